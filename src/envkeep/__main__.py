@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from envkeep.cli.entry import main
+
+main()

@@ -1,0 +1,47 @@
+"""The one authorisation choke point: every use case calls ``require_role`` (or, on the hot read
+path that has no SQLAlchemy session, ``authorize`` with a ``Fetch``) before it acts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.app.policy import Binding, Role, Target, effective_role
+from envkeep.app.ports import Fetch
+from envkeep.core.errors import NotAuthenticated, PermissionDenied
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
+
+PRINCIPAL_SQL = "SELECT disabled_at FROM principals WHERE id = :principal"
+BINDINGS_SQL = (
+    "SELECT role, workspace_id, project_id, environment_id FROM role_bindings"
+    " WHERE principal_id = :principal AND workspace_id = :workspace"
+)
+
+
+def load_bindings(fetch: Fetch, principal_id: str, workspace_id: str) -> list[Binding]:
+    """Every role a principal holds in one workspace."""
+    rows = fetch(BINDINGS_SQL, {"principal": principal_id, "workspace": workspace_id})
+    return [Binding(Role.parse(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def authorize(fetch: Fetch, principal_id: str, target: Target, role: Role) -> Role:
+    """Raise unless the principal holds at least ``role`` on ``target``; return the role held."""
+    found = fetch(PRINCIPAL_SQL, {"principal": principal_id})
+    if not found or found[0][0] is not None:
+        raise NotAuthenticated(
+            "this identity is not known to the store or was disabled",
+            hint="log in again, or ask an admin to restore your access",
+        )
+    held = effective_role(load_bindings(fetch, principal_id, target.workspace_id), target)
+    if held is None or held < role:
+        raise PermissionDenied(
+            f"you need the {role} role here (you have: {held or 'none'})",
+            hint="ask an admin of this project to grant it",
+        )
+    return held
+
+
+def require_role(call: Call, target: Target, role: Role) -> Role:
+    """``authorize`` for the acting principal of a use-case call."""
+    return authorize(call.fetch, call.actor.principal_id, target, role)

@@ -1,0 +1,61 @@
+"""Roles and how they are inherited: pure, so it can be property-tested.
+
+Roles are ordered admin > write > read. A binding at workspace scope covers every project and
+environment in it; a binding at project scope covers that project's environments. Deny by
+default: no binding that covers the target means no access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Role(IntEnum):
+    READ = 1
+    WRITE = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """``"admin"`` → ``Role.ADMIN``; ValueError for anything else."""
+        return cls[text.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A role held by a principal at one scope."""
+
+    role: Role
+    workspace_id: str
+    project_id: str | None = None
+    environment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action touches: a workspace, a project in it, or an environment of that project."""
+
+    workspace_id: str
+    project_id: str | None = None
+    environment_id: str | None = None
+
+
+def covers(binding: Binding, target: Target) -> bool:
+    """Whether a binding's scope contains the target."""
+    if binding.workspace_id != target.workspace_id:
+        return False
+    if binding.project_id is None:
+        return True
+    if binding.project_id != target.project_id:
+        return False
+    return binding.environment_id is None or binding.environment_id == target.environment_id
+
+
+def effective_role(bindings: list[Binding], target: Target) -> Role | None:
+    """The highest role any binding grants on the target, or None."""
+    roles = [b.role for b in bindings if covers(b, target)]
+    return max(roles) if roles else None

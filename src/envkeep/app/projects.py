@@ -1,0 +1,60 @@
+"""Projects: create with their first environments, list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from envkeep.app.audit import append_event
+from envkeep.app.authz import require_role
+from envkeep.app.context import Call
+from envkeep.app.environments import NewEnvironment, add_environment
+from envkeep.app.policy import Role, Target
+from envkeep.app.views import ProjectView
+from envkeep.core.errors import AlreadyExistsError, UsageError
+from envkeep.store.models import Project
+
+
+@dataclass(frozen=True)
+class ProjectCreated:
+    project: ProjectView
+    environments: tuple[str, ...]
+
+
+def project_view(project: Project) -> ProjectView:
+    return ProjectView(id=project.id, workspace_id=project.workspace_id, name=project.name)
+
+
+def create_project(
+    call: Call, *, workspace_id: str, name: str, environments: Sequence[NewEnvironment]
+) -> ProjectCreated:
+    """Create a project and its first environments (each with the creator's key share)."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    if not name or len(name) > 200:
+        raise UsageError("a project name needs 1 to 200 characters")
+    taken = call.session.scalar(
+        select(Project).where(Project.workspace_id == workspace_id, Project.name == name)
+    )
+    if taken is not None:
+        raise AlreadyExistsError(
+            f"project '{name}' already exists",
+            hint="pick another name, or use it from its directory's envkeep.toml",
+        )
+    project = Project(id=call.new_id(), workspace_id=workspace_id, name=name, created_at=call.clock())
+    call.session.add(project)
+    call.session.flush()
+    append_event(call, workspace_id=workspace_id, action="project.create", target=name)
+    for env in environments:
+        add_environment(call, project, env)
+    return ProjectCreated(project_view(project), tuple(e.name for e in environments))
+
+
+def list_projects(call: Call, *, workspace_id: str) -> list[ProjectView]:
+    """Projects of a workspace the actor can see."""
+    require_role(call, Target(workspace_id), Role.READ)
+    rows = call.session.scalars(
+        select(Project).where(Project.workspace_id == workspace_id).order_by(Project.name)
+    )
+    return [project_view(p) for p in rows]

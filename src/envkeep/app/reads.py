@@ -1,0 +1,184 @@
+"""Read use cases, written against ``ports.Fetch`` so that they run unchanged on a SQLAlchemy
+session (server, PostgreSQL) and on a bare sqlite3 connection (the embedded store's hot path).
+
+They return ciphertext only; the client decrypts and verifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from envkeep.app.authz import authorize
+from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
+from envkeep.app.policy import Role, Target
+from envkeep.app.ports import Actor, Fetch
+from envkeep.app.views import (
+    EnvironmentSnapshot,
+    EnvironmentView,
+    PrincipalView,
+    ProjectView,
+    SecretView,
+    ServiceView,
+    ShareView,
+    VersionView,
+)
+from envkeep.core.errors import VariableNotFound
+
+SHARED_SCOPE = "shared"
+
+
+def service_scope(service_id: str) -> str:
+    """The scope string of one service's variables."""
+    return f"service:{service_id}"
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _project(fetch: Fetch, workspace_id: str, name: str) -> ProjectView:
+    rows = fetch("SELECT id, name FROM projects WHERE workspace_id = :ws", {"ws": workspace_id})
+    for project_id, project_name in rows:
+        if project_name == name:
+            return ProjectView(id=project_id, workspace_id=workspace_id, name=name)
+    raise project_not_found(name, [r[1] for r in rows])
+
+
+def _environment(fetch: Fetch, project: ProjectView, name: str) -> EnvironmentView:
+    rows = fetch(
+        "SELECT id, name, key_version, revision, protected, description FROM environments"
+        " WHERE project_id = :project ORDER BY created_at",
+        {"project": project.id},
+    )
+    for env_id, env_name, key_version, revision, protected, description in rows:
+        if env_name == name:
+            return EnvironmentView(
+                env_id, project.id, name, key_version, revision, bool(protected), description
+            )
+    raise environment_not_found(name, project.name, [r[1] for r in rows])
+
+
+def _services(fetch: Fetch, project: ProjectView) -> tuple[ServiceView, ...]:
+    rows = fetch(
+        "SELECT id, name, path, schema_path, health_url FROM services"
+        " WHERE project_id = :project ORDER BY name",
+        {"project": project.id},
+    )
+    return tuple(ServiceView(r[0], project.id, r[1], r[2], r[3], r[4]) for r in rows)
+
+
+def _principals(fetch: Fetch, ids: set[str]) -> tuple[PrincipalView, ...]:
+    found = []
+    for principal_id in sorted(ids):
+        for row in fetch(
+            "SELECT id, kind, name, encryption_public, signing_public FROM principals"
+            " WHERE id = :id",
+            {"id": principal_id},
+        ):
+            found.append(PrincipalView(row[0], row[1], row[2], bytes(row[3]), bytes(row[4])))
+    return tuple(found)
+
+
+def _version(row: Sequence[Any], secret_id: str, scope: str) -> VersionView:
+    version, key_version, name_ct, value_ct, author_id, signature, created_at = row
+    return VersionView(
+        secret_id=secret_id,
+        scope=scope,
+        version=version,
+        key_version=key_version,
+        name_ct=bytes(name_ct),
+        value_ct=None if value_ct is None else bytes(value_ct),
+        author_id=author_id,
+        signature=bytes(signature),
+        created_at=_text(created_at),
+    )
+
+
+def _scopes(
+    project: ProjectView, services: tuple[ServiceView, ...], wanted: Sequence[str] | None
+) -> set[str] | None:
+    if wanted is None:
+        return None
+    by_name = {s.name: s for s in services}
+    scopes = {SHARED_SCOPE}
+    for name in wanted:
+        if name not in by_name:
+            raise service_not_found(name, project.name, sorted(by_name))
+        scopes.add(service_scope(by_name[name].id))
+    return scopes
+
+
+def read_environment(
+    fetch: Fetch,
+    actor: Actor,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    services: Sequence[str] | None = None,
+) -> EnvironmentSnapshot:
+    """An environment's current ciphertext, the reader's key shares and the signers' keys.
+
+    ``services`` limits the result to the shared scope plus those services' scopes; None
+    returns every scope. Needs read access to the environment.
+    """
+    found = _project(fetch, workspace_id, project)
+    env = _environment(fetch, found, environment)
+    authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
+    all_services = _services(fetch, found)
+    scopes = _scopes(found, all_services, services)
+    rows = fetch(
+        "SELECT s.id, s.scope, s.name_index, v.version, v.key_version, v.name_ct, v.value_ct,"
+        " v.author_id, v.signature, v.created_at FROM secrets s JOIN secret_versions v"
+        " ON v.secret_id = s.id AND v.version = s.current_version"
+        " WHERE s.environment_id = :env ORDER BY s.created_at, s.id",
+        {"env": env.id},
+    )
+    secrets = tuple(
+        SecretView(id=r[0], scope=r[1], name_index=bytes(r[2]), current=_version(r[3:], r[0], r[1]))
+        for r in rows
+        if scopes is None or r[1] in scopes
+    )
+    share_rows = fetch(
+        "SELECT key_version, sharer_id, sealed FROM data_key_shares"
+        " WHERE environment_id = :env AND recipient_id = :me ORDER BY key_version",
+        {"env": env.id, "me": actor.principal_id},
+    )
+    people = _principals(
+        fetch, {s.current.author_id for s in secrets} | {r[1] for r in share_rows}
+    )
+    by_id = {p.id: p for p in people}
+    shares = tuple(
+        ShareView(env.id, r[0], actor.principal_id, by_id[r[1]], bytes(r[2])) for r in share_rows
+    )
+    return EnvironmentSnapshot(found, env, all_services, shares, secrets, people)
+
+
+def secret_history(
+    fetch: Fetch,
+    actor: Actor,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    secret_id: str,
+) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
+    """Every version of one secret, oldest first, with their authors' public keys."""
+    found = _project(fetch, workspace_id, project)
+    env = _environment(fetch, found, environment)
+    authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
+    owner = fetch(
+        "SELECT scope FROM secrets WHERE id = :id AND environment_id = :env",
+        {"id": secret_id, "env": env.id},
+    )
+    if not owner:
+        raise VariableNotFound(f"no such variable in {project}/{environment}")
+    rows = fetch(
+        "SELECT version, key_version, name_ct, value_ct, author_id, signature, created_at"
+        " FROM secret_versions WHERE secret_id = :id ORDER BY version",
+        {"id": secret_id},
+    )
+    versions = tuple(_version(r, secret_id, owner[0][0]) for r in rows)
+    return versions, _principals(fetch, {v.author_id for v in versions})

@@ -1,0 +1,112 @@
+"""What use cases return: frozen dataclasses, never ORM rows, across the layer boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PrincipalView:
+    id: str
+    kind: str
+    name: str
+    encryption_public: bytes
+    signing_public: bytes
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    id: str
+    workspace_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    id: str
+    project_id: str
+    name: str
+    path: str | None
+    schema_path: str | None
+    health_url: str | None
+
+
+@dataclass(frozen=True)
+class EnvironmentView:
+    id: str
+    project_id: str
+    name: str
+    key_version: int
+    revision: int
+    protected: bool
+    description: str | None
+
+
+@dataclass(frozen=True)
+class ShareView:
+    """A data key sealed to the reader, with the sharer's public keys to verify it."""
+
+    environment_id: str
+    key_version: int
+    recipient_id: str
+    sharer: PrincipalView
+    sealed: bytes
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One stored version of a secret, as ciphertext."""
+
+    secret_id: str
+    scope: str
+    version: int
+    key_version: int
+    name_ct: bytes
+    value_ct: bytes | None
+    author_id: str
+    signature: bytes
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SecretView:
+    """A secret's identity and its current version."""
+
+    id: str
+    scope: str
+    name_index: bytes
+    current: VersionView
+
+    @property
+    def deleted(self) -> bool:
+        return self.current.value_ct is None
+
+
+@dataclass(frozen=True)
+class EnvironmentSnapshot:
+    """Everything a client needs to decrypt an environment's current values."""
+
+    project: ProjectView
+    environment: EnvironmentView
+    services: tuple[ServiceView, ...]
+    shares: tuple[ShareView, ...]  # the reader's shares, one per key version it can open
+    secrets: tuple[SecretView, ...]
+    authors: tuple[PrincipalView, ...]
+
+
+@dataclass(frozen=True)
+class SecretWrite:
+    """One new version of one secret, encrypted and signed by the client."""
+
+    secret_id: str
+    scope: str
+    name_index: bytes
+    expected_version: int  # 0 for a secret that must not exist yet
+    key_version: int
+    name_ct: bytes
+    value_ct: bytes | None  # None deletes (a tombstone version)
+    signature: bytes
+
+    @property
+    def version(self) -> int:
+        return self.expected_version + 1

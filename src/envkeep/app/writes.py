@@ -1,0 +1,120 @@
+"""Writing variables: a batch of new versions, all or nothing, each against the version its
+author last saw (optimistic concurrency: a stale write is a conflict and nothing is written)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from envkeep.app._lookup import environment_by_name, project_by_name
+from envkeep.app.audit import append_event
+from envkeep.app.authz import require_role
+from envkeep.app.context import Call
+from envkeep.app.policy import Role, Target
+from envkeep.app.reads import SHARED_SCOPE, service_scope
+from envkeep.app.views import SecretWrite
+from envkeep.core.errors import ConflictError, UsageError
+from envkeep.store.models import Environment, Secret, SecretVersion, Service
+
+
+def _scope_services(call: Call, env: Environment) -> dict[str, str | None]:
+    rows = call.session.scalars(select(Service).where(Service.project_id == env.project_id))
+    scopes: dict[str, str | None] = {SHARED_SCOPE: None}
+    scopes.update({service_scope(s.id): s.id for s in rows})
+    return scopes
+
+
+def _check_batch(writes: Sequence[SecretWrite], env: Environment, scopes: dict[str, str | None]) -> None:
+    if not writes:
+        raise UsageError("nothing to write")
+    seen: set[tuple[str, bytes]] = set()
+    for write in writes:
+        if write.scope not in scopes:
+            raise UsageError("a write names a scope that is not in this project")
+        if write.key_version != env.key_version:
+            raise ConflictError(
+                "the environment's data key changed since you read it",
+                hint="run the command again",
+            )
+        key = (write.scope, write.name_index)
+        if key in seen:
+            raise UsageError("the same variable appears twice in one batch")
+        seen.add(key)
+
+
+def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | None) -> None:
+    now = call.clock()
+    secret = call.session.scalar(
+        select(Secret).where(
+            Secret.environment_id == env.id,
+            Secret.scope == write.scope,
+            Secret.name_index == write.name_index,
+        )
+    )
+    current = 0 if secret is None else secret.current_version
+    if current != write.expected_version or (secret is not None and secret.id != write.secret_id):
+        raise ConflictError(
+            f"a variable changed since you read it (you saw version {write.expected_version},"
+            f" the store has version {current})",
+            hint="read it again and retry; nothing was written",
+        )
+    if secret is None:
+        if call.session.get(Secret, write.secret_id) is not None:
+            raise ConflictError("that secret id is taken; retry the command")
+        secret = Secret(
+            id=write.secret_id,
+            environment_id=env.id,
+            scope=write.scope,
+            service_id=service_id,
+            name_index=write.name_index,
+            current_version=0,
+            created_at=now,
+        )
+        call.session.add(secret)
+    secret.current_version = write.version
+    secret.deleted = write.value_ct is None
+    secret.updated_at = now
+    call.session.add(
+        SecretVersion(
+            secret_id=write.secret_id,
+            version=write.version,
+            key_version=write.key_version,
+            name_ct=write.name_ct,
+            value_ct=write.value_ct,
+            author_id=call.actor.principal_id,
+            signature=write.signature,
+            created_at=now,
+        )
+    )
+    call.session.flush()
+
+
+def write_secrets(
+    call: Call,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    writes: Sequence[SecretWrite],
+) -> int:
+    """Store a batch of new versions (write access); return the environment's new revision."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, environment)
+    require_role(call, Target(workspace_id, found.id, env.id), Role.WRITE)
+    scopes = _scope_services(call, env)
+    _check_batch(writes, env, scopes)
+    for write in writes:
+        _apply(call, env, write, scopes[write.scope])
+    env.revision += 1
+    deleted = sum(1 for w in writes if w.value_ct is None)
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="secrets.write",
+        target=f"{project}/{environment}",
+        details={"written": len(writes) - deleted, "deleted": deleted,
+                 "secret_ids": sorted(w.secret_id for w in writes)},
+    )
+    call.session.flush()
+    return env.revision

@@ -1,0 +1,51 @@
+"""The Typer application: commands are registered here, defined in the *_cmds modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from envkeep import __version__
+from envkeep.cli import identity_cmds, project_cmds, run_cmd, variable_cmds
+
+app = typer.Typer(
+    name="envkeep",
+    help="Zero-knowledge secrets and environment configuration for microservices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"envkeep {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """envkeep keeps every service's configuration and secrets, per environment, encrypted."""
+
+
+app.command("init")(project_cmds.init)
+app.add_typer(project_cmds.service_app, name="service")
+app.add_typer(project_cmds.env_app, name="env")
+app.command("set")(variable_cmds.set_)
+app.command("get")(variable_cmds.get)
+app.command("unset")(variable_cmds.unset)
+app.command("list")(variable_cmds.list_)
+app.command("export")(variable_cmds.export_)
+app.command("history")(variable_cmds.history)
+app.command("rollback")(variable_cmds.rollback)
+app.command(
+    "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+)(run_cmd.run)
+app.add_typer(identity_cmds.identity_app, name="identity")

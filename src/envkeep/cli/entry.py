@@ -1,0 +1,37 @@
+"""The `envkeep` console script: the fast `run` path first, then the Typer application."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with the code of DESIGN §6."""
+    args = sys.argv[1:] if argv is None else argv
+    from envkeep.cli.fast import fast_run  # noqa: PLC0415
+
+    code = fast_run(args)
+    if code is not None:
+        sys.exit(code)
+    sys.exit(_typer_main(args))
+
+
+def _typer_main(args: list[str]) -> int:
+    from envkeep.cli.app import app  # noqa: PLC0415
+    from envkeep.cli.errors import report, report_unexpected  # noqa: PLC0415
+    from envkeep.core.errors import EnvkeepError  # noqa: PLC0415
+    from envkeep.settings import load_settings  # noqa: PLC0415
+
+    debug = "--debug" in args or load_settings().debug
+    try:
+        app(args=args, prog_name="envkeep")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else 0 if done.code is None else 1
+    except EnvkeepError as error:
+        return report(error, debug=debug)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        return report_unexpected(error, debug=debug)
+    return 0

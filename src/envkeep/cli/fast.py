@@ -1,0 +1,57 @@
+"""The fast path for `envkeep run`: no Typer, no Rich, no SQLAlchemy.
+
+`run` sits in front of every service start, so its start-up time matters. When the arguments
+are plain (`run [--env E] [--service S] -- CMD …`), they are parsed here and the same client
+function the Typer command calls runs; anything else (--help, an unknown option) goes to Typer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_OPTIONS = {"--env": "env", "-e": "env", "--service": "service", "-s": "service"}
+
+
+def parse_run(args: Sequence[str]) -> tuple[str | None, str | None, list[str]] | None:
+    """(env, service, command) from the arguments after `run`, or None if not plain."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            command = list(args[i + 1 :])
+            return (found.get("env"), found.get("service"), command) if command else None
+        name, eq, value = arg.partition("=")
+        key = _OPTIONS.get(name)
+        if key is None or key in found:
+            return None
+        if not eq:
+            if i + 1 >= len(args):
+                return None
+            value, i = args[i + 1], i + 1
+        found[key] = value
+        i += 1
+    return None
+
+
+def fast_run(argv: Sequence[str]) -> int | None:
+    """Run `envkeep run …` without Typer when possible; None means "not handled here"."""
+    debug = False
+    args = list(argv)
+    if args[:1] == ["--debug"]:
+        debug, args = True, args[1:]
+    if args[:1] != ["run"]:
+        return None
+    parsed = parse_run(args[1:])
+    if parsed is None:
+        return None
+    from envkeep.cli.state import make_context  # noqa: PLC0415
+    from envkeep.client.launch import run_with_environment  # noqa: PLC0415
+    from envkeep.core.errors import EnvkeepError  # noqa: PLC0415
+
+    try:
+        run_with_environment(make_context(), *parsed)
+    except EnvkeepError as error:
+        from envkeep.cli.errors import report  # noqa: PLC0415
+
+        return report(error, debug=debug)

@@ -1,0 +1,58 @@
+"""Rendering for the CLI: tables on stdout, messages on stderr, JSON when asked, values masked.
+
+Rich decides colour: only on a terminal, never with NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from envkeep.core.errors import EnvkeepError
+
+MASK = "••••••"
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def mask(value: str | None, *, reveal: bool) -> str:
+    """The value itself with --reveal, else a fixed mask that tells nothing about its length."""
+    if value is None:
+        return "(deleted)"
+    return value if reveal else MASK
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: one JSON document on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str) -> None:
+    """A table on stdout, or a one-line note on stderr when there are no rows."""
+    materialised = [list(r) for r in rows]
+    if not materialised:
+        stderr.print(empty)
+        return
+    table = Table(*columns, box=None, pad_edge=False, header_style="bold")
+    for row in materialised:
+        table.add_row(*(escape(cell) for cell in row))
+    stdout.print(table)
+
+
+def done(message: str) -> None:
+    """A confirmation on stderr (stdout stays clean for data)."""
+    stderr.print(message)
+
+
+def print_error(error: EnvkeepError) -> None:
+    """One line, plus a hint saying what to do next."""
+    stderr.print(f"[bold red]error:[/] {escape(error.message)}")
+    if error.hint:
+        stderr.print(f"[dim]hint:[/] {escape(error.hint)}")

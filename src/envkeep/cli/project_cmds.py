@@ -1,0 +1,112 @@
+"""`envkeep init`, `envkeep service …`, `envkeep env …`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import JsonOpt
+from envkeep.cli.state import make_context
+from envkeep.client import projects
+
+service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
+env_app = typer.Typer(help="Create, list and delete environments.", no_args_is_help=True)
+
+
+def init(
+    name: Annotated[str, typer.Argument(help="Project name, e.g. shop.")],
+    env: Annotated[
+        list[str] | None, typer.Option("--env", "-e", help="An environment (repeatable).")
+    ] = None,
+) -> None:
+    """Create a project and write ./envkeep.toml.
+
+    Example: envkeep init shop --env dev --env prod
+    """
+    ctx = make_context()
+    project = projects.init_project(ctx, name, env or projects.DEFAULT_ENVIRONMENTS)
+    output.done(f"created project '{name}' ({project.path}); default environment: {project.default_env}")
+
+
+@service_app.command("add")
+def service_add(
+    name: Annotated[str, typer.Argument(help="Service name, e.g. api.")],
+    path: Annotated[str | None, typer.Option(help="Its directory, relative to the project root.")] = None,
+    schema: Annotated[str | None, typer.Option(help="Its .env.example (schema).")] = None,
+) -> None:
+    """Add a service to the project.
+
+    Example: envkeep service add api --path services/api
+    """
+    projects.add_service(make_context(), name, path=path, schema=schema)
+    output.done(f"added service '{name}'")
+
+
+@service_app.command("list")
+def service_list(json_out: JsonOpt = False) -> None:
+    """List the project's services.
+
+    Example: envkeep service list --json
+    """
+    services = projects.list_services(make_context())
+    if json_out:
+        output.print_json([{"name": s.name, "path": s.path, "schema": s.schema_path} for s in services])
+        return
+    rows = [(s.name, s.path or "", s.schema_path or "") for s in services]
+    output.print_table(("SERVICE", "PATH", "SCHEMA"), rows, empty="no services yet")
+
+
+@service_app.command("remove")
+def service_remove(name: Annotated[str, typer.Argument(help="Service name.")]) -> None:
+    """Remove a service and its service-scoped variables in every environment.
+
+    Example: envkeep service remove api
+    """
+    projects.remove_service(make_context(), name)
+    output.done(f"removed service '{name}'")
+
+
+@env_app.command("create")
+def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")]) -> None:
+    """Create an environment with its own data key.
+
+    Example: envkeep env create qa
+    """
+    projects.create_environment(make_context(), name)
+    output.done(f"created environment '{name}'")
+
+
+@env_app.command("list")
+def env_list(json_out: JsonOpt = False) -> None:
+    """List the project's environments.
+
+    Example: envkeep env list
+    """
+    envs = projects.list_environments(make_context())
+    if json_out:
+        output.print_json([{"name": e.name, "key_version": e.key_version} for e in envs])
+        return
+    rows = [(e.name, str(e.key_version), "yes" if e.protected else "") for e in envs]
+    output.print_table(("ENV", "KEY VERSION", "PROTECTED"), rows, empty="no environments")
+
+
+@env_app.command("delete")
+def env_delete(
+    name: Annotated[str, typer.Argument(help="Environment name.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete an environment and every variable in it.
+
+    Example: envkeep env delete qa --yes
+    """
+    ctx = make_context()
+    if not yes:
+        from envkeep.cli.state import interactive  # noqa: PLC0415
+
+        if not interactive(ctx.settings) or not typer.confirm(f"delete environment '{name}'?"):
+            output.done("not deleted (pass --yes to delete without asking)")
+            raise typer.Exit(1)
+    projects.delete_environment(ctx, name)
+    output.done(f"deleted environment '{name}'")

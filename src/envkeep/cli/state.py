@@ -1,0 +1,22 @@
+"""The per-invocation state the CLI layer hands to commands."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from envkeep.client.context import ClientContext
+from envkeep.settings import Settings, load_settings
+
+
+def interactive(settings: Settings) -> bool:
+    """Prompts only on a terminal, and never in CI."""
+    return sys.stdin.isatty() and not settings.ci
+
+
+def make_context(settings: Settings | None = None) -> ClientContext:
+    """A client context for the current directory, with a TTY passphrase prompt when allowed."""
+    settings = settings or load_settings()
+    prompt = getpass.getpass if interactive(settings) else None
+    return ClientContext(settings, Path.cwd(), prompt)

@@ -1,0 +1,136 @@
+"""`envkeep set|get|unset|list|export|history|rollback`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt
+from envkeep.cli.state import make_context
+from envkeep.client import variables
+from envkeep.integrations.exporters import EXPORTERS, export
+
+
+def set_(
+    pairs: Annotated[list[str], typer.Argument(help="NAME=value pairs.", metavar="NAME=VALUE...")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+) -> None:
+    """Set variables (one new version each, all or nothing).
+
+    Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
+    """
+    ctx = make_context()
+    values = variables.parse_assignments(pairs)
+    count = variables.set_variables(ctx, ctx.default_env(env), service, values)
+    output.done(f"set {count} variable{'s' if count != 1 else ''} in {ctx.default_env(env)}")
+
+
+def get(
+    name: Annotated[str, typer.Argument(help="Variable name.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+) -> None:
+    """Print one resolved value alone (for scripts).
+
+    Example: envkeep get PORT --env dev --service api
+    """
+    ctx = make_context()
+    sys.stdout.write(variables.get_value(ctx, ctx.default_env(env), service, name) + "\n")
+
+
+def unset(
+    names: Annotated[list[str], typer.Argument(help="Variable names.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+) -> None:
+    """Delete variables (history keeps their versions).
+
+    Example: envkeep unset LOG_LEVEL --env dev
+    """
+    ctx = make_context()
+    count = variables.unset_variables(ctx, ctx.default_env(env), service, names)
+    output.done(f"unset {count} variable{'s' if count != 1 else ''} in {ctx.default_env(env)}")
+
+
+def list_(
+    env: EnvOpt = None, service: ServiceOpt = None, reveal: RevealOpt = False, json_out: JsonOpt = False
+) -> None:
+    """List variables: names, scope, version; values masked unless --reveal.
+
+    Example: envkeep list --env dev --service api --reveal
+    """
+    ctx = make_context()
+    found = variables.list_variables(ctx, ctx.default_env(env), service)
+    if json_out:
+        output.print_json(
+            [
+                {"name": v.name, "scope": v.scope, "version": v.version, "updated_at": v.updated_at}
+                | ({"value": v.value} if reveal else {})
+                for v in found
+            ]
+        )
+        return
+    rows = [(v.name, output.mask(v.value, reveal=reveal), v.scope, str(v.version)) for v in found]
+    output.print_table(("NAME", "VALUE", "SCOPE", "VERSION"), rows, empty="no variables yet")
+
+
+def export_(
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORTERS)}.")
+    ] = "dotenv",
+) -> None:
+    """Print the resolved values in another format.
+
+    Example: envkeep export --env dev --service api --format json
+    """
+    ctx = make_context()
+    values = variables.resolved_values(ctx, ctx.default_env(env), service)
+    sys.stdout.write(export(values, fmt))
+
+
+def history(
+    name: Annotated[str, typer.Argument(help="Variable name.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show every version of a variable: author, time, value (masked unless --reveal).
+
+    Example: envkeep history DATABASE_URL --env dev
+    """
+    ctx = make_context()
+    entries = variables.history(ctx, ctx.default_env(env), service, name)
+    if json_out:
+        output.print_json(
+            [
+                {"version": e.version, "author": e.author, "created_at": e.created_at,
+                 "deleted": e.value is None}
+                | ({"value": e.value} if reveal else {})
+                for e in entries
+            ]
+        )
+        return
+    rows = [(str(e.version), output.mask(e.value, reveal=reveal), e.author, e.created_at) for e in entries]
+    output.print_table(("VERSION", "VALUE", "AUTHOR", "TIME"), rows, empty="no history")
+
+
+def rollback(
+    name: Annotated[str, typer.Argument(help="Variable name.")],
+    to: Annotated[int, typer.Option("--to", help="The version whose value to restore.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+) -> None:
+    """Restore an earlier version's value (as a new version).
+
+    Example: envkeep rollback DATABASE_URL --env dev --to 1
+    """
+    ctx = make_context()
+    version = variables.rollback(ctx, ctx.default_env(env), service, name, to)
+    output.done(f"{name} is now version {version}, with the value of version {to}")

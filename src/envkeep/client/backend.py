@@ -1,0 +1,53 @@
+"""The store a client talks to: the app service in-process (``LocalBackend``) or, later, the
+same service behind the REST API (``HttpBackend``). Both return ciphertext only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from envkeep.app.environments import NewEnvironment
+    from envkeep.app.projects import ProjectCreated
+    from envkeep.app.views import (
+        EnvironmentSnapshot,
+        EnvironmentView,
+        PrincipalView,
+        ServiceView,
+        SecretWrite,
+        VersionView,
+    )
+
+
+class Backend(Protocol):
+    """Every operation the client needs from a store, scoped to one workspace."""
+
+    def create_project(self, name: str, environments: Sequence[NewEnvironment]) -> ProjectCreated: ...
+
+    def add_service(
+        self, project: str, name: str, *, path: str | None, schema_path: str | None
+    ) -> ServiceView: ...
+
+    def list_services(self, project: str) -> list[ServiceView]: ...
+
+    def remove_service(self, project: str, name: str) -> None: ...
+
+    def create_environment(self, project: str, new: NewEnvironment) -> EnvironmentView: ...
+
+    def list_environments(self, project: str) -> list[EnvironmentView]: ...
+
+    def delete_environment(self, project: str, name: str) -> None: ...
+
+    def read_environment(
+        self, project: str, environment: str, services: Sequence[str] | None
+    ) -> EnvironmentSnapshot: ...
+
+    def write_secrets(
+        self, project: str, environment: str, writes: Sequence[SecretWrite]
+    ) -> int: ...
+
+    def secret_history(
+        self, project: str, environment: str, secret_id: str
+    ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]: ...
+
+    def close(self) -> None: ...

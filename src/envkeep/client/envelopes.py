@@ -1,0 +1,119 @@
+"""Encrypting, signing, verifying and decrypting one version of one variable (DESIGN §4).
+
+The name and the value are sealed separately under the environment data key, each with an
+AAD that binds environment, scope, secret id, version, key version and field; the author signs
+both AADs and ciphertexts, the tombstone flag and its own principal id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from envkeep import crypto
+from envkeep.app.views import EnvironmentSnapshot, VersionView
+from envkeep.core.errors import IntegrityError, PermissionDenied
+
+LIVE, DELETED = b"live", b"deleted"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A version's ciphertext and signature, ready to send."""
+
+    name_ct: bytes
+    value_ct: bytes | None
+    signature: bytes
+
+
+def _aads(
+    env_id: str, scope: str, secret_id: str, version: int, key_version: int
+) -> tuple[bytes, bytes]:
+    def aad(field: str) -> bytes:
+        return crypto.field_aad(
+            env_id=env_id,
+            scope=scope,
+            secret_id=secret_id,
+            version=version,
+            key_version=key_version,
+            field=field,
+        )
+
+    return aad("name"), aad("value")
+
+
+def _signed_parts(
+    aads: tuple[bytes, bytes], name_ct: bytes, value_ct: bytes | None, author_id: str
+) -> list[bytes]:
+    flag = DELETED if value_ct is None else LIVE
+    return [aads[0], name_ct, aads[1], value_ct or b"", flag, author_id.encode()]
+
+
+def seal_version(
+    *,
+    dek: bytes,
+    key_version: int,
+    env_id: str,
+    scope: str,
+    secret_id: str,
+    version: int,
+    name: str,
+    value: str | None,
+    author_id: str,
+    author: crypto.PrivateKeys,
+) -> Sealed:
+    """Encrypt and sign one version; ``value=None`` makes a signed tombstone."""
+    aads = _aads(env_id, scope, secret_id, version, key_version)
+    name_ct = crypto.seal(dek, name.encode(), aads[0], key_version=key_version)
+    value_ct = None
+    if value is not None:
+        value_ct = crypto.seal(dek, value.encode(), aads[1], key_version=key_version)
+    signature = crypto.sign(author, _signed_parts(aads, name_ct, value_ct, author_id))
+    return Sealed(name_ct, value_ct, signature)
+
+
+def open_version(
+    *, deks: dict[int, bytes], env_id: str, version: VersionView, author: crypto.PublicKeys
+) -> tuple[str, str | None]:
+    """Verify a version's signature, then decrypt its name and value (None: deleted)."""
+    aads = _aads(env_id, version.scope, version.secret_id, version.version, version.key_version)
+    parts = _signed_parts(aads, version.name_ct, version.value_ct, version.author_id)
+    crypto.verify(author, version.signature, parts)
+    dek = deks.get(version.key_version)
+    if dek is None:
+        raise PermissionDenied(
+            f"you hold no key for key version {version.key_version} of this environment",
+            hint="ask an admin to share the environment with you again",
+        )
+    name = crypto.open_envelope(dek, version.name_ct, aads[0]).decode()
+    if version.value_ct is None:
+        return name, None
+    return name, crypto.open_envelope(dek, version.value_ct, aads[1]).decode()
+
+
+def open_data_keys(
+    snapshot: EnvironmentSnapshot, principal_id: str, keys: crypto.PrivateKeys
+) -> dict[int, bytes]:
+    """Every data key of the environment the reader holds a share of, by key version."""
+    deks: dict[int, bytes] = {}
+    for share in snapshot.shares:
+        sharer = crypto.PublicKeys(share.sharer.encryption_public, share.sharer.signing_public)
+        deks[share.key_version] = crypto.open_share(
+            share.sealed,
+            env_id=snapshot.environment.id,
+            key_version=share.key_version,
+            recipient_id=principal_id,
+            recipient=keys,
+            sharer=sharer,
+        )
+    if snapshot.environment.key_version not in deks:
+        raise PermissionDenied(
+            f"you hold no key for environment '{snapshot.environment.name}'",
+            hint="ask an admin of the project to share it with you",
+        )
+    return deks
+
+
+def check_name_index(dek: bytes, name: str, expected: bytes) -> None:
+    """A server cannot swap which index a name is stored under without detection."""
+    if crypto.name_index(dek, name) != expected:
+        raise IntegrityError("a variable is stored under the wrong name index: the store was altered")

@@ -1,0 +1,72 @@
+"""Where the local identity's private keys rest: the OS keyring when usable, else a 0600 file.
+
+What is stored is the same text either way: base64 of the 64 raw private-key bytes, or of
+those bytes wrapped with a passphrase-derived key when the identity is protected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from envkeep.core.errors import StoreError
+from envkeep.core.files import write_atomic
+
+KEYRING_SERVICE = "envkeep"
+
+
+def keyring_usable() -> bool:
+    """Whether an OS keyring backend that actually stores secrets is available."""
+    try:
+        import keyring  # noqa: PLC0415 - costs ~80 ms, imported only when deciding or using it
+        from keyring.backends import fail  # noqa: PLC0415
+
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - any failure to load a backend means "not usable"
+        return False
+    name = type(backend).__module__
+    return not isinstance(backend, fail.Keyring) and "null" not in name and backend.priority >= 1
+
+
+def save_in_keyring(account: str, text: str) -> None:
+    """Store the key text in the OS keyring."""
+    import keyring  # noqa: PLC0415
+
+    keyring.set_password(KEYRING_SERVICE, account, text)
+
+
+def load_from_keyring(account: str) -> str:
+    """The key text from the OS keyring, or StoreError when it is gone."""
+    import keyring  # noqa: PLC0415
+
+    text = keyring.get_password(KEYRING_SERVICE, account)
+    if text is None:
+        raise StoreError(
+            "the identity's private keys are missing from the OS keyring",
+            hint="restore them from a backup, or remove identity.json to start a new identity",
+        )
+    return str(text)
+
+
+def save_in_file(path: Path, text: str) -> None:
+    """Store the key text in a file readable by its owner only."""
+    write_atomic(path, text.encode("ascii"), mode=0o600)
+
+
+def load_from_file(path: Path) -> str:
+    """The key text from its file, or StoreError when it is missing."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise StoreError(
+            f"the identity's private key file {path} is missing",
+            hint="restore it from a backup, or remove identity.json to start a new identity",
+        ) from None
+
+
+def delete_from_keyring(account: str) -> None:
+    """Forget the key text in the OS keyring, if it is there."""
+    import keyring  # noqa: PLC0415
+
+    with contextlib.suppress(Exception):
+        keyring.delete_password(KEYRING_SERVICE, account)

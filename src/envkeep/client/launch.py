@@ -1,0 +1,23 @@
+"""Launching a command with an environment's resolved values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NoReturn
+
+from envkeep.client.context import ClientContext
+from envkeep.client.runner import child_environment, exec_command
+from envkeep.client.variables import resolved_values
+from envkeep.core.errors import UsageError
+from envkeep.settings import process_environment
+
+
+def run_with_environment(
+    ctx: ClientContext, env: str | None, service: str | None, argv: Sequence[str]
+) -> NoReturn:
+    """Resolve, then replace this process with ``argv``."""
+    if not argv:
+        raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
+    values = resolved_values(ctx, ctx.default_env(env), service)
+    ctx.close()
+    exec_command(argv, child_environment(process_environment(), values))

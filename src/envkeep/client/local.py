@@ -1,0 +1,201 @@
+"""``LocalBackend``: the app layer in-process over the embedded SQLite store.
+
+Reads go through stdlib sqlite3 (``store.sqlite_fetch``) and writes through SQLAlchemy, which
+is imported only when the first write (or a migration) happens, so read commands stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from envkeep.app import reads
+from envkeep.app.ports import Actor
+from envkeep.client.identity import Identity
+from envkeep.core.errors import ConflictError, StoreError
+from envkeep.store.sqlite_fetch import SqliteFetch, open_fetch
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from envkeep.app.context import Call
+    from envkeep.app.environments import NewEnvironment
+    from envkeep.app.projects import ProjectCreated
+    from envkeep.app.views import (
+        EnvironmentSnapshot,
+        EnvironmentView,
+        PrincipalView,
+        SecretWrite,
+        ServiceView,
+        VersionView,
+    )
+
+T = TypeVar("T")
+
+
+class LocalBackend:
+    """The embedded store, owned by the local identity (an admin of its one workspace)."""
+
+    def __init__(self, database: Path, identity: Identity) -> None:
+        self._database = database
+        self._identity = identity
+        self._actor = Actor(identity.principal_id)
+        self._engine: Engine | None = None
+        self._fetch: SqliteFetch | None = open_fetch(database)
+        self._workspace_id: str | None = None
+        if self._fetch is None:
+            self._migrate_and_bootstrap()
+        else:
+            self._workspace_id = self._find_workspace()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _find_workspace(self) -> str | None:
+        assert self._fetch is not None  # noqa: S101 - set by the caller just before
+        rows = self._fetch("SELECT id FROM workspaces WHERE name = 'local'", {})
+        return str(rows[0][0]) if rows else None
+
+    def _open_engine(self) -> Engine:
+        if self._engine is None:
+            from envkeep.store.engine import open_engine, sqlite_url  # noqa: PLC0415
+
+            self._database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._engine = open_engine(sqlite_url(self._database))
+        return self._engine
+
+    def _migrate_and_bootstrap(self) -> None:
+        from envkeep.app.principals import bootstrap_local_owner  # noqa: PLC0415
+        from envkeep.store.migrate import upgrade  # noqa: PLC0415
+
+        upgrade(self._open_engine())
+        public = self._identity.record.public
+        self._workspace_id = self._transaction(
+            lambda call: bootstrap_local_owner(
+                call,
+                name=self._identity.record.name,
+                encryption_public=public.encryption,
+                signing_public=public.signing,
+            )
+        )
+        self._fetch = open_fetch(self._database)
+        if self._fetch is None:  # pragma: no cover - the migration just ran
+            raise StoreError(f"could not open the database {self._database}")
+
+    @property
+    def workspace_id(self) -> str:
+        if self._workspace_id is None:
+            self._migrate_and_bootstrap()
+        assert self._workspace_id is not None  # noqa: S101 - bootstrap always sets it
+        return self._workspace_id
+
+    def _transaction(self, use_case: Callable[[Call], T]) -> T:
+        from sqlalchemy import exc  # noqa: PLC0415
+        from sqlalchemy.orm import Session  # noqa: PLC0415
+
+        from envkeep.app.context import Call  # noqa: PLC0415
+
+        try:
+            with Session(self._open_engine(), expire_on_commit=False) as session, session.begin():
+                return use_case(Call(session, self._actor))
+        except exc.IntegrityError:
+            raise ConflictError(
+                "someone else changed the same thing at the same time; nothing was written",
+                hint="run the command again",
+            ) from None
+        except exc.OperationalError as error:
+            raise StoreError(
+                f"the embedded database could not be used ({error.orig})",
+                hint=f"check {self._database} is writable and not on a full disk",
+            ) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[SqliteFetch]:
+        if self._fetch is None:  # pragma: no cover - set in __init__
+            raise StoreError("the database is not open")
+        with self._fetch.snapshot():
+            yield self._fetch
+
+    def _call(self, use_case: Callable[..., T], /, **kwargs: Any) -> T:
+        return self._transaction(
+            lambda call: use_case(call, workspace_id=self.workspace_id, **kwargs)
+        )
+
+    # -- Backend --------------------------------------------------------------------------
+
+    def create_project(self, name: str, environments: Sequence[NewEnvironment]) -> ProjectCreated:
+        from envkeep.app.projects import create_project  # noqa: PLC0415
+
+        return self._call(create_project, name=name, environments=environments)
+
+    def add_service(
+        self, project: str, name: str, *, path: str | None, schema_path: str | None
+    ) -> ServiceView:
+        from envkeep.app.services import add_service  # noqa: PLC0415
+
+        return self._call(
+            add_service, project=project, name=name, path=path, schema_path=schema_path
+        )
+
+    def list_services(self, project: str) -> list[ServiceView]:
+        from envkeep.app.services import list_services  # noqa: PLC0415
+
+        return self._call(list_services, project=project)
+
+    def remove_service(self, project: str, name: str) -> None:
+        from envkeep.app.services import remove_service  # noqa: PLC0415
+
+        self._call(remove_service, project=project, name=name)
+
+    def create_environment(self, project: str, new: NewEnvironment) -> EnvironmentView:
+        from envkeep.app.environments import create_environment  # noqa: PLC0415
+
+        return self._call(create_environment, project=project, new=new)
+
+    def list_environments(self, project: str) -> list[EnvironmentView]:
+        from envkeep.app.environments import list_environments  # noqa: PLC0415
+
+        return self._call(list_environments, project=project)
+
+    def delete_environment(self, project: str, name: str) -> None:
+        from envkeep.app.environments import delete_environment  # noqa: PLC0415
+
+        self._call(delete_environment, project=project, name=name)
+
+    def read_environment(
+        self, project: str, environment: str, services: Sequence[str] | None
+    ) -> EnvironmentSnapshot:
+        with self._reading() as fetch:
+            return reads.read_environment(
+                fetch,
+                self._actor,
+                workspace_id=self.workspace_id,
+                project=project,
+                environment=environment,
+                services=services,
+            )
+
+    def write_secrets(self, project: str, environment: str, writes: Sequence[SecretWrite]) -> int:
+        from envkeep.app.writes import write_secrets  # noqa: PLC0415
+
+        return self._call(write_secrets, project=project, environment=environment, writes=writes)
+
+    def secret_history(
+        self, project: str, environment: str, secret_id: str
+    ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
+        with self._reading() as fetch:
+            return reads.secret_history(
+                fetch,
+                self._actor,
+                workspace_id=self.workspace_id,
+                project=project,
+                environment=environment,
+                secret_id=secret_id,
+            )
+
+    def close(self) -> None:
+        if self._fetch is not None:
+            self._fetch.close()
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,150 @@
+"""Client use cases for variables: set, unset, list, get, resolve, history, rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from envkeep import crypto
+from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.context import ClientContext
+from envkeep.client.envelopes import open_version
+from envkeep.client.vault import OpenEnvironment, Variable
+from envkeep.core.dotenv import is_valid_name
+from envkeep.core.errors import UsageError, VariableNotFound, VersionNotFound
+from envkeep.core.resolve import merge_layers
+
+
+def _services(service: str | None) -> list[str]:
+    return [] if service is None else [service]
+
+
+def open_environment(ctx: ClientContext, env: str, service: str | None) -> OpenEnvironment:
+    """Read and decrypt the shared scope and, if given, one service's scope."""
+    return OpenEnvironment.read(
+        ctx.backend, ctx.identity, ctx.project_file.project, env, _services(service)
+    )
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    """``NAME=value`` arguments as a mapping; a bad one is a usage error naming it."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise UsageError(f"'{name}' has no '='", hint="write NAME=value, e.g. PORT=8080")
+        check_name(name)
+        values[name] = value
+    if not values:
+        raise UsageError("nothing to set", hint="envkeep set NAME=value [NAME=value …]")
+    return values
+
+
+def check_name(name: str) -> None:
+    """Variable names follow the dotenv rules."""
+    if not is_valid_name(name):
+        raise UsageError(
+            f"'{name}' is not a valid variable name",
+            hint="start with a letter or '_', then letters, digits, '_', '.' or '-'",
+        )
+
+
+def set_variables(
+    ctx: ClientContext, env: str, service: str | None, values: Mapping[str, str]
+) -> int:
+    """Write new versions of ``values`` in one scope, all or nothing; return how many."""
+    opened = open_environment(ctx, env, service)
+    writes = opened.plan_writes(opened.scope_for(service), dict(values))
+    ctx.backend.write_secrets(ctx.project_file.project, env, writes)
+    return len(writes)
+
+
+def unset_variables(ctx: ClientContext, env: str, service: str | None, names: list[str]) -> int:
+    """Delete variables in one scope (a tombstone version each), all or nothing."""
+    opened = open_environment(ctx, env, service)
+    scope = opened.scope_for(service)
+    missing = [n for n in names if opened.find(scope, n) is None]
+    if missing:
+        raise _not_found(missing[0], env, service, opened)
+    writes = opened.plan_writes(scope, dict.fromkeys(names))
+    ctx.backend.write_secrets(ctx.project_file.project, env, writes)
+    return len(writes)
+
+
+def _not_found(name: str, env: str, service: str | None, opened: OpenEnvironment) -> VariableNotFound:
+    where = f"service '{service}'" if service else "the shared scope"
+    known = ", ".join(sorted({v.name for v in opened.variables(opened.scope_for(service))}))
+    return VariableNotFound(
+        f"variable '{name}' not found in {where} of '{env}' (variables: {known or 'none yet'})",
+        hint=f"set it with: envkeep set {name}=VALUE --env {env}"
+        + (f" --service {service}" if service else ""),
+    )
+
+
+def list_variables(ctx: ClientContext, env: str, service: str | None) -> list[Variable]:
+    """The variables a service sees (shared and its own scope), or the shared scope alone."""
+    return open_environment(ctx, env, service).variables()
+
+
+def resolved_values(ctx: ClientContext, env: str, service: str | None) -> dict[str, str]:
+    """The final name → value mapping: the service's scope over the shared scope."""
+    opened = open_environment(ctx, env, service)
+    shared = {v.name: v.value for v in opened.variables(SHARED_SCOPE)}
+    if service is None:
+        return shared
+    own = {v.name: v.value for v in opened.variables(opened.scope_for(service))}
+    return merge_layers([shared, own])
+
+
+def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> str:
+    """One resolved value."""
+    values = resolved_values(ctx, env, service)
+    if name not in values:
+        raise _not_found(name, env, service, open_environment(ctx, env, service))
+    return values[name]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a variable, decrypted."""
+
+    version: int
+    value: str | None = field(repr=False)  # None: deleted in this version
+    author: str
+    created_at: str
+
+
+def history(ctx: ClientContext, env: str, service: str | None, name: str) -> list[HistoryEntry]:
+    """Every version of a variable in one scope, oldest first."""
+    opened = open_environment(ctx, env, service)
+    found = opened.find_any(opened.scope_for(service), name)
+    if found is None:
+        raise _not_found(name, env, service, opened)
+    versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, found[0])
+    by_id = {a.id: a for a in authors}
+    entries = []
+    for version in versions:
+        author = by_id[version.author_id]
+        _name, value = open_version(
+            deks=opened.deks(),
+            env_id=opened.snapshot.environment.id,
+            version=version,
+            author=crypto.PublicKeys(author.encryption_public, author.signing_public),
+        )
+        entries.append(HistoryEntry(version.version, value, author.name, version.created_at))
+    return entries
+
+
+def rollback(ctx: ClientContext, env: str, service: str | None, name: str, to: int) -> int:
+    """Write a new version holding version ``to``'s value; return the new version number."""
+    entries = history(ctx, env, service, name)
+    target = next((e for e in entries if e.version == to), None)
+    if target is None:
+        raise VersionNotFound(
+            f"'{name}' has no version {to} (versions 1–{entries[-1].version})",
+            hint=f"see them with: envkeep history {name} --env {env}",
+        )
+    opened = open_environment(ctx, env, service)
+    writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
+    ctx.backend.write_secrets(ctx.project_file.project, env, writes)
+    return writes[0].version

@@ -1,0 +1,161 @@
+"""An environment opened by the client: data keys unsealed, every current version verified and
+decrypted, and new versions planned (encrypted and signed) against what was read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from envkeep import crypto
+from envkeep.app.reads import SHARED_SCOPE, service_scope
+from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
+from envkeep.client.backend import Backend
+from envkeep.client.envelopes import check_name_index, open_data_keys, open_version, seal_version
+from envkeep.client.identity import Identity
+from envkeep.core.errors import IntegrityError, VariableNotFound
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One decrypted variable at its current version."""
+
+    name: str
+    value: str = field(repr=False)
+    scope: str  # "shared" or a service name
+    secret_id: str
+    version: int
+    updated_at: str
+    author: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    secret: SecretView
+    name: str
+    value: str | None = field(repr=False)
+
+
+class OpenEnvironment:
+    """The decrypted state of one environment (limited to the scopes that were read)."""
+
+    def __init__(self, snapshot: EnvironmentSnapshot, identity: Identity) -> None:
+        self.snapshot = snapshot
+        self._identity = identity
+        self._deks = open_data_keys(snapshot, identity.principal_id, identity.keys)
+        self._authors = {p.id: p for p in snapshot.authors}
+        self._scope_names = {service_scope(s.id): s.name for s in snapshot.services}
+        self._scope_names[SHARED_SCOPE] = SHARED_SCOPE
+        self._entries = {(e.secret.scope, e.name): e for e in map(self._open, snapshot.secrets)}
+
+    @classmethod
+    def read(
+        cls,
+        backend: Backend,
+        identity: Identity,
+        project: str,
+        environment: str,
+        services: Sequence[str] | None,
+    ) -> OpenEnvironment:
+        """Fetch and open an environment."""
+        return cls(backend.read_environment(project, environment, services), identity)
+
+    def _open(self, secret: SecretView) -> _Entry:
+        author = self._authors.get(secret.current.author_id)
+        if author is None:
+            raise IntegrityError("a version names an author the store does not know")
+        public = crypto.PublicKeys(author.encryption_public, author.signing_public)
+        env_id = self.snapshot.environment.id
+        name, value = open_version(
+            deks=self._deks, env_id=env_id, version=secret.current, author=public
+        )
+        if secret.current.key_version == self.snapshot.environment.key_version:
+            check_name_index(self._deks[secret.current.key_version], name, secret.name_index)
+        return _Entry(secret, name, value)
+
+    @property
+    def key_version(self) -> int:
+        return self.snapshot.environment.key_version
+
+    @property
+    def dek(self) -> bytes:
+        return self._deks[self.key_version]
+
+    def deks(self) -> dict[int, bytes]:
+        """Every data key held, by key version (for reading history)."""
+        return dict(self._deks)
+
+    def scope_for(self, service: str | None) -> str:
+        """The scope string of the shared scope (None) or of a named service."""
+        if service is None:
+            return SHARED_SCOPE
+        for svc in self.snapshot.services:
+            if svc.name == service:
+                return service_scope(svc.id)
+        raise VariableNotFound(f"service '{service}' was not read")  # pragma: no cover
+
+    def variables(self, scope: str | None = None) -> list[Variable]:
+        """Live variables, in one scope or all that were read, ordered by scope then name."""
+        found = [
+            self._variable(entry)
+            for (entry_scope, _name), entry in self._entries.items()
+            if entry.value is not None and (scope is None or entry_scope == scope)
+        ]
+        return sorted(found, key=lambda v: (v.scope != SHARED_SCOPE, v.scope, v.name))
+
+    def _variable(self, entry: _Entry) -> Variable:
+        author = self._authors.get(entry.secret.current.author_id)
+        return Variable(
+            name=entry.name,
+            value=entry.value or "",
+            scope=self._scope_names.get(entry.secret.scope, entry.secret.scope),
+            secret_id=entry.secret.id,
+            version=entry.secret.current.version,
+            updated_at=entry.secret.current.created_at,
+            author=author.name if author else "?",
+        )
+
+    def find(self, scope: str, name: str) -> Variable | None:
+        """The live variable ``name`` in ``scope``, if any."""
+        entry = self._entries.get((scope, name))
+        return None if entry is None or entry.value is None else self._variable(entry)
+
+    def find_any(self, scope: str, name: str) -> tuple[str, int] | None:
+        """(secret id, current version) of ``name`` in ``scope``, deleted or not."""
+        entry = self._entries.get((scope, name))
+        return None if entry is None else (entry.secret.id, entry.secret.current.version)
+
+    def plan_writes(self, scope: str, changes: Mapping[str, str | None]) -> list[SecretWrite]:
+        """New versions for each name (``None`` deletes), each against the version read."""
+        writes = []
+        for name, value in changes.items():
+            existing = self.find_any(scope, name)
+            secret_id, current = existing if existing else (str(uuid.uuid4()), 0)
+            writes.append(self._write(scope, secret_id, current, name, value))
+        return writes
+
+    def _write(
+        self, scope: str, secret_id: str, current: int, name: str, value: str | None
+    ) -> SecretWrite:
+        sealed = seal_version(
+            dek=self.dek,
+            key_version=self.key_version,
+            env_id=self.snapshot.environment.id,
+            scope=scope,
+            secret_id=secret_id,
+            version=current + 1,
+            name=name,
+            value=value,
+            author_id=self._identity.principal_id,
+            author=self._identity.keys,
+        )
+        return SecretWrite(
+            secret_id=secret_id,
+            scope=scope,
+            name_index=crypto.name_index(self.dek, name),
+            expected_version=current,
+            key_version=self.key_version,
+            name_ct=sealed.name_ct,
+            value_ct=sealed.value_ct,
+            signature=sealed.signature,
+        )

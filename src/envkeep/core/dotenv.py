@@ -1,0 +1,284 @@
+"""Parse and render dotenv files: ``NAME=value`` lines as python-dotenv, docker and dotenvx read.
+
+Accepted syntax, one entry per line unless a quoted value spans several lines:
+
+- blank lines, full-line ``#`` comments, leading whitespace, ``\\r\\n`` line endings, a UTF-8 BOM;
+- an optional ``export`` prefix and whitespace around ``=``;
+- unquoted values are trimmed; a ``#`` preceded by whitespace starts a comment, any other ``#``
+  is part of the value; no escapes;
+- single-quoted values are literal; double-quoted values understand ``\\n \\r \\t \\" \\\\ \\$ \\'``
+  and keep any other backslash sequence as written; both may span lines;
+- after a closing quote only whitespace and a ``# comment`` may follow;
+- ``$NAME`` and ``${NAME}`` are kept as text: reference expansion happens elsewhere.
+
+Error messages name the variable and the line, never the value: it may be a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import InputError, ParseError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "NAME_PATTERN",
+    "DotenvEntry",
+    "ParsedDotenv",
+    "is_valid_name",
+    "parse_dotenv",
+    "render_dotenv",
+]
+
+NAME_PATTERN: str = r"[A-Za-z_][A-Za-z0-9_.-]*"
+
+_NAME_RULE = (
+    "a name starts with a letter or '_' and continues with letters, digits, '_', '.' or '-'"
+)
+_LINE_HINT = "Each line must be NAME=value, a '# comment' or blank; quote values with spaces."
+_SPACE = " \t\r\f\v"
+
+_NAME_RE = re.compile(NAME_PATTERN)
+_EXPORT_RE = re.compile(r"export[ \t\r\f\v]+(?=[^=\s])")
+_WORD_RE = re.compile(r"[^=\s]*")
+_SPACE_RE = re.compile(r"[ \t\r\f\v]*")
+_INLINE_COMMENT_RE = re.compile(r"[ \t\r\f\v]#")
+_DOUBLE_QUOTED_RE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.DOTALL)
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "'": "'"}
+_SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
+_RENDER_ESCAPES = str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+)
+
+
+def is_valid_name(name: str) -> bool:
+    """Return whether ``name`` is a valid variable name (a full match of ``NAME_PATTERN``)."""
+    return _NAME_RE.fullmatch(name) is not None
+
+
+@dataclass(frozen=True)
+class DotenvEntry:
+    """One ``NAME=value`` assignment; ``line`` is the 1-based line where it starts."""
+
+    name: str
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ParsedDotenv:
+    """The entries of a dotenv file in file order (duplicates included) and parse warnings."""
+
+    entries: tuple[DotenvEntry, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Return name → value, the last assignment winning, ordered by first appearance."""
+        return {entry.name: entry.value for entry in self.entries}
+
+
+def parse_dotenv(text: str, *, source: str | None = None) -> ParsedDotenv:
+    """Parse dotenv ``text``; raise ``ParseError`` (with ``line`` and ``source``) if malformed.
+
+    ``source`` (a file name, say) is only used to label errors. Duplicate names are kept in
+    ``entries`` and reported in ``warnings``; ``values`` lets the last one win.
+    """
+    _reject_nul(text, source)
+    scanner = _Scanner(text.removeprefix("\ufeff").replace("\r\n", "\n"), source)
+    entries: list[DotenvEntry] = []
+    while (entry := scanner.next_entry()) is not None:
+        entries.append(entry)
+    return ParsedDotenv(entries=tuple(entries), warnings=_duplicate_warnings(entries))
+
+
+def render_dotenv(values: Mapping[str, str], *, header: str | None = None) -> str:
+    """Render ``values`` as dotenv text that ``parse_dotenv`` reads back unchanged.
+
+    One ``NAME=value`` line per item in mapping order, then a newline. Values made only of
+    safe characters stay unquoted; others are double-quoted with ``\\ " $``, newline, CR and tab
+    escaped, so no later reference expansion can change them. Each line of ``header`` becomes a
+    ``# `` comment at the top. Raise ``InputError`` for an invalid name or a NUL character.
+    """
+    lines = [] if header is None else [_comment_line(line) for line in header.splitlines()]
+    lines.extend(_render_entry(name, value) for name, value in values.items())
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _comment_line(line: str) -> str:
+    if "\x00" in line:
+        raise InputError("the header contains a NUL character, which a dotenv file cannot hold")
+    return f"# {line}".rstrip(_SPACE)
+
+
+def _render_entry(name: str, value: str) -> str:
+    if not is_valid_name(name):
+        raise InputError(f"invalid variable name {_shorten(name)!r}: {_NAME_RULE}")
+    if "\x00" in value:
+        raise InputError(
+            f"the value of {name!r} contains a NUL character, which a dotenv file cannot hold"
+        )
+    if value == "" or _SAFE_VALUE_RE.fullmatch(value):
+        return f"{name}={value}"
+    return f'{name}="{value.translate(_RENDER_ESCAPES)}"'
+
+
+def _reject_nul(text: str, source: str | None) -> None:
+    index = text.find("\x00")
+    if index >= 0:
+        line = text.count("\n", 0, index) + 1
+        raise ParseError("NUL character in the input", line=line, source=source)
+
+
+def _duplicate_warnings(entries: list[DotenvEntry]) -> tuple[str, ...]:
+    first_line: dict[str, int] = {}
+    warnings: list[str] = []
+    for entry in entries:
+        first = first_line.setdefault(entry.name, entry.line)
+        if first != entry.line:
+            warnings.append(
+                f"line {entry.line}: duplicate key {entry.name!r} (first set on line {first});"
+                " the last value wins"
+            )
+    return tuple(warnings)
+
+
+def _shorten(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else f"{name[:limit]}…"
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    char = match.group(1)
+    return _ESCAPES.get(char, "\\" + char)
+
+
+class _Scanner:
+    """A cursor over normalised dotenv text that yields one entry at a time."""
+
+    def __init__(self, text: str, source: str | None) -> None:
+        self.text = text
+        self.source = source
+        self.pos = 0
+        self.line = 1
+
+    def next_entry(self) -> DotenvEntry | None:
+        """Skip blank and comment lines; parse and return the next entry, or None at the end."""
+        while self.pos < len(self.text):
+            content = self.text[self.pos : self._line_end()].strip(_SPACE)
+            if content and not content.startswith("#"):
+                return self._entry()
+            self._next_line()
+        return None
+
+    def _line_end(self) -> int:
+        end = self.text.find("\n", self.pos)
+        return len(self.text) if end < 0 else end
+
+    def _next_line(self) -> None:
+        self.pos = self._line_end() + 1
+        self.line += 1
+
+    def _skip(self, pattern: re.Pattern[str]) -> str:
+        match = pattern.match(self.text, self.pos)
+        if match is None:
+            return ""
+        self.pos = match.end()
+        return match.group()
+
+    def _entry(self) -> DotenvEntry:
+        start_line = self.line
+        name = self._name()
+        value = self._value(name)
+        self._next_line()
+        return DotenvEntry(name=name, value=value, line=start_line)
+
+    def _name(self) -> str:
+        self._skip(_SPACE_RE)
+        self._skip(_EXPORT_RE)
+        word = self._skip(_WORD_RE)
+        self._skip(_SPACE_RE)
+        if not self.text.startswith("=", self.pos):
+            raise ParseError(
+                "expected '=' after the variable name",
+                line=self.line,
+                source=self.source,
+                hint=_LINE_HINT,
+            )
+        if not word:
+            raise ParseError("missing variable name before '='", line=self.line, source=self.source)
+        if not is_valid_name(word):
+            raise ParseError(
+                f"invalid variable name {_shorten(word)!r}: {_NAME_RULE}",
+                line=self.line,
+                source=self.source,
+            )
+        self.pos += 1
+        return word
+
+    def _value(self, name: str) -> str:
+        after_equals, start_line = self.pos, self.line
+        self._skip(_SPACE_RE)
+        quote = self.text[self.pos : self.pos + 1]
+        if quote == "'":
+            value = self._single_quoted(name)
+        elif quote == '"':
+            value = self._double_quoted(name)
+        else:
+            # From just after '=', so that in `KEY= # note` the whitespace starts a comment.
+            self.pos = after_equals
+            return self._unquoted()
+        self._expect_line_end(name, start_line)
+        return value
+
+    def _unquoted(self) -> str:
+        raw = self.text[self.pos : self._line_end()]
+        comment = _INLINE_COMMENT_RE.search(raw)
+        if comment is not None:
+            raw = raw[: comment.start()]
+        self.pos = self._line_end()
+        return raw.strip(_SPACE)
+
+    def _single_quoted(self, name: str) -> str:
+        close = self.text.find("'", self.pos + 1)
+        if close < 0:
+            raise self._unterminated("single", name)
+        return self._consume_quoted(close + 1)[1:-1]
+
+    def _double_quoted(self, name: str) -> str:
+        match = _DOUBLE_QUOTED_RE.match(self.text, self.pos)
+        if match is None:
+            raise self._unterminated("double", name)
+        self._consume_quoted(match.end())
+        return _ESCAPE_RE.sub(_decode_escape, match.group(1))
+
+    def _consume_quoted(self, end: int) -> str:
+        quoted = self.text[self.pos : end]
+        self.line += quoted.count("\n")
+        self.pos = end
+        return quoted
+
+    def _unterminated(self, kind: str, name: str) -> ParseError:
+        return ParseError(
+            f"unterminated {kind} quote in the value of {name!r}",
+            line=self.line,
+            source=self.source,
+            hint=f"Close the {kind} quote that opens on this line.",
+        )
+
+    def _expect_line_end(self, name: str, start_line: int) -> None:
+        rest = self.text[self.pos : self._line_end()].lstrip(_SPACE)
+        if rest and not rest.startswith("#"):
+            opened = "" if start_line == self.line else f" (the quote opened on line {start_line})"
+            raise ParseError(
+                f"unexpected text after the closing quote of {name!r}{opened}",
+                line=self.line,
+                source=self.source,
+                hint="Only a '# comment' may follow a quoted value; "
+                'escape a quote inside a double-quoted value as \\".',
+            )
+        self.pos = self._line_end()

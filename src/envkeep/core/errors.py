@@ -1,0 +1,175 @@
+"""One exception hierarchy for envkeep, each error with a stable code.
+
+Every error carries a ``code`` (stable, machine-readable), an HTTP ``status`` (for the API's
+problem+json), a CLI ``exit_code`` (DESIGN §6: 1 failure, 2 usage, 3 validation, 4 not
+authorised, 5 unreachable), a one-line message and an optional hint saying what to do next.
+Messages never contain a value, a key, a token or a passphrase.
+
+    EnvkeepError
+    ├── UsageError                    bad arguments            (exit 2, 400)
+    ├── InputError                    bad input file or text   (exit 1, 422)
+    │   └── ParseError                   …with a line number
+    ├── NotFoundError                 (exit 1, 404)
+    │   ├── ProjectNotFound
+    │   ├── ServiceNotFound
+    │   ├── EnvironmentNotFound
+    │   ├── VariableNotFound
+    │   └── VersionNotFound
+    ├── AlreadyExistsError            (exit 1, 409)
+    ├── ConflictError                 stale write              (exit 1, 409)
+    ├── ValidationFailed              (exit 3, 422)
+    ├── AccessError                   (exit 4)
+    │   ├── NotAuthenticated             (401)
+    │   ├── PermissionDenied             (403)
+    │   └── WrongPassphrase              (401)
+    ├── CryptoError                   (exit 1, 400)
+    │   └── IntegrityError               tampered or mis-signed data
+    ├── StoreError                    database unusable        (exit 1, 500)
+    ├── CommandError                  `run` could not start its command (exit 127)
+    └── UnreachableError              (exit 5, 503)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class EnvkeepError(Exception):
+    """Base of every error envkeep raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(EnvkeepError):
+    code = "usage"
+    status = 400
+    exit_code = 2
+
+
+class InputError(EnvkeepError):
+    code = "invalid_input"
+    status = 422
+
+
+class ParseError(InputError):
+    """Text that could not be parsed; ``line`` is 1-based when known."""
+
+    code = "parse_error"
+
+    def __init__(
+        self, message: str, *, line: int | None = None, source: str | None = None, hint: str | None = None
+    ) -> None:
+        where = ""
+        if source is not None and line is not None:
+            where = f"{source}:{line}: "
+        elif line is not None:
+            where = f"line {line}: "
+        elif source is not None:
+            where = f"{source}: "
+        super().__init__(f"{where}{message}", hint=hint)
+        self.line = line
+        self.source = source
+
+
+class NotFoundError(EnvkeepError):
+    code = "not_found"
+    status = 404
+
+
+class ProjectNotFound(NotFoundError):
+    code = "project_not_found"
+
+
+class ServiceNotFound(NotFoundError):
+    code = "service_not_found"
+
+
+class EnvironmentNotFound(NotFoundError):
+    code = "environment_not_found"
+
+
+class VariableNotFound(NotFoundError):
+    code = "variable_not_found"
+
+
+class VersionNotFound(NotFoundError):
+    code = "version_not_found"
+
+
+class AlreadyExistsError(EnvkeepError):
+    code = "already_exists"
+    status = 409
+
+
+class ConflictError(EnvkeepError):
+    """A write based on a stale version; nothing was written."""
+
+    code = "conflict"
+    status = 409
+
+
+class ValidationFailed(EnvkeepError):
+    code = "validation_failed"
+    status = 422
+    exit_code = 3
+
+
+class AccessError(EnvkeepError):
+    code = "access_denied"
+    status = 403
+    exit_code = 4
+
+
+class NotAuthenticated(AccessError):
+    code = "not_authenticated"
+    status = 401
+
+
+class PermissionDenied(AccessError):
+    code = "permission_denied"
+    status = 403
+
+
+class WrongPassphrase(AccessError):
+    code = "wrong_passphrase"
+    status = 401
+
+
+class CryptoError(EnvkeepError):
+    code = "crypto_error"
+    status = 400
+
+
+class IntegrityError(CryptoError):
+    """Ciphertext, signature or envelope failed verification: tampered or wrong key."""
+
+    code = "integrity_error"
+
+
+class StoreError(EnvkeepError):
+    code = "store_error"
+    status = 500
+
+
+class CommandError(EnvkeepError):
+    """`run` could not start its command; exits 127 like a shell does."""
+
+    code = "command_error"
+    status = 500
+    exit_code = 127
+
+
+class UnreachableError(EnvkeepError):
+    code = "unreachable"
+    status = 503
+    exit_code = 5

@@ -1,0 +1,1 @@
+"""Importers and exporters: other formats in and out."""

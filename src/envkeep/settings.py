@@ -1,0 +1,64 @@
+"""Everything envkeep reads from the process environment, in one place.
+
+| variable            | meaning                                                         |
+|---------------------|-----------------------------------------------------------------|
+| ENVKEEP_HOME        | per-user state: config, identity, embedded database             |
+| ENVKEEP_PASSPHRASE  | unlocks (and, on first use, protects) the local identity        |
+| ENVKEEP_KEYRING     | auto (default): use the OS keyring when usable; off: never; on  |
+| ENVKEEP_DEBUG       | 1: print tracebacks (same as --debug)                           |
+| NO_COLOR, CI        | no colour; no interactive prompts                               |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_home(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "envkeep"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    passphrase: str | None = field(default=None, repr=False)
+    keyring: str = "auto"
+    debug: bool = False
+    no_color: bool = False
+    ci: bool = False
+
+    @property
+    def database_path(self) -> Path:
+        return self.home / "store" / "envkeep.db"
+
+    @property
+    def identity_path(self) -> Path:
+        return self.home / "identity.json"
+
+    @property
+    def private_key_path(self) -> Path:
+        return self.home / "identity.key"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the given mapping (the real environment by default)."""
+    env = os.environ if environ is None else environ
+    home = env.get("ENVKEEP_HOME")
+    keyring = env.get("ENVKEEP_KEYRING", "auto").lower()
+    return Settings(
+        home=Path(home).expanduser() if home else _default_home(env),
+        passphrase=env.get("ENVKEEP_PASSPHRASE") or None,
+        keyring=keyring if keyring in {"auto", "on", "off"} else "auto",
+        debug=env.get("ENVKEEP_DEBUG", "") not in {"", "0"},
+        no_color="NO_COLOR" in env,
+        ci=env.get("CI", "") not in {"", "0", "false"},
+    )
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of the environment this process was started with (what `run` passes on)."""
+    return dict(os.environ)

@@ -1,0 +1,196 @@
+"""SQLAlchemy 2 tables for the whole data model of DESIGN §2.
+
+The server stores only what DESIGN §4 lets it see: names of workspaces, projects, services and
+environments, who holds which role, public keys, and ciphertext. A variable's name exists here
+only as an encrypted envelope and an HMAC index; its value only as an envelope.
+
+The schema is created and changed by Alembic migrations (``store/migrations``), never by
+``create_all``; a test checks that the migrations and these models agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(36)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Workspace(Base):
+    """A tenant: nothing crosses it."""
+
+    __tablename__ = "workspaces"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Principal(Base):
+    """Who acts: a user or a service account, with public keys and (optionally) wrapped private keys."""
+
+    __tablename__ = "principals"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "user" | "service"
+    name: Mapped[str] = mapped_column(String(320), unique=True)  # email, or sa:<ws>:<name>
+    encryption_public: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signing_public: Mapped[bytes] = mapped_column(LargeBinary(32))
+    wrapped_private_keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    kdf_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    auth_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RoleBinding(Base):
+    """A role (admin > write > read) bound at workspace, project or environment scope."""
+
+    __tablename__ = "role_bindings"
+    __table_args__ = (
+        UniqueConstraint("principal_id", "workspace_id", "project_id", "environment_id"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
+    environment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Service(Base):
+    """One microservice of a project (the service registry)."""
+
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    schema_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    health_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Environment(Base):
+    """The leaf of access control and the unit of encryption (one data key per environment)."""
+
+    __tablename__ = "environments"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    key_version: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every write: the ETag
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DataKeyShare(Base):
+    """An environment data key sealed to one principal and signed by the sharer."""
+
+    __tablename__ = "data_key_shares"
+    __table_args__ = (UniqueConstraint("environment_id", "key_version", "recipient_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    environment_id: Mapped[str] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE")
+    )
+    key_version: Mapped[int] = mapped_column(Integer)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
+    sharer_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Secret(Base):
+    """A variable in one environment and one scope; its name only as an HMAC index here."""
+
+    __tablename__ = "secrets"
+    __table_args__ = (UniqueConstraint("environment_id", "scope", "name_index"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)  # chosen by the client (it is in the AAD)
+    environment_id: Mapped[str] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE")
+    )
+    scope: Mapped[str] = mapped_column(String(64))  # "shared" or "service:<service id>"
+    service_id: Mapped[str | None] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), nullable=True
+    )
+    name_index: Mapped[bytes] = mapped_column(LargeBinary(32))
+    current_version: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SecretVersion(Base):
+    """One immutable version: encrypted name and value, signed by its author."""
+
+    __tablename__ = "secret_versions"
+    __table_args__ = (UniqueConstraint("secret_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    secret_id: Mapped[str] = mapped_column(ForeignKey("secrets.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    key_version: Mapped[int] = mapped_column(Integer)
+    name_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    value_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None: deleted
+    author_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """One entry of the per-workspace hash chain."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("workspace_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, exactly as hashed
+    principal_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never secret material
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

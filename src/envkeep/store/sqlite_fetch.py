@@ -1,0 +1,58 @@
+"""Read-only access to an embedded database with the stdlib sqlite3 module.
+
+``envkeep run`` and the other read commands use it so that they need not import SQLAlchemy
+(about 200 ms); they run the same SQL (``app.reads``) through the ``app.ports.Fetch`` port.
+A database that is missing or not at the head revision yields None: the caller then opens it
+the full way, which runs the migrations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from envkeep.store.schema_version import HEAD_REVISION
+
+
+class SqliteFetch:
+    """A ``Fetch`` over one read-only sqlite3 connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __call__(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        return self._connection.execute(sql, dict(params)).fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Run the enclosed reads in one read transaction: one consistent view."""
+        self._connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def open_fetch(path: Path) -> SqliteFetch | None:
+    """A fetch over the database at ``path``, or None if it is missing or stale."""
+    if not path.exists():
+        return None
+    # Not opened with mode=ro: a read-only connection cannot recreate a WAL database's -shm
+    # file after the last writer closed it. Nothing writes through this connection.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout=10000")
+        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        connection.close()
+        return None
+    if [r[0] for r in rows] != [HEAD_REVISION]:
+        connection.close()
+        return None
+    return SqliteFetch(connection)
