@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
-from envkeep.app.context import Call
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.store.models import Environment, Project, Service
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
 
 
 def project_by_name(call: Call, workspace_id: str, name: str) -> Project:
     """The project called ``name`` in the workspace, or ProjectNotFound naming what exists."""
-    projects = list(call.session.scalars(select(Project).where(Project.workspace_id == workspace_id)))
+    projects = list(
+        call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
+    )
     for project in projects:
         if project.name == name:
             return project
@@ -20,7 +26,9 @@ def project_by_name(call: Call, workspace_id: str, name: str) -> Project:
 
 def environment_by_name(call: Call, project: Project, name: str) -> Environment:
     """The environment called ``name`` in the project, or EnvironmentNotFound naming what exists."""
-    envs = list(call.session.scalars(select(Environment).where(Environment.project_id == project.id)))
+    envs = list(
+        call.session.scalars(select(Environment).where(Environment.project_id == project.id))
+    )
     for env in envs:
         if env.name == name:
             return env

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from envkeep.app.context import Call
 from envkeep.store.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from envkeep.app.context import Call
 
 GENESIS = "0" * 64
 

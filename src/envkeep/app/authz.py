@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkeep.app.policy import Binding, Role, Target, effective_role
-from envkeep.app.ports import Fetch
 from envkeep.core.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
+    from envkeep.app.ports import Fetch
 
 PRINCIPAL_SQL = "SELECT disabled_at FROM principals WHERE id = :principal"
 BINDINGS_SQL = (

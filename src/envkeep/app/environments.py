@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.context import Call
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import EnvironmentView
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import DataKeyShare, Environment, Project
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
 
 ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -54,7 +57,9 @@ def add_environment(call: Call, project: Project, new: NewEnvironment) -> Enviro
     """Insert an environment and the creator's share; the caller has checked authorisation."""
     check_environment_name(new.name)
     exists = call.session.scalar(
-        select(Environment).where(Environment.project_id == project.id, Environment.name == new.name)
+        select(Environment).where(
+            Environment.project_id == project.id, Environment.name == new.name
+        )
     )
     if exists is not None:
         raise AlreadyExistsError(f"environment '{new.name}' already exists in '{project.name}'")
@@ -107,7 +112,9 @@ def list_environments(call: Call, *, workspace_id: str, project: str) -> list[En
     found = project_by_name(call, workspace_id, project)
     require_role(call, Target(workspace_id, found.id), Role.READ)
     rows = call.session.scalars(
-        select(Environment).where(Environment.project_id == found.id).order_by(Environment.created_at)
+        select(Environment)
+        .where(Environment.project_id == found.id)
+        .order_by(Environment.created_at)
     )
     return [environment_view(e) for e in rows]
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from envkeep.app.audit import append_event
-from envkeep.app.context import Call
 from envkeep.app.policy import Role
 from envkeep.app.views import PrincipalView
 from envkeep.core.errors import NotFoundError
 from envkeep.store.models import Principal, RoleBinding, Workspace
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
 
 LOCAL_WORKSPACE = "local"
 

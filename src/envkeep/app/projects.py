@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.context import Call
 from envkeep.app.environments import NewEnvironment, add_environment
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import ProjectView
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import Project
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.context import Call
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,9 @@ def create_project(
             f"project '{name}' already exists",
             hint="pick another name, or use it from its directory's envkeep.toml",
         )
-    project = Project(id=call.new_id(), workspace_id=workspace_id, name=name, created_at=call.clock())
+    project = Project(
+        id=call.new_id(), workspace_id=workspace_id, name=name, created_at=call.clock()
+    )
     call.session.add(project)
     call.session.flush()
     append_event(call, workspace_id=workspace_id, action="project.create", target=name)

@@ -6,14 +6,12 @@ They return ciphertext only; the client decrypts and verifies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envkeep.app.authz import authorize
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Role, Target
-from envkeep.app.ports import Actor, Fetch
 from envkeep.app.views import (
     EnvironmentSnapshot,
     EnvironmentView,
@@ -25,6 +23,11 @@ from envkeep.app.views import (
     VersionView,
 )
 from envkeep.core.errors import VariableNotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.ports import Actor, Fetch
 
 SHARED_SCOPE = "shared"
 
@@ -146,9 +149,7 @@ def read_environment(
         " WHERE environment_id = :env AND recipient_id = :me ORDER BY key_version",
         {"env": env.id, "me": actor.principal_id},
     )
-    people = _principals(
-        fetch, {s.current.author_id for s in secrets} | {r[1] for r in share_rows}
-    )
+    people = _principals(fetch, {s.current.author_id for s in secrets} | {r[1] for r in share_rows})
     by_id = {p.id: p for p in people}
     shares = tuple(
         ShareView(env.id, r[0], actor.principal_id, by_id[r[1]], bytes(r[2])) for r in share_rows

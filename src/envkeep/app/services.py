@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from envkeep.app._lookup import project_by_name, service_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.context import Call
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import ServiceView
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import Service
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
 
 SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 

@@ -3,19 +3,23 @@ author last saw (optimistic concurrency: a stale write is a conflict and nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.context import Call
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, service_scope
-from envkeep.app.views import SecretWrite
 from envkeep.core.errors import ConflictError, UsageError
 from envkeep.store.models import Environment, Secret, SecretVersion, Service
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.context import Call
+    from envkeep.app.views import SecretWrite
 
 
 def _scope_services(call: Call, env: Environment) -> dict[str, str | None]:
@@ -25,7 +29,9 @@ def _scope_services(call: Call, env: Environment) -> dict[str, str | None]:
     return scopes
 
 
-def _check_batch(writes: Sequence[SecretWrite], env: Environment, scopes: dict[str, str | None]) -> None:
+def _check_batch(
+    writes: Sequence[SecretWrite], env: Environment, scopes: dict[str, str | None]
+) -> None:
     if not writes:
         raise UsageError("nothing to write")
     seen: set[tuple[str, bytes]] = set()
@@ -113,8 +119,11 @@ def write_secrets(
         workspace_id=workspace_id,
         action="secrets.write",
         target=f"{project}/{environment}",
-        details={"written": len(writes) - deleted, "deleted": deleted,
-                 "secret_ids": sorted(w.secret_id for w in writes)},
+        details={
+            "written": len(writes) - deleted,
+            "deleted": deleted,
+            "secret_ids": sorted(w.secret_id for w in writes),
+        },
     )
     call.session.flush()
     return env.revision

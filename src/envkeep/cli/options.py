@@ -9,7 +9,8 @@ import typer
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 RevealOpt = Annotated[bool, typer.Option("--reveal", help="Show values instead of masking them.")]
 EnvOpt = Annotated[
-    str | None, typer.Option("--env", "-e", help="Environment (default: the project's default_env).")
+    str | None,
+    typer.Option("--env", "-e", help="Environment (default: the project's default_env)."),
 ]
 ServiceOpt = Annotated[
     str | None, typer.Option("--service", "-s", help="Service scope (default: the shared scope).")

@@ -27,13 +27,17 @@ def init(
     """
     ctx = make_context()
     project = projects.init_project(ctx, name, env or projects.DEFAULT_ENVIRONMENTS)
-    output.done(f"created project '{name}' ({project.path}); default environment: {project.default_env}")
+    output.done(
+        f"created project '{name}' ({project.path}); default environment: {project.default_env}"
+    )
 
 
 @service_app.command("add")
 def service_add(
     name: Annotated[str, typer.Argument(help="Service name, e.g. api.")],
-    path: Annotated[str | None, typer.Option(help="Its directory, relative to the project root.")] = None,
+    path: Annotated[
+        str | None, typer.Option(help="Its directory, relative to the project root.")
+    ] = None,
     schema: Annotated[str | None, typer.Option(help="Its .env.example (schema).")] = None,
 ) -> None:
     """Add a service to the project.
@@ -52,7 +56,9 @@ def service_list(json_out: JsonOpt = False) -> None:
     """
     services = projects.list_services(make_context())
     if json_out:
-        output.print_json([{"name": s.name, "path": s.path, "schema": s.schema_path} for s in services])
+        output.print_json(
+            [{"name": s.name, "path": s.path, "schema": s.schema_path} for s in services]
+        )
         return
     rows = [(s.name, s.path or "", s.schema_path or "") for s in services]
     output.print_table(("SERVICE", "PATH", "SCHEMA"), rows, empty="no services yet")

@@ -57,7 +57,10 @@ def unset(
 
 
 def list_(
-    env: EnvOpt = None, service: ServiceOpt = None, reveal: RevealOpt = False, json_out: JsonOpt = False
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """List variables: names, scope, version; values masked unless --reveal.
 
@@ -110,14 +113,21 @@ def history(
     if json_out:
         output.print_json(
             [
-                {"version": e.version, "author": e.author, "created_at": e.created_at,
-                 "deleted": e.value is None}
+                {
+                    "version": e.version,
+                    "author": e.author,
+                    "created_at": e.created_at,
+                    "deleted": e.value is None,
+                }
                 | ({"value": e.value} if reveal else {})
                 for e in entries
             ]
         )
         return
-    rows = [(str(e.version), output.mask(e.value, reveal=reveal), e.author, e.created_at) for e in entries]
+    rows = [
+        (str(e.version), output.mask(e.value, reveal=reveal), e.author, e.created_at)
+        for e in entries
+    ]
     output.print_table(("VERSION", "VALUE", "AUTHOR", "TIME"), rows, empty="no history")
 
 

@@ -3,18 +3,19 @@ same service behind the REST API (``HttpBackend``). Both return ciphertext only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from envkeep.app.environments import NewEnvironment
     from envkeep.app.projects import ProjectCreated
     from envkeep.app.views import (
         EnvironmentSnapshot,
         EnvironmentView,
         PrincipalView,
-        ServiceView,
         SecretWrite,
+        ServiceView,
         VersionView,
     )
 
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 class Backend(Protocol):
     """Every operation the client needs from a store, scoped to one workspace."""
 
-    def create_project(self, name: str, environments: Sequence[NewEnvironment]) -> ProjectCreated: ...
+    def create_project(
+        self, name: str, environments: Sequence[NewEnvironment]
+    ) -> ProjectCreated: ...
 
     def add_service(
         self, project: str, name: str, *, path: str | None, schema_path: str | None

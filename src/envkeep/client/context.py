@@ -4,13 +4,17 @@ the backend — each made on first use, so a command pays only for what it touch
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from envkeep.client.backend import Backend
 from envkeep.client.identity import Identity, PassphrasePrompt, load_or_create
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
-from envkeep.settings import Settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from envkeep.client.backend import Backend
+    from envkeep.settings import Settings
 
 
 class ClientContext:

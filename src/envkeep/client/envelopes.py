@@ -8,10 +8,13 @@ both AADs and ciphertexts, the tombstone flag and its own principal id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.app.views import EnvironmentSnapshot, VersionView
 from envkeep.core.errors import IntegrityError, PermissionDenied
+
+if TYPE_CHECKING:
+    from envkeep.app.views import EnvironmentSnapshot, VersionView
 
 LIVE, DELETED = b"live", b"deleted"
 
@@ -116,4 +119,6 @@ def open_data_keys(
 def check_name_index(dek: bytes, name: str, expected: bytes) -> None:
     """A server cannot swap which index a name is stored under without detection."""
     if crypto.name_index(dek, name) != expected:
-        raise IntegrityError("a variable is stored under the wrong name index: the store was altered")
+        raise IntegrityError(
+            "a variable is stored under the wrong name index: the store was altered"
+        )

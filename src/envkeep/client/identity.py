@@ -13,12 +13,15 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.client import keystore
 from envkeep.core.errors import InputError, UsageError, WrongPassphrase
 from envkeep.core.files import write_atomic
-from envkeep.settings import Settings
+
+if TYPE_CHECKING:
+    from envkeep.settings import Settings
 
 PassphrasePrompt = Callable[[str], str]
 
@@ -193,7 +196,9 @@ def unlock(settings: Settings, record: IdentityRecord, prompt: PassphrasePrompt 
     try:
         raw = _unb64(text)
     except ValueError:
-        raise InputError("the private key store is damaged", hint="restore it from a backup") from None
+        raise InputError(
+            "the private key store is damaged", hint="restore it from a backup"
+        ) from None
     if record.protection is None:
         keys = crypto.PrivateKeys.from_bytes(raw)
     else:

@@ -7,10 +7,13 @@ those bytes wrapped with a passphrase-derived key when the identity is protected
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envkeep.core.errors import StoreError
 from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KEYRING_SERVICE = "envkeep"
 

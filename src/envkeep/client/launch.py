@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from envkeep.client.context import ClientContext
 from envkeep.client.runner import child_environment, exec_command
 from envkeep.client.variables import resolved_values
 from envkeep.core.errors import UsageError
 from envkeep.settings import process_environment
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.client.context import ClientContext
 
 
 def run_with_environment(

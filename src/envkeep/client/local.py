@@ -6,18 +6,18 @@ is imported only when the first write (or a migration) happens, so read commands
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from envkeep.app import reads
 from envkeep.app.ports import Actor
-from envkeep.client.identity import Identity
 from envkeep.core.errors import ConflictError, StoreError
 from envkeep.store.sqlite_fetch import SqliteFetch, open_fetch
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
+
     from sqlalchemy import Engine
 
     from envkeep.app.context import Call
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ServiceView,
         VersionView,
     )
+    from envkeep.client.identity import Identity
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ class LocalBackend:
     # -- plumbing -------------------------------------------------------------------------
 
     def _find_workspace(self) -> str | None:
-        assert self._fetch is not None  # noqa: S101 - set by the caller just before
+        assert self._fetch is not None
         rows = self._fetch("SELECT id FROM workspaces WHERE name = 'local'", {})
         return str(rows[0][0]) if rows else None
 
@@ -87,7 +88,7 @@ class LocalBackend:
     def workspace_id(self) -> str:
         if self._workspace_id is None:
             self._migrate_and_bootstrap()
-        assert self._workspace_id is not None  # noqa: S101 - bootstrap always sets it
+        assert self._workspace_id is not None
         return self._workspace_id
 
     def _transaction(self, use_case: Callable[[Call], T]) -> T:

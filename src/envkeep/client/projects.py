@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.app.environments import NewEnvironment
-from envkeep.app.views import EnvironmentView, ServiceView
-from envkeep.client.context import ClientContext
-from envkeep.client.identity import Identity
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
@@ -20,6 +16,14 @@ from envkeep.core.projectfile import (
     find_project_file,
     render_project_file,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from envkeep.app.views import EnvironmentView, ServiceView
+    from envkeep.client.context import ClientContext
+    from envkeep.client.identity import Identity
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.core.errors import CommandError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 def child_environment(base: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client.context import ClientContext
 from envkeep.client.envelopes import open_version
 from envkeep.client.vault import OpenEnvironment, Variable
 from envkeep.core.dotenv import is_valid_name
 from envkeep.core.errors import UsageError, VariableNotFound, VersionNotFound
 from envkeep.core.resolve import merge_layers
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from envkeep.client.context import ClientContext
 
 
 def _services(service: str | None) -> list[str]:
@@ -71,7 +75,9 @@ def unset_variables(ctx: ClientContext, env: str, service: str | None, names: li
     return len(writes)
 
 
-def _not_found(name: str, env: str, service: str | None, opened: OpenEnvironment) -> VariableNotFound:
+def _not_found(
+    name: str, env: str, service: str | None, opened: OpenEnvironment
+) -> VariableNotFound:
     where = f"service '{service}'" if service else "the shared scope"
     known = ", ".join(sorted({v.name for v in opened.variables(opened.scope_for(service))}))
     return VariableNotFound(
@@ -141,7 +147,7 @@ def rollback(ctx: ClientContext, env: str, service: str | None, name: str, to: i
     target = next((e for e in entries if e.version == to), None)
     if target is None:
         raise VersionNotFound(
-            f"'{name}' has no version {to} (versions 1–{entries[-1].version})",
+            f"'{name}' has no version {to} (versions 1-{entries[-1].version})",
             hint=f"see them with: envkeep history {name} --env {env}",
         )
     opened = open_environment(ctx, env, service)

@@ -4,16 +4,20 @@ decrypted, and new versions planned (encrypted and signed) against what was read
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
-from envkeep.client.backend import Backend
 from envkeep.client.envelopes import check_name_index, open_data_keys, open_version, seal_version
-from envkeep.client.identity import Identity
 from envkeep.core.errors import IntegrityError, VariableNotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from envkeep.client.backend import Backend
+    from envkeep.client.identity import Identity
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,12 @@ class ParseError(InputError):
     code = "parse_error"
 
     def __init__(
-        self, message: str, *, line: int | None = None, source: str | None = None, hint: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        source: str | None = None,
+        hint: str | None = None,
     ) -> None:
         where = ""
         if source is not None and line is not None:

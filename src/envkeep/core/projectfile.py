@@ -1,10 +1,10 @@
 """``envkeep.toml``: the committable project file (no secrets), found by walking up.
 
-    project = "shop"
-    default_env = "dev"
+project = "shop"
+default_env = "dev"
 
-    [services.api]
-    path = "services/api"
+[services.api]
+path = "services/api"
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envkeep.core.errors import InputError, ParseError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FILENAME = "envkeep.toml"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -66,7 +69,7 @@ def _str(table: dict[str, object], key: str, where: str) -> str | None:
     value = table.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise InputError(f"{where}: '{key}' must be a string", hint="quote it, e.g. key = \"value\"")
+    raise InputError(f"{where}: '{key}' must be a string", hint='quote it, e.g. key = "value"')
 
 
 def parse_project_file(text: str, root: Path) -> ProjectFile:

@@ -7,7 +7,10 @@ in the configuration-manager issue.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:

@@ -50,7 +50,7 @@ class Workspace(Base):
 
 
 class Principal(Base):
-    """Who acts: a user or a service account, with public keys and (optionally) wrapped private keys."""
+    """Who acts: a user or a service account, its public keys, maybe its wrapped private keys."""
 
     __tablename__ = "principals"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -130,9 +130,7 @@ class DataKeyShare(Base):
     __tablename__ = "data_key_shares"
     __table_args__ = (UniqueConstraint("environment_id", "key_version", "recipient_id"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    environment_id: Mapped[str] = mapped_column(
-        ForeignKey("environments.id", ondelete="CASCADE")
-    )
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     key_version: Mapped[int] = mapped_column(Integer)
     recipient_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
     sharer_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
@@ -146,9 +144,7 @@ class Secret(Base):
     __tablename__ = "secrets"
     __table_args__ = (UniqueConstraint("environment_id", "scope", "name_index"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)  # chosen by the client (it is in the AAD)
-    environment_id: Mapped[str] = mapped_column(
-        ForeignKey("environments.id", ondelete="CASCADE")
-    )
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(64))  # "shared" or "service:<service id>"
     service_id: Mapped[str | None] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), nullable=True
