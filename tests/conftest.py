@@ -1,0 +1,73 @@
+"""Fixtures shared by the app- and store-level tests: a real, migrated SQLite file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+import pytest
+from sqlalchemy.orm import Session
+
+from envkeep import crypto
+from envkeep.app.context import Actor, Call
+from envkeep.app.principals import bootstrap_local_owner
+from envkeep.store.engine import open_engine, sqlite_url
+from envkeep.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from sqlalchemy import Engine
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated embedded database in a temp dir."""
+    eng = open_engine(sqlite_url(tmp_path / "envkeep.db"))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@dataclass(frozen=True)
+class Store:
+    """Runs use cases in their own transactions, as a backend does."""
+
+    engine: Engine
+
+    def run(self, principal_id: str, use_case: Callable[[Call], T]) -> T:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            return use_case(Call(session, Actor(principal_id)))
+
+
+@dataclass(frozen=True)
+class Owner:
+    principal_id: str
+    keys: crypto.PrivateKeys
+    workspace_id: str
+
+
+@pytest.fixture
+def store(engine: Engine) -> Store:
+    return Store(engine)
+
+
+@pytest.fixture
+def owner(store: Store) -> Owner:
+    """The embedded store's owner: admin of the local workspace."""
+    keys = crypto.generate_keys()
+    principal_id = "00000000-0000-4000-8000-000000000001"
+    public = keys.public()
+    workspace_id = store.run(
+        principal_id,
+        lambda call: bootstrap_local_owner(
+            call,
+            name="owner@local",
+            encryption_public=public.encryption,
+            signing_public=public.signing,
+        ),
+    )
+    return Owner(principal_id, keys, workspace_id)

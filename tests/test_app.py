@@ -1,0 +1,306 @@
+"""The app layer: one authorisation check per use case, audit in the same transaction,
+optimistic concurrency, all-or-nothing batches."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from envkeep.app import reads
+from envkeep.app.audit import EventView, verify_chain
+from envkeep.app.context import Actor, Call
+from envkeep.app.environments import NewEnvironment, create_environment, list_environments
+from envkeep.app.policy import Role
+from envkeep.app.projects import create_project
+from envkeep.app.services import add_service
+from envkeep.app.views import SecretWrite
+from envkeep.app.writes import write_secrets
+from envkeep.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    EnvironmentNotFound,
+    NotAuthenticated,
+    PermissionDenied,
+    ProjectNotFound,
+)
+from envkeep.store.models import AuditEvent, Principal, RoleBinding, SecretVersion
+from envkeep.store.sqlite_fetch import open_fetch
+
+if TYPE_CHECKING:
+    from tests.conftest import Owner, Store
+
+ENV_ID = "10000000-0000-4000-8000-000000000001"
+
+
+def _project(store: Store, owner: Owner) -> None:
+    store.run(
+        owner.principal_id,
+        lambda call: create_project(
+            call,
+            workspace_id=owner.workspace_id,
+            name="shop",
+            environments=[NewEnvironment(ENV_ID, "dev", b"sealed")],
+        ),
+    )
+
+
+def _write(secret_id: str, expected: int, index: bytes = b"i" * 32) -> SecretWrite:
+    return SecretWrite(
+        secret_id=secret_id,
+        scope="shared",
+        name_index=index,
+        expected_version=expected,
+        key_version=1,
+        name_ct=b"name-ct",
+        value_ct=os.urandom(8),
+        signature=b"s" * 64,
+    )
+
+
+def _set(store: Store, owner: Owner, writes: list[SecretWrite], who: str | None = None) -> int:
+    return store.run(
+        who or owner.principal_id,
+        lambda call: write_secrets(
+            call, workspace_id=owner.workspace_id, project="shop", environment="dev", writes=writes
+        ),
+    )
+
+
+def _add_member(store: Store, owner: Owner, principal_id: str, role: Role | None) -> None:
+    with Session(store.engine) as session, session.begin():
+        now = datetime.now(UTC)
+        session.add(
+            Principal(
+                id=principal_id,
+                kind="user",
+                name=f"{principal_id}@x",
+                encryption_public=b"e" * 32,
+                signing_public=b"s" * 32,
+                created_at=now,
+            )
+        )
+        session.flush()
+        if role is not None:
+            session.add(
+                RoleBinding(
+                    id=f"b-{principal_id}",
+                    principal_id=principal_id,
+                    workspace_id=owner.workspace_id,
+                    role=str(role),
+                    created_at=now,
+                )
+            )
+
+
+def _events(store: Store, owner: Owner) -> list[EventView]:
+    with Session(store.engine) as session:
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.workspace_id == owner.workspace_id)
+            .order_by(AuditEvent.seq)
+        )
+        return [
+            EventView(
+                r.workspace_id,
+                r.seq,
+                r.at,
+                r.principal_id,
+                r.action,
+                r.target,
+                r.outcome,
+                r.request_id,
+                r.ip,
+                r.details,
+                r.prev_hash,
+                r.hash,
+            )
+            for r in rows
+        ]
+
+
+def test_owner_creates_a_project_and_lists_its_environments(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    envs = store.run(
+        owner.principal_id,
+        lambda call: list_environments(call, workspace_id=owner.workspace_id, project="shop"),
+    )
+    assert [e.name for e in envs] == ["dev"]
+
+
+def test_every_change_appends_exactly_one_chained_audit_event(store: Store, owner: Owner) -> None:
+    before = len(_events(store, owner))
+    _project(store, owner)
+    _set(store, owner, [_write("s1", 0)])
+    events = _events(store, owner)
+    assert [e.action for e in events[before:]] == [
+        "project.create",
+        "environment.create",
+        "secrets.write",
+    ]
+    assert verify_chain(events) is None
+
+
+def test_a_failed_use_case_leaves_no_audit_event(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    before = len(_events(store, owner))
+    with pytest.raises(AlreadyExistsError):
+        _project(store, owner)
+    assert len(_events(store, owner)) == before
+
+
+def test_audit_verify_reports_an_edited_event(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    events = _events(store, owner)
+    tampered = [*events[:1], EventView(**{**events[1].__dict__, "target": "other"}), *events[2:]]
+    assert verify_chain(tampered) == events[1].seq
+
+
+def test_audit_verify_reports_a_deleted_or_reordered_event(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    events = _events(store, owner)
+    assert verify_chain([events[0], *events[2:]]) == 2
+    assert verify_chain([events[1], events[0], *events[2:]]) == 1
+    assert verify_chain(events[:-1], expected_head=events[-1].hash) == len(events)
+
+
+def test_stale_write_is_rejected_with_conflict_and_writes_nothing(
+    store: Store, owner: Owner
+) -> None:
+    _project(store, owner)
+    _set(store, owner, [_write("s1", 0)])
+    _set(store, owner, [_write("s1", 1)])
+    with pytest.raises(ConflictError):
+        _set(store, owner, [_write("s1", 1)])
+    with Session(store.engine) as session:
+        versions = session.scalars(
+            select(SecretVersion.version).where(SecretVersion.secret_id == "s1")
+        )
+        assert sorted(versions) == [1, 2]
+
+
+def test_a_batch_with_one_stale_write_writes_none_of_it(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    _set(store, owner, [_write("s1", 0)])
+    with pytest.raises(ConflictError):
+        _set(store, owner, [_write("s2", 0, b"j" * 32), _write("s1", 0)])
+    with Session(store.engine) as session:
+        assert session.scalar(select(SecretVersion).where(SecretVersion.secret_id == "s2")) is None
+
+
+def test_creating_a_secret_that_exists_is_a_conflict(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    _set(store, owner, [_write("s1", 0)])
+    with pytest.raises(ConflictError):
+        _set(store, owner, [_write("other-id", 0)])
+
+
+def test_a_reader_cannot_write(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    _add_member(store, owner, "reader", Role.READ)
+    with pytest.raises(PermissionDenied):
+        _set(store, owner, [_write("s1", 0)], who="reader")
+
+
+def test_a_writer_can_write_but_not_create_environments(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    _add_member(store, owner, "writer", Role.WRITE)
+    assert _set(store, owner, [_write("s1", 0)], who="writer") == 1
+    with pytest.raises(PermissionDenied):
+        store.run(
+            "writer",
+            lambda call: create_environment(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                new=NewEnvironment("20000000-0000-4000-8000-000000000002", "qa", b"x"),
+            ),
+        )
+
+
+def test_a_principal_without_a_binding_can_do_nothing(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    _add_member(store, owner, "stranger", None)
+    with pytest.raises(PermissionDenied):
+        _set(store, owner, [_write("s1", 0)], who="stranger")
+    with pytest.raises(PermissionDenied):
+        store.run(
+            "stranger",
+            lambda call: reads.read_environment(
+                call.fetch,
+                call.actor,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+            ),
+        )
+
+
+def test_an_unknown_principal_is_not_authenticated(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    with pytest.raises(NotAuthenticated):
+        _set(store, owner, [_write("s1", 0)], who="ghost")
+
+
+def test_unknown_names_say_what_exists_and_how_to_create_it(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    with pytest.raises(EnvironmentNotFound) as env_error:
+        store.run(
+            owner.principal_id,
+            lambda call: write_secrets(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="prod",
+                writes=[_write("s1", 0)],
+            ),
+        )
+    assert "(envs: dev)" in env_error.value.message
+    assert env_error.value.hint == "create it with: envkeep env create prod"
+    with pytest.raises(ProjectNotFound) as project_error:
+        store.run(
+            owner.principal_id,
+            lambda call: add_service(
+                call, workspace_id=owner.workspace_id, project="nope", name="api"
+            ),
+        )
+    assert "(projects: shop)" in project_error.value.message
+
+
+def test_reads_over_sqlalchemy_and_sqlite3_agree(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    _set(store, owner, [_write("s1", 0), _write("s2", 0, b"j" * 32)])
+    via_session = store.run(
+        owner.principal_id,
+        lambda call: reads.read_environment(
+            call.fetch,
+            call.actor,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+        ),
+    )
+    fetch = open_fetch(Path(str(store.engine.url.database)))
+    assert fetch is not None
+    with fetch.snapshot():
+        via_sqlite = reads.read_environment(
+            fetch,
+            Actor(owner.principal_id),
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+        )
+    fetch.close()
+    assert via_session == via_sqlite
+    assert [s.id for s in via_sqlite.secrets] == ["s1", "s2"]
+
+
+def test_call_is_a_real_fetch(store: Store, owner: Owner) -> None:
+    rows = store.run(owner.principal_id, lambda call: call.fetch("SELECT 1 + :x", {"x": 1}))
+    assert rows == [(2,)]
+    assert isinstance(Call, type)

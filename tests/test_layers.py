@@ -1,0 +1,97 @@
+"""Imports point down only (DESIGN §3): checked on the source and in a fresh interpreter."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "envkeep"
+
+# For each layer, the imports it must never make (prefix match on the module name).
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "core": (
+        "cryptography",
+        "sqlalchemy",
+        "alembic",
+        "typer",
+        "rich",
+        "envkeep.app",
+        "envkeep.client",
+        "envkeep.cli",
+        "envkeep.store",
+        "envkeep.crypto",
+    ),
+    "app": ("cryptography", "envkeep.crypto", "envkeep.client", "envkeep.cli", "typer", "rich"),
+    "store": ("cryptography", "envkeep.crypto", "envkeep.app", "envkeep.client", "envkeep.cli"),
+    "client": ("envkeep.cli", "typer", "rich"),
+    "cli": ("sqlalchemy", "alembic", "cryptography", "envkeep.store", "envkeep.crypto"),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, at any depth (lazy imports included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def violations(layer: str) -> list[str]:
+    found = []
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        for module in imported_modules(path):
+            for banned in FORBIDDEN[layer]:
+                if module == banned or module.startswith(banned + "."):
+                    found.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    return found
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_point_down_only(layer: str) -> None:
+    assert violations(layer) == []
+
+
+def test_the_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from cryptography.hazmat import primitives\n")
+    assert "cryptography.hazmat" in imported_modules(bad)
+
+
+def test_crypto_is_the_only_module_that_imports_cryptography() -> None:
+    users = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(m == "cryptography" or m.startswith("cryptography.") for m in imported_modules(path))
+    ]
+    assert users == ["crypto.py"]
+
+
+def test_importing_every_app_module_loads_no_cryptography() -> None:
+    modules = sorted(
+        f"envkeep.app.{p.stem}" for p in (PACKAGE / "app").glob("*.py") if p.stem != "__init__"
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cryptography')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_run_path_imports_neither_sqlalchemy_nor_typer() -> None:
+    code = (
+        "import sys\n"
+        "import envkeep.cli.fast, envkeep.client.launch, envkeep.client.local, envkeep.cli.state\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'typer', 'rich',"
+        " 'alembic', 'keyring'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
