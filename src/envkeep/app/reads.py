@@ -6,7 +6,7 @@ They return ciphertext only; the client decrypts and verifies.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from envkeep.app.authz import authorize
@@ -37,8 +37,12 @@ def service_scope(service_id: str) -> str:
     return f"service:{service_id}"
 
 
-def _text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+def _timestamp(value: Any) -> str:
+    """A stored time as ISO 8601 UTC to the second (SQLite hands back naive UTC text)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _project(fetch: Fetch, workspace_id: str, name: str) -> ProjectView:
@@ -95,7 +99,7 @@ def _version(row: Sequence[Any], secret_id: str, scope: str) -> VersionView:
         value_ct=None if value_ct is None else bytes(value_ct),
         author_id=author_id,
         signature=bytes(signature),
-        created_at=_text(created_at),
+        created_at=_timestamp(created_at),
     )
 
 

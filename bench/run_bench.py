@@ -1,0 +1,353 @@
+"""Start-up benchmarks: `make bench` (or `.venv/bin/python bench/run_bench.py`).
+
+Each benchmark times a subject command against a baseline command from the same run in this
+venv, and compares median(subject) / median(baseline) with a goal. A MISS is reported, not
+failed: the exit status is 0 unless a benchmark could not run at all.
+
+    --quick          fewer repetitions (a rough figure in a few seconds)
+    --only NAME      just this benchmark (repeatable)
+    --repeat N       N timed runs of each command (default 30, 10 with --quick)
+    --profile        instead of timing, print the subject's biggest imports (-X importtime)
+
+To add a benchmark, write a function that prepares a `Case` in a `Workspace` and append a
+`Benchmark` to `BENCHMARKS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from _timing import (
+    Command,
+    ImportRecord,
+    Summary,
+    median_imports,
+    parse_importtime,
+    summarise,
+    time_interleaved,
+    timing_environment,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+WARMUP = 3
+TOP_IMPORTS = 25
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A throw-away ENVKEEP_HOME and projects, and the venv whose commands are timed."""
+
+    root: Path
+    bin: Path
+    env: Mapping[str, str]
+
+    @property
+    def python(self) -> str:
+        # The venv's python, not the base interpreter behind it (whose site hooks are slow).
+        return str(self.bin / "python")
+
+    @property
+    def envkeep_script(self) -> str:
+        return str(self.bin / "envkeep")
+
+    def command(self, argv: Sequence[str], cwd: Path) -> Command:
+        return Command(tuple(argv), self.env, cwd)
+
+    def envkeep(self, cwd: Path, *args: str) -> str:
+        """Run one set-up command; its stdout, or exit with what went wrong."""
+        return _checked([self.envkeep_script, *args], self.env, cwd)
+
+    def new_project(self, name: str) -> Path:
+        """A directory holding a fresh `envkeep init NAME` project (default env: dev)."""
+        cwd = self.root / name
+        cwd.mkdir()
+        self.envkeep(cwd, "init", name)
+        return cwd
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one benchmark runs: the subject, its baseline, and the subject under -X importtime."""
+
+    subject: Command
+    baseline: Command
+    profile_argv: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    subject: str
+    baseline: str
+    goal_ratio: float
+    prepare: Callable[[Workspace], Case]
+
+
+@dataclass(frozen=True)
+class Result:
+    benchmark: Benchmark
+    subject: Summary
+    baseline: Summary
+
+    @property
+    def ratio(self) -> float:
+        return self.subject.median / self.baseline.median
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio <= self.benchmark.goal_ratio
+
+
+def _checked(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> str:
+    done = subprocess.run(
+        list(argv), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(
+            f"bench: set-up command failed ({done.returncode}): {' '.join(argv)}\n"
+            f"{done.stderr.strip()}"
+        )
+    return done.stdout
+
+
+def _python_pass(ws: Workspace, cwd: Path) -> Command:
+    return ws.command([ws.python, "-c", "pass"], cwd)
+
+
+# --- benchmarks ------------------------------------------------------------------------------
+
+RUN_VARIABLES = 100
+
+
+def _variable_value(index: int) -> str:
+    """A 40-character value, different for every variable."""
+    return f"value-{index:03d}-" + "abcdefghijklmnopqrstuvwxyz0123456789"[: 40 - 10]
+
+
+def _prepare_run(ws: Workspace) -> Case:
+    cwd = ws.new_project("bench")
+    pairs = {f"NAME_{i:03d}": _variable_value(i) for i in range(RUN_VARIABLES)}
+    ws.envkeep(cwd, "set", *(f"{name}={value}" for name, value in pairs.items()), "--env", "dev")
+    # The timed command must do the real work: check that the child sees every value.
+    printed = ws.envkeep(cwd, "run", "--env", "dev", "--", "env")
+    seen = dict(line.partition("=")[::2] for line in printed.splitlines())
+    missing = [name for name, value in pairs.items() if seen.get(name) != value]
+    if missing:
+        sys.exit(f"bench: `envkeep run` did not pass {len(missing)} variables, e.g. {missing[0]}")
+    run_args = ("run", "--env", "dev", "--", "true")
+    return Case(
+        subject=ws.command([ws.envkeep_script, *run_args], cwd),
+        baseline=_python_pass(ws, cwd),
+        profile_argv=(ws.python, "-X", "importtime", "-m", "envkeep", *run_args),
+    )
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark(
+        name="run",
+        subject=f"envkeep run --env dev -- true  ({RUN_VARIABLES} variables)",
+        baseline="python3 -c pass",
+        goal_ratio=2.5,
+        prepare=_prepare_run,
+    ),
+)
+
+
+# --- timing ----------------------------------------------------------------------------------
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
+    subject, baseline = time_interleaved(
+        case.subject, case.baseline, repeats=repeats, warmup=WARMUP
+    )
+    result = Result(benchmark, summarise(subject), summarise(baseline))
+    verdict = "PASS" if result.passed else "MISS"
+    print(f"\n{benchmark.name}: {benchmark.subject}")
+    for label, text, summary in (
+        ("subject ", benchmark.subject, result.subject),
+        ("baseline", benchmark.baseline, result.baseline),
+    ):
+        print(
+            f"  {label}  median {_ms(summary.median)}  p90 {_ms(summary.p90)}"
+            f"  (n={summary.count})  {text.split('  (')[0]}"
+        )
+    print(f"  ratio     {result.ratio:.2f}  (goal <= {benchmark.goal_ratio:.2f})  {verdict}")
+    return result
+
+
+def print_summary(results: Sequence[Result]) -> None:
+    print("\nsummary (median wall time, ratio = subject / baseline)")
+    header = f"  {'benchmark':<12} {'subject':>10} {'baseline':>10} {'ratio':>6} {'goal':>7}  result"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for result in results:
+        print(
+            f"  {result.benchmark.name:<12} {_ms(result.subject.median):>10}"
+            f" {_ms(result.baseline.median):>10} {result.ratio:6.2f}"
+            f" {'<= ' + format(result.benchmark.goal_ratio, '.2f'):>7}"
+            f"  {'PASS' if result.passed else 'MISS'}"
+        )
+    missed = sum(not result.passed for result in results)
+    print(f"\n{len(results) - missed} of {len(results)} benchmarks meet their goal.")
+
+
+# --- import profile --------------------------------------------------------------------------
+
+
+def _importtime(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> list[ImportRecord]:
+    done = subprocess.run(
+        list(argv),
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench: profile run failed ({done.returncode}): {' '.join(argv)}")
+    return parse_importtime(done.stderr)
+
+
+def _top_level_us(records: Sequence[ImportRecord]) -> int:
+    return sum(record.cumulative_us for record in records if record.depth == 0)
+
+
+def _package_entries(records: Sequence[ImportRecord]) -> dict[str, ImportRecord]:
+    """Per third-party package, the import that first pulled it in (its cost includes deps)."""
+    stdlib = sys.stdlib_module_names
+    entries: dict[str, ImportRecord] = {}
+    for record in records:
+        top = record.module.partition(".")[0]
+        if top in stdlib or top.startswith("_") or top == "envkeep":
+            continue
+        if all(ancestor.partition(".")[0] != top for ancestor in record.chain):
+            # One package can be entered more than once (e.g. two sibling modules): keep the
+            # costliest entry, with its importer.
+            best = entries.get(top)
+            if best is None or record.cumulative_us > best.cumulative_us:
+                entries[top] = record
+    return entries
+
+
+def _chain_text(record: ImportRecord) -> str:
+    return " <- ".join(record.chain) if record.chain else "(top level)"
+
+
+def profile(benchmark: Benchmark, case: Case, runs: int) -> None:
+    if case.profile_argv is None:
+        print(f"\n{benchmark.name}: no import profile defined")
+        return
+    cwd, env = case.subject.cwd, case.subject.env
+    for _ in range(WARMUP):
+        case.subject.run()
+    records = median_imports(_importtime(case.profile_argv, env, cwd) for _ in range(runs))
+    baseline = median_imports(
+        _importtime([case.baseline.argv[0], "-X", "importtime", "-c", "pass"], env, cwd)
+        for _ in range(runs)
+    )
+    print(f"\n{benchmark.name}: {' '.join(case.profile_argv[1:])}  (median of {runs} runs)")
+    print(
+        f"  all imports {_top_level_us(records) / 1000:.1f} ms in {len(records)} modules"
+        f"  (python -c pass: {_top_level_us(baseline) / 1000:.1f} ms in {len(baseline)} modules)"
+    )
+    print(f"\n  top {TOP_IMPORTS} by cumulative time (a module's time includes what it imports)")
+    print(f"  {'cumul ms':>8} {'self ms':>7}  {'module':<40} imported by (<- its importer ...)")
+    ranked = sorted(records, key=lambda record: record.cumulative_us, reverse=True)
+    for record in ranked[:TOP_IMPORTS]:
+        print(
+            f"  {record.cumulative_us / 1000:8.2f} {record.self_us / 1000:7.2f}"
+            f"  {record.module:<40} {_chain_text(record)}"
+        )
+    entries = sorted(
+        _package_entries(records).items(), key=lambda item: item[1].cumulative_us, reverse=True
+    )
+    print("\n  third-party packages on the path (cost of the import that first pulled each in)")
+    for top, record in entries:
+        print(f"  {record.cumulative_us / 1000:8.2f}  {top:<20} via {record.module} <- "
+              f"{_chain_text(record)}")
+    envkeep_modules = sorted(r.module for r in records if r.module.partition(".")[0] == "envkeep")
+    print(f"\n  envkeep modules imported ({len(envkeep_modules)}): {', '.join(envkeep_modules)}")
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[benchmark.name for benchmark in BENCHMARKS],
+        metavar="NAME",
+        help="run only this benchmark (repeatable): " + ", ".join(b.name for b in BENCHMARKS),
+    )
+    parser.add_argument("--repeat", type=int, metavar="N", help="timed runs of each command")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the subject's imports instead of timing"
+    )
+    return parser.parse_args(argv)
+
+
+def _venv_bin() -> Path:
+    # sys.executable as given (a venv's python is a symlink: resolving it leaves the venv).
+    bin_dir = Path(sys.executable).parent
+    if sys.prefix == sys.base_prefix or not (bin_dir / "envkeep").exists():
+        sys.exit("bench: run me with the project's venv: make bench (or .venv/bin/python ...)")
+    return bin_dir
+
+
+def _warm_bytecode(env: Mapping[str, str]) -> None:
+    """Compile envkeep's modules, so no timed run pays for it."""
+    _checked([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env, ROOT)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    repeats = args.repeat or (10 if args.quick else 30)
+    selected = [b for b in BENCHMARKS if not args.only or b.name in args.only]
+    bin_dir = _venv_bin()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="envkeep-bench-") as tmp:
+        root = Path(tmp)
+        env = timing_environment(
+            inherited,
+            {"ENVKEEP_HOME": str(root / "home"), "ENVKEEP_KEYRING": "off", "CI": "1"},
+        )
+        _warm_bytecode(env)
+        ws = Workspace(root, bin_dir, env)
+        print(f"python {sys.version.split()[0]} in {sys.prefix}; ", end="")
+        if args.profile:
+            print(f"import profiles, {3 if args.quick else 5} runs each")
+        else:
+            print(f"{repeats} timed runs of each command, interleaved, after {WARMUP} warm-ups")
+        for benchmark in selected:
+            case = benchmark.prepare(ws)
+            if args.profile:
+                profile(benchmark, case, runs=3 if args.quick else 5)
+            else:
+                results.append(measure(benchmark, case, repeats))
+    if results:
+        print_summary(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
