@@ -269,7 +269,7 @@ def argon2id_raw(
 ) -> bytes:
     """Compute an Argon2id tag (RFC 9106) with no parameter floor; use derive_passphrase_key."""
     # Loaded here so `envkeep run` with a cached key never pays for it.
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # noqa: PLC0415
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
     try:
         kdf = Argon2id(
@@ -297,7 +297,7 @@ def derive_passphrase_key(passphrase: str, salt: bytes, params: KdfParams = DEFA
     The passphrase is normalised to Unicode NFC before UTF-8 encoding, so the same passphrase
     typed on systems that compose accents differently derives the same key.
     """
-    import unicodedata  # noqa: PLC0415
+    import unicodedata
 
     params.check_floor()
     if not isinstance(salt, bytes) or len(salt) < SALT_SIZE:

@@ -8,7 +8,7 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the code of DESIGN §6."""
     args = sys.argv[1:] if argv is None else argv
-    from envkeep.cli.fast import fast_run  # noqa: PLC0415
+    from envkeep.cli.fast import fast_run
 
     code = fast_run(args)
     if code is not None:
@@ -17,10 +17,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _typer_main(args: list[str]) -> int:
-    from envkeep.cli.app import app  # noqa: PLC0415
-    from envkeep.cli.errors import report, report_unexpected  # noqa: PLC0415
-    from envkeep.core.errors import EnvkeepError  # noqa: PLC0415
-    from envkeep.settings import load_settings  # noqa: PLC0415
+    from envkeep.cli.app import app
+    from envkeep.cli.errors import report, report_unexpected
+    from envkeep.core.errors import EnvkeepError
+    from envkeep.settings import load_settings
 
     debug = "--debug" in args or load_settings().debug
     try:

@@ -45,13 +45,13 @@ def fast_run(argv: Sequence[str]) -> int | None:
     parsed = parse_run(args[1:])
     if parsed is None:
         return None
-    from envkeep.cli.state import make_context  # noqa: PLC0415
-    from envkeep.client.launch import run_with_environment  # noqa: PLC0415
-    from envkeep.core.errors import EnvkeepError  # noqa: PLC0415
+    from envkeep.cli.state import make_context
+    from envkeep.client.launch import run_with_environment
+    from envkeep.core.errors import EnvkeepError
 
     try:
         run_with_environment(make_context(), *parsed)
     except EnvkeepError as error:
-        from envkeep.cli.errors import report  # noqa: PLC0415
+        from envkeep.cli.errors import report
 
         return report(error, debug=debug)

@@ -109,7 +109,7 @@ def env_delete(
     """
     ctx = make_context()
     if not yes:
-        from envkeep.cli.state import interactive  # noqa: PLC0415
+        from envkeep.cli.state import interactive
 
         if not interactive(ctx.settings) or not typer.confirm(f"delete environment '{name}'?"):
             output.done("not deleted (pass --yes to delete without asking)")

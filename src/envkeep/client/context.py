@@ -35,7 +35,7 @@ class ClientContext:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            from envkeep.client.local import LocalBackend  # noqa: PLC0415
+            from envkeep.client.local import LocalBackend
 
             self._backend = LocalBackend(self.settings.database_path, self.identity)
         return self._backend

@@ -8,9 +8,7 @@ wrapped with an Argon2id-derived key when the identity is protected by a passphr
 from __future__ import annotations
 
 import base64
-import getpass
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,7 +16,6 @@ from typing import TYPE_CHECKING
 from envkeep import crypto
 from envkeep.client import keystore
 from envkeep.core.errors import InputError, UsageError, WrongPassphrase
-from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
     from envkeep.settings import Settings
@@ -157,6 +154,8 @@ def _choose_store(settings: Settings) -> str:
 
 
 def _store(settings: Settings, record: IdentityRecord, private_text: str) -> None:
+    from envkeep.core.files import write_atomic
+
     settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     _save_private(settings, record, private_text)
     write_atomic(settings.identity_path, record.to_json().encode(), mode=0o600)
@@ -164,6 +163,9 @@ def _store(settings: Settings, record: IdentityRecord, private_text: str) -> Non
 
 def create_identity(settings: Settings, name: str | None = None) -> Identity:
     """Make a new identity; protected when ENVKEEP_PASSPHRASE is set."""
+    import getpass  # creating an identity is rare: keep these off the read path
+    import uuid
+
     keys = crypto.generate_keys()
     protection, text = None, _b64(keys.to_bytes())
     if settings.passphrase:

@@ -10,7 +10,6 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import StoreError
-from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,8 +20,8 @@ KEYRING_SERVICE = "envkeep"
 def keyring_usable() -> bool:
     """Whether an OS keyring backend that actually stores secrets is available."""
     try:
-        import keyring  # noqa: PLC0415 - costs ~80 ms, imported only when deciding or using it
-        from keyring.backends import fail  # noqa: PLC0415
+        import keyring
+        from keyring.backends import fail
 
         backend = keyring.get_keyring()
     except Exception:  # noqa: BLE001 - any failure to load a backend means "not usable"
@@ -33,14 +32,14 @@ def keyring_usable() -> bool:
 
 def save_in_keyring(account: str, text: str) -> None:
     """Store the key text in the OS keyring."""
-    import keyring  # noqa: PLC0415
+    import keyring
 
     keyring.set_password(KEYRING_SERVICE, account, text)
 
 
 def load_from_keyring(account: str) -> str:
     """The key text from the OS keyring, or StoreError when it is gone."""
-    import keyring  # noqa: PLC0415
+    import keyring
 
     text = keyring.get_password(KEYRING_SERVICE, account)
     if text is None:
@@ -53,6 +52,8 @@ def load_from_keyring(account: str) -> str:
 
 def save_in_file(path: Path, text: str) -> None:
     """Store the key text in a file readable by its owner only."""
+    from envkeep.core.files import write_atomic
+
     write_atomic(path, text.encode("ascii"), mode=0o600)
 
 
@@ -69,7 +70,7 @@ def load_from_file(path: Path) -> str:
 
 def delete_from_keyring(account: str) -> None:
     """Forget the key text in the OS keyring, if it is there."""
-    import keyring  # noqa: PLC0415
+    import keyring
 
     with contextlib.suppress(Exception):
         keyring.delete_password(KEYRING_SERVICE, account)

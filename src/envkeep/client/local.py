@@ -60,15 +60,15 @@ class LocalBackend:
 
     def _open_engine(self) -> Engine:
         if self._engine is None:
-            from envkeep.store.engine import open_engine, sqlite_url  # noqa: PLC0415
+            from envkeep.store.engine import open_engine, sqlite_url
 
             self._database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._engine = open_engine(sqlite_url(self._database))
         return self._engine
 
     def _migrate_and_bootstrap(self) -> None:
-        from envkeep.app.principals import bootstrap_local_owner  # noqa: PLC0415
-        from envkeep.store.migrate import upgrade  # noqa: PLC0415
+        from envkeep.app.principals import bootstrap_local_owner
+        from envkeep.store.migrate import upgrade
 
         upgrade(self._open_engine())
         public = self._identity.record.public
@@ -92,10 +92,10 @@ class LocalBackend:
         return self._workspace_id
 
     def _transaction(self, use_case: Callable[[Call], T]) -> T:
-        from sqlalchemy import exc  # noqa: PLC0415
-        from sqlalchemy.orm import Session  # noqa: PLC0415
+        from sqlalchemy import exc
+        from sqlalchemy.orm import Session
 
-        from envkeep.app.context import Call  # noqa: PLC0415
+        from envkeep.app.context import Call
 
         try:
             with Session(self._open_engine(), expire_on_commit=False) as session, session.begin():
@@ -126,41 +126,41 @@ class LocalBackend:
     # -- Backend --------------------------------------------------------------------------
 
     def create_project(self, name: str, environments: Sequence[NewEnvironment]) -> ProjectCreated:
-        from envkeep.app.projects import create_project  # noqa: PLC0415
+        from envkeep.app.projects import create_project
 
         return self._call(create_project, name=name, environments=environments)
 
     def add_service(
         self, project: str, name: str, *, path: str | None, schema_path: str | None
     ) -> ServiceView:
-        from envkeep.app.services import add_service  # noqa: PLC0415
+        from envkeep.app.services import add_service
 
         return self._call(
             add_service, project=project, name=name, path=path, schema_path=schema_path
         )
 
     def list_services(self, project: str) -> list[ServiceView]:
-        from envkeep.app.services import list_services  # noqa: PLC0415
+        from envkeep.app.services import list_services
 
         return self._call(list_services, project=project)
 
     def remove_service(self, project: str, name: str) -> None:
-        from envkeep.app.services import remove_service  # noqa: PLC0415
+        from envkeep.app.services import remove_service
 
         self._call(remove_service, project=project, name=name)
 
     def create_environment(self, project: str, new: NewEnvironment) -> EnvironmentView:
-        from envkeep.app.environments import create_environment  # noqa: PLC0415
+        from envkeep.app.environments import create_environment
 
         return self._call(create_environment, project=project, new=new)
 
     def list_environments(self, project: str) -> list[EnvironmentView]:
-        from envkeep.app.environments import list_environments  # noqa: PLC0415
+        from envkeep.app.environments import list_environments
 
         return self._call(list_environments, project=project)
 
     def delete_environment(self, project: str, name: str) -> None:
-        from envkeep.app.environments import delete_environment  # noqa: PLC0415
+        from envkeep.app.environments import delete_environment
 
         self._call(delete_environment, project=project, name=name)
 
@@ -178,7 +178,7 @@ class LocalBackend:
             )
 
     def write_secrets(self, project: str, environment: str, writes: Sequence[SecretWrite]) -> int:
-        from envkeep.app.writes import write_secrets  # noqa: PLC0415
+        from envkeep.app.writes import write_secrets
 
         return self._call(write_secrets, project=project, environment=environment, writes=writes)
 

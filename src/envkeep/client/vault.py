@@ -3,7 +3,6 @@ decrypted, and new versions planned (encrypted and signed) against what was read
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -131,6 +130,8 @@ class OpenEnvironment:
 
     def plan_writes(self, scope: str, changes: Mapping[str, str | None]) -> list[SecretWrite]:
         """New versions for each name (``None`` deletes), each against the version read."""
+        import uuid  # only writers pay for it
+
         writes = []
         for name, value in changes.items():
             existing = self.find_any(scope, name)

@@ -74,7 +74,7 @@ def _str(table: dict[str, object], key: str, where: str) -> str | None:
 
 def parse_project_file(text: str, root: Path) -> ProjectFile:
     """Parse the text of an envkeep.toml found in ``root``."""
-    import tomllib  # noqa: PLC0415 - only commands that read the project file pay for it
+    import tomllib
 
     where = str(root / FILENAME)
     try:
