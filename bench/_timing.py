@@ -32,8 +32,8 @@ class Command:
     env: Mapping[str, str]
     cwd: Path
 
-    def run(self, *, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        """Run to completion, output discarded; a non-zero exit raises when ``check``."""
+    def run(self) -> int:
+        """Run to completion with no input and output discarded; the exit status."""
         return subprocess.run(
             self.argv,
             env=dict(self.env),
@@ -41,8 +41,14 @@ class Command:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            check=check,
-        )
+            check=False,
+        ).returncode
+
+    def run_checked(self) -> None:
+        """Run as ``run`` does; a non-zero exit status raises CalledProcessError."""
+        status = self.run()
+        if status != 0:
+            raise subprocess.CalledProcessError(status, self.argv)
 
 
 def timing_environment(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
@@ -55,18 +61,10 @@ def timing_environment(base: Mapping[str, str], extra: Mapping[str, str]) -> dic
 def time_once(command: Command) -> float:
     """Wall time of one run, in seconds; a failing run raises (its time would mean nothing)."""
     start = time.perf_counter()
-    done = subprocess.run(
-        command.argv,
-        env=dict(command.env),
-        cwd=command.cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
+    status = command.run()
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise subprocess.CalledProcessError(done.returncode, command.argv)
+    if status != 0:
+        raise subprocess.CalledProcessError(status, command.argv)
     return elapsed
 
 
@@ -75,8 +73,8 @@ def time_interleaved(
 ) -> tuple[list[float], list[float]]:
     """(subject times, baseline times), ``repeats`` each, run A B A B after ``warmup`` pairs."""
     for _ in range(warmup):
-        baseline.run()
-        subject.run()
+        baseline.run_checked()
+        subject.run_checked()
     subject_times: list[float] = []
     baseline_times: list[float] = []
     for _ in range(repeats):
@@ -141,22 +139,75 @@ def parse_importtime(stderr: str) -> list[ImportRecord]:
 
 
 def median_imports(runs: Iterable[Sequence[ImportRecord]]) -> list[ImportRecord]:
-    """Per module, the median self and cumulative times over ``runs``; chains from the first."""
-    first: dict[str, ImportRecord] = {}
-    selfs: dict[str, list[int]] = {}
-    cumulatives: dict[str, list[int]] = {}
+    """Per import, the median self and cumulative times over ``runs``; chains from the first.
+
+    A module can be listed twice in one run: `import a.b` run from code lists `a`'s own import
+    of `a.b` first, then the outer `a.b` (a few microseconds, its cumulative time counting `a`).
+    So an import is keyed by its module and how many times that module was listed before it.
+    """
+    first: dict[tuple[str, int], ImportRecord] = {}
+    selfs: dict[tuple[str, int], list[int]] = {}
+    cumulatives: dict[tuple[str, int], list[int]] = {}
     for records in runs:
+        seen: dict[str, int] = {}
         for record in records:
-            first.setdefault(record.module, record)
-            selfs.setdefault(record.module, []).append(record.self_us)
-            cumulatives.setdefault(record.module, []).append(record.cumulative_us)
+            key = (record.module, seen.get(record.module, 0))
+            seen[record.module] = key[1] + 1
+            first.setdefault(key, record)
+            selfs.setdefault(key, []).append(record.self_us)
+            cumulatives.setdefault(key, []).append(record.cumulative_us)
     return [
         ImportRecord(
-            module,
-            round(statistics.median(selfs[module])),
-            round(statistics.median(cumulatives[module])),
+            record.module,
+            round(statistics.median(selfs[key])),
+            round(statistics.median(cumulatives[key])),
             record.depth,
             record.chain,
         )
-        for module, record in first.items()
+        for key, record in first.items()
     ]
+
+
+# Run as `python -c CALLERS MODULE ARGS…`: runs MODULE as `python -m` does, and prints one line
+# per module imported from inside a function (not by another module's top level, which
+# -X importtime shows): the module, the function that imported it, and the nearest envkeep
+# function on the stack.
+CALLERS = """
+import runpy, sys
+
+def _where(frame):
+    path = frame.f_code.co_filename
+    for marker in ("/site-packages/", "/src/"):
+        path = path.split(marker, 1)[-1]
+    return f"{path}:{frame.f_lineno} {frame.f_code.co_name}"
+
+def _hook(event, args):
+    if event != "import":
+        return
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith("<frozen "):
+        frame = frame.f_back
+    if frame is None or frame.f_code.co_name == "<module>":
+        return
+    ours = frame
+    while ours is not None and "/envkeep/" not in ours.f_code.co_filename:
+        ours = ours.f_back
+    where = [_where(frame)] + ([_where(ours)] if ours is not None and ours is not frame else [])
+    sys.stderr.write("\\t".join(["bench-caller", args[0], *where]) + "\\n")
+    sys.stderr.flush()
+
+module, sys.argv = sys.argv[1], sys.argv[1:]
+sys.addaudithook(_hook)
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def parse_callers(stderr: str) -> dict[str, tuple[str, ...]]:
+    """Module -> (the function that imported it, the nearest envkeep function) from CALLERS."""
+    callers: dict[str, tuple[str, ...]] = {}
+    for line in stderr.splitlines():
+        tag, _, rest = line.partition("\t")
+        if tag == "bench-caller":
+            module, *where = rest.split("\t")
+            callers.setdefault(module, tuple(where))
+    return callers

@@ -16,6 +16,7 @@ To add a benchmark, write a function that prepares a `Case` in a `Workspace` and
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -25,10 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from _timing import (
+    CALLERS,
     Command,
     ImportRecord,
     Summary,
     median_imports,
+    parse_callers,
     parse_importtime,
     summarise,
     time_interleaved,
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 3
 TOP_IMPORTS = 25
+TOP_SELF = 10
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,15 @@ class Case:
 
     subject: Command
     baseline: Command
-    profile_argv: tuple[str, ...] | None = None
+    profile: ModuleRun | None = None
+
+
+@dataclass(frozen=True)
+class ModuleRun:
+    """The subject as `python -m MODULE ARGS`, for import profiles."""
+
+    module: str
+    args: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -148,14 +160,14 @@ def _prepare_run(ws: Workspace) -> Case:
     return Case(
         subject=ws.command([ws.envkeep_script, *run_args], cwd),
         baseline=_python_pass(ws, cwd),
-        profile_argv=(ws.python, "-X", "importtime", "-m", "envkeep", *run_args),
+        profile=ModuleRun("envkeep", run_args),
     )
 
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark(
         name="run",
-        subject=f"envkeep run --env dev -- true  ({RUN_VARIABLES} variables)",
+        subject=f"envkeep run --env dev -- true ({RUN_VARIABLES} variables)",
         baseline="python3 -c pass",
         goal_ratio=2.5,
         prepare=_prepare_run,
@@ -176,14 +188,10 @@ def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
     )
     result = Result(benchmark, summarise(subject), summarise(baseline))
     verdict = "PASS" if result.passed else "MISS"
-    print(f"\n{benchmark.name}: {benchmark.subject}")
-    for label, text, summary in (
-        ("subject ", benchmark.subject, result.subject),
-        ("baseline", benchmark.baseline, result.baseline),
-    ):
+    print(f"\n{benchmark.name}: {benchmark.subject}, against {benchmark.baseline}")
+    for label, summary in (("subject ", result.subject), ("baseline", result.baseline)):
         print(
-            f"  {label}  median {_ms(summary.median)}  p90 {_ms(summary.p90)}"
-            f"  (n={summary.count})  {text.split('  (')[0]}"
+            f"  {label}  median {_ms(summary.median)}  p90 {_ms(summary.p90)}  (n={summary.count})"
         )
     print(f"  ratio     {result.ratio:.2f}  (goal <= {benchmark.goal_ratio:.2f})  {verdict}")
     return result
@@ -191,7 +199,9 @@ def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
 
 def print_summary(results: Sequence[Result]) -> None:
     print("\nsummary (median wall time, ratio = subject / baseline)")
-    header = f"  {'benchmark':<12} {'subject':>10} {'baseline':>10} {'ratio':>6} {'goal':>7}  result"
+    header = (
+        f"  {'benchmark':<12} {'subject':>10} {'baseline':>10} {'ratio':>6} {'goal':>7}  result"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for result in results:
@@ -208,7 +218,7 @@ def print_summary(results: Sequence[Result]) -> None:
 # --- import profile --------------------------------------------------------------------------
 
 
-def _importtime(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> list[ImportRecord]:
+def _stderr_of(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> str:
     done = subprocess.run(
         list(argv),
         env=dict(env),
@@ -221,47 +231,56 @@ def _importtime(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> list[
     )
     if done.returncode != 0:
         sys.exit(f"bench: profile run failed ({done.returncode}): {' '.join(argv)}")
-    return parse_importtime(done.stderr)
+    return done.stderr
 
 
 def _top_level_us(records: Sequence[ImportRecord]) -> int:
     return sum(record.cumulative_us for record in records if record.depth == 0)
 
 
-def _package_entries(records: Sequence[ImportRecord]) -> dict[str, ImportRecord]:
-    """Per third-party package, the import that first pulled it in (its cost includes deps)."""
+def _package_entries(records: Sequence[ImportRecord]) -> dict[str, list[ImportRecord]]:
+    """Per third-party package, each import that entered it from outside (costs include deps)."""
     stdlib = sys.stdlib_module_names
-    entries: dict[str, ImportRecord] = {}
+    entries: dict[str, list[ImportRecord]] = {}
     for record in records:
         top = record.module.partition(".")[0]
-        if top in stdlib or top.startswith("_") or top == "envkeep":
+        if top in stdlib or top.startswith("_") or top == "envkeep" or not _installed(top):
             continue
         if all(ancestor.partition(".")[0] != top for ancestor in record.chain):
-            # One package can be entered more than once (e.g. two sibling modules): keep the
-            # costliest entry, with its importer.
-            best = entries.get(top)
-            if best is None or record.cumulative_us > best.cumulative_us:
-                entries[top] = record
+            entries.setdefault(top, []).append(record)
     return entries
 
 
-def _chain_text(record: ImportRecord) -> str:
-    return " <- ".join(record.chain) if record.chain else "(top level)"
+def _installed(package: str) -> bool:
+    # Failed probes are listed too (`copy` tries Jython's `org.python.core`): skip them.
+    return importlib.util.find_spec(package) is not None
+
+
+def _chain_text(record: ImportRecord, callers: Mapping[str, tuple[str, ...]]) -> str:
+    if record.chain:
+        return " <- ".join(record.chain)
+    # Not imported by another module's import: by site or runpy, or by a function at run time.
+    where = callers.get(record.module)
+    return "called from " + " <- ".join(where) if where else "(top level)"
 
 
 def profile(benchmark: Benchmark, case: Case, runs: int) -> None:
-    if case.profile_argv is None:
+    if case.profile is None:
         print(f"\n{benchmark.name}: no import profile defined")
         return
-    cwd, env = case.subject.cwd, case.subject.env
+    cwd, env, python = case.subject.cwd, case.subject.env, case.baseline.argv[0]
     for _ in range(WARMUP):
-        case.subject.run()
-    records = median_imports(_importtime(case.profile_argv, env, cwd) for _ in range(runs))
+        case.subject.run_checked()
+    argv = [python, "-X", "importtime", "-m", case.profile.module, *case.profile.args]
+    records = median_imports(parse_importtime(_stderr_of(argv, env, cwd)) for _ in range(runs))
     baseline = median_imports(
-        _importtime([case.baseline.argv[0], "-X", "importtime", "-c", "pass"], env, cwd)
+        parse_importtime(_stderr_of([python, "-X", "importtime", "-c", "pass"], env, cwd))
         for _ in range(runs)
     )
-    print(f"\n{benchmark.name}: {' '.join(case.profile_argv[1:])}  (median of {runs} runs)")
+    callers = parse_callers(
+        _stderr_of([python, "-c", CALLERS, case.profile.module, *case.profile.args], env, cwd)
+    )
+    print(f"\n{benchmark.name}: {' '.join(argv[1:])}  (median of {runs} runs)")
     print(
         f"  all imports {_top_level_us(records) / 1000:.1f} ms in {len(records)} modules"
         f"  (python -c pass: {_top_level_us(baseline) / 1000:.1f} ms in {len(baseline)} modules)"
@@ -272,16 +291,26 @@ def profile(benchmark: Benchmark, case: Case, runs: int) -> None:
     for record in ranked[:TOP_IMPORTS]:
         print(
             f"  {record.cumulative_us / 1000:8.2f} {record.self_us / 1000:7.2f}"
-            f"  {record.module:<40} {_chain_text(record)}"
+            f"  {record.module:<40} {_chain_text(record, callers)}"
         )
-    entries = sorted(
-        _package_entries(records).items(), key=lambda item: item[1].cumulative_us, reverse=True
+    print(f"\n  top {TOP_SELF} by self time (the module's own body: classes, regexes, tables)")
+    for record in sorted(records, key=lambda record: record.self_us, reverse=True)[:TOP_SELF]:
+        print(f"  {record.self_us / 1000:8.2f}  {record.module:<40} {_chain_text(record, callers)}")
+    packages = sorted(
+        _package_entries(records).items(),
+        key=lambda item: sum(record.cumulative_us for record in item[1]),
+        reverse=True,
     )
-    print("\n  third-party packages on the path (cost of the import that first pulled each in)")
-    for top, record in entries:
-        print(f"  {record.cumulative_us / 1000:8.2f}  {top:<20} via {record.module} <- "
-              f"{_chain_text(record)}")
-    envkeep_modules = sorted(r.module for r in records if r.module.partition(".")[0] == "envkeep")
+    print("\n  third-party packages: total, then each import that entered the package")
+    for top, entries in packages:
+        total = sum(record.cumulative_us for record in entries)
+        print(f"  {total / 1000:8.2f}  {top}")
+        for record in entries:
+            print(
+                f"  {record.cumulative_us / 1000:16.2f}  {record.module}"
+                f" <- {_chain_text(record, callers)}"
+            )
+    envkeep_modules = sorted({r.module for r in records if r.module.partition(".")[0] == "envkeep"})
     print(f"\n  envkeep modules imported ({len(envkeep_modules)}): {', '.join(envkeep_modules)}")
 
 
@@ -302,7 +331,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="print the subject's imports instead of timing"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat needs at least 1")
+    return args
 
 
 def _venv_bin() -> Path:
@@ -338,12 +370,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"import profiles, {3 if args.quick else 5} runs each")
         else:
             print(f"{repeats} timed runs of each command, interleaved, after {WARMUP} warm-ups")
-        for benchmark in selected:
-            case = benchmark.prepare(ws)
-            if args.profile:
-                profile(benchmark, case, runs=3 if args.quick else 5)
-            else:
-                results.append(measure(benchmark, case, repeats))
+        try:
+            for benchmark in selected:
+                case = benchmark.prepare(ws)
+                if args.profile:
+                    profile(benchmark, case, runs=3 if args.quick else 5)
+                else:
+                    results.append(measure(benchmark, case, repeats))
+        except subprocess.CalledProcessError as error:
+            sys.exit(f"bench: exit status {error.returncode} from: {' '.join(error.cmd)}")
     if results:
         print_summary(results)
     return 0
