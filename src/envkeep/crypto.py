@@ -441,6 +441,23 @@ def verify(signer: PublicKeys, signature: bytes, parts: Sequence[bytes]) -> None
         ) from None
 
 
+def verification_cache_key(keys: PrivateKeys) -> bytes:
+    """A key, private to one identity, for remembering which signatures it has verified."""
+    return hkdf_sha256(keys.signing, salt=None, info=b"envkeep/v1/verified-signatures", length=32)
+
+
+def verification_tag(
+    cache_key: bytes, signer: PublicKeys, signature: bytes, parts: Sequence[bytes]
+) -> bytes:
+    """16 bytes that stand for "``signature`` by ``signer`` over ``parts`` verified".
+
+    An HMAC under :func:`verification_cache_key`, so whoever lacks the identity's private key
+    cannot make a tag that passes for a verified signature.
+    """
+    digest = hashlib.sha256(_signed_message(parts)).digest()
+    return hmac.digest(cache_key, signer.signing + signature + digest, "sha256")[:16]
+
+
 # --- shares of an environment data key ---------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from envkeep.client.identity import Identity, PassphrasePrompt, load_or_create
+from envkeep.client.verified import VerifiedSignatures
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
@@ -39,6 +40,12 @@ class ClientContext:
 
             self._backend = LocalBackend(self.settings.database_path, self.identity)
         return self._backend
+
+    @cached_property
+    def verified(self) -> VerifiedSignatures:
+        """The identity's cache of signatures it has already checked."""
+        path = self.settings.home / "cache" / "verified-signatures"
+        return VerifiedSignatures(path, self.identity.keys)
 
     @cached_property
     def project_file(self) -> ProjectFile:

@@ -8,12 +8,14 @@ both AADs and ciphertexts, the tombstone flag and its own principal id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from envkeep import crypto
 from envkeep.core.errors import IntegrityError, PermissionDenied
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from envkeep.app.views import EnvironmentSnapshot, VersionView
 
 LIVE, DELETED = b"live", b"deleted"
@@ -74,13 +76,24 @@ def seal_version(
     return Sealed(name_ct, value_ct, signature)
 
 
+class Verify(Protocol):
+    def __call__(
+        self, signer: crypto.PublicKeys, signature: bytes, parts: Sequence[bytes]
+    ) -> None: ...
+
+
 def open_version(
-    *, deks: dict[int, bytes], env_id: str, version: VersionView, author: crypto.PublicKeys
+    *,
+    deks: dict[int, bytes],
+    env_id: str,
+    version: VersionView,
+    author: crypto.PublicKeys,
+    verify: Verify = crypto.verify,
 ) -> tuple[str, str | None]:
     """Verify a version's signature, then decrypt its name and value (None: deleted)."""
     aads = _aads(env_id, version.scope, version.secret_id, version.version, version.key_version)
     parts = _signed_parts(aads, version.name_ct, version.value_ct, version.author_id)
-    crypto.verify(author, version.signature, parts)
+    verify(author, version.signature, parts)
     dek = deks.get(version.key_version)
     if dek is None:
         raise PermissionDenied(

@@ -9,7 +9,6 @@ from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.envelopes import open_version
 from envkeep.client.vault import OpenEnvironment, Variable
-from envkeep.core.dotenv import is_valid_name
 from envkeep.core.errors import UsageError, VariableNotFound, VersionNotFound
 from envkeep.core.resolve import merge_layers
 
@@ -25,9 +24,16 @@ def _services(service: str | None) -> list[str]:
 
 def open_environment(ctx: ClientContext, env: str, service: str | None) -> OpenEnvironment:
     """Read and decrypt the shared scope and, if given, one service's scope."""
-    return OpenEnvironment.read(
-        ctx.backend, ctx.identity, ctx.project_file.project, env, _services(service)
+    opened = OpenEnvironment.read(
+        ctx.backend,
+        ctx.identity,
+        ctx.project_file.project,
+        env,
+        _services(service),
+        verify=ctx.verified,
     )
+    ctx.verified.save()
+    return opened
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:
@@ -46,6 +52,8 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
 
 def check_name(name: str) -> None:
     """Variable names follow the dotenv rules."""
+    from envkeep.core.dotenv import is_valid_name
+
     if not is_valid_name(name):
         raise UsageError(
             f"'{name}' is not a valid variable name",
@@ -136,8 +144,10 @@ def history(ctx: ClientContext, env: str, service: str | None, name: str) -> lis
             env_id=opened.snapshot.environment.id,
             version=version,
             author=crypto.PublicKeys(author.encryption_public, author.signing_public),
+            verify=ctx.verified,
         )
         entries.append(HistoryEntry(version.version, value, author.name, version.created_at))
+    ctx.verified.save()
     return entries
 
 

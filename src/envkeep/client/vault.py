@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from envkeep.client.backend import Backend
+    from envkeep.client.envelopes import Verify
     from envkeep.client.identity import Identity
 
 
@@ -42,9 +43,12 @@ class _Entry:
 class OpenEnvironment:
     """The decrypted state of one environment (limited to the scopes that were read)."""
 
-    def __init__(self, snapshot: EnvironmentSnapshot, identity: Identity) -> None:
+    def __init__(
+        self, snapshot: EnvironmentSnapshot, identity: Identity, verify: Verify = crypto.verify
+    ) -> None:
         self.snapshot = snapshot
         self._identity = identity
+        self._verify = verify
         self._deks = open_data_keys(snapshot, identity.principal_id, identity.keys)
         self._authors = {p.id: p for p in snapshot.authors}
         self._scope_names = {service_scope(s.id): s.name for s in snapshot.services}
@@ -59,9 +63,11 @@ class OpenEnvironment:
         project: str,
         environment: str,
         services: Sequence[str] | None,
+        *,
+        verify: Verify = crypto.verify,
     ) -> OpenEnvironment:
         """Fetch and open an environment."""
-        return cls(backend.read_environment(project, environment, services), identity)
+        return cls(backend.read_environment(project, environment, services), identity, verify)
 
     def _open(self, secret: SecretView) -> _Entry:
         author = self._authors.get(secret.current.author_id)
@@ -70,7 +76,11 @@ class OpenEnvironment:
         public = crypto.PublicKeys(author.encryption_public, author.signing_public)
         env_id = self.snapshot.environment.id
         name, value = open_version(
-            deks=self._deks, env_id=env_id, version=secret.current, author=public
+            deks=self._deks,
+            env_id=env_id,
+            version=secret.current,
+            author=public,
+            verify=self._verify,
         )
         if secret.current.key_version == self.snapshot.environment.key_version:
             check_name_index(self._deks[secret.current.key_version], name, secret.name_index)
