@@ -2,33 +2,61 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
-from envkeep.cli.state import make_context
+from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.client import projects
+from envkeep.core.projectfile import FILENAME, ServiceEntry
 
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
 env_app = typer.Typer(help="Create, list and delete environments.", no_args_is_help=True)
 
 
+def _ask(
+    name: str | None, envs: list[str], found: list[ServiceEntry]
+) -> tuple[str, list[str], list[ServiceEntry]]:
+    name = typer.prompt("Project name", default=name or projects.service_slug(Path.cwd().name))
+    answer = typer.prompt("Environments", default=", ".join(envs))
+    chosen = [e.strip() for e in answer.split(",") if e.strip()]
+    services = [
+        s for s in found if typer.confirm(f"Add service '{s.name}' ({s.path})?", default=True)
+    ]
+    return name, chosen, services
+
+
 def init(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. shop.")],
+    name: Annotated[str | None, typer.Argument(help="Project name, e.g. shop.")] = None,
     env: Annotated[
         list[str] | None, typer.Option("--env", "-e", help="An environment (repeatable).")
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="No questions: take the defaults and every service found."
+        ),
+    ] = False,
 ) -> None:
-    """Create a project and write ./envkeep.toml.
+    """Create a project and write ./envkeep.toml (or set up the one that is already here).
 
-    Example: envkeep init shop --env dev --env prod
+    Example: envkeep init shop --env dev --env prod --yes
     """
     ctx = make_context()
-    project = projects.init_project(ctx, name, env or projects.DEFAULT_ENVIRONMENTS)
+    envs = env or list(projects.DEFAULT_ENVIRONMENTS)
+    found = [] if (ctx.cwd / FILENAME).exists() else projects.discover_services(ctx.cwd)
+    services = found if yes else []
+    if found and interactive(ctx.settings) and not yes:
+        name, envs, services = _ask(name, envs, found)
+    elif found and not yes:
+        output.done(f"found services: {', '.join(s.name for s in found)} (add them with --yes)")
+    project = projects.init_project(ctx, name, envs, services)
     output.done(
-        f"created project '{name}' ({project.path}); default environment: {project.default_env}"
+        f"project '{project.project}' is ready ({project.path}); "
+        f"default environment: {project.default_env}"
     )
 
 
@@ -108,11 +136,6 @@ def env_delete(
     Example: envkeep env delete qa --yes
     """
     ctx = make_context()
-    if not yes:
-        from envkeep.cli.state import interactive
-
-        if not interactive(ctx.settings) or not typer.confirm(f"delete environment '{name}'?"):
-            output.done("not deleted (pass --yes to delete without asking)")
-            raise typer.Exit(1)
+    confirm(ctx.settings, f"Delete environment '{name}' and every variable in it?", yes=yes)
     projects.delete_environment(ctx, name)
     output.done(f"deleted environment '{name}'")

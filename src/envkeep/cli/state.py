@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from envkeep.client.context import ClientContext
+from envkeep.core.errors import UsageError
 from envkeep.settings import Settings, load_settings
 
 
@@ -20,3 +21,14 @@ def make_context(settings: Settings | None = None) -> ClientContext:
     settings = settings or load_settings()
     prompt = getpass.getpass if interactive(settings) else None
     return ClientContext(settings, Path.cwd(), prompt)
+
+
+def confirm(settings: Settings, question: str, *, yes: bool) -> None:
+    """Go on with --yes, or after a "yes" on a terminal; otherwise stop with a usage error."""
+    if yes:
+        return
+    import typer
+
+    if interactive(settings) and typer.confirm(question, default=False):
+        return
+    raise UsageError("not confirmed; nothing changed", hint="pass --yes to go ahead without asking")

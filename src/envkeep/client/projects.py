@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING
 
@@ -13,12 +14,14 @@ from envkeep.core.projectfile import (
     FILENAME,
     ProjectFile,
     ServiceEntry,
-    find_project_file,
+    load_project_file,
     render_project_file,
+    with_service_section,
+    without_service_section,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from envkeep.app.views import EnvironmentView, ServiceView
@@ -42,26 +45,79 @@ def new_environment(identity: Identity, name: str) -> NewEnvironment:
     return NewEnvironment(id=env_id, name=name, sealed_share=sealed)
 
 
-def _save(project: ProjectFile) -> None:
-    write_atomic(project.path, render_project_file(project).encode(), mode=0o644)
+def _edit_project_file(path: Path, edit: Callable[[str], str]) -> None:
+    write_atomic(path, edit(path.read_text(encoding="utf-8")).encode(), mode=0o644)
 
 
 def init_project(
-    ctx: ClientContext, name: str, environments: Sequence[str] = DEFAULT_ENVIRONMENTS
+    ctx: ClientContext,
+    name: str | None,
+    environments: Sequence[str] = (),
+    services: Sequence[ServiceEntry] = (),
 ) -> ProjectFile:
-    """Create the project in the store and write ./envkeep.toml (refusing to overwrite one)."""
+    """Create the project in the store and write ./envkeep.toml.
+
+    In a directory whose envkeep.toml exists already (a fresh clone, a new machine), the
+    project it declares is created in the store with its environments and services instead.
+    """
     target = ctx.cwd / FILENAME
     if target.exists():
+        return _adopt(ctx, load_project_file(target), name)
+    if not name:
+        raise UsageError("a project needs a name", hint="envkeep init NAME")
+    envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
+    ctx.backend.create_project(name, [new_environment(ctx.identity, env) for env in envs])
+    text = render_project_file(name, default_env=envs[0], environments=tuple(envs))
+    for service in services:
+        ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
+        text = with_service_section(text, service)
+    write_atomic(target, text.encode(), mode=0o644)
+    return load_project_file(target)
+
+
+def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> ProjectFile:
+    if name and name != project.project:
         raise AlreadyExistsError(
-            f"{target} already exists", hint="this directory already has a project; edit that file"
+            f"{project.path} already declares project '{project.project}'",
+            hint=f"run 'envkeep init' without a name to set up '{project.project}' here",
         )
-    if not environments:
-        raise UsageError("a project needs at least one environment")
-    news = [new_environment(ctx.identity, env) for env in dict.fromkeys(environments)]
-    ctx.backend.create_project(name, news)
-    project = ProjectFile(project=name, root=ctx.cwd, default_env=news[0].name)
-    _save(project)
+    envs = list(project.environments or (project.default_env,))
+    ctx.backend.create_project(
+        project.project, [new_environment(ctx.identity, env) for env in envs]
+    )
+    for service in project.services:
+        ctx.backend.add_service(
+            project.project, service.name, path=service.path, schema_path=service.schema
+        )
     return project
+
+
+def discover_services(root: Path, *, depth: int = 3) -> list[ServiceEntry]:
+    """Directories under ``root`` that look like services: they hold a .env.example, a .env
+    or a Dockerfile (hidden directories, virtualenvs and node_modules are skipped)."""
+    found: list[ServiceEntry] = []
+    skip = {"node_modules", "venv", "__pycache__", "dist", "build", "target"}
+
+    def walk(directory: Path, level: int) -> None:
+        for child in sorted(p for p in directory.iterdir() if p.is_dir()):
+            if child.name.startswith(".") or child.name in skip:
+                continue
+            markers = {m for m in (".env.example", ".env", "Dockerfile") if (child / m).is_file()}
+            if markers:
+                rel = child.relative_to(root).as_posix()
+                schema = f"{rel}/.env.example" if ".env.example" in markers else None
+                found.append(ServiceEntry(service_slug(child.name), path=rel, schema=schema))
+            elif level < depth:
+                walk(child, level + 1)
+
+    walk(root, 1)
+    return found
+
+
+def service_slug(text: str) -> str:
+    """A directory name made into a valid service name (``Billing API`` → ``billing-api``)."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:63] or "service"
 
 
 def add_service(
@@ -74,8 +130,14 @@ def add_service(
             f"service path {path} is not a directory under {project.root}",
             hint="create the directory first, or pass --path relative to the project root",
         )
+    if schema is not None and not (project.root / schema).is_file():
+        raise UsageError(
+            f"schema file {schema} not found under {project.root}",
+            hint="pass the .env.example path relative to the project root",
+        )
     service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
-    _save(project.with_service(ServiceEntry(name, path, schema)))
+    entry = ServiceEntry(name, path, schema)
+    _edit_project_file(project.path, lambda text: with_service_section(text, entry))
     return service
 
 
@@ -88,7 +150,7 @@ def remove_service(ctx: ClientContext, name: str) -> None:
     """Remove a service (and its variables) from the store and envkeep.toml."""
     project = ctx.project_file
     ctx.backend.remove_service(project.project, name)
-    _save(project.without_service(name))
+    _edit_project_file(project.path, lambda text: without_service_section(text, name))
 
 
 def create_environment(ctx: ClientContext, name: str) -> EnvironmentView:
@@ -106,9 +168,3 @@ def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
 def delete_environment(ctx: ClientContext, name: str) -> None:
     """Delete an environment and everything in it."""
     ctx.backend.delete_environment(ctx.project_file.project, name)
-
-
-def project_root(cwd: Path) -> Path | None:
-    """The directory holding the nearest envkeep.toml."""
-    found = find_project_file(cwd)
-    return None if found is None else found.parent

@@ -1,17 +1,24 @@
 """``envkeep.toml``: the committable project file (no secrets), found by walking up.
 
-project = "shop"
-default_env = "dev"
+    project = "shop"
+    default_env = "dev"
+    environments = ["dev", "staging", "prod"]
 
-[services.api]
-path = "services/api"
+    [services.api]
+    path = "services/api"
+    schema = "services/api/.env.example"      # or a [services.api.schema] table
+    templates = ["postgres"]
+    health_url = "http://localhost:8080/healthz"
+
+Commands that change the file edit its text in place (append a section, remove one), so the
+comments and layout a user wrote survive.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import InputError, ParseError
@@ -21,13 +28,19 @@ if TYPE_CHECKING:
 
 FILENAME = "envkeep.toml"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 
 
 @dataclass(frozen=True)
 class ServiceEntry:
+    """One service as the project file declares it."""
+
     name: str
     path: str | None = None
-    schema: str | None = None
+    schema: str | None = None  # path of its .env.example
+    schema_table: dict[str, object] | None = None  # or an inline [services.NAME.schema] table
+    templates: tuple[str, ...] = ()
+    health_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,18 +50,16 @@ class ProjectFile:
     project: str
     root: Path
     default_env: str = "dev"
+    environments: tuple[str, ...] = ()
     services: tuple[ServiceEntry, ...] = field(default=())
 
     @property
     def path(self) -> Path:
         return self.root / FILENAME
 
-    def with_service(self, entry: ServiceEntry) -> ProjectFile:
-        kept = tuple(s for s in self.services if s.name != entry.name)
-        return replace(self, services=(*kept, entry))
-
-    def without_service(self, name: str) -> ProjectFile:
-        return replace(self, services=tuple(s for s in self.services if s.name != name))
+    def service(self, name: str) -> ServiceEntry | None:
+        """The entry of one service, if the file declares it."""
+        return next((s for s in self.services if s.name == name), None)
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -72,9 +83,33 @@ def _str(table: dict[str, object], key: str, where: str) -> str | None:
     raise InputError(f"{where}: '{key}' must be a string", hint='quote it, e.g. key = "value"')
 
 
+def _str_list(table: dict[str, object], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(str(v) for v in value)
+    raise InputError(f"{where}: '{key}' must be a list of strings", hint='e.g. key = ["a", "b"]')
+
+
+def _service(name: str, table: object, where: str) -> ServiceEntry:
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: [services.{name}] must be a table")
+    here = f"{where} [services.{name}]"
+    schema = table.get("schema")
+    if schema is not None and not isinstance(schema, str | dict):
+        raise InputError(f"{here}: 'schema' must be a path or a table")
+    return ServiceEntry(
+        name=name,
+        path=_str(table, "path", here),
+        schema=schema if isinstance(schema, str) else None,
+        schema_table=schema if isinstance(schema, dict) else None,
+        templates=_str_list(table, "templates", here),
+        health_url=_str(table, "health_url", here),
+    )
+
+
 def parse_project_file(text: str, root: Path) -> ProjectFile:
     """Parse the text of an envkeep.toml found in ``root``."""
-    import tomllib
+    import tomllib  # only commands that read the project file pay for it
 
     where = str(root / FILENAME)
     try:
@@ -87,12 +122,13 @@ def parse_project_file(text: str, root: Path) -> ProjectFile:
     services = data.get("services", {})
     if not isinstance(services, dict):
         raise InputError(f"{where}: [services] must be a table")
-    entries = []
-    for name, table in services.items():
-        if not isinstance(table, dict):
-            raise InputError(f"{where}: [services.{name}] must be a table")
-        entries.append(ServiceEntry(name, _str(table, "path", where), _str(table, "schema", where)))
-    return ProjectFile(project, root, _str(data, "default_env", where) or "dev", tuple(entries))
+    return ProjectFile(
+        project=project,
+        root=root,
+        default_env=_str(data, "default_env", where) or "dev",
+        environments=_str_list(data, "environments", where),
+        services=tuple(_service(name, table, where) for name, table in services.items()),
+    )
 
 
 def load_project_file(path: Path) -> ProjectFile:
@@ -100,7 +136,7 @@ def load_project_file(path: Path) -> ProjectFile:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
+        raise InputError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None
     return parse_project_file(text, path.parent)
 
 
@@ -112,17 +148,72 @@ def _toml_key(key: str) -> str:
     return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
-def render_project_file(project: ProjectFile) -> str:
-    """The TOML text of a project file."""
+def _service_lines(service: ServiceEntry) -> list[str]:
+    lines = [f"[services.{_toml_key(service.name)}]"]
+    for key, value in (
+        ("path", service.path),
+        ("schema", service.schema),
+        ("health_url", service.health_url),
+    ):
+        if value is not None:
+            lines.append(f"{key} = {_toml_string(value)}")
+    if service.templates:
+        lines.append(f"templates = [{', '.join(map(_toml_string, service.templates))}]")
+    return lines
+
+
+def render_project_file(
+    project: str, *, default_env: str, environments: tuple[str, ...] = ()
+) -> str:
+    """The text of a new project file."""
     lines = [
         "# envkeep project file: safe to commit, it holds no secrets.",
-        f"project = {_toml_string(project.project)}",
-        f"default_env = {_toml_string(project.default_env)}",
+        f"project = {_toml_string(project)}",
+        f"default_env = {_toml_string(default_env)}",
     ]
-    for service in sorted(project.services, key=lambda s: s.name):
-        lines += ["", f"[services.{_toml_key(service.name)}]"]
-        if service.path is not None:
-            lines.append(f"path = {_toml_string(service.path)}")
-        if service.schema is not None:
-            lines.append(f"schema = {_toml_string(service.schema)}")
+    if environments:
+        lines.append(f"environments = [{', '.join(map(_toml_string, environments))}]")
     return "\n".join(lines) + "\n"
+
+
+def _section_span(lines: list[str], name: str) -> tuple[int, int] | None:
+    """Line range of ``[services.NAME]`` and its sub-tables, or None."""
+    own = {f"services.{name}", f"services.{_toml_string(name)}"}
+    start = end = None
+    for i, line in enumerate(lines):
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key = match.group(1).replace(" ", "")
+        mine = key in own or any(key.startswith(o + ".") for o in own)
+        if mine and start is None:
+            start = i
+        elif not mine and start is not None and end is None:
+            end = i
+    if start is None:
+        return None
+    return start, len(lines) if end is None else end
+
+
+def with_service_section(text: str, service: ServiceEntry) -> str:
+    """``text`` with a section for the service appended; unchanged when it has one already
+    (what the user wrote there, sub-tables included, wins)."""
+    lines = text.splitlines()
+    if _section_span(lines, service.name) is not None:
+        return text
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join([*lines, "", *_service_lines(service)]) + "\n"
+
+
+def without_service_section(text: str, name: str) -> str:
+    """``text`` without the service's section (and its sub-tables)."""
+    lines = text.splitlines()
+    span = _section_span(lines, name)
+    if span is None:
+        return text
+    start, end = span
+    kept = lines[:start] + lines[end:]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join(kept) + "\n"
