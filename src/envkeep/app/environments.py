@@ -13,11 +13,13 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import EnvironmentView
+from envkeep.app.writes import apply_writes
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import DataKeyShare, Environment, Project
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
+    from envkeep.app.views import SecretWrite
 
 ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -30,6 +32,7 @@ class NewEnvironment:
     name: str
     sealed_share: bytes
     key_version: int = 1
+    writes: tuple[SecretWrite, ...] = ()  # initial values (env clone), in the same transaction
 
 
 def environment_view(env: Environment) -> EnvironmentView:
@@ -89,11 +92,14 @@ def add_environment(call: Call, project: Project, new: NewEnvironment) -> Enviro
         )
     )
     call.session.flush()
+    if new.writes:
+        apply_writes(call, env, new.writes)
     append_event(
         call,
         workspace_id=project.workspace_id,
         action="environment.create",
         target=f"{project.name}/{new.name}",
+        details={"variables": len(new.writes)},
     )
     return env
 
@@ -129,3 +135,45 @@ def delete_environment(call: Call, *, workspace_id: str, project: str, name: str
     append_event(
         call, workspace_id=workspace_id, action="environment.delete", target=f"{project}/{name}"
     )
+
+
+def update_environment(
+    call: Call,
+    *,
+    workspace_id: str,
+    project: str,
+    name: str,
+    rename: str | None = None,
+    description: str | None = None,
+    protected: bool | None = None,
+) -> EnvironmentView:
+    """Rename, describe, or (un)protect an environment (admin). Values are bound to the
+    environment's id, not its name, so a rename re-encrypts nothing."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, name)
+    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    changes: dict[str, object] = {}
+    if rename is not None and rename != env.name:
+        check_environment_name(rename)
+        taken = call.session.scalar(
+            select(Environment).where(
+                Environment.project_id == found.id, Environment.name == rename
+            )
+        )
+        if taken is not None:
+            raise AlreadyExistsError(f"environment '{rename}' already exists in '{project}'")
+        env.name = changes["name"] = rename
+    if description is not None:
+        env.description = description or None
+        changes["description"] = "changed"
+    if protected is not None:
+        env.protected = changes["protected"] = protected
+    call.session.flush()
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="environment.update",
+        target=f"{project}/{name}",
+        details=changes,
+    )
+    return environment_view(env)

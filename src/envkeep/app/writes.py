@@ -12,7 +12,7 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, service_scope
-from envkeep.core.errors import ConflictError, UsageError
+from envkeep.core.errors import ConfirmationRequired, ConflictError, UsageError
 from envkeep.store.models import Environment, Secret, SecretVersion, Service
 
 if TYPE_CHECKING:
@@ -96,6 +96,15 @@ def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | N
     call.session.flush()
 
 
+def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
+    """Apply a checked batch to an environment; the caller has authorised it."""
+    scopes = _scope_services(call, env)
+    _check_batch(writes, env, scopes)
+    for write in writes:
+        _apply(call, env, write, scopes[write.scope])
+    env.revision += 1
+
+
 def write_secrets(
     call: Call,
     *,
@@ -103,16 +112,21 @@ def write_secrets(
     project: str,
     environment: str,
     writes: Sequence[SecretWrite],
+    confirmed: bool = False,
 ) -> int:
-    """Store a batch of new versions (write access); return the environment's new revision."""
+    """Store a batch of new versions (write access); return the environment's new revision.
+
+    A protected environment takes writes only when the caller confirmed them (``--yes``).
+    """
     found = project_by_name(call, workspace_id, project)
     env = environment_by_name(call, found, environment)
     require_role(call, Target(workspace_id, found.id, env.id), Role.WRITE)
-    scopes = _scope_services(call, env)
-    _check_batch(writes, env, scopes)
-    for write in writes:
-        _apply(call, env, write, scopes[write.scope])
-    env.revision += 1
+    if env.protected and not confirmed:
+        raise ConfirmationRequired(
+            f"environment '{environment}' is protected",
+            hint="confirm the change with --yes (or answer the prompt on a terminal)",
+        )
+    apply_writes(call, env, writes)
     deleted = sum(1 for w in writes if w.value_ct is None)
     append_event(
         call,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from envkeep import __version__
-from envkeep.cli import identity_cmds, project_cmds, run_cmd, variable_cmds
+from envkeep.cli import env_cmds, identity_cmds, project_cmds, run_cmd, variable_cmds
 
 app = typer.Typer(
     name="envkeep",
@@ -37,7 +37,8 @@ def main(
 
 app.command("init")(project_cmds.init)
 app.add_typer(project_cmds.service_app, name="service")
-app.add_typer(project_cmds.env_app, name="env")
+app.add_typer(env_cmds.env_app, name="env")
+app.command("promote")(env_cmds.promote)
 app.command("set")(variable_cmds.set_)
 app.command("get")(variable_cmds.get)
 app.command("unset")(variable_cmds.unset)

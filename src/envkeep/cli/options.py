@@ -12,6 +12,7 @@ EnvOpt = Annotated[
     str | None,
     typer.Option("--env", "-e", help="Environment (default: the project's default_env)."),
 ]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; go ahead.")]
 ServiceOpt = Annotated[
     str | None, typer.Option("--service", "-s", help="Service scope (default: the shared scope).")
 ]

@@ -22,10 +22,10 @@ stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def mask(value: str | None, *, reveal: bool) -> str:
+def mask(value: str | None, *, reveal: bool, absent: str = "(deleted)") -> str:
     """The value itself with --reveal, else a fixed mask that tells nothing about its length."""
     if value is None:
-        return "(deleted)"
+        return absent
     return value if reveal else MASK
 
 

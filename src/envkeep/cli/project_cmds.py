@@ -1,4 +1,4 @@
-"""`envkeep init`, `envkeep service …`, `envkeep env …`."""
+"""`envkeep init` and `envkeep service …`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
-from envkeep.cli.state import confirm, interactive, make_context
+from envkeep.cli.state import interactive, make_context
 from envkeep.client import projects
 from envkeep.core.projectfile import FILENAME, ServiceEntry
 
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
-env_app = typer.Typer(help="Create, list and delete environments.", no_args_is_help=True)
 
 
 def _ask(
@@ -100,42 +99,3 @@ def service_remove(name: Annotated[str, typer.Argument(help="Service name.")]) -
     """
     projects.remove_service(make_context(), name)
     output.done(f"removed service '{name}'")
-
-
-@env_app.command("create")
-def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")]) -> None:
-    """Create an environment with its own data key.
-
-    Example: envkeep env create qa
-    """
-    projects.create_environment(make_context(), name)
-    output.done(f"created environment '{name}'")
-
-
-@env_app.command("list")
-def env_list(json_out: JsonOpt = False) -> None:
-    """List the project's environments.
-
-    Example: envkeep env list
-    """
-    envs = projects.list_environments(make_context())
-    if json_out:
-        output.print_json([{"name": e.name, "key_version": e.key_version} for e in envs])
-        return
-    rows = [(e.name, str(e.key_version), "yes" if e.protected else "") for e in envs]
-    output.print_table(("ENV", "KEY VERSION", "PROTECTED"), rows, empty="no environments")
-
-
-@env_app.command("delete")
-def env_delete(
-    name: Annotated[str, typer.Argument(help="Environment name.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-) -> None:
-    """Delete an environment and every variable in it.
-
-    Example: envkeep env delete qa --yes
-    """
-    ctx = make_context()
-    confirm(ctx.settings, f"Delete environment '{name}' and every variable in it?", yes=yes)
-    projects.delete_environment(ctx, name)
-    output.done(f"deleted environment '{name}'")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from envkeep.client.context import ClientContext
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import ConfirmationRequired, UsageError
 from envkeep.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def interactive(settings: Settings) -> bool:
@@ -32,3 +36,15 @@ def confirm(settings: Settings, question: str, *, yes: bool) -> None:
     if interactive(settings) and typer.confirm(question, default=False):
         return
     raise UsageError("not confirmed; nothing changed", hint="pass --yes to go ahead without asking")
+
+
+def confirming(settings: Settings, yes: bool, write: Callable[[bool], T]) -> T:
+    """Run ``write(confirmed)``; a protected environment's refusal becomes a prompt on a
+    terminal (then the write runs again, confirmed), or stays an error elsewhere."""
+    try:
+        return write(yes)
+    except ConfirmationRequired as refusal:
+        if yes or not interactive(settings):
+            raise
+        confirm(settings, f"{refusal.message}. Write anyway?", yes=False)
+        return write(True)

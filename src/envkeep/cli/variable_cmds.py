@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt
-from envkeep.cli.state import make_context
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
+from envkeep.cli.state import confirming, make_context
 from envkeep.client import variables
 from envkeep.integrations.exporters import EXPORTERS, export
 
@@ -18,6 +18,7 @@ def set_(
     pairs: Annotated[list[str], typer.Argument(help="NAME=value pairs.", metavar="NAME=VALUE...")],
     env: EnvOpt = None,
     service: ServiceOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Set variables (one new version each, all or nothing).
 
@@ -25,7 +26,13 @@ def set_(
     """
     ctx = make_context()
     values = variables.parse_assignments(pairs)
-    count = variables.set_variables(ctx, ctx.default_env(env), service, values)
+    count = confirming(
+        ctx.settings,
+        yes,
+        lambda ok: variables.set_variables(
+            ctx, ctx.default_env(env), service, values, confirmed=ok
+        ),
+    )
     output.done(f"set {count} variable{'s' if count != 1 else ''} in {ctx.default_env(env)}")
 
 
@@ -46,13 +53,20 @@ def unset(
     names: Annotated[list[str], typer.Argument(help="Variable names.")],
     env: EnvOpt = None,
     service: ServiceOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Delete variables (history keeps their versions).
 
     Example: envkeep unset LOG_LEVEL --env dev
     """
     ctx = make_context()
-    count = variables.unset_variables(ctx, ctx.default_env(env), service, names)
+    count = confirming(
+        ctx.settings,
+        yes,
+        lambda ok: variables.unset_variables(
+            ctx, ctx.default_env(env), service, names, confirmed=ok
+        ),
+    )
     output.done(f"unset {count} variable{'s' if count != 1 else ''} in {ctx.default_env(env)}")
 
 
@@ -136,11 +150,16 @@ def rollback(
     to: Annotated[int, typer.Option("--to", help="The version whose value to restore.")],
     env: EnvOpt = None,
     service: ServiceOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Restore an earlier version's value (as a new version).
 
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
     ctx = make_context()
-    version = variables.rollback(ctx, ctx.default_env(env), service, name, to)
+    version = confirming(
+        ctx.settings,
+        yes,
+        lambda ok: variables.rollback(ctx, ctx.default_env(env), service, name, to, confirmed=ok),
+    )
     output.done(f"{name} is now version {version}, with the value of version {to}")

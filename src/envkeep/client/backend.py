@@ -46,8 +46,23 @@ class Backend(Protocol):
     ) -> EnvironmentSnapshot: ...
 
     def write_secrets(
-        self, project: str, environment: str, writes: Sequence[SecretWrite]
+        self,
+        project: str,
+        environment: str,
+        writes: Sequence[SecretWrite],
+        *,
+        confirmed: bool = False,
     ) -> int: ...
+
+    def update_environment(
+        self,
+        project: str,
+        name: str,
+        *,
+        rename: str | None,
+        description: str | None,
+        protected: bool | None,
+    ) -> EnvironmentView: ...
 
     def secret_history(
         self, project: str, environment: str, secret_id: str

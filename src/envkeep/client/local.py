@@ -177,10 +177,43 @@ class LocalBackend:
                 services=services,
             )
 
-    def write_secrets(self, project: str, environment: str, writes: Sequence[SecretWrite]) -> int:
+    def write_secrets(
+        self,
+        project: str,
+        environment: str,
+        writes: Sequence[SecretWrite],
+        *,
+        confirmed: bool = False,
+    ) -> int:
         from envkeep.app.writes import write_secrets
 
-        return self._call(write_secrets, project=project, environment=environment, writes=writes)
+        return self._call(
+            write_secrets,
+            project=project,
+            environment=environment,
+            writes=writes,
+            confirmed=confirmed,
+        )
+
+    def update_environment(
+        self,
+        project: str,
+        name: str,
+        *,
+        rename: str | None,
+        description: str | None,
+        protected: bool | None,
+    ) -> EnvironmentView:
+        from envkeep.app.environments import update_environment
+
+        return self._call(
+            update_environment,
+            project=project,
+            name=name,
+            rename=rename,
+            description=description,
+            protected=protected,
+        )
 
     def secret_history(
         self, project: str, environment: str, secret_id: str

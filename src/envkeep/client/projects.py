@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
@@ -24,25 +25,43 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from envkeep.app.views import EnvironmentView, ServiceView
+    from envkeep.app.views import SecretWrite, ServiceView
     from envkeep.client.context import ClientContext
     from envkeep.client.identity import Identity
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 
 
+@dataclass(frozen=True)
+class FreshEnvironment:
+    """An environment about to be created, with its new data key (kept by the client)."""
+
+    environment: NewEnvironment
+    data_key: bytes = field(repr=False)
+
+    def with_writes(self, writes: tuple[SecretWrite, ...]) -> NewEnvironment:
+        """The same environment, created together with initial values."""
+        return replace(self.environment, writes=writes)
+
+
 def new_environment(identity: Identity, name: str) -> NewEnvironment:
     """A fresh environment id and data key, sealed to (and signed by) the creator."""
+    return fresh_environment(identity, name).environment
+
+
+def fresh_environment(identity: Identity, name: str) -> FreshEnvironment:
+    """A new environment id and data key; the key sealed to (and signed by) the creator."""
     env_id = str(uuid.uuid4())
+    dek = crypto.new_data_key()
     sealed = crypto.seal_share(
-        crypto.new_data_key(),
+        dek,
         env_id=env_id,
         key_version=1,
         recipient_id=identity.principal_id,
         recipient=identity.record.public,
         sharer=identity.keys,
     )
-    return NewEnvironment(id=env_id, name=name, sealed_share=sealed)
+    return FreshEnvironment(NewEnvironment(id=env_id, name=name, sealed_share=sealed), dek)
 
 
 def _edit_project_file(path: Path, edit: Callable[[str], str]) -> None:
@@ -151,20 +170,3 @@ def remove_service(ctx: ClientContext, name: str) -> None:
     project = ctx.project_file
     ctx.backend.remove_service(project.project, name)
     _edit_project_file(project.path, lambda text: without_service_section(text, name))
-
-
-def create_environment(ctx: ClientContext, name: str) -> EnvironmentView:
-    """A new environment with its own data key."""
-    return ctx.backend.create_environment(
-        ctx.project_file.project, new_environment(ctx.identity, name)
-    )
-
-
-def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
-    """The project's environments."""
-    return ctx.backend.list_environments(ctx.project_file.project)
-
-
-def delete_environment(ctx: ClientContext, name: str) -> None:
-    """Delete an environment and everything in it."""
-    ctx.backend.delete_environment(ctx.project_file.project, name)

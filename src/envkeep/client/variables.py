@@ -62,16 +62,23 @@ def check_name(name: str) -> None:
 
 
 def set_variables(
-    ctx: ClientContext, env: str, service: str | None, values: Mapping[str, str]
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    values: Mapping[str, str],
+    *,
+    confirmed: bool = False,
 ) -> int:
     """Write new versions of ``values`` in one scope, all or nothing; return how many."""
     opened = open_environment(ctx, env, service)
     writes = opened.plan_writes(opened.scope_for(service), dict(values))
-    ctx.backend.write_secrets(ctx.project_file.project, env, writes)
+    ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
     return len(writes)
 
 
-def unset_variables(ctx: ClientContext, env: str, service: str | None, names: list[str]) -> int:
+def unset_variables(
+    ctx: ClientContext, env: str, service: str | None, names: list[str], *, confirmed: bool = False
+) -> int:
     """Delete variables in one scope (a tombstone version each), all or nothing."""
     opened = open_environment(ctx, env, service)
     scope = opened.scope_for(service)
@@ -79,7 +86,7 @@ def unset_variables(ctx: ClientContext, env: str, service: str | None, names: li
     if missing:
         raise _not_found(missing[0], env, service, opened)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
-    ctx.backend.write_secrets(ctx.project_file.project, env, writes)
+    ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
     return len(writes)
 
 
@@ -151,7 +158,15 @@ def history(ctx: ClientContext, env: str, service: str | None, name: str) -> lis
     return entries
 
 
-def rollback(ctx: ClientContext, env: str, service: str | None, name: str, to: int) -> int:
+def rollback(
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    name: str,
+    to: int,
+    *,
+    confirmed: bool = False,
+) -> int:
     """Write a new version holding version ``to``'s value; return the new version number."""
     entries = history(ctx, env, service, name)
     target = next((e for e in entries if e.version == to), None)
@@ -162,5 +177,5 @@ def rollback(ctx: ClientContext, env: str, service: str | None, name: str, to: i
         )
     opened = open_environment(ctx, env, service)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
-    ctx.backend.write_secrets(ctx.project_file.project, env, writes)
+    ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
     return writes[0].version

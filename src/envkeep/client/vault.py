@@ -27,6 +27,7 @@ class Variable:
     name: str
     value: str = field(repr=False)
     scope: str  # "shared" or a service name
+    scope_key: str  # the stored scope: "shared" or "service:<service id>"
     secret_id: str
     version: int
     updated_at: str
@@ -122,6 +123,7 @@ class OpenEnvironment:
             name=entry.name,
             value=entry.value or "",
             scope=self._scope_names.get(entry.secret.scope, entry.secret.scope),
+            scope_key=entry.secret.scope,
             secret_id=entry.secret.id,
             version=entry.secret.current.version,
             updated_at=entry.secret.current.created_at,
@@ -140,37 +142,57 @@ class OpenEnvironment:
 
     def plan_writes(self, scope: str, changes: Mapping[str, str | None]) -> list[SecretWrite]:
         """New versions for each name (``None`` deletes), each against the version read."""
-        import uuid  # only writers pay for it
+        target = WriteTarget(self.snapshot.environment.id, self.dek, self.key_version)
+        return [
+            plan_write(
+                self._identity, target, scope, name, value, existing=self.find_any(scope, name)
+            )
+            for name, value in changes.items()
+        ]
 
-        writes = []
-        for name, value in changes.items():
-            existing = self.find_any(scope, name)
-            secret_id, current = existing if existing else (str(uuid.uuid4()), 0)
-            writes.append(self._write(scope, secret_id, current, name, value))
-        return writes
 
-    def _write(
-        self, scope: str, secret_id: str, current: int, name: str, value: str | None
-    ) -> SecretWrite:
-        sealed = seal_version(
-            dek=self.dek,
-            key_version=self.key_version,
-            env_id=self.snapshot.environment.id,
-            scope=scope,
-            secret_id=secret_id,
-            version=current + 1,
-            name=name,
-            value=value,
-            author_id=self._identity.principal_id,
-            author=self._identity.keys,
-        )
-        return SecretWrite(
-            secret_id=secret_id,
-            scope=scope,
-            name_index=crypto.name_index(self.dek, name),
-            expected_version=current,
-            key_version=self.key_version,
-            name_ct=sealed.name_ct,
-            value_ct=sealed.value_ct,
-            signature=sealed.signature,
-        )
+@dataclass(frozen=True)
+class WriteTarget:
+    """The environment a write is sealed for: its id and current data key."""
+
+    env_id: str
+    dek: bytes = field(repr=False)
+    key_version: int
+
+
+def plan_write(
+    identity: Identity,
+    target: WriteTarget,
+    scope: str,
+    name: str,
+    value: str | None,
+    *,
+    existing: tuple[str, int] | None = None,
+) -> SecretWrite:
+    """One new version of ``name`` in ``scope``, sealed and signed; ``existing`` is the
+    (secret id, version) it replaces, None for a new variable."""
+    import uuid  # only writers pay for it
+
+    secret_id, current = existing if existing else (str(uuid.uuid4()), 0)
+    sealed = seal_version(
+        dek=target.dek,
+        key_version=target.key_version,
+        env_id=target.env_id,
+        scope=scope,
+        secret_id=secret_id,
+        version=current + 1,
+        name=name,
+        value=value,
+        author_id=identity.principal_id,
+        author=identity.keys,
+    )
+    return SecretWrite(
+        secret_id=secret_id,
+        scope=scope,
+        name_index=crypto.name_index(target.dek, name),
+        expected_version=current,
+        key_version=target.key_version,
+        name_ct=sealed.name_ct,
+        value_ct=sealed.value_ct,
+        signature=sealed.signature,
+    )

@@ -1,0 +1,170 @@
+"""`envkeep env …` and `envkeep promote`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import JsonOpt, RevealOpt, ServiceOpt, YesOpt
+from envkeep.cli.state import confirm, make_context
+from envkeep.client import environments
+
+env_app = typer.Typer(
+    help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
+)
+
+
+@env_app.command("create")
+def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")]) -> None:
+    """Create an environment with its own data key.
+
+    Example: envkeep env create qa
+    """
+    environments.create_environment(make_context(), name)
+    output.done(f"created environment '{name}'")
+
+
+@env_app.command("list")
+def env_list(json_out: JsonOpt = False) -> None:
+    """List the project's environments.
+
+    Example: envkeep env list --json
+    """
+    envs = environments.list_environments(make_context())
+    if json_out:
+        output.print_json(
+            [
+                {
+                    "name": e.name,
+                    "key_version": e.key_version,
+                    "protected": e.protected,
+                    "description": e.description,
+                }
+                for e in envs
+            ]
+        )
+        return
+    rows = [(e.name, "yes" if e.protected else "", e.description or "") for e in envs]
+    output.print_table(("ENV", "PROTECTED", "DESCRIPTION"), rows, empty="no environments")
+
+
+@env_app.command("delete")
+def env_delete(
+    name: Annotated[str, typer.Argument(help="Environment name.")], yes: YesOpt = False
+) -> None:
+    """Delete an environment and every variable in it.
+
+    Example: envkeep env delete qa --yes
+    """
+    ctx = make_context()
+    confirm(ctx.settings, f"Delete environment '{name}' and every variable in it?", yes=yes)
+    environments.delete_environment(ctx, name)
+    output.done(f"deleted environment '{name}'")
+
+
+@env_app.command("edit")
+def env_edit(
+    name: Annotated[str, typer.Argument(help="Environment name.")],
+    rename: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    description: Annotated[str | None, typer.Option(help="A description ('' clears it).")] = None,
+    protect: Annotated[
+        bool | None,
+        typer.Option("--protect/--unprotect", help="Protected: every write needs --yes."),
+    ] = None,
+) -> None:
+    """Rename, describe, or protect an environment.
+
+    Example: envkeep env edit prod --protect --description "customer-facing"
+    """
+    env = environments.edit_environment(
+        make_context(), name, rename=rename, description=description, protected=protect
+    )
+    state = "protected" if env.protected else "not protected"
+    output.done(f"environment '{env.name}' updated ({state})")
+
+
+@env_app.command("clone")
+def env_clone(
+    source: Annotated[str, typer.Argument(help="The environment to copy.")],
+    target: Annotated[str, typer.Argument(help="The new environment.")],
+) -> None:
+    """Create an environment holding a copy of every scope's values.
+
+    Example: envkeep env clone dev qa
+    """
+    count = environments.clone_environment(make_context(), source, target)
+    output.done(f"created '{target}' with {count} variables copied from '{source}'")
+
+
+DIFF_MARKS = {"added": "+", "removed": "-", "changed": "~"}
+PLAN_MARKS = {"removed": "+ new", "changed": "~ update"}  # source-only names are new in target
+
+
+def _print_differences(
+    diffs: list[environments.Difference],
+    *,
+    reveal: bool,
+    json_out: bool,
+    marks: dict[str, str] = DIFF_MARKS,
+) -> None:
+    if json_out:
+        output.print_json(
+            [
+                {"scope": d.scope, "name": d.name, "change": d.change}
+                | ({"from": d.source_value, "to": d.target_value} if reveal else {})
+                for d in diffs
+            ]
+        )
+        return
+    rows = [
+        (
+            marks[d.change],
+            d.scope,
+            d.name,
+            output.mask(d.source_value, reveal=reveal, absent="-"),
+            output.mask(d.target_value, reveal=reveal, absent="-"),
+        )
+        for d in diffs
+    ]
+    output.print_table(("", "SCOPE", "NAME", "FROM", "TO"), rows, empty="no differences")
+
+
+@env_app.command("diff")
+def env_diff(
+    source: Annotated[str, typer.Argument(help="One environment.")],
+    target: Annotated[str, typer.Argument(help="The other.")],
+    service: ServiceOpt = None,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show added (+), removed (-) and changed (~) names from SOURCE to TARGET.
+
+    Example: envkeep env diff dev prod --service api
+    """
+    diffs = environments.diff_environments(make_context(), source, target, service)
+    _print_differences(diffs, reveal=reveal, json_out=json_out)
+
+
+def promote(
+    names: Annotated[list[str] | None, typer.Argument(help="Only these names.")] = None,
+    source: Annotated[str, typer.Option("--from", help="Copy from this environment.")] = "",
+    target: Annotated[str, typer.Option("--to", help="Into this environment.")] = "",
+    yes: YesOpt = False,
+) -> None:
+    """Copy values from one environment into another: shows the plan, then asks.
+
+    Example: envkeep promote --from staging --to prod DATABASE_URL --yes
+    """
+    if not source or not target:
+        raise typer.BadParameter("both --from and --to are needed")
+    ctx = make_context()
+    plan = environments.plan_promotion(ctx, source, target, names or [])
+    if not plan:
+        output.done(f"'{target}' already has every value of '{source}'; nothing to do")
+        return
+    _print_differences(plan, reveal=False, json_out=False, marks=PLAN_MARKS)
+    confirm(ctx.settings, f"Write these {len(plan)} values into '{target}'?", yes=yes)
+    count = environments.apply_promotion(ctx, target, plan)
+    output.done(f"promoted {count} values from '{source}' to '{target}'")

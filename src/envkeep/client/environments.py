@@ -1,0 +1,173 @@
+"""Client use cases for environments: create, list, delete, edit, clone, diff, promote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from envkeep.client.projects import fresh_environment, new_environment
+from envkeep.client.vault import OpenEnvironment, WriteTarget, plan_write
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.views import EnvironmentView
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import Variable
+
+
+def create_environment(ctx: ClientContext, name: str) -> EnvironmentView:
+    """A new environment with its own data key."""
+    return ctx.backend.create_environment(
+        ctx.project_file.project, new_environment(ctx.identity, name)
+    )
+
+
+def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
+    """The project's environments."""
+    return ctx.backend.list_environments(ctx.project_file.project)
+
+
+def delete_environment(ctx: ClientContext, name: str) -> None:
+    """Delete an environment and everything in it."""
+    ctx.backend.delete_environment(ctx.project_file.project, name)
+
+
+def edit_environment(
+    ctx: ClientContext,
+    name: str,
+    *,
+    rename: str | None = None,
+    description: str | None = None,
+    protected: bool | None = None,
+) -> EnvironmentView:
+    """Rename, describe or (un)protect an environment."""
+    if rename is None and description is None and protected is None:
+        raise UsageError(
+            "nothing to change",
+            hint="pass --rename NEW, --description TEXT, --protect or --unprotect",
+        )
+    return ctx.backend.update_environment(
+        ctx.project_file.project,
+        name,
+        rename=rename,
+        description=description,
+        protected=protected,
+    )
+
+
+def open_all_scopes(ctx: ClientContext, env: str) -> OpenEnvironment:
+    """An environment with every scope read and decrypted."""
+    opened = OpenEnvironment.read(
+        ctx.backend, ctx.identity, ctx.project_file.project, env, None, verify=ctx.verified
+    )
+    ctx.verified.save()
+    return opened
+
+
+def clone_environment(ctx: ClientContext, source: str, target: str) -> int:
+    """A new environment holding a copy of every scope's values (under its own data key),
+    created in one transaction; return how many variables were copied."""
+    variables = open_all_scopes(ctx, source).variables()
+    new = fresh_environment(ctx.identity, target)
+    into = WriteTarget(new.environment.id, new.data_key, new.environment.key_version)
+    writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
+    ctx.backend.create_environment(ctx.project_file.project, new.with_writes(writes))
+    return len(writes)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One name that differs between two environments, in one scope."""
+
+    scope: str
+    scope_key: str
+    name: str
+    change: str  # "added" (only in target), "removed" (only in source), "changed"
+    source_value: str | None = field(repr=False)
+    target_value: str | None = field(repr=False)
+
+
+def _by_key(variables: Sequence[Variable]) -> dict[tuple[str, str], Variable]:
+    return {(v.scope, v.name): v for v in variables}
+
+
+def diff_environments(
+    ctx: ClientContext, source: str, target: str, service: str | None = None
+) -> list[Difference]:
+    """What differs from ``source`` to ``target``: every scope, or what one service sees."""
+    if service is None:
+        left = _by_key(open_all_scopes(ctx, source).variables())
+        right = _by_key(open_all_scopes(ctx, target).variables())
+    else:
+        from envkeep.client.variables import resolved_values
+
+        left = _resolved_as_variables(resolved_values(ctx, source, service), service)
+        right = _resolved_as_variables(resolved_values(ctx, target, service), service)
+    found = []
+    for scope, name in sorted(left.keys() | right.keys()):
+        before, after = left.get((scope, name)), right.get((scope, name))
+        if before is None and after is not None:
+            found.append(Difference(scope, after.scope_key, name, "added", None, after.value))
+        elif after is None and before is not None:
+            found.append(Difference(scope, before.scope_key, name, "removed", before.value, None))
+        elif before is not None and after is not None and before.value != after.value:
+            found.append(
+                Difference(scope, before.scope_key, name, "changed", before.value, after.value)
+            )
+    return found
+
+
+def _resolved_as_variables(values: dict[str, str], service: str) -> dict[tuple[str, str], Variable]:
+    from envkeep.client.vault import Variable
+
+    return {
+        (service, name): Variable(name, value, service, "", "", 0, "", "")
+        for name, value in values.items()
+    }
+
+
+def plan_promotion(
+    ctx: ClientContext, source: str, target: str, names: Sequence[str] = ()
+) -> list[Difference]:
+    """What promoting ``source`` into ``target`` writes: names set in the source that the
+    target lacks or holds with another value (nothing is deleted), limited to ``names``."""
+    wanted = set(names)
+    plan = [
+        d
+        for d in diff_environments(ctx, source, target)
+        if d.source_value is not None and (not wanted or d.name in wanted)
+    ]
+    missing = wanted - {d.name for d in plan} - _names_in(ctx, source)
+    if missing:
+        raise UsageError(
+            f"not set in '{source}': {', '.join(sorted(missing))}",
+            hint=f"see what is there with: envkeep list --env {source}",
+        )
+    return plan
+
+
+def _names_in(ctx: ClientContext, env: str) -> set[str]:
+    return {v.name for v in open_all_scopes(ctx, env).variables()}
+
+
+def apply_promotion(ctx: ClientContext, target: str, plan: Sequence[Difference]) -> int:
+    """Write a promotion plan into ``target`` as one batch (confirmed by the caller)."""
+    if not plan:
+        return 0
+    opened = open_all_scopes(ctx, target)
+    into = WriteTarget(opened.snapshot.environment.id, opened.dek, opened.key_version)
+    writes = [
+        plan_write(
+            ctx.identity,
+            into,
+            d.scope_key,
+            d.name,
+            d.source_value,
+            existing=opened.find_any(d.scope_key, d.name),
+        )
+        for d in plan
+    ]
+    ctx.backend.write_secrets(ctx.project_file.project, target, writes, confirmed=True)
+    return len(writes)
