@@ -7,8 +7,10 @@ Messages never contain a value, a key, a token or a passphrase.
 
     EnvkeepError
     ├── UsageError                    bad arguments            (exit 2, 400)
+    │   └── ConfirmationRequired         protected env, no --yes
     ├── InputError                    bad input file or text   (exit 1, 422)
-    │   └── ParseError                   …with a line number
+    │   ├── ParseError                   …with a line number
+    │   └── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
     ├── NotFoundError                 (exit 1, 404)
     │   ├── ProjectNotFound
     │   ├── ServiceNotFound
@@ -56,6 +58,12 @@ class UsageError(EnvkeepError):
     exit_code = 2
 
 
+class ConfirmationRequired(UsageError):
+    """A change to a protected environment (or a destructive one) made without --yes."""
+
+    code = "confirmation_required"
+
+
 class InputError(EnvkeepError):
     code = "invalid_input"
     status = 422
@@ -84,6 +92,13 @@ class ParseError(InputError):
         super().__init__(f"{where}{message}", hint=hint)
         self.line = line
         self.source = source
+
+
+class ReferenceProblem(InputError):
+    """A ``${NAME}`` reference that cannot be expanded; the message names the path, never a value."""
+
+    code = "reference_error"
+    exit_code = 3
 
 
 class NotFoundError(EnvkeepError):
