@@ -7,6 +7,7 @@
 | ENVKEEP_KEYRING     | auto (default): use the OS keyring when usable; off: never; on  |
 | ENVKEEP_DEBUG       | 1: print tracebacks (same as --debug)                           |
 | NO_COLOR, CI        | no colour; no interactive prompts                               |
+| VISUAL, EDITOR      | the editor `envkeep edit` opens (default: vi)                   |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Settings:
     debug: bool = False
     no_color: bool = False
     ci: bool = False
+    editor: str = "vi"
 
     @property
     def database_path(self) -> Path:
@@ -59,6 +61,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         debug=env.get("ENVKEEP_DEBUG", "") not in {"", "0"},
         no_color="NO_COLOR" in env,
         ci=env.get("CI", "") not in {"", "0", "false"},
+        editor=env.get("VISUAL") or env.get("EDITOR") or "vi",
     )
 
 

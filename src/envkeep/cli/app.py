@@ -46,6 +46,7 @@ app.command("list")(variable_cmds.list_)
 app.command("export")(variable_cmds.export_)
 app.command("history")(variable_cmds.history)
 app.command("rollback")(variable_cmds.rollback)
+app.command("edit")(variable_cmds.edit)
 app.command(
     "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
 )(run_cmd.run)

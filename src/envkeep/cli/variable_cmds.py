@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +14,8 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import confirming, make_context
-from envkeep.client import variables
+from envkeep.client import editing, variables
+from envkeep.core.errors import UsageError
 from envkeep.integrations.exporters import EXPORTERS, export
 
 
@@ -163,3 +168,38 @@ def rollback(
         lambda ok: variables.rollback(ctx, ctx.default_env(env), service, name, to, confirmed=ok),
     )
     output.done(f"{name} is now version {version}, with the value of version {to}")
+
+
+def _editor(settings_editor: str) -> Callable[[Path], None]:
+    def run(path: Path) -> None:
+        argv = [*shlex.split(settings_editor), str(path)]
+        try:
+            done = subprocess.run(argv, check=False)
+        except FileNotFoundError:
+            raise UsageError(
+                f"editor not found: {argv[0]}", hint="set EDITOR (or VISUAL) to your editor"
+            ) from None
+        if done.returncode != 0:
+            raise UsageError(f"the editor exited with code {done.returncode}; nothing changed")
+
+    return run
+
+
+def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) -> None:
+    """Edit one scope's variables in $EDITOR; what changed is written as one batch.
+
+    Example: EDITOR=nano envkeep edit --env dev --service api
+    """
+    ctx = make_context()
+    run_editor = _editor(ctx.settings.editor)
+    result = confirming(
+        ctx.settings,
+        yes,
+        lambda ok: editing.edit_scope(ctx, ctx.default_env(env), service, run_editor, confirmed=ok),
+    )
+    if not result.set_names and not result.unset_names:
+        output.done("no changes")
+        return
+    output.done(
+        f"set {len(result.set_names)}, unset {len(result.unset_names)} in {ctx.default_env(env)}"
+    )
