@@ -35,6 +35,8 @@ class Settings:
     no_color: bool = False
     ci: bool = False
     editor: str = "vi"
+    shell: str = ""
+    completing: bool = False  # a shell is asking for completions
 
     @property
     def database_path(self) -> Path:
@@ -62,6 +64,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         no_color="NO_COLOR" in env,
         ci=env.get("CI", "") not in {"", "0", "false"},
         editor=env.get("VISUAL") or env.get("EDITOR") or "vi",
+        shell=env.get("SHELL", ""),
+        completing="_ENVKEEP_COMPLETE" in env,
     )
 
 

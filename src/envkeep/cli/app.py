@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from envkeep import __version__
-from envkeep.cli import env_cmds, identity_cmds, project_cmds, run_cmd, variable_cmds
+from envkeep.cli import completion, env_cmds, identity_cmds, project_cmds, run_cmd, variable_cmds
 
 app = typer.Typer(
     name="envkeep",
@@ -37,6 +37,7 @@ def main(
 
 app.command("init")(project_cmds.init)
 app.add_typer(project_cmds.service_app, name="service")
+app.command("init-service")(project_cmds.init_service)
 app.add_typer(env_cmds.env_app, name="env")
 app.command("promote")(env_cmds.promote)
 app.command("set")(variable_cmds.set_)
@@ -51,3 +52,4 @@ app.command(
     "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
 )(run_cmd.run)
 app.add_typer(identity_cmds.identity_app, name="identity")
+app.add_typer(completion.completion_app, name="completion")

@@ -22,7 +22,12 @@ def _typer_main(args: list[str]) -> int:
     from envkeep.core.errors import EnvkeepError
     from envkeep.settings import load_settings
 
-    debug = "--debug" in args or load_settings().debug
+    settings = load_settings()
+    debug = "--debug" in args or settings.debug
+    if settings.completing:
+        from envkeep.cli.completion import enable_completion
+
+        enable_completion()
     try:
         app(args=args, prog_name="envkeep")
     except SystemExit as done:

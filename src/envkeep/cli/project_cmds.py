@@ -11,6 +11,7 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import projects
+from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
 
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
@@ -99,3 +100,23 @@ def service_remove(name: Annotated[str, typer.Argument(help="Service name.")]) -
     """
     projects.remove_service(make_context(), name)
     output.done(f"removed service '{name}'")
+
+
+def init_service(
+    project: Annotated[str, typer.Argument(help="The project (as in envkeep.toml).")],
+    name: Annotated[str, typer.Argument(help="Service name.")],
+    path: Annotated[str | None, typer.Option(help="Its directory.")] = None,
+    schema: Annotated[str | None, typer.Option(help="Its .env.example.")] = None,
+) -> None:
+    """Add a service (the same as `envkeep service add`).
+
+    Example: envkeep init-service shop api --path services/api
+    """
+    ctx = make_context()
+    if ctx.project_file.project != project:
+        raise UsageError(
+            f"this directory's project is '{ctx.project_file.project}', not '{project}'",
+            hint=f"run it from the '{project}' project directory, or: envkeep service add {name}",
+        )
+    projects.add_service(ctx, name, path=path, schema=schema)
+    output.done(f"added service '{name}'")
