@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint format test bench clean lock
+.PHONY: install run lint format test bench docs clean lock
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ format: install
 
 test: lint
 	$(BIN)/pytest -q
+
+docs: install
+	$(BIN)/python scripts/gen_cli_docs.py
 
 bench: install
 	$(BIN)/python bench/run_bench.py
