@@ -95,7 +95,7 @@ class ParseError(InputError):
 
 
 class ReferenceProblem(InputError):
-    """A ``${NAME}`` reference that cannot be expanded; the message names the path, never a value."""
+    """A ``${NAME}`` reference that cannot be expanded; the message names its path, no value."""
 
     code = "reference_error"
     exit_code = 3

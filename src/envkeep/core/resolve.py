@@ -1,16 +1,68 @@
 """Resolution: the value a service sees in an environment (DESIGN §2).
 
-Layers are applied lowest to highest, so a later layer always wins: the project's shared
-scope, then the service's own scope. (Templates, personal overrides and references extend this
-in the configuration-manager issue.)
+Layers are applied lowest to highest, so a later layer always wins: template defaults, the
+project's shared scope, the service's own scope, personal overrides. References are then
+expanded in the final values (`envkeep.core.references`). A `Resolution` keeps, for each name,
+every layer that set it and the one that won, for ``envkeep explain``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from envkeep.core.errors import ServiceNotFound
+from envkeep.core.references import Expander, Expansion, expand
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
+
+__all__ = ["Layer", "Origin", "Resolution", "merge_layers", "resolve", "resolve_project"]
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One source of values, named for ``explain``: ``template:postgres``, ``shared``,
+    ``service:api``, ``local``."""
+
+    name: str
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """A layer that set a name, and the raw value it set there."""
+
+    layer: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a service sees: final expanded ``values``, and how each one came to be.
+
+    ``raw`` is the final value before expansion, ``winners`` the layer it came from, ``trace``
+    every layer that set it (lowest first). ``references`` and ``errors`` come from expansion;
+    a name with an error keeps its raw value in ``values``.
+    """
+
+    values: dict[str, str]
+    raw: dict[str, str]
+    winners: dict[str, str]
+    trace: dict[str, tuple[Origin, ...]]
+    references: dict[str, tuple[str, ...]]
+    errors: dict[str, str]
+
+    def raise_first(self) -> None:
+        """Raise `ReferenceProblem` for the first name with a reference error, if any."""
+        Expansion(self.values, self.errors, self.references).raise_first()
+
+
+@dataclass(frozen=True, slots=True)
+class _Stack:
+    raw: dict[str, str]
+    winners: dict[str, str]
+    trace: dict[str, tuple[Origin, ...]]
 
 
 def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
@@ -19,3 +71,71 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
     for layer in layers:
         merged.update(layer)
     return merged
+
+
+def _apply(layers: Sequence[Layer]) -> _Stack:
+    """Merge ``layers`` lowest first, remembering every layer that set each name."""
+    raw: dict[str, str] = {}
+    winners: dict[str, str] = {}
+    origins: dict[str, list[Origin]] = {}
+    for layer in layers:
+        for name, value in layer.values.items():
+            raw[name] = value
+            winners[name] = layer.name
+            origins.setdefault(name, []).append(Origin(layer.name, value))
+    return _Stack(raw, winners, {name: tuple(found) for name, found in origins.items()})
+
+
+def _resolution(stack: _Stack, expansion: Expansion) -> Resolution:
+    return Resolution(
+        values=expansion.values,
+        raw=stack.raw,
+        winners=stack.winners,
+        trace=stack.trace,
+        references=expansion.references,
+        errors=expansion.errors,
+    )
+
+
+def resolve(
+    layers: Sequence[Layer],
+    *,
+    service: str | None = None,
+    lookup: Callable[[str], Mapping[str, str] | None] | None = None,
+) -> Resolution:
+    """Resolve one stack of layers (lowest first) and expand its references.
+
+    ``service`` names the stack's service, so ``${service.NAME}`` of its own name reads it;
+    ``lookup(svc)`` gives another service's merged, unexpanded values (None: no such service).
+    Reference problems are in `Resolution.errors`; `Resolution.raise_first` raises them.
+    """
+    stack = _apply(layers)
+    return _resolution(stack, expand(stack.raw, service=service, lookup=lookup))
+
+
+def resolve_project(
+    stacks: Mapping[str, Sequence[Layer]],
+    *,
+    targets: Sequence[str] | None = None,
+) -> dict[str, Resolution]:
+    """Resolve ``targets`` (default: every service) of one environment, keyed by service.
+
+    ``stacks`` maps each service to its layers, lowest first; ``${svc.NAME}`` reads the other
+    service's merged values. Each stack is merged once and each value expanded once, however
+    many targets reference it.
+    """
+    wanted = list(stacks) if targets is None else list(targets)
+    unknown = [name for name in wanted if name not in stacks]
+    if unknown:
+        known = ", ".join(sorted(stacks)) or "none"
+        raise ServiceNotFound(
+            f"service '{unknown[0]}' not found (services: {known})",
+            hint=f"add it with: envkeep service add {unknown[0]}",
+        )
+    applied = {name: _apply(stacks[name]) for name in wanted}
+    merged: dict[str, Mapping[str, str]] = {
+        name: applied[name].raw if name in applied else merge_layers([x.values for x in layers])
+        for name, layers in stacks.items()
+    }
+    expander = Expander(lambda name: None if name is None else merged.get(name))
+    return {name: _resolution(applied[name], expander.expand(name)) for name in wanted}
