@@ -8,19 +8,36 @@ function the Typer command calls runs; anything else (--help, an unknown option)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _OPTIONS = {"--env": "env", "-e": "env", "--service": "service", "-s": "service"}
+_FLAGS = {"--no-validate": "no_validate"}
 
 
-def parse_run(args: Sequence[str]) -> tuple[str | None, str | None, list[str]] | None:
-    """(env, service, command) from the arguments after `run`, or None if not plain."""
+@dataclass(frozen=True)
+class RunArgs:
+    env: str | None
+    service: str | None
+    command: list[str]
+    validate: bool = True
+
+
+def parse_run(args: Sequence[str]) -> RunArgs | None:
+    """The arguments after `run`, or None if they are not plain."""
     found: dict[str, str] = {}
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--":
             command = list(args[i + 1 :])
-            return (found.get("env"), found.get("service"), command) if command else None
+            if not command:
+                return None
+            validate = "no_validate" not in found
+            return RunArgs(found.get("env"), found.get("service"), command, validate)
+        if arg in _FLAGS and _FLAGS[arg] not in found:
+            found[_FLAGS[arg]] = "1"
+            i += 1
+            continue
         name, eq, value = arg.partition("=")
         key = _OPTIONS.get(name)
         if key is None or key in found:
@@ -50,7 +67,9 @@ def fast_run(argv: Sequence[str]) -> int | None:
     from envkeep.core.errors import EnvkeepError
 
     try:
-        run_with_environment(make_context(), *parsed)
+        run_with_environment(
+            make_context(), parsed.env, parsed.service, parsed.command, validate=parsed.validate
+        )
     except EnvkeepError as error:
         from envkeep.cli.errors import report
 

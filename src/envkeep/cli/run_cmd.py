@@ -15,9 +15,12 @@ def run(
     command: Annotated[list[str], typer.Argument(help="The command and its arguments, after --.")],
     env: EnvOpt = None,
     service: ServiceOpt = None,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Run even if the schema finds errors.")
+    ] = False,
 ) -> None:
     """Run a command with the environment's values (the service's scope over the shared one).
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
     """
-    run_with_environment(make_context(), env, service, command)
+    run_with_environment(make_context(), env, service, command, validate=not no_validate)

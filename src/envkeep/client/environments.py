@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.client.projects import fresh_environment, new_environment
-from envkeep.client.vault import OpenEnvironment, WriteTarget, plan_write
+from envkeep.client.reading import read_environment
+from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import EnvironmentView
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import Variable
+    from envkeep.client.vault import OpenEnvironment, Variable
 
 
 def create_environment(ctx: ClientContext, name: str) -> EnvironmentView:
@@ -59,11 +60,7 @@ def edit_environment(
 
 def open_all_scopes(ctx: ClientContext, env: str) -> OpenEnvironment:
     """An environment with every scope read and decrypted."""
-    opened = OpenEnvironment.read(
-        ctx.backend, ctx.identity, ctx.project_file.project, env, None, verify=ctx.verified
-    )
-    ctx.verified.save()
-    return opened
+    return read_environment(ctx, env, None)
 
 
 def clone_environment(ctx: ClientContext, source: str, target: str) -> int:

@@ -16,11 +16,16 @@ if TYPE_CHECKING:
 
 
 def run_with_environment(
-    ctx: ClientContext, env: str | None, service: str | None, argv: Sequence[str]
+    ctx: ClientContext,
+    env: str | None,
+    service: str | None,
+    argv: Sequence[str],
+    *,
+    validate: bool = True,
 ) -> NoReturn:
-    """Resolve, then replace this process with ``argv``."""
+    """Resolve (and validate, unless told not to), then replace this process with ``argv``."""
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
-    values = resolved_values(ctx, ctx.default_env(env), service)
+    values = resolved_values(ctx, ctx.default_env(env), service, validate=validate)
     ctx.close()
     exec_command(argv, child_environment(process_environment(), values))

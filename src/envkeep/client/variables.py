@@ -6,16 +6,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.envelopes import open_version
-from envkeep.client.vault import OpenEnvironment, Variable
+from envkeep.client.reading import read_environment
 from envkeep.core.errors import UsageError, VariableNotFound, VersionNotFound
-from envkeep.core.resolve import merge_layers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment, Variable
 
 
 def _services(service: str | None) -> list[str]:
@@ -24,16 +23,7 @@ def _services(service: str | None) -> list[str]:
 
 def open_environment(ctx: ClientContext, env: str, service: str | None) -> OpenEnvironment:
     """Read and decrypt the shared scope and, if given, one service's scope."""
-    opened = OpenEnvironment.read(
-        ctx.backend,
-        ctx.identity,
-        ctx.project_file.project,
-        env,
-        _services(service),
-        verify=ctx.verified,
-    )
-    ctx.verified.save()
-    return opened
+    return read_environment(ctx, env, _services(service))
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:
@@ -107,14 +97,19 @@ def list_variables(ctx: ClientContext, env: str, service: str | None) -> list[Va
     return open_environment(ctx, env, service).variables()
 
 
-def resolved_values(ctx: ClientContext, env: str, service: str | None) -> dict[str, str]:
-    """The final name → value mapping: the service's scope over the shared scope."""
-    opened = open_environment(ctx, env, service)
-    shared = {v.name: v.value for v in opened.variables(SHARED_SCOPE)}
-    if service is None:
-        return shared
-    own = {v.name: v.value for v in opened.variables(opened.scope_for(service))}
-    return merge_layers([shared, own])
+def resolved_values(
+    ctx: ClientContext, env: str, service: str | None, *, validate: bool = False
+) -> dict[str, str]:
+    """What the service (or, for None, the shared scope) sees: templates, shared scope,
+    service scope, local overrides, references expanded. ``validate`` refuses (exit 3) on
+    schema errors; reference errors always raise."""
+    from envkeep.client.validation import check_service, refuse_on_errors
+
+    checked = check_service(ctx, env, service)
+    if validate:
+        refuse_on_errors([checked], env)
+    checked.resolution.raise_first()
+    return checked.resolution.values
 
 
 def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> str:

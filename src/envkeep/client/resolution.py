@@ -1,0 +1,184 @@
+"""What a service sees in an environment: template defaults, the shared scope, the service's
+scope and personal overrides, with references expanded (DESIGN §2), plus its schema.
+
+Everything here runs on decrypted values, client-side; the same code serves the embedded store
+and the team server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.app.reads import SHARED_SCOPE
+from envkeep.core.errors import ServiceNotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
+    from envkeep.core.projectfile import ProjectFile
+    from envkeep.core.resolve import Layer, Resolution
+    from envkeep.core.schema import Schema
+    from envkeep.core.templates import Template
+
+LOCAL_OVERRIDES = ".envkeep/local.env"
+TEMPLATES_DIR = ".envkeep/templates"
+
+
+def template_directories(ctx: ClientContext) -> list[Path]:
+    """Where templates are looked up: the project's first, then the user's."""
+    return [ctx.project_file.root / TEMPLATES_DIR, ctx.settings.home / "templates"]
+
+
+def load_project_templates(ctx: ClientContext) -> dict[str, Template]:
+    """Every template the project can use, by name."""
+    from envkeep.core.templates import load_templates
+
+    return load_templates(template_directories(ctx))
+
+
+def local_overrides(project: ProjectFile) -> dict[str, str]:
+    """Personal overrides from .envkeep/local.env (never uploaded), if the file exists."""
+    path = project.root / LOCAL_OVERRIDES
+    if not path.is_file():
+        return {}
+    from envkeep.core.dotenv import parse_dotenv
+
+    return parse_dotenv(path.read_text(encoding="utf-8"), source=str(path)).values
+
+
+@dataclass(frozen=True)
+class ProjectLayers:
+    """An opened environment arranged as layer stacks, one per service."""
+
+    shared: dict[str, str]
+    by_service: dict[str, dict[str, str]]
+    templates: dict[str, Template]
+    local: dict[str, str]
+    project: ProjectFile
+
+    def stack(self, service: str | None) -> list[Layer]:
+        """The layers of one service (None: the shared scope alone), lowest first."""
+        from envkeep.core.resolve import Layer
+
+        layers: list[Layer] = []
+        if service is not None:
+            layers += [
+                Layer(f"template:{name}", self.template(name, service).values)
+                for name in self._template_names(service)
+            ]
+        layers.append(Layer("shared", self.shared))
+        if service is not None:
+            layers.append(Layer(f"service:{service}", self.by_service.get(service, {})))
+        if self.local:
+            layers.append(Layer("local", self.local))
+        return layers
+
+    def _template_names(self, service: str) -> tuple[str, ...]:
+        entry = self.project.service(service)
+        return () if entry is None else entry.templates
+
+    def template(self, name: str, service: str) -> Template:
+        """A template a service uses; an error naming it when it does not exist."""
+        from envkeep.core.errors import InputError
+
+        found = self.templates.get(name)
+        if found is None:
+            raise InputError(
+                f"service '{service}' uses template '{name}', which does not exist",
+                hint=f"create it with: envkeep template create {name}, or fix envkeep.toml",
+            )
+        return found
+
+    def merged(self, service: str) -> Mapping[str, str] | None:
+        """A service's merged, unexpanded values (for ``${service.NAME}``)."""
+        if service not in self.by_service:
+            return None
+        from envkeep.core.resolve import merge_layers
+
+        return merge_layers([layer.values for layer in self.stack(service)])
+
+
+def arrange(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers:
+    """Split an environment read with every scope into layers."""
+    by_service: dict[str, dict[str, str]] = {s.name: {} for s in opened.snapshot.services}
+    shared: dict[str, str] = {}
+    for variable in opened.variables():
+        target = shared if variable.scope == SHARED_SCOPE else by_service[variable.scope]
+        target[variable.name] = variable.value
+    needs_templates = any(s.templates for s in ctx.project_file.services)
+    return ProjectLayers(
+        shared=shared,
+        by_service=by_service,
+        templates=load_project_templates(ctx) if needs_templates else {},
+        local=local_overrides(ctx.project_file),
+        project=ctx.project_file,
+    )
+
+
+def resolve_in(layers: ProjectLayers, service: str | None) -> Resolution:
+    """Resolve one service (or the shared scope) against already-arranged layers."""
+    from envkeep.core.resolve import resolve
+
+    if service is not None and service not in layers.by_service:
+        known = ", ".join(sorted(layers.by_service)) or "none yet"
+        raise ServiceNotFound(
+            f"service '{service}' not found (services: {known})",
+            hint=f"add it with: envkeep service add {service} --path PATH",
+        )
+    return resolve(layers.stack(service), service=service, lookup=layers.merged)
+
+
+def resolve_many(layers: ProjectLayers, services: Sequence[str]) -> dict[str, Resolution]:
+    """Resolve several services at once (each value expanded once)."""
+    from envkeep.core.resolve import resolve_project
+
+    stacks = {name: layers.stack(name) for name in layers.by_service}
+    return resolve_project(stacks, targets=list(services))
+
+
+def service_schema(
+    ctx: ClientContext, service: str, layers: ProjectLayers | None = None
+) -> Schema | None:
+    """A service's schema: its templates' annotations, then its .env.example or the
+    [services.NAME.schema] table of envkeep.toml (later wins per name); None when it has none."""
+    from envkeep.core.schema import Schema, parse_env_example, schema_from_table
+
+    project = ctx.project_file
+    entry = project.service(service)
+    if entry is None:
+        return None
+    parts: list[Schema] = []
+    if layers is not None:
+        parts += [layers.template(name, service).schema for name in entry.templates]
+    if entry.schema is not None:
+        path = project.root / entry.schema
+        parts.append(parse_env_example(_read(path), source=str(path)))
+    if entry.schema_table is not None:
+        parts.append(
+            schema_from_table(
+                entry.schema_table, source=f"{project.path} [services.{service}.schema]"
+            )
+        )
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.merged_with(part)
+    return combined if combined.fields else Schema(())
+
+
+def _read(path: Path) -> str:
+    from envkeep.core.errors import InputError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            f"schema file {path} not found", hint="fix the service's schema path in envkeep.toml"
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None

@@ -1,0 +1,88 @@
+"""Checking what services would see against their schemas, before anything runs on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.client.reading import read_environment
+from envkeep.client.resolution import arrange, resolve_in, resolve_many, service_schema
+from envkeep.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.client.context import ClientContext
+    from envkeep.client.resolution import ProjectLayers
+    from envkeep.core.resolve import Resolution
+    from envkeep.core.validate import Finding
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A service's resolution and what validating it found."""
+
+    service: str | None
+    resolution: Resolution
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
+def check_resolution(
+    ctx: ClientContext, layers: ProjectLayers, service: str | None, resolution: Resolution
+) -> Checked:
+    """Validate one resolution: reference problems always; the schema when there is one.
+
+    Names the service did not set itself (shared, templates) are not "unknown" to its schema.
+    """
+    from envkeep.core.schema import Schema
+    from envkeep.core.validate import validate_values
+
+    schema = None if service is None else service_schema(ctx, service, layers)
+    own = {f"service:{service}", "local"}
+    if schema is None:
+        schema, extra = Schema(()), list(resolution.values)
+    else:
+        extra = [n for n, layer in resolution.winners.items() if layer not in own]
+    findings = validate_values(
+        resolution.values,
+        schema,
+        service=service,
+        unresolved=resolution.errors,
+        known_extra=extra,
+    )
+    return Checked(service, resolution, tuple(findings))
+
+
+def check_service(ctx: ClientContext, env: str, service: str | None) -> Checked:
+    """Resolve and validate one service (or the shared scope)."""
+    layers = arrange(ctx, read_environment(ctx, env))
+    return check_resolution(ctx, layers, service, resolve_in(layers, service))
+
+
+def check_services(
+    ctx: ClientContext, env: str, services: Sequence[str] | None = None
+) -> list[Checked]:
+    """Resolve and validate several services (default: every service of the project)."""
+    layers = arrange(ctx, read_environment(ctx, env))
+    targets = sorted(layers.by_service) if services is None else list(services)
+    resolutions = resolve_many(layers, targets)
+    return [check_resolution(ctx, layers, s, resolutions[s]) for s in targets]
+
+
+def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
+    """Raise ValidationFailed (exit 3) naming the first problems, if any check failed."""
+    errors = [f for c in checked for f in c.errors]
+    if not errors:
+        return
+    shown = "; ".join(
+        f"{f.service + '.' if f.service else ''}{f.name}: {f.message}" for f in errors[:3]
+    )
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    raise ValidationFailed(
+        f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in '{env}': {shown}{more}",
+        hint=f"see them all with: envkeep validate --env {env}, or skip with --no-validate",
+    )
