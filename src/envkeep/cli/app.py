@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from envkeep import __version__
-from envkeep.cli import completion, env_cmds, identity_cmds, project_cmds, run_cmd, variable_cmds
+from envkeep.cli import (
+    completion,
+    env_cmds,
+    identity_cmds,
+    project_cmds,
+    run_cmd,
+    schema_cmds,
+    variable_cmds,
+)
 
 app = typer.Typer(
     name="envkeep",
@@ -53,3 +61,8 @@ app.command(
 )(run_cmd.run)
 app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(completion.completion_app, name="completion")
+app.command("validate")(schema_cmds.validate)
+app.command("validate-service")(schema_cmds.validate_service)
+app.command("explain")(schema_cmds.explain)
+app.add_typer(schema_cmds.schema_app, name="schema")
+app.add_typer(schema_cmds.template_app, name="template")

@@ -117,8 +117,6 @@ class FileKey:
     def __repr__(self) -> str:
         return f"FileKey(key=<redacted>, header={self.header!r})"
 
-    __str__ = __repr__
-
 
 @dataclass(frozen=True)
 class FileEnvironment:
@@ -134,8 +132,9 @@ def passphrase_key(
 ) -> FileKey:
     """Derive a file key from a passphrase with Argon2id (slow by design: ~0.2 s at the floor).
 
-    A fresh salt is drawn unless one is given. Weaker parameters than DESIGN §4's floor raise
-    ``CryptoError``.
+    The key is HKDF(Argon2id master, "envkeep/v1/file-passphrase"), apart from the account keys
+    the same passphrase may derive. A fresh salt is drawn unless one is given; parameters weaker
+    than DESIGN §4's floor raise ``CryptoError``.
     """
     salt = new_salt() if salt is None else salt
     master = derive_passphrase_key(passphrase, salt, params)
@@ -268,11 +267,11 @@ def encrypt_dotenv(text: str, key: FileKey, *, source: str | None = None) -> str
         quote = raw[:1] if raw.startswith(_QUOTES) else ""
         replacements.append((entry, f"{quote}{token}{quote}"))
     body = _splice(text, replacements)
-    bom = _BOM if body.startswith(_BOM) else ""
+    bom, body = (_BOM, body[1:]) if body.startswith(_BOM) else ("", body)  # the BOM stays first
     newline = "\r\n" if re.match(r"[^\n]*\r\n", text) else "\n"
     signed = f"{key.header} check={_b64encode(_check_tag(key.key, key.header))}"
-    mac = _b64encode(_mac(key.key, bom + signed + newline + body[len(bom) :]))
-    return f"{bom}{signed} mac={mac}{newline}{body[len(bom) :]}"
+    mac = _b64encode(_mac(key.key, bom + signed + newline + body))
+    return f"{bom}{signed} mac={mac}{newline}{body}"
 
 
 def _splice(text: str, replacements: Iterable[tuple[RawEntry, str]], start: int = 0) -> str:

@@ -83,15 +83,7 @@ class ProjectLayers:
 
     def template(self, name: str, service: str) -> Template:
         """A template a service uses; an error naming it when it does not exist."""
-        from envkeep.core.errors import InputError
-
-        found = self.templates.get(name)
-        if found is None:
-            raise InputError(
-                f"service '{service}' uses template '{name}', which does not exist",
-                hint=f"create it with: envkeep template create {name}, or fix envkeep.toml",
-            )
-        return found
+        return _template(self.templates, name, service)
 
     def merged(self, service: str) -> Mapping[str, str] | None:
         """A service's merged, unexpanded values (for ``${service.NAME}``)."""
@@ -152,8 +144,9 @@ def service_schema(
     if entry is None:
         return None
     parts: list[Schema] = []
-    if layers is not None:
-        parts += [layers.template(name, service).schema for name in entry.templates]
+    if entry.templates:
+        templates = layers.templates if layers is not None else load_project_templates(ctx)
+        parts += [_template(templates, name, service).schema for name in entry.templates]
     if entry.schema is not None:
         path = project.root / entry.schema
         parts.append(parse_env_example(_read(path), source=str(path)))
@@ -182,3 +175,52 @@ def _read(path: Path) -> str:
         ) from None
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None
+
+
+def _template(templates: Mapping[str, Template], name: str, service: str) -> Template:
+    from envkeep.core.errors import InputError
+
+    found = templates.get(name)
+    if found is None:
+        raise InputError(
+            f"service '{service}' uses template '{name}', which does not exist",
+            hint=f"create it with: envkeep template create {name}, or fix envkeep.toml",
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Where a name's value came from in one service of one environment."""
+
+    name: str
+    service: str | None
+    trace: tuple[tuple[str, str], ...]  # (layer, raw value), lowest first
+    winner: str
+    references: tuple[str, ...]
+    value: str
+    error: str | None
+
+
+def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -> Explanation:
+    """Every layer that sets ``name``, which one won, and the references it expanded."""
+    from envkeep.client.reading import read_environment
+    from envkeep.core.errors import VariableNotFound
+
+    resolution = resolve_in(arrange(ctx, read_environment(ctx, env)), service)
+    if name not in resolution.values:
+        where = f"service '{service}'" if service else "the shared scope"
+        raise VariableNotFound(
+            f"'{name}' is not set for {where} in '{env}' by any layer",
+            hint=f"set it with: envkeep set {name}=VALUE --env {env}"
+            + (f" --service {service}" if service else ""),
+        )
+    return Explanation(
+        name=name,
+        service=service,
+        trace=tuple((o.layer, o.value) for o in resolution.trace[name]),
+        winner=resolution.winners[name],
+        references=resolution.references.get(name, ()),
+        value=resolution.values[name],
+        error=resolution.errors.get(name),
+    )

@@ -17,7 +17,8 @@ Error messages name the variable and the line, never the value: it may be a secr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import InputError, ParseError
@@ -29,9 +30,11 @@ __all__ = [
     "NAME_PATTERN",
     "DotenvEntry",
     "ParsedDotenv",
+    "RawEntry",
     "is_valid_name",
     "parse_dotenv",
     "render_dotenv",
+    "scan_dotenv",
 ]
 
 NAME_PATTERN: str = r"[A-Za-z_][A-Za-z0-9_.-]*"
@@ -95,6 +98,53 @@ def parse_dotenv(text: str, *, source: str | None = None) -> ParsedDotenv:
     while (entry := scanner.next_entry()) is not None:
         entries.append(entry)
     return ParsedDotenv(entries=tuple(entries), warnings=_duplicate_warnings(entries))
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """An entry with where its value is written: ``text[value_start:value_end]`` is the raw value.
+
+    The raw value is the text as written, quotes included (a quoted one may span lines), without
+    the whitespace around it or a trailing comment. Offsets index the text given to
+    :func:`scan_dotenv`, byte order mark and ``\\r\\n`` line endings included. The repr is masked.
+    """
+
+    name: str
+    value: str = field(repr=False)
+    line: int
+    value_start: int
+    value_end: int
+
+
+def scan_dotenv(text: str, *, source: str | None = None) -> tuple[RawEntry, ...]:
+    """Parse ``text`` like :func:`parse_dotenv` and also return where each raw value is written.
+
+    It runs the same scanner, so the two agree on every input: the same entries (names, values,
+    lines) in the same order, and the same ``ParseError`` for malformed text.
+    """
+    _reject_nul(text, source)
+    body = text.removeprefix("\ufeff")
+    to_original = _OffsetMap(body, offset=len(text) - len(body))
+    scanner = _Scanner(body.replace("\r\n", "\n"), source)
+    entries: list[RawEntry] = []
+    while (entry := scanner.next_entry()) is not None:
+        start, end = scanner.value_span
+        entries.append(
+            RawEntry(entry.name, entry.value, entry.line, to_original(start), to_original(end))
+        )
+    return tuple(entries)
+
+
+class _OffsetMap:
+    """Maps an offset in ``\\r\\n``-normalised text back to the text before normalising."""
+
+    def __init__(self, body: str, *, offset: int) -> None:
+        # The normalised offset of the '\n' of each '\r\n', whose '\r' was dropped.
+        self.dropped = [m.start() - i for i, m in enumerate(re.finditer("\r\n", body))]
+        self.offset = offset
+
+    def __call__(self, position: int) -> int:
+        return self.offset + position + bisect_left(self.dropped, position)
 
 
 def render_dotenv(values: Mapping[str, str], *, header: str | None = None) -> str:
@@ -165,6 +215,7 @@ class _Scanner:
         self.source = source
         self.pos = 0
         self.line = 1
+        self.value_span = (0, 0)  # where the raw value of the last entry is written
 
     def next_entry(self) -> DotenvEntry | None:
         """Skip blank and comment lines; parse and return the next entry, or None at the end."""
@@ -223,7 +274,7 @@ class _Scanner:
     def _value(self, name: str) -> str:
         after_equals, start_line = self.pos, self.line
         self._skip(_SPACE_RE)
-        quote = self.text[self.pos : self.pos + 1]
+        quote, quote_start = self.text[self.pos : self.pos + 1], self.pos
         if quote == "'":
             value = self._single_quoted(name)
         elif quote == '"':
@@ -232,6 +283,7 @@ class _Scanner:
             # From just after '=', so that in `KEY= # note` the whitespace starts a comment.
             self.pos = after_equals
             return self._unquoted()
+        self.value_span = (quote_start, self.pos)
         self._expect_line_end(name, start_line)
         return value
 
@@ -240,8 +292,11 @@ class _Scanner:
         comment = _INLINE_COMMENT_RE.search(raw)
         if comment is not None:
             raw = raw[: comment.start()]
+        value = raw.strip(_SPACE)
+        start = self.pos + len(raw) - len(raw.lstrip(_SPACE))
+        self.value_span = (start, start + len(value))
         self.pos = self._line_end()
-        return raw.strip(_SPACE)
+        return value
 
     def _single_quoted(self, name: str) -> str:
         close = self.text.find("'", self.pos + 1)

@@ -217,3 +217,30 @@ def without_service_section(text: str, name: str) -> str:
     while kept and not kept[-1].strip():
         kept.pop()
     return "\n".join(kept) + "\n"
+
+
+def with_service_setting(text: str, service: str, key: str, value: str | list[str]) -> str:
+    """``text`` with ``key = value`` set in the service's section (replacing a line that sets
+    it, or added after the header); the section must exist."""
+    lines = text.splitlines()
+    span = _section_span(lines, service)
+    if span is None:
+        raise InputError(
+            f"envkeep.toml has no [services.{service}] section",
+            hint=f"add the service first: envkeep service add {service}",
+        )
+    start, end = span
+    if isinstance(value, list):
+        rendered = f"[{', '.join(map(_toml_string, value))}]"
+    else:
+        rendered = _toml_string(value)
+    new_line = f"{key} = {rendered}"
+    setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for i in range(start + 1, end):
+        if _HEADER.match(lines[i]):
+            break
+        if setting.match(lines[i]):
+            lines[i] = new_line
+            return "\n".join(lines) + "\n"
+    lines.insert(start + 1, new_line)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,257 @@
+"""`envkeep validate`, `explain`, `schema …` and `template …`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt
+from envkeep.cli.state import make_context
+from envkeep.client import schemas, validation
+from envkeep.client.resolution import explain_name
+from envkeep.core.errors import UsageError, ValidationFailed
+from envkeep.core.schema import FieldSpec
+
+schema_app = typer.Typer(help="Show or write a service's schema.", no_args_is_help=True)
+template_app = typer.Typer(help="Named presets of variables.", no_args_is_help=True)
+
+
+def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for c in checked:
+        for f in c.findings:
+            item: dict[str, object] = {
+                "service": f.service,
+                "name": f.name,
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+            }
+            if reveal:
+                item["value"] = f.value
+            found.append(item)
+    return found
+
+
+def validate(
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    all_services: Annotated[bool, typer.Option("--all", help="Every service.")] = False,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check what services see against their schemas; exit 3 on any error.
+
+    Example: envkeep validate --env prod --all
+    """
+    if service is None and not all_services:
+        raise UsageError("say which services", hint="pass --service NAME or --all")
+    ctx = make_context()
+    env_name = ctx.default_env(env)
+    checked = validation.check_services(ctx, env_name, None if all_services else [service or ""])
+    if json_out:
+        output.print_json(_findings_json(checked, reveal))
+    else:
+        rows = [
+            (
+                c.service or "shared",
+                f.name,
+                f.severity,
+                f.rule,
+                f.message,
+                output.mask(f.value, reveal=reveal, absent="-"),
+            )
+            for c in checked
+            for f in c.findings
+        ]
+        output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
+    errors = sum(len(c.errors) for c in checked)
+    warnings = sum(len(c.findings) for c in checked) - errors
+    output.done(f"{errors} errors, {warnings} warnings in {len(checked)} services ({env_name})")
+    if errors:
+        raise typer.Exit(ValidationFailed.exit_code)
+
+
+def validate_service(
+    service: Annotated[str, typer.Argument(help="Service name.")],
+    env: EnvOpt = None,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Validate one service (the same as `envkeep validate --service`).
+
+    Example: envkeep validate-service api --env staging
+    """
+    validate(env=env, service=service, reveal=reveal, json_out=json_out)
+
+
+def explain(
+    name: Annotated[str, typer.Argument(help="Variable name.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show every layer that sets a name, which one won, and the references it expanded.
+
+    Example: envkeep explain DATABASE_URL --env dev --service api
+    """
+    ctx = make_context()
+    found = explain_name(ctx, ctx.default_env(env), service, name)
+    if json_out:
+        shown = {
+            "layers": [
+                {"layer": layer} | ({"value": v} if reveal else {}) for layer, v in found.trace
+            ]
+        }
+        output.print_json(
+            {
+                "name": name,
+                "service": service,
+                "winner": found.winner,
+                "references": list(found.references),
+                "error": found.error,
+            }
+            | shown
+            | ({"value": found.value} if reveal else {})
+        )
+        return
+    rows = [
+        ("*" if layer == found.winner else "", layer, output.mask(value, reveal=reveal))
+        for layer, value in found.trace
+    ]
+    output.print_table(("", "LAYER", "VALUE"), rows, empty="")
+    if found.references:
+        output.stdout.print(f"references: {', '.join(found.references)}")
+    output.stdout.print(f"final: {output.mask(found.value, reveal=reveal)}")
+    if found.error:
+        output.stdout.print(f"error: {found.error}")
+
+
+@schema_app.command("show")
+def schema_show(
+    service: Annotated[str, typer.Argument(help="Service name.")], json_out: JsonOpt = False
+) -> None:
+    """Print what envkeep understood of a service's schema.
+
+    Example: envkeep schema show api
+    """
+    schema = schemas.show_schema(make_context(), service)
+    if json_out:
+        output.print_json([_field_json(f) for f in schema.fields])
+        return
+    rows = [
+        (
+            f.name,
+            _type_text(f),
+            "yes" if f.required else "",
+            f.default or "",
+            "yes" if f.secret else "",
+            f.description or "",
+        )
+        for f in schema.fields
+    ]
+    output.print_table(
+        ("NAME", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "DESCRIPTION"), rows, empty="no schema"
+    )
+
+
+def _type_text(field: FieldSpec) -> str:
+    text = f"enum({','.join(field.choices)})" if field.type == "enum" else field.type
+    bounds = [f">={field.minimum:g}"] if field.minimum is not None else []
+    bounds += [f"<={field.maximum:g}"] if field.maximum is not None else []
+    bounds += [f"~/{field.pattern}/"] if field.pattern else []
+    return " ".join([text, *bounds])
+
+
+def _field_json(field: FieldSpec) -> dict[str, object]:
+    data = asdict(field)
+    data["choices"] = list(field.choices)
+    data.pop("example", None)
+    return data
+
+
+@schema_app.command("init")
+def schema_init(
+    service: Annotated[str, typer.Option("--service", "-s", help="Service name.")],
+    env: EnvOpt = None,
+    out: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a .env.example from what is stored: names and inferred types, no values.
+
+    Example: envkeep schema init --service api --env dev
+    """
+    ctx = make_context()
+    path = schemas.init_schema(ctx, service, ctx.default_env(env), output=out, force=force)
+    output.done(f"wrote {path}")
+
+
+@template_app.command("list")
+def template_list(json_out: JsonOpt = False) -> None:
+    """List the templates the project can use.
+
+    Example: envkeep template list
+    """
+    found = schemas.list_templates(make_context())
+    if json_out:
+        output.print_json(
+            [{"name": t.name, "source": t.source, "variables": len(t.schema.fields)} for t in found]
+        )
+        return
+    rows = [(t.name, str(len(t.schema.fields)), t.source or "") for t in found]
+    output.print_table(("TEMPLATE", "VARIABLES", "FILE"), rows, empty="no templates yet")
+
+
+@template_app.command("show")
+def template_show(
+    name: Annotated[str, typer.Argument(help="Template name.")], reveal: RevealOpt = False
+) -> None:
+    """Show a template's variables and defaults (secret defaults masked unless --reveal).
+
+    Example: envkeep template show postgres
+    """
+    template = schemas.get_template(make_context(), name)
+    rows = [
+        (
+            f.name,
+            _type_text(f),
+            "yes" if f.required else "",
+            output.mask(template.values.get(f.name), reveal=reveal or not f.secret, absent=""),
+        )
+        for f in template.schema.fields
+    ]
+    output.print_table(("NAME", "TYPE", "REQUIRED", "DEFAULT"), rows, empty="an empty template")
+
+
+@template_app.command("create")
+def template_create(
+    name: Annotated[str, typer.Argument(help="Template name.")],
+    source: Annotated[
+        Path | None, typer.Option("--from", help="A .env file to start from.")
+    ] = None,
+    user: Annotated[bool, typer.Option("--user", help="In your own template directory.")] = False,
+) -> None:
+    """Create a template in .envkeep/templates (or your own directory with --user).
+
+    Example: envkeep template create postgres --from postgres.env
+    """
+    path = schemas.create_template(make_context(), name, source, user=user)
+    output.done(f"created template '{name}' at {path}")
+
+
+@template_app.command("apply")
+def template_apply(
+    name: Annotated[str, typer.Argument(help="Template name.")],
+    service: Annotated[str, typer.Option("--service", "-s", help="The service that inherits it.")],
+) -> None:
+    """Make a service inherit a template: its defaults become the service's lowest layer.
+
+    Example: envkeep template apply postgres --service api
+    """
+    templates = schemas.apply_template(make_context(), name, service)
+    output.done(f"service '{service}' now uses templates: {', '.join(templates)}")

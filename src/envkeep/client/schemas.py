@@ -1,0 +1,130 @@
+"""Client use cases for schemas and templates: show, init, list, create, apply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.client.reading import read_environment
+from envkeep.client.resolution import load_project_templates, service_schema, template_directories
+from envkeep.core.errors import AlreadyExistsError, NotFoundError, ServiceNotFound, UsageError
+from envkeep.core.files import write_atomic
+from envkeep.core.projectfile import with_service_setting
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+    from envkeep.core.schema import Schema
+    from envkeep.core.templates import Template
+
+
+def _known_service(ctx: ClientContext, service: str) -> None:
+    if ctx.project_file.service(service) is None:
+        known = ", ".join(s.name for s in ctx.project_file.services) or "none yet"
+        raise ServiceNotFound(
+            f"service '{service}' is not in envkeep.toml (services: {known})",
+            hint=f"add it with: envkeep service add {service} --path PATH",
+        )
+
+
+def show_schema(ctx: ClientContext, service: str) -> Schema:
+    """What envkeep understood of a service's schema (templates, .env.example, table)."""
+    from envkeep.core.schema import Schema
+
+    _known_service(ctx, service)
+    return service_schema(ctx, service) or Schema(())
+
+
+def init_schema(
+    ctx: ClientContext, service: str, env: str, *, output: Path | None = None, force: bool = False
+) -> Path:
+    """Write a .env.example from what is stored for the service: names and inferred types,
+    no values; record it as the service's schema in envkeep.toml when it has none."""
+    from envkeep.core.schema import FieldSpec, Schema, infer_type, render_env_example
+
+    _known_service(ctx, service)
+    project = ctx.project_file
+    entry = project.service(service)
+    assert entry is not None
+    target = output or project.root / (entry.path or ".") / ".env.example"
+    if target.exists() and not force:
+        raise AlreadyExistsError(
+            f"{target} exists", hint="pass --force to overwrite it, or -o PATH"
+        )
+    opened = read_environment(ctx, env, [service])
+    fields = tuple(
+        FieldSpec(name=v.name, type=infer_type(v.value), required=True) for v in opened.variables()
+    )
+    write_atomic(target, render_env_example(Schema(fields)).encode(), mode=0o644)
+    if entry.schema is None and entry.schema_table is None:
+        relative = target.resolve().relative_to(project.root.resolve()).as_posix()
+        text = with_service_setting(
+            project.path.read_text(encoding="utf-8"), service, "schema", relative
+        )
+        write_atomic(project.path, text.encode(), mode=0o644)
+    return target
+
+
+def list_templates(ctx: ClientContext) -> list[Template]:
+    """Every template the project can use (project directory first, then the user's)."""
+    return sorted(load_project_templates(ctx).values(), key=lambda t: t.name)
+
+
+def get_template(ctx: ClientContext, name: str) -> Template:
+    """One template by name; an error listing those that exist."""
+    templates = load_project_templates(ctx)
+    if name not in templates:
+        known = ", ".join(sorted(templates)) or "none yet"
+        raise NotFoundError(
+            f"template '{name}' not found (templates: {known})",
+            hint=f"create it with: envkeep template create {name} --from FILE",
+        )
+    return templates[name]
+
+
+def create_template(
+    ctx: ClientContext, name: str, source: Path | None, *, user: bool = False
+) -> Path:
+    """Write a template file (checked by parsing it) into the project's or the user's dir."""
+    import re
+
+    from envkeep.core.templates import TEMPLATE_NAME, parse_template
+
+    if not re.fullmatch(TEMPLATE_NAME, name):
+        raise UsageError(
+            f"'{name}' is not a valid template name", hint="use lowercase letters, digits, '-', '_'"
+        )
+    directory = template_directories(ctx)[1 if user else 0]
+    target = directory / f"{name}.env"
+    if target.exists():
+        raise AlreadyExistsError(f"template {target} exists", hint="edit that file instead")
+    text = STARTER if source is None else source.read_text(encoding="utf-8")
+    parse_template(text, name=name, source=str(source or target))
+    write_atomic(target, text.encode(), mode=0o644)
+    return target
+
+
+STARTER = """# A template: defaults (may use ${REFERENCES}) and annotations, for services.
+# @required
+HOST=localhost
+# @type=port
+PORT=5432
+URL=tcp://${HOST}:${PORT}
+"""
+
+
+def apply_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:
+    """Make a service inherit a template (its lowest layer); return the service's templates."""
+    get_template(ctx, name)
+    _known_service(ctx, service)
+    project = ctx.project_file
+    entry = project.service(service)
+    assert entry is not None
+    if name in entry.templates:
+        return entry.templates
+    templates = [*entry.templates, name]
+    text = with_service_setting(
+        project.path.read_text(encoding="utf-8"), service, "templates", templates
+    )
+    write_atomic(project.path, text.encode(), mode=0o644)
+    return tuple(templates)
