@@ -10,6 +10,7 @@ from envkeep import __version__
 from envkeep.cli import (
     completion,
     env_cmds,
+    file_cmds,
     identity_cmds,
     project_cmds,
     run_cmd,
@@ -61,6 +62,8 @@ app.command(
 )(run_cmd.run)
 app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(completion.completion_app, name="completion")
+app.command("encrypt")(file_cmds.encrypt)
+app.command("decrypt")(file_cmds.decrypt)
 app.command("validate")(schema_cmds.validate)
 app.command("validate-service")(schema_cmds.validate_service)
 app.command("explain")(schema_cmds.explain)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from envkeep.cli.options import EnvOpt, ServiceOpt
 from envkeep.cli.state import make_context
-from envkeep.client.launch import run_with_environment
+from envkeep.client import secretfiles
+from envkeep.client.launch import run_with_environment, run_with_values
 
 
 def run(
@@ -18,9 +20,19 @@ def run(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Run even if the schema finds errors.")
     ] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Take the values from this (encrypted) .env file."),
+    ] = None,
 ) -> None:
     """Run a command with the environment's values (the service's scope over the shared one).
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
     """
-    run_with_environment(make_context(), env, service, command, validate=not no_validate)
+    ctx = make_context()
+    if file is not None:
+        from envkeep.cli.file_cmds import passphrase_source
+
+        values = secretfiles.file_values(ctx, file, passphrase_source(ctx.settings, confirm=False))
+        run_with_values(ctx, command, values)
+    run_with_environment(ctx, env, service, command, validate=not no_validate)

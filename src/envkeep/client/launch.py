@@ -10,7 +10,7 @@ from envkeep.core.errors import UsageError
 from envkeep.settings import process_environment
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from envkeep.client.context import ClientContext
 
@@ -26,6 +26,14 @@ def run_with_environment(
     """Resolve (and validate, unless told not to), then replace this process with ``argv``."""
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
-    values = resolved_values(ctx, ctx.default_env(env), service, validate=validate)
+    run_with_values(
+        ctx, argv, resolved_values(ctx, ctx.default_env(env), service, validate=validate)
+    )
+
+
+def run_with_values(ctx: ClientContext, argv: Sequence[str], values: Mapping[str, str]) -> NoReturn:
+    """Replace this process with ``argv``, ``values`` added to its environment."""
+    if not argv:
+        raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     ctx.close()
     exec_command(argv, child_environment(process_environment(), values))

@@ -1,0 +1,74 @@
+"""`envkeep encrypt` and `envkeep decrypt`: git-friendly encrypted .env files."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.state import interactive, make_context
+from envkeep.client import secretfiles
+from envkeep.core.errors import UsageError
+from envkeep.settings import Settings
+
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+PassOpt = Annotated[
+    bool, typer.Option("--passphrase", help="Use a passphrase (ENVKEEP_PASSPHRASE or a prompt).")
+]
+
+
+def passphrase_source(settings: Settings, *, confirm: bool) -> secretfiles.Passphrase:
+    """Where a file passphrase comes from: ENVKEEP_PASSPHRASE, else a terminal prompt."""
+
+    def ask() -> str:
+        if settings.passphrase:
+            return settings.passphrase
+        if not interactive(settings):
+            raise UsageError("no passphrase", hint="set ENVKEEP_PASSPHRASE or run in a terminal")
+        first = getpass.getpass("File passphrase: ")
+        if confirm and getpass.getpass("Repeat it: ") != first:
+            raise UsageError("the two passphrases differ; nothing was written")
+        if len(first) < 8:
+            raise UsageError("a passphrase needs at least 8 characters")
+        return first
+
+    return ask
+
+
+def encrypt(
+    source: Annotated[Path, typer.Argument(help="A .env file.")],
+    out: OutOpt = None,
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Encrypt to this environment's key.")
+    ] = None,
+    passphrase: PassOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Encrypt each value of a .env file (names stay readable, safe to commit).
+
+    Example: envkeep encrypt .env -o .env.enc --env dev
+    """
+    ctx = make_context()
+    source_of = passphrase_source(ctx.settings, confirm=True) if passphrase else None
+    path = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
+    output.done(f"wrote {path}")
+
+
+def decrypt(
+    source: Annotated[Path, typer.Argument(help="An encrypted .env file.")],
+    out: OutOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Restore the exact original .env file from an encrypted one.
+
+    Example: envkeep decrypt .env.enc -o .env
+    """
+    ctx = make_context()
+    path = secretfiles.decrypt_file(
+        ctx, source, out, passphrase=passphrase_source(ctx.settings, confirm=False), force=force
+    )
+    output.done(f"wrote {path}")

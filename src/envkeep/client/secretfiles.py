@@ -1,0 +1,131 @@
+"""`envkeep encrypt|decrypt` and `run --file`: git-friendly encrypted dotenv files, keyed by an
+environment's data key or by a passphrase (the format lives in ``client/filecrypt``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from envkeep.client import filecrypt
+from envkeep.client.reading import read_environment
+from envkeep.core.errors import AlreadyExistsError, InputError, UsageError
+from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+
+Passphrase = Callable[[], str]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path} not found") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+
+
+def _write(path: Path, text: str, *, force: bool, mode: int) -> None:
+    if path.exists() and not force:
+        raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
+    write_atomic(path, text.encode("utf-8"), mode=mode)
+
+
+def _environment_file_key(ctx: ClientContext, env: str) -> filecrypt.FileKey:
+    opened = read_environment(ctx, env, [])
+    return filecrypt.environment_key(
+        opened.dek,
+        env_id=opened.snapshot.environment.id,
+        key_version=opened.key_version,
+        label=env,
+    )
+
+
+def encrypt_file(
+    ctx: ClientContext,
+    source: Path,
+    target: Path | None,
+    *,
+    env: str | None,
+    passphrase: Passphrase | None,
+    force: bool = False,
+) -> Path:
+    """Encrypt each value of a dotenv file (names stay readable); return the file written."""
+    if (env is None) == (passphrase is None):
+        raise UsageError("choose one key", hint="pass --env ENV or --passphrase")
+    text = _read_text(source)
+    if passphrase is not None:
+        key = filecrypt.passphrase_key(passphrase())
+    else:
+        key = _environment_file_key(ctx, env or "")
+    out = target or source.with_name(source.name + ".enc")
+    _write(out, filecrypt.encrypt_dotenv(text, key, source=str(source)), force=force, mode=0o644)
+    return out
+
+
+def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase | None) -> bytes:
+    header = filecrypt.read_header(text)
+    if header is None:
+        raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
+    if "kdf" in header:
+        if passphrase is None:
+            raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_PASSPHRASE")
+        return filecrypt.passphrase_key_for_header(header, passphrase()).key
+    wanted = filecrypt.file_environment(header)
+    opened = read_environment(ctx, wanted.label, [])
+    if opened.snapshot.environment.id != wanted.env_id:
+        raise UsageError(
+            f"{source} was encrypted for another environment called '{wanted.label}'",
+            hint="it belongs to another project or a deleted environment",
+        )
+    deks = opened.deks()
+    if wanted.key_version not in deks:
+        raise UsageError(f"you hold no key version {wanted.key_version} of '{wanted.label}'")
+    key = filecrypt.environment_key(
+        deks[wanted.key_version],
+        env_id=wanted.env_id,
+        key_version=wanted.key_version,
+        label=wanted.label,
+    )
+    return key.key
+
+
+def decrypt_file(
+    ctx: ClientContext,
+    source: Path,
+    target: Path | None,
+    *,
+    passphrase: Passphrase | None,
+    force: bool = False,
+) -> Path:
+    """Restore the exact original file (0600: it holds secrets); return the file written."""
+    text = _read_text(source)
+    plain = filecrypt.decrypt_dotenv(
+        text, _key_for(ctx, text, source, passphrase), source=str(source)
+    )
+    default = (
+        source.with_suffix("")
+        if source.suffix == ".enc"
+        else source.with_name(source.name + ".dec")
+    )
+    out = target or default
+    _write(out, plain, force=force, mode=0o600)
+    return out
+
+
+def file_values(ctx: ClientContext, source: Path, passphrase: Passphrase | None) -> dict[str, str]:
+    """The decrypted values of an encrypted dotenv file (a plain one is read as it is)."""
+    from envkeep.core.dotenv import parse_dotenv
+
+    text = _read_text(source)
+    if not filecrypt.is_encrypted(text):
+        return parse_dotenv(text, source=str(source)).values
+    return filecrypt.decrypt_values(
+        text, _key_for(ctx, text, source, passphrase), source=str(source)
+    )
