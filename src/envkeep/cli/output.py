@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -56,3 +57,17 @@ def print_error(error: EnvkeepError) -> None:
     stderr.print(f"[bold red]error:[/] {escape(error.message)}")
     if error.hint:
         stderr.print(f"[dim]hint:[/] {escape(error.hint)}")
+
+
+@contextmanager
+def progress_bar(total: int, label: str, *, threshold: int = 500) -> Iterator[Callable[[], None]]:
+    """A step function that advances a progress bar on stderr: only on a terminal, and only
+    for ``threshold`` items or more (elsewhere the step does nothing)."""
+    if total < threshold or not stderr.is_terminal:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=stderr, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)

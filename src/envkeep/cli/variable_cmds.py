@@ -15,7 +15,8 @@ from envkeep.cli import output
 from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import confirming, make_context
 from envkeep.client import editing, variables
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import InputError, UsageError
+from envkeep.core.files import write_atomic
 from envkeep.integrations.exporters import EXPORTERS, export
 
 
@@ -106,14 +107,76 @@ def export_(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORTERS)}.")
     ] = "dotenv",
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file (0600), atomically.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="k8s: the Secret's name.")] = None,
+    namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
 ) -> None:
-    """Print the resolved values in another format.
+    """Print (or write) the resolved values for another tool.
 
-    Example: envkeep export --env dev --service api --format json
+    Example: envkeep export --env prod --service api --format k8s --name api -o secret.yaml
     """
     ctx = make_context()
     values = variables.resolved_values(ctx, ctx.default_env(env), service)
-    sys.stdout.write(export(values, fmt))
+    text = export(values, fmt, name=name, namespace=namespace)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    write_atomic(out, text.encode(), mode=0o600)
+    output.done(f"wrote {len(values)} variables to {out}")
+
+
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .env, .json or .yaml file.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="dotenv, json or yaml (default: by name).")
+    ] = None,
+    on_conflict: Annotated[
+        str, typer.Option("--on-conflict", help="fail (write nothing), skip or overwrite.")
+    ] = "fail",
+    yes: YesOpt = False,
+) -> None:
+    """Import variables from a file into one scope, as one batch.
+
+    Example: envkeep import config.yaml --env dev --service api --on-conflict skip
+    """
+    ctx = make_context()
+    values = load_import(file, fmt)
+    env_name = ctx.default_env(env)
+    with output.progress_bar(len(values), "encrypting") as step:
+        plan = confirming(
+            ctx.settings,
+            yes,
+            lambda ok: variables.import_values(
+                ctx, env_name, service, values, on_conflict=on_conflict, confirmed=ok, progress=step
+            ),
+        )
+    output.done(
+        f"imported into {env_name}: {len(plan.new)} new, {len(plan.changed)} overwritten, "
+        f"{len(plan.unchanged)} unchanged, {len(plan.skipped)} skipped"
+    )
+
+
+def load_import(file: Path, fmt: str | None) -> dict[str, str]:
+    """A file's values, its size checked before it is read whole."""
+    from envkeep.integrations.importers import MAX_IMPORT_BYTES, detect_format, parse_import
+
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise UsageError(f"{file} not found") from None
+    if size > MAX_IMPORT_BYTES:
+        raise InputError(
+            f"{file} is {size / 1e6:.1f} MB; imports are limited to {MAX_IMPORT_BYTES // 2**20} MB",
+            hint="split it into smaller files",
+        )
+    result = parse_import(file.read_bytes(), fmt=fmt or detect_format(file.name), source=str(file))
+    for warning in result.warnings:
+        output.stderr.print(f"warning: {warning}", markup=False)
+    return result.values
 
 
 def history(

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from envkeep import crypto
 from envkeep.client.envelopes import open_version
 from envkeep.client.reading import read_environment
-from envkeep.core.errors import UsageError, VariableNotFound, VersionNotFound
+from envkeep.core.errors import ConflictError, UsageError, VariableNotFound, VersionNotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment, Variable
@@ -174,3 +174,50 @@ def rollback(
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
     ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
     return writes[0].version
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a file into one scope would do."""
+
+    new: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[str, ...]  # changed in the file, kept in the store (--on-conflict skip)
+
+
+def import_values(
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    values: Mapping[str, str],
+    *,
+    on_conflict: str = "fail",
+    confirmed: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> ImportPlan:
+    """Write a file's values into one scope as one batch. A name already set to another value
+    is a conflict: ``fail`` (default) writes nothing, ``skip`` keeps the stored value,
+    ``overwrite`` replaces it."""
+    if on_conflict not in {"fail", "skip", "overwrite"}:
+        raise UsageError(
+            f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
+        )
+    opened = open_environment(ctx, env, service)
+    scope = opened.scope_for(service)
+    current = {v.name: v.value for v in opened.variables(scope)}
+    new = [n for n in values if n not in current]
+    unchanged = [n for n in values if n in current and current[n] == values[n]]
+    conflicts = [n for n in values if n in current and current[n] != values[n]]
+    if conflicts and on_conflict == "fail":
+        shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
+        raise ConflictError(
+            f"{len(conflicts)} already set to other values in '{env}': {shown}",
+            hint="nothing was written; choose --on-conflict overwrite or skip",
+        )
+    changed = conflicts if on_conflict == "overwrite" else []
+    writes = opened.plan_writes(scope, {n: values[n] for n in [*new, *changed]}, progress=progress)
+    if writes:
+        ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+    skipped = conflicts if on_conflict == "skip" else []
+    return ImportPlan(tuple(new), tuple(changed), tuple(unchanged), tuple(skipped))

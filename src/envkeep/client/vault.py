@@ -13,7 +13,7 @@ from envkeep.client.envelopes import check_name_index, open_data_keys, open_vers
 from envkeep.core.errors import IntegrityError, VariableNotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from envkeep.client.backend import Backend
     from envkeep.client.envelopes import Verify
@@ -140,15 +140,23 @@ class OpenEnvironment:
         entry = self._entries.get((scope, name))
         return None if entry is None else (entry.secret.id, entry.secret.current.version)
 
-    def plan_writes(self, scope: str, changes: Mapping[str, str | None]) -> list[SecretWrite]:
-        """New versions for each name (``None`` deletes), each against the version read."""
+    def plan_writes(
+        self,
+        scope: str,
+        changes: Mapping[str, str | None],
+        *,
+        progress: Callable[[], None] | None = None,
+    ) -> list[SecretWrite]:
+        """New versions for each name (``None`` deletes), each against the version read;
+        ``progress`` is called once per sealed version (for a progress bar)."""
         target = WriteTarget(self.snapshot.environment.id, self.dek, self.key_version)
-        return [
-            plan_write(
-                self._identity, target, scope, name, value, existing=self.find_any(scope, name)
-            )
-            for name, value in changes.items()
-        ]
+        writes = []
+        for name, value in changes.items():
+            existing = self.find_any(scope, name)
+            writes.append(plan_write(self._identity, target, scope, name, value, existing=existing))
+            if progress is not None:
+                progress()
+        return writes
 
 
 @dataclass(frozen=True)
