@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, RevealOpt, ServiceOpt, YesOpt
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import confirm, make_context
-from envkeep.client import environments
+from envkeep.client import activation, environments
 
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
@@ -168,3 +168,70 @@ def promote(
     confirm(ctx.settings, f"Write these {len(plan)} values into '{target}'?", yes=yes)
     count = environments.apply_promotion(ctx, target, plan)
     output.done(f"promoted {count} values from '{source}' to '{target}'")
+
+
+def activate_all(
+    env: EnvOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace .env files envkeep did not write (kept as .env.bak)."
+        ),
+    ] = False,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Write even if the schemas find errors.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write every service's resolved, validated .env into its path (all or nothing).
+
+    Example: envkeep activate-all --env dev --dry-run
+    """
+    ctx = make_context()
+    env_name = ctx.default_env(env)
+    plans, skipped = activation.plan_activation(
+        ctx, env_name, force=force, validate=not no_validate
+    )
+    if not dry_run:
+        activation.apply_activation(plans)
+    if json_out:
+        output.print_json(
+            [
+                {
+                    "service": p.service,
+                    "path": str(p.path),
+                    "action": p.action,
+                    "variables": p.count,
+                    "added": list(p.added),
+                    "removed": list(p.removed),
+                    "changed": list(p.changed),
+                }
+                for p in plans
+            ]
+        )
+        return
+    rows = [
+        (
+            p.service,
+            str(p.path.relative_to(ctx.project_file.root)),
+            p.action,
+            str(p.count),
+            _changes_text(p),
+        )
+        for p in plans
+    ]
+    output.print_table(
+        ("SERVICE", "FILE", "ACTION", "VARIABLES", "CHANGES"), rows, empty="no services with a path"
+    )
+    if skipped:
+        output.done(f"skipped (no path): {', '.join(skipped)}")
+    verb = "would write" if dry_run else "wrote"
+    written = sum(1 for p in plans if p.action != "unchanged")
+    output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")
+
+
+def _changes_text(plan: activation.FilePlan) -> str:
+    parts = [f"+{n}" for n in plan.added] + [f"-{n}" for n in plan.removed]
+    parts += [f"~{n}" for n in plan.changed]
+    return " ".join(parts[:6]) + (" …" if len(parts) > 6 else "")

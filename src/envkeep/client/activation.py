@@ -1,0 +1,151 @@
+"""`envkeep activate-all`: every service's resolved, validated `.env`, written into its path.
+
+All or nothing: every file is planned first; a service that fails validation, or a `.env` that
+envkeep did not write (no header) without `--force`, stops the whole run before anything is
+written. Files are then written as temp files beside their targets and renamed into place
+(mode 0600); a replaced foreign file is kept as `.env.bak`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from envkeep.client.reading import read_environment
+from envkeep.client.resolution import arrange, resolve_many
+from envkeep.client.validation import check_resolution, refuse_on_errors
+from envkeep.core.dotenv import parse_dotenv, render_dotenv
+from envkeep.core.errors import ParseError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+
+MARKER = "Written by envkeep activate-all"
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """What activation does to one service's .env."""
+
+    service: str
+    path: Path
+    action: str  # create, update, unchanged; replace/blocked: a foreign file with/without --force
+    text: str = field(repr=False)
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(parse_dotenv(self.text).values)
+
+
+def render_env_file(env: str, service: str, values: dict[str, str]) -> str:
+    """A service's .env, with the header that marks it as envkeep's."""
+    header = (
+        f"{MARKER} (env: {env}, service: {service}).\nDo not edit: the next activation replaces it."
+    )
+    return render_dotenv(values, header=header)
+
+
+def is_ours(text: str) -> bool:
+    """Whether a .env starts with envkeep's header."""
+    return text.lstrip("\ufeff").startswith(f"# {MARKER}")
+
+
+def _plan_file(service: str, path: Path, text: str, *, force: bool) -> FilePlan:
+    if not path.exists():
+        return FilePlan(service, path, "create", text, added=tuple(parse_dotenv(text).values))
+    old_text = path.read_text(encoding="utf-8", errors="replace")
+    if not is_ours(old_text):
+        return FilePlan(service, path, "replace" if force else "blocked", text)
+    if old_text == text:
+        return FilePlan(service, path, "unchanged", text)
+    try:
+        old = parse_dotenv(old_text).values
+    except ParseError:
+        old = {}
+    new = parse_dotenv(text).values
+    return FilePlan(
+        service,
+        path,
+        "update",
+        text,
+        added=tuple(n for n in new if n not in old),
+        removed=tuple(n for n in old if n not in new),
+        changed=tuple(n for n in new if n in old and old[n] != new[n]),
+    )
+
+
+def plan_activation(
+    ctx: ClientContext, env: str, *, force: bool = False, validate: bool = True
+) -> tuple[list[FilePlan], list[str]]:
+    """Plans for every service with a path, and the names of services without one."""
+    project = ctx.project_file
+    layers = arrange(ctx, read_environment(ctx, env))
+    with_path = [s for s in project.services if s.path is not None and s.name in layers.by_service]
+    skipped = [s.name for s in project.services if s not in with_path]
+    resolutions = resolve_many(layers, [s.name for s in with_path])
+    checks = [check_resolution(ctx, layers, s.name, resolutions[s.name]) for s in with_path]
+    if validate:
+        refuse_on_errors(checks, env)
+    for check in checks:
+        check.resolution.raise_first()
+    plans = [
+        _plan_file(
+            s.name,
+            project.root / (s.path or ".") / ".env",
+            render_env_file(env, s.name, resolutions[s.name].values),
+            force=force,
+        )
+        for s in with_path
+    ]
+    return plans, skipped
+
+
+def apply_activation(plans: list[FilePlan]) -> None:
+    """Write every planned file: all temp files first, then backups and renames. A blocked
+    plan (a foreign .env without --force) stops everything before the first write."""
+    blocked = [p for p in plans if p.action == "blocked"]
+    if blocked:
+        raise UsageError(
+            f"{blocked[0].path} was not written by envkeep; nothing was written for any service",
+            hint="move it away, or pass --force (it is then kept as .env.bak)",
+        )
+    pending = [p for p in plans if p.action != "unchanged"]
+    temps: list[tuple[FilePlan, Path]] = []
+    try:
+        for plan in pending:
+            temps.append((plan, _write_temp(plan)))
+    except BaseException:
+        for _plan, temp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        raise
+    for plan, temp in temps:
+        if plan.action == "replace":
+            shutil.copy2(plan.path, plan.path.with_name(".env.bak"))
+        temp.replace(plan.path)
+
+
+def _write_temp(plan: FilePlan) -> Path:
+    import tempfile
+    from pathlib import Path
+
+    plan.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".env.", suffix=".tmp", dir=plan.path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(plan.text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
