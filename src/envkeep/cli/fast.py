@@ -62,15 +62,25 @@ def fast_run(argv: Sequence[str]) -> int | None:
     parsed = parse_run(args[1:])
     if parsed is None:
         return None
+    from envkeep.cli.errors import report, report_unexpected
     from envkeep.cli.state import make_context
     from envkeep.client.launch import run_with_environment
     from envkeep.core.errors import EnvkeepError
+    from envkeep.settings import load_settings
 
+    settings = load_settings()
+    debug = debug or settings.debug
     try:
         run_with_environment(
-            make_context(), parsed.env, parsed.service, parsed.command, validate=parsed.validate
+            make_context(settings),
+            parsed.env,
+            parsed.service,
+            parsed.command,
+            validate=parsed.validate,
         )
     except EnvkeepError as error:
-        from envkeep.cli.errors import report
-
         return report(error, debug=debug)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        return report_unexpected(error, debug=debug)

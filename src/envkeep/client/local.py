@@ -67,10 +67,18 @@ class LocalBackend:
         return self._engine
 
     def _migrate_and_bootstrap(self) -> None:
+        from sqlalchemy import exc
+
         from envkeep.app.principals import bootstrap_local_owner
         from envkeep.store.migrate import upgrade
 
-        upgrade(self._open_engine())
+        try:
+            upgrade(self._open_engine())
+        except exc.DBAPIError as error:
+            raise StoreError(
+                f"could not prepare the database {self._database} ({error.orig})",
+                hint="check the disk and permissions, or move the file away to start afresh",
+            ) from None
         public = self._identity.record.public
         self._workspace_id = self._transaction(
             lambda call: bootstrap_local_owner(

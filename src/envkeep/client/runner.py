@@ -11,7 +11,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
-from envkeep.core.errors import CommandError, UsageError
+from envkeep.core.errors import CommandError, CommandNotExecutable, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -37,6 +37,8 @@ def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
             f"command not found: {argv[0]}", hint="check the name, or give its full path"
         ) from None
     except PermissionError:
-        raise CommandError(f"permission denied: {argv[0]}", hint="is it executable?") from None
+        raise CommandNotExecutable(
+            f"permission denied: {argv[0]}", hint="is it executable? (chmod +x)"
+        ) from None
     except OSError as error:
         raise CommandError(f"could not start {argv[0]}: {error.strerror}") from None

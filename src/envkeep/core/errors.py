@@ -28,6 +28,7 @@ Messages never contain a value, a key, a token or a passphrase.
     │   └── IntegrityError               tampered or mis-signed data
     ├── StoreError                    database unusable        (exit 1, 500)
     ├── CommandError                  `run` could not start its command (exit 127)
+    │   └── CommandNotExecutable         found, not executable (exit 126)
     └── UnreachableError              (exit 5, 503)
 """
 
@@ -187,6 +188,13 @@ class CommandError(EnvkeepError):
     code = "command_error"
     status = 500
     exit_code = 127
+
+
+class CommandNotExecutable(CommandError):
+    """`run` found the command but may not execute it; exits 126 like a shell does."""
+
+    code = "command_not_executable"
+    exit_code = 126
 
 
 class UnreachableError(EnvkeepError):

@@ -12,6 +12,7 @@ import sqlite3
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from envkeep.core.errors import StoreError
 from envkeep.store.schema_version import HEAD_REVISION
 
 if TYPE_CHECKING:
@@ -51,9 +52,15 @@ def open_fetch(path: Path) -> SqliteFetch | None:
     try:
         connection.execute("PRAGMA busy_timeout=10000")
         rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    except sqlite3.Error:
+    except sqlite3.OperationalError:  # no alembic_version table: not migrated yet
         connection.close()
         return None
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise StoreError(
+            f"{path} is not a usable envkeep database ({error})",
+            hint="restore it from a backup, or move it away to start with an empty store",
+        ) from None
     if [r[0] for r in rows] != [HEAD_REVISION]:
         connection.close()
         return None
