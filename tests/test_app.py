@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from envkeep.app import reads
 from envkeep.app.audit import EventView, verify_chain
 from envkeep.app.context import Actor, Call
-from envkeep.app.environments import NewEnvironment, create_environment, list_environments
+from envkeep.app.environments import create_environment, list_environments
 from envkeep.app.policy import Role
 from envkeep.app.projects import create_project
 from envkeep.app.services import add_service
-from envkeep.app.views import SecretWrite
+from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.writes import write_secrets
 from envkeep.core.errors import (
     AlreadyExistsError,

@@ -18,6 +18,7 @@ Failures raise :class:`CryptoError` (bad input from the caller) or :class:`Integ
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -124,13 +125,12 @@ def _utf8(text: str, what: str) -> bytes:
 
 
 def _length_prefixed(parts: Iterable[bytes]) -> bytes:
-    out = bytearray()
+    encoded = []
     for part in parts:
         if len(part) > _MAX_PART:
             raise CryptoError("a part is too long to encode (4 GiB or more)")
-        out += len(part).to_bytes(4, "big")
-        out += part
-    return bytes(out)
+        encoded.append(len(part).to_bytes(4, "big") + part)
+    return b"".join(encoded)
 
 
 # --- keys --------------------------------------------------------------------------------------
@@ -328,13 +328,19 @@ def _header(key_version: int) -> bytes:
     return bytes([FORMAT_VERSION]) + key_version.to_bytes(4, "big")
 
 
+@functools.lru_cache(maxsize=64)
+def _aead(key: bytes) -> AESGCM:
+    # One cipher object per key: an environment's values are opened thousands at a time.
+    return AESGCM(key)
+
+
 def seal(key: bytes, plaintext: bytes, aad: bytes, *, key_version: int) -> bytes:
     """Encrypt with AES-256-GCM into a v1 envelope bound to ``aad`` and ``key_version``."""
     _require_key(key, "an AES-256-GCM key")
     _require_key_version(key_version)
     header = _header(key_version)
     nonce = os.urandom(NONCE_SIZE)
-    return header + nonce + AESGCM(key).encrypt(nonce, plaintext, header + aad)
+    return header + nonce + _aead(key).encrypt(nonce, plaintext, header + aad)
 
 
 def envelope_key_version(envelope: bytes) -> int:
@@ -356,7 +362,7 @@ def open_envelope(key: bytes, envelope: bytes, aad: bytes) -> bytes:
     header = envelope[:_HEADER_SIZE]
     nonce = envelope[_HEADER_SIZE : _HEADER_SIZE + NONCE_SIZE]
     try:
-        return AESGCM(key).decrypt(nonce, envelope[_HEADER_SIZE + NONCE_SIZE :], header + aad)
+        return _aead(key).decrypt(nonce, envelope[_HEADER_SIZE + NONCE_SIZE :], header + aad)
     except InvalidTag:
         raise IntegrityError(
             "encrypted data failed verification: it was changed, moved, or sealed with another key"
@@ -395,25 +401,45 @@ def field_aad(
     """Associated data binding a variable's name or value to its place (DESIGN §4)."""
     if field not in _FIELDS:
         raise CryptoError("field must be 'name' or 'value'")
+    name_aad, value_aad = field_aads(
+        env_id=env_id, scope=scope, secret_id=secret_id, version=version, key_version=key_version
+    )
+    return name_aad if field == "name" else value_aad
+
+
+_FIELD_TAILS = (_length_prefixed([b"name"]), _length_prefixed([b"value"]))
+
+
+def field_aads(
+    *, env_id: str, scope: str, secret_id: str, version: int, key_version: int
+) -> tuple[bytes, bytes]:
+    """The name's and the value's associated data of one version, built together (the same
+    bytes as two :func:`field_aad` calls, for reading thousands of variables at a time)."""
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise CryptoError("version must be a non-negative integer")
     _require_key_version(key_version)
-    parts = (
-        _utf8(env_id, "env_id"),
-        _utf8(scope, "scope"),
-        _utf8(secret_id, "secret_id"),
-        str(version).encode("ascii"),
-        str(key_version).encode("ascii"),
-        field.encode("ascii"),
+    common = _FIELD_AAD_LABEL + _length_prefixed(
+        (
+            _utf8(env_id, "env_id"),
+            _utf8(scope, "scope"),
+            _utf8(secret_id, "secret_id"),
+            str(version).encode("ascii"),
+            str(key_version).encode("ascii"),
+        )
     )
-    return _FIELD_AAD_LABEL + _length_prefixed(parts)
+    return common + _FIELD_TAILS[0], common + _FIELD_TAILS[1]
 
 
 def name_index(dek: bytes, name: str) -> bytes:
     """Return the server's lookup tag for a variable name: HMAC-SHA256 under the index key."""
     _require_key(dek, "the environment data key")
-    index_key = hkdf_sha256(dek, salt=None, info=_NAME_INDEX_INFO, length=KEY_SIZE)
-    return hmac.digest(index_key, _utf8(name, "the variable name"), "sha256")
+    return hmac.digest(_index_key(dek), _utf8(name, "the variable name"), "sha256")
+
+
+@functools.lru_cache(maxsize=64)
+def _index_key(dek: bytes) -> bytes:
+    # Derived once per data key: an environment's names are indexed thousands at a time.
+    return hkdf_sha256(dek, salt=None, info=_NAME_INDEX_INFO, length=KEY_SIZE)
 
 
 # --- signatures --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -12,27 +11,15 @@ from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
-from envkeep.app.views import EnvironmentView
+from envkeep.app.views import EnvironmentView, NewEnvironment
 from envkeep.app.writes import apply_writes
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import DataKeyShare, Environment, Project
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
-    from envkeep.app.views import SecretWrite
 
 ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
-
-
-@dataclass(frozen=True)
-class NewEnvironment:
-    """An environment to create: id chosen by the client, its data key sealed to the creator."""
-
-    id: str
-    name: str
-    sealed_share: bytes
-    key_version: int = 1
-    writes: tuple[SecretWrite, ...] = ()  # initial values (env clone), in the same transaction
 
 
 def environment_view(env: Environment) -> EnvironmentView:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.environments import NewEnvironment, add_environment
+from envkeep.app.environments import add_environment
 from envkeep.app.policy import Role, Target
-from envkeep.app.views import ProjectView
+from envkeep.app.views import NewEnvironment, ProjectCreated, ProjectView
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import Project
 
@@ -19,12 +18,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.app.context import Call
-
-
-@dataclass(frozen=True)
-class ProjectCreated:
-    project: ProjectView
-    environments: tuple[str, ...]
 
 
 def project_view(project: Project) -> ProjectView:

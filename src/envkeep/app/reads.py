@@ -39,6 +39,8 @@ def service_scope(service_id: str) -> str:
 
 def _timestamp(value: Any) -> str:
     """A stored time as ISO 8601 UTC to the second (SQLite hands back naive UTC text)."""
+    if isinstance(value, str) and len(value) >= 19 and value[19:20] in {"", "."}:
+        return f"{value[:10]}T{value[11:19]}Z"  # naive UTC text: no parsing needed
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)

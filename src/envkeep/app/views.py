@@ -110,3 +110,20 @@ class SecretWrite:
     @property
     def version(self) -> int:
         return self.expected_version + 1
+
+
+@dataclass(frozen=True)
+class NewEnvironment:
+    """An environment to create: id chosen by the client, its data key sealed to the creator."""
+
+    id: str
+    name: str
+    sealed_share: bytes
+    key_version: int = 1
+    writes: tuple[SecretWrite, ...] = ()  # initial values (env clone), in the same transaction
+
+
+@dataclass(frozen=True)
+class ProjectCreated:
+    project: ProjectView
+    environments: tuple[str, ...]

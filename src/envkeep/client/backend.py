@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from envkeep.app.environments import NewEnvironment
-    from envkeep.app.projects import ProjectCreated
     from envkeep.app.views import (
         EnvironmentSnapshot,
         EnvironmentView,
+        NewEnvironment,
         PrincipalView,
+        ProjectCreated,
         SecretWrite,
         ServiceView,
         VersionView,

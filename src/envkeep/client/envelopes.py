@@ -33,17 +33,9 @@ class Sealed:
 def _aads(
     env_id: str, scope: str, secret_id: str, version: int, key_version: int
 ) -> tuple[bytes, bytes]:
-    def aad(field: str) -> bytes:
-        return crypto.field_aad(
-            env_id=env_id,
-            scope=scope,
-            secret_id=secret_id,
-            version=version,
-            key_version=key_version,
-            field=field,
-        )
-
-    return aad("name"), aad("value")
+    return crypto.field_aads(
+        env_id=env_id, scope=scope, secret_id=secret_id, version=version, key_version=key_version
+    )
 
 
 def _signed_parts(

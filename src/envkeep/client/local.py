@@ -21,12 +21,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from envkeep.app.context import Call
-    from envkeep.app.environments import NewEnvironment
-    from envkeep.app.projects import ProjectCreated
     from envkeep.app.views import (
         EnvironmentSnapshot,
         EnvironmentView,
+        NewEnvironment,
         PrincipalView,
+        ProjectCreated,
         SecretWrite,
         ServiceView,
         VersionView,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.app.environments import NewEnvironment
+from envkeep.app.views import NewEnvironment
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (

@@ -222,12 +222,13 @@ def validate_values(
         if finding is not None:
             findings.append(finding)
     declared = set(schema.names)
+    known = frozenset(known_extra)
     for name in sorted((set(values) | set(problems)) - declared):
         if name in problems:
             findings.append(
                 Finding(service, name, "unresolved", problems[name], value=values.get(name))
             )
-        if name in values and name not in known_extra:
+        if name in values and name not in known:
             findings.append(
                 Finding(
                     service,
