@@ -209,13 +209,24 @@ def template_list(json_out: JsonOpt = False) -> None:
 
 @template_app.command("show")
 def template_show(
-    name: Annotated[str, typer.Argument(help="Template name.")], reveal: RevealOpt = False
+    name: Annotated[str, typer.Argument(help="Template name.")],
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Show a template's variables and defaults (secret defaults masked unless --reveal).
 
     Example: envkeep template show postgres
     """
     template = schemas.get_template(make_context(), name)
+    if json_out:
+        fields = []
+        for field in template.schema.fields:
+            item = _field_json(field)
+            if field.secret and not reveal:
+                item["default"] = None if field.default is None else output.MASK
+            fields.append(item)
+        output.print_json({"name": template.name, "source": template.source, "fields": fields})
+        return
     rows = [
         (
             f.name,

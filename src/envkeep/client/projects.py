@@ -91,7 +91,15 @@ def init_project(
         ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
         text = with_service_section(text, service)
     write_atomic(target, text.encode(), mode=0o644)
+    _ignore_local_files(ctx.cwd)
     return load_project_file(target)
+
+
+def _ignore_local_files(root: Path) -> None:
+    """Personal overrides (.envkeep/local*.env) must never reach version control."""
+    ignore = root / ".envkeep" / ".gitignore"
+    if not ignore.exists():
+        write_atomic(ignore, b"# personal overrides: never commit them\nlocal*.env\n", mode=0o644)
 
 
 def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> ProjectFile:
