@@ -7,6 +7,7 @@ are imported here only, and a test fails if an upgrade moves them.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -80,7 +81,7 @@ def show(shell: ShellOpt = None) -> None:
 
     Example: eval "$(envkeep completion show --shell bash)"
     """
-    output.stdout.out(completion_script(shell or _detect_shell()), highlight=False)
+    sys.stdout.write(completion_script(shell or _detect_shell()) + "\n")
 
 
 @completion_app.command("install")

@@ -21,7 +21,9 @@ def show(json_out: JsonOpt = False) -> None:
 
     Example: envkeep identity show
     """
-    record = make_context().identity.record
+    ctx = make_context()
+    # Public information only: no need to unlock (and ask for a passphrase) unless it is new.
+    record = identities.load_record(ctx.settings) or ctx.identity.record
     info = {
         "principal_id": record.principal_id,
         "name": record.name,
@@ -33,7 +35,7 @@ def show(json_out: JsonOpt = False) -> None:
         output.print_json(info)
         return
     for key, value in info.items():
-        output.stdout.print(f"{key.replace('_', ' ')}: {value}")
+        output.say(f"{key.replace('_', ' ')}: {value}")
 
 
 def _new_passphrase(ctx_settings_passphrase: str | None, can_ask: bool) -> str:

@@ -12,10 +12,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
-
-from envkeep.core.errors import EnvkeepError
+from rich.text import Text
 
 MASK = "••••••"
 
@@ -43,20 +41,22 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
         return
     table = Table(*columns, box=None, pad_edge=False, header_style="bold")
     for row in materialised:
-        table.add_row(*(escape(cell) for cell in row))
-    stdout.print(table)
+        table.add_row(*(Text(cell) for cell in row))  # verbatim: no markup in values
+    if stdout.is_terminal:
+        stdout.print(table)
+        return
+    # Piped or redirected: never crop or wrap a value to a guessed terminal width.
+    Console(file=sys.stdout, width=1_000_000, highlight=False, no_color=True).print(table)
+
+
+def say(message: str) -> None:
+    """A line of text on stdout, printed verbatim."""
+    stdout.print(message, markup=False, highlight=False)
 
 
 def done(message: str) -> None:
     """A confirmation on stderr (stdout stays clean for data)."""
-    stderr.print(message)
-
-
-def print_error(error: EnvkeepError) -> None:
-    """One line, plus a hint saying what to do next."""
-    stderr.print(f"[bold red]error:[/] {escape(error.message)}")
-    if error.hint:
-        stderr.print(f"[dim]hint:[/] {escape(error.hint)}")
+    stderr.print(message, markup=False, highlight=False)
 
 
 @contextmanager

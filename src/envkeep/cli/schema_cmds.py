@@ -126,10 +126,10 @@ def explain(
     ]
     output.print_table(("", "LAYER", "VALUE"), rows, empty="")
     if found.references:
-        output.stdout.print(f"references: {', '.join(found.references)}")
-    output.stdout.print(f"final: {output.mask(found.value, reveal=reveal)}")
+        output.say(f"references: {', '.join(found.references)}")
+    output.say(f"final: {output.mask(found.value, reveal=reveal)}")
     if found.error:
-        output.stdout.print(f"error: {found.error}")
+        output.say(f"error: {found.error}")
 
 
 @schema_app.command("show")

@@ -175,7 +175,7 @@ def load_import(file: Path, fmt: str | None) -> dict[str, str]:
         )
     result = parse_import(file.read_bytes(), fmt=fmt or detect_format(file.name), source=str(file))
     for warning in result.warnings:
-        output.stderr.print(f"warning: {warning}", markup=False)
+        output.done(f"warning: {warning}")
     return result.values
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from envkeep.settings import Settings
 
 PassphrasePrompt = Callable[[str], str]
+MIN_PASSPHRASE = 8
 
 
 def _b64(data: bytes) -> str:
@@ -168,6 +169,11 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
 
     keys = crypto.generate_keys()
     protection, text = None, _b64(keys.to_bytes())
+    if settings.passphrase and len(settings.passphrase) < MIN_PASSPHRASE:
+        raise UsageError(
+            f"ENVKEEP_PASSPHRASE needs at least {MIN_PASSPHRASE} characters",
+            hint="choose a longer passphrase; it protects your private keys",
+        )
     if settings.passphrase:
         protection, text = _wrap(keys, settings.passphrase)
     record = IdentityRecord(
@@ -226,8 +232,8 @@ def load_or_create(settings: Settings, prompt: PassphrasePrompt | None = None) -
 
 def protect(settings: Settings, identity: Identity, passphrase: str) -> IdentityRecord:
     """Wrap the private keys with a passphrase (or re-wrap with a new one)."""
-    if len(passphrase) < 8:
-        raise UsageError("a passphrase needs at least 8 characters")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UsageError(f"a passphrase needs at least {MIN_PASSPHRASE} characters")
     protection, text = _wrap(identity.keys, passphrase)
     record = IdentityRecord(
         identity.record.principal_id,

@@ -113,11 +113,19 @@ def resolved_values(
 
 
 def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> str:
-    """One resolved value."""
-    values = resolved_values(ctx, env, service)
-    if name not in values:
+    """One resolved value; a broken reference elsewhere in the environment does not matter."""
+    from envkeep.client.validation import check_service
+    from envkeep.core.errors import ReferenceProblem
+
+    resolution = check_service(ctx, env, service).resolution
+    if name not in resolution.values:
         raise _not_found(name, env, service, open_environment(ctx, env, service))
-    return values[name]
+    if name in resolution.errors:
+        raise ReferenceProblem(
+            resolution.errors[name],
+            hint="fix or set the referenced variable; '$${' is a literal '${'",
+        )
+    return resolution.values[name]
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,11 @@ def rollback(
     """Write a new version holding version ``to``'s value; return the new version number."""
     entries = history(ctx, env, service, name)
     target = next((e for e in entries if e.version == to), None)
+    if target is not None and target.value is None:
+        raise UsageError(
+            f"version {to} of '{name}' is a deletion",
+            hint=f"to delete it again: envkeep unset {name} --env {env}",
+        )
     if target is None:
         raise VersionNotFound(
             f"'{name}' has no version {to} (versions 1-{entries[-1].version})",

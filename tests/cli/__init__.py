@@ -1,0 +1,1 @@
+"""Behaviour tests of the `envkeep` command line, run as real processes against each backend."""

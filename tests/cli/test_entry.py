@@ -1,0 +1,82 @@
+"""The entry points: `python -m envkeep` and the console script's `main(argv)`, and every
+command's --help (with an example, DESIGN §6)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep import __version__
+
+from .conftest import Result, run_in_process
+
+if TYPE_CHECKING:
+    from .conftest import Envkeep
+
+Main = Callable[..., Result]
+
+
+@pytest.fixture
+def in_process(
+    envkeep: Envkeep, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Main:
+    """The console script's ``main(argv)`` in this process (fast: no interpreter start)."""
+
+    def run(*args: str) -> Result:
+        return run_in_process(envkeep, monkeypatch, capsys, *args)
+
+    return run
+
+
+def test_python_dash_m_envkeep_prints_the_version(envkeep: Envkeep) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "envkeep", "--version"],
+        capture_output=True,
+        text=True,
+        env=envkeep.environ(),
+        check=False,
+    )
+
+    assert (done.returncode, done.stdout) == (0, f"envkeep {__version__}\n")
+
+
+def test_main_version_exits_0(in_process: Main) -> None:
+    assert in_process("--version") == Result(0, f"envkeep {__version__}\n", "")
+
+
+def test_main_outside_a_project_says_envkeep_init(in_process: Main) -> None:
+    result = in_process("list")
+
+    assert result.code == 2
+    assert "envkeep init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+COMMANDS = [
+    ("init",), ("service", "add"), ("service", "list"), ("env", "create"), ("env", "list"),
+    ("env", "delete"), ("set",), ("get",), ("unset",), ("list",), ("run",), ("export",),
+    ("history",), ("rollback",), ("identity", "show"), ("identity", "protect"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(in_process: Main, command: tuple[str, ...]) -> None:
+    result = in_process(*command, "--help")
+
+    assert result.code == 0
+    assert f"Usage: envkeep {' '.join(command)}" in result.stdout
+    example = " ".join(result.stdout.split()).partition("Example: ")[2]
+    assert f"envkeep {' '.join(command)}" in example
+
+
+def test_top_level_help_lists_the_commands(in_process: Main) -> None:
+    result = in_process("--help")
+
+    assert result.code == 0
+    for name in ("init", "service", "env", "set", "get", "unset", "list", "run", "export",
+                 "history", "rollback", "identity"):  # fmt: skip
+        assert f"  {name} " in result.stdout or f"  {name}\n" in result.stdout, name

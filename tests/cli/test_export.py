@@ -1,0 +1,93 @@
+"""`envkeep export --format dotenv|json|shell`: each format reads back to the same values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import TYPE_CHECKING
+
+from envkeep.core.dotenv import parse_dotenv
+
+from .conftest import SHARED_DEV, collect
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep
+
+# No `${` among them: that starts a reference, which resolution expands before export.
+AWKWARD = {
+    "SINGLE_QUOTES": "it's 'quoted'",
+    "DOUBLE_QUOTES": 'say "hi" \\"escaped\\"',
+    "SPACES": "  leading, inner  and trailing  ",
+    "NEWLINES": "line one\nline two\n\nline four\n",
+    "CRLF_AND_TAB": "a\r\nb\tc",
+    "DOLLARS": "$HOME $PATH $(id) `id` $$ $",
+    "BACKSLASHES": "C:\\path\\to\\n \\\\ \\",
+    "HASHES": "#not-a-comment a #b",
+    "UNICODE": "ünïcødé ✓ 日本語 🙂",
+    "EMPTY": "",
+    "EQUALS": "a=b==c",
+}
+
+
+def read_with_sh(script: Path, names: list[str]) -> dict[str, str]:
+    """Each variable's value after a POSIX shell sources ``script``."""
+    return {
+        name: subprocess.run(
+            ["sh", "-c", f'. "$1"; printf %s "${name}"', "sh", str(script)],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        for name in names
+    }
+
+
+def test_export_formats_round_trip_awkward_values(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    envkeep.ok("set", *(f"{k}={v}" for k, v in AWKWARD.items()), "--env", "staging")
+
+    results = collect(
+        {f: envkeep.popen("export", "-e", "staging", "-f", f) for f in ("dotenv", "json", "shell")}
+    )
+
+    assert all(r.code == 0 for r in results.values()), results
+    assert parse_dotenv(results["dotenv"].stdout).values == AWKWARD
+    assert json.loads(results["json"].stdout) == AWKWARD
+    script = tmp_path / "exported.sh"
+    script.write_text(results["shell"].stdout, encoding="utf-8")
+    assert read_with_sh(script, list(AWKWARD)) == AWKWARD
+
+
+def test_export_resolves_the_service_scope_over_the_shared_scope(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    api_json, shared_dotenv = envkeep.many(
+        ("export", "--env", "dev", "--service", "api", "--format", "json"),
+        ("export", "--env", "dev"),  # dotenv is the default format
+    )
+
+    assert json.loads(api_json.stdout) == SHARED_DEV | {"PORT": "8080"}
+    assert parse_dotenv(shared_dotenv.stdout).values == SHARED_DEV
+
+
+def test_export_shell_refuses_names_a_shell_cannot_hold(envkeep: Envkeep, project: Path) -> None:
+    envkeep.ok("set", "my.dotted-name=1", "--env", "dev")
+
+    results = collect(
+        {f: envkeep.popen("export", "--env", "dev", "--format", f) for f in ("shell", "dotenv")}
+    )
+
+    assert results["shell"].code == 2
+    assert "my.dotted-name" in results["shell"].err_lines[0]
+    assert results["shell"].stdout == ""
+    assert parse_dotenv(results["dotenv"].stdout).values == {"my.dotted-name": "1"}
+
+
+def test_export_with_an_unknown_format_names_the_known_ones(envkeep: Envkeep, seeded: Path) -> None:
+    result = envkeep("export", "--env", "dev", "--format", "no-such-format")
+
+    assert result.code == 2
+    assert "'no-such-format'" in result.err_lines[0]
+    assert all(fmt in result.stderr for fmt in ("dotenv", "json", "shell"))

@@ -1,0 +1,96 @@
+"""`envkeep init`, `service add|list`, `env create|list|delete`."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep
+
+
+def env_names(envkeep: Envkeep) -> list[str]:
+    return [e["name"] for e in json.loads(envkeep.ok("env", "list", "--json").stdout)]
+
+
+def test_init_writes_project_file_with_dev_staging_prod_and_creates_the_identity(
+    envkeep: Envkeep,
+) -> None:
+    assert not (envkeep.home / "identity.json").exists()
+
+    envkeep.ok("init", "shop")
+
+    written = tomllib.loads((envkeep.cwd / "envkeep.toml").read_text(encoding="utf-8"))
+    assert written["project"] == "shop"
+    assert written["default_env"] == "dev"
+    assert env_names(envkeep) == ["dev", "staging", "prod"]
+    assert (envkeep.home / "identity.json").is_file()
+    assert (envkeep.home / "store" / "envkeep.db").is_file()
+
+
+def test_init_twice_in_one_directory_fails_and_leaves_the_file_unchanged(
+    envkeep: Envkeep, project: Path
+) -> None:
+    before = (project / "envkeep.toml").read_bytes()
+
+    result = envkeep("init", "other")
+
+    assert result.code == 1
+    assert result.err_lines[0].startswith("error: ")
+    assert "envkeep.toml" in result.err_lines[0]
+    assert (project / "envkeep.toml").read_bytes() == before
+    assert "Traceback" not in result.stderr
+
+
+def test_service_add_records_the_service_in_the_project_file_and_the_store(
+    envkeep: Envkeep, project: Path
+) -> None:
+    written = tomllib.loads((project / "envkeep.toml").read_text(encoding="utf-8"))
+    assert written["services"]["api"] == {"path": "services/api"}
+    assert written["services"]["worker"] == {"path": "services/worker"}
+
+    listed = json.loads(envkeep.ok("service", "list", "--json").stdout)
+    assert [(s["name"], s["path"]) for s in listed] == [
+        ("api", "services/api"),
+        ("worker", "services/worker"),
+    ]
+
+
+def test_service_add_with_a_path_that_is_not_a_directory_is_a_usage_error(
+    envkeep: Envkeep, project: Path
+) -> None:
+    result = envkeep("service", "add", "billing", "--path", "services/billing")
+
+    assert result.code == 2
+    assert "services/billing" in result.err_lines[0]
+    assert "billing" not in (project / "envkeep.toml").read_text(encoding="utf-8")
+
+
+def test_env_create_list_delete(envkeep: Envkeep, project: Path) -> None:
+    envkeep.ok("env", "create", "qa")
+    table = envkeep.ok("env", "list").stdout.splitlines()
+    assert [row.split()[0] for row in table[1:]] == ["dev", "staging", "prod", "qa"]
+
+    envkeep.ok("env", "delete", "qa", "--yes")
+
+    assert env_names(envkeep) == ["dev", "staging", "prod"]
+
+
+def test_env_delete_without_yes_and_no_terminal_deletes_nothing(
+    envkeep: Envkeep, project: Path
+) -> None:
+    result = envkeep("env", "delete", "staging")
+
+    assert result.code != 0
+    assert "--yes" in result.stderr
+    assert "staging" in env_names(envkeep)
+
+
+def test_env_create_twice_is_refused(envkeep: Envkeep, project: Path) -> None:
+    result = envkeep("env", "create", "dev")
+
+    assert result.code == 1
+    assert result.err_lines[0] == "error: environment 'dev' already exists in 'shop'"
