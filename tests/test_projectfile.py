@@ -1,0 +1,111 @@
+"""envkeep.toml: parsing, walking up, and edits that keep what the user wrote."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep.core.errors import InputError, ParseError
+from envkeep.core.projectfile import (
+    ServiceEntry,
+    find_project_file,
+    parse_project_file,
+    render_project_file,
+    with_service_section,
+    with_service_setting,
+    without_service_section,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+TEXT = """# our project
+project = "shop"
+default_env = "dev"
+
+[services.api]   # the public API
+path = "services/api"
+templates = ["postgres"]
+
+[services.api.schema]
+PORT = "port"
+
+[services.worker]
+path = "services/worker"
+"""
+
+
+def test_a_project_file_is_found_from_a_subdirectory(tmp_path: Path) -> None:
+    (tmp_path / "envkeep.toml").write_text(TEXT)
+    deep = tmp_path / "services" / "api" / "src"
+    deep.mkdir(parents=True)
+    assert find_project_file(deep) == tmp_path / "envkeep.toml"
+
+
+def test_services_with_paths_templates_and_schema_tables_are_read(tmp_path: Path) -> None:
+    project = parse_project_file(TEXT, tmp_path)
+    api = project.service("api")
+    assert api is not None
+    assert api.path == "services/api"
+    assert api.templates == ("postgres",)
+    assert api.schema_table == {"PORT": "port"}
+    assert project.service("nope") is None
+
+
+def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(ParseError) as error:
+        parse_project_file('project = "shop"\n[services.api\n', tmp_path)
+    assert error.value.line == 2
+
+
+def test_a_missing_project_name_says_what_to_add(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        parse_project_file('default_env = "dev"\n', tmp_path)
+    assert error.value.hint == 'add: project = "NAME"'
+
+
+def test_adding_a_service_appends_a_section_and_keeps_comments(tmp_path: Path) -> None:
+    text = with_service_section(TEXT, ServiceEntry("web", path="web", schema="web/.env.example"))
+    assert text.startswith(TEXT.rstrip("\n"))
+    assert '[services.web]\npath = "web"\nschema = "web/.env.example"\n' in text
+    assert parse_project_file(text, tmp_path).service("web") is not None
+
+
+def test_adding_a_service_the_file_declares_changes_nothing() -> None:
+    assert with_service_section(TEXT, ServiceEntry("api", path="elsewhere")) == TEXT
+
+
+def test_removing_a_service_removes_its_sub_tables_too(tmp_path: Path) -> None:
+    text = without_service_section(TEXT, "api")
+    assert "services.api" not in text
+    assert "# our project" in text
+    assert [s.name for s in parse_project_file(text, tmp_path).services] == ["worker"]
+
+
+def test_a_setting_is_replaced_in_place_or_added_after_the_header(tmp_path: Path) -> None:
+    text = with_service_setting(TEXT, "api", "templates", ["postgres", "redis"])
+    text = with_service_setting(text, "worker", "schema", "services/worker/.env.example")
+    project = parse_project_file(text, tmp_path)
+    assert project.service("api") == ServiceEntry(
+        "api", "services/api", None, {"PORT": "port"}, ("postgres", "redis")
+    )
+    worker = project.service("worker")
+    assert worker is not None
+    assert worker.schema == "services/worker/.env.example"
+    assert "[services.api]   # the public API" in text
+
+
+def test_setting_a_key_of_an_undeclared_service_is_an_error() -> None:
+    with pytest.raises(InputError):
+        with_service_setting(TEXT, "web", "path", "web")
+
+
+def test_a_rendered_project_file_parses_back(tmp_path: Path) -> None:
+    text = render_project_file('shop "x"', default_env="qa", environments=("qa", "prod"))
+    project = parse_project_file(text, tmp_path)
+    assert (project.project, project.default_env, project.environments) == (
+        'shop "x"',
+        "qa",
+        ("qa", "prod"),
+    )
