@@ -27,7 +27,8 @@ format: install
 	$(BIN)/ruff format src tests bench scripts
 
 test: lint
-	$(BIN)/pytest -q
+	bash scripts/ensure-postgres.sh
+	ENVKEEP_TEST_POSTGRES=required $(BIN)/pytest -q
 
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py

@@ -13,6 +13,7 @@ from envkeep.app.context import Actor, Call
 from envkeep.app.principals import bootstrap_local_owner
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
+from tests.pg import PostgresServer, start_postgres
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -23,10 +24,30 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole session."""
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "envkeep.db")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated embedded database in a temp dir."""
-    eng = open_engine(sqlite_url(tmp_path / "envkeep.db"))
+def engine(database: str) -> Iterator[Engine]:
+    """A migrated database (every test using it runs on SQLite and on PostgreSQL)."""
+    eng = open_engine(database)
     upgrade(eng)
     yield eng
     eng.dispose()
@@ -71,3 +92,9 @@ def owner(store: Store) -> Owner:
         ),
     )
     return Owner(principal_id, keys, workspace_id)
+
+
+def sqlite_only(engine: Engine) -> None:
+    """Skip a test that is about the embedded SQLite store itself."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("about the embedded SQLite store")

@@ -31,6 +31,7 @@ from envkeep.core.errors import (
 )
 from envkeep.store.models import AuditEvent, Principal, RoleBinding, SecretVersion
 from envkeep.store.sqlite_fetch import open_fetch
+from tests.conftest import sqlite_only
 
 if TYPE_CHECKING:
     from tests.conftest import Owner, Store
@@ -273,6 +274,7 @@ def test_unknown_names_say_what_exists_and_how_to_create_it(store: Store, owner:
 
 
 def test_reads_over_sqlalchemy_and_sqlite3_agree(store: Store, owner: Owner) -> None:
+    sqlite_only(store.engine)
     _project(store, owner)
     _set(store, owner, [_write("s1", 0), _write("s2", 0, b"j" * 32)])
     via_session = store.run(

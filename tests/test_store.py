@@ -13,6 +13,7 @@ from envkeep.store.migrate import current_revision, head_revision, upgrade
 from envkeep.store.models import Base
 from envkeep.store.schema_version import HEAD_REVISION
 from envkeep.store.sqlite_fetch import open_fetch
+from tests.conftest import sqlite_only
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "envkeep"
 
@@ -51,6 +52,7 @@ def test_the_schema_is_never_made_with_create_all() -> None:
 
 
 def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(engine: Engine) -> None:
+    sqlite_only(engine)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
@@ -72,6 +74,7 @@ def test_fast_read_path_refuses_a_missing_or_unmigrated_database(tmp_path: Path)
 
 
 def test_fast_read_path_opens_a_migrated_database(engine: Engine) -> None:
+    sqlite_only(engine)
     path = Path(str(engine.url.database))
     fetch = open_fetch(path)
     assert fetch is not None

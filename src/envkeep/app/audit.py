@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from envkeep.store.models import AuditEvent
+from envkeep.store.models import AuditEvent, Workspace
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -72,7 +72,12 @@ def append_event(
     outcome: str = "ok",
     details: Mapping[str, object] | None = None,
 ) -> AuditEvent:
-    """Append one event to the workspace's chain, inside the caller's transaction."""
+    """Append one event to the workspace's chain, inside the caller's transaction.
+
+    The workspace row is locked first (PostgreSQL; SQLite already serialises writers), so
+    concurrent transactions extend the chain one after the other instead of forking it.
+    """
+    call.session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
     last = call.session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.workspace_id == workspace_id)

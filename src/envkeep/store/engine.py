@@ -35,6 +35,8 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         _disable_pysqlite_autobegin(engine)
         return engine
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3, not psycopg2
     return create_engine(url, pool_pre_ping=True)
 
 
