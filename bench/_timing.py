@@ -1,12 +1,14 @@
-"""Timing child processes fairly, and reading `python -X importtime` output.
+"""Timing child processes and in-process calls fairly, and reading `python -X importtime` output.
 
-Start-up benchmarks compare a subject command with a baseline command run in the same way:
-same environment, same working directory, interleaved (A B A B …) so that a burst of load on
-the machine costs both sides alike.
+A benchmark compares a subject with a baseline run in the same way: for commands, the same
+environment and working directory; for calls, the same process with a fresh garbage collection
+before each run. Runs are interleaved (A B A B …) so that a burst of load on the machine costs
+both sides alike.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import statistics
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
 
 # With this set, every child recompiles the modules it imports, and start-up time measures the
@@ -51,6 +53,27 @@ class Command:
             raise subprocess.CalledProcessError(status, self.argv)
 
 
+@dataclass(frozen=True)
+class Call:
+    """A function run in this process; it raises if its work went wrong."""
+
+    name: str
+    function: Callable[[], object]
+
+    def run(self) -> int:
+        """Call the function and drop what it returns; 0, as for a command that succeeded."""
+        self.function()
+        return 0
+
+    def run_checked(self) -> None:
+        """Call the function; whatever it raises propagates."""
+        self.function()
+
+
+# What a benchmark times: a child process, or a call in this process.
+Timed = Command | Call
+
+
 def timing_environment(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
     """``base`` plus ``extra``, without the variable that stops bytecode caching."""
     env = {key: value for key, value in base.items() if key != _NO_BYTECODE}
@@ -58,18 +81,21 @@ def timing_environment(base: Mapping[str, str], extra: Mapping[str, str]) -> dic
     return env
 
 
-def time_once(command: Command) -> float:
+def time_once(timed: Timed) -> float:
     """Wall time of one run, in seconds; a failing run raises (its time would mean nothing)."""
+    if isinstance(timed, Call):
+        # Garbage left by the other side's last run must not be collected on this one's clock.
+        gc.collect()
     start = time.perf_counter()
-    status = command.run()
+    status = timed.run()
     elapsed = time.perf_counter() - start
-    if status != 0:
-        raise subprocess.CalledProcessError(status, command.argv)
+    if status != 0 and isinstance(timed, Command):
+        raise subprocess.CalledProcessError(status, timed.argv)
     return elapsed
 
 
 def time_interleaved(
-    subject: Command, baseline: Command, *, repeats: int, warmup: int
+    subject: Timed, baseline: Timed, *, repeats: int, warmup: int
 ) -> tuple[list[float], list[float]]:
     """(subject times, baseline times), ``repeats`` each, run A B A B after ``warmup`` pairs."""
     for _ in range(warmup):

@@ -1,12 +1,13 @@
-"""Start-up benchmarks: `make bench` (or `.venv/bin/python bench/run_bench.py`).
+"""Benchmarks: `make bench` (or `.venv/bin/python bench/run_bench.py`).
 
-Each benchmark times a subject command against a baseline command from the same run in this
-venv, and compares median(subject) / median(baseline) with a goal. A MISS is reported, not
-failed: the exit status is 0 unless a benchmark could not run at all.
+Each benchmark times a subject against a baseline from the same run in this venv (commands in
+child processes, or calls in this process), and compares median(subject) / median(baseline)
+with a goal. A MISS is reported, not failed: the exit status is 0 unless a benchmark could not
+run at all.
 
     --quick          fewer repetitions (a rough figure in a few seconds)
     --only NAME      just this benchmark (repeatable)
-    --repeat N       N timed runs of each command (default 30, 10 with --quick)
+    --repeat N       N timed runs of each subject and baseline (default 30, 10 with --quick)
     --profile        instead of timing, print the subject's biggest imports (-X importtime)
 
 To add a benchmark, write a function that prepares a `Case` in a `Workspace` and append a
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from _resolution import SERVICES, VARIABLES, prepare_resolve_validate
+from _startup import MANY_VARIABLES, RUN_VARIABLES, prepare_run, prepare_run_many
 from _timing import (
     CALLERS,
     Command,
@@ -37,63 +40,17 @@ from _timing import (
     time_interleaved,
     timing_environment,
 )
+from _workspace import Workspace, checked_output
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+
+    from _workspace import Case
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 3
 TOP_IMPORTS = 25
 TOP_SELF = 10
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A throw-away ENVKEEP_HOME and projects, and the venv whose commands are timed."""
-
-    root: Path
-    bin: Path
-    env: Mapping[str, str]
-
-    @property
-    def python(self) -> str:
-        # The venv's python, not the base interpreter behind it (whose site hooks are slow).
-        return str(self.bin / "python")
-
-    @property
-    def envkeep_script(self) -> str:
-        return str(self.bin / "envkeep")
-
-    def command(self, argv: Sequence[str], cwd: Path) -> Command:
-        return Command(tuple(argv), self.env, cwd)
-
-    def envkeep(self, cwd: Path, *args: str) -> str:
-        """Run one set-up command; its stdout, or exit with what went wrong."""
-        return _checked([self.envkeep_script, *args], self.env, cwd)
-
-    def new_project(self, name: str) -> Path:
-        """A directory holding a fresh `envkeep init NAME` project (default env: dev)."""
-        cwd = self.root / name
-        cwd.mkdir()
-        self.envkeep(cwd, "init", name)
-        return cwd
-
-
-@dataclass(frozen=True)
-class Case:
-    """What one benchmark runs: the subject, its baseline, and the subject under -X importtime."""
-
-    subject: Command
-    baseline: Command
-    profile: ModuleRun | None = None
-
-
-@dataclass(frozen=True)
-class ModuleRun:
-    """The subject as `python -m MODULE ARGS`, for import profiles."""
-
-    module: str
-    args: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -120,49 +77,7 @@ class Result:
         return self.ratio <= self.benchmark.goal_ratio
 
 
-def _checked(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> str:
-    done = subprocess.run(
-        list(argv), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(
-            f"bench: set-up command failed ({done.returncode}): {' '.join(argv)}\n"
-            f"{done.stderr.strip()}"
-        )
-    return done.stdout
-
-
-def _python_pass(ws: Workspace, cwd: Path) -> Command:
-    return ws.command([ws.python, "-c", "pass"], cwd)
-
-
 # --- benchmarks ------------------------------------------------------------------------------
-
-RUN_VARIABLES = 100
-
-
-def _variable_value(index: int) -> str:
-    """A 40-character value, different for every variable."""
-    return f"value-{index:03d}-" + "abcdefghijklmnopqrstuvwxyz0123456789"[: 40 - 10]
-
-
-def _prepare_run(ws: Workspace) -> Case:
-    cwd = ws.new_project("bench")
-    pairs = {f"NAME_{i:03d}": _variable_value(i) for i in range(RUN_VARIABLES)}
-    ws.envkeep(cwd, "set", *(f"{name}={value}" for name, value in pairs.items()), "--env", "dev")
-    # The timed command must do the real work: check that the child sees every value.
-    printed = ws.envkeep(cwd, "run", "--env", "dev", "--", "env")
-    seen = dict(line.partition("=")[::2] for line in printed.splitlines())
-    missing = [name for name, value in pairs.items() if seen.get(name) != value]
-    if missing:
-        sys.exit(f"bench: `envkeep run` did not pass {len(missing)} variables, e.g. {missing[0]}")
-    run_args = ("run", "--env", "dev", "--", "true")
-    return Case(
-        subject=ws.command([ws.envkeep_script, *run_args], cwd),
-        baseline=_python_pass(ws, cwd),
-        profile=ModuleRun("envkeep", run_args),
-    )
-
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark(
@@ -170,7 +85,21 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         subject=f"envkeep run --env dev -- true ({RUN_VARIABLES} variables)",
         baseline="python3 -c pass",
         goal_ratio=2.5,
-        prepare=_prepare_run,
+        prepare=prepare_run,
+    ),
+    Benchmark(
+        name="resolve-validate",
+        subject=f"resolve + validate {SERVICES} services x {VARIABLES} variables, in-process",
+        baseline="the same dicts built in plain Python",
+        goal_ratio=5.0,
+        prepare=prepare_resolve_validate,
+    ),
+    Benchmark(
+        name="run-10k",
+        subject=f"envkeep run --env dev -- true ({MANY_VARIABLES:,} variables)",
+        baseline=f"the same with {RUN_VARIABLES} variables",
+        goal_ratio=2.0,
+        prepare=prepare_run_many,
     ),
 )
 
@@ -179,7 +108,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:7.1f} ms"
+    return f"{seconds * 1000:8.2f} ms"
 
 
 def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
@@ -200,14 +129,14 @@ def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
 def print_summary(results: Sequence[Result]) -> None:
     print("\nsummary (median wall time, ratio = subject / baseline)")
     header = (
-        f"  {'benchmark':<12} {'subject':>10} {'baseline':>10} {'ratio':>6} {'goal':>7}  result"
+        f"  {'benchmark':<16} {'subject':>11} {'baseline':>11} {'ratio':>6} {'goal':>7}  result"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for result in results:
         print(
-            f"  {result.benchmark.name:<12} {_ms(result.subject.median):>10}"
-            f" {_ms(result.baseline.median):>10} {result.ratio:6.2f}"
+            f"  {result.benchmark.name:<16} {_ms(result.subject.median):>11}"
+            f" {_ms(result.baseline.median):>11} {result.ratio:6.2f}"
             f" {'<= ' + format(result.benchmark.goal_ratio, '.2f'):>7}"
             f"  {'PASS' if result.passed else 'MISS'}"
         )
@@ -264,11 +193,12 @@ def _chain_text(record: ImportRecord, callers: Mapping[str, tuple[str, ...]]) ->
     return "called from " + " <- ".join(where) if where else "(top level)"
 
 
-def profile(benchmark: Benchmark, case: Case, runs: int) -> None:
-    if case.profile is None:
-        print(f"\n{benchmark.name}: no import profile defined")
+def profile(benchmark: Benchmark, case: Case, runs: int, python: str) -> None:
+    """Print what the subject imports, by `python -X importtime -m MODULE …` in its cwd/env."""
+    if case.profile is None or not isinstance(case.subject, Command):
+        print(f"\n{benchmark.name}: no import profile defined (the subject is not a command)")
         return
-    cwd, env, python = case.subject.cwd, case.subject.env, case.baseline.argv[0]
+    cwd, env = case.subject.cwd, case.subject.env
     for _ in range(WARMUP):
         case.subject.run_checked()
     argv = [python, "-X", "importtime", "-m", case.profile.module, *case.profile.args]
@@ -327,7 +257,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="run only this benchmark (repeatable): " + ", ".join(b.name for b in BENCHMARKS),
     )
-    parser.add_argument("--repeat", type=int, metavar="N", help="timed runs of each command")
+    parser.add_argument("--repeat", type=int, metavar="N", help="timed runs of each side")
     parser.add_argument(
         "--profile", action="store_true", help="print the subject's imports instead of timing"
     )
@@ -347,7 +277,7 @@ def _venv_bin() -> Path:
 
 def _warm_bytecode(env: Mapping[str, str]) -> None:
     """Compile envkeep's modules, so no timed run pays for it."""
-    _checked([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env, ROOT)
+    checked_output([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env, ROOT)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -369,12 +299,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.profile:
             print(f"import profiles, {3 if args.quick else 5} runs each")
         else:
-            print(f"{repeats} timed runs of each command, interleaved, after {WARMUP} warm-ups")
+            print(f"{repeats} timed runs of each side, interleaved, after {WARMUP} warm-ups")
         try:
             for benchmark in selected:
                 case = benchmark.prepare(ws)
                 if args.profile:
-                    profile(benchmark, case, runs=3 if args.quick else 5)
+                    profile(benchmark, case, runs=3 if args.quick else 5, python=ws.python)
                 else:
                     results.append(measure(benchmark, case, repeats))
         except subprocess.CalledProcessError as error:
