@@ -96,11 +96,9 @@ class ProjectLayers:
 
 def arrange(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers:
     """Split an environment read with every scope into layers."""
-    by_service: dict[str, dict[str, str]] = {s.name: {} for s in opened.snapshot.services}
-    shared: dict[str, str] = {}
-    for variable in opened.variables():
-        target = shared if variable.scope == SHARED_SCOPE else by_service[variable.scope]
-        target[variable.name] = variable.value
+    grouped = opened.values_by_scope()
+    by_service = {s.name: grouped.get(s.name, {}) for s in opened.snapshot.services}
+    shared = grouped.get(SHARED_SCOPE, {})
     needs_templates = any(s.templates for s in ctx.project_file.services)
     return ProjectLayers(
         shared=shared,

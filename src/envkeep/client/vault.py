@@ -130,6 +130,14 @@ class OpenEnvironment:
             author=author.name if author else "?",
         )
 
+    def values_by_scope(self) -> dict[str, dict[str, str]]:
+        """Live values grouped by scope ("shared" or a service name), in stored order."""
+        grouped: dict[str, dict[str, str]] = {}
+        for (scope, name), entry in self._entries.items():
+            if entry.value is not None:
+                grouped.setdefault(self._scope_names.get(scope, scope), {})[name] = entry.value
+        return grouped
+
     def find(self, scope: str, name: str) -> Variable | None:
         """The live variable ``name`` in ``scope``, if any."""
         entry = self._entries.get((scope, name))

@@ -176,13 +176,17 @@ class Expander:
         """Expand every value of ``service`` (None: the unnamed set), in its order."""
         own = self._values(service) or {}
         result = Expansion(values={})
-        for name in own:
+        for name, raw in own.items():
+            if "$" not in raw:  # nothing to expand: the common case, kept cheap
+                result.values[name] = raw
+                result.references[name] = ()
+                continue
             outcome = self._evaluate((service, name))
             if isinstance(outcome, _Done):
                 result.values[name] = outcome.value
                 result.references[name] = tuple(_show(k, service) for k in outcome.refs)
             else:
-                result.values[name] = own[name]
+                result.values[name] = raw
                 result.errors[name] = self._message(outcome, service)
                 result.references[name] = ()
         return result

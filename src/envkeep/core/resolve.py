@@ -9,6 +9,7 @@ every layer that set it and the one that won, for ``envkeep explain``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import ServiceNotFound
@@ -49,9 +50,18 @@ class Resolution:
     values: dict[str, str]
     raw: dict[str, str]
     winners: dict[str, str]
-    trace: dict[str, tuple[Origin, ...]]
+    layers: tuple[Layer, ...]
     references: dict[str, tuple[str, ...]]
     errors: dict[str, str]
+
+    @cached_property
+    def trace(self) -> dict[str, tuple[Origin, ...]]:
+        """Every layer that set each name, lowest first (built on demand, for explain)."""
+        origins: dict[str, list[Origin]] = {}
+        for layer in self.layers:
+            for name, value in layer.values.items():
+                origins.setdefault(name, []).append(Origin(layer.name, value))
+        return {name: tuple(found) for name, found in origins.items()}
 
     def raise_first(self) -> None:
         """Raise `ReferenceProblem` for the first name with a reference error, if any."""
@@ -62,7 +72,7 @@ class Resolution:
 class _Stack:
     raw: dict[str, str]
     winners: dict[str, str]
-    trace: dict[str, tuple[Origin, ...]]
+    layers: tuple[Layer, ...]
 
 
 def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
@@ -74,16 +84,13 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
 
 
 def _apply(layers: Sequence[Layer]) -> _Stack:
-    """Merge ``layers`` lowest first, remembering every layer that set each name."""
+    """Merge ``layers`` lowest first, remembering which layer each final value came from."""
     raw: dict[str, str] = {}
     winners: dict[str, str] = {}
-    origins: dict[str, list[Origin]] = {}
     for layer in layers:
-        for name, value in layer.values.items():
-            raw[name] = value
-            winners[name] = layer.name
-            origins.setdefault(name, []).append(Origin(layer.name, value))
-    return _Stack(raw, winners, {name: tuple(found) for name, found in origins.items()})
+        raw.update(layer.values)
+        winners.update(dict.fromkeys(layer.values, layer.name))
+    return _Stack(raw, winners, tuple(layers))
 
 
 def _resolution(stack: _Stack, expansion: Expansion) -> Resolution:
@@ -91,7 +98,7 @@ def _resolution(stack: _Stack, expansion: Expansion) -> Resolution:
         values=expansion.values,
         raw=stack.raw,
         winners=stack.winners,
-        trace=stack.trace,
+        layers=stack.layers,
         references=expansion.references,
         errors=expansion.errors,
     )

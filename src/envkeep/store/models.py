@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -142,7 +143,11 @@ class Secret(Base):
     """A variable in one environment and one scope; its name only as an HMAC index here."""
 
     __tablename__ = "secrets"
-    __table_args__ = (UniqueConstraint("environment_id", "scope", "name_index"),)
+    __table_args__ = (
+        UniqueConstraint("environment_id", "scope", "name_index"),
+        # reading an environment walks its secrets in creation order
+        Index("ix_secrets_environment_order", "environment_id", "created_at", "id"),
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)  # chosen by the client (it is in the AAD)
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(64))  # "shared" or "service:<service id>"
