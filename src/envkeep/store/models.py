@@ -61,6 +61,7 @@ class Principal(Base):
     signing_public: Mapped[bytes] = mapped_column(LargeBinary(32))
     wrapped_private_keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     kdf_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    kdf_params: Mapped[str | None] = mapped_column(String(200), nullable=True)  # JSON m/t/p
     auth_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -195,3 +196,45 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never secret material
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SessionToken(Base):
+    """A bearer credential: a user's login session or a service account's token.
+
+    Only a SHA-256 of the token is stored; the token itself is shown once.
+    """
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "session" | "token"
+    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Invite(Base):
+    """A one-time, expiring invitation to a workspace with a role; only its secret's hash."""
+
+    __tablename__ = "invites"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str | None] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=True
+    )  # None: the bootstrap invite, which creates the first workspace
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
+    environment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted_by: Mapped[str | None] = mapped_column(ID, nullable=True)
