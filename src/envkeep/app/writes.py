@@ -113,6 +113,7 @@ def write_secrets(
     environment: str,
     writes: Sequence[SecretWrite],
     confirmed: bool = False,
+    expected_revision: int | None = None,
 ) -> int:
     """Store a batch of new versions (write access); return the environment's new revision.
 
@@ -125,6 +126,12 @@ def write_secrets(
         raise ConfirmationRequired(
             f"environment '{environment}' is protected",
             hint="confirm the change with --yes (or answer the prompt on a terminal)",
+        )
+    if expected_revision is not None and expected_revision != env.revision:
+        raise ConflictError(
+            f"'{environment}' changed since you read it (revision {expected_revision}, now"
+            f" {env.revision}); nothing was written",
+            hint="read it again and retry",
         )
     apply_writes(call, env, writes)
     deleted = sum(1 for w in writes if w.value_ct is None)

@@ -1,0 +1,40 @@
+"""The ASGI application of `envkeep server`."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import FastAPI
+
+from envkeep import __version__
+from envkeep.api import (
+    observability,
+    problems,
+    routes_auth,
+    routes_ops,
+    routes_projects,
+    routes_secrets,
+)
+from envkeep.api.deps import ServerState
+from envkeep.store.engine import open_engine
+
+MAX_BODY = 16 * 1024 * 1024
+
+
+def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
+    """The API over one database (SQLite or PostgreSQL), migrated already."""
+    app = FastAPI(
+        title="envkeep",
+        version=__version__,
+        description="Zero-knowledge secrets and configuration: the server stores ciphertext only.",
+    )
+    engine = open_engine(database_url)
+    # Fake prelogin salts for unknown emails must be stable for one deployment.
+    server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
+    app.state.envkeep = ServerState(engine, server_key)
+    app.state.metrics = observability.Metrics()
+    problems.install(app)
+    observability.install(app, app.state.metrics, max_body=max_body)
+    for module in (routes_ops, routes_auth, routes_projects, routes_secrets):
+        app.include_router(module.router)
+    return app

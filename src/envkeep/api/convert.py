@@ -1,0 +1,20 @@
+"""Request bodies into the app layer's frozen views."""
+
+from __future__ import annotations
+
+from envkeep.api import schemas
+from envkeep.app import views
+
+
+def secret_write(body: schemas.SecretWrite) -> views.SecretWrite:
+    return views.SecretWrite(**body.model_dump())
+
+
+def new_environment(body: schemas.NewEnvironment) -> views.NewEnvironment:
+    return views.NewEnvironment(
+        id=body.id,
+        name=body.name,
+        sealed_share=body.sealed_share,
+        key_version=body.key_version,
+        writes=tuple(secret_write(w) for w in body.writes),
+    )

@@ -1,0 +1,72 @@
+"""One error shape for the whole API: RFC 9457 problem+json with envkeep's stable codes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import exc
+from starlette.exceptions import HTTPException
+
+from envkeep.core.errors import EnvkeepError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    *,
+    hint: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, object] = {
+        "type": f"https://envkeep.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if hint:
+        body["hint"] = hint
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Map every error the API can raise to problem+json."""
+
+    @app.exception_handler(EnvkeepError)
+    def envkeep_error(_request: Request, error: EnvkeepError) -> JSONResponse:
+        return problem(error.status, error.code, error.message, hint=error.hint)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return problem(422, "invalid_request", f"invalid request: {where}: {first.get('msg', '')}")
+
+    @app.exception_handler(HTTPException)
+    def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            error.status_code, "http_error"
+        )
+        return problem(
+            error.status_code,
+            code,
+            str(error.detail),
+            headers=dict(error.headers) if error.headers else None,
+        )
+
+    @app.exception_handler(exc.IntegrityError)
+    def conflict(_request: Request, _error: exc.IntegrityError) -> JSONResponse:
+        return problem(
+            409,
+            "conflict",
+            "a concurrent change won; nothing was written",
+            hint="read again and retry",
+        )

@@ -1,0 +1,69 @@
+"""Accounts: accept an invite, prelogin, login, logout, whoami."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from envkeep.api import schemas
+from envkeep.api.deps import AuthedCall, Db, Token, state
+from envkeep.app import accounts
+from envkeep.app.context import new_uuid, utc_now
+from envkeep.app.principals import get_principal
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.post("/invites/accept", status_code=201)
+def accept_invite(body: schemas.AcceptInvite, db: Db) -> schemas.Session:
+    """Create an account from an invite code and log it in."""
+    account = accounts.NewAccount(
+        email=body.email,
+        encryption_public=body.encryption_public,
+        signing_public=body.signing_public,
+        wrapped_private_keys=body.wrapped_private_keys,
+        kdf_salt=body.kdf_salt,
+        kdf_params=body.kdf.model_dump(),
+        auth_key=body.auth_key,
+    )
+    result = accounts.accept_invite(
+        db, code=body.code, account=account, clock=utc_now, new_id=new_uuid
+    )
+    return schemas.Session.model_validate(result)
+
+
+@router.post("/auth/prelogin")
+def prelogin(body: schemas.PreloginRequest, db: Db, request: Request) -> schemas.Prelogin:
+    """The KDF salt and parameters for an email (the same shape for unknown ones)."""
+    salt, params = accounts.prelogin(db, email=body.email, server_key=state(request).server_key)
+    return schemas.Prelogin(kdf_salt=salt, kdf=schemas.KdfParams(**params))
+
+
+@router.post("/auth/login")
+def login(body: schemas.LoginRequest, db: Db) -> schemas.Session:
+    """A session for the right login key."""
+    result = accounts.login(
+        db, email=body.email, auth_key=body.auth_key, clock=utc_now, new_id=new_uuid
+    )
+    return schemas.Session.model_validate(result)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(call: AuthedCall, token: Token) -> None:
+    """End the current session."""
+    accounts.logout(call, token=token)
+
+
+@router.get("/whoami")
+def whoami(call: AuthedCall) -> schemas.Whoami:
+    """Who the token belongs to, and their workspaces."""
+    me = get_principal(call, call.actor.principal_id)
+    return schemas.Whoami(
+        principal=schemas.Principal.model_validate(me),
+        workspaces=[schemas.Workspace(id=i, name=n) for i, n in accounts.workspaces_of(call)],
+    )
+
+
+@router.get("/principals/{principal_id}")
+def principal(principal_id: str, call: AuthedCall) -> schemas.Principal:
+    """A principal's public keys."""
+    return schemas.Principal.model_validate(get_principal(call, principal_id))

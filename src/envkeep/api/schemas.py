@@ -1,0 +1,186 @@
+"""Request and response bodies (pydantic); bytes travel as base64url text."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from envkeep.api.encoding import B64
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, from_attributes=True)
+
+
+class KdfParams(Body):
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+
+class AcceptInvite(Body):
+    code: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    encryption_public: B64
+    signing_public: B64
+    wrapped_private_keys: B64
+    kdf_salt: B64
+    kdf: KdfParams
+    auth_key: B64
+
+
+class PreloginRequest(Body):
+    email: str = Field(max_length=320)
+
+
+class Prelogin(Body):
+    kdf_salt: B64
+    kdf: KdfParams
+
+
+class LoginRequest(Body):
+    email: str = Field(max_length=320)
+    auth_key: B64
+
+
+class Session(Body):
+    token: str
+    principal_id: str
+    email: str
+    workspace_id: str | None
+    wrapped_private_keys: B64
+    encryption_public: B64
+    signing_public: B64
+
+
+class Principal(Body):
+    id: str
+    kind: str
+    name: str
+    encryption_public: B64
+    signing_public: B64
+
+
+class Workspace(Body):
+    id: str
+    name: str
+
+
+class Whoami(Body):
+    principal: Principal
+    workspaces: list[Workspace]
+
+
+class SecretWrite(Body):
+    secret_id: str = Field(max_length=36)
+    scope: str = Field(max_length=64)
+    name_index: B64
+    expected_version: int = Field(ge=0)
+    key_version: int = Field(ge=0)
+    name_ct: B64
+    value_ct: B64 | None
+    signature: B64
+
+
+class NewEnvironment(Body):
+    id: str = Field(max_length=36)
+    name: str = Field(max_length=63)
+    sealed_share: B64
+    key_version: int = 1
+    writes: list[SecretWrite] = []
+
+
+class NewProject(Body):
+    name: str = Field(max_length=200)
+    environments: list[NewEnvironment]
+
+
+class Project(Body):
+    id: str
+    workspace_id: str
+    name: str
+
+
+class ProjectCreated(Body):
+    project: Project
+    environments: list[str]
+
+
+class NewService(Body):
+    name: str = Field(max_length=63)
+    path: str | None = None
+    schema_path: str | None = None
+
+
+class Service(Body):
+    id: str
+    project_id: str
+    name: str
+    path: str | None
+    schema_path: str | None
+    health_url: str | None
+
+
+class Environment(Body):
+    id: str
+    project_id: str
+    name: str
+    key_version: int
+    revision: int
+    protected: bool
+    description: str | None
+
+
+class EnvironmentChange(Body):
+    rename: str | None = None
+    description: str | None = None
+    protected: bool | None = None
+
+
+class Share(Body):
+    environment_id: str
+    key_version: int
+    recipient_id: str
+    sharer: Principal
+    sealed: B64
+
+
+class Version(Body):
+    secret_id: str
+    scope: str
+    version: int
+    key_version: int
+    name_ct: B64
+    value_ct: B64 | None
+    author_id: str
+    signature: B64
+    created_at: str
+
+
+class Secret(Body):
+    id: str
+    scope: str
+    name_index: B64
+    current: Version
+
+
+class Snapshot(Body):
+    project: Project
+    environment: Environment
+    services: list[Service]
+    shares: list[Share]
+    secrets: list[Secret]
+    authors: list[Principal]
+
+
+class Writes(Body):
+    writes: list[SecretWrite] = Field(max_length=20_000)
+    confirmed: bool = False
+
+
+class Revision(Body):
+    revision: int
+
+
+class History(Body):
+    versions: list[Version]
+    authors: list[Principal]

@@ -1,0 +1,273 @@
+"""Accounts on a team server: the bootstrap invite, joining, prelogin, login, sessions.
+
+The server never sees a passphrase: the client derives ``auth_key`` (sent) and ``wrap_key``
+(kept) from it with Argon2id, and uploads its private keys wrapped with ``wrap_key``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from envkeep.app import credentials
+from envkeep.app.audit import append_event
+from envkeep.app.policy import Role
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, UsageError
+from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from envkeep.app.context import Call
+
+INVITE_PREFIX = "ek_inv_"
+SESSION_TTL = timedelta(days=14)
+DEFAULT_KDF = {"memory_kib": 65536, "iterations": 3, "lanes": 4}
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What a client uploads when it accepts an invite (no secret the server could use)."""
+
+    email: str
+    encryption_public: bytes
+    signing_public: bytes
+    wrapped_private_keys: bytes
+    kdf_salt: bytes
+    kdf_params: dict[str, int]
+    auth_key: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A new session and what the client needs to unwrap its keys."""
+
+    token: str = field(repr=False)
+    principal_id: str
+    email: str
+    workspace_id: str | None
+    wrapped_private_keys: bytes
+    encryption_public: bytes
+    signing_public: bytes
+
+
+def _code(invite_id: str, secret: str) -> str:
+    return f"{INVITE_PREFIX}{invite_id}_{secret}"
+
+
+def _parse_code(code: str) -> tuple[str, str]:
+    body = code.strip().removeprefix(INVITE_PREFIX)
+    invite_id, sep, secret = body.partition("_")
+    if not code.strip().startswith(INVITE_PREFIX) or not sep or len(invite_id) != 36:
+        raise UsageError("that is not an envkeep invite code", hint="it starts with ek_inv_")
+    return invite_id, secret
+
+
+def create_bootstrap_invite(
+    session: Session,
+    *,
+    email: str,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+    ttl: timedelta = timedelta(days=1),
+) -> str:
+    """The first admin's one-time invite code; refused once any user exists."""
+    users = session.scalar(select(func.count()).select_from(Principal))
+    if users:
+        raise AlreadyExistsError(
+            "this server already has accounts",
+            hint="ask an admin for an invite: envkeep member invite EMAIL",
+        )
+    secret = credentials.new_secret()
+    invite = Invite(
+        id=new_id(),
+        workspace_id=None,
+        email=email.lower(),
+        role=str(Role.ADMIN),
+        secret_hash=credentials.token_hash(secret),
+        created_at=clock(),
+        expires_at=clock() + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    return _code(invite.id, secret)
+
+
+def _open_invite(session: Session, code: str, now: datetime) -> Invite:
+    invite_id, secret = _parse_code(code)
+    invite = session.get(Invite, invite_id)
+    valid = invite is not None and invite.secret_hash == credentials.token_hash(secret)
+    if not valid or invite is None:
+        raise NotAuthenticated("unknown invite code", hint="ask for a new invite")
+    if invite.accepted_at is not None:
+        raise NotAuthenticated("this invite was used already", hint="ask for a new invite")
+    if _aware(invite.expires_at) < now:
+        raise NotAuthenticated("this invite has expired", hint="ask for a new invite")
+    return invite
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def accept_invite(
+    session: Session,
+    *,
+    code: str,
+    account: NewAccount,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> LoginResult:
+    """Create the invitee's account with the invite's role, and log it in."""
+    now = clock()
+    invite = _open_invite(session, code, now)
+    email = account.email.lower()
+    if email != invite.email:
+        raise NotAuthenticated("this invite is for another email address")
+    if session.scalar(select(Principal).where(Principal.name == email)) is not None:
+        raise AlreadyExistsError(
+            f"an account for {email} exists", hint="log in with: envkeep login URL"
+        )
+    principal = Principal(
+        id=new_id(),
+        kind="user",
+        name=email,
+        encryption_public=account.encryption_public,
+        signing_public=account.signing_public,
+        wrapped_private_keys=account.wrapped_private_keys,
+        kdf_salt=account.kdf_salt,
+        kdf_params=json.dumps(account.kdf_params, sort_keys=True),
+        auth_hash=credentials.hash_login_key(account.auth_key),
+        created_at=now,
+    )
+    session.add(principal)
+    workspace_id = invite.workspace_id
+    if workspace_id is None:  # the bootstrap invite founds the first workspace
+        workspace = Workspace(id=new_id(), name="default", created_at=now)
+        session.add(workspace)
+        workspace_id = workspace.id
+    session.flush()
+    session.add(
+        RoleBinding(
+            id=new_id(),
+            principal_id=principal.id,
+            workspace_id=workspace_id,
+            project_id=invite.project_id,
+            environment_id=invite.environment_id,
+            role=invite.role,
+            created_at=now,
+            created_by=invite.created_by,
+        )
+    )
+    invite.accepted_at, invite.accepted_by = now, principal.id
+    session.flush()
+    return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
+
+
+def prelogin(session: Session, *, email: str, server_key: bytes) -> tuple[bytes, dict[str, int]]:
+    """The KDF salt and parameters for an email; unknown emails get a stable fake answer."""
+    principal = session.scalar(select(Principal).where(Principal.name == email.lower()))
+    if principal is None or principal.kdf_salt is None or principal.kdf_params is None:
+        return credentials.fake_salt(server_key, email), dict(DEFAULT_KDF)
+    return principal.kdf_salt, dict(json.loads(principal.kdf_params))
+
+
+def login(
+    session: Session,
+    *,
+    email: str,
+    auth_key: bytes,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> LoginResult:
+    """A new session for the right login key; one answer for every failure."""
+    principal = session.scalar(select(Principal).where(Principal.name == email.lower()))
+    ok = credentials.login_key_matches(None if principal is None else principal.auth_hash, auth_key)
+    if not ok or principal is None or principal.disabled_at is not None:
+        raise NotAuthenticated("wrong email or passphrase", hint="check both and try again")
+    workspace_id = session.scalar(
+        select(RoleBinding.workspace_id).where(RoleBinding.principal_id == principal.id).limit(1)
+    )
+    return _start_session(session, principal, workspace_id, clock, new_id, action="session.login")
+
+
+def _start_session(
+    session: Session,
+    principal: Principal,
+    workspace_id: str | None,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+    *,
+    action: str,
+) -> LoginResult:
+    token = credentials.new_secret()
+    now = clock()
+    session.add(
+        SessionToken(
+            id=new_id(),
+            principal_id=principal.id,
+            token_hash=credentials.token_hash(token),
+            kind="session",
+            created_at=now,
+            expires_at=now + SESSION_TTL,
+        )
+    )
+    session.flush()
+    if workspace_id is not None:
+        from envkeep.app.context import Actor, Call
+
+        call = Call(session, Actor(principal.id), clock=clock, new_id=new_id)
+        append_event(call, workspace_id=workspace_id, action=action, target=principal.name)
+    return LoginResult(
+        token=token,
+        principal_id=principal.id,
+        email=principal.name,
+        workspace_id=workspace_id,
+        wrapped_private_keys=principal.wrapped_private_keys or b"",
+        encryption_public=principal.encryption_public,
+        signing_public=principal.signing_public,
+    )
+
+
+def authenticate(session: Session, *, token: str, now: datetime) -> str:
+    """The principal a bearer token stands for; NotAuthenticated if it is not valid now."""
+    found = session.scalar(
+        select(SessionToken).where(SessionToken.token_hash == credentials.token_hash(token))
+    )
+    expired = found is not None and found.expires_at is not None and _aware(found.expires_at) < now
+    if found is None or found.revoked_at is not None or expired:
+        raise NotAuthenticated(
+            "not logged in, or the session expired", hint="log in with: envkeep login URL"
+        )
+    return found.principal_id
+
+
+def logout(call: Call, *, token: str) -> None:
+    """Revoke the session the call was made with."""
+    found = call.session.scalar(
+        select(SessionToken).where(SessionToken.token_hash == credentials.token_hash(token))
+    )
+    if found is not None and found.revoked_at is None:
+        found.revoked_at = call.clock()
+        call.session.flush()
+
+
+def workspaces_of(call: Call) -> list[tuple[str, str]]:
+    """(id, name) of every workspace the actor holds a role in."""
+    rows = call.session.execute(
+        select(Workspace.id, Workspace.name)
+        .join(RoleBinding, RoleBinding.workspace_id == Workspace.id)
+        .where(RoleBinding.principal_id == call.actor.principal_id)
+        .distinct()
+        .order_by(Workspace.name)
+    )
+    return [(r[0], r[1]) for r in rows]

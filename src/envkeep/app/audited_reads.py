@@ -1,0 +1,64 @@
+"""Reads as the team server serves them: the same queries as ``reads``, plus an audit event
+in the same transaction (DESIGN §5: every read of data is audited)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.app import reads
+from envkeep.app.audit import append_event
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.context import Call
+    from envkeep.app.views import EnvironmentSnapshot, PrincipalView, VersionView
+
+
+def read_environment(
+    call: Call,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    services: Sequence[str] | None,
+) -> EnvironmentSnapshot:
+    """An environment's ciphertext for the actor, recorded in the audit trail."""
+    snapshot = reads.read_environment(
+        call.fetch,
+        call.actor,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        services=services,
+    )
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="secrets.read",
+        target=f"{project}/{environment}",
+        details={"secrets": len(snapshot.secrets)},
+    )
+    return snapshot
+
+
+def secret_history(
+    call: Call, *, workspace_id: str, project: str, environment: str, secret_id: str
+) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
+    """Every version of one secret, recorded in the audit trail."""
+    found = reads.secret_history(
+        call.fetch,
+        call.actor,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        secret_id=secret_id,
+    )
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="secrets.history",
+        target=f"{project}/{environment}",
+        details={"secret_id": secret_id},
+    )
+    return found
