@@ -8,6 +8,10 @@
 | ENVKEEP_DEBUG       | 1: print tracebacks (same as --debug)                           |
 | NO_COLOR, CI        | no colour; no interactive prompts                               |
 | VISUAL, EDITOR      | the editor `envkeep edit` opens (default: vi)                   |
+| ENVKEEP_SERVER      | the team server to use, over envkeep.toml's `server`            |
+| ENVKEEP_SERVER_DB   | `envkeep server`: database URL (flags > these > defaults)       |
+| ENVKEEP_SERVER_HOST | `envkeep server`: address to bind (default 127.0.0.1)           |
+| ENVKEEP_SERVER_PORT | `envkeep server`: port (default 8600)                           |
 """
 
 from __future__ import annotations
@@ -36,7 +40,16 @@ class Settings:
     ci: bool = False
     editor: str = "vi"
     shell: str = ""
+    server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
+    server_db: str | None = None  # ENVKEEP_SERVER_DB
+    server_host: str = "127.0.0.1"  # ENVKEEP_SERVER_HOST
+    server_port: int = 8600  # ENVKEEP_SERVER_PORT
     completing: bool = False  # a shell is asking for completions
+
+    @property
+    def server_database(self) -> str:
+        """The server's database URL: ENVKEEP_SERVER_DB, else an SQLite file in ENVKEEP_HOME."""
+        return self.server_db or f"sqlite:///{self.home / 'server' / 'envkeep-server.db'}"
 
     @property
     def database_path(self) -> Path:
@@ -49,6 +62,16 @@ class Settings:
     @property
     def private_key_path(self) -> Path:
         return self.home / "identity.key"
+
+
+def _port(text: str | None) -> int:
+    if not text:
+        return 8600
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_PORT must be a port number (1-65535)")
+    return int(text)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +88,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ci=env.get("CI", "") not in {"", "0", "false"},
         editor=env.get("VISUAL") or env.get("EDITOR") or "vi",
         shell=env.get("SHELL", ""),
+        server=env.get("ENVKEEP_SERVER") or None,
+        server_db=env.get("ENVKEEP_SERVER_DB") or None,
+        server_host=env.get("ENVKEEP_SERVER_HOST") or "127.0.0.1",
+        server_port=_port(env.get("ENVKEEP_SERVER_PORT")),
         completing="_ENVKEEP_COMPLETE" in env,
     )
 

@@ -8,6 +8,7 @@ import typer
 
 from envkeep import __version__
 from envkeep.cli import (
+    account_cmds,
     completion,
     env_cmds,
     file_cmds,
@@ -15,6 +16,7 @@ from envkeep.cli import (
     project_cmds,
     run_cmd,
     schema_cmds,
+    server_cmds,
     variable_cmds,
 )
 
@@ -64,6 +66,11 @@ app.command(
 )(run_cmd.run)
 app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(completion.completion_app, name="completion")
+app.add_typer(server_cmds.server_app, name="server")
+app.command("join")(account_cmds.join)
+app.command("login")(account_cmds.login)
+app.command("logout")(account_cmds.logout)
+app.command("whoami")(account_cmds.whoami)
 app.command("encrypt")(file_cmds.encrypt)
 app.command("decrypt")(file_cmds.decrypt)
 app.command("validate")(schema_cmds.validate)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.identity import Identity, PassphrasePrompt, load_or_create
 from envkeep.client.verified import VerifiedSignatures
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import NotAuthenticated, UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
     from envkeep.settings import Settings
 
@@ -30,16 +31,63 @@ class ClientContext:
         self._backend: Backend | None = None
 
     @cached_property
+    def server_url(self) -> str | None:
+        """The team server this command talks to; None for the embedded store.
+
+        ENVKEEP_SERVER wins; then envkeep.toml's ``server``; outside a project (``init``), the
+        server you are logged in to.
+        """
+        if self.settings.server:
+            return self.settings.server.rstrip("/")
+        if find_project_file(self.cwd) is not None:
+            return self.project_file.server
+        session = self.session
+        return None if session is None else session.url
+
+    @cached_property
+    def session(self) -> ServerSession | None:
+        from envkeep.client.accounts import load_session
+
+        return load_session(self.settings)
+
+    def _server_session(self, url: str) -> ServerSession:
+        session = self.session
+        if session is None or session.url != url:
+            raise NotAuthenticated(
+                f"this project lives on {url}, and you are not logged in there",
+                hint=f"log in with: envkeep login {url}",
+            )
+        return session
+
+    @cached_property
     def identity(self) -> Identity:
-        return load_or_create(self.settings, self._prompt)
+        url = self.server_url
+        if url is None:
+            return load_or_create(self.settings, self._prompt)
+        from envkeep.client.accounts import server_identity
+
+        return server_identity(self.settings, self._server_session(url), self._prompt)
 
     @property
     def backend(self) -> Backend:
         if self._backend is None:
+            self._backend = self._open_backend()
+        return self._backend
+
+    def _open_backend(self) -> Backend:
+        url = self.server_url
+        if url is None:
             from envkeep.client.local import LocalBackend
 
-            self._backend = LocalBackend(self.settings.database_path, self.identity)
-        return self._backend
+            return LocalBackend(self.settings.database_path, self.identity)
+        from envkeep.client.http import ApiClient, HttpBackend
+
+        session = self._server_session(url)
+        if session.workspace_id is None:
+            raise NotAuthenticated(
+                f"you have no workspace on {url}", hint="ask an admin to invite you"
+            )
+        return HttpBackend(ApiClient(url, token=session.token), session.workspace_id)
 
     @cached_property
     def verified(self) -> VerifiedSignatures:

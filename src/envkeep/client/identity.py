@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
@@ -183,6 +183,19 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
         store=_choose_store(settings),
         protection=protection,
     )
+    _store(settings, record, text)
+    return Identity(record, keys)
+
+
+def store_identity(
+    settings: Settings, record: IdentityRecord, keys: crypto.PrivateKeys
+) -> Identity:
+    """Keep ``keys`` under ``settings.home`` like the local identity: in the OS keyring or a
+    0600 file, wrapped with ENVKEEP_PASSPHRASE when it is set."""
+    protection, text = None, _b64(keys.to_bytes())
+    if settings.passphrase:
+        protection, text = _wrap(keys, settings.passphrase)
+    record = replace(record, store=_choose_store(settings), protection=protection)
     _store(settings, record, text)
     return Identity(record, keys)
 

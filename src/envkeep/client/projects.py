@@ -86,7 +86,9 @@ def init_project(
         raise UsageError("a project needs a name", hint="envkeep init NAME")
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
     ctx.backend.create_project(name, [new_environment(ctx.identity, env) for env in envs])
-    text = render_project_file(name, default_env=envs[0], environments=tuple(envs))
+    text = render_project_file(
+        name, default_env=envs[0], environments=tuple(envs), server=ctx.server_url
+    )
     for service in services:
         ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
         text = with_service_section(text, service)

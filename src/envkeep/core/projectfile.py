@@ -52,6 +52,7 @@ class ProjectFile:
     default_env: str = "dev"
     environments: tuple[str, ...] = ()
     services: tuple[ServiceEntry, ...] = field(default=())
+    server: str | None = None  # the team server holding this project; None: the embedded store
 
     @property
     def path(self) -> Path:
@@ -128,6 +129,7 @@ def parse_project_file(text: str, root: Path) -> ProjectFile:
         default_env=_str(data, "default_env", where) or "dev",
         environments=_str_list(data, "environments", where),
         services=tuple(_service(name, table, where) for name, table in services.items()),
+        server=_str(data, "server", where),
     )
 
 
@@ -163,7 +165,11 @@ def _service_lines(service: ServiceEntry) -> list[str]:
 
 
 def render_project_file(
-    project: str, *, default_env: str, environments: tuple[str, ...] = ()
+    project: str,
+    *,
+    default_env: str,
+    environments: tuple[str, ...] = (),
+    server: str | None = None,
 ) -> str:
     """The text of a new project file."""
     lines = [
@@ -171,6 +177,8 @@ def render_project_file(
         f"project = {_toml_string(project)}",
         f"default_env = {_toml_string(default_env)}",
     ]
+    if server is not None:
+        lines.append(f"server = {_toml_string(server)}")
     if environments:
         lines.append(f"environments = [{', '.join(map(_toml_string, environments))}]")
     return "\n".join(lines) + "\n"

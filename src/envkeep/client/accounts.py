@@ -1,0 +1,245 @@
+"""Joining and logging in to a team server, client side.
+
+The passphrase never leaves this process: Argon2id turns it into ``auth_key`` (sent, so the
+server can check it) and ``wrap_key`` (kept), which wraps the private keys the server stores
+for new devices. After login the keys are kept like the local identity (0600 file or keyring)
+under ``ENVKEEP_HOME/servers/<host>/``, and the session in ``ENVKEEP_HOME/session.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from envkeep import crypto
+from envkeep.client.identity import Identity, IdentityRecord, PassphrasePrompt, unlock
+from envkeep.core.errors import CryptoError, NotAuthenticated, UsageError
+from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import httpx
+
+    from envkeep.settings import Settings
+
+SESSION_FILE = "session.json"
+
+
+@dataclass(frozen=True)
+class ServerSession:
+    """The active login: which server, who, which workspace, and the bearer token."""
+
+    url: str
+    email: str
+    principal_id: str
+    workspace_id: str | None
+    token: str = field(repr=False)
+
+    def to_json(self) -> str:
+        return (
+            json.dumps(
+                {
+                    "url": self.url,
+                    "email": self.email,
+                    "principal_id": self.principal_id,
+                    "workspace_id": self.workspace_id,
+                    "token": self.token,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+
+
+def normalise_url(url: str) -> str:
+    """``https://keep.example.com/`` → ``https://keep.example.com``; a URL needs a scheme."""
+    url = url.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise UsageError(f"'{url}' is not a server URL", hint="e.g. https://keep.example.com")
+    return url
+
+
+def server_settings(settings: Settings, url: str) -> Settings:
+    """Where one server's identity lives: ENVKEEP_HOME/servers/<host_port>."""
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", url.split("://", 1)[1])
+    return replace(settings, home=settings.home / "servers" / slug)
+
+
+def load_session(settings: Settings) -> ServerSession | None:
+    """The active login, if any."""
+    path = settings.home / SESSION_FILE
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        raise UsageError(f"{path} is damaged", hint="log in again: envkeep login URL") from None
+    return ServerSession(
+        body["url"], body["email"], body["principal_id"], body.get("workspace_id"), body["token"]
+    )
+
+
+def _save_session(settings: Settings, session: ServerSession) -> None:
+    write_atomic(settings.home / SESSION_FILE, session.to_json().encode(), mode=0o600)
+
+
+def forget_session(settings: Settings) -> None:
+    """Drop the active login (the server's identity stays on disk for the next login)."""
+    (settings.home / SESSION_FILE).unlink(missing_ok=True)
+
+
+def _kdf(data: dict[str, int]) -> crypto.KdfParams:
+    params = crypto.KdfParams(data["memory_kib"], data["iterations"], data["lanes"])
+    try:
+        params.check_floor()
+    except CryptoError as error:
+        raise CryptoError(
+            f"the server asks for key derivation weaker than envkeep allows ({error})",
+            hint="this server may be misconfigured or malicious; do not log in to it",
+        ) from None
+    return params
+
+
+def _store_identity(
+    settings: Settings, session: ServerSession, keys: crypto.PrivateKeys
+) -> Identity:
+    from envkeep.client.identity import store_identity
+
+    record = IdentityRecord(
+        principal_id=session.principal_id,
+        name=session.email,
+        public=keys.public(),
+        store="file",
+        protection=None,
+    )
+    return store_identity(server_settings(settings, session.url), record, keys)
+
+
+def _finish(
+    settings: Settings, url: str, data: dict[str, object], keys: crypto.PrivateKeys
+) -> ServerSession:
+    session = ServerSession(
+        url=url,
+        email=str(data["email"]),
+        principal_id=str(data["principal_id"]),
+        workspace_id=None if data.get("workspace_id") is None else str(data["workspace_id"]),
+        token=str(data["token"]),
+    )
+    _store_identity(settings, session, keys)
+    _save_session(settings, session)
+    return session
+
+
+def join(
+    settings: Settings,
+    url: str,
+    code: str,
+    *,
+    email: str,
+    passphrase: str,
+    transport: httpx.BaseTransport | None = None,
+) -> ServerSession:
+    """Accept an invite: make keys here, upload the public ones and the wrapped private ones."""
+    from envkeep.api.encoding import b64e
+    from envkeep.client.http import ApiClient
+
+    url = normalise_url(url)
+    keys = crypto.generate_keys()
+    salt = crypto.new_salt()
+    params = crypto.DEFAULT_KDF
+    auth_key, wrap_key = crypto.split_passphrase_key(
+        crypto.derive_passphrase_key(passphrase, salt, params)
+    )
+    public = keys.public()
+    body = {
+        "code": code,
+        "email": email,
+        "encryption_public": b64e(public.encryption),
+        "signing_public": b64e(public.signing),
+        "wrapped_private_keys": b64e(crypto.wrap_private_keys(keys, wrap_key)),
+        "kdf_salt": b64e(salt),
+        "kdf": {
+            "memory_kib": params.memory_kib,
+            "iterations": params.iterations,
+            "lanes": params.lanes,
+        },
+        "auth_key": b64e(auth_key),
+    }
+    api = ApiClient(url, transport=transport)
+    try:
+        data = api.request("POST", "/v1/invites/accept", json=body)
+    finally:
+        api.close()
+    return _finish(settings, url, data, keys)
+
+
+def login(
+    settings: Settings,
+    url: str,
+    *,
+    email: str,
+    passphrase: str,
+    transport: httpx.BaseTransport | None = None,
+) -> ServerSession:
+    """Prelogin (salt and KDF costs, checked against the floor), derive, log in, unwrap."""
+    from envkeep.api.encoding import b64d, b64e
+    from envkeep.client.http import ApiClient
+
+    url = normalise_url(url)
+    api = ApiClient(url, transport=transport)
+    try:
+        pre = api.request("POST", "/v1/auth/prelogin", json={"email": email})
+        params = _kdf(pre["kdf"])
+        master = crypto.derive_passphrase_key(passphrase, b64d(pre["kdf_salt"]), params)
+        auth_key, wrap_key = crypto.split_passphrase_key(master)
+        data = api.request(
+            "POST", "/v1/auth/login", json={"email": email, "auth_key": b64e(auth_key)}
+        )
+    finally:
+        api.close()
+    keys = crypto.unwrap_private_keys(b64d(data["wrapped_private_keys"]), wrap_key)
+    if keys.public().signing != b64d(data["signing_public"]):
+        raise NotAuthenticated("the server returned keys that are not this account's")
+    return _finish(settings, url, data, keys)
+
+
+def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> str | None:
+    """End the active session on the server (best effort) and here; the URL it was on."""
+    from envkeep.client.http import ApiClient
+
+    session = load_session(settings)
+    if session is None:
+        return None
+    api = ApiClient(session.url, token=session.token, transport=transport)
+    try:
+        api.request("POST", "/v1/auth/logout")
+    except Exception:  # noqa: BLE001, S110 - the local logout must happen whatever the server says
+        pass
+    finally:
+        api.close()
+    forget_session(settings)
+    return session.url
+
+
+def server_identity(
+    settings: Settings, session: ServerSession, prompt: PassphrasePrompt | None
+) -> Identity:
+    """The keys of the logged-in account, as stored at login."""
+    from envkeep.client.identity import load_record
+
+    where = server_settings(settings, session.url)
+    record = load_record(where)
+    if record is None:
+        raise NotAuthenticated(
+            f"no keys for {session.url} on this machine",
+            hint=f"log in again: envkeep login {session.url}",
+        )
+    return unlock(where, record, prompt)
+
+
+def data_dir(settings: Settings, url: str) -> Path:
+    """Where a server's client-side data (keys, offline cache) lives."""
+    return server_settings(settings, url).home

@@ -1,0 +1,247 @@
+"""``HttpBackend``: the same Backend as ``LocalBackend``, over the team server's REST API.
+
+It sends and receives ciphertext only; errors come back as problem+json with envkeep's codes
+and are raised here as the same exceptions the local backend raises.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from envkeep.api import schemas
+from envkeep.app import views
+from envkeep.core import errors
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def _error_classes() -> dict[str, type[errors.EnvkeepError]]:
+    found: dict[str, type[errors.EnvkeepError]] = {}
+    pending: list[type[errors.EnvkeepError]] = [errors.EnvkeepError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+_ERRORS = _error_classes()
+
+
+def raise_problem(response: httpx.Response) -> None:
+    """Raise the envkeep error a problem+json response describes."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    code = str(body.get("code", ""))
+    title = str(body.get("title") or f"the server answered {response.status_code}")
+    cls = _ERRORS.get(code)
+    if cls is None:
+        cls = errors.AccessError if response.status_code in {401, 403} else errors.EnvkeepError
+    if response.status_code == 429:
+        retry = response.headers.get("Retry-After", "a while")
+        raise errors.AccessError(title, hint=f"too many requests: retry after {retry} s")
+    raise cls(title, hint=body.get("hint"))
+
+
+class ApiClient:
+    """JSON over HTTP with envkeep's error mapping; one connection pool."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=TIMEOUT, transport=transport
+        )
+
+    def request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
+        """The decoded JSON body of a 2xx answer (None for 204); raises envkeep errors."""
+        try:
+            response = self._http.request(method, path, json=json, params=params)
+        except httpx.TransportError as error:
+            raise errors.UnreachableError(
+                f"cannot reach {self.base_url} ({type(error).__name__})",
+                hint="check the URL and your network, or whether the server runs",
+            ) from None
+        if response.status_code >= 400:
+            raise_problem(response)
+        return None if response.status_code == 204 else response.json()
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _dump(model: schemas.Body) -> Any:
+    return model.model_dump(mode="json")
+
+
+def _write(write: views.SecretWrite) -> schemas.SecretWrite:
+    return schemas.SecretWrite.model_validate(write)
+
+
+def _version(model: schemas.Version) -> views.VersionView:
+    return views.VersionView(**model.model_dump())
+
+
+def _principal(model: schemas.Principal) -> views.PrincipalView:
+    return views.PrincipalView(**model.model_dump())
+
+
+def _service(model: schemas.Service) -> views.ServiceView:
+    return views.ServiceView(**model.model_dump())
+
+
+def _environment(model: schemas.Environment) -> views.EnvironmentView:
+    return views.EnvironmentView(**model.model_dump())
+
+
+def snapshot_view(model: schemas.Snapshot) -> views.EnvironmentSnapshot:
+    """A snapshot as the client's frozen views."""
+    return views.EnvironmentSnapshot(
+        project=views.ProjectView(**model.project.model_dump()),
+        environment=_environment(model.environment),
+        services=tuple(_service(s) for s in model.services),
+        shares=tuple(
+            views.ShareView(
+                s.environment_id, s.key_version, s.recipient_id, _principal(s.sharer), s.sealed
+            )
+            for s in model.shares
+        ),
+        secrets=tuple(
+            views.SecretView(s.id, s.scope, s.name_index, _version(s.current))
+            for s in model.secrets
+        ),
+        authors=tuple(_principal(a) for a in model.authors),
+    )
+
+
+class HttpBackend:
+    """The Backend protocol against a team server, for one workspace."""
+
+    def __init__(self, api: ApiClient, workspace_id: str) -> None:
+        self._api = api
+        self.workspace_id = workspace_id
+
+    def _project(self, project: str) -> str:
+        return f"/v1/workspaces/{self.workspace_id}/projects/{project}"
+
+    def create_project(
+        self, name: str, environments: Sequence[views.NewEnvironment]
+    ) -> views.ProjectCreated:
+        body = schemas.NewProject(
+            name=name, environments=[_new_environment(e) for e in environments]
+        )
+        data = self._api.request(
+            "POST", f"/v1/workspaces/{self.workspace_id}/projects", json=_dump(body)
+        )
+        created = schemas.ProjectCreated.model_validate(data)
+        return views.ProjectCreated(
+            views.ProjectView(**created.project.model_dump()), tuple(created.environments)
+        )
+
+    def add_service(
+        self, project: str, name: str, *, path: str | None, schema_path: str | None
+    ) -> views.ServiceView:
+        body = schemas.NewService(name=name, path=path, schema_path=schema_path)
+        data = self._api.request("POST", f"{self._project(project)}/services", json=_dump(body))
+        return _service(schemas.Service.model_validate(data))
+
+    def list_services(self, project: str) -> list[views.ServiceView]:
+        data = self._api.request("GET", f"{self._project(project)}/services")
+        return [_service(schemas.Service.model_validate(item)) for item in data]
+
+    def remove_service(self, project: str, name: str) -> None:
+        self._api.request("DELETE", f"{self._project(project)}/services/{name}")
+
+    def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
+        data = self._api.request(
+            "POST", f"{self._project(project)}/environments", json=_dump(_new_environment(new))
+        )
+        return _environment(schemas.Environment.model_validate(data))
+
+    def list_environments(self, project: str) -> list[views.EnvironmentView]:
+        data = self._api.request("GET", f"{self._project(project)}/environments")
+        return [_environment(schemas.Environment.model_validate(item)) for item in data]
+
+    def delete_environment(self, project: str, name: str) -> None:
+        self._api.request("DELETE", f"{self._project(project)}/environments/{name}")
+
+    def update_environment(
+        self,
+        project: str,
+        name: str,
+        *,
+        rename: str | None,
+        description: str | None,
+        protected: bool | None,
+    ) -> views.EnvironmentView:
+        body = schemas.EnvironmentChange(
+            rename=rename, description=description, protected=protected
+        )
+        data = self._api.request(
+            "PATCH", f"{self._project(project)}/environments/{name}", json=_dump(body)
+        )
+        return _environment(schemas.Environment.model_validate(data))
+
+    def read_environment(
+        self, project: str, environment: str, services: Sequence[str] | None
+    ) -> views.EnvironmentSnapshot:
+        params: dict[str, Any] = (
+            {"all_scopes": "true"} if services is None else {"service": list(services)}
+        )
+        data = self._api.request(
+            "GET", f"{self._project(project)}/environments/{environment}/snapshot", params=params
+        )
+        return snapshot_view(schemas.Snapshot.model_validate(data))
+
+    def write_secrets(
+        self,
+        project: str,
+        environment: str,
+        writes: Sequence[views.SecretWrite],
+        *,
+        confirmed: bool = False,
+    ) -> int:
+        body = schemas.Writes(writes=[_write(w) for w in writes], confirmed=confirmed)
+        data = self._api.request(
+            "POST", f"{self._project(project)}/environments/{environment}/secrets", json=_dump(body)
+        )
+        return int(schemas.Revision.model_validate(data).revision)
+
+    def secret_history(
+        self, project: str, environment: str, secret_id: str
+    ) -> tuple[tuple[views.VersionView, ...], tuple[views.PrincipalView, ...]]:
+        data = self._api.request(
+            "GET",
+            f"{self._project(project)}/environments/{environment}/secrets/{secret_id}/versions",
+        )
+        found = schemas.History.model_validate(data)
+        return (
+            tuple(_version(v) for v in found.versions),
+            tuple(_principal(a) for a in found.authors),
+        )
+
+    def close(self) -> None:
+        self._api.close()
+
+
+def _new_environment(new: views.NewEnvironment) -> schemas.NewEnvironment:
+    return schemas.NewEnvironment(
+        id=new.id,
+        name=new.name,
+        sealed_share=new.sealed_share,
+        key_version=new.key_version,
+        writes=[_write(w) for w in new.writes],
+    )
