@@ -152,9 +152,11 @@ def accept_invite(
     session.add(principal)
     workspace_id = invite.workspace_id
     if workspace_id is None:  # the bootstrap invite founds the first workspace
-        workspace = Workspace(id=new_id(), name="default", created_at=now)
+        workspace_id = new_id()
+        taken = session.scalar(select(Workspace).where(Workspace.name == "default"))
+        name = "default" if taken is None else f"default-{workspace_id[:8]}"
+        workspace = Workspace(id=workspace_id, name=name, created_at=now)
         session.add(workspace)
-        workspace_id = workspace.id
     session.flush()
     session.add(
         RoleBinding(

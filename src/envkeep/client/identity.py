@@ -188,13 +188,17 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
 
 
 def store_identity(
-    settings: Settings, record: IdentityRecord, keys: crypto.PrivateKeys
+    settings: Settings,
+    record: IdentityRecord,
+    keys: crypto.PrivateKeys,
+    *,
+    protect_with: str | None = None,
 ) -> Identity:
     """Keep ``keys`` under ``settings.home`` like the local identity: in the OS keyring or a
-    0600 file, wrapped with ENVKEEP_PASSPHRASE when it is set."""
+    0600 file, wrapped with ``protect_with`` when given."""
     protection, text = None, _b64(keys.to_bytes())
-    if settings.passphrase:
-        protection, text = _wrap(keys, settings.passphrase)
+    if protect_with:
+        protection, text = _wrap(keys, protect_with)
     record = replace(record, store=_choose_store(settings), protection=protection)
     _store(settings, record, text)
     return Identity(record, keys)

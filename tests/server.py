@@ -1,0 +1,106 @@
+"""A real `envkeep server` process for tests, and invites made straight in its database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy.orm import Session
+
+from envkeep.app import credentials
+from envkeep.app.policy import Role
+from envkeep.store.engine import open_engine
+from envkeep.store.models import Invite
+
+ENVKEEP = [str(Path(sys.executable).with_name("envkeep"))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environ(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
+    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1"})
+    return env
+
+
+@dataclass
+class TeamServer:
+    """One running server, its database URL and its log file."""
+
+    url: str
+    database: str
+    log: Path
+    process: subprocess.Popen[bytes] = field(repr=False)
+
+    def invite(self, email: str, *, role: Role = Role.ADMIN) -> str:
+        """An invite code founding a new workspace for ``email`` (tests need many tenants)."""
+        secret = credentials.new_secret()
+        invite_id = str(uuid.uuid4())
+        engine = open_engine(self.database)
+        now = datetime.now(UTC)
+        with Session(engine) as session, session.begin():
+            session.add(
+                Invite(
+                    id=invite_id,
+                    workspace_id=None,
+                    email=email.lower(),
+                    role=str(role),
+                    secret_hash=credentials.token_hash(secret),
+                    created_at=now,
+                    expires_at=now + timedelta(hours=1),
+                )
+            )
+        engine.dispose()
+        return f"ek_inv_{invite_id}_{secret}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(10)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(root: Path, database: str | None = None) -> TeamServer:
+    """Migrate and start `envkeep server` on a free loopback port; wait until it is ready."""
+    home = root / "server-home"
+    home.mkdir(parents=True, exist_ok=True)
+    database = database or f"sqlite:///{root / 'server.db'}"
+    env = _environ(home)
+    subprocess.run(
+        [*ENVKEEP, "server", "migrate", "--db", database], env=env, check=True, capture_output=True
+    )
+    port = free_port()
+    log = root / "server.log"
+    with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [*ENVKEEP, "server", "--host", "127.0.0.1", "--port", str(port), "--db", database],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"envkeep server exited: {log.read_text()[-2000:]}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return TeamServer(url, database, log, process)
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("envkeep server did not become ready in 30 s")

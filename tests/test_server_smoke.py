@@ -1,0 +1,142 @@
+"""`envkeep server` as a real process on 127.0.0.1, driven by the real CLI — and a check that
+nothing planted as a secret reaches the server's logs or database in clear."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.server import ENVKEEP, TeamServer, start_server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+SECRET_NAME = "ZEBRA_QUOKKA_TOKEN"
+SECRET_VALUE = "s3cr3t-platypus-71d9c0"
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("smoke"))
+    yield running
+    running.stop()
+
+
+def _cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
+    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1", **extra})
+    return subprocess.run(
+        [*ENVKEEP, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
+    done = _cli(home, cwd, *args, **extra)
+    assert done.returncode == 0, f"envkeep {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def test_the_cli_works_against_a_real_server_and_nothing_leaks(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    (work / "services" / "api").mkdir(parents=True)
+    code = server.invite("alice@example.com")
+    _ok(
+        home,
+        work,
+        "join",
+        server.url,
+        code,
+        "--email",
+        "alice@example.com",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )
+    _ok(home, work, "init", "shop")
+    assert f'server = "{server.url}"' in (work / "envkeep.toml").read_text()
+    _ok(home, work, "service", "add", "api", "--path", "services/api")
+    _ok(home, work, "set", f"{SECRET_NAME}={SECRET_VALUE}", "PORT=8080", "--service", "api")
+    assert _ok(home, work, "get", SECRET_NAME, "--service", "api") == f"{SECRET_VALUE}\n"
+    ran = _ok(
+        home, work, "run", "--service", "api", "--", "sh", "-c", f'printf %s "${SECRET_NAME}"'
+    )
+    assert ran == SECRET_VALUE
+    _ok(home, work, "logout")
+    assert _cli(home, work, "get", "PORT", "--service", "api").returncode == 4
+    _ok(
+        home,
+        work,
+        "login",
+        server.url,
+        "--email",
+        "alice@example.com",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )
+    assert _ok(home, work, "get", "PORT", "--service", "api") == "8080\n"
+
+    database = server.database.removeprefix("sqlite:///")
+    connection = sqlite3.connect(database)
+    dump = "\n".join(connection.iterdump())
+    connection.close()
+    logged = server.log.read_text()
+    for planted in (SECRET_NAME, SECRET_VALUE, PASSPHRASE):
+        assert planted not in dump
+        assert planted not in logged
+    metrics = httpx.get(f"{server.url}/metrics").text
+    assert SECRET_VALUE not in metrics
+    assert "envkeep_request_seconds" in metrics
+
+
+def test_the_server_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*ENVKEEP, "server", "--port", "1", "--db", f"sqlite:///{tmp_path / 'new.db'}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "ENVKEEP_HOME": str(tmp_path)},
+    )
+    assert done.returncode == 1
+    assert "envkeep server migrate" in done.stderr
+
+
+def test_a_wrong_passphrase_and_an_unknown_email_get_the_same_answer(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    code = server.invite("bob@example.com")
+    _ok(
+        tmp_path,
+        tmp_path,
+        "join",
+        server.url,
+        code,
+        "--email",
+        "bob@example.com",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )
+    wrong = _cli(
+        tmp_path,
+        tmp_path,
+        "login",
+        server.url,
+        "--email",
+        "bob@example.com",
+        ENVKEEP_PASSPHRASE="not the passphrase",
+    )
+    unknown = _cli(
+        tmp_path,
+        tmp_path,
+        "login",
+        server.url,
+        "--email",
+        "nobody@example.com",
+        ENVKEEP_PASSPHRASE="not the passphrase",
+    )
+    assert wrong.returncode == unknown.returncode == 4
+    assert wrong.stderr == unknown.stderr
