@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -23,12 +25,19 @@ MAX_BODY = 16 * 1024 * 1024
 
 def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
     """The API over one database (SQLite or PostgreSQL), migrated already."""
+    engine = open_engine(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # close pooled connections on shutdown
+
     app = FastAPI(
         title="envkeep",
         version=__version__,
         description="Zero-knowledge secrets and configuration: the server stores ciphertext only.",
+        lifespan=lifespan,
     )
-    engine = open_engine(database_url)
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
     app.state.envkeep = ServerState(engine, server_key)

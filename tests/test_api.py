@@ -1,0 +1,253 @@
+"""The REST API in-process (FastAPI's TestClient): accounts, one error shape, headers,
+optimistic concurrency, audit of reads — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from envkeep.api.app import create_app
+from envkeep.app import accounts
+from envkeep.app.context import new_uuid, utc_now
+from envkeep.store.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy import Engine
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+KEY = b64(os.urandom(32))
+AUTH_KEY = os.urandom(32)
+
+
+@pytest.fixture
+def client(engine: Engine, database: str) -> Iterator[TestClient]:
+    with TestClient(create_app(database)) as api:
+        yield api
+
+
+def _invite(engine: Engine, email: str) -> str:
+    with Session(engine) as session, session.begin():
+        return accounts.create_bootstrap_invite(
+            session, email=email, clock=utc_now, new_id=new_uuid
+        )
+
+
+def _join(client: TestClient, code: str, email: str = "admin@example.com") -> dict[str, Any]:
+    body = {
+        "code": code,
+        "email": email,
+        "encryption_public": KEY,
+        "signing_public": KEY,
+        "wrapped_private_keys": b64(b"wrapped"),
+        "kdf_salt": b64(b"s" * 16),
+        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
+        "auth_key": b64(AUTH_KEY),
+    }
+    response = client.post("/v1/invites/accept", json=body)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+@pytest.fixture
+def admin(client: TestClient, engine: Engine) -> dict[str, Any]:
+    session = _join(client, _invite(engine, "admin@example.com"))
+    client.headers["Authorization"] = f"Bearer {session['token']}"
+    return session
+
+
+def _project(client: TestClient, workspace: str) -> str:
+    env_id = str(uuid.uuid4())
+    body = {"name": "shop", "environments": [{"id": env_id, "name": "dev", "sealed_share": KEY}]}
+    response = client.post(f"/v1/workspaces/{workspace}/projects", json=body)
+    assert response.status_code == 201, response.text
+    return f"/v1/workspaces/{workspace}/projects/shop/environments/dev"
+
+
+def _write(secret_id: str, expected: int) -> dict[str, Any]:
+    return {
+        "secret_id": secret_id,
+        "scope": "shared",
+        "name_index": b64(secret_id.encode()[:32]),
+        "expected_version": expected,
+        "key_version": 1,
+        "name_ct": KEY,
+        "value_ct": KEY,
+        "signature": b64(b"x" * 64),
+    }
+
+
+def test_every_error_is_problem_json_with_a_stable_code(client: TestClient) -> None:
+    answers = [
+        client.get("/v1/whoami"),  # no token
+        client.get("/v1/whoami", headers={"Authorization": "Bearer nope"}),
+        client.get("/v1/nowhere"),
+        client.post("/v1/auth/login", json={"email": 3}),
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 404, 422]
+    for answer in answers:
+        assert answer.headers["content-type"] == "application/problem+json"
+        body = answer.json()
+        assert {"type", "title", "status", "code"} <= body.keys()
+        assert body["status"] == answer.status_code
+
+
+def test_security_headers_and_a_request_id_are_on_every_response(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert len(response.headers["x-request-id"]) >= 16
+    assert "access-control-allow-origin" not in response.headers  # CORS is off by default
+
+
+def test_readyz_checks_the_database_and_metrics_are_served(client: TestClient) -> None:
+    assert client.get("/readyz").json() == {"status": "ready"}
+    client.get("/healthz")
+    assert "envkeep_request_seconds_count" in client.get("/metrics").text
+
+
+def test_a_body_over_the_limit_is_refused(engine: Engine, database: str) -> None:
+    with TestClient(create_app(database, max_body=1024)) as small:
+        response = small.post("/v1/auth/prelogin", content=b"x" * 2048)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_bootstrap_invite_works_once(client: TestClient, engine: Engine) -> None:
+    code = _invite(engine, "admin@example.com")
+    _join(client, code)
+    again = client.post(
+        "/v1/invites/accept",
+        json={**_join_body(code), "email": "admin@example.com"},
+    )
+    assert again.status_code == 401
+    assert again.json()["code"] == "not_authenticated"
+
+
+def _join_body(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "email": "x@example.com",
+        "encryption_public": KEY,
+        "signing_public": KEY,
+        "wrapped_private_keys": KEY,
+        "kdf_salt": KEY,
+        "auth_key": KEY,
+        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
+    }
+
+
+def test_prelogin_answers_the_same_shape_for_unknown_emails(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    known = client.post("/v1/auth/prelogin", json={"email": "admin@example.com"}).json()
+    unknown = client.post("/v1/auth/prelogin", json={"email": "ghost@example.com"}).json()
+    assert known.keys() == unknown.keys()
+    assert known["kdf"] == unknown["kdf"]
+    again = client.post("/v1/auth/prelogin", json={"email": "ghost@example.com"}).json()
+    assert unknown["kdf_salt"] == again["kdf_salt"]
+
+
+def test_login_needs_the_right_key_and_logout_ends_the_session(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    wrong = client.post("/v1/auth/login", json={"email": "admin@example.com", "auth_key": KEY})
+    assert wrong.status_code == 401
+    right = client.post(
+        "/v1/auth/login", json={"email": "admin@example.com", "auth_key": b64(AUTH_KEY)}
+    )
+    assert right.status_code == 200
+    token = right.json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/whoami", headers=headers).status_code == 200
+    assert client.post("/v1/auth/logout", headers=headers).status_code == 204
+    assert client.get("/v1/whoami", headers=headers).status_code == 401
+
+
+def test_a_stale_write_is_409_and_if_match_guards_the_environment(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    env = _project(client, admin["workspace_id"])
+    first = client.post(f"{env}/secrets", json={"writes": [_write("s1", 0)]})
+    assert first.status_code == 200
+    assert first.headers["etag"] == '"1"'
+    stale = client.post(f"{env}/secrets", json={"writes": [_write("s1", 0)]})
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "conflict"
+    old_etag = client.post(
+        f"{env}/secrets", json={"writes": [_write("s2", 0)]}, headers={"If-Match": '"0"'}
+    )
+    assert old_etag.status_code == 409
+    snapshot = client.get(f"{env}/snapshot")
+    assert snapshot.headers["etag"] == '"1"'
+    assert [s["id"] for s in snapshot.json()["secrets"]] == ["s1"]
+
+
+def test_reads_are_audited_in_the_same_transaction(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    env = _project(client, admin["workspace_id"])
+    client.get(f"{env}/snapshot")
+    with Session(engine) as session:
+        actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+    assert actions[-1] == "secrets.read"
+
+
+def test_another_workspace_sees_nothing(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    env = _project(client, admin["workspace_id"])
+    other_code = _other_invite(engine, "eve@example.com")
+    eve = _join(TestClient(client.app), other_code, "eve@example.com")
+    headers = {"Authorization": f"Bearer {eve['token']}"}
+    assert client.get(f"{env}/snapshot", headers=headers).status_code == 403
+    foreign = env.replace(admin["workspace_id"], eve["workspace_id"])
+    assert client.get(foreign, headers=headers).status_code in {404, 405}
+
+
+def _other_invite(engine: Engine, email: str) -> str:
+    from datetime import timedelta
+
+    from envkeep.app import credentials
+    from envkeep.store.models import Invite
+
+    secret = credentials.new_secret()
+    invite_id = str(uuid.uuid4())
+    with Session(engine) as session, session.begin():
+        session.add(
+            Invite(
+                id=invite_id,
+                workspace_id=None,
+                email=email,
+                role="admin",
+                secret_hash=credentials.token_hash(secret),
+                created_at=utc_now(),
+                expires_at=utc_now() + timedelta(hours=1),
+            )
+        )
+    return f"ek_inv_{invite_id}_{secret}"
+
+
+def test_the_server_never_imports_client_or_crypto_code() -> None:
+    code = (
+        "import sys, envkeep.api.app, envkeep.api.serve\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('envkeep.client', 'envkeep.crypto',"
+        " 'cryptography'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
