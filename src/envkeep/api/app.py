@@ -12,6 +12,7 @@ from envkeep import __version__
 from envkeep.api import (
     observability,
     problems,
+    routes_audit,
     routes_auth,
     routes_ops,
     routes_projects,
@@ -44,6 +45,6 @@ def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
     app.state.metrics = observability.Metrics()
     problems.install(app)
     observability.install(app, app.state.metrics, max_body=max_body)
-    for module in (routes_ops, routes_auth, routes_projects, routes_secrets):
+    for module in (routes_ops, routes_auth, routes_projects, routes_secrets, routes_audit):
         app.include_router(module.router)
     return app

@@ -184,3 +184,23 @@ class Revision(Body):
 class History(Body):
     versions: list[Version]
     authors: list[Principal]
+
+
+class AuditEvent(Body):
+    workspace_id: str
+    seq: int
+    at: str
+    principal_id: str | None
+    action: str
+    target: str
+    outcome: str
+    request_id: str | None
+    ip: str | None
+    details: str
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(Body):
+    events: list[AuditEvent]
+    next_after: int | None

@@ -7,60 +7,22 @@ event, so editing, deleting, reordering or truncating events breaks the chain at
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from envkeep.app.authz import require_role
+from envkeep.app.policy import Role, Target
+from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields, verify_chain
 from envkeep.store.models import AuditEvent, Workspace
 
+__all__ = ["GENESIS", "EventView", "append_event", "count_events", "list_events", "verify_chain"]
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from envkeep.app.context import Call
-
-GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class EventView:
-    """An audit event as the chain hashes it."""
-
-    workspace_id: str
-    seq: int
-    at: str
-    principal_id: str | None
-    action: str
-    target: str
-    outcome: str
-    request_id: str | None
-    ip: str | None
-    details: str
-    prev_hash: str
-    hash: str
-
-
-def event_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
-    """The chain hash of one event given its predecessor's hash."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
-
-
-def _hashed_fields(event: EventView | AuditEvent) -> dict[str, object]:
-    return {
-        "workspace_id": event.workspace_id,
-        "seq": event.seq,
-        "at": event.at,
-        "principal_id": event.principal_id,
-        "action": event.action,
-        "target": event.target,
-        "outcome": event.outcome,
-        "request_id": event.request_id,
-        "ip": event.ip,
-        "details": event.details,
-    }
 
 
 def append_event(
@@ -99,7 +61,7 @@ def append_event(
         prev_hash=prev,
         hash="",
     )
-    event.hash = event_hash(prev, _hashed_fields(event))
+    event.hash = event_hash(prev, hashed_fields(event))
     call.session.add(event)
     call.session.flush()
     return event
@@ -113,16 +75,52 @@ def count_events(call: Call, workspace_id: str) -> int:
     return int(total or 0)
 
 
-def verify_chain(events: Iterable[EventView], *, expected_head: str | None = None) -> int | None:
-    """The seq of the first broken link in a chain given in seq order, or None when intact."""
-    prev = GENESIS
-    expected_seq = 1
-    for event in events:
-        if event.seq != expected_seq or event.prev_hash != prev:
-            return expected_seq
-        if event_hash(prev, _hashed_fields(event)) != event.hash:
-            return event.seq
-        prev, expected_seq = event.hash, expected_seq + 1
-    if expected_head is not None and prev != expected_head:
-        return expected_seq
-    return None
+def event_view(event: AuditEvent) -> EventView:
+    """An audit row as the chain sees it."""
+    return EventView(
+        event.workspace_id,
+        event.seq,
+        event.at,
+        event.principal_id,
+        event.action,
+        event.target,
+        event.outcome,
+        event.request_id,
+        event.ip,
+        event.details,
+        event.prev_hash,
+        event.hash,
+    )
+
+
+def list_events(
+    call: Call,
+    *,
+    workspace_id: str,
+    after: int = 0,
+    limit: int = 500,
+    principal: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[EventView]:
+    """A page of a workspace's events in chain order (workspace admins only)."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.workspace_id == workspace_id, AuditEvent.seq > after)
+        .order_by(AuditEvent.seq)
+        .limit(max(1, min(limit, 5000)))
+    )
+    if principal:
+        query = query.where(AuditEvent.principal_id == principal)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    if target:
+        query = query.where(AuditEvent.target.contains(target))
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    return [event_view(e) for e in call.session.scalars(query)]

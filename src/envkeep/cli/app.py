@@ -9,6 +9,7 @@ import typer
 from envkeep import __version__
 from envkeep.cli import (
     account_cmds,
+    audit_cmds,
     completion,
     env_cmds,
     file_cmds,
@@ -67,6 +68,7 @@ app.command(
 app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(completion.completion_app, name="completion")
 app.add_typer(server_cmds.server_app, name="server")
+app.add_typer(audit_cmds.audit_app, name="audit")
 app.command("join")(account_cmds.join)
 app.command("login")(account_cmds.login)
 app.command("logout")(account_cmds.logout)

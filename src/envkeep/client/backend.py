@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         ServiceView,
         VersionView,
     )
+    from envkeep.core.auditchain import AuditQuery, EventView
 
 
 class Backend(Protocol):
@@ -67,5 +68,7 @@ class Backend(Protocol):
     def secret_history(
         self, project: str, environment: str, secret_id: str
     ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]: ...
+
+    def audit_events(self, query: AuditQuery) -> list[EventView]: ...
 
     def close(self) -> None: ...

@@ -13,9 +13,12 @@ import httpx
 from envkeep.api import schemas
 from envkeep.app import views
 from envkeep.core import errors
+from envkeep.core.auditchain import EventView
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from envkeep.core.auditchain import AuditQuery
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -232,6 +235,14 @@ class HttpBackend:
             tuple(_version(v) for v in found.versions),
             tuple(_principal(a) for a in found.authors),
         )
+
+    def audit_events(self, query: AuditQuery) -> list[EventView]:
+        from dataclasses import asdict
+
+        params = {k: v for k, v in asdict(query).items() if v is not None}
+        data = self._api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
+        page = schemas.AuditPage.model_validate(data)
+        return [EventView(**e.model_dump()) for e in page.events]
 
     def close(self) -> None:
         self._api.close()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         VersionView,
     )
     from envkeep.client.identity import Identity
+    from envkeep.core.auditchain import AuditQuery, EventView
 
 T = TypeVar("T")
 
@@ -235,6 +236,13 @@ class LocalBackend:
                 environment=environment,
                 secret_id=secret_id,
             )
+
+    def audit_events(self, query: AuditQuery) -> list[EventView]:
+        from dataclasses import asdict
+
+        from envkeep.app.audit import list_events
+
+        return self._call(list_events, **asdict(query))
 
     def close(self) -> None:
         if self._fetch is not None:

@@ -1,0 +1,40 @@
+"""A workspace's audit trail, page by page, for clients to read and verify."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from envkeep.api import schemas
+from envkeep.api.deps import AuthedCall
+from envkeep.app import audit
+
+router = APIRouter(prefix="/v1/workspaces/{workspace_id}/audit", tags=["audit"])
+
+
+@router.get("")
+def events(
+    workspace_id: str,
+    call: AuthedCall,
+    after: int = 0,
+    limit: int = 500,
+    principal: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> schemas.AuditPage:
+    """Events after ``after`` (a seq), oldest first; ``next_after`` pages on."""
+    found = audit.list_events(
+        call,
+        workspace_id=workspace_id,
+        after=after,
+        limit=limit,
+        principal=principal,
+        action=action,
+        target=target,
+        since=since,
+        until=until,
+    )
+    page = [schemas.AuditEvent.model_validate(e) for e in found]
+    full = len(found) >= max(1, min(limit, 5000))
+    return schemas.AuditPage(events=page, next_after=found[-1].seq if full and found else None)

@@ -1,0 +1,90 @@
+"""`envkeep audit`: query, export and verify the tamper-evident audit trail."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import JsonOpt
+from envkeep.cli.state import make_context
+from envkeep.client import audit
+from envkeep.core.auditchain import AuditQuery
+from envkeep.core.files import write_atomic
+
+audit_app = typer.Typer(
+    help="The audit trail: who did what, when (workspace admins).", invoke_without_command=True
+)
+
+
+@audit_app.callback()
+def query(
+    ctx: typer.Context,
+    principal: Annotated[str | None, typer.Option(help="Only this principal id.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Actions starting with this (e.g. secrets).")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this ISO time on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this ISO time.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many events.")] = 200,
+    json_out: JsonOpt = False,
+) -> None:
+    """List audit events, oldest first.
+
+    Example: envkeep audit --action secrets --env prod --since 2026-11-01
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    client = make_context()
+    target = f"{client.project_file.project}/{env}" if env else None
+    found = audit.fetch_events(
+        client,
+        AuditQuery(
+            limit=limit, principal=principal, action=action, target=target, since=since, until=until
+        ),
+    )
+    if json_out:
+        output.print_json([e.__dict__ for e in found])
+        return
+    rows = [
+        (str(e.seq), e.at[:19], (e.principal_id or "-")[:8], e.action, e.target, e.outcome)
+        for e in found
+    ]
+    output.print_table(
+        ("SEQ", "TIME", "WHO", "ACTION", "TARGET", "OUTCOME"), rows, empty="no events"
+    )
+
+
+@audit_app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+) -> None:
+    """Export every event (all fields, hashes included).
+
+    Example: envkeep audit export --format csv -o audit.csv
+    """
+    text = audit.render_events(audit.fetch_events(make_context(), AuditQuery(limit=0)), fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    write_atomic(out, text.encode(), mode=0o600)
+    output.done(f"wrote {out}")
+
+
+@audit_app.command("verify")
+def verify() -> None:
+    """Recompute the hash chain here and report the first broken link (exit 1).
+
+    Example: envkeep audit verify
+    """
+    result = audit.verify(make_context())
+    if result.broken_at is None:
+        output.done(f"intact: {result.events} events, head {result.head[:16]}")
+        return
+    output.done(f"BROKEN at event {result.broken_at}: {result.reason}")
+    raise typer.Exit(1)

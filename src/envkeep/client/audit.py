@@ -1,0 +1,92 @@
+"""Reading, exporting and verifying a workspace's audit trail, client side.
+
+Verification recomputes the hash chain here, so a server cannot vouch for itself; the newest
+head seen is pinned in ENVKEEP_HOME/audit-heads.json, so a later truncation or rewrite of
+events already seen is caught too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
+
+from envkeep.core.auditchain import AuditQuery, EventView, verify_chain
+from envkeep.core.errors import UsageError
+from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+
+PAGE = 1000
+FORMATS = ("jsonl", "csv")
+
+
+def fetch_events(ctx: ClientContext, query: AuditQuery) -> list[EventView]:
+    """Every event matching ``query``, page by page, oldest first."""
+    found: list[EventView] = []
+    page = replace(query, limit=PAGE)
+    while True:
+        batch = ctx.backend.audit_events(page)
+        found += batch
+        if len(batch) < PAGE or (query.limit and len(found) >= query.limit):
+            return found[: query.limit] if query.limit else found
+        page = replace(page, after=batch[-1].seq)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What verifying a chain found."""
+
+    events: int
+    broken_at: int | None  # the seq of the first bad link, None when intact
+    head: str
+    reason: str = ""
+
+
+def _pins_path(ctx: ClientContext) -> str:
+    return str(ctx.settings.home / "audit-heads.json")
+
+
+def _pin_key(ctx: ClientContext, workspace_id: str) -> str:
+    return f"{ctx.server_url or 'local'}|{workspace_id}"
+
+
+def verify(ctx: ClientContext) -> Verification:
+    """Recompute the whole chain; compare with the head pinned by the last verification."""
+    from pathlib import Path
+
+    events = fetch_events(ctx, AuditQuery(limit=0))
+    head = events[-1].hash if events else ""
+    broken = verify_chain(events)
+    if broken is not None:
+        return Verification(len(events), broken, head, "an event was edited, removed or moved")
+    pins_file = Path(_pins_path(ctx))
+    pins = json.loads(pins_file.read_text()) if pins_file.exists() else {}
+    workspace = events[0].workspace_id if events else ""
+    pinned = pins.get(_pin_key(ctx, workspace))
+    if pinned is not None:
+        seq, expected = int(pinned["seq"]), str(pinned["hash"])
+        if seq > len(events) or events[seq - 1].hash != expected:
+            reason = "events seen before are missing or changed (truncated or rewritten)"
+            return Verification(len(events), min(seq, len(events) + 1), head, reason)
+    if events:
+        pins[_pin_key(ctx, workspace)] = {"seq": events[-1].seq, "hash": head}
+        write_atomic(pins_file, json.dumps(pins, indent=2).encode(), mode=0o600)
+    return Verification(len(events), None, head)
+
+
+def render_events(events: list[EventView], fmt: str) -> str:
+    """JSON lines or CSV, one event each, every field."""
+    if fmt == "jsonl":
+        return "".join(json.dumps(asdict(e), sort_keys=True) + "\n" for e in events)
+    if fmt == "csv":
+        out = io.StringIO()
+        fields = list(EventView.__dataclass_fields__)
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(asdict(e) for e in events)
+        return out.getvalue()
+    raise UsageError(f"unknown audit format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")

@@ -1,0 +1,120 @@
+"""The audit hash chain, pure: hashing an event and checking a chain (DESIGN §5).
+
+Each event's hash is SHA-256 over the previous event's hash and a canonical JSON form of the
+event, so editing, deleting, reordering or truncating events breaks the chain at a point that
+``verify_chain`` reports. The server appends (``app/audit.py``); anyone can verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+
+class _Hashed(Protocol):
+    """What the chain hashes of an event (an ORM row or an EventView)."""
+
+    @property
+    def workspace_id(self) -> str: ...
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def at(self) -> str: ...
+
+    @property
+    def principal_id(self) -> str | None: ...
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def request_id(self) -> str | None: ...
+
+    @property
+    def ip(self) -> str | None: ...
+
+    @property
+    def details(self) -> str: ...
+
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """One page of a workspace's events, filtered."""
+
+    after: int = 0
+    limit: int = 500
+    principal: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An audit event as the chain hashes it."""
+
+    workspace_id: str
+    seq: int
+    at: str
+    principal_id: str | None
+    action: str
+    target: str
+    outcome: str
+    request_id: str | None
+    ip: str | None
+    details: str
+    prev_hash: str
+    hash: str
+
+
+def event_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
+    """The chain hash of one event given its predecessor's hash."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def hashed_fields(event: _Hashed) -> dict[str, object]:
+    return {
+        "workspace_id": event.workspace_id,
+        "seq": event.seq,
+        "at": event.at,
+        "principal_id": event.principal_id,
+        "action": event.action,
+        "target": event.target,
+        "outcome": event.outcome,
+        "request_id": event.request_id,
+        "ip": event.ip,
+        "details": event.details,
+    }
+
+
+def verify_chain(events: Iterable[EventView], *, expected_head: str | None = None) -> int | None:
+    """The seq of the first broken link in a chain given in seq order, or None when intact."""
+    prev = GENESIS
+    expected_seq = 1
+    for event in events:
+        if event.seq != expected_seq or event.prev_hash != prev:
+            return expected_seq
+        if event_hash(prev, hashed_fields(event)) != event.hash:
+            return event.seq
+        prev, expected_seq = event.hash, expected_seq + 1
+    if expected_head is not None and prev != expected_head:
+        return expected_seq
+    return None
