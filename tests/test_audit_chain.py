@@ -41,7 +41,8 @@ def tamper(events: list[EventView], rng: random.Random) -> tuple[list[EventView]
     i = rng.randrange(len(changed))
     if kind in {"edit", "edit-rehash"}:
         field = rng.choice(FIELDS)
-        edited = replace(changed[i], **{field: f"forged-{rng.random()}"})
+        forged: dict[str, object] = {field: f"forged-{rng.random()}"}
+        edited = replace(changed[i], **forged)  # type: ignore[arg-type]
         if kind == "edit-rehash":  # recompute this event's own hash; its successor still disagrees
             edited = replace(edited, hash=event_hash(edited.prev_hash, hashed_fields(edited)))
             if i == len(changed) - 1:
