@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
@@ -52,11 +53,13 @@ def _check_batch(
 def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | None) -> None:
     now = call.clock()
     secret = call.session.scalar(
-        select(Secret).where(
+        select(Secret)
+        .where(
             Secret.environment_id == env.id,
             Secret.scope == write.scope,
             Secret.name_index == write.name_index,
         )
+        .with_for_update()  # concurrent writers of one secret queue here (PostgreSQL)
     )
     current = 0 if secret is None else secret.current_version
     if current != write.expected_version or (secret is not None and secret.id != write.secret_id):
@@ -93,7 +96,13 @@ def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | N
             created_at=now,
         )
     )
-    call.session.flush()
+    try:
+        call.session.flush()
+    except IntegrityError:  # another transaction created the same secret first
+        raise ConflictError(
+            "a variable was created by someone else at the same time; nothing was written",
+            hint="read it again and retry",
+        ) from None
 
 
 def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
