@@ -38,8 +38,11 @@ class EditResult:
 
 
 def _recover(ctx: ClientContext, text: str, env: str) -> Path:
+    import secrets
+
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = ctx.settings.home / "recovered" / f"edit-{env}-{stamp}.env"
+    # A random part too: two edits failing in the same second must not overwrite each other.
+    path = ctx.settings.home / "recovered" / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
     write_atomic(path, text.encode(), mode=0o600)
     return path
 

@@ -1,0 +1,370 @@
+"""The configuration-manager project the ``test_config_*`` modules work on, and their helpers.
+
+A project ``shop`` with three services under ``services/`` (``api``, ``worker``, ``web``, each
+with an annotated ``.env.example``), three environments (dev, staging, prod), a ``postgres``
+template in ``.envkeep/templates/`` that ``api`` inherits, and a reference chain (api's
+``DATABASE_URL`` is built from the shared ``DB_*`` values, worker's ``API_URL`` from
+``${api.PORT}``). It is built once per backend and session; a test takes a copy of the
+directory and ENVKEEP_HOME (``config_tree``), or a module shares one read-only copy
+(``fresh_copy``).
+
+The behaviour under test runs as real `envkeep` processes (independent ones at once); setting
+a project up and reading its state back run the console script's ``main`` in this process
+(``quick``), which is ten times faster and goes through the same code.
+
+Test modules import the fixtures below by their function names (``*_fixture``) and request them
+by their pytest names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pty
+import select
+import shlex
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from envkeep.cli.entry import main
+
+from .conftest import (
+    ENVKEEP,
+    Envkeep,
+    Result,
+    Template,
+    backend_env_for,
+    collect,
+    copy_of,
+    copy_template,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+SERVICES = ("api", "web", "worker")  # as envkeep.toml and `service list` order them
+ENVS = ("dev", "staging", "prod")
+
+API_EXAMPLE = """\
+# The HTTP port the API listens on.
+# @required @type=port
+PORT=8080
+
+# @type=enum(debug,info,warn,error) @default=info
+LOG_LEVEL=
+
+# Where the orders live.
+# @type=url @secret @required
+DATABASE_URL=postgres://user:pass@localhost/db
+
+# Worker processes per pod.
+# @type=int @min=1 @max=64 @default=4
+WORKERS=
+"""
+
+WORKER_EXAMPLE = """\
+# Where the API answers.
+# @required @type=url
+API_URL=http://api:8080
+
+# @type=int @min=1
+CONCURRENCY=2
+"""
+
+WEB_EXAMPLE = """\
+# The public address.
+# @required @type=url
+PUBLIC_URL=https://shop.example
+"""
+
+POSTGRES_TEMPLATE = """\
+# Database host.
+# @required
+DB_HOST=localhost
+DB_USER=app
+# @secret @required
+DB_PASSWORD=
+DB_NAME=app
+# @secret
+DB_ROOT_PASSWORD=insecure-default
+"""
+
+DATABASE_URL = "postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST}/shop"
+
+# What is stored, by environment and scope ("shared" or a service).
+STORED: dict[str, dict[str, dict[str, str]]] = {
+    "dev": {
+        "shared": {"DB_HOST": "db.dev.internal", "DB_PASSWORD": "dev-pass", "LOG_LEVEL": "info"},
+        "api": {
+            "PORT": "8080",
+            "DATABASE_URL": DATABASE_URL,
+            "LOG_LEVEL": "debug",
+            "EXTRA_DEBUG": "1",  # not in api's schema: an `unknown` warning
+        },
+        "worker": {
+            "API_URL": "http://api:${api.PORT}",
+            "CONCURRENCY": "4",
+            "RETRY_DELAY": "30s",
+            "VERBOSE": "true",
+        },
+        "web": {
+            "PUBLIC_URL": "https://dev.shop.example",
+            "PRICE_HINT": "price=$${AMOUNT}",  # `$${` is a literal `${`
+            "WELCOME_TEXT": "Hello\nWorld",
+        },
+    },
+    "staging": {
+        "shared": {
+            "DB_HOST": "db.staging.internal",
+            "DB_PASSWORD": "staging-pass",
+            "LOG_LEVEL": "info",
+            "FEATURE_X": "on",
+        },
+        "api": {"PORT": "8080", "DATABASE_URL": DATABASE_URL},
+    },
+    "prod": {
+        "shared": {
+            "DB_HOST": "db.prod.internal",
+            "DB_PASSWORD": "prod-pass",
+            "LOG_LEVEL": "info",
+            "OLD_FLAG": "1",
+        },
+        "api": {"PORT": "8443", "DATABASE_URL": DATABASE_URL},
+    },
+}
+
+# What api resolves to in dev: template defaults < shared < api scope, references expanded.
+API_DEV_RESOLVED = {
+    "DB_HOST": "db.dev.internal",
+    "DB_USER": "app",
+    "DB_NAME": "app",
+    "DB_ROOT_PASSWORD": "insecure-default",
+    "DB_PASSWORD": "dev-pass",
+    "LOG_LEVEL": "debug",
+    "PORT": "8080",
+    "DATABASE_URL": "postgres://app:dev-pass@db.dev.internal/shop",
+    "EXTRA_DEBUG": "1",
+}
+
+# A child that prints the named variables as JSON (null when unset).
+PRINT_ENV = "import json, os, sys; print(json.dumps({n: os.environ.get(n) for n in sys.argv[1:]}))"
+
+
+def write_tree(root: Path) -> None:
+    """The project's files before `envkeep init`."""
+    for service, example in (
+        ("api", API_EXAMPLE),
+        ("worker", WORKER_EXAMPLE),
+        ("web", WEB_EXAMPLE),
+    ):
+        directory = root / "services" / service
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / ".env.example").write_text(example, encoding="utf-8")
+    templates = root / ".envkeep" / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "postgres.env").write_text(POSTGRES_TEMPLATE, encoding="utf-8")
+
+
+def set_args(env: str, scope: str, values: Mapping[str, str]) -> tuple[str, ...]:
+    """The `envkeep set` that stores ``values`` in one scope."""
+    service = () if scope == "shared" else ("--service", scope)
+    return ("set", *(f"{k}={v}" for k, v in values.items()), "--env", env, *service)
+
+
+def build_config_project(runner: Envkeep) -> None:
+    """`init --yes` (services discovered), the template applied, every STORED value set."""
+    write_tree(runner.cwd)
+    runner.ok("init", "shop", *(a for env in ENVS for a in ("--env", env)), "--yes")
+    writes = [
+        set_args(env, scope, values)
+        for env, scopes in STORED.items()
+        for scope, values in scopes.items()
+    ]
+    results = runner.many(("template", "apply", "postgres", "--service", "api"), *writes)
+    assert all(r.code == 0 for r in results), [r.describe() for r in results]
+
+
+def build_config_project_quickly(runner: Envkeep) -> None:
+    """``build_config_project``, each command run in this process (``quick``)."""
+    write_tree(runner.cwd)
+    quick_ok(runner, "init", "shop", *(a for env in ENVS for a in ("--env", env)), "--yes")
+    quick_ok(runner, "template", "apply", "postgres", "--service", "api")
+    for env, scopes in STORED.items():
+        for scope, values in scopes.items():
+            quick_ok(runner, *set_args(env, scope, values))
+
+
+def _build(root: Path, backend: str) -> Envkeep:
+    runner = Envkeep(root / "home", root / "work", backend_env_for(backend))
+    runner.home.mkdir(parents=True)
+    runner.cwd.mkdir(parents=True)
+    build_config_project_quickly(runner)
+    return runner
+
+
+@pytest.fixture(scope="session", name="config_template")
+def config_template_fixture(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Template:
+    """The configuration project, built once per backend."""
+    runner = _build(tmp_path_factory.mktemp(f"config-{backend}"), backend)
+    return Template(runner.home, runner.cwd)
+
+
+def fresh_copy(template: Template, root: Path, backend: str) -> Envkeep:
+    """A runner on a copy of the configuration project under ``root`` (for a module)."""
+    if backend == "local":
+        return copy_of(template, root, backend)
+    return _build(root, backend)  # pragma: no cover - a server's state is not a directory
+
+
+@pytest.fixture(name="config_tree")
+def config_tree_fixture(envkeep: Envkeep, config_template: Template, backend: str) -> Path:
+    """This test's own copy of the configuration project, in ``envkeep``'s directory."""
+    if backend == "local":
+        copy_template(config_template, envkeep)
+    else:  # pragma: no cover - a server's state is not a directory to copy
+        build_config_project(envkeep)
+    return envkeep.cwd
+
+
+# -- running envkeep in this process ---------------------------------------------------------
+
+
+def quick(
+    envkeep: Envkeep,
+    *args: str,
+    env: Mapping[str, str | None] | None = None,
+    cwd: Path | None = None,
+) -> Result:
+    """``envkeep ARGS`` run in this process: the console script's ``main`` with the runner's
+    environment and directory, ten times faster than a process. For setting a project up and
+    for reading its state; the behaviour under test runs as a real process. Never `run`: it
+    would exec."""
+    assert "run" not in args[:2], "`envkeep run` replaces the process that runs it"
+    wanted = envkeep.environ(env)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for key in set(os.environ) - set(wanted):
+            patch.delenv(key)
+        for key, value in wanted.items():
+            patch.setenv(key, value)
+        patch.chdir(cwd or envkeep.cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as done:
+                code = done.code
+            else:  # pragma: no cover - main always exits
+                code = 0
+    exit_code = code if isinstance(code, int) else 0 if code is None else 1
+    return Result(exit_code, out.getvalue(), err.getvalue())
+
+
+def quick_ok(envkeep: Envkeep, *args: str) -> Result:
+    """``quick``, insisting on exit code 0."""
+    result = quick(envkeep, *args)
+    assert result.code == 0, f"envkeep {' '.join(args)}: {result.describe()}"
+    return result
+
+
+def run_all(
+    envkeep: Envkeep,
+    processes: Mapping[str, tuple[str, ...]],
+    in_process: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, Result]:
+    """Start ``processes`` as real `envkeep` processes, run ``in_process`` here (``quick``)
+    while they work, then collect them all: independent commands only."""
+    started = {key: envkeep.popen(*args) for key, args in processes.items()}
+    here = {key: quick(envkeep, *args) for key, args in (in_process or {}).items()}
+    return collect(started) | here
+
+
+# -- reading results ------------------------------------------------------------------------
+
+
+def values_by_scope(listing: str) -> dict[tuple[str, str], str]:
+    """`list --json --reveal` output as {(scope, name): value}."""
+    return {(v["scope"], v["name"]): v["value"] for v in json.loads(listing)}
+
+
+def stored_in(envkeep: Envkeep, env: str, service: str | None = None) -> dict[str, str]:
+    """The values stored in one scope (shared when ``service`` is None), by name."""
+    scope = service or "shared"
+    args = ("list", "--env", env, "--json", "--reveal") + (("-s", service) if service else ())
+    listing = values_by_scope(quick_ok(envkeep, *args).stdout)
+    return {name: value for (where, name), value in listing.items() if where == scope}
+
+
+def printed_env(result: Result) -> dict[str, Any]:
+    """What a PRINT_ENV child printed."""
+    assert result.code == 0, result.describe()
+    printed: dict[str, Any] = json.loads(result.stdout)
+    return printed
+
+
+def assert_one_line_error(result: Result, *texts: str) -> None:
+    """Failed with one `error:` line (holding ``texts``), at most a hint, no traceback."""
+    assert result.code != 0, result.describe()
+    assert "Traceback" not in result.stderr, result.describe()
+    lines = result.err_lines
+    assert lines, result.describe()
+    assert lines[0].startswith("error: "), result.describe()
+    assert all(text in lines[0] for text in texts), result.describe()
+    assert len(lines) <= 2, result.describe()
+    if len(lines) == 2:
+        assert lines[1].startswith("hint: "), result.describe()
+
+
+# -- editors and terminals ------------------------------------------------------------------
+
+
+def editor_env(script: Path) -> dict[str, str | None]:
+    """The environment that makes `envkeep edit` run ``script`` (Python) on its buffer."""
+    return {"EDITOR": shlex.join([sys.executable, str(script)]), "VISUAL": None}
+
+
+def on_terminal(
+    envkeep: Envkeep,
+    *args: str,
+    env: Mapping[str, str | None] | None = None,
+    stdin_terminal: bool = False,
+    timeout: float = 30,
+) -> tuple[int, bytes]:
+    """Run `envkeep` with stdout and stderr on a pseudo-terminal (and stdin too, when asked;
+    else stdin is an empty pipe): its exit code and everything it wrote there."""
+    controller, terminal = pty.openpty()
+    size = {"COLUMNS": "200", "LINES": "50", "TERM": "xterm-256color"}
+    process = subprocess.Popen(
+        [*ENVKEEP, *args],
+        stdin=terminal if stdin_terminal else subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=envkeep.cwd,
+        env=envkeep.environ({**size, **(env or {})}),
+    )
+    os.close(terminal)
+    written = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([controller], [], [], left)[0]:
+                continue  # the deadline passed: the wait below fails the test
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: every writer closed the terminal
+                break
+            if not chunk:
+                break
+            written += chunk
+        code = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+    return code, bytes(written)

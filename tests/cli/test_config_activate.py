@@ -1,0 +1,149 @@
+"""`envkeep activate-all`: every service's resolved, validated `.env` written into its path
+(0600, with envkeep's header) — all of them or none."""
+
+from __future__ import annotations
+
+import json
+import stat
+from typing import TYPE_CHECKING
+
+from envkeep.core.dotenv import parse_dotenv
+
+from .config_fixtures import (
+    API_DEV_RESOLVED,
+    SERVICES,
+    STORED,
+    assert_one_line_error,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    quick_ok,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep, Result
+
+HEADER = "# Written by envkeep activate-all (env: dev, service: {service})."
+SHARED = STORED["dev"]["shared"]
+EXPECTED = {  # what each service's .env holds for dev
+    "api": API_DEV_RESOLVED,
+    "worker": SHARED | STORED["dev"]["worker"] | {"API_URL": "http://api:8080"},
+    "web": SHARED | STORED["dev"]["web"] | {"PRICE_HINT": "price=${AMOUNT}"},
+}
+
+
+def env_file(root: Path, service: str) -> Path:
+    return root / "services" / service / ".env"
+
+
+def summary(result: Result) -> dict[str, list[str]]:
+    """The summary table's rows by service: [file, action, count, changes…]."""
+    assert result.code == 0, result.describe()
+    table = [line.split() for line in result.stdout.splitlines()[1:] if line.strip()]
+    return {row[0]: row[1:] for row in table}
+
+
+def test_activate_all_writes_each_service_env_file_0600_with_the_header(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    rows = summary(envkeep("activate-all", "--env", "dev"))
+
+    assert {s: (row[0], row[1]) for s, row in rows.items()} == {
+        s: (f"services/{s}/.env", "create") for s in SERVICES
+    }
+    for service in SERVICES:
+        path = env_file(config_tree, service)
+        text = path.read_text(encoding="utf-8")
+        assert text.splitlines()[0] == HEADER.format(service=service)
+        assert parse_dotenv(text).values == EXPECTED[service]
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert rows[service][2] == str(len(EXPECTED[service]))
+
+
+def test_a_second_activation_reports_every_file_unchanged(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    before = {s: env_file(config_tree, s).stat().st_mtime_ns for s in SERVICES}
+
+    again, as_json = envkeep.many(
+        ("activate-all", "--env", "dev"), ("activate-all", "--env", "dev", "--json")
+    )
+
+    assert {s: row[1] for s, row in summary(again).items()} == dict.fromkeys(SERVICES, "unchanged")
+    assert [(p["service"], p["action"]) for p in json.loads(as_json.stdout)] == [
+        (s, "unchanged") for s in SERVICES
+    ]
+    assert {s: env_file(config_tree, s).stat().st_mtime_ns for s in SERVICES} == before
+
+
+def test_dry_run_writes_nothing_and_shows_what_would_change(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    first = envkeep("activate-all", "--env", "dev", "--dry-run", "--json")
+
+    assert not [s for s in SERVICES if env_file(config_tree, s).exists()]
+    planned = {p["service"]: p for p in json.loads(first.stdout)}
+    assert {s: p["action"] for s, p in planned.items()} == dict.fromkeys(SERVICES, "create")
+    assert sorted(planned["web"]["added"]) == sorted(EXPECTED["web"])
+
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    quick_ok(envkeep, "set", "PORT=9000", "NEW_NAME=1", "--env", "dev", "--service", "api")
+    quick_ok(envkeep, "unset", "EXTRA_DEBUG", "--env", "dev", "--service", "api")
+    written = env_file(config_tree, "api").read_bytes()
+
+    second = envkeep("activate-all", "--env", "dev", "--dry-run")
+
+    rows = summary(second)
+    assert rows["api"][1] == "update"
+    assert sorted(rows["api"][3:]) == ["+NEW_NAME", "-EXTRA_DEBUG", "~PORT"]
+    assert rows["worker"][1:] == [
+        "update",
+        str(len(EXPECTED["worker"])),
+        "~API_URL",
+    ]  # it refers to ${api.PORT}
+    assert rows["web"][1] == "unchanged"
+    assert env_file(config_tree, "api").read_bytes() == written
+    assert "would write 2 of 3" in second.stderr
+
+
+def test_an_env_file_envkeep_did_not_write_blocks_every_service_unless_force(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    foreign = env_file(config_tree, "web")
+    foreign.write_text("HANDWRITTEN=1\n", encoding="utf-8")
+
+    blocked = envkeep("activate-all", "--env", "dev")
+
+    assert blocked.code != 0
+    assert_one_line_error(blocked, "services/web/.env")
+    assert foreign.read_text(encoding="utf-8") == "HANDWRITTEN=1\n"
+    assert not env_file(config_tree, "api").exists()
+    assert not env_file(config_tree, "worker").exists()
+
+    forced = summary(envkeep("activate-all", "--env", "dev", "--force"))
+
+    assert forced["web"][1] == "replace"
+    assert (foreign.parent / ".env.bak").read_text(encoding="utf-8") == "HANDWRITTEN=1\n"
+    assert parse_dotenv(foreign.read_text(encoding="utf-8")).values == EXPECTED["web"]
+    assert all(env_file(config_tree, s).exists() for s in SERVICES)
+
+
+def test_a_validation_failure_in_one_service_writes_nothing_for_any_unless_no_validate(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    quick_ok(envkeep, "set", "PUBLIC_URL=not a url", "--env", "dev", "--service", "web")
+
+    refused = envkeep("activate-all", "--env", "dev")
+
+    assert refused.code == 3
+    assert_one_line_error(refused, "web.PUBLIC_URL")
+    assert "not a url" not in refused.stderr
+    assert not [s for s in SERVICES if env_file(config_tree, s).exists()]
+
+    skipped = summary(envkeep("activate-all", "--env", "dev", "--no-validate"))
+
+    assert set(skipped) == set(SERVICES)
+    web = parse_dotenv(env_file(config_tree, "web").read_text(encoding="utf-8")).values
+    assert web["PUBLIC_URL"] == "not a url"

@@ -1,0 +1,171 @@
+"""`envkeep edit`: $EDITOR on one scope; what changed is written as new versions, and a buffer
+that cannot be applied (a syntax error, a concurrent change) is kept, never lost.
+
+Each editor is a small Python script; `envkeep edit` runs as a real process, the state
+before and after is read in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envkeep.core.dotenv import parse_dotenv
+
+from .config_fixtures import (
+    DATABASE_URL,
+    STORED,
+    assert_one_line_error,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    editor_env,
+    quick_ok,
+)
+from .conftest import ENVKEEP, collect
+
+if TYPE_CHECKING:
+    from .conftest import Envkeep
+
+# Records what it was given (the buffer's text and path), then changes PORT, deletes
+# EXTRA_DEBUG, adds NEW_FLAG, and leaves every other line as it was.
+REWRITE = """\
+import pathlib, sys
+buffer = pathlib.Path(sys.argv[1])
+here = pathlib.Path({here!r})
+text = buffer.read_text(encoding="utf-8")
+(here / "seen.env").write_text(text, encoding="utf-8")
+(here / "path.txt").write_text(str(buffer), encoding="utf-8")
+lines = [l for l in text.splitlines() if not l.startswith("EXTRA_DEBUG=")]
+lines = [l.replace("PORT=8080", "PORT=9090") for l in lines] + ["NEW_FLAG=on"]
+buffer.write_text("\\n".join(lines) + "\\n", encoding="utf-8")
+"""
+
+# Writes text that is not dotenv on line 2.
+BROKEN = """\
+import pathlib, sys
+pathlib.Path(sys.argv[1]).write_text({text!r}, encoding="utf-8")
+"""
+BROKEN_TEXT = "PORT=9090\nTHIS IS NOT DOTENV\n"
+
+# Someone else sets PORT while the editor is open; then the user's edit is saved.
+RACE = """\
+import pathlib, subprocess, sys
+subprocess.run(
+    {envkeep!r} + ["set", "PORT=7777", "--env", "dev", "--service", "api"],
+    check=True,
+    stderr=subprocess.DEVNULL,
+)
+buffer = pathlib.Path(sys.argv[1])
+text = buffer.read_text(encoding="utf-8").replace("PORT=8080", "PORT=9090")
+buffer.write_text(text + "NEW_FLAG=on\\n", encoding="utf-8")
+"""
+
+# Waits until every editor of the test has started, then all write a syntax error at once.
+TOGETHER = """\
+import pathlib, sys, time
+here = pathlib.Path({here!r})
+(here / (pathlib.Path(sys.argv[1]).name + "." + {tag!r} + ".ready")).touch()
+deadline = time.monotonic() + 20
+while len(list(here.glob("*.ready"))) < 2 and time.monotonic() < deadline:
+    time.sleep(0.005)
+pathlib.Path(sys.argv[1]).write_text("BROKEN LINE " + {tag!r} + "\\n", encoding="utf-8")
+"""
+
+
+def script(path: Path, source: str) -> Path:
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def api_listing(envkeep: Envkeep) -> dict[str, dict[str, object]]:
+    """dev's api scope (shared rows dropped): name -> its `list --json --reveal` row."""
+    rows = json.loads(
+        quick_ok(envkeep, "list", "--env", "dev", "--service", "api", "--json", "--reveal").stdout
+    )
+    return {row["name"]: row for row in rows if row["scope"] == "api"}
+
+
+def recovered(envkeep: Envkeep) -> list[Path]:
+    directory = envkeep.home / "recovered"
+    return sorted(directory.iterdir()) if directory.is_dir() else []
+
+
+def test_edit_applies_changes_additions_and_deletions_as_new_versions(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editor = script(tmp_path / "rewrite.py", REWRITE.format(here=str(tmp_path)))
+
+    result = envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+
+    assert result.code == 0, result.describe()
+    assert "set 2, unset 1" in result.stderr
+    after = api_listing(envkeep)
+    assert {name: (row["value"], row["version"]) for name, row in after.items()} == {
+        "PORT": ("9090", 2),
+        "NEW_FLAG": ("on", 1),
+        "DATABASE_URL": (DATABASE_URL, 1),  # untouched: the `${…}` survived the round trip
+        "LOG_LEVEL": ("debug", 1),
+    }
+    history = json.loads(
+        quick_ok(envkeep, "history", "EXTRA_DEBUG", "--env", "dev", "-s", "api", "--json").stdout
+    )
+    assert [(h["version"], h["deleted"]) for h in history] == [(1, False), (2, True)]
+    seen = (tmp_path / "seen.env").read_text(encoding="utf-8")
+    assert parse_dotenv(seen).values == STORED["dev"]["api"]  # decrypted, that scope only
+    buffer = Path((tmp_path / "path.txt").read_text(encoding="utf-8"))
+    assert not buffer.exists()  # the decrypted buffer is removed once applied
+
+
+def test_an_editor_that_writes_a_syntax_error_changes_nothing_and_the_buffer_is_kept(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editor = script(tmp_path / "broken.py", BROKEN.format(text=BROKEN_TEXT))
+    before = api_listing(envkeep)
+
+    result = envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+
+    assert result.code == 1
+    assert_one_line_error(result, ":2:")
+    [kept] = recovered(envkeep)
+    assert kept.read_text(encoding="utf-8") == BROKEN_TEXT
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert str(kept) in result.err_lines[1]
+    assert api_listing(envkeep) == before
+
+
+def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the_buffer_kept(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editor = script(tmp_path / "race.py", RACE.format(envkeep=ENVKEEP))
+
+    result = envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+
+    assert result.code == 1
+    assert_one_line_error(result, "changed since")
+    after = api_listing(envkeep)
+    assert after["PORT"]["value"] == "7777"  # the other writer's value stays
+    assert "NEW_FLAG" not in after  # nothing of the refused edit was written
+    [kept] = recovered(envkeep)
+    assert "PORT=9090" in kept.read_text(encoding="utf-8")
+    assert "NEW_FLAG=on" in kept.read_text(encoding="utf-8")
+
+
+def test_two_failed_edits_at_the_same_moment_each_keep_their_buffer(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editors = {
+        tag: script(tmp_path / f"{tag}.py", TOGETHER.format(here=str(tmp_path), tag=tag))
+        for tag in ("api", "web")
+    }
+    started = {
+        tag: envkeep.popen("edit", "--env", "dev", "--service", tag, env=editor_env(editor))
+        for tag, editor in editors.items()
+    }
+
+    results = collect(started)
+
+    assert all(r.code == 1 for r in results.values()), results
+    kept = sorted(path.read_text(encoding="utf-8") for path in recovered(envkeep))
+    assert kept == ["BROKEN LINE api\n", "BROKEN LINE web\n"]

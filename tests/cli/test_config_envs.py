@@ -1,0 +1,146 @@
+"""`env diff` and `promote`: what differs between two environments, and copying values over
+(the plan first; nothing written without --yes).
+
+staging and prod (see config_fixtures.STORED) differ in DB_HOST and DB_PASSWORD, FEATURE_X
+only in staging, OLD_FLAG only in prod, and api's PORT.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .config_fixtures import (
+    STORED,
+    assert_one_line_error,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    fresh_copy,
+    quick_ok,
+    values_by_scope,
+)
+from .conftest import Result, collect
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep, Template
+
+MASK = "••••••"
+SECRETS = ("staging-pass", "prod-pass", "db.staging.internal", "db.prod.internal", "8443")
+
+DIFF = [  # (scope, name, change, from, to) from staging to prod, every scope
+    ("api", "PORT", "changed", "8080", "8443"),
+    ("shared", "DB_HOST", "changed", "db.staging.internal", "db.prod.internal"),
+    ("shared", "DB_PASSWORD", "changed", "staging-pass", "prod-pass"),
+    ("shared", "FEATURE_X", "removed", "on", None),
+    ("shared", "OLD_FLAG", "added", None, "1"),
+]
+
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "diff": ("env", "diff", "staging", "prod"),
+    "diff reveal": ("env", "diff", "staging", "prod", "--reveal"),
+    "diff json": ("env", "diff", "staging", "prod", "--json"),
+    "diff json reveal": ("env", "diff", "staging", "prod", "--json", "--reveal"),
+    "diff api": ("env", "diff", "staging", "prod", "--service", "api", "--json", "--reveal"),
+}
+
+
+@pytest.fixture(scope="module")
+def diffs(
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+) -> dict[str, Result]:
+    envkeep = fresh_copy(config_template, tmp_path_factory.mktemp("config-envs"), backend)
+    return collect({key: envkeep.popen(*args) for key, args in COMMANDS.items()})
+
+
+def rows(output: str) -> list[list[str]]:
+    """A diff table's rows (header dropped), split into columns."""
+    return [line.split() for line in output.splitlines()[1:] if line.strip()]
+
+
+def test_env_diff_lists_added_removed_and_changed_names_masked(diffs: dict[str, Result]) -> None:
+    result = diffs["diff"]
+
+    assert result.code == 0, result.describe()
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    assert rows(result.stdout) == [
+        [marks[change], scope, name, MASK if old else "-", MASK if new else "-"]
+        for scope, name, change, old, new in DIFF
+    ]
+    assert not [s for s in SECRETS if s in result.stdout]
+
+
+def test_env_diff_reveal_shows_both_values(diffs: dict[str, Result]) -> None:
+    table = rows(diffs["diff reveal"].stdout)
+
+    assert ["~", "shared", "DB_PASSWORD", "staging-pass", "prod-pass"] in table
+    assert ["+", "shared", "OLD_FLAG", "-", "1"] in table
+
+
+def test_env_diff_json_has_a_change_per_name_and_values_only_with_reveal(
+    diffs: dict[str, Result],
+) -> None:
+    masked = json.loads(diffs["diff json"].stdout)
+    revealed = json.loads(diffs["diff json reveal"].stdout)
+
+    assert masked == [{"scope": s, "name": n, "change": c} for s, n, c, _old, _new in DIFF]
+    assert revealed == [
+        {"scope": s, "name": n, "change": c, "from": old, "to": new} for s, n, c, old, new in DIFF
+    ]
+
+
+def test_env_diff_for_a_service_compares_what_it_resolves_to(diffs: dict[str, Result]) -> None:
+    changes = {
+        (d["name"], d["change"]): (d["from"], d["to"]) for d in json.loads(diffs["diff api"].stdout)
+    }
+
+    assert changes[("DATABASE_URL", "changed")] == (
+        "postgres://app:staging-pass@db.staging.internal/shop",
+        "postgres://app:prod-pass@db.prod.internal/shop",
+    )
+    assert changes[("PORT", "changed")] == ("8080", "8443")
+    assert ("DB_NAME", "changed") not in changes  # the same template default on both sides
+
+
+def test_promote_without_yes_shows_the_plan_and_writes_nothing(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    result = envkeep("promote", "--from", "staging", "--to", "prod")
+
+    assert result.code == 2
+    assert "--yes" in result.stderr
+    planned = {(row[-4], row[-3]) for row in rows(result.stdout)}
+    assert planned == {("api", "PORT"), ("shared", "DB_HOST"), ("shared", "DB_PASSWORD"),
+                       ("shared", "FEATURE_X")}  # fmt: skip
+    assert not [s for s in SECRETS if s in result.stdout]
+    prod = quick_ok(envkeep, "list", "--env", "prod", "--service", "api", "--json", "--reveal")
+    assert values_by_scope(prod.stdout) == {
+        (scope, name): value
+        for scope, values in STORED["prod"].items()
+        for name, value in values.items()
+    }
+
+
+def test_promote_with_yes_copies_only_the_names_given_and_deletes_nothing(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    result = envkeep("promote", "--from", "staging", "--to", "prod", "FEATURE_X", "PORT", "--yes")
+
+    assert result.code == 0, result.describe()
+    prod = values_by_scope(
+        quick_ok(envkeep, "list", "--env", "prod", "-s", "api", "--json", "--reveal").stdout
+    )
+    assert prod[("shared", "FEATURE_X")] == "on"
+    assert prod[("api", "PORT")] == "8080"
+    assert prod[("shared", "DB_PASSWORD")] == "prod-pass"  # not named: left alone
+    assert prod[("shared", "OLD_FLAG")] == "1"  # only in prod: never deleted
+
+
+def test_promote_of_a_name_the_source_lacks_is_refused(envkeep: Envkeep, config_tree: Path) -> None:
+    result = envkeep("promote", "--from", "staging", "--to", "prod", "OLD_FLAG", "--yes")
+
+    assert result.code == 2
+    assert_one_line_error(result, "OLD_FLAG", "'staging'")

@@ -1,0 +1,305 @@
+"""Files in and out: `encrypt`/`decrypt` (git-friendly .env files that give back the exact
+bytes), `run --file`, `import` (dotenv, JSON, YAML; conflicts), `export -o` in the formats
+other tools read."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import stat
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from .config_fixtures import (
+    PRINT_ENV,
+    assert_one_line_error,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    fresh_copy,
+    printed_env,
+    quick_ok,
+    stored_in,
+)
+from .conftest import Result, collect
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep, Template
+
+PY = sys.executable
+PASSPHRASE = {"ENVKEEP_PASSPHRASE": "correct horse battery staple"}
+
+# Comments, `export `, both quotes, CRLF and LF mixed, a multi-line value, an empty value, a
+# trailing comment, non-ASCII text, and no newline at the very end.
+AWKWARD = (
+    b"# Settings for the shop API\r\n"
+    b"export PORT=8080\r\n"
+    b'GREETING="say \\"hi\\" to $USER"\r\n'
+    b"SINGLE='literal ${NOT_A_REF} # not a comment'\n"
+    b"\r\n"
+    b'CERT="-----BEGIN-----\nline two\n-----END-----"\n'
+    b"EMPTY=\n"
+    b"UNICODE=\xc3\xbcn\xc3\xafc\xc3\xb8d\xc3\xa9 \xe2\x9c\x93 # trailing comment\n"
+    b"# the end, without a newline"
+)
+AWKWARD_VALUES = {
+    "PORT": "8080",
+    "GREETING": 'say "hi" to $USER',
+    "SINGLE": "literal ${NOT_A_REF} # not a comment",
+    "CERT": "-----BEGIN-----\nline two\n-----END-----",
+    "EMPTY": "",
+    "UNICODE": "ünïcødé ✓",
+}
+
+
+@dataclass(frozen=True)
+class Sealed:
+    original: Path
+    by_env: Path  # encrypted to dev's key
+    by_passphrase: Path
+    tampered: Path
+    tampered_line: int
+    results: dict[str, Result]
+
+
+def tamper(source: Path, target: Path, name: str) -> int:
+    """Copy ``source`` with one character of ``name``'s value changed; return its line."""
+    lines = source.read_bytes().split(b"\n")
+    index = next(
+        i for i, line in enumerate(lines) if re.match(rb"(export )?%b=" % name.encode(), line)
+    )
+    line = bytearray(lines[index])
+    at = line.index(b"enc:v1:") + 20
+    line[at] = ord("B") if line[at] != ord("B") else ord("C")
+    lines[index] = bytes(line)
+    target.write_bytes(b"\n".join(lines))
+    return index + 1
+
+
+@pytest.fixture(scope="module")
+def sealed(
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+) -> Sealed:
+    """AWKWARD encrypted both ways; then every decrypt and `run --file` of the tests, at once."""
+    root = tmp_path_factory.mktemp("config-files")
+    envkeep = fresh_copy(config_template, root, backend)
+    original = root / "awkward.env"
+    original.write_bytes(AWKWARD)
+    by_env, by_passphrase = root / "env.enc", root / "passphrase.enc"
+    encrypted = collect(
+        {
+            "env": envkeep.popen("encrypt", str(original), "-o", str(by_env), "--env", "dev"),
+            "passphrase": envkeep.popen(
+                "encrypt", str(original), "-o", str(by_passphrase), "--passphrase", env=PASSPHRASE
+            ),
+        }
+    )
+    assert all(r.code == 0 for r in encrypted.values()), encrypted
+    tampered = root / "tampered.enc"
+    line = tamper(by_env, tampered, "PORT")
+    names = list(AWKWARD_VALUES)
+    later = {
+        "decrypt env": envkeep.popen("decrypt", str(by_env), "-o", str(root / "env.out")),
+        "decrypt passphrase": envkeep.popen(
+            "decrypt", str(by_passphrase), "-o", str(root / "passphrase.out"), env=PASSPHRASE
+        ),
+        "wrong passphrase": envkeep.popen(
+            "decrypt", str(by_passphrase), "-o", str(root / "wrong.out"),
+            env={"ENVKEEP_PASSPHRASE": "not the passphrase"},
+        ),
+        "decrypt tampered": envkeep.popen("decrypt", str(tampered), "-o", str(root / "t.out")),
+        "run file": envkeep.popen("run", "--file", str(by_env), "--", PY, "-c", PRINT_ENV, *names),
+        "run tampered": envkeep.popen(
+            "run", "--file", str(tampered), "--", PY, "-c", PRINT_ENV, *names
+        ),
+    }  # fmt: skip
+    return Sealed(original, by_env, by_passphrase, tampered, line, collect(later))
+
+
+def test_encrypt_keeps_names_and_comments_readable_and_values_enc_v1(sealed: Sealed) -> None:
+    for path in (sealed.by_env, sealed.by_passphrase):
+        text = path.read_text(encoding="utf-8")
+        assert "# Settings for the shop API" in text
+        assert "# the end, without a newline" in text
+        for name in AWKWARD_VALUES:
+            assert re.search(rf"^(export )?{name}=['\"]?enc:v1:[A-Za-z0-9_-]+", text, re.M), name
+        for value in AWKWARD_VALUES.values():
+            assert len(value) < 5 or value not in text
+        assert "line two" not in text
+        assert "ünïcødé" not in text
+
+
+@pytest.mark.parametrize("key", ["decrypt env", "decrypt passphrase"])
+def test_decrypt_gives_back_the_exact_original_bytes(sealed: Sealed, key: str) -> None:
+    result = sealed.results[key]
+
+    assert result.code == 0, result.describe()
+    written = sealed.original.parent / f"{key.removeprefix('decrypt ')}.out"
+    assert written.read_bytes() == AWKWARD
+
+
+def test_run_with_an_encrypted_file_gives_the_command_its_values(sealed: Sealed) -> None:
+    assert printed_env(sealed.results["run file"]) == AWKWARD_VALUES
+
+
+def test_a_changed_character_in_a_value_fails_decryption_naming_the_line(sealed: Sealed) -> None:
+    result = sealed.results["decrypt tampered"]
+
+    assert result.code == 1
+    assert_one_line_error(result, f"line {sealed.tampered_line}", "'PORT'")
+    assert not (sealed.original.parent / "t.out").exists()
+    ran = sealed.results["run tampered"]
+    assert_one_line_error(ran, f"line {sealed.tampered_line}")
+    assert ran.stdout == ""
+
+
+def test_a_wrong_passphrase_writes_nothing(sealed: Sealed) -> None:
+    result = sealed.results["wrong passphrase"]
+
+    assert result.code == 4
+    assert_one_line_error(result, "passphrase")
+    assert not (sealed.original.parent / "wrong.out").exists()
+    assert "not the passphrase" not in result.stderr
+
+
+# -- import ----------------------------------------------------------------------------------
+
+IMPORTS = {
+    "dev": ("legacy.env", "A=1\nexport B='two words'\n# a comment\nC=\"x=y\"\n"),
+    "staging": (
+        "legacy.json",
+        json.dumps({"db": {"host": "h", "port": 5432}, "debug": True, "tags": ["a", "b"]}),
+    ),
+    "prod": ("legacy.yaml", "cache:\n  redis:\n    host: r\n    port: 6379\nname: shop\n"),
+}
+
+
+def test_import_reads_dotenv_json_and_yaml_joining_nested_keys_with_underscores(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    for filename, text in IMPORTS.values():
+        (tmp_path / filename).write_text(text, encoding="utf-8")
+
+    results = envkeep.many(
+        *(
+            ("import", str(tmp_path / f), "--env", env, "-s", "web")
+            for env, (f, _) in IMPORTS.items()
+        )
+    )
+
+    assert all(r.code == 0 for r in results), [r.describe() for r in results]
+    dotenv, from_json, from_yaml = (stored_in(envkeep, env, "web") for env in IMPORTS)
+    assert {k: dotenv[k] for k in "ABC"} == {"A": "1", "B": "two words", "C": "x=y"}
+    assert {k: from_json[k] for k in ("db_host", "db_port", "debug")} == {
+        "db_host": "h", "db_port": "5432", "debug": "true",
+    }  # fmt: skip
+    assert json.loads(from_json["tags"]) == ["a", "b"]
+    assert from_yaml == {"cache_redis_host": "r", "cache_redis_port": "6379", "name": "shop"}
+
+
+def test_import_conflicts_fail_by_default_or_are_skipped_or_overwritten(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "ports.env"
+    source.write_text("PORT=1\nBRAND_NEW=x\n", encoding="utf-8")
+    before = quick_ok(envkeep, "list", "--env", "dev", "--service", "api", "--json").stdout
+
+    failed, skipped, overwritten = envkeep.many(
+        ("import", str(source), "--env", "dev", "--service", "api"),
+        ("import", str(source), "--env", "staging", "--service", "api", "--on-conflict", "skip"),
+        ("import", str(source), "-e", "prod", "--service", "api", "--on-conflict", "overwrite"),
+    )
+
+    assert failed.code == 1
+    assert_one_line_error(failed, "PORT")
+    assert quick_ok(envkeep, "list", "--env", "dev", "-s", "api", "--json").stdout == before
+    assert (skipped.code, overwritten.code) == (0, 0)
+    staging, prod = stored_in(envkeep, "staging", "api"), stored_in(envkeep, "prod", "api")
+    assert (staging["PORT"], staging["BRAND_NEW"]) == ("8080", "x")
+    assert (prod["PORT"], prod["BRAND_NEW"]) == ("1", "x")
+
+
+# -- export ----------------------------------------------------------------------------------
+
+EXPORTS = {  # format: (service, extra arguments)
+    "yaml": ("web", ()),
+    "k8s": ("web", ("--name", "web-config", "--namespace", "shop")),
+    "github": ("web", ()),  # web's WELCOME_TEXT spans two lines: a heredoc
+    "docker": ("api", ()),  # docker and GitLab files hold single-line values only
+    "gitlab": ("api", ()),
+}
+
+
+def parse_github(text: str) -> dict[str, str]:
+    """A $GITHUB_ENV file: NAME=value lines and NAME<<DELIMITER heredocs."""
+    values: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if match := re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)<<(\S+)", line):
+            body = []
+            for inner in lines:
+                if inner == match.group(2):
+                    break
+                body.append(inner)
+            values[match.group(1)] = "\n".join(body)
+        else:
+            name, _, value = line.partition("=")
+            values[name] = value
+    return values
+
+
+def parse_lines(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if line)
+
+
+def read_back(fmt: str, text: str) -> dict[str, Any]:
+    if fmt == "yaml":
+        loaded: dict[str, Any] = yaml.safe_load(text)
+        return loaded
+    if fmt == "k8s":
+        secret = yaml.safe_load(text)
+        assert (secret["kind"], secret["type"]) == ("Secret", "Opaque")
+        assert secret["metadata"] == {"name": "web-config", "namespace": "shop"}
+        return {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    return parse_github(text) if fmt == "github" else parse_lines(text)
+
+
+@pytest.fixture(scope="module")
+def exported(
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+) -> tuple[Path, dict[str, Result]]:
+    root = tmp_path_factory.mktemp("config-export")
+    envkeep = fresh_copy(config_template, root, backend)
+    started = {
+        fmt: envkeep.popen(
+            "export", "-e", "dev", "-s", svc, "-f", fmt, "-o", str(root / fmt), *extra
+        )
+        for fmt, (svc, extra) in EXPORTS.items()
+    }
+    started |= {
+        svc: envkeep.popen("export", "-e", "dev", "-s", svc, "-f", "json") for svc in ("api", "web")
+    }
+    return root, collect(started)
+
+
+@pytest.mark.parametrize("fmt", list(EXPORTS))
+def test_export_to_a_file_is_0600_and_reads_back_to_the_resolved_values(
+    exported: tuple[Path, dict[str, Result]], fmt: str
+) -> None:
+    root, results = exported
+    service = EXPORTS[fmt][0]
+
+    assert results[fmt].code == 0, results[fmt].describe()
+    assert results[fmt].stdout == ""
+    written = root / fmt
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    expected = json.loads(results[service].stdout)
+    assert read_back(fmt, written.read_text(encoding="utf-8")) == expected
+    if service == "web":
+        assert expected["WELCOME_TEXT"] == "Hello\nWorld"

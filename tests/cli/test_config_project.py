@@ -1,0 +1,228 @@
+"""The project file and environments: `init` (discovery, adoption), finding envkeep.toml,
+`init-service`, `env edit|clone`, and protected environments."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import tomllib
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .config_fixtures import (
+    SERVICES,
+    STORED,
+    assert_one_line_error,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    editor_env,
+    fresh_copy,
+    quick,
+    quick_ok,
+    run_all,
+    values_by_scope,
+)
+from .conftest import Envkeep
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Template
+
+
+def project_file(root: Path) -> dict[str, object]:
+    return tomllib.loads((root / "envkeep.toml").read_text(encoding="utf-8"))
+
+
+def env_list(envkeep: Envkeep) -> list[dict[str, object]]:
+    listed: list[dict[str, object]] = json.loads(quick_ok(envkeep, "env", "list", "--json").stdout)
+    return listed
+
+
+@pytest.fixture(scope="module")
+def shared(
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+) -> Envkeep:
+    """One read-only copy of the configuration project for this module."""
+    return fresh_copy(config_template, tmp_path_factory.mktemp("config-project"), backend)
+
+
+def test_init_yes_adds_every_discovered_service_and_only_the_environments_given(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    (workdir / "services" / "api" / ".env.example").write_text("PORT=8080\n", encoding="utf-8")
+    (workdir / "services" / "worker" / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    (workdir / "services" / "web").mkdir()
+    (workdir / "services" / "web" / ".env").write_text("A=1\n", encoding="utf-8")
+    for skipped in ("docs", "node_modules/pkg", ".hidden/svc"):
+        (workdir / skipped).mkdir(parents=True)
+    (workdir / "node_modules" / "pkg" / "Dockerfile").write_text("FROM x\n", encoding="utf-8")
+    (workdir / ".hidden" / "svc" / ".env").write_text("B=2\n", encoding="utf-8")
+
+    envkeep.ok("init", "shop", "--env", "dev", "--env", "prod", "--yes")
+
+    written = project_file(workdir)
+    assert written["environments"] == ["dev", "prod"]
+    assert written["services"] == {
+        "api": {"path": "services/api", "schema": "services/api/.env.example"},
+        "web": {"path": "services/web"},
+        "worker": {"path": "services/worker"},
+    }
+    services = quick_ok(envkeep, "service", "list", "--json")
+    assert [e["name"] for e in env_list(envkeep)] == ["dev", "prod"]
+    assert [(s["name"], s["path"]) for s in json.loads(services.stdout)] == [
+        ("api", "services/api"),
+        ("web", "services/web"),
+        ("worker", "services/worker"),
+    ]
+
+
+def test_init_writes_a_gitignore_that_keeps_personal_overrides_out_of_git(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    quick_ok(envkeep, "init", "shop", "--yes")
+
+    patterns = [
+        line.strip()
+        for line in (workdir / ".envkeep" / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for name in ("local.env", "local.dev.env", "local-mine.env"):
+        assert any(fnmatch.fnmatch(name, p) for p in patterns), (name, patterns)
+    assert not any(fnmatch.fnmatch("postgres.env", p) for p in patterns)
+
+
+def test_commands_find_envkeep_toml_by_walking_up_from_a_subdirectory(shared: Envkeep) -> None:
+    deep = shared.cwd / "services" / "api" / "src" / "app"
+    deep.mkdir(parents=True, exist_ok=True)
+    outside = shared.cwd.parent / "elsewhere"
+    outside.mkdir(exist_ok=True)
+
+    inside = shared("get", "DATABASE_URL", "--env", "dev", "--service", "api", cwd=deep)
+    lost = shared("get", "DB_HOST", "--env", "dev", cwd=outside)
+
+    assert inside.code == 0, inside.describe()
+    assert inside.stdout == "postgres://app:dev-pass@db.dev.internal/shop\n"
+    assert lost.code == 2
+    assert_one_line_error(lost, "envkeep.toml")
+
+
+def test_init_where_envkeep_toml_exists_sets_the_project_up_in_a_fresh_home(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    before = (config_tree / "envkeep.toml").read_bytes()
+    newcomer = Envkeep(tmp_path / "newcomer", config_tree, envkeep.backend_env)
+    newcomer.home.mkdir()
+
+    newcomer.ok("init")
+
+    services = quick_ok(newcomer, "service", "list", "--json")
+    template_default = quick(newcomer, "get", "DB_USER", "--env", "dev", "--service", "api")
+    assert [e["name"] for e in env_list(newcomer)] == ["dev", "staging", "prod"]
+    assert [(s["name"], s["path"], s["schema"]) for s in json.loads(services.stdout)] == [
+        (name, f"services/{name}", f"services/{name}/.env.example")
+        for name in ("api", "web", "worker")
+    ]
+    assert template_default.stdout == "app\n", template_default.describe()
+    assert (config_tree / "envkeep.toml").read_bytes() == before
+
+
+def test_init_service_adds_a_service_like_service_add(envkeep: Envkeep, config_tree: Path) -> None:
+    (config_tree / "services" / "billing").mkdir()
+    before = (config_tree / "envkeep.toml").read_bytes()
+
+    wrong = quick(envkeep, "init-service", "other", "billing", "--path", "services/billing")
+    assert wrong.code == 2
+    assert_one_line_error(wrong, "'shop'", "'other'")
+    assert (config_tree / "envkeep.toml").read_bytes() == before
+
+    envkeep.ok("init-service", "shop", "billing", "--path", "services/billing")
+
+    services = project_file(config_tree)["services"]
+    assert isinstance(services, dict)
+    assert services["billing"] == {"path": "services/billing"}
+    listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
+    assert {"name": "billing", "path": "services/billing", "schema": None} in listed
+
+
+def test_env_edit_renames_describes_protects_and_unprotects(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    envkeep.ok("env", "edit", "staging", "--rename", "qa", "--description", "gate", "--protect")
+
+    moved = quick(envkeep, "get", "DB_HOST", "--env", "qa")
+    gone = quick(envkeep, "get", "DB_HOST", "--env", "staging")
+    envs = {e["name"]: e for e in env_list(envkeep)}
+    assert list(envs) == ["dev", "qa", "prod"]
+    assert (envs["qa"]["protected"], envs["qa"]["description"]) == (True, "gate")
+    assert moved.stdout == "db.staging.internal\n"
+    assert_one_line_error(gone, "'staging'")
+
+    envkeep.ok("env", "edit", "qa", "--unprotect", "--description", "")
+
+    qa = next(e for e in env_list(envkeep) if e["name"] == "qa")
+    assert qa["protected"] is False
+    assert not qa["description"]
+
+
+def test_renaming_the_default_environment_keeps_commands_without_env_working(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    envkeep.ok("env", "edit", "dev", "--rename", "development")
+
+    result = envkeep("get", "DB_HOST")  # no --env: the project's default environment
+
+    assert result.code == 0, result.describe()
+    assert result.stdout == "db.dev.internal\n"
+
+
+def test_a_protected_environment_refuses_writes_without_yes_and_changes_nothing(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "more.env").write_text("NEW_NAME=1\n", encoding="utf-8")
+    opened = tmp_path / "editor-opened"
+    editor = tmp_path / "editor.py"
+    editor.write_text(f"open({str(opened)!r}, 'w').close()\n", encoding="utf-8")
+    quick_ok(envkeep, "env", "edit", "prod", "--protect")
+    before = quick_ok(envkeep, "list", "--env", "prod", "--service", "api", "--json").stdout
+
+    refused = run_all(
+        envkeep,
+        {"set": ("set", "DB_HOST=elsewhere", "--env", "prod")},
+        {
+            "unset": ("unset", "OLD_FLAG", "--env", "prod"),
+            "import": ("import", str(tmp_path / "more.env"), "--env", "prod"),
+            "rollback": ("rollback", "PORT", "--to", "1", "--env", "prod", "--service", "api"),
+        },
+    )
+    edit = envkeep("edit", "--env", "prod", env=editor_env(editor))
+
+    for result in [*refused.values(), edit]:
+        assert result.code == 2, result.describe()
+        assert_one_line_error(result, "protected")
+        assert "--yes" in result.stderr
+    assert not opened.exists()
+    assert quick_ok(envkeep, "list", "--env", "prod", "--service", "api", "--json").stdout == before
+
+    envkeep.ok("set", "DB_HOST=elsewhere", "--env", "prod", "--yes")
+
+    assert quick_ok(envkeep, "get", "DB_HOST", "--env", "prod").stdout == "elsewhere\n"
+
+
+def test_env_clone_copies_every_scope_of_the_source(envkeep: Envkeep, config_tree: Path) -> None:
+    envkeep.ok("env", "clone", "dev", "qa")
+
+    copied: dict[tuple[str, str], str] = {}
+    for service in SERVICES:
+        listing = quick_ok(
+            envkeep, "list", "--env", "qa", "--service", service, "--json", "--reveal"
+        )
+        copied |= values_by_scope(listing.stdout)
+    expected = {
+        (scope, name): value
+        for scope, values in STORED["dev"].items()
+        for name, value in values.items()
+    }
+    assert copied == expected
+    assert [e["name"] for e in env_list(envkeep)] == ["dev", "staging", "prod", "qa"]

@@ -1,0 +1,243 @@
+"""What a service sees: template defaults < shared scope < service scope < .envkeep/local.env,
+then `${NAME}`, `${service.NAME}` and `$${` expanded; `explain` shows the layers; `template
+list|show|create|apply`.
+
+The read-only commands run as real processes, all at once, on one module-wide copy of the
+configuration project; staging and prod's web scopes get a reference cycle and a dangling
+reference first.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .config_fixtures import (
+    API_DEV_RESOLVED,
+    DATABASE_URL,
+    PRINT_ENV,
+    assert_one_line_error,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    fresh_copy,
+    printed_env,
+    quick_ok,
+    run_all,
+    values_by_scope,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep, Result, Template
+
+PY = sys.executable
+MASK = "••••••"
+
+PROCESSES: dict[str, tuple[str, ...]] = {
+    "run api": ("run", "-e", "dev", "-s", "api", "--", PY, "-c", PRINT_ENV, *API_DEV_RESOLVED),
+    "run worker": ("run", "-e", "dev", "-s", "worker", "--", PY, "-c", PRINT_ENV, "API_URL"),
+    "run web": ("run", "-e", "dev", "-s", "web", "--", PY, "-c", PRINT_ENV, "PRICE_HINT"),
+    "get cycle": ("get", "CYCLE_A", "--env", "staging", "--service", "web"),
+    "run cycle": ("run", "--no-validate", "-e", "staging", "-s", "web", "--", "true"),
+    "get dangling": ("get", "DANGLING", "--env", "prod", "--service", "web"),
+    "explain": ("explain", "DB_HOST", "--env", "dev", "--service", "api"),
+    "explain references": (
+        "explain", "DATABASE_URL", "--env", "dev", "--service", "api", "--json", "--reveal",
+    ),
+    "template show": ("template", "show", "postgres"),
+}  # fmt: skip
+# Read back in-process, while the processes run.
+READS: dict[str, tuple[str, ...]] = {
+    "get beside dangling": ("get", "PUBLIC_URL", "--env", "prod", "--service", "web"),
+    "explain reveal": ("explain", "DB_HOST", "--env", "dev", "--service", "api", "--reveal"),
+    "explain json": ("explain", "DB_HOST", "--env", "dev", "--service", "api", "--json"),
+    "explain dangling": ("explain", "DANGLING", "--env", "prod", "--service", "web", "--json"),
+    "template list": ("template", "list", "--json"),
+    "template show json": ("template", "show", "postgres", "--json"),
+    "template show reveal": ("template", "show", "postgres", "--json", "--reveal"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Resolved:
+    envkeep: Envkeep
+    results: dict[str, Result]
+
+
+@pytest.fixture(scope="module")
+def resolved(
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+) -> Resolved:
+    envkeep = fresh_copy(config_template, tmp_path_factory.mktemp("config-resolution"), backend)
+    loop = ("CYCLE_A=${CYCLE_B}", "CYCLE_B=${CYCLE_C}", "CYCLE_C=${CYCLE_A}")
+    quick_ok(envkeep, "set", *loop, "--env", "staging", "--service", "web")
+    dangling = ("PUBLIC_URL=https://shop.example", "DANGLING=${MIDDLE}", "MIDDLE=x${NOWHERE}")
+    quick_ok(envkeep, "set", *dangling, "--env", "prod", "--service", "web")
+    return Resolved(envkeep, run_all(envkeep, PROCESSES, READS))
+
+
+def test_each_layer_beats_the_one_below_and_references_are_expanded(resolved: Resolved) -> None:
+    seen = printed_env(resolved.results["run api"])
+
+    assert seen == API_DEV_RESOLVED
+    assert seen["DB_NAME"] == "app"  # only the template sets it
+    assert seen["DB_HOST"] == "db.dev.internal"  # the shared scope over the template
+    assert seen["LOG_LEVEL"] == "debug"  # api's scope over the shared one
+
+
+def test_a_reference_to_another_service_reads_that_service_s_resolved_value(
+    resolved: Resolved,
+) -> None:
+    assert printed_env(resolved.results["run worker"]) == {"API_URL": "http://api:8080"}
+
+
+def test_a_doubled_dollar_is_a_literal_reference(resolved: Resolved) -> None:
+    assert printed_env(resolved.results["run web"]) == {"PRICE_HINT": "price=${AMOUNT}"}
+
+
+@pytest.mark.parametrize("key", ["get cycle", "run cycle"])
+def test_a_reference_cycle_is_an_error_printing_the_path(resolved: Resolved, key: str) -> None:
+    result = resolved.results[key]
+
+    assert result.code == 3
+    assert result.stdout == ""
+    assert_one_line_error(result, "CYCLE_A -> CYCLE_B -> CYCLE_C -> CYCLE_A")
+
+
+def test_a_dangling_reference_is_an_error_naming_the_path(resolved: Resolved) -> None:
+    result, beside = resolved.results["get dangling"], resolved.results["get beside dangling"]
+
+    assert result.code == 3
+    assert_one_line_error(result, "DANGLING -> MIDDLE -> NOWHERE")
+    assert beside.stdout == "https://shop.example\n"  # the rest of the scope still resolves
+    explained = json.loads(resolved.results["explain dangling"].stdout)
+    assert "NOWHERE" in explained["error"]
+
+
+def test_explain_marks_the_winning_layer_and_masks_the_values(resolved: Resolved) -> None:
+    result = resolved.results["explain"]
+
+    assert result.code == 0, result.describe()
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["template:postgres", MASK] in rows
+    assert ["*", "shared", MASK] in rows
+    assert ["final:", MASK] in rows
+    assert "localhost" not in result.stdout
+    assert "db.dev.internal" not in result.stdout
+
+
+def test_explain_reveal_shows_every_layer_s_value(resolved: Resolved) -> None:
+    rows = [line.split() for line in resolved.results["explain reveal"].stdout.splitlines()]
+
+    assert ["template:postgres", "localhost"] in rows
+    assert ["*", "shared", "db.dev.internal"] in rows
+    assert ["final:", "db.dev.internal"] in rows
+
+
+def test_explain_json_names_the_layers_the_winner_and_the_references(resolved: Resolved) -> None:
+    masked = json.loads(resolved.results["explain json"].stdout)
+    revealed = json.loads(resolved.results["explain references"].stdout)
+
+    assert masked["winner"] == "shared"
+    assert [layer["layer"] for layer in masked["layers"]] == ["template:postgres", "shared"]
+    assert "value" not in masked
+    assert all("value" not in layer for layer in masked["layers"])
+    assert revealed["winner"] == "service:api"
+    assert revealed["references"] == ["DB_USER", "DB_PASSWORD", "DB_HOST"]
+    assert revealed["layers"] == [{"layer": "service:api", "value": DATABASE_URL}]
+    assert revealed["value"] == API_DEV_RESOLVED["DATABASE_URL"]
+
+
+def test_template_list_and_show_describe_the_project_templates(resolved: Resolved) -> None:
+    listed = json.loads(resolved.results["template list"].stdout)
+    shown = json.loads(resolved.results["template show json"].stdout)
+
+    assert [(t["name"], t["variables"]) for t in listed] == [("postgres", 5)]
+    assert listed[0]["source"].endswith(".envkeep/templates/postgres.env")
+    defaults = {f["name"]: f["default"] for f in shown["fields"]}
+    assert defaults == {
+        "DB_HOST": "localhost",
+        "DB_USER": "app",
+        "DB_PASSWORD": None,
+        "DB_NAME": "app",
+        "DB_ROOT_PASSWORD": MASK,  # @secret: masked unless --reveal
+    }
+    secret = {f["name"]: f["secret"] for f in shown["fields"]}
+    assert secret["DB_PASSWORD"] is secret["DB_ROOT_PASSWORD"] is True
+
+
+def test_template_show_masks_secret_defaults_unless_reveal(resolved: Resolved) -> None:
+    table = resolved.results["template show"].stdout
+    revealed = json.loads(resolved.results["template show reveal"].stdout)
+
+    assert "insecure-default" not in table
+    root = next(row for row in table.splitlines() if row.startswith("DB_ROOT_PASSWORD"))
+    assert MASK in root
+    assert {f["name"]: f["default"] for f in revealed["fields"]}["DB_ROOT_PASSWORD"] == (
+        "insecure-default"
+    )
+
+
+# -- tests that change the project ---------------------------------------------------------
+
+
+def test_local_overrides_beat_every_layer_and_are_never_stored(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / ".envkeep" / "local.env").write_text(
+        "LOG_LEVEL=warn\nDB_USER=me\n", encoding="utf-8"
+    )
+
+    run = envkeep(
+        "run", "-e", "dev", "-s", "api", "--", PY, "-c", PRINT_ENV, "LOG_LEVEL", "DATABASE_URL"
+    )
+
+    assert printed_env(run) == {
+        "LOG_LEVEL": "warn",
+        "DATABASE_URL": "postgres://me:dev-pass@db.dev.internal/shop",
+    }
+    listing = quick_ok(envkeep, "list", "--env", "dev", "-s", "api", "--json", "--reveal").stdout
+    assert values_by_scope(listing)[("api", "LOG_LEVEL")] == "debug"
+    assert {scope for scope, _name in values_by_scope(listing)} == {"shared", "api"}
+    assert "warn" not in listing
+    assert "me" not in values_by_scope(listing).values()
+    explained = json.loads(
+        quick_ok(envkeep, "explain", "LOG_LEVEL", "-e", "dev", "-s", "api", "--json").stdout
+    )
+    assert explained["winner"] == "local"
+    assert [layer["layer"] for layer in explained["layers"]] == ["shared", "service:api", "local"]
+
+
+REDIS = """\
+# @required
+REDIS_HOST=localhost
+REDIS_URL=redis://${REDIS_HOST}:6379/0
+"""
+
+
+def test_a_created_template_applied_to_a_service_gives_it_defaults(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "redis.env"
+    source.write_text(REDIS, encoding="utf-8")
+
+    envkeep.ok("template", "create", "redis", "--from", str(source))
+    envkeep.ok("template", "apply", "redis", "--service", "worker")
+
+    assert (config_tree / ".envkeep" / "templates" / "redis.env").is_file()
+    project = tomllib.loads((config_tree / "envkeep.toml").read_text(encoding="utf-8"))
+    assert project["services"]["worker"]["templates"] == ["redis"]
+    assert project["services"]["api"]["templates"] == ["postgres"]
+    got = quick_ok(envkeep, "get", "REDIS_URL", "--env", "dev", "--service", "worker")
+    assert got.stdout == "redis://localhost:6379/0\n"
+    quick_ok(envkeep, "set", "REDIS_HOST=cache.internal", "--env", "dev")  # shared > template
+    got = quick_ok(envkeep, "get", "REDIS_URL", "--env", "dev", "--service", "worker")
+    assert got.stdout == "redis://cache.internal:6379/0\n"
+    names = [t["name"] for t in json.loads(quick_ok(envkeep, "template", "list", "--json").stdout)]
+    assert names == ["postgres", "redis"]
