@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 HEADER = "# Written by envkeep activate-all (env: dev, service: {service})."
 SHARED = STORED["dev"]["shared"]
 EXPECTED = {  # what each service's .env holds for dev
-    "api": API_DEV_RESOLVED,
+    "api": {"WORKERS": "4"} | API_DEV_RESOLVED,  # WORKERS: the schema's @default
     "worker": SHARED | STORED["dev"]["worker"] | {"API_URL": "http://api:8080"},
     "web": SHARED | STORED["dev"]["web"] | {"PRICE_HINT": "price=${AMOUNT}"},
 }

@@ -211,7 +211,12 @@ def test_local_overrides_beat_every_layer_and_are_never_stored(
         quick_ok(envkeep, "explain", "LOG_LEVEL", "-e", "dev", "-s", "api", "--json").stdout
     )
     assert explained["winner"] == "local"
-    assert [layer["layer"] for layer in explained["layers"]] == ["shared", "service:api", "local"]
+    assert [layer["layer"] for layer in explained["layers"]] == [
+        "schema default",
+        "shared",
+        "service:api",
+        "local",
+    ]
 
 
 REDIS = """\

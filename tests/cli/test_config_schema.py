@@ -264,7 +264,8 @@ def test_a_schema_table_in_envkeep_toml_is_shown_and_validated(
     fields = {f["name"]: f for f in json.loads(shown.stdout)}
     assert list(fields) == ["PUBLIC_URL", "WORKERS", "MODE"]
     assert fields["PUBLIC_URL"]["description"] == "The public address."
-    assert (fields["MODE"]["choices"], fields["MODE"]["default"]) == (["fast", "safe"], "safe")
+    # a secret default is masked, as everywhere (schema show --reveal shows it)
+    assert (fields["MODE"]["choices"], fields["MODE"]["default"]) == (["fast", "safe"], "••••••")
     assert checked.code == 3
     assert findings(checked) == [
         ("web", "WORKERS", "type", "error"),

@@ -15,10 +15,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from envkeep.settings import load_settings
+
 MASK = "••••••"
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+_NO_COLOR = load_settings().no_color  # NO_COLOR means no escape codes at all, bold included
+stdout = Console(
+    highlight=False, soft_wrap=True, no_color=_NO_COLOR, color_system=None if _NO_COLOR else "auto"
+)
+stderr = Console(
+    stderr=True,
+    highlight=False,
+    soft_wrap=True,
+    no_color=_NO_COLOR,
+    color_system=None if _NO_COLOR else "auto",
+)
 
 
 def mask(value: str | None, *, reveal: bool, absent: str = "(deleted)") -> str:
@@ -39,7 +50,7 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
     if not materialised:
         stderr.print(empty)
         return
-    table = Table(*columns, box=None, pad_edge=False, header_style="bold")
+    table = Table(*columns, box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
     for row in materialised:
         table.add_row(*(Text(cell) for cell in row))  # verbatim: no markup in values
     if stdout.is_terminal:

@@ -134,22 +134,24 @@ def explain(
 
 @schema_app.command("show")
 def schema_show(
-    service: Annotated[str, typer.Argument(help="Service name.")], json_out: JsonOpt = False
+    service: Annotated[str, typer.Argument(help="Service name.")],
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
-    """Print what envkeep understood of a service's schema.
+    """Print what envkeep understood of a service's schema (secret defaults masked).
 
     Example: envkeep schema show api
     """
     schema = schemas.show_schema(make_context(), service)
     if json_out:
-        output.print_json([_field_json(f) for f in schema.fields])
+        output.print_json([_field_json(f, reveal=reveal) for f in schema.fields])
         return
     rows = [
         (
             f.name,
             _type_text(f),
             "yes" if f.required else "",
-            f.default or "",
+            output.mask(f.default, reveal=reveal or not f.secret, absent=""),
             "yes" if f.secret else "",
             f.description or "",
         )
@@ -168,10 +170,12 @@ def _type_text(field: FieldSpec) -> str:
     return " ".join([text, *bounds])
 
 
-def _field_json(field: FieldSpec) -> dict[str, object]:
+def _field_json(field: FieldSpec, *, reveal: bool) -> dict[str, object]:
     data = asdict(field)
     data["choices"] = list(field.choices)
     data.pop("example", None)
+    if field.secret and not reveal and field.default is not None:
+        data["default"] = output.MASK
     return data
 
 
@@ -219,12 +223,7 @@ def template_show(
     """
     template = schemas.get_template(make_context(), name)
     if json_out:
-        fields = []
-        for field in template.schema.fields:
-            item = _field_json(field)
-            if field.secret and not reveal:
-                item["default"] = None if field.default is None else output.MASK
-            fields.append(item)
+        fields = [_field_json(field, reveal=reveal) for field in template.schema.fields]
         output.print_json({"name": template.name, "source": template.source, "fields": fields})
         return
     rows = [

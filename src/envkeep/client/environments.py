@@ -49,13 +49,31 @@ def edit_environment(
             "nothing to change",
             hint="pass --rename NEW, --description TEXT, --protect or --unprotect",
         )
-    return ctx.backend.update_environment(
+    updated = ctx.backend.update_environment(
         ctx.project_file.project,
         name,
         rename=rename,
         description=description,
         protected=protected,
     )
+    if rename is not None and rename != name:
+        _rename_in_project_file(ctx, name, rename)
+    return updated
+
+
+def _rename_in_project_file(ctx: ClientContext, old: str, new: str) -> None:
+    """Keep envkeep.toml's default_env and environments list pointing at the renamed one."""
+    from envkeep.core.files import write_atomic
+    from envkeep.core.projectfile import with_top_setting
+
+    project = ctx.project_file
+    text = project.path.read_text(encoding="utf-8")
+    if project.default_env == old:
+        text = with_top_setting(text, "default_env", new)
+    if old in project.environments:
+        renamed = [new if e == old else e for e in project.environments]
+        text = with_top_setting(text, "environments", renamed)
+    write_atomic(project.path, text.encode(), mode=0o644)
 
 
 def open_all_scopes(ctx: ClientContext, env: str) -> OpenEnvironment:

@@ -7,7 +7,7 @@ and the team server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
@@ -59,12 +59,17 @@ class ProjectLayers:
     templates: dict[str, Template]
     local: dict[str, str]
     project: ProjectFile
+    defaults: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # schema @default, per service
 
     def stack(self, service: str | None) -> list[Layer]:
         """The layers of one service (None: the shared scope alone), lowest first."""
         from envkeep.core.resolve import Layer
 
         layers: list[Layer] = []
+        if service is not None and self.defaults.get(service):
+            layers.append(Layer("schema default", self.defaults[service]))
         if service is not None:
             layers += [
                 Layer(f"template:{name}", self.template(name, service).values)
@@ -106,7 +111,17 @@ def arrange(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers:
         templates=load_project_templates(ctx) if needs_templates else {},
         local=local_overrides(ctx.project_file),
         project=ctx.project_file,
+        defaults={name: schema_defaults(ctx, name) for name in by_service},
     )
+
+
+def schema_defaults(ctx: ClientContext, service: str) -> dict[str, str]:
+    """The ``@default`` values of a service's own schema (.env.example or table): the lowest
+    layer of what it sees. Template defaults are the templates' own layers."""
+    schema = _own_schema(ctx, service)
+    if schema is None:
+        return {}
+    return {f.name: f.default for f in schema.fields if f.default is not None}
 
 
 def resolve_in(layers: ProjectLayers, service: str | None) -> Resolution:
@@ -135,7 +150,6 @@ def service_schema(
 ) -> Schema | None:
     """A service's schema: its templates' annotations, then its .env.example or the
     [services.NAME.schema] table of envkeep.toml (later wins per name); None when it has none."""
-    from envkeep.core.schema import Schema, parse_env_example, schema_from_table
 
     project = ctx.project_file
     entry = project.service(service)
@@ -145,6 +159,20 @@ def service_schema(
     if entry.templates:
         templates = layers.templates if layers is not None else load_project_templates(ctx)
         parts += [_template(templates, name, service).schema for name in entry.templates]
+    own = _own_schema(ctx, service)
+    if own is not None:
+        parts.append(own)
+    return _merge(parts)
+
+
+def _own_schema(ctx: ClientContext, service: str) -> Schema | None:
+    from envkeep.core.schema import parse_env_example, schema_from_table
+
+    project = ctx.project_file
+    entry = project.service(service)
+    if entry is None:
+        return None
+    parts: list[Schema] = []
     if entry.schema is not None:
         path = project.root / entry.schema
         parts.append(parse_env_example(_read(path), source=str(path)))
@@ -154,12 +182,16 @@ def service_schema(
                 entry.schema_table, source=f"{project.path} [services.{service}.schema]"
             )
         )
+    return _merge(parts)
+
+
+def _merge(parts: list[Schema]) -> Schema | None:
     if not parts:
         return None
     combined = parts[0]
     for part in parts[1:]:
         combined = combined.merged_with(part)
-    return combined if combined.fields else Schema(())
+    return combined
 
 
 def _read(path: Path) -> str:

@@ -56,7 +56,8 @@ def init_schema(
         FieldSpec(name=v.name, type=infer_type(v.value), required=True) for v in opened.variables()
     )
     write_atomic(target, render_env_example(Schema(fields)).encode(), mode=0o644)
-    if entry.schema is None and entry.schema_table is None:
+    inside = target.resolve().is_relative_to(project.root.resolve())
+    if entry.schema is None and entry.schema_table is None and inside:
         relative = target.resolve().relative_to(project.root.resolve()).as_posix()
         text = with_service_setting(
             project.path.read_text(encoding="utf-8"), service, "schema", relative

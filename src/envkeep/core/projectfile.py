@@ -252,3 +252,22 @@ def with_service_setting(text: str, service: str, key: str, value: str | list[st
             return "\n".join(lines) + "\n"
     lines.insert(start + 1, new_line)
     return "\n".join(lines) + "\n"
+
+
+def with_top_setting(text: str, key: str, value: str | list[str]) -> str:
+    """``text`` with a top-level ``key = value`` replaced in place, or added before the first
+    table when missing."""
+    lines = text.splitlines()
+    rendered = (
+        f"[{', '.join(map(_toml_string, value))}]"
+        if isinstance(value, list)
+        else _toml_string(value)
+    )
+    setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    first_table = next((i for i, line in enumerate(lines) if _HEADER.match(line)), len(lines))
+    for i in range(first_table):
+        if setting.match(lines[i]):
+            lines[i] = f"{key} = {rendered}"
+            return "\n".join(lines) + "\n"
+    lines.insert(first_table, f"{key} = {rendered}")
+    return "\n".join(lines) + "\n"
