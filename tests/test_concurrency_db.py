@@ -16,6 +16,9 @@ from envkeep.core.errors import ConflictError
 from envkeep.store.models import Secret, SecretVersion
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from envkeep.app.context import Call
     from tests.conftest import Owner, Store
 
 WRITERS = 32
@@ -57,20 +60,22 @@ def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
     losses = [0] * WRITERS
     failures: list[BaseException] = []
 
+    def update(index: int, seen: int) -> Callable[[Call], int]:
+        def use_case(call: Call) -> int:
+            return write_secrets(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+                writes=[_write(seen, index)],
+            )
+
+        return use_case
+
     def writer(index: int) -> None:
         for _ in range(ATTEMPTS):
-            seen = _current(store)
             try:
-                store.run(
-                    owner.principal_id,
-                    lambda call, seen=seen: write_secrets(
-                        call,
-                        workspace_id=owner.workspace_id,
-                        project="shop",
-                        environment="dev",
-                        writes=[_write(seen, index)],
-                    ),
-                )
+                store.run(owner.principal_id, update(index, _current(store)))
                 wins[index] += 1
             except ConflictError:
                 losses[index] += 1

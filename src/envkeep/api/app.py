@@ -14,6 +14,7 @@ from envkeep.api import (
     problems,
     routes_audit,
     routes_auth,
+    routes_members,
     routes_ops,
     routes_projects,
     routes_secrets,
@@ -45,6 +46,14 @@ def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
     app.state.metrics = observability.Metrics()
     problems.install(app)
     observability.install(app, app.state.metrics, max_body=max_body)
-    for module in (routes_ops, routes_auth, routes_projects, routes_secrets, routes_audit):
+    routers = (
+        routes_ops,
+        routes_auth,
+        routes_projects,
+        routes_secrets,
+        routes_audit,
+        routes_members,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

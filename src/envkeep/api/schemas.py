@@ -204,3 +204,58 @@ class AuditEvent(Body):
 class AuditPage(Body):
     events: list[AuditEvent]
     next_after: int | None
+
+
+class NewShare(Body):
+    environment_id: str
+    key_version: int
+    recipient_id: str
+    sealed: B64
+
+
+class Grant(Body):
+    principal_id: str
+    role: str
+    project: str | None = None
+    environment: str | None = None
+    shares: list[NewShare] = []
+
+
+class Revoke(Body):
+    principal_id: str
+    project: str | None = None
+    environment: str | None = None
+
+
+class Revoked(Body):
+    environment_ids: list[str]
+
+
+class Member(Body):
+    principal: Principal
+    role: str
+    project: str | None
+    environment: str | None
+
+
+class ScopeEnvironment(Body):
+    project: str
+    environment: str
+    key_version: int
+
+
+class Rotation(Body):
+    new_key_version: int
+    shares: list[NewShare]
+    writes: list[SecretWrite] = Field(default=[], max_length=20_000)
+
+
+class NewInvite(Body):
+    email: str = Field(max_length=320)
+    role: str
+    project: str | None = None
+    environment: str | None = None
+
+
+class InviteCode(Body):
+    code: str

@@ -273,3 +273,48 @@ def workspaces_of(call: Call) -> list[tuple[str, str]]:
         .order_by(Workspace.name)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def create_invite(
+    call: Call,
+    *,
+    workspace_id: str,
+    email: str,
+    role: str,
+    project: str | None = None,
+    environment: str | None = None,
+    ttl: timedelta = timedelta(days=3),
+) -> str:
+    """A one-time, expiring invite to the workspace with a role at a scope (admins there;
+    never a role above the inviter's)."""
+    from envkeep.app.authz import require_role
+    from envkeep.app.members import Scope, role_named, scope_target
+
+    wanted = role_named(role)
+    target, _envs = scope_target(call, workspace_id, Scope(project, environment))
+    held = require_role(call, target, Role.ADMIN)
+    if wanted > held:
+        raise UsageError(f"you cannot invite as {wanted}: you hold {held} here")
+    secret = credentials.new_secret()
+    invite = Invite(
+        id=call.new_id(),
+        workspace_id=workspace_id,
+        email=email.lower(),
+        role=str(wanted),
+        project_id=target.project_id,
+        environment_id=target.environment_id,
+        secret_hash=credentials.token_hash(secret),
+        created_by=call.actor.principal_id,
+        created_at=call.clock(),
+        expires_at=call.clock() + ttl,
+    )
+    call.session.add(invite)
+    call.session.flush()
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="member.invite",
+        target=email.lower(),
+        details={"role": str(wanted), "project": project, "environment": environment},
+    )
+    return _code(invite.id, secret)

@@ -14,6 +14,7 @@ from envkeep.cli import (
     env_cmds,
     file_cmds,
     identity_cmds,
+    member_cmds,
     project_cmds,
     run_cmd,
     schema_cmds,
@@ -69,6 +70,8 @@ app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(completion.completion_app, name="completion")
 app.add_typer(server_cmds.server_app, name="server")
 app.add_typer(audit_cmds.audit_app, name="audit")
+app.add_typer(member_cmds.member_app, name="member")
+env_cmds.env_app.command("rotate-key")(member_cmds.rotate_key)
 app.command("join")(account_cmds.join)
 app.command("login")(account_cmds.login)
 app.command("logout")(account_cmds.logout)

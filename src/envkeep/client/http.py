@@ -98,7 +98,8 @@ def _version(model: schemas.Version) -> views.VersionView:
     return views.VersionView(**model.model_dump())
 
 
-def _principal(model: schemas.Principal) -> views.PrincipalView:
+def principal_view(model: schemas.Principal) -> views.PrincipalView:
+    """A principal as the client's frozen view."""
     return views.PrincipalView(**model.model_dump())
 
 
@@ -118,7 +119,7 @@ def snapshot_view(model: schemas.Snapshot) -> views.EnvironmentSnapshot:
         services=tuple(_service(s) for s in model.services),
         shares=tuple(
             views.ShareView(
-                s.environment_id, s.key_version, s.recipient_id, _principal(s.sharer), s.sealed
+                s.environment_id, s.key_version, s.recipient_id, principal_view(s.sharer), s.sealed
             )
             for s in model.shares
         ),
@@ -126,7 +127,7 @@ def snapshot_view(model: schemas.Snapshot) -> views.EnvironmentSnapshot:
             views.SecretView(s.id, s.scope, s.name_index, _version(s.current))
             for s in model.secrets
         ),
-        authors=tuple(_principal(a) for a in model.authors),
+        authors=tuple(principal_view(a) for a in model.authors),
     )
 
 
@@ -134,10 +135,11 @@ class HttpBackend:
     """The Backend protocol against a team server, for one workspace."""
 
     def __init__(self, api: ApiClient, workspace_id: str) -> None:
-        self._api = api
+        self.api = api
         self.workspace_id = workspace_id
 
-    def _project(self, project: str) -> str:
+    def project_path(self, project: str) -> str:
+        """The URL path of one project of this workspace."""
         return f"/v1/workspaces/{self.workspace_id}/projects/{project}"
 
     def create_project(
@@ -146,7 +148,7 @@ class HttpBackend:
         body = schemas.NewProject(
             name=name, environments=[_new_environment(e) for e in environments]
         )
-        data = self._api.request(
+        data = self.api.request(
             "POST", f"/v1/workspaces/{self.workspace_id}/projects", json=_dump(body)
         )
         created = schemas.ProjectCreated.model_validate(data)
@@ -158,28 +160,28 @@ class HttpBackend:
         self, project: str, name: str, *, path: str | None, schema_path: str | None
     ) -> views.ServiceView:
         body = schemas.NewService(name=name, path=path, schema_path=schema_path)
-        data = self._api.request("POST", f"{self._project(project)}/services", json=_dump(body))
+        data = self.api.request("POST", f"{self.project_path(project)}/services", json=_dump(body))
         return _service(schemas.Service.model_validate(data))
 
     def list_services(self, project: str) -> list[views.ServiceView]:
-        data = self._api.request("GET", f"{self._project(project)}/services")
+        data = self.api.request("GET", f"{self.project_path(project)}/services")
         return [_service(schemas.Service.model_validate(item)) for item in data]
 
     def remove_service(self, project: str, name: str) -> None:
-        self._api.request("DELETE", f"{self._project(project)}/services/{name}")
+        self.api.request("DELETE", f"{self.project_path(project)}/services/{name}")
 
     def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
-        data = self._api.request(
-            "POST", f"{self._project(project)}/environments", json=_dump(_new_environment(new))
+        data = self.api.request(
+            "POST", f"{self.project_path(project)}/environments", json=_dump(_new_environment(new))
         )
         return _environment(schemas.Environment.model_validate(data))
 
     def list_environments(self, project: str) -> list[views.EnvironmentView]:
-        data = self._api.request("GET", f"{self._project(project)}/environments")
+        data = self.api.request("GET", f"{self.project_path(project)}/environments")
         return [_environment(schemas.Environment.model_validate(item)) for item in data]
 
     def delete_environment(self, project: str, name: str) -> None:
-        self._api.request("DELETE", f"{self._project(project)}/environments/{name}")
+        self.api.request("DELETE", f"{self.project_path(project)}/environments/{name}")
 
     def update_environment(
         self,
@@ -193,8 +195,8 @@ class HttpBackend:
         body = schemas.EnvironmentChange(
             rename=rename, description=description, protected=protected
         )
-        data = self._api.request(
-            "PATCH", f"{self._project(project)}/environments/{name}", json=_dump(body)
+        data = self.api.request(
+            "PATCH", f"{self.project_path(project)}/environments/{name}", json=_dump(body)
         )
         return _environment(schemas.Environment.model_validate(data))
 
@@ -204,8 +206,10 @@ class HttpBackend:
         params: dict[str, Any] = (
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
-        data = self._api.request(
-            "GET", f"{self._project(project)}/environments/{environment}/snapshot", params=params
+        data = self.api.request(
+            "GET",
+            f"{self.project_path(project)}/environments/{environment}/snapshot",
+            params=params,
         )
         return snapshot_view(schemas.Snapshot.model_validate(data))
 
@@ -218,34 +222,36 @@ class HttpBackend:
         confirmed: bool = False,
     ) -> int:
         body = schemas.Writes(writes=[_write(w) for w in writes], confirmed=confirmed)
-        data = self._api.request(
-            "POST", f"{self._project(project)}/environments/{environment}/secrets", json=_dump(body)
+        data = self.api.request(
+            "POST",
+            f"{self.project_path(project)}/environments/{environment}/secrets",
+            json=_dump(body),
         )
         return int(schemas.Revision.model_validate(data).revision)
 
     def secret_history(
         self, project: str, environment: str, secret_id: str
     ) -> tuple[tuple[views.VersionView, ...], tuple[views.PrincipalView, ...]]:
-        data = self._api.request(
+        data = self.api.request(
             "GET",
-            f"{self._project(project)}/environments/{environment}/secrets/{secret_id}/versions",
+            f"{self.project_path(project)}/environments/{environment}/secrets/{secret_id}/versions",
         )
         found = schemas.History.model_validate(data)
         return (
             tuple(_version(v) for v in found.versions),
-            tuple(_principal(a) for a in found.authors),
+            tuple(principal_view(a) for a in found.authors),
         )
 
     def audit_events(self, query: AuditQuery) -> list[EventView]:
         from dataclasses import asdict
 
         params = {k: v for k, v in asdict(query).items() if v is not None}
-        data = self._api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
+        data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
         page = schemas.AuditPage.model_validate(data)
         return [EventView(**e.model_dump()) for e in page.events]
 
     def close(self) -> None:
-        self._api.close()
+        self.api.close()
 
 
 def _new_environment(new: views.NewEnvironment) -> schemas.NewEnvironment:

@@ -1,0 +1,114 @@
+"""Members of a workspace: look up, list, grant (with key shares), revoke; key rotation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from envkeep.api import schemas
+from envkeep.api.convert import secret_write
+from envkeep.api.deps import AuthedCall
+from envkeep.app import members
+from envkeep.app.authz import require_role
+from envkeep.app.policy import Role, Target
+
+router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
+
+
+def _shares(items: list[schemas.NewShare]) -> list[members.NewShare]:
+    return [members.NewShare(**s.model_dump()) for s in items]
+
+
+@router.get("/principals/by-name")
+def principal_by_name(workspace_id: str, name: str, call: AuthedCall) -> schemas.Principal:
+    """An account's public keys, for sealing shares to it (workspace admins)."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    return schemas.Principal.model_validate(members.principal_by_name(call, name))
+
+
+@router.get("/members")
+def list_members(workspace_id: str, call: AuthedCall) -> list[schemas.Member]:
+    """Every role binding of the workspace."""
+    return [
+        schemas.Member.model_validate(m)
+        for m in members.list_members(call, workspace_id=workspace_id)
+    ]
+
+
+@router.get("/scope-environments")
+def scope_environments(
+    workspace_id: str, call: AuthedCall, project: str | None = None, environment: str | None = None
+) -> list[schemas.ScopeEnvironment]:
+    """The environments a scope covers (to seal one share each)."""
+    found = members.environments_in_scope(
+        call, workspace_id=workspace_id, scope=members.Scope(project, environment)
+    )
+    return [schemas.ScopeEnvironment(project=p, environment=e, key_version=k) for p, e, k in found]
+
+
+@router.post("/members/grant", status_code=204)
+def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> None:
+    """Bind a role; the body carries the grantee's shares of every environment it opens."""
+    members.grant_role(
+        call,
+        workspace_id=workspace_id,
+        principal_id=body.principal_id,
+        role=body.role,
+        scope=members.Scope(body.project, body.environment),
+        shares=_shares(body.shares),
+    )
+
+
+@router.post("/members/revoke")
+def revoke(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas.Revoked:
+    """Remove a binding; the answer lists the environments whose keys to rotate now."""
+    ids = members.revoke_role(
+        call,
+        workspace_id=workspace_id,
+        principal_id=body.principal_id,
+        scope=members.Scope(body.project, body.environment),
+    )
+    return schemas.Revoked(environment_ids=ids)
+
+
+@router.get("/projects/{project}/environments/{environment}/readers")
+def readers(
+    workspace_id: str, project: str, environment: str, call: AuthedCall
+) -> list[schemas.Principal]:
+    """Who may read an environment now (a rotated key is sealed to each)."""
+    found = members.readers_of(
+        call, workspace_id=workspace_id, project=project, environment=environment
+    )
+    return [schemas.Principal.model_validate(p) for p in found]
+
+
+@router.post("/projects/{project}/environments/{environment}/rotate")
+def rotate(
+    workspace_id: str, project: str, environment: str, body: schemas.Rotation, call: AuthedCall
+) -> schemas.Revision:
+    """Switch to a new data key: shares for every reader, current values re-encrypted."""
+    version = members.rotate_key(
+        call,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        new_key_version=body.new_key_version,
+        shares=_shares(body.shares),
+        writes=[secret_write(w) for w in body.writes],
+    )
+    return schemas.Revision(revision=version)
+
+
+@router.post("/invites", status_code=201)
+def invite(workspace_id: str, body: schemas.NewInvite, call: AuthedCall) -> schemas.InviteCode:
+    """A one-time, expiring invite code for a new member."""
+    from envkeep.app.accounts import create_invite
+
+    code = create_invite(
+        call,
+        workspace_id=workspace_id,
+        email=body.email,
+        role=body.role,
+        project=body.project,
+        environment=body.environment,
+    )
+    return schemas.InviteCode(code=code)

@@ -1,0 +1,353 @@
+"""Members, roles and key shares: granting (with the grantee's shares, sealed client-side),
+revoking, and rotating an environment's data key.
+
+No privilege escalation: a principal grants only at scopes where it is an admin, and never a
+role above the one it holds there. A grant must bring a share of every environment it opens,
+so access is cryptographic, not only policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+
+from envkeep.app._lookup import environment_by_name, project_by_name
+from envkeep.app.audit import append_event
+from envkeep.app.authz import require_role
+from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.app.principals import principal_view
+from envkeep.app.writes import apply_writes
+from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageError
+from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.context import Call
+    from envkeep.app.views import PrincipalView, SecretWrite
+
+
+@dataclass(frozen=True)
+class NewShare:
+    """A data key sealed by the caller's client to one recipient."""
+
+    environment_id: str
+    key_version: int
+    recipient_id: str
+    sealed: bytes
+
+
+@dataclass(frozen=True)
+class Member:
+    principal: PrincipalView
+    role: str
+    project: str | None
+    environment: str | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a role applies, by name (None: the whole workspace / the whole project)."""
+
+    project: str | None = None
+    environment: str | None = None
+
+
+def scope_target(call: Call, workspace_id: str, scope: Scope) -> tuple[Target, list[Environment]]:
+    """The scope as ids, and every environment it covers."""
+    if scope.project is None:
+        if scope.environment is not None:
+            raise UsageError("an environment needs its project", hint="pass --project too")
+        projects = call.session.scalars(
+            select(Project.id).where(Project.workspace_id == workspace_id)
+        )
+        envs = call.session.scalars(
+            select(Environment).where(Environment.project_id.in_(list(projects)))
+        )
+        return Target(workspace_id), list(envs)
+    project = project_by_name(call, workspace_id, scope.project)
+    if scope.environment is None:
+        envs = call.session.scalars(select(Environment).where(Environment.project_id == project.id))
+        return Target(workspace_id, project.id), list(envs)
+    env = environment_by_name(call, project, scope.environment)
+    return Target(workspace_id, project.id, env.id), [env]
+
+
+def principal_by_name(call: Call, name: str) -> PrincipalView:
+    """A principal by email (or service-account name), with its public keys."""
+    found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
+    if found is None:
+        raise NotFoundError(f"no account '{name}'", hint="invite them: envkeep member invite EMAIL")
+    return principal_view(found)
+
+
+def environments_in_scope(
+    call: Call, *, workspace_id: str, scope: Scope
+) -> list[tuple[str, str, int]]:
+    """(project name, environment name, key version) of each environment a scope covers, for
+    the caller's client to seal shares; the caller must be an admin there."""
+    target, envs = scope_target(call, workspace_id, scope)
+    require_role(call, target, Role.ADMIN)
+    names = {
+        p.id: p.name
+        for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
+    }
+    return [(names[e.project_id], e.name, e.key_version) for e in envs]
+
+
+def grant_role(
+    call: Call,
+    *,
+    workspace_id: str,
+    principal_id: str,
+    role: str,
+    scope: Scope,
+    shares: Sequence[NewShare],
+) -> None:
+    """Bind ``role`` at ``scope`` and store the grantee's shares of every environment it opens."""
+    wanted = role_named(role)
+    target, envs = scope_target(call, workspace_id, scope)
+    held = require_role(call, target, Role.ADMIN)
+    if wanted > held:
+        raise UsageError(f"you cannot grant {wanted}: you hold {held} here")
+    if call.session.get(Principal, principal_id) is None:
+        raise NotFoundError("no such principal")
+    _store_shares(call, principal_id, envs, shares)
+    existing = call.session.scalar(
+        select(RoleBinding).where(
+            RoleBinding.principal_id == principal_id,
+            RoleBinding.workspace_id == workspace_id,
+            RoleBinding.project_id == target.project_id,
+            RoleBinding.environment_id == target.environment_id,
+        )
+    )
+    if existing is None:
+        call.session.add(
+            RoleBinding(
+                id=call.new_id(),
+                principal_id=principal_id,
+                workspace_id=workspace_id,
+                project_id=target.project_id,
+                environment_id=target.environment_id,
+                role=str(wanted),
+                created_at=call.clock(),
+                created_by=call.actor.principal_id,
+            )
+        )
+    else:
+        existing.role = str(wanted)
+    call.session.flush()
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="member.grant",
+        target=_describe(scope),
+        details={"principal_id": principal_id, "role": str(wanted), "shares": len(shares)},
+    )
+
+
+def role_named(text: str) -> Role:
+    """A role by name; a usage error listing the roles otherwise."""
+    try:
+        return Role.parse(text)
+    except KeyError:
+        raise UsageError(f"unknown role '{text}'", hint="use admin, write or read") from None
+
+
+def _describe(scope: Scope) -> str:
+    return "/".join(p for p in (scope.project, scope.environment) if p) or "workspace"
+
+
+def _store_shares(
+    call: Call, recipient: str, envs: Sequence[Environment], shares: Sequence[NewShare]
+) -> None:
+    by_env = {(s.environment_id, s.key_version): s for s in shares if s.recipient_id == recipient}
+    for env in envs:
+        have = call.session.scalar(
+            select(DataKeyShare).where(
+                DataKeyShare.environment_id == env.id,
+                DataKeyShare.key_version == env.key_version,
+                DataKeyShare.recipient_id == recipient,
+            )
+        )
+        share = by_env.get((env.id, env.key_version))
+        if have is None and share is None:
+            raise InputError(
+                f"the grant lacks a key share of environment '{env.name}'",
+                hint="run the command again (the client seals one per environment)",
+            )
+        if have is None and share is not None:
+            call.session.add(
+                DataKeyShare(
+                    id=call.new_id(),
+                    environment_id=env.id,
+                    key_version=env.key_version,
+                    recipient_id=recipient,
+                    sharer_id=call.actor.principal_id,
+                    sealed=share.sealed,
+                    created_at=call.clock(),
+                )
+            )
+
+
+def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scope) -> list[str]:
+    """Remove the binding at exactly ``scope``; return the ids of the environments whose data
+    keys the caller's client must now rotate (those the principal could read)."""
+    target, envs = scope_target(call, workspace_id, scope)
+    require_role(call, target, Role.ADMIN)
+    if principal_id == call.actor.principal_id:
+        raise UsageError("you cannot revoke your own role", hint="ask another admin")
+    project_match = (
+        RoleBinding.project_id.is_(None)
+        if target.project_id is None
+        else RoleBinding.project_id == target.project_id
+    )
+    env_match = (
+        RoleBinding.environment_id.is_(None)
+        if target.environment_id is None
+        else RoleBinding.environment_id == target.environment_id
+    )
+    removed = call.session.execute(
+        delete(RoleBinding).where(
+            RoleBinding.principal_id == principal_id,
+            RoleBinding.workspace_id == workspace_id,
+            project_match,
+            env_match,
+        )
+    )
+    if not getattr(removed, "rowcount", 0):
+        raise NotFoundError(f"that principal holds no role at {_describe(scope)}")
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="member.revoke",
+        target=_describe(scope),
+        details={"principal_id": principal_id},
+    )
+    return [e.id for e in envs]
+
+
+def list_members(call: Call, *, workspace_id: str) -> list[Member]:
+    """Every role binding in the workspace, with the principals' public keys (read access)."""
+    require_role(call, Target(workspace_id), Role.READ)
+    projects = {
+        p.id: p.name
+        for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
+    }
+    envs = {
+        e.id: e.name
+        for e in call.session.scalars(
+            select(Environment).where(Environment.project_id.in_(list(projects)))
+        )
+    }
+    rows = call.session.execute(
+        select(RoleBinding, Principal)
+        .join(Principal, Principal.id == RoleBinding.principal_id)
+        .where(RoleBinding.workspace_id == workspace_id)
+        .order_by(Principal.name)
+    )
+    return [
+        Member(
+            principal_view(p),
+            b.role,
+            projects.get(b.project_id or ""),
+            envs.get(b.environment_id or ""),
+        )
+        for b, p in rows
+    ]
+
+
+def readers_of(
+    call: Call, *, workspace_id: str, project: str, environment: str
+) -> list[PrincipalView]:
+    """Every principal that may read an environment now (for sealing a rotated key)."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, environment)
+    target = Target(workspace_id, found.id, env.id)
+    require_role(call, target, Role.ADMIN)
+    bindings = call.session.scalars(
+        select(RoleBinding).where(RoleBinding.workspace_id == workspace_id)
+    )
+    ids = {
+        b.principal_id
+        for b in bindings
+        if covers(
+            Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id), target
+        )
+    }
+    people = call.session.scalars(select(Principal).where(Principal.id.in_(list(ids))))
+    return [principal_view(p) for p in people if p.disabled_at is None]
+
+
+def rotate_key(
+    call: Call,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    new_key_version: int,
+    shares: Sequence[NewShare],
+    writes: Sequence[SecretWrite],
+) -> int:
+    """Switch an environment to a new data key in one transaction: its shares for every
+    current reader, and every current value re-encrypted under it (admin)."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, environment)
+    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    if new_key_version != env.key_version + 1:
+        raise ConflictError("the environment's key changed meanwhile", hint="run the command again")
+    readers = {
+        p.id
+        for p in readers_of(
+            call, workspace_id=workspace_id, project=project, environment=environment
+        )
+    }
+    given = {
+        s.recipient_id
+        for s in shares
+        if s.environment_id == env.id and s.key_version == new_key_version
+    }
+    if readers - given:
+        raise InputError(
+            "the new key is not shared with every reader", hint="run the command again"
+        )
+    env.key_version = new_key_version
+    call.session.flush()
+    for recipient in sorted(readers):
+        share = next(s for s in shares if s.recipient_id == recipient)
+        call.session.add(
+            DataKeyShare(
+                id=call.new_id(),
+                environment_id=env.id,
+                key_version=new_key_version,
+                recipient_id=recipient,
+                sharer_id=call.actor.principal_id,
+                sealed=share.sealed,
+                created_at=call.clock(),
+            )
+        )
+    if writes:
+        _reindex(call, env, writes)
+        apply_writes(call, env, writes)
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="environment.rotate_key",
+        target=f"{project}/{environment}",
+        details={"key_version": new_key_version, "readers": len(readers), "rewritten": len(writes)},
+    )
+    return new_key_version
+
+
+def _reindex(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
+    """A new key means new name indexes: move each secret to the index its rewrite carries."""
+    from envkeep.store.models import Secret
+
+    for write in writes:
+        secret = call.session.get(Secret, write.secret_id)
+        if secret is None or secret.environment_id != env.id:
+            raise InputError("a rotation rewrites a secret of another environment")
+        secret.name_index = write.name_index
+    call.session.flush()

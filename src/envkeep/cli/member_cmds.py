@@ -1,0 +1,108 @@
+"""`envkeep member …` and `envkeep env rotate-key`: people, roles and keys on a team server."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import JsonOpt
+from envkeep.cli.state import make_context
+from envkeep.client import members
+
+member_app = typer.Typer(help="Members, roles and their keys (team server).", no_args_is_help=True)
+
+RoleArg = Annotated[str, typer.Argument(help="admin, write or read.")]
+ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
+EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")]
+
+
+@member_app.command("invite")
+def invite(
+    email: Annotated[str, typer.Argument(help="Who to invite.")],
+    role: Annotated[str, typer.Option(help="admin, write or read.")] = "read",
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+) -> None:
+    """Make a one-time invite code (it expires in 3 days); then grant it keys after they join.
+
+    Example: envkeep member invite bob@example.com --role write --project shop
+    """
+    code = members.invite(make_context(), email, role, project=project, environment=env)
+    sys.stdout.write(code + "\n")
+    output.done(
+        f"send {email} this code; they run: envkeep join URL CODE. Then: envkeep member "
+        f"grant {email} {role}" + (f" --project {project}" if project else "")
+    )
+
+
+@member_app.command("grant")
+def grant(
+    who: Annotated[str, typer.Argument(help="The member's email.")],
+    role: RoleArg,
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+) -> None:
+    """Give a role, sealing them a key share of every environment it opens.
+
+    Example: envkeep member grant bob@example.com write --project shop --env staging
+    """
+    count = members.grant(make_context(), who, role, project=project, environment=env)
+    output.done(f"{who} is {role} there now; {count} environment keys shared with them")
+
+
+@member_app.command("revoke")
+def revoke(
+    who: Annotated[str, typer.Argument(help="The member's email.")],
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+) -> None:
+    """Take a role away and rotate the data key of every environment it could read.
+
+    Example: envkeep member revoke bob@example.com --project shop
+    """
+    rotated = members.revoke(make_context(), who, project=project, environment=env)
+    output.done(f"revoked; new keys for: {', '.join(rotated) or 'no environment'}")
+
+
+@member_app.command("list")
+def list_(json_out: JsonOpt = False) -> None:
+    """List who holds which role where.
+
+    Example: envkeep member list
+    """
+    found = members.list_members(make_context())
+    if json_out:
+        output.print_json(found)
+        return
+    rows = [
+        (m["principal"]["name"], m["role"], m["project"] or "*", m["environment"] or "*")
+        for m in found
+    ]
+    output.print_table(("MEMBER", "ROLE", "PROJECT", "ENV"), rows, empty="no members")
+
+
+@member_app.command("verify")
+def verify(
+    who: Annotated[str, typer.Argument(help="The member's email.")],
+    fingerprint: Annotated[str, typer.Option(help="The fingerprint they read to you.")],
+) -> None:
+    """Trust a member's (new) public key after comparing its fingerprint out of band.
+
+    Example: envkeep member verify bob@example.com --fingerprint "3f2a 91bc …"
+    """
+    seen = members.verify_member(make_context(), who, fingerprint)
+    output.done(f"pinned {who}'s key {seen}")
+
+
+def rotate_key(
+    env: Annotated[str, typer.Argument(help="The environment.")],
+) -> None:
+    """Give an environment a new data key now (values re-encrypted, key re-shared).
+
+    Example: envkeep env rotate-key prod
+    """
+    version = members.rotate_key(make_context(), env)
+    output.done(f"'{env}' now uses key version {version}")

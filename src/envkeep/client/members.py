@@ -1,0 +1,266 @@
+"""Client use cases for members: grant (sealing every data key the grantee gains), revoke
+(then rotate the keys it could read), list, verify a key; and key rotation.
+
+Public keys come from the server, so they are pinned on first use (``known_keys.json``): a
+changed key is refused until ``envkeep member verify`` accepts its fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from envkeep import crypto
+from envkeep.api.encoding import b64e
+from envkeep.client.reading import read_environment
+from envkeep.client.vault import WriteTarget, plan_write
+from envkeep.core.errors import IntegrityError, UsageError
+from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from envkeep.app.views import PrincipalView
+    from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
+
+
+def _http(ctx: ClientContext) -> HttpBackend:
+    from envkeep.client.http import HttpBackend
+
+    backend = ctx.backend
+    if not isinstance(backend, HttpBackend):
+        raise UsageError(
+            "members and roles live on a team server; this project uses the embedded store",
+            hint="log in to a server and create the project there: envkeep login URL",
+        )
+    return backend
+
+
+# -- pinning ----------------------------------------------------------------------------------
+
+
+def _pins_file(ctx: ClientContext) -> Any:
+    return ctx.settings.home / "known_keys.json"
+
+
+def _pins(ctx: ClientContext) -> dict[str, str]:
+    path = _pins_file(ctx)
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def _fingerprint(principal: PrincipalView) -> str:
+    return crypto.PublicKeys(principal.encryption_public, principal.signing_public).fingerprint()
+
+
+def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
+    """The principal's keys if they match the pinned ones (pinning them on first use)."""
+    pins = _pins(ctx)
+    key = f"{ctx.server_url}|{principal.id}"
+    seen = _fingerprint(principal)
+    if key not in pins:
+        pins[key] = seen
+        write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+    elif pins[key] != seen:
+        raise IntegrityError(
+            f"the public key of {principal.name} CHANGED (was {pins[key]}, now {seen})",
+            hint=f"check with them out of band, then: envkeep member verify {principal.name} "
+            f"--fingerprint '{seen}'",
+        )
+    return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+
+
+def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
+    """Accept a member's current key after checking its fingerprint out of band."""
+    principal = lookup(ctx, name)
+    seen = _fingerprint(principal)
+    if seen != fingerprint.strip():
+        raise IntegrityError(
+            f"{name}'s key has fingerprint {seen}, not the one you gave", hint="do not trust it"
+        )
+    pins = _pins(ctx)
+    pins[f"{ctx.server_url}|{principal.id}"] = seen
+    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+    return seen
+
+
+# -- members ----------------------------------------------------------------------------------
+
+
+def lookup(ctx: ClientContext, name: str) -> PrincipalView:
+    """An account by email, with its public keys."""
+    from envkeep.api import schemas
+    from envkeep.client.http import principal_view
+
+    backend = _http(ctx)
+    data = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/principals/by-name", params={"name": name}
+    )
+    return principal_view(schemas.Principal.model_validate(data))
+
+
+def grant(
+    ctx: ClientContext, name: str, role: str, *, project: str | None, environment: str | None
+) -> int:
+    """Bind ``role`` and seal the grantee a share of every environment it gains; return how
+    many shares were sealed."""
+    backend = _http(ctx)
+    grantee = lookup(ctx, name)
+    keys = check_pin(ctx, grantee)
+    params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
+    scope = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments", params=params
+    )
+    shares = []
+    for item in scope:
+        opened = backend.read_environment(item["project"], item["environment"], [])
+        deks = _open_deks(ctx, opened)
+        env = opened.environment
+        shares.append(
+            _seal(
+                ctx,
+                deks[env.key_version],
+                env_id=env.id,
+                key_version=env.key_version,
+                recipient_id=grantee.id,
+                recipient=keys,
+            )
+        )
+    body = {
+        "principal_id": grantee.id,
+        "role": role,
+        "project": project,
+        "environment": environment,
+        "shares": shares,
+    }
+    backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/members/grant", json=body)
+    return len(shares)
+
+
+def _open_deks(ctx: ClientContext, snapshot: Any) -> dict[int, bytes]:
+    from envkeep.client.envelopes import open_data_keys
+
+    return open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
+
+
+def _seal(
+    ctx: ClientContext,
+    dek: bytes,
+    *,
+    env_id: str,
+    key_version: int,
+    recipient_id: str,
+    recipient: crypto.PublicKeys,
+) -> dict[str, object]:
+    sealed = crypto.seal_share(
+        dek,
+        env_id=env_id,
+        key_version=key_version,
+        recipient_id=recipient_id,
+        recipient=recipient,
+        sharer=ctx.identity.keys,
+    )
+    return {
+        "environment_id": env_id,
+        "key_version": key_version,
+        "recipient_id": recipient_id,
+        "sealed": b64e(sealed),
+    }
+
+
+def revoke(
+    ctx: ClientContext, name: str, *, project: str | None, environment: str | None
+) -> list[str]:
+    """Remove the role, then rotate the data key of every environment it could read; return
+    the rotated environments as project/env."""
+    backend = _http(ctx)
+    principal = lookup(ctx, name)
+    body = {"principal_id": principal.id, "project": project, "environment": environment}
+    answer = backend.api.request(
+        "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
+    )
+    affected = set(answer["environment_ids"])
+    rotated = []
+    for item in backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments"
+    ):
+        opened = backend.read_environment(item["project"], item["environment"], [])
+        if opened.environment.id in affected:
+            rotate_key(ctx, item["environment"], project=item["project"])
+            rotated.append(f"{item['project']}/{item['environment']}")
+    return rotated
+
+
+def rotate_key(ctx: ClientContext, environment: str, *, project: str | None = None) -> int:
+    """A new data key for an environment: every current value re-encrypted under it and the
+    key sealed to every current reader, in one request; return the new key version."""
+    backend = _http(ctx)
+    project_name = project or ctx.project_file.project
+    if project is None:
+        opened = read_environment(ctx, environment, None)
+    else:
+        opened = _open_other(ctx, project_name, environment)
+    env = opened.snapshot.environment
+    new_version = env.key_version + 1
+    dek = crypto.new_data_key()
+    target = WriteTarget(env.id, dek, new_version)
+    writes = [
+        plan_write(
+            ctx.identity, target, v.scope_key, v.name, v.value, existing=(v.secret_id, v.version)
+        )
+        for v in opened.variables()
+    ]
+    readers = backend.api.request(
+        "GET", f"{backend.project_path(project_name)}/environments/{environment}/readers"
+    )
+    shares = [_reader_share(ctx, dek, env.id, new_version, r) for r in readers]
+    from envkeep.api import schemas
+
+    body = schemas.Rotation(
+        new_key_version=new_version,
+        shares=[schemas.NewShare.model_validate(s) for s in shares],
+        writes=[schemas.SecretWrite.model_validate(w) for w in writes],
+    )
+    backend.api.request(
+        "POST",
+        f"{backend.project_path(project_name)}/environments/{environment}/rotate",
+        json=body.model_dump(mode="json"),
+    )
+    return new_version
+
+
+def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:
+    from envkeep.client.vault import OpenEnvironment
+
+    snapshot = ctx.backend.read_environment(project, environment, None)
+    return OpenEnvironment(snapshot, ctx.identity, ctx.verified)
+
+
+def _reader_share(
+    ctx: ClientContext, dek: bytes, env_id: str, version: int, reader: dict[str, Any]
+) -> dict[str, object]:
+    from envkeep.api import schemas
+    from envkeep.client.http import principal_view
+
+    principal = principal_view(schemas.Principal.model_validate(reader))
+    keys = check_pin(ctx, principal)
+    return _seal(
+        ctx, dek, env_id=env_id, key_version=version, recipient_id=principal.id, recipient=keys
+    )
+
+
+def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
+    """Every role binding of the workspace, with fingerprints."""
+    backend = _http(ctx)
+    found: list[dict[str, Any]] = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/members"
+    )
+    return found
+
+
+def invite(
+    ctx: ClientContext, email: str, role: str, *, project: str | None, environment: str | None
+) -> str:
+    """A one-time invite code for ``email`` (give it to them with the server URL)."""
+    backend = _http(ctx)
+    body = {"email": email, "role": role, "project": project, "environment": environment}
+    data = backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/invites", json=body)
+    return str(data["code"])
