@@ -1,0 +1,141 @@
+"""Members on a real team server: grant seals keys, revoke rotates them, and a removed member's
+saved credentials cannot decrypt anything written after the removal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from envkeep import crypto
+from envkeep.client.identity import load_record, unlock
+from envkeep.core.errors import IntegrityError
+from envkeep.settings import load_settings
+from envkeep.store.engine import open_engine
+from envkeep.store.models import DataKeyShare, Environment, Secret, SecretVersion
+from tests.server import ENVKEEP, TeamServer, start_server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("members"))
+    yield running
+    running.stop()
+
+
+def _cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
+    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1", **extra})
+    return subprocess.run(
+        [*ENVKEEP, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
+    done = _cli(home, cwd, *args, **extra)
+    assert done.returncode == 0, f"envkeep {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    _ok(
+        alice,
+        work,
+        "join",
+        server.url,
+        server.invite("alice@x.io"),
+        "--email",
+        "alice@x.io",
+        ENVKEEP_PASSPHRASE="alice passphrase",
+    )
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    code = _ok(alice, work, "member", "invite", "bob@x.io", "--role", "read", "--project", "shop")
+    _ok(
+        bob,
+        work,
+        "join",
+        server.url,
+        code.strip(),
+        "--email",
+        "bob@x.io",
+        ENVKEEP_PASSPHRASE="bob passphrase",
+    )
+    assert _cli(bob, work, "get", "DB", "--env", "staging").returncode == 4  # no key share yet
+    _ok(alice, work, "member", "grant", "bob@x.io", "read", "--project", "shop")
+    assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
+    assert _cli(bob, work, "set", "DB=mine", "--env", "staging").returncode == 4  # read only
+
+    _ok(alice, work, "member", "revoke", "bob@x.io", "--project", "shop")
+    _ok(alice, work, "set", "DB=after-removal", "--env", "staging")
+    assert _cli(bob, work, "get", "DB", "--env", "staging").returncode == 4
+
+    # Bob kept his private keys and steals the whole database: still nothing after removal.
+    settings = load_settings(
+        {"ENVKEEP_HOME": str(bob / "servers" / server.url.split("://")[1].replace(":", "_"))}
+    )
+    record = load_record(settings)
+    assert record is not None
+    keys = unlock(settings, record, None).keys
+    engine = open_engine(server.database)
+    with Session(engine) as session:
+        env = session.scalars(select(Environment).where(Environment.name == "staging")).one()
+        assert env.key_version == 2
+        mine = session.scalars(
+            select(DataKeyShare).where(DataKeyShare.recipient_id == record.principal_id)
+        ).all()
+        assert {s.key_version for s in mine if s.environment_id == env.id} == {1}
+        current = session.execute(
+            select(SecretVersion)
+            .join(Secret, Secret.id == SecretVersion.secret_id)
+            .where(Secret.environment_id == env.id, SecretVersion.version == Secret.current_version)
+        ).scalar_one()
+        share = next(s for s in mine if s.environment_id == env.id)
+        sharer = _principal_keys(session, share.sharer_id)
+    engine.dispose()
+    old_dek = crypto.open_share(
+        share.sealed,
+        env_id=env.id,
+        key_version=1,
+        recipient_id=record.principal_id,
+        recipient=keys,
+        sharer=sharer,
+    )
+    assert current.key_version == 2
+    aad = crypto.field_aad(
+        env_id=env.id,
+        scope="shared",
+        secret_id=current.secret_id,
+        version=current.version,
+        key_version=2,
+        field="value",
+    )
+    with pytest.raises(IntegrityError):
+        crypto.open_envelope(old_dek, current.value_ct or b"", aad)
+
+
+def _principal_keys(session: Session, principal_id: str) -> crypto.PublicKeys:
+    from envkeep.store.models import Principal
+
+    found = session.get(Principal, principal_id)
+    assert found is not None
+    return crypto.PublicKeys(found.encryption_public, found.signing_public)
+
+
+def test_members_need_a_team_server(tmp_path: Path) -> None:
+    _ok(tmp_path, tmp_path, "init", "solo")
+    done = _cli(tmp_path, tmp_path, "member", "list")
+    assert done.returncode == 2
+    assert "team server" in done.stderr
