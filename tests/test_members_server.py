@@ -139,3 +139,80 @@ def test_members_need_a_team_server(tmp_path: Path) -> None:
     done = _cli(tmp_path, tmp_path, "member", "list")
     assert done.returncode == 2
     assert "team server" in done.stderr
+
+
+def test_a_service_token_reads_only_its_scope_and_stops_when_revoked(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    admin, ci, work = tmp_path / "admin", tmp_path / "ci", tmp_path / "work"
+    work.mkdir()
+    _ok(
+        admin,
+        work,
+        "join",
+        server.url,
+        server.invite("ops@x.io"),
+        "--email",
+        "ops@x.io",
+        ENVKEEP_PASSPHRASE="ops passphrase",
+    )
+    _ok(admin, work, "init", "shop")
+    _ok(admin, work, "set", "API_KEY=staging-key", "--env", "staging")
+    _ok(admin, work, "set", "API_KEY=dev-key", "--env", "dev")
+    token = _ok(
+        admin,
+        work,
+        "token",
+        "create",
+        "ci",
+        "--project",
+        "shop",
+        "--env",
+        "staging",
+        "--role",
+        "read",
+        "--expires",
+        "30d",
+    ).strip()
+    assert token.startswith("ek_sa_")
+    as_ci = {"ENVKEEP_TOKEN": token}
+    assert _ok(ci, work, "get", "API_KEY", "--env", "staging", **as_ci) == "staging-key\n"
+    assert _cli(ci, work, "get", "API_KEY", "--env", "dev", **as_ci).returncode == 4
+    assert _cli(ci, work, "set", "X=1", "--env", "staging", **as_ci).returncode == 4
+    listed = _ok(admin, work, "token", "list", "--json")
+    assert '"label": "ci"' in listed
+    assert token not in listed
+    _ok(admin, work, "token", "revoke", "ci")
+    assert _cli(ci, work, "get", "API_KEY", "--env", "staging", **as_ci).returncode == 4
+    assert _ok(admin, work, "get", "API_KEY", "--env", "staging") == "staging-key\n"
+
+
+def test_a_token_cannot_exceed_its_creators_rights(server: TeamServer, tmp_path: Path) -> None:
+    boss, reader, work = tmp_path / "boss", tmp_path / "reader", tmp_path / "work"
+    work.mkdir()
+    _ok(
+        boss,
+        work,
+        "join",
+        server.url,
+        server.invite("boss@x.io"),
+        "--email",
+        "boss@x.io",
+        ENVKEEP_PASSPHRASE="boss passphrase",
+    )
+    _ok(boss, work, "init", "shop")
+    code = _ok(boss, work, "member", "invite", "reader@x.io", "--role", "read", "--project", "shop")
+    _ok(
+        reader,
+        work,
+        "join",
+        server.url,
+        code.strip(),
+        "--email",
+        "reader@x.io",
+        ENVKEEP_PASSPHRASE="reader passphrase",
+    )
+    _ok(boss, work, "member", "grant", "reader@x.io", "read", "--project", "shop")
+    denied = _cli(reader, work, "token", "create", "sneaky", "--project", "shop", "--role", "write")
+    assert denied.returncode == 4
+    assert _ok(reader, work, "token", "create", "fine", "--project", "shop", "--role", "read")

@@ -9,6 +9,7 @@
 | NO_COLOR, CI        | no colour; no interactive prompts                               |
 | VISUAL, EDITOR      | the editor `envkeep edit` opens (default: vi)                   |
 | ENVKEEP_SERVER      | the team server to use, over envkeep.toml's `server`            |
+| ENVKEEP_TOKEN       | act as a service account (CI, Kubernetes) instead of a login    |
 | ENVKEEP_SERVER_DB   | `envkeep server`: database URL (flags > these > defaults)       |
 | ENVKEEP_SERVER_HOST | `envkeep server`: address to bind (default 127.0.0.1)           |
 | ENVKEEP_SERVER_PORT | `envkeep server`: port (default 8600)                           |
@@ -42,6 +43,7 @@ class Settings:
     shell: str = ""
     server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
     server_db: str | None = None  # ENVKEEP_SERVER_DB
+    token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
     server_host: str = "127.0.0.1"  # ENVKEEP_SERVER_HOST
     server_port: int = 8600  # ENVKEEP_SERVER_PORT
     completing: bool = False  # a shell is asking for completions
@@ -90,6 +92,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shell=env.get("SHELL", ""),
         server=env.get("ENVKEEP_SERVER") or None,
         server_db=env.get("ENVKEEP_SERVER_DB") or None,
+        token=env.get("ENVKEEP_TOKEN") or None,
         server_host=env.get("ENVKEEP_SERVER_HOST") or "127.0.0.1",
         server_port=_port(env.get("ENVKEEP_SERVER_PORT")),
         completing="_ENVKEEP_COMPLETE" in env,

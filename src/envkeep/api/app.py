@@ -18,6 +18,7 @@ from envkeep.api import (
     routes_ops,
     routes_projects,
     routes_secrets,
+    routes_tokens,
 )
 from envkeep.api.deps import ServerState
 from envkeep.store.engine import open_engine
@@ -53,6 +54,7 @@ def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
         routes_secrets,
         routes_audit,
         routes_members,
+        routes_tokens,
     )
     for module in routers:
         app.include_router(module.router)

@@ -259,3 +259,41 @@ class NewInvite(Body):
 
 class InviteCode(Body):
     code: str
+
+
+class NewToken(Body):
+    principal_id: str
+    name: str = Field(max_length=100)
+    role: str
+    project: str | None = None
+    environment: str | None = None
+    encryption_public: B64
+    signing_public: B64
+    wrapped_private_keys: B64
+    token_hash: str = Field(min_length=64, max_length=64)
+    expires_at: str | None = None
+    shares: list[NewShare] = []
+
+
+class TokenInfo(Body):
+    principal: Principal
+    label: str
+    role: str
+    project: str | None
+    environment: str | None
+    created_at: str
+    expires_at: str | None
+    revoked: bool
+
+
+class TokenRevoked(Body):
+    principal_id: str
+    environment_ids: list[str]
+
+
+class TokenSelf(Body):
+    principal_id: str
+    workspace_id: str
+    wrapped_private_keys: B64
+    encryption_public: B64
+    signing_public: B64

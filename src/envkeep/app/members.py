@@ -87,9 +87,9 @@ def environments_in_scope(
     call: Call, *, workspace_id: str, scope: Scope
 ) -> list[tuple[str, str, int]]:
     """(project name, environment name, key version) of each environment a scope covers, for
-    the caller's client to seal shares; the caller must be an admin there."""
+    the caller's client to seal shares (grants and tokens); readers of the scope may ask."""
     target, envs = scope_target(call, workspace_id, scope)
-    require_role(call, target, Role.ADMIN)
+    require_role(call, target, Role.READ)
     names = {
         p.id: p.name
         for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
@@ -114,7 +114,7 @@ def grant_role(
         raise UsageError(f"you cannot grant {wanted}: you hold {held} here")
     if call.session.get(Principal, principal_id) is None:
         raise NotFoundError("no such principal")
-    _store_shares(call, principal_id, envs, shares)
+    store_shares(call, principal_id, envs, shares)
     existing = call.session.scalar(
         select(RoleBinding).where(
             RoleBinding.principal_id == principal_id,
@@ -160,9 +160,11 @@ def _describe(scope: Scope) -> str:
     return "/".join(p for p in (scope.project, scope.environment) if p) or "workspace"
 
 
-def _store_shares(
+def store_shares(
     call: Call, recipient: str, envs: Sequence[Environment], shares: Sequence[NewShare]
 ) -> None:
+    """Store ``recipient``'s share of each environment at its current key version; every one
+    must be there already or be given."""
     by_env = {(s.environment_id, s.key_version): s for s in shares if s.recipient_id == recipient}
     for env in envs:
         have = call.session.scalar(

@@ -19,6 +19,7 @@ from envkeep.cli import (
     run_cmd,
     schema_cmds,
     server_cmds,
+    token_cmds,
     variable_cmds,
 )
 
@@ -71,6 +72,7 @@ app.add_typer(completion.completion_app, name="completion")
 app.add_typer(server_cmds.server_app, name="server")
 app.add_typer(audit_cmds.audit_app, name="audit")
 app.add_typer(member_cmds.member_app, name="member")
+app.add_typer(token_cmds.token_app, name="token")
 env_cmds.env_app.command("rotate-key")(member_cmds.rotate_key)
 app.command("join")(account_cmds.join)
 app.command("login")(account_cmds.login)

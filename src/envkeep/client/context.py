@@ -48,7 +48,32 @@ class ClientContext:
     def session(self) -> ServerSession | None:
         from envkeep.client.accounts import load_session
 
+        if self.settings.token:
+            return self._token_login[0]
         return load_session(self.settings)
+
+    @cached_property
+    def _token_login(self) -> tuple[ServerSession, Identity]:
+        """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
+        from envkeep.client.accounts import ServerSession
+        from envkeep.client.identity import IdentityRecord
+        from envkeep.client.tokens import token_identity
+
+        url = self.settings.server or (
+            self.project_file.server if find_project_file(self.cwd) is not None else None
+        )
+        token = self.settings.token or ""
+        if url is None:
+            raise UsageError(
+                "ENVKEEP_TOKEN needs a server",
+                hint="set ENVKEEP_SERVER, or use a project with server =",
+            )
+        principal_id, workspace_id, keys = token_identity(url.rstrip("/"), token)
+        session = ServerSession(
+            url.rstrip("/"), "service account", principal_id, workspace_id, token
+        )
+        record = IdentityRecord(principal_id, "service account", keys.public(), "memory", None)
+        return session, Identity(record, keys)
 
     def _server_session(self, url: str) -> ServerSession:
         session = self.session
@@ -64,6 +89,8 @@ class ClientContext:
         url = self.server_url
         if url is None:
             return load_or_create(self.settings, self._prompt)
+        if self.settings.token:
+            return self._token_login[1]
         from envkeep.client.accounts import server_identity
 
         return server_identity(self.settings, self._server_session(url), self._prompt)

@@ -1,0 +1,61 @@
+"""Service-account tokens: create (with key shares), list, revoke; a token's own keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from envkeep.api import schemas
+from envkeep.api.deps import AuthedCall
+from envkeep.app import members, tokens
+from envkeep.core.errors import UsageError
+
+router = APIRouter(prefix="/v1", tags=["tokens"])
+
+
+def _expiry(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError("expires_at must be an ISO 8601 time") from None
+
+
+@router.post("/workspaces/{workspace_id}/tokens", status_code=201)
+def create(workspace_id: str, body: schemas.NewToken, call: AuthedCall) -> None:
+    """A service account with one role, its shares and its token (hash only)."""
+    new = tokens.NewServiceAccount(
+        principal_id=body.principal_id,
+        name=body.name,
+        role=body.role,
+        scope=members.Scope(body.project, body.environment),
+        encryption_public=body.encryption_public,
+        signing_public=body.signing_public,
+        wrapped_private_keys=body.wrapped_private_keys,
+        token_hash=body.token_hash,
+        expires_at=_expiry(body.expires_at),
+        shares=tuple(members.NewShare(**s.model_dump()) for s in body.shares),
+    )
+    tokens.create_service_account(call, workspace_id=workspace_id, new=new)
+
+
+@router.get("/workspaces/{workspace_id}/tokens")
+def list_tokens(workspace_id: str, call: AuthedCall) -> list[schemas.TokenInfo]:
+    """The workspace's service accounts."""
+    found = tokens.list_service_accounts(call, workspace_id=workspace_id)
+    return [schemas.TokenInfo.model_validate(t) for t in found]
+
+
+@router.post("/workspaces/{workspace_id}/tokens/{label}/revoke")
+def revoke(workspace_id: str, label: str, call: AuthedCall) -> schemas.TokenRevoked:
+    """End a token; the answer lists the environments whose keys to rotate now."""
+    principal_id, envs = tokens.revoke_service_account(call, workspace_id=workspace_id, label=label)
+    return schemas.TokenRevoked(principal_id=principal_id, environment_ids=envs)
+
+
+@router.get("/token/self")
+def token_self(call: AuthedCall) -> schemas.TokenSelf:
+    """A service account's wrapped keys and workspace."""
+    return schemas.TokenSelf.model_validate(tokens.token_self(call))

@@ -1,0 +1,63 @@
+"""`envkeep token …`: service accounts for CI and Kubernetes (ENVKEEP_TOKEN)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import JsonOpt
+from envkeep.cli.state import make_context
+from envkeep.client import tokens
+
+token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is_help=True)
+
+
+@token_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="A name for it, e.g. ci.")],
+    role: Annotated[str, typer.Option(help="read, write or admin (at most yours).")] = "read",
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Only this project.")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+    expires: Annotated[str | None, typer.Option(help="Lifetime, e.g. 30d or 12h.")] = None,
+) -> None:
+    """Create a token; it is printed once: store it as ENVKEEP_TOKEN in your CI secrets.
+
+    Example: envkeep token create ci --project shop --env staging --role read --expires 30d
+    """
+    token = tokens.create_token(
+        make_context(), name, role, project=project, environment=env, expires=expires
+    )
+    sys.stdout.write(token + "\n")
+    output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
+
+
+@token_app.command("list")
+def list_(json_out: JsonOpt = False) -> None:
+    """List the workspace's tokens.
+
+    Example: envkeep token list
+    """
+    found = tokens.list_tokens(make_context())
+    if json_out:
+        output.print_json(found)
+        return
+    rows = [
+        (t["label"], t["role"], t["expires_at"] or "never", "revoked" if t["revoked"] else "active")
+        for t in found
+    ]
+    output.print_table(("TOKEN", "ROLE", "EXPIRES", "STATE"), rows, empty="no tokens")
+
+
+@token_app.command("revoke")
+def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """End a token and rotate the keys of every environment it could read.
+
+    Example: envkeep token revoke ci
+    """
+    rotated = tokens.revoke_token(make_context(), name)
+    output.done(f"revoked '{name}'; new keys for: {', '.join(rotated) or 'no environment'}")
