@@ -251,3 +251,31 @@ def test_the_server_never_imports_client_or_crypto_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_requests_over_the_rate_get_429_with_retry_after(engine: Engine, database: str) -> None:
+    with TestClient(create_app(database, rate=1.0)) as limited:
+        answers = [limited.get("/healthz") for _ in range(8)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused, "the burst (4 requests at 1/s) must run out"
+    assert int(refused[0].headers["retry-after"]) >= 1
+    assert refused[0].json()["code"] == "rate_limited"
+
+
+def test_logins_are_throttled_per_account(client: TestClient, admin: dict[str, Any]) -> None:
+    body = {"email": "admin@example.com", "auth_key": KEY}
+    codes = [client.post("/v1/auth/login", json=body).status_code for _ in range(7)]
+    assert codes[:5] == [401] * 5
+    assert 429 in codes[5:]
+
+
+def test_metrics_count_audit_events_and_database_time(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    _project(client, admin["workspace_id"])
+    text = client.get("/metrics").text
+    audit = next(
+        line for line in text.splitlines() if line.startswith("envkeep_audit_events_total")
+    )
+    assert float(audit.split()[-1]) >= 2
+    assert "envkeep_database_seconds_count" in text

@@ -13,6 +13,7 @@
 | ENVKEEP_SERVER_DB   | `envkeep server`: database URL (flags > these > defaults)       |
 | ENVKEEP_SERVER_HOST | `envkeep server`: address to bind (default 127.0.0.1)           |
 | ENVKEEP_SERVER_PORT | `envkeep server`: port (default 8600)                           |
+| ENVKEEP_SERVER_RATE | `envkeep server`: requests/s per IP and per principal (0: off)  |
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Settings:
     server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
     server_db: str | None = None  # ENVKEEP_SERVER_DB
     token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
+    server_rate: float = 50.0  # ENVKEEP_SERVER_RATE: requests/s per IP and per principal; 0: off
     server_host: str = "127.0.0.1"  # ENVKEEP_SERVER_HOST
     server_port: int = 8600  # ENVKEEP_SERVER_PORT
     completing: bool = False  # a shell is asking for completions
@@ -76,6 +78,20 @@ def _port(text: str | None) -> int:
     return int(text)
 
 
+def _rate(text: str | None) -> float:
+    if not text:
+        return 50.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_RATE must be a number of requests per second (0: off)")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the given mapping (the real environment by default)."""
     env = os.environ if environ is None else environ
@@ -93,6 +109,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server=env.get("ENVKEEP_SERVER") or None,
         server_db=env.get("ENVKEEP_SERVER_DB") or None,
         token=env.get("ENVKEEP_TOKEN") or None,
+        server_rate=_rate(env.get("ENVKEEP_SERVER_RATE")),
         server_host=env.get("ENVKEEP_SERVER_HOST") or "127.0.0.1",
         server_port=_port(env.get("ENVKEEP_SERVER_PORT")),
         completing="_ENVKEEP_COMPLETE" in env,

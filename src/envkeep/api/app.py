@@ -21,12 +21,13 @@ from envkeep.api import (
     routes_tokens,
 )
 from envkeep.api.deps import ServerState
+from envkeep.api.ratelimit import Limits
 from envkeep.store.engine import open_engine
 
 MAX_BODY = 16 * 1024 * 1024
 
 
-def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
+def create_app(database_url: str, *, max_body: int = MAX_BODY, rate: float = 50.0) -> FastAPI:
     """The API over one database (SQLite or PostgreSQL), migrated already."""
     engine = open_engine(database_url)
 
@@ -43,8 +44,9 @@ def create_app(database_url: str, *, max_body: int = MAX_BODY) -> FastAPI:
     )
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
-    app.state.envkeep = ServerState(engine, server_key)
+    app.state.envkeep = ServerState(engine, server_key, Limits(rate))
     app.state.metrics = observability.Metrics()
+    app.state.metrics.watch(engine)
     problems.install(app)
     observability.install(app, app.state.metrics, max_body=max_body)
     routers = (

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from envkeep.api.ratelimit import Limits
 from envkeep.app import accounts
 from envkeep.app.context import Actor, Call, utc_now
 from envkeep.core.errors import NotAuthenticated
@@ -21,6 +22,7 @@ class ServerState:
 
     engine: Engine
     server_key: bytes = field(repr=False)
+    limits: Limits = field(default_factory=Limits)
     sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,9 +57,23 @@ Token = Annotated[str, Depends(bearer_token)]
 def call(request: Request, db: Db, token: Token) -> Call:
     """The use-case call of an authenticated request."""
     principal_id = accounts.authenticate(db, token=token, now=utc_now())
+    state(request).limits.per_principal.take(principal_id)
+    request.state.principal_id = principal_id
     client = request.client.host if request.client else None
     actor = Actor(principal_id, request_id=request.state.request_id, ip=client)
     return Call(db, actor)
 
 
 AuthedCall = Annotated[Call, Depends(call)]
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (a proxy in front should be trusted explicitly; none is, by default)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limit_login(request: Request, email: str) -> None:
+    """Login attempts: a bucket per account and one per IP, whatever the outcome."""
+    limits = state(request).limits
+    limits.logins.take(f"account:{email.lower()}")
+    limits.logins.take(f"ip:{client_ip(request)}", cost=0.2)

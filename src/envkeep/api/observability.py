@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import Engine, event
 
 from envkeep.api.problems import problem
+from envkeep.api.ratelimit import TooManyRequests
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -50,6 +52,29 @@ class Metrics:
         self.audit_events = Counter(
             "envkeep_audit_events_total", "Audit events written", registry=self.registry
         )
+        self.database = Histogram(
+            "envkeep_database_seconds", "Time in database statements", registry=self.registry
+        )
+
+    def watch(self, engine: Engine) -> None:
+        """Time every statement on ``engine``; count audit events as they are inserted."""
+
+        def before(
+            _conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+        ) -> None:
+            context._envkeep_started = time.perf_counter()
+
+        def after(
+            _conn: Any, _cursor: Any, sql: str, _params: Any, context: Any, _many: bool
+        ) -> None:
+            started = getattr(context, "_envkeep_started", None)
+            if started is not None:
+                self.database.observe(time.perf_counter() - started)
+            if sql.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+                self.audit_events.inc()
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
 
 
 def _route(request: Request) -> str:
@@ -67,6 +92,20 @@ def install(app: FastAPI, metrics: Metrics, *, max_body: int) -> None:
     ) -> Response:
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         request.state.request_id = request_id
+        try:
+            request.app.state.envkeep.limits.per_ip.take(
+                request.client.host if request.client else "?"
+            )
+        except TooManyRequests as limited:
+            refused = problem(
+                429,
+                limited.code,
+                limited.message,
+                hint=limited.hint,
+                headers={"Retry-After": str(limited.retry_after)},
+            )
+            refused.headers.update(SECURITY_HEADERS)
+            return refused
         length = request.headers.get("content-length", "0")
         if not length.isdigit() or int(length) > max_body:
             response: Response = problem(

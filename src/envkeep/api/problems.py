@@ -42,7 +42,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(EnvkeepError)
     def envkeep_error(_request: Request, error: EnvkeepError) -> JSONResponse:
-        return problem(error.status, error.code, error.message, hint=error.hint)
+        retry = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return problem(error.status, error.code, error.message, hint=error.hint, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

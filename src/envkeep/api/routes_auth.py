@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
-from envkeep.api.deps import AuthedCall, Db, Token, state
+from envkeep.api.deps import AuthedCall, Db, Token, limit_login, state
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.principals import get_principal
@@ -39,8 +39,9 @@ def prelogin(body: schemas.PreloginRequest, db: Db, request: Request) -> schemas
 
 
 @router.post("/auth/login")
-def login(body: schemas.LoginRequest, db: Db) -> schemas.Session:
-    """A session for the right login key."""
+def login(body: schemas.LoginRequest, db: Db, request: Request) -> schemas.Session:
+    """A session for the right login key (throttled per account and per IP)."""
+    limit_login(request, body.email)
     result = accounts.login(
         db, email=body.email, auth_key=body.auth_key, clock=utc_now, new_id=new_uuid
     )

@@ -52,7 +52,7 @@ def bootstrap(database_url: str, email: str, *, hours: int = 24) -> str:
         engine.dispose()
 
 
-def serve(database_url: str, *, host: str, port: int) -> None:
+def serve(database_url: str, *, host: str, port: int, rate: float = 50.0) -> None:
     """Serve the API until interrupted (JSON logs on stderr)."""
     import uvicorn
 
@@ -61,5 +61,5 @@ def serve(database_url: str, *, host: str, port: int) -> None:
 
     check_schema(database_url)
     configure_logging()
-    app = create_app(database_url)
+    app = create_app(database_url, rate=rate)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

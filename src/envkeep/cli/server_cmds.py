@@ -40,7 +40,7 @@ def server(
     url = db or settings.server_database
     chosen_host, chosen_port = host or settings.server_host, port or settings.server_port
     output.done(f"envkeep server on http://{chosen_host}:{chosen_port} (database: {_shown(url)})")
-    serve(url, host=chosen_host, port=chosen_port)
+    serve(url, host=chosen_host, port=chosen_port, rate=settings.server_rate)
 
 
 def _shown(url: str) -> str:
