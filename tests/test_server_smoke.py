@@ -140,3 +140,33 @@ def test_a_wrong_passphrase_and_an_unknown_email_get_the_same_answer(
     )
     assert wrong.returncode == unknown.returncode == 4
     assert wrong.stderr == unknown.stderr
+
+
+def test_run_uses_the_kept_copy_when_the_server_is_down_within_max_age(tmp_path: Path) -> None:
+    own = start_server(tmp_path / "srv")
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    try:
+        _ok(
+            home,
+            work,
+            "join",
+            own.url,
+            own.invite("ops@example.com"),
+            "--email",
+            "ops@example.com",
+            ENVKEEP_PASSPHRASE=PASSPHRASE,
+        )
+        _ok(home, work, "init", "shop")
+        _ok(home, work, "set", "PORT=8080")
+        assert _ok(home, work, "run", "--", "sh", "-c", 'printf %s "$PORT"') == "8080"
+    finally:
+        own.stop()
+    offline = _cli(home, work, "run", "--", "sh", "-c", 'printf %s "$PORT"')
+    assert offline.returncode == 0, offline.stderr
+    assert offline.stdout == "8080"
+    assert "server unreachable" in offline.stderr
+    too_old = _cli(home, work, "run", "--max-age", "0s", "--", "true")
+    assert too_old.returncode == 5
+    assert "--max-age" in too_old.stderr
+    assert _cli(home, work, "set", "PORT=9").returncode == 5  # writes never go offline

@@ -11,6 +11,7 @@ from envkeep.cli.options import EnvOpt, ServiceOpt
 from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
 from envkeep.client.launch import run_with_environment, run_with_values
+from envkeep.client.offline import parse_age
 
 
 def run(
@@ -24,12 +25,17 @@ def run(
         Path | None,
         typer.Option("--file", "-f", help="Take the values from this (encrypted) .env file."),
     ] = None,
+    max_age: Annotated[
+        str,
+        typer.Option("--max-age", help="Server down: use a kept copy up to this old (24h, 90m)."),
+    ] = "24h",
 ) -> None:
     """Run a command with the environment's values (the service's scope over the shared one).
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
     """
     ctx = make_context()
+    ctx.max_age = parse_age(max_age)
     if file is not None:
         from envkeep.cli.file_cmds import passphrase_source
 

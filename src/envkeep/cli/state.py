@@ -24,7 +24,11 @@ def make_context(settings: Settings | None = None) -> ClientContext:
     """A client context for the current directory, with a TTY passphrase prompt when allowed."""
     settings = settings or load_settings()
     prompt = getpass.getpass if interactive(settings) else None
-    return ClientContext(settings, Path.cwd(), prompt)
+    return ClientContext(settings, Path.cwd(), prompt, _warn)
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(message + "\n")
 
 
 def confirm(settings: Settings, question: str, *, yes: bool) -> None:

@@ -12,6 +12,7 @@ from envkeep.core.errors import NotAuthenticated, UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from envkeep.client.accounts import ServerSession
@@ -23,11 +24,17 @@ class ClientContext:
     """One command's view of the world."""
 
     def __init__(
-        self, settings: Settings, cwd: Path, prompt: PassphrasePrompt | None = None
+        self,
+        settings: Settings,
+        cwd: Path,
+        prompt: PassphrasePrompt | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.cwd = cwd
         self._prompt = prompt
+        self.notify = notify
+        self.max_age = 24 * 3600.0  # how old a kept snapshot may be when the server is down
         self._backend: Backend | None = None
 
     @cached_property
@@ -114,7 +121,11 @@ class ClientContext:
             raise NotAuthenticated(
                 f"you have no workspace on {url}", hint="ask an admin to invite you"
             )
-        return HttpBackend(ApiClient(url, token=session.token), session.workspace_id)
+        from envkeep.client.accounts import data_dir
+        from envkeep.client.offline import SnapshotCache
+
+        cache = SnapshotCache(data_dir(self.settings, url) / "snapshots", self.max_age, self.notify)
+        return HttpBackend(ApiClient(url, token=session.token), session.workspace_id, cache)
 
     @cached_property
     def verified(self) -> VerifiedSignatures:

@@ -18,6 +18,7 @@ from envkeep.core.auditchain import EventView
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from envkeep.client.offline import SnapshotCache
     from envkeep.core.auditchain import AuditQuery
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -134,9 +135,12 @@ def snapshot_view(model: schemas.Snapshot) -> views.EnvironmentSnapshot:
 class HttpBackend:
     """The Backend protocol against a team server, for one workspace."""
 
-    def __init__(self, api: ApiClient, workspace_id: str) -> None:
+    def __init__(
+        self, api: ApiClient, workspace_id: str, cache: SnapshotCache | None = None
+    ) -> None:
         self.api = api
         self.workspace_id = workspace_id
+        self._cache = cache
 
     def project_path(self, project: str) -> str:
         """The URL path of one project of this workspace."""
@@ -206,11 +210,17 @@ class HttpBackend:
         params: dict[str, Any] = (
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
-        data = self.api.request(
-            "GET",
-            f"{self.project_path(project)}/environments/{environment}/snapshot",
-            params=params,
-        )
+        path = f"{self.project_path(project)}/environments/{environment}/snapshot"
+        key = f"{path}?{sorted(params.items())}"
+        try:
+            data = self.api.request("GET", path, params=params)
+        except errors.UnreachableError as error:
+            if self._cache is None:
+                raise
+            data = self._cache.load(key, error)
+        else:
+            if self._cache is not None:
+                self._cache.save(key, data)
         return snapshot_view(schemas.Snapshot.model_validate(data))
 
     def write_secrets(
