@@ -279,3 +279,55 @@ def test_metrics_count_audit_events_and_database_time(
     )
     assert float(audit.split()[-1]) >= 2
     assert "envkeep_database_seconds_count" in text
+
+
+def test_sessions_are_listed_and_ended_by_their_owner_only(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    second = client.post(
+        "/v1/auth/login", json={"email": "admin@example.com", "auth_key": b64(AUTH_KEY)}
+    ).json()["token"]
+    listed = client.get("/v1/sessions").json()
+    assert len(listed) == 2
+    assert sum(1 for s in listed if s["current"]) == 1
+    other = next(s for s in listed if not s["current"])
+    assert client.delete(f"/v1/sessions/{other['id']}").status_code == 204
+    assert (
+        client.get("/v1/whoami", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    )
+
+
+def test_a_passphrase_change_needs_the_old_key_and_ends_other_sessions(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    other = client.post(
+        "/v1/auth/login", json={"email": "admin@example.com", "auth_key": b64(AUTH_KEY)}
+    ).json()["token"]
+    change = {
+        "old_auth_key": KEY,
+        "new_auth_key": b64(b"n" * 32),
+        "kdf_salt": b64(b"t" * 16),
+        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
+        "wrapped_private_keys": b64(b"rewrapped"),
+    }
+    assert client.post("/v1/account/passphrase", json=change).status_code == 401
+    change["old_auth_key"] = b64(AUTH_KEY)
+    answer = client.post("/v1/account/passphrase", json=change)
+    assert answer.json() == {"ended": 1}
+    assert client.get("/v1/whoami", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+    assert client.get("/v1/whoami").status_code == 200  # this session stays
+    relogin = client.post(
+        "/v1/auth/login", json={"email": "admin@example.com", "auth_key": b64(b"n" * 32)}
+    )
+    assert relogin.status_code == 200
+    assert relogin.json()["wrapped_private_keys"] == b64(b"rewrapped")
+
+
+def test_a_new_workspace_belongs_to_its_creator_alone(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    created = client.post("/v1/workspaces", json={"name": "acme"})
+    assert created.status_code == 201
+    names = {w["name"] for w in client.get("/v1/whoami").json()["workspaces"]}
+    assert "acme" in names
+    assert client.post("/v1/workspaces", json={"name": "acme"}).status_code == 409

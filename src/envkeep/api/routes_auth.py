@@ -68,3 +68,41 @@ def whoami(call: AuthedCall) -> schemas.Whoami:
 def principal(principal_id: str, call: AuthedCall) -> schemas.Principal:
     """A principal's public keys."""
     return schemas.Principal.model_validate(get_principal(call, principal_id))
+
+
+@router.post("/account/passphrase")
+def change_passphrase(
+    body: schemas.PassphraseChange, call: AuthedCall, token: Token
+) -> schemas.SessionsEnded:
+    """New passphrase: the keys re-wrapped by the client; every other session ends."""
+    ended = accounts.change_passphrase(
+        call,
+        token=token,
+        old_auth_key=body.old_auth_key,
+        new_auth_key=body.new_auth_key,
+        kdf_salt=body.kdf_salt,
+        kdf_params=body.kdf.model_dump(),
+        wrapped_private_keys=body.wrapped_private_keys,
+    )
+    return schemas.SessionsEnded(ended=ended)
+
+
+@router.get("/sessions")
+def sessions(call: AuthedCall, token: Token) -> list[schemas.SessionInfo]:
+    """Your own sessions."""
+    return [
+        schemas.SessionInfo.model_validate(s) for s in accounts.list_sessions(call, token=token)
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+def end_session(session_id: str, call: AuthedCall) -> None:
+    """End one of your sessions."""
+    accounts.revoke_session(call, session_id=session_id)
+
+
+@router.post("/workspaces", status_code=201)
+def create_workspace(body: schemas.NewWorkspace, call: AuthedCall) -> schemas.Workspace:
+    """A new workspace (tenant) with you as its admin."""
+    workspace_id, name = accounts.create_workspace(call, name=body.name)
+    return schemas.Workspace(id=workspace_id, name=name)

@@ -297,3 +297,27 @@ class TokenSelf(Body):
     wrapped_private_keys: B64
     encryption_public: B64
     signing_public: B64
+
+
+class PassphraseChange(Body):
+    old_auth_key: B64
+    new_auth_key: B64
+    kdf_salt: B64
+    kdf: KdfParams
+    wrapped_private_keys: B64
+
+
+class SessionsEnded(Body):
+    ended: int
+
+
+class SessionInfo(Body):
+    id: str
+    kind: str
+    created_at: str
+    expires_at: str | None
+    current: bool
+
+
+class NewWorkspace(Body):
+    name: str = Field(max_length=200)

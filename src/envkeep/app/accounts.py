@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.policy import Role
-from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, UsageError
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
 
 if TYPE_CHECKING:
@@ -318,3 +318,102 @@ def create_invite(
         details={"role": str(wanted), "project": project, "environment": environment},
     )
     return _code(invite.id, secret)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    kind: str
+    created_at: str
+    expires_at: str | None
+    current: bool
+
+
+def change_passphrase(
+    call: Call,
+    *,
+    token: str,
+    old_auth_key: bytes,
+    new_auth_key: bytes,
+    kdf_salt: bytes,
+    kdf_params: dict[str, int],
+    wrapped_private_keys: bytes,
+) -> int:
+    """Re-wrap the account's keys under a new passphrase (proved by the old one) and end every
+    other session; return how many were ended."""
+    principal = call.session.get(Principal, call.actor.principal_id)
+    if principal is None or not credentials.login_key_matches(principal.auth_hash, old_auth_key):
+        raise NotAuthenticated("the current passphrase is wrong", hint="try again")
+    principal.auth_hash = credentials.hash_login_key(new_auth_key)
+    principal.kdf_salt = kdf_salt
+    principal.kdf_params = json.dumps(kdf_params, sort_keys=True)
+    principal.wrapped_private_keys = wrapped_private_keys
+    current = credentials.token_hash(token)
+    ended = 0
+    for other in call.session.scalars(
+        select(SessionToken).where(
+            SessionToken.principal_id == principal.id,
+            SessionToken.kind == "session",
+            SessionToken.revoked_at.is_(None),
+        )
+    ):
+        if other.token_hash != current:
+            other.revoked_at = call.clock()
+            ended += 1
+    call.session.flush()
+    return ended
+
+
+def list_sessions(call: Call, *, token: str) -> list[SessionView]:
+    """The caller's own sessions (never anyone else's)."""
+    current = credentials.token_hash(token)
+    rows = call.session.scalars(
+        select(SessionToken)
+        .where(
+            SessionToken.principal_id == call.actor.principal_id, SessionToken.revoked_at.is_(None)
+        )
+        .order_by(SessionToken.created_at)
+    )
+    return [
+        SessionView(
+            s.id,
+            s.kind,
+            _aware(s.created_at).isoformat(),
+            None if s.expires_at is None else _aware(s.expires_at).isoformat(),
+            s.token_hash == current,
+        )
+        for s in rows
+    ]
+
+
+def revoke_session(call: Call, *, session_id: str) -> None:
+    """End one of the caller's own sessions."""
+    found = call.session.get(SessionToken, session_id)
+    if found is None or found.principal_id != call.actor.principal_id:
+        raise NotFoundError("no such session of yours", hint="see them with: envkeep session list")
+    found.revoked_at = call.clock()
+    call.session.flush()
+
+
+def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
+    """A new tenant owned (admin) by the caller."""
+    if not name or len(name) > 200:
+        raise UsageError("a workspace name needs 1 to 200 characters")
+    if call.session.scalar(select(Workspace).where(Workspace.name == name)) is not None:
+        raise AlreadyExistsError(f"a workspace called '{name}' exists", hint="pick another name")
+    workspace = Workspace(id=call.new_id(), name=name, created_at=call.clock())
+    call.session.add(workspace)
+    call.session.flush()
+    call.session.add(
+        RoleBinding(
+            id=call.new_id(),
+            principal_id=call.actor.principal_id,
+            workspace_id=workspace.id,
+            role=str(Role.ADMIN),
+            created_at=call.clock(),
+            created_by=call.actor.principal_id,
+        )
+    )
+    call.session.flush()
+    append_event(call, workspace_id=workspace.id, action="workspace.create", target=name)
+    return workspace.id, name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -106,3 +107,93 @@ def whoami(
         return
     for key, value in info.items():
         output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+
+
+account_app = typer.Typer(help="Your account on the team server.", no_args_is_help=True)
+session_app = typer.Typer(help="Your login sessions.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Workspaces (tenants) you belong to.", no_args_is_help=True)
+
+
+@account_app.command("passphrase")
+def passphrase() -> None:
+    """Change your passphrase (keys re-wrapped here); every other session ends.
+
+    Example: envkeep account passphrase
+    """
+    ctx = make_context()
+    if not interactive(ctx.settings):
+        raise UsageError("changing a passphrase needs a terminal", hint="run it interactively")
+    current = getpass.getpass("Current passphrase: ")
+    new = _passphrase(replace(ctx.settings, passphrase=None), new=True)
+    ended = accounts.change_passphrase(ctx.settings, current=current, new=new)
+    output.done(f"passphrase changed; {ended} other sessions ended")
+
+
+@session_app.command("list")
+def session_list(json_out: JsonOpt = False) -> None:
+    """List your sessions.
+
+    Example: envkeep session list
+    """
+    found = accounts.list_sessions(make_context().settings)
+    if json_out:
+        output.print_json(found)
+        return
+    rows = [
+        (
+            s["id"],
+            s["created_at"][:19],
+            (s["expires_at"] or "-")[:19],
+            "yes" if s["current"] else "",
+        )
+        for s in found
+    ]
+    output.print_table(("SESSION", "CREATED", "EXPIRES", "THIS ONE"), rows, empty="no sessions")
+
+
+@session_app.command("revoke")
+def session_revoke(
+    session_id: Annotated[str, typer.Argument(help="From envkeep session list.")],
+) -> None:
+    """End one of your sessions (another device, say).
+
+    Example: envkeep session revoke 3f2a…
+    """
+    accounts.revoke_session(make_context().settings, session_id)
+    output.done("session ended")
+
+
+@workspace_app.command("list")
+def workspace_list(json_out: JsonOpt = False) -> None:
+    """List your workspaces; the one in use is marked.
+
+    Example: envkeep workspace list
+    """
+    current, found = accounts.workspaces(make_context().settings)
+    if json_out:
+        output.print_json([w | {"current": w["id"] == current} for w in found])
+        return
+    rows = [("*" if w["id"] == current else "", w["name"], w["id"]) for w in found]
+    output.print_table(("", "WORKSPACE", "ID"), rows, empty="no workspaces")
+
+
+@workspace_app.command("create")
+def workspace_create(name: Annotated[str, typer.Argument(help="Its name.")]) -> None:
+    """Create a workspace (a separate tenant) with you as its admin.
+
+    Example: envkeep workspace create acme-staging
+    """
+    created = accounts.create_workspace(make_context().settings, name)
+    output.done(
+        f"created workspace '{created['name']}'; switch to it: envkeep workspace use {name}"
+    )
+
+
+@workspace_app.command("use")
+def workspace_use(name: Annotated[str, typer.Argument(help="A workspace name or id.")]) -> None:
+    """Act in another of your workspaces from now on.
+
+    Example: envkeep workspace use acme-staging
+    """
+    chosen = accounts.use_workspace(make_context().settings, name)
+    output.done(f"now using workspace '{chosen['name']}'")

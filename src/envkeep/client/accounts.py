@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.identity import Identity, IdentityRecord, PassphrasePrompt, unlock
@@ -243,3 +243,97 @@ def server_identity(
 def data_dir(settings: Settings, url: str) -> Path:
     """Where a server's client-side data (keys, offline cache) lives."""
     return server_settings(settings, url).home
+
+
+def _authed(
+    settings: Settings, transport: httpx.BaseTransport | None = None
+) -> tuple[ServerSession, Any]:
+    from envkeep.client.http import ApiClient
+
+    session = load_session(settings)
+    if session is None:
+        raise NotAuthenticated("you are not logged in to a server", hint="envkeep login URL")
+    return session, ApiClient(session.url, token=session.token, transport=transport)
+
+
+def change_passphrase(settings: Settings, *, current: str, new: str) -> int:
+    """Re-wrap your keys under a new passphrase; every other session ends. Returns how many."""
+    from envkeep.api.encoding import b64d, b64e
+
+    session, api = _authed(settings)
+    try:
+        pre = api.request("POST", "/v1/auth/prelogin", json={"email": session.email})
+        old_master = crypto.derive_passphrase_key(current, b64d(pre["kdf_salt"]), _kdf(pre["kdf"]))
+        old_auth, _ = crypto.split_passphrase_key(old_master)
+        identity = server_identity(settings, session, None)
+        salt, params = crypto.new_salt(), crypto.DEFAULT_KDF
+        new_auth, new_wrap = crypto.split_passphrase_key(
+            crypto.derive_passphrase_key(new, salt, params)
+        )
+        body = {
+            "old_auth_key": b64e(old_auth),
+            "new_auth_key": b64e(new_auth),
+            "kdf_salt": b64e(salt),
+            "kdf": {
+                "memory_kib": params.memory_kib,
+                "iterations": params.iterations,
+                "lanes": params.lanes,
+            },
+            "wrapped_private_keys": b64e(crypto.wrap_private_keys(identity.keys, new_wrap)),
+        }
+        answer = api.request("POST", "/v1/account/passphrase", json=body)
+    finally:
+        api.close()
+    return int(answer["ended"])
+
+
+def list_sessions(settings: Settings) -> list[dict[str, Any]]:
+    """Your sessions on the server you are logged in to."""
+    _session, api = _authed(settings)
+    try:
+        found: list[dict[str, Any]] = api.request("GET", "/v1/sessions")
+    finally:
+        api.close()
+    return found
+
+
+def revoke_session(settings: Settings, session_id: str) -> None:
+    """End one of your sessions."""
+    _session, api = _authed(settings)
+    try:
+        api.request("DELETE", f"/v1/sessions/{session_id}")
+    finally:
+        api.close()
+
+
+def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
+    """(the workspace in use, every workspace you belong to)."""
+    session, api = _authed(settings)
+    try:
+        data = api.request("GET", "/v1/whoami")
+    finally:
+        api.close()
+    return session.workspace_id, list(data["workspaces"])
+
+
+def create_workspace(settings: Settings, name: str) -> dict[str, str]:
+    """A new workspace with you as admin (not switched to: see use_workspace)."""
+    _session, api = _authed(settings)
+    try:
+        created: dict[str, str] = api.request("POST", "/v1/workspaces", json={"name": name})
+    finally:
+        api.close()
+    return created
+
+
+def use_workspace(settings: Settings, name_or_id: str) -> dict[str, str]:
+    """Make later commands act in another of your workspaces."""
+    session, _api = _authed(settings)
+    _api.close()
+    _current, found = workspaces(settings)
+    match = next((w for w in found if name_or_id in (w["name"], w["id"])), None)
+    if match is None:
+        names = ", ".join(w["name"] for w in found)
+        raise UsageError(f"you have no workspace '{name_or_id}' (yours: {names})")
+    _save_session(settings, replace(session, workspace_id=match["id"]))
+    return match
