@@ -216,3 +216,42 @@ def test_a_token_cannot_exceed_its_creators_rights(server: TeamServer, tmp_path:
     denied = _cli(reader, work, "token", "create", "sneaky", "--project", "shop", "--role", "write")
     assert denied.returncode == 4
     assert _ok(reader, work, "token", "create", "fine", "--project", "shop", "--role", "read")
+
+
+def test_a_server_that_swaps_an_invitees_keys_is_caught_by_the_inviter(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    from envkeep.store.models import Principal
+
+    carol, dave, work = tmp_path / "carol", tmp_path / "dave", tmp_path / "work"
+    work.mkdir()
+    _ok(
+        carol,
+        work,
+        "join",
+        server.url,
+        server.invite("carol@x.io"),
+        "--email",
+        "carol@x.io",
+        ENVKEEP_PASSPHRASE="carol passphrase",
+    )
+    _ok(carol, work, "init", "shop")
+    code = _ok(carol, work, "member", "invite", "dave@x.io", "--role", "read", "--project", "shop")
+    _ok(
+        dave,
+        work,
+        "join",
+        server.url,
+        code.strip(),
+        "--email",
+        "dave@x.io",
+        ENVKEEP_PASSPHRASE="dave passphrase",
+    )
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():  # the server lies about Dave's key
+        dave_row = session.scalars(select(Principal).where(Principal.name == "dave@x.io")).one()
+        dave_row.encryption_public = crypto.generate_keys().public().encryption
+    engine.dispose()
+    refused = _cli(carol, work, "member", "grant", "dave@x.io", "read", "--project", "shop")
+    assert refused.returncode == 1
+    assert "not the ones they registered" in refused.stderr

@@ -484,6 +484,14 @@ def verification_tag(
     return hmac.digest(cache_key, signer.signing + signature + digest, "sha256")[:16]
 
 
+def invite_key_proof(invite_secret: str, public: PublicKeys) -> str:
+    """What an invitee sends with its public keys: an HMAC under the invite's one-time secret,
+    which only the inviter also knows, so the inviter can tell the server handed out the
+    invitee's real keys (DESIGN §4, Trust)."""
+    message = b"envkeep/v1/invite-key" + public.encryption + public.signing
+    return hmac.new(_utf8(invite_secret, "the invite secret"), message, "sha256").hexdigest()
+
+
 # --- shares of an environment data key ---------------------------------------------------------
 
 

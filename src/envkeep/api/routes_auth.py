@@ -24,6 +24,7 @@ def accept_invite(body: schemas.AcceptInvite, db: Db) -> schemas.Session:
         kdf_salt=body.kdf_salt,
         kdf_params=body.kdf.model_dump(),
         auth_key=body.auth_key,
+        key_proof=body.key_proof,
     )
     result = accounts.accept_invite(
         db, code=body.code, account=account, clock=utc_now, new_id=new_uuid

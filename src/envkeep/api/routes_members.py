@@ -112,3 +112,14 @@ def invite(workspace_id: str, body: schemas.NewInvite, call: AuthedCall) -> sche
         environment=body.environment,
     )
     return schemas.InviteCode(code=code)
+
+
+@router.get("/principals/{principal_id}/invite-proofs")
+def invite_proofs(
+    workspace_id: str, principal_id: str, call: AuthedCall
+) -> list[schemas.InviteProof]:
+    """The key proofs an invitee made when joining (checked by the inviter's client)."""
+    from envkeep.app.accounts import invite_proofs as proofs
+
+    found = proofs(call, workspace_id=workspace_id, principal_id=principal_id)
+    return [schemas.InviteProof(invite_id=i, key_proof=p) for i, p in found]

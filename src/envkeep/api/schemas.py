@@ -26,6 +26,7 @@ class AcceptInvite(Body):
     kdf_salt: B64
     kdf: KdfParams
     auth_key: B64
+    key_proof: str | None = Field(default=None, max_length=64)
 
 
 class PreloginRequest(Body):
@@ -321,3 +322,8 @@ class SessionInfo(Body):
 
 class NewWorkspace(Body):
     name: str = Field(max_length=200)
+
+
+class InviteProof(Body):
+    invite_id: str
+    key_proof: str

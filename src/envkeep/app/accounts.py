@@ -43,6 +43,7 @@ class NewAccount:
     kdf_salt: bytes
     kdf_params: dict[str, int]
     auth_key: bytes = field(repr=False)
+    key_proof: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def accept_invite(
         )
     )
     invite.accepted_at, invite.accepted_by = now, principal.id
+    invite.key_proof = account.key_proof
     session.flush()
     return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
 
@@ -417,3 +419,18 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     call.session.flush()
     append_event(call, workspace_id=workspace.id, action="workspace.create", target=name)
     return workspace.id, name
+
+
+def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:
+    """(invite id, key proof) of every accepted invite that created ``principal_id`` in the
+    workspace, for the inviter's client to check the keys the server hands out."""
+    from envkeep.app.authz import require_role
+    from envkeep.app.policy import Target
+
+    require_role(call, Target(workspace_id), Role.READ)
+    rows = call.session.scalars(
+        select(Invite).where(
+            Invite.workspace_id == workspace_id, Invite.accepted_by == principal_id
+        )
+    )
+    return [(i.id, i.key_proof) for i in rows if i.key_proof]

@@ -154,7 +154,9 @@ def join(
         crypto.derive_passphrase_key(passphrase, salt, params)
     )
     public = keys.public()
+    secret = code.strip().rsplit("_", 1)[-1]
     body = {
+        "key_proof": crypto.invite_key_proof(secret, public),
         "code": code,
         "email": email,
         "encryption_public": b64e(public.encryption),

@@ -104,6 +104,7 @@ def grant(
     many shares were sealed."""
     backend = _http(ctx)
     grantee = lookup(ctx, name)
+    check_invite_proof(ctx, grantee)
     keys = check_pin(ctx, grantee)
     params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
     scope = backend.api.request(
@@ -259,8 +260,46 @@ def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
 def invite(
     ctx: ClientContext, email: str, role: str, *, project: str | None, environment: str | None
 ) -> str:
-    """A one-time invite code for ``email`` (give it to them with the server URL)."""
+    """A one-time invite code for ``email`` (give it to them with the server URL). Its secret
+    is also kept here, to check later that the server hands out the keys they registered."""
     backend = _http(ctx)
     body = {"email": email, "role": role, "project": project, "environment": environment}
     data = backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/invites", json=body)
-    return str(data["code"])
+    code = str(data["code"])
+    invite_id, secret = code.removeprefix("ek_inv_").rsplit("_", 1)
+    kept = _invites(ctx)
+    kept[invite_id] = secret
+    write_atomic(_invites_file(ctx), json.dumps(kept, indent=2).encode(), mode=0o600)
+    return code
+
+
+def _invites_file(ctx: ClientContext) -> Any:
+    return ctx.settings.home / "invites.json"
+
+
+def _invites(ctx: ClientContext) -> dict[str, str]:
+    path = _invites_file(ctx)
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def check_invite_proof(ctx: ClientContext, principal: PrincipalView) -> bool:
+    """True when an invite made here proves these are the keys the invitee registered; an
+    IntegrityError when it proves they are not; False when no invite of ours covers them."""
+    backend = _http(ctx)
+    kept = _invites(ctx)
+    proofs = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/principals/{principal.id}/invite-proofs"
+    )
+    public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+    for proof in proofs:
+        secret = kept.get(proof["invite_id"])
+        if secret is None:
+            continue
+        if crypto.invite_key_proof(secret, public) != proof["key_proof"]:
+            raise IntegrityError(
+                f"the server handed out keys for {principal.name} that are not the ones they "
+                "registered with your invite",
+                hint="do not share keys with this account; ask them for their fingerprint",
+            )
+        return True
+    return False

@@ -238,3 +238,6 @@ class Invite(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     accepted_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # HMAC, under the invite's secret, of the public keys the invitee registered: lets the
+    # inviter (who knows the secret) check the server handed out the invitee's real keys.
+    key_proof: Mapped[str | None] = mapped_column(String(64), nullable=True)
