@@ -331,3 +331,48 @@ def test_a_new_workspace_belongs_to_its_creator_alone(
     names = {w["name"] for w in client.get("/v1/whoami").json()["workspaces"]}
     assert "acme" in names
     assert client.post("/v1/workspaces", json={"name": "acme"}).status_code == 409
+
+
+def _events(engine: Engine) -> int:
+    with Session(engine) as session:
+        return len(list(session.scalars(select(AuditEvent.id))))
+
+
+def test_every_mutating_success_appends_exactly_one_audit_event(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    ws = admin["workspace_id"]
+    project = f"/v1/workspaces/{ws}/projects"
+    env_id = str(uuid.uuid4())
+    steps: list[tuple[str, str, dict[str, Any] | None]] = [
+        (
+            "POST",
+            project,
+            {
+                "name": "shop",
+                "environments": [
+                    {"id": str(uuid.uuid4()), "name": "dev", "sealed_share": KEY},
+                    {"id": str(uuid.uuid4()), "name": "prod", "sealed_share": KEY},
+                ],
+            },
+        ),
+        ("POST", f"{project}/shop/services", {"name": "api"}),
+        ("POST", f"{project}/shop/environments", {"id": env_id, "name": "qa", "sealed_share": KEY}),
+        ("PATCH", f"{project}/shop/environments/qa", {"description": "for testing"}),
+        ("POST", f"{project}/shop/environments/dev/secrets", {"writes": [_write("s1", 0)]}),
+        (
+            "POST",
+            f"{project}/shop/environments/dev/secrets",
+            {"writes": [_write("s1", 1), _write("s2", 0)]},
+        ),
+        ("POST", f"/v1/workspaces/{ws}/invites", {"email": "bob@example.com", "role": "read"}),
+        ("POST", "/v1/workspaces", {"name": "second"}),
+        ("DELETE", f"{project}/shop/services/api", None),
+        ("DELETE", f"{project}/shop/environments/qa", None),
+        ("POST", "/v1/auth/logout", None),
+    ]
+    for method, path, body in steps:
+        before = _events(engine)
+        answer = client.request(method, path, json=body)
+        assert answer.status_code < 300, f"{method} {path}: {answer.text}"
+        assert _events(engine) == before + 1, f"{method} {path}"

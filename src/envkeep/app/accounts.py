@@ -263,6 +263,7 @@ def logout(call: Call, *, token: str) -> None:
     if found is not None and found.revoked_at is None:
         found.revoked_at = call.clock()
         call.session.flush()
+    _account_event(call, "session.logout")
 
 
 def workspaces_of(call: Call) -> list[tuple[str, str]]:
@@ -363,6 +364,7 @@ def change_passphrase(
             other.revoked_at = call.clock()
             ended += 1
     call.session.flush()
+    _account_event(call, "account.passphrase")
     return ended
 
 
@@ -395,6 +397,7 @@ def revoke_session(call: Call, *, session_id: str) -> None:
         raise NotFoundError("no such session of yours", hint="see them with: envkeep session list")
     found.revoked_at = call.clock()
     call.session.flush()
+    _account_event(call, "session.revoke")
 
 
 def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
@@ -434,3 +437,21 @@ def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[t
         )
     )
     return [(i.id, i.key_proof) for i in rows if i.key_proof]
+
+
+def _account_event(call: Call, action: str) -> None:
+    """Account-level actions go to the chain of the actor's first workspace."""
+    workspace_id = call.session.scalar(
+        select(RoleBinding.workspace_id)
+        .where(RoleBinding.principal_id == call.actor.principal_id)
+        .order_by(RoleBinding.created_at)
+        .limit(1)
+    )
+    if workspace_id is not None:
+        principal = call.session.get(Principal, call.actor.principal_id)
+        append_event(
+            call,
+            workspace_id=workspace_id,
+            action=action,
+            target=principal.name if principal else call.actor.principal_id,
+        )

@@ -43,8 +43,11 @@ def check_environment_name(name: str) -> None:
         )
 
 
-def add_environment(call: Call, project: Project, new: NewEnvironment) -> Environment:
-    """Insert an environment and the creator's share; the caller has checked authorisation."""
+def add_environment(
+    call: Call, project: Project, new: NewEnvironment, *, audit: bool = True
+) -> Environment:
+    """Insert an environment and the creator's share; the caller has checked authorisation
+    (and, with ``audit=False``, records the whole request's event itself)."""
     check_environment_name(new.name)
     exists = call.session.scalar(
         select(Environment).where(
@@ -81,13 +84,14 @@ def add_environment(call: Call, project: Project, new: NewEnvironment) -> Enviro
     call.session.flush()
     if new.writes:
         apply_writes(call, env, new.writes)
-    append_event(
-        call,
-        workspace_id=project.workspace_id,
-        action="environment.create",
-        target=f"{project.name}/{new.name}",
-        details={"variables": len(new.writes)},
-    )
+    if audit:
+        append_event(
+            call,
+            workspace_id=project.workspace_id,
+            action="environment.create",
+            target=f"{project.name}/{new.name}",
+            details={"variables": len(new.writes)},
+        )
     return env
 
 

@@ -44,9 +44,15 @@ def create_project(
     )
     call.session.add(project)
     call.session.flush()
-    append_event(call, workspace_id=workspace_id, action="project.create", target=name)
     for env in environments:
-        add_environment(call, project, env)
+        add_environment(call, project, env, audit=False)
+    append_event(  # one event per request: the project with its first environments
+        call,
+        workspace_id=workspace_id,
+        action="project.create",
+        target=name,
+        details={"environments": [e.name for e in environments]},
+    )
     return ProjectCreated(project_view(project), tuple(e.name for e in environments))
 
 
