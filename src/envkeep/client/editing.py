@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envkeep.client.conflicts import write_planned
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
 from envkeep.core.errors import ConfirmationRequired, EnvkeepError
 from envkeep.core.files import write_atomic
@@ -89,8 +90,7 @@ def _apply(
     changes.update({k: None for k in before if k not in after})
     if changes:
         writes = opened.plan_writes(scope, changes)
-        env = opened.snapshot.environment.name
-        ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=True)
+        write_planned(ctx, opened, writes, confirmed=True)
     return EditResult(
         tuple(sorted(k for k, v in changes.items() if v is not None)),
         tuple(sorted(k for k, v in changes.items() if v is None)),

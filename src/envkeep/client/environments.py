@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from envkeep.client.conflicts import write_planned
 from envkeep.client.projects import fresh_environment, new_environment
 from envkeep.client.reading import read_environment
 from envkeep.client.vault import WriteTarget, plan_write
@@ -184,5 +185,5 @@ def apply_promotion(ctx: ClientContext, target: str, plan: Sequence[Difference])
         )
         for d in plan
     ]
-    ctx.backend.write_secrets(ctx.project_file.project, target, writes, confirmed=True)
+    write_planned(ctx, opened, writes, confirmed=True)
     return len(writes)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.client.conflicts import write_planned
 from envkeep.client.envelopes import open_version
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import ConflictError, UsageError, VariableNotFound, VersionNotFound
@@ -62,7 +63,7 @@ def set_variables(
     """Write new versions of ``values`` in one scope, all or nothing; return how many."""
     opened = open_environment(ctx, env, service)
     writes = opened.plan_writes(opened.scope_for(service), dict(values))
-    ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+    write_planned(ctx, opened, writes, confirmed=confirmed)
     return len(writes)
 
 
@@ -76,7 +77,7 @@ def unset_variables(
     if missing:
         raise _not_found(missing[0], env, service, opened)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
-    ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+    write_planned(ctx, opened, writes, confirmed=confirmed)
     return len(writes)
 
 
@@ -185,7 +186,7 @@ def rollback(
         )
     opened = open_environment(ctx, env, service)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
-    ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+    write_planned(ctx, opened, writes, confirmed=confirmed)
     return writes[0].version
 
 
@@ -231,6 +232,6 @@ def import_values(
     changed = conflicts if on_conflict == "overwrite" else []
     writes = opened.plan_writes(scope, {n: values[n] for n in [*new, *changed]}, progress=progress)
     if writes:
-        ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+        write_planned(ctx, opened, writes, confirmed=confirmed)
     skipped = conflicts if on_conflict == "skip" else []
     return ImportPlan(tuple(new), tuple(changed), tuple(unchanged), tuple(skipped))

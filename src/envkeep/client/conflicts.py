@@ -1,0 +1,55 @@
+"""Writing a planned batch, and when it is stale, saying who changed what meanwhile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import ConflictError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.app.views import SecretWrite
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
+
+
+def write_planned(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    writes: Sequence[SecretWrite],
+    *,
+    confirmed: bool = False,
+) -> int:
+    """Send a batch planned against ``opened``; a conflict names the changed variables, their
+    authors and times (read again now), and nothing was written."""
+    env = opened.snapshot.environment.name
+    try:
+        return ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+    except ConflictError as error:
+        raise _explained(ctx, opened, writes, error) from None
+
+
+def _explained(
+    ctx: ClientContext, opened: OpenEnvironment, writes: Sequence[SecretWrite], error: ConflictError
+) -> ConflictError:
+    from envkeep.client.reading import read_environment
+
+    try:
+        now = read_environment(ctx, opened.snapshot.environment.name, None)
+    except Exception:  # noqa: BLE001 - the original conflict is still the answer
+        return error
+    planned = {w.secret_id: w.expected_version for w in writes}
+    changed = [
+        v for v in now.variables() if v.secret_id in planned and v.version != planned[v.secret_id]
+    ]
+    if not changed:
+        return error
+    parts = [
+        f"{v.name} (now version {v.version}, by {v.author} at {v.updated_at})" for v in changed[:3]
+    ]
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    return ConflictError(
+        f"changed since you read it: {'; '.join(parts)}{more}; nothing was written",
+        hint="look at the new values, then run your command again",
+    )
