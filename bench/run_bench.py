@@ -5,13 +5,22 @@ child processes, or calls in this process), and compares median(subject) / media
 with a goal. A MISS is reported, not failed: the exit status is 0 unless a benchmark could not
 run at all.
 
+Two kinds of benchmark, each with its comparison direction written in its goal:
+
+- `Benchmark`: wall times (commands or calls); ratio = median(subject) / median(baseline),
+  lower is better, goal `<= N`.
+- `ServerBenchmark`: throughput of a server on 127.0.0.1 (requests or writes per second, with
+  p50/p99 latency); ratio = rate(subject) / rate(baseline), higher is better, goal `>= N`.
+
     --quick          fewer repetitions (a rough figure in a few seconds)
     --only NAME      just this benchmark (repeatable)
-    --repeat N       N timed runs of each subject and baseline (default 30, 10 with --quick)
+    --repeat N       N timed runs of each subject and baseline (default 30, 10 with --quick;
+                     server benchmarks have their own counts, smaller with --quick)
     --profile        instead of timing, print the subject's biggest imports (-X importtime)
 
 To add a benchmark, write a function that prepares a `Case` in a `Workspace` and append a
-`Benchmark` to `BENCHMARKS`.
+`Benchmark` to `BENCHMARKS` (or, for a server, a function measuring `Rates` with a given
+`Effort` and a `ServerBenchmark`).
 """
 
 from __future__ import annotations
@@ -26,8 +35,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from _load import LoadError
 from _resolution import SERVICES, VARIABLES, prepare_resolve_validate
+from _servers import ServerError
 from _startup import MANY_VARIABLES, RUN_VARIABLES, prepare_run, prepare_run_many
+from _team_server import (
+    READ_CLIENTS,
+    READ_VARIABLES,
+    READS,
+    READS_QUICK,
+    WRITES,
+    WRITES_QUICK,
+    Effort,
+    Rates,
+    measure_reads,
+    measure_writes,
+)
 from _timing import (
     CALLERS,
     Command,
@@ -45,6 +68,7 @@ from _workspace import Workspace, checked_output
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from _load import Rate
     from _workspace import Case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,11 +79,35 @@ TOP_SELF = 10
 
 @dataclass(frozen=True)
 class Benchmark:
+    """Wall times: ratio = median(subject) / median(baseline), lower is better."""
+
     name: str
     subject: str
     baseline: str
     goal_ratio: float
     prepare: Callable[[Workspace], Case]
+
+    @property
+    def goal(self) -> str:
+        return f"<= {self.goal_ratio:.2f}"
+
+
+@dataclass(frozen=True)
+class ServerBenchmark:
+    """Throughput: ratio = rate(subject) / rate(baseline), higher is better."""
+
+    name: str
+    subject: str
+    baseline: str
+    goal_ratio: float
+    unit: str  # what one request is, per second: "req", "write"
+    effort: Effort
+    quick_effort: Effort
+    measure: Callable[[Workspace, Effort], Rates]
+
+    @property
+    def goal(self) -> str:
+        return f">= {self.goal_ratio:.2f}"
 
 
 @dataclass(frozen=True)
@@ -76,10 +124,35 @@ class Result:
     def passed(self) -> bool:
         return self.ratio <= self.benchmark.goal_ratio
 
+    def figures(self) -> tuple[str, str]:
+        return _ms(self.subject.median), _ms(self.baseline.median)
+
+
+@dataclass(frozen=True)
+class RateResult:
+    benchmark: ServerBenchmark
+    rates: Rates
+
+    @property
+    def ratio(self) -> float:
+        return self.rates.subject.per_second / self.rates.baseline.per_second
+
+    @property
+    def failed_requests(self) -> int:
+        return sum(self.rates.subject.errors.values()) + sum(self.rates.baseline.errors.values())
+
+    @property
+    def passed(self) -> bool:
+        # A server that answers errors under load does not meet its goal, however fast it is.
+        return self.ratio >= self.benchmark.goal_ratio and not self.failed_requests
+
+    def figures(self) -> tuple[str, str]:
+        return _per_second(self.rates.subject), _per_second(self.rates.baseline)
+
 
 # --- benchmarks ------------------------------------------------------------------------------
 
-BENCHMARKS: tuple[Benchmark, ...] = (
+BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
     Benchmark(
         name="run",
         subject=f"envkeep run --env dev -- true ({RUN_VARIABLES} variables)",
@@ -101,6 +174,29 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         goal_ratio=2.0,
         prepare=prepare_run_many,
     ),
+    ServerBenchmark(
+        name="server-reads",
+        subject=(
+            f"envkeep server, GET snapshot of {READ_VARIABLES} variables,"
+            f" {READ_CLIENTS} clients, 1 worker, SQLite"
+        ),
+        baseline=f"uvicorn + Starlette JSON hello-world, {READ_CLIENTS} clients",
+        goal_ratio=0.30,
+        unit="req",
+        effort=READS,
+        quick_effort=READS_QUICK,
+        measure=measure_reads,
+    ),
+    ServerBenchmark(
+        name="server-writes",
+        subject="envkeep server, POST secrets (a batch of one new variable), one at a time",
+        baseline="sqlite3 WAL + synchronous=FULL, one row a transaction, commit each",
+        goal_ratio=0.25,
+        unit="write",
+        effort=WRITES,
+        quick_effort=WRITES_QUICK,
+        measure=measure_writes,
+    ),
 )
 
 
@@ -109,6 +205,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:8.2f} ms"
+
+
+def _per_second(rate: Rate) -> str:
+    return f"{rate.per_second:8.1f} /s"
 
 
 def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
@@ -122,23 +222,52 @@ def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
         print(
             f"  {label}  median {_ms(summary.median)}  p90 {_ms(summary.p90)}  (n={summary.count})"
         )
-    print(f"  ratio     {result.ratio:.2f}  (goal <= {benchmark.goal_ratio:.2f})  {verdict}")
+    print(f"  ratio     {result.ratio:.2f}  (goal {benchmark.goal})  {verdict}")
     return result
 
 
-def print_summary(results: Sequence[Result]) -> None:
-    print("\nsummary (median wall time, ratio = subject / baseline)")
+def measure_server(benchmark: ServerBenchmark, ws: Workspace, *, quick: bool) -> RateResult:
+    effort = benchmark.quick_effort if quick else benchmark.effort
+    result = RateResult(benchmark, benchmark.measure(ws, effort))
+    unit = f"{benchmark.unit}/s"
+    print(f"\n{benchmark.name}: {benchmark.subject}, against {benchmark.baseline}")
+    print(f"  {effort.describe()}")
+    for label, rate in (("subject ", result.rates.subject), ("baseline", result.rates.baseline)):
+        print(
+            f"  {label}  {rate.per_second:9.1f} {unit:<8}  p50 {_ms(rate.p50)}  p99 {_ms(rate.p99)}"
+            f"  (n={rate.count} in {rate.seconds:.2f} s)"
+        )
+        if rate.errors:
+            print(f"            not 200 (not counted in the rate): {rate.describe_errors()}")
+        if rate.abandoned:
+            print(
+                "            (p50/p99 are lower bounds: abandoned requests count what they waited)"
+            )
+    verdict = "PASS" if result.passed else "MISS"
+    if result.failed_requests:
+        verdict += f" ({result.failed_requests} requests failed)"
+    print(
+        f"  ratio     {result.ratio:.2f}  (goal {benchmark.goal}: subject / baseline {unit},"
+        f" higher is better)  {verdict}"
+    )
+    return result
+
+
+def print_summary(results: Sequence[Result | RateResult]) -> None:
+    print(
+        "\nsummary (ratio = subject / baseline: of median wall times, lower is better;"
+        " of rates /s, higher is better)"
+    )
     header = (
         f"  {'benchmark':<16} {'subject':>11} {'baseline':>11} {'ratio':>6} {'goal':>7}  result"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for result in results:
+        subject, baseline = result.figures()
         print(
-            f"  {result.benchmark.name:<16} {_ms(result.subject.median):>11}"
-            f" {_ms(result.baseline.median):>11} {result.ratio:6.2f}"
-            f" {'<= ' + format(result.benchmark.goal_ratio, '.2f'):>7}"
-            f"  {'PASS' if result.passed else 'MISS'}"
+            f"  {result.benchmark.name:<16} {subject:>11} {baseline:>11} {result.ratio:6.2f}"
+            f" {result.benchmark.goal:>7}  {'PASS' if result.passed else 'MISS'}"
         )
     missed = sum(not result.passed for result in results)
     print(f"\n{len(results) - missed} of {len(results)} benchmarks meet their goal.")
@@ -286,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     selected = [b for b in BENCHMARKS if not args.only or b.name in args.only]
     bin_dir = _venv_bin()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
-    results: list[Result] = []
+    results: list[Result | RateResult] = []
     with tempfile.TemporaryDirectory(prefix="envkeep-bench-") as tmp:
         root = Path(tmp)
         env = timing_environment(
@@ -299,9 +428,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.profile:
             print(f"import profiles, {3 if args.quick else 5} runs each")
         else:
-            print(f"{repeats} timed runs of each side, interleaved, after {WARMUP} warm-ups")
+            print(
+                f"{repeats} timed runs of each side, interleaved, after {WARMUP} warm-ups"
+                " (server benchmarks: their own counts, printed with each)"
+            )
         try:
             for benchmark in selected:
+                if isinstance(benchmark, ServerBenchmark):
+                    if args.profile:
+                        print(f"\n{benchmark.name}: no import profile (a server benchmark)")
+                    else:
+                        results.append(measure_server(benchmark, ws, quick=args.quick))
+                    continue
                 case = benchmark.prepare(ws)
                 if args.profile:
                     profile(benchmark, case, runs=3 if args.quick else 5, python=ws.python)
@@ -309,6 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     results.append(measure(benchmark, case, repeats))
         except subprocess.CalledProcessError as error:
             sys.exit(f"bench: exit status {error.returncode} from: {' '.join(error.cmd)}")
+        except (ServerError, LoadError) as error:
+            sys.exit(f"bench: a server benchmark could not run: {error}")
     if results:
         print_summary(results)
     return 0
