@@ -40,7 +40,12 @@ def database(request: Request) -> Iterator[Session]:
         yield session
 
 
-Db = Annotated[Session, Depends(database)]
+# scope="function": the transaction commits before the response is sent, so a 2xx means
+# committed. max_concurrency: at most this many requests hold a database session (and, on
+# SQLite, the write lock) at once, waiting without a worker thread; more would let a request
+# that holds the lock wait for a thread held by requests waiting for the lock.
+MAX_TRANSACTIONS = 12
+Db = Annotated[Session, Depends(database, scope="function", max_concurrency=MAX_TRANSACTIONS)]
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
