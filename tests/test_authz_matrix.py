@@ -1,0 +1,709 @@
+"""Who may call what: every route of the API, called by principals holding admin, write or read
+at workspace, project or environment scope (users and a service account), a former member,
+another workspace's admin, a pending invite and no credentials at all, checked against one
+policy table on SQLite and on PostgreSQL. A denied request changes nothing, and no workspace
+reads or writes another's data.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import fastapi.routing
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from envkeep.api.app import create_app
+from envkeep.app import credentials
+from envkeep.app.policy import Role
+from envkeep.store.engine import open_engine, sqlite_url
+from tests.authz_support import (
+    AUTH_KEY,
+    BOUND,
+    DATABASES,
+    KEY,
+    SCOPES,
+    Attempt,
+    Caller,
+    World,
+    b64,
+    build_world,
+    fresh,
+    joining,
+    migrated_database,
+    scope_fields,
+    secret_write,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    import httpx
+    from fastapi import FastAPI
+
+Route = tuple[str, str]  # (method, path template), as the app declares it
+
+WS = "/v1/workspaces/{workspace_id}"
+PROJECT = f"{WS}/projects/{{project}}"
+ENV = f"{PROJECT}/environments/{{environment}}"
+ENVIRONMENTS = (BOUND, "prod")
+
+# Served without a session: liveness, metrics and docs, and the routes that start one.
+UNAUTHENTICATED = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("POST", "/v1/auth/prelogin"),
+    ("POST", "/v1/auth/login"),
+    ("POST", "/v1/invites/accept"),
+}
+
+
+class Need(NamedTuple):
+    """The least role a route needs, and where. ``role`` None: any valid session will do.
+    ``scope`` "named": the scope the request names (query or body), whichever of the three."""
+
+    role: Role | None
+    scope: str
+
+
+# THE policy table, read off app/ and api/routes_*.py. An "environment" need is on the
+# environment in the URL; a "project" need is on project shop, whatever its environments.
+POLICY: dict[Route, Need] = {
+    ("POST", "/v1/auth/logout"): Need(None, "session"),
+    ("GET", "/v1/whoami"): Need(None, "session"),
+    ("GET", "/v1/principals/{principal_id}"): Need(None, "session"),
+    ("GET", "/v1/token/self"): Need(None, "session"),  # 404 unless a service account calls
+    ("GET", "/v1/sessions"): Need(None, "session"),  # the caller's own
+    ("DELETE", "/v1/sessions/{session_id}"): Need(None, "session"),  # the caller's own
+    ("POST", "/v1/account/passphrase"): Need(None, "session"),  # 401 for a service account
+    ("POST", "/v1/workspaces"): Need(None, "session"),  # a new tenant, the caller its admin
+    ("GET", f"{WS}/projects"): Need(Role.READ, "workspace"),
+    ("POST", f"{WS}/projects"): Need(Role.ADMIN, "workspace"),
+    ("GET", f"{PROJECT}/services"): Need(Role.READ, "project"),
+    ("POST", f"{PROJECT}/services"): Need(Role.ADMIN, "project"),
+    ("DELETE", f"{PROJECT}/services/{{name}}"): Need(Role.ADMIN, "project"),
+    ("GET", f"{PROJECT}/environments"): Need(Role.READ, "project"),
+    ("POST", f"{PROJECT}/environments"): Need(Role.ADMIN, "project"),
+    ("PATCH", f"{PROJECT}/environments/{{name}}"): Need(Role.ADMIN, "environment"),
+    ("DELETE", f"{PROJECT}/environments/{{name}}"): Need(Role.ADMIN, "environment"),
+    ("GET", f"{ENV}/snapshot"): Need(Role.READ, "environment"),
+    ("POST", f"{ENV}/secrets"): Need(Role.WRITE, "environment"),
+    ("GET", f"{ENV}/secrets/{{secret_id}}/versions"): Need(Role.READ, "environment"),
+    ("GET", f"{ENV}/readers"): Need(Role.ADMIN, "environment"),
+    ("POST", f"{ENV}/rotate"): Need(Role.ADMIN, "environment"),
+    ("GET", f"{WS}/audit"): Need(Role.ADMIN, "workspace"),
+    ("GET", f"{WS}/members"): Need(Role.READ, "workspace"),
+    ("GET", f"{WS}/principals/by-name"): Need(Role.ADMIN, "workspace"),
+    ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"): Need(Role.READ, "workspace"),
+    ("GET", f"{WS}/scope-environments"): Need(Role.READ, "named"),
+    ("POST", f"{WS}/members/grant"): Need(Role.ADMIN, "named"),
+    ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),
+    ("POST", f"{WS}/invites"): Need(Role.ADMIN, "named"),
+    ("GET", f"{WS}/tokens"): Need(Role.READ, "workspace"),
+    # The role the new account gets, at the scope it gets it (a subset of the creator's
+    # rights): the cases ask for write.
+    ("POST", f"{WS}/tokens"): Need(Role.WRITE, "named"),
+    # Admin wherever the account holds a role: the cases make it read at the named scope.
+    ("POST", f"{WS}/tokens/{{label}}/revoke"): Need(Role.ADMIN, "named"),
+}
+
+
+def allowed(caller: Caller, need: Need, scope: str, target: str) -> bool:
+    """The policy as DESIGN §5 states it: a binding covers its scope and everything under it;
+    a caller needs a covering binding with at least the route's role. Deny by default."""
+    if not caller.authenticated:
+        return False
+    if need.role is None:
+        return True
+    if caller.role is None or caller.role < need.role:
+        return False
+    if caller.scope == "workspace":
+        return True
+    if caller.scope == "project":
+        return scope in {"project", "environment"}
+    return caller.scope == "environment" and scope == "environment" and target == BOUND
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One server and one set of callers per database, shared by the whole module."""
+    with migrated_database(request.param, request, tmp_path_factory.mktemp("authz")) as url:
+        engine = open_engine(url)
+        # Rate limits off (rate=0): thousands of requests from one client are the point here.
+        with TestClient(create_app(url, rate=0)) as client:
+            yield build_world(client, engine)
+        engine.dispose()
+
+
+# --- One well-formed request per route (and per scope, where the request names one) --------
+
+
+def _logout(w: World, caller: Caller, _target: str) -> Attempt:
+    """Logging out ends the session it is sent with: a session of its own, then. (A service
+    account has one token only: a fresh read@workspace account stands in for it.)"""
+    token = None
+    if caller.email is not None:
+        token = w.login(caller.email)
+    elif caller.service:
+        token = w.new_token(Role.READ, "workspace")[2]
+    return Attempt("POST", "/v1/auth/logout", token=token)
+
+
+def _own_session(w: World, caller: Caller) -> tuple[str, str | None]:
+    """(id, token) of a new session of the caller's own, or of the owner's for a caller with
+    no account; the token is None when the caller's usual session should end it."""
+    if caller.service:
+        token = w.new_token(Role.READ, "workspace")[2]
+    else:
+        token = w.login(caller.email or str(w.owner.email))
+    mine = w.send(caller, Attempt("GET", "/v1/sessions", token=token)).json()
+    session_id = next(s["id"] for s in mine if s["current"])
+    return session_id, token if caller.service else None
+
+
+def _end_session(w: World, caller: Caller, _target: str) -> Attempt:
+    session_id, token = _own_session(w, caller)
+    return Attempt("DELETE", f"/v1/sessions/{session_id}", token=token)
+
+
+def _same_passphrase(_w: World, _caller: Caller, _target: str) -> Attempt:
+    """A passphrase change to the same login key (so that the caller can log in after)."""
+    body = {
+        "old_auth_key": b64(AUTH_KEY),
+        "new_auth_key": b64(AUTH_KEY),
+        "kdf_salt": b64(b"s" * 16),
+        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
+        "wrapped_private_keys": b64(b"wrapped"),
+    }
+    return Attempt("POST", "/v1/account/passphrase", json=body)
+
+
+def _remove_service(w: World, _caller: Caller, _target: str) -> Attempt:
+    name = fresh("svc")
+    w.as_owner("POST", f"{w.shop}/services", json={"name": name})
+    return Attempt("DELETE", f"{w.shop}/services/{name}")
+
+
+def _describe(w: World, caller: Caller, target: str) -> Attempt:
+    body = {"description": f"touched by {caller.label}"}
+    return Attempt("PATCH", f"{w.shop}/environments/{target}", json=body)
+
+
+def _delete_environment(w: World, caller: Caller, target: str) -> Attempt:
+    """dev and prod stay: a throw-away environment stands in for the target, and an
+    environment-scoped caller holds its role on it exactly when the target is dev."""
+    name, env_id = fresh("env"), str(uuid.uuid4())
+    w.as_owner(
+        "POST", f"{w.shop}/environments", json={"id": env_id, "name": name, "sealed_share": KEY}
+    )
+    if caller.scope == "environment" and caller.role is not None and target == BOUND:
+        share = {"environment_id": env_id, "key_version": 1, "sealed": KEY}
+        grant = {
+            "principal_id": caller.principal_id,
+            "role": str(caller.role),
+            **scope_fields("environment", name),
+            "shares": [{**share, "recipient_id": caller.principal_id}],
+        }
+        w.as_owner("POST", f"{w.ws}/members/grant", json=grant)
+    return Attempt("DELETE", f"{w.shop}/environments/{name}")
+
+
+def _write(w: World, _caller: Caller, target: str) -> Attempt:
+    _, key_version = w.environment(target)
+    body = {"writes": [secret_write(str(uuid.uuid4()), key_version)]}
+    return Attempt("POST", f"{w.env(target)}/secrets", json=body)
+
+
+def _rotate(w: World, _caller: Caller, target: str) -> Attempt:
+    env_id, version = w.environment(target)
+    readers = w.as_owner("GET", f"{w.env(target)}/readers")
+    share = {"environment_id": env_id, "key_version": version + 1, "sealed": KEY}
+    body = {
+        "new_key_version": version + 1,
+        "shares": [{**share, "recipient_id": r["id"]} for r in readers],
+    }
+    return Attempt("POST", f"{w.env(target)}/rotate", json=body)
+
+
+def _grant_body(w: World, scope: str, target: str) -> dict[str, Any]:
+    return {
+        "principal_id": w.bystander,
+        "role": "read",
+        **scope_fields(scope, target),
+        "shares": w.shares(w.bystander, scope, target),
+    }
+
+
+def _grant(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        return Attempt("POST", f"{w.ws}/members/grant", json=_grant_body(w, scope, target))
+
+    return build
+
+
+def _revoke(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        w.as_owner("POST", f"{w.ws}/members/grant", json=_grant_body(w, scope, target))
+        body = {"principal_id": w.bystander, **scope_fields(scope, target)}
+        return Attempt("POST", f"{w.ws}/members/revoke", json=body)
+
+    return build
+
+
+def _invite(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        body = {"email": f"{fresh('invitee')}@example.com", "role": "read"}
+        return Attempt("POST", f"{w.ws}/invites", json={**body, **scope_fields(scope, target)})
+
+    return build
+
+
+def _scope_environments(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        return Attempt("GET", f"{w.ws}/scope-environments", params=scope_fields(scope, target))
+
+    return build
+
+
+def _create_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        principal_id = str(uuid.uuid4())
+        body = {
+            "principal_id": principal_id,
+            "name": fresh("ci"),
+            "role": "write",
+            **scope_fields(scope, target),
+            "encryption_public": KEY,
+            "signing_public": KEY,
+            "wrapped_private_keys": KEY,
+            "token_hash": credentials.token_hash(fresh("token")),
+            "shares": w.shares(principal_id, scope, target),
+        }
+        return Attempt("POST", f"{w.ws}/tokens", json=body)
+
+    return build
+
+
+def _revoke_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        label, _, _ = w.new_token(Role.READ, scope, target)
+        return Attempt("POST", f"{w.ws}/tokens/{label}/revoke")
+
+    return build
+
+
+def _get(
+    url: Callable[[World, str], str], **params: str
+) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        return Attempt("GET", url(w, target), params=params or None)
+
+    return build
+
+
+def _post(
+    url: Callable[[World, str], str], body: Callable[[], dict[str, Any]]
+) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        return Attempt("POST", url(w, target), json=body())
+
+    return build
+
+
+class Case(NamedTuple):
+    route: Route
+    scope: str  # where this request's target is
+    build: Callable[[World, Caller, str], Attempt]
+    # When allowed, what else than 2xx may answer (about the data, not about access):
+    user_answers: frozenset[int] = frozenset()  # …to a user's session
+    service_answers: frozenset[int] = frozenset()  # …to a service account's token
+
+
+def _new_environment() -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "name": fresh("env"), "sealed_share": KEY}
+
+
+CASES: list[Case] = [
+    Case(("POST", "/v1/auth/logout"), "session", _logout),
+    Case(("GET", "/v1/whoami"), "session", _get(lambda _w, _t: "/v1/whoami")),
+    Case(
+        ("GET", "/v1/principals/{principal_id}"),
+        "session",
+        _get(lambda w, _t: f"/v1/principals/{w.owner.principal_id}"),
+    ),
+    Case(
+        ("GET", "/v1/token/self"),
+        "session",
+        _get(lambda _w, _t: "/v1/token/self"),
+        user_answers=frozenset({404}),  # a user's session is no service account
+    ),
+    Case(("GET", "/v1/sessions"), "session", _get(lambda _w, _t: "/v1/sessions")),
+    Case(("DELETE", "/v1/sessions/{session_id}"), "session", _end_session),
+    Case(
+        ("POST", "/v1/account/passphrase"),
+        "session",
+        _same_passphrase,
+        service_answers=frozenset({401}),  # a service account has no passphrase to prove
+    ),
+    Case(
+        ("POST", "/v1/workspaces"),
+        "session",
+        _post(lambda _w, _t: "/v1/workspaces", lambda: {"name": fresh("tenant")}),
+    ),
+    Case(("GET", f"{WS}/projects"), "workspace", _get(lambda w, _t: f"{w.ws}/projects")),
+    Case(
+        ("POST", f"{WS}/projects"),
+        "workspace",
+        _post(lambda w, _t: f"{w.ws}/projects", lambda: {"name": fresh("p"), "environments": []}),
+    ),
+    Case(("GET", f"{PROJECT}/services"), "project", _get(lambda w, _t: f"{w.shop}/services")),
+    Case(
+        ("POST", f"{PROJECT}/services"),
+        "project",
+        _post(lambda w, _t: f"{w.shop}/services", lambda: {"name": fresh("svc")}),
+    ),
+    Case(("DELETE", f"{PROJECT}/services/{{name}}"), "project", _remove_service),
+    Case(
+        ("GET", f"{PROJECT}/environments"), "project", _get(lambda w, _t: f"{w.shop}/environments")
+    ),
+    Case(
+        ("POST", f"{PROJECT}/environments"),
+        "project",
+        _post(lambda w, _t: f"{w.shop}/environments", _new_environment),
+    ),
+    Case(("PATCH", f"{PROJECT}/environments/{{name}}"), "environment", _describe),
+    Case(("DELETE", f"{PROJECT}/environments/{{name}}"), "environment", _delete_environment),
+    Case(
+        ("GET", f"{ENV}/snapshot"),
+        "environment",
+        _get(lambda w, t: f"{w.env(t)}/snapshot", all_scopes="true"),
+    ),
+    Case(("POST", f"{ENV}/secrets"), "environment", _write),
+    Case(
+        ("GET", f"{ENV}/secrets/{{secret_id}}/versions"),
+        "environment",
+        _get(lambda w, t: f"{w.env(t)}/secrets/{w.secret_in(t)}/versions"),
+    ),
+    Case(("GET", f"{ENV}/readers"), "environment", _get(lambda w, t: f"{w.env(t)}/readers")),
+    Case(("POST", f"{ENV}/rotate"), "environment", _rotate),
+    Case(("GET", f"{WS}/audit"), "workspace", _get(lambda w, _t: f"{w.ws}/audit", limit="5")),
+    Case(("GET", f"{WS}/members"), "workspace", _get(lambda w, _t: f"{w.ws}/members")),
+    Case(
+        ("GET", f"{WS}/principals/by-name"),
+        "workspace",
+        _get(lambda w, _t: f"{w.ws}/principals/by-name", name="owner@example.com"),
+    ),
+    Case(("GET", f"{WS}/tokens"), "workspace", _get(lambda w, _t: f"{w.ws}/tokens")),
+    Case(
+        ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),
+        "workspace",
+        _get(
+            lambda w, _t: f"{w.ws}/principals/{w.caller('read@project').principal_id}/invite-proofs"
+        ),
+    ),
+    *(
+        Case(route, scope, build(scope))
+        for route, build in [
+            (("GET", f"{WS}/scope-environments"), _scope_environments),
+            (("POST", f"{WS}/members/grant"), _grant),
+            (("POST", f"{WS}/members/revoke"), _revoke),
+            (("POST", f"{WS}/invites"), _invite),
+            (("POST", f"{WS}/tokens"), _create_token),
+            (("POST", f"{WS}/tokens/{{label}}/revoke"), _revoke_token),
+        ]
+        for scope in SCOPES
+    ),
+]
+
+
+def _matrix() -> list[Any]:
+    params = []
+    for case in CASES:
+        method, path = case.route
+        short = path.replace(WS, "ws").replace(ENV.replace(WS, ""), "/env")
+        for target in ENVIRONMENTS if case.scope == "environment" else (BOUND,):
+            where = f"{case.scope}:{target}" if case.scope == "environment" else case.scope
+            params.append(pytest.param(case, target, id=f"{method} {short} @{where}"))
+    return params
+
+
+def served_routes(app: FastAPI) -> set[Route]:
+    """Every (method, path) the app answers, however its routers are included."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)  # FastAPI >= 0.165
+    routes: list[Any] = list(contexts(app.routes)) if contexts else list(app.routes)
+    return {
+        (method, str(route.path))
+        for route in routes
+        for method in (route.methods or set()) - {"HEAD"}
+    }
+
+
+# --- The table itself -----------------------------------------------------------------------
+
+
+def test_the_policy_table_names_every_route_the_app_serves(tmp_path: Path) -> None:
+    app = create_app(sqlite_url(tmp_path / "routes.db"))
+    served = served_routes(app)
+    documented = {
+        (method.upper(), path)
+        for path, methods in app.openapi()["paths"].items()
+        for method in methods
+    }
+    assert documented <= served  # the enumeration misses nothing the API documents
+    assert served - UNAUTHENTICATED == set(POLICY), "a route without a policy, or a stale one"
+
+
+def test_every_route_in_the_table_is_called_at_every_scope_it_can_target() -> None:
+    called: dict[Route, set[str]] = {}
+    for case in CASES:
+        called.setdefault(case.route, set()).add(case.scope)
+    assert called.keys() == POLICY.keys()
+    for route, need in POLICY.items():
+        assert called[route] == (set(SCOPES) if need.scope == "named" else {need.scope}), route
+
+
+def test_each_caller_holds_exactly_the_binding_it_was_given(world: World) -> None:
+    with world.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT principal_id, role, project_id, environment_id FROM role_bindings"
+                " WHERE workspace_id = :ws"
+            ),
+            {"ws": world.workspace},
+        ).all()
+    dev_id, _ = world.environment(BOUND)
+    held: dict[str, list[tuple[str, str]]] = {}
+    for principal, role, project, environment in rows:
+        if environment not in {None, dev_id}:
+            continue  # a throw-away environment a deletion case granted on
+        scope = "environment" if environment else "project" if project else "workspace"
+        held.setdefault(str(principal), []).append((str(role), scope))
+    for caller in world.callers:
+        expected = [(str(caller.role), str(caller.scope))] if caller.role is not None else []
+        assert held.get(str(caller.principal_id), []) == expected, caller.label
+    assert len({c.label for c in world.callers}) == len(world.callers) == 16
+
+
+# --- The matrix -----------------------------------------------------------------------------
+
+
+def _verdict(
+    caller: Caller, want: bool, case: Case, response: httpx.Response, changed: bool
+) -> str | None:
+    """None when the answer is what the table says; otherwise what went wrong."""
+    status = response.status_code
+    if not caller.authenticated:
+        ok = status == 401 and not changed
+        return None if ok else f"want 401 and no change, got {status} (changed: {changed})"
+    if want:
+        also = case.service_answers if caller.service else case.user_answers
+        ok = response.is_success or status in also
+        return None if ok else f"want 2xx, got {status}: {response.text[:300]}"
+    denied = {403} if caller.role is not None else {403, 404}
+    problem = response.headers.get("content-type") == "application/problem+json"
+    if status in denied and problem and not changed:
+        return None
+    return f"want {sorted(denied)} and no change, got {status} (changed: {changed})"
+
+
+@pytest.mark.parametrize(("case", "target"), _matrix())
+def test_each_caller_gets_exactly_what_the_policy_table_allows(
+    world: World, case: Case, target: str
+) -> None:
+    need = POLICY[case.route]
+    wrong = []
+    for caller in world.callers:
+        attempt = case.build(world, caller, target)
+        want = allowed(caller, need, case.scope, target)
+        before = None if want else world.rows()
+        response = world.send(caller, attempt)
+        changed = before is not None and world.rows() != before
+        verdict = _verdict(caller, want, case, response, changed)
+        if verdict is not None:
+            wrong.append(f"{caller.label}: {attempt.method} {attempt.url}: {verdict}")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- Names the caller may not list ----------------------------------------------------------
+
+UNKNOWN_NAMES = [
+    pytest.param("GET", "/projects/nope/environments", ["shop"], id="unknown project"),
+    pytest.param("POST", "/projects/nope/services", ["shop"], id="unknown project, add service"),
+    pytest.param("GET", "/projects/shop/environments/nope/snapshot", ["dev", "prod"], id="env"),
+    pytest.param("DELETE", "/projects/shop/environments/nope", ["dev", "prod"], id="env delete"),
+    pytest.param("GET", "/scope-environments?project=nope", ["shop"], id="scope of a project"),
+]
+
+
+def _leaked(response: httpx.Response, names: list[str]) -> list[str]:
+    return [n for n in names if re.search(rf"\b{n}\b", response.text)]
+
+
+@pytest.mark.parametrize(("method", "path", "names"), UNKNOWN_NAMES)
+def test_a_foreign_admin_learns_no_names_from_another_workspace(
+    world: World, method: str, path: str, names: list[str]
+) -> None:
+    body = {"name": "x"} if method == "POST" else None
+    response = world.send(world.foreign, Attempt(method, f"{world.ws}{path}", json=body))
+    assert response.status_code in {403, 404}
+    assert not _leaked(response, names), f"another workspace's names: {response.text}"
+
+
+@pytest.mark.parametrize(("method", "path", "names"), UNKNOWN_NAMES)
+def test_a_dev_only_reader_learns_no_names_it_may_not_list(
+    world: World, method: str, path: str, names: list[str]
+) -> None:
+    body = {"name": "x"} if method == "POST" else None
+    reader = world.caller("read@environment")
+    response = world.send(reader, Attempt(method, f"{world.ws}{path}", json=body))
+    assert response.status_code in {403, 404}
+    assert not _leaked(response, names), f"names it may not list: {response.text}"
+
+
+# --- Another workspace ----------------------------------------------------------------------
+
+
+def test_the_foreign_admin_sees_only_its_own_workspace(world: World) -> None:
+    eve = world.foreign
+    mine = f"/v1/workspaces/{world.foreign_workspace}"
+    whoami = world.send(eve, Attempt("GET", "/v1/whoami")).json()
+    workspaces = {w["id"] for w in whoami["workspaces"]}  # and those it created in the matrix
+    assert world.foreign_workspace in workspaces
+    assert world.workspace not in workspaces
+    projects = world.send(eve, Attempt("GET", f"{mine}/projects")).json()
+    assert [(p["name"], p["workspace_id"]) for p in projects] == [("shop", world.foreign_workspace)]
+    snapshot = world.send(eve, Attempt("GET", f"{mine}/projects/shop/environments/dev/snapshot"))
+    assert snapshot.status_code == 200
+    theirs = {world.environment("dev")[0], world.environment("prod")[0]}
+    assert snapshot.json()["environment"]["id"] not in theirs
+    assert world.secret_in("dev") not in {s["id"] for s in snapshot.json()["secrets"]}
+    members = world.send(eve, Attempt("GET", f"{mine}/members")).json()
+    assert [m["principal"]["id"] for m in members] == [eve.principal_id]
+    events = world.send(eve, Attempt("GET", f"{mine}/audit")).json()["events"]
+    assert events
+    assert {e["workspace_id"] for e in events} == {world.foreign_workspace}
+    readers = world.send(eve, Attempt("GET", f"{mine}/projects/shop/environments/dev/readers"))
+    assert [r["id"] for r in readers.json()] == [eve.principal_id]
+    assert world.send(eve, Attempt("GET", f"{mine}/tokens")).json() == []
+
+
+def test_the_other_workspaces_names_and_ids_lead_nowhere_from_the_foreign_workspace(
+    world: World,
+) -> None:
+    eve = world.foreign
+    mine = f"/v1/workspaces/{world.foreign_workspace}"
+    their_secret = world.secret_in("dev")
+    their_token, _, _ = world.new_token(Role.READ, "workspace")
+    theirs = world.rows()[1]
+    env_id, _ = world.environment("dev", world.foreign_workspace)
+    rotation = {
+        "new_key_version": 2,
+        "shares": [
+            {
+                "environment_id": env_id,
+                "key_version": 2,
+                "recipient_id": eve.principal_id,
+                "sealed": KEY,
+            }
+        ],
+        "writes": [secret_write(their_secret, 2) | {"expected_version": 1}],
+    }
+    env = f"{mine}/projects/shop/environments/dev"
+    attempts = {
+        "their env name": Attempt("GET", f"{mine}/projects/shop/environments/prod/snapshot"),
+        "their service": Attempt("DELETE", f"{mine}/projects/shop/services/billing"),
+        "their secret's history": Attempt("GET", f"{env}/secrets/{their_secret}/versions"),
+        "their secret's id": Attempt(
+            "POST", f"{env}/secrets", json={"writes": [secret_write(their_secret, 1)]}
+        ),
+        "their secret in a rotation": Attempt("POST", f"{env}/rotate", json=rotation),
+        "their owner's role": Attempt(
+            "POST", f"{mine}/members/revoke", json={"principal_id": world.owner.principal_id}
+        ),
+        "their token": Attempt("POST", f"{mine}/tokens/{their_token}/revoke"),
+    }
+    statuses = {what: world.send(eve, a).status_code for what, a in attempts.items()}
+    assert all(400 <= s < 500 for s in statuses.values()), statuses
+    assert statuses["their env name"] == statuses["their secret's history"] == 404
+    assert world.rows()[1] == theirs  # not one row of the other workspace changed
+
+
+@pytest.mark.parametrize("how", ["its role revoked", "the token revoked"])
+def test_nobody_outside_a_workspace_can_revoke_its_tokens(world: World, how: str) -> None:
+    """A token whose account holds no role any more (revoked as a member, or revoked already)
+    is still the workspace's: deny by default, not allow because no binding asked for a check."""
+    label, principal_id, _ = world.new_token(Role.READ, "project")
+    if how == "its role revoked":
+        body = {"principal_id": principal_id, "project": "shop"}
+        world.as_owner("POST", f"{world.ws}/members/revoke", json=body)
+    else:
+        world.as_owner("POST", f"{world.ws}/tokens/{label}/revoke")
+    before = world.rows()
+    response = world.send(world.foreign, Attempt("POST", f"{world.ws}/tokens/{label}/revoke"))
+    assert response.status_code in {403, 404}, response.text
+    assert world.rows() == before
+
+
+# --- Invites and tokens ---------------------------------------------------------------------
+
+
+def test_a_pending_invite_creates_no_account_and_no_role(world: World) -> None:
+    members = world.as_owner("GET", f"{world.ws}/members")
+    assert world.pending_email not in {m["principal"]["name"] for m in members}
+    login = world.client.post(
+        "/v1/auth/login", json={"email": world.pending_email, "auth_key": b64(AUTH_KEY)}
+    )
+    assert login.status_code == 401
+    with world.engine.connect() as connection:
+        accounts_for_it = connection.execute(
+            text("SELECT count(*) FROM principals WHERE name = :email"),
+            {"email": world.pending_email},
+        ).scalar()
+    assert accounts_for_it == 0
+
+
+def test_an_invite_code_works_once(world: World) -> None:
+    body = {"email": "once@example.com", "role": "read", "project": "shop"}
+    code = world.as_owner("POST", f"{world.ws}/invites", json=body)["code"]
+    first = world.client.post("/v1/invites/accept", json=joining(code, "once@example.com"))
+    assert first.status_code == 201
+    again = world.client.post("/v1/invites/accept", json=joining(code, "once@example.com"))
+    other = world.client.post("/v1/invites/accept", json=joining(code, "twice@example.com"))
+    assert (again.status_code, other.status_code) == (401, 401)
+    members = world.as_owner("GET", f"{world.ws}/members")
+    assert [m["role"] for m in members if m["principal"]["name"] == "once@example.com"] == ["read"]
+    assert "twice@example.com" not in {m["principal"]["name"] for m in members}
+
+
+def test_a_service_token_knows_its_workspace_and_stops_when_revoked(world: World) -> None:
+    label, principal_id, token = world.new_token(Role.READ, "environment")
+    me = world.send(world.owner, Attempt("GET", "/v1/token/self", token=token))
+    assert (me.json()["principal_id"], me.json()["workspace_id"]) == (principal_id, world.workspace)
+    world.as_owner("POST", f"{world.ws}/tokens/{label}/revoke")
+    after = world.send(world.owner, Attempt("GET", f"{world.env(BOUND)}/snapshot", token=token))
+    assert after.status_code == 401
+
+
+def test_sessions_are_listed_and_ended_by_their_owner_only(world: World) -> None:
+    token = world.login(str(world.owner.email))
+    mine = world.send(world.owner, Attempt("GET", "/v1/sessions", token=token)).json()
+    session_id = next(s["id"] for s in mine if s["current"])
+    eve = world.foreign
+    assert session_id not in {
+        s["id"] for s in world.send(eve, Attempt("GET", "/v1/sessions")).json()
+    }
+    ended = world.send(eve, Attempt("DELETE", f"/v1/sessions/{session_id}"))
+    assert ended.status_code == 404
+    still = world.send(world.owner, Attempt("GET", "/v1/whoami", token=token))
+    assert still.status_code == 200

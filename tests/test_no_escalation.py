@@ -1,0 +1,426 @@
+"""No privilege escalation, as a property (DESIGN §5): whatever sequence of up to five grants,
+invites (accepted or left pending) and service-account tokens principals attempt, each acting
+with a random role at a random scope and aiming at random scopes and roles (above its own and
+outside its scope included), nobody ends up holding or handing out more than it was given.
+
+The model: every principal has a ceiling at each scope, the most any chain of grants from a
+workspace's root admin could have given it there. A grant, invite or token from A to B at scope
+S with role r raises B's ceiling under S to at most min(r, A's ceiling). After every step each
+principal's effective role (``app.policy.effective_role`` over its stored bindings) stays at or
+under its ceiling; an action the actor may not take is refused and changes nothing; an action it
+may take changes exactly the binding it names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from envkeep.app import accounts, members, projects, tokens
+from envkeep.app.context import Actor, Call, new_uuid, utc_now
+from envkeep.app.policy import Binding, Role, Target, effective_role
+from envkeep.app.views import NewEnvironment
+from envkeep.core.errors import PermissionDenied, UsageError
+from envkeep.store.engine import open_engine
+from envkeep.store.models import Principal, RoleBinding
+from tests.authz_support import DATABASES, migrated_database
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from sqlalchemy import Engine
+
+
+KEY = b"k" * 32  # a public key or a sealed share, as far as the server can tell
+# Two workspaces: their projects and environments.
+LAYOUT: dict[int, dict[str, tuple[str, ...]]] = {
+    0: {"p1": ("e1", "e2"), "p2": ("e3",)},
+    1: {"q1": ("f1",)},
+}
+
+
+class Place(NamedTuple):
+    """A scope by name: the whole workspace, a project, or an environment of it."""
+
+    workspace: int
+    project: str | None = None
+    environment: str | None = None
+
+    def holds(self, inner: Place) -> bool:
+        """Whether ``inner`` is this scope or under it."""
+        if inner.workspace != self.workspace:
+            return False
+        if self.project is None:
+            return True
+        return self.project == inner.project and self.environment in {None, inner.environment}
+
+
+PLACES = [
+    *(Place(ws) for ws in LAYOUT),
+    *(Place(ws, project) for ws, names in LAYOUT.items() for project in names),
+    *(
+        Place(ws, p, env)
+        for ws, names in LAYOUT.items()
+        for p, envs in names.items()
+        for env in envs
+    ),
+]
+MALFORMED = Place(0, None, "e1")  # an environment without its project: refused as usage
+
+
+class Action(NamedTuple):
+    kind: str  # grant | invite | token
+    actor: int  # index into the principals known so far
+    grantee: int  # index too (grants only)
+    role: Role
+    place: Place
+    accept: bool  # invites only: accepted at once, or left pending
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.role} at {self.place} by #{self.actor} (to #{self.grantee})"
+
+
+Row = tuple[str, ...]
+T = TypeVar("T")
+
+
+@dataclass
+class Tenancy:
+    """Two workspaces (one root admin each), their projects, and every principal so far."""
+
+    engine: Engine
+    workspaces: list[str] = field(default_factory=list)
+    ids: dict[Place, Target] = field(default_factory=dict)
+    principals: list[str] = field(default_factory=list)
+    ceiling: dict[tuple[str, Place], Role] = field(default_factory=dict)
+
+    def run(self, principal_id: str, use_case: Callable[[Call], T]) -> T:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            return use_case(Call(session, Actor(principal_id)))
+
+    def held(self, principal_id: str, place: Place) -> Role | None:
+        """The principal's effective role at a scope, from its stored bindings."""
+        target = self.ids[place]
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(RoleBinding).where(
+                    RoleBinding.principal_id == principal_id,
+                    RoleBinding.workspace_id == target.workspace_id,
+                )
+            )
+            found = [
+                Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id)
+                for b in rows
+            ]
+        return effective_role(found, target)
+
+    def raise_ceiling(self, principal_id: str, role: Role, place: Place, giver: str) -> None:
+        """``giver`` gave ``role`` at ``place``: under it, at most what the giver could hold."""
+        for inner in filter(place.holds, PLACES):
+            if (giver, inner) not in self.ceiling:
+                continue  # it had nothing there to give (the invariant check will say so)
+            given = min(role, self.ceiling[giver, inner])
+            mine = self.ceiling.get((principal_id, inner), given)
+            self.ceiling[principal_id, inner] = max(mine, given)
+
+    def stored(self) -> dict[str, list[Row]]:
+        """The bindings, invites, accounts, sessions and shares of these two workspaces."""
+        params = {"a": self.workspaces[0], "b": self.workspaces[1]}
+        queries = {
+            "bindings": "SELECT principal_id, workspace_id, project_id, environment_id, role"
+            " FROM role_bindings WHERE workspace_id IN (:a, :b)",
+            "invites": "SELECT id, workspace_id, role, project_id, environment_id, created_by,"
+            " accepted_by FROM invites WHERE workspace_id IN (:a, :b)",
+            "principals": "SELECT count(*) FROM principals",
+            "sessions": "SELECT count(*) FROM sessions",
+            "shares": "SELECT count(*) FROM data_key_shares",
+        }
+        with self.engine.connect() as connection:
+            return {
+                name: sorted(tuple(map(str, r)) for r in connection.execute(text(sql), params))
+                for name, sql in queries.items()
+            }
+
+    def binding_row(self, principal_id: str, place: Place, role: Role) -> Row:
+        target = self.ids[place]
+        return (
+            principal_id,
+            target.workspace_id,
+            str(target.project_id),
+            str(target.environment_id),
+            str(role),
+        )
+
+    def shares(self, recipient: str) -> list[members.NewShare]:
+        """A stand-in share for ``recipient`` of every environment there is (extra ones are
+        ignored; a missing one would refuse the grant)."""
+        return [
+            members.NewShare(t.environment_id, 1, recipient, KEY)
+            for t in self.ids.values()
+            if t.environment_id is not None
+        ]
+
+
+def _person(session: Session) -> str:
+    principal_id = new_uuid()
+    session.add(
+        Principal(
+            id=principal_id,
+            kind="user",
+            name=f"{principal_id}@example.com",
+            encryption_public=KEY,
+            signing_public=KEY,
+            created_at=utc_now(),
+        )
+    )
+    session.flush()
+    return principal_id
+
+
+def _found_workspace(t: Tenancy, ws: int) -> None:
+    with Session(t.engine) as session, session.begin():
+        root = _person(session)
+    workspace_id, _ = t.run(root, lambda call: accounts.create_workspace(call, name=new_uuid()))
+    t.workspaces.append(workspace_id)
+    t.principals.append(root)
+    t.ids[Place(ws)] = Target(workspace_id)
+    for name, envs in LAYOUT[ws].items():
+        new = [NewEnvironment(new_uuid(), env, KEY) for env in envs]
+        project_id = t.run(root, _project(workspace_id, name, new))
+        t.ids[Place(ws, name)] = Target(workspace_id, project_id)
+        for env in new:
+            t.ids[Place(ws, name, env.name)] = Target(workspace_id, project_id, env.id)
+    t.ceiling.update({(root, place): Role.ADMIN for place in PLACES if place.workspace == ws})
+
+
+def _project(workspace_id: str, name: str, envs: list[NewEnvironment]) -> Callable[[Call], str]:
+    def use_case(call: Call) -> str:
+        made = projects.create_project(
+            call, workspace_id=workspace_id, name=name, environments=envs
+        )
+        return made.project.id
+
+    return use_case
+
+
+def tenancy(engine: Engine, starts: list[tuple[Role, Place]]) -> Tenancy:
+    """Fresh workspaces, and one principal per start, given its role by the root."""
+    t = Tenancy(engine)
+    for ws in LAYOUT:
+        _found_workspace(t, ws)
+    for role, place in starts:
+        with Session(engine) as session, session.begin():
+            principal_id = _person(session)
+        root = t.principals[place.workspace]
+        t.run(root, _grant(t, principal_id, role, place))
+        t.principals.append(principal_id)
+        t.raise_ceiling(principal_id, role, place, root)
+    return t
+
+
+def _grant(t: Tenancy, grantee: str, role: Role, place: Place) -> Callable[[Call], None]:
+    def use_case(call: Call) -> None:
+        members.grant_role(
+            call,
+            workspace_id=t.workspaces[place.workspace],
+            principal_id=grantee,
+            role=str(role),
+            scope=members.Scope(place.project, place.environment),
+            shares=t.shares(grantee),
+        )
+
+    return use_case
+
+
+def _invite(t: Tenancy, email: str, role: Role, place: Place) -> Callable[[Call], str]:
+    def use_case(call: Call) -> str:
+        return accounts.create_invite(
+            call,
+            workspace_id=t.workspaces[place.workspace],
+            email=email,
+            role=str(role),
+            project=place.project,
+            environment=place.environment,
+        )
+
+    return use_case
+
+
+def _accept(t: Tenancy, code: str, email: str) -> str:
+    with Session(t.engine, expire_on_commit=False) as session, session.begin():
+        joined = accounts.accept_invite(
+            session,
+            code=code,
+            account=accounts.NewAccount(email, KEY, KEY, KEY, KEY, {"memory_kib": 8}, KEY),
+            clock=utc_now,
+            new_id=new_uuid,
+        )
+    return joined.principal_id
+
+
+def _token(t: Tenancy, principal_id: str, role: Role, place: Place) -> Callable[[Call], None]:
+    def use_case(call: Call) -> None:
+        new = tokens.NewServiceAccount(
+            principal_id=principal_id,
+            name=f"ci-{principal_id[:8]}",
+            role=str(role),
+            scope=members.Scope(place.project, place.environment),
+            encryption_public=KEY,
+            signing_public=KEY,
+            wrapped_private_keys=KEY,
+            token_hash=uuid.uuid4().hex * 2,
+            expires_at=None,
+            shares=tuple(t.shares(principal_id)),
+        )
+        tokens.create_service_account(call, workspace_id=t.workspaces[place.workspace], new=new)
+
+    return use_case
+
+
+def may(t: Tenancy, actor: str, action: Action) -> bool:
+    """What DESIGN §5 allows: grants and invites by an admin of the scope (never above its
+    own role), tokens with at most the role the creator holds there."""
+    if action.place not in t.ids:
+        return False
+    held = t.held(actor, action.place)
+    if action.kind == "token":
+        return held is not None and action.role <= held
+    return held == Role.ADMIN
+
+
+def step(t: Tenancy, action: Action) -> None:
+    """Attempt one action; check it was refused exactly when it had to be, and what changed."""
+    actor = t.principals[action.actor % len(t.principals)]
+    allowed, before = may(t, actor, action), t.stored()
+    refused: Exception | None = None
+    recipient = None
+    try:
+        recipient = _perform(t, actor, action)
+    except (PermissionDenied, UsageError) as error:
+        refused = error
+    if refused is not None:
+        assert not allowed, f"{action}: refused ({refused}) though the actor may"
+        assert t.stored() == before, f"{action}: refused, yet something changed"
+        return
+    assert allowed, f"{action}: done, though the actor may not"
+    after = t.stored()
+    expected = set(before["bindings"])
+    if recipient is not None:
+        given = t.binding_row(recipient, action.place, action.role)
+        # A grant replaces the grantee's role at exactly that scope; the others add one.
+        expected = {row for row in expected if row[:4] != given[:4]} | {given}
+        t.raise_ceiling(recipient, action.role, action.place, actor)
+    assert set(after["bindings"]) == expected, f"{action}: other bindings changed"
+    if action.kind == "invite":
+        assert len(after["invites"]) == len(before["invites"]) + 1
+
+
+def _perform(t: Tenancy, actor: str, action: Action) -> str | None:
+    """Do the action as ``actor``; the principal that gained a role, if any."""
+    if action.kind == "grant":
+        grantee = t.principals[action.grantee % len(t.principals)]
+        t.run(actor, _grant(t, grantee, action.role, action.place))
+        return grantee
+    if action.kind == "token":
+        account = new_uuid()
+        t.run(actor, _token(t, account, action.role, action.place))
+        t.principals.append(account)
+        return account
+    email = f"{new_uuid()}@example.com"
+    code = t.run(actor, _invite(t, email, action.role, action.place))
+    if not action.accept:
+        return None  # a pending invite gives nobody anything
+    joined = _accept(t, code, email)
+    t.principals.append(joined)
+    return joined
+
+
+def assert_nobody_above_their_ceiling(t: Tenancy) -> None:
+    for principal_id in t.principals:
+        for place in PLACES:
+            held = t.held(principal_id, place)
+            ceiling = t.ceiling.get((principal_id, place))
+            assert held is None or (ceiling is not None and held <= ceiling), (
+                f"#{t.principals.index(principal_id)} holds {held} at {place}, given {ceiling}"
+            )
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One database per module run; every example makes workspaces of its own in it."""
+    with migrated_database(request.param, request, tmp_path_factory.mktemp("escalation")) as url:
+        eng = open_engine(url)
+        yield eng
+        eng.dispose()
+
+
+roles = st.sampled_from(list(Role))
+places = st.sampled_from(PLACES)
+starts = st.lists(st.tuples(roles, places), min_size=3, max_size=3)
+actions = st.lists(
+    st.builds(
+        Action,
+        kind=st.sampled_from(["grant", "invite", "token"]),
+        actor=st.integers(0, 12),
+        grantee=st.integers(0, 12),
+        role=roles,
+        place=st.sampled_from([*PLACES, MALFORMED]),
+        accept=st.booleans(),
+    ),
+    max_size=5,
+)
+P1, E1 = Place(0, "p1"), Place(0, "p1", "e1")
+
+
+@settings(max_examples=50, deadline=None)
+@given(starts=starts, attempts=actions)
+# A project writer grants and invites (read) there; an environment admin reaches for its
+# sibling, its project and the other workspace; a reader mints a write token.
+@example(
+    starts=[(Role.WRITE, P1), (Role.ADMIN, E1), (Role.READ, Place(0))],
+    attempts=[
+        Action("grant", 2, 3, Role.READ, P1, accept=False),
+        Action("invite", 2, 0, Role.READ, E1, accept=True),
+        Action("grant", 3, 3, Role.ADMIN, Place(0, "p1", "e2"), accept=False),
+        Action("invite", 3, 0, Role.ADMIN, P1, accept=True),
+        Action("token", 4, 0, Role.WRITE, Place(0), accept=False),
+    ],
+)
+# A chain: the root invites an environment admin, who grants and tokens on, then in the other
+# workspace nothing works for either of them.
+@example(
+    starts=[(Role.READ, Place(1)), (Role.READ, Place(1)), (Role.READ, Place(1))],
+    attempts=[
+        Action("invite", 0, 0, Role.ADMIN, E1, accept=True),
+        Action("grant", 5, 2, Role.ADMIN, E1, accept=False),
+        Action("token", 5, 0, Role.ADMIN, E1, accept=False),
+        Action("grant", 2, 2, Role.ADMIN, Place(1), accept=False),
+        Action("token", 6, 0, Role.READ, Place(1, "q1"), accept=False),
+    ],
+)
+def test_no_sequence_of_grants_invites_and_tokens_escalates(
+    engine: Engine, starts: list[tuple[Role, Place]], attempts: list[Action]
+) -> None:
+    t = tenancy(engine, starts)
+    assert_nobody_above_their_ceiling(t)
+    for action in attempts:
+        step(t, action)
+        assert_nobody_above_their_ceiling(t)
+
+
+def test_a_malformed_scope_is_refused_and_changes_nothing(engine: Engine) -> None:
+    t = tenancy(engine, [(Role.ADMIN, Place(0))] * 3)
+    for kind in ("grant", "invite", "token"):
+        before = t.stored()
+        with pytest.raises(UsageError):
+            _perform(t, t.principals[0], Action(kind, 0, 2, Role.READ, MALFORMED, accept=True))
+        assert t.stored() == before
