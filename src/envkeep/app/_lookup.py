@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app.authz import may_list, require_member
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
+from envkeep.app.policy import Target
 from envkeep.store.models import Environment, Project, Service
 
 if TYPE_CHECKING:
@@ -14,14 +16,22 @@ if TYPE_CHECKING:
 
 
 def project_by_name(call: Call, workspace_id: str, name: str) -> Project:
-    """The project called ``name`` in the workspace, or ProjectNotFound naming what exists."""
+    """The project called ``name`` in the workspace, or ProjectNotFound (naming what exists to
+    callers who may list it); PermissionDenied first for a stranger to the workspace."""
+    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
     projects = list(
         call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
     )
     for project in projects:
         if project.name == name:
             return project
-    raise project_not_found(name, [p.name for p in projects])
+    listed = may_list(bindings, Target(workspace_id))
+    raise project_not_found(name, [p.name for p in projects] if listed else None)
+
+
+def _may_list_in(call: Call, project: Project) -> bool:
+    bindings = require_member(call.fetch, call.actor.principal_id, project.workspace_id)
+    return may_list(bindings, Target(project.workspace_id, project.id))
 
 
 def environment_by_name(call: Call, project: Project, name: str) -> Environment:
@@ -32,7 +42,8 @@ def environment_by_name(call: Call, project: Project, name: str) -> Environment:
     for env in envs:
         if env.name == name:
             return env
-    raise environment_not_found(name, project.name, [e.name for e in envs])
+    listed = _may_list_in(call, project)
+    raise environment_not_found(name, project.name, [e.name for e in envs] if listed else None)
 
 
 def service_by_name(call: Call, project: Project, name: str) -> Service:
@@ -41,4 +52,5 @@ def service_by_name(call: Call, project: Project, name: str) -> Service:
     for service in services:
         if service.name == name:
             return service
-    raise service_not_found(name, project.name, [s.name for s in services])
+    listed = _may_list_in(call, project)
+    raise service_not_found(name, project.name, [s.name for s in services] if listed else None)

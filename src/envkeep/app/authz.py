@@ -27,12 +27,7 @@ def load_bindings(fetch: Fetch, principal_id: str, workspace_id: str) -> list[Bi
 
 def authorize(fetch: Fetch, principal_id: str, target: Target, role: Role) -> Role:
     """Raise unless the principal holds at least ``role`` on ``target``; return the role held."""
-    found = fetch(PRINCIPAL_SQL, {"principal": principal_id})
-    if not found or found[0][0] is not None:
-        raise NotAuthenticated(
-            "this identity is not known to the store or was disabled",
-            hint="log in again, or ask an admin to restore your access",
-        )
+    _check_principal(fetch, principal_id)
     held = effective_role(load_bindings(fetch, principal_id, target.workspace_id), target)
     if held is None or held < role:
         raise PermissionDenied(
@@ -45,3 +40,29 @@ def authorize(fetch: Fetch, principal_id: str, target: Target, role: Role) -> Ro
 def require_role(call: Call, target: Target, role: Role) -> Role:
     """``authorize`` for the acting principal of a use-case call."""
     return authorize(call.fetch, call.actor.principal_id, target, role)
+
+
+def _check_principal(fetch: Fetch, principal_id: str) -> None:
+    found = fetch(PRINCIPAL_SQL, {"principal": principal_id})
+    if not found or found[0][0] is not None:
+        raise NotAuthenticated(
+            "this identity is not known to the store or was disabled",
+            hint="log in again, or ask an admin to restore your access",
+        )
+
+
+def require_member(fetch: Fetch, principal_id: str, workspace_id: str) -> list[Binding]:
+    """The caller's bindings in a workspace; PermissionDenied when it has none, before any
+    name in the workspace is looked up (so a stranger learns nothing, not even a 404)."""
+    _check_principal(fetch, principal_id)
+    bindings = load_bindings(fetch, principal_id, workspace_id)
+    if not bindings:
+        raise PermissionDenied(
+            "you have no role in this workspace", hint="ask one of its admins to invite you"
+        )
+    return bindings
+
+
+def may_list(bindings: list[Binding], target: Target) -> bool:
+    """Whether the caller may see the names inside ``target`` (read or more there)."""
+    return effective_role(bindings, target) is not None

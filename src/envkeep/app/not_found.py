@@ -5,29 +5,34 @@ from __future__ import annotations
 from envkeep.core.errors import EnvironmentNotFound, ProjectNotFound, ServiceNotFound
 
 
-def _names(names: list[str]) -> str:
-    return ", ".join(sorted(names)) or "none yet"
+def _listing(label: str, names: list[str] | None) -> str:
+    """`` (label: a, b)`` for a caller allowed to see the names; nothing otherwise."""
+    if names is None:
+        return ""
+    return f" ({label}: {', '.join(sorted(names)) or 'none yet'})"
 
 
-def project_not_found(name: str, existing: list[str]) -> ProjectNotFound:
-    """The error for an unknown project, naming those that exist."""
+def project_not_found(name: str, existing: list[str] | None) -> ProjectNotFound:
+    """The error for an unknown project, naming those that exist (None: not to this caller)."""
     return ProjectNotFound(
-        f"project '{name}' not found (projects: {_names(existing)})",
+        f"project '{name}' not found{_listing('projects', existing)}",
         hint=f"create it with: envkeep init {name}",
     )
 
 
-def environment_not_found(name: str, project: str, existing: list[str]) -> EnvironmentNotFound:
-    """The error for an unknown environment, naming those that exist."""
+def environment_not_found(
+    name: str, project: str, existing: list[str] | None
+) -> EnvironmentNotFound:
+    """The error for an unknown environment, naming those that exist (None: not to this caller)."""
     return EnvironmentNotFound(
-        f"environment '{name}' not found in project '{project}' (envs: {_names(existing)})",
+        f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",
         hint=f"create it with: envkeep env create {name}",
     )
 
 
-def service_not_found(name: str, project: str, existing: list[str]) -> ServiceNotFound:
-    """The error for an unknown service, naming those that exist."""
+def service_not_found(name: str, project: str, existing: list[str] | None) -> ServiceNotFound:
+    """The error for an unknown service, naming those that exist (None: not to this caller)."""
     return ServiceNotFound(
-        f"service '{name}' not found in project '{project}' (services: {_names(existing)})",
+        f"service '{name}' not found in project '{project}'{_listing('services', existing)}",
         hint=f"add it with: envkeep service add {name} --path PATH",
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from envkeep.app.authz import authorize
+from envkeep.app.authz import authorize, may_list, require_member
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
-from envkeep.app.policy import Role, Target
+from envkeep.app.policy import Binding, Role, Target
 from envkeep.app.views import (
     EnvironmentSnapshot,
     EnvironmentView,
@@ -47,15 +47,18 @@ def _timestamp(value: Any) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _project(fetch: Fetch, workspace_id: str, name: str) -> ProjectView:
+def _project(fetch: Fetch, workspace_id: str, name: str, bindings: list[Binding]) -> ProjectView:
     rows = fetch("SELECT id, name FROM projects WHERE workspace_id = :ws", {"ws": workspace_id})
     for project_id, project_name in rows:
         if project_name == name:
             return ProjectView(id=project_id, workspace_id=workspace_id, name=name)
-    raise project_not_found(name, [r[1] for r in rows])
+    listed = may_list(bindings, Target(workspace_id))
+    raise project_not_found(name, [r[1] for r in rows] if listed else None)
 
 
-def _environment(fetch: Fetch, project: ProjectView, name: str) -> EnvironmentView:
+def _environment(
+    fetch: Fetch, project: ProjectView, name: str, bindings: list[Binding]
+) -> EnvironmentView:
     rows = fetch(
         "SELECT id, name, key_version, revision, protected, description FROM environments"
         " WHERE project_id = :project ORDER BY created_at",
@@ -66,7 +69,8 @@ def _environment(fetch: Fetch, project: ProjectView, name: str) -> EnvironmentVi
             return EnvironmentView(
                 env_id, project.id, name, key_version, revision, bool(protected), description
             )
-    raise environment_not_found(name, project.name, [r[1] for r in rows])
+    listed = may_list(bindings, Target(project.workspace_id, project.id))
+    raise environment_not_found(name, project.name, [r[1] for r in rows] if listed else None)
 
 
 def _services(fetch: Fetch, project: ProjectView) -> tuple[ServiceView, ...]:
@@ -133,8 +137,9 @@ def read_environment(
     ``services`` limits the result to the shared scope plus those services' scopes; None
     returns every scope. Needs read access to the environment.
     """
-    found = _project(fetch, workspace_id, project)
-    env = _environment(fetch, found, environment)
+    bindings = require_member(fetch, actor.principal_id, workspace_id)
+    found = _project(fetch, workspace_id, project, bindings)
+    env = _environment(fetch, found, environment, bindings)
     authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
     all_services = _services(fetch, found)
     scopes = _scopes(found, all_services, services)
@@ -173,8 +178,9 @@ def secret_history(
     secret_id: str,
 ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
     """Every version of one secret, oldest first, with their authors' public keys."""
-    found = _project(fetch, workspace_id, project)
-    env = _environment(fetch, found, environment)
+    bindings = require_member(fetch, actor.principal_id, workspace_id)
+    found = _project(fetch, workspace_id, project, bindings)
+    env = _environment(fetch, found, environment, bindings)
     authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
     owner = fetch(
         "SELECT scope FROM secrets WHERE id = :id AND environment_id = :env",

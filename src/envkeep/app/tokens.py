@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role
+from envkeep.app.authz import require_member, require_role
 from envkeep.app.members import NewShare, Scope, role_named, scope_target, store_shares
 from envkeep.app.principals import principal_view
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
@@ -163,14 +163,21 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
     from envkeep.app.policy import Binding, Role, Target, covers
     from envkeep.store.models import Environment, Project
 
+    require_member(call.fetch, call.actor.principal_id, workspace_id)  # strangers learn nothing
     account = call.session.scalar(
         select(Principal).where(Principal.name == _account_name(workspace_id, label))
     )
     if account is None:
         raise NotFoundError(f"no token named '{label}'", hint="see them with: envkeep token list")
     bindings = list(
-        call.session.scalars(select(RoleBinding).where(RoleBinding.principal_id == account.id))
+        call.session.scalars(
+            select(RoleBinding).where(
+                RoleBinding.principal_id == account.id, RoleBinding.workspace_id == workspace_id
+            )
+        )
     )
+    if not bindings:  # a token with no role left: only a workspace admin may end it
+        require_role(call, Target(workspace_id), Role.ADMIN)
     for binding in bindings:
         require_role(
             call, Target(workspace_id, binding.project_id, binding.environment_id), Role.ADMIN
