@@ -107,6 +107,7 @@ POLICY: dict[Route, Need] = {
     ("GET", f"{WS}/scope-environments"): Need(Role.READ, "named"),
     ("POST", f"{WS}/members/grant"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),
+    ("POST", f"{WS}/members/remove"): Need(Role.ADMIN, "workspace"),
     ("POST", f"{WS}/invites"): Need(Role.ADMIN, "named"),
     ("GET", f"{WS}/tokens"): Need(Role.READ, "workspace"),
     # The role the new account gets, at the scope it gets it (a subset of the creator's
@@ -261,6 +262,11 @@ def _revoke(scope: str) -> Callable[[World, Caller, str], Attempt]:
     return build
 
 
+def _remove(w: World, _caller: Caller, target: str) -> Attempt:
+    w.as_owner("POST", f"{w.ws}/members/grant", json=_grant_body(w, "workspace", target))
+    return Attempt("POST", f"{w.ws}/members/remove", json={"principal_id": w.bystander})
+
+
 def _invite(scope: str) -> Callable[[World, Caller, str], Attempt]:
     def build(w: World, _caller: Caller, target: str) -> Attempt:
         body = {"email": f"{fresh('invitee')}@example.com", "role": "read"}
@@ -405,6 +411,7 @@ CASES: list[Case] = [
         _get(lambda w, _t: f"{w.ws}/principals/by-name", name="owner@example.com"),
     ),
     Case(("GET", f"{WS}/tokens"), "workspace", _get(lambda w, _t: f"{w.ws}/tokens")),
+    Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
     Case(
         ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),
         "workspace",

@@ -123,3 +123,10 @@ def invite_proofs(
 
     found = proofs(call, workspace_id=workspace_id, principal_id=principal_id)
     return [schemas.InviteProof(invite_id=i, key_proof=p) for i, p in found]
+
+
+@router.post("/members/remove")
+def remove(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas.Revoked:
+    """Drop every role of a member; the answer lists the environments whose keys to rotate."""
+    ids = members.remove_member(call, workspace_id=workspace_id, principal_id=body.principal_id)
+    return schemas.Revoked(environment_ids=ids)

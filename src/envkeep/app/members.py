@@ -231,6 +231,42 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
     return [e.id for e in envs]
 
 
+def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[str]:
+    """Drop every role a principal holds in the workspace (workspace admins); return the ids
+    of the environments it could read, whose keys the caller's client rotates next."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    if principal_id == call.actor.principal_id:
+        raise UsageError("you cannot remove yourself", hint="ask another admin")
+    bindings = list(
+        call.session.scalars(
+            select(RoleBinding).where(
+                RoleBinding.principal_id == principal_id, RoleBinding.workspace_id == workspace_id
+            )
+        )
+    )
+    if not bindings:
+        raise NotFoundError("that principal is not a member of this workspace")
+    _target, envs = scope_target(call, workspace_id, Scope())
+    held = [
+        Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id)
+        for b in bindings
+    ]
+    readable = [
+        e.id for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
+    ]
+    for binding in bindings:
+        call.session.delete(binding)
+    call.session.flush()
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="member.remove",
+        target="workspace",
+        details={"principal_id": principal_id},
+    )
+    return readable
+
+
 def list_members(call: Call, *, workspace_id: str) -> list[Member]:
     """Every role binding in the workspace, with the principals' public keys (read access)."""
     require_role(call, Target(workspace_id), Role.READ)

@@ -67,6 +67,16 @@ def revoke(
     output.done(f"revoked; new keys for: {', '.join(rotated) or 'no environment'}")
 
 
+@member_app.command("remove")
+def remove(who: Annotated[str, typer.Argument(help="The member's email.")]) -> None:
+    """Remove a member from the workspace and rotate every key they could read.
+
+    Example: envkeep member remove bob@example.com
+    """
+    rotated = members.remove(make_context(), who)
+    output.done(f"removed {who}; new keys for: {', '.join(rotated) or 'no environment'}")
+
+
 @member_app.command("list")
 def list_(json_out: JsonOpt = False) -> None:
     """List who holds which role where.

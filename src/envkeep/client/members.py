@@ -178,7 +178,24 @@ def revoke(
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
     )
-    affected = set(answer["environment_ids"])
+    return rotate_environments(ctx, set(answer["environment_ids"]))
+
+
+def remove(ctx: ClientContext, name: str) -> list[str]:
+    """Remove a member from the workspace, then rotate every key it could read."""
+    backend = _http(ctx)
+    principal = lookup(ctx, name)
+    answer = backend.api.request(
+        "POST",
+        f"/v1/workspaces/{backend.workspace_id}/members/remove",
+        json={"principal_id": principal.id},
+    )
+    return rotate_environments(ctx, set(answer["environment_ids"]))
+
+
+def rotate_environments(ctx: ClientContext, affected: set[str]) -> list[str]:
+    """Rotate the data key of each environment (by id) in ``affected``; their project/env."""
+    backend = _http(ctx)
     rotated = []
     for item in backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep import crypto
 from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
-from envkeep.client.members import _http, _seal, rotate_key
+from envkeep.client.members import _http, _seal, rotate_environments
 from envkeep.core.errors import NotAuthenticated, UsageError
 
 if TYPE_CHECKING:
@@ -123,16 +123,7 @@ def revoke_token(ctx: ClientContext, name: str) -> list[str]:
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
-    affected = set(answer["environment_ids"])
-    rotated = []
-    for item in backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments"
-    ):
-        snapshot = backend.read_environment(item["project"], item["environment"], [])
-        if snapshot.environment.id in affected:
-            rotate_key(ctx, item["environment"], project=item["project"])
-            rotated.append(f"{item['project']}/{item['environment']}")
-    return rotated
+    return rotate_environments(ctx, set(answer["environment_ids"]))
 
 
 def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:
