@@ -54,6 +54,15 @@ class ServerSession:
         )
 
 
+def split_invite_code(code: str) -> tuple[str, str]:
+    """(invite id, secret) of ``ek_inv_<uuid>_<secret>``; the secret may contain '_' itself."""
+    body = code.strip().removeprefix("ek_inv_")
+    invite_id, sep, secret = body[:36], body[36:37], body[37:]
+    if not code.strip().startswith("ek_inv_") or sep != "_" or not secret:
+        raise UsageError("that is not an envkeep invite code", hint="it starts with ek_inv_")
+    return invite_id, secret
+
+
 def normalise_url(url: str) -> str:
     """``https://keep.example.com/`` → ``https://keep.example.com``; a URL needs a scheme."""
     url = url.strip().rstrip("/")
@@ -154,7 +163,7 @@ def join(
         crypto.derive_passphrase_key(passphrase, salt, params)
     )
     public = keys.public()
-    secret = code.strip().rsplit("_", 1)[-1]
+    _invite_id, secret = split_invite_code(code)
     body = {
         "key_proof": crypto.invite_key_proof(secret, public),
         "code": code,

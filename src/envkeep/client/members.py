@@ -283,7 +283,9 @@ def invite(
     body = {"email": email, "role": role, "project": project, "environment": environment}
     data = backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/invites", json=body)
     code = str(data["code"])
-    invite_id, secret = code.removeprefix("ek_inv_").rsplit("_", 1)
+    from envkeep.client.accounts import split_invite_code
+
+    invite_id, secret = split_invite_code(code)
     kept = _invites(ctx)
     kept[invite_id] = secret
     write_atomic(_invites_file(ctx), json.dumps(kept, indent=2).encode(), mode=0o600)
