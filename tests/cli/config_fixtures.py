@@ -4,9 +4,8 @@ A project ``shop`` with three services under ``services/`` (``api``, ``worker``,
 with an annotated ``.env.example``), three environments (dev, staging, prod), a ``postgres``
 template in ``.envkeep/templates/`` that ``api`` inherits, and a reference chain (api's
 ``DATABASE_URL`` is built from the shared ``DB_*`` values, worker's ``API_URL`` from
-``${api.PORT}``). It is built once per backend and session; a test takes a copy of the
-directory and ENVKEEP_HOME (``config_tree``), or a module shares one read-only copy
-(``fresh_copy``).
+``${api.PORT}``). It is a template (conftest.Template): a test has its own copy
+(``config_tree``), or a module shares one read-only copy (``conftest.copy_of``).
 
 The behaviour under test runs as real `envkeep` processes (independent ones at once); setting
 a project up and reading its state back run the console script's ``main`` in this process
@@ -18,8 +17,6 @@ by their pytest names.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import pty
@@ -32,17 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from envkeep.cli.entry import main
-
 from .conftest import (
     ENVKEEP,
     Envkeep,
+    Homes,
     Result,
     Template,
-    backend_env_for,
     collect,
-    copy_of,
-    copy_template,
+    make_template,
+    quick,
+    quick_ok,
 )
 
 if TYPE_CHECKING:
@@ -179,20 +175,8 @@ def set_args(env: str, scope: str, values: Mapping[str, str]) -> tuple[str, ...]
 
 
 def build_config_project(runner: Envkeep) -> None:
-    """`init --yes` (services discovered), the template applied, every STORED value set."""
-    write_tree(runner.cwd)
-    runner.ok("init", "shop", *(a for env in ENVS for a in ("--env", env)), "--yes")
-    writes = [
-        set_args(env, scope, values)
-        for env, scopes in STORED.items()
-        for scope, values in scopes.items()
-    ]
-    results = runner.many(("template", "apply", "postgres", "--service", "api"), *writes)
-    assert all(r.code == 0 for r in results), [r.describe() for r in results]
-
-
-def build_config_project_quickly(runner: Envkeep) -> None:
-    """``build_config_project``, each command run in this process (``quick``)."""
+    """`init --yes` (services discovered), the template applied, every STORED value set, each
+    command run in this process (``quick``)."""
     write_tree(runner.cwd)
     quick_ok(runner, "init", "shop", *(a for env in ENVS for a in ("--env", env)), "--yes")
     quick_ok(runner, "template", "apply", "postgres", "--service", "api")
@@ -201,76 +185,21 @@ def build_config_project_quickly(runner: Envkeep) -> None:
             quick_ok(runner, *set_args(env, scope, values))
 
 
-def _build(root: Path, backend: str) -> Envkeep:
-    runner = Envkeep(root / "home", root / "work", backend_env_for(backend))
-    runner.home.mkdir(parents=True)
-    runner.cwd.mkdir(parents=True)
-    build_config_project_quickly(runner)
-    return runner
-
-
 @pytest.fixture(scope="session", name="config_template")
-def config_template_fixture(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Template:
-    """The configuration project, built once per backend."""
-    runner = _build(tmp_path_factory.mktemp(f"config-{backend}"), backend)
-    return Template(runner.home, runner.cwd)
-
-
-def fresh_copy(template: Template, root: Path, backend: str) -> Envkeep:
-    """A runner on a copy of the configuration project under ``root`` (for a module)."""
-    if backend == "local":
-        return copy_of(template, root, backend)
-    return _build(root, backend)  # pragma: no cover - a server's state is not a directory
+def config_template_fixture(tmp_path_factory: pytest.TempPathFactory, homes: Homes) -> Template:
+    """The configuration project, once per backend."""
+    root = tmp_path_factory.mktemp(f"config-{homes.backend}")
+    return make_template(homes, root, build_config_project)
 
 
 @pytest.fixture(name="config_tree")
-def config_tree_fixture(envkeep: Envkeep, config_template: Template, backend: str) -> Path:
+def config_tree_fixture(envkeep: Envkeep, config_template: Template) -> Path:
     """This test's own copy of the configuration project, in ``envkeep``'s directory."""
-    if backend == "local":
-        copy_template(config_template, envkeep)
-    else:  # pragma: no cover - a server's state is not a directory to copy
-        build_config_project(envkeep)
+    config_template.apply(envkeep)
     return envkeep.cwd
 
 
-# -- running envkeep in this process ---------------------------------------------------------
-
-
-def quick(
-    envkeep: Envkeep,
-    *args: str,
-    env: Mapping[str, str | None] | None = None,
-    cwd: Path | None = None,
-) -> Result:
-    """``envkeep ARGS`` run in this process: the console script's ``main`` with the runner's
-    environment and directory, ten times faster than a process. For setting a project up and
-    for reading its state; the behaviour under test runs as a real process. Never `run`: it
-    would exec."""
-    assert "run" not in args[:2], "`envkeep run` replaces the process that runs it"
-    wanted = envkeep.environ(env)
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        for key in set(os.environ) - set(wanted):
-            patch.delenv(key)
-        for key, value in wanted.items():
-            patch.setenv(key, value)
-        patch.chdir(cwd or envkeep.cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(list(args))
-            except SystemExit as done:
-                code = done.code
-            else:  # pragma: no cover - main always exits
-                code = 0
-    exit_code = code if isinstance(code, int) else 0 if code is None else 1
-    return Result(exit_code, out.getvalue(), err.getvalue())
-
-
-def quick_ok(envkeep: Envkeep, *args: str) -> Result:
-    """``quick``, insisting on exit code 0."""
-    result = quick(envkeep, *args)
-    assert result.code == 0, f"envkeep {' '.join(args)}: {result.describe()}"
-    return result
+# -- running envkeep ------------------------------------------------------------------------
 
 
 def run_all(

@@ -1,33 +1,45 @@
-"""Fixtures for the CLI tests: a private ENVKEEP_HOME, a project, and the real `envkeep` command.
+"""Fixtures for the CLI tests: a private ENVKEEP_HOME, a project, and the real `envkeep` command,
+on each backend: the embedded store (``local``) and a team server (``http``).
 
-Every test gets its own ENVKEEP_HOME and project directory. Creating a project costs a few
-process starts, so each backend builds one template per session (``shop`` with services
-``api`` and ``worker``; a second one with values set) and each test starts from a copy.
+Every test gets its own ENVKEEP_HOME and project directory. On ``http`` the home is logged in
+to an account of its own, founding its own workspace on the session's server (started when the
+first http test needs it), so tests never see each other's projects. Projects are set up by
+templates (``shop`` with services ``api`` and ``worker``; a second one with values set), run
+in this process: the embedded store's result is built once and copied per test; a server's
+state is not a directory to copy, so on ``http`` each test replays the template's steps.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import os
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import typer.main
 
+from envkeep.cli import state as cli_state
 from envkeep.cli.entry import main
-from envkeep.client.identity import Identity, load_or_create
-from envkeep.client.local import LocalBackend
+from envkeep.client.context import ClientContext
 from envkeep.settings import Settings, load_settings
+from tests.server import TeamServer, start_server
+
+from .accounts import Accounts
 
 if TYPE_CHECKING:
     from envkeep.client.backend import Backend
+    from envkeep.client.identity import Identity
 
-BACKENDS = ["local"]  # the HTTP backend joins here ("http") when it exists
+BACKENDS = ["local", "http"]
 
 # Variables the ``seeded`` project holds in its ``dev`` environment.
 SHARED_DEV = {"DATABASE_URL": "postgres://db/shop", "LOG_LEVEL": "info", "PORT": "3000"}
@@ -65,15 +77,11 @@ class Envkeep:
 
     home: Path
     cwd: Path
-    backend_env: Mapping[str, str] = field(default_factory=dict)
 
     def environ(self, overrides: Mapping[str, str | None] | None = None) -> dict[str, str]:
         """The child's environment: this one without ENVKEEP_*, plus the test's settings."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
-        env.update(
-            {"ENVKEEP_HOME": str(self.home), "ENVKEEP_KEYRING": "off", "CI": "1"},
-            **self.backend_env,
-        )
+        env.update({"ENVKEEP_HOME": str(self.home), "ENVKEEP_KEYRING": "off", "CI": "1"})
         for key, value in (overrides or {}).items():
             if value is None:
                 env.pop(key, None)
@@ -140,6 +148,37 @@ class Envkeep:
         )
 
 
+# Typer builds the click command tree from the app on every call: half of an in-process
+# command's time. The tree does not change, so in-process runs build it once.
+_click_command = functools.cache(typer.main.get_command)
+
+
+@contextlib.contextmanager
+def in_process_cli(patch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run the CLI's ``main`` in this process: its click command built once, and every
+    ClientContext the command makes closed when the block ends.
+
+    A command never closes its context (src/envkeep/cli/state.py: make_context): a process
+    that exits drops its connections with it, but ``main`` run in this process would leave an
+    HTTP connection to the team server open per command (a ResourceWarning, an error here).
+    """
+    opened: list[ClientContext] = []
+
+    def make(*args: Any, **kwargs: Any) -> ClientContext:
+        context = ClientContext(*args, **kwargs)
+        opened.append(context)
+        return context
+
+    patch.setattr(typer.main, "get_command", _click_command)
+    patch.setattr(cli_state, "ClientContext", make)
+    try:
+        yield
+    finally:
+        patch.setattr(cli_state, "ClientContext", ClientContext)
+        for context in opened:
+            context.close()
+
+
 def run_in_process(
     envkeep: Envkeep,
     monkeypatch: pytest.MonkeyPatch,
@@ -155,7 +194,7 @@ def run_in_process(
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(cwd or envkeep.cwd)
     capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
+    with in_process_cli(monkeypatch), pytest.raises(SystemExit) as done:
         main(list(args))
     out, err = capsys.readouterr()
     code = done.value.code
@@ -185,6 +224,123 @@ def collect(started: Mapping[str, subprocess.Popen[bytes]]) -> dict[str, Result]
     return results
 
 
+def quick(
+    envkeep: Envkeep,
+    *args: str,
+    env: Mapping[str, str | None] | None = None,
+    cwd: Path | None = None,
+) -> Result:
+    """``envkeep ARGS`` run in this process: the console script's ``main`` with the runner's
+    environment and directory, ten times faster than a process. For setting a project up and
+    for reading its state; the behaviour under test runs as a real process. Never `run`: it
+    would exec."""
+    assert "run" not in args[:2], "`envkeep run` replaces the process that runs it"
+    wanted = envkeep.environ(env)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for key in set(os.environ) - set(wanted):
+            patch.delenv(key)
+        for key, value in wanted.items():
+            patch.setenv(key, value)
+        patch.chdir(cwd or envkeep.cwd)
+        with (
+            in_process_cli(patch),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                main(list(args))
+            except SystemExit as done:
+                code = done.code
+            else:  # pragma: no cover - main always exits
+                code = 0
+    exit_code = code if isinstance(code, int) else 0 if code is None else 1
+    return Result(exit_code, out.getvalue(), err.getvalue())
+
+
+def quick_ok(envkeep: Envkeep, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
+    """``quick``, insisting on exit code 0."""
+    result = quick(envkeep, *args, env=env)
+    assert result.code == 0, f"envkeep {' '.join(args)}: {result.describe()}"
+    return result
+
+
+# -- backends, homes and projects -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Homes:
+    """Makes the ENVKEEP_HOMEs of one backend: empty ones for the embedded store; for
+    ``http``, each logged in to a new account (and workspace) on the session's server."""
+
+    backend: str
+    accounts: Accounts | None = None
+
+    @property
+    def server(self) -> TeamServer | None:
+        """The team server (``http`` only)."""
+        return None if self.accounts is None else self.accounts.server
+
+    def new(self, path: Path) -> Path:
+        """A new home at ``path``."""
+        path.mkdir(parents=True)
+        if self.accounts is not None:
+            self.accounts.join(path)
+        return path
+
+    def runner(self, root: Path) -> Envkeep:
+        """A runner with a new home (``root/home``) in the directory ``root/work``."""
+        home = self.new(root / "home")
+        work = root / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        return Envkeep(home, work)
+
+
+Setup = Callable[[Envkeep], None]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A project made by ``steps`` (in-process commands) in a new home and directory.
+
+    On the embedded store the steps run once, and ``built`` holds the resulting home and
+    directory, copied for each user of the template; on a server they run again for each
+    (the project lives in the server's database, in the account's own workspace).
+    """
+
+    homes: Homes
+    steps: tuple[Setup, ...]
+    built: tuple[Path, Path] | None = None
+
+    def apply(self, envkeep: Envkeep) -> None:
+        """Give ``envkeep`` (a new home, a directory without a project) the project."""
+        if self.built is None:
+            for step in self.steps:
+                step(envkeep)
+            return
+        home, workdir = self.built
+        shutil.copytree(home, envkeep.home, dirs_exist_ok=True)
+        shutil.copytree(workdir, envkeep.cwd, dirs_exist_ok=True)
+
+
+def make_template(homes: Homes, root: Path, *steps: Setup) -> Template:
+    """The template of ``steps``, built under ``root`` now if the backend's state can be
+    copied (the embedded store)."""
+    if homes.accounts is not None:
+        return Template(homes, steps)
+    runner = homes.runner(root)
+    for step in steps:
+        step(runner)
+    return Template(homes, steps, (runner.home, runner.cwd))
+
+
+def copy_of(template: Template, root: Path) -> Envkeep:
+    """A runner under ``root`` with its own copy of ``template`` (for module-wide use)."""
+    runner = template.homes.runner(root)
+    template.apply(runner)
+    return runner
+
+
 def _make_workdir(path: Path) -> Path:
     for service in ("api", "worker"):
         (path / "services" / service).mkdir(parents=True, exist_ok=True)
@@ -193,31 +349,16 @@ def _make_workdir(path: Path) -> Path:
 
 def init_shop(envkeep: Envkeep) -> None:
     """`envkeep init shop` plus the services api and worker."""
-    envkeep.ok("init", "shop")
-    envkeep.ok("service", "add", "api", "--path", "services/api")
-    envkeep.ok("service", "add", "worker", "--path", "services/worker")
+    _make_workdir(envkeep.cwd)
+    quick_ok(envkeep, "init", "shop")
+    quick_ok(envkeep, "service", "add", "api", "--path", "services/api")
+    quick_ok(envkeep, "service", "add", "worker", "--path", "services/worker")
 
 
 def seed_shop(envkeep: Envkeep) -> None:
     """Values in dev: DATABASE_URL, LOG_LEVEL, PORT shared; PORT for api."""
-    envkeep.ok("set", *(f"{k}={v}" for k, v in SHARED_DEV.items()), "--env", "dev")
-    envkeep.ok("set", *(f"{k}={v}" for k, v in API_DEV.items()), "--env", "dev", "-s", "api")
-
-
-@dataclass(frozen=True)
-class Template:
-    home: Path
-    workdir: Path
-
-
-Setup = Callable[[Envkeep], None]
-
-
-def backend_env_for(backend: str) -> dict[str, str]:
-    """What an `envkeep` process needs in its environment to use ``backend``."""
-    if backend == "local":
-        return {}
-    raise NotImplementedError(backend)  # pragma: no cover - a backend is added here first
+    quick_ok(envkeep, "set", *(f"{k}={v}" for k, v in SHARED_DEV.items()), "--env", "dev")
+    quick_ok(envkeep, "set", *(f"{k}={v}" for k, v in API_DEV.items()), "--env", "dev", "-s", "api")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -226,37 +367,50 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _template(root: Path, backend: str, steps: list[Setup]) -> Template:
-    runner = Envkeep(root / "home", _make_workdir(root / "work"), backend_env_for(backend))
-    runner.home.mkdir()
-    for step in steps:
-        step(runner)
-    return Template(runner.home, runner.cwd)
+@pytest.fixture(scope="session")
+def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    """A real `envkeep server` process (SQLite), for the whole session."""
+    server = start_server(tmp_path_factory.mktemp("team"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
-def shop_template(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Template:
-    return _template(tmp_path_factory.mktemp(f"shop-{backend}"), backend, [init_shop])
+def homes(backend: str, request: pytest.FixtureRequest) -> Homes:
+    """How this backend's homes are made (the server starts with the first http test)."""
+    if backend == "local":
+        return Homes(backend)
+    return Homes(backend, Accounts(request.getfixturevalue("team_server")))
+
+
+def local_only(homes: Homes, why: str) -> None:
+    """Skip on a server backend: ``why`` says what the test checks that only the embedded
+    store has."""
+    if homes.accounts is not None:
+        pytest.skip(f"embedded store only: {why}")
+
+
+def server_only(homes: Homes, why: str) -> None:
+    """Skip on the embedded store: ``why`` says what exists on a team server only."""
+    if homes.accounts is None:
+        pytest.skip(f"team server only: {why}")
 
 
 @pytest.fixture(scope="session")
-def seeded_template(
-    tmp_path_factory: pytest.TempPathFactory, backend: str, shop_template: Template
-) -> Template:
-    root = tmp_path_factory.mktemp(f"seeded-{backend}")
-    if backend != "local":  # pragma: no cover - a server's state is not a directory to copy
-        return _template(root, backend, [init_shop, seed_shop])
-    runner = copy_of(shop_template, root, backend)
-    seed_shop(runner)
-    return Template(runner.home, runner.cwd)
+def shop_template(tmp_path_factory: pytest.TempPathFactory, homes: Homes) -> Template:
+    return make_template(homes, tmp_path_factory.mktemp(f"shop-{homes.backend}"), init_shop)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, homes: Homes) -> Template:
+    root = tmp_path_factory.mktemp(f"seeded-{homes.backend}")
+    return make_template(homes, root, init_shop, seed_shop)
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """An empty ENVKEEP_HOME."""
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
+def home(tmp_path: Path, homes: Homes) -> Path:
+    """An ENVKEEP_HOME without a project (logged in to its own account on ``http``)."""
+    return homes.new(tmp_path / "home")
 
 
 @pytest.fixture
@@ -266,58 +420,40 @@ def workdir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def envkeep(home: Path, workdir: Path, backend: str) -> Envkeep:
+def envkeep(home: Path, workdir: Path) -> Envkeep:
     """The `envkeep` command, run in ``workdir`` with ``home`` as ENVKEEP_HOME."""
-    return Envkeep(home, workdir, backend_env_for(backend))
-
-
-def copy_template(template: Template, envkeep: Envkeep) -> None:
-    """Start ``envkeep``'s home and directory as copies of a template's."""
-    shutil.copytree(template.home, envkeep.home, dirs_exist_ok=True)
-    shutil.copytree(template.workdir, envkeep.cwd, dirs_exist_ok=True)
-
-
-def copy_of(template: Template, root: Path, backend: str) -> Envkeep:
-    """A runner on a copy of ``template`` under ``root`` (for module-wide, read-only use)."""
-    if backend != "local":  # pragma: no cover - a server's state is not a directory to copy
-        raise NotImplementedError(backend)
-    runner = Envkeep(root / "home", root / "work", backend_env_for(backend))
-    copy_template(template, runner)
-    return runner
+    return Envkeep(home, workdir)
 
 
 @pytest.fixture
-def project(envkeep: Envkeep, shop_template: Template, backend: str) -> Path:
+def project(envkeep: Envkeep, shop_template: Template) -> Path:
     """`envkeep init shop` done in ``workdir``, services api and worker added."""
-    if backend == "local":
-        copy_template(shop_template, envkeep)
-    else:  # pragma: no cover - a server's state is not a directory to copy
-        init_shop(envkeep)
+    shop_template.apply(envkeep)
     return envkeep.cwd
 
 
 @pytest.fixture
-def seeded(envkeep: Envkeep, seeded_template: Template, backend: str) -> Path:
+def seeded(envkeep: Envkeep, seeded_template: Template) -> Path:
     """``project`` with SHARED_DEV in dev's shared scope and API_DEV in api's scope."""
-    if backend == "local":
-        copy_template(seeded_template, envkeep)
-    else:  # pragma: no cover
-        init_shop(envkeep)
-        seed_shop(envkeep)
+    seeded_template.apply(envkeep)
     return envkeep.cwd
 
 
 @pytest.fixture
-def identity(envkeep: Envkeep, project: Path) -> Identity:
-    """The project's owner identity, unlocked in this process."""
-    return load_or_create(envkeep.settings())
+def client(envkeep: Envkeep, project: Path) -> Iterator[ClientContext]:
+    """What a command run in the project's directory works with, made in this process."""
+    context = ClientContext(envkeep.settings(), project)
+    yield context
+    context.close()
 
 
 @pytest.fixture
-def store_backend(envkeep: Envkeep, identity: Identity, backend: str) -> Iterator[Backend]:
-    """The backend the CLI uses, opened in this process on the project's store."""
-    if backend != "local":  # pragma: no cover
-        raise NotImplementedError(backend)
-    opened = LocalBackend(envkeep.settings().database_path, identity)
-    yield opened
-    opened.close()
+def identity(client: ClientContext) -> Identity:
+    """The project's owner identity (the account's, on a server), unlocked in this process."""
+    return client.identity
+
+
+@pytest.fixture
+def store_backend(client: ClientContext) -> Backend:
+    """The backend the CLI uses on the project, opened in this process."""
+    return client.backend

@@ -16,8 +16,8 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
-    quick_ok,
 )
+from .conftest import quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -20,10 +20,8 @@ from .config_fixtures import (
     SERVICES,
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
-    fresh_copy,
-    quick_ok,
 )
-from .conftest import Result, collect
+from .conftest import Result, collect, copy_of, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -105,12 +103,10 @@ def write_inputs(files: Path, envkeep: Envkeep) -> None:
 
 
 @pytest.fixture(scope="module")
-def outcome(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
-) -> Outcome:
+def outcome(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Outcome:
     root = tmp_path_factory.mktemp("config-bad-input")
     projects = {
-        name: fresh_copy(config_template, root / name, backend)
+        name: copy_of(config_template, root / name)
         for name in ("base", "example", "annotation", "toml")
     }
     worker = "services/worker/.env.example"

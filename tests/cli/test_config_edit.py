@@ -21,9 +21,8 @@ from .config_fixtures import (
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
     editor_env,
-    quick_ok,
 )
-from .conftest import ENVKEEP, collect
+from .conftest import ENVKEEP, collect, quick_ok
 
 if TYPE_CHECKING:
     from .conftest import Envkeep

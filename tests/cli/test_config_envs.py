@@ -17,11 +17,9 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
-    fresh_copy,
-    quick_ok,
     values_by_scope,
 )
-from .conftest import Result, collect
+from .conftest import Result, collect, copy_of, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,10 +47,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 
 @pytest.fixture(scope="module")
-def diffs(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
-) -> dict[str, Result]:
-    envkeep = fresh_copy(config_template, tmp_path_factory.mktemp("config-envs"), backend)
+def diffs(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> dict[str, Result]:
+    envkeep = copy_of(config_template, tmp_path_factory.mktemp("config-envs"))
     return collect({key: envkeep.popen(*args) for key, args in COMMANDS.items()})
 
 

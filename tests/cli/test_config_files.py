@@ -20,12 +20,10 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
-    fresh_copy,
     printed_env,
-    quick_ok,
     stored_in,
 )
-from .conftest import Result, collect
+from .conftest import Result, collect, copy_of, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -83,12 +81,10 @@ def tamper(source: Path, target: Path, name: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def sealed(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
-) -> Sealed:
+def sealed(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Sealed:
     """AWKWARD encrypted both ways; then every decrypt and `run --file` of the tests, at once."""
     root = tmp_path_factory.mktemp("config-files")
-    envkeep = fresh_copy(config_template, root, backend)
+    envkeep = copy_of(config_template, root)
     original = root / "awkward.env"
     original.write_bytes(AWKWARD)
     by_env, by_passphrase = root / "env.enc", root / "passphrase.enc"
@@ -272,10 +268,10 @@ def read_back(fmt: str, text: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def exported(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template
 ) -> tuple[Path, dict[str, Result]]:
     root = tmp_path_factory.mktemp("config-export")
-    envkeep = fresh_copy(config_template, root, backend)
+    envkeep = copy_of(config_template, root)
     started = {
         fmt: envkeep.popen(
             "export", "-e", "dev", "-s", svc, "-f", fmt, "-o", str(root / fmt), *extra

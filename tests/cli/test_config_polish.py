@@ -17,16 +17,14 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
-    fresh_copy,
     on_terminal,
-    quick_ok,
     run_all,
     stored_in,
 )
-from .conftest import ENVKEEP, Result, collect
+from .conftest import ENVKEEP, Result, collect, copy_of, quick_ok, server_only
 
 if TYPE_CHECKING:
-    from .conftest import Envkeep, Template
+    from .conftest import Envkeep, Homes, Template
 
 CLI_REFERENCE = Path(__file__).parents[2] / "docs" / "cli.md"
 
@@ -82,6 +80,13 @@ JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "whoami": ("whoami", "--json"),
     "audit": ("audit", "--json", "--limit", "5"),
 }
+# Members, tokens, sessions and workspaces exist on a team server only.
+SERVER_JSON_COMMANDS: dict[str, tuple[str, ...]] = {
+    "member list": ("member", "list", "--json"),
+    "session list": ("session", "list", "--json"),
+    "token list": ("token", "list", "--json"),
+    "workspace list": ("workspace", "list", "--json"),
+}
 
 
 def commands_with_json() -> set[str]:
@@ -92,18 +97,25 @@ def commands_with_json() -> set[str]:
 
 @pytest.fixture(scope="module")
 def json_outputs(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, homes: Homes
 ) -> dict[str, Result]:
-    envkeep = fresh_copy(config_template, tmp_path_factory.mktemp("config-json"), backend)
-    return run_all(envkeep, {}, JSON_COMMANDS)
+    envkeep = copy_of(config_template, tmp_path_factory.mktemp("config-json"))
+    if homes.server is None:
+        return run_all(envkeep, {}, JSON_COMMANDS)
+    quick_ok(envkeep, "token", "create", "ci", "--project", "shop")  # something to list
+    return run_all(envkeep, {}, JSON_COMMANDS | SERVER_JSON_COMMANDS)
 
 
 def test_every_command_with_json_is_covered_here() -> None:
-    assert commands_with_json() == set(JSON_COMMANDS)
+    assert commands_with_json() == set(JSON_COMMANDS) | set(SERVER_JSON_COMMANDS)
 
 
-@pytest.mark.parametrize("command", list(JSON_COMMANDS))
-def test_json_output_is_one_json_document(json_outputs: dict[str, Result], command: str) -> None:
+@pytest.mark.parametrize("command", [*JSON_COMMANDS, *SERVER_JSON_COMMANDS])
+def test_json_output_is_one_json_document(
+    json_outputs: dict[str, Result], command: str, homes: Homes
+) -> None:
+    if command in SERVER_JSON_COMMANDS:
+        server_only(homes, "members, sessions, tokens and workspaces live on a server")
     result = json_outputs[command]
 
     assert result.code == 0, result.describe()

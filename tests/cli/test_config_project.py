@@ -17,18 +17,15 @@ from .config_fixtures import (
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
     editor_env,
-    fresh_copy,
-    quick,
-    quick_ok,
     run_all,
     values_by_scope,
 )
-from .conftest import Envkeep
+from .conftest import Envkeep, copy_of, quick, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .conftest import Template
+    from .conftest import Homes, Template
 
 
 def project_file(root: Path) -> dict[str, object]:
@@ -41,11 +38,9 @@ def env_list(envkeep: Envkeep) -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def shared(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
-) -> Envkeep:
+def shared(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Envkeep:
     """One read-only copy of the configuration project for this module."""
-    return fresh_copy(config_template, tmp_path_factory.mktemp("config-project"), backend)
+    return copy_of(config_template, tmp_path_factory.mktemp("config-project"))
 
 
 def test_init_yes_adds_every_discovered_service_and_only_the_environments_given(
@@ -109,11 +104,11 @@ def test_commands_find_envkeep_toml_by_walking_up_from_a_subdirectory(shared: En
 
 
 def test_init_where_envkeep_toml_exists_sets_the_project_up_in_a_fresh_home(
-    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+    config_tree: Path, tmp_path: Path, homes: Homes
 ) -> None:
     before = (config_tree / "envkeep.toml").read_bytes()
-    newcomer = Envkeep(tmp_path / "newcomer", config_tree, envkeep.backend_env)
-    newcomer.home.mkdir()
+    # A fresh home has a store of its own; on a server, an account and workspace of its own.
+    newcomer = Envkeep(homes.new(tmp_path / "newcomer"), config_tree)
 
     newcomer.ok("init")
 

@@ -24,12 +24,11 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
-    fresh_copy,
     printed_env,
-    quick_ok,
     run_all,
     values_by_scope,
 )
+from .conftest import copy_of, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,10 +70,8 @@ class Resolved:
 
 
 @pytest.fixture(scope="module")
-def resolved(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
-) -> Resolved:
-    envkeep = fresh_copy(config_template, tmp_path_factory.mktemp("config-resolution"), backend)
+def resolved(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Resolved:
+    envkeep = copy_of(config_template, tmp_path_factory.mktemp("config-resolution"))
     loop = ("CYCLE_A=${CYCLE_B}", "CYCLE_B=${CYCLE_C}", "CYCLE_C=${CYCLE_A}")
     quick_ok(envkeep, "set", *loop, "--env", "staging", "--service", "web")
     dangling = ("PUBLIC_URL=https://shop.example", "DANGLING=${MIDDLE}", "MIDDLE=x${NOWHERE}")

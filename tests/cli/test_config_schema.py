@@ -22,12 +22,10 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
-    fresh_copy,
     printed_env,
-    quick,
-    quick_ok,
     run_all,
 )
+from .conftest import copy_of, quick, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -93,11 +91,9 @@ class Checked:
 
 
 @pytest.fixture(scope="module")
-def checked(
-    tmp_path_factory: pytest.TempPathFactory, config_template: Template, backend: str
-) -> Checked:
+def checked(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Checked:
     """The qa environment set up, then every command of PROCESSES and READS run."""
-    envkeep = fresh_copy(config_template, tmp_path_factory.mktemp("config-schema"), backend)
+    envkeep = copy_of(config_template, tmp_path_factory.mktemp("config-schema"))
     quick_ok(envkeep, "env", "create", "qa")
     quick_ok(envkeep, "set", *(f"{k}={v}" for k, v in QA_API.items()), "--env", "qa", "-s", "api")
     quick_ok(envkeep, "set", "PUBLIC_URL=", "--env", "qa", "--service", "web")

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import Envkeep, Result, Template, collect, copy_of, run_in_process
+from .conftest import Envkeep, Result, Template, collect, copy_of, local_only, run_in_process
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from .conftest import Homes
 
 ENVS = ("dev", "staging", "prod")
 SERVICES = ("api", "worker")
@@ -109,12 +111,10 @@ class Shared:
 
 
 @pytest.fixture(scope="module")
-def shared(
-    tmp_path_factory: pytest.TempPathFactory, seeded_template: Template, backend: str
-) -> Shared:
+def shared(tmp_path_factory: pytest.TempPathFactory, seeded_template: Template) -> Shared:
     root = tmp_path_factory.mktemp("errors")
     (root / "elsewhere").mkdir()
-    return Shared(copy_of(seeded_template, root, backend), root / "elsewhere")
+    return Shared(copy_of(seeded_template, root), root / "elsewhere")
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +187,13 @@ def test_envkeep_debug_variable_shows_the_traceback(processes: dict[str, Result]
 
 
 @pytest.fixture
-def corrupt(envkeep: Envkeep, project: Path) -> Envkeep:
-    database = envkeep.home / "store" / "envkeep.db"
+def corrupt(envkeep: Envkeep, project: Path, homes: Homes) -> Envkeep:
+    local_only(
+        homes,
+        "a client of a team server keeps no database to damage (the server's own failures "
+        "are the API tests' concern)",
+    )
+    database = envkeep.settings().database_path
     database.write_bytes(b"this is not an SQLite database, just text\n" * 200)
     return envkeep
 

@@ -6,10 +6,12 @@ import json
 import tomllib
 from typing import TYPE_CHECKING
 
+from .accounts import identity_home, settings_for
+
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .conftest import Envkeep
+    from .conftest import Envkeep, Homes
 
 
 def env_names(envkeep: Envkeep) -> list[str]:
@@ -17,9 +19,10 @@ def env_names(envkeep: Envkeep) -> list[str]:
 
 
 def test_init_writes_project_file_with_dev_staging_prod_and_creates_the_identity(
-    envkeep: Envkeep,
+    envkeep: Envkeep, homes: Homes
 ) -> None:
-    assert not (envkeep.home / "identity.json").exists()
+    if homes.server is None:  # an account's identity exists from `envkeep join` on
+        assert not (envkeep.home / "identity.json").exists()
 
     envkeep.ok("init", "shop")
 
@@ -27,8 +30,14 @@ def test_init_writes_project_file_with_dev_staging_prod_and_creates_the_identity
     assert written["project"] == "shop"
     assert written["default_env"] == "dev"
     assert env_names(envkeep) == ["dev", "staging", "prod"]
-    assert (envkeep.home / "identity.json").is_file()
-    assert (envkeep.home / "store" / "envkeep.db").is_file()
+    assert (identity_home(envkeep.home) / "identity.json").is_file()
+    embedded = settings_for(envkeep.home).database_path
+    if homes.server is None:
+        assert embedded.is_file()
+        assert "server" not in written
+    else:  # the project lives on the server the home is logged in to, and nowhere else
+        assert written["server"] == homes.server.url
+        assert not embedded.exists()
 
 
 def test_init_twice_in_one_directory_fails_and_leaves_the_file_unchanged(

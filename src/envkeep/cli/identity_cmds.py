@@ -23,7 +23,7 @@ def show(json_out: JsonOpt = False) -> None:
     """
     ctx = make_context()
     # Public information only: no need to unlock (and ask for a passphrase) unless it is new.
-    record = identities.load_record(ctx.settings) or ctx.identity.record
+    record = identities.load_record(ctx.identity_settings) or ctx.identity.record
     info = {
         "principal_id": record.principal_id,
         "name": record.name,
@@ -60,5 +60,5 @@ def protect() -> None:
     ctx = make_context()
     current = ctx.identity
     passphrase = _new_passphrase(ctx.settings.passphrase, interactive(ctx.settings))
-    identities.protect(ctx.settings, current, passphrase)
+    identities.protect(ctx.identity_settings, current, passphrase)
     output.done("the identity's private keys are now protected by your passphrase")

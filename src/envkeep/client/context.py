@@ -91,6 +91,16 @@ class ClientContext:
             )
         return session
 
+    @property
+    def identity_settings(self) -> Settings:
+        """Where this command's identity lives: ENVKEEP_HOME, or the server account's folder."""
+        url = self.server_url
+        if url is None or self.settings.token:
+            return self.settings
+        from envkeep.client.accounts import server_settings
+
+        return server_settings(self.settings, url)
+
     @cached_property
     def identity(self) -> Identity:
         url = self.server_url
