@@ -30,10 +30,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environ(home: Path) -> dict[str, str]:
+def _environ(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
-    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1"})
+    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1", **extra})
     return env
+
+
+def cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """The real `envkeep` in ``cwd`` with its own ENVKEEP_HOME (and ``extra`` variables)."""
+    return subprocess.run(
+        [*ENVKEEP, *args],
+        cwd=cwd,
+        env=_environ(home, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def cli_ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
+    """``cli`` that must succeed; its stdout."""
+    done = cli(home, cwd, *args, **extra)
+    assert done.returncode == 0, f"envkeep {' '.join(args)}: {done.stderr}"
+    return done.stdout
 
 
 @dataclass

@@ -3,8 +3,6 @@ saved credentials cannot decrypt anything written after the removal."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,7 +15,9 @@ from envkeep.core.errors import IntegrityError
 from envkeep.settings import load_settings
 from envkeep.store.engine import open_engine
 from envkeep.store.models import DataKeyShare, Environment, Secret, SecretVersion
-from tests.server import ENVKEEP, TeamServer, start_server
+from tests.server import TeamServer, start_server
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,20 +29,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running = start_server(tmp_path_factory.mktemp("members"))
     yield running
     running.stop()
-
-
-def _cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
-    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1", **extra})
-    return subprocess.run(
-        [*ENVKEEP, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-
-
-def _ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
-    done = _cli(home, cwd, *args, **extra)
-    assert done.returncode == 0, f"envkeep {' '.join(args)}: {done.stderr}"
-    return done.stdout
 
 
 def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from tests.server import ENVKEEP, TeamServer, start_server
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,20 +29,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running = start_server(tmp_path_factory.mktemp("smoke"))
     yield running
     running.stop()
-
-
-def _cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
-    env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1", **extra})
-    return subprocess.run(
-        [*ENVKEEP, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-
-
-def _ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
-    done = _cli(home, cwd, *args, **extra)
-    assert done.returncode == 0, f"envkeep {' '.join(args)}: {done.stderr}"
-    return done.stdout
 
 
 def test_the_cli_works_against_a_real_server_and_nothing_leaks(
