@@ -17,9 +17,9 @@ from envkeep.api.problems import problem
 from envkeep.api.ratelimit import TooManyRequests
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from fastapi import FastAPI, Request, Response
+    from fastapi import FastAPI
+    from starlette.responses import Response
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -77,64 +77,94 @@ class Metrics:
         event.listen(engine, "after_cursor_execute", after)
 
 
-def _route(request: Request) -> str:
-    route = request.scope.get("route")
+def _route(scope: Scope) -> str:
+    route = scope.get("route")
     return str(getattr(route, "path", "unmatched"))
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+_EXTRA_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class Observe:
+    """Pure ASGI middleware (no per-request task or body copy, unlike ``BaseHTTPMiddleware``):
+    a request id, the per-IP limit, the body-size limit, metrics, one log line, and the
+    security headers on every response."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, *, max_body: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+        self.log = structlog.get_logger("envkeep.api")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id")[:64] or uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        extra = [(b"x-request-id", request_id.encode("latin-1")), *_EXTRA_HEADERS]
+        refused = self._refusal(scope)
+        if refused is not None:
+            refused.headers.update({"X-Request-ID": request_id, **SECURITY_HEADERS})
+            await refused(scope, receive, send)
+            return
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        self.metrics.active.inc()
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self.metrics.active.dec()
+            self._record(scope, status, time.perf_counter() - started, request_id)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        """429 over the per-IP limit, 413 over the body limit; None to go on."""
+        client = scope.get("client")
+        try:
+            scope["app"].state.envkeep.limits.per_ip.take(client[0] if client else "?")
+        except TooManyRequests as limited:
+            headers = {"Retry-After": str(limited.retry_after)}
+            return problem(429, limited.code, limited.message, hint=limited.hint, headers=headers)
+        length = _header(scope, b"content-length") or "0"
+        if not length.isdigit() or int(length) > self.max_body:
+            return problem(413, "too_large", f"request bodies are limited to {self.max_body} bytes")
+        return None
+
+    def _record(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
+        route = _route(scope)
+        self.metrics.latency.labels(route, scope["method"]).observe(elapsed)
+        if status >= 400:
+            self.metrics.errors.labels(route, str(status)).inc()
+        self.log.info(
+            "request",
+            request_id=request_id,
+            method=scope["method"],
+            route=route,
+            status=status,
+            ms=round(elapsed * 1000, 2),
+            principal=scope.get("state", {}).get("principal_id"),
+        )
 
 
 def install(app: FastAPI, metrics: Metrics, *, max_body: int) -> None:
     """Add the middleware to ``app``."""
-    log = structlog.get_logger("envkeep.api")
-
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        request.state.request_id = request_id
-        try:
-            request.app.state.envkeep.limits.per_ip.take(
-                request.client.host if request.client else "?"
-            )
-        except TooManyRequests as limited:
-            refused = problem(
-                429,
-                limited.code,
-                limited.message,
-                hint=limited.hint,
-                headers={"Retry-After": str(limited.retry_after)},
-            )
-            refused.headers.update(SECURITY_HEADERS)
-            return refused
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > max_body:
-            response: Response = problem(
-                413, "too_large", f"request bodies are limited to {max_body} bytes"
-            )
-        else:
-            metrics.active.inc()
-            started = time.perf_counter()
-            try:
-                response = await call_next(request)
-            finally:
-                metrics.active.dec()
-            elapsed = time.perf_counter() - started
-            route = _route(request)
-            metrics.latency.labels(route, request.method).observe(elapsed)
-            if response.status_code >= 400:
-                metrics.errors.labels(route, str(response.status_code)).inc()
-            log.info(
-                "request",
-                request_id=request_id,
-                method=request.method,
-                route=route,
-                status=response.status_code,
-                ms=round(elapsed * 1000, 2),
-                principal=getattr(request.state, "principal_id", None),
-            )
-        response.headers["X-Request-ID"] = request_id
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    app.add_middleware(Observe, metrics=metrics, max_body=max_body)
 
 
 def configure_logging() -> None:

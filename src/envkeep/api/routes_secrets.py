@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from envkeep.api import schemas
 from envkeep.api.convert import secret_write
-from envkeep.api.deps import AuthedCall
+from envkeep.api.deps import AuthedCall, Token, transact
+from envkeep.api.snapshot_json import snapshot_json
 from envkeep.app import audited_reads, writes
+from envkeep.app.context import Call
 from envkeep.core.errors import ConflictError
 
 router = APIRouter(
@@ -18,50 +21,58 @@ router = APIRouter(
 )
 
 
-@router.get("/snapshot")
-def snapshot(
+@router.get("/snapshot", response_model=schemas.Snapshot)
+async def snapshot(
     workspace_id: str,
     project: str,
     environment: str,
-    call: AuthedCall,
-    response: Response,
+    request: Request,
+    token: Token,
     service: Annotated[list[str] | None, Query()] = None,
     all_scopes: bool = False,
-) -> schemas.Snapshot:
+) -> Response:
     """The shared scope plus the named services' scopes (or every scope), as ciphertext."""
-    found = audited_reads.read_environment(
-        call,
-        workspace_id=workspace_id,
-        project=project,
-        environment=environment,
-        services=None if all_scopes else (service or []),
-    )
-    response.headers["ETag"] = f'"{found.environment.revision}"'
-    return schemas.Snapshot.model_validate(found)
+
+    def read(call: Call) -> tuple[int, bytes]:
+        found = audited_reads.read_environment(
+            call,
+            workspace_id=workspace_id,
+            project=project,
+            environment=environment,
+            services=None if all_scopes else (service or []),
+        )
+        return found.environment.revision, snapshot_json(found)
+
+    revision, body = await transact(request, token, read)
+    return Response(body, media_type="application/json", headers={"ETag": f'"{revision}"'})
 
 
-@router.post("/secrets")
-def write_secrets(
+@router.post("/secrets", response_model=schemas.Revision)
+async def write_secrets(
     workspace_id: str,
     project: str,
     environment: str,
     body: schemas.Writes,
-    call: AuthedCall,
-    response: Response,
+    request: Request,
+    token: Token,
     if_match: Annotated[str | None, Header()] = None,
-) -> schemas.Revision:
+) -> JSONResponse:
     """A batch of new versions, all or nothing; 409 when any of them is stale."""
-    revision = writes.write_secrets(
-        call,
-        workspace_id=workspace_id,
-        project=project,
-        environment=environment,
-        writes=[secret_write(w) for w in body.writes],
-        confirmed=body.confirmed,
-        expected_revision=_revision(if_match),
-    )
-    response.headers["ETag"] = f'"{revision}"'
-    return schemas.Revision(revision=revision)
+    expected = _revision(if_match)
+
+    def write(call: Call) -> int:
+        return writes.write_secrets(
+            call,
+            workspace_id=workspace_id,
+            project=project,
+            environment=environment,
+            writes=[secret_write(w) for w in body.writes],
+            confirmed=body.confirmed,
+            expected_revision=expected,
+        )
+
+    revision = await transact(request, token, write)
+    return JSONResponse({"revision": revision}, headers={"ETag": f'"{revision}"'})
 
 
 def _revision(if_match: str | None) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -21,11 +21,11 @@ from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, W
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from sqlalchemy.orm import Session
 
     from envkeep.app.context import Call
+    from envkeep.app.ports import Fetch
 
 INVITE_PREFIX = "ek_inv_"
 SESSION_TTL = timedelta(days=14)
@@ -242,17 +242,24 @@ def _start_session(
     )
 
 
-def authenticate(session: Session, *, token: str, now: datetime) -> str:
+def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
     """The principal a bearer token stands for; NotAuthenticated if it is not valid now."""
-    found = session.scalar(
-        select(SessionToken).where(SessionToken.token_hash == credentials.token_hash(token))
+    rows = fetch(
+        "SELECT principal_id, expires_at, revoked_at FROM sessions WHERE token_hash = :hash",
+        {"hash": credentials.token_hash(token)},
     )
-    expired = found is not None and found.expires_at is not None and _aware(found.expires_at) < now
-    if found is None or found.revoked_at is not None or expired:
+    if not rows or rows[0][2] is not None or _expired(rows[0][1], now):
         raise NotAuthenticated(
             "not logged in, or the session expired", hint="log in with: envkeep login URL"
         )
-    return found.principal_id
+    return str(rows[0][0])
+
+
+def _expired(expires_at: datetime | str | None, now: datetime) -> bool:
+    if expires_at is None:
+        return False
+    moment = expires_at if isinstance(expires_at, datetime) else datetime.fromisoformat(expires_at)
+    return _aware(moment) < now
 
 
 def logout(call: Call, *, token: str) -> None:

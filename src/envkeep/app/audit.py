@@ -8,14 +8,16 @@ event, so editing, deleting, reordering or truncating events breaks the chain at
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from envkeep.app.authz import require_role
+from envkeep.app.context import session_execute
 from envkeep.app.policy import Role, Target
 from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields, verify_chain
-from envkeep.store.models import AuditEvent, Workspace
+from envkeep.store.models import AuditEvent
 
 __all__ = ["GENESIS", "EventView", "append_event", "count_events", "list_events", "verify_chain"]
 
@@ -33,38 +35,46 @@ def append_event(
     target: str,
     outcome: str = "ok",
     details: Mapping[str, object] | None = None,
-) -> AuditEvent:
+) -> EventView:
     """Append one event to the workspace's chain, inside the caller's transaction.
 
     The workspace row is locked first (PostgreSQL; SQLite already serialises writers), so
-    concurrent transactions extend the chain one after the other instead of forking it.
+    concurrent transactions extend the chain one after the other instead of forking it. The
+    statements go to the driver as they are: every request runs this, reads included.
     """
-    call.session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
-    last = call.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.workspace_id == workspace_id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    event = AuditEvent(
-        workspace_id=workspace_id,
-        seq=seq,
-        at=call.clock().isoformat(),
-        principal_id=call.actor.principal_id,
-        action=action,
-        target=target,
-        outcome=outcome,
-        request_id=call.actor.request_id,
-        ip=call.actor.ip,
-        details=json.dumps(dict(details or {}), sort_keys=True),
-        prev_hash=prev,
-        hash="",
+    sqlite = call.session.connection().dialect.name == "sqlite"
+    call.fetch(_LOCK_SQLITE if sqlite else _LOCK, {"id": workspace_id})
+    last = call.fetch(
+        "SELECT seq, hash FROM audit_events WHERE workspace_id = :ws ORDER BY seq DESC LIMIT 1",
+        {"ws": workspace_id},
     )
-    event.hash = event_hash(prev, hashed_fields(event))
-    call.session.add(event)
-    call.session.flush()
+    seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
+    unhashed = EventView(
+        workspace_id,
+        seq,
+        call.clock().isoformat(),
+        call.actor.principal_id,
+        action,
+        target,
+        outcome,
+        call.actor.request_id,
+        call.actor.ip,
+        json.dumps(dict(details or {}), sort_keys=True),
+        prev,
+        "",
+    )
+    event = replace(unhashed, hash=event_hash(prev, hashed_fields(unhashed)))
+    session_execute(call.session, _INSERT, asdict(event))
     return event
+
+
+_LOCK_SQLITE = "SELECT id FROM workspaces WHERE id = :id"
+_LOCK = _LOCK_SQLITE + " FOR UPDATE"
+_INSERT = (
+    "INSERT INTO audit_events (workspace_id, seq, at, principal_id, action, target, outcome,"
+    " request_id, ip, details, prev_hash, hash) VALUES (:workspace_id, :seq, :at, :principal_id,"
+    " :action, :target, :outcome, :request_id, :ip, :details, :prev_hash, :hash)"
+)
 
 
 def count_events(call: Call, workspace_id: str) -> int:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
 
 from envkeep.app.ports import Actor
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from sqlalchemy import CursorResult
     from sqlalchemy.orm import Session
 
-__all__ = ["Actor", "Call", "new_uuid", "utc_now"]
+__all__ = ["Actor", "Call", "new_uuid", "session_execute", "session_fetch", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -40,4 +41,28 @@ class Call:
 
     def fetch(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """The session as a ``ports.Fetch``."""
-        return [tuple(row) for row in self.session.execute(text(sql), dict(params))]
+        return session_fetch(self.session, sql, params)
+
+
+def session_fetch(session: Session, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    """A ``ports.Fetch`` over ``session``: the statement goes to the driver as it is (no
+    SQLAlchemy compiling on the read path), inside the session's transaction."""
+    return _driver_execute(session, sql, params).fetchall()
+
+
+def session_execute(session: Session, sql: str, params: Mapping[str, Any]) -> None:
+    """Run one statement that returns no rows, as ``session_fetch`` does."""
+    _driver_execute(session, sql, params)
+
+
+def _driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> CursorResult[Any]:
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":  # sqlite3 takes :name as it is
+        sql = _pyformat(sql)
+    return connection.exec_driver_sql(sql, dict(params))
+
+
+@lru_cache(maxsize=256)
+def _pyformat(sql: str) -> str:
+    """``:name`` parameters as ``%(name)s`` (psycopg), literal ``%`` doubled."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))

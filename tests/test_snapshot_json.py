@@ -1,0 +1,77 @@
+"""The hand-written snapshot JSON is exactly the document the pydantic response model makes."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envkeep.api import schemas
+from envkeep.api.snapshot_json import snapshot_json
+from envkeep.app.views import (
+    EnvironmentSnapshot,
+    EnvironmentView,
+    PrincipalView,
+    ProjectView,
+    SecretView,
+    ServiceView,
+    ShareView,
+    VersionView,
+)
+
+texts = st.text(max_size=12)
+blobs = st.binary(max_size=70)
+principals = st.builds(PrincipalView, texts, texts, texts, blobs, blobs)
+versions = st.builds(
+    VersionView,
+    texts,
+    texts,
+    st.integers(0, 2**40),
+    st.integers(0, 99),
+    blobs,
+    st.none() | blobs,
+    texts,
+    blobs,
+    texts,
+)
+snapshots = st.builds(
+    EnvironmentSnapshot,
+    st.builds(ProjectView, texts, texts, texts),
+    st.builds(
+        EnvironmentView,
+        texts,
+        texts,
+        texts,
+        st.integers(0, 9),
+        st.integers(0, 2**40),
+        st.booleans(),
+        st.none() | texts,
+    ),
+    st.lists(
+        st.builds(
+            ServiceView,
+            texts,
+            texts,
+            texts,
+            st.none() | texts,
+            st.none() | texts,
+            st.none() | texts,
+        ),
+        max_size=3,
+    ).map(tuple),
+    st.lists(
+        st.builds(ShareView, texts, st.integers(0, 9), texts, principals, blobs), max_size=3
+    ).map(tuple),
+    st.lists(st.builds(SecretView, texts, texts, blobs, versions), max_size=5).map(tuple),
+    st.lists(principals, max_size=3).map(tuple),
+)
+
+
+@given(snapshots)
+def test_snapshot_json_is_the_response_models_document(found: EnvironmentSnapshot) -> None:
+    expected = json.loads(schemas.Snapshot.model_validate(found).model_dump_json())
+    assert json.loads(snapshot_json(found)) == expected
+    assert schemas.Snapshot.model_validate_json(
+        snapshot_json(found)
+    ) == schemas.Snapshot.model_validate(found)
