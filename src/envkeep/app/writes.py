@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, select
 from sqlalchemy.exc import IntegrityError
 
 from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
+from envkeep.app.context import session_execute
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.core.errors import ConfirmationRequired, ConflictError, UsageError
-from envkeep.store.models import Environment, Secret, SecretVersion, Service
+from envkeep.store.models import Environment, Service
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
+    from sqlalchemy import Dialect
 
     from envkeep.app.context import Call
     from envkeep.app.views import SecretWrite
@@ -51,53 +55,43 @@ def _check_batch(
 
 
 def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | None) -> None:
-    now = call.clock()
-    secret = call.session.scalar(
-        select(Secret)
-        .where(
-            Secret.environment_id == env.id,
-            Secret.scope == write.scope,
-            Secret.name_index == write.name_index,
-        )
-        .with_for_update()  # concurrent writers of one secret queue here (PostgreSQL)
+    # Driver SQL: a batch of thousands of writes should not pay the ORM's unit of work per row.
+    connection = call.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    stamp = _stamper(connection.dialect)(call.clock())
+    found = call.fetch(
+        _FIND_ROW if sqlite else _FIND_ROW + " FOR UPDATE",  # writers of one secret queue
+        {"env": env.id, "scope": write.scope, "index": write.name_index},
     )
-    current = 0 if secret is None else secret.current_version
-    if current != write.expected_version or (secret is not None and secret.id != write.secret_id):
+    secret_id, current = (found[0][0], found[0][1]) if found else (None, 0)
+    if current != write.expected_version or (
+        secret_id is not None and secret_id != write.secret_id
+    ):
         raise ConflictError(
             f"a variable changed since you read it (you saw version {write.expected_version},"
             f" the store has version {current})",
             hint="read it again and retry; nothing was written",
         )
-    if secret is None:
-        if call.session.get(Secret, write.secret_id) is not None:
-            raise ConflictError("that secret id is taken; retry the command")
-        secret = Secret(
-            id=write.secret_id,
-            environment_id=env.id,
-            scope=write.scope,
-            service_id=service_id,
-            name_index=write.name_index,
-            current_version=0,
-            created_at=now,
-        )
-        call.session.add(secret)
-    secret.current_version = write.version
-    secret.deleted = write.value_ct is None
-    secret.updated_at = now
-    call.session.add(
-        SecretVersion(
-            secret_id=write.secret_id,
-            version=write.version,
-            key_version=write.key_version,
-            name_ct=write.name_ct,
-            value_ct=write.value_ct,
-            author_id=call.actor.principal_id,
-            signature=write.signature,
-            created_at=now,
-        )
-    )
+    if secret_id is None and call.fetch(_ID_TAKEN, {"id": write.secret_id}):
+        raise ConflictError("that secret id is taken; retry the command")
+    row = {
+        "id": write.secret_id,
+        "env": env.id,
+        "scope": write.scope,
+        "service": service_id,
+        "index": write.name_index,
+        "version": write.version,
+        "key_version": write.key_version,
+        "name_ct": write.name_ct,
+        "value_ct": write.value_ct,
+        "author": call.actor.principal_id,
+        "signature": write.signature,
+        "deleted": write.value_ct is None,
+        "now": stamp,
+    }
     try:
-        call.session.flush()
+        session_execute(call.session, _UPDATE_ROW if secret_id else _INSERT_ROW, row)
+        session_execute(call.session, _INSERT_VERSION, row)
     except IntegrityError:  # another transaction created the same secret first
         raise ConflictError(
             "a variable was created by someone else at the same time; nothing was written",
@@ -105,10 +99,38 @@ def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | N
         ) from None
 
 
+_FIND_ROW = (
+    "SELECT id, current_version FROM secrets"
+    " WHERE environment_id = :env AND scope = :scope AND name_index = :index"
+)
+_ID_TAKEN = "SELECT 1 FROM secrets WHERE id = :id"
+_INSERT_ROW = (
+    "INSERT INTO secrets (id, environment_id, scope, service_id, name_index, current_version,"
+    " deleted, created_at, updated_at)"
+    " VALUES (:id, :env, :scope, :service, :index, :version, :deleted, :now, :now)"
+)
+_UPDATE_ROW = (
+    "UPDATE secrets SET current_version = :version, deleted = :deleted, updated_at = :now"
+    " WHERE id = :id"
+)
+_INSERT_VERSION = (
+    "INSERT INTO secret_versions (secret_id, version, key_version, name_ct, value_ct,"
+    " author_id, signature, created_at)"
+    " VALUES (:id, :version, :key_version, :name_ct, :value_ct, :author, :signature, :now)"
+)
+
+
+def _stamper(dialect: Dialect) -> Callable[[datetime], object]:
+    """A time as the ORM would store it in a ``DateTime(timezone=True)`` column here."""
+    process = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda moment: moment)
+
+
 def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
     """Apply a checked batch to an environment; the caller has authorised it."""
     scopes = _scope_services(call, env)
     _check_batch(writes, env, scopes)
+    call.session.flush()  # what the ORM holds goes first: the rows below are written directly
     for write in writes:
         _apply(call, env, write, scopes[write.scope])
     env.revision += 1
