@@ -338,12 +338,28 @@ def _events(engine: Engine) -> int:
         return len(list(session.scalars(select(AuditEvent.id))))
 
 
+def _account(env_id: str) -> dict[str, Any]:
+    """A service account's stand-in keys and its share of one environment."""
+    principal_id = str(uuid.uuid4())
+    share = {"environment_id": env_id, "key_version": 1, "recipient_id": principal_id}
+    return {
+        "principal_id": principal_id,
+        "encryption_public": KEY,
+        "signing_public": KEY,
+        "wrapped_private_keys": KEY,
+        "token_hash": os.urandom(32).hex(),
+        "shares": [{**share, "sealed": KEY}],
+    }
+
+
 def test_every_mutating_success_appends_exactly_one_audit_event(
     client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:
     ws = admin["workspace_id"]
     project = f"/v1/workspaces/{ws}/projects"
-    env_id = str(uuid.uuid4())
+    env_id, dev_id = str(uuid.uuid4()), str(uuid.uuid4())
+    tokens = f"/v1/workspaces/{ws}/tokens"
+    dev_only = {"project": "shop", "environment": "dev"}
     steps: list[tuple[str, str, dict[str, Any] | None]] = [
         (
             "POST",
@@ -351,7 +367,7 @@ def test_every_mutating_success_appends_exactly_one_audit_event(
             {
                 "name": "shop",
                 "environments": [
-                    {"id": str(uuid.uuid4()), "name": "dev", "sealed_share": KEY},
+                    {"id": dev_id, "name": "dev", "sealed_share": KEY},
                     {"id": str(uuid.uuid4()), "name": "prod", "sealed_share": KEY},
                 ],
             },
@@ -369,6 +385,9 @@ def test_every_mutating_success_appends_exactly_one_audit_event(
         ("POST", "/v1/workspaces", {"name": "second"}),
         ("DELETE", f"{project}/shop/services/api", None),
         ("DELETE", f"{project}/shop/environments/qa", None),
+        ("POST", tokens, {**_account(dev_id), "name": "ci", "role": "read", **dev_only}),
+        ("POST", f"{tokens}/ci/rotate", _account(dev_id)),
+        ("POST", f"{tokens}/ci/revoke", None),
         ("POST", "/v1/auth/logout", None),
     ]
     for method, path, body in steps:

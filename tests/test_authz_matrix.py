@@ -115,6 +115,8 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{WS}/tokens"): Need(Role.WRITE, "named"),
     # Admin wherever the account holds a role: the cases make it read at the named scope.
     ("POST", f"{WS}/tokens/{{label}}/revoke"): Need(Role.ADMIN, "named"),
+    # As revoke (admin where the account holds its role), and the role itself (implied).
+    ("POST", f"{WS}/tokens/{{label}}/rotate"): Need(Role.ADMIN, "named"),
 }
 
 
@@ -309,6 +311,23 @@ def _revoke_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
     return build
 
 
+def _rotate_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        label, _, _ = w.new_token(Role.READ, scope, target)
+        principal_id = str(uuid.uuid4())
+        body = {
+            "principal_id": principal_id,
+            "encryption_public": KEY,
+            "signing_public": KEY,
+            "wrapped_private_keys": KEY,
+            "token_hash": credentials.token_hash(fresh("token")),
+            "shares": w.shares(principal_id, scope, target),
+        }
+        return Attempt("POST", f"{w.ws}/tokens/{label}/rotate", json=body)
+
+    return build
+
+
 def _get(
     url: Callable[[World, str], str], **params: str
 ) -> Callable[[World, Caller, str], Attempt]:
@@ -428,6 +447,7 @@ CASES: list[Case] = [
             (("POST", f"{WS}/invites"), _invite),
             (("POST", f"{WS}/tokens"), _create_token),
             (("POST", f"{WS}/tokens/{{label}}/revoke"), _revoke_token),
+            (("POST", f"{WS}/tokens/{{label}}/rotate"), _rotate_token),
         ]
         for scope in SCOPES
     ),

@@ -3,6 +3,7 @@ saved credentials cannot decrypt anything written after the removal."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pytest
@@ -171,6 +172,111 @@ def test_a_service_token_reads_only_its_scope_and_stops_when_revoked(
     _ok(admin, work, "token", "revoke", "ci")
     assert _cli(ci, work, "get", "API_KEY", "--env", "staging", **as_ci).returncode == 4
     assert _ok(admin, work, "get", "API_KEY", "--env", "staging") == "staging-key\n"
+
+
+def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_nothing_new(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    from envkeep.client.tokens import parse_token, wrap_key
+    from envkeep.store.models import Principal
+
+    admin, ci, work = tmp_path / "admin", tmp_path / "ci", tmp_path / "work"
+    work.mkdir()
+    _ok(
+        admin,
+        work,
+        "join",
+        server.url,
+        server.invite("rotor@x.io"),
+        "--email",
+        "rotor@x.io",
+        ENVKEEP_PASSPHRASE="rotor passphrase",
+    )
+    _ok(admin, work, "init", "shop")
+    _ok(admin, work, "set", "API_KEY=before", "--env", "staging")
+    create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--expires", "30d")
+    old = _ok(admin, work, *create).strip()
+    rotated = _cli(admin, work, "token", "rotate", "ci")
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert new.startswith("ek_sa_")
+    assert new != old
+    assert "shop/staging" in rotated.stderr  # its data key was rotated too
+    assert new not in rotated.stderr
+
+    assert _cli(ci, work, "get", "API_KEY", "--env", "staging", ENVKEEP_TOKEN=old).returncode == 4
+    assert _ok(ci, work, "get", "API_KEY", "--env", "staging", ENVKEEP_TOKEN=new) == "before\n"
+    assert _cli(ci, work, "get", "API_KEY", "--env", "dev", ENVKEEP_TOKEN=new).returncode == 4
+    listed = json.loads(_ok(admin, work, "token", "list", "--json"))
+    assert [(t["label"], t["role"], t["project"], t["environment"]) for t in listed] == [
+        ("ci", "read", "shop", "staging")
+    ]
+    assert listed[0]["expires_at"] is not None  # the old token's 30 days, from now
+    _ok(admin, work, "set", "API_KEY=after", "--env", "staging")
+    assert _ok(ci, work, "get", "API_KEY", "--env", "staging", ENVKEEP_TOKEN=new) == "after\n"
+
+    # The old token's holder unwraps its keys from the database: nothing written since opens.
+    old_id, secret = parse_token(old)
+    engine = open_engine(server.database)
+    with Session(engine) as session:
+        account = session.get(Principal, old_id)
+        assert account is not None
+        assert account.disabled_at is not None
+        keys = crypto.unwrap_private_keys(account.wrapped_private_keys or b"", wrap_key(secret))
+        [share] = session.scalars(select(DataKeyShare).where(DataKeyShare.recipient_id == old_id))
+        env = session.get(Environment, share.environment_id)
+        assert env is not None
+        assert (env.name, share.key_version, env.key_version) == ("staging", 1, 2)
+        current = session.execute(
+            select(SecretVersion)
+            .join(Secret, Secret.id == SecretVersion.secret_id)
+            .where(Secret.environment_id == env.id, SecretVersion.version == Secret.current_version)
+        ).scalar_one()
+        sharer = _principal_keys(session, share.sharer_id)
+    engine.dispose()
+    old_dek = crypto.open_share(
+        share.sealed,
+        env_id=env.id,
+        key_version=share.key_version,
+        recipient_id=old_id,
+        recipient=keys,
+        sharer=sharer,
+    )
+    aad = crypto.field_aad(
+        env_id=env.id,
+        scope="shared",
+        secret_id=current.secret_id,
+        version=current.version,
+        key_version=current.key_version,
+        field="value",
+    )
+    assert current.key_version == env.key_version
+    with pytest.raises(IntegrityError):
+        crypto.open_envelope(old_dek, current.value_ct or b"", aad)
+
+
+def test_a_revoked_or_unknown_token_cannot_be_rotated(server: TeamServer, tmp_path: Path) -> None:
+    admin, work = tmp_path / "admin", tmp_path / "work"
+    work.mkdir()
+    _ok(
+        admin,
+        work,
+        "join",
+        server.url,
+        server.invite("ender@x.io"),
+        "--email",
+        "ender@x.io",
+        ENVKEEP_PASSPHRASE="ender passphrase",
+    )
+    _ok(admin, work, "init", "shop")
+    _ok(admin, work, "token", "create", "ci", "--project", "shop")
+    _ok(admin, work, "token", "revoke", "ci")
+    revoked = _cli(admin, work, "token", "rotate", "ci")
+    assert (revoked.returncode, revoked.stdout) == (2, "")
+    assert "was revoked" in revoked.stderr
+    unknown = _cli(admin, work, "token", "rotate", "nope")
+    assert unknown.returncode != 0
+    assert "no token named 'nope'" in unknown.stderr
 
 
 def test_a_token_cannot_exceed_its_creators_rights(server: TeamServer, tmp_path: Path) -> None:

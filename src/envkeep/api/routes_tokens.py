@@ -1,4 +1,4 @@
-"""Service-account tokens: create (with key shares), list, revoke; a token's own keys."""
+"""Service-account tokens: create (with key shares), list, revoke, rotate; a token's own keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.deps import AuthedCall
 from envkeep.app import members, tokens
+from envkeep.app.tokens import AccountKeys
 from envkeep.core.errors import UsageError
 
 router = APIRouter(prefix="/v1", tags=["tokens"])
@@ -53,6 +54,25 @@ def revoke(workspace_id: str, label: str, call: AuthedCall) -> schemas.TokenRevo
     """End a token; the answer lists the environments whose keys to rotate now."""
     principal_id, envs = tokens.revoke_service_account(call, workspace_id=workspace_id, label=label)
     return schemas.TokenRevoked(principal_id=principal_id, environment_ids=envs)
+
+
+@router.post("/workspaces/{workspace_id}/tokens/{label}/rotate")
+def rotate(
+    workspace_id: str, label: str, body: schemas.TokenRotation, call: AuthedCall
+) -> schemas.TokenRotated:
+    """Replace a token (same name, role and scope, new keys); the old one ends at once. The
+    answer lists the environments whose keys to rotate now."""
+    new = AccountKeys(
+        principal_id=body.principal_id,
+        encryption_public=body.encryption_public,
+        signing_public=body.signing_public,
+        wrapped_private_keys=body.wrapped_private_keys,
+        token_hash=body.token_hash,
+        expires_at=_expiry(body.expires_at),
+        shares=tuple(members.NewShare(**s.model_dump()) for s in body.shares),
+    )
+    done = tokens.rotate_service_account(call, workspace_id=workspace_id, label=label, new=new)
+    return schemas.TokenRotated.model_validate(done)
 
 
 @router.get("/token/self")

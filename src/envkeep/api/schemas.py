@@ -292,6 +292,25 @@ class TokenRevoked(Body):
     environment_ids: list[str]
 
 
+class TokenRotation(Body):
+    """A replacement for a token: new keys and shares, made by the caller's client. The name,
+    role and scope stay; ``expires_at`` None keeps the old token's lifetime."""
+
+    principal_id: str
+    encryption_public: B64
+    signing_public: B64
+    wrapped_private_keys: B64
+    token_hash: str = Field(min_length=64, max_length=64)
+    expires_at: str | None = None
+    shares: list[NewShare] = []
+
+
+class TokenRotated(Body):
+    principal_id: str
+    replaced_id: str
+    environment_ids: list[str]
+
+
 class TokenSelf(Body):
     principal_id: str
     workspace_id: str

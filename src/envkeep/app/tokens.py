@@ -3,22 +3,34 @@
 The creator's client makes the account's key pairs, wraps the private keys with a key derived
 from the token's secret, and seals it a share of every environment the role opens; the server
 stores the wrapped keys, the shares and a SHA-256 of the token. A service account may hold
-only a subset of its creator's rights.
+only a subset of its creator's rights. Each use case here appends exactly one audit event.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app._service_accounts import (
+    account_name,
+    add_account,
+    covered_environments,
+    end_account,
+    find_account,
+    lifetime_of,
+    require_admin_over,
+    retire_name,
+    target_of,
+)
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_member, require_role
-from envkeep.app.members import NewShare, Scope, role_named, scope_target, store_shares
+from envkeep.app.authz import require_role
+from envkeep.app.members import NewShare, Scope, role_named, scope_target
+from envkeep.app.policy import Role, Target
 from envkeep.app.principals import principal_view
-from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
-from envkeep.store.models import Principal, RoleBinding, SessionToken
+from envkeep.core.errors import NotFoundError, UsageError
+from envkeep.store.models import Environment, Principal, Project, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -27,6 +39,20 @@ if TYPE_CHECKING:
     from envkeep.app.views import PrincipalView
 
 TOKEN_PREFIX = "ek_sa_"  # noqa: S105 - a prefix, not a secret
+
+
+@dataclass(frozen=True)
+class AccountKeys:
+    """A new account's public keys, wrapped private keys, token hash and shares, as the
+    creating client made them (no secret the server could use)."""
+
+    principal_id: str
+    encryption_public: bytes
+    signing_public: bytes
+    wrapped_private_keys: bytes
+    token_hash: str = field(repr=False)
+    expires_at: datetime | None
+    shares: tuple[NewShare, ...]
 
 
 @dataclass(frozen=True)
@@ -44,9 +70,22 @@ class NewServiceAccount:
     expires_at: datetime | None
     shares: tuple[NewShare, ...]
 
+    def keys(self) -> AccountKeys:
+        return AccountKeys(
+            self.principal_id,
+            self.encryption_public,
+            self.signing_public,
+            self.wrapped_private_keys,
+            self.token_hash,
+            self.expires_at,
+            self.shares,
+        )
+
 
 @dataclass(frozen=True)
 class ServiceAccountView:
+    """A token as ``token list`` shows it; its scope by name (None: all of it)."""
+
     principal: PrincipalView
     label: str
     role: str
@@ -68,8 +107,14 @@ class TokenSelf:
     signing_public: bytes
 
 
-def _account_name(workspace_id: str, label: str) -> str:
-    return f"sa:{workspace_id}:{label}"
+@dataclass(frozen=True)
+class Rotated:
+    """The replaced account, its successor, and the environments the replaced one could read
+    (whose data keys the caller's client rotates next)."""
+
+    replaced_id: str
+    principal_id: str
+    environment_ids: list[str]
 
 
 def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAccount) -> None:
@@ -77,49 +122,7 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights
-    if not new.name or len(new.name) > 100 or ":" in new.name:
-        raise UsageError("a token name needs 1 to 100 characters and no ':'")
-    name = _account_name(workspace_id, new.name)
-    if call.session.scalar(select(Principal).where(Principal.name == name)) is not None:
-        raise AlreadyExistsError(f"a token named '{new.name}' exists", hint="pick another name")
-    now = call.clock()
-    call.session.add(
-        Principal(
-            id=new.principal_id,
-            kind="service",
-            name=name,
-            encryption_public=new.encryption_public,
-            signing_public=new.signing_public,
-            wrapped_private_keys=new.wrapped_private_keys,
-            created_at=now,
-        )
-    )
-    call.session.flush()
-    call.session.add(
-        RoleBinding(
-            id=call.new_id(),
-            principal_id=new.principal_id,
-            workspace_id=workspace_id,
-            project_id=target.project_id,
-            environment_id=target.environment_id,
-            role=str(wanted),
-            created_at=now,
-            created_by=call.actor.principal_id,
-        )
-    )
-    call.session.add(
-        SessionToken(
-            id=call.new_id(),
-            principal_id=new.principal_id,
-            token_hash=new.token_hash,
-            kind="token",
-            label=new.name,
-            created_at=now,
-            expires_at=new.expires_at,
-        )
-    )
-    call.session.flush()
-    store_shares(call, new.principal_id, envs, new.shares)
+    add_account(call, target=target, label=new.name, role=wanted, keys=new.keys(), envs=envs)
     append_event(
         call,
         workspace_id=workspace_id,
@@ -130,11 +133,19 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
 
 
 def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccountView]:
-    """The workspace's service accounts (readers of the workspace)."""
-    from envkeep.app.policy import Role, Target
-
+    """The workspace's service accounts (readers of the workspace), scopes by name."""
     require_role(call, Target(workspace_id), Role.READ)
-    prefix = _account_name(workspace_id, "")
+    prefix = account_name(workspace_id, "")
+    projects = {
+        p.id: p.name
+        for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
+    }
+    envs = {
+        e.id: e.name
+        for e in call.session.scalars(
+            select(Environment).where(Environment.project_id.in_(list(projects)))
+        )
+    }
     rows = call.session.execute(
         select(Principal, SessionToken, RoleBinding)
         .join(SessionToken, SessionToken.principal_id == Principal.id)
@@ -147,8 +158,8 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
             principal_view(p),
             t.label or "",
             b.role if b else "-",
-            b.project_id if b else None,
-            b.environment_id if b else None,
+            projects.get(b.project_id) if b and b.project_id else None,
+            envs.get(b.environment_id) if b and b.environment_id else None,
             p.created_at.isoformat(),
             t.expires_at.isoformat() if t.expires_at else None,
             t.revoked_at is not None or p.disabled_at is not None,
@@ -160,54 +171,53 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
 def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tuple[str, list[str]]:
     """Disable the account, end its token, drop its roles; return its id and the ids of the
     environments it could read (whose keys the caller's client rotates next)."""
-    from envkeep.app.policy import Binding, Role, Target, covers
-    from envkeep.store.models import Environment, Project
-
-    require_member(call.fetch, call.actor.principal_id, workspace_id)  # strangers learn nothing
-    account = call.session.scalar(
-        select(Principal).where(Principal.name == _account_name(workspace_id, label))
-    )
-    if account is None:
-        raise NotFoundError(f"no token named '{label}'", hint="see them with: envkeep token list")
-    bindings = list(
-        call.session.scalars(
-            select(RoleBinding).where(
-                RoleBinding.principal_id == account.id, RoleBinding.workspace_id == workspace_id
-            )
-        )
-    )
-    if not bindings:  # a token with no role left: only a workspace admin may end it
-        require_role(call, Target(workspace_id), Role.ADMIN)
-    for binding in bindings:
-        require_role(
-            call, Target(workspace_id, binding.project_id, binding.environment_id), Role.ADMIN
-        )
-    now = call.clock()
-    account.disabled_at = now
-    for token in call.session.scalars(
-        select(SessionToken).where(SessionToken.principal_id == account.id)
-    ):
-        token.revoked_at = now
-    projects = list(
-        call.session.scalars(select(Project.id).where(Project.workspace_id == workspace_id))
-    )
-    envs = call.session.scalars(select(Environment).where(Environment.project_id.in_(projects)))
-    readable = [
-        e.id
-        for e in envs
-        if any(
-            covers(
-                Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id),
-                Target(workspace_id, e.project_id, e.id),
-            )
-            for b in bindings
-        )
-    ]
-    for binding in bindings:
-        call.session.delete(binding)
-    call.session.flush()
+    account, bindings = find_account(call, workspace_id, label)
+    require_admin_over(call, workspace_id, bindings)
+    readable = [e.id for e in covered_environments(call, workspace_id, bindings)]
+    end_account(call, account, bindings)
     append_event(call, workspace_id=workspace_id, action="token.revoke", target=label)
     return account.id, readable
+
+
+def rotate_service_account(
+    call: Call, *, workspace_id: str, label: str, new: AccountKeys
+) -> Rotated:
+    """Replace a token by a new account of the same name, role and scope, in one transaction:
+    the old one stops working at once. ``new.expires_at`` None keeps the old token's lifetime.
+    The caller needs admin wherever the old account holds a role, and the role itself."""
+    account, bindings = find_account(call, workspace_id, label)
+    require_admin_over(call, workspace_id, bindings)
+    if account.disabled_at is not None or not bindings:
+        raise UsageError(
+            f"token '{label}' was revoked (or lost its role): it cannot be rotated",
+            hint="create a new one: envkeep token create NAME --role ROLE",
+        )
+    if len(bindings) > 1:
+        raise UsageError(
+            f"token '{label}' holds {len(bindings)} roles; rotation keeps exactly one",
+            hint=f"revoke it and create a new one: envkeep token revoke {label}",
+        )
+    role, target = Role.parse(bindings[0].role), target_of(bindings[0])
+    held = require_role(call, target, role)  # a subset of the caller's own rights
+    envs = covered_environments(call, workspace_id, bindings)
+    expires_at = new.expires_at or lifetime_of(call, account)
+    end_account(call, account, bindings)
+    retire_name(call, account, workspace_id, label)
+    keys = replace(new, expires_at=expires_at)
+    add_account(call, target=target, label=label, role=role, keys=keys, envs=envs)
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="token.rotate",
+        target=label,
+        details={
+            "role": str(role),
+            "held": str(held),
+            "principal_id": new.principal_id,
+            "replaced": account.id,
+        },
+    )
+    return Rotated(account.id, new.principal_id, [e.id for e in envs])
 
 
 def token_self(call: Call) -> TokenSelf:

@@ -47,10 +47,16 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_json(found)
         return
     rows = [
-        (t["label"], t["role"], t["expires_at"] or "never", "revoked" if t["revoked"] else "active")
+        (
+            t["label"],
+            t["role"],
+            "/".join(p for p in (t["project"], t["environment"]) if p) or "workspace",
+            t["expires_at"] or "never",
+            "revoked" if t["revoked"] else "active",
+        )
         for t in found
     ]
-    output.print_table(("TOKEN", "ROLE", "EXPIRES", "STATE"), rows, empty="no tokens")
+    output.print_table(("TOKEN", "ROLE", "SCOPE", "EXPIRES", "STATE"), rows, empty="no tokens")
 
 
 @token_app.command("revoke")
@@ -61,3 +67,25 @@ def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> No
     """
     rotated = tokens.revoke_token(make_context(), name)
     output.done(f"revoked '{name}'; new keys for: {', '.join(rotated) or 'no environment'}")
+
+
+@token_app.command("rotate")
+def rotate(
+    name: Annotated[str, typer.Argument(help="The token's name.")],
+    expires: Annotated[
+        str | None, typer.Option(help="Lifetime, e.g. 30d (default: the old token's).")
+    ] = None,
+) -> None:
+    """Replace a token by a new one (same name, role and scope); the old one stops at once.
+
+    The new token is printed once. The keys of every environment the old one could read are
+    rotated, as by token revoke.
+
+    Example: envkeep token rotate ci --expires 30d
+    """
+    token, rotated = tokens.rotate_token(make_context(), name, expires=expires)
+    sys.stdout.write(token + "\n")
+    output.done(
+        f"rotated '{name}' (shown once: replace ENVKEEP_TOKEN where it is used); "
+        f"new keys for: {', '.join(rotated) or 'no environment'}"
+    )

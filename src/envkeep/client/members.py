@@ -11,8 +11,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
-from envkeep.api.encoding import b64e
 from envkeep.client.reading import read_environment
+from envkeep.client.scope_shares import seal_for, seal_scope_shares
 from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.core.errors import IntegrityError, UsageError
 from envkeep.core.files import write_atomic
@@ -106,25 +106,14 @@ def grant(
     grantee = lookup(ctx, name)
     check_invite_proof(ctx, grantee)
     keys = check_pin(ctx, grantee)
-    params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
-    scope = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments", params=params
+    shares = seal_scope_shares(
+        ctx,
+        backend,
+        project=project,
+        environment=environment,
+        recipient_id=grantee.id,
+        recipient=keys,
     )
-    shares = []
-    for item in scope:
-        opened = backend.read_environment(item["project"], item["environment"], [])
-        deks = _open_deks(ctx, opened)
-        env = opened.environment
-        shares.append(
-            _seal(
-                ctx,
-                deks[env.key_version],
-                env_id=env.id,
-                key_version=env.key_version,
-                recipient_id=grantee.id,
-                recipient=keys,
-            )
-        )
     body = {
         "principal_id": grantee.id,
         "role": role,
@@ -134,37 +123,6 @@ def grant(
     }
     backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/members/grant", json=body)
     return len(shares)
-
-
-def _open_deks(ctx: ClientContext, snapshot: Any) -> dict[int, bytes]:
-    from envkeep.client.envelopes import open_data_keys
-
-    return open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
-
-
-def _seal(
-    ctx: ClientContext,
-    dek: bytes,
-    *,
-    env_id: str,
-    key_version: int,
-    recipient_id: str,
-    recipient: crypto.PublicKeys,
-) -> dict[str, object]:
-    sealed = crypto.seal_share(
-        dek,
-        env_id=env_id,
-        key_version=key_version,
-        recipient_id=recipient_id,
-        recipient=recipient,
-        sharer=ctx.identity.keys,
-    )
-    return {
-        "environment_id": env_id,
-        "key_version": key_version,
-        "recipient_id": recipient_id,
-        "sealed": b64e(sealed),
-    }
 
 
 def revoke(
@@ -260,7 +218,7 @@ def _reader_share(
 
     principal = principal_view(schemas.Principal.model_validate(reader))
     keys = check_pin(ctx, principal)
-    return _seal(
+    return seal_for(
         ctx, dek, env_id=env_id, key_version=version, recipient_id=principal.id, recipient=keys
     )
 

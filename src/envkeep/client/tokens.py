@@ -1,5 +1,5 @@
-"""Service-account tokens, client side: create (keys made here, shares sealed here), list,
-revoke (then rotate what it could read), and using one through ENVKEEP_TOKEN.
+"""Service-account tokens, client side: create and rotate (keys made here, shares sealed here),
+list, revoke (then rotate what it could read), and using one through ENVKEEP_TOKEN.
 
 A token is ``ek_sa_<principal id>_<secret>``; the secret derives the key that unwraps the
 account's private keys, and the whole token is the bearer credential (the server keeps SHA-256).
@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
-from envkeep.client.members import _http, _seal, rotate_environments
-from envkeep.core.errors import NotAuthenticated, UsageError
+from envkeep.client.members import _http, rotate_environments
+from envkeep.client.scope_shares import seal_scope_shares
+from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
@@ -51,6 +53,36 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(number) * units[unit])
 
 
+@dataclass(frozen=True)
+class _NewAccount:
+    """Fresh keys for a service account, wrapped under a fresh token's secret."""
+
+    token: str = field(repr=False)
+    principal_id: str
+    public: crypto.PublicKeys
+    body: dict[str, Any] = field(repr=False)  # what the server stores about it
+
+
+def _new_account(expires: str | None) -> _NewAccount:
+    keys = crypto.generate_keys()
+    principal_id = str(uuid.uuid4())
+    secret = secrets.token_bytes(32)
+    token = f"{PREFIX}{principal_id}_{b64e(secret)}"
+    expires_at = (
+        None if expires is None else (datetime.now(UTC) + parse_duration(expires)).isoformat()
+    )
+    public = keys.public()
+    body = {
+        "principal_id": principal_id,
+        "encryption_public": b64e(public.encryption),
+        "signing_public": b64e(public.signing),
+        "wrapped_private_keys": b64e(crypto.wrap_private_keys(keys, wrap_key(secret))),
+        "token_hash": token_hash(token),
+        "expires_at": expires_at,
+    }
+    return _NewAccount(token, principal_id, public, body)
+
+
 def create_token(
     ctx: ClientContext,
     name: str,
@@ -62,50 +94,47 @@ def create_token(
 ) -> str:
     """A new service account with ``role`` at the scope; its token, shown once."""
     backend = _http(ctx)
-    keys = crypto.generate_keys()
-    principal_id = str(uuid.uuid4())
-    secret = secrets.token_bytes(32)
-    token = f"{PREFIX}{principal_id}_{b64e(secret)}"
-    params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
-    scope = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments", params=params
+    new = _new_account(expires)
+    shares = seal_scope_shares(
+        ctx,
+        backend,
+        project=project,
+        environment=environment,
+        recipient_id=new.principal_id,
+        recipient=new.public,
     )
-    shares = []
-    for item in scope:
-        snapshot = backend.read_environment(item["project"], item["environment"], [])
-        from envkeep.client.envelopes import open_data_keys
-
-        deks = open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
-        env = snapshot.environment
-        shares.append(
-            _seal(
-                ctx,
-                deks[env.key_version],
-                env_id=env.id,
-                key_version=env.key_version,
-                recipient_id=principal_id,
-                recipient=keys.public(),
-            )
-        )
-    expires_at = (
-        None if expires is None else (datetime.now(UTC) + parse_duration(expires)).isoformat()
-    )
-    public = keys.public()
-    body: dict[str, Any] = {
-        "principal_id": principal_id,
-        "name": name,
-        "role": role,
-        "project": project,
-        "environment": environment,
-        "encryption_public": b64e(public.encryption),
-        "signing_public": b64e(public.signing),
-        "wrapped_private_keys": b64e(crypto.wrap_private_keys(keys, wrap_key(secret))),
-        "token_hash": token_hash(token),
-        "expires_at": expires_at,
-        "shares": shares,
-    }
+    scope = {"name": name, "role": role, "project": project, "environment": environment}
+    body = {**new.body, **scope, "shares": shares}
     backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/tokens", json=body)
-    return token
+    return new.token
+
+
+def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple[str, list[str]]:
+    """Replace a token by one with new keys, the same role and scope (and, without
+    ``expires``, the same lifetime); the old one stops working at once. Then rotate the data
+    key of every environment the old one could read, as a revocation does. Return the new
+    token (shown once) and the rotated environments."""
+    backend = _http(ctx)
+    current = next((t for t in list_tokens(ctx) if t["label"] == name), None)
+    if current is None:
+        raise NotFoundError(f"no token named '{name}'", hint="see them with: envkeep token list")
+    new = _new_account(expires)
+    shares = []
+    if not current["revoked"]:  # the server says why a revoked one cannot be rotated
+        shares = seal_scope_shares(
+            ctx,
+            backend,
+            project=current["project"],
+            environment=current["environment"],
+            recipient_id=new.principal_id,
+            recipient=new.public,
+        )
+    answer = backend.api.request(
+        "POST",
+        f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/rotate",
+        json={**new.body, "shares": shares},
+    )
+    return new.token, rotate_environments(ctx, set(answer["environment_ids"]))
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:

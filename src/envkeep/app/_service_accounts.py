@@ -1,0 +1,171 @@
+"""The steps service-account use cases share: find an account, check the caller may end it,
+end it, add one. None of them appends audit: each public use case in ``tokens`` appends
+exactly one event for the whole request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from envkeep.app.authz import require_member, require_role
+from envkeep.app.members import store_shares
+from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
+from envkeep.store.models import Environment, Principal, Project, RoleBinding, SessionToken
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from envkeep.app.context import Call
+    from envkeep.app.tokens import AccountKeys
+
+
+def account_name(workspace_id: str, label: str) -> str:
+    """The principal name of a workspace's token ``label`` (unique across workspaces)."""
+    return f"sa:{workspace_id}:{label}"
+
+
+def check_label(label: str) -> None:
+    if not label or len(label) > 100 or ":" in label:
+        raise UsageError("a token name needs 1 to 100 characters and no ':'")
+
+
+def find_account(call: Call, workspace_id: str, label: str) -> tuple[Principal, list[RoleBinding]]:
+    """The token's account and its roles in the workspace; a stranger to the workspace is
+    refused before any lookup, so it learns nothing."""
+    require_member(call.fetch, call.actor.principal_id, workspace_id)
+    account = call.session.scalar(
+        select(Principal).where(Principal.name == account_name(workspace_id, label))
+    )
+    if account is None:
+        raise NotFoundError(f"no token named '{label}'", hint="see them with: envkeep token list")
+    bindings = list(
+        call.session.scalars(
+            select(RoleBinding).where(
+                RoleBinding.principal_id == account.id, RoleBinding.workspace_id == workspace_id
+            )
+        )
+    )
+    return account, bindings
+
+
+def require_admin_over(call: Call, workspace_id: str, bindings: Sequence[RoleBinding]) -> None:
+    """Admin wherever the account holds a role (a workspace admin for one with no role left:
+    deny by default, not allow because no binding asked for a check)."""
+    if not bindings:
+        require_role(call, Target(workspace_id), Role.ADMIN)
+    for binding in bindings:
+        require_role(call, target_of(binding), Role.ADMIN)
+
+
+def target_of(binding: RoleBinding) -> Target:
+    return Target(binding.workspace_id, binding.project_id, binding.environment_id)
+
+
+def covered_environments(
+    call: Call, workspace_id: str, bindings: Sequence[RoleBinding]
+) -> list[Environment]:
+    """Every environment of the workspace that one of ``bindings`` opens."""
+    held = [
+        Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id)
+        for b in bindings
+    ]
+    projects = list(
+        call.session.scalars(select(Project.id).where(Project.workspace_id == workspace_id))
+    )
+    envs = call.session.scalars(select(Environment).where(Environment.project_id.in_(projects)))
+    return [
+        e for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
+    ]
+
+
+def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding]) -> None:
+    """Disable the account, end its tokens and drop its roles, at once."""
+    now = call.clock()
+    account.disabled_at = now
+    for token in call.session.scalars(
+        select(SessionToken).where(SessionToken.principal_id == account.id)
+    ):
+        token.revoked_at = now
+    for binding in bindings:
+        call.session.delete(binding)
+    call.session.flush()
+
+
+def retire_name(call: Call, account: Principal, workspace_id: str, label: str) -> None:
+    """Free a replaced account's name for its successor (the row stays, for audit and for the
+    shares it was given)."""
+    account.name = f"sa-replaced:{workspace_id}:{label}:{account.id}"
+    call.session.flush()
+
+
+def lifetime_of(call: Call, account: Principal) -> datetime | None:
+    """When a successor of ``account`` created now expires: after the same lifetime as the
+    account's token had, or never when it had none."""
+    token = call.session.scalar(
+        select(SessionToken)
+        .where(SessionToken.principal_id == account.id, SessionToken.kind == "token")
+        .order_by(SessionToken.created_at.desc())
+        .limit(1)
+    )
+    if token is None or token.expires_at is None:
+        return None
+    return call.clock() + (token.expires_at - token.created_at)
+
+
+def add_account(
+    call: Call,
+    *,
+    target: Target,
+    label: str,
+    role: Role,
+    keys: AccountKeys,
+    envs: Sequence[Environment],
+) -> None:
+    """The account, its one binding, its token and its shares of ``envs``."""
+    check_label(label)
+    name = account_name(target.workspace_id, label)
+    if call.session.scalar(select(Principal).where(Principal.name == name)) is not None:
+        raise AlreadyExistsError(f"a token named '{label}' exists", hint="pick another name")
+    if call.session.get(Principal, keys.principal_id) is not None:  # ids are the client's
+        raise AlreadyExistsError("that account id is taken", hint="run the command again")
+    now = call.clock()
+    call.session.add(
+        Principal(
+            id=keys.principal_id,
+            kind="service",
+            name=name,
+            encryption_public=keys.encryption_public,
+            signing_public=keys.signing_public,
+            wrapped_private_keys=keys.wrapped_private_keys,
+            created_at=now,
+        )
+    )
+    call.session.flush()
+    call.session.add(
+        RoleBinding(
+            id=call.new_id(),
+            principal_id=keys.principal_id,
+            workspace_id=target.workspace_id,
+            project_id=target.project_id,
+            environment_id=target.environment_id,
+            role=str(role),
+            created_at=now,
+            created_by=call.actor.principal_id,
+        )
+    )
+    call.session.add(
+        SessionToken(
+            id=call.new_id(),
+            principal_id=keys.principal_id,
+            token_hash=keys.token_hash,
+            kind="token",
+            label=label,
+            created_at=now,
+            expires_at=keys.expires_at,
+        )
+    )
+    call.session.flush()
+    store_shares(call, keys.principal_id, envs, keys.shares)

@@ -1,0 +1,77 @@
+"""Sealing data keys to a principal: one share, or a share of every environment in a scope.
+
+Used when a role is granted, when a token is created or rotated (its new keys get a share of
+everything its scope opens) and when an environment's key is rotated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep import crypto
+from envkeep.api.encoding import b64e
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
+
+
+def seal_for(
+    ctx: ClientContext,
+    dek: bytes,
+    *,
+    env_id: str,
+    key_version: int,
+    recipient_id: str,
+    recipient: crypto.PublicKeys,
+) -> dict[str, object]:
+    """``dek`` sealed by this identity to ``recipient``, as the API takes a share."""
+    sealed = crypto.seal_share(
+        dek,
+        env_id=env_id,
+        key_version=key_version,
+        recipient_id=recipient_id,
+        recipient=recipient,
+        sharer=ctx.identity.keys,
+    )
+    return {
+        "environment_id": env_id,
+        "key_version": key_version,
+        "recipient_id": recipient_id,
+        "sealed": b64e(sealed),
+    }
+
+
+def seal_scope_shares(
+    ctx: ClientContext,
+    backend: HttpBackend,
+    *,
+    project: str | None,
+    environment: str | None,
+    recipient_id: str,
+    recipient: crypto.PublicKeys,
+) -> list[dict[str, object]]:
+    """A share for ``recipient`` of the current data key of every environment the scope
+    (None: all of it) covers, each key unsealed here from this identity's own share."""
+    from envkeep.client.envelopes import open_data_keys
+
+    params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
+    scope = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments", params=params
+    )
+    shares = []
+    for item in scope:
+        snapshot = backend.read_environment(item["project"], item["environment"], [])
+        deks = open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
+        env = snapshot.environment
+        shares.append(
+            seal_for(
+                ctx,
+                deks[env.key_version],
+                env_id=env.id,
+                key_version=env.key_version,
+                recipient_id=recipient_id,
+                recipient=recipient,
+            )
+        )
+    return shares
