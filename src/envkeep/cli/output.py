@@ -44,11 +44,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+PLAIN_ROWS = 500  # from this many rows a terminal gets the plain table too: Rich takes seconds
+
+
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str) -> None:
     """A table on stdout, or a one-line note on stderr when there are no rows."""
     materialised = [list(r) for r in rows]
     if not materialised:
         stderr.print(empty)
+        return
+    unusual = not all(cell.isprintable() for row in materialised for cell in row)  # \n, \t …
+    if not unusual and (not stdout.is_terminal or len(materialised) >= PLAIN_ROWS):
+        sys.stdout.write(plain_table(columns, materialised))
         return
     table = Table(*columns, box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
     for row in materialised:
@@ -58,6 +65,22 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
         return
     # Piped or redirected: never crop or wrap a value to a guessed terminal width.
     Console(file=sys.stdout, width=1_000_000, highlight=False, no_color=True).print(table)
+
+
+def plain_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The table Rich prints without a box, for printable cells, at a fraction of the cost:
+    columns padded to their widest cell (in terminal cells) and two spaces apart."""
+    from rich.cells import cell_len
+
+    lines = [list(columns), *rows]
+    widths = [max(1, *(cell_len(line[i]) for line in lines)) for i in range(len(columns))]
+    out = []
+    for line in lines:
+        cells = [
+            cell + " " * (width - cell_len(cell)) for cell, width in zip(line, widths, strict=True)
+        ]
+        out.append("  ".join(cells) + "\n")
+    return "".join(out)
 
 
 def say(message: str) -> None:
