@@ -15,39 +15,43 @@ limit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from envkeep.core.dotenv import NAME_PATTERN
+from envkeep.core._lazyrefs import LazyReferences
+from envkeep.core._refsyntax import (
+    NAME_RE,
+    SERVICE_PATTERN,
+    SERVICE_RE,
+    Reference,
+    Target,
+    Template,
+    compile_template,
+    fill_templates,
+    find_references,
+    is_service_ref,
+    parse_value,
+)
 from envkeep.core.errors import ReferenceProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    from collections.abc import Callable, Mapping
 
-__all__ = ["Expander", "Expansion", "Reference", "expand", "find_references"]
+    from envkeep.core._refsyntax import Segment
 
-SERVICE_PATTERN: str = r"[a-z0-9][a-z0-9_-]*"
+__all__ = [
+    "SERVICE_PATTERN",
+    "Expander",
+    "Expansion",
+    "Reference",
+    "expand",
+    "find_references",
+]
 
-_NAME_RE = re.compile(NAME_PATTERN)
-_SERVICE_RE = re.compile(SERVICE_PATTERN)
-# One pass over a value: `$${` (escape), `${inner}` (reference) or `${` with no `}` (unterminated).
-_TOKEN_RE = re.compile(r"\$(?:(\$\{)|\{([^}]*)(\}?))")
 _ESCAPE_HINT = "write '$${' for a literal '${'"
 
 _Key = tuple[str | None, str]  # (service, name); None is the root set of a plain `expand`
 _Kind = Literal["cycle", "missing", "unterminated", "invalid"]
-
-
-@dataclass(frozen=True)
-class Reference:
-    """One ``${...}`` reference: ``service`` is None for the same set."""
-
-    service: str | None
-    name: str
-
-    def __str__(self) -> str:
-        return self.name if self.service is None else f"{self.service}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class Expansion:
 
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
-    references: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def raise_first(self) -> None:
         """Raise `ReferenceProblem` for the first name (in ``values`` order) with an error."""
@@ -70,14 +74,6 @@ class Expansion:
                     self.errors[name],
                     hint=f"Fix or set the referenced variable; {_ESCAPE_HINT}.",
                 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Ref:
-    inner: str  # the text between `${` and `}`
-
-
-_Segment = str | _Ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,55 +97,12 @@ class _Frame:
 
     __slots__ = ("key", "parts", "pos", "refs", "segments")
 
-    def __init__(self, key: _Key, segments: list[_Segment]) -> None:
+    def __init__(self, key: _Key, segments: list[Segment]) -> None:
         self.key = key
         self.segments = segments
         self.pos = 0
         self.parts: list[str] = []
         self.refs: list[_Key] = []
-
-
-def _parse(value: str) -> list[_Segment] | None:
-    """Split a value into literals and references; None if a `${` is unterminated."""
-    segments: list[_Segment] = []
-    start = 0
-    for match in _TOKEN_RE.finditer(value):
-        if match.start() > start:
-            segments.append(value[start : match.start()])
-        escape, inner, close = match.groups()
-        if escape:
-            segments.append("${")
-        elif not close:
-            return None
-        else:
-            segments.append(_Ref(inner))
-        start = match.end()
-    if start < len(value):
-        segments.append(value[start:])
-    return segments
-
-
-def find_references(value: str, *, services: Collection[str] = ()) -> list[Reference]:
-    """The well-formed references in ``value``, in order, each once.
-
-    ``X.Y`` is a reference to service ``X`` only when ``X`` is in ``services``. Malformed or
-    unterminated references are skipped here; `expand` reports them.
-    """
-    found: dict[Reference, None] = {}
-    for match in _TOKEN_RE.finditer(value):
-        inner, close = match.group(2), match.group(3)
-        if inner is None or not close:
-            continue
-        head, dot, tail = inner.partition(".")
-        if dot and head in services and _is_service_ref(head, tail):
-            found[Reference(head, tail)] = None
-        elif _NAME_RE.fullmatch(inner):
-            found[Reference(None, inner)] = None
-    return list(found)
-
-
-def _is_service_ref(head: str, tail: str) -> bool:
-    return _SERVICE_RE.fullmatch(head) is not None and _NAME_RE.fullmatch(tail) is not None
 
 
 class Expander:
@@ -171,25 +124,114 @@ class Expander:
         self._known: dict[str | None, Mapping[str, str] | None] = {}
         self._memo: dict[_Key, _Outcome] = {}
         self._on_stack: set[_Key] = set()
+        self._templates: dict[str, Template | None] = {}  # raw value -> its template
+        self._expanded: dict[str | None, tuple[dict[str, str], dict[str, str]]] = {}
+        self._targets: dict[str, Target] = {}  # see `_classify`
 
     def expand(self, service: str | None) -> Expansion:
-        """Expand every value of ``service`` (None: the unnamed set), in its order."""
+        """Expand every value of ``service`` (None: the unnamed set), in its order.
+
+        ``references`` is worked out on first use, by the general walk over the same sources.
+        """
+        values, errors = self.expand_values(service)
+        return Expansion(values, errors, LazyReferences(values, lambda: self._references(service)))
+
+    def expand_values(self, service: str | None) -> tuple[dict[str, str], dict[str, str]]:
+        """The expanded values of ``service`` and the errors of those that failed.
+
+        A value without ``$`` is its own expansion. The others are filled in by rounds of one
+        `str.format_map` over the `Template` of each value whose names are all known in full
+        (never a value still waiting for its round); what no round can fill (escapes, errors,
+        dotted names) takes the general, memoised walk of `_evaluate`.
+        """
         own = self._values(service) or {}
-        result = Expansion(values={})
-        for name, raw in own.items():
-            if "$" not in raw:  # nothing to expand: the common case, kept cheap
-                result.values[name] = raw
-                result.references[name] = ()
-                continue
-            outcome = self._evaluate((service, name))
+        values = dict(own)
+        errors: dict[str, str] = {}
+        dollars = [name for name, raw in own.items() if "$" in raw]
+        pending = set(dollars)  # not expanded yet: a template must not read them
+        waiting = dollars
+        while waiting:
+            batch: dict[str, str] = {}  # name -> its template's text
+            cross: dict[str, str] = {}  # format field -> another service's value
+            rest: list[str] = []
+            for name in waiting:
+                raw = own[name]
+                template = self._templates[raw] if raw in self._templates else self._compile(raw)
+                if (
+                    template is None
+                    or not pending.isdisjoint(template.local)
+                    or (template.cross and not self._gather(template, service, cross))
+                ):
+                    rest.append(name)
+                else:
+                    batch[name] = template.text
+            filled = fill_templates(batch, {**values, **cross} if cross else values)
+            if not filled:
+                break
+            values.update(filled)
+            pending.difference_update(filled)
+            waiting = rest  # a template that failed stays pending, for `_evaluate` to word
+        for name in [name for name in dollars if name in pending] if pending else ():
+            outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
             if isinstance(outcome, _Done):
-                result.values[name] = outcome.value
-                result.references[name] = tuple(_show(k, service) for k in outcome.refs)
+                values[name] = outcome.value
             else:
-                result.values[name] = raw
-                result.errors[name] = self._message(outcome, service)
-                result.references[name] = ()
-        return result
+                errors[name] = self._message(outcome, service)
+        self._expanded[service] = (values, errors)
+        return values, errors
+
+    def _references(self, service: str | None) -> dict[str, tuple[str, ...]]:
+        """The non-empty references of each value of ``service``, by the general walk."""
+        found: dict[str, tuple[str, ...]] = {}
+        for name, raw in (self._values(service) or {}).items():
+            if "$" in raw:
+                outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
+                if isinstance(outcome, _Done) and outcome.refs:
+                    found[name] = _shown(outcome.refs, service)
+        return found
+
+    def _compile(self, raw: str) -> Template | None:
+        template = compile_template(raw, self._target_of)
+        self._templates[raw] = template
+        return template
+
+    def _gather(self, template: Template, service: str | None, into: dict[str, str]) -> bool:
+        """Put the other services' values ``template`` reads in ``into``; False when one of
+        them is not known in full yet."""
+        for field_name, head, name in template.cross:
+            found = self._across(head, name, service)
+            if found is None:
+                return False
+            into[field_name] = found
+        return True
+
+    def _across(self, head: str, name: str, service: str | None) -> str | None:
+        """Another service's expanded value of ``name``, if it is known in full."""
+        raw = (self._known.get(head) or {}).get(name)
+        if raw is None or head == service:
+            return None
+        if "${" not in raw:
+            return raw
+        if head in self._expanded:
+            values, errors = self._expanded[head]
+            return None if name in errors else values.get(name)
+        done = self._memo.get((head, name))
+        return done.value if isinstance(done, _Done) else None
+
+    def _target_of(self, inner: str) -> Target:
+        return self._targets.get(inner) or self._classify(inner)
+
+    def _classify(self, inner: str) -> Target:
+        """What ``${inner}`` names, as `_target` decides: ``(service, name)`` across services,
+        ``(None, name)`` in the same set, ``()`` if malformed; remembered per text."""
+        head, dot, tail = inner.partition(".")
+        target: Target = ()
+        if dot and is_service_ref(head, tail) and self._values(head) is not None:
+            target = (head, tail)
+        elif NAME_RE.fullmatch(inner):
+            target = (None, inner)
+        self._targets[inner] = target
+        return target
 
     def _values(self, service: str | None) -> Mapping[str, str] | None:
         if service not in self._known:
@@ -233,7 +275,7 @@ class Expander:
         raw = None if source is None else source.get(key[1])
         if raw is None:
             return _Failed((key,), "missing")
-        segments: list[_Segment] | None = _parse(raw) if "$" in raw else [raw]
+        segments: list[Segment] | None = parse_value(raw) if "$" in raw else [raw]
         if segments is None:
             return self._fail(key, _Failed((key,), "unterminated"))
         if len(segments) == 1 and isinstance(segments[0], str):
@@ -266,9 +308,9 @@ class Expander:
     def _target(self, service: str | None, inner: str) -> _Key | None:
         """What ``${inner}`` in ``service`` refers to; None if it is malformed."""
         head, dot, tail = inner.partition(".")
-        if dot and _is_service_ref(head, tail) and self._values(head) is not None:
+        if dot and is_service_ref(head, tail) and self._values(head) is not None:
             return (head, tail)
-        if _NAME_RE.fullmatch(inner):
+        if NAME_RE.fullmatch(inner):
             return (service, inner)
         return None
 
@@ -306,7 +348,7 @@ class Expander:
         if qualify and key[0] is not None:
             return f" in service {key[0]!r}"
         head, dot, _ = key[1].partition(".")
-        if self._cross_service and dot and _SERVICE_RE.fullmatch(head):
+        if self._cross_service and dot and SERVICE_RE.fullmatch(head):
             return f", and there is no service {head!r}"
         return ""
 
@@ -320,6 +362,11 @@ def _take(frame: _Frame, key: _Key, done: _Done) -> None:
     frame.parts.append(done.value)
     frame.refs.append(key)
     frame.refs.extend(done.refs)
+
+
+def _shown(refs: tuple[_Key, ...], service: str | None) -> tuple[str, ...]:
+    """``refs`` as ``references`` lists them in ``service``: `_show` of each, in one pass."""
+    return tuple([ref[1] if ref[0] == service else f"{ref[0]}.{ref[1]}" for ref in refs])
 
 
 def _show(key: _Key, service: str | None, *, qualify: bool = False) -> str:
@@ -347,4 +394,5 @@ def expand(
             return values
         return None if lookup is None or name is None else lookup(name)
 
-    return Expander(sources, cross_service=lookup is not None).expand(service)
+    expansion = Expander(sources, cross_service=lookup is not None).expand(service)
+    return Expansion(expansion.values, expansion.errors, dict(expansion.references))

@@ -51,7 +51,7 @@ class Resolution:
     raw: dict[str, str]
     winners: dict[str, str]
     layers: tuple[Layer, ...]
-    references: dict[str, tuple[str, ...]]
+    references: Mapping[str, tuple[str, ...]]
     errors: dict[str, str]
 
     @cached_property
@@ -65,7 +65,7 @@ class Resolution:
 
     def raise_first(self) -> None:
         """Raise `ReferenceProblem` for the first name with a reference error, if any."""
-        Expansion(self.values, self.errors, self.references).raise_first()
+        Expansion(self.values, self.errors).raise_first()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,10 @@ import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from envkeep.core.checkplan import CheckPlan, compile_plan
 from envkeep.core.dotenv import is_valid_name, parse_dotenv, render_dotenv
 from envkeep.core.errors import InputError, ParseError
 from envkeep.core.validate import format_number, matches_type
@@ -133,6 +135,11 @@ class Schema:
     def names(self) -> tuple[str, ...]:
         """The field names in declaration order."""
         return tuple(spec.name for spec in self.fields)
+
+    @cached_property
+    def check_plan(self) -> CheckPlan:
+        """How `validate_values` checks these fields, compiled on first use."""
+        return compile_plan(self.fields)
 
     def merged_with(self, other: Schema) -> Schema:
         """Return this schema with ``other``'s fields replacing same-named ones, new ones last."""

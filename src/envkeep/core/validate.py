@@ -8,14 +8,14 @@ travels only in ``Finding.value``, which the CLI masks unless asked to reveal it
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+
+from envkeep.core.valuetypes import TYPE_CHECKS, duration_seconds, matches_type
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    from collections.abc import Collection, Mapping
 
     from envkeep.core.schema import FieldSpec, Schema
 
@@ -40,17 +40,6 @@ RULES: tuple[str, ...] = (
     "unresolved",
 )
 
-_INT_RE = re.compile(r"[+-]?[0-9]+")
-_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_PORT_RE = re.compile(r"0*[0-9]{1,5}")
-_BOOLS = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
-_EMAIL_RE = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
-)
-_DURATION_PART = r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)"
-_DURATION_RE = re.compile(rf"(?:{_DURATION_PART})+|[0-9]+")
-_DURATION_PART_RE = re.compile(_DURATION_PART)
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _NUMERIC_TYPES = frozenset({"int", "float", "port"})
 
 
@@ -64,77 +53,6 @@ class Finding:
     message: str
     severity: str = "error"  # "error" or "warning"
     value: str | None = None  # the offending raw value (masked by the CLI); None when missing
-
-
-def duration_seconds(value: str) -> float | None:
-    """Return a duration (``30s``, ``1h30m``, ``250ms``, ``2d``, or plain seconds) in seconds.
-
-    Return None when ``value`` is not a duration.
-    """
-    if _DURATION_RE.fullmatch(value) is None:
-        return None
-    if _INT_RE.fullmatch(value):
-        return float(value)
-    return sum(
-        float(amount) * _UNIT_SECONDS[unit] for amount, unit in _DURATION_PART_RE.findall(value)
-    )
-
-
-_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-
-
-def _is_url(value: str) -> bool:
-    if not value.isprintable() or _URL_UNSAFE.search(value):  # one C-level pass each
-        return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 -- raises ValueError for a malformed port
-    except ValueError:
-        return False
-    return bool(parts.scheme and parts.netloc and parts.hostname)
-
-
-def _is_json(value: str) -> bool:
-    try:
-        json.loads(value)
-    except (ValueError, RecursionError):
-        return False
-    return True
-
-
-def _is_port(value: str) -> bool:
-    return _PORT_RE.fullmatch(value) is not None and 1 <= int(value) <= 65535
-
-
-_TYPE_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
-    "string": (lambda _value: True, "expected text"),
-    "int": (lambda value: _INT_RE.fullmatch(value) is not None, "expected an integer"),
-    "float": (lambda value: _FLOAT_RE.fullmatch(value) is not None, "expected a number"),
-    "bool": (
-        lambda value: value.lower() in _BOOLS,
-        "expected a boolean (true/false, 1/0, yes/no, on/off)",
-    ),
-    "url": (_is_url, "expected a URL like scheme://host/path"),
-    "email": (
-        lambda value: _EMAIL_RE.fullmatch(value) is not None,
-        "expected an email address like name@example.com",
-    ),
-    "port": (_is_port, "expected a port number from 1 to 65535"),
-    "json": (_is_json, "expected valid JSON"),
-    "duration": (
-        lambda value: duration_seconds(value) is not None,
-        "expected a duration like 30s, 5m, 1h30m, 250ms, 2d or a number of seconds",
-    ),
-    "path": (lambda value: value != "" and "\x00" not in value, "expected a path"),
-}
-
-
-def matches_type(type_name: str, value: str, choices: Collection[str] = ()) -> bool:
-    """Return whether ``value`` is a well-formed ``type_name`` (``choices`` for an enum)."""
-    if type_name == "enum":
-        return value in choices
-    check = _TYPE_CHECKS.get(type_name)
-    return check is not None and check[0](value)
 
 
 def check_value(spec: FieldSpec, value: str) -> tuple[str, str] | None:
@@ -155,7 +73,7 @@ def _type_problem(spec: FieldSpec, value: str) -> tuple[str, str] | None:
         if value in spec.choices:
             return None
         return "enum", f"expected one of: {', '.join(spec.choices)}"
-    check = _TYPE_CHECKS.get(spec.type)
+    check = TYPE_CHECKS.get(spec.type)
     if check is None:
         return "type", f"the schema's type {spec.type!r} is unknown"
     return None if check[0](value) else ("type", check[1])
@@ -219,30 +137,29 @@ def validate_values(
     names sorted.
     """
     problems = unresolved or {}
-    findings: list[Finding] = []
-    for spec in schema.fields:
-        finding = _field_finding(spec, values, problems, service)
-        if finding is not None:
-            findings.append(finding)
-    declared = set(schema.names)
-    known = frozenset(known_extra)
-    for name in sorted((set(values) | set(problems)) - declared):
-        if name in problems:
+    fields = schema.fields
+    findings = [
+        finding
+        for i in schema.check_plan.suspects(values, problems)
+        if (finding := _field_finding(fields[i], values, problems, service)) is not None
+    ]
+    unknown = values.keys() - schema.check_plan.declared
+    unknown.difference_update(known_extra)
+    stray = problems.keys() - schema.check_plan.declared if problems else set()
+    for name in sorted(unknown | stray):
+        if name in stray:
             findings.append(
                 Finding(service, name, "unresolved", problems[name], value=values.get(name))
             )
-        if name in values and name not in known:
-            findings.append(
-                Finding(
-                    service,
-                    name,
-                    "unknown",
-                    "not declared in the schema",
-                    severity="warning",
-                    value=values[name],
-                )
-            )
+        if name in unknown:
+            findings.append(_unknown(name, values[name], service))
     return findings
+
+
+def _unknown(name: str, value: str, service: str | None) -> Finding:
+    return Finding(
+        service, name, "unknown", "not declared in the schema", severity="warning", value=value
+    )
 
 
 def _field_finding(

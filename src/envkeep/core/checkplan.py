@@ -1,0 +1,108 @@
+"""A schema compiled for validation: which fields need a closer look in a set of values.
+
+Checking each field of each service with `check_value` costs several calls and often a regular
+expression per value. A `CheckPlan` is built once per schema (`Schema.check_plan` caches it)
+and groups the fields whose check is the same: one type and no range or pattern. `suspects`
+then tests each group's values in bulk (`valuetypes.bulk_check`), and required fields with one
+C-level pass, and returns only the fields that may have a finding: those of a failing test, the
+unresolved ones, and the fields with a range or a pattern, which are always checked one by one.
+A text field with no constraint is never looked at unless it is required.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.core.valuetypes import TYPE_CHECKS, bulk_check, matches_type
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from envkeep.core.schema import FieldSpec
+
+__all__ = ["CheckPlan", "compile_plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Fields of one type without constraints, tested together."""
+
+    names: tuple[str, ...]
+    positions: tuple[int, ...]
+    type: str
+    choices: tuple[str, ...]
+    valid: Callable[[Sequence[str]], bool]
+
+    def failing(self, values: Mapping[str, str]) -> list[int]:
+        """The positions of fields whose (non-empty) value is not of the group's type."""
+        present = list(filter(None, map(values.get, self.names)))
+        if self.valid(present):
+            return []
+        pairs = zip(self.positions, map(values.get, self.names), strict=True)
+        return [i for i, value in pairs if value and not self._one(value)]
+
+    def _one(self, value: str) -> bool:
+        return matches_type(self.type, value, self.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPlan:
+    """Which fields of a schema to check how; `suspects` reads it."""
+
+    declared: frozenset[str]
+    positions: dict[str, tuple[int, ...]]  # field name -> its positions in the schema
+    required: tuple[str, ...]
+    required_positions: tuple[int, ...]
+    always: tuple[int, ...]  # fields with a range, a pattern or an unknown type
+    groups: tuple[_Group, ...]
+
+    def suspects(self, values: Mapping[str, str], unresolved: Mapping[str, str]) -> list[int]:
+        """The positions of the fields that may have a finding, in schema order.
+
+        The others have none: set to a valid value, or unset and not required, or empty and not
+        required.
+        """
+        found = list(self.always)
+        if not all(map(values.get, self.required)):  # one unset or empty
+            pairs = zip(self.required_positions, map(values.get, self.required), strict=True)
+            found += [i for i, value in pairs if not value]
+        for group in self.groups:
+            found += group.failing(values)
+        if unresolved:
+            for name in unresolved.keys() & self.declared:
+                found += self.positions[name]
+        return sorted(set(found))
+
+
+def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
+    """Group ``fields`` (a schema's, in order) by the check their values need."""
+    positions: dict[str, list[int]] = {}
+    members: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    always: list[int] = []
+    for i, spec in enumerate(fields):
+        positions.setdefault(spec.name, []).append(i)
+        bounds = (spec.minimum, spec.maximum, spec.pattern)
+        constrained = bounds != (None, None, None)
+        if constrained or (spec.type != "enum" and spec.type not in TYPE_CHECKS):
+            always.append(i)
+        elif spec.type != "string":
+            members.setdefault((spec.type, spec.choices), []).append(i)
+    required = [i for i, spec in enumerate(fields) if spec.required]
+    return CheckPlan(
+        declared=frozenset(positions),
+        positions={name: tuple(found) for name, found in positions.items()},
+        required=tuple(fields[i].name for i in required),
+        required_positions=tuple(required),
+        always=tuple(always),
+        groups=tuple(
+            _Group(
+                names=tuple(fields[i].name for i in found),
+                positions=tuple(found),
+                type=type_name,
+                choices=choices,
+                valid=bulk_check(type_name, choices),
+            )
+            for (type_name, choices), found in members.items()
+        ),
+    )

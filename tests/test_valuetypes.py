@@ -1,0 +1,60 @@
+"""The bulk type tests and the compiled check plan agree with the one-value tests."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envkeep.core.schema import TYPES, FieldSpec, Schema
+from envkeep.core.validate import check_value, validate_values
+from envkeep.core.valuetypes import bulk_check, matches_type
+
+CHOICES = ("debug", "info")
+SAMPLES = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(
+            [
+                "https://a.example:8080/x?y#z",
+                "http://h:65536/",
+                "http://h:/",
+                "ftp://[::1]/",
+                "https://a.example/p q",
+                "0080",
+                "65535",
+                "65536",
+                "+3",
+                "Yes",
+                "info",
+                "https://x\nhttps://y",
+            ]
+        ),
+    ),
+    max_size=8,
+)
+
+
+@given(st.sampled_from(TYPES), SAMPLES)
+def test_bulk_check_agrees_with_each_value(type_name: str, values: list[str]) -> None:
+    present = [value for value in values if value]
+    expected = all(matches_type(type_name, value, CHOICES) for value in present)
+    assert bulk_check(type_name, CHOICES)(present) == expected
+
+
+@given(st.sampled_from(TYPES), SAMPLES, st.booleans())
+def test_validate_values_finds_what_each_field_check_finds(
+    type_name: str, values: list[str], required: bool
+) -> None:
+    fields = tuple(
+        FieldSpec(f"V{i}", type=type_name, required=required, choices=CHOICES)
+        for i in range(len(values) + 1)  # the last one is never set
+    )
+    found = validate_values({f"V{i}": value for i, value in enumerate(values)}, Schema(fields))
+    expected = [
+        (spec.name, problem[0])
+        for spec, value in zip(fields, values, strict=False)
+        if (problem := check_value(spec, value)) is not None
+    ]
+    if required:
+        expected.append((fields[-1].name, "missing"))
+    assert [(finding.name, finding.rule) for finding in found] == expected
