@@ -21,20 +21,25 @@ from envkeep.api import (
     routes_tokens,
 )
 from envkeep.api.deps import ServerState
-from envkeep.api.ratelimit import Limits
+from envkeep.api.ratelimit import limits_for
 from envkeep.store.engine import open_engine
 
 MAX_BODY = 16 * 1024 * 1024
 
 
-def create_app(database_url: str, *, max_body: int = MAX_BODY, rate: float = 50.0) -> FastAPI:
-    """The API over one database (SQLite or PostgreSQL), migrated already."""
+def create_app(
+    database_url: str, *, max_body: int = MAX_BODY, rate: float = 50.0, rate_store: str = "memory"
+) -> FastAPI:
+    """The API over one database (SQLite or PostgreSQL), migrated already; rate-limit buckets
+    in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL)."""
+    limits = limits_for(database_url, rate=rate, store=rate_store)
     engine = open_engine(database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()  # close pooled connections on shutdown
+        limits.close()
 
     app = FastAPI(
         title="envkeep",
@@ -44,7 +49,7 @@ def create_app(database_url: str, *, max_body: int = MAX_BODY, rate: float = 50.
     )
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
-    app.state.envkeep = ServerState(engine, server_key, Limits(rate))
+    app.state.envkeep = ServerState(engine, server_key, limits)
     app.state.metrics = observability.Metrics()
     app.state.metrics.watch(engine)
     problems.install(app)

@@ -1,7 +1,8 @@
 """Rate limits: token buckets per client IP, per principal, and for logins per account.
 
-In-process (one server process); a deployment running several processes puts a shared limiter
-in front or passes a shared store (see docs/design.md). Over the limit: 429 with Retry-After.
+In process memory by default (one server process). With ``rate_store = database`` the buckets
+live in the server's PostgreSQL database (``store.rate_buckets``), so that several processes
+share one budget. Over the limit: 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from envkeep.core.errors import AccessError
+from envkeep.core.errors import AccessError, UsageError
+
+if TYPE_CHECKING:
+    from envkeep.store.rate_buckets import SharedBuckets
+
+RATE_STORES = ("memory", "database")  # where the buckets live
 
 
 class TooManyRequests(AccessError):
@@ -57,17 +64,61 @@ class Limiter:
 
 
 @dataclass
+class SharedLimiter:
+    """A ``Limiter`` whose buckets every server process shares (``name`` keeps the server's
+    limiters apart in one table)."""
+
+    buckets: SharedBuckets
+    name: str
+    rate: float
+    burst: float
+
+    def take(self, key: str, cost: float = 1.0) -> None:
+        """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests."""
+        wait = self.buckets.take(f"{self.name}:{key}", rate=self.rate, burst=self.burst, cost=cost)
+        if wait is not None:
+            raise TooManyRequests(wait)
+
+
+@dataclass
 class Limits:
     """The server's limiters; ``rate`` 0 turns the per-IP and per-principal ones off (the
-    login throttle always applies)."""
+    login throttle always applies). With ``shared`` buckets, every limiter that is on uses
+    them."""
 
     rate: float = 50.0
-    per_ip: Limiter = field(init=False)
-    per_principal: Limiter = field(init=False)
-    logins: Limiter = field(default_factory=lambda: Limiter(rate=0.2, burst=5.0))
+    shared: SharedBuckets | None = None
+    per_ip: Limiter | SharedLimiter = field(init=False)
+    per_principal: Limiter | SharedLimiter = field(init=False)
+    logins: Limiter | SharedLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         off = self.rate <= 0
         rate, burst = (1e9, 1e12) if off else (self.rate, self.rate * 4)
-        self.per_ip = Limiter(rate=rate, burst=burst)
-        self.per_principal = Limiter(rate=rate, burst=burst)
+        self.per_ip = self._limiter("ip", rate, burst, shared=not off)
+        self.per_principal = self._limiter("principal", rate, burst, shared=not off)
+        self.logins = self._limiter("login", 0.2, 5.0, shared=True)
+
+    def _limiter(
+        self, name: str, rate: float, burst: float, *, shared: bool
+    ) -> Limiter | SharedLimiter:
+        if shared and self.shared is not None:
+            return SharedLimiter(self.shared, name, rate, burst)
+        return Limiter(rate=rate, burst=burst)
+
+    def close(self) -> None:
+        """Release the shared buckets' connections, if any."""
+        if self.shared is not None:
+            self.shared.close()
+
+
+def limits_for(database_url: str, *, rate: float, store: str) -> Limits:
+    """The limits a server runs with: buckets in ``memory`` or in the ``database`` (shared by
+    every process; PostgreSQL only)."""
+    if store not in RATE_STORES:
+        raise UsageError(f"unknown rate store '{store}'", hint="use memory or database")
+    if store == "memory":
+        return Limits(rate)
+    from envkeep.store.rate_buckets import SharedBuckets
+
+    return Limits(rate, SharedBuckets(database_url))

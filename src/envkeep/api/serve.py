@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,9 @@ from envkeep.core.errors import StoreError
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, upgrade
 from envkeep.store.schema_version import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def migrate(database_url: str) -> tuple[str | None, str]:
@@ -52,14 +56,26 @@ def bootstrap(database_url: str, email: str, *, hours: int = 24) -> str:
         engine.dispose()
 
 
-def serve(database_url: str, *, host: str, port: int, rate: float = 50.0) -> None:
-    """Serve the API until interrupted (JSON logs on stderr)."""
-    import uvicorn
-
+def build_app(database_url: str, *, rate: float = 50.0, rate_store: str = "memory") -> FastAPI:
+    """The API, after checking the database's schema and the settings."""
     from envkeep.api.app import create_app
-    from envkeep.api.observability import configure_logging
 
     check_schema(database_url)
+    return create_app(database_url, rate=rate, rate_store=rate_store)
+
+
+def run_app(app: FastAPI, *, host: str, port: int) -> None:
+    """Serve ``app`` until interrupted (JSON logs on stderr)."""
+    import uvicorn
+
+    from envkeep.api.observability import configure_logging
+
     configure_logging()
-    app = create_app(database_url, rate=rate)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def serve(
+    database_url: str, *, host: str, port: int, rate: float = 50.0, rate_store: str = "memory"
+) -> None:
+    """Serve the API until interrupted (JSON logs on stderr)."""
+    run_app(build_app(database_url, rate=rate, rate_store=rate_store), host=host, port=port)

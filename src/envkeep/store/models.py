@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -241,3 +242,14 @@ class Invite(Base):
     # HMAC, under the invite's secret, of the public keys the invitee registered: lets the
     # inviter (who knows the secret) check the server handed out the invitee's real keys.
     key_proof: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RateBucket(Base):
+    """A rate-limit token bucket that every server process shares (``rate_store = database``):
+    what is left of it and when, in wall-clock seconds; whether its last take was granted."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)  # "ip:…", "principal:…"
+    tokens: Mapped[float] = mapped_column(Double)
+    updated: Mapped[float] = mapped_column(Double)
+    granted: Mapped[bool] = mapped_column(Boolean)

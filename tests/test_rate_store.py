@@ -1,0 +1,144 @@
+"""Rate limits shared by several server processes (rate_store = database) on the real
+PostgreSQL server of the test session: one budget across app instances, atomic takes under
+concurrency, refill from wall-clock time, 429 + Retry-After; refused on SQLite."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from envkeep.api.app import create_app
+from envkeep.api.ratelimit import Limits, TooManyRequests
+from envkeep.core.errors import UsageError
+from envkeep.store.engine import open_engine, sqlite_url
+from envkeep.store.migrate import upgrade
+from envkeep.store.rate_buckets import SharedBuckets
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.pg import PostgresServer
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh, migrated database on the session's PostgreSQL server."""
+    url = postgres.create_database()
+    engine = open_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    postgres.drop_database(url)
+
+
+class Clock:
+    """Wall-clock seconds that a test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _statuses(client: TestClient, n: int) -> list[int]:
+    return [client.get("/healthz").status_code for _ in range(n)]
+
+
+def test_two_app_instances_share_one_budget_and_answer_429_with_retry_after(pg_url: str) -> None:
+    # rate 0.25/s: a burst of 1 request per IP, the next one 4 s later.
+    first, second = (create_app(pg_url, rate=0.25, rate_store="database") for _ in range(2))
+    with TestClient(first) as one, TestClient(second) as two:
+        assert _statuses(one, 1) == [200]
+        refused = two.get("/healthz")  # another process: the same bucket, already spent
+        assert _statuses(one, 1) == [429]
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["code"] == "rate_limited"
+
+
+def test_in_memory_buckets_are_per_process(pg_url: str) -> None:
+    """What the shared store fixes: each instance has its own budget."""
+    first, second = (create_app(pg_url, rate=0.25) for _ in range(2))
+    with TestClient(first) as one, TestClient(second) as two:
+        assert (_statuses(one, 1), _statuses(two, 1)) == ([200], [200])
+
+
+def test_concurrent_takes_from_two_stores_spend_the_budget_exactly_once(pg_url: str) -> None:
+    clock = Clock()  # frozen: nothing refills
+    stores = [SharedBuckets(pg_url, clock=clock) for _ in range(2)]
+    try:
+
+        def take(i: int) -> bool:
+            return stores[i % 2].take("ip:10.0.0.1", rate=1.0, burst=50.0) is None
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            granted = sum(pool.map(take, range(200)))
+    finally:
+        for store in stores:
+            store.close()
+    assert granted == 50
+
+
+def test_a_shared_bucket_refills_from_wall_clock_seconds(pg_url: str) -> None:
+    clock = Clock()
+    one, two = SharedBuckets(pg_url, clock=clock), SharedBuckets(pg_url, clock=clock)
+    try:
+        assert [one.take("k", rate=2.0, burst=4.0) for _ in range(4)] == [None] * 4
+        assert two.take("k", rate=2.0, burst=4.0) == pytest.approx(0.5)  # 1 token at 2/s
+        clock.now += 1.0  # two tokens back
+        assert [two.take("k", rate=2.0, burst=4.0) for _ in range(2)] == [None, None]
+        assert one.take("k", rate=2.0, burst=4.0) == pytest.approx(0.5)
+        clock.now += 3600.0  # never more than the burst
+        assert sum(one.take("k", rate=2.0, burst=4.0) is None for _ in range(6)) == 4
+        clock.now -= 10.0  # a process whose clock lags refills nothing, and breaks nothing
+        assert two.take("k", rate=2.0, burst=4.0) == pytest.approx(0.5)
+        assert one.take("other", rate=2.0, burst=4.0) is None  # buckets are per key
+    finally:
+        one.close()
+        two.close()
+
+
+def test_idle_buckets_are_swept(pg_url: str) -> None:
+    clock = Clock()
+    store = SharedBuckets(pg_url, clock=clock)
+    engine = open_engine(pg_url)
+    try:
+        store.take("idle", rate=1.0, burst=4.0)
+        clock.now += 7200.0
+        store.take("busy", rate=1.0, burst=4.0)
+        with engine.connect() as connection:
+            keys = connection.execute(text("SELECT key FROM rate_buckets")).scalars().all()
+    finally:
+        store.close()
+        engine.dispose()
+    assert keys == ["busy"]
+
+
+def test_logins_are_throttled_across_processes(pg_url: str) -> None:
+    clock = Clock()
+    first, second = (Limits(1.0, SharedBuckets(pg_url, clock=clock)) for _ in range(2))
+    try:
+        for limits in (first, second, first, second, first):  # the burst of 5, split
+            limits.logins.take("account:ops@x.io")
+        with pytest.raises(TooManyRequests) as refused:
+            second.logins.take("account:ops@x.io")
+        assert refused.value.retry_after == 5  # one attempt per 5 s
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_shared_store_is_refused_on_sqlite(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="several server processes need PostgreSQL"):
+        create_app(sqlite_url(tmp_path / "one.db"), rate_store="database")
+
+
+def test_an_unknown_rate_store_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown rate store 'redis'"):
+        create_app(sqlite_url(tmp_path / "one.db"), rate_store="redis")
