@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.orm import Session
@@ -20,6 +22,9 @@ from envkeep.app import credentials
 from envkeep.app.policy import Role
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 ENVKEEP = [str(Path(sys.executable).with_name("envkeep"))]
 
@@ -84,6 +89,23 @@ class TeamServer:
             )
         engine.dispose()
         return f"ek_inv_{invite_id}_{secret}"
+
+    def leaks(self, planted: Iterable[str]) -> list[str]:
+        """Where any of ``planted`` shows in clear: the server's log, a dump of its database,
+        its metrics. The log must hold request lines, or the search would prove nothing."""
+        logged = self.log.read_text()
+        assert '"event": "request"' in logged, "the server logged no requests"
+        places = {"log": logged, "metrics": httpx.get(f"{self.url}/metrics").text}
+        if self.database.startswith("sqlite:///"):
+            connection = sqlite3.connect(self.database.removeprefix("sqlite:///"))
+            places["database"] = "\n".join(connection.iterdump())
+            connection.close()
+        return [
+            f"{text!r} in the {place}"
+            for text in planted
+            for place, found in places.items()
+            if text in found
+        ]
 
     def stop(self) -> None:
         self.process.terminate()

@@ -33,7 +33,7 @@ from envkeep.client.context import ClientContext
 from envkeep.settings import Settings, load_settings
 from tests.server import TeamServer, start_server
 
-from .accounts import Accounts
+from .accounts import PASSPHRASE, Accounts
 
 if TYPE_CHECKING:
     from envkeep.client.backend import Backend
@@ -44,6 +44,8 @@ BACKENDS = ["local", "http"]
 # Variables the ``seeded`` project holds in its ``dev`` environment.
 SHARED_DEV = {"DATABASE_URL": "postgres://db/shop", "LOG_LEVEL": "info", "PORT": "3000"}
 API_DEV = {"PORT": "8080"}
+# What the seeded projects store that no server log, table or metric may show in clear.
+PLANTED = ("DATABASE_URL", "postgres://db/shop", "LOG_LEVEL", PASSPHRASE)
 
 
 def _console_script() -> list[str]:
@@ -372,7 +374,11 @@ def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer
     """A real `envkeep server` process (SQLite), for the whole session."""
     server = start_server(tmp_path_factory.mktemp("team"))
     yield server
-    server.stop()
+    try:
+        # The whole suite ran against it: no name or value it stored shows in clear anywhere.
+        assert server.leaks(PLANTED) == []
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ Logs carry ids, routes, statuses and timings only — never a body, a header val
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -175,6 +176,6 @@ def configure_logging() -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.JSONRenderer(),
         ],
-        logger_factory=structlog.PrintLoggerFactory(),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
