@@ -9,8 +9,10 @@ The 5 header bytes are prepended to the caller's associated data, so neither can
 unnoticed. Multi-part inputs (associated data, signed messages) are encoded unambiguously: each
 part is preceded by its length as 4 big-endian bytes.
 
-This module is on the hot path of ``envkeep run``: it imports only what AES-GCM, X25519 and
-Ed25519 need, and loads Argon2id (and ``unicodedata``) only when a passphrase is derived.
+This module is on the hot path of ``envkeep run``: it takes AES-GCM, X25519 and Ed25519 straight
+from pyca/cryptography's Rust bindings (the very objects its public wrapper modules return,
+without the ~5 ms of wrapper and OpenSSL-backend modules those import), and loads Argon2id (and
+``unicodedata``) only when a passphrase is derived.
 Failures raise :class:`CryptoError` (bad input from the caller) or :class:`IntegrityError`
 (tampered, mis-addressed or mis-signed data). No message ever contains key material.
 """
@@ -26,20 +28,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.asymmetric.x25519 import (
-    X25519PrivateKey,
-    X25519PublicKey,
-)
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.bindings._rust import openssl as _openssl
 
+from envkeep._hmac_sha256 import HmacKey
 from envkeep.core.errors import CryptoError, IntegrityError, WrongPassphrase
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
     "DEFAULT_KDF",
@@ -79,7 +78,8 @@ NONCE_SIZE = 12
 TAG_SIZE = 16
 SIGNATURE_SIZE = 64
 _HEADER_SIZE = 1 + 4
-_MIN_ENVELOPE = _HEADER_SIZE + NONCE_SIZE + TAG_SIZE
+_PAYLOAD = _HEADER_SIZE + NONCE_SIZE  # where the ciphertext starts
+_MIN_ENVELOPE = _PAYLOAD + TAG_SIZE
 _SHARE_PREFIX = 1 + KEY_SIZE + SIGNATURE_SIZE
 _MAX_KEY_VERSION = 2**32 - 1
 _MAX_PART = 2**32 - 1  # a part's length must fit its 4-byte prefix
@@ -126,11 +126,33 @@ def _utf8(text: str, what: str) -> bytes:
 
 def _length_prefixed(parts: Iterable[bytes]) -> bytes:
     encoded = []
-    for part in parts:
-        if len(part) > _MAX_PART:
-            raise CryptoError("a part is too long to encode (4 GiB or more)")
-        encoded.append(len(part).to_bytes(4, "big") + part)
+    try:
+        for part in parts:
+            encoded.append(len(part).to_bytes(4, "big"))
+            encoded.append(part)
+    except OverflowError:  # a length that does not fit its 4 bytes
+        raise CryptoError("a part is too long to encode (4 GiB or more)") from None
     return b"".join(encoded)
+
+
+# --- the primitives, from the Rust bindings ----------------------------------------------------
+
+
+def _require_x25519() -> None:
+    # The one check the public X25519 wrapper makes before calling the same binding.
+    if _openssl.is_fips_enabled():
+        raise CryptoError("X25519 is not available: OpenSSL runs in FIPS mode")
+
+
+def _x25519_private(raw: bytes) -> X25519PrivateKey:
+    _require_x25519()
+    return _openssl.x25519.from_private_bytes(raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _ed25519_public(raw: bytes) -> Ed25519PublicKey:
+    # Parsed once per signer: an environment's versions have few authors.
+    return _openssl.ed25519.from_public_bytes(raw)
 
 
 # --- keys --------------------------------------------------------------------------------------
@@ -172,8 +194,8 @@ class PrivateKeys:
 
     def public(self) -> PublicKeys:
         """Return the matching public keys."""
-        encryption = X25519PrivateKey.from_private_bytes(self.encryption).public_key()
-        signing = Ed25519PrivateKey.from_private_bytes(self.signing).public_key()
+        encryption = _x25519_private(self.encryption).public_key()
+        signing = _openssl.ed25519.from_private_bytes(self.signing).public_key()
         return PublicKeys(
             encryption=encryption.public_bytes_raw(), signing=signing.public_bytes_raw()
         )
@@ -192,9 +214,10 @@ class PrivateKeys:
 
 def generate_keys() -> PrivateKeys:
     """Generate a fresh X25519 + Ed25519 key pair for a user or service account."""
+    _require_x25519()
     return PrivateKeys(
-        encryption=X25519PrivateKey.generate().private_bytes_raw(),
-        signing=Ed25519PrivateKey.generate().private_bytes_raw(),
+        encryption=_openssl.x25519.generate_key().private_bytes_raw(),
+        signing=_openssl.ed25519.generate_key().private_bytes_raw(),
     )
 
 
@@ -331,7 +354,7 @@ def _header(key_version: int) -> bytes:
 @functools.lru_cache(maxsize=64)
 def _aead(key: bytes) -> AESGCM:
     # One cipher object per key: an environment's values are opened thousands at a time.
-    return AESGCM(key)
+    return _openssl.aead.AESGCM(key)
 
 
 def seal(key: bytes, plaintext: bytes, aad: bytes, *, key_version: int) -> bytes:
@@ -357,16 +380,34 @@ def envelope_key_version(envelope: bytes) -> int:
 
 def open_envelope(key: bytes, envelope: bytes, aad: bytes) -> bytes:
     """Decrypt a v1 envelope; IntegrityError if it was changed, moved or sealed with another key."""
-    _require_key(key, "an AES-256-GCM key")
-    envelope_key_version(envelope)
-    header = envelope[:_HEADER_SIZE]
-    nonce = envelope[_HEADER_SIZE : _HEADER_SIZE + NONCE_SIZE]
-    try:
-        return _aead(key).decrypt(nonce, envelope[_HEADER_SIZE + NONCE_SIZE :], header + aad)
-    except InvalidTag:
-        raise IntegrityError(
-            "encrypted data failed verification: it was changed, moved, or sealed with another key"
-        ) from None
+    return EnvelopeKey(key).open(envelope, aad)
+
+
+class EnvelopeKey:
+    """:func:`open_envelope` under one key, checked once, for opening thousands of envelopes."""
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, key: bytes) -> None:
+        _require_key(key, "an AES-256-GCM key")
+        self._aead = _aead(key)
+
+    def __repr__(self) -> str:
+        return "EnvelopeKey(<redacted>)"
+
+    def open(self, envelope: bytes, aad: bytes) -> bytes:
+        """Decrypt a v1 envelope; IntegrityError as :func:`open_envelope`."""
+        if len(envelope) < _MIN_ENVELOPE or envelope[0] != FORMAT_VERSION:
+            envelope_key_version(envelope)  # raises the matching IntegrityError
+        try:
+            return self._aead.decrypt(
+                envelope[_HEADER_SIZE:_PAYLOAD], envelope[_PAYLOAD:], envelope[:_HEADER_SIZE] + aad
+            )
+        except InvalidTag:
+            raise IntegrityError(
+                "encrypted data failed verification: it was changed, moved, "
+                "or sealed with another key"
+            ) from None
 
 
 def to_text(envelope: bytes) -> str:
@@ -414,32 +455,63 @@ def field_aads(
     *, env_id: str, scope: str, secret_id: str, version: int, key_version: int
 ) -> tuple[bytes, bytes]:
     """The name's and the value's associated data of one version, built together (the same
-    bytes as two :func:`field_aad` calls, for reading thousands of variables at a time)."""
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise CryptoError("version must be a non-negative integer")
-    _require_key_version(key_version)
-    common = _FIELD_AAD_LABEL + _length_prefixed(
-        (
-            _utf8(env_id, "env_id"),
-            _utf8(scope, "scope"),
-            _utf8(secret_id, "secret_id"),
-            str(version).encode("ascii"),
-            str(key_version).encode("ascii"),
+    bytes as two :func:`field_aad` calls)."""
+    return FieldAads(env_id)(scope, secret_id, version, key_version)
+
+
+class FieldAads:
+    """:func:`field_aads` for the versions of one environment, for reading thousands at a time:
+    the environment's and each scope's encoded parts are made once."""
+
+    __slots__ = ("_common", "_scopes")
+
+    def __init__(self, env_id: str) -> None:
+        self._common = _FIELD_AAD_LABEL + _length_prefixed([_utf8(env_id, "env_id")])
+        self._scopes: dict[str, bytes] = {}
+
+    def __call__(
+        self, scope: str, secret_id: str, version: int, key_version: int
+    ) -> tuple[bytes, bytes]:
+        if type(version) is not int or version < 0:  # bool is not a version either
+            raise CryptoError("version must be a non-negative integer")
+        _require_key_version(key_version)
+        head = self._scopes.get(scope)
+        if head is None:
+            head = self._scopes[scope] = self._common + _length_prefixed([_utf8(scope, "scope")])
+        secret = _utf8(secret_id, "secret_id")
+        number = b"%d" % version
+        key_number = b"%d" % key_version
+        common = b"".join(
+            (
+                head,
+                len(secret).to_bytes(4, "big"),
+                secret,
+                len(number).to_bytes(4, "big"),
+                number,
+                len(key_number).to_bytes(4, "big"),
+                key_number,
+            )
         )
-    )
-    return common + _FIELD_TAILS[0], common + _FIELD_TAILS[1]
+        return common + _FIELD_TAILS[0], common + _FIELD_TAILS[1]
 
 
 def name_index(dek: bytes, name: str) -> bytes:
     """Return the server's lookup tag for a variable name: HMAC-SHA256 under the index key."""
     _require_key(dek, "the environment data key")
-    return hmac.digest(_index_key(dek), _utf8(name, "the variable name"), "sha256")
+    return _index_key(dek).digest(_utf8(name, "the variable name"))
+
+
+def name_index_key(dek: bytes) -> HmacKey:
+    """The name index's HMAC key of a data key: ``name_index(dek, n)`` is its digest of n's
+    UTF-8 bytes (for indexing thousands of names)."""
+    _require_key(dek, "the environment data key")
+    return _index_key(dek)
 
 
 @functools.lru_cache(maxsize=64)
-def _index_key(dek: bytes) -> bytes:
+def _index_key(dek: bytes) -> HmacKey:
     # Derived once per data key: an environment's names are indexed thousands at a time.
-    return hkdf_sha256(dek, salt=None, info=_NAME_INDEX_INFO, length=KEY_SIZE)
+    return HmacKey(hkdf_sha256(dek, salt=None, info=_NAME_INDEX_INFO, length=KEY_SIZE))
 
 
 # --- signatures --------------------------------------------------------------------------------
@@ -451,7 +523,7 @@ def _signed_message(parts: Sequence[bytes]) -> bytes:
 
 def sign(keys: PrivateKeys, parts: Sequence[bytes]) -> bytes:
     """Sign ``parts`` (length-prefixed, domain-separated) with the Ed25519 key; 64 bytes."""
-    return Ed25519PrivateKey.from_private_bytes(keys.signing).sign(_signed_message(parts))
+    return _openssl.ed25519.from_private_bytes(keys.signing).sign(_signed_message(parts))
 
 
 def verify(signer: PublicKeys, signature: bytes, parts: Sequence[bytes]) -> None:
@@ -459,29 +531,31 @@ def verify(signer: PublicKeys, signature: bytes, parts: Sequence[bytes]) -> None
     if len(signature) != SIGNATURE_SIZE:
         raise IntegrityError("signature is malformed")
     try:
-        public_key = Ed25519PublicKey.from_public_bytes(signer.signing)
-        public_key.verify(signature, _signed_message(parts))
+        _ed25519_public(signer.signing).verify(signature, _signed_message(parts))
     except (InvalidSignature, ValueError):
         raise IntegrityError(
             "signature does not verify: the data was changed or signed by someone else"
         ) from None
 
 
-def verification_cache_key(keys: PrivateKeys) -> bytes:
+def verification_cache_key(keys: PrivateKeys) -> HmacKey:
     """A key, private to one identity, for remembering which signatures it has verified."""
-    return hkdf_sha256(keys.signing, salt=None, info=b"envkeep/v1/verified-signatures", length=32)
+    return HmacKey(
+        hkdf_sha256(keys.signing, salt=None, info=b"envkeep/v1/verified-signatures", length=32)
+    )
 
 
 def verification_tag(
-    cache_key: bytes, signer: PublicKeys, signature: bytes, parts: Sequence[bytes]
+    cache_key: HmacKey, signer: PublicKeys, signature: bytes, parts: Sequence[bytes]
 ) -> bytes:
     """16 bytes that stand for "``signature`` by ``signer`` over ``parts`` verified".
 
-    An HMAC under :func:`verification_cache_key`, so whoever lacks the identity's private key
-    cannot make a tag that passes for a verified signature.
+    HMAC-SHA256 under :func:`verification_cache_key` of the signer's key, the signature and
+    the SHA-256 of the signed message, so whoever lacks the identity's private key cannot make
+    a tag that passes for a verified signature.
     """
     digest = hashlib.sha256(_signed_message(parts)).digest()
-    return hmac.digest(cache_key, signer.signing + signature + digest, "sha256")[:16]
+    return cache_key.digest(signer.signing + signature + digest)[:16]
 
 
 def invite_key_proof(invite_secret: str, public: PublicKeys) -> str:
@@ -525,10 +599,11 @@ def seal_share(
     """Seal an environment data key to one principal and sign it as the sharer (DESIGN §4)."""
     _require_key(dek, "the environment data key")
     aad = _share_aad(env_id, key_version, recipient_id)
-    ephemeral = X25519PrivateKey.generate()
+    _require_x25519()
+    ephemeral = _openssl.x25519.generate_key()
     eph_pub = ephemeral.public_key().public_bytes_raw()
     try:
-        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient.encryption))
+        shared = ephemeral.exchange(_openssl.x25519.from_public_bytes(recipient.encryption))
     except ValueError:  # a low-order point: the exchange would give all zeros
         raise CryptoError("the recipient's encryption key is not a usable X25519 key") from None
     envelope = seal(
@@ -557,10 +632,10 @@ def open_share(
     verify(sharer, signature, (aad, eph_pub, envelope))
     if envelope_key_version(envelope) != key_version:
         raise IntegrityError("the shared environment key is for another key version")
-    own_private = X25519PrivateKey.from_private_bytes(recipient.encryption)
+    own_private = _x25519_private(recipient.encryption)
     own_public = own_private.public_key().public_bytes_raw()
     try:
-        shared = own_private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
+        shared = own_private.exchange(_openssl.x25519.from_public_bytes(eph_pub))
     except ValueError:
         raise IntegrityError("the shared environment key has an unusable ephemeral key") from None
     try:

@@ -109,6 +109,29 @@ def _version(row: Sequence[Any], secret_id: str, scope: str) -> VersionView:
     )
 
 
+def _current_secrets(rows: Sequence[Sequence[Any]], scopes: set[str] | None) -> list[SecretView]:
+    """The secrets of ``_CURRENT_SQL`` rows (thousands per read: one loop, positional
+    arguments; ``bytes`` of a bytes object is that object, not a copy)."""
+    secrets = []
+    for sid, scope, index, version, key_version, name_ct, value_ct, author, sig, at in rows:
+        if scopes is not None and scope not in scopes:
+            continue
+        value = None if value_ct is None else bytes(value_ct)
+        current = VersionView(
+            sid,
+            scope,
+            version,
+            key_version,
+            bytes(name_ct),
+            value,
+            author,
+            bytes(sig),
+            _timestamp(at),
+        )
+        secrets.append(SecretView(sid, scope, bytes(index), current))
+    return secrets
+
+
 def _scopes(
     project: ProjectView, services: tuple[ServiceView, ...], wanted: Sequence[str] | None
 ) -> set[str] | None:
@@ -121,6 +144,14 @@ def _scopes(
             raise service_not_found(name, project.name, sorted(by_name))
         scopes.add(service_scope(by_name[name].id))
     return scopes
+
+
+_CURRENT_SQL = (
+    "SELECT s.id, s.scope, s.name_index, v.version, v.key_version, v.name_ct, v.value_ct,"
+    " v.author_id, v.signature, v.created_at FROM secrets s JOIN secret_versions v"
+    " ON v.secret_id = s.id AND v.version = s.current_version"
+    " WHERE s.environment_id = :env ORDER BY s.created_at, s.id"
+)
 
 
 def read_environment(
@@ -143,18 +174,7 @@ def read_environment(
     authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
     all_services = _services(fetch, found)
     scopes = _scopes(found, all_services, services)
-    rows = fetch(
-        "SELECT s.id, s.scope, s.name_index, v.version, v.key_version, v.name_ct, v.value_ct,"
-        " v.author_id, v.signature, v.created_at FROM secrets s JOIN secret_versions v"
-        " ON v.secret_id = s.id AND v.version = s.current_version"
-        " WHERE s.environment_id = :env ORDER BY s.created_at, s.id",
-        {"env": env.id},
-    )
-    secrets = tuple(
-        SecretView(id=r[0], scope=r[1], name_index=bytes(r[2]), current=_version(r[3:], r[0], r[1]))
-        for r in rows
-        if scopes is None or r[1] in scopes
-    )
+    secrets = tuple(_current_secrets(fetch(_CURRENT_SQL, {"env": env.id}), scopes))
     share_rows = fetch(
         "SELECT key_version, sharer_id, sealed FROM data_key_shares"
         " WHERE environment_id = :env AND recipient_id = :me ORDER BY key_version",

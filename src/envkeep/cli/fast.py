@@ -1,25 +1,40 @@
 """The fast path for `envkeep run`: no Typer, no Rich, no SQLAlchemy.
 
 `run` sits in front of every service start, so its start-up time matters. When the arguments
-are plain (`run [--env E] [--service S] -- CMD …`), they are parsed here and the same client
-function the Typer command calls runs; anything else (--help, an unknown option) goes to Typer.
+are plain (`run [--env E] [--service S] [--no-validate] -- CMD …`), they are parsed here and the
+same client function the Typer command calls runs; anything else (--help, an unknown option)
+goes to Typer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import gc
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.settings import Settings
 
 _OPTIONS = {"--env": "env", "-e": "env", "--service": "service", "-s": "service"}
 _FLAGS = {"--no-validate": "no_validate"}
 
 
-@dataclass(frozen=True)
 class RunArgs:
-    env: str | None
-    service: str | None
-    command: list[str]
-    validate: bool = True
+    """Plain `run` arguments (a slotted class: the module loads before every `run`)."""
+
+    __slots__ = ("command", "env", "service", "validate")
+
+    def __init__(
+        self, env: str | None, service: str | None, command: list[str], *, validate: bool = True
+    ) -> None:
+        self.env = env
+        self.service = service
+        self.command = command
+        self.validate = validate
+
+    def __repr__(self) -> str:
+        return f"RunArgs({self.env!r}, {self.service!r}, {self.command!r}, {self.validate!r})"
 
 
 def parse_run(args: Sequence[str]) -> RunArgs | None:
@@ -33,7 +48,7 @@ def parse_run(args: Sequence[str]) -> RunArgs | None:
             if not command:
                 return None
             validate = "no_validate" not in found
-            return RunArgs(found.get("env"), found.get("service"), command, validate)
+            return RunArgs(found.get("env"), found.get("service"), command, validate=validate)
         if arg in _FLAGS and _FLAGS[arg] not in found:
             found[_FLAGS[arg]] = "1"
             i += 1
@@ -62,25 +77,37 @@ def fast_run(argv: Sequence[str]) -> int | None:
     parsed = parse_run(args[1:])
     if parsed is None:
         return None
-    from envkeep.cli.errors import report, report_unexpected
-    from envkeep.cli.state import make_context
-    from envkeep.client.launch import run_with_environment
+    # The process lives for one read and then execs: nothing it makes needs collecting, and
+    # the cyclic collector would otherwise walk every object of thousands of variables, again
+    # and again as they are made.
+    gc.disable()
     from envkeep.core.errors import EnvkeepError
     from envkeep.settings import load_settings
 
     settings = load_settings()
     debug = debug or settings.debug
     try:
-        run_with_environment(
-            make_context(settings),
-            parsed.env,
-            parsed.service,
-            parsed.command,
-            validate=parsed.validate,
-        )
+        _run(settings, parsed)
     except EnvkeepError as error:
+        from envkeep.cli.errors import report
+
         return report(error, debug=debug)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        from envkeep.cli.errors import report_unexpected
+
         return report_unexpected(error, debug=debug)
+
+
+def _run(settings: Settings, parsed: RunArgs) -> NoReturn:
+    from envkeep.cli.state import make_context
+    from envkeep.client.launch import run_with_environment
+
+    run_with_environment(
+        make_context(settings),
+        parsed.env,
+        parsed.service,
+        parsed.command,
+        validate=parsed.validate,
+    )

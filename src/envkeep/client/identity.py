@@ -7,7 +7,7 @@ wrapped with an Argon2id-derived key when the identity is protected by a passphr
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,12 +24,15 @@ PassphrasePrompt = Callable[[str], str]
 MIN_PASSPHRASE = 8
 
 
+# binascii rather than base64: the same standard alphabet, without importing base64 (and struct)
+# on the way to every `envkeep run`.
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
+    """Strict standard base64; ValueError (binascii.Error) on anything else."""
+    return binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
-from envkeep.client.envelopes import check_name_index, open_data_keys, open_version, seal_version
+from envkeep.client.envelopes import NameIndexCheck, VersionOpener, open_data_keys, seal_version
 from envkeep.core.errors import IntegrityError, VariableNotFound
 
 if TYPE_CHECKING:
@@ -34,11 +34,18 @@ class Variable:
     author: str
 
 
-@dataclass(frozen=True)
 class _Entry:
-    secret: SecretView
-    name: str
-    value: str | None = field(repr=False)
+    """One opened secret (a plain slotted class: an environment holds thousands)."""
+
+    __slots__ = ("name", "secret", "value")
+
+    def __init__(self, secret: SecretView, name: str, value: str | None) -> None:
+        self.secret = secret
+        self.name = name
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"_Entry({self.secret.scope!r}, {self.name!r}, <value>)"
 
 
 class OpenEnvironment:
@@ -49,9 +56,11 @@ class OpenEnvironment:
     ) -> None:
         self.snapshot = snapshot
         self._identity = identity
-        self._verify = verify
         self._deks = open_data_keys(snapshot, identity.principal_id, identity.keys)
         self._authors = {p.id: p for p in snapshot.authors}
+        self._signers: dict[str, crypto.PublicKeys] = {}
+        self._opener = VersionOpener(self._deks, snapshot.environment.id, verify)
+        self._check_index = NameIndexCheck(self._deks[snapshot.environment.key_version])
         self._scope_names = {service_scope(s.id): s.name for s in snapshot.services}
         self._scope_names[SHARED_SCOPE] = SHARED_SCOPE
         self._entries = {(e.secret.scope, e.name): e for e in map(self._open, snapshot.secrets)}
@@ -71,21 +80,20 @@ class OpenEnvironment:
         return cls(backend.read_environment(project, environment, services), identity, verify)
 
     def _open(self, secret: SecretView) -> _Entry:
-        author = self._authors.get(secret.current.author_id)
+        current = secret.current
+        author = self._signers.get(current.author_id) or self._signer(current.author_id)
+        name, value = self._opener(current, author)
+        if current.key_version == self.snapshot.environment.key_version:
+            self._check_index(name, secret.name_index)
+        return _Entry(secret, name, value)
+
+    def _signer(self, author_id: str) -> crypto.PublicKeys:
+        author = self._authors.get(author_id)
         if author is None:
             raise IntegrityError("a version names an author the store does not know")
         public = crypto.PublicKeys(author.encryption_public, author.signing_public)
-        env_id = self.snapshot.environment.id
-        name, value = open_version(
-            deks=self._deks,
-            env_id=env_id,
-            version=secret.current,
-            author=public,
-            verify=self._verify,
-        )
-        if secret.current.key_version == self.snapshot.environment.key_version:
-            check_name_index(self._deks[secret.current.key_version], name, secret.name_index)
-        return _Entry(secret, name, value)
+        self._signers[author_id] = public
+        return public
 
     @property
     def key_version(self) -> int:
