@@ -1,19 +1,28 @@
 """Everything envkeep reads from the process environment, in one place.
 
-| variable            | meaning                                                         |
-|---------------------|-----------------------------------------------------------------|
-| ENVKEEP_HOME        | per-user state: config, identity, embedded database             |
-| ENVKEEP_PASSPHRASE  | unlocks (and, on first use, protects) the local identity        |
-| ENVKEEP_KEYRING     | auto (default): use the OS keyring when usable; off: never; on  |
-| ENVKEEP_DEBUG       | 1: print tracebacks (same as --debug)                           |
-| NO_COLOR, CI        | no colour; no interactive prompts                               |
-| VISUAL, EDITOR      | the editor `envkeep edit` opens (default: vi)                   |
-| ENVKEEP_SERVER      | the team server to use, over envkeep.toml's `server`            |
-| ENVKEEP_TOKEN       | act as a service account (CI, Kubernetes) instead of a login    |
-| ENVKEEP_SERVER_DB   | `envkeep server`: database URL (flags > these > defaults)       |
-| ENVKEEP_SERVER_HOST | `envkeep server`: address to bind (default 127.0.0.1)           |
-| ENVKEEP_SERVER_PORT | `envkeep server`: port (default 8600)                           |
-| ENVKEEP_SERVER_RATE | `envkeep server`: requests/s per IP and per principal (0: off)  |
+| variable                  | meaning                                                     |
+|---------------------------|-------------------------------------------------------------|
+| ENVKEEP_HOME              | per-user state: config, identity, embedded database         |
+| ENVKEEP_PASSPHRASE        | unlocks (and, on first use, protects) the local identity    |
+| ENVKEEP_KEYRING           | auto (default): use the OS keyring when usable; off; on     |
+| ENVKEEP_DEBUG             | 1: print tracebacks (same as --debug)                       |
+| NO_COLOR, CI              | no colour; no interactive prompts                           |
+| VISUAL, EDITOR            | the editor `envkeep edit` opens (default: vi)               |
+| ENVKEEP_SERVER            | the team server to use, over envkeep.toml's `server`        |
+| ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
+| ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
+| ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
+| ENVKEEP_SERVER_HOST       | server: address to bind (default 127.0.0.1)                 |
+| ENVKEEP_SERVER_PORT       | server: port (default 8600)                                 |
+| ENVKEEP_SERVER_RATE       | server: requests/s per IP and per principal (50; 0: off)    |
+| ENVKEEP_SERVER_RATE_STORE | server: rate-limit buckets in `memory` (default, one        |
+|                           | process) or the `database` (shared; PostgreSQL only)        |
+
+`envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order:
+its flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`), then its `ENVKEEP_SERVER_*`
+variable, then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys
+host, port, db, rate, rate_store), then the default. A file with an unknown key or a value of
+the wrong type is refused, naming the key and the file.
 """
 
 from __future__ import annotations
@@ -21,10 +30,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+RATE_STORES = ("memory", "database")  # as envkeep.api.ratelimit takes them
+T = TypeVar("T")
 
 
 def _default_home(environ: Mapping[str, str]) -> Path:
@@ -45,9 +57,12 @@ class Settings:
     server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
     server_db: str | None = None  # ENVKEEP_SERVER_DB
     token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
-    server_rate: float = 50.0  # ENVKEEP_SERVER_RATE: requests/s per IP and per principal; 0: off
-    server_host: str = "127.0.0.1"  # ENVKEEP_SERVER_HOST
-    server_port: int = 8600  # ENVKEEP_SERVER_PORT
+    # ENVKEEP_SERVER_*: None when unset, so that a settings file may supply them.
+    server_rate: float | None = None  # requests/s per IP and per principal; 0: off
+    server_host: str | None = None
+    server_port: int | None = None
+    server_rate_store: str | None = None  # memory | database
+    server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
 
     @property
@@ -68,9 +83,9 @@ class Settings:
         return self.home / "identity.key"
 
 
-def _port(text: str | None) -> int:
+def _port(text: str | None) -> int | None:
     if not text:
-        return 8600
+        return None
     if not text.isdigit() or not 0 < int(text) < 65536:
         from envkeep.core.errors import UsageError
 
@@ -78,9 +93,9 @@ def _port(text: str | None) -> int:
     return int(text)
 
 
-def _rate(text: str | None) -> float:
+def _rate(text: str | None) -> float | None:
     if not text:
-        return 50.0
+        return None
     try:
         value = float(text)
     except ValueError:
@@ -90,6 +105,16 @@ def _rate(text: str | None) -> float:
 
         raise UsageError("ENVKEEP_SERVER_RATE must be a number of requests per second (0: off)")
     return value
+
+
+def _rate_store(text: str | None) -> str | None:
+    if not text:
+        return None
+    if text not in RATE_STORES:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_RATE_STORE must be memory or database")
+    return text
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -110,8 +135,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_db=env.get("ENVKEEP_SERVER_DB") or None,
         token=env.get("ENVKEEP_TOKEN") or None,
         server_rate=_rate(env.get("ENVKEEP_SERVER_RATE")),
-        server_host=env.get("ENVKEEP_SERVER_HOST") or "127.0.0.1",
+        server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=_port(env.get("ENVKEEP_SERVER_PORT")),
+        server_rate_store=_rate_store(env.get("ENVKEEP_SERVER_RATE_STORE")),
+        server_config=Path(config).expanduser()
+        if (config := env.get("ENVKEEP_SERVER_CONFIG"))
+        else None,
         completing="_ENVKEEP_COMPLETE" in env,
     )
 
@@ -119,3 +148,61 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def process_environment() -> dict[str, str]:
     """A copy of the environment this process was started with (what `run` passes on)."""
     return dict(os.environ)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What `envkeep server` runs with, every setting resolved."""
+
+    host: str = "127.0.0.1"
+    port: int = 8600
+    db: str = field(default="", repr=False)  # may hold a password
+    rate: float = 50.0
+    rate_store: str = "memory"
+
+
+def server_settings(
+    settings: Settings,
+    *,
+    config: Path | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    db: str | None = None,
+    rate: float | None = None,
+    rate_store: str | None = None,
+) -> ServerSettings:
+    """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
+    variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
+    default. The database defaults to an SQLite file under ENVKEEP_HOME."""
+    from envkeep.server_config import read_server_config
+
+    path = config or settings.server_config
+    found = read_server_config(path) if path is not None else ServerFile()
+    if rate_store is not None and rate_store not in RATE_STORES:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("--rate-store must be memory or database")
+    defaults = ServerSettings()
+    return ServerSettings(
+        host=_first(host, settings.server_host, found.host, defaults.host),
+        port=_first(port, settings.server_port, found.port, defaults.port),
+        db=_first(db, settings.server_db, found.db, settings.server_database),
+        rate=_first(rate, settings.server_rate, found.rate, defaults.rate),
+        rate_store=_first(rate_store, settings.server_rate_store, found.rate_store, "memory"),
+    )
+
+
+@dataclass(frozen=True)
+class ServerFile:
+    """What a server settings file says (None: not set there)."""
+
+    host: str | None = None
+    port: int | None = None
+    db: str | None = field(default=None, repr=False)
+    rate: float | None = None
+    rate_store: str | None = None
+
+
+def _first(*values: T | None) -> T:
+    """The first value that is set (the last one always is)."""
+    return next(v for v in values if v is not None)

@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from envkeep.cli import output
-from envkeep.settings import load_settings
+from envkeep.settings import ServerSettings, load_settings, server_settings
 
 server_app = typer.Typer(
-    help="Run the team server (FastAPI) over SQLite or PostgreSQL.", invoke_without_command=True
+    help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
+    "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE or "
+    "_RATE_STORE, else the --config file (TOML keys: host, port, db, rate, rate_store), "
+    "else the default; for migrate and bootstrap too.\n\n"
+    "Example: envkeep server --config /etc/envkeep/server.toml",
+    invoke_without_command=True,
 )
 
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", help="sqlite:///PATH or postgresql://… (default: ENVKEEP_SERVER_DB)."),
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="A TOML settings file (default: ENVKEEP_SERVER_CONFIG).", dir_okay=False
+    ),
+]
+
+
+def _settings(ctx: typer.Context, config: Path | None, db: str | None) -> ServerSettings:
+    """--db, then ENVKEEP_SERVER_*, then the file (this command's --config or `server`'s)."""
+    config = config or ctx.meta.get("server_config")
+    return server_settings(load_settings(), config=config, db=db)
 
 
 @server_app.callback()
@@ -26,21 +44,40 @@ def server(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8600).")] = None,
     db: DbOpt = None,
+    rate: Annotated[
+        float | None, typer.Option(help="Requests/s per IP and per principal (0: off; 50).")
+    ] = None,
+    rate_store: Annotated[
+        str | None,
+        typer.Option(help="memory (default) or database: share rate limits across processes."),
+    ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
-    Settings: flags, then ENVKEEP_SERVER_HOST/PORT/DB, then the defaults.
+    Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE, else
+    the --config file (TOML: host, port, db, rate, rate_store), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
+    ctx.meta["server_config"] = config
     if ctx.invoked_subcommand is not None:
         return
-    from envkeep.api.serve import serve
+    from envkeep.api.serve import build_app, run_app
 
-    settings = load_settings()
-    url = db or settings.server_database
-    chosen_host, chosen_port = host or settings.server_host, port or settings.server_port
-    output.done(f"envkeep server on http://{chosen_host}:{chosen_port} (database: {_shown(url)})")
-    serve(url, host=chosen_host, port=chosen_port, rate=settings.server_rate)
+    chosen = server_settings(
+        load_settings(),
+        config=config,
+        host=host,
+        port=port,
+        db=db,
+        rate=rate,
+        rate_store=rate_store,
+    )
+    app = build_app(chosen.db, rate=chosen.rate, rate_store=chosen.rate_store)
+    output.done(
+        f"envkeep server on http://{chosen.host}:{chosen.port} (database: {_shown(chosen.db)})"
+    )
+    run_app(app, host=chosen.host, port=chosen.port)
 
 
 def _shown(url: str) -> str:
@@ -49,22 +86,23 @@ def _shown(url: str) -> str:
 
 
 @server_app.command("migrate")
-def migrate(db: DbOpt = None) -> None:
+def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Bring the server's database to the newest schema.
 
     Example: envkeep server migrate --db postgresql://envkeep@db/envkeep
     """
     from envkeep.api.serve import migrate as run_migrations
 
-    url = db or load_settings().server_database
-    before, after = run_migrations(url)
+    before, after = run_migrations(_settings(ctx, config, db=db).db)
     output.done(f"database schema: {before or 'empty'} -> {after}")
 
 
 @server_app.command("bootstrap")
 def bootstrap(
+    ctx: typer.Context,
     email: Annotated[str, typer.Option(help="The first admin's email.")],
     db: DbOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Print a one-time invite code for the first admin (there is no default password).
 
@@ -72,6 +110,6 @@ def bootstrap(
     """
     from envkeep.api.serve import bootstrap as make_invite
 
-    code = make_invite(db or load_settings().server_database, email)
+    code = make_invite(_settings(ctx, config, db=db).db, email)
     sys.stdout.write(code + "\n")
     output.done(f"give this code to {email}; it works once, for 24 hours: envkeep join URL CODE")

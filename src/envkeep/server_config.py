@@ -1,0 +1,91 @@
+"""The server's settings file (`envkeep server --config FILE`): TOML, flat keys.
+
+    host = "0.0.0.0"
+    port = 8600
+    db = "postgresql://envkeep@db/envkeep"
+    rate = 50            # requests/s per IP and per principal; 0: off
+    rate_store = "database"
+
+Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.settings``). Unknown keys and
+values of the wrong type are refused, naming the key and the file; values are never echoed
+(``db`` may hold a password).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import UsageError
+from envkeep.settings import RATE_STORES, ServerFile
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+KEYS = ("host", "port", "db", "rate", "rate_store")
+
+
+def read_server_config(path: Path) -> ServerFile:
+    """The settings a file sets; a UsageError naming the file for anything wrong in it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(
+            f"server settings file {path} not found", hint="check --config or ENVKEEP_SERVER_CONFIG"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read server settings file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path} is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise UsageError(
+            f"unknown setting '{unknown[0]}' in {path}", hint=f"known: {', '.join(KEYS)}"
+        )
+    return ServerFile(
+        host=_text(data, "host", path),
+        port=_port(data, path),
+        db=_text(data, "db", path),
+        rate=_rate(data, path),
+        rate_store=_store(data, path),
+    )
+
+
+def _wrong(key: str, path: Path, what: str) -> UsageError:
+    return UsageError(f"setting '{key}' in {path} must be {what}")
+
+
+def _text(data: dict[str, object], key: str, path: Path) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _wrong(key, path, "a non-empty string")
+    return value
+
+
+def _port(data: dict[str, object], path: Path) -> int | None:
+    value = data.get("port")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise _wrong("port", path, "a port number (an integer, 1-65535)")
+    return value
+
+
+def _rate(data: dict[str, object], path: Path) -> float | None:
+    value = data.get("rate")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _wrong("rate", path, "a number of requests per second (0: off)")
+    return float(value)
+
+
+def _store(data: dict[str, object], path: Path) -> str | None:
+    value = data.get("rate_store")
+    if value is None:
+        return None
+    if value not in RATE_STORES:
+        raise _wrong("rate_store", path, f"one of: {', '.join(RATE_STORES)}")
+    return str(value)

@@ -1,0 +1,202 @@
+"""`envkeep server` settings: flags > ENVKEEP_SERVER_* > the --config file > defaults, for
+`server`, `server migrate` and `server bootstrap`; a bad file is refused naming key and file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envkeep.core.errors import UsageError
+from envkeep.settings import ServerSettings, load_settings, server_settings
+from envkeep.store.engine import open_engine, sqlite_url
+from envkeep.store.migrate import current_revision
+from envkeep.store.schema_version import HEAD_REVISION
+from tests.server import cli
+
+# Per setting: (flag value, ENVKEEP_SERVER_* variable and its value, file line, file value).
+LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
+    "host": ("10.0.0.1", "ENVKEEP_SERVER_HOST", "10.0.0.2", 'host = "10.0.0.3"', "10.0.0.3"),
+    "port": (9001, "ENVKEEP_SERVER_PORT", "9002", "port = 9003", 9003),
+    "db": (
+        "sqlite:///flag.db",
+        "ENVKEEP_SERVER_DB",
+        "sqlite:///env.db",
+        'db = "sqlite:///file.db"',
+        "sqlite:///file.db",
+    ),
+    "rate": (1.5, "ENVKEEP_SERVER_RATE", "2.5", "rate = 3", 3.0),
+    "rate_store": (
+        "database",
+        "ENVKEEP_SERVER_RATE_STORE",
+        "memory",
+        'rate_store = "database"',
+        "database",
+    ),
+}
+FROM_ENV = {
+    "host": "10.0.0.2",
+    "port": 9002,
+    "db": "sqlite:///env.db",
+    "rate": 2.5,
+    "rate_store": "memory",
+}
+
+
+def _resolve(tmp_path: Path, layers: set[str], key: str, **extra: str) -> ServerSettings:
+    flag, variable, env_value, line, _ = LAYERS[key]
+    config = tmp_path / "server.toml"
+    config.write_text(line + "\n" if "file" in layers else "")
+    environ = {"ENVKEEP_HOME": str(tmp_path / "home"), **extra}
+    if "env" in layers:
+        environ[variable] = env_value
+    flags = {key: flag} if "flag" in layers else {}
+    return server_settings(load_settings(environ), config=config, **flags)
+
+
+@pytest.mark.parametrize("key", sorted(LAYERS))
+@pytest.mark.parametrize(
+    "layers",
+    [{"flag", "env", "file"}, {"env", "file"}, {"file"}, {"flag", "file"}, {"flag", "env"}, set()],
+    ids=lambda layers: "+".join(sorted(layers)) or "nothing",
+)
+def test_each_setting_comes_from_the_first_layer_that_sets_it(
+    tmp_path: Path, key: str, layers: set[str]
+) -> None:
+    flag, _, _, _, from_file = LAYERS[key]
+    chosen = getattr(_resolve(tmp_path, layers, key), key)
+    if "flag" in layers:
+        assert chosen == flag
+    elif "env" in layers:
+        assert chosen == FROM_ENV[key]
+    elif "file" in layers:
+        assert chosen == from_file
+    else:
+        default_db = f"sqlite:///{tmp_path / 'home' / 'server' / 'envkeep-server.db'}"
+        assert chosen == {**vars(ServerSettings()), "db": default_db}[key]
+
+
+def test_the_file_comes_from_envkeep_server_config_unless_config_is_given(tmp_path: Path) -> None:
+    named, other = tmp_path / "named.toml", tmp_path / "other.toml"
+    named.write_text("port = 7001\n")
+    other.write_text("port = 7002\n")
+    environ = {"ENVKEEP_HOME": str(tmp_path), "ENVKEEP_SERVER_CONFIG": str(named)}
+    assert server_settings(load_settings(environ)).port == 7001
+    assert server_settings(load_settings(environ), config=other).port == 7002
+
+
+BAD_FILES = [
+    pytest.param("colour = 'blue'\n", "unknown setting 'colour'", id="unknown key"),
+    pytest.param("[server]\nport = 1\n", "unknown setting 'server'", id="a table"),
+    pytest.param("port = '8600'\n", "setting 'port'", id="port as text"),
+    pytest.param("port = 0\n", "setting 'port'", id="port out of range"),
+    pytest.param("port = true\n", "setting 'port'", id="port as a boolean"),
+    pytest.param("rate = -1\n", "setting 'rate'", id="negative rate"),
+    pytest.param("rate = 'fast'\n", "setting 'rate'", id="rate as text"),
+    pytest.param("host = 3\n", "setting 'host'", id="host as a number"),
+    pytest.param("db = ''\n", "setting 'db'", id="empty db"),
+    pytest.param("rate_store = 'redis'\n", "setting 'rate_store'", id="unknown rate store"),
+    pytest.param("port = \n", "is not valid TOML", id="not TOML"),
+]
+
+
+@pytest.mark.parametrize(("content", "says"), BAD_FILES)
+def test_a_bad_settings_file_is_refused_naming_the_key_and_the_file(
+    tmp_path: Path, content: str, says: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(content)
+    with pytest.raises(UsageError) as refused:
+        server_settings(load_settings({"ENVKEEP_HOME": str(tmp_path)}), config=config)
+    assert says in refused.value.message
+    assert str(config) in refused.value.message
+
+
+def test_a_missing_settings_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not found"):
+        server_settings(load_settings({"ENVKEEP_HOME": str(tmp_path)}), config=tmp_path / "no")
+
+
+def test_a_wrong_value_is_never_echoed(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("db = 5432\nhost = 'h'\n")  # a value that could have been a password
+    with pytest.raises(UsageError) as refused:
+        server_settings(load_settings({"ENVKEEP_HOME": str(tmp_path)}), config=config)
+    assert "5432" not in f"{refused.value.message} {refused.value.hint}"
+
+
+@given(port=st.integers(min_value=1, max_value=65535), rate=st.floats(0, 1e6))
+def test_any_valid_port_and_rate_in_a_file_is_taken_as_written(port: int, rate: float) -> None:
+    with TemporaryDirectory() as where:
+        config = Path(where) / "s.toml"
+        config.write_text(f"port = {port}\nrate = {rate!r}\n")
+        chosen = server_settings(load_settings({"ENVKEEP_HOME": where}), config=config)
+    assert (chosen.port, chosen.rate) == (port, rate)
+
+
+# --- The real CLI -----------------------------------------------------------------------------
+
+
+def _revision(path: Path) -> str | None:
+    engine = open_engine(sqlite_url(path))
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migrate_and_bootstrap_use_the_file_unless_a_flag_or_variable_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    home, config = tmp_path / "home", tmp_path / "server.toml"
+    config.write_text(f'db = "{sqlite_url(tmp_path / "from-file.db")}"\n')
+    done = cli(home, tmp_path, "server", "migrate", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert _revision(tmp_path / "from-file.db") == HEAD_REVISION
+    code = cli(home, tmp_path, "server", "--config", str(config), "bootstrap", "--email", "a@x.io")
+    assert code.returncode == 0, code.stderr
+    assert code.stdout.startswith("ek_inv_")
+
+    env_db = sqlite_url(tmp_path / "from-env.db")
+    done = cli(
+        home,
+        tmp_path,
+        "server",
+        "migrate",
+        ENVKEEP_SERVER_CONFIG=str(config),
+        ENVKEEP_SERVER_DB=env_db,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _revision(tmp_path / "from-env.db") == HEAD_REVISION
+    flag_db = sqlite_url(tmp_path / "from-flag.db")
+    done = cli(home, tmp_path, "server", "migrate", "--db", flag_db, ENVKEEP_SERVER_DB=env_db)
+    assert done.returncode == 0, done.stderr
+    assert _revision(tmp_path / "from-flag.db") == HEAD_REVISION
+
+
+def test_the_cli_refuses_a_bad_file_with_exit_code_2_naming_key_and_file(tmp_path: Path) -> None:
+    config = tmp_path / "server.toml"
+    config.write_text("port = 'eighty'\n")
+    for args in (
+        ("server", "--config", str(config)),
+        ("server", "migrate", "--config", str(config)),
+    ):
+        done = cli(tmp_path / "home", tmp_path, *args)
+        assert done.returncode == 2
+        assert "'port'" in done.stderr
+        assert str(config) in done.stderr
+
+
+def test_the_server_refuses_a_shared_rate_store_on_sqlite_before_serving(tmp_path: Path) -> None:
+    config = tmp_path / "server.toml"
+    config.write_text(f'db = "{sqlite_url(tmp_path / "one.db")}"\nrate_store = "database"\n')
+    home = tmp_path / "home"
+    assert cli(home, tmp_path, "server", "migrate", "--config", str(config)).returncode == 0
+    done = cli(home, tmp_path, "server", "--config", str(config), "--port", "1")
+    assert done.returncode == 2
+    assert "several server processes need PostgreSQL" in done.stderr
+    assert "envkeep server on" not in done.stderr
