@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.ratelimit import Limits
-from envkeep.app import accounts
+from envkeep.app import sessions
 from envkeep.app.context import Actor, Call, session_fetch, utc_now
 from envkeep.core.errors import NotAuthenticated
 
@@ -98,7 +98,7 @@ Token = Annotated[str, Depends(bearer_token)]
 def authenticated(request: Request, session: Session, token: str) -> Call:
     """The use-case call of a request bearing ``token``, inside ``session``'s transaction."""
     fetch = partial(session_fetch, session)
-    principal_id = accounts.authenticate(fetch, token=token, now=utc_now())
+    principal_id = sessions.authenticate(fetch, token=token, now=utc_now())
     state(request).limits.per_principal.take(principal_id)
     request.state.principal_id = principal_id
     client = request.client.host if request.client else None

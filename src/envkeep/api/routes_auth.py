@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
 from envkeep.api.deps import AuthedCall, Db, Token, limit_login, state
-from envkeep.app import accounts
+from envkeep.app import accounts, sessions
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.principals import get_principal
 
@@ -52,7 +52,7 @@ def login(body: schemas.LoginRequest, db: Db, request: Request) -> schemas.Sessi
 @router.post("/auth/logout", status_code=204)
 def logout(call: AuthedCall, token: Token) -> None:
     """End the current session."""
-    accounts.logout(call, token=token)
+    sessions.logout(call, token=token)
 
 
 @router.get("/whoami")
@@ -76,7 +76,7 @@ def change_passphrase(
     body: schemas.PassphraseChange, call: AuthedCall, token: Token
 ) -> schemas.SessionsEnded:
     """New passphrase: the keys re-wrapped by the client; every other session ends."""
-    ended = accounts.change_passphrase(
+    ended = sessions.change_passphrase(
         call,
         token=token,
         old_auth_key=body.old_auth_key,
@@ -89,17 +89,17 @@ def change_passphrase(
 
 
 @router.get("/sessions")
-def sessions(call: AuthedCall, token: Token) -> list[schemas.SessionInfo]:
+def own_sessions(call: AuthedCall, token: Token) -> list[schemas.SessionInfo]:
     """Your own sessions."""
     return [
-        schemas.SessionInfo.model_validate(s) for s in accounts.list_sessions(call, token=token)
+        schemas.SessionInfo.model_validate(s) for s in sessions.list_sessions(call, token=token)
     ]
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
 def end_session(session_id: str, call: AuthedCall) -> None:
     """End one of your sessions."""
-    accounts.revoke_session(call, session_id=session_id)
+    sessions.revoke_session(call, session_id=session_id)
 
 
 @router.post("/workspaces", status_code=201)

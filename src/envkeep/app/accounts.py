@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.policy import Role
-from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, NotFoundError, UsageError
+from envkeep.app.sessions import aware
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, UsageError
 from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from envkeep.app.context import Call
-    from envkeep.app.ports import Fetch
 
 INVITE_PREFIX = "ek_inv_"
 SESSION_TTL = timedelta(days=14)
@@ -109,15 +109,9 @@ def _open_invite(session: Session, code: str, now: datetime) -> Invite:
         raise NotAuthenticated("unknown invite code", hint="ask for a new invite")
     if invite.accepted_at is not None:
         raise NotAuthenticated("this invite was used already", hint="ask for a new invite")
-    if _aware(invite.expires_at) < now:
+    if aware(invite.expires_at) < now:
         raise NotAuthenticated("this invite has expired", hint="ask for a new invite")
     return invite
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def accept_invite(
@@ -242,37 +236,6 @@ def _start_session(
     )
 
 
-def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
-    """The principal a bearer token stands for; NotAuthenticated if it is not valid now."""
-    rows = fetch(
-        "SELECT principal_id, expires_at, revoked_at FROM sessions WHERE token_hash = :hash",
-        {"hash": credentials.token_hash(token)},
-    )
-    if not rows or rows[0][2] is not None or _expired(rows[0][1], now):
-        raise NotAuthenticated(
-            "not logged in, or the session expired", hint="log in with: envkeep login URL"
-        )
-    return str(rows[0][0])
-
-
-def _expired(expires_at: datetime | str | None, now: datetime) -> bool:
-    if expires_at is None:
-        return False
-    moment = expires_at if isinstance(expires_at, datetime) else datetime.fromisoformat(expires_at)
-    return _aware(moment) < now
-
-
-def logout(call: Call, *, token: str) -> None:
-    """Revoke the session the call was made with."""
-    found = call.session.scalar(
-        select(SessionToken).where(SessionToken.token_hash == credentials.token_hash(token))
-    )
-    if found is not None and found.revoked_at is None:
-        found.revoked_at = call.clock()
-        call.session.flush()
-    _account_event(call, "session.logout")
-
-
 def workspaces_of(call: Call) -> list[tuple[str, str]]:
     """(id, name) of every workspace the actor holds a role in."""
     rows = call.session.execute(
@@ -330,83 +293,6 @@ def create_invite(
     return _code(invite.id, secret)
 
 
-@dataclass(frozen=True)
-class SessionView:
-    id: str
-    kind: str
-    created_at: str
-    expires_at: str | None
-    current: bool
-
-
-def change_passphrase(
-    call: Call,
-    *,
-    token: str,
-    old_auth_key: bytes,
-    new_auth_key: bytes,
-    kdf_salt: bytes,
-    kdf_params: dict[str, int],
-    wrapped_private_keys: bytes,
-) -> int:
-    """Re-wrap the account's keys under a new passphrase (proved by the old one) and end every
-    other session; return how many were ended."""
-    principal = call.session.get(Principal, call.actor.principal_id)
-    if principal is None or not credentials.login_key_matches(principal.auth_hash, old_auth_key):
-        raise NotAuthenticated("the current passphrase is wrong", hint="try again")
-    principal.auth_hash = credentials.hash_login_key(new_auth_key)
-    principal.kdf_salt = kdf_salt
-    principal.kdf_params = json.dumps(kdf_params, sort_keys=True)
-    principal.wrapped_private_keys = wrapped_private_keys
-    current = credentials.token_hash(token)
-    ended = 0
-    for other in call.session.scalars(
-        select(SessionToken).where(
-            SessionToken.principal_id == principal.id,
-            SessionToken.kind == "session",
-            SessionToken.revoked_at.is_(None),
-        )
-    ):
-        if other.token_hash != current:
-            other.revoked_at = call.clock()
-            ended += 1
-    call.session.flush()
-    _account_event(call, "account.passphrase")
-    return ended
-
-
-def list_sessions(call: Call, *, token: str) -> list[SessionView]:
-    """The caller's own sessions (never anyone else's)."""
-    current = credentials.token_hash(token)
-    rows = call.session.scalars(
-        select(SessionToken)
-        .where(
-            SessionToken.principal_id == call.actor.principal_id, SessionToken.revoked_at.is_(None)
-        )
-        .order_by(SessionToken.created_at)
-    )
-    return [
-        SessionView(
-            s.id,
-            s.kind,
-            _aware(s.created_at).isoformat(),
-            None if s.expires_at is None else _aware(s.expires_at).isoformat(),
-            s.token_hash == current,
-        )
-        for s in rows
-    ]
-
-
-def revoke_session(call: Call, *, session_id: str) -> None:
-    """End one of the caller's own sessions."""
-    found = call.session.get(SessionToken, session_id)
-    if found is None or found.principal_id != call.actor.principal_id:
-        raise NotFoundError("no such session of yours", hint="see them with: envkeep session list")
-    found.revoked_at = call.clock()
-    call.session.flush()
-    _account_event(call, "session.revoke")
-
-
 def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     """A new tenant owned (admin) by the caller."""
     if not name or len(name) > 200:
@@ -444,21 +330,3 @@ def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[t
         )
     )
     return [(i.id, i.key_proof) for i in rows if i.key_proof]
-
-
-def _account_event(call: Call, action: str) -> None:
-    """Account-level actions go to the chain of the actor's first workspace."""
-    workspace_id = call.session.scalar(
-        select(RoleBinding.workspace_id)
-        .where(RoleBinding.principal_id == call.actor.principal_id)
-        .order_by(RoleBinding.created_at)
-        .limit(1)
-    )
-    if workspace_id is not None:
-        principal = call.session.get(Principal, call.actor.principal_id)
-        append_event(
-            call,
-            workspace_id=workspace_id,
-            action=action,
-            target=principal.name if principal else call.actor.principal_id,
-        )

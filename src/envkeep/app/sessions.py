@@ -1,0 +1,151 @@
+"""Sessions: authenticating a bearer token, listing and ending the caller's own sessions,
+and changing the passphrase (which ends every other session)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from envkeep.app import credentials
+from envkeep.app.audit import append_event
+from envkeep.core.errors import NotAuthenticated, NotFoundError
+from envkeep.store.models import Principal, RoleBinding, SessionToken
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
+    from envkeep.app.ports import Fetch
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time with its zone (SQLite hands back naive UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
+    """The principal a bearer token stands for; NotAuthenticated if it is not valid now."""
+    rows = fetch(
+        "SELECT principal_id, expires_at, revoked_at FROM sessions WHERE token_hash = :hash",
+        {"hash": credentials.token_hash(token)},
+    )
+    if not rows or rows[0][2] is not None or _expired(rows[0][1], now):
+        raise NotAuthenticated(
+            "not logged in, or the session expired", hint="log in with: envkeep login URL"
+        )
+    return str(rows[0][0])
+
+
+def _expired(expires_at: datetime | str | None, now: datetime) -> bool:
+    if expires_at is None:
+        return False
+    moment = expires_at if isinstance(expires_at, datetime) else datetime.fromisoformat(expires_at)
+    return aware(moment) < now
+
+
+def logout(call: Call, *, token: str) -> None:
+    """Revoke the session the call was made with."""
+    found = call.session.scalar(
+        select(SessionToken).where(SessionToken.token_hash == credentials.token_hash(token))
+    )
+    if found is not None and found.revoked_at is None:
+        found.revoked_at = call.clock()
+        call.session.flush()
+    account_event(call, "session.logout")
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    kind: str
+    created_at: str
+    expires_at: str | None
+    current: bool
+
+
+def change_passphrase(
+    call: Call,
+    *,
+    token: str,
+    old_auth_key: bytes,
+    new_auth_key: bytes,
+    kdf_salt: bytes,
+    kdf_params: dict[str, int],
+    wrapped_private_keys: bytes,
+) -> int:
+    """Re-wrap the account's keys under a new passphrase (proved by the old one) and end every
+    other session; return how many were ended."""
+    principal = call.session.get(Principal, call.actor.principal_id)
+    if principal is None or not credentials.login_key_matches(principal.auth_hash, old_auth_key):
+        raise NotAuthenticated("the current passphrase is wrong", hint="try again")
+    principal.auth_hash = credentials.hash_login_key(new_auth_key)
+    principal.kdf_salt = kdf_salt
+    principal.kdf_params = json.dumps(kdf_params, sort_keys=True)
+    principal.wrapped_private_keys = wrapped_private_keys
+    current = credentials.token_hash(token)
+    ended = 0
+    for other in call.session.scalars(
+        select(SessionToken).where(
+            SessionToken.principal_id == principal.id,
+            SessionToken.kind == "session",
+            SessionToken.revoked_at.is_(None),
+        )
+    ):
+        if other.token_hash != current:
+            other.revoked_at = call.clock()
+            ended += 1
+    call.session.flush()
+    account_event(call, "account.passphrase")
+    return ended
+
+
+def list_sessions(call: Call, *, token: str) -> list[SessionView]:
+    """The caller's own sessions (never anyone else's)."""
+    current = credentials.token_hash(token)
+    rows = call.session.scalars(
+        select(SessionToken)
+        .where(
+            SessionToken.principal_id == call.actor.principal_id, SessionToken.revoked_at.is_(None)
+        )
+        .order_by(SessionToken.created_at)
+    )
+    return [
+        SessionView(
+            s.id,
+            s.kind,
+            aware(s.created_at).isoformat(),
+            None if s.expires_at is None else aware(s.expires_at).isoformat(),
+            s.token_hash == current,
+        )
+        for s in rows
+    ]
+
+
+def revoke_session(call: Call, *, session_id: str) -> None:
+    """End one of the caller's own sessions."""
+    found = call.session.get(SessionToken, session_id)
+    if found is None or found.principal_id != call.actor.principal_id:
+        raise NotFoundError("no such session of yours", hint="see them with: envkeep session list")
+    found.revoked_at = call.clock()
+    call.session.flush()
+    account_event(call, "session.revoke")
+
+
+def account_event(call: Call, action: str) -> None:
+    """Account-level actions go to the chain of the actor's first workspace."""
+    workspace_id = call.session.scalar(
+        select(RoleBinding.workspace_id)
+        .where(RoleBinding.principal_id == call.actor.principal_id)
+        .order_by(RoleBinding.created_at)
+        .limit(1)
+    )
+    if workspace_id is not None:
+        principal = call.session.get(Principal, call.actor.principal_id)
+        append_event(
+            call,
+            workspace_id=workspace_id,
+            action=action,
+            target=principal.name if principal else call.actor.principal_id,
+        )
