@@ -461,13 +461,14 @@ def field_aads(
 
 class FieldAads:
     """:func:`field_aads` for the versions of one environment, for reading thousands at a time:
-    the environment's and each scope's encoded parts are made once."""
+    the environment's and each scope's encoded parts, and each number's, are made once."""
 
-    __slots__ = ("_common", "_scopes")
+    __slots__ = ("_common", "_numbers", "_scopes")
 
     def __init__(self, env_id: str) -> None:
         self._common = _FIELD_AAD_LABEL + _length_prefixed([_utf8(env_id, "env_id")])
         self._scopes: dict[str, bytes] = {}
+        self._numbers: dict[int, bytes] = {}
 
     def __call__(
         self, scope: str, secret_id: str, version: int, key_version: int
@@ -475,24 +476,27 @@ class FieldAads:
         if type(version) is not int or version < 0:  # bool is not a version either
             raise CryptoError("version must be a non-negative integer")
         _require_key_version(key_version)
-        head = self._scopes.get(scope)
-        if head is None:
-            head = self._scopes[scope] = self._common + _length_prefixed([_utf8(scope, "scope")])
+        head = self._scopes.get(scope) or self._scope(scope)
+        numbers = self._numbers
         secret = _utf8(secret_id, "secret_id")
-        number = b"%d" % version
-        key_number = b"%d" % key_version
         common = b"".join(
             (
                 head,
                 len(secret).to_bytes(4, "big"),
                 secret,
-                len(number).to_bytes(4, "big"),
-                number,
-                len(key_number).to_bytes(4, "big"),
-                key_number,
+                numbers.get(version) or self._number(version),
+                numbers.get(key_version) or self._number(key_version),
             )
         )
         return common + _FIELD_TAILS[0], common + _FIELD_TAILS[1]
+
+    def _scope(self, scope: str) -> bytes:
+        head = self._scopes[scope] = self._common + _length_prefixed([_utf8(scope, "scope")])
+        return head
+
+    def _number(self, number: int) -> bytes:
+        encoded = self._numbers[number] = _length_prefixed([b"%d" % number])
+        return encoded
 
 
 def name_index(dek: bytes, name: str) -> bytes:

@@ -1,0 +1,33 @@
+"""`envkeep run` finds the command where os.execvpe would, looking it up only once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.client.runner import _on_path
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _executable(path: Path) -> Path:
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_first_executable_file_on_the_path_is_chosen(tmp_path: Path) -> None:
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a" / "tool").mkdir()  # a directory of that name is not a command
+    (tmp_path / "b" / "tool").write_text("not executable\n")
+    found = _executable(tmp_path / "c" / "tool")
+    _executable(tmp_path / "d" / "tool")
+    path = ":".join(str(tmp_path / name) for name in ("a", "b", "c", "d"))
+    assert _on_path("tool", {"PATH": path}) == str(found)
+
+
+def test_no_lookup_for_a_path_or_a_missing_command(tmp_path: Path) -> None:
+    _executable(tmp_path / "tool")
+    assert _on_path("./tool", {"PATH": str(tmp_path)}) is None
+    assert _on_path("missing", {"PATH": str(tmp_path)}) is None
