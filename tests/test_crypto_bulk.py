@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from envkeep import crypto
-from envkeep._hmac_sha256 import HmacKey
 from envkeep.core.errors import CryptoError, IntegrityError
 
 if TYPE_CHECKING:
@@ -23,11 +22,11 @@ DEK = crypto.new_data_key()
 
 @given(key=st.binary(max_size=200), message=st.binary(max_size=300))
 def test_hmac_key_gives_the_bytes_of_hmac_sha256(key: bytes, message: bytes) -> None:
-    assert HmacKey(key).digest(message) == hmac.digest(key, message, "sha256")
+    assert crypto.HmacKey(key).digest(message) == hmac.digest(key, message, "sha256")
 
 
 def test_hmac_key_can_tag_many_messages_and_hides_its_key() -> None:
-    key = HmacKey(b"k" * 32)
+    key = crypto.HmacKey(b"k" * 32)
     assert key.digest(b"one") == hmac.digest(b"k" * 32, b"one", "sha256")
     assert key.digest(b"two") == hmac.digest(b"k" * 32, b"two", "sha256")
     assert "k" not in repr(key)

@@ -1,0 +1,103 @@
+"""envkeep's cryptography, protocol v1 (DESIGN §4).
+
+Primitives: AES-256-GCM with random 96-bit nonces, X25519, Ed25519, HKDF-SHA256 (RFC 5869, on the
+standard library), HMAC-SHA256 and Argon2id. Every ciphertext is a versioned envelope; multi-part
+inputs are length-prefixed. Failures raise :class:`CryptoError` (bad input from the caller) or
+:class:`IntegrityError` (tampered, mis-addressed or mis-signed data). No message ever contains
+key material.
+
+One idea per module: ``encoding`` (checks, length-prefixed parts, field AADs, the text form),
+``keys`` (key pairs, HKDF, HMAC keys, Argon2id), ``sealing`` (envelopes, name indexes,
+signatures, shares, private keys at rest) and ``_pyca``, the only module of envkeep that
+imports ``cryptography``. This package's names are the API: import from ``envkeep.crypto``.
+"""
+
+from __future__ import annotations
+
+from envkeep.crypto.encoding import (
+    FORMAT_VERSION,
+    KEY_SIZE,
+    NONCE_SIZE,
+    SALT_SIZE,
+    SIGNATURE_SIZE,
+    TAG_SIZE,
+    TEXT_PREFIX,
+    FieldAads,
+    field_aad,
+    field_aads,
+    from_text,
+    to_text,
+)
+from envkeep.crypto.keys import (
+    DEFAULT_KDF,
+    HmacKey,
+    KdfParams,
+    PrivateKeys,
+    PublicKeys,
+    argon2id_raw,
+    derive_passphrase_key,
+    generate_keys,
+    hkdf_sha256,
+    new_data_key,
+    new_salt,
+    split_passphrase_key,
+)
+from envkeep.crypto.sealing import (
+    EnvelopeKey,
+    envelope_key_version,
+    invite_key_proof,
+    name_index,
+    name_index_key,
+    open_envelope,
+    open_share,
+    seal,
+    seal_share,
+    sign,
+    unwrap_private_keys,
+    verification_cache_key,
+    verification_tag,
+    verify,
+    wrap_private_keys,
+)
+
+__all__ = [
+    "DEFAULT_KDF",
+    "FORMAT_VERSION",
+    "KEY_SIZE",
+    "NONCE_SIZE",
+    "SALT_SIZE",
+    "SIGNATURE_SIZE",
+    "TAG_SIZE",
+    "TEXT_PREFIX",
+    "EnvelopeKey",
+    "FieldAads",
+    "HmacKey",
+    "KdfParams",
+    "PrivateKeys",
+    "PublicKeys",
+    "argon2id_raw",
+    "derive_passphrase_key",
+    "envelope_key_version",
+    "field_aad",
+    "field_aads",
+    "from_text",
+    "generate_keys",
+    "hkdf_sha256",
+    "invite_key_proof",
+    "name_index",
+    "name_index_key",
+    "new_data_key",
+    "new_salt",
+    "open_envelope",
+    "open_share",
+    "seal",
+    "seal_share",
+    "sign",
+    "split_passphrase_key",
+    "to_text",
+    "unwrap_private_keys",
+    "verification_cache_key",
+    "verification_tag",
+    "verify",
+    "wrap_private_keys",
+]
