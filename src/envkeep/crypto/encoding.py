@@ -137,12 +137,17 @@ class FieldAads:
     def __call__(
         self, scope: str, secret_id: str, version: int, key_version: int
     ) -> tuple[bytes, bytes]:
+        # The checks of require_key_version and utf8, written out: this runs per variable.
         if type(version) is not int or version < 0:  # bool is not a version either
             raise CryptoError("version must be a non-negative integer")
-        require_key_version(key_version)
+        if type(key_version) is not int or not 0 <= key_version <= MAX_KEY_VERSION:
+            require_key_version(key_version)  # raises
+        try:
+            secret = secret_id.encode()
+        except UnicodeEncodeError:
+            secret = utf8(secret_id, "secret_id")  # raises
         head = self._scopes.get(scope) or self._scope(scope)
         numbers = self._numbers
-        secret = utf8(secret_id, "secret_id")
         common = b"".join(
             (
                 head,

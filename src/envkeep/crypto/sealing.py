@@ -166,7 +166,7 @@ def verification_tag(
     the SHA-256 of the signed message, so whoever lacks the identity's private key cannot make
     a tag that passes for a verified signature.
     """
-    digest = hashlib.sha256(_signed_message(parts)).digest()
+    digest = hashlib.sha256(_SIG_LABEL + length_prefixed(parts)).digest()  # _signed_message
     return cache_key.digest(signer.signing + signature + digest)[:16]
 
 
