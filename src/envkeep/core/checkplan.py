@@ -11,6 +11,8 @@ A text field with no constraint is never looked at unless it is required.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,9 +36,12 @@ class _Group:
     choices: tuple[str, ...]
     valid: Callable[[Sequence[str]], bool]
 
-    def failing(self, values: Mapping[str, str]) -> list[int]:
-        """The positions of fields whose (non-empty) value is not of the group's type."""
-        present = list(filter(None, map(values.get, self.names)))
+    def failing(self, values: Mapping[str, str], gathered: Sequence[str] = ()) -> list[int]:
+        """The positions of fields whose (non-empty) value is not of the group's type.
+
+        ``gathered``, when given, holds every field's value, none of them empty.
+        """
+        present = gathered or list(filter(None, map(values.get, self.names)))
         if self.valid(present):
             return []
         pairs = zip(self.positions, map(values.get, self.names), strict=True)
@@ -56,6 +61,8 @@ class CheckPlan:
     required_positions: tuple[int, ...]
     always: tuple[int, ...]  # fields with a range, a pattern or an unknown type
     groups: tuple[_Group, ...]
+    gather: Callable[[Mapping[str, str]], Sequence[str]]  # every group's values, in order
+    slices: tuple[slice, ...]  # each group's part of what `gather` returns
 
     def suspects(self, values: Mapping[str, str], unresolved: Mapping[str, str]) -> list[int]:
         """The positions of the fields that may have a finding, in schema order.
@@ -67,12 +74,23 @@ class CheckPlan:
         if not all(map(values.get, self.required)):  # one unset or empty
             pairs = zip(self.required_positions, map(values.get, self.required), strict=True)
             found += [i for i, value in pairs if not value]
-        for group in self.groups:
-            found += group.failing(values)
+        for group, part in zip(self.groups, self._gathered(values), strict=True):
+            found += group.failing(values, part)
         if unresolved:
             for name in unresolved.keys() & self.declared:
                 found += self.positions[name]
         return sorted(set(found))
+
+    def _gathered(self, values: Mapping[str, str]) -> list[Sequence[str]]:
+        """Each group's values, when every field of every group is set and not empty (one
+        C-level pass); else an empty sequence for each, and each group reads its own."""
+        try:
+            gathered = self.gather(values)
+        except KeyError:
+            gathered = ()
+        if not gathered or not all(gathered):
+            return [()] * len(self.groups)
+        return [gathered[part] for part in self.slices]
 
 
 def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
@@ -89,6 +107,8 @@ def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
         elif spec.type != "string":
             members.setdefault((spec.type, spec.choices), []).append(i)
     required = [i for i, spec in enumerate(fields) if spec.required]
+    grouped = [fields[i].name for found in members.values() for i in found]
+    sizes = [len(found) for found in members.values()]
     return CheckPlan(
         declared=frozenset(positions),
         positions={name: tuple(found) for name, found in positions.items()},
@@ -105,4 +125,16 @@ def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
             )
             for (type_name, choices), found in members.items()
         ),
+        gather=_getter(grouped),
+        slices=tuple(
+            slice(end - size, end)
+            for end, size in zip(itertools.accumulate(sizes), sizes, strict=True)
+        ),
     )
+
+
+def _getter(names: Sequence[str]) -> Callable[[Mapping[str, str]], Sequence[str]]:
+    """The values of ``names`` as one tuple (KeyError when one is not set)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)

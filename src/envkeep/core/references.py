@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from envkeep.core._bulkfill import fill_plain
 from envkeep.core._lazyrefs import LazyReferences
 from envkeep.core._refsyntax import (
     NAME_RE,
@@ -149,7 +150,9 @@ class Expander:
         errors: dict[str, str] = {}
         dollars = [name for name, raw in own.items() if "$" in raw]
         pending = set(dollars)  # not expanded yet: a template must not read them
-        waiting = dollars
+        if dollars:
+            fill_plain(values, dollars, pending, lambda inner: self._dotted(inner, service))
+        waiting = [name for name in dollars if name in pending]
         while waiting:
             batch: dict[str, str] = {}  # name -> its template's text
             cross: dict[str, str] = {}  # format field -> another service's value
@@ -204,6 +207,15 @@ class Expander:
                 return False
             into[field_name] = found
         return True
+
+    def _dotted(self, inner: str, service: str | None) -> tuple[str, str | None]:
+        """What ``${inner}`` (with a dot) reads in a plain fill of ``service``: its key there,
+        and another service's value when it is known in full (else None)."""
+        target = self._target_of(inner)
+        key = inner.replace(".", "/")
+        if target and target[0] is not None:
+            return key, self._across(target[0], target[1], service)
+        return key, None
 
     def _across(self, head: str, name: str, service: str | None) -> str | None:
         """Another service's expanded value of ``name``, if it is known in full."""

@@ -3,8 +3,8 @@
 Each type has a test of one value (`TYPE_CHECKS`, with the message a failure shows) and a
 test of many (`bulk_check`): validation checks thousands of values at a time, and a bulk test
 first tries a few C-level passes over all of them (one join and ``isdigit``, one regular
-expression over the joined URLs, a set inclusion) that accept only valid values, and only when
-that fails tests each value. Both give the same answer.
+expression over the joined ports or URLs, a set inclusion) that accept only valid values, and
+only when that fails tests each value. Both give the same answer.
 """
 
 from __future__ import annotations
@@ -35,8 +35,18 @@ _URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # ASCII, a host without userinfo or brackets, a port of at most 65535. Any other text, valid
 # or not, goes to `_is_url`.
 _PLAIN_PORT = r"[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
-_PLAIN_URL = rf"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._-]+(?::(?:{_PLAIN_PORT}))?(?:[/?#][!-~]*)?"
-_PLAIN_URLS_RE = re.compile(rf"(?:{_PLAIN_URL}\n)*{_PLAIN_URL}")
+# Possessive quantifiers (`*+`, `++`, `?+`) never give back what they matched: the pattern only
+# accepts less, and fails fast instead of backtracking.
+_PLAIN_URL = (
+    rf"[A-Za-z][A-Za-z0-9+.-]*+://[A-Za-z0-9._-]++(?::(?:{_PLAIN_PORT})(?![0-9]))?+"
+    r"(?:[/?#][!-~]*+)?+"
+)
+_PLAIN_URLS_RE = re.compile(rf"(?:{_PLAIN_URL}\n)*+{_PLAIN_URL}")
+# Ports from 1 to 65535, each followed by a newline, with any leading zeros.
+_PLAIN_PORTS_RE = re.compile(
+    r"(?:0*+(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
+    r"|6553[0-5])\n)*+"
+)
 
 
 def duration_seconds(value: str) -> float | None:
@@ -118,10 +128,9 @@ def _all_ints(values: Sequence[str]) -> bool:
 
 
 def _all_ports(values: Sequence[str]) -> bool:
-    if _digits(values) and max(map(len, values)) <= 5:
-        numbers = list(map(int, values))
-        return min(numbers) >= 1 and max(numbers) <= 65535
-    return all(map(_is_port, values))
+    joined = "\n".join(values) + "\n"
+    plain = joined.count("\n") == len(values) and _PLAIN_PORTS_RE.fullmatch(joined)
+    return bool(plain) or all(map(_is_port, values))
 
 
 def _all_urls(values: Sequence[str]) -> bool:
@@ -131,7 +140,7 @@ def _all_urls(values: Sequence[str]) -> bool:
 
 
 def _all_bools(values: Sequence[str]) -> bool:
-    return _BOOLS.issuperset(map(str.lower, values))
+    return _BOOLS.issuperset(values) or _BOOLS.issuperset(map(str.lower, values))
 
 
 _BULK: dict[str, Callable[[Sequence[str]], bool]] = {

@@ -1,0 +1,209 @@
+"""Reading the schema of an annotated ``.env.example`` (the format is described in
+`envkeep.core.schema`)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from envkeep.core._fieldrules import (
+    Malformed,
+    check_bounds,
+    checked_pattern,
+    finite,
+    parse_type,
+    shorten,
+)
+from envkeep.core.dotenv import parse_dotenv
+from envkeep.core.errors import ParseError
+from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from envkeep.core.dotenv import DotenvEntry
+
+__all__ = ["parse_env_example"]
+
+_ANNOTATION_HINT = (
+    "Known annotations: @required, @secret, @type=T, @min=N, @max=N, @pattern=REGEX, "
+    "@default=VALUE; types: string, int, float, bool, url, email, port, enum(a,b,…), json, "
+    "duration, path."
+)
+_SPACE = " \t\r\f\v"  # what the dotenv parser strips around a line
+_TOKEN_RE = re.compile(
+    r'@(?P<key>[^\s=]*)(?:=(?P<value>"(?:[^"\\]|\\.)*"(?=\s|$)|\S*))?|(?P<word>\S+)'
+)
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_env_example(text: str, *, source: str | None = None) -> Schema:
+    """Read the schema of an annotated ``.env.example``; raise ``ParseError`` with the line.
+
+    Besides dotenv syntax errors: an unknown, repeated or malformed annotation, an annotation
+    not directly above a variable, and a variable declared twice are errors.
+    """
+    entries = parse_dotenv(text, source=source).entries
+    comments = _comment_lines(text, entries)
+    fields: list[FieldSpec] = []
+    attached: set[int] = set()
+    declared: dict[str, int] = {}
+    for entry in entries:
+        first = declared.setdefault(entry.name, entry.line)
+        if first != entry.line:
+            raise ParseError(
+                f"{entry.name!r} is declared twice (first on line {first})",
+                line=entry.line,
+                source=source,
+                hint="Keep one declaration of each variable.",
+            )
+        block = _block_above(entry.line, comments)
+        attached.update(block)
+        fields.append(_field_from_comments(entry, [(n, comments[n]) for n in block], source))
+    _reject_detached_annotations(comments, attached, source)
+    return Schema(fields=tuple(fields), source=source)
+
+
+def _comment_lines(text: str, entries: Sequence[DotenvEntry]) -> dict[int, str]:
+    """Map each comment line's number to its text after ``#`` (values spanning lines skipped)."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+    inside: set[int] = set()
+    starts = [entry.line for entry in entries] + [len(lines) + 1]
+    for start, next_start in itertools.pairwise(starts):
+        inside.update(range(start, _last_line(lines, start, next_start) + 1))
+    comments: dict[int, str] = {}
+    for number, line in enumerate(lines, start=1):
+        content = line.strip(_SPACE)
+        if number not in inside and content.startswith("#"):
+            comments[number] = content[1:]
+    return comments
+
+
+def _last_line(lines: list[str], start: int, next_start: int) -> int:
+    """The line where the entry starting on ``start`` ends: the first prefix that parses."""
+    for end in range(start, next_start):
+        try:
+            parse_dotenv("\n".join(lines[start - 1 : end]))
+        except ParseError:
+            continue
+        return end
+    return next_start - 1
+
+
+def _block_above(line: int, comments: Mapping[int, str]) -> list[int]:
+    block: list[int] = []
+    number = line - 1
+    while number in comments:
+        block.insert(0, number)
+        number -= 1
+    return block
+
+
+def _field_from_comments(
+    entry: DotenvEntry, block: list[tuple[int, str]], source: str | None
+) -> FieldSpec:
+    spec = FieldSpec(name=entry.name, example=entry.value or None, line=entry.line)
+    seen: set[str] = set()
+    words: list[str] = []
+    for number, body in block:
+        for match in _TOKEN_RE.finditer(body):
+            if match["word"] is not None:
+                words.append(match["word"])
+                continue
+            key = match["key"]
+            if key not in ANNOTATIONS:
+                raise _unknown_annotation(key, f"for {entry.name!r}", number, source)
+            if key in seen:
+                raise ParseError(
+                    f"@{key} is given twice for {entry.name!r}", line=number, source=source
+                )
+            seen.add(key)
+            try:
+                spec = check_bounds(_apply_annotation(spec, key, match["value"]))
+            except Malformed as error:
+                raise ParseError(
+                    f"@{key} of {entry.name!r}: {error}",
+                    line=number,
+                    source=source,
+                    hint=_ANNOTATION_HINT,
+                ) from None
+    return replace(spec, description=" ".join(words) or None)
+
+
+def _unknown_annotation(key: str, where: str, line: int, source: str | None) -> ParseError:
+    return ParseError(
+        f"unknown annotation '@{shorten(key)}' {where}".rstrip(),
+        line=line,
+        source=source,
+        hint=_ANNOTATION_HINT,
+    )
+
+
+def _reject_detached_annotations(
+    comments: Mapping[int, str], attached: set[int], source: str | None
+) -> None:
+    for number, body in sorted(comments.items()):
+        if number in attached:
+            continue
+        for match in _TOKEN_RE.finditer(body):
+            key = match["key"]
+            if key is None:
+                continue
+            if key not in ANNOTATIONS:
+                raise _unknown_annotation(key, "", number, source)
+            raise ParseError(
+                f"annotation '@{key}' is not directly above a variable",
+                line=number,
+                source=source,
+                hint="Put annotations in the comment lines right above NAME=…, "
+                "with no blank line between.",
+            )
+
+
+def _apply_annotation(spec: FieldSpec, key: str, raw: str | None) -> FieldSpec:
+    if key in ("required", "secret"):
+        if raw is not None:
+            raise Malformed("takes no value")
+        return replace(spec, required=True) if key == "required" else replace(spec, secret=True)
+    if raw is None:
+        raise Malformed(f"needs a value: @{key}=…")
+    return _SETTERS[key](spec, _unquote(key, raw))
+
+
+def _unquote(key: str, raw: str) -> str:
+    if not raw.startswith('"'):
+        return raw
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, str):
+        raise Malformed("has a malformed quoted value")
+    return decoded
+
+
+def _set_type(spec: FieldSpec, text: str) -> FieldSpec:
+    type_name, choices = parse_type(text)
+    return replace(spec, type=type_name, choices=choices)
+
+
+def _set_number(key: str) -> Callable[[FieldSpec, str], FieldSpec]:
+    def setter(spec: FieldSpec, text: str) -> FieldSpec:
+        if _NUMBER_RE.fullmatch(text) is None:
+            raise Malformed("must be a number")
+        number = finite(float(text))
+        return replace(spec, minimum=number) if key == "min" else replace(spec, maximum=number)
+
+    return setter
+
+
+_SETTERS: dict[str, Callable[[FieldSpec, str], FieldSpec]] = {
+    "type": _set_type,
+    "min": _set_number("min"),
+    "max": _set_number("max"),
+    "pattern": lambda spec, text: replace(spec, pattern=checked_pattern(text)),
+    "default": lambda spec, text: replace(spec, default=text),
+}

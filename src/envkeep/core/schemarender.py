@@ -1,0 +1,108 @@
+"""Writing a schema as an annotated ``.env.example``, and guessing a first one's types."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from typing import TYPE_CHECKING
+
+from envkeep.core._fieldrules import Malformed, parse_choices, parse_type
+from envkeep.core.dotenv import parse_dotenv, render_dotenv
+from envkeep.core.errors import InputError, ParseError
+from envkeep.core.validate import format_number, matches_type
+
+if TYPE_CHECKING:
+    from envkeep.core.fieldspec import FieldSpec, Schema
+
+__all__ = ["infer_type", "render_env_example"]
+
+_BARE_VALUE_RE = re.compile(r'(?:[^\s"\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*)?')
+
+
+def render_env_example(schema: Schema) -> str:
+    """Write ``schema`` as an annotated ``.env.example`` that ``parse_env_example`` reads back.
+
+    One block per field, separated by blank lines: the description, one line of annotations,
+    ``NAME=example``. Raise ``InputError`` for a field the file format cannot express (an
+    unknown type, bad enum choices, a description word starting with ``@``).
+    """
+    return "\n".join(_render_field(spec) for spec in schema.fields)
+
+
+def _render_field(spec: FieldSpec) -> str:
+    lines = [f"# {line}" for line in _description_lines(spec)]
+    annotations = _annotations(spec)
+    if annotations:
+        lines.append("# " + " ".join(annotations))
+    lines.append(_entry_line(spec.name, spec.example or ""))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _description_lines(spec: FieldSpec) -> list[str]:
+    words = (spec.description or "").split()
+    if any(word.startswith("@") or "\x00" in word for word in words):
+        raise InputError(
+            f"the description of {spec.name!r} has a word starting with '@' or a NUL character,"
+            " which an .env.example cannot hold"
+        )
+    return textwrap.wrap(" ".join(words), width=96, break_long_words=False, break_on_hyphens=False)
+
+
+def _annotations(spec: FieldSpec) -> list[str]:
+    annotations = ["@required"] if spec.required else []
+    if spec.type != "string":
+        annotations.append(f"@type={_type_text(spec)}")
+    if spec.minimum is not None:
+        annotations.append(f"@min={format_number(spec.minimum)}")
+    if spec.maximum is not None:
+        annotations.append(f"@max={format_number(spec.maximum)}")
+    if spec.pattern is not None:
+        annotations.append(f"@pattern={_quote(spec.pattern)}")
+    if spec.secret:
+        annotations.append("@secret")
+    if spec.default is not None:
+        annotations.append(f"@default={_quote(spec.default)}")
+    return annotations
+
+
+def _type_text(spec: FieldSpec) -> str:
+    try:
+        if spec.type == "enum":
+            return f"enum({','.join(parse_choices(spec.choices))})"
+        return parse_type(spec.type)[0]
+    except Malformed as error:
+        raise InputError(f"cannot write the type of {spec.name!r}: {error}") from None
+
+
+def _quote(value: str) -> str:
+    if _BARE_VALUE_RE.fullmatch(value):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _entry_line(name: str, value: str) -> str:
+    """``NAME=value`` as written when the dotenv parser reads that back, else quoted."""
+    plain = f"{name}={value}"
+    try:
+        if "\n" not in value and parse_dotenv(plain).values == {name: value}:
+            return plain
+    except ParseError:
+        pass
+    return render_dotenv({name: value}).rstrip("\n")
+
+
+def infer_type(value: str) -> str:
+    """Guess a type from a stored value, for a first schema (``envkeep schema init``).
+
+    ``true``/``false`` → bool, ``42`` → int, ``1.5`` → float, ``https://…`` → url,
+    ``a@b.co`` → email, ``30s`` → duration, an object or array → json, else string.
+    """
+    if value.lower() in ("true", "false"):
+        return "bool"
+    for type_name in ("int", "float", "url", "email", "duration"):
+        if matches_type(type_name, value):
+            return type_name
+    if value.startswith(("{", "[")) and matches_type("json", value):
+        return "json"
+    return "string"
