@@ -18,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from envkeep.core._bulkfill import fill_plain
 from envkeep.core._lazyrefs import LazyReferences
 from envkeep.core._refsyntax import (
     NAME_RE,
     SERVICE_PATTERN,
     SERVICE_RE,
     Reference,
+    Target,
+    Template,
+    compile_template,
+    fill_templates,
     find_references,
     is_service_ref,
     parse_value,
@@ -32,7 +35,7 @@ from envkeep.core._refsyntax import (
 from envkeep.core.errors import ReferenceProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Mapping
 
     from envkeep.core._refsyntax import Segment
 
@@ -108,8 +111,6 @@ class Expander:
     ``sources(service)`` returns a service's final, unexpanded values, or None if there is no
     such service; it is called at most once per service. Reuse one expander to expand many
     services of one environment: values shared through ``${svc.NAME}`` are expanded once.
-    ``candidates(service)``, if given, names (each once) every value of ``service`` that may
-    hold a ``$``, so that `expand_values` need not look at the others.
     """
 
     def __init__(
@@ -117,15 +118,15 @@ class Expander:
         sources: Callable[[str | None], Mapping[str, str] | None],
         *,
         cross_service: bool = True,
-        candidates: Callable[[str | None], Iterable[str]] | None = None,
     ) -> None:
         self._sources = sources
-        self._candidates = candidates
         self._cross_service = cross_service
         self._known: dict[str | None, Mapping[str, str] | None] = {}
         self._memo: dict[_Key, _Outcome] = {}
         self._on_stack: set[_Key] = set()
+        self._templates: dict[str, Template | None] = {}  # raw value -> its template
         self._expanded: dict[str | None, tuple[dict[str, str], dict[str, str]]] = {}
+        self._targets: dict[str, Target] = {}  # see `_classify`
 
     def expand(self, service: str | None) -> Expansion:
         """Expand every value of ``service`` (None: the unnamed set), in its order.
@@ -138,18 +139,39 @@ class Expander:
     def expand_values(self, service: str | None) -> tuple[dict[str, str], dict[str, str]]:
         """The expanded values of ``service`` and the errors of those that failed.
 
-        A value without ``$`` is its own expansion. The plain ones are filled in bulk
-        (`fill_plain`); the rest (escapes, literal braces, errors, dotted names) take the
-        general, memoised walk of `_evaluate`.
+        A value without ``$`` is its own expansion. The others are filled in by rounds of one
+        `str.format_map` over the `Template` of each value whose names are all known in full
+        (never a value still waiting for its round); what no round can fill (escapes, errors,
+        dotted names) takes the general, memoised walk of `_evaluate`.
         """
         own = self._values(service) or {}
         values = dict(own)
         errors: dict[str, str] = {}
-        dollars = self._dollars(service, own)
-        pending = set(dollars)  # not expanded yet
-        if dollars:
-            fill_plain(values, dollars, pending, lambda inner: self._dotted(inner, service))
-        for name in [name for name in own if name in pending] if pending else ():
+        dollars = [name for name, raw in own.items() if "$" in raw]
+        pending = set(dollars)  # not expanded yet: a template must not read them
+        waiting = dollars
+        while waiting:
+            batch: dict[str, str] = {}  # name -> its template's text
+            cross: dict[str, str] = {}  # format field -> another service's value
+            rest: list[str] = []
+            for name in waiting:
+                raw = own[name]
+                template = self._templates[raw] if raw in self._templates else self._compile(raw)
+                if (
+                    template is None
+                    or not pending.isdisjoint(template.local)
+                    or (template.cross and not self._gather(template, service, cross))
+                ):
+                    rest.append(name)
+                else:
+                    batch[name] = template.text
+            filled = fill_templates(batch, {**values, **cross} if cross else values)
+            if not filled:
+                break
+            values.update(filled)
+            pending.difference_update(filled)
+            waiting = rest  # a template that failed stays pending, for `_evaluate` to word
+        for name in [name for name in dollars if name in pending] if pending else ():
             outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
             if isinstance(outcome, _Done):
                 values[name] = outcome.value
@@ -157,12 +179,6 @@ class Expander:
                 errors[name] = self._message(outcome, service)
         self._expanded[service] = (values, errors)
         return values, errors
-
-    def _dollars(self, service: str | None, own: Mapping[str, str]) -> list[str]:
-        """The names of ``own`` (the values of ``service``) whose value holds a ``$``."""
-        if self._candidates is None:
-            return [name for name, raw in own.items() if "$" in raw]
-        return [name for name in self._candidates(service) if "$" in own.get(name, "")]
 
     def _references(self, service: str | None) -> dict[str, tuple[str, ...]]:
         """The non-empty references of each value of ``service``, by the general walk."""
@@ -174,14 +190,20 @@ class Expander:
                     found[name] = _shown(outcome.refs, service)
         return found
 
-    def _dotted(self, inner: str, service: str | None) -> tuple[str, str | None]:
-        """What ``${inner}`` (with a dot) reads in a plain fill of ``service``: its key there,
-        and another service's value when it is known in full (else None)."""
-        target = self._target(service, inner)
-        key = inner.replace(".", "/")
-        if target is None or target[1] == inner:  # a dotted name of the same set
-            return key, None
-        return key, self._across(target[0] or "", target[1], service)
+    def _compile(self, raw: str) -> Template | None:
+        template = compile_template(raw, self._target_of)
+        self._templates[raw] = template
+        return template
+
+    def _gather(self, template: Template, service: str | None, into: dict[str, str]) -> bool:
+        """Put the other services' values ``template`` reads in ``into``; False when one of
+        them is not known in full yet."""
+        for field_name, head, name in template.cross:
+            found = self._across(head, name, service)
+            if found is None:
+                return False
+            into[field_name] = found
+        return True
 
     def _across(self, head: str, name: str, service: str | None) -> str | None:
         """Another service's expanded value of ``name``, if it is known in full."""
@@ -195,6 +217,21 @@ class Expander:
             return None if name in errors else values.get(name)
         done = self._memo.get((head, name))
         return done.value if isinstance(done, _Done) else None
+
+    def _target_of(self, inner: str) -> Target:
+        return self._targets.get(inner) or self._classify(inner)
+
+    def _classify(self, inner: str) -> Target:
+        """What ``${inner}`` names, as `_target` decides: ``(service, name)`` across services,
+        ``(None, name)`` in the same set, ``()`` if malformed; remembered per text."""
+        head, dot, tail = inner.partition(".")
+        target: Target = ()
+        if dot and is_service_ref(head, tail) and self._values(head) is not None:
+            target = (head, tail)
+        elif NAME_RE.fullmatch(inner):
+            target = (None, inner)
+        self._targets[inner] = target
+        return target
 
     def _values(self, service: str | None) -> Mapping[str, str] | None:
         if service not in self._known:

@@ -8,7 +8,6 @@ every layer that set it and the one that won, for ``envkeep explain``.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -86,47 +85,12 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
 
 def _apply(layers: Sequence[Layer]) -> _Stack:
     """Merge ``layers`` lowest first, remembering which layer each final value came from."""
-    return _LayerParts().apply(layers)
-
-
-class _LayerParts:
-    """What each layer of one `resolve_project` call contributes, worked out once however many
-    stacks hold it (every service's stack holds the same shared scope): which layer each of its
-    names comes from, and which of its values hold a ``$``. Kept for one call only, by the
-    identity of the layer's values, which the call's stacks keep alive."""
-
-    __slots__ = ("_dollars", "_winners")
-
-    def __init__(self) -> None:
-        self._winners: dict[tuple[str, int], dict[str, str]] = {}
-        self._dollars: dict[int, list[str]] = {}
-
-    def apply(self, layers: Sequence[Layer]) -> _Stack:
-        raw: dict[str, str] = {}
-        winners: dict[str, str] = {}
-        for layer in layers:
-            raw.update(layer.values)
-            winners.update(self._winners_of(layer))
-        return _Stack(raw, winners, tuple(layers))
-
-    def dollars(self, layers: Sequence[Layer]) -> list[str]:
-        """Every name that a value with a ``$`` in one of ``layers`` sets, each once."""
-        if len(layers) == 1:
-            return self._dollars_of(layers[0].values)
-        found = map(self._dollars_of, [layer.values for layer in layers])
-        return list(dict.fromkeys(itertools.chain.from_iterable(found)))
-
-    def _winners_of(self, layer: Layer) -> dict[str, str]:
-        key = (layer.name, id(layer.values))
-        if key not in self._winners:
-            self._winners[key] = dict.fromkeys(layer.values, layer.name)
-        return self._winners[key]
-
-    def _dollars_of(self, values: Mapping[str, str]) -> list[str]:
-        key = id(values)
-        if key not in self._dollars:
-            self._dollars[key] = [name for name, raw in values.items() if "$" in raw]
-        return self._dollars[key]
+    raw: dict[str, str] = {}
+    winners: dict[str, str] = {}
+    for layer in layers:
+        raw.update(layer.values)
+        winners.update(dict.fromkeys(layer.values, layer.name))
+    return _Stack(raw, winners, tuple(layers))
 
 
 def _resolution(stack: _Stack, expansion: Expansion) -> Resolution:
@@ -175,14 +139,10 @@ def resolve_project(
             f"service '{unknown[0]}' not found (services: {known})",
             hint=f"add it with: envkeep service add {unknown[0]}",
         )
-    parts = _LayerParts()
-    applied = {name: parts.apply(stacks[name]) for name in wanted}
+    applied = {name: _apply(stacks[name]) for name in wanted}
     merged: dict[str, Mapping[str, str]] = {
         name: applied[name].raw if name in applied else merge_layers([x.values for x in layers])
         for name, layers in stacks.items()
     }
-    expander = Expander(
-        lambda name: None if name is None else merged.get(name),
-        candidates=lambda name: parts.dollars(stacks[name]) if name is not None else (),
-    )
+    expander = Expander(lambda name: None if name is None else merged.get(name))
     return {name: _resolution(applied[name], expander.expand(name)) for name in wanted}
