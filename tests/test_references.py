@@ -469,7 +469,7 @@ def test_arbitrary_text_expands_or_fails_and_plain_text_is_untouched(
                 assert ref.name in (values if ref.service in (None, "api") else other)
 
 
-# --- values the bulk fill must leave to the general walk ------------------------------------
+# --- unusual text around references ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -478,14 +478,14 @@ def test_arbitrary_text_expands_or_fails_and_plain_text_is_untouched(
         ({"A": "cost $5 ${B}", "B": "x"}, "A", "cost $5 x"),  # a literal '$' in the expansion
         ({"a.b": "v", "C": "${a.b}"}, "C", "v"),  # a dotted name of the same set
         ({"x": "s", "x.upper": "U", "C": "${x.upper}"}, "C", "U"),  # never an attribute of x
-        ({"A": "a\x00${B}", "B": "b"}, "A", "a\x00b"),  # the fill's separator in a value
+        ({"A": "a\x00${B}", "B": "b"}, "A", "a\x00b"),  # a NUL in a value
         ({"A": "${B}-${C}", "B": "x\x00y", "C": "c"}, "A", "x\x00y-c"),  # ... in a value read
         ({"A": '{"h": "${B}"}', "B": "b"}, "A", '{"h": "b"}'),  # literal braces
-        ({"A": "${B}", "B": "\x03${C}", "C": "c"}, "A", "\x03c"),  # the fill's marker
+        ({"A": "${B}", "B": "\x03${C}", "C": "c"}, "A", "\x03c"),  # a control character
         ({"A": "${B}${B}$$x", "B": "b"}, "A", "bb$$x"),  # '$$' not before '{' is literal
     ],
 )
-def test_values_outside_the_bulk_fill_expand_as_any_other(
+def test_unusual_text_around_references_expands_as_written(
     values: dict[str, str], name: str, expected: str
 ) -> None:
     assert expanded(values)[name] == expected
