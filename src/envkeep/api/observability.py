@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import Engine, event
+from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.problems import problem
-from envkeep.api.ratelimit import TooManyRequests
+from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -112,7 +113,7 @@ class Observe:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         extra = [(b"x-request-id", request_id.encode("latin-1")), *_EXTRA_HEADERS]
-        refused = self._refusal(scope)
+        refused = await self._refusal(scope)
         if refused is not None:
             refused.headers.update({"X-Request-ID": request_id, **SECURITY_HEADERS})
             await refused(scope, receive, send)
@@ -134,11 +135,16 @@ class Observe:
             self.metrics.active.dec()
             self._record(scope, status, time.perf_counter() - started, request_id)
 
-    def _refusal(self, scope: Scope) -> Response | None:
+    async def _refusal(self, scope: Scope) -> Response | None:
         """429 over the per-IP limit, 413 over the body limit; None to go on."""
         client = scope.get("client")
         try:
-            scope["app"].state.envkeep.limits.per_ip.take(client[0] if client else "?")
+            limiter = scope["app"].state.envkeep.limits.per_ip
+            key = client[0] if client else "?"
+            if isinstance(limiter, SharedLimiter):  # a database round trip: not on the loop
+                await run_in_threadpool(limiter.take, key)
+            else:
+                limiter.take(key)
         except TooManyRequests as limited:
             headers = {"Retry-After": str(limited.retry_after)}
             return problem(429, limited.code, limited.message, hint=limited.hint, headers=headers)
