@@ -347,3 +347,29 @@ def test_a_server_that_swaps_an_invitees_keys_is_caught_by_the_inviter(
     refused = _cli(carol, work, "member", "grant", "dave@x.io", "read", "--project", "shop")
     assert refused.returncode == 1
     assert "not the ones they registered" in refused.stderr
+
+
+def test_a_token_reads_without_a_project_file_given_the_project_and_server(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    admin, ci, work, bare = (tmp_path / n for n in ("admin", "ci", "work", "bare"))
+    work.mkdir()
+    bare.mkdir()  # a CI job or a container: no checkout, no envkeep.toml
+    code = server.invite("ops@x.io")
+    _ok(admin, work, "join", server.url, code, "--email", "ops@x.io", ENVKEEP_PASSPHRASE="pp")
+    _ok(admin, work, "init", "shop")
+    _ok(admin, work, "set", "API_KEY=staging-key", "PORT=8080", "--env", "staging")
+    token = _ok(
+        admin, work, "token", "create", "ci", "--project", "shop", "--env", "staging"
+    ).strip()
+    as_ci = {"ENVKEEP_TOKEN": token, "ENVKEEP_SERVER": server.url}
+    missing = _cli(ci, bare, "get", "API_KEY", "--env", "staging", **as_ci)
+    assert missing.returncode == 2
+    assert "ENVKEEP_PROJECT" in missing.stderr
+    named = {**as_ci, "ENVKEEP_PROJECT": "shop"}
+    assert _ok(ci, bare, "get", "API_KEY", "--env", "staging", **named) == "staging-key\n"
+    exported = _ok(ci, bare, "export", "--env", "staging", "--format", "json", **named)
+    assert '"PORT": "8080"' in exported
+    ran = _ok(ci, bare, "run", "--env", "staging", "--", "sh", "-c", "echo $API_KEY", **named)
+    assert ran == "staging-key\n"
+    assert not (bare / "envkeep.toml").exists()

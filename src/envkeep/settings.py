@@ -10,6 +10,7 @@
 | VISUAL, EDITOR            | the editor `envkeep edit` opens (default: vi)               |
 | ENVKEEP_SERVER            | the team server to use, over envkeep.toml's `server`        |
 | ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
+| ENVKEEP_PROJECT           | the project, where no envkeep.toml is found (with a token)  |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
 | ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
 | ENVKEEP_SERVER_HOST       | server: address to bind (default 127.0.0.1)                 |
@@ -57,6 +58,7 @@ class Settings:
     server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
     server_db: str | None = None  # ENVKEEP_SERVER_DB
     token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
+    project: str | None = None  # ENVKEEP_PROJECT: the project, where no envkeep.toml is found
     # ENVKEEP_SERVER_*: None when unset, so that a settings file may supply them.
     server_rate: float | None = None  # requests/s per IP and per principal; 0: off
     server_host: str | None = None
@@ -134,6 +136,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server=env.get("ENVKEEP_SERVER") or None,
         server_db=env.get("ENVKEEP_SERVER_DB") or None,
         token=env.get("ENVKEEP_TOKEN") or None,
+        project=env.get("ENVKEEP_PROJECT") or None,
         server_rate=_rate(env.get("ENVKEEP_SERVER_RATE")),
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=_port(env.get("ENVKEEP_SERVER_PORT")),

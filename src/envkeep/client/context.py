@@ -146,10 +146,14 @@ class ClientContext:
     @cached_property
     def project_file(self) -> ProjectFile:
         path = find_project_file(self.cwd)
+        if path is None and self.settings.project:
+            # No checkout at hand (a CI job, a container): the project by name, on the server
+            # ENVKEEP_SERVER names, with no services, templates or schemas declared.
+            return ProjectFile(self.settings.project, self.cwd, server=self.settings.server)
         if path is None:
             raise UsageError(
                 f"no {FILENAME} found in {self.cwd} or its parents",
-                hint="create a project with: envkeep init NAME",
+                hint="create a project with: envkeep init NAME (or name one: ENVKEEP_PROJECT)",
             )
         return load_project_file(path)
 
