@@ -355,8 +355,8 @@ def test_a_token_reads_without_a_project_file_given_the_project_and_server(
     admin, ci, work, bare = (tmp_path / n for n in ("admin", "ci", "work", "bare"))
     work.mkdir()
     bare.mkdir()  # a CI job or a container: no checkout, no envkeep.toml
-    code = server.invite("ops@x.io")
-    _ok(admin, work, "join", server.url, code, "--email", "ops@x.io", ENVKEEP_PASSPHRASE="pp")
+    code = server.invite("bare-ops@x.io")
+    _ok(admin, work, "join", server.url, code, "--email", "bare-ops@x.io", ENVKEEP_PASSPHRASE="pp")
     _ok(admin, work, "init", "shop")
     _ok(admin, work, "set", "API_KEY=staging-key", "PORT=8080", "--env", "staging")
     token = _ok(

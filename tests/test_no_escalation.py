@@ -267,11 +267,8 @@ def _accept(t: Tenancy, code: str, email: str) -> str:
 
 def _token(t: Tenancy, principal_id: str, role: Role, place: Place) -> Callable[[Call], None]:
     def use_case(call: Call) -> None:
-        new = tokens.NewServiceAccount(
+        keys = tokens.AccountKeys(
             principal_id=principal_id,
-            name=f"ci-{principal_id[:8]}",
-            role=str(role),
-            scope=members.Scope(place.project, place.environment),
             encryption_public=KEY,
             signing_public=KEY,
             wrapped_private_keys=KEY,
@@ -279,6 +276,8 @@ def _token(t: Tenancy, principal_id: str, role: Role, place: Place) -> Callable[
             expires_at=None,
             shares=tuple(t.shares(principal_id)),
         )
+        scope = members.Scope(place.project, place.environment)
+        new = tokens.NewServiceAccount(f"ci-{principal_id[:8]}", str(role), scope, keys)
         tokens.create_service_account(call, workspace_id=t.workspaces[place.workspace], new=new)
 
     return use_case

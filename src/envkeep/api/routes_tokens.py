@@ -24,14 +24,9 @@ def _expiry(text: str | None) -> datetime | None:
         raise UsageError("expires_at must be an ISO 8601 time") from None
 
 
-@router.post("/workspaces/{workspace_id}/tokens", status_code=201)
-def create(workspace_id: str, body: schemas.NewToken, call: AuthedCall) -> None:
-    """A service account with one role, its shares and its token (hash only)."""
-    new = tokens.NewServiceAccount(
+def _keys(body: schemas.TokenKeys) -> AccountKeys:
+    return AccountKeys(
         principal_id=body.principal_id,
-        name=body.name,
-        role=body.role,
-        scope=members.Scope(body.project, body.environment),
         encryption_public=body.encryption_public,
         signing_public=body.signing_public,
         wrapped_private_keys=body.wrapped_private_keys,
@@ -39,6 +34,13 @@ def create(workspace_id: str, body: schemas.NewToken, call: AuthedCall) -> None:
         expires_at=_expiry(body.expires_at),
         shares=tuple(members.NewShare(**s.model_dump()) for s in body.shares),
     )
+
+
+@router.post("/workspaces/{workspace_id}/tokens", status_code=201)
+def create(workspace_id: str, body: schemas.NewToken, call: AuthedCall) -> None:
+    """A service account with one role, its shares and its token (hash only)."""
+    scope = members.Scope(body.project, body.environment)
+    new = tokens.NewServiceAccount(body.name, body.role, scope, _keys(body))
     tokens.create_service_account(call, workspace_id=workspace_id, new=new)
 
 
@@ -62,15 +64,7 @@ def rotate(
 ) -> schemas.TokenRotated:
     """Replace a token (same name, role and scope, new keys); the old one ends at once. The
     answer lists the environments whose keys to rotate now."""
-    new = AccountKeys(
-        principal_id=body.principal_id,
-        encryption_public=body.encryption_public,
-        signing_public=body.signing_public,
-        wrapped_private_keys=body.wrapped_private_keys,
-        token_hash=body.token_hash,
-        expires_at=_expiry(body.expires_at),
-        shares=tuple(members.NewShare(**s.model_dump()) for s in body.shares),
-    )
+    new = _keys(body)
     done = tokens.rotate_service_account(call, workspace_id=workspace_id, label=label, new=new)
     return schemas.TokenRotated.model_validate(done)
 

@@ -262,18 +262,23 @@ class InviteCode(Body):
     code: str
 
 
-class NewToken(Body):
+class TokenKeys(Body):
+    """A new service account's keys, token hash and shares, made by the caller's client."""
+
     principal_id: str
-    name: str = Field(max_length=100)
-    role: str
-    project: str | None = None
-    environment: str | None = None
     encryption_public: B64
     signing_public: B64
     wrapped_private_keys: B64
     token_hash: str = Field(min_length=64, max_length=64)
     expires_at: str | None = None
     shares: list[NewShare] = []
+
+
+class NewToken(TokenKeys):
+    name: str = Field(max_length=100)
+    role: str
+    project: str | None = None
+    environment: str | None = None
 
 
 class TokenInfo(Body):
@@ -292,17 +297,9 @@ class TokenRevoked(Body):
     environment_ids: list[str]
 
 
-class TokenRotation(Body):
+class TokenRotation(TokenKeys):
     """A replacement for a token: new keys and shares, made by the caller's client. The name,
     role and scope stay; ``expires_at`` None keeps the old token's lifetime."""
-
-    principal_id: str
-    encryption_public: B64
-    signing_public: B64
-    wrapped_private_keys: B64
-    token_hash: str = Field(min_length=64, max_length=64)
-    expires_at: str | None = None
-    shares: list[NewShare] = []
 
 
 class TokenRotated(Body):

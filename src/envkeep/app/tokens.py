@@ -59,27 +59,10 @@ class AccountKeys:
 class NewServiceAccount:
     """What the creator's client uploads (no secret the server could use)."""
 
-    principal_id: str
     name: str
     role: str
     scope: Scope
-    encryption_public: bytes
-    signing_public: bytes
-    wrapped_private_keys: bytes
-    token_hash: str = field(repr=False)
-    expires_at: datetime | None
-    shares: tuple[NewShare, ...]
-
-    def keys(self) -> AccountKeys:
-        return AccountKeys(
-            self.principal_id,
-            self.encryption_public,
-            self.signing_public,
-            self.wrapped_private_keys,
-            self.token_hash,
-            self.expires_at,
-            self.shares,
-        )
+    keys: AccountKeys
 
 
 @dataclass(frozen=True)
@@ -122,13 +105,13 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights
-    add_account(call, target=target, label=new.name, role=wanted, keys=new.keys(), envs=envs)
+    add_account(call, target=target, label=new.name, role=wanted, keys=new.keys, envs=envs)
     append_event(
         call,
         workspace_id=workspace_id,
         action="token.create",
         target=new.name,
-        details={"role": str(wanted), "held": str(held), "principal_id": new.principal_id},
+        details={"role": str(wanted), "held": str(held), "principal_id": new.keys.principal_id},
     )
 
 
