@@ -32,6 +32,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running.stop()
 
 
+def _shop_admin(server: TeamServer, root: Path, email: str, *variables: str) -> tuple[Path, Path]:
+    """(home, project dir) of a new admin who made project ``shop`` and set ``variables`` in
+    its staging environment."""
+    home, work = root / "admin", root / "work"
+    work.mkdir()
+    code = server.invite(email)
+    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE="passphrase")
+    _ok(home, work, "init", "shop")
+    if variables:
+        _ok(home, work, "set", *variables, "--env", "staging")
+    return home, work
+
+
 def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
     server: TeamServer, tmp_path: Path
 ) -> None:
@@ -131,20 +144,8 @@ def test_members_need_a_team_server(tmp_path: Path) -> None:
 def test_a_service_token_reads_only_its_scope_and_stops_when_revoked(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    admin, ci, work = tmp_path / "admin", tmp_path / "ci", tmp_path / "work"
-    work.mkdir()
-    _ok(
-        admin,
-        work,
-        "join",
-        server.url,
-        server.invite("ops@x.io"),
-        "--email",
-        "ops@x.io",
-        ENVKEEP_PASSPHRASE="ops passphrase",
-    )
-    _ok(admin, work, "init", "shop")
-    _ok(admin, work, "set", "API_KEY=staging-key", "--env", "staging")
+    admin, work = _shop_admin(server, tmp_path, "ops@x.io", "API_KEY=staging-key")
+    ci = tmp_path / "ci"
     _ok(admin, work, "set", "API_KEY=dev-key", "--env", "dev")
     token = _ok(
         admin,
@@ -180,20 +181,8 @@ def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_noth
     from envkeep.client.tokens import parse_token, wrap_key
     from envkeep.store.models import Principal
 
-    admin, ci, work = tmp_path / "admin", tmp_path / "ci", tmp_path / "work"
-    work.mkdir()
-    _ok(
-        admin,
-        work,
-        "join",
-        server.url,
-        server.invite("rotor@x.io"),
-        "--email",
-        "rotor@x.io",
-        ENVKEEP_PASSPHRASE="rotor passphrase",
-    )
-    _ok(admin, work, "init", "shop")
-    _ok(admin, work, "set", "API_KEY=before", "--env", "staging")
+    admin, work = _shop_admin(server, tmp_path, "rotor@x.io", "API_KEY=before")
+    ci = tmp_path / "ci"
     create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--expires", "30d")
     old = _ok(admin, work, *create).strip()
     rotated = _cli(admin, work, "token", "rotate", "ci")
@@ -352,13 +341,9 @@ def test_a_server_that_swaps_an_invitees_keys_is_caught_by_the_inviter(
 def test_a_token_reads_without_a_project_file_given_the_project_and_server(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    admin, ci, work, bare = (tmp_path / n for n in ("admin", "ci", "work", "bare"))
-    work.mkdir()
+    admin, work = _shop_admin(server, tmp_path, "bare-ops@x.io", "API_KEY=staging-key", "PORT=8080")
+    ci, bare = tmp_path / "ci", tmp_path / "bare"
     bare.mkdir()  # a CI job or a container: no checkout, no envkeep.toml
-    code = server.invite("bare-ops@x.io")
-    _ok(admin, work, "join", server.url, code, "--email", "bare-ops@x.io", ENVKEEP_PASSPHRASE="pp")
-    _ok(admin, work, "init", "shop")
-    _ok(admin, work, "set", "API_KEY=staging-key", "PORT=8080", "--env", "staging")
     token = _ok(
         admin, work, "token", "create", "ci", "--project", "shop", "--env", "staging"
     ).strip()
