@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-RATE_STORES = ("memory", "database")  # as envkeep.api.ratelimit takes them
+RATE_STORES = ("memory", "database")  # where rate-limit buckets live
 T = TypeVar("T")
 
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import AccessError, UsageError
+from envkeep.settings import RATE_STORES
 
 if TYPE_CHECKING:
     from envkeep.store.rate_buckets import SharedBuckets
-
-RATE_STORES = ("memory", "database")  # where the buckets live
 
 
 class TooManyRequests(AccessError):
