@@ -32,13 +32,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running.stop()
 
 
+def _join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> None:
+    """``email`` joins with an invite ``code``, its passphrase named after it."""
+    passphrase = f"{email.partition('@')[0]} passphrase"
+    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
+
+
 def _shop_admin(server: TeamServer, root: Path, email: str, *variables: str) -> tuple[Path, Path]:
     """(home, project dir) of a new admin who made project ``shop`` and set ``variables`` in
     its staging environment."""
     home, work = root / "admin", root / "work"
     work.mkdir()
-    code = server.invite(email)
-    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE="passphrase")
+    _join(server, home, work, server.invite(email), email)
     _ok(home, work, "init", "shop")
     if variables:
         _ok(home, work, "set", *variables, "--env", "staging")
@@ -50,29 +55,11 @@ def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
 ) -> None:
     alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
     work.mkdir()
-    _ok(
-        alice,
-        work,
-        "join",
-        server.url,
-        server.invite("alice@x.io"),
-        "--email",
-        "alice@x.io",
-        ENVKEEP_PASSPHRASE="alice passphrase",
-    )
+    _join(server, alice, work, server.invite("alice@x.io"), "alice@x.io")
     _ok(alice, work, "init", "shop")
     _ok(alice, work, "set", "DB=first", "--env", "staging")
     code = _ok(alice, work, "member", "invite", "bob@x.io", "--role", "read", "--project", "shop")
-    _ok(
-        bob,
-        work,
-        "join",
-        server.url,
-        code.strip(),
-        "--email",
-        "bob@x.io",
-        ENVKEEP_PASSPHRASE="bob passphrase",
-    )
+    _join(server, bob, work, code.strip(), "bob@x.io")
     assert _cli(bob, work, "get", "DB", "--env", "staging").returncode == 4  # no key share yet
     _ok(alice, work, "member", "grant", "bob@x.io", "read", "--project", "shop")
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
@@ -245,19 +232,7 @@ def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_noth
 
 
 def test_a_revoked_or_unknown_token_cannot_be_rotated(server: TeamServer, tmp_path: Path) -> None:
-    admin, work = tmp_path / "admin", tmp_path / "work"
-    work.mkdir()
-    _ok(
-        admin,
-        work,
-        "join",
-        server.url,
-        server.invite("ender@x.io"),
-        "--email",
-        "ender@x.io",
-        ENVKEEP_PASSPHRASE="ender passphrase",
-    )
-    _ok(admin, work, "init", "shop")
+    admin, work = _shop_admin(server, tmp_path, "ender@x.io")
     _ok(admin, work, "token", "create", "ci", "--project", "shop")
     _ok(admin, work, "token", "revoke", "ci")
     revoked = _cli(admin, work, "token", "rotate", "ci")
@@ -271,28 +246,10 @@ def test_a_revoked_or_unknown_token_cannot_be_rotated(server: TeamServer, tmp_pa
 def test_a_token_cannot_exceed_its_creators_rights(server: TeamServer, tmp_path: Path) -> None:
     boss, reader, work = tmp_path / "boss", tmp_path / "reader", tmp_path / "work"
     work.mkdir()
-    _ok(
-        boss,
-        work,
-        "join",
-        server.url,
-        server.invite("boss@x.io"),
-        "--email",
-        "boss@x.io",
-        ENVKEEP_PASSPHRASE="boss passphrase",
-    )
+    _join(server, boss, work, server.invite("boss@x.io"), "boss@x.io")
     _ok(boss, work, "init", "shop")
     code = _ok(boss, work, "member", "invite", "reader@x.io", "--role", "read", "--project", "shop")
-    _ok(
-        reader,
-        work,
-        "join",
-        server.url,
-        code.strip(),
-        "--email",
-        "reader@x.io",
-        ENVKEEP_PASSPHRASE="reader passphrase",
-    )
+    _join(server, reader, work, code.strip(), "reader@x.io")
     _ok(boss, work, "member", "grant", "reader@x.io", "read", "--project", "shop")
     denied = _cli(reader, work, "token", "create", "sneaky", "--project", "shop", "--role", "write")
     assert denied.returncode == 4
@@ -306,28 +263,10 @@ def test_a_server_that_swaps_an_invitees_keys_is_caught_by_the_inviter(
 
     carol, dave, work = tmp_path / "carol", tmp_path / "dave", tmp_path / "work"
     work.mkdir()
-    _ok(
-        carol,
-        work,
-        "join",
-        server.url,
-        server.invite("carol@x.io"),
-        "--email",
-        "carol@x.io",
-        ENVKEEP_PASSPHRASE="carol passphrase",
-    )
+    _join(server, carol, work, server.invite("carol@x.io"), "carol@x.io")
     _ok(carol, work, "init", "shop")
     code = _ok(carol, work, "member", "invite", "dave@x.io", "--role", "read", "--project", "shop")
-    _ok(
-        dave,
-        work,
-        "join",
-        server.url,
-        code.strip(),
-        "--email",
-        "dave@x.io",
-        ENVKEEP_PASSPHRASE="dave passphrase",
-    )
+    _join(server, dave, work, code.strip(), "dave@x.io")
     engine = open_engine(server.database)
     with Session(engine) as session, session.begin():  # the server lies about Dave's key
         dave_row = session.scalars(select(Principal).where(Principal.name == "dave@x.io")).one()
