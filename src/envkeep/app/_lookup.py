@@ -15,6 +15,22 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 
+def names_in_workspace(call: Call, workspace_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The names of the workspace's projects and environments, by id (for showing a role's
+    scope by name); the caller has authorised the read."""
+    projects = {
+        p.id: p.name
+        for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
+    }
+    envs = {
+        e.id: e.name
+        for e in call.session.scalars(
+            select(Environment).where(Environment.project_id.in_(list(projects)))
+        )
+    }
+    return projects, envs
+
+
 def project_by_name(call: Call, workspace_id: str, name: str) -> Project:
     """The project called ``name`` in the workspace, or ProjectNotFound (naming what exists to
     callers who may list it); PermissionDenied first for a stranger to the workspace."""

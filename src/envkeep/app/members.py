@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from envkeep.app._lookup import environment_by_name, project_by_name
+from envkeep.app._lookup import environment_by_name, names_in_workspace, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Binding, Role, Target, covers
@@ -270,16 +270,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[s
 def list_members(call: Call, *, workspace_id: str) -> list[Member]:
     """Every role binding in the workspace, with the principals' public keys (read access)."""
     require_role(call, Target(workspace_id), Role.READ)
-    projects = {
-        p.id: p.name
-        for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
-    }
-    envs = {
-        e.id: e.name
-        for e in call.session.scalars(
-            select(Environment).where(Environment.project_id.in_(list(projects)))
-        )
-    }
+    projects, envs = names_in_workspace(call, workspace_id)
     rows = call.session.execute(
         select(RoleBinding, Principal)
         .join(Principal, Principal.id == RoleBinding.principal_id)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app._lookup import names_in_workspace
 from envkeep.app._service_accounts import (
     account_name,
     add_account,
@@ -30,7 +31,7 @@ from envkeep.app.members import NewShare, Scope, role_named, scope_target
 from envkeep.app.policy import Role, Target
 from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError, UsageError
-from envkeep.store.models import Environment, Principal, Project, RoleBinding, SessionToken
+from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -119,16 +120,7 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
     """The workspace's service accounts (readers of the workspace), scopes by name."""
     require_role(call, Target(workspace_id), Role.READ)
     prefix = account_name(workspace_id, "")
-    projects = {
-        p.id: p.name
-        for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
-    }
-    envs = {
-        e.id: e.name
-        for e in call.session.scalars(
-            select(Environment).where(Environment.project_id.in_(list(projects)))
-        )
-    }
+    projects, envs = names_in_workspace(call, workspace_id)
     rows = call.session.execute(
         select(Principal, SessionToken, RoleBinding)
         .join(SessionToken, SessionToken.principal_id == Principal.id)
