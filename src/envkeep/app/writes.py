@@ -3,6 +3,7 @@ author last saw (optimistic concurrency: a stale write is a conflict and nothing
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, select
@@ -54,14 +55,27 @@ def _check_batch(
         seen.add(key)
 
 
-def _apply(call: Call, env: Environment, write: SecretWrite, service_id: str | None) -> None:
+@dataclass(frozen=True)
+class _Dialect:
+    """What a batch's rows need to know of the database, worked out once per batch."""
+
+    find_row: str
+    stamp: Callable[[datetime], object]
+
+    @classmethod
+    def of(cls, dialect: Dialect) -> _Dialect:
+        # Writers of one secret queue on its row (PostgreSQL; SQLite serialises writers).
+        find = _FIND_ROW if dialect.name == "sqlite" else _FIND_ROW + " FOR UPDATE"
+        return cls(find, _stamper(dialect))
+
+
+def _apply(
+    call: Call, env: Environment, write: SecretWrite, service_id: str | None, db: _Dialect
+) -> None:
     # Driver SQL: a batch of thousands of writes should not pay the ORM's unit of work per row.
-    connection = call.session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    stamp = _stamper(connection.dialect)(call.clock())
+    stamp = db.stamp(call.clock())
     found = call.fetch(
-        _FIND_ROW if sqlite else _FIND_ROW + " FOR UPDATE",  # writers of one secret queue
-        {"env": env.id, "scope": write.scope, "index": write.name_index},
+        db.find_row, {"env": env.id, "scope": write.scope, "index": write.name_index}
     )
     secret_id, current = (found[0][0], found[0][1]) if found else (None, 0)
     if current != write.expected_version or (
@@ -131,8 +145,9 @@ def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) ->
     scopes = _scope_services(call, env)
     _check_batch(writes, env, scopes)
     call.session.flush()  # what the ORM holds goes first: the rows below are written directly
+    db = _Dialect.of(call.session.connection().dialect)
     for write in writes:
-        _apply(call, env, write, scopes[write.scope])
+        _apply(call, env, write, scopes[write.scope], db)
     env.revision += 1
 
 
