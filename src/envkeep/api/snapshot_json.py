@@ -9,8 +9,9 @@ response model in the OpenAPI description.
 from __future__ import annotations
 
 import json
-from base64 import urlsafe_b64encode
 from typing import TYPE_CHECKING, Any
+
+from envkeep.api.encoding import b64e
 
 if TYPE_CHECKING:
     from envkeep.app.views import (
@@ -22,17 +23,13 @@ if TYPE_CHECKING:
     )
 
 
-def _b64(data: bytes) -> str:
-    return urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _principal(p: PrincipalView) -> dict[str, Any]:
     return {
         "id": p.id,
         "kind": p.kind,
         "name": p.name,
-        "encryption_public": _b64(p.encryption_public),
-        "signing_public": _b64(p.signing_public),
+        "encryption_public": b64e(p.encryption_public),
+        "signing_public": b64e(p.signing_public),
     }
 
 
@@ -53,7 +50,7 @@ def _share(s: ShareView) -> dict[str, Any]:
         "key_version": s.key_version,
         "recipient_id": s.recipient_id,
         "sharer": _principal(s.sharer),
-        "sealed": _b64(s.sealed),
+        "sealed": b64e(s.sealed),
     }
 
 
@@ -62,16 +59,16 @@ def _secret(s: SecretView) -> dict[str, Any]:
     return {
         "id": s.id,
         "scope": s.scope,
-        "name_index": _b64(s.name_index),
+        "name_index": b64e(s.name_index),
         "current": {
             "secret_id": v.secret_id,
             "scope": v.scope,
             "version": v.version,
             "key_version": v.key_version,
-            "name_ct": _b64(v.name_ct),
-            "value_ct": None if v.value_ct is None else _b64(v.value_ct),
+            "name_ct": b64e(v.name_ct),
+            "value_ct": None if v.value_ct is None else b64e(v.value_ct),
             "author_id": v.author_id,
-            "signature": _b64(v.signature),
+            "signature": b64e(v.signature),
             "created_at": v.created_at,
         },
     }
