@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from envkeep.cli.output import plain_table
+from envkeep.cli.output import MASK, plain_table, print_table
+
+if TYPE_CHECKING:
+    import pytest
 
 cells = st.text(max_size=12).filter(str.isprintable)
 
@@ -35,9 +39,19 @@ def _rich(columns: list[str], rows: list[list[str]]) -> str:
 )
 def test_plain_table_prints_what_rich_prints(table: tuple[list[str], list[list[str]]]) -> None:
     columns, rows = table
-    assert plain_table(columns, rows) == _rich(columns, rows)
+    plain = plain_table(columns, rows)
+    assert plain is None or plain == _rich(columns, rows)
 
 
-def test_wide_characters_are_padded_by_terminal_cells() -> None:
-    text = plain_table(["NAME", "VALUE"], [["名前", "x"], ["A", "yy"]])
-    assert text.splitlines() == ["NAME  VALUE", "名前  x    ", "A     yy   "]
+def test_a_list_of_masked_values_takes_the_plain_path() -> None:
+    rows = [["DATABASE_URL", MASK, "shared", "3"], ["PORT", MASK, "service:api", "12"]]
+    columns = ["NAME", "VALUE", "SCOPE", "VERSION"]
+    plain = plain_table(columns, rows)
+    assert plain is not None
+    assert plain == _rich(columns, rows)
+
+
+def test_wide_characters_are_padded_by_terminal_cells(capsys: pytest.CaptureFixture[str]) -> None:
+    assert plain_table(["NAME"], [["名前"]]) is None  # left to Rich
+    print_table(["NAME", "VALUE"], [["名前", "x"], ["A", "yy"]], empty="none")
+    assert capsys.readouterr().out.splitlines() == ["NAME  VALUE", "名前  x    ", "A     yy   "]

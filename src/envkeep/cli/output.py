@@ -53,10 +53,11 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
     if not materialised:
         stderr.print(empty)
         return
-    unusual = not all(cell.isprintable() for row in materialised for cell in row)  # \n, \t …
-    if not unusual and (not stdout.is_terminal or len(materialised) >= PLAIN_ROWS):
-        sys.stdout.write(plain_table(columns, materialised))
-        return
+    if not stdout.is_terminal or len(materialised) >= PLAIN_ROWS:
+        plain = plain_table(columns, materialised)
+        if plain is not None:
+            sys.stdout.write(plain)
+            return
     table = Table(*columns, box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
     for row in materialised:
         table.add_row(*(Text(cell) for cell in row))  # verbatim: no markup in values
@@ -67,20 +68,30 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
     Console(file=sys.stdout, width=1_000_000, highlight=False, no_color=True).print(table)
 
 
-def plain_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """The table Rich prints without a box, for printable cells, at a fraction of the cost:
-    columns padded to their widest cell (in terminal cells) and two spaces apart."""
-    from rich.cells import cell_len
-
+def plain_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str | None:
+    """The table Rich prints without a box, at a fraction of the cost: columns padded to their
+    widest cell and two spaces apart. None unless every cell is printable text of one terminal
+    cell per character (Rich lays out tabs, line breaks, wide and zero-width characters its
+    own way)."""
     lines = [list(columns), *rows]
-    widths = [max(1, *(cell_len(line[i]) for line in lines)) for i in range(len(columns))]
+    if not all(_one_cell_each(cell) for line in lines for cell in line):
+        return None
+    widths = [max(1, *(len(line[i]) for line in lines)) for i in range(len(columns))]
     out = []
     for line in lines:
-        cells = [
-            cell + " " * (width - cell_len(cell)) for cell, width in zip(line, widths, strict=True)
-        ]
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=True)]
         out.append("  ".join(cells) + "\n")
     return "".join(out)
+
+
+def _one_cell_each(cell: str) -> bool:
+    if not cell.isprintable():
+        return False
+    if cell.isascii():
+        return True
+    from rich.cells import get_character_cell_size
+
+    return all(get_character_cell_size(c) == 1 for c in cell)
 
 
 def say(message: str) -> None:
