@@ -33,16 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from envkeep.environ import home_directory, process_environment
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+__all__ = ["ServerSettings", "Settings", "load_settings", "process_environment", "server_settings"]
+
 RATE_STORES = ("memory", "database")  # where rate-limit buckets live
 T = TypeVar("T")
-
-
-def _default_home(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "envkeep"
 
 
 @dataclass(frozen=True)
@@ -122,10 +121,9 @@ def _rate_store(text: str | None) -> str | None:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the given mapping (the real environment by default)."""
     env = os.environ if environ is None else environ
-    home = env.get("ENVKEEP_HOME")
     keyring = env.get("ENVKEEP_KEYRING", "auto").lower()
     return Settings(
-        home=Path(home).expanduser() if home else _default_home(env),
+        home=Path(home_directory(env)),
         passphrase=env.get("ENVKEEP_PASSPHRASE") or None,
         keyring=keyring if keyring in {"auto", "on", "off"} else "auto",
         debug=env.get("ENVKEEP_DEBUG", "") not in {"", "0"},
@@ -146,11 +144,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         else None,
         completing="_ENVKEEP_COMPLETE" in env,
     )
-
-
-def process_environment() -> dict[str, str]:
-    """A copy of the environment this process was started with (what `run` passes on)."""
-    return dict(os.environ)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,13 @@ goes to Typer.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, NoReturn
 
+# A plain flag, not typing's: the warm start below loads nothing it does not need (see
+# envkeep/crypto/__init__.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import NoReturn
 
     from envkeep.settings import Settings
 
@@ -81,23 +84,40 @@ def fast_run(argv: Sequence[str]) -> int | None:
     # the cyclic collector would otherwise walk every object of thousands of variables, again
     # and again as they are made.
     gc.disable()
-    from envkeep.core.errors import EnvkeepError
-    from envkeep.settings import load_settings
-
-    settings = load_settings()
-    debug = debug or settings.debug
+    settings: Settings | None = None
     try:
-        _run(settings, parsed)
-    except EnvkeepError as error:
-        from envkeep.cli.errors import report
+        _warm_run(parsed)
+        from envkeep.settings import load_settings
 
-        return report(error, debug=debug)
+        settings = load_settings()
+        _run(settings, parsed)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        from envkeep.cli.errors import report_unexpected
+        return _report(error, debug=debug or (settings is not None and settings.debug))
 
-        return report_unexpected(error, debug=debug)
+
+def _report(error: Exception, *, debug: bool) -> int:
+    from envkeep.cli.errors import report, report_unexpected
+    from envkeep.core.errors import EnvkeepError
+
+    if isinstance(error, EnvkeepError):
+        return report(error, debug=debug)
+    return report_unexpected(error, debug=debug)
+
+
+def _warm_run(parsed: RunArgs) -> None:
+    """Exec the command with the values the same run had last time, if they are still what
+    it would see (``client/runcache.py``); return to take the cold path."""
+    from envkeep.client.runcache import warm_values
+
+    values = warm_values(parsed.env, parsed.service, validate=parsed.validate)
+    if values is None:
+        return
+    from envkeep.client.runner import child_environment, exec_command
+    from envkeep.environ import process_environment
+
+    exec_command(parsed.command, child_environment(process_environment(), values))
 
 
 def _run(settings: Settings, parsed: RunArgs) -> NoReturn:

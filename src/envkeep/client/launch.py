@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NoReturn
 
+from envkeep.client import runcache_save
 from envkeep.client.runner import child_environment, exec_command
 from envkeep.client.variables import resolved_values
 from envkeep.core.errors import UsageError
@@ -23,12 +24,15 @@ def run_with_environment(
     *,
     validate: bool = True,
 ) -> NoReturn:
-    """Resolve (and validate, unless told not to), then replace this process with ``argv``."""
+    """Resolve (and validate, unless told not to), then replace this process with ``argv``.
+    On the embedded store the values are kept for the next same run (``client/runcache.py``)."""
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
-    run_with_values(
-        ctx, argv, resolved_values(ctx, ctx.default_env(env), service, validate=validate)
-    )
+    pending = runcache_save.begin(ctx, env, service, validate=validate)
+    values = resolved_values(ctx, ctx.default_env(env), service, validate=validate)
+    if pending is not None:
+        runcache_save.finish(ctx, pending, values)
+    run_with_values(ctx, argv, values)
 
 
 def run_with_values(ctx: ClientContext, argv: Sequence[str], values: Mapping[str, str]) -> NoReturn:

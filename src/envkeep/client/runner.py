@@ -7,16 +7,15 @@ stdin/stdout/stderr are the very same file descriptors. Nothing of envkeep stays
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
 
-from envkeep.core.errors import CommandError, CommandNotExecutable, UsageError
-
+# A plain flag, not typing's, and errors imported where raised: `run`'s warm start execs
+# through this module before anything heavier is loaded (see envkeep/crypto/__init__.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import NoReturn
 
 
 def child_environment(base: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
@@ -29,26 +28,36 @@ def child_environment(base: Mapping[str, str], values: Mapping[str, str]) -> dic
 def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
     """Replace this process with ``argv`` under ``env``; raise CommandError if it cannot start."""
     if not argv:
+        from envkeep.core.errors import UsageError
+
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     sys.stdout.flush()
     sys.stderr.flush()
     args, environment = list(argv), dict(env)
+    program = _on_path(argv[0], environment)
+    if program is not None:
+        try:
+            os.execve(program, args, environment)  # noqa: S606 - the user's command
+        except OSError:
+            program = None  # then os's own search below says what went wrong
     try:
-        program = _on_path(argv[0], environment)
-        if program is not None:
-            with contextlib.suppress(OSError):  # then os's own search says what went wrong
-                os.execve(program, args, environment)  # noqa: S606 - the user's command
         os.execvpe(argv[0], args, environment)  # noqa: S606 - running the user's command is the point
-    except FileNotFoundError:
-        raise CommandError(
-            f"command not found: {argv[0]}", hint="check the name, or give its full path"
-        ) from None
-    except PermissionError:
-        raise CommandNotExecutable(
-            f"permission denied: {argv[0]}", hint="is it executable? (chmod +x)"
-        ) from None
     except OSError as error:
-        raise CommandError(f"could not start {argv[0]}: {error.strerror}") from None
+        raise _start_failure(argv[0], error) from None
+
+
+def _start_failure(name: str, error: OSError) -> Exception:
+    from envkeep.core.errors import CommandError, CommandNotExecutable
+
+    if isinstance(error, FileNotFoundError):
+        return CommandError(
+            f"command not found: {name}", hint="check the name, or give its full path"
+        )
+    if isinstance(error, PermissionError):
+        return CommandNotExecutable(
+            f"permission denied: {name}", hint="is it executable? (chmod +x)"
+        )
+    return CommandError(f"could not start {name}: {error.strerror}")
 
 
 def _on_path(name: str, env: Mapping[str, str]) -> str | None:
@@ -63,7 +72,7 @@ def _on_path(name: str, env: Mapping[str, str]) -> str | None:
     if "/" in name:
         return None
     for directory in os.get_exec_path(env):
-        candidate = Path(directory, name)
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     return None

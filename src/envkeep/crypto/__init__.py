@@ -14,51 +14,116 @@ imports ``cryptography``. This package's names are the API: import from ``envkee
 
 from __future__ import annotations
 
-from envkeep.crypto.encoding import (
-    FORMAT_VERSION,
-    KEY_SIZE,
-    NONCE_SIZE,
-    SALT_SIZE,
-    SIGNATURE_SIZE,
-    TAG_SIZE,
-    TEXT_PREFIX,
-    FieldAads,
-    field_aad,
-    field_aads,
-    from_text,
-    to_text,
-)
-from envkeep.crypto.keys import (
-    DEFAULT_KDF,
-    HmacKey,
-    KdfParams,
-    PrivateKeys,
-    PublicKeys,
-    argon2id_raw,
-    derive_passphrase_key,
-    generate_keys,
-    hkdf_sha256,
-    new_data_key,
-    new_salt,
-    split_passphrase_key,
-)
-from envkeep.crypto.sealing import (
-    EnvelopeKey,
-    envelope_key_version,
-    invite_key_proof,
-    name_index,
-    name_index_key,
-    open_envelope,
-    open_share,
-    seal,
-    seal_share,
-    sign,
-    unwrap_private_keys,
-    verification_cache_key,
-    verification_tag,
-    verify,
-    wrap_private_keys,
-)
+import importlib
+
+# A plain flag rather than typing.TYPE_CHECKING: `envkeep run`'s warm start reaches `_pyca`
+# through this package and must not pay for importing `typing` (mypy treats the name alike).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from envkeep.crypto.encoding import (
+        FORMAT_VERSION,
+        KEY_SIZE,
+        NONCE_SIZE,
+        SALT_SIZE,
+        SIGNATURE_SIZE,
+        TAG_SIZE,
+        TEXT_PREFIX,
+        FieldAads,
+        field_aad,
+        field_aads,
+        from_text,
+        to_text,
+    )
+    from envkeep.crypto.keys import (
+        DEFAULT_KDF,
+        HmacKey,
+        KdfParams,
+        PrivateKeys,
+        PublicKeys,
+        argon2id_raw,
+        derive_passphrase_key,
+        generate_keys,
+        hkdf_sha256,
+        new_data_key,
+        new_salt,
+        split_passphrase_key,
+    )
+    from envkeep.crypto.sealing import (
+        EnvelopeKey,
+        envelope_key_version,
+        invite_key_proof,
+        name_index,
+        name_index_key,
+        open_envelope,
+        open_share,
+        seal,
+        seal_share,
+        sign,
+        unwrap_private_keys,
+        verification_cache_key,
+        verification_tag,
+        verify,
+        wrap_private_keys,
+    )
+
+# The public names, each with the module that defines it. They are loaded on first use
+# (PEP 562), so that importing one submodule (`_pyca`, for `run`'s warm start) does not load
+# the others.
+_HOMES = {
+    "DEFAULT_KDF": "keys",
+    "EnvelopeKey": "sealing",
+    "FORMAT_VERSION": "encoding",
+    "FieldAads": "encoding",
+    "HmacKey": "keys",
+    "KEY_SIZE": "encoding",
+    "KdfParams": "keys",
+    "NONCE_SIZE": "encoding",
+    "PrivateKeys": "keys",
+    "PublicKeys": "keys",
+    "SALT_SIZE": "encoding",
+    "SIGNATURE_SIZE": "encoding",
+    "TAG_SIZE": "encoding",
+    "TEXT_PREFIX": "encoding",
+    "argon2id_raw": "keys",
+    "derive_passphrase_key": "keys",
+    "envelope_key_version": "sealing",
+    "field_aad": "encoding",
+    "field_aads": "encoding",
+    "from_text": "encoding",
+    "generate_keys": "keys",
+    "hkdf_sha256": "keys",
+    "invite_key_proof": "sealing",
+    "name_index": "sealing",
+    "name_index_key": "sealing",
+    "new_data_key": "keys",
+    "new_salt": "keys",
+    "open_envelope": "sealing",
+    "open_share": "sealing",
+    "seal": "sealing",
+    "seal_share": "sealing",
+    "sign": "sealing",
+    "split_passphrase_key": "keys",
+    "to_text": "encoding",
+    "unwrap_private_keys": "sealing",
+    "verification_cache_key": "sealing",
+    "verification_tag": "sealing",
+    "verify": "sealing",
+    "wrap_private_keys": "sealing",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'envkeep.crypto' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"envkeep.crypto.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "DEFAULT_KDF",

@@ -10,14 +10,19 @@ here instead. Argon2id goes through the public module, loaded only when a passph
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.bindings._rust import openssl as _openssl
 
-from envkeep.core.errors import CryptoError
-
+# A plain flag, not typing's: `envkeep run`'s warm start imports this module and nothing of
+# `typing` (mypy treats the name alike). For the same reason pyca's exception classes, whose
+# module imports `typing`, are looked up on first use (`__getattr__` below).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from cryptography.exceptions import (
+        InvalidSignature,
+        InvalidTag,
+        UnsupportedAlgorithm,
+    )
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
         Ed25519PrivateKey,
         Ed25519PublicKey,
@@ -50,8 +55,23 @@ def aead(key: bytes) -> AESGCM:
     return _openssl.aead.AESGCM(key)
 
 
+_EXCEPTIONS = ("InvalidSignature", "InvalidTag", "UnsupportedAlgorithm")
+
+
+def __getattr__(name: str) -> type[Exception]:
+    """pyca's exception classes, imported when an ``except`` clause first asks for one."""
+    if name not in _EXCEPTIONS:
+        raise AttributeError(f"module 'envkeep.crypto._pyca' has no attribute {name!r}")
+    from cryptography import exceptions
+
+    found: type[Exception] = getattr(exceptions, name)
+    return found
+
+
 def _require_x25519() -> None:
     if _openssl.is_fips_enabled():
+        from envkeep.core.errors import CryptoError
+
         raise CryptoError("X25519 is not available: OpenSSL runs in FIPS mode")
 
 

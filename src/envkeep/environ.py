@@ -1,0 +1,37 @@
+"""The few reads of the process environment that must stay cheap, shared by ``settings.py``
+and by `envkeep run`'s warm start (``client/runcache.py``), which runs before anything as
+heavy as ``settings.py`` (dataclasses, pathlib, typing) is imported.
+
+Together with ``settings.py`` this is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False  # not typing's: see envkeep/crypto/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def home_directory(environ: Mapping[str, str]) -> str:
+    """ENVKEEP_HOME, else ``$XDG_CONFIG_HOME/envkeep``, else ``~/.config/envkeep``."""
+    home = environ.get("ENVKEEP_HOME")
+    if home:
+        return os.path.expanduser(home)
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "envkeep")
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of the environment this process was started with (what `run` passes on)."""
+    return dict(os.environ)
+
+
+def warm_start_home() -> str | None:
+    """The ENVKEEP_HOME whose run cache `run` may use, or None when this process talks to a
+    team server (ENVKEEP_SERVER, ENVKEEP_TOKEN), whose reads are never served from a cache."""
+    environ = os.environ
+    if environ.get("ENVKEEP_SERVER") or environ.get("ENVKEEP_TOKEN"):
+        return None
+    return home_directory(environ)
