@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 RUN_VARIABLES = 100
 MANY_VARIABLES = 10_000
 RUN_ARGS = ("run", "--env", "dev", "--", "true")
+# `run` without its warm start (client/runcache.py): every run opens, resolves and validates.
+COLD = {"ENVKEEP_RUN_CACHE": "off"}
 
 _FILLER = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -78,5 +80,26 @@ def prepare_run_many(ws: Workspace) -> Case:
     return Case(
         subject=ws.command([ws.envkeep_script, *RUN_ARGS], many),
         baseline=ws.command([ws.envkeep_script, *RUN_ARGS], few),
+        profile=ModuleRun("envkeep", RUN_ARGS),
+    )
+
+
+def prepare_run_cold(ws: Workspace) -> Case:
+    """`prepare_run` with the run cache off: what the first run after a change costs."""
+    cwd = _project_set(ws, "bench-cold", RUN_VARIABLES)
+    return Case(
+        subject=ws.command([ws.envkeep_script, *RUN_ARGS], cwd, COLD),
+        baseline=ws.python_pass(cwd),
+        profile=ModuleRun("envkeep", RUN_ARGS),
+    )
+
+
+def prepare_run_many_cold(ws: Workspace) -> Case:
+    """`prepare_run_many` with the run cache off on both sides."""
+    many = project_imported(ws, "bench-10k-cold", MANY_VARIABLES)
+    few = _project_set(ws, "bench-100-cold", RUN_VARIABLES)
+    return Case(
+        subject=ws.command([ws.envkeep_script, *RUN_ARGS], many, COLD),
+        baseline=ws.command([ws.envkeep_script, *RUN_ARGS], few, COLD),
         profile=ModuleRun("envkeep", RUN_ARGS),
     )

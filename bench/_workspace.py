@@ -33,8 +33,10 @@ class Workspace:
     def envkeep_script(self) -> str:
         return str(self.bin / "envkeep")
 
-    def command(self, argv: Sequence[str], cwd: Path) -> Command:
-        return Command(tuple(argv), self.env, cwd)
+    def command(
+        self, argv: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | None = None
+    ) -> Command:
+        return Command(tuple(argv), {**self.env, **(extra_env or {})}, cwd)
 
     def python_pass(self, cwd: Path) -> Command:
         """The venv's `python -c pass`: what any Python command costs before its own work."""

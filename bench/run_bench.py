@@ -38,7 +38,14 @@ from typing import TYPE_CHECKING
 from _load import LoadError
 from _resolution import SERVICES, VARIABLES, prepare_resolve_validate
 from _servers import ServerError
-from _startup import MANY_VARIABLES, RUN_VARIABLES, prepare_run, prepare_run_many
+from _startup import (
+    MANY_VARIABLES,
+    RUN_VARIABLES,
+    prepare_run,
+    prepare_run_cold,
+    prepare_run_many,
+    prepare_run_many_cold,
+)
 from _team_server import (
     READ_CLIENTS,
     READ_VARIABLES,
@@ -86,10 +93,13 @@ class Benchmark:
     baseline: str
     goal_ratio: float
     prepare: Callable[[Workspace], Case]
+    # A figure printed for reference beside a goal it does not itself carry (the cold `run`
+    # beside the warm one); left out of the count of goals met.
+    reference: bool = False
 
     @property
     def goal(self) -> str:
-        return f"<= {self.goal_ratio:.2f}"
+        return "(ref)" if self.reference else f"<= {self.goal_ratio:.2f}"
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,12 @@ class Result:
     def passed(self) -> bool:
         return self.ratio <= self.benchmark.goal_ratio
 
+    @property
+    def verdict(self) -> str:
+        if self.benchmark.reference:
+            return "-"
+        return "PASS" if self.passed else "MISS"
+
     def figures(self) -> tuple[str, str]:
         return _ms(self.subject.median), _ms(self.baseline.median)
 
@@ -146,6 +162,10 @@ class RateResult:
         # A server that answers errors under load does not meet its goal, however fast it is.
         return self.ratio >= self.benchmark.goal_ratio and not self.failed_requests
 
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "MISS"
+
     def figures(self) -> tuple[str, str]:
         return _per_second(self.rates.subject), _per_second(self.rates.baseline)
 
@@ -161,6 +181,14 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
         prepare=prepare_run,
     ),
     Benchmark(
+        name="run-cold",
+        subject=f"envkeep run --env dev -- true ({RUN_VARIABLES} variables), run cache off",
+        baseline="python3 -c pass",
+        goal_ratio=2.5,
+        prepare=prepare_run_cold,
+        reference=True,
+    ),
+    Benchmark(
         name="resolve-validate",
         subject=f"resolve + validate {SERVICES} services x {VARIABLES} variables, in-process",
         baseline="the same dicts built in plain Python",
@@ -173,6 +201,14 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
         baseline=f"the same with {RUN_VARIABLES} variables",
         goal_ratio=2.0,
         prepare=prepare_run_many,
+    ),
+    Benchmark(
+        name="run-10k-cold",
+        subject=f"envkeep run --env dev -- true ({MANY_VARIABLES:,} variables), run cache off",
+        baseline=f"the same with {RUN_VARIABLES} variables, run cache off",
+        goal_ratio=2.0,
+        prepare=prepare_run_many_cold,
+        reference=True,
     ),
     ServerBenchmark(
         name="server-reads",
@@ -216,13 +252,15 @@ def measure(benchmark: Benchmark, case: Case, repeats: int) -> Result:
         case.subject, case.baseline, repeats=repeats, warmup=WARMUP
     )
     result = Result(benchmark, summarise(subject), summarise(baseline))
-    verdict = "PASS" if result.passed else "MISS"
     print(f"\n{benchmark.name}: {benchmark.subject}, against {benchmark.baseline}")
     for label, summary in (("subject ", result.subject), ("baseline", result.baseline)):
         print(
             f"  {label}  median {_ms(summary.median)}  p90 {_ms(summary.p90)}  (n={summary.count})"
         )
-    print(f"  ratio     {result.ratio:.2f}  (goal {benchmark.goal})  {verdict}")
+    if benchmark.reference:
+        print(f"  ratio     {result.ratio:.2f}  (for reference: no goal of its own)")
+    else:
+        print(f"  ratio     {result.ratio:.2f}  (goal {benchmark.goal})  {result.verdict}")
     return result
 
 
@@ -267,10 +305,11 @@ def print_summary(results: Sequence[Result | RateResult]) -> None:
         subject, baseline = result.figures()
         print(
             f"  {result.benchmark.name:<16} {subject:>11} {baseline:>11} {result.ratio:6.2f}"
-            f" {result.benchmark.goal:>7}  {'PASS' if result.passed else 'MISS'}"
+            f" {result.benchmark.goal:>7}  {result.verdict}"
         )
-    missed = sum(not result.passed for result in results)
-    print(f"\n{len(results) - missed} of {len(results)} benchmarks meet their goal.")
+    judged = [r for r in results if not (isinstance(r, Result) and r.benchmark.reference)]
+    missed = sum(not result.passed for result in judged)
+    print(f"\n{len(judged) - missed} of {len(judged)} benchmarks meet their goal.")
 
 
 # --- import profile --------------------------------------------------------------------------

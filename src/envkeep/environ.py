@@ -23,15 +23,23 @@ def home_directory(environ: Mapping[str, str]) -> str:
     return os.path.join(base, "envkeep")
 
 
+def run_cache_enabled(environ: Mapping[str, str]) -> bool:
+    """ENVKEEP_RUN_CACHE: on unless set to off (or 0, false, no)."""
+    return environ.get("ENVKEEP_RUN_CACHE", "").strip().lower() not in {"off", "0", "false", "no"}
+
+
 def process_environment() -> dict[str, str]:
     """A copy of the environment this process was started with (what `run` passes on)."""
     return dict(os.environ)
 
 
 def warm_start_home() -> str | None:
-    """The ENVKEEP_HOME whose run cache `run` may use, or None when this process talks to a
-    team server (ENVKEEP_SERVER, ENVKEEP_TOKEN), whose reads are never served from a cache."""
+    """The ENVKEEP_HOME whose run cache `run` may use, or None when the cache is off or this
+    process talks to a team server (ENVKEEP_SERVER, ENVKEEP_TOKEN), whose reads are never
+    served from a cache."""
     environ = os.environ
     if environ.get("ENVKEEP_SERVER") or environ.get("ENVKEEP_TOKEN"):
+        return None
+    if not run_cache_enabled(environ):
         return None
     return home_directory(environ)

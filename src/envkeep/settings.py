@@ -11,6 +11,7 @@
 | ENVKEEP_SERVER            | the team server to use, over envkeep.toml's `server`        |
 | ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
 | ENVKEEP_PROJECT           | the project, where no envkeep.toml is found (with a token)  |
+| ENVKEEP_RUN_CACHE         | off: `run` keeps no encrypted copy of what it resolved      |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
 | ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
 | ENVKEEP_SERVER_HOST       | server: address to bind (default 127.0.0.1)                 |
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from envkeep.environ import home_directory, process_environment
+from envkeep.environ import home_directory, process_environment, run_cache_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,6 +66,7 @@ class Settings:
     server_rate_store: str | None = None  # memory | database
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
+    run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
 
     @property
     def server_database(self) -> str:
@@ -143,6 +145,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,
         completing="_ENVKEEP_COMPLETE" in env,
+        run_cache=run_cache_enabled(env),
     )
 
 

@@ -297,6 +297,21 @@ def test_protecting_the_identity_retires_its_entries(envkeep: Envkeep, config_tr
     assert result.code == 4, result.describe()
 
 
+@pytest.mark.usefixtures("local")
+def test_run_cache_off_neither_writes_nor_reads_entries(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    off = {"ENVKEEP_RUN_CACHE": "off", "PYTHONPROFILEIMPORTTIME": "1"}
+    args = ("run", "-e", "dev", "-s", "api", "--", "true")
+
+    envkeep.ok(*args, env=off)
+    assert entries(envkeep.home) == []
+    envkeep.ok(*args)
+    assert len(entries(envkeep.home)) == 1
+
+    assert "envkeep.core.resolve" in imported(envkeep.ok(*args, env=off))
+
+
 def test_a_team_server_run_is_never_cached(
     homes: Homes, envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -51,8 +51,8 @@ def begin(
 ) -> PendingEntry | None:
     """Record the sources before a cold run reads anything; None when the run's values may not
     be cached (a team server, an identity in the keyring or protected by a passphrase, no
-    project file or store yet)."""
-    if ctx.settings.token or ctx.server_url is not None:
+    project file or store yet, ENVKEEP_RUN_CACHE=off)."""
+    if not ctx.settings.run_cache or ctx.settings.token or ctx.server_url is not None:
         return None
     found = find_project_file(ctx.cwd)
     record = ctx.identity.record

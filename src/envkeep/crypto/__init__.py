@@ -14,8 +14,6 @@ imports ``cryptography``. This package's names are the API: import from ``envkee
 
 from __future__ import annotations
 
-import importlib
-
 # A plain flag rather than typing.TYPE_CHECKING: `envkeep run`'s warm start reaches `_pyca`
 # through this package and must not pay for importing `typing` (mypy treats the name alike).
 TYPE_CHECKING = False
@@ -116,7 +114,9 @@ def __getattr__(name: str) -> object:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'envkeep.crypto' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"envkeep.crypto.{home}"), name)
+    # __import__ rather than importlib.import_module: importing importlib costs the warm start.
+    module = __import__(f"envkeep.crypto.{home}", fromlist=[name])
+    value = getattr(module, name)
     globals()[name] = value
     return value
 

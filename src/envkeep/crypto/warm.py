@@ -5,9 +5,9 @@ The cache key is keyed BLAKE2b (RFC 7693, a PRF) of a label under the identity's
 keys, so only the holder of those keys can read or forge a cache entry, and a new or re-wrapped
 identity opens none of the old ones. BLAKE2b rather than HMAC-SHA256 because hashlib's own
 BLAKE2 module loads without OpenSSL (about 2 ms of every warm run); the cache never leaves the
-machine, so no other client needs to compute this key. Entries are AES-256-GCM with a random nonce; the associated data
-names what the entry is for (project file, environment, service, options), so an entry cannot
-be swapped for another's.
+machine, so no other client needs to compute this key. Entries are AES-256-GCM with a random
+nonce; the associated data names what the entry is for (project file, environment, service,
+options), so an entry cannot be swapped for another's.
 """
 
 from __future__ import annotations
