@@ -31,24 +31,36 @@ error wins. Read and write files as UTF-8 without newline translation to keep ``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hmac
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from envkeep.client._fileheader import (
+    BOM,
+    HEADER_PREFIX,
+    KEY_SIZE,
+    PASSPHRASE_KEY_VERSION,
+    FileEnvironment,
+    FileKey,
+    b64decode,
+    b64encode,
+    decimal,
+    environment_key,
+    file_environment,
+    first_line,
+    is_encrypted,
+    malformed_header,
+    passphrase_key,
+    passphrase_key_for_header,
+    read_header,
+)
 from envkeep.core.dotenv import parse_dotenv, scan_dotenv
 from envkeep.core.errors import CryptoError, IntegrityError, UsageError, WrongPassphrase
 from envkeep.crypto import (
-    DEFAULT_KDF,
-    KdfParams,
-    derive_passphrase_key,
     envelope_key_version,
     from_text,
     hkdf_sha256,
-    new_salt,
     open_envelope,
     seal,
     to_text,
@@ -74,174 +86,13 @@ __all__ = [
     "read_header",
 ]
 
-HEADER_PREFIX = "# envkeep-encrypted:v1"
-_ANY_VERSION_PREFIX = "# envkeep-encrypted:"
-_BOM = "\ufeff"
-_KEY_SIZE = 32
 _CHECK_SIZE = 16
-_MAX_KEY_VERSION = 2**32 - 1
-_PASSPHRASE_KEY_VERSION = 1  # a passphrase file has no key rotation; its envelopes say 1
-_MAX_KDF = KdfParams(memory_kib=4 * 1024 * 1024, iterations=64, lanes=64)
-
-_ENVIRONMENT_INFO = b"envkeep/v1/file|"
-_PASSPHRASE_INFO = b"envkeep/v1/file-passphrase"
 _VALUE_INFO = b"envkeep/v1/file-value-key"
 _CHECK_INFO = b"envkeep/v1/file-check"
 _MAC_INFO = b"envkeep/v1/file-mac"
 _VALUE_AAD_LABEL = b"envkeep/v1/file-value"
-
-_FIELDS_RE = re.compile(r"(?: [a-z_]+=[^\s=]+)*")
-_FIELD_VALUE_RE = re.compile(r"[^\s=]+")
-_DECIMAL_RE = re.compile(r"0|[1-9][0-9]{0,9}")
-_PASSPHRASE_FIELDS = ("kdf", "salt", "m", "t", "p")
-_ENVIRONMENT_FIELDS = ("env", "env_id", "key_version")
 _TAG_FIELDS = ["check", "mac"]
 _QUOTES = ("'", '"')
-
-
-# --- keys --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, repr=False)
-class FileKey:
-    """The 32-byte key of an encrypted dotenv file and the header line that finds it again.
-
-    ``header`` holds no secret: the Argon2id salt and costs, or the environment's label, id and
-    key version. ``key_version`` is recorded in every value's envelope. The repr is masked.
-    """
-
-    key: bytes
-    header: str
-    key_version: int = _PASSPHRASE_KEY_VERSION
-
-    def __repr__(self) -> str:
-        return f"FileKey(key=<redacted>, header={self.header!r})"
-
-
-@dataclass(frozen=True)
-class FileEnvironment:
-    """The environment (and key version) whose data key an encrypted file needs."""
-
-    label: str
-    env_id: str
-    key_version: int
-
-
-def passphrase_key(
-    passphrase: str, *, salt: bytes | None = None, params: KdfParams = DEFAULT_KDF
-) -> FileKey:
-    """Derive a file key from a passphrase with Argon2id (slow by design: ~0.2 s at the floor).
-
-    The key is HKDF(Argon2id master, "envkeep/v1/file-passphrase"), apart from the account keys
-    the same passphrase may derive. A fresh salt is drawn unless one is given; parameters weaker
-    than DESIGN §4's floor raise ``CryptoError``.
-    """
-    salt = new_salt() if salt is None else salt
-    master = derive_passphrase_key(passphrase, salt, params)
-    header = (
-        f"{HEADER_PREFIX} kdf=argon2id salt={_b64encode(salt)} "
-        f"m={params.memory_kib} t={params.iterations} p={params.lanes}"
-    )
-    key = hkdf_sha256(master, salt=None, info=_PASSPHRASE_INFO, length=_KEY_SIZE)
-    return FileKey(key=key, header=header)
-
-
-def environment_key(dek: bytes, *, env_id: str, key_version: int, label: str) -> FileKey:
-    """Derive a file key from an environment data key: HKDF(dek, "envkeep/v1/file|" ‖ env_id)."""
-    if not isinstance(dek, bytes) or len(dek) != _KEY_SIZE:
-        raise CryptoError(f"the environment data key must be {_KEY_SIZE} bytes")
-    if isinstance(key_version, bool) or not 0 <= key_version <= _MAX_KEY_VERSION:
-        raise CryptoError(f"key_version must be an integer from 0 to {_MAX_KEY_VERSION}")
-    for what, text in (("environment label", label), ("environment id", env_id)):
-        if _FIELD_VALUE_RE.fullmatch(text) is None:
-            raise UsageError(f"the {what} must be non-empty, without spaces or '='")
-    info = _ENVIRONMENT_INFO + env_id.encode("utf-8", "surrogatepass")
-    key = hkdf_sha256(dek, salt=None, info=info, length=_KEY_SIZE)
-    header = f"{HEADER_PREFIX} env={label} env_id={env_id} key_version={key_version}"
-    return FileKey(key=key, header=header, key_version=key_version)
-
-
-def passphrase_key_for_header(header: Mapping[str, str], passphrase: str) -> FileKey:
-    """Derive the key of a passphrase-encrypted file from its header (see :func:`read_header`).
-
-    ``CryptoError`` if the header asks for Argon2id costs below the floor or absurdly above it
-    (an edited header must not make this machine allocate gigabytes).
-    """
-    if "kdf" not in header:
-        raise UsageError(
-            "this file is encrypted with an environment key, not a passphrase",
-            hint=f"decrypt it with the environment named in the header: --env {header.get('env')}",
-        )
-    params = KdfParams(
-        memory_kib=_decimal(header, "m"),
-        iterations=_decimal(header, "t"),
-        lanes=_decimal(header, "p"),
-    )
-    if (
-        params.memory_kib > _MAX_KDF.memory_kib
-        or params.iterations > _MAX_KDF.iterations
-        or (params.lanes > _MAX_KDF.lanes)
-    ):
-        raise CryptoError("the file's header asks for unreasonably costly key derivation")
-    return passphrase_key(passphrase, salt=_b64decode(header["salt"], "salt"), params=params)
-
-
-def file_environment(header: Mapping[str, str]) -> FileEnvironment:
-    """Say which environment's data key decrypts a file (see :func:`read_header`)."""
-    if "env_id" not in header:
-        raise UsageError(
-            "this file is encrypted with a passphrase, not an environment key",
-            hint="decrypt it with --passphrase",
-        )
-    return FileEnvironment(
-        label=header["env"], env_id=header["env_id"], key_version=_decimal(header, "key_version")
-    )
-
-
-# --- the header --------------------------------------------------------------------------------
-
-
-def is_encrypted(text: str) -> bool:
-    """Return whether ``text`` starts with an envkeep encrypted-file header (of any version)."""
-    return _first_line(text).startswith(_ANY_VERSION_PREFIX)
-
-
-def read_header(text: str) -> dict[str, str] | None:
-    """Return the fields of the header line, in order, or None if ``text`` has no header.
-
-    Raise ``IntegrityError`` if the first line is an envkeep header that is malformed, lacks a
-    field its kind of key needs, or comes from another format version.
-    """
-    line = _first_line(text)
-    if not line.startswith(_ANY_VERSION_PREFIX):
-        return None
-    rest = line.removeprefix(HEADER_PREFIX)
-    if rest == line or (rest and not rest.startswith(" ")):
-        raise IntegrityError(
-            "the file was encrypted in a format this envkeep does not know",
-            hint="upgrade envkeep to decrypt it",
-        )
-    if _FIELDS_RE.fullmatch(rest) is None:
-        raise _malformed_header()
-    pairs = [field.partition("=") for field in rest.split(" ")[1:]]
-    fields = {name: value for name, _, value in pairs}
-    if len(fields) != len(pairs):
-        raise _malformed_header()
-    required = _PASSPHRASE_FIELDS if "kdf" in fields else _ENVIRONMENT_FIELDS
-    if any(name not in fields for name in required) or fields.get("kdf", "argon2id") != "argon2id":
-        raise _malformed_header()
-    return fields
-
-
-def _first_line(text: str) -> str:
-    return text.removeprefix(_BOM).partition("\n")[0].removesuffix("\r")
-
-
-def _malformed_header() -> IntegrityError:
-    return IntegrityError(
-        "the envkeep header on line 1 is malformed: the file was damaged or edited",
-        hint="restore the file from version control, or encrypt the plain file again",
-    )
 
 
 # --- encrypt -----------------------------------------------------------------------------------
@@ -267,10 +118,10 @@ def encrypt_dotenv(text: str, key: FileKey, *, source: str | None = None) -> str
         quote = raw[:1] if raw.startswith(_QUOTES) else ""
         replacements.append((entry, f"{quote}{token}{quote}"))
     body = _splice(text, replacements)
-    bom, body = (_BOM, body[1:]) if body.startswith(_BOM) else ("", body)  # the BOM stays first
+    bom, body = (BOM, body[1:]) if body.startswith(BOM) else ("", body)  # the BOM stays first
     newline = "\r\n" if re.match(r"[^\n]*\r\n", text) else "\n"
-    signed = f"{key.header} check={_b64encode(_check_tag(key.key, key.header))}"
-    mac = _b64encode(_mac(key.key, bom + signed + newline + body))
+    signed = f"{key.header} check={b64encode(_check_tag(key.key, key.header))}"
+    mac = b64encode(_mac(key.key, bom + signed + newline + body))
     return f"{bom}{signed} mac={mac}{newline}{body}"
 
 
@@ -301,16 +152,16 @@ def decrypt_dotenv(text: str, key_bytes: bytes, *, source: str | None = None) ->
             hint="encrypt it first with: envkeep encrypt",
         )
     if list(fields)[-2:] != _TAG_FIELDS:
-        raise _malformed_header()
+        raise malformed_header()
     _verify_check(key_bytes, text, fields, where)
-    key_version = _decimal(fields, "key_version") if "env_id" in fields else _PASSPHRASE_KEY_VERSION
+    key_version = decimal(fields, "key_version") if "env_id" in fields else PASSPHRASE_KEY_VERSION
     value_key = _subkey(key_bytes, _VALUE_INFO)
     replacements = [
         (entry, _open_value(value_key, entry, index, key_version, where))
         for index, entry in enumerate(scan_dotenv(text, source=source))
     ]
     _verify_mac(key_bytes, text, fields["mac"], where)
-    bom = _BOM if text.startswith(_BOM) else ""
+    bom = BOM if text.startswith(BOM) else ""
     header_end = text.find("\n") + 1 or len(text)
     return bom + _splice(text, replacements, start=header_end)
 
@@ -322,8 +173,8 @@ def decrypt_values(text: str, key_bytes: bytes, *, source: str | None = None) ->
 
 def _verify_check(key_bytes: bytes, text: str, fields: Mapping[str, str], where: str) -> None:
     # Field values hold no spaces, so the header's key fields end where " check=" starts.
-    expected = _check_tag(key_bytes, _first_line(text).partition(" check=")[0])
-    if hmac.compare_digest(expected, _b64decode(fields["check"], "check")):
+    expected = _check_tag(key_bytes, first_line(text).partition(" check=")[0])
+    if hmac.compare_digest(expected, b64decode(fields["check"], "check")):
         return
     if "kdf" in fields:
         raise WrongPassphrase(
@@ -358,7 +209,7 @@ def _open_value(value_key: bytes, entry: RawEntry, index: int, version: int, whe
 
 def _verify_mac(key_bytes: bytes, text: str, mac: str, where: str) -> None:
     unsigned = text.replace(f" mac={mac}", "", 1)  # the first one is the header's last field
-    if not hmac.compare_digest(_mac(key_bytes, unsigned), _b64decode(mac, "mac")):
+    if not hmac.compare_digest(_mac(key_bytes, unsigned), b64decode(mac, "mac")):
         raise IntegrityError(
             f"{where}the file was changed outside its values: "
             "lines were added, removed, reordered or edited",
@@ -370,9 +221,9 @@ def _verify_mac(key_bytes: bytes, text: str, mac: str, where: str) -> None:
 
 
 def _subkey(key: bytes, info: bytes) -> bytes:
-    if not isinstance(key, bytes) or len(key) != _KEY_SIZE:
-        raise CryptoError(f"the file key must be {_KEY_SIZE} bytes")
-    return hkdf_sha256(key, salt=None, info=info, length=_KEY_SIZE)
+    if not isinstance(key, bytes) or len(key) != KEY_SIZE:
+        raise CryptoError(f"the file key must be {KEY_SIZE} bytes")
+    return hkdf_sha256(key, salt=None, info=info, length=KEY_SIZE)
 
 
 def _check_tag(key: bytes, signed_header: str) -> bytes:
@@ -391,24 +242,3 @@ def _value_aad(name: str, index: int) -> bytes:
 def _encode(text: str) -> bytes:
     # surrogatepass: any str round-trips, even one that no UTF-8 file could hold.
     return text.encode("utf-8", "surrogatepass")
-
-
-def _b64encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str, field: str) -> bytes:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raise IntegrityError(f"the header's {field} field is not valid base64url") from None
-    if _b64encode(raw) != text:
-        raise IntegrityError(f"the header's {field} field is not valid base64url")
-    return raw
-
-
-def _decimal(fields: Mapping[str, str], name: str) -> int:
-    text = fields.get(name, "")
-    if _DECIMAL_RE.fullmatch(text) is None:
-        raise _malformed_header()
-    return int(text)
