@@ -21,6 +21,7 @@ from envkeep.api import (
     routes_tokens,
 )
 from envkeep.api.deps import ServerState
+from envkeep.api.hot_routes import HotRoutes
 from envkeep.api.ratelimit import limits_for
 from envkeep.store.engine import open_engine
 
@@ -36,9 +37,9 @@ def create_app(
     engine = open_engine(database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        engine.dispose()  # close pooled connections on shutdown
+        app.state.envkeep.close()  # close the database connections on shutdown
         limits.close()
 
     app = FastAPI(
@@ -49,11 +50,13 @@ def create_app(
     )
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
-    app.state.envkeep = ServerState(engine, server_key, limits)
-    app.state.metrics = observability.Metrics()
-    app.state.metrics.watch(engine)
+    metrics = observability.Metrics()
+    metrics.watch(engine)
+    app.state.metrics = metrics
+    app.state.envkeep = ServerState(engine, server_key, limits, observe=metrics.statement)
     problems.install(app)
-    observability.install(app, app.state.metrics, max_body=max_body)
+    app.add_middleware(HotRoutes)  # inside Observe, which is added after it
+    observability.install(app, metrics, max_body=max_body)
     routers = (
         routes_ops,
         routes_auth,

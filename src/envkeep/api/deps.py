@@ -11,17 +11,24 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from envkeep.api.driver_call import DriverCall, driver_fetch
+from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.api.ratelimit import Limits
+from envkeep.api.snapshot_json import SnapshotJson
 from envkeep.app import sessions
 from envkeep.app.context import Actor, Call, session_fetch, utc_now
+from envkeep.app.secrets_cache import SecretsCache
 from envkeep.core.errors import NotAuthenticated
+
+if TYPE_CHECKING:
+    from envkeep.app.ports import Fetch
 
 T = TypeVar("T")
 
@@ -29,18 +36,38 @@ T = TypeVar("T")
 MAX_TRANSACTIONS = 12
 
 
+def _ignore(_sql: str, _seconds: float) -> None:
+    pass
+
+
 @dataclass
 class ServerState:
-    """What every request shares: the database and the server's key for fake salts."""
+    """What every request shares: the database, the server's key for fake salts, the limits;
+    on SQLite, the group commit and the snapshot caches (``app.secrets_cache`` says why not on
+    PostgreSQL); ``observe`` records a statement the engine's events do not see."""
 
     engine: Engine
     server_key: bytes = field(repr=False)
     limits: Limits = field(default_factory=Limits)
+    observe: Callable[[str, float], None] = _ignore
     sessions: sessionmaker[Session] = field(init=False)
+    group_commit: GroupCommit | None = field(default=None, init=False)
+    secrets_cache: SecretsCache | None = field(default=None, init=False)
+    render: Callable[[Any], bytes] | None = field(default=None, init=False)
     _gate: asyncio.Semaphore | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "sqlite":
+            self.group_commit = GroupCommit(self.engine, lambda: self.gate)
+            self.secrets_cache = SecretsCache()
+            self.render = SnapshotJson()
+
+    def close(self) -> None:
+        """Give back what the server holds of the database (on shutdown)."""
+        if self.group_commit is not None:
+            self.group_commit.close()
+        self.engine.dispose()
 
     @property
     def gate(self) -> asyncio.Semaphore:
@@ -84,7 +111,7 @@ async def database(request: Request) -> AsyncIterator[Session]:
 Db = Annotated[Session, Depends(database, scope="function")]
 
 
-async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
+def token_of(authorization: str | None) -> str:
     """The token of an ``Authorization: Bearer …`` header."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -92,17 +119,45 @@ async def bearer_token(authorization: Annotated[str | None, Header()] = None) ->
     return token.strip()
 
 
+async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    """The token of an ``Authorization: Bearer …`` header."""
+    return token_of(authorization)
+
+
 Token = Annotated[str, Depends(bearer_token)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A request as its transaction needs it: the bearer token, what the audit trail records,
+    and the request's state (where the log line finds the principal)."""
+
+    token: str
+    request_id: str | None
+    ip: str | None
+    state: dict[str, Any]
+
+    @classmethod
+    def of(cls, request: Request, token: str) -> Caller:
+        client = request.client.host if request.client else None
+        scope_state: dict[str, Any] = request.scope.setdefault("state", {})
+        return cls(token, scope_state.get("request_id"), client, scope_state)
+
+
+def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
+    """Who ``caller``'s token stands for, now, inside the request's transaction (so a revoked
+    session or token fails at once); the per-principal rate limit applies here."""
+    principal_id = sessions.authenticate(fetch, token=caller.token, now=utc_now())
+    limits.per_principal.take(principal_id)
+    caller.state["principal_id"] = principal_id
+    return Actor(principal_id, request_id=caller.request_id, ip=caller.ip)
 
 
 def authenticated(request: Request, session: Session, token: str) -> Call:
     """The use-case call of a request bearing ``token``, inside ``session``'s transaction."""
-    fetch = partial(session_fetch, session)
-    principal_id = sessions.authenticate(fetch, token=token, now=utc_now())
-    state(request).limits.per_principal.take(principal_id)
-    request.state.principal_id = principal_id
-    client = request.client.host if request.client else None
-    actor = Actor(principal_id, request_id=request.state.request_id, ip=client)
+    actor = actor_of(
+        partial(session_fetch, session), state(request).limits, Caller.of(request, token)
+    )
     return Call(session, actor)
 
 
@@ -114,26 +169,46 @@ def call(request: Request, db: Db, token: Token) -> Call:
 AuthedCall = Annotated[Call, Depends(call)]
 
 
-def _transaction(request: Request, token: str, work: Callable[[Call], T]) -> T:
-    found = state(request)
+def _transaction(found: ServerState, caller: Caller, work: Callable[[Call], T]) -> T:
     session = found.sessions()
     ok = False
     try:
-        result = work(authenticated(request, session, token))
+        result = work(
+            Call(session, actor_of(partial(session_fetch, session), found.limits, caller))
+        )
         ok = True
     finally:
         _finish(session, ok)
     return result
 
 
-async def transact(request: Request, token: str, work: Callable[[Call], T]) -> T:
-    """Run ``work`` in one transaction as the token's principal, in one worker thread.
+def _in_group(
+    found: ServerState, caller: Caller, work: Callable[[Call], T], group: GroupTransaction
+) -> T:
+    actor = actor_of(partial(driver_fetch, group.driver, found.observe), found.limits, caller)
+    return work(DriverCall(group.session, actor, driver=group.driver, observe=found.observe))
 
-    The same as ``AuthedCall`` plus a sync route body, without a thread hop per dependency:
-    for the routes every client calls all the time (reading and writing an environment).
-    """
-    async with state(request).gate:
-        return await run_in_threadpool(_transaction, request, token, work)
+
+async def run_as(
+    found: ServerState, caller: Caller, work: Callable[[Call], T], *, shared: bool = False
+) -> T:
+    """Run ``work`` in one transaction as the caller's principal, in one worker-thread hop;
+    the answer comes once the transaction committed. On SQLite a ``shared`` job (one that
+    writes nothing but its audit event) may share its transaction with others
+    (``group_commit``)."""
+    if found.group_commit is not None:
+        job = partial(_in_group, found, caller, work)
+        return await found.group_commit.run(job, shared=shared)
+    async with found.gate:
+        return await run_in_threadpool(_transaction, found, caller, work)
+
+
+async def transact(
+    request: Request, token: str, work: Callable[[Call], T], *, shared: bool = False
+) -> T:
+    """``run_as`` for a FastAPI route: the same as ``AuthedCall`` plus a sync route body,
+    without a thread hop per dependency."""
+    return await run_as(state(request), Caller.of(request, token), work, shared=shared)
 
 
 def client_ip(request: Request) -> str:

@@ -5,9 +5,9 @@ Logs carry ids, routes, statuses and timings only — never a body, a header val
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -71,12 +71,16 @@ class Metrics:
         ) -> None:
             started = getattr(context, "_envkeep_started", None)
             if started is not None:
-                self.database.observe(time.perf_counter() - started)
-            if sql.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
-                self.audit_events.inc()
+                self.statement(sql, time.perf_counter() - started)
 
         event.listen(engine, "before_cursor_execute", before)
         event.listen(engine, "after_cursor_execute", after)
+
+    def statement(self, sql: str, seconds: float) -> None:
+        """Record one statement that took ``seconds`` (and count it if it appends an event)."""
+        self.database.observe(seconds)
+        if sql.lstrip()[:24].upper() == "INSERT INTO AUDIT_EVENTS":
+            self.audit_events.inc()
 
 
 def _route(scope: Scope) -> str:
@@ -109,7 +113,7 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id")[:64] or uuid.uuid4().hex
+        request_id = _header(scope, b"x-request-id")[:64] or secrets.token_hex(16)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         extra = [(b"x-request-id", request_id.encode("latin-1")), *_EXTRA_HEADERS]

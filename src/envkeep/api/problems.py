@@ -37,14 +37,34 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def install(app: FastAPI) -> None:
-    """Map every error the API can raise to problem+json."""
-
-    @app.exception_handler(EnvkeepError)
-    def envkeep_error(_request: Request, error: EnvkeepError) -> JSONResponse:
+def for_error(error: Exception) -> JSONResponse | None:
+    """The problem+json answer to an error a use case raised, or None for an unexpected one
+    (a 500); every route answers through this, FastAPI's and ``hot_routes``'."""
+    if isinstance(error, EnvkeepError):
         retry = getattr(error, "retry_after", None)
         headers = {"Retry-After": str(retry)} if retry is not None else None
         return problem(error.status, error.code, error.message, hint=error.hint, headers=headers)
+    if isinstance(error, exc.IntegrityError):
+        return problem(
+            409,
+            "conflict",
+            "a concurrent change won; nothing was written",
+            hint="read again and retry",
+        )
+    return None
+
+
+def _answer(_request: Request, error: Exception) -> JSONResponse:
+    found = for_error(error)
+    if found is None:  # only registered for the types for_error answers
+        raise error
+    return found
+
+
+def install(app: FastAPI) -> None:
+    """Map every error the API can raise to problem+json."""
+    app.add_exception_handler(EnvkeepError, _answer)
+    app.add_exception_handler(exc.IntegrityError, _answer)
 
     @app.exception_handler(RequestValidationError)
     def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -62,13 +82,4 @@ def install(app: FastAPI) -> None:
             code,
             str(error.detail),
             headers=dict(error.headers) if error.headers else None,
-        )
-
-    @app.exception_handler(exc.IntegrityError)
-    def conflict(_request: Request, _error: exc.IntegrityError) -> JSONResponse:
-        return problem(
-            409,
-            "conflict",
-            "a concurrent change won; nothing was written",
-            hint="read again and retry",
         )

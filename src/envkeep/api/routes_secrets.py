@@ -1,63 +1,63 @@
-"""An environment's ciphertext: read (a snapshot), write (a batch), history."""
+"""An environment's ciphertext: read (a snapshot), write (a batch), history.
+
+The snapshot and the write are also answered by ``hot_routes`` ahead of FastAPI's router; both
+ways go through ``read_snapshot`` and ``write_batch`` here, so they run the same use cases and
+answer the same bytes, headers and errors.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from envkeep.api import schemas
 from envkeep.api.convert import secret_write
-from envkeep.api.deps import AuthedCall, Token, transact
+from envkeep.api.deps import AuthedCall, Caller, ServerState, Token, run_as, state
 from envkeep.api.snapshot_json import snapshot_json
 from envkeep.app import audited_reads, writes
-from envkeep.app.context import Call
 from envkeep.core.errors import ConflictError
 
-router = APIRouter(
-    prefix="/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}",
-    tags=["secrets"],
-)
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
+
+PREFIX = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}"
+router = APIRouter(prefix=PREFIX, tags=["secrets"])
 
 
-@router.get("/snapshot", response_model=schemas.Snapshot)
-async def snapshot(
-    workspace_id: str,
-    project: str,
-    environment: str,
-    request: Request,
-    token: Token,
-    service: Annotated[list[str] | None, Query()] = None,
-    all_scopes: bool = False,
+async def read_snapshot(
+    found: ServerState, caller: Caller, where: tuple[str, str, str], services: list[str] | None
 ) -> Response:
-    """The shared scope plus the named services' scopes (or every scope), as ciphertext."""
+    """The snapshot answer: ``where`` is (workspace id, project, environment); ``services``
+    None for every scope."""
+    workspace_id, project, environment = where
+    render = found.render or snapshot_json
 
     def read(call: Call) -> tuple[int, bytes]:
-        found = audited_reads.read_environment(
+        snapshot = audited_reads.read_environment(
             call,
             workspace_id=workspace_id,
             project=project,
             environment=environment,
-            services=None if all_scopes else (service or []),
+            services=services,
+            cache=found.secrets_cache,
         )
-        return found.environment.revision, snapshot_json(found)
+        return snapshot.environment.revision, render(snapshot)
 
-    revision, body = await transact(request, token, read)
+    revision, body = await run_as(found, caller, read, shared=True)
     return Response(body, media_type="application/json", headers={"ETag": f'"{revision}"'})
 
 
-@router.post("/secrets", response_model=schemas.Revision)
-async def write_secrets(
-    workspace_id: str,
-    project: str,
-    environment: str,
+async def write_batch(
+    found: ServerState,
+    caller: Caller,
+    where: tuple[str, str, str],
     body: schemas.Writes,
-    request: Request,
-    token: Token,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: str | None,
 ) -> JSONResponse:
-    """A batch of new versions, all or nothing; 409 when any of them is stale."""
+    """The write answer: a batch of new versions, all or nothing."""
+    workspace_id, project, environment = where
     expected = _revision(if_match)
 
     def write(call: Call) -> int:
@@ -71,8 +71,39 @@ async def write_secrets(
             expected_revision=expected,
         )
 
-    revision = await transact(request, token, write)
+    revision = await run_as(found, caller, write)
     return JSONResponse({"revision": revision}, headers={"ETag": f'"{revision}"'})
+
+
+@router.get("/snapshot", response_model=schemas.Snapshot)
+async def snapshot(
+    workspace_id: str,
+    project: str,
+    environment: str,
+    request: Request,
+    token: Token,
+    service: Annotated[list[str] | None, Query()] = None,
+    all_scopes: bool = False,
+) -> Response:
+    """The shared scope plus the named services' scopes (or every scope), as ciphertext."""
+    services = None if all_scopes else (service or [])
+    where = (workspace_id, project, environment)
+    return await read_snapshot(state(request), Caller.of(request, token), where, services)
+
+
+@router.post("/secrets", response_model=schemas.Revision)
+async def write_secrets(
+    workspace_id: str,
+    project: str,
+    environment: str,
+    body: schemas.Writes,
+    request: Request,
+    token: Token,
+    if_match: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """A batch of new versions, all or nothing; 409 when any of them is stale."""
+    where = (workspace_id, project, environment)
+    return await write_batch(state(request), Caller.of(request, token), where, body, if_match)
 
 
 def _revision(if_match: str | None) -> int | None:

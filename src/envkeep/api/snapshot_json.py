@@ -9,9 +9,12 @@ response model in the OpenAPI description.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from envkeep.api.encoding import b64e
+from envkeep.app.secrets_cache import DEFAULT_ENTRIES
 
 if TYPE_CHECKING:
     from envkeep.app.views import (
@@ -74,10 +77,17 @@ def _secret(s: SecretView) -> dict[str, Any]:
     }
 
 
-def snapshot_json(found: EnvironmentSnapshot) -> bytes:
-    """``found`` as the JSON document ``schemas.Snapshot`` describes."""
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _secrets_json(secrets: tuple[SecretView, ...]) -> bytes:
+    return _dumps([_secret(s) for s in secrets])
+
+
+def _document(found: EnvironmentSnapshot, secrets: bytes) -> bytes:
     p, e = found.project, found.environment
-    document = {
+    head = {
         "project": {"id": p.id, "workspace_id": p.workspace_id, "name": p.name},
         "environment": {
             "id": e.id,
@@ -90,7 +100,44 @@ def snapshot_json(found: EnvironmentSnapshot) -> bytes:
         },
         "services": [_service(s) for s in found.services],
         "shares": [_share(s) for s in found.shares],
-        "secrets": [_secret(s) for s in found.secrets],
-        "authors": [_principal(a) for a in found.authors],
     }
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    # The document's keys in order, its secrets spliced in as they were rendered.
+    authors = _dumps([_principal(a) for a in found.authors])
+    return b"".join((_dumps(head)[:-1], b',"secrets":', secrets, b',"authors":', authors, b"}"))
+
+
+def snapshot_json(found: EnvironmentSnapshot) -> bytes:
+    """``found`` as the JSON document ``schemas.Snapshot`` describes."""
+    return _document(found, _secrets_json(found.secrets))
+
+
+class SnapshotJson:
+    """``snapshot_json`` that renders the secrets of a tuple it has seen before only once.
+
+    The app's ``SecretsCache`` hands back the very tuple it stored for an unchanged
+    environment, so the secrets — nearly all of a snapshot's bytes — are rendered once per
+    revision instead of once per read. Entries hold their tuple, so an id is never reused
+    while it is a key here.
+    """
+
+    def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
+        self._entries = entries
+        self._rendered: OrderedDict[int, tuple[tuple[SecretView, ...], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, found: EnvironmentSnapshot) -> bytes:
+        return _document(found, self._secrets(found.secrets))
+
+    def _secrets(self, secrets: tuple[SecretView, ...]) -> bytes:
+        with self._lock:
+            seen = self._rendered.get(id(secrets))
+            if seen is not None:
+                self._rendered.move_to_end(id(secrets))
+        if seen is not None and seen[0] is secrets:
+            return seen[1]
+        rendered = _secrets_json(secrets)
+        with self._lock:
+            self._rendered[id(secrets)] = (secrets, rendered)
+            while len(self._rendered) > self._entries:
+                self._rendered.popitem(last=False)
+        return rendered

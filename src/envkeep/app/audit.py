@@ -8,13 +8,12 @@ event, so editing, deleting, reordering or truncating events breaks the chain at
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from envkeep.app.authz import require_role
-from envkeep.app.context import session_execute
 from envkeep.app.policy import Role, Target
 from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields, verify_chain
 from envkeep.store.models import AuditEvent
@@ -38,12 +37,13 @@ def append_event(
 ) -> EventView:
     """Append one event to the workspace's chain, inside the caller's transaction.
 
-    The workspace row is locked first (PostgreSQL; SQLite already serialises writers), so
-    concurrent transactions extend the chain one after the other instead of forking it. The
-    statements go to the driver as they are: every request runs this, reads included.
+    The workspace row is locked first on PostgreSQL, so concurrent transactions extend the
+    chain one after the other instead of forking it (SQLite serialises writers already: each
+    transaction starts with BEGIN IMMEDIATE). The statements go to the driver as they are:
+    every request runs this, reads included.
     """
-    sqlite = call.session.connection().dialect.name == "sqlite"
-    call.fetch(_LOCK_SQLITE if sqlite else _LOCK, {"id": workspace_id})
+    if call.session.get_bind().dialect.name != "sqlite":
+        call.fetch(_LOCK, {"id": workspace_id})
     last = call.fetch(
         "SELECT seq, hash FROM audit_events WHERE workspace_id = :ws ORDER BY seq DESC LIMIT 1",
         {"ws": workspace_id},
@@ -63,13 +63,13 @@ def append_event(
         prev,
         "",
     )
-    event = replace(unhashed, hash=event_hash(prev, hashed_fields(unhashed)))
-    session_execute(call.session, _INSERT, asdict(event))
+    fields = hashed_fields(unhashed)
+    event = replace(unhashed, hash=event_hash(prev, fields))
+    call.execute(_INSERT, {**fields, "prev_hash": prev, "hash": event.hash})
     return event
 
 
-_LOCK_SQLITE = "SELECT id FROM workspaces WHERE id = :id"
-_LOCK = _LOCK_SQLITE + " FOR UPDATE"
+_LOCK = "SELECT id FROM workspaces WHERE id = :id FOR UPDATE"
 _INSERT = (
     "INSERT INTO audit_events (workspace_id, seq, at, principal_id, action, target, outcome,"
     " request_id, ip, details, prev_hash, hash) VALUES (:workspace_id, :seq, :at, :principal_id,"

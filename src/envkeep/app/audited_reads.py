@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.app.context import Call
+    from envkeep.app.secrets_cache import SecretsCache
     from envkeep.app.views import EnvironmentSnapshot, PrincipalView, VersionView
 
 
@@ -22,8 +23,10 @@ def read_environment(
     project: str,
     environment: str,
     services: Sequence[str] | None,
+    cache: SecretsCache | None = None,
 ) -> EnvironmentSnapshot:
-    """An environment's ciphertext for the actor, recorded in the audit trail."""
+    """An environment's ciphertext for the actor, recorded in the audit trail (``cache``: see
+    ``reads.read_environment``)."""
     snapshot = reads.read_environment(
         call.fetch,
         call.actor,
@@ -31,6 +34,7 @@ def read_environment(
         project=project,
         environment=environment,
         services=services,
+        cache=cache,
     )
     append_event(
         call,

@@ -28,7 +28,13 @@ def load_bindings(fetch: Fetch, principal_id: str, workspace_id: str) -> list[Bi
 def authorize(fetch: Fetch, principal_id: str, target: Target, role: Role) -> Role:
     """Raise unless the principal holds at least ``role`` on ``target``; return the role held."""
     _check_principal(fetch, principal_id)
-    held = effective_role(load_bindings(fetch, principal_id, target.workspace_id), target)
+    return check_role(load_bindings(fetch, principal_id, target.workspace_id), target, role)
+
+
+def check_role(bindings: list[Binding], target: Target, role: Role) -> Role:
+    """``authorize`` with the principal's bindings in the target's workspace already read in
+    this transaction (by ``require_member``, which checked the principal too)."""
+    held = effective_role(bindings, target)
     if held is None or held < role:
         raise PermissionDenied(
             f"you need the {role} role here (you have: {held or 'none'})",

@@ -43,6 +43,10 @@ class Call:
         """The session as a ``ports.Fetch``."""
         return session_fetch(self.session, sql, params)
 
+    def execute(self, sql: str, params: Mapping[str, Any]) -> None:
+        """Run one statement that returns no rows, in the call's transaction."""
+        session_execute(self.session, sql, params)
+
 
 def session_fetch(session: Session, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
     """A ``ports.Fetch`` over ``session``: the statement goes to the driver as it is (no

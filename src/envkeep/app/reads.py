@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from envkeep.app.authz import authorize, may_list, require_member
+from envkeep.app.authz import authorize, check_role, may_list, require_member
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Binding, Role, Target
+from envkeep.app.secrets_cache import SecretsCache, SecretsKey
 from envkeep.app.views import (
     EnvironmentSnapshot,
     EnvironmentView,
@@ -59,18 +60,35 @@ def _project(fetch: Fetch, workspace_id: str, name: str, bindings: list[Binding]
 def _environment(
     fetch: Fetch, project: ProjectView, name: str, bindings: list[Binding]
 ) -> EnvironmentView:
+    return _environment_row(fetch, project, name, bindings)[0]
+
+
+def _environment_row(
+    fetch: Fetch, project: ProjectView, name: str, bindings: list[Binding]
+) -> tuple[EnvironmentView, str]:
+    """The environment called ``name`` and the time it was created (as stored)."""
     rows = fetch(
-        "SELECT id, name, key_version, revision, protected, description FROM environments"
-        " WHERE project_id = :project ORDER BY created_at",
+        "SELECT id, name, key_version, revision, protected, description, created_at"
+        " FROM environments WHERE project_id = :project ORDER BY created_at",
         {"project": project.id},
     )
-    for env_id, env_name, key_version, revision, protected, description in rows:
+    for env_id, env_name, key_version, revision, protected, description, created in rows:
         if env_name == name:
-            return EnvironmentView(
+            view = EnvironmentView(
                 env_id, project.id, name, key_version, revision, bool(protected), description
             )
+            return view, str(created)
     listed = may_list(bindings, Target(project.workspace_id, project.id))
     raise environment_not_found(name, project.name, [r[1] for r in rows] if listed else None)
+
+
+def find_environment(
+    fetch: Fetch, workspace_id: str, project: str, environment: str, bindings: list[Binding]
+) -> tuple[ProjectView, EnvironmentView]:
+    """A project and one of its environments by name (``bindings``: the caller's roles in the
+    workspace, from ``require_member``, for what a not-found error may list)."""
+    found = _project(fetch, workspace_id, project, bindings)
+    return found, _environment(fetch, found, environment, bindings)
 
 
 def _services(fetch: Fetch, project: ProjectView) -> tuple[ServiceView, ...]:
@@ -154,6 +172,16 @@ _CURRENT_SQL = (
 )
 
 
+def _secrets(fetch: Fetch, key: SecretsKey, cache: SecretsCache | None) -> tuple[SecretView, ...]:
+    found = None if cache is None else cache.get(key)
+    if found is None:
+        rows = fetch(_CURRENT_SQL, {"env": key.environment_id})
+        found = tuple(_current_secrets(rows, None if key.scopes is None else set(key.scopes)))
+        if cache is not None:
+            cache.put(key, found)
+    return found
+
+
 def read_environment(
     fetch: Fetch,
     actor: Actor,
@@ -162,19 +190,25 @@ def read_environment(
     project: str,
     environment: str,
     services: Sequence[str] | None = None,
+    cache: SecretsCache | None = None,
 ) -> EnvironmentSnapshot:
     """An environment's current ciphertext, the reader's key shares and the signers' keys.
 
     ``services`` limits the result to the shared scope plus those services' scopes; None
-    returns every scope. Needs read access to the environment.
+    returns every scope. Needs read access to the environment. With a ``cache`` (only for a
+    transaction that writes no secrets and sees one consistent state: ``secrets_cache``), the
+    secrets of a key already read come from there; every check still runs here.
     """
     bindings = require_member(fetch, actor.principal_id, workspace_id)
     found = _project(fetch, workspace_id, project, bindings)
-    env = _environment(fetch, found, environment, bindings)
-    authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
+    env, created = _environment_row(fetch, found, environment, bindings)
+    check_role(bindings, Target(workspace_id, found.id, env.id), Role.READ)
     all_services = _services(fetch, found)
     scopes = _scopes(found, all_services, services)
-    secrets = tuple(_current_secrets(fetch(_CURRENT_SQL, {"env": env.id}), scopes))
+    service_ids = tuple(s.id for s in all_services)
+    wanted = None if scopes is None else frozenset(scopes)
+    key = SecretsKey(env.id, created, env.revision, env.key_version, service_ids, wanted)
+    secrets = _secrets(fetch, key, cache)
     share_rows = fetch(
         "SELECT key_version, sharer_id, sealed FROM data_key_shares"
         " WHERE environment_id = :env AND recipient_id = :me ORDER BY key_version",

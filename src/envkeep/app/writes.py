@@ -1,22 +1,24 @@
 """Writing variables: a batch of new versions, all or nothing, each against the version its
-author last saw (optimistic concurrency: a stale write is a conflict and nothing is written)."""
+author last saw (optimistic concurrency: a stale write is a conflict and nothing is written).
+
+Every client writes all the time, so the statements go to the driver as they are (``Call.fetch``
+and ``Call.execute``): no ORM unit of work per request or per row.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, select
+from sqlalchemy import DateTime
 from sqlalchemy.exc import IntegrityError
 
-from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role
-from envkeep.app.context import session_execute
+from envkeep.app.authz import check_role, require_member
 from envkeep.app.policy import Role, Target
-from envkeep.app.reads import SHARED_SCOPE, service_scope
+from envkeep.app.reads import SHARED_SCOPE, find_environment, service_scope
 from envkeep.core.errors import ConfirmationRequired, ConflictError, UsageError
-from envkeep.store.models import Environment, Service
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -26,17 +28,27 @@ if TYPE_CHECKING:
 
     from envkeep.app.context import Call
     from envkeep.app.views import SecretWrite
+    from envkeep.store.models import Environment
 
 
-def _scope_services(call: Call, env: Environment) -> dict[str, str | None]:
-    rows = call.session.scalars(select(Service).where(Service.project_id == env.project_id))
+@dataclass(frozen=True)
+class _Target:
+    """The environment a batch goes to, as far as the batch needs to know it."""
+
+    id: str
+    project_id: str
+    key_version: int
+
+
+def _scope_services(call: Call, env: _Target) -> dict[str, str | None]:
+    rows = call.fetch("SELECT id FROM services WHERE project_id = :p", {"p": env.project_id})
     scopes: dict[str, str | None] = {SHARED_SCOPE: None}
-    scopes.update({service_scope(s.id): s.id for s in rows})
+    scopes.update({service_scope(r[0]): r[0] for r in rows})
     return scopes
 
 
 def _check_batch(
-    writes: Sequence[SecretWrite], env: Environment, scopes: dict[str, str | None]
+    writes: Sequence[SecretWrite], env: _Target, scopes: dict[str, str | None]
 ) -> None:
     if not writes:
         raise UsageError("nothing to write")
@@ -63,6 +75,7 @@ class _Dialect:
     stamp: Callable[[datetime], object]
 
     @classmethod
+    @lru_cache(maxsize=8)
     def of(cls, dialect: Dialect) -> _Dialect:
         # Writers of one secret queue on its row (PostgreSQL; SQLite serialises writers).
         find = _FIND_ROW if dialect.name == "sqlite" else _FIND_ROW + " FOR UPDATE"
@@ -70,7 +83,7 @@ class _Dialect:
 
 
 def _apply(
-    call: Call, env: Environment, write: SecretWrite, service_id: str | None, db: _Dialect
+    call: Call, env: _Target, write: SecretWrite, service_id: str | None, db: _Dialect
 ) -> None:
     # Driver SQL: a batch of thousands of writes should not pay the ORM's unit of work per row.
     stamp = db.stamp(call.clock())
@@ -104,8 +117,8 @@ def _apply(
         "now": stamp,
     }
     try:
-        session_execute(call.session, _UPDATE_ROW if secret_id else _INSERT_ROW, row)
-        session_execute(call.session, _INSERT_VERSION, row)
+        call.execute(_UPDATE_ROW if secret_id else _INSERT_ROW, row)
+        call.execute(_INSERT_VERSION, row)
     except IntegrityError:  # another transaction created the same secret first
         raise ConflictError(
             "a variable was created by someone else at the same time; nothing was written",
@@ -140,14 +153,18 @@ def _stamper(dialect: Dialect) -> Callable[[datetime], object]:
     return process if process is not None else (lambda moment: moment)
 
 
-def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
-    """Apply a checked batch to an environment; the caller has authorised it."""
+def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> None:
     scopes = _scope_services(call, env)
     _check_batch(writes, env, scopes)
-    call.session.flush()  # what the ORM holds goes first: the rows below are written directly
-    db = _Dialect.of(call.session.connection().dialect)
+    db = _Dialect.of(call.session.get_bind().dialect)
     for write in writes:
         _apply(call, env, write, scopes[write.scope], db)
+
+
+def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
+    """Apply a checked batch to an environment; the caller has authorised it."""
+    call.session.flush()  # what the ORM holds goes first: the rows below are written directly
+    _apply_batch(call, _Target(env.id, env.project_id, env.key_version), writes)
     env.revision += 1
 
 
@@ -165,9 +182,9 @@ def write_secrets(
 
     A protected environment takes writes only when the caller confirmed them (``--yes``).
     """
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, environment)
-    require_role(call, Target(workspace_id, found.id, env.id), Role.WRITE)
+    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
+    check_role(bindings, Target(workspace_id, found.id, env.id), Role.WRITE)
     if env.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{environment}' is protected",
@@ -179,18 +196,26 @@ def write_secrets(
             f" {env.revision}); nothing was written",
             hint="read it again and retry",
         )
-    apply_writes(call, env, writes)
+    call.session.flush()  # a caller's pending ORM changes go first, as in apply_writes
+    _apply_batch(call, _Target(env.id, found.id, env.key_version), writes)
+    call.execute(_NEXT_REVISION, {"id": env.id, "revision": env.revision + 1})
+    _audit_batch(call, workspace_id, f"{project}/{environment}", writes)
+    return env.revision + 1
+
+
+_NEXT_REVISION = "UPDATE environments SET revision = :revision WHERE id = :id"
+
+
+def _audit_batch(call: Call, workspace_id: str, target: str, writes: Sequence[SecretWrite]) -> None:
     deleted = sum(1 for w in writes if w.value_ct is None)
     append_event(
         call,
         workspace_id=workspace_id,
         action="secrets.write",
-        target=f"{project}/{environment}",
+        target=target,
         details={
             "written": len(writes) - deleted,
             "deleted": deleted,
             "secret_ids": sorted(w.secret_id for w in writes),
         },
     )
-    call.session.flush()
-    return env.revision

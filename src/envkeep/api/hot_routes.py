@@ -1,0 +1,183 @@
+"""The two routes every client calls all the time, answered ahead of FastAPI's router.
+
+``GET …/snapshot`` and ``POST …/secrets`` through FastAPI cost more than the rest of the
+request: its middleware stack, router, dependency solving and request model. This ASGI layer
+sits inside ``observability.Observe`` (so the request id, security headers, limits, metrics
+and log line are the same code for every route) and in front of FastAPI; it takes a request
+only in the plain shapes clients send, and runs it through the very functions FastAPI's routes
+call (``routes_secrets.read_snapshot`` and ``write_batch``: same use cases, same transaction,
+same response) with the same error answers (``problems.for_error``).
+
+Anything else goes on to FastAPI, which keeps the documented routes (OpenAPI) and answers what
+this does not take: another method, a query parameter or value it does not recognise, a body
+that is not valid JSON of a ``schemas.Writes`` (FastAPI then reports the validation error),
+an unusual content type, an application mounted under a root path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from pydantic import ValidationError
+
+from envkeep.api import problems, routes_secrets, schemas
+from envkeep.api.deps import Caller, ServerState, token_of
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from starlette.responses import Response
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_PATH = re.compile(
+    r"/v1/workspaces/([^/]+)/projects/([^/]+)/environments/([^/]+)/(snapshot|secrets)"
+)
+_BOOLEANS = {"true": True, "false": False}
+_WANTED = (b"authorization", b"if-match", b"content-type")
+
+
+def _headers(scope: Scope) -> dict[bytes, str]:
+    """The first value of each header this layer reads (as Starlette's ``Headers.get``)."""
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        if key in _WANTED and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+def _services(query: bytes) -> tuple[bool, list[str] | None]:
+    """(taken, services) for a snapshot query: no query, ``service`` (any number) and
+    ``all_scopes=true|false`` (at most once) are taken; anything else is FastAPI's to parse."""
+    if not query:
+        return True, []
+    services: list[str] = []
+    all_scopes: list[str] = []
+    for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if key == "service":
+            services.append(value)
+        elif key == "all_scopes":
+            all_scopes.append(value)
+        else:
+            return False, None
+    if len(all_scopes) > 1 or any(v not in _BOOLEANS for v in all_scopes):
+        return False, None
+    every = bool(all_scopes) and _BOOLEANS[all_scopes[0]]
+    return True, None if every else services
+
+
+def _writes(headers: dict[bytes, str], body: bytes) -> schemas.Writes | None:
+    """The request's batch, or None when FastAPI should parse (and report on) it."""
+    media_type = headers.get(b"content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        return None
+    try:
+        return schemas.Writes.model_validate(json.loads(body))
+    except (ValueError, ValidationError):  # json.JSONDecodeError is a ValueError
+        return None
+
+
+async def _buffered(receive: Receive) -> list[Message]:
+    """The request's messages up to the end of its body (or a disconnect)."""
+    messages = [await receive()]
+    while messages[-1]["type"] == "http.request" and messages[-1].get("more_body", False):
+        messages.append(await receive())
+    return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``messages`` first, then the connection's own."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+class HotRoutes:
+    """ASGI middleware: the snapshot and write routes, else on to ``app`` (FastAPI's stack)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._routes: dict[str, Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        matched = None
+        if scope["type"] == "http" and not scope.get("root_path"):
+            matched = _PATH.fullmatch(scope["path"])
+        if matched is None:
+            await self.app(scope, receive, send)
+        elif matched[4] == "snapshot" and scope["method"] == "GET":
+            await self._snapshot(scope, receive, send, matched)
+        elif matched[4] == "secrets" and scope["method"] == "POST":
+            await self._write(scope, receive, send, matched)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _snapshot(self, scope: Scope, receive: Receive, send: Send, m: re.Match[str]) -> None:
+        taken, services = _services(scope["query_string"])
+        if not taken:
+            await self.app(scope, receive, send)
+            return
+        found, headers = self._enter(scope, "/snapshot"), _headers(scope)
+        where = (m[1], m[2], m[3])
+
+        async def answer(caller: Caller) -> Response:
+            return await routes_secrets.read_snapshot(found, caller, where, services)
+
+        await self._answer(scope, receive, send, headers, answer)
+
+    async def _write(self, scope: Scope, receive: Receive, send: Send, m: re.Match[str]) -> None:
+        messages = await _buffered(receive)
+        headers = _headers(scope)
+        complete = messages[-1]["type"] == "http.request"
+        body = b"".join(message.get("body", b"") for message in messages) if complete else b""
+        batch = _writes(headers, body) if complete else None
+        if batch is None:
+            await self.app(scope, _replay(messages, receive), send)
+            return
+        found, where = self._enter(scope, "/secrets"), (m[1], m[2], m[3])
+        if_match = headers.get(b"if-match")
+
+        async def answer(caller: Caller) -> Response:
+            return await routes_secrets.write_batch(found, caller, where, batch, if_match)
+
+        await self._answer(scope, receive, send, headers, answer)
+
+    def _enter(self, scope: Scope, suffix: str) -> ServerState:
+        """Mark the request with FastAPI's route (the metrics' label); the server's state."""
+        path = routes_secrets.PREFIX + suffix
+        if path not in self._routes:
+            routes = routes_secrets.router.routes
+            self._routes[path] = next(r for r in routes if getattr(r, "path", None) == path)
+        scope["route"] = self._routes[path]
+        found: ServerState = scope["app"].state.envkeep
+        return found
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[bytes, str],
+        answer: Callable[[Caller], Awaitable[Response]],
+    ) -> None:
+        state: dict[str, Any] = scope.setdefault("state", {})
+        client = scope.get("client")
+        try:
+            caller = Caller(
+                token_of(headers.get(b"authorization")),
+                state.get("request_id"),
+                client[0] if client else None,
+                state,
+            )
+            response = await answer(caller)
+        except Exception as error:
+            refused = problems.for_error(error)
+            if refused is None:
+                raise  # a 500, from the server's error middleware, as for any route
+            response = refused
+        await response(scope, receive, send)

@@ -1,0 +1,80 @@
+"""An environment's current secrets, kept between snapshot reads.
+
+Every client reads its environments all the time, and the secrets (a join over thousands of
+rows, then a view per row) are the bulk of a read, while they change only when a write does.
+A read still runs every check inside its own transaction — authentication, authorisation, the
+environment's revision, the services, the reader's key shares, the audit event — and takes
+the secrets from here when the key it read in that transaction is already present.
+
+What decides an environment's secrets, and so makes the key:
+
+- its revision: every write of a secret (``writes.apply_writes``) raises it in the same
+  transaction, key rotations included;
+- the time it was created: ids are chosen by clients, so an environment deleted and created
+  again under the same id starts again at revision 0 with other secrets;
+- the ids of every service of the project: removing a service deletes its variables in each
+  environment (a cascade) without a new revision;
+- which scopes the reader asked for.
+
+Only transactions that write no secrets fill it, and only where one transaction sees one
+consistent state of the database (SQLite: BEGIN IMMEDIATE; PostgreSQL's READ COMMITTED lets
+two statements of one transaction see different commits, so the server does not use it there).
+The cache holds ciphertext only, and one process's copy is right for every other process too:
+the key is read from the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envkeep.app.views import SecretView
+
+DEFAULT_ENTRIES = 256
+
+
+@dataclass(frozen=True)
+class SecretsKey:
+    """What decides the secrets of one snapshot read (see the module's docstring)."""
+
+    environment_id: str
+    created_at: str
+    revision: int
+    key_version: int
+    services: tuple[str, ...]
+    scopes: frozenset[str] | None
+
+
+class SecretsCache:
+    """The last ``entries`` secrets tuples read, by key; safe to share between threads.
+
+    A hit hands back the very tuple stored, so a transport may keep its rendering of that
+    tuple beside it (``api.snapshot_json`` does).
+    """
+
+    def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
+        self._entries = entries
+        self._found: OrderedDict[SecretsKey, tuple[SecretView, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: SecretsKey) -> tuple[SecretView, ...] | None:
+        """The secrets stored under ``key``, or None."""
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def put(self, key: SecretsKey, secrets: tuple[SecretView, ...]) -> None:
+        """Keep ``secrets`` under ``key``, forgetting the least recently used entry if full."""
+        with self._lock:
+            self._found[key] = secrets
+            self._found.move_to_end(key)
+            while len(self._found) > self._entries:
+                self._found.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._found)

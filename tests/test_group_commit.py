@@ -1,0 +1,129 @@
+"""Group commit on SQLite: requests that queue together share one transaction and one commit,
+each in a savepoint of its own; a failed commit fails every request of its group."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import event
+
+from envkeep.api.group_commit import GroupCommit, GroupTransaction
+from envkeep.store.engine import open_engine, sqlite_url
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine, Iterator
+    from pathlib import Path
+
+    from sqlalchemy import Engine
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = open_engine(sqlite_url(tmp_path / "group.db"))
+    with eng.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE answers (name TEXT PRIMARY KEY)")
+    yield eng
+    eng.dispose()
+
+
+def _names(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return [r[0] for r in connection.exec_driver_sql("SELECT name FROM answers ORDER BY name")]
+
+
+def _commits(engine: Engine) -> list[int]:
+    counted = [0]
+
+    def count(_connection: Any) -> None:
+        counted[0] += 1
+
+    event.listen(engine, "commit", count)
+    return counted
+
+
+def _insert(name: str, *, fail: bool = False) -> Callable[[GroupTransaction], GroupTransaction]:
+    def work(transaction: GroupTransaction) -> GroupTransaction:
+        transaction.driver.execute("INSERT INTO answers VALUES (?)", (name,))
+        if fail:
+            raise ValueError(f"{name} fails after writing")
+        return transaction
+
+    return work
+
+
+def _run(engine: Engine, jobs: list[tuple[Callable[[GroupTransaction], Any], bool]]) -> list[Any]:
+    """Submit every job at once (so that they queue together) and gather what each got."""
+
+    async def main() -> list[Any]:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        runs: list[Coroutine[Any, Any, Any]] = [
+            group_commit.run(work, shared=shared) for work, shared in jobs
+        ]
+        try:
+            return await asyncio.gather(*runs, return_exceptions=True)
+        finally:
+            group_commit.close()
+
+    return asyncio.run(main())
+
+
+def test_concurrent_reads_share_one_transaction_and_one_commit(engine: Engine) -> None:
+    commits = _commits(engine)
+    got = _run(engine, [(_insert(f"r{i}"), True) for i in range(5)])
+    assert commits == [1]
+    assert all(t is got[0] for t in got)  # one GroupTransaction: one transaction
+    assert _names(engine) == ["r0", "r1", "r2", "r3", "r4"]
+
+
+def test_a_failed_commit_fails_every_request_of_the_group(engine: Engine) -> None:
+    def refuse(_connection: Any) -> None:
+        raise OSError("disk full")
+
+    event.listen(engine, "commit", refuse)
+    got = _run(engine, [(_insert(f"r{i}"), True) for i in range(4)])
+    assert [type(g) for g in got] == [OSError] * 4
+    event.remove(engine, "commit", refuse)
+    assert _names(engine) == []
+    # The next group starts from a clean connection and commits.
+    assert not isinstance(_run(engine, [(_insert("after"), True)])[0], BaseException)
+    assert _names(engine) == ["after"]
+
+
+def test_a_failing_request_rolls_back_alone(engine: Engine) -> None:
+    jobs = [(_insert("a"), True), (_insert("b", fail=True), True), (_insert("c"), True)]
+    got = _run(engine, jobs)
+    assert isinstance(got[1], ValueError)
+    assert got[0] is got[2]  # the others still shared their transaction
+    assert _names(engine) == ["a", "c"]
+
+
+def test_a_write_gets_a_transaction_of_its_own(engine: Engine) -> None:
+    commits = _commits(engine)
+    jobs = [(_insert("r1"), True), (_insert("r2"), True), (_insert("w"), False)]
+    got = _run(engine, [*jobs, (_insert("r3"), True)])
+    assert commits == [3]
+    assert got[0] is got[1]
+    assert got[2] is not got[0]
+    assert got[3] is not got[2]
+    assert _names(engine) == ["r1", "r2", "r3", "w"]
+
+
+def test_a_request_that_used_the_orm_leaves_a_fresh_session_to_the_next(engine: Engine) -> None:
+    sessions: list[object] = []
+
+    def touch(fail: bool) -> Callable[[GroupTransaction], None]:
+        def work(transaction: GroupTransaction) -> None:
+            sessions.append(transaction.session)
+            transaction.session.connection().exec_driver_sql("INSERT INTO answers VALUES ('orm')")
+            if fail:
+                raise ValueError("rolled back")
+
+        return work
+
+    got = _run(engine, [(touch(True), True), (touch(False), True)])
+    assert isinstance(got[0], ValueError)
+    assert got[1] is None
+    assert sessions[0] is not sessions[1]
+    assert _names(engine) == ["orm"]
