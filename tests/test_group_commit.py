@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, exc
 
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.store.engine import open_engine, sqlite_url
@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 def engine(tmp_path: Path) -> Iterator[Engine]:
     eng = open_engine(sqlite_url(tmp_path / "group.db"))
     with eng.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE answers (name TEXT PRIMARY KEY)")
+        connection.exec_driver_sql("CREATE TABLE parents (id TEXT PRIMARY KEY)")
+        connection.exec_driver_sql(
+            "CREATE TABLE answers (name TEXT PRIMARY KEY, parent TEXT"
+            " REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
     yield eng
     eng.dispose()
 
@@ -34,18 +38,22 @@ def _names(engine: Engine) -> list[str]:
 
 
 def _commits(engine: Engine) -> list[int]:
+    """A counter of the COMMITs run by every connection checked out from now on."""
     counted = [0]
 
-    def count(_connection: Any) -> None:
-        counted[0] += 1
+    def count(sql: str) -> None:
+        counted[0] += sql.strip().upper() == "COMMIT"
 
-    event.listen(engine, "commit", count)
+    def trace(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.set_trace_callback(count)
+
+    event.listen(engine, "checkout", trace)
     return counted
 
 
 def _insert(name: str, *, fail: bool = False) -> Callable[[GroupTransaction], GroupTransaction]:
     def work(transaction: GroupTransaction) -> GroupTransaction:
-        transaction.driver.execute("INSERT INTO answers VALUES (?)", (name,))
+        transaction.driver.execute("INSERT INTO answers (name) VALUES (?)", (name,))
         if fail:
             raise ValueError(f"{name} fails after writing")
         return transaction
@@ -78,13 +86,12 @@ def test_concurrent_reads_share_one_transaction_and_one_commit(engine: Engine) -
 
 
 def test_a_failed_commit_fails_every_request_of_the_group(engine: Engine) -> None:
-    def refuse(_connection: Any) -> None:
-        raise OSError("disk full")
+    def orphan(transaction: GroupTransaction) -> None:
+        # A deferred foreign key: the statement succeeds, the COMMIT fails.
+        transaction.driver.execute("INSERT INTO answers VALUES ('orphan', 'no such parent')")
 
-    event.listen(engine, "commit", refuse)
-    got = _run(engine, [(_insert(f"r{i}"), True) for i in range(4)])
-    assert [type(g) for g in got] == [OSError] * 4
-    event.remove(engine, "commit", refuse)
+    got = _run(engine, [(_insert("r0"), True), (orphan, True), (_insert("r2"), True)])
+    assert [type(g) for g in got] == [exc.IntegrityError] * 3
     assert _names(engine) == []
     # The next group starts from a clean connection and commits.
     assert not isinstance(_run(engine, [(_insert("after"), True)])[0], BaseException)
@@ -116,7 +123,9 @@ def test_a_request_that_used_the_orm_leaves_a_fresh_session_to_the_next(engine: 
     def touch(fail: bool) -> Callable[[GroupTransaction], None]:
         def work(transaction: GroupTransaction) -> None:
             sessions.append(transaction.session)
-            transaction.session.connection().exec_driver_sql("INSERT INTO answers VALUES ('orm')")
+            transaction.session.connection().exec_driver_sql(
+                "INSERT INTO answers (name) VALUES ('orm')"
+            )
             if fail:
                 raise ValueError("rolled back")
 

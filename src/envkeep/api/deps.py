@@ -59,7 +59,7 @@ class ServerState:
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if self.engine.dialect.name == "sqlite":
-            self.group_commit = GroupCommit(self.engine, lambda: self.gate)
+            self.group_commit = GroupCommit(self.engine, lambda: self.gate, self.observe)
             self.secrets_cache = SecretsCache()
             self.render = SnapshotJson()
 
@@ -185,20 +185,25 @@ def _transaction(found: ServerState, caller: Caller, work: Callable[[Call], T]) 
 def _in_group(
     found: ServerState, caller: Caller, work: Callable[[Call], T], group: GroupTransaction
 ) -> T:
-    actor = actor_of(partial(driver_fetch, group.driver, found.observe), found.limits, caller)
-    return work(DriverCall(group.session, actor, driver=group.driver, observe=found.observe))
+    actor = actor_of(partial(driver_fetch, group.driver, group.record), found.limits, caller)
+    return work(DriverCall(group.session, actor, driver=group.driver, observe=group.record))
 
 
 async def run_as(
-    found: ServerState, caller: Caller, work: Callable[[Call], T], *, shared: bool = False
+    found: ServerState,
+    caller: Caller,
+    work: Callable[[Call], T],
+    *,
+    shared: bool = False,
+    small: bool = False,
 ) -> T:
     """Run ``work`` in one transaction as the caller's principal, in one worker-thread hop;
-    the answer comes once the transaction committed. On SQLite a ``shared`` job (one that
-    writes nothing but its audit event) may share its transaction with others
-    (``group_commit``)."""
+    the answer comes once the transaction committed. On SQLite (``group_commit``) a
+    ``shared`` job (one that writes nothing but its audit event) may share its transaction
+    with others, and a ``small`` one may run on the event loop."""
     if found.group_commit is not None:
         job = partial(_in_group, found, caller, work)
-        return await found.group_commit.run(job, shared=shared)
+        return await found.group_commit.run(job, shared=shared, inline=small)
     async with found.gate:
         return await run_in_threadpool(_transaction, found, caller, work)
 

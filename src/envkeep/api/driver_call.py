@@ -59,10 +59,11 @@ def driver_fetch(
     """``sql`` on ``driver``: its rows, timed by ``observe``; errors as SQLAlchemy raises them."""
     started = time.perf_counter()
     try:
-        return driver.execute(sql, params).fetchall()
+        rows = driver.execute(sql, params).fetchall()
     except sqlite3.Error as error:
+        observe(sql, time.perf_counter() - started)
         raise exc.DBAPIError.instance(
             sql, params, error, sqlite3.Error, hide_parameters=True
         ) from error
-    finally:
-        observe(sql, time.perf_counter() - started)
+    observe(sql, time.perf_counter() - started)
+    return rows

@@ -11,24 +11,30 @@ group fails with it.
 Jobs marked ``shared`` (snapshot reads) go together, up to ``MAX_GROUP``; any other job (a
 write) gets a transaction of its own, so that the secrets a read sees were committed by an
 earlier transaction (``app.secrets_cache``) and a large batch never holds readers' answers.
-Groups run one at a time, in one worker-thread hop each, behind the server's transaction gate.
+Groups run one at a time, behind the server's transaction gate, in one worker-thread hop each
+— except a job marked ``inline`` (a small write) that finds the database lock free at once:
+its whole transaction costs less than the two thread switches of a hop, so it runs on the
+event loop. Its BEGIN does not wait (``busy_timeout`` 0 on that attempt): if another process
+holds the lock, the job goes to a worker thread and waits there as any other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from sqlalchemy import exc
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.driver_call import driver_of
+from envkeep.store.engine import BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Callable
 
     from sqlalchemy import Connection, Engine
@@ -42,15 +48,21 @@ MAX_GROUP = 64
 class GroupTransaction:
     """What a job runs in: the group's connection (its sqlite3 connection as ``driver``) and
     an ORM session bound to it. A job that uses the session leaves it behind: it is committed
-    into the job's savepoint (rolled back if the job fails) and the next job gets a new one."""
+    into the job's savepoint (rolled back if the job fails) and the next job gets a new one.
+    Statements that bypass the engine's events are timed into ``statements``."""
 
     connection: Connection
     driver: sqlite3.Connection = field(init=False)
     session: Session = field(init=False)
+    statements: list[tuple[str, float]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.driver = driver_of(self.connection)
         self.session = self._new_session()
+
+    def record(self, sql: str, seconds: float) -> None:
+        """Keep one statement's time, for the metrics once the group is answered."""
+        self.statements.append((sql, seconds))
 
     def _new_session(self) -> Session:
         return Session(bind=self.connection, join_transaction_mode="create_savepoint")
@@ -72,6 +84,7 @@ class GroupTransaction:
 class _Job(Generic[T]):
     work: Callable[[GroupTransaction], T]
     shared: bool
+    inline: bool
     future: asyncio.Future[T]
 
 
@@ -92,23 +105,33 @@ class _Outcome:
 @dataclass
 class GroupCommit:
     """Runs jobs in shared SQLite transactions (see the module's docstring). ``gate`` is the
-    server's transaction gate, which other routes' transactions pass too. The groups use one
-    connection of the engine's, kept between groups (``close`` gives it back)."""
+    server's transaction gate, which other routes' transactions pass too; ``observe`` gets
+    each statement a job ran once the group is answered. The groups use one connection of
+    the engine's, kept between groups (``close`` gives it back)."""
 
     engine: Engine
     gate: Callable[[], asyncio.Semaphore]
+    observe: Callable[[str, float], None] = lambda _sql, _seconds: None
     _queue: deque[_Job[Any]] = field(default_factory=deque, init=False)
     _drainer: asyncio.Task[None] | None = field(default=None, init=False)
     _connection: Connection | None = field(default=None, init=False)
+    _waits: bool = field(default=True, init=False)
 
-    async def run(self, work: Callable[[GroupTransaction], T], *, shared: bool) -> T:
+    async def run(
+        self, work: Callable[[GroupTransaction], T], *, shared: bool, inline: bool = False
+    ) -> T:
         """``work`` inside a transaction (and a savepoint of its own), once committed."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.append(_Job(work, shared, future))
+        job: _Job[T] = _Job(work, shared, inline, loop.create_future())
+        if inline and self._drainer is None and not self._queue:  # nothing to queue behind
+            async with self.gate():
+                (outcome,) = await self._run_group([job])
+            outcome.settle(job.future)
+            return await job.future
+        self._queue.append(job)
         if self._drainer is None:
             self._drainer = loop.create_task(self._drain())
-        return await future
+        return await job.future
 
     def close(self) -> None:
         """Give the connection back (on shutdown, no group running)."""
@@ -134,7 +157,7 @@ class GroupCommit:
             group = self._next_group()
             try:
                 async with self.gate():
-                    outcomes = await run_in_threadpool(self._commit, group)
+                    outcomes = await self._run_group(group)
             except BaseException as error:  # cancelled: the server is going away
                 for job in [*group, *self._queue]:
                     _Outcome(error=error).settle(job.future)
@@ -148,22 +171,63 @@ class GroupCommit:
             if self._drainer is None:
                 return
 
-    def _commit(self, group: list[_Job[Any]]) -> list[_Outcome]:
-        """In a worker thread: one transaction for the group, one savepoint per job."""
-        if not group:
+    async def _run_group(self, group: list[_Job[Any]]) -> list[_Outcome]:
+        """The group's outcomes; its statements go to ``observe`` after the answers."""
+        if not group:  # every request of it went away
             return []
-        if self._connection is None:
-            self._connection = self.engine.connect()
+        done: tuple[list[_Outcome], list[tuple[str, float]]] | None = None
+        if len(group) == 1 and group[0].inline:
+            with contextlib.suppress(_LockTaken):
+                done = self._commit(group, wait=False)
+        if done is None:
+            done = await run_in_threadpool(self._commit, group)
+        asyncio.get_running_loop().call_soon(self._publish, done[1])
+        return done[0]
+
+    def _publish(self, statements: list[tuple[str, float]]) -> None:
+        for sql, seconds in statements:
+            self.observe(sql, seconds)
+
+    def _commit(
+        self, group: list[_Job[Any]], *, wait: bool = True
+    ) -> tuple[list[_Outcome], list[tuple[str, float]]]:
+        """One transaction for the group, one savepoint per job: the outcomes and the timed
+        statements; ``_LockTaken`` when ``wait`` is off and another process holds the database
+        lock (then nothing ran).
+
+        BEGIN goes to the driver (whether the lock is free is known here, not in an engine
+        event); SQLAlchemy's transaction then starts on top of it (``store.engine`` issues no
+        second BEGIN), so that a job's ORM session joins it with a savepoint."""
+        connection = self._connect(wait=wait)
         try:
-            transaction = self._connection.begin()
-            shared = GroupTransaction(self._connection)
+            driver_of(connection).execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            self._abandon()
+            if not wait and error.sqlite_errorcode in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}:
+                raise _LockTaken from error
+            return [_Outcome(error=_wrapped(error))] * len(group), []
+        shared = GroupTransaction(connection)
+        try:
+            transaction = connection.begin()
             outcomes = [_attempt(shared, job) for job in group]
             transaction.commit()
-        # BEGIN, a savepoint or the COMMIT failed: nothing is durable, every request fails.
+        # A savepoint or the COMMIT failed: nothing is durable, every request fails.
         except Exception as error:  # noqa: BLE001 - handed to each request's future
             self._abandon()
-            return [_Outcome(error=error)] * len(group)
-        return outcomes
+            failed = _wrapped(error) if isinstance(error, sqlite3.Error) else error
+            return [_Outcome(error=failed)] * len(group), shared.statements
+        return outcomes, shared.statements
+
+    def _connect(self, *, wait: bool) -> Connection:
+        """The groups' connection, its busy timeout set for this attempt."""
+        if self._connection is None:
+            self._connection = self.engine.connect()
+            self._waits = True  # the engine's connect event sets BUSY_TIMEOUT_MS
+        if self._waits != wait:
+            timeout = BUSY_TIMEOUT_MS if wait else 0
+            driver_of(self._connection).execute(f"PRAGMA busy_timeout={timeout}")
+            self._waits = wait
+        return self._connection
 
     def _abandon(self) -> None:
         """After a failed group: close the connection (SQLite rolls back what is left of the
@@ -176,7 +240,17 @@ class GroupCommit:
                 connection.close()
 
 
+class _LockTaken(Exception):
+    """Another process holds the database's write lock."""
+
+
+def _wrapped(error: sqlite3.Error) -> exc.StatementError:
+    return exc.DBAPIError.instance(None, None, error, sqlite3.Error)
+
+
 def _attempt(transaction: GroupTransaction, job: _Job[Any]) -> _Outcome:
+    # Savepoints of one name nest: ROLLBACK TO undoes the latest (this job's) only, and the
+    # COMMIT ends them all, so a job that succeeds needs no RELEASE (one statement less).
     driver = transaction.driver
     driver.execute("SAVEPOINT request")
     try:
@@ -186,7 +260,5 @@ def _attempt(transaction: GroupTransaction, job: _Job[Any]) -> _Outcome:
     except Exception as error:  # noqa: BLE001 - handed to the request's future
         transaction.settle_session(ok=False)
         driver.execute("ROLLBACK TO request")
-        driver.execute("RELEASE request")
         return _Outcome(error=error)
-    driver.execute("RELEASE request")
     return _Outcome(value=value)

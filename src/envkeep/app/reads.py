@@ -82,13 +82,36 @@ def _environment_row(
     raise environment_not_found(name, project.name, [r[1] for r in rows] if listed else None)
 
 
+_BY_NAMES = (
+    "SELECT p.id, e.id, e.key_version, e.revision, e.protected, e.description, e.created_at"
+    " FROM projects p JOIN environments e ON e.project_id = p.id"
+    " WHERE p.workspace_id = :ws AND p.name = :project AND e.name = :environment"
+)
+
+
+def _by_names(
+    fetch: Fetch, workspace_id: str, project: str, environment: str, bindings: list[Binding]
+) -> tuple[ProjectView, EnvironmentView, str]:
+    """A project, one of its environments and the time it was created, by name: one statement
+    when both exist, else the lookups that raise the right not-found error."""
+    rows = fetch(_BY_NAMES, {"ws": workspace_id, "project": project, "environment": environment})
+    if not rows:
+        found = _project(fetch, workspace_id, project, bindings)
+        return (found, *_environment_row(fetch, found, environment, bindings))
+    project_id, env_id, key_version, revision, protected, description, created = rows[0]
+    env = EnvironmentView(
+        env_id, project_id, environment, key_version, revision, bool(protected), description
+    )
+    return ProjectView(project_id, workspace_id, project), env, str(created)
+
+
 def find_environment(
     fetch: Fetch, workspace_id: str, project: str, environment: str, bindings: list[Binding]
 ) -> tuple[ProjectView, EnvironmentView]:
     """A project and one of its environments by name (``bindings``: the caller's roles in the
     workspace, from ``require_member``, for what a not-found error may list)."""
-    found = _project(fetch, workspace_id, project, bindings)
-    return found, _environment(fetch, found, environment, bindings)
+    found, env, _created = _by_names(fetch, workspace_id, project, environment, bindings)
+    return found, env
 
 
 def _services(fetch: Fetch, project: ProjectView) -> tuple[ServiceView, ...]:
@@ -200,8 +223,7 @@ def read_environment(
     secrets of a key already read come from there; every check still runs here.
     """
     bindings = require_member(fetch, actor.principal_id, workspace_id)
-    found = _project(fetch, workspace_id, project, bindings)
-    env, created = _environment_row(fetch, found, environment, bindings)
+    found, env, created = _by_names(fetch, workspace_id, project, environment, bindings)
     check_role(bindings, Target(workspace_id, found.id, env.id), Role.READ)
     all_services = _services(fetch, found)
     scopes = _scopes(found, all_services, services)

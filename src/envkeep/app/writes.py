@@ -40,9 +40,15 @@ class _Target:
     key_version: int
 
 
-def _scope_services(call: Call, env: _Target) -> dict[str, str | None]:
-    rows = call.fetch("SELECT id FROM services WHERE project_id = :p", {"p": env.project_id})
+def _scope_services(
+    call: Call, env: _Target, writes: Sequence[SecretWrite]
+) -> dict[str, str | None]:
+    """The scopes a batch may name, with their service ids (the project's services are read
+    only when the batch names a service's scope)."""
     scopes: dict[str, str | None] = {SHARED_SCOPE: None}
+    if all(w.scope == SHARED_SCOPE for w in writes):
+        return scopes
+    rows = call.fetch("SELECT id FROM services WHERE project_id = :p", {"p": env.project_id})
     scopes.update({service_scope(r[0]): r[0] for r in rows})
     return scopes
 
@@ -154,7 +160,7 @@ def _stamper(dialect: Dialect) -> Callable[[datetime], object]:
 
 
 def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> None:
-    scopes = _scope_services(call, env)
+    scopes = _scope_services(call, env, writes)
     _check_batch(writes, env, scopes)
     db = _Dialect.of(call.session.get_bind().dialect)
     for write in writes:
