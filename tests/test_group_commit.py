@@ -4,6 +4,8 @@ each in a savepoint of its own; a failed commit fails every request of its group
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -136,3 +138,53 @@ def test_a_request_that_used_the_orm_leaves_a_fresh_session_to_the_next(engine: 
     assert got[1] is None
     assert sessions[0] is not sessions[1]
     assert _names(engine) == ["orm"]
+
+
+def _where(name: str) -> Callable[[GroupTransaction], int]:
+    """A write that answers which thread ran it."""
+
+    def work(transaction: GroupTransaction) -> int:
+        _insert(name)(transaction)
+        return threading.get_ident()
+
+    return work
+
+
+def test_a_small_write_runs_on_the_event_loop_when_the_lock_is_free(engine: Engine) -> None:
+    async def main() -> tuple[int, int]:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            return await group_commit.run(
+                _where("w"), shared=False, inline=True
+            ), threading.get_ident()
+        finally:
+            group_commit.close()
+
+    ran_in, loop_thread = asyncio.run(main())
+    assert ran_in == loop_thread
+    assert _names(engine) == ["w"]
+
+
+def test_a_small_write_waits_in_a_thread_while_another_process_holds_the_lock(
+    engine: Engine,
+) -> None:
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as another process writing to the same file
+
+    async def main() -> tuple[int, int]:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            write = asyncio.create_task(group_commit.run(_where("w"), shared=False, inline=True))
+            await asyncio.sleep(0.1)  # the event loop is free while the write waits
+            assert not write.done()  # it cannot commit while the other holds the lock
+            other.execute("COMMIT")
+            return await write, threading.get_ident()
+        finally:
+            group_commit.close()
+
+    try:
+        ran_in, loop_thread = asyncio.run(main())
+    finally:
+        other.close()
+    assert ran_in != loop_thread
+    assert _names(engine) == ["w"]
