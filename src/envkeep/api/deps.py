@@ -29,6 +29,7 @@ from envkeep.core.errors import NotAuthenticated
 
 if TYPE_CHECKING:
     from envkeep.app.ports import Fetch
+    from envkeep.app.views import EnvironmentSnapshot
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ class ServerState:
     sessions: sessionmaker[Session] = field(init=False)
     group_commit: GroupCommit | None = field(default=None, init=False)
     secrets_cache: SecretsCache | None = field(default=None, init=False)
-    render: Callable[[Any], bytes] | None = field(default=None, init=False)
+    render: Callable[[EnvironmentSnapshot], bytes] | None = field(default=None, init=False)
     _gate: asyncio.Semaphore | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
