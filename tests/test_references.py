@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from envkeep.core._refsyntax import percent_format
 from envkeep.core.errors import InputError, ReferenceProblem
-from envkeep.core.references import Expansion, Reference, expand, find_references
+from envkeep.core.references import Expander, Expansion, Reference, expand, find_references
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -495,3 +496,84 @@ def test_a_reference_with_a_format_spec_is_malformed_not_formatted() -> None:
     result = expand({"A": "${B:>5}", "B": "b"})
     assert result.values["A"] == "${B:>5}"
     assert "malformed reference" in result.errors["A"]
+
+
+# --- the fast path (one %-format per service) agrees with the general walk ---------------
+
+
+def walked(services: dict[str, dict[str, str]], service: str, *, fill: bool) -> Expansion:
+    expander = Expander(lambda name: services.get(name) if name is not None else None, fill=fill)
+    return expander.expand(service)
+
+
+@given(graphs())
+def test_fast_path_gives_the_values_and_errors_of_the_general_walk(graph: Graph) -> None:
+    rendered = {s: {n: render(parts) for n, parts in values.items()} for s, values in graph.items()}
+    for service in graph:
+        fast, slow = (walked(rendered, service, fill=fill) for fill in (True, False))
+        assert list(fast.values.items()) == list(slow.values.items())
+        assert fast.errors == slow.errors
+        assert dict(fast.references) == dict(slow.references)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from((*NAMES, "api", "x.A", "api.B")),
+        st.text(alphabet="${}%()AB.x_/ \x00", max_size=14),
+    )
+)
+def test_fast_path_agrees_with_the_walk_on_arbitrary_text(values: dict[str, str]) -> None:
+    services = {"api": values, "x": {"A": "${B}", "B": "b%", "A.B": "ab"}}
+    fast, slow = (walked(services, "api", fill=fill) for fill in (True, False))
+    assert list(fast.values.items()) == list(slow.values.items())
+    assert fast.errors == slow.errors
+
+
+@pytest.mark.parametrize(
+    ("values", "name", "expected"),
+    [
+        ({"A": "100%${B}%%", "B": "5%"}, "A", "100%5%%%"),  # '%' is never a format directive
+        ({"A": "%(B)s${B}", "B": "b"}, "A", "%(B)sb"),
+        ({"A": "(${B})", "B": "b"}, "A", "(b)"),
+        ({"A": "${B}/${C}", "B": "${C}", "C": "c"}, "A", "c/c"),  # a value read before its turn
+    ],
+)
+def test_percent_signs_and_brackets_expand_as_written(
+    values: dict[str, str], name: str, expected: str
+) -> None:
+    assert expanded(values)[name] == expected
+
+
+def test_dotted_cross_service_name_beside_its_prefix_is_not_an_attribute() -> None:
+    services = {"api": {"U": "${worker.A.B}", "V": "${worker.A}"}, "worker": {"A": "a", "A.B": "x"}}
+    result = project(services, "api")
+    assert result.values == {"U": "x", "V": "a"}
+    assert result.references["U"] == ("worker.A.B",)
+
+
+def test_chain_deeper_than_the_fast_path_nests_is_finished_by_the_walk() -> None:
+    values = {f"V{i}": f"${{V{i + 1}}}+" for i in range(100)}
+    values["V100"] = "end"
+    result = expand(values)
+    assert result.errors == {}
+    assert result.values["V0"] == "end" + "+" * 100
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("${A}", "%(A)s"),
+        ("https://${HOST}:${PORT}/x", "https://%(HOST)s:%(PORT)s/x"),
+        ("${svc.A}:1", "%(svc/A)s:1"),
+        ("${svc.a.b}.x${C}", "%(svc/a/b)s.x%(C)s"),  # a literal dot stays a dot
+        ("5% ${A}", "5%% %(A)s"),
+        ("{${A}", "{%(A)s"),
+        ("$${A}", None),  # an escape: the walk's
+        ("${A", None),
+        ("a}${A}", None),
+        ("${A:>5}", None),
+        ("${}", None),
+    ],
+)
+def test_percent_format_rewrites_only_plain_references(raw: str, expected: str | None) -> None:
+    assert percent_format(raw) == expected

@@ -58,3 +58,31 @@ def test_validate_values_finds_what_each_field_check_finds(
     if required:
         expected.append((fields[-1].name, "missing"))
     assert [(finding.name, finding.rule) for finding in found] == expected
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(TYPES), st.booleans(), st.one_of(st.none(), SAMPLES)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_check_plan_agrees_with_each_field_check_over_mixed_fields(
+    rows: list[tuple[str, bool, list[str] | None]],
+) -> None:
+    """Mixed types and required flags, every field set or some unset: the one C-level gather of
+    grouped and required values, and the per-group fallback, find what `check_value` finds."""
+    fields = tuple(
+        FieldSpec(f"V{i}", type=type_name, required=required, choices=CHOICES)
+        for i, (type_name, required, _) in enumerate(rows)
+    )
+    values = {f"V{i}": sample[0] for i, (_, _, sample) in enumerate(rows) if sample}
+    found = validate_values(values, Schema(fields))
+    expected = []
+    for spec in fields:
+        if spec.name not in values:
+            if spec.required:
+                expected.append((spec.name, "missing"))
+        elif (problem := check_value(spec, values[spec.name])) is not None:
+            expected.append((spec.name, problem[0]))
+    assert [(finding.name, finding.rule) for finding in found] == expected

@@ -1,18 +1,17 @@
 """The syntax of references in a value, ``${NAME}``, ``${service.NAME}`` and ``$${``, for
 `envkeep.core.references`: how a value splits into literals and references, and the
-`str.format_map` template that fills most values in one C-level call."""
+``%``-format that fills most values (`envkeep.core._fillscope`)."""
 
 from __future__ import annotations
 
 import re
-from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from envkeep.core.dotenv import NAME_PATTERN
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    from collections.abc import Collection
 
 __all__ = [
     "NAME_RE",
@@ -22,12 +21,10 @@ __all__ = [
     "Reference",
     "Segment",
     "Target",
-    "Template",
-    "compile_template",
-    "fill_templates",
     "find_references",
     "is_service_ref",
     "parse_value",
+    "percent_format",
 ]
 
 SERVICE_PATTERN: str = r"[a-z0-9][a-z0-9_-]*"
@@ -37,7 +34,14 @@ SERVICE_RE = re.compile(SERVICE_PATTERN)
 # One pass over a value: `$${` (escape), `${inner}` (reference) or `${` with no `}` (unterminated).
 _TOKEN_RE = re.compile(r"\$(?:(\$\{)|\{([^}]*)(\}?))")
 
-_SEPARATOR = "\x00"  # between the texts of one `fill_templates` call
+# A value that `percent_format` rewrites: literals without `}` or a `$` before `{`, and
+# references to well-formed names.
+_LITERAL = r"(?:[^$}]++|\$(?!\{))*+"
+_PLAIN_VALUE_RE = re.compile(rf"{_LITERAL}(?:\$\{{{NAME_PATTERN}\}}{_LITERAL})*+")
+_DOTTED_REF_RE = re.compile(r"\$\{[^.}]*\.")
+_UNDOTTED_LITERALS_RE = re.compile(
+    r"(?:[^$}.]++|\$(?!\{))*+(?:\$\{[^}]*+\}(?:[^$}.]++|\$(?!\{))*+)*+"
+)
 
 # What a reference's text names: (service, name) across services, (None, name) in the same
 # set, () when it is malformed.
@@ -107,65 +111,30 @@ def is_service_ref(head: str, tail: str) -> bool:
     return SERVICE_RE.fullmatch(head) is not None and NAME_RE.fullmatch(tail) is not None
 
 
-class Template(NamedTuple):
-    """A value as a `str.format_map` format: ``{NAME}`` for a name of the same set (read from
-    the set's values), ``{service/NAME}`` for one of another service (``/`` is in no name, so
-    the two never clash)."""
+def percent_format(raw: str) -> str | None:
+    """``raw`` as a ``%``-format that a mapping fills: ``%(NAME)s`` for ``${NAME}``, and
+    ``%(head/rest)s`` for a dotted ``${head.rest}`` (some or all of its dots made ``/``), which
+    the mapping classifies (``/`` is in no name, so a dotted reference never reads a name of the
+    same set by mistake).
 
-    text: str
-    local: frozenset[str]  # the names of the same set it reads
-    cross: tuple[tuple[str, str, str], ...]  # (field, service, name) for each other service's
-
-
-def compile_template(raw: str, target_of: Callable[[str], Target]) -> Template | None:
-    """``raw`` as a `Template`; None when it holds an escape, a ``${`` without a ``}`` before
-    the next one, a malformed reference or a dotted name of the same set (which a format
-    would read as an attribute): `parse_value` and the general walk handle those.
-
-    Without ``$$``, each ``${`` opens a reference closed by the first ``}`` after it, which is
-    what `_TOKEN_RE` finds too.
+    None unless every ``${`` opens a well-formed name closed by ``}``, with no other ``}`` and
+    no ``$$``: `parse_value` and the general walk handle escapes, unterminated and malformed
+    references. Without ``$$``, each ``${`` opens a reference closed by the first ``}`` after
+    it, which is what `_TOKEN_RE` finds too.
     """
-    if "$$" in raw:
+    if "$$" in raw or _PLAIN_VALUE_RE.fullmatch(raw) is None:
         return None
-    first, *rest = raw.split("${")
-    text = [_escape(first)]
-    local: list[str] = []
-    cross: list[tuple[str, str, str]] = []
-    for piece in rest:
-        inner, close, literal = piece.partition("}")
-        target = target_of(inner) if close else ()
-        if not target or (target[0] is None and "." in target[1]):
-            return None
-        head, name = target
-        if head is None:
-            local.append(name)
-            text += ("{", name, "}", _escape(literal))
+    text = raw.replace("%", "%%") if "%" in raw else raw
+    if "." in text and _DOTTED_REF_RE.search(text):
+        if _UNDOTTED_LITERALS_RE.fullmatch(text):  # every dot is in a reference
+            text = text.replace(".", "/")
         else:
-            cross.append((f"{head}/{name}", head, name))
-            text += ("{", head, "/", name, "}", _escape(literal))
-    return Template("".join(text), frozenset(local), tuple(cross))
+            first, *refs = text.split("${")
+            text = "${".join([first, *map(_slashed, refs)])
+    return text.replace("${", "%(").replace("}", ")s")
 
 
-def fill_templates(batch: Mapping[str, str], scope: Mapping[str, str]) -> dict[str, str]:
-    """Fill in each format text of ``batch`` (by name) from ``scope``: the ones whose names
-    are all in ``scope``. One `str.format_map` fills them all when it can."""
-    if not batch:
-        return {}
-    texts = list(batch.values())
-    try:
-        joined = _SEPARATOR.join(texts).format_map(scope).split(_SEPARATOR)
-    except KeyError:
-        joined = []
-    if len(joined) == len(texts):  # else a value held the separator: one at a time
-        return dict(zip(batch, joined, strict=True))
-    filled: dict[str, str] = {}
-    for name, text in batch.items():
-        with suppress(KeyError):
-            filled[name] = text.format_map(scope)
-    return filled
-
-
-def _escape(literal: str) -> str:
-    if "{" in literal or "}" in literal:
-        return literal.replace("{", "{{").replace("}", "}}")
-    return literal
+def _slashed(ref: str) -> str:
+    """``name}literal`` with the name's dots made ``/``."""
+    name, close, literal = ref.partition("}")
+    return f"{name.replace('.', '/')}{close}{literal}"

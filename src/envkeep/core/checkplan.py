@@ -39,10 +39,10 @@ class _Group:
     def failing(self, values: Mapping[str, str], gathered: Sequence[str] = ()) -> list[int]:
         """The positions of fields whose (non-empty) value is not of the group's type.
 
-        ``gathered``, when given, holds every field's value, none of them empty.
+        ``gathered``, when given, holds every field's value, none of them empty, and is known
+        to fail `valid`.
         """
-        present = gathered or list(filter(None, map(values.get, self.names)))
-        if self.valid(present):
+        if not gathered and self.valid(list(filter(None, map(values.get, self.names)))):
             return []
         pairs = zip(self.positions, map(values.get, self.names), strict=True)
         return [i for i, value in pairs if value and not self._one(value)]
@@ -61,36 +61,40 @@ class CheckPlan:
     required_positions: tuple[int, ...]
     always: tuple[int, ...]  # fields with a range, a pattern or an unknown type
     groups: tuple[_Group, ...]
-    gather: Callable[[Mapping[str, str]], Sequence[str]]  # every group's values, in order
+    gather: Callable[[Mapping[str, str]], Sequence[str]]  # every group's, then required values
     slices: tuple[slice, ...]  # each group's part of what `gather` returns
 
     def suspects(self, values: Mapping[str, str], unresolved: Mapping[str, str]) -> list[int]:
         """The positions of the fields that may have a finding, in schema order.
 
         The others have none: set to a valid value, or unset and not required, or empty and not
-        required.
+        required. One C-level pass gathers every grouped and every required value; when all
+        are set and not empty, no required field has a finding and each group tests its part.
         """
         found = list(self.always)
-        if not all(map(values.get, self.required)):  # one unset or empty
-            pairs = zip(self.required_positions, map(values.get, self.required), strict=True)
-            found += [i for i, value in pairs if not value]
-        for group, part in zip(self.groups, self._gathered(values), strict=True):
-            found += group.failing(values, part)
-        if unresolved:
-            for name in unresolved.keys() & self.declared:
-                found += self.positions[name]
-        return sorted(set(found))
-
-    def _gathered(self, values: Mapping[str, str]) -> list[Sequence[str]]:
-        """Each group's values, when every field of every group is set and not empty (one
-        C-level pass); else an empty sequence for each, and each group reads its own."""
         try:
             gathered = self.gather(values)
         except KeyError:
             gathered = ()
-        if not gathered or not all(gathered):
-            return [()] * len(self.groups)
-        return [gathered[part] for part in self.slices]
+        if gathered and all(gathered):
+            for group, part in zip(
+                self.groups, map(gathered.__getitem__, self.slices), strict=True
+            ):
+                if not group.valid(part):
+                    found += group.failing(values, part)
+        else:
+            found += self._unset_required(values)
+            for group in self.groups:
+                found += group.failing(values)
+        if unresolved:
+            for name in unresolved.keys() & self.declared:
+                found += self.positions[name]
+        return sorted(set(found)) if found else found
+
+    def _unset_required(self, values: Mapping[str, str]) -> list[int]:
+        """The positions of required fields that are unset or empty."""
+        pairs = zip(self.required_positions, map(values.get, self.required), strict=True)
+        return [i for i, value in pairs if not value]
 
 
 def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
@@ -125,7 +129,7 @@ def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
             )
             for (type_name, choices), found in members.items()
         ),
-        gather=_getter(grouped),
+        gather=_getter([*grouped, *(fields[i].name for i in required)]),
         slices=tuple(
             slice(end - size, end)
             for end, size in zip(itertools.accumulate(sizes), sizes, strict=True)

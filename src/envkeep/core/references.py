@@ -16,8 +16,11 @@ limit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from itertools import compress, repeat
+from operator import contains
+from typing import TYPE_CHECKING, cast
 
+from envkeep.core._fillscope import FillScope, Formats, Unfilled, fill_formats
 from envkeep.core._lazyrefs import LazyReferences
 from envkeep.core._refsyntax import (
     NAME_RE,
@@ -25,19 +28,25 @@ from envkeep.core._refsyntax import (
     SERVICE_RE,
     Reference,
     Target,
-    Template,
-    compile_template,
-    fill_templates,
     find_references,
     is_service_ref,
     parse_value,
+    percent_format,
 )
+from envkeep.core._walkstate import Done as _Done
+from envkeep.core._walkstate import Failed as _Failed
+from envkeep.core._walkstate import Frame as _Frame
+from envkeep.core._walkstate import Key as _Key
+from envkeep.core._walkstate import Outcome as _Outcome
+from envkeep.core._walkstate import take as _take
+from envkeep.core._walkstate import through as _through
 from envkeep.core.errors import ReferenceProblem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from envkeep.core._refsyntax import Segment
+
 
 __all__ = [
     "SERVICE_PATTERN",
@@ -50,8 +59,7 @@ __all__ = [
 
 _ESCAPE_HINT = "write '$${' for a literal '${'"
 
-_Key = tuple[str | None, str]  # (service, name); None is the root set of a plain `expand`
-_Kind = Literal["cycle", "missing", "unterminated", "invalid"]
+_NESTING = 32  # values filled one inside another before the walk takes over (C stack depth)
 
 
 @dataclass(frozen=True)
@@ -76,41 +84,14 @@ class Expansion:
                 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Done:
-    value: str
-    refs: tuple[_Key, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    path: tuple[_Key, ...]
-    kind: _Kind
-    open_at: _Key | None = None  # a cycle seen but not yet closed: the node it returns to
-
-
-_Outcome = _Done | _Failed
-
-
-class _Frame:
-    """One value being expanded: its segments, how far we got and what it has produced."""
-
-    __slots__ = ("key", "parts", "pos", "refs", "segments")
-
-    def __init__(self, key: _Key, segments: list[Segment]) -> None:
-        self.key = key
-        self.segments = segments
-        self.pos = 0
-        self.parts: list[str] = []
-        self.refs: list[_Key] = []
-
-
 class Expander:
     """Expands values across services, memoising every ``(service, name)`` it expands.
 
     ``sources(service)`` returns a service's final, unexpanded values, or None if there is no
     such service; it is called at most once per service. Reuse one expander to expand many
     services of one environment: values shared through ``${svc.NAME}`` are expanded once.
+    ``fill=False`` expands every value by the general walk alone (the reference the fast path
+    is tested against).
     """
 
     def __init__(
@@ -118,13 +99,15 @@ class Expander:
         sources: Callable[[str | None], Mapping[str, str] | None],
         *,
         cross_service: bool = True,
+        fill: bool = True,
     ) -> None:
         self._sources = sources
         self._cross_service = cross_service
+        self._fill = fill
         self._known: dict[str | None, Mapping[str, str] | None] = {}
         self._memo: dict[_Key, _Outcome] = {}
         self._on_stack: set[_Key] = set()
-        self._templates: dict[str, Template | None] = {}  # raw value -> its template
+        self._formats = Formats(percent_format)
         self._expanded: dict[str | None, tuple[dict[str, str], dict[str, str]]] = {}
         self._targets: dict[str, Target] = {}  # see `_classify`
 
@@ -139,39 +122,24 @@ class Expander:
     def expand_values(self, service: str | None) -> tuple[dict[str, str], dict[str, str]]:
         """The expanded values of ``service`` and the errors of those that failed.
 
-        A value without ``$`` is its own expansion. The others are filled in by rounds of one
-        `str.format_map` over the `Template` of each value whose names are all known in full
-        (never a value still waiting for its round); what no round can fill (escapes, errors,
-        dotted names) takes the general, memoised walk of `_evaluate`.
+        A value without ``$`` is its own expansion. The others are filled in by one ``%``
+        over their formats (`envkeep.core._fillscope`); what that cannot fill
+        (escapes, errors, dotted names) takes the general, memoised walk of `_evaluate`.
         """
         own = self._values(service) or {}
         values = dict(own)
-        errors: dict[str, str] = {}
-        dollars = [name for name, raw in own.items() if "$" in raw]
-        pending = set(dollars)  # not expanded yet: a template must not read them
-        waiting = dollars
-        while waiting:
-            batch: dict[str, str] = {}  # name -> its template's text
-            cross: dict[str, str] = {}  # format field -> another service's value
-            rest: list[str] = []
-            for name in waiting:
-                raw = own[name]
-                template = self._templates[raw] if raw in self._templates else self._compile(raw)
-                if (
-                    template is None
-                    or not pending.isdisjoint(template.local)
-                    or (template.cross and not self._gather(template, service, cross))
-                ):
-                    rest.append(name)
-                else:
-                    batch[name] = template.text
-            filled = fill_templates(batch, {**values, **cross} if cross else values)
-            if not filled:
-                break
+        dollars = list(compress(own, map(contains, own.values(), repeat("$"))))
+        rest = dollars
+        if dollars and self._fill:
+            filled = self._fill_in(service, own, dollars)
             values.update(filled)
-            pending.difference_update(filled)
-            waiting = rest  # a template that failed stays pending, for `_evaluate` to word
-        for name in [name for name in dollars if name in pending] if pending else ():
+            rest = (
+                [name for name in dollars if name not in filled]
+                if len(filled) < len(dollars)
+                else []
+            )
+        errors: dict[str, str] = {}
+        for name in rest:
             outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
             if isinstance(outcome, _Done):
                 values[name] = outcome.value
@@ -179,6 +147,73 @@ class Expander:
                 errors[name] = self._message(outcome, service)
         self._expanded[service] = (values, errors)
         return values, errors
+
+    def _fill_in(
+        self, service: str | None, own: Mapping[str, str], dollars: list[str]
+    ) -> dict[str, str]:
+        """The values of ``dollars`` that their formats give, by name."""
+        formats = list(map(self._formats.__getitem__, map(own.__getitem__, dollars)))
+        names = dollars
+        if None in formats:
+            names = [name for name, text in zip(dollars, formats, strict=True) if text is not None]
+            formats = [text for text in formats if text is not None]
+        scope = FillScope(own, own, service, self._demand)
+        for name in dollars:
+            del scope[name]
+        return fill_formats(names, cast("list[str]", formats), scope)
+
+    def _demand(self, scope: FillScope, field: str) -> str:
+        """The value of a ``field`` that ``scope`` lacks: another service's value, or one of
+        the set's values that is not expanded yet (its format, filled from ``scope``)."""
+        service = scope.service
+        head, slash, tail = field.partition("/")
+        if slash:  # `${head.tail}`: another service's value, or a dotted name
+            target = self._target_of(field.replace("/", "."))
+            if not target:
+                raise Unfilled(field)
+            if target[0] is None:
+                return self._walked(service, target[1])
+            head, tail = cast("tuple[str, str]", target)
+            if head != service:
+                return self._across(head, tail)
+            field = tail  # `${own.NAME}` is `${NAME}`
+            if field in scope:
+                return scope[field]
+        raw = scope.raw.get(field)
+        outcome = self._memo.get((service, field))
+        if raw is None or field in scope.busy or isinstance(outcome, _Failed):
+            raise Unfilled(field)
+        text = self._formats[raw]
+        if outcome is not None or text is None or len(scope.busy) >= _NESTING:
+            return self._walked(service, field)
+        scope.busy.add(field)
+        try:
+            value = text % scope
+        finally:
+            scope.busy.discard(field)
+        scope[field] = value
+        return value
+
+    def _across(self, head: str, name: str) -> str:
+        """Another service's expanded value of ``name``."""
+        raw = (self._known.get(head) or {}).get(name)
+        if raw is None:
+            raise Unfilled(name)
+        if "${" not in raw:
+            return raw
+        if head in self._expanded:
+            values, errors = self._expanded[head]
+            if name in errors:
+                raise Unfilled(name)
+            return values[name]
+        return self._walked(head, name)
+
+    def _walked(self, service: str | None, name: str) -> str:
+        """``name``'s value in ``service`` by the general walk."""
+        outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
+        if isinstance(outcome, _Done):
+            return outcome.value
+        raise Unfilled(name)
 
     def _references(self, service: str | None) -> dict[str, tuple[str, ...]]:
         """The non-empty references of each value of ``service``, by the general walk."""
@@ -189,34 +224,6 @@ class Expander:
                 if isinstance(outcome, _Done) and outcome.refs:
                     found[name] = _shown(outcome.refs, service)
         return found
-
-    def _compile(self, raw: str) -> Template | None:
-        template = compile_template(raw, self._target_of)
-        self._templates[raw] = template
-        return template
-
-    def _gather(self, template: Template, service: str | None, into: dict[str, str]) -> bool:
-        """Put the other services' values ``template`` reads in ``into``; False when one of
-        them is not known in full yet."""
-        for field_name, head, name in template.cross:
-            found = self._across(head, name, service)
-            if found is None:
-                return False
-            into[field_name] = found
-        return True
-
-    def _across(self, head: str, name: str, service: str | None) -> str | None:
-        """Another service's expanded value of ``name``, if it is known in full."""
-        raw = (self._known.get(head) or {}).get(name)
-        if raw is None or head == service:
-            return None
-        if "${" not in raw:
-            return raw
-        if head in self._expanded:
-            values, errors = self._expanded[head]
-            return None if name in errors else values.get(name)
-        done = self._memo.get((head, name))
-        return done.value if isinstance(done, _Done) else None
 
     def _target_of(self, inner: str) -> Target:
         return self._targets.get(inner) or self._classify(inner)
@@ -351,17 +358,6 @@ class Expander:
         if self._cross_service and dot and SERVICE_RE.fullmatch(head):
             return f", and there is no service {head!r}"
         return ""
-
-
-def _through(key: _Key, failure: _Failed) -> _Failed:
-    """``failure`` as seen from a value that references it."""
-    return _Failed((key, *failure.path), failure.kind, failure.open_at)
-
-
-def _take(frame: _Frame, key: _Key, done: _Done) -> None:
-    frame.parts.append(done.value)
-    frame.refs.append(key)
-    frame.refs.extend(done.refs)
 
 
 def _shown(refs: tuple[_Key, ...], service: str | None) -> tuple[str, ...]:

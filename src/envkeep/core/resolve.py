@@ -83,14 +83,29 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
     return merged
 
 
-def _apply(layers: Sequence[Layer]) -> _Stack:
-    """Merge ``layers`` lowest first, remembering which layer each final value came from."""
-    raw: dict[str, str] = {}
-    winners: dict[str, str] = {}
-    for layer in layers:
+def _apply(layers: Sequence[Layer], claims: dict[tuple[str, int], dict[str, str]]) -> _Stack:
+    """Merge ``layers`` lowest first, remembering which layer each final value came from.
+
+    ``claims`` keeps each layer's names mapped to the layer's name, by the layer's name and
+    values: a layer that many stacks share (the shared scope) is mapped once per call.
+    """
+    if not layers:
+        return _Stack({}, {}, ())
+    first, *rest = layers
+    raw = dict(first.values)
+    winners = _claims(first, claims).copy()
+    for layer in rest:
         raw.update(layer.values)
-        winners.update(dict.fromkeys(layer.values, layer.name))
+        winners.update(_claims(layer, claims))
     return _Stack(raw, winners, tuple(layers))
+
+
+def _claims(layer: Layer, claims: dict[tuple[str, int], dict[str, str]]) -> dict[str, str]:
+    key = (layer.name, id(layer.values))
+    found = claims.get(key)
+    if found is None:
+        found = claims[key] = dict.fromkeys(layer.values, layer.name)
+    return found
 
 
 def _resolution(stack: _Stack, expansion: Expansion) -> Resolution:
@@ -116,7 +131,7 @@ def resolve(
     ``lookup(svc)`` gives another service's merged, unexpanded values (None: no such service).
     Reference problems are in `Resolution.errors`; `Resolution.raise_first` raises them.
     """
-    stack = _apply(layers)
+    stack = _apply(layers, {})
     return _resolution(stack, expand(stack.raw, service=service, lookup=lookup))
 
 
@@ -139,7 +154,8 @@ def resolve_project(
             f"service '{unknown[0]}' not found (services: {known})",
             hint=f"add it with: envkeep service add {unknown[0]}",
         )
-    applied = {name: _apply(stacks[name]) for name in wanted}
+    claims: dict[tuple[str, int], dict[str, str]] = {}  # the layers stay alive: ids are stable
+    applied = {name: _apply(stacks[name], claims) for name in wanted}
     merged: dict[str, Mapping[str, str]] = {
         name: applied[name].raw if name in applied else merge_layers([x.values for x in layers])
         for name, layers in stacks.items()

@@ -138,15 +138,16 @@ def validate_values(
     """
     problems = unresolved or {}
     fields = schema.fields
+    plan = schema.check_plan
     findings = [
         finding
-        for i in schema.check_plan.suspects(values, problems)
+        for i in plan.suspects(values, problems)
         if (finding := _field_finding(fields[i], values, problems, service)) is not None
     ]
-    unknown = values.keys() - schema.check_plan.declared
+    unknown = values.keys() - plan.declared
     unknown.difference_update(known_extra)
-    stray = problems.keys() - schema.check_plan.declared if problems else set()
-    for name in sorted(unknown | stray):
+    stray = problems.keys() - plan.declared if problems else ()
+    for name in sorted(unknown.union(stray)) if stray else sorted(unknown):
         if name in stray:
             findings.append(
                 Finding(service, name, "unresolved", problems[name], value=values.get(name))

@@ -1,0 +1,82 @@
+"""The fast path of reference expansion (see `envkeep.core.references`): each value as a
+``%``-format (`envkeep.core._refsyntax.percent_format`), filled from a `FillScope` in one
+C-level call per service.
+
+A `FillScope` holds every value of the set that needs no expansion; a field it lacks (a value
+still to expand, or another service's) is worked out on demand by ``demand`` and kept. When
+``demand`` cannot give a value (a cycle, a dangling or malformed reference) it raises
+`Unfilled`, and the values that read it are left to the general walk, which words the error.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+__all__ = ["FillScope", "Formats", "Unfilled", "fill_formats"]
+
+_SEPARATOR = "\x00"  # between the formats of one `fill_formats` call
+
+
+class Unfilled(Exception):
+    """A field the fast path cannot fill: the general walk decides what the value is."""
+
+
+class Formats(dict[str, "str | None"]):
+    """Each raw value's format (None: the walk's), compiled by ``compile`` on first use."""
+
+    __slots__ = ("compile",)
+
+    def __init__(self, compile_format: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.compile = compile_format
+
+    def __missing__(self, raw: str) -> str | None:
+        text = self[raw] = self.compile(raw)
+        return text
+
+
+class FillScope(dict[str, str]):
+    """The mapping formats are filled from; ``demand(scope, field)`` gives a missing field.
+
+    ``raw`` is the set's unexpanded values and ``busy`` the names being filled right now (one
+    inside another), so that ``demand`` can tell a cycle.
+    """
+
+    __slots__ = ("busy", "demand", "raw", "service")
+
+    def __init__(
+        self,
+        known: Mapping[str, str],
+        raw: Mapping[str, str],
+        service: str | None,
+        demand: Callable[[FillScope, str], str],
+    ) -> None:
+        super().__init__(known)
+        self.raw = raw
+        self.service = service
+        self.busy: set[str] = set()
+        self.demand = demand
+
+    def __missing__(self, field: str) -> str:
+        value = self.demand(self, field)
+        self[field] = value
+        return value
+
+
+def fill_formats(names: Sequence[str], formats: Sequence[str], scope: FillScope) -> dict[str, str]:
+    """Fill each format (of the name at the same index) from ``scope``: the names whose
+    format could be filled, with their values. One ``%`` fills them all when
+    nothing is `Unfilled` and no value holds the separator; else one at a time."""
+    with suppress(Unfilled):
+        filled = (_SEPARATOR.join(formats) % scope).split(_SEPARATOR)
+        if len(filled) == len(names):
+            return dict(zip(names, filled, strict=True))
+    found: dict[str, str] = {}
+    for name, text in zip(names, formats, strict=True):
+        with suppress(Unfilled):
+            found[name] = scope[name] if name in scope else text % scope
+    return found
