@@ -142,6 +142,25 @@ def test_final_raw_value_comes_from_the_highest_layer_that_sets_it(
         ]
     assert set(result.raw) == set(result.values) == {n for values in stacks for n in values}
     assert result.raw == merge_layers(stacks)
+    assert list(result.winners) == list(result.values) == list(merge_layers(stacks))
+
+
+@given(st.lists(layer_values, min_size=1, max_size=5), st.integers(1, 4))
+def test_a_layer_shared_by_many_stacks_gives_each_the_same_winners_as_alone(
+    stacks: list[dict[str, str]], services: int
+) -> None:
+    """resolve_project maps a lower layer shared by every stack once; each stack still gets
+    each name's highest layer, in the order the names were first set."""
+    shared = Layer("shared", stacks[0])
+    project = {
+        f"svc{s}": [shared, *(Layer(f"layer{i}", v) for i, v in enumerate(stacks[1:], 1))]
+        for s in range(services)
+    }
+    expected: dict[str, str] = {}
+    for layer in project["svc0"]:
+        expected.update(dict.fromkeys(layer.values, layer.name))
+    for resolution in resolve_project(project).values():
+        assert list(resolution.winners.items()) == list(expected.items())
 
 
 # --- whole projects ---------------------------------------------------------------------------

@@ -86,17 +86,28 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
 def _apply(layers: Sequence[Layer], claims: dict[tuple[str, int], dict[str, str]]) -> _Stack:
     """Merge ``layers`` lowest first, remembering which layer each final value came from.
 
-    ``claims`` keeps each layer's names mapped to the layer's name, by the layer's name and
-    values: a layer that many stacks share (the shared scope) is mapped once per call.
+    Every name is first claimed by the top layer, then the lower layers' names by the highest
+    lower layer that sets them, then the names the top layer sets too go back to it. ``claims``
+    keeps each lower layer's names mapped to its name, by the layer's name and values: a layer
+    that many stacks share (the shared scope) is mapped once per call.
     """
     if not layers:
         return _Stack({}, {}, ())
-    first, *rest = layers
-    raw = dict(first.values)
-    winners = _claims(first, claims).copy()
-    for layer in rest:
+    *lower_layers, top = layers
+    raw = dict(lower_layers[0].values) if lower_layers else {}
+    for layer in layers[1:] if lower_layers else layers:
         raw.update(layer.values)
-        winners.update(_claims(layer, claims))
+    winners = dict.fromkeys(raw, top.name)
+    if lower_layers:
+        lower = _claims(lower_layers[0], claims)
+        if len(lower_layers) > 1:
+            lower = lower.copy()
+            for layer in lower_layers[1:]:
+                lower.update(_claims(layer, claims))
+        winners.update(lower)
+        overlap = top.values.keys() & lower.keys()
+        if overlap:
+            winners.update(dict.fromkeys(overlap, top.name))
     return _Stack(raw, winners, tuple(layers))
 
 
@@ -154,11 +165,27 @@ def resolve_project(
             f"service '{unknown[0]}' not found (services: {known})",
             hint=f"add it with: envkeep service add {unknown[0]}",
         )
+    wanted_set = set(wanted)
     claims: dict[tuple[str, int], dict[str, str]] = {}  # the layers stay alive: ids are stable
-    applied = {name: _apply(stacks[name], claims) for name in wanted}
-    merged: dict[str, Mapping[str, str]] = {
-        name: applied[name].raw if name in applied else merge_layers([x.values for x in layers])
-        for name, layers in stacks.items()
-    }
-    expander = Expander(lambda name: None if name is None else merged.get(name))
-    return {name: _resolution(applied[name], expander.expand(name)) for name in wanted}
+    applied: dict[str, _Stack] = {}
+    merged: dict[str, Mapping[str, str]] = {}
+
+    def sources(name: str | None) -> Mapping[str, str] | None:
+        """A service's merged values, merged when first needed: each stack is merged just
+        before it is expanded (or read across), while its values are still in the cache."""
+        if name is None or name not in stacks:
+            return None
+        if name not in merged:
+            if name in wanted_set:
+                applied[name] = _apply(stacks[name], claims)
+                merged[name] = applied[name].raw
+            else:
+                merged[name] = merge_layers([layer.values for layer in stacks[name]])
+        return merged[name]
+
+    expander = Expander(sources)
+    resolutions: dict[str, Resolution] = {}
+    for name in wanted:
+        expansion = expander.expand(name)  # merges the stack first
+        resolutions[name] = _resolution(applied[name], expansion)
+    return resolutions
