@@ -42,6 +42,12 @@ _DOTTED_REF_RE = re.compile(r"\$\{[^.}]*\.")
 _UNDOTTED_LITERALS_RE = re.compile(
     r"(?:[^$}.]++|\$(?!\{))*+(?:\$\{[^}]*+\}(?:[^$}.]++|\$(?!\{))*+)*+"
 )
+# The values most references across services hold, ``${svc.NAME}:8080``: `_PLAIN_VALUE_RE` with
+# literals that hold no ``.`` and no ``%``, so that every dot is a reference's and nothing needs
+# doubling. `percent_format` rewrites them after this one match; any other text takes its
+# general path, which gives the same format for these.
+_BARE_LITERAL = r"(?:[^$}.%]++|\$(?!\{))*+"
+_BARE_VALUE_RE = re.compile(rf"{_BARE_LITERAL}(?:\$\{{{NAME_PATTERN}\}}{_BARE_LITERAL})*+")
 
 # What a reference's text names: (service, name) across services, (None, name) in the same
 # set, () when it is malformed.
@@ -122,7 +128,16 @@ def percent_format(raw: str) -> str | None:
     references. Without ``$$``, each ``${`` opens a reference closed by the first ``}`` after
     it, which is what `_TOKEN_RE` finds too.
     """
-    if "$$" in raw or _PLAIN_VALUE_RE.fullmatch(raw) is None:
+    if "$$" in raw:
+        return None
+    if _BARE_VALUE_RE.fullmatch(raw) is not None:
+        return raw.replace(".", "/").replace("${", "%(").replace("}", ")s")
+    return _general_format(raw)
+
+
+def _general_format(raw: str) -> str | None:
+    """`percent_format` of any ``raw`` without ``$$``."""
+    if _PLAIN_VALUE_RE.fullmatch(raw) is None:
         return None
     text = raw.replace("%", "%%") if "%" in raw else raw
     if "." in text and _DOTTED_REF_RE.search(text):

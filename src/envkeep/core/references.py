@@ -16,8 +16,6 @@ limit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import contains
 from typing import TYPE_CHECKING, cast
 
 from envkeep.core._fillscope import FillScope, Formats, Unfilled, fill_formats
@@ -128,7 +126,7 @@ class Expander:
         """
         own = self._values(service) or {}
         values = dict(own)
-        dollars = list(compress(own, map(contains, own.values(), repeat("$"))))
+        dollars = [name for name, raw in own.items() if "$" in raw]
         rest = dollars
         if dollars and self._fill:
             filled = self._fill_in(service, own, dollars)
