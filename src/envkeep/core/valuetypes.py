@@ -41,7 +41,9 @@ _PLAIN_URL = (
     rf"[A-Za-z][A-Za-z0-9+.-]*+://[A-Za-z0-9._-]++(?::(?:{_PLAIN_PORT})(?![0-9]))?+"
     r"(?:[/?#][!-~]*+)?+"
 )
-_PLAIN_URLS_RE = re.compile(rf"(?:{_PLAIN_URL}\n)*+{_PLAIN_URL}")
+# One URL, then each further one after its newline: the same language as `(?:URL\n)*+URL` (a
+# URL never holds a newline), which the regular expression engine runs more slowly.
+_PLAIN_URLS_RE = re.compile(rf"{_PLAIN_URL}(?:\n{_PLAIN_URL})*+")
 # Ports from 1 to 65535, each followed by a newline, with any leading zeros.
 _PLAIN_PORTS_RE = re.compile(
     r"(?:0*+(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
