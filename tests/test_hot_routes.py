@@ -5,7 +5,6 @@ the snapshot cache never outlives what it was read from — on SQLite and on Pos
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from envkeep.app import accounts
 from envkeep.app.audit import event_view, verify_chain
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.store.models import AuditEvent
+from tests.authz_support import KEY, b64, joining
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,28 +30,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-KEY = b64(os.urandom(32))
-
-
 def _join(client: TestClient, engine: Engine, email: str) -> dict[str, Any]:
     with Session(engine) as session, session.begin():
         code = accounts.create_bootstrap_invite(
             session, email=email, clock=utc_now, new_id=new_uuid
         )
-    body = {
-        "code": code,
-        "email": email,
-        "encryption_public": KEY,
-        "signing_public": KEY,
-        "wrapped_private_keys": b64(b"wrapped"),
-        "kdf_salt": b64(b"s" * 16),
-        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
-        "auth_key": b64(os.urandom(32)),
-    }
+    body = joining(code, email)
     response = client.post("/v1/invites/accept", json=body)
     assert response.status_code == 201, response.text
     joined: dict[str, Any] = response.json()
