@@ -23,6 +23,16 @@ def home_directory(environ: Mapping[str, str]) -> str:
     return os.path.join(base, "envkeep")
 
 
+def debug_enabled(environ: Mapping[str, str]) -> bool:
+    """ENVKEEP_DEBUG: tracebacks, as --debug."""
+    return environ.get("ENVKEEP_DEBUG", "") not in {"", "0"}
+
+
+def debug_requested() -> bool:
+    """ENVKEEP_DEBUG in this process's environment (for `run`'s errors before settings load)."""
+    return debug_enabled(os.environ)
+
+
 def run_cache_enabled(environ: Mapping[str, str]) -> bool:
     """ENVKEEP_RUN_CACHE: on unless set to off (or 0, false, no)."""
     return environ.get("ENVKEEP_RUN_CACHE", "").strip().lower() not in {"off", "0", "false", "no"}

@@ -34,7 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from envkeep.environ import home_directory, process_environment, run_cache_enabled
+from envkeep.environ import (
+    debug_enabled,
+    home_directory,
+    process_environment,
+    run_cache_enabled,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -128,7 +133,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         home=Path(home_directory(env)),
         passphrase=env.get("ENVKEEP_PASSPHRASE") or None,
         keyring=keyring if keyring in {"auto", "on", "off"} else "auto",
-        debug=env.get("ENVKEEP_DEBUG", "") not in {"", "0"},
+        debug=debug_enabled(env),
         no_color="NO_COLOR" in env,
         ci=env.get("CI", "") not in {"", "0", "false"},
         editor=env.get("VISUAL") or env.get("EDITOR") or "vi",

@@ -116,6 +116,21 @@ def test_warm_and_cold_runs_print_the_same_and_exit_alike(
 
 
 @pytest.mark.usefixtures("local")
+def test_envkeep_debug_shows_the_traceback_of_a_warm_run_too(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    args = ("run", "-e", "dev", "-s", "api", "--", "envkeep-test-no-such-command")
+    envkeep("run", "-e", "dev", "-s", "api", "--", "true")  # fills the entry
+
+    plain, debug = envkeep(*args), envkeep(*args, env={"ENVKEEP_DEBUG": "1"})
+
+    assert (plain.code, debug.code) == (127, 127)
+    assert "Traceback" not in plain.stderr
+    assert "Traceback" in debug.stderr
+    assert "_warm_run" in debug.stderr
+
+
+@pytest.mark.usefixtures("local")
 def test_each_command_shape_has_its_own_entry(envkeep: Envkeep, config_tree: Path) -> None:
     for args in (
         ("run", "-e", "dev", "-s", "api", "--", "true"),

@@ -84,22 +84,23 @@ def fast_run(argv: Sequence[str]) -> int | None:
     # the cyclic collector would otherwise walk every object of thousands of variables, again
     # and again as they are made.
     gc.disable()
-    settings: Settings | None = None
     try:
         _warm_run(parsed)
         from envkeep.settings import load_settings
 
-        settings = load_settings()
-        _run(settings, parsed)
+        _run(load_settings(), parsed)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        return _report(error, debug=debug or (settings is not None and settings.debug))
+        return _report(error, debug=debug)
 
 
 def _report(error: Exception, *, debug: bool) -> int:
     from envkeep.cli.errors import report, report_unexpected
     from envkeep.core.errors import EnvkeepError
+    from envkeep.environ import debug_requested
+
+    debug = debug or debug_requested()  # as Settings.debug, which may not have loaded
 
     if isinstance(error, EnvkeepError):
         return report(error, debug=debug)
