@@ -20,7 +20,9 @@ cells = st.text(max_size=12).filter(str.isprintable)
 
 
 def _rich(columns: list[str], rows: list[list[str]]) -> str:
-    table = Table(*columns, box=None, pad_edge=False, header_style="")
+    table = Table(box=None, pad_edge=False, header_style="")
+    for column in columns:
+        table.add_column(Text(column))
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
     out = io.StringIO()
@@ -49,6 +51,14 @@ def test_a_list_of_masked_values_takes_the_plain_path() -> None:
     plain = plain_table(columns, rows)
     assert plain is not None
     assert plain == _rich(columns, rows)
+
+
+def test_headers_print_verbatim_on_both_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    columns, rows = ["\\[", "[b]X[/b]"], [["1", "2"]]
+    assert plain_table(columns, rows) == "\\[  [b]X[/b]\n1   2       \n"
+    assert _rich(columns, rows) == plain_table(columns, rows)
+    print_table(["名\\[", "[b]X[/b]"], rows, empty="none")  # wide: Rich lays it out
+    assert capsys.readouterr().out.splitlines()[0] == "名\\[  [b]X[/b]"
 
 
 def test_wide_characters_are_padded_by_terminal_cells(capsys: pytest.CaptureFixture[str]) -> None:

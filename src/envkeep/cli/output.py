@@ -58,7 +58,9 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
         if plain is not None:
             sys.stdout.write(plain)
             return
-    table = Table(*columns, box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
+    table = Table(box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
+    for column in columns:
+        table.add_column(Text(column))  # verbatim, as the plain path prints it: no markup
     for row in materialised:
         table.add_row(*(Text(cell) for cell in row))  # verbatim: no markup in values
     if stdout.is_terminal:
