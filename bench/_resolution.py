@@ -175,13 +175,12 @@ def resolve_and_validate(project: Project) -> tuple[dict[str, Resolution], list[
     resolutions = resolve_project(project.stacks)
     findings: list[Finding] = []
     for name, resolution in resolutions.items():
-        own = f"service:{name}"
         findings += validate_values(
             resolution.values,
             project.schemas[name],
             service=name,
             unresolved=resolution.errors,
-            known_extra=[n for n, layer in resolution.winners.items() if layer != own],
+            own=resolution.set_by({f"service:{name}"}),
         )
     return resolutions, findings
 

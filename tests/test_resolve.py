@@ -58,6 +58,15 @@ def test_trace_lists_every_layer_that_set_a_name_lowest_first() -> None:
     assert result.winners == {"DB_HOST": "local", "DB_NAME": "service:api"}
 
 
+def test_set_by_gives_the_names_a_service_set_itself() -> None:
+    result = resolve(
+        stack(shared={"A": "1", "B": "2"}, service_api={"B": "3", "C": "4"}, local={"D": "5"})
+    )
+    assert set(result.set_by({"service:api", "local"})) == {"B", "C", "D"}
+    assert set(result.set_by({"service:api"})) == {"B", "C"}
+    assert set(result.set_by({"template:none"})) == set()
+
+
 def test_empty_value_in_a_higher_layer_still_wins() -> None:
     result = resolve(stack(shared={"FLAG": "on"}, local={"FLAG": ""}))
     assert result.values["FLAG"] == ""

@@ -231,8 +231,12 @@ def test_names_outside_the_schema_are_unknown_warnings() -> None:
     ]
 
 
-def test_known_extra_names_are_not_reported_as_unknown() -> None:
-    assert validate_values({"EXTRA": "x"}, Schema(()), known_extra={"EXTRA"}) == []
+def test_only_names_the_service_set_itself_can_be_unknown() -> None:
+    values = {"INHERITED": "a", "MINE": "b", "A": "1"}
+    schema = Schema((FieldSpec("A"),))
+    findings = validate_values(values, schema, own={"MINE", "A", "NOT_IN_VALUES"})
+    assert [(f.name, f.rule) for f in findings] == [("MINE", "unknown")]
+    assert validate_values({"EXTRA": "x"}, Schema(()), own=()) == []
 
 
 def test_unresolved_names_are_errors_with_the_given_message_and_skip_type_checks() -> None:

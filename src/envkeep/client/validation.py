@@ -42,17 +42,12 @@ def check_resolution(
     from envkeep.core.validate import validate_values
 
     schema = None if service is None else service_schema(ctx, service, layers)
-    own = {f"service:{service}", "local"}
     if schema is None:
-        schema, extra = Schema(()), list(resolution.values)
+        schema, own = Schema(()), ()
     else:
-        extra = [n for n, layer in resolution.winners.items() if layer not in own]
+        own = resolution.set_by({f"service:{service}", "local"})
     findings = validate_values(
-        resolution.values,
-        schema,
-        service=service,
-        unresolved=resolution.errors,
-        known_extra=extra,
+        resolution.values, schema, service=service, unresolved=resolution.errors, own=own
     )
     return Checked(service, resolution, tuple(findings))
 

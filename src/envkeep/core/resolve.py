@@ -16,7 +16,7 @@ from envkeep.core.errors import ServiceNotFound
 from envkeep.core.references import Expander, Expansion, expand
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
 __all__ = ["Layer", "Origin", "Resolution", "merge_layers", "resolve", "resolve_project"]
 
@@ -44,15 +44,23 @@ class Resolution:
 
     ``raw`` is the final value before expansion, ``winners`` the layer it came from, ``trace``
     every layer that set it (lowest first). ``references`` and ``errors`` come from expansion;
-    a name with an error keeps its raw value in ``values``.
+    a name with an error keeps its raw value in ``values``. ``winners`` and ``trace`` are
+    worked out from ``layers`` on first use: most callers read neither.
     """
 
     values: dict[str, str]
     raw: dict[str, str]
-    winners: dict[str, str]
     layers: tuple[Layer, ...]
     references: Mapping[str, tuple[str, ...]]
     errors: dict[str, str]
+
+    @cached_property
+    def winners(self) -> dict[str, str]:
+        """The layer each final value came from, by name, in the order of ``raw``."""
+        winners: dict[str, str] = {}
+        for layer in self.layers:
+            winners.update(dict.fromkeys(layer.values, layer.name))
+        return winners
 
     @cached_property
     def trace(self) -> dict[str, tuple[Origin, ...]]:
@@ -63,16 +71,17 @@ class Resolution:
                 origins.setdefault(name, []).append(Origin(layer.name, value))
         return {name: tuple(found) for name, found in origins.items()}
 
+    def set_by(self, layer_names: Collection[str]) -> Collection[str]:
+        """The names that the layers called ``layer_names`` set (a service's own layers: the
+        names it set itself, whichever of them won)."""
+        chosen = [layer.values.keys() for layer in self.layers if layer.name in layer_names]
+        if len(chosen) == 1:
+            return chosen[0]
+        return set().union(*chosen)
+
     def raise_first(self) -> None:
         """Raise `ReferenceProblem` for the first name with a reference error, if any."""
         Expansion(self.values, self.errors).raise_first()
-
-
-@dataclass(frozen=True, slots=True)
-class _Stack:
-    raw: dict[str, str]
-    winners: dict[str, str]
-    layers: tuple[Layer, ...]
 
 
 def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
@@ -83,48 +92,21 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
     return merged
 
 
-def _apply(layers: Sequence[Layer], claims: dict[tuple[str, int], dict[str, str]]) -> _Stack:
-    """Merge ``layers`` lowest first, remembering which layer each final value came from.
-
-    Every name is first claimed by the top layer, then the lower layers' names by the highest
-    lower layer that sets them, then the names the top layer sets too go back to it. ``claims``
-    keeps each lower layer's names mapped to its name, by the layer's name and values: a layer
-    that many stacks share (the shared scope) is mapped once per call.
-    """
+def _merged(layers: Sequence[Layer]) -> dict[str, str]:
+    """`merge_layers` of ``layers``' values."""
     if not layers:
-        return _Stack({}, {}, ())
-    *lower_layers, top = layers
-    raw = dict(lower_layers[0].values) if lower_layers else {}
-    for layer in layers[1:] if lower_layers else layers:
-        raw.update(layer.values)
-    winners = dict.fromkeys(raw, top.name)
-    if lower_layers:
-        lower = _claims(lower_layers[0], claims)
-        if len(lower_layers) > 1:
-            lower = lower.copy()
-            for layer in lower_layers[1:]:
-                lower.update(_claims(layer, claims))
-        winners.update(lower)
-        overlap = top.values.keys() & lower.keys()
-        if overlap:
-            winners.update(dict.fromkeys(overlap, top.name))
-    return _Stack(raw, winners, tuple(layers))
+        return {}
+    merged = dict(layers[0].values)
+    for layer in layers[1:]:
+        merged.update(layer.values)
+    return merged
 
 
-def _claims(layer: Layer, claims: dict[tuple[str, int], dict[str, str]]) -> dict[str, str]:
-    key = (layer.name, id(layer.values))
-    found = claims.get(key)
-    if found is None:
-        found = claims[key] = dict.fromkeys(layer.values, layer.name)
-    return found
-
-
-def _resolution(stack: _Stack, expansion: Expansion) -> Resolution:
+def _resolution(raw: dict[str, str], layers: Sequence[Layer], expansion: Expansion) -> Resolution:
     return Resolution(
         values=expansion.values,
-        raw=stack.raw,
-        winners=stack.winners,
-        layers=stack.layers,
+        raw=raw,
+        layers=tuple(layers),
         references=expansion.references,
         errors=expansion.errors,
     )
@@ -142,8 +124,8 @@ def resolve(
     ``lookup(svc)`` gives another service's merged, unexpanded values (None: no such service).
     Reference problems are in `Resolution.errors`; `Resolution.raise_first` raises them.
     """
-    stack = _apply(layers, {})
-    return _resolution(stack, expand(stack.raw, service=service, lookup=lookup))
+    raw = _merged(layers)
+    return _resolution(raw, layers, expand(raw, service=service, lookup=lookup))
 
 
 def resolve_project(
@@ -165,27 +147,21 @@ def resolve_project(
             f"service '{unknown[0]}' not found (services: {known})",
             hint=f"add it with: envkeep service add {unknown[0]}",
         )
-    wanted_set = set(wanted)
-    claims: dict[tuple[str, int], dict[str, str]] = {}  # the layers stay alive: ids are stable
-    applied: dict[str, _Stack] = {}
-    merged: dict[str, Mapping[str, str]] = {}
+    merged: dict[str, dict[str, str]] = {}
 
     def sources(name: str | None) -> Mapping[str, str] | None:
         """A service's merged values, merged when first needed: each stack is merged just
         before it is expanded (or read across), while its values are still in the cache."""
         if name is None or name not in stacks:
             return None
-        if name not in merged:
-            if name in wanted_set:
-                applied[name] = _apply(stacks[name], claims)
-                merged[name] = applied[name].raw
-            else:
-                merged[name] = merge_layers([layer.values for layer in stacks[name]])
-        return merged[name]
+        found = merged.get(name)
+        if found is None:
+            found = merged[name] = _merged(stacks[name])
+        return found
 
     expander = Expander(sources)
     resolutions: dict[str, Resolution] = {}
     for name in wanted:
         expansion = expander.expand(name)  # merges the stack first
-        resolutions[name] = _resolution(applied[name], expansion)
+        resolutions[name] = _resolution(merged[name], stacks[name], expansion)
     return resolutions

@@ -127,14 +127,15 @@ def validate_values(
     *,
     service: str | None = None,
     unresolved: Mapping[str, str] | None = None,
-    known_extra: Collection[str] = (),
+    own: Collection[str] | None = None,
 ) -> list[Finding]:
     """Check resolved ``values`` against ``schema``; return every finding, in a stable order.
 
     ``unresolved`` maps names whose references could not be expanded to a message (rule
-    ``unresolved``; their values are not type-checked). Names outside the schema are
-    ``unknown`` warnings unless listed in ``known_extra``. Order: schema order, then the other
-    names sorted.
+    ``unresolved``; their values are not type-checked). A name outside the schema is an
+    ``unknown`` warning when the service set it itself: ``own`` lists those names (None: every
+    name of ``values``; names it inherited, from the shared scope or a template, are not the
+    schema's concern). Order: schema order, then the other names sorted.
     """
     problems = unresolved or {}
     fields = schema.fields
@@ -144,8 +145,10 @@ def validate_values(
         for i in plan.suspects(values, problems)
         if (finding := _field_finding(fields[i], values, problems, service)) is not None
     ]
-    unknown = values.keys() - plan.declared
-    unknown.difference_update(known_extra)
+    unknown = set(values if own is None else own)
+    unknown.difference_update(plan.declared)
+    if own is not None and unknown:
+        unknown.intersection_update(values)
     stray = problems.keys() - plan.declared if problems else ()
     for name in sorted(unknown.union(stray)) if stray else sorted(unknown):
         if name in stray:
