@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from _timing import Call
 from _workspace import Case
-from envkeep.core.resolve import Layer, resolve_project
+from envkeep.core.resolve import Layer, resolve_each
 from envkeep.core.schema import FieldSpec, Schema
 from envkeep.core.validate import validate_values
 
@@ -171,10 +171,12 @@ def build_project() -> Project:
 
 
 def resolve_and_validate(project: Project) -> tuple[dict[str, Resolution], list[Finding]]:
-    """The subject: every service resolved, then validated as `envkeep check` does."""
-    resolutions = resolve_project(project.stacks)
+    """The subject: each service validated as soon as it is resolved, as `envkeep validate --all`
+    does (`envkeep.client.validation.check_services`)."""
+    resolutions: dict[str, Resolution] = {}
     findings: list[Finding] = []
-    for name, resolution in resolutions.items():
+    for name, resolution in resolve_each(project.stacks):
+        resolutions[name] = resolution
         findings += validate_values(
             resolution.values,
             project.schemas[name],

@@ -14,7 +14,7 @@ from envkeep.app.reads import SHARED_SCOPE
 from envkeep.core.errors import ServiceNotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -139,10 +139,18 @@ def resolve_in(layers: ProjectLayers, service: str | None) -> Resolution:
 
 def resolve_many(layers: ProjectLayers, services: Sequence[str]) -> dict[str, Resolution]:
     """Resolve several services at once (each value expanded once)."""
-    from envkeep.core.resolve import resolve_project
+    return dict(resolve_each(layers, services))
+
+
+def resolve_each(
+    layers: ProjectLayers, services: Sequence[str]
+) -> Iterator[tuple[str, Resolution]]:
+    """`resolve_many`, one ``(service, resolution)`` at a time, for a caller that checks each
+    one as it comes."""
+    from envkeep.core.resolve import resolve_each as resolve_stacks
 
     stacks = {name: layers.stack(name) for name in layers.by_service}
-    return resolve_project(stacks, targets=list(services))
+    return resolve_stacks(stacks, targets=list(services))
 
 
 def service_schema(

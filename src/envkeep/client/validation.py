@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
-from envkeep.client.resolution import arrange, resolve_in, resolve_many, service_schema
+from envkeep.client.resolution import arrange, resolve_each, resolve_in, service_schema
 from envkeep.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from envkeep.client.context import ClientContext
     from envkeep.client.resolution import ProjectLayers
@@ -42,8 +42,9 @@ def check_resolution(
     from envkeep.core.validate import validate_values
 
     schema = None if service is None else service_schema(ctx, service, layers)
+    own: Collection[str] = ()  # without a schema, no name is unknown
     if schema is None:
-        schema, own = Schema(()), ()
+        schema = Schema(())
     else:
         own = resolution.set_by({f"service:{service}", "local"})
     findings = validate_values(
@@ -64,8 +65,7 @@ def check_services(
     """Resolve and validate several services (default: every service of the project)."""
     layers = arrange(ctx, read_environment(ctx, env))
     targets = sorted(layers.by_service) if services is None else list(services)
-    resolutions = resolve_many(layers, targets)
-    return [check_resolution(ctx, layers, s, resolutions[s]) for s in targets]
+    return [check_resolution(ctx, layers, s, found) for s, found in resolve_each(layers, targets)]
 
 
 def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:

@@ -71,10 +71,12 @@ def fill_formats(names: Sequence[str], formats: Sequence[str], scope: FillScope)
     """Fill each format (of the name at the same index) from ``scope``: the names whose
     format could be filled, with their values. One ``%`` fills them all when
     nothing is `Unfilled` and no value holds the separator; else one at a time."""
-    with suppress(Unfilled):
+    try:
         filled = (_SEPARATOR.join(formats) % scope).split(_SEPARATOR)
-        if len(filled) == len(names):
-            return dict(zip(names, filled, strict=True))
+    except Unfilled:
+        filled = []
+    if len(filled) == len(names):
+        return dict(zip(names, filled, strict=True))
     found: dict[str, str] = {}
     for name, text in zip(names, formats, strict=True):
         with suppress(Unfilled):

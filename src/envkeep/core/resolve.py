@@ -16,9 +16,17 @@ from envkeep.core.errors import ServiceNotFound
 from envkeep.core.references import Expander, Expansion, expand
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
-__all__ = ["Layer", "Origin", "Resolution", "merge_layers", "resolve", "resolve_project"]
+__all__ = [
+    "Layer",
+    "Origin",
+    "Resolution",
+    "merge_layers",
+    "resolve",
+    "resolve_each",
+    "resolve_project",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +82,9 @@ class Resolution:
     def set_by(self, layer_names: Collection[str]) -> Collection[str]:
         """The names that the layers called ``layer_names`` set (a service's own layers: the
         names it set itself, whichever of them won)."""
-        chosen = [layer.values.keys() for layer in self.layers if layer.name in layer_names]
+        chosen = [layer.values for layer in self.layers if layer.name in layer_names]
         if len(chosen) == 1:
-            return chosen[0]
+            return chosen[0]  # a mapping: a collection of its names, copied fastest
         return set().union(*chosen)
 
     def raise_first(self) -> None:
@@ -139,6 +147,19 @@ def resolve_project(
     service's merged values. Each stack is merged once and each value expanded once, however
     many targets reference it.
     """
+    return dict(resolve_each(stacks, targets=targets))
+
+
+def resolve_each(
+    stacks: Mapping[str, Sequence[Layer]],
+    *,
+    targets: Sequence[str] | None = None,
+) -> Iterator[tuple[str, Resolution]]:
+    """`resolve_project`, one ``(service, resolution)`` at a time, in the order of ``targets``.
+
+    A caller that checks each resolution as it comes (validation) reads values that are still
+    in the processor's cache. An unknown target raises before the first is given.
+    """
     wanted = list(stacks) if targets is None else list(targets)
     unknown = [name for name in wanted if name not in stacks]
     if unknown:
@@ -159,9 +180,15 @@ def resolve_project(
             found = merged[name] = _merged(stacks[name])
         return found
 
-    expander = Expander(sources)
-    resolutions: dict[str, Resolution] = {}
+    return _resolved(wanted, stacks, merged, Expander(sources))
+
+
+def _resolved(
+    wanted: Sequence[str],
+    stacks: Mapping[str, Sequence[Layer]],
+    merged: dict[str, dict[str, str]],
+    expander: Expander,
+) -> Iterator[tuple[str, Resolution]]:
     for name in wanted:
         expansion = expander.expand(name)  # merges the stack first
-        resolutions[name] = _resolution(merged[name], stacks[name], expansion)
-    return resolutions
+        yield name, _resolution(merged[name], stacks[name], expansion)

@@ -145,10 +145,10 @@ def validate_values(
         for i in plan.suspects(values, problems)
         if (finding := _field_finding(fields[i], values, problems, service)) is not None
     ]
-    unknown = set(values if own is None else own)
+    unknown = set(values if own is None else own)  # a dict's keys copy fastest
     unknown.difference_update(plan.declared)
     if own is not None and unknown:
-        unknown.intersection_update(values)
+        unknown = {name for name in unknown if name in values}
     stray = problems.keys() - plan.declared if problems else ()
     for name in sorted(unknown.union(stray)) if stray else sorted(unknown):
         if name in stray:
