@@ -23,6 +23,7 @@ from envkeep.api import (
 from envkeep.api.deps import ServerState
 from envkeep.api.hot_routes import HotRoutes
 from envkeep.api.ratelimit import limits_for
+from envkeep.api.telemetry import telemetry_config
 from envkeep.store.engine import open_engine
 
 MAX_BODY = 16 * 1024 * 1024
@@ -47,6 +48,7 @@ def create_app(
         version=__version__,
         description="Zero-knowledge secrets and configuration: the server stores ciphertext only.",
         lifespan=lifespan,
+        telemetry=telemetry_config(),
     )
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
