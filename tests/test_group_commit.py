@@ -188,3 +188,50 @@ def test_a_small_write_waits_in_a_thread_while_another_process_holds_the_lock(
         other.close()
     assert ran_in != loop_thread
     assert _names(engine) == ["w"]
+
+
+def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine: Engine) -> None:
+    commit_threads: list[int] = []
+
+    def on_commit(_connection: Any) -> None:
+        commit_threads.append(threading.get_ident())
+
+    event.listen(engine, "commit", on_commit)
+
+    async def main() -> tuple[list[int], int]:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            ran_in = await asyncio.gather(
+                *(group_commit.run(_where(n), shared=True) for n in "abc")
+            )
+            return ran_in, threading.get_ident()
+        finally:
+            group_commit.close()
+
+    ran_in, loop_thread = asyncio.run(main())
+    assert ran_in == [loop_thread] * 3
+    assert commit_threads and all(thread != loop_thread for thread in commit_threads)
+    assert _names(engine) == ["a", "b", "c"]
+
+
+def test_reads_wait_in_a_thread_while_another_process_holds_the_lock(engine: Engine) -> None:
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def main() -> tuple[int, int]:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            read = asyncio.create_task(group_commit.run(_where("r"), shared=True))
+            await asyncio.sleep(0.1)  # the event loop is free while the read waits
+            assert not read.done()
+            other.execute("COMMIT")
+            return await read, threading.get_ident()
+        finally:
+            group_commit.close()
+
+    try:
+        ran_in, loop_thread = asyncio.run(main())
+    finally:
+        other.close()
+    assert ran_in != loop_thread
+    assert _names(engine) == ["r"]

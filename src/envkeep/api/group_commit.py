@@ -11,11 +11,19 @@ group fails with it.
 Jobs marked ``shared`` (snapshot reads) go together, up to ``MAX_GROUP``; any other job (a
 write) gets a transaction of its own, so that the secrets a read sees were committed by an
 earlier transaction (``app.secrets_cache``) and a large batch never holds readers' answers.
-Groups run one at a time, behind the server's transaction gate, in one worker-thread hop each
-— except a job marked ``inline`` (a small write) that finds the database lock free at once:
-its whole transaction costs less than the two thread switches of a hop, so it runs on the
-event loop. Its BEGIN does not wait (``busy_timeout`` 0 on that attempt): if another process
-holds the lock, the job goes to a worker thread and waits there as any other.
+Groups run one at a time, behind the server's transaction gate. Where a group's statements
+run depends on what it holds, when the database lock is free at once:
+
+- a group of reads runs its jobs on the event loop (each costs a few statements, most of its
+  secrets from the cache) and only its COMMIT, with the fsync, in a worker thread: a worker
+  thread running the jobs' Python fought the event loop for the GIL, which cost more than
+  the jobs (about a tenth of the reads per second, measured with ``make bench``);
+- a job marked ``inline`` (a small write) runs whole on the event loop: its transaction costs
+  less than the two thread switches of a hop;
+- anything else runs in one worker-thread hop.
+
+The event loop's BEGIN does not wait (``busy_timeout`` 0 on that attempt): if another process
+holds the lock, the group goes to a worker thread and waits there as any other.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from envkeep.store.engine import BUSY_TIMEOUT_MS
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection, Engine, RootTransaction
 
 T = TypeVar("T")
 
@@ -175,10 +183,17 @@ class GroupCommit:
         """The group's outcomes; its statements go to ``observe`` after the answers."""
         if not group:  # every request of it went away
             return []
-        done: tuple[list[_Outcome], list[tuple[str, float]]] | None = None
-        if len(group) == 1 and group[0].inline:
+        done: _Done | None = None
+        on_loop = group[0].shared or (len(group) == 1 and group[0].inline)
+        if on_loop:
             with contextlib.suppress(_LockTaken):
-                done = self._commit(group, wait=False)
+                opened = self._open(group, wait=False)
+                if not isinstance(opened, _Open):
+                    done = opened
+                elif group[0].shared:  # the COMMIT's fsync, off the loop
+                    done = await run_in_threadpool(self._close, opened)
+                else:
+                    done = self._close(opened)
         if done is None:
             done = await run_in_threadpool(self._commit, group)
         asyncio.get_running_loop().call_soon(self._publish, done[1])
@@ -188,12 +203,16 @@ class GroupCommit:
         for sql, seconds in statements:
             self.observe(sql, seconds)
 
-    def _commit(
-        self, group: list[_Job[Any]], *, wait: bool = True
-    ) -> tuple[list[_Outcome], list[tuple[str, float]]]:
-        """One transaction for the group, one savepoint per job: the outcomes and the timed
-        statements; ``_LockTaken`` when ``wait`` is off and another process holds the database
-        lock (then nothing ran).
+    def _commit(self, group: list[_Job[Any]]) -> _Done:
+        """One transaction for the group, one savepoint per job, committed: the outcomes and
+        the timed statements."""
+        opened = self._open(group, wait=True)
+        return self._close(opened) if isinstance(opened, _Open) else opened
+
+    def _open(self, group: list[_Job[Any]], *, wait: bool) -> _Open | _Done:
+        """The group's transaction with every job run in it, not committed yet (or the
+        failure of every job); ``_LockTaken`` when ``wait`` is off and another process holds
+        the database lock (then nothing ran).
 
         BEGIN goes to the driver (whether the lock is free is known here, not in an engine
         event); SQLAlchemy's transaction then starts on top of it (``store.engine`` issues no
@@ -210,13 +229,23 @@ class GroupCommit:
         try:
             transaction = connection.begin()
             outcomes = [_attempt(shared, job) for job in group]
-            transaction.commit()
-        # A savepoint or the COMMIT failed: nothing is durable, every request fails.
-        except Exception as error:  # noqa: BLE001 - handed to each request's future
-            self._abandon()
-            failed = _wrapped(error) if isinstance(error, sqlite3.Error) else error
-            return [_Outcome(error=failed)] * len(group), shared.statements
-        return outcomes, shared.statements
+        except Exception as error:  # noqa: BLE001 - a savepoint failed: see _failed
+            return self._failed(error, len(group), shared)
+        return _Open(transaction, shared, outcomes)
+
+    def _close(self, opened: _Open) -> _Done:
+        """COMMIT an open group: its outcomes once durable, else the failure of every job."""
+        try:
+            opened.transaction.commit()
+        except Exception as error:  # noqa: BLE001 - see _failed
+            return self._failed(error, len(opened.outcomes), opened.shared)
+        return opened.outcomes, opened.shared.statements
+
+    def _failed(self, error: Exception, jobs: int, shared: GroupTransaction) -> _Done:
+        """A savepoint or the COMMIT failed: nothing is durable, every request fails."""
+        self._abandon()
+        failed = _wrapped(error) if isinstance(error, sqlite3.Error) else error
+        return [_Outcome(error=failed)] * jobs, shared.statements
 
     def _connect(self, *, wait: bool) -> Connection:
         """The groups' connection, its busy timeout set for this attempt."""
@@ -238,6 +267,18 @@ class GroupCommit:
                 connection.invalidate()
             with contextlib.suppress(Exception):
                 connection.close()
+
+
+_Done = tuple[list[_Outcome], list[tuple[str, float]]]  # a group's outcomes, its statements
+
+
+@dataclass(frozen=True)
+class _Open:
+    """A group's transaction, every job run in it, before its COMMIT."""
+
+    transaction: RootTransaction
+    shared: GroupTransaction
+    outcomes: list[_Outcome]
 
 
 class _LockTaken(Exception):
