@@ -210,7 +210,8 @@ def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine:
 
     ran_in, loop_thread = asyncio.run(main())
     assert ran_in == [loop_thread] * 3
-    assert commit_threads and all(thread != loop_thread for thread in commit_threads)
+    assert commit_threads
+    assert all(thread != loop_thread for thread in commit_threads)
     assert _names(engine) == ["a", "b", "c"]
 
 

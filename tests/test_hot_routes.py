@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
-from envkeep.api.hot_routes import HotRoutes
-from envkeep.app import accounts
+from envkeep.app import accounts, audited_reads
 from envkeep.app.audit import event_view, verify_chain
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.store.models import AuditEvent
@@ -59,11 +58,7 @@ def _write(
 
 def _fastapi_only(database: str) -> FastAPI:
     """The same app without the hot routes: every request goes through FastAPI's router."""
-    app = create_app(database, rate=0)
-    app.user_middleware = [
-        m for m in app.user_middleware if getattr(m, "cls", None) is not HotRoutes
-    ]
-    return app
+    return create_app(database, rate=0, hot_routes=False)
 
 
 @pytest.fixture
@@ -253,3 +248,27 @@ def test_an_environment_made_again_under_its_old_id_starts_empty(
         '"1"',
         [new["secret_id"]],
     )
+
+
+def test_an_unexpected_error_is_answered_as_fastapi_answers_it(
+    apps: tuple[TestClient, TestClient, str, str],
+    database: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _hot, _plain, token, path = apps
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(audited_reads, "read_environment", broken)
+    answers = []
+    for hot_routes in (True, False):
+        app = create_app(database, rate=0, hot_routes=hot_routes)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            got = client.get(
+                f"{path}/snapshot",
+                headers={"Authorization": f"Bearer {token}", "X-Request-ID": "x"},
+            )
+        answers.append((got.status_code, got.content, got.headers.multi_items()))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (500, b"Internal Server Error")

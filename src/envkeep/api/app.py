@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -26,14 +27,45 @@ from envkeep.api.ratelimit import limits_for
 from envkeep.api.telemetry import telemetry_config
 from envkeep.store.engine import open_engine
 
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
 MAX_BODY = 16 * 1024 * 1024
 
 
+class ServerApp(FastAPI):
+    """FastAPI behind the server's own front layers, which every request passes first:
+    ``observability.Observe`` (request id, security headers, limits, metrics, the log line),
+    then ``hot_routes.HotRoutes`` (the snapshot read and the secrets write); what they do not
+    answer goes on to FastAPI's own stack. In front of FastAPI rather than among its
+    middleware, the hot routes skip its layers too (its telemetry check, error and body-limit
+    middleware), each of which every suspended request passes again when it resumes."""
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.front(scope, receive, send)
+
+    async def behind_front(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own stack, for what the front layers pass on."""
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
-    database_url: str, *, max_body: int = MAX_BODY, rate: float = 50.0, rate_store: str = "memory"
-) -> FastAPI:
+    database_url: str,
+    *,
+    max_body: int = MAX_BODY,
+    rate: float = 50.0,
+    rate_store: str = "memory",
+    hot_routes: bool = True,
+) -> ServerApp:
     """The API over one database (SQLite or PostgreSQL), migrated already; rate-limit buckets
-    in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL)."""
+    in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL).
+    ``hot_routes=False`` sends every request through FastAPI's router (the hot routes' tests
+    compare the two)."""
     limits = limits_for(database_url, rate=rate, store=rate_store)
     engine = open_engine(database_url)
 
@@ -43,7 +75,7 @@ def create_app(
         app.state.envkeep.close()  # close the database connections on shutdown
         limits.close()
 
-    app = FastAPI(
+    app = ServerApp(
         title="envkeep",
         version=__version__,
         description="Zero-knowledge secrets and configuration: the server stores ciphertext only.",
@@ -55,10 +87,11 @@ def create_app(
     metrics = observability.Metrics()
     metrics.watch(engine)
     app.state.metrics = metrics
-    app.state.envkeep = ServerState(engine, server_key, limits, observe=metrics.statement)
+    state = ServerState(engine, server_key, limits, observe=metrics.statement)
+    app.state.envkeep = state
     problems.install(app)
-    app.add_middleware(HotRoutes)  # inside Observe, which is added after it
-    observability.install(app, metrics, max_body=max_body)
+    inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front
+    app.front = observability.Observe(inner, metrics, state, max_body=max_body)
     routers = (
         routes_ops,
         routes_auth,

@@ -3,10 +3,11 @@
 ``GET …/snapshot`` and ``POST …/secrets`` through FastAPI cost more than the rest of the
 request: its middleware stack, router, dependency solving and request model. This ASGI layer
 sits inside ``observability.Observe`` (so the request id, security headers, limits, metrics
-and log line are the same code for every route) and in front of FastAPI; it takes a request
-only in the plain shapes clients send, and runs it through the very functions FastAPI's routes
-call (``routes_secrets.read_snapshot`` and ``write_batch``: same use cases, same transaction,
-same response) with the same error answers (``problems.for_error``).
+and log line are the same code for every route) and in front of FastAPI's whole stack
+(``app.ServerApp``). It takes a request only in the plain shapes clients send, and runs it
+through the very functions FastAPI's routes call (``routes_secrets.read_snapshot`` and
+``write_batch``: same use cases, same transaction, same response) with the same error answers
+(``problems.for_error``, and FastAPI's plain 500 for anything else).
 
 Anything else goes on to FastAPI, which keeps the documented routes (OpenAPI) and answers what
 this does not take: another method, a query parameter or value it does not recognise, a body
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
+from starlette.responses import PlainTextResponse
 
 from envkeep.api import problems, routes_secrets, schemas
 from envkeep.api.deps import Caller, ServerState, token_of
@@ -99,8 +101,9 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 class HotRoutes:
     """ASGI middleware: the snapshot and write routes, else on to ``app`` (FastAPI's stack)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, state: ServerState) -> None:
         self.app = app
+        self.state = state
         self._routes: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -153,8 +156,7 @@ class HotRoutes:
             routes = routes_secrets.router.routes
             self._routes[path] = next(r for r in routes if getattr(r, "path", None) == path)
         scope["route"] = self._routes[path]
-        found: ServerState = scope["app"].state.envkeep
-        return found
+        return self.state
 
     async def _answer(
         self,
@@ -176,7 +178,8 @@ class HotRoutes:
             response = await answer(caller)
         except Exception as error:
             refused = problems.for_error(error)
-            if refused is None:
-                raise  # a 500, from the server's error middleware, as for any route
+            if refused is None:  # a 500, answered as FastAPI's error middleware answers it
+                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
+                raise  # for the server's log, as for any route
             response = refused
         await response(scope, receive, send)

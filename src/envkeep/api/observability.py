@@ -19,9 +19,10 @@ from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
     from starlette.responses import Response
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from envkeep.api.deps import ServerState
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -103,9 +104,12 @@ class Observe:
     a request id, the per-IP limit, the body-size limit, metrics, one log line, and the
     security headers on every response."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, *, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, state: ServerState, *, max_body: int
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.state = state
         self.max_body = max_body
         self.log = structlog.get_logger("envkeep.api")
 
@@ -143,7 +147,7 @@ class Observe:
         """429 over the per-IP limit, 413 over the body limit; None to go on."""
         client = scope.get("client")
         try:
-            limiter = scope["app"].state.envkeep.limits.per_ip
+            limiter = self.state.limits.per_ip
             key = client[0] if client else "?"
             if isinstance(limiter, SharedLimiter):  # a database round trip: not on the loop
                 await run_in_threadpool(limiter.take, key)
@@ -171,11 +175,6 @@ class Observe:
             ms=round(elapsed * 1000, 2),
             principal=scope.get("state", {}).get("principal_id"),
         )
-
-
-def install(app: FastAPI, metrics: Metrics, *, max_body: int) -> None:
-    """Add the middleware to ``app``."""
-    app.add_middleware(Observe, metrics=metrics, max_body=max_body)
 
 
 def configure_logging() -> None:
