@@ -191,12 +191,16 @@ def test_a_small_write_waits_in_a_thread_while_another_process_holds_the_lock(
 
 
 def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine: Engine) -> None:
-    commit_threads: list[int] = []
+    commit_threads: list[int] = []  # the threads that ran a COMMIT statement
 
-    def on_commit(_connection: Any) -> None:
-        commit_threads.append(threading.get_ident())
+    def trace(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        def record(sql: str) -> None:
+            if sql.strip().upper() == "COMMIT":
+                commit_threads.append(threading.get_ident())
 
-    event.listen(engine, "commit", on_commit)
+        dbapi_connection.set_trace_callback(record)
+
+    event.listen(engine, "checkout", trace)
 
     async def main() -> tuple[list[int], int]:
         group_commit = GroupCommit(engine, asyncio.Semaphore)

@@ -184,14 +184,14 @@ class GroupCommit:
         if not group:  # every request of it went away
             return []
         done: _Done | None = None
-        on_loop = group[0].shared or (len(group) == 1 and group[0].inline)
-        if on_loop:
+        if group[0].shared or (len(group) == 1 and group[0].inline):
             with contextlib.suppress(_LockTaken):
                 opened = self._open(group, wait=False)
                 if not isinstance(opened, _Open):
                     done = opened
-                elif group[0].shared:  # the COMMIT's fsync, off the loop
-                    done = await run_in_threadpool(self._close, opened)
+                elif group[0].shared:  # the fsync off the loop: sqlite3's COMMIT alone
+                    failed = await run_in_threadpool(_driver_commit, opened.shared.driver)
+                    done = self._close(opened, failed)
                 else:
                     done = self._close(opened)
         if done is None:
@@ -233,9 +233,13 @@ class GroupCommit:
             return self._failed(error, len(group), shared)
         return _Open(transaction, shared, outcomes)
 
-    def _close(self, opened: _Open) -> _Done:
-        """COMMIT an open group: its outcomes once durable, else the failure of every job."""
+    def _close(self, opened: _Open, failed: sqlite3.Error | None = None) -> _Done:
+        """COMMIT an open group: its outcomes once durable, else the failure of every job.
+        ``failed``: the driver's COMMIT ran already, and failed with this (None: it did not
+        fail, or did not run); SQLAlchemy's then has nothing left to commit."""
         try:
+            if failed is not None:
+                raise failed
             opened.transaction.commit()
         except Exception as error:  # noqa: BLE001 - see _failed
             return self._failed(error, len(opened.outcomes), opened.shared)
@@ -283,6 +287,16 @@ class _Open:
 
 class _LockTaken(Exception):
     """Another process holds the database's write lock."""
+
+
+def _driver_commit(driver: sqlite3.Connection) -> sqlite3.Error | None:
+    """COMMIT on the driver (in a worker thread: the fsync releases the GIL, and nothing else
+    here needs it); the error, if it failed."""
+    try:
+        driver.execute("COMMIT")
+    except sqlite3.Error as error:
+        return error
+    return None
 
 
 def _wrapped(error: sqlite3.Error) -> exc.StatementError:
