@@ -165,8 +165,11 @@ def test_a_small_write_runs_on_the_event_loop_when_the_lock_is_free(engine: Engi
     assert _names(engine) == ["w"]
 
 
-def test_a_small_write_waits_in_a_thread_while_another_process_holds_the_lock(
-    engine: Engine,
+@pytest.mark.parametrize(
+    ("shared", "inline"), [(False, True), (True, False)], ids=["small write", "read"]
+)
+def test_a_job_waits_in_a_thread_while_another_process_holds_the_lock(
+    engine: Engine, *, shared: bool, inline: bool
 ) -> None:
     other = sqlite3.connect(str(engine.url.database), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # as another process writing to the same file
@@ -174,11 +177,12 @@ def test_a_small_write_waits_in_a_thread_while_another_process_holds_the_lock(
     async def main() -> tuple[int, int]:
         group_commit = GroupCommit(engine, asyncio.Semaphore)
         try:
-            write = asyncio.create_task(group_commit.run(_where("w"), shared=False, inline=True))
-            await asyncio.sleep(0.1)  # the event loop is free while the write waits
-            assert not write.done()  # it cannot commit while the other holds the lock
+            job = group_commit.run(_where("w"), shared=shared, inline=inline)
+            running = asyncio.create_task(job)
+            await asyncio.sleep(0.1)  # the event loop is free while the job waits
+            assert not running.done()  # it cannot commit while the other holds the lock
             other.execute("COMMIT")
-            return await write, threading.get_ident()
+            return await running, threading.get_ident()
         finally:
             group_commit.close()
 
@@ -217,26 +221,3 @@ def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine:
     assert commit_threads
     assert all(thread != loop_thread for thread in commit_threads)
     assert _names(engine) == ["a", "b", "c"]
-
-
-def test_reads_wait_in_a_thread_while_another_process_holds_the_lock(engine: Engine) -> None:
-    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-
-    async def main() -> tuple[int, int]:
-        group_commit = GroupCommit(engine, asyncio.Semaphore)
-        try:
-            read = asyncio.create_task(group_commit.run(_where("r"), shared=True))
-            await asyncio.sleep(0.1)  # the event loop is free while the read waits
-            assert not read.done()
-            other.execute("COMMIT")
-            return await read, threading.get_ident()
-        finally:
-            group_commit.close()
-
-    try:
-        ran_in, loop_thread = asyncio.run(main())
-    finally:
-        other.close()
-    assert ran_in != loop_thread
-    assert _names(engine) == ["r"]
