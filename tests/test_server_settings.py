@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from envkeep.api.serve import GC_THRESHOLDS, settle_heap
 from envkeep.core.errors import UsageError
 from envkeep.settings import ServerSettings, load_settings, server_settings
 from envkeep.store.engine import open_engine, sqlite_url
@@ -200,3 +202,14 @@ def test_the_server_refuses_a_shared_rate_store_on_sqlite_before_serving(tmp_pat
     assert done.returncode == 2
     assert "several server processes need PostgreSQL" in done.stderr
     assert "envkeep server on" not in done.stderr
+
+
+def test_the_server_settles_its_heap_before_serving() -> None:
+    before = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 0  # start-up's objects leave every later collection
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
