@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
-from envkeep.client.resolution import arrange, resolve_many
+from envkeep.client.resolution import arrange, resolve_each
 from envkeep.client.validation import check_resolution, refuse_on_errors
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
 from envkeep.core.errors import ParseError, UsageError
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
+    from envkeep.core.resolve import Resolution
 
 MARKER = "Written by envkeep activate-all"
 
@@ -90,8 +91,11 @@ def plan_activation(
     layers = arrange(ctx, read_environment(ctx, env))
     with_path = [s for s in project.services if s.path is not None and s.name in layers.by_service]
     skipped = [s.name for s in project.services if s not in with_path]
-    resolutions = resolve_many(layers, [s.name for s in with_path])
-    checks = [check_resolution(ctx, layers, s.name, resolutions[s.name]) for s in with_path]
+    resolutions: dict[str, Resolution] = {}
+    checks = []
+    for name, found in resolve_each(layers, [s.name for s in with_path]):  # checked as they come
+        resolutions[name] = found
+        checks.append(check_resolution(ctx, layers, name, found))
     if validate:
         refuse_on_errors(checks, env)
     for check in checks:

@@ -137,16 +137,11 @@ def resolve_in(layers: ProjectLayers, service: str | None) -> Resolution:
     return resolve(layers.stack(service), service=service, lookup=layers.merged)
 
 
-def resolve_many(layers: ProjectLayers, services: Sequence[str]) -> dict[str, Resolution]:
-    """Resolve several services at once (each value expanded once)."""
-    return dict(resolve_each(layers, services))
-
-
 def resolve_each(
     layers: ProjectLayers, services: Sequence[str]
 ) -> Iterator[tuple[str, Resolution]]:
-    """`resolve_many`, one ``(service, resolution)`` at a time, for a caller that checks each
-    one as it comes."""
+    """Resolve several services together (each value expanded once), one ``(service,
+    resolution)`` at a time, for a caller that checks each one as it comes."""
     from envkeep.core.resolve import resolve_each as resolve_stacks
 
     stacks = {name: layers.stack(name) for name in layers.by_service}
