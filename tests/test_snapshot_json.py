@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from envkeep.api import schemas
-from envkeep.api.snapshot_json import snapshot_json
+from envkeep.api.snapshot_json import SnapshotJson, snapshot_json
 from envkeep.app.views import (
     EnvironmentSnapshot,
     EnvironmentView,
@@ -75,3 +76,12 @@ def test_snapshot_json_is_the_response_models_document(found: EnvironmentSnapsho
     assert schemas.Snapshot.model_validate_json(
         snapshot_json(found)
     ) == schemas.Snapshot.model_validate(found)
+
+
+@given(snapshots, snapshots)
+def test_a_cached_rendering_is_always_the_documents_own(
+    first: EnvironmentSnapshot, second: EnvironmentSnapshot
+) -> None:
+    render = SnapshotJson(entries=4)
+    for found in (first, second, first, second, replace(first, authors=second.authors)):
+        assert render(found) == snapshot_json(found)

@@ -19,7 +19,9 @@ from envkeep.app.secrets_cache import DEFAULT_ENTRIES
 if TYPE_CHECKING:
     from envkeep.app.views import (
         EnvironmentSnapshot,
+        EnvironmentView,
         PrincipalView,
+        ProjectView,
         SecretView,
         ServiceView,
         ShareView,
@@ -86,6 +88,12 @@ def _secrets_json(secrets: tuple[SecretView, ...]) -> bytes:
 
 
 def _document(found: EnvironmentSnapshot, secrets: bytes) -> bytes:
+    before, after = _frame(found)
+    return b"".join((before, secrets, after))
+
+
+def _frame(found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
+    """The document's bytes before its secrets and after them."""
     p, e = found.project, found.environment
     head = {
         "project": {"id": p.id, "workspace_id": p.workspace_id, "name": p.name},
@@ -101,14 +109,23 @@ def _document(found: EnvironmentSnapshot, secrets: bytes) -> bytes:
         "services": [_service(s) for s in found.services],
         "shares": [_share(s) for s in found.shares],
     }
-    # The document's keys in order, its secrets spliced in as they were rendered.
+    # The document's keys in order; its secrets go between the two parts as they were rendered.
     authors = _dumps([_principal(a) for a in found.authors])
-    return b"".join((_dumps(head)[:-1], b',"secrets":', secrets, b',"authors":', authors, b"}"))
+    return _dumps(head)[:-1] + b',"secrets":', b',"authors":' + authors + b"}"
 
 
 def snapshot_json(found: EnvironmentSnapshot) -> bytes:
     """``found`` as the JSON document ``schemas.Snapshot`` describes."""
     return _document(found, _secrets_json(found.secrets))
+
+
+_FrameKey = tuple[
+    "ProjectView",
+    "EnvironmentView",
+    tuple["ServiceView", ...],
+    tuple["ShareView", ...],
+    tuple["PrincipalView", ...],
+]
 
 
 class SnapshotJson:
@@ -117,16 +134,36 @@ class SnapshotJson:
     The app's ``SecretsCache`` hands back the very tuple it stored for an unchanged
     environment, so the secrets — nearly all of a snapshot's bytes — are rendered once per
     revision instead of once per read. Entries hold their tuple, so an id is never reused
-    while it is a key here.
+    while it is a key here. The rest of the document (project, environment, services, the
+    reader's shares, the signers' keys) is kept too, by those views, each entry a few hundred
+    bytes.
     """
 
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
         self._entries = entries
         self._rendered: OrderedDict[int, tuple[tuple[SecretView, ...], bytes]] = OrderedDict()
+        self._frames: OrderedDict[_FrameKey, tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, found: EnvironmentSnapshot) -> bytes:
-        return _document(found, self._secrets(found.secrets))
+        before, after = self._frame(found)
+        return b"".join((before, self._secrets(found.secrets), after))
+
+    def _frame(self, found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
+        """`_frame`, kept by what it is made of (the views are frozen, so they are the key): the
+        same reader of an unchanged environment gets the same bytes."""
+        key = (found.project, found.environment, found.services, found.shares, found.authors)
+        with self._lock:
+            seen = self._frames.get(key)
+            if seen is not None:
+                self._frames.move_to_end(key)
+                return seen
+        made = _frame(found)
+        with self._lock:
+            self._frames[key] = made
+            while len(self._frames) > self._entries:
+                self._frames.popitem(last=False)
+        return made
 
     def _secrets(self, secrets: tuple[SecretView, ...]) -> bytes:
         with self._lock:
