@@ -5,13 +5,18 @@ Logs carry ids, routes, statuses and timings only — never a body, a header val
 
 from __future__ import annotations
 
+import math
 import secrets
 import sys
+import threading
 import time
+from bisect import bisect_left
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import HistogramMetricFamily
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +24,8 @@ from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from starlette.responses import Response
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,9 +62,8 @@ class Metrics:
         self.audit_events = Counter(
             "envkeep_audit_events_total", "Audit events written", registry=self.registry
         )
-        self.database = Histogram(
-            "envkeep_database_seconds", "Time in database statements", registry=self.registry
-        )
+        self.database = StatementTimes(self.registry)
+        self._audit_sql: dict[str, bool] = {}  # whether a statement appends an audit event
 
     def watch(self, engine: Engine) -> None:
         """Time every statement on ``engine``; count audit events as they are inserted."""
@@ -80,8 +86,50 @@ class Metrics:
     def statement(self, sql: str, seconds: float) -> None:
         """Record one statement that took ``seconds`` (and count it if it appends an event)."""
         self.database.observe(seconds)
-        if sql.lstrip()[:24].upper() == "INSERT INTO AUDIT_EVENTS":
+        appends = self._audit_sql.get(sql)
+        if appends is None:
+            appends = sql.lstrip()[:24].upper() == "INSERT INTO AUDIT_EVENTS"
+            if len(self._audit_sql) < 4096:  # the app's statements are a few dozen texts
+                self._audit_sql[sql] = appends
+        if appends:
             self.audit_events.inc()
+
+
+def _le(bound: float) -> str:
+    """A bucket's bound as Prometheus writes it (``0.005``, ``1.0``, ``+Inf``)."""
+    return "+Inf" if bound == math.inf else repr(bound)
+
+
+class StatementTimes:
+    """``envkeep_database_seconds``: a histogram of statement times, with the buckets of
+    Prometheus's default histogram. A read runs ten statements and ``Histogram.observe`` takes
+    two locks for each (a twelfth of a read's own work in the server); this takes one."""
+
+    NAME = "envkeep_database_seconds"
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._bounds = tuple(float(b) for b in Histogram.DEFAULT_BUCKETS)  # the last is +Inf
+        self._counts = [0] * len(self._bounds)
+        self._sum = 0.0
+        self._lock = threading.Lock()
+        registry.register(self)
+
+    def observe(self, seconds: float) -> None:
+        """One statement's time, in its bucket (the first whose bound is not below it)."""
+        place = bisect_left(self._bounds, seconds)
+        with self._lock:
+            self._counts[place] += 1
+            self._sum += seconds
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        with self._lock:
+            counts, total = list(accumulate(self._counts)), self._sum
+        yield HistogramMetricFamily(
+            self.NAME,
+            "Time in database statements",
+            buckets=[(_le(b), c) for b, c in zip(self._bounds, counts, strict=True)],
+            sum_value=total,
+        )
 
 
 def _route(scope: Scope) -> str:
