@@ -100,16 +100,6 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
     return merged
 
 
-def _merged(layers: Sequence[Layer]) -> dict[str, str]:
-    """`merge_layers` of ``layers``' values."""
-    if not layers:
-        return {}
-    merged = dict(layers[0].values)
-    for layer in layers[1:]:
-        merged.update(layer.values)
-    return merged
-
-
 def _resolution(raw: dict[str, str], layers: Sequence[Layer], expansion: Expansion) -> Resolution:
     return Resolution(
         values=expansion.values,
@@ -132,7 +122,7 @@ def resolve(
     ``lookup(svc)`` gives another service's merged, unexpanded values (None: no such service).
     Reference problems are in `Resolution.errors`; `Resolution.raise_first` raises them.
     """
-    raw = _merged(layers)
+    raw = merge_layers([layer.values for layer in layers])
     return _resolution(raw, layers, expand(raw, service=service, lookup=lookup))
 
 
@@ -177,7 +167,7 @@ def resolve_each(
             return None
         found = merged.get(name)
         if found is None:
-            found = merged[name] = _merged(stacks[name])
+            found = merged[name] = merge_layers([layer.values for layer in stacks[name]])
         return found
 
     return _resolved(wanted, stacks, merged, Expander(sources))
