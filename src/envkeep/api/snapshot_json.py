@@ -9,11 +9,10 @@ response model in the OpenAPI description.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from envkeep.api.encoding import b64e
+from envkeep.app.recent import Recent
 from envkeep.app.secrets_cache import DEFAULT_ENTRIES
 
 if TYPE_CHECKING:
@@ -140,10 +139,8 @@ class SnapshotJson:
     """
 
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
-        self._entries = entries
-        self._rendered: OrderedDict[int, tuple[tuple[SecretView, ...], bytes]] = OrderedDict()
-        self._frames: OrderedDict[_FrameKey, tuple[bytes, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._rendered: Recent[int, tuple[tuple[SecretView, ...], bytes]] = Recent(entries)
+        self._frames: Recent[_FrameKey, tuple[bytes, bytes]] = Recent(entries)
 
     def __call__(self, found: EnvironmentSnapshot) -> bytes:
         before, after = self._frame(found)
@@ -153,28 +150,16 @@ class SnapshotJson:
         """`_frame`, kept by what it is made of (the views are frozen, so they are the key): the
         same reader of an unchanged environment gets the same bytes."""
         key = (found.project, found.environment, found.services, found.shares, found.authors)
-        with self._lock:
-            seen = self._frames.get(key)
-            if seen is not None:
-                self._frames.move_to_end(key)
-                return seen
-        made = _frame(found)
-        with self._lock:
-            self._frames[key] = made
-            while len(self._frames) > self._entries:
-                self._frames.popitem(last=False)
+        made = self._frames.get(key)
+        if made is None:
+            made = _frame(found)
+            self._frames.put(key, made)
         return made
 
     def _secrets(self, secrets: tuple[SecretView, ...]) -> bytes:
-        with self._lock:
-            seen = self._rendered.get(id(secrets))
-            if seen is not None:
-                self._rendered.move_to_end(id(secrets))
+        seen = self._rendered.get(id(secrets))
         if seen is not None and seen[0] is secrets:
             return seen[1]
         rendered = _secrets_json(secrets)
-        with self._lock:
-            self._rendered[id(secrets)] = (secrets, rendered)
-            while len(self._rendered) > self._entries:
-                self._rendered.popitem(last=False)
+        self._rendered.put(id(secrets), (secrets, rendered))
         return rendered

@@ -25,13 +25,10 @@ the key is read from the database.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from envkeep.app.views import SecretView
+from envkeep.app.recent import Recent
+from envkeep.app.views import SecretView
 
 DEFAULT_ENTRIES = 256
 
@@ -48,7 +45,7 @@ class SecretsKey:
     scopes: frozenset[str] | None
 
 
-class SecretsCache:
+class SecretsCache(Recent[SecretsKey, tuple[SecretView, ...]]):
     """The last ``entries`` secrets tuples read, by key; safe to share between threads.
 
     A hit hands back the very tuple stored, so a transport may keep its rendering of that
@@ -56,25 +53,4 @@ class SecretsCache:
     """
 
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
-        self._entries = entries
-        self._found: OrderedDict[SecretsKey, tuple[SecretView, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: SecretsKey) -> tuple[SecretView, ...] | None:
-        """The secrets stored under ``key``, or None."""
-        with self._lock:
-            found = self._found.get(key)
-            if found is not None:
-                self._found.move_to_end(key)
-            return found
-
-    def put(self, key: SecretsKey, secrets: tuple[SecretView, ...]) -> None:
-        """Keep ``secrets`` under ``key``, forgetting the least recently used entry if full."""
-        with self._lock:
-            self._found[key] = secrets
-            self._found.move_to_end(key)
-            while len(self._found) > self._entries:
-                self._found.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._found)
+        super().__init__(entries)
