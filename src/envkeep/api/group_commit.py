@@ -237,9 +237,9 @@ class GroupCommit:
         """COMMIT an open group: its outcomes once durable, else the failure of every job.
         ``failed``: the driver's COMMIT ran already, and failed with this (None: it did not
         fail, or did not run); SQLAlchemy's then has nothing left to commit."""
+        if failed is not None:
+            return self._failed(failed, len(opened.outcomes), opened.shared)
         try:
-            if failed is not None:
-                raise failed
             opened.transaction.commit()
         except Exception as error:  # noqa: BLE001 - see _failed
             return self._failed(error, len(opened.outcomes), opened.shared)

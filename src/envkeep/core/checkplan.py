@@ -62,9 +62,8 @@ class CheckPlan:
     required_positions: tuple[int, ...]
     always: tuple[int, ...]  # fields with a range, a pattern or an unknown type
     groups: tuple[_Group, ...]
-    gather: Callable[
-        [Mapping[str, str]], Sequence[str]
-    ]  # every group's, then other required values
+    # Every group's values, then those of the required fields in no group.
+    gather: Callable[[Mapping[str, str]], Sequence[str]]
     slices: tuple[slice, ...]  # each group's part of what `gather` returns
 
     def suspects(self, values: Mapping[str, str], unresolved: Mapping[str, str]) -> list[int]:
