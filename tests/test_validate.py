@@ -348,3 +348,16 @@ def test_duration_seconds_is_none_for_non_durations() -> None:
 )
 def test_format_number_drops_a_useless_decimal_point(number: float, text: str) -> None:
     assert format_number(number) == text
+
+
+def test_names_outside_the_schema_come_sorted_unresolved_first_and_own_only() -> None:
+    values = {"C": "c", "B": "b", "A": "${Z}", "INHERITED": "i"}
+    findings = validate_values(
+        values, Schema(()), unresolved={"A": "dangling reference: A -> Z"}, own={"C", "B", "A"}
+    )
+    assert [(f.name, f.rule) for f in findings] == [
+        ("A", "unresolved"),
+        ("A", "unknown"),
+        ("B", "unknown"),
+        ("C", "unknown"),
+    ]

@@ -25,18 +25,35 @@ class Unfilled(Exception):
     """A field the fast path cannot fill: the general walk decides what the value is."""
 
 
-class Formats(dict[str, "str | None"]):
-    """Each raw value's format (None: the walk's), compiled by ``compile`` on first use."""
+class Formats:
+    """Each raw value's format (None: the walk's), compiled on first use: one at a time by
+    ``compile``, or those a service has not seen yet all at once by ``compile_many``."""
 
-    __slots__ = ("compile",)
+    __slots__ = ("_compile", "_compile_many", "_known")
 
-    def __init__(self, compile_format: Callable[[str], str | None]) -> None:
-        super().__init__()
-        self.compile = compile_format
+    def __init__(
+        self,
+        compile_format: Callable[[str], str | None],
+        compile_many: Callable[[Sequence[str]], list[str | None]],
+    ) -> None:
+        self._known: dict[str, str | None] = {}  # a plain dict: `in` and `[]` stay C-level
+        self._compile = compile_format
+        self._compile_many = compile_many
 
-    def __missing__(self, raw: str) -> str | None:
-        text = self[raw] = self.compile(raw)
-        return text
+    def one(self, raw: str) -> str | None:
+        """The format of ``raw``."""
+        known = self._known
+        if raw not in known:
+            known[raw] = self._compile(raw)
+        return known[raw]
+
+    def of(self, raws: Sequence[str]) -> list[str | None]:
+        """The format of each of ``raws``, in order."""
+        known = self._known
+        fresh = [raw for raw in raws if raw not in known]
+        if fresh:
+            known.update(zip(fresh, self._compile_many(fresh), strict=True))
+        return list(map(known.__getitem__, raws))
 
 
 class FillScope(dict[str, str]):

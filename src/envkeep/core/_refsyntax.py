@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from envkeep.core.dotenv import NAME_PATTERN
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
 __all__ = [
     "NAME_RE",
@@ -25,6 +25,7 @@ __all__ = [
     "is_service_ref",
     "parse_value",
     "percent_format",
+    "percent_formats",
 ]
 
 SERVICE_PATTERN: str = r"[a-z0-9][a-z0-9_-]*"
@@ -48,6 +49,7 @@ _UNDOTTED_LITERALS_RE = re.compile(
 # general path, which gives the same format for these.
 _BARE_LITERAL = r"(?:[^$}.%]++|\$(?!\{))*+"
 _BARE_VALUE_RE = re.compile(rf"{_BARE_LITERAL}(?:\$\{{{NAME_PATTERN}\}}{_BARE_LITERAL})*+")
+_SEPARATOR = "\x00"  # between the values `percent_formats` rewrites at once
 
 # What a reference's text names: (service, name) across services, (None, name) in the same
 # set, () when it is malformed.
@@ -133,6 +135,26 @@ def percent_format(raw: str) -> str | None:
     if _BARE_VALUE_RE.fullmatch(raw) is not None:
         return raw.replace(".", "/").replace("${", "%(").replace("}", ")s")
     return _general_format(raw)
+
+
+def percent_formats(raws: Sequence[str]) -> list[str | None]:
+    """`percent_format` of each of ``raws``, in order.
+
+    When every one is a bare value (most often: a service's own ``${svc.NAME}:8080`` values),
+    one match and one rewrite of them all, joined, do the work of one per value. No reference
+    spans the separator (no name holds it), so the joined text matches exactly when every
+    value does.
+    """
+    if len(raws) > 1:
+        joined = _SEPARATOR.join(raws)
+        if (
+            "$$" not in joined
+            and joined.count(_SEPARATOR) == len(raws) - 1
+            and _BARE_VALUE_RE.fullmatch(joined) is not None
+        ):
+            text = joined.replace(".", "/").replace("${", "%(").replace("}", ")s")
+            return list(text.split(_SEPARATOR))
+    return list(map(percent_format, raws))
 
 
 def _general_format(raw: str) -> str | None:

@@ -30,6 +30,7 @@ from envkeep.core._refsyntax import (
     is_service_ref,
     parse_value,
     percent_format,
+    percent_formats,
 )
 from envkeep.core._walkstate import Done as _Done
 from envkeep.core._walkstate import Failed as _Failed
@@ -105,7 +106,7 @@ class Expander:
         self._known: dict[str | None, Mapping[str, str] | None] = {}
         self._memo: dict[_Key, _Outcome] = {}
         self._on_stack: set[_Key] = set()
-        self._formats = Formats(percent_format)
+        self._formats = Formats(percent_format, percent_formats)
         self._expanded: dict[str | None, tuple[dict[str, str], dict[str, str]]] = {}
         self._targets: dict[str, Target] = {}  # see `_classify`
 
@@ -115,7 +116,14 @@ class Expander:
         ``references`` is worked out on first use, by the general walk over the same sources.
         """
         values, errors = self.expand_values(service)
-        return Expansion(values, errors, LazyReferences(values, lambda: self._references(service)))
+        return Expansion(values, errors, self.lazy_references(service, values))
+
+    def lazy_references(
+        self, service: str | None, values: Mapping[str, str]
+    ) -> Mapping[str, tuple[str, ...]]:
+        """`Expansion.references` of ``service``, whose expanded ``values`` these are: worked
+        out on first use."""
+        return LazyReferences(values, lambda: self._references(service))
 
     def expand_values(self, service: str | None) -> tuple[dict[str, str], dict[str, str]]:
         """The expanded values of ``service`` and the errors of those that failed.
@@ -150,7 +158,7 @@ class Expander:
         self, service: str | None, own: Mapping[str, str], dollars: list[str]
     ) -> dict[str, str]:
         """The values of ``dollars`` that their formats give, by name."""
-        formats = list(map(self._formats.__getitem__, map(own.__getitem__, dollars)))
+        formats = self._formats.of(list(map(own.__getitem__, dollars)))
         names = dollars
         if None in formats:
             names = [name for name, text in zip(dollars, formats, strict=True) if text is not None]
@@ -181,7 +189,7 @@ class Expander:
         outcome = self._memo.get((service, field))
         if raw is None or field in scope.busy or isinstance(outcome, _Failed):
             raise Unfilled(field)
-        text = self._formats[raw]
+        text = self._formats.one(raw)
         if outcome is not None or text is None or len(scope.busy) >= _NESTING:
             return self._walked(service, field)
         scope.busy.add(field)

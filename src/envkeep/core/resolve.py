@@ -101,13 +101,7 @@ def merge_layers(layers: Sequence[Mapping[str, str]]) -> dict[str, str]:
 
 
 def _resolution(raw: dict[str, str], layers: Sequence[Layer], expansion: Expansion) -> Resolution:
-    return Resolution(
-        values=expansion.values,
-        raw=raw,
-        layers=tuple(layers),
-        references=expansion.references,
-        errors=expansion.errors,
-    )
+    return Resolution(expansion.values, raw, tuple(layers), expansion.references, expansion.errors)
 
 
 def resolve(
@@ -180,5 +174,6 @@ def _resolved(
     expander: Expander,
 ) -> Iterator[tuple[str, Resolution]]:
     for name in wanted:
-        expansion = expander.expand(name)  # merges the stack first
-        yield name, _resolution(merged[name], stacks[name], expansion)
+        values, errors = expander.expand_values(name)  # merges the stack first
+        references = expander.lazy_references(name, values)
+        yield name, Resolution(values, merged[name], tuple(stacks[name]), references, errors)

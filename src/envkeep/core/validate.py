@@ -145,17 +145,23 @@ def validate_values(
         for i in plan.suspects(values, problems)
         if (finding := _field_finding(fields[i], values, problems, service)) is not None
     ]
-    unknown = set(values if own is None else own)  # a dict's keys copy fastest
-    unknown.difference_update(plan.declared)
-    if own is not None and unknown:
-        unknown = {name for name in unknown if name in values}
-    stray = problems.keys() - plan.declared if problems else ()
-    for name in sorted(unknown.union(stray)) if stray else sorted(unknown):
+    declared = plan.declared
+    # Most names are declared: a pass that keeps the few others beats copying them all to a set.
+    if own is None:
+        unknown = [name for name in values if name not in declared]
+    else:
+        unknown = [name for name in own if name not in declared and name in values]
+    if not problems or problems.keys() <= declared:
+        findings += [_unknown(name, values[name], service) for name in sorted(unknown)]
+        return findings
+    stray = problems.keys() - declared
+    unset = set(unknown)
+    for name in sorted(stray.union(unset)):
         if name in stray:
             findings.append(
                 Finding(service, name, "unresolved", problems[name], value=values.get(name))
             )
-        if name in unknown:
+        if name in unset:
             findings.append(_unknown(name, values[name], service))
     return findings
 
