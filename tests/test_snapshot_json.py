@@ -85,3 +85,11 @@ def test_a_cached_rendering_is_always_the_documents_own(
     render = SnapshotJson(entries=4)
     for found in (first, second, first, second, replace(first, authors=second.authors)):
         assert render(found) == snapshot_json(found)
+
+
+@given(snapshots)
+def test_the_same_reader_of_an_unchanged_environment_gets_the_same_bytes(
+    found: EnvironmentSnapshot,
+) -> None:
+    render = SnapshotJson(entries=4)
+    assert render(found) is render(found)  # kept whole: no copy of every byte per read

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
+from envkeep.api.requestlog import RequestLog
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -144,6 +145,8 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+_LATENCY_CHILDREN = 512  # (route, method) pairs whose histogram child `Observe` keeps at hand
+
 _EXTRA_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
 
@@ -159,7 +162,9 @@ class Observe:
         self.metrics = metrics
         self.state = state
         self.max_body = max_body
-        self.log = structlog.get_logger("envkeep.api")
+        self.log = RequestLog()
+        # The latency histogram's child for each (route, method): `labels` checks and locks.
+        self._latency: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -211,11 +216,16 @@ class Observe:
 
     def _record(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
         route = _route(scope)
-        self.metrics.latency.labels(route, scope["method"]).observe(elapsed)
+        key = (route, scope["method"])
+        child = self._latency.get(key)
+        if child is None:
+            child = self.metrics.latency.labels(*key)
+            if len(self._latency) < _LATENCY_CHILDREN:  # methods are the client's to choose
+                self._latency[key] = child
+        child.observe(elapsed)
         if status >= 400:
             self.metrics.errors.labels(route, str(status)).inc()
-        self.log.info(
-            "request",
+        self.log(
             request_id=request_id,
             method=scope["method"],
             route=route,
@@ -226,7 +236,8 @@ class Observe:
 
 
 def configure_logging() -> None:
-    """structlog: one JSON object per line on stderr."""
+    """structlog: one JSON object per line on stderr (`requestlog` writes the request lines
+    in the same form)."""
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,

@@ -118,6 +118,10 @@ def snapshot_json(found: EnvironmentSnapshot) -> bytes:
     return _document(found, _secrets_json(found.secrets))
 
 
+# Whole documents are kept for fewer readers than secrets renderings: each holds its secrets'
+# bytes again.
+_DOCUMENTS_PER_ENTRY = 4
+
 _FrameKey = tuple[
     "ProjectView",
     "EnvironmentView",
@@ -141,10 +145,22 @@ class SnapshotJson:
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
         self._rendered: Recent[int, tuple[tuple[SecretView, ...], bytes]] = Recent(entries)
         self._frames: Recent[_FrameKey, tuple[bytes, bytes]] = Recent(entries)
+        self._documents: Recent[tuple[int, int], tuple[bytes, bytes, bytes]] = Recent(
+            max(1, entries // _DOCUMENTS_PER_ENTRY)
+        )
 
     def __call__(self, found: EnvironmentSnapshot) -> bytes:
         before, after = self._frame(found)
-        return b"".join((before, self._secrets(found.secrets), after))
+        secrets = self._secrets(found.secrets)
+        # The whole document too, by the identity of its parts (each cached, so stable): the
+        # next read of the same reader is one lookup instead of a copy of every byte.
+        key = (id(before), id(secrets))
+        whole = self._documents.get(key)
+        if whole is not None and whole[0] is before and whole[1] is secrets:
+            return whole[2]
+        document = b"".join((before, secrets, after))
+        self._documents.put(key, (before, secrets, document))
+        return document
 
     def _frame(self, found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
         """`_frame`, kept by what it is made of (the views are frozen, so they are the key): the
