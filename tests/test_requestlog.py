@@ -1,24 +1,22 @@
-"""The server's request log line: structlog's JSON line, written once per turn of the loop."""
+"""The server's log lines: structlog's JSON on stderr, the lines of one turn of the event loop
+written together."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import threading
+from typing import TYPE_CHECKING
 
 import pytest
 import structlog
 
-from envkeep.api.requestlog import RequestLog
+from envkeep.api.observability import configure_logging
+from envkeep.api.requestlog import LoopLogger
 
-FIELDS = {
-    "request_id": "0123abcd",
-    "method": "GET",
-    "route": "/v1/workspaces/{workspace_id}",
-    "status": 200,
-    "ms": 1.25,
-    "principal": None,
-}
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 class Stream(io.StringIO):
@@ -32,65 +30,84 @@ class Stream(io.StringIO):
 
 
 @pytest.fixture
-def stderr() -> Stream:
-    return Stream()
+def configured() -> Iterator[None]:
+    configure_logging()
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
 
 
-def test_the_line_is_the_one_structlog_renders(stderr: Stream) -> None:
-    rendered = io.StringIO()
-    logger = structlog.wrap_logger(
-        structlog.PrintLogger(rendered),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-    )
-    logger.info("request", **FIELDS)
-    RequestLog(stderr)(**FIELDS)
-    ours, theirs = json.loads(stderr.getvalue()), json.loads(rendered.getvalue())
-    assert list(ours) == list(theirs)  # the same keys in the same order
-    assert ours["timestamp"].endswith("Z")
-    assert theirs["timestamp"].endswith("Z")
-    del ours["timestamp"], theirs["timestamp"]
-    assert ours == theirs
-    assert '"event": "request"' in stderr.getvalue()  # what tests/server.py looks for
+@pytest.mark.usefixtures("configured")
+def test_the_server_logs_json_lines_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    structlog.get_logger("envkeep.api").info("request", request_id="r1", status=200, ms=1.5)
+    line = json.loads(capsys.readouterr().err)
+    assert list(line) == ["request_id", "status", "ms", "event", "level", "timestamp"]
+    assert line["event"] == "request"
+    assert line["timestamp"].endswith("Z")
 
 
-def test_lines_of_one_turn_of_the_loop_are_written_together(stderr: Stream) -> None:
-    log = RequestLog(stderr)
+def test_lines_of_one_turn_of_the_loop_are_written_together() -> None:
+    stream = Stream()
+    log = LoopLogger(stream)
 
-    async def requests() -> int:
+    async def requests() -> None:
         for status in (200, 404, 500):
-            log(**{**FIELDS, "status": status})
-        held = stderr.getvalue()
-        await asyncio.sleep(0)  # the turn ends: the lines are written
-        assert held == ""
-        return stderr.writes
+            log.info(f'{{"status": {status}}}')
+        assert stream.getvalue() == ""  # held until the turn ends
+        await asyncio.sleep(0)
 
-    assert asyncio.run(requests()) == 1
-    lines = stderr.getvalue().splitlines()
-    assert [json.loads(line)["status"] for line in lines] == [200, 404, 500]
-
-
-def test_without_a_loop_a_line_is_written_at_once(stderr: Stream) -> None:
-    RequestLog(stderr)(**FIELDS)
-    assert json.loads(stderr.getvalue())["request_id"] == "0123abcd"
+    asyncio.run(requests())
+    assert stream.writes == 1
+    assert [json.loads(line)["status"] for line in stream.getvalue().splitlines()] == [
+        200,
+        404,
+        500,
+    ]
 
 
-def test_a_long_turn_does_not_hold_more_than_a_batch(stderr: Stream) -> None:
-    log = RequestLog(stderr)
+def test_without_a_loop_a_line_is_written_at_once() -> None:
+    stream = Stream()
+    LoopLogger(stream).msg("one")
+    assert stream.getvalue() == "one\n"
+
+
+def test_a_long_turn_does_not_hold_more_than_256_lines() -> None:
+    stream = Stream()
+    log = LoopLogger(stream)
 
     async def many() -> str:
-        for _ in range(300):
-            log(**FIELDS)
-        return stderr.getvalue()
+        for number in range(300):
+            log.info(str(number))
+        return stream.getvalue()
 
     held = asyncio.run(many())
     assert len(held.splitlines()) == 256
-    assert len(stderr.getvalue().splitlines()) == 300
+    assert stream.getvalue().splitlines() == [str(number) for number in range(300)]
 
 
-def test_lines_go_to_stderr_by_default(capsys: pytest.CaptureFixture[str]) -> None:
-    RequestLog()(**FIELDS)
-    assert json.loads(capsys.readouterr().err)["route"] == FIELDS["route"]
+def test_lines_from_other_threads_are_not_lost() -> None:
+    stream = Stream()
+    log = LoopLogger(stream)
+
+    def worker(name: str) -> None:
+        for number in range(200):
+            log.info(f"{name}-{number}")
+
+    async def mixed() -> None:
+        threads = [threading.Thread(target=worker, args=(f"t{i}",)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for number in range(200):
+            log.info(f"loop-{number}")
+            if number % 50 == 0:
+                await asyncio.sleep(0)
+        for thread in threads:
+            thread.join()
+        await asyncio.sleep(0)
+
+    asyncio.run(mixed())
+    lines = stream.getvalue().splitlines()
+    assert sorted(lines) == sorted(
+        [f"t{i}-{n}" for i in range(3) for n in range(200)] + [f"loop-{n}" for n in range(200)]
+    )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import sys
 import threading
 import time
 from bisect import bisect_left
@@ -22,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
-from envkeep.api.requestlog import RequestLog
+from envkeep.api.requestlog import stderr_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -162,7 +161,7 @@ class Observe:
         self.metrics = metrics
         self.state = state
         self.max_body = max_body
-        self.log = RequestLog()
+        self._log: Any = None  # bound on the first request, once logging is configured
         # The latency histogram's child for each (route, method): `labels` checks and locks.
         self._latency: dict[tuple[str, str], Any] = {}
 
@@ -225,7 +224,10 @@ class Observe:
         child.observe(elapsed)
         if status >= 400:
             self.metrics.errors.labels(route, str(status)).inc()
-        self.log(
+        if self._log is None:  # the proxy `get_logger` gives binds anew on every call
+            self._log = structlog.get_logger("envkeep.api").bind()
+        self._log.info(
+            "request",
             request_id=request_id,
             method=scope["method"],
             route=route,
@@ -236,14 +238,14 @@ class Observe:
 
 
 def configure_logging() -> None:
-    """structlog: one JSON object per line on stderr (`requestlog` writes the request lines
-    in the same form)."""
+    """structlog: one JSON object per line on stderr, the lines of one turn of the event loop
+    written together (`requestlog.LoopLogger`)."""
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.JSONRenderer(),
         ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=stderr_lines,
         cache_logger_on_first_use=True,
     )

@@ -1,61 +1,73 @@
-"""The server's log line for each request: one JSON object per line on stderr.
+"""Where the server's structlog lines go: stderr, one JSON object per line, written once per turn
+of the event loop.
 
-The line is the one structlog renders for the server's other logs (`observability.
-configure_logging`): the request's fields, then ``event``, ``level`` and an ISO ``timestamp`` in
-UTC. It is written here without structlog's work per call (a bound-logger proxy, a chain of
-processors, a flush per line), which cost a tenth of a cached snapshot read's own time. Lines
-of requests that end in the same turn of the event loop are written together, at the end of
-that turn.
+structlog's `PrintLogger` prints and flushes each line: a system call for every request the
+server answers. `LoopLogger` holds the lines logged while the event loop runs one turn (every
+request that ends in it) and writes them together when the turn ends; a line logged where no
+loop runs (start-up, a worker thread) is written at once, with whatever is held.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import atexit
 import sys
-from datetime import UTC, datetime
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import TextIO
 
-__all__ = ["RequestLog"]
+__all__ = ["LoopLogger", "stderr_lines"]
 
-_ENCODE = json.JSONEncoder(default=repr).encode  # structlog's JSONRenderer: repr of the rest
-_BATCH = 256  # lines held at most before they are written, whatever the loop is doing
-
-
-def _timestamp() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+_HELD = 256  # lines held at most, whatever the loop is doing
 
 
-class RequestLog:
-    """Writes request lines to ``stream`` (default: stderr as it is when they are written);
-    one per server, used from its event loop's thread."""
+class LoopLogger:
+    """A structlog logger (its every level is `msg`) writing to ``stream`` (default: stderr as
+    it is when the lines are written); safe to share between threads."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
-        self._pending: list[str] = []
+        self._held: list[str] = []
+        self._lock = threading.Lock()
 
-    def __call__(self, **fields: object) -> None:
-        """Log one request (``fields`` are ids, route, status, time: never a value)."""
-        fields["event"] = "request"
-        fields["level"] = "info"
-        fields["timestamp"] = _timestamp()
-        pending = self._pending
-        pending.append(_ENCODE(fields))
-        if len(pending) >= _BATCH:
+    def msg(self, message: str) -> None:
+        """Log one rendered line."""
+        with self._lock:
+            self._held.append(message)
+            count = len(self._held)
+        if count >= _HELD:
             self.flush()
-        elif len(pending) == 1:
-            try:
-                asyncio.get_running_loop().call_soon(self.flush)
-            except RuntimeError:  # no loop in this thread: nothing would write it later
-                self.flush()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop in this thread: nothing would write it later
+            self.flush()
+            return
+        if count == 1:
+            loop.call_soon(self.flush)
+
+    log = debug = info = warning = warn = error = err = critical = fatal = exception = msg
 
     def flush(self) -> None:
         """Write the lines held so far."""
-        lines, self._pending = self._pending, []
+        with self._lock:
+            lines, self._held = self._held, []
         if lines:
             stream = self._stream or sys.stderr  # looked up each time: it may be redirected
             stream.write("\n".join(lines) + "\n")
             stream.flush()
+
+
+_STDERR: LoopLogger | None = None
+
+
+def stderr_lines(*_args: object) -> LoopLogger:
+    """The process's `LoopLogger` on stderr, as a structlog logger factory (one for every
+    logger: they share the held lines and their order); what is held at exit is written."""
+    global _STDERR  # noqa: PLW0603 -- one per process, made on first use
+    if _STDERR is None:
+        _STDERR = LoopLogger()
+        atexit.register(_STDERR.flush)
+    return _STDERR
