@@ -151,17 +151,17 @@ def validate_values(
         unknown = [name for name in values if name not in declared]
     else:
         unknown = [name for name in own if name not in declared and name in values]
+    undeclared = set(unknown)  # the few names left, once each (``own`` may repeat one)
     if not problems or problems.keys() <= declared:
-        findings += [_unknown(name, values[name], service) for name in sorted(unknown)]
+        findings += [_unknown(name, values[name], service) for name in sorted(undeclared)]
         return findings
     stray = problems.keys() - declared
-    unset = set(unknown)
-    for name in sorted(stray.union(unset)):
+    for name in sorted(stray.union(undeclared)):
         if name in stray:
             findings.append(
                 Finding(service, name, "unresolved", problems[name], value=values.get(name))
             )
-        if name in unset:
+        if name in undeclared:
             findings.append(_unknown(name, values[name], service))
     return findings
 
