@@ -231,6 +231,21 @@ def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_noth
         crypto.open_envelope(old_dek, current.value_ct or b"", aad)
 
 
+def test_expires_never_makes_a_token_that_does_not_expire(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    admin, work = _shop_admin(server, tmp_path, "forever@x.io")
+    _ok(admin, work, "token", "create", "ci", "--project", "shop", "--expires", "30d")
+    _ok(admin, work, "token", "create", "bot", "--project", "shop", "--expires", "never")
+    rotated = _cli(admin, work, "token", "rotate", "ci", "--expires", "never")
+    assert rotated.returncode == 0, rotated.stderr
+    listed = json.loads(_ok(admin, work, "token", "list", "--json"))
+    assert sorted((t["label"], t["expires_at"]) for t in listed) == [("bot", None), ("ci", None)]
+    wrong = _cli(admin, work, "token", "rotate", "ci", "--expires", "forever")
+    assert wrong.returncode == 2
+    assert "e.g. 30d, 12h, 90m or never" in wrong.stderr
+
+
 def test_a_revoked_or_unknown_token_cannot_be_rotated(server: TeamServer, tmp_path: Path) -> None:
     admin, work = _shop_admin(server, tmp_path, "ender@x.io")
     _ok(admin, work, "token", "create", "ci", "--project", "shop")

@@ -137,6 +137,26 @@ def test_an_expiry_given_at_rotation_replaces_the_old_lifetime(api: Api) -> None
     assert timedelta(hours=11) < _expires(again) - datetime.now(UTC) <= timedelta(hours=12)
 
 
+def test_never_expires_at_rotation_drops_the_old_lifetime(api: Api) -> None:
+    api.create("ci", "dev", timedelta(days=30))
+    assert api.rotate("ci", {**api.keys("dev"), "never_expires": True}).status_code == 200
+    assert [t["expires_at"] for t in api.listed()] == [None]
+    assert api.rotate("ci", api.keys("dev")).status_code == 200  # and keeps none
+    assert [t["expires_at"] for t in api.listed()] == [None]
+
+
+def test_an_expiry_and_never_expires_together_are_refused(api: Api) -> None:
+    old = api.create("ci", "dev", timedelta(days=30))
+    before = api.events()
+    keys = {**api.keys("dev", timedelta(hours=1)), "never_expires": True}
+    answer = api.rotate("ci", keys)
+    assert answer.status_code == 400, answer.text
+    assert "--expires never" in answer.json()["hint"]
+    assert api.events() == before
+    snapshot = f"{api.ws}/projects/shop/environments/dev/snapshot"
+    assert api.as_token(old["token"], snapshot) == 200
+
+
 def test_a_token_without_expiry_stays_without_one(api: Api) -> None:
     api.create("ci", "dev", None)
     assert api.rotate("ci", api.keys("dev")).status_code == 200

@@ -65,7 +65,9 @@ def rotate(
     """Replace a token (same name, role and scope, new keys); the old one ends at once. The
     answer lists the environments whose keys to rotate now."""
     new = _keys(body)
-    done = tokens.rotate_service_account(call, workspace_id=workspace_id, label=label, new=new)
+    done = tokens.rotate_service_account(
+        call, workspace_id=workspace_id, label=label, new=new, never_expires=body.never_expires
+    )
     return schemas.TokenRotated.model_validate(done)
 
 

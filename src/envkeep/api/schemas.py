@@ -299,7 +299,10 @@ class TokenRevoked(Body):
 
 class TokenRotation(TokenKeys):
     """A replacement for a token: new keys and shares, made by the caller's client. The name,
-    role and scope stay; ``expires_at`` None keeps the old token's lifetime."""
+    role and scope stay; ``expires_at`` None keeps the old token's lifetime, unless
+    ``never_expires`` asks for a token that does not expire."""
+
+    never_expires: bool = False
 
 
 class TokenRotated(Body):

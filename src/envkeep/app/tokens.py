@@ -155,11 +155,17 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
 
 
 def rotate_service_account(
-    call: Call, *, workspace_id: str, label: str, new: AccountKeys
+    call: Call, *, workspace_id: str, label: str, new: AccountKeys, never_expires: bool = False
 ) -> Rotated:
     """Replace a token by a new account of the same name, role and scope, in one transaction:
-    the old one stops working at once. ``new.expires_at`` None keeps the old token's lifetime.
-    The caller needs admin wherever the old account holds a role, and the role itself."""
+    the old one stops working at once. ``new.expires_at`` None keeps the old token's lifetime
+    (``never_expires``: the new one has none). The caller needs admin wherever the old account
+    holds a role, and the role itself."""
+    if never_expires and new.expires_at is not None:
+        raise UsageError(
+            "a rotated token cannot both expire and never expire",
+            hint="give a lifetime (--expires 30d) or --expires never, not both",
+        )
     account, bindings = find_account(call, workspace_id, label)
     require_admin_over(call, workspace_id, bindings)
     if account.disabled_at is not None or not bindings:
@@ -175,7 +181,7 @@ def rotate_service_account(
     role, target = Role.parse(bindings[0].role), target_of(bindings[0])
     held = require_role(call, target, role)  # a subset of the caller's own rights
     envs = covered_environments(call, workspace_id, bindings)
-    expires_at = new.expires_at or lifetime_of(call, account)
+    expires_at = None if never_expires else new.expires_at or lifetime_of(call, account)
     end_account(call, account, bindings)
     retire_name(call, account, workspace_id, label)
     keys = replace(new, expires_at=expires_at)

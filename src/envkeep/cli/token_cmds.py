@@ -23,7 +23,9 @@ def create(
         str | None, typer.Option("--project", "-p", help="Only this project.")
     ] = None,
     env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
-    expires: Annotated[str | None, typer.Option(help="Lifetime, e.g. 30d or 12h.")] = None,
+    expires: Annotated[
+        str | None, typer.Option(help="Lifetime, e.g. 30d or 12h (default: never).")
+    ] = None,
 ) -> None:
     """Create a token; it is printed once: store it as ENVKEEP_TOKEN in your CI secrets.
 
@@ -73,7 +75,8 @@ def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> No
 def rotate(
     name: Annotated[str, typer.Argument(help="The token's name.")],
     expires: Annotated[
-        str | None, typer.Option(help="Lifetime, e.g. 30d (default: the old token's).")
+        str | None,
+        typer.Option(help="Lifetime, e.g. 30d, or never (default: the old token's)."),
     ] = None,
 ) -> None:
     """Replace a token by a new one (same name, role and scope); the old one stops at once.
@@ -81,7 +84,7 @@ def rotate(
     The new token is printed once. The keys of every environment the old one could read are
     rotated, as by token revoke.
 
-    Example: envkeep token rotate ci --expires 30d
+    Examples: envkeep token rotate ci --expires 30d; envkeep token rotate ci --expires never
     """
     token, rotated = tokens.rotate_token(make_context(), name, expires=expires)
     sys.stdout.write(token + "\n")

@@ -44,13 +44,23 @@ def wrap_key(secret: bytes) -> bytes:
     return crypto.hkdf_sha256(secret, salt=None, info=_WRAP_INFO, length=32)
 
 
+NEVER = "never"  # the lifetime of a token that does not expire
+
+
 def parse_duration(text: str) -> timedelta:
     """``30d``, ``12h``, ``90m`` → a timedelta."""
     units = {"d": 86400, "h": 3600, "m": 60}
     number, unit = text[:-1], text[-1:]
     if unit not in units or not number.isdigit() or int(number) <= 0:
-        raise UsageError(f"'{text}' is not a duration", hint="e.g. 30d, 12h or 90m")
+        raise UsageError(f"'{text}' is not a duration", hint="e.g. 30d, 12h, 90m or never")
     return timedelta(seconds=int(number) * units[unit])
+
+
+def _expiry(expires: str | None) -> str | None:
+    """When a token made now with lifetime ``expires`` ends (None: never, or not given)."""
+    if expires is None or expires == NEVER:
+        return None
+    return (datetime.now(UTC) + parse_duration(expires)).isoformat()
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,7 @@ def _new_account(expires: str | None) -> _NewAccount:
     principal_id = str(uuid.uuid4())
     secret = secrets.token_bytes(32)
     token = f"{PREFIX}{principal_id}_{b64e(secret)}"
-    expires_at = (
-        None if expires is None else (datetime.now(UTC) + parse_duration(expires)).isoformat()
-    )
+    expires_at = _expiry(expires)
     public = keys.public()
     body = {
         "principal_id": principal_id,
@@ -111,9 +119,9 @@ def create_token(
 
 def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple[str, list[str]]:
     """Replace a token by one with new keys, the same role and scope (and, without
-    ``expires``, the same lifetime); the old one stops working at once. Then rotate the data
-    key of every environment the old one could read, as a revocation does. Return the new
-    token (shown once) and the rotated environments."""
+    ``expires``, the same lifetime; ``never``: none); the old one stops working at once. Then
+    rotate the data key of every environment the old one could read, as a revocation does.
+    Return the new token (shown once) and the rotated environments."""
     backend = _http(ctx)
     current = next((t for t in list_tokens(ctx) if t["label"] == name), None)
     if current is None:
@@ -132,7 +140,7 @@ def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple
     answer = backend.api.request(
         "POST",
         f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/rotate",
-        json={**new.body, "shares": shares},
+        json={**new.body, "shares": shares, "never_expires": expires == NEVER},
     )
     return new.token, rotate_environments(ctx, set(answer["environment_ids"]))
 
