@@ -70,9 +70,9 @@ class Effort:
         )
 
 
-READS = Effort(warmup=300, requests=3000, seconds=10.0, rounds=2)
+READS = Effort(warmup=300, requests=8000, seconds=20.0, rounds=8)
 READS_QUICK = Effort(warmup=100, requests=600, seconds=3.0, rounds=2)
-WRITES = Effort(warmup=20, requests=500, seconds=10.0, rounds=2)
+WRITES = Effort(warmup=20, requests=1200, seconds=12.0, rounds=6)
 WRITES_QUICK = Effort(warmup=10, requests=100, seconds=3.0, rounds=2)
 
 
