@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -108,6 +109,64 @@ def test_lines_from_other_threads_are_not_lost() -> None:
 
     asyncio.run(mixed())
     lines = stream.getvalue().splitlines()
-    assert sorted(lines) == sorted(
-        [f"t{i}-{n}" for i in range(3) for n in range(200)] + [f"loop-{n}" for n in range(200)]
-    )
+    for source in ("t0", "t1", "t2", "loop"):  # every line, each source's in its own order
+        assert [line for line in lines if line.startswith(f"{source}-")] == [
+            f"{source}-{n}" for n in range(200)
+        ]
+    assert len(lines) == 800
+
+
+class SlowFirstWrite(Stream):
+    """A stream whose first write takes a while (a full pipe, a slow terminal)."""
+
+    slow = True
+
+    def write(self, text: str) -> int:
+        if self.slow:
+            self.slow = False
+            time.sleep(0.2)
+        return super().write(text)
+
+
+def test_a_slow_write_does_not_let_a_later_line_overtake_it() -> None:
+    stream = SlowFirstWrite()
+    log = LoopLogger(stream)
+
+    async def logs() -> None:
+        log.info("a")
+        log.info("b")
+
+        def later() -> None:
+            time.sleep(0.05)  # while a and b are being written
+            log.info("c")
+
+        worker = threading.Thread(target=later)
+        worker.start()
+        await asyncio.sleep(0)  # the turn ends: a and b are written, slowly
+        worker.join()
+
+    asyncio.run(logs())
+    assert stream.getvalue().splitlines() == ["a", "b", "c"]
+
+
+def test_lines_held_for_a_loop_that_stopped_are_written_by_the_next() -> None:
+    stream = Stream()
+    log = LoopLogger(stream)
+    stopped = asyncio.new_event_loop()
+
+    def first() -> None:
+        log.info("first")  # its flush is scheduled for this loop's next turn, which never comes
+        stopped.stop()
+
+    stopped.call_soon(first)
+    stopped.run_forever()
+    stopped.close()
+    held = stream.getvalue()
+
+    async def second() -> None:
+        log.info("second")
+        await asyncio.sleep(0)
+
+    asyncio.run(second())
+    assert held == ""
+    assert stream.getvalue().splitlines() == ["first", "second"]

@@ -25,27 +25,31 @@ _HELD = 256  # lines held at most, whatever the loop is doing
 
 class LoopLogger:
     """A structlog logger (its every level is `msg`) writing to ``stream`` (default: stderr as
-    it is when the lines are written); safe to share between threads."""
+    it is when the lines are written); safe to share between threads, whose lines keep the
+    order in which they were logged."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._held: list[str] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while lines are taken and written
+        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop that will flush
 
     def msg(self, message: str) -> None:
         """Log one rendered line."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no loop in this thread: nothing would write it later
+            loop = None
         with self._lock:
             self._held.append(message)
-            count = len(self._held)
-        if count >= _HELD:
+            full = len(self._held) >= _HELD
+            # Another loop's flush may never run (that loop may stop first): this one's will.
+            schedule = loop is not None and not full and self._flush_on is not loop
+            if schedule:
+                self._flush_on = loop
+        if loop is None or full:
             self.flush()
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop in this thread: nothing would write it later
-            self.flush()
-            return
-        if count == 1:
+        elif schedule:
             loop.call_soon(self.flush)
 
     log = debug = info = warning = warn = error = err = critical = fatal = exception = msg
@@ -54,10 +58,11 @@ class LoopLogger:
         """Write the lines held so far."""
         with self._lock:
             lines, self._held = self._held, []
-        if lines:
-            stream = self._stream or sys.stderr  # looked up each time: it may be redirected
-            stream.write("\n".join(lines) + "\n")
-            stream.flush()
+            self._flush_on = None
+            if lines:
+                stream = self._stream or sys.stderr  # looked up each time: it may be redirected
+                stream.write("\n".join(lines) + "\n")
+                stream.flush()
 
 
 _STDERR: LoopLogger | None = None

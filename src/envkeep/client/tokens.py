@@ -140,7 +140,12 @@ def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple
     answer = backend.api.request(
         "POST",
         f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/rotate",
-        json={**new.body, "shares": shares, "never_expires": expires == NEVER},
+        # Sent only when asked for: a server from before the flag refuses unknown fields.
+        json={
+            **new.body,
+            "shares": shares,
+            **({"never_expires": True} if expires == NEVER else {}),
+        },
     )
     return new.token, rotate_environments(ctx, set(answer["environment_ids"]))
 
