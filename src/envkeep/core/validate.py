@@ -152,11 +152,8 @@ def validate_values(
     else:
         unknown = [name for name in own if name not in declared and name in values]
     undeclared = set(unknown)  # the few names left, once each (``own`` may repeat one)
-    if not problems or problems.keys() <= declared:
-        findings += [_unknown(name, values[name], service) for name in sorted(undeclared)]
-        return findings
-    stray = problems.keys() - declared
-    for name in sorted(stray.union(undeclared)):
+    stray = problems.keys() - declared if problems else set()
+    for name in sorted(undeclared.union(stray)):
         if name in stray:
             findings.append(
                 Finding(service, name, "unresolved", problems[name], value=values.get(name))
