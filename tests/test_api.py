@@ -395,3 +395,19 @@ def test_every_mutating_success_appends_exactly_one_audit_event(
         answer = client.request(method, path, json=body)
         assert answer.status_code < 300, f"{method} {path}: {answer.text}"
         assert _events(engine) == before + 1, f"{method} {path}"
+
+
+def test_scope_environments_name_each_environment_with_its_id(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    from envkeep.store.models import Environment
+
+    workspace = admin["workspace_id"]
+    _project(client, workspace)
+    response = client.get(f"/v1/workspaces/{workspace}/scope-environments")
+    assert response.status_code == 200, response.text
+    with Session(engine) as session:
+        env_id = session.scalars(select(Environment.id)).one()
+    assert response.json() == [
+        {"project": "shop", "environment": "dev", "key_version": 1, "environment_id": env_id}
+    ]

@@ -162,6 +162,30 @@ def test_a_service_token_reads_only_its_scope_and_stops_when_revoked(
     assert _ok(admin, work, "get", "API_KEY", "--env", "staging") == "staging-key\n"
 
 
+def test_revoking_a_token_reads_and_rotates_only_the_environments_it_could_read(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    admin, work = _shop_admin(server, tmp_path, "scoped@x.io", "API_KEY=staging-key")
+    _ok(admin, work, "set", "API_KEY=dev-key", "--env", "dev")
+    create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--role", "read")
+    _ok(admin, work, *create)
+    before = json.loads(_ok(admin, work, "audit", "--json"))
+    revoked = _cli(admin, work, "token", "revoke", "ci")
+    assert revoked.returncode == 0, revoked.stderr
+    assert "shop/staging" in revoked.stderr
+    assert "shop/dev" not in revoked.stderr
+    after = json.loads(_ok(admin, work, "audit", "--json"))
+    seen = {event["seq"] for event in before}
+    reads = sorted(
+        event["target"]
+        for event in after
+        if event["seq"] not in seen and event["action"] == "secrets.read"
+    )
+    assert reads == ["shop/staging"]  # dev was neither read nor rotated
+    assert _ok(admin, work, "get", "API_KEY", "--env", "dev") == "dev-key\n"
+    assert _ok(admin, work, "get", "API_KEY", "--env", "staging") == "staging-key\n"
+
+
 def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_nothing_new(
     server: TeamServer, tmp_path: Path
 ) -> None:

@@ -42,7 +42,10 @@ def scope_environments(
     found = members.environments_in_scope(
         call, workspace_id=workspace_id, scope=members.Scope(project, environment)
     )
-    return [schemas.ScopeEnvironment(project=p, environment=e, key_version=k) for p, e, k in found]
+    return [
+        schemas.ScopeEnvironment(project=p, environment=e, key_version=k, environment_id=i)
+        for p, e, k, i in found
+    ]
 
 
 @router.post("/members/grant", status_code=204)

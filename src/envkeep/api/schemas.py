@@ -243,6 +243,7 @@ class ScopeEnvironment(Body):
     project: str
     environment: str
     key_version: int
+    environment_id: str
 
 
 class Rotation(Body):

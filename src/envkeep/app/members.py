@@ -85,16 +85,17 @@ def principal_by_name(call: Call, name: str) -> PrincipalView:
 
 def environments_in_scope(
     call: Call, *, workspace_id: str, scope: Scope
-) -> list[tuple[str, str, int]]:
-    """(project name, environment name, key version) of each environment a scope covers, for
-    the caller's client to seal shares (grants and tokens); readers of the scope may ask."""
+) -> list[tuple[str, str, int, str]]:
+    """(project name, environment name, key version, environment id) of each environment a
+    scope covers, for the caller's client to seal shares (grants and tokens) or to find the
+    environments a revocation named by id; readers of the scope may ask."""
     target, envs = scope_target(call, workspace_id, scope)
     require_role(call, target, Role.READ)
     names = {
         p.id: p.name
         for p in call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
     }
-    return [(names[e.project_id], e.name, e.key_version) for e in envs]
+    return [(names[e.project_id], e.name, e.key_version, e.id) for e in envs]
 
 
 def grant_role(

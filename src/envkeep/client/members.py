@@ -152,14 +152,23 @@ def remove(ctx: ClientContext, name: str) -> list[str]:
 
 
 def rotate_environments(ctx: ClientContext, affected: set[str]) -> list[str]:
-    """Rotate the data key of each environment (by id) in ``affected``; their project/env."""
+    """Rotate the data key of each environment (by id) in ``affected``; their project/env.
+
+    The workspace's environments come with their ids, so only the affected ones are read
+    (a server from before ``environment_id`` was listed: each one is read to learn its id)."""
+    if not affected:
+        return []
     backend = _http(ctx)
     rotated = []
     for item in backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments"
     ):
-        opened = backend.read_environment(item["project"], item["environment"], [])
-        if opened.environment.id in affected:
+        env_id = item.get("environment_id")
+        if env_id is None:
+            env_id = backend.read_environment(
+                item["project"], item["environment"], []
+            ).environment.id
+        if env_id in affected:
             rotate_key(ctx, item["environment"], project=item["project"])
             rotated.append(f"{item['project']}/{item['environment']}")
     return rotated
