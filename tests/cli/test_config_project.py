@@ -221,3 +221,46 @@ def test_env_clone_copies_every_scope_of_the_source(envkeep: Envkeep, config_tre
     }
     assert copied == expected
     assert [e["name"] for e in env_list(envkeep)] == ["dev", "staging", "prod", "qa"]
+
+
+def test_service_set_gives_an_existing_service_a_directory_and_a_schema_for_activate_all(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    quick_ok(envkeep, "init", "shop")
+    quick_ok(envkeep, "service", "add", "api")
+    quick_ok(envkeep, "set", "PORT=8080", "--env", "dev", "--service", "api")
+    skipped = quick_ok(envkeep, "activate-all", "--env", "dev")
+    assert "envkeep service set api --path DIR" in skipped.stderr
+    before = (workdir / "envkeep.toml").read_bytes()
+
+    refused = [
+        envkeep("service", "set", "api"),
+        envkeep("service", "set", "api", "--path", "services/nowhere"),
+        envkeep("service", "set", "api", "--path", "services/api", "--schema", "missing.example"),
+        envkeep("service", "set", "billing", "--path", "services/api"),
+    ]
+
+    assert [r.code for r in refused] == [2, 2, 2, 1]
+    for result, word in zip(
+        refused, ("--path", "nowhere", "missing.example", "billing"), strict=True
+    ):
+        assert_one_line_error(result, word)
+    assert (workdir / "envkeep.toml").read_bytes() == before  # nothing half-written
+
+    (workdir / "services" / "api" / ".env.example").write_text(
+        "# @type=port\nPORT=\n", encoding="utf-8"
+    )
+    quick_ok(envkeep, "service", "set", "api", "--path", "services/api")
+    quick_ok(envkeep, "service", "set", "api", "--schema", "services/api/.env.example")
+
+    assert project_file(workdir)["services"] == {
+        "api": {"path": "services/api", "schema": "services/api/.env.example"}
+    }
+    listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
+    assert listed == [
+        {"name": "api", "path": "services/api", "schema": "services/api/.env.example"}
+    ]
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    assert "PORT=8080" in (workdir / "services" / "api" / ".env").read_text(encoding="utf-8")
+    quick_ok(envkeep, "set", "PORT=not-a-port", "--env", "dev", "--service", "api")
+    assert envkeep("validate", "--env", "dev", "--service", "api").code != 0  # its schema counts

@@ -226,6 +226,7 @@ def activate_all(
     )
     if skipped:
         output.done(f"skipped (no path): {', '.join(skipped)}")
+        output.done(f"hint: give one a directory with: envkeep service set {skipped[0]} --path DIR")
     verb = "would write" if dry_run else "wrote"
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")

@@ -76,6 +76,23 @@ def service_add(
     output.done(f"added service '{name}'")
 
 
+@service_app.command("set")
+def service_set(
+    name: Annotated[str, typer.Argument(help="Service name.")],
+    path: Annotated[
+        str | None, typer.Option(help="Its directory, relative to the project root.")
+    ] = None,
+    schema: Annotated[str | None, typer.Option(help="Its .env.example (schema).")] = None,
+) -> None:
+    """Change a service's directory or schema file (in envkeep.toml).
+
+    Example: envkeep service set api --path services/api
+    """
+    entry = projects.set_service(make_context(), name, path=path, schema=schema)
+    schema_text = entry.schema or ("a table in envkeep.toml" if entry.schema_table else "-")
+    output.done(f"service '{name}': path {entry.path or '-'}, schema {schema_text}")
+
+
 @service_app.command("list")
 def service_list(json_out: JsonOpt = False) -> None:
     """List the project's services.

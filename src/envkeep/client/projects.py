@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.app.views import NewEnvironment
-from envkeep.core.errors import AlreadyExistsError, UsageError
+from envkeep.core.errors import AlreadyExistsError, ServiceNotFound, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
     FILENAME,
     ProjectFile,
     ServiceEntry,
     load_project_file,
+    parse_project_file,
     render_project_file,
     with_service_section,
+    with_service_setting,
     without_service_section,
 )
 
@@ -149,11 +151,7 @@ def service_slug(text: str) -> str:
     return slug[:63] or "service"
 
 
-def add_service(
-    ctx: ClientContext, name: str, *, path: str | None, schema: str | None
-) -> ServiceView:
-    """Register a service in the store and in envkeep.toml."""
-    project = ctx.project_file
+def _check_service_paths(project: ProjectFile, path: str | None, schema: str | None) -> None:
     if path is not None and not (project.root / path).is_dir():
         raise UsageError(
             f"service path {path} is not a directory under {project.root}",
@@ -164,15 +162,69 @@ def add_service(
             f"schema file {schema} not found under {project.root}",
             hint="pass the .env.example path relative to the project root",
         )
+
+
+def add_service(
+    ctx: ClientContext, name: str, *, path: str | None, schema: str | None
+) -> ServiceView:
+    """Register a service in the store and in envkeep.toml."""
+    project = ctx.project_file
+    _check_service_paths(project, path, schema)
     service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
     entry = ServiceEntry(name, path, schema)
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))
     return service
 
 
+def set_service(
+    ctx: ClientContext, name: str, *, path: str | None, schema: str | None
+) -> ServiceEntry:
+    """Give an existing service a directory (where `activate-all` writes its .env) and/or a
+    .env.example, in envkeep.toml, which is what commands read; return the updated entry.
+    The file is checked (parsed) before it replaces the old one."""
+    project = ctx.project_file
+    entry = project.service(name)
+    if entry is None:
+        known = ", ".join(s.name for s in project.services) or "none yet"
+        raise ServiceNotFound(
+            f"service '{name}' is not in envkeep.toml (services: {known})",
+            hint=f"add it with: envkeep service add {name} --path PATH",
+        )
+    if path is None and schema is None:
+        raise UsageError(
+            f"nothing to change for service '{name}': give --path and/or --schema",
+            hint=f"for example: envkeep service set {name} --path services/{name}",
+        )
+    if schema is not None and entry.schema_table is not None:
+        raise UsageError(
+            f"service '{name}' has its schema as a table in envkeep.toml",
+            hint=f"edit the [services.{name}.schema] table, or remove it to use a .env.example",
+        )
+    _check_service_paths(project, path, schema)
+    text = project.path.read_text(encoding="utf-8")
+    for key, value in (("path", path), ("schema", schema)):
+        if value is not None:
+            text = with_service_setting(text, name, key, value)
+    updated = parse_project_file(text, project.root).service(name)
+    assert updated is not None  # the section was there and stays
+    write_atomic(project.path, text.encode(), mode=0o644)
+    return updated
+
+
 def list_services(ctx: ClientContext) -> list[ServiceView]:
-    """The project's services as the store knows them."""
-    return ctx.backend.list_services(ctx.project_file.project)
+    """The project's services as the store knows them, each with the directory and schema
+    that envkeep.toml gives it (what commands use; `service set` changes them there):
+    ``envkeep.toml`` for a schema written as a table in it."""
+    declared = {s.name: s for s in ctx.project_file.services}
+    found = []
+    for stored in ctx.backend.list_services(ctx.project_file.project):
+        entry = declared.get(stored.name)
+        if entry is None:
+            found.append(stored)
+            continue
+        table = FILENAME if entry.schema_table is not None else None
+        found.append(replace(stored, path=entry.path, schema_path=entry.schema or table))
+    return found
 
 
 def remove_service(ctx: ClientContext, name: str) -> None:
