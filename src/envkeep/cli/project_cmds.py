@@ -60,13 +60,19 @@ def init(
     )
 
 
+ServicePathOpt = Annotated[
+    str | None, typer.Option("--path", help="Its directory, relative to the project root.")
+]
+ServiceSchemaOpt = Annotated[
+    str | None, typer.Option("--schema", help="Its .env.example (schema).")
+]
+
+
 @service_app.command("add")
 def service_add(
     name: Annotated[str, typer.Argument(help="Service name, e.g. api.")],
-    path: Annotated[
-        str | None, typer.Option(help="Its directory, relative to the project root.")
-    ] = None,
-    schema: Annotated[str | None, typer.Option(help="Its .env.example (schema).")] = None,
+    path: ServicePathOpt = None,
+    schema: ServiceSchemaOpt = None,
 ) -> None:
     """Add a service to the project.
 
@@ -79,10 +85,8 @@ def service_add(
 @service_app.command("set")
 def service_set(
     name: Annotated[str, typer.Argument(help="Service name.")],
-    path: Annotated[
-        str | None, typer.Option(help="Its directory, relative to the project root.")
-    ] = None,
-    schema: Annotated[str | None, typer.Option(help="Its .env.example (schema).")] = None,
+    path: ServicePathOpt = None,
+    schema: ServiceSchemaOpt = None,
 ) -> None:
     """Change a service's directory or schema file (in envkeep.toml).
 
