@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from envkeep.core.dotenv import NAME_PATTERN, parse_dotenv
 from envkeep.core.errors import UsageError
-from envkeep.integrations.exporters import EXPORTERS, export, to_github
+from envkeep.integrations.exporters import EXPORTERS, export, secret_name_for, to_github
 
 SECRET = "hunter2-s3cr3t-Zq9"
 
@@ -417,3 +417,29 @@ def test_gitlab_export_refuses_a_value_gitlab_would_strip(value: str) -> None:
     assert "'TOKEN'" in str(error)
     assert "whitespace" in str(error)
     assert_no_value_in(error, {"v": SECRET})
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("api", "api"),
+        ("Billing_API", "billing-api"),
+        ("__web__", "web"),
+        ("svc.v2", "svc-v2"),
+        ("a" * 70, "a" * 63),
+        ("___", "envkeep"),
+    ],
+)
+def test_a_secret_name_made_from_a_service_name_is_one_kubernetes_takes(
+    text: str, name: str
+) -> None:
+    assert secret_name_for(text) == name
+    assert load_manifest(export({"A": "1"}, "k8s", name=secret_name_for(text)))["metadata"] == {
+        "name": name
+    }
+
+
+@given(st.text(max_size=80))
+def test_any_service_or_project_name_gives_a_valid_secret_name(text: str) -> None:
+    name = secret_name_for(text)
+    assert load_manifest(export({}, "k8s", name=name))["metadata"]["name"] == name

@@ -281,6 +281,10 @@ def exported(
     started |= {
         svc: envkeep.popen("export", "-e", "dev", "-s", svc, "-f", "json") for svc in ("api", "web")
     }
+    started |= {  # no --name: the Secret is named after the service, or the project
+        "k8s:web": envkeep.popen("export", "-e", "dev", "-s", "web", "-f", "k8s"),
+        "k8s:shared": envkeep.popen("export", "-e", "dev", "-f", "k8s"),
+    }
     return root, collect(started)
 
 
@@ -299,3 +303,14 @@ def test_export_to_a_file_is_0600_and_reads_back_to_the_resolved_values(
     assert read_back(fmt, written.read_text(encoding="utf-8")) == expected
     if service == "web":
         assert expected["WELCOME_TEXT"] == "Hello\nWorld"
+
+
+def test_a_k8s_export_without_a_name_names_the_secret_after_its_service_or_project(
+    exported: tuple[Path, dict[str, Result]],
+) -> None:
+    _, results = exported
+    named = {}
+    for key in ("k8s:web", "k8s:shared"):
+        assert results[key].code == 0, results[key].describe()
+        named[key] = yaml.safe_load(results[key].stdout)["metadata"]
+    assert named == {"k8s:web": {"name": "web"}, "k8s:shared": {"name": "shop"}}

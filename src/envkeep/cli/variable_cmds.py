@@ -17,7 +17,7 @@ from envkeep.cli.state import confirming, make_context
 from envkeep.client import editing, variables
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import write_atomic
-from envkeep.integrations.exporters import EXPORTERS, export
+from envkeep.integrations.exporters import EXPORTERS, export, secret_name_for
 
 
 def set_(
@@ -110,15 +110,20 @@ def export_(
     out: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file (0600), atomically.")
     ] = None,
-    name: Annotated[str | None, typer.Option(help="k8s: the Secret's name.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="k8s: the Secret's name (default: the service's, or the project's)."),
+    ] = None,
     namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
 ) -> None:
     """Print (or write) the resolved values for another tool.
 
-    Example: envkeep export --env prod --service api --format k8s --name api -o secret.yaml
+    Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
     ctx = make_context()
     values = variables.resolved_values(ctx, ctx.default_env(env), service)
+    if fmt == "k8s" and name is None:
+        name = secret_name_for(service or ctx.project_file.project)
     text = export(values, fmt, name=name, namespace=namespace)
     if out is None:
         sys.stdout.write(text)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPORTERS",
     "export",
+    "secret_name_for",
     "to_docker",
     "to_dotenv",
     "to_github",
@@ -164,6 +165,14 @@ def to_k8s_secret(
         ]
     )
     return _dump_yaml(manifest)
+
+
+def secret_name_for(text: str) -> str:
+    """A Kubernetes Secret name made from a service or project name: lowercase, each run of
+    other characters a '-', at most 63 characters (``Billing_API`` → ``billing-api``);
+    ``envkeep`` when nothing is left."""
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower())[:63].strip("-")
+    return name or "envkeep"
 
 
 def to_github(values: Mapping[str, str], *, new_delimiter: Callable[[], str] | None = None) -> str:
