@@ -109,3 +109,33 @@ def test_a_rendered_project_file_parses_back(tmp_path: Path) -> None:
         "qa",
         ("qa", "prod"),
     )
+
+
+SUB_TABLE_ONLY = """project = "shop"
+
+[services.api.schema]
+PORT = "port"
+
+[services.worker]
+path = "services/worker"
+"""
+
+
+@pytest.mark.parametrize("key", ["path", "templates"])
+def test_a_setting_goes_into_the_services_own_table_never_into_its_schema_table(
+    key: str, tmp_path: Path
+) -> None:
+    value: str | list[str] = ["postgres"] if key == "templates" else "services/api"
+    for text in (TEXT, SUB_TABLE_ONLY):
+        edited = with_service_setting(text, "api", key, value)
+        api = parse_project_file(edited, tmp_path).service("api")
+        assert api is not None
+        assert api.schema_table == {"PORT": "port"}  # the schema table is untouched
+        assert getattr(api, key) == (tuple(value) if isinstance(value, list) else value)
+
+
+def test_a_value_with_a_del_character_stays_valid_toml(tmp_path: Path) -> None:
+    text = with_service_setting(TEXT, "worker", "path", "odd\x7fname")
+    worker = parse_project_file(text, tmp_path).service("worker")
+    assert worker is not None
+    assert worker.path == "odd\x7fname"

@@ -233,24 +233,27 @@ def test_service_set_gives_an_existing_service_a_directory_and_a_schema_for_acti
     assert "envkeep service set api --path DIR" in skipped.stderr
     before = (workdir / "envkeep.toml").read_bytes()
 
+    outside = workdir.parent / "outside"
+    outside.mkdir()
     refused = [
         envkeep("service", "set", "api"),
         envkeep("service", "set", "api", "--path", "services/nowhere"),
         envkeep("service", "set", "api", "--path", "services/api", "--schema", "missing.example"),
         envkeep("service", "set", "billing", "--path", "services/api"),
+        envkeep("service", "set", "api", "--path", str(outside)),  # activate-all writes there
+        envkeep("service", "set", "api", "--path", "../outside"),
     ]
 
-    assert [r.code for r in refused] == [2, 2, 2, 1]
-    for result, word in zip(
-        refused, ("--path", "nowhere", "missing.example", "billing"), strict=True
-    ):
+    assert [r.code for r in refused] == [2, 2, 2, 1, 2, 2]
+    words = ("--path", "nowhere", "missing.example", "billing", "outside", "outside")
+    for result, word in zip(refused, words, strict=True):
         assert_one_line_error(result, word)
     assert (workdir / "envkeep.toml").read_bytes() == before  # nothing half-written
 
     (workdir / "services" / "api" / ".env.example").write_text(
         "# @type=port\nPORT=\n", encoding="utf-8"
     )
-    quick_ok(envkeep, "service", "set", "api", "--path", "services/api")
+    quick_ok(envkeep, "service", "set", "api", "--path", "./services/../services/api/")
     quick_ok(envkeep, "service", "set", "api", "--schema", "services/api/.env.example")
 
     assert project_file(workdir)["services"] == {
@@ -264,3 +267,68 @@ def test_service_set_gives_an_existing_service_a_directory_and_a_schema_for_acti
     assert "PORT=8080" in (workdir / "services" / "api" / ".env").read_text(encoding="utf-8")
     quick_ok(envkeep, "set", "PORT=not-a-port", "--env", "dev", "--service", "api")
     assert envkeep("validate", "--env", "dev", "--service", "api").code != 0  # its schema counts
+
+
+def test_service_set_keeps_a_schema_table_and_adds_the_services_own_table_after_it(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    quick_ok(envkeep, "init", "shop")
+    quick_ok(envkeep, "service", "add", "api")
+    toml = workdir / "envkeep.toml"
+    text = toml.read_text(encoding="utf-8").replace("[services.api]\n", "")
+    toml.write_text(text + '\n[services.api.schema]\nPORT = "port"\n', encoding="utf-8")
+    before = toml.read_bytes()
+
+    refused = envkeep("service", "set", "api", "--schema", "envkeep.toml")
+    quick_ok(envkeep, "service", "set", "api", "--path", "services/api")
+
+    assert refused.code == 2
+    assert_one_line_error(refused, "table")
+    assert project_file(workdir)["services"] == {
+        "api": {"path": "services/api", "schema": {"PORT": "port"}}
+    }
+    assert toml.read_bytes().startswith(before)  # what the user wrote stays, word for word
+    quick_ok(envkeep, "set", "PORT=99999", "--env", "dev", "--service", "api")
+    assert envkeep("validate", "--env", "dev", "--service", "api").code == 3  # the table counts
+
+
+def test_service_set_gives_a_section_back_to_a_stored_service_envkeep_toml_lacks(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    quick_ok(envkeep, "init", "shop")
+    quick_ok(envkeep, "service", "add", "api")
+    quick_ok(envkeep, "set", "PORT=8080", "--env", "dev", "--service", "api")
+    toml = workdir / "envkeep.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[services.api]\n", ""))
+
+    quick_ok(envkeep, "service", "set", "api", "--path", "services/api")
+    activated = quick_ok(envkeep, "activate-all", "--env", "dev")
+
+    assert project_file(workdir)["services"] == {"api": {"path": "services/api"}}
+    assert "PORT=8080" in (workdir / "services" / "api" / ".env").read_text(encoding="utf-8")
+    assert "skipped" not in activated.stderr
+
+
+def test_activate_all_says_how_to_add_a_service_envkeep_toml_declares_but_the_store_lacks(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    quick_ok(envkeep, "init", "shop")
+    quick_ok(envkeep, "service", "add", "api", "--path", "services/api")
+    toml = workdir / "envkeep.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + '\n[services.worker]\npath = "services/worker"\n'
+    )
+
+    skipped = quick_ok(envkeep, "activate-all", "--env", "dev")
+    quick_ok(envkeep, "service", "add", "worker")
+    again = quick_ok(envkeep, "activate-all", "--env", "dev")
+
+    assert "skipped (not in the store): worker" in skipped.stderr
+    assert "envkeep service add worker" in skipped.stderr
+    assert "no path" not in skipped.stderr
+    assert "skipped" not in again.stderr
+    assert (workdir / "services" / "worker" / ".env").is_file()
+    assert project_file(workdir)["services"] == {
+        "api": {"path": "services/api"},
+        "worker": {"path": "services/worker"},
+    }

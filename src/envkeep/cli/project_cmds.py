@@ -10,7 +10,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import interactive, make_context
-from envkeep.client import projects
+from envkeep.client import projects, service_entries
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
 
@@ -92,7 +92,7 @@ def service_set(
 
     Example: envkeep service set api --path services/api
     """
-    entry = projects.set_service(make_context(), name, path=path, schema=schema)
+    entry = service_entries.set_service(make_context(), name, path=path, schema=schema)
     schema_text = entry.schema or ("a table in envkeep.toml" if entry.schema_table else "-")
     output.done(f"service '{name}': path {entry.path or '-'}, schema {schema_text}")
 

@@ -83,14 +83,30 @@ def _plan_file(service: str, path: Path, text: str, *, force: bool) -> FilePlan:
     )
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """The services of envkeep.toml that get no .env: those without a path, and those the
+    store does not know (declared in envkeep.toml, never added)."""
+
+    no_path: tuple[str, ...] = ()
+    not_stored: tuple[str, ...] = ()
+
+
 def plan_activation(
     ctx: ClientContext, env: str, *, force: bool = False, validate: bool = True
-) -> tuple[list[FilePlan], list[str]]:
-    """Plans for every service with a path, and the names of services without one."""
+) -> tuple[list[FilePlan], Skipped]:
+    """Plans for every service with a path, and the services skipped."""
     project = ctx.project_file
     layers = arrange(ctx, read_environment(ctx, env))
     with_path = [s for s in project.services if s.path is not None and s.name in layers.by_service]
-    skipped = [s.name for s in project.services if s not in with_path]
+    skipped = Skipped(
+        no_path=tuple(s.name for s in project.services if s.path is None),
+        not_stored=tuple(
+            s.name
+            for s in project.services
+            if s.path is not None and s.name not in layers.by_service
+        ),
+    )
     resolutions: dict[str, Resolution] = {}
     checks = []
     for name, found in resolve_each(layers, [s.name for s in with_path]):  # checked as they come

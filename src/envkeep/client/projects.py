@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.app.views import NewEnvironment
-from envkeep.core.errors import AlreadyExistsError, ServiceNotFound, UsageError
+from envkeep.client.service_entries import checked_service_paths
+from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
     FILENAME,
     ProjectFile,
     ServiceEntry,
     load_project_file,
-    parse_project_file,
     render_project_file,
     with_service_section,
-    with_service_setting,
     without_service_section,
 )
 
@@ -151,64 +150,16 @@ def service_slug(text: str) -> str:
     return slug[:63] or "service"
 
 
-def _check_service_paths(project: ProjectFile, path: str | None, schema: str | None) -> None:
-    if path is not None and not (project.root / path).is_dir():
-        raise UsageError(
-            f"service path {path} is not a directory under {project.root}",
-            hint="create the directory first, or pass --path relative to the project root",
-        )
-    if schema is not None and not (project.root / schema).is_file():
-        raise UsageError(
-            f"schema file {schema} not found under {project.root}",
-            hint="pass the .env.example path relative to the project root",
-        )
-
-
 def add_service(
     ctx: ClientContext, name: str, *, path: str | None, schema: str | None
 ) -> ServiceView:
     """Register a service in the store and in envkeep.toml."""
     project = ctx.project_file
-    _check_service_paths(project, path, schema)
+    path, schema = checked_service_paths(project, path, schema)
     service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
     entry = ServiceEntry(name, path, schema)
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))
     return service
-
-
-def set_service(
-    ctx: ClientContext, name: str, *, path: str | None, schema: str | None
-) -> ServiceEntry:
-    """Give an existing service a directory (where `activate-all` writes its .env) and/or a
-    .env.example, in envkeep.toml, which is what commands read; return the updated entry.
-    The file is checked (parsed) before it replaces the old one."""
-    project = ctx.project_file
-    entry = project.service(name)
-    if entry is None:
-        known = ", ".join(s.name for s in project.services) or "none yet"
-        raise ServiceNotFound(
-            f"service '{name}' is not in envkeep.toml (services: {known})",
-            hint=f"add it with: envkeep service add {name} --path PATH",
-        )
-    if path is None and schema is None:
-        raise UsageError(
-            f"nothing to change for service '{name}': give --path and/or --schema",
-            hint=f"for example: envkeep service set {name} --path services/{name}",
-        )
-    if schema is not None and entry.schema_table is not None:
-        raise UsageError(
-            f"service '{name}' has its schema as a table in envkeep.toml",
-            hint=f"edit the [services.{name}.schema] table, or remove it to use a .env.example",
-        )
-    _check_service_paths(project, path, schema)
-    text = project.path.read_text(encoding="utf-8")
-    for key, value in (("path", path), ("schema", schema)):
-        if value is not None:
-            text = with_service_setting(text, name, key, value)
-    updated = parse_project_file(text, project.root).service(name)
-    assert updated is not None  # the section was there and stays
-    write_atomic(project.path, text.encode(), mode=0o644)
-    return updated
 
 
 def list_services(ctx: ClientContext) -> list[ServiceView]:

@@ -143,7 +143,8 @@ def load_project_file(path: Path) -> ProjectFile:
 
 
 def _toml_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    # A JSON string is a TOML basic string, except that TOML also forbids a raw DEL.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_key(key: str) -> str:
@@ -227,26 +228,41 @@ def without_service_section(text: str, name: str) -> str:
     return "\n".join(kept) + "\n"
 
 
+def _table_span(lines: list[str], name: str) -> tuple[int, int] | None:
+    """Line range of the ``[services.NAME]`` table itself, up to the next header (its
+    sub-tables, such as ``[services.NAME.schema]``, are not part of it), or None."""
+    own = {f"services.{name}", f"services.{_toml_string(name)}"}
+    for i, line in enumerate(lines):
+        match = _HEADER.match(line)
+        if match and match.group(1).replace(" ", "") in own:
+            after = (j for j in range(i + 1, len(lines)) if _HEADER.match(lines[j]))
+            return i, next(after, len(lines))
+    return None
+
+
 def with_service_setting(text: str, service: str, key: str, value: str | list[str]) -> str:
-    """``text`` with ``key = value`` set in the service's section (replacing a line that sets
-    it, or added after the header); the section must exist."""
+    """``text`` with ``key = value`` set in the service's own table (replacing a line that
+    sets it, or added after the header); the service must have a section. When it has only
+    sub-tables (``[services.NAME.schema]``), its own table is added after them."""
     lines = text.splitlines()
-    span = _section_span(lines, service)
-    if span is None:
-        raise InputError(
-            f"envkeep.toml has no [services.{service}] section",
-            hint=f"add the service first: envkeep service add {service}",
-        )
-    start, end = span
     if isinstance(value, list):
         rendered = f"[{', '.join(map(_toml_string, value))}]"
     else:
         rendered = _toml_string(value)
     new_line = f"{key} = {rendered}"
+    span = _table_span(lines, service)
+    if span is None:
+        if _section_span(lines, service) is None:
+            raise InputError(
+                f"envkeep.toml has no [services.{service}] section",
+                hint=f"add the service first: envkeep service add {service}",
+            )
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return "\n".join([*lines, "", f"[services.{_toml_key(service)}]", new_line]) + "\n"
+    start, end = span
     setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
     for i in range(start + 1, end):
-        if _HEADER.match(lines[i]):
-            break
         if setting.match(lines[i]):
             lines[i] = new_line
             return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""A service's entry in envkeep.toml: its directory and schema file, checked and changed.
+
+`set_service` is `envkeep service set`: the project file is what commands read (where
+`activate-all` writes, which .env.example `validate` uses), so that is where it changes; the
+new text is parsed, and must give the service what was asked, before it replaces the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import InputError, ServiceNotFound, UsageError
+from envkeep.core.files import write_atomic
+from envkeep.core.projectfile import (
+    ServiceEntry,
+    parse_project_file,
+    with_service_section,
+    with_service_setting,
+)
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+    from envkeep.core.projectfile import ProjectFile
+
+
+def checked_service_paths(
+    project: ProjectFile, path: str | None, schema: str | None
+) -> tuple[str | None, str | None]:
+    """``path`` and ``schema`` as envkeep.toml keeps them, or a UsageError saying what to pass.
+
+    ``path`` must name a directory inside the project (activate-all writes secrets there); it
+    is kept relative to the project root, with ``/`` (``.``: the root itself)."""
+    for given in (path, schema):
+        if given is not None and not _is_text(given):
+            raise UsageError(
+                f"{given!r} is not valid UTF-8 text",
+                hint="rename the directory or file, or pass another one",
+            )
+    if path is not None:
+        path = _inside(project.root, path)
+    if schema is not None and not (project.root / schema).is_file():
+        raise UsageError(
+            f"schema file {schema} not found under {project.root}",
+            hint="pass the .env.example path relative to the project root",
+        )
+    return path, schema
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _inside(root: Path, path: str) -> str:
+    """``path`` relative to ``root``, if it is a directory inside it."""
+    base = Path(os.path.normpath(root))
+    where = Path(os.path.normpath(base / path))
+    if not where.is_relative_to(base) or not where.is_dir():
+        raise UsageError(
+            f"service path {path} is not a directory under {root}",
+            hint="create the directory first, or pass --path relative to the project root",
+        )
+    return where.relative_to(base).as_posix()
+
+
+def set_service(
+    ctx: ClientContext, name: str, *, path: str | None, schema: str | None
+) -> ServiceEntry:
+    """Give a service a directory and/or a .env.example in envkeep.toml; the updated entry.
+
+    A service the store knows but envkeep.toml lacks (a clone from before it was added) gets
+    its section here."""
+    project = ctx.project_file
+    if path is None and schema is None:
+        raise UsageError(
+            f"nothing to change for service '{name}': give --path and/or --schema",
+            hint=f"for example: envkeep service set {name} --path services/{name}",
+        )
+    entry = project.service(name) or _stored_entry(ctx, name)
+    if schema is not None and entry.schema_table is not None:
+        raise UsageError(
+            f"service '{name}' has its schema as a table in envkeep.toml",
+            hint="edit that table in envkeep.toml, or remove it to use a .env.example",
+        )
+    path, schema = checked_service_paths(project, path, schema)
+    text = with_service_section(project.path.read_text(encoding="utf-8"), entry)
+    for key, value in (("path", path), ("schema", schema)):
+        if value is not None:
+            text = with_service_setting(text, name, key, value)
+    try:
+        updated = parse_project_file(text, project.root).service(name)
+    except InputError as error:
+        raise _by_hand(name, path, schema, f"the edit would not parse ({error})") from None
+    if updated is None or (path or updated.path, schema or updated.schema) != (
+        updated.path,
+        updated.schema,
+    ):  # what was asked is not what the file would say: written in a way not edited here
+        raise _by_hand(name, path, schema, "it is written in a way this command cannot edit")
+    write_atomic(project.path, text.encode(), mode=0o644)
+    return updated
+
+
+def _stored_entry(ctx: ClientContext, name: str) -> ServiceEntry:
+    """A new entry for a service the store knows; ServiceNotFound if it does not."""
+    project = ctx.project_file
+    if name not in {s.name for s in ctx.backend.list_services(project.project)}:
+        known = ", ".join(s.name for s in project.services) or "none yet"
+        raise ServiceNotFound(
+            f"service '{name}' is not in envkeep.toml (services: {known})",
+            hint=f"add it with: envkeep service add {name} --path PATH",
+        )
+    return ServiceEntry(name)
+
+
+def _by_hand(name: str, path: str | None, schema: str | None, why: str) -> UsageError:
+    settings = [f'{k} = "{v}"' for k, v in (("path", path), ("schema", schema)) if v]
+    wanted = " and ".join(settings) or "the setting"
+    return UsageError(
+        f"envkeep.toml's entry for service '{name}' was left as it was: {why}",
+        hint=f"put {wanted} under [services.{name}] in envkeep.toml by hand",
+    )
