@@ -313,4 +313,6 @@ def test_a_k8s_export_without_a_name_names_the_secret_after_its_service_or_proje
     for key in ("k8s:web", "k8s:shared"):
         assert results[key].code == 0, results[key].describe()
         named[key] = yaml.safe_load(results[key].stdout)["metadata"]
-    assert named == {"k8s:web": {"name": "web"}, "k8s:shared": {"name": "shop"}}
+        assert f"Secret name: {named[key]['name']}" in results[key].stderr  # said, not silent
+    assert named == {"k8s:web": {"name": "web"}, "k8s:shared": {"name": "shop-shared"}}
+    assert "Secret name" not in results["k8s"].stderr  # --name given: nothing to say

@@ -112,7 +112,7 @@ def export_(
     ] = None,
     name: Annotated[
         str | None,
-        typer.Option(help="k8s: the Secret's name (default: the service's, or the project's)."),
+        typer.Option(help="k8s: the Secret's name (default: the service's, or PROJECT-shared)."),
     ] = None,
     namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
 ) -> None:
@@ -123,7 +123,11 @@ def export_(
     ctx = make_context()
     values = variables.resolved_values(ctx, ctx.default_env(env), service)
     if fmt == "k8s" and name is None:
-        name = secret_name_for(service or ctx.project_file.project)
+        name = secret_name_for(service or f"{ctx.project_file.project}-shared")
+        output.done(
+            f"Secret name: {name} (after the {'service' if service else 'project'};"
+            " choose one with --name)"
+        )
     text = export(values, fmt, name=name, namespace=namespace)
     if out is None:
         sys.stdout.write(text)
