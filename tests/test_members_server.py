@@ -113,6 +113,31 @@ def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
         crypto.open_envelope(old_dek, current.value_ct or b"", aad)
 
 
+def test_a_project_admin_revokes_its_token_and_the_keys_it_could_read_are_rotated(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, ci, work = (tmp_path / n for n in ("alice", "bob", "ci", "work"))
+    work.mkdir()
+    _join(server, alice, work, server.invite("owner@y.io"), "owner@y.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    code = _ok(alice, work, "member", "invite", "lead@y.io", "--role", "admin", "--project", "shop")
+    _join(server, bob, work, code.strip(), "lead@y.io")
+    _ok(alice, work, "member", "grant", "lead@y.io", "admin", "--project", "shop")
+    # Bob is an admin of project shop only, not of the workspace.
+    create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--role", "read")
+    token = _ok(bob, work, *create).strip()
+    assert _ok(ci, work, "get", "DB", "--env", "staging", ENVKEEP_TOKEN=token) == "first\n"
+
+    revoked = _cli(bob, work, "token", "revoke", "ci")
+
+    assert revoked.returncode == 0, revoked.stderr
+    assert "shop/staging" in revoked.stderr
+    events = json.loads(_ok(alice, work, "audit", "--json"))
+    rotations = [e["target"] for e in events if e["action"] == "environment.rotate_key"]
+    assert rotations == ["shop/staging"]  # the token's saved keys open nothing written now
+
+
 def _principal_keys(session: Session, principal_id: str) -> crypto.PublicKeys:
     from envkeep.store.models import Principal
 

@@ -1,5 +1,5 @@
-"""Which environments a revocation rotates: found by id from one listing, read only when the
-server's listing lacks ids (a server from before it gave them)."""
+"""Which environments a revocation rotates: those its answer names; with an older server's
+answer (ids alone), found from one listing, read only when the listing lacks ids too."""
 
 from __future__ import annotations
 
@@ -54,14 +54,25 @@ def _use(monkeypatch: pytest.MonkeyPatch, backend: _Backend) -> None:
     monkeypatch.setattr(members, "_http", lambda _ctx: backend)
 
 
-def test_only_the_affected_environments_are_rotated_and_none_is_read_to_find_them(
+def test_the_environments_an_answer_names_are_rotated_without_asking_more(
     monkeypatch: pytest.MonkeyPatch, rotated: list[str]
 ) -> None:
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
-    answer = members.rotate_environments(object(), {"id-stg", "id-prod"})  # type: ignore[arg-type]
-    assert answer == ["shop/staging", "blog/prod"]
-    assert rotated == ["shop/staging", "blog/prod"]
+    answer = {"environment_ids": ["id-stg", "id-prod"], "environments": LISTING[1:]}
+    done = members.rotate_environments(object(), answer)  # type: ignore[arg-type]
+    assert done == rotated == ["shop/staging", "blog/prod"]
+    assert backend.requests == backend.reads == []
+
+
+def test_an_answer_with_ids_alone_finds_them_in_one_listing_without_reading(
+    monkeypatch: pytest.MonkeyPatch, rotated: list[str]
+) -> None:
+    backend = _Backend(LISTING)
+    _use(monkeypatch, backend)
+    answer = {"environment_ids": ["id-stg", "id-prod"]}
+    done = members.rotate_environments(object(), answer)  # type: ignore[arg-type]
+    assert done == rotated == ["shop/staging", "blog/prod"]
     assert backend.reads == []
     assert backend.requests == ["GET /v1/workspaces/ws/scope-environments"]
 
@@ -72,8 +83,8 @@ def test_an_older_servers_listing_without_ids_is_read_to_find_them(
     old = [{k: v for k, v in item.items() if k != "environment_id"} for item in LISTING]
     backend = _Backend(old)
     _use(monkeypatch, backend)
-    answer = members.rotate_environments(object(), {"id-dev"})  # type: ignore[arg-type]
-    assert answer == rotated == ["shop/dev"]
+    done = members.rotate_environments(object(), {"environment_ids": ["id-dev"]})  # type: ignore[arg-type]
+    assert done == rotated == ["shop/dev"]
     assert backend.reads == ["shop/dev", "shop/staging", "blog/prod"]
 
 
@@ -82,5 +93,6 @@ def test_nothing_affected_asks_the_server_nothing(
 ) -> None:
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
-    assert members.rotate_environments(object(), set()) == []  # type: ignore[arg-type]
+    for answer in ({"environment_ids": []}, {"environment_ids": [], "environments": []}):
+        assert members.rotate_environments(object(), answer) == []  # type: ignore[arg-type]
     assert backend.requests == rotated == []

@@ -109,6 +109,9 @@ def test_a_rotated_token_keeps_its_name_role_scope_and_lifetime_and_the_old_one_
     assert answer.status_code == 200, answer.text
     assert answer.json()["principal_id"] == new["principal_id"]
     assert answer.json()["environment_ids"] == [api.envs["dev"]]
+    assert answer.json()["environments"] == [  # named: the client rotates without a listing
+        {"project": "shop", "environment": "dev", "environment_id": api.envs["dev"]}
+    ]
     assert api.events() == [*before, "token.rotate"]  # one request, one event
 
     snapshot = f"{api.ws}/projects/shop/environments/dev/snapshot"
@@ -186,3 +189,13 @@ def test_a_refused_rotation_changes_nothing_and_the_old_token_keeps_working(
     assert (stored_rows(api.engine, api.workspace_id), api.events()) == before
     snapshot = f"{api.ws}/projects/shop/environments/dev/snapshot"
     assert api.as_token(old["token"], snapshot) == (401 if why == "a revoked token" else 200)
+
+
+def test_a_revocation_names_the_environments_whose_keys_to_rotate(api: Api) -> None:
+    api.create("ci", "dev", None)
+    answer = api.client.post(f"{api.ws}/tokens/ci/revoke")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["environments"] == [
+        {"project": "shop", "environment": "dev", "environment_id": api.envs["dev"]}
+    ]
+    assert answer.json()["environment_ids"] == [api.envs["dev"]]

@@ -70,7 +70,12 @@ def revoke(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas
         principal_id=body.principal_id,
         scope=members.Scope(body.project, body.environment),
     )
-    return schemas.Revoked(environment_ids=ids)
+    return _revoked(call, workspace_id, ids)
+
+
+def _revoked(call: AuthedCall, workspace_id: str, ids: list[str]) -> schemas.Revoked:
+    named = members.named_environments(call, workspace_id, ids)
+    return schemas.Revoked(environment_ids=ids, environments=schemas.affected(named))
 
 
 @router.get("/projects/{project}/environments/{environment}/readers")
@@ -132,4 +137,4 @@ def invite_proofs(
 def remove(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas.Revoked:
     """Drop every role of a member; the answer lists the environments whose keys to rotate."""
     ids = members.remove_member(call, workspace_id=workspace_id, principal_id=body.principal_id)
-    return schemas.Revoked(environment_ids=ids)
+    return _revoked(call, workspace_id, ids)

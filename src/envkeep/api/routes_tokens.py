@@ -55,7 +55,8 @@ def list_tokens(workspace_id: str, call: AuthedCall) -> list[schemas.TokenInfo]:
 def revoke(workspace_id: str, label: str, call: AuthedCall) -> schemas.TokenRevoked:
     """End a token; the answer lists the environments whose keys to rotate now."""
     principal_id, envs = tokens.revoke_service_account(call, workspace_id=workspace_id, label=label)
-    return schemas.TokenRevoked(principal_id=principal_id, environment_ids=envs)
+    named = schemas.affected(members.named_environments(call, workspace_id, envs))
+    return schemas.TokenRevoked(principal_id=principal_id, environment_ids=envs, environments=named)
 
 
 @router.post("/workspaces/{workspace_id}/tokens/{label}/rotate")
@@ -68,7 +69,13 @@ def rotate(
     done = tokens.rotate_service_account(
         call, workspace_id=workspace_id, label=label, new=new, never_expires=body.never_expires
     )
-    return schemas.TokenRotated.model_validate(done)
+    named = members.named_environments(call, workspace_id, done.environment_ids)
+    return schemas.TokenRotated(
+        principal_id=done.principal_id,
+        replaced_id=done.replaced_id,
+        environment_ids=done.environment_ids,
+        environments=schemas.affected(named),
+    )
 
 
 @router.get("/token/self")

@@ -228,8 +228,17 @@ class Revoke(Body):
     environment: str | None = None
 
 
+class AffectedEnvironment(Body):
+    """An environment whose data key the caller's client rotates after a revocation."""
+
+    project: str
+    environment: str
+    environment_id: str
+
+
 class Revoked(Body):
     environment_ids: list[str]
+    environments: list[AffectedEnvironment] = []
 
 
 class Member(Body):
@@ -237,6 +246,11 @@ class Member(Body):
     role: str
     project: str | None
     environment: str | None
+
+
+def affected(named: list[tuple[str, str, str]]) -> list[AffectedEnvironment]:
+    """`AffectedEnvironment` of each (project, environment, id)."""
+    return [AffectedEnvironment(project=p, environment=e, environment_id=i) for p, e, i in named]
 
 
 class ScopeEnvironment(Body):
@@ -296,6 +310,7 @@ class TokenInfo(Body):
 class TokenRevoked(Body):
     principal_id: str
     environment_ids: list[str]
+    environments: list[AffectedEnvironment] = []
 
 
 class TokenRotation(TokenKeys):
@@ -310,6 +325,7 @@ class TokenRotated(Body):
     principal_id: str
     replaced_id: str
     environment_ids: list[str]
+    environments: list[AffectedEnvironment] = []
 
 
 class TokenSelf(Body):

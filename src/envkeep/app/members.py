@@ -98,6 +98,23 @@ def environments_in_scope(
     return [(names[e.project_id], e.name, e.key_version, e.id) for e in envs]
 
 
+def named_environments(
+    call: Call, workspace_id: str, ids: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(project name, environment name, id) of the workspace's environments among ``ids``, in
+    name order: what a revocation's answer names, so that the caller's client rotates them
+    without listing the workspace (which a project's admin may not read)."""
+    if not ids:
+        return []
+    rows = call.session.execute(
+        select(Project.name, Environment.name, Environment.id)
+        .join(Project, Project.id == Environment.project_id)
+        .where(Project.workspace_id == workspace_id, Environment.id.in_(list(ids)))
+        .order_by(Project.name, Environment.name)
+    )
+    return [(p, e, i) for p, e, i in rows]
+
+
 def grant_role(
     call: Call,
     *,

@@ -18,6 +18,8 @@ from envkeep.core.errors import IntegrityError, UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
@@ -136,7 +138,7 @@ def revoke(
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
     )
-    return rotate_environments(ctx, set(answer["environment_ids"]))
+    return rotate_environments(ctx, answer)
 
 
 def remove(ctx: ClientContext, name: str) -> list[str]:
@@ -148,18 +150,32 @@ def remove(ctx: ClientContext, name: str) -> list[str]:
         f"/v1/workspaces/{backend.workspace_id}/members/remove",
         json={"principal_id": principal.id},
     )
-    return rotate_environments(ctx, set(answer["environment_ids"]))
+    return rotate_environments(ctx, answer)
 
 
-def rotate_environments(ctx: ClientContext, affected: set[str]) -> list[str]:
-    """Rotate the data key of each environment (by id) in ``affected``; their project/env.
+def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
+    """Rotate the data key of each environment a revocation's ``answer`` names; return them as
+    project/env.
 
-    The workspace's environments come with their ids, so only the affected ones are read
-    (a server from before ``environment_id`` was listed: each one is read to learn its id)."""
+    The answer names each environment (project, environment, id). A server from before it did
+    gives ids alone: the workspace's environments are then listed to find them (read, each,
+    when the listing gives no ids either)."""
+    named = answer.get("environments")
+    if named is None:
+        named = _named_by_listing(ctx, set(answer["environment_ids"]))
+    rotated = []
+    for item in named:
+        rotate_key(ctx, item["environment"], project=item["project"])
+        rotated.append(f"{item['project']}/{item['environment']}")
+    return rotated
+
+
+def _named_by_listing(ctx: ClientContext, affected: set[str]) -> list[dict[str, Any]]:
+    """The workspace's environments among ``affected`` (ids), by listing them."""
     if not affected:
         return []
     backend = _http(ctx)
-    rotated = []
+    found = []
     for item in backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments"
     ):
@@ -169,9 +185,8 @@ def rotate_environments(ctx: ClientContext, affected: set[str]) -> list[str]:
                 item["project"], item["environment"], []
             ).environment.id
         if env_id in affected:
-            rotate_key(ctx, item["environment"], project=item["project"])
-            rotated.append(f"{item['project']}/{item['environment']}")
-    return rotated
+            found.append(item)
+    return found
 
 
 def rotate_key(ctx: ClientContext, environment: str, *, project: str | None = None) -> int:

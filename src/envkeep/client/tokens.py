@@ -147,7 +147,7 @@ def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple
             **({"never_expires": True} if expires == NEVER else {}),
         },
     )
-    return new.token, rotate_environments(ctx, set(answer["environment_ids"]))
+    return new.token, rotate_environments(ctx, answer)
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
@@ -165,7 +165,7 @@ def revoke_token(ctx: ClientContext, name: str) -> list[str]:
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
-    return rotate_environments(ctx, set(answer["environment_ids"]))
+    return rotate_environments(ctx, answer)
 
 
 def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:
