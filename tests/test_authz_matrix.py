@@ -69,7 +69,8 @@ UNAUTHENTICATED = {
 
 class Need(NamedTuple):
     """The least role a route needs, and where. ``role`` None: any valid session will do.
-    ``scope`` "named": the scope the request names (query or body), whichever of the three."""
+    ``scope`` "named": the scope the request names (query or body), whichever of the three;
+    "anywhere": a binding at any scope of the workspace will do."""
 
     role: Role | None
     scope: str
@@ -102,8 +103,9 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{ENV}/rotate"): Need(Role.ADMIN, "environment"),
     ("GET", f"{WS}/audit"): Need(Role.ADMIN, "workspace"),
     ("GET", f"{WS}/members"): Need(Role.READ, "workspace"),
-    ("GET", f"{WS}/principals/by-name"): Need(Role.ADMIN, "workspace"),
-    ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"): Need(Role.READ, "workspace"),
+    # Looked up to seal shares to: by an admin of any scope here (a project's admin grants).
+    ("GET", f"{WS}/principals/by-name"): Need(Role.ADMIN, "anywhere"),
+    ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"): Need(Role.READ, "anywhere"),
     ("GET", f"{WS}/scope-environments"): Need(Role.READ, "named"),
     ("POST", f"{WS}/members/grant"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),
@@ -129,7 +131,7 @@ def allowed(caller: Caller, need: Need, scope: str, target: str) -> bool:
         return True
     if caller.role is None or caller.role < need.role:
         return False
-    if caller.scope == "workspace":
+    if caller.scope == "workspace" or need.scope == "anywhere":
         return True
     if caller.scope == "project":
         return scope in {"project", "environment"}
@@ -426,14 +428,14 @@ CASES: list[Case] = [
     Case(("GET", f"{WS}/members"), "workspace", _get(lambda w, _t: f"{w.ws}/members")),
     Case(
         ("GET", f"{WS}/principals/by-name"),
-        "workspace",
+        "anywhere",
         _get(lambda w, _t: f"{w.ws}/principals/by-name", name="owner@example.com"),
     ),
     Case(("GET", f"{WS}/tokens"), "workspace", _get(lambda w, _t: f"{w.ws}/tokens")),
     Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
     Case(
         ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),
-        "workspace",
+        "anywhere",
         _get(
             lambda w, _t: f"{w.ws}/principals/{w.caller('read@project').principal_id}/invite-proofs"
         ),

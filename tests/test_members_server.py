@@ -138,6 +138,33 @@ def test_a_project_admin_revokes_its_token_and_the_keys_it_could_read_are_rotate
     assert rotations == ["shop/staging"]  # the token's saved keys open nothing written now
 
 
+def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, carol, work = (tmp_path / n for n in ("alice", "bob", "carol", "work"))
+    work.mkdir()
+    _join(server, alice, work, server.invite("founder@z.io"), "founder@z.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    code = _ok(alice, work, "member", "invite", "pm@z.io", "--role", "admin", "--project", "shop")
+    _join(server, bob, work, code.strip(), "pm@z.io")
+    _ok(alice, work, "member", "grant", "pm@z.io", "admin", "--project", "shop")
+
+    # Bob holds admin on project shop only; everything below is his, within it.
+    code = _ok(bob, work, "member", "invite", "new@z.io", "--role", "read", "--project", "shop")
+    _join(server, carol, work, code.strip(), "new@z.io")
+    _ok(bob, work, "member", "grant", "new@z.io", "read", "--project", "shop")
+    assert _ok(carol, work, "get", "DB", "--env", "staging") == "first\n"
+    assert _cli(bob, work, "member", "grant", "new@z.io", "read").returncode == 4  # workspace
+    revoked = _cli(bob, work, "member", "revoke", "new@z.io", "--project", "shop")
+
+    assert revoked.returncode == 0, revoked.stderr
+    assert "shop/staging" in revoked.stderr
+    _ok(bob, work, "set", "DB=after", "--env", "staging")
+    assert _cli(carol, work, "get", "DB", "--env", "staging").returncode == 4
+    assert _ok(alice, work, "get", "DB", "--env", "staging") == "after\n"
+
+
 def _principal_keys(session: Session, principal_id: str) -> crypto.PublicKeys:
     from envkeep.store.models import Principal
 

@@ -93,6 +93,10 @@ def test_nothing_affected_asks_the_server_nothing(
 ) -> None:
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
-    for answer in ({"environment_ids": []}, {"environment_ids": [], "environments": []}):
+    answers: list[dict[str, list[str]]] = [
+        {"environment_ids": []},
+        {"environment_ids": [], "environments": []},
+    ]
+    for answer in answers:
         assert members.rotate_environments(object(), answer) == []  # type: ignore[arg-type]
     assert backend.requests == rotated == []

@@ -8,8 +8,6 @@ from envkeep.api import schemas
 from envkeep.api.convert import secret_write
 from envkeep.api.deps import AuthedCall
 from envkeep.app import members
-from envkeep.app.authz import require_role
-from envkeep.app.policy import Role, Target
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
 
@@ -20,9 +18,10 @@ def _shares(items: list[schemas.NewShare]) -> list[members.NewShare]:
 
 @router.get("/principals/by-name")
 def principal_by_name(workspace_id: str, name: str, call: AuthedCall) -> schemas.Principal:
-    """An account's public keys, for sealing shares to it (workspace admins)."""
-    require_role(call, Target(workspace_id), Role.ADMIN)
-    return schemas.Principal.model_validate(members.principal_by_name(call, name))
+    """An account's public keys, for sealing shares to it (admins, at any scope of the
+    workspace: a project's admin grants roles in its project)."""
+    found = members.principal_by_name(call, workspace_id=workspace_id, name=name)
+    return schemas.Principal.model_validate(found)
 
 
 @router.get("/members")

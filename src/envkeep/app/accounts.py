@@ -320,10 +320,9 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
 def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:
     """(invite id, key proof) of every accepted invite that created ``principal_id`` in the
     workspace, for the inviter's client to check the keys the server hands out."""
-    from envkeep.app.authz import require_role
-    from envkeep.app.policy import Target
+    from envkeep.app.authz import require_role_anywhere
 
-    require_role(call, Target(workspace_id), Role.READ)
+    require_role_anywhere(call, workspace_id, Role.READ)  # any member: a project admin grants
     rows = call.session.scalars(
         select(Invite).where(
             Invite.workspace_id == workspace_id, Invite.accepted_by == principal_id

@@ -69,6 +69,20 @@ def require_member(fetch: Fetch, principal_id: str, workspace_id: str) -> list[B
     return bindings
 
 
+def require_role_anywhere(call: Call, workspace_id: str, role: Role) -> Role:
+    """Raise unless the caller holds at least ``role`` at some scope of the workspace (an admin
+    of one project looks up the accounts it grants roles in that project to); the highest
+    role held. What the caller then does is checked again at its own scope."""
+    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    held = max(b.role for b in bindings)
+    if held < role:
+        raise PermissionDenied(
+            f"you need the {role} role somewhere in this workspace (you have: {held})",
+            hint="ask one of its admins to grant it",
+        )
+    return held
+
+
 def may_list(bindings: list[Binding], target: Target) -> bool:
     """Whether the caller may see the names inside ``target`` (read or more there)."""
     return effective_role(bindings, target) is not None

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from envkeep.app._lookup import environment_by_name, names_in_workspace, project_by_name
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role
+from envkeep.app.authz import require_role, require_role_anywhere
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.writes import apply_writes
@@ -75,8 +75,10 @@ def scope_target(call: Call, workspace_id: str, scope: Scope) -> tuple[Target, l
     return Target(workspace_id, project.id, env.id), [env]
 
 
-def principal_by_name(call: Call, name: str) -> PrincipalView:
-    """A principal by email (or service-account name), with its public keys."""
+def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalView:
+    """A principal by email (or service-account name), with its public keys, for an admin at
+    any scope of the workspace to seal shares to."""
+    require_role_anywhere(call, workspace_id, Role.ADMIN)
     found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
     if found is None:
         raise NotFoundError(f"no account '{name}'", hint="invite them: envkeep member invite EMAIL")
