@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from envkeep.client import members
+from envkeep.core.errors import ConflictError
 
 LISTING = [
     {"project": "shop", "environment": "dev", "key_version": 1, "environment_id": "id-dev"},
@@ -42,7 +43,10 @@ class _Backend:
 def rotated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     done: list[str] = []
 
-    def rotate_key(_ctx: object, environment: str, *, project: str | None = None) -> int:
+    def rotate_key(
+        _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
+    ) -> int:
+        assert expected_id is None or expected_id.startswith("id-")
         done.append(f"{project}/{environment}")
         return 2
 
@@ -100,3 +104,64 @@ def test_nothing_affected_asks_the_server_nothing(
     for answer in answers:
         assert members.rotate_environments(object(), answer) == []  # type: ignore[arg-type]
     assert backend.requests == rotated == []
+
+
+def test_one_environment_failing_does_not_stop_the_others_and_each_left_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done: list[str] = []
+
+    def rotate_key(
+        _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
+    ) -> int:
+        if environment == "staging":
+            raise ConflictError("the key changed meanwhile")
+        done.append(f"{project}/{environment}")
+        return 2
+
+    monkeypatch.setattr(members, "rotate_key", rotate_key)
+    _use(monkeypatch, _Backend(LISTING))
+    with pytest.raises(members.RotationLeft) as raised:
+        members.rotate_environments(object(), {"environment_ids": [], "environments": LISTING})  # type: ignore[arg-type]
+    assert done == ["shop/dev", "blog/prod"]
+    assert raised.value.rotated == done
+    assert raised.value.left == [("shop", "staging", "the key changed meanwhile")]
+    assert "shop/staging" in str(raised.value)
+    assert raised.value.hint is not None
+    assert "envkeep env rotate-key staging --project shop" in raised.value.hint
+
+
+def test_a_key_is_not_rotated_when_the_name_is_another_environment_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = _Backend(LISTING)
+    _use(monkeypatch, backend)
+    opened = SimpleNamespace(snapshot=SimpleNamespace(environment=SimpleNamespace(id="id-new")))
+    monkeypatch.setattr(members, "_open_other", lambda _ctx, _project, _env: opened)
+    context = SimpleNamespace(project_file=SimpleNamespace(project="shop"))
+    with pytest.raises(ConflictError) as raised:
+        members.rotate_key(context, "staging", project="shop", expected_id="id-stg")  # type: ignore[arg-type]
+    assert "shop/staging" in str(raised.value)
+    assert backend.requests == []  # nothing was asked of the server, nothing re-encrypted
+
+
+def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from envkeep.client import tokens
+
+    backend = SimpleNamespace(
+        workspace_id="ws", api=SimpleNamespace(request=lambda *_a, **_k: {"environment_ids": []})
+    )
+    monkeypatch.setattr(tokens, "_http", lambda _ctx: backend)
+    current = {"label": "ci", "revoked": True, "project": "shop", "environment": "dev"}
+    monkeypatch.setattr(tokens, "list_tokens", lambda _ctx: [current])
+    seen: list[str] = []
+
+    def rotate_environments(_ctx: object, _answer: object) -> list[str]:
+        assert seen, "the new token must be shown first"
+        raise members.RotationLeft([], [("shop", "dev", "network down")])
+
+    monkeypatch.setattr(tokens, "rotate_environments", rotate_environments)
+    with pytest.raises(members.RotationLeft):
+        tokens.rotate_token(object(), "ci", expires=None, show=seen.append)  # type: ignore[arg-type]
+    assert len(seen) == 1
+    assert seen[0].startswith("ek_sa_")

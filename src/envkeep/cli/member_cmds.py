@@ -109,10 +109,13 @@ def verify(
 
 def rotate_key(
     env: Annotated[str, typer.Argument(help="The environment.")],
+    project: Annotated[
+        str | None, typer.Option(help="Another project of the workspace (default: this one).")
+    ] = None,
 ) -> None:
     """Give an environment a new data key now (values re-encrypted, key re-shared).
 
-    Example: envkeep env rotate-key prod
+    Example: envkeep env rotate-key prod --project billing
     """
-    version = members.rotate_key(make_context(), env)
+    version = members.rotate_key(make_context(), env, project=project)
     output.done(f"'{env}' now uses key version {version}")

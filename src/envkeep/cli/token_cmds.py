@@ -86,9 +86,11 @@ def rotate(
 
     Examples: envkeep token rotate ci --expires 30d; envkeep token rotate ci --expires never
     """
-    token, rotated = tokens.rotate_token(make_context(), name, expires=expires)
-    sys.stdout.write(token + "\n")
-    output.done(
-        f"rotated '{name}' (shown once: replace ENVKEEP_TOKEN where it is used); "
-        f"new keys for: {', '.join(rotated) or 'no environment'}"
-    )
+
+    def show(token: str) -> None:
+        sys.stdout.write(token + "\n")
+        sys.stdout.flush()
+        output.done(f"rotated '{name}' (shown once: replace ENVKEEP_TOKEN where it is used)")
+
+    rotated = tokens.rotate_token(make_context(), name, expires=expires, show=show)
+    output.done(f"new keys for: {', '.join(rotated) or 'no environment'}")

@@ -14,7 +14,7 @@ from envkeep import crypto
 from envkeep.client.reading import read_environment
 from envkeep.client.scope_shares import seal_for, seal_scope_shares
 from envkeep.client.vault import WriteTarget, plan_write
-from envkeep.core.errors import IntegrityError, UsageError
+from envkeep.core.errors import ConflictError, EnvkeepError, IntegrityError, UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -155,7 +155,8 @@ def remove(ctx: ClientContext, name: str) -> list[str]:
 
 def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
     """Rotate the data key of each environment a revocation's ``answer`` names; return them as
-    project/env.
+    project/env. The revocation happened already: an environment that fails does not stop the
+    others, and `RotationLeft` then names each one left with the command that rotates it.
 
     The answer names each environment (project, environment, id). A server from before it did
     gives ids alone: the workspace's environments are then listed to find them (read, each,
@@ -163,11 +164,36 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
     named = answer.get("environments")
     if named is None:
         named = _named_by_listing(ctx, set(answer["environment_ids"]))
-    rotated = []
+    rotated: list[str] = []
+    left: list[tuple[str, str, str]] = []
     for item in named:
-        rotate_key(ctx, item["environment"], project=item["project"])
-        rotated.append(f"{item['project']}/{item['environment']}")
+        project, environment = item["project"], item["environment"]
+        try:
+            rotate_key(ctx, environment, project=project, expected_id=item.get("environment_id"))
+        except EnvkeepError as error:
+            left.append((project, environment, str(error)))
+        else:
+            rotated.append(f"{project}/{environment}")
+    if left:
+        raise RotationLeft(rotated, left)
     return rotated
+
+
+class RotationLeft(EnvkeepError):
+    """A revocation went through, but some of its environments still have the old data key."""
+
+    code = "rotation_incomplete"
+
+    def __init__(self, rotated: list[str], left: list[tuple[str, str, str]]) -> None:
+        names = ", ".join(f"{p}/{e} ({why})" for p, e, why in left)
+        done = f"; new keys for: {', '.join(rotated)}" if rotated else ""
+        commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e, _ in left)
+        super().__init__(
+            f"the access is revoked, but these keys were not rotated: {names}{done}",
+            hint=f"rotate each now (until then the old keys still open new values): {commands}",
+        )
+        self.rotated = rotated
+        self.left = left
 
 
 def _named_by_listing(ctx: ClientContext, affected: set[str]) -> list[dict[str, Any]]:
@@ -189,9 +215,17 @@ def _named_by_listing(ctx: ClientContext, affected: set[str]) -> list[dict[str, 
     return found
 
 
-def rotate_key(ctx: ClientContext, environment: str, *, project: str | None = None) -> int:
+def rotate_key(
+    ctx: ClientContext,
+    environment: str,
+    *,
+    project: str | None = None,
+    expected_id: str | None = None,
+) -> int:
     """A new data key for an environment: every current value re-encrypted under it and the
-    key sealed to every current reader, in one request; return the new key version."""
+    key sealed to every current reader, in one request; return the new key version.
+    ``expected_id``: the environment a revocation named, which the name must still be (not
+    one renamed away and another created in its place)."""
     backend = _http(ctx)
     project_name = project or ctx.project_file.project
     if project is None:
@@ -199,6 +233,12 @@ def rotate_key(ctx: ClientContext, environment: str, *, project: str | None = No
     else:
         opened = _open_other(ctx, project_name, environment)
     env = opened.snapshot.environment
+    if expected_id is not None and env.id != expected_id:
+        raise ConflictError(
+            f"'{project_name}/{environment}' is another environment now (renamed and replaced?)",
+            hint="find the environment the revocation named (envkeep env list, in that project)"
+            " and rotate it: envkeep env rotate-key NAME --project PROJECT",
+        )
     new_version = env.key_version + 1
     dek = crypto.new_data_key()
     target = WriteTarget(env.id, dek, new_version)

@@ -21,6 +21,8 @@ from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from envkeep.client.context import ClientContext
 
 PREFIX = "ek_sa_"
@@ -117,11 +119,14 @@ def create_token(
     return new.token
 
 
-def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple[str, list[str]]:
+def rotate_token(
+    ctx: ClientContext, name: str, *, expires: str | None, show: Callable[[str], None]
+) -> list[str]:
     """Replace a token by one with new keys, the same role and scope (and, without
-    ``expires``, the same lifetime; ``never``: none); the old one stops working at once. Then
-    rotate the data key of every environment the old one could read, as a revocation does.
-    Return the new token (shown once) and the rotated environments."""
+    ``expires``, the same lifetime; ``never``: none); the old one stops working at once. The
+    new token goes to ``show`` (it is shown once) before the data key of every environment
+    the old one could read is rotated, as a revocation does, so that a rotation that fails
+    cannot lose it. Return the rotated environments."""
     backend = _http(ctx)
     current = next((t for t in list_tokens(ctx) if t["label"] == name), None)
     if current is None:
@@ -147,7 +152,8 @@ def rotate_token(ctx: ClientContext, name: str, *, expires: str | None) -> tuple
             **({"never_expires": True} if expires == NEVER else {}),
         },
     )
-    return new.token, rotate_environments(ctx, answer)
+    show(new.token)
+    return rotate_environments(ctx, answer)
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
