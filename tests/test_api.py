@@ -411,3 +411,31 @@ def test_scope_environments_name_each_environment_with_its_id(
     assert response.json() == [
         {"project": "shop", "environment": "dev", "key_version": 1, "environment_id": env_id}
     ]
+
+
+def test_an_admin_looks_up_only_its_own_workspaces_accounts(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    mine = admin["workspace_id"]
+    created = client.post("/v1/workspaces", json={"name": "elsewhere"})
+    assert created.status_code in {200, 201}, created.text
+    elsewhere = created.json()["id"]
+    invited = client.post(
+        f"/v1/workspaces/{elsewhere}/invites",
+        json={"email": "stranger@example.com", "role": "read"},
+    )
+    assert invited.status_code in {200, 201}, invited.text
+    _join(client, invited.json()["code"], "stranger@example.com")
+
+    def lookup(workspace: str, name: str) -> Any:
+        return client.get(f"/v1/workspaces/{workspace}/principals/by-name", params={"name": name})
+
+    assert lookup(mine, "admin@example.com").status_code == 200
+    assert lookup(elsewhere, "stranger@example.com").status_code == 200  # a member there
+    stranger, unknown = lookup(mine, "stranger@example.com"), lookup(mine, "nobody@example.com")
+    assert stranger.status_code == unknown.status_code == 404  # the same answer: nothing leaks
+    told, untold = stranger.json(), unknown.json()
+    assert told.pop("title").replace("stranger", "nobody") == untold.pop("title")
+    assert {k: v for k, v in told.items() if k != "request_id"} == {
+        k: v for k, v in untold.items() if k != "request_id"
+    }

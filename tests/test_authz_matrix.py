@@ -105,7 +105,7 @@ POLICY: dict[Route, Need] = {
     ("GET", f"{WS}/members"): Need(Role.READ, "workspace"),
     # Looked up to seal shares to: by an admin of any scope here (a project's admin grants).
     ("GET", f"{WS}/principals/by-name"): Need(Role.ADMIN, "anywhere"),
-    ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"): Need(Role.READ, "anywhere"),
+    ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"): Need(Role.ADMIN, "anywhere"),
     ("GET", f"{WS}/scope-environments"): Need(Role.READ, "named"),
     ("POST", f"{WS}/members/grant"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),

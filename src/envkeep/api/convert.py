@@ -1,4 +1,4 @@
-"""Request bodies into the app layer's frozen views."""
+"""Request bodies into the app layer's frozen views, and a few of those views into answers."""
 
 from __future__ import annotations
 
@@ -18,3 +18,13 @@ def new_environment(body: schemas.NewEnvironment) -> views.NewEnvironment:
         key_version=body.key_version,
         writes=tuple(secret_write(w) for w in body.writes),
     )
+
+
+def affected(found: list[views.AffectedEnvironment]) -> list[schemas.AffectedEnvironment]:
+    """A revocation's environments as its answer names them (``environments``)."""
+    return [
+        schemas.AffectedEnvironment(
+            project=e.project, environment=e.environment, environment_id=e.id
+        )
+        for e in found
+    ]

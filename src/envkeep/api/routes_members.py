@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from envkeep.api import schemas
-from envkeep.api.convert import secret_write
+from envkeep.api.convert import affected, secret_write
 from envkeep.api.deps import AuthedCall
 from envkeep.app import members
+from envkeep.app.views import AffectedEnvironment
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
 
@@ -63,18 +64,17 @@ def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> None:
 @router.post("/members/revoke")
 def revoke(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas.Revoked:
     """Remove a binding; the answer lists the environments whose keys to rotate now."""
-    ids = members.revoke_role(
+    found = members.revoke_role(
         call,
         workspace_id=workspace_id,
         principal_id=body.principal_id,
         scope=members.Scope(body.project, body.environment),
     )
-    return _revoked(call, workspace_id, ids)
+    return _revoked(found)
 
 
-def _revoked(call: AuthedCall, workspace_id: str, ids: list[str]) -> schemas.Revoked:
-    named = members.named_environments(call, workspace_id, ids)
-    return schemas.Revoked(environment_ids=ids, environments=schemas.affected(named))
+def _revoked(found: list[AffectedEnvironment]) -> schemas.Revoked:
+    return schemas.Revoked(environment_ids=[e.id for e in found], environments=affected(found))
 
 
 @router.get("/projects/{project}/environments/{environment}/readers")
@@ -135,5 +135,5 @@ def invite_proofs(
 @router.post("/members/remove")
 def remove(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas.Revoked:
     """Drop every role of a member; the answer lists the environments whose keys to rotate."""
-    ids = members.remove_member(call, workspace_id=workspace_id, principal_id=body.principal_id)
-    return _revoked(call, workspace_id, ids)
+    found = members.remove_member(call, workspace_id=workspace_id, principal_id=body.principal_id)
+    return _revoked(found)

@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from envkeep.api import schemas
+from envkeep.api.convert import affected
 from envkeep.api.deps import AuthedCall
 from envkeep.app import members, tokens
 from envkeep.app.tokens import AccountKeys
@@ -54,9 +55,14 @@ def list_tokens(workspace_id: str, call: AuthedCall) -> list[schemas.TokenInfo]:
 @router.post("/workspaces/{workspace_id}/tokens/{label}/revoke")
 def revoke(workspace_id: str, label: str, call: AuthedCall) -> schemas.TokenRevoked:
     """End a token; the answer lists the environments whose keys to rotate now."""
-    principal_id, envs = tokens.revoke_service_account(call, workspace_id=workspace_id, label=label)
-    named = schemas.affected(members.named_environments(call, workspace_id, envs))
-    return schemas.TokenRevoked(principal_id=principal_id, environment_ids=envs, environments=named)
+    principal_id, found = tokens.revoke_service_account(
+        call, workspace_id=workspace_id, label=label
+    )
+    return schemas.TokenRevoked(
+        principal_id=principal_id,
+        environment_ids=[e.id for e in found],
+        environments=affected(found),
+    )
 
 
 @router.post("/workspaces/{workspace_id}/tokens/{label}/rotate")
@@ -69,12 +75,11 @@ def rotate(
     done = tokens.rotate_service_account(
         call, workspace_id=workspace_id, label=label, new=new, never_expires=body.never_expires
     )
-    named = members.named_environments(call, workspace_id, done.environment_ids)
     return schemas.TokenRotated(
         principal_id=done.principal_id,
         replaced_id=done.replaced_id,
-        environment_ids=done.environment_ids,
-        environments=schemas.affected(named),
+        environment_ids=[e.id for e in done.environments],
+        environments=affected(done.environments),
     )
 
 

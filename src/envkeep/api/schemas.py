@@ -248,11 +248,6 @@ class Member(Body):
     environment: str | None
 
 
-def affected(named: list[tuple[str, str, str]]) -> list[AffectedEnvironment]:
-    """`AffectedEnvironment` of each (project, environment, id)."""
-    return [AffectedEnvironment(project=p, environment=e, environment_id=i) for p, e, i in named]
-
-
 class ScopeEnvironment(Body):
     project: str
     environment: str

@@ -322,7 +322,7 @@ def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[t
     workspace, for the inviter's client to check the keys the server hands out."""
     from envkeep.app.authz import require_role_anywhere
 
-    require_role_anywhere(call, workspace_id, Role.READ)  # any member: a project admin grants
+    require_role_anywhere(call, workspace_id, Role.ADMIN)  # its admins at any scope grant
     rows = call.session.scalars(
         select(Invite).where(
             Invite.workspace_id == workspace_id, Invite.accepted_by == principal_id

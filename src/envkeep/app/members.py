@@ -11,16 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, or_, select
 
 from envkeep.app._lookup import environment_by_name, names_in_workspace, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role, require_role_anywhere
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
+from envkeep.app.views import AffectedEnvironment
 from envkeep.app.writes import apply_writes
 from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageError
-from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
+from envkeep.store.models import (
+    DataKeyShare,
+    Environment,
+    Invite,
+    Principal,
+    Project,
+    RoleBinding,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -76,13 +84,29 @@ def scope_target(call: Call, workspace_id: str, scope: Scope) -> tuple[Target, l
 
 
 def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalView:
-    """A principal by email (or service-account name), with its public keys, for an admin at
-    any scope of the workspace to seal shares to."""
+    """A principal of the workspace by email (or service-account name), with its public keys,
+    for an admin at any scope of it to seal shares to. Only the workspace's own: a user with
+    a role here or who accepted an invite here, or one of its service accounts; anyone else
+    is not found, as an unknown email is (nothing crosses tenants)."""
     require_role_anywhere(call, workspace_id, Role.ADMIN)
     found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
-    if found is None:
+    if found is None or not _of_workspace(call, workspace_id, found):
         raise NotFoundError(f"no account '{name}'", hint="invite them: envkeep member invite EMAIL")
     return principal_view(found)
+
+
+def _of_workspace(call: Call, workspace_id: str, principal: Principal) -> bool:
+    if principal.disabled_at is not None:
+        return False
+    if principal.kind == "service":
+        return principal.name.startswith(f"sa:{workspace_id}:")
+    bound = select(RoleBinding.principal_id).where(
+        RoleBinding.principal_id == principal.id, RoleBinding.workspace_id == workspace_id
+    )
+    invited = select(Invite.id).where(
+        Invite.workspace_id == workspace_id, Invite.accepted_by == principal.id
+    )
+    return call.session.scalar(select(or_(exists(bound), exists(invited)))) is True
 
 
 def environments_in_scope(
@@ -100,21 +124,17 @@ def environments_in_scope(
     return [(names[e.project_id], e.name, e.key_version, e.id) for e in envs]
 
 
-def named_environments(
-    call: Call, workspace_id: str, ids: Sequence[str]
-) -> list[tuple[str, str, str]]:
-    """(project name, environment name, id) of the workspace's environments among ``ids``, in
-    name order: what a revocation's answer names, so that the caller's client rotates them
-    without listing the workspace (which a project's admin may not read)."""
-    if not ids:
-        return []
-    rows = call.session.execute(
-        select(Project.name, Environment.name, Environment.id)
-        .join(Project, Project.id == Environment.project_id)
-        .where(Project.workspace_id == workspace_id, Environment.id.in_(list(ids)))
-        .order_by(Project.name, Environment.name)
-    )
-    return [(p, e, i) for p, e, i in rows]
+def affected_environments(call: Call, envs: Sequence[Environment]) -> list[AffectedEnvironment]:
+    """``envs`` (rows a use case found and authorised) named as a revocation's answer names
+    them, so that the caller's client rotates them without listing the workspace."""
+    projects = {e.project_id for e in envs}
+    names: dict[str, str] = {}
+    if projects:
+        rows = call.session.execute(
+            select(Project.id, Project.name).where(Project.id.in_(projects))
+        )
+        names = {str(project_id): str(name) for project_id, name in rows}
+    return [AffectedEnvironment(names[e.project_id], e.name, e.id) for e in envs]
 
 
 def grant_role(
@@ -214,9 +234,11 @@ def store_shares(
             )
 
 
-def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scope) -> list[str]:
-    """Remove the binding at exactly ``scope``; return the ids of the environments whose data
-    keys the caller's client must now rotate (those the principal could read)."""
+def revoke_role(
+    call: Call, *, workspace_id: str, principal_id: str, scope: Scope
+) -> list[AffectedEnvironment]:
+    """Remove the binding at exactly ``scope``; return the environments whose data keys the
+    caller's client must now rotate (those the principal could read)."""
     target, envs = scope_target(call, workspace_id, scope)
     require_role(call, target, Role.ADMIN)
     if principal_id == call.actor.principal_id:
@@ -248,12 +270,12 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
         target=_describe(scope),
         details={"principal_id": principal_id},
     )
-    return [e.id for e in envs]
+    return affected_environments(call, envs)
 
 
-def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[str]:
-    """Drop every role a principal holds in the workspace (workspace admins); return the ids
-    of the environments it could read, whose keys the caller's client rotates next."""
+def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[AffectedEnvironment]:
+    """Drop every role a principal holds in the workspace (workspace admins); return the
+    environments it could read, whose keys the caller's client rotates next."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     if principal_id == call.actor.principal_id:
         raise UsageError("you cannot remove yourself", hint="ask another admin")
@@ -272,7 +294,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[s
         for b in bindings
     ]
     readable = [
-        e.id for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
+        e for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
     ]
     for binding in bindings:
         call.session.delete(binding)
@@ -284,7 +306,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[s
         target="workspace",
         details={"principal_id": principal_id},
     )
-    return readable
+    return affected_environments(call, readable)
 
 
 def list_members(call: Call, *, workspace_id: str) -> list[Member]:

@@ -27,7 +27,13 @@ from envkeep.app._service_accounts import (
 )
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.members import NewShare, Scope, role_named, scope_target
+from envkeep.app.members import (
+    NewShare,
+    Scope,
+    affected_environments,
+    role_named,
+    scope_target,
+)
 from envkeep.app.policy import Role, Target
 from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError, UsageError
@@ -37,7 +43,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from envkeep.app.context import Call
-    from envkeep.app.views import PrincipalView
+    from envkeep.app.views import AffectedEnvironment, PrincipalView
 
 TOKEN_PREFIX = "ek_sa_"  # noqa: S105 - a prefix, not a secret
 
@@ -98,7 +104,7 @@ class Rotated:
 
     replaced_id: str
     principal_id: str
-    environment_ids: list[str]
+    environments: list[AffectedEnvironment]
 
 
 def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAccount) -> None:
@@ -143,12 +149,14 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
     ]
 
 
-def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tuple[str, list[str]]:
-    """Disable the account, end its token, drop its roles; return its id and the ids of the
-    environments it could read (whose keys the caller's client rotates next)."""
+def revoke_service_account(
+    call: Call, *, workspace_id: str, label: str
+) -> tuple[str, list[AffectedEnvironment]]:
+    """Disable the account, end its token, drop its roles; return its id and the environments
+    it could read (whose keys the caller's client rotates next)."""
     account, bindings = find_account(call, workspace_id, label)
     require_admin_over(call, workspace_id, bindings)
-    readable = [e.id for e in covered_environments(call, workspace_id, bindings)]
+    readable = affected_environments(call, covered_environments(call, workspace_id, bindings))
     end_account(call, account, bindings)
     append_event(call, workspace_id=workspace_id, action="token.revoke", target=label)
     return account.id, readable
@@ -198,7 +206,7 @@ def rotate_service_account(
             "replaced": account.id,
         },
     )
-    return Rotated(account.id, new.principal_id, [e.id for e in envs])
+    return Rotated(account.id, new.principal_id, affected_environments(call, envs))
 
 
 def token_self(call: Call) -> TokenSelf:

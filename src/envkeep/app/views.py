@@ -127,3 +127,13 @@ class NewEnvironment:
 class ProjectCreated:
     project: ProjectView
     environments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AffectedEnvironment:
+    """An environment a revocation leaves with a data key the revoked principal holds: the
+    caller's client rotates it next."""
+
+    project: str
+    environment: str
+    id: str
