@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from envkeep.core.dotenv import NAME_PATTERN, parse_dotenv
 from envkeep.core.errors import UsageError
-from envkeep.integrations.exporters import EXPORTERS, export, secret_name_for, to_github
+from envkeep.integrations.exporters import (
+    EXPORTERS,
+    default_secret_name,
+    export,
+    secret_name_for,
+    to_github,
+)
 
 SECRET = "hunter2-s3cr3t-Zq9"
 
@@ -443,3 +449,26 @@ def test_a_secret_name_made_from_a_service_name_is_one_kubernetes_takes(
 def test_any_service_or_project_name_gives_a_valid_secret_name(text: str) -> None:
     name = secret_name_for(text)
     assert load_manifest(export({}, "k8s", name=name))["metadata"]["name"] == name
+
+
+def test_a_default_secret_name_is_the_services_or_project_shared() -> None:
+    services = ["api", "web"]
+    assert default_secret_name("shop", services, "api") == "api"
+    assert default_secret_name("shop", services, None) == "shop-shared"
+
+
+@pytest.mark.parametrize(
+    ("services", "service"),
+    [
+        (["billing_api", "billing-api"], "billing-api"),
+        (["billing_api", "billing-api"], "billing_api"),
+        (["shop-shared"], None),
+        (["shop-shared"], "shop-shared"),
+    ],
+)
+def test_a_default_secret_name_another_scope_would_share_is_refused(
+    services: list[str], service: str | None
+) -> None:
+    with pytest.raises(UsageError) as raised:
+        default_secret_name("shop", services, service)
+    assert raised.value.hint == "choose one with --name"

@@ -332,3 +332,29 @@ def test_activate_all_says_how_to_add_a_service_envkeep_toml_declares_but_the_st
         "api": {"path": "services/api"},
         "worker": {"path": "services/worker"},
     }
+
+
+def test_activate_all_writes_nothing_when_a_services_path_leads_out_of_the_project(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    quick_ok(envkeep, "init", "shop")
+    quick_ok(envkeep, "service", "add", "api", "--path", "services/api")
+    quick_ok(envkeep, "service", "add", "worker", "--path", "services/worker")
+    quick_ok(envkeep, "set", "TOKEN=s3cr3t", "--env", "dev")
+    outside = workdir.parent / "outside"
+    outside.mkdir()
+    (workdir / "services" / "link").symlink_to(outside)
+    toml = workdir / "envkeep.toml"
+    hand_edited = toml.read_text(encoding="utf-8").replace(
+        'path = "services/worker"', 'path = "services/link"'
+    )
+    toml.write_text(hand_edited, encoding="utf-8")
+
+    refused = envkeep("activate-all", "--env", "dev")
+    linked = envkeep("service", "set", "api", "--path", "services/link")
+
+    assert refused.code == linked.code == 2
+    assert_one_line_error(refused, "worker", "outside the project")
+    assert_one_line_error(linked, "services/link")
+    assert list(outside.iterdir()) == []  # no secrets outside
+    assert not (workdir / "services" / "api" / ".env").exists()  # all or nothing

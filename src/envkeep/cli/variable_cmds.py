@@ -17,7 +17,7 @@ from envkeep.cli.state import confirming, make_context
 from envkeep.client import editing, variables
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import write_atomic
-from envkeep.integrations.exporters import EXPORTERS, export, secret_name_for
+from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 
 def set_(
@@ -123,7 +123,8 @@ def export_(
     ctx = make_context()
     values = variables.resolved_values(ctx, ctx.default_env(env), service)
     if fmt == "k8s" and name is None:
-        name = secret_name_for(service or f"{ctx.project_file.project}-shared")
+        services = [s.name for s in ctx.project_file.services]
+        name = default_secret_name(ctx.project_file.project, services, service)
         output.done(
             f"Secret name: {name} (after the {'service' if service else 'project'};"
             " choose one with --name)"

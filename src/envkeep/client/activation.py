@@ -99,6 +99,8 @@ def plan_activation(
     project = ctx.project_file
     layers = arrange(ctx, read_environment(ctx, env))
     with_path = [s for s in project.services if s.path is not None and s.name in layers.by_service]
+    for service in with_path:
+        _require_inside(project.root, service.name, service.path or ".")
     skipped = Skipped(
         no_path=tuple(s.name for s in project.services if s.path is None),
         not_stored=tuple(
@@ -126,6 +128,20 @@ def plan_activation(
         for s in with_path
     ]
     return plans, skipped
+
+
+def _require_inside(root: Path, service: str, path: str) -> None:
+    """Refuse a service whose directory is not inside the project (``..``, an absolute path,
+    a link leading out): its .env holds secrets. Checked for every service before any is
+    written."""
+    base = root.resolve()
+    if not (base / path).resolve().is_relative_to(base):
+        raise UsageError(
+            f"service '{service}' has path {path}, outside the project {root}; "
+            "nothing was written for any service",
+            hint=f"give it a directory inside the project: envkeep service set {service} "
+            "--path DIR",
+        )
 
 
 def apply_activation(plans: list[FilePlan]) -> None:

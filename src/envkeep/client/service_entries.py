@@ -57,10 +57,12 @@ def _is_text(value: str) -> bool:
 
 
 def _inside(root: Path, path: str) -> str:
-    """``path`` relative to ``root``, if it is a directory inside it."""
+    """``path`` relative to ``root``, if it is a directory inside it (links followed: one
+    leading out of the project is refused too)."""
     base = Path(os.path.normpath(root))
     where = Path(os.path.normpath(base / path))
-    if not where.is_relative_to(base) or not where.is_dir():
+    inside = where.is_relative_to(base) and where.resolve().is_relative_to(base.resolve())
+    if not inside or not where.is_dir():
         raise UsageError(
             f"service path {path} is not a directory under {root}",
             hint="create the directory first, or pass --path relative to the project root",

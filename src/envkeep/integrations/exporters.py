@@ -18,12 +18,13 @@ from envkeep.core.dotenv import is_valid_name, render_dotenv
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from yaml.nodes import MappingNode, Node, ScalarNode
 
 __all__ = [
     "EXPORTERS",
+    "default_secret_name",
     "export",
     "secret_name_for",
     "to_docker",
@@ -173,6 +174,27 @@ def secret_name_for(text: str) -> str:
     ``envkeep`` when nothing is left."""
     name = re.sub(r"[^a-z0-9]+", "-", text.lower())[:63].strip("-")
     return name or "envkeep"
+
+
+def default_secret_name(project: str, services: Sequence[str], service: str | None) -> str:
+    """The Secret name a k8s export takes without ``--name``: the service's, or
+    ``PROJECT-shared`` for the shared scope; a UsageError when another scope of the project
+    would get the same name (``billing_api`` and ``billing-api``), so that applying both
+    exports never replaces one Secret by the other."""
+    scopes: dict[str | None, str] = {None: f"{project}-shared"}
+    scopes.update((name, name) for name in services)
+    mine = secret_name_for(scopes.get(service, service or ""))
+    clash = [
+        other or "the shared scope"
+        for other, text in scopes.items()
+        if other != service and secret_name_for(text) == mine
+    ]
+    if clash:
+        raise UsageError(
+            f"the default Secret name '{mine}' is also the name for {clash[0]}",
+            hint="choose one with --name",
+        )
+    return mine
 
 
 def to_github(values: Mapping[str, str], *, new_delimiter: Callable[[], str] | None = None) -> str:
