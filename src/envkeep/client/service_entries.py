@@ -90,6 +90,14 @@ def set_service(
             hint="edit that table in envkeep.toml, or remove it to use a .env.example",
         )
     path, schema = checked_service_paths(project, path, schema)
+    return _write_settings(project, entry, path, schema)
+
+
+def _write_settings(
+    project: ProjectFile, entry: ServiceEntry, path: str | None, schema: str | None
+) -> ServiceEntry:
+    """envkeep.toml with the service's path and schema set, once it parses and says so."""
+    name = entry.name
     text = with_service_section(project.path.read_text(encoding="utf-8"), entry)
     for key, value in (("path", path), ("schema", schema)):
         if value is not None:
@@ -98,10 +106,8 @@ def set_service(
         updated = parse_project_file(text, project.root).service(name)
     except InputError as error:
         raise _by_hand(name, path, schema, f"the edit would not parse ({error})") from None
-    if updated is None or (path or updated.path, schema or updated.schema) != (
-        updated.path,
-        updated.schema,
-    ):  # what was asked is not what the file would say: written in a way not edited here
+    asked = (path or getattr(updated, "path", None), schema or getattr(updated, "schema", None))
+    if updated is None or asked != (updated.path, updated.schema):
         raise _by_hand(name, path, schema, "it is written in a way this command cannot edit")
     write_atomic(project.path, text.encode(), mode=0o644)
     return updated
