@@ -111,7 +111,8 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/remove"): Need(Role.ADMIN, "workspace"),
     ("POST", f"{WS}/invites"): Need(Role.ADMIN, "named"),
-    ("GET", f"{WS}/tokens"): Need(Role.READ, "workspace"),
+    # Any member: each sees the tokens whose scope it reads (all of them: a workspace reader).
+    ("GET", f"{WS}/tokens"): Need(Role.READ, "anywhere"),
     # The role the new account gets, at the scope it gets it (a subset of the creator's
     # rights): the cases ask for write.
     ("POST", f"{WS}/tokens"): Need(Role.WRITE, "named"),
@@ -431,7 +432,7 @@ CASES: list[Case] = [
         "anywhere",
         _get(lambda w, _t: f"{w.ws}/principals/by-name", name="owner@example.com"),
     ),
-    Case(("GET", f"{WS}/tokens"), "workspace", _get(lambda w, _t: f"{w.ws}/tokens")),
+    Case(("GET", f"{WS}/tokens"), "anywhere", _get(lambda w, _t: f"{w.ws}/tokens")),
     Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
     Case(
         ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),

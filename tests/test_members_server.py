@@ -113,7 +113,7 @@ def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
         crypto.open_envelope(old_dek, current.value_ct or b"", aad)
 
 
-def test_a_project_admin_revokes_its_token_and_the_keys_it_could_read_are_rotated(
+def test_a_project_admin_rotates_and_revokes_its_token_and_the_keys_it_could_read_rotate(
     server: TeamServer, tmp_path: Path
 ) -> None:
     alice, bob, ci, work = (tmp_path / n for n in ("alice", "bob", "ci", "work"))
@@ -126,16 +126,23 @@ def test_a_project_admin_revokes_its_token_and_the_keys_it_could_read_are_rotate
     _ok(alice, work, "member", "grant", "lead@y.io", "admin", "--project", "shop")
     # Bob is an admin of project shop only, not of the workspace.
     create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--role", "read")
-    token = _ok(bob, work, *create).strip()
-    assert _ok(ci, work, "get", "DB", "--env", "staging", ENVKEEP_TOKEN=token) == "first\n"
+    _ok(alice, work, "token", "create", "deploy", "--role", "read")  # workspace-wide
+    _ok(bob, work, *create)
 
+    listed = json.loads(_ok(bob, work, "token", "list", "--json"))
+    rotated = _cli(bob, work, "token", "rotate", "ci")
+    token = rotated.stdout.strip()
+    seen = _ok(ci, work, "get", "DB", "--env", "staging", ENVKEEP_TOKEN=token)
     revoked = _cli(bob, work, "token", "revoke", "ci")
 
+    assert [t["label"] for t in listed] == ["ci"]  # his project's token, not the workspace's
+    assert rotated.returncode == 0, rotated.stderr
+    assert seen == "first\n"
     assert revoked.returncode == 0, revoked.stderr
     assert "shop/staging" in revoked.stderr
     events = json.loads(_ok(alice, work, "audit", "--json"))
     rotations = [e["target"] for e in events if e["action"] == "environment.rotate_key"]
-    assert rotations == ["shop/staging"]  # the token's saved keys open nothing written now
+    assert rotations == ["shop/staging"] * 2  # after each: old keys open nothing written now
 
 
 def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(

@@ -26,7 +26,7 @@ from envkeep.app._service_accounts import (
     target_of,
 )
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role
+from envkeep.app.authz import may_list, require_member, require_role
 from envkeep.app.members import (
     NewShare,
     Scope,
@@ -123,8 +123,11 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
 
 
 def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccountView]:
-    """The workspace's service accounts (readers of the workspace), scopes by name."""
-    require_role(call, Target(workspace_id), Role.READ)
+    """The workspace's service accounts, scopes by name: all of them for its readers, and for
+    a member with narrower roles those whose scope it reads (a project's admin manages the
+    tokens of its project), revoked ones with no scope left excepted."""
+    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    everything = may_list(bindings, Target(workspace_id))
     prefix = account_name(workspace_id, "")
     projects, envs = names_in_workspace(call, workspace_id)
     rows = call.session.execute(
@@ -146,6 +149,7 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
             t.revoked_at is not None or p.disabled_at is not None,
         )
         for p, t, b in rows
+        if everything or (b is not None and may_list(bindings, target_of(b)))
     ]
 
 
