@@ -162,9 +162,11 @@ def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(
     _join(server, carol, work, code.strip(), "new@z.io")
     _ok(bob, work, "member", "grant", "new@z.io", "read", "--project", "shop")
     assert _ok(carol, work, "get", "DB", "--env", "staging") == "first\n"
+    before = _ok(alice, work, "member", "list", "--json")
     at_workspace = _cli(bob, work, "member", "grant", "new@z.io", "read")  # not his scope
     assert at_workspace.returncode == 4
-    assert "role" in at_workspace.stderr  # refused before anything is sealed or granted
+    assert "you need the read role here (you have: none)" in at_workspace.stderr
+    assert _ok(alice, work, "member", "list", "--json") == before  # nothing granted
     revoked = _cli(bob, work, "member", "revoke", "new@z.io", "--project", "shop")
 
     assert revoked.returncode == 0, revoked.stderr

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from envkeep.client import members
-from envkeep.core.errors import ConflictError
+from envkeep.core.errors import ConflictError, EnvironmentReplaced, RotationLeft
+
+CTX: Any = object()  # a client context the stubs below never read
 
 LISTING = [
     {"project": "shop", "environment": "dev", "key_version": 1, "environment_id": "id-dev"},
@@ -43,11 +45,13 @@ class _Backend:
 def rotated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     done: list[str] = []
 
+    ids = {f"{i['project']}/{i['environment']}": i["environment_id"] for i in LISTING}
+
     def rotate_key(
         _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
     ) -> int:
-        assert expected_id is None or expected_id.startswith("id-")
-        done.append(f"{project}/{environment}")
+        assert expected_id in {None, ids[f"{project}/{environment}"]}  # None: no id known
+        done.append(f"{project}/{environment}" + ("" if expected_id else " (no id)"))
         return 2
 
     monkeypatch.setattr(members, "rotate_key", rotate_key)
@@ -64,8 +68,8 @@ def test_the_environments_an_answer_names_are_rotated_without_asking_more(
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
     answer = {"environment_ids": ["id-stg", "id-prod"], "environments": LISTING[1:]}
-    done = members.rotate_environments(object(), answer)  # type: ignore[arg-type]
-    assert done == rotated == ["shop/staging", "blog/prod"]
+    done = members.rotate_environments(CTX, answer)
+    assert done == rotated == ["blog/prod", "shop/staging"]  # in name order
     assert backend.requests == backend.reads == []
 
 
@@ -75,8 +79,8 @@ def test_an_answer_with_ids_alone_finds_them_in_one_listing_without_reading(
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
     answer = {"environment_ids": ["id-stg", "id-prod"]}
-    done = members.rotate_environments(object(), answer)  # type: ignore[arg-type]
-    assert done == rotated == ["shop/staging", "blog/prod"]
+    done = members.rotate_environments(CTX, answer)
+    assert done == rotated == ["blog/prod", "shop/staging"]
     assert backend.reads == []
     assert backend.requests == ["GET /v1/workspaces/ws/scope-environments"]
 
@@ -87,8 +91,9 @@ def test_an_older_servers_listing_without_ids_is_read_to_find_them(
     old = [{k: v for k, v in item.items() if k != "environment_id"} for item in LISTING]
     backend = _Backend(old)
     _use(monkeypatch, backend)
-    done = members.rotate_environments(object(), {"environment_ids": ["id-dev"]})  # type: ignore[arg-type]
-    assert done == rotated == ["shop/dev"]
+    done = members.rotate_environments(CTX, {"environment_ids": ["id-dev"]})
+    assert done == ["shop/dev"]
+    assert rotated == ["shop/dev (no id)"]  # the listing gave none to check the name against
     assert backend.reads == ["shop/dev", "shop/staging", "blog/prod"]
 
 
@@ -102,7 +107,7 @@ def test_nothing_affected_asks_the_server_nothing(
         {"environment_ids": [], "environments": []},
     ]
     for answer in answers:
-        assert members.rotate_environments(object(), answer) == []  # type: ignore[arg-type]
+        assert members.rotate_environments(CTX, answer) == []
     assert backend.requests == rotated == []
 
 
@@ -115,20 +120,66 @@ def test_one_environment_failing_does_not_stop_the_others_and_each_left_is_named
         _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
     ) -> int:
         if environment == "staging":
-            raise ConflictError("the key changed meanwhile")
+            raise ConflictError("the key changed meanwhile", hint="envkeep member verify BOB")
+        if environment == "prod":
+            raise KeyError("malformed answer")  # not envkeep's own: still not the end of it
         done.append(f"{project}/{environment}")
         return 2
 
     monkeypatch.setattr(members, "rotate_key", rotate_key)
     _use(monkeypatch, _Backend(LISTING))
-    with pytest.raises(members.RotationLeft) as raised:
-        members.rotate_environments(object(), {"environment_ids": [], "environments": LISTING})  # type: ignore[arg-type]
-    assert done == ["shop/dev", "blog/prod"]
-    assert raised.value.rotated == done
-    assert raised.value.left == [("shop", "staging", "the key changed meanwhile")]
-    assert "shop/staging" in str(raised.value)
+    with pytest.raises(RotationLeft) as raised:
+        members.rotate_environments(CTX, {"environment_ids": [], "environments": LISTING})
+    assert done == ["shop/dev"]
+    assert raised.value.rotated == ("shop/dev",)
+    assert raised.value.left == (
+        ("blog", "prod", "KeyError"),
+        ("shop", "staging", "the key changed meanwhile"),
+    )
     assert raised.value.hint is not None
+    assert raised.value.hint.startswith("envkeep member verify BOB; then ")
     assert "envkeep env rotate-key staging --project shop" in raised.value.hint
+    assert "envkeep env rotate-key prod --project blog" in raised.value.hint
+
+
+def test_ids_an_answer_does_not_name_are_found_by_listing(
+    monkeypatch: pytest.MonkeyPatch, rotated: list[str]
+) -> None:
+    backend = _Backend(LISTING)
+    _use(monkeypatch, backend)
+    answer = {"environment_ids": ["id-dev", "id-prod"], "environments": [LISTING[0]]}
+    assert members.rotate_environments(CTX, answer) == ["blog/prod", "shop/dev"]
+    assert backend.requests == ["GET /v1/workspaces/ws/scope-environments"]
+
+
+def test_a_renamed_environment_is_rotated_under_its_new_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = {"id-stg": "qa"}  # staging was renamed qa, and a new staging made
+    calls: list[tuple[str, str | None]] = []
+
+    def rotate_key(
+        _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
+    ) -> int:
+        calls.append((environment, expected_id))
+        if names.get(expected_id or "") != environment:
+            raise EnvironmentReplaced("another environment now")
+        return 3
+
+    renamed = [{**LISTING[1], "environment": "qa"}]
+    monkeypatch.setattr(members, "rotate_key", rotate_key)
+    _use(monkeypatch, _Backend(renamed))
+    done = members.rotate_environments(
+        CTX, {"environment_ids": ["id-stg"], "environments": [LISTING[1]]}
+    )
+    assert done == ["shop/qa"]
+    assert calls == [("staging", "id-stg"), ("qa", "id-stg")]
+    names.clear()  # and once it is gone altogether, nothing is left to rotate
+    _use(monkeypatch, _Backend([]))
+    gone = members.rotate_environments(
+        CTX, {"environment_ids": ["id-stg"], "environments": [LISTING[1]]}
+    )
+    assert gone == ["shop/staging (deleted since)"]
 
 
 def test_a_key_is_not_rotated_when_the_name_is_another_environment_now(
@@ -139,8 +190,8 @@ def test_a_key_is_not_rotated_when_the_name_is_another_environment_now(
     opened = SimpleNamespace(snapshot=SimpleNamespace(environment=SimpleNamespace(id="id-new")))
     monkeypatch.setattr(members, "_open_other", lambda _ctx, _project, _env: opened)
     context = SimpleNamespace(project_file=SimpleNamespace(project="shop"))
-    with pytest.raises(ConflictError) as raised:
-        members.rotate_key(context, "staging", project="shop", expected_id="id-stg")  # type: ignore[arg-type]
+    with pytest.raises(EnvironmentReplaced) as raised:
+        members.rotate_key(cast("Any", context), "staging", project="shop", expected_id="id-stg")
     assert "shop/staging" in str(raised.value)
     assert backend.requests == []  # nothing was asked of the server, nothing re-encrypted
 
@@ -158,10 +209,10 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
 
     def rotate_environments(_ctx: object, _answer: object) -> list[str]:
         assert seen, "the new token must be shown first"
-        raise members.RotationLeft([], [("shop", "dev", "network down")])
+        raise RotationLeft.of([], [("shop", "dev", "network down")], [])
 
     monkeypatch.setattr(tokens, "rotate_environments", rotate_environments)
-    with pytest.raises(members.RotationLeft):
-        tokens.rotate_token(object(), "ci", expires=None, show=seen.append)  # type: ignore[arg-type]
+    with pytest.raises(RotationLeft):
+        tokens.rotate_token(CTX, "ci", expires=None, show=seen.append)
     assert len(seen) == 1
     assert seen[0].startswith("ek_sa_")

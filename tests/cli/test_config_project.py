@@ -355,6 +355,13 @@ def test_activate_all_writes_nothing_when_a_services_path_leads_out_of_the_proje
 
     assert refused.code == linked.code == 2
     assert_one_line_error(refused, "worker", "outside the project")
-    assert_one_line_error(linked, "services/link")
+    assert_one_line_error(linked, "services/link", "leads out of the project")
     assert list(outside.iterdir()) == []  # no secrets outside
     assert not (workdir / "services" / "api" / ".env").exists()  # all or nothing
+
+    toml.write_text(hand_edited.replace("services/link", "services/worker"), encoding="utf-8")
+    (workdir / "services" / "worker" / ".env.bak").symlink_to(outside / "stolen")
+    forced = envkeep("activate-all", "--env", "dev", "--force")
+    assert forced.code == 2
+    assert_one_line_error(forced, "worker", "outside the project")
+    assert list(outside.iterdir()) == []

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import affected, secret_write
 from envkeep.api.deps import AuthedCall
-from envkeep.app import members
+from envkeep.app import grantees, members
 from envkeep.app.views import AffectedEnvironment
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
@@ -21,7 +21,7 @@ def _shares(items: list[schemas.NewShare]) -> list[members.NewShare]:
 def principal_by_name(workspace_id: str, name: str, call: AuthedCall) -> schemas.Principal:
     """An account's public keys, for sealing shares to it (admins, at any scope of the
     workspace: a project's admin grants roles in its project)."""
-    found = members.principal_by_name(call, workspace_id=workspace_id, name=name)
+    found = grantees.principal_by_name(call, workspace_id=workspace_id, name=name)
     return schemas.Principal.model_validate(found)
 
 

@@ -11,24 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, select
 
 from envkeep.app._lookup import environment_by_name, names_in_workspace, project_by_name
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role, require_role_anywhere
+from envkeep.app.authz import require_role
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.views import AffectedEnvironment
 from envkeep.app.writes import apply_writes
 from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageError
-from envkeep.store.models import (
-    DataKeyShare,
-    Environment,
-    Invite,
-    Principal,
-    Project,
-    RoleBinding,
-)
+from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -81,32 +74,6 @@ def scope_target(call: Call, workspace_id: str, scope: Scope) -> tuple[Target, l
         return Target(workspace_id, project.id), list(envs)
     env = environment_by_name(call, project, scope.environment)
     return Target(workspace_id, project.id, env.id), [env]
-
-
-def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalView:
-    """A principal of the workspace by email (or service-account name), with its public keys,
-    for an admin at any scope of it to seal shares to. Only the workspace's own: a user with
-    a role here or who accepted an invite here, or one of its service accounts; anyone else
-    is not found, as an unknown email is (nothing crosses tenants)."""
-    require_role_anywhere(call, workspace_id, Role.ADMIN)
-    found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
-    if found is None or not _of_workspace(call, workspace_id, found):
-        raise NotFoundError(f"no account '{name}'", hint="invite them: envkeep member invite EMAIL")
-    return principal_view(found)
-
-
-def _of_workspace(call: Call, workspace_id: str, principal: Principal) -> bool:
-    if principal.disabled_at is not None:
-        return False
-    if principal.kind == "service":
-        return principal.name.startswith(f"sa:{workspace_id}:")
-    bound = select(RoleBinding.principal_id).where(
-        RoleBinding.principal_id == principal.id, RoleBinding.workspace_id == workspace_id
-    )
-    invited = select(Invite.id).where(
-        Invite.workspace_id == workspace_id, Invite.accepted_by == principal.id
-    )
-    return call.session.scalar(select(or_(exists(bound), exists(invited)))) is True
 
 
 def environments_in_scope(

@@ -131,11 +131,13 @@ def plan_activation(
 
 
 def _require_inside(root: Path, service: str, path: str) -> None:
-    """Refuse a service whose directory is not inside the project (``..``, an absolute path,
-    a link leading out): its .env holds secrets. Checked for every service before any is
-    written."""
+    """Refuse a service whose directory, .env or .env.bak is not inside the project (``..``,
+    an absolute path, a link leading out): its .env holds secrets, and --force copies the old
+    one to .env.bak. Checked for every service before any is written."""
     base = root.resolve()
-    if not (base / path).resolve().is_relative_to(base):
+    directory = root / path
+    targets = (directory, directory / ".env", directory / ".env.bak")  # links followed
+    if not all(t.resolve().is_relative_to(base) for t in targets):
         raise UsageError(
             f"service '{service}' has path {path}, outside the project {root}; "
             "nothing was written for any service",

@@ -14,7 +14,14 @@ from envkeep import crypto
 from envkeep.client.reading import read_environment
 from envkeep.client.scope_shares import seal_for, seal_scope_shares
 from envkeep.client.vault import WriteTarget, plan_write
-from envkeep.core.errors import ConflictError, EnvkeepError, IntegrityError, UsageError
+from envkeep.core.errors import (
+    EnvironmentNotFound,
+    EnvironmentReplaced,
+    EnvkeepError,
+    IntegrityError,
+    RotationLeft,
+    UsageError,
+)
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -155,45 +162,61 @@ def remove(ctx: ClientContext, name: str) -> list[str]:
 
 def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
     """Rotate the data key of each environment a revocation's ``answer`` names; return them as
-    project/env. The revocation happened already: an environment that fails does not stop the
-    others, and `RotationLeft` then names each one left with the command that rotates it.
+    project/env, in name order. The revocation happened already: an environment that fails
+    does not stop the others, and `RotationLeft` then names each one left with the command
+    that rotates it (after what its error said to do first).
 
-    The answer names each environment (project, environment, id). A server from before it did
-    gives ids alone: the workspace's environments are then listed to find them (read, each,
-    when the listing gives no ids either)."""
-    named = answer.get("environments")
-    if named is None:
-        named = _named_by_listing(ctx, set(answer["environment_ids"]))
+    The answer names each environment (project, environment, id). Ids it lists without a name
+    (a server from before it named them gives ids alone) are found by listing the workspace."""
+    ids = set(answer.get("environment_ids") or [])
+    named = [item for item in answer.get("environments") or [] if isinstance(item, dict)]
+    missing = ids - {item.get("environment_id") for item in named}
+    if missing:
+        named += _named_by_listing(ctx, missing)
     rotated: list[str] = []
     left: list[tuple[str, str, str]] = []
-    for item in named:
-        project, environment = item["project"], item["environment"]
+    hints: list[str] = []
+    for item in sorted(named, key=lambda i: (str(i.get("project")), str(i.get("environment")))):
+        project, environment = str(item.get("project")), str(item.get("environment"))
         try:
-            rotate_key(ctx, environment, project=project, expected_id=item.get("environment_id"))
+            rotated.append(_rotate_named(ctx, project, environment, item.get("environment_id")))
         except EnvkeepError as error:
             left.append((project, environment, str(error)))
-        else:
-            rotated.append(f"{project}/{environment}")
+            hints += (
+                [error.hint] if error.hint and not isinstance(error, EnvironmentReplaced) else []
+            )
+        except Exception as error:  # noqa: BLE001 - the others still rotate; named below
+            left.append((project, environment, type(error).__name__))
     if left:
-        raise RotationLeft(rotated, left)
+        raise RotationLeft.of(rotated, left, hints)
     return rotated
 
 
-class RotationLeft(EnvkeepError):
-    """A revocation went through, but some of its environments still have the old data key."""
+def _rotate_named(ctx: ClientContext, project: str, environment: str, env_id: Any) -> str:
+    """Rotate one environment a revocation named; its project/env. When its name is another
+    environment now, or no environment (renamed), the named one is found by id and rotated
+    under its new name; one that is gone needs no rotation."""
+    try:
+        rotate_key(ctx, environment, project=project, expected_id=env_id)
+    except (EnvironmentReplaced, EnvironmentNotFound):
+        if env_id is None:
+            raise
+        renamed = [i for i in _scope_of(ctx, project) if i.get("environment_id") == env_id]
+        if not renamed:
+            return f"{project}/{environment} (deleted since)"
+        environment = str(renamed[0]["environment"])
+        rotate_key(ctx, environment, project=project, expected_id=env_id)
+    return f"{project}/{environment}"
 
-    code = "rotation_incomplete"
 
-    def __init__(self, rotated: list[str], left: list[tuple[str, str, str]]) -> None:
-        names = ", ".join(f"{p}/{e} ({why})" for p, e, why in left)
-        done = f"; new keys for: {', '.join(rotated)}" if rotated else ""
-        commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e, _ in left)
-        super().__init__(
-            f"the access is revoked, but these keys were not rotated: {names}{done}",
-            hint=f"rotate each now (until then the old keys still open new values): {commands}",
-        )
-        self.rotated = rotated
-        self.left = left
+def _scope_of(ctx: ClientContext, project: str) -> list[dict[str, Any]]:
+    backend = _http(ctx)
+    listed: list[dict[str, Any]] = backend.api.request(
+        "GET",
+        f"/v1/workspaces/{backend.workspace_id}/scope-environments",
+        params={"project": project},
+    )
+    return listed
 
 
 def _named_by_listing(ctx: ClientContext, affected: set[str]) -> list[dict[str, Any]]:
@@ -234,10 +257,9 @@ def rotate_key(
         opened = _open_other(ctx, project_name, environment)
     env = opened.snapshot.environment
     if expected_id is not None and env.id != expected_id:
-        raise ConflictError(
-            f"'{project_name}/{environment}' is another environment now (renamed and replaced?)",
-            hint="find the environment the revocation named (envkeep env list, in that project)"
-            " and rotate it: envkeep env rotate-key NAME --project PROJECT",
+        raise EnvironmentReplaced(
+            f"'{project_name}/{environment}' is another environment now (renamed and replaced)",
+            hint=f"rotate the environment with id {expected_id} under its new name",
         )
     new_version = env.key_version + 1
     dek = crypto.new_data_key()

@@ -61,11 +61,15 @@ def _inside(root: Path, path: str) -> str:
     leading out of the project is refused too)."""
     base = Path(os.path.normpath(root))
     where = Path(os.path.normpath(base / path))
-    inside = where.is_relative_to(base) and where.resolve().is_relative_to(base.resolve())
-    if not inside or not where.is_dir():
+    if not where.is_relative_to(base) or not where.is_dir():
         raise UsageError(
             f"service path {path} is not a directory under {root}",
             hint="create the directory first, or pass --path relative to the project root",
+        )
+    if not where.resolve().is_relative_to(base.resolve()):
+        raise UsageError(
+            f"service path {path} leads out of the project (to {where.resolve()})",
+            hint="pass a directory inside the project: activate-all writes secrets there",
         )
     return where.relative_to(base).as_posix()
 
@@ -106,8 +110,10 @@ def _write_settings(
         updated = parse_project_file(text, project.root).service(name)
     except InputError as error:
         raise _by_hand(name, path, schema, f"the edit would not parse ({error})") from None
-    asked = (path or getattr(updated, "path", None), schema or getattr(updated, "schema", None))
-    if updated is None or asked != (updated.path, updated.schema):
+    if updated is None or (path or updated.path, schema or updated.schema) != (
+        updated.path,
+        updated.schema,
+    ):  # what was asked is not what the file would say
         raise _by_hand(name, path, schema, "it is written in a way this command cannot edit")
     write_atomic(project.path, text.encode(), mode=0o644)
     return updated

@@ -19,6 +19,8 @@ Messages never contain a value, a key, a token or a passphrase.
     │   └── VersionNotFound
     ├── AlreadyExistsError            (exit 1, 409)
     ├── ConflictError                 stale write              (exit 1, 409)
+    │   └── EnvironmentReplaced          its name is another environment now
+    ├── RotationLeft                  revoked; some keys not rotated yet (exit 1, 500)
     ├── ValidationFailed              (exit 3, 422)
     ├── AccessError                   (exit 4)
     │   ├── NotAuthenticated             (401)
@@ -137,6 +139,50 @@ class ConflictError(EnvkeepError):
 
     code = "conflict"
     status = 409
+
+
+class EnvironmentReplaced(ConflictError):
+    """A key rotation found, under the environment's name, another environment."""
+
+    code = "environment_replaced"
+
+
+class RotationLeft(EnvkeepError):
+    """A revocation went through, but some of its environments still have the old data key;
+    `of` words it. ``rotated``: project/env of those rotated; ``left``: (project, environment,
+    why) of the others."""
+
+    code = "rotation_incomplete"
+    status = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        rotated: tuple[str, ...] = (),
+        left: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.rotated = rotated
+        self.left = left
+
+    @classmethod
+    def of(
+        cls, rotated: list[str], left: list[tuple[str, str, str]], hints: list[str]
+    ) -> RotationLeft:
+        """Each environment left, with the command that rotates it (after ``hints``: what
+        their errors said to do first)."""
+        names = ", ".join(f"{p}/{e} ({why})" for p, e, why in left)
+        done = f"; new keys for: {', '.join(rotated)}" if rotated else ""
+        commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e, _ in left)
+        first = f"{'; '.join(dict.fromkeys(hints))}; then " if hints else ""
+        return cls(
+            f"the access is revoked, but these keys were not rotated: {names}{done}",
+            hint=f"{first}rotate each now (until then the old keys open new values): {commands}",
+            rotated=tuple(rotated),
+            left=tuple(left),
+        )
 
 
 class ValidationFailed(EnvkeepError):
