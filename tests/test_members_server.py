@@ -113,18 +113,27 @@ def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
         crypto.open_envelope(old_dek, current.value_ct or b"", aad)
 
 
+def _with_project_admin(
+    server: TeamServer, root: Path, owner: str, lead: str
+) -> tuple[Path, Path, Path]:
+    """(alice, bob, project dir): Alice, the workspace's admin, made project shop and set DB
+    in staging; Bob holds admin on project shop only, not on the workspace."""
+    alice, bob, work = root / "alice", root / "bob", root / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite(owner), owner)
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    code = _ok(alice, work, "member", "invite", lead, "--role", "admin", "--project", "shop")
+    _join(server, bob, work, code.strip(), lead)
+    _ok(alice, work, "member", "grant", lead, "admin", "--project", "shop")
+    return alice, bob, work
+
+
 def test_a_project_admin_rotates_and_revokes_its_token_and_the_keys_it_could_read_rotate(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    alice, bob, ci, work = (tmp_path / n for n in ("alice", "bob", "ci", "work"))
-    work.mkdir()
-    _join(server, alice, work, server.invite("owner@y.io"), "owner@y.io")
-    _ok(alice, work, "init", "shop")
-    _ok(alice, work, "set", "DB=first", "--env", "staging")
-    code = _ok(alice, work, "member", "invite", "lead@y.io", "--role", "admin", "--project", "shop")
-    _join(server, bob, work, code.strip(), "lead@y.io")
-    _ok(alice, work, "member", "grant", "lead@y.io", "admin", "--project", "shop")
-    # Bob is an admin of project shop only, not of the workspace.
+    alice, bob, work = _with_project_admin(server, tmp_path, "owner@y.io", "lead@y.io")
+    ci = tmp_path / "ci"
     create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--role", "read")
     _ok(alice, work, "token", "create", "deploy", "--role", "read")  # workspace-wide
     _ok(bob, work, *create)
@@ -148,16 +157,9 @@ def test_a_project_admin_rotates_and_revokes_its_token_and_the_keys_it_could_rea
 def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    alice, bob, carol, work = (tmp_path / n for n in ("alice", "bob", "carol", "work"))
-    work.mkdir()
-    _join(server, alice, work, server.invite("founder@z.io"), "founder@z.io")
-    _ok(alice, work, "init", "shop")
-    _ok(alice, work, "set", "DB=first", "--env", "staging")
-    code = _ok(alice, work, "member", "invite", "pm@z.io", "--role", "admin", "--project", "shop")
-    _join(server, bob, work, code.strip(), "pm@z.io")
-    _ok(alice, work, "member", "grant", "pm@z.io", "admin", "--project", "shop")
-
-    # Bob holds admin on project shop only; everything below is his, within it.
+    alice, bob, work = _with_project_admin(server, tmp_path, "founder@z.io", "pm@z.io")
+    carol = tmp_path / "carol"
+    # Everything below is Bob's, within project shop.
     code = _ok(bob, work, "member", "invite", "new@z.io", "--role", "read", "--project", "shop")
     _join(server, carol, work, code.strip(), "new@z.io")
     _ok(bob, work, "member", "grant", "new@z.io", "read", "--project", "shop")
