@@ -174,6 +174,17 @@ def test_a_renamed_environment_is_rotated_under_its_new_name(
     )
     assert done == ["shop/qa"]
     assert calls == [("staging", "id-stg"), ("qa", "id-stg")]
+    names["id-stg"] = "qa"
+    monkeypatch.setattr(members, "rotate_key", _failing_for("qa", rotate_key))
+    with pytest.raises(RotationLeft) as raised:
+        members.rotate_environments(
+            CTX, {"environment_ids": ["id-stg"], "environments": [LISTING[1]]}
+        )
+    assert raised.value.left == (("shop", "qa", "the network went away"),)  # its name now
+    assert raised.value.hint is not None
+    assert "rotate-key qa --project shop" in raised.value.hint
+    assert "rotate-key staging" not in raised.value.hint  # that one is another environment
+    monkeypatch.setattr(members, "rotate_key", rotate_key)
     names.clear()  # and once it is gone altogether, nothing is left to rotate
     _use(monkeypatch, _Backend([]))
     gone = members.rotate_environments(
@@ -216,3 +227,13 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
         tokens.rotate_token(CTX, "ci", expires=None, show=seen.append)
     assert len(seen) == 1
     assert seen[0].startswith("ek_sa_")
+
+
+def _failing_for(name: str, rotate_key: Any) -> Any:
+    def rotate(_ctx: object, environment: str, **kwargs: Any) -> int:
+        if environment == name:
+            raise ConflictError("the network went away")
+        result: int = rotate_key(_ctx, environment, **kwargs)
+        return result
+
+    return rotate

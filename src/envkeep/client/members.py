@@ -180,6 +180,8 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
         project, environment = str(item.get("project")), str(item.get("environment"))
         try:
             rotated.append(_rotate_named(ctx, project, environment, item.get("environment_id")))
+        except _RenamedFailed as renamed:  # left under the name it has now
+            left.append((project, renamed.name, str(renamed.__cause__)))
         except EnvkeepError as error:
             left.append((project, environment, str(error)))
             hints += (
@@ -205,8 +207,19 @@ def _rotate_named(ctx: ClientContext, project: str, environment: str, env_id: An
         if not renamed:
             return f"{project}/{environment} (deleted since)"
         environment = str(renamed[0]["environment"])
-        rotate_key(ctx, environment, project=project, expected_id=env_id)
+        try:
+            rotate_key(ctx, environment, project=project, expected_id=env_id)
+        except Exception as error:
+            raise _RenamedFailed(environment) from error
     return f"{project}/{environment}"
+
+
+class _RenamedFailed(Exception):
+    """The rotation of an environment found under its new name ``name`` failed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 def _scope_of(ctx: ClientContext, project: str) -> list[dict[str, Any]]:
