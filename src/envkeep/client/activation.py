@@ -139,10 +139,10 @@ def _require_inside(root: Path, service: str, path: str) -> None:
     targets = (directory, directory / ".env", directory / ".env.bak")  # links followed
     if not all(t.resolve().is_relative_to(base) for t in targets):
         raise UsageError(
-            f"service '{service}' has path {path}, outside the project {root}; "
-            "nothing was written for any service",
-            hint=f"give it a directory inside the project: envkeep service set {service} "
-            "--path DIR",
+            f"service '{service}' (path {path}) leads outside the project {root}: its"
+            " directory, .env or .env.bak; nothing was written for any service",
+            hint=f"give it a directory inside the project (envkeep service set {service}"
+            " --path DIR), with no .env or .env.bak linking out of it",
         )
 
 
