@@ -185,15 +185,33 @@ def render_project_file(
     return "\n".join(lines) + "\n"
 
 
+def _own_keys(name: str) -> set[str]:
+    """The header keys of ``[services.NAME]``, bare or quoted."""
+    return {f"services.{name}", f"services.{_toml_string(name)}"}
+
+
+def _header_key(line: str) -> str | None:
+    """The key of a table header line (``[a.b]`` → ``a.b``, spaces dropped), else None."""
+    match = _HEADER.match(line)
+    return match.group(1).replace(" ", "") if match else None
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """``lines`` without the blank lines at their end."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return lines[:end]
+
+
 def _section_span(lines: list[str], name: str) -> tuple[int, int] | None:
     """Line range of ``[services.NAME]`` and its sub-tables, or None."""
-    own = {f"services.{name}", f"services.{_toml_string(name)}"}
+    own = _own_keys(name)
     start = end = None
     for i, line in enumerate(lines):
-        match = _HEADER.match(line)
-        if not match:
+        key = _header_key(line)
+        if key is None:
             continue
-        key = match.group(1).replace(" ", "")
         mine = key in own or any(key.startswith(o + ".") for o in own)
         if mine and start is None:
             start = i
@@ -210,9 +228,7 @@ def with_service_section(text: str, service: ServiceEntry) -> str:
     lines = text.splitlines()
     if _section_span(lines, service.name) is not None:
         return text
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join([*lines, "", *_service_lines(service)]) + "\n"
+    return "\n".join([*_trimmed(lines), "", *_service_lines(service)]) + "\n"
 
 
 def without_service_section(text: str, name: str) -> str:
@@ -222,19 +238,15 @@ def without_service_section(text: str, name: str) -> str:
     if span is None:
         return text
     start, end = span
-    kept = lines[:start] + lines[end:]
-    while kept and not kept[-1].strip():
-        kept.pop()
-    return "\n".join(kept) + "\n"
+    return "\n".join(_trimmed(lines[:start] + lines[end:])) + "\n"
 
 
 def _table_span(lines: list[str], name: str) -> tuple[int, int] | None:
     """Line range of the ``[services.NAME]`` table itself, up to the next header (its
     sub-tables, such as ``[services.NAME.schema]``, are not part of it), or None."""
-    own = {f"services.{name}", f"services.{_toml_string(name)}"}
+    own = _own_keys(name)
     for i, line in enumerate(lines):
-        match = _HEADER.match(line)
-        if match and match.group(1).replace(" ", "") in own:
+        if _header_key(line) in own:
             after = (j for j in range(i + 1, len(lines)) if _HEADER.match(lines[j]))
             return i, next(after, len(lines))
     return None
@@ -257,9 +269,8 @@ def with_service_setting(text: str, service: str, key: str, value: str | list[st
                 f"envkeep.toml has no [services.{service}] section",
                 hint=f"add the service first: envkeep service add {service}",
             )
-        while lines and not lines[-1].strip():
-            lines.pop()
-        return "\n".join([*lines, "", f"[services.{_toml_key(service)}]", new_line]) + "\n"
+        own_table = [*_service_lines(ServiceEntry(service)), new_line]
+        return "\n".join([*_trimmed(lines), "", *own_table]) + "\n"
     start, end = span
     setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
     for i in range(start + 1, end):
