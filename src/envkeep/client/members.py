@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.reading import read_environment
-from envkeep.client.scope_shares import seal_for, seal_scope_shares
+from envkeep.client.scope_shares import scope_environments, seal_for, seal_scope_shares
 from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.core.errors import (
     EnvironmentNotFound,
@@ -184,9 +184,8 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
             left.append((project, renamed.name, str(renamed.__cause__)))
         except EnvkeepError as error:
             left.append((project, environment, str(error)))
-            hints += (
-                [error.hint] if error.hint and not isinstance(error, EnvironmentReplaced) else []
-            )
+            if error.hint:
+                hints.append(error.hint)
         except Exception as error:  # noqa: BLE001 - the others still rotate; named below
             left.append((project, environment, type(error).__name__))
     if left:
@@ -203,7 +202,8 @@ def _rotate_named(ctx: ClientContext, project: str, environment: str, env_id: An
     except (EnvironmentReplaced, EnvironmentNotFound):
         if env_id is None:
             raise
-        renamed = [i for i in _scope_of(ctx, project) if i.get("environment_id") == env_id]
+        listed = scope_environments(_http(ctx), project=project)
+        renamed = [i for i in listed if i.get("environment_id") == env_id]
         if not renamed:
             return f"{project}/{environment} (deleted since)"
         environment = str(renamed[0]["environment"])
@@ -222,25 +222,13 @@ class _RenamedFailed(Exception):
         self.name = name
 
 
-def _scope_of(ctx: ClientContext, project: str) -> list[dict[str, Any]]:
-    backend = _http(ctx)
-    listed: list[dict[str, Any]] = backend.api.request(
-        "GET",
-        f"/v1/workspaces/{backend.workspace_id}/scope-environments",
-        params={"project": project},
-    )
-    return listed
-
-
 def _named_by_listing(ctx: ClientContext, affected: set[str]) -> list[dict[str, Any]]:
     """The workspace's environments among ``affected`` (ids), by listing them."""
     if not affected:
         return []
     backend = _http(ctx)
     found = []
-    for item in backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments"
-    ):
+    for item in scope_environments(backend):
         env_id = item.get("environment_id")
         if env_id is None:
             env_id = backend.read_environment(

@@ -6,7 +6,7 @@ everything its scope opens) and when an environment's key is rotated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.api.encoding import b64e
@@ -42,6 +42,19 @@ def seal_for(
     }
 
 
+def scope_environments(
+    backend: HttpBackend, *, project: str | None = None, environment: str | None = None
+) -> list[dict[str, Any]]:
+    """The environments a scope covers (neither given: the whole workspace), as the server
+    lists them: project, environment, key_version, and environment_id (a server from before
+    it gave ids gives none)."""
+    params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
+    listed: list[dict[str, Any]] = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments", params=params
+    )
+    return listed
+
+
 def seal_scope_shares(
     ctx: ClientContext,
     backend: HttpBackend,
@@ -55,12 +68,8 @@ def seal_scope_shares(
     (None: all of it) covers, each key unsealed here from this identity's own share."""
     from envkeep.client.envelopes import open_data_keys
 
-    params = {k: v for k, v in {"project": project, "environment": environment}.items() if v}
-    scope = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/scope-environments", params=params
-    )
     shares = []
-    for item in scope:
+    for item in scope_environments(backend, project=project, environment=environment):
         snapshot = backend.read_environment(item["project"], item["environment"], [])
         deks = open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
         env = snapshot.environment
