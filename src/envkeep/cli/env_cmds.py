@@ -224,16 +224,21 @@ def activate_all(
     output.print_table(
         ("SERVICE", "FILE", "ACTION", "VARIABLES", "CHANGES"), rows, empty="no services with a path"
     )
-    if skipped.no_path:
-        output.done(f"skipped (no path): {', '.join(skipped.no_path)}")
-        first = skipped.no_path[0]
-        output.done(f"hint: give one a directory with: envkeep service set {first} --path DIR")
-    if skipped.not_stored:
-        output.done(f"skipped (not in the store): {', '.join(skipped.not_stored)}")
-        first = skipped.not_stored[0]
-        output.done(
-            f"hint: add it to the store (envkeep.toml keeps it): envkeep service add {first}"
-        )
+    for names, why, fix in (
+        (
+            skipped.no_path,
+            "no path",
+            "give one a directory with: envkeep service set {} --path DIR",
+        ),
+        (
+            skipped.not_stored,
+            "not in the store",
+            "add it to the store (envkeep.toml keeps it): envkeep service add {}",
+        ),
+    ):
+        if names:
+            output.done(f"skipped ({why}): {', '.join(names)}")
+            output.done(f"hint: {fix.format(names[0])}")
     verb = "would write" if dry_run else "wrote"
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")
