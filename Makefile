@@ -3,16 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The hot core compiled with mypyc (scripts/build_native.py); rebuilt when a core module changes.
+NATIVE := src/envkeep/core/_compiled/manifest.txt
 
 .PHONY: install run lint format test bench docs clean lock
 
-install: $(STAMP)
+install: $(STAMP) $(NATIVE)
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+
+$(NATIVE): $(STAMP) $(wildcard src/envkeep/core/*.py) scripts/build_native.py
+	$(BIN)/python scripts/build_native.py
 
 run: install
 	$(BIN)/python scripts/demo.py
@@ -41,4 +46,4 @@ lock: install
 	$(BIN)/python -m pip freeze --exclude-editable --exclude envkeep > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache src/envkeep/core/_compiled

@@ -448,6 +448,14 @@ def _warm_bytecode(env: Mapping[str, str]) -> None:
     checked_output([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env, ROOT)
 
 
+def _core_kind() -> str:
+    """Whether envkeep's hot core runs compiled here (scripts/build_native.py) or as Python."""
+    import envkeep.core.resolve
+
+    compiled = envkeep.core.resolve.__file__ or ""
+    return "compiled (mypyc)" if not compiled.endswith(".py") else "pure Python"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     repeats = args.repeat or (10 if args.quick else 30)
@@ -463,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         _warm_bytecode(env)
         ws = Workspace(root, bin_dir, env)
-        print(f"python {sys.version.split()[0]} in {sys.prefix}; ", end="")
+        print(f"python {sys.version.split()[0]} in {sys.prefix}; core {_core_kind()}; ", end="")
         if args.profile:
             print(f"import profiles, {3 if args.quick else 5} runs each")
         else:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import itertools
 import operator
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.core.valuetypes import TYPE_CHECKS, bulk_check, matches_type
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
-
     from envkeep.core.schema import FieldSpec
 
 __all__ = ["CheckPlan", "compile_plan"]
@@ -138,7 +137,7 @@ def compile_plan(fields: Sequence[FieldSpec]) -> CheckPlan:
             )
             for (type_name, choices), found in members.items()
         ),
-        gather=_getter([*grouped, *(names[i] for i in required if i not in in_groups)]),
+        gather=_getter(grouped + [names[i] for i in required if i not in in_groups]),
         slices=tuple(
             slice(end - size, end)
             for end, size in zip(itertools.accumulate(sizes), sizes, strict=True)

@@ -15,6 +15,7 @@ limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -42,8 +43,6 @@ from envkeep.core._walkstate import through as _through
 from envkeep.core.errors import ReferenceProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     from envkeep.core._refsyntax import Segment
 
 

@@ -8,15 +8,12 @@ every layer that set it and the one that won, for ``envkeep explain``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from envkeep.core.errors import ServiceNotFound
 from envkeep.core.references import Expander, Expansion, expand
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 __all__ = [
     "Layer",

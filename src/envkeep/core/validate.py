@@ -79,7 +79,9 @@ def _type_problem(spec: FieldSpec, value: str) -> tuple[str, str] | None:
     return None if check[0](value) else ("type", check[1])
 
 
-def _measure(spec: FieldSpec, value: str) -> tuple[float, str]:
+# ``int | float``, not ``float``: compiled by mypyc (scripts/build_native.py), a ``float`` is a C
+# double, and an int bound beyond 2**53 would no longer compare exactly.
+def _measure(spec: FieldSpec, value: str) -> tuple[int | float, str]:
     if spec.type == "float":
         return float(value), ""
     if spec.type in _NUMERIC_TYPES:
