@@ -32,6 +32,8 @@ COMPILED = (
     "_lazyrefs",
     "validate",
     "checkplan",
+    "valuetypes",
+    "_refsyntax",
 )
 GROUP = "envkeep.core.shared"  # mypyc's shared library: _compiled/shared__mypyc.*.so
 MANIFEST = "manifest.txt"
