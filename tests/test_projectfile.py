@@ -14,6 +14,7 @@ from envkeep.core.projectfile import (
     render_project_file,
     with_service_section,
     with_service_setting,
+    with_top_setting,
     without_service_section,
 )
 
@@ -139,3 +140,37 @@ def test_a_value_with_a_del_character_stays_valid_toml(tmp_path: Path) -> None:
     worker = parse_project_file(text, tmp_path).service("worker")
     assert worker is not None
     assert worker.path == "odd\x7fname"
+
+
+SPREAD = """project = "shop"
+default_env = "dev"  # what a bare command uses
+environments = [
+  "dev",
+  "prod",
+]  # every stage we deploy
+
+[services.api]
+path = "services/#api"	# checked out here
+templates = [
+  "postgres",
+]
+"""
+
+
+def test_a_value_written_over_several_lines_is_replaced_whole(tmp_path: Path) -> None:
+    text = with_top_setting(SPREAD, "environments", ["dev", "production"])
+    text = with_service_setting(text, "api", "templates", ["redis"])
+    project = parse_project_file(text, tmp_path)
+    assert project.environments == ("dev", "production")
+    assert project.service("api") == ServiceEntry("api", "services/#api", templates=("redis",))
+    assert '"prod",' not in text
+    assert "\n]" not in text  # the closing line of the old array is gone too
+
+
+def test_a_comment_after_a_replaced_value_is_kept() -> None:
+    text = with_top_setting(SPREAD, "default_env", "qa")
+    text = with_top_setting(text, "environments", ["qa"])
+    text = with_service_setting(text, "api", "path", "svc/api")
+    assert 'default_env = "qa"  # what a bare command uses' in text
+    assert 'environments = ["qa"]  # every stage we deploy' in text
+    assert 'path = "svc/api"\t# checked out here' in text

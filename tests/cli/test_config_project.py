@@ -161,6 +161,21 @@ def test_env_edit_renames_describes_protects_and_unprotects(
     assert not qa["description"]
 
 
+def test_renaming_keeps_an_environments_list_written_over_several_lines_valid(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    path = config_tree / "envkeep.toml"
+    text = path.read_text(encoding="utf-8")
+    one_line = next(line for line in text.splitlines() if line.startswith("environments ="))
+    spread = 'environments = [\n  "dev",\n  "staging",\n  "prod",\n]  # every stage'
+    path.write_text(text.replace(one_line, spread), encoding="utf-8")
+
+    envkeep.ok("env", "edit", "staging", "--rename", "qa")
+
+    assert project_file(config_tree)["environments"] == ["dev", "qa", "prod"]
+    assert "]  # every stage" in path.read_text(encoding="utf-8")
+
+
 def test_renaming_the_default_environment_keeps_commands_without_env_working(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -275,8 +276,7 @@ def with_service_setting(text: str, service: str, key: str, value: str | list[st
     setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
     for i in range(start + 1, end):
         if setting.match(lines[i]):
-            lines[i] = new_line
-            return "\n".join(lines) + "\n"
+            return "\n".join(_replaced(lines, i, new_line)) + "\n"
     lines.insert(start + 1, new_line)
     return "\n".join(lines) + "\n"
 
@@ -294,7 +294,27 @@ def with_top_setting(text: str, key: str, value: str | list[str]) -> str:
     first_table = next((i for i, line in enumerate(lines) if _HEADER.match(line)), len(lines))
     for i in range(first_table):
         if setting.match(lines[i]):
-            lines[i] = f"{key} = {rendered}"
-            return "\n".join(lines) + "\n"
+            return "\n".join(_replaced(lines, i, f"{key} = {rendered}")) + "\n"
     lines.insert(first_table, f"{key} = {rendered}")
     return "\n".join(lines) + "\n"
+
+
+def _replaced(lines: list[str], i: int, new_line: str) -> list[str]:
+    """``lines`` with the setting that starts on line ``i`` replaced by ``new_line``: all of
+    its value, which may run over several lines (an array written one item a line), and a
+    comment after it kept."""
+    value_start = lines[i].index("=") + 1
+    for last in range(i, len(lines)):
+        body = [lines[i][value_start:], *lines[i + 1 : last + 1]]
+        tail = body[-1]
+        for cut in [k for k, char in enumerate(tail) if char == "#"] + [len(tail)]:
+            try:
+                tomllib.loads("value =" + "\n".join([*body[:-1], tail[:cut]]))
+            except tomllib.TOMLDecodeError:
+                continue
+            comment = tail[cut:]
+            if comment:
+                spacing = tail[:cut][len(tail[:cut].rstrip()) :] or " "
+                new_line = f"{new_line}{spacing}{comment}"
+            return [*lines[:i], new_line, *lines[last + 1 :]]
+    return [*lines[:i], new_line, *lines[i + 1 :]]  # not TOML as it stands: the line alone
