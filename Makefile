@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The hot core compiled with mypyc (scripts/build_native.py); rebuilt when a core module changes.
-NATIVE := src/envkeep/core/_compiled/manifest.txt
+# The hot core compiled with mypyc (scripts/build_native.py), tried again when a core module
+# changes; a build that falls back to pure Python is not retried until then.
+NATIVE := $(VENV)/.native
 
 .PHONY: install run lint format test bench docs clean lock
 
@@ -18,6 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 $(NATIVE): $(STAMP) $(wildcard src/envkeep/core/*.py) scripts/build_native.py
 	$(BIN)/python scripts/build_native.py
+	touch $(NATIVE)
 
 run: install
 	$(BIN)/python scripts/demo.py
@@ -46,4 +48,4 @@ lock: install
 	$(BIN)/python -m pip freeze --exclude-editable --exclude envkeep > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache src/envkeep/core/_compiled
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache src/envkeep/core/_compiled src/envkeep/core/_compiled.*

@@ -34,13 +34,13 @@ print(json.dumps({
 
 
 def _sources(directory: Path) -> None:
-    for module in _native.COMPILED:
+    for module in (*_native.COMPILED, "errors"):  # "errors": a module that is not compiled
         (directory / f"{module}.py").write_text(f"# {module}\n", encoding="utf-8")
 
 
 def _manifest(compiled: Path, sources: Path) -> None:
     compiled.mkdir()
-    lines = [_native.stamp_line(sources / f"{module}.py") for module in _native.COMPILED]
+    lines = _native.stamp_lines(str(sources))
     (compiled / _native.MANIFEST).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -50,10 +50,12 @@ def test_a_manifest_matches_the_sources_it_was_written_for(tmp_path: Path) -> No
     assert _native.manifest_matches(str(tmp_path / "_compiled"), str(tmp_path))
 
 
-def test_an_edited_source_makes_the_compiled_modules_stale(tmp_path: Path) -> None:
+@pytest.mark.parametrize("module", [_native.COMPILED[-1], "errors"])
+def test_an_edited_module_makes_the_compiled_modules_stale(tmp_path: Path, module: str) -> None:
+    # "errors" is not compiled, but the compiled modules were checked against its types.
     _sources(tmp_path)
     _manifest(tmp_path / "_compiled", tmp_path)
-    edited = tmp_path / f"{_native.COMPILED[-1]}.py"
+    edited = tmp_path / f"{module}.py"
     edited.write_text(edited.read_text(encoding="utf-8") + "x = 1\n", encoding="utf-8")
     assert not _native.manifest_matches(str(tmp_path / "_compiled"), str(tmp_path))
 
@@ -71,6 +73,9 @@ def test_the_variable_keeps_the_sources(monkeypatch: pytest.MonkeyPatch) -> None
     path: list[str] = []
     assert not _native.use_compiled(path)
     assert path == []
+    monkeypatch.setenv(_native.PURE_PYTHON_VARIABLE, "0")  # 0: the compiled core, if any
+    compiled = _native.manifest_matches(_native.compiled_dir(), str(Path(_native.__file__).parent))
+    assert _native.use_compiled(path) is compiled
 
 
 def _probe(*, pure: bool) -> dict[str, object]:

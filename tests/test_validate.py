@@ -145,6 +145,9 @@ def test_values_on_the_bounds_pass(spec: FieldSpec, value: str) -> None:
 def test_integer_bounds_compare_exactly_beyond_float_precision() -> None:
     spec = FieldSpec("A", type="int", maximum=9007199254740992)
     assert check_value(spec, "9007199254740993") == ("range", "must be at most 9007199254740992")
+    above = FieldSpec("A", type="int", minimum=9007199254740993)  # no float holds it
+    assert check_value(above, "9007199254740992") is not None
+    assert check_value(above, "9007199254740993") is None
 
 
 def test_type_is_checked_before_range() -> None:

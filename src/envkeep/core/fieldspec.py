@@ -48,8 +48,9 @@ class FieldSpec:
     default: str | None = None
     secret: bool = False
     description: str | None = None
-    minimum: float | None = None  # the number, a duration's seconds, or else the length
-    maximum: float | None = None
+    # int | float: an int bound stays exact (compiled, a float would be a C double).
+    minimum: int | float | None = None  # the number, a duration's seconds, or else the length
+    maximum: int | float | None = None
     pattern: str | None = None  # a regular expression the whole value must match
     choices: tuple[str, ...] = ()  # for enum
     example: str | None = None  # the value written in the .env.example; not a default
