@@ -53,7 +53,7 @@ class Formats:
         fresh = [raw for raw in raws if raw not in known]
         if fresh:
             known.update(zip(fresh, self._compile_many(fresh), strict=True))
-        return list(map(known.__getitem__, raws))
+        return [known[raw] for raw in raws]
 
 
 class FillScope(dict[str, str]):
@@ -93,7 +93,7 @@ def fill_formats(names: Sequence[str], formats: Sequence[str], scope: FillScope)
     except Unfilled:
         filled = []
     if len(filled) == len(names):
-        return dict(zip(names, filled, strict=True))
+        return {name: filled[i] for i, name in enumerate(names)}  # compiled: no zip tuples
     found: dict[str, str] = {}
     for name, text in zip(names, formats, strict=True):
         with suppress(Unfilled):

@@ -157,7 +157,7 @@ class Expander:
         self, service: str | None, own: Mapping[str, str], dollars: list[str]
     ) -> dict[str, str]:
         """The values of ``dollars`` that their formats give, by name."""
-        formats = self._formats.of(list(map(own.__getitem__, dollars)))
+        formats = self._formats.of([own[name] for name in dollars])
         names = dollars
         if None in formats:
             names = [name for name, text in zip(dollars, formats, strict=True) if text is not None]
