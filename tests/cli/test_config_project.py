@@ -138,7 +138,8 @@ def test_init_service_adds_a_service_like_service_add(envkeep: Envkeep, config_t
     assert isinstance(services, dict)
     assert services["billing"] == {"path": "services/billing"}
     listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
-    assert {"name": "billing", "path": "services/billing", "schema": None} in listed
+    billing = {"name": "billing", "path": "services/billing", "schema": None, "schema_table": False}
+    assert billing in listed
 
 
 def test_env_edit_renames_describes_protects_and_unprotects(
@@ -275,9 +276,8 @@ def test_service_set_gives_an_existing_service_a_directory_and_a_schema_for_acti
         "api": {"path": "services/api", "schema": "services/api/.env.example"}
     }
     listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
-    assert listed == [
-        {"name": "api", "path": "services/api", "schema": "services/api/.env.example"}
-    ]
+    api = {"name": "api", "path": "services/api", "schema": "services/api/.env.example"}
+    assert listed == [{**api, "schema_table": False}]
     quick_ok(envkeep, "activate-all", "--env", "dev")
     assert "PORT=8080" in (workdir / "services" / "api" / ".env").read_text(encoding="utf-8")
     quick_ok(envkeep, "set", "PORT=not-a-port", "--env", "dev", "--service", "api")
@@ -303,6 +303,10 @@ def test_service_set_keeps_a_schema_table_and_adds_the_services_own_table_after_
         "api": {"path": "services/api", "schema": {"PORT": "port"}}
     }
     assert toml.read_bytes().startswith(before)  # what the user wrote stays, word for word
+    listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
+    assert listed == [
+        {"name": "api", "path": "services/api", "schema": "envkeep.toml", "schema_table": True}
+    ]
     quick_ok(envkeep, "set", "PORT=99999", "--env", "dev", "--service", "api")
     assert envkeep("validate", "--env", "dev", "--service", "api").code == 3  # the table counts
 
