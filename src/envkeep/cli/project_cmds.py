@@ -103,24 +103,16 @@ def service_list(json_out: JsonOpt = False) -> None:
 
     Example: envkeep service list --json
     """
-    ctx = make_context()
-    services = projects.list_services(ctx)
+    services = projects.list_services(make_context())
     if json_out:
-        # "schema_table": the schema is a table in envkeep.toml ("schema" then names that file).
-        tables = {s.name for s in ctx.project_file.services if s.schema_table is not None}
         output.print_json(
             [
-                {
-                    "name": s.name,
-                    "path": s.path,
-                    "schema": s.schema_path,
-                    "schema_table": s.name in tables,
-                }
+                {"name": s.name, "path": s.path, "schema": s.schema, "schema_table": s.schema_table}
                 for s in services
             ]
         )
         return
-    rows = [(s.name, s.path or "", s.schema_path or "") for s in services]
+    rows = [(s.name, s.path or "", s.schema or "") for s in services]
     output.print_table(("SERVICE", "PATH", "SCHEMA"), rows, empty="no services yet")
 
 

@@ -162,19 +162,29 @@ def add_service(
     return service
 
 
-def list_services(ctx: ClientContext) -> list[ServiceView]:
+@dataclass(frozen=True)
+class ListedService:
+    """A service as `service list` shows it."""
+
+    name: str
+    path: str | None
+    schema: str | None  # its .env.example, or ``envkeep.toml`` for a table written there
+    schema_table: bool  # the schema is that table
+
+
+def list_services(ctx: ClientContext) -> list[ListedService]:
     """The project's services as the store knows them, each with the directory and schema
-    that envkeep.toml gives it (what commands use; `service set` changes them there):
-    ``envkeep.toml`` for a schema written as a table in it."""
+    that envkeep.toml gives it (what commands use; `service set` changes them there)."""
     declared = {s.name: s for s in ctx.project_file.services}
     found = []
     for stored in ctx.backend.list_services(ctx.project_file.project):
         entry = declared.get(stored.name)
         if entry is None:
-            found.append(stored)
+            found.append(ListedService(stored.name, stored.path, stored.schema_path, False))
             continue
-        table = FILENAME if entry.schema_table is not None else None
-        found.append(replace(stored, path=entry.path, schema_path=entry.schema or table))
+        table = entry.schema_table is not None
+        schema = entry.schema or (FILENAME if table else None)
+        found.append(ListedService(stored.name, entry.path, schema, table))
     return found
 
 
