@@ -258,11 +258,6 @@ def with_service_setting(text: str, service: str, key: str, value: str | list[st
     sets it, or added after the header); the service must have a section. When it has only
     sub-tables (``[services.NAME.schema]``), its own table is added after them."""
     lines = text.splitlines()
-    if isinstance(value, list):
-        rendered = f"[{', '.join(map(_toml_string, value))}]"
-    else:
-        rendered = _toml_string(value)
-    new_line = f"{key} = {rendered}"
     span = _table_span(lines, service)
     if span is None:
         if _section_span(lines, service) is None:
@@ -270,32 +265,37 @@ def with_service_setting(text: str, service: str, key: str, value: str | list[st
                 f"envkeep.toml has no [services.{service}] section",
                 hint=f"add the service first: envkeep service add {service}",
             )
-        own_table = [*_service_lines(ServiceEntry(service)), new_line]
+        own_table = [*_service_lines(ServiceEntry(service)), _setting_line(key, value)]
         return "\n".join([*_trimmed(lines), "", *own_table]) + "\n"
     start, end = span
-    setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for i in range(start + 1, end):
-        if setting.match(lines[i]):
-            return "\n".join(_replaced(lines, i, new_line)) + "\n"
-    lines.insert(start + 1, new_line)
-    return "\n".join(lines) + "\n"
+    return _with_setting(lines, key, value, within=range(start + 1, end), missing_at=start + 1)
 
 
 def with_top_setting(text: str, key: str, value: str | list[str]) -> str:
     """``text`` with a top-level ``key = value`` replaced in place, or added before the first
     table when missing."""
     lines = text.splitlines()
-    rendered = (
-        f"[{', '.join(map(_toml_string, value))}]"
-        if isinstance(value, list)
-        else _toml_string(value)
-    )
-    setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
     first_table = next((i for i, line in enumerate(lines) if _HEADER.match(line)), len(lines))
-    for i in range(first_table):
+    return _with_setting(lines, key, value, within=range(first_table), missing_at=first_table)
+
+
+def _setting_line(key: str, value: str | list[str]) -> str:
+    if isinstance(value, list):
+        return f"{key} = [{', '.join(map(_toml_string, value))}]"
+    return f"{key} = {_toml_string(value)}"
+
+
+def _with_setting(
+    lines: list[str], key: str, value: str | list[str], *, within: range, missing_at: int
+) -> str:
+    """The text of ``lines`` with the line of ``within`` that sets ``key`` replaced (all of
+    its value, `_replaced`), or the setting inserted at ``missing_at`` when none does."""
+    new_line = _setting_line(key, value)
+    setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for i in within:
         if setting.match(lines[i]):
-            return "\n".join(_replaced(lines, i, f"{key} = {rendered}")) + "\n"
-    lines.insert(first_table, f"{key} = {rendered}")
+            return "\n".join(_replaced(lines, i, new_line)) + "\n"
+    lines.insert(missing_at, new_line)
     return "\n".join(lines) + "\n"
 
 
