@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from _load import Load, Rate, Request, drive, pooled
+from _load import Load, Rate, Request, drive, pooled, sequential
 from _servers import ServerError, envkeep_server, hello_server
 
 if TYPE_CHECKING:
@@ -345,9 +345,7 @@ def measure_writes(ws: Workspace, effort: Effort) -> Rates:
 
         def subject(count: int, seconds: float) -> Load:
             nonlocal written
-            load = drive(
-                server.port, lambda _: next(pending), clients=1, count=count, seconds=seconds
-            )
+            load = sequential(server.port, lambda _: next(pending), count=count, seconds=seconds)
             written += load.count
             return load
 

@@ -90,10 +90,11 @@ def run_app(app: FastAPI, *, host: str, port: int) -> None:
     import uvicorn
 
     from envkeep.api.observability import configure_logging
+    from envkeep.api.uvicorn_settings import UVICORN_SETTINGS
 
     configure_logging()
     settle_heap()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, **UVICORN_SETTINGS)
 
 
 def serve(
