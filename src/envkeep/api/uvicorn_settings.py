@@ -1,16 +1,31 @@
 """How uvicorn serves the API; `bench/_hello_app.py` serves its baseline the same way.
 
-A module of its own (no imports) so that the benchmark's hello-world shares it without loading
-the server. uvicorn's event loop is uvloop where it is installed (a dependency except on
-Windows; docs/design.md). No access log: ``observability.Observe`` writes one JSON line a
+A module of its own (no imports of the server) so that the benchmark's hello-world shares it
+without loading the server. The event loop is uvicorn's choice, uvloop where it is installed (a
+dependency except on Windows, Cygwin and PyPy; docs/design.md). The HTTP parser is h11, named
+rather than left to uvicorn, which would take httptools if it were installed (measured and not
+taken: docs/design.md). No access log: ``observability.Observe`` writes one JSON line a
 request. No ``server: uvicorn`` header: it only tells a scanner what runs here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final, Literal, TypedDict
 
-UVICORN_SETTINGS: dict[str, Any] = {
+
+class UvicornSettings(TypedDict):
+    """The keyword arguments of ``uvicorn.run`` that envkeep sets."""
+
+    loop: Literal["auto"]
+    http: Literal["h11"]
+    log_level: str
+    access_log: bool
+    server_header: bool
+
+
+UVICORN_SETTINGS: Final[UvicornSettings] = {
+    "loop": "auto",
+    "http": "h11",
     "log_level": "warning",
     "access_log": False,
     "server_header": False,
