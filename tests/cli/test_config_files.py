@@ -305,6 +305,30 @@ def test_export_to_a_file_is_0600_and_reads_back_to_the_resolved_values(
         assert expected["WELCOME_TEXT"] == "Hello\nWorld"
 
 
+def test_export_to_an_existing_file_replaces_it_only_with_force(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    schema = config_tree / "services" / "web" / ".env.example"
+    before = schema.read_bytes()
+
+    refused, forced = envkeep.many(
+        ("export", "--env", "dev", "--service", "web", "-o", str(schema)),
+        ("export", "--env", "dev", "--service", "api", "-o", str(config_tree / "api.env")),
+    )
+    assert refused.code == 1, refused.describe()
+    assert_one_line_error(refused, "exists")
+    assert "--force" in refused.stderr
+    assert schema.read_bytes() == before
+    assert forced.code == 0, forced.describe()
+
+    replaced = quick_ok(
+        envkeep, "export", "--env", "dev", "--service", "web", "-o", str(schema), "--force"
+    )
+    assert "wrote" in replaced.stderr
+    assert schema.read_bytes() != before
+    assert stat.S_IMODE(schema.stat().st_mode) == 0o600
+
+
 def test_a_k8s_export_without_a_name_names_the_secret_after_its_service_or_project(
     exported: tuple[Path, dict[str, Result]],
 ) -> None:

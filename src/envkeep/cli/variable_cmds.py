@@ -16,7 +16,7 @@ from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import confirming, make_context
 from envkeep.client import editing, variables
 from envkeep.core.errors import InputError, UsageError
-from envkeep.core.files import write_atomic
+from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 
@@ -115,12 +115,15 @@ def export_(
         typer.Option(help="k8s: the Secret's name (default: the service's, or PROJECT-shared)."),
     ] = None,
     namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing -o file.")] = False,
 ) -> None:
     """Print (or write) the resolved values for another tool.
 
     Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
     ctx = make_context()
+    if out is not None:
+        refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
     values = variables.resolved_values(ctx, ctx.default_env(env), service)
     if fmt == "k8s" and name is None:
         services = [s.name for s in ctx.project_file.services]
@@ -133,7 +136,7 @@ def export_(
     if out is None:
         sys.stdout.write(text)
         return
-    write_atomic(out, text.encode(), mode=0o600)
+    write_new(out, text.encode(), force=force, mode=0o600)
     output.done(f"wrote {len(values)} variables to {out}")
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import load_project_templates, service_schema, template_directories
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, ServiceNotFound, UsageError
-from envkeep.core.files import write_atomic
+from envkeep.core.files import refuse_existing, write_atomic
 from envkeep.core.projectfile import with_service_setting
 
 if TYPE_CHECKING:
@@ -47,10 +47,7 @@ def init_schema(
     entry = project.service(service)
     assert entry is not None
     target = output or project.root / (entry.path or ".") / ".env.example"
-    if target.exists() and not force:
-        raise AlreadyExistsError(
-            f"{target} exists", hint="pass --force to overwrite it, or -o PATH"
-        )
+    refuse_existing(target, force=force)  # before the store is read (and perhaps unlocked)
     opened = read_environment(ctx, env, [service])
     fields = tuple(
         FieldSpec(name=v.name, type=infer_type(v.value), required=True) for v in opened.variables()

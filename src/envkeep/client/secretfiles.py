@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt
 from envkeep.client.reading import read_environment
-from envkeep.core.errors import AlreadyExistsError, InputError, UsageError
-from envkeep.core.files import write_atomic
+from envkeep.core.errors import InputError, UsageError
+from envkeep.core.files import write_new
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,9 +32,7 @@ def _read_text(path: Path) -> str:
 
 
 def _write(path: Path, text: str, *, force: bool, mode: int) -> None:
-    if path.exists() and not force:
-        raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
-    write_atomic(path, text.encode("utf-8"), mode=mode)
+    write_new(path, text.encode("utf-8"), force=force, mode=mode)
 
 
 def _environment_file_key(ctx: ClientContext, env: str) -> filecrypt.FileKey:

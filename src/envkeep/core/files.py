@@ -6,6 +6,8 @@ import contextlib
 import os
 from typing import TYPE_CHECKING
 
+from envkeep.core.errors import AlreadyExistsError
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -28,3 +30,15 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def refuse_existing(path: Path, *, force: bool) -> None:
+    """Stop before a command replaces an existing file that it was not told to (--force)."""
+    if not force and path.exists():
+        raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
+
+
+def write_new(path: Path, data: bytes, *, force: bool, mode: int = 0o600) -> None:
+    """``write_atomic``, but an existing ``path`` is replaced only with ``force``."""
+    refuse_existing(path, force=force)
+    write_atomic(path, data, mode=mode)
