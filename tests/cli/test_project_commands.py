@@ -1,4 +1,4 @@
-"""`envkeep init`, `service add|list`, `env create|list|delete`."""
+"""`envkeep init`, `service add|list|remove`, `env create|list|delete`."""
 
 from __future__ import annotations
 
@@ -76,6 +76,25 @@ def test_service_add_with_a_path_that_is_not_a_directory_is_a_usage_error(
     assert result.code == 2
     assert "services/billing" in result.err_lines[0]
     assert "billing" not in (project / "envkeep.toml").read_text(encoding="utf-8")
+
+
+def test_service_remove_asks_first_and_without_yes_and_no_terminal_removes_nothing(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "QUEUE=jobs", "--env", "dev", "--service", "worker")
+
+    refused = envkeep("service", "remove", "worker")
+
+    assert refused.code != 0
+    assert "--yes" in refused.stderr
+    assert "worker" in (project / "envkeep.toml").read_text(encoding="utf-8")
+    assert envkeep.ok("get", "QUEUE", "--env", "dev", "--service", "worker").stdout == "jobs\n"
+
+    envkeep.ok("service", "remove", "worker", "--yes")
+
+    listed = json.loads(envkeep.ok("service", "list", "--json").stdout)
+    assert [s["name"] for s in listed] == ["api"]
+    assert "worker" not in (project / "envkeep.toml").read_text(encoding="utf-8")
 
 
 def test_env_create_list_delete(envkeep: Envkeep, project: Path) -> None:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt
-from envkeep.cli.state import interactive, make_context
+from envkeep.cli.options import JsonOpt, YesOpt
+from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.client import projects, service_entries
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
@@ -117,12 +117,21 @@ def service_list(json_out: JsonOpt = False) -> None:
 
 
 @service_app.command("remove")
-def service_remove(name: Annotated[str, typer.Argument(help="Service name.")]) -> None:
-    """Remove a service and its service-scoped variables in every environment.
+def service_remove(
+    name: Annotated[str, typer.Argument(help="Service name.")], yes: YesOpt = False
+) -> None:
+    """Remove a service and its service-scoped variables (and their history) in every
+    environment.
 
-    Example: envkeep service remove api
+    Example: envkeep service remove api --yes
     """
-    projects.remove_service(make_context(), name)
+    ctx = make_context()
+    confirm(
+        ctx.settings,
+        f"Remove service '{name}' and its variables (and their history) in every environment?",
+        yes=yes,
+    )
+    projects.remove_service(ctx, name)
     output.done(f"removed service '{name}'")
 
 
