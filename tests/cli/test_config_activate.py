@@ -130,6 +130,46 @@ def test_an_env_file_envkeep_did_not_write_blocks_every_service_unless_force(
     assert all(env_file(config_tree, s).exists() for s in SERVICES)
 
 
+def test_a_dry_run_with_a_foreign_env_file_fails_as_the_run_would(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    foreign = env_file(config_tree, "web")
+    foreign.write_text("HANDWRITTEN=1\n", encoding="utf-8")
+
+    table, as_json = envkeep.many(
+        ("activate-all", "--env", "dev", "--dry-run"),
+        ("activate-all", "--env", "dev", "--dry-run", "--json"),
+    )
+
+    assert table.code == as_json.code == 2, (table.describe(), as_json.describe())
+    assert "blocked" in table.stdout
+    assert "would write nothing" in table.stderr
+    assert "would write 3 of 3" not in table.stderr
+    planned = {p["service"]: p["action"] for p in json.loads(as_json.stdout)}
+    assert planned["web"] == "blocked"
+    assert foreign.read_text(encoding="utf-8") == "HANDWRITTEN=1\n"
+    assert not env_file(config_tree, "api").exists()
+
+
+def test_forcing_over_a_second_foreign_file_keeps_the_first_backup(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    foreign = env_file(config_tree, "web")
+    foreign.write_text("HANDWRITTEN=1\n", encoding="utf-8")
+    quick_ok(envkeep, "activate-all", "--env", "dev", "--force")
+    foreign.write_text("HANDWRITTEN=2\n", encoding="utf-8")
+
+    forced = envkeep("activate-all", "--env", "dev", "--force", "--json")
+
+    assert forced.code == 0, forced.describe()
+    planned = {p["service"]: p for p in json.loads(forced.stdout)}
+    assert planned["web"]["action"] == "replace"
+    assert planned["web"]["backup"] == str(foreign.parent / ".env.bak.1")
+    assert (foreign.parent / ".env.bak").read_text(encoding="utf-8") == "HANDWRITTEN=1\n"
+    assert (foreign.parent / ".env.bak.1").read_text(encoding="utf-8") == "HANDWRITTEN=2\n"
+    assert parse_dotenv(foreign.read_text(encoding="utf-8")).values == EXPECTED["web"]
+
+
 def test_a_validation_failure_in_one_service_writes_nothing_for_any_unless_no_validate(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -176,7 +176,8 @@ def activate_all(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Replace .env files envkeep did not write (kept as .env.bak)."
+            "--force",
+            help="Replace .env files envkeep did not write (kept as .env.bak, .env.bak.1, …).",
         ),
     ] = False,
     no_validate: Annotated[
@@ -203,6 +204,7 @@ def activate_all(
                     "path": str(p.path),
                     "action": p.action,
                     "variables": p.count,
+                    "backup": None if p.backup is None else str(p.backup),
                     "added": list(p.added),
                     "removed": list(p.removed),
                     "changed": list(p.changed),
@@ -210,6 +212,7 @@ def activate_all(
                 for p in plans
             ]
         )
+        activation.refuse_blocked(plans, dry_run=True)  # a dry run fails as the run would
         return
     rows = [
         (
@@ -239,6 +242,7 @@ def activate_all(
         if names:
             output.done(f"skipped ({why}): {', '.join(names)}")
             output.done(f"hint: {fix.format(names[0])}")
+    activation.refuse_blocked(plans, dry_run=True)  # a dry run fails as the run would
     verb = "would write" if dry_run else "wrote"
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")

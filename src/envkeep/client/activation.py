@@ -3,7 +3,8 @@
 All or nothing: every file is planned first; a service that fails validation, or a `.env` that
 envkeep did not write (no header) without `--force`, stops the whole run before anything is
 written. Files are then written as temp files beside their targets and renamed into place
-(mode 0600); a replaced foreign file is kept as `.env.bak`.
+(mode 0600); a replaced foreign file is kept as `.env.bak` (or `.env.bak.1`, `.env.bak.2`, …
+when an older backup is there: none is overwritten).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
+from itertools import count
 from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
@@ -37,6 +39,7 @@ class FilePlan:
     path: Path
     action: str  # create, update, unchanged; replace/blocked: a foreign file with/without --force
     text: str = field(repr=False)
+    backup: Path | None = None  # where a replaced foreign file is kept
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
@@ -64,7 +67,9 @@ def _plan_file(service: str, path: Path, text: str, *, force: bool) -> FilePlan:
         return FilePlan(service, path, "create", text, added=tuple(parse_dotenv(text).values))
     old_text = path.read_text(encoding="utf-8", errors="replace")
     if not is_ours(old_text):
-        return FilePlan(service, path, "replace" if force else "blocked", text)
+        if not force:
+            return FilePlan(service, path, "blocked", text)
+        return FilePlan(service, path, "replace", text, backup=_free_backup(path))
     if old_text == text:
         return FilePlan(service, path, "unchanged", text)
     try:
@@ -81,6 +86,13 @@ def _plan_file(service: str, path: Path, text: str, *, force: bool) -> FilePlan:
         removed=tuple(n for n in old if n not in new),
         changed=tuple(n for n in new if n in old and old[n] != new[n]),
     )
+
+
+def _free_backup(path: Path) -> Path:
+    """``.env.bak`` beside ``path``, or the first ``.env.bak.N`` not taken (a dangling link
+    counts as taken: copying onto it would write where it points)."""
+    candidates = (path.with_name(f"{path.name}.bak{f'.{n}' if n else ''}") for n in count())
+    return next(c for c in candidates if not c.exists() and not c.is_symlink())
 
 
 @dataclass(frozen=True)
@@ -146,15 +158,22 @@ def _require_inside(root: Path, service: str, path: str) -> None:
         )
 
 
+def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:
+    """Stop on a blocked plan (a foreign .env without --force): activation writes all or
+    nothing. A dry run says so too (and fails as the run would)."""
+    blocked = [p for p in plans if p.action == "blocked"]
+    if blocked:
+        outcome = "the run would write nothing" if dry_run else "nothing was written"
+        raise UsageError(
+            f"{blocked[0].path} was not written by envkeep; {outcome} for any service",
+            hint="move it away, or pass --force (it is then kept as .env.bak)",
+        )
+
+
 def apply_activation(plans: list[FilePlan]) -> None:
     """Write every planned file: all temp files first, then backups and renames. A blocked
     plan (a foreign .env without --force) stops everything before the first write."""
-    blocked = [p for p in plans if p.action == "blocked"]
-    if blocked:
-        raise UsageError(
-            f"{blocked[0].path} was not written by envkeep; nothing was written for any service",
-            hint="move it away, or pass --force (it is then kept as .env.bak)",
-        )
+    refuse_blocked(plans)
     pending = [p for p in plans if p.action != "unchanged"]
     temps: list[tuple[FilePlan, Path]] = []
     try:
@@ -166,8 +185,8 @@ def apply_activation(plans: list[FilePlan]) -> None:
                 temp.unlink()
         raise
     for plan, temp in temps:
-        if plan.action == "replace":
-            shutil.copy2(plan.path, plan.path.with_name(".env.bak"))
+        if plan.backup is not None:
+            shutil.copy2(plan.path, plan.backup)
         temp.replace(plan.path)
 
 
