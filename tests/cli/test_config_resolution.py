@@ -115,6 +115,7 @@ def test_a_dangling_reference_is_an_error_naming_the_path(resolved: Resolved) ->
     assert beside.stdout == "https://shop.example\n"  # the rest of the scope still resolves
     explained = json.loads(resolved.results["explain dangling"].stdout)
     assert "NOWHERE" in explained["error"]
+    assert resolved.results["explain dangling"].code == 3  # as `get` of the same name
 
 
 def test_explain_marks_the_winning_layer_and_masks_the_values(resolved: Resolved) -> None:

@@ -126,7 +126,7 @@ def test_validate_reports_one_finding_per_line_with_service_name_rule_and_masked
         assert (MASK in line) == (rule not in {"missing"}), line
     for value in ("99999", "verbose", "NO_SUCH_NAME}@db"):
         assert value not in result.stdout
-    assert "7 errors, 1 warnings" in result.stderr
+    assert "7 errors, 1 warning in" in result.stderr
 
 
 def test_validate_reveal_shows_each_offending_value_on_its_line(checked: Checked) -> None:
@@ -176,6 +176,7 @@ def test_run_refuses_to_start_a_service_that_fails_validation(checked: Checked) 
     assert refused.code == 3
     assert refused.stdout == ""  # the command never ran
     assert_one_line_error(refused, "web.PUBLIC_URL")
+    assert "envkeep validate --env qa --service web," in refused.err_lines[1]  # a hint that works
     assert printed_env(skipped) == {"PUBLIC_URL": ""}
 
 
@@ -184,6 +185,7 @@ def test_activate_all_refuses_every_service_when_validation_fails(checked: Check
 
     assert result.code == 3
     assert_one_line_error(result, "'qa'")
+    assert "envkeep validate --env qa --all," in result.err_lines[1]  # several services fail
     assert not [s for s in SERVICES if (checked.envkeep.cwd / "services" / s / ".env").exists()]
 
 

@@ -84,7 +84,7 @@ def verify() -> None:
     """
     result = audit.verify(make_context())
     if result.broken_at is None:
-        output.done(f"intact: {result.events} events, head {result.head[:16]}")
+        output.done(f"intact: {output.counted(result.events, 'event')}, head {result.head[:16]}")
         return
     output.done(f"BROKEN at event {result.broken_at}: {result.reason}")
     raise typer.Exit(1)

@@ -95,7 +95,9 @@ def env_clone(
     Example: envkeep env clone dev qa
     """
     count = environments.clone_environment(make_context(), source, target)
-    output.done(f"created '{target}' with {count} variables copied from '{source}'")
+    output.done(
+        f"created '{target}' with {output.counted(count, 'variable')} copied from '{source}'"
+    )
 
 
 DIFF_MARKS = {"added": "+", "removed": "-", "changed": "~"}
@@ -167,7 +169,7 @@ def promote(
     _print_differences(plan, reveal=False, json_out=False, marks=PLAN_MARKS)
     confirm(ctx.settings, f"Write these {len(plan)} values into '{target}'?", yes=yes)
     count = environments.apply_promotion(ctx, target, plan)
-    output.done(f"promoted {count} values from '{source}' to '{target}'")
+    output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
 
 
 def activate_all(

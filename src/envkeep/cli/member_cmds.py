@@ -50,7 +50,9 @@ def grant(
     Example: envkeep member grant bob@example.com write --project shop --env staging
     """
     count = members.grant(make_context(), who, role, project=project, environment=env)
-    output.done(f"{who} is {role} there now; {count} environment keys shared with them")
+    output.done(
+        f"{who} is {role} there now; {output.counted(count, 'environment key')} shared with them"
+    )
 
 
 @member_app.command("revoke")

@@ -96,6 +96,11 @@ def _one_cell_each(cell: str) -> bool:
     return all(get_character_cell_size(c) == 1 for c in cell)
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 error``, ``3 errors``: a count with its noun (whose plural takes an s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def say(message: str) -> None:
     """A line of text on stdout, printed verbatim."""
     stdout.print(message, markup=False, highlight=False)

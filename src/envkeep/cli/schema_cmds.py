@@ -13,7 +13,7 @@ from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt
 from envkeep.cli.state import make_context
 from envkeep.client import schemas, validation
 from envkeep.client.resolution import explain_name
-from envkeep.core.errors import UsageError, ValidationFailed
+from envkeep.core.errors import ReferenceProblem, UsageError, ValidationFailed
 from envkeep.core.schema import FieldSpec
 
 schema_app = typer.Typer(help="Show or write a service's schema.", no_args_is_help=True)
@@ -39,7 +39,9 @@ def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict
 
 def validate(
     env: EnvOpt = None,
-    service: ServiceOpt = None,
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="The service to check (or --all).")
+    ] = None,
     all_services: Annotated[bool, typer.Option("--all", help="Every service.")] = False,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
@@ -71,7 +73,10 @@ def validate(
         output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
     errors = sum(len(c.errors) for c in checked)
     warnings = sum(len(c.findings) for c in checked) - errors
-    output.done(f"{errors} errors, {warnings} warnings in {len(checked)} services ({env_name})")
+    output.done(
+        f"{output.counted(errors, 'error')}, {output.counted(warnings, 'warning')}"
+        f" in {output.counted(len(checked), 'service')} ({env_name})"
+    )
     if errors:
         raise typer.Exit(ValidationFailed.exit_code)
 
@@ -119,6 +124,7 @@ def explain(
             | shown
             | ({"value": found.value} if reveal else {})
         )
+        _exit_on_reference_error(found.error)
         return
     rows = [
         ("*" if layer == found.winner else "", layer, output.mask(value, reveal=reveal))
@@ -130,6 +136,13 @@ def explain(
     output.say(f"final: {output.mask(found.value, reveal=reveal)}")
     if found.error:
         output.say(f"error: {found.error}")
+    _exit_on_reference_error(found.error)
+
+
+def _exit_on_reference_error(error: str | None) -> None:
+    """Exit as `get` does on the same value (3) once the layers are shown."""
+    if error:
+        raise typer.Exit(ReferenceProblem.exit_code)
 
 
 @schema_app.command("show")

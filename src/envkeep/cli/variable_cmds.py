@@ -137,7 +137,7 @@ def export_(
         sys.stdout.write(text)
         return
     write_new(out, text.encode(), force=force, mode=0o600)
-    output.done(f"wrote {len(values)} variables to {out}")
+    output.done(f"wrote {output.counted(len(values), 'variable')} to {out}")
 
 
 def import_(

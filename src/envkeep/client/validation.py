@@ -77,7 +77,9 @@ def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
         f"{f.service + '.' if f.service else ''}{f.name}: {f.message}" for f in errors[:3]
     )
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    failing = sorted({c.service for c in checked if c.errors and c.service is not None})
+    which = f"--service {failing[0]}" if len(failing) == 1 else "--all"
     raise ValidationFailed(
         f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in '{env}': {shown}{more}",
-        hint=f"see them all with: envkeep validate --env {env}, or skip with --no-validate",
+        hint=f"see them all with: envkeep validate --env {env} {which}, or skip with --no-validate",
     )
