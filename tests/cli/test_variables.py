@@ -202,6 +202,24 @@ def test_set_again_makes_a_new_version(envkeep: Envkeep, seeded: Path) -> None:
     assert found["DATABASE_URL"]["version"] == 1
 
 
+def test_a_name_missing_from_one_scope_points_to_the_scopes_that_set_it(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    envkeep.ok("set", "QUEUE=jobs", "--env", "dev", "--service", "worker")
+
+    in_shared, in_api, nowhere = envkeep.many(
+        ("get", "QUEUE", "--env", "dev"),
+        ("unset", "DATABASE_URL", "--env", "dev", "--service", "api"),
+        ("get", "NOWHERE", "--env", "dev"),
+    )
+
+    assert in_shared.code == 1, in_shared.describe()
+    assert in_shared.err_lines[1] == "hint: it is set in service 'worker': use --service worker"
+    assert in_api.code == 1, in_api.describe()
+    assert in_api.err_lines[1] == "hint: it is set in the shared scope: leave out --service"
+    assert nowhere.err_lines[1] == "hint: set it with: envkeep set NOWHERE=VALUE --env dev"
+
+
 def test_unset_removes_the_variable_and_keeps_the_others(envkeep: Envkeep, seeded: Path) -> None:
     envkeep.ok("unset", "LOG_LEVEL", "--env", "dev")
 

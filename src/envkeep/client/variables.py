@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.conflicts import write_planned
 from envkeep.client.envelopes import open_version
 from envkeep.client.reading import read_environment
@@ -75,22 +76,43 @@ def unset_variables(
     scope = opened.scope_for(service)
     missing = [n for n in names if opened.find(scope, n) is None]
     if missing:
-        raise _not_found(missing[0], env, service, opened)
+        raise _not_found(ctx, missing[0], env, service, opened)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
     write_planned(ctx, opened, writes, confirmed=confirmed)
     return len(writes)
 
 
 def _not_found(
-    name: str, env: str, service: str | None, opened: OpenEnvironment
+    ctx: ClientContext, name: str, env: str, service: str | None, opened: OpenEnvironment
 ) -> VariableNotFound:
-    where = f"service '{service}'" if service else "the shared scope"
+    """The error for ``name`` missing from a scope; when other scopes set it, the hint names
+    them (a shared variable set again would shadow nothing and help no one)."""
+    where = _scope_text(service or SHARED)
     known = ", ".join(sorted({v.name for v in opened.variables(opened.scope_for(service))}))
+    elsewhere = _scopes_setting(ctx, env, name, service)
+    if elsewhere:
+        shown = ", ".join(_scope_text(scope) for scope in elsewhere)
+        fix = "leave out --service" if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
+        hint = f"it is set in {shown}: {fix}"
+    else:
+        hint = f"set it with: envkeep set {name}=VALUE --env {env}" + (
+            f" --service {service}" if service else ""
+        )
     return VariableNotFound(
         f"variable '{name}' not found in {where} of '{env}' (variables: {known or 'none yet'})",
-        hint=f"set it with: envkeep set {name}=VALUE --env {env}"
-        + (f" --service {service}" if service else ""),
+        hint=hint,
     )
+
+
+def _scope_text(scope: str) -> str:
+    return "the shared scope" if scope == SHARED else f"service '{scope}'"
+
+
+def _scopes_setting(ctx: ClientContext, env: str, name: str, service: str | None) -> list[str]:
+    """The other scopes of ``env`` that set ``name`` (the shared scope first, then services by
+    name); read only on this error's path."""
+    found = read_environment(ctx, env).variables()
+    return [v.scope for v in found if v.name == name and v.scope != (service or SHARED)]
 
 
 def list_variables(ctx: ClientContext, env: str, service: str | None) -> list[Variable]:
@@ -120,7 +142,7 @@ def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> s
 
     resolution = check_service(ctx, env, service).resolution
     if name not in resolution.values:
-        raise _not_found(name, env, service, open_environment(ctx, env, service))
+        raise _not_found(ctx, name, env, service, open_environment(ctx, env, service))
     if name in resolution.errors:
         raise ReferenceProblem(
             resolution.errors[name],
@@ -144,7 +166,7 @@ def history(ctx: ClientContext, env: str, service: str | None, name: str) -> lis
     opened = open_environment(ctx, env, service)
     found = opened.find_any(opened.scope_for(service), name)
     if found is None:
-        raise _not_found(name, env, service, opened)
+        raise _not_found(ctx, name, env, service, opened)
     versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, found[0])
     by_id = {a.id: a for a in authors}
     entries = []
