@@ -6,6 +6,8 @@ import json
 import tomllib
 from typing import TYPE_CHECKING
 
+from envkeep.client.projects import service_slug
+
 from .accounts import identity_home, settings_for
 
 if TYPE_CHECKING:
@@ -38,6 +40,28 @@ def test_init_writes_project_file_with_dev_staging_prod_and_creates_the_identity
     else:  # the project lives on the server the home is logged in to, and nowhere else
         assert written["server"] == homes.server.url
         assert not embedded.exists()
+
+
+def test_init_yes_without_a_name_names_the_project_after_its_directory(
+    envkeep: Envkeep,
+) -> None:
+    envkeep.ok("init", "--yes")
+
+    written = tomllib.loads((envkeep.cwd / "envkeep.toml").read_text(encoding="utf-8"))
+    assert written["project"] == service_slug(envkeep.cwd.name)
+    assert env_names(envkeep) == ["dev", "staging", "prod"]
+
+
+def test_init_again_where_the_project_is_set_up_says_so(envkeep: Envkeep, project: Path) -> None:
+    before = (project / "envkeep.toml").read_bytes()
+
+    again = envkeep("init")
+
+    assert again.code == 1
+    assert again.err_lines[0] == (
+        f"error: project 'shop' of {project / 'envkeep.toml'} is set up already; nothing to do"
+    )
+    assert (project / "envkeep.toml").read_bytes() == before
 
 
 def test_init_twice_in_one_directory_fails_and_leaves_the_file_unchanged(

@@ -47,8 +47,11 @@ def init(
     """
     ctx = make_context()
     envs = env or list(projects.DEFAULT_ENVIRONMENTS)
-    found = [] if (ctx.cwd / FILENAME).exists() else projects.discover_services(ctx.cwd)
+    declared = (ctx.cwd / FILENAME).exists()
+    found = [] if declared else projects.discover_services(ctx.cwd)
     services = found if yes else []
+    if yes and not name and not declared:  # the default a prompt would offer
+        name = projects.service_slug(ctx.cwd.name)
     if found and interactive(ctx.settings) and not yes:
         name, envs, services = _ask(name, envs, found)
     elif found and not yes:

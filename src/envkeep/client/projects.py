@@ -112,9 +112,15 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
             hint=f"run 'envkeep init' without a name to set up '{project.project}' here",
         )
     envs = list(project.environments or (project.default_env,))
-    ctx.backend.create_project(
-        project.project, [new_environment(ctx.identity, env) for env in envs]
-    )
+    try:
+        ctx.backend.create_project(
+            project.project, [new_environment(ctx.identity, env) for env in envs]
+        )
+    except AlreadyExistsError:
+        raise AlreadyExistsError(
+            f"project '{project.project}' of {project.path} is set up already; nothing to do",
+            hint="see it with: envkeep env list (add a service: envkeep service add NAME)",
+        ) from None
     for service in project.services:
         ctx.backend.add_service(
             project.project, service.name, path=service.path, schema_path=service.schema
