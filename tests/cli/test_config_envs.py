@@ -120,6 +120,16 @@ def test_promote_without_yes_shows_the_plan_and_writes_nothing(
     }
 
 
+def test_promote_without_a_target_is_one_usage_error_line_naming_the_missing_flag(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    result = envkeep("promote", "--from", "staging")
+
+    assert result.code == 2
+    assert_one_line_error(result, "--to")
+    assert "--from and" not in result.err_lines[0]
+
+
 def test_promote_with_yes_copies_only_the_names_given_and_deletes_nothing(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

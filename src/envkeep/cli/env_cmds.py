@@ -10,6 +10,7 @@ from envkeep.cli import output
 from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import confirm, make_context
 from envkeep.client import activation, environments
+from envkeep.core.errors import UsageError
 
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
@@ -160,7 +161,11 @@ def promote(
     Example: envkeep promote --from staging --to prod DATABASE_URL --yes
     """
     if not source or not target:
-        raise typer.BadParameter("both --from and --to are needed")
+        missing = " and ".join(f for f, v in (("--from", source), ("--to", target)) if not v)
+        raise UsageError(
+            f"promote needs {missing}",
+            hint="envkeep promote --from SOURCE_ENV --to TARGET_ENV [NAMES…]",
+        )
     ctx = make_context()
     plan = environments.plan_promotion(ctx, source, target, names or [])
     if not plan:
