@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
+import subprocess
 from typing import TYPE_CHECKING
+
+import pytest
 
 from envkeep.core.dotenv import parse_dotenv
 
@@ -168,6 +172,23 @@ def test_forcing_over_a_second_foreign_file_keeps_the_first_backup(
     assert (foreign.parent / ".env.bak").read_text(encoding="utf-8") == "HANDWRITTEN=1\n"
     assert (foreign.parent / ".env.bak.1").read_text(encoding="utf-8") == "HANDWRITTEN=2\n"
     assert parse_dotenv(foreign.read_text(encoding="utf-8")).values == EXPECTED["web"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_activation_warns_when_git_would_commit_the_env_files(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    subprocess.run(["git", "init", "-q", str(config_tree)], check=True)
+
+    exposed = envkeep("activate-all", "--env", "dev")
+    (config_tree / ".gitignore").write_text(".env\n.env.bak*\n", encoding="utf-8")
+    ignored = envkeep("activate-all", "--env", "dev")
+
+    assert exposed.code == ignored.code == 0, (exposed.describe(), ignored.describe())
+    warning = next(line for line in exposed.err_lines if line.startswith("warning: "))
+    assert "services/api/.env" in warning
+    assert "hint: add .env and .env.bak* to the project's .gitignore" in exposed.err_lines
+    assert not [line for line in ignored.err_lines if line.startswith("warning: ")]
 
 
 def test_a_validation_failure_in_one_service_writes_nothing_for_any_unless_no_validate(

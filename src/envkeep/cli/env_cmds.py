@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import confirm, make_context
 from envkeep.client import activation, environments
 from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
@@ -220,6 +223,7 @@ def activate_all(
             ]
         )
         activation.refuse_blocked(plans, dry_run=True)  # a dry run fails as the run would
+        _warn_committable(ctx.project_file.root, plans)
         return
     rows = [
         (
@@ -253,6 +257,17 @@ def activate_all(
     verb = "would write" if dry_run else "wrote"
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")
+    _warn_committable(ctx.project_file.root, plans)
+
+
+def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
+    """Say so when git would commit a .env that holds secrets."""
+    exposed = activation.committable(root, plans)
+    if exposed:
+        shown = ", ".join(str(p.relative_to(root)) for p in exposed[:3])
+        more = f" and {len(exposed) - 3} more" if len(exposed) > 3 else ""
+        output.done(f"warning: git would commit {shown}{more}, which hold secrets")
+        output.done("hint: add .env and .env.bak* to the project's .gitignore")
 
 
 def _changes_text(plan: activation.FilePlan) -> str:

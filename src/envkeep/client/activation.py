@@ -190,6 +190,33 @@ def apply_activation(plans: list[FilePlan]) -> None:
         temp.replace(plan.path)
 
 
+def committable(root: Path, plans: list[FilePlan]) -> list[Path]:
+    """The .env files (and backups) of ``plans`` that exist and that git would offer to commit:
+    inside a git work tree and not ignored (a tracked one included). Empty when git is
+    missing or ``root`` is in no work tree: a warning, never a reason to fail."""
+    import subprocess
+
+    git = shutil.which("git")
+    paths = [p for plan in plans for p in (plan.path, plan.backup) if p is not None and p.exists()]
+    if git is None or not paths:
+        return []
+    try:
+        checked = subprocess.run(
+            [git, "-C", str(root), "check-ignore", "--stdin"],
+            input="\n".join(str(p) for p in paths),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if checked.returncode not in (0, 1):  # 128: not a work tree (or git failed)
+        return []
+    ignored = {line for line in checked.stdout.splitlines() if line}
+    return [p for p in paths if str(p) not in ignored]
+
+
 def _write_temp(plan: FilePlan) -> Path:
     import tempfile
     from pathlib import Path
