@@ -121,14 +121,24 @@ def test_service_remove_asks_first_and_without_yes_and_no_terminal_removes_nothi
     assert "worker" not in (project / "envkeep.toml").read_text(encoding="utf-8")
 
 
+def listed_in_project_file(project: Path) -> list[str]:
+    written = tomllib.loads((project / "envkeep.toml").read_text(encoding="utf-8"))
+    return list(written["environments"])
+
+
 def test_env_create_list_delete(envkeep: Envkeep, project: Path) -> None:
     envkeep.ok("env", "create", "qa")
     table = envkeep.ok("env", "list").stdout.splitlines()
     assert [row.split()[0] for row in table[1:]] == ["dev", "staging", "prod", "qa"]
+    assert listed_in_project_file(project) == ["dev", "staging", "prod", "qa"]  # for a clone
+
+    envkeep.ok("env", "clone", "qa", "uat")
+    assert listed_in_project_file(project) == ["dev", "staging", "prod", "qa", "uat"]
 
     envkeep.ok("env", "delete", "qa", "--yes")
 
-    assert env_names(envkeep) == ["dev", "staging", "prod"]
+    assert env_names(envkeep) == ["dev", "staging", "prod", "uat"]
+    assert listed_in_project_file(project) == ["dev", "staging", "prod", "uat"]
 
 
 def test_env_delete_without_yes_and_no_terminal_deletes_nothing(

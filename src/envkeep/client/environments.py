@@ -12,7 +12,7 @@ from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from envkeep.app.views import EnvironmentView
     from envkeep.client.context import ClientContext
@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
 
 def create_environment(ctx: ClientContext, name: str) -> EnvironmentView:
-    """A new environment with its own data key."""
-    return ctx.backend.create_environment(
+    """A new environment with its own data key (listed in envkeep.toml)."""
+    created = ctx.backend.create_environment(
         ctx.project_file.project, new_environment(ctx.identity, name)
     )
+    _listed_in_project_file(ctx, lambda envs: [*envs, name] if name not in envs else envs)
+    return created
 
 
 def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
@@ -32,8 +34,9 @@ def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
 
 
 def delete_environment(ctx: ClientContext, name: str) -> None:
-    """Delete an environment and everything in it."""
+    """Delete an environment and everything in it (and its name from envkeep.toml's list)."""
     ctx.backend.delete_environment(ctx.project_file.project, name)
+    _listed_in_project_file(ctx, lambda envs: [e for e in envs if e != name])
 
 
 def edit_environment(
@@ -64,16 +67,34 @@ def edit_environment(
 
 def _rename_in_project_file(ctx: ClientContext, old: str, new: str) -> None:
     """Keep envkeep.toml's default_env and environments list pointing at the renamed one."""
+    _listed_in_project_file(
+        ctx,
+        lambda envs: [new if e == old else e for e in envs],
+        default_env=new if ctx.project_file.default_env == old else None,
+    )
+
+
+def _listed_in_project_file(
+    ctx: ClientContext,
+    edit: Callable[[list[str]], list[str]],
+    *,
+    default_env: str | None = None,
+) -> None:
+    """Apply ``edit`` to envkeep.toml's environments list (a file without one keeps none),
+    and set its default_env; the file is rewritten only when something changed."""
     from envkeep.core.files import write_atomic
     from envkeep.core.projectfile import with_top_setting
 
     project = ctx.project_file
+    listed = list(project.environments)
+    edited = edit(listed) if listed else listed
+    if edited == listed and default_env is None:
+        return
     text = project.path.read_text(encoding="utf-8")
-    if project.default_env == old:
-        text = with_top_setting(text, "default_env", new)
-    if old in project.environments:
-        renamed = [new if e == old else e for e in project.environments]
-        text = with_top_setting(text, "environments", renamed)
+    if default_env is not None:
+        text = with_top_setting(text, "default_env", default_env)
+    if edited != listed:
+        text = with_top_setting(text, "environments", edited)
     write_atomic(project.path, text.encode(), mode=0o644)
 
 
@@ -90,6 +111,7 @@ def clone_environment(ctx: ClientContext, source: str, target: str) -> int:
     into = WriteTarget(new.environment.id, new.data_key, new.environment.key_version)
     writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
     ctx.backend.create_environment(ctx.project_file.project, new.with_writes(writes))
+    _listed_in_project_file(ctx, lambda envs: [*envs, target] if target not in envs else envs)
     return len(writes)
 
 
