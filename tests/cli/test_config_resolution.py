@@ -185,6 +185,21 @@ def test_template_show_masks_secret_defaults_unless_reveal(resolved: Resolved) -
 # -- tests that change the project ---------------------------------------------------------
 
 
+def test_an_export_says_which_values_are_personal_overrides(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / ".envkeep" / "local.env").write_text("LOG_LEVEL=warn\n", encoding="utf-8")
+
+    exported = envkeep("export", "--env", "prod", "--service", "api", "--format", "json")
+
+    assert exported.code == 0, exported.describe()
+    assert json.loads(exported.stdout)["LOG_LEVEL"] == "warn"
+    assert (
+        "note: 1 value from .envkeep/local.env, your personal overrides: LOG_LEVEL"
+        in exported.err_lines
+    )
+
+
 def test_local_overrides_beat_every_layer_and_are_never_stored(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

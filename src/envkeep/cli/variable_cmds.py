@@ -124,7 +124,16 @@ def export_(
     ctx = make_context()
     if out is not None:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
-    values = variables.resolved_values(ctx, ctx.default_env(env), service)
+    resolution = variables.resolved(ctx, ctx.default_env(env), service)
+    values = resolution.values
+    personal = sorted(resolution.set_by({"local"}))
+    if personal:  # another tool gets them: say so (they are meant for this machine)
+        from envkeep.client.resolution import LOCAL_OVERRIDES
+
+        output.done(
+            f"note: {output.counted(len(personal), 'value')} from {LOCAL_OVERRIDES}, your"
+            f" personal overrides: {', '.join(personal)}"
+        )
     if fmt == "k8s" and name is None:
         services = [s.name for s in ctx.project_file.services]
         name = default_secret_name(ctx.project_file.project, services, service)

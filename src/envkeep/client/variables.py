@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment, Variable
+    from envkeep.core.resolve import Resolution
 
 
 def _services(service: str | None) -> list[str]:
@@ -126,13 +127,20 @@ def resolved_values(
     """What the service (or, for None, the shared scope) sees: templates, shared scope,
     service scope, local overrides, references expanded. ``validate`` refuses (exit 3) on
     schema errors; reference errors always raise."""
+    return resolved(ctx, env, service, validate=validate).values
+
+
+def resolved(
+    ctx: ClientContext, env: str, service: str | None, *, validate: bool = False
+) -> Resolution:
+    """``resolved_values`` with where each value came from (`Resolution`)."""
     from envkeep.client.validation import check_service, refuse_on_errors
 
     checked = check_service(ctx, env, service)
     if validate:
         refuse_on_errors([checked], env)
     checked.resolution.raise_first()
-    return checked.resolution.values
+    return checked.resolution
 
 
 def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> str:
