@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -174,21 +175,36 @@ def test_forcing_over_a_second_foreign_file_keeps_the_first_backup(
     assert parse_dotenv(foreign.read_text(encoding="utf-8")).values == EXPECTED["web"]
 
 
+# git with no user or system configuration (a global excludes file could ignore .env).
+PLAIN_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, env=os.environ | PLAIN_GIT)
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_activation_warns_when_git_would_commit_the_env_files(
     envkeep: Envkeep, config_tree: Path
 ) -> None:
-    subprocess.run(["git", "init", "-q", str(config_tree)], check=True)
+    git(config_tree, "init", "-q")
 
-    exposed = envkeep("activate-all", "--env", "dev")
+    exposed = envkeep("activate-all", "--env", "dev", env=PLAIN_GIT)
     (config_tree / ".gitignore").write_text(".env\n.env.bak*\n", encoding="utf-8")
-    ignored = envkeep("activate-all", "--env", "dev")
+    ignored = envkeep("activate-all", "--env", "dev", env=PLAIN_GIT)
+    git(config_tree, "add", "-f", "services/web/.env")
+    tracked = envkeep("activate-all", "--env", "dev", env=PLAIN_GIT)
 
-    assert exposed.code == ignored.code == 0, (exposed.describe(), ignored.describe())
+    assert exposed.code == ignored.code == tracked.code == 0, exposed.describe()
     warning = next(line for line in exposed.err_lines if line.startswith("warning: "))
-    assert "services/api/.env" in warning
+    assert warning.startswith("warning: git would commit services/api/.env")
     assert "hint: add .env and .env.bak* to the project's .gitignore" in exposed.err_lines
     assert not [line for line in ignored.err_lines if line.startswith("warning: ")]
+    assert "warning: git tracks services/web/.env: .env files hold secrets" in tracked.err_lines
+    assert (
+        "hint: untrack it: git rm --cached services/web/.env, and ignore .env files"
+        in tracked.err_lines
+    )
 
 
 def test_a_validation_failure_in_one_service_writes_nothing_for_any_unless_no_validate(

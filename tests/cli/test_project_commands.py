@@ -109,7 +109,7 @@ def test_service_remove_asks_first_and_without_yes_and_no_terminal_removes_nothi
 
     refused = envkeep("service", "remove", "worker")
 
-    assert refused.code != 0
+    assert refused.code == 2
     assert "--yes" in refused.stderr
     assert "worker" in (project / "envkeep.toml").read_text(encoding="utf-8")
     assert envkeep.ok("get", "QUEUE", "--env", "dev", "--service", "worker").stdout == "jobs\n"
@@ -149,6 +149,20 @@ def test_env_delete_without_yes_and_no_terminal_deletes_nothing(
     assert result.code != 0
     assert "--yes" in result.stderr
     assert "staging" in env_names(envkeep)
+
+
+def test_env_delete_refuses_the_default_environment(envkeep: Envkeep, project: Path) -> None:
+    before = (project / "envkeep.toml").read_bytes()
+
+    refused = envkeep("env", "delete", "dev", "--yes")
+
+    assert refused.code == 2
+    assert "default environment" in refused.err_lines[0]
+    assert refused.err_lines[1] == (
+        'hint: set default_env there to another environment first (e.g. default_env = "staging")'
+    )
+    assert env_names(envkeep) == ["dev", "staging", "prod"]
+    assert (project / "envkeep.toml").read_bytes() == before
 
 
 def test_env_create_twice_is_refused(envkeep: Envkeep, project: Path) -> None:

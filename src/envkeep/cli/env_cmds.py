@@ -175,7 +175,11 @@ def promote(
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
     _print_differences(plan, reveal=False, json_out=False, marks=PLAN_MARKS)
-    confirm(ctx.settings, f"Write these {len(plan)} values into '{target}'?", yes=yes)
+    confirm(
+        ctx.settings,
+        f"Write {'this value' if len(plan) == 1 else f'these {len(plan)} values'} into '{target}'?",
+        yes=yes,
+    )
     count = environments.apply_promotion(ctx, target, plan)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
 
@@ -261,13 +265,21 @@ def activate_all(
 
 
 def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
-    """Say so when git would commit a .env that holds secrets."""
-    exposed = activation.committable(root, plans)
-    if exposed:
-        shown = ", ".join(str(p.relative_to(root)) for p in exposed[:3])
-        more = f" and {len(exposed) - 3} more" if len(exposed) > 3 else ""
-        output.done(f"warning: git would commit {shown}{more}, which hold secrets")
-        output.done("hint: add .env and .env.bak* to the project's .gitignore")
+    """Say so when git would commit a .env file, which holds secrets."""
+    exposed = activation.exposed_to_git(root, plans)
+    for paths, how, fix in (
+        (exposed.tracked, "git tracks", "untrack it: git rm --cached {}, and ignore .env files"),
+        (
+            exposed.unignored,
+            "git would commit",
+            "add .env and .env.bak* to the project's .gitignore",
+        ),
+    ):
+        if paths:
+            shown = ", ".join(str(p.relative_to(root)) for p in paths[:3])
+            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+            output.done(f"warning: {how} {shown}{more}: .env files hold secrets")
+            output.done(f"hint: {fix.format(paths[0].relative_to(root))}")
 
 
 def _changes_text(plan: activation.FilePlan) -> str:

@@ -166,7 +166,7 @@ def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:
         outcome = "the run would write nothing" if dry_run else "nothing was written"
         raise UsageError(
             f"{blocked[0].path} was not written by envkeep; {outcome} for any service",
-            hint="move it away, or pass --force (it is then kept as .env.bak)",
+            hint="move it away, or pass --force (it is then kept as a .env.bak backup)",
         )
 
 
@@ -190,31 +190,57 @@ def apply_activation(plans: list[FilePlan]) -> None:
         temp.replace(plan.path)
 
 
-def committable(root: Path, plans: list[FilePlan]) -> list[Path]:
-    """The .env files (and backups) of ``plans`` that exist and that git would offer to commit:
-    inside a git work tree and not ignored (a tracked one included). Empty when git is
-    missing or ``root`` is in no work tree: a warning, never a reason to fail."""
+@dataclass(frozen=True)
+class Exposed:
+    """The .env files (and backups) git would commit: ``tracked`` ones are in the index
+    already, ``unignored`` ones are untracked and no ignore rule covers them."""
+
+    tracked: tuple[Path, ...] = ()
+    unignored: tuple[Path, ...] = ()
+
+
+def exposed_to_git(root: Path, plans: list[FilePlan]) -> Exposed:
+    """What of ``plans``' files (those that exist) git would commit. Nothing when git is
+    missing, fails, or ``root`` is in no work tree: a warning, never a reason to fail.
+
+    Paths go to git resolved (a service directory may be a link inside the project, which
+    git refuses to follow) and NUL-separated (git quotes unusual characters otherwise)."""
+    git = shutil.which("git")
+    found = [p for plan in plans for p in (plan.path, plan.backup) if p is not None and p.exists()]
+    if git is None or not found:
+        return Exposed()
+    base = root.resolve()
+    paths = {str(p.resolve()): p for p in found}
+    listed = _git(git, base, ["ls-files", "-z", "--", *paths], ok=(0,))
+    ignored = _git(git, base, ["check-ignore", "-z", "--stdin"], ok=(0, 1), stdin="\0".join(paths))
+    if listed is None or ignored is None:
+        return Exposed()
+    tracked = {str(base / name) for name in listed.split("\0") if name}
+    skipped = set(ignored.split("\0"))
+    return Exposed(
+        tracked=tuple(p for real, p in paths.items() if real in tracked),
+        unignored=tuple(p for real, p in paths.items() if real not in tracked | skipped),
+    )
+
+
+def _git(
+    git: str, cwd: Path, args: list[str], *, ok: tuple[int, ...], stdin: str = ""
+) -> str | None:
+    """git's output, or None when it fails (128: not a work tree) or cannot run."""
     import subprocess
 
-    git = shutil.which("git")
-    paths = [p for plan in plans for p in (plan.path, plan.backup) if p is not None and p.exists()]
-    if git is None or not paths:
-        return []
     try:
-        checked = subprocess.run(
-            [git, "-C", str(root), "check-ignore", "--stdin"],
-            input="\n".join(str(p) for p in paths),
+        done = subprocess.run(
+            [git, "-C", str(cwd), *args],
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=10,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return []
-    if checked.returncode not in (0, 1):  # 128: not a work tree (or git failed)
-        return []
-    ignored = {line for line in checked.stdout.splitlines() if line}
-    return [p for p in paths if str(p) not in ignored]
+        return None
+    return done.stdout if done.returncode in ok else None
 
 
 def _write_temp(plan: FilePlan) -> Path:

@@ -34,8 +34,17 @@ def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
 
 
 def delete_environment(ctx: ClientContext, name: str) -> None:
-    """Delete an environment and everything in it (and its name from envkeep.toml's list)."""
-    ctx.backend.delete_environment(ctx.project_file.project, name)
+    """Delete an environment and everything in it (and its name from envkeep.toml's list).
+    The project's default environment is refused: every command without --env reads it."""
+    project = ctx.project_file
+    if name == project.default_env:
+        others = [e for e in project.environments if e != name]
+        example = f' (e.g. default_env = "{others[0]}")' if others else ""
+        raise UsageError(
+            f"'{name}' is the default environment of {project.path}; nothing was deleted",
+            hint=f"set default_env there to another environment first{example}",
+        )
+    ctx.backend.delete_environment(project.project, name)
     _listed_in_project_file(ctx, lambda envs: [e for e in envs if e != name])
 
 

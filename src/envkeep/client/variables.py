@@ -10,7 +10,13 @@ from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.conflicts import write_planned
 from envkeep.client.envelopes import open_version
 from envkeep.client.reading import read_environment
-from envkeep.core.errors import ConflictError, UsageError, VariableNotFound, VersionNotFound
+from envkeep.core.errors import (
+    ConflictError,
+    EnvkeepError,
+    UsageError,
+    VariableNotFound,
+    VersionNotFound,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -112,7 +118,10 @@ def _scope_text(scope: str) -> str:
 def _scopes_setting(ctx: ClientContext, env: str, name: str, service: str | None) -> list[str]:
     """The other scopes of ``env`` that set ``name`` (the shared scope first, then services by
     name); read only on this error's path."""
-    found = read_environment(ctx, env).variables()
+    try:
+        found = read_environment(ctx, env).variables()
+    except EnvkeepError:  # the hint is a courtesy: the error it goes with comes first
+        return []
     return [v.scope for v in found if v.name == name and v.scope != (service or SHARED)]
 
 
