@@ -175,11 +175,8 @@ def promote(
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
     _print_differences(plan, reveal=False, json_out=False, marks=PLAN_MARKS)
-    confirm(
-        ctx.settings,
-        f"Write {'this value' if len(plan) == 1 else f'these {len(plan)} values'} into '{target}'?",
-        yes=yes,
-    )
+    what = "this value" if len(plan) == 1 else f"these {len(plan)} values"
+    confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)
     count = environments.apply_promotion(ctx, target, plan)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
 
