@@ -24,7 +24,7 @@ def create_environment(ctx: ClientContext, name: str) -> EnvironmentView:
     created = ctx.backend.create_environment(
         ctx.project_file.project, new_environment(ctx.identity, name)
     )
-    _listed_in_project_file(ctx, lambda envs: [*envs, name] if name not in envs else envs)
+    _add_to_project_file(ctx, name)
     return created
 
 
@@ -83,6 +83,11 @@ def _rename_in_project_file(ctx: ClientContext, old: str, new: str) -> None:
     )
 
 
+def _add_to_project_file(ctx: ClientContext, name: str) -> None:
+    """List a new environment in envkeep.toml (once)."""
+    _listed_in_project_file(ctx, lambda envs: envs if name in envs else [*envs, name])
+
+
 def _listed_in_project_file(
     ctx: ClientContext,
     edit: Callable[[list[str]], list[str]],
@@ -120,7 +125,7 @@ def clone_environment(ctx: ClientContext, source: str, target: str) -> int:
     into = WriteTarget(new.environment.id, new.data_key, new.environment.key_version)
     writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
     ctx.backend.create_environment(ctx.project_file.project, new.with_writes(writes))
-    _listed_in_project_file(ctx, lambda envs: [*envs, target] if target not in envs else envs)
+    _add_to_project_file(ctx, target)
     return len(writes)
 
 
