@@ -223,7 +223,8 @@ def activate_all(
                 for p in plans
             ]
         )
-        activation.refuse_blocked(plans, dry_run=True)  # a dry run fails as the run would
+        if dry_run:  # fails as the run would (which refused before writing, above)
+            activation.refuse_blocked(plans, dry_run=True)
         _warn_committable(ctx.project_file.root, plans)
         return
     rows = [
@@ -254,7 +255,8 @@ def activate_all(
         if names:
             output.done(f"skipped ({why}): {', '.join(names)}")
             output.done(f"hint: {fix.format(names[0])}")
-    activation.refuse_blocked(plans, dry_run=True)  # a dry run fails as the run would
+    if dry_run:  # fails as the run would (which refused before writing, above)
+        activation.refuse_blocked(plans, dry_run=True)
     verb = "would write" if dry_run else "wrote"
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")
