@@ -175,6 +175,59 @@ def test_forcing_over_a_second_foreign_file_keeps_the_first_backup(
     assert parse_dotenv(foreign.read_text(encoding="utf-8")).values == EXPECTED["web"]
 
 
+def test_a_hand_edited_env_file_blocks_every_service_unless_force(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    quick_ok(envkeep, "set", "PORT=9000", "--env", "dev", "--service", "api")
+    edited = env_file(config_tree, "web")
+    hand_edit = edited.read_text(encoding="utf-8") + "LOCAL_TWEAK=1\n"
+    edited.write_text(hand_edit, encoding="utf-8")
+    api_before = env_file(config_tree, "api").read_bytes()
+
+    blocked, dry = envkeep.many(
+        ("activate-all", "--env", "dev"), ("activate-all", "--env", "dev", "--dry-run", "--json")
+    )
+
+    assert_one_line_error(blocked, "services/web/.env was edited since envkeep wrote it")
+    assert "--service web" in blocked.stderr
+    assert dry.code == 2, dry.describe()
+    planned = {p["service"]: p for p in json.loads(dry.stdout)}
+    assert (planned["web"]["action"], planned["web"]["edited"]) == ("blocked", True)
+    assert (planned["api"]["action"], planned["api"]["edited"]) == ("update", False)
+    assert edited.read_text(encoding="utf-8") == hand_edit
+    assert env_file(config_tree, "api").read_bytes() == api_before  # all or nothing
+
+    forced = summary(envkeep("activate-all", "--env", "dev", "--force"))
+
+    assert forced["web"][1:3] == ["replace", str(len(EXPECTED["web"]))]
+    assert (edited.parent / ".env.bak").read_text(encoding="utf-8") == hand_edit
+    assert parse_dotenv(edited.read_text(encoding="utf-8")).values == EXPECTED["web"]
+    assert (
+        parse_dotenv(env_file(config_tree, "api").read_text(encoding="utf-8")).values["PORT"]
+        == "9000"
+    )
+    again = summary(envkeep("activate-all", "--env", "dev"))
+    assert {s: row[1] for s, row in again.items()} == dict.fromkeys(SERVICES, "unchanged")
+
+
+def test_an_env_file_from_an_older_envkeep_without_a_checksum_is_still_updated(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    older = env_file(config_tree, "web")
+    older.parent.mkdir(parents=True, exist_ok=True)
+    older.write_text(
+        HEADER.format(service="web") + "\n# Do not edit: the next activation replaces it.\nA=1\n",
+        encoding="utf-8",
+    )
+
+    rows = summary(envkeep("activate-all", "--env", "dev"))
+
+    assert rows["web"][1] == "update"
+    assert parse_dotenv(older.read_text(encoding="utf-8")).values == EXPECTED["web"]
+    assert not (older.parent / ".env.bak").exists()
+
+
 # git with no user or system configuration (a global excludes file could ignore .env).
 PLAIN_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 

@@ -188,7 +188,8 @@ def activate_all(
         bool,
         typer.Option(
             "--force",
-            help="Replace .env files envkeep did not write (kept as .env.bak, .env.bak.1, …).",
+            help="Replace .env files envkeep did not write, or that were edited since it did"
+            " (kept as .env.bak, .env.bak.1, …).",
         ),
     ] = False,
     no_validate: Annotated[
@@ -216,6 +217,7 @@ def activate_all(
                     "action": p.action,
                     "variables": p.count,
                     "backup": None if p.backup is None else str(p.backup),
+                    "edited": p.edited,
                     "added": list(p.added),
                     "removed": list(p.removed),
                     "changed": list(p.changed),
@@ -282,6 +284,8 @@ def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
 
 
 def _changes_text(plan: activation.FilePlan) -> str:
+    if plan.edited:
+        return "edited since envkeep wrote it"
     parts = [f"+{n}" for n in plan.added] + [f"-{n}" for n in plan.removed]
     parts += [f"~{n}" for n in plan.changed]
     return " ".join(parts[:6]) + (" …" if len(parts) > 6 else "")

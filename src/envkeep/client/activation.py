@@ -1,15 +1,17 @@
 """`envkeep activate-all`: every service's resolved, validated `.env`, written into its path.
 
 All or nothing: every file is planned first; a service that fails validation, or a `.env` that
-envkeep did not write (no header) without `--force`, stops the whole run before anything is
-written. Files are then written as temp files beside their targets and renamed into place
-(mode 0600); a replaced foreign file is kept as `.env.bak` (or `.env.bak.1`, `.env.bak.2`, …
-when an older backup is there: none is overwritten).
+envkeep did not write (no header) or that was edited since (its checksum no longer matches)
+without `--force`, stops the whole run before anything is written. Files are then written as
+temp files beside their targets and renamed into place (mode 0600); a replaced foreign or
+edited file is kept as `.env.bak` (or `.env.bak.1`, `.env.bak.2`, … when an older backup is
+there: none is overwritten).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from envkeep.core.resolve import Resolution
 
 MARKER = "Written by envkeep activate-all"
+# The header's last line: the SHA-256 of everything below it, so that a hand edit is noticed.
+CHECKSUM = "Checksum of the lines below: sha256:"
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,14 @@ class FilePlan:
 
     service: str
     path: Path
-    action: str  # create, update, unchanged; replace/blocked: a foreign file with/without --force
+    # create, update, unchanged; replace/blocked: a foreign or edited file with/without --force
+    action: str
     text: str = field(repr=False)
-    backup: Path | None = None  # where a replaced foreign file is kept
+    backup: Path | None = None  # where a replaced foreign or edited file is kept
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
+    edited: bool = False  # replace/blocked: envkeep wrote the file, and it was edited since
 
     @property
     def count(self) -> int:
@@ -50,11 +56,18 @@ class FilePlan:
 
 
 def render_env_file(env: str, service: str, values: dict[str, str]) -> str:
-    """A service's .env, with the header that marks it as envkeep's."""
+    """A service's .env, with the header that marks it as envkeep's and checksums the rest."""
+    body = render_dotenv(values)
     header = (
-        f"{MARKER} (env: {env}, service: {service}).\nDo not edit: the next activation replaces it."
+        f"{MARKER} (env: {env}, service: {service}).\n"
+        "Do not edit: change the store (envkeep set), then activate again.\n"
+        f"{CHECKSUM}{_digest(body)}"
     )
-    return render_dotenv(values, header=header)
+    return render_dotenv({}, header=header) + body
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def is_ours(text: str) -> bool:
@@ -62,14 +75,29 @@ def is_ours(text: str) -> bool:
     return text.lstrip("\ufeff").startswith(f"# {MARKER}")
 
 
+def was_edited(text: str) -> bool:
+    """Whether a .env envkeep wrote was changed since: what follows its checksum line no longer
+    matches it. A header without the line (an older envkeep's) cannot tell: not edited."""
+    marker = f"\n# {CHECKSUM}"
+    start = text.find(marker)
+    if start < 0:
+        return False
+    line_end = text.find("\n", start + 1)
+    recorded = text[start + len(marker) : len(text) if line_end < 0 else line_end]
+    body = "" if line_end < 0 else text[line_end + 1 :]
+    return recorded != _digest(body)
+
+
 def _plan_file(service: str, path: Path, text: str, *, force: bool) -> FilePlan:
     if not path.exists():
         return FilePlan(service, path, "create", text, added=tuple(parse_dotenv(text).values))
-    old_text = path.read_text(encoding="utf-8", errors="replace")
-    if not is_ours(old_text):
+    old_text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    ours = is_ours(old_text)
+    edited = ours and was_edited(old_text)
+    if not ours or edited:
         if not force:
-            return FilePlan(service, path, "blocked", text)
-        return FilePlan(service, path, "replace", text, backup=_free_backup(path))
+            return FilePlan(service, path, "blocked", text, edited=edited)
+        return FilePlan(service, path, "replace", text, backup=_free_backup(path), edited=edited)
     if old_text == text:
         return FilePlan(service, path, "unchanged", text)
     try:
@@ -159,15 +187,23 @@ def _require_inside(root: Path, service: str, path: str) -> None:
 
 
 def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:
-    """Stop on a blocked plan (a foreign .env without --force): activation writes all or
-    nothing. A dry run says so too (and fails as the run would)."""
+    """Stop on a blocked plan (a foreign or edited .env without --force): activation writes
+    all or nothing. A dry run says so too (and fails as the run would)."""
     blocked = [p for p in plans if p.action == "blocked"]
-    if blocked:
-        outcome = "the run would write nothing" if dry_run else "nothing was written"
+    if not blocked:
+        return
+    first = blocked[0]
+    outcome = "the run would write nothing" if dry_run else "nothing was written"
+    if first.edited:
         raise UsageError(
-            f"{blocked[0].path} was not written by envkeep; {outcome} for any service",
-            hint="move it away, or pass --force (it is then kept as a .env.bak backup)",
+            f"{first.path} was edited since envkeep wrote it; {outcome} for any service",
+            hint=f"keep the edits in the store (envkeep set NAME=VALUE --service {first.service}),"
+            " or pass --force (the edited file is then kept as a .env.bak backup)",
         )
+    raise UsageError(
+        f"{first.path} was not written by envkeep; {outcome} for any service",
+        hint="move it away, or pass --force (it is then kept as a .env.bak backup)",
+    )
 
 
 def apply_activation(plans: list[FilePlan]) -> None:
