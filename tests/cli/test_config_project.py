@@ -103,6 +103,30 @@ def test_commands_find_envkeep_toml_by_walking_up_from_a_subdirectory(shared: En
     assert_one_line_error(lost, "envkeep.toml")
 
 
+def test_in_a_services_directory_commands_default_to_that_service(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    deep = config_tree / "services" / "api" / "src"
+    deep.mkdir()
+
+    got = envkeep("get", "LOG_LEVEL", "--env", "dev", cwd=deep)
+    ran = envkeep("run", "--env", "dev", "--", "sh", "-c", "echo $LOG_LEVEL", cwd=deep)
+    written = envkeep("set", "FROM_API_DIR=1", "--env", "dev", cwd=deep)
+    explicit = envkeep("get", "LOG_LEVEL", "--env", "dev", "--service", "worker", cwd=deep)
+    at_root = envkeep("set", "FROM_ROOT=1", "--env", "dev")
+
+    assert got.stdout == ran.stdout == "debug\n", (got.describe(), ran.describe())  # api's own
+    assert explicit.stdout == "info\n", explicit.describe()  # --service wins: the shared value
+    assert "in dev (service api)" in written.stderr, written.describe()
+    assert "in dev (shared)" in at_root.stderr, at_root.describe()
+    listed = values_by_scope(
+        quick_ok(envkeep, "list", "--env", "dev", "--json", "--reveal", "--service", "api").stdout
+    )
+    assert listed[("api", "FROM_API_DIR")] == "1"
+    assert ("shared", "FROM_API_DIR") not in listed
+    assert listed[("shared", "FROM_ROOT")] == "1"
+
+
 def test_init_where_envkeep_toml_exists_sets_the_project_up_in_a_fresh_home(
     config_tree: Path, tmp_path: Path, homes: Homes
 ) -> None:

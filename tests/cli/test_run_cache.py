@@ -147,6 +147,22 @@ def test_each_command_shape_has_its_own_entry(envkeep: Envkeep, config_tree: Pat
     assert json.loads(shared.stdout) == {"PORT": None, "DB_HOST": "db.dev.internal"}
 
 
+@pytest.mark.usefixtures("local")
+def test_a_run_without_a_service_has_an_entry_per_directory(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    in_api_dir = config_tree / "services" / "api"
+    args = ("run", "-e", "dev", "--", PY, "-c", PRINT_ENV, "PORT", "DB_HOST")
+    seen = []
+    for _ in range(2):  # cold, then warm
+        seen.append((envkeep.ok(*args).stdout, envkeep(*args, cwd=in_api_dir).stdout))
+
+    assert seen[0] == seen[1]
+    assert json.loads(seen[1][0]) == {"PORT": None, "DB_HOST": "db.dev.internal"}
+    assert json.loads(seen[1][1]) == {"PORT": "8080", "DB_HOST": "db.dev.internal"}  # api's
+    assert len(entries(envkeep.home)) == 2
+
+
 def _set_shared(envkeep: Envkeep, root: Path) -> None:
     quick_ok(envkeep, "set", "DB_HOST=db.changed.internal", "--env", "dev")
 

@@ -14,5 +14,10 @@ EnvOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; go ahead.")]
 ServiceOpt = Annotated[
-    str | None, typer.Option("--service", "-s", help="Service scope (default: the shared scope).")
+    str | None,
+    typer.Option(
+        "--service",
+        "-s",
+        help="Service scope (default: the service whose directory you are in, else shared).",
+    ),
 ]

@@ -50,9 +50,14 @@ def validate(
 
     Example: envkeep validate --env prod --all
     """
-    if service is None and not all_services:
-        raise UsageError("say which services", hint="pass --service NAME or --all")
     ctx = make_context()
+    if not all_services:
+        service = ctx.default_service(service)
+    if service is None and not all_services:
+        raise UsageError(
+            "say which services",
+            hint="pass --service NAME or --all (or run it in a service's directory)",
+        )
     env_name = ctx.default_env(env)
     checked = validation.check_services(ctx, env_name, None if all_services else [service or ""])
     if json_out:
@@ -106,6 +111,7 @@ def explain(
     Example: envkeep explain DATABASE_URL --env dev --service api
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     found = explain_name(ctx, ctx.default_env(env), service, name)
     if json_out:
         shown = {

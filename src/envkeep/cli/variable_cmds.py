@@ -31,6 +31,7 @@ def set_(
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     values = variables.parse_assignments(pairs)
     count = confirming(
         ctx.settings,
@@ -39,7 +40,14 @@ def set_(
             ctx, ctx.default_env(env), service, values, confirmed=ok
         ),
     )
-    output.done(f"set {count} variable{'s' if count != 1 else ''} in {ctx.default_env(env)}")
+    output.done(
+        f"set {output.counted(count, 'variable')} in {_scope(ctx.default_env(env), service)}"
+    )
+
+
+def _scope(env: str, service: str | None) -> str:
+    """Where a write went, as the done line says it: ``dev (service api)``, ``dev (shared)``."""
+    return f"{env} ({'shared' if service is None else f'service {service}'})"
 
 
 def get(
@@ -52,6 +60,7 @@ def get(
     Example: envkeep get PORT --env dev --service api
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     sys.stdout.write(variables.get_value(ctx, ctx.default_env(env), service, name) + "\n")
 
 
@@ -66,6 +75,7 @@ def unset(
     Example: envkeep unset LOG_LEVEL --env dev
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     count = confirming(
         ctx.settings,
         yes,
@@ -73,7 +83,9 @@ def unset(
             ctx, ctx.default_env(env), service, names, confirmed=ok
         ),
     )
-    output.done(f"unset {count} variable{'s' if count != 1 else ''} in {ctx.default_env(env)}")
+    output.done(
+        f"unset {output.counted(count, 'variable')} in {_scope(ctx.default_env(env), service)}"
+    )
 
 
 def list_(
@@ -87,6 +99,7 @@ def list_(
     Example: envkeep list --env dev --service api --reveal
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     found = variables.list_variables(ctx, ctx.default_env(env), service)
     if json_out:
         output.print_json(
@@ -122,6 +135,7 @@ def export_(
     Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     if out is not None:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
     resolution = variables.resolved(ctx, ctx.default_env(env), service)
@@ -166,6 +180,7 @@ def import_(
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     values = load_import(file, fmt)
     env_name = ctx.default_env(env)
     with output.progress_bar(len(values), "encrypting") as step:
@@ -177,8 +192,9 @@ def import_(
             ),
         )
     output.done(
-        f"imported into {env_name}: {len(plan.new)} new, {len(plan.changed)} overwritten, "
-        f"{len(plan.unchanged)} unchanged, {len(plan.skipped)} skipped"
+        f"imported into {_scope(env_name, service)}: {len(plan.new)} new,"
+        f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
+        f" {len(plan.skipped)} skipped"
     )
 
 
@@ -213,6 +229,7 @@ def history(
     Example: envkeep history DATABASE_URL --env dev
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     entries = variables.history(ctx, ctx.default_env(env), service, name)
     if json_out:
         output.print_json(
@@ -247,6 +264,7 @@ def rollback(
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     version = confirming(
         ctx.settings,
         yes,
@@ -276,6 +294,7 @@ def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) ->
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
     ctx = make_context()
+    service = ctx.default_service(service)
     run_editor = _editor(ctx.settings.editor)
     result = confirming(
         ctx.settings,
@@ -286,5 +305,6 @@ def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) ->
         output.done("no changes")
         return
     output.done(
-        f"set {len(result.set_names)}, unset {len(result.unset_names)} in {ctx.default_env(env)}"
+        f"set {len(result.set_names)}, unset {len(result.unset_names)}"
+        f" in {_scope(ctx.default_env(env), service)}"
     )

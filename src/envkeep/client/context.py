@@ -161,6 +161,13 @@ class ClientContext:
         """The environment named on the command line, else the project's default."""
         return env or self.project_file.default_env
 
+    def default_service(self, service: str | None) -> str | None:
+        """The service named on the command line, else the one whose directory (envkeep.toml's
+        ``path``) the command runs in; None (the shared scope) anywhere else."""
+        if service is not None or find_project_file(self.cwd) is None:
+            return service
+        return self.project_file.service_at(self.cwd)
+
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()

@@ -29,6 +29,7 @@ def run_with_environment(
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     pending = runcache_save.begin(ctx, env, service, validate=validate)
+    service = ctx.default_service(service)
     values = resolved_values(ctx, ctx.default_env(env), service, validate=validate)
     if pending is not None:
         runcache_save.finish(ctx, pending, values)

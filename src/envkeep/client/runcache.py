@@ -44,10 +44,14 @@ def nearest_project_file(cwd: str) -> str | None:
         directory = parent
 
 
-def entry_aad(project_file: str, env: str | None, service: str | None, *, validate: bool) -> bytes:
+def entry_aad(
+    project_file: str, env: str | None, service: str | None, *, validate: bool, directory: str
+) -> bytes:
     """What an entry is for, bound into its encryption: one per project file, environment as
-    given (None: the project's default), service and validation."""
-    fields = (project_file, env or "", service or "", "validate" if validate else "")
+    given (None: the project's default), service and validation; without a service, the
+    working directory too (it picks the service, `ProjectFile.service_at`)."""
+    where = "" if service else directory
+    fields = (project_file, env or "", service or "", "validate" if validate else "", where)
     return FORMAT + b"\0" + "\0".join(fields).encode("utf-8", "surrogateescape")
 
 
@@ -109,11 +113,12 @@ def warm_values(env: str | None, service: str | None, *, validate: bool) -> dict
     from envkeep.environ import warm_start_home
 
     home = warm_start_home()
-    project_file = None if home is None else nearest_project_file(os.getcwd())
+    cwd = os.getcwd()
+    project_file = None if home is None else nearest_project_file(cwd)
     if home is None or project_file is None:
         return None
     keys = private_key_bytes(home)
-    aad = entry_aad(project_file, env, service, validate=validate)
+    aad = entry_aad(project_file, env, service, validate=validate, directory=cwd)
     sealed = read_bytes(entry_path(home, aad))
     if keys is None or sealed is None:
         return None

@@ -62,7 +62,7 @@ def begin(
     before = sources(ctx)
     if before is None:
         return None
-    aad = runcache.entry_aad(str(found), env, service, validate=validate)
+    aad = runcache.entry_aad(str(found), env, service, validate=validate, directory=str(ctx.cwd))
     return PendingEntry(runcache.entry_path(home, aad), aad, str(found), before)
 
 

@@ -63,6 +63,23 @@ class ProjectFile:
         """The entry of one service, if the file declares it."""
         return next((s for s in self.services if s.name == name), None)
 
+    def service_at(self, directory: Path) -> str | None:
+        """The service whose directory holds ``directory`` (the deepest, when directories nest);
+        None outside every service's directory. A service whose directory is the project root
+        is never chosen this way: the root is where the shared scope is worked on."""
+        here = directory.resolve()
+        root = self.root.resolve()
+        found: tuple[int, str] | None = None
+        for entry in self.services:
+            if entry.path is None:
+                continue
+            base = (self.root / entry.path).resolve()
+            if base == root or not here.is_relative_to(base):
+                continue
+            if found is None or len(base.parts) > found[0]:
+                found = (len(base.parts), entry.name)
+        return None if found is None else found[1]
+
 
 def find_project_file(start: Path) -> Path | None:
     """The nearest envkeep.toml in ``start`` or one of its parents."""
