@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from envkeep import crypto
 from envkeep.app.views import NewEnvironment
 from envkeep.client.service_entries import checked_service_paths
-from envkeep.core.errors import AlreadyExistsError, UsageError
+from envkeep.core.errors import AlreadyExistsError, NotFoundError, PermissionDenied, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
     FILENAME,
@@ -111,21 +111,41 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
             f"{project.path} already declares project '{project.project}'",
             hint=f"run 'envkeep init' without a name to set up '{project.project}' here",
         )
+    set_up = AlreadyExistsError(
+        f"project '{project.project}' of {project.path} is set up already; nothing to do",
+        hint="see it with: envkeep env list (add a service: envkeep service add NAME)",
+    )
+    if ctx.server_url is not None and _reachable(ctx, project.project):
+        raise set_up  # a teammate's clone: creating it would take the workspace's admin role
     envs = list(project.environments or (project.default_env,))
     try:
         ctx.backend.create_project(
             project.project, [new_environment(ctx.identity, env) for env in envs]
         )
     except AlreadyExistsError:
-        raise AlreadyExistsError(
-            f"project '{project.project}' of {project.path} is set up already; nothing to do",
-            hint="see it with: envkeep env list (add a service: envkeep service add NAME)",
+        raise set_up from None
+    except PermissionDenied:
+        raise PermissionDenied(
+            f"project '{project.project}' is not one you can read on {ctx.server_url}, and"
+            " creating it takes the workspace's admin role",
+            hint=f"ask an admin of the workspace to grant you a role on it: envkeep member"
+            f" grant EMAIL ROLE --project {project.project}",
         ) from None
     for service in project.services:
         ctx.backend.add_service(
             project.project, service.name, path=service.path, schema_path=service.schema
         )
     return project
+
+
+def _reachable(ctx: ClientContext, name: str) -> bool:
+    """Whether the server shows this caller project ``name`` (a role on it, or any of its
+    environments)."""
+    try:
+        ctx.backend.list_environments(name)
+    except (NotFoundError, PermissionDenied):
+        return False
+    return True
 
 
 def discover_services(root: Path, *, depth: int = 3) -> list[ServiceEntry]:
