@@ -413,7 +413,7 @@ def test_scope_environments_name_each_environment_with_its_id(
     ]
 
 
-def test_an_admin_finds_users_anywhere_but_not_other_tenants_tokens_or_disabled_accounts(
+def test_an_admin_finds_only_its_workspaces_members_and_tokens_not_other_tenants_accounts(
     client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:
     from datetime import UTC, datetime
@@ -429,7 +429,7 @@ def test_an_admin_finds_users_anywhere_but_not_other_tenants_tokens_or_disabled_
         json={"email": "stranger@example.com", "role": "read"},
     )
     assert invited.status_code in {200, 201}, invited.text
-    _join(client, invited.json()["code"], "stranger@example.com")
+    stranger = _join(client, invited.json()["code"], "stranger@example.com")
     with Session(engine) as session, session.begin():
         for name in (f"sa:{elsewhere}:ci", f"sa:{mine}:ci"):
             session.add(
@@ -447,13 +447,45 @@ def test_an_admin_finds_users_anywhere_but_not_other_tenants_tokens_or_disabled_
         found = client.get(f"/v1/workspaces/{mine}/principals/by-name", params={"name": name})
         return int(found.status_code)
 
-    # An existing account is found: granting it a role is how it joins this workspace.
+    # Another tenant's member answers as an unknown name does: nothing crosses tenants.
+    assert lookup("stranger@example.com") == lookup("nobody@example.com") == 404
+    assert lookup(f"sa:{elsewhere}:ci") == 404
+    assert lookup(f"sa:{mine}:ci") == lookup("admin@example.com") == 200
+
+    # The stranger joins this workspace by accepting an invite with the account it has.
+    code = client.post(
+        f"/v1/workspaces/{mine}/invites", json={"email": "stranger@example.com", "role": "read"}
+    ).json()["code"]
+    as_stranger = {"Authorization": f"Bearer {stranger['token']}"}
+    joined = client.post("/v1/invites/join", json={"code": code}, headers=as_stranger)
+    again = client.post("/v1/invites/join", json={"code": code}, headers=as_stranger)
+
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["id"] == mine
+    assert again.status_code == 404, again.text  # used already
     assert lookup("stranger@example.com") == 200
-    assert lookup(f"sa:{mine}:ci") == 200
-    assert lookup(f"sa:{elsewhere}:ci") == lookup("nobody@example.com") == 404
     with Session(engine) as session, session.begin():
-        stranger = session.scalars(
+        found = session.scalars(
             select(Principal).where(Principal.name == "stranger@example.com")
         ).one()
-        stranger.disabled_at = datetime.now(UTC)
+        found.disabled_at = datetime.now(UTC)
     assert lookup("stranger@example.com") == 404
+
+
+def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    mine = admin["workspace_id"]
+    created = client.post("/v1/workspaces", json={"name": "second"}).json()["id"]
+    for_someone_else = client.post(
+        f"/v1/workspaces/{created}/invites", json={"email": "other@example.com", "role": "read"}
+    ).json()["code"]
+    members_before = client.get(f"/v1/workspaces/{created}/members").json()
+
+    wrong_account = client.post("/v1/invites/join", json={"code": for_someone_else})
+    unknown = client.post("/v1/invites/join", json={"code": f"ek_inv_{uuid.uuid4()}_nope"})
+
+    assert [wrong_account.status_code, unknown.status_code] == [404, 404]
+    assert "another email address" in wrong_account.json()["title"]
+    assert client.get(f"/v1/workspaces/{created}/members").json() == members_before
+    assert mine != created

@@ -87,6 +87,8 @@ POLICY: dict[Route, Need] = {
     ("DELETE", "/v1/sessions/{session_id}"): Need(None, "session"),  # the caller's own
     ("POST", "/v1/account/passphrase"): Need(None, "session"),  # 401 for a service account
     ("POST", "/v1/workspaces"): Need(None, "session"),  # a new tenant, the caller its admin
+    # The invite's own account accepts it (the code decides where; the cases send none valid).
+    ("POST", "/v1/invites/join"): Need(None, "session"),
     ("GET", f"{WS}/projects"): Need(Role.READ, "workspace"),
     ("POST", f"{WS}/projects"): Need(Role.ADMIN, "workspace"),
     ("GET", f"{PROJECT}/services"): Need(Role.READ, "project"),
@@ -388,6 +390,13 @@ CASES: list[Case] = [
         ("POST", "/v1/workspaces"),
         "session",
         _post(lambda _w, _t: "/v1/workspaces", lambda: {"name": fresh("tenant")}),
+    ),
+    Case(
+        ("POST", "/v1/invites/join"),
+        "session",
+        _post(lambda _w, _t: "/v1/invites/join", lambda: {"code": f"ek_inv_{uuid.uuid4()}_x"}),
+        user_answers=frozenset({404}),  # no such invite
+        service_answers=frozenset({401}),  # only a user's account accepts invites
     ),
     Case(("GET", f"{WS}/projects"), "workspace", _get(lambda w, _t: f"{w.ws}/projects")),
     Case(

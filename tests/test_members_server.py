@@ -436,3 +436,29 @@ def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_ac
     )
     assert outsider.stderr.splitlines() == [refused, hint]
     assert (work / "envkeep.toml").read_bytes() == before
+
+
+def test_an_existing_account_joins_a_second_workspace_by_accepting_its_invite(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite("alice@two.io"), "alice@two.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    _join(server, bob, work, server.invite("bob@two.io"), "bob@two.io")  # his own workspace
+
+    stranger = _cli(alice, work, "member", "grant", "bob@two.io", "read", "--project", "shop")
+    assert stranger.returncode == 1, stranger.stderr  # another tenant's account: not found
+    assert "no account 'bob@two.io'" in stranger.stderr
+
+    code = _ok(alice, work, "member", "invite", "bob@two.io", "--role", "read", "--project", "shop")
+    joined = _cli(bob, work, "join", server.url, code.strip())
+    assert joined.returncode == 0, joined.stderr
+    assert "bob@two.io joined workspace" in joined.stderr
+    _ok(alice, work, "member", "grant", "bob@two.io", "read", "--project", "shop")
+
+    assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
+    again = _cli(bob, work, "join", server.url, code.strip())
+    assert again.returncode == 1, again.stderr
+    assert "used already" in again.stderr

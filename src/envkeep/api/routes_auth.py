@@ -32,6 +32,13 @@ def accept_invite(body: schemas.AcceptInvite, db: Db) -> schemas.Session:
     return schemas.Session.model_validate(result)
 
 
+@router.post("/invites/join", status_code=201)
+def join_workspace(body: schemas.JoinInvite, call: AuthedCall) -> schemas.Workspace:
+    """Accept an invite with the account you are logged in as: its role, in its workspace."""
+    workspace_id, name = accounts.join_workspace(call, code=body.code, key_proof=body.key_proof)
+    return schemas.Workspace(id=workspace_id, name=name)
+
+
 @router.post("/auth/prelogin")
 def prelogin(body: schemas.PreloginRequest, db: Db, request: Request) -> schemas.Prelogin:
     """The KDF salt and parameters for an email (the same shape for unknown ones)."""

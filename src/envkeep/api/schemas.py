@@ -29,6 +29,11 @@ class AcceptInvite(Body):
     key_proof: str | None = Field(default=None, max_length=64)
 
 
+class JoinInvite(Body):
+    code: str = Field(max_length=200)
+    key_proof: str | None = Field(default=None, max_length=64)
+
+
 class PreloginRequest(Body):
     email: str = Field(max_length=320)
 

@@ -17,7 +17,7 @@ from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.policy import Role
 from envkeep.app.sessions import aware
-from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, UsageError
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
 
 if TYPE_CHECKING:
@@ -130,7 +130,8 @@ def accept_invite(
         raise NotAuthenticated("this invite is for another email address")
     if session.scalar(select(Principal).where(Principal.name == email)) is not None:
         raise AlreadyExistsError(
-            f"an account for {email} exists", hint="log in with: envkeep login URL"
+            f"an account for {email} exists",
+            hint="log in with: envkeep login URL, then run this envkeep join again",
         )
     principal = Principal(
         id=new_id(),
@@ -315,6 +316,59 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     call.session.flush()
     append_event(call, workspace_id=workspace.id, action="workspace.create", target=name)
     return workspace.id, name
+
+
+def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str, str]:
+    """Accept an invite with the caller's existing account: the invite's role in its workspace
+    (how an account joins a second workspace); (workspace id, workspace name)."""
+    principal = call.session.get(Principal, call.actor.principal_id)
+    if principal is None or principal.kind != "user":
+        raise NotAuthenticated("only a user's account accepts invites", hint="log in as the user")
+    try:
+        invite = _open_invite(call.session, code, call.clock())
+    except NotAuthenticated as refused:  # the session is fine: the code is what is wrong
+        raise NotFoundError(refused.message, hint=refused.hint) from None
+    if invite.email != principal.name:
+        raise NotFoundError(
+            f"this invite is for another email address than {principal.name}'s",
+            hint="log in as the account it was made for (envkeep login URL), then join again",
+        )
+    if invite.workspace_id is None:  # a bootstrap invite founds a workspace with a new account
+        raise NotFoundError("this invite is for a new account", hint="ask for a new invite")
+    workspace = call.session.get(Workspace, invite.workspace_id)
+    if workspace is None:
+        raise NotFoundError("this invite's workspace is gone", hint="ask for a new invite")
+    held = call.session.scalar(
+        select(RoleBinding).where(
+            RoleBinding.principal_id == principal.id,
+            RoleBinding.workspace_id == workspace.id,
+            RoleBinding.project_id.is_not_distinct_from(invite.project_id),
+            RoleBinding.environment_id.is_not_distinct_from(invite.environment_id),
+        )
+    )
+    if held is not None:
+        raise AlreadyExistsError(
+            f"you hold a role at that scope of '{workspace.name}' already ({held.role})",
+            hint="an admin changes it with: envkeep member grant",
+        )
+    now = call.clock()
+    call.session.add(
+        RoleBinding(
+            id=call.new_id(),
+            principal_id=principal.id,
+            workspace_id=workspace.id,
+            project_id=invite.project_id,
+            environment_id=invite.environment_id,
+            role=invite.role,
+            created_at=now,
+            created_by=invite.created_by,
+        )
+    )
+    invite.accepted_at, invite.accepted_by = now, principal.id
+    invite.key_proof = key_proof
+    call.session.flush()
+    append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
+    return workspace.id, workspace.name
 
 
 def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:

@@ -1,10 +1,11 @@
 """The accounts an admin may seal key shares to: looked up by name, for a grant.
 
 An admin at any scope of the workspace may look one up (a project's admin grants roles in its
-project; the grant itself is checked at the scope it names). Users are found wherever their
-account was made: granting a role is how an existing account joins another workspace. A
-disabled account, and another workspace's service account, are not found: their answer is an
-unknown name's.
+project; the grant itself is checked at the scope it names). Only the workspace's own are
+found: users holding a role somewhere in it (an account joins a workspace by accepting an
+invite, `accounts.join_workspace`, which also proves its keys to the inviter) and its service
+accounts. Any other name, an account of another tenant included, and a disabled account get an
+unknown name's answer: nothing about other tenants crosses over.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from envkeep.app.authz import require_role_anywhere
 from envkeep.app.policy import Role
 from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError
-from envkeep.store.models import Principal
+from envkeep.store.models import Principal, RoleBinding
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -28,15 +29,21 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
     """An account by email (or service-account name), with its public keys."""
     require_role_anywhere(call, workspace_id, Role.ADMIN)
     found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
-    if found is None or not _grantable(workspace_id, found):
+    if found is None or not _grantable(call, workspace_id, found):
         raise NotFoundError(
             f"no account '{name}'",
-            hint="invite them: envkeep member invite EMAIL (a token: envkeep token create)",
+            hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with envkeep"
+            " join, which an existing account runs too; a token: envkeep token create)",
         )
     return principal_view(found)
 
 
-def _grantable(workspace_id: str, principal: Principal) -> bool:
+def _grantable(call: Call, workspace_id: str, principal: Principal) -> bool:
     if principal.disabled_at is not None:
         return False
-    return principal.kind != "service" or principal.name.startswith(f"sa:{workspace_id}:")
+    if principal.kind == "service":
+        return principal.name.startswith(f"sa:{workspace_id}:")
+    member = select(RoleBinding.id).where(
+        RoleBinding.principal_id == principal.id, RoleBinding.workspace_id == workspace_id
+    )
+    return call.session.scalar(member.limit(1)) is not None

@@ -44,11 +44,24 @@ def join(
     code: Annotated[str, typer.Argument(help="The invite code (ek_inv_…).")],
     email: EmailOpt = None,
 ) -> None:
-    """Accept an invite: create your account (keys made here) and log in.
+    """Accept an invite: create your account (keys made here) and log in. Logged in to that
+    server already, you join the invite's workspace with the account you have.
 
     Example: envkeep join https://keep.example.com ek_inv_… --email bob@example.com
     """
     ctx = make_context()
+    current = accounts.load_session(ctx.settings)
+    if (
+        current is not None
+        and current.url == accounts.normalise_url(url)
+        and (email is None or email.lower() == current.email.lower())
+    ):
+        joined = accounts.join_workspace(ctx.settings, current, code)
+        output.done(
+            f"{current.email} joined workspace '{joined['name']}' on {current.url}; commands now"
+            " act in it (back to another: envkeep workspace use NAME)"
+        )
+        return
     address = _email(ctx.settings, email)
     session = accounts.join(
         ctx.settings, url, code, email=address, passphrase=_passphrase(ctx.settings, new=True)

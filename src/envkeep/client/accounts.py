@@ -187,6 +187,35 @@ def join(
     return _finish(settings, url, data, keys)
 
 
+def join_workspace(
+    settings: Settings,
+    session: ServerSession,
+    code: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> dict[str, str]:
+    """Accept an invite with the account ``session`` is logged in as (its keys proved to the
+    inviter, as for a new account); later commands act in the workspace it joins."""
+    from envkeep.client.http import ApiClient
+    from envkeep.client.identity import load_record
+
+    _invite_id, secret = split_invite_code(code)
+    record = load_record(server_settings(settings, session.url))
+    if record is None:
+        raise NotAuthenticated(
+            f"no keys for {session.url} on this machine",
+            hint=f"log in again: envkeep login {session.url}",
+        )
+    body = {"code": code.strip(), "key_proof": crypto.invite_key_proof(secret, record.public)}
+    api = ApiClient(session.url, token=session.token, transport=transport)
+    try:
+        joined: dict[str, str] = api.request("POST", "/v1/invites/join", json=body)
+    finally:
+        api.close()
+    _save_session(settings, replace(session, workspace_id=joined["id"]))
+    return joined
+
+
 def login(
     settings: Settings,
     url: str,
