@@ -154,10 +154,34 @@ def accept_invite(
         workspace = Workspace(id=workspace_id, name=name, created_at=now)
         session.add(workspace)
     session.flush()
+    _use_invite(
+        session,
+        invite,
+        principal_id=principal.id,
+        workspace_id=workspace_id,
+        now=now,
+        binding_id=new_id(),
+        key_proof=account.key_proof,
+    )
+    return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
+
+
+def _use_invite(
+    session: Session,
+    invite: Invite,
+    *,
+    principal_id: str,
+    workspace_id: str,
+    now: datetime,
+    binding_id: str,
+    key_proof: str | None,
+) -> None:
+    """The invite's role for ``principal_id`` at the invite's scope, and the invite used up
+    (with the proof of the keys it was accepted with, for the inviter to check)."""
     session.add(
         RoleBinding(
-            id=new_id(),
-            principal_id=principal.id,
+            id=binding_id,
+            principal_id=principal_id,
             workspace_id=workspace_id,
             project_id=invite.project_id,
             environment_id=invite.environment_id,
@@ -166,10 +190,9 @@ def accept_invite(
             created_by=invite.created_by,
         )
     )
-    invite.accepted_at, invite.accepted_by = now, principal.id
-    invite.key_proof = account.key_proof
+    invite.accepted_at, invite.accepted_by = now, principal_id
+    invite.key_proof = key_proof
     session.flush()
-    return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
 
 
 def prelogin(session: Session, *, email: str, server_key: bytes) -> tuple[bytes, dict[str, int]]:
@@ -351,22 +374,15 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
             f"you hold a role at that scope of '{workspace.name}' already ({held.role})",
             hint="an admin changes it with: envkeep member grant",
         )
-    now = call.clock()
-    call.session.add(
-        RoleBinding(
-            id=call.new_id(),
-            principal_id=principal.id,
-            workspace_id=workspace.id,
-            project_id=invite.project_id,
-            environment_id=invite.environment_id,
-            role=invite.role,
-            created_at=now,
-            created_by=invite.created_by,
-        )
+    _use_invite(
+        call.session,
+        invite,
+        principal_id=principal.id,
+        workspace_id=workspace.id,
+        now=call.clock(),
+        binding_id=call.new_id(),
+        key_proof=key_proof,
     )
-    invite.accepted_at, invite.accepted_by = now, principal.id
-    invite.key_proof = key_proof
-    call.session.flush()
     append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
     return workspace.id, workspace.name
 
