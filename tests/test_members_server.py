@@ -427,7 +427,7 @@ def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_ac
     )
     assert outsider.returncode == 4, outsider.stderr
     refused = (
-        f"error: project 'shop' is not one you can read on {server.url}, and creating it takes"
+        f"error: project 'shop' on {server.url} is not listed to you, and creating it takes"
         " the workspace's admin role"
     )
     hint = (

@@ -126,7 +126,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
         raise set_up from None
     except PermissionDenied:
         raise PermissionDenied(
-            f"project '{project.project}' is not one you can read on {ctx.server_url}, and"
+            f"project '{project.project}' on {ctx.server_url} is not listed to you, and"
             " creating it takes the workspace's admin role",
             hint=f"ask an admin of the workspace to grant you a role on it: envkeep member"
             f" grant EMAIL ROLE --project {project.project}",
