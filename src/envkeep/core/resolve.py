@@ -43,6 +43,9 @@ class Origin:
     value: str
 
 
+_RESOLUTION_FIELDS = ("values", "raw", "layers", "references", "errors")
+
+
 @dataclass(frozen=True)
 class Resolution:
     """What a service sees: final expanded ``values``, and how each one came to be.
@@ -58,6 +61,20 @@ class Resolution:
     layers: tuple[Layer, ...]
     references: Mapping[str, tuple[str, ...]]
     errors: dict[str, str]
+
+    # Written out, not generated: compiled (scripts/build_native.py), it costs a fraction of
+    # the dataclass's own, which runs as Python; every service resolved makes one.
+    def __init__(
+        self,
+        values: dict[str, str],
+        raw: dict[str, str],
+        layers: tuple[Layer, ...],
+        references: Mapping[str, tuple[str, ...]],
+        errors: dict[str, str],
+    ) -> None:
+        fields = (values, raw, layers, references, errors)
+        for field_name, field_value in zip(_RESOLUTION_FIELDS, fields, strict=True):
+            object.__setattr__(self, field_name, field_value)  # frozen: as dataclasses do it
 
     @cached_property
     def winners(self) -> dict[str, str]:

@@ -41,6 +41,7 @@ RULES: tuple[str, ...] = (
 )
 
 _NUMERIC_TYPES = frozenset({"int", "float", "port"})
+_FINDING_FIELDS = ("service", "name", "rule", "message", "severity", "value")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,22 @@ class Finding:
     message: str
     severity: str = "error"  # "error" or "warning"
     value: str | None = None  # the offending raw value (masked by the CLI); None when missing
+
+    # Written out, not generated: compiled (scripts/build_native.py), it costs a fraction of
+    # the dataclass's own, which runs as Python; validation makes one per finding. The
+    # signature is the generated one's.
+    def __init__(  # noqa: PLR0917
+        self,
+        service: str | None,
+        name: str,
+        rule: str,
+        message: str,
+        severity: str = "error",
+        value: str | None = None,
+    ) -> None:
+        fields = (service, name, rule, message, severity, value)
+        for field_name, field_value in zip(_FINDING_FIELDS, fields, strict=True):
+            object.__setattr__(self, field_name, field_value)  # frozen: as dataclasses do it
 
 
 def check_value(spec: FieldSpec, value: str) -> tuple[str, str] | None:
