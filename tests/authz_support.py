@@ -248,6 +248,9 @@ ENVIRONMENTS_IN_SCOPE = {
 }
 
 
+BYSTANDER_EMAIL = "bob@example.net"
+
+
 @dataclass
 class World:
     """One server with a workspace (project shop: dev, prod, service billing) and a caller
@@ -260,6 +263,7 @@ class World:
     foreign: Caller
     foreign_workspace: str
     bystander: str  # the principal grants and revokes are about; never a caller
+    bystander_token: str  # its session, to accept invites back into the workspace
     pending_email: str = "pending@example.com"
     callers: list[Caller] = field(default_factory=list)
 
@@ -290,6 +294,24 @@ class World:
         response = self.send(self.owner, Attempt(method, url, **body))
         assert response.is_success, f"{method} {url}: {response.text}"
         return response.json() if response.content else None
+
+    def enlist_bystander(self) -> None:
+        """Make the bystander a member of the workspace (a role is granted only to one), unless
+        it is: an invite of the owner's, accepted with the bystander's own account."""
+        with self.engine.connect() as connection:
+            member = connection.execute(
+                text("SELECT 1 FROM role_bindings WHERE principal_id = :p AND workspace_id = :w"),
+                {"p": self.bystander, "w": self.workspace},
+            ).first()
+        if member is not None:
+            return
+        invite = {"email": BYSTANDER_EMAIL, "role": "read", "project": "shop", "environment": "dev"}
+        code = self.as_owner("POST", f"{self.ws}/invites", json=invite)["code"]
+        joined = self.send(
+            Caller("bystander", token=self.bystander_token),
+            Attempt("POST", "/v1/invites/join", json={"code": code}),
+        )
+        assert joined.status_code == 201, joined.text
 
     def login(self, email: str) -> str:
         """A new session for an account (the login use case itself: the API throttles logins
@@ -400,7 +422,7 @@ def build_world(client: TestClient, engine: Engine) -> World:
         "owner", Role.ADMIN, "workspace", joined["token"], joined["principal_id"], joined["email"]
     )
     foreign, foreign_workspace = _account(client, engine, "foreign admin", "eve@example.org")
-    bystander, _ = _account(client, engine, "bystander", "bob@example.net")
+    bystander, _ = _account(client, engine, "bystander", BYSTANDER_EMAIL)
     world = World(
         client,
         engine,
@@ -409,8 +431,10 @@ def build_world(client: TestClient, engine: Engine) -> World:
         foreign,
         foreign_workspace,
         str(bystander.principal_id),
+        str(bystander.token),
     )
     _project_with_secrets(world, owner, world.workspace, ["dev", "prod"])
+    world.enlist_bystander()
     world.as_owner("POST", f"{world.shop}/services", json={"name": "billing"})
     _project_with_secrets(world, foreign, world.foreign_workspace, ["dev"])
     invited = [

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from envkeep.api.app import create_app
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
-from envkeep.store.models import AuditEvent
+from envkeep.store.models import AuditEvent, Invite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -473,7 +474,7 @@ def test_an_admin_finds_only_its_workspaces_members_and_tokens_not_other_tenants
 
 
 def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
-    client: TestClient, admin: dict[str, Any]
+    client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:
     mine = admin["workspace_id"]
     created = client.post("/v1/workspaces", json={"name": "second"}).json()["id"]
@@ -488,4 +489,22 @@ def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
     assert [wrong_account.status_code, unknown.status_code] == [404, 404]
     assert "another email address" in wrong_account.json()["title"]
     assert client.get(f"/v1/workspaces/{created}/members").json() == members_before
-    assert mine != created
+
+    # The admin's own workspace, at the scope it holds already: refused, the invite unused.
+    held = client.post(
+        f"/v1/workspaces/{mine}/invites", json={"email": "admin@example.com", "role": "read"}
+    ).json()["code"]
+    again = client.post("/v1/invites/join", json={"code": held})
+    assert again.status_code == 409, again.text
+    with Session(engine) as session:
+        invite = session.get(Invite, held.removeprefix("ek_inv_")[:36])
+        assert invite is not None
+        assert invite.accepted_at is None
+        invite_id = invite.id
+    with Session(engine) as session, session.begin():
+        expired = session.get(Invite, invite_id)
+        assert expired is not None
+        expired.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    late = client.post("/v1/invites/join", json={"code": held})
+    assert late.status_code == 404, late.text
+    assert "expired" in late.json()["title"]

@@ -255,6 +255,7 @@ def _grant_body(w: World, scope: str, target: str) -> dict[str, Any]:
 
 def _grant(scope: str) -> Callable[[World, Caller, str], Attempt]:
     def build(w: World, _caller: Caller, target: str) -> Attempt:
+        w.enlist_bystander()  # a role goes only to a member (a case may have removed it)
         return Attempt("POST", f"{w.ws}/members/grant", json=_grant_body(w, scope, target))
 
     return build
@@ -262,6 +263,7 @@ def _grant(scope: str) -> Callable[[World, Caller, str], Attempt]:
 
 def _revoke(scope: str) -> Callable[[World, Caller, str], Attempt]:
     def build(w: World, _caller: Caller, target: str) -> Attempt:
+        w.enlist_bystander()
         w.as_owner("POST", f"{w.ws}/members/grant", json=_grant_body(w, scope, target))
         body = {"principal_id": w.bystander, **scope_fields(scope, target)}
         return Attempt("POST", f"{w.ws}/members/revoke", json=body)
@@ -270,6 +272,7 @@ def _revoke(scope: str) -> Callable[[World, Caller, str], Attempt]:
 
 
 def _remove(w: World, _caller: Caller, target: str) -> Attempt:
+    w.enlist_bystander()
     w.as_owner("POST", f"{w.ws}/members/grant", json=_grant_body(w, "workspace", target))
     return Attempt("POST", f"{w.ws}/members/remove", json={"principal_id": w.bystander})
 
@@ -367,10 +370,10 @@ def _new_environment() -> dict[str, Any]:
 CASES: list[Case] = [
     Case(("POST", "/v1/auth/logout"), "session", _logout),
     Case(("GET", "/v1/whoami"), "session", _get(lambda _w, _t: "/v1/whoami")),
-    Case(
+    Case(  # one's own: another's shows only across a workspace both are in (test_api)
         ("GET", "/v1/principals/{principal_id}"),
         "session",
-        _get(lambda w, _t: f"/v1/principals/{w.owner.principal_id}"),
+        lambda w, c, _t: Attempt("GET", f"/v1/principals/{c.principal_id or w.owner.principal_id}"),
     ),
     Case(
         ("GET", "/v1/token/self"),
@@ -396,7 +399,7 @@ CASES: list[Case] = [
         "session",
         _post(lambda _w, _t: "/v1/invites/join", lambda: {"code": f"ek_inv_{uuid.uuid4()}_x"}),
         user_answers=frozenset({404}),  # no such invite
-        service_answers=frozenset({401}),  # only a user's account accepts invites
+        service_answers=frozenset({403}),  # only a user's account accepts invites
     ),
     Case(("GET", f"{WS}/projects"), "workspace", _get(lambda w, _t: f"{w.ws}/projects")),
     Case(
@@ -749,3 +752,26 @@ def test_sessions_are_listed_and_ended_by_their_owner_only(world: World) -> None
     assert ended.status_code == 404
     still = world.send(world.owner, Attempt("GET", "/v1/whoami", token=token))
     assert still.status_code == 200
+
+
+def test_no_admin_grants_to_or_reads_the_account_of_another_tenant(world: World) -> None:
+    eve, owner = world.foreign, world.owner
+    body: dict[str, Any] = {"principal_id": eve.principal_id, "role": "read", "shares": []}
+    before = world.rows()
+
+    granted = world.send(owner, Attempt("POST", f"{world.ws}/members/grant", json=body))
+    eve_by_id = world.send(owner, Attempt("GET", f"/v1/principals/{eve.principal_id}"))
+    owner_by_id = world.send(eve, Attempt("GET", f"/v1/principals/{owner.principal_id}"))
+    eve_by_name = world.send(
+        owner, Attempt("GET", f"{world.ws}/principals/by-name", params={"name": str(eve.email)})
+    )
+    colleague = world.caller("read@environment")
+    owner_to_colleague = world.send(
+        colleague, Attempt("GET", f"/v1/principals/{owner.principal_id}")
+    )
+
+    assert [granted.status_code, eve_by_id.status_code, owner_by_id.status_code] == [404] * 3
+    assert eve_by_name.status_code == 404
+    assert str(eve.email) not in granted.text + eve_by_id.text  # by name echoes only the ask
+    assert world.rows() == before
+    assert owner_to_colleague.status_code == 200  # the same workspace: its keys, to verify

@@ -406,33 +406,39 @@ def test_a_token_reads_without_a_project_file_given_the_project_and_server(
 def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_access(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    alice, bob, carol, work = (tmp_path / n for n in ("alice", "bob", "carol", "work"))
+    alice, bob, carol, dave, work = (
+        tmp_path / n for n in ("alice", "bob", "carol", "dave", "work")
+    )
     work.mkdir()
     _join(server, alice, work, server.invite("alice@init.io"), "alice@init.io")
     _ok(alice, work, "init", "shop")
-    for who, home, role in (("bob@init.io", bob, "write"), ("carol@init.io", carol, None)):
-        code = _ok(alice, work, "member", "invite", who, "--role", "read", "--project", "shop")
+    for who, home, scope in (
+        ("bob@init.io", bob, ("--project", "shop")),
+        ("carol@init.io", carol, ("--project", "shop")),
+        ("dave@init.io", dave, ("--project", "shop", "--env", "dev")),
+    ):
+        code = _ok(alice, work, "member", "invite", who, "--role", "read", *scope)
         _join(server, home, work, code.strip(), who)
-        if role is not None:
-            _ok(alice, work, "member", "grant", who, role, "--project", "shop")
+        _ok(alice, work, "member", "grant", who, "read", *scope)
     _ok(alice, work, "member", "revoke", "carol@init.io", "--project", "shop")
     before = (work / "envkeep.toml").read_bytes()
 
     member = _cli(bob, work, "init")
+    of_one_environment = _cli(dave, work, "init")
     outsider = _cli(carol, work, "init")
 
-    assert member.returncode == 1, member.stderr
-    assert member.stderr.splitlines()[0] == (
-        f"error: project 'shop' of {work / 'envkeep.toml'} is set up already; nothing to do"
-    )
+    set_up = f"error: project 'shop' of {work / 'envkeep.toml'} is set up already; nothing to do"
+    for teammate in (member, of_one_environment):
+        assert teammate.returncode == 1, teammate.stderr
+        assert teammate.stderr.splitlines()[0] == set_up
     assert outsider.returncode == 4, outsider.stderr
     refused = (
-        f"error: project 'shop' on {server.url} is not listed to you, and creating it takes"
-        " the workspace's admin role"
+        f"error: you hold no role on project 'shop' on {server.url}, and creating it takes the"
+        " workspace's admin role"
     )
     hint = (
-        "hint: ask an admin of the workspace to grant you a role on it: envkeep member grant"
-        " EMAIL ROLE --project shop"
+        "hint: ask an admin of the workspace for the role you need: envkeep member grant EMAIL"
+        " ROLE --project shop [--env ENV]"
     )
     assert outsider.stderr.splitlines() == [refused, hint]
     assert (work / "envkeep.toml").read_bytes() == before

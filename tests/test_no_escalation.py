@@ -27,7 +27,7 @@ from envkeep.app import accounts, members, projects, tokens
 from envkeep.app.context import Actor, Call, new_uuid, utc_now
 from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.app.views import NewEnvironment
-from envkeep.core.errors import PermissionDenied, UsageError
+from envkeep.core.errors import NotFoundError, PermissionDenied, UsageError
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Principal, RoleBinding
 from tests.authz_support import DATABASES, migrated_database
@@ -120,6 +120,17 @@ class Tenancy:
                 for b in rows
             ]
         return effective_role(found, target)
+
+    def member(self, principal_id: str, workspace: int) -> bool:
+        """Whether the principal holds a role anywhere in the workspace."""
+        with Session(self.engine) as session:
+            found = session.scalar(
+                select(RoleBinding.id).where(
+                    RoleBinding.principal_id == principal_id,
+                    RoleBinding.workspace_id == self.workspaces[workspace],
+                )
+            )
+        return found is not None
 
     def raise_ceiling(self, principal_id: str, role: Role, place: Place, giver: str) -> None:
         """``giver`` gave ``role`` at ``place``: under it, at most what the giver could hold."""
@@ -215,11 +226,10 @@ def tenancy(engine: Engine, starts: list[tuple[Role, Place]]) -> Tenancy:
     t = Tenancy(engine)
     for ws in LAYOUT:
         _found_workspace(t, ws)
-    for role, place in starts:
-        with Session(engine) as session, session.begin():
-            principal_id = _person(session)
+    for role, place in starts:  # each joins by the root's invite (a role goes to members only)
         root = t.principals[place.workspace]
-        t.run(root, _grant(t, principal_id, role, place))
+        email = f"{new_uuid()}@example.com"
+        principal_id = _accept(t, t.run(root, _invite(t, email, role, place)), email)
         t.principals.append(principal_id)
         t.raise_ceiling(principal_id, role, place, root)
     return t
@@ -285,12 +295,16 @@ def _token(t: Tenancy, principal_id: str, role: Role, place: Place) -> Callable[
 
 def may(t: Tenancy, actor: str, action: Action) -> bool:
     """What DESIGN §5 allows: grants and invites by an admin of the scope (never above its
-    own role), tokens with at most the role the creator holds there."""
+    own role; a grant only to a member of the workspace), tokens with at most the role the
+    creator holds there."""
     if action.place not in t.ids:
         return False
     held = t.held(actor, action.place)
     if action.kind == "token":
         return held is not None and action.role <= held
+    if action.kind == "grant":  # to the workspace's own only: another tenant's is not found
+        grantee = t.principals[action.grantee % len(t.principals)]
+        return held == Role.ADMIN and t.member(grantee, action.place.workspace)
     return held == Role.ADMIN
 
 
@@ -302,7 +316,7 @@ def step(t: Tenancy, action: Action) -> None:
     recipient = None
     try:
         recipient = _perform(t, actor, action)
-    except (PermissionDenied, UsageError) as error:
+    except (PermissionDenied, UsageError, NotFoundError) as error:
         refused = error
     if refused is not None:
         assert not allowed, f"{action}: refused ({refused}) though the actor may"

@@ -174,3 +174,42 @@ def test_a_comment_after_a_replaced_value_is_kept() -> None:
     assert 'default_env = "qa"  # what a bare command uses' in text
     assert 'environments = ["qa"]  # every stage we deploy' in text
     assert 'path = "svc/api"\t# checked out here' in text
+
+
+def test_the_service_a_directory_belongs_to_is_the_deepest_inside_the_project(
+    tmp_path: Path,
+) -> None:
+    root, outside = tmp_path / "shop", tmp_path / "elsewhere"
+    for directory in ("services/api/src", "services/api/admin", "services/web", "linked-target"):
+        (root / directory).mkdir(parents=True)
+    outside.mkdir()
+    (root / "services" / "out").symlink_to(outside)
+    project = parse_project_file(
+        """project = "shop"
+[services.api]
+path = "services/api"
+[services.admin]
+path = "services/api/admin"
+[services.web]
+path = "./services/web/"
+[services.whole]
+path = "."
+[services.above]
+path = ".."
+[services.absolute]
+path = "/"
+[services.escaped]
+path = "services/out"
+[services.nowhere]
+""",
+        root,
+    )
+
+    assert project.service_at(root / "services" / "api" / "src") == "api"
+    assert project.service_at(root / "services" / "api" / "admin") == "admin"  # the deepest
+    assert project.service_at(root / "services" / "web") == "web"
+    assert project.service_at(root) is None  # the root: shared, though "whole" lives there
+    assert project.service_at(root / "services") is None
+    assert project.service_at(root / "linked-target") is None
+    assert project.service_at(outside) is None  # "escaped" links out, "above" is outside
+    assert project.service_at(tmp_path) is None

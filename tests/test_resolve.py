@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from envkeep.core.errors import ReferenceProblem, ServiceNotFound
-from envkeep.core.resolve import Layer, Origin, merge_layers, resolve, resolve_project
+from envkeep.core.resolve import Layer, Origin, Resolution, merge_layers, resolve, resolve_project
 
 SECRET = "hunter2-s3cr3t-Zq9"
 ORDER = ("template:postgres", "shared", "service:api", "local")
@@ -255,3 +257,16 @@ def test_resolve_project_of_a_hundred_services_with_cross_references() -> None:
     assert result["svc0"].values["CHAIN"] == "end+" + "+".join(str(s) for s in range(98, -1, -1))
     assert result["svc3"].values["VAR_2"] == "mine"
     assert result["svc3"].winners["VAR_1"] == "service:svc3"
+
+
+def test_a_resolution_holds_every_field_its_constructor_was_given() -> None:
+    layer = Layer("shared", {"A": "${B}", "B": "1"})
+    errors: dict[str, str] = {}
+    given = ({"A": "1", "B": "1"}, {"A": "${B}", "B": "1"}, (layer,), {"A": ("B",)}, errors)
+
+    found = Resolution(*given)
+
+    assert tuple(getattr(found, f.name) for f in dataclasses.fields(found)) == given
+    assert found.winners == {"A": "shared", "B": "shared"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.values = {}  # type: ignore[misc]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -364,3 +366,15 @@ def test_names_outside_the_schema_come_sorted_unresolved_first_and_own_only() ->
         ("B", "unknown"),
         ("C", "unknown"),
     ]
+
+
+def test_a_finding_holds_every_field_its_constructor_was_given() -> None:
+    given = ("api", "PORT", "type", "expected a port", "warning", "x")
+
+    found = Finding(*given)
+
+    assert dataclasses.astuple(found) == given  # a field the written-out __init__ missed fails
+    assert found == Finding(*given)
+    assert hash(found) == hash(Finding(*given))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.rule = "range"  # type: ignore[misc]

@@ -114,17 +114,24 @@ def test_in_a_services_directory_commands_default_to_that_service(
     written = envkeep("set", "FROM_API_DIR=1", "--env", "dev", cwd=deep)
     explicit = envkeep("get", "LOG_LEVEL", "--env", "dev", "--service", "worker", cwd=deep)
     at_root = envkeep("set", "FROM_ROOT=1", "--env", "dev")
+    shared_here = envkeep("set", "SHARED_FROM_API_DIR=1", "--env", "dev", "-s", "-", cwd=deep)
+    run_shared = envkeep(
+        "run", "--env", "dev", "--service", "-", "--", "sh", "-c", "echo $LOG_LEVEL", cwd=deep
+    )
 
     assert got.stdout == ran.stdout == "debug\n", (got.describe(), ran.describe())  # api's own
     assert explicit.stdout == "info\n", explicit.describe()  # --service wins: the shared value
     assert "in dev (service api)" in written.stderr, written.describe()
     assert "in dev (shared)" in at_root.stderr, at_root.describe()
+    assert "in dev (shared)" in shared_here.stderr, shared_here.describe()  # `-`: shared
+    assert run_shared.stdout == "info\n", run_shared.describe()
     listed = values_by_scope(
         quick_ok(envkeep, "list", "--env", "dev", "--json", "--reveal", "--service", "api").stdout
     )
     assert listed[("api", "FROM_API_DIR")] == "1"
     assert ("shared", "FROM_API_DIR") not in listed
     assert listed[("shared", "FROM_ROOT")] == "1"
+    assert listed[("shared", "SHARED_FROM_API_DIR")] == "1"
 
 
 def test_init_where_envkeep_toml_exists_sets_the_project_up_in_a_fresh_home(

@@ -11,13 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.policy import Role
 from envkeep.app.sessions import aware
-from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, NotFoundError, UsageError
+from envkeep.core.errors import (
+    AlreadyExistsError,
+    NotAuthenticated,
+    NotFoundError,
+    PermissionDenied,
+    UsageError,
+)
 from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
 
 if TYPE_CHECKING:
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 INVITE_PREFIX = "ek_inv_"
+_USED_ALREADY = "this invite was used already"
 SESSION_TTL = timedelta(days=14)
 DEFAULT_KDF = {"memory_kib": 65536, "iterations": 3, "lanes": 4}
 
@@ -108,7 +115,7 @@ def _open_invite(session: Session, code: str, now: datetime) -> Invite:
     if not valid or invite is None:
         raise NotAuthenticated("unknown invite code", hint="ask for a new invite")
     if invite.accepted_at is not None:
-        raise NotAuthenticated("this invite was used already", hint="ask for a new invite")
+        raise NotAuthenticated(_USED_ALREADY, hint="ask for a new invite")
     if aware(invite.expires_at) < now:
         raise NotAuthenticated("this invite has expired", hint="ask for a new invite")
     return invite
@@ -154,7 +161,7 @@ def accept_invite(
         workspace = Workspace(id=workspace_id, name=name, created_at=now)
         session.add(workspace)
     session.flush()
-    _use_invite(
+    used = _use_invite(
         session,
         invite,
         principal_id=principal.id,
@@ -163,6 +170,8 @@ def accept_invite(
         binding_id=new_id(),
         key_proof=account.key_proof,
     )
+    if not used:
+        raise NotAuthenticated(_USED_ALREADY, hint="ask for a new invite")
     return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
 
 
@@ -175,9 +184,18 @@ def _use_invite(
     now: datetime,
     binding_id: str,
     key_proof: str | None,
-) -> None:
+) -> bool:
     """The invite's role for ``principal_id`` at the invite's scope, and the invite used up
-    (with the proof of the keys it was accepted with, for the inviter to check)."""
+    (with the proof of the keys it was accepted with, for the inviter to check); False, and
+    nothing done, when another transaction used it first (one conditional UPDATE decides)."""
+    used = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .values(accepted_at=now, accepted_by=principal_id, key_proof=key_proof)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return False
     session.add(
         RoleBinding(
             id=binding_id,
@@ -190,9 +208,8 @@ def _use_invite(
             created_by=invite.created_by,
         )
     )
-    invite.accepted_at, invite.accepted_by = now, principal_id
-    invite.key_proof = key_proof
     session.flush()
+    return True
 
 
 def prelogin(session: Session, *, email: str, server_key: bytes) -> tuple[bytes, dict[str, int]]:
@@ -346,7 +363,9 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
     (how an account joins a second workspace); (workspace id, workspace name)."""
     principal = call.session.get(Principal, call.actor.principal_id)
     if principal is None or principal.kind != "user":
-        raise NotAuthenticated("only a user's account accepts invites", hint="log in as the user")
+        raise PermissionDenied(
+            "only a user's account accepts invites", hint="log in as the user it was made for"
+        )
     try:
         invite = _open_invite(call.session, code, call.clock())
     except NotAuthenticated as refused:  # the session is fine: the code is what is wrong
@@ -354,7 +373,8 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
     if invite.email != principal.name:
         raise NotFoundError(
             f"this invite is for another email address than {principal.name}'s",
-            hint="log in as the account it was made for (envkeep login URL), then join again",
+            hint="log in as the account it was made for (envkeep login URL) and join again;"
+            " for a new account: envkeep join URL CODE --email THEIR_EMAIL",
         )
     if invite.workspace_id is None:  # a bootstrap invite founds a workspace with a new account
         raise NotFoundError("this invite is for a new account", hint="ask for a new invite")
@@ -374,7 +394,7 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
             f"you hold a role at that scope of '{workspace.name}' already ({held.role})",
             hint="an admin changes it with: envkeep member grant",
         )
-    _use_invite(
+    used = _use_invite(
         call.session,
         invite,
         principal_id=principal.id,
@@ -383,6 +403,8 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
         binding_id=call.new_id(),
         key_proof=key_proof,
     )
+    if not used:
+        raise NotFoundError(_USED_ALREADY, hint="ask for a new invite")
     append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
     return workspace.id, workspace.name
 

@@ -29,7 +29,7 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
     """An account by email (or service-account name), with its public keys."""
     require_role_anywhere(call, workspace_id, Role.ADMIN)
     found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
-    if found is None or not _grantable(call, workspace_id, found):
+    if found is None or not grantable(call, workspace_id, found):
         raise NotFoundError(
             f"no account '{name}'",
             hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with envkeep"
@@ -38,7 +38,9 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
     return principal_view(found)
 
 
-def _grantable(call: Call, workspace_id: str, principal: Principal) -> bool:
+def grantable(call: Call, workspace_id: str, principal: Principal) -> bool:
+    """Whether ``principal`` is the workspace's own (a user holding a role in it, or its
+    service account) and enabled: the only principals roles there are granted to."""
     if principal.disabled_at is not None:
         return False
     if principal.kind == "service":

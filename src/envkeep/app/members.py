@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from envkeep.app._lookup import environment_by_name, names_in_workspace, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
+from envkeep.app.grantees import grantable
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.views import AffectedEnvironment
@@ -119,8 +120,13 @@ def grant_role(
     held = require_role(call, target, Role.ADMIN)
     if wanted > held:
         raise UsageError(f"you cannot grant {wanted}: you hold {held} here")
-    if call.session.get(Principal, principal_id) is None:
-        raise NotFoundError("no such principal")
+    grantee = call.session.get(Principal, principal_id)
+    if grantee is None or not grantable(call, workspace_id, grantee):
+        raise NotFoundError(  # another tenant's account answers as an unknown one
+            "no such principal in this workspace",
+            hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with"
+            " envkeep join)",
+        )
     store_shares(call, principal_id, envs, shares)
     existing = call.session.scalar(
         select(RoleBinding).where(

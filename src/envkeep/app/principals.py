@@ -30,11 +30,23 @@ def principal_view(principal: Principal) -> PrincipalView:
 
 
 def get_principal(call: Call, principal_id: str) -> PrincipalView:
-    """A principal's public keys (any authenticated principal may look them up)."""
+    """A principal's public keys: the caller's own, or one that holds a role in a workspace
+    where the caller holds one too. Any other (another tenant's) answers as an unknown id."""
     principal = call.session.get(Principal, principal_id)
-    if principal is None:
+    if principal is None or not _shares_a_workspace(call, principal.id):
         raise NotFoundError(f"principal {principal_id} not found")
     return principal_view(principal)
+
+
+def _shares_a_workspace(call: Call, principal_id: str) -> bool:
+    caller = call.actor.principal_id
+    if principal_id == caller:
+        return True
+    mine = select(RoleBinding.workspace_id).where(RoleBinding.principal_id == caller)
+    shared = select(RoleBinding.id).where(
+        RoleBinding.principal_id == principal_id, RoleBinding.workspace_id.in_(mine)
+    )
+    return call.session.scalar(shared.limit(1)) is not None
 
 
 def bootstrap_local_owner(

@@ -58,7 +58,7 @@ def join(
     ):
         joined = accounts.join_workspace(ctx.settings, current, code)
         output.done(
-            f"{current.email} joined workspace '{joined['name']}' on {current.url}; commands now"
+            f"{current.email} joined workspace '{joined.name}' on {current.url}; commands now"
             " act in it (back to another: envkeep workspace use NAME)"
         )
         return

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, YesOpt
 from envkeep.cli.state import confirm, make_context
 from envkeep.client import activation, environments
 from envkeep.core.errors import UsageError
@@ -141,7 +141,12 @@ def _print_differences(
 def env_diff(
     source: Annotated[str, typer.Argument(help="One environment.")],
     target: Annotated[str, typer.Argument(help="The other.")],
-    service: ServiceOpt = None,
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service", "-s", help="Compare what this service sees (default: every scope)."
+        ),
+    ] = None,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
 ) -> None:

@@ -18,6 +18,7 @@ ServiceOpt = Annotated[
     typer.Option(
         "--service",
         "-s",
-        help="Service scope (default: the service whose directory you are in, else shared).",
+        help="Service scope (default: the service whose directory you are in, else shared;"
+        " - for shared).",
     ),
 ]

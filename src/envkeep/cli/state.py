@@ -42,13 +42,17 @@ def confirm(settings: Settings, question: str, *, yes: bool) -> None:
     raise UsageError("not confirmed; nothing changed", hint="pass --yes to go ahead without asking")
 
 
-def confirming(settings: Settings, yes: bool, write: Callable[[bool], T]) -> T:
+def confirming(
+    settings: Settings, yes: bool, write: Callable[[bool], T], *, where: str | None = None
+) -> T:
     """Run ``write(confirmed)``; a protected environment's refusal becomes a prompt on a
-    terminal (then the write runs again, confirmed), or stays an error elsewhere."""
+    terminal (then the write runs again, confirmed), or stays an error elsewhere. ``where``
+    names the scope in the question (``dev (service api)``)."""
     try:
         return write(yes)
     except ConfirmationRequired as refusal:
         if yes or not interactive(settings):
             raise
-        confirm(settings, f"{refusal.message}. Write anyway?", yes=False)
+        target = "" if where is None else f" to {where}"
+        confirm(settings, f"{refusal.message}. Write{target} anyway?", yes=False)
         return write(True)

@@ -39,6 +39,7 @@ def set_(
         lambda ok: variables.set_variables(
             ctx, ctx.default_env(env), service, values, confirmed=ok
         ),
+        where=_scope(ctx.default_env(env), service),
     )
     output.done(
         f"set {output.counted(count, 'variable')} in {_scope(ctx.default_env(env), service)}"
@@ -82,6 +83,7 @@ def unset(
         lambda ok: variables.unset_variables(
             ctx, ctx.default_env(env), service, names, confirmed=ok
         ),
+        where=_scope(ctx.default_env(env), service),
     )
     output.done(
         f"unset {output.counted(count, 'variable')} in {_scope(ctx.default_env(env), service)}"
@@ -190,6 +192,7 @@ def import_(
             lambda ok: variables.import_values(
                 ctx, env_name, service, values, on_conflict=on_conflict, confirmed=ok, progress=step
             ),
+            where=_scope(env_name, service),
         )
     output.done(
         f"imported into {_scope(env_name, service)}: {len(plan.new)} new,"
@@ -269,8 +272,12 @@ def rollback(
         ctx.settings,
         yes,
         lambda ok: variables.rollback(ctx, ctx.default_env(env), service, name, to, confirmed=ok),
+        where=_scope(ctx.default_env(env), service),
     )
-    output.done(f"{name} is now version {version}, with the value of version {to}")
+    output.done(
+        f"{name} is now version {version} in {_scope(ctx.default_env(env), service)},"
+        f" with the value of version {to}"
+    )
 
 
 def _editor(settings_editor: str) -> Callable[[Path], None]:
@@ -300,6 +307,7 @@ def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) ->
         ctx.settings,
         yes,
         lambda ok: editing.edit_scope(ctx, ctx.default_env(env), service, run_editor, confirmed=ok),
+        where=_scope(ctx.default_env(env), service),
     )
     if not result.set_names and not result.unset_names:
         output.done("no changes")

@@ -187,13 +187,21 @@ def join(
     return _finish(settings, url, data, keys)
 
 
+@dataclass(frozen=True)
+class JoinedWorkspace:
+    """The workspace an invite let the account in."""
+
+    id: str
+    name: str
+
+
 def join_workspace(
     settings: Settings,
     session: ServerSession,
     code: str,
     *,
     transport: httpx.BaseTransport | None = None,
-) -> dict[str, str]:
+) -> JoinedWorkspace:
     """Accept an invite with the account ``session`` is logged in as (its keys proved to the
     inviter, as for a new account); later commands act in the workspace it joins."""
     from envkeep.client.http import ApiClient
@@ -209,10 +217,11 @@ def join_workspace(
     body = {"code": code.strip(), "key_proof": crypto.invite_key_proof(secret, record.public)}
     api = ApiClient(session.url, token=session.token, transport=transport)
     try:
-        joined: dict[str, str] = api.request("POST", "/v1/invites/join", json=body)
+        data = api.request("POST", "/v1/invites/join", json=body)
     finally:
         api.close()
-    _save_session(settings, replace(session, workspace_id=joined["id"]))
+    joined = JoinedWorkspace(str(data["id"]), str(data["name"]))
+    _save_session(settings, replace(session, workspace_id=joined.id))
     return joined
 
 

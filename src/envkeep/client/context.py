@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from envkeep.settings import Settings
 
 
+# `--service -`: the shared scope, even in a service's directory.
+SHARED_SCOPE_OPTION = "-"
+
+
 class ClientContext:
     """One command's view of the world."""
 
@@ -162,8 +166,11 @@ class ClientContext:
         return env or self.project_file.default_env
 
     def default_service(self, service: str | None) -> str | None:
-        """The service named on the command line, else the one whose directory (envkeep.toml's
-        ``path``) the command runs in; None (the shared scope) anywhere else."""
+        """The service named on the command line (``-``: the shared scope), else the one whose
+        directory (envkeep.toml's ``path``) the command runs in; None (the shared scope)
+        anywhere else."""
+        if service == SHARED_SCOPE_OPTION:
+            return None
         if service is not None or find_project_file(self.cwd) is None:
             return service
         return self.project_file.service_at(self.cwd)

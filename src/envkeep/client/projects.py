@@ -115,7 +115,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
         f"project '{project.project}' of {project.path} is set up already; nothing to do",
         hint="see it with: envkeep env list (add a service: envkeep service add NAME)",
     )
-    if ctx.server_url is not None and _reachable(ctx, project.project):
+    if ctx.server_url is not None and _reachable(ctx, project):
         raise set_up  # a teammate's clone: creating it would take the workspace's admin role
     envs = list(project.environments or (project.default_env,))
     try:
@@ -126,10 +126,10 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
         raise set_up from None
     except PermissionDenied:
         raise PermissionDenied(
-            f"project '{project.project}' on {ctx.server_url} is not listed to you, and"
+            f"you hold no role on project '{project.project}' on {ctx.server_url}, and"
             " creating it takes the workspace's admin role",
-            hint=f"ask an admin of the workspace to grant you a role on it: envkeep member"
-            f" grant EMAIL ROLE --project {project.project}",
+            hint="ask an admin of the workspace for the role you need: envkeep member grant"
+            f" EMAIL ROLE --project {project.project} [--env ENV]",
         ) from None
     for service in project.services:
         ctx.backend.add_service(
@@ -138,14 +138,22 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
     return project
 
 
-def _reachable(ctx: ClientContext, name: str) -> bool:
-    """Whether the server shows this caller project ``name`` (a role on it, or any of its
-    environments)."""
+def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
+    """Whether the server shows this caller the project: its environments (a role on the
+    project or the workspace), or one of those envkeep.toml names (a role on that one)."""
     try:
-        ctx.backend.list_environments(name)
+        ctx.backend.list_environments(project.project)
     except (NotFoundError, PermissionDenied):
-        return False
-    return True
+        pass
+    else:
+        return True
+    for env in project.environments or (project.default_env,):
+        try:
+            ctx.backend.read_environment(project.project, env, [])
+        except (NotFoundError, PermissionDenied):
+            continue
+        return True
+    return False
 
 
 def discover_services(root: Path, *, depth: int = 3) -> list[ServiceEntry]:

@@ -65,8 +65,9 @@ class ProjectFile:
 
     def service_at(self, directory: Path) -> str | None:
         """The service whose directory holds ``directory`` (the deepest, when directories nest);
-        None outside every service's directory. A service whose directory is the project root
-        is never chosen this way: the root is where the shared scope is worked on."""
+        None outside every service's directory. Only a directory strictly inside the project
+        counts (links resolved): one at the root is where the shared scope is worked on, and
+        one outside it (``..``, an absolute path) is no service's place here."""
         here = directory.resolve()
         root = self.root.resolve()
         found: tuple[int, str] | None = None
@@ -74,7 +75,7 @@ class ProjectFile:
             if entry.path is None:
                 continue
             base = (self.root / entry.path).resolve()
-            if base == root or not here.is_relative_to(base):
+            if base == root or not base.is_relative_to(root) or not here.is_relative_to(base):
                 continue
             if found is None or len(base.parts) > found[0]:
                 found = (len(base.parts), entry.name)
