@@ -508,3 +508,54 @@ def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
     late = client.post("/v1/invites/join", json={"code": held})
     assert late.status_code == 404, late.text
     assert "expired" in late.json()["title"]
+
+
+def test_a_member_whose_last_role_was_revoked_can_be_granted_one_again(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    mine = admin["workspace_id"]
+    code = client.post(
+        f"/v1/workspaces/{mine}/invites", json={"email": "carol@example.com", "role": "read"}
+    ).json()["code"]
+    carol = _join(client, code, "carol@example.com")["principal_id"]
+
+    revoked = client.post(f"/v1/workspaces/{mine}/members/revoke", json={"principal_id": carol})
+    found = client.get(
+        f"/v1/workspaces/{mine}/principals/by-name", params={"name": "carol@example.com"}
+    )
+    granted = client.post(
+        f"/v1/workspaces/{mine}/members/grant",
+        json={"principal_id": carol, "role": "write", "shares": []},
+    )
+
+    assert revoked.is_success, revoked.text
+    assert found.status_code == 200, found.text  # she accepted this workspace's invite
+    assert granted.is_success, granted.text
+
+
+def test_an_invite_another_transaction_used_first_binds_nothing(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    from envkeep.store.models import RoleBinding
+
+    mine = admin["workspace_id"]
+    code = client.post(
+        f"/v1/workspaces/{mine}/invites", json={"email": "dan@example.com", "role": "read"}
+    ).json()["code"]
+    with Session(engine, expire_on_commit=False) as first:
+        invite = accounts._open_invite(first, code, utc_now())  # the race: seen open, then
+        first.commit()  # another acceptance commits before this one claims it
+        with Session(engine) as second, second.begin():
+            taken = second.get(Invite, invite.id)
+            assert taken is not None
+            taken.accepted_at = utc_now()
+
+        claimed = accounts._claim_invite(
+            first, invite, principal_id=str(uuid.uuid4()), now=utc_now(), key_proof=None
+        )
+        first.commit()
+
+    assert claimed is False
+    with Session(engine) as session:
+        bound = session.scalars(select(RoleBinding).where(RoleBinding.workspace_id == mine)).all()
+        assert [b.principal_id for b in bound] == [admin["principal_id"]]

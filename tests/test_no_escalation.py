@@ -29,7 +29,7 @@ from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.app.views import NewEnvironment
 from envkeep.core.errors import NotFoundError, PermissionDenied, UsageError
 from envkeep.store.engine import open_engine
-from envkeep.store.models import Principal, RoleBinding
+from envkeep.store.models import Invite, Principal, RoleBinding
 from tests.authz_support import DATABASES, migrated_database
 
 if TYPE_CHECKING:
@@ -122,15 +122,22 @@ class Tenancy:
         return effective_role(found, target)
 
     def member(self, principal_id: str, workspace: int) -> bool:
-        """Whether the principal holds a role anywhere in the workspace."""
+        """Whether the principal holds a role anywhere in the workspace, or accepted one of
+        its invites."""
+        workspace_id = self.workspaces[workspace]
         with Session(self.engine) as session:
-            found = session.scalar(
+            bound = session.scalar(
                 select(RoleBinding.id).where(
                     RoleBinding.principal_id == principal_id,
-                    RoleBinding.workspace_id == self.workspaces[workspace],
+                    RoleBinding.workspace_id == workspace_id,
                 )
             )
-        return found is not None
+            joined = session.scalar(
+                select(Invite.id).where(
+                    Invite.accepted_by == principal_id, Invite.workspace_id == workspace_id
+                )
+            )
+        return bound is not None or joined is not None
 
     def raise_ceiling(self, principal_id: str, role: Role, place: Place, giver: str) -> None:
         """``giver`` gave ``role`` at ``place``: under it, at most what the giver could hold."""

@@ -118,6 +118,7 @@ def test_in_a_services_directory_commands_default_to_that_service(
     run_shared = envkeep(
         "run", "--env", "dev", "--service", "-", "--", "sh", "-c", "echo $LOG_LEVEL", cwd=deep
     )
+    no_service = envkeep("env", "diff", "dev", "prod", "--service", "-", cwd=deep)
 
     assert got.stdout == ran.stdout == "debug\n", (got.describe(), ran.describe())  # api's own
     assert explicit.stdout == "info\n", explicit.describe()  # --service wins: the shared value
@@ -125,6 +126,8 @@ def test_in_a_services_directory_commands_default_to_that_service(
     assert "in dev (shared)" in at_root.stderr, at_root.describe()
     assert "in dev (shared)" in shared_here.stderr, shared_here.describe()  # `-`: shared
     assert run_shared.stdout == "info\n", run_shared.describe()
+    assert no_service.code == 2, no_service.describe()  # a command about one service says so
+    assert_one_line_error(no_service, "'-' names the shared scope")
     listed = values_by_scope(
         quick_ok(envkeep, "list", "--env", "dev", "--json", "--reveal", "--service", "api").stdout
     )

@@ -140,8 +140,14 @@ def accept_invite(
             f"an account for {email} exists",
             hint="log in with: envkeep login URL, then run this envkeep join again",
         )
+    principal_id = new_id()
+    # The invite first: of two acceptances racing, the second stops here, before its account.
+    if not _claim_invite(
+        session, invite, principal_id=principal_id, now=now, key_proof=account.key_proof
+    ):
+        raise NotAuthenticated(_USED_ALREADY, hint="ask for a new invite")
     principal = Principal(
-        id=new_id(),
+        id=principal_id,
         kind="user",
         name=email,
         encryption_public=account.encryption_public,
@@ -161,21 +167,34 @@ def accept_invite(
         workspace = Workspace(id=workspace_id, name=name, created_at=now)
         session.add(workspace)
     session.flush()
-    used = _use_invite(
+    _bind_invite_role(
         session,
         invite,
-        principal_id=principal.id,
+        principal_id=principal_id,
         workspace_id=workspace_id,
         now=now,
         binding_id=new_id(),
-        key_proof=account.key_proof,
     )
-    if not used:
-        raise NotAuthenticated(_USED_ALREADY, hint="ask for a new invite")
     return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
 
 
-def _use_invite(
+def _claim_invite(
+    session: Session, invite: Invite, *, principal_id: str, now: datetime, key_proof: str | None
+) -> bool:
+    """Mark the invite used by ``principal_id`` (with the proof of the keys it was accepted
+    with, for the inviter to check); False, and nothing done, when another transaction used it
+    first: one conditional UPDATE decides, whatever this session loaded."""
+    used = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .values(accepted_at=now, accepted_by=principal_id, key_proof=key_proof)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(invite)  # what it loaded is stale now
+    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _bind_invite_role(
     session: Session,
     invite: Invite,
     *,
@@ -183,19 +202,8 @@ def _use_invite(
     workspace_id: str,
     now: datetime,
     binding_id: str,
-    key_proof: str | None,
-) -> bool:
-    """The invite's role for ``principal_id`` at the invite's scope, and the invite used up
-    (with the proof of the keys it was accepted with, for the inviter to check); False, and
-    nothing done, when another transaction used it first (one conditional UPDATE decides)."""
-    used = session.execute(
-        update(Invite)
-        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
-        .values(accepted_at=now, accepted_by=principal_id, key_proof=key_proof)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
-        return False
+) -> None:
+    """The invite's role for ``principal_id`` at the invite's scope."""
     session.add(
         RoleBinding(
             id=binding_id,
@@ -209,7 +217,6 @@ def _use_invite(
         )
     )
     session.flush()
-    return True
 
 
 def prelogin(session: Session, *, email: str, server_key: bytes) -> tuple[bytes, dict[str, int]]:
@@ -394,17 +401,19 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
             f"you hold a role at that scope of '{workspace.name}' already ({held.role})",
             hint="an admin changes it with: envkeep member grant",
         )
-    used = _use_invite(
+    now = call.clock()
+    if not _claim_invite(
+        call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof
+    ):
+        raise NotFoundError(_USED_ALREADY, hint="ask for a new invite")
+    _bind_invite_role(
         call.session,
         invite,
         principal_id=principal.id,
         workspace_id=workspace.id,
-        now=call.clock(),
+        now=now,
         binding_id=call.new_id(),
-        key_proof=key_proof,
     )
-    if not used:
-        raise NotFoundError(_USED_ALREADY, hint="ask for a new invite")
     append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
     return workspace.id, workspace.name
 

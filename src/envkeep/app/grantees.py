@@ -2,10 +2,11 @@
 
 An admin at any scope of the workspace may look one up (a project's admin grants roles in its
 project; the grant itself is checked at the scope it names). Only the workspace's own are
-found: users holding a role somewhere in it (an account joins a workspace by accepting an
-invite, `accounts.join_workspace`, which also proves its keys to the inviter) and its service
-accounts. Any other name, an account of another tenant included, and a disabled account get an
-unknown name's answer: nothing about other tenants crosses over.
+found: users holding a role somewhere in it or who accepted one of its invites (an account
+joins a workspace by accepting an invite, `accounts.join_workspace`, which also proves its
+keys to the inviter), and its service accounts. Any other name, an account of another tenant
+included, and a disabled account get an unknown name's answer: nothing about other tenants
+crosses over.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from envkeep.app.authz import require_role_anywhere
 from envkeep.app.policy import Role
 from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError
-from envkeep.store.models import Principal, RoleBinding
+from envkeep.store.models import Invite, Principal, RoleBinding
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -39,8 +40,9 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
 
 
 def grantable(call: Call, workspace_id: str, principal: Principal) -> bool:
-    """Whether ``principal`` is the workspace's own (a user holding a role in it, or its
-    service account) and enabled: the only principals roles there are granted to."""
+    """Whether ``principal`` is the workspace's own (a user holding a role in it or who
+    accepted one of its invites, or its service account) and enabled: the only principals
+    roles there are granted to."""
     if principal.disabled_at is not None:
         return False
     if principal.kind == "service":
@@ -48,4 +50,11 @@ def grantable(call: Call, workspace_id: str, principal: Principal) -> bool:
     member = select(RoleBinding.id).where(
         RoleBinding.principal_id == principal.id, RoleBinding.workspace_id == workspace_id
     )
-    return call.session.scalar(member.limit(1)) is not None
+    if call.session.scalar(member.limit(1)) is not None:
+        return True
+    # One who accepted an invite here stays the workspace's own with no role left (revoked or
+    # removed): an admin may grant it one again without a new invite.
+    joined = select(Invite.id).where(
+        Invite.workspace_id == workspace_id, Invite.accepted_by == principal.id
+    )
+    return call.session.scalar(joined.limit(1)) is not None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, YesOpt
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, YesOpt, service_name
 from envkeep.cli.state import confirm, make_context
 from envkeep.client import activation, environments
 from envkeep.core.errors import UsageError
@@ -154,7 +154,8 @@ def env_diff(
 
     Example: envkeep env diff dev prod --service api
     """
-    diffs = environments.diff_environments(make_context(), source, target, service)
+    named = None if service is None else service_name(service)
+    diffs = environments.diff_environments(make_context(), source, target, named)
     _print_differences(diffs, reveal=reveal, json_out=json_out)
 
 

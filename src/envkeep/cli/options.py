@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from envkeep.client.context import SHARED_SCOPE_OPTION
+from envkeep.core.errors import UsageError
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 RevealOpt = Annotated[bool, typer.Option("--reveal", help="Show values instead of masking them.")]
 EnvOpt = Annotated[
@@ -22,3 +25,13 @@ ServiceOpt = Annotated[
         " - for shared).",
     ),
 ]
+
+
+def service_name(service: str) -> str:
+    """A service that a command needs named: ``-`` (the shared scope elsewhere) is refused."""
+    if service == SHARED_SCOPE_OPTION:
+        raise UsageError(
+            "'-' names the shared scope, and this command works on one service",
+            hint="name the service: --service NAME",
+        )
+    return service

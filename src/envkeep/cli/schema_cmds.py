@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, service_name
 from envkeep.cli.state import make_context
 from envkeep.client import schemas, validation
 from envkeep.client.resolution import explain_name
@@ -210,7 +210,9 @@ def schema_init(
     Example: envkeep schema init --service api --env dev
     """
     ctx = make_context()
-    path = schemas.init_schema(ctx, service, ctx.default_env(env), output=out, force=force)
+    path = schemas.init_schema(
+        ctx, service_name(service), ctx.default_env(env), output=out, force=force
+    )
     output.done(f"wrote {path}")
 
 
@@ -282,5 +284,5 @@ def template_apply(
 
     Example: envkeep template apply postgres --service api
     """
-    templates = schemas.apply_template(make_context(), name, service)
+    templates = schemas.apply_template(make_context(), name, service_name(service))
     output.done(f"service '{service}' now uses templates: {', '.join(templates)}")

@@ -140,7 +140,8 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
 
 def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
     """Whether the server shows this caller the project: its environments (a role on the
-    project or the workspace), or one of those envkeep.toml names (a role on that one)."""
+    project or the workspace), or one of those envkeep.toml names (a role on that one; the
+    server audits each such read, as any other)."""
     try:
         ctx.backend.list_environments(project.project)
     except (NotFoundError, PermissionDenied):
