@@ -447,11 +447,8 @@ def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_ac
 def test_an_existing_account_joins_a_second_workspace_by_accepting_its_invite(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
-    work.mkdir()
-    _join(server, alice, work, server.invite("alice@two.io"), "alice@two.io")
-    _ok(alice, work, "init", "shop")
-    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    alice, work = _shop_admin(server, tmp_path, "alice@two.io", "DB=first")
+    bob = tmp_path / "bob"
     _join(server, bob, work, server.invite("bob@two.io"), "bob@two.io")  # his own workspace
 
     stranger = _cli(alice, work, "member", "grant", "bob@two.io", "read", "--project", "shop")
