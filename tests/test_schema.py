@@ -20,6 +20,7 @@ from envkeep.core.schema import (
     render_env_example,
     schema_from_table,
 )
+from envkeep.core.schemarender import looks_secret
 
 SECRET = "hunter2-s3cr3t-Zq9"
 
@@ -525,3 +526,21 @@ def test_infer_type_guesses_from_a_stored_value(value: str, expected: str) -> No
 @given(st.text(no_surrogates))
 def test_infer_type_always_returns_a_known_type(value: str) -> None:
     assert infer_type(value) in TYPES
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("DB_PASSWORD", True),
+        ("GITHUB_TOKEN", True),
+        ("STRIPE_API_KEY", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("private_key", True),
+        ("AWS_ACCESS_KEY_ID", False),  # an id, not the key
+        ("MONKEY", False),
+        ("LOG_LEVEL", False),
+        ("PASSPORT_COUNTRY", False),
+    ],
+)
+def test_a_first_schema_marks_secret_the_names_that_say_so(name: str, secret: bool) -> None:
+    assert looks_secret(name) is secret

@@ -297,6 +297,21 @@ def test_schema_init_writes_names_and_inferred_types_without_values(
     assert (types["CONCURRENCY"], types["RETRY_DELAY"], types["VERBOSE"]) == (
         "int", "duration", "bool",
     )  # fmt: skip
+    assert _secret_in(text) == {"DB_PASSWORD"}  # by its name; the value is not in the file
+
+
+def _secret_in(example: str) -> set[str]:
+    """The entries of a .env.example annotated ``@secret``."""
+    found: set[str] = set()
+    pending = False
+    for line in example.splitlines():
+        if line.startswith("#"):
+            pending = pending or "@secret" in line.split()
+        elif ENTRY.match(line):
+            if pending:
+                found.add(line.split("=", 1)[0])
+            pending = False
+    return found
 
 
 def _types_in(example: str) -> dict[str, str]:

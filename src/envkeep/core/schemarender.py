@@ -15,7 +15,12 @@ from envkeep.core.validate import format_number, matches_type
 if TYPE_CHECKING:
     from envkeep.core.fieldspec import FieldSpec, Schema
 
-__all__ = ["infer_type", "render_env_example"]
+__all__ = ["infer_type", "looks_secret", "render_env_example"]
+
+# Words that, as a part of a variable's name (split at `_`), say its value is a secret.
+_SECRET_WORDS = frozenset(
+    {"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "TOKENS", "CREDENTIALS", "PRIVATE"}
+)
 
 _BARE_VALUE_RE = re.compile(r'(?:[^\s"\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*)?')
 
@@ -106,3 +111,11 @@ def infer_type(value: str) -> str:
     if value.startswith(("{", "[")) and matches_type("json", value):
         return "json"
     return "string"
+
+
+def looks_secret(name: str) -> bool:
+    """Guess from a name alone whether its value is a secret, for a first schema's ``@secret``:
+    ``DB_PASSWORD``, ``GITHUB_TOKEN``, ``STRIPE_API_KEY``, ``JWT_SECRET``; not ``AWS_ACCESS_KEY_ID``
+    (an id) or ``LOG_LEVEL``."""
+    words = name.upper().split("_")
+    return bool(_SECRET_WORDS.intersection(words)) or words[-1] == "KEY"
