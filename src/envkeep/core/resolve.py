@@ -43,9 +43,6 @@ class Origin:
     value: str
 
 
-_RESOLUTION_FIELDS = ("values", "raw", "layers", "references", "errors")
-
-
 @dataclass(frozen=True)
 class Resolution:
     """What a service sees: final expanded ``values``, and how each one came to be.
@@ -72,9 +69,12 @@ class Resolution:
         references: Mapping[str, tuple[str, ...]],
         errors: dict[str, str],
     ) -> None:
-        fields = (values, raw, layers, references, errors)
-        for field_name, field_value in zip(_RESOLUTION_FIELDS, fields, strict=True):
-            object.__setattr__(self, field_name, field_value)  # frozen: as dataclasses do it
+        setter = object.__setattr__  # frozen: as dataclasses' own __init__ sets fields
+        setter(self, "values", values)
+        setter(self, "raw", raw)
+        setter(self, "layers", layers)
+        setter(self, "references", references)
+        setter(self, "errors", errors)
 
     @cached_property
     def winners(self) -> dict[str, str]:

@@ -41,7 +41,6 @@ RULES: tuple[str, ...] = (
 )
 
 _NUMERIC_TYPES = frozenset({"int", "float", "port"})
-_FINDING_FIELDS = ("service", "name", "rule", "message", "severity", "value")
 
 
 @dataclass(frozen=True)
@@ -67,9 +66,13 @@ class Finding:
         severity: str = "error",
         value: str | None = None,
     ) -> None:
-        fields = (service, name, rule, message, severity, value)
-        for field_name, field_value in zip(_FINDING_FIELDS, fields, strict=True):
-            object.__setattr__(self, field_name, field_value)  # frozen: as dataclasses do it
+        setter = object.__setattr__  # frozen: as dataclasses' own __init__ sets fields
+        setter(self, "service", service)
+        setter(self, "name", name)
+        setter(self, "rule", rule)
+        setter(self, "message", message)
+        setter(self, "severity", severity)
+        setter(self, "value", value)
 
 
 def check_value(spec: FieldSpec, value: str) -> tuple[str, str] | None:
