@@ -1,4 +1,5 @@
-"""Finding projects, services and environments by name, with errors that say what exists."""
+"""Finding projects, services and environments by name, with errors that say what exists; and
+a principal's role binding at one scope."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from sqlalchemy import select
 from envkeep.app.authz import may_list, require_member
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Target
-from envkeep.store.models import Environment, Project, Service
+from envkeep.store.models import Environment, Project, RoleBinding, Service
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from envkeep.app.context import Call
 
 
@@ -70,3 +73,15 @@ def service_by_name(call: Call, project: Project, name: str) -> Service:
             return service
     listed = _may_list_in(call, project)
     raise service_not_found(name, project.name, [s.name for s in services] if listed else None)
+
+
+def binding_at(session: Session, principal_id: str, target: Target) -> RoleBinding | None:
+    """The principal's binding at exactly ``target``'s scope (not one that covers it), if any."""
+    return session.scalar(
+        select(RoleBinding).where(
+            RoleBinding.principal_id == principal_id,
+            RoleBinding.workspace_id == target.workspace_id,
+            RoleBinding.project_id == target.project_id,  # None compares as IS NULL
+            RoleBinding.environment_id == target.environment_id,
+        )
+    )

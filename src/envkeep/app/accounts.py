@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 
 from envkeep.app import credentials
+from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
-from envkeep.app.policy import Role
+from envkeep.app.policy import Role, Target
 from envkeep.app.sessions import aware
 from envkeep.core.errors import (
     AlreadyExistsError,
@@ -388,14 +389,8 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
     workspace = call.session.get(Workspace, invite.workspace_id)
     if workspace is None:
         raise NotFoundError("this invite's workspace is gone", hint="ask for a new invite")
-    held = call.session.scalar(
-        select(RoleBinding).where(
-            RoleBinding.principal_id == principal.id,
-            RoleBinding.workspace_id == workspace.id,
-            RoleBinding.project_id.is_not_distinct_from(invite.project_id),
-            RoleBinding.environment_id.is_not_distinct_from(invite.environment_id),
-        )
-    )
+    scope = Target(workspace.id, invite.project_id, invite.environment_id)
+    held = binding_at(call.session, principal.id, scope)
     if held is not None:
         raise AlreadyExistsError(
             f"you hold a role at that scope of '{workspace.name}' already ({held.role})",

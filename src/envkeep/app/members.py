@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from envkeep.app._lookup import environment_by_name, names_in_workspace, project_by_name
+from envkeep.app._lookup import (
+    binding_at,
+    environment_by_name,
+    names_in_workspace,
+    project_by_name,
+)
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.grantees import grantable
@@ -128,14 +133,7 @@ def grant_role(
             " envkeep join)",
         )
     store_shares(call, principal_id, envs, shares)
-    existing = call.session.scalar(
-        select(RoleBinding).where(
-            RoleBinding.principal_id == principal_id,
-            RoleBinding.workspace_id == workspace_id,
-            RoleBinding.project_id == target.project_id,
-            RoleBinding.environment_id == target.environment_id,
-        )
-    )
+    existing = binding_at(call.session, principal_id, target)
     if existing is None:
         call.session.add(
             RoleBinding(
