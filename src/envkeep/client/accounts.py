@@ -205,15 +205,9 @@ def join_workspace(
     """Accept an invite with the account ``session`` is logged in as (its keys proved to the
     inviter, as for a new account); later commands act in the workspace it joins."""
     from envkeep.client.http import ApiClient
-    from envkeep.client.identity import load_record
 
     _invite_id, secret = split_invite_code(code)
-    record = load_record(server_settings(settings, session.url))
-    if record is None:
-        raise NotAuthenticated(
-            f"no keys for {session.url} on this machine",
-            hint=f"log in again: envkeep login {session.url}",
-        )
+    record = _server_record(settings, session)
     body = {"code": code.strip(), "key_proof": crypto.invite_key_proof(secret, record.public)}
     api = ApiClient(session.url, token=session.token, transport=transport)
     try:
@@ -277,16 +271,20 @@ def server_identity(
     settings: Settings, session: ServerSession, prompt: PassphrasePrompt | None
 ) -> Identity:
     """The keys of the logged-in account, as stored at login."""
+    return unlock(server_settings(settings, session.url), _server_record(settings, session), prompt)
+
+
+def _server_record(settings: Settings, session: ServerSession) -> IdentityRecord:
+    """The public half of the logged-in account's keys on this machine."""
     from envkeep.client.identity import load_record
 
-    where = server_settings(settings, session.url)
-    record = load_record(where)
+    record = load_record(server_settings(settings, session.url))
     if record is None:
         raise NotAuthenticated(
             f"no keys for {session.url} on this machine",
             hint=f"log in again: envkeep login {session.url}",
         )
-    return unlock(where, record, prompt)
+    return record
 
 
 def data_dir(settings: Settings, url: str) -> Path:
