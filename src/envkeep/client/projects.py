@@ -117,7 +117,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
     )
     if ctx.server_url is not None and _reachable(ctx, project):
         raise set_up  # a teammate's clone: creating it would take the workspace's admin role
-    envs = list(project.environments or (project.default_env,))
+    envs = list(project.declared_environments)
     try:
         ctx.backend.create_project(
             project.project, [new_environment(ctx.identity, env) for env in envs]
@@ -148,7 +148,7 @@ def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
         pass
     else:
         return True
-    for env in project.environments or (project.default_env,):
+    for env in project.declared_environments:
         try:
             ctx.backend.read_environment(project.project, env, [])
         except (NotFoundError, PermissionDenied):

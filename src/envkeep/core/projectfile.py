@@ -59,6 +59,11 @@ class ProjectFile:
     def path(self) -> Path:
         return self.root / FILENAME
 
+    @property
+    def declared_environments(self) -> tuple[str, ...]:
+        """The environments the file lists, else its default one alone."""
+        return self.environments or (self.default_env,)
+
     def service(self, name: str) -> ServiceEntry | None:
         """The entry of one service, if the file declares it."""
         return next((s for s in self.services if s.name == name), None)
