@@ -33,17 +33,15 @@ def set_(
     ctx = make_context()
     service = ctx.default_service(service)
     values = variables.parse_assignments(pairs)
+    env_name = ctx.default_env(env)
+    where = _scope(env_name, service)
     count = confirming(
         ctx.settings,
         yes,
-        lambda ok: variables.set_variables(
-            ctx, ctx.default_env(env), service, values, confirmed=ok
-        ),
-        where=_scope(ctx.default_env(env), service),
+        lambda ok: variables.set_variables(ctx, env_name, service, values, confirmed=ok),
+        where=where,
     )
-    output.done(
-        f"set {output.counted(count, 'variable')} in {_scope(ctx.default_env(env), service)}"
-    )
+    output.done(f"set {output.counted(count, 'variable')} in {where}")
 
 
 def _scope(env: str, service: str | None) -> str:
@@ -77,17 +75,15 @@ def unset(
     """
     ctx = make_context()
     service = ctx.default_service(service)
+    env_name = ctx.default_env(env)
+    where = _scope(env_name, service)
     count = confirming(
         ctx.settings,
         yes,
-        lambda ok: variables.unset_variables(
-            ctx, ctx.default_env(env), service, names, confirmed=ok
-        ),
-        where=_scope(ctx.default_env(env), service),
+        lambda ok: variables.unset_variables(ctx, env_name, service, names, confirmed=ok),
+        where=where,
     )
-    output.done(
-        f"unset {output.counted(count, 'variable')} in {_scope(ctx.default_env(env), service)}"
-    )
+    output.done(f"unset {output.counted(count, 'variable')} in {where}")
 
 
 def list_(
@@ -268,16 +264,15 @@ def rollback(
     """
     ctx = make_context()
     service = ctx.default_service(service)
+    env_name = ctx.default_env(env)
+    where = _scope(env_name, service)
     version = confirming(
         ctx.settings,
         yes,
-        lambda ok: variables.rollback(ctx, ctx.default_env(env), service, name, to, confirmed=ok),
-        where=_scope(ctx.default_env(env), service),
+        lambda ok: variables.rollback(ctx, env_name, service, name, to, confirmed=ok),
+        where=where,
     )
-    output.done(
-        f"{name} is now version {version} in {_scope(ctx.default_env(env), service)},"
-        f" with the value of version {to}"
-    )
+    output.done(f"{name} is now version {version} in {where}, with the value of version {to}")
 
 
 def _editor(settings_editor: str) -> Callable[[Path], None]:
@@ -302,17 +297,16 @@ def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) ->
     """
     ctx = make_context()
     service = ctx.default_service(service)
+    env_name = ctx.default_env(env)
+    where = _scope(env_name, service)
     run_editor = _editor(ctx.settings.editor)
     result = confirming(
         ctx.settings,
         yes,
-        lambda ok: editing.edit_scope(ctx, ctx.default_env(env), service, run_editor, confirmed=ok),
-        where=_scope(ctx.default_env(env), service),
+        lambda ok: editing.edit_scope(ctx, env_name, service, run_editor, confirmed=ok),
+        where=where,
     )
     if not result.set_names and not result.unset_names:
         output.done("no changes")
         return
-    output.done(
-        f"set {len(result.set_names)}, unset {len(result.unset_names)}"
-        f" in {_scope(ctx.default_env(env), service)}"
-    )
+    output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {where}")

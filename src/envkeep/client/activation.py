@@ -208,7 +208,7 @@ def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:
 
 def apply_activation(plans: list[FilePlan]) -> None:
     """Write every planned file: all temp files first, then backups and renames. A blocked
-    plan (a foreign .env without --force) stops everything before the first write."""
+    plan (a foreign or edited .env without --force) stops everything before the first write."""
     refuse_blocked(plans)
     pending = [p for p in plans if p.action != "unchanged"]
     temps: list[tuple[FilePlan, Path]] = []
