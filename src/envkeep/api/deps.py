@@ -187,7 +187,7 @@ def _in_group(
     found: ServerState, caller: Caller, work: Callable[[Call], T], group: GroupTransaction
 ) -> T:
     actor = actor_of(partial(driver_fetch, group.driver, group.record), found.limits, caller)
-    return work(DriverCall(group.session, actor, driver=group.driver, observe=group.record))
+    return work(DriverCall(group.orm, actor, driver=group.driver, observe=group.record))
 
 
 async def run_as(

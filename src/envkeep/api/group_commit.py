@@ -4,7 +4,9 @@ Every snapshot read appends an audit event, so on SQLite every read is a write t
 and, with ``synchronous=FULL``, an fsync; SQLite runs one write transaction at a time. Here
 the requests that queued while a transaction ran go together in the next one: each runs in a
 savepoint of its own (its authentication, authorisation, reads and audit event; a request that
-fails rolls back to its savepoint and fails alone), then one COMMIT makes them all durable.
+fails rolls back to its savepoint and fails alone), then one COMMIT makes them all durable. A
+request alone in its transaction needs no savepoint: if it fails, the transaction is rolled
+back.
 No request is answered before that commit succeeded, and if it fails every request of the
 group fails with it.
 
@@ -33,7 +35,7 @@ import contextlib
 import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
@@ -55,37 +57,94 @@ MAX_GROUP = 64
 @dataclass
 class GroupTransaction:
     """What a job runs in: the group's connection (its sqlite3 connection as ``driver``) and
-    an ORM session bound to it. A job that uses the session leaves it behind: it is committed
-    into the job's savepoint (rolled back if the job fails) and the next job gets a new one.
-    Statements that bypass the engine's events are timed into ``statements``."""
+    an ORM session bound to it, made when a job first uses it (``session``; most jobs send
+    every statement to the driver). SQLAlchemy's transaction starts under the driver's with
+    that session, so that the session joins it with a savepoint. A job that used the session
+    leaves it behind: it is committed into the job's savepoint (rolled back if the job fails)
+    and the next job gets a new one. Statements that bypass the engine's events are timed
+    into ``statements``."""
 
     connection: Connection
     driver: sqlite3.Connection = field(init=False)
-    session: Session = field(init=False)
     statements: list[tuple[str, float]] = field(default_factory=list, init=False)
+    _session: Session | None = field(default=None, init=False)
+    _orm: RootTransaction | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.driver = driver_of(self.connection)
-        self.session = self._new_session()
+
+    @property
+    def session(self) -> Session:
+        """The job's ORM session, made (with SQLAlchemy's transaction) on first use."""
+        if self._session is None:
+            if self._orm is None:
+                self._orm = self.connection.begin()
+            self._session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
+        return self._session
+
+    @property
+    def orm(self) -> Session:
+        """A stand-in for ``session`` that makes it only when a job reaches past what a
+        driver call answers by itself (``_SessionOnDemand``)."""
+        return cast("Session", _SessionOnDemand(self))
+
+    def flush_session(self) -> None:
+        """Flush what the job's session holds, if it made one."""
+        if self._session is not None:
+            self._session.flush()
 
     def record(self, sql: str, seconds: float) -> None:
         """Keep one statement's time, for the metrics once the group is answered."""
         self.statements.append((sql, seconds))
 
-    def _new_session(self) -> Session:
-        return Session(bind=self.connection, join_transaction_mode="create_savepoint")
-
     def settle_session(self, *, ok: bool) -> None:
-        if not self.session.in_transaction():  # untouched: ready for the next job
+        session = self._session
+        if session is None or not session.in_transaction():  # ready for the next job
             return
+        self._session = None
         try:
             if ok:
-                self.session.commit()
+                session.commit()
             else:
-                self.session.rollback()
+                session.rollback()
         finally:
-            self.session.close()
-            self.session = self._new_session()
+            session.close()
+
+    def commit(self) -> None:
+        """COMMIT the group's transaction (nothing left to do if the driver committed it)."""
+        orm, self._orm = self._orm, None
+        if orm is not None:
+            orm.commit()
+        elif self.driver.in_transaction:
+            self.driver.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll the group's transaction back; the connection stays usable."""
+        orm, self._orm = self._orm, None
+        if orm is not None:
+            orm.rollback()
+        elif self.driver.in_transaction:
+            self.driver.execute("ROLLBACK")
+
+
+class _SessionOnDemand:
+    """Passed to a job as its ORM session: ``flush`` with no session made has nothing to
+    flush, and ``get_bind`` is the group's connection either way; anything else makes the
+    group's session (``GroupTransaction.session``) and is that session's."""
+
+    __slots__ = ("_transaction",)
+
+    def __init__(self, transaction: GroupTransaction) -> None:
+        self._transaction = transaction
+
+    def flush(self) -> None:
+        self._transaction.flush_session()
+
+    def get_bind(self, *_args: object, **_kwargs: object) -> Connection:
+        return self._transaction.connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transaction.session, name)
 
 
 @dataclass
@@ -215,8 +274,9 @@ class GroupCommit:
         the database lock (then nothing ran).
 
         BEGIN goes to the driver (whether the lock is free is known here, not in an engine
-        event); SQLAlchemy's transaction then starts on top of it (``store.engine`` issues no
-        second BEGIN), so that a job's ORM session joins it with a savepoint."""
+        event); SQLAlchemy's transaction starts on top of it only if a job uses the ORM
+        (``store.engine`` issues no second BEGIN). A job alone in its group needs no savepoint:
+        if it fails, the whole transaction is rolled back."""
         connection = self._connect(wait=wait)
         try:
             driver_of(connection).execute("BEGIN IMMEDIATE")
@@ -227,11 +287,13 @@ class GroupCommit:
             return [_Outcome(error=_wrapped(error))] * len(group), []
         shared = GroupTransaction(connection)
         try:
-            transaction = connection.begin()
-            outcomes = [_attempt(shared, job) for job in group]
+            if len(group) == 1:
+                outcomes = [_attempt_alone(shared, group[0])]
+            else:
+                outcomes = [_attempt(shared, job) for job in group]
         except Exception as error:  # noqa: BLE001 - a savepoint failed: see _failed
             return self._failed(error, len(group), shared)
-        return _Open(transaction, shared, outcomes)
+        return _Open(shared, outcomes)
 
     def _close(self, opened: _Open, failed: sqlite3.Error | None = None) -> _Done:
         """COMMIT an open group: its outcomes once durable, else the failure of every job.
@@ -240,7 +302,7 @@ class GroupCommit:
         if failed is not None:
             return self._failed(failed, len(opened.outcomes), opened.shared)
         try:
-            opened.transaction.commit()
+            opened.shared.commit()
         except Exception as error:  # noqa: BLE001 - see _failed
             return self._failed(error, len(opened.outcomes), opened.shared)
         return opened.outcomes, opened.shared.statements
@@ -280,7 +342,6 @@ _Done = tuple[list[_Outcome], list[tuple[str, float]]]  # a group's outcomes, it
 class _Open:
     """A group's transaction, every job run in it, before its COMMIT."""
 
-    transaction: RootTransaction
     shared: GroupTransaction
     outcomes: list[_Outcome]
 
@@ -291,9 +352,10 @@ class _LockTaken(Exception):
 
 def _driver_commit(driver: sqlite3.Connection) -> sqlite3.Error | None:
     """COMMIT on the driver (in a worker thread: the fsync releases the GIL, and nothing else
-    here needs it); the error, if it failed."""
+    here needs it); the error, if it failed. A group of one failed job was rolled back."""
     try:
-        driver.execute("COMMIT")
+        if driver.in_transaction:
+            driver.execute("COMMIT")
     except sqlite3.Error as error:
         return error
     return None
@@ -301,6 +363,19 @@ def _driver_commit(driver: sqlite3.Connection) -> sqlite3.Error | None:
 
 def _wrapped(error: sqlite3.Error) -> exc.StatementError:
     return exc.DBAPIError.instance(None, None, error, sqlite3.Error)
+
+
+def _attempt_alone(transaction: GroupTransaction, job: _Job[Any]) -> _Outcome:
+    """A job alone in its transaction: if it fails, the transaction is rolled back."""
+    try:
+        value = job.work(transaction)
+        transaction.settle_session(ok=True)
+    # The request fails alone; an error while rolling back fails the group (raised above).
+    except Exception as error:  # noqa: BLE001 - handed to the request's future
+        transaction.settle_session(ok=False)
+        transaction.rollback()
+        return _Outcome(error=error)
+    return _Outcome(value=value)
 
 
 def _attempt(transaction: GroupTransaction, job: _Job[Any]) -> _Outcome:

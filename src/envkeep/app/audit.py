@@ -8,7 +8,6 @@ event, so editing, deleting, reordering or truncating events breaks the chain at
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -59,14 +58,17 @@ def append_event(
         outcome,
         call.actor.request_id,
         call.actor.ip,
-        json.dumps(dict(details or {}), sort_keys=True),
+        _DETAILS.encode(dict(details or {})),
         prev,
         "",
     )
     fields = hashed_fields(unhashed)
-    event = replace(unhashed, hash=event_hash(prev, fields))
-    call.execute(_INSERT, {**fields, "prev_hash": prev, "hash": event.hash})
-    return event
+    digest = event_hash(prev, fields)
+    call.execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest})
+    return EventView(**fields, prev_hash=prev, hash=digest)  # type: ignore[arg-type]
+
+
+_DETAILS = json.JSONEncoder(sort_keys=True)  # an event's details, as json.dumps(sort_keys=True)
 
 
 _LOCK = "SELECT id FROM workspaces WHERE id = :id FOR UPDATE"

@@ -84,9 +84,13 @@ class EventView:
     hash: str
 
 
+# The canonical form: sorted keys, no spaces, ASCII only (one encoder, not one per event).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def event_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
     """The chain hash of one event given its predecessor's hash."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    canonical = _CANONICAL.encode(fields)
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
