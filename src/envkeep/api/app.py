@@ -87,7 +87,7 @@ def create_app(
     metrics = observability.Metrics()
     metrics.watch(engine)
     app.state.metrics = metrics
-    state = ServerState(engine, server_key, limits, observe=metrics.statement)
+    state = ServerState(engine, server_key, limits, observe=metrics.statements)
     app.state.envkeep = state
     problems.install(app)
     inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front

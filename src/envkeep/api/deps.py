@@ -8,7 +8,7 @@ sleeps 1, 2, 5 … 100 ms between tries), up to ``MAX_TRANSACTIONS`` on PostgreS
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -37,7 +37,7 @@ T = TypeVar("T")
 MAX_TRANSACTIONS = 12
 
 
-def _ignore(_sql: str, _seconds: float) -> None:
+def _ignore(_timed: Sequence[tuple[str, float]]) -> None:
     pass
 
 
@@ -45,12 +45,13 @@ def _ignore(_sql: str, _seconds: float) -> None:
 class ServerState:
     """What every request shares: the database, the server's key for fake salts, the limits;
     on SQLite, the group commit and the snapshot caches (``app.secrets_cache`` says why not on
-    PostgreSQL); ``observe`` records a statement the engine's events do not see."""
+    PostgreSQL); ``observe`` records statements the engine's events do not see, each (its
+    text, its seconds)."""
 
     engine: Engine
     server_key: bytes = field(repr=False)
     limits: Limits = field(default_factory=Limits)
-    observe: Callable[[str, float], None] = _ignore
+    observe: Callable[[Sequence[tuple[str, float]]], None] = _ignore
     sessions: sessionmaker[Session] = field(init=False)
     group_commit: GroupCommit | None = field(default=None, init=False)
     secrets_cache: SecretsCache | None = field(default=None, init=False)

@@ -45,7 +45,7 @@ from envkeep.api.driver_call import driver_of
 from envkeep.store.engine import BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy import Connection, Engine, RootTransaction
 
@@ -173,12 +173,13 @@ class _Outcome:
 class GroupCommit:
     """Runs jobs in shared SQLite transactions (see the module's docstring). ``gate`` is the
     server's transaction gate, which other routes' transactions pass too; ``observe`` gets
-    each statement a job ran once the group is answered. The groups use one connection of
-    the engine's, kept between groups (``close`` gives it back)."""
+    the statements the group's jobs ran (text, seconds), together, once it is answered. The
+    groups use one connection of the engine's, kept between groups (``close`` gives it
+    back)."""
 
     engine: Engine
     gate: Callable[[], asyncio.Semaphore]
-    observe: Callable[[str, float], None] = lambda _sql, _seconds: None
+    observe: Callable[[Sequence[tuple[str, float]]], None] = lambda _timed: None
     _queue: deque[_Job[Any]] = field(default_factory=deque, init=False)
     _drainer: asyncio.Task[None] | None = field(default=None, init=False)
     _connection: Connection | None = field(default=None, init=False)
@@ -259,8 +260,8 @@ class GroupCommit:
         return done[0]
 
     def _publish(self, statements: list[tuple[str, float]]) -> None:
-        for sql, seconds in statements:
-            self.observe(sql, seconds)
+        if statements:
+            self.observe(statements)
 
     def _commit(self, group: list[_Job[Any]]) -> _Done:
         """One transaction for the group, one savepoint per job, committed: the outcomes and
