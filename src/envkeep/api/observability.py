@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import random
 import secrets
 import threading
 import time
@@ -159,6 +161,17 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+# Request ids need to be unique, not secret: 128 bits from a generator seeded once from the OS
+# (no system call per request, unlike `secrets`), not a counter (which would tell every client
+# how busy the server is).
+_IDS = random.Random(secrets.randbits(128))  # noqa: S311
+os.register_at_fork(after_in_child=lambda: _IDS.seed(secrets.randbits(128)))  # no shared ids
+
+
+def _new_request_id() -> str:
+    return f"{_IDS.getrandbits(128):032x}"
+
+
 _LATENCY_CHILDREN = 512  # (route, method) pairs whose histogram child `Observe` keeps at hand
 
 _EXTRA_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
@@ -184,7 +197,7 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id")[:64] or secrets.token_hex(16)
+        request_id = _header(scope, b"x-request-id")[:64] or _new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         extra = [(b"x-request-id", request_id.encode("latin-1")), *_EXTRA_HEADERS]
