@@ -221,3 +221,69 @@ def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine:
     assert commit_threads
     assert all(thread != loop_thread for thread in commit_threads)
     assert _names(engine) == ["a", "b", "c"]
+
+
+def _alone(engine: Engine, work: Callable[[GroupTransaction], Any], *, shared: bool) -> Any:
+    """Run one job with nothing queued beside it: a transaction of its own, no savepoint."""
+
+    async def main() -> Any:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            return await group_commit.run(work, shared=shared, inline=not shared)
+        except ValueError as error:
+            return error
+        finally:
+            group_commit.close()
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["small write", "read"])
+def test_a_job_alone_that_fails_leaves_nothing_and_the_next_commits(
+    engine: Engine, *, shared: bool
+) -> None:
+    statements: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    event.listen(engine, "checkout", trace)
+    assert isinstance(_alone(engine, _insert("lost", fail=True), shared=shared), ValueError)
+    assert _names(engine) == []
+    assert not any(s.startswith("SAVEPOINT") for s in statements)  # alone: none needed
+    assert isinstance(_alone(engine, _insert("kept"), shared=shared), GroupTransaction)
+    assert _names(engine) == ["kept"]
+
+
+def test_a_job_alone_that_used_the_orm_and_failed_is_rolled_back_whole(engine: Engine) -> None:
+    def orm_then_fail(transaction: GroupTransaction) -> None:
+        transaction.driver.execute("INSERT INTO answers (name) VALUES ('driver')")
+        transaction.session.connection().exec_driver_sql(
+            "INSERT INTO answers (name) VALUES ('orm')"
+        )
+        raise ValueError("rolled back")
+
+    def orm_only(transaction: GroupTransaction) -> None:
+        transaction.session.connection().exec_driver_sql(
+            "INSERT INTO answers (name) VALUES ('orm')"
+        )
+
+    assert isinstance(_alone(engine, orm_then_fail, shared=False), ValueError)
+    assert _names(engine) == []
+    assert _alone(engine, orm_only, shared=False) is None
+    assert _names(engine) == ["orm"]
+
+
+def test_a_job_that_never_uses_the_orm_gets_no_session(engine: Engine) -> None:
+    made: list[object] = []
+
+    def driver_only(transaction: GroupTransaction) -> None:
+        transaction.orm.flush()  # nothing to flush: makes no session
+        made.append(transaction.orm.get_bind())
+        made.append(transaction._session)  # what the stand-in left untouched
+        transaction.driver.execute("INSERT INTO answers (name) VALUES ('plain')")
+
+    _alone(engine, driver_only, shared=False)
+    assert made[1] is None
+    assert made[0] is not None
+    assert _names(engine) == ["plain"]
