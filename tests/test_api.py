@@ -559,3 +559,40 @@ def test_an_invite_another_transaction_used_first_binds_nothing(
     with Session(engine) as session:
         bound = session.scalars(select(RoleBinding).where(RoleBinding.workspace_id == mine)).all()
         assert [b.principal_id for b in bound] == [admin["principal_id"]]
+
+
+def test_a_rotation_stores_the_share_it_checked_and_refuses_any_other(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    env = _project(client, admin["workspace_id"])
+    env_id = client.get(f"{env}/snapshot").json()["environment"]["id"]
+    me = admin["principal_id"]
+    right, wrong = b64(b"right" * 8), b64(b"wrong" * 8)
+
+    def share(sealed: str, *, environment_id: str = env_id, version: int = 2) -> dict[str, Any]:
+        return {
+            "environment_id": environment_id,
+            "key_version": version,
+            "recipient_id": me,
+            "sealed": sealed,
+        }
+
+    refused = {
+        "another environment's first": [
+            share(wrong, environment_id=str(uuid.uuid4())),
+            share(right),
+        ],
+        "an old key version's first": [share(wrong, version=1), share(right)],
+        "two for one reader": [share(wrong), share(right)],
+    }
+    for case, shares in refused.items():
+        body = {"new_key_version": 2, "shares": shares}
+        response = client.post(f"{env}/rotate", json=body)
+        assert response.status_code == 422, (case, response.text)
+        assert client.get(f"{env}/snapshot").json()["environment"]["key_version"] == 1, case
+    done = client.post(f"{env}/rotate", json={"new_key_version": 2, "shares": [share(right)]})
+    assert done.status_code == 200, done.text
+    stored = client.get(f"{env}/snapshot").json()["shares"]
+    assert [(s["key_version"], s["sealed"]) for s in stored if s["key_version"] == 2] == [
+        (2, right)
+    ]

@@ -346,19 +346,15 @@ def rotate_key(
             call, workspace_id=workspace_id, project=project, environment=environment
         )
     }
-    given = {
-        s.recipient_id
-        for s in shares
-        if s.environment_id == env.id and s.key_version == new_key_version
-    }
-    if readers - given:
+    given = _new_key_shares(shares, env.id, new_key_version)
+    if readers - given.keys():
         raise InputError(
             "the new key is not shared with every reader", hint="run the command again"
         )
     env.key_version = new_key_version
     call.session.flush()
     for recipient in sorted(readers):
-        share = next(s for s in shares if s.recipient_id == recipient)
+        share = given[recipient]
         call.session.add(
             DataKeyShare(
                 id=call.new_id(),
@@ -381,6 +377,24 @@ def rotate_key(
         details={"key_version": new_key_version, "readers": len(readers), "rewritten": len(writes)},
     )
     return new_key_version
+
+
+def _new_key_shares(
+    shares: Sequence[NewShare], environment_id: str, key_version: int
+) -> dict[str, NewShare]:
+    """A rotation's shares by recipient: each must seal the new key of this environment, and
+    a recipient gets one (a second could be the one stored while the first was checked)."""
+    given: dict[str, NewShare] = {}
+    for share in shares:
+        if share.environment_id != environment_id or share.key_version != key_version:
+            raise InputError(
+                "a share is for another environment or key version than this rotation's",
+                hint="run the command again",
+            )
+        if share.recipient_id in given:
+            raise InputError("two shares for one recipient", hint="run the command again")
+        given[share.recipient_id] = share
+    return given
 
 
 def _reindex(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
