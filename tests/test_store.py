@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import current_revision, head_revision, upgrade
-from envkeep.store.models import Base
+from envkeep.store.models import Base, Principal, RoleBinding, Workspace
 from envkeep.store.schema_version import HEAD_REVISION
 from envkeep.store.sqlite_fetch import open_fetch
 from tests.conftest import sqlite_only
@@ -19,9 +24,80 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "envkeep"
 
 
 def test_migrations_produce_exactly_the_models(engine: Engine) -> None:
-    with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    with warnings.catch_warnings():
+        # SQLAlchemy does not reflect an index on expressions (the role bindings' scope):
+        # the next test checks that one by what it refuses.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_a_principal_holds_one_role_per_scope_workspace_wide_included(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        session.add(Workspace(id="w", name="w", created_at=now))
+        session.add(
+            Principal(
+                id="p",
+                kind="user",
+                name="p@example.com",
+                encryption_public=b"e" * 32,
+                signing_public=b"s" * 32,
+                created_at=now,
+            )
+        )
+
+    def bind(binding_id: str, role: str) -> None:
+        with Session(engine) as session, session.begin():
+            session.add(
+                RoleBinding(
+                    id=binding_id, principal_id="p", workspace_id="w", role=role, created_at=now
+                )
+            )
+
+    bind("b1", "read")
+    with pytest.raises(IntegrityError):  # project and environment NULL: the same scope
+        bind("b2", "admin")
+
+
+def test_upgrading_keeps_the_strongest_of_two_roles_at_one_scope(database: str) -> None:
+    engine = open_engine(database)
+    try:
+        upgrade(engine, "0005")  # before the scope index: the race could store two
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'w', :now)"),
+                {"now": now},
+            )
+            for principal in ("p", "q"):
+                connection.execute(
+                    text(
+                        "INSERT INTO principals (id, kind, name, encryption_public,"
+                        " signing_public, created_at) VALUES (:id, 'user', :id, :key, :key, :now)"
+                    ),
+                    {"id": principal, "key": b"k" * 32, "now": now},
+                )
+            bindings = [("b1", "p", "read"), ("b2", "p", "admin"), ("b3", "p", "write")]
+            bindings += [("c2", "q", "write"), ("c1", "q", "write")]
+            for binding_id, principal, role in bindings:
+                connection.execute(
+                    text(
+                        "INSERT INTO role_bindings (id, principal_id, workspace_id, role,"
+                        " created_at) VALUES (:id, :principal, 'w', :role, :now)"
+                    ),
+                    {"id": binding_id, "principal": principal, "role": role, "now": now},
+                )
+        upgrade(engine)
+        with engine.connect() as connection:
+            kept = connection.execute(
+                text("SELECT id, role FROM role_bindings ORDER BY id")
+            ).fetchall()
+        assert [tuple(row) for row in kept] == [("b2", "admin"), ("c1", "write")]
+    finally:
+        engine.dispose()
 
 
 def test_every_table_of_the_data_model_exists(engine: Engine) -> None:

@@ -38,11 +38,12 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database to the head revision."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to the head revision (or to an older ``revision``, for a test of
+    what a migration does to data)."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
     if head_revision() != HEAD_REVISION:  # pragma: no cover - caught by a test first
         raise RuntimeError("store.schema_version.HEAD_REVISION is stale")

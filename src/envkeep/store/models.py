@@ -24,6 +24,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -74,6 +76,16 @@ class RoleBinding(Base):
     __tablename__ = "role_bindings"
     __table_args__ = (
         UniqueConstraint("principal_id", "workspace_id", "project_id", "environment_id"),
+        # The constraint above lets rows that differ only by NULLs (two workspace-wide roles)
+        # through, as SQL's NULLs are distinct; this one does not (migration 0006).
+        Index(
+            "uq_role_bindings_scope",
+            "principal_id",
+            "workspace_id",
+            func.coalesce(text("project_id"), ""),
+            func.coalesce(text("environment_id"), ""),
+            unique=True,
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
