@@ -9,8 +9,10 @@ api in dev sees ``API_DEV_RESOLVED``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -469,3 +471,34 @@ def test_the_warm_start_finds_the_files_where_settings_put_them(tmp_path: Path) 
     assert runcache.nearest_project_file(str(tmp_path / "a" / "b")) == str(
         tmp_path / "envkeep.toml"
     )
+
+
+@pytest.mark.usefixtures("local")
+def test_a_cold_run_keeps_only_the_entries_written_last(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    directory = envkeep.home / "cache" / "run"
+    directory.mkdir(parents=True)
+    old = [directory / f"{index:016x}.bin" for index in range(runcache_save.KEPT_ENTRIES + 5)]
+    for age, path in enumerate(old):  # the first is the newest of them, all a day old or more
+        path.write_bytes(b"from other directories")
+        os.utime(path, (time.time() - 86400 - age, time.time() - 86400 - age))
+    dead = directory / "feedfeedfeedfeed.bin.123.tmp"  # a write that died two hours ago
+    dead.write_bytes(b"half")
+    os.utime(dead, (time.time() - 7200, time.time() - 7200))
+
+    envkeep.ok("run", "-e", "dev", "-s", "api", "--", "true")
+
+    kept = entries(envkeep.home)
+    assert len(kept) == runcache_save.KEPT_ENTRIES
+    assert set(old[: runcache_save.KEPT_ENTRIES - 1]) < set(kept)  # the newest, and the run's
+    assert not dead.exists()
+    warm = envkeep.ok("run", "-e", "dev", "-s", "api", "--", PY, "-c", PRINT_ENV, "PORT")
+    assert json.loads(warm.stdout) == {"PORT": API_DEV_RESOLVED["PORT"]}
+
+
+def test_pruning_leaves_a_temp_file_a_write_may_still_rename(tmp_path: Path) -> None:
+    fresh = tmp_path / "0123456789abcdef.bin.99.tmp"
+    fresh.write_bytes(b"being written")
+    runcache_save.prune(tmp_path, keep=0)
+    assert fresh.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,3 +121,25 @@ def _write(path: str, data: bytes) -> None:
     finally:
         os.close(fd)
     temporary.replace(target)
+    prune(target.parent)
+
+
+# Entries kept: one is written per project, environment, service and (without a service)
+# directory that `run` is used from, and none is removed by anything else.
+KEPT_ENTRIES = 128
+_STALE_TEMPORARY = 3600.0  # seconds: a temp file this old belongs to a write that died
+
+
+def prune(directory: Path, keep: int = KEPT_ENTRIES) -> None:
+    """Delete all but the ``keep`` entries written last, and temp files left by dead writes
+    (best effort: whatever cannot be read or deleted stays)."""
+    try:
+        found = [(e.stat().st_mtime, Path(e.path)) for e in os.scandir(directory)]
+    except OSError:
+        return
+    now = time.time()
+    temporary = [p for t, p in found if p.suffix == ".tmp" and now - t > _STALE_TEMPORARY]
+    entries = sorted(((t, p) for t, p in found if p.suffix != ".tmp"), reverse=True)
+    for path in temporary + [p for _t, p in entries[keep:]]:
+        with contextlib.suppress(OSError):
+            path.unlink()
