@@ -371,7 +371,8 @@ def _attempt_alone(transaction: GroupTransaction, job: _Job[Any]) -> _Outcome:
     try:
         value = job.work(transaction)
         transaction.settle_session(ok=True)
-    # The request fails alone; an error while rolling back fails the group (raised above).
+    # The request fails with its own error; an error while rolling back is raised to `_open`,
+    # which fails the group (this request alone) with it and abandons the connection.
     except Exception as error:  # noqa: BLE001 - handed to the request's future
         transaction.settle_session(ok=False)
         transaction.rollback()

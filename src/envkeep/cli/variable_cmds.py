@@ -181,6 +181,7 @@ def import_(
     service = ctx.default_service(service)
     values = load_import(file, fmt)
     env_name = ctx.default_env(env)
+    where = _scope(env_name, service)
     with output.progress_bar(len(values), "encrypting") as step:
         plan = confirming(
             ctx.settings,
@@ -188,10 +189,10 @@ def import_(
             lambda ok: variables.import_values(
                 ctx, env_name, service, values, on_conflict=on_conflict, confirmed=ok, progress=step
             ),
-            where=_scope(env_name, service),
+            where=where,
         )
     output.done(
-        f"imported into {_scope(env_name, service)}: {len(plan.new)} new,"
+        f"imported into {where}: {len(plan.new)} new,"
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
         f" {len(plan.skipped)} skipped"
     )
