@@ -202,6 +202,19 @@ def test_creating_a_secret_that_exists_is_a_conflict(store: Store, owner: Owner)
         _set(store, owner, [_write("other-id", 0)])
 
 
+def test_a_new_variable_taking_another_ones_id_is_a_conflict_and_writes_nothing(
+    store: Store, owner: Owner
+) -> None:
+    _project(store, owner)
+    _set(store, owner, [_write("s1", 0)])
+    with pytest.raises(ConflictError, match="id is taken"):
+        _set(store, owner, [_write("s2", 0, b"k" * 32), _write("s1", 0, b"j" * 32)])
+    assert _set(store, owner, [_write("s1", 1)]) == 2  # the first variable is as it was
+    with Session(store.engine) as session:
+        rows = session.execute(select(SecretVersion.secret_id, SecretVersion.version)).all()
+    assert sorted(rows) == [("s1", 1), ("s1", 2)]
+
+
 def test_a_reader_cannot_write(store: Store, owner: Owner) -> None:
     _project(store, owner)
     _add_member(store, owner, "reader", Role.READ)

@@ -7,7 +7,18 @@ from envkeep.app import views
 
 
 def secret_write(body: schemas.SecretWrite) -> views.SecretWrite:
-    return views.SecretWrite(**body.model_dump())
+    # Field by field: every variable of every write passes here, and `model_dump` builds a
+    # dict to unpack again.
+    return views.SecretWrite(
+        secret_id=body.secret_id,
+        scope=body.scope,
+        name_index=body.name_index,
+        expected_version=body.expected_version,
+        key_version=body.key_version,
+        name_ct=body.name_ct,
+        value_ct=body.value_ct,
+        signature=body.signature,
+    )
 
 
 def new_environment(body: schemas.NewEnvironment) -> views.NewEnvironment:

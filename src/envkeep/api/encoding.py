@@ -14,13 +14,20 @@ def b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def b64d(text: str | bytes) -> bytes:
-    """Bytes from base64url text (padding optional); ValueError when it is not."""
+    """Bytes from base64url text (padding optional); ValueError when it is not.
+
+    What ``base64.urlsafe_b64decode`` does, in one call to binascii rather than three Python
+    calls around it: every request body's ciphertext passes here, field by field."""
     if isinstance(text, bytes):
         return text
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        padded = text.encode("ascii").translate(_URLSAFE) + b"=" * (-len(text) % 4)
+        return binascii.a2b_base64(padded)
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         raise ValueError("not base64url") from None
 
 
