@@ -99,6 +99,22 @@ def test_env_diff_for_a_service_compares_what_it_resolves_to(diffs: dict[str, Re
     )
     assert changes[("PORT", "changed")] == ("8080", "8443")
     assert ("DB_NAME", "changed") not in changes  # the same template default on both sides
+    # Each name is labelled with the layer that sets it for the service, not all as "api".
+    scopes = {d["name"]: d["scope"] for d in json.loads(diffs["diff api"].stdout)}
+    assert scopes["DATABASE_URL"] == scopes["PORT"] == "api"
+    assert scopes["DB_HOST"] == scopes["DB_PASSWORD"] == "shared"
+    every_scope = {(d["name"], d["scope"]) for d in json.loads(diffs["diff json"].stdout)}
+    assert ("PORT", "api") in every_scope  # the service's own scope, named as in that diff
+
+
+def test_env_diff_for_a_service_names_both_layers_when_a_value_moved_between_them(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    quick_ok(envkeep, "set", "DB_HOST=db.prod.api.internal", "--env", "prod", "--service", "api")
+    result = quick_ok(envkeep, "env", "diff", "staging", "prod", "--service", "api", "--json")
+    scopes = {d["name"]: d["scope"] for d in json.loads(result.stdout)}
+    assert scopes["DB_HOST"] == "shared->api"  # shared in staging, the service's own in prod
+    assert scopes["DB_PASSWORD"] == "shared"
 
 
 def test_promote_without_yes_shows_the_plan_and_writes_nothing(

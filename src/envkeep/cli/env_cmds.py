@@ -152,6 +152,10 @@ def env_diff(
 ) -> None:
     """Show added (+), removed (-) and changed (~) names from SOURCE to TARGET.
 
+    With --service, SCOPE names the layer that sets each value the service sees (shared, the
+    service, a template, local): "shared->api" when it is set in shared in SOURCE and in the
+    service in TARGET.
+
     Example: envkeep env diff dev prod --service api
     """
     named = None if service is None else service_name(service)

@@ -153,10 +153,7 @@ def diff_environments(
         left = _by_key(open_all_scopes(ctx, source).variables())
         right = _by_key(open_all_scopes(ctx, target).variables())
     else:
-        from envkeep.client.variables import resolved_values
-
-        left = _resolved_as_variables(resolved_values(ctx, source, service), service)
-        right = _resolved_as_variables(resolved_values(ctx, target, service), service)
+        return _service_differences(ctx, source, target, service)
     found = []
     for scope, name in sorted(left.keys() | right.keys()):
         before, after = left.get((scope, name)), right.get((scope, name))
@@ -171,13 +168,38 @@ def diff_environments(
     return found
 
 
-def _resolved_as_variables(values: dict[str, str], service: str) -> dict[tuple[str, str], Variable]:
-    from envkeep.client.vault import Variable
+def _service_differences(
+    ctx: ClientContext, source: str, target: str, service: str
+) -> list[Difference]:
+    """What differs in the values ``service`` resolves to, each labelled with the layer that
+    sets it (``shared``, the service's own scope, a template, ``local``, the schema's default):
+    the target's layer, the source's for a name the target lacks, ``a->b`` when they differ."""
+    from envkeep.client.variables import resolved
 
-    return {
-        (service, name): Variable(name, value, service, "", "", 0, "", "")
-        for name, value in values.items()
-    }
+    left, right = resolved(ctx, source, service), resolved(ctx, target, service)
+    found = []
+    for name in sorted(left.values.keys() | right.values.keys()):
+        before, after = left.values.get(name), right.values.get(name)
+        if before == after:
+            continue
+        was = _layer_label(left.winners.get(name), service)
+        now = _layer_label(right.winners.get(name), service)
+        if after is None:
+            scope, change = was, "removed"
+        elif before is None:
+            scope, change = now, "added"
+        else:
+            scope, change = (now if was == now else f"{was}->{now}"), "changed"
+        found.append(Difference(scope, "", name, change, before, after))
+    return found
+
+
+def _layer_label(layer: str | None, service: str) -> str:
+    """A resolution layer's name as the diff's scope column shows it: the service's own layer
+    by the service's name, as in a diff of every scope."""
+    if layer == f"service:{service}":
+        return service
+    return layer or "-"
 
 
 def plan_promotion(
