@@ -149,11 +149,10 @@ def diff_environments(
     ctx: ClientContext, source: str, target: str, service: str | None = None
 ) -> list[Difference]:
     """What differs from ``source`` to ``target``: every scope, or what one service sees."""
-    if service is None:
-        left = _by_key(open_all_scopes(ctx, source).variables())
-        right = _by_key(open_all_scopes(ctx, target).variables())
-    else:
+    if service is not None:
         return _service_differences(ctx, source, target, service)
+    left = _by_key(open_all_scopes(ctx, source).variables())
+    right = _by_key(open_all_scopes(ctx, target).variables())
     found = []
     for scope, name in sorted(left.keys() | right.keys()):
         before, after = left.get((scope, name)), right.get((scope, name))
@@ -197,7 +196,9 @@ def _service_differences(
 def _layer_label(layer: str | None, service: str) -> str:
     """A resolution layer's name as the diff's scope column shows it: the service's own layer
     by the service's name, as in a diff of every scope."""
-    if layer == f"service:{service}":
+    from envkeep.client.resolution import service_layer
+
+    if layer == service_layer(service):
         return service
     return layer or "-"
 

@@ -50,6 +50,11 @@ def local_overrides(project: ProjectFile) -> dict[str, str]:
     return parse_dotenv(path.read_text(encoding="utf-8"), source=str(path)).values
 
 
+def service_layer(service: str) -> str:
+    """The name of a service's own layer in its resolution stack (``Resolution.winners``)."""
+    return f"service:{service}"
+
+
 @dataclass(frozen=True)
 class ProjectLayers:
     """An opened environment arranged as layer stacks, one per service."""
@@ -77,7 +82,7 @@ class ProjectLayers:
             ]
         layers.append(Layer("shared", self.shared))
         if service is not None:
-            layers.append(Layer(f"service:{service}", self.by_service.get(service, {})))
+            layers.append(Layer(service_layer(service), self.by_service.get(service, {})))
         if self.local:
             layers.append(Layer("local", self.local))
         return layers

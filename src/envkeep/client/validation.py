@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
-from envkeep.client.resolution import arrange, resolve_each, resolve_in, service_schema
+from envkeep.client.resolution import (
+    arrange,
+    resolve_each,
+    resolve_in,
+    service_layer,
+    service_schema,
+)
 from envkeep.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -45,8 +51,8 @@ def check_resolution(
     own: Collection[str] = ()  # without a schema, no name is unknown
     if schema is None:
         schema = Schema(())
-    else:
-        own = resolution.set_by({f"service:{service}", "local"})
+    elif service is not None:  # a schema is only looked up for a service
+        own = resolution.set_by({service_layer(service), "local"})
     findings = validate_values(
         resolution.values, schema, service=service, unresolved=resolution.errors, own=own
     )
