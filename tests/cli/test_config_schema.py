@@ -359,3 +359,39 @@ def test_schema_show_of_an_unknown_service_names_the_known_ones(checked: Checked
     result = quick(checked.envkeep, "schema", "show", "billing")
 
     assert_one_line_error(result, "'billing'", "api", "web", "worker")
+
+
+def test_service_add_takes_the_env_example_in_its_directory_as_its_schema(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    directory = config_tree / "services" / "payments"
+    directory.mkdir()
+    (directory / ".env.example").write_text("# @type=port\nPORT=\n", encoding="utf-8")
+
+    result = envkeep("service", "add", "payments", "--path", "services/payments")
+
+    assert result.code == 0, result.describe()
+    assert "(schema services/payments/.env.example)" in result.stderr
+    project_file = (config_tree / "envkeep.toml").read_text(encoding="utf-8")
+    assert 'schema = "services/payments/.env.example"' in project_file
+    shown = json.loads(quick_ok(envkeep, "schema", "show", "payments", "--json").stdout)
+    assert [(f["name"], f["type"]) for f in shown] == [("PORT", "port")]
+
+
+def test_an_env_example_written_after_service_add_is_pointed_out_not_silently_ignored(
+    billing: Envkeep,
+) -> None:
+    example = billing.cwd / "services" / "billing" / ".env.example"
+    example.write_text("PORT=\n# @required\nSTRIPE_KEY=\n", encoding="utf-8")
+    use_it = "envkeep service set billing --schema services/billing/.env.example"
+
+    checked = billing("validate", "--service", "billing", "--env", "dev")
+    shown = billing("schema", "show", "billing")
+
+    assert checked.code == 0, checked.describe()  # no schema: nothing to find
+    assert "has no schema" in checked.stderr and use_it in checked.stderr, checked.describe()
+    assert "no schema" in shown.stderr and use_it in shown.stderr, shown.describe()
+    quick_ok(billing, *use_it.split()[1:])
+    after = billing("validate", "--service", "billing", "--env", "dev")
+    assert after.code == 3, after.describe()  # STRIPE_KEY is required and not set
+    assert "STRIPE_KEY" in after.stdout and "has no schema" not in after.stderr

@@ -67,7 +67,11 @@ ServicePathOpt = Annotated[
     str | None, typer.Option("--path", help="Its directory, relative to the project root.")
 ]
 ServiceSchemaOpt = Annotated[
-    str | None, typer.Option("--schema", help="Its .env.example (schema).")
+    str | None,
+    typer.Option(
+        "--schema",
+        help="Its .env.example (schema); on add, the one in --path when there is one.",
+    ),
 ]
 
 
@@ -81,8 +85,9 @@ def service_add(
 
     Example: envkeep service add api --path services/api
     """
-    projects.add_service(make_context(), name, path=path, schema=schema)
-    output.done(f"added service '{name}'")
+    added = projects.add_service(make_context(), name, path=path, schema=schema)
+    schema_text = f" (schema {added.schema_path})" if added.schema_path else ""
+    output.done(f"added service '{name}'{schema_text}")
 
 
 @service_app.command("set")

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, service_name
 from envkeep.cli.state import make_context
-from envkeep.client import schemas, validation
+from envkeep.client import schemas, service_entries, validation
 from envkeep.client.resolution import explain_name
 from envkeep.core.errors import ReferenceProblem, UsageError, ValidationFailed
 from envkeep.core.schema import FieldSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from envkeep.client.context import ClientContext
 
 schema_app = typer.Typer(help="Show or write a service's schema.", no_args_is_help=True)
 template_app = typer.Typer(help="Named presets of variables.", no_args_is_help=True)
@@ -82,8 +87,21 @@ def validate(
         f"{output.counted(errors, 'error')}, {output.counted(warnings, 'warning')}"
         f" in {output.counted(len(checked), 'service')} ({env_name})"
     )
+    _note_unused_examples(ctx, [c.service for c in checked])
     if errors:
         raise typer.Exit(ValidationFailed.exit_code)
+
+
+def _note_unused_examples(ctx: ClientContext, services: Iterable[str | None]) -> None:
+    """Say so when a service without a schema has a .env.example in its directory: nothing
+    was checked against that file, which looks like a schema."""
+    for name in services:
+        found = service_entries.unused_example(ctx.project_file, name) if name else None
+        if found:
+            output.done(
+                f"note: service '{name}' has no schema, so {found} is not used;"
+                f" to use it: envkeep service set {name} --schema {found}"
+            )
 
 
 def validate_service(
@@ -161,7 +179,8 @@ def schema_show(
 
     Example: envkeep schema show api
     """
-    schema = schemas.show_schema(make_context(), service)
+    ctx = make_context()
+    schema = schemas.show_schema(ctx, service)
     if json_out:
         output.print_json([_field_json(f, reveal=reveal) for f in schema.fields])
         return
@@ -179,6 +198,8 @@ def schema_show(
     output.print_table(
         ("NAME", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "DESCRIPTION"), rows, empty="no schema"
     )
+    if not schema.fields:
+        _note_unused_examples(ctx, [service])
 
 
 def _type_text(field: FieldSpec) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.app.views import NewEnvironment
-from envkeep.client.service_entries import checked_service_paths
+from envkeep.client.service_entries import checked_service_paths, example_in
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, PermissionDenied, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
@@ -188,9 +188,12 @@ def service_slug(text: str) -> str:
 def add_service(
     ctx: ClientContext, name: str, *, path: str | None, schema: str | None
 ) -> ServiceView:
-    """Register a service in the store and in envkeep.toml."""
+    """Register a service in the store and in envkeep.toml; without ``schema``, the
+    .env.example in its directory is its schema, when there is one."""
     project = ctx.project_file
     path, schema = checked_service_paths(project, path, schema)
+    if schema is None:
+        schema = example_in(project, path)
     service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
     entry = ServiceEntry(name, path, schema)
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))

@@ -48,6 +48,27 @@ def checked_service_paths(
     return path, schema
 
 
+EXAMPLE_FILE = ".env.example"
+
+
+def example_in(project: ProjectFile, path: str | None) -> str | None:
+    """The .env.example in the service directory ``path``, named as envkeep.toml keeps it, if
+    there is one (``service add`` records it as the schema, as ``init`` does for what it finds)."""
+    if path is None:
+        return None
+    relative = EXAMPLE_FILE if path == "." else f"{path}/{EXAMPLE_FILE}"
+    return relative if (project.root / relative).is_file() else None
+
+
+def unused_example(project: ProjectFile, name: str) -> str | None:
+    """A .env.example in the service's directory while the service has no schema at all (it
+    was added before the file was written): the file envkeep is not reading."""
+    entry = project.service(name)
+    if entry is None or entry.schema is not None or entry.schema_table is not None:
+        return None
+    return example_in(project, entry.path)
+
+
 def _is_text(value: str) -> bool:
     try:
         value.encode("utf-8")
