@@ -13,14 +13,13 @@ is most of what remains, about 0.2 s.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.accounts import data_dir, join, load_session
 from envkeep.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from envkeep.client.accounts import ServerSession
@@ -34,16 +33,21 @@ def settings_for(home: Path) -> Settings:
     return load_settings({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off"})
 
 
+# Numbered across the process, not per ``Accounts``: pytest may make the session's ``homes``
+# again for the same server (when a worker's tests come back to the ``http`` parameter), and
+# a number used twice would be an existing account.
+_TENANTS = itertools.count()
+
+
 @dataclass
 class Accounts:
     """Makes accounts on ``server``, one workspace each."""
 
     server: TeamServer
-    _numbers: Iterator[int] = field(default_factory=itertools.count, repr=False)
 
     def join(self, home: Path) -> ServerSession:
         """A new account, founding a new workspace, logged in with ``home`` as ENVKEEP_HOME."""
-        email = f"tenant-{next(self._numbers)}@example.com"
+        email = f"tenant-{next(_TENANTS)}@example.com"
         code = self.server.invite(email)
         return join(settings_for(home), self.server.url, code, email=email, passphrase=PASSPHRASE)
 
