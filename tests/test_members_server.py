@@ -320,6 +320,36 @@ def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_noth
         crypto.open_envelope(old_dek, current.value_ct or b"", aad)
 
 
+def test_rotating_a_token_granted_a_second_role_keeps_both(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    admin, work = _shop_admin(server, tmp_path, "twice@x.io", "API_KEY=staging-value")
+    _ok(admin, work, "set", "API_KEY=dev-value", "--env", "dev")
+    ci = tmp_path / "ci"
+    old = _ok(admin, work, "token", "create", "ci", "--project", "shop", "--env", "staging")
+    _ok(admin, work, "member", "grant", "ci", "write", "--project", "shop", "--env", "dev")
+
+    rotated = _cli(admin, work, "token", "rotate", "ci")
+
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert "shop/staging" in rotated.stderr, rotated.stderr  # both keys rotated
+    assert "shop/dev" in rotated.stderr, rotated.stderr
+    listed = json.loads(_ok(admin, work, "token", "list", "--json"))
+    assert sorted((t["role"], t["project"], t["environment"]) for t in listed) == [
+        ("read", "shop", "staging"),
+        ("write", "shop", "dev"),
+    ]
+    read = ("get", "API_KEY", "--env")
+    assert _ok(ci, work, *read, "staging", ENVKEEP_TOKEN=new) == "staging-value\n"
+    assert _ok(ci, work, *read, "dev", ENVKEEP_TOKEN=new) == "dev-value\n"
+    _ok(ci, work, "set", "API_KEY=from-ci", "--env", "dev", ENVKEEP_TOKEN=new)
+    assert _ok(admin, work, *read, "dev") == "from-ci\n"
+    refused = _cli(ci, work, "set", "API_KEY=no", "--env", "staging", ENVKEEP_TOKEN=new)
+    assert refused.returncode == 4, refused.stderr  # still read-only there
+    assert _cli(ci, work, *read, "dev", ENVKEEP_TOKEN=old.strip()).returncode == 4
+
+
 def test_expires_never_makes_a_token_that_does_not_expire(
     server: TeamServer, tmp_path: Path
 ) -> None:
@@ -453,7 +483,7 @@ def test_an_existing_account_joins_a_second_workspace_by_accepting_its_invite(
 
     stranger = _cli(alice, work, "member", "grant", "bob@two.io", "read", "--project", "shop")
     assert stranger.returncode == 1, stranger.stderr  # another tenant's account: not found
-    assert "no account 'bob@two.io'" in stranger.stderr
+    assert "no account or token 'bob@two.io'" in stranger.stderr
 
     code = _ok(alice, work, "member", "invite", "bob@two.io", "--role", "read", "--project", "shop")
     joined = _cli(bob, work, "join", server.url, code.strip())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from envkeep.app.authz import require_member, require_role
 from envkeep.app.members import store_shares
 from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.app.principals import account_name
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Environment, Principal, Project, RoleBinding, SessionToken
 
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
 
     from envkeep.app.context import Call
     from envkeep.app.tokens import AccountKeys
-
-
-def account_name(workspace_id: str, label: str) -> str:
-    """The principal name of a workspace's token ``label`` (unique across workspaces)."""
-    return f"sa:{workspace_id}:{label}"
 
 
 def check_label(label: str) -> None:
@@ -118,15 +114,16 @@ def lifetime_of(call: Call, account: Principal) -> datetime | None:
 def add_account(
     call: Call,
     *,
-    target: Target,
+    grants: Sequence[tuple[Target, Role]],
     label: str,
-    role: Role,
     keys: AccountKeys,
     envs: Sequence[Environment],
 ) -> None:
-    """The account, its one binding, its token and its shares of ``envs``."""
+    """The account, a binding for each of ``grants`` (one workspace), its token and its
+    shares of ``envs``."""
     check_label(label)
-    name = account_name(target.workspace_id, label)
+    workspace_id = grants[0][0].workspace_id
+    name = account_name(workspace_id, label)
     if call.session.scalar(select(Principal).where(Principal.name == name)) is not None:
         raise AlreadyExistsError(f"a token named '{label}' exists", hint="pick another name")
     if call.session.get(Principal, keys.principal_id) is not None:  # ids are the client's
@@ -144,17 +141,18 @@ def add_account(
         )
     )
     call.session.flush()
-    call.session.add(
+    call.session.add_all(
         RoleBinding(
             id=call.new_id(),
             principal_id=keys.principal_id,
-            workspace_id=target.workspace_id,
+            workspace_id=workspace_id,
             project_id=target.project_id,
             environment_id=target.environment_id,
             role=str(role),
             created_at=now,
             created_by=call.actor.principal_id,
         )
+        for target, role in grants
     )
     call.session.add(
         SessionToken(

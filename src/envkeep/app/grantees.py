@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from envkeep.app.authz import require_role_anywhere
 from envkeep.app.policy import Role
-from envkeep.app.principals import principal_view
+from envkeep.app.principals import account_name, principal_view
 from envkeep.core.errors import NotFoundError
 from envkeep.store.models import Invite, Principal, RoleBinding
 
@@ -27,12 +27,16 @@ if TYPE_CHECKING:
 
 
 def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalView:
-    """An account by email (or service-account name), with its public keys."""
+    """An account by email, or a token of the workspace by its name (as `token list` shows
+    it), with its public keys."""
     require_role_anywhere(call, workspace_id, Role.ADMIN)
     found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
+    if found is None:
+        token = account_name(workspace_id, name)
+        found = call.session.scalar(select(Principal).where(Principal.name == token))
     if found is None or not grantable(call, workspace_id, found):
         raise NotFoundError(
-            f"no account '{name}'",
+            f"no account or token '{name}'",
             hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with envkeep"
             " join, which an existing account runs too; a token: envkeep token create)",
         )

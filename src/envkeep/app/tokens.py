@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import names_in_workspace
 from envkeep.app._service_accounts import (
-    account_name,
     add_account,
     covered_environments,
     end_account,
@@ -35,7 +34,7 @@ from envkeep.app.members import (
     scope_target,
 )
 from envkeep.app.policy import Role, Target
-from envkeep.app.principals import principal_view
+from envkeep.app.principals import account_name, principal_view
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
@@ -112,7 +111,7 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights
-    add_account(call, target=target, label=new.name, role=wanted, keys=new.keys, envs=envs)
+    add_account(call, grants=[(target, wanted)], label=new.name, keys=new.keys, envs=envs)
     append_event(
         call,
         workspace_id=workspace_id,
@@ -169,10 +168,11 @@ def revoke_service_account(
 def rotate_service_account(
     call: Call, *, workspace_id: str, label: str, new: AccountKeys, never_expires: bool = False
 ) -> Rotated:
-    """Replace a token by a new account of the same name, role and scope, in one transaction:
-    the old one stops working at once. ``new.expires_at`` None keeps the old token's lifetime
-    (``never_expires``: the new one has none). The caller needs admin wherever the old account
-    holds a role, and the role itself."""
+    """Replace a token by a new account of the same name, roles and scopes (one, or more
+    when members granted it others), in one transaction: the old one stops working at once.
+    ``new.expires_at`` None keeps the old token's lifetime (``never_expires``: the new one has
+    none). The caller needs admin wherever the old account holds a role, and each role
+    itself."""
     if never_expires and new.expires_at is not None:
         raise UsageError(
             "a rotated token cannot both expire and never expire",
@@ -185,27 +185,23 @@ def rotate_service_account(
             f"token '{label}' was revoked (or lost its role): it cannot be rotated",
             hint="create a new one: envkeep token create NAME --role ROLE",
         )
-    if len(bindings) > 1:
-        raise UsageError(
-            f"token '{label}' holds {len(bindings)} roles; rotation keeps exactly one",
-            hint=f"revoke it and create a new one: envkeep token revoke {label}",
-        )
-    role, target = Role.parse(bindings[0].role), target_of(bindings[0])
-    held = require_role(call, target, role)  # a subset of the caller's own rights
+    grants = [(target_of(b), Role.parse(b.role)) for b in bindings]
+    # Each a subset of the caller's own rights.
+    held = [require_role(call, target, role) for target, role in grants]
     envs = covered_environments(call, workspace_id, bindings)
     expires_at = None if never_expires else new.expires_at or lifetime_of(call, account)
     end_account(call, account, bindings)
     retire_name(call, account, workspace_id, label)
     keys = replace(new, expires_at=expires_at)
-    add_account(call, target=target, label=label, role=role, keys=keys, envs=envs)
+    add_account(call, grants=grants, label=label, keys=keys, envs=envs)
     append_event(
         call,
         workspace_id=workspace_id,
         action="token.rotate",
         target=label,
         details={
-            "role": str(role),
-            "held": str(held),
+            "role": ",".join(str(role) for _, role in grants),
+            "held": ",".join(str(role) for role in held),
             "principal_id": new.principal_id,
             "replaced": account.id,
         },

@@ -40,7 +40,7 @@ def invite(
 
 @member_app.command("grant")
 def grant(
-    who: Annotated[str, typer.Argument(help="The member's email.")],
+    who: Annotated[str, typer.Argument(help="The member's email, or a token's name.")],
     role: RoleArg,
     project: ProjectOpt = None,
     env: EnvOpt = None,
@@ -57,7 +57,7 @@ def grant(
 
 @member_app.command("revoke")
 def revoke(
-    who: Annotated[str, typer.Argument(help="The member's email.")],
+    who: Annotated[str, typer.Argument(help="The member's email, or a token's name.")],
     project: ProjectOpt = None,
     env: EnvOpt = None,
 ) -> None:
@@ -98,7 +98,7 @@ def list_(json_out: JsonOpt = False) -> None:
 
 @member_app.command("verify")
 def verify(
-    who: Annotated[str, typer.Argument(help="The member's email.")],
+    who: Annotated[str, typer.Argument(help="The member's email, or a token's name.")],
     fingerprint: Annotated[str, typer.Option(help="The fingerprint they read to you.")],
 ) -> None:
     """Trust a member's (new) public key after comparing its fingerprint out of band.

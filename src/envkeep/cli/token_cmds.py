@@ -79,7 +79,7 @@ def rotate(
         typer.Option(help="Lifetime, e.g. 30d, or never (default: the old token's)."),
     ] = None,
 ) -> None:
-    """Replace a token by a new one (same name, role and scope); the old one stops at once.
+    """Replace a token by a new one (same name, roles and scopes); the old one stops at once.
 
     The new token is printed once. The keys of every environment the old one could read are
     rotated, as by token revoke.

@@ -95,7 +95,7 @@ def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
 
 
 def lookup(ctx: ClientContext, name: str) -> PrincipalView:
-    """An account by email, with its public keys."""
+    """An account by email, or a token by its name, with its public keys."""
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
 

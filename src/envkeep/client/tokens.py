@@ -122,33 +122,35 @@ def create_token(
 def rotate_token(
     ctx: ClientContext, name: str, *, expires: str | None, show: Callable[[str], None]
 ) -> list[str]:
-    """Replace a token by one with new keys, the same role and scope (and, without
+    """Replace a token by one with new keys, the same roles and scopes (and, without
     ``expires``, the same lifetime; ``never``: none); the old one stops working at once. The
     new token goes to ``show`` (it is shown once) before the data key of every environment
     the old one could read is rotated, as a revocation does, so that a rotation that fails
     cannot lose it. Return the rotated environments."""
     backend = _http(ctx)
-    current = next((t for t in list_tokens(ctx) if t["label"] == name), None)
-    if current is None:
+    rows = [t for t in list_tokens(ctx) if t["label"] == name]  # a row per role it holds
+    if not rows:
         raise NotFoundError(f"no token named '{name}'", hint="see them with: envkeep token list")
     new = _new_account(expires)
-    shares = []
-    if not current["revoked"]:  # the server says why a revoked one cannot be rotated
-        shares = seal_scope_shares(
+    shares: dict[tuple[object, object], dict[str, object]] = {}
+    scopes = {(t["project"], t["environment"]) for t in rows if not t["revoked"]}
+    for project, environment in sorted(scopes, key=str):  # none if revoked: the server says why
+        for share in seal_scope_shares(
             ctx,
             backend,
-            project=current["project"],
-            environment=current["environment"],
+            project=project,
+            environment=environment,
             recipient_id=new.principal_id,
             recipient=new.public,
-        )
+        ):
+            shares[share["environment_id"], share["key_version"]] = share
     answer = backend.api.request(
         "POST",
         f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/rotate",
         # Sent only when asked for: a server from before the flag refuses unknown fields.
         json={
             **new.body,
-            "shares": shares,
+            "shares": list(shares.values()),
             **({"never_expires": True} if expires == NEVER else {}),
         },
     )
