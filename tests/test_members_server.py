@@ -495,3 +495,32 @@ def test_an_existing_account_joins_a_second_workspace_by_accepting_its_invite(
     again = _cli(bob, work, "join", server.url, code.strip())
     assert again.returncode == 1, again.stderr
     assert "used already" in again.stderr
+
+
+def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite("keys-alice@x.io"), "keys-alice@x.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    invite = ("member", "invite", "keys-bob@x.io", "--role", "read", "--project", "shop")
+    _join(server, bob, work, _ok(alice, work, *invite).strip(), "keys-bob@x.io")
+    grant = "envkeep member grant keys-bob@x.io read --project shop"
+
+    listed = json.loads(_ok(alice, work, "member", "list", "--json"))
+    shown = _cli(alice, work, "member", "list")
+    refused = _cli(bob, work, "get", "DB", "--env", "staging")
+
+    missing = {m["principal"]["name"]: m["keys_missing"] for m in listed}
+    assert missing == {"keys-alice@x.io": 0, "keys-bob@x.io": 3}  # dev, staging and prod
+    assert "3 missing" in shown.stdout, shown.stdout
+    assert grant in shown.stderr, shown.stderr
+    assert refused.returncode == 4, refused.stderr
+    assert "envkeep member list" in refused.stderr, refused.stderr
+    _ok(alice, work, *grant.split()[1:])
+    listed = json.loads(_ok(alice, work, "member", "list", "--json"))
+    assert [m["keys_missing"] for m in listed] == [0, 0]
+    assert "envkeep member grant" not in _cli(alice, work, "member", "list").stderr
+    assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"

@@ -251,6 +251,7 @@ class Member(Body):
     role: str
     project: str | None
     environment: str | None
+    keys_missing: int = 0  # environments it opens whose current key it was not given yet
 
 
 class ScopeEnvironment(Body):

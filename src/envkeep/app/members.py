@@ -30,7 +30,7 @@ from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageE
 from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from envkeep.app.context import Call
     from envkeep.app.views import PrincipalView, SecretWrite
@@ -52,6 +52,7 @@ class Member:
     role: str
     project: str | None
     environment: str | None
+    keys_missing: int = 0  # environments the role opens whose current key it holds no share of
 
 
 @dataclass(frozen=True)
@@ -290,15 +291,47 @@ def list_members(call: Call, *, workspace_id: str) -> list[Member]:
         .where(RoleBinding.workspace_id == workspace_id)
         .order_by(Principal.name)
     )
+    missing = _keys_missing(call, workspace_id)
     return [
         Member(
             principal_view(p),
             b.role,
             projects.get(b.project_id or ""),
             envs.get(b.environment_id or ""),
+            missing(b),
         )
         for b, p in rows
     ]
+
+
+def _keys_missing(call: Call, workspace_id: str) -> Callable[[RoleBinding], int]:
+    """How many environments a binding opens whose current data key its principal holds no
+    share of: a member invited with a role, before an admin's `member grant` sealed the keys."""
+    current = call.session.execute(
+        select(Environment.id, Environment.project_id, Environment.key_version)
+        .join(Project, Project.id == Environment.project_id)
+        .where(Project.workspace_id == workspace_id)
+    ).all()
+    shares = call.session.execute(
+        select(DataKeyShare.recipient_id, DataKeyShare.environment_id, DataKeyShare.key_version)
+        .join(Environment, Environment.id == DataKeyShare.environment_id)
+        .join(Project, Project.id == Environment.project_id)
+        .where(Project.workspace_id == workspace_id)
+    )
+    held = {(recipient, env_id, version) for recipient, env_id, version in shares}
+
+    def missing(binding: RoleBinding) -> int:
+        scope = Binding(
+            Role.parse(binding.role), workspace_id, binding.project_id, binding.environment_id
+        )
+        return sum(
+            1
+            for env_id, project_id, version in current
+            if covers(scope, Target(workspace_id, project_id, env_id))
+            and (binding.principal_id, env_id, version) not in held
+        )
+
+    return missing
 
 
 def readers_of(

@@ -90,10 +90,27 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_json(found)
         return
     rows = [
-        (m["principal"]["name"], m["role"], m["project"] or "*", m["environment"] or "*")
+        (
+            m["principal"]["name"],
+            m["role"],
+            m["project"] or "*",
+            m["environment"] or "*",
+            f"{m['keys_missing']} missing" if m.get("keys_missing") else "",
+        )
         for m in found
     ]
-    output.print_table(("MEMBER", "ROLE", "PROJECT", "ENV"), rows, empty="no members")
+    output.print_table(("MEMBER", "ROLE", "PROJECT", "ENV", "KEYS"), rows, empty="no members")
+    for m in found:
+        if m.get("keys_missing"):
+            scope = [
+                *(["--project", m["project"]] if m["project"] else []),
+                *(["--env", m["environment"]] if m["environment"] else []),
+            ]
+            grant = " ".join(["envkeep member grant", m["principal"]["name"], m["role"], *scope])
+            output.done(
+                f"{m['principal']['name']} cannot decrypt what its role opens until an admin"
+                f" seals it the keys: {grant}"
+            )
 
 
 @member_app.command("verify")
