@@ -127,6 +127,17 @@ def test_run_with_an_unknown_command_exits_127_with_one_line(
     assert result.stdout == ""
 
 
+def test_run_with_an_option_it_does_not_have_says_so_instead_of_running_it(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    result = envkeep("run", "--project", "shop", "--env", "dev", "--", "echo", "ran")
+
+    assert result.code == 2, result.describe()
+    assert result.err_lines[0] == "error: envkeep run has no option --project"
+    assert "after --" in result.stderr
+    assert result.stdout == ""  # nothing ran
+
+
 def test_run_with_a_file_that_is_not_executable_exits_126_like_a_shell(
     envkeep: Envkeep, seeded: Path
 ) -> None:

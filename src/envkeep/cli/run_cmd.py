@@ -12,6 +12,7 @@ from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
 from envkeep.client.launch import run_with_environment, run_with_values
 from envkeep.client.offline import parse_age
+from envkeep.core.errors import UsageError
 
 
 def run(
@@ -34,6 +35,11 @@ def run(
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
     """
+    if command[0].startswith("-"):  # an option run does not have, taken for the command
+        raise UsageError(
+            f"envkeep run has no option {command[0]}",
+            hint="see envkeep run --help; the command and its own options go after --",
+        )
     ctx = make_context()
     ctx.max_age = parse_age(max_age)
     if file is not None:
