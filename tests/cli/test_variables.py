@@ -246,6 +246,18 @@ def test_rollback_restores_an_old_value_as_a_new_version(envkeep: Envkeep, seede
     ]
 
 
+def test_rollback_to_a_version_that_does_not_exist_hints_at_the_same_scopes_history(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    result = envkeep("rollback", "PORT", "--env", "dev", "--service", "api", "--to", "9")
+
+    assert result.code == 1, result.describe()
+    assert result.err_lines == [
+        "error: 'PORT' has no version 9 (versions 1-1)",
+        "hint: see them with: envkeep history PORT --env dev --service api",
+    ]
+
+
 def test_rollback_brings_back_an_unset_variable(envkeep: Envkeep, seeded: Path) -> None:
     envkeep.ok("unset", "PORT", "--env", "dev", "--service", "api")
 

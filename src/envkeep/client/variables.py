@@ -102,13 +102,16 @@ def _not_found(
         fix = "leave out --service" if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
         hint = f"it is set in {shown}: {fix}"
     else:
-        hint = f"set it with: envkeep set {name}=VALUE --env {env}" + (
-            f" --service {service}" if service else ""
-        )
+        hint = f"set it with: envkeep set {name}=VALUE {_where_flags(env, service)}"
     return VariableNotFound(
         f"variable '{name}' not found in {where} of '{env}' (variables: {known or 'none yet'})",
         hint=hint,
     )
+
+
+def _where_flags(env: str, service: str | None) -> str:
+    """The flags that name an environment and a scope again, for a hint's command."""
+    return f"--env {env}" + (f" --service {service}" if service else "")
 
 
 def _scope_text(scope: str) -> str:
@@ -216,12 +219,12 @@ def rollback(
     if target is not None and target.value is None:
         raise UsageError(
             f"version {to} of '{name}' is a deletion",
-            hint=f"to delete it again: envkeep unset {name} --env {env}",
+            hint=f"to delete it again: envkeep unset {name} {_where_flags(env, service)}",
         )
     if target is None:
         raise VersionNotFound(
             f"'{name}' has no version {to} (versions 1-{entries[-1].version})",
-            hint=f"see them with: envkeep history {name} --env {env}",
+            hint=f"see them with: envkeep history {name} {_where_flags(env, service)}",
         )
     opened = open_environment(ctx, env, service)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
