@@ -146,6 +146,16 @@ def test_promote_without_a_target_is_one_usage_error_line_naming_the_missing_fla
     assert "--from and" not in result.err_lines[0]
 
 
+def test_promote_with_environments_as_arguments_hints_at_the_flags_for_them(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    result = envkeep("promote", "staging", "prod", "PORT")
+
+    assert result.code == 2
+    assert_one_line_error(result, "--from and --to")
+    assert result.err_lines[1].endswith("envkeep promote --from staging --to prod PORT")
+
+
 def test_promote_with_yes_copies_only_the_names_given_and_deletes_nothing(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -175,10 +175,11 @@ def promote(
     """
     if not source or not target:
         missing = " and ".join(f for f, v in (("--from", source), ("--to", target)) if not v)
-        raise UsageError(
-            f"promote needs {missing}",
-            hint="envkeep promote --from SOURCE_ENV --to TARGET_ENV [NAMES…]",
-        )
+        hint = "envkeep promote --from SOURCE_ENV --to TARGET_ENV [NAMES…]"
+        if not source and not target and names and len(names) >= 2:  # `promote staging prod`
+            meant = " ".join(["envkeep promote --from", names[0], "--to", *names[1:]])
+            hint = f"environments are named with flags (names are variables): {meant}"
+        raise UsageError(f"promote needs {missing}", hint=hint)
     ctx = make_context()
     plan = environments.plan_promotion(ctx, source, target, names or [])
     if not plan:
