@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -596,3 +596,34 @@ def test_a_rotation_stores_the_share_it_checked_and_refuses_any_other(
     assert [(s["key_version"], s["sealed"]) for s in stored if s["key_version"] == 2] == [
         (2, right)
     ]
+
+
+def test_audit_filters_by_time_bounds_and_by_a_members_email(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    workspace = admin["workspace_id"]
+    client.get(f"{_project(client, workspace)}/snapshot")
+    audit = f"/v1/workspaces/{workspace}/audit"
+    events = client.get(audit).json()["events"]
+    read = events[-1]
+    assert read["action"] == "secrets.read"
+    moment = datetime.fromisoformat(read["at"])
+
+    def seqs(**params: str) -> list[int]:
+        response = client.get(audit, params=params)
+        assert response.status_code == 200, response.text
+        return [e["seq"] for e in response.json()["events"]]
+
+    # The bound is a time, whatever its spelling: Z, another offset, no microseconds.
+    same = moment.astimezone(timezone(timedelta(hours=-5))).isoformat()
+    assert seqs(since=same)[0] == read["seq"]
+    assert read["seq"] not in seqs(until=same)
+    assert seqs(since=moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))[0] == read["seq"]
+    assert seqs(since="2000-01-01") == [e["seq"] for e in events]
+    assert seqs(until="2000-01-01T00:00") == []
+    refused = client.get(audit, params={"since": "yesterday"})
+    assert refused.status_code == 400, refused.text
+    assert "yesterday" in refused.json()["title"]
+    assert seqs(principal="ADMIN@example.com") == [e["seq"] for e in events]
+    assert seqs(principal=read["principal_id"]) == [e["seq"] for e in events]
+    assert seqs(principal="nobody@example.com") == []

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 
-from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields, verify_chain
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envkeep.client.audit import time_bound
+from envkeep.core.auditchain import (
+    GENESIS,
+    EventView,
+    event_hash,
+    event_time_bound,
+    hashed_fields,
+    verify_chain,
+)
+from envkeep.core.errors import UsageError
 
 FIELDS = ("at", "principal_id", "action", "target", "outcome", "request_id", "ip", "details")
 
@@ -86,3 +100,39 @@ def test_the_first_broken_link_is_the_one_reported() -> None:
     forged[4] = replace(forged[4], target="shop/prod")
     assert verify_chain(forged) == 5
     assert verify_chain(events[:3] + events[4:]) == 4
+
+
+EARLIEST, LATEST = datetime(2000, 1, 1), datetime(2100, 1, 1)
+
+
+@given(
+    st.datetimes(EARLIEST, LATEST, timezones=st.just(UTC)),
+    st.datetimes(EARLIEST, LATEST),
+    st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_a_time_bound_compares_with_event_times_as_the_times_compare(
+    event: datetime, bound: datetime, offset_minutes: int
+) -> None:
+    # Events' `at` is a UTC isoformat (microseconds only when there are some); a bound may be
+    # written in any offset. Comparing the strings must compare the instants.
+    written = bound.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    normalised = event_time_bound(written.isoformat())
+
+    assert (event.isoformat() >= normalised) == (event >= written)
+    assert (event.isoformat() < normalised) == (event < written)
+
+
+def test_a_time_bound_without_an_offset_is_utc_and_a_date_is_its_midnight() -> None:
+    assert event_time_bound("2026-11-01") == "2026-11-01T00:00:00+00:00"
+    assert event_time_bound("2026-11-01T09:30") == "2026-11-01T09:30:00+00:00"
+    assert event_time_bound("2026-11-01T09:30Z") == "2026-11-01T09:30:00+00:00"
+
+
+def test_the_cli_takes_an_age_as_that_long_ago_and_refuses_a_word() -> None:
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+    assert time_bound("90m", now=now) == "2026-12-04T10:30:00+00:00"
+    assert time_bound("7d", now=now) == "2026-11-27T12:00:00+00:00"
+    assert time_bound("2026-12-01", now=now) == "2026-12-01T00:00:00+00:00"
+    with pytest.raises(UsageError, match="yesterday"):
+        time_bound("yesterday", now=now)

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 
+def account_name(workspace_id: str, label: str) -> str:
+    """The principal name of a workspace's token ``label`` (unique across workspaces)."""
+    return f"sa:{workspace_id}:{label}"
+
+
 def names_in_workspace(call: Call, workspace_id: str) -> tuple[dict[str, str], dict[str, str]]:
     """The names of the workspace's projects and environments, by id (for showing a role's
     scope by name); the caller has authorised the read."""

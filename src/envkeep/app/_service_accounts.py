@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app._lookup import account_name
 from envkeep.app.authz import require_member, require_role
 from envkeep.app.members import store_shares
 from envkeep.app.policy import Binding, Role, Target, covers
-from envkeep.app.principals import account_name
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Environment, Principal, Project, RoleBinding, SessionToken
 

@@ -12,10 +12,19 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from envkeep.app._lookup import account_name
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
-from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields, verify_chain
-from envkeep.store.models import AuditEvent
+from envkeep.core.auditchain import (
+    GENESIS,
+    EventView,
+    event_hash,
+    event_time_bound,
+    hashed_fields,
+    verify_chain,
+)
+from envkeep.core.errors import UsageError
+from envkeep.store.models import AuditEvent, Principal
 
 __all__ = ["GENESIS", "EventView", "append_event", "count_events", "list_events", "verify_chain"]
 
@@ -126,13 +135,34 @@ def list_events(
         .limit(max(1, min(limit, 5000)))
     )
     if principal:
-        query = query.where(AuditEvent.principal_id == principal)
+        ids = _principal_ids(call, workspace_id, principal)
+        query = query.where(AuditEvent.principal_id.in_(ids))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if target:
         query = query.where(AuditEvent.target.contains(target))
     if since:
-        query = query.where(AuditEvent.at >= since)
+        query = query.where(AuditEvent.at >= _bound("since", since))
     if until:
-        query = query.where(AuditEvent.at < until)
+        query = query.where(AuditEvent.at < _bound("until", until))
     return [event_view(e) for e in call.session.scalars(query)]
+
+
+def _bound(which: str, text: str) -> str:
+    """A ``since``/``until`` as the events' ``at`` is written (so strings compare as times)."""
+    try:
+        return event_time_bound(text)
+    except ValueError:
+        raise UsageError(
+            f"{which} {text!r} is not an ISO date or time",
+            hint="e.g. 2026-11-01 or 2026-11-01T09:30 (UTC), or 2026-11-01T09:30+01:00",
+        ) from None
+
+
+def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
+    """The ids a ``principal`` filter means: the id itself, or the account an email or a token
+    name (as `token list` shows it) names. Only this workspace's events are searched, so a
+    name from another workspace finds nothing."""
+    names = (principal.lower(), account_name(workspace_id, principal))
+    found = call.session.scalars(select(Principal.id).where(Principal.name.in_(names)))
+    return [principal, *found]

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app._lookup import account_name
 from envkeep.app.authz import require_role_anywhere
 from envkeep.app.policy import Role
-from envkeep.app.principals import account_name, principal_view
+from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError
 from envkeep.store.models import Invite, Principal, RoleBinding
 

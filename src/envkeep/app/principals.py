@@ -18,11 +18,6 @@ if TYPE_CHECKING:
 LOCAL_WORKSPACE = "local"
 
 
-def account_name(workspace_id: str, label: str) -> str:
-    """The principal name of a workspace's token ``label`` (unique across workspaces)."""
-    return f"sa:{workspace_id}:{label}"
-
-
 def principal_view(principal: Principal) -> PrincipalView:
     """The public face of a principal."""
     return PrincipalView(

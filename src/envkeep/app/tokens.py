@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import names_in_workspace
+from envkeep.app._lookup import account_name, names_in_workspace
 from envkeep.app._service_accounts import (
     add_account,
     covered_environments,
@@ -34,7 +34,7 @@ from envkeep.app.members import (
     scope_target,
 )
 from envkeep.app.policy import Role, Target
-from envkeep.app.principals import account_name, principal_view
+from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 

@@ -23,22 +23,29 @@ audit_app = typer.Typer(
 @audit_app.callback()
 def query(
     ctx: typer.Context,
-    principal: Annotated[str | None, typer.Option(help="Only this principal id.")] = None,
+    principal: Annotated[
+        str | None, typer.Option(help="Only this member (email), token (name) or principal id.")
+    ] = None,
     action: Annotated[
         str | None, typer.Option(help="Actions starting with this (e.g. secrets).")
     ] = None,
     env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this ISO time on.")] = None,
-    until: Annotated[str | None, typer.Option(help="Before this ISO time.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this time on: ISO (UTC), or an age (24h, 7d).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Before this time: ISO (UTC), or an age (24h, 7d).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many events.")] = 200,
     json_out: JsonOpt = False,
 ) -> None:
     """List audit events, oldest first.
 
-    Example: envkeep audit --action secrets --env prod --since 2026-11-01
+    Example: envkeep audit --action secrets --env prod --since 2026-11-01 (or --since 7d)
     """
     if ctx.invoked_subcommand is not None:
         return
+    since, until = (audit.time_bound(t) if t else None for t in (since, until))
     client = make_context()
     target = f"{client.project_file.project}/{env}" if env else None
     found = audit.fetch_events(

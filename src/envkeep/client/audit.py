@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from envkeep.core.auditchain import AuditQuery, EventView, verify_chain
+from envkeep.core.auditchain import AuditQuery, EventView, event_time_bound, verify_chain
 from envkeep.core.errors import UsageError
 from envkeep.core.files import write_atomic
 
@@ -22,6 +24,26 @@ if TYPE_CHECKING:
 
 PAGE = 1000
 FORMATS = ("jsonl", "csv")
+
+
+_AGE = re.compile(r"\d+(?:\.\d+)?[smhd]")
+
+
+def time_bound(text: str, *, now: datetime | None = None) -> str:
+    """``--since``/``--until``: an age (``90m``, ``24h``, ``7d``: that long before ``now``) or
+    an ISO date or time (UTC unless it names an offset), as the events' times are written."""
+    from envkeep.client.offline import parse_age
+
+    if _AGE.fullmatch(text.strip()):
+        moment = (now or datetime.now(UTC)) - timedelta(seconds=parse_age(text.strip()))
+        return moment.isoformat()
+    try:
+        return event_time_bound(text)
+    except ValueError:
+        raise UsageError(
+            f"{text!r} is neither a time nor an age",
+            hint="e.g. 2026-11-01, 2026-11-01T09:30 (UTC), or an age: 90m, 24h, 7d",
+        ) from None
 
 
 def fetch_events(ctx: ClientContext, query: AuditQuery) -> list[EventView]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -51,6 +52,16 @@ class _Hashed(Protocol):
 
 
 GENESIS = "0" * 64
+
+
+def event_time_bound(text: str) -> str:
+    """An ISO date or time (UTC unless it names an offset) as events' ``at`` is written: a
+    UTC ``isoformat``, so that comparing the strings compares the times. ValueError when
+    ``text`` is not one."""
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
