@@ -627,3 +627,5 @@ def test_audit_filters_by_time_bounds_and_by_a_members_email(
     assert seqs(principal="ADMIN@example.com") == [e["seq"] for e in events]
     assert seqs(principal=read["principal_id"]) == [e["seq"] for e in events]
     assert seqs(principal="nobody@example.com") == []
+    names = client.get(audit).json()["names"]
+    assert names == {read["principal_id"]: "admin@example.com"}

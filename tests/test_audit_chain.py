@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from envkeep.app.audit import shown_name
 from envkeep.client.audit import time_bound
 from envkeep.core.auditchain import (
     GENESIS,
@@ -136,3 +137,9 @@ def test_the_cli_takes_an_age_as_that_long_ago_and_refuses_a_word() -> None:
     assert time_bound("2026-12-01", now=now) == "2026-12-01T00:00:00+00:00"
     with pytest.raises(UsageError, match="yesterday"):
         time_bound("yesterday", now=now)
+
+
+def test_a_token_is_shown_by_its_name_and_a_replaced_one_says_so() -> None:
+    assert shown_name("bob@example.com", "user") == "bob@example.com"
+    assert shown_name("sa:ws-1:ci", "service") == "token ci"
+    assert shown_name("sa-replaced:ws-1:ci:7f3e", "service") == "token ci (replaced)"

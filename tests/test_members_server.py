@@ -348,6 +348,11 @@ def test_rotating_a_token_granted_a_second_role_keeps_both(
     refused = _cli(ci, work, "set", "API_KEY=no", "--env", "staging", ENVKEEP_TOKEN=new)
     assert refused.returncode == 4, refused.stderr  # still read-only there
     assert _cli(ci, work, *read, "dev", ENVKEEP_TOKEN=old.strip()).returncode == 4
+    # The audit names who acted: the admin by email, the token by its name.
+    writes = json.loads(_ok(admin, work, "audit", "--action", "secrets.write", "--json"))
+    assert {w["principal"] for w in writes[:-1]} == {"twice@x.io"}
+    assert writes[-1]["principal"] == "token ci"
+    assert " token ci " in _ok(admin, work, "audit", "--action", "secrets.write")
 
 
 def test_expires_never_makes_a_token_that_does_not_expire(

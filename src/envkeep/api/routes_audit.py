@@ -37,4 +37,9 @@ def events(
     )
     page = [schemas.AuditEvent.model_validate(e) for e in found]
     full = len(found) >= max(1, min(limit, 5000))
-    return schemas.AuditPage(events=page, next_after=found[-1].seq if full and found else None)
+    names = audit.principal_names(
+        call, workspace_id=workspace_id, ids=[e.principal_id for e in found]
+    )
+    return schemas.AuditPage(
+        events=page, next_after=found[-1].seq if full and found else None, names=names
+    )

@@ -210,6 +210,7 @@ class AuditEvent(Body):
 class AuditPage(Body):
     events: list[AuditEvent]
     next_after: int | None
+    names: dict[str, str] = {}  # principal id → email, or "token NAME": for showing who acted
 
 
 class NewShare(Body):

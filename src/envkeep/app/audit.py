@@ -29,7 +29,7 @@ from envkeep.store.models import AuditEvent, Principal
 __all__ = ["GENESIS", "EventView", "append_event", "count_events", "list_events", "verify_chain"]
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from envkeep.app.context import Call
 
@@ -166,3 +166,26 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     names = (principal.lower(), account_name(workspace_id, principal))
     found = call.session.scalars(select(Principal.id).where(Principal.name.in_(names)))
     return [principal, *found]
+
+
+def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None]) -> dict[str, str]:
+    """Who the principals behind a workspace's events are, for showing them (workspace
+    admins, as for the events): a user's email, a token as ``token NAME`` (``(replaced)`` once
+    rotated). Every one acted in the workspace, so its admins know them already."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = call.session.execute(
+        select(Principal.id, Principal.name, Principal.kind).where(Principal.id.in_(wanted))
+    )
+    return {pid: shown_name(name, kind) for pid, name, kind in rows}
+
+
+def shown_name(name: str, kind: str) -> str:
+    """A principal as `audit` shows it: a user by its email, a token as ``token NAME``."""
+    if kind != "service":
+        return name
+    prefix, _, rest = name.partition(":")  # sa:WORKSPACE:LABEL, sa-replaced:WORKSPACE:LABEL:ID
+    label = rest.split(":")[1] if rest.count(":") >= 1 else rest
+    return f"token {label}" + (" (replaced)" if prefix == "sa-replaced" else "")

@@ -48,22 +48,32 @@ def query(
     since, until = (audit.time_bound(t) if t else None for t in (since, until))
     client = make_context()
     target = f"{client.project_file.project}/{env}" if env else None
+    names: dict[str, str] = {}
     found = audit.fetch_events(
         client,
         AuditQuery(
             limit=limit, principal=principal, action=action, target=target, since=since, until=until
         ),
+        names,
     )
     if json_out:
-        output.print_json([e.__dict__ for e in found])
+        shown = [e.__dict__ | {"principal": names.get(e.principal_id or "")} for e in found]
+        output.print_json(shown)
         return
     rows = [
-        (str(e.seq), e.at[:19], (e.principal_id or "-")[:8], e.action, e.target, e.outcome)
+        (str(e.seq), e.at[:19], _who(e.principal_id, names), e.action, e.target, e.outcome)
         for e in found
     ]
     output.print_table(
         ("SEQ", "TIME", "WHO", "ACTION", "TARGET", "OUTCOME"), rows, empty="no events"
     )
+
+
+def _who(principal_id: str | None, names: dict[str, str]) -> str:
+    """A member's email or ``token NAME``; the id's start when the server named no one."""
+    if principal_id is None:
+        return "-"
+    return names.get(principal_id) or principal_id[:8]
 
 
 @audit_app.command("export")

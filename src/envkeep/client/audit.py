@@ -46,12 +46,18 @@ def time_bound(text: str, *, now: datetime | None = None) -> str:
         ) from None
 
 
-def fetch_events(ctx: ClientContext, query: AuditQuery) -> list[EventView]:
-    """Every event matching ``query``, page by page, oldest first."""
+def fetch_events(
+    ctx: ClientContext, query: AuditQuery, names: dict[str, str] | None = None
+) -> list[EventView]:
+    """Every event matching ``query``, page by page, oldest first; ``names`` (when given)
+    gets who each acting principal is."""
     found: list[EventView] = []
     page = replace(query, limit=PAGE)
     while True:
-        batch = ctx.backend.audit_events(page)
+        fetched = ctx.backend.audit_events(page)
+        batch = fetched.events
+        if names is not None:
+            names.update(fetched.names)
         found += batch
         if len(batch) < PAGE or (query.limit and len(found) >= query.limit):
             return found[: query.limit] if query.limit else found

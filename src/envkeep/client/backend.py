@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         ServiceView,
         VersionView,
     )
-    from envkeep.core.auditchain import AuditQuery, EventView
+    from envkeep.core.auditchain import AuditQuery, EventPage
 
 
 class Backend(Protocol):
@@ -69,6 +69,6 @@ class Backend(Protocol):
         self, project: str, environment: str, secret_id: str
     ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]: ...
 
-    def audit_events(self, query: AuditQuery) -> list[EventView]: ...
+    def audit_events(self, query: AuditQuery) -> EventPage: ...
 
     def close(self) -> None: ...

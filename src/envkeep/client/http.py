@@ -13,7 +13,7 @@ import httpx
 from envkeep.api import schemas
 from envkeep.app import views
 from envkeep.core import errors
-from envkeep.core.auditchain import EventView
+from envkeep.core.auditchain import EventPage, EventView
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -252,13 +252,13 @@ class HttpBackend:
             tuple(principal_view(a) for a in found.authors),
         )
 
-    def audit_events(self, query: AuditQuery) -> list[EventView]:
+    def audit_events(self, query: AuditQuery) -> EventPage:
         from dataclasses import asdict
 
         params = {k: v for k, v in asdict(query).items() if v is not None}
         data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
         page = schemas.AuditPage.model_validate(data)
-        return [EventView(**e.model_dump()) for e in page.events]
+        return EventPage([EventView(**e.model_dump()) for e in page.events], page.names)
 
     def close(self) -> None:
         self.api.close()

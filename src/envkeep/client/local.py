@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         VersionView,
     )
     from envkeep.client.identity import Identity
-    from envkeep.core.auditchain import AuditQuery, EventView
+    from envkeep.core.auditchain import AuditQuery, EventPage
 
 T = TypeVar("T")
 
@@ -237,12 +237,16 @@ class LocalBackend:
                 secret_id=secret_id,
             )
 
-    def audit_events(self, query: AuditQuery) -> list[EventView]:
+    def audit_events(self, query: AuditQuery) -> EventPage:
         from dataclasses import asdict
 
-        from envkeep.app.audit import list_events
+        from envkeep.app.audit import list_events, principal_names
+        from envkeep.core.auditchain import EventPage
 
-        return self._call(list_events, **asdict(query))
+        events = self._call(list_events, **asdict(query))
+        ids = [e.principal_id for e in events]
+        names = self._call(principal_names, ids=ids)
+        return EventPage(events, names)
 
     def close(self) -> None:
         if self._fetch is not None:

@@ -65,6 +65,15 @@ def event_time_bound(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class EventPage:
+    """A page of events, with who each acting principal is (id → a member's email, or
+    ``token NAME``) for showing them; the names are not part of the chain."""
+
+    events: list[EventView]
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
 class AuditQuery:
     """One page of a workspace's events, filtered."""
 
