@@ -350,7 +350,8 @@ def test_a_yaml_alias_bomb_is_refused_quickly() -> None:
 
     assert type(error) is InputError
     assert "more than 100,000" in str(error)
-    assert time.perf_counter() - started < 2
+    # Expanded, the bomb is billions of nodes: a bound this loose fails only without the limit.
+    assert time.perf_counter() - started < 30
 
 
 def test_a_nul_character_in_a_json_value_is_refused() -> None:
@@ -387,14 +388,12 @@ def test_a_long_number_in_a_dotenv_file_is_just_text() -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_input_over_the_limit_is_refused_before_it_is_read(fmt: str) -> None:
     data = b"A=1\n" * (50 * 1024 * 1024 // 4)
-    started = time.perf_counter()
     error = import_error(data, fmt, source="huge.env")
 
     assert type(error) is InputError
     assert str(error) == "huge.env is 50.0 MB; imports are limited to 10 MB"
     assert error.hint is not None
     assert "split" in error.hint
-    assert time.perf_counter() - started < 1
 
 
 def test_the_size_check_happens_before_decoding() -> None:

@@ -529,3 +529,22 @@ def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
     assert [m["keys_missing"] for m in listed] == [0, 0]
     assert "envkeep member grant" not in _cli(alice, work, "member", "list").stderr
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
+
+
+def test_a_project_admin_cannot_rotate_a_token_holding_a_role_beyond_its_scope(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    owner, work = _shop_admin(server, tmp_path, "scoped-owner@x.io", "API_KEY=v")
+    lead = tmp_path / "lead"
+    dev_admin = ("admin", "--project", "shop", "--env", "dev")
+    invite = _ok(owner, work, "member", "invite", "scoped-lead@x.io", "--role", *dev_admin)
+    _join(server, lead, work, invite.strip(), "scoped-lead@x.io")
+    _ok(owner, work, "member", "grant", "scoped-lead@x.io", *dev_admin)
+    _ok(owner, work, "token", "create", "deploy", "--project", "shop", "--env", "dev")
+    _ok(owner, work, "member", "grant", "deploy", "read", "--project", "shop", "--env", "staging")
+    before = json.loads(_ok(owner, work, "token", "list", "--json"))
+
+    refused = _cli(lead, work, "token", "rotate", "deploy")
+
+    assert refused.returncode == 4, refused.stderr  # it holds read on staging, beyond dev
+    assert json.loads(_ok(owner, work, "token", "list", "--json")) == before

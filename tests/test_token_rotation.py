@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
 from envkeep.app import credentials
+from envkeep.app._lookup import principal_name
 from envkeep.store.models import AuditEvent
 from tests.authz_support import KEY, founding_invite, joining, stored_rows
 
@@ -199,3 +200,23 @@ def test_a_revocation_names_the_environments_whose_keys_to_rotate(api: Api) -> N
         {"project": "shop", "environment": "dev", "environment_id": api.envs["dev"]}
     ]
     assert answer.json()["environment_ids"] == [api.envs["dev"]]
+
+
+def test_a_token_cannot_take_a_name_that_reads_as_an_email(api: Api) -> None:
+    keys = api.keys("dev")
+    body = {k: v for k, v in keys.items() if k != "token"}
+    body |= {"name": "newhire@corp.com", "role": "read", "project": "shop", "environment": "dev"}
+    before = stored_rows(api.engine, api.workspace_id), api.events()
+
+    answer = api.client.post(f"{api.ws}/tokens", json=body)
+
+    assert answer.status_code == 400, answer.text
+    assert "'@'" in answer.json()["title"]
+    assert (stored_rows(api.engine, api.workspace_id), api.events()) == before
+
+
+def test_a_name_is_an_email_or_this_workspaces_token_never_another_workspaces() -> None:
+    assert principal_name("ws-1", "Bob@Example.com") == "bob@example.com"
+    assert principal_name("ws-1", "ci") == "sa:ws-1:ci"
+    assert principal_name("ws-1", "sa:ws-1:ci") == "sa:ws-1:ci"  # as member list shows it
+    assert principal_name("ws-1", "sa:ws-2:ci") == "sa:ws-1:sa:ws-2:ci"  # found nowhere

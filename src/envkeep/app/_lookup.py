@@ -23,6 +23,18 @@ def account_name(workspace_id: str, label: str) -> str:
     return f"sa:{workspace_id}:{label}"
 
 
+def principal_name(workspace_id: str, name: str) -> str:
+    """The principal a member's email or a token's name stands for, by its stored name. The
+    two never meet: an email holds '@', a token's name cannot (so no token passes for a
+    person), and a token is only ever this workspace's (its full name, as `member list` shows
+    it, is taken too)."""
+    if "@" in name:
+        return name.lower()
+    if name.startswith(account_name(workspace_id, "")):
+        return name
+    return account_name(workspace_id, name)
+
+
 def names_in_workspace(call: Call, workspace_id: str) -> tuple[dict[str, str], dict[str, str]]:
     """The names of the workspace's projects and environments, by id (for showing a role's
     scope by name); the caller has authorised the read."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from envkeep.app._lookup import account_name
+from envkeep.app._lookup import principal_name
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
 from envkeep.core.auditchain import (
@@ -163,8 +163,8 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     """The ids a ``principal`` filter means: the id itself, or the account an email or a token
     name (as `token list` shows it) names. Only this workspace's events are searched, so a
     name from another workspace finds nothing."""
-    names = (principal.lower(), account_name(workspace_id, principal))
-    found = call.session.scalars(select(Principal.id).where(Principal.name.in_(names)))
+    named = principal_name(workspace_id, principal)
+    found = call.session.scalars(select(Principal.id).where(Principal.name == named))
     return [principal, *found]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import account_name
+from envkeep.app._lookup import principal_name
 from envkeep.app.authz import require_role_anywhere
 from envkeep.app.policy import Role
 from envkeep.app.principals import principal_view
@@ -31,10 +31,8 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
     """An account by email, or a token of the workspace by its name (as `token list` shows
     it), with its public keys."""
     require_role_anywhere(call, workspace_id, Role.ADMIN)
-    found = call.session.scalar(select(Principal).where(Principal.name == name.lower()))
-    if found is None:
-        token = account_name(workspace_id, name)
-        found = call.session.scalar(select(Principal).where(Principal.name == token))
+    wanted = principal_name(workspace_id, name)
+    found = call.session.scalar(select(Principal).where(Principal.name == wanted))
     if found is None or not grantable(call, workspace_id, found):
         raise NotFoundError(
             f"no account or token '{name}'",

@@ -190,7 +190,8 @@ def store_shares(
         if have is None and share is None:
             raise InputError(
                 f"the grant lacks a key share of environment '{env.name}'",
-                hint="run the command again (the client seals one per environment)",
+                hint="run the command again (the client seals one per environment; an envkeep"
+                " older than the server may seal too few: upgrade it)",
             )
         if have is None and share is not None:
             call.session.add(
@@ -312,9 +313,13 @@ def _keys_missing(call: Call, workspace_id: str) -> Callable[[RoleBinding], int]
         .join(Project, Project.id == Environment.project_id)
         .where(Project.workspace_id == workspace_id)
     ).all()
-    shares = call.session.execute(
+    shares = call.session.execute(  # of current keys only: not every share ever sealed
         select(DataKeyShare.recipient_id, DataKeyShare.environment_id, DataKeyShare.key_version)
-        .join(Environment, Environment.id == DataKeyShare.environment_id)
+        .join(
+            Environment,
+            (Environment.id == DataKeyShare.environment_id)
+            & (Environment.key_version == DataKeyShare.key_version),
+        )
         .join(Project, Project.id == Environment.project_id)
         .where(Project.workspace_id == workspace_id)
     )

@@ -108,6 +108,10 @@ class Rotated:
 
 def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAccount) -> None:
     """Create the account, its binding, its shares and its token, in one transaction."""
+    if "@" in new.name:  # an email names a person (`_lookup.principal_name`)
+        raise UsageError(
+            f"a token's name cannot hold '@' ({new.name!r})", hint="pick another, e.g. ci-deploy"
+        )
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights

@@ -91,7 +91,7 @@ def list_(json_out: JsonOpt = False) -> None:
         return
     rows = [
         (
-            m["principal"]["name"],
+            members.shown_member(m["principal"]),
             m["role"],
             m["project"] or "*",
             m["environment"] or "*",
@@ -102,14 +102,9 @@ def list_(json_out: JsonOpt = False) -> None:
     output.print_table(("MEMBER", "ROLE", "PROJECT", "ENV", "KEYS"), rows, empty="no members")
     for m in found:
         if m.get("keys_missing"):
-            scope = [
-                *(["--project", m["project"]] if m["project"] else []),
-                *(["--env", m["environment"]] if m["environment"] else []),
-            ]
-            grant = " ".join(["envkeep member grant", m["principal"]["name"], m["role"], *scope])
             output.done(
-                f"{m['principal']['name']} cannot decrypt what its role opens until an admin"
-                f" seals it the keys: {grant}"
+                f"{members.shown_member(m['principal'])} cannot decrypt what its role opens"
+                f" until an admin seals it the keys: {members.grant_command(m)}"
             )
 
 

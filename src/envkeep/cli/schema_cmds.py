@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -97,10 +98,10 @@ def _note_unused_examples(ctx: ClientContext, services: Iterable[str | None]) ->
     was checked against that file, which looks like a schema."""
     for name in services:
         found = service_entries.unused_example(ctx.project_file, name) if name else None
-        if found:
+        if name and found:
             output.done(
-                f"note: service '{name}' has no schema, so {found} is not used;"
-                f" to use it: envkeep service set {name} --schema {found}"
+                f"note: service '{name}' has no schema, so {found} is not used; to use it: "
+                + shlex.join(["envkeep", "service", "set", name, "--schema", found])
             )
 
 

@@ -133,8 +133,8 @@ def open_data_keys(
     if snapshot.environment.key_version not in deks:
         raise PermissionDenied(
             f"you hold no key for environment '{snapshot.environment.name}'",
-            hint="ask an admin of the project to seal you its key: envkeep member grant with"
-            " your email and role (envkeep member list shows whose keys are missing)",
+            hint="ask an admin of the project to seal you its key: they run envkeep member grant"
+            " for you (their envkeep member list shows whose keys are missing)",
         )
     return deks
 

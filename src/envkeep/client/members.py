@@ -8,6 +8,7 @@ changed key is refused until ``envkeep member verify`` accepts its fingerprint.
 from __future__ import annotations
 
 import json
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
@@ -317,6 +318,29 @@ def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
         "GET", f"/v1/workspaces/{backend.workspace_id}/members"
     )
     return found
+
+
+def member_name(principal: Mapping[str, Any]) -> str:
+    """What `member grant` takes for a principal of `member list`: an email, a token's name."""
+    name = str(principal["name"])
+    return name.split(":", 2)[2] if principal.get("kind") == "service" else name
+
+
+def shown_member(principal: Mapping[str, Any]) -> str:
+    """A principal of `member list` as a person reads it: an email, or ``token NAME``."""
+    name = member_name(principal)
+    return f"token {name}" if principal.get("kind") == "service" else name
+
+
+def grant_command(member: Mapping[str, Any]) -> str:
+    """The `member grant` that gives a member of `member list` its role's keys, quoted for a
+    shell."""
+    scope = [
+        *(["--project", member["project"]] if member["project"] else []),
+        *(["--env", member["environment"]] if member["environment"] else []),
+    ]
+    words = ["envkeep", "member", "grant", member_name(member["principal"]), member["role"], *scope]
+    return shlex.join(words)
 
 
 def invite(

@@ -133,8 +133,10 @@ def rotate_token(
         raise NotFoundError(f"no token named '{name}'", hint="see them with: envkeep token list")
     new = _new_account(expires)
     shares: dict[tuple[object, object], dict[str, object]] = {}
-    scopes = {(t["project"], t["environment"]) for t in rows if not t["revoked"]}
-    for project, environment in sorted(scopes, key=str):  # none if revoked: the server says why
+    # A row without a role ("-") opens nothing; a revoked token gets none (the server says why).
+    live = [t for t in rows if not t["revoked"] and t["role"] != "-"]
+    scopes = {(t["project"], t["environment"]) for t in live}
+    for project, environment in sorted(scopes, key=str):
         for share in seal_scope_shares(
             ctx,
             backend,
