@@ -505,11 +505,8 @@ def test_an_existing_account_joins_a_second_workspace_by_accepting_its_invite(
 def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
-    work.mkdir()
-    _join(server, alice, work, server.invite("keys-alice@x.io"), "keys-alice@x.io")
-    _ok(alice, work, "init", "shop")
-    _ok(alice, work, "set", "DB=first", "--env", "staging")
+    alice, work = _shop_admin(server, tmp_path, "keys-alice@x.io", "DB=first")
+    bob = tmp_path / "bob"
     invite = ("member", "invite", "keys-bob@x.io", "--role", "read", "--project", "shop")
     _join(server, bob, work, _ok(alice, work, *invite).strip(), "keys-bob@x.io")
     grant = "envkeep member grant keys-bob@x.io read --project shop"
