@@ -545,3 +545,7 @@ def test_a_project_admin_cannot_rotate_a_token_holding_a_role_beyond_its_scope(
 
     assert refused.returncode == 4, refused.stderr  # it holds read on staging, beyond dev
     assert json.loads(_ok(owner, work, "token", "list", "--json")) == before
+    removed = _cli(owner, work, "member", "remove", "deploy")  # it would live on, roleless
+    assert removed.returncode == 2, removed.stderr
+    assert "envkeep token revoke deploy" in removed.stderr
+    assert json.loads(_ok(owner, work, "token", "list", "--json")) == before

@@ -153,6 +153,11 @@ def remove(ctx: ClientContext, name: str) -> list[str]:
     """Remove a member from the workspace, then rotate every key it could read."""
     backend = _http(ctx)
     principal = lookup(ctx, name)
+    if principal.kind == "service":  # removed, it would stay a live token with no role
+        raise UsageError(
+            f"'{name}' is a token, not a member",
+            hint=f"end it with: envkeep token revoke {shlex.quote(name)}",
+        )
     answer = backend.api.request(
         "POST",
         f"/v1/workspaces/{backend.workspace_id}/members/remove",
