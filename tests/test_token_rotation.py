@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from envkeep.api.app import create_app
 from envkeep.app import credentials
 from envkeep.app._lookup import principal_name
-from envkeep.store.models import AuditEvent
+from envkeep.store.models import AuditEvent, RoleBinding
 from tests.authz_support import KEY, founding_invite, joining, stored_rows
 
 if TYPE_CHECKING:
@@ -220,3 +220,22 @@ def test_a_name_is_an_email_or_this_workspaces_token_never_another_workspaces() 
     assert principal_name("ws-1", "ci") == "sa:ws-1:ci"
     assert principal_name("ws-1", "sa:ws-1:ci") == "sa:ws-1:ci"  # as member list shows it
     assert principal_name("ws-1", "sa:ws-2:ci") == "sa:ws-1:sa:ws-2:ci"  # found nowhere
+
+
+def test_a_rotation_keeps_who_granted_each_role(api: Api) -> None:
+    old = api.create("ci", "dev", None)
+    granter = str(uuid.uuid4())  # as if another admin had granted the role
+    with Session(api.engine) as session, session.begin():
+        binding = session.scalars(
+            select(RoleBinding).where(RoleBinding.principal_id == old["principal_id"])
+        ).one()
+        binding.created_by = granter
+    new = api.keys("dev")
+
+    assert api.rotate("ci", new).status_code == 200
+
+    with Session(api.engine) as session:
+        kept = session.scalars(
+            select(RoleBinding.created_by).where(RoleBinding.principal_id == new["principal_id"])
+        ).all()
+    assert kept == [granter]

@@ -4,6 +4,7 @@ exactly one event for the whole request."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -111,10 +112,19 @@ def lifetime_of(call: Call, account: Principal) -> datetime | None:
     return call.clock() + (token.expires_at - token.created_at)
 
 
+@dataclass(frozen=True)
+class Grant:
+    """A role a new account gets, and who granted it (kept when a rotation carries it over)."""
+
+    target: Target
+    role: Role
+    granted_by: str | None
+
+
 def add_account(
     call: Call,
     *,
-    grants: Sequence[tuple[Target, Role]],
+    grants: Sequence[Grant],
     label: str,
     keys: AccountKeys,
     envs: Sequence[Environment],
@@ -122,7 +132,7 @@ def add_account(
     """The account, a binding for each of ``grants`` (one workspace), its token and its
     shares of ``envs``."""
     check_label(label)
-    workspace_id = grants[0][0].workspace_id
+    workspace_id = grants[0].target.workspace_id
     name = account_name(workspace_id, label)
     if call.session.scalar(select(Principal).where(Principal.name == name)) is not None:
         raise AlreadyExistsError(f"a token named '{label}' exists", hint="pick another name")
@@ -146,13 +156,13 @@ def add_account(
             id=call.new_id(),
             principal_id=keys.principal_id,
             workspace_id=workspace_id,
-            project_id=target.project_id,
-            environment_id=target.environment_id,
-            role=str(role),
+            project_id=grant.target.project_id,
+            environment_id=grant.target.environment_id,
+            role=str(grant.role),
             created_at=now,
-            created_by=call.actor.principal_id,
+            created_by=grant.granted_by,
         )
-        for target, role in grants
+        for grant in grants
     )
     call.session.add(
         SessionToken(

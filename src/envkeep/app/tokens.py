@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import account_name, names_in_workspace
 from envkeep.app._service_accounts import (
+    Grant,
     add_account,
     covered_environments,
     end_account,
@@ -115,7 +116,8 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights
-    add_account(call, grants=[(target, wanted)], label=new.name, keys=new.keys, envs=envs)
+    grant = Grant(target, wanted, call.actor.principal_id)
+    add_account(call, grants=[grant], label=new.name, keys=new.keys, envs=envs)
     append_event(
         call,
         workspace_id=workspace_id,
@@ -189,9 +191,9 @@ def rotate_service_account(
             f"token '{label}' was revoked (or lost its role): it cannot be rotated",
             hint="create a new one: envkeep token create NAME --role ROLE",
         )
-    grants = [(target_of(b), Role.parse(b.role)) for b in bindings]
+    grants = [Grant(target_of(b), Role.parse(b.role), b.created_by) for b in bindings]
     # Each a subset of the caller's own rights.
-    held = [require_role(call, target, role) for target, role in grants]
+    held = [require_role(call, grant.target, grant.role) for grant in grants]
     envs = covered_environments(call, workspace_id, bindings)
     expires_at = None if never_expires else new.expires_at or lifetime_of(call, account)
     end_account(call, account, bindings)
@@ -204,7 +206,7 @@ def rotate_service_account(
         action="token.rotate",
         target=label,
         details={
-            "role": ",".join(str(role) for _, role in grants),
+            "role": ",".join(str(grant.role) for grant in grants),
             "held": ",".join(str(role) for role in held),
             "principal_id": new.principal_id,
             "replaced": account.id,
