@@ -12,9 +12,9 @@ from sqlalchemy import select
 from envkeep.app._lookup import account_name
 from envkeep.app.authz import require_member, require_role
 from envkeep.app.members import store_shares
-from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.app.policy import Role, Target
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
-from envkeep.store.models import Environment, Principal, Project, RoleBinding, SessionToken
+from envkeep.store.models import Environment, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -59,23 +59,6 @@ def require_admin_over(call: Call, workspace_id: str, bindings: Sequence[RoleBin
 
 def target_of(binding: RoleBinding) -> Target:
     return Target(binding.workspace_id, binding.project_id, binding.environment_id)
-
-
-def covered_environments(
-    call: Call, workspace_id: str, bindings: Sequence[RoleBinding]
-) -> list[Environment]:
-    """Every environment of the workspace that one of ``bindings`` opens."""
-    held = [
-        Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id)
-        for b in bindings
-    ]
-    projects = list(
-        call.session.scalars(select(Project.id).where(Project.workspace_id == workspace_id))
-    )
-    envs = call.session.scalars(select(Environment).where(Environment.project_id.in_(projects)))
-    return [
-        e for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
-    ]
 
 
 def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding]) -> None:

@@ -246,6 +246,27 @@ def revoke_role(
     return affected_environments(call, envs)
 
 
+def policy_binding(binding: RoleBinding) -> Binding:
+    """A stored role binding as the policy reads it."""
+    return Binding(
+        Role.parse(binding.role), binding.workspace_id, binding.project_id, binding.environment_id
+    )
+
+
+def covered_environments(
+    call: Call, workspace_id: str, bindings: Sequence[RoleBinding]
+) -> list[Environment]:
+    """Every environment of the workspace that one of ``bindings`` opens."""
+    held = [policy_binding(b) for b in bindings]
+    projects = list(
+        call.session.scalars(select(Project.id).where(Project.workspace_id == workspace_id))
+    )
+    envs = call.session.scalars(select(Environment).where(Environment.project_id.in_(projects)))
+    return [
+        e for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
+    ]
+
+
 def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[AffectedEnvironment]:
     """Drop every role a principal holds in the workspace (workspace admins); return the
     environments it could read, whose keys the caller's client rotates next."""
@@ -261,14 +282,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[A
     )
     if not bindings:
         raise NotFoundError("that principal is not a member of this workspace")
-    _target, envs = scope_target(call, workspace_id, Scope())
-    held = [
-        Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id)
-        for b in bindings
-    ]
-    readable = [
-        e for e in envs if any(covers(b, Target(workspace_id, e.project_id, e.id)) for b in held)
-    ]
+    readable = covered_environments(call, workspace_id, bindings)
     for binding in bindings:
         call.session.delete(binding)
     call.session.flush()
@@ -326,9 +340,7 @@ def _keys_missing(call: Call, workspace_id: str) -> Callable[[RoleBinding], int]
     held = {(recipient, env_id, version) for recipient, env_id, version in shares}
 
     def missing(binding: RoleBinding) -> int:
-        scope = Binding(
-            Role.parse(binding.role), workspace_id, binding.project_id, binding.environment_id
-        )
+        scope = policy_binding(binding)
         return sum(
             1
             for env_id, project_id, version in current
@@ -350,13 +362,7 @@ def readers_of(
     bindings = call.session.scalars(
         select(RoleBinding).where(RoleBinding.workspace_id == workspace_id)
     )
-    ids = {
-        b.principal_id
-        for b in bindings
-        if covers(
-            Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id), target
-        )
-    }
+    ids = {b.principal_id for b in bindings if covers(policy_binding(b), target)}
     people = call.session.scalars(select(Principal).where(Principal.id.in_(list(ids))))
     return [principal_view(p) for p in people if p.disabled_at is None]
 

@@ -17,7 +17,6 @@ from envkeep.app._lookup import account_name, names_in_workspace
 from envkeep.app._service_accounts import (
     Grant,
     add_account,
-    covered_environments,
     end_account,
     find_account,
     lifetime_of,
@@ -31,6 +30,7 @@ from envkeep.app.members import (
     NewShare,
     Scope,
     affected_environments,
+    covered_environments,
     role_named,
     scope_target,
 )
