@@ -50,6 +50,11 @@ def local_overrides(project: ProjectFile) -> dict[str, str]:
     return parse_dotenv(path.read_text(encoding="utf-8"), source=str(path)).values
 
 
+def where_flags(env: str, service: str | None) -> str:
+    """The flags that name an environment and a scope again, for a hint's command."""
+    return f"--env {env}" + (f" --service {service}" if service else "")
+
+
 def service_layer(service: str) -> str:
     """The name of a service's own layer in its resolution stack (``Resolution.winners``)."""
     return f"service:{service}"
@@ -250,8 +255,7 @@ def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -
         where = f"service '{service}'" if service else "the shared scope"
         raise VariableNotFound(
             f"'{name}' is not set for {where} in '{env}' by any layer",
-            hint=f"set it with: envkeep set {name}=VALUE --env {env}"
-            + (f" --service {service}" if service else ""),
+            hint=f"set it with: envkeep set {name}=VALUE {where_flags(env, service)}",
         )
     return Explanation(
         name=name,

@@ -10,6 +10,7 @@ from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.conflicts import write_planned
 from envkeep.client.envelopes import open_version
 from envkeep.client.reading import read_environment
+from envkeep.client.resolution import where_flags
 from envkeep.core.errors import (
     ConflictError,
     EnvkeepError,
@@ -102,16 +103,11 @@ def _not_found(
         fix = "leave out --service" if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
         hint = f"it is set in {shown}: {fix}"
     else:
-        hint = f"set it with: envkeep set {name}=VALUE {_where_flags(env, service)}"
+        hint = f"set it with: envkeep set {name}=VALUE {where_flags(env, service)}"
     return VariableNotFound(
         f"variable '{name}' not found in {where} of '{env}' (variables: {known or 'none yet'})",
         hint=hint,
     )
-
-
-def _where_flags(env: str, service: str | None) -> str:
-    """The flags that name an environment and a scope again, for a hint's command."""
-    return f"--env {env}" + (f" --service {service}" if service else "")
 
 
 def _scope_text(scope: str) -> str:
@@ -219,12 +215,12 @@ def rollback(
     if target is not None and target.value is None:
         raise UsageError(
             f"version {to} of '{name}' is a deletion",
-            hint=f"to delete it again: envkeep unset {name} {_where_flags(env, service)}",
+            hint=f"to delete it again: envkeep unset {name} {where_flags(env, service)}",
         )
     if target is None:
         raise VersionNotFound(
             f"'{name}' has no version {to} (versions 1-{entries[-1].version})",
-            hint=f"see them with: envkeep history {name} {_where_flags(env, service)}",
+            hint=f"see them with: envkeep history {name} {where_flags(env, service)}",
         )
     opened = open_environment(ctx, env, service)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
