@@ -534,8 +534,11 @@ def test_a_project_admin_cannot_rotate_a_token_holding_a_role_beyond_its_scope(
     owner, work = _shop_admin(server, tmp_path, "scoped-owner@x.io", "API_KEY=v")
     lead = tmp_path / "lead"
     dev_admin = ("admin", "--project", "shop", "--env", "dev")
-    invite = _ok(owner, work, "member", "invite", "scoped-lead@x.io", "--role", *dev_admin)
-    _join(server, lead, work, invite.strip(), "scoped-lead@x.io")
+    invited = _cli(owner, work, "member", "invite", "scoped-lead@x.io", "--role", *dev_admin)
+    assert invited.returncode == 0, invited.stderr
+    # The grant it says to run next is at the invite's scope, environment included.
+    assert "envkeep member grant scoped-lead@x.io admin --project shop --env dev" in invited.stderr
+    _join(server, lead, work, invited.stdout.strip(), "scoped-lead@x.io")
     _ok(owner, work, "member", "grant", "scoped-lead@x.io", *dev_admin)
     _ok(owner, work, "token", "create", "deploy", "--project", "shop", "--env", "dev")
     _ok(owner, work, "member", "grant", "deploy", "read", "--project", "shop", "--env", "staging")

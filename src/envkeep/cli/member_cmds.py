@@ -33,8 +33,8 @@ def invite(
     code = members.invite(make_context(), email, role, project=project, environment=env)
     sys.stdout.write(code + "\n")
     output.done(
-        f"send {email} this code; they run: envkeep join URL CODE. Then: envkeep member "
-        f"grant {email} {role}" + (f" --project {project}" if project else "")
+        f"send {email} this code; they run: envkeep join URL CODE. Then: "
+        + members.grant_command(email, role, project, env)
     )
 
 
@@ -104,7 +104,10 @@ def list_(json_out: JsonOpt = False) -> None:
         if m.get("keys_missing"):
             output.done(
                 f"{members.shown_member(m['principal'])} cannot decrypt what its role opens"
-                f" until an admin seals it the keys: {members.grant_command(m)}"
+                " until an admin seals it the keys: "
+                + members.grant_command(
+                    members.member_name(m["principal"]), m["role"], m["project"], m["environment"]
+                )
             )
 
 

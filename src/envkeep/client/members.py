@@ -337,15 +337,14 @@ def shown_member(principal: Mapping[str, Any]) -> str:
     return f"token {name}" if principal.get("kind") == "service" else name
 
 
-def grant_command(member: Mapping[str, Any]) -> str:
-    """The `member grant` that gives a member of `member list` its role's keys, quoted for a
+def grant_command(who: str, role: str, project: str | None, environment: str | None) -> str:
+    """The `member grant` that seals ``who`` the keys of ``role`` at that scope, quoted for a
     shell."""
     scope = [
-        *(["--project", member["project"]] if member["project"] else []),
-        *(["--env", member["environment"]] if member["environment"] else []),
+        *(["--project", project] if project else []),
+        *(["--env", environment] if environment else []),
     ]
-    words = ["envkeep", "member", "grant", member_name(member["principal"]), member["role"], *scope]
-    return shlex.join(words)
+    return shlex.join(["envkeep", "member", "grant", who, role, *scope])
 
 
 def invite(
