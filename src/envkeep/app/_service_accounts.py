@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import account_name
+from envkeep.app._lookup import account_name, replaced_name
 from envkeep.app.authz import require_member, require_role
 from envkeep.app.members import store_shares
 from envkeep.app.policy import Role, Target
@@ -77,7 +77,7 @@ def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding])
 def retire_name(call: Call, account: Principal, workspace_id: str, label: str) -> None:
     """Free a replaced account's name for its successor (the row stays, for audit and for the
     shares it was given)."""
-    account.name = f"sa-replaced:{workspace_id}:{label}:{account.id}"
+    account.name = replaced_name(workspace_id, label, account.id)
     call.session.flush()
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from envkeep.app._lookup import principal_name
+from envkeep.app._lookup import principal_name, token_label
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
 from envkeep.core.auditchain import (
@@ -184,8 +184,7 @@ def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None])
 
 def shown_name(name: str, kind: str) -> str:
     """A principal as `audit` shows it: a user by its email, a token as ``token NAME``."""
-    if kind != "service":
+    label = token_label(name) if kind == "service" else None
+    if label is None:
         return name
-    prefix, _, rest = name.partition(":")  # sa:WORKSPACE:LABEL, sa-replaced:WORKSPACE:LABEL:ID
-    label = rest.split(":")[1] if rest.count(":") >= 1 else rest
-    return f"token {label}" + (" (replaced)" if prefix == "sa-replaced" else "")
+    return f"token {label}" + (" (replaced)" if name.startswith("sa-replaced:") else "")

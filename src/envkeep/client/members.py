@@ -327,8 +327,11 @@ def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
 
 def member_name(principal: Mapping[str, Any]) -> str:
     """What `member grant` takes for a principal of `member list`: an email, a token's name."""
+    from envkeep.app._lookup import token_label
+
     name = str(principal["name"])
-    return name.split(":", 2)[2] if principal.get("kind") == "service" else name
+    label = token_label(name) if principal.get("kind") == "service" else None
+    return name if label is None else label
 
 
 def shown_member(principal: Mapping[str, Any]) -> str:
