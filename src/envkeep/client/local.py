@@ -243,10 +243,14 @@ class LocalBackend:
         from envkeep.app.audit import list_events, principal_names
         from envkeep.core.auditchain import EventPage
 
-        events = self._call(list_events, **asdict(query))
-        ids = [e.principal_id for e in events]
-        names = self._call(principal_names, ids=ids)
-        return EventPage(events, names)
+        workspace_id = self.workspace_id
+
+        def page(call: Call) -> EventPage:  # the events and their names in one transaction
+            events = list_events(call, workspace_id=workspace_id, **asdict(query))
+            ids = [e.principal_id for e in events]
+            return EventPage(events, principal_names(call, workspace_id=workspace_id, ids=ids))
+
+        return self._transaction(page)
 
     def close(self) -> None:
         if self._fetch is not None:
