@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import ports
+
 _counter = itertools.count(1)
 
 
@@ -29,12 +31,6 @@ def _bin_dir() -> Path | None:
         return Path(found).resolve().parent
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
     return versions[0].parent if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_server_user(argv: list[str]) -> list[str]:
@@ -108,7 +104,6 @@ def start_postgres() -> PostgresServer:
     root.chmod(0o777)  # the server user must reach its data directory
     if os.geteuid() == 0:
         shutil.chown(root, user="postgres")
-    port = _free_port()
     init = subprocess.run(
         _as_server_user(
             [
@@ -130,34 +125,39 @@ def start_postgres() -> PostgresServer:
     )
     if init.returncode != 0:
         _unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
+    for _ in range(ports.STARTS):
+        port = ports.free_port()
+        started = _pg_ctl_start(bin_dir, data, port, root)
+        if started.returncode == 0:
+            break
+        if "address already in use" not in _log_text(root, port).lower():
+            _unavailable(f"PostgreSQL did not start: {started.stderr.strip()[-300:]}")
+    else:
+        _unavailable(f"PostgreSQL found no free port: {_log_text(root, port)[-300:]}")
+    server = PostgresServer(bin_dir, data, port)
+    _wait_ready(port)
+    return server
+
+
+def _pg_ctl_start(
+    bin_dir: Path, data: Path, port: int, root: Path
+) -> subprocess.CompletedProcess[str]:
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
     )
-    started = subprocess.run(
-        _as_server_user(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
-        ),
+    log = root / f"log-{port}"
+    argv = [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log)]
+    return subprocess.run(
+        _as_server_user([*argv, "-w", "-t", "60", "start"]),
         capture_output=True,
         text=True,
         check=False,
     )
-    if started.returncode != 0:
-        _unavailable(f"PostgreSQL did not start: {started.stderr.strip()[-300:]}")
-    server = PostgresServer(bin_dir, data, port)
-    _wait_ready(port)
-    return server
+
+
+def _log_text(root: Path, port: int) -> str:
+    log = root / f"log-{port}"
+    return log.read_text(errors="replace") if log.exists() else ""
 
 
 def _wait_ready(port: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,17 +21,12 @@ from envkeep.app import credentials
 from envkeep.app.policy import Role
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite
+from tests import ports
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 ENVKEEP = [str(Path(sys.executable).with_name("envkeep"))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _environ(home: Path, **extra: str) -> dict[str, str]:
@@ -125,8 +119,16 @@ def start_server(root: Path, database: str | None = None) -> TeamServer:
     subprocess.run(
         [*ENVKEEP, "server", "migrate", "--db", database], env=env, check=True, capture_output=True
     )
-    port = free_port()
     log = root / "server.log"
+    for _ in range(ports.STARTS):
+        started = _start_on(ports.free_port(), database, env, log)
+        if started is not None:
+            return started
+    raise RuntimeError(f"envkeep server found no free port: {log.read_text()[-2000:]}")
+
+
+def _start_on(port: int, database: str, env: dict[str, str], log: Path) -> TeamServer | None:
+    """The server on ``port`` once ready; None if something else took the port meanwhile."""
     with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [*ENVKEEP, "server", "--host", "127.0.0.1", "--port", str(port), "--db", database],
@@ -138,7 +140,10 @@ def start_server(root: Path, database: str | None = None) -> TeamServer:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"envkeep server exited: {log.read_text()[-2000:]}")
+            said = log.read_text()
+            if "address already in use" in said.lower():
+                return None
+            raise RuntimeError(f"envkeep server exited: {said[-2000:]}")
         with contextlib.suppress(httpx.TransportError):
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return TeamServer(url, database, log, process)
