@@ -155,4 +155,9 @@ def test_run_uses_the_kept_copy_when_the_server_is_down_within_max_age(tmp_path:
     too_old = _cli(home, work, "run", "--max-age", "0s", "--", "true")
     assert too_old.returncode == 5
     assert "--max-age" in too_old.stderr
-    assert _cli(home, work, "set", "PORT=9").returncode == 5  # writes never go offline
+    # Writes never go offline, nor read the kept copy first (and warn about it) on the way.
+    for write in (["set", "PORT=9"], ["unset", "PORT", "--yes"], ["rollback", "PORT", "--to", "1"]):
+        refused = _cli(home, work, *write)
+        assert refused.returncode == 5, (write, refused.stderr)
+        assert "kept" not in refused.stderr
+        assert "using the copy" not in refused.stderr, (write, refused.stderr)

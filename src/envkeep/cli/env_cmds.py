@@ -26,7 +26,7 @@ def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. 
 
     Example: envkeep env create qa
     """
-    environments.create_environment(make_context(), name)
+    environments.create_environment(make_context(writes=True), name)
     output.done(f"created environment '{name}'")
 
 
@@ -62,7 +62,7 @@ def env_delete(
 
     Example: envkeep env delete qa --yes
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     confirm(ctx.settings, f"Delete environment '{name}' and every variable in it?", yes=yes)
     environments.delete_environment(ctx, name)
     output.done(f"deleted environment '{name}'")
@@ -83,7 +83,7 @@ def env_edit(
     Example: envkeep env edit prod --protect --description "customer-facing"
     """
     env = environments.edit_environment(
-        make_context(), name, rename=rename, description=description, protected=protect
+        make_context(writes=True), name, rename=rename, description=description, protected=protect
     )
     state = "protected" if env.protected else "not protected"
     output.done(f"environment '{env.name}' updated ({state})")
@@ -98,7 +98,7 @@ def env_clone(
 
     Example: envkeep env clone dev qa
     """
-    count = environments.clone_environment(make_context(), source, target)
+    count = environments.clone_environment(make_context(writes=True), source, target)
     output.done(
         f"created '{target}' with {output.counted(count, 'variable')} copied from '{source}'"
     )
@@ -180,7 +180,7 @@ def promote(
             meant = " ".join(["envkeep promote --from", names[0], "--to", *names[1:]])
             hint = f"environments are named with flags (names are variables): {meant}"
         raise UsageError(f"promote needs {missing}", hint=hint)
-    ctx = make_context()
+    ctx = make_context(writes=True)
     plan = environments.plan_promotion(ctx, source, target, names or [])
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")

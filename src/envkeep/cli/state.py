@@ -20,11 +20,14 @@ def interactive(settings: Settings) -> bool:
     return sys.stdin.isatty() and not settings.ci
 
 
-def make_context(settings: Settings | None = None) -> ClientContext:
-    """A client context for the current directory, with a TTY passphrase prompt when allowed."""
+def make_context(settings: Settings | None = None, *, writes: bool = False) -> ClientContext:
+    """A client context for the current directory, with a TTY passphrase prompt when allowed.
+    A command that ``writes`` reads no kept offline copy: it needs the server anyway."""
     settings = settings or load_settings()
     prompt = getpass.getpass if interactive(settings) else None
-    return ClientContext(settings, Path.cwd(), prompt, _warn)
+    ctx = ClientContext(settings, Path.cwd(), prompt, _warn)
+    ctx.offline_reads = not writes
+    return ctx
 
 
 def _warn(message: str) -> None:

@@ -30,7 +30,7 @@ def set_(
 
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     service = ctx.default_service(service)
     values = variables.parse_assignments(pairs)
     env_name = ctx.default_env(env)
@@ -73,7 +73,7 @@ def unset(
 
     Example: envkeep unset LOG_LEVEL --env dev
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
     where = _scope(env_name, service)
@@ -177,7 +177,7 @@ def import_(
 
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     service = ctx.default_service(service)
     values = load_import(file, fmt)
     env_name = ctx.default_env(env)
@@ -263,7 +263,7 @@ def rollback(
 
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
     where = _scope(env_name, service)
@@ -296,7 +296,7 @@ def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) ->
 
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
     where = _scope(env_name, service)

@@ -39,6 +39,9 @@ class ClientContext:
         self._prompt = prompt
         self.notify = notify
         self.max_age = 24 * 3600.0  # how old a kept snapshot may be when the server is down
+        # Whether reads may fall back to that kept copy: not for a command that writes, whose
+        # write would fail offline anyway, after reading (and warning about) a stale copy.
+        self.offline_reads = True
         self._backend: Backend | None = None
 
     @cached_property
@@ -138,7 +141,10 @@ class ClientContext:
         from envkeep.client.accounts import data_dir
         from envkeep.client.offline import SnapshotCache
 
-        cache = SnapshotCache(data_dir(self.settings, url) / "snapshots", self.max_age, self.notify)
+        cache = None
+        if self.offline_reads:
+            kept = data_dir(self.settings, url) / "snapshots"
+            cache = SnapshotCache(kept, self.max_age, self.notify)
         return HttpBackend(ApiClient(url, token=session.token), session.workspace_id, cache)
 
     @cached_property
