@@ -11,6 +11,7 @@ from envkeep.app._lookup import project_by_name, service_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
+from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import ServiceView
 from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.store.models import Service
@@ -19,6 +20,20 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+def check_service_name(name: str) -> None:
+    """Refuse a name a service cannot take: ``shared`` names the scope every service reads."""
+    if not SERVICE_NAME.fullmatch(name):
+        raise UsageError(
+            f"'{name}' is not a valid service name",
+            hint="use lowercase letters, digits, '-' and '_' (e.g. api, billing-worker)",
+        )
+    if name == SHARED_SCOPE:
+        raise UsageError(
+            f"'{SHARED_SCOPE}' cannot name a service: it is the scope every service shares",
+            hint="set shared values without --service; name the service otherwise (e.g. common)",
+        )
 
 
 def service_view(service: Service) -> ServiceView:
@@ -45,11 +60,7 @@ def add_service(
     """Register a service in a project (admin on the project)."""
     found = project_by_name(call, workspace_id, project)
     require_role(call, Target(workspace_id, found.id), Role.ADMIN)
-    if not SERVICE_NAME.fullmatch(name):
-        raise UsageError(
-            f"'{name}' is not a valid service name",
-            hint="use lowercase letters, digits, '-' and '_' (e.g. api, billing-worker)",
-        )
+    check_service_name(name)
     exists = call.session.scalar(
         select(Service).where(Service.project_id == found.id, Service.name == name)
     )

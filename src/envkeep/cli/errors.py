@@ -5,16 +5,19 @@ Kept free of Rich so the fast `run` path can use it too.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 
-from envkeep.core.errors import EnvkeepError
+from envkeep.core.errors import EnvkeepError, ServiceNotFound
 
 
 def report(error: EnvkeepError, *, debug: bool) -> int:
     """Print ``error`` to stderr (with the traceback when debugging) and return its exit code."""
     if debug:
         traceback.print_exception(error)
+    if isinstance(error, ServiceNotFound):
+        _point_to_init(error)
     lines = [f"error: {error.message}"]
     if error.hint:
         lines.append(f"hint: {error.hint}")
@@ -22,12 +25,63 @@ def report(error: EnvkeepError, *, debug: bool) -> int:
     return error.exit_code
 
 
+_UNKNOWN_SERVICE = re.compile(r"service '([^']+)' not found")
+
+
+def _point_to_init(error: ServiceNotFound) -> None:
+    """A service envkeep.toml declares but the store lacks (a teammate added it in another
+    checkout): `envkeep init` registers it, not `service add` (which would refuse: the file
+    has it). The name is read from the message, which is all an answer of the server keeps."""
+    found = _UNKNOWN_SERVICE.search(error.message)
+    if found is None:
+        return
+    from pathlib import Path
+
+    from envkeep.core.errors import EnvkeepError as Failed
+    from envkeep.core.projectfile import find_project_file, load_project_file
+
+    try:
+        path = find_project_file(Path.cwd())
+        declared = path is not None and load_project_file(path).service(found[1]) is not None
+    except (Failed, OSError):
+        return
+    if declared:
+        error.hint = "envkeep.toml declares it, but it is not registered here yet: envkeep init"
+
+
 def report_unexpected(error: BaseException, *, debug: bool) -> int:
-    """A bug: say so in one line; the traceback with --debug."""
+    """A bug: say so in one line; the traceback with --debug. A file the system refused
+    (a directory where a file was meant, a missing parent, no permission) is not a bug: one
+    line naming the path."""
     if debug:
         traceback.print_exception(error)
+    if isinstance(error, OSError) and error.filename is not None:
+        return _report_path(error)
     sys.stderr.write(
         f"error: unexpected {type(error).__name__}; this is a bug in envkeep\n"
-        "hint: run again with --debug for the traceback, and report it\n"
+        "hint: run again as 'envkeep --debug COMMAND …' (or with ENVKEEP_DEBUG=1) for the"
+        " traceback, and report it\n"
     )
     return 1
+
+
+_PATH_HINTS: dict[type[OSError], str] = {
+    IsADirectoryError: "it is a directory: give the path of a file",
+    NotADirectoryError: "a part of the path is a file, not a directory",
+    FileNotFoundError: "check the path (its directory must exist)",
+    PermissionError: "check the permissions of the file and of its directory",
+}
+
+
+def _report_path(error: OSError) -> int:
+    """One line for a path the system refused: exit 2 for a path that cannot be right, else 1."""
+    hint = next((h for kind, h in _PATH_HINTS.items() if isinstance(error, kind)), None)
+    reason = error.strerror or type(error).__name__
+    # A rename (an atomic write) names its target second.
+    path = error.filename2 if error.filename2 is not None else error.filename
+    lines = [f"error: {path}: {reason}"]
+    if hint:
+        lines.append(f"hint: {hint}")
+    sys.stderr.write("\n".join(lines) + "\n")
+    wrong_path = isinstance(error, IsADirectoryError | NotADirectoryError | FileNotFoundError)
+    return 2 if wrong_path else 1

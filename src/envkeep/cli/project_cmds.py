@@ -56,11 +56,30 @@ def init(
         name, envs, services = _ask(name, envs, found)
     elif found and not yes:
         output.done(f"found services: {', '.join(s.name for s in found)} (add them with --yes)")
-    project = projects.init_project(ctx, name, envs, services)
+    outcome = projects.init_project(ctx, name, envs, services)
+    project = outcome.project
+    if not outcome.created:
+        _say_set_up_already(outcome)
+        return
     output.done(
         f"project '{project.project}' is ready ({project.path}); "
         f"default environment: {project.default_env}"
     )
+
+
+def _say_set_up_already(outcome: projects.InitOutcome) -> None:
+    said = f"project '{outcome.project.project}' of {outcome.project.path} is set up already"
+    if outcome.registered:
+        said += f"; registered the services envkeep.toml adds: {', '.join(outcome.registered)}"
+    elif not outcome.unregistered:
+        said += "; nothing to do"
+    output.done(said)
+    if outcome.unregistered:
+        output.done(
+            f"warning: envkeep.toml declares services this project lacks here:"
+            f" {', '.join(outcome.unregistered)}; a project admin registers them with:"
+            " envkeep init"
+        )
 
 
 ServicePathOpt = Annotated[

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import NewEnvironment
 from envkeep.client.service_entries import checked_service_paths, example_in
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, PermissionDenied, UsageError
@@ -74,11 +75,12 @@ def init_project(
     name: str | None,
     environments: Sequence[str] = (),
     services: Sequence[ServiceEntry] = (),
-) -> ProjectFile:
+) -> InitOutcome:
     """Create the project in the store and write ./envkeep.toml.
 
     In a directory whose envkeep.toml exists already (a fresh clone, a new machine), the
-    project it declares is created in the store with its environments and services instead.
+    project it declares is created in the store with its environments and services instead;
+    if the store has it already, the services the file declares that it lacks are added.
     """
     target = ctx.cwd / FILENAME
     if target.exists():
@@ -95,7 +97,7 @@ def init_project(
         text = with_service_section(text, service)
     write_atomic(target, text.encode(), mode=0o644)
     _ignore_local_files(ctx.cwd)
-    return load_project_file(target)
+    return InitOutcome(load_project_file(target), True)
 
 
 def _ignore_local_files(root: Path) -> None:
@@ -105,25 +107,22 @@ def _ignore_local_files(root: Path) -> None:
         write_atomic(ignore, b"# personal overrides: never commit them\nlocal*.env\n", mode=0o644)
 
 
-def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> ProjectFile:
+def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOutcome:
     if name and name != project.project:
         raise AlreadyExistsError(
             f"{project.path} already declares project '{project.project}'",
             hint=f"run 'envkeep init' without a name to set up '{project.project}' here",
         )
-    set_up = AlreadyExistsError(
-        f"project '{project.project}' of {project.path} is set up already; nothing to do",
-        hint="see it with: envkeep env list (add a service: envkeep service add NAME)",
-    )
     if ctx.server_url is not None and _reachable(ctx, project):
-        raise set_up  # a teammate's clone: creating it would take the workspace's admin role
+        # A teammate's clone: creating it would take the workspace's admin role.
+        return _set_up_already(ctx, project)
     envs = list(project.declared_environments)
     try:
         ctx.backend.create_project(
             project.project, [new_environment(ctx.identity, env) for env in envs]
         )
     except AlreadyExistsError:
-        raise set_up from None
+        return _set_up_already(ctx, project)
     except PermissionDenied:
         raise PermissionDenied(
             f"you hold no role on project '{project.project}' on {ctx.server_url}, and"
@@ -135,7 +134,43 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> Projec
         ctx.backend.add_service(
             project.project, service.name, path=service.path, schema_path=service.schema
         )
-    return project
+    return InitOutcome(project, True)
+
+
+@dataclass(frozen=True)
+class InitOutcome:
+    """What `init` did: created the project, or found it set up and registered the services
+    envkeep.toml declares that the store lacked (``registered``; ``unregistered``: those it
+    could not, for want of a project admin's role)."""
+
+    project: ProjectFile
+    created: bool
+    registered: tuple[str, ...] = ()
+    unregistered: tuple[str, ...] = ()
+
+
+def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
+    """The project exists: register each service envkeep.toml declares that the store does
+    not know (a teammate added it to the file in another checkout). Services are a project
+    admin's to add: without that role, they are named as left."""
+    stored = {s.name for s in ctx.backend.list_services(project.project)}
+    registered: list[str] = []
+    unregistered: list[str] = []
+    for service in project.services:
+        if service.name in stored:
+            continue
+        if unregistered:
+            unregistered.append(service.name)
+            continue
+        try:
+            ctx.backend.add_service(
+                project.project, service.name, path=service.path, schema_path=service.schema
+            )
+        except PermissionDenied:
+            unregistered.append(service.name)
+        else:
+            registered.append(service.name)
+    return InitOutcome(project, False, tuple(registered), tuple(unregistered))
 
 
 def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
@@ -181,8 +216,8 @@ def discover_services(root: Path, *, depth: int = 3) -> list[ServiceEntry]:
 
 def service_slug(text: str) -> str:
     """A directory name made into a valid service name (``Billing API`` → ``billing-api``)."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
-    return slug[:63] or "service"
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:63] or "service"
+    return f"{slug}-service" if slug == SHARED_SCOPE else slug  # 'shared' is the shared scope
 
 
 def add_service(
