@@ -18,6 +18,9 @@ SAMPLES = st.lists(
                 "https://a.example:8080/x?y#z",
                 "http://h:65536/",
                 "http://h:/",
+                "http://h:0/",
+                "http://h:00",
+                "http://h:080/",
                 "ftp://[::1]/",
                 "https://a.example/p q",
                 "0080",
@@ -32,6 +35,13 @@ SAMPLES = st.lists(
     ),
     max_size=8,
 )
+
+
+def test_a_url_with_port_zero_is_not_a_url() -> None:
+    # Like @type=port, a URL's port runs from 1 to 65535 (docs/schema.md).
+    assert not matches_type("url", "http://h:0/")
+    assert not bulk_check("url")(["http://h:0/", "http://h:00"])
+    assert matches_type("url", "http://h:080/") and bulk_check("url")(["http://h:1/x"])
 
 
 @given(st.sampled_from(TYPES), SAMPLES)

@@ -169,7 +169,11 @@ class ClientContext:
 
     def default_env(self, env: str | None) -> str:
         """The environment named on the command line, else the project's default."""
-        return env or self.project_file.default_env
+        if env is None:
+            return self.project_file.default_env
+        if not env:
+            raise UsageError("--env needs a name", hint="leave it out for the project's default")
+        return env
 
     def default_service(self, service: str | None) -> str | None:
         """The service named on the command line (``-``: the shared scope), else the one whose

@@ -85,9 +85,14 @@ def edit_scope(
 def _apply(
     ctx: ClientContext, opened: OpenEnvironment, scope: str, before: dict[str, str], text: str
 ) -> EditResult:
+    from envkeep.client.variables import check_references
+
     after = parse_dotenv(text, source="the edited buffer").values
     changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
     changes.update({k: None for k in before if k not in after})
+    for name, value in changes.items():
+        if value is not None:
+            check_references(name, value)
     if changes:
         writes = opened.plan_writes(scope, changes)
         write_planned(ctx, opened, writes, confirmed=True)

@@ -208,6 +208,11 @@ def plan_promotion(
 ) -> list[Difference]:
     """What promoting ``source`` into ``target`` writes: names set in the source that the
     target lacks or holds with another value (nothing is deleted), limited to ``names``."""
+    if source == target:
+        raise UsageError(
+            f"--from and --to both name '{source}'",
+            hint="promote copies values between two environments: name another with --to",
+        )
     wanted = set(names)
     plan = [
         d

@@ -43,16 +43,20 @@ def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
     try:
         os.execvpe(argv[0], args, environment)  # noqa: S606 - running the user's command is the point
     except OSError as error:
-        raise _start_failure(argv[0], error) from None
+        raise _start_failure(argv[0], error, environment.get("PATH")) from None
 
 
-def _start_failure(name: str, error: OSError) -> Exception:
+def _start_failure(name: str, error: OSError, path: str | None = None) -> Exception:
+    """The error for a command that did not start; ``path``: the PATH it was looked up on."""
     from envkeep.core.errors import CommandError, CommandNotExecutable
 
     if isinstance(error, FileNotFoundError):
-        return CommandError(
-            f"command not found: {name}", hint="check the name, or give its full path"
-        )
+        hint = "check the name, or give its full path"
+        if "/" not in name and path is not None and path != os.environ.get("PATH"):
+            hint += " (it is looked up on the PATH the environment's values set)"
+        return CommandError(f"command not found: {name}", hint=hint)
+    if isinstance(error, PermissionError) and os.path.isdir(name):
+        return CommandNotExecutable(f"{name} is a directory", hint="give a program to run")
     if isinstance(error, PermissionError):
         return CommandNotExecutable(
             f"permission denied: {name}", hint="is it executable? (chmod +x)"

@@ -39,7 +39,8 @@ def init_schema(
     ctx: ClientContext, service: str, env: str, *, output: Path | None = None, force: bool = False
 ) -> Path:
     """Write a .env.example from what is stored for the service: names, inferred types and
-    ``@secret`` where the name says so, no values; record it as the service's schema in
+    ``@secret`` where the name says so, ``@required`` where the value is not empty (so the
+    values it was written from pass it), no values; record it as the service's schema in
     envkeep.toml when it has none."""
     from envkeep.core.schema import FieldSpec, Schema, infer_type, render_env_example
     from envkeep.core.schemarender import looks_secret
@@ -52,7 +53,12 @@ def init_schema(
     refuse_existing(target, force=force)  # before the store is read (and perhaps unlocked)
     opened = read_environment(ctx, env, [service])
     fields = tuple(
-        FieldSpec(name=v.name, type=infer_type(v.value), required=True, secret=looks_secret(v.name))
+        FieldSpec(
+            name=v.name,
+            type=infer_type(v.value),
+            required=v.value != "",
+            secret=looks_secret(v.name),
+        )
         for v in opened.variables()
     )
     write_atomic(target, render_env_example(Schema(fields)).encode(), mode=0o644)

@@ -44,10 +44,26 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
         if not sep:
             raise UsageError(f"'{name}' has no '='", hint="write NAME=value, e.g. PORT=8080")
         check_name(name)
+        if name in values:
+            raise UsageError(f"{name} is given twice", hint="give each name once")
+        check_references(name, value)
         values[name] = value
     if not values:
         raise UsageError("nothing to set", hint="envkeep set NAME=value [NAME=value …]")
     return values
+
+
+def check_references(name: str, value: str) -> None:
+    """Refuse a value whose ``${...}`` cannot be a reference as written, before it is stored
+    (resolving it would fail for every service that reads it)."""
+    from envkeep.core.references import syntax_problem
+
+    problem = syntax_problem(value)
+    if problem is not None:
+        raise UsageError(
+            f"the value of {name} has {problem}",
+            hint="refer with ${NAME} or ${service.NAME}; write '$${' for a literal '${'",
+        )
 
 
 def check_name(name: str) -> None:

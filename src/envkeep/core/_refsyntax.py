@@ -26,6 +26,7 @@ __all__ = [
     "parse_value",
     "percent_format",
     "percent_formats",
+    "syntax_problem",
 ]
 
 SERVICE_PATTERN: str = r"[a-z0-9][a-z0-9_-]*"
@@ -93,6 +94,21 @@ def parse_value(value: str) -> list[Segment] | None:
     if start < len(value):
         segments.append(value[start:])
     return segments
+
+
+def syntax_problem(value: str) -> str | None:
+    """What is wrong with the references of ``value`` as written (an unterminated ``${``, or
+    ``${...}`` that names neither ``NAME`` nor ``service.NAME``), whatever they point to; None
+    when nothing is. Never any of the value's text: it may be a secret."""
+    segments = parse_value(value)
+    if segments is None:
+        return "an unterminated '${'"
+    for segment in segments:
+        if isinstance(segment, Ref) and NAME_RE.fullmatch(segment.inner) is None:
+            head, _, tail = segment.inner.partition(".")
+            if not is_service_ref(head, tail):
+                return "a malformed reference"  # its text is part of the value: not shown
+    return None
 
 
 def find_references(value: str, *, services: Collection[str] = ()) -> list[Reference]:

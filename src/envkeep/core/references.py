@@ -32,6 +32,7 @@ from envkeep.core._refsyntax import (
     parse_value,
     percent_format,
     percent_formats,
+    syntax_problem,
 )
 from envkeep.core._walkstate import Done as _Done
 from envkeep.core._walkstate import Failed as _Failed
@@ -53,6 +54,7 @@ __all__ = [
     "Reference",
     "expand",
     "find_references",
+    "syntax_problem",
 ]
 
 _ESCAPE_HINT = "write '$${' for a literal '${'"

@@ -32,9 +32,11 @@ _DURATION_PART_RE = re.compile(_DURATION_PART)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # The URLs most values hold, which `_is_url` accepts without a doubt: scheme://host[:port][/…],
-# ASCII, a host without userinfo or brackets, a port of at most 65535. Any other text, valid
-# or not, goes to `_is_url`.
-_PLAIN_PORT = r"[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
+# ASCII, a host without userinfo or brackets, a port from 1 to 65535 without leading zeros. Any
+# other text, valid or not, goes to `_is_url`.
+_PLAIN_PORT = (
+    r"[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
+)
 # Possessive quantifiers (`*+`, `++`, `?+`) never give back what they matched: the pattern only
 # accepts less, and fails fast instead of backtracking.
 _PLAIN_URL = (
@@ -70,10 +72,10 @@ def _is_url(value: str) -> bool:
         return False
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 -- raises ValueError for a malformed port
+        port = parts.port  # raises ValueError for a malformed port
     except ValueError:
         return False
-    return bool(parts.scheme and parts.netloc and parts.hostname)
+    return bool(parts.scheme and parts.netloc and parts.hostname) and port != 0
 
 
 def _is_json(value: str) -> bool:

@@ -1,0 +1,126 @@
+"""Input the CLI refuses before it stores anything, and paths and names it explains: each found
+by walking the daily loop by hand (a service called `shared`, `${}` in a value, a directory
+where a file was meant, `--env ''`, a teammate's new service in envkeep.toml)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep
+
+
+def _names(envkeep: Envkeep, *scope: str) -> dict[str, str]:
+    listed = json.loads(envkeep.ok("list", "--env", "dev", "--json", "--reveal", *scope).stdout)
+    return {v["name"]: v["value"] for v in listed}
+
+
+def _one_error(result: object, code: int, *texts: str) -> None:
+    from .conftest import Result
+
+    assert isinstance(result, Result)
+    assert result.code == code, result.describe()
+    assert result.err_lines[0].startswith("error: "), result.describe()
+    assert "this is a bug" not in result.stderr
+    assert "Traceback" not in result.stderr
+    for text in texts:
+        assert text in result.stderr, result.describe()
+
+
+def test_a_service_cannot_be_called_shared(envkeep: Envkeep, project: Path) -> None:
+    before = (project / "envkeep.toml").read_bytes()
+
+    refused = envkeep("service", "add", "shared")
+
+    # The shared scope's name: a service called so had its values read as the shared ones.
+    _one_error(refused, 2, "'shared' cannot name a service")
+    assert (project / "envkeep.toml").read_bytes() == before
+    listed = json.loads(envkeep.ok("service", "list", "--json").stdout)
+    assert "shared" not in {s["name"] for s in listed}
+
+
+def test_a_value_whose_reference_is_malformed_is_refused_and_nothing_is_written(
+    envkeep: Envkeep, project: Path
+) -> None:
+    for value in ("${}", "${a b}", "${PORT:-5}", "x${"):
+        refused = envkeep("set", f"BAD={value}", "OK=1", "--env", "dev")
+        _one_error(refused, 2, "the value of BAD has", "'$${'")
+        assert value not in refused.stderr or value == "x${"  # values are never echoed
+    assert _names(envkeep) == {}
+    envkeep.ok("set", "LITERAL=$${a b}", "REF=${LITERAL}", "--env", "dev")
+    assert envkeep.ok("get", "REF", "--env", "dev").stdout == "${a b}\n"
+
+
+def test_a_name_given_twice_in_one_set_is_refused(envkeep: Envkeep, project: Path) -> None:
+    _one_error(envkeep("set", "A=1", "A=2", "--env", "dev"), 2, "A is given twice")
+    assert _names(envkeep) == {}
+
+
+def test_schema_init_does_not_require_what_is_stored_empty(envkeep: Envkeep, project: Path) -> None:
+    envkeep.ok("set", "EMPTY=", "PORT=8080", "--env", "dev", "--service", "api")
+
+    envkeep.ok("schema", "init", "--service", "api", "--env", "dev", "--force")
+
+    written = (project / "services" / "api" / ".env.example").read_text()
+    assert "# @required @type=int\nPORT=\n" in written
+    assert "EMPTY=" in written
+    assert "@required" not in written.split("EMPTY=")[0].rsplit("\n\n", 1)[-1]
+    envkeep.ok("validate", "--env", "dev", "--service", "api")  # the values it came from pass
+
+
+def test_a_directory_where_a_file_is_meant_is_one_line_naming_it(
+    envkeep: Envkeep, project: Path
+) -> None:
+    folder = project / "folder"
+    folder.mkdir()
+    for args in (
+        ("import", str(folder), "--env", "dev"),
+        ("export", "--env", "dev", "-o", str(folder), "--force"),
+        ("run", "--file", str(folder), "--", "true"),
+    ):
+        _one_error(envkeep(*args), 2, f"error: {folder}: Is a directory", "give the path of a file")
+    assert not [p for p in project.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_empty_env_name_is_refused_not_taken_for_the_default(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "A=1", "--env", "dev")
+
+    _one_error(envkeep("get", "A", "--env", ""), 2, "--env needs a name")
+    _one_error(envkeep("set", "A=2", "--env", ""), 2, "--env needs a name")
+    assert envkeep.ok("get", "A", "--env", "dev").stdout == "1\n"
+
+
+def test_running_a_directory_says_it_is_one(envkeep: Envkeep, project: Path) -> None:
+    _one_error(envkeep("run", "--env", "dev", "--", str(project)), 126, "is a directory")
+
+
+def test_promote_into_the_same_environment_is_a_usage_error(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "A=1", "--env", "dev")
+
+    _one_error(envkeep("promote", "--from", "dev", "--to", "dev", "--yes"), 2, "both name 'dev'")
+
+
+def test_a_service_a_teammate_declared_in_envkeep_toml_is_registered_by_init(
+    envkeep: Envkeep, project: Path
+) -> None:
+    (project / "services" / "billing").mkdir(parents=True)
+    with (project / "envkeep.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[services.billing]\npath = "services/billing"\n')
+
+    missing = envkeep("set", "A=1", "--env", "dev", "--service", "billing")
+    _one_error(missing, 1, "service 'billing' not found", "hint: envkeep.toml declares it")
+    assert "envkeep init" in missing.stderr
+
+    done = envkeep.ok("init")
+    assert "registered the services envkeep.toml adds: billing" in done.stderr
+    envkeep.ok("set", "A=1", "--env", "dev", "--service", "billing")
+    assert envkeep.ok("get", "A", "--env", "dev", "--service", "billing").stdout == "1\n"
+    again = envkeep.ok("init")  # idempotent: onboarding scripts run it every time
+    assert "set up already; nothing to do" in again.stderr
