@@ -134,7 +134,8 @@ class ClientContext:
         from envkeep.client.http import ApiClient, HttpBackend
 
         session = self._server_session(url)
-        if session.workspace_id is None:
+        workspace_id = self.workspace_id
+        if workspace_id is None:
             raise NotAuthenticated(
                 f"you have no workspace on {url}", hint="ask an admin to invite you"
             )
@@ -145,7 +146,36 @@ class ClientContext:
         if self.offline_reads:
             kept = data_dir(self.settings, url) / "snapshots"
             cache = SnapshotCache(kept, self.max_age, self.notify)
-        return HttpBackend(ApiClient(url, token=session.token), session.workspace_id, cache)
+        return HttpBackend(ApiClient(url, token=session.token), workspace_id, cache)
+
+    @cached_property
+    def workspace_id(self) -> str | None:
+        """The workspace commands go to on the team server: the one envkeep.toml pins its
+        project to (tenants may hold projects of one name), else the session's active one;
+        None on the embedded store."""
+        url = self.server_url
+        if url is None:
+            return None
+        active = self._server_session(url).workspace_id
+        pinned = self._pinned_workspace(url)
+        if pinned is None or pinned == active:
+            return active
+        if self.settings.token:
+            raise UsageError(
+                f"{self.project_file.path} puts project '{self.project_file.project}' in"
+                f" workspace {pinned}, and ENVKEEP_TOKEN belongs to another",
+                hint="use a token of that workspace (envkeep token create, run there)",
+            )
+        return pinned
+
+    def _pinned_workspace(self, url: str) -> str | None:
+        """The workspace envkeep.toml names, when its project lives on ``url``."""
+        if find_project_file(self.cwd) is None:
+            return None
+        project = self.project_file
+        if project.workspace is None or (project.server or "").rstrip("/") != url.rstrip("/"):
+            return None
+        return project.workspace
 
     @cached_property
     def verified(self) -> VerifiedSignatures:

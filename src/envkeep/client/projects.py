@@ -90,7 +90,11 @@ def init_project(
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
     ctx.backend.create_project(name, [new_environment(ctx.identity, env) for env in envs])
     text = render_project_file(
-        name, default_env=envs[0], environments=tuple(envs), server=ctx.server_url
+        name,
+        default_env=envs[0],
+        environments=tuple(envs),
+        server=ctx.server_url,
+        workspace=ctx.workspace_id,
     )
     for service in services:
         ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)

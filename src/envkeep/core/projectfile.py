@@ -54,6 +54,7 @@ class ProjectFile:
     environments: tuple[str, ...] = ()
     services: tuple[ServiceEntry, ...] = field(default=())
     server: str | None = None  # the team server holding this project; None: the embedded store
+    workspace: str | None = None  # the id of its workspace on that server (tenants share names)
 
     @property
     def path(self) -> Path:
@@ -154,6 +155,7 @@ def parse_project_file(text: str, root: Path) -> ProjectFile:
         environments=_str_list(data, "environments", where),
         services=tuple(_service(name, table, where) for name, table in services.items()),
         server=_str(data, "server", where),
+        workspace=_str(data, "workspace", where),
     )
 
 
@@ -195,6 +197,7 @@ def render_project_file(
     default_env: str,
     environments: tuple[str, ...] = (),
     server: str | None = None,
+    workspace: str | None = None,
 ) -> str:
     """The text of a new project file."""
     lines = [
@@ -204,6 +207,8 @@ def render_project_file(
     ]
     if server is not None:
         lines.append(f"server = {_toml_string(server)}")
+    if workspace is not None:
+        lines.append(f"workspace = {_toml_string(workspace)}")
     if environments:
         lines.append(f"environments = [{', '.join(map(_toml_string, environments))}]")
     return "\n".join(lines) + "\n"
