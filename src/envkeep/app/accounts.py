@@ -25,6 +25,7 @@ from envkeep.core.errors import (
     PermissionDenied,
     UsageError,
 )
+from envkeep.core.valuetypes import matches_type
 from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
 
 if TYPE_CHECKING:
@@ -67,6 +68,13 @@ class LoginResult:
     signing_public: bytes
 
 
+def check_email(email: str) -> None:
+    """An invite names a person by email: refuse what cannot be one (the code holder must
+    give the same address to join, and `member grant` tells people from tokens by the '@')."""
+    if not matches_type("email", email.strip()):
+        raise UsageError(f"'{email}' is not an email address", hint="invite a person: NAME@DOMAIN")
+
+
 def _code(invite_id: str, secret: str) -> str:
     return f"{INVITE_PREFIX}{invite_id}_{secret}"
 
@@ -75,7 +83,10 @@ def _parse_code(code: str) -> tuple[str, str]:
     body = code.strip().removeprefix(INVITE_PREFIX)
     invite_id, sep, secret = body.partition("_")
     if not code.strip().startswith(INVITE_PREFIX) or not sep or len(invite_id) != 36:
-        raise UsageError("that is not an envkeep invite code", hint="it starts with ek_inv_")
+        raise UsageError(
+            "that is not a whole envkeep invite code",
+            hint="copy all of it: ek_inv_, a 36-character id, '_' and the secret",
+        )
     return invite_id, secret
 
 
@@ -88,6 +99,7 @@ def create_bootstrap_invite(
     ttl: timedelta = timedelta(days=1),
 ) -> str:
     """The first admin's one-time invite code; refused once any user exists."""
+    check_email(email)
     users = session.scalar(select(func.count()).select_from(Principal))
     if users:
         raise AlreadyExistsError(
@@ -315,6 +327,7 @@ def create_invite(
     wanted = role_named(role)
     target, _envs = scope_target(call, workspace_id, Scope(project, environment))
     held = require_role(call, target, Role.ADMIN)
+    check_email(email)
     if wanted > held:
         raise UsageError(f"you cannot invite as {wanted}: you hold {held} here")
     secret = credentials.new_secret()

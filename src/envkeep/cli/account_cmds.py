@@ -12,6 +12,7 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import accounts
+from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
 from envkeep.settings import Settings
 
@@ -26,17 +27,23 @@ def _email(settings: Settings, email: str | None) -> str:
     return str(typer.prompt("Email"))
 
 
-def _passphrase(settings: Settings, *, new: bool) -> str:
+def _passphrase(settings: Settings, *, new: bool, label: str = "Passphrase") -> str:
+    """The passphrase from ENVKEEP_PASSPHRASE or a prompt; a ``new`` one asked twice and held
+    to the same floor whichever way it came (the server keeps the keys wrapped under it)."""
     if settings.passphrase:
-        return settings.passphrase
-    if not interactive(settings):
+        given = settings.passphrase
+    elif not interactive(settings):
         raise UsageError("no passphrase", hint="set ENVKEEP_PASSPHRASE, or run in a terminal")
-    first = getpass.getpass("Passphrase: ")
-    if new and getpass.getpass("Repeat it: ") != first:
-        raise UsageError("the two passphrases differ")
-    if new and len(first) < 8:
-        raise UsageError("a passphrase needs at least 8 characters")
-    return first
+    else:
+        given = getpass.getpass(f"{label}: ")
+        if new and getpass.getpass(f"Repeat the {label.lower()}: ") != given:
+            raise UsageError("the two passphrases differ")
+    if new and len(given) < MIN_PASSPHRASE:
+        raise UsageError(
+            f"a passphrase needs at least {MIN_PASSPHRASE} characters",
+            hint="a few unrelated words make a long one that is easy to type",
+        )
+    return given
 
 
 def join(
@@ -63,6 +70,14 @@ def join(
         )
         return
     address = _email(ctx.settings, email)
+    same_server = current is not None and current.url == accounts.normalise_url(url)
+    if current is not None and same_server and current.email.lower() != address.lower():
+        # One login per server and ENVKEEP_HOME: the new account's would replace this one's.
+        raise UsageError(
+            f"you are logged in to {current.url} as {current.email} here",
+            hint=f"log out first (envkeep logout), or join as {address} with another"
+            " ENVKEEP_HOME",
+        )
     session = accounts.join(
         ctx.settings, url, code, email=address, passphrase=_passphrase(ctx.settings, new=True)
     )
@@ -90,8 +105,17 @@ def logout() -> None:
 
     Example: envkeep logout
     """
-    url = accounts.logout(make_context().settings)
-    output.done(f"logged out of {url}" if url else "you were not logged in")
+    done = accounts.logout(make_context().settings)
+    if done is None:
+        output.done("you were not logged in")
+        return
+    output.done(f"logged out of {done.url}")
+    if not done.server_told:
+        output.done(
+            f"warning: {done.url} could not be reached, so the session stays valid there until"
+            " it expires; after your next login, end it with: envkeep session list, then"
+            " envkeep session revoke ID"
+        )
 
 
 def whoami(
@@ -106,6 +130,9 @@ def whoami(
     """
     ctx = make_context()
     session = ctx.session
+    workspace = None
+    if session is not None and not ctx.settings.token:
+        workspace = _current_workspace(ctx.settings)  # the server says whether the login holds
     record = ctx.identity.record
     info: dict[str, object] = {
         "server": session.url if session else None,
@@ -113,6 +140,8 @@ def whoami(
         "principal_id": record.principal_id,
         "workspace_id": session.workspace_id if session else None,
     }
+    if workspace is not None:
+        info["workspace"] = workspace
     if fingerprint:
         info["fingerprint"] = record.public.fingerprint()
     if json_out:
@@ -120,6 +149,19 @@ def whoami(
         return
     for key, value in info.items():
         output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+
+
+def _current_workspace(settings: Settings) -> str | None:
+    """The active workspace's name, asked of the server: an ended session fails here (as the
+    next command would); an unreachable server leaves what is saved here, with a warning."""
+    from envkeep.core.errors import UnreachableError
+
+    try:
+        active, listed = accounts.workspaces(settings)
+    except UnreachableError as error:
+        output.done(f"warning: {error.message}; shown as saved here, not checked")
+        return None
+    return next((w["name"] for w in listed if w["id"] == active), None)
 
 
 account_app = typer.Typer(help="Your account on the team server.", no_args_is_help=True)
@@ -137,9 +179,9 @@ def passphrase() -> None:
     if not interactive(ctx.settings):
         raise UsageError("changing a passphrase needs a terminal", hint="run it interactively")
     current = getpass.getpass("Current passphrase: ")
-    new = _passphrase(replace(ctx.settings, passphrase=None), new=True)
+    new = _passphrase(replace(ctx.settings, passphrase=None), new=True, label="New passphrase")
     ended = accounts.change_passphrase(ctx.settings, current=current, new=new)
-    output.done(f"passphrase changed; {ended} other sessions ended")
+    output.done(f"passphrase changed; {output.counted(ended, 'other session')} ended")
 
 
 @session_app.command("list")

@@ -13,7 +13,7 @@ from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import make_context
 from envkeep.client import audit
 from envkeep.core.auditchain import AuditQuery
-from envkeep.core.files import write_atomic
+from envkeep.core.files import refuse_existing, write_new
 
 audit_app = typer.Typer(
     help="The audit trail: who did what, when (workspace admins).", invoke_without_command=True
@@ -80,16 +80,19 @@ def _who(principal_id: str | None, names: dict[str, str]) -> str:
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Export every event (all fields, hashes included).
 
     Example: envkeep audit export --format csv -o audit.csv
     """
+    if out is not None:
+        refuse_existing(out, force=force)  # before the whole trail is fetched
     text = audit.render_events(audit.fetch_events(make_context(), AuditQuery(limit=0)), fmt)
     if out is None:
         sys.stdout.write(text)
         return
-    write_atomic(out, text.encode(), mode=0o600)
+    write_new(out, text.encode(), force=force, mode=0o600)
     output.done(f"wrote {out}")
 
 

@@ -59,13 +59,17 @@ def split_invite_code(code: str) -> tuple[str, str]:
     body = code.strip().removeprefix("ek_inv_")
     invite_id, sep, secret = body[:36], body[36:37], body[37:]
     if not code.strip().startswith("ek_inv_") or sep != "_" or not secret:
-        raise UsageError("that is not an envkeep invite code", hint="it starts with ek_inv_")
+        raise UsageError(
+            "that is not a whole envkeep invite code",
+            hint="copy all of it: ek_inv_, a 36-character id, '_' and the secret",
+        )
     return invite_id, secret
 
 
 def normalise_url(url: str) -> str:
-    """``https://keep.example.com/`` → ``https://keep.example.com``; a URL needs a scheme."""
-    url = url.strip().rstrip("/")
+    """``https://keep.example.com/`` → ``https://keep.example.com``; a URL needs a scheme. The
+    API's own prefix (``…/v1``, copied from a request) is the server's address without it."""
+    url = url.strip().rstrip("/").removesuffix("/v1")
     if not re.match(r"^https?://[^/\s]+", url):
         raise UsageError(f"'{url}' is not a server URL", hint="e.g. https://keep.example.com")
     return url
@@ -249,22 +253,37 @@ def login(
     return _finish(settings, url, data, keys)
 
 
-def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> str | None:
-    """End the active session on the server (best effort) and here; the URL it was on."""
+@dataclass(frozen=True)
+class LoggedOut:
+    """Where a logout was, and whether the server could be told (else its session stays
+    valid there until it expires)."""
+
+    url: str
+    server_told: bool
+
+
+def logout(
+    settings: Settings, *, transport: httpx.BaseTransport | None = None
+) -> LoggedOut | None:
+    """End the active session on the server (best effort) and here; None if there was none."""
     from envkeep.client.http import ApiClient
+    from envkeep.core.errors import UnreachableError
 
     session = load_session(settings)
     if session is None:
         return None
     api = ApiClient(session.url, token=session.token, transport=transport)
+    told = True
     try:
         api.request("POST", "/v1/auth/logout")
+    except UnreachableError:
+        told = False
     except Exception:  # noqa: BLE001, S110 - the local logout must happen whatever the server says
         pass
     finally:
         api.close()
     forget_session(settings)
-    return session.url
+    return LoggedOut(session.url, told)
 
 
 def server_identity(

@@ -52,7 +52,13 @@ class ClientContext:
         server you are logged in to.
         """
         if self.settings.server:
-            return self.settings.server.rstrip("/")
+            from envkeep.client.accounts import normalise_url
+
+            try:
+                return normalise_url(self.settings.server)
+            except UsageError as error:
+                error.message += " (ENVKEEP_SERVER)"
+                raise
         if find_project_file(self.cwd) is not None:
             return self.project_file.server
         session = self.session

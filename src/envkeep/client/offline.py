@@ -50,7 +50,7 @@ class SnapshotCache:
         if age > self.max_age:
             raise UnreachableError(
                 f"{error.message}; the copy kept here is {_ago(age)} old",
-                hint="reach the server, or accept an older copy with --max-age",
+                hint="reach the server, or run with an older copy: envkeep run --max-age 3d …",
             ) from None
         if self.notify is not None:
             self.notify(f"warning: server unreachable; using the copy fetched {_ago(age)} ago")

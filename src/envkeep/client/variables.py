@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,7 @@ def _not_found(
     """The error for ``name`` missing from a scope; when other scopes set it, the hint names
     them (a shared variable set again would shadow nothing and help no one)."""
     where = _scope_text(service or SHARED)
-    known = ", ".join(sorted({v.name for v in opened.variables(opened.scope_for(service))}))
+    names = {v.name for v in opened.variables(opened.scope_for(service))}
     elsewhere = _scopes_setting(ctx, env, name, service)
     if elsewhere:
         shown = ", ".join(_scope_text(scope) for scope in elsewhere)
@@ -120,10 +121,11 @@ def _not_found(
         hint = f"it is set in {shown}: {fix}"
     else:
         hint = f"set it with: envkeep set {name}=VALUE {where_flags(env, service)}"
-    return VariableNotFound(
-        f"variable '{name}' not found in {where} of '{env}' (variables: {known or 'none yet'})",
-        hint=hint,
-    )
+    # Close names only, not the whole list: the message ends up in CI logs, and names are kept
+    # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
+    close = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
+    near = f" (did you mean {', '.join(close)}?)" if close else ""
+    return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
 
 
 def _scope_text(scope: str) -> str:
@@ -199,6 +201,8 @@ def history(ctx: ClientContext, env: str, service: str | None, name: str) -> lis
     found = opened.find_any(opened.scope_for(service), name)
     if found is None:
         raise _not_found(ctx, name, env, service, opened)
+    from envkeep.app.audit import shown_name
+
     versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, found[0])
     by_id = {a.id: a for a in authors}
     entries = []
@@ -211,7 +215,8 @@ def history(ctx: ClientContext, env: str, service: str | None, name: str) -> lis
             author=crypto.PublicKeys(author.encryption_public, author.signing_public),
             verify=ctx.verified,
         )
-        entries.append(HistoryEntry(version.version, value, author.name, version.created_at))
+        shown = shown_name(author.name, author.kind)  # a token as `token NAME`, as audit shows it
+        entries.append(HistoryEntry(version.version, value, shown, version.created_at))
     ctx.verified.save()
     return entries
 

@@ -1,0 +1,145 @@
+"""Accounts and sessions against a real server, as a team walks them: weak passphrases, a second
+account joining over a first, a URL copied with its API prefix, an ended session `whoami` must
+notice, a logout the server never heard of, names kept out of not-found errors."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.server import TeamServer, start_server
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("accounts"))
+    yield running
+    running.stop()
+
+
+def _joined(server: TeamServer, home: Path, work: Path, email: str) -> None:
+    code = server.invite(email)
+    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=PASSPHRASE)
+
+
+def test_join_holds_a_passphrase_from_the_environment_to_the_floor(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    code = server.invite("short@guard.io")
+
+    refused = _cli(
+        tmp_path, tmp_path, "join", server.url, code, "--email", "short@guard.io",
+        ENVKEEP_PASSPHRASE="abc",
+    )  # fmt: skip
+
+    assert refused.returncode == 2, refused.stderr
+    assert "at least 8 characters" in refused.stderr
+    joined = _cli(
+        tmp_path, tmp_path, "join", server.url, code, "--email", "short@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
+    assert joined.returncode == 0, joined.stderr  # the code was not used up by the refusal
+
+
+def test_joining_as_another_account_does_not_replace_the_login_here(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    _joined(server, home, tmp_path, "first@guard.io")
+    code = server.invite("second@guard.io")
+
+    refused = _cli(
+        home, tmp_path, "join", server.url, code, "--email", "second@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
+
+    assert refused.returncode == 2
+    assert "logged in to" in refused.stderr
+    assert "first@guard.io" in refused.stderr
+    assert '"first@guard.io"' in _ok(home, tmp_path, "whoami", "--json")
+
+
+def test_a_url_copied_with_the_api_prefix_and_a_bad_server_variable(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    _joined(server, home, tmp_path, "url@guard.io")
+    _ok(home, tmp_path, "logout")
+
+    _ok(home, tmp_path, "login", f"{server.url}/v1/", "--email", "url@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+
+    assert f'"server": "{server.url}"' in _ok(home, tmp_path, "whoami", "--json")
+    wrong = _cli(home, tmp_path, "list", "--env", "dev", ENVKEEP_SERVER="notaurl")
+    assert wrong.returncode == 2
+    assert "'notaurl' is not a server URL (ENVKEEP_SERVER)" in wrong.stderr
+
+
+def test_whoami_asks_the_server_and_names_the_workspace(server: TeamServer, tmp_path: Path) -> None:
+    home, other = tmp_path / "home", tmp_path / "other"
+    _joined(server, home, tmp_path, "who@guard.io")
+    _ok(home, tmp_path, "workspace", "create", "who-space")
+    _ok(home, tmp_path, "workspace", "use", "who-space")
+    assert "workspace: who-space" in _ok(home, tmp_path, "whoami")
+    _ok(other, tmp_path, "login", server.url, "--email", "who@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    sessions = _ok(other, tmp_path, "session", "list", "--json")
+    first = next(s for s in json.loads(sessions) if not s["current"])
+
+    _ok(other, tmp_path, "session", "revoke", first["id"])
+
+    ended = _cli(home, tmp_path, "whoami")
+    assert ended.returncode == 4, ended.stdout + ended.stderr  # not "logged in" any more
+
+
+def test_logout_while_the_server_is_down_says_the_session_lives_on(tmp_path: Path) -> None:
+    own = start_server(tmp_path / "srv")
+    home = tmp_path / "home"
+    try:
+        _joined(own, home, tmp_path, "away@guard.io")
+    finally:
+        own.stop()
+
+    done = _cli(home, tmp_path, "logout")
+
+    assert done.returncode == 0
+    assert "could not be reached" in done.stderr
+    assert "session revoke" in done.stderr
+
+
+def test_invites_name_people_and_exports_do_not_overwrite(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    _joined(server, home, work, "admin@guard.io")
+    _ok(home, work, "init", "shop")
+    _ok(home, work, "set", "DATABASE_URL=postgres://db", "LOG_LEVEL=info", "--env", "dev")
+
+    refused = _cli(home, work, "member", "invite", "not-an-email", "--role", "read")
+    assert refused.returncode == 2
+    assert "'not-an-email' is not an email address" in refused.stderr
+
+    existing = work / "audit.csv"
+    existing.write_text("mine\n")
+    kept = _cli(home, work, "audit", "export", "--format", "csv", "-o", str(existing))
+    assert kept.returncode == 1
+    assert "--force" in kept.stderr
+    assert existing.read_text() == "mine\n"
+    _ok(home, work, "audit", "export", "--format", "csv", "-o", str(existing), "--force")
+    assert existing.read_text().startswith("workspace_id")
+
+    missing = _cli(home, work, "get", "DATABASE_UR", "--env", "dev")
+    assert missing.returncode == 1
+    assert "did you mean DATABASE_URL?" in missing.stderr
+    assert "LOG_LEVEL" not in missing.stderr  # the scope's other names stay out of logs
