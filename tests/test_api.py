@@ -629,3 +629,27 @@ def test_audit_filters_by_time_bounds_and_by_a_members_email(
     assert seqs(principal="nobody@example.com") == []
     names = client.get(audit).json()["names"]
     assert names == {read["principal_id"]: "admin@example.com"}
+
+
+def test_audit_newest_gives_the_last_events_that_match_in_chain_order(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    workspace = admin["workspace_id"]
+    environment = _project(client, workspace)
+    for _ in range(3):
+        client.get(f"{environment}/snapshot")
+    audit = f"/v1/workspaces/{workspace}/audit"
+    every = [e["seq"] for e in client.get(audit).json()["events"]]
+    assert len(every) > 3
+
+    page = client.get(audit, params={"newest": "true", "limit": 2}).json()
+
+    assert [e["seq"] for e in page["events"]] == every[-2:]
+    assert page["next_after"] is None
+    reads = [
+        e["seq"] for e in client.get(audit, params={"action": "secrets.read"}).json()["events"]
+    ]
+    newest_reads = client.get(
+        audit, params={"action": "secrets.read", "newest": "true", "limit": 2}
+    )
+    assert [e["seq"] for e in newest_reads.json()["events"]] == reads[-2:]

@@ -22,8 +22,10 @@ def events(
     target: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    newest: bool = False,
 ) -> schemas.AuditPage:
-    """Events after ``after`` (a seq), oldest first; ``next_after`` pages on."""
+    """Events after ``after`` (a seq), oldest first; ``next_after`` pages on. With ``newest``,
+    the last ``limit`` events that match instead (still oldest first; no next page)."""
     found = audit.list_events(
         call,
         workspace_id=workspace_id,
@@ -34,9 +36,10 @@ def events(
         target=target,
         since=since,
         until=until,
+        newest=newest,
     )
     page = [schemas.AuditEvent.model_validate(e) for e in found]
-    full = len(found) >= max(1, min(limit, 5000))
+    full = not newest and len(found) >= max(1, min(limit, 5000))
     names = audit.principal_names(
         call, workspace_id=workspace_id, ids=[e.principal_id for e in found]
     )

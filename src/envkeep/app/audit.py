@@ -125,13 +125,16 @@ def list_events(
     target: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    newest: bool = False,
 ) -> list[EventView]:
-    """A page of a workspace's events in chain order (workspace admins only)."""
+    """A page of a workspace's events in chain order (workspace admins only): the first
+    ``limit`` after ``after``, or with ``newest`` the last ``limit`` of them."""
     require_role(call, Target(workspace_id), Role.ADMIN)
+    order = AuditEvent.seq.desc() if newest else AuditEvent.seq
     query = (
         select(AuditEvent)
         .where(AuditEvent.workspace_id == workspace_id, AuditEvent.seq > after)
-        .order_by(AuditEvent.seq)
+        .order_by(order)
         .limit(max(1, min(limit, 5000)))
     )
     if principal:
@@ -145,7 +148,8 @@ def list_events(
         query = query.where(AuditEvent.at >= _bound("since", since))
     if until:
         query = query.where(AuditEvent.at < _bound("until", until))
-    return [event_view(e) for e in call.session.scalars(query)]
+    found = [event_view(e) for e in call.session.scalars(query)]
+    return found[::-1] if newest else found
 
 
 def _bound(which: str, text: str) -> str:

@@ -36,10 +36,12 @@ def query(
     until: Annotated[
         str | None, typer.Option(help="Before this time: ISO (UTC), or an age (24h, 7d).")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many events.")] = 200,
+    limit: Annotated[
+        int, typer.Option(min=0, help="The newest this many events (up to 5000; 0: every event).")
+    ] = 200,
     json_out: JsonOpt = False,
 ) -> None:
-    """List audit events, oldest first.
+    """List the newest audit events that match, oldest of them first.
 
     Example: envkeep audit --action secrets --env prod --since 2026-11-01 (or --since 7d)
     """
@@ -52,7 +54,13 @@ def query(
     found = audit.fetch_events(
         client,
         AuditQuery(
-            limit=limit, principal=principal, action=action, target=target, since=since, until=until
+            limit=min(limit, 5000),
+            principal=principal,
+            action=action,
+            target=target,
+            since=since,
+            until=until,
+            newest=limit > 0,
         ),
         names,
     )

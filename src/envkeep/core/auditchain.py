@@ -84,6 +84,7 @@ class AuditQuery:
     target: str | None = None
     since: str | None = None
     until: str | None = None
+    newest: bool = False  # the last ``limit`` events that match (still in chain order)
 
 
 @dataclass(frozen=True)
