@@ -13,6 +13,7 @@ from envkeep.client import activation, environments
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
 env_app = typer.Typer(
@@ -26,8 +27,17 @@ def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. 
 
     Example: envkeep env create qa
     """
-    environments.create_environment(make_context(writes=True), name)
+    created = environments.create_environment(make_context(writes=True), name)
     output.done(f"created environment '{name}'")
+    _warn_unsealed(name, created.unsealed)
+
+
+def _warn_unsealed(name: str, unsealed: Sequence[environments.Unsealed]) -> None:
+    """Name each one whose role opens a new environment but who did not get its key."""
+    for left in unsealed:
+        output.done(f"warning: the key of '{name}' was not sealed to {left.who}: {left.why}")
+        for step in left.fix:
+            output.done(f"  {step}")
 
 
 @env_app.command("list")
@@ -63,7 +73,12 @@ def env_delete(
     Example: envkeep env delete qa --yes
     """
     ctx = make_context(writes=True)
-    confirm(ctx.settings, f"Delete environment '{name}' and every variable in it?", yes=yes)
+    confirm(
+        ctx.settings,
+        f"Delete environment '{name}' and every variable in it (and its key: files encrypted"
+        f" with 'envkeep encrypt --env {name}' can no longer be decrypted)?",
+        yes=yes,
+    )
     environments.delete_environment(ctx, name)
     output.done(f"deleted environment '{name}'")
 
@@ -98,10 +113,12 @@ def env_clone(
 
     Example: envkeep env clone dev qa
     """
-    count = environments.clone_environment(make_context(writes=True), source, target)
+    created = environments.clone_environment(make_context(writes=True), source, target)
     output.done(
-        f"created '{target}' with {output.counted(count, 'variable')} copied from '{source}'"
+        f"created '{target}' with {output.counted(created.copied, 'variable')} copied from"
+        f" '{source}'"
     )
+    _warn_unsealed(target, created.unsealed)
 
 
 DIFF_MARKS = {"added": "+", "removed": "-", "changed": "~"}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt
 from envkeep.client.reading import read_environment
-from envkeep.core.errors import InputError, UsageError
+from envkeep.core.errors import EnvironmentNotFound, InputError, UsageError
 from envkeep.core.files import write_new
 
 if TYPE_CHECKING:
@@ -76,7 +76,15 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
             raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_PASSPHRASE")
         return filecrypt.passphrase_key_for_header(header, passphrase()).key
     wanted = filecrypt.file_environment(header)
-    opened = read_environment(ctx, wanted.label, [])
+    try:
+        opened = read_environment(ctx, wanted.label, [])
+    except EnvironmentNotFound as missing:
+        # Its key went with it: creating an environment of that name makes another key.
+        raise UsageError(
+            f"{source} was encrypted with the key of environment '{wanted.label}', which is not"
+            " in this project (deleted, or another project's)",
+            hint="decrypt it where that environment exists; a new one of the name cannot",
+        ) from missing
     if opened.snapshot.environment.id != wanted.env_id:
         raise UsageError(
             f"{source} was encrypted for another environment called '{wanted.label}'",
