@@ -167,7 +167,7 @@ def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(
     before = _ok(alice, work, "member", "list", "--json")
     at_workspace = _cli(bob, work, "member", "grant", "new@z.io", "read")  # not his scope
     assert at_workspace.returncode == 4
-    assert "you need the read role here (you have: none)" in at_workspace.stderr
+    assert "you need the read role on the workspace (you have: none there)" in at_workspace.stderr
     assert _ok(alice, work, "member", "list", "--json") == before  # nothing granted
     revoked = _cli(bob, work, "member", "revoke", "new@z.io", "--project", "shop")
 
@@ -462,9 +462,9 @@ def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_ac
     of_one_environment = _cli(dave, work, "init")
     outsider = _cli(carol, work, "init")
 
-    set_up = f"error: project 'shop' of {work / 'envkeep.toml'} is set up already; nothing to do"
+    set_up = f"project 'shop' of {work / 'envkeep.toml'} is set up already; nothing to do"
     for teammate in (member, of_one_environment):
-        assert teammate.returncode == 1, teammate.stderr
+        assert teammate.returncode == 0, teammate.stderr  # onboarding scripts run it every time
         assert teammate.stderr.splitlines()[0] == set_up
     assert outsider.returncode == 4, outsider.stderr
     refused = (

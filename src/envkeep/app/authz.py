@@ -43,11 +43,21 @@ def check_role(bindings: list[Binding], target: Target, role: Role) -> Role:
     this transaction (by ``require_member``, which checked the principal too)."""
     held = effective_role(bindings, target)
     if held is None or held < role:
+        where = _scope_words(target)
         raise PermissionDenied(
-            f"you need the {role} role here (you have: {held or 'none'})",
-            hint="ask an admin of this project to grant it",
+            f"you need the {role} role {where} (you have: {held or 'none'} there)",
+            hint=f"ask an admin of {where.removeprefix('on ')} to grant it",
         )
     return held
+
+
+def _scope_words(target: Target) -> str:
+    """Where a refused action was, as the refusal says it (its names are not at hand here)."""
+    if target.environment_id is not None:
+        return "on this environment"
+    if target.project_id is not None:
+        return "on this project"
+    return "on the workspace"
 
 
 def require_role(call: Call, target: Target, role: Role) -> Role:

@@ -157,7 +157,10 @@ def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
     """The project exists: register each service envkeep.toml declares that the store does
     not know (a teammate added it to the file in another checkout). Services are a project
     admin's to add: without that role, they are named as left."""
-    stored = {s.name for s in ctx.backend.list_services(project.project)}
+    try:
+        stored = {s.name for s in ctx.backend.list_services(project.project)}
+    except PermissionDenied:  # a role on one environment: the project's services are not ours
+        return InitOutcome(project, False)
     registered: list[str] = []
     unregistered: list[str] = []
     for service in project.services:
