@@ -330,20 +330,24 @@ def test_render_leaves_safe_values_unquoted_and_empty_values_bare() -> None:
 @pytest.mark.parametrize(
     ("value", "rendered"),
     [
-        ("a b", '"a b"'),
-        ("a#b", '"a#b"'),
+        ("a b", "'a b'"),
+        ("a#b", "'a#b'"),
+        ('say "hi"', "'say \"hi\"'"),
+        ("$HOME", "'$HOME'"),
+        ("${A}", "'${A}'"),
+        ("t\tab", "'t\tab'"),
+        ("é", "'é'"),
         ("it's", '"it\'s"'),
-        ('say "hi"', '"say \\"hi\\""'),
         ("back\\slash", '"back\\\\slash"'),
-        ("$HOME", '"\\$HOME"'),
-        ("${A}", '"\\${A}"'),
+        ("it's $HOME", '"it\'s \\$HOME"'),
         ("l1\nl2", '"l1\\nl2"'),
         ("cr\r", '"cr\\r"'),
-        ("t\tab", '"t\\tab"'),
-        ("é", '"é"'),
+        ("t\tab'", '"t\\tab\'"'),
     ],
 )
-def test_render_double_quotes_and_escapes_other_values(value: str, rendered: str) -> None:
+def test_render_single_quotes_other_values_or_double_quotes_and_escapes_them(
+    value: str, rendered: str
+) -> None:
     assert render_dotenv({"A": value}) == f"A={rendered}\n"
 
 

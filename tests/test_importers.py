@@ -152,7 +152,7 @@ def test_an_empty_nested_object_imports_nothing_and_warns() -> None:
         ("42", "42"),
         ("-7", "-7"),
         ("1.5", "1.5"),
-        ("1e3", "1000.0"),
+        ("1e3", "1e3"),
         ("null", ""),
         ("[]", "[]"),
         ('[1, "a", true, null, {"k": [2.5]}]', '[1,"a",true,null,{"k":[2.5]}]'),
@@ -170,7 +170,7 @@ def test_json_scalars_and_lists_become_text(scalar: str, text: str) -> None:
         ('"0012"', "0012"),
         ("'on'", "on"),
         ("true", "true"),
-        ("on", "true"),
+        ("on", "on"),
         ("42", "42"),
         ("1.5", "1.5"),
         ("null", ""),
@@ -178,7 +178,7 @@ def test_json_scalars_and_lists_become_text(scalar: str, text: str) -> None:
         ("", ""),
         ("[1, a, {k: v}]", '[1,"a",{"k":"v"}]'),
         ("2024-01-02", "2024-01-02"),
-        ("2024-01-02 03:04:05", "2024-01-02T03:04:05"),
+        ("2024-01-02 03:04:05", "2024-01-02 03:04:05"),
         ("[2024-01-02]", '["2024-01-02"]'),
         ("|\n  line one\n  line two", "line one\nline two\n"),
     ],
@@ -250,7 +250,7 @@ def test_two_keys_flattening_to_one_name_are_refused_naming_both(
     assert SECRET not in shown(error)
 
 
-@pytest.mark.parametrize(("text", "key"), [("1: x\n", "'1'"), ("on: x\n", "'True'")])
+@pytest.mark.parametrize(("text", "key"), [("~: x\n", "'None'"), ("true: x\n", "'True'")])
 def test_a_yaml_key_that_is_not_text_is_refused_with_a_hint_to_quote_it(
     text: str, key: str
 ) -> None:
@@ -362,14 +362,13 @@ def test_a_nul_character_in_a_json_value_is_refused() -> None:
     assert SECRET not in shown(error)
 
 
-def test_a_json_number_too_long_for_python_is_an_input_error() -> None:
-    error = import_error('{"A": ' + "9" * 5000 + "}", "json")
-
-    assert type(error) is InputError
-    assert "too many digits" in str(error)
+def test_a_json_number_too_long_for_python_is_just_text() -> None:
+    assert imported('{"A": ' + "9" * 5000 + "}", "json") == {"A": "9" * 5000}
 
 
-@pytest.mark.parametrize("scalar", ["9" * 5000, "!!int abc", "!!bool maybe", "!!timestamp x"])
+@pytest.mark.parametrize(
+    "scalar", ["!!int " + "9" * 5000, "!!int abc", "!!bool maybe", "!!timestamp x"]
+)
 def test_a_yaml_value_that_cannot_be_converted_is_an_input_error(scalar: str) -> None:
     error = import_error(f"A: {scalar}\n", "yaml")
 
@@ -466,5 +465,7 @@ def test_yaml_export_imports_back_to_the_same_values(values: dict[str, str]) -> 
 
 @settings(max_examples=100, deadline=None)
 @given(environments)
-def test_dotenv_export_imports_back_to_the_same_values(values: dict[str, str]) -> None:
-    assert imported(export(values, "dotenv"), "dotenv") == values
+def test_dotenv_export_imports_back_to_the_same_values_as_stored(values: dict[str, str]) -> None:
+    stored = {name: value.replace("${", "$${") for name, value in values.items()}
+
+    assert imported(export(values, "dotenv"), "dotenv") == stored

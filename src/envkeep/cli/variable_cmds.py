@@ -119,7 +119,8 @@ def export_(
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORTERS)}.")
     ] = "dotenv",
     out: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file (0600), atomically.")
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file (0600), atomically; - for stdout."),
     ] = None,
     name: Annotated[
         str | None,
@@ -134,6 +135,8 @@ def export_(
     """
     ctx = make_context()
     service = ctx.default_service(service)
+    if out is not None and str(out) == "-":
+        out = None
     if out is not None:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
     resolution = variables.resolved(ctx, ctx.default_env(env), service)

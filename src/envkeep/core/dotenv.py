@@ -11,6 +11,11 @@ Accepted syntax, one entry per line unless a quoted value spans several lines:
 - after a closing quote only whitespace and a ``# comment`` may follow;
 - ``$NAME`` and ``${NAME}`` are kept as text: reference expansion happens elsewhere.
 
+Parsed ``as_stored``, values come in envkeep's stored form, where ``${NAME}`` is a reference and
+``$${`` a literal ``${`` (`envkeep.core.references`): a ``$`` the file writes literally (in single
+quotes, or as ``\\$`` in double quotes) never starts a reference, while unquoted and unescaped
+double-quoted ``${NAME}`` stay references, as docker compose reads them.
+
 Error messages name the variable and the line, never the value: it may be a secret.
 """
 
@@ -54,6 +59,10 @@ _DOUBLE_QUOTED_RE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.DOTALL)
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "'": "'"}
 _SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
+# What a single-quoted value cannot hold for every reader: python-dotenv decodes \' and \\ there.
+_NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\\\n\r]")
+# An escaped `\$` of a value read as stored, until the value is complete: NUL is in no input.
+_LITERAL_DOLLAR = "\x00"
 _RENDER_ESCAPES = str.maketrans(
     {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 )
@@ -86,14 +95,18 @@ class ParsedDotenv:
         return {entry.name: entry.value for entry in self.entries}
 
 
-def parse_dotenv(text: str, *, source: str | None = None) -> ParsedDotenv:
+def parse_dotenv(text: str, *, source: str | None = None, as_stored: bool = False) -> ParsedDotenv:
     """Parse dotenv ``text``; raise ``ParseError`` (with ``line`` and ``source``) if malformed.
 
     ``source`` (a file name, say) is only used to label errors. Duplicate names are kept in
-    ``entries`` and reported in ``warnings``; ``values`` lets the last one win.
+    ``entries`` and reported in ``warnings``; ``values`` lets the last one win. With
+    ``as_stored``, values are in envkeep's stored form: every literal ``${`` of the file
+    (single-quoted, or ``\\${`` in double quotes) is written ``$${``, so that only the file's
+    unquoted and unescaped double-quoted ``${...}`` are references.
     """
     _reject_nul(text, source)
-    scanner = _Scanner(text.removeprefix("\ufeff").replace("\r\n", "\n"), source)
+    body = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    scanner = _Scanner(body, source, as_stored=as_stored)
     entries: list[DotenvEntry] = []
     while (entry := scanner.next_entry()) is not None:
         entries.append(entry)
@@ -151,9 +164,13 @@ def render_dotenv(values: Mapping[str, str], *, header: str | None = None) -> st
     """Render ``values`` as dotenv text that ``parse_dotenv`` reads back unchanged.
 
     One ``NAME=value`` line per item in mapping order, then a newline. Values made only of
-    safe characters stay unquoted; others are double-quoted with ``\\ " $``, newline, CR and tab
-    escaped, so no later reference expansion can change them. Each line of ``header`` becomes a
-    ``# `` comment at the top. Raise ``InputError`` for an invalid name or a NUL character.
+    safe characters stay unquoted. Others are single-quoted when they hold no ``'``, ``\\``,
+    newline or CR: node's dotenv and docker compose read those literally, ``$`` included, and
+    so does python-dotenv but for ``${NAME}``, which it expands unless ``interpolate=False``.
+    The rest are double-quoted with ``\\ " $``, newline, CR and tab escaped.
+    Either way no later reference expansion can change them (``parse_dotenv(as_stored=True)``
+    reads every ``$`` as literal). Each line of ``header`` becomes a ``# `` comment at the top.
+    Raise ``InputError`` for an invalid name or a NUL character.
     """
     lines = [] if header is None else [_comment_line(line) for line in header.splitlines()]
     lines.extend(_render_entry(name, value) for name, value in values.items())
@@ -175,6 +192,8 @@ def _render_entry(name: str, value: str) -> str:
         )
     if value == "" or _SAFE_VALUE_RE.fullmatch(value):
         return f"{name}={value}"
+    if _NOT_SINGLE_QUOTABLE_RE.search(value) is None:
+        return f"{name}='{value}'"
     return f'{name}="{value.translate(_RENDER_ESCAPES)}"'
 
 
@@ -207,12 +226,26 @@ def _decode_escape(match: re.Match[str]) -> str:
     return _ESCAPES.get(char, "\\" + char)
 
 
+def _decode_escape_marking_dollars(match: re.Match[str]) -> str:
+    return _LITERAL_DOLLAR if match.group(1) == "$" else _decode_escape(match)
+
+
+def _stored_literal_dollars(value: str) -> str:
+    """A double-quoted ``value``, its ``\\$`` decoded to `_LITERAL_DOLLAR`, in stored form.
+
+    A literal ``$`` before ``{`` becomes ``$${``, any other one ``$``; an unescaped ``$`` stays
+    as written (one before ``\\${`` is literal both in the file and stored, before ``$${``).
+    """
+    return value.replace(_LITERAL_DOLLAR + "{", "$${").replace(_LITERAL_DOLLAR, "$")
+
+
 class _Scanner:
     """A cursor over normalised dotenv text that yields one entry at a time."""
 
-    def __init__(self, text: str, source: str | None) -> None:
+    def __init__(self, text: str, source: str | None, *, as_stored: bool = False) -> None:
         self.text = text
         self.source = source
+        self.as_stored = as_stored
         self.pos = 0
         self.line = 1
         self.value_span = (0, 0)  # where the raw value of the last entry is written
@@ -302,14 +335,28 @@ class _Scanner:
         close = self.text.find("'", self.pos + 1)
         if close < 0:
             raise self._unterminated("single", name)
-        return self._consume_quoted(close + 1)[1:-1]
+        value = self._consume_quoted(close + 1)[1:-1]
+        return value.replace("${", "$${") if self.as_stored else value
 
     def _double_quoted(self, name: str) -> str:
         match = _DOUBLE_QUOTED_RE.match(self.text, self.pos)
         if match is None:
             raise self._unterminated("double", name)
+        line = self.line
         self._consume_quoted(match.end())
-        return _ESCAPE_RE.sub(_decode_escape, match.group(1))
+        if not self.as_stored:
+            return _ESCAPE_RE.sub(_decode_escape, match.group(1))
+        marked = _ESCAPE_RE.sub(_decode_escape_marking_dollars, match.group(1))
+        if _LITERAL_DOLLAR + "${" in marked:
+            # Stored, `$${` is always the escape of a literal `${`: no way to write this.
+            raise ParseError(
+                f"the value of {name!r} has an escaped '$' right before a '${{' reference,"
+                " which envkeep cannot store",
+                line=line,
+                source=self.source,
+                hint="envkeep reads '$${' as a literal '${'; put something between the two",
+            )
+        return _stored_literal_dollars(marked)
 
     def _consume_quoted(self, end: int) -> str:
         quoted = self.text[self.pos : end]
