@@ -41,7 +41,8 @@ def test_a_url_with_port_zero_is_not_a_url() -> None:
     # Like @type=port, a URL's port runs from 1 to 65535 (docs/schema.md).
     assert not matches_type("url", "http://h:0/")
     assert not bulk_check("url")(["http://h:0/", "http://h:00"])
-    assert matches_type("url", "http://h:080/") and bulk_check("url")(["http://h:1/x"])
+    assert matches_type("url", "http://h:080/")
+    assert bulk_check("url")(["http://h:1/x"])
 
 
 @given(st.sampled_from(TYPES), SAMPLES)

@@ -124,3 +124,32 @@ def test_a_service_a_teammate_declared_in_envkeep_toml_is_registered_by_init(
     assert envkeep.ok("get", "A", "--env", "dev", "--service", "billing").stdout == "1\n"
     again = envkeep.ok("init")  # idempotent: onboarding scripts run it every time
     assert "set up already; nothing to do" in again.stderr
+
+
+def test_setting_a_value_a_name_already_holds_adds_no_version(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "A=1", "B=1", "--env", "dev")
+
+    again = envkeep.ok("set", "A=1", "B=2", "--env", "dev")
+
+    assert "set 1 variable in dev (shared); 1 unchanged" in again.stderr
+    history = json.loads(envkeep.ok("history", "A", "--env", "dev", "--json").stdout)
+    assert [h["version"] for h in history] == [1]
+    assert envkeep.ok("get", "B", "--env", "dev").stdout == "2\n"
+    assert "set 0 variables" in envkeep.ok("set", "A=1", "--env", "dev").stderr
+
+
+def test_a_file_encrypted_for_a_deleted_environment_says_its_key_is_gone(
+    envkeep: Envkeep, project: Path
+) -> None:
+    (project / "in.env").write_text("A=1\n")
+    envkeep.ok("env", "create", "tmp")
+    envkeep.ok("encrypt", "in.env", "-o", "in.env.enc", "--env", "tmp")
+    envkeep.ok("env", "delete", "tmp", "--yes")
+
+    gone = envkeep("decrypt", "in.env.enc", "-o", "out.env")
+
+    _one_error(gone, 2, "encrypted with the key of environment 'tmp', which is not in this project")
+    assert "env create" not in gone.stderr  # a new 'tmp' has another key: no way back there
+    assert not (project / "out.env").exists()

@@ -41,7 +41,8 @@ def set_(
         lambda ok: variables.set_variables(ctx, env_name, service, values, confirmed=ok),
         where=where,
     )
-    output.done(f"set {output.counted(count, 'variable')} in {where}")
+    same = f"; {len(values) - count} unchanged (the value it has)" if count < len(values) else ""
+    output.done(f"set {output.counted(count, 'variable')} in {where}{same}")
 
 
 def _scope(env: str, service: str | None) -> str:

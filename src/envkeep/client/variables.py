@@ -86,9 +86,15 @@ def set_variables(
     *,
     confirmed: bool = False,
 ) -> int:
-    """Write new versions of ``values`` in one scope, all or nothing; return how many."""
+    """Write new versions of ``values`` in one scope, all or nothing; return how many. A name
+    already holding its value gets no new version (history stays what changed)."""
     opened = open_environment(ctx, env, service)
-    writes = opened.plan_writes(opened.scope_for(service), dict(values))
+    scope = opened.scope_for(service)
+    current = {v.name: v.value for v in opened.variables(scope)}
+    changed = {name: value for name, value in values.items() if current.get(name) != value}
+    if not changed:
+        return 0
+    writes = opened.plan_writes(scope, changed)
     write_planned(ctx, opened, writes, confirmed=confirmed)
     return len(writes)
 
