@@ -14,7 +14,6 @@ Errors name the source, the line or the key path, never a value: values are secr
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 from dataclasses import dataclass
@@ -23,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep.core.dotenv import is_valid_name, parse_dotenv
 from envkeep.core.errors import InputError, ParseError, UsageError
+from envkeep.integrations._documents import DocObject, Number, load_json, load_yaml, too_deep
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Mapping
 
-    import yaml
 
 __all__ = ["FORMATS", "MAX_IMPORT_BYTES", "ImportResult", "detect_format", "parse_import"]
 
@@ -41,35 +40,8 @@ _MAX_DEPTH = 64
 # YAML aliases share nodes, so a small file can expand enormously. No real environment gets
 # near this many keys and list items (Linux caps one variable at 128 KiB, all at about 2 MiB).
 _MAX_NODES = 100_000
-# PyYAML's scanner quotes the character it stopped at, which may be part of a secret.
-_SCANNED_CHAR = re.compile(r"""\b(character|found) (?:'[^']*'|"[^"]*")""")
-_TAG = re.compile(r"constructor for the tag '([^']*)'")
-_STANDARD_TAG = "tag:yaml.org,2002:"
-# The tag a plain YAML number is read with, so that it keeps its text.
-_NUMBER_TAG = "tag:envkeep,2024:number"
+# What JSON writes as a number, which a list's JSON text may keep as it is.
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-
-
-class _Number(str):
-    """A number as the document writes it (``1.10``, ``0123``, ``1e400``): never converted."""
-
-    __slots__ = ()
-
-
-@dataclass(frozen=True)
-class _Repeat:
-    """A key set again in the same object; the lines are YAML's (JSON's decoder has none)."""
-
-    key: str
-    line: int | None = None
-    first: int | None = None
-
-
-class _Object(dict[Any, Any]):
-    """An object of the document, with the keys it sets more than once."""
-
-    repeats: tuple[_Repeat, ...] = ()
-
 
 _TYPE_NAMES = {
     dict: "an object",
@@ -78,7 +50,7 @@ _TYPE_NAMES = {
     bool: "a boolean",
     int: "a number",
     float: "a number",
-    _Number: "a number",
+    Number: "a number",
     type(None): "null",
     bytes: "binary data",
     set: "a set",
@@ -121,7 +93,7 @@ def parse_import(data: bytes, *, fmt: str, source: str) -> ImportResult:
     if fmt == "dotenv":
         parsed = parse_dotenv(text, source=source, as_stored=True)
         return ImportResult(values=parsed.values, warnings=parsed.warnings)
-    document = _load_json(text, source) if fmt == "json" else _load_yaml(text, source)
+    document = load_json(text, source) if fmt == "json" else load_yaml(text, source)
     if not isinstance(document, dict):
         raise InputError(
             f"{source}: expected an object of NAME: value at the top level, "
@@ -143,141 +115,6 @@ def _decode(data: bytes, source: str) -> str:
             source=source,
             hint="convert it to UTF-8 (for example with iconv) and import it again",
         ) from None
-
-
-def _load_json(text: str, source: str) -> object:
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_json_object,
-            parse_int=_Number,
-            parse_float=_Number,
-            parse_constant=_Number,  # NaN, Infinity
-        )
-    except json.JSONDecodeError as exc:
-        # exc.msg names what the parser expected, never text from the document.
-        raise ParseError(f"invalid JSON: {exc.msg}", line=exc.lineno, source=source) from None
-    except RecursionError:
-        raise _too_deep(source) from None
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> _Object:
-    found = _Object(pairs)
-    if len(found) < len(pairs):
-        found.repeats = _repeats((key, key, None) for key, _ in pairs)
-    return found
-
-
-def _repeats(keys: Iterable[tuple[object, str, int | None]]) -> tuple[_Repeat, ...]:
-    """The keys, each ``(identity, text, line)``, that repeat an identity seen before."""
-    first: dict[object, int | None] = {}
-    repeats: list[_Repeat] = []
-    for identity, text, line in keys:
-        if identity in first:
-            repeats.append(_Repeat(text, line, first[identity]))
-        else:
-            first[identity] = line
-    return tuple(repeats)
-
-
-def _load_yaml(text: str, source: str) -> object:
-    import yaml
-
-    try:
-        return _read_yaml(text)
-    except yaml.MarkedYAMLError as exc:
-        raise _yaml_parse_error(exc, source) from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise ParseError(
-            "a control character that YAML does not allow", line=line, source=source
-        ) from None
-    except RecursionError:
-        raise _too_deep(source) from None
-    except (ValueError, LookupError, AttributeError, TypeError):
-        # PyYAML's constructors raise these, quoting the text, for `!!int abc`, `!!bool x`,
-        # `!!timestamp x` or an `!!int` of more than 4300 digits.
-        raise InputError(
-            f"{source}: a number or a !!tagged value in the YAML cannot be converted",
-            hint="quote it to import it as text",
-        ) from None
-
-
-def _read_yaml(text: str) -> object:
-    loader = _text_loader()(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
-@functools.cache
-def _text_loader() -> type[yaml.SafeLoader]:
-    """PyYAML's safe loader, but a plain scalar keeps its text: only ``null`` (``~``, empty)
-    and ``true``/``false`` are read as such, a number as its `_Number` text, anything else (a
-    date, ``yes``, ``NO``) as a string; an explicit tag (``!!int 12``) still converts. Each
-    object notes its repeated keys."""
-    import yaml
-    from yaml.nodes import ScalarNode
-
-    numbers = {f"{_STANDARD_TAG}int", f"{_STANDARD_TAG}float"}
-    boolean, merge = f"{_STANDARD_TAG}bool", f"{_STANDARD_TAG}merge"
-    kept = {f"{_STANDARD_TAG}null", merge, boolean, *numbers}
-    true_false = re.compile(r"^(?:true|false)$")
-    resolvers = {
-        first: [
-            (_NUMBER_TAG if tag in numbers else tag, true_false if tag == boolean else pattern)
-            for tag, pattern in entries
-            if tag in kept
-        ]
-        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    class TextLoader(yaml.SafeLoader):
-        yaml_implicit_resolvers = resolvers
-
-    def number(loader: TextLoader, node: yaml.ScalarNode) -> _Number:
-        return _Number(node.value)
-
-    def mapping(loader: TextLoader, node: yaml.MappingNode) -> Iterator[_Object]:
-        found = _Object()
-        yield found
-        # Before construct_mapping flattens merge keys (<<) in: their keys may be set again.
-        keys = (k for k, _ in node.value if isinstance(k, ScalarNode) and k.tag != merge)
-        found.repeats = _repeats(((k.tag, k.value), k.value, k.start_mark.line + 1) for k in keys)
-        found.update(loader.construct_mapping(node))
-
-    TextLoader.add_constructor(_NUMBER_TAG, number)
-    TextLoader.add_constructor(f"{_STANDARD_TAG}map", mapping)
-    return TextLoader
-
-
-def _yaml_parse_error(exc: yaml.MarkedYAMLError, source: str) -> ParseError:
-    import yaml
-
-    mark = exc.problem_mark or exc.context_mark
-    line = None if mark is None else mark.line + 1
-    problem = exc.problem or exc.context or "invalid syntax"
-    tag = _TAG.search(problem)
-    if tag is not None:
-        shown = tag.group(1).replace(_STANDARD_TAG, "!!", 1)
-        return ParseError(
-            f"the YAML tag '{shown}' is not allowed",
-            line=line,
-            source=source,
-            hint="only plain mappings, lists, strings, numbers, booleans and null are imported",
-        )
-    if isinstance(exc, yaml.scanner.ScannerError):
-        problem = _SCANNED_CHAR.sub(_unquote_scanned, problem)
-    return ParseError(f"invalid YAML: {problem}", line=line, source=source)
-
-
-def _unquote_scanned(match: re.Match[str]) -> str:
-    return "character" if match.group(1) == "character" else "found something else"
-
-
-def _too_deep(source: str) -> InputError:
-    return InputError(f"{source}: the document is nested too deeply to be configuration")
 
 
 def _type_name(value: object) -> str:
@@ -316,7 +153,7 @@ class _Flattener:
                 self._set(child, self._text(value, child))
 
     def _warn_repeats(self, node: object, path: tuple[str, ...]) -> None:
-        for repeat in node.repeats if isinstance(node, _Object) else ():
+        for repeat in node.repeats if isinstance(node, DocObject) else ():
             where = "" if repeat.line is None else f"line {repeat.line}: "
             first = "" if repeat.first is None else f" (first set on line {repeat.first})"
             self.warnings.append(
@@ -356,7 +193,7 @@ class _Flattener:
 
     def _text(self, value: object, path: tuple[str, ...]) -> str:
         if isinstance(value, str):
-            return str(value)  # a `_Number` as plain text
+            return str(value)  # a `Number` as plain text
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int | float):
@@ -398,7 +235,7 @@ class _Flattener:
     def _count(self, depth: int) -> None:
         self.nodes += 1
         if depth > _MAX_DEPTH:
-            raise _too_deep(self.source)
+            raise too_deep(self.source)
         if self.nodes > _MAX_NODES:
             raise InputError(
                 f"{self.source}: the document holds more than {_MAX_NODES:,} keys and list "
@@ -412,7 +249,7 @@ def _json_text(value: object) -> str:
     """Compact JSON of ``value``, numbers as the document writes them (``[1.10]``) when JSON
     can write them so, else as strings (``["0x1F"]``); dates in ISO 8601. Raise ``TypeError``
     for what is not plain data."""
-    if isinstance(value, _Number):
+    if isinstance(value, Number):
         return str(value) if _JSON_NUMBER.fullmatch(value) else json.dumps(str(value))
     if isinstance(value, list | tuple):
         return f"[{','.join(map(_json_text, value))}]"
