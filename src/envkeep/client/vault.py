@@ -81,16 +81,28 @@ class OpenEnvironment:
 
     def _open_all(self, secrets: Sequence[SecretView]) -> dict[tuple[str, str], _Entry]:
         """Open every secret read, by (scope, name): one loop over locals, as it runs for
-        each of thousands of variables."""
+        each of thousands of variables.
+
+        A deletion whose key this reader does not hold is left out: rotations before this
+        release left deletions under the old key, which a member granted since never held,
+        and there is no value to show. A name kept by a secret under an older key (such a
+        deletion, then set again as a new secret) is the secret under the newer key."""
         opener, signers, signer = self._opener, self._signers, self._signer
         check_index, key_version = self._check_index, self.snapshot.environment.key_version
-        entries = {}
+        held = self._deks
+        entries: dict[tuple[str, str], _Entry] = {}
         for secret in secrets:
             current = secret.current
+            if current.value_ct is None and current.key_version not in held:
+                continue
             author = signers.get(current.author_id) or signer(current.author_id)
             name, value = opener(current, author)
             if current.key_version == key_version:
                 check_index(name, secret.name_index)
+            else:
+                kept = entries.get((secret.scope, name))
+                if kept is not None and kept.secret.current.key_version >= current.key_version:
+                    continue
             entries[secret.scope, name] = _Entry(secret, name, value)
         return entries
 
@@ -163,6 +175,31 @@ class OpenEnvironment:
         entry = self._entries.get((scope, name))
         return None if entry is None else (entry.secret.id, entry.secret.current.version)
 
+    def find_writable(self, scope: str, name: str) -> tuple[str, int] | None:
+        """:meth:`find_any` for a new version of ``name``: None (a new secret) when its secret
+        is under an older data key, whose name index the store still files it by (a deletion
+        an older client's rotation left), so that the name can be set again."""
+        entry = self._entries.get((scope, name))
+        if entry is None or entry.secret.current.key_version != self.key_version:
+            return None
+        return entry.secret.id, entry.secret.current.version
+
+    def rotation_writes(self, target: WriteTarget) -> list[SecretWrite]:
+        """Every secret read, live or deleted, as a new version under ``target``'s data key
+        (a key rotation): a deletion too, so that a reader holding only the new key can
+        open it and the name's index is the new key's, as the values' are."""
+        return [
+            plan_write(
+                self._identity,
+                target,
+                entry.secret.scope,
+                entry.name,
+                entry.value,
+                existing=(entry.secret.id, entry.secret.current.version),
+            )
+            for entry in self._entries.values()
+        ]
+
     def plan_writes(
         self,
         scope: str,
@@ -175,7 +212,7 @@ class OpenEnvironment:
         target = WriteTarget(self.snapshot.environment.id, self.dek, self.key_version)
         writes = []
         for name, value in changes.items():
-            existing = self.find_any(scope, name)
+            existing = self.find_writable(scope, name)
             writes.append(plan_write(self._identity, target, scope, name, value, existing=existing))
             if progress is not None:
                 progress()
