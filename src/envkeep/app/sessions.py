@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
+from envkeep.app.tokens import TOKEN_PREFIX
 from envkeep.core.errors import NotAuthenticated, NotFoundError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
@@ -32,6 +33,13 @@ def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
         {"hash": credentials.token_hash(token)},
     )
     if not rows or rows[0][2] is not None or _expired(rows[0][1], now):
+        if token.startswith(TOKEN_PREFIX):  # no login fixes a service account's token
+            raise NotAuthenticated(
+                "the service-account token (ENVKEEP_TOKEN) was refused: it was revoked, has"
+                " expired or is mistyped",
+                hint="ask an admin of its workspace for a new one (envkeep token create NAME),"
+                " or for the one that replaced it (envkeep token rotate NAME)",
+            )
         raise NotAuthenticated(
             "not logged in, or the session expired", hint="log in with: envkeep login URL"
         )
