@@ -75,8 +75,7 @@ def join(
         # One login per server and ENVKEEP_HOME: the new account's would replace this one's.
         raise UsageError(
             f"you are logged in to {current.url} as {current.email} here",
-            hint=f"log out first (envkeep logout), or join as {address} with another"
-            " ENVKEEP_HOME",
+            hint=f"log out first (envkeep logout), or join as {address} with another ENVKEEP_HOME",
         )
     session = accounts.join(
         ctx.settings, url, code, email=address, passphrase=_passphrase(ctx.settings, new=True)

@@ -262,9 +262,7 @@ class LoggedOut:
     server_told: bool
 
 
-def logout(
-    settings: Settings, *, transport: httpx.BaseTransport | None = None
-) -> LoggedOut | None:
+def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> LoggedOut | None:
     """End the active session on the server (best effort) and here; None if there was none."""
     from envkeep.client.http import ApiClient
     from envkeep.core.errors import UnreachableError
