@@ -152,7 +152,7 @@ class Attempt:
 
     method: str
     url: str
-    json: dict[str, Any] | None = None
+    json: dict[str, Any] | list[Any] | None = None
     params: dict[str, str] | None = None
     token: str | None = None
 

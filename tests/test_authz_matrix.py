@@ -103,6 +103,8 @@ POLICY: dict[Route, Need] = {
     ("GET", f"{ENV}/secrets/{{secret_id}}/versions"): Need(Role.READ, "environment"),
     ("GET", f"{ENV}/readers"): Need(Role.ADMIN, "environment"),
     ("POST", f"{ENV}/rotate"): Need(Role.ADMIN, "environment"),
+    ("GET", f"{ENV}/keys-missing"): Need(Role.ADMIN, "environment"),
+    ("POST", f"{ENV}/shares"): Need(Role.ADMIN, "environment"),
     ("GET", f"{WS}/audit"): Need(Role.ADMIN, "workspace"),
     ("GET", f"{WS}/members"): Need(Role.READ, "workspace"),
     # Looked up to seal shares to: by an admin of any scope here (a project's admin grants).
@@ -234,12 +236,30 @@ def _write(w: World, _caller: Caller, target: str) -> Attempt:
 
 
 def _rotate(w: World, _caller: Caller, target: str) -> Attempt:
+    """A new key for every reader, every variable rewritten under it (the server refuses a
+    rotation that leaves a value under the old key)."""
     env_id, version = w.environment(target)
     readers = w.as_owner("GET", f"{w.env(target)}/readers")
     share = {"environment_id": env_id, "key_version": version + 1, "sealed": KEY}
+    with w.engine.connect() as connection:
+        secrets = connection.execute(
+            text(
+                "SELECT id, scope, current_version, deleted FROM secrets WHERE environment_id = :e"
+            ),
+            {"e": env_id},
+        ).all()
     body = {
         "new_key_version": version + 1,
         "shares": [{**share, "recipient_id": r["id"]} for r in readers],
+        "writes": [
+            {
+                **secret_write(str(secret_id), version + 1),
+                "scope": scope,
+                "expected_version": current,
+                "value_ct": None if deleted else KEY,
+            }
+            for secret_id, scope, current, deleted in secrets
+        ],
     }
     return Attempt("POST", f"{w.env(target)}/rotate", json=body)
 
@@ -437,6 +457,16 @@ CASES: list[Case] = [
     ),
     Case(("GET", f"{ENV}/readers"), "environment", _get(lambda w, t: f"{w.env(t)}/readers")),
     Case(("POST", f"{ENV}/rotate"), "environment", _rotate),
+    Case(
+        ("GET", f"{ENV}/keys-missing"),
+        "environment",
+        _get(lambda w, t: f"{w.env(t)}/keys-missing"),
+    ),
+    Case(  # none due: the shares a new environment's creator seals are the API's own tests'
+        ("POST", f"{ENV}/shares"),
+        "environment",
+        lambda w, _c, t: Attempt("POST", f"{w.env(t)}/shares", json=[]),
+    ),
     Case(("GET", f"{WS}/audit"), "workspace", _get(lambda w, _t: f"{w.ws}/audit", limit="5")),
     Case(("GET", f"{WS}/members"), "workspace", _get(lambda w, _t: f"{w.ws}/members")),
     Case(

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import new_environment
 from envkeep.api.deps import AuthedCall
-from envkeep.app import environments, projects, services
+from envkeep.app import environments, members, projects, services
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/projects", tags=["projects"])
 
@@ -80,6 +80,36 @@ def create_environment(
         call, workspace_id=workspace_id, project=project, new=new_environment(body)
     )
     return schemas.Environment.model_validate(found)
+
+
+@router.get("/{project}/environments/{environment}/keys-missing")
+def keys_missing(
+    workspace_id: str, project: str, environment: str, call: AuthedCall
+) -> list[schemas.Member]:
+    """The roles that open an environment whose holder has no share of its current key."""
+    found = environments.keys_missing(
+        call, workspace_id=workspace_id, project=project, environment=environment
+    )
+    return [schemas.Member.model_validate(m) for m in found]
+
+
+@router.post("/{project}/environments/{environment}/shares", status_code=204)
+def share_key(
+    workspace_id: str,
+    project: str,
+    environment: str,
+    shares: list[schemas.NewShare],
+    call: AuthedCall,
+) -> None:
+    """Shares of an environment's current key for those its roles open who hold none yet
+    (the body: a list of them)."""
+    environments.share_data_key(
+        call,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        shares=[members.NewShare(**s.model_dump()) for s in shares],
+    )
 
 
 @router.patch("/{project}/environments/{name}")

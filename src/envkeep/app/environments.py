@@ -1,4 +1,5 @@
-"""Environments: the unit of encryption. Creating one stores the creator's sealed data key."""
+"""Environments: the unit of encryption. Creating one stores the creator's sealed data key;
+the creator's client then seals it to every other principal whose role opens the environment."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ from sqlalchemy import select
 from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.policy import Role, Target
+from envkeep.app.members import Member, policy_binding, store_shares
+from envkeep.app.policy import Role, Target, covers
+from envkeep.app.principals import principal_view
 from envkeep.app.views import EnvironmentView, NewEnvironment
 from envkeep.app.writes import apply_writes
-from envkeep.core.errors import AlreadyExistsError, UsageError
-from envkeep.store.models import DataKeyShare, Environment, Project
+from envkeep.core.errors import AlreadyExistsError, ConflictError, InputError, UsageError
+from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from envkeep.app.context import Call
+    from envkeep.app.members import NewShare
 
 ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -168,3 +174,76 @@ def update_environment(
         details=changes,
     )
     return environment_view(env)
+
+
+def keys_missing(call: Call, *, workspace_id: str, project: str, environment: str) -> list[Member]:
+    """The role bindings that open an environment whose principal holds no share of its
+    current data key (admin on it): whom a new environment's creator seals its key to."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, environment)
+    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    return _unsealed(call, found, env)
+
+
+def _unsealed(call: Call, project: Project, env: Environment) -> list[Member]:
+    """:func:`keys_missing`, authorised: live principals only, one row per binding."""
+    target = Target(project.workspace_id, project.id, env.id)
+    held = set(
+        call.session.scalars(
+            select(DataKeyShare.recipient_id).where(
+                DataKeyShare.environment_id == env.id, DataKeyShare.key_version == env.key_version
+            )
+        )
+    )
+    rows = call.session.execute(
+        select(RoleBinding, Principal)
+        .join(Principal, Principal.id == RoleBinding.principal_id)
+        .where(RoleBinding.workspace_id == project.workspace_id, Principal.disabled_at.is_(None))
+        .order_by(Principal.name)
+    )
+    return [  # a binding that covers the environment names its project, or it too
+        Member(
+            principal_view(p),
+            b.role,
+            project.name if b.project_id else None,
+            env.name if b.environment_id else None,
+            1,
+        )
+        for b, p in rows
+        if p.id not in held and covers(policy_binding(b), target)
+    ]
+
+
+def share_data_key(
+    call: Call, *, workspace_id: str, project: str, environment: str, shares: Sequence[NewShare]
+) -> int:
+    """Store shares of an environment's current data key, sealed by the caller's client to
+    principals whose roles open it and who hold none yet (admin on it); return how many."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, environment)
+    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    due = {m.principal.id for m in _unsealed(call, found, env)}
+    recipients: list[str] = []
+    for share in shares:
+        if share.environment_id != env.id:
+            raise InputError("a share is for another environment", hint="run the command again")
+        if share.key_version != env.key_version:
+            raise ConflictError("the environment's key changed meanwhile", hint="run it again")
+        if share.recipient_id not in due or share.recipient_id in recipients:
+            raise InputError(
+                "a share is for a principal whose role does not open this environment, or who"
+                " holds its key already",
+                hint="run the command again",
+            )
+        recipients.append(share.recipient_id)
+    for recipient in recipients:
+        store_shares(call, recipient, [env], shares)
+    call.session.flush()
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="environment.share",
+        target=f"{project}/{environment}",
+        details={"principal_ids": recipients},
+    )
+    return len(recipients)
