@@ -140,9 +140,17 @@ def test_in_a_services_directory_commands_default_to_that_service(
 def test_init_where_envkeep_toml_exists_sets_the_project_up_in_a_fresh_home(
     config_tree: Path, tmp_path: Path, homes: Homes
 ) -> None:
-    before = (config_tree / "envkeep.toml").read_bytes()
     # A fresh home has a store of its own; on a server, an account and workspace of its own.
     newcomer = Envkeep(homes.new(tmp_path / "newcomer"), config_tree)
+    toml = config_tree / "envkeep.toml"
+    if homes.server is not None:  # the file names its project's workspace: not the newcomer's
+        outside = newcomer("init")
+        assert outside.code == 4, outside.describe()
+        assert "which you are not a member of" in outside.err_lines[0]
+        assert "delete the 'workspace =' line" in outside.stderr
+        kept = [line for line in toml.read_text().splitlines() if not line.startswith("workspace")]
+        toml.write_text("\n".join(kept) + "\n")  # a project of its own, in its own workspace
+    before = toml.read_bytes()
 
     newcomer.ok("init")
 

@@ -128,6 +128,13 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
     except AlreadyExistsError:
         return _set_up_already(ctx, project)
     except PermissionDenied:
+        if _outside_pinned_workspace(ctx, project):
+            raise PermissionDenied(
+                f"{project.path} puts project '{project.project}' in workspace"
+                f" {project.workspace} on {ctx.server_url}, which you are not a member of",
+                hint="ask one of its admins to invite you; or, to keep a project of your own"
+                " in your workspace, delete the 'workspace =' line and run envkeep init again",
+            ) from None
         raise PermissionDenied(
             f"you hold no role on project '{project.project}' on {ctx.server_url}, and"
             " creating it takes the workspace's admin role",
@@ -178,6 +185,17 @@ def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
         else:
             registered.append(service.name)
     return InitOutcome(project, False, tuple(registered), tuple(unregistered))
+
+
+def _outside_pinned_workspace(ctx: ClientContext, project: ProjectFile) -> bool:
+    """Whether envkeep.toml names a workspace this account is not a member of (a clone from
+    another team); only asked on a refusal's path."""
+    from envkeep.client.accounts import workspaces
+
+    if project.workspace is None or ctx.settings.token:
+        return False
+    _active, listed = workspaces(ctx.settings)
+    return project.workspace not in {w["id"] for w in listed}
 
 
 def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
