@@ -1,14 +1,16 @@
 """No privilege escalation, as a property (DESIGN §5): whatever sequence of up to five grants,
-invites (accepted or left pending) and service-account tokens principals attempt, each acting
-with a random role at a random scope and aiming at random scopes and roles (above its own and
-outside its scope included), nobody ends up holding or handing out more than it was given.
+invites (accepted or left pending), service-account tokens, revocations and removals
+principals attempt, each acting with a random role at a random scope and aiming at random
+scopes and roles (above its own and outside its scope included), nobody ends up holding or
+handing out more than it was given, and no token outlives the rights it rests on.
 
 The model: every principal has a ceiling at each scope, the most any chain of grants from a
 workspace's root admin could have given it there. A grant, invite or token from A to B at scope
 S with role r raises B's ceiling under S to at most min(r, A's ceiling). After every step each
 principal's effective role (``app.policy.effective_role`` over its stored bindings) stays at or
 under its ceiling; an action the actor may not take is refused and changes nothing; an action it
-may take changes exactly the binding it names.
+may take changes exactly the binding it names, and ends exactly the tokens that, after it, no
+longer rest on people's roles (``resting``: the rule of ``app.token_cascade``, modelled here).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from envkeep.app import accounts, members, projects, tokens
 from envkeep.app.context import Actor, Call, new_uuid, utc_now
 from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.app.views import NewEnvironment
-from envkeep.core.errors import NotFoundError, PermissionDenied, UsageError
+from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied, UsageError
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite, Principal, RoleBinding
 from tests.authz_support import DATABASES, migrated_database
@@ -76,7 +78,7 @@ MALFORMED = Place(0, None, "e1")  # an environment without its project: refused 
 
 
 class Action(NamedTuple):
-    kind: str  # grant | invite | token
+    kind: str  # grant | invite | token | revoke (the grantee's role at place) | remove
     actor: int  # index into the principals known so far
     grantee: int  # index too (grants only)
     role: Role
@@ -89,6 +91,29 @@ class Action(NamedTuple):
 
 Row = tuple[str, ...]
 T = TypeVar("T")
+
+
+class Given(NamedTuple):
+    """A stored role and who gave it."""
+
+    principal: str
+    workspace: str
+    project: str | None
+    environment: str | None
+    role: str
+    giver: str | None
+
+    def binding(self) -> Binding:
+        return Binding(Role.parse(self.role), self.workspace, self.project, self.environment)
+
+
+class Account(NamedTuple):
+    """A principal as the rule for tokens reads it."""
+
+    kind: str
+    creator: str | None
+    disabled: bool
+    workspace: str | None  # a token's (its name says)
 
 
 @dataclass
@@ -165,6 +190,44 @@ class Tenancy:
                 name: sorted(tuple(map(str, r)) for r in connection.execute(text(sql), params))
                 for name, sql in queries.items()
             }
+
+    def given(self) -> set[Given]:
+        """Every role of these two workspaces, with its giver."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(RoleBinding).where(RoleBinding.workspace_id.in_(self.workspaces))
+            )
+            return {
+                Given(
+                    b.principal_id,
+                    b.workspace_id,
+                    b.project_id,
+                    b.environment_id,
+                    b.role,
+                    b.created_by,
+                )
+                for b in rows
+            }
+
+    def accounts(self) -> dict[str, Account]:
+        """Every principal so far: its kind, its creator, whether it was disabled."""
+        with Session(self.engine) as session:
+            rows = session.scalars(select(Principal).where(Principal.id.in_(self.principals)))
+            return {
+                p.id: Account(
+                    p.kind,
+                    p.created_by,
+                    p.disabled_at is not None,
+                    p.name.split(":")[1] if p.kind == "service" else None,
+                )
+                for p in rows
+            }
+
+    def bound_at(self, principal_id: str, place: Place) -> bool:
+        """Whether the principal holds a role at exactly ``place``."""
+        target = self.ids[place]
+        wanted = (target.workspace_id, target.project_id, target.environment_id)
+        return any(g.principal == principal_id and g[1:4] == wanted for g in self.given())
 
     def binding_row(self, principal_id: str, place: Place, role: Role) -> Row:
         target = self.ids[place]
@@ -300,17 +363,40 @@ def _token(t: Tenancy, principal_id: str, role: Role, place: Place) -> Callable[
     return use_case
 
 
+def _take(t: Tenancy, principal_id: str, action: Action) -> Callable[[Call], object]:
+    """Revoke the principal's role at the action's place, or remove it from the workspace."""
+    workspace_id = t.workspaces[action.place.workspace]
+
+    def use_case(call: Call) -> object:
+        if action.kind == "remove":
+            return members.remove_member(call, workspace_id=workspace_id, principal_id=principal_id)
+        scope = members.Scope(action.place.project, action.place.environment)
+        return members.revoke_role(
+            call, workspace_id=workspace_id, principal_id=principal_id, scope=scope
+        )
+
+    return use_case
+
+
 def may(t: Tenancy, actor: str, action: Action) -> bool:
     """What DESIGN §5 allows: grants and invites by an admin of the scope (never above its
     own role; a grant only to a member of the workspace), tokens with at most the role the
-    creator holds there."""
+    creator holds there; revoking a role at a scope by its admin, removing a member by a
+    workspace admin (not oneself, and only what is there)."""
+    grantee = t.principals[action.grantee % len(t.principals)]
+    if action.kind == "remove":  # of the whole workspace, whatever the place
+        workspace = Place(action.place.workspace)
+        workspace_id = t.ids[workspace].workspace_id
+        bound = any(g.principal == grantee and g.workspace == workspace_id for g in t.given())
+        return t.held(actor, workspace) == Role.ADMIN and grantee != actor and bound
     if action.place not in t.ids:
         return False
     held = t.held(actor, action.place)
+    if action.kind == "revoke":
+        return held == Role.ADMIN and grantee != actor and t.bound_at(grantee, action.place)
     if action.kind == "token":
         return held is not None and action.role <= held
     if action.kind == "grant":  # to the workspace's own only: another tenant's is not found
-        grantee = t.principals[action.grantee % len(t.principals)]
         return held == Role.ADMIN and t.member(grantee, action.place.workspace)
     return held == Role.ADMIN
 
@@ -319,11 +405,13 @@ def step(t: Tenancy, action: Action) -> None:
     """Attempt one action; check it was refused exactly when it had to be, and what changed."""
     actor = t.principals[action.actor % len(t.principals)]
     allowed, before = may(t, actor, action), t.stored()
+    given_before, accounts_before = t.given(), t.accounts()
     refused: Exception | None = None
     recipient = None
     try:
         recipient = _perform(t, actor, action)
-    except (PermissionDenied, UsageError, NotFoundError) as error:
+    except (NotAuthenticated, PermissionDenied, UsageError, NotFoundError) as error:
+        # NotAuthenticated: a token that ended acts (a server refuses its bearer token first)
         refused = error
     if refused is not None:
         assert not allowed, f"{action}: refused ({refused}) though the actor may"
@@ -331,15 +419,85 @@ def step(t: Tenancy, action: Action) -> None:
         return
     assert allowed, f"{action}: done, though the actor may not"
     after = t.stored()
-    expected = set(before["bindings"])
     if recipient is not None:
-        given = t.binding_row(recipient, action.place, action.role)
-        # A grant replaces the grantee's role at exactly that scope; the others add one.
-        expected = {row for row in expected if row[:4] != given[:4]} | {given}
         t.raise_ceiling(recipient, action.role, action.place, actor)
-    assert set(after["bindings"]) == expected, f"{action}: other bindings changed"
+    accounts = t.accounts()
+    named = _named_change(t, given_before, actor, action, recipient)
+    ended = resting_on_nothing(named, accounts | accounts_before)  # disabled: as before
+    expected = {g for g in named if g.principal not in ended}
+    assert t.given() == expected, f"{action}: other bindings changed (ended: {ended})"
+    now_disabled = {p for p, a in accounts.items() if a.disabled}
+    was_disabled = {p for p, a in accounts_before.items() if a.disabled}
+    assert now_disabled == was_disabled | ended, f"{action}: the wrong tokens ended"
     if action.kind == "invite":
         assert len(after["invites"]) == len(before["invites"]) + 1
+
+
+def _named_change(
+    t: Tenancy, before: set[Given], actor: str, action: Action, recipient: str | None
+) -> set[Given]:
+    """The roles after exactly the change the action names: a grant replaces the grantee's
+    role at that scope (given by the actor now), a token or invite adds one, a revocation
+    drops the one at that scope, a removal every one in the workspace."""
+    if action.kind == "remove":
+        grantee = t.principals[action.grantee % len(t.principals)]
+        workspace = t.workspaces[action.place.workspace]
+        return {g for g in before if not (g.principal == grantee and g.workspace == workspace)}
+    target = t.ids[action.place]
+    scope = (target.workspace_id, target.project_id, target.environment_id)
+    if action.kind == "revoke":
+        grantee = t.principals[action.grantee % len(t.principals)]
+        return {g for g in before if not (g.principal == grantee and g[1:4] == scope)}
+    if recipient is None:
+        return before
+    kept = {g for g in before if not (g.principal == recipient and g[1:4] == scope)}
+    # A grant that raises a role (or adds one) is the actor's; one that keeps or lowers it
+    # stays the earlier giver's.
+    earlier = [g for g in before - kept if action.role <= Role.parse(g.role)]
+    giver = earlier[0].giver if earlier else actor
+    return kept | {Given(recipient, *scope, str(action.role), giver)}
+
+
+def resting_on_nothing(given: set[Given], accounts: dict[str, Account]) -> set[str]:
+    """The live tokens that the rule of ``app.token_cascade`` ends: in each workspace, what
+    people hold rests on nothing else; a token rests on it when its creator holds a role that
+    rests there and every role it holds is held, at least as high over its scope, by a
+    giver whose roles rest there; everything else rests on nothing."""
+    ended: set[str] = set()
+    for workspace in {a.workspace for a in accounts.values() if a.workspace}:
+        mine = [g for g in given if g.workspace == workspace]
+        held: dict[str, list[Binding]] = {}
+        for g in mine:
+            if accounts[g.principal].kind == "user":
+                held.setdefault(g.principal, []).append(g.binding())
+        tokens = {
+            p
+            for p, a in accounts.items()
+            if a.kind == "service" and not a.disabled and a.workspace == workspace
+        }
+        resting: set[str] = set()
+        while True:
+            more = {
+                p
+                for p in tokens - resting
+                if held.get(accounts[p].creator or "")
+                and all(_covered(g, held) for g in mine if g.principal == p)
+            }
+            if not more:
+                break
+            resting |= more
+            for p in more:
+                held[p] = [g.binding() for g in mine if g.principal == p]
+                if not held[p]:
+                    del held[p]
+        ended |= tokens - resting
+    return ended
+
+
+def _covered(given: Given, held: dict[str, list[Binding]]) -> bool:
+    target = Target(given.workspace, given.project, given.environment)
+    role = effective_role(held.get(given.giver or "", []), target)
+    return role is not None and role >= Role.parse(given.role)
 
 
 def _perform(t: Tenancy, actor: str, action: Action) -> str | None:
@@ -353,6 +511,9 @@ def _perform(t: Tenancy, actor: str, action: Action) -> str | None:
         t.run(actor, _token(t, account, action.role, action.place))
         t.principals.append(account)
         return account
+    if action.kind in {"revoke", "remove"}:
+        t.run(actor, _take(t, t.principals[action.grantee % len(t.principals)], action))
+        return None
     email = f"{new_uuid()}@example.com"
     code = t.run(actor, _invite(t, email, action.role, action.place))
     if not action.accept:
@@ -389,7 +550,7 @@ starts = st.lists(st.tuples(roles, places), min_size=3, max_size=3)
 actions = st.lists(
     st.builds(
         Action,
-        kind=st.sampled_from(["grant", "invite", "token"]),
+        kind=st.sampled_from(["grant", "invite", "token", "revoke", "remove"]),
         actor=st.integers(0, 12),
         grantee=st.integers(0, 12),
         role=roles,
@@ -425,6 +586,29 @@ P1, E1 = Place(0, "p1"), Place(0, "p1", "e1")
         Action("token", 5, 0, Role.ADMIN, E1, accept=False),
         Action("grant", 2, 2, Role.ADMIN, Place(1), accept=False),
         Action("token", 6, 0, Role.READ, Place(1, "q1"), accept=False),
+    ],
+)
+# Tokens on tokens: lowering their maker's role ends the token above it and the one it made;
+# removing a member ends the token they made; revoking a token's role ends the one it made.
+@example(
+    starts=[(Role.ADMIN, P1), (Role.WRITE, P1), (Role.READ, Place(0))],
+    attempts=[
+        Action("token", 2, 0, Role.WRITE, P1, accept=False),
+        Action("token", 5, 0, Role.READ, E1, accept=False),
+        Action("grant", 0, 2, Role.READ, P1, accept=False),
+        Action("token", 3, 0, Role.READ, E1, accept=False),
+        Action("remove", 0, 3, Role.READ, Place(0), accept=False),
+    ],
+)
+@example(
+    starts=[(Role.ADMIN, Place(0)), (Role.READ, P1), (Role.READ, Place(0))],
+    attempts=[
+        Action("token", 2, 0, Role.ADMIN, P1, accept=False),
+        Action("token", 5, 0, Role.READ, E1, accept=False),
+        Action("grant", 5, 6, Role.ADMIN, P1, accept=False),
+        Action("grant", 6, 5, Role.ADMIN, P1, accept=False),  # keeps #5's giver: #2
+        Action("revoke", 0, 5, Role.ADMIN, P1, accept=False),  # ends #6, whose giver it was
+        Action("token", 6, 0, Role.READ, E1, accept=False),
     ],
 )
 def test_no_sequence_of_grants_invites_and_tokens_escalates(

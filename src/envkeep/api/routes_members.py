@@ -8,7 +8,7 @@ from envkeep.api import schemas
 from envkeep.api.convert import affected, secret_write
 from envkeep.api.deps import AuthedCall
 from envkeep.app import grantees, members
-from envkeep.app.views import AffectedEnvironment
+from envkeep.app.views import Revocation
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
 
@@ -48,10 +48,12 @@ def scope_environments(
     ]
 
 
-@router.post("/members/grant", status_code=204)
-def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> None:
-    """Bind a role; the body carries the grantee's shares of every environment it opens."""
-    members.grant_role(
+@router.post("/members/grant")
+def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> schemas.Revoked:
+    """Bind a role; the body carries the grantee's shares of every environment it opens. A
+    grant that lowers a role ends the tokens above it: the answer names them and the
+    environments whose keys to rotate now."""
+    found = members.grant_role(
         call,
         workspace_id=workspace_id,
         principal_id=body.principal_id,
@@ -59,6 +61,7 @@ def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> None:
         scope=members.Scope(body.project, body.environment),
         shares=_shares(body.shares),
     )
+    return _revoked(found)
 
 
 @router.post("/members/revoke")
@@ -73,8 +76,12 @@ def revoke(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas
     return _revoked(found)
 
 
-def _revoked(found: list[AffectedEnvironment]) -> schemas.Revoked:
-    return schemas.Revoked(environment_ids=[e.id for e in found], environments=affected(found))
+def _revoked(found: Revocation) -> schemas.Revoked:
+    return schemas.Revoked(
+        environment_ids=[e.id for e in found.environments],
+        environments=affected(found.environments),
+        tokens_revoked=list(found.tokens),
+    )
 
 
 @router.get("/projects/{project}/environments/{environment}/readers")

@@ -54,14 +54,16 @@ def list_tokens(workspace_id: str, call: AuthedCall) -> list[schemas.TokenInfo]:
 
 @router.post("/workspaces/{workspace_id}/tokens/{label}/revoke")
 def revoke(workspace_id: str, label: str, call: AuthedCall) -> schemas.TokenRevoked:
-    """End a token; the answer lists the environments whose keys to rotate now."""
+    """End a token and the tokens it made; the answer names those and lists the environments
+    whose keys to rotate now."""
     principal_id, found = tokens.revoke_service_account(
         call, workspace_id=workspace_id, label=label
     )
     return schemas.TokenRevoked(
         principal_id=principal_id,
-        environment_ids=[e.id for e in found],
-        environments=affected(found),
+        environment_ids=[e.id for e in found.environments],
+        environments=affected(found.environments),
+        tokens_revoked=list(found.tokens),
     )
 
 

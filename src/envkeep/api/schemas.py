@@ -243,8 +243,12 @@ class AffectedEnvironment(Body):
 
 
 class Revoked(Body):
+    """What taking rights away did (a grant that lowers a role too): the environments whose
+    keys to rotate, and the tokens that ended with those rights."""
+
     environment_ids: list[str]
     environments: list[AffectedEnvironment] = []
+    tokens_revoked: list[str] = []
 
 
 class Member(Body):
@@ -307,12 +311,14 @@ class TokenInfo(Body):
     created_at: str
     expires_at: str | None
     revoked: bool
+    created_by: str | None = None  # a member's email, or token NAME
 
 
 class TokenRevoked(Body):
     principal_id: str
     environment_ids: list[str]
     environments: list[AffectedEnvironment] = []
+    tokens_revoked: list[str] = []  # the tokens it made, ended with it
 
 
 class TokenRotation(TokenKeys):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from envkeep.app._lookup import account_name, replaced_name
 from envkeep.app.authz import require_member, require_role
@@ -61,23 +61,24 @@ def target_of(binding: RoleBinding) -> Target:
     return Target(binding.workspace_id, binding.project_id, binding.environment_id)
 
 
-def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding]) -> None:
-    """Disable the account, end its tokens and drop its roles, at once."""
-    now = call.clock()
-    account.disabled_at = now
-    for token in call.session.scalars(
-        select(SessionToken).where(SessionToken.principal_id == account.id)
-    ):
-        token.revoked_at = now
-    for binding in bindings:
-        call.session.delete(binding)
-    call.session.flush()
-
-
 def retire_name(call: Call, account: Principal, workspace_id: str, label: str) -> None:
     """Free a replaced account's name for its successor (the row stays, for audit and for the
     shares it was given)."""
     account.name = replaced_name(workspace_id, label, account.id)
+    call.session.flush()
+
+
+def hand_over(call: Call, replaced_id: str, successor_id: str) -> None:
+    """A rotated account's successor takes its place as the creator of the tokens it made and
+    the giver of the roles it gave, which live on its rights (`token_cascade`)."""
+    call.session.execute(
+        update(Principal).where(Principal.created_by == replaced_id).values(created_by=successor_id)
+    )
+    call.session.execute(
+        update(RoleBinding)
+        .where(RoleBinding.created_by == replaced_id)
+        .values(created_by=successor_id)
+    )
     call.session.flush()
 
 
@@ -111,9 +112,10 @@ def add_account(
     label: str,
     keys: AccountKeys,
     envs: Sequence[Environment],
+    created_by: str | None,
 ) -> None:
-    """The account, a binding for each of ``grants`` (one workspace), its token and its
-    shares of ``envs``."""
+    """The account (made by ``created_by``, on whose rights it lives), a binding for each of
+    ``grants`` (one workspace), its token and its shares of ``envs``."""
     check_label(label)
     workspace_id = grants[0].target.workspace_id
     name = account_name(workspace_id, label)
@@ -131,6 +133,7 @@ def add_account(
             signing_public=keys.signing_public,
             wrapped_private_keys=keys.wrapped_private_keys,
             created_at=now,
+            created_by=created_by,
         )
     )
     call.session.flush()

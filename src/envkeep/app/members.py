@@ -24,7 +24,8 @@ from envkeep.app.authz import require_role
 from envkeep.app.grantees import grantable
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
-from envkeep.app.views import AffectedEnvironment
+from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
+from envkeep.app.views import AffectedEnvironment, Revocation
 from envkeep.app.writes import apply_writes
 from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageError
 from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
@@ -119,8 +120,9 @@ def grant_role(
     role: str,
     scope: Scope,
     shares: Sequence[NewShare],
-) -> None:
-    """Bind ``role`` at ``scope`` and store the grantee's shares of every environment it opens."""
+) -> Revocation:
+    """Bind ``role`` at ``scope`` and store the grantee's shares of every environment it opens.
+    A grant that lowers a role ends the tokens that lived on it (`token_cascade`)."""
     wanted = role_named(role)
     target, envs = scope_target(call, workspace_id, scope)
     held = require_role(call, target, Role.ADMIN)
@@ -149,15 +151,24 @@ def grant_role(
             )
         )
     else:
+        if wanted > Role.parse(existing.role):  # a raise: the actor gives the role now
+            existing.created_by = call.actor.principal_id
         existing.role = str(wanted)
     call.session.flush()
+    ended = end_uncovered_tokens(call, workspace_id)
     append_event(
         call,
         workspace_id=workspace_id,
         action="member.grant",
         target=_describe(scope),
-        details={"principal_id": principal_id, "role": str(wanted), "shares": len(shares)},
+        details={
+            "principal_id": principal_id,
+            "role": str(wanted),
+            "shares": len(shares),
+            **ended.details(),
+        },
     )
+    return revocation(call, workspace_id, [], ended)
 
 
 def role_named(text: str) -> Role:
@@ -207,11 +218,10 @@ def store_shares(
             )
 
 
-def revoke_role(
-    call: Call, *, workspace_id: str, principal_id: str, scope: Scope
-) -> list[AffectedEnvironment]:
-    """Remove the binding at exactly ``scope``; return the environments whose data keys the
-    caller's client must now rotate (those the principal could read)."""
+def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scope) -> Revocation:
+    """Remove the binding at exactly ``scope``, and the tokens that lived on it
+    (`token_cascade`); return the environments whose data keys the caller's client must now
+    rotate (those the principal and those tokens could read)."""
     target, envs = scope_target(call, workspace_id, scope)
     require_role(call, target, Role.ADMIN)
     if principal_id == call.actor.principal_id:
@@ -236,14 +246,15 @@ def revoke_role(
     )
     if not getattr(removed, "rowcount", 0):
         raise NotFoundError(f"that principal holds no role at {_describe(scope)}")
+    ended = end_uncovered_tokens(call, workspace_id)
     append_event(
         call,
         workspace_id=workspace_id,
         action="member.revoke",
         target=_describe(scope),
-        details={"principal_id": principal_id},
+        details={"principal_id": principal_id, **ended.details()},
     )
-    return affected_environments(call, envs)
+    return revocation(call, workspace_id, envs, ended)
 
 
 def policy_binding(binding: RoleBinding) -> Binding:
@@ -254,10 +265,10 @@ def policy_binding(binding: RoleBinding) -> Binding:
 
 
 def covered_environments(
-    call: Call, workspace_id: str, bindings: Sequence[RoleBinding]
+    call: Call, workspace_id: str, bindings: Sequence[RoleBinding | Binding]
 ) -> list[Environment]:
     """Every environment of the workspace that one of ``bindings`` opens."""
-    held = [policy_binding(b) for b in bindings]
+    held = [b if isinstance(b, Binding) else policy_binding(b) for b in bindings]
     projects = list(
         call.session.scalars(select(Project.id).where(Project.workspace_id == workspace_id))
     )
@@ -267,9 +278,10 @@ def covered_environments(
     ]
 
 
-def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[AffectedEnvironment]:
-    """Drop every role a principal holds in the workspace (workspace admins); return the
-    environments it could read, whose keys the caller's client rotates next."""
+def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revocation:
+    """Drop every role a principal holds in the workspace (workspace admins), and end the
+    tokens it made (`token_cascade`); return the environments it and they could read, whose
+    keys the caller's client rotates next."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     if principal_id == call.actor.principal_id:
         raise UsageError("you cannot remove yourself", hint="ask another admin")
@@ -286,14 +298,25 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> list[A
     for binding in bindings:
         call.session.delete(binding)
     call.session.flush()
+    ended = end_uncovered_tokens(call, workspace_id)
     append_event(
         call,
         workspace_id=workspace_id,
         action="member.remove",
         target="workspace",
-        details={"principal_id": principal_id},
+        details={"principal_id": principal_id, **ended.details()},
     )
-    return affected_environments(call, readable)
+    return revocation(call, workspace_id, readable, ended)
+
+
+def revocation(
+    call: Call, workspace_id: str, envs: Sequence[Environment], ended: EndedTokens
+) -> Revocation:
+    """``envs`` and every environment the ended tokens could read, named, with their names."""
+    more = covered_environments(call, workspace_id, ended.bindings) if ended.bindings else []
+    seen = {e.id for e in envs}
+    every = [*envs, *(e for e in more if e.id not in seen)]
+    return Revocation(affected_environments(call, every), ended.labels)
 
 
 def list_members(call: Call, *, workspace_id: str) -> list[Member]:
@@ -413,6 +436,7 @@ def rotate_key(
     if writes:
         _reindex(call, env, writes)
         apply_writes(call, env, writes)
+    _check_all_rewritten(call, env)
     append_event(
         call,
         workspace_id=workspace_id,
@@ -439,6 +463,33 @@ def _new_key_shares(
             raise InputError("two shares for one recipient", hint="run the command again")
         given[share.recipient_id] = share
     return given
+
+
+def _check_all_rewritten(call: Call, env: Environment) -> None:
+    """Every live value is under the new key once a rotation is applied: one written after
+    the rotating client read the environment would stay under the old key, which no member
+    granted from then on holds (nor could they read the environment at all)."""
+    from envkeep.store.models import Secret, SecretVersion
+
+    left = call.session.scalar(
+        select(SecretVersion.secret_id)
+        .join(
+            Secret,
+            (Secret.id == SecretVersion.secret_id)
+            & (Secret.current_version == SecretVersion.version),
+        )
+        .where(
+            Secret.environment_id == env.id,
+            SecretVersion.value_ct.is_not(None),
+            SecretVersion.key_version != env.key_version,
+        )
+        .limit(1)
+    )
+    if left is not None:
+        raise ConflictError(
+            "the environment changed while its key was rotated; nothing was changed",
+            hint="run the command again",
+        )
 
 
 def _reindex(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:

@@ -17,25 +17,27 @@ from envkeep.app._lookup import account_name, names_in_workspace
 from envkeep.app._service_accounts import (
     Grant,
     add_account,
-    end_account,
     find_account,
+    hand_over,
     lifetime_of,
     require_admin_over,
     retire_name,
     target_of,
 )
-from envkeep.app.audit import append_event
+from envkeep.app.audit import append_event, shown_name
 from envkeep.app.authz import may_list, require_member, require_role
 from envkeep.app.members import (
     NewShare,
     Scope,
     affected_environments,
     covered_environments,
+    revocation,
     role_named,
     scope_target,
 )
 from envkeep.app.policy import Role, Target
 from envkeep.app.principals import principal_view
+from envkeep.app.token_cascade import end_account, end_uncovered_tokens
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from envkeep.app.context import Call
-    from envkeep.app.views import AffectedEnvironment, PrincipalView
+    from envkeep.app.views import AffectedEnvironment, PrincipalView, Revocation
 
 TOKEN_PREFIX = "ek_sa_"  # noqa: S105 - a prefix, not a secret
 
@@ -84,6 +86,7 @@ class ServiceAccountView:
     created_at: str
     expires_at: str | None
     revoked: bool
+    created_by: str | None = None  # its creator as `audit` names it; None when not known
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,14 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights
     grant = Grant(target, wanted, call.actor.principal_id)
-    add_account(call, grants=[grant], label=new.name, keys=new.keys, envs=envs)
+    add_account(
+        call,
+        grants=[grant],
+        label=new.name,
+        keys=new.keys,
+        envs=envs,
+        created_by=call.actor.principal_id,
+    )
     append_event(
         call,
         workspace_id=workspace_id,
@@ -141,7 +151,8 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
         .outerjoin(RoleBinding, RoleBinding.principal_id == Principal.id)
         .where(Principal.kind == "service", Principal.name.startswith(prefix))
         .order_by(Principal.name)
-    )
+    ).all()
+    creators = _names(call, {p.created_by for p, _, _ in rows if p.created_by})
     return [
         ServiceAccountView(
             principal_view(p),
@@ -152,23 +163,40 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
             p.created_at.isoformat(),
             t.expires_at.isoformat() if t.expires_at else None,
             t.revoked_at is not None or p.disabled_at is not None,
+            creators.get(p.created_by or ""),
         )
         for p, t, b in rows
         if everything or (b is not None and may_list(bindings, target_of(b)))
     ]
 
 
-def revoke_service_account(
-    call: Call, *, workspace_id: str, label: str
-) -> tuple[str, list[AffectedEnvironment]]:
-    """Disable the account, end its token, drop its roles; return its id and the environments
-    it could read (whose keys the caller's client rotates next)."""
+def _names(call: Call, ids: set[str]) -> dict[str, str]:
+    """Principals by id as `audit` shows them (the creators of tokens the caller may list)."""
+    if not ids:
+        return {}
+    rows = call.session.execute(
+        select(Principal.id, Principal.name, Principal.kind).where(Principal.id.in_(ids))
+    )
+    return {pid: shown_name(name, kind) for pid, name, kind in rows}
+
+
+def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tuple[str, Revocation]:
+    """Disable the account, end its token, drop its roles, and end the tokens that lived on
+    them (`token_cascade`); return its id and the environments it and they could read (whose
+    keys the caller's client rotates next)."""
     account, bindings = find_account(call, workspace_id, label)
     require_admin_over(call, workspace_id, bindings)
-    readable = affected_environments(call, covered_environments(call, workspace_id, bindings))
+    readable = covered_environments(call, workspace_id, bindings)
     end_account(call, account, bindings)
-    append_event(call, workspace_id=workspace_id, action="token.revoke", target=label)
-    return account.id, readable
+    ended = end_uncovered_tokens(call, workspace_id)
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="token.revoke",
+        target=label,
+        details=ended.details() or None,
+    )
+    return account.id, revocation(call, workspace_id, readable, ended)
 
 
 def rotate_service_account(
@@ -199,7 +227,10 @@ def rotate_service_account(
     end_account(call, account, bindings)
     retire_name(call, account, workspace_id, label)
     keys = replace(new, expires_at=expires_at)
-    add_account(call, grants=grants, label=label, keys=keys, envs=envs)
+    add_account(
+        call, grants=grants, label=label, keys=keys, envs=envs, created_by=account.created_by
+    )
+    hand_over(call, account.id, new.principal_id)
     append_event(
         call,
         workspace_id=workspace_id,

@@ -137,3 +137,12 @@ class AffectedEnvironment:
     project: str
     environment: str
     id: str
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What taking rights away did: the environments whose data keys the caller's client
+    rotates next, and the tokens that ended with those rights (by name; `token_cascade`)."""
+
+    environments: list[AffectedEnvironment]
+    tokens: tuple[str, ...] = ()

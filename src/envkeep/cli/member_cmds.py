@@ -49,10 +49,16 @@ def grant(
 
     Example: envkeep member grant bob@example.com write --project shop --env staging
     """
-    count = members.grant(make_context(), who, role, project=project, environment=env)
+    count, revoked = members.grant(make_context(), who, role, project=project, environment=env)
+    ended = f"; {revoked.ended(_whose(who))}{revoked.keys()}" if revoked.tokens else ""
     output.done(
         f"{who} is {role} there now; {output.counted(count, 'environment key')} shared with them"
+        + ended
     )
+
+
+def _whose(who: str) -> str:
+    return "their" if "@" in who else "its"  # an email names a person; a token, otherwise
 
 
 @member_app.command("revoke")
@@ -65,8 +71,8 @@ def revoke(
 
     Example: envkeep member revoke bob@example.com --project shop
     """
-    rotated = members.revoke(make_context(), who, project=project, environment=env)
-    output.done(f"revoked; new keys for: {', '.join(rotated) or 'no environment'}")
+    revoked = members.revoke(make_context(), who, project=project, environment=env)
+    output.done(f"revoked; {revoked.ended(_whose(who))}{revoked.keys()}")
 
 
 @member_app.command("remove")
@@ -75,8 +81,8 @@ def remove(who: Annotated[str, typer.Argument(help="The member's email.")]) -> N
 
     Example: envkeep member remove bob@example.com
     """
-    rotated = members.remove(make_context(), who)
-    output.done(f"removed {who}; new keys for: {', '.join(rotated) or 'no environment'}")
+    revoked = members.remove(make_context(), who)
+    output.done(f"removed {who}; {revoked.ended('their')}{revoked.keys()}")
 
 
 @member_app.command("list")

@@ -52,13 +52,22 @@ def list_(json_out: JsonOpt = False) -> None:
         (
             t["label"],
             t["role"],
-            "/".join(p for p in (t["project"], t["environment"]) if p) or "workspace",
+            _scope(t),
+            t.get("created_by") or "-",
             t["expires_at"] or "never",
             "revoked" if t["revoked"] else "active",
         )
         for t in found
     ]
-    output.print_table(("TOKEN", "ROLE", "SCOPE", "EXPIRES", "STATE"), rows, empty="no tokens")
+    header = ("TOKEN", "ROLE", "SCOPE", "CREATED BY", "EXPIRES", "STATE")
+    output.print_table(header, rows, empty="no tokens")
+
+
+def _scope(token: dict[str, object]) -> str:
+    """Where its role applies; ``-`` for a token with no role (revoked, or its role taken)."""
+    if token["role"] == "-":
+        return "-"
+    return "/".join(str(p) for p in (token["project"], token["environment"]) if p) or "workspace"
 
 
 @token_app.command("revoke")
@@ -67,8 +76,9 @@ def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> No
 
     Example: envkeep token revoke ci
     """
-    rotated = tokens.revoke_token(make_context(), name)
-    output.done(f"revoked '{name}'; new keys for: {', '.join(rotated) or 'no environment'}")
+    revoked = tokens.revoke_token(make_context(), name)
+    also = revoked.ended("its").removeprefix("revoked ")
+    output.done(f"revoked '{name}'{' and ' + also if also else '; '}{revoked.keys()}")
 
 
 @token_app.command("rotate")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.reading import read_environment
 from envkeep.client.scope_shares import scope_environments, seal_for, seal_scope_shares
-from envkeep.client.vault import WriteTarget, plan_write
+from envkeep.client.vault import WriteTarget
 from envkeep.core.errors import (
     EnvironmentNotFound,
     EnvironmentReplaced,
@@ -109,9 +110,9 @@ def lookup(ctx: ClientContext, name: str) -> PrincipalView:
 
 def grant(
     ctx: ClientContext, name: str, role: str, *, project: str | None, environment: str | None
-) -> int:
+) -> tuple[int, Revoked]:
     """Bind ``role`` and seal the grantee a share of every environment it gains; return how
-    many shares were sealed."""
+    many shares were sealed, and what lowering a role revoked (the tokens above it)."""
     backend = _http(ctx)
     grantee = lookup(ctx, name)
     check_invite_proof(ctx, grantee)
@@ -131,26 +132,56 @@ def grant(
         "environment": environment,
         "shares": shares,
     }
-    backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/members/grant", json=body)
-    return len(shares)
+    answer = backend.api.request(
+        "POST", f"/v1/workspaces/{backend.workspace_id}/members/grant", json=body
+    )
+    return len(shares), finish_revocation(ctx, answer or {})  # an older server: 204, no body
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """What taking rights away did: the environments whose keys were rotated after it
+    (project/env) and the tokens that ended with those rights (by name)."""
+
+    rotated: list[str]
+    tokens: list[str]
+
+    def ended(self, whose: str) -> str:
+        """``revoked 2 tokens that depended on their roles (a, b); `` (``whose``: their,
+        its), or nothing when no token ended."""
+        if not self.tokens:
+            return ""
+        count = f"{len(self.tokens)} token{'' if len(self.tokens) == 1 else 's'}"
+        return f"revoked {count} that depended on {whose} roles ({', '.join(self.tokens)}); "
+
+    def keys(self) -> str:
+        """``new keys for: shop/dev, shop/prod``."""
+        return f"new keys for: {', '.join(self.rotated) or 'no environment'}"
+
+
+def finish_revocation(ctx: ClientContext, answer: Mapping[str, Any]) -> Revoked:
+    """Rotate what a revocation's ``answer`` names (`rotate_environments`); what it did."""
+    ended = [str(t) for t in answer.get("tokens_revoked") or []]
+    return Revoked(rotate_environments(ctx, answer), ended)
 
 
 def revoke(
     ctx: ClientContext, name: str, *, project: str | None, environment: str | None
-) -> list[str]:
-    """Remove the role, then rotate the data key of every environment it could read; return
-    the rotated environments as project/env."""
+) -> Revoked:
+    """Remove the role, then rotate the data key of every environment it (and the tokens
+    that ended with it) could read."""
     backend = _http(ctx)
     principal = lookup(ctx, name)
     body = {"principal_id": principal.id, "project": project, "environment": environment}
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
     )
-    return rotate_environments(ctx, answer)
+    return finish_revocation(ctx, answer)
 
 
-def remove(ctx: ClientContext, name: str) -> list[str]:
-    """Remove a member from the workspace, then rotate every key it could read."""
+def remove(ctx: ClientContext, name: str) -> Revoked:
+    """Remove a member from the workspace (and the tokens they made), then rotate every key
+    they could read."""
     backend = _http(ctx)
     principal = lookup(ctx, name)
     if principal.kind == "service":  # removed, it would stay a live token with no role
@@ -163,7 +194,7 @@ def remove(ctx: ClientContext, name: str) -> list[str]:
         f"/v1/workspaces/{backend.workspace_id}/members/remove",
         json={"principal_id": principal.id},
     )
-    return rotate_environments(ctx, answer)
+    return finish_revocation(ctx, answer)
 
 
 def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
@@ -271,12 +302,7 @@ def rotate_key(
     new_version = env.key_version + 1
     dek = crypto.new_data_key()
     target = WriteTarget(env.id, dek, new_version)
-    writes = [
-        plan_write(
-            ctx.identity, target, v.scope_key, v.name, v.value, existing=(v.secret_id, v.version)
-        )
-        for v in opened.variables()
-    ]
+    writes = opened.rotation_writes(target)  # deletions too: newcomers hold the new key only
     readers = backend.api.request(
         "GET", f"{backend.project_path(project_name)}/environments/{environment}/readers"
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep import crypto
 from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
-from envkeep.client.members import _http, rotate_environments
+from envkeep.client.members import Revoked, _http, finish_revocation, rotate_environments
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
@@ -169,13 +169,14 @@ def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
     return found
 
 
-def revoke_token(ctx: ClientContext, name: str) -> list[str]:
-    """End a token, then rotate the data key of every environment it could read."""
+def revoke_token(ctx: ClientContext, name: str) -> Revoked:
+    """End a token (and the tokens it made), then rotate the data key of every environment
+    they could read."""
     backend = _http(ctx)
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
-    return rotate_environments(ctx, answer)
+    return finish_revocation(ctx, answer)
 
 
 def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:

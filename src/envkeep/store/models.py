@@ -68,6 +68,8 @@ class Principal(Base):
     auth_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A service account's creator, whose rights it lives on (migration 0007); None for users.
+    created_by: Mapped[str | None] = mapped_column(ID, nullable=True)
 
 
 class RoleBinding(Base):

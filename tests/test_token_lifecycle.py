@@ -1,0 +1,379 @@
+"""A token never outlives the rights it was made with, on a real team server (SQLite and
+PostgreSQL): removing a member revokes the tokens they created (and the tokens those created),
+revoking a token revokes the tokens it created, taking or lowering a member's role revokes
+their tokens it no longer covers; none of them gets a share of the rotated keys, and a value
+written afterwards opens for none of them. `token list` says who created each token and shows
+no scope for one with no role; a refused ENVKEEP_TOKEN is named as such."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from envkeep.api.app import create_app
+from envkeep.app import credentials
+from envkeep.client.tokens import parse_token
+from envkeep.store.engine import open_engine
+from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal
+from tests.authz_support import KEY, founding_invite, joining
+from tests.server import TeamServer, start_server
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from sqlalchemy import Engine
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TeamServer]:
+    root = tmp_path_factory.mktemp(f"lifecycle-{request.param}")
+    database = None
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres").create_database()
+    running = start_server(root, database)
+    yield running
+    running.stop()
+
+
+class Team:
+    """A workspace on ``server``: Alice its admin, project shop (dev, staging, prod), and Bob,
+    a member with ``bob_role`` on ``bob_scope``."""
+
+    def __init__(
+        self, server: TeamServer, root: Path, tag: str, bob_role: str, *bob_scope: str
+    ) -> None:
+        self.server, self.root = server, root
+        self.alice, self.bob = root / "alice", root / "bob"
+        self.work, self.bare = root / "work", root / "bare"
+        self.work.mkdir()
+        self.bare.mkdir()  # where a token is used: no project file
+        self.alice_email, self.bob_email = f"alice@{tag}.io", f"bob@{tag}.io"
+        self._join(self.alice, server.invite(self.alice_email), self.alice_email)
+        self.a("init", "shop")
+        invite = ("member", "invite", self.bob_email, "--role", bob_role, *bob_scope)
+        self._join(self.bob, self.a(*invite).strip(), self.bob_email)
+        self.a("member", "grant", self.bob_email, bob_role, *bob_scope)
+
+    def _join(self, home: Path, code: str, email: str) -> None:
+        passphrase = f"{email.partition('@')[0]} passphrase"
+        join = ("join", self.server.url, code, "--email", email)
+        _ok(home, self.work, *join, ENVKEEP_PASSPHRASE=passphrase)
+
+    def a(self, *args: str) -> str:
+        """Alice runs a command that must succeed; its stdout."""
+        return _ok(self.alice, self.work, *args)
+
+    def b(self, *args: str) -> str:
+        return _ok(self.bob, self.work, *args)
+
+    def token(self, token: str, *args: str) -> tuple[int, str, str]:
+        """A command run with ENVKEEP_TOKEN only (a CI job): (exit code, stdout, stderr)."""
+        done = _cli(
+            self.root / "ci",
+            self.bare,
+            *args,
+            ENVKEEP_TOKEN=token,
+            ENVKEEP_SERVER=self.server.url,
+            ENVKEEP_PROJECT="shop",
+        )
+        return done.returncode, done.stdout, done.stderr
+
+    def listed(self) -> dict[str, list[dict[str, object]]]:
+        """Alice's `token list --json`, rows by token name."""
+        rows: dict[str, list[dict[str, object]]] = {}
+        for row in json.loads(self.a("token", "list", "--json")):
+            rows.setdefault(str(row["label"]), []).append(row)
+        return rows
+
+    def shares_of(self, token: str, env: str) -> set[int]:
+        """The key versions of ``env`` whose share the token's account holds, and the current
+        one's number last."""
+        principal_id, _ = parse_token(token)
+        engine = open_engine(self.server.database)
+        with Session(engine) as session:
+            account = session.get(Principal, principal_id)
+            assert account is not None
+            envs = session.scalars(select(Environment).where(Environment.name == env)).all()
+            ids = {e.id for e in envs}
+            versions = session.scalars(
+                select(DataKeyShare.key_version).where(
+                    DataKeyShare.recipient_id == principal_id,
+                    DataKeyShare.environment_id.in_(ids),
+                )
+            ).all()
+        engine.dispose()
+        return set(versions)
+
+
+def _current_key(team: Team, env: str, token: str) -> int:
+    """The current key version of ``env`` in the workspace ``token`` belongs to."""
+    principal_id, _ = parse_token(token)
+    engine = open_engine(team.server.database)
+    with Session(engine) as session:
+        account = session.get(Principal, principal_id)
+        assert account is not None
+        workspace_id = account.name.split(":")[1]
+        from envkeep.store.models import Project
+
+        found = session.execute(
+            select(Environment.key_version)
+            .join(Project, Project.id == Environment.project_id)
+            .where(Project.workspace_id == workspace_id, Environment.name == env)
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+@pytest.mark.parametrize("bob_role", ["write", "read"])
+def test_removing_a_member_revokes_their_tokens_which_read_nothing_written_after(
+    server: TeamServer, tmp_path: Path, bob_role: str
+) -> None:
+    team = Team(server, tmp_path, f"rm-{bob_role}", bob_role, "--project", "shop", "--env", "dev")
+    team.a("set", "DB_PASSWORD=before-removal", "--env", "dev")
+    made = ("token", "create", "bobtok", "--role", "read", "--project", "shop", "--env", "dev")
+    bobtok = team.b(*made).strip()
+    assert team.token(bobtok, "get", "DB_PASSWORD", "--env", "dev")[1] == "before-removal\n"
+
+    removed = _cli(team.alice, team.work, "member", "remove", team.bob_email)
+    team.a("set", "DB_PASSWORD=after-removal-secret", "--env", "dev")
+    code, out, err = team.token(bobtok, "get", "DB_PASSWORD", "--env", "dev")
+
+    assert removed.returncode == 0, removed.stderr
+    assert (code, out) == (4, ""), err
+    assert "after-removal-secret" not in out + err
+    assert "revoked 1 token that depended on their roles (bobtok)" in removed.stderr, removed.stderr
+    assert "new keys for: shop/dev" in removed.stderr, removed.stderr
+    # The rotation sealed the new key to nobody who left: not to Bob's token either.
+    assert team.shares_of(bobtok, "dev") == {1}
+    assert _current_key(team, "dev", bobtok) == 2
+    [row] = team.listed()["bobtok"]
+    assert row["revoked"] is True
+    events = json.loads(team.a("audit", "--action", "member.remove", "--json"))
+    assert len(events) == 1
+    assert "bobtok" in json.dumps(events[0]), events[0]
+
+
+def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "chain", "write", "--project", "shop")
+    team.a("set", "API_KEY=first", "--env", "dev")
+    w1 = team.b("token", "create", "w1", "--role", "write", "--project", "shop").strip()
+    code, sub, err = team.token(
+        w1, "token", "create", "sub", "--role", "read", "--project", "shop", "--env", "dev"
+    )
+    assert code == 0, err
+    sub = sub.strip()
+    code, _, err = team.token(
+        sub, "token", "create", "subsub", "--role", "read", "--project", "shop", "--env", "dev"
+    )
+    assert code == 0, err
+    assert team.token(sub, "get", "API_KEY", "--env", "dev")[1] == "first\n"
+
+    revoked = _cli(team.alice, team.work, "token", "revoke", "w1")  # Bob may not: only write
+    team.a("set", "API_KEY=second", "--env", "dev")
+
+    assert revoked.returncode == 0, revoked.stderr
+    code, out, err = team.token(sub, "get", "API_KEY", "--env", "dev")
+    assert (code, out) == (4, ""), err
+    ended = "revoked 'w1' and 2 tokens that depended on its roles (sub, subsub)"
+    assert ended in revoked.stderr, revoked.stderr
+    listed = team.listed()
+    assert [r["revoked"] for name in ("w1", "sub", "subsub") for r in listed[name]] == [True] * 3
+    assert team.shares_of(sub, "dev") == {1}
+    assert [e["action"] for e in json.loads(team.a("audit", "--json"))].count("token.revoke") == 1
+
+
+def test_taking_a_members_role_revokes_only_their_tokens_it_covered(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "narrow", "write", "--project", "shop")
+    team.a("member", "grant", team.bob_email, "read", "--project", "shop", "--env", "staging")
+    team.a("set", "API_KEY=dev-1", "--env", "dev")
+    team.a("set", "API_KEY=staging-1", "--env", "staging")
+    on_dev = team.b("token", "create", "on-dev", "--project", "shop", "--env", "dev").strip()
+    on_staging = team.b(
+        "token", "create", "on-staging", "--project", "shop", "--env", "staging"
+    ).strip()
+
+    revoked = _cli(team.alice, team.work, "member", "revoke", team.bob_email, "--project", "shop")
+    team.a("set", "API_KEY=dev-2", "--env", "dev")
+
+    assert revoked.returncode == 0, revoked.stderr
+    assert team.token(on_dev, "get", "API_KEY", "--env", "dev")[0] == 4
+    assert "revoked 1 token that depended on their roles (on-dev)" in revoked.stderr, revoked.stderr
+    # Bob still reads staging: the token he made there keeps working.
+    assert team.token(on_staging, "get", "API_KEY", "--env", "staging")[1] == "staging-1\n"
+    listed = team.listed()
+    assert [r["revoked"] for r in listed["on-dev"]] == [True]
+    assert [r["revoked"] for r in listed["on-staging"]] == [False]
+
+
+def test_lowering_a_members_role_revokes_their_tokens_above_it(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "lower", "write", "--project", "shop")
+    team.a("set", "API_KEY=dev-1", "--env", "dev")
+    writer = team.b("token", "create", "writer", "--role", "write", "--project", "shop").strip()
+    reader = team.b("token", "create", "reader", "--role", "read", "--project", "shop").strip()
+
+    lower = ("member", "grant", team.bob_email, "read", "--project", "shop")
+    lowered = _cli(team.alice, team.work, *lower)
+    team.a("set", "API_KEY=dev-2", "--env", "dev")
+
+    assert lowered.returncode == 0, lowered.stderr
+    code, out, err = team.token(writer, "set", "API_KEY=from-ci", "--env", "dev")
+    assert code == 4, out + err
+    assert team.token(writer, "get", "API_KEY", "--env", "dev")[0] == 4
+    assert "revoked 1 token that depended on their roles (writer)" in lowered.stderr, lowered.stderr
+    assert "shop/dev" in lowered.stderr  # what the writer token could read got new keys
+    assert team.token(reader, "get", "API_KEY", "--env", "dev")[1] == "dev-2\n"
+
+
+def test_a_rotated_token_keeps_the_tokens_it_created_and_revoking_it_ends_them(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "rot", "write", "--project", "shop")
+    team.a("set", "API_KEY=one", "--env", "dev")
+    w1 = team.b("token", "create", "w1b", "--role", "write", "--project", "shop").strip()
+    code, sub, err = team.token(w1, "token", "create", "sub", "--project", "shop", "--env", "dev")
+    assert code == 0, err
+
+    rotated = _cli(team.alice, team.work, "token", "rotate", "w1b")
+    assert rotated.returncode == 0, rotated.stderr
+    assert team.token(sub.strip(), "get", "API_KEY", "--env", "dev")[1] == "one\n"
+    [row] = team.listed()["sub"]
+    assert row["created_by"] == "token w1b"
+
+    revoked = _cli(team.alice, team.work, "token", "revoke", "w1b")
+    assert "and 1 token that depended on its roles (sub)" in revoked.stderr, revoked.stderr
+    assert team.token(sub.strip(), "get", "API_KEY", "--env", "dev")[0] == 4
+
+
+def test_token_list_says_who_created_each_token_and_no_scope_for_one_without_a_role(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "list", "write", "--project", "shop")
+    team.a("token", "create", "alice-ws", "--role", "read")
+    team.a("token", "create", "gone", "--role", "read", "--project", "shop")
+    team.b("token", "create", "bobs", "--role", "read", "--project", "shop", "--env", "dev")
+    team.a("member", "revoke", "alice-ws")  # its only role, at workspace scope
+    team.a("token", "revoke", "gone")
+
+    shown = _cli(team.alice, team.work, "token", "list")
+    listed = team.listed()
+
+    assert shown.returncode == 0, shown.stderr
+    lines = {line.split()[0]: line.split() for line in shown.stdout.splitlines()[1:]}
+    assert lines["alice-ws"][1:3] == ["-", "-"], shown.stdout  # no role, so no scope
+    assert lines["gone"][1:3] == ["-", "-"], shown.stdout
+    assert lines["gone"][-1] == "revoked"
+    assert lines["bobs"][1:3] == ["read", "shop/dev"]
+    assert "CREATED BY" in shown.stdout.splitlines()[0]
+    assert team.alice_email in lines["alice-ws"]
+    assert team.bob_email in lines["bobs"]
+    assert listed["bobs"][0]["created_by"] == team.bob_email
+    assert listed["gone"][0]["created_by"] == team.alice_email
+
+
+def test_a_refused_token_is_named_as_a_token_with_what_to_do(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "refused", "read", "--project", "shop")
+    token = team.a("token", "create", "ci", "--project", "shop").strip()
+    team.a("token", "revoke", "ci")
+    principal_id, _ = parse_token(token)
+    unknown = f"ek_sa_{principal_id}_{'A' * 43}"
+
+    for refused in (token, unknown):
+        code, out, err = team.token(refused, "get", "API_KEY", "--env", "dev")
+        assert (code, out) == (4, ""), err
+        assert "not logged in" not in err
+        assert "envkeep login URL" not in err
+        assert "token (ENVKEEP_TOKEN) was refused" in err, err
+        assert "envkeep token rotate" in err, err
+
+
+def _token_body(name: str, env_id: str, role: str = "read") -> tuple[str, dict[str, Any]]:
+    """A new token and the body that creates it with ``role`` on shop/dev (stand-in keys)."""
+    principal_id = str(uuid.uuid4())
+    token = f"ek_sa_{principal_id}_{credentials.new_secret()}"
+    share = {"environment_id": env_id, "key_version": 1, "recipient_id": principal_id}
+    return token, {
+        "principal_id": principal_id,
+        "encryption_public": KEY,
+        "signing_public": KEY,
+        "wrapped_private_keys": KEY,
+        "token_hash": credentials.token_hash(token),
+        "shares": [{**share, "sealed": KEY}],
+        "name": name,
+        "role": role,
+        "project": "shop",
+        "environment": "dev",
+    }
+
+
+def _events(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(AuditEvent.action, AuditEvent.details).order_by(AuditEvent.seq)
+        ).all()
+    return [(action, json.loads(details or "{}")) for action, details in rows]
+
+
+def test_one_request_removes_a_member_ends_their_tokens_and_writes_one_audit_event(
+    engine: Engine, database: str
+) -> None:
+    with TestClient(create_app(database, rate=0)) as client:
+        owner = client.post(
+            "/v1/invites/accept", json=joining(founding_invite(engine, "own@x.io"), "own@x.io")
+        ).json()
+        ws = f"/v1/workspaces/{owner['workspace_id']}"
+        as_owner = {"Authorization": f"Bearer {owner['token']}"}
+        dev = str(uuid.uuid4())
+        project = {
+            "name": "shop",
+            "environments": [{"id": dev, "name": "dev", "sealed_share": KEY}],
+        }
+        assert client.post(f"{ws}/projects", json=project, headers=as_owner).status_code == 201
+        invite = {"email": "bob@x.io", "role": "write", "project": "shop", "environment": "dev"}
+        code = client.post(f"{ws}/invites", json=invite, headers=as_owner).json()["code"]
+        bob = client.post("/v1/invites/accept", json=joining(code, "bob@x.io")).json()
+        as_bob = {"Authorization": f"Bearer {bob['token']}"}
+        bobtok, body = _token_body("bobtok", dev)
+        assert client.post(f"{ws}/tokens", json=body, headers=as_bob).status_code == 201
+        subtok, body = _token_body("sub", dev)
+        as_bobtok = {"Authorization": f"Bearer {bobtok}"}
+        assert client.post(f"{ws}/tokens", json=body, headers=as_bobtok).status_code == 201
+        before = _events(engine)
+
+        removed = client.post(
+            f"{ws}/members/remove", json={"principal_id": bob["principal_id"]}, headers=as_owner
+        )
+
+        assert removed.status_code == 200, removed.text
+        assert removed.json()["tokens_revoked"] == ["bobtok", "sub"]
+        assert removed.json()["environment_ids"] == [dev]
+        after = _events(engine)
+        assert after[: len(before)] == before
+        assert [(a, d.get("tokens_revoked")) for a, d in after[len(before) :]] == [
+            ("member.remove", ["bobtok", "sub"])
+        ]
+        snapshot = f"{ws}/projects/shop/environments/dev/snapshot"
+        for token in (bobtok, subtok):
+            refused = client.get(snapshot, headers={"Authorization": f"Bearer {token}"})
+            assert refused.status_code == 401
+            assert "ENVKEEP_TOKEN" in refused.json()["title"]
+        readers = client.get(f"{ws}/projects/shop/environments/dev/readers", headers=as_owner)
+        assert [r["name"] for r in readers.json()] == ["own@x.io"]
