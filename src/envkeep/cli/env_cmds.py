@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from envkeep.client.new_keys import Unsealed
+
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
 )
@@ -29,10 +31,10 @@ def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. 
     """
     created = environments.create_environment(make_context(writes=True), name)
     output.done(f"created environment '{name}'")
-    _warn_unsealed(name, created.unsealed)
+    warn_unsealed(name, created.unsealed)
 
 
-def _warn_unsealed(name: str, unsealed: Sequence[environments.Unsealed]) -> None:
+def warn_unsealed(name: str, unsealed: Sequence[Unsealed]) -> None:
     """Name each one whose role opens a new environment but who did not get its key."""
     for left in unsealed:
         output.done(f"warning: the key of '{name}' was not sealed to {left.who}: {left.why}")
@@ -118,7 +120,7 @@ def env_clone(
         f"created '{target}' with {output.counted(created.copied, 'variable')} copied from"
         f" '{source}'"
     )
-    _warn_unsealed(target, created.unsealed)
+    warn_unsealed(target, created.unsealed)
 
 
 DIFF_MARKS = {"added": "+", "removed": "-", "changed": "~"}

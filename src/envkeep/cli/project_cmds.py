@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.env_cmds import warn_unsealed
 from envkeep.cli.options import JsonOpt, YesOpt
 from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.client import projects, service_entries
@@ -65,6 +66,8 @@ def init(
         f"project '{project.project}' is ready ({project.path}); "
         f"default environment: {project.default_env}"
     )
+    for not_sealed in outcome.unsealed:
+        warn_unsealed(not_sealed.environment, (not_sealed.left,))
 
 
 def _say_set_up_already(outcome: projects.InitOutcome) -> None:

@@ -6,28 +6,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_planned
+from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.projects import fresh_environment
 from envkeep.client.reading import read_environment
 from envkeep.client.vault import WriteTarget, plan_write
-from envkeep.core.errors import EnvkeepError, UsageError
+from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
-    from typing import Any
+    from collections.abc import Callable, Sequence
 
     from envkeep.app.views import EnvironmentView
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment, Variable
-
-
-@dataclass(frozen=True)
-class Unsealed:
-    """One whose role opens a new environment, but whom its key was not sealed to: who (as
-    `member list` shows them), why, and the commands that fix it, in order."""
-
-    who: str
-    why: str
-    fix: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -45,83 +35,14 @@ def create_environment(ctx: ClientContext, name: str) -> Created:
     new = fresh_environment(ctx.identity, name)
     created = ctx.backend.create_environment(ctx.project_file.project, new.environment)
     _add_to_project_file(ctx, name)
-    return Created(created, share_new_key(ctx, created, new.data_key))
+    return Created(created, _shared(ctx, created, new.data_key))
 
 
-def share_new_key(ctx: ClientContext, env: EnvironmentView, dek: bytes) -> tuple[Unsealed, ...]:
-    """Seal a new environment's key to each principal whose role opens it (a role on the
-    workspace or the project), checked as `member grant` checks a grantee's keys (pinned, an
-    invite's proof); return those it could not be sealed to. The environment stays either way.
-    The embedded store has one principal: its creator holds the key already."""
-    from envkeep.client.http import HttpBackend
-
-    backend = ctx.backend
-    if not isinstance(backend, HttpBackend):
-        return ()
-    path = f"{backend.project_path(ctx.project_file.project)}/environments/{env.name}"
-    try:
-        due = _one_role_each(backend.api.request("GET", f"{path}/keys-missing"))
-    except EnvkeepError as error:
-        fix = "see whose keys are missing, with the command that seals them: envkeep member list"
-        return (Unsealed("the others whose role opens it", error.message, (fix,)),)
-    shares: dict[str, dict[str, object]] = {}
-    left: dict[str, Unsealed] = {}
-    for principal_id, member in due.items():
-        try:
-            shares[principal_id] = _seal_to(ctx, env, dek, member["principal"])
-        except EnvkeepError as error:
-            left[principal_id] = _unsealed(member, error)
-    if shares:
-        try:
-            backend.api.request("POST", f"{path}/shares", json=list(shares.values()))
-        except EnvkeepError as error:
-            left.update({i: _unsealed(due[i], error) for i in shares})
-    return tuple(left.values())
-
-
-def _one_role_each(due: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """One `keys-missing` role per principal: on the project rather than the workspace, whose
-    `member grant` a project's admin may run."""
-    chosen: dict[str, Mapping[str, Any]] = {}
-    for member in due:
-        principal_id = str(member["principal"]["id"])
-        if principal_id not in chosen or (
-            member["project"] and not chosen[principal_id]["project"]
-        ):
-            chosen[principal_id] = member
-    return chosen
-
-
-def _seal_to(
-    ctx: ClientContext, env: EnvironmentView, dek: bytes, principal: Mapping[str, Any]
-) -> dict[str, object]:
-    """``dek`` sealed to a principal as the API takes a share, its keys checked first."""
-    from envkeep.api import schemas
-    from envkeep.client.http import principal_view
-    from envkeep.client.members import check_invite_proof, check_pin
-    from envkeep.client.scope_shares import seal_for
-
-    view = principal_view(schemas.Principal.model_validate(principal))
-    check_invite_proof(ctx, view)
-    keys = check_pin(ctx, view)
-    return seal_for(
-        ctx, dek, env_id=env.id, key_version=env.key_version, recipient_id=view.id, recipient=keys
-    )
-
-
-def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:
-    """A member the key was not sealed to: the error, its hint, then the `member grant` of
-    the role that opens the environment (it seals what that role opens once their key is
-    trusted; `member list` prints the same)."""
-    from envkeep.client.members import grant_command, member_name, shown_member
-
-    principal = member["principal"]
-    grant = grant_command(
-        member_name(principal), str(member["role"]), member["project"], member["environment"]
-    )
-    if error.hint is None:
-        return Unsealed(shown_member(principal), error.message, (f"seal it to them: {grant}",))
-    return Unsealed(shown_member(principal), error.message, (error.hint, f"then: {grant}"))
+def _shared(ctx: ClientContext, created: EnvironmentView, dek: bytes) -> tuple[Unsealed, ...]:
+    """The new environment's key sealed to the others its roles open; those it was not."""
+    project = ctx.project_file.project
+    new = NewKey(project, created.name, created.id, created.key_version, dek)
+    return share_new_key(ctx, new)
 
 
 def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
@@ -222,7 +143,7 @@ def clone_environment(ctx: ClientContext, source: str, target: str) -> Created:
     writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
     created = ctx.backend.create_environment(ctx.project_file.project, new.with_writes(writes))
     _add_to_project_file(ctx, target)
-    return Created(created, share_new_key(ctx, created, new.data_key), len(writes))
+    return Created(created, _shared(ctx, created, new.data_key), len(writes))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from envkeep.app.views import SecretWrite, ServiceView
     from envkeep.client.context import ClientContext
     from envkeep.client.identity import Identity
+    from envkeep.client.new_keys import Unsealed
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -44,11 +45,6 @@ class FreshEnvironment:
     def with_writes(self, writes: tuple[SecretWrite, ...]) -> NewEnvironment:
         """The same environment, created together with initial values."""
         return replace(self.environment, writes=writes)
-
-
-def new_environment(identity: Identity, name: str) -> NewEnvironment:
-    """A fresh environment id and data key, sealed to (and signed by) the creator."""
-    return fresh_environment(identity, name).environment
 
 
 def fresh_environment(identity: Identity, name: str) -> FreshEnvironment:
@@ -88,7 +84,7 @@ def init_project(
     if not name:
         raise UsageError("a project needs a name", hint="envkeep init NAME")
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
-    ctx.backend.create_project(name, [new_environment(ctx.identity, env) for env in envs])
+    unsealed = _create(ctx, name, envs)
     text = render_project_file(
         name,
         default_env=envs[0],
@@ -101,7 +97,21 @@ def init_project(
         text = with_service_section(text, service)
     write_atomic(target, text.encode(), mode=0o644)
     _ignore_local_files(ctx.cwd)
-    return InitOutcome(load_project_file(target), True)
+    return InitOutcome(load_project_file(target), True, unsealed=unsealed)
+
+
+def _create(ctx: ClientContext, name: str, envs: Sequence[str]) -> tuple[NotSealed, ...]:
+    """Create the project with its environments, each key sealed to the creator and then to
+    everyone else whose role on the workspace opens it; those it could not be sealed to."""
+    from envkeep.client.new_keys import NewKey, share_new_key
+
+    fresh = [fresh_environment(ctx.identity, env) for env in envs]
+    ctx.backend.create_project(name, [f.environment for f in fresh])
+    left: list[NotSealed] = []
+    for f in fresh:
+        new = NewKey(name, f.environment.name, f.environment.id, 1, f.data_key)
+        left.extend(NotSealed(new.environment, u) for u in share_new_key(ctx, new))
+    return tuple(left)
 
 
 def _ignore_local_files(root: Path) -> None:
@@ -120,11 +130,8 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
     if ctx.server_url is not None and _reachable(ctx, project):
         # A teammate's clone: creating it would take the workspace's admin role.
         return _set_up_already(ctx, project)
-    envs = list(project.declared_environments)
     try:
-        ctx.backend.create_project(
-            project.project, [new_environment(ctx.identity, env) for env in envs]
-        )
+        unsealed = _create(ctx, project.project, list(project.declared_environments))
     except AlreadyExistsError:
         return _set_up_already(ctx, project)
     except PermissionDenied:
@@ -145,7 +152,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
         ctx.backend.add_service(
             project.project, service.name, path=service.path, schema_path=service.schema
         )
-    return InitOutcome(project, True)
+    return InitOutcome(project, True, unsealed=unsealed)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,15 @@ class InitOutcome:
     created: bool
     registered: tuple[str, ...] = ()
     unregistered: tuple[str, ...] = ()
+    unsealed: tuple[NotSealed, ...] = ()  # a new project's keys that went to its creator only
+
+
+@dataclass(frozen=True)
+class NotSealed:
+    """A new environment whose key was not sealed to one its role opens."""
+
+    environment: str
+    left: Unsealed
 
 
 def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:

@@ -1,0 +1,120 @@
+"""A new environment's data key, sealed to everyone whose role opens it.
+
+`env create`, `env clone` and `init` make environments whose key only the creator holds at
+first. On a team server, a role on the workspace or the project opens them for others too, so
+the client seals the key to each of those (their keys checked as `member grant` checks a
+grantee's) and names anyone it could not, with the commands that fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import EnvkeepError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from envkeep.client.context import ClientContext
+
+
+@dataclass(frozen=True)
+class Unsealed:
+    """One whose role opens a new environment, but whom its key was not sealed to: who (as
+    `member list` shows them), why, and the commands that fix it, in order."""
+
+    who: str
+    why: str
+    fix: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A just-created environment's key version and data key (kept by the client)."""
+
+    project: str
+    environment: str
+    env_id: str
+    key_version: int
+    data_key: bytes = field(repr=False)
+
+
+def share_new_key(ctx: ClientContext, new: NewKey) -> tuple[Unsealed, ...]:
+    """Seal a new environment's key to each principal whose role opens it (a role on the
+    workspace or the project), checked as `member grant` checks a grantee's keys (pinned, an
+    invite's proof); return those it could not be sealed to. The environment stays either way.
+    The embedded store has one principal: its creator holds the key already."""
+    from envkeep.client.http import HttpBackend
+
+    backend = ctx.backend
+    if not isinstance(backend, HttpBackend):
+        return ()
+    path = f"{backend.project_path(new.project)}/environments/{new.environment}"
+    try:
+        due = _one_role_each(backend.api.request("GET", f"{path}/keys-missing"))
+    except EnvkeepError as error:
+        fix = "see whose keys are missing, with the command that seals them: envkeep member list"
+        return (Unsealed("the others whose role opens it", error.message, (fix,)),)
+    shares: dict[str, dict[str, object]] = {}
+    left: dict[str, Unsealed] = {}
+    for principal_id, member in due.items():
+        try:
+            shares[principal_id] = _seal_to(ctx, new, member["principal"])
+        except EnvkeepError as error:
+            left[principal_id] = _unsealed(member, error)
+    if shares:
+        try:
+            backend.api.request("POST", f"{path}/shares", json=list(shares.values()))
+        except EnvkeepError as error:
+            left.update({i: _unsealed(due[i], error) for i in shares})
+    return tuple(left.values())
+
+
+def _one_role_each(due: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """One `keys-missing` role per principal: on the project rather than the workspace, whose
+    `member grant` a project's admin may run."""
+    chosen: dict[str, Mapping[str, Any]] = {}
+    for member in due:
+        principal_id = str(member["principal"]["id"])
+        if principal_id not in chosen or (
+            member["project"] and not chosen[principal_id]["project"]
+        ):
+            chosen[principal_id] = member
+    return chosen
+
+
+def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> dict[str, object]:
+    """The new key sealed to a principal as the API takes a share, its keys checked first."""
+    from envkeep.api import schemas
+    from envkeep.client.http import principal_view
+    from envkeep.client.members import check_invite_proof, check_pin
+    from envkeep.client.scope_shares import seal_for
+
+    view = principal_view(schemas.Principal.model_validate(principal))
+    check_invite_proof(ctx, view)
+    keys = check_pin(ctx, view)
+    return seal_for(
+        ctx,
+        new.data_key,
+        env_id=new.env_id,
+        key_version=new.key_version,
+        recipient_id=view.id,
+        recipient=keys,
+    )
+
+
+def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:
+    """A member the key was not sealed to: the error, its hint, then the `member grant` of
+    the role that opens the environment (it seals what that role opens once their key is
+    trusted; `member list` prints the same)."""
+    from envkeep.client.members import grant_command, member_name, shown_member
+
+    principal = member["principal"]
+    grant = grant_command(
+        member_name(principal), str(member["role"]), member["project"], member["environment"]
+    )
+    if error.hint is None:
+        return Unsealed(shown_member(principal), error.message, (f"seal it to them: {grant}",))
+    return Unsealed(shown_member(principal), error.message, (error.hint, f"then: {grant}"))
