@@ -190,8 +190,12 @@ def _principal_keys(session: Session, principal_id: str) -> crypto.PublicKeys:
 def test_members_need_a_team_server(tmp_path: Path) -> None:
     _ok(tmp_path, tmp_path, "init", "solo")
     done = _cli(tmp_path, tmp_path, "member", "list")
+    rotated = _cli(tmp_path, tmp_path, "env", "rotate-key", "dev")
     assert done.returncode == 2
     assert "team server" in done.stderr
+    assert rotated.returncode == 2
+    assert "on the embedded store you are the only one who holds it" in rotated.stderr
+    assert "envkeep identity protect" in rotated.stderr
 
 
 def test_a_service_token_reads_only_its_scope_and_stops_when_revoked(
@@ -552,3 +556,25 @@ def test_a_project_admin_cannot_rotate_a_token_holding_a_role_beyond_its_scope(
     assert removed.returncode == 2, removed.stderr
     assert "envkeep token revoke deploy" in removed.stderr
     assert json.loads(_ok(owner, work, "token", "list", "--json")) == before
+
+
+def test_a_new_projects_keys_reach_those_whose_workspace_role_opens_it(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, crm = tmp_path / "alice", tmp_path / "bob", tmp_path / "crm"
+    crm.mkdir()
+    _join(server, alice, crm, server.invite("ws-alice@x.io"), "ws-alice@x.io")
+    invite = ("member", "invite", "ws-bob@x.io", "--role", "read")  # on the whole workspace
+    _join(server, bob, crm, _ok(alice, crm, *invite).strip(), "ws-bob@x.io")
+
+    made = _cli(alice, crm, "init", "crm")
+    _ok(alice, crm, "set", "TOKEN=crm-secret", "--env", "prod")
+
+    assert made.returncode == 0, made.stderr
+    assert "not sealed" not in made.stdout + made.stderr
+    assert _ok(bob, crm, "get", "TOKEN", "--env", "prod") == "crm-secret\n"
+    listed = json.loads(_ok(alice, crm, "member", "list", "--json"))
+    assert {m["principal"]["name"]: m["keys_missing"] for m in listed} == {
+        "ws-alice@x.io": 0,
+        "ws-bob@x.io": 0,
+    }

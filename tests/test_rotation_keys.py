@@ -287,14 +287,24 @@ def test_a_new_environment_is_created_when_a_reader_s_key_cannot_be_trusted_and_
     created = _cli(alice, work, "env", "create", "qa2")
     assert created.returncode == 0, created.stderr
     assert "carol@n.io" in created.stderr
-    assert f"envkeep member verify carol@n.io --fingerprint '{real}'" in created.stderr
+    assert f"now {real}" in created.stderr  # the hint asks for theirs, not the server's
+    assert "envkeep member verify carol@n.io --fingerprint 'WHAT THEY READ OUT'" in created.stderr
     fix = "envkeep member grant carol@n.io admin --project shop"
     assert fix in created.stderr
     _ok(alice, work, "set", "Q=1", "--env", "qa2")
     assert _ok(people["dave"], work, "get", "Q", "--env", "qa2") == "1\n"
     assert _cli(people["carol"], work, "get", "Q", "--env", "qa2").returncode == 4
 
-    _ok(alice, work, "member", "verify", "carol@n.io", "--fingerprint", real)
+    typo = _cli(alice, work, "member", "verify", "carol@n.io", "--fingerprint", real[:-1])
+    wrong = _cli(alice, work, "member", "verify", "carol@n.io", "--fingerprint", "f" * 32)
+    assert typo.returncode == 2, typo.stderr
+    assert "is not a key fingerprint: one is 32 hex digits" in typo.stderr
+    assert wrong.returncode != 0, wrong.stderr
+    assert "nothing was pinned" in wrong.stderr
+    assert json.loads(pins_file.read_text())[carol_pin] == "0000 0000"
+    read_out = real.replace(" ", "").upper()  # as typed from what Carol read out
+    _ok(alice, work, "member", "verify", "carol@n.io", "--fingerprint", read_out)
+    assert json.loads(pins_file.read_text())[carol_pin] == real
     _ok(alice, work, *fix.split()[1:])
     assert _ok(people["carol"], work, "get", "Q", "--env", "qa2") == "1\n"
 

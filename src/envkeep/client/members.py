@@ -46,6 +46,12 @@ def _http(ctx: ClientContext) -> HttpBackend:
     return backend
 
 
+def _on_server(ctx: ClientContext) -> bool:
+    from envkeep.client.http import HttpBackend
+
+    return isinstance(ctx.backend, HttpBackend)
+
+
 # -- pinning ----------------------------------------------------------------------------------
 
 
@@ -73,19 +79,39 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
     elif pins[key] != seen:
         raise IntegrityError(
             f"the public key of {principal.name} CHANGED (was {pins[key]}, now {seen})",
-            hint=f"check with them out of band, then: envkeep member verify {principal.name} "
-            f"--fingerprint '{seen}'",
+            hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by"
+            " phone or in person, not through this server); if it is the new one, run:"
+            f" envkeep member verify {principal.name} --fingerprint 'WHAT THEY READ OUT'",
         )
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
 
 
+_FINGERPRINT_DIGITS = 32
+
+
+def _hex_digits(fingerprint: str) -> str:
+    """A fingerprint as it is compared: its hex digits, lower case (spaces, colons, dashes and
+    case are how someone reads or types it)."""
+    digits = "".join(c for c in fingerprint.lower() if c not in " :-\t")
+    if len(digits) != _FINGERPRINT_DIGITS or any(c not in "0123456789abcdef" for c in digits):
+        raise UsageError(
+            f"'{fingerprint.strip()}' is not a key fingerprint: one is 32 hex digits, shown in"
+            " groups of four",
+            hint="ask them to read out what 'envkeep whoami --fingerprint' shows",
+        )
+    return digits
+
+
 def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
     """Accept a member's current key after checking its fingerprint out of band."""
+    given = _hex_digits(fingerprint)
     principal = lookup(ctx, name)
     seen = _fingerprint(principal)
-    if seen != fingerprint.strip():
+    if _hex_digits(seen) != given:
         raise IntegrityError(
-            f"{name}'s key has fingerprint {seen}, not the one you gave", hint="do not trust it"
+            f"{name}'s key has fingerprint {seen}, not the one you gave ({fingerprint.strip()});"
+            " nothing was pinned",
+            hint="do not trust it: check the fingerprint with them again, out of band",
         )
     pins = _pins(ctx)
     pins[f"{ctx.server_url}|{principal.id}"] = seen
@@ -287,6 +313,12 @@ def rotate_key(
     key sealed to every current reader, in one request; return the new key version.
     ``expected_id``: the environment a revocation named, which the name must still be (not
     one renamed away and another created in its place)."""
+    if not _on_server(ctx):
+        raise UsageError(
+            "a key rotation takes a key away from those who lost access; on the embedded store"
+            " you are the only one who holds it, so there is nothing to rotate",
+            hint="to wrap the keys on this machine with a new passphrase: envkeep identity protect",
+        )
     backend = _http(ctx)
     project_name = project or ctx.project_file.project
     if project is None:
