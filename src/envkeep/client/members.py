@@ -46,12 +46,6 @@ def _http(ctx: ClientContext) -> HttpBackend:
     return backend
 
 
-def _on_server(ctx: ClientContext) -> bool:
-    from envkeep.client.http import HttpBackend
-
-    return isinstance(ctx.backend, HttpBackend)
-
-
 # -- pinning ----------------------------------------------------------------------------------
 
 
@@ -313,13 +307,14 @@ def rotate_key(
     key sealed to every current reader, in one request; return the new key version.
     ``expected_id``: the environment a revocation named, which the name must still be (not
     one renamed away and another created in its place)."""
-    if not _on_server(ctx):
+    try:
+        backend = _http(ctx)
+    except UsageError:
         raise UsageError(
             "a key rotation takes a key away from those who lost access; on the embedded store"
             " you are the only one who holds it, so there is nothing to rotate",
             hint="to wrap the keys on this machine with a new passphrase: envkeep identity protect",
-        )
-    backend = _http(ctx)
+        ) from None
     project_name = project or ctx.project_file.project
     if project is None:
         opened = read_environment(ctx, environment, None)
