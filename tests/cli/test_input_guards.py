@@ -153,3 +153,22 @@ def test_a_file_encrypted_for_a_deleted_environment_says_its_key_is_gone(
     _one_error(gone, 2, "encrypted with the key of environment 'tmp', which is not in this project")
     assert "env create" not in gone.stderr  # a new 'tmp' has another key: no way back there
     assert not (project / "out.env").exists()
+
+
+def test_a_value_over_64_kib_is_refused_before_anything_is_written(
+    envkeep: Envkeep, project: Path
+) -> None:
+    big = "é" * 40_000  # 80,000 bytes in UTF-8, 40,000 characters
+    source = project / "big-value.env"
+    source.write_text(f"FIRST=1\nBUNDLE={big}\n", encoding="utf-8")
+
+    by_set = envkeep("set", "OK=1", f"BUNDLE={big}", "--env", "dev")
+    by_import = envkeep("import", str(source), "--env", "dev")
+
+    for refused in (by_set, by_import):
+        _one_error(refused, 2, "the value of BUNDLE is 80,000 bytes", "at most 65,536")
+        assert big not in refused.stderr
+    assert _names(envkeep) == {}
+    fits = "x" * 65_536
+    envkeep.ok("set", f"EDGE={fits}", "--env", "dev")
+    assert envkeep.ok("get", "EDGE", "--env", "dev").stdout == fits + "\n"

@@ -10,7 +10,7 @@ from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
 from envkeep.client.envelopes import NameIndexCheck, VersionOpener, open_data_keys, seal_version
-from envkeep.core.errors import IntegrityError, VariableNotFound
+from envkeep.core.errors import IntegrityError, UsageError, VariableNotFound
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -210,6 +210,8 @@ class OpenEnvironment:
         """New versions for each name (``None`` deletes), each against the version read;
         ``progress`` is called once per sealed version (for a progress bar)."""
         target = WriteTarget(self.snapshot.environment.id, self.dek, self.key_version)
+        for name, value in changes.items():
+            check_size(name, value)
         writes = []
         for name, value in changes.items():
             existing = self.find_writable(scope, name)
@@ -217,6 +219,25 @@ class OpenEnvironment:
             if progress is not None:
                 progress()
         return writes
+
+
+MAX_VALUE_BYTES = 64 * 1024
+
+
+def check_size(name: str, value: str | None) -> None:
+    """Refuse a value over 64 KiB (UTF-8) before anything is written: `run` hands every value
+    to the command in its environment, where Linux takes at most 128 KiB a variable and about
+    2 MiB for all of them together, and a larger one failed only then, at exec."""
+    if value is None or len(value) * 4 <= MAX_VALUE_BYTES:  # at most 4 bytes a character
+        return
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_VALUE_BYTES:
+        raise UsageError(
+            f"the value of {name} is {size:,} bytes; a value holds at most {MAX_VALUE_BYTES:,}"
+            " (64 KiB), as each is passed to commands in their environment; nothing was written",
+            hint="keep a large file (a bundle, an archive) where the service can read it, and"
+            " its path in a variable",
+        )
 
 
 @dataclass(frozen=True)
