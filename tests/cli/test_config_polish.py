@@ -61,6 +61,30 @@ def test_completion_show_prints_the_fish_script(envkeep: Envkeep) -> None:
     assert "_ENVKEEP_COMPLETE=complete_fish" in result.stdout
 
 
+def _completions(envkeep: Envkeep, line: str) -> list[str]:
+    """What bash's completion gets for the last word of ``line``."""
+    words = line.split(" ")
+    asked = {"_ENVKEEP_COMPLETE": "complete_bash", "COMP_WORDS": line}
+    done = envkeep(*words[1:-1], env={**asked, "COMP_CWORD": str(len(words) - 1)})
+    assert done.code == 0, done.describe()
+    return done.stdout.split()
+
+
+def test_completion_offers_the_projects_environments_services_and_formats(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    assert _completions(envkeep, "envkeep get --env ") == ["dev", "staging", "prod"]
+    assert _completions(envkeep, "envkeep list -e st") == ["staging"]
+    assert sorted(_completions(envkeep, "envkeep list --service ")) == [
+        "-",
+        "api",
+        "web",
+        "worker",
+    ]
+    assert _completions(envkeep, "envkeep export --format d") == ["dotenv", "docker"]
+    assert _completions(envkeep, "envkeep audit export --format c") == ["csv"]
+
+
 # -- --json -----------------------------------------------------------------------------------
 
 JSON_COMMANDS: dict[str, tuple[str, ...]] = {

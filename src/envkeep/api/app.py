@@ -25,6 +25,7 @@ from envkeep.api.deps import ServerState
 from envkeep.api.hot_routes import HotRoutes
 from envkeep.api.ratelimit import limits_for
 from envkeep.api.telemetry import telemetry_config
+from envkeep.app import credentials
 from envkeep.store.engine import open_engine
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def create_app(
     compare the two)."""
     limits = limits_for(database_url, rate=rate, store=rate_store)
     engine = open_engine(database_url)
+    credentials.dummy_hash()  # made now: the first unknown login must take no longer than later
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

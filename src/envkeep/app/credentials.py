@@ -7,6 +7,7 @@ a stolen database does not even give a replayable login key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -36,7 +37,7 @@ def login_key_matches(stored: str | None, auth_key: bytes) -> bool:
     """Whether ``auth_key`` is the login key ``stored`` was made from (False for None, so
     unknown accounts cost the same work: a dummy hash is checked)."""
     try:
-        return _HASHER.verify(stored or _DUMMY, auth_key) and stored is not None
+        return _HASHER.verify(stored or dummy_hash(), auth_key) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -46,4 +47,9 @@ def fake_salt(server_key: bytes, email: str) -> bytes:
     return hmac.digest(server_key, email.lower().encode(), "sha256")[:16]
 
 
-_DUMMY = _HASHER.hash(b"\0" * 32)
+@functools.cache
+def dummy_hash() -> str:
+    """The hash an unknown account's login is checked against. Made once, on first use (the
+    server makes it as it starts, so that no login waits for it): the CLI imports this module
+    for ``token_hash`` and never needs it."""
+    return _HASHER.hash(b"\0" * 32)

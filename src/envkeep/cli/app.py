@@ -1,36 +1,65 @@
-"""The Typer application: commands are registered here, defined in the *_cmds modules."""
+"""The Typer application: commands are registered here, defined in the *_cmds modules.
+
+A command's module is imported only when that command runs (``build_app(command)``): importing
+every module (and what each imports: the crypto, the HTTP client, rich's tables) took longer
+than most commands' own work. The whole application is built for the top-level help, a name
+that is no command (Typer then suggests one), completion and the generated reference.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from envkeep import __version__
-from envkeep.cli import (
-    account_cmds,
-    audit_cmds,
-    completion,
-    env_cmds,
-    file_cmds,
-    identity_cmds,
-    member_cmds,
-    project_cmds,
-    run_cmd,
-    schema_cmds,
-    server_cmds,
-    token_cmds,
-    variable_cmds,
-)
 
-app = typer.Typer(
-    name="envkeep",
-    help="Zero-knowledge secrets and environment configuration for microservices.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": True}
+
+# (name, module in envkeep.cli, attribute, a group?), in the order `envkeep --help` lists them
+_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("init", "project_cmds", "init", False),
+    ("service", "project_cmds", "service_app", True),
+    ("init-service", "project_cmds", "init_service", False),
+    ("env", "env_cmds", "env_app", True),
+    ("promote", "env_cmds", "promote", False),
+    ("activate-all", "env_cmds", "activate_all", False),
+    ("set", "variable_cmds", "set_", False),
+    ("get", "variable_cmds", "get", False),
+    ("unset", "variable_cmds", "unset", False),
+    ("list", "variable_cmds", "list_", False),
+    ("export", "variable_cmds", "export_", False),
+    ("import", "variable_cmds", "import_", False),
+    ("history", "variable_cmds", "history", False),
+    ("rollback", "variable_cmds", "rollback", False),
+    ("edit", "variable_cmds", "edit", False),
+    ("run", "run_cmd", "run", False),
+    ("identity", "identity_cmds", "identity_app", True),
+    ("completion", "completion", "completion_app", True),
+    ("server", "server_cmds", "server_app", True),
+    ("audit", "audit_cmds", "audit_app", True),
+    ("member", "member_cmds", "member_app", True),
+    ("token", "token_cmds", "token_app", True),
+    ("join", "account_cmds", "join", False),
+    ("login", "account_cmds", "login", False),
+    ("logout", "account_cmds", "logout", False),
+    ("whoami", "account_cmds", "whoami", False),
+    ("account", "account_cmds", "account_app", True),
+    ("session", "account_cmds", "session_app", True),
+    ("workspace", "account_cmds", "workspace_app", True),
+    ("encrypt", "file_cmds", "encrypt", False),
+    ("decrypt", "file_cmds", "decrypt", False),
+    ("validate", "schema_cmds", "validate", False),
+    ("validate-service", "schema_cmds", "validate_service", False),
+    ("explain", "schema_cmds", "explain", False),
+    ("schema", "schema_cmds", "schema_app", True),
+    ("template", "schema_cmds", "template_app", True),
 )
+NAMES = frozenset(name for name, *_ in _COMMANDS)
 
 
 def _version(value: bool) -> None:
@@ -39,8 +68,7 @@ def _version(value: bool) -> None:
         raise typer.Exit
 
 
-@app.callback()
-def main(
+def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -49,42 +77,40 @@ def main(
     """envkeep keeps every service's configuration and secrets, per environment, encrypted."""
 
 
-app.command("init")(project_cmds.init)
-app.add_typer(project_cmds.service_app, name="service")
-app.command("init-service")(project_cmds.init_service)
-app.add_typer(env_cmds.env_app, name="env")
-app.command("promote")(env_cmds.promote)
-app.command("activate-all")(env_cmds.activate_all)
-app.command("set")(variable_cmds.set_)
-app.command("get")(variable_cmds.get)
-app.command("unset")(variable_cmds.unset)
-app.command("list")(variable_cmds.list_)
-app.command("export")(variable_cmds.export_)
-app.command("import")(variable_cmds.import_)
-app.command("history")(variable_cmds.history)
-app.command("rollback")(variable_cmds.rollback)
-app.command("edit")(variable_cmds.edit)
-app.command(
-    "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
-)(run_cmd.run)
-app.add_typer(identity_cmds.identity_app, name="identity")
-app.add_typer(completion.completion_app, name="completion")
-app.add_typer(server_cmds.server_app, name="server")
-app.add_typer(audit_cmds.audit_app, name="audit")
-app.add_typer(member_cmds.member_app, name="member")
-app.add_typer(token_cmds.token_app, name="token")
-env_cmds.env_app.command("rotate-key")(member_cmds.rotate_key)
-app.command("join")(account_cmds.join)
-app.command("login")(account_cmds.login)
-app.command("logout")(account_cmds.logout)
-app.command("whoami")(account_cmds.whoami)
-app.add_typer(account_cmds.account_app, name="account")
-app.add_typer(account_cmds.session_app, name="session")
-app.add_typer(account_cmds.workspace_app, name="workspace")
-app.command("encrypt")(file_cmds.encrypt)
-app.command("decrypt")(file_cmds.decrypt)
-app.command("validate")(schema_cmds.validate)
-app.command("validate-service")(schema_cmds.validate_service)
-app.command("explain")(schema_cmds.explain)
-app.add_typer(schema_cmds.schema_app, name="schema")
-app.add_typer(schema_cmds.template_app, name="template")
+def build_app(command: str | None = None) -> typer.Typer:
+    """The application with ``command`` alone registered, or every command when it is None or
+    not a command's name."""
+    app = typer.Typer(
+        name="envkeep",
+        help="Zero-knowledge secrets and environment configuration for microservices.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_main)
+    if command == VERSION_ONLY:  # --version answers before Typer looks for a command
+        return app
+    every = command not in NAMES
+    for name, module, attribute, group in _COMMANDS:
+        if every or name == command:
+            found: Any = getattr(importlib.import_module(f"envkeep.cli.{module}"), attribute)
+            if group:
+                app.add_typer(found, name=name)
+            else:
+                settings = _RUN_SETTINGS if name == "run" else None
+                app.command(name, context_settings=settings)(found)
+    return app
+
+
+VERSION_ONLY = ""
+
+
+def command_of(args: Sequence[str]) -> str | None:
+    """The command an argument list names: its first argument that is not a top-level option
+    (``--debug``, ``--version``, ``--help`` take no value); ``VERSION_ONLY`` for ``--version``
+    alone, which needs no command."""
+    named = next((arg for arg in args if not arg.startswith("-")), None)
+    if named is None and "--version" in args and "--help" not in args:
+        return VERSION_ONLY
+    return named

@@ -9,11 +9,16 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt
+from envkeep.cli.options import JsonOpt, complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import audit
 from envkeep.core.auditchain import AuditQuery
 from envkeep.core.files import refuse_existing, write_new
+
+
+def _formats(incomplete: str) -> list[str]:
+    return [f for f in ("jsonl", "csv") if f.startswith(incomplete)]
+
 
 audit_app = typer.Typer(
     help="The audit trail: who did what, when (workspace admins).", invoke_without_command=True
@@ -29,7 +34,10 @@ def query(
     action: Annotated[
         str | None, typer.Option(help="Actions starting with this (e.g. secrets).")
     ] = None,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", "-e", help="Only this environment.", autocompletion=complete_env),
+    ] = None,
     since: Annotated[
         str | None, typer.Option(help="From this time on: ISO (UTC), or an age (24h, 7d).")
     ] = None,
@@ -86,7 +94,9 @@ def _who(principal_id: str | None, names: dict[str, str]) -> str:
 
 @audit_app.command("export")
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl or csv.", autocompletion=_formats)
+    ] = "jsonl",
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:

@@ -25,7 +25,9 @@ def render_cli_docs() -> str:
     import typer.main
     from typer.testing import CliRunner
 
-    from envkeep.cli.app import app
+    from envkeep.cli.app import build_app
+
+    app = build_app()
 
     runner = CliRunner()
     env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}

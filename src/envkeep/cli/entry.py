@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _typer_main(args: list[str]) -> int:
-    from envkeep.cli.app import app
+    from envkeep.cli.app import build_app, command_of
     from envkeep.cli.errors import report, report_unexpected
     from envkeep.core.errors import EnvkeepError
     from envkeep.settings import load_settings
@@ -28,6 +28,7 @@ def _typer_main(args: list[str]) -> int:
         from envkeep.cli.completion import enable_completion
 
         enable_completion()
+    app = build_app(None if settings.completing else command_of(args))
     try:
         app(args=args, prog_name="envkeep")
     except SystemExit as done:

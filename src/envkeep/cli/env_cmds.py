@@ -1,4 +1,4 @@
-"""`envkeep env …` and `envkeep promote`."""
+"""`envkeep env …` (rotate-key too), `envkeep promote` and `envkeep activate-all`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, YesOpt, service_name
+from envkeep.cli.options import (
+    EnvOpt,
+    JsonOpt,
+    RevealOpt,
+    YesOpt,
+    complete_service,
+    service_name,
+)
 from envkeep.cli.state import confirm, make_context
 from envkeep.client import activation, environments
 from envkeep.core.errors import UsageError
@@ -163,7 +170,10 @@ def env_diff(
     service: Annotated[
         str | None,
         typer.Option(
-            "--service", "-s", help="Compare what this service sees (default: every scope)."
+            "--service",
+            "-s",
+            help="Compare what this service sees (default: every scope).",
+            autocompletion=complete_service,
         ),
     ] = None,
     reveal: RevealOpt = False,
@@ -319,3 +329,20 @@ def _changes_text(plan: activation.FilePlan) -> str:
     parts = [f"+{n}" for n in plan.added] + [f"-{n}" for n in plan.removed]
     parts += [f"~{n}" for n in plan.changed]
     return " ".join(parts[:6]) + (" …" if len(parts) > 6 else "")
+
+
+@env_app.command("rotate-key")
+def rotate_key(
+    env: Annotated[str, typer.Argument(help="The environment.")],
+    project: Annotated[
+        str | None, typer.Option(help="Another project of the workspace (default: this one).")
+    ] = None,
+) -> None:
+    """Give an environment a new data key now (values re-encrypted, key re-shared).
+
+    Example: envkeep env rotate-key prod --project billing
+    """
+    from envkeep.client import members
+
+    version = members.rotate_key(make_context(), env, project=project)
+    output.done(f"'{env}' now uses key version {version}")

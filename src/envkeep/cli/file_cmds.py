@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.options import complete_env
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import secretfiles
 from envkeep.core.errors import UsageError
@@ -43,7 +44,10 @@ def encrypt(
     source: Annotated[Path, typer.Argument(help="A .env file.")],
     out: OutOpt = None,
     env: Annotated[
-        str | None, typer.Option("--env", "-e", help="Encrypt to this environment's key.")
+        str | None,
+        typer.Option(
+            "--env", "-e", help="Encrypt to this environment's key.", autocompletion=complete_env
+        ),
     ] = None,
     passphrase: PassOpt = False,
     force: ForceOpt = False,

@@ -1,4 +1,4 @@
-"""`envkeep member …` and `envkeep env rotate-key`: people, roles and keys on a team server."""
+"""`envkeep member …`: people, roles and their keys on a team server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt
+from envkeep.cli.options import JsonOpt, complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import members
 
@@ -16,7 +16,10 @@ member_app = typer.Typer(help="Members, roles and their keys (team server).", no
 
 RoleArg = Annotated[str, typer.Argument(help="admin, write or read.")]
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")]
+EnvOpt = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="Only this environment.", autocompletion=complete_env),
+]
 
 
 @member_app.command("invite")
@@ -128,17 +131,3 @@ def verify(
     """
     seen = members.verify_member(make_context(), who, fingerprint)
     output.done(f"pinned {who}'s key {seen}")
-
-
-def rotate_key(
-    env: Annotated[str, typer.Argument(help="The environment.")],
-    project: Annotated[
-        str | None, typer.Option(help="Another project of the workspace (default: this one).")
-    ] = None,
-) -> None:
-    """Give an environment a new data key now (values re-encrypted, key re-shared).
-
-    Example: envkeep env rotate-key prod --project billing
-    """
-    version = members.rotate_key(make_context(), env, project=project)
-    output.done(f"'{env}' now uses key version {version}")

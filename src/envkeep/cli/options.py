@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envkeep.client.context import SHARED_SCOPE_OPTION
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import EnvkeepError, UsageError
+from envkeep.core.projectfile import find_project_file, load_project_file
+
+if TYPE_CHECKING:
+    from envkeep.core.projectfile import ProjectFile
+
+
+def _declared() -> ProjectFile | None:
+    """The envkeep.toml a completion reads (none, or one that does not parse: nothing)."""
+    try:
+        found = find_project_file(Path.cwd())
+        return load_project_file(found) if found else None
+    except (OSError, EnvkeepError):  # a shell asking must never see an error
+        return None
+
+
+def complete_env(incomplete: str) -> list[str]:
+    """The environments envkeep.toml declares, for the shell's completion of --env."""
+    project = _declared()
+    names = project.environments if project else ()
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_service(incomplete: str) -> list[str]:
+    """The services envkeep.toml declares, and ``-`` (the shared scope), for --service."""
+    project = _declared()
+    names = [service.name for service in project.services] if project else []
+    return [name for name in [*names, SHARED_SCOPE_OPTION] if name.startswith(incomplete)]
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 RevealOpt = Annotated[bool, typer.Option("--reveal", help="Show values instead of masking them.")]
 EnvOpt = Annotated[
     str | None,
-    typer.Option("--env", "-e", help="Environment (default: the project's default_env)."),
+    typer.Option(
+        "--env",
+        "-e",
+        help="Environment (default: the project's default_env).",
+        autocompletion=complete_env,
+    ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; go ahead.")]
 ServiceOpt = Annotated[
@@ -23,6 +57,7 @@ ServiceOpt = Annotated[
         "-s",
         help="Service scope (default: the service whose directory you are in, else shared;"
         " - for shared).",
+        autocompletion=complete_service,
     ),
 ]
 

@@ -1,35 +1,65 @@
 """Rendering for the CLI: tables on stdout, messages on stderr, JSON when asked, values masked.
 
-Rich decides colour: only on a terminal, never with NO_COLOR.
+Rich decides colour: only on a terminal, never with NO_COLOR. Rich is imported only for what
+it draws (a table on a terminal, a progress bar): a line of text is written as Rich would
+write it, without it, since importing Rich took a tenth of a command's start.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from envkeep.settings import load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 MASK = "••••••"
 
 _NO_COLOR = load_settings().no_color  # NO_COLOR means no escape codes at all, bold included
-stdout = Console(
-    highlight=False, soft_wrap=True, no_color=_NO_COLOR, color_system=None if _NO_COLOR else "auto"
-)
-stderr = Console(
-    stderr=True,
-    highlight=False,
-    soft_wrap=True,
-    no_color=_NO_COLOR,
-    color_system=None if _NO_COLOR else "auto",
-)
+# What Rich's Text removes from a line (bell, backspace, vertical tab, form feed, carriage
+# return), so that a message cannot redraw the line it is on.
+_STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
+_FORCED = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")  # Rich reads these too
+
+
+@functools.cache
+def _console(to_stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(
+        stderr=to_stderr,
+        highlight=False,
+        soft_wrap=True,
+        no_color=_NO_COLOR,
+        color_system=None if _NO_COLOR else "auto",
+    )
+
+
+def _is_terminal(to_stderr: bool) -> bool:
+    """Rich's answer, asked only where it could differ from 'not a terminal'."""
+    stream = sys.stderr if to_stderr else sys.stdout
+    if not any(os.environ.get(name) for name in _FORCED) and not _isatty(stream):
+        return False
+    return _console(to_stderr).is_terminal
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+def _line(stream: TextIO, message: str) -> None:
+    stream.write(message.translate(_STRIPPED) + "\n")
+    stream.flush()
 
 
 def mask(value: str | None, *, reveal: bool, absent: str = "(deleted)") -> str:
@@ -51,20 +81,25 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
     """A table on stdout, or a one-line note on stderr when there are no rows."""
     materialised = [list(r) for r in rows]
     if not materialised:
-        stderr.print(empty)
+        done(empty)
         return
-    if not stdout.is_terminal or len(materialised) >= PLAIN_ROWS:
+    terminal = _is_terminal(to_stderr=False)
+    if not terminal or len(materialised) >= PLAIN_ROWS:
         plain = plain_table(columns, materialised)
         if plain is not None:
             sys.stdout.write(plain)
             return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
     for column in columns:
         table.add_column(Text(column))  # verbatim, as the plain path prints it: no markup
     for row in materialised:
         table.add_row(*(Text(cell) for cell in row))  # verbatim: no markup in values
-    if stdout.is_terminal:
-        stdout.print(table)
+    if terminal:
+        _console(to_stderr=False).print(table)
         return
     # Piped or redirected: never crop or wrap a value to a guessed terminal width.
     Console(file=sys.stdout, width=1_000_000, highlight=False, no_color=True).print(table)
@@ -103,23 +138,23 @@ def counted(count: int, noun: str) -> str:
 
 def say(message: str) -> None:
     """A line of text on stdout, printed verbatim."""
-    stdout.print(message, markup=False, highlight=False)
+    _line(sys.stdout, message)
 
 
 def done(message: str) -> None:
     """A confirmation on stderr (stdout stays clean for data)."""
-    stderr.print(message, markup=False, highlight=False)
+    _line(sys.stderr, message)
 
 
 @contextmanager
 def progress_bar(total: int, label: str, *, threshold: int = 500) -> Iterator[Callable[[], None]]:
     """A step function that advances a progress bar on stderr: only on a terminal, and only
     for ``threshold`` items or more (elsewhere the step does nothing)."""
-    if total < threshold or not stderr.is_terminal:
+    if total < threshold or not _is_terminal(to_stderr=True):
         yield lambda: None
         return
     from rich.progress import Progress
 
-    with Progress(console=stderr, transient=True) as progress:
+    with Progress(console=_console(to_stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda: progress.advance(task)

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, service_name
+from envkeep.cli.options import (
+    EnvOpt,
+    JsonOpt,
+    RevealOpt,
+    ServiceOpt,
+    complete_service,
+    service_name,
+)
 from envkeep.cli.state import make_context
 from envkeep.client import schemas, service_entries, validation
 from envkeep.client.resolution import explain_name
@@ -46,7 +53,13 @@ def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict
 def validate(
     env: EnvOpt = None,
     service: Annotated[
-        str | None, typer.Option("--service", "-s", help="The service to check (or --all).")
+        str | None,
+        typer.Option(
+            "--service",
+            "-s",
+            help="The service to check (or --all).",
+            autocompletion=complete_service,
+        ),
     ] = None,
     all_services: Annotated[bool, typer.Option("--all", help="Every service.")] = False,
     reveal: RevealOpt = False,
@@ -222,7 +235,9 @@ def _field_json(field: FieldSpec, *, reveal: bool) -> dict[str, object]:
 
 @schema_app.command("init")
 def schema_init(
-    service: Annotated[str, typer.Option("--service", "-s", help="Service name.")],
+    service: Annotated[
+        str, typer.Option("--service", "-s", help="Service name.", autocompletion=complete_service)
+    ],
     env: EnvOpt = None,
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
@@ -300,7 +315,15 @@ def template_create(
 @template_app.command("apply")
 def template_apply(
     name: Annotated[str, typer.Argument(help="Template name.")],
-    service: Annotated[str, typer.Option("--service", "-s", help="The service that inherits it.")],
+    service: Annotated[
+        str,
+        typer.Option(
+            "--service",
+            "-s",
+            help="The service that inherits it.",
+            autocompletion=complete_service,
+        ),
+    ],
 ) -> None:
     """Make a service inherit a template: its defaults become the service's lowest layer.
 

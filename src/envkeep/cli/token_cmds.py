@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt
+from envkeep.cli.options import JsonOpt, complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import tokens
 
@@ -22,7 +22,10 @@ def create(
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Only this project.")
     ] = None,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", "-e", help="Only this environment.", autocompletion=complete_env),
+    ] = None,
     expires: Annotated[
         str | None, typer.Option(help="Lifetime, e.g. 30d or 12h (default: never).")
     ] = None,

@@ -117,7 +117,13 @@ def export_(
     env: EnvOpt = None,
     service: ServiceOpt = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORTERS)}.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"One of: {', '.join(EXPORTERS)}.",
+            autocompletion=lambda incomplete: [f for f in EXPORTERS if f.startswith(incomplete)],
+        ),
     ] = "dotenv",
     out: Annotated[
         Path | None,
@@ -170,7 +176,15 @@ def import_(
     env: EnvOpt = None,
     service: ServiceOpt = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="dotenv, json or yaml (default: by name).")
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="dotenv, json or yaml (default: by name).",
+            autocompletion=lambda incomplete: [
+                f for f in ("dotenv", "json", "yaml") if f.startswith(incomplete)
+            ],
+        ),
     ] = None,
     on_conflict: Annotated[
         str, typer.Option("--on-conflict", help="fail (write nothing), skip or overwrite.")
