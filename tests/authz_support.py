@@ -157,7 +157,10 @@ class Attempt:
     token: str | None = None
 
 
-# What a workspace holds, table by table (columns, rows): a denied request changes none of it.
+DENIALS = "denials"
+
+# What a workspace holds, table by table (columns, rows): a denied request changes none of it,
+# apart from the event a member's refusal appends (`DENIALS`).
 _IN = "JOIN projects p ON p.id = e.project_id WHERE p.workspace_id = :ws"
 WORKSPACE_ROWS = {
     "role_bindings": (
@@ -196,7 +199,15 @@ WORKSPACE_ROWS = {
         "p.id, p.disabled_at, t.revoked_at",
         "principals p JOIN sessions t ON t.principal_id = p.id WHERE p.name LIKE :accounts",
     ),
-    "audit_events": ("count(*), max(seq)", "audit_events WHERE workspace_id = :ws"),
+    "audit_events": (
+        "count(*), max(seq)",
+        "audit_events WHERE workspace_id = :ws AND outcome <> 'denied'",
+    ),
+    # A refused request by a member appends its own event (`api/denials.py`): listed apart.
+    DENIALS: (
+        "principal_id, target, outcome",
+        "audit_events WHERE workspace_id = :ws AND outcome = 'denied'",
+    ),
 }
 # …and outside any workspace: the workspaces, the accounts (bytes by length), their sessions.
 # (Audit events and sessions only grow, or get revoked: counted, not listed, to stay fast.)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import urlsplit
 
 import fastapi.routing
 import pytest
@@ -24,6 +26,7 @@ from tests.authz_support import (
     AUTH_KEY,
     BOUND,
     DATABASES,
+    DENIALS,
     KEY,
     SCOPES,
     Attempt,
@@ -589,6 +592,49 @@ def _verdict(
     return f"want {sorted(denied)} and no change, got {status} (changed: {changed})"
 
 
+Rows = list[dict[str, list[tuple[str, ...]]]]
+
+
+def _apart(rows: Rows | None) -> Rows:
+    """What is stored, without the refusals' events."""
+    return [{k: v for k, v in scope.items() if k != DENIALS} for scope in rows or []]
+
+
+def _denials_verdict(
+    world: World,
+    caller: Caller,
+    attempt: Attempt,
+    response: httpx.Response,
+    *,
+    before: Rows,
+    after: Rows | None,
+) -> str | None:
+    """None when a refusal left the events it should: one ``denied`` event, in the workspace
+    the path names, for a 403 to a member of that workspace; none for anyone else."""
+    path = urlsplit(attempt.url).path
+    named = re.match(r"/v1/workspaces/([^/]+)/", path)
+    members = {
+        world.workspace: caller.role is not None,
+        world.foreign_workspace: caller is world.foreign,
+    }
+    for index, workspace in ((1, world.workspace), (2, world.foreign_workspace)):
+        grown = Counter((after or [])[index].get(DENIALS, [])) - Counter(
+            before[index].get(DENIALS, [])
+        )
+        new = sorted(row[:3] for row in grown.elements())  # (principal, target, outcome)
+        due = (
+            response.status_code == 403
+            and named is not None
+            and named[1] == workspace
+            and members[workspace]
+            and caller.authenticated
+        )
+        want = [(str(caller.principal_id), f"{attempt.method} {path}", "denied")] if due else []
+        if new != want:
+            return f"refusal events in {workspace}: want {want}, got {new}"
+    return None
+
+
 @pytest.mark.parametrize(("case", "target"), _matrix())
 def test_each_caller_gets_exactly_what_the_policy_table_allows(
     world: World, case: Case, target: str
@@ -600,8 +646,11 @@ def test_each_caller_gets_exactly_what_the_policy_table_allows(
         want = allowed(caller, need, case.scope, target)
         before = None if want else world.rows()
         response = world.send(caller, attempt)
-        changed = before is not None and world.rows() != before
+        after = None if before is None else world.rows()
+        changed = before is not None and _apart(after) != _apart(before)
         verdict = _verdict(caller, want, case, response, changed)
+        if verdict is None and before is not None:
+            verdict = _denials_verdict(world, caller, attempt, response, before=before, after=after)
         if verdict is not None:
             wrong.append(f"{caller.label}: {attempt.method} {attempt.url}: {verdict}")
     assert not wrong, "\n".join(wrong)

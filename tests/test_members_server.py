@@ -578,3 +578,32 @@ def test_a_new_projects_keys_reach_those_whose_workspace_role_opens_it(
         "ws-alice@x.io": 0,
         "ws-bob@x.io": 0,
     }
+
+
+def test_a_members_refused_request_is_in_the_audit_trail_and_the_chain_holds(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _shop_admin(server, tmp_path, "deny-alice@x.io", "DB=first")
+    bob = tmp_path / "bob"
+    invite = ("member", "invite", "deny-bob@x.io", "--role", "read", "--project", "shop")
+    _join(server, bob, work, _ok(alice, work, *invite).strip(), "deny-bob@x.io")
+    _ok(alice, work, "member", "grant", "deny-bob@x.io", "read", "--project", "shop")
+
+    refused = _cli(bob, work, "set", "DB=mine", "--env", "staging")
+    events = json.loads(_ok(alice, work, "audit", "--json"))
+    verified = _cli(alice, work, "audit", "verify")
+
+    assert refused.returncode == 4, refused.stderr
+    denied = [e for e in events if e["outcome"] == "denied"]
+    assert len(denied) == 1, denied
+    assert denied[0]["action"] == "request.denied"
+    assert denied[0]["principal"] == "deny-bob@x.io"
+    assert denied[0]["target"].startswith("POST /v1/workspaces/")
+    assert denied[0]["target"].endswith("/projects/shop/environments/staging/secrets")
+    assert denied[0]["ip"] == "127.0.0.1"
+    assert denied[0]["request_id"]
+    assert not [
+        e for e in events if e["action"] == "secrets.write" and e["principal"] == "deny-bob@x.io"
+    ]
+    assert verified.returncode == 0, verified.stderr
+    assert _ok(alice, work, "get", "DB", "--env", "staging") == "first\n"

@@ -171,24 +171,34 @@ def call(request: Request, db: Db, token: Token) -> Call:
 AuthedCall = Annotated[Call, Depends(call)]
 
 
-def _transaction(found: ServerState, caller: Caller, work: Callable[[Call], T]) -> T:
+Who = Callable[["Fetch"], Actor]  # the actor of a transaction, found inside it
+
+
+def _transaction(who: Who, work: Callable[[Call], T], found: ServerState) -> T:
     session = found.sessions()
     ok = False
     try:
-        result = work(
-            Call(session, actor_of(partial(session_fetch, session), found.limits, caller))
-        )
+        result = work(Call(session, who(partial(session_fetch, session))))
         ok = True
     finally:
         _finish(session, ok)
     return result
 
 
-def _in_group(
-    found: ServerState, caller: Caller, work: Callable[[Call], T], group: GroupTransaction
-) -> T:
-    actor = actor_of(partial(driver_fetch, group.driver, group.record), found.limits, caller)
+def _in_group(who: Who, work: Callable[[Call], T], group: GroupTransaction) -> T:
+    actor = who(partial(driver_fetch, group.driver, group.record))
     return work(DriverCall(group.orm, actor, driver=group.driver, observe=group.record))
+
+
+async def _run(
+    found: ServerState, who: Who, work: Callable[[Call], T], *, shared: bool, small: bool
+) -> T:
+    if found.group_commit is not None:
+        return await found.group_commit.run(
+            partial(_in_group, who, work), shared=shared, inline=small
+        )
+    async with found.gate:
+        return await run_in_threadpool(_transaction, who, work, found)
 
 
 async def run_as(
@@ -203,11 +213,18 @@ async def run_as(
     the answer comes once the transaction committed. On SQLite (``group_commit``) a
     ``shared`` job (one that writes nothing but its audit event) may share its transaction
     with others, and a ``small`` one may run on the event loop."""
-    if found.group_commit is not None:
-        job = partial(_in_group, found, caller, work)
-        return await found.group_commit.run(job, shared=shared, inline=small)
-    async with found.gate:
-        return await run_in_threadpool(_transaction, found, caller, work)
+    who = partial(_authenticated_actor, found.limits, caller)
+    return await _run(found, who, work, shared=shared, small=small)
+
+
+def _authenticated_actor(limits: Limits, caller: Caller, fetch: Fetch) -> Actor:
+    return actor_of(fetch, limits, caller)
+
+
+async def run_for(found: ServerState, actor: Actor, work: Callable[[Call], T]) -> T:
+    """Run ``work`` in a transaction of its own for an ``actor`` known already (a refused
+    request's audit event: its own transaction rolled back)."""
+    return await _run(found, lambda _fetch: actor, work, shared=False, small=True)
 
 
 async def transact(

@@ -22,6 +22,7 @@ from prometheus_client.core import HistogramMetricFamily
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
 
+from envkeep.api.denials import record_refusal
 from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 from envkeep.api.requestlog import stderr_lines
@@ -179,8 +180,8 @@ _EXTRA_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.
 
 class Observe:
     """Pure ASGI middleware (no per-request task or body copy, unlike ``BaseHTTPMiddleware``):
-    a request id, the per-IP limit, the body-size limit, metrics, one log line, and the
-    security headers on every response."""
+    a request id, the per-IP limit, the body-size limit, metrics, one log line, the security
+    headers on every response, and a refusal's audit event (``denials``)."""
 
     def __init__(
         self, app: ASGIApp, metrics: Metrics, state: ServerState, *, max_body: int
@@ -213,6 +214,8 @@ class Observe:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
+                if status == 403:  # recorded before it is answered
+                    await record_refusal(self.state, scope)
             await send(message)
 
         self.metrics.active.inc()

@@ -26,7 +26,16 @@ from envkeep.core.auditchain import (
 from envkeep.core.errors import UsageError
 from envkeep.store.models import AuditEvent, Principal
 
-__all__ = ["GENESIS", "EventView", "append_event", "count_events", "list_events", "verify_chain"]
+__all__ = [
+    "DENIED",
+    "GENESIS",
+    "EventView",
+    "append_event",
+    "count_events",
+    "list_events",
+    "record_denied",
+    "verify_chain",
+]
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -75,6 +84,30 @@ def append_event(
     digest = event_hash(prev, fields)
     call.execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest})
     return EventView(**fields, prev_hash=prev, hash=digest)  # type: ignore[arg-type]
+
+
+DENIED = "denied"  # the outcome of a refused request's event
+_MEMBER = "SELECT 1 FROM role_bindings WHERE workspace_id = :ws AND principal_id = :p LIMIT 1"
+
+
+def record_denied(
+    call: Call, *, workspace_id: str, target: str, details: Mapping[str, object]
+) -> bool:
+    """A request the server refused (403) to a member of the workspace, as an event of its own
+    (``request.denied``, outcome ``denied``): the refused request's transaction rolled back,
+    its own event with it. Whether one was appended: a principal with no role in the workspace
+    (another tenant's) leaves nothing in it, so no tenant writes into another's trail."""
+    if not call.fetch(_MEMBER, {"ws": workspace_id, "p": call.actor.principal_id}):
+        return False
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="request.denied",
+        target=target,
+        outcome=DENIED,
+        details=details,
+    )
+    return True
 
 
 _DETAILS = json.JSONEncoder(sort_keys=True)  # an event's details, as json.dumps(sort_keys=True)
