@@ -399,7 +399,7 @@ def test_an_entry_written_with_unchanged_sources_is_read_back(
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(config_tree / "services")
 
-    assert runcache.warm_values(None, "api", validate=False) == {"A": "1"}
+    assert runcache.warm_values(None, "api", validate=False) == ({"A": "1"}, [])
     assert runcache.warm_values("dev", "api", validate=False) is None
     assert runcache.warm_values(None, "api", validate=True) is None
     monkeypatch.setenv("ENVKEEP_SERVER", "http://127.0.0.1:9")
@@ -502,3 +502,20 @@ def test_pruning_leaves_a_temp_file_a_write_may_still_rename(tmp_path: Path) -> 
     fresh.write_bytes(b"being written")
     runcache_save.prune(tmp_path, keep=0)
     assert fresh.exists()
+
+
+def test_a_run_outside_the_default_environment_names_the_personal_overrides_it_gets(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / ".envkeep" / "local.env").write_text("LOG_LEVEL=trace\n", encoding="utf-8")
+    show = ("--no-validate", "-s", "api", "--", "sh", "-c", 'echo "$LOG_LEVEL"')
+    note = (
+        "note: staging gets 1 value from .envkeep/local.env, your personal overrides: LOG_LEVEL\n"
+    )
+
+    daily = envkeep("run", "-e", "dev", *show)
+    cold, warm = envkeep("run", "-e", "staging", *show), envkeep("run", "-e", "staging", *show)
+
+    assert (daily.code, daily.stdout, daily.stderr) == (0, "trace\n", "")
+    assert (cold.code, cold.stdout, cold.stderr) == (0, "trace\n", note), cold.describe()
+    assert (warm.code, warm.stdout, warm.stderr) == (0, "trace\n", note), warm.describe()

@@ -112,12 +112,17 @@ def _warm_run(parsed: RunArgs) -> None:
     it would see (``client/runcache.py``); return to take the cold path."""
     from envkeep.client.runcache import warm_values
 
-    values = warm_values(parsed.env, parsed.service, validate=parsed.validate)
-    if values is None:
+    warm = warm_values(parsed.env, parsed.service, validate=parsed.validate)
+    if warm is None:
         return
+    values, notes = warm
     from envkeep.client.runner import child_environment, exec_command
     from envkeep.environ import process_environment
 
+    if notes:
+        import sys
+
+        sys.stderr.write("".join(f"{note}\n" for note in notes))
     exec_command(parsed.command, child_environment(process_environment(), values))
 
 

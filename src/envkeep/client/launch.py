@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client import runcache_save
 from envkeep.client.runner import child_environment, exec_command
-from envkeep.client.variables import resolved_values
+from envkeep.client.variables import resolved
 from envkeep.core.errors import UsageError
 from envkeep.settings import process_environment
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from envkeep.client.context import ClientContext
 
@@ -30,10 +30,31 @@ def run_with_environment(
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     pending = runcache_save.begin(ctx, env, service, validate=validate)
     service = ctx.default_service(service)
-    values = resolved_values(ctx, ctx.default_env(env), service, validate=validate)
+    name = ctx.default_env(env)
+    resolution = resolved(ctx, name, service, validate=validate)
+    notes = personal_notes(ctx, name, resolution.set_by({"local"}))
     if pending is not None:
-        runcache_save.finish(ctx, pending, values)
-    run_with_values(ctx, argv, values)
+        runcache_save.finish(ctx, pending, resolution.values, notes)
+    if ctx.notify is not None:
+        for note in notes:
+            ctx.notify(note)
+    run_with_values(ctx, argv, resolution.values)
+
+
+def personal_notes(ctx: ClientContext, env: str, personal: Iterable[str]) -> tuple[str, ...]:
+    """A note naming the values ``.envkeep/local.env`` gives a run in an environment other
+    than the project's default: personal overrides reach every environment (prod too), and
+    one meant for the daily loop is a surprise there."""
+    names = sorted(personal)
+    if not names or env == ctx.project_file.default_env:
+        return ()
+    from envkeep.client.resolution import LOCAL_OVERRIDES
+
+    count = f"{len(names)} value{'' if len(names) == 1 else 's'}"
+    names_text = ", ".join(names)
+    return (
+        f"note: {env} gets {count} from {LOCAL_OVERRIDES}, your personal overrides: {names_text}",
+    )
 
 
 def run_with_values(ctx: ClientContext, argv: Sequence[str], values: Mapping[str, str]) -> NoReturn:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     Files = list[tuple[str, bytes | None]]  # path, bytes (None: no such file)
     Listings = list[tuple[str, list[str] | None]]  # directory, sorted names (None: none)
 
-FORMAT = b"envkeep/run-cache/1"
+FORMAT = b"envkeep/run-cache/2"  # 2: the notes a run printed
 PROJECT_FILE = "envkeep.toml"
 PRIVATE_KEY_SIZE = 64
 
@@ -107,9 +107,11 @@ def unchanged(files: Files, listings: Listings) -> bool:
         return False
 
 
-def warm_values(env: str | None, service: str | None, *, validate: bool) -> dict[str, str] | None:
-    """The values a cold run resolved for the same command, if nothing they came from has
-    changed since; None otherwise."""
+def warm_values(
+    env: str | None, service: str | None, *, validate: bool
+) -> tuple[dict[str, str], list[str]] | None:
+    """The values a cold run resolved for the same command, with the notes it printed, if
+    nothing they came from has changed since; None otherwise."""
     from envkeep.environ import warm_start_home
 
     home = warm_start_home()
@@ -127,12 +129,11 @@ def warm_values(env: str | None, service: str | None, *, validate: bool) -> dict
     plaintext = open_entry(run_cache_key(keys), sealed, aad)
     if plaintext is None:
         return None
-    stamp, files, listings, values = marshal.loads(plaintext)  # noqa: S302 - sealed by us
+    stamp, files, listings, values, notes = marshal.loads(plaintext)  # noqa: S302 - sealed by us
     if not unchanged(files, listings):
         return None
     from envkeep.store.stamp import change_stamp
 
     if change_stamp(database_path(home)) != stamp:
         return None
-    result: dict[str, str] = values
-    return result
+    return values, notes

@@ -21,7 +21,7 @@ from envkeep.core.projectfile import find_project_file, parse_project_file
 from envkeep.store.stamp import change_stamp
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from envkeep.client.context import ClientContext
     from envkeep.client.runcache import Files, Listings
@@ -67,13 +67,19 @@ def begin(
     return PendingEntry(runcache.entry_path(home, aad), aad, str(found), before)
 
 
-def finish(ctx: ClientContext, pending: PendingEntry, values: Mapping[str, str]) -> None:
-    """Write the entry if the sources are still what they were before the run read them, and
-    the project file the run parsed is the one recorded (best effort: a cache, not a record)."""
+def finish(
+    ctx: ClientContext,
+    pending: PendingEntry,
+    values: Mapping[str, str],
+    notes: Sequence[str] = (),
+) -> None:
+    """Write the entry (with the ``notes`` the run printed, which a warm run prints again) if
+    the sources are still what they were before the run read them, and the project file the
+    run parsed is the one recorded (best effort: a cache, not a record)."""
     after = sources(ctx)
     if after != pending.before or not _parsed_as_recorded(ctx, pending):
         return
-    payload = marshal.dumps((after.stamp, after.files, after.listings, dict(values)))
+    payload = marshal.dumps((after.stamp, after.files, after.listings, dict(values), list(notes)))
     from envkeep.crypto.warm import run_cache_key, seal_entry
 
     sealed = seal_entry(run_cache_key(ctx.identity.keys.to_bytes()), payload, pending.aad)
