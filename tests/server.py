@@ -110,8 +110,9 @@ class TeamServer:
             self.process.wait()
 
 
-def start_server(root: Path, database: str | None = None) -> TeamServer:
-    """Migrate and start `envkeep server` on a free loopback port; wait until it is ready."""
+def start_server(root: Path, database: str | None = None, *args: str) -> TeamServer:
+    """Migrate and start `envkeep server` (with ``args``) on a free loopback port; wait until
+    it is ready."""
     home = root / "server-home"
     home.mkdir(parents=True, exist_ok=True)
     database = database or f"sqlite:///{root / 'server.db'}"
@@ -121,17 +122,29 @@ def start_server(root: Path, database: str | None = None) -> TeamServer:
     )
     log = root / "server.log"
     for _ in range(ports.STARTS):
-        started = _start_on(ports.free_port(), database, env, log)
+        started = _start_on(ports.free_port(), database, env, log, args)
         if started is not None:
             return started
     raise RuntimeError(f"envkeep server found no free port: {log.read_text()[-2000:]}")
 
 
-def _start_on(port: int, database: str, env: dict[str, str], log: Path) -> TeamServer | None:
+def _start_on(
+    port: int, database: str, env: dict[str, str], log: Path, args: Iterable[str] = ()
+) -> TeamServer | None:
     """The server on ``port`` once ready; None if something else took the port meanwhile."""
     with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [*ENVKEEP, "server", "--host", "127.0.0.1", "--port", str(port), "--db", database],
+            [
+                *ENVKEEP,
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--db",
+                database,
+                *args,
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=sink,

@@ -39,6 +39,13 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
         'rate_store = "database"',
         "database",
     ),
+    "trusted_proxies": (
+        "10.0.0.1",
+        "ENVKEEP_SERVER_TRUSTED_PROXIES",
+        "10.0.0.2, 10.9.0.0/16",
+        'trusted_proxies = "10.0.0.3"',
+        "10.0.0.3",
+    ),
 }
 FROM_ENV = {
     "host": "10.0.0.2",
@@ -46,6 +53,7 @@ FROM_ENV = {
     "db": "sqlite:///env.db",
     "rate": 2.5,
     "rate_store": "memory",
+    "trusted_proxies": "10.0.0.2,10.9.0.0/16",
 }
 
 
@@ -102,6 +110,8 @@ BAD_FILES = [
     pytest.param("host = 3\n", "setting 'host'", id="host as a number"),
     pytest.param("db = ''\n", "setting 'db'", id="empty db"),
     pytest.param("rate_store = 'redis'\n", "setting 'rate_store'", id="unknown rate store"),
+    pytest.param("trusted_proxies = 'proxy'\n", "setting 'trusted_proxies'", id="not an IP"),
+    pytest.param("trusted_proxies = 10\n", "setting 'trusted_proxies'", id="proxies as a number"),
     pytest.param("port = \n", "is not valid TOML", id="not TOML"),
 ]
 

@@ -5,6 +5,7 @@
     db = "postgresql://envkeep@db/envkeep"
     rate = 50            # requests/s per IP and per principal; 0: off
     rate_store = "database"
+    trusted_proxies = "10.0.0.5"   # whose X-Forwarded-For names the client; none by default
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.settings``). Unknown keys and
 values of the wrong type are refused, naming the key and the file; values are never echoed
@@ -17,12 +18,12 @@ import tomllib
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import UsageError
-from envkeep.settings import RATE_STORES, ServerFile
+from envkeep.settings import RATE_STORES, ServerFile, checked_proxies
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-KEYS = ("host", "port", "db", "rate", "rate_store")
+KEYS = ("host", "port", "db", "rate", "rate_store", "trusted_proxies")
 
 
 def read_server_config(path: Path) -> ServerFile:
@@ -48,6 +49,9 @@ def read_server_config(path: Path) -> ServerFile:
         db=_text(data, "db", path),
         rate=_rate(data, path),
         rate_store=_store(data, path),
+        trusted_proxies=checked_proxies(
+            _text(data, "trusted_proxies", path), f"setting 'trusted_proxies' in {path}"
+        ),
     )
 
 

@@ -19,12 +19,15 @@
 | ENVKEEP_SERVER_RATE       | server: requests/s per IP and per principal (50; 0: off)    |
 | ENVKEEP_SERVER_RATE_STORE | server: rate-limit buckets in `memory` (default, one        |
 |                           | process) or the `database` (shared; PostgreSQL only)        |
+| ENVKEEP_SERVER_TRUSTED_PROXIES | server: proxies (IPs, networks) whose X-Forwarded-For  |
+|                           | names the client (default: none)                            |
 
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order:
-its flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`), then its `ENVKEEP_SERVER_*`
-variable, then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys
-host, port, db, rate, rate_store), then the default. A file with an unknown key or a value of
-the wrong type is refused, naming the key and the file.
+its flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`), then
+its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or
+ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store, trusted_proxies),
+then the default. A file with an unknown key or a value of the wrong type is refused, naming
+the key and the file.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class Settings:
     server_host: str | None = None
     server_port: int | None = None
     server_rate_store: str | None = None  # memory | database
+    server_trusted_proxies: str | None = None  # addresses whose X-Forwarded-For is believed
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
@@ -125,6 +129,27 @@ def _rate_store(text: str | None) -> str | None:
     return text
 
 
+def checked_proxies(text: str | None, where: str) -> str | None:
+    """Proxy addresses (IPs or networks, comma-separated) as uvicorn takes them; refused,
+    naming ``where``, when one is neither. None or "" for none."""
+    if text is None:
+        return None
+    import ipaddress
+
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            from envkeep.core.errors import UsageError
+
+            raise UsageError(
+                f"{where}: '{item}' is not an IP address or network",
+                hint="name the proxies in front of the server, e.g. 10.0.0.5,10.1.0.0/16",
+            ) from None
+    return ",".join(items)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the given mapping (the real environment by default)."""
     env = os.environ if environ is None else environ
@@ -146,6 +171,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=_port(env.get("ENVKEEP_SERVER_PORT")),
         server_rate_store=_rate_store(env.get("ENVKEEP_SERVER_RATE_STORE")),
+        server_trusted_proxies=checked_proxies(
+            env.get("ENVKEEP_SERVER_TRUSTED_PROXIES"), "ENVKEEP_SERVER_TRUSTED_PROXIES"
+        ),
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,
@@ -163,6 +191,7 @@ class ServerSettings:
     db: str = field(default="", repr=False)  # may hold a password
     rate: float = 50.0
     rate_store: str = "memory"
+    trusted_proxies: str = ""  # whose X-Forwarded-For names the client: none by default
 
 
 def server_settings(
@@ -174,6 +203,7 @@ def server_settings(
     db: str | None = None,
     rate: float | None = None,
     rate_store: str | None = None,
+    trusted_proxies: str | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -193,6 +223,12 @@ def server_settings(
         db=_first(db, settings.server_db, found.db, settings.server_database),
         rate=_first(rate, settings.server_rate, found.rate, defaults.rate),
         rate_store=_first(rate_store, settings.server_rate_store, found.rate_store, "memory"),
+        trusted_proxies=_first(
+            checked_proxies(trusted_proxies, "--trusted-proxies"),
+            settings.server_trusted_proxies,
+            found.trusted_proxies,
+            defaults.trusted_proxies,
+        ),
     )
 
 
@@ -205,6 +241,7 @@ class ServerFile:
     db: str | None = field(default=None, repr=False)
     rate: float | None = None
     rate_store: str | None = None
+    trusted_proxies: str | None = None
 
 
 def _first(*values: T | None) -> T:

@@ -85,16 +85,18 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def run_app(app: FastAPI, *, host: str, port: int) -> None:
-    """Serve ``app`` until interrupted (JSON logs on stderr)."""
+def run_app(app: FastAPI, *, host: str, port: int, trusted_proxies: str = "") -> None:
+    """Serve ``app`` until interrupted (JSON logs on stderr); ``trusted_proxies`` (addresses
+    and networks, comma-separated) are those whose X-Forwarded-For names the client."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
-    from envkeep.api.uvicorn_settings import UVICORN_SETTINGS
+    from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
     configure_logging()
     settle_heap()
-    uvicorn.run(app, host=host, port=port, **UVICORN_SETTINGS)
+    settings: UvicornSettings = {**UVICORN_SETTINGS, "proxy_headers": bool(trusted_proxies)}
+    uvicorn.run(app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings)
 
 
 def serve(

@@ -5,7 +5,10 @@ without loading the server. The event loop is uvicorn's choice, uvloop where it 
 dependency except on Windows, Cygwin and PyPy; docs/design.md). The HTTP parser is h11, named
 rather than left to uvicorn, which would take httptools if it were installed (measured and not
 taken: docs/design.md). No access log: ``observability.Observe`` writes one JSON line a
-request. No ``server: uvicorn`` header: it only tells a scanner what runs here.
+request. No ``server: uvicorn`` header: it only tells a scanner what runs here. No client
+address from ``X-Forwarded-For`` (uvicorn believes loopback's by default): only the proxies
+the server is told to trust (``--trusted-proxies``) may name the client, whom the audit trail
+and the per-IP limits then see.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class UvicornSettings(TypedDict):
     log_level: str
     access_log: bool
     server_header: bool
+    proxy_headers: bool
 
 
 UVICORN_SETTINGS: Final[UvicornSettings] = {
@@ -29,4 +33,5 @@ UVICORN_SETTINGS: Final[UvicornSettings] = {
     "log_level": "warning",
     "access_log": False,
     "server_header": False,
+    "proxy_headers": False,
 }

@@ -13,9 +13,9 @@ from envkeep.settings import ServerSettings, load_settings, server_settings
 
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
-    "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE or "
-    "_RATE_STORE, else the --config file (TOML keys: host, port, db, rate, rate_store), "
-    "else the default; for migrate and bootstrap too.\n\n"
+    "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
+    "_RATE_STORE or _TRUSTED_PROXIES, else the --config file (TOML keys: host, port, db, rate, "
+    "rate_store, trusted_proxies), else the default; for migrate and bootstrap too.\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
 )
@@ -51,12 +51,20 @@ def server(
         str | None,
         typer.Option(help="memory (default) or database: share rate limits across processes."),
     ] = None,
+    trusted_proxies: Annotated[
+        str | None,
+        typer.Option(
+            help="Proxies (IPs, networks; comma-separated) whose X-Forwarded-For names the"
+            " client; none by default."
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
-    Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE, else
-    the --config file (TOML: host, port, db, rate, rate_store), else the default.
+    Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
+    TRUSTED_PROXIES, else the --config file (TOML: host, port, db, rate, rate_store,
+    trusted_proxies), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"] = config
@@ -72,12 +80,13 @@ def server(
         db=db,
         rate=rate,
         rate_store=rate_store,
+        trusted_proxies=trusted_proxies,
     )
     app = build_app(chosen.db, rate=chosen.rate, rate_store=chosen.rate_store)
     output.done(
         f"envkeep server on http://{chosen.host}:{chosen.port} (database: {_shown(chosen.db)})"
     )
-    run_app(app, host=chosen.host, port=chosen.port)
+    run_app(app, host=chosen.host, port=chosen.port, trusted_proxies=chosen.trusted_proxies)
 
 
 def _shown(url: str) -> str:
