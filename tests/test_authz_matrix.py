@@ -154,7 +154,7 @@ def world(
     with migrated_database(request.param, request, tmp_path_factory.mktemp("authz")) as url:
         engine = open_engine(url)
         # Rate limits off (rate=0): thousands of requests from one client are the point here.
-        with TestClient(create_app(url, rate=0)) as client:
+        with TestClient(create_app(url, rate=0, refusals_per_minute=1_000_000)) as client:
             yield build_world(client, engine)
         engine.dispose()
 
@@ -603,20 +603,30 @@ def _apart(rows: Rows | None) -> Rows:
 def _denials_verdict(
     world: World,
     caller: Caller,
+    case: Case,
     attempt: Attempt,
     response: httpx.Response,
     *,
     before: Rows,
     after: Rows | None,
 ) -> str | None:
-    """None when a refusal left the events it should: one ``denied`` event, in the workspace
-    the path names, for a 403 to a member of that workspace; none for anyone else."""
-    path = urlsplit(attempt.url).path
-    named = re.match(r"/v1/workspaces/([^/]+)/", path)
+    """None when a refusal left the events it should (`api/denials.py`): one ``denied`` event
+    naming what it aimed at, in the workspace the route names, for a 403 to a member of that
+    workspace of a change or a read of values or the trail; none for anything else."""
+    method, template = case.route
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    named = re.fullmatch(pattern, urlsplit(attempt.url).path)
+    params = named.groupdict() if named else {}
+    environment = params.get("environment") or (
+        params.get("name") if "/environments/{name}" in template else None
+    )
+    project = params.get("project")
+    aimed = "workspace" if project is None else "/".join(filter(None, (project, environment)))
     members = {
         world.workspace: caller.role is not None,
         world.foreign_workspace: caller is world.foreign,
     }
+    recorded = method != "GET" or template.endswith(("/snapshot", "/versions", "/audit"))
     for index, workspace in ((1, world.workspace), (2, world.foreign_workspace)):
         grown = Counter((after or [])[index].get(DENIALS, [])) - Counter(
             before[index].get(DENIALS, [])
@@ -624,12 +634,12 @@ def _denials_verdict(
         new = sorted(row[:3] for row in grown.elements())  # (principal, target, outcome)
         due = (
             response.status_code == 403
-            and named is not None
-            and named[1] == workspace
+            and recorded
+            and params.get("workspace_id") == workspace
             and members[workspace]
             and caller.authenticated
         )
-        want = [(str(caller.principal_id), f"{attempt.method} {path}", "denied")] if due else []
+        want = [(str(caller.principal_id), aimed, "denied")] if due else []
         if new != want:
             return f"refusal events in {workspace}: want {want}, got {new}"
     return None
@@ -650,7 +660,9 @@ def test_each_caller_gets_exactly_what_the_policy_table_allows(
         changed = before is not None and _apart(after) != _apart(before)
         verdict = _verdict(caller, want, case, response, changed)
         if verdict is None and before is not None:
-            verdict = _denials_verdict(world, caller, attempt, response, before=before, after=after)
+            verdict = _denials_verdict(
+                world, caller, case, attempt, response, before=before, after=after
+            )
         if verdict is not None:
             wrong.append(f"{caller.label}: {attempt.method} {attempt.url}: {verdict}")
     assert not wrong, "\n".join(wrong)

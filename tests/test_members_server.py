@@ -598,8 +598,12 @@ def test_a_members_refused_request_is_in_the_audit_trail_and_the_chain_holds(
     assert len(denied) == 1, denied
     assert denied[0]["action"] == "request.denied"
     assert denied[0]["principal"] == "deny-bob@x.io"
-    assert denied[0]["target"].startswith("POST /v1/workspaces/")
-    assert denied[0]["target"].endswith("/projects/shop/environments/staging/secrets")
+    assert denied[0]["target"] == "shop/staging"
+    assert json.loads(denied[0]["details"]) == {
+        "method": "POST",
+        "route": "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}"
+        "/secrets",
+    }
     assert denied[0]["ip"] == "127.0.0.1"
     assert denied[0]["request_id"]
     assert not [

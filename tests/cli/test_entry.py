@@ -9,8 +9,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
+import typer
+import typer.core
+import typer.main
 
 from envkeep import __version__
+from envkeep.cli.app import NAMES, VERSION_ONLY, build_app, command_of
 
 from .conftest import Result, run_in_process
 
@@ -80,3 +84,47 @@ def test_top_level_help_lists_the_commands(in_process: Main) -> None:
     for name in ("init", "service", "env", "set", "get", "unset", "list", "run", "export",
                  "history", "rollback", "identity"):  # fmt: skip
         assert f"  {name} " in result.stdout or f"  {name}\n" in result.stdout, name
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["get", "A"], "get"),
+        (["--debug", "get", "A"], "get"),
+        (["get", "--help"], "get"),
+        (["env", "rotate-key", "prod"], "env"),
+        (["--help"], None),
+        (["--help", "get"], None),  # the top level's help, listing every command
+        (["--debug", "--help", "env"], None),
+        ([], None),
+        (["--version"], VERSION_ONLY),
+        (["--debug", "--version"], VERSION_ONLY),
+        (["--version", "get"], "get"),
+        (["gte"], "gte"),  # no such command: build_app registers all, Typer suggests one
+    ],
+)
+def test_the_command_named_is_the_first_argument_after_the_top_level_options(
+    args: list[str], command: str | None
+) -> None:
+    assert command_of(args) == command
+
+
+def test_only_the_named_command_is_built_and_every_one_for_anything_else() -> None:
+    def names(app: typer.Typer) -> set[str]:
+        group = typer.main.get_command(app)
+        assert isinstance(group, typer.core.TyperGroup)
+        return set(group.commands)
+
+    assert names(build_app("get")) == {"get"}
+    assert names(build_app("env")) == {"env"}
+    assert names(build_app(None)) == set(NAMES)
+    assert names(build_app("gte")) == set(NAMES)
+
+
+def test_top_level_help_before_a_command_lists_every_command(in_process: Main) -> None:
+    shown = in_process("--help", "get")
+
+    assert shown.code == 0
+    assert "activate-all" in shown.stdout
+    assert "rotate-key" not in shown.stdout  # a sub-command: listed under env
+    assert "template" in shown.stdout

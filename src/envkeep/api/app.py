@@ -21,6 +21,7 @@ from envkeep.api import (
     routes_secrets,
     routes_tokens,
 )
+from envkeep.api.denials import PER_MINUTE, RefusalBudget
 from envkeep.api.deps import ServerState
 from envkeep.api.hot_routes import HotRoutes
 from envkeep.api.ratelimit import limits_for
@@ -62,11 +63,13 @@ def create_app(
     rate: float = 50.0,
     rate_store: str = "memory",
     hot_routes: bool = True,
+    refusals_per_minute: int = PER_MINUTE,
 ) -> ServerApp:
     """The API over one database (SQLite or PostgreSQL), migrated already; rate-limit buckets
     in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL).
     ``hot_routes=False`` sends every request through FastAPI's router (the hot routes' tests
-    compare the two)."""
+    compare the two); ``refusals_per_minute``: how many refused requests of one principal a
+    minute get an audit event (``api/denials.py``)."""
     limits = limits_for(database_url, rate=rate, store=rate_store)
     engine = open_engine(database_url)
     credentials.dummy_hash()  # made now: the first unknown login must take no longer than later
@@ -93,7 +96,8 @@ def create_app(
     app.state.envkeep = state
     problems.install(app)
     inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front
-    app.front = observability.Observe(inner, metrics, state, max_body=max_body)
+    refusals = RefusalBudget(refusals_per_minute)
+    app.front = observability.Observe(inner, metrics, state, max_body=max_body, refusals=refusals)
     routers = (
         routes_ops,
         routes_auth,

@@ -2,16 +2,26 @@
 
 Every request's audit event is written in its own transaction, so a request refused with 403
 rolled its event back with everything else it did. ``Observe`` calls ``record_refusal`` as
-such an answer starts, before it is sent: a member of the workspace the path names (one who
-holds a role there) gets a ``request.denied`` event, in a transaction of its own. A request
-without a known principal (401) or by another tenant's principal leaves nothing.
+such an answer starts, before it is sent: a member of the workspace the route names (one who
+holds a role there) gets a ``request.denied`` event, in a transaction of its own, when the
+request would have changed something or read values or the trail (any method but GET; a GET
+of a snapshot, of a secret's versions or of the audit trail). A refused listing of names is
+not recorded: clients ask for listings to learn what the caller may see (`init` in a clone),
+and each would be a false alarm. Nothing is recorded for a request without a known principal
+(401) or by another tenant's principal, and at most ``PER_MINUTE`` events a minute for one
+principal in this process: a member cannot grow the chain faster than that by being refused.
+
+The event names what the request aimed at as other events do (``project/environment``, from
+the route's parameters, cut short and printable), and the method and route template in its
+details: never the raw path, whose text the caller chose.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -20,31 +30,82 @@ from envkeep.app.audit import record_denied
 from envkeep.app.ports import Actor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.types import Scope
 
     from envkeep.api.deps import ServerState
 
-_WORKSPACE = re.compile(r"/v1/workspaces/([^/]+)/")
+PER_MINUTE = 10
+_RECORDED_READS = ("/snapshot", "/versions", "/audit")
+_NAME = 64  # characters of a name kept in the target
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
-async def record_refusal(state: ServerState, scope: Scope) -> None:
+class RefusalBudget:
+    """How many refusals each principal may still have recorded this minute (one per server
+    process: ``Observe`` holds it)."""
+
+    def __init__(
+        self, per_minute: int = PER_MINUTE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._minute = -1
+        self._used: dict[str, int] = {}
+
+    def take(self, principal_id: str) -> bool:
+        """Whether one more of the principal's refusals may be recorded now (counted if so)."""
+        minute = int(self._clock() // 60)
+        if minute != self._minute:
+            self._minute, self._used = minute, {}
+        used = self._used.get(principal_id, 0)
+        if used >= self.per_minute:
+            return False
+        self._used[principal_id] = used + 1
+        return True
+
+
+def _shown(value: object) -> str:
+    text = _UNPRINTABLE.sub("?", str(value))
+    return text if len(text) <= _NAME else f"{text[: _NAME - 1]}…"
+
+
+def _target(params: dict[str, Any], route: str) -> str:
+    """``project/environment``, ``project`` or ``workspace``: what the request aimed at."""
+    project = params.get("project")
+    environment = params.get("environment")
+    if environment is None and "/environments/{name}" in route:  # PATCH, DELETE
+        environment = params.get("name")
+    if project is None:
+        return "workspace"
+    return _shown(project) if environment is None else f"{_shown(project)}/{_shown(environment)}"
+
+
+async def record_refusal(state: ServerState, budget: RefusalBudget, scope: Scope) -> None:
     """Append the refused request's event (see the module); a failure to is logged, and the
     refusal stands."""
     found = scope.get("state", {})
     principal_id = found.get("principal_id")
-    matched = _WORKSPACE.match(scope["path"])
-    if principal_id is None or matched is None:
+    params: dict[str, Any] = scope.get("path_params") or {}
+    workspace_id = params.get("workspace_id")
+    route = str(getattr(scope.get("route"), "path", ""))
+    method = scope["method"]
+    if principal_id is None or not isinstance(workspace_id, str):
+        return
+    if method == "GET" and not route.endswith(_RECORDED_READS):
+        return
+    if not budget.take(str(principal_id)):
         return
     client = scope.get("client")
     actor = Actor(
         str(principal_id), request_id=found.get("request_id"), ip=client[0] if client else None
     )
-    route = getattr(scope.get("route"), "path", None)
     work = partial(
         record_denied,
-        workspace_id=matched[1],
-        target=f"{scope['method']} {scope['path']}",
-        details={"route": route} if route else {},
+        workspace_id=workspace_id,
+        target=_target(params, route),
+        details={"method": method, "route": route},
     )
     try:
         await run_for(state, actor, work)

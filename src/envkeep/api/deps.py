@@ -222,9 +222,10 @@ def _authenticated_actor(limits: Limits, caller: Caller, fetch: Fetch) -> Actor:
 
 
 async def run_for(found: ServerState, actor: Actor, work: Callable[[Call], T]) -> T:
-    """Run ``work`` in a transaction of its own for an ``actor`` known already (a refused
-    request's audit event: its own transaction rolled back)."""
-    return await _run(found, lambda _fetch: actor, work, shared=False, small=True)
+    """Run ``work`` for an ``actor`` known already (a refused request's audit event, whose
+    own transaction rolled back); it writes only that event, so on SQLite it may share a
+    group's transaction."""
+    return await _run(found, lambda _fetch: actor, work, shared=True, small=False)
 
 
 async def transact(

@@ -124,7 +124,7 @@ class HotRoutes:
         if not taken:
             await self.app(scope, receive, send)
             return
-        found, headers = self._enter(scope, "/snapshot"), _headers(scope)
+        found, headers = self._enter(scope, "/snapshot", m), _headers(scope)
         where = (m[1], m[2], m[3])
 
         async def answer(caller: Caller) -> Response:
@@ -141,7 +141,7 @@ class HotRoutes:
         if batch is None:
             await self.app(scope, _replay(messages, receive), send)
             return
-        found, where = self._enter(scope, "/secrets"), (m[1], m[2], m[3])
+        found, where = self._enter(scope, "/secrets", m), (m[1], m[2], m[3])
         if_match = headers.get(b"if-match")
 
         async def answer(caller: Caller) -> Response:
@@ -149,8 +149,10 @@ class HotRoutes:
 
         await self._answer(scope, receive, send, headers, answer)
 
-    def _enter(self, scope: Scope, suffix: str) -> ServerState:
-        """Mark the request with FastAPI's route (the metrics' label); the server's state."""
+    def _enter(self, scope: Scope, suffix: str, m: re.Match[str]) -> ServerState:
+        """Mark the request with FastAPI's route (the metrics' label) and its parameters, as
+        FastAPI's router would; the server's state."""
+        scope["path_params"] = {"workspace_id": m[1], "project": m[2], "environment": m[3]}
         path = routes_secrets.PREFIX + suffix
         if path not in self._routes:
             routes = routes_secrets.router.routes

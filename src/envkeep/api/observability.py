@@ -22,7 +22,7 @@ from prometheus_client.core import HistogramMetricFamily
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
 
-from envkeep.api.denials import record_refusal
+from envkeep.api.denials import RefusalBudget, record_refusal
 from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 from envkeep.api.requestlog import stderr_lines
@@ -184,9 +184,16 @@ class Observe:
     headers on every response, and a refusal's audit event (``denials``)."""
 
     def __init__(
-        self, app: ASGIApp, metrics: Metrics, state: ServerState, *, max_body: int
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        state: ServerState,
+        *,
+        max_body: int,
+        refusals: RefusalBudget | None = None,
     ) -> None:
         self.app = app
+        self.refusals = refusals or RefusalBudget()
         self.metrics = metrics
         self.state = state
         self.max_body = max_body
@@ -215,7 +222,7 @@ class Observe:
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
                 if status == 403:  # recorded before it is answered
-                    await record_refusal(self.state, scope)
+                    await record_refusal(self.state, self.refusals, scope)
             await send(message)
 
         self.metrics.active.inc()

@@ -108,9 +108,12 @@ VERSION_ONLY = ""
 
 def command_of(args: Sequence[str]) -> str | None:
     """The command an argument list names: its first argument that is not a top-level option
-    (``--debug``, ``--version``, ``--help`` take no value); ``VERSION_ONLY`` for ``--version``
-    alone, which needs no command."""
-    named = next((arg for arg in args if not arg.startswith("-")), None)
-    if named is None and "--version" in args and "--help" not in args:
-        return VERSION_ONLY
-    return named
+    (``--debug``, ``--version``, ``--help`` take no value); None for the top level's help
+    (``--help`` before any command); ``VERSION_ONLY`` for ``--version`` without a command."""
+    at = next((i for i, arg in enumerate(args) if not arg.startswith("-")), len(args))
+    options = args[:at]
+    if "--help" in options:  # the top level's help, whatever follows: every command
+        return None
+    if at == len(args):
+        return VERSION_ONLY if "--version" in options else None
+    return args[at]

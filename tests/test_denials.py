@@ -1,0 +1,46 @@
+"""What a refused request leaves in the audit trail (`api/denials.py`): a bounded number of
+events a minute for one principal, and a target made of names cut short and printable."""
+
+from __future__ import annotations
+
+from envkeep.api.denials import PER_MINUTE, RefusalBudget, _target
+
+ROUTE = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}/snapshot"
+
+
+def test_a_principal_gets_at_most_so_many_refusals_recorded_a_minute() -> None:
+    now = [120.0]
+    budget = RefusalBudget(clock=lambda: now[0])
+
+    first = [budget.take("bob") for _ in range(PER_MINUTE + 2)]
+    other = budget.take("carol")
+    now[0] += 60
+    later = budget.take("bob")
+
+    assert first == [True] * PER_MINUTE + [False, False]
+    assert other is True  # the budget is each principal's own
+    assert later is True
+
+
+def test_a_target_is_the_names_cut_short_and_printable_never_the_callers_text() -> None:
+    named = {"workspace_id": "w", "project": "shop", "environment": "prod"}
+    hostile = {"workspace_id": "w", "project": "\x1b[2J\x1b[H\nfake line" + "x" * 20_000}
+
+    assert _target(named, ROUTE) == "shop/prod"
+    assert _target({"workspace_id": "w"}, "/v1/workspaces/{workspace_id}/members/grant") == (
+        "workspace"
+    )
+    renamed = {"workspace_id": "w", "project": "shop", "name": "qa"}
+    assert (
+        _target(renamed, "/v1/workspaces/{workspace_id}/projects/{project}/environments/{name}")
+        == "shop/qa"
+    )
+    service = {"workspace_id": "w", "project": "shop", "name": "api"}
+    assert (
+        _target(service, "/v1/workspaces/{workspace_id}/projects/{project}/services/{name}")
+        == "shop"
+    )
+    shown = _target(hostile, ROUTE)
+    assert shown.startswith("?[2J?[H?fake line")
+    assert len(shown) == 64
+    assert all(" " <= c <= "~" or c == "…" for c in shown)
