@@ -216,6 +216,7 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
     monkeypatch.setattr(tokens, "_http", lambda _ctx: backend)
     current = {"label": "ci", "revoked": True, "project": "shop", "environment": "dev"}
     monkeypatch.setattr(tokens, "list_tokens", lambda _ctx: [current])
+    monkeypatch.setattr(tokens, "pin_made_here", lambda *_args: None)  # no home to pin in
     seen: list[str] = []
 
     def rotate_environments(_ctx: object, _answer: object) -> list[str]:

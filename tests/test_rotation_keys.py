@@ -269,6 +269,12 @@ def test_a_new_environment_s_key_is_sealed_to_everyone_whose_role_covers_it(
     assert [m["keys_missing"] for m in members] == [0] * len(members)
     cloned = _cli(people["carol"], work, "env", "clone", "qa2", "qa3")  # a project admin's
     assert cloned.returncode == 0, cloned.stderr
+    # Alice invited each of them and made the token: no key was new to her machine. Carol's
+    # machine had seen none of theirs: each is named, with the fingerprint to compare.
+    assert "had not seen before" not in created.stderr, created.stderr
+    first_seen = [line for line in cloned.stderr.splitlines() if "had not seen before" in line]
+    assert any("dave@sealed.io" in line for line in first_seen), cloned.stderr
+    assert all("fingerprint " in line for line in first_seen)
     assert _ok(alice, work, "get", "Q", "--env", "qa3") == "1\n"
     assert _ok(people["dave"], work, "get", "Q", "--env", "qa3") == "1\n"
 

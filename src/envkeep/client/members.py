@@ -62,6 +62,18 @@ def _fingerprint(principal: PrincipalView) -> str:
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public).fingerprint()
 
 
+def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKeys) -> None:
+    """Pin the keys of a principal this client made (a service account's): nothing to check."""
+    pins = _pins(ctx)
+    pins[f"{ctx.server_url}|{principal_id}"] = public.fingerprint()
+    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+
+
+def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
+    """Whether this client has pinned the principal's key (whatever key it pinned)."""
+    return f"{ctx.server_url}|{principal.id}" in _pins(ctx)
+
+
 def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
     """The principal's keys if they match the pinned ones (pinning them on first use)."""
     pins = _pins(ctx)

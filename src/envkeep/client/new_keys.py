@@ -86,15 +86,25 @@ def _one_role_each(due: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, A
 
 
 def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> dict[str, object]:
-    """The new key sealed to a principal as the API takes a share, its keys checked first."""
+    """The new key sealed to a principal as the API takes a share, its keys checked first
+    (as `member grant` checks them: an invite's proof, the pinned key). The server chose who
+    is listed, so a key this machine had not seen is named (pinned on first use, as DESIGN §4
+    says), with its fingerprint to compare."""
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
-    from envkeep.client.members import check_invite_proof, check_pin
+    from envkeep.client.members import check_invite_proof, check_pin, is_pinned
     from envkeep.client.scope_shares import seal_for
 
     view = principal_view(schemas.Principal.model_validate(principal))
-    check_invite_proof(ctx, view)
+    first_seen = not check_invite_proof(ctx, view) and not is_pinned(ctx, view)
     keys = check_pin(ctx, view)
+    if first_seen and ctx.notify is not None:
+        ctx.notify(
+            f"note: {new.environment}'s key was sealed to {view.name}, whose key this machine"
+            f" had not seen before (fingerprint {keys.fingerprint()}); compare it with theirs"
+            " (they run: envkeep whoami --fingerprint): if they differ, the server gave out a"
+            " key that is not theirs"
+        )
     return seal_for(
         ctx,
         new.data_key,

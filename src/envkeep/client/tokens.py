@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from envkeep import crypto
 from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
-from envkeep.client.members import Revoked, _http, finish_revocation, rotate_environments
+from envkeep.client.members import (
+    Revoked,
+    _http,
+    finish_revocation,
+    pin_made_here,
+    rotate_environments,
+)
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
@@ -116,6 +122,7 @@ def create_token(
     scope = {"name": name, "role": role, "project": project, "environment": environment}
     body = {**new.body, **scope, "shares": shares}
     backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/tokens", json=body)
+    pin_made_here(ctx, new.principal_id, new.public)
     return new.token
 
 
@@ -157,6 +164,7 @@ def rotate_token(
         },
     )
     show(new.token)
+    pin_made_here(ctx, new.principal_id, new.public)
     return rotate_environments(ctx, answer)
 
 
