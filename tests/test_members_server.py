@@ -611,3 +611,27 @@ def test_a_members_refused_request_is_in_the_audit_trail_and_the_chain_holds(
     ]
     assert verified.returncode == 0, verified.stderr
     assert _ok(alice, work, "get", "DB", "--env", "staging") == "first\n"
+
+
+def test_init_names_a_member_it_could_not_seal_to_once_with_every_environment(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, crm = tmp_path / "alice", tmp_path / "bob", tmp_path / "crm"
+    crm.mkdir()
+    _join(server, alice, crm, server.invite("once-alice@x.io"), "once-alice@x.io")
+    invite = ("member", "invite", "once-bob@x.io", "--role", "read")
+    _join(server, bob, crm, _ok(alice, crm, *invite).strip(), "once-bob@x.io")
+    _ok(alice, crm, "member", "list")  # nothing pinned yet: Alice's invite proves Bob's key
+    pins_file = alice / "known_keys.json"
+    bob_id = json.loads(_ok(bob, crm, "whoami", "--json"))["principal_id"]
+    pins = json.loads(pins_file.read_text()) if pins_file.exists() else {}
+    pins[f"{server.url}|{bob_id}"] = "0000 0000"  # as if Bob's key changed since
+    pins_file.write_text(json.dumps(pins))
+
+    made = _cli(alice, crm, "init", "crm")
+
+    assert made.returncode == 0, made.stderr
+    warnings = [line for line in made.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, made.stderr
+    assert "the keys of 'dev', 'staging', 'prod' were not sealed to once-bob@x.io" in warnings[0]
+    assert made.stderr.endswith("then: envkeep member grant once-bob@x.io read\n"), made.stderr

@@ -16,14 +16,12 @@ from envkeep.cli.options import (
     service_name,
 )
 from envkeep.cli.state import confirm, make_context
+from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import activation, environments
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from pathlib import Path
-
-    from envkeep.client.new_keys import Unsealed
 
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
@@ -38,15 +36,7 @@ def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. 
     """
     created = environments.create_environment(make_context(writes=True), name)
     output.done(f"created environment '{name}'")
-    warn_unsealed(name, created.unsealed)
-
-
-def warn_unsealed(name: str, unsealed: Sequence[Unsealed]) -> None:
-    """Name each one whose role opens a new environment but who did not get its key."""
-    for left in unsealed:
-        output.done(f"warning: the key of '{name}' was not sealed to {left.who}: {left.why}")
-        for step in left.fix:
-            output.done(f"  {step}")
+    warn_unsealed([name], created.unsealed)
 
 
 @env_app.command("list")
@@ -127,7 +117,7 @@ def env_clone(
         f"created '{target}' with {output.counted(created.copied, 'variable')} copied from"
         f" '{source}'"
     )
-    warn_unsealed(target, created.unsealed)
+    warn_unsealed([target], created.unsealed)
 
 
 DIFF_MARKS = {"added": "+", "removed": "-", "changed": "~"}

@@ -27,7 +27,7 @@ def _declared() -> ProjectFile | None:
 def complete_env(incomplete: str) -> list[str]:
     """The environments envkeep.toml declares, for the shell's completion of --env."""
     project = _declared()
-    names = project.environments if project else ()
+    names = project.declared_environments if project else ()
     return [name for name in names if name.startswith(incomplete)]
 
 

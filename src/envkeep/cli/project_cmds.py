@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.env_cmds import warn_unsealed
 from envkeep.cli.options import JsonOpt, YesOpt
 from envkeep.cli.state import confirm, interactive, make_context
+from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import projects, service_entries
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
+
+if TYPE_CHECKING:
+    from envkeep.client.new_keys import Unsealed
 
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
 
@@ -66,8 +69,11 @@ def init(
         f"project '{project.project}' is ready ({project.path}); "
         f"default environment: {project.default_env}"
     )
-    for not_sealed in outcome.unsealed:
-        warn_unsealed(not_sealed.environment, (not_sealed.left,))
+    by_member: dict[Unsealed, list[str]] = {}
+    for not_sealed in outcome.unsealed:  # one warning per member, naming each environment
+        by_member.setdefault(not_sealed.left, []).append(not_sealed.environment)
+    for left, names in by_member.items():
+        warn_unsealed(names, [left])
 
 
 def _say_set_up_already(outcome: projects.InitOutcome) -> None:
