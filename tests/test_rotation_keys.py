@@ -288,10 +288,15 @@ def test_a_new_environment_is_created_when_a_reader_s_key_cannot_be_trusted_and_
     carol_pin = next(k for k in pins if k.endswith(_principal_id(people["carol"], work)))
     real = pins[carol_pin]
     pins[carol_pin] = "0000 0000"  # as if Carol's key changed since Alice pinned it
+    tokens = json.loads(_ok(alice, work, "token", "list", "--json"))
+    ci_pin = next(k for k in pins if k.endswith(tokens[0]["principal"]["id"]))  # pinned at birth
+    pins[ci_pin] = "1111 1111"
     pins_file.write_text(json.dumps(pins))
 
     created = _cli(alice, work, "env", "create", "qa2")
     assert created.returncode == 0, created.stderr
+    assert "the public key of token ci CHANGED" in created.stderr  # not its stored name
+    assert "envkeep member verify ci --fingerprint" in created.stderr
     assert "carol@n.io" in created.stderr
     assert f"now {real}" in created.stderr  # the hint asks for theirs, not the server's
     assert "envkeep member verify carol@n.io --fingerprint 'WHAT THEY READ OUT'" in created.stderr

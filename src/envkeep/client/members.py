@@ -84,10 +84,10 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
         write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
     elif pins[key] != seen:
         raise IntegrityError(
-            f"the public key of {principal.name} CHANGED (was {pins[key]}, now {seen})",
+            f"the public key of {shown_principal(principal)} CHANGED (was {pins[key]}, now {seen})",
             hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by"
             " phone or in person, not through this server); if it is the new one, run:"
-            f" envkeep member verify {principal.name} --fingerprint 'WHAT THEY READ OUT'",
+            f" envkeep member verify {_named(principal)} --fingerprint 'WHAT THEY READ OUT'",
         )
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
 
@@ -399,6 +399,15 @@ def member_name(principal: Mapping[str, Any]) -> str:
     return name if label is None else label
 
 
+def _named(principal: PrincipalView) -> str:
+    return member_name({"name": principal.name, "kind": principal.kind})
+
+
+def shown_principal(principal: PrincipalView) -> str:
+    """A principal as a person reads it: an email, or ``token NAME``."""
+    return shown_member({"name": principal.name, "kind": principal.kind})
+
+
 def shown_member(principal: Mapping[str, Any]) -> str:
     """A principal of `member list` as a person reads it: an email, or ``token NAME``."""
     name = member_name(principal)
@@ -457,8 +466,8 @@ def check_invite_proof(ctx: ClientContext, principal: PrincipalView) -> bool:
             continue
         if crypto.invite_key_proof(secret, public) != proof["key_proof"]:
             raise IntegrityError(
-                f"the server handed out keys for {principal.name} that are not the ones they "
-                "registered with your invite",
+                f"the server handed out keys for {shown_principal(principal)} that are not the"
+                " ones they registered with your invite",
                 hint="do not share keys with this account; ask them for their fingerprint",
             )
         return True

@@ -92,7 +92,12 @@ def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> d
     says), with its fingerprint to compare."""
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
-    from envkeep.client.members import check_invite_proof, check_pin, is_pinned
+    from envkeep.client.members import (
+        check_invite_proof,
+        check_pin,
+        is_pinned,
+        shown_principal,
+    )
     from envkeep.client.scope_shares import seal_for
 
     view = principal_view(schemas.Principal.model_validate(principal))
@@ -100,8 +105,9 @@ def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> d
     keys = check_pin(ctx, view)
     if first_seen and ctx.notify is not None:
         ctx.notify(
-            f"note: {new.environment}'s key was sealed to {view.name}, whose key this machine"
-            f" had not seen before (fingerprint {keys.fingerprint()}); compare it with theirs"
+            f"note: {new.environment}'s key was sealed to {shown_principal(view)}, whose key"
+            f" this machine had not seen before (fingerprint {keys.fingerprint()}); compare it"
+            " with theirs"
             " (they run: envkeep whoami --fingerprint): if they differ, the server gave out a"
             " key that is not theirs"
         )
