@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import math
 import socket
+import struct
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -250,15 +251,24 @@ def drive(
 
 
 class _Connection:
-    """One blocking keep-alive connection to 127.0.0.1:``port``, reading whole responses; every
-    connect, send and read gives up with ``TimeoutError`` at ``end`` (a ``perf_counter`` time),
-    whatever it has read by then."""
+    """One blocking keep-alive connection to 127.0.0.1:``port``, reading whole responses. The
+    socket is left in blocking mode, with the kernel's own send and receive timeouts
+    (``SO_SNDTIMEO``/``SO_RCVTIMEO``, ``GRACE_SECONDS``) in place of Python's: a Python timeout
+    puts the socket in non-blocking mode and adds a ``poll`` before every call (and setting it
+    a system call), three to five system calls a request on top of the send and the reads,
+    which would be counted as the server's time. A request goes out only before ``end`` (a
+    ``perf_counter`` time); a send or read that waits ``GRACE_SECONDS`` for the server gives
+    up with ``TimeoutError``."""
 
     def __init__(self, port: int, end: float) -> None:
         self.end = end
         self.socket = socket.create_connection((LOOPBACK, port), timeout=self._left())
         try:
             self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.socket.settimeout(None)
+            wait = struct.pack("ll", int(GRACE_SECONDS), int(GRACE_SECONDS % 1 * 1_000_000))
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, wait)
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, wait)
         except OSError:
             self.socket.close()
             raise
@@ -267,15 +277,18 @@ class _Connection:
     def ask(self, request: Request) -> tuple[int, bool]:
         """Send ``request`` and read its whole answer; (status, whether the server keeps the
         connection open)."""
-        self.socket.settimeout(self._left())
-        self.socket.sendall(request.wire)
-        head = _Head.parse(self._until(b"\r\n\r\n"))
-        if head.length is not None:
-            self._exactly(head.length)
-        elif head.chunked:
-            while size := int(self._until(b"\r\n").split(b";")[0], 16):
-                self._exactly(size + 2)
-            self._until(b"\r\n")  # no trailers are sent by the servers measured
+        self._left()
+        try:
+            self.socket.sendall(request.wire)
+            head = _Head.parse(self._until(b"\r\n\r\n"))
+            if head.length is not None:
+                self._exactly(head.length)
+            elif head.chunked:
+                while size := int(self._until(b"\r\n").split(b";")[0], 16):
+                    self._exactly(size + 2)
+                self._until(b"\r\n")  # no trailers are sent by the servers measured
+        except BlockingIOError:  # the kernel's timeout: EAGAIN
+            raise TimeoutError("no answer in time") from None
         return head.status, head.keep_alive
 
     def close(self) -> None:
@@ -290,7 +303,6 @@ class _Connection:
         return left
 
     def _fill(self) -> None:
-        self.socket.settimeout(self._left())
         data = self.socket.recv(65536)
         if not data:
             raise ConnectionError("the server closed the connection")
@@ -325,10 +337,10 @@ def sequential(
     """``drive`` with one client, on a blocking socket: each request is sent once the last
     answer is read. A client that waits for each answer gains nothing from an event loop, whose
     own cost (about 0.15 ms of CPU a request on the 2-CPU box, a sixth of a write's round trip
-    to `envkeep server`) would be counted as the server's. The same bounds as ``drive``: no
-    request starts after ``seconds``, and the last one has until the grace period ends, after
-    which it is abandoned (recorded as ``NO_ANSWER``); a refused, dropped or timed-out
-    connection raises ``LoadError``."""
+    to `envkeep server`) would be counted as the server's, nor does it use Python's socket
+    timeouts (``_Connection`` says why). No request starts after ``seconds``; one the server
+    leaves unanswered for the grace period is abandoned (recorded as ``NO_ANSWER``); a
+    refused, dropped or timed-out connection raises ``LoadError``."""
     start = time.perf_counter()
     run = _Run(requests, count, start + seconds)
     end = run.deadline + GRACE_SECONDS
