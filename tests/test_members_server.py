@@ -635,3 +635,21 @@ def test_init_names_a_member_it_could_not_seal_to_once_with_every_environment(
     assert len(warnings) == 1, made.stderr
     assert "the keys of 'dev', 'staging', 'prod' were not sealed to once-bob@x.io" in warnings[0]
     assert made.stderr.endswith("then: envkeep member grant once-bob@x.io read\n"), made.stderr
+
+
+def test_joining_and_logging_in_are_audited_with_the_request_id_and_address(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _shop_admin(server, tmp_path, "origin-alice@x.io")
+    again = tmp_path / "laptop"
+    _ok(again, work, "login", server.url, "--email", "origin-alice@x.io",
+        ENVKEEP_PASSPHRASE="origin-alice passphrase")  # fmt: skip
+
+    events = json.loads(_ok(alice, work, "audit", "--json"))
+
+    started = [e for e in events if e["action"] in {"invite.accept", "session.login"}]
+    assert [e["action"] for e in started] == ["invite.accept", "session.login"]
+    for event in started:
+        assert event["ip"] == "127.0.0.1", event
+        assert event["request_id"], event
+    assert started[0]["request_id"] != started[1]["request_id"]

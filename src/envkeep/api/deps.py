@@ -22,7 +22,7 @@ from envkeep.api.driver_call import DriverCall, driver_fetch
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.api.ratelimit import Limits
 from envkeep.api.snapshot_json import SnapshotJson
-from envkeep.app import sessions
+from envkeep.app import accounts, sessions
 from envkeep.app.context import Actor, Call, session_fetch, utc_now
 from envkeep.app.secrets_cache import SecretsCache
 from envkeep.core.errors import NotAuthenticated
@@ -234,6 +234,13 @@ async def transact(
     """``run_as`` for a FastAPI route: the same as ``AuthedCall`` plus a sync route body,
     without a thread hop per dependency."""
     return await run_as(state(request), Caller.of(request, token), work, shared=shared)
+
+
+def origin(request: Request) -> accounts.Origin:
+    """A request's id and peer address, for the audit event of one made before it had a
+    session (an invite accepted, a login)."""
+    found: dict[str, Any] = request.scope.get("state", {})
+    return accounts.Origin(found.get("request_id"), client_ip(request))
 
 
 def client_ip(request: Request) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
-from envkeep.api.deps import AuthedCall, Db, Token, limit_login, state
+from envkeep.api.deps import AuthedCall, Db, Token, limit_login, origin, state
 from envkeep.app import accounts, sessions
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.principals import get_principal
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
 @router.post("/invites/accept", status_code=201)
-def accept_invite(body: schemas.AcceptInvite, db: Db) -> schemas.Session:
+def accept_invite(body: schemas.AcceptInvite, db: Db, request: Request) -> schemas.Session:
     """Create an account from an invite code and log it in."""
     account = accounts.NewAccount(
         email=body.email,
@@ -27,7 +27,7 @@ def accept_invite(body: schemas.AcceptInvite, db: Db) -> schemas.Session:
         key_proof=body.key_proof,
     )
     result = accounts.accept_invite(
-        db, code=body.code, account=account, clock=utc_now, new_id=new_uuid
+        db, code=body.code, account=account, clock=utc_now, new_id=new_uuid, origin=origin(request)
     )
     return schemas.Session.model_validate(result)
 
@@ -51,7 +51,12 @@ def login(body: schemas.LoginRequest, db: Db, request: Request) -> schemas.Sessi
     """A session for the right login key (throttled per account and per IP)."""
     limit_login(request, body.email)
     result = accounts.login(
-        db, email=body.email, auth_key=body.auth_key, clock=utc_now, new_id=new_uuid
+        db,
+        email=body.email,
+        auth_key=body.auth_key,
+        clock=utc_now,
+        new_id=new_uuid,
+        origin=origin(request),
     )
     return schemas.Session.model_validate(result)
 

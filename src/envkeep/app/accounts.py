@@ -134,6 +134,17 @@ def _open_invite(session: Session, code: str, now: datetime) -> Invite:
     return invite
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a request without a session yet came from, as its audit event records it."""
+
+    request_id: str | None = None
+    ip: str | None = None
+
+
+NO_ORIGIN = Origin()
+
+
 def accept_invite(
     session: Session,
     *,
@@ -141,8 +152,10 @@ def accept_invite(
     account: NewAccount,
     clock: Callable[[], datetime],
     new_id: Callable[[], str],
+    origin: Origin = NO_ORIGIN,
 ) -> LoginResult:
-    """Create the invitee's account with the invite's role, and log it in."""
+    """Create the invitee's account with the invite's role, and log it in (``origin``: the
+    request's id and peer address, for the audit event)."""
     now = clock()
     invite = _open_invite(session, code, now)
     email = account.email.lower()
@@ -188,7 +201,9 @@ def accept_invite(
         now=now,
         binding_id=new_id(),
     )
-    return _start_session(session, principal, workspace_id, clock, new_id, action="invite.accept")
+    return _start_session(
+        session, principal, workspace_id, clock, new_id, action="invite.accept", origin=origin
+    )
 
 
 def _claim_invite(
@@ -247,6 +262,7 @@ def login(
     auth_key: bytes,
     clock: Callable[[], datetime],
     new_id: Callable[[], str],
+    origin: Origin = NO_ORIGIN,
 ) -> LoginResult:
     """A new session for the right login key; one answer for every failure."""
     principal = session.scalar(select(Principal).where(Principal.name == email.lower()))
@@ -256,7 +272,9 @@ def login(
     workspace_id = session.scalar(
         select(RoleBinding.workspace_id).where(RoleBinding.principal_id == principal.id).limit(1)
     )
-    return _start_session(session, principal, workspace_id, clock, new_id, action="session.login")
+    return _start_session(
+        session, principal, workspace_id, clock, new_id, action="session.login", origin=origin
+    )
 
 
 def _start_session(
@@ -267,6 +285,7 @@ def _start_session(
     new_id: Callable[[], str],
     *,
     action: str,
+    origin: Origin = NO_ORIGIN,
 ) -> LoginResult:
     token = credentials.new_secret()
     now = clock()
@@ -284,7 +303,8 @@ def _start_session(
     if workspace_id is not None:
         from envkeep.app.context import Actor, Call
 
-        call = Call(session, Actor(principal.id), clock=clock, new_id=new_id)
+        actor = Actor(principal.id, request_id=origin.request_id, ip=origin.ip)
+        call = Call(session, actor, clock=clock, new_id=new_id)
         append_event(call, workspace_id=workspace_id, action=action, target=principal.name)
     return LoginResult(
         token=token,
