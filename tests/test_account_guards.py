@@ -95,6 +95,8 @@ def test_whoami_asks_the_server_and_names_the_workspace(server: TeamServer, tmp_
         ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
     sessions = _ok(other, tmp_path, "session", "list", "--json")
     first = next(s for s in json.loads(sessions) if not s["current"])
+    assert {s["created_from"] for s in json.loads(sessions)} == {"127.0.0.1"}
+    assert "FROM" in _ok(other, tmp_path, "session", "list").splitlines()[0]
 
     _ok(other, tmp_path, "session", "revoke", first["id"])
 

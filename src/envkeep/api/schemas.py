@@ -362,6 +362,7 @@ class SessionInfo(Body):
     created_at: str
     expires_at: str | None
     current: bool
+    created_from: str | None = None
 
 
 class NewWorkspace(Body):

@@ -297,6 +297,7 @@ def _start_session(
             kind="session",
             created_at=now,
             expires_at=now + SESSION_TTL,
+            created_from=origin.ip,
         )
     )
     session.flush()

@@ -71,6 +71,7 @@ class SessionView:
     created_at: str
     expires_at: str | None
     current: bool
+    created_from: str | None = None  # the address it was started from, where known
 
 
 def change_passphrase(
@@ -126,6 +127,7 @@ def list_sessions(call: Call, *, token: str) -> list[SessionView]:
             aware(s.created_at).isoformat(),
             None if s.expires_at is None else aware(s.expires_at).isoformat(),
             s.token_hash == current,
+            s.created_from,
         )
         for s in rows
     ]

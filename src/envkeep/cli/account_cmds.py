@@ -197,12 +197,14 @@ def session_list(json_out: JsonOpt = False) -> None:
         (
             s["id"],
             s["created_at"][:19],
+            s.get("created_from") or "-",  # none from an older server, or an older session
             (s["expires_at"] or "-")[:19],
             "yes" if s["current"] else "",
         )
         for s in found
     ]
-    output.print_table(("SESSION", "CREATED", "EXPIRES", "THIS ONE"), rows, empty="no sessions")
+    columns = ("SESSION", "CREATED", "FROM", "EXPIRES", "THIS ONE")
+    output.print_table(columns, rows, empty="no sessions")
 
 
 @session_app.command("revoke")
