@@ -39,6 +39,15 @@ def _join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> 
     _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
 
 
+def _invite_and_join(
+    server: TeamServer, inviter: Path, home: Path, work: Path, email: str, *role: str
+) -> None:
+    """``inviter`` invites ``email`` (with ``role``: --role ROLE [--project P [--env E]]), who
+    joins with the code."""
+    code = _ok(inviter, work, "member", "invite", email, *role).strip()
+    _join(server, home, work, code, email)
+
+
 def _shop_admin(server: TeamServer, root: Path, email: str, *variables: str) -> tuple[Path, Path]:
     """(home, project dir) of a new admin who made project ``shop`` and set ``variables`` in
     its staging environment."""
@@ -511,8 +520,9 @@ def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
 ) -> None:
     alice, work = _shop_admin(server, tmp_path, "keys-alice@x.io", "DB=first")
     bob = tmp_path / "bob"
-    invite = ("member", "invite", "keys-bob@x.io", "--role", "read", "--project", "shop")
-    _join(server, bob, work, _ok(alice, work, *invite).strip(), "keys-bob@x.io")
+    _invite_and_join(
+        server, alice, bob, work, "keys-bob@x.io", "--role", "read", "--project", "shop"
+    )
     grant = "envkeep member grant keys-bob@x.io read --project shop"
 
     listed = json.loads(_ok(alice, work, "member", "list", "--json"))
@@ -564,8 +574,9 @@ def test_a_new_projects_keys_reach_those_whose_workspace_role_opens_it(
     alice, bob, crm = tmp_path / "alice", tmp_path / "bob", tmp_path / "crm"
     crm.mkdir()
     _join(server, alice, crm, server.invite("ws-alice@x.io"), "ws-alice@x.io")
-    invite = ("member", "invite", "ws-bob@x.io", "--role", "read")  # on the whole workspace
-    _join(server, bob, crm, _ok(alice, crm, *invite).strip(), "ws-bob@x.io")
+    _invite_and_join(
+        server, alice, bob, crm, "ws-bob@x.io", "--role", "read"
+    )  # on the whole workspace
 
     made = _cli(alice, crm, "init", "crm")
     _ok(alice, crm, "set", "TOKEN=crm-secret", "--env", "prod")
@@ -585,8 +596,9 @@ def test_a_members_refused_request_is_in_the_audit_trail_and_the_chain_holds(
 ) -> None:
     alice, work = _shop_admin(server, tmp_path, "deny-alice@x.io", "DB=first")
     bob = tmp_path / "bob"
-    invite = ("member", "invite", "deny-bob@x.io", "--role", "read", "--project", "shop")
-    _join(server, bob, work, _ok(alice, work, *invite).strip(), "deny-bob@x.io")
+    _invite_and_join(
+        server, alice, bob, work, "deny-bob@x.io", "--role", "read", "--project", "shop"
+    )
     _ok(alice, work, "member", "grant", "deny-bob@x.io", "read", "--project", "shop")
 
     refused = _cli(bob, work, "set", "DB=mine", "--env", "staging")
@@ -619,8 +631,7 @@ def test_init_names_a_member_it_could_not_seal_to_once_with_every_environment(
     alice, bob, crm = tmp_path / "alice", tmp_path / "bob", tmp_path / "crm"
     crm.mkdir()
     _join(server, alice, crm, server.invite("once-alice@x.io"), "once-alice@x.io")
-    invite = ("member", "invite", "once-bob@x.io", "--role", "read")
-    _join(server, bob, crm, _ok(alice, crm, *invite).strip(), "once-bob@x.io")
+    _invite_and_join(server, alice, bob, crm, "once-bob@x.io", "--role", "read")
     _ok(alice, crm, "member", "list")  # nothing pinned yet: Alice's invite proves Bob's key
     pins_file = alice / "known_keys.json"
     bob_id = json.loads(_ok(bob, crm, "whoami", "--json"))["principal_id"]
