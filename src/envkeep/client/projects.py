@@ -84,7 +84,7 @@ def init_project(
     if not name:
         raise UsageError("a project needs a name", hint="envkeep init NAME")
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
-    unsealed = _create(ctx, name, envs)
+    fresh = _create(ctx, name, envs)
     text = render_project_file(
         name,
         default_env=envs[0],
@@ -93,23 +93,35 @@ def init_project(
         workspace=ctx.workspace_id,
     )
     for service in services:
-        ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
         text = with_service_section(text, service)
+    # The file first: whatever fails below, `envkeep init` again finishes it (_set_up_already
+    # registers the services the file declares), where a project without its file could only
+    # be refused as existing.
     write_atomic(target, text.encode(), mode=0o644)
     _ignore_local_files(ctx.cwd)
-    return InitOutcome(load_project_file(target), True, unsealed=unsealed)
+    for service in services:
+        ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
+    return InitOutcome(load_project_file(target), True, unsealed=_share(ctx, name, fresh))
 
 
-def _create(ctx: ClientContext, name: str, envs: Sequence[str]) -> tuple[NotSealed, ...]:
-    """Create the project with its environments, each key sealed to the creator and then to
-    everyone else whose role on the workspace opens it; those it could not be sealed to."""
-    from envkeep.client.new_keys import NewKey, share_new_key
-
+def _create(ctx: ClientContext, name: str, envs: Sequence[str]) -> list[FreshEnvironment]:
+    """Create the project with its environments, each key sealed to the creator."""
     fresh = [fresh_environment(ctx.identity, env) for env in envs]
     ctx.backend.create_project(name, [f.environment for f in fresh])
+    return fresh
+
+
+def _share(
+    ctx: ClientContext, name: str, fresh: Sequence[FreshEnvironment]
+) -> tuple[NotSealed, ...]:
+    """Each new key sealed to everyone else whose role on the workspace opens it; those it
+    could not be sealed to."""
+    from envkeep.client.new_keys import NewKey, share_new_key
+
     left: list[NotSealed] = []
     for f in fresh:
-        new = NewKey(name, f.environment.name, f.environment.id, 1, f.data_key)
+        env = f.environment
+        new = NewKey(name, env.name, env.id, env.key_version, f.data_key)
         left.extend(NotSealed(new.environment, u) for u in share_new_key(ctx, new))
     return tuple(left)
 
@@ -131,7 +143,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
         # A teammate's clone: creating it would take the workspace's admin role.
         return _set_up_already(ctx, project)
     try:
-        unsealed = _create(ctx, project.project, list(project.declared_environments))
+        fresh = _create(ctx, project.project, list(project.declared_environments))
     except AlreadyExistsError:
         return _set_up_already(ctx, project)
     except PermissionDenied:
@@ -152,7 +164,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
         ctx.backend.add_service(
             project.project, service.name, path=service.path, schema_path=service.schema
         )
-    return InitOutcome(project, True, unsealed=unsealed)
+    return InitOutcome(project, True, unsealed=_share(ctx, project.project, fresh))
 
 
 @dataclass(frozen=True)
