@@ -213,12 +213,8 @@ async def run_as(
     the answer comes once the transaction committed. On SQLite (``group_commit``) a
     ``shared`` job (one that writes nothing but its audit event) may share its transaction
     with others, and a ``small`` one may run on the event loop."""
-    who = partial(_authenticated_actor, found.limits, caller)
+    who = partial(actor_of, limits=found.limits, caller=caller)
     return await _run(found, who, work, shared=shared, small=small)
-
-
-def _authenticated_actor(limits: Limits, caller: Caller, fetch: Fetch) -> Actor:
-    return actor_of(fetch, limits, caller)
 
 
 async def run_for(found: ServerState, actor: Actor, work: Callable[[Call], T]) -> T:

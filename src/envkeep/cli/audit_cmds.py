@@ -9,16 +9,11 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, complete_env
+from envkeep.cli.options import JsonOpt, complete_env, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import audit
 from envkeep.core.auditchain import AuditQuery
 from envkeep.core.files import refuse_existing, write_new
-
-
-def _formats(incomplete: str) -> list[str]:
-    return [f for f in ("jsonl", "csv") if f.startswith(incomplete)]
-
 
 audit_app = typer.Typer(
     help="The audit trail: who did what, when (workspace admins).", invoke_without_command=True
@@ -95,7 +90,10 @@ def _who(principal_id: str | None, names: dict[str, str]) -> str:
 @audit_app.command("export")
 def export(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl or csv.", autocompletion=_formats)
+        str,
+        typer.Option(
+            "--format", "-f", help="jsonl or csv.", autocompletion=complete_from(("jsonl", "csv"))
+        ),
     ] = "jsonl",
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,

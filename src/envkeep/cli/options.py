@@ -12,6 +12,8 @@ from envkeep.core.errors import EnvkeepError, UsageError
 from envkeep.core.projectfile import find_project_file, load_project_file
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from envkeep.core.projectfile import ProjectFile
 
 
@@ -24,18 +26,27 @@ def _declared() -> ProjectFile | None:
         return None
 
 
+def _starting(names: Iterable[str], incomplete: str) -> list[str]:
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def complete_env(incomplete: str) -> list[str]:
     """The environments envkeep.toml declares, for the shell's completion of --env."""
     project = _declared()
-    names = project.declared_environments if project else ()
-    return [name for name in names if name.startswith(incomplete)]
+    return _starting(project.declared_environments if project else (), incomplete)
 
 
 def complete_service(incomplete: str) -> list[str]:
     """The services envkeep.toml declares, and ``-`` (the shared scope), for --service."""
     project = _declared()
     names = [service.name for service in project.services] if project else []
-    return [name for name in [*names, SHARED_SCOPE_OPTION] if name.startswith(incomplete)]
+    return _starting([*names, SHARED_SCOPE_OPTION], incomplete)
+
+
+def complete_from(choices: Iterable[str]) -> Callable[[str], list[str]]:
+    """A completion offering ``choices`` (an option's fixed values, such as --format's)."""
+    fixed = tuple(choices)
+    return lambda incomplete: _starting(fixed, incomplete)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]

@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from envkeep.core.wording import counted
 from envkeep.settings import load_settings
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+__all__ = ["MASK", "counted", "done", "plain_table", "print_json", "print_table", "say"]
 
 MASK = "••••••"
 
@@ -129,11 +132,6 @@ def _one_cell_each(cell: str) -> bool:
     from rich.cells import get_character_cell_size
 
     return all(get_character_cell_size(c) == 1 for c in cell)
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 error``, ``3 errors``: a count with its noun (whose plural takes an s)."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def say(message: str) -> None:

@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt
+from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt, complete_from
 from envkeep.cli.state import confirming, make_context
 from envkeep.client import editing, variables
+from envkeep.client.resolution import personal_note
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
@@ -122,7 +123,7 @@ def export_(
             "--format",
             "-f",
             help=f"One of: {', '.join(EXPORTERS)}.",
-            autocompletion=lambda incomplete: [f for f in EXPORTERS if f.startswith(incomplete)],
+            autocompletion=complete_from(EXPORTERS),
         ),
     ] = "dotenv",
     out: Annotated[
@@ -148,14 +149,9 @@ def export_(
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
     resolution = variables.resolved(ctx, ctx.default_env(env), service)
     values = resolution.values
-    personal = sorted(resolution.set_by({"local"}))
-    if personal:  # another tool gets them: say so (they are meant for this machine)
-        from envkeep.client.resolution import LOCAL_OVERRIDES
-
-        output.done(
-            f"note: {output.counted(len(personal), 'value')} from {LOCAL_OVERRIDES}, your"
-            f" personal overrides: {', '.join(personal)}"
-        )
+    note = personal_note(resolution.set_by({"local"}))
+    if note is not None:  # another tool gets them: say so (they are meant for this machine)
+        output.done(note)
     if fmt == "k8s" and name is None:
         services = [s.name for s in ctx.project_file.services]
         name = default_secret_name(ctx.project_file.project, services, service)
@@ -181,9 +177,7 @@ def import_(
             "--format",
             "-f",
             help="dotenv, json or yaml (default: by name).",
-            autocompletion=lambda incomplete: [
-                f for f in ("dotenv", "json", "yaml") if f.startswith(incomplete)
-            ],
+            autocompletion=complete_from(("dotenv", "json", "yaml")),
         ),
     ] = None,
     on_conflict: Annotated[

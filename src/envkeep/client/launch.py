@@ -45,16 +45,12 @@ def personal_notes(ctx: ClientContext, env: str, personal: Iterable[str]) -> tup
     """A note naming the values ``.envkeep/local.env`` gives a run in an environment other
     than the project's default: personal overrides reach every environment (prod too), and
     one meant for the daily loop is a surprise there."""
-    names = sorted(personal)
-    if not names or env == ctx.project_file.default_env:
+    if env == ctx.project_file.default_env:
         return ()
-    from envkeep.client.resolution import LOCAL_OVERRIDES
+    from envkeep.client.resolution import personal_note
 
-    count = f"{len(names)} value{'' if len(names) == 1 else 's'}"
-    names_text = ", ".join(names)
-    return (
-        f"note: {env} gets {count} from {LOCAL_OVERRIDES}, your personal overrides: {names_text}",
-    )
+    note = personal_note(personal, env=env)
+    return () if note is None else (note,)
 
 
 def run_with_values(ctx: ClientContext, argv: Sequence[str], values: Mapping[str, str]) -> NoReturn:

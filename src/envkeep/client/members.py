@@ -25,6 +25,7 @@ from envkeep.core.errors import (
     UsageError,
 )
 from envkeep.core.files import write_atomic
+from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -58,30 +59,38 @@ def _pins(ctx: ClientContext) -> dict[str, str]:
     return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
+def _pin_key(ctx: ClientContext, principal_id: str) -> str:
+    return f"{ctx.server_url}|{principal_id}"
+
+
+def _pin(ctx: ClientContext, principal_id: str, fingerprint: str) -> None:
+    """Trust ``fingerprint`` for the principal from now on (known_keys.json, 0600)."""
+    pins = _pins(ctx)
+    pins[_pin_key(ctx, principal_id)] = fingerprint
+    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+
+
 def _fingerprint(principal: PrincipalView) -> str:
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public).fingerprint()
 
 
 def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKeys) -> None:
     """Pin the keys of a principal this client made (a service account's): nothing to check."""
-    pins = _pins(ctx)
-    pins[f"{ctx.server_url}|{principal_id}"] = public.fingerprint()
-    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+    _pin(ctx, principal_id, public.fingerprint())
 
 
 def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
     """Whether this client has pinned the principal's key (whatever key it pinned)."""
-    return f"{ctx.server_url}|{principal.id}" in _pins(ctx)
+    return _pin_key(ctx, principal.id) in _pins(ctx)
 
 
 def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
     """The principal's keys if they match the pinned ones (pinning them on first use)."""
     pins = _pins(ctx)
-    key = f"{ctx.server_url}|{principal.id}"
+    key = _pin_key(ctx, principal.id)
     seen = _fingerprint(principal)
     if key not in pins:
-        pins[key] = seen
-        write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+        _pin(ctx, principal.id, seen)
     elif pins[key] != seen:
         raise IntegrityError(
             f"the public key of {shown_principal(principal)} CHANGED (was {pins[key]}, now {seen})",
@@ -119,9 +128,7 @@ def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
             " nothing was pinned",
             hint="do not trust it: check the fingerprint with them again, out of band",
         )
-    pins = _pins(ctx)
-    pins[f"{ctx.server_url}|{principal.id}"] = seen
-    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+    _pin(ctx, principal.id, seen)
     return seen
 
 
@@ -183,7 +190,7 @@ class Revoked:
         its), or nothing when no token ended."""
         if not self.tokens:
             return ""
-        count = f"{len(self.tokens)} token{'' if len(self.tokens) == 1 else 's'}"
+        count = counted(len(self.tokens), "token")
         return f"revoked {count} that depended on {whose} roles ({', '.join(self.tokens)}); "
 
     def keys(self) -> str:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.core.errors import ServiceNotFound
+from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -26,6 +27,19 @@ if TYPE_CHECKING:
 
 LOCAL_OVERRIDES = ".envkeep/local.env"
 TEMPLATES_DIR = ".envkeep/templates"
+
+
+def personal_note(names: Iterable[str], *, env: str | None = None) -> str | None:
+    """The note naming the values ``.envkeep/local.env`` gives (``env``: the environment, where
+    the note is about one); None for none."""
+    shown = sorted(names)
+    if not shown:
+        return None
+    gets = f"{env} gets " if env is not None else ""
+    return (
+        f"note: {gets}{counted(len(shown), 'value')} from {LOCAL_OVERRIDES}, your personal"
+        f" overrides: {', '.join(shown)}"
+    )
 
 
 def template_directories(ctx: ClientContext) -> list[Path]:
