@@ -24,7 +24,11 @@ from envkeep.store.models import Invite
 from tests import ports
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
+
+    import pytest
+
+    from tests.pg import PostgresServer
 
 ENVKEEP = [str(Path(sys.executable).with_name("envkeep"))]
 
@@ -163,3 +167,27 @@ def _start_on(
         time.sleep(0.1)
     process.kill()
     raise RuntimeError("envkeep server did not become ready in 30 s")
+
+
+def join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> None:
+    """``email`` joins with an invite ``code``, its passphrase named after it
+    (``alice@x.io``: ``alice passphrase``)."""
+    passphrase = f"{email.partition('@')[0]} passphrase"
+    cli_ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
+
+
+def server_per_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[TeamServer]:
+    """The body of a fixture parametrized ``sqlite``/``postgresql``: a server on a database of
+    that kind (on PostgreSQL, one the session's server makes and drops afterwards)."""
+    root = tmp_path_factory.mktemp(f"{name}-{request.param}")
+    database = None
+    if request.param == "postgresql":
+        postgres: PostgresServer = request.getfixturevalue("postgres")
+        database = postgres.create_database()
+    running = start_server(root, database)
+    yield running
+    running.stop()
+    if database is not None:
+        postgres.drop_database(database)

@@ -20,6 +20,7 @@ from envkeep.store.models import DataKeyShare, Environment, Secret, SecretVersio
 from tests.server import TeamServer, start_server
 from tests.server import cli as _cli
 from tests.server import cli_ok as _ok
+from tests.server import join as _join
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,12 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running = start_server(tmp_path_factory.mktemp("members"))
     yield running
     running.stop()
-
-
-def _join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> None:
-    """``email`` joins with an invite ``code``, its passphrase named after it."""
-    passphrase = f"{email.partition('@')[0]} passphrase"
-    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
 
 
 def _invite_and_join(

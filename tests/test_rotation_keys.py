@@ -16,36 +16,21 @@ from envkeep.client.context import ClientContext
 from envkeep.settings import load_settings
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Environment, Secret, SecretVersion
-from tests.server import TeamServer, start_server
+from tests.server import TeamServer, server_per_database
 from tests.server import cli as _cli
 from tests.server import cli_ok as _ok
+from tests.server import join as _join
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
-
-    from tests.pg import PostgresServer
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TeamServer]:
-    root = tmp_path_factory.mktemp(f"rotation-{request.param}")
-    database = None
-    if request.param == "postgresql":
-        postgres: PostgresServer = request.getfixturevalue("postgres")
-        database = postgres.create_database()
-    running = start_server(root, database)
-    yield running
-    running.stop()
-    if database is not None:
-        postgres.drop_database(database)
-
-
-def _join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> None:
-    passphrase = f"{email.partition('@')[0]} passphrase"
-    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
+    yield from server_per_database(request, tmp_path_factory, "rotation")
 
 
 def _member(

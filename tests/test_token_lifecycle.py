@@ -22,7 +22,7 @@ from envkeep.client.tokens import parse_token
 from envkeep.store.engine import open_engine
 from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal
 from tests.authz_support import KEY, founding_invite, joining
-from tests.server import TeamServer, start_server
+from tests.server import TeamServer, join, server_per_database
 from tests.server import cli as _cli
 from tests.server import cli_ok as _ok
 
@@ -37,13 +37,7 @@ if TYPE_CHECKING:
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TeamServer]:
-    root = tmp_path_factory.mktemp(f"lifecycle-{request.param}")
-    database = None
-    if request.param == "postgresql":
-        database = request.getfixturevalue("postgres").create_database()
-    running = start_server(root, database)
-    yield running
-    running.stop()
+    yield from server_per_database(request, tmp_path_factory, "lifecycle")
 
 
 class Team:
@@ -66,9 +60,7 @@ class Team:
         self.a("member", "grant", self.bob_email, bob_role, *bob_scope)
 
     def _join(self, home: Path, code: str, email: str) -> None:
-        passphrase = f"{email.partition('@')[0]} passphrase"
-        join = ("join", self.server.url, code, "--email", email)
-        _ok(home, self.work, *join, ENVKEEP_PASSPHRASE=passphrase)
+        join(self.server, home, self.work, code, email)
 
     def a(self, *args: str) -> str:
         """Alice runs a command that must succeed; its stdout."""
