@@ -331,7 +331,26 @@ def test_a_new_workspace_belongs_to_its_creator_alone(
     assert created.status_code == 201
     names = {w["name"] for w in client.get("/v1/whoami").json()["workspaces"]}
     assert "acme" in names
-    assert client.post("/v1/workspaces", json={"name": "acme"}).status_code == 409
+    again = client.post("/v1/workspaces", json={"name": "acme"})
+    assert again.status_code == 409
+    assert again.json()["title"] == "you already have a workspace called 'acme'"
+
+
+def test_a_workspace_name_another_tenant_uses_is_no_refusal(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    """A refusal would tell Eve which names other tenants use."""
+    assert client.post("/v1/workspaces", json={"name": "acme"}).status_code == 201
+    eve = _join(TestClient(client.app), _other_invite(engine, "eve@example.com"), "eve@example.com")
+    headers = {"Authorization": f"Bearer {eve['token']}"}
+    created = client.post("/v1/workspaces", json={"name": "acme"}, headers=headers)
+    assert created.status_code == 201, created.text
+    mine = client.get("/v1/whoami", headers=headers).json()["workspaces"]
+    theirs = client.get("/v1/whoami").json()["workspaces"]
+    # Both bootstrap workspaces are called 'default' too.
+    assert sorted(w["name"] for w in mine) == sorted(w["name"] for w in theirs)
+    assert sorted(w["name"] for w in mine) == ["acme", "default"]
+    assert not {w["id"] for w in mine} & {w["id"] for w in theirs}
 
 
 def _events(engine: Engine) -> int:

@@ -100,6 +100,58 @@ def test_upgrading_keeps_the_strongest_of_two_roles_at_one_scope(database: str) 
         engine.dispose()
 
 
+def test_dropping_the_workspace_name_unique_keeps_everything_in_the_workspace(
+    database: str,
+) -> None:
+    """Migration 0009 rebuilds ``workspaces`` on SQLite; with foreign keys on, dropping the old
+    table would have deleted every project and binding in it."""
+    engine = open_engine(database)
+    now = datetime.now(UTC)
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as connection:
+            rows = [
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'acme', :now)",
+                (
+                    "INSERT INTO principals (id, kind, name, encryption_public, signing_public,"
+                    " created_at) VALUES ('p', 'user', 'p@example.com', :key, :key, :now)"
+                ),
+                (
+                    "INSERT INTO role_bindings (id, principal_id, workspace_id, role, created_at)"
+                    " VALUES ('b', 'p', 'w', 'admin', :now)"
+                ),
+                (
+                    "INSERT INTO projects (id, workspace_id, name, created_at)"
+                    " VALUES ('pr', 'w', 'shop', :now)"
+                ),
+            ]
+            for row in rows:
+                connection.execute(text(row), {"now": now, "key": b"k" * 32})
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO workspaces (id, name, created_at) VALUES ('v', 'acme', :now)"),
+                {"now": now},
+            )
+            counts = connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM workspaces), (SELECT count(*) FROM"
+                    " role_bindings), (SELECT count(*) FROM projects)"
+                )
+            ).one()
+        assert tuple(counts) == (2, 1, 1)  # workspaces, role bindings, projects
+        with pytest.raises(IntegrityError), engine.begin() as connection:  # still enforced
+            connection.execute(
+                text(
+                    "INSERT INTO projects (id, workspace_id, name, created_at)"
+                    " VALUES ('x', 'nowhere', 'x', :now)"
+                ),
+                {"now": now},
+            )
+    finally:
+        engine.dispose()
+
+
 def test_every_table_of_the_data_model_exists(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {

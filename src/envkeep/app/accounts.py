@@ -188,9 +188,7 @@ def accept_invite(
     workspace_id = invite.workspace_id
     if workspace_id is None:  # the bootstrap invite founds the first workspace
         workspace_id = new_id()
-        taken = session.scalar(select(Workspace).where(Workspace.name == "default"))
-        name = "default" if taken is None else f"default-{workspace_id[:8]}"
-        workspace = Workspace(id=workspace_id, name=name, created_at=now)
+        workspace = Workspace(id=workspace_id, name="default", created_at=now)
         session.add(workspace)
     session.flush()
     _bind_invite_role(
@@ -380,8 +378,12 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     """A new tenant owned (admin) by the caller."""
     if not name or len(name) > 200:
         raise UsageError("a workspace name needs 1 to 200 characters")
-    if call.session.scalar(select(Workspace).where(Workspace.name == name)) is not None:
-        raise AlreadyExistsError(f"a workspace called '{name}' exists", hint="pick another name")
+    # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
+    # so that a refusal tells nothing about them.
+    if any(held == name for _id, held in workspaces_of(call)):
+        raise AlreadyExistsError(
+            f"you already have a workspace called '{name}'", hint="pick another name"
+        )
     workspace = Workspace(id=call.new_id(), name=name, created_at=call.clock())
     call.session.add(workspace)
     call.session.flush()

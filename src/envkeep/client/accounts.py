@@ -395,9 +395,24 @@ def use_workspace(settings: Settings, name_or_id: str) -> dict[str, str]:
     session, _api = _authed(settings)
     _api.close()
     _current, found = workspaces(settings)
-    match = next((w for w in found if name_or_id in (w["name"], w["id"])), None)
-    if match is None:
-        names = ", ".join(w["name"] for w in found)
-        raise UsageError(f"you have no workspace '{name_or_id}' (yours: {names})")
+    match = _workspace_named(found, name_or_id)
     _save_session(settings, replace(session, workspace_id=match["id"]))
     return match
+
+
+def _workspace_named(found: list[dict[str, str]], name_or_id: str) -> dict[str, str]:
+    """The one of ``found`` with this id, else with this name. Names are unique among the
+    workspaces one member creates, not among those others invite the member to, so a name
+    may stand for two: then the ids decide."""
+    by_id = [w for w in found if w["id"] == name_or_id]
+    matches = by_id or [w for w in found if w["name"] == name_or_id]
+    if not matches:
+        names = ", ".join(w["name"] for w in found) or "none"
+        raise UsageError(f"you have no workspace '{name_or_id}' (yours: {names})")
+    if len(matches) > 1:
+        ids = ", ".join(w["id"] for w in matches)
+        raise UsageError(
+            f"you belong to {len(matches)} workspaces called '{name_or_id}'",
+            hint=f"name one by its id ({ids}): envkeep workspace use ID",
+        )
+    return matches[0]

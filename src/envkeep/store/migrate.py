@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,9 @@ from alembic.script import ScriptDirectory
 from envkeep.store.schema_version import HEAD_REVISION
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from collections.abc import Iterator
+
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -42,8 +45,42 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to the head revision (or to an older ``revision``, for a test of
     what a migration does to data)."""
     config = _config()
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        _sqlite_foreign_keys_off(connection),
+        connection.begin(),
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
     if head_revision() != HEAD_REVISION:  # pragma: no cover - caught by a test first
         raise RuntimeError("store.schema_version.HEAD_REVISION is stale")
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite's foreign keys off while migrations run (SQLite's own recipe for changing a
+    table): batch mode rebuilds a table by dropping it, and a dropped parent table with foreign
+    keys on deletes every row that refers to it. The pragma only takes effect outside a
+    transaction, so it goes to the driver before the migrations' transaction begins."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit migrations that left a row referring to nothing (SQLite; PostgreSQL
+    keeps its foreign keys checked throughout)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise RuntimeError(f"a migration broke references in {', '.join(tables)}; rolled back")
