@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from envkeep.core.errors import StoreError
 from envkeep.store.schema_version import HEAD_REVISION
 
 if TYPE_CHECKING:
@@ -83,4 +84,7 @@ def _check_foreign_keys(connection: Connection) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
         tables = sorted({row[0] for row in broken})
-        raise RuntimeError(f"a migration broke references in {', '.join(tables)}; rolled back")
+        raise StoreError(
+            f"upgrading the database would leave rows in {', '.join(tables)} referring to nothing",
+            hint="nothing was changed; report this with the envkeep version",
+        )
