@@ -88,20 +88,30 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, config_template: Template) 
     original = root / "awkward.env"
     original.write_bytes(AWKWARD)
     by_env, by_passphrase = root / "env.enc", root / "passphrase.enc"
+    by_default, elsewhere = root / "default.enc", root / "elsewhere"
+    elsewhere.mkdir()  # beside the checkout (root / "work"), not in it
     encrypted = collect(
         {
             "env": envkeep.popen("encrypt", str(original), "-o", str(by_env), "--env", "dev"),
             "passphrase": envkeep.popen(
                 "encrypt", str(original), "-o", str(by_passphrase), "--passphrase", env=PASSPHRASE
             ),
+            "default": envkeep.popen("encrypt", str(original), "-o", str(by_default)),
         }
     )
     assert all(r.code == 0 for r in encrypted.values()), encrypted
+    outside = envkeep.popen("encrypt", str(original), "-o", "out.enc", cwd=elsewhere)
+    both = envkeep.popen(
+        "encrypt", str(original), "-o", "both.enc", "--env", "dev", "--passphrase", env=PASSPHRASE
+    )
     tampered = root / "tampered.enc"
     line = tamper(by_env, tampered, "PORT")
     names = list(AWKWARD_VALUES)
     later = {
         "decrypt env": envkeep.popen("decrypt", str(by_env), "-o", str(root / "env.out")),
+        "decrypt default": envkeep.popen(
+            "decrypt", str(by_default), "-o", str(root / "default.out")
+        ),
         "decrypt passphrase": envkeep.popen(
             "decrypt", str(by_passphrase), "-o", str(root / "passphrase.out"), env=PASSPHRASE
         ),
@@ -115,7 +125,9 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, config_template: Template) 
             "run", "--file", str(tampered), "--", PY, "-c", PRINT_ENV, *names
         ),
     }  # fmt: skip
-    return Sealed(original, by_env, by_passphrase, tampered, line, collect(later))
+    later["outside"], later["both"] = outside, both
+    results = collect(later) | {f"encrypt {k}": r for k, r in encrypted.items()}
+    return Sealed(original, by_env, by_passphrase, tampered, line, results)
 
 
 def test_encrypt_keeps_names_and_comments_readable_and_values_enc_v1(sealed: Sealed) -> None:
@@ -131,7 +143,31 @@ def test_encrypt_keeps_names_and_comments_readable_and_values_enc_v1(sealed: Sea
         assert "ünïcødé" not in text
 
 
-@pytest.mark.parametrize("key", ["decrypt env", "decrypt passphrase"])
+def test_encrypt_names_the_key_it_used_the_projects_default_environment_unless_told(
+    sealed: Sealed,
+) -> None:
+    said = {k: sealed.results[f"encrypt {k}"].stderr.strip() for k in ("env", "default")}
+    assert said["default"].endswith("(encrypted to the key of environment 'dev')")
+    assert said["env"].endswith("(encrypted to the key of environment 'dev')")
+    assert "(encrypted to a passphrase)" in sealed.results["encrypt passphrase"].stderr
+    header = (sealed.original.parent / "default.enc").read_text(encoding="utf-8").split("\n")[0]
+    assert " env=dev " in header
+
+
+def test_encrypt_outside_a_project_asks_for_a_passphrase_and_refuses_two_keys(
+    sealed: Sealed,
+) -> None:
+    outside, both = sealed.results["outside"], sealed.results["both"]
+    assert outside.code == 2
+    assert_one_line_error(outside, "no key to encrypt to outside a project")
+    assert "--passphrase" in outside.stderr
+    assert both.code == 2
+    assert_one_line_error(both, "choose one key")
+    assert not (sealed.original.parent / "elsewhere" / "out.enc").exists()
+    assert not (sealed.original.parent / "work" / "both.enc").exists()
+
+
+@pytest.mark.parametrize("key", ["decrypt env", "decrypt default", "decrypt passphrase"])
 def test_decrypt_gives_back_the_exact_original_bytes(sealed: Sealed, key: str) -> None:
     result = sealed.results[key]
 

@@ -46,7 +46,10 @@ def encrypt(
     env: Annotated[
         str | None,
         typer.Option(
-            "--env", "-e", help="Encrypt to this environment's key.", autocompletion=complete_env
+            "--env",
+            "-e",
+            help="Encrypt to this environment's key (default: the project's default).",
+            autocompletion=complete_env,
         ),
     ] = None,
     passphrase: PassOpt = False,
@@ -59,7 +62,8 @@ def encrypt(
     ctx = make_context()
     source_of = passphrase_source(ctx.settings, confirm=True) if passphrase else None
     path = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
-    output.done(f"wrote {path}")
+    key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
+    output.done(f"wrote {path} (encrypted to {key})")
 
 
 def decrypt(

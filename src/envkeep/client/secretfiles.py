@@ -10,6 +10,7 @@ from envkeep.client import filecrypt
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import EnvironmentNotFound, InputError, UsageError
 from envkeep.core.files import write_new
+from envkeep.core.projectfile import find_project_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,17 +55,30 @@ def encrypt_file(
     passphrase: Passphrase | None,
     force: bool = False,
 ) -> Path:
-    """Encrypt each value of a dotenv file (names stay readable); return the file written."""
-    if (env is None) == (passphrase is None):
-        raise UsageError("choose one key", hint="pass --env ENV or --passphrase")
+    """Encrypt each value of a dotenv file (names stay readable) to an environment's key (the
+    project's default environment unless ``env`` names one) or to a passphrase; return the
+    file written."""
+    if env is not None and passphrase is not None:
+        raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
     text = _read_text(source)
     if passphrase is not None:
         key = filecrypt.passphrase_key(passphrase())
     else:
-        key = _environment_file_key(ctx, env or "")
+        key = _environment_file_key(ctx, _environment(ctx, env))
     out = target or source.with_name(source.name + ".enc")
     _write(out, filecrypt.encrypt_dotenv(text, key, source=str(source)), force=force, mode=0o644)
     return out
+
+
+def _environment(ctx: ClientContext, env: str | None) -> str:
+    """The environment whose key a file is encrypted to: ``env``, else the project's default;
+    outside a project, only a passphrase is left."""
+    if env is None and find_project_file(ctx.cwd) is None and not ctx.settings.project:
+        raise UsageError(
+            "no key to encrypt to outside a project",
+            hint="pass --passphrase, or run it in a project (envkeep init NAME)",
+        )
+    return ctx.default_env(env)
 
 
 def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase | None) -> bytes:
