@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app.authz import may_list, require_member
+from envkeep.app.authz import may_list, require_member, require_role
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
-from envkeep.app.policy import Target
+from envkeep.app.policy import Role, Target
 from envkeep.store.models import Environment, Project, RoleBinding, Service
 
 if TYPE_CHECKING:
@@ -94,6 +94,17 @@ def environment_by_name(call: Call, project: Project, name: str) -> Environment:
             return env
     listed = _may_list_in(call, project)
     raise environment_not_found(name, project.name, [e.name for e in envs] if listed else None)
+
+
+def authorised_environment(
+    call: Call, workspace_id: str, project: str, environment: str, role: Role
+) -> tuple[Project, Environment]:
+    """The project and environment by name, once the caller holds ``role`` on the environment
+    (PermissionDenied otherwise): the prologue of every use case on one environment."""
+    found = project_by_name(call, workspace_id, project)
+    env = environment_by_name(call, found, environment)
+    require_role(call, Target(workspace_id, found.id, env.id), role)
+    return found, env
 
 
 def service_by_name(call: Call, project: Project, name: str) -> Service:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import environment_by_name, project_by_name
+from envkeep.app._lookup import authorised_environment, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.members import Member, policy_binding, store_shares
@@ -124,9 +124,7 @@ def list_environments(call: Call, *, workspace_id: str, project: str) -> list[En
 
 def delete_environment(call: Call, *, workspace_id: str, project: str, name: str) -> None:
     """Delete an environment with all its variables, versions and shares (admin)."""
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, name)
-    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    _found, env = authorised_environment(call, workspace_id, project, name, Role.ADMIN)
     call.session.delete(env)
     call.session.flush()
     append_event(
@@ -146,9 +144,7 @@ def update_environment(
 ) -> EnvironmentView:
     """Rename, describe, or (un)protect an environment (admin). Values are bound to the
     environment's id, not its name, so a rename re-encrypts nothing."""
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, name)
-    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    found, env = authorised_environment(call, workspace_id, project, name, Role.ADMIN)
     changes: dict[str, object] = {}
     if rename is not None and rename != env.name:
         check_environment_name(rename)
@@ -179,9 +175,7 @@ def update_environment(
 def keys_missing(call: Call, *, workspace_id: str, project: str, environment: str) -> list[Member]:
     """The role bindings that open an environment whose principal holds no share of its
     current data key (admin on it): whom a new environment's creator seals its key to."""
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, environment)
-    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     return _unsealed(call, found, env)
 
 
@@ -219,9 +213,7 @@ def share_data_key(
 ) -> int:
     """Store shares of an environment's current data key, sealed by the caller's client to
     principals whose roles open it and who hold none yet (admin on it); return how many."""
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, environment)
-    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     due = {m.principal.id for m in _unsealed(call, found, env)}
     recipients: list[str] = []
     for share in shares:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from envkeep.app._lookup import (
+    authorised_environment,
     binding_at,
     environment_by_name,
     names_in_workspace,
@@ -378,10 +379,8 @@ def readers_of(
     call: Call, *, workspace_id: str, project: str, environment: str
 ) -> list[PrincipalView]:
     """Every principal that may read an environment now (for sealing a rotated key)."""
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, environment)
+    found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     target = Target(workspace_id, found.id, env.id)
-    require_role(call, target, Role.ADMIN)
     bindings = call.session.scalars(
         select(RoleBinding).where(RoleBinding.workspace_id == workspace_id)
     )
@@ -402,9 +401,7 @@ def rotate_key(
 ) -> int:
     """Switch an environment to a new data key in one transaction: its shares for every
     current reader, and every current value re-encrypted under it (admin)."""
-    found = project_by_name(call, workspace_id, project)
-    env = environment_by_name(call, found, environment)
-    require_role(call, Target(workspace_id, found.id, env.id), Role.ADMIN)
+    _found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     if new_key_version != env.key_version + 1:
         raise ConflictError("the environment's key changed meanwhile", hint="run the command again")
     readers = {
