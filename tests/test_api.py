@@ -270,6 +270,40 @@ def test_logins_are_throttled_per_account(client: TestClient, admin: dict[str, A
     assert 429 in codes[5:]
 
 
+def test_the_current_passphrase_is_checked_before_a_new_one_is_asked_for(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    before = _events(engine)
+    right = client.post("/v1/account/passphrase/check", json={"auth_key": b64(AUTH_KEY)})
+    wrong = client.post("/v1/account/passphrase/check", json={"auth_key": KEY})
+    assert right.status_code == 204
+    assert wrong.status_code == 401
+    assert wrong.json()["title"] == "the current passphrase is wrong"
+    assert _events(engine) == before  # a check changes nothing
+
+
+def test_a_stolen_session_guesses_the_passphrase_no_faster_than_a_login(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    """Checks and changes spend the account's login budget: a session's holder (a stolen
+    token, say) cannot try passphrases faster than logins could, nor log in after."""
+    codes = [
+        client.post("/v1/account/passphrase/check", json={"auth_key": KEY}).status_code
+        for _ in range(6)
+    ]
+    assert codes == [401] * 5 + [429]
+    change = {
+        "old_auth_key": b64(AUTH_KEY),  # right, but over the budget
+        "new_auth_key": b64(b"n" * 32),
+        "kdf_salt": b64(b"t" * 16),
+        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
+        "wrapped_private_keys": b64(b"rewrapped"),
+    }
+    assert client.post("/v1/account/passphrase", json=change).status_code == 429
+    login = {"email": "admin@example.com", "auth_key": b64(AUTH_KEY)}
+    assert client.post("/v1/auth/login", json=login).status_code == 429
+
+
 def test_metrics_count_audit_events_and_database_time(
     client: TestClient, admin: dict[str, Any]
 ) -> None:

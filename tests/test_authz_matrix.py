@@ -89,6 +89,7 @@ POLICY: dict[Route, Need] = {
     ("GET", "/v1/sessions"): Need(None, "session"),  # the caller's own
     ("DELETE", "/v1/sessions/{session_id}"): Need(None, "session"),  # the caller's own
     ("POST", "/v1/account/passphrase"): Need(None, "session"),  # 401 for a service account
+    ("POST", "/v1/account/passphrase/check"): Need(None, "session"),  # as the change
     ("POST", "/v1/workspaces"): Need(None, "session"),  # a new tenant, the caller its admin
     # The invite's own account accepts it (the code decides where; the cases send none valid).
     ("POST", "/v1/invites/join"): Need(None, "session"),
@@ -411,6 +412,14 @@ CASES: list[Case] = [
         "session",
         _same_passphrase,
         service_answers=frozenset({401}),  # a service account has no passphrase to prove
+    ),
+    Case(
+        ("POST", "/v1/account/passphrase/check"),
+        "session",
+        lambda _w, _c, _t: Attempt(
+            "POST", "/v1/account/passphrase/check", json={"auth_key": b64(AUTH_KEY)}
+        ),
+        service_answers=frozenset({401}),
     ),
     Case(
         ("POST", "/v1/workspaces"),

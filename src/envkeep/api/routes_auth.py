@@ -85,9 +85,10 @@ def principal(principal_id: str, call: AuthedCall) -> schemas.Principal:
 
 @router.post("/account/passphrase")
 def change_passphrase(
-    body: schemas.PassphraseChange, call: AuthedCall, token: Token
+    body: schemas.PassphraseChange, call: AuthedCall, token: Token, request: Request
 ) -> schemas.SessionsEnded:
-    """New passphrase: the keys re-wrapped by the client; every other session ends."""
+    """New passphrase: the keys re-wrapped by the client; every other session ends. Attempts
+    are throttled with the account's logins."""
     ended = sessions.change_passphrase(
         call,
         token=token,
@@ -96,8 +97,18 @@ def change_passphrase(
         kdf_salt=body.kdf_salt,
         kdf_params=body.kdf.model_dump(),
         wrapped_private_keys=body.wrapped_private_keys,
+        throttle=lambda account: limit_login(request, account),
     )
     return schemas.SessionsEnded(ended=ended)
+
+
+@router.post("/account/passphrase/check", status_code=204)
+def check_passphrase(body: schemas.PassphraseCheck, call: AuthedCall, request: Request) -> None:
+    """204 if the login key is the account's current one, else 401: the client asks for a new
+    passphrase only once the current one is right. Throttled with the account's logins."""
+    sessions.prove_passphrase(
+        call, auth_key=body.auth_key, throttle=lambda account: limit_login(request, account)
+    )
 
 
 @router.get("/sessions")

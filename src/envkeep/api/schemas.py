@@ -352,6 +352,10 @@ class PassphraseChange(Body):
     wrapped_private_keys: B64
 
 
+class PassphraseCheck(Body):
+    auth_key: B64
+
+
 class SessionsEnded(Body):
     ended: int
 

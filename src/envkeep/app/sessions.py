@@ -4,6 +4,7 @@ and changing the passphrase (which ends every other session)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -74,6 +75,22 @@ class SessionView:
     created_from: str | None = None  # the address it was started from, where known
 
 
+Throttle = Callable[[str], None]
+
+
+def prove_passphrase(call: Call, *, auth_key: bytes, throttle: Throttle) -> Principal:
+    """The caller's account, once ``auth_key`` (from its current passphrase) matches; every
+    attempt first spends from ``throttle``'s budget for the account's name, which logins to it
+    spend too, so that a stolen session guesses no faster than a login could."""
+    principal = call.session.get(Principal, call.actor.principal_id)
+    if principal is None:  # pragma: no cover - authentication found it in this transaction
+        raise NotAuthenticated("the session's account is gone", hint="log in again")
+    throttle(principal.name)
+    if not credentials.login_key_matches(principal.auth_hash, auth_key):
+        raise NotAuthenticated("the current passphrase is wrong", hint="try again")
+    return principal
+
+
 def change_passphrase(
     call: Call,
     *,
@@ -83,12 +100,11 @@ def change_passphrase(
     kdf_salt: bytes,
     kdf_params: dict[str, int],
     wrapped_private_keys: bytes,
+    throttle: Throttle,
 ) -> int:
     """Re-wrap the account's keys under a new passphrase (proved by the old one) and end every
     other session; return how many were ended."""
-    principal = call.session.get(Principal, call.actor.principal_id)
-    if principal is None or not credentials.login_key_matches(principal.auth_hash, old_auth_key):
-        raise NotAuthenticated("the current passphrase is wrong", hint="try again")
+    principal = prove_passphrase(call, auth_key=old_auth_key, throttle=throttle)
     principal.auth_hash = credentials.hash_login_key(new_auth_key)
     principal.kdf_salt = kdf_salt
     principal.kdf_params = json.dumps(kdf_params, sort_keys=True)

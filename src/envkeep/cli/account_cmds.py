@@ -177,9 +177,9 @@ def passphrase() -> None:
     ctx = make_context()
     if not interactive(ctx.settings):
         raise UsageError("changing a passphrase needs a terminal", hint="run it interactively")
-    current = getpass.getpass("Current passphrase: ")
+    proof = accounts.prove_passphrase(ctx.settings, getpass.getpass("Current passphrase: "))
     new = _passphrase(replace(ctx.settings, passphrase=None), new=True, label="New passphrase")
-    ended = accounts.change_passphrase(ctx.settings, current=current, new=new)
+    ended = accounts.change_passphrase(ctx.settings, proof, new=new)
     output.done(f"passphrase changed; {output.counted(ended, 'other session')} ended")
 
 

@@ -8,6 +8,7 @@ under ``ENVKEEP_HOME/servers/<host>/``, and the session in ``ENVKEEP_HOME/sessio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -320,22 +321,46 @@ def _authed(
     return session, ApiClient(session.url, token=session.token, transport=transport)
 
 
-def change_passphrase(settings: Settings, *, current: str, new: str) -> int:
-    """Re-wrap your keys under a new passphrase; every other session ends. Returns how many."""
+@dataclass(frozen=True)
+class PassphraseProof:
+    """The login key of your current passphrase, checked by the server (see prove_passphrase)."""
+
+    auth_key: bytes
+
+
+def prove_passphrase(settings: Settings, current: str) -> PassphraseProof:
+    """Check ``current`` with the server before a new passphrase is asked for: a wrong one is
+    refused here (NotAuthenticated), not after the new one was typed twice. Attempts count
+    against the account's login budget. A server older than the check proves it at the change."""
     from envkeep.api.encoding import b64d, b64e
+    from envkeep.core.errors import NotFoundError
 
     session, api = _authed(settings)
     try:
         pre = api.request("POST", "/v1/auth/prelogin", json={"email": session.email})
-        old_master = crypto.derive_passphrase_key(current, b64d(pre["kdf_salt"]), _kdf(pre["kdf"]))
-        old_auth, _ = crypto.split_passphrase_key(old_master)
+        master = crypto.derive_passphrase_key(current, b64d(pre["kdf_salt"]), _kdf(pre["kdf"]))
+        auth_key, _ = crypto.split_passphrase_key(master)
+        # A server without the check answers 404: the change itself proves the passphrase.
+        with contextlib.suppress(NotFoundError):
+            api.request("POST", "/v1/account/passphrase/check", json={"auth_key": b64e(auth_key)})
+    finally:
+        api.close()
+    return PassphraseProof(auth_key)
+
+
+def change_passphrase(settings: Settings, proof: PassphraseProof, *, new: str) -> int:
+    """Re-wrap your keys under a new passphrase; every other session ends. Returns how many."""
+    from envkeep.api.encoding import b64e
+
+    session, api = _authed(settings)
+    try:
         identity = server_identity(settings, session, None)
         salt, params = crypto.new_salt(), crypto.DEFAULT_KDF
         new_auth, new_wrap = crypto.split_passphrase_key(
             crypto.derive_passphrase_key(new, salt, params)
         )
         body = {
-            "old_auth_key": b64e(old_auth),
+            "old_auth_key": b64e(proof.auth_key),
             "new_auth_key": b64e(new_auth),
             "kdf_salt": b64e(salt),
             "kdf": {

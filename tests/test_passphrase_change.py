@@ -1,0 +1,122 @@
+"""`envkeep account passphrase` on a terminal, against a real server: the current passphrase
+is checked before the new one is asked for, and the new one is the one that logs in after."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import subprocess
+import termios
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.server import ENVKEEP, TeamServer, _environ, start_server
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+PASSPHRASE = "correct horse battery staple"
+NEW = "a brand new passphrase"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("passphrase"))
+    yield running
+    running.stop()
+
+
+def _take_terminal() -> None:  # in the child: a session of its own, the pty its terminal
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _dialog(home: Path, cwd: Path, answers: dict[str, str]) -> tuple[int, str]:
+    """Run `envkeep account passphrase` on a pseudo-terminal, typing ``answers[prompt]`` after
+    each prompt it shows; its exit code and everything it wrote."""
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(
+        [*ENVKEEP, "account", "passphrase"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=cwd,
+        env=_environ(home, CI=""),
+        preexec_fn=_take_terminal,  # noqa: PLW1509 - no threads run in the test process here
+    )
+    os.close(terminal)
+    written, answered = "", dict.fromkeys(answers, 0)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([controller], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # EIO: the command ended
+                break
+            if not chunk:
+                break
+            written += chunk.decode(errors="replace")
+            for prompt, answer in answers.items():
+                if written.count(prompt) > answered[prompt] and written.rstrip().endswith(prompt):
+                    os.write(controller, answer.encode() + b"\n")
+                    answered[prompt] += 1
+        code = process.wait(timeout=max(deadline - time.monotonic(), 1))
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+    return code, written
+
+
+def test_a_wrong_current_passphrase_is_refused_before_a_new_one_is_asked_for(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    code = server.invite("wrong@pass.io")
+    _ok(home, tmp_path, "join", server.url, code, "--email", "wrong@pass.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+
+    exit_code, written = _dialog(home, tmp_path, {"Current passphrase:": "not it at all"})
+
+    assert exit_code == 4, written
+    assert "the current passphrase is wrong" in written
+    assert "New passphrase" not in written
+    relogin = _cli(home, tmp_path, "login", server.url, "--email", "wrong@pass.io",
+                   ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    assert relogin.returncode == 0, relogin.stderr  # nothing changed
+
+
+def test_the_new_passphrase_logs_in_and_the_old_one_no_longer_does(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    code = server.invite("right@pass.io")
+    _ok(home, tmp_path, "join", server.url, code, "--email", "right@pass.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+
+    exit_code, written = _dialog(
+        home,
+        tmp_path,
+        {
+            "Current passphrase:": PASSPHRASE,
+            "New passphrase:": NEW,
+            "Repeat the new passphrase:": NEW,
+        },
+    )
+
+    assert exit_code == 0, written
+    assert "passphrase changed" in written
+    other = tmp_path / "other"
+    old = _cli(other, tmp_path, "login", server.url, "--email", "right@pass.io",
+               ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    assert old.returncode != 0
+    _ok(other, tmp_path, "login", server.url, "--email", "right@pass.io",
+        ENVKEEP_PASSPHRASE=NEW)  # fmt: skip
