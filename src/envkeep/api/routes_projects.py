@@ -98,17 +98,16 @@ def share_key(
     workspace_id: str,
     project: str,
     environment: str,
-    shares: list[schemas.NewShare],
+    body: schemas.NewShares,
     call: AuthedCall,
 ) -> None:
-    """Shares of an environment's current key for those its roles open who hold none yet
-    (the body: a list of them)."""
+    """Shares of an environment's current key for those its roles open who hold none yet."""
     environments.share_data_key(
         call,
         workspace_id=workspace_id,
         project=project,
         environment=environment,
-        shares=[members.NewShare(**s.model_dump()) for s in shares],
+        shares=[members.NewShare(**s.model_dump()) for s in body.shares],
     )
 
 
