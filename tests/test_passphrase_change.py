@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.server import ENVKEEP, TeamServer, _environ, start_server
+from tests.server import ENVKEEP, TeamServer, _environ, join, start_server
 from tests.server import cli as _cli
 from tests.server import cli_ok as _ok
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-PASSPHRASE = "correct horse battery staple"
 NEW = "a brand new passphrase"
 
 
@@ -80,9 +79,7 @@ def test_a_wrong_current_passphrase_is_refused_before_a_new_one_is_asked_for(
     server: TeamServer, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    code = server.invite("wrong@pass.io")
-    _ok(home, tmp_path, "join", server.url, code, "--email", "wrong@pass.io",
-        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    join(server, home, tmp_path, server.invite("wrong@pass.io"), "wrong@pass.io")
 
     exit_code, written = _dialog(home, tmp_path, {"Current passphrase:": "not it at all"})
 
@@ -90,7 +87,7 @@ def test_a_wrong_current_passphrase_is_refused_before_a_new_one_is_asked_for(
     assert "the current passphrase is wrong" in written
     assert "New passphrase" not in written
     relogin = _cli(home, tmp_path, "login", server.url, "--email", "wrong@pass.io",
-                   ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+                   ENVKEEP_PASSPHRASE="wrong passphrase")  # fmt: skip
     assert relogin.returncode == 0, relogin.stderr  # nothing changed
 
 
@@ -98,15 +95,13 @@ def test_the_new_passphrase_logs_in_and_the_old_one_no_longer_does(
     server: TeamServer, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    code = server.invite("right@pass.io")
-    _ok(home, tmp_path, "join", server.url, code, "--email", "right@pass.io",
-        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    join(server, home, tmp_path, server.invite("right@pass.io"), "right@pass.io")
 
     exit_code, written = _dialog(
         home,
         tmp_path,
         {
-            "Current passphrase:": PASSPHRASE,
+            "Current passphrase:": "right passphrase",
             "New passphrase:": NEW,
             "Repeat the new passphrase:": NEW,
         },
@@ -116,7 +111,7 @@ def test_the_new_passphrase_logs_in_and_the_old_one_no_longer_does(
     assert "passphrase changed" in written
     other = tmp_path / "other"
     old = _cli(other, tmp_path, "login", server.url, "--email", "right@pass.io",
-               ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+               ENVKEEP_PASSPHRASE="right passphrase")  # fmt: skip
     assert old.returncode != 0
     _ok(other, tmp_path, "login", server.url, "--email", "right@pass.io",
         ENVKEEP_PASSPHRASE=NEW)  # fmt: skip
