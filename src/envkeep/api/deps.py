@@ -141,9 +141,8 @@ class Caller:
 
     @classmethod
     def of(cls, request: Request, token: str) -> Caller:
-        client = request.client.host if request.client else None
         scope_state: dict[str, Any] = request.scope.setdefault("state", {})
-        return cls(token, scope_state.get("request_id"), client, scope_state)
+        return cls(token, scope_state.get("request_id"), peer(request), scope_state)
 
 
 def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
@@ -236,12 +235,19 @@ def origin(request: Request) -> accounts.Origin:
     """A request's id and peer address, for the audit event of one made before it had a
     session (an invite accepted, a login)."""
     found: dict[str, Any] = request.scope.get("state", {})
-    return accounts.Origin(found.get("request_id"), client_ip(request))
+    return accounts.Origin(found.get("request_id"), peer(request))
+
+
+def peer(request: Request) -> str | None:
+    """The peer address the audit trail records, None when unknown (a proxy in front names
+    the client only when trusted explicitly; none is, by default)."""
+    return request.client.host if request.client else None
 
 
 def client_ip(request: Request) -> str:
-    """The peer address (a proxy in front should be trusted explicitly; none is, by default)."""
-    return request.client.host if request.client else "unknown"
+    """The peer address as the rate limits key it: every request whose peer is unknown shares
+    one budget."""
+    return peer(request) or "unknown"
 
 
 def limit_login(request: Request, email: str) -> None:
