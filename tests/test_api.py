@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from envkeep.api.app import create_app
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
+from envkeep.core.limits import MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 from envkeep.store.models import AuditEvent, Invite
 
 if TYPE_CHECKING:
@@ -649,6 +650,34 @@ def test_a_rotation_stores_the_share_it_checked_and_refuses_any_other(
     assert [(s["key_version"], s["sealed"]) for s in stored if s["key_version"] == 2] == [
         (2, right)
     ]
+
+
+def test_a_value_over_64_kib_is_refused_but_a_rotation_carries_one_stored_before(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    """The server sees only envelopes: one larger than a 64 KiB value's is refused from a
+    member's write (nothing stored), never from a rotation re-encrypting what is there."""
+    env = _project(client, admin["workspace_id"])
+    largest = {**_write("s1", 0), "value_ct": b64(b"v" * MAX_VALUE_ENVELOPE)}
+    over = {**_write("s2", 0), "value_ct": b64(b"v" * (MAX_VALUE_ENVELOPE + 1))}
+
+    refused = client.post(f"{env}/secrets", json={"writes": [largest, over]})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "usage"
+    assert f"is {MAX_VALUE_BYTES + 1:,} bytes" in refused.json()["title"]
+    assert client.get(f"{env}/snapshot").json()["secrets"] == []
+    assert client.post(f"{env}/secrets", json={"writes": [largest]}).status_code == 200
+
+    env_id = client.get(f"{env}/snapshot").json()["environment"]["id"]
+    share = {"environment_id": env_id, "key_version": 2, "recipient_id": admin["principal_id"]}
+    rotated = {**over, "secret_id": "s1", "name_index": largest["name_index"]}
+    rotation = {
+        "new_key_version": 2,
+        "shares": [{**share, "sealed": b64(b"s" * 40)}],
+        "writes": [{**rotated, "expected_version": 1, "key_version": 2}],
+    }
+    done = client.post(f"{env}/rotate", json=rotation)
+    assert done.status_code == 200, done.text
 
 
 def test_audit_filters_by_time_bounds_and_by_a_members_email(

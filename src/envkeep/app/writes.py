@@ -19,6 +19,7 @@ from envkeep.app.authz import check_role, require_member
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, find_environment, service_scope
 from envkeep.core.errors import ConfirmationRequired, ConflictError, UsageError
+from envkeep.core.limits import ENVELOPE_OVERHEAD, MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -206,6 +207,7 @@ def write_secrets(
             f" {env.revision}); nothing was written",
             hint="read it again and retry",
         )
+    _check_sizes(writes)
     call.session.flush()  # a caller's pending ORM changes go first, as in apply_writes
     _apply_batch(call, _Target(env.id, found.id, env.key_version), writes)
     call.execute(_NEXT_REVISION, {"id": env.id, "revision": env.revision + 1})
@@ -214,6 +216,21 @@ def write_secrets(
 
 
 _NEXT_REVISION = "UPDATE environments SET revision = :revision WHERE id = :id"
+
+
+def _check_sizes(writes: Sequence[SecretWrite]) -> None:
+    """Refuse a new value larger than 64 KiB (``core.limits``), told by its envelope's size.
+    Only here, where members write: a key rotation re-encrypts values stored before the limit
+    (``apply_writes``) and must not fail on them."""
+    for write in writes:
+        if write.value_ct is not None and len(write.value_ct) > MAX_VALUE_ENVELOPE:
+            size = len(write.value_ct) - ENVELOPE_OVERHEAD
+            raise UsageError(
+                f"a value in this batch is {size:,} bytes; a value holds at most"
+                f" {MAX_VALUE_BYTES:,} (64 KiB); nothing was written",
+                hint="keep a large file where the service can read it, and its path in a"
+                " variable (an envkeep client of this version refuses such a value itself)",
+            )
 
 
 def _audit_batch(call: Call, workspace_id: str, target: str, writes: Sequence[SecretWrite]) -> None:

@@ -11,6 +11,7 @@ from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
 from envkeep.client.envelopes import NameIndexCheck, VersionOpener, open_data_keys, seal_version
 from envkeep.core.errors import IntegrityError, UsageError, VariableNotFound
+from envkeep.core.limits import MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -219,9 +220,6 @@ class OpenEnvironment:
             if progress is not None:
                 progress()
         return writes
-
-
-MAX_VALUE_BYTES = 64 * 1024
 
 
 def check_size(name: str, value: str | None) -> None:
