@@ -12,9 +12,10 @@ from envkeep.core.errors import NotAuthenticated, UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
+    from envkeep.app.views import PrincipalView
     from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
     from envkeep.settings import Settings
@@ -152,7 +153,14 @@ class ClientContext:
         if self.offline_reads:
             kept = data_dir(self.settings, url) / "snapshots"
             cache = SnapshotCache(kept, self.max_age, self.notify)
-        return HttpBackend(ApiClient(url, token=session.token), workspace_id, cache)
+        return HttpBackend(
+            ApiClient(url, token=session.token), workspace_id, cache, self._check_signers
+        )
+
+    def _check_signers(self, principals: Sequence[PrincipalView]) -> None:
+        from envkeep.client.members import check_signers
+
+        check_signers(self, principals)
 
     @cached_property
     def workspace_id(self) -> str | None:

@@ -16,10 +16,12 @@ from envkeep.core import errors
 from envkeep.core.auditchain import EventPage, EventView
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from envkeep.client.offline import SnapshotCache
     from envkeep.core.auditchain import AuditQuery
+
+    CheckSigners = Callable[[Sequence[views.PrincipalView]], None]
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -136,11 +138,18 @@ class HttpBackend:
     """The Backend protocol against a team server, for one workspace."""
 
     def __init__(
-        self, api: ApiClient, workspace_id: str, cache: SnapshotCache | None = None
+        self,
+        api: ApiClient,
+        workspace_id: str,
+        cache: SnapshotCache | None = None,
+        check_signers: CheckSigners | None = None,
     ) -> None:
         self.api = api
         self.workspace_id = workspace_id
         self._cache = cache
+        # Every signer a snapshot or a history names goes past this first (the client's
+        # pinned keys: client/members.check_signers); None only where no keys are pinned.
+        self._check_signers = check_signers or (lambda _principals: None)
 
     def project_path(self, project: str) -> str:
         """The URL path of one project of this workspace."""
@@ -221,7 +230,9 @@ class HttpBackend:
         else:
             if self._cache is not None:
                 self._cache.save(key, data)
-        return snapshot_view(schemas.Snapshot.model_validate(data))
+        snapshot = snapshot_view(schemas.Snapshot.model_validate(data))
+        self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
+        return snapshot
 
     def write_secrets(
         self,
@@ -247,10 +258,9 @@ class HttpBackend:
             f"{self.project_path(project)}/environments/{environment}/secrets/{secret_id}/versions",
         )
         found = schemas.History.model_validate(data)
-        return (
-            tuple(_version(v) for v in found.versions),
-            tuple(principal_view(a) for a in found.authors),
-        )
+        authors = tuple(principal_view(a) for a in found.authors)
+        self._check_signers(authors)
+        return tuple(_version(v) for v in found.versions), authors
 
     def audit_events(self, query: AuditQuery) -> EventPage:
         from dataclasses import asdict

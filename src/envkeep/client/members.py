@@ -7,6 +7,7 @@ changed key is refused until ``envkeep member verify`` accepts its fingerprint.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from envkeep.core.files import write_atomic
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
@@ -84,6 +85,15 @@ def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
     return _pin_key(ctx, principal.id) in _pins(ctx)
 
 
+def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
+    return IntegrityError(
+        f"the public key of {shown_principal(principal)} CHANGED (was {pinned}, now {seen})",
+        hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by"
+        " phone or in person, not through this server); if it is the new one, run:"
+        f" envkeep member verify {_named(principal)} --fingerprint 'WHAT THEY READ OUT'",
+    )
+
+
 def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
     """The principal's keys if they match the pinned ones (pinning them on first use)."""
     pins = _pins(ctx)
@@ -92,13 +102,42 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
     if key not in pins:
         _pin(ctx, principal.id, seen)
     elif pins[key] != seen:
-        raise IntegrityError(
-            f"the public key of {shown_principal(principal)} CHANGED (was {pins[key]}, now {seen})",
-            hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by"
-            " phone or in person, not through this server); if it is the new one, run:"
-            f" envkeep member verify {_named(principal)} --fingerprint 'WHAT THEY READ OUT'",
-        )
+        raise _changed(principal, pins[key], seen)
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+
+
+def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> None:
+    """Refuse what the server sent if it names a signer (a version's author, a data key's
+    sharer) by keys other than the ones this client pinned for it, or names this reader by
+    keys other than its own: a server that swaps an author's keys could otherwise sign
+    values of its own making for them. A signer seen for the first time is pinned (DESIGN
+    §4, Trust), as `member grant` pins a grantee; a home that cannot be written still reads,
+    pinning nothing."""
+    pins = _pins(ctx)
+    mine = ctx.identity.principal_id
+    first_seen: dict[str, str] = {}
+    for principal in {p.id: p for p in principals}.values():
+        seen = _fingerprint(principal)
+        if principal.id == mine:
+            own = ctx.identity.record.public.fingerprint()
+            if seen != own:
+                raise IntegrityError(
+                    f"the server shows your own key as {seen}, not yours ({own}): what it"
+                    " sent as signed by you was not; nothing was read",
+                    hint="tell your workspace's admins: the server or the network in between"
+                    " is not to be trusted",
+                )
+            continue
+        key = _pin_key(ctx, principal.id)
+        pinned = pins.get(key)
+        if pinned is None:
+            first_seen[key] = seen
+        elif pinned != seen:
+            raise _changed(principal, pinned, seen)
+    if first_seen:
+        pins.update(first_seen)
+        with contextlib.suppress(OSError):
+            write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
 
 
 _FINGERPRINT_DIGITS = 32

@@ -1,0 +1,141 @@
+"""A reader trusts the keys it pinned, not the ones the server hands out: a server that swaps
+an author's keys and signs values of its own making under them is refused, where the reader
+used to show its values (DESIGN §4 Trust: pinned on first use, loud on change)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep import crypto
+from envkeep.client.envelopes import seal_version
+from envkeep.core.errors import IntegrityError
+from tests.server import TeamServer, start_server
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
+from tests.server import join as _join
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+FORGED = "FORGED-BY-THE-SERVER"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("signer-pins"))
+    yield running
+    running.stop()
+
+
+def _forge(database: str, author_email: str, reader_email: str) -> str:
+    """What a compromised server can do with public data alone: give the author new keys of
+    its own, seal a data key of its own to the reader as if the author had shared it, and
+    sign new values with it under the author's name. Returns the new keys' fingerprint."""
+    db = sqlite3.connect(database.removeprefix("sqlite:///"))
+    with db:
+        ids = dict(db.execute("SELECT name, id FROM principals"))
+        author, reader = ids[author_email], ids[reader_email]
+        env_id, key_version = db.execute(
+            "SELECT id, key_version FROM environments WHERE name = 'staging'"
+        ).fetchone()
+        reader_public = crypto.PublicKeys(
+            *db.execute(
+                "SELECT encryption_public, signing_public FROM principals WHERE id = ?", (reader,)
+            ).fetchone()
+        )
+        forger = crypto.generate_keys()
+        public = forger.public()
+        db.execute(
+            "UPDATE principals SET encryption_public = ?, signing_public = ? WHERE id = ?",
+            (public.encryption, public.signing, author),
+        )
+        dek = crypto.new_data_key()
+        sealed = crypto.seal_share(
+            dek,
+            env_id=env_id,
+            key_version=key_version,
+            recipient_id=reader,
+            recipient=reader_public,
+            sharer=forger,
+        )
+        db.execute(
+            "UPDATE data_key_shares SET sealed = ?, sharer_id = ?"
+            " WHERE environment_id = ? AND recipient_id = ? AND key_version = ?",
+            (sealed, author, env_id, reader, key_version),
+        )
+        rows = db.execute(
+            "SELECT id, scope, current_version FROM secrets WHERE environment_id = ?", (env_id,)
+        ).fetchall()
+        for secret_id, scope, version in rows:
+            forged = seal_version(
+                dek=dek,
+                key_version=key_version,
+                env_id=env_id,
+                scope=scope,
+                secret_id=secret_id,
+                version=version,
+                name="DB",
+                value=FORGED,
+                author_id=author,
+                author=forger,
+            )
+            db.execute(
+                "UPDATE secret_versions SET name_ct = ?, value_ct = ?, signature = ?,"
+                " author_id = ? WHERE secret_id = ? AND version = ?",
+                (forged.name_ct, forged.value_ct, forged.signature, author, secret_id, version),
+            )
+            db.execute(
+                "UPDATE secrets SET name_index = ? WHERE id = ?",
+                (crypto.name_index(dek, "DB"), secret_id),
+            )
+        db.execute("UPDATE environments SET revision = revision + 1 WHERE id = ?", (env_id,))
+    db.close()
+    return public.fingerprint()
+
+
+def test_a_reader_refuses_values_signed_under_keys_the_server_swapped_in(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite("alice@pins.io"), "alice@pins.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=genuine", "--env", "staging")
+    code = _ok(alice, work, "member", "invite", "bob@pins.io", "--role", "read", "--project", "shop")
+    _join(server, bob, work, code.strip(), "bob@pins.io")
+    _ok(alice, work, "member", "grant", "bob@pins.io", "read", "--project", "shop")
+    assert _ok(bob, work, "get", "DB", "--env", "staging") == "genuine\n"  # alice's key pinned
+
+    forged_fingerprint = _forge(server.database, "alice@pins.io", "bob@pins.io")
+
+    commands = [["get", "DB"], ["export"], ["history", "DB"], ["run", "--env", "staging"]]
+    for command in commands:
+        argv = [*command, "--", "sh", "-c", "echo $DB"] if command[0] == "run" else command
+        refused = _cli(bob, work, *argv, *(["--env", "staging"] * (command[0] != "run")))
+        assert refused.returncode == IntegrityError.exit_code, (command, refused.stderr)
+        assert "the public key of alice@pins.io CHANGED" in refused.stderr, command
+        assert forged_fingerprint in refused.stderr
+        assert FORGED not in refused.stdout + refused.stderr
+
+
+def test_a_signer_seen_for_the_first_time_is_pinned_by_reading(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    carol, work = tmp_path / "carol", tmp_path / "work"
+    work.mkdir()
+    _join(server, carol, work, server.invite("carol@pins.io"), "carol@pins.io")
+    _ok(carol, work, "init", "shop")
+    _ok(carol, work, "set", "DB=mine", "--env", "staging")
+    dave = tmp_path / "dave"
+    code = _ok(carol, work, "member", "invite", "dave@pins.io", "--role", "read", "--project", "shop")
+    _join(server, dave, work, code.strip(), "dave@pins.io")
+    _ok(carol, work, "member", "grant", "dave@pins.io", "read", "--project", "shop")
+
+    assert _ok(dave, work, "get", "DB", "--env", "staging") == "mine\n"
+
+    pins = (dave / "known_keys.json").read_text(encoding="utf-8")
+    assert pins.count(f"{server.url}|") == 1  # carol, the author and sharer; never dave himself
