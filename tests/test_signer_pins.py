@@ -97,17 +97,27 @@ def _forge(database: str, author_email: str, reader_email: str) -> str:
     return public.fingerprint()
 
 
+def _author_and_reader(server: TeamServer, root: Path, author: str, reader: str) -> Path:
+    """``author`` makes project shop with DB in staging and grants ``reader`` read on it; the
+    checkout (homes: ``root / <name>``, the part of the email before '@')."""
+    writer, work = root / author.partition("@")[0], root / "work"
+    work.mkdir()
+    _join(server, writer, work, server.invite(author), author)
+    _ok(writer, work, "init", "shop")
+    _ok(writer, work, "set", "DB=genuine", "--env", "staging")
+    code = _ok(writer, work, "member", "invite", reader, "--role", "read", "--project", "shop")
+    _join(server, root / reader.partition("@")[0], work, code.strip(), reader)
+    _ok(writer, work, "member", "grant", reader, "read", "--project", "shop")
+    return work
+
+
 def test_a_reader_refuses_values_signed_under_keys_the_server_swapped_in(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
-    work.mkdir()
-    _join(server, alice, work, server.invite("alice@pins.io"), "alice@pins.io")
-    _ok(alice, work, "init", "shop")
-    _ok(alice, work, "set", "DB=genuine", "--env", "staging")
-    code = _ok(alice, work, "member", "invite", "bob@pins.io", "--role", "read", "--project", "shop")
-    _join(server, bob, work, code.strip(), "bob@pins.io")
-    _ok(alice, work, "member", "grant", "bob@pins.io", "read", "--project", "shop")
+    work, bob = (
+        _author_and_reader(server, tmp_path, "alice@pins.io", "bob@pins.io"),
+        tmp_path / "bob",
+    )
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "genuine\n"  # alice's key pinned
 
     forged_fingerprint = _forge(server.database, "alice@pins.io", "bob@pins.io")
@@ -125,17 +135,9 @@ def test_a_reader_refuses_values_signed_under_keys_the_server_swapped_in(
 def test_a_signer_seen_for_the_first_time_is_pinned_by_reading(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    carol, work = tmp_path / "carol", tmp_path / "work"
-    work.mkdir()
-    _join(server, carol, work, server.invite("carol@pins.io"), "carol@pins.io")
-    _ok(carol, work, "init", "shop")
-    _ok(carol, work, "set", "DB=mine", "--env", "staging")
-    dave = tmp_path / "dave"
-    code = _ok(carol, work, "member", "invite", "dave@pins.io", "--role", "read", "--project", "shop")
-    _join(server, dave, work, code.strip(), "dave@pins.io")
-    _ok(carol, work, "member", "grant", "dave@pins.io", "read", "--project", "shop")
+    work = _author_and_reader(server, tmp_path, "carol@pins.io", "dave@pins.io")
 
-    assert _ok(dave, work, "get", "DB", "--env", "staging") == "mine\n"
+    assert _ok(tmp_path / "dave", work, "get", "DB", "--env", "staging") == "genuine\n"
 
-    pins = (dave / "known_keys.json").read_text(encoding="utf-8")
+    pins = (tmp_path / "dave" / "known_keys.json").read_text(encoding="utf-8")
     assert pins.count(f"{server.url}|") == 1  # carol, the author and sharer; never dave himself
