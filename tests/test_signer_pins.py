@@ -141,3 +141,21 @@ def test_a_signer_seen_for_the_first_time_is_pinned_by_reading(
 
     pins = (tmp_path / "dave" / "known_keys.json").read_text(encoding="utf-8")
     assert pins.count(f"{server.url}|") == 1  # carol, the author and sharer; never dave himself
+
+
+def test_a_reader_who_is_no_admin_verifies_the_signers_it_pinned(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    work = _author_and_reader(server, tmp_path, "erin@pins.io", "frank@pins.io")
+    frank = tmp_path / "frank"
+    told = _ok(tmp_path / "erin", work, "whoami", "--fingerprint").split()[-8:]
+    unknown = _cli(frank, work, "member", "verify", "erin@pins.io", "--fingerprint", " ".join(told))
+    assert unknown.returncode == 4  # not pinned yet, and no admin to look names up
+    _ok(frank, work, "get", "DB", "--env", "staging")  # reading pins erin, author and sharer
+
+    verified = _cli(frank, work, "member", "verify", "ERIN@pins.io", "--fingerprint", "".join(told))
+
+    assert verified.returncode == 0, verified.stderr
+    wrong = _cli(frank, work, "member", "verify", "erin@pins.io", "--fingerprint", "0" * 32)
+    assert wrong.returncode == IntegrityError.exit_code, wrong.stderr
+    assert "nothing was pinned" in wrong.stderr

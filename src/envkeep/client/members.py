@@ -22,6 +22,8 @@ from envkeep.core.errors import (
     EnvironmentReplaced,
     EnvkeepError,
     IntegrityError,
+    NotFoundError,
+    PermissionDenied,
     RotationLeft,
     UsageError,
 )
@@ -159,7 +161,7 @@ def _hex_digits(fingerprint: str) -> str:
 def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
     """Accept a member's current key after checking its fingerprint out of band."""
     given = _hex_digits(fingerprint)
-    principal = lookup(ctx, name)
+    principal = _to_verify(ctx, name)
     seen = _fingerprint(principal)
     if _hex_digits(seen) != given:
         raise IntegrityError(
@@ -169,6 +171,29 @@ def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
         )
     _pin(ctx, principal.id, seen)
     return seen
+
+
+def _to_verify(ctx: ClientContext, name: str) -> PrincipalView:
+    """The principal ``name`` names, with the keys the server shows now. Looking a name up is
+    for admins (they grant to it); any other member verifies those it has pinned, the signers
+    of what it read, each looked up by id (the server shows a principal's keys to those who
+    share a workspace with it)."""
+    try:
+        return lookup(ctx, name)
+    except PermissionDenied:
+        from envkeep.api import schemas
+        from envkeep.client.http import principal_view
+
+        prefix = _pin_key(ctx, "")
+        for pinned in _pins(ctx):
+            if not pinned.startswith(prefix):
+                continue
+            with contextlib.suppress(NotFoundError):
+                data = _http(ctx).api.request("GET", f"/v1/principals/{pinned[len(prefix) :]}")
+                found = principal_view(schemas.Principal.model_validate(data))
+                if name.strip().lower() == found.name or name == _named(found):
+                    return found
+        raise
 
 
 # -- members ----------------------------------------------------------------------------------
