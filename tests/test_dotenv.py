@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from typing import TYPE_CHECKING
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +18,9 @@ from envkeep.core.dotenv import (
     render_dotenv,
 )
 from envkeep.core.errors import InputError, ParseError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SECRET = "hunter2-s3cr3t-Zq9"
 
@@ -343,6 +349,7 @@ def test_render_leaves_safe_values_unquoted_and_empty_values_bare() -> None:
         ("l1\nl2", '"l1\\nl2"'),
         ("cr\r", '"cr\\r"'),
         ("t\tab'", '"t\\tab\'"'),
+        ("it's `id`", '"it\'s \\`id\\`"'),
     ],
 )
 def test_render_single_quotes_other_values_or_double_quotes_and_escapes_them(
@@ -381,6 +388,28 @@ def test_render_rejects_a_nul_in_the_header() -> None:
 
 
 # --- properties --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["it's `id -un` and $(id -un)", "a'b\\c`d`$HOME", "l1\n`touch {marker}`'"]
+)
+def test_a_shell_that_sources_the_file_gets_the_value_and_runs_nothing(
+    value: str, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    value = value.replace("{marker}", str(marker))
+    env_file = tmp_path / "x.env"
+    env_file.write_text(render_dotenv({"A": value}), encoding="utf-8")
+    shown = subprocess.run(
+        ["bash", "-c", f'set -a; . "{env_file}"; printf %s "$A"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert not marker.exists()
+    if "\n" not in value:  # a shell reads the dotenv escape \n as two characters
+        assert shown == value
+    assert parse_dotenv(env_file.read_text(encoding="utf-8")).values == {"A": value}
 
 
 @settings(max_examples=300, deadline=None)

@@ -6,8 +6,9 @@ Accepted syntax, one entry per line unless a quoted value spans several lines:
 - an optional ``export`` prefix and whitespace around ``=``;
 - unquoted values are trimmed; a ``#`` preceded by whitespace starts a comment, any other ``#``
   is part of the value; no escapes;
-- single-quoted values are literal; double-quoted values understand ``\\n \\r \\t \\" \\\\ \\$ \\'``
-  and keep any other backslash sequence as written; both may span lines;
+- single-quoted values are literal; double-quoted values understand
+  ``\\n \\r \\t \\" \\\\ \\$ \\' \\``` and keep any other backslash sequence as written; both may
+  span lines;
 - after a closing quote only whitespace and a ``# comment`` may follow;
 - ``$NAME`` and ``${NAME}`` are kept as text: reference expansion happens elsewhere.
 
@@ -57,14 +58,16 @@ _SPACE_RE = re.compile(r"[ \t\r\f\v]*")
 _INLINE_COMMENT_RE = re.compile(r"[ \t\r\f\v]#")
 _DOUBLE_QUOTED_RE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.DOTALL)
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "'": "'"}
+_ESCAPES = {
+    "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "'": "'", "`": "`",
+}  # fmt: skip
 _SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
 # What a single-quoted value cannot hold for every reader: python-dotenv decodes \' and \\ there.
 _NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\\\n\r]")
 # An escaped `\$` of a value read as stored, until the value is complete: NUL is in no input.
 _LITERAL_DOLLAR = "\x00"
 _RENDER_ESCAPES = str.maketrans(
-    {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    {"\\": "\\\\", '"': '\\"', "$": "\\$", "`": "\\`", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 )
 
 
@@ -167,7 +170,9 @@ def render_dotenv(values: Mapping[str, str], *, header: str | None = None) -> st
     safe characters stay unquoted. Others are single-quoted when they hold no ``'``, ``\\``,
     newline or CR: node's dotenv and docker compose read those literally, ``$`` included, and
     so does python-dotenv but for ``${NAME}``, which it expands unless ``interpolate=False``.
-    The rest are double-quoted with ``\\ " $``, newline, CR and tab escaped.
+    The rest are double-quoted with ``\\ " $ `````, newline, CR and tab escaped: a shell that
+    sources the file (``set -a; . .env``) then runs nothing a value holds, no ``$(…)`` and no
+    backquotes.
     Either way no later reference expansion can change them (``parse_dotenv(as_stored=True)``
     reads every ``$`` as literal). Each line of ``header`` becomes a ``# `` comment at the top.
     Raise ``InputError`` for an invalid name or a NUL character.
