@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.client.runner import _on_path
+from envkeep.client.runner import _on_path, child_environment
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,3 +31,14 @@ def test_no_lookup_for_a_path_or_a_missing_command(tmp_path: Path) -> None:
     _executable(tmp_path / "tool")
     assert _on_path("./tool", {"PATH": str(tmp_path)}) is None
     assert _on_path("missing", {"PATH": str(tmp_path)}) is None
+
+
+def test_the_command_gets_the_values_but_none_of_envkeeps_credentials() -> None:
+    base = {
+        "PATH": "/bin",
+        "ENVKEEP_PASSPHRASE": "unlocks the identity",
+        "ENVKEEP_TOKEN": "ek_sa_reads_every_environment_it_may",
+        "ENVKEEP_SERVER": "https://keep.example.com",
+    }
+    env = child_environment(base, {"PORT": "8080", "PATH": "/opt/bin"})
+    assert env == {"PATH": "/opt/bin", "ENVKEEP_SERVER": "https://keep.example.com", "PORT": "8080"}

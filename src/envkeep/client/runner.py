@@ -18,9 +18,15 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 
+# Credentials envkeep reads and the command has no use for: a tool that logs or uploads its
+# environment would hand on a key to every environment the token or the identity opens.
+_KEPT_FROM_COMMANDS = frozenset({"ENVKEEP_PASSPHRASE", "ENVKEEP_TOKEN"})
+
+
 def child_environment(base: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
-    """The process environment with envkeep's values on top (envkeep's own variables kept out)."""
-    env = {k: v for k, v in base.items() if k != "ENVKEEP_PASSPHRASE"}
+    """The process environment with envkeep's values on top, without envkeep's credentials
+    (ENVKEEP_PASSPHRASE, ENVKEEP_TOKEN)."""
+    env = {k: v for k, v in base.items() if k not in _KEPT_FROM_COMMANDS}
     env.update(values)
     return env
 
