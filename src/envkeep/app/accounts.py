@@ -16,8 +16,8 @@ from sqlalchemy import func, select, update
 from envkeep.app import credentials
 from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
+from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
-from envkeep.app.sessions import aware
 from envkeep.core.errors import (
     AlreadyExistsError,
     NotAuthenticated,

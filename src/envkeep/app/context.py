@@ -25,6 +25,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """A stored time with its zone (SQLite hands back naive UTC), so that what the API shows
+    reads as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def new_uuid() -> str:
     """A random UUID4 string."""
     return str(uuid.uuid4())

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
+from envkeep.app.context import aware
 from envkeep.app.tokens import TOKEN_PREFIX
 from envkeep.core.errors import NotAuthenticated, NotFoundError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
@@ -20,11 +21,6 @@ from envkeep.store.models import Principal, RoleBinding, SessionToken
 if TYPE_CHECKING:
     from envkeep.app.context import Call
     from envkeep.app.ports import Fetch
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored time with its zone (SQLite hands back naive UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:

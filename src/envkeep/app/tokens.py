@@ -26,6 +26,7 @@ from envkeep.app._service_accounts import (
 )
 from envkeep.app.audit import append_event, shown_name
 from envkeep.app.authz import may_list, require_member, require_role
+from envkeep.app.context import aware
 from envkeep.app.members import (
     NewShare,
     Scope,
@@ -160,8 +161,8 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
             b.role if b else "-",
             projects.get(b.project_id) if b and b.project_id else None,
             envs.get(b.environment_id) if b and b.environment_id else None,
-            p.created_at.isoformat(),
-            t.expires_at.isoformat() if t.expires_at else None,
+            aware(p.created_at).isoformat(),
+            aware(t.expires_at).isoformat() if t.expires_at else None,
             t.revoked_at is not None or p.disabled_at is not None,
             creators.get(p.created_by or ""),
         )

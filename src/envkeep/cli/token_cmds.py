@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 
@@ -48,6 +49,7 @@ def list_(json_out: JsonOpt = False) -> None:
     Example: envkeep token list
     """
     found = tokens.list_tokens(make_context())
+    now = datetime.now(UTC)
     if json_out:
         output.print_json(found)
         return
@@ -57,13 +59,31 @@ def list_(json_out: JsonOpt = False) -> None:
             t["role"],
             _scope(t),
             t.get("created_by") or "-",
-            t["expires_at"] or "never",
-            "revoked" if t["revoked"] else "active",
+            _moment(t["expires_at"]) if t["expires_at"] else "never",
+            _state(t, now),
         )
         for t in found
     ]
     header = ("TOKEN", "ROLE", "SCOPE", "CREATED BY", "EXPIRES", "STATE")
     output.print_table(header, rows, empty="no tokens")
+
+
+def _utc(text: str) -> datetime:
+    """A time the server sent (naive from an older server: UTC), in UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _moment(text: str) -> str:
+    """A time as the tables show it: to the minute, in UTC."""
+    return _utc(text).strftime("%Y-%m-%d %H:%MZ")
+
+
+def _state(token: dict[str, Any], now: datetime) -> str:
+    if token["revoked"]:
+        return "revoked"
+    expired = token["expires_at"] and _utc(str(token["expires_at"])) <= now
+    return "expired" if expired else "active"
 
 
 def _scope(token: dict[str, object]) -> str:
