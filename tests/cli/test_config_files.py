@@ -23,7 +23,7 @@ from .config_fixtures import (
     printed_env,
     stored_in,
 )
-from .conftest import Result, collect, copy_of, quick_ok
+from .conftest import Result, collect, copy_of, quick, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -198,6 +198,24 @@ def test_a_wrong_passphrase_writes_nothing(sealed: Sealed) -> None:
     assert_one_line_error(result, "passphrase")
     assert not (sealed.original.parent / "wrong.out").exists()
     assert "not the passphrase" not in result.stderr
+
+
+def test_a_file_encrypted_before_its_environment_was_renamed_still_decrypts(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    plain, sealed, out = tmp_path / "p.env", tmp_path / "p.env.enc", tmp_path / "out.env"
+    plain.write_bytes(b"A=1\n")
+    quick_ok(envkeep, "encrypt", str(plain), "-o", str(sealed), "--env", "staging")
+    quick_ok(envkeep, "env", "edit", "staging", "--rename", "stage")
+
+    quick_ok(envkeep, "decrypt", str(sealed), "-o", str(out))
+
+    assert out.read_bytes() == b"A=1\n"
+    quick_ok(envkeep, "env", "delete", "stage", "--yes")
+    quick_ok(envkeep, "env", "create", "staging")  # the old name, another id and key
+    gone = quick(envkeep, "decrypt", str(sealed), "-o", str(tmp_path / "again.env"))
+    assert gone.code == 2
+    assert_one_line_error(gone, "environment 'staging', which is not in this project")
 
 
 # -- import ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ environment's data key or by a passphrase (the format lives in ``client/filecryp
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
 
 Passphrase = Callable[[], str]
 
@@ -90,19 +92,13 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
             raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_PASSPHRASE")
         return filecrypt.passphrase_key_for_header(header, passphrase()).key
     wanted = filecrypt.file_environment(header)
-    try:
-        opened = read_environment(ctx, wanted.label, [])
-    except EnvironmentNotFound as missing:
+    opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
+    if opened is None:
         # Its key went with it: creating an environment of that name makes another key.
         raise UsageError(
             f"{source} was encrypted with the key of environment '{wanted.label}', which is not"
             " in this project (deleted, or another project's)",
             hint="decrypt it where that environment exists; a new one of the name cannot",
-        ) from missing
-    if opened.snapshot.environment.id != wanted.env_id:
-        raise UsageError(
-            f"{source} was encrypted for another environment called '{wanted.label}'",
-            hint="it belongs to another project or a deleted environment",
         )
     deks = opened.deks()
     if wanted.key_version not in deks:
@@ -114,6 +110,19 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
         label=wanted.label,
     )
     return key.key
+
+
+def _environment_with_id(ctx: ClientContext, label: str, env_id: str) -> OpenEnvironment | None:
+    """The environment a file was encrypted for, opened: by the name the file gives, else (it
+    was renamed since: the id and the key stay) by its id among the project's environments;
+    None if it is gone (one made again under the old name has another id and key)."""
+    with contextlib.suppress(EnvironmentNotFound):
+        opened = read_environment(ctx, label, [])
+        if opened.snapshot.environment.id == env_id:
+            return opened
+    environments = ctx.backend.list_environments(ctx.project_file.project)
+    now_called = next((e.name for e in environments if e.id == env_id), None)
+    return None if now_called is None else read_environment(ctx, now_called, [])
 
 
 def decrypt_file(
