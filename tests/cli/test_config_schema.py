@@ -378,6 +378,29 @@ def test_service_add_takes_the_env_example_in_its_directory_as_its_schema(
     assert [(f["name"], f["type"]) for f in shown] == [("PORT", "port")]
 
 
+def test_a_broken_schema_stops_only_the_commands_of_its_own_service(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    """A teammate's typo in one service's .env.example (written after `service add`) leaves
+    every other service's get and run working; its own commands name the file and line."""
+    directory = config_tree / "services" / "payments"
+    directory.mkdir()
+    example = directory / ".env.example"
+    example.write_text("PORT=\n", encoding="utf-8")
+    quick_ok(envkeep, "service", "add", "payments", "--path", "services/payments")
+    quick_ok(envkeep, "set", "PAID=yes", "--service", "payments", "--env", "dev")
+    example.write_text("# @type=integer\nPORT=\n", encoding="utf-8")
+
+    other = envkeep("get", "LOG_LEVEL", "--service", "api", "--env", "dev")
+    ran = envkeep("run", "--service", "api", "--env", "dev", "--no-validate", "--", "true")
+    own = envkeep("get", "PAID", "--service", "payments", "--env", "dev")
+
+    assert other.code == 0, other.describe()
+    assert ran.code == 0, ran.describe()
+    assert own.code == 1, own.describe()
+    assert_one_line_error(own, ".env.example:1", "unknown type 'integer'")
+
+
 def test_an_env_example_written_after_service_add_is_pointed_out_not_silently_ignored(
     billing: Envkeep,
 ) -> None:

@@ -15,7 +15,7 @@ from envkeep.core.errors import ServiceNotFound
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -83,17 +83,25 @@ class ProjectLayers:
     templates: dict[str, Template]
     local: dict[str, str]
     project: ProjectFile
-    defaults: dict[str, dict[str, str]] = field(
-        default_factory=dict
-    )  # schema @default, per service
+    # A service's schema @default values, read the first time its stack is needed: a command
+    # for one service reads no other service's schema (a broken one stops only the commands
+    # that need it: its own, a reference into it, `validate --all`).
+    defaults_of: Callable[[str], dict[str, str]] = lambda _service: {}
+    _defaults: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def defaults(self, service: str) -> dict[str, str]:
+        """The schema @default values of ``service``."""
+        if service not in self._defaults:
+            self._defaults[service] = self.defaults_of(service)
+        return self._defaults[service]
 
     def stack(self, service: str | None) -> list[Layer]:
         """The layers of one service (None: the shared scope alone), lowest first."""
         from envkeep.core.resolve import Layer
 
         layers: list[Layer] = []
-        if service is not None and self.defaults.get(service):
-            layers.append(Layer("schema default", self.defaults[service]))
+        if service is not None and (defaults := self.defaults(service)):
+            layers.append(Layer("schema default", defaults))
         if service is not None:
             layers += [
                 Layer(f"template:{name}", self.template(name, service).values)
@@ -135,7 +143,7 @@ def arrange(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers:
         templates=load_project_templates(ctx) if needs_templates else {},
         local=local_overrides(ctx.project_file),
         project=ctx.project_file,
-        defaults={name: schema_defaults(ctx, name) for name in by_service},
+        defaults_of=lambda name: schema_defaults(ctx, name),
     )
 
 
