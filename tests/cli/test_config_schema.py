@@ -336,6 +336,22 @@ def billing(envkeep: Envkeep, config_tree: Path) -> Envkeep:
     return envkeep
 
 
+def test_schema_init_declares_a_name_set_in_the_shared_scope_and_the_service_once(
+    billing: Envkeep,
+) -> None:
+    quick_ok(billing, "set", "LOG_LEVEL=", "--env", "dev", "--service", "billing")  # shared: info
+
+    quick_ok(billing, "schema", "init", "--service", "billing", "--env", "dev")
+
+    example = billing.cwd / "services" / "billing" / ".env.example"
+    lines = example.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if line.startswith("LOG_LEVEL=")] == ["LOG_LEVEL="]
+    shown = json.loads(quick_ok(billing, "schema", "show", "billing", "--json").stdout)
+    by_name = {f["name"]: f for f in shown}
+    assert by_name["LOG_LEVEL"]["required"] is False  # the service's own value: empty
+    quick_ok(billing, "get", "PORT", "--env", "dev", "--service", "billing")
+
+
 def test_schema_init_records_the_new_file_as_the_service_schema(billing: Envkeep) -> None:
     result = billing("schema", "init", "--service", "billing", "--env", "dev")
 

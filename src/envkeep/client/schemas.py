@@ -52,6 +52,9 @@ def init_schema(
     target = output or project.root / (entry.path or ".") / ".env.example"
     refuse_existing(target, force=force)  # before the store is read (and perhaps unlocked)
     opened = read_environment(ctx, env, [service])
+    # One field a name: the service's own value where the shared scope has the name too, as
+    # the service sees it (shared come first, then the service's scope).
+    seen = {v.name: v for v in opened.variables()}
     fields = tuple(
         FieldSpec(
             name=v.name,
@@ -59,7 +62,7 @@ def init_schema(
             required=v.value != "",
             secret=looks_secret(v.name),
         )
-        for v in opened.variables()
+        for v in seen.values()
     )
     write_atomic(target, render_env_example(Schema(fields)).encode(), mode=0o644)
     inside = target.resolve().is_relative_to(project.root.resolve())
