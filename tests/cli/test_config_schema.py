@@ -417,6 +417,24 @@ def test_a_broken_schema_stops_only_the_commands_of_its_own_service(
     assert_one_line_error(own, ".env.example:1", "unknown type 'integer'")
 
 
+def test_a_service_is_not_given_a_schema_that_does_not_parse(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    directory = config_tree / "services" / "payments"
+    directory.mkdir()
+    (directory / ".env.example").write_text("PORT=\nPORT=\n", encoding="utf-8")
+    (directory / "other.example").write_text("# @type=integer\nPORT=\n", encoding="utf-8")
+    before = (config_tree / "envkeep.toml").read_bytes()
+
+    added = envkeep("service", "add", "payments", "--path", "services/payments")
+    given = envkeep("service", "set", "api", "--schema", "services/payments/other.example")
+
+    assert_one_line_error(added, ".env.example:2", "'PORT' is declared twice")
+    assert_one_line_error(given, "other.example:1", "unknown type 'integer'")
+    assert (config_tree / "envkeep.toml").read_bytes() == before
+    assert "payments" not in quick_ok(envkeep, "service", "list").stdout
+
+
 def test_an_env_example_written_after_service_add_is_pointed_out_not_silently_ignored(
     billing: Envkeep,
 ) -> None:

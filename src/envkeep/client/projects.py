@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import NewEnvironment
-from envkeep.client.service_entries import checked_service_paths, example_in
+from envkeep.client.service_entries import check_schema, checked_service_paths, example_in
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, PermissionDenied, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
@@ -282,6 +282,7 @@ def add_service(
     path, schema = checked_service_paths(project, path, schema)
     if schema is None:
         schema = example_in(project, path)
+    check_schema(project, schema)
     service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
     entry = ServiceEntry(name, path, schema)
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))

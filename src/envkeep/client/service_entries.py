@@ -48,6 +48,17 @@ def checked_service_paths(
     return path, schema
 
 
+def check_schema(project: ProjectFile, schema: str | None) -> None:
+    """Parse a schema file before a service is given it: a typo in it (an unknown type, a name
+    declared twice) is refused here, naming its line, not at every later command."""
+    if schema is None:
+        return
+    from envkeep.core.schema import parse_env_example
+
+    path = project.root / schema
+    parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
+
+
 EXAMPLE_FILE = ".env.example"
 
 
@@ -115,6 +126,7 @@ def set_service(
             hint="edit that table in envkeep.toml, or remove it to use a .env.example",
         )
     path, schema = checked_service_paths(project, path, schema)
+    check_schema(project, schema)
     return _write_settings(project, entry, path, schema)
 
 
