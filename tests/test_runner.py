@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 from envkeep.client.runner import _on_path, child_environment
@@ -42,3 +44,23 @@ def test_the_command_gets_the_values_but_none_of_envkeeps_credentials() -> None:
     }
     env = child_environment(base, {"PORT": "8080", "PATH": "/opt/bin"})
     assert env == {"PATH": "/opt/bin", "ENVKEEP_SERVER": "https://keep.example.com", "PORT": "8080"}
+
+
+def test_an_environment_too_large_to_start_with_is_named_with_its_largest_variable() -> None:
+    """In a child process: were the command to start, it would replace that process."""
+    script = (
+        "from envkeep.client.runner import exec_command\n"
+        "from envkeep.core.errors import InputError\n"
+        "try:\n"
+        "    exec_command(['true'], {'PATH': '/usr/bin:/bin', 'BIG': 'x' * 200_000, 'A': '1'})\n"
+        "except InputError as error:\n"
+        "    print(error.exit_code, error.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    code, message = done.stdout.split(" ", 1)
+    assert code == "1"
+    assert "its environment is 200,0" in message
+    assert "the largest here is BIG" in message

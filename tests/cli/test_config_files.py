@@ -218,6 +218,19 @@ def test_a_file_encrypted_before_its_environment_was_renamed_still_decrypts(
     assert_one_line_error(gone, "environment 'staging', which is not in this project")
 
 
+def test_encrypt_holds_values_to_the_limit_set_does(envkeep: Envkeep, tmp_path: Path) -> None:
+    plain, sealed = tmp_path / "big.env", tmp_path / "big.env.enc"
+    plain.write_text("SMALL=1\nHUGE=" + "y" * 70_000 + "\n", encoding="utf-8")
+
+    refused = quick(
+        envkeep, "encrypt", str(plain), "-o", str(sealed), "--passphrase", env=PASSPHRASE
+    )
+
+    assert refused.code == 2
+    assert_one_line_error(refused, "the value of HUGE is 70,000 bytes", "at most 65,536")
+    assert not sealed.exists()
+
+
 # -- import ----------------------------------------------------------------------------------
 
 IMPORTS = {

@@ -49,13 +49,27 @@ def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
     try:
         os.execvpe(argv[0], args, environment)  # noqa: S606 - running the user's command is the point
     except OSError as error:
-        raise _start_failure(argv[0], error, environment.get("PATH")) from None
+        raise _start_failure(argv[0], error, environment) from None
 
 
-def _start_failure(name: str, error: OSError, path: str | None = None) -> Exception:
-    """The error for a command that did not start; ``path``: the PATH it was looked up on."""
-    from envkeep.core.errors import CommandError, CommandNotExecutable
+def _start_failure(
+    name: str, error: OSError, environment: Mapping[str, str] | None = None
+) -> Exception:
+    """The error for a command that did not start under ``environment``."""
+    import errno
 
+    from envkeep.core.errors import CommandError, CommandNotExecutable, InputError
+
+    path = None if environment is None else environment.get("PATH")
+    if error.errno == errno.E2BIG and environment is not None:
+        size = sum(len(k.encode()) + len(v.encode()) + 2 for k, v in environment.items())
+        largest = max(environment, key=lambda k: len(environment[k].encode()))
+        return InputError(
+            f"could not start {name}: its environment is {size:,} bytes, more than the system"
+            f" takes (about 2 MiB in all on Linux, 128 KiB a variable; the largest here is"
+            f" {largest})",
+            hint="keep large files where the service reads them, and their paths in variables",
+        )
     if isinstance(error, FileNotFoundError):
         hint = "check the name, or give its full path"
         if "/" not in name and path is not None and path != os.environ.get("PATH"):

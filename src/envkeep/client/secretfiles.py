@@ -63,6 +63,7 @@ def encrypt_file(
     if env is not None and passphrase is not None:
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
     text = _read_text(source)
+    _check_sizes(text, source)
     if passphrase is not None:
         key = filecrypt.passphrase_key(passphrase())
     else:
@@ -70,6 +71,16 @@ def encrypt_file(
     out = target or source.with_name(source.name + ".enc")
     _write(out, filecrypt.encrypt_dotenv(text, key, source=str(source)), force=force, mode=0o644)
     return out
+
+
+def _check_sizes(text: str, source: Path) -> None:
+    """The limit `set` and `import` hold values to: `run --file` passes each one to a command
+    in its environment, which takes at most 128 KiB a variable."""
+    from envkeep.client.vault import check_size
+    from envkeep.core.dotenv import parse_dotenv
+
+    for entry in parse_dotenv(text, source=str(source)).entries:
+        check_size(entry.name, entry.value)
 
 
 def _environment(ctx: ClientContext, env: str | None) -> str:
