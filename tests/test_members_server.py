@@ -659,3 +659,21 @@ def test_joining_and_logging_in_are_audited_with_the_request_id_and_address(
         assert event["ip"] == "127.0.0.1", event
         assert event["request_id"], event
     assert started[0]["request_id"] != started[1]["request_id"]
+
+
+def test_a_project_admin_refused_a_workspace_grant_is_told_it_needs_admin_there(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _shop_admin(server, tmp_path, "alice@scope.io", "DB=one")
+    carol, bob = tmp_path / "carol", tmp_path / "bob"
+    _invite_and_join(
+        server, alice, carol, work, "carol@scope.io", "--role", "admin", "--project", "shop"
+    )
+    _invite_and_join(
+        server, alice, bob, work, "bob@scope.io", "--role", "read", "--project", "shop"
+    )
+
+    refused = _cli(carol, work, "member", "grant", "bob@scope.io", "admin")
+
+    assert refused.returncode == 4, refused.stderr
+    assert "you need the admin role on the workspace to grant a role there" in refused.stderr
