@@ -78,6 +78,22 @@ def test_init_twice_in_one_directory_fails_and_leaves_the_file_unchanged(
     assert "Traceback" not in result.stderr
 
 
+def test_init_inside_a_projects_service_directory_is_refused_not_nested(
+    envkeep: Envkeep, project: Path
+) -> None:
+    inner = project / "services" / "api"
+
+    result = envkeep("init", "oops", "--yes", cwd=inner)
+
+    assert result.code == 2
+    assert result.err_lines[0] == (
+        f"error: {inner} is inside project 'shop' ({project / 'envkeep.toml'}); a project made"
+        " here would hide it from every command run here"
+    )
+    assert not (inner / "envkeep.toml").exists()
+    assert "oops" not in envkeep.ok("env", "list").stdout
+
+
 def test_service_add_records_the_service_in_the_project_file_and_the_store(
     envkeep: Envkeep, project: Path
 ) -> None:

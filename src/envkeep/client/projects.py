@@ -17,6 +17,7 @@ from envkeep.core.projectfile import (
     FILENAME,
     ProjectFile,
     ServiceEntry,
+    find_project_file,
     load_project_file,
     render_project_file,
     with_service_section,
@@ -83,6 +84,7 @@ def init_project(
         return _adopt(ctx, load_project_file(target), name)
     if not name:
         raise UsageError("a project needs a name", hint="envkeep init NAME")
+    _refuse_nested(ctx)
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
     fresh = _create(ctx, name, envs)
     text = render_project_file(
@@ -102,6 +104,21 @@ def init_project(
     for service in services:
         ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
     return InitOutcome(load_project_file(target), True, unsealed=_share(ctx, name, fresh))
+
+
+def _refuse_nested(ctx: ClientContext) -> None:
+    """Refuse a new project inside another's directory (a service's, say): its envkeep.toml
+    would hide the outer project from every command run below it."""
+    outer = find_project_file(ctx.cwd.parent)
+    if outer is None:
+        return
+    project = load_project_file(outer).project
+    raise UsageError(
+        f"{ctx.cwd} is inside project '{project}' ({outer}); a project made here would hide"
+        " it from every command run here",
+        hint=f"to use '{project}' here, run its commands (a service: envkeep service add); or"
+        " make the new project outside it",
+    )
 
 
 def _create(ctx: ClientContext, name: str, envs: Sequence[str]) -> list[FreshEnvironment]:
