@@ -333,15 +333,15 @@ def prove_passphrase(settings: Settings, current: str) -> PassphraseProof:
     refused here (NotAuthenticated), not after the new one was typed twice. Attempts count
     against the account's login budget. A server older than the check proves it at the change."""
     from envkeep.api.encoding import b64d, b64e
-    from envkeep.core.errors import NotFoundError
+    from envkeep.core.errors import NotAnEnvkeepRoute
 
     session, api = _authed(settings)
     try:
         pre = api.request("POST", "/v1/auth/prelogin", json={"email": session.email})
         master = crypto.derive_passphrase_key(current, b64d(pre["kdf_salt"]), _kdf(pre["kdf"]))
         auth_key, _ = crypto.split_passphrase_key(master)
-        # A server without the check answers 404: the change itself proves the passphrase.
-        with contextlib.suppress(NotFoundError):
+        # A server without the check has no such route: the change itself proves it.
+        with contextlib.suppress(NotAnEnvkeepRoute):
             api.request("POST", "/v1/account/passphrase/check", json={"auth_key": b64e(auth_key)})
     finally:
         api.close()

@@ -39,12 +39,27 @@ def _error_classes() -> dict[str, type[errors.EnvkeepError]]:
 _ERRORS = _error_classes()
 
 
+_PROBLEM_TYPE = "https://envkeep.dev/problems/"
+
+
 def raise_problem(response: httpx.Response) -> None:
-    """Raise the envkeep error a problem+json response describes."""
+    """Raise the envkeep error a problem+json response describes; UnreachableError for an
+    answer no envkeep API route gave (another program at the URL, or a path in it)."""
     try:
         body = response.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
+    ours = str(body.get("type", "")).startswith(_PROBLEM_TYPE)
+    if not ours or (body.get("code") == "not_found" and body.get("title") == "Not Found"):
+        url = response.request.url
+        raise errors.NotAnEnvkeepRoute(
+            f"{url.scheme}://{url.netloc.decode()} answered {response.status_code} for"
+            f" {url.path}, not as an envkeep server does",
+            hint="check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
+            " envkeep.toml): the address envkeep server answers on, with no path",
+        )
     code = str(body.get("code", ""))
     title = str(body.get("title") or f"the server answered {response.status_code}")
     cls = _ERRORS.get(code)
@@ -224,8 +239,8 @@ class HttpBackend:
         try:
             data = self.api.request("GET", path, params=params)
         except errors.UnreachableError as error:
-            if self._cache is None:
-                raise
+            if self._cache is None or isinstance(error, errors.NotAnEnvkeepRoute):
+                raise  # a kept copy stands in for a server out of reach, not a wrong URL
             data = self._cache.load(key, error)
         else:
             if self._cache is not None:

@@ -32,6 +32,7 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── CommandError                  `run` could not start its command (exit 127)
     │   └── CommandNotExecutable         found, not executable (exit 126)
     └── UnreachableError              (exit 5, 503)
+        └── NotAnEnvkeepRoute            the URL answered, not as envkeep's API
 """
 
 from __future__ import annotations
@@ -247,3 +248,10 @@ class UnreachableError(EnvkeepError):
     code = "unreachable"
     status = 503
     exit_code = 5
+
+
+class NotAnEnvkeepRoute(UnreachableError):
+    """The URL answered, but not as an envkeep API route: another program there, a path in the
+    server URL, or a server older than the route."""
+
+    code = "not_an_envkeep_route"

@@ -1,0 +1,50 @@
+"""An answer no envkeep API route gave (another program at the URL, a path in the server URL,
+a server older than a route) says so with the URL to check, as an unreachable server does,
+where it used to be a bare "Not Found"; envkeep's own problems keep their errors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from envkeep.client.http import raise_problem
+from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, ProjectNotFound
+
+URL = "http://127.0.0.1:18651/prefix/v1/whoami"
+
+
+def _answer(status: int, **kwargs: object) -> httpx.Response:
+    return httpx.Response(status, request=httpx.Request("GET", URL), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        _answer(404, json={"detail": "Not Found"}),  # another web framework
+        _answer(501, text="<html>Unsupported method</html>"),  # python -m http.server
+        _answer(404, json={"type": "https://envkeep.dev/problems/not_found", "title": "Not Found",
+                           "status": 404, "code": "not_found"}),  # envkeep, no such route
+    ],
+)  # fmt: skip
+def test_an_answer_from_no_envkeep_route_names_the_url_to_check(answer: httpx.Response) -> None:
+    with pytest.raises(NotAnEnvkeepRoute) as raised:
+        raise_problem(answer)
+    error = raised.value
+    assert error.exit_code == 5
+    assert error.message.startswith(f"http://127.0.0.1:18651 answered {answer.status_code} for")
+    assert "/prefix/v1/whoami" in error.message
+    assert error.hint is not None
+    assert "check the server URL" in error.hint
+
+
+def test_envkeeps_own_problems_keep_their_errors() -> None:
+    body = {
+        "type": "https://envkeep.dev/problems/project_not_found",
+        "title": "project 'shop' not found",
+        "status": 404,
+        "code": "project_not_found",
+    }
+    with pytest.raises(EnvkeepError) as raised:
+        raise_problem(_answer(404, json=body))
+    assert type(raised.value) is ProjectNotFound
+    assert raised.value.message == "project 'shop' not found"
