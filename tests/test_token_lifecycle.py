@@ -369,3 +369,22 @@ def test_one_request_removes_a_member_ends_their_tokens_and_writes_one_audit_eve
             assert "ENVKEEP_TOKEN" in refused.json()["title"]
         readers = client.get(f"{ws}/projects/shop/environments/dev/readers", headers=as_owner)
         assert [r["name"] for r in readers.json()] == ["own@x.io"]
+
+
+def test_a_revoked_tokens_name_is_free_for_a_new_token_a_live_ones_is_not(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "reuse", "read", "--project", "shop")
+    team.a("set", "API_KEY=first", "--env", "dev")
+    scope = ("--role", "read", "--project", "shop", "--env", "dev")
+    old = team.a("token", "create", "ci", *scope).strip()
+    taken = _cli(team.alice, team.work, "token", "create", "ci", *scope)
+    assert taken.returncode == 1
+    assert "revoke it first (envkeep token revoke ci)" in taken.stderr
+
+    team.a("token", "revoke", "ci")
+    new = team.a("token", "create", "ci", *scope).strip()
+
+    assert team.token(new, "get", "API_KEY", "--env", "dev")[1] == "first\n"
+    assert team.token(old, "get", "API_KEY", "--env", "dev")[0] == 4
+    assert [r["revoked"] for r in team.listed()["ci"]] == [False]  # the new one, by the name

@@ -119,8 +119,14 @@ def add_account(
     check_label(label)
     workspace_id = grants[0].target.workspace_id
     name = account_name(workspace_id, label)
-    if call.session.scalar(select(Principal).where(Principal.name == name)) is not None:
-        raise AlreadyExistsError(f"a token named '{label}' exists", hint="pick another name")
+    holder = call.session.scalar(select(Principal).where(Principal.name == name))
+    if holder is not None and holder.disabled_at is not None:
+        retire_name(call, holder, workspace_id, label)  # revoked: a new token may take its name
+    elif holder is not None:
+        raise AlreadyExistsError(
+            f"a token named '{label}' exists",
+            hint=f"pick another name, or revoke it first (envkeep token revoke {label})",
+        )
     if call.session.get(Principal, keys.principal_id) is not None:  # ids are the client's
         raise AlreadyExistsError("that account id is taken", hint="run the command again")
     now = call.clock()
