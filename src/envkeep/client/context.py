@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.identity import Identity, PassphrasePrompt, load_or_create
 from envkeep.client.verified import VerifiedSignatures
-from envkeep.core.errors import NotAuthenticated, UsageError
+from envkeep.core.errors import NotAuthenticated, UnreachableError, UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
 if TYPE_CHECKING:
@@ -89,7 +89,15 @@ class ClientContext:
                 "ENVKEEP_TOKEN needs a server",
                 hint="set ENVKEEP_SERVER, or use a project with server =",
             )
-        principal_id, workspace_id, keys = token_identity(url.rstrip("/"), token)
+        try:
+            principal_id, workspace_id, keys = token_identity(url.rstrip("/"), token)
+        except UnreachableError as error:
+            error.hint = (
+                f"{error.hint}; a token's keys come from the server each time, so with"
+                " ENVKEEP_TOKEN no kept copy stands in for it (a logged-in member's run does)"
+            )
+            raise
+
         session = ServerSession(
             url.rstrip("/"), "service account", principal_id, workspace_id, token
         )
