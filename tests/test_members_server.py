@@ -68,7 +68,11 @@ def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
     assert _cli(bob, work, "get", "DB", "--env", "staging").returncode == 4  # no key share yet
     _ok(alice, work, "member", "grant", "bob@x.io", "read", "--project", "shop")
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
-    assert _cli(bob, work, "set", "DB=mine", "--env", "staging").returncode == 4  # read only
+    read_only = _cli(bob, work, "set", "DB=mine", "--env", "staging")
+    assert read_only.returncode == 4
+    assert "you need the write role on environment shop/staging (you have: read there)" in (
+        read_only.stderr
+    )
 
     _ok(alice, work, "member", "revoke", "bob@x.io", "--project", "shop")
     _ok(alice, work, "set", "DB=after-removal", "--env", "staging")
@@ -172,7 +176,7 @@ def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(
     before = _ok(alice, work, "member", "list", "--json")
     at_workspace = _cli(bob, work, "member", "grant", "new@z.io", "read")  # not his scope
     assert at_workspace.returncode == 4
-    assert "you need the read role on the workspace (you have: none there)" in at_workspace.stderr
+    assert "you need the admin role on the workspace to grant a role there" in at_workspace.stderr
     assert _ok(alice, work, "member", "list", "--json") == before  # nothing granted
     revoked = _cli(bob, work, "member", "revoke", "new@z.io", "--project", "shop")
 

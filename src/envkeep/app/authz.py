@@ -38,12 +38,15 @@ def authorize(fetch: Fetch, principal_id: str, target: Target, role: Role) -> Ro
     return check_role(load_bindings(fetch, principal_id, target.workspace_id), target, role)
 
 
-def check_role(bindings: list[Binding], target: Target, role: Role) -> Role:
+def check_role(
+    bindings: list[Binding], target: Target, role: Role, *, named: str | None = None
+) -> Role:
     """``authorize`` with the principal's bindings in the target's workspace already read in
-    this transaction (by ``require_member``, which checked the principal too)."""
+    this transaction (by ``require_member``, which checked the principal too); ``named``: the
+    target as the refusal names it, where the caller has its names at hand."""
     held = effective_role(bindings, target)
     if held is None or held < role:
-        where = _scope_words(target)
+        where = f"on {named}" if named else _scope_words(target)
         raise PermissionDenied(
             f"you need the {role} role {where} (you have: {held or 'none'} there)",
             hint=f"ask an admin of {where.removeprefix('on ')} to grant it",

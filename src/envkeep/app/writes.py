@@ -195,7 +195,8 @@ def write_secrets(
     """
     bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
     found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
-    check_role(bindings, Target(workspace_id, found.id, env.id), Role.WRITE)
+    named = f"environment {project}/{environment}"
+    check_role(bindings, Target(workspace_id, found.id, env.id), Role.WRITE, named=named)
     if env.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{environment}' is protected",
