@@ -104,6 +104,30 @@ def test_whoami_asks_the_server_and_names_the_workspace(server: TeamServer, tmp_
     assert ended.returncode == 4, ended.stdout + ended.stderr  # not "logged in" any more
 
 
+def test_logout_removes_the_accounts_keys_and_kept_copies_and_login_brings_the_keys_back(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    _joined(server, home, work, "leaver@guard.io")
+    _ok(home, work, "init", "shop")
+    _ok(home, work, "set", "A=1", "--env", "dev")
+    _ok(home, work, "get", "A", "--env", "dev")  # keeps an offline copy
+    kept = next((home / "servers").iterdir())
+    assert (kept / "identity.key").exists()
+    assert any((kept / "snapshots").iterdir())
+
+    done = _ok(home, work, "logout")
+
+    assert not (kept / "identity.key").exists()
+    assert not (kept / "identity.json").exists()
+    assert not (kept / "snapshots").exists()
+    _ok(home, work, "login", server.url, "--email", "leaver@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    assert _ok(home, work, "get", "A", "--env", "dev") == "1\n"
+    assert done == ""  # the notes go to stderr
+
+
 def test_logout_while_the_server_is_down_says_the_session_lives_on(tmp_path: Path) -> None:
     own = start_server(tmp_path / "srv")
     home = tmp_path / "home"

@@ -108,7 +108,7 @@ def logout() -> None:
     if done is None:
         output.done("you were not logged in")
         return
-    output.done(f"logged out of {done.url}")
+    output.done(f"logged out of {done.url}; the account's keys on this machine are removed")
     if not done.server_told:
         output.done(
             f"warning: {done.url} could not be reached, so the session stays valid there until"

@@ -282,7 +282,21 @@ def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) 
     finally:
         api.close()
     forget_session(settings)
+    _forget_account_here(settings, session.url)
     return LoggedOut(session.url, told)
+
+
+def _forget_account_here(settings: Settings, url: str) -> None:
+    """What a login kept of the account on this machine: its unwrapped private keys and the
+    offline copies of what it read. The next login brings the keys back (wrapped by the server,
+    opened with the passphrase)."""
+    import shutil
+
+    from envkeep.client.identity import forget_identity
+
+    kept = server_settings(settings, url)
+    forget_identity(kept)
+    shutil.rmtree(kept.home / "snapshots", ignore_errors=True)
 
 
 def server_identity(

@@ -190,6 +190,18 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
     return Identity(record, keys)
 
 
+def forget_identity(settings: Settings) -> None:
+    """Remove the identity kept under ``settings.home`` (its record, and its private keys from
+    the keyring or their file); nothing to do when there is none."""
+    record = load_record(settings)
+    if record is None:
+        return
+    if record.store == "keyring":
+        keystore.delete_from_keyring(_account(record))
+    settings.private_key_path.unlink(missing_ok=True)
+    settings.identity_path.unlink(missing_ok=True)
+
+
 def store_identity(
     settings: Settings,
     record: IdentityRecord,
