@@ -48,3 +48,15 @@ def test_envkeeps_own_problems_keep_their_errors() -> None:
         raise_problem(_answer(404, json=body))
     assert type(raised.value) is ProjectNotFound
     assert raised.value.message == "project 'shop' not found"
+
+
+def test_too_many_requests_says_when_to_retry_once() -> None:
+    body = {
+        "type": "https://envkeep.dev/problems/rate_limited",
+        "title": "too many requests",
+        "status": 429,
+        "code": "rate_limited",
+    }
+    with pytest.raises(EnvkeepError) as raised:
+        raise_problem(_answer(429, json=body, headers={"Retry-After": "3"}))
+    assert (raised.value.message, raised.value.hint) == ("too many requests", "retry in 3 s")

@@ -66,8 +66,8 @@ def raise_problem(response: httpx.Response) -> None:
     if cls is None:
         cls = errors.AccessError if response.status_code in {401, 403} else errors.EnvkeepError
     if response.status_code == 429:
-        retry = response.headers.get("Retry-After", "a while")
-        raise errors.AccessError(title, hint=f"too many requests: retry after {retry} s")
+        retry = response.headers.get("Retry-After")
+        raise errors.AccessError(title, hint=f"retry in {retry} s" if retry else "retry later")
     raise cls(title, hint=body.get("hint"))
 
 
