@@ -12,6 +12,19 @@ def _listing(label: str, names: list[str] | None) -> str:
     return f" ({label}: {', '.join(sorted(names)) or 'none yet'})"
 
 
+def _close_to(name: str, existing: list[str] | None) -> str | None:
+    """The existing name ``name`` most likely mistypes (case aside, or a near spelling)."""
+    if not existing:
+        return None
+    for known in existing:
+        if known.lower() == name.lower():
+            return known
+    from difflib import get_close_matches
+
+    found = get_close_matches(name, existing, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
 def project_not_found(name: str, existing: list[str] | None) -> ProjectNotFound:
     """The error for an unknown project, naming those that exist (None: not to this caller)."""
     return ProjectNotFound(
@@ -24,15 +37,21 @@ def environment_not_found(
     name: str, project: str, existing: list[str] | None
 ) -> EnvironmentNotFound:
     """The error for an unknown environment, naming those that exist (None: not to this caller)."""
+    close = _close_to(name, existing)
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",
-        hint=f"create it with: envkeep env create {name}",
+        hint=f"did you mean --env {close}?"
+        if close
+        else f"create it with: envkeep env create {name}",
     )
 
 
 def service_not_found(name: str, project: str, existing: list[str] | None) -> ServiceNotFound:
     """The error for an unknown service, naming those that exist (None: not to this caller)."""
+    close = _close_to(name, existing)
     return ServiceNotFound(
         f"service '{name}' not found in project '{project}'{_listing('services', existing)}",
-        hint=f"add it with: envkeep service add {name} --path PATH",
+        hint=f"did you mean --service {close}?"
+        if close
+        else f"add it with: envkeep service add {name} --path PATH",
     )

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.core.errors import ServiceNotFound
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
@@ -161,11 +160,9 @@ def resolve_in(layers: ProjectLayers, service: str | None) -> Resolution:
     from envkeep.core.resolve import resolve
 
     if service is not None and service not in layers.by_service:
-        known = ", ".join(sorted(layers.by_service)) or "none yet"
-        raise ServiceNotFound(
-            f"service '{service}' not found (services: {known})",
-            hint=f"add it with: envkeep service add {service} --path PATH",
-        )
+        from envkeep.app.not_found import service_not_found
+
+        raise service_not_found(service, layers.project.project, list(layers.by_service))
     return resolve(layers.stack(service), service=service, lookup=layers.merged)
 
 

@@ -1,0 +1,33 @@
+"""Unknown environments and services: a near miss is pointed at, not offered for creation."""
+
+from __future__ import annotations
+
+from envkeep.app.not_found import environment_not_found, service_not_found
+
+ENVS = ["dev", "staging", "prod"]
+
+
+def test_a_mistyped_environment_is_pointed_at() -> None:
+    assert environment_not_found("stagin", "shop", ENVS).hint == "did you mean --env staging?"
+    assert environment_not_found("PROD", "shop", ENVS).hint == "did you mean --env prod?"
+
+
+def test_a_new_name_is_offered_for_creation() -> None:
+    error = environment_not_found("qa", "shop", ENVS)
+    assert (
+        error.message == "environment 'qa' not found in project 'shop' (envs: dev, prod, staging)"
+    )
+    assert error.hint == "create it with: envkeep env create qa"
+
+
+def test_nothing_is_suggested_to_a_caller_who_may_not_list_the_names() -> None:
+    assert environment_not_found("stagin", "shop", None).hint == (
+        "create it with: envkeep env create stagin"
+    )
+
+
+def test_a_mistyped_service_is_pointed_at() -> None:
+    assert service_not_found("API", "shop", ["api", "worker"]).hint == "did you mean --service api?"
+    assert service_not_found("billing", "shop", ["api"]).hint == (
+        "add it with: envkeep service add billing --path PATH"
+    )
