@@ -73,6 +73,21 @@ def test_init_yes_adds_every_discovered_service_and_only_the_environments_given(
     ]
 
 
+def test_init_with_no_terminal_and_no_yes_says_how_to_add_what_it_found(
+    envkeep: Envkeep, workdir: Path
+) -> None:
+    (workdir / "services" / "api" / ".env.example").write_text("PORT=8080\n", encoding="utf-8")
+
+    done = envkeep.ok("init", "shop")
+
+    assert done.err_lines[-1] == (
+        "found services, not added (no --yes, no terminal to ask):"
+        " envkeep service add api --path services/api"
+    )
+    envkeep.ok("service", "add", "api", "--path", "services/api")  # the line works as given
+    assert "api" in quick_ok(envkeep, "service", "list").stdout
+
+
 def test_init_writes_a_gitignore_that_keeps_personal_overrides_out_of_git(
     envkeep: Envkeep, workdir: Path
 ) -> None:

@@ -58,8 +58,6 @@ def init(
         name = projects.service_slug(ctx.cwd.name)
     if found and interactive(ctx.settings) and not yes:
         name, envs, services = _ask(name, envs, found)
-    elif found and not yes:
-        output.done(f"found services: {', '.join(s.name for s in found)} (add them with --yes)")
     outcome = projects.init_project(ctx, name, envs, services)
     project = outcome.project
     if not outcome.created:
@@ -69,6 +67,9 @@ def init(
         f"project '{project.project}' is ready ({project.path}); "
         f"default environment: {project.default_env}"
     )
+    if found and not yes and not interactive(ctx.settings):  # none asked about: say how
+        adds = "; ".join(f"envkeep service add {s.name} --path {s.path}" for s in found)
+        output.done(f"found services, not added (no --yes, no terminal to ask): {adds}")
     by_member: dict[Unsealed, list[str]] = {}
     for not_sealed in outcome.unsealed:  # one warning per member, naming each environment
         by_member.setdefault(not_sealed.left, []).append(not_sealed.environment)
