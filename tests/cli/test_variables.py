@@ -202,6 +202,19 @@ def test_set_again_makes_a_new_version(envkeep: Envkeep, seeded: Path) -> None:
     assert found["DATABASE_URL"]["version"] == 1
 
 
+def test_one_name_alone_takes_its_value_from_stdin_not_the_command_line(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    secret = "s3cr3t with spaces & $ign\nand a second line"
+
+    done = envkeep("set", "API_TOKEN", "--env", "dev", stdin=secret + "\n")
+    two = envkeep("set", "A", "B", "--env", "dev")
+
+    assert done.code == 0, done.describe()
+    assert envkeep.ok("get", "API_TOKEN", "--env", "dev").stdout == secret + "\n"
+    assert two.code == 2  # several names: each needs its '=' (stdin holds one value)
+
+
 def test_a_name_missing_from_one_scope_points_to_the_scopes_that_set_it(
     envkeep: Envkeep, seeded: Path
 ) -> None:

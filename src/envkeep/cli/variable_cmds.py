@@ -7,33 +7,42 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt, complete_from
-from envkeep.cli.state import confirming, make_context
+from envkeep.cli.state import confirming, interactive, make_context
 from envkeep.client import editing, variables
 from envkeep.client.resolution import personal_note
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
+if TYPE_CHECKING:
+    from envkeep.settings import Settings
+
 
 def set_(
-    pairs: Annotated[list[str], typer.Argument(help="NAME=value pairs.", metavar="NAME=VALUE...")],
+    pairs: Annotated[
+        list[str],
+        typer.Argument(
+            help="NAME=value pairs, or one NAME (its value from stdin).", metavar="NAME=VALUE..."
+        ),
+    ],
     env: EnvOpt = None,
     service: ServiceOpt = None,
     yes: YesOpt = False,
 ) -> None:
-    """Set variables (one new version each, all or nothing).
+    """Set variables (one new version each, all or nothing). One NAME alone reads its value
+    from stdin, or asks for it on a terminal: a secret stays out of the shell's history.
 
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
     ctx = make_context(writes=True)
     service = ctx.default_service(service)
-    values = variables.parse_assignments(pairs)
+    values = variables.parse_assignments(pairs, lambda name: _value_of(ctx.settings, name))
     env_name = ctx.default_env(env)
     where = _scope(env_name, service)
     count = confirming(
@@ -44,6 +53,20 @@ def set_(
     )
     same = f"; {len(values) - count} unchanged (the value it has)" if count < len(values) else ""
     output.done(f"set {output.counted(count, 'variable')} in {where}{same}")
+
+
+def _value_of(settings: Settings, name: str) -> str:
+    """A value typed at a hidden prompt, or piped in (one final newline dropped)."""
+    if sys.stdin.isatty():
+        if not interactive(settings):
+            raise UsageError(
+                f"no value for {name}", hint=f"pipe it in (… | envkeep set {name}) or give {name}=…"
+            )
+        import getpass
+
+        return getpass.getpass(f"Value of {name}: ")
+    text = sys.stdin.read()
+    return text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
 
 
 def _scope(env: str, service: str | None) -> str:

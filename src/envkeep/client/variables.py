@@ -37,13 +37,24 @@ def open_environment(ctx: ClientContext, env: str, service: str | None) -> OpenE
     return read_environment(ctx, env, _services(service))
 
 
-def parse_assignments(pairs: list[str]) -> dict[str, str]:
-    """``NAME=value`` arguments as a mapping; a bad one is a usage error naming it."""
+def parse_assignments(
+    pairs: list[str], read_value: Callable[[str], str] | None = None
+) -> dict[str, str]:
+    """``NAME=value`` arguments as a mapping; a bad one is a usage error naming it. A single
+    ``NAME`` alone takes its value from ``read_value`` (stdin or a hidden prompt), so that a
+    secret never stands in the command line or the shell's history."""
     values: dict[str, str] = {}
+    if len(pairs) == 1 and "=" not in pairs[0] and read_value is not None:
+        check_name(pairs[0])
+        pairs = [f"{pairs[0]}={read_value(pairs[0])}"]
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
-            raise UsageError(f"'{name}' has no '='", hint="write NAME=value, e.g. PORT=8080")
+            raise UsageError(
+                f"'{name}' has no '='",
+                hint="write NAME=value, e.g. PORT=8080 (or one NAME alone: its value is read"
+                " from stdin, or asked for on a terminal)",
+            )
         check_name(name)
         if name in values:
             raise UsageError(f"{name} is given twice", hint="give each name once")
