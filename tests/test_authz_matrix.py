@@ -477,7 +477,7 @@ CASES: list[Case] = [
     Case(  # none due: the shares a new environment's creator seals are the API's own tests'
         ("POST", f"{ENV}/shares"),
         "environment",
-        lambda w, _c, t: Attempt("POST", f"{w.env(t)}/shares", json={"shares": []}),
+        lambda w, _c, t: Attempt("POST", f"{w.env(t)}/shares", json=[]),
     ),
     Case(("GET", f"{WS}/audit"), "workspace", _get(lambda w, _t: f"{w.ws}/audit", limit="5")),
     Case(("GET", f"{WS}/members"), "workspace", _get(lambda w, _t: f"{w.ws}/members")),

@@ -98,16 +98,17 @@ def share_key(
     workspace_id: str,
     project: str,
     environment: str,
-    body: schemas.NewShares,
+    shares: list[schemas.NewShare],
     call: AuthedCall,
 ) -> None:
-    """Shares of an environment's current key for those its roles open who hold none yet."""
+    """Shares of an environment's current key for those its roles open who hold none yet
+    (the body: a list of them)."""
     environments.share_data_key(
         call,
         workspace_id=workspace_id,
         project=project,
         environment=environment,
-        shares=[members.NewShare(**s.model_dump()) for s in body.shares],
+        shares=[members.NewShare(**s.model_dump()) for s in shares],
     )
 
 

@@ -220,12 +220,6 @@ class NewShare(Body):
     sealed: B64
 
 
-class NewShares(Body):
-    """Shares of one environment's current data key (``POST …/shares``)."""
-
-    shares: list[NewShare]
-
-
 class Grant(Body):
     principal_id: str
     role: str

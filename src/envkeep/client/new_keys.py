@@ -66,7 +66,7 @@ def share_new_key(ctx: ClientContext, new: NewKey) -> tuple[Unsealed, ...]:
             left[principal_id] = _unsealed(member, error)
     if shares:
         try:
-            backend.api.request("POST", f"{path}/shares", json={"shares": list(shares.values())})
+            backend.api.request("POST", f"{path}/shares", json=list(shares.values()))
         except EnvkeepError as error:
             left.update({i: _unsealed(due[i], error) for i in shares})
     return tuple(left.values())
