@@ -4,7 +4,9 @@ used to show its values (DESIGN §4 Trust: pinned on first use, loud on change).
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -31,17 +33,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running.stop()
 
 
-def _forge(database: str, author_email: str, reader_email: str) -> str:
+def _forge(
+    database: str, author_email: str, reader_email: str, *, new_account: bool = False
+) -> str:
     """What a compromised server can do with public data alone: give the author new keys of
-    its own, seal a data key of its own to the reader as if the author had shared it, and
-    sign new values with it under the author's name. Returns the new keys' fingerprint."""
+    its own (or, ``new_account``, make up an account of its own under the author's name),
+    seal a data key of its own to the reader as if the author had shared it, and sign new
+    values with it under the author's name. Returns the new keys' fingerprint."""
     db = sqlite3.connect(database.removeprefix("sqlite:///"))
     with db:
         ids = dict(db.execute("SELECT name, id FROM principals"))
         author, reader = ids[author_email], ids[reader_email]
-        env_id, key_version = db.execute(
-            "SELECT id, key_version FROM environments WHERE name = 'staging'"
+        env_id, key_version = db.execute(  # staging of the author's own workspace
+            "SELECT e.id, e.key_version FROM environments e"
+            " JOIN projects p ON p.id = e.project_id"
+            " JOIN role_bindings b ON b.workspace_id = p.workspace_id"
+            " WHERE e.name = 'staging' AND b.principal_id = ?",
+            (author,),
         ).fetchone()
+        if new_account:
+            db.execute("UPDATE principals SET name = 'moved-' || name WHERE id = ?", (author,))
+            author = str(uuid.uuid4())
+            db.execute(
+                "INSERT INTO principals (id, kind, name, encryption_public, signing_public,"
+                " created_at) VALUES (?, 'user', ?, x'00', x'00', '2026-01-01 00:00:00')",
+                (author, author_email),
+            )
         reader_public = crypto.PublicKeys(
             *db.execute(
                 "SELECT encryption_public, signing_public FROM principals WHERE id = ?", (reader,)
@@ -139,8 +156,28 @@ def test_a_signer_seen_for_the_first_time_is_pinned_by_reading(
 
     assert _ok(tmp_path / "dave", work, "get", "DB", "--env", "staging") == "genuine\n"
 
-    pins = (tmp_path / "dave" / "known_keys.json").read_text(encoding="utf-8")
-    assert pins.count(f"{server.url}|") == 1  # carol, the author and sharer; never dave himself
+    pins = json.loads((tmp_path / "dave" / "known_keys.json").read_text(encoding="utf-8"))
+    carol = pins[f"{server.url}|name|carol@pins.io"]
+    assert set(pins) == {f"{server.url}|{carol}", f"{server.url}|name|carol@pins.io"}  # not dave
+    again = _cli(tmp_path / "dave", work, "get", "DB", "--env", "staging")
+    assert "first values signed by" not in again.stderr  # the note comes once
+
+
+def test_an_account_the_server_makes_up_under_a_known_name_is_refused(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    work = _author_and_reader(server, tmp_path, "gina@pins.io", "hal@pins.io")
+    hal = tmp_path / "hal"
+    first = _cli(hal, work, "get", "DB", "--env", "staging")
+    assert first.returncode == 0, first.stderr
+    assert "note: first values signed by gina@pins.io read here" in first.stderr
+
+    _forge(server.database, "gina@pins.io", "hal@pins.io", new_account=True)
+
+    refused = _cli(hal, work, "get", "DB", "--env", "staging")
+    assert refused.returncode == IntegrityError.exit_code, refused.stderr
+    assert "gina@pins.io signs with an account this machine has not seen" in refused.stderr
+    assert FORGED not in refused.stdout + refused.stderr
 
 
 def test_a_reader_who_is_no_admin_verifies_the_signers_it_pinned(

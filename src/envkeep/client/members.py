@@ -58,19 +58,44 @@ def _pins_file(ctx: ClientContext) -> Any:
 
 
 def _pins(ctx: ClientContext) -> dict[str, str]:
+    """The pinned keys: ``SERVER|ID`` → fingerprint, and ``SERVER|name|NAME`` → the id a
+    member's name was first seen with."""
     path = _pins_file(ctx)
-    return dict(json.loads(path.read_text())) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        found = None
+    if not isinstance(found, dict):
+        raise IntegrityError(
+            f"{path} is damaged: it holds the keys this machine pinned",
+            hint="restore it from a backup; or move it away, and the keys are pinned again as"
+            " they are first seen",
+        )
+    return {str(k): str(v) for k, v in found.items()}
+
+
+def _save_pins(ctx: ClientContext, pins: dict[str, str]) -> None:
+    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
 
 
 def _pin_key(ctx: ClientContext, principal_id: str) -> str:
     return f"{ctx.server_url}|{principal_id}"
 
 
-def _pin(ctx: ClientContext, principal_id: str, fingerprint: str) -> None:
-    """Trust ``fingerprint`` for the principal from now on (known_keys.json, 0600)."""
+def _name_key(ctx: ClientContext, name: str) -> str:
+    return f"{ctx.server_url}|name|{name}"
+
+
+def _pin(ctx: ClientContext, principal_id: str, fingerprint: str, name: str | None = None) -> None:
+    """Trust ``fingerprint`` for the principal from now on (known_keys.json, 0600), and
+    ``name`` as its name."""
     pins = _pins(ctx)
     pins[_pin_key(ctx, principal_id)] = fingerprint
-    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+    if name is not None:
+        pins[_name_key(ctx, name)] = principal_id
+    _save_pins(ctx, pins)
 
 
 def _fingerprint(principal: PrincipalView) -> str:
@@ -102,7 +127,7 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
     key = _pin_key(ctx, principal.id)
     seen = _fingerprint(principal)
     if key not in pins:
-        _pin(ctx, principal.id, seen)
+        _pin(ctx, principal.id, seen, principal.name)
     elif pins[key] != seen:
         raise _changed(principal, pins[key], seen)
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
@@ -110,15 +135,16 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
 
 def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> None:
     """Refuse what the server sent if it names a signer (a version's author, a data key's
-    sharer) by keys other than the ones this client pinned for it, or names this reader by
-    keys other than its own: a server that swaps an author's keys could otherwise sign
-    values of its own making for them. A signer seen for the first time is pinned (DESIGN
-    §4, Trust), as `member grant` pins a grantee; a home that cannot be written still reads,
-    pinning nothing."""
+    sharer) by keys other than the ones this client pinned for it, a member by an account id
+    other than the one its name was first seen with, or this reader by keys other than its
+    own: a server could otherwise sign values of its own making for them. Every entry is
+    checked (one id given two key sets is refused). A signer seen for the first time is
+    pinned (DESIGN §4, Trust), as `member grant` pins a grantee, with a note giving its
+    fingerprint to compare; a home that cannot be written still reads, pinning nothing."""
     pins = _pins(ctx)
     mine = ctx.identity.principal_id
-    first_seen: dict[str, str] = {}
-    for principal in {p.id: p for p in principals}.values():
+    first_seen: dict[str, PrincipalView] = {}
+    for principal in principals:
         seen = _fingerprint(principal)
         if principal.id == mine:
             own = ctx.identity.record.public.fingerprint()
@@ -130,16 +156,43 @@ def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> No
                     " is not to be trusted",
                 )
             continue
-        key = _pin_key(ctx, principal.id)
-        pinned = pins.get(key)
-        if pinned is None:
-            first_seen[key] = seen
-        elif pinned != seen:
+        pinned = pins.get(_pin_key(ctx, principal.id))
+        if pinned is None and principal.id in first_seen:
+            pinned = _fingerprint(first_seen[principal.id])
+        if pinned is not None and pinned != seen:
             raise _changed(principal, pinned, seen)
-    if first_seen:
-        pins.update(first_seen)
-        with contextlib.suppress(OSError):
-            write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
+        if pinned is None:
+            _check_name(ctx, pins, principal)
+            first_seen[principal.id] = principal
+    if not first_seen:
+        return
+    for principal in first_seen.values():
+        pins[_pin_key(ctx, principal.id)] = _fingerprint(principal)
+        pins.setdefault(_name_key(ctx, principal.name), principal.id)
+        if ctx.notify is not None:
+            ctx.notify(
+                f"note: first values signed by {shown_principal(principal)} read here; their"
+                f" key's fingerprint is {_fingerprint(principal)}: compare it with what"
+                " 'envkeep whoami --fingerprint' shows them"
+            )
+    with contextlib.suppress(OSError):
+        _save_pins(ctx, pins)
+
+
+def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalView) -> None:
+    """A member's name first seen with another account id: refused, as a changed key is (a
+    server could make up an account under a known name). A token's name passes to the new
+    account `token rotate` makes."""
+    known = pins.get(_name_key(ctx, principal.name))
+    if known is None or known == principal.id or principal.kind == "service":
+        return
+    raise IntegrityError(
+        f"{shown_principal(principal)} signs with an account this machine has not seen (was"
+        f" {known}, now {principal.id}; key {_fingerprint(principal)})",
+        hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by phone"
+        " or in person, not through this server); if it is theirs, run: envkeep member verify"
+        f" {_named(principal)} --fingerprint 'WHAT THEY READ OUT'",
+    )
 
 
 _FINGERPRINT_DIGITS = 32
@@ -169,31 +222,42 @@ def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
             " nothing was pinned",
             hint="do not trust it: check the fingerprint with them again, out of band",
         )
-    _pin(ctx, principal.id, seen)
+    _pin(ctx, principal.id, seen, principal.name)
     return seen
 
 
 def _to_verify(ctx: ClientContext, name: str) -> PrincipalView:
     """The principal ``name`` names, with the keys the server shows now. Looking a name up is
-    for admins (they grant to it); any other member verifies those it has pinned, the signers
-    of what it read, each looked up by id (the server shows a principal's keys to those who
-    share a workspace with it)."""
+    for admins (they grant to it), and finds members only; anyone verifies the signers it has
+    pinned (what it read), each looked up by id (the server shows a principal's keys to those
+    who share a workspace with it)."""
     try:
         return lookup(ctx, name)
-    except PermissionDenied:
-        from envkeep.api import schemas
-        from envkeep.client.http import principal_view
+    except (PermissionDenied, NotFoundError) as refused:
+        found = _pinned_named(ctx, name)
+        if found is None:
+            raise type(refused)(
+                f"{name} is not among the signers this machine has pinned, and {refused.message}",
+                hint="read something they wrote first (it pins their key), or ask an admin",
+            ) from None
+        return found
 
-        prefix = _pin_key(ctx, "")
-        for pinned in _pins(ctx):
-            if not pinned.startswith(prefix):
-                continue
-            with contextlib.suppress(NotFoundError):
-                data = _http(ctx).api.request("GET", f"/v1/principals/{pinned[len(prefix) :]}")
-                found = principal_view(schemas.Principal.model_validate(data))
-                if name.strip().lower() == found.name or name == _named(found):
-                    return found
-        raise
+
+def _pinned_named(ctx: ClientContext, name: str) -> PrincipalView | None:
+    from envkeep.api import schemas
+    from envkeep.client.http import principal_view
+
+    prefix = _pin_key(ctx, "")
+    for pinned in _pins(ctx):
+        principal_id = pinned[len(prefix) :]
+        if not pinned.startswith(prefix) or principal_id.startswith("name|"):
+            continue
+        with contextlib.suppress(NotFoundError):
+            data = _http(ctx).api.request("GET", f"/v1/principals/{principal_id}")
+            found = principal_view(schemas.Principal.model_validate(data))
+            if name.strip().lower() == found.name or name == _named(found):
+                return found
+    return None
 
 
 # -- members ----------------------------------------------------------------------------------
