@@ -65,7 +65,15 @@ def _value_of(settings: Settings, name: str) -> str:
         import getpass
 
         return getpass.getpass(f"Value of {name}: ")
-    text = sys.stdin.read()
+    try:
+        text = sys.stdin.read()
+    except OSError:  # no stdin to read (closed, or not readable here)
+        text = ""
+    if not text:  # a script that forgot its '=' must not empty a secret
+        raise UsageError(
+            f"no value for '{name}': stdin was empty",
+            hint=f"pipe the value in (… | envkeep set {name}), or write {name}=value",
+        )
     return text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
 
 
