@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from envkeep.client.http import raise_problem
-from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, ProjectNotFound
+from envkeep.client.http import ApiClient, raise_problem
+from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, ProjectNotFound, UnreachableError
 
 URL = "http://127.0.0.1:18651/prefix/v1/whoami"
 
@@ -60,3 +60,23 @@ def test_too_many_requests_says_when_to_retry_once() -> None:
     with pytest.raises(EnvkeepError) as raised:
         raise_problem(_answer(429, json=body, headers={"Retry-After": "3"}))
     assert (raised.value.message, raised.value.hint) == ("too many requests", "retry in 3 s")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_failing_or_absent_server_behind_a_proxy_is_out_of_reach_not_the_wrong_url(
+    status: int,
+) -> None:
+    with pytest.raises(UnreachableError) as raised:
+        raise_problem(_answer(status, text="<html>Bad Gateway</html>"))
+    assert not isinstance(raised.value, NotAnEnvkeepRoute)  # a kept copy may stand in
+    assert (
+        raised.value.message
+        == f"http://127.0.0.1:18651 answered {status}: the server is down or failing"
+    )
+
+
+def test_another_program_answering_200_with_html_is_named() -> None:
+    html = httpx.MockTransport(lambda _request: httpx.Response(200, text="<html>hi</html>"))
+    api = ApiClient("http://127.0.0.1:18651", transport=html)
+    with pytest.raises(NotAnEnvkeepRoute, match="answered 200 for /v1/whoami"):
+        api.request("GET", "/v1/whoami")

@@ -42,6 +42,22 @@ _ERRORS = _error_classes()
 _PROBLEM_TYPE = "https://envkeep.dev/problems/"
 
 
+def _origin(response: httpx.Response) -> str:
+    url = response.request.url
+    return f"{url.scheme}://{url.netloc.decode()}"
+
+
+def _not_envkeep(response: httpx.Response) -> errors.NotAnEnvkeepRoute:
+    """The error for an answer no envkeep API route gave (another program at the URL, a path
+    in the server URL, a server older than the route)."""
+    return errors.NotAnEnvkeepRoute(
+        f"{_origin(response)} answered {response.status_code} for"
+        f" {response.request.url.path}, not as an envkeep server does",
+        hint="check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
+        " envkeep.toml): the address envkeep server answers on, with no path",
+    )
+
+
 def raise_problem(response: httpx.Response) -> None:
     """Raise the envkeep error a problem+json response describes; UnreachableError for an
     answer no envkeep API route gave (another program at the URL, or a path in it)."""
@@ -52,14 +68,16 @@ def raise_problem(response: httpx.Response) -> None:
     if not isinstance(body, dict):
         body = {}
     ours = str(body.get("type", "")).startswith(_PROBLEM_TYPE)
-    if not ours or (body.get("code") == "not_found" and body.get("title") == "Not Found"):
-        url = response.request.url
-        raise errors.NotAnEnvkeepRoute(
-            f"{url.scheme}://{url.netloc.decode()} answered {response.status_code} for"
-            f" {url.path}, not as an envkeep server does",
-            hint="check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
-            " envkeep.toml): the address envkeep server answers on, with no path",
+    status = response.status_code
+    if not ours and status >= 500 and status != 501:  # a proxy's 502-504, a crash's 500
+        raise errors.UnreachableError(
+            f"{_origin(response)} answered {status}: the server is down or failing",
+            hint="try again later, or ask whoever runs the server",
         )
+    if (not ours and status in {404, 405, 501}) or (
+        body.get("code") == "not_found" and body.get("title") == "Not Found"
+    ):
+        raise _not_envkeep(response)
     code = str(body.get("code", ""))
     title = str(body.get("title") or f"the server answered {response.status_code}")
     cls = _ERRORS.get(code)
@@ -98,7 +116,12 @@ class ApiClient:
             ) from None
         if response.status_code >= 400:
             raise_problem(response)
-        return None if response.status_code == 204 else response.json()
+        if response.status_code == 204:
+            return None
+        try:
+            return response.json()
+        except ValueError:  # a 2xx that is not JSON: another program answers at the URL
+            raise _not_envkeep(response) from None
 
     def close(self) -> None:
         self._http.close()
