@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
@@ -653,10 +653,11 @@ def test_a_rotation_stores_the_share_it_checked_and_refuses_any_other(
 
 
 def test_a_value_over_64_kib_is_refused_but_a_rotation_carries_one_stored_before(
-    client: TestClient, admin: dict[str, Any]
+    client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:
     """The server sees only envelopes: one larger than a 64 KiB value's is refused from a
-    member's write (nothing stored), never from a rotation re-encrypting what is there."""
+    member's write (nothing stored) and from a rotation, unless the rotation re-encrypts a
+    value stored that large before the limit."""
     env = _project(client, admin["workspace_id"])
     largest = {**_write("s1", 0), "value_ct": b64(b"v" * MAX_VALUE_ENVELOPE)}
     over = {**_write("s2", 0), "value_ct": b64(b"v" * (MAX_VALUE_ENVELOPE + 1))}
@@ -667,16 +668,27 @@ def test_a_value_over_64_kib_is_refused_but_a_rotation_carries_one_stored_before
     assert f"is {MAX_VALUE_BYTES + 1:,} bytes" in refused.json()["title"]
     assert client.get(f"{env}/snapshot").json()["secrets"] == []
     assert client.post(f"{env}/secrets", json={"writes": [largest]}).status_code == 200
+    old = MAX_VALUE_ENVELOPE + 10  # as a client before the limit could store it
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE secret_versions SET value_ct = :v WHERE secret_id = 's1'"),
+            {"v": b"v" * old},
+        )
 
     env_id = client.get(f"{env}/snapshot").json()["environment"]["id"]
     share = {"environment_id": env_id, "key_version": 2, "recipient_id": admin["principal_id"]}
-    rotated = {**over, "secret_id": "s1", "name_index": largest["name_index"]}
-    rotation = {
-        "new_key_version": 2,
-        "shares": [{**share, "sealed": b64(b"s" * 40)}],
-        "writes": [{**rotated, "expected_version": 1, "key_version": 2}],
-    }
-    done = client.post(f"{env}/rotate", json=rotation)
+
+    def rotation(size: int) -> dict[str, Any]:
+        rotated = {**largest, "value_ct": b64(b"w" * size), "expected_version": 1}
+        return {
+            "new_key_version": 2,
+            "shares": [{**share, "sealed": b64(b"s" * 40)}],
+            "writes": [{**rotated, "key_version": 2}],
+        }
+
+    grown = client.post(f"{env}/rotate", json=rotation(old + 1))
+    assert grown.status_code == 400, grown.text
+    done = client.post(f"{env}/rotate", json=rotation(old))
     assert done.status_code == 200, done.text
 
 

@@ -15,7 +15,7 @@ from envkeep.app.members import Member, policy_binding, store_shares
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.views import EnvironmentView, NewEnvironment
-from envkeep.app.writes import apply_writes
+from envkeep.app.writes import apply_writes, check_sizes
 from envkeep.core.errors import AlreadyExistsError, ConflictError, InputError, UsageError
 from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
@@ -89,6 +89,7 @@ def add_environment(
     )
     call.session.flush()
     if new.writes:
+        check_sizes(new.writes)
         apply_writes(call, env, new.writes)
     if audit:
         append_event(

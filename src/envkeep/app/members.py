@@ -27,7 +27,7 @@ from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
 from envkeep.app.views import AffectedEnvironment, Revocation
-from envkeep.app.writes import apply_writes
+from envkeep.app.writes import apply_writes, check_sizes, stored_sizes
 from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageError
 from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
@@ -431,6 +431,7 @@ def rotate_key(
             )
         )
     if writes:
+        check_sizes(writes, stored=stored_sizes(call, writes))
         _reindex(call, env, writes)
         apply_writes(call, env, writes)
     _check_all_rewritten(call, env)

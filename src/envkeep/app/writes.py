@@ -22,7 +22,7 @@ from envkeep.core.errors import ConfirmationRequired, ConflictError, UsageError
 from envkeep.core.limits import ENVELOPE_OVERHEAD, MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
 
     from sqlalchemy import Dialect
@@ -208,7 +208,7 @@ def write_secrets(
             f" {env.revision}); nothing was written",
             hint="read it again and retry",
         )
-    _check_sizes(writes)
+    check_sizes(writes)
     call.session.flush()  # a caller's pending ORM changes go first, as in apply_writes
     _apply_batch(call, _Target(env.id, found.id, env.key_version), writes)
     call.execute(_NEXT_REVISION, {"id": env.id, "revision": env.revision + 1})
@@ -219,19 +219,38 @@ def write_secrets(
 _NEXT_REVISION = "UPDATE environments SET revision = :revision WHERE id = :id"
 
 
-def _check_sizes(writes: Sequence[SecretWrite]) -> None:
+def check_sizes(writes: Sequence[SecretWrite], *, stored: Mapping[str, int] | None = None) -> None:
     """Refuse a new value larger than 64 KiB (``core.limits``), told by its envelope's size.
-    Only here, where members write: a key rotation re-encrypts values stored before the limit
-    (``apply_writes``) and must not fail on them."""
+    ``stored``: for a key rotation, which re-encrypts values stored before the limit, the
+    envelope sizes of the versions it replaces, by secret id: it may carry one as large."""
     for write in writes:
-        if write.value_ct is not None and len(write.value_ct) > MAX_VALUE_ENVELOPE:
-            size = len(write.value_ct) - ENVELOPE_OVERHEAD
-            raise UsageError(
-                f"a value in this batch is {size:,} bytes; a value holds at most"
-                f" {MAX_VALUE_BYTES:,} (64 KiB); nothing was written",
-                hint="keep a large file where the service can read it, and its path in a"
-                " variable (an envkeep client of this version refuses such a value itself)",
-            )
+        if write.value_ct is None or len(write.value_ct) <= MAX_VALUE_ENVELOPE:
+            continue
+        if stored is not None and len(write.value_ct) <= stored.get(write.secret_id, 0):
+            continue
+        size = len(write.value_ct) - ENVELOPE_OVERHEAD
+        raise UsageError(
+            f"a value in this batch is {size:,} bytes; a value holds at most"
+            f" {MAX_VALUE_BYTES:,} (64 KiB); nothing was written",
+            hint="keep a large file where the service can read it, and its path in a"
+            " variable (an envkeep client of this version refuses such a value itself)",
+        )
+
+
+def stored_sizes(call: Call, writes: Sequence[SecretWrite]) -> dict[str, int]:
+    """The envelope size of the current version of each secret ``writes`` replaces with a
+    value over the limit (none: nothing to read)."""
+    over = [w.secret_id for w in writes if w.value_ct and len(w.value_ct) > MAX_VALUE_ENVELOPE]
+    sizes: dict[str, int] = {}
+    for secret_id in over:
+        rows = call.fetch(
+            "SELECT length(v.value_ct) FROM secret_versions v JOIN secrets s"
+            " ON s.id = v.secret_id AND v.version = s.current_version WHERE s.id = :id",
+            {"id": secret_id},
+        )
+        if rows and rows[0][0] is not None:
+            sizes[secret_id] = int(rows[0][0])
+    return sizes
 
 
 def _audit_batch(call: Call, workspace_id: str, target: str, writes: Sequence[SecretWrite]) -> None:
