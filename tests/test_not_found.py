@@ -8,8 +8,8 @@ ENVS = ["dev", "staging", "prod"]
 
 
 def test_a_mistyped_environment_is_pointed_at() -> None:
-    assert environment_not_found("stagin", "shop", ENVS).hint == "did you mean --env staging?"
-    assert environment_not_found("PROD", "shop", ENVS).hint == "did you mean --env prod?"
+    assert environment_not_found("stagin", "shop", ENVS).hint == "did you mean 'staging'?"
+    assert environment_not_found("PROD", "shop", ENVS).hint == "did you mean 'prod'?"
 
 
 def test_a_new_name_is_offered_for_creation() -> None:
@@ -27,7 +27,7 @@ def test_nothing_is_suggested_to_a_caller_who_may_not_list_the_names() -> None:
 
 
 def test_a_mistyped_service_is_pointed_at() -> None:
-    assert service_not_found("API", "shop", ["api", "worker"]).hint == "did you mean --service api?"
+    assert service_not_found("API", "shop", ["api", "worker"]).hint == "did you mean 'api'?"
     assert service_not_found("billing", "shop", ["api"]).hint == (
         "add it with: envkeep service add billing --path PATH"
     )

@@ -40,9 +40,7 @@ def environment_not_found(
     close = _close_to(name, existing)
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",
-        hint=f"did you mean --env {close}?"
-        if close
-        else f"create it with: envkeep env create {name}",
+        hint=f"did you mean '{close}'?" if close else f"create it with: envkeep env create {name}",
     )
 
 
@@ -51,7 +49,7 @@ def service_not_found(name: str, project: str, existing: list[str] | None) -> Se
     close = _close_to(name, existing)
     return ServiceNotFound(
         f"service '{name}' not found in project '{project}'{_listing('services', existing)}",
-        hint=f"did you mean --service {close}?"
+        hint=f"did you mean '{close}'?"
         if close
         else f"add it with: envkeep service add {name} --path PATH",
     )

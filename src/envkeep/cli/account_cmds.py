@@ -108,7 +108,13 @@ def logout() -> None:
     if done is None:
         output.done("you were not logged in")
         return
-    output.done(f"logged out of {done.url}; the account's keys on this machine are removed")
+    if done.keys_removed:
+        output.done(f"logged out of {done.url}; the account's keys on this machine are removed")
+    else:
+        output.done(
+            f"logged out of {done.url}; warning: the OS keyring would not remove the account's"
+            " keys (service 'envkeep'): remove them with your keyring's own tool"
+        )
     if not done.server_told:
         output.done(
             f"warning: {done.url} could not be reached, so the session stays valid there until"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -68,7 +69,10 @@ def init(
         f"default environment: {project.default_env}"
     )
     if found and not yes and not interactive(ctx.settings):  # none asked about: say how
-        adds = "; ".join(f"envkeep service add {s.name} --path {s.path}" for s in found)
+        adds = "; ".join(
+            shlex.join(["envkeep", "service", "add", s.name, "--path", s.path or "."])
+            for s in found
+        )
         output.done(f"found services, not added (no --yes, no terminal to ask): {adds}")
     by_member: dict[Unsealed, list[str]] = {}
     for not_sealed in outcome.unsealed:  # one warning per member, naming each environment

@@ -261,6 +261,7 @@ class LoggedOut:
 
     url: str
     server_told: bool
+    keys_removed: bool = True  # False: the OS keyring kept the account's keys
 
 
 def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> LoggedOut | None:
@@ -282,11 +283,11 @@ def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) 
     finally:
         api.close()
     forget_session(settings)
-    _forget_account_here(settings, session.url)
-    return LoggedOut(session.url, told)
+    removed = _forget_account_here(settings, session.url)
+    return LoggedOut(session.url, told, removed)
 
 
-def _forget_account_here(settings: Settings, url: str) -> None:
+def _forget_account_here(settings: Settings, url: str) -> bool:
     """What a login kept of the account on this machine: its unwrapped private keys and the
     offline copies of what it read. The next login brings the keys back (wrapped by the server,
     opened with the passphrase)."""
@@ -295,8 +296,8 @@ def _forget_account_here(settings: Settings, url: str) -> None:
     from envkeep.client.identity import forget_identity
 
     kept = server_settings(settings, url)
-    forget_identity(kept)
     shutil.rmtree(kept.home / "snapshots", ignore_errors=True)
+    return forget_identity(kept)
 
 
 def server_identity(

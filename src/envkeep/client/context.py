@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.identity import Identity, PassphrasePrompt, load_or_create
 from envkeep.client.verified import VerifiedSignatures
-from envkeep.core.errors import NotAuthenticated, UnreachableError, UsageError
+from envkeep.core.errors import (
+    NotAnEnvkeepRoute,
+    NotAuthenticated,
+    UnreachableError,
+    UsageError,
+)
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
 if TYPE_CHECKING:
@@ -92,10 +97,10 @@ class ClientContext:
         try:
             principal_id, workspace_id, keys = token_identity(url.rstrip("/"), token)
         except UnreachableError as error:
-            error.hint = (
-                f"{error.hint}; a token's keys come from the server each time, so with"
-                " ENVKEEP_TOKEN no kept copy stands in for it (a logged-in member's run does)"
-            )
+            if not isinstance(error, NotAnEnvkeepRoute):  # a wrong URL is not about copies
+                kept = "a token's keys come from the server each time, so with ENVKEEP_TOKEN"
+                kept += " no kept copy stands in for it (a logged-in member's run does)"
+                error.hint = f"{error.hint}; {kept}" if error.hint else kept
             raise
 
         session = ServerSession(

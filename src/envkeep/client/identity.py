@@ -190,16 +190,18 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
     return Identity(record, keys)
 
 
-def forget_identity(settings: Settings) -> None:
+def forget_identity(settings: Settings) -> bool:
     """Remove the identity kept under ``settings.home`` (its record, and its private keys from
-    the keyring or their file); nothing to do when there is none."""
+    the keyring or their file); False when the keyring would not let the keys go (the record
+    then stays, naming where they are)."""
     record = load_record(settings)
     if record is None:
-        return
-    if record.store == "keyring":
-        keystore.delete_from_keyring(_account(record))
+        return True
+    if record.store == "keyring" and not keystore.delete_from_keyring(_account(record)):
+        return False
     settings.private_key_path.unlink(missing_ok=True)
     settings.identity_path.unlink(missing_ok=True)
+    return True
 
 
 def store_identity(

@@ -6,7 +6,6 @@ those bytes wrapped with a passphrase-derived key when the identity is protected
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import StoreError
@@ -68,9 +67,16 @@ def load_from_file(path: Path) -> str:
         ) from None
 
 
-def delete_from_keyring(account: str) -> None:
-    """Forget the key text in the OS keyring, if it is there."""
+def delete_from_keyring(account: str) -> bool:
+    """Forget the key text in the OS keyring; False if the keyring would not (locked, or
+    failing), True when it is gone or was never there."""
     import keyring
+    from keyring.errors import PasswordDeleteError
 
-    with contextlib.suppress(Exception):
+    try:
         keyring.delete_password(KEYRING_SERVICE, account)
+    except PasswordDeleteError:  # not there
+        return True
+    except Exception:  # noqa: BLE001 - any backend failure: the caller says the key stays
+        return False
+    return True

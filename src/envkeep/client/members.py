@@ -285,20 +285,22 @@ def grant(
     check_invite_proof(ctx, grantee)
     keys = check_pin(ctx, grantee)
     try:
-        shares = seal_scope_shares(
-            ctx,
-            backend,
-            project=project,
-            environment=environment,
-            recipient_id=grantee.id,
-            recipient=keys,
-        )
+        listed = scope_environments(backend, project=project, environment=environment)
     except PermissionDenied as refused:  # listing the scope needs read: granting needs admin
         where = "/".join(p for p in (project, environment) if p) or "the workspace"
         raise PermissionDenied(
             f"you need the admin role on {where} to grant a role there",
             hint=refused.hint or "ask an admin of the workspace",
         ) from None
+    shares = seal_scope_shares(
+        ctx,
+        backend,
+        project=project,
+        environment=environment,
+        recipient_id=grantee.id,
+        recipient=keys,
+        listed=listed,
+    )
     body = {
         "principal_id": grantee.id,
         "role": role,

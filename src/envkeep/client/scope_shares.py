@@ -63,13 +63,17 @@ def seal_scope_shares(
     environment: str | None,
     recipient_id: str,
     recipient: crypto.PublicKeys,
+    listed: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, object]]:
     """A share for ``recipient`` of the current data key of every environment the scope
-    (None: all of it) covers, each key unsealed here from this identity's own share."""
+    (None: all of it) covers, each key unsealed here from this identity's own share;
+    ``listed``: the scope's environments, when the caller listed them already."""
     from envkeep.client.envelopes import open_data_keys
 
+    if listed is None:
+        listed = scope_environments(backend, project=project, environment=environment)
     shares = []
-    for item in scope_environments(backend, project=project, environment=environment):
+    for item in listed:
         snapshot = backend.read_environment(item["project"], item["environment"], [])
         deks = open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
         env = snapshot.environment
