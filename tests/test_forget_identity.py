@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import keyring
-import pytest
 from keyring.errors import PasswordDeleteError
 
 from envkeep.client import keystore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import pytest
 
 
 def _raising(error: Exception) -> Callable[[str, str], None]:
