@@ -208,3 +208,23 @@ def test_fast_read_path_opens_a_migrated_database(engine: Engine) -> None:
     assert fetch is not None
     assert fetch("SELECT version_num FROM alembic_version", {}) == [(HEAD_REVISION,)]
     fetch.close()
+
+
+def test_a_row_broken_before_an_upgrade_does_not_stop_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    engine = open_engine(sqlite_url(path))
+    try:
+        upgrade(engine, "0008")
+        raw = sqlite3.connect(path)  # foreign keys off, as a hand edit may have left it
+        raw.execute(
+            "INSERT INTO projects (id, workspace_id, name, created_at)"
+            " VALUES ('p', 'gone', 'orphan', '2026-01-01 00:00:00')"
+        )
+        raw.commit()
+        raw.close()
+        upgrade(engine)
+        assert current_revision(engine) == HEAD_REVISION
+    finally:
+        engine.dispose()

@@ -52,8 +52,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         connection.begin(),
     ):
         config.attributes["connection"] = connection
+        before = _broken_references(connection)
         command.upgrade(config, revision)
-        _check_foreign_keys(connection)
+        _check_foreign_keys(connection, before)
     if head_revision() != HEAD_REVISION:  # pragma: no cover - caught by a test first
         raise RuntimeError("store.schema_version.HEAD_REVISION is stale")
 
@@ -76,14 +77,20 @@ def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
         driver.execute("PRAGMA foreign_keys=ON")
 
 
-def _check_foreign_keys(connection: Connection) -> None:
-    """Refuse to commit migrations that left a row referring to nothing (SQLite; PostgreSQL
-    keeps its foreign keys checked throughout)."""
+def _broken_references(connection: Connection) -> set[tuple[object, ...]]:
+    """Rows that refer to nothing (SQLite's ``foreign_key_check``; none on PostgreSQL)."""
     if connection.dialect.name != "sqlite":
-        return
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        return set()
+    return {tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
+
+
+def _check_foreign_keys(connection: Connection, before: set[tuple[object, ...]]) -> None:
+    """Refuse to commit migrations that left a row referring to nothing that did not before
+    (a row broken already, by hand say, stops no upgrade; PostgreSQL keeps its foreign keys
+    checked throughout)."""
+    broken = _broken_references(connection) - before
     if broken:
-        tables = sorted({row[0] for row in broken})
+        tables = sorted({str(row[0]) for row in broken})
         raise StoreError(
             f"upgrading the database would leave rows in {', '.join(tables)} referring to nothing",
             hint="nothing was changed; report this with the envkeep version",
