@@ -199,8 +199,9 @@ def _bound(which: str, text: str) -> str:
 def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     """The ids a ``principal`` filter means: the id itself, or the account an email or a token
     name (as `token list` shows it) names. Only this workspace's events are searched, so a
-    name from another workspace finds nothing."""
-    named = principal_name(workspace_id, principal)
+    name from another workspace finds nothing. ``token NAME``, as the trail shows a token, is
+    the token ``NAME``."""
+    named = principal_name(workspace_id, principal.removeprefix("token "))
     found = call.session.scalars(select(Principal.id).where(Principal.name == named))
     return [principal, *found]
 
