@@ -388,6 +388,9 @@ def test_a_revoked_tokens_name_is_free_for_a_new_token_a_live_ones_is_not(
     assert team.token(new, "get", "API_KEY", "--env", "dev")[1] == "first\n"
     assert team.token(old, "get", "API_KEY", "--env", "dev")[0] == 4
     assert [r["revoked"] for r in team.listed()["ci"]] == [False]  # the new one, by the name
+    code, out, err = team.token(new, "whoami", "--json")
+    assert code == 0, err
+    assert json.loads(out)["token"] == "ci"
     by_it = json.loads(team.a("audit", "--principal", "token ci", "--json"))  # as WHO shows it
     assert by_it, "the new token's read is in the trail"
     assert {e["principal"] for e in by_it} == {"token ci"}

@@ -147,6 +147,10 @@ def whoami(
     }
     if workspace is not None:
         info["workspace"] = workspace
+    if session is not None and ctx.settings.token:  # a token: its name, not "service account"
+        info = {"server": info["server"], "token": accounts.token_name(session)} | {
+            k: v for k, v in info.items() if k not in {"server", "email"}
+        }
     if fingerprint:
         info["fingerprint"] = record.public.fingerprint()
     if json_out:

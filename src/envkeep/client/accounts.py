@@ -420,6 +420,19 @@ def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
     return session.workspace_id, list(data["workspaces"])
 
 
+def token_name(session: ServerSession) -> str:
+    """The name of the token a session of ENVKEEP_TOKEN stands for, as `token list` shows it."""
+    from envkeep.app._lookup import token_label
+    from envkeep.client.http import ApiClient
+
+    api = ApiClient(session.url, token=session.token)
+    try:
+        name = str(api.request("GET", "/v1/whoami")["principal"]["name"])
+    finally:
+        api.close()
+    return token_label(name) or name
+
+
 def create_workspace(settings: Settings, name: str) -> dict[str, str]:
     """A new workspace with you as admin (not switched to: see use_workspace)."""
     _session, api = _authed(settings)
