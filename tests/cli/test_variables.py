@@ -193,6 +193,18 @@ def test_awkward_values_come_back_from_get_byte_for_byte(envkeep: Envkeep, seede
     assert [(r.code, r.stdout) for r in got] == [(0, AWKWARD + "\n"), (0, "a=b=c\n"), (0, "\n")]
 
 
+def test_an_empty_list_says_which_scope_it_looked_in(envkeep: Envkeep, seeded: Path) -> None:
+    envkeep.ok("set", "ONLY_API=1", "--env", "staging", "--service", "api")
+
+    shared = envkeep("list", "--env", "staging", "--service", "-")
+    worker = envkeep("list", "--env", "staging", "--service", "worker")
+
+    assert shared.err_lines == [
+        "no shared variables in staging; a service's own are listed with --service NAME"
+    ]
+    assert worker.err_lines == ["no variables in staging for service worker yet"]
+
+
 def test_set_again_makes_a_new_version(envkeep: Envkeep, seeded: Path) -> None:
     envkeep.ok("set", "LOG_LEVEL=debug", "--env", "dev")
 

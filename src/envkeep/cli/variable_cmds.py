@@ -131,7 +131,8 @@ def list_(
     """
     ctx = make_context()
     service = ctx.default_service(service)
-    found = variables.list_variables(ctx, ctx.default_env(env), service)
+    env_name = ctx.default_env(env)
+    found = variables.list_variables(ctx, env_name, service)
     if json_out:
         output.print_json(
             [
@@ -142,7 +143,12 @@ def list_(
         )
         return
     rows = [(v.name, output.mask(v.value, reveal=reveal), v.scope, str(v.version)) for v in found]
-    output.print_table(("NAME", "VALUE", "SCOPE", "VERSION"), rows, empty="no variables yet")
+    empty = (
+        f"no shared variables in {env_name}; a service's own are listed with --service NAME"
+        if service is None
+        else f"no variables in {env_name} for service {service} yet"
+    )
+    output.print_table(("NAME", "VALUE", "SCOPE", "VERSION"), rows, empty=empty)
 
 
 def export_(
