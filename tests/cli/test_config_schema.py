@@ -431,6 +431,9 @@ def test_a_service_is_not_given_a_schema_that_does_not_parse(
 
     assert_one_line_error(added, ".env.example:2", "'PORT' is declared twice")
     assert_one_line_error(given, "other.example:1", "unknown type 'integer'")
+    (directory / "latin1.example").write_bytes(b"CAFE=caf\xe9\n")
+    latin1 = envkeep("service", "set", "api", "--schema", "services/payments/latin1.example")
+    assert_one_line_error(latin1, "latin1.example is not UTF-8 text")
     assert (config_tree / "envkeep.toml").read_bytes() == before
     assert "payments" not in quick_ok(envkeep, "service", "list").stdout
 

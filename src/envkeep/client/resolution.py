@@ -198,7 +198,7 @@ def service_schema(
 
 
 def _own_schema(ctx: ClientContext, service: str) -> Schema | None:
-    from envkeep.core.schema import parse_env_example, schema_from_table
+    from envkeep.core.schema import schema_from_table
 
     project = ctx.project_file
     entry = project.service(service)
@@ -206,8 +206,7 @@ def _own_schema(ctx: ClientContext, service: str) -> Schema | None:
         return None
     parts: list[Schema] = []
     if entry.schema is not None:
-        path = project.root / entry.schema
-        parts.append(parse_env_example(_read(path), source=str(path)))
+        parts.append(parse_schema_file(project.root / entry.schema))
     if entry.schema_table is not None:
         parts.append(
             schema_from_table(
@@ -224,6 +223,14 @@ def _merge(parts: list[Schema]) -> Schema | None:
     for part in parts[1:]:
         combined = combined.merged_with(part)
     return combined
+
+
+def parse_schema_file(path: Path) -> Schema:
+    """A service's .env.example, parsed: InputError for a file missing or not UTF-8,
+    ParseError naming the line of a bad annotation."""
+    from envkeep.core.schema import parse_env_example
+
+    return parse_env_example(_read(path), source=str(path))
 
 
 def _read(path: Path) -> str:

@@ -53,10 +53,9 @@ def check_schema(project: ProjectFile, schema: str | None) -> None:
     declared twice) is refused here, naming its line, not at every later command."""
     if schema is None:
         return
-    from envkeep.core.schema import parse_env_example
+    from envkeep.client.resolution import parse_schema_file
 
-    path = project.root / schema
-    parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
+    parse_schema_file(project.root / schema)
 
 
 EXAMPLE_FILE = ".env.example"
