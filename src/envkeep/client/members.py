@@ -115,9 +115,16 @@ def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
 def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
     return IntegrityError(
         f"the public key of {shown_principal(principal)} CHANGED (was {pinned}, now {seen})",
-        hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by"
-        " phone or in person, not through this server); if it is the new one, run:"
-        f" envkeep member verify {_named(principal)} --fingerprint 'WHAT THEY READ OUT'",
+        hint=_verify_hint(principal, "the new one"),
+    )
+
+
+def _verify_hint(principal: PrincipalView, which: str) -> str:
+    """What to do about a key this machine cannot trust yet: compare it out of band."""
+    return (
+        "ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by phone or in"
+        f" person, not through this server); if it is {which}, run: envkeep member verify"
+        f" {_named(principal)} --fingerprint 'WHAT THEY READ OUT'"
     )
 
 
@@ -189,9 +196,7 @@ def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalVi
     raise IntegrityError(
         f"{shown_principal(principal)} signs with an account this machine has not seen (was"
         f" {known}, now {principal.id}; key {_fingerprint(principal)})",
-        hint="ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by phone"
-        " or in person, not through this server); if it is theirs, run: envkeep member verify"
-        f" {_named(principal)} --fingerprint 'WHAT THEY READ OUT'",
+        hint=_verify_hint(principal, "theirs"),
     )
 
 
