@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from envkeep.api.problems import problem
 from envkeep.client.http import ApiClient, raise_problem
 from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, ProjectNotFound, UnreachableError
 
@@ -17,13 +18,17 @@ def _answer(status: int, **kwargs: object) -> httpx.Response:
     return httpx.Response(status, request=httpx.Request("GET", URL), **kwargs)  # type: ignore[arg-type]
 
 
+def _envkeeps(status: int, code: str, title: str, **kwargs: object) -> httpx.Response:
+    """An answer with the problem body the server itself makes (``api.problems.problem``)."""
+    return _answer(status, content=problem(status, code, title).body, **kwargs)
+
+
 @pytest.mark.parametrize(
     "answer",
     [
         _answer(404, json={"detail": "Not Found"}),  # another web framework
         _answer(501, text="<html>Unsupported method</html>"),  # python -m http.server
-        _answer(404, json={"type": "https://envkeep.dev/problems/not_found", "title": "Not Found",
-                           "status": 404, "code": "not_found"}),  # envkeep, no such route
+        _envkeeps(404, "not_found", "Not Found"),  # envkeep, no such route
     ],
 )  # fmt: skip
 def test_an_answer_from_no_envkeep_route_names_the_url_to_check(answer: httpx.Response) -> None:
@@ -38,27 +43,16 @@ def test_an_answer_from_no_envkeep_route_names_the_url_to_check(answer: httpx.Re
 
 
 def test_envkeeps_own_problems_keep_their_errors() -> None:
-    body = {
-        "type": "https://envkeep.dev/problems/project_not_found",
-        "title": "project 'shop' not found",
-        "status": 404,
-        "code": "project_not_found",
-    }
     with pytest.raises(EnvkeepError) as raised:
-        raise_problem(_answer(404, json=body))
+        raise_problem(_envkeeps(404, "project_not_found", "project 'shop' not found"))
     assert type(raised.value) is ProjectNotFound
     assert raised.value.message == "project 'shop' not found"
 
 
 def test_too_many_requests_says_when_to_retry_once() -> None:
-    body = {
-        "type": "https://envkeep.dev/problems/rate_limited",
-        "title": "too many requests",
-        "status": 429,
-        "code": "rate_limited",
-    }
+    answer = _envkeeps(429, "rate_limited", "too many requests", headers={"Retry-After": "3"})
     with pytest.raises(EnvkeepError) as raised:
-        raise_problem(_answer(429, json=body, headers={"Retry-After": "3"}))
+        raise_problem(answer)
     assert (raised.value.message, raised.value.hint) == ("too many requests", "retry in 3 s")
 
 
