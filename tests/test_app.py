@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from envkeep.app import reads
 from envkeep.app.audit import EventView, verify_chain
 from envkeep.app.context import Actor, Call
-from envkeep.app.environments import create_environment, list_environments
+from envkeep.app.environments import (
+    create_environment,
+    delete_environment,
+    list_environments,
+    update_environment,
+)
 from envkeep.app.policy import Role
 from envkeep.app.projects import create_project
 from envkeep.app.services import add_service
@@ -25,6 +30,7 @@ from envkeep.core.errors import (
     AlreadyExistsError,
     ConflictError,
     EnvironmentNotFound,
+    EnvironmentProtected,
     NotAuthenticated,
     PermissionDenied,
     ProjectNotFound,
@@ -127,6 +133,25 @@ def _events(store: Store, owner: Owner) -> list[EventView]:
 
 def test_owner_creates_a_project_and_lists_its_environments(store: Store, owner: Owner) -> None:
     _project(store, owner)
+    envs = store.run(
+        owner.principal_id,
+        lambda call: list_environments(call, workspace_id=owner.workspace_id, project="shop"),
+    )
+    assert [e.name for e in envs] == ["dev"]
+
+
+def test_the_store_refuses_to_delete_a_protected_environment(store: Store, owner: Owner) -> None:
+    _project(store, owner)
+    where = {"workspace_id": owner.workspace_id, "project": "shop", "name": "dev"}
+    store.run(owner.principal_id, lambda call: update_environment(call, **where, protected=True))
+    before = len(_events(store, owner))
+
+    with pytest.raises(EnvironmentProtected) as refused:
+        store.run(owner.principal_id, lambda call: delete_environment(call, **where))
+
+    assert refused.value.status == 409
+    assert "--unprotect" in (refused.value.hint or "")
+    assert len(_events(store, owner)) == before
     envs = store.run(
         owner.principal_id,
         lambda call: list_environments(call, workspace_id=owner.workspace_id, project="shop"),

@@ -181,6 +181,27 @@ def test_env_delete_refuses_the_default_environment(envkeep: Envkeep, project: P
     assert (project / "envkeep.toml").read_bytes() == before
 
 
+def test_a_protected_environment_is_not_deleted_even_with_yes_until_unprotected(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "A=1", "--env", "prod")
+    envkeep.ok("env", "edit", "prod", "--protect")
+
+    refused = envkeep("env", "delete", "prod", "--yes")
+
+    assert refused.code == 2
+    assert refused.err_lines == [
+        "error: environment 'prod' is protected; nothing was deleted",
+        "hint: unprotect it first if you mean it: envkeep env edit prod --unprotect",
+    ]
+    assert envkeep.ok("get", "A", "--env", "prod").stdout == "1\n"
+    assert listed_in_project_file(project) == ["dev", "staging", "prod"]
+
+    envkeep.ok("env", "edit", "prod", "--unprotect")
+    envkeep.ok("env", "delete", "prod", "--yes")
+    assert env_names(envkeep) == ["dev", "staging"]
+
+
 def test_env_create_twice_is_refused(envkeep: Envkeep, project: Path) -> None:
     result = envkeep("env", "create", "dev")
 

@@ -16,7 +16,13 @@ from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.views import EnvironmentView, NewEnvironment
 from envkeep.app.writes import apply_writes, check_sizes
-from envkeep.core.errors import AlreadyExistsError, ConflictError, InputError, UsageError
+from envkeep.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    EnvironmentProtected,
+    InputError,
+    UsageError,
+)
 from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
 if TYPE_CHECKING:
@@ -124,8 +130,11 @@ def list_environments(call: Call, *, workspace_id: str, project: str) -> list[En
 
 
 def delete_environment(call: Call, *, workspace_id: str, project: str, name: str) -> None:
-    """Delete an environment with all its variables, versions and shares (admin)."""
+    """Delete an environment with all its variables, versions and shares (admin). A protected
+    one is refused: protection is lifted by its own change first."""
     _found, env = authorised_environment(call, workspace_id, project, name, Role.ADMIN)
+    if env.protected:
+        raise EnvironmentProtected.named(name)
     call.session.delete(env)
     call.session.flush()
     append_event(

@@ -72,6 +72,7 @@ def env_delete(
     Example: envkeep env delete qa --yes
     """
     ctx = make_context(writes=True)
+    environments.check_deletable(ctx, name)
     confirm(
         ctx.settings,
         f"Delete environment '{name}' and every variable in it (and its key: files encrypted"
@@ -89,7 +90,10 @@ def env_edit(
     description: Annotated[str | None, typer.Option(help="A description ('' clears it).")] = None,
     protect: Annotated[
         bool | None,
-        typer.Option("--protect/--unprotect", help="Protected: every write needs --yes."),
+        typer.Option(
+            "--protect/--unprotect",
+            help="Protected: every write needs --yes, and it cannot be deleted.",
+        ),
     ] = None,
 ) -> None:
     """Rename, describe, or protect an environment.

@@ -10,7 +10,7 @@ from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.projects import fresh_environment
 from envkeep.client.reading import read_environment
 from envkeep.client.vault import WriteTarget, plan_write
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import EnvironmentProtected, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -50,9 +50,23 @@ def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
     return ctx.backend.list_environments(ctx.project_file.project)
 
 
+def check_deletable(ctx: ClientContext, name: str) -> None:
+    """Refuse, before anyone is asked to confirm, what `delete_environment` would refuse: the
+    default environment and a protected one (the store refuses the latter itself too)."""
+    _refuse_default(ctx, name)
+    if any(e.name == name and e.protected for e in list_environments(ctx)):
+        raise EnvironmentProtected.named(name)
+
+
 def delete_environment(ctx: ClientContext, name: str) -> None:
     """Delete an environment and everything in it (and its name from envkeep.toml's list).
     The project's default environment is refused: every command without --env reads it."""
+    _refuse_default(ctx, name)
+    ctx.backend.delete_environment(ctx.project_file.project, name)
+    _listed_in_project_file(ctx, lambda envs: [e for e in envs if e != name])
+
+
+def _refuse_default(ctx: ClientContext, name: str) -> None:
     project = ctx.project_file
     if name == project.default_env:
         others = [e for e in project.environments if e != name]
@@ -61,8 +75,6 @@ def delete_environment(ctx: ClientContext, name: str) -> None:
             f"'{name}' is the default environment of {project.path}; nothing was deleted",
             hint=f"set default_env there to another environment first{example}",
         )
-    ctx.backend.delete_environment(project.project, name)
-    _listed_in_project_file(ctx, lambda envs: [e for e in envs if e != name])
 
 
 def edit_environment(

@@ -7,7 +7,8 @@ Messages never contain a value, a key, a token or a passphrase.
 
     EnvkeepError
     ├── UsageError                    bad arguments            (exit 2, 400)
-    │   └── ConfirmationRequired         protected env, no --yes
+    │   ├── ConfirmationRequired         protected env, no --yes
+    │   └── EnvironmentProtected         delete a protected env     (409)
     ├── InputError                    bad input file or text   (exit 1, 422)
     │   ├── ParseError                   …with a line number
     │   └── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
@@ -66,6 +67,22 @@ class ConfirmationRequired(UsageError):
     """A change to a protected environment (or a destructive one) made without --yes."""
 
     code = "confirmation_required"
+
+
+class EnvironmentProtected(UsageError):
+    """Deleting a protected environment: ``--yes`` is not enough, it has to be unprotected
+    first (`env edit NAME --unprotect`), a second deliberate step."""
+
+    code = "environment_protected"
+    status = 409
+
+    @classmethod
+    def named(cls, name: str) -> EnvironmentProtected:
+        """The refusal for environment ``name``, with the step that lifts it."""
+        return cls(
+            f"environment '{name}' is protected; nothing was deleted",
+            hint=f"unprotect it first if you mean it: envkeep env edit {name} --unprotect",
+        )
 
 
 class InputError(EnvkeepError):
