@@ -57,6 +57,9 @@ def encrypt(
 ) -> None:
     """Encrypt each value of a .env file (names stay readable, safe to commit).
 
+    Replacing a file encrypted with the same key (--force) keeps each unchanged value's
+    ciphertext, so a diff of it shows only the lines that changed.
+
     Example: envkeep encrypt .env -o .env.enc --env dev
     """
     ctx = make_context()

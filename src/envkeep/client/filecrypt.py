@@ -27,6 +27,11 @@ carries no secret. Three subkeys come from the file key by HKDF:
 
 Decryption checks in that order (key, each value by line, the whole file): the most specific
 error wins. Read and write files as UTF-8 without newline translation to keep ``\\r\\n``.
+
+Encrypting again over the previous encrypted file (``previous=``) keeps the ciphertext of each
+entry whose index, name and raw value are unchanged, when that file decrypts with the same key:
+a diff of the two shows the changed values' lines and the header's ``mac``, nothing else. Only
+ciphertexts that decryption verified are kept, so a changed file can plant nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client._fileheader import (
@@ -56,7 +62,13 @@ from envkeep.client._fileheader import (
     read_header,
 )
 from envkeep.core.dotenv import parse_dotenv, scan_dotenv
-from envkeep.core.errors import CryptoError, IntegrityError, UsageError, WrongPassphrase
+from envkeep.core.errors import (
+    CryptoError,
+    EnvkeepError,
+    IntegrityError,
+    UsageError,
+    WrongPassphrase,
+)
 from envkeep.crypto import (
     envelope_key_version,
     from_text,
@@ -81,6 +93,7 @@ __all__ = [
     "environment_key",
     "file_environment",
     "is_encrypted",
+    "key_matches",
     "passphrase_key",
     "passphrase_key_for_header",
     "read_header",
@@ -98,8 +111,15 @@ _QUOTES = ("'", '"')
 # --- encrypt -----------------------------------------------------------------------------------
 
 
-def encrypt_dotenv(text: str, key: FileKey, *, source: str | None = None) -> str:
+def encrypt_dotenv(
+    text: str, key: FileKey, *, source: str | None = None, previous: str | None = None
+) -> str:
     """Encrypt every value of dotenv ``text``, keeping everything else byte for byte.
+
+    ``previous`` is the encrypted file this one replaces, if any. If it decrypts with ``key``
+    (key, every value and the whole file verified), an entry whose index, name and raw value are
+    unchanged keeps its ciphertext, so only changed lines and the header's ``mac`` differ from
+    it. Any other ``previous`` (another key, damaged, edited, not encrypted) is ignored.
 
     Raise ``UsageError`` if ``text`` is already encrypted and ``ParseError`` (with the line) if
     it is not valid dotenv.
@@ -109,15 +129,37 @@ def encrypt_dotenv(text: str, key: FileKey, *, source: str | None = None) -> str
             f"{source or 'the file'} is already encrypted",
             hint="decrypt it first with: envkeep decrypt",
         )
+    kept = _kept_tokens(previous, key) if previous is not None else {}
     value_key = _subkey(key.key, _VALUE_INFO)
     replacements = []
     for index, entry in enumerate(scan_dotenv(text, source=source)):
         raw = text[entry.value_start : entry.value_end]
-        aad = _value_aad(entry.name, index)
-        token = to_text(seal(value_key, _encode(raw), aad, key_version=key.key_version))
+        token = kept.get((index, entry.name, raw))
+        if token is None:
+            aad = _value_aad(entry.name, index)
+            token = to_text(seal(value_key, _encode(raw), aad, key_version=key.key_version))
         quote = raw[:1] if raw.startswith(_QUOTES) else ""
         replacements.append((entry, f"{quote}{token}{quote}"))
-    body = _splice(text, replacements)
+    return _signed(key, text, _splice(text, replacements))
+
+
+def _kept_tokens(previous: str, key: FileKey) -> dict[tuple[int, str, str], str]:
+    """The ciphertexts of ``previous`` by entry index, name and raw value, if it decrypts with
+    ``key`` and each was sealed under ``key``'s version; none if anything fails. Each is the
+    canonical text of an envelope that decrypted, under the same AAD, to that very value."""
+    try:
+        opened = _open_file(previous, key.key, source=None)
+    except EnvkeepError:
+        return {}
+    return {
+        (value.index, value.entry.name, value.raw): to_text(value.envelope)
+        for value in opened
+        if envelope_key_version(value.envelope) == key.key_version
+    }
+
+
+def _signed(key: FileKey, text: str, body: str) -> str:
+    """``body`` under a header with the key's check tag and the whole file's mac."""
     bom, body = (BOM, body[1:]) if body.startswith(BOM) else ("", body)  # the BOM stays first
     newline = "\r\n" if re.match(r"[^\n]*\r\n", text) else "\n"
     signed = f"{key.header} check={b64encode(_check_tag(key.key, key.header))}"
@@ -144,6 +186,38 @@ def decrypt_dotenv(text: str, key_bytes: bytes, *, source: str | None = None) ->
     key, ``IntegrityError`` naming the line of a changed or moved value, then ``IntegrityError``
     if any other part of the file was changed; ``ParseError`` if it is not valid dotenv.
     """
+    opened = _open_file(text, key_bytes, source=source)
+    bom = BOM if text.startswith(BOM) else ""
+    header_end = text.find("\n") + 1 or len(text)
+    return bom + _splice(text, [(value.entry, value.raw) for value in opened], start=header_end)
+
+
+def key_matches(text: str, key_bytes: bytes) -> bool:
+    """Whether ``key_bytes`` is the key of encrypted file ``text`` (its header's check tag).
+
+    False, never an error, for a file without a valid header; the values are not checked.
+    """
+    with contextlib.suppress(EnvkeepError):
+        fields = read_header(text)
+        if fields is not None and list(fields)[-2:] == _TAG_FIELDS:
+            _verify_check(key_bytes, text, fields, "")
+            return True
+    return False
+
+
+@dataclass(frozen=True, repr=False)
+class _OpenedValue:
+    """One entry of an encrypted file, verified: its raw plain value and its envelope."""
+
+    entry: RawEntry
+    index: int
+    raw: str
+    envelope: bytes
+
+
+def _open_file(text: str, key_bytes: bytes, *, source: str | None) -> list[_OpenedValue]:
+    """Every value of an encrypted file, checked in order: key, each value by line, the whole
+    file (the errors of :func:`decrypt_dotenv`)."""
     where = f"{source}: " if source else ""
     fields = read_header(text)
     if fields is None:
@@ -156,14 +230,12 @@ def decrypt_dotenv(text: str, key_bytes: bytes, *, source: str | None = None) ->
     _verify_check(key_bytes, text, fields, where)
     key_version = decimal(fields, "key_version") if "env_id" in fields else PASSPHRASE_KEY_VERSION
     value_key = _subkey(key_bytes, _VALUE_INFO)
-    replacements = [
-        (entry, _open_value(value_key, entry, index, key_version, where))
+    opened = [
+        _open_value(value_key, entry, index, key_version, where)
         for index, entry in enumerate(scan_dotenv(text, source=source))
     ]
     _verify_mac(key_bytes, text, fields["mac"], where)
-    bom = BOM if text.startswith(BOM) else ""
-    header_end = text.find("\n") + 1 or len(text)
-    return bom + _splice(text, replacements, start=header_end)
+    return opened
 
 
 def decrypt_values(text: str, key_bytes: bytes, *, source: str | None = None) -> dict[str, str]:
@@ -188,7 +260,9 @@ def _verify_check(key_bytes: bytes, text: str, fields: Mapping[str, str], where:
     )
 
 
-def _open_value(value_key: bytes, entry: RawEntry, index: int, version: int, where: str) -> str:
+def _open_value(
+    value_key: bytes, entry: RawEntry, index: int, version: int, where: str
+) -> _OpenedValue:
     at = f"{where}line {entry.line}"
     if not entry.value.startswith("enc:v1:"):
         raise IntegrityError(
@@ -199,7 +273,7 @@ def _open_value(value_key: bytes, entry: RawEntry, index: int, version: int, whe
         envelope = from_text(entry.value)
         raw = open_envelope(value_key, envelope, _value_aad(entry.name, index))
         if envelope_key_version(envelope) == version:
-            return raw.decode("utf-8", "surrogatepass")
+            return _OpenedValue(entry, index, raw.decode("utf-8", "surrogatepass"), envelope)
     raise IntegrityError(
         f"{at}: the encrypted value of {entry.name!r} failed verification: it was changed, "
         "or moved from another name or line",

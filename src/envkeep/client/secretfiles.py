@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from envkeep.client import filecrypt
+from envkeep.client import filecrypt, filecrypt_reuse
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import EnvironmentNotFound, InputError, UsageError
 from envkeep.core.files import write_new
@@ -64,12 +64,15 @@ def encrypt_file(
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
     text = _read_text(source)
     _check_sizes(text, source)
+    out = target or source.with_name(source.name + ".enc")
+    # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
+    replaced = filecrypt_reuse.replaced_file(out) if force else None
     if passphrase is not None:
-        key = filecrypt.passphrase_key(passphrase())
+        key = filecrypt_reuse.passphrase_key_for_replacing(passphrase(), replaced)
     else:
         key = _environment_file_key(ctx, _environment(ctx, env))
-    out = target or source.with_name(source.name + ".enc")
-    _write(out, filecrypt.encrypt_dotenv(text, key, source=str(source)), force=force, mode=0o644)
+    encrypted = filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced)
+    _write(out, encrypted, force=force, mode=0o644)
     return out
 
 

@@ -1,0 +1,65 @@
+"""What `envkeep encrypt --force` keeps of the encrypted file it replaces: the file's text, for
+the ciphertexts of unchanged values (``filecrypt.encrypt_dotenv(previous=...)``), and, in
+passphrase mode, its Argon2id salt.
+
+Fresh nonces for every value would change every line of a committed ``.env.enc`` on each
+encryption, and its diff would no longer show what changed. The unchanged values can keep
+their ciphertexts only under the same file key, and a passphrase key is the same only with the
+same salt and costs: so the replaced file's salt is kept when the passphrase opens that file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from envkeep.client.filecrypt import (
+    FileKey,
+    is_encrypted,
+    key_matches,
+    passphrase_key,
+    passphrase_key_for_header,
+    read_header,
+)
+from envkeep.core.errors import EnvkeepError
+from envkeep.crypto import DEFAULT_KDF
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+# The costs a new file gets; a replaced file with others is not worth an Argon2id run (and an
+# edited header must not choose how much this machine spends).
+_DEFAULT_COSTS = (str(DEFAULT_KDF.memory_kib), str(DEFAULT_KDF.iterations), str(DEFAULT_KDF.lanes))
+
+
+def replaced_file(path: Path) -> str | None:
+    """The text of the encrypted file at ``path`` that an encrypt is about to replace; None if
+    there is none, or it is unreadable, not UTF-8 or not envkeep-encrypted (never an error: the
+    file is being replaced anyway)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if is_encrypted(text) else None
+
+
+def passphrase_key_for_replacing(passphrase: str, replaced: str | None) -> FileKey:
+    """The key to encrypt a file to ``passphrase``: the key of the ``replaced`` file (its salt and
+    costs) if the passphrase opens it, so its unchanged values can keep their ciphertexts; else
+    a key with a fresh salt. Argon2id runs at most once per salt."""
+    kept = _key_of(replaced, passphrase) if replaced is not None else None
+    return kept or passphrase_key(passphrase)
+
+
+def _key_of(replaced: str, passphrase: str) -> FileKey | None:
+    with contextlib.suppress(EnvkeepError):
+        header = read_header(replaced)
+        if header is not None and _has_default_costs(header):
+            key = passphrase_key_for_header(header, passphrase)
+            return key if key_matches(replaced, key.key) else None
+    return None
+
+
+def _has_default_costs(header: Mapping[str, str]) -> bool:
+    return "kdf" in header and (header["m"], header["t"], header["p"]) == _DEFAULT_COSTS
