@@ -394,3 +394,34 @@ def test_a_revoked_tokens_name_is_free_for_a_new_token_a_live_ones_is_not(
     by_it = json.loads(team.a("audit", "--principal", "token ci", "--json"))  # as WHO shows it
     assert by_it, "the new token's read is in the trail"
     assert {e["principal"] for e in by_it} == {"token ci"}
+
+
+def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "twice", "read", "--project", "shop")
+    team.a("token", "create", "ci", "--role", "read", "--project", "shop", "--env", "dev")
+    first = _cli(team.alice, team.work, "token", "revoke", "ci")
+    assert first.returncode == 0
+    assert "new keys for: shop/dev" in first.stderr
+    team.a("member", "revoke", team.bob_email, "--project", "shop")
+    engine = open_engine(server.database)
+    keys_before = _key_versions(engine)
+
+    token_again = _cli(team.alice, team.work, "token", "revoke", "ci")
+    member_again = _cli(team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop")
+
+    assert token_again.returncode == 2
+    assert "error: token 'ci' is revoked already; nothing changed" in token_again.stderr
+    assert "envkeep env rotate-key" in token_again.stderr
+    assert member_again.returncode == 1
+    assert f"error: {team.bob_email} holds no role at shop; nothing changed" in member_again.stderr
+    assert "envkeep member list" in member_again.stderr
+    assert _key_versions(engine) == keys_before
+    engine.dispose()
+
+
+def _key_versions(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.execute(select(Environment.id, Environment.key_version)).all()
+    return {str(env_id): int(version) for env_id, version in rows}

@@ -20,7 +20,7 @@ from envkeep.app._lookup import (
     names_in_workspace,
     project_by_name,
 )
-from envkeep.app.audit import append_event
+from envkeep.app.audit import append_event, shown_name
 from envkeep.app.authz import require_role
 from envkeep.app.grantees import grantable
 from envkeep.app.policy import Binding, Role, Target, covers
@@ -28,7 +28,13 @@ from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
 from envkeep.app.views import AffectedEnvironment, Revocation
 from envkeep.app.writes import apply_writes, check_sizes, stored_sizes
-from envkeep.core.errors import ConflictError, InputError, NotFoundError, UsageError
+from envkeep.core.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    RoleNotHeld,
+    UsageError,
+)
 from envkeep.store.models import DataKeyShare, Environment, Principal, Project, RoleBinding
 
 if TYPE_CHECKING:
@@ -180,6 +186,18 @@ def role_named(text: str) -> Role:
         raise UsageError(f"unknown role '{text}'", hint="use admin, write or read") from None
 
 
+def _shown(call: Call, workspace_id: str, principal_id: str) -> str:
+    """A principal as the CLI names it (email, or ``token NAME``) when it holds a role in the
+    workspace; any other stays "that principal" (an admin learns no other tenant's names)."""
+    member = call.session.scalar(
+        select(Principal)
+        .join(RoleBinding, RoleBinding.principal_id == Principal.id)
+        .where(Principal.id == principal_id, RoleBinding.workspace_id == workspace_id)
+        .limit(1)
+    )
+    return shown_name(member.name, member.kind) if member is not None else "that principal"
+
+
 def _describe(scope: Scope) -> str:
     return "/".join(p for p in (scope.project, scope.environment) if p) or "workspace"
 
@@ -246,7 +264,7 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
         )
     )
     if not getattr(removed, "rowcount", 0):
-        raise NotFoundError(f"that principal holds no role at {_describe(scope)}")
+        raise RoleNotHeld.at(_shown(call, workspace_id, principal_id), _describe(scope))
     ended = end_uncovered_tokens(call, workspace_id)
     append_event(
         call,

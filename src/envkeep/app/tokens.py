@@ -186,6 +186,12 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
     them (`token_cascade`); return its id and the environments it and they could read (whose
     keys the caller's client rotates next)."""
     account, bindings = find_account(call, workspace_id, label)
+    if account.disabled_at is not None:
+        raise UsageError(
+            f"token '{label}' is revoked already; nothing changed",
+            hint="if its environments' keys were not rotated then, rotate each:"
+            " envkeep env rotate-key ENV --project PROJECT",
+        )
     require_admin_over(call, workspace_id, bindings)
     readable = covered_environments(call, workspace_id, bindings)
     end_account(call, account, bindings)

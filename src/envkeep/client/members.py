@@ -24,6 +24,7 @@ from envkeep.core.errors import (
     IntegrityError,
     NotFoundError,
     PermissionDenied,
+    RoleNotHeld,
     RotationLeft,
     UsageError,
 )
@@ -354,9 +355,13 @@ def revoke(
     backend = _http(ctx)
     principal = lookup(ctx, name)
     body = {"principal_id": principal.id, "project": project, "environment": environment}
-    answer = backend.api.request(
-        "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
-    )
+    try:
+        answer = backend.api.request(
+            "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
+        )
+    except RoleNotHeld:  # the server names only a member it still knows
+        where = "/".join(p for p in (project, environment) if p) or "workspace"
+        raise RoleNotHeld.at(name, where) from None
     return finish_revocation(ctx, answer)
 
 

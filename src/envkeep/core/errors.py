@@ -11,13 +11,15 @@ Messages never contain a value, a key, a token or a passphrase.
     │   └── EnvironmentProtected         delete a protected env     (409)
     ├── InputError                    bad input file or text   (exit 1, 422)
     │   ├── ParseError                   …with a line number
-    │   └── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
+    │   ├── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
+    │   └── SchemaViolation              a value written breaks a service's schema
     ├── NotFoundError                 (exit 1, 404)
     │   ├── ProjectNotFound
     │   ├── ServiceNotFound
     │   ├── EnvironmentNotFound
     │   ├── VariableNotFound
-    │   └── VersionNotFound
+    │   ├── VersionNotFound
+    │   └── RoleNotHeld                  revoke of a role not held there
     ├── AlreadyExistsError            (exit 1, 409)
     ├── ConflictError                 stale write              (exit 1, 409)
     │   └── EnvironmentReplaced          its name is another environment now
@@ -122,6 +124,13 @@ class ReferenceProblem(InputError):
     exit_code = 3
 
 
+class SchemaViolation(InputError):
+    """A value about to be written that a service's schema refuses; nothing was written. The
+    message names the service, variable and rule, never the value."""
+
+    code = "schema_violation"
+
+
 class NotFoundError(EnvkeepError):
     code = "not_found"
     status = 404
@@ -145,6 +154,21 @@ class VariableNotFound(NotFoundError):
 
 class VersionNotFound(NotFoundError):
     code = "version_not_found"
+
+
+class RoleNotHeld(NotFoundError):
+    """A revoke of a role the principal does not hold at exactly that scope."""
+
+    code = "role_not_held"
+
+    @classmethod
+    def at(cls, who: str, where: str) -> RoleNotHeld:
+        """``who`` holds no role at ``where``, with where to look."""
+        return cls(
+            f"{who} holds no role at {where}; nothing changed",
+            hint="a revoke takes away the role at exactly that scope; see every member's roles"
+            " with: envkeep member list",
+        )
 
 
 class AlreadyExistsError(EnvkeepError):
