@@ -96,10 +96,12 @@ POLICY: dict[Route, Need] = {
     ("POST", "/v1/invites/join"): Need(None, "session"),
     ("GET", f"{WS}/projects"): Need(Role.READ, "workspace"),
     ("POST", f"{WS}/projects"): Need(Role.ADMIN, "workspace"),
-    ("GET", f"{PROJECT}/services"): Need(Role.READ, "project"),
+    # A role on the project or on one of its environments (any role here: one project); each
+    # sees the environments it reads, and every member sees the bindings beside its own.
+    ("GET", f"{PROJECT}/services"): Need(Role.READ, "anywhere"),
     ("POST", f"{PROJECT}/services"): Need(Role.ADMIN, "project"),
     ("DELETE", f"{PROJECT}/services/{{name}}"): Need(Role.ADMIN, "project"),
-    ("GET", f"{PROJECT}/environments"): Need(Role.READ, "project"),
+    ("GET", f"{PROJECT}/environments"): Need(Role.READ, "anywhere"),
     ("POST", f"{PROJECT}/environments"): Need(Role.ADMIN, "project"),
     ("PATCH", f"{PROJECT}/environments/{{name}}"): Need(Role.ADMIN, "environment"),
     ("DELETE", f"{PROJECT}/environments/{{name}}"): Need(Role.ADMIN, "environment"),
@@ -111,7 +113,7 @@ POLICY: dict[Route, Need] = {
     ("GET", f"{ENV}/keys-missing"): Need(Role.ADMIN, "environment"),
     ("POST", f"{ENV}/shares"): Need(Role.ADMIN, "environment"),
     ("GET", f"{WS}/audit"): Need(Role.ADMIN, "workspace"),
-    ("GET", f"{WS}/members"): Need(Role.READ, "workspace"),
+    ("GET", f"{WS}/members"): Need(Role.READ, "anywhere"),
     # Looked up to seal shares to: by an admin of any scope here (a project's admin grants).
     ("GET", f"{WS}/principals/by-name"): Need(Role.ADMIN, "anywhere"),
     ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"): Need(Role.ADMIN, "anywhere"),
@@ -444,7 +446,7 @@ CASES: list[Case] = [
         "workspace",
         _post(lambda w, _t: f"{w.ws}/projects", lambda: {"name": fresh("p"), "environments": []}),
     ),
-    Case(("GET", f"{PROJECT}/services"), "project", _get(lambda w, _t: f"{w.shop}/services")),
+    Case(("GET", f"{PROJECT}/services"), "anywhere", _get(lambda w, _t: f"{w.shop}/services")),
     Case(
         ("POST", f"{PROJECT}/services"),
         "project",
@@ -452,7 +454,9 @@ CASES: list[Case] = [
     ),
     Case(("DELETE", f"{PROJECT}/services/{{name}}"), "project", _remove_service),
     Case(
-        ("GET", f"{PROJECT}/environments"), "project", _get(lambda w, _t: f"{w.shop}/environments")
+        ("GET", f"{PROJECT}/environments"),
+        "anywhere",
+        _get(lambda w, _t: f"{w.shop}/environments"),
     ),
     Case(
         ("POST", f"{PROJECT}/environments"),
@@ -485,7 +489,7 @@ CASES: list[Case] = [
         lambda w, _c, t: Attempt("POST", f"{w.env(t)}/shares", json=[]),
     ),
     Case(("GET", f"{WS}/audit"), "workspace", _get(lambda w, _t: f"{w.ws}/audit", limit="5")),
-    Case(("GET", f"{WS}/members"), "workspace", _get(lambda w, _t: f"{w.ws}/members")),
+    Case(("GET", f"{WS}/members"), "anywhere", _get(lambda w, _t: f"{w.ws}/members")),
     Case(
         ("GET", f"{WS}/principals/by-name"),
         "anywhere",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.app.policy import Binding, Role, Target, effective_role
+from envkeep.app.policy import Binding, Role, Target, effective_role, reaches
 from envkeep.core.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
@@ -96,3 +96,13 @@ def require_role_anywhere(call: Call, workspace_id: str, role: Role) -> Role:
 def may_list(bindings: list[Binding], target: Target) -> bool:
     """Whether the caller may see the names inside ``target`` (read or more there)."""
     return effective_role(bindings, target) is not None
+
+
+def require_within(call: Call, target: Target, *, named: str) -> list[Binding]:
+    """The caller's bindings in the target's workspace when one of them reaches into the
+    target (covers it or lies within it: a reader of one environment lists its project's
+    environments and services); PermissionDenied otherwise, worded as for a read there."""
+    bindings = require_member(call.fetch, call.actor.principal_id, target.workspace_id)
+    if not any(reaches(b, target) for b in bindings):
+        check_role(bindings, target, Role.READ, named=named)
+    return bindings

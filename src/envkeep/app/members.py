@@ -21,9 +21,9 @@ from envkeep.app._lookup import (
     project_by_name,
 )
 from envkeep.app.audit import append_event, shown_name
-from envkeep.app.authz import require_role
+from envkeep.app.authz import require_member, require_role
 from envkeep.app.grantees import grantable
-from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.app.policy import Binding, Role, Target, covers, reaches
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
 from envkeep.app.views import AffectedEnvironment, Revocation
@@ -339,8 +339,10 @@ def revocation(
 
 
 def list_members(call: Call, *, workspace_id: str) -> list[Member]:
-    """Every role binding in the workspace, with the principals' public keys (read access)."""
-    require_role(call, Target(workspace_id), Role.READ)
+    """The workspace's role bindings that the caller's own reach into (all of them for a role
+    on the workspace; for a role on a project, that project's and the workspace's: who else
+    holds access where the caller does), with the principals' public keys."""
+    mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
     projects, envs = names_in_workspace(call, workspace_id)
     rows = call.session.execute(
         select(RoleBinding, Principal)
@@ -358,6 +360,7 @@ def list_members(call: Call, *, workspace_id: str) -> list[Member]:
             missing(b),
         )
         for b, p in rows
+        if any(reaches(m, Target(workspace_id, b.project_id, b.environment_id)) for m in mine)
     ]
 
 

@@ -59,3 +59,13 @@ def effective_role(bindings: list[Binding], target: Target) -> Role | None:
     """The highest role any binding grants on the target, or None."""
     roles = [b.role for b in bindings if covers(b, target)]
     return max(roles) if roles else None
+
+
+def reaches(binding: Binding, target: Target) -> bool:
+    """Whether a binding's scope and the target are one inside the other: the binding covers
+    the target, or lies within it (a role on one environment reaches into its project and
+    workspace). What a principal may see the names of: its own scopes and those around them."""
+    if covers(binding, target):
+        return True
+    around = Binding(binding.role, target.workspace_id, target.project_id, target.environment_id)
+    return covers(around, Target(binding.workspace_id, binding.project_id, binding.environment_id))

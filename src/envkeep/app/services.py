@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import project_by_name, service_by_name
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role
+from envkeep.app.authz import require_role, require_within
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import ServiceView
@@ -82,9 +82,10 @@ def add_service(
 
 
 def list_services(call: Call, *, workspace_id: str, project: str) -> list[ServiceView]:
-    """A project's services (read on the project)."""
+    """A project's services (a role on the project or on one of its environments: each reads
+    the service scopes of the environments it reads)."""
     found = project_by_name(call, workspace_id, project)
-    require_role(call, Target(workspace_id, found.id), Role.READ)
+    require_within(call, Target(workspace_id, found.id), named=f"project {project}")
     rows = call.session.scalars(
         select(Service).where(Service.project_id == found.id).order_by(Service.name)
     )
