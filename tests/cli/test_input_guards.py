@@ -85,6 +85,22 @@ def test_a_directory_where_a_file_is_meant_is_one_line_naming_it(
     assert not [p for p in project.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_run_file_refuses_options_that_pick_from_the_store(envkeep: Envkeep, project: Path) -> None:
+    values = project / "plain.env"
+    values.write_text("A=from-file\n")
+    command = ("--", "true")
+
+    refused = envkeep("run", "--file", str(values), "--service", "api", "--env", "dev", *command)
+    alone = envkeep("run", "--file", str(values), "--no-validate", *command)
+
+    _one_error(refused, 2, "--file runs with the file's values alone; --env, --service would")
+    assert (
+        refused.err_lines[1] == "hint: drop --env and --service, or drop --file to read the store"
+    )
+    _one_error(alone, 2, "--no-validate would not apply")
+    assert envkeep.ok("run", "--file", str(values), *command).code == 0
+
+
 def test_an_empty_env_name_is_refused_not_taken_for_the_default(
     envkeep: Envkeep, project: Path
 ) -> None:

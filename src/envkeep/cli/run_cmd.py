@@ -45,6 +45,23 @@ def run(
     if file is not None:
         from envkeep.cli.file_cmds import passphrase_source
 
+        _refuse_store_options(env=env, service=service, no_validate=no_validate)
+
         values = secretfiles.file_values(ctx, file, passphrase_source(ctx.settings, confirm=False))
         run_with_values(ctx, command, values)
     run_with_environment(ctx, env, service, command, validate=not no_validate)
+
+
+def _refuse_store_options(*, env: str | None, service: str | None, no_validate: bool) -> None:
+    """--file takes every value from the file (its header names its key): options that pick
+    what to read from the store would be silently ignored, so they are refused."""
+    given = [
+        name
+        for name, on in (("--env", env), ("--service", service), ("--no-validate", no_validate))
+        if on
+    ]
+    if given:
+        raise UsageError(
+            f"--file runs with the file's values alone; {', '.join(given)} would not apply",
+            hint="drop " + " and ".join(given) + ", or drop --file to read the store",
+        )
