@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from envkeep.client.runner import _on_path, child_environment
+from envkeep.settings import load_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,7 +44,29 @@ def test_the_command_gets_the_values_but_none_of_envkeeps_credentials() -> None:
         "ENVKEEP_SERVER": "https://keep.example.com",
     }
     env = child_environment(base, {"PORT": "8080", "PATH": "/opt/bin"})
-    assert env == {"PATH": "/opt/bin", "ENVKEEP_SERVER": "https://keep.example.com", "PORT": "8080"}
+    assert env == {
+        "PATH": "/opt/bin",
+        "ENVKEEP_SERVER": "https://keep.example.com",
+        "PORT": "8080",
+        "ENVKEEP_WITHHELD": "ENVKEEP_PASSPHRASE,ENVKEEP_TOKEN",  # names, never values
+    }
+    passed = child_environment(base, {}, pass_token=True)
+    assert passed["ENVKEEP_TOKEN"] == base["ENVKEEP_TOKEN"]
+    assert "ENVKEEP_PASSPHRASE" not in passed
+    assert passed["ENVKEEP_WITHHELD"] == "ENVKEEP_PASSPHRASE"
+    assert "ENVKEEP_WITHHELD" not in child_environment({"PATH": "/bin"}, {})
+
+
+def test_an_envkeep_under_run_says_which_credential_run_kept_back() -> None:
+    settings = load_settings({"ENVKEEP_WITHHELD": "ENVKEEP_PASSPHRASE,ENVKEEP_TOKEN"})
+    assert settings.withheld_hint("ENVKEEP_TOKEN") == (
+        "this runs under `envkeep run`, which keeps ENVKEEP_TOKEN from its command"
+        " (pass it on with: envkeep run --pass-token)"
+    )
+    assert "ENVKEEP_PASSPHRASE from its command" in str(
+        settings.withheld_hint("ENVKEEP_PASSPHRASE")
+    )
+    assert load_settings({}).withheld_hint("ENVKEEP_TOKEN") is None
 
 
 def test_an_environment_too_large_to_start_with_is_named_with_its_largest_variable() -> None:

@@ -22,7 +22,7 @@ from envkeep.client.tokens import parse_token
 from envkeep.store.engine import open_engine
 from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal
 from tests.authz_support import KEY, founding_invite, joining
-from tests.server import TeamServer, join, server_per_database
+from tests.server import ENVKEEP, TeamServer, join, server_per_database
 from tests.server import cli as _cli
 from tests.server import cli_ok as _ok
 
@@ -425,3 +425,20 @@ def _key_versions(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         rows = session.execute(select(Environment.id, Environment.key_version)).all()
     return {str(env_id): int(version) for env_id, version in rows}
+
+
+def test_an_envkeep_run_by_a_token_run_is_told_why_it_has_no_token(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "nested", "read", "--project", "shop")
+    team.a("set", "API_KEY=inner", "--env", "dev")
+    token = team.a("token", "create", "deploy", "--role", "read", "--project", "shop").strip()
+    nested = ("--", ENVKEEP[0], "get", "API_KEY", "--env", "dev")
+
+    code, out, err = team.token(token, "run", "--env", "dev", *nested)
+    assert code == 4, err
+    assert "(pass it on with: envkeep run --pass-token)" in err
+    assert out == ""
+
+    code, out, err = team.token(token, "run", "--env", "dev", "--pass-token", *nested)
+    assert (code, out) == (0, "inner\n"), err

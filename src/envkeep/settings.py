@@ -12,6 +12,7 @@
 | ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
 | ENVKEEP_PROJECT           | the project, where no envkeep.toml is found (with a token)  |
 | ENVKEEP_RUN_CACHE         | off: `run` keeps no encrypted copy of what it resolved      |
+| ENVKEEP_WITHHELD          | set by `run` for its command: the credentials it kept back  |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
 | ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
 | ENVKEEP_SERVER_HOST       | server: address to bind (default 127.0.0.1)                 |
@@ -76,6 +77,14 @@ class Settings:
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
+    withheld: frozenset[str] = frozenset()  # ENVKEEP_WITHHELD: credentials an outer run kept
+
+    def withheld_hint(self, name: str) -> str | None:
+        """Why credential ``name`` is missing when an outer `envkeep run` kept it back."""
+        if name not in self.withheld:
+            return None
+        passing = " (pass it on with: envkeep run --pass-token)" if name == "ENVKEEP_TOKEN" else ""
+        return f"this runs under `envkeep run`, which keeps {name} from its command{passing}"
 
     @property
     def server_database(self) -> str:
@@ -166,6 +175,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server=env.get("ENVKEEP_SERVER") or None,
         server_db=env.get("ENVKEEP_SERVER_DB") or None,
         token=env.get("ENVKEEP_TOKEN") or None,
+        withheld=frozenset(n for n in env.get("ENVKEEP_WITHHELD", "").split(",") if n),
         project=env.get("ENVKEEP_PROJECT") or None,
         server_rate=_rate(env.get("ENVKEEP_SERVER_RATE")),
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,

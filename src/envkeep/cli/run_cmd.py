@@ -30,10 +30,20 @@ def run(
         str,
         typer.Option("--max-age", help="Server down: use a kept copy up to this old (24h, 90m)."),
     ] = "24h",
+    pass_token: Annotated[
+        bool,
+        typer.Option(
+            "--pass-token",
+            help="Leave ENVKEEP_TOKEN in the command's environment (it runs envkeep itself).",
+        ),
+    ] = False,
 ) -> None:
     """Run a command with the environment's values (the service's scope over the shared one).
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
+
+    ENVKEEP_TOKEN and ENVKEEP_PASSPHRASE are kept from the command; --pass-token leaves the
+    token to a command that runs envkeep in turn (a deploy script in CI).
     """
     if command[0].startswith("-"):  # an option run does not have, taken for the command
         raise UsageError(
@@ -48,8 +58,10 @@ def run(
         _refuse_store_options(env=env, service=service, no_validate=no_validate)
 
         values = secretfiles.file_values(ctx, file, passphrase_source(ctx.settings, confirm=False))
-        run_with_values(ctx, command, values)
-    run_with_environment(ctx, env, service, command, validate=not no_validate)
+        run_with_values(ctx, command, values, pass_token=pass_token)
+    run_with_environment(
+        ctx, env, service, command, validate=not no_validate, pass_token=pass_token
+    )
 
 
 def _refuse_store_options(*, env: str | None, service: str | None, no_validate: bool) -> None:

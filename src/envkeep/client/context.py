@@ -112,9 +112,10 @@ class ClientContext:
     def _server_session(self, url: str) -> ServerSession:
         session = self.session
         if session is None or session.url != url:
+            withheld = self.settings.withheld_hint("ENVKEEP_TOKEN")
             raise NotAuthenticated(
                 f"this project lives on {url}, and you are not logged in there",
-                hint=f"log in with: envkeep login {url}",
+                hint=withheld or f"log in with: envkeep login {url}",
             )
         return session
 

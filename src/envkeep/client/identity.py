@@ -225,9 +225,11 @@ def _passphrase(settings: Settings, prompt: PassphrasePrompt | None) -> str:
     if settings.passphrase:
         return settings.passphrase
     if prompt is None:
+        ask = "set ENVKEEP_PASSPHRASE, or run the command in a terminal to be asked"
+        withheld = settings.withheld_hint("ENVKEEP_PASSPHRASE")
         raise WrongPassphrase(
             "the local identity is protected by a passphrase",
-            hint="set ENVKEEP_PASSPHRASE, or run the command in a terminal to be asked",
+            hint=f"{withheld}; {ask}" if withheld else ask,
         )
     return prompt("Passphrase for the envkeep identity: ")
 

@@ -23,6 +23,7 @@ def run_with_environment(
     argv: Sequence[str],
     *,
     validate: bool = True,
+    pass_token: bool = False,
 ) -> NoReturn:
     """Resolve (and validate, unless told not to), then replace this process with ``argv``.
     On the embedded store the values are kept for the next same run (``client/runcache.py``)."""
@@ -38,7 +39,7 @@ def run_with_environment(
     if ctx.notify is not None:
         for note in notes:
             ctx.notify(note)
-    run_with_values(ctx, argv, resolution.values)
+    run_with_values(ctx, argv, resolution.values, pass_token=pass_token)
 
 
 def personal_notes(ctx: ClientContext, env: str, personal: Iterable[str]) -> tuple[str, ...]:
@@ -53,9 +54,17 @@ def personal_notes(ctx: ClientContext, env: str, personal: Iterable[str]) -> tup
     return () if note is None else (note,)
 
 
-def run_with_values(ctx: ClientContext, argv: Sequence[str], values: Mapping[str, str]) -> NoReturn:
-    """Replace this process with ``argv``, ``values`` added to its environment."""
+def run_with_values(
+    ctx: ClientContext,
+    argv: Sequence[str],
+    values: Mapping[str, str],
+    *,
+    pass_token: bool = False,
+) -> NoReturn:
+    """Replace this process with ``argv``, ``values`` added to its environment (and
+    ENVKEEP_TOKEN kept in it with ``pass_token``, for a command that runs envkeep itself)."""
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     ctx.close()
-    exec_command(argv, child_environment(process_environment(), values))
+    environment = child_environment(process_environment(), values, pass_token=pass_token)
+    exec_command(argv, environment)
