@@ -10,7 +10,7 @@ import pytest
 
 from envkeep import crypto
 from envkeep.app.views import PrincipalView
-from envkeep.client.members import check_signers
+from envkeep.client.pins import check_signers
 from envkeep.core.errors import IntegrityError
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import members
+from envkeep.client.principal_names import member_name, shown_member
 
 member_app = typer.Typer(help="Members, roles and their keys (team server).", no_args_is_help=True)
 
@@ -100,7 +101,7 @@ def list_(json_out: JsonOpt = False) -> None:
         return
     rows = [
         (
-            members.shown_member(m["principal"]),
+            shown_member(m["principal"]),
             m["role"],
             m["project"] or "*",
             m["environment"] or "*",
@@ -112,10 +113,10 @@ def list_(json_out: JsonOpt = False) -> None:
     for m in found:
         if m.get("keys_missing"):
             output.done(
-                f"{members.shown_member(m['principal'])} cannot decrypt what its role opens"
+                f"{shown_member(m['principal'])} cannot decrypt what its role opens"
                 " until an admin seals it the keys: "
                 + members.grant_command(
-                    members.member_name(m["principal"]), m["role"], m["project"], m["environment"]
+                    member_name(m["principal"]), m["role"], m["project"], m["environment"]
                 )
             )
 

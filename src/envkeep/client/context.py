@@ -172,7 +172,7 @@ class ClientContext:
         )
 
     def _check_signers(self, principals: Sequence[PrincipalView]) -> None:
-        from envkeep.client.members import check_signers
+        from envkeep.client.pins import check_signers
 
         check_signers(self, principals)
 

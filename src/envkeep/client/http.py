@@ -186,7 +186,7 @@ class HttpBackend:
         self.workspace_id = workspace_id
         self._cache = cache
         # Every signer a snapshot or a history names goes past this first (the client's
-        # pinned keys: client/members.check_signers); None only where no keys are pinned.
+        # pinned keys: client/pins.check_signers); None only where no keys are pinned.
         self._check_signers = check_signers or (lambda _principals: None)
 
     def project_path(self, project: str) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
+from envkeep.client.pins import check_pin, fingerprint_of, load_pins, pin, pin_key
+from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.reading import read_environment
 from envkeep.client.scope_shares import scope_environments, seal_for, seal_scope_shares
 from envkeep.client.vault import WriteTarget
@@ -28,11 +30,11 @@ from envkeep.core.errors import (
     RotationLeft,
     UsageError,
 )
-from envkeep.core.files import write_atomic
+from envkeep.core.files import exclusive, write_atomic
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
@@ -51,154 +53,7 @@ def _http(ctx: ClientContext) -> HttpBackend:
     return backend
 
 
-# -- pinning ----------------------------------------------------------------------------------
-
-
-def _pins_file(ctx: ClientContext) -> Any:
-    return ctx.settings.home / "known_keys.json"
-
-
-def _pins(ctx: ClientContext) -> dict[str, str]:
-    """The pinned keys: ``SERVER|ID`` → fingerprint, and ``SERVER|name|NAME`` → the id a
-    member's name was first seen with."""
-    path = _pins_file(ctx)
-    if not path.exists():
-        return {}
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        found = None
-    if not isinstance(found, dict):
-        raise IntegrityError(
-            f"{path} is damaged: it holds the keys this machine pinned",
-            hint="restore it from a backup; or move it away, and the keys are pinned again as"
-            " they are first seen",
-        )
-    return {str(k): str(v) for k, v in found.items()}
-
-
-def _save_pins(ctx: ClientContext, pins: dict[str, str]) -> None:
-    write_atomic(_pins_file(ctx), json.dumps(pins, indent=2).encode(), mode=0o600)
-
-
-def _pin_key(ctx: ClientContext, principal_id: str) -> str:
-    return f"{ctx.server_url}|{principal_id}"
-
-
-def _name_key(ctx: ClientContext, name: str) -> str:
-    return f"{ctx.server_url}|name|{name}"
-
-
-def _pin(ctx: ClientContext, principal_id: str, fingerprint: str, name: str | None = None) -> None:
-    """Trust ``fingerprint`` for the principal from now on (known_keys.json, 0600), and
-    ``name`` as its name."""
-    pins = _pins(ctx)
-    pins[_pin_key(ctx, principal_id)] = fingerprint
-    if name is not None:
-        pins[_name_key(ctx, name)] = principal_id
-    _save_pins(ctx, pins)
-
-
-def _fingerprint(principal: PrincipalView) -> str:
-    return crypto.PublicKeys(principal.encryption_public, principal.signing_public).fingerprint()
-
-
-def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKeys) -> None:
-    """Pin the keys of a principal this client made (a service account's): nothing to check."""
-    _pin(ctx, principal_id, public.fingerprint())
-
-
-def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
-    """Whether this client has pinned the principal's key (whatever key it pinned)."""
-    return _pin_key(ctx, principal.id) in _pins(ctx)
-
-
-def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
-    return IntegrityError(
-        f"the public key of {shown_principal(principal)} CHANGED (was {pinned}, now {seen})",
-        hint=_verify_hint(principal, "the new one"),
-    )
-
-
-def _verify_hint(principal: PrincipalView, which: str) -> str:
-    """What to do about a key this machine cannot trust yet: compare it out of band."""
-    return (
-        "ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by phone or in"
-        f" person, not through this server); if it is {which}, run: envkeep member verify"
-        f" {_named(principal)} --fingerprint 'WHAT THEY READ OUT'"
-    )
-
-
-def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
-    """The principal's keys if they match the pinned ones (pinning them on first use)."""
-    pins = _pins(ctx)
-    key = _pin_key(ctx, principal.id)
-    seen = _fingerprint(principal)
-    if key not in pins:
-        _pin(ctx, principal.id, seen, principal.name)
-    elif pins[key] != seen:
-        raise _changed(principal, pins[key], seen)
-    return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
-
-
-def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> None:
-    """Refuse what the server sent if it names a signer (a version's author, a data key's
-    sharer) by keys other than the ones this client pinned for it, a member by an account id
-    other than the one its name was first seen with, or this reader by keys other than its
-    own: a server could otherwise sign values of its own making for them. Every entry is
-    checked (one id given two key sets is refused). A signer seen for the first time is
-    pinned (DESIGN §4, Trust), as `member grant` pins a grantee, with a note giving its
-    fingerprint to compare; a home that cannot be written still reads, pinning nothing."""
-    pins = _pins(ctx)
-    mine = ctx.identity.principal_id
-    first_seen: dict[str, PrincipalView] = {}
-    for principal in principals:
-        seen = _fingerprint(principal)
-        if principal.id == mine:
-            own = ctx.identity.record.public.fingerprint()
-            if seen != own:
-                raise IntegrityError(
-                    f"the server shows your own key as {seen}, not yours ({own}): what it"
-                    " sent as signed by you was not; nothing was read",
-                    hint="tell your workspace's admins: the server or the network in between"
-                    " is not to be trusted",
-                )
-            continue
-        pinned = pins.get(_pin_key(ctx, principal.id))
-        if pinned is None and principal.id in first_seen:
-            pinned = _fingerprint(first_seen[principal.id])
-        if pinned is not None and pinned != seen:
-            raise _changed(principal, pinned, seen)
-        if pinned is None:
-            _check_name(ctx, pins, principal)
-            first_seen[principal.id] = principal
-    if not first_seen:
-        return
-    for principal in first_seen.values():
-        pins[_pin_key(ctx, principal.id)] = _fingerprint(principal)
-        pins.setdefault(_name_key(ctx, principal.name), principal.id)
-        if ctx.notify is not None:
-            ctx.notify(
-                f"note: first values signed by {shown_principal(principal)} read here; their"
-                f" key's fingerprint is {_fingerprint(principal)}: compare it with what"
-                " 'envkeep whoami --fingerprint' shows them"
-            )
-    with contextlib.suppress(OSError):
-        _save_pins(ctx, pins)
-
-
-def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalView) -> None:
-    """A member's name first seen with another account id: refused, as a changed key is (a
-    server could make up an account under a known name). A token's name passes to the new
-    account `token rotate` makes."""
-    known = pins.get(_name_key(ctx, principal.name))
-    if known is None or known == principal.id or principal.kind == "service":
-        return
-    raise IntegrityError(
-        f"{shown_principal(principal)} signs with an account this machine has not seen (was"
-        f" {known}, now {principal.id}; key {_fingerprint(principal)})",
-        hint=_verify_hint(principal, "theirs"),
-    )
+# -- verifying a key ---------------------------------------------------------------------------
 
 
 _FINGERPRINT_DIGITS = 32
@@ -221,14 +76,14 @@ def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
     """Accept a member's current key after checking its fingerprint out of band."""
     given = _hex_digits(fingerprint)
     principal = _to_verify(ctx, name)
-    seen = _fingerprint(principal)
+    seen = fingerprint_of(principal)
     if _hex_digits(seen) != given:
         raise IntegrityError(
             f"{name}'s key has fingerprint {seen}, not the one you gave ({fingerprint.strip()});"
             " nothing was pinned",
             hint="do not trust it: check the fingerprint with them again, out of band",
         )
-    _pin(ctx, principal.id, seen, principal.name)
+    pin(ctx, principal.id, seen, principal.name)
     return seen
 
 
@@ -253,15 +108,15 @@ def _pinned_named(ctx: ClientContext, name: str) -> PrincipalView | None:
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
 
-    prefix = _pin_key(ctx, "")
-    for pinned in _pins(ctx):
+    prefix = pin_key(ctx, "")
+    for pinned in load_pins(ctx):
         principal_id = pinned[len(prefix) :]
         if not pinned.startswith(prefix) or principal_id.startswith("name|"):
             continue
         with contextlib.suppress(NotFoundError):
             data = _http(ctx).api.request("GET", f"/v1/principals/{principal_id}")
             found = principal_view(schemas.Principal.model_validate(data))
-            if name.strip().lower() == found.name or name == _named(found):
+            if name.strip().lower() == found.name or name == grant_name(found):
                 return found
     return None
 
@@ -544,30 +399,6 @@ def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
     return found
 
 
-def member_name(principal: Mapping[str, Any]) -> str:
-    """What `member grant` takes for a principal of `member list`: an email, a token's name."""
-    from envkeep.app._lookup import token_label
-
-    name = str(principal["name"])
-    label = token_label(name) if principal.get("kind") == "service" else None
-    return name if label is None else label
-
-
-def _named(principal: PrincipalView) -> str:
-    return member_name({"name": principal.name, "kind": principal.kind})
-
-
-def shown_principal(principal: PrincipalView) -> str:
-    """A principal as a person reads it: an email, or ``token NAME``."""
-    return shown_member({"name": principal.name, "kind": principal.kind})
-
-
-def shown_member(principal: Mapping[str, Any]) -> str:
-    """A principal of `member list` as a person reads it: an email, or ``token NAME``."""
-    name = member_name(principal)
-    return f"token {name}" if principal.get("kind") == "service" else name
-
-
 def grant_command(who: str, role: str, project: str | None, environment: str | None) -> str:
     """The `member grant` that seals ``who`` the keys of ``role`` at that scope, quoted for a
     shell."""
@@ -590,9 +421,11 @@ def invite(
     from envkeep.client.accounts import split_invite_code
 
     invite_id, secret = split_invite_code(code)
-    kept = _invites(ctx)
-    kept[invite_id] = secret
-    write_atomic(_invites_file(ctx), json.dumps(kept, indent=2).encode(), mode=0o600)
+    path = _invites_file(ctx)
+    with exclusive(path):  # two invites made at once each keep their secret
+        kept = _invites(ctx)
+        kept[invite_id] = secret
+        write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600)
     return code
 
 

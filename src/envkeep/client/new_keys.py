@@ -92,12 +92,9 @@ def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> d
     says), with its fingerprint to compare."""
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
-    from envkeep.client.members import (
-        check_invite_proof,
-        check_pin,
-        is_pinned,
-        shown_principal,
-    )
+    from envkeep.client.members import check_invite_proof
+    from envkeep.client.pins import check_pin, is_pinned
+    from envkeep.client.principal_names import shown_principal
     from envkeep.client.scope_shares import seal_for
 
     view = principal_view(schemas.Principal.model_validate(principal))
@@ -125,7 +122,8 @@ def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:
     """A member the key was not sealed to: the error, its hint, then the `member grant` of
     the role that opens the environment (it seals what that role opens once their key is
     trusted; `member list` prints the same)."""
-    from envkeep.client.members import grant_command, member_name, shown_member
+    from envkeep.client.members import grant_command
+    from envkeep.client.principal_names import member_name, shown_member
 
     principal = member["principal"]
     grant = grant_command(

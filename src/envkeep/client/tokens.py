@@ -20,9 +20,9 @@ from envkeep.client.members import (
     Revoked,
     _http,
     finish_revocation,
-    pin_made_here,
     rotate_environments,
 )
+from envkeep.client.pins import pin_made_here
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 

@@ -1,4 +1,5 @@
-"""Writing files so that a crash never leaves a half-written one: temp file, fsync, rename."""
+"""Writing files so that a crash never leaves a half-written one (temp file, fsync, rename),
+and updating one that several processes share (`exclusive`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from envkeep.core.errors import AlreadyExistsError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -30,6 +32,26 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s lock file (``NAME.lock`` beside it, 0600) while a
+    read-modify-write of ``path`` runs, so that two processes updating it at once (two `run`s
+    pinning first-seen keys) each keep the other's change. Where the OS has no ``flock``
+    (Windows), nothing is locked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the platforms the tests run on
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def refuse_existing(path: Path, *, force: bool) -> None:

@@ -1,0 +1,179 @@
+"""The public keys this machine pinned (``ENVKEEP_HOME/known_keys.json``, 0600; DESIGN §4
+Trust): each principal's key fingerprint on first use, and the account id a member's name was
+first seen with. A changed key, or a known name on another account, is refused until `envkeep
+member verify` accepts it. Several processes may pin at once (two `run`s reading first-seen
+signers): every write merges into the file as it is then, under its lock."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import TYPE_CHECKING
+
+from envkeep import crypto
+from envkeep.client.principal_names import grant_name, shown_principal
+from envkeep.core.errors import IntegrityError
+from envkeep.core.files import exclusive, write_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+
+    from envkeep.app.views import PrincipalView
+    from envkeep.client.context import ClientContext
+
+
+def pins_file(ctx: ClientContext) -> Path:
+    return ctx.settings.home / "known_keys.json"
+
+
+def load_pins(ctx: ClientContext) -> dict[str, str]:
+    """The pinned keys: ``SERVER|ID`` → fingerprint, and ``SERVER|name|NAME`` → the id a
+    member's name was first seen with."""
+    path = pins_file(ctx)
+    if not path.exists():
+        return {}
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        found = None
+    if not isinstance(found, dict):
+        raise IntegrityError(
+            f"{path} is damaged: it holds the keys this machine pinned",
+            hint="restore it from a backup; or move it away, and the keys are pinned again as"
+            " they are first seen",
+        )
+    return {str(k): str(v) for k, v in found.items()}
+
+
+def _update(ctx: ClientContext, entries: Mapping[str, str], *, replace: bool) -> None:
+    """Write ``entries`` into the pins as they are on disk now, under the file's lock: another
+    process's pins written since this one read them are kept. ``replace`` False keeps an entry
+    already there (a first sighting never overrides a pin)."""
+    path = pins_file(ctx)
+    with exclusive(path):
+        pins = load_pins(ctx)
+        for key, value in entries.items():
+            if replace or key not in pins:
+                pins[key] = value
+        write_atomic(path, json.dumps(pins, indent=2).encode(), mode=0o600)
+
+
+def pin_key(ctx: ClientContext, principal_id: str) -> str:
+    return f"{ctx.server_url}|{principal_id}"
+
+
+def name_key(ctx: ClientContext, name: str) -> str:
+    return f"{ctx.server_url}|name|{name}"
+
+
+def pin(ctx: ClientContext, principal_id: str, fingerprint: str, name: str | None = None) -> None:
+    """Trust ``fingerprint`` for the principal from now on (known_keys.json, 0600), and
+    ``name`` as its name."""
+    entries = {pin_key(ctx, principal_id): fingerprint}
+    if name is not None:
+        entries[name_key(ctx, name)] = principal_id
+    _update(ctx, entries, replace=True)
+
+
+def fingerprint_of(principal: PrincipalView) -> str:
+    return crypto.PublicKeys(principal.encryption_public, principal.signing_public).fingerprint()
+
+
+def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKeys) -> None:
+    """Pin the keys of a principal this client made (a service account's): nothing to check."""
+    pin(ctx, principal_id, public.fingerprint())
+
+
+def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
+    """Whether this client has pinned the principal's key (whatever key it pinned)."""
+    return pin_key(ctx, principal.id) in load_pins(ctx)
+
+
+def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
+    return IntegrityError(
+        f"the public key of {shown_principal(principal)} CHANGED (was {pinned}, now {seen})",
+        hint=verify_hint(principal, "the new one"),
+    )
+
+
+def verify_hint(principal: PrincipalView, which: str) -> str:
+    """What to do about a key this machine cannot trust yet: compare it out of band."""
+    return (
+        "ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by phone or in"
+        f" person, not through this server); if it is {which}, run: envkeep member verify"
+        f" {grant_name(principal)} --fingerprint 'WHAT THEY READ OUT'"
+    )
+
+
+def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
+    """The principal's keys if they match the pinned ones (pinning them on first use)."""
+    pins = load_pins(ctx)
+    key = pin_key(ctx, principal.id)
+    seen = fingerprint_of(principal)
+    if key not in pins:
+        pin(ctx, principal.id, seen, principal.name)
+    elif pins[key] != seen:
+        raise _changed(principal, pins[key], seen)
+    return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+
+
+def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> None:
+    """Refuse what the server sent if it names a signer (a version's author, a data key's
+    sharer) by keys other than the ones this client pinned for it, a member by an account id
+    other than the one its name was first seen with, or this reader by keys other than its
+    own: a server could otherwise sign values of its own making for them. Every entry is
+    checked (one id given two key sets is refused). A signer seen for the first time is
+    pinned (DESIGN §4, Trust), as `member grant` pins a grantee, with a note giving its
+    fingerprint to compare; a home that cannot be written still reads, pinning nothing."""
+    pins = load_pins(ctx)
+    mine = ctx.identity.principal_id
+    first_seen: dict[str, PrincipalView] = {}
+    for principal in principals:
+        seen = fingerprint_of(principal)
+        if principal.id == mine:
+            own = ctx.identity.record.public.fingerprint()
+            if seen != own:
+                raise IntegrityError(
+                    f"the server shows your own key as {seen}, not yours ({own}): what it"
+                    " sent as signed by you was not; nothing was read",
+                    hint="tell your workspace's admins: the server or the network in between"
+                    " is not to be trusted",
+                )
+            continue
+        pinned = pins.get(pin_key(ctx, principal.id))
+        if pinned is None and principal.id in first_seen:
+            pinned = fingerprint_of(first_seen[principal.id])
+        if pinned is not None and pinned != seen:
+            raise _changed(principal, pinned, seen)
+        if pinned is None:
+            _check_name(ctx, pins, principal)
+            first_seen[principal.id] = principal
+    if not first_seen:
+        return
+    entries: dict[str, str] = {}
+    for principal in first_seen.values():
+        entries[pin_key(ctx, principal.id)] = fingerprint_of(principal)
+        entries.setdefault(name_key(ctx, principal.name), principal.id)
+        if ctx.notify is not None:
+            ctx.notify(
+                f"note: first values signed by {shown_principal(principal)} read here; their"
+                f" key's fingerprint is {fingerprint_of(principal)}: compare it with what"
+                " 'envkeep whoami --fingerprint' shows them"
+            )
+    with contextlib.suppress(OSError):
+        _update(ctx, entries, replace=False)
+
+
+def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalView) -> None:
+    """A member's name first seen with another account id: refused, as a changed key is (a
+    server could make up an account under a known name). A token's name passes to the new
+    account `token rotate` makes."""
+    known = pins.get(name_key(ctx, principal.name))
+    if known is None or known == principal.id or principal.kind == "service":
+        return
+    raise IntegrityError(
+        f"{shown_principal(principal)} signs with an account this machine has not seen (was"
+        f" {known}, now {principal.id}; key {fingerprint_of(principal)})",
+        hint=verify_hint(principal, "theirs"),
+    )
