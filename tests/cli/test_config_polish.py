@@ -85,6 +85,16 @@ def test_completion_offers_the_projects_environments_services_and_formats(
     assert _completions(envkeep, "envkeep audit export --format c") == ["csv"]
 
 
+def test_completion_offers_environments_services_and_roles_where_a_command_takes_one(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    assert _completions(envkeep, "envkeep env delete p") == ["prod"]
+    assert _completions(envkeep, "envkeep env diff staging ") == ["dev", "staging", "prod"]
+    assert _completions(envkeep, "envkeep env rotate-key d") == ["dev"]
+    assert _completions(envkeep, "envkeep schema show w") == ["web", "worker"]
+    assert _completions(envkeep, "envkeep member grant bob@x.io w") == ["write"]
+
+
 # -- --json -----------------------------------------------------------------------------------
 
 JSON_COMMANDS: dict[str, tuple[str, ...]] = {

@@ -12,6 +12,7 @@ from envkeep.cli.options import (
     JsonOpt,
     RevealOpt,
     YesOpt,
+    complete_env,
     complete_service,
     service_name,
 )
@@ -65,7 +66,8 @@ def env_list(json_out: JsonOpt = False) -> None:
 
 @env_app.command("delete")
 def env_delete(
-    name: Annotated[str, typer.Argument(help="Environment name.")], yes: YesOpt = False
+    name: Annotated[str, typer.Argument(help="Environment name.", autocompletion=complete_env)],
+    yes: YesOpt = False,
 ) -> None:
     """Delete an environment and every variable in it.
 
@@ -85,7 +87,7 @@ def env_delete(
 
 @env_app.command("edit")
 def env_edit(
-    name: Annotated[str, typer.Argument(help="Environment name.")],
+    name: Annotated[str, typer.Argument(help="Environment name.", autocompletion=complete_env)],
     rename: Annotated[str | None, typer.Option(help="A new name.")] = None,
     description: Annotated[str | None, typer.Option(help="A description ('' clears it).")] = None,
     protect: Annotated[
@@ -109,7 +111,9 @@ def env_edit(
 
 @env_app.command("clone")
 def env_clone(
-    source: Annotated[str, typer.Argument(help="The environment to copy.")],
+    source: Annotated[
+        str, typer.Argument(help="The environment to copy.", autocompletion=complete_env)
+    ],
     target: Annotated[str, typer.Argument(help="The new environment.")],
 ) -> None:
     """Create an environment holding a copy of every scope's values.
@@ -159,8 +163,8 @@ def _print_differences(
 
 @env_app.command("diff")
 def env_diff(
-    source: Annotated[str, typer.Argument(help="One environment.")],
-    target: Annotated[str, typer.Argument(help="The other.")],
+    source: Annotated[str, typer.Argument(help="One environment.", autocompletion=complete_env)],
+    target: Annotated[str, typer.Argument(help="The other.", autocompletion=complete_env)],
     service: Annotated[
         str | None,
         typer.Option(
@@ -327,7 +331,7 @@ def _changes_text(plan: activation.FilePlan) -> str:
 
 @env_app.command("rotate-key")
 def rotate_key(
-    env: Annotated[str, typer.Argument(help="The environment.")],
+    env: Annotated[str, typer.Argument(help="The environment.", autocompletion=complete_env)],
     project: Annotated[
         str | None, typer.Option(help="Another project of the workspace (default: this one).")
     ] = None,

@@ -8,14 +8,19 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, complete_env
+from envkeep.cli.options import JsonOpt, complete_env, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import members
 from envkeep.client.principal_names import member_name, shown_member
 
 member_app = typer.Typer(help="Members, roles and their keys (team server).", no_args_is_help=True)
 
-RoleArg = Annotated[str, typer.Argument(help="admin, write or read.")]
+RoleArg = Annotated[
+    str,
+    typer.Argument(
+        help="admin, write or read.", autocompletion=complete_from(("admin", "write", "read"))
+    ),
+]
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
 EnvOpt = Annotated[
     str | None,
