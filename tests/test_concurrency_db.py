@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from envkeep.app.accounts import create_workspace, workspaces_of
 from envkeep.app.projects import create_project
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.writes import write_secrets
-from envkeep.core.errors import ConflictError
+from envkeep.core.errors import AlreadyExistsError, ConflictError
 from envkeep.store.models import Secret, SecretVersion
 
 if TYPE_CHECKING:
@@ -98,3 +99,32 @@ def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
     assert versions == list(range(1, sum(wins) + 1))  # contiguous: every win is one version
     assert _current(store) == sum(wins)
     assert sum(losses) > 0  # the writers really raced
+
+
+def test_one_member_creating_two_workspaces_of_one_name_at_once_gets_one(
+    store: Store, owner: Owner
+) -> None:
+    racers = 6
+    start = threading.Barrier(racers)
+    made: list[str] = []
+    refused: list[BaseException] = []
+
+    def create() -> None:
+        start.wait()
+        try:
+            made.append(
+                store.run(owner.principal_id, lambda c: create_workspace(c, name="twin"))[0]
+            )
+        except AlreadyExistsError as error:
+            refused.append(error)
+
+    threads = [threading.Thread(target=create) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(made) == 1, (made, refused)
+    assert len(refused) == racers - 1
+    owned = store.run(owner.principal_id, workspaces_of)
+    assert [name for _id, name in owned].count("twin") == 1

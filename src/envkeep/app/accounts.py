@@ -374,12 +374,19 @@ def create_invite(
     return _code(invite.id, secret)
 
 
+_LOCK_PRINCIPAL = "SELECT id FROM principals WHERE id = :id FOR UPDATE"
+
+
 def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     """A new tenant owned (admin) by the caller."""
     if not name or len(name) > 200:
         raise UsageError("a workspace name needs 1 to 200 characters")
     # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
-    # so that a refusal tells nothing about them.
+    # so that a refusal tells nothing about them. No index can say "unique per member", so
+    # the caller's row is locked first on PostgreSQL: two creations at once check in turn
+    # (SQLite serialises writers already).
+    if call.session.get_bind().dialect.name != "sqlite":
+        call.fetch(_LOCK_PRINCIPAL, {"id": call.actor.principal_id})
     if any(held == name for _id, held in workspaces_of(call)):
         raise AlreadyExistsError(
             f"you already have a workspace called '{name}'", hint="pick another name"
