@@ -162,7 +162,7 @@ def service_remove(
     name: Annotated[str, typer.Argument(help="Service name.")], yes: YesOpt = False
 ) -> None:
     """Remove a service and its service-scoped variables (and their history) in every
-    environment.
+    environment. A warning names each ${service.NAME} reference that no longer resolves.
 
     Example: envkeep service remove api --yes
     """
@@ -172,8 +172,10 @@ def service_remove(
         f"Remove service '{name}' and its variables (and their history) in every environment?",
         yes=yes,
     )
-    projects.remove_service(ctx, name)
+    broken = projects.remove_service(ctx, name)
     output.done(f"removed service '{name}'")
+    for reference in broken:
+        output.done(f"warning: {reference.describe()}")
 
 
 def init_service(

@@ -23,6 +23,14 @@ from envkeep.integrations.exporters import EXPORTERS, default_secret_name, expor
 if TYPE_CHECKING:
     from envkeep.settings import Settings
 
+NoValidateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-validate",
+        help="Write even if a service's schema refuses a value (ahead of a schema change).",
+    ),
+]
+
 
 def set_(
     pairs: Annotated[
@@ -34,9 +42,11 @@ def set_(
     env: EnvOpt = None,
     service: ServiceOpt = None,
     yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
 ) -> None:
     """Set variables (one new version each, all or nothing). One NAME alone reads its value
-    from stdin, or asks for it on a terminal: a secret stays out of the shell's history.
+    from stdin, or asks for it on a terminal: a secret stays out of the shell's history. Each
+    value is checked against the schema of every service that will see it.
 
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
@@ -48,7 +58,9 @@ def set_(
     count = confirming(
         ctx.settings,
         yes,
-        lambda ok: variables.set_variables(ctx, env_name, service, values, confirmed=ok),
+        lambda ok: variables.set_variables(
+            ctx, env_name, service, values, confirmed=ok, check=not no_validate
+        ),
         where=where,
     )
     same = f"; {len(values) - count} unchanged (the value it has)" if count < len(values) else ""
@@ -102,7 +114,8 @@ def unset(
     service: ServiceOpt = None,
     yes: YesOpt = False,
 ) -> None:
-    """Delete variables (history keeps their versions).
+    """Delete variables (history keeps their versions). A warning names each ${...}
+    reference elsewhere that no longer resolves.
 
     Example: envkeep unset LOG_LEVEL --env dev
     """
@@ -110,13 +123,15 @@ def unset(
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
     where = _scope(env_name, service)
-    count = confirming(
+    done = confirming(
         ctx.settings,
         yes,
         lambda ok: variables.unset_variables(ctx, env_name, service, names, confirmed=ok),
         where=where,
     )
-    output.done(f"unset {output.counted(count, 'variable')} in {where}")
+    output.done(f"unset {output.counted(done.count, 'variable')} in {where}")
+    for broken in done.broken:
+        output.done(f"warning: {broken.describe()}")
 
 
 def list_(
@@ -221,8 +236,10 @@ def import_(
         str, typer.Option("--on-conflict", help="fail (write nothing), skip or overwrite.")
     ] = "fail",
     yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
 ) -> None:
-    """Import variables from a file into one scope, as one batch.
+    """Import variables from a file into one scope, as one batch. Each value written is
+    checked against the schemas, as `set` checks it.
 
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
@@ -236,7 +253,14 @@ def import_(
             ctx.settings,
             yes,
             lambda ok: variables.import_values(
-                ctx, env_name, service, values, on_conflict=on_conflict, confirmed=ok, progress=step
+                ctx,
+                env_name,
+                service,
+                values,
+                on_conflict=on_conflict,
+                confirmed=ok,
+                progress=step,
+                check=not no_validate,
             ),
             where=where,
         )
@@ -307,8 +331,10 @@ def rollback(
     env: EnvOpt = None,
     service: ServiceOpt = None,
     yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
 ) -> None:
-    """Restore an earlier version's value (as a new version).
+    """Restore an earlier version's value (as a new version). The value is checked against
+    the schemas, as `set` checks it.
 
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
@@ -319,7 +345,9 @@ def rollback(
     version = confirming(
         ctx.settings,
         yes,
-        lambda ok: variables.rollback(ctx, env_name, service, name, to, confirmed=ok),
+        lambda ok: variables.rollback(
+            ctx, env_name, service, name, to, confirmed=ok, check=not no_validate
+        ),
         where=where,
     )
     output.done(f"{name} is now version {version} in {where}, with the value of version {to}")
@@ -340,8 +368,14 @@ def _editor(settings_editor: str) -> Callable[[Path], None]:
     return run
 
 
-def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) -> None:
-    """Edit one scope's variables in $EDITOR; what changed is written as one batch.
+def edit(
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
+) -> None:
+    """Edit one scope's variables in $EDITOR; what changed is written as one batch. Each
+    value set is checked against the schemas, as `set` checks it.
 
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
@@ -353,7 +387,9 @@ def edit(env: EnvOpt = None, service: ServiceOpt = None, yes: YesOpt = False) ->
     result = confirming(
         ctx.settings,
         yes,
-        lambda ok: editing.edit_scope(ctx, env_name, service, run_editor, confirmed=ok),
+        lambda ok: editing.edit_scope(
+            ctx, env_name, service, run_editor, confirmed=ok, check=not no_validate
+        ),
         where=where,
     )
     if not result.set_names and not result.unset_names:

@@ -3,7 +3,8 @@
 The buffer is a dotenv file in a private temp directory (0700/0600), removed afterwards. The
 batch is written against the versions read before the editor opened, so if someone changed the
 scope meanwhile the write is refused as a conflict; then (and on a syntax error) the buffer is
-kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost.
+kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost. What is set is checked against
+the schemas of the services that will see it, as `envkeep set` checks it (`write_checks`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_planned
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
-from envkeep.core.errors import ConfirmationRequired, EnvkeepError
+from envkeep.core.errors import ConfirmationRequired, EnvkeepError, SchemaViolation
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
+    from envkeep.core.schema import Schema
 
 HEADER = (
     "envkeep edit: {where}. Save and quit to apply; delete a line to unset it.\n"
@@ -55,11 +57,16 @@ def edit_scope(
     run_editor: Callable[[Path], None],
     *,
     confirmed: bool = False,
+    check: bool = True,
 ) -> EditResult:
-    """Open the scope's variables in an editor and apply what changed."""
-    from envkeep.client.variables import open_environment
+    """Open the scope's variables in an editor and apply what changed (``check``: refused
+    when a schema refuses a value set, `write_checks`)."""
+    from envkeep.client.variables import open_for_write
+    from envkeep.client.write_checks import schemas_to_check
 
-    opened = open_environment(ctx, env, service)
+    # Which names the buffer will set is known only afterwards: any the schemas declare.
+    schemas = schemas_to_check(ctx, service, None) if check else {}
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     if opened.snapshot.environment.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{env}' is protected", hint="confirm with --yes, or answer the prompt"
@@ -76,16 +83,26 @@ def edit_scope(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     try:
-        return _apply(ctx, opened, scope, before, text)
+        return _apply(ctx, opened, service, before, text, schemas=schemas)
     except EnvkeepError as error:
-        error.hint = f"nothing was changed; your text is kept in {_recover(ctx, text, env)}"
+        kept = f"your text is kept in {_recover(ctx, text, env)}"
+        # The schema's refusal keeps its hint: it names the flag that writes anyway.
+        said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
+        error.hint = f"{said}; {kept}"
         raise
 
 
 def _apply(
-    ctx: ClientContext, opened: OpenEnvironment, scope: str, before: dict[str, str], text: str
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    service: str | None,
+    before: dict[str, str],
+    text: str,
+    *,
+    schemas: dict[str, Schema],
 ) -> EditResult:
     from envkeep.client.variables import check_references
+    from envkeep.client.write_checks import refuse_violations
 
     after = parse_dotenv(text, source="the edited buffer").values
     changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
@@ -93,8 +110,9 @@ def _apply(
     for name, value in changes.items():
         if value is not None:
             check_references(name, value)
+    refuse_violations(ctx, opened, service, changes, schemas)
     if changes:
-        writes = opened.plan_writes(scope, changes)
+        writes = opened.plan_writes(opened.scope_for(service), changes)
         write_planned(ctx, opened, writes, confirmed=True)
     return EditResult(
         tuple(sorted(k for k, v in changes.items() if v is not None)),

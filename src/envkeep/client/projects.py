@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.app.views import SecretWrite, ServiceView
+    from envkeep.client.broken_references import BrokenReference
     from envkeep.client.context import ClientContext
     from envkeep.client.identity import Identity
     from envkeep.client.new_keys import Unsealed
@@ -332,8 +333,13 @@ def list_services(ctx: ClientContext) -> list[ListedService]:
     return found
 
 
-def remove_service(ctx: ClientContext, name: str) -> None:
-    """Remove a service (and its variables) from the store and envkeep.toml."""
+def remove_service(ctx: ClientContext, name: str) -> list[BrokenReference]:
+    """Remove a service (and its variables) from the store and envkeep.toml; return the
+    ``${name.KEY}`` references (in each environment) that no longer resolve."""
+    from envkeep.client.broken_references import broken_by_removal_everywhere
+
     project = ctx.project_file
+    broken = broken_by_removal_everywhere(ctx, name)
     ctx.backend.remove_service(project.project, name)
     _edit_project_file(project.path, lambda text: without_service_section(text, name))
+    return broken

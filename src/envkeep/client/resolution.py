@@ -7,7 +7,7 @@ and the team server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
@@ -120,6 +120,28 @@ class ProjectLayers:
     def template(self, name: str, service: str) -> Template:
         """A template a service uses; an error naming it when it does not exist."""
         return _template(self.templates, name, service)
+
+    def with_changes(self, service: str | None, changes: Mapping[str, str | None]) -> ProjectLayers:
+        """These layers after ``changes`` to one scope (None: the shared scope), a None value
+        unsetting its name: what a write would leave, for checking it before it is made."""
+        values = dict(self.shared if service is None else self.by_service.get(service, {}))
+        for name, value in changes.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        if service is None:
+            return replace(self, shared=values)
+        return replace(self, by_service={**self.by_service, service: values})
+
+    def without_service(self, service: str) -> ProjectLayers:
+        """These layers without ``service`` (what removing it would leave)."""
+        kept = {name: values for name, values in self.by_service.items() if name != service}
+        return replace(self, by_service=kept)
+
+    def without_local(self) -> ProjectLayers:
+        """These layers as the whole team sees them: no personal overrides of this machine."""
+        return replace(self, local={})
 
     def merged(self, service: str) -> Mapping[str, str] | None:
         """A service's merged, unexpanded values (for ``${service.NAME}``)."""

@@ -1,4 +1,9 @@
-"""Client use cases for variables: set, unset, list, get, resolve, history, rollback."""
+"""Client use cases for variables: set, unset, list, get, resolve, history, rollback.
+
+Writes are checked against the schemas of the services that will see them (`write_checks`,
+unless ``check=False``); an unset reports the references it leaves dangling
+(`broken_references`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from envkeep.client.conflicts import write_planned
 from envkeep.client.envelopes import open_version
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import where_flags
+from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import (
     ConflictError,
     EnvkeepError,
@@ -21,11 +27,13 @@ from envkeep.core.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Collection, Mapping
 
+    from envkeep.client.broken_references import BrokenReference
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment, Variable
     from envkeep.core.resolve import Resolution
+    from envkeep.core.schema import Schema
 
 
 def _services(service: str | None) -> list[str]:
@@ -35,6 +43,23 @@ def _services(service: str | None) -> list[str]:
 def open_environment(ctx: ClientContext, env: str, service: str | None) -> OpenEnvironment:
     """Read and decrypt the shared scope and, if given, one service's scope."""
     return read_environment(ctx, env, _services(service))
+
+
+def open_for_write(
+    ctx: ClientContext, env: str, service: str | None, *, every_scope: bool
+) -> OpenEnvironment:
+    """`open_environment`, or with ``every_scope`` the whole environment (what a write's
+    checks need: who else sees a value, what its references expand to), ``service`` checked
+    to exist as the narrow read checks it."""
+    if not every_scope:
+        return open_environment(ctx, env, service)
+    opened = read_environment(ctx, env)
+    known = [s.name for s in opened.snapshot.services]
+    if service is not None and service not in known:
+        from envkeep.app.not_found import service_not_found
+
+        raise service_not_found(service, ctx.project_file.project, known)
+    return opened
 
 
 def parse_assignments(
@@ -96,32 +121,54 @@ def set_variables(
     values: Mapping[str, str],
     *,
     confirmed: bool = False,
+    check: bool = True,
 ) -> int:
     """Write new versions of ``values`` in one scope, all or nothing; return how many. A name
-    already holding its value gets no new version (history stays what changed)."""
-    opened = open_environment(ctx, env, service)
+    already holding its value gets no new version (history stays what changed). ``check``
+    refuses the batch when a schema refuses a value (`write_checks`)."""
+    schemas = _schemas(ctx, service, values, check=check)
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
     changed = {name: value for name, value in values.items() if current.get(name) != value}
     if not changed:
         return 0
+    refuse_violations(ctx, opened, service, changed, schemas)
     writes = opened.plan_writes(scope, changed)
     write_planned(ctx, opened, writes, confirmed=confirmed)
     return len(writes)
 
 
+def _schemas(
+    ctx: ClientContext, service: str | None, names: Collection[str], *, check: bool
+) -> dict[str, Schema]:
+    return schemas_to_check(ctx, service, names) if check else {}
+
+
+@dataclass(frozen=True)
+class Unset:
+    """What an unset did: how many variables, and the references it left dangling."""
+
+    count: int
+    broken: tuple[BrokenReference, ...]
+
+
 def unset_variables(
     ctx: ClientContext, env: str, service: str | None, names: list[str], *, confirmed: bool = False
-) -> int:
-    """Delete variables in one scope (a tombstone version each), all or nothing."""
-    opened = open_environment(ctx, env, service)
+) -> Unset:
+    """Delete variables in one scope (a tombstone version each), all or nothing; name the
+    references elsewhere that no longer resolve (read from the same, whole environment)."""
+    from envkeep.client.broken_references import broken_by_unset
+
+    opened = open_for_write(ctx, env, service, every_scope=True)
     scope = opened.scope_for(service)
     missing = [n for n in names if opened.find(scope, n) is None]
     if missing:
         raise _not_found(ctx, missing[0], env, service, opened)
+    broken = broken_by_unset(ctx, opened, service, names)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
     write_planned(ctx, opened, writes, confirmed=confirmed)
-    return len(writes)
+    return Unset(len(writes), tuple(broken))
 
 
 def _not_found(
@@ -246,21 +293,25 @@ def rollback(
     to: int,
     *,
     confirmed: bool = False,
+    check: bool = True,
 ) -> int:
-    """Write a new version holding version ``to``'s value; return the new version number."""
+    """Write a new version holding version ``to``'s value; return the new version number.
+    ``check``: refused when a schema refuses that value now (`write_checks`)."""
     entries = history(ctx, env, service, name)
     target = next((e for e in entries if e.version == to), None)
-    if target is not None and target.value is None:
-        raise UsageError(
-            f"version {to} of '{name}' is a deletion",
-            hint=f"to delete it again: envkeep unset {name} {where_flags(env, service)}",
-        )
     if target is None:
         raise VersionNotFound(
             f"'{name}' has no version {to} (versions 1-{entries[-1].version})",
             hint=f"see them with: envkeep history {name} {where_flags(env, service)}",
         )
-    opened = open_environment(ctx, env, service)
+    if target.value is None:
+        raise UsageError(
+            f"version {to} of '{name}' is a deletion",
+            hint=f"to delete it again: envkeep unset {name} {where_flags(env, service)}",
+        )
+    schemas = _schemas(ctx, service, [name], check=check)
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
+    refuse_violations(ctx, opened, service, {name: target.value}, schemas)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
     write_planned(ctx, opened, writes, confirmed=confirmed)
     return writes[0].version
@@ -285,15 +336,18 @@ def import_values(
     on_conflict: str = "fail",
     confirmed: bool = False,
     progress: Callable[[], None] | None = None,
+    check: bool = True,
 ) -> ImportPlan:
     """Write a file's values into one scope as one batch. A name already set to another value
     is a conflict: ``fail`` (default) writes nothing, ``skip`` keeps the stored value,
-    ``overwrite`` replaces it."""
+    ``overwrite`` replaces it. ``check``: the batch is refused when a schema refuses a value
+    it writes (`write_checks`)."""
     if on_conflict not in {"fail", "skip", "overwrite"}:
         raise UsageError(
             f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
         )
-    opened = open_environment(ctx, env, service)
+    schemas = _schemas(ctx, service, values, check=check)
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
     new = [n for n in values if n not in current]
@@ -306,7 +360,9 @@ def import_values(
             hint="nothing was written; choose --on-conflict overwrite or skip",
         )
     changed = conflicts if on_conflict == "overwrite" else []
-    writes = opened.plan_writes(scope, {n: values[n] for n in [*new, *changed]}, progress=progress)
+    written = {n: values[n] for n in [*new, *changed]}
+    refuse_violations(ctx, opened, service, written, schemas)
+    writes = opened.plan_writes(scope, written, progress=progress)
     if writes:
         write_planned(ctx, opened, writes, confirmed=confirmed)
     skipped = conflicts if on_conflict == "skip" else []

@@ -1,0 +1,137 @@
+"""What an unset or a service's removal leaves dangling: the ``${...}`` references that
+resolved before the change and will not after it, for a warning (the change goes ahead).
+
+Both states are worked out from one read of the environment, every scope: the change is
+applied to the arranged layers, not to the store. Personal overrides are left out, as the
+change is for the whole team. A name still given by another layer (a shared value under an
+unset service value, a schema default) still resolves, so it is not reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.resolution import arrange, resolve_in
+from envkeep.core.errors import EnvkeepError, InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterator
+
+    from envkeep.client.context import ClientContext
+    from envkeep.client.resolution import ProjectLayers
+    from envkeep.client.vault import OpenEnvironment
+    from envkeep.core.resolve import Resolution
+
+
+@dataclass(frozen=True)
+class BrokenReference:
+    """A variable whose reference to ``reference`` (as its resolution names it: ``PORT``,
+    ``api.PORT``) will no longer resolve, in ``places``: the services that see it so, and
+    ``shared`` for the shared scope; ``environments`` names where, when it is not the one
+    environment the change was made in."""
+
+    name: str
+    reference: str
+    places: tuple[str, ...]
+    environments: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The warning's text: where, which variable, which reference, what it means."""
+        within = f"in {', '.join(self.environments)}: " if self.environments else ""
+        if self.places == (SHARED_SCOPE,) or len(self.places) > 1:
+            subject = f"{self.name} ({', '.join(self.places)})"
+        else:
+            subject = f"{self.places[0]}.{self.name}"
+        return (
+            f"{within}{subject} refers to ${{{self.reference}}}, which is no longer set; export"
+            " and run will fail until it is set again"
+        )
+
+
+def broken_by_unset(
+    ctx: ClientContext, opened: OpenEnvironment, service: str | None, names: Collection[str]
+) -> list[BrokenReference]:
+    """The references that unsetting ``names`` in ``service``'s scope (None: shared) breaks;
+    ``opened`` was read with every scope."""
+    before = arrange(ctx, opened).without_local()
+    return newly_broken(before, before.with_changes(service, dict.fromkeys(names)))
+
+
+def broken_by_removal(
+    ctx: ClientContext, opened: OpenEnvironment, service: str
+) -> list[BrokenReference]:
+    """The references that removing ``service`` (and its values) breaks in one environment."""
+    before = arrange(ctx, opened).without_local()
+    return newly_broken(before, before.without_service(service))
+
+
+def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[BrokenReference]:
+    """`broken_by_removal` in every environment of the project this caller can read (one
+    read each), the same reference broken in several said once, naming them."""
+    from envkeep.client.reading import read_environment
+
+    try:
+        # Unlocked before the first request: a passphrase's key derivation between two
+        # requests can outlast the server's keep-alive, and the next request then fails.
+        ctx.identity  # noqa: B018 - unlocks it (a cached property)
+        environments = ctx.backend.list_environments(ctx.project_file.project)
+    except EnvkeepError:  # the warning is a courtesy: the removal itself says what is wrong
+        return []
+    found: dict[BrokenReference, list[str]] = {}
+    for environment in environments:
+        try:
+            opened = read_environment(ctx, environment.name)
+        except EnvkeepError:  # not readable to this caller (no role, no key): nothing to say
+            continue
+        for broken in broken_by_removal(ctx, opened, service):
+            found.setdefault(broken, []).append(environment.name)
+    return [replace(broken, environments=tuple(envs)) for broken, envs in found.items()]
+
+
+def newly_broken(before: ProjectLayers, after: ProjectLayers) -> list[BrokenReference]:
+    """Each reference that resolves in ``before`` and not in ``after``, once, with every
+    place (the shared scope, then services by name) that sees it broken."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for target in [None, *sorted(after.by_service)]:
+        for name, reference in _broken_in(before, after, target):
+            found.setdefault((name, reference), []).append(target or SHARED_SCOPE)
+    return [BrokenReference(name, ref, tuple(places)) for (name, ref), places in found.items()]
+
+
+def _broken_in(
+    before: ProjectLayers, after: ProjectLayers, target: str | None
+) -> Iterator[tuple[str, str]]:
+    try:
+        now = resolve_in(after, target)
+        was = resolve_in(before, target) if now.errors else now
+    except InputError:  # a broken schema or template: its own commands say so
+        return
+    for name in now.errors:
+        if name in was.errors or name not in was.values:
+            continue  # broken already, or not there before
+        for reference in was.references.get(name, ()):
+            if not _still_set(after, now, reference):
+                yield name, _as_written(was.raw[name], reference, target, before)
+
+
+def _as_written(raw: str, reference: str, target: str | None, before: ProjectLayers) -> str:
+    """``reference`` as the value writes it: ``api.PORT`` in api's own value that says so,
+    where the resolution names it ``PORT`` (the same value in api's own set)."""
+    from envkeep.core.references import find_references
+
+    if target is None or "${" not in raw:
+        return reference
+    written = {str(found) for found in find_references(raw, services=before.by_service)}
+    qualified = f"{target}.{reference}"
+    return qualified if qualified in written and reference not in written else reference
+
+
+def _still_set(after: ProjectLayers, now: Resolution, reference: str) -> bool:
+    """Whether ``reference`` (``NAME`` of the same set, or ``service.NAME``) names a value."""
+    if reference in now.values:
+        return True
+    head, dot, tail = reference.partition(".")
+    values = after.merged(head) if dot else None
+    return values is not None and tail in values
