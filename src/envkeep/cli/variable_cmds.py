@@ -21,6 +21,7 @@ from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 if TYPE_CHECKING:
+    from envkeep.client.history import HistoryEntry
     from envkeep.settings import Settings
 
 NoValidateOpt = Annotated[
@@ -305,24 +306,32 @@ def history(
     service = ctx.default_service(service)
     entries = variables.history(ctx, ctx.default_env(env), service, name)
     if json_out:
-        output.print_json(
-            [
-                {
-                    "version": e.version,
-                    "author": e.author,
-                    "created_at": e.created_at,
-                    "deleted": e.value is None,
-                }
-                | ({"value": e.value} if reveal else {})
-                for e in entries
-            ]
-        )
+        output.print_json([_history_json(e, reveal=reveal) for e in entries])
         return
+    noted = any(e.note for e in entries)  # a NOTE column only where a version needs one
     rows = [
-        (str(e.version), output.mask(e.value, reveal=reveal), e.author, e.created_at)
+        (str(e.version), _history_value(e, reveal=reveal), e.author, e.created_at)
+        + ((e.note or "",) if noted else ())
         for e in entries
     ]
-    output.print_table(("VERSION", "VALUE", "AUTHOR", "TIME"), rows, empty="no history")
+    headers = ("VERSION", "VALUE", "AUTHOR", "TIME") + (("NOTE",) if noted else ())
+    output.print_table(headers, rows, empty="no history")
+
+
+def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:
+    shown = {"value": entry.value} if reveal and not entry.sealed else {}
+    return {
+        "version": entry.version,
+        "author": entry.author,
+        "created_at": entry.created_at,
+        "deleted": entry.state == "deleted" or (entry.rekeyed and entry.value is None),
+        "key_version": entry.key_version,
+        "state": entry.state,
+    } | shown
+
+
+def _history_value(entry: HistoryEntry, *, reveal: bool) -> str:
+    return "(sealed)" if entry.sealed else output.mask(entry.value, reveal=reveal)
 
 
 def rollback(

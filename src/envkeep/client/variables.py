@@ -8,19 +8,19 @@ unless ``check=False``); an unset reports the references it leaves dangling
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.conflicts import write_planned
-from envkeep.client.envelopes import open_version
+from envkeep.client.history import HistoryEntry, read_history
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import where_flags
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import (
     ConflictError,
     EnvkeepError,
+    PermissionDenied,
     UsageError,
     VariableNotFound,
     VersionNotFound,
@@ -249,40 +249,13 @@ def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> s
     return resolution.values[name]
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One version of a variable, decrypted."""
-
-    version: int
-    value: str | None = field(repr=False)  # None: deleted in this version
-    author: str
-    created_at: str
-
-
 def history(ctx: ClientContext, env: str, service: str | None, name: str) -> list[HistoryEntry]:
-    """Every version of a variable in one scope, oldest first."""
+    """Every version of a variable in one scope, oldest first (`client/history.py`)."""
     opened = open_environment(ctx, env, service)
     found = opened.find_any(opened.scope_for(service), name)
     if found is None:
         raise _not_found(ctx, name, env, service, opened)
-    from envkeep.app.audit import shown_name
-
-    versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, found[0])
-    by_id = {a.id: a for a in authors}
-    entries = []
-    for version in versions:
-        author = by_id[version.author_id]
-        _name, value = open_version(
-            deks=opened.deks(),
-            env_id=opened.snapshot.environment.id,
-            version=version,
-            author=crypto.PublicKeys(author.encryption_public, author.signing_public),
-            verify=ctx.verified,
-        )
-        shown = shown_name(author.name, author.kind)  # a token as `token NAME`, as audit shows it
-        entries.append(HistoryEntry(version.version, value, shown, version.created_at))
-    ctx.verified.save()
-    return entries
+    return read_history(ctx, opened, env, found[0])
 
 
 def rollback(
@@ -303,6 +276,11 @@ def rollback(
         raise VersionNotFound(
             f"'{name}' has no version {to} (versions 1-{entries[-1].version})",
             hint=f"see them with: envkeep history {name} {where_flags(env, service)}",
+        )
+    if target.sealed:
+        raise PermissionDenied(
+            f"version {to} of '{name}' is {target.note}",
+            hint="an admin who holds that key can roll it back; or set the value anew",
         )
     if target.value is None:
         raise UsageError(

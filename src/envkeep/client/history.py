@@ -1,0 +1,99 @@
+"""A variable's versions, decrypted and told apart: a change, a deletion, a key rotation's
+re-encryption of the same value, and a version under a data key the reader was never given.
+
+Revoking a member rotates the environment's data key, which writes every current value again
+under the new key, signed by whoever rotated: read as plain versions, those looked like value
+changes by the admin. And a member granted after a rotation holds only the newer keys, so one
+older version used to stop the whole history. Each version is verified (its author's
+signature) whether or not it can be opened.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from envkeep import crypto
+from envkeep.client.envelopes import open_version
+from envkeep.core.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from envkeep.app.views import PrincipalView, VersionView
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a variable. ``value`` None: deleted in this version, or (``sealed``)
+    under a data key version the reader holds no share of. ``rekeyed``: a key rotation wrote
+    the previous version's value again under key ``key_version``, nothing changed."""
+
+    version: int
+    value: str | None = field(repr=False)
+    author: str
+    created_at: str
+    key_version: int = 1
+    sealed: bool = False
+    rekeyed: bool = False
+
+    @property
+    def state(self) -> str:
+        """``set``, ``deleted``, ``rekeyed`` (a rotation's re-encryption) or ``sealed``."""
+        if self.sealed:
+            return "sealed"
+        if self.rekeyed:
+            return "rekeyed"
+        return "deleted" if self.value is None else "set"
+
+    @property
+    def note(self) -> str | None:
+        """What a version that is not a plain change is, in words; None for a change."""
+        if self.sealed:
+            return f"sealed under key v{self.key_version}, which was not shared with you"
+        if self.rekeyed:
+            return f"re-encrypted under key v{self.key_version} (key rotation)"
+        return None
+
+
+def read_history(
+    ctx: ClientContext, opened: OpenEnvironment, env: str, secret_id: str
+) -> list[HistoryEntry]:
+    """Every version of one secret of environment ``env`` (``opened``), oldest first."""
+    versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, secret_id)
+    by_id = {a.id: a for a in authors}
+    entries = [_entry(ctx, opened, v, by_id[v.author_id]) for v in versions]
+    ctx.verified.save()
+    return _mark_rekeyed(entries)
+
+
+def _entry(
+    ctx: ClientContext, opened: OpenEnvironment, version: VersionView, author: PrincipalView
+) -> HistoryEntry:
+    from envkeep.app.audit import shown_name  # a token as `token NAME`, as audit shows it
+
+    shown = shown_name(author.name, author.kind)
+    base = HistoryEntry(version.version, None, shown, version.created_at, version.key_version)
+    try:
+        _name, value = open_version(
+            deks=opened.deks(),
+            env_id=opened.snapshot.environment.id,
+            version=version,
+            author=crypto.PublicKeys(author.encryption_public, author.signing_public),
+            verify=ctx.verified,
+        )
+    except PermissionDenied:  # verified, then found under a key this reader was not given
+        return replace(base, sealed=True)
+    return replace(base, value=value)
+
+
+def _mark_rekeyed(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Mark each version that holds its predecessor's value under a newer key version: what
+    a rotation writes (a person's write under a new key changes the value, or is a first)."""
+    marked = entries[:1]
+    for before, entry in itertools.pairwise(entries):
+        same = not before.sealed and not entry.sealed and before.value == entry.value
+        rekeyed = same and entry.key_version > before.key_version
+        marked.append(replace(entry, rekeyed=rekeyed))
+    return marked

@@ -1,0 +1,97 @@
+"""`history` across key rotations, on a real team server (SQLite and PostgreSQL): a rotation's
+re-encryption of a value is shown as such, not as a change by the admin who revoked someone;
+a member granted after a rotation sees the versions under keys it was never given as sealed,
+and the rest of the history, instead of an error; rolling back to a sealed one says why not."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.server import TeamServer, join, server_per_database
+from tests.server import cli as _cli
+from tests.server import cli_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TeamServer]:
+    yield from server_per_database(request, tmp_path_factory, "history")
+
+
+class Team:
+    """Alice (admin) sets API_KEY twice; Bob, a reader, is revoked (the key rotates); Alice
+    changes it once more; Carol is granted read afterwards."""
+
+    def __init__(self, server: TeamServer, root: Path) -> None:
+        self.server, self.root, self.work = server, root, root / "work"
+        self.work.mkdir()
+        join(server, root / "alice", self.work, server.invite("alice@hist.io"), "alice@hist.io")
+        self.a("init", "shop")
+        self.a("set", "API_KEY=one", "--env", "dev")
+        self.a("set", "API_KEY=two", "--env", "dev")
+        self._member("bob")
+        self.a("member", "revoke", "bob@hist.io", "--project", "shop")  # rotates dev's key
+        self.a("set", "API_KEY=three", "--env", "dev")
+        self._member("carol")
+
+    def _member(self, who: str) -> None:
+        email = f"{who}@hist.io"
+        code = self.a("member", "invite", email, "--role", "read", "--project", "shop").strip()
+        join(self.server, self.root / who, self.work, code, email)
+        self.a("member", "grant", email, "read", "--project", "shop")
+
+    def a(self, *args: str) -> str:
+        return _ok(self.root / "alice", self.work, *args)
+
+    def history(self, who: str) -> list[dict[str, Any]]:
+        shown = _ok(self.root / who, self.work, "history", "API_KEY", "--env", "dev", "--json")
+        return list(json.loads(shown))
+
+
+@pytest.fixture(scope="module")
+def team(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Team:
+    return Team(server, tmp_path_factory.mktemp("team"))
+
+
+def _rows(entries: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    return [(e["version"], e["key_version"], e["state"]) for e in entries]
+
+
+def test_a_rotation_shows_as_a_re_encryption_not_a_change(team: Team) -> None:
+    assert _rows(team.history("alice")) == [
+        (1, 1, "set"),
+        (2, 1, "set"),
+        (3, 2, "rekeyed"),
+        (4, 2, "set"),
+    ]
+    table = _ok(team.root / "alice", team.work, "history", "API_KEY", "--env", "dev")
+    assert "re-encrypted under key v2 (key rotation)" in table
+
+
+def test_a_member_granted_later_sees_what_it_holds_keys_for_and_the_rest_as_sealed(
+    team: Team,
+) -> None:
+    carol = team.history("carol")
+    assert _rows(carol) == [(1, 1, "sealed"), (2, 1, "sealed"), (3, 2, "set"), (4, 2, "set")]
+    revealed = _ok(
+        team.root / "carol", team.work, "history", "API_KEY", "--env", "dev", "--json", "--reveal"
+    )
+    values = [e.get("value") for e in json.loads(revealed)]
+    assert values == [None, None, "two", "three"]
+
+
+def test_rolling_back_to_a_sealed_version_says_why_and_writes_nothing(team: Team) -> None:
+    refused = _cli(
+        team.root / "carol", team.work, "rollback", "API_KEY", "--to", "1", "--env", "dev"
+    )
+    assert refused.returncode == 4
+    assert "version 1 of 'API_KEY' is sealed under key v1" in refused.stderr
+    assert len(team.history("alice")) == 4
