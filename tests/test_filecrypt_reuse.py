@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from envkeep import crypto
 from envkeep.client import _fileheader
 from envkeep.client.filecrypt import (
     FileKey,
@@ -301,9 +302,9 @@ def test_argon2id_runs_at_most_once_per_salt(
     runs: int,
 ) -> None:
     salts: list[bytes] = []
-    derive = _fileheader.derive_passphrase_key
+    derive = crypto.derive_passphrase_key
 
-    def counting(passphrase: str, salt: bytes, params: _fileheader.KdfParams) -> bytes:
+    def counting(passphrase: str, salt: bytes, params: crypto.KdfParams) -> bytes:
         salts.append(salt)
         return derive(passphrase, salt, params)
 
