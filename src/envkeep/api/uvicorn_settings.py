@@ -25,6 +25,12 @@ class UvicornSettings(TypedDict):
     access_log: bool
     server_header: bool
     proxy_headers: bool
+    timeout_keep_alive: int
+
+
+# How long an idle keep-alive connection stays open (uvicorn's default, named here because the
+# CLI's pool must let go of one sooner: client/http.KEEPALIVE_SECONDS).
+KEEP_ALIVE_SECONDS: Final = 5
 
 
 UVICORN_SETTINGS: Final[UvicornSettings] = {
@@ -34,4 +40,5 @@ UVICORN_SETTINGS: Final[UvicornSettings] = {
     "access_log": False,
     "server_header": False,
     "proxy_headers": False,
+    "timeout_keep_alive": KEEP_ALIVE_SECONDS,
 }

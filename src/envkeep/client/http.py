@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     CheckSigners = Callable[[Sequence[views.PrincipalView]], None]
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# An idle connection is dropped from the pool well before the server closes it (after
+# api/uvicorn_settings.KEEP_ALIVE_SECONDS): httpx's default of 5 s equals the server's, and a
+# command that paused about that long (a passphrase prompt, an Argon2id unlock under load) sent
+# its next request down a connection the server was closing, and failed with ReadError.
+KEEPALIVE_SECONDS = 2.0
+_LIMITS = httpx.Limits(  # httpx's own pool sizes
+    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS
+)
 
 
 def _error_classes() -> dict[str, type[errors.EnvkeepError]]:
@@ -102,7 +110,11 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=TIMEOUT, transport=transport
+            base_url=self.base_url,
+            headers=headers,
+            timeout=TIMEOUT,
+            transport=transport,
+            limits=_LIMITS,
         )
 
     def request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
