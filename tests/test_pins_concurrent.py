@@ -7,9 +7,12 @@ import json
 import multiprocessing
 from typing import TYPE_CHECKING
 
+import pytest
+
 from envkeep import crypto
 from envkeep.app.views import PrincipalView
-from envkeep.client.pins import check_signers, load_pins, pin
+from envkeep.client.pins import _pin_first_seen, check_signers, load_pins, pin
+from envkeep.core.errors import IntegrityError
 from tests.test_check_signers import _ctx
 
 if TYPE_CHECKING:
@@ -49,9 +52,17 @@ def test_pins_from_concurrent_processes_are_all_kept(tmp_path: Path) -> None:
 def test_a_verified_key_replaces_the_pin_and_a_first_sighting_does_not(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path)
     first, second = crypto.generate_keys().public(), crypto.generate_keys().public()
-    check_signers(ctx, [PrincipalView("bob", "user", "bob@x.io", first.encryption, first.signing)])
+    bob_first = PrincipalView("bob", "user", "bob@x.io", first.encryption, first.signing)
+    bob_second = PrincipalView("bob", "user", "bob@x.io", second.encryption, second.signing)
+    check_signers(ctx, [bob_first])
 
-    pin(ctx, "bob", second.fingerprint(), "bob@x.io")  # `member verify` of a new key
+    # Another process's first sighting of other keys, pinned after this one read the file:
+    # compared under the lock, refused as a changed key is, and the file keeps the first.
+    with pytest.raises(IntegrityError, match="CHANGED"):
+        _pin_first_seen(ctx, [bob_second])
+    assert load_pins(ctx)["https://keep.example.com|bob"] == first.fingerprint()
+
+    pin(ctx, "bob", second.fingerprint(), "bob@x.io")  # `member verify` of the new key
 
     written = json.loads((tmp_path / "known_keys.json").read_text(encoding="utf-8"))
     assert written["https://keep.example.com|bob"] == second.fingerprint()

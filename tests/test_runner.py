@@ -55,6 +55,8 @@ def test_the_command_gets_the_values_but_none_of_envkeeps_credentials() -> None:
     assert "ENVKEEP_PASSPHRASE" not in passed
     assert passed["ENVKEEP_WITHHELD"] == "ENVKEEP_PASSPHRASE"
     assert "ENVKEEP_WITHHELD" not in child_environment({"PATH": "/bin"}, {})
+    nested = {"ENVKEEP_TOKEN": "ek_sa_x", "ENVKEEP_WITHHELD": "ENVKEEP_TOKEN"}  # an outer run's
+    assert "ENVKEEP_WITHHELD" not in child_environment(nested, {}, pass_token=True)
 
 
 def test_an_envkeep_under_run_says_which_credential_run_kept_back() -> None:

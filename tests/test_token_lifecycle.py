@@ -404,6 +404,9 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
     first = _cli(team.alice, team.work, "token", "revoke", "ci")
     assert first.returncode == 0
     assert "new keys for: shop/dev" in first.stderr
+    by_reader = _cli(team.bob, team.work, "token", "revoke", "ci")  # bob reads, admins nothing
+    assert by_reader.returncode == 4, by_reader.stderr
+    assert "revoked already" not in by_reader.stderr
     team.a("member", "revoke", team.bob_email, "--project", "shop")
     engine = open_engine(server.database)
     keys_before = _key_versions(engine)
@@ -411,7 +414,7 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
     token_again = _cli(team.alice, team.work, "token", "revoke", "ci")
     member_again = _cli(team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop")
 
-    assert token_again.returncode == 2
+    assert token_again.returncode == 1
     assert "error: token 'ci' is revoked already; nothing changed" in token_again.stderr
     assert "envkeep env rotate-key" in token_again.stderr
     assert member_again.returncode == 1

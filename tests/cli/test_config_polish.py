@@ -92,6 +92,8 @@ def test_completion_offers_environments_services_and_roles_where_a_command_takes
     assert _completions(envkeep, "envkeep env diff staging ") == ["dev", "staging", "prod"]
     assert _completions(envkeep, "envkeep env rotate-key d") == ["dev"]
     assert _completions(envkeep, "envkeep schema show w") == ["web", "worker"]
+    assert sorted(_completions(envkeep, "envkeep schema show ")) == ["api", "web", "worker"]
+    assert _completions(envkeep, "envkeep service remove a") == ["api"]
     assert _completions(envkeep, "envkeep member grant bob@x.io w") == ["write"]
 
 

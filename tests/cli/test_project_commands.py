@@ -189,7 +189,7 @@ def test_a_protected_environment_is_not_deleted_even_with_yes_until_unprotected(
 
     refused = envkeep("env", "delete", "prod", "--yes")
 
-    assert refused.code == 2
+    assert refused.code == 1
     assert refused.err_lines == [
         "error: environment 'prod' is protected; nothing was deleted",
         "hint: unprotect it first if you mean it: envkeep env edit prod --unprotect",
@@ -200,6 +200,18 @@ def test_a_protected_environment_is_not_deleted_even_with_yes_until_unprotected(
     envkeep.ok("env", "edit", "prod", "--unprotect")
     envkeep.ok("env", "delete", "prod", "--yes")
     assert env_names(envkeep) == ["dev", "staging"]
+
+
+def test_deleting_an_unknown_environment_says_so_before_asking(
+    envkeep: Envkeep, project: Path
+) -> None:
+    refused = envkeep("env", "delete", "prd")  # no --yes, no terminal: it would ask first
+
+    assert refused.code == 1
+    assert refused.err_lines == [
+        "error: environment 'prd' not found in project 'shop' (envs: dev, prod, staging)",
+        "hint: did you mean 'prod'?",
+    ]
 
 
 def test_env_create_twice_is_refused(envkeep: Envkeep, project: Path) -> None:

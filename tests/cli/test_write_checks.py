@@ -226,3 +226,21 @@ def test_service_remove_warns_of_references_into_it(envkeep: Envkeep, config_tre
             " and run will fail until it is set again"
         )
     ]
+
+
+def test_a_broken_personal_override_file_stops_none_of_the_checked_writes(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    """The checks and warnings are about what the team sees: they never read this machine's
+    `.envkeep/local.env`, so a typo there blocks no write (`run` and `export` still name it)."""
+    (config_tree / ".envkeep" / "local.env").write_text("this is not dotenv\n", encoding="utf-8")
+
+    refused = envkeep("set", f"{BREAKS_PORT[0]}={BREAKS_PORT[1]}", *DEV_API)
+    written = envkeep("set", "PORT=8081", *DEV_API)
+    unset = envkeep("unset", "PORT", *DEV_API)
+
+    assert_refused(refused, "api", "PORT", "type", BREAKS_PORT[1])
+    assert written.code == 0, written.describe()
+    assert unset.code == 0, unset.describe()
+    assert len(warnings(unset)) == 1, unset.describe()
+    assert "PORT" not in stored(envkeep, "dev", "api")

@@ -25,7 +25,7 @@ from envkeep.app._service_accounts import (
     target_of,
 )
 from envkeep.app.audit import append_event, shown_name
-from envkeep.app.authz import may_list, require_member, require_role
+from envkeep.app.authz import may_list, require_member, require_role, require_role_anywhere
 from envkeep.app.context import aware
 from envkeep.app.members import (
     NewShare,
@@ -39,7 +39,7 @@ from envkeep.app.members import (
 from envkeep.app.policy import Role, Target
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import end_account, end_uncovered_tokens
-from envkeep.core.errors import NotFoundError, UsageError
+from envkeep.core.errors import EnvkeepError, NotFoundError, UsageError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
@@ -187,11 +187,7 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
     keys the caller's client rotates next)."""
     account, bindings = find_account(call, workspace_id, label)
     if account.disabled_at is not None:
-        raise UsageError(
-            f"token '{label}' is revoked already; nothing changed",
-            hint="if its environments' keys were not rotated then, rotate each:"
-            " envkeep env rotate-key ENV --project PROJECT",
-        )
+        raise _revoked_already(call, workspace_id, label)
     require_admin_over(call, workspace_id, bindings)
     readable = covered_environments(call, workspace_id, bindings)
     end_account(call, account, bindings)
@@ -204,6 +200,17 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
         details=ended.details() or None,
     )
     return account.id, revocation(call, workspace_id, readable, ended)
+
+
+def _revoked_already(call: Call, workspace_id: str, label: str) -> EnvkeepError:
+    """A revoked token's refusal: said as such to an admin (of any scope: the one who revoked
+    it may be a project's); anyone else is refused as a revoke of a live token would be."""
+    require_role_anywhere(call, workspace_id, Role.ADMIN)
+    return NotFoundError(
+        f"token '{label}' is revoked already; nothing changed",
+        hint="if its environments' keys were not rotated then, rotate each:"
+        " envkeep env rotate-key ENV --project PROJECT",
+    )
 
 
 def rotate_service_account(

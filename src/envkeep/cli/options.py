@@ -43,6 +43,17 @@ def complete_service(incomplete: str) -> list[str]:
     return _starting([*names, SHARED_SCOPE_OPTION], incomplete)
 
 
+def complete_service_name(incomplete: str) -> list[str]:
+    """The services envkeep.toml declares, for an argument naming one (not the shared scope)."""
+    project = _declared()
+    return _starting([service.name for service in project.services] if project else (), incomplete)
+
+
+ServiceArg = Annotated[
+    str, typer.Argument(help="Service name.", autocompletion=complete_service_name)
+]
+
+
 def complete_from(choices: Iterable[str]) -> Callable[[str], list[str]]:
     """A completion offering ``choices`` (an option's fixed values, such as --format's)."""
     fixed = tuple(choices)
@@ -61,6 +72,20 @@ EnvOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; go ahead.")]
+NoValidateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-validate",
+        help="Write even if a service's schema refuses a value (ahead of a schema change).",
+    ),
+]
+
+
+def scope_words(env: str, service: str | None) -> str:
+    """Where a write went, as the done line says it: ``dev (service api)``, ``dev (shared)``."""
+    return f"{env} ({'shared' if service is None else f'service {service}'})"
+
+
 ServiceOpt = Annotated[
     str | None,
     typer.Option(

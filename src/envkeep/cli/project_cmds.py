@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, YesOpt
+from envkeep.cli.options import JsonOpt, ServiceArg, YesOpt
 from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import projects, service_entries
@@ -125,7 +125,7 @@ def service_add(
 
 @service_app.command("set")
 def service_set(
-    name: Annotated[str, typer.Argument(help="Service name.")],
+    name: ServiceArg,
     path: ServicePathOpt = None,
     schema: ServiceSchemaOpt = None,
 ) -> None:
@@ -158,9 +158,7 @@ def service_list(json_out: JsonOpt = False) -> None:
 
 
 @service_app.command("remove")
-def service_remove(
-    name: Annotated[str, typer.Argument(help="Service name.")], yes: YesOpt = False
-) -> None:
+def service_remove(name: ServiceArg, yes: YesOpt = False) -> None:
     """Remove a service and its service-scoped variables (and their history) in every
     environment. A warning names each ${service.NAME} reference that no longer resolves.
 

@@ -50,12 +50,12 @@ def run(
             f"envkeep run has no option {command[0]}",
             hint="see envkeep run --help; the command and its own options go after --",
         )
+    if file is not None:
+        _refuse_store_options(env=env, service=service, no_validate=no_validate)
     ctx = make_context()
     ctx.max_age = parse_age(max_age)
     if file is not None:
         from envkeep.cli.file_cmds import passphrase_source
-
-        _refuse_store_options(env=env, service=service, no_validate=no_validate)
 
         values = secretfiles.file_values(ctx, file, passphrase_source(ctx.settings, confirm=False))
         run_with_values(ctx, command, values, pass_token=pass_token)

@@ -14,6 +14,7 @@ from envkeep.cli.options import (
     EnvOpt,
     JsonOpt,
     RevealOpt,
+    ServiceArg,
     ServiceOpt,
     complete_service,
     service_name,
@@ -119,7 +120,7 @@ def _note_unused_examples(ctx: ClientContext, services: Iterable[str | None]) ->
 
 
 def validate_service(
-    service: Annotated[str, typer.Argument(help="Service name.", autocompletion=complete_service)],
+    service: ServiceArg,
     env: EnvOpt = None,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
@@ -185,7 +186,7 @@ def _exit_on_reference_error(error: str | None) -> None:
 
 @schema_app.command("show")
 def schema_show(
-    service: Annotated[str, typer.Argument(help="Service name.", autocompletion=complete_service)],
+    service: ServiceArg,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
 ) -> None:

@@ -1,4 +1,4 @@
-"""`envkeep set|get|unset|list|export|history|rollback`."""
+"""`envkeep set|get|unset|list|export|import|edit`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import EnvOpt, JsonOpt, RevealOpt, ServiceOpt, YesOpt, complete_from
+from envkeep.cli.options import (
+    EnvOpt,
+    JsonOpt,
+    NoValidateOpt,
+    RevealOpt,
+    ServiceOpt,
+    YesOpt,
+    complete_from,
+    scope_words,
+)
 from envkeep.cli.state import confirming, interactive, make_context
 from envkeep.client import editing, variables
 from envkeep.client.resolution import personal_note
@@ -21,16 +30,7 @@ from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 if TYPE_CHECKING:
-    from envkeep.client.history import HistoryEntry
     from envkeep.settings import Settings
-
-NoValidateOpt = Annotated[
-    bool,
-    typer.Option(
-        "--no-validate",
-        help="Write even if a service's schema refuses a value (ahead of a schema change).",
-    ),
-]
 
 
 def set_(
@@ -55,7 +55,7 @@ def set_(
     service = ctx.default_service(service)
     values = variables.parse_assignments(pairs, lambda name: _value_of(ctx.settings, name))
     env_name = ctx.default_env(env)
-    where = _scope(env_name, service)
+    where = scope_words(env_name, service)
     count = confirming(
         ctx.settings,
         yes,
@@ -90,11 +90,6 @@ def _value_of(settings: Settings, name: str) -> str:
     return text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
 
 
-def _scope(env: str, service: str | None) -> str:
-    """Where a write went, as the done line says it: ``dev (service api)``, ``dev (shared)``."""
-    return f"{env} ({'shared' if service is None else f'service {service}'})"
-
-
 def get(
     name: Annotated[str, typer.Argument(help="Variable name.")],
     env: EnvOpt = None,
@@ -123,7 +118,7 @@ def unset(
     ctx = make_context(writes=True)
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
-    where = _scope(env_name, service)
+    where = scope_words(env_name, service)
     done = confirming(
         ctx.settings,
         yes,
@@ -248,7 +243,7 @@ def import_(
     service = ctx.default_service(service)
     values = load_import(file, fmt)
     env_name = ctx.default_env(env)
-    where = _scope(env_name, service)
+    where = scope_words(env_name, service)
     with output.progress_bar(len(values), "encrypting") as step:
         plan = confirming(
             ctx.settings,
@@ -291,77 +286,6 @@ def load_import(file: Path, fmt: str | None) -> dict[str, str]:
     return result.values
 
 
-def history(
-    name: Annotated[str, typer.Argument(help="Variable name.")],
-    env: EnvOpt = None,
-    service: ServiceOpt = None,
-    reveal: RevealOpt = False,
-    json_out: JsonOpt = False,
-) -> None:
-    """Show every version of a variable: author, time, value (masked unless --reveal).
-
-    Example: envkeep history DATABASE_URL --env dev
-    """
-    ctx = make_context()
-    service = ctx.default_service(service)
-    entries = variables.history(ctx, ctx.default_env(env), service, name)
-    if json_out:
-        output.print_json([_history_json(e, reveal=reveal) for e in entries])
-        return
-    noted = any(e.note for e in entries)  # a NOTE column only where a version needs one
-    rows = [
-        (str(e.version), _history_value(e, reveal=reveal), e.author, e.created_at)
-        + ((e.note or "",) if noted else ())
-        for e in entries
-    ]
-    headers = ("VERSION", "VALUE", "AUTHOR", "TIME") + (("NOTE",) if noted else ())
-    output.print_table(headers, rows, empty="no history")
-
-
-def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:
-    shown = {"value": entry.value} if reveal and not entry.sealed else {}
-    return {
-        "version": entry.version,
-        "author": entry.author,
-        "created_at": entry.created_at,
-        "deleted": entry.state == "deleted" or (entry.rekeyed and entry.value is None),
-        "key_version": entry.key_version,
-        "state": entry.state,
-    } | shown
-
-
-def _history_value(entry: HistoryEntry, *, reveal: bool) -> str:
-    return "(sealed)" if entry.sealed else output.mask(entry.value, reveal=reveal)
-
-
-def rollback(
-    name: Annotated[str, typer.Argument(help="Variable name.")],
-    to: Annotated[int, typer.Option("--to", help="The version whose value to restore.")],
-    env: EnvOpt = None,
-    service: ServiceOpt = None,
-    yes: YesOpt = False,
-    no_validate: NoValidateOpt = False,
-) -> None:
-    """Restore an earlier version's value (as a new version). The value is checked against
-    the schemas, as `set` checks it.
-
-    Example: envkeep rollback DATABASE_URL --env dev --to 1
-    """
-    ctx = make_context(writes=True)
-    service = ctx.default_service(service)
-    env_name = ctx.default_env(env)
-    where = _scope(env_name, service)
-    version = confirming(
-        ctx.settings,
-        yes,
-        lambda ok: variables.rollback(
-            ctx, env_name, service, name, to, confirmed=ok, check=not no_validate
-        ),
-        where=where,
-    )
-    output.done(f"{name} is now version {version} in {where}, with the value of version {to}")
-
-
 def _editor(settings_editor: str) -> Callable[[Path], None]:
     def run(path: Path) -> None:
         argv = [*shlex.split(settings_editor), str(path)]
@@ -391,7 +315,7 @@ def edit(
     ctx = make_context(writes=True)
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
-    where = _scope(env_name, service)
+    where = scope_words(env_name, service)
     run_editor = _editor(ctx.settings.editor)
     result = confirming(
         ctx.settings,

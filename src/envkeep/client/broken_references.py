@@ -55,7 +55,9 @@ def broken_by_unset(
 ) -> list[BrokenReference]:
     """The references that unsetting ``names`` in ``service``'s scope (None: shared) breaks;
     ``opened`` was read with every scope."""
-    before = arrange(ctx, opened).without_local()
+    before = _team_layers(ctx, opened)
+    if before is None:
+        return []
     return newly_broken(before, before.with_changes(service, dict.fromkeys(names)))
 
 
@@ -63,8 +65,19 @@ def broken_by_removal(
     ctx: ClientContext, opened: OpenEnvironment, service: str
 ) -> list[BrokenReference]:
     """The references that removing ``service`` (and its values) breaks in one environment."""
-    before = arrange(ctx, opened).without_local()
+    before = _team_layers(ctx, opened)
+    if before is None:
+        return []
     return newly_broken(before, before.without_service(service))
+
+
+def _team_layers(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers | None:
+    """The layers the whole team sees (no personal overrides); None when a template is broken:
+    the warning is a courtesy, and the commands that use templates say what is wrong."""
+    try:
+        return arrange(ctx, opened, with_local=False)
+    except InputError:
+        return None
 
 
 def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[BrokenReference]:

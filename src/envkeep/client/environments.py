@@ -52,9 +52,17 @@ def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
 
 def check_deletable(ctx: ClientContext, name: str) -> None:
     """Refuse, before anyone is asked to confirm, what `delete_environment` would refuse: the
-    default environment and a protected one (the store refuses the latter itself too)."""
+    default environment, one that does not exist, and a protected one (the store refuses the
+    last itself too)."""
     _refuse_default(ctx, name)
-    if any(e.name == name and e.protected for e in list_environments(ctx)):
+    listed = list_environments(ctx)
+    found = next((e for e in listed if e.name == name), None)
+    if found is None:
+        from envkeep.app.not_found import environment_not_found
+
+        project = ctx.project_file.project
+        raise environment_not_found(name, project, [e.name for e in listed])
+    if found.protected:
         raise EnvironmentProtected.named(name)
 
 

@@ -16,7 +16,7 @@ from envkeep.core.errors import IntegrityError
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
     from envkeep.app.views import PrincipalView
@@ -46,16 +46,34 @@ def load_pins(ctx: ClientContext) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()}
 
 
-def _update(ctx: ClientContext, entries: Mapping[str, str], *, replace: bool) -> None:
-    """Write ``entries`` into the pins as they are on disk now, under the file's lock: another
-    process's pins written since this one read them are kept. ``replace`` False keeps an entry
-    already there (a first sighting never overrides a pin)."""
+def _replace(ctx: ClientContext, entries: Mapping[str, str]) -> None:
+    """Write ``entries`` over the pins as they are on disk now, under the file's lock (another
+    process's pins written since this one read them are kept): `member verify`'s accepted key,
+    a key this client made."""
+    with _pins_locked(ctx) as pins:
+        pins.update(entries)
+
+
+def _pin_first_seen(ctx: ClientContext, principals: Sequence[PrincipalView]) -> None:
+    """Pin principals seen for the first time, compared and written under the file's lock: one
+    another process pinned meanwhile with other keys is refused, as a changed key is."""
+    with _pins_locked(ctx) as pins:
+        for principal in principals:
+            key, seen = pin_key(ctx, principal.id), fingerprint_of(principal)
+            if pins.get(key, seen) != seen:
+                raise _changed(principal, pins[key], seen)
+            pins[key] = seen
+            pins.setdefault(name_key(ctx, principal.name), principal.id)
+
+
+@contextlib.contextmanager
+def _pins_locked(ctx: ClientContext) -> Iterator[dict[str, str]]:
+    """The pins as on disk, to change in place; written back (atomically) unless the block
+    raised, all under the file's lock."""
     path = pins_file(ctx)
     with exclusive(path):
         pins = load_pins(ctx)
-        for key, value in entries.items():
-            if replace or key not in pins:
-                pins[key] = value
+        yield pins
         write_atomic(path, json.dumps(pins, indent=2).encode(), mode=0o600)
 
 
@@ -73,7 +91,7 @@ def pin(ctx: ClientContext, principal_id: str, fingerprint: str, name: str | Non
     entries = {pin_key(ctx, principal_id): fingerprint}
     if name is not None:
         entries[name_key(ctx, name)] = principal_id
-    _update(ctx, entries, replace=True)
+    _replace(ctx, entries)
 
 
 def fingerprint_of(principal: PrincipalView) -> str:
@@ -108,13 +126,12 @@ def verify_hint(principal: PrincipalView, which: str) -> str:
 
 def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
     """The principal's keys if they match the pinned ones (pinning them on first use)."""
-    pins = load_pins(ctx)
-    key = pin_key(ctx, principal.id)
+    pinned = load_pins(ctx).get(pin_key(ctx, principal.id))
     seen = fingerprint_of(principal)
-    if key not in pins:
-        pin(ctx, principal.id, seen, principal.name)
-    elif pins[key] != seen:
-        raise _changed(principal, pins[key], seen)
+    if pinned is None:
+        _pin_first_seen(ctx, [principal])
+    elif pinned != seen:
+        raise _changed(principal, pinned, seen)
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
 
 
@@ -151,18 +168,15 @@ def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> No
             first_seen[principal.id] = principal
     if not first_seen:
         return
-    entries: dict[str, str] = {}
+    with contextlib.suppress(OSError):  # unwritable: read all the same, pinning nothing
+        _pin_first_seen(ctx, list(first_seen.values()))
     for principal in first_seen.values():
-        entries[pin_key(ctx, principal.id)] = fingerprint_of(principal)
-        entries.setdefault(name_key(ctx, principal.name), principal.id)
         if ctx.notify is not None:
             ctx.notify(
                 f"note: first values signed by {shown_principal(principal)} read here; their"
                 f" key's fingerprint is {fingerprint_of(principal)}: compare it with what"
                 " 'envkeep whoami --fingerprint' shows them"
             )
-    with contextlib.suppress(OSError):
-        _update(ctx, entries, replace=False)
 
 
 def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalView) -> None:

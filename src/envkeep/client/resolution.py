@@ -139,10 +139,6 @@ class ProjectLayers:
         kept = {name: values for name, values in self.by_service.items() if name != service}
         return replace(self, by_service=kept)
 
-    def without_local(self) -> ProjectLayers:
-        """These layers as the whole team sees them: no personal overrides of this machine."""
-        return replace(self, local={})
-
     def merged(self, service: str) -> Mapping[str, str] | None:
         """A service's merged, unexpanded values (for ``${service.NAME}``)."""
         if service not in self.by_service:
@@ -152,8 +148,11 @@ class ProjectLayers:
         return merge_layers([layer.values for layer in self.stack(service)])
 
 
-def arrange(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers:
-    """Split an environment read with every scope into layers."""
+def arrange(
+    ctx: ClientContext, opened: OpenEnvironment, *, with_local: bool = True
+) -> ProjectLayers:
+    """Split an environment read with every scope into layers; ``with_local`` False: as the
+    whole team sees them, without reading this machine's personal overrides at all."""
     grouped = opened.values_by_scope()
     by_service = {s.name: grouped.get(s.name, {}) for s in opened.snapshot.services}
     shared = grouped.get(SHARED_SCOPE, {})
@@ -162,7 +161,7 @@ def arrange(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers:
         shared=shared,
         by_service=by_service,
         templates=load_project_templates(ctx) if needs_templates else {},
-        local=local_overrides(ctx.project_file),
+        local=local_overrides(ctx.project_file) if with_local else {},
         project=ctx.project_file,
         defaults_of=lambda name: schema_defaults(ctx, name),
     )

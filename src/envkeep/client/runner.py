@@ -34,7 +34,7 @@ def child_environment(
     in ENVKEEP_WITHHELD."""
     passed = ("ENVKEEP_TOKEN",) if pass_token else ()
     kept = [k for k in _KEPT_FROM_COMMANDS if k in base and k not in passed]
-    env = {k: v for k, v in base.items() if k not in kept}
+    env = {k: v for k, v in base.items() if k not in kept and k != WITHHELD}  # an outer run's
     env.update(values)
     if kept:
         env[WITHHELD] = ",".join(kept)

@@ -72,7 +72,10 @@ def refuse_violations(
     written = [name for name, value in changes.items() if value is not None]
     if not schemas or not written:
         return
-    layers = arrange(ctx, opened).without_local().with_changes(service, changes)
+    try:
+        layers = arrange(ctx, opened, with_local=False).with_changes(service, changes)
+    except InputError:  # a broken template: nothing to check against (validate names it)
+        return
     found: list[Finding] = []
     for target, schema in schemas.items():
         seen = [name for name in written if _sees(layers, service, target, name)]

@@ -7,8 +7,7 @@ Messages never contain a value, a key, a token or a passphrase.
 
     EnvkeepError
     ├── UsageError                    bad arguments            (exit 2, 400)
-    │   ├── ConfirmationRequired         protected env, no --yes
-    │   └── EnvironmentProtected         delete a protected env     (409)
+    │   └── ConfirmationRequired         protected env, no --yes
     ├── InputError                    bad input file or text   (exit 1, 422)
     │   ├── ParseError                   …with a line number
     │   ├── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
@@ -22,7 +21,8 @@ Messages never contain a value, a key, a token or a passphrase.
     │   └── RoleNotHeld                  revoke of a role not held there
     ├── AlreadyExistsError            (exit 1, 409)
     ├── ConflictError                 stale write              (exit 1, 409)
-    │   └── EnvironmentReplaced          its name is another environment now
+    │   ├── EnvironmentReplaced          its name is another environment now
+    │   └── EnvironmentProtected         delete of a protected environment
     ├── RotationLeft                  revoked; some keys not rotated yet (exit 1, 500)
     ├── ValidationFailed              (exit 3, 422)
     ├── AccessError                   (exit 4)
@@ -69,22 +69,6 @@ class ConfirmationRequired(UsageError):
     """A change to a protected environment (or a destructive one) made without --yes."""
 
     code = "confirmation_required"
-
-
-class EnvironmentProtected(UsageError):
-    """Deleting a protected environment: ``--yes`` is not enough, it has to be unprotected
-    first (`env edit NAME --unprotect`), a second deliberate step."""
-
-    code = "environment_protected"
-    status = 409
-
-    @classmethod
-    def named(cls, name: str) -> EnvironmentProtected:
-        """The refusal for environment ``name``, with the step that lifts it."""
-        return cls(
-            f"environment '{name}' is protected; nothing was deleted",
-            hint=f"unprotect it first if you mean it: envkeep env edit {name} --unprotect",
-        )
 
 
 class InputError(EnvkeepError):
@@ -187,6 +171,22 @@ class EnvironmentReplaced(ConflictError):
     """A key rotation found, under the environment's name, another environment."""
 
     code = "environment_replaced"
+
+
+class EnvironmentProtected(ConflictError):
+    """Deleting a protected environment: ``--yes`` is not enough, it has to be unprotected
+    first (`env edit NAME --unprotect`), a second deliberate step."""
+
+    code = "environment_protected"
+    status = 409
+
+    @classmethod
+    def named(cls, name: str) -> EnvironmentProtected:
+        """The refusal for environment ``name``, with the step that lifts it."""
+        return cls(
+            f"environment '{name}' is protected; nothing was deleted",
+            hint=f"unprotect it first if you mean it: envkeep env edit {name} --unprotect",
+        )
 
 
 class RotationLeft(EnvkeepError):

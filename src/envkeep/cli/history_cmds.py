@@ -1,0 +1,94 @@
+"""`envkeep history|rollback`: a variable's versions, and restoring one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import (
+    EnvOpt,
+    JsonOpt,
+    NoValidateOpt,
+    RevealOpt,
+    ServiceOpt,
+    YesOpt,
+    scope_words,
+)
+from envkeep.cli.state import confirming, make_context
+from envkeep.client import variables
+
+if TYPE_CHECKING:
+    from envkeep.client.history import HistoryEntry
+
+
+def history(
+    name: Annotated[str, typer.Argument(help="Variable name.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    reveal: RevealOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show every version of a variable: author, time, value (masked unless --reveal).
+
+    Example: envkeep history DATABASE_URL --env dev
+    """
+    ctx = make_context()
+    service = ctx.default_service(service)
+    entries = variables.history(ctx, ctx.default_env(env), service, name)
+    if json_out:
+        output.print_json([_history_json(e, reveal=reveal) for e in entries])
+        return
+    noted = any(e.note for e in entries)  # a NOTE column only where a version needs one
+    rows = [
+        (str(e.version), _history_value(e, reveal=reveal), e.author, e.created_at)
+        + ((e.note or "",) if noted else ())
+        for e in entries
+    ]
+    headers = ("VERSION", "VALUE", "AUTHOR", "TIME") + (("NOTE",) if noted else ())
+    output.print_table(headers, rows, empty="no history")
+
+
+def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:
+    shown = {"value": entry.value} if reveal and not entry.sealed else {}
+    return {
+        "version": entry.version,
+        "author": entry.author,
+        "created_at": entry.created_at,
+        "deleted": entry.state == "deleted" or (entry.rekeyed and entry.value is None),
+        "key_version": entry.key_version,
+        "state": entry.state,
+    } | shown
+
+
+def _history_value(entry: HistoryEntry, *, reveal: bool) -> str:
+    return "(sealed)" if entry.sealed else output.mask(entry.value, reveal=reveal)
+
+
+def rollback(
+    name: Annotated[str, typer.Argument(help="Variable name.")],
+    to: Annotated[int, typer.Option("--to", help="The version whose value to restore.")],
+    env: EnvOpt = None,
+    service: ServiceOpt = None,
+    yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
+) -> None:
+    """Restore an earlier version's value (as a new version). The value is checked against
+    the schemas, as `set` checks it.
+
+    Example: envkeep rollback DATABASE_URL --env dev --to 1
+    """
+    ctx = make_context(writes=True)
+    service = ctx.default_service(service)
+    env_name = ctx.default_env(env)
+    where = scope_words(env_name, service)
+    version = confirming(
+        ctx.settings,
+        yes,
+        lambda ok: variables.rollback(
+            ctx, env_name, service, name, to, confirmed=ok, check=not no_validate
+        ),
+        where=where,
+    )
+    output.done(f"{name} is now version {version} in {where}, with the value of version {to}")
