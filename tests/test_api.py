@@ -331,6 +331,9 @@ def test_sessions_are_listed_and_ended_by_their_owner_only(
     assert (
         client.get("/v1/whoami", headers={"Authorization": f"Bearer {second}"}).status_code == 401
     )
+    again = client.delete(f"/v1/sessions/{other['id']}")
+    assert again.status_code == 404
+    assert again.json()["title"] == "that session is ended already; nothing changed"
 
 
 def test_a_passphrase_change_needs_the_old_key_and_ends_other_sessions(

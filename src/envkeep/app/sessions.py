@@ -150,6 +150,11 @@ def revoke_session(call: Call, *, session_id: str) -> None:
     found = call.session.get(SessionToken, session_id)
     if found is None or found.principal_id != call.actor.principal_id:
         raise NotFoundError("no such session of yours", hint="see them with: envkeep session list")
+    if found.revoked_at is not None:  # its end keeps its own time, and one event
+        raise NotFoundError(
+            "that session is ended already; nothing changed",
+            hint="see the live ones with: envkeep session list",
+        )
     found.revoked_at = call.clock()
     call.session.flush()
     account_event(call, "session.revoke")
