@@ -244,3 +244,20 @@ def test_a_broken_personal_override_file_stops_none_of_the_checked_writes(
     assert unset.code == 0, unset.describe()
     assert len(warnings(unset)) == 1, unset.describe()
     assert "PORT" not in stored(envkeep, "dev", "api")
+
+
+def test_importing_a_schema_file_is_refused_as_placeholders(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    before = stored(envkeep, "dev", "api")
+    schema = config_tree / "services" / "api" / ".env.example"
+    copied = config_tree / "sample.env.example"
+    copied.write_bytes(schema.read_bytes())
+
+    declared = envkeep("import", str(schema), *DEV_API)
+    by_name = envkeep("import", str(copied), *DEV_API)
+
+    assert declared.code == by_name.code == 2, declared.describe()
+    assert_one_line_error(declared, "is service api's schema: its values are placeholders")
+    assert_one_line_error(by_name, "is a schema (.example)")
+    assert stored(envkeep, "dev", "api") == before

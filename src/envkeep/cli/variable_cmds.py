@@ -23,7 +23,7 @@ from envkeep.cli.options import (
     scope_words,
 )
 from envkeep.cli.state import confirming, interactive, make_context
-from envkeep.client import editing, variables
+from envkeep.client import editing, schemas, variables
 from envkeep.client.resolution import personal_note
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import refuse_existing, write_new
@@ -240,6 +240,7 @@ def import_(
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
     ctx = make_context(writes=True)
+    schemas.refuse_schema_import(ctx, file)
     service = ctx.default_service(service)
     values = load_import(file, fmt)
     env_name = ctx.default_env(env)

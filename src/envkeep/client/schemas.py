@@ -27,6 +27,23 @@ def _known_service(ctx: ClientContext, service: str) -> None:
         )
 
 
+def refuse_schema_import(ctx: ClientContext, file: Path) -> None:
+    """Stop `import` of a service's schema file (or any ``*.example``): its values are
+    placeholders and defaults, and imported they would stand in for real settings."""
+    project = ctx.project_file
+    declared = {(project.root / s.schema).resolve(): s.name for s in project.services if s.schema}
+    owner = declared.get(file.resolve())
+    if owner is None and not file.name.endswith(".example"):
+        return
+    whose = f"service {owner}'s schema" if owner else "a schema (.example)"
+    raise UsageError(
+        f"{file} is {whose}: its values are placeholders and defaults, not settings;"
+        " nothing was imported",
+        hint="import the file that holds the real values (copy this one under another name"
+        " to import it as it is)",
+    )
+
+
 def show_schema(ctx: ClientContext, service: str) -> Schema:
     """What envkeep understood of a service's schema (templates, .env.example, table)."""
     from envkeep.core.schema import Schema
