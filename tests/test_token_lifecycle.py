@@ -430,6 +430,7 @@ def _key_versions(engine: Engine) -> dict[str, int]:
     return {str(env_id): int(version) for env_id, version in rows}
 
 
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)  # the client's doing: one database
 def test_an_envkeep_run_by_a_token_run_is_told_why_it_has_no_token(
     server: TeamServer, tmp_path: Path
 ) -> None:
