@@ -56,7 +56,7 @@ def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:
         "version": entry.version,
         "author": entry.author,
         "created_at": entry.created_at,
-        "deleted": entry.state == "deleted" or (entry.rekeyed and entry.value is None),
+        "deleted": entry.value is None and not entry.sealed,
         "key_version": entry.key_version,
         "state": entry.state,
     } | shown

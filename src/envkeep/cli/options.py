@@ -36,17 +36,19 @@ def complete_env(incomplete: str) -> list[str]:
     return _starting(project.declared_environments if project else (), incomplete)
 
 
+def _declared_services() -> list[str]:
+    project = _declared()
+    return [service.name for service in project.services] if project else []
+
+
 def complete_service(incomplete: str) -> list[str]:
     """The services envkeep.toml declares, and ``-`` (the shared scope), for --service."""
-    project = _declared()
-    names = [service.name for service in project.services] if project else []
-    return _starting([*names, SHARED_SCOPE_OPTION], incomplete)
+    return _starting([*_declared_services(), SHARED_SCOPE_OPTION], incomplete)
 
 
 def complete_service_name(incomplete: str) -> list[str]:
     """The services envkeep.toml declares, for an argument naming one (not the shared scope)."""
-    project = _declared()
-    return _starting([service.name for service in project.services] if project else (), incomplete)
+    return _starting(_declared_services(), incomplete)
 
 
 ServiceArg = Annotated[

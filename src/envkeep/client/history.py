@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.client.envelopes import open_version
+from envkeep.client.envelopes import VersionOpener
 from envkeep.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -63,25 +63,21 @@ def read_history(
     """Every version of one secret of environment ``env`` (``opened``), oldest first."""
     versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, secret_id)
     by_id = {a.id: a for a in authors}
-    entries = [_entry(ctx, opened, v, by_id[v.author_id]) for v in versions]
+    # One opener for every version: the environment's AAD part and each key's cipher made once.
+    opener = VersionOpener(opened.deks(), opened.snapshot.environment.id, ctx.verified)
+    entries = [_entry(opener, v, by_id[v.author_id]) for v in versions]
     ctx.verified.save()
     return _mark_rekeyed(entries)
 
 
-def _entry(
-    ctx: ClientContext, opened: OpenEnvironment, version: VersionView, author: PrincipalView
-) -> HistoryEntry:
+def _entry(opener: VersionOpener, version: VersionView, author: PrincipalView) -> HistoryEntry:
     from envkeep.app.audit import shown_name  # a token as `token NAME`, as audit shows it
 
     shown = shown_name(author.name, author.kind)
     base = HistoryEntry(version.version, None, shown, version.created_at, version.key_version)
     try:
-        _name, value = open_version(
-            deks=opened.deks(),
-            env_id=opened.snapshot.environment.id,
-            version=version,
-            author=crypto.PublicKeys(author.encryption_public, author.signing_public),
-            verify=ctx.verified,
+        _name, value = opener(
+            version, crypto.PublicKeys(author.encryption_public, author.signing_public)
         )
     except PermissionDenied:  # verified, then found under a key this reader was not given
         return replace(base, sealed=True)
