@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client.resolution import arrange, resolve_in
+from envkeep.client.resolution import resolve_in, team_layers
 from envkeep.core.errors import EnvkeepError, InputError
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def broken_by_unset(
 ) -> list[BrokenReference]:
     """The references that unsetting ``names`` in ``service``'s scope (None: shared) breaks;
     ``opened`` was read with every scope."""
-    before = _team_layers(ctx, opened)
+    before = team_layers(ctx, opened)
     if before is None:
         return []
     return newly_broken(before, before.with_changes(service, dict.fromkeys(names)))
@@ -65,19 +65,10 @@ def broken_by_removal(
     ctx: ClientContext, opened: OpenEnvironment, service: str
 ) -> list[BrokenReference]:
     """The references that removing ``service`` (and its values) breaks in one environment."""
-    before = _team_layers(ctx, opened)
+    before = team_layers(ctx, opened)
     if before is None:
         return []
     return newly_broken(before, before.without_service(service))
-
-
-def _team_layers(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers | None:
-    """The layers the whole team sees (no personal overrides); None when a template is broken:
-    the warning is a courtesy, and the commands that use templates say what is wrong."""
-    try:
-        return arrange(ctx, opened, with_local=False)
-    except InputError:
-        return None
 
 
 def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[BrokenReference]:

@@ -167,6 +167,18 @@ def arrange(
     )
 
 
+def team_layers(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers | None:
+    """``arrange`` as the whole team sees it, for the checks and warnings of a write (this
+    machine's personal overrides never read); None when a template is broken: the commands
+    that use templates say what is wrong."""
+    from envkeep.core.errors import InputError
+
+    try:
+        return arrange(ctx, opened, with_local=False)
+    except InputError:
+        return None
+
+
 def schema_defaults(ctx: ClientContext, service: str) -> dict[str, str]:
     """The ``@default`` values of a service's own schema (.env.example or table): the lowest
     layer of what it sees. Template defaults are the templates' own layers."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.client.resolution import arrange, resolve_in, service_schema
+from envkeep.client.resolution import resolve_in, service_schema, team_layers
 from envkeep.core.errors import InputError, SchemaViolation
 
 if TYPE_CHECKING:
@@ -72,10 +72,10 @@ def refuse_violations(
     written = [name for name, value in changes.items() if value is not None]
     if not schemas or not written:
         return
-    try:
-        layers = arrange(ctx, opened, with_local=False).with_changes(service, changes)
-    except InputError:  # a broken template: nothing to check against (validate names it)
+    team = team_layers(ctx, opened)
+    if team is None:  # a broken template: nothing to check against (validate names it)
         return
+    layers = team.with_changes(service, changes)
     found: list[Finding] = []
     for target, schema in schemas.items():
         seen = [name for name in written if _sees(layers, service, target, name)]
