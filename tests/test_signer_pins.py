@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -196,3 +197,39 @@ def test_a_reader_who_is_no_admin_verifies_the_signers_it_pinned(
     wrong = _cli(frank, work, "member", "verify", "erin@pins.io", "--fingerprint", "0" * 32)
     assert wrong.returncode == IntegrityError.exit_code, wrong.stderr
     assert "nothing was pinned" in wrong.stderr
+
+
+def _principal_lookups(server: TeamServer, since: int) -> int:
+    """How many ``GET /v1/principals/{id}`` requests the server logged after byte ``since``
+    of its log (waiting briefly for the lines of the last turn of its event loop)."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = server.log.read_bytes()[since:].decode().splitlines()
+        found = [
+            line
+            for line in lines
+            if line.startswith("{")
+            and json.loads(line).get("route") == "/v1/principals/{principal_id}"
+        ]
+        if found or time.monotonic() > deadline:
+            return len(found)
+        time.sleep(0.05)
+
+
+def test_a_pinned_member_is_verified_with_one_lookup_whatever_else_is_pinned(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    work = _author_and_reader(server, tmp_path, "ivan@pins.io", "judy@pins.io")
+    judy = tmp_path / "judy"
+    told = _ok(tmp_path / "ivan", work, "whoami", "--fingerprint").split()[-8:]
+    _ok(judy, work, "get", "DB", "--env", "staging")  # pins ivan
+    path = judy / "known_keys.json"
+    pins = json.loads(path.read_text(encoding="utf-8"))
+    others = {f"{server.url}|{uuid.uuid4()}": "0" * 32 for _ in range(5)}  # pinned before ivan
+    path.write_text(json.dumps(others | pins), encoding="utf-8")
+    since = server.log.stat().st_size
+
+    verified = _cli(judy, work, "member", "verify", "ivan@pins.io", "--fingerprint", " ".join(told))
+
+    assert verified.returncode == 0, verified.stderr
+    assert _principal_lookups(server, since) == 1

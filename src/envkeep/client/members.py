@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
-from envkeep.client.pins import check_pin, fingerprint_of, load_pins, pin, pin_key
+from envkeep.client.pins import check_pin, fingerprint_of, load_pins, name_key, pin, pin_key
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.reading import read_environment
 from envkeep.client.scope_shares import scope_environments, seal_for, seal_scope_shares
@@ -108,17 +108,30 @@ def _pinned_named(ctx: ClientContext, name: str) -> PrincipalView | None:
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
 
-    prefix = pin_key(ctx, "")
-    for pinned in load_pins(ctx):
-        principal_id = pinned[len(prefix) :]
-        if not pinned.startswith(prefix) or principal_id.startswith("name|"):
-            continue
+    for principal_id in _pinned_ids(ctx, name):
         with contextlib.suppress(NotFoundError):
             data = _http(ctx).api.request("GET", f"/v1/principals/{principal_id}")
             found = principal_view(schemas.Principal.model_validate(data))
             if name.strip().lower() == found.name or name == grant_name(found):
                 return found
     return None
+
+
+def _pinned_ids(ctx: ClientContext, name: str) -> list[str]:
+    """The ids of the principals this machine pinned, the one first seen under ``name`` (an
+    email) first: a member's email is looked up with one request, a token's name (pinned under
+    the account's own name) by asking for each pinned principal in turn."""
+    pins = load_pins(ctx)
+    prefix = pin_key(ctx, "")
+    pinned = [
+        key[len(prefix) :]
+        for key in pins
+        if key.startswith(prefix) and not key[len(prefix) :].startswith("name|")
+    ]
+    first = pins.get(name_key(ctx, name.strip().lower()))
+    if first is None or first not in pinned:
+        return pinned
+    return [first, *(principal_id for principal_id in pinned if principal_id != first)]
 
 
 # -- members ----------------------------------------------------------------------------------
