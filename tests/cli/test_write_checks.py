@@ -10,10 +10,7 @@ state before and after is read in this process.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
-
-from envkeep.core.errors import SchemaViolation
 
 from .config_fixtures import (
     assert_one_line_error,
@@ -22,6 +19,7 @@ from .config_fixtures import (
     editor_env,
 )
 from .conftest import quick, quick_ok
+from .schema_refusals import assert_refused, stored
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,23 +38,6 @@ REFUSED = {
 }
 
 BREAKS_PORT = "PORT", "not-a-port-x1"
-
-
-def stored(envkeep: Envkeep, env: str, service: str | None = None) -> dict[str, tuple[str, int]]:
-    """One scope's variables (shared when ``service`` is None): name -> (value, version)."""
-    args = ("list", "--env", env, "--json", "--reveal") + (("-s", service) if service else ())
-    listing = json.loads(quick_ok(envkeep, *args).stdout)
-    scope = service or "shared"
-    return {v["name"]: (v["value"], v["version"]) for v in listing if v["scope"] == scope}
-
-
-def assert_refused(result: Result, service: str, name: str, rule: str, value: str) -> None:
-    """Refused as an input error, one line naming the service, variable and rule (never the
-    value), with a hint naming the flag that writes anyway."""
-    assert result.code == SchemaViolation.exit_code == 1, result.describe()
-    assert_one_line_error(result, f"{service}.{name} ({rule}:", "nothing was written")
-    assert value not in result.stderr, result.describe()
-    assert "--no-validate" in result.err_lines[1], result.describe()
 
 
 def warnings(result: Result) -> list[str]:

@@ -10,6 +10,7 @@ from envkeep.cli import output
 from envkeep.cli.options import (
     EnvOpt,
     JsonOpt,
+    NoValidateOpt,
     RevealOpt,
     YesOpt,
     complete_env,
@@ -195,8 +196,12 @@ def promote(
     source: Annotated[str, typer.Option("--from", help="Copy from this environment.")] = "",
     target: Annotated[str, typer.Option("--to", help="Into this environment.")] = "",
     yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
 ) -> None:
     """Copy values from one environment into another: shows the plan, then asks.
+
+    The values are checked against the schemas of the target's services that will see them (or
+    values referring to them), as `set` checks them, before you are asked.
 
     Example: envkeep promote --from staging --to prod DATABASE_URL --yes
     """
@@ -213,9 +218,10 @@ def promote(
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
     _print_differences(plan, reveal=False, json_out=False, marks=PLAN_MARKS)
+    prepared = environments.prepare_promotion(ctx, target, plan, check=not no_validate)
     what = "this value" if len(plan) == 1 else f"these {len(plan)} values"
     confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)
-    count = environments.apply_promotion(ctx, target, plan)
+    count = environments.apply_promotion(ctx, prepared)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
 
 

@@ -64,8 +64,7 @@ def edit_scope(
     from envkeep.client.variables import open_for_write
     from envkeep.client.write_checks import schemas_to_check
 
-    # Which names the buffer will set is known only afterwards: any the schemas declare.
-    schemas = schemas_to_check(ctx, service, None) if check else {}
+    schemas = schemas_to_check(ctx) if check else {}
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     if opened.snapshot.environment.protected and not confirmed:
         raise ConfirmationRequired(

@@ -1,10 +1,17 @@
-"""Client use cases for environments: create, list, delete, edit, clone, diff, promote."""
+"""Client use cases for environments: create, list, delete, edit, clone, diff, promote.
+
+A promotion is checked as `set` checks a write (`write_checks`): against the schemas of the
+target's services that will see a promoted value or a value referring to one, before anyone is
+asked to confirm it. A clone is not: its values resolve in the new environment as they do in
+the source, so a schema refuses nothing there that it did not already refuse.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_planned
 from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.projects import fresh_environment
@@ -269,11 +276,43 @@ def _names_in(ctx: ClientContext, env: str) -> set[str]:
     return {v.name for v in open_all_scopes(ctx, env).variables()}
 
 
-def apply_promotion(ctx: ClientContext, target: str, plan: Sequence[Difference]) -> int:
-    """Write a promotion plan into ``target`` as one batch (confirmed by the caller)."""
-    if not plan:
-        return 0
+@dataclass(frozen=True)
+class Promotion:
+    """A promotion plan with the read of its target environment it was checked against; it is
+    written against that read's versions (a value changed since is a conflict)."""
+
+    opened: OpenEnvironment
+    plan: tuple[Difference, ...]
+
+
+def prepare_promotion(
+    ctx: ClientContext, target: str, plan: Sequence[Difference], *, check: bool = True
+) -> Promotion:
+    """``plan`` against one read of ``target`` (every scope), ready for `apply_promotion`.
+    ``check``: refused (SchemaViolation, nothing written) when a schema of a service that will
+    see a promoted value, or a value referring to one, refuses it there (`write_checks`). Called
+    before the confirmation: no one is asked for a write that would be refused."""
+    from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
+
     opened = open_all_scopes(ctx, target)
+    schemas = schemas_to_check(ctx) if check else {}
+    refuse_violations_across(ctx, opened, _changes_by_scope(plan), schemas)
+    return Promotion(opened, tuple(plan))
+
+
+def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, str | None]]:
+    changes: dict[str | None, dict[str, str | None]] = {}
+    for d in plan:
+        scope = None if d.scope_key == SHARED_SCOPE else d.scope
+        changes.setdefault(scope, {})[d.name] = d.source_value
+    return changes
+
+
+def apply_promotion(ctx: ClientContext, promotion: Promotion) -> int:
+    """Write a prepared promotion into its target as one batch (confirmed by the caller)."""
+    if not promotion.plan:
+        return 0
+    opened = promotion.opened
     into = WriteTarget(opened.snapshot.environment.id, opened.dek, opened.key_version)
     writes = [
         plan_write(
@@ -284,7 +323,7 @@ def apply_promotion(ctx: ClientContext, target: str, plan: Sequence[Difference])
             d.source_value,
             existing=opened.find_writable(d.scope_key, d.name),
         )
-        for d in plan
+        for d in promotion.plan
     ]
     write_planned(ctx, opened, writes, confirmed=True)
     return len(writes)

@@ -1,8 +1,8 @@
 """Client use cases for variables: set, unset, list, get, resolve, history, rollback.
 
-Writes are checked against the schemas of the services that will see them (`write_checks`,
-unless ``check=False``); an unset reports the references it leaves dangling
-(`broken_references`).
+Writes are checked against the schemas of the services that will see them, the values that
+refer to a written name included (`write_checks`, unless ``check=False``); an unset reports the
+references it leaves dangling (`broken_references`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from envkeep.core.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    from collections.abc import Callable, Mapping
 
     from envkeep.client.broken_references import BrokenReference
     from envkeep.client.context import ClientContext
@@ -126,7 +126,7 @@ def set_variables(
     """Write new versions of ``values`` in one scope, all or nothing; return how many. A name
     already holding its value gets no new version (history stays what changed). ``check``
     refuses the batch when a schema refuses a value (`write_checks`)."""
-    schemas = _schemas(ctx, service, values, check=check)
+    schemas = _schemas(ctx, check=check)
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
@@ -139,10 +139,8 @@ def set_variables(
     return len(writes)
 
 
-def _schemas(
-    ctx: ClientContext, service: str | None, names: Collection[str], *, check: bool
-) -> dict[str, Schema]:
-    return schemas_to_check(ctx, service, names) if check else {}
+def _schemas(ctx: ClientContext, *, check: bool) -> dict[str, Schema]:
+    return schemas_to_check(ctx) if check else {}
 
 
 @dataclass(frozen=True)
@@ -287,7 +285,7 @@ def rollback(
             f"version {to} of '{name}' is a deletion",
             hint=f"to delete it again: envkeep unset {name} {where_flags(env, service)}",
         )
-    schemas = _schemas(ctx, service, [name], check=check)
+    schemas = _schemas(ctx, check=check)
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     refuse_violations(ctx, opened, service, {name: target.value}, schemas)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
@@ -324,7 +322,7 @@ def import_values(
         raise UsageError(
             f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
         )
-    schemas = _schemas(ctx, service, values, check=check)
+    schemas = _schemas(ctx, check=check)
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}

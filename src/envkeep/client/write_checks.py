@@ -2,14 +2,21 @@
 them: ``set PORT=abc`` is refused when it is typed, not when `validate` or `run` meets it.
 
 A write to a service's scope answers to that service's schema; a write to the shared scope to
-the schema of every service that declares the name and does not set it itself. What is checked
-is the value those services will see, references expanded, without this machine's personal
-overrides (the write is for everyone). A service without a schema, or whose schema cannot be
-read, is not checked here: `validate` and `run` say what is wrong with it.
+the schema of every service that declares the name and does not set it itself. The values that
+refer to a written name (``${NAME}``, ``${svc.NAME}``, directly or through other values) answer
+too, in every service that declares them: ``set X=abc`` is refused when api's ``DB_URL`` is
+``${X}`` and api's schema wants a url. Only what the write changes is judged (each service is
+resolved before and after it), so a value already wrong, and left as it is, blocks no unrelated
+write. What is checked is the value those services will see, references expanded, without this
+machine's personal overrides (the write is for everyone). A reference the write leaves broken is
+no type's problem (`broken_references` warns of those an unset leaves). A service without a
+schema, or whose schema cannot be read, is not checked here: `validate` and `run` say what is
+wrong with it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.resolution import resolve_in, service_schema, team_layers
@@ -21,8 +28,12 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
     from envkeep.client.resolution import ProjectLayers
     from envkeep.client.vault import OpenEnvironment
+    from envkeep.core.resolve import Resolution
     from envkeep.core.schema import Schema
     from envkeep.core.validate import Finding
+
+    # A batch's changes by scope (None: the shared one), a None value unsetting its name.
+    ScopedChanges = Mapping[str | None, Mapping[str, str | None]]
 
 # The flag that writes a value anyway (ahead of a schema change): `run` and `activate-all`
 # skip the schemas with the same one.
@@ -31,25 +42,16 @@ OVERRIDE_FLAG = "--no-validate"
 _SHOWN = 3  # violations named in the error; the rest are counted
 
 
-def schemas_to_check(
-    ctx: ClientContext, service: str | None, names: Collection[str] | None
-) -> dict[str, Schema]:
-    """The schemas a write of ``names`` (None: names not known yet) to ``service``'s scope
-    (None: shared) answers to, by service: those that declare one of the names. Read before
+def schemas_to_check(ctx: ClientContext) -> dict[str, Schema]:
+    """The schemas a write answers to, by service: every readable one that declares a
+    variable (a declared value may refer to a written name, whatever its scope). Read before
     the store is: when there are none, the write needs no other scope."""
-    candidates = [s.name for s in ctx.project_file.services] if service is None else [service]
     found: dict[str, Schema] = {}
-    for candidate in candidates:
-        schema = _readable_schema(ctx, candidate)
-        if schema is not None and _declares(schema, names):
-            found[candidate] = schema
+    for entry in ctx.project_file.services:
+        schema = _readable_schema(ctx, entry.name)
+        if schema is not None and schema.fields:
+            found[entry.name] = schema
     return found
-
-
-def _declares(schema: Schema, names: Collection[str] | None) -> bool:
-    if names is None:
-        return bool(schema.fields)
-    return any(schema.field(name) is not None for name in names)
 
 
 def _readable_schema(ctx: ClientContext, service: str) -> Schema | None:
@@ -66,53 +68,104 @@ def refuse_violations(
     changes: Mapping[str, str | None],
     schemas: Mapping[str, Schema],
 ) -> None:
-    """Raise SchemaViolation naming each value of ``changes`` (to be written to ``service``'s
-    scope of ``opened``, read with every scope; None unsets) that a schema of ``schemas``
-    refuses."""
-    written = [name for name, value in changes.items() if value is not None]
-    if not schemas or not written:
+    """Raise SchemaViolation naming each value that a schema of ``schemas`` refuses once
+    ``changes`` are written to ``service``'s scope of ``opened`` (read with every scope; None
+    unsets): a written one, or one that refers to it."""
+    refuse_violations_across(ctx, opened, {service: changes}, schemas)
+
+
+def refuse_violations_across(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    changes: ScopedChanges,
+    schemas: Mapping[str, Schema],
+) -> None:
+    """`refuse_violations` for one batch of changes to several scopes (`promote`'s)."""
+    if not schemas or not any(_written(scoped) for scoped in changes.values()):
         return
-    team = team_layers(ctx, opened)
-    if team is None:  # a broken template: nothing to check against (validate names it)
+    before = team_layers(ctx, opened)
+    if before is None:  # a broken template: nothing to check against (validate names it)
         return
-    layers = team.with_changes(service, changes)
+    batch = _Batch.of(before, changes)
     found: list[Finding] = []
     for target, schema in schemas.items():
-        seen = [name for name in written if _sees(layers, service, target, name)]
-        found += _violations(layers, target, schema, seen)
+        if target in before.by_service:  # else not in the store (envkeep.toml is ahead of it)
+            found += _violations(batch, target, schema)
     if found:
         raise _refusal(found)
 
 
-def _sees(layers: ProjectLayers, service: str | None, target: str, name: str) -> bool:
-    """Whether ``target`` sees the value written to ``service``'s scope: its own scope's, or
-    the shared one's where it does not set the name itself."""
-    own = layers.by_service.get(target)
-    if own is None:  # not in the store (envkeep.toml is ahead of it): nothing it sees yet
-        return False
-    return service == target or (service is None and name not in own)
+def _written(changes: Mapping[str, str | None]) -> list[str]:
+    return [name for name, value in changes.items() if value is not None]
 
 
-def _violations(
-    layers: ProjectLayers, target: str, schema: Schema, names: list[str]
-) -> list[Finding]:
+@dataclass(frozen=True)
+class _Batch:
+    """A batch of changes, the layers before and after it, and the names it writes (in any
+    scope; not those it unsets)."""
+
+    changes: ScopedChanges
+    before: ProjectLayers
+    after: ProjectLayers
+    written: frozenset[str]
+
+    @classmethod
+    def of(cls, before: ProjectLayers, changes: ScopedChanges) -> _Batch:
+        after = before
+        for service, scoped in changes.items():
+            after = after.with_changes(service, scoped)
+        written = frozenset(name for scoped in changes.values() for name in _written(scoped))
+        return cls(changes, before, after, written)
+
+    def seen_by(self, target: str) -> list[str]:
+        """The written names whose new value ``target`` sees: its own scope's, and the shared
+        scope's where it does not set the name itself."""
+        own = self.after.by_service[target]
+        return [
+            name
+            for service, scoped in self.changes.items()
+            for name in _written(scoped)
+            if service == target or (service is None and name not in own)
+        ]
+
+
+def _violations(batch: _Batch, target: str, schema: Schema) -> list[Finding]:
+    """What ``target``'s schema refuses of the values it sees written and of those whose
+    resolution the batch changes (they refer to a written name)."""
     from envkeep.core.validate import Finding, check_value
 
-    if not names:
-        return []
     try:
-        resolution = resolve_in(layers, target)
+        now, was = resolve_in(batch.after, target), resolve_in(batch.before, target)
     except InputError:  # a template or a referenced service's schema is broken: validate says
         return []
+    seen = batch.seen_by(target)
+    changed = [field.name for field in schema.fields if _changes(was, now, field.name)]
     found = []
-    for name in names:
-        spec, value = schema.field(name), resolution.values.get(name)
-        if spec is None or value is None or name in resolution.errors:  # a broken reference
-            continue  # is no type's problem: validate and run name it
+    for name in dict.fromkeys([*seen, *changed]):
+        spec, value = schema.field(name), now.values.get(name)
+        if spec is None or value is None or name in now.errors:  # a broken reference is no
+            continue  # type's problem: validate and run name it
         problem = check_value(spec, value)
         if problem is not None:
-            found.append(Finding(target, name, problem[0], problem[1]))
+            rule, message = problem
+            if name not in seen:
+                message += _refers(now, name, batch.written)
+            found.append(Finding(target, name, rule, message))
     return found
+
+
+def _changes(was: Resolution, now: Resolution, name: str) -> bool:
+    """Whether ``name`` resolves to another value after the write (a reference broken before
+    and resolved now included)."""
+    return name in now.values and (now.values[name] != was.values.get(name) or name in was.errors)
+
+
+def _refers(resolution: Resolution, name: str, written: Collection[str]) -> str:
+    """For the message of a value refused for what it refers to: the written names it reaches
+    (its references, through others too, as ``NAME`` or ``svc.NAME``)."""
+    references = resolution.references.get(name, ())
+    reached = dict.fromkeys(r for r in references if r.rpartition(".")[2] in written)
+    return f", as it refers to {', '.join(f'${{{r}}}' for r in reached)}" if reached else ""
 
 
 def _refusal(found: list[Finding]) -> SchemaViolation:
