@@ -14,9 +14,8 @@ from envkeep.cli.options import (
     RevealOpt,
     ServiceOpt,
     YesOpt,
-    scope_words,
 )
-from envkeep.cli.state import confirming, make_context
+from envkeep.cli.state import WriteScope, confirming, make_context
 from envkeep.client import variables
 
 if TYPE_CHECKING:
@@ -79,16 +78,13 @@ def rollback(
 
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
-    ctx = make_context(writes=True)
-    service = ctx.default_service(service)
-    env_name = ctx.default_env(env)
-    where = scope_words(env_name, service)
+    at = WriteScope.of(env, service)
     version = confirming(
-        ctx.settings,
+        at.ctx.settings,
         yes,
         lambda ok: variables.rollback(
-            ctx, env_name, service, name, to, confirmed=ok, check=not no_validate
+            at.ctx, at.env, at.service, name, to, confirmed=ok, check=not no_validate
         ),
-        where=where,
+        where=at.words,
     )
-    output.done(f"{name} is now version {version} in {where}, with the value of version {to}")
+    output.done(f"{name} is now version {version} in {at.words}, with the value of version {to}")

@@ -83,11 +83,6 @@ NoValidateOpt = Annotated[
 ]
 
 
-def scope_words(env: str, service: str | None) -> str:
-    """Where a write went, as the done line says it: ``dev (service api)``, ``dev (shared)``."""
-    return f"{env} ({'shared' if service is None else f'service {service}'})"
-
-
 ServiceOpt = Annotated[
     str | None,
     typer.Option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +29,27 @@ def make_context(settings: Settings | None = None, *, writes: bool = False) -> C
     ctx = ClientContext(settings, Path.cwd(), prompt, _warn)
     ctx.offline_reads = not writes
     return ctx
+
+
+@dataclass(frozen=True)
+class WriteScope:
+    """What a command writing one scope starts from: its context, the environment and service
+    (None: shared) the flags or the current directory name, and how its messages name them."""
+
+    ctx: ClientContext
+    env: str
+    service: str | None
+
+    @classmethod
+    def of(cls, env: str | None, service: str | None) -> WriteScope:
+        ctx = make_context(writes=True)
+        return cls(ctx, ctx.default_env(env), ctx.default_service(service))
+
+    @property
+    def words(self) -> str:
+        """Where the write goes, as the done line says it: ``dev (service api)``, ``dev
+        (shared)``."""
+        return f"{self.env} ({'shared' if self.service is None else f'service {self.service}'})"
 
 
 def _warn(message: str) -> None:

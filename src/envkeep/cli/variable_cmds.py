@@ -20,9 +20,8 @@ from envkeep.cli.options import (
     ServiceOpt,
     YesOpt,
     complete_from,
-    scope_words,
 )
-from envkeep.cli.state import confirming, interactive, make_context
+from envkeep.cli.state import WriteScope, confirming, interactive, make_context
 from envkeep.client import editing, schemas, variables
 from envkeep.client.resolution import personal_note
 from envkeep.core.errors import InputError, UsageError
@@ -52,21 +51,18 @@ def set_(
 
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
-    ctx = make_context(writes=True)
-    service = ctx.default_service(service)
-    values = variables.parse_assignments(pairs, lambda name: _value_of(ctx.settings, name))
-    env_name = ctx.default_env(env)
-    where = scope_words(env_name, service)
+    at = WriteScope.of(env, service)
+    values = variables.parse_assignments(pairs, lambda name: _value_of(at.ctx.settings, name))
     count = confirming(
-        ctx.settings,
+        at.ctx.settings,
         yes,
         lambda ok: variables.set_variables(
-            ctx, env_name, service, values, confirmed=ok, check=not no_validate
+            at.ctx, at.env, at.service, values, confirmed=ok, check=not no_validate
         ),
-        where=where,
+        where=at.words,
     )
     same = f"; {len(values) - count} unchanged (the value it has)" if count < len(values) else ""
-    output.done(f"set {output.counted(count, 'variable')} in {where}{same}")
+    output.done(f"set {output.counted(count, 'variable')} in {at.words}{same}")
 
 
 def _value_of(settings: Settings, name: str) -> str:
@@ -116,17 +112,14 @@ def unset(
 
     Example: envkeep unset LOG_LEVEL --env dev
     """
-    ctx = make_context(writes=True)
-    service = ctx.default_service(service)
-    env_name = ctx.default_env(env)
-    where = scope_words(env_name, service)
+    at = WriteScope.of(env, service)
     done = confirming(
-        ctx.settings,
+        at.ctx.settings,
         yes,
-        lambda ok: variables.unset_variables(ctx, env_name, service, names, confirmed=ok),
-        where=where,
+        lambda ok: variables.unset_variables(at.ctx, at.env, at.service, names, confirmed=ok),
+        where=at.words,
     )
-    output.done(f"unset {output.counted(done.count, 'variable')} in {where}")
+    output.done(f"unset {output.counted(done.count, 'variable')} in {at.words}")
     for broken in done.broken:
         output.done(f"warning: {broken.describe()}")
 
@@ -240,30 +233,27 @@ def import_(
 
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
-    ctx = make_context(writes=True)
-    schemas.refuse_schema_import(ctx, file)
-    service = ctx.default_service(service)
+    at = WriteScope.of(env, service)
+    schemas.refuse_schema_import(at.ctx, file)
     values = load_import(file, fmt)
-    env_name = ctx.default_env(env)
-    where = scope_words(env_name, service)
     with output.progress_bar(len(values), "encrypting") as step:
         plan = confirming(
-            ctx.settings,
+            at.ctx.settings,
             yes,
             lambda ok: variables.import_values(
-                ctx,
-                env_name,
-                service,
+                at.ctx,
+                at.env,
+                at.service,
                 values,
                 on_conflict=on_conflict,
                 confirmed=ok,
                 progress=step,
                 check=not no_validate,
             ),
-            where=where,
+            where=at.words,
         )
     output.done(
-        f"imported into {where}: {len(plan.new)} new,"
+        f"imported into {at.words}: {len(plan.new)} new,"
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
         f" {len(plan.skipped)} skipped"
     )
@@ -314,20 +304,17 @@ def edit(
 
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
-    ctx = make_context(writes=True)
-    service = ctx.default_service(service)
-    env_name = ctx.default_env(env)
-    where = scope_words(env_name, service)
-    run_editor = _editor(ctx.settings.editor)
+    at = WriteScope.of(env, service)
+    run_editor = _editor(at.ctx.settings.editor)
     result = confirming(
-        ctx.settings,
+        at.ctx.settings,
         yes,
         lambda ok: editing.edit_scope(
-            ctx, env_name, service, run_editor, confirmed=ok, check=not no_validate
+            at.ctx, at.env, at.service, run_editor, confirmed=ok, check=not no_validate
         ),
-        where=where,
+        where=at.words,
     )
     if not result.set_names and not result.unset_names:
         output.done("no changes")
         return
-    output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {where}")
+    output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {at.words}")
