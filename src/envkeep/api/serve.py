@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
+import socket
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import exc, make_url
 from sqlalchemy.orm import Session
 
 from envkeep.app import accounts
@@ -16,14 +21,56 @@ from envkeep.store.migrate import current_revision, upgrade
 from envkeep.store.schema_version import HEAD_REVISION
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from fastapi import FastAPI
+
+
+def shown_url(url: str) -> str:
+    """A database URL as messages show it: without its password (or anything before ``@``)."""
+    head, at, tail = url.rpartition("@")
+    return f"{head.split('://')[0]}://…@{tail}" if at else url
+
+
+def _sqlite_directory(database_url: str) -> Path | None:
+    """The directory a SQLite URL's file lives in (None: not SQLite, or in memory)."""
+    if not database_url.startswith("sqlite"):
+        return None
+    with contextlib.suppress(exc.ArgumentError):
+        name = make_url(database_url).database
+        if name and name != ":memory:" and not name.startswith("file:"):
+            return Path(name).parent
+    return None
+
+
+@contextlib.contextmanager
+def _opened(database_url: str) -> Iterator[None]:
+    """Turn a database that cannot be opened (a missing directory, no server there, wrong
+    credentials) into an error that says which and what to do, not a driver's traceback."""
+    directory = _sqlite_directory(database_url)
+    if directory is not None and not directory.is_dir():
+        raise StoreError(
+            f"cannot open the database {shown_url(database_url)}: the directory {directory}"
+            " does not exist",
+            hint=f"create it (mkdir -p {directory}) or give --db another path",
+        )
+    try:
+        yield
+    except exc.OperationalError as failed:
+        reason = str(failed.orig).strip().splitlines()[0] if failed.orig else "no connection"
+        raise StoreError(
+            f"cannot open the database {shown_url(database_url)}: {reason}",
+            hint="check --db (or ENVKEEP_SERVER_DB): the path or host, the user and password,"
+            " and that the database server runs",
+        ) from None
 
 
 def migrate(database_url: str) -> tuple[str | None, str]:
     """Bring the database to the newest schema; (revision before, revision after)."""
     engine = open_engine(database_url)
     try:
-        before = current_revision(engine)
+        with _opened(database_url):
+            before = current_revision(engine)
         upgrade(engine)
         return before, HEAD_REVISION
     finally:
@@ -31,10 +78,11 @@ def migrate(database_url: str) -> tuple[str | None, str]:
 
 
 def check_schema(database_url: str) -> None:
-    """Refuse a database that is not at the schema this version needs."""
+    """Refuse a database that is not at the schema this version needs, or cannot be opened."""
     engine = open_engine(database_url)
     try:
-        revision = current_revision(engine)
+        with _opened(database_url):
+            revision = current_revision(engine)
     finally:
         engine.dispose()
     if revision != HEAD_REVISION:
@@ -85,6 +133,26 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, before anything is served or printed, an address another program listens on
+    (uvicorn would log the error and exit with its own code, 3, after the start was
+    announced)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
+    try:
+        probe = socket.create_server((host, port), family=family)
+    except OSError as failed:
+        if failed.errno == errno.EADDRINUSE:
+            raise StoreError(
+                f"cannot listen on {host}:{port}: another program uses that port",
+                hint="stop it, or give --port another port",
+            ) from None
+        raise StoreError(
+            f"cannot listen on {host}:{port}: {failed.strerror or failed}",
+            hint="check --host (an address of this machine) and --port",
+        ) from None
+    probe.close()
+
+
 def run_app(app: FastAPI, *, host: str, port: int, trusted_proxies: str = "") -> None:
     """Serve ``app`` until interrupted (JSON logs on stderr); ``trusted_proxies`` (addresses
     and networks, comma-separated) are those whose X-Forwarded-For names the client."""
@@ -96,7 +164,17 @@ def run_app(app: FastAPI, *, host: str, port: int, trusted_proxies: str = "") ->
     configure_logging()
     settle_heap()
     settings: UvicornSettings = {**UVICORN_SETTINGS, "proxy_headers": bool(trusted_proxies)}
-    uvicorn.run(app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings)
+    try:
+        uvicorn.run(
+            app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings
+        )
+    except SystemExit as stopped:  # uvicorn could not start: it logged why just above
+        if stopped.code in (None, 0):
+            raise
+        raise StoreError(
+            f"the server on {host}:{port} could not start (uvicorn's error is above)",
+            hint="check --host and --port",
+        ) from None
 
 
 def serve(

@@ -70,7 +70,7 @@ def server(
     ctx.meta["server_config"] = config
     if ctx.invoked_subcommand is not None:
         return
-    from envkeep.api.serve import build_app, run_app
+    from envkeep.api.serve import build_app, check_port, run_app, shown_url
 
     chosen = server_settings(
         load_settings(),
@@ -83,15 +83,11 @@ def server(
         trusted_proxies=trusted_proxies,
     )
     app = build_app(chosen.db, rate=chosen.rate, rate_store=chosen.rate_store)
+    check_port(chosen.host, chosen.port)
     output.done(
-        f"envkeep server on http://{chosen.host}:{chosen.port} (database: {_shown(chosen.db)})"
+        f"envkeep server on http://{chosen.host}:{chosen.port} (database: {shown_url(chosen.db)})"
     )
     run_app(app, host=chosen.host, port=chosen.port, trusted_proxies=chosen.trusted_proxies)
-
-
-def _shown(url: str) -> str:
-    head, at, tail = url.rpartition("@")
-    return f"{head.split('://')[0]}://…@{tail}" if at else url  # never print a password
 
 
 @server_app.command("migrate")

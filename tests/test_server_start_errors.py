@@ -1,0 +1,64 @@
+"""`envkeep server` (and `server migrate`) refusing to start says why and what to do, with the
+CLI's exit code for a failure (1): a database it cannot open, an address another program
+listens on. Each runs the real command; none of them starts a server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from typing import TYPE_CHECKING
+
+from tests.server import ENVKEEP
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _envkeep(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ENVKEEP, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, "ENVKEEP_HOME": str(tmp_path / "home")},
+    )
+
+
+def test_a_database_in_a_missing_directory_is_named_with_the_directory(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    database = f"sqlite:///{missing / 'server.db'}"
+    for command in (["server", "--port", "1"], ["server", "migrate"]):
+        done = _envkeep(tmp_path, *command, "--db", database)
+
+        assert done.returncode == 1, done.stderr
+        assert f"the directory {missing} does not exist" in done.stderr
+        assert f"mkdir -p {missing}" in done.stderr
+        assert "bug" not in done.stderr
+        assert not missing.exists()
+
+
+def test_a_database_server_that_does_not_answer_is_named_without_its_password(
+    tmp_path: Path,
+) -> None:
+    done = _envkeep(tmp_path, "server", "migrate", "--db", "postgresql://u:pw-x9@127.0.0.1:1/x")
+
+    assert done.returncode == 1, done.stderr
+    assert "cannot open the database postgresql://…@127.0.0.1:1/x" in done.stderr
+    assert "pw-x9" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_refused_before_the_start_is_announced(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'server.db'}"
+    assert _envkeep(tmp_path, "server", "migrate", "--db", database).returncode == 0
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        taken.listen()
+        port = str(taken.getsockname()[1])
+
+        done = _envkeep(tmp_path, "server", "--port", port, "--db", database)
+
+    assert done.returncode == 1, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: another program uses that port" in done.stderr
+    assert "envkeep server on" not in done.stdout + done.stderr
