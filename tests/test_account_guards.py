@@ -128,6 +128,28 @@ def test_logout_removes_the_accounts_keys_and_kept_copies_and_login_brings_the_k
     assert done == ""  # the notes go to stderr
 
 
+def test_logout_deletes_the_kept_buffers_of_failed_edits_whose_values_are_in_clear(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    _joined(server, home, work, "editor@guard.io")
+    _ok(home, work, "init", "shop")
+    _ok(home, work, "set", "TOKEN=in-clear-x7", "--env", "dev")
+    breaks = "sh -c 'echo BROKEN LINE >> \"$0\"'"  # appends a line that is not dotenv
+    failed = _cli(home, work, "edit", "--env", "dev", EDITOR=breaks, VISUAL=breaks)
+    assert failed.returncode == 1, failed.stderr
+    assert "logout deletes it too" in failed.stderr
+    [kept] = (home / "recovered").iterdir()
+    assert "in-clear-x7" in kept.read_text(encoding="utf-8")
+
+    done = _cli(home, work, "logout")
+
+    assert done.returncode == 0, done.stderr
+    assert "deleted 1 kept edit buffer (values in clear)" in done.stderr
+    assert not kept.exists()
+
+
 def test_logout_while_the_server_is_down_says_the_session_lives_on(tmp_path: Path) -> None:
     own = start_server(tmp_path / "srv")
     home = tmp_path / "home"

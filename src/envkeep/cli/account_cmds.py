@@ -115,6 +115,11 @@ def logout() -> None:
             f"logged out of {done.url}; warning: the OS keyring would not remove the account's"
             " keys (service 'envkeep'): remove them with your keyring's own tool"
         )
+    if done.buffers_removed:
+        output.done(
+            f"deleted {output.counted(done.buffers_removed, 'kept edit buffer')} (values in"
+            " clear) from the recovered directory"
+        )
     if not done.server_told:
         output.done(
             f"warning: {done.url} could not be reached, so the session stays valid there until"

@@ -3,7 +3,8 @@
 The buffer is a dotenv file in a private temp directory (0700/0600), removed afterwards. The
 batch is written against the versions read before the editor opened, so if someone changed the
 scope meanwhile the write is refused as a conflict; then (and on a syntax error) the buffer is
-kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost. What is set is checked against
+kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost, until the user deletes it or logs
+out (`recovered_buffers`: its values are in clear). What is set is checked against
 the schemas of the services that will see it, as `envkeep set` checks it (`write_checks`).
 """
 
@@ -30,8 +31,15 @@ if TYPE_CHECKING:
 
 HEADER = (
     "envkeep edit: {where}. Save and quit to apply; delete a line to unset it.\n"
-    "Values are decrypted here only while the editor runs."
+    "Values are in clear here while the editor runs; if the edit cannot be applied, this text\n"
+    "is kept (0600) in ENVKEEP_HOME/recovered/ until you delete it or log out."
 )
+RECOVERED = "recovered"  # ENVKEEP_HOME's directory of the buffers of edits that failed
+
+
+def recovered_buffers(home: Path) -> list[Path]:
+    """The kept buffers of edits that could not be applied (their values in clear)."""
+    return sorted((home / RECOVERED).glob("edit-*.env"))
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ def _recover(ctx: ClientContext, text: str, env: str) -> Path:
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     # A random part too: two edits failing in the same second must not overwrite each other.
-    path = ctx.settings.home / "recovered" / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
+    path = ctx.settings.home / RECOVERED / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
     write_atomic(path, text.encode(), mode=0o600)
     return path
 
@@ -84,7 +92,10 @@ def edit_scope(
     try:
         return _apply(ctx, opened, service, before, text, schemas=schemas)
     except EnvkeepError as error:
-        kept = f"your text is kept in {_recover(ctx, text, env)}"
+        kept = (
+            f"your text is kept in {_recover(ctx, text, env)} (values in clear: delete it once"
+            " you have used it; logout deletes it too)"
+        )
         # The schema's refusal keeps its hint: it names the flag that writes anyway.
         said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
         error.hint = f"{said}; {kept}"
