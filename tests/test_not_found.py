@@ -10,6 +10,7 @@ ENVS = ["dev", "staging", "prod"]
 def test_a_mistyped_environment_is_pointed_at() -> None:
     assert environment_not_found("stagin", "shop", ENVS).hint == "did you mean 'staging'?"
     assert environment_not_found("PROD", "shop", ENVS).hint == "did you mean 'prod'?"
+    assert environment_not_found("dve", "shop", ENVS).hint == "did you mean 'dev'?"  # swapped
 
 
 def test_a_new_name_is_offered_for_creation() -> None:
@@ -17,12 +18,15 @@ def test_a_new_name_is_offered_for_creation() -> None:
     assert (
         error.message == "environment 'qa' not found in project 'shop' (envs: dev, prod, staging)"
     )
-    assert error.hint == "create it with: envkeep env create qa"
+    assert error.hint == (
+        "if it is new, create it with: envkeep env create qa; if it was renamed, use its new name"
+    )
 
 
 def test_nothing_is_suggested_to_a_caller_who_may_not_list_the_names() -> None:
     assert environment_not_found("stagin", "shop", None).hint == (
-        "create it with: envkeep env create stagin"
+        "if it is new, create it with: envkeep env create stagin; if it was renamed, use its"
+        " new name"
     )
 
 

@@ -202,8 +202,11 @@ def test_init_service_adds_a_service_like_service_add(envkeep: Envkeep, config_t
 def test_env_edit_renames_describes_protects_and_unprotects(
     envkeep: Envkeep, config_tree: Path
 ) -> None:
-    envkeep.ok("env", "edit", "staging", "--rename", "qa", "--description", "gate", "--protect")
+    edited = envkeep.ok(
+        "env", "edit", "staging", "--rename", "qa", "--description", "gate", "--protect"
+    )
 
+    assert "scripts and CI that name 'staging' need the new name" in edited.stderr
     moved = quick(envkeep, "get", "DB_HOST", "--env", "qa")
     gone = quick(envkeep, "get", "DB_HOST", "--env", "staging")
     envs = {e["name"]: e for e in env_list(envkeep)}
@@ -211,6 +214,7 @@ def test_env_edit_renames_describes_protects_and_unprotects(
     assert (envs["qa"]["protected"], envs["qa"]["description"]) == (True, "gate")
     assert moved.stdout == "db.staging.internal\n"
     assert_one_line_error(gone, "'staging'")
+    assert "if it was renamed, use its new name" in gone.stderr
 
     envkeep.ok("env", "edit", "qa", "--unprotect", "--description", "")
 

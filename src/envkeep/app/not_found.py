@@ -22,7 +22,14 @@ def _close_to(name: str, existing: list[str] | None) -> str | None:
     from difflib import get_close_matches
 
     found = get_close_matches(name, existing, n=1, cutoff=0.75)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    swapped = [known for known in existing if sorted(known.lower()) == sorted(name.lower())]
+    return swapped[0] if len(swapped) == 1 else None  # two letters swapped: 'dve' for 'dev'
+
+
+def _renamed_or_new(command: str, name: str) -> str:
+    return f"if it is new, create it with: {command} {name}; if it was renamed, use its new name"
 
 
 def project_not_found(name: str, existing: list[str] | None) -> ProjectNotFound:
@@ -40,7 +47,7 @@ def environment_not_found(
     close = _close_to(name, existing)
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",
-        hint=f"did you mean '{close}'?" if close else f"create it with: envkeep env create {name}",
+        hint=f"did you mean '{close}'?" if close else _renamed_or_new("envkeep env create", name),
     )
 
 

@@ -108,6 +108,11 @@ def env_edit(
     )
     state = "protected" if env.protected else "not protected"
     output.done(f"environment '{env.name}' updated ({state})")
+    if env.name != name:
+        output.done(
+            f"renamed '{name}' to '{env.name}': commit envkeep.toml (updated here) so other"
+            f" checkouts follow; commands, scripts and CI that name '{name}' need the new name"
+        )
 
 
 @env_app.command("clone")
