@@ -54,6 +54,19 @@ def test_a_value_whose_reference_is_malformed_is_refused_and_nothing_is_written(
     assert envkeep.ok("get", "REF", "--env", "dev").stdout == "${a b}\n"
 
 
+def test_a_value_that_refers_to_its_own_name_is_refused_and_nothing_is_written(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "LOG_LEVEL=info", "--env", "dev")
+
+    for scope in ((), ("--service", "api")):
+        refused = envkeep("set", "LOG_LEVEL=${LOG_LEVEL}-x", "OK=1", "--env", "dev", *scope)
+        _one_error(refused, 2, "LOG_LEVEL refers to itself (${LOG_LEVEL})", "write the whole")
+    assert _names(envkeep) == {"LOG_LEVEL": "info"}
+    assert _names(envkeep, "--service", "api") == {"LOG_LEVEL": "info"}
+    envkeep.ok("set", "LEVEL=${LOG_LEVEL}", "--env", "dev", "--service", "api")  # another name
+
+
 def test_a_name_given_twice_in_one_set_is_refused(envkeep: Envkeep, project: Path) -> None:
     _one_error(envkeep("set", "A=1", "A=2", "--env", "dev"), 2, "A is given twice")
     assert _names(envkeep) == {}

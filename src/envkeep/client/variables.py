@@ -91,15 +91,21 @@ def parse_assignments(
 
 
 def check_references(name: str, value: str) -> None:
-    """Refuse a value whose ``${...}`` cannot be a reference as written, before it is stored
-    (resolving it would fail for every service that reads it)."""
-    from envkeep.core.references import syntax_problem
+    """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
+    own name, before it is stored (resolving it would fail for every service that reads it)."""
+    from envkeep.core.references import Reference, find_references, syntax_problem
 
     problem = syntax_problem(value)
     if problem is not None:
         raise UsageError(
             f"the value of {name} has {problem}",
             hint="refer with ${NAME} or ${service.NAME}; write '$${' for a literal '${'",
+        )
+    if Reference(None, name) in find_references(value):  # a cycle whatever the other values
+        raise UsageError(
+            f"the value of {name} refers to itself (${{{name}}}), so it could never resolve",
+            hint="a value cannot extend another layer's value of the same name: write the whole"
+            " value, or refer to another name",
         )
 
 
