@@ -104,6 +104,41 @@ def test_whoami_asks_the_server_and_names_the_workspace(server: TeamServer, tmp_
     assert ended.returncode == 4, ended.stdout + ended.stderr  # not "logged in" any more
 
 
+def test_a_session_is_revoked_by_the_start_of_its_id(server: TeamServer, tmp_path: Path) -> None:
+    home, other = tmp_path / "home", tmp_path / "other"
+    _joined(server, home, tmp_path, "prefix@guard.io")
+    _ok(other, tmp_path, "login", server.url, "--email", "prefix@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    sessions = json.loads(_ok(other, tmp_path, "session", "list", "--json"))
+    first = next(s["id"] for s in sessions if not s["current"])
+    too_short = _cli(other, tmp_path, "session", "revoke", first[:3])
+    unknown = _cli(other, tmp_path, "session", "revoke", "ffffffff-no")
+    assert too_short.returncode == 2, too_short.stderr
+    assert unknown.returncode == 1, unknown.stderr  # not found
+    assert _cli(home, tmp_path, "whoami").returncode == 0  # neither ended anything
+
+    done = _cli(other, tmp_path, "session", "revoke", first[:8])
+
+    assert done.returncode == 0, done.stderr
+    assert f"session {first} ended" in done.stderr
+    assert _cli(home, tmp_path, "whoami").returncode == 4
+
+
+def test_an_invite_names_the_server_to_join_and_audit_holds_its_limit(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    _joined(server, home, tmp_path, "inviter@guard.io")
+
+    invited = _cli(home, tmp_path, "member", "invite", "newcomer@guard.io")
+    too_many = _cli(home, tmp_path, "audit", "--limit", "6000")
+
+    assert invited.returncode == 0, invited.stderr
+    assert f"they run: envkeep join {server.url} CODE" in invited.stderr
+    assert too_many.returncode == 2, too_many.stderr
+    assert "5000" in too_many.stderr
+
+
 def test_logout_removes_the_accounts_keys_and_kept_copies_and_login_brings_the_keys_back(
     server: TeamServer, tmp_path: Path
 ) -> None:

@@ -224,14 +224,16 @@ def session_list(json_out: JsonOpt = False) -> None:
 
 @session_app.command("revoke")
 def session_revoke(
-    session_id: Annotated[str, typer.Argument(help="From envkeep session list.")],
+    session_id: Annotated[
+        str, typer.Argument(help="Its id from envkeep session list, or the start of it.")
+    ],
 ) -> None:
     """End one of your sessions (another device, say).
 
-    Example: envkeep session revoke 3f2a…
+    Example: envkeep session revoke 3f2a91bc
     """
-    accounts.revoke_session(make_context().settings, session_id)
-    output.done("session ended")
+    ended = accounts.revoke_session(make_context().settings, session_id)
+    output.done(f"session {ended} ended")
 
 
 @workspace_app.command("list")

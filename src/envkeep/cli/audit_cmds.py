@@ -40,7 +40,10 @@ def query(
         str | None, typer.Option(help="Before this time: ISO (UTC), or an age (24h, 7d).")
     ] = None,
     limit: Annotated[
-        int, typer.Option(min=0, help="The newest this many events (up to 5000; 0: every event).")
+        int,
+        typer.Option(
+            min=0, max=5000, help="The newest this many events (up to 5000; 0: every event)."
+        ),
     ] = 200,
     json_out: JsonOpt = False,
 ) -> None:
@@ -57,7 +60,7 @@ def query(
     found = audit.fetch_events(
         client,
         AuditQuery(
-            limit=min(limit, 5000),
+            limit=limit,
             principal=principal,
             action=action,
             target=target,

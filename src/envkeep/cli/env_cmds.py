@@ -202,6 +202,7 @@ def promote(
     target: Annotated[str, typer.Option("--to", help="Into this environment.")] = "",
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
+    reveal: RevealOpt = False,
 ) -> None:
     """Copy values from one environment into another: shows the plan, then asks.
 
@@ -222,7 +223,7 @@ def promote(
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
-    _print_differences(plan, reveal=False, json_out=False, marks=PLAN_MARKS)
+    _print_differences(plan, reveal=reveal, json_out=False, marks=PLAN_MARKS)
     prepared = environments.prepare_promotion(ctx, target, plan, check=not no_validate)
     what = "this value" if len(plan) == 1 else f"these {len(plan)} values"
     confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)

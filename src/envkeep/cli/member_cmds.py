@@ -39,10 +39,11 @@ def invite(
 
     Example: envkeep member invite bob@example.com --role write --project shop
     """
-    code = members.invite(make_context(), email, role, project=project, environment=env)
+    ctx = make_context()
+    code = members.invite(ctx, email, role, project=project, environment=env)
     sys.stdout.write(code + "\n")
     output.done(
-        f"send {email} this code; they run: envkeep join URL CODE. Then: "
+        f"send {email} this code; they run: envkeep join {ctx.server_url or 'URL'} CODE. Then: "
         + members.grant_command(email, role, project, env)
     )
 
