@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.conflicts import write_planned
 from envkeep.client.vault import OpenEnvironment
 from envkeep.core.errors import ConflictError
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.backend import Backend
+    from envkeep.client.context import ClientContext
     from envkeep.client.identity import Identity
 
     from .conftest import Envkeep
@@ -83,6 +85,19 @@ def test_two_clients_creating_the_same_name_conflict(
     with pytest.raises(ConflictError):
         write(second, store_backend, {"NEW": "second"})
 
+    assert current(store_backend, identity) == {"NEW": "first"}
+
+
+def test_a_name_created_meanwhile_is_named_with_its_author_in_the_conflict(
+    client: ClientContext, store_backend: Backend, identity: Identity
+) -> None:
+    first, second = open_dev(store_backend, identity), open_dev(store_backend, identity)
+    write(first, store_backend, {"NEW": "first"})
+
+    with pytest.raises(ConflictError) as refused:
+        write_planned(client, second, second.plan_writes(SHARED_SCOPE, {"NEW": "second"}))
+
+    assert refused.value.message.startswith("changed since you read it: NEW (now version 1, by ")
     assert current(store_backend, identity) == {"NEW": "first"}
 
 

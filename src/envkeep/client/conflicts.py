@@ -43,6 +43,11 @@ def _explained(
     changed = [
         v for v in now.variables() if v.secret_id in planned and v.version != planned[v.secret_id]
     ]
+    for write in writes:  # a name this batch meant to create, created by another meanwhile
+        if write.expected_version == 0:
+            created = now.find_indexed(write.scope, write.name_index)
+            if created is not None and created not in changed:
+                changed.append(created)
     if not changed:
         return error
     parts = [

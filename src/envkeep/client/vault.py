@@ -176,6 +176,17 @@ class OpenEnvironment:
         entry = self._entries.get((scope, name))
         return None if entry is None else (entry.secret.id, entry.secret.current.version)
 
+    def find_indexed(self, scope: str, name_index: bytes) -> Variable | None:
+        """The live variable filed in ``scope`` under ``name_index`` (the index a new write of
+        its name carries): the one another writer created under a name this reader's batch
+        meant to create."""
+        for (stored_scope, _name), entry in self._entries.items():
+            if stored_scope != scope or entry.value is None:
+                continue
+            if entry.secret.name_index == name_index:
+                return self._variable(entry)
+        return None
+
     def find_writable(self, scope: str, name: str) -> tuple[str, int] | None:
         """:meth:`find_any` for a new version of ``name``: None (a new secret) when its secret
         is under an older data key, whose name index the store still files it by (a deletion
