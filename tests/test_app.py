@@ -301,7 +301,9 @@ def test_unknown_names_say_what_exists_and_how_to_create_it(store: Store, owner:
             ),
         )
     assert "(envs: dev)" in env_error.value.message
-    assert env_error.value.hint.startswith("if it is new, create it with: envkeep env create prod")
+    assert (env_error.value.hint or "").startswith(
+        "if it is new, create it with: envkeep env create prod"
+    )
     with pytest.raises(ProjectNotFound) as project_error:
         store.run(
             owner.principal_id,
