@@ -277,6 +277,10 @@ class HttpBackend:
             if self._cache is None or isinstance(error, errors.NotAnEnvkeepRoute):
                 raise  # a kept copy stands in for a server out of reach, not a wrong URL
             data = self._cache.load(key, error)
+        except (errors.PermissionDenied, errors.NotFoundError):
+            if self._cache is not None:  # refused now: the copy must not serve it offline
+                self._cache.forget(key)
+            raise
         else:
             if self._cache is not None:
                 self._cache.save(key, data)

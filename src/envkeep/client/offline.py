@@ -1,6 +1,7 @@
 """The last snapshots fetched from a team server, kept (as ciphertext, exactly what the server
 sent) so that reads — `envkeep run` first of all — still work when the server is unreachable,
-for as long as the copy is younger than a maximum age."""
+for as long as the copy is younger than a maximum age. A read the server refuses (no role
+there any more, or no such environment) deletes its kept copy."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ class SnapshotCache:
             write_atomic(self._path(key), body.encode(), mode=0o600)
         except OSError:
             return  # a cache: failing to keep one must not fail the read
+
+    def forget(self, key: str) -> None:
+        """Delete the kept answer: the server refused this read (the reader lost its role, or
+        the environment is gone), so no copy of it should outlive the refusal here."""
+        self._path(key).unlink(missing_ok=True)
 
     def load(self, key: str, error: UnreachableError) -> Any:
         """The kept answer when the server cannot be reached; re-raise when none is fresh."""
