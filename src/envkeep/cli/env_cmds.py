@@ -20,6 +20,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import confirm, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import activation, environments
+from envkeep.client.resolution import notify_without_checkout
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -253,6 +254,7 @@ def activate_all(
     """
     ctx = make_context()
     env_name = ctx.default_env(env)
+    notify_without_checkout(ctx, validate=not no_validate)  # then no service has a path either
     plans, skipped = activation.plan_activation(
         ctx, env_name, force=force, validate=not no_validate
     )

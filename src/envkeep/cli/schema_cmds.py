@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.errors import report
 from envkeep.cli.options import (
     EnvOpt,
     JsonOpt,
@@ -69,6 +70,10 @@ def validate(
     """Check what services see against their schemas; exit 3 on any error.
 
     Example: envkeep validate --env prod --all
+
+    Run it in the project's checkout: the schemas are there (envkeep.toml and each service's
+    schema file). Where there is no envkeep.toml (ENVKEEP_PROJECT names the project) nothing
+    can be checked, and it exits 2.
     """
     ctx = make_context()
     if not all_services:
@@ -79,30 +84,52 @@ def validate(
             hint="pass --service NAME or --all (or run it in a service's directory)",
         )
     env_name = ctx.default_env(env)
-    checked = validation.check_services(ctx, env_name, None if all_services else [service or ""])
+    found = validation.check_services(ctx, env_name, None if all_services else [service or ""])
+    counts = found.checked or not found.unread  # none checked: no empty table, no "0 errors"
     if json_out:
-        output.print_json(_findings_json(checked, reveal))
-    else:
-        rows = [
-            (
-                c.service or "shared",
-                f.name,
-                f.severity,
-                f.rule,
-                f.message,
-                output.mask(f.value, reveal=reveal, absent="-"),
-            )
-            for c in checked
-            for f in c.findings
-        ]
-        output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
+        output.print_json(_findings_json(found.checked, reveal))
+    elif counts:
+        _print_table(found.checked, reveal=reveal)
+    if counts:
+        _print_counts(found.checked, env_name)
+    _note_unused_examples(ctx, [c.service for c in found.checked])
+    _exit_unless_valid(ctx, found)
+
+
+def _print_table(checked: list[validation.Checked], *, reveal: bool) -> None:
+    rows = [
+        (
+            c.service or "shared",
+            f.name,
+            f.severity,
+            f.rule,
+            f.message,
+            output.mask(f.value, reveal=reveal, absent="-"),
+        )
+        for c in checked
+        for f in c.findings
+    ]
+    output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
+
+
+def _print_counts(checked: list[validation.Checked], env: str) -> None:
     errors = sum(len(c.errors) for c in checked)
     warnings = sum(len(c.findings) for c in checked) - errors
     output.done(
         f"{output.counted(errors, 'error')}, {output.counted(warnings, 'warning')}"
-        f" in {output.counted(len(checked), 'service')} ({env_name})"
+        f" in {output.counted(len(checked), 'service')} ({env})"
     )
-    _note_unused_examples(ctx, [c.service for c in checked])
+
+
+def _exit_unless_valid(ctx: ClientContext, found: validation.ProjectCheck) -> None:
+    """Exit 3 when a value was found wrong; else 2 when a service's schema could not be read
+    (not checked is not valid). Either way the unread services are named."""
+    errors = any(c.errors for c in found.checked)
+    if found.unread:
+        unread = validation.unread_schemas(ctx, found.unread)
+        if not errors:
+            raise unread
+        report(unread, debug=ctx.settings.debug)
     if errors:
         raise typer.Exit(ValidationFailed.exit_code)
 

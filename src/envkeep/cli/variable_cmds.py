@@ -23,7 +23,7 @@ from envkeep.cli.options import (
 )
 from envkeep.cli.state import WriteScope, confirming, interactive, make_context
 from envkeep.client import editing, schemas, variables
-from envkeep.client.resolution import personal_note
+from envkeep.client.resolution import notify_without_checkout, personal_note
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
@@ -189,6 +189,8 @@ def export_(
         out = None
     if out is not None:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
+    if service is not None:
+        notify_without_checkout(ctx, validate=False)  # export does not validate
     resolution = variables.resolved(ctx, ctx.default_env(env), service)
     values = resolution.values
     note = personal_note(resolution.set_by({"local"}))

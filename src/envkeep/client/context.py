@@ -212,6 +212,13 @@ class ClientContext:
         return VerifiedSignatures(path, self.identity.keys)
 
     @cached_property
+    def has_checkout(self) -> bool:
+        """Whether the project's checkout is here: an envkeep.toml in the working directory or
+        a parent. Without one (ENVKEEP_PROJECT names the project) the store is all there is:
+        no service's schema, templates or path, which envkeep.toml declares."""
+        return find_project_file(self.cwd) is not None
+
+    @cached_property
     def project_file(self) -> ProjectFile:
         path = find_project_file(self.cwd)
         if path is None and self.settings.project:

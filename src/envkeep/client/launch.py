@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client import runcache_save
+from envkeep.client.resolution import notify_without_checkout
 from envkeep.client.runner import child_environment, exec_command
 from envkeep.client.variables import resolved
 from envkeep.core.errors import UsageError
@@ -26,12 +27,15 @@ def run_with_environment(
     pass_token: bool = False,
 ) -> NoReturn:
     """Resolve (and validate, unless told not to), then replace this process with ``argv``.
-    On the embedded store the values are kept for the next same run (``client/runcache.py``)."""
+    On the embedded store the values are kept for the next same run (``client/runcache.py``).
+    Without the project's checkout it runs all the same, with a note of what was not applied."""
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     pending = runcache_save.begin(ctx, env, service, validate=validate)
     service = ctx.default_service(service)
     name = ctx.default_env(env)
+    if service is not None:  # before resolving: a reference into a template it explains
+        notify_without_checkout(ctx, validate=validate)
     resolution = resolved(ctx, name, service, validate=validate)
     notes = personal_notes(ctx, name, resolution.set_by({"local"}))
     if pending is not None:

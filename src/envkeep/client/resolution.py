@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
+from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
@@ -38,6 +39,27 @@ def personal_note(names: Iterable[str], *, env: str | None = None) -> str | None
     return (
         f"note: {gets}{counted(len(shown), 'value')} from {LOCAL_OVERRIDES}, your personal"
         f" overrides: {', '.join(shown)}"
+    )
+
+
+# What to do about a command run where the project's checkout is not (a CI job, a container).
+CHECKOUT_ADVICE = "in CI, check the repository out first, e.g. with actions/checkout"
+
+
+def notify_without_checkout(ctx: ClientContext, *, validate: bool) -> None:
+    """Say (``ctx.notify``: stderr, as stdout may be piped) that a service's values are the
+    store's alone here: without the project's checkout there is no envkeep.toml naming its
+    schema and templates, so no schema default or template value, and no validation
+    (``validate`` False: skipped on purpose, not mentioned). Nothing in a checkout."""
+    if ctx.has_checkout or ctx.notify is None:
+        return
+    missing = "schema defaults, templates and validation"
+    if not validate:  # --no-validate
+        missing = "schema defaults and templates"
+    ctx.notify(
+        f"note: no {FILENAME} in {ctx.cwd} or its parents, so {missing} were not applied:"
+        f" they are in the project's checkout; run envkeep there to apply them"
+        f" ({CHECKOUT_ADVICE})"
     )
 
 

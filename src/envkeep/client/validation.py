@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import (
+    CHECKOUT_ADVICE,
     arrange,
     resolve_each,
     resolve_in,
     service_layer,
     service_schema,
 )
-from envkeep.core.errors import ValidationFailed
+from envkeep.core.errors import UsageError, ValidationFailed
+from envkeep.core.projectfile import FILENAME
+from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -65,13 +68,52 @@ def check_service(ctx: ClientContext, env: str, service: str | None) -> Checked:
     return check_resolution(ctx, layers, service, resolve_in(layers, service))
 
 
+@dataclass(frozen=True)
+class ProjectCheck:
+    """What validating several services found: those checked, and those whose schemas could
+    not be read here (``unread``), which were not checked at all."""
+
+    checked: list[Checked]
+    unread: tuple[str, ...] = ()
+
+
 def check_services(
     ctx: ClientContext, env: str, services: Sequence[str] | None = None
-) -> list[Checked]:
-    """Resolve and validate several services (default: every service of the project)."""
+) -> ProjectCheck:
+    """Resolve and validate several services (default: every service of the project).
+
+    Without the project's checkout no service's schema can be read (envkeep.toml names them),
+    and its templates are missing too: each service is then ``unread``, not passed with
+    nothing to check it against, nor failed over references into templates that are not here.
+    """
     layers = arrange(ctx, read_environment(ctx, env))
     targets = sorted(layers.by_service) if services is None else list(services)
-    return [check_resolution(ctx, layers, s, found) for s, found in resolve_each(layers, targets)]
+    if not ctx.has_checkout:
+        _require_services(layers, targets)
+        return ProjectCheck([], tuple(targets))
+    resolved = resolve_each(layers, targets)
+    return ProjectCheck([check_resolution(ctx, layers, s, found) for s, found in resolved])
+
+
+def _require_services(layers: ProjectLayers, services: Sequence[str]) -> None:
+    unknown = [s for s in services if s not in layers.by_service]
+    if unknown:
+        from envkeep.app.not_found import service_not_found
+
+        raise service_not_found(unknown[0], layers.project.project, list(layers.by_service))
+
+
+def unread_schemas(ctx: ClientContext, services: Sequence[str]) -> UsageError:
+    """The error for services whose schemas are not here: a usage error (exit 2), as for any
+    command that needs envkeep.toml where there is none; not ValidationFailed (exit 3), since
+    nothing was found wrong: nothing could be checked."""
+    return UsageError(
+        f"{counted(len(services), 'service')} of project '{ctx.project_file.project}' not"
+        f" validated ({', '.join(services)}): their schemas are in the project's checkout"
+        f" ({FILENAME} and each service's schema file), and there is no {FILENAME} in"
+        f" {ctx.cwd} or its parents",
+        hint=f"run envkeep validate in the checkout ({CHECKOUT_ADVICE})",
+    )
 
 
 def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:

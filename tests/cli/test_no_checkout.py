@@ -1,0 +1,124 @@
+"""Without the project's checkout (a CI job in an empty directory: ENVKEEP_PROJECT, and on a
+team server a service-account token), envkeep has the store but not envkeep.toml, the services'
+schema files or the templates. `validate` says so and fails rather than passing with nothing
+checked; `run` and `export` still work, with one note on stderr that schema defaults,
+templates and validation were not applied. In the checkout there is no note.
+
+Every command runs as a real process, all at once, on one module-wide copy of the
+configuration project.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .config_fixtures import (
+    PRINT_ENV,
+    SERVICES,
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    printed_env,
+    set_args,
+)
+from .conftest import collect, copy_of, quick_ok
+
+if TYPE_CHECKING:
+    from .conftest import Envkeep, Homes, Result, Template
+
+RUN_WORKER = ("run", "--env", "staging", "--service", "worker", "--")
+PRINT = (sys.executable, "-c", PRINT_ENV, "API_URL")
+# Run in a directory with no envkeep.toml, as CI runs them without a checkout.
+BARE: dict[str, tuple[str, ...]] = {
+    "validate": ("validate", "--env", "staging", "--all"),
+    "run": (*RUN_WORKER, *PRINT),
+    "export": ("export", "--env", "staging", "--service", "worker", "--format", "json"),
+}
+# Run in the checkout.
+CHECKOUT: dict[str, tuple[str, ...]] = {
+    "validate": ("validate", "--env", "staging", "--all"),
+    "run": (*RUN_WORKER, *PRINT),
+}
+
+
+def _ci_environment(envkeep: Envkeep, homes: Homes) -> dict[str, str | None]:
+    """What a CI job without a checkout has: the project's name, and on a team server a
+    read token of staging (in a home of its own: no login)."""
+    if homes.server is None:
+        return {"ENVKEEP_PROJECT": "shop"}
+    made = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--role", "read")
+    return {
+        "ENVKEEP_PROJECT": "shop",
+        "ENVKEEP_TOKEN": quick_ok(envkeep, *made).stdout.strip(),
+        "ENVKEEP_SERVER": homes.server.url,
+        "ENVKEEP_HOME": str(envkeep.home.parent / "ci-home"),
+    }
+
+
+@pytest.fixture(scope="module")
+def results(
+    tmp_path_factory: pytest.TempPathFactory, config_template: Template, homes: Homes
+) -> dict[str, Result]:
+    """Each command of BARE (keyed ``bare …``) and CHECKOUT (``checkout …``), run at once."""
+    root = tmp_path_factory.mktemp("no-checkout")
+    envkeep = copy_of(config_template, root)
+    quick_ok(envkeep, *set_args("staging", "worker", {"API_URL": "http://api:8080"}))
+    bare = root / "bare"
+    bare.mkdir()
+    ci = _ci_environment(envkeep, homes)
+    started = {f"bare {k}": envkeep.popen(*args, cwd=bare, env=ci) for k, args in BARE.items()}
+    started |= {f"checkout {k}": envkeep.popen(*args) for k, args in CHECKOUT.items()}
+    return collect(started)
+
+
+def checkout_notes(result: Result) -> list[str]:
+    """The notes about envkeep.toml (a token's first read notes its signers' keys too)."""
+    return [line for line in result.err_lines if line.startswith("note: no envkeep.toml")]
+
+
+def test_validate_without_a_checkout_fails_naming_the_schemas_it_could_not_read(
+    results: dict[str, Result],
+) -> None:
+    bare, checkout = results["bare validate"], results["checkout validate"]
+
+    assert checkout.code == 3, checkout.describe()  # web's PUBLIC_URL is missing in staging
+    assert bare.code == 2, bare.describe()  # could not run: not "the values are wrong"
+    assert "0 errors" not in bare.stderr
+    error, hint = bare.err_lines[-2:]
+    assert error.startswith("error: ")
+    assert all(service in error for service in SERVICES), error
+    assert "envkeep.toml" in error
+    assert "schema" in error
+    assert hint.startswith("hint: ")
+    assert "checkout" in hint
+
+
+def test_run_without_a_checkout_still_runs_and_says_what_was_not_applied_on_stderr(
+    results: dict[str, Result],
+) -> None:
+    ran = results["bare run"]
+
+    assert printed_env(ran) == {"API_URL": "http://api:8080"}
+    [note] = checkout_notes(ran)
+    assert "envkeep.toml" in note
+    for missing in ("schema defaults", "templates", "validation"):
+        assert missing in note, note
+    assert "checkout" in note
+
+
+def test_export_without_a_checkout_keeps_its_note_off_stdout(results: dict[str, Result]) -> None:
+    exported = results["bare export"]
+
+    assert exported.code == 0, exported.describe()
+    assert json.loads(exported.stdout)["API_URL"] == "http://api:8080"
+    [note] = checkout_notes(exported)
+    assert "envkeep.toml" in note
+
+
+def test_run_in_the_checkout_says_nothing_about_a_checkout(results: dict[str, Result]) -> None:
+    ran = results["checkout run"]
+
+    assert printed_env(ran) == {"API_URL": "http://api:8080"}
+    assert ran.stderr == ""
