@@ -220,7 +220,7 @@ def test_lowering_a_members_role_revokes_their_tokens_above_it(
     writer = team.b("token", "create", "writer", "--role", "write", "--project", "shop").strip()
     reader = team.b("token", "create", "reader", "--role", "read", "--project", "shop").strip()
 
-    lower = ("member", "grant", team.bob_email, "read", "--project", "shop")
+    lower = ("member", "grant", team.bob_email, "read", "--project", "shop", "--yes")
     lowered = _cli(team.alice, team.work, *lower)
     team.a("set", "API_KEY=dev-2", "--env", "dev")
 

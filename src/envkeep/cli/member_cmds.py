@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, complete_env, complete_from
-from envkeep.cli.state import make_context
+from envkeep.cli.options import JsonOpt, YesOpt, complete_env, complete_from
+from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.client import members
 from envkeep.client.principal_names import member_name, shown_member
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from envkeep.client.revocation_preview import Lowering
+    from envkeep.settings import Settings
 
 member_app = typer.Typer(help="Members, roles and their keys (team server).", no_args_is_help=True)
 
@@ -54,17 +60,38 @@ def grant(
     role: RoleArg,
     project: ProjectOpt = None,
     env: EnvOpt = None,
+    yes: YesOpt = False,
 ) -> None:
-    """Give a role, sealing them a key share of every environment it opens.
+    """Give a role, sealing them a key share of every environment it opens. Lowering a role
+    they hold at that scope asks first (--yes: do not ask): it revokes the tokens that
+    depended on the higher role and rotates the keys those could read.
 
     Example: envkeep member grant bob@example.com write --project shop --env staging
     """
-    count, revoked = members.grant(make_context(), who, role, project=project, environment=env)
+    ctx = make_context()
+    asked = _lowering_confirmed(ctx.settings, yes=yes)
+    count, revoked = members.grant(
+        ctx, who, role, project=project, environment=env, confirm_lowering=asked
+    )
     ended = f"; {revoked.ended(_whose(who))}{revoked.keys()}" if revoked.tokens else ""
     output.done(
         f"{who} is {role} there now; {output.counted(count, 'environment key')} shared with them"
         + ended
     )
+
+
+def _lowering_confirmed(settings: Settings, *, yes: bool) -> Callable[[Lowering], None]:
+    """Go on lowering a role with --yes or after a "yes" on a terminal; elsewhere refuse,
+    saying what lowering does."""
+
+    def confirmed(lowered: Lowering) -> None:
+        if yes:
+            return
+        if not interactive(settings):
+            raise lowered.refused()
+        confirm(settings, f"{lowered}. Lower it?", yes=False)
+
+    return confirmed
 
 
 def _whose(who: str) -> str:

@@ -17,6 +17,7 @@ from envkeep import crypto
 from envkeep.client.pins import check_pin, fingerprint_of, load_pins, name_key, pin, pin_key
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.reading import read_environment
+from envkeep.client.revocation_preview import Lowering, check_revocation, lowering
 from envkeep.client.scope_shares import scope_environments, seal_for, seal_scope_shares
 from envkeep.client.vault import WriteTarget
 from envkeep.core.errors import (
@@ -34,7 +35,7 @@ from envkeep.core.files import exclusive, write_atomic
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
@@ -149,11 +150,25 @@ def lookup(ctx: ClientContext, name: str) -> PrincipalView:
     return principal_view(schemas.Principal.model_validate(data))
 
 
+def refuse_lowering(lowered: Lowering) -> None:
+    """A grant's default answer to lowering a role: no (saying what it would do)."""
+    raise lowered.refused()
+
+
 def grant(
-    ctx: ClientContext, name: str, role: str, *, project: str | None, environment: str | None
+    ctx: ClientContext,
+    name: str,
+    role: str,
+    *,
+    project: str | None,
+    environment: str | None,
+    confirm_lowering: Callable[[Lowering], None] = refuse_lowering,
 ) -> tuple[int, Revoked]:
     """Bind ``role`` and seal the grantee a share of every environment it gains; return how
-    many shares were sealed, and what lowering a role revoked (the tokens above it)."""
+    many shares were sealed, and what lowering a role revoked (the tokens above it). A grant
+    that would lower the role the grantee holds at that scope goes on only once
+    ``confirm_lowering`` returns (it raises to stop; by default it refuses): nothing has
+    changed before then."""
     backend = _http(ctx)
     grantee = lookup(ctx, name)
     check_invite_proof(ctx, grantee)
@@ -166,6 +181,9 @@ def grant(
             f"you need the admin role on {where} to grant a role there",
             hint=refused.hint or "ask an admin of the workspace",
         ) from None
+    lowered = lowering(ctx, backend, grantee, role, (project, environment))
+    if lowered is not None:
+        confirm_lowering(lowered)
     shares = seal_scope_shares(
         ctx,
         backend,
@@ -222,6 +240,8 @@ def revoke(
     that ended with it) could read."""
     backend = _http(ctx)
     principal = lookup(ctx, name)
+    who = shown_principal(principal)
+    check_revocation(ctx, backend, who, (project, environment), f"revoking {who}'s role")
     body = {"principal_id": principal.id, "project": project, "environment": environment}
     try:
         answer = backend.api.request(
@@ -243,6 +263,8 @@ def remove(ctx: ClientContext, name: str) -> Revoked:
             f"'{name}' is a token, not a member",
             hint=f"end it with: envkeep token revoke {shlex.quote(name)}",
         )
+    who = shown_principal(principal)
+    check_revocation(ctx, backend, who, None, f"removing {who}")
     answer = backend.api.request(
         "POST",
         f"/v1/workspaces/{backend.workspace_id}/members/remove",

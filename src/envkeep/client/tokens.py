@@ -23,6 +23,7 @@ from envkeep.client.members import (
     rotate_environments,
 )
 from envkeep.client.pins import pin_made_here
+from envkeep.client.revocation_preview import check_revocation
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
@@ -179,8 +180,10 @@ def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
 
 def revoke_token(ctx: ClientContext, name: str) -> Revoked:
     """End a token (and the tokens it made), then rotate the data key of every environment
-    they could read."""
+    they could read; refused before anything changes when this identity could not rotate
+    them all (`check_revocation`)."""
     backend = _http(ctx)
+    check_revocation(ctx, backend, f"token {name}", None, f"revoking token {name}")
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
