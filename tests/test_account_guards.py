@@ -104,6 +104,26 @@ def test_whoami_asks_the_server_and_names_the_workspace(server: TeamServer, tmp_
     assert ended.returncode == 4, ended.stdout + ended.stderr  # not "logged in" any more
 
 
+def test_whoami_in_a_checkout_pinned_to_another_workspace_names_both(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    _joined(server, home, work, "pinned@guard.io")
+    _ok(home, work, "init", "shop")  # envkeep.toml pins shop to the workspace in use now
+    first = json.loads(_ok(home, work, "whoami", "--json"))
+    _ok(home, work, "workspace", "create", "elsewhere")
+    _ok(home, work, "workspace", "use", "elsewhere")
+
+    shown = json.loads(_ok(home, work, "whoami", "--json"))
+    outside = json.loads(_ok(home, tmp_path, "whoami", "--json"))
+
+    assert shown["workspace"] == "elsewhere"
+    assert shown["workspace_here"] == f"{first['workspace']} (envkeep.toml's, for this project)"
+    assert "workspace_here" not in outside
+    assert "workspace_here" not in first
+
+
 def test_a_session_is_revoked_by_the_start_of_its_id(server: TeamServer, tmp_path: Path) -> None:
     home, other = tmp_path / "home", tmp_path / "other"
     _joined(server, home, tmp_path, "prefix@guard.io")

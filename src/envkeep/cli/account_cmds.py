@@ -140,9 +140,9 @@ def whoami(
     """
     ctx = make_context()
     session = ctx.session
-    workspace = None
+    names: dict[str, str] | None = None
     if session is not None and not ctx.settings.token:
-        workspace = _current_workspace(ctx.settings)  # the server says whether the login holds
+        names = _workspace_names(ctx.settings)  # the server says whether the login holds
     record = ctx.identity.record
     info: dict[str, object] = {
         "server": session.url if session else None,
@@ -150,8 +150,12 @@ def whoami(
         "principal_id": record.principal_id,
         "workspace_id": session.workspace_id if session else None,
     }
-    if workspace is not None:
-        info["workspace"] = workspace
+    if names is not None and session is not None:
+        if session.workspace_id in names:
+            info["workspace"] = names[session.workspace_id]
+        here = ctx.workspace_id if ctx.server_url == session.url else None
+        if here is not None and here != session.workspace_id:  # envkeep.toml pins another
+            info["workspace_here"] = f"{names.get(here, here)} (envkeep.toml's, for this project)"
     if session is not None and ctx.settings.token:  # a token: its name, not "service account"
         info = {"server": info["server"], "token": accounts.token_name(session)} | {
             k: v for k, v in info.items() if k not in {"server", "email"}
@@ -165,17 +169,18 @@ def whoami(
         output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
 
 
-def _current_workspace(settings: Settings) -> str | None:
-    """The active workspace's name, asked of the server: an ended session fails here (as the
-    next command would); an unreachable server leaves what is saved here, with a warning."""
+def _workspace_names(settings: Settings) -> dict[str, str] | None:
+    """Your workspaces' names by id, asked of the server: an ended session fails here (as the
+    next command would); an unreachable server gives None, with a warning (what is saved here
+    is shown, not checked)."""
     from envkeep.core.errors import UnreachableError
 
     try:
-        active, listed = accounts.workspaces(settings)
+        _active, listed = accounts.workspaces(settings)
     except UnreachableError as error:
         output.done(f"warning: {error.message}; shown as saved here, not checked")
         return None
-    return next((w["name"] for w in listed if w["id"] == active), None)
+    return {w["id"]: w["name"] for w in listed}
 
 
 account_app = typer.Typer(help="Your account on the team server.", no_args_is_help=True)
