@@ -124,6 +124,23 @@ def test_whoami_in_a_checkout_pinned_to_another_workspace_names_both(
     assert "workspace_here" not in first
 
 
+def test_env_alone_names_an_environment_of_the_checkouts_project(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    _joined(server, home, work, "scoped@guard.io")
+    _ok(home, work, "init", "shop")
+
+    _ok(home, work, "token", "create", "ci-dev", "--env", "dev")
+    outside = _cli(home, tmp_path, "token", "create", "ci-other", "--env", "dev")
+
+    [token] = json.loads(_ok(home, work, "token", "list", "--json"))
+    assert (token["label"], token["project"], token["environment"]) == ("ci-dev", "shop", "dev")
+    assert outside.returncode == 2, outside.stderr  # no checkout: the project must be named
+    assert "pass --project too" in outside.stderr
+
+
 def test_a_session_is_revoked_by_the_start_of_its_id(server: TeamServer, tmp_path: Path) -> None:
     home, other = tmp_path / "home", tmp_path / "other"
     _joined(server, home, tmp_path, "prefix@guard.io")

@@ -30,7 +30,12 @@ RoleArg = Annotated[
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
 EnvOpt = Annotated[
     str | None,
-    typer.Option("--env", "-e", help="Only this environment.", autocompletion=complete_env),
+    typer.Option(
+        "--env",
+        "-e",
+        help="Only this environment (of --project, else of this checkout's project).",
+        autocompletion=complete_env,
+    ),
 ]
 
 
@@ -46,6 +51,7 @@ def invite(
     Example: envkeep member invite bob@example.com --role write --project shop
     """
     ctx = make_context()
+    project, env = ctx.role_scope(project, env)
     code = members.invite(ctx, email, role, project=project, environment=env)
     sys.stdout.write(code + "\n")
     output.done(
@@ -69,6 +75,7 @@ def grant(
     Example: envkeep member grant bob@example.com write --project shop --env staging
     """
     ctx = make_context()
+    project, env = ctx.role_scope(project, env)
     asked = _lowering_confirmed(ctx.settings, yes=yes)
     count, revoked = members.grant(
         ctx, who, role, project=project, environment=env, confirm_lowering=asked
@@ -108,7 +115,9 @@ def revoke(
 
     Example: envkeep member revoke bob@example.com --project shop
     """
-    revoked = members.revoke(make_context(), who, project=project, environment=env)
+    ctx = make_context()
+    project, env = ctx.role_scope(project, env)
+    revoked = members.revoke(ctx, who, project=project, environment=env)
     output.done(f"revoked; {revoked.ended(_whose(who))}{revoked.keys()}")
 
 

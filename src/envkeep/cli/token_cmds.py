@@ -25,7 +25,12 @@ def create(
     ] = None,
     env: Annotated[
         str | None,
-        typer.Option("--env", "-e", help="Only this environment.", autocompletion=complete_env),
+        typer.Option(
+            "--env",
+            "-e",
+            help="Only this environment (of --project, else of this checkout's project).",
+            autocompletion=complete_env,
+        ),
     ] = None,
     expires: Annotated[
         str | None, typer.Option(help="Lifetime, e.g. 30d or 12h (default: never).")
@@ -35,9 +40,9 @@ def create(
 
     Example: envkeep token create ci --project shop --env staging --role read --expires 30d
     """
-    token = tokens.create_token(
-        make_context(), name, role, project=project, environment=env, expires=expires
-    )
+    ctx = make_context()
+    project, env = ctx.role_scope(project, env)
+    token = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
     sys.stdout.write(token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
 

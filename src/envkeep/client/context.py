@@ -218,6 +218,15 @@ class ClientContext:
         no service's schema, templates or path, which envkeep.toml declares."""
         return find_project_file(self.cwd) is not None
 
+    def role_scope(
+        self, project: str | None, environment: str | None
+    ) -> tuple[str | None, str | None]:
+        """A role's scope as ``--project``/``--env`` give it (None: all of it); ``--env`` alone
+        names an environment of this checkout's project, as every other command reads it."""
+        if environment is not None and project is None and self.has_checkout:
+            return self.project_file.project, environment
+        return project, environment
+
     @cached_property
     def project_file(self) -> ProjectFile:
         path = find_project_file(self.cwd)
