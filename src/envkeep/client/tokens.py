@@ -40,8 +40,14 @@ def parse_token(token: str) -> tuple[str, bytes]:
     """(principal id, secret) of a token; a usage error when it is not one."""
     body = token.strip().removeprefix(PREFIX)
     principal_id, sep, secret = body.partition("_")
-    if not token.strip().startswith(PREFIX) or not sep or len(principal_id) != 36:
+    if not token.strip().startswith(PREFIX):
         raise UsageError("ENVKEEP_TOKEN is not an envkeep token", hint="it starts with ek_sa_")
+    if not sep or len(principal_id) != 36:
+        raise UsageError(
+            "ENVKEEP_TOKEN is cut short or damaged: an envkeep token is ek_sa_, an id of 36"
+            " characters, '_' and its secret",
+            hint="copy it again whole from where it was kept (token create printed it once)",
+        )
     try:
         return principal_id, b64d(secret)
     except ValueError:
