@@ -141,6 +141,18 @@ def test_env_alone_names_an_environment_of_the_checkouts_project(
     assert "pass --project too" in outside.stderr
 
 
+def test_a_token_name_is_one_word(server: TeamServer, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _joined(server, home, tmp_path, "namer@guard.io")
+
+    refused = _cli(home, tmp_path, "token", "create", "bad name!")
+
+    assert refused.returncode == 2, refused.stderr
+    assert "'bad name!' is not a token name: letters, digits" in refused.stderr
+    assert json.loads(_ok(home, tmp_path, "token", "list", "--json")) == []
+    _ok(home, tmp_path, "token", "create", "ci.deploy_2-x")
+
+
 def test_a_session_is_revoked_by_the_start_of_its_id(server: TeamServer, tmp_path: Path) -> None:
     home, other = tmp_path / "home", tmp_path / "other"
     _joined(server, home, tmp_path, "prefix@guard.io")

@@ -8,6 +8,7 @@ only a subset of its creator's rights. Each use case here appends exactly one au
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -111,11 +112,21 @@ class Rotated:
     environments: list[AffectedEnvironment]
 
 
+# A new token's name (tokens named otherwise before this rule keep their names, and rotate).
+_NEW_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
 def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAccount) -> None:
     """Create the account, its binding, its shares and its token, in one transaction."""
     if "@" in new.name:  # an email names a person (`_lookup.principal_name`)
         raise UsageError(
             f"a token's name cannot hold '@' ({new.name!r})", hint="pick another, e.g. ci-deploy"
+        )
+    if _NEW_LABEL.fullmatch(new.name) is None:  # it is typed in commands and read in audits
+        raise UsageError(
+            f"{new.name!r} is not a token name: letters, digits, '.', '_' and '-', up to 100,"
+            " starting with a letter or a digit",
+            hint="pick another, e.g. ci-deploy",
         )
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
