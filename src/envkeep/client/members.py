@@ -43,14 +43,24 @@ if TYPE_CHECKING:
 
 
 def _http(ctx: ClientContext) -> HttpBackend:
+    """The team server's backend; a usage error on the embedded store, found before the
+    store is opened (opening it makes this machine's identity, for nothing here)."""
     from envkeep.client.http import HttpBackend
 
-    backend = ctx.backend
-    if not isinstance(backend, HttpBackend):
+    if ctx.server_url is None:
+        if not ctx.has_checkout:
+            raise UsageError(
+                "members, roles and tokens live on a team server, and you are not logged in"
+                " to one",
+                hint="envkeep login URL (or, with an invite: envkeep join URL CODE)",
+            )
         raise UsageError(
             "members and roles live on a team server; this project uses the embedded store",
             hint="log in to a server and create the project there: envkeep login URL",
         )
+    backend = ctx.backend
+    if not isinstance(backend, HttpBackend):  # a server URL makes an HTTP backend
+        raise UsageError("this command needs a team server", hint="envkeep login URL")
     return backend
 
 

@@ -1,0 +1,35 @@
+"""What the CLI says before it reaches any server: an ENVKEEP_TOKEN that is not one, and
+member and token commands where no team server is named or logged in to."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.server import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_a_token_cut_short_is_told_apart_from_something_else_entirely(tmp_path: Path) -> None:
+    env = {"ENVKEEP_SERVER": "http://127.0.0.1:1", "ENVKEEP_PROJECT": "shop"}
+    cut = cli(tmp_path / "ci", tmp_path, "get", "A", ENVKEEP_TOKEN="ek_sa_garbage", **env)
+    other = cli(tmp_path / "ci", tmp_path, "get", "A", ENVKEEP_TOKEN="ghp_notours", **env)
+
+    assert cut.returncode == other.returncode == 2
+    assert "ENVKEEP_TOKEN is cut short or damaged" in cut.stderr
+    assert "ENVKEEP_TOKEN is not an envkeep token" in other.stderr
+    assert "garbage" not in cut.stderr  # a token is never echoed
+
+
+def test_member_and_token_commands_outside_a_project_and_a_login_say_so_and_make_nothing(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    for command in (["member", "list"], ["token", "list"]):
+        done = cli(home, tmp_path, *command)
+
+        assert done.returncode == 2, done.stderr
+        assert "you are not logged in to one" in done.stderr
+        assert "envkeep login URL" in done.stderr
+    assert not (home / "identity.key").exists()  # nothing made here for a refusal
