@@ -200,6 +200,22 @@ def test_an_export_says_which_values_are_personal_overrides(
     )
 
 
+def test_get_notes_on_stderr_a_value_that_is_a_personal_override(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / ".envkeep" / "local.env").write_text("LOG_LEVEL=warn\n", encoding="utf-8")
+
+    personal = envkeep("get", "LOG_LEVEL", "--env", "prod", "--service", "api")
+    team = envkeep("get", "DB_HOST", "--env", "prod", "--service", "api")
+
+    assert (personal.code, personal.stdout) == (0, "warn\n"), personal.describe()
+    assert personal.err_lines == [
+        "note: prod gets 1 value from .envkeep/local.env, your personal overrides: LOG_LEVEL"
+    ]
+    assert team.code == 0, team.describe()
+    assert team.stderr == ""
+
+
 def test_local_overrides_beat_every_layer_and_are_never_stored(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -98,7 +98,12 @@ def get(
     """
     ctx = make_context()
     service = ctx.default_service(service)
-    sys.stdout.write(variables.get_value(ctx, ctx.default_env(env), service, name) + "\n")
+    env_name = ctx.default_env(env)
+    got = variables.get_value(ctx, env_name, service, name)
+    sys.stdout.write(got.value + "\n")
+    note = personal_note([name], env=env_name) if got.personal else None
+    if note is not None:  # stdout holds the value alone: the note goes to stderr
+        output.done(note)
 
 
 def unset(

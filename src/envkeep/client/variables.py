@@ -8,7 +8,7 @@ references it leaves dangling (`broken_references`).
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE as SHARED
@@ -237,7 +237,16 @@ def resolved(
     return checked.resolution
 
 
-def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> str:
+@dataclass(frozen=True)
+class GotValue:
+    """One resolved value, and whether this machine's ``.envkeep/local.env`` gave it (a
+    personal override: the team's value is another)."""
+
+    value: str = field(repr=False)
+    personal: bool
+
+
+def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> GotValue:
     """One resolved value; a broken reference elsewhere in the environment does not matter."""
     from envkeep.client.validation import check_service
     from envkeep.core.errors import ReferenceProblem
@@ -250,7 +259,7 @@ def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> s
             resolution.errors[name],
             hint="fix or set the referenced variable; '$${' is a literal '${'",
         )
-    return resolution.values[name]
+    return GotValue(resolution.values[name], name in resolution.set_by({"local"}))
 
 
 def history(ctx: ClientContext, env: str, service: str | None, name: str) -> list[HistoryEntry]:
