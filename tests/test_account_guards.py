@@ -186,6 +186,9 @@ def test_an_invite_names_the_server_to_join_and_audit_holds_its_limit(
     assert f"they run: envkeep join {server.url} CODE" in invited.stderr
     assert too_many.returncode == 2, too_many.stderr
     assert "5000" in too_many.stderr
+    typo = _cli(home, tmp_path, "audit", "--principal", "inviter@gaurd.io", "--action", "secret.")
+    assert typo.returncode == 0, typo.stderr
+    assert "no events match --principal inviter@gaurd.io, --action secret. (" in typo.stderr
 
 
 def test_logout_removes_the_accounts_keys_and_kept_copies_and_login_brings_the_keys_back(

@@ -78,9 +78,16 @@ def query(
         (str(e.seq), e.at[:19], _who(e.principal_id, names), e.action, e.target, e.outcome)
         for e in found
     ]
-    output.print_table(
-        ("SEQ", "TIME", "WHO", "ACTION", "TARGET", "OUTCOME"), rows, empty="no events"
+    given = {"--principal": principal, "--action": action, "--env": env}
+    given |= {"--since": since, "--until": until}
+    filters = ", ".join(f"{flag} {value}" for flag, value in given.items() if value)
+    empty = (
+        f"no events match {filters} (actions are named like secrets.write, member.grant;"
+        " a principal by email or token name)"
+        if filters
+        else "no events"
     )
+    output.print_table(("SEQ", "TIME", "WHO", "ACTION", "TARGET", "OUTCOME"), rows, empty=empty)
 
 
 def _who(principal_id: str | None, names: dict[str, str]) -> str:
