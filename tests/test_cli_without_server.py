@@ -15,9 +15,19 @@ def test_a_token_cut_short_is_told_apart_from_something_else_entirely(tmp_path: 
     env = {"ENVKEEP_SERVER": "http://127.0.0.1:1", "ENVKEEP_PROJECT": "shop"}
     cut = cli(tmp_path / "ci", tmp_path, "get", "A", ENVKEEP_TOKEN="ek_sa_garbage", **env)
     other = cli(tmp_path / "ci", tmp_path, "get", "A", ENVKEEP_TOKEN="ghp_notours", **env)
+    secret_cut = cli(
+        tmp_path / "ci",
+        tmp_path,
+        "get",
+        "A",
+        ENVKEEP_TOKEN="ek_sa_11111111-2222-3333-4444-555555555555_abc",
+        **env,
+    )
 
     assert cut.returncode == other.returncode == 2
     assert "ENVKEEP_TOKEN is cut short or damaged" in cut.stderr
+    assert secret_cut.returncode == 2, secret_cut.stderr
+    assert "ENVKEEP_TOKEN is cut short or damaged" in secret_cut.stderr
     assert "ENVKEEP_TOKEN is not an envkeep token" in other.stderr
     assert "garbage" not in cut.stderr  # a token is never echoed
 
@@ -32,4 +42,4 @@ def test_member_and_token_commands_outside_a_project_and_a_login_say_so_and_make
         assert done.returncode == 2, done.stderr
         assert "you are not logged in to one" in done.stderr
         assert "envkeep login URL" in done.stderr
-    assert not (home / "identity.key").exists()  # nothing made here for a refusal
+    assert not home.exists() or not any(home.iterdir())  # nothing made here for a refusal

@@ -24,7 +24,7 @@ def _answers(*responses: httpx.Response) -> httpx.MockTransport:
     return httpx.MockTransport(lambda _request: pending.pop(0))
 
 
-def test_a_refused_read_deletes_its_kept_copy(tmp_path: Path) -> None:
+def test_a_refused_read_deletes_every_copy_kept_of_that_environment(tmp_path: Path) -> None:
     refused = httpx.Response(
         403,
         json={
@@ -36,15 +36,17 @@ def test_a_refused_read_deletes_its_kept_copy(tmp_path: Path) -> None:
         headers={"content-type": "application/problem+json"},
     )
     kept = tmp_path / "snapshots"
-    transport = _answers(httpx.Response(200, json={"kept": "as sent"}), refused)
+    sent = httpx.Response(200, json={"kept": "as sent"})
+    transport = _answers(sent, sent, sent, refused)
     backend = HttpBackend(
         ApiClient("http://envkeep.test", transport=transport), "ws", SnapshotCache(kept)
     )
-    with pytest.raises(pydantic.ValidationError):  # kept first, then read as a snapshot
-        backend.read_environment("shop", "prod", None)
-    assert len(list(kept.iterdir())) == 1
+    for environment, services in (("prod", None), ("prod", ["api"]), ("dev", None)):
+        with pytest.raises(pydantic.ValidationError):  # kept first, then read as a snapshot
+            backend.read_environment("shop", environment, services)
+    assert len(list(kept.rglob("*.json"))) == 3
 
-    with pytest.raises(PermissionDenied):
-        backend.read_environment("shop", "prod", None)
+    with pytest.raises(PermissionDenied):  # one scope of prod refused: all of prod goes
+        backend.read_environment("shop", "prod", ["web"])
 
-    assert list(kept.iterdir()) == []
+    assert len(list(kept.rglob("*.json"))) == 1  # dev's copy, which was not refused

@@ -63,10 +63,16 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
         assert "you hold no key for shop/dev" in refused.stderr, refused.stderr
         assert "nothing changed" in refused.stderr, refused.stderr
         assert "envkeep member grant carol@keys.io admin" in refused.stderr, refused.stderr
+        assert "run it again with --revoke-now" in refused.stderr, refused.stderr
     assert json.loads(_ok(alice, work, "member", "list", "--json")) == before
     assert [t["revoked"] for t in json.loads(_ok(alice, work, "token", "list", "--json"))] == [
         False
     ]
+
+    urgent = _cli(carol, work, "token", "revoke", "ci", "--revoke-now")  # the access cut now
+    assert urgent.returncode == 1, urgent.stderr
+    assert "revoked, but these keys were not rotated: shop/dev" in urgent.stderr, urgent.stderr
+    assert [t["revoked"] for t in json.loads(_ok(alice, work, "token", "list", "--json"))] == [True]
 
     revoked = _cli(alice, work, "member", "revoke", "bob@keys.io", *DEV)
     assert revoked.returncode == 0, revoked.stderr

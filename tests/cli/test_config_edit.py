@@ -134,6 +134,22 @@ def test_an_editor_that_writes_a_syntax_error_changes_nothing_and_the_buffer_is_
     assert api_listing(envkeep) == before
 
 
+def test_logout_deletes_the_kept_buffers_whichever_store_the_edit_was_for(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editor = script(tmp_path / "broken.py", BROKEN.format(text=BROKEN_TEXT))
+    failed = envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+    assert failed.code == 1
+    assert "logout deletes it too" in failed.stderr
+    assert len(recovered(envkeep)) == 1
+
+    done = envkeep("logout")
+
+    assert done.code == 0, done.describe()
+    assert "deleted 1 kept edit buffer (values in clear)" in done.stderr
+    assert recovered(envkeep) == []
+
+
 def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the_buffer_kept(
     envkeep: Envkeep, config_tree: Path, tmp_path: Path
 ) -> None:

@@ -33,6 +33,7 @@ PRINT = (sys.executable, "-c", PRINT_ENV, "API_URL")
 # Run in a directory with no envkeep.toml, as CI runs them without a checkout.
 BARE: dict[str, tuple[str, ...]] = {
     "validate": ("validate", "--env", "staging", "--all"),
+    "validate json": ("validate", "--env", "staging", "--all", "--json"),
     "run": (*RUN_WORKER, *PRINT),
     "export": ("export", "--env", "staging", "--service", "worker", "--format", "json"),
 }
@@ -93,6 +94,9 @@ def test_validate_without_a_checkout_fails_naming_the_schemas_it_could_not_read(
     assert "schema" in error
     assert hint.startswith("hint: ")
     assert "checkout" in hint
+    as_json = results["bare validate json"]
+    assert as_json.code == 2, as_json.describe()
+    assert as_json.stdout == ""  # not "[]", which a pipeline would read as every service valid
 
 
 def test_run_without_a_checkout_still_runs_and_says_what_was_not_applied_on_stderr(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
-from envkeep.core.errors import StoreError
+from envkeep.core.errors import EnvkeepError, StoreError
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, upgrade
 from envkeep.store.schema_version import HEAD_REVISION
@@ -142,11 +142,11 @@ def check_port(host: str, port: int) -> None:
         probe = socket.create_server((host, port), family=family)
     except OSError as failed:
         if failed.errno == errno.EADDRINUSE:
-            raise StoreError(
+            raise EnvkeepError(
                 f"cannot listen on {host}:{port}: another program uses that port",
                 hint="stop it, or give --port another port",
             ) from None
-        raise StoreError(
+        raise EnvkeepError(
             f"cannot listen on {host}:{port}: {failed.strerror or failed}",
             hint="check --host (an address of this machine) and --port",
         ) from None
@@ -171,7 +171,7 @@ def run_app(app: FastAPI, *, host: str, port: int, trusted_proxies: str = "") ->
     except SystemExit as stopped:  # uvicorn could not start: it logged why just above
         if stopped.code in (None, 0):
             raise
-        raise StoreError(
+        raise EnvkeepError(
             f"the server on {host}:{port} could not start (uvicorn's error is above)",
             hint="check --host and --port",
         ) from None

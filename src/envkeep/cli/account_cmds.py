@@ -11,7 +11,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import interactive, make_context
-from envkeep.client import accounts
+from envkeep.client import accounts, editing
 from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
 from envkeep.settings import Settings
@@ -104,7 +104,14 @@ def logout() -> None:
 
     Example: envkeep logout
     """
-    done = accounts.logout(make_context().settings)
+    settings = make_context().settings
+    done = accounts.logout(settings)
+    buffers = editing.forget_recovered_buffers(settings.home)
+    if buffers:
+        output.done(
+            f"deleted {output.counted(buffers, 'kept edit buffer')} (values in clear) from the"
+            " recovered directory"
+        )
     if done is None:
         output.done("you were not logged in")
         return
@@ -114,11 +121,6 @@ def logout() -> None:
         output.done(
             f"logged out of {done.url}; warning: the OS keyring would not remove the account's"
             " keys (service 'envkeep'): remove them with your keyring's own tool"
-        )
-    if done.buffers_removed:
-        output.done(
-            f"deleted {output.counted(done.buffers_removed, 'kept edit buffer')} (values in"
-            " clear) from the recovered directory"
         )
     if not done.server_told:
         output.done(

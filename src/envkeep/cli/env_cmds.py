@@ -111,8 +111,8 @@ def env_edit(
     output.done(f"environment '{env.name}' updated ({state})")
     if env.name != name:
         output.done(
-            f"renamed '{name}' to '{env.name}': commit envkeep.toml (updated here) so other"
-            f" checkouts follow; commands, scripts and CI that name '{name}' need the new name"
+            f"renamed '{name}' to '{env.name}': commands, scripts and CI that name '{name}' need"
+            " the new name"
         )
 
 

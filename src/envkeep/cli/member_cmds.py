@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, YesOpt, complete_env, complete_from
+from envkeep.cli.options import (
+    JsonOpt,
+    ProjectOpt,
+    RevokeNowOpt,
+    RoleEnvOpt,
+    YesOpt,
+    complete_from,
+)
 from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.client import members
 from envkeep.client.principal_names import member_name, shown_member
@@ -27,16 +34,6 @@ RoleArg = Annotated[
         help="admin, write or read.", autocompletion=complete_from(("admin", "write", "read"))
     ),
 ]
-ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
-EnvOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--env",
-        "-e",
-        help="Only this environment (of --project, else of this checkout's project).",
-        autocompletion=complete_env,
-    ),
-]
 
 
 @member_app.command("invite")
@@ -44,7 +41,7 @@ def invite(
     email: Annotated[str, typer.Argument(help="Who to invite.")],
     role: Annotated[str, typer.Option(help="admin, write or read.")] = "read",
     project: ProjectOpt = None,
-    env: EnvOpt = None,
+    env: RoleEnvOpt = None,
 ) -> None:
     """Make a one-time invite code (it expires in 3 days); then grant it keys after they join.
 
@@ -65,7 +62,7 @@ def grant(
     who: Annotated[str, typer.Argument(help="The member's email, or a token's name.")],
     role: RoleArg,
     project: ProjectOpt = None,
-    env: EnvOpt = None,
+    env: RoleEnvOpt = None,
     yes: YesOpt = False,
 ) -> None:
     """Give a role, sealing them a key share of every environment it opens. Lowering a role
@@ -109,7 +106,8 @@ def _whose(who: str) -> str:
 def revoke(
     who: Annotated[str, typer.Argument(help="The member's email, or a token's name.")],
     project: ProjectOpt = None,
-    env: EnvOpt = None,
+    env: RoleEnvOpt = None,
+    revoke_now: RevokeNowOpt = False,
 ) -> None:
     """Take a role away and rotate the data key of every environment it could read.
 
@@ -117,17 +115,20 @@ def revoke(
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
-    revoked = members.revoke(ctx, who, project=project, environment=env)
+    revoked = members.revoke(ctx, who, project=project, environment=env, now=revoke_now)
     output.done(f"revoked; {revoked.ended(_whose(who))}{revoked.keys()}")
 
 
 @member_app.command("remove")
-def remove(who: Annotated[str, typer.Argument(help="The member's email.")]) -> None:
+def remove(
+    who: Annotated[str, typer.Argument(help="The member's email.")],
+    revoke_now: RevokeNowOpt = False,
+) -> None:
     """Remove a member from the workspace and rotate every key they could read.
 
     Example: envkeep member remove bob@example.com
     """
-    revoked = members.remove(make_context(), who)
+    revoked = members.remove(make_context(), who, now=revoke_now)
     output.done(f"removed {who}; {revoked.ended('their')}{revoked.keys()}")
 
 

@@ -74,6 +74,25 @@ EnvOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; go ahead.")]
+# A role's scope (member and token commands): --env alone is an environment of the checkout's.
+ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
+RoleEnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--env",
+        "-e",
+        help="Only this environment (of --project, else of this checkout's project).",
+        autocompletion=complete_env,
+    ),
+]
+RevokeNowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--revoke-now",
+        help="Revoke at once even if you cannot rotate every key it must (an emergency): the"
+        " environments left unrotated are named, for an admin who holds their keys.",
+    ),
+]
 NoValidateOpt = Annotated[
     bool,
     typer.Option(

@@ -86,7 +86,7 @@ def validate(
     env_name = ctx.default_env(env)
     found = validation.check_services(ctx, env_name, None if all_services else [service or ""])
     counts = found.checked or not found.unread  # none checked: no empty table, no "0 errors"
-    if json_out:
+    if json_out and counts:  # none checked: no "[]", which would read as all valid
         output.print_json(_findings_json(found.checked, reveal))
     elif counts:
         _print_table(found.checked, reveal=reveal)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, complete_env
+from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt
 from envkeep.cli.state import make_context
 from envkeep.client import tokens
 
@@ -20,18 +20,8 @@ token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is
 def create(
     name: Annotated[str, typer.Argument(help="A name for it, e.g. ci.")],
     role: Annotated[str, typer.Option(help="read, write or admin (at most yours).")] = "read",
-    project: Annotated[
-        str | None, typer.Option("--project", "-p", help="Only this project.")
-    ] = None,
-    env: Annotated[
-        str | None,
-        typer.Option(
-            "--env",
-            "-e",
-            help="Only this environment (of --project, else of this checkout's project).",
-            autocompletion=complete_env,
-        ),
-    ] = None,
+    project: ProjectOpt = None,
+    env: RoleEnvOpt = None,
     expires: Annotated[
         str | None, typer.Option(help="Lifetime, e.g. 30d or 12h (default: never).")
     ] = None,
@@ -99,12 +89,15 @@ def _scope(token: dict[str, object]) -> str:
 
 
 @token_app.command("revoke")
-def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+def revoke(
+    name: Annotated[str, typer.Argument(help="The token's name.")],
+    revoke_now: RevokeNowOpt = False,
+) -> None:
     """End a token and rotate the keys of every environment it could read.
 
     Example: envkeep token revoke ci
     """
-    revoked = tokens.revoke_token(make_context(), name)
+    revoked = tokens.revoke_token(make_context(), name, now=revoke_now)
     also = revoked.ended("its").removeprefix("revoked ")
     output.done(f"revoked '{name}'{' and ' + also if also else '; '}{revoked.keys()}")
 

@@ -52,7 +52,9 @@ def set_(
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
     at = WriteScope.of(env, service)
-    values = variables.parse_assignments(pairs, lambda name: _value_of(at.ctx.settings, name))
+    values = variables.parse_assignments(
+        pairs, lambda name: _value_of(at.ctx.settings, name), service=at.service
+    )
     count = confirming(
         at.ctx.settings,
         yes,

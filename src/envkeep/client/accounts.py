@@ -262,7 +262,6 @@ class LoggedOut:
     url: str
     server_told: bool
     keys_removed: bool = True  # False: the OS keyring kept the account's keys
-    buffers_removed: int = 0  # kept buffers of failed edits (values in clear) deleted
 
 
 def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> LoggedOut | None:
@@ -285,7 +284,7 @@ def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) 
         api.close()
     forget_session(settings)
     removed = _forget_account_here(settings, session.url)
-    return LoggedOut(session.url, told, removed, _forget_recovered_buffers(settings))
+    return LoggedOut(session.url, told, removed)
 
 
 def _forget_account_here(settings: Settings, url: str) -> bool:
@@ -299,19 +298,6 @@ def _forget_account_here(settings: Settings, url: str) -> bool:
     kept = server_settings(settings, url)
     shutil.rmtree(kept.home / "snapshots", ignore_errors=True)
     return forget_identity(kept)
-
-
-def _forget_recovered_buffers(settings: Settings) -> int:
-    """Delete the kept buffers of edits that failed (`editing`): their values are in clear, and
-    logging out is when a user expects this machine to keep none. How many were deleted."""
-    from envkeep.client.editing import recovered_buffers
-
-    deleted = 0
-    for buffer in recovered_buffers(settings.home):
-        with contextlib.suppress(FileNotFoundError):
-            buffer.unlink()
-            deleted += 1
-    return deleted
 
 
 def server_identity(

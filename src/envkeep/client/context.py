@@ -222,8 +222,10 @@ class ClientContext:
         self, project: str | None, environment: str | None
     ) -> tuple[str | None, str | None]:
         """A role's scope as ``--project``/``--env`` give it (None: all of it); ``--env`` alone
-        names an environment of this checkout's project, as every other command reads it."""
-        if environment is not None and project is None and self.has_checkout:
+        names an environment of this checkout's project (or ENVKEEP_PROJECT's), as every other
+        command reads it."""
+        named = self.has_checkout or bool(self.settings.project)  # ENVKEEP_PROJECT names it
+        if environment is not None and project is None and named:
             return self.project_file.project, environment
         return project, environment
 

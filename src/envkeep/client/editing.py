@@ -10,6 +10,7 @@ the schemas of the services that will see it, as `envkeep set` checks it (`write
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -40,6 +41,17 @@ RECOVERED = "recovered"  # ENVKEEP_HOME's directory of the buffers of edits that
 def recovered_buffers(home: Path) -> list[Path]:
     """The kept buffers of edits that could not be applied (their values in clear)."""
     return sorted((home / RECOVERED).glob("edit-*.env"))
+
+
+def forget_recovered_buffers(home: Path) -> int:
+    """Delete every kept buffer (`logout`: a user then expects this machine to keep no value
+    in clear, whichever store the edit was for); how many were deleted."""
+    deleted = 0
+    for buffer in recovered_buffers(home):
+        with contextlib.suppress(FileNotFoundError):
+            buffer.unlink()
+            deleted += 1
+    return deleted
 
 
 @dataclass(frozen=True)
@@ -119,7 +131,7 @@ def _apply(
     changes.update({k: None for k in before if k not in after})
     for name, value in changes.items():
         if value is not None:
-            check_references(name, value)
+            check_references(name, value, service)
     refuse_violations(ctx, opened, service, changes, schemas)
     if changes:
         writes = opened.plan_writes(opened.scope_for(service), changes)

@@ -50,8 +50,7 @@ def _http(ctx: ClientContext) -> HttpBackend:
     if ctx.server_url is None:
         if not ctx.has_checkout:
             raise UsageError(
-                "members, roles and tokens live on a team server, and you are not logged in"
-                " to one",
+                "members, roles and tokens live on a team server, and you are not logged in to one",
                 hint="envkeep login URL (or, with an invite: envkeep join URL CODE)",
             )
         raise UsageError(
@@ -244,14 +243,21 @@ def finish_revocation(ctx: ClientContext, answer: Mapping[str, Any]) -> Revoked:
 
 
 def revoke(
-    ctx: ClientContext, name: str, *, project: str | None, environment: str | None
+    ctx: ClientContext,
+    name: str,
+    *,
+    project: str | None,
+    environment: str | None,
+    now: bool = False,
 ) -> Revoked:
     """Remove the role, then rotate the data key of every environment it (and the tokens
-    that ended with it) could read."""
+    that ended with it) could read; refused before anything changes when this identity could
+    not rotate them all, unless ``now`` (the rotations left are then named)."""
     backend = _http(ctx)
     principal = lookup(ctx, name)
     who = shown_principal(principal)
-    check_revocation(ctx, backend, who, (project, environment), f"revoking {who}'s role")
+    if not now:
+        check_revocation(ctx, backend, who, (project, environment), f"revoking {who}'s role")
     body = {"principal_id": principal.id, "project": project, "environment": environment}
     try:
         answer = backend.api.request(
@@ -263,9 +269,9 @@ def revoke(
     return finish_revocation(ctx, answer)
 
 
-def remove(ctx: ClientContext, name: str) -> Revoked:
+def remove(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
     """Remove a member from the workspace (and the tokens they made), then rotate every key
-    they could read."""
+    they could read (``now``: as `revoke`'s)."""
     backend = _http(ctx)
     principal = lookup(ctx, name)
     if principal.kind == "service":  # removed, it would stay a live token with no role
@@ -274,7 +280,8 @@ def remove(ctx: ClientContext, name: str) -> Revoked:
             hint=f"end it with: envkeep token revoke {shlex.quote(name)}",
         )
     who = shown_principal(principal)
-    check_revocation(ctx, backend, who, None, f"removing {who}")
+    if not now:
+        check_revocation(ctx, backend, who, None, f"removing {who}")
     answer = backend.api.request(
         "POST",
         f"/v1/workspaces/{backend.workspace_id}/members/remove",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,33 +24,38 @@ DEFAULT_MAX_AGE = 24 * 3600.0
 
 @dataclass
 class SnapshotCache:
-    """Snapshots by (project, environment, scopes), with when they were fetched."""
+    """Snapshots by environment (its URL path) and the scopes read (a query), with when they
+    were fetched: ``directory/<environment>/<scopes>.json``."""
 
     directory: Path
     max_age: float = DEFAULT_MAX_AGE
     notify: Callable[[str], None] | None = None
     clock: Callable[[], float] = time.time
 
-    def _path(self, key: str) -> Path:
-        return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+    def _folder(self, environment: str) -> Path:
+        return self.directory / _digest(environment, 32)
 
-    def save(self, key: str, data: Any) -> None:
+    def _path(self, environment: str, scopes: str) -> Path:
+        return self._folder(environment) / (_digest(scopes, 16) + ".json")
+
+    def save(self, environment: str, scopes: str, data: Any) -> None:
         """Keep the server's answer (ciphertext only) with its time."""
         body = json.dumps({"fetched_at": self.clock(), "snapshot": data})
         try:
-            write_atomic(self._path(key), body.encode(), mode=0o600)
+            write_atomic(self._path(environment, scopes), body.encode(), mode=0o600)
         except OSError:
             return  # a cache: failing to keep one must not fail the read
 
-    def forget(self, key: str) -> None:
-        """Delete the kept answer: the server refused this read (the reader lost its role, or
-        the environment is gone), so no copy of it should outlive the refusal here."""
-        self._path(key).unlink(missing_ok=True)
+    def forget(self, environment: str) -> None:
+        """Delete every answer kept of ``environment``, whatever scopes it read: the server
+        refused a read there (the reader lost its role, or the environment is gone), so no
+        copy of it should outlive the refusal here."""
+        shutil.rmtree(self._folder(environment), ignore_errors=True)
 
-    def load(self, key: str, error: UnreachableError) -> Any:
+    def load(self, environment: str, scopes: str, error: UnreachableError) -> Any:
         """The kept answer when the server cannot be reached; re-raise when none is fresh."""
         try:
-            body = json.loads(self._path(key).read_text())
+            body = json.loads(self._path(environment, scopes).read_text())
         except (OSError, ValueError):
             raise error from None
         age = self.clock() - float(body["fetched_at"])
@@ -61,6 +67,10 @@ class SnapshotCache:
         if self.notify is not None:
             self.notify(f"warning: server unreachable; using the copy fetched {_ago(age)} ago")
         return body["snapshot"]
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 def _ago(seconds: float) -> str:

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from envkeep.client.http import HttpBackend
 
 _WS = "workspace"  # the bindings below name projects and environments of one workspace
+# The flag that revokes even where this identity cannot rotate every key (an emergency: access
+# cut now, the rotations named for an admin who holds the keys).
+REVOKE_NOW = "--revoke-now"
 Scope = tuple[str | None, str | None]  # (project, environment); None: all of it
 
 
@@ -262,7 +265,8 @@ def _check_keys(
     raise PermissionDenied(
         f"you hold no key for {names}, which {doing} must rotate; nothing changed",
         hint="ask an admin who holds the keys to do it, or to seal them to you first (then"
-        f" run this again): {grant_command(me, 'admin', *scope)}",
+        f" run this again): {grant_command(me, 'admin', *scope)}; or, to cut the access at once"
+        f" and leave those rotations to such an admin, run it again with {REVOKE_NOW}",
     )
 
 

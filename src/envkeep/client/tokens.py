@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
 
 PREFIX = "ek_sa_"
+_SECRET_BYTES = 32  # a token's secret (256 bits)
 _WRAP_INFO = b"envkeep/v1/service-account-wrap"
 
 
@@ -49,9 +50,15 @@ def parse_token(token: str) -> tuple[str, bytes]:
             hint="copy it again whole from where it was kept (token create printed it once)",
         )
     try:
-        return principal_id, b64d(secret)
+        decoded = b64d(secret)
     except ValueError:
-        raise UsageError("ENVKEEP_TOKEN is damaged", hint="copy it again") from None
+        decoded = b""
+    if len(decoded) != _SECRET_BYTES:
+        raise UsageError(
+            "ENVKEEP_TOKEN is cut short or damaged: its secret is not the length a token's is",
+            hint="copy it again whole from where it was kept (token create printed it once)",
+        )
+    return principal_id, decoded
 
 
 def wrap_key(secret: bytes) -> bytes:
@@ -91,7 +98,7 @@ class _NewAccount:
 def _new_account(expires: str | None) -> _NewAccount:
     keys = crypto.generate_keys()
     principal_id = str(uuid.uuid4())
-    secret = secrets.token_bytes(32)
+    secret = secrets.token_bytes(_SECRET_BYTES)
     token = f"{PREFIX}{principal_id}_{b64e(secret)}"
     expires_at = _expiry(expires)
     public = keys.public()
@@ -184,12 +191,13 @@ def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
     return found
 
 
-def revoke_token(ctx: ClientContext, name: str) -> Revoked:
+def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
     """End a token (and the tokens it made), then rotate the data key of every environment
     they could read; refused before anything changes when this identity could not rotate
     them all (`check_revocation`)."""
     backend = _http(ctx)
-    check_revocation(ctx, backend, f"token {name}", None, f"revoking token {name}")
+    if not now:  # else revoked whatever this identity can rotate (an emergency)
+        check_revocation(ctx, backend, f"token {name}", None, f"revoking token {name}")
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )

@@ -63,7 +63,10 @@ def open_for_write(
 
 
 def parse_assignments(
-    pairs: list[str], read_value: Callable[[str], str] | None = None
+    pairs: list[str],
+    read_value: Callable[[str], str] | None = None,
+    *,
+    service: str | None = None,
 ) -> dict[str, str]:
     """``NAME=value`` arguments as a mapping; a bad one is a usage error naming it. A single
     ``NAME`` alone takes its value from ``read_value`` (stdin or a hidden prompt), so that a
@@ -83,17 +86,18 @@ def parse_assignments(
         check_name(name)
         if name in values:
             raise UsageError(f"{name} is given twice", hint="give each name once")
-        check_references(name, value)
+        check_references(name, value, service)
         values[name] = value
     if not values:
         raise UsageError("nothing to set", hint="envkeep set NAME=value [NAME=value …]")
     return values
 
 
-def check_references(name: str, value: str) -> None:
+def check_references(name: str, value: str, service: str | None = None) -> None:
     """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
-    own name, before it is stored (resolving it would fail for every service that reads it)."""
-    from envkeep.core.references import Reference, find_references, syntax_problem
+    own name (``${NAME}``, or ``${svc.NAME}`` written to ``service`` svc's scope), before it is
+    stored (resolving it would fail for every service that reads it)."""
+    from envkeep.core.references import find_references, syntax_problem
 
     problem = syntax_problem(value)
     if problem is not None:
@@ -101,9 +105,11 @@ def check_references(name: str, value: str) -> None:
             f"the value of {name} has {problem}",
             hint="refer with ${NAME} or ${service.NAME}; write '$${' for a literal '${'",
         )
-    if Reference(None, name) in find_references(value):  # a cycle whatever the other values
+    itself = {name} if service is None else {name, f"{service}.{name}"}
+    found = [str(r) for r in find_references(value) if str(r) in itself]
+    if found:  # a cycle whatever the other values
         raise UsageError(
-            f"the value of {name} refers to itself (${{{name}}}), so it could never resolve",
+            f"the value of {name} refers to itself (${{{found[0]}}}), so it could never resolve",
             hint="a value cannot extend another layer's value of the same name: write the whole"
             " value, or refer to another name",
         )
@@ -337,6 +343,8 @@ def import_values(
         raise UsageError(
             f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
         )
+    for name, value in values.items():
+        check_references(name, value, service)
     schemas = _schemas(ctx, check=check)
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     scope = opened.scope_for(service)
