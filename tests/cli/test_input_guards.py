@@ -72,6 +72,16 @@ def test_a_value_that_refers_to_its_own_name_is_refused_and_nothing_is_written(
     envkeep.ok("set", "LEVEL=${LOG_LEVEL}", "--env", "dev", "--service", "api")  # another name
 
 
+def test_cloning_an_environment_that_is_not_there_does_not_offer_to_create_it(
+    envkeep: Envkeep, project: Path
+) -> None:
+    refused = envkeep("env", "clone", "nope", "qa2")
+
+    _one_error(refused, 1, "environment 'nope' not found", "envkeep env list")
+    assert "create" not in refused.stderr
+    assert "qa2" not in envkeep.ok("env", "list").stdout
+
+
 def test_a_name_given_twice_in_one_set_is_refused(envkeep: Envkeep, project: Path) -> None:
     _one_error(envkeep("set", "A=1", "A=2", "--env", "dev"), 2, "A is given twice")
     assert _names(envkeep) == {}

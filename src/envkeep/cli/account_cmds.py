@@ -36,14 +36,19 @@ def _passphrase(settings: Settings, *, new: bool, label: str = "Passphrase") -> 
         raise UsageError("no passphrase", hint="set ENVKEEP_PASSPHRASE, or run in a terminal")
     else:
         given = getpass.getpass(f"{label}: ")
+        _check_length(given, new=new)  # before asking for it again
         if new and getpass.getpass(f"Repeat the {label.lower()}: ") != given:
             raise UsageError("the two passphrases differ")
+    _check_length(given, new=new)
+    return given
+
+
+def _check_length(given: str, *, new: bool) -> None:
     if new and len(given) < MIN_PASSPHRASE:
         raise UsageError(
             f"a passphrase needs at least {MIN_PASSPHRASE} characters",
             hint="a few unrelated words make a long one that is easy to type",
         )
-    return given
 
 
 def join(

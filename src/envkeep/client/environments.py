@@ -17,7 +17,7 @@ from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.projects import fresh_environment
 from envkeep.client.reading import read_environment
 from envkeep.client.vault import WriteTarget, plan_write
-from envkeep.core.errors import EnvironmentProtected, UsageError
+from envkeep.core.errors import EnvironmentNotFound, EnvironmentProtected, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -164,7 +164,12 @@ def open_all_scopes(ctx: ClientContext, env: str) -> OpenEnvironment:
 def clone_environment(ctx: ClientContext, source: str, target: str) -> Created:
     """A new environment holding a copy of every scope's values (under its own data key),
     created in one transaction, its key sealed as `create_environment` seals it."""
-    variables = open_all_scopes(ctx, source).variables()
+    try:
+        variables = open_all_scopes(ctx, source).variables()
+    except EnvironmentNotFound as missing:  # the source: there is nothing to create
+        if missing.hint is None or not missing.hint.startswith("did you mean"):
+            missing.hint = "see the environments there are: envkeep env list"
+        raise
     new = fresh_environment(ctx.identity, target)
     into = WriteTarget(new.environment.id, new.data_key, new.environment.key_version)
     writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
