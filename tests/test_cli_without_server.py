@@ -1,8 +1,11 @@
-"""What the CLI says before it reaches any server: an ENVKEEP_TOKEN that is not one, and
-member and token commands where no team server is named or logged in to."""
+"""What the CLI says before it reaches any server: an ENVKEEP_TOKEN that is not one, member
+and token commands where no team server is named or logged in to, and an https:// URL of a
+server that answers plain HTTP."""
 
 from __future__ import annotations
 
+import http.server
+import threading
 from typing import TYPE_CHECKING
 
 from tests.server import cli
@@ -43,3 +46,20 @@ def test_member_and_token_commands_outside_a_project_and_a_login_say_so_and_make
         assert "you are not logged in to one" in done.stderr
         assert "envkeep login URL" in done.stderr
     assert not home.exists() or not any(home.iterdir())  # nothing made here for a refusal
+
+
+def test_https_to_a_plain_http_server_says_to_use_http(tmp_path: Path) -> None:
+    plain = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{plain.server_address[1]}"
+        done = cli(tmp_path / "home", tmp_path, "login", url, "--email", "a@example.com",
+                   ENVKEEP_PASSPHRASE="long enough passphrase")  # fmt: skip
+    finally:
+        plain.shutdown()
+        plain.server_close()
+
+    assert done.returncode == 5, done.stderr
+    assert "if the server serves plain HTTP (envkeep server alone does), use http://" in (
+        done.stderr
+    )

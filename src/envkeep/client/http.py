@@ -122,9 +122,13 @@ class ApiClient:
         try:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as error:
+            tls = self.base_url.startswith("https:") and "SSL" in str(error).upper()
             raise errors.UnreachableError(
                 f"cannot reach {self.base_url} ({type(error).__name__})",
-                hint="check the URL and your network, or whether the server runs",
+                hint="it does not answer TLS: if the server serves plain HTTP (envkeep server"
+                " alone does), use http://"
+                if tls
+                else "check the URL and your network, or whether the server runs",
             ) from None
         if response.status_code >= 400:
             raise_problem(response)
