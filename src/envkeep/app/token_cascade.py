@@ -28,7 +28,7 @@ from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from envkeep.app.context import Call
 
@@ -83,7 +83,11 @@ def end_uncovered_tokens(call: Call, workspace_id: str) -> EndedTokens:
             roles.setdefault(principal.id, []).append(binding)
         else:
             people.setdefault(principal.id, []).append(_policy(binding))
-    live = _grounded(people, roles, {a.id: a.created_by or "" for a in accounts})
+    tokens = {
+        a.id: (a.created_by or "", [(_policy(b), b.created_by or "") for b in roles[a.id]])
+        for a in accounts
+    }
+    live = grounded(people, tokens)
     ended = [a for a in accounts if a.id not in live]
     found = EndedTokens(
         tuple(sorted(token_label(a.name) or a.name for a in ended)),
@@ -94,35 +98,39 @@ def end_uncovered_tokens(call: Call, workspace_id: str) -> EndedTokens:
     return found
 
 
-def _grounded(
-    people: dict[str, list[Binding]],
-    roles: dict[str, list[RoleBinding]],
-    creators: dict[str, str],
+# A role a token holds, and who gave it (its creator, or the admin of a later `member grant`).
+GivenRole = tuple[Binding, str]
+
+
+def grounded(
+    people: Mapping[str, Sequence[Binding]],
+    tokens: Mapping[str, tuple[str, Sequence[GivenRole]]],
 ) -> set[str]:
-    """The tokens that live on (module docstring): grown from people up, so that a cycle of
-    tokens vouching for each other rests on nothing."""
-    held: dict[str, list[Binding]] = dict(people)
+    """The tokens that live on (module docstring), of ``tokens`` (each: its creator and the
+    roles it holds, each with its giver), given ``people``'s roles: grown from people up, so
+    that a cycle of tokens vouching for each other rests on nothing. Pure: the server ends the
+    others (`end_uncovered_tokens`), a client forecasts which a change would end."""
+    held: dict[str, Sequence[Binding]] = dict(people)
     live: set[str] = set()
     grew = True
     while grew:
         grew = False
-        for account_id, bindings in roles.items():
-            if account_id in live or not held.get(creators.get(account_id, "")):
+        for token, (creator, given) in tokens.items():
+            if token in live or not held.get(creator):
                 continue
-            if all(_given(b, held) for b in bindings):
-                live.add(account_id)
-                if bindings:
-                    held[account_id] = [_policy(b) for b in bindings]
+            if all(_covers(held.get(giver, ()), binding) for binding, giver in given):
+                live.add(token)
+                if given:
+                    held[token] = [binding for binding, _giver in given]
                 grew = True
     return live
 
 
-def _given(binding: RoleBinding, held: dict[str, list[Binding]]) -> bool:
-    """Whether whoever gave ``binding`` holds at least its role over its scope now."""
-    giver = held.get(binding.created_by or "", [])
+def _covers(giver: Sequence[Binding], binding: Binding) -> bool:
+    """Whether a giver's roles hold at least ``binding``'s role over its scope now."""
     target = Target(binding.workspace_id, binding.project_id, binding.environment_id)
-    role = effective_role(giver, target)
-    return role is not None and role >= Role.parse(binding.role)
+    role = effective_role(list(giver), target)
+    return role is not None and role >= binding.role
 
 
 def _policy(binding: RoleBinding) -> Binding:

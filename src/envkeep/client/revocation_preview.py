@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envkeep.app.policy import Binding, Role, Target, covers, effective_role
+from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.app.token_cascade import grounded
 from envkeep.client.principal_names import grant_name, member_name, shown_member, shown_principal
 from envkeep.client.scope_shares import scope_environments
 from envkeep.core.errors import ConfirmationRequired, PermissionDenied
@@ -111,28 +112,14 @@ def _scope(binding: Binding) -> Scope:
 
 
 def _ungrounded(roles: dict[str, list[Binding]], creators: dict[str, str]) -> set[str]:
-    """The tokens that do not live on their givers' rights (`app/token_cascade._grounded`,
+    """The tokens that do not live on their givers' rights (`app/token_cascade.grounded`,
     with each role given by the token's creator)."""
-    held = {who: bindings for who, bindings in roles.items() if who not in creators}
-    live: set[str] = set()
-    grew = True
-    while grew:
-        grew = False
-        for token, creator in creators.items():
-            giver = held.get(creator)
-            if token in live or not giver:
-                continue
-            if all(_gives(giver, b) for b in roles.get(token, [])):
-                live.add(token)
-                if roles.get(token):
-                    held[token] = roles[token]
-                grew = True
-    return set(creators) - live
-
-
-def _gives(giver: list[Binding], binding: Binding) -> bool:
-    role = effective_role(giver, Target(_WS, *_scope(binding)))
-    return role is not None and role >= binding.role
+    people = {who: bindings for who, bindings in roles.items() if who not in creators}
+    tokens = {
+        token: (creator, [(b, creator) for b in roles.get(token, [])])
+        for token, creator in creators.items()
+    }
+    return set(creators) - grounded(people, tokens)
 
 
 @dataclass(frozen=True)
