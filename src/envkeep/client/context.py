@@ -65,7 +65,7 @@ class ClientContext:
             except UsageError as error:
                 error.message += " (ENVKEEP_SERVER)"
                 raise
-        if find_project_file(self.cwd) is not None:
+        if self.has_checkout:
             return self.project_file.server
         session = self.session
         return None if session is None else session.url
@@ -85,9 +85,7 @@ class ClientContext:
         from envkeep.client.identity import IdentityRecord
         from envkeep.client.tokens import token_identity
 
-        url = self.settings.server or (
-            self.project_file.server if find_project_file(self.cwd) is not None else None
-        )
+        url = self.settings.server or (self.project_file.server if self.has_checkout else None)
         token = self.settings.token or ""
         if url is None:
             raise UsageError(
@@ -198,7 +196,7 @@ class ClientContext:
 
     def _pinned_workspace(self, url: str) -> str | None:
         """The workspace envkeep.toml names, when its project lives on ``url``."""
-        if find_project_file(self.cwd) is None:
+        if not self.has_checkout:
             return None
         project = self.project_file
         if project.workspace is None or (project.server or "").rstrip("/") != url.rstrip("/"):
@@ -211,7 +209,7 @@ class ClientContext:
         path = self.settings.home / "cache" / "verified-signatures"
         return VerifiedSignatures(path, self.identity.keys)
 
-    @cached_property
+    @property
     def has_checkout(self) -> bool:
         """Whether the project's checkout is here: an envkeep.toml in the working directory or
         a parent. Without one (ENVKEEP_PROJECT names the project) the store is all there is:
@@ -257,7 +255,7 @@ class ClientContext:
         anywhere else."""
         if service == SHARED_SCOPE_OPTION:
             return None
-        if service is not None or find_project_file(self.cwd) is None:
+        if service is not None or not self.has_checkout:
             return service
         return self.project_file.service_at(self.cwd)
 

@@ -11,7 +11,6 @@ from envkeep.client import filecrypt, filecrypt_reuse
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import EnvironmentNotFound, InputError, UsageError
 from envkeep.core.files import write_new
-from envkeep.core.projectfile import find_project_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,7 +88,7 @@ def _check_sizes(text: str, source: Path) -> None:
 def _environment(ctx: ClientContext, env: str | None) -> str:
     """The environment whose key a file is encrypted to: ``env``, else the project's default;
     outside a project, only a passphrase is left."""
-    if env is None and find_project_file(ctx.cwd) is None and not ctx.settings.project:
+    if env is None and not ctx.has_checkout and not ctx.settings.project:
         raise UsageError(
             "no key to encrypt to outside a project",
             hint="pass --passphrase, or run it in a project (envkeep init NAME)",
