@@ -43,19 +43,14 @@ def parse_token(token: str) -> tuple[str, bytes]:
     principal_id, sep, secret = body.partition("_")
     if not token.strip().startswith(PREFIX):
         raise UsageError("ENVKEEP_TOKEN is not an envkeep token", hint="it starts with ek_sa_")
-    if not sep or len(principal_id) != 36:
-        raise UsageError(
-            "ENVKEEP_TOKEN is cut short or damaged: an envkeep token is ek_sa_, an id of 36"
-            " characters, '_' and its secret",
-            hint="copy it again whole from where it was kept (token create printed it once)",
-        )
     try:
-        decoded = b64d(secret)
+        decoded = b64d(secret) if sep and len(principal_id) == 36 else b""
     except ValueError:
         decoded = b""
-    if len(decoded) != _SECRET_BYTES:
+    if len(decoded) != _SECRET_BYTES:  # the id or the secret cut short, or damaged
         raise UsageError(
-            "ENVKEEP_TOKEN is cut short or damaged: its secret is not the length a token's is",
+            "ENVKEEP_TOKEN is cut short or damaged: an envkeep token is ek_sa_, an id of 36"
+            " characters, '_' and a secret of 43",
             hint="copy it again whole from where it was kept (token create printed it once)",
         )
     return principal_id, decoded
