@@ -32,6 +32,15 @@ def _joined(server: TeamServer, home: Path, work: Path, email: str) -> None:
     _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=PASSPHRASE)
 
 
+def _in_project(server: TeamServer, tmp_path: Path, email: str) -> tuple[Path, Path]:
+    """(home, checkout) of an account ``email`` that made project ``shop`` there."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    _joined(server, home, work, email)
+    _ok(home, work, "init", "shop")  # envkeep.toml pins shop to the workspace in use now
+    return home, work
+
+
 def test_join_holds_a_passphrase_from_the_environment_to_the_floor(
     server: TeamServer, tmp_path: Path
 ) -> None:
@@ -107,10 +116,7 @@ def test_whoami_asks_the_server_and_names_the_workspace(server: TeamServer, tmp_
 def test_whoami_in_a_checkout_pinned_to_another_workspace_names_both(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    work.mkdir()
-    _joined(server, home, work, "pinned@guard.io")
-    _ok(home, work, "init", "shop")  # envkeep.toml pins shop to the workspace in use now
+    home, work = _in_project(server, tmp_path, "pinned@guard.io")
     first = json.loads(_ok(home, work, "whoami", "--json"))
     _ok(home, work, "workspace", "create", "elsewhere")
     _ok(home, work, "workspace", "use", "elsewhere")
@@ -127,10 +133,7 @@ def test_whoami_in_a_checkout_pinned_to_another_workspace_names_both(
 def test_env_alone_names_an_environment_of_the_checkouts_project(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    work.mkdir()
-    _joined(server, home, work, "scoped@guard.io")
-    _ok(home, work, "init", "shop")
+    home, work = _in_project(server, tmp_path, "scoped@guard.io")
 
     _ok(home, work, "token", "create", "ci-dev", "--env", "dev")
     outside = _cli(home, tmp_path, "token", "create", "ci-other", "--env", "dev")
@@ -194,10 +197,7 @@ def test_an_invite_names_the_server_to_join_and_audit_holds_its_limit(
 def test_logout_removes_the_accounts_keys_and_kept_copies_and_login_brings_the_keys_back(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    work.mkdir()
-    _joined(server, home, work, "leaver@guard.io")
-    _ok(home, work, "init", "shop")
+    home, work = _in_project(server, tmp_path, "leaver@guard.io")
     _ok(home, work, "set", "A=1", "--env", "dev")
     _ok(home, work, "get", "A", "--env", "dev")  # keeps an offline copy
     kept = next((home / "servers").iterdir())
@@ -218,10 +218,7 @@ def test_logout_removes_the_accounts_keys_and_kept_copies_and_login_brings_the_k
 def test_logout_deletes_the_kept_buffers_of_failed_edits_whose_values_are_in_clear(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    work.mkdir()
-    _joined(server, home, work, "editor@guard.io")
-    _ok(home, work, "init", "shop")
+    home, work = _in_project(server, tmp_path, "editor@guard.io")
     _ok(home, work, "set", "TOKEN=in-clear-x7", "--env", "dev")
     breaks = "sh -c 'echo BROKEN LINE >> \"$0\"'"  # appends a line that is not dotenv
     failed = _cli(home, work, "edit", "--env", "dev", EDITOR=breaks, VISUAL=breaks)
@@ -255,10 +252,7 @@ def test_logout_while_the_server_is_down_says_the_session_lives_on(tmp_path: Pat
 def test_invites_name_people_and_exports_do_not_overwrite(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    work.mkdir()
-    _joined(server, home, work, "admin@guard.io")
-    _ok(home, work, "init", "shop")
+    home, work = _in_project(server, tmp_path, "admin@guard.io")
     _ok(home, work, "set", "DATABASE_URL=postgres://db", "LOG_LEVEL=info", "--env", "dev")
 
     refused = _cli(home, work, "member", "invite", "not-an-email", "--role", "read")
