@@ -96,7 +96,7 @@ class NewEnvironment(Body):
 
 
 class NewProject(Body):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=63)
     environments: list[NewEnvironment]
 
 

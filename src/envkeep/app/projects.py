@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -20,6 +21,22 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 
+PROJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+def check_project_name(name: str) -> None:
+    """Refuse a name a new project cannot take: it is typed in commands (``--project``),
+    ``ENVKEEP_PROJECT`` and URLs, so the same letters as services and environments."""
+    if PROJECT_NAME.fullmatch(name):
+        return
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")[:63]
+    example = f"'{slug}'" if slug else "shop, billing-api"
+    raise UsageError(
+        f"'{name}' is not a valid project name",
+        hint=f"use lowercase letters, digits, '-' and '_', up to 63 (e.g. {example})",
+    )
+
+
 def project_view(project: Project) -> ProjectView:
     return ProjectView(id=project.id, workspace_id=project.workspace_id, name=project.name)
 
@@ -29,8 +46,7 @@ def create_project(
 ) -> ProjectCreated:
     """Create a project and its first environments (each with the creator's key share)."""
     require_role(call, Target(workspace_id), Role.ADMIN)
-    if not name or len(name) > 200:
-        raise UsageError("a project name needs 1 to 200 characters")
+    check_project_name(name)
     taken = call.session.scalar(
         select(Project).where(Project.workspace_id == workspace_id, Project.name == name)
     )

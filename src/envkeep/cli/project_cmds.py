@@ -22,10 +22,23 @@ if TYPE_CHECKING:
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
 
 
+def _project_name(text: str) -> str:
+    """A prompt's answer checked as it is typed: a name refused is asked again."""
+    try:
+        projects.check_new_name(text)
+    except UsageError as refused:
+        raise typer.BadParameter(f"{refused}: {refused.hint}") from None
+    return text
+
+
 def _ask(
     name: str | None, envs: list[str], found: list[ServiceEntry]
 ) -> tuple[str, list[str], list[ServiceEntry]]:
-    name = typer.prompt("Project name", default=name or projects.service_slug(Path.cwd().name))
+    name = typer.prompt(
+        "Project name",
+        default=name or projects.service_slug(Path.cwd().name),
+        value_proc=_project_name,
+    )
     answer = typer.prompt("Environments", default=", ".join(envs))
     chosen = [e.strip() for e in answer.split(",") if e.strip()]
     services = [

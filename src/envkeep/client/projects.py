@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.app.projects import check_project_name
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import NewEnvironment
 from envkeep.client.service_entries import check_schema, checked_service_paths, example_in
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
     from envkeep.client.new_keys import Unsealed
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def check_new_name(name: str) -> None:
+    """Refuse a name a new project cannot take (for a prompt, before anything is asked next)."""
+    check_project_name(name)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ def init_project(
         return _adopt(ctx, load_project_file(target), name)
     if not name:
         raise UsageError("a project needs a name", hint="envkeep init NAME")
+    check_new_name(name)
     _refuse_nested(ctx)
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
     fresh = _create(ctx, name, envs)
