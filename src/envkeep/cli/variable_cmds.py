@@ -29,6 +29,9 @@ from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.client.broken_references import Unresolved
     from envkeep.settings import Settings
 
 
@@ -55,7 +58,7 @@ def set_(
     values = variables.parse_assignments(
         pairs, lambda name: _value_of(at.ctx.settings, name), service=at.service
     )
-    count = confirming(
+    done = confirming(
         at.ctx.settings,
         yes,
         lambda ok: variables.set_variables(
@@ -63,8 +66,21 @@ def set_(
         ),
         where=at.words,
     )
-    same = f"; {len(values) - count} unchanged (the value it has)" if count < len(values) else ""
-    output.done(f"set {output.counted(count, 'variable')} in {at.words}{same}")
+    left = len(values) - done.count
+    same = f"; {left} unchanged (the value it has)" if left else ""
+    output.done(f"set {output.counted(done.count, 'variable')} in {at.words}{same}")
+    _warn_unresolved(done.unresolved)
+
+
+def _warn_unresolved(found: Sequence[Unresolved], *, most: int = 10) -> None:
+    """One warning for each value written that does not resolve, the first ``most`` of them."""
+    for unresolved in found[:most]:
+        output.done(f"warning: {unresolved.describe()}")
+    if len(found) > most:
+        output.done(
+            f"warning: {len(found) - most} more values written do not resolve: see them"
+            " with envkeep validate"
+        )
 
 
 def _value_of(settings: Settings, name: str) -> str:
@@ -266,6 +282,7 @@ def import_(
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
         f" {len(plan.skipped)} skipped"
     )
+    _warn_unresolved(plan.unresolved)
 
 
 def load_import(file: Path, fmt: str | None) -> dict[str, str]:
@@ -327,3 +344,4 @@ def edit(
         output.done("no changes")
         return
     output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {at.words}")
+    _warn_unresolved(result.unresolved)

@@ -1,5 +1,7 @@
 """What an unset or a service's removal leaves dangling: the ``${...}`` references that
-resolved before the change and will not after it, for a warning (the change goes ahead).
+resolved before the change and will not after it, for a warning (the change goes ahead); and
+what a set writes dangling: a written value whose references do not resolve (a service or a
+name that does not exist, a cycle), also a warning (its referent may be set next).
 
 Both states are worked out from one read of the environment, every scope: the change is
 applied to the arranged layers, not to the store. Personal overrides are left out, as the
@@ -17,7 +19,7 @@ from envkeep.client.resolution import resolve_in, team_layers
 from envkeep.core.errors import EnvkeepError, InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection, Iterator, Mapping
 
     from envkeep.client.context import ClientContext
     from envkeep.client.resolution import ProjectLayers
@@ -92,6 +94,63 @@ def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[Broke
         for broken in broken_by_removal(ctx, opened, service):
             found.setdefault(broken, []).append(environment.name)
     return [replace(broken, environments=tuple(envs)) for broken, envs in found.items()]
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A value just written to ``scope`` (a service, or ``shared``) that does not resolve in
+    ``places`` (the services that see it; ``shared`` when there is none), and the resolver's
+    ``reason``."""
+
+    name: str
+    scope: str
+    reason: str
+    places: tuple[str, ...]
+
+    def describe(self) -> str:
+        """The warning's text: which value, where, why, what it means."""
+        if self.scope != SHARED_SCOPE:
+            subject = f"{self.scope}.{self.name}"
+        elif self.places == (SHARED_SCOPE,):
+            subject = f"{self.name} (shared)"
+        else:
+            subject = f"{self.name} (shared) in {', '.join(self.places)}"
+        return f"{subject} does not resolve: {self.reason}; export and run will fail until it does"
+
+
+def unresolved_by_set(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    service: str | None,
+    changes: Mapping[str, str | None],
+) -> list[Unresolved]:
+    """The values ``changes`` writes (to ``service``'s scope; None: shared; a None value unsets
+    its name) that will not resolve wherever they are seen once written; ``opened`` was read
+    with every scope. Nothing is resolved when no written value has a ``${``."""
+    if not any(value is not None and "${" in value for value in changes.values()):
+        return []
+    before = team_layers(ctx, opened)
+    if before is None:
+        return []
+    after = before.with_changes(service, changes)
+    found: dict[tuple[str, str], list[str]] = {}
+    # A shared value is checked in the services that see it (one may refer to a name each
+    # service sets itself); in the shared scope alone only when there is no service.
+    targets: list[str | None] = [service]
+    if service is None and after.by_service:
+        targets = [*sorted(after.by_service)]
+    for target in targets:
+        try:
+            now = resolve_in(after, target)
+        except InputError:  # a broken schema or template: its own commands say so
+            continue
+        for name, value in changes.items():  # where the written value is the one seen
+            if value is not None and name in now.errors and now.raw.get(name) == value:
+                found.setdefault((name, now.errors[name]), []).append(target or SHARED_SCOPE)
+    scope = service or SHARED_SCOPE
+    return [
+        Unresolved(name, scope, reason, tuple(places)) for (name, reason), places in found.items()
+    ]
 
 
 def newly_broken(before: ProjectLayers, after: ProjectLayers) -> list[BrokenReference]:

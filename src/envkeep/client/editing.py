@@ -26,6 +26,7 @@ from envkeep.core.files import write_atomic
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
     from envkeep.core.schema import Schema
@@ -58,6 +59,7 @@ def forget_recovered_buffers(home: Path) -> int:
 class EditResult:
     set_names: tuple[str, ...]
     unset_names: tuple[str, ...]
+    unresolved: tuple[Unresolved, ...] = ()  # values written that do not resolve
 
 
 def _recover(ctx: ClientContext, text: str, env: str) -> Path:
@@ -85,7 +87,8 @@ def edit_scope(
     from envkeep.client.write_checks import schemas_to_check
 
     schemas = schemas_to_check(ctx) if check else {}
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
+    # Every scope: the edited values' references are checked against them (`_apply`).
+    opened = open_for_write(ctx, env, service, every_scope=True)
     if opened.snapshot.environment.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{env}' is protected", hint="confirm with --yes, or answer the prompt"
@@ -123,6 +126,7 @@ def _apply(
     *,
     schemas: dict[str, Schema],
 ) -> EditResult:
+    from envkeep.client.broken_references import unresolved_by_set
     from envkeep.client.variables import check_references
     from envkeep.client.write_checks import refuse_violations
 
@@ -133,10 +137,12 @@ def _apply(
         if value is not None:
             check_references(name, value, service)
     refuse_violations(ctx, opened, service, changes, schemas)
+    unresolved = unresolved_by_set(ctx, opened, service, changes)
     if changes:
         writes = opened.plan_writes(opened.scope_for(service), changes)
         write_planned(ctx, opened, writes, confirmed=True)
     return EditResult(
         tuple(sorted(k for k, v in changes.items() if v is not None)),
         tuple(sorted(k for k, v in changes.items() if v is None)),
+        tuple(unresolved),
     )

@@ -29,7 +29,7 @@ from envkeep.core.errors import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from envkeep.client.broken_references import BrokenReference
+    from envkeep.client.broken_references import BrokenReference, Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment, Variable
     from envkeep.core.resolve import Resolution
@@ -126,6 +126,14 @@ def check_name(name: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a set did: how many variables, and the values written that do not resolve."""
+
+    count: int
+    unresolved: tuple[Unresolved, ...]
+
+
 def set_variables(
     ctx: ClientContext,
     env: str,
@@ -134,21 +142,26 @@ def set_variables(
     *,
     confirmed: bool = False,
     check: bool = True,
-) -> int:
-    """Write new versions of ``values`` in one scope, all or nothing; return how many. A name
+) -> Written:
+    """Write new versions of ``values`` in one scope, all or nothing; say how many, and which
+    written values will not resolve (a warning: what they refer to may be set next). A name
     already holding its value gets no new version (history stays what changed). ``check``
     refuses the batch when a schema refuses a value (`write_checks`)."""
+    from envkeep.client.broken_references import unresolved_by_set
+
     schemas = _schemas(ctx, check=check)
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
+    refers = any("${" in value for value in values.values())
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
     changed = {name: value for name, value in values.items() if current.get(name) != value}
     if not changed:
-        return 0
+        return Written(0, ())
     refuse_violations(ctx, opened, service, changed, schemas)
+    unresolved = unresolved_by_set(ctx, opened, service, changed)
     writes = opened.plan_writes(scope, changed)
     write_planned(ctx, opened, writes, confirmed=confirmed)
-    return len(writes)
+    return Written(len(writes), tuple(unresolved))
 
 
 def _schemas(ctx: ClientContext, *, check: bool) -> dict[str, Schema]:
@@ -322,6 +335,7 @@ class ImportPlan:
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
     skipped: tuple[str, ...]  # changed in the file, kept in the store (--on-conflict skip)
+    unresolved: tuple[Unresolved, ...] = ()  # written values that do not resolve
 
 
 def import_values(
@@ -343,10 +357,13 @@ def import_values(
         raise UsageError(
             f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
         )
+    from envkeep.client.broken_references import unresolved_by_set
+
     for name, value in values.items():
         check_references(name, value, service)
     schemas = _schemas(ctx, check=check)
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
+    refers = any("${" in value for value in values.values())
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
     new = [n for n in values if n not in current]
@@ -361,8 +378,11 @@ def import_values(
     changed = conflicts if on_conflict == "overwrite" else []
     written = {n: values[n] for n in [*new, *changed]}
     refuse_violations(ctx, opened, service, written, schemas)
+    unresolved = unresolved_by_set(ctx, opened, service, written)
     writes = opened.plan_writes(scope, written, progress=progress)
     if writes:
         write_planned(ctx, opened, writes, confirmed=confirmed)
     skipped = conflicts if on_conflict == "skip" else []
-    return ImportPlan(tuple(new), tuple(changed), tuple(unchanged), tuple(skipped))
+    return ImportPlan(
+        tuple(new), tuple(changed), tuple(unchanged), tuple(skipped), tuple(unresolved)
+    )

@@ -1,0 +1,129 @@
+"""A value written with a `${...}` that will not resolve (a service or a name that does not
+exist, a cycle) is written, with a warning naming where it fails and why: what it refers to
+may be set next, but a typo would otherwise surface only when `run` fails."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .config_fixtures import editor_env
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep
+
+
+def _warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning: ")]
+
+
+def _stored(envkeep: Envkeep, service: str | None) -> dict[str, str]:
+    where = ["--service", service] if service else ["--service", "-"]
+    listed = json.loads(envkeep.ok("list", "--reveal", "--json", *where).stdout)
+    return {v["name"]: v["value"] for v in listed}
+
+
+def test_a_reference_to_a_service_that_does_not_exist_is_written_with_a_warning(
+    envkeep: Envkeep, project: Path
+) -> None:
+    written = envkeep.ok("set", "DB_PORT=${nope.PORT}", "--service", "api")
+
+    assert _warnings(written.stderr) == [
+        (
+            "warning: api.DB_PORT does not resolve: DB_PORT -> nope.PORT: 'nope.PORT' is not set,"
+            " and there is no service 'nope'; export and run will fail until it does"
+        )
+    ]
+    assert _stored(envkeep, "api")["DB_PORT"] == "${nope.PORT}"
+
+
+def test_a_shared_value_is_checked_in_each_service_that_sees_it(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "PORT=8080", "--service", "api")
+
+    written = envkeep.ok("set", "URL=http://localhost:${PORT}")
+
+    # api sets PORT itself; worker does not; the shared scope alone is no one's environment
+    assert _warnings(written.stderr) == [
+        (
+            "warning: URL (shared) in worker does not resolve: URL -> PORT: 'PORT' is not set;"
+            " export and run will fail until it does"
+        )
+    ]
+
+
+def test_values_that_resolve_and_values_without_references_warn_of_nothing(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "PORT=8080", "--service", "worker")
+
+    written = envkeep.ok(
+        "set", "HOST=db", "URL=postgres://${HOST}:${worker.PORT}/x", "--service", "api"
+    )
+
+    assert _warnings(written.stderr) == []
+    assert envkeep.ok("get", "URL", "--service", "api").stdout == "postgres://db:8080/x\n"
+
+
+def test_a_cycle_between_two_values_is_named_for_each(envkeep: Envkeep, project: Path) -> None:
+    written = envkeep.ok("set", "A=${B}", "B=${A}", "--service", "api")
+
+    assert [w.split(":")[1] for w in _warnings(written.stderr)] == [
+        " api.A does not resolve",
+        " api.B does not resolve",
+    ]
+    assert "reference cycle" in written.stderr
+
+
+def test_a_value_the_set_leaves_unchanged_is_not_warned_of_again(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "X=${MISSING}", "--service", "api")
+
+    again = envkeep.ok("set", "X=${MISSING}", "--service", "api")
+
+    assert _warnings(again.stderr) == []
+
+
+def test_import_warns_of_the_values_it_wrote_that_do_not_resolve(
+    envkeep: Envkeep, project: Path
+) -> None:
+    source = envkeep.cwd / "in.env"
+    lines = [f"K{i}=${{GONE_{i}}}" for i in range(12)]
+    source.write_text("\n".join(["BASE=x", "OK=${BASE}", *lines]) + "\n", encoding="utf-8")
+
+    imported = envkeep.ok("import", str(source), "--service", "api")
+
+    warned = _warnings(imported.stderr)
+    assert len(warned) == 11  # ten named, then how many more
+    assert warned[0].startswith("warning: api.K0 does not resolve: K0 -> GONE_0")
+    assert warned[-1] == (
+        "warning: 2 more values written do not resolve: see them with envkeep validate"
+    )
+    assert not any("api.OK" in w for w in warned)
+    assert _stored(envkeep, "api")["K11"] == "${GONE_11}"
+
+
+def test_edit_warns_of_the_values_it_wrote_that_do_not_resolve(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "with open(sys.argv[1], 'a', encoding='utf-8') as buffer:\n"
+        "    buffer.write('LINK=${nope.URL}\\n')\n",
+        encoding="utf-8",
+    )
+
+    edited = envkeep.ok("edit", "--service", "worker", env=editor_env(script))
+
+    assert _warnings(edited.stderr) == [
+        (
+            "warning: worker.LINK does not resolve: LINK -> nope.URL: 'nope.URL' is not set, and"
+            " there is no service 'nope'; export and run will fail until it does"
+        )
+    ]
+    assert _stored(envkeep, "worker")["LINK"] == "${nope.URL}"
