@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "diff json": ("env", "diff", "staging", "prod", "--json"),
     "diff json reveal": ("env", "diff", "staging", "prod", "--json", "--reveal"),
     "diff api": ("env", "diff", "staging", "prod", "--service", "api", "--json", "--reveal"),
+    "diff exit-code": ("env", "diff", "staging", "prod", "--exit-code"),
+    "same exit-code": ("env", "diff", "staging", "staging", "--exit-code"),
 }
 
 
@@ -105,6 +107,14 @@ def test_env_diff_for_a_service_compares_what_it_resolves_to(diffs: dict[str, Re
     assert scopes["DB_HOST"] == scopes["DB_PASSWORD"] == "shared"
     every_scope = {(d["name"], d["scope"]) for d in json.loads(diffs["diff json"].stdout)}
     assert ("PORT", "api") in every_scope  # the service's own scope, named as in that diff
+
+
+def test_env_diff_exits_1_on_differences_only_with_exit_code(diffs: dict[str, Result]) -> None:
+    assert diffs["diff"].code == 0  # a look, not a check: scripts that only print keep working
+    assert diffs["diff exit-code"].code == 1
+    assert diffs["diff exit-code"].stdout == diffs["diff"].stdout
+    assert diffs["same exit-code"].code == 0
+    assert "no differences" in diffs["same exit-code"].stdout + diffs["same exit-code"].stderr
 
 
 def test_env_diff_for_a_service_names_both_layers_when_a_value_moved_between_them(

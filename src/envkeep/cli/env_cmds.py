@@ -183,18 +183,26 @@ def env_diff(
     ] = None,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code", help="Exit 1 when the environments differ, 0 when they do not."
+        ),
+    ] = False,
 ) -> None:
     """Show added (+), removed (-) and changed (~) names from SOURCE to TARGET.
 
     With --service, SCOPE names the layer that sets each value the service sees (shared, the
     service, a template, local): "shared->api" when it is set in shared in SOURCE and in the
-    service in TARGET.
+    service in TARGET. With --exit-code (as git diff's), a script or CI step can fail on drift.
 
-    Example: envkeep env diff dev prod --service api
+    Example: envkeep env diff staging prod --service api --exit-code
     """
     named = None if service is None else service_name(service)
     diffs = environments.diff_environments(make_context(), source, target, named)
     _print_differences(diffs, reveal=reveal, json_out=json_out)
+    if exit_code and diffs:
+        raise typer.Exit(1)
 
 
 def promote(
