@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envkeep.client.accounts import _workspace_named
+from envkeep.client.workspaces import _workspace_named
 from envkeep.core.errors import UsageError
 
 OWN = {"id": "1111", "name": "acme"}

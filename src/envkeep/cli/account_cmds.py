@@ -11,7 +11,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import interactive, make_context
-from envkeep.client import accounts, editing
+from envkeep.client import accounts, editing, passphrase_change, sessions, workspaces
 from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
 from envkeep.settings import Settings
@@ -183,7 +183,7 @@ def _workspace_names(settings: Settings) -> dict[str, str] | None:
     from envkeep.core.errors import UnreachableError
 
     try:
-        _active, listed = accounts.workspaces(settings)
+        _active, listed = workspaces.workspaces(settings)
     except UnreachableError as error:
         output.done(f"warning: {error.message}; shown as saved here, not checked")
         return None
@@ -204,9 +204,11 @@ def passphrase() -> None:
     ctx = make_context()
     if not interactive(ctx.settings):
         raise UsageError("changing a passphrase needs a terminal", hint="run it interactively")
-    proof = accounts.prove_passphrase(ctx.settings, getpass.getpass("Current passphrase: "))
+    proof = passphrase_change.prove_passphrase(
+        ctx.settings, getpass.getpass("Current passphrase: ")
+    )
     new = _passphrase(replace(ctx.settings, passphrase=None), new=True, label="New passphrase")
-    ended = accounts.change_passphrase(ctx.settings, proof, new=new)
+    ended = passphrase_change.change_passphrase(ctx.settings, proof, new=new)
     output.done(f"passphrase changed; {output.counted(ended, 'other session')} ended")
 
 
@@ -216,7 +218,7 @@ def session_list(json_out: JsonOpt = False) -> None:
 
     Example: envkeep session list
     """
-    found = accounts.list_sessions(make_context().settings)
+    found = sessions.list_sessions(make_context().settings)
     if json_out:
         output.print_json(found)
         return
@@ -244,7 +246,7 @@ def session_revoke(
 
     Example: envkeep session revoke 3f2a91bc
     """
-    ended = accounts.revoke_session(make_context().settings, session_id)
+    ended = sessions.revoke_session(make_context().settings, session_id)
     output.done(f"session {ended} ended")
 
 
@@ -254,7 +256,7 @@ def workspace_list(json_out: JsonOpt = False) -> None:
 
     Example: envkeep workspace list
     """
-    current, found = accounts.workspaces(make_context().settings)
+    current, found = workspaces.workspaces(make_context().settings)
     if json_out:
         output.print_json([w | {"current": w["id"] == current} for w in found])
         return
@@ -268,7 +270,7 @@ def workspace_create(name: Annotated[str, typer.Argument(help="Its name.")]) -> 
 
     Example: envkeep workspace create acme-staging
     """
-    created = accounts.create_workspace(make_context().settings, name)
+    created = workspaces.create_workspace(make_context().settings, name)
     output.done(
         f"created workspace '{created['name']}'; switch to it: envkeep workspace use {name}"
     )
@@ -280,5 +282,5 @@ def workspace_use(name: Annotated[str, typer.Argument(help="A workspace name or 
 
     Example: envkeep workspace use acme-staging
     """
-    chosen = accounts.use_workspace(make_context().settings, name)
+    chosen = workspaces.use_workspace(make_context().settings, name)
     output.done(f"now using workspace '{chosen['name']}'")

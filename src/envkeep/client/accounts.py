@@ -8,7 +8,6 @@ under ``ENVKEEP_HOME/servers/<host>/``, and the session in ``ENVKEEP_HOME/sessio
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -96,7 +95,7 @@ def load_session(settings: Settings) -> ServerSession | None:
     )
 
 
-def _save_session(settings: Settings, session: ServerSession) -> None:
+def save_session(settings: Settings, session: ServerSession) -> None:
     write_atomic(settings.home / SESSION_FILE, session.to_json().encode(), mode=0o600)
 
 
@@ -105,7 +104,7 @@ def forget_session(settings: Settings) -> None:
     (settings.home / SESSION_FILE).unlink(missing_ok=True)
 
 
-def _kdf(data: dict[str, int]) -> crypto.KdfParams:
+def kdf_params(data: dict[str, int]) -> crypto.KdfParams:
     params = crypto.KdfParams(data["memory_kib"], data["iterations"], data["lanes"])
     try:
         params.check_floor()
@@ -143,7 +142,7 @@ def _finish(
         token=str(data["token"]),
     )
     _store_identity(settings, session, keys)
-    _save_session(settings, session)
+    save_session(settings, session)
     return session
 
 
@@ -220,7 +219,7 @@ def join_workspace(
     finally:
         api.close()
     joined = JoinedWorkspace(str(data["id"]), str(data["name"]))
-    _save_session(settings, replace(session, workspace_id=joined.id))
+    save_session(settings, replace(session, workspace_id=joined.id))
     return joined
 
 
@@ -240,7 +239,7 @@ def login(
     api = ApiClient(url, transport=transport)
     try:
         pre = api.request("POST", "/v1/auth/prelogin", json={"email": email})
-        params = _kdf(pre["kdf"])
+        params = kdf_params(pre["kdf"])
         master = crypto.derive_passphrase_key(passphrase, b64d(pre["kdf_salt"]), params)
         auth_key, wrap_key = crypto.split_passphrase_key(master)
         data = api.request(
@@ -325,129 +324,16 @@ def data_dir(settings: Settings, url: str) -> Path:
     return server_settings(settings, url).home
 
 
-def _authed(
+def authed(
     settings: Settings, transport: httpx.BaseTransport | None = None
 ) -> tuple[ServerSession, Any]:
+    """The session logged in here and a client of its server (the caller closes it)."""
     from envkeep.client.http import ApiClient
 
     session = load_session(settings)
     if session is None:
         raise NotAuthenticated("you are not logged in to a server", hint="envkeep login URL")
     return session, ApiClient(session.url, token=session.token, transport=transport)
-
-
-@dataclass(frozen=True)
-class PassphraseProof:
-    """The login key of your current passphrase, checked by the server (see prove_passphrase)."""
-
-    auth_key: bytes
-
-
-def prove_passphrase(settings: Settings, current: str) -> PassphraseProof:
-    """Check ``current`` with the server before a new passphrase is asked for: a wrong one is
-    refused here (NotAuthenticated), not after the new one was typed twice. Attempts count
-    against the account's login budget. A server older than the check proves it at the change."""
-    from envkeep.api.encoding import b64d, b64e
-    from envkeep.core.errors import NotAnEnvkeepRoute
-
-    session, api = _authed(settings)
-    try:
-        pre = api.request("POST", "/v1/auth/prelogin", json={"email": session.email})
-        master = crypto.derive_passphrase_key(current, b64d(pre["kdf_salt"]), _kdf(pre["kdf"]))
-        auth_key, _ = crypto.split_passphrase_key(master)
-        # A server without the check has no such route: the change itself proves it.
-        with contextlib.suppress(NotAnEnvkeepRoute):
-            api.request("POST", "/v1/account/passphrase/check", json={"auth_key": b64e(auth_key)})
-    finally:
-        api.close()
-    return PassphraseProof(auth_key)
-
-
-def change_passphrase(settings: Settings, proof: PassphraseProof, *, new: str) -> int:
-    """Re-wrap your keys under a new passphrase; every other session ends. Returns how many."""
-    from envkeep.api.encoding import b64e
-
-    session, api = _authed(settings)
-    try:
-        identity = server_identity(settings, session, None)
-        salt, params = crypto.new_salt(), crypto.DEFAULT_KDF
-        new_auth, new_wrap = crypto.split_passphrase_key(
-            crypto.derive_passphrase_key(new, salt, params)
-        )
-        body = {
-            "old_auth_key": b64e(proof.auth_key),
-            "new_auth_key": b64e(new_auth),
-            "kdf_salt": b64e(salt),
-            "kdf": {
-                "memory_kib": params.memory_kib,
-                "iterations": params.iterations,
-                "lanes": params.lanes,
-            },
-            "wrapped_private_keys": b64e(crypto.wrap_private_keys(identity.keys, new_wrap)),
-        }
-        answer = api.request("POST", "/v1/account/passphrase", json=body)
-    finally:
-        api.close()
-    return int(answer["ended"])
-
-
-def list_sessions(settings: Settings) -> list[dict[str, Any]]:
-    """Your sessions on the server you are logged in to."""
-    _session, api = _authed(settings)
-    try:
-        found: list[dict[str, Any]] = api.request("GET", "/v1/sessions")
-    finally:
-        api.close()
-    return found
-
-
-def revoke_session(settings: Settings, session_id: str) -> str:
-    """End one of your sessions, named by its id or the start of it (as `session list` shows
-    it, a few characters are enough when no other session starts with them); its full id."""
-    _session, api = _authed(settings)
-    try:
-        if len(session_id) < _FULL_ID:
-            session_id = _session_starting(api.request("GET", "/v1/sessions"), session_id)
-        api.request("DELETE", f"/v1/sessions/{session_id}")
-    finally:
-        api.close()
-    return session_id
-
-
-_FULL_ID = 36  # a session id is a UUID
-_SHORTEST = 4  # characters of an id that name a session
-
-
-def _session_starting(sessions: list[dict[str, Any]], start: str) -> str:
-    from envkeep.core.errors import NotFoundError
-
-    if len(start) < _SHORTEST:
-        raise UsageError(
-            f"'{start}' is too short to name a session",
-            hint=f"give at least {_SHORTEST} characters of its id (envkeep session list)",
-        )
-    found = [str(s["id"]) for s in sessions if str(s["id"]).startswith(start.lower())]
-    if not found:
-        raise NotFoundError(
-            f"no session of yours has an id starting with '{start}'",
-            hint="see your sessions and their ids: envkeep session list",
-        )
-    if len(found) > 1:
-        raise UsageError(
-            f"{len(found)} of your sessions have ids starting with '{start}'",
-            hint="give more of the id (envkeep session list)",
-        )
-    return found[0]
-
-
-def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
-    """(the workspace in use, every workspace you belong to)."""
-    session, api = _authed(settings)
-    try:
-        data = api.request("GET", "/v1/whoami")
-    finally:
-        api.close()
-    return session.workspace_id, list(data["workspaces"])
 
 
 def token_name(session: ServerSession) -> str:
@@ -461,41 +347,3 @@ def token_name(session: ServerSession) -> str:
     finally:
         api.close()
     return token_label(name) or name
-
-
-def create_workspace(settings: Settings, name: str) -> dict[str, str]:
-    """A new workspace with you as admin (not switched to: see use_workspace)."""
-    _session, api = _authed(settings)
-    try:
-        created: dict[str, str] = api.request("POST", "/v1/workspaces", json={"name": name})
-    finally:
-        api.close()
-    return created
-
-
-def use_workspace(settings: Settings, name_or_id: str) -> dict[str, str]:
-    """Make later commands act in another of your workspaces."""
-    session, _api = _authed(settings)
-    _api.close()
-    _current, found = workspaces(settings)
-    match = _workspace_named(found, name_or_id)
-    _save_session(settings, replace(session, workspace_id=match["id"]))
-    return match
-
-
-def _workspace_named(found: list[dict[str, str]], name_or_id: str) -> dict[str, str]:
-    """The one of ``found`` with this id, else with this name. Names are unique among the
-    workspaces one member creates, not among those others invite the member to, so a name
-    may stand for two: then the ids decide."""
-    by_id = [w for w in found if w["id"] == name_or_id]
-    matches = by_id or [w for w in found if w["name"] == name_or_id]
-    if not matches:
-        names = ", ".join(w["name"] for w in found) or "none"
-        raise UsageError(f"you have no workspace '{name_or_id}' (yours: {names})")
-    if len(matches) > 1:
-        ids = ", ".join(w["id"] for w in matches)
-        raise UsageError(
-            f"you belong to {len(matches)} workspaces called '{name_or_id}'",
-            hint=f"name one by its id ({ids}): envkeep workspace use ID",
-        )
-    return matches[0]

@@ -243,7 +243,7 @@ def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
 def _outside_pinned_workspace(ctx: ClientContext, project: ProjectFile) -> bool:
     """Whether envkeep.toml names a workspace this account is not a member of (a clone from
     another team); only asked on a refusal's path."""
-    from envkeep.client.accounts import workspaces
+    from envkeep.client.workspaces import workspaces
 
     if project.workspace is None or ctx.settings.token:
         return False

@@ -1,0 +1,60 @@
+"""Your login sessions on the team server: listed, and one ended by its id or its start."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from envkeep.client.accounts import authed
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from envkeep.settings import Settings
+
+
+def list_sessions(settings: Settings) -> list[dict[str, Any]]:
+    """Your sessions on the server you are logged in to."""
+    _session, api = authed(settings)
+    try:
+        found: list[dict[str, Any]] = api.request("GET", "/v1/sessions")
+    finally:
+        api.close()
+    return found
+
+
+def revoke_session(settings: Settings, session_id: str) -> str:
+    """End one of your sessions, named by its id or the start of it (as `session list` shows
+    it, a few characters are enough when no other session starts with them); its full id."""
+    _session, api = authed(settings)
+    try:
+        if len(session_id) < _FULL_ID:
+            session_id = _session_starting(api.request("GET", "/v1/sessions"), session_id)
+        api.request("DELETE", f"/v1/sessions/{session_id}")
+    finally:
+        api.close()
+    return session_id
+
+
+_FULL_ID = 36  # a session id is a UUID
+_SHORTEST = 4  # characters of an id that name a session
+
+
+def _session_starting(sessions: list[dict[str, Any]], start: str) -> str:
+    from envkeep.core.errors import NotFoundError
+
+    if len(start) < _SHORTEST:
+        raise UsageError(
+            f"'{start}' is too short to name a session",
+            hint=f"give at least {_SHORTEST} characters of its id (envkeep session list)",
+        )
+    found = [str(s["id"]) for s in sessions if str(s["id"]).startswith(start.lower())]
+    if not found:
+        raise NotFoundError(
+            f"no session of yours has an id starting with '{start}'",
+            hint="see your sessions and their ids: envkeep session list",
+        )
+    if len(found) > 1:
+        raise UsageError(
+            f"{len(found)} of your sessions have ids starting with '{start}'",
+            hint="give more of the id (envkeep session list)",
+        )
+    return found[0]

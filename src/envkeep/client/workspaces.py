@@ -1,0 +1,60 @@
+"""The workspaces (tenants) you belong to on the team server: listed, created, switched to."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from envkeep.client.accounts import authed, save_session
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from envkeep.settings import Settings
+
+
+def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
+    """(the workspace in use, every workspace you belong to)."""
+    session, api = authed(settings)
+    try:
+        data = api.request("GET", "/v1/whoami")
+    finally:
+        api.close()
+    return session.workspace_id, list(data["workspaces"])
+
+
+def create_workspace(settings: Settings, name: str) -> dict[str, str]:
+    """A new workspace with you as admin (not switched to: see use_workspace)."""
+    _session, api = authed(settings)
+    try:
+        created: dict[str, str] = api.request("POST", "/v1/workspaces", json={"name": name})
+    finally:
+        api.close()
+    return created
+
+
+def use_workspace(settings: Settings, name_or_id: str) -> dict[str, str]:
+    """Make later commands act in another of your workspaces."""
+    session, _api = authed(settings)
+    _api.close()
+    _current, found = workspaces(settings)
+    match = _workspace_named(found, name_or_id)
+    save_session(settings, replace(session, workspace_id=match["id"]))
+    return match
+
+
+def _workspace_named(found: list[dict[str, str]], name_or_id: str) -> dict[str, str]:
+    """The one of ``found`` with this id, else with this name. Names are unique among the
+    workspaces one member creates, not among those others invite the member to, so a name
+    may stand for two: then the ids decide."""
+    by_id = [w for w in found if w["id"] == name_or_id]
+    matches = by_id or [w for w in found if w["name"] == name_or_id]
+    if not matches:
+        names = ", ".join(w["name"] for w in found) or "none"
+        raise UsageError(f"you have no workspace '{name_or_id}' (yours: {names})")
+    if len(matches) > 1:
+        ids = ", ".join(w["id"] for w in matches)
+        raise UsageError(
+            f"you belong to {len(matches)} workspaces called '{name_or_id}'",
+            hint=f"name one by its id ({ids}): envkeep workspace use ID",
+        )
+    return matches[0]
