@@ -24,7 +24,12 @@ def run(
     ] = False,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Take the values from this (encrypted) .env file."),
+        typer.Option(
+            "--file",
+            "-f",
+            help="Take the values from this (encrypted) .env file; its ${NAME} are expanded"
+            " from the file, else from your environment.",
+        ),
     ] = None,
     max_age: Annotated[
         str,
@@ -56,8 +61,10 @@ def run(
     ctx.max_age = parse_age(max_age)
     if file is not None:
         from envkeep.cli.file_cmds import passphrase_source
+        from envkeep.environ import process_environment
 
-        values = secretfiles.file_values(ctx, file, passphrase_source(ctx.settings, confirm=False))
+        passphrase = passphrase_source(ctx.settings, confirm=False)
+        values = secretfiles.file_values(ctx, file, passphrase, process_environment())
         run_with_values(ctx, command, values, pass_token=pass_token)
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token

@@ -238,9 +238,13 @@ def _open_file(text: str, key_bytes: bytes, *, source: str | None) -> list[_Open
     return opened
 
 
-def decrypt_values(text: str, key_bytes: bytes, *, source: str | None = None) -> dict[str, str]:
-    """Decrypt a file and return its variables as ``parse_dotenv`` reads the original."""
-    return parse_dotenv(decrypt_dotenv(text, key_bytes, source=source), source=source).values
+def decrypt_values(
+    text: str, key_bytes: bytes, *, source: str | None = None, as_stored: bool = False
+) -> dict[str, str]:
+    """Decrypt a file and return its variables as ``parse_dotenv`` reads the original (in
+    envkeep's stored form with ``as_stored``)."""
+    plain = decrypt_dotenv(text, key_bytes, source=source)
+    return parse_dotenv(plain, source=source, as_stored=as_stored).values
 
 
 def _verify_check(key_bytes: bytes, text: str, fields: Mapping[str, str], where: str) -> None:

@@ -13,6 +13,7 @@ from envkeep.core.errors import EnvironmentNotFound, InputError, UsageError
 from envkeep.core.files import write_new
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -161,13 +162,49 @@ def decrypt_file(
     return out
 
 
-def file_values(ctx: ClientContext, source: Path, passphrase: Passphrase | None) -> dict[str, str]:
-    """The decrypted values of an encrypted dotenv file (a plain one is read as it is)."""
+def file_values(
+    ctx: ClientContext,
+    source: Path,
+    passphrase: Passphrase | None,
+    inherited: Mapping[str, str],
+) -> dict[str, str]:
+    """The values of a dotenv file, decrypted when it is encrypted, their ``${NAME}`` expanded
+    as docker compose and dotenvx expand them: from the file's own values, else from
+    ``inherited`` (the environment `run` was started with); single-quoted and ``$${`` are
+    literal. A reference that names nothing is an error naming it (exit 3)."""
     from envkeep.core.dotenv import parse_dotenv
 
     text = _read_text(source)
     if not filecrypt.is_encrypted(text):
-        return parse_dotenv(text, source=str(source)).values
-    return filecrypt.decrypt_values(
-        text, _key_for(ctx, text, source, passphrase), source=str(source)
-    )
+        values = parse_dotenv(text, source=str(source), as_stored=True).values
+    else:
+        key = _key_for(ctx, text, source, passphrase)
+        values = filecrypt.decrypt_values(text, key, source=str(source), as_stored=True)
+    return _expanded(values, inherited, source)
+
+
+def _expanded(values: dict[str, str], inherited: Mapping[str, str], source: Path) -> dict[str, str]:
+    from envkeep.core.errors import ReferenceProblem
+    from envkeep.core.references import find_references
+    from envkeep.core.resolve import Layer, resolve
+
+    if not any("${" in value for value in values.values()):
+        return values
+    named = {str(ref) for value in values.values() for ref in find_references(value)}
+    # Only the names the file refers to and does not set, as literal text (stored form), and
+    # never envkeep's own credentials.
+    outside = {
+        name: inherited[name].replace("${", "$${")
+        for name in named - values.keys()
+        if name in inherited and not name.startswith("ENVKEEP_")
+    }
+    resolution = resolve([Layer("environment", outside), Layer(str(source), values)])
+    problems = [name for name in values if name in resolution.errors]
+    if problems:
+        raise ReferenceProblem(
+            f"{source}: {resolution.errors[problems[0]]}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            hint="set it in the file or in the environment run starts with; write '$${' or"
+            " single-quote the value for a literal '${'",
+        )
+    return {name: resolution.values[name] for name in values}
