@@ -368,8 +368,11 @@ class World:
         assert found is not None
         return str(found[0])
 
-    def new_token(self, role: Role, scope: str, target: str = BOUND) -> tuple[str, str, str]:
-        """A service account made by the owner: (label, principal id, bearer token)."""
+    def new_token(
+        self, role: Role, scope: str, target: str = BOUND, *, by: Caller | None = None
+    ) -> tuple[str, str, str]:
+        """A service account made by the owner (or ``by``, who must be allowed to):
+        (label, principal id, bearer token)."""
         label, principal_id = fresh("ci"), str(uuid.uuid4())
         token = f"ek_sa_{principal_id}_{credentials.new_secret()}"
         body = {
@@ -383,7 +386,8 @@ class World:
             "token_hash": credentials.token_hash(token),
             "shares": self.shares(principal_id, scope, target),
         }
-        self.as_owner("POST", f"{self.ws}/tokens", json=body)
+        made = self.send(by or self.owner, Attempt("POST", f"{self.ws}/tokens", json=body))
+        assert made.status_code == 201, made.text
         return label, principal_id, token
 
 

@@ -74,10 +74,12 @@ UNAUTHENTICATED = {
 class Need(NamedTuple):
     """The least role a route needs, and where. ``role`` None: any valid session will do.
     ``scope`` "named": the scope the request names (query or body), whichever of the three;
-    "anywhere": a binding at any scope of the workspace will do."""
+    "anywhere": a binding at any scope of the workspace will do. ``or_creator``: the principal
+    that made the target (a token) may too, whatever its role."""
 
     role: Role | None
     scope: str
+    or_creator: bool = False
 
 
 # THE policy table, read off app/ and api/routes_*.py. An "environment" need is on the
@@ -127,19 +129,26 @@ POLICY: dict[Route, Need] = {
     # The role the new account gets, at the scope it gets it (a subset of the creator's
     # rights): the cases ask for write.
     ("POST", f"{WS}/tokens"): Need(Role.WRITE, "named"),
-    # Admin wherever the account holds a role: the cases make it read at the named scope.
-    ("POST", f"{WS}/tokens/{{label}}/revoke"): Need(Role.ADMIN, "named"),
+    # Its creator, or an admin wherever the account holds a role: cutting off access one gave
+    # needs no more than giving it. The cases make it read at the named scope, by the owner
+    # and, where the caller may make that token itself (`MAKES_A_READ_TOKEN`), by the caller.
+    ("POST", f"{WS}/tokens/{{label}}/revoke"): Need(Role.ADMIN, "named", or_creator=True),
     # As revoke (admin where the account holds its role), and the role itself (implied).
     ("POST", f"{WS}/tokens/{{label}}/rotate"): Need(Role.ADMIN, "named"),
 }
 
 
-def allowed(caller: Caller, need: Need, scope: str, target: str) -> bool:
+# Who may make a read token at the named scope (`POST …/tokens` asks for the role it gives).
+MAKES_A_READ_TOKEN = Need(Role.READ, "named")
+
+
+def allowed(caller: Caller, need: Need, scope: str, target: str, *, creator: bool = False) -> bool:
     """The policy as DESIGN §5 states it: a binding covers its scope and everything under it;
-    a caller needs a covering binding with at least the route's role. Deny by default."""
+    a caller needs a covering binding with at least the route's role (or, where the route
+    says so, to be the ``creator`` of its target). Deny by default."""
     if not caller.authenticated:
         return False
-    if need.role is None:
+    if need.role is None or (need.or_creator and creator):
         return True
     if caller.role is None or caller.role < need.role:
         return False
@@ -350,6 +359,22 @@ def _revoke_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
     return build
 
 
+def _made_by_caller(caller: Caller, scope: str, target: str) -> bool:
+    """Whether the "own" revoke cases make the token as ``caller``: where it may."""
+    return allowed(caller, MAKES_A_READ_TOKEN, scope, target)
+
+
+def _revoke_own_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    """A token the caller made, where it may make one; the owner's elsewhere."""
+
+    def build(w: World, caller: Caller, target: str) -> Attempt:
+        maker = caller if _made_by_caller(caller, scope, target) else None
+        label, _, _ = w.new_token(Role.READ, scope, target, by=maker)
+        return Attempt("POST", f"{w.ws}/tokens/{label}/revoke")
+
+    return build
+
+
 def _rotate_token(scope: str) -> Callable[[World, Caller, str], Attempt]:
     def build(w: World, _caller: Caller, target: str) -> Attempt:
         label, _, _ = w.new_token(Role.READ, scope, target)
@@ -392,6 +417,7 @@ class Case(NamedTuple):
     # When allowed, what else than 2xx may answer (about the data, not about access):
     user_answers: frozenset[int] = frozenset()  # …to a user's session
     service_answers: frozenset[int] = frozenset()  # …to a service account's token
+    own: bool = False  # the target is the caller's own, where it may make one (`or_creator`)
 
 
 def _new_environment() -> dict[str, Any]:
@@ -517,6 +543,10 @@ CASES: list[Case] = [
         ]
         for scope in SCOPES
     ),
+    *(
+        Case(("POST", f"{WS}/tokens/{{label}}/revoke"), scope, _revoke_own_token(scope), own=True)
+        for scope in SCOPES
+    ),
 ]
 
 
@@ -527,7 +557,8 @@ def _matrix() -> list[Any]:
         short = path.replace(WS, "ws").replace(ENV.replace(WS, ""), "/env")
         for target in ENVIRONMENTS if case.scope == "environment" else (BOUND,):
             where = f"{case.scope}:{target}" if case.scope == "environment" else case.scope
-            params.append(pytest.param(case, target, id=f"{method} {short} @{where}"))
+            own = " (own)" if case.own else ""
+            params.append(pytest.param(case, target, id=f"{method} {short} @{where}{own}"))
     return params
 
 
@@ -671,7 +702,8 @@ def test_each_caller_gets_exactly_what_the_policy_table_allows(
     wrong = []
     for caller in world.callers:
         attempt = case.build(world, caller, target)
-        want = allowed(caller, need, case.scope, target)
+        own = case.own and _made_by_caller(caller, case.scope, target)
+        want = allowed(caller, need, case.scope, target, creator=own)
         before = None if want else world.rows()
         response = world.send(caller, attempt)
         after = None if before is None else world.rows()

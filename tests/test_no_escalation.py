@@ -1,16 +1,17 @@
 """No privilege escalation, as a property (DESIGN §5): whatever sequence of up to five grants,
-invites (accepted or left pending), service-account tokens, revocations and removals
-principals attempt, each acting with a random role at a random scope and aiming at random
-scopes and roles (above its own and outside its scope included), nobody ends up holding or
-handing out more than it was given, and no token outlives the rights it rests on.
+invites (accepted or left pending), service-account tokens, revocations, removals and token
+revocations principals attempt, each acting with a random role at a random scope and aiming at
+random scopes and roles (above its own and outside its scope included), nobody ends up holding
+or handing out more than it was given, and no token outlives the rights it rests on.
 
 The model: every principal has a ceiling at each scope, the most any chain of grants from a
 workspace's root admin could have given it there. A grant, invite or token from A to B at scope
 S with role r raises B's ceiling under S to at most min(r, A's ceiling). After every step each
 principal's effective role (``app.policy.effective_role`` over its stored bindings) stays at or
 under its ceiling; an action the actor may not take is refused and changes nothing; an action it
-may take changes exactly the binding it names, and ends exactly the tokens that, after it, no
-longer rest on people's roles (``resting``: the rule of ``app.token_cascade``, modelled here).
+may take changes exactly the binding it names (a token revocation: ends that token, whole), and
+ends exactly the tokens that, after it, no longer rest on people's roles (``resting``: the rule
+of ``app.token_cascade``, modelled here).
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ MALFORMED = Place(0, None, "e1")  # an environment without its project: refused 
 
 
 class Action(NamedTuple):
-    kind: str  # grant | invite | token | revoke (the grantee's role at place) | remove
+    # grant | invite | token | revoke (the grantee's role at place) | remove | untoken (revoke
+    # the grantee, a token, in the place's workspace)
+    kind: str
     actor: int  # index into the principals known so far
     grantee: int  # index too (grants only)
     role: Role
@@ -378,12 +381,28 @@ def _take(t: Tenancy, principal_id: str, action: Action) -> Callable[[Call], obj
     return use_case
 
 
+def _revoke_token(t: Tenancy, token: str, action: Action) -> Callable[[Call], object]:
+    """`token revoke` of the token ``token`` names (`_token`'s label; a person's id names
+    none), in the place's workspace."""
+    workspace_id = t.workspaces[action.place.workspace]
+
+    def use_case(call: Call) -> object:
+        return tokens.revoke_service_account(
+            call, workspace_id=workspace_id, label=f"ci-{token[:8]}"
+        )
+
+    return use_case
+
+
 def may(t: Tenancy, actor: str, action: Action) -> bool:
     """What DESIGN §5 allows: grants and invites by an admin of the scope (never above its
     own role; a grant only to a member of the workspace), tokens with at most the role the
     creator holds there; revoking a role at a scope by its admin, removing a member by a
-    workspace admin (not oneself, and only what is there)."""
+    workspace admin (not oneself, and only what is there); revoking a live token by its
+    creator, or by an admin wherever it holds a role."""
     grantee = t.principals[action.grantee % len(t.principals)]
+    if action.kind == "untoken":
+        return may_revoke_token(t, actor, grantee, action.place.workspace)
     if action.kind == "remove":  # of the whole workspace, whatever the place
         workspace = Place(action.place.workspace)
         workspace_id = t.ids[workspace].workspace_id
@@ -396,9 +415,30 @@ def may(t: Tenancy, actor: str, action: Action) -> bool:
         return held == Role.ADMIN and grantee != actor and t.bound_at(grantee, action.place)
     if action.kind == "token":
         return held is not None and action.role <= held
-    if action.kind == "grant":  # to the workspace's own only: another tenant's is not found
-        return held == Role.ADMIN and t.member(grantee, action.place.workspace)
-    return held == Role.ADMIN
+    # A grant goes to the workspace's own only: another tenant's is not found.
+    return held == Role.ADMIN and (
+        action.kind != "grant" or t.member(grantee, action.place.workspace)
+    )
+
+
+def may_revoke_token(t: Tenancy, actor: str, token: str, workspace: int) -> bool:
+    """The rule for `token revoke`: the token is a live one of the workspace, the actor a member
+    of it, and either the token's creator or an admin over each role it holds (the workspace's
+    admin for a token with none). Ending only takes rights away: it cannot escalate."""
+    account = t.accounts().get(token)
+    workspace_id = t.workspaces[workspace]
+    if account is None or account.kind != "service" or account.disabled:
+        return False
+    given = [g for g in t.given() if g.workspace == workspace_id]
+    mine = [g.binding() for g in given if g.principal == actor]
+    if account.workspace != workspace_id or not mine:
+        return False
+    if account.creator == actor:
+        return True
+    roles = [Target(g.workspace, g.project, g.environment) for g in given if g.principal == token]
+    return all(
+        effective_role(mine, target) == Role.ADMIN for target in roles or [Target(workspace_id)]
+    )
 
 
 def step(t: Tenancy, action: Action) -> None:
@@ -423,12 +463,17 @@ def step(t: Tenancy, action: Action) -> None:
         t.raise_ceiling(recipient, action.role, action.place, actor)
     accounts = t.accounts()
     named = _named_change(t, given_before, actor, action, recipient)
-    ended = resting_on_nothing(named, accounts | accounts_before)  # disabled: as before
+    known = accounts | accounts_before  # disabled: as before, but for the token revoked
+    revoked = set()
+    if action.kind == "untoken":
+        revoked = {t.principals[action.grantee % len(t.principals)]}
+        known |= {p: known[p]._replace(disabled=True) for p in revoked}
+    ended = resting_on_nothing(named, known)
     expected = {g for g in named if g.principal not in ended}
     assert t.given() == expected, f"{action}: other bindings changed (ended: {ended})"
     now_disabled = {p for p, a in accounts.items() if a.disabled}
     was_disabled = {p for p, a in accounts_before.items() if a.disabled}
-    assert now_disabled == was_disabled | ended, f"{action}: the wrong tokens ended"
+    assert now_disabled == was_disabled | revoked | ended, f"{action}: the wrong tokens ended"
     if action.kind == "invite":
         assert len(after["invites"]) == len(before["invites"]) + 1
 
@@ -438,7 +483,11 @@ def _named_change(
 ) -> set[Given]:
     """The roles after exactly the change the action names: a grant replaces the grantee's
     role at that scope (given by the actor now), a token or invite adds one, a revocation
-    drops the one at that scope, a removal every one in the workspace."""
+    drops the one at that scope, a removal every one in the workspace, a token revocation
+    every one of the token's."""
+    if action.kind == "untoken":
+        token = t.principals[action.grantee % len(t.principals)]
+        return {g for g in before if g.principal != token}
     if action.kind == "remove":
         grantee = t.principals[action.grantee % len(t.principals)]
         workspace = t.workspaces[action.place.workspace]
@@ -514,6 +563,9 @@ def _perform(t: Tenancy, actor: str, action: Action) -> str | None:
     if action.kind in {"revoke", "remove"}:
         t.run(actor, _take(t, t.principals[action.grantee % len(t.principals)], action))
         return None
+    if action.kind == "untoken":
+        t.run(actor, _revoke_token(t, t.principals[action.grantee % len(t.principals)], action))
+        return None
     email = f"{new_uuid()}@example.com"
     code = t.run(actor, _invite(t, email, action.role, action.place))
     if not action.accept:
@@ -550,7 +602,7 @@ starts = st.lists(st.tuples(roles, places), min_size=3, max_size=3)
 actions = st.lists(
     st.builds(
         Action,
-        kind=st.sampled_from(["grant", "invite", "token", "revoke", "remove"]),
+        kind=st.sampled_from(["grant", "invite", "token", "revoke", "remove", "untoken"]),
         actor=st.integers(0, 12),
         grantee=st.integers(0, 12),
         role=roles,
@@ -609,6 +661,20 @@ P1, E1 = Place(0, "p1"), Place(0, "p1", "e1")
         Action("grant", 6, 5, Role.ADMIN, P1, accept=False),  # keeps #5's giver: #2
         Action("revoke", 0, 5, Role.ADMIN, P1, accept=False),  # ends #6, whose giver it was
         Action("token", 6, 0, Role.READ, E1, accept=False),
+    ],
+)
+# Token revocations: a writer's token (#5, made by #3) is not a colleague's (#4) to revoke; a
+# token revokes the token it made (#6); a writer revokes its own token, and the token that one
+# made (#7) ends with it.
+@example(
+    starts=[(Role.READ, Place(0)), (Role.WRITE, P1), (Role.WRITE, P1)],
+    attempts=[
+        Action("token", 3, 0, Role.WRITE, P1, accept=False),
+        Action("untoken", 4, 5, Role.READ, P1, accept=False),
+        Action("token", 5, 0, Role.READ, E1, accept=False),
+        Action("untoken", 5, 6, Role.READ, P1, accept=False),
+        Action("token", 5, 0, Role.READ, E1, accept=False),
+        Action("untoken", 3, 5, Role.READ, P1, accept=False),
     ],
 )
 def test_no_sequence_of_grants_invites_and_tokens_escalates(

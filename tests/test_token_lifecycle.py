@@ -173,7 +173,7 @@ def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(
     assert code == 0, err
     assert team.token(sub, "get", "API_KEY", "--env", "dev")[1] == "first\n"
 
-    revoked = _cli(team.alice, team.work, "token", "revoke", "w1")  # Bob may not: only write
+    revoked = _cli(team.alice, team.work, "token", "revoke", "w1")  # an admin (or Bob, its maker)
     team.a("set", "API_KEY=second", "--env", "dev")
 
     assert revoked.returncode == 0, revoked.stderr

@@ -9,6 +9,8 @@ from envkeep.app.policy import Binding, Role, Target, effective_role, reaches
 from envkeep.core.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from envkeep.app.context import Call
     from envkeep.app.ports import Fetch
 
@@ -91,6 +93,30 @@ def require_role_anywhere(call: Call, workspace_id: str, role: Role) -> Role:
             hint="ask one of its admins to grant it",
         )
     return held
+
+
+def require_creator_or_admin(
+    call: Call,
+    workspace_id: str,
+    targets: Sequence[Target],
+    *,
+    created_by: str | None,
+    refused: Callable[[], PermissionDenied],
+) -> str:
+    """Let the caller end what ``created_by`` handed out (a token it made): its creator may,
+    as may an admin over every one of ``targets`` (the workspace's admin when there are none:
+    deny by default). Ending only takes rights away, so it cannot escalate, and cutting off
+    access one gave must never need more rights than giving it. Return ``"creator"`` or
+    ``"admin"``; otherwise raise what ``refused`` words (who may, by name where the caller may
+    know it)."""
+    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    if created_by is not None and created_by == call.actor.principal_id:
+        return "creator"
+    for target in targets or [Target(workspace_id)]:
+        held = effective_role(bindings, target)
+        if held is None or held < Role.ADMIN:
+            raise refused()
+    return "admin"
 
 
 def may_list(bindings: list[Binding], target: Target) -> bool:

@@ -26,7 +26,13 @@ from envkeep.app._service_accounts import (
     target_of,
 )
 from envkeep.app.audit import append_event, shown_name
-from envkeep.app.authz import may_list, require_member, require_role, require_role_anywhere
+from envkeep.app.authz import (
+    may_list,
+    require_creator_or_admin,
+    require_member,
+    require_role,
+    require_role_anywhere,
+)
 from envkeep.app.context import aware
 from envkeep.app.members import (
     NewShare,
@@ -40,7 +46,7 @@ from envkeep.app.members import (
 from envkeep.app.policy import Role, Target
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import end_account, end_uncovered_tokens
-from envkeep.core.errors import EnvkeepError, NotFoundError, UsageError
+from envkeep.core.errors import EnvkeepError, NotFoundError, PermissionDenied, UsageError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
@@ -195,11 +201,19 @@ def _names(call: Call, ids: set[str]) -> dict[str, str]:
 def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tuple[str, Revocation]:
     """Disable the account, end its token, drop its roles, and end the tokens that lived on
     them (`token_cascade`); return its id and the environments it and they could read (whose
-    keys the caller's client rotates next)."""
+    keys the caller's client rotates next, where it is their admin). Its creator may revoke it
+    (a member, or a token that made it), as may an admin wherever it holds a role: the audit
+    event says which (``by``)."""
     account, bindings = find_account(call, workspace_id, label)
     if account.disabled_at is not None:
-        raise _revoked_already(call, workspace_id, label)
-    require_admin_over(call, workspace_id, bindings)
+        raise _revoked_already(call, workspace_id, account, label)
+    by = require_creator_or_admin(
+        call,
+        workspace_id,
+        [target_of(b) for b in bindings],
+        created_by=account.created_by,
+        refused=lambda: _not_yours(call, workspace_id, account, bindings, label),
+    )
     readable = covered_environments(call, workspace_id, bindings)
     end_account(call, account, bindings)
     ended = end_uncovered_tokens(call, workspace_id)
@@ -208,18 +222,59 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
         workspace_id=workspace_id,
         action="token.revoke",
         target=label,
-        details=ended.details() or None,
+        details={"by": by, **ended.details()},
     )
     return account.id, revocation(call, workspace_id, readable, ended)
 
 
-def _revoked_already(call: Call, workspace_id: str, label: str) -> EnvkeepError:
-    """A revoked token's refusal: said as such to an admin (of any scope: the one who revoked
-    it may be a project's); anyone else is refused as a revoke of a live token would be."""
-    require_role_anywhere(call, workspace_id, Role.ADMIN)
+def _not_yours(
+    call: Call, workspace_id: str, account: Principal, bindings: list[RoleBinding], label: str
+) -> PermissionDenied:
+    """The refusal of a revoke by neither the token's creator nor its admin, naming both where
+    the caller may list the token (as `token list` shows it), and only saying who otherwise."""
+    mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    targets = [target_of(b) for b in bindings] or [Target(workspace_id)]
+    if not all(may_list(mine, t) for t in targets):
+        return _refusal(label)
+    made_by = account.created_by or ""
+    named = _names(call, {made_by} if made_by else set())
+    creator = f"its creator ({named[made_by]})" if made_by in named else "its creator"
+    return _refusal(label, creator, f"of {_scopes_named(call, workspace_id, targets)}")
+
+
+def _refusal(
+    label: str, creator: str = "its creator", where: str = "wherever it holds a role"
+) -> PermissionDenied:
+    return PermissionDenied(
+        f"you cannot revoke token '{label}': only {creator} or an admin {where} can, and you"
+        " are neither",
+        hint=f"ask one of them to run: envkeep token revoke {label}",
+    )
+
+
+def _scopes_named(call: Call, workspace_id: str, targets: list[Target]) -> str:
+    """``shop/staging``, ``shop`` or ``the workspace``, for each target, as `token list` shows
+    a token's scope."""
+    projects, envs = names_in_workspace(call, workspace_id)
+    return ", ".join(
+        "/".join(filter(None, (projects.get(t.project_id or ""), envs.get(t.environment_id or ""))))
+        or "the workspace"
+        for t in targets
+    )
+
+
+def _revoked_already(call: Call, workspace_id: str, account: Principal, label: str) -> EnvkeepError:
+    """A revoked token's refusal: said as such to its creator and to an admin (of any scope:
+    the one who revoked it may be a project's); anyone else is refused as a revoke of a live
+    token they may not list would be."""
+    if account.created_by != call.actor.principal_id:
+        try:
+            require_role_anywhere(call, workspace_id, Role.ADMIN)
+        except PermissionDenied:
+            raise _refusal(label) from None
     return NotFoundError(
         f"token '{label}' is revoked already; nothing changed",
-        hint="if its environments' keys were not rotated then, rotate each:"
+        hint="if its environments' keys were not rotated then, an admin of each rotates it:"
         " envkeep env rotate-key ENV --project PROJECT",
     )
 
@@ -238,7 +293,16 @@ def rotate_service_account(
             hint="give a lifetime (--expires 30d) or --expires never, not both",
         )
     account, bindings = find_account(call, workspace_id, label)
-    require_admin_over(call, workspace_id, bindings)
+    try:
+        require_admin_over(call, workspace_id, bindings)
+    except PermissionDenied as refused:
+        if account.created_by != call.actor.principal_id:
+            raise
+        raise PermissionDenied(  # a token's creator may revoke it, not mint it anew
+            str(refused),
+            hint="rotating a token needs admin wherever it holds a role; as its creator you may"
+            f" revoke it (envkeep token revoke {label}) and create another",
+        ) from None
     if account.disabled_at is not None or not bindings:
         raise UsageError(
             f"token '{label}' was revoked (or lost its role): it cannot be rotated",

@@ -95,11 +95,36 @@ def revoke(
 ) -> None:
     """End a token and rotate the keys of every environment it could read.
 
+    Its creator may revoke it too, without being an admin: it stops working at once, and the
+    keys of environments you are no admin of are named for an admin to rotate.
+
     Example: envkeep token revoke ci
     """
     revoked = tokens.revoke_token(make_context(), name, now=revoke_now)
     also = revoked.ended("its").removeprefix("revoked ")
-    output.done(f"revoked '{name}'{' and ' + also if also else '; '}{revoked.keys()}")
+    if not revoked.left:
+        output.done(f"revoked '{name}'{' and ' + also if also else '; '}{revoked.keys()}")
+        return
+    they = "they" if also else "it"
+    keys = f"; {revoked.keys()}" if revoked.rotated else ""
+    output.done(
+        f"revoked '{name}'{' and ' + also.removesuffix('; ') if also else ''}; {they}"
+        f" stopped working now{keys}"
+    )
+    output.done(_left_for_admin(revoked.left))
+
+
+def _left_for_admin(left: tuple[tuple[str, str], ...]) -> str:
+    """What a creator who is no admin there leaves undone, and the commands that do it."""
+    names = ", ".join(f"{p}/{e}" for p, e in left)
+    commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e in left)
+    one = len(left) == 1
+    return (
+        f"you are not an admin of {names}, so {'its key was' if one else 'their keys were'} not"
+        f" rotated: until an admin rotates {'it' if one else 'them'}, the old"
+        f" {'key opens' if one else 'keys open'} values written there to whoever kept a copy;"
+        f" ask an admin to run: {commands}"
+    )
 
 
 @token_app.command("rotate")

@@ -3,9 +3,10 @@ roles ends with it, the environments whose data keys must be rotated after it, a
 identity holds those keys.
 
 `member grant` asks before it lowers a role (`lowering`); `member revoke`, `member remove` and
-`token revoke` refuse up front a revocation whose rotation this identity could not do
-(`check_revocation`): the role change and the rotations are separate requests, and one stopped
-halfway leaves the old keys opening new values.
+`token revoke` by the token's admin refuse up front a revocation whose rotation this identity
+could not do (`check_revocation`): the role change and the rotations are separate requests, and
+one stopped halfway leaves the old keys opening new values. A token's creator who is not its
+admin revokes it at once, and leaves the rotations it may not do to an admin (`TokenRevoker`).
 
 The server decides for real, in the request (`app/token_cascade.py`); this is a forecast from
 what `member list` and `token list` show the caller. It takes a token's creator to be the giver
@@ -190,16 +191,63 @@ def check_revocation(
     members = _listed(backend, "members")
     if scope is not None and _held_at(members, who, scope) is None:
         return
+    _check_seen(ctx, backend, _Seen.of(ctx, members, backend), who, scope=scope, doing=doing)
+
+
+def _check_seen(
+    ctx: ClientContext,
+    backend: HttpBackend,
+    seen: _Seen,
+    who: str,
+    *,
+    scope: Scope | None,
+    doing: str,
+) -> None:
+    """`check_revocation`, with what the caller sees listed already."""
     me = ctx.identity.principal_id
-    if any(m["principal"]["id"] == me and shown_member(m["principal"]) == who for m in members):
+    if any(m["principal"]["id"] == me and shown_member(m["principal"]) == who for m in seen.mine):
         return  # one's own: the server refuses it
-    seen = _Seen.of(ctx, members, backend)
     taken = [scope] if scope is not None else seen.scopes(who)
     if not taken:
         return
     ended = seen.ended(who, scope, None)
     envs = _environments(backend, [*taken, *(s for t in ended for s in seen.scopes(f"token {t}"))])
     _check_keys(ctx, backend, seen, envs, doing)
+
+
+@dataclass(frozen=True)
+class TokenRevoker:
+    """This identity about to revoke token ``name``, as `member list` and `token list` show
+    them: where it is an admin. When that covers every role the token holds, it revokes as
+    the token's admin, and `check` refuses up front what it could not rotate (as
+    `check_revocation`); otherwise as its creator (or not at all: the server decides), and it
+    rotates only the keys it is an admin of (`may_rotate`), leaving the others to one who is:
+    it can do no better, and the access must be cut anyway."""
+
+    name: str
+    seen: _Seen
+    admin: tuple[Binding, ...]
+
+    @classmethod
+    def of(cls, ctx: ClientContext, backend: HttpBackend, name: str) -> TokenRevoker:
+        seen = _Seen.of(ctx, _listed(backend, "members"), backend)
+        mine = (_binding(m) for m in seen.mine)
+        return cls(name, seen, tuple(b for b in mine if b.role >= Role.ADMIN))
+
+    @property
+    def admin_over_all(self) -> bool:
+        """Admin wherever the token holds a role (a token with none: of the workspace)."""
+        scopes = self.seen.scopes(f"token {self.name}") or [(None, None)]
+        return all(self.may_rotate(*scope) for scope in scopes)
+
+    def may_rotate(self, project: str | None, environment: str | None) -> bool:
+        """Whether this identity is an admin of that scope (may rotate its keys)."""
+        return any(covers(b, Target(_WS, project, environment)) for b in self.admin)
+
+    def check(self, ctx: ClientContext, backend: HttpBackend) -> None:
+        """`check_revocation` of the token, from what was listed."""
+        who = f"token {self.name}"
+        _check_seen(ctx, backend, self.seen, who, scope=None, doing=f"revoking token {self.name}")
 
 
 def _environments(backend: HttpBackend, scopes: Iterable[Scope]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from envkeep.client.members import (
     rotate_environments,
 )
 from envkeep.client.pins import pin_made_here
-from envkeep.client.revocation_preview import check_revocation
+from envkeep.client.revocation_preview import TokenRevoker
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
@@ -186,17 +186,37 @@ def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
     return found
 
 
-def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
+@dataclass(frozen=True)
+class TokenRevoked(Revoked):
+    """What `token revoke` did, and the environments whose keys it left to an admin
+    (project, environment): those its creator, revoking it, is no admin of."""
+
+    left: tuple[tuple[str, str], ...] = ()
+
+
+def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRevoked:
     """End a token (and the tokens it made), then rotate the data key of every environment
-    they could read; refused before anything changes when this identity could not rotate
-    them all (`check_revocation`)."""
+    they could read. Its admin (wherever it holds a role) is refused before anything changes
+    when this identity could not rotate them all (`check_revocation`), unless ``now``. Its
+    creator, who needed no admin to make it, revokes it at once and rotates only the keys of
+    the environments it is an admin of; the others are left named (`TokenRevoked.left`)."""
     backend = _http(ctx)
-    if not now:  # else revoked whatever this identity can rotate (an emergency)
-        check_revocation(ctx, backend, f"token {name}", None, f"revoking token {name}")
+    revoker = TokenRevoker.of(ctx, backend, name)
+    if revoker.admin_over_all and not now:  # else cut now; what is not rotated is named
+        revoker.check(ctx, backend)
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
-    return finish_revocation(ctx, answer)
+    if revoker.admin_over_all:
+        done = finish_revocation(ctx, answer)
+        return TokenRevoked(done.rotated, done.tokens)
+    named = [item for item in answer.get("environments") or [] if isinstance(item, dict)]
+    mine = [e for e in named if revoker.may_rotate(e.get("project"), e.get("environment"))]
+    done = finish_revocation(ctx, {**answer, "environment_ids": [], "environments": mine})
+    left = sorted(
+        (str(e.get("project")), str(e.get("environment"))) for e in named if e not in mine
+    )
+    return TokenRevoked(done.rotated, done.tokens, tuple(left))
 
 
 def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:
