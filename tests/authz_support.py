@@ -368,6 +368,14 @@ class World:
         assert found is not None
         return str(found[0])
 
+    def new_invite(self, scope: str, target: str = BOUND) -> str:
+        """The id of a new invite of the owner's (read, at ``scope``), nobody accepted yet."""
+        body = {"email": f"{fresh('invitee')}@example.com", "role": "read"}
+        made = self.as_owner(
+            "POST", f"{self.ws}/invites", json={**body, **scope_fields(scope, target)}
+        )
+        return str(made["code"]).removeprefix(accounts.INVITE_PREFIX)[:36]
+
     def new_token(
         self, role: Role, scope: str, target: str = BOUND, *, by: Caller | None = None
     ) -> tuple[str, str, str]:

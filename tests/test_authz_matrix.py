@@ -124,6 +124,10 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/remove"): Need(Role.ADMIN, "workspace"),
     ("POST", f"{WS}/invites"): Need(Role.ADMIN, "named"),
+    # As members: each sees the invites to scopes its roles reach.
+    ("GET", f"{WS}/invites"): Need(Role.READ, "anywhere"),
+    # As making it: admin at the invite's scope (the cases make one at the named scope).
+    ("DELETE", f"{WS}/invites/{{invite_id}}"): Need(Role.ADMIN, "named"),
     # Any member: each sees the tokens whose scope it reads (all of them: a workspace reader).
     ("GET", f"{WS}/tokens"): Need(Role.READ, "anywhere"),
     # The role the new account gets, at the scope it gets it (a subset of the creator's
@@ -325,6 +329,13 @@ def _invite(scope: str) -> Callable[[World, Caller, str], Attempt]:
     return build
 
 
+def _withdraw_invite(scope: str) -> Callable[[World, Caller, str], Attempt]:
+    def build(w: World, _caller: Caller, target: str) -> Attempt:
+        return Attempt("DELETE", f"{w.ws}/invites/{w.new_invite(scope, target)}")
+
+    return build
+
+
 def _scope_environments(scope: str) -> Callable[[World, Caller, str], Attempt]:
     def build(w: World, _caller: Caller, target: str) -> Attempt:
         return Attempt("GET", f"{w.ws}/scope-environments", params=scope_fields(scope, target))
@@ -522,6 +533,7 @@ CASES: list[Case] = [
         _get(lambda w, _t: f"{w.ws}/principals/by-name", name="owner@example.com"),
     ),
     Case(("GET", f"{WS}/tokens"), "anywhere", _get(lambda w, _t: f"{w.ws}/tokens")),
+    Case(("GET", f"{WS}/invites"), "anywhere", _get(lambda w, _t: f"{w.ws}/invites")),
     Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
     Case(
         ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),
@@ -537,6 +549,7 @@ CASES: list[Case] = [
             (("POST", f"{WS}/members/grant"), _grant),
             (("POST", f"{WS}/members/revoke"), _revoke),
             (("POST", f"{WS}/invites"), _invite),
+            (("DELETE", f"{WS}/invites/{{invite_id}}"), _withdraw_invite),
             (("POST", f"{WS}/tokens"), _create_token),
             (("POST", f"{WS}/tokens/{{label}}/revoke"), _revoke_token),
             (("POST", f"{WS}/tokens/{{label}}/rotate"), _rotate_token),

@@ -1,4 +1,5 @@
-"""Members of a workspace: look up, list, grant (with key shares), revoke; key rotation."""
+"""Members of a workspace: look up, list, grant (with key shares), revoke; key rotation;
+invites: make, list the pending ones, withdraw."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import affected, secret_write
 from envkeep.api.deps import AuthedCall
-from envkeep.app import grantees, members
+from envkeep.app import grantees, invites, members
 from envkeep.app.views import Revocation
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
@@ -126,6 +127,19 @@ def invite(workspace_id: str, body: schemas.NewInvite, call: AuthedCall) -> sche
         environment=body.environment,
     )
     return schemas.InviteCode(code=code)
+
+
+@router.get("/invites")
+def list_invites(workspace_id: str, call: AuthedCall) -> list[schemas.PendingInvite]:
+    """The invites nobody accepted yet, where the caller sees members (expired ones too)."""
+    found = invites.list_invites(call, workspace_id=workspace_id)
+    return [schemas.PendingInvite.model_validate(i) for i in found]
+
+
+@router.delete("/invites/{invite_id}", status_code=204)
+def withdraw_invite(workspace_id: str, invite_id: str, call: AuthedCall) -> None:
+    """Withdraw an invite nobody accepted yet (admins of its scope): its code joins nothing."""
+    invites.withdraw_invite(call, workspace_id=workspace_id, invite_id=invite_id)
 
 
 @router.get("/principals/{principal_id}/invite-proofs")

@@ -283,6 +283,20 @@ class InviteCode(Body):
     code: str
 
 
+class PendingInvite(Body):
+    """An invite nobody accepted yet; ``expired`` by the server's clock."""
+
+    id: str
+    email: str
+    role: str
+    project: str | None
+    environment: str | None
+    created_at: str
+    expires_at: str
+    expired: bool
+    invited_by: str | None = None  # a member's email, or token NAME
+
+
 class TokenKeys(Body):
     """A new service account's keys, token hash and shares, made by the caller's client."""
 

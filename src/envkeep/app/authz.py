@@ -95,6 +95,13 @@ def require_role_anywhere(call: Call, workspace_id: str, role: Role) -> Role:
     return held
 
 
+def may_see_role_at(bindings: list[Binding], target: Target) -> bool:
+    """Whether the caller may see who holds, or is invited to, a role at ``target`` (`member
+    list`): one of its own bindings reaches it (covers it or lies within it: who else holds
+    access where the caller does). A role on a project sees nothing of another project."""
+    return any(reaches(b, target) for b in bindings)
+
+
 def require_creator_or_admin(
     call: Call,
     workspace_id: str,

@@ -21,9 +21,10 @@ from envkeep.app._lookup import (
     project_by_name,
 )
 from envkeep.app.audit import append_event, shown_name
-from envkeep.app.authz import require_member, require_role
+from envkeep.app.authz import may_see_role_at, require_member, require_role
 from envkeep.app.grantees import grantable
-from envkeep.app.policy import Binding, Role, Target, covers, reaches
+from envkeep.app.invites import withdraw_all_for
+from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
 from envkeep.app.views import AffectedEnvironment, Revocation
@@ -298,9 +299,9 @@ def covered_environments(
 
 
 def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revocation:
-    """Drop every role a principal holds in the workspace (workspace admins), and end the
-    tokens it made (`token_cascade`); return the environments it and they could read, whose
-    keys the caller's client rotates next."""
+    """Drop every role a principal holds in the workspace (workspace admins), withdraw its
+    pending invites there, and end the tokens it made (`token_cascade`); return the
+    environments it and they could read, whose keys the caller's client rotates next."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     if principal_id == call.actor.principal_id:
         raise UsageError("you cannot remove yourself", hint="ask another admin")
@@ -317,13 +318,20 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
     for binding in bindings:
         call.session.delete(binding)
     call.session.flush()
+    removed = call.session.get(Principal, principal_id)
+    email = removed.name if removed is not None and removed.kind == "user" else None
+    withdrawn = withdraw_all_for(call, workspace_id=workspace_id, email=email) if email else 0
     ended = end_uncovered_tokens(call, workspace_id)
     append_event(
         call,
         workspace_id=workspace_id,
         action="member.remove",
         target="workspace",
-        details={"principal_id": principal_id, **ended.details()},
+        details={
+            "principal_id": principal_id,
+            **({"invites_withdrawn": withdrawn} if withdrawn else {}),
+            **ended.details(),
+        },
     )
     return revocation(call, workspace_id, readable, ended)
 
@@ -360,7 +368,7 @@ def list_members(call: Call, *, workspace_id: str) -> list[Member]:
             missing(b),
         )
         for b, p in rows
-        if any(reaches(m, Target(workspace_id, b.project_id, b.environment_id)) for m in mine)
+        if may_see_role_at(mine, Target(workspace_id, b.project_id, b.environment_id))
     ]
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,7 +18,7 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import confirm, interactive, make_context
-from envkeep.client import members
+from envkeep.client import member_invites, members
 from envkeep.client.principal_names import member_name, shown_member
 
 if TYPE_CHECKING:
@@ -121,47 +122,58 @@ def revoke(
 
 @member_app.command("remove")
 def remove(
-    who: Annotated[str, typer.Argument(help="The member's email.")],
+    who: Annotated[str, typer.Argument(help="The member's email, or an invitee's.")],
     revoke_now: RevokeNowOpt = False,
 ) -> None:
-    """Remove a member from the workspace and rotate every key they could read.
+    """Remove a member from the workspace and rotate every key they could read (their
+    pending invites go too). For someone invited who has not joined, withdraw the invite: its
+    code no longer works.
 
     Example: envkeep member remove bob@example.com
     """
-    revoked = members.remove(make_context(), who, now=revoke_now)
-    output.done(f"removed {who}; {revoked.ended('their')}{revoked.keys()}")
+    removed = member_invites.remove(make_context(), who, now=revoke_now)
+    output.done(removed.summary(who))
 
 
 @member_app.command("list")
 def list_(json_out: JsonOpt = False) -> None:
-    """List who holds which role where.
+    """List who holds which role where, and the invites not accepted yet (pending or expired).
 
     Example: envkeep member list
     """
-    found = members.list_members(make_context())
+    found = member_invites.roster(make_context())
     if json_out:
         output.print_json(found)
         return
+    now = datetime.now(UTC)
     rows = [
         (
-            shown_member(m["principal"]),
+            shown_member(m["principal"]) if "principal" in m else m["email"],
             m["role"],
             m["project"] or "*",
             m["environment"] or "*",
             f"{m['keys_missing']} missing" if m.get("keys_missing") else "",
+            member_invites.state_words(m, now),
         )
         for m in found
     ]
-    output.print_table(("MEMBER", "ROLE", "PROJECT", "ENV", "KEYS"), rows, empty="no members")
+    header = ("MEMBER", "ROLE", "PROJECT", "ENV", "KEYS", "STATE")
+    output.print_table(header, rows, empty="no members")
     for m in found:
-        if m.get("keys_missing"):
-            output.done(
-                f"{shown_member(m['principal'])} cannot decrypt what its role opens"
-                " until an admin seals it the keys: "
-                + members.grant_command(
-                    member_name(m["principal"]), m["role"], m["project"], m["environment"]
-                )
-            )
+        _note(m)
+
+
+def _note(entry: dict[str, Any]) -> None:
+    """What to do next about a member who lacks keys, or an invite that expired."""
+    scope = (entry["role"], entry["project"], entry["environment"])
+    if entry.get("keys_missing"):
+        output.done(
+            f"{shown_member(entry['principal'])} cannot decrypt what its role opens"
+            " until an admin seals it the keys: "
+            + members.grant_command(member_name(entry["principal"]), *scope)
+        )
+    elif entry["state"] == member_invites.EXPIRED:
+        output.done(member_invites.expired_note(entry))
 
 
 @member_app.command("verify")

@@ -1,0 +1,147 @@
+"""Pending invites, client side: `member list` shows them beside the members, and `member
+remove EMAIL` withdraws them (for someone invited who has not joined) or withdraws them with
+the member's removal (the server does both in one request).
+
+A state tells the entries of `member list --json` apart: ``active`` for a role a member holds,
+``pending`` or ``expired`` for an invite nobody accepted.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from envkeep.client import members
+from envkeep.client.members import _http
+from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute
+from envkeep.core.wording import counted
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
+
+ACTIVE, PENDING, EXPIRED = "active", "pending", "expired"
+
+
+def pending_invites(ctx: ClientContext) -> list[dict[str, Any]]:
+    """The invites nobody accepted yet that the server shows the caller (none from a server
+    older than the listing of invites)."""
+    backend = _http(ctx)
+    try:
+        found: list[dict[str, Any]] = backend.api.request(
+            "GET", f"/v1/workspaces/{backend.workspace_id}/invites"
+        )
+    except NotAnEnvkeepRoute:
+        return []
+    return [{**i, "state": EXPIRED if i.get("expired") else PENDING} for i in found]
+
+
+def roster(ctx: ClientContext) -> list[dict[str, Any]]:
+    """What `member list` shows: each role a member holds (state ``active``), then each
+    pending invite (state ``pending`` or ``expired``)."""
+    held = [{**m, "state": ACTIVE} for m in members.list_members(ctx)]
+    return held + pending_invites(ctx)
+
+
+def scope_words(entry: dict[str, Any]) -> str:
+    """Where a role or an invite applies: ``shop``, ``shop/dev`` or ``the workspace``."""
+    return "/".join(p for p in (entry.get("project"), entry.get("environment")) if p) or (
+        "the workspace"
+    )
+
+
+def state_words(entry: dict[str, Any], now: datetime) -> str:
+    """``active``, ``pending, expires in 2d 23h`` or ``expired``."""
+    if entry["state"] != PENDING:
+        return str(entry["state"])
+    left = _utc(str(entry["expires_at"])) - now
+    return f"pending, expires in {_duration(max(1, int(left.total_seconds() // 60)))}"
+
+
+def _duration(minutes: int) -> str:
+    """``2d 23h``, ``5h 10m``, ``12m``: the two largest units (the second left out at 0)."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {mins}m" if mins else f"{hours}h"
+    return f"{mins}m"
+
+
+def expired_note(invite: dict[str, Any]) -> str:
+    """What to do about an invite that expired unused: invite again, or clear it."""
+    email = str(invite["email"])
+    scope = [
+        *(["--project", invite["project"]] if invite.get("project") else []),
+        *(["--env", invite["environment"]] if invite.get("environment") else []),
+    ]
+    again = shlex.join(["envkeep", "member", "invite", email, "--role", invite["role"], *scope])
+    clear = shlex.join(["envkeep", "member", "remove", email])
+    return (
+        f"the invite for {email} expired unused: invite again with: {again} (or clear it: {clear})"
+    )
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What `member remove` did: a member's removal (None: it was no member, only invited)
+    and the invites withdrawn with it or instead of it."""
+
+    removed: members.Revoked | None
+    withdrawn: list[dict[str, Any]]
+
+    def summary(self, who: str) -> str:
+        """One line saying what happened."""
+        invites = ", ".join(f"{i['role']} on {scope_words(i)}" for i in self.withdrawn)
+        if self.removed is None:
+            if len(self.withdrawn) == 1:
+                return f"withdrew the invite for {who} ({invites}): its code no longer works"
+            count = counted(len(self.withdrawn), "invite")
+            return f"withdrew {count} for {who} ({invites}): their codes no longer work"
+        plural = "s" if len(self.withdrawn) > 1 else ""
+        also = f" and withdrew their pending invite{plural} ({invites})" if self.withdrawn else ""
+        return f"removed {who}{also}; {self.removed.ended('their')}{self.removed.keys()}"
+
+
+def remove(ctx: ClientContext, who: str, *, now: bool = False) -> Removal:
+    """`member remove`: someone only invited (not a member the caller sees) has their
+    pending invites withdrawn; a member is removed as `members.remove` does, their pending
+    invites with them (by the server, in the same request)."""
+    email = who.strip().lower()
+    invited = [i for i in pending_invites(ctx) if i["email"] == email]
+    if invited and not _listed_member(ctx, email):
+        _withdraw(_http(ctx), invited)
+        return Removal(None, invited)
+    return Removal(members.remove(ctx, who, now=now), invited)
+
+
+def _listed_member(ctx: ClientContext, email: str) -> bool:
+    return any(m["principal"]["name"] == email for m in members.list_members(ctx))
+
+
+def _withdraw(backend: HttpBackend, invites: list[dict[str, Any]]) -> None:
+    """Withdraw each invite; when one is refused after others went, the refusal says which
+    went (each is a request of its own)."""
+    done: list[str] = []
+    for invite in invites:
+        try:
+            backend.api.request(
+                "DELETE", f"/v1/workspaces/{backend.workspace_id}/invites/{invite['id']}"
+            )
+        except EnvkeepError as refused:
+            if not done:
+                raise
+            raise type(refused)(
+                f"withdrew the invite to {', '.join(done)}, not the one to"
+                f" {scope_words(invite)}: {refused.message}",
+                hint=refused.hint,
+            ) from None
+        done.append(scope_words(invite))
