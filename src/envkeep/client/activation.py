@@ -141,6 +141,7 @@ def plan_activation(
     with_path = [s for s in project.services if s.path is not None and s.name in layers.by_service]
     for service in with_path:
         _require_inside(project.root, service.name, service.path or ".")
+    _refuse_shared_directories(project.root, [(s.name, s.path or ".") for s in with_path])
     skipped = Skipped(
         no_path=tuple(s.name for s in project.services if s.path is None),
         not_stored=tuple(
@@ -184,6 +185,21 @@ def _require_inside(root: Path, service: str, path: str) -> None:
             hint=f"give it a directory inside the project (envkeep service set {service}"
             " --path DIR), with no .env or .env.bak linking out of it",
         )
+
+
+def _refuse_shared_directories(root: Path, paths: list[tuple[str, str]]) -> None:
+    """Refuse two services whose .env is one file (the same directory, however written):
+    each run would write one service's values over the other's. Checked before any write."""
+    seen: dict[Path, str] = {}
+    for service, path in paths:
+        target = (root / path).resolve()
+        other = seen.setdefault(target, service)
+        if other != service:
+            raise UsageError(
+                f"services '{other}' and '{service}' have one directory ({path}), so one .env"
+                " for both; nothing was written for any service",
+                hint=f"give each its own directory: envkeep service set {service} --path DIR",
+            )
 
 
 def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:

@@ -304,7 +304,7 @@ def add_service(
     """Register a service in the store and in envkeep.toml; without ``schema``, the
     .env.example in its directory is its schema, when there is one."""
     project = ctx.project_file
-    path, schema = checked_service_paths(project, path, schema)
+    path, schema = checked_service_paths(project, name, path, schema)
     if schema is None:
         schema = example_in(project, path)
     check_schema(project, schema)

@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 
 
 def checked_service_paths(
-    project: ProjectFile, path: str | None, schema: str | None
+    project: ProjectFile, service: str, path: str | None, schema: str | None
 ) -> tuple[str | None, str | None]:
     """``path`` and ``schema`` as envkeep.toml keeps them, or a UsageError saying what to pass.
 
-    ``path`` must name a directory inside the project (activate-all writes secrets there); it
-    is kept relative to the project root, with ``/`` (``.``: the root itself)."""
+    ``path`` must name a directory inside the project (activate-all writes secrets there) that
+    no other service has (each writes its own .env there); it is kept relative to the project
+    root, with ``/`` (``.``: the root itself)."""
     for given in (path, schema):
         if given is not None and not _is_text(given):
             raise UsageError(
@@ -40,12 +41,32 @@ def checked_service_paths(
             )
     if path is not None:
         path = _inside(project.root, path)
+        _refuse_taken(project, service, path)
     if schema is not None and not (project.root / schema).is_file():
         raise UsageError(
             f"schema file {schema} not found under {project.root}",
             hint="pass the .env.example path relative to the project root",
         )
     return path, schema
+
+
+def _refuse_taken(project: ProjectFile, service: str, path: str) -> None:
+    """A directory another service of envkeep.toml has is refused (one .env for two)."""
+    wanted = (project.root / path).resolve()
+    taken = [
+        other.name
+        for other in project.services
+        if other.name != service
+        and other.path is not None
+        and (project.root / other.path).resolve() == wanted
+    ]
+    if taken:
+        raise UsageError(
+            f"service '{taken[0]}' has the directory {path} already: activate-all writes one"
+            " .env there for each service",
+            hint="give this service its own directory (--path DIR); a value both need can be"
+            " shared (set it without --service)",
+        )
 
 
 def check_schema(project: ProjectFile, schema: str | None) -> None:
@@ -124,7 +145,7 @@ def set_service(
             f"service '{name}' has its schema as a table in envkeep.toml",
             hint="edit that table in envkeep.toml, or remove it to use a .env.example",
         )
-    path, schema = checked_service_paths(project, path, schema)
+    path, schema = checked_service_paths(project, name, path, schema)
     check_schema(project, schema)
     return _write_settings(project, entry, path, schema)
 

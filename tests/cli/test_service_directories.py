@@ -1,0 +1,63 @@
+"""One directory, one service: `activate-all` writes each service's .env into its directory,
+so two services there would write over each other's file on every run."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import Envkeep
+
+
+def _service_names(envkeep: Envkeep) -> list[str]:
+    return [s["name"] for s in json.loads(envkeep.ok("service", "list", "--json").stdout)]
+
+
+def test_service_add_refuses_a_directory_another_service_has(
+    envkeep: Envkeep, project: Path
+) -> None:
+    before = (project / "envkeep.toml").read_bytes()
+
+    refused = envkeep("service", "add", "api2", "--path", "./services/api/")
+
+    assert refused.code == 2, refused.describe()
+    assert "service 'api' has the directory services/api already" in refused.stderr
+    assert (project / "envkeep.toml").read_bytes() == before
+    assert _service_names(envkeep) == ["api", "worker"]
+
+
+def test_service_set_refuses_a_directory_another_service_has(
+    envkeep: Envkeep, project: Path
+) -> None:
+    before = (project / "envkeep.toml").read_bytes()
+
+    refused = envkeep("service", "set", "worker", "--path", "services/api")
+
+    assert refused.code == 2, refused.describe()
+    assert "service 'api' has the directory services/api already" in refused.stderr
+    assert (project / "envkeep.toml").read_bytes() == before
+    envkeep.ok("service", "set", "api", "--path", "services/api")  # its own: no change, no error
+
+
+def test_activate_all_refuses_two_services_in_one_directory_and_writes_nothing(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "ONLY_API=a", "--service", "api")
+    envkeep.ok("set", "ONLY_WORKER=w", "--service", "worker")
+    toml = project / "envkeep.toml"  # edited by hand, as a merge might leave it
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'path = "services/worker"', 'path = "services/api"'
+        ),
+        encoding="utf-8",
+    )
+
+    refused = envkeep("activate-all")
+
+    assert refused.code == 2, refused.describe()
+    assert "services 'api' and 'worker' have one directory (services/api)" in refused.stderr
+    assert not (project / "services" / "api" / ".env").exists()
+    assert not (project / "services" / "worker" / ".env").exists()
