@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +16,25 @@ from envkeep.client import secretfiles
 from envkeep.core.errors import UsageError
 from envkeep.settings import Settings
 
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("-o", "--output", help="Where to write (- for stdout).")
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 PassOpt = Annotated[
     bool, typer.Option("--passphrase", help="Use a passphrase (ENVKEEP_PASSPHRASE or a prompt).")
 ]
+
+
+def _to_stdout(out: Path | None) -> bool:
+    """``-o -``: stdout, as for export (never a file named ``-``)."""
+    return out is not None and str(out) == "-"
+
+
+def _print(text: str) -> None:
+    """The file's exact text on stdout (bytes: no newline translation)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
 
 
 def passphrase_source(settings: Settings, *, confirm: bool) -> secretfiles.Passphrase:
@@ -64,6 +79,9 @@ def encrypt(
     """
     ctx = make_context()
     source_of = passphrase_source(ctx.settings, confirm=True) if passphrase else None
+    if _to_stdout(out):
+        _print(secretfiles.encrypted_text(ctx, source, env=env, passphrase=source_of))
+        return
     path = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
     key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
     output.done(f"wrote {path} (encrypted to {key})")
@@ -74,11 +92,15 @@ def decrypt(
     out: OutOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Restore the exact original .env file from an encrypted one.
+    """Restore the exact original .env file from an encrypted one (-o - prints it).
 
     Example: envkeep decrypt .env.enc -o .env
     """
     ctx = make_context()
+    if _to_stdout(out):
+        passphrase = passphrase_source(ctx.settings, confirm=False)
+        _print(secretfiles.decrypted_text(ctx, source, passphrase=passphrase))
+        return
     path = secretfiles.decrypt_file(
         ctx, source, out, passphrase=passphrase_source(ctx.settings, confirm=False), force=force
     )

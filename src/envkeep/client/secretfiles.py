@@ -60,20 +60,34 @@ def encrypt_file(
     """Encrypt each value of a dotenv file (names stay readable) to an environment's key (the
     project's default environment unless ``env`` names one) or to a passphrase; return the
     file written."""
+    out = target or source.with_name(source.name + ".enc")
+    # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
+    replacing = out if force else None
+    encrypted = encrypted_text(ctx, source, env=env, passphrase=passphrase, replacing=replacing)
+    _write(out, encrypted, force=force, mode=0o644)
+    return out
+
+
+def encrypted_text(
+    ctx: ClientContext,
+    source: Path,
+    *,
+    env: str | None,
+    passphrase: Passphrase | None,
+    replacing: Path | None = None,
+) -> str:
+    """`encrypt_file`'s text (for a file, or stdout); ``replacing``: the encrypted file it
+    replaces, whose unchanged values keep their ciphertexts."""
     if env is not None and passphrase is not None:
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
     text = _read_text(source)
     _check_sizes(text, source)
-    out = target or source.with_name(source.name + ".enc")
-    # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
-    replaced = filecrypt_reuse.replaced_file(out) if force else None
+    replaced = filecrypt_reuse.replaced_file(replacing) if replacing is not None else None
     if passphrase is not None:
         key = filecrypt_reuse.passphrase_key_for_replacing(passphrase(), replaced)
     else:
         key = _environment_file_key(ctx, _environment(ctx, env))
-    encrypted = filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced)
-    _write(out, encrypted, force=force, mode=0o644)
-    return out
+    return filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced)
 
 
 def _check_sizes(text: str, source: Path) -> None:
@@ -139,6 +153,14 @@ def _environment_with_id(ctx: ClientContext, label: str, env_id: str) -> OpenEnv
     return None if now_called is None else read_environment(ctx, now_called, [])
 
 
+def decrypted_text(ctx: ClientContext, source: Path, *, passphrase: Passphrase | None) -> str:
+    """The exact original text of an encrypted file (for a file, or stdout)."""
+    text = _read_text(source)
+    return filecrypt.decrypt_dotenv(
+        text, _key_for(ctx, text, source, passphrase), source=str(source)
+    )
+
+
 def decrypt_file(
     ctx: ClientContext,
     source: Path,
@@ -148,10 +170,7 @@ def decrypt_file(
     force: bool = False,
 ) -> Path:
     """Restore the exact original file (0600: it holds secrets); return the file written."""
-    text = _read_text(source)
-    plain = filecrypt.decrypt_dotenv(
-        text, _key_for(ctx, text, source, passphrase), source=str(source)
-    )
+    plain = decrypted_text(ctx, source, passphrase=passphrase)
     default = (
         source.with_suffix("")
         if source.suffix == ".enc"
