@@ -57,7 +57,12 @@ def schemas_to_check(ctx: ClientContext) -> dict[str, Schema]:
 def _readable_schema(ctx: ClientContext, service: str) -> Schema | None:
     try:
         return service_schema(ctx, service)
-    except InputError:  # missing or broken: nothing to check against (validate names it)
+    except InputError as error:  # missing or broken: nothing to check against, said so
+        if ctx.notify is not None:
+            ctx.notify(
+                f"warning: {service}'s values were not checked: its schema cannot be read"
+                f" ({error}); validate and run will fail until it is fixed"
+            )
         return None
 
 
