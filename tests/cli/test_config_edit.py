@@ -130,6 +130,7 @@ def test_an_editor_that_writes_a_syntax_error_changes_nothing_and_the_buffer_is_
     [kept] = recovered(envkeep)
     assert kept.read_text(encoding="utf-8") == BROKEN_TEXT
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
     assert str(kept) in result.err_lines[1]
     assert api_listing(envkeep) == before
 

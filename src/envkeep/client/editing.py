@@ -67,7 +67,9 @@ def _recover(ctx: ClientContext, text: str, env: str) -> Path:
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     # A random part too: two edits failing in the same second must not overwrite each other.
-    path = ctx.settings.home / RECOVERED / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
+    folder = ctx.settings.home / RECOVERED
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # its files hold values in clear
+    path = folder / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
     write_atomic(path, text.encode(), mode=0o600)
     return path
 
