@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.identity import Identity, IdentityRecord, PassphrasePrompt, unlock
-from envkeep.core.errors import CryptoError, NotAuthenticated, UsageError
+from envkeep.core.errors import CryptoError, NotAuthenticated, UsageError, WrongPassphrase
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -303,7 +303,15 @@ def server_identity(
     settings: Settings, session: ServerSession, prompt: PassphrasePrompt | None
 ) -> Identity:
     """The keys of the logged-in account, as stored at login."""
-    return unlock(server_settings(settings, session.url), _server_record(settings, session), prompt)
+    record = _server_record(settings, session)
+    try:
+        return unlock(server_settings(settings, session.url), record, prompt)
+    except WrongPassphrase as error:  # the server keeps the key file: a damaged copy is fetched
+        error.hint = (
+            f"{error.hint}; if it is right, log in again to fetch the key file:"
+            f" envkeep login {session.url}"
+        )
+        raise
 
 
 def _server_record(settings: Settings, session: ServerSession) -> IdentityRecord:

@@ -276,6 +276,5 @@ def unwrap_private_keys(blob: bytes, wrap_key: bytes) -> PrivateKeys:
     except CryptoError:
         raise WrongPassphrase(
             "could not unlock the private keys: wrong passphrase or damaged key file",
-            hint="check the passphrase and try again; if it is right, log in again to fetch "
-            "the key file from the server",
+            hint="check the passphrase (ENVKEEP_PASSPHRASE, or the one typed) and try again",
         ) from None
