@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envkeep.app.not_found import environment_not_found, service_not_found
+from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -32,6 +32,14 @@ def test_nothing_is_suggested_to_a_caller_who_may_not_list_the_names() -> None:
 
 def test_a_mistyped_service_is_pointed_at() -> None:
     assert service_not_found("API", "shop", ["api", "worker"]).hint == "did you mean 'api'?"
+    assert service_not_found("apu", "shop", ["api", "worker"]).hint == "did you mean 'api'?"
+    assert service_not_found("wroker", "shop", ["api", "worker"]).hint == "did you mean 'worker'?"
     assert service_not_found("billing", "shop", ["api"]).hint == (
         "add it with: envkeep service add billing --path PATH"
     )
+
+
+def test_a_mistyped_project_is_pointed_at_and_a_new_one_offered_for_creation() -> None:
+    assert project_not_found("shpo", ["shop", "blog"]).hint == "did you mean 'shop'?"
+    assert project_not_found("crm", ["shop", "blog"]).hint == "create it with: envkeep init crm"
+    assert project_not_found("shpo", None).hint == "create it with: envkeep init shpo"

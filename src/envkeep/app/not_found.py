@@ -21,7 +21,8 @@ def _close_to(name: str, existing: list[str] | None) -> str | None:
             return known
     from difflib import get_close_matches
 
-    found = get_close_matches(name, existing, n=1, cutoff=0.75)
+    # 0.66: one letter of three mistyped ('apu' for 'api') is a near miss, as a longer name's is
+    found = get_close_matches(name, existing, n=1, cutoff=0.66)
     if found:
         return found[0]
     swapped = [known for known in existing if sorted(known.lower()) == sorted(name.lower())]
@@ -34,9 +35,10 @@ def _renamed_or_new(command: str, name: str) -> str:
 
 def project_not_found(name: str, existing: list[str] | None) -> ProjectNotFound:
     """The error for an unknown project, naming those that exist (None: not to this caller)."""
+    close = _close_to(name, existing)
     return ProjectNotFound(
         f"project '{name}' not found{_listing('projects', existing)}",
-        hint=f"create it with: envkeep init {name}",
+        hint=f"did you mean '{close}'?" if close else f"create it with: envkeep init {name}",
     )
 
 
