@@ -93,3 +93,15 @@ def test_init_asks_for_the_name_again_when_the_one_typed_is_refused(envkeep: Env
     assert code == 0, written
     assert "'My Shop' is not a valid project name" in written
     assert 'project = "my-shop"' in (envkeep.cwd / "envkeep.toml").read_text(encoding="utf-8")
+
+
+def test_init_without_a_name_or_a_terminal_names_the_project_after_its_directory(
+    envkeep: Envkeep,
+) -> None:
+    (envkeep.cwd / "services" / "api" / ".env.example").write_text("PORT=1\n", encoding="utf-8")
+
+    done = envkeep.ok("init")  # CI: no terminal, no --yes
+
+    assert 'project = "work"' in (envkeep.cwd / "envkeep.toml").read_text(encoding="utf-8")
+    assert "project 'work' is ready" in done.stderr
+    assert "found services, not added" in done.stderr  # none added without --yes or a question

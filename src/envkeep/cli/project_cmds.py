@@ -60,6 +60,7 @@ def init(
     ] = False,
 ) -> None:
     """Create a project and write ./envkeep.toml (or set up the one that is already here).
+    Without a name, the project is named after its directory.
 
     Example: envkeep init shop --env dev --env prod --yes
     """
@@ -68,9 +69,10 @@ def init(
     declared = (ctx.cwd / FILENAME).exists()
     found = [] if declared else projects.discover_services(ctx.cwd)
     services = found if yes else []
-    if yes and not name and not declared:  # the default a prompt would offer
+    asking = bool(found) and interactive(ctx.settings) and not yes
+    if not name and not declared and not asking:  # the default a prompt would offer
         name = projects.service_slug(ctx.cwd.name)
-    if found and interactive(ctx.settings) and not yes:
+    if asking:
         name, envs, services = _ask(name, envs, found)
     outcome = projects.init_project(ctx, name, envs, services)
     project = outcome.project
