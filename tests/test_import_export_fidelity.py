@@ -4,6 +4,8 @@ imported as the text the document writes, duplicate keys warned about in every f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,8 @@ from envkeep.integrations.exporters import export
 from envkeep.integrations.importers import parse_import
 
 SECRET = "hunter2-s3cr3t-Zq9"
+# A `${` after an even number of backslashes: double-quoted, a reference for compose and envkeep.
+UNESCAPED_REFERENCE = re.compile(r"(?<!\\)(?:\\\\)*\$\{")
 
 names = st.from_regex(NAME_PATTERN, fullmatch=True)
 texts = st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
@@ -56,9 +60,11 @@ def resolved(values: dict[str, str]) -> dict[str, str]:
         ("a b", "A='a b'"),
         ('say "hi" #1', "A='say \"hi\" #1'"),
         ("t\tab é", "A='t\tab é'"),
+        ("C:\\$x", "A='C:\\$x'"),
+        ("l1\n${X}", "A='l1\n${X}'"),
     ],
 )
-def test_values_without_quote_backslash_or_line_break_are_single_quoted(
+def test_values_without_a_quote_cr_or_trailing_backslash_are_single_quoted(
     value: str, line: str
 ) -> None:
     assert render_dotenv({"A": value}) == f"{line}\n"
@@ -68,12 +74,15 @@ def test_values_without_quote_backslash_or_line_break_are_single_quoted(
     ("value", "line"),
     [
         ("it's $5", 'A="it\'s \\$5"'),
-        ("C:\\$x", 'A="C:\\\\\\$x"'),
-        ("l1\n${X}", 'A="l1\\n\\${X}"'),
-        ("cr\r", 'A="cr\\r"'),
+        ("it's ${X}", 'A="it\'s \\${X}"'),
+        ("it's \\${X}", 'A="it\'s \\\\\\${X}"'),
+        ("it's $$", 'A="it\'s \\$$"'),
+        ("it's 5$", 'A="it\'s 5$"'),
+        ("$\\", 'A="$\\\\"'),
+        ("cr\r$X", 'A="cr\\r\\$X"'),
     ],
 )
-def test_values_with_quote_backslash_or_line_break_stay_double_quoted(
+def test_double_quotes_escape_a_dollar_only_where_some_reader_would_expand_it(
     value: str, line: str
 ) -> None:
     assert render_dotenv({"A": value}) == f"{line}\n"
@@ -86,9 +95,11 @@ def test_a_dollar_is_escaped_only_where_single_quotes_cannot_hold_the_value(valu
 
     if body.startswith("'"):
         assert body == f"'{value}'"
-        assert not set("'\\\n\r") & set(value)
+        assert not set("'\r") & set(value)
+        assert not value.endswith("\\")
     elif body.startswith('"'):
-        assert set("'\\\n\r") & set(value)
+        assert "\\$" not in body or set("'\r") & set(value) or value.endswith("\\")
+        assert UNESCAPED_REFERENCE.search(body) is None
     else:
         assert "$" not in body
 

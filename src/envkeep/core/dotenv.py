@@ -27,6 +27,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from envkeep.core._dotenvquote import quote_value
 from envkeep.core.errors import InputError, ParseError
 
 if TYPE_CHECKING:
@@ -61,14 +62,8 @@ _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPES = {
     "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "'": "'", "`": "`",
 }  # fmt: skip
-_SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
-# What a single-quoted value cannot hold for every reader: python-dotenv decodes \' and \\ there.
-_NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\\\n\r]")
 # An escaped `\$` of a value read as stored, until the value is complete: NUL is in no input.
 _LITERAL_DOLLAR = "\x00"
-_RENDER_ESCAPES = str.maketrans(
-    {"\\": "\\\\", '"': '\\"', "$": "\\$", "`": "\\`", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-)
 
 
 def is_valid_name(name: str) -> bool:
@@ -166,15 +161,16 @@ class _OffsetMap:
 def render_dotenv(values: Mapping[str, str], *, header: str | None = None) -> str:
     """Render ``values`` as dotenv text that ``parse_dotenv`` reads back unchanged.
 
-    One ``NAME=value`` line per item in mapping order, then a newline. Values made only of
-    safe characters stay unquoted. Others are single-quoted when they hold no ``'``, ``\\``,
-    newline or CR: node's dotenv and docker compose read those literally, ``$`` included, and
-    so does python-dotenv but for ``${NAME}``, which it expands unless ``interpolate=False``.
-    The rest are double-quoted with ``\\ " $ `````, newline, CR and tab escaped: a shell that
-    sources the file (``set -a; . .env``) then runs nothing a value holds, no ``$(…)`` and no
-    backquotes.
-    Either way no later reference expansion can change them (``parse_dotenv(as_stored=True)``
-    reads every ``$`` as literal). Each line of ``header`` becomes a ``# `` comment at the top.
+    One ``NAME=value`` line per item in mapping order, then a newline. Each value is written
+    the way the most readers read it back exactly: docker compose, python-dotenv, node's
+    ``--env-file`` and dotenv, dotenvx (`envkeep.core._dotenvquote` says how, and which
+    readers still differ): unquoted when made only of safe characters; else single-quoted,
+    backslashes and ``$`` as they are, unless it holds a ``'``, a CR or a trailing ``\\``;
+    else double-quoted, escaping only what some reader would otherwise read differently.
+    A shell that sources the file (``set -a; . .env``) runs nothing a value holds, no ``$(…)``
+    and no backquotes; and each ``${`` is single-quoted or escaped, literal text that
+    ``parse_dotenv(as_stored=True)`` never takes for a reference.
+    Each line of ``header`` becomes a ``# `` comment at the top.
     Raise ``InputError`` for an invalid name or a NUL character.
     """
     lines = [] if header is None else [_comment_line(line) for line in header.splitlines()]
@@ -195,11 +191,7 @@ def _render_entry(name: str, value: str) -> str:
         raise InputError(
             f"the value of {name!r} contains a NUL character, which a dotenv file cannot hold"
         )
-    if value == "" or _SAFE_VALUE_RE.fullmatch(value):
-        return f"{name}={value}"
-    if _NOT_SINGLE_QUOTABLE_RE.search(value) is None:
-        return f"{name}='{value}'"
-    return f'{name}="{value.translate(_RENDER_ESCAPES)}"'
+    return f"{name}={quote_value(value)}"
 
 
 def _reject_nul(text: str, source: str | None) -> None:

@@ -1,0 +1,73 @@
+"""How `envkeep.core.dotenv.render_dotenv` quotes a value: the form the most readers read back.
+
+The readers: docker compose (``env_file`` and ``.env``), python-dotenv, node's ``--env-file``,
+npm's dotenv, dotenvx, a shell that sources the file (``set -a; . .env``), and envkeep's own
+``parse_dotenv``. Checked with compose 2.40, python-dotenv 1.2, node 20.20, dotenv 18 and
+dotenvx 2.38 (``tests/test_dotenv_readers.py`` runs node's and envkeep's):
+
+- Unquoted, safe characters only: every reader.
+- Single quotes: every reader keeps what they hold as written, backslashes, ``$``, ``"``, tabs
+  and line breaks included (node reads multi-line values since 20.12), but for python-dotenv,
+  which reads ``\\\\`` as one backslash and expands ``${NAME}`` unless ``interpolate=False``.
+  They cannot hold a ``'`` (no reader but python-dotenv has an escape for it), a CR
+  (python-dotenv reads it as a line break, node drops it), or a trailing backslash: python-dotenv
+  reads ``\\'`` as an escaped quote and the value runs on into the entries below it.
+- Double quotes: the readers decode different escapes. python-dotenv: ``\\\\ \\' \\" \\a \\b
+  \\f \\n \\r \\t \\v``; compose: the same but ``\\'``, plus ``\\$`` and octal ``\\0NN``;
+  envkeep: ``\\n \\r \\t \\" \\\\ \\$ \\' \\```; node: ``\\n`` only, and it ends the value at
+  the first ``"``; npm's dotenv: ``\\n \\r``; dotenvx: ``\\n \\r \\t \\$``. A shell decodes
+  ``\\\\ \\$ \\` \\"`` and expands ``$…`` and backquotes; compose and dotenvx expand ``$NAME``,
+  dotenvx runs ``$(…)``. Every other backslash is kept by all.
+
+So a value is unquoted if it can be, else single-quoted if they hold it, else double-quoted with
+the fewest escapes: ``"``, a backslash only before a character some reader decodes after one (or
+at the end), a ``$`` only where a shell, compose or dotenvx would expand it, backquotes (a shell
+must run nothing a value holds), newline and CR. ``\\n`` is the one escape every reader
+decodes, so a multi-line value that needs no other is double-quoted on one line (as node before
+20.12 and line-by-line tools need); one that needs more is single-quoted over several lines.
+
+Where readers still differ, so that some read a value otherwise than it is:
+- the escapes of a value that must be double-quoted (it has a ``'``, a CR or a trailing
+  backslash): ``\\"`` and ``\\\\`` are decoded by envkeep, python-dotenv, compose and a shell,
+  kept by npm's dotenv and dotenvx, and node ends the value at ``\\"``; ``\\$`` is decoded by
+  envkeep, compose, dotenvx and a shell, kept by python-dotenv, node and npm's dotenv;
+  ``\\``` only by envkeep and a shell (backquotes are escaped so that a shell runs nothing);
+  ``\\r`` by all but node;
+- a trailing backslash, so escaped as ``\\\\"``: npm's dotenv and dotenvx read its ``\\"`` as a
+  quote, and the value runs on to the next double-quoted value if there is one;
+- ``\\\\`` in single quotes: python-dotenv reads one backslash;
+- ``${NAME}``, however quoted or escaped: python-dotenv expands it unless ``interpolate=False``;
+- ``\\0`` in double quotes: compose reads an octal escape;
+- a single-quoted value over several lines: node before 20.12, which added them, misreads it.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["quote_value"]
+
+_SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
+_NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\r]|\\\Z")
+# What double quotes escape, in one pass: each character that some reader would not read as
+# written (the module docstring). A `$` before `-`, digits or `@*#?!$` is a shell parameter.
+_DOUBLE_QUOTE_ESCAPE_RE = re.compile(
+    r"""\\(?=[\\'"abfnrtv$`\n\r]|\Z)|\$(?=[A-Za-z0-9_{(\[@*#?!$-])|["`\n\r]"""
+)
+_DOUBLE_QUOTE_ESCAPES = {
+    "\\": "\\\\", "$": "\\$", '"': '\\"', "`": "\\`", "\n": "\\n", "\r": "\\r",
+}  # fmt: skip
+
+
+def quote_value(value: str) -> str:
+    """``value`` as written after ``NAME=``: unquoted, single- or double-quoted (module doc)."""
+    if value == "" or _SAFE_VALUE_RE.fullmatch(value):
+        return value
+    escaped = {match.group() for match in _DOUBLE_QUOTE_ESCAPE_RE.finditer(value)}
+    if escaped != {"\n"} and _NOT_SINGLE_QUOTABLE_RE.search(value) is None:
+        return f"'{value}'"
+    return '"' + _DOUBLE_QUOTE_ESCAPE_RE.sub(_escape, value) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _DOUBLE_QUOTE_ESCAPES[match.group()]

@@ -1,0 +1,164 @@
+"""Other programs read the dotenv files envkeep writes as envkeep means them.
+
+Tricky values are rendered and read back by envkeep's parser (as a command gets them, and as
+`import` stores them), by node's ``--env-file`` and by a shell that sources the file. Which
+quoting each reader needs, and where they still differ (python-dotenv, compose, dotenvx were
+checked by hand: they are not installed here), is in `envkeep.core._dotenvquote`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from envkeep.core.dotenv import parse_dotenv, render_dotenv
+from envkeep.core.references import expand
+from envkeep.integrations.importers import parse_import
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+NODE = shutil.which("node")
+BASH = shutil.which("bash")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+needs_bash = pytest.mark.skipif(BASH is None, reason="bash is not installed")
+
+# Values every dotenv reader checked reads back exactly from the file envkeep writes (and a
+# shell each one-line one).
+AGREED = {
+    "regex": "^\\d+$",
+    "windows_path": "C:\\Users\\app",
+    "windows_path_dollar": "C:\\$x",
+    "backslash_n": "a\\nb",
+    "backslash_quote": 'x\\"y',
+    "json": '{"a":"x\\"y","p":"C:\\\\u"}',
+    "dollar": "pa$word",
+    "dollar_name": "$HOME",
+    "dollars": "$$ $",
+    "substitution": "$(id -un)",
+    "backquotes": "`id -un`",
+    "double_quotes": 'say "hi"',
+    "apostrophe": "it's",
+    "hash": "a #b",
+    "leading_hash": "#x",
+    "space": "a b",
+    "leading_space": " lead",
+    "trailing_space": "trail ",
+    "unicode": "é ünï ✓",
+    "tab": "t\tab",
+    "empty": "",
+    "newline": "-----BEGIN-----\nMIIab+/=\n-----END-----",
+    "newline_and_quotes": 'l1\n"l2" \\d $X',
+    "backslash_newline": "l1\\\nl2",
+}
+# Values some readers read otherwise (python-dotenv: `\\` and `${`; node, npm's dotenv,
+# dotenvx: double-quoted escapes); envkeep reads them exactly, and so does a shell each
+# one-line one.
+DISPUTED = {
+    "reference": "${X}",
+    "double_backslash": "a\\\\b",
+    "trailing_backslash": "trail\\",
+    "apostrophe_and_quotes": 'it\'s a "test"',
+    "apostrophe_and_dollar": "it's $5",
+    "apostrophe_and_backslash": "it\\'s C:\\new",
+    "apostrophe_and_backquote": "it's `id -un`",
+    "carriage_return": "cr\r",
+}
+TRICKY = AGREED | DISPUTED
+# Text made of what the quoting cares about, so that quotes, backslashes and `$` meet often.
+tricky_texts = st.lists(
+    st.sampled_from([*"\\\\$${}()\"'`\n\t #=aZ0é", "${X}", "C:\\U", "\\n"]), max_size=12
+).map("".join)
+
+
+def read_by_node(text: str, tmp_path: Path) -> dict[str, str]:
+    """What a node program started with ``--env-file`` finds in ``process.env``."""
+    assert NODE is not None
+    env_file = tmp_path / "node.env"
+    env_file.write_text(text, encoding="utf-8")
+    shown = subprocess.run(
+        [NODE, f"--env-file={env_file}", "-e", "process.stdout.write(JSON.stringify(process.env))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={},
+    ).stdout
+    found: dict[str, str] = json.loads(shown)
+    return found
+
+
+def read_by_shell(text: str, names: list[str], tmp_path: Path) -> dict[str, str]:
+    """What ``set -a; . .env`` sets ``names`` to (printed NUL-separated: any other character
+    survives)."""
+    assert BASH is not None
+    env_file = tmp_path / "shell.env"
+    env_file.write_text(text, encoding="utf-8")
+    script = f'set -a; . "{env_file}"; ' + "; ".join(f'printf "%s\\0" "${name}"' for name in names)
+    shown = subprocess.run(
+        [BASH, "-c", script], capture_output=True, text=True, check=True, env={}, cwd=tmp_path
+    ).stdout
+    return dict(zip(names, shown.split("\0")[:-1], strict=True))
+
+
+def written_for_node(name: str, value: str) -> bool:
+    """Whether ``value`` is written unquoted, single-quoted, or double-quoted with no escape but
+    ``\\n``, the one escape node decodes."""
+    body = render_dotenv({name: value}).removeprefix(f"{name}=")
+    return not body.startswith('"') or "\\" not in body.replace("\\n", "")
+
+
+def rendered_tricky() -> str:
+    return render_dotenv({f"V_{name}": value for name, value in TRICKY.items()})
+
+
+@pytest.mark.parametrize(("name", "value"), TRICKY.items(), ids=list(TRICKY))
+def test_envkeep_reads_every_tricky_value_back_exactly(name: str, value: str) -> None:
+    assert parse_dotenv(rendered_tricky()).values[f"V_{name}"] == value
+
+
+@pytest.mark.parametrize(("name", "value"), TRICKY.items(), ids=list(TRICKY))
+def test_import_stores_every_tricky_value_as_text_that_resolves_to_itself(
+    name: str, value: str
+) -> None:
+    stored = parse_import(rendered_tricky().encode(), fmt="dotenv", source="x.env").values
+    expansion = expand(stored)
+
+    assert expansion.errors == {}
+    assert expansion.values[f"V_{name}"] == value
+
+
+@needs_node
+def test_node_env_file_reads_every_agreed_value_exactly(tmp_path: Path) -> None:
+    found = read_by_node(rendered_tricky(), tmp_path)
+
+    assert {name: found.get(f"V_{name}") for name in AGREED} == AGREED
+
+
+@needs_bash
+def test_a_shell_that_sources_the_file_reads_every_one_line_value_exactly(tmp_path: Path) -> None:
+    one_line = {name: v for name, v in TRICKY.items() if "\n" not in v and "\r" not in v}
+    names = [f"V_{name}" for name in one_line]
+
+    found = read_by_shell(rendered_tricky(), names, tmp_path)
+
+    assert {name: found[f"V_{name}"] for name in one_line} == one_line
+
+
+@needs_node
+@settings(max_examples=25, deadline=None)
+@given(st.lists(tricky_texts, min_size=1, max_size=6))
+def test_node_reads_exactly_every_value_written_with_no_escape_but_newline(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    values = {f"V{i}": text for i, text in enumerate(texts)}
+    agreed = {name: value for name, value in values.items() if written_for_node(name, value)}
+
+    found = read_by_node(render_dotenv(values), tmp_path_factory.mktemp("node"))
+
+    assert {name: found.get(name) for name in agreed} == agreed
