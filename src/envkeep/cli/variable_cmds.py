@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.client.broken_references import Unresolved
+    from envkeep.integrations.importers import ImportResult
     from envkeep.settings import Settings
 
 
@@ -236,7 +237,7 @@ def export_(
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="A .env, .json or .yaml file.")],
+    file: Annotated[Path, typer.Argument(help="A .env, .json or .yaml file (- for stdin).")],
     env: EnvOpt = None,
     service: ServiceOpt = None,
     fmt: Annotated[
@@ -244,7 +245,7 @@ def import_(
         typer.Option(
             "--format",
             "-f",
-            help="dotenv, json or yaml (default: by name).",
+            help="dotenv, json or yaml (default: by name; dotenv from stdin).",
             autocompletion=complete_from(("dotenv", "json", "yaml")),
         ),
     ] = None,
@@ -260,7 +261,8 @@ def import_(
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
     at = WriteScope.of(env, service)
-    schemas.refuse_schema_import(at.ctx, file)
+    if str(file) != "-":
+        schemas.refuse_schema_import(at.ctx, file)
     values = load_import(file, fmt)
     with output.progress_bar(len(values), "encrypting") as step:
         plan = confirming(
@@ -287,9 +289,13 @@ def import_(
 
 
 def load_import(file: Path, fmt: str | None) -> dict[str, str]:
-    """A file's values, its size checked before it is read whole."""
+    """A file's values (``-``: stdin's, dotenv unless ``fmt`` says), its size checked before
+    it is read whole."""
     from envkeep.integrations.importers import MAX_IMPORT_BYTES, detect_format, parse_import
 
+    if str(file) == "-":
+        data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)  # parse_import refuses one over
+        return _parsed(parse_import(data, fmt=fmt or "dotenv", source="stdin"))
     try:
         size = file.stat().st_size
     except FileNotFoundError:
@@ -299,7 +305,12 @@ def load_import(file: Path, fmt: str | None) -> dict[str, str]:
             f"{file} is {size / 1e6:.1f} MB; imports are limited to {MAX_IMPORT_BYTES // 2**20} MB",
             hint="split it into smaller files",
         )
-    result = parse_import(file.read_bytes(), fmt=fmt or detect_format(file.name), source=str(file))
+    return _parsed(
+        parse_import(file.read_bytes(), fmt=fmt or detect_format(file.name), source=str(file))
+    )
+
+
+def _parsed(result: ImportResult) -> dict[str, str]:
     for warning in result.warnings:
         output.done(f"warning: {warning}")
     return result.values
