@@ -144,10 +144,9 @@ def templates(draw: st.DrawFn) -> Template:
     fields = []
     for name in names:
         default = draw(st.none() | text)
+        required = draw(st.booleans()) and default != ""  # an empty default breaks @required
         fields.append(
-            FieldSpec(
-                name, required=draw(st.booleans()), secret=draw(st.booleans()), default=default
-            )
+            FieldSpec(name, required=required, secret=draw(st.booleans()), default=default)
         )
     values = {spec.name: spec.default for spec in fields if spec.default is not None}
     return Template(name="generated", values=values, schema=Schema(tuple(fields)))

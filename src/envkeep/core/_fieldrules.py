@@ -1,6 +1,7 @@
 """Rules both forms of a schema share (`envkeep.core.envexample`, `envkeep.core.schematable`):
-a type name, enum choices, a pattern, a bound. Each raises `Malformed`, whose message holds no
-value; the caller adds where it was."""
+a type name, enum choices, a pattern, a bound, and a default its field accepts (templates' too,
+`envkeep.core.templates`). Each raises `Malformed` (or, for the default, returns what is
+wrong), whose message holds no value; the caller adds where it was."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from envkeep.core._refsyntax import Ref, parse_value
 from envkeep.core.fieldspec import TYPES
+from envkeep.core.validate import check_value
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,6 +22,7 @@ __all__ = [
     "Malformed",
     "check_bounds",
     "checked_pattern",
+    "default_problem",
     "finite",
     "parse_choices",
     "parse_type",
@@ -75,6 +79,33 @@ def check_bounds(spec: FieldSpec) -> FieldSpec:
     if spec.minimum is not None and spec.maximum is not None and spec.minimum > spec.maximum:
         raise Malformed("the minimum is greater than the maximum")
     return spec
+
+
+def default_problem(spec: FieldSpec) -> str | None:
+    """What is wrong with ``spec``'s default by the field's own rules, as validation would say
+    it (``enum: expected one of: a, b``; never the value); None when it passes or there is none.
+
+    The check is validation's own (`check_value`): a default is the value a service sees when
+    no layer sets the name, so one that breaks a rule fails ``validate`` and ``run`` everywhere.
+    """
+    if spec.default is None:
+        return None
+    seen = _as_seen(spec.default)
+    if seen is None:
+        return None
+    problem = check_value(spec, seen)
+    return None if problem is None else f"{problem[0]}: {problem[1]}"
+
+
+def _as_seen(default: str) -> str | None:
+    """``default`` as a service sees it (``$${`` is a literal ``${``); None when it holds a
+    ``${...}`` reference, or an unterminated ``${``: those cannot be checked here, since a
+    reference is expanded at resolution against values a schema cannot know (and resolution
+    reports one that does not resolve), so the default is left unchecked."""
+    segments = parse_value(default)
+    if segments is None or any(isinstance(segment, Ref) for segment in segments):
+        return None
+    return "".join(segment for segment in segments if isinstance(segment, str))
 
 
 def shorten(text: str, limit: int = 40) -> str:

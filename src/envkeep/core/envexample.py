@@ -13,6 +13,7 @@ from envkeep.core._fieldrules import (
     Malformed,
     check_bounds,
     checked_pattern,
+    default_problem,
     finite,
     parse_type,
     shorten,
@@ -32,6 +33,10 @@ _ANNOTATION_HINT = (
     "Known annotations: @required, @secret, @type=T, @min=N, @max=N, @pattern=REGEX, "
     "@default=VALUE; types: string, int, float, bool, url, email, port, enum(a,b,…), json, "
     "duration, path."
+)
+_DEFAULT_HINT = (
+    "Make @default a value the variable's own annotations accept (@type, @min/@max, "
+    "@pattern; not empty when @required), or remove it."
 )
 _SPACE = " \t\r\f\v"  # what the dotenv parser strips around a line
 _TOKEN_RE = re.compile(
@@ -106,7 +111,7 @@ def _field_from_comments(
     entry: DotenvEntry, block: list[tuple[int, str]], source: str | None
 ) -> FieldSpec:
     spec = FieldSpec(name=entry.name, example=entry.value or None, line=entry.line)
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # annotation -> its line
     words: list[str] = []
     for number, body in block:
         for match in _TOKEN_RE.finditer(body):
@@ -120,7 +125,7 @@ def _field_from_comments(
                 raise ParseError(
                     f"@{key} is given twice for {entry.name!r}", line=number, source=source
                 )
-            seen.add(key)
+            seen[key] = number
             try:
                 spec = check_bounds(_apply_annotation(spec, key, match["value"]))
             except Malformed as error:
@@ -130,7 +135,21 @@ def _field_from_comments(
                     source=source,
                     hint=_ANNOTATION_HINT,
                 ) from None
+    _check_default(spec, seen.get("default"), source)
     return replace(spec, description=" ".join(words) or None)
+
+
+def _check_default(spec: FieldSpec, line: int | None, source: str | None) -> None:
+    """Refuse a default the field's own annotations refuse (after all of them are read: a
+    ``@type`` may come after the ``@default``), as ``@min`` above ``@max`` is refused."""
+    problem = default_problem(spec)
+    if problem is not None:
+        raise ParseError(
+            f"@default of {spec.name!r} breaks its own rules ({problem})",
+            line=line,
+            source=source,
+            hint=_DEFAULT_HINT,
+        )
 
 
 def _unknown_annotation(key: str, where: str, line: int, source: str | None) -> ParseError:

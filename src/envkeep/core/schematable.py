@@ -8,6 +8,7 @@ from envkeep.core._fieldrules import (
     Malformed,
     check_bounds,
     checked_pattern,
+    default_problem,
     finite,
     parse_choices,
     parse_type,
@@ -42,10 +43,23 @@ def schema_from_table(table: Mapping[str, object], *, source: str | None = None)
                 "'_', '.' or '-'.",
             )
         try:
-            fields.append(_field_from_table(name, value))
+            spec = _field_from_table(name, value)
         except Malformed as error:
             raise InputError(f"{where}schema of {name!r}: {error}", hint=_TABLE_HINT) from None
+        fields.append(_checked_default(spec, where))
     return Schema(fields=tuple(fields), source=source)
+
+
+def _checked_default(spec: FieldSpec, where: str) -> FieldSpec:
+    """``spec`` once its ``default`` passes the entry's own keys (as an ``@default`` must)."""
+    problem = default_problem(spec)
+    if problem is not None:
+        raise InputError(
+            f"{where}schema of {spec.name!r}: 'default' breaks its own rules ({problem})",
+            hint="Make 'default' a value the entry's type, min/max and pattern accept (not "
+            "empty when required = true), or remove it.",
+        )
+    return spec
 
 
 def _field_from_table(name: str, value: object) -> FieldSpec:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from envkeep.core._fieldrules import default_problem
 from envkeep.core.errors import InputError, ParseError, UsageError
 from envkeep.core.schema import Schema, parse_env_example, render_env_example
 
@@ -82,8 +83,24 @@ def _with_default(spec: FieldSpec, source: str | None) -> FieldSpec:
             source=source,
             hint="In a template the value is the default: drop @default, or empty the value.",
         )
-    default = spec.default if spec.default is not None else spec.example
-    return replace(spec, default=default, example=None)
+    if spec.default is not None:  # an @default, which parse_env_example has checked
+        return replace(spec, example=None)
+    return _checked(replace(spec, default=spec.example, example=None), source)
+
+
+def _checked(spec: FieldSpec, source: str | None) -> FieldSpec:
+    """``spec`` once its default, the entry's value, passes its own annotations (as an
+    ``@default`` must: `envkeep.core._fieldrules.default_problem`)."""
+    problem = default_problem(spec)
+    if problem is not None:
+        raise ParseError(
+            f"the value of {spec.name!r}, its default, breaks its own rules ({problem})",
+            line=spec.line,
+            source=source,
+            hint="In a template the value is the default: make it one the annotations accept "
+            "(@type, @min/@max, @pattern), or empty it.",
+        )
+    return spec
 
 
 def render_template(template: Template) -> str:
