@@ -271,6 +271,18 @@ def test_rollback_restores_an_old_value_as_a_new_version(envkeep: Envkeep, seede
     ]
 
 
+def test_rollback_to_the_value_held_now_writes_no_version(envkeep: Envkeep, seeded: Path) -> None:
+    envkeep.ok("set", "DATABASE_URL=postgres://db/shop2", "--env", "dev")
+    envkeep.ok("set", "DATABASE_URL=postgres://db/shop", "--env", "dev")
+
+    done = envkeep.ok("rollback", "DATABASE_URL", "--env", "dev", "--to", "1")
+
+    assert "has the value of version 1 already (it is version 3" in done.stderr
+    assert "nothing written" in done.stderr
+    history = envkeep.ok("history", "DATABASE_URL", "--env", "dev", "--json")
+    assert [h["version"] for h in as_json(history)] == [1, 2, 3]
+
+
 def test_rollback_to_a_version_that_does_not_exist_hints_at_the_same_scopes_history(
     envkeep: Envkeep, seeded: Path
 ) -> None:

@@ -79,7 +79,7 @@ def rollback(
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
     at = WriteScope.of(env, service)
-    version = confirming(
+    done = confirming(
         at.ctx.settings,
         yes,
         lambda ok: variables.rollback(
@@ -87,4 +87,12 @@ def rollback(
         ),
         where=at.words,
     )
-    output.done(f"{name} is now version {version} in {at.words}, with the value of version {to}")
+    if not done.written:
+        output.done(
+            f"{name} has the value of version {to} already (it is version {done.version} in"
+            f" {at.words}); nothing written"
+        )
+        return
+    output.done(
+        f"{name} is now version {done.version} in {at.words}, with the value of version {to}"
+    )

@@ -299,9 +299,10 @@ def rollback(
     *,
     confirmed: bool = False,
     check: bool = True,
-) -> int:
-    """Write a new version holding version ``to``'s value; return the new version number.
-    ``check``: refused when a schema refuses that value now (`write_checks`)."""
+) -> RolledBack:
+    """Write a new version holding version ``to``'s value, unless the variable holds it now
+    (as `set` writes no version for a value unchanged). ``check``: refused when a schema
+    refuses that value now (`write_checks`)."""
     entries = history(ctx, env, service, name)
     target = next((e for e in entries if e.version == to), None)
     if target is None:
@@ -319,12 +320,23 @@ def rollback(
             f"version {to} of '{name}' is a deletion",
             hint=f"to delete it again: envkeep unset {name} {where_flags(env, service)}",
         )
+    latest = entries[-1]
+    if latest.value == target.value and not latest.sealed:
+        return RolledBack(latest.version, written=False)
     schemas = _schemas(ctx, check=check)
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
     refuse_violations(ctx, opened, service, {name: target.value}, schemas)
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
     write_planned(ctx, opened, writes, confirmed=confirmed)
-    return writes[0].version
+    return RolledBack(writes[0].version, written=True)
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """What a rollback left: the variable's version now, and whether the rollback wrote it."""
+
+    version: int
+    written: bool
 
 
 @dataclass(frozen=True)
