@@ -170,6 +170,24 @@ def test_a_service_a_teammate_declared_in_envkeep_toml_is_registered_by_init(
     assert "set up already; nothing to do" in again.stderr
 
 
+def test_an_environment_a_teammate_listed_in_envkeep_toml_is_created_by_init(
+    envkeep: Envkeep, project: Path
+) -> None:
+    toml = project / "envkeep.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('"prod"]', '"prod", "qa"]'), encoding="utf-8")
+    assert '"qa"]' in toml.read_text(encoding="utf-8")
+
+    done = envkeep.ok("init")
+
+    assert "created the environments envkeep.toml adds: qa" in done.stderr
+    envkeep.ok("set", "A=1", "--env", "qa")
+    assert envkeep.ok("get", "A", "--env", "qa").stdout == "1\n"
+    again = envkeep.ok("init")
+    assert "set up already; nothing to do" in again.stderr
+    assert toml.read_text(encoding="utf-8").count('"qa"') == 1
+
+
 def test_setting_a_value_a_name_already_holds_adds_no_version(
     envkeep: Envkeep, project: Path
 ) -> None:

@@ -78,6 +78,7 @@ def init(
     project = outcome.project
     if not outcome.created:
         _say_set_up_already(outcome)
+        _warn_unsealed_by_member(outcome)
         return
     output.done(
         f"project '{project.project}' is ready ({project.path}); "
@@ -89,6 +90,10 @@ def init(
             for s in found
         )
         output.done(f"found services, not added (no --yes, no terminal to ask): {adds}")
+    _warn_unsealed_by_member(outcome)
+
+
+def _warn_unsealed_by_member(outcome: projects.InitOutcome) -> None:
     by_member: dict[Unsealed, list[str]] = {}
     for not_sealed in outcome.unsealed:  # one warning per member, naming each environment
         by_member.setdefault(not_sealed.left, []).append(not_sealed.environment)
@@ -98,17 +103,28 @@ def init(
 
 def _say_set_up_already(outcome: projects.InitOutcome) -> None:
     said = f"project '{outcome.project.project}' of {outcome.project.path} is set up already"
-    if outcome.registered:
-        said += f"; registered the services envkeep.toml adds: {', '.join(outcome.registered)}"
-    elif not outcome.unregistered:
+    added = [
+        f"{what} envkeep.toml adds: {', '.join(names)}"
+        for what, names in (
+            ("registered the services", outcome.registered),
+            ("created the environments", outcome.environments_created),
+        )
+        if names
+    ]
+    if added:
+        said += "; " + "; ".join(added)
+    elif not outcome.unregistered and not outcome.environments_left:
         said += "; nothing to do"
     output.done(said)
-    if outcome.unregistered:
-        output.done(
-            f"warning: envkeep.toml declares services this project lacks here:"
-            f" {', '.join(outcome.unregistered)}; a project admin registers them with:"
-            " envkeep init"
-        )
+    for what, names in (
+        ("services", outcome.unregistered),
+        ("environments", outcome.environments_left),
+    ):
+        if names:
+            output.done(
+                f"warning: envkeep.toml declares {what} this project lacks here:"
+                f" {', '.join(names)}; a project admin adds them with: envkeep init"
+            )
 
 
 ServicePathOpt = Annotated[
