@@ -10,26 +10,39 @@
     templates = ["postgres"]
     health_url = "http://localhost:8080/healthz"
 
-Commands that change the file edit its text in place (append a section, remove one), so the
-comments and layout a user wrote survive.
+Any other key, at the top level or in a service's table, is refused (`TOP_KEYS`,
+`SERVICE_KEYS`). Commands that change the file edit its text in place (append a section,
+remove one), so the comments and layout a user wrote survive.
 """
 
 from __future__ import annotations
 
-import json
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from envkeep.core._tomltext import HEADER, header_key, key_line, toml_key, toml_string
 from envkeep.core.errors import InputError, ParseError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
     from pathlib import Path
 
 FILENAME = "envkeep.toml"
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+# Every key envkeep reads. What it writes is among them: render_project_file and
+# _service_lines here, and the settings client/ edits in place (default_env and environments
+# in environments.py; path, schema and templates in service_entries.py and schemas.py).
+TOP_KEYS: tuple[str, ...] = (
+    "project",
+    "default_env",
+    "environments",
+    "server",
+    "workspace",
+    "services",
+)
+SERVICE_KEYS: tuple[str, ...] = ("path", "schema", "templates", "health_url")
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,7 @@ def parse_project_file(text: str, root: Path) -> ProjectFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ParseError(str(error).split(" (at")[0], line=_line_of(error), source=where) from None
+    _refuse_unknown_keys(data, text.split("\n"), where)
     project = _str(data, "project", where)
     if not project:
         raise InputError(f"{where}: 'project' is missing", hint='add: project = "NAME"')
@@ -159,6 +173,54 @@ def parse_project_file(text: str, root: Path) -> ProjectFile:
     )
 
 
+def _refuse_unknown_keys(data: Mapping[str, object], lines: Sequence[str], where: str) -> None:
+    """Refuse a key envkeep does not know, at the top level or in a service's table.
+
+    An error, not a warning: a misspelt key reads as one left out, and what it leaves out is
+    often a check. ``schmea =`` leaves the service without a schema, so ``set`` and
+    ``validate`` accept any value; ``template =`` drops the service's templates. A warning on
+    stderr goes unseen in CI and scrolls past at a terminal while the check stays off; the
+    error costs one edit of the file, and a command refused writes nothing.
+    """
+    _refuse_unknown(data, TOP_KEYS, section="", headers=(), lines=lines, where=where)
+    services = data.get("services")
+    if isinstance(services, dict):  # else _service and parse_project_file say what is wrong
+        for name, table in services.items():
+            if isinstance(table, dict):
+                section = f"[services.{toml_key(name)}]"
+                headers = _own_keys(name)
+                _refuse_unknown(
+                    table, SERVICE_KEYS, section=section, headers=headers, lines=lines, where=where
+                )
+
+
+def _refuse_unknown(
+    table: Mapping[str, object],
+    known: tuple[str, ...],
+    *,
+    section: str,
+    headers: Collection[str],
+    lines: Sequence[str],
+    where: str,
+) -> None:
+    """A ParseError for the first key of ``table`` not in ``known``, at its line when the text
+    shows it; ``section`` names the table (empty: the top level) and ``headers`` are its
+    header keys (`_tomltext.key_line`)."""
+    key = next((key for key in table if key not in known), None)
+    if key is None:
+        return
+    close = difflib.get_close_matches(key, known, n=1)
+    said = f"{section} has an unknown key" if section else "unknown top-level key"
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    fix = f"rename it to {close[0]!r}" if close else "remove it"
+    raise ParseError(
+        f"{said} {key[:40]!r}{guess}",
+        line=key_line(lines, headers, key),
+        source=where,
+        hint=f"{fix}; the keys of {section or 'the top level'}: {', '.join(known)}",
+    )
+
+
 def load_project_file(path: Path) -> ProjectFile:
     """Read and parse an envkeep.toml."""
     try:
@@ -168,26 +230,17 @@ def load_project_file(path: Path) -> ProjectFile:
     return parse_project_file(text, path.parent)
 
 
-def _toml_string(value: str) -> str:
-    # A JSON string is a TOML basic string, except that TOML also forbids a raw DEL.
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
-
-
 def _service_lines(service: ServiceEntry) -> list[str]:
-    lines = [f"[services.{_toml_key(service.name)}]"]
+    lines = [f"[services.{toml_key(service.name)}]"]
     for key, value in (
         ("path", service.path),
         ("schema", service.schema),
         ("health_url", service.health_url),
     ):
         if value is not None:
-            lines.append(f"{key} = {_toml_string(value)}")
+            lines.append(f"{key} = {toml_string(value)}")
     if service.templates:
-        lines.append(f"templates = [{', '.join(map(_toml_string, service.templates))}]")
+        lines.append(f"templates = [{', '.join(map(toml_string, service.templates))}]")
     return lines
 
 
@@ -202,27 +255,21 @@ def render_project_file(
     """The text of a new project file."""
     lines = [
         "# envkeep project file: safe to commit, it holds no secrets.",
-        f"project = {_toml_string(project)}",
-        f"default_env = {_toml_string(default_env)}",
+        f"project = {toml_string(project)}",
+        f"default_env = {toml_string(default_env)}",
     ]
     if server is not None:
-        lines.append(f"server = {_toml_string(server)}")
+        lines.append(f"server = {toml_string(server)}")
     if workspace is not None:
-        lines.append(f"workspace = {_toml_string(workspace)}")
+        lines.append(f"workspace = {toml_string(workspace)}")
     if environments:
-        lines.append(f"environments = [{', '.join(map(_toml_string, environments))}]")
+        lines.append(f"environments = [{', '.join(map(toml_string, environments))}]")
     return "\n".join(lines) + "\n"
 
 
 def _own_keys(name: str) -> set[str]:
     """The header keys of ``[services.NAME]``, bare or quoted."""
-    return {f"services.{name}", f"services.{_toml_string(name)}"}
-
-
-def _header_key(line: str) -> str | None:
-    """The key of a table header line (``[a.b]`` → ``a.b``, spaces dropped), else None."""
-    match = _HEADER.match(line)
-    return match.group(1).replace(" ", "") if match else None
+    return {f"services.{name}", f"services.{toml_string(name)}"}
 
 
 def _trimmed(lines: list[str]) -> list[str]:
@@ -238,7 +285,7 @@ def _section_span(lines: list[str], name: str) -> tuple[int, int] | None:
     own = _own_keys(name)
     start = end = None
     for i, line in enumerate(lines):
-        key = _header_key(line)
+        key = header_key(line)
         if key is None:
             continue
         mine = key in own or any(key.startswith(o + ".") for o in own)
@@ -275,8 +322,8 @@ def _table_span(lines: list[str], name: str) -> tuple[int, int] | None:
     sub-tables, such as ``[services.NAME.schema]``, are not part of it), or None."""
     own = _own_keys(name)
     for i, line in enumerate(lines):
-        if _header_key(line) in own:
-            after = (j for j in range(i + 1, len(lines)) if _HEADER.match(lines[j]))
+        if header_key(line) in own:
+            after = (j for j in range(i + 1, len(lines)) if HEADER.match(lines[j]))
             return i, next(after, len(lines))
     return None
 
@@ -303,14 +350,14 @@ def with_top_setting(text: str, key: str, value: str | list[str]) -> str:
     """``text`` with a top-level ``key = value`` replaced in place, or added before the first
     table when missing."""
     lines = text.splitlines()
-    first_table = next((i for i, line in enumerate(lines) if _HEADER.match(line)), len(lines))
+    first_table = next((i for i, line in enumerate(lines) if HEADER.match(line)), len(lines))
     return _with_setting(lines, key, value, within=range(first_table), missing_at=first_table)
 
 
 def _setting_line(key: str, value: str | list[str]) -> str:
     if isinstance(value, list):
-        return f"{key} = [{', '.join(map(_toml_string, value))}]"
-    return f"{key} = {_toml_string(value)}"
+        return f"{key} = [{', '.join(map(toml_string, value))}]"
+    return f"{key} = {toml_string(value)}"
 
 
 def _with_setting(
