@@ -256,6 +256,8 @@ def test_a_protected_environment_refuses_writes_without_yes_and_changes_nothing(
     opened = tmp_path / "editor-opened"
     editor = tmp_path / "editor.py"
     editor.write_text(f"open({str(opened)!r}, 'w').close()\n", encoding="utf-8")
+    # a version 2, so that the rollback to 1 below would change the value
+    quick_ok(envkeep, "set", "PORT=9443", "--env", "prod", "--service", "api")
     quick_ok(envkeep, "env", "edit", "prod", "--protect")
     before = quick_ok(envkeep, "list", "--env", "prod", "--service", "api", "--json").stdout
 

@@ -113,18 +113,15 @@ def _say_set_up_already(outcome: projects.InitOutcome) -> None:
     ]
     if added:
         said += "; " + "; ".join(added)
-    elif not outcome.unregistered and not outcome.environments_left:
+    elif not outcome.unregistered:
         said += "; nothing to do"
     output.done(said)
-    for what, names in (
-        ("services", outcome.unregistered),
-        ("environments", outcome.environments_left),
-    ):
-        if names:
-            output.done(
-                f"warning: envkeep.toml declares {what} this project lacks here:"
-                f" {', '.join(names)}; a project admin adds them with: envkeep init"
-            )
+    if outcome.unregistered:
+        output.done(
+            f"warning: envkeep.toml declares services this project lacks here:"
+            f" {', '.join(outcome.unregistered)}; a project admin registers them with:"
+            " envkeep init"
+        )
 
 
 ServicePathOpt = Annotated[

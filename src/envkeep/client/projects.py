@@ -195,17 +195,16 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
 @dataclass(frozen=True)
 class InitOutcome:
     """What `init` did: created the project, or found it set up and registered the services
-    and created the environments envkeep.toml declares that the store lacked (``registered``,
-    ``environments_created``; ``unregistered``, ``environments_left``: those it could not, for
-    want of a project admin's role)."""
+    envkeep.toml declares that the store lacked (``registered``; ``unregistered``: those it
+    could not, for want of a project admin's role), and on the embedded store created the
+    environments it lists that the store lacked (``environments_created``)."""
 
     project: ProjectFile
     created: bool
     registered: tuple[str, ...] = ()
     unregistered: tuple[str, ...] = ()
     unsealed: tuple[NotSealed, ...] = ()  # new environments' keys that went to their creator only
-    environments_created: tuple[str, ...] = ()  # envkeep.toml's, which the store lacked
-    environments_left: tuple[str, ...] = ()  # those not created, for want of the role
+    environments_created: tuple[str, ...] = ()  # envkeep.toml's, the embedded store lacked
 
 
 @dataclass(frozen=True)
@@ -240,7 +239,7 @@ def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
             unregistered.append(service.name)
         else:
             registered.append(service.name)
-    created, uncreated, unsealed = _create_declared_environments(ctx, project)
+    created, unsealed = _create_declared_environments(ctx, project)
     return InitOutcome(
         project,
         False,
@@ -248,39 +247,30 @@ def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
         tuple(unregistered),
         unsealed=unsealed,
         environments_created=created,
-        environments_left=uncreated,
     )
 
 
 def _create_declared_environments(
     ctx: ClientContext, project: ProjectFile
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[NotSealed, ...]]:
-    """Create each environment envkeep.toml lists that the store lacks (a teammate added it
-    to the file in another checkout), as `env create` would: those created, those left for
-    want of a project admin's role, and the keys not sealed to everyone."""
+) -> tuple[tuple[str, ...], tuple[NotSealed, ...]]:
+    """On the embedded store, create each environment envkeep.toml lists that the store lacks
+    (a teammate added it to the file in another checkout, and to their own store), as `env
+    create` would: those created, and the keys not sealed to everyone. A team server is the
+    team's one store: an environment envkeep.toml lists that a member does not see there is
+    another's (a role on one environment shows only it) or was deleted, not to be made."""
     from envkeep.client.environments import create_environment
 
-    try:
-        stored = {e.name for e in ctx.backend.list_environments(project.project)}
-    except PermissionDenied:  # a role on one environment: the project's are not ours to add
-        return (), (), ()
+    if ctx.server_url is not None:
+        return (), ()
+    stored = {e.name for e in ctx.backend.list_environments(project.project)}
     created: list[str] = []
-    left: list[str] = []
     unsealed: list[NotSealed] = []
     for name in project.environments:
-        if name in stored:
-            continue
-        if left:  # refused once: the others would be too
-            left.append(name)
-            continue
-        try:
+        if name not in stored:
             made = create_environment(ctx, name)
-        except PermissionDenied:
-            left.append(name)
-        else:
             created.append(name)
             unsealed += [NotSealed(name, u) for u in made.unsealed]
-    return tuple(created), tuple(left), tuple(unsealed)
+    return tuple(created), tuple(unsealed)
 
 
 def _outside_pinned_workspace(ctx: ClientContext, project: ProjectFile) -> bool:
