@@ -211,6 +211,11 @@ def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None])
     admins, as for the events): a user's email, a token as ``token NAME`` (``(replaced)`` once
     rotated). Every one acted in the workspace, so its admins know them already."""
     require_role(call, Target(workspace_id), Role.ADMIN)
+    return shown_names(call, ids)
+
+
+def shown_names(call: Call, ids: Iterable[str | None]) -> dict[str, str]:
+    """Principals by id as `shown_name` shows them; the caller decides who may see whom."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from envkeep.app._lookup import names_in_workspace
-from envkeep.app.audit import append_event, shown_name
+from envkeep.app.audit import append_event, shown_names
 from envkeep.app.authz import check_role, may_see_role_at, require_member
 from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
 from envkeep.core.errors import NotFoundError
-from envkeep.store.models import Invite, Principal
+from envkeep.store.models import Invite
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -57,7 +57,7 @@ def list_invites(call: Call, *, workspace_id: str) -> list[PendingInvite]:
     )
     shown = [i for i in rows if may_see_role_at(mine, _target(i))]
     projects, envs = names_in_workspace(call, workspace_id)
-    makers = _makers(call, {i.created_by for i in shown if i.created_by})
+    makers = shown_names(call, (i.created_by for i in shown))
     now = call.clock()
     return [
         PendingInvite(
@@ -73,15 +73,6 @@ def list_invites(call: Call, *, workspace_id: str) -> list[PendingInvite]:
         )
         for i in shown
     ]
-
-
-def _makers(call: Call, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = call.session.execute(
-        select(Principal.id, Principal.name, Principal.kind).where(Principal.id.in_(ids))
-    )
-    return {pid: shown_name(name, kind) for pid, name, kind in rows}
 
 
 def withdraw_invite(call: Call, *, workspace_id: str, invite_id: str) -> None:

@@ -25,7 +25,7 @@ from envkeep.app._service_accounts import (
     retire_name,
     target_of,
 )
-from envkeep.app.audit import append_event, shown_name
+from envkeep.app.audit import append_event, shown_names
 from envkeep.app.authz import (
     may_list,
     require_creator_or_admin,
@@ -170,7 +170,7 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
         .where(Principal.kind == "service", Principal.name.startswith(prefix))
         .order_by(Principal.name)
     ).all()
-    creators = _names(call, {p.created_by for p, _, _ in rows if p.created_by})
+    creators = shown_names(call, (p.created_by for p, _, _ in rows))
     return [
         ServiceAccountView(
             principal_view(p),
@@ -186,16 +186,6 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
         for p, t, b in rows
         if everything or (b is not None and may_list(bindings, target_of(b)))
     ]
-
-
-def _names(call: Call, ids: set[str]) -> dict[str, str]:
-    """Principals by id as `audit` shows them (the creators of tokens the caller may list)."""
-    if not ids:
-        return {}
-    rows = call.session.execute(
-        select(Principal.id, Principal.name, Principal.kind).where(Principal.id.in_(ids))
-    )
-    return {pid: shown_name(name, kind) for pid, name, kind in rows}
 
 
 def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tuple[str, Revocation]:
@@ -237,7 +227,7 @@ def _not_yours(
     if not all(may_list(mine, t) for t in targets):
         return _refusal(label)
     made_by = account.created_by or ""
-    named = _names(call, {made_by} if made_by else set())
+    named = shown_names(call, [made_by])
     creator = f"its creator ({named[made_by]})" if made_by in named else "its creator"
     return _refusal(label, creator, f"of {_scopes_named(call, workspace_id, targets)}")
 
