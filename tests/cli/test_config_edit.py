@@ -115,6 +115,8 @@ def test_edit_applies_changes_additions_and_deletions_as_new_versions(
     assert parse_dotenv(seen).values == STORED["dev"]["api"]  # decrypted, that scope only
     buffer = Path((tmp_path / "path.txt").read_text(encoding="utf-8"))
     assert not buffer.exists()  # the decrypted buffer is removed once applied
+    # the buffer says how it reads quotes, which differs from a file's import
+    assert "# Values are as stored, whatever their quotes: ${NAME} is a reference" in seen
 
 
 def test_an_editor_that_writes_a_syntax_error_changes_nothing_and_the_buffer_is_kept(

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 HEADER = (
     "envkeep edit: {where}. Save and quit to apply; delete a line to unset it.\n"
+    "Values are as stored, whatever their quotes: ${{NAME}} is a reference, $${{ a literal ${{\n"
+    "(a file import reads '${{X}}' in single quotes as literal text; here it is a reference).\n"
     "Values are in clear here while the editor runs; if the edit cannot be applied, this text\n"
     "is kept (0600) in ENVKEEP_HOME/recovered/ until you delete it or log out."
 )
