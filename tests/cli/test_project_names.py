@@ -10,24 +10,20 @@ import subprocess
 import time
 from typing import TYPE_CHECKING
 
-import pytest
-
 from .conftest import ENVKEEP
 
 if TYPE_CHECKING:
     from .conftest import Envkeep
 
 
-@pytest.mark.parametrize("name", ["My Shop", "shop/eu", "_shop", "x" * 64, "Shop"])
-def test_init_refuses_a_name_outside_the_rule_and_writes_nothing(
-    envkeep: Envkeep, name: str
-) -> None:
-    refused = envkeep("init", name, "--yes")
+def test_init_refuses_a_name_outside_the_rule_and_writes_nothing(envkeep: Envkeep) -> None:
+    for name in ["My Shop", "shop/eu", "_shop", "x" * 64, "Shop"]:
+        refused = envkeep("init", name, "--yes")
 
-    assert refused.code == 2, refused.describe()
-    assert f"'{name}' is not a valid project name" in refused.stderr
-    assert "lowercase letters, digits" in refused.stderr
-    assert not (envkeep.cwd / "envkeep.toml").exists()
+        assert refused.code == 2, refused.describe()
+        assert f"'{name}' is not a valid project name" in refused.stderr
+        assert "lowercase letters, digits" in refused.stderr
+        assert not (envkeep.cwd / "envkeep.toml").exists()
     envkeep.ok("init", "shop", "--yes")  # nothing was left half-made in the store
     assert envkeep.ok("env", "list").code == 0
 
