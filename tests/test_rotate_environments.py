@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from envkeep.client import members
+from envkeep.client import key_rotation
 from envkeep.core.errors import ConflictError, EnvironmentReplaced, RotationLeft
 
 CTX: Any = object()  # a client context the stubs below never read
@@ -54,12 +54,12 @@ def rotated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         done.append(f"{project}/{environment}" + ("" if expected_id else " (no id)"))
         return 2
 
-    monkeypatch.setattr(members, "rotate_key", rotate_key)
+    monkeypatch.setattr(key_rotation, "rotate_key", rotate_key)
     return done
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, backend: _Backend) -> None:
-    monkeypatch.setattr(members, "_http", lambda _ctx: backend)
+    monkeypatch.setattr(key_rotation, "team_backend", lambda _ctx: backend)
 
 
 def test_the_environments_an_answer_names_are_rotated_without_asking_more(
@@ -68,7 +68,7 @@ def test_the_environments_an_answer_names_are_rotated_without_asking_more(
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
     answer = {"environment_ids": ["id-stg", "id-prod"], "environments": LISTING[1:]}
-    done = members.rotate_environments(CTX, answer)
+    done = key_rotation.rotate_environments(CTX, answer)
     assert done == rotated == ["blog/prod", "shop/staging"]  # in name order
     assert backend.requests == backend.reads == []
 
@@ -79,7 +79,7 @@ def test_an_answer_with_ids_alone_finds_them_in_one_listing_without_reading(
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
     answer = {"environment_ids": ["id-stg", "id-prod"]}
-    done = members.rotate_environments(CTX, answer)
+    done = key_rotation.rotate_environments(CTX, answer)
     assert done == rotated == ["blog/prod", "shop/staging"]
     assert backend.reads == []
     assert backend.requests == ["GET /v1/workspaces/ws/scope-environments"]
@@ -91,7 +91,7 @@ def test_an_older_servers_listing_without_ids_is_read_to_find_them(
     old = [{k: v for k, v in item.items() if k != "environment_id"} for item in LISTING]
     backend = _Backend(old)
     _use(monkeypatch, backend)
-    done = members.rotate_environments(CTX, {"environment_ids": ["id-dev"]})
+    done = key_rotation.rotate_environments(CTX, {"environment_ids": ["id-dev"]})
     assert done == ["shop/dev"]
     assert rotated == ["shop/dev (no id)"]  # the listing gave none to check the name against
     assert backend.reads == ["shop/dev", "shop/staging", "blog/prod"]
@@ -107,7 +107,7 @@ def test_nothing_affected_asks_the_server_nothing(
         {"environment_ids": [], "environments": []},
     ]
     for answer in answers:
-        assert members.rotate_environments(CTX, answer) == []
+        assert key_rotation.rotate_environments(CTX, answer) == []
     assert backend.requests == rotated == []
 
 
@@ -126,10 +126,10 @@ def test_one_environment_failing_does_not_stop_the_others_and_each_left_is_named
         done.append(f"{project}/{environment}")
         return 2
 
-    monkeypatch.setattr(members, "rotate_key", rotate_key)
+    monkeypatch.setattr(key_rotation, "rotate_key", rotate_key)
     _use(monkeypatch, _Backend(LISTING))
     with pytest.raises(RotationLeft) as raised:
-        members.rotate_environments(CTX, {"environment_ids": [], "environments": LISTING})
+        key_rotation.rotate_environments(CTX, {"environment_ids": [], "environments": LISTING})
     assert done == ["shop/dev"]
     assert raised.value.rotated == ("shop/dev",)
     assert raised.value.left == (
@@ -148,7 +148,7 @@ def test_ids_an_answer_does_not_name_are_found_by_listing(
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
     answer = {"environment_ids": ["id-dev", "id-prod"], "environments": [LISTING[0]]}
-    assert members.rotate_environments(CTX, answer) == ["blog/prod", "shop/dev"]
+    assert key_rotation.rotate_environments(CTX, answer) == ["blog/prod", "shop/dev"]
     assert backend.requests == ["GET /v1/workspaces/ws/scope-environments"]
 
 
@@ -167,27 +167,27 @@ def test_a_renamed_environment_is_rotated_under_its_new_name(
         return 3
 
     renamed = [{**LISTING[1], "environment": "qa"}]
-    monkeypatch.setattr(members, "rotate_key", rotate_key)
+    monkeypatch.setattr(key_rotation, "rotate_key", rotate_key)
     _use(monkeypatch, _Backend(renamed))
-    done = members.rotate_environments(
+    done = key_rotation.rotate_environments(
         CTX, {"environment_ids": ["id-stg"], "environments": [LISTING[1]]}
     )
     assert done == ["shop/qa"]
     assert calls == [("staging", "id-stg"), ("qa", "id-stg")]
     names["id-stg"] = "qa"
-    monkeypatch.setattr(members, "rotate_key", _failing_for("qa", rotate_key))
+    monkeypatch.setattr(key_rotation, "rotate_key", _failing_for("qa", rotate_key))
     with pytest.raises(RotationLeft) as raised:
-        members.rotate_environments(
+        key_rotation.rotate_environments(
             CTX, {"environment_ids": ["id-stg"], "environments": [LISTING[1]]}
         )
     assert raised.value.left == (("shop", "qa", "the network went away"),)  # its name now
     assert raised.value.hint is not None
     assert "rotate-key qa --project shop" in raised.value.hint
     assert "rotate-key staging" not in raised.value.hint  # that one is another environment
-    monkeypatch.setattr(members, "rotate_key", rotate_key)
+    monkeypatch.setattr(key_rotation, "rotate_key", rotate_key)
     names.clear()  # and once it is gone altogether, nothing is left to rotate
     _use(monkeypatch, _Backend([]))
-    gone = members.rotate_environments(
+    gone = key_rotation.rotate_environments(
         CTX, {"environment_ids": ["id-stg"], "environments": [LISTING[1]]}
     )
     assert gone == ["shop/staging (deleted since)"]
@@ -199,10 +199,12 @@ def test_a_key_is_not_rotated_when_the_name_is_another_environment_now(
     backend = _Backend(LISTING)
     _use(monkeypatch, backend)
     opened = SimpleNamespace(snapshot=SimpleNamespace(environment=SimpleNamespace(id="id-new")))
-    monkeypatch.setattr(members, "_open_other", lambda _ctx, _project, _env: opened)
+    monkeypatch.setattr(key_rotation, "_open_other", lambda _ctx, _project, _env: opened)
     context = SimpleNamespace(project_file=SimpleNamespace(project="shop"))
     with pytest.raises(EnvironmentReplaced) as raised:
-        members.rotate_key(cast("Any", context), "staging", project="shop", expected_id="id-stg")
+        key_rotation.rotate_key(
+            cast("Any", context), "staging", project="shop", expected_id="id-stg"
+        )
     assert "shop/staging" in str(raised.value)
     assert backend.requests == []  # nothing was asked of the server, nothing re-encrypted
 
@@ -213,7 +215,7 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
     backend = SimpleNamespace(
         workspace_id="ws", api=SimpleNamespace(request=lambda *_a, **_k: {"environment_ids": []})
     )
-    monkeypatch.setattr(tokens, "_http", lambda _ctx: backend)
+    monkeypatch.setattr(tokens, "team_backend", lambda _ctx: backend)
     current = {"label": "ci", "revoked": True, "project": "shop", "environment": "dev"}
     monkeypatch.setattr(tokens, "list_tokens", lambda _ctx: [current])
     monkeypatch.setattr(tokens, "pin_made_here", lambda *_args: None)  # no home to pin in

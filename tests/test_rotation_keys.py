@@ -143,11 +143,12 @@ def _rotate_values_only(ctx: ClientContext, env: str, keep: int = 0) -> None:
     """A rotation as clients before this release sent it: live values re-encrypted (all but
     the first ``keep``), deletions left under the old key."""
     from envkeep import crypto
-    from envkeep.client.members import _http, _reader_share
+    from envkeep.client.key_rotation import _reader_share
     from envkeep.client.reading import read_environment
+    from envkeep.client.team_server import team_backend
     from envkeep.client.vault import WriteTarget, plan_write
 
-    backend = _http(ctx)
+    backend = team_backend(ctx)
     opened = read_environment(ctx, env, None)
     version, env_id = opened.key_version + 1, opened.snapshot.environment.id
     dek = crypto.new_data_key()

@@ -362,7 +362,7 @@ def rotate_key(
 
     Example: envkeep env rotate-key prod --project billing
     """
-    from envkeep.client import members
+    from envkeep.client import key_rotation
 
-    version = members.rotate_key(make_context(), env, project=project)
+    version = key_rotation.rotate_key(make_context(), env, project=project)
     output.done(f"'{env}' now uses key version {version}")

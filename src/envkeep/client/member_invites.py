@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from envkeep.client import members
-from envkeep.client.members import _http
+from envkeep.client.team_server import team_backend
 from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute
 from envkeep.core.wording import counted
 
@@ -28,7 +28,7 @@ ACTIVE, PENDING, EXPIRED = "active", "pending", "expired"
 def pending_invites(ctx: ClientContext) -> list[dict[str, Any]]:
     """The invites nobody accepted yet that the server shows the caller (none from a server
     older than the listing of invites)."""
-    backend = _http(ctx)
+    backend = team_backend(ctx)
     try:
         found: list[dict[str, Any]] = backend.api.request(
             "GET", f"/v1/workspaces/{backend.workspace_id}/invites"
@@ -118,7 +118,7 @@ def remove(ctx: ClientContext, who: str, *, now: bool = False) -> Removal:
     email = who.strip().lower()
     invited = [i for i in pending_invites(ctx) if i["email"] == email]
     if invited and not _listed_member(ctx, email):
-        _withdraw(_http(ctx), invited)
+        _withdraw(team_backend(ctx), invited)
         return Removal(None, invited)
     return Removal(members.remove(ctx, who, now=now), invited)
 

@@ -16,15 +16,12 @@ from typing import TYPE_CHECKING, Any
 from envkeep import crypto
 from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
-from envkeep.client.members import (
-    Revoked,
-    _http,
-    finish_revocation,
-    rotate_environments,
-)
+from envkeep.client.key_rotation import rotate_environments
+from envkeep.client.members import Revoked, finish_revocation
 from envkeep.client.pins import pin_made_here
 from envkeep.client.revocation_preview import TokenRevoker
 from envkeep.client.scope_shares import seal_scope_shares
+from envkeep.client.team_server import team_backend
 from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -118,7 +115,7 @@ def create_token(
     expires: str | None,
 ) -> str:
     """A new service account with ``role`` at the scope; its token, shown once."""
-    backend = _http(ctx)
+    backend = team_backend(ctx)
     new = _new_account(expires)
     shares = seal_scope_shares(
         ctx,
@@ -143,7 +140,7 @@ def rotate_token(
     new token goes to ``show`` (it is shown once) before the data key of every environment
     the old one could read is rotated, as a revocation does, so that a rotation that fails
     cannot lose it. Return the rotated environments."""
-    backend = _http(ctx)
+    backend = team_backend(ctx)
     rows = [t for t in list_tokens(ctx) if t["label"] == name]  # a row per role it holds
     if not rows:
         raise NotFoundError(f"no token named '{name}'", hint="see them with: envkeep token list")
@@ -179,7 +176,7 @@ def rotate_token(
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
     """The workspace's service accounts."""
-    backend = _http(ctx)
+    backend = team_backend(ctx)
     found: list[dict[str, Any]] = backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
     )
@@ -200,7 +197,7 @@ def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRe
     when this identity could not rotate them all (`check_revocation`), unless ``now``. Its
     creator, who needed no admin to make it, revokes it at once and rotates only the keys of
     the environments it is an admin of; the others are left named (`TokenRevoked.left`)."""
-    backend = _http(ctx)
+    backend = team_backend(ctx)
     revoker = TokenRevoker.of(ctx, backend, name)
     if revoker.admin_over_all and not now:  # else cut now; what is not rotated is named
         revoker.check(ctx, backend)

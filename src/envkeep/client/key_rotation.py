@@ -1,0 +1,177 @@
+"""Key rotation: a new data key for an environment, every current value re-encrypted under it
+and the key sealed to every current reader; and the rotations a revocation calls for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from envkeep import crypto
+from envkeep.client.pins import check_pin
+from envkeep.client.reading import read_environment
+from envkeep.client.scope_shares import scope_environments, seal_for
+from envkeep.client.team_server import team_backend
+from envkeep.client.vault import WriteTarget
+from envkeep.core.errors import (
+    EnvironmentNotFound,
+    EnvironmentReplaced,
+    EnvkeepError,
+    RotationLeft,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from envkeep.client.context import ClientContext
+
+
+def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
+    """Rotate the data key of each environment a revocation's ``answer`` names; return them as
+    project/env, in name order. The revocation happened already: an environment that fails
+    does not stop the others, and `RotationLeft` then names each one left with the command
+    that rotates it (after what its error said to do first).
+
+    The answer names each environment (project, environment, id). Ids it lists without a name
+    (a server from before it named them gives ids alone) are found by listing the workspace."""
+    ids = set(answer.get("environment_ids") or [])
+    named = [item for item in answer.get("environments") or [] if isinstance(item, dict)]
+    missing = ids - {item.get("environment_id") for item in named}
+    if missing:
+        named += _named_by_listing(ctx, missing)
+    rotated: list[str] = []
+    left: list[tuple[str, str, str]] = []
+    hints: list[str] = []
+    for item in sorted(named, key=lambda i: (str(i.get("project")), str(i.get("environment")))):
+        project, environment = str(item.get("project")), str(item.get("environment"))
+        try:
+            rotated.append(_rotate_named(ctx, project, environment, item.get("environment_id")))
+        except _RenamedFailed as renamed:  # left under the name it has now
+            left.append((project, renamed.name, str(renamed.__cause__)))
+        except EnvkeepError as error:
+            left.append((project, environment, str(error)))
+            if error.hint:
+                hints.append(error.hint)
+        except Exception as error:  # noqa: BLE001 - the others still rotate; named below
+            left.append((project, environment, type(error).__name__))
+    if left:
+        raise RotationLeft.of(rotated, left, hints)
+    return rotated
+
+
+def _rotate_named(ctx: ClientContext, project: str, environment: str, env_id: Any) -> str:
+    """Rotate one environment a revocation named; its project/env. When its name is another
+    environment now, or no environment (renamed), the named one is found by id and rotated
+    under its new name; one that is gone needs no rotation."""
+    try:
+        rotate_key(ctx, environment, project=project, expected_id=env_id)
+    except (EnvironmentReplaced, EnvironmentNotFound):
+        if env_id is None:
+            raise
+        listed = scope_environments(team_backend(ctx), project=project)
+        renamed = [i for i in listed if i.get("environment_id") == env_id]
+        if not renamed:
+            return f"{project}/{environment} (deleted since)"
+        environment = str(renamed[0]["environment"])
+        try:
+            rotate_key(ctx, environment, project=project, expected_id=env_id)
+        except Exception as error:
+            raise _RenamedFailed(environment) from error
+    return f"{project}/{environment}"
+
+
+class _RenamedFailed(Exception):
+    """The rotation of an environment found under its new name ``name`` failed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _named_by_listing(ctx: ClientContext, affected: set[str]) -> list[dict[str, Any]]:
+    """The workspace's environments among ``affected`` (ids), by listing them."""
+    if not affected:
+        return []
+    backend = team_backend(ctx)
+    found = []
+    for item in scope_environments(backend):
+        env_id = item.get("environment_id")
+        if env_id is None:
+            env_id = backend.read_environment(
+                item["project"], item["environment"], []
+            ).environment.id
+        if env_id in affected:
+            found.append(item)
+    return found
+
+
+def rotate_key(
+    ctx: ClientContext,
+    environment: str,
+    *,
+    project: str | None = None,
+    expected_id: str | None = None,
+) -> int:
+    """A new data key for an environment: every current value re-encrypted under it and the
+    key sealed to every current reader, in one request; return the new key version.
+    ``expected_id``: the environment a revocation named, which the name must still be (not
+    one renamed away and another created in its place)."""
+    try:
+        backend = team_backend(ctx)
+    except UsageError:
+        raise UsageError(
+            "a key rotation takes a key away from those who lost access; on the embedded store"
+            " you are the only one who holds it, so there is nothing to rotate",
+            hint="to wrap the keys on this machine with a new passphrase: envkeep identity protect",
+        ) from None
+    project_name = project or ctx.project_file.project
+    if project is None:
+        opened = read_environment(ctx, environment, None)
+    else:
+        opened = _open_other(ctx, project_name, environment)
+    env = opened.snapshot.environment
+    if expected_id is not None and env.id != expected_id:
+        raise EnvironmentReplaced(
+            f"'{project_name}/{environment}' is another environment now (renamed and replaced)",
+            hint=f"rotate the environment with id {expected_id} under its new name",
+        )
+    new_version = env.key_version + 1
+    dek = crypto.new_data_key()
+    target = WriteTarget(env.id, dek, new_version)
+    writes = opened.rotation_writes(target)  # deletions too: newcomers hold the new key only
+    readers = backend.api.request(
+        "GET", f"{backend.project_path(project_name)}/environments/{environment}/readers"
+    )
+    shares = [_reader_share(ctx, dek, env.id, new_version, r) for r in readers]
+    from envkeep.api import schemas
+
+    body = schemas.Rotation(
+        new_key_version=new_version,
+        shares=[schemas.NewShare.model_validate(s) for s in shares],
+        writes=[schemas.SecretWrite.model_validate(w) for w in writes],
+    )
+    backend.api.request(
+        "POST",
+        f"{backend.project_path(project_name)}/environments/{environment}/rotate",
+        json=body.model_dump(mode="json"),
+    )
+    return new_version
+
+
+def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:
+    from envkeep.client.vault import OpenEnvironment
+
+    snapshot = ctx.backend.read_environment(project, environment, None)
+    return OpenEnvironment(snapshot, ctx.identity, ctx.verified)
+
+
+def _reader_share(
+    ctx: ClientContext, dek: bytes, env_id: str, version: int, reader: dict[str, Any]
+) -> dict[str, object]:
+    from envkeep.api import schemas
+    from envkeep.client.http import principal_view
+
+    principal = principal_view(schemas.Principal.model_validate(reader))
+    keys = check_pin(ctx, principal)
+    return seal_for(
+        ctx, dek, env_id=env_id, key_version=version, recipient_id=principal.id, recipient=keys
+    )
