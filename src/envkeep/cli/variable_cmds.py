@@ -72,6 +72,8 @@ def set_(
     same = f"; {left} unchanged (the value it has)" if left else ""
     output.done(f"set {output.counted(done.count, 'variable')} in {at.words}{same}")
     _warn_unresolved(done.unresolved)
+    for typo in done.typos:
+        output.done(typo)
 
 
 def _warn_unresolved(found: Sequence[Unresolved], *, most: int = 10) -> None:

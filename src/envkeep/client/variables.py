@@ -132,6 +132,7 @@ class Written:
 
     count: int
     unresolved: tuple[Unresolved, ...]
+    typos: tuple[str, ...] = ()  # warnings: a new name very like one a schema declares
 
 
 def set_variables(
@@ -148,6 +149,7 @@ def set_variables(
     already holding its value gets no new version (history stays what changed). ``check``
     refuses the batch when a schema refuses a value (`write_checks`)."""
     from envkeep.client.broken_references import unresolved_by_set
+    from envkeep.client.name_typos import near_misses
 
     schemas = _schemas(ctx, check=check)
     refers = any("${" in value for value in values.values())
@@ -161,7 +163,8 @@ def set_variables(
     unresolved = unresolved_by_set(ctx, opened, service, changed)
     writes = opened.plan_writes(scope, changed)
     write_planned(ctx, opened, writes, confirmed=confirmed)
-    return Written(len(writes), tuple(unresolved))
+    new = [name for name in changed if name not in current]
+    return Written(len(writes), tuple(unresolved), tuple(near_misses(schemas, service, new)))
 
 
 def _schemas(ctx: ClientContext, *, check: bool) -> dict[str, Schema]:
