@@ -10,7 +10,7 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
-from envkeep.cli.state import interactive, make_context
+from envkeep.cli.state import answered, interactive, make_context
 from envkeep.client import accounts, editing, passphrase_change, sessions, workspaces
 from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
@@ -24,7 +24,8 @@ def _email(settings: Settings, email: str | None) -> str:
         return email
     if not interactive(settings):
         raise UsageError("no email given", hint="pass --email")
-    return str(typer.prompt("Email"))
+    with answered():
+        return str(typer.prompt("Email"))
 
 
 def _passphrase(settings: Settings, *, new: bool, label: str = "Passphrase") -> str:

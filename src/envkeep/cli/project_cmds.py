@@ -10,7 +10,7 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ServiceArg, YesOpt
-from envkeep.cli.state import confirm, interactive, make_context
+from envkeep.cli.state import answered, confirm, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import projects, service_entries
 from envkeep.core.errors import UsageError
@@ -34,16 +34,17 @@ def _project_name(text: str) -> str:
 def _ask(
     name: str | None, envs: list[str], found: list[ServiceEntry]
 ) -> tuple[str, list[str], list[ServiceEntry]]:
-    name = typer.prompt(
-        "Project name",
-        default=name or projects.service_slug(Path.cwd().name),
-        value_proc=_project_name,
-    )
-    answer = typer.prompt("Environments", default=", ".join(envs))
-    chosen = [e.strip() for e in answer.split(",") if e.strip()]
-    services = [
-        s for s in found if typer.confirm(f"Add service '{s.name}' ({s.path})?", default=True)
-    ]
+    with answered():
+        name = typer.prompt(
+            "Project name",
+            default=name or projects.service_slug(Path.cwd().name),
+            value_proc=_project_name,
+        )
+        answer = typer.prompt("Environments", default=", ".join(envs))
+        chosen = [e.strip() for e in answer.split(",") if e.strip()]
+        services = [
+            s for s in found if typer.confirm(f"Add service '{s.name}' ({s.path})?", default=True)
+        ]
     return name, chosen, services
 
 

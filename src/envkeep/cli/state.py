@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -62,9 +63,23 @@ def confirm(settings: Settings, question: str, *, yes: bool) -> None:
         return
     import typer
 
-    if interactive(settings) and typer.confirm(question, default=False):
-        return
+    if interactive(settings):
+        with answered():
+            if typer.confirm(question, default=False):
+                return
     raise UsageError("not confirmed; nothing changed", hint="pass --yes to go ahead without asking")
+
+
+@contextmanager
+def answered() -> Iterator[None]:
+    """Around a prompt: Ctrl-C (or Ctrl-D) there interrupts the command as anywhere else (exit
+    130), not as click's "Aborted!" with exit 1."""
+    import typer
+
+    try:
+        yield
+    except typer.Abort:
+        raise KeyboardInterrupt from None
 
 
 def confirming(
