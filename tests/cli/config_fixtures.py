@@ -42,7 +42,7 @@ from .conftest import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
 SERVICES = ("api", "web", "worker")  # as envkeep.toml and `service list` order them
@@ -256,6 +256,52 @@ def assert_one_line_error(result: Result, *texts: str) -> None:
 def editor_env(script: Path) -> dict[str, str | None]:
     """The environment that makes `envkeep edit` run ``script`` (Python) on its buffer."""
     return {"EDITOR": shlex.join([sys.executable, str(script)]), "VISUAL": None}
+
+
+def answer_prompts(
+    envkeep: Envkeep, args: Sequence[str], answers: Sequence[tuple[bytes, bytes | int]]
+) -> tuple[int, str]:
+    """Run `envkeep` with stdin, stdout and stderr on a pseudo-terminal (CI unset, so it asks),
+    and once each answer's prompt has appeared, type its bytes or send its signal (an int):
+    its exit code and everything it wrote, each prompt answered shown as ``<asked>``."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [*ENVKEEP, *args],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=envkeep.cwd,
+        env=envkeep.environ({"CI": None, "COLUMNS": "200", "NO_COLOR": "1"}),
+    )
+    os.close(terminal)
+    written = bytearray()
+    pending = list(answers)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if pending and pending[0][0] in written:
+                prompt, answer = pending.pop(0)
+                written = written.replace(prompt, b"<asked>", 1)
+                if isinstance(answer, int):
+                    process.send_signal(answer)
+                else:
+                    os.write(controller, answer)
+            if not select.select([controller], [], [], 0.2)[0]:
+                if process.poll() is not None and not select.select([controller], [], [], 0.5)[0]:
+                    break  # exited, and nothing more to read
+                continue
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            written += chunk
+        code = process.wait(timeout=10)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+    assert not pending, f"never asked {pending[0][0]!r}: {written.decode(errors='replace')}"
+    return code, written.decode(errors="replace")
 
 
 def on_terminal(

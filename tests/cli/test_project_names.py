@@ -3,14 +3,9 @@ is written, and asked again at `envkeep init`'s prompt."""
 
 from __future__ import annotations
 
-import os
-import pty
-import select
-import subprocess
-import time
 from typing import TYPE_CHECKING
 
-from .conftest import ENVKEEP
+from .config_fixtures import answer_prompts
 
 if TYPE_CHECKING:
     from .conftest import Envkeep
@@ -34,50 +29,13 @@ def test_the_refusal_suggests_the_name_made_valid(envkeep: Envkeep) -> None:
     assert "(e.g. 'billing-api')" in refused.stderr
 
 
-def _answer_prompts(envkeep: Envkeep, answers: list[tuple[bytes, bytes]]) -> tuple[int, str]:
-    """Run `envkeep init` on a terminal (stdin too, CI unset), typing each answer once its
-    prompt has appeared; its exit code and everything it wrote."""
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [*ENVKEEP, "init"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        cwd=envkeep.cwd,
-        env=envkeep.environ({"CI": None, "COLUMNS": "200", "NO_COLOR": "1"}),
-    )
-    os.close(terminal)
-    written = bytearray()
-    pending = list(answers)
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            if pending and pending[0][0] in written:
-                written = written.replace(pending[0][0], b"<asked>", 1)
-                os.write(controller, pending.pop(0)[1])
-            if not select.select([controller], [], [], 0.2)[0]:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            written += chunk
-        code = process.wait(timeout=10)
-    finally:
-        process.kill()
-        process.wait()
-        os.close(controller)
-    return code, written.decode(errors="replace")
-
-
 def test_init_asks_for_the_name_again_when_the_one_typed_is_refused(envkeep: Envkeep) -> None:
     (envkeep.cwd / "api").mkdir()
     (envkeep.cwd / "api" / ".env.example").write_text("PORT=8080\n", encoding="utf-8")
 
-    code, written = _answer_prompts(
+    code, written = answer_prompts(
         envkeep,
+        ["init"],
         [
             (b"Project name", b"My Shop\r"),
             (b"Project name", b"my-shop\r"),
