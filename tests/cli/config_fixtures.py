@@ -25,6 +25,7 @@ import shlex
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -43,7 +44,6 @@ from .conftest import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from pathlib import Path
 
 SERVICES = ("api", "web", "worker")  # as envkeep.toml and `service list` order them
 ENVS = ("dev", "staging", "prod")
@@ -283,6 +283,7 @@ def answer_prompts(
                 prompt, answer = pending.pop(0)
                 written = written.replace(prompt, b"<asked>", 1)
                 if isinstance(answer, int):
+                    _await_terminal_read(process.pid)
                     process.send_signal(answer)
                 else:
                     os.write(controller, answer)
@@ -295,13 +296,39 @@ def answer_prompts(
             except OSError:  # EIO: the child closed the terminal
                 break
             written += chunk
-        code = process.wait(timeout=10)
+        try:
+            code = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            shown = written.decode(errors="replace")
+            waiting = f"waiting for {pending[0][0]!r}" if pending else "every prompt answered"
+            raise AssertionError(f"still running after 70 s ({waiting}): {shown}") from None
     finally:
         process.kill()
         process.wait()
         os.close(controller)
     assert not pending, f"never asked {pending[0][0]!r}: {written.decode(errors='replace')}"
     return code, written.decode(errors="replace")
+
+
+_READ_SYSCALL = {"x86_64": 0, "aarch64": 63}
+
+
+def _await_terminal_read(pid: int) -> None:
+    """Wait (up to 30 s) until process ``pid`` is blocked reading its stdin. A prompt shows
+    just before that read starts, and a signal arriving in between is acted on only when the
+    read returns, so the command would sit waiting for an answer (CI saw it). A person at a
+    keyboard is never that quick; a test on a loaded machine is."""
+    number = _READ_SYSCALL.get(os.uname().machine)
+    deadline = time.monotonic() + 30
+    while number is not None and time.monotonic() < deadline:
+        try:
+            current = Path(f"/proc/{pid}/syscall").read_text().split()
+        except OSError:
+            break  # no /proc (or it exited): send now
+        if current[:2] == [str(number), "0x0"]:
+            return
+        time.sleep(0.02)
+    time.sleep(0.5)
 
 
 def on_terminal(
