@@ -115,3 +115,23 @@ def test_the_new_passphrase_logs_in_and_the_old_one_no_longer_does(
     assert old.returncode != 0
     _ok(other, tmp_path, "login", server.url, "--email", "right@pass.io",
         ENVKEEP_PASSPHRASE=NEW)  # fmt: skip
+
+
+def test_without_a_terminal_both_passphrases_come_from_the_environment(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    join(server, home, tmp_path, server.invite("ci@pass.io"), "ci@pass.io")
+
+    only_current = _cli(home, tmp_path, "account", "passphrase",
+                        ENVKEEP_PASSPHRASE="ci passphrase")  # fmt: skip
+    assert only_current.returncode == 2, only_current.stderr
+    assert "ENVKEEP_NEW_PASSPHRASE" in only_current.stderr
+
+    changed = _cli(home, tmp_path, "account", "passphrase",
+                   ENVKEEP_PASSPHRASE="ci passphrase", ENVKEEP_NEW_PASSPHRASE=NEW)  # fmt: skip
+
+    assert changed.returncode == 0, changed.stderr
+    assert "passphrase changed" in changed.stdout + changed.stderr
+    other = tmp_path / "other"
+    _ok(other, tmp_path, "login", server.url, "--email", "ci@pass.io", ENVKEEP_PASSPHRASE=NEW)

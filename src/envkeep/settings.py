@@ -4,6 +4,8 @@
 |---------------------------|-------------------------------------------------------------|
 | ENVKEEP_HOME              | per-user state: config, identity, embedded database         |
 | ENVKEEP_PASSPHRASE        | unlocks (and, on first use, protects) the local identity    |
+| ENVKEEP_NEW_PASSPHRASE    | the new one, for `identity protect` and `account passphrase` |
+|                           | run without a terminal                                      |
 | ENVKEEP_KEYRING           | auto (default): use the OS keyring when usable; off; on     |
 | ENVKEEP_DEBUG             | 1: print tracebacks (same as --debug)                       |
 | NO_COLOR, CI              | no colour; no interactive prompts                           |
@@ -58,6 +60,7 @@ T = TypeVar("T")
 class Settings:
     home: Path
     passphrase: str | None = field(default=None, repr=False)
+    new_passphrase: str | None = field(default=None, repr=False)  # ENVKEEP_NEW_PASSPHRASE
     keyring: str = "auto"
     debug: bool = False
     no_color: bool = False
@@ -166,6 +169,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         home=Path(home_directory(env)),
         passphrase=env.get("ENVKEEP_PASSPHRASE") or None,
+        new_passphrase=env.get("ENVKEEP_NEW_PASSPHRASE") or None,
         keyring=keyring if keyring in {"auto", "on", "off"} else "auto",
         debug=debug_enabled(env),
         no_color="NO_COLOR" in env,

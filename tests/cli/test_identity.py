@@ -181,3 +181,34 @@ def test_identity_protect_without_passphrase_or_terminal_is_a_usage_error(
     assert "ENVKEEP_PASSPHRASE" in result.stderr
     record = identity_home(envkeep.home) / "identity.json"
     assert json.loads(record.read_text("utf-8"))["protection"] is None
+
+
+NEW_PASSPHRASE = "a different horse entirely"
+
+
+def test_identity_protect_changes_the_passphrase_without_a_terminal(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    envkeep.ok("identity", "protect", env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+
+    change = {"ENVKEEP_PASSPHRASE": PASSPHRASE, "ENVKEEP_NEW_PASSPHRASE": NEW_PASSPHRASE}
+    envkeep.ok("identity", "protect", env=change)
+
+    get = ("get", "PORT", "--env", "dev", "--service", "api")
+    assert envkeep.ok(*get, env={"ENVKEEP_PASSPHRASE": NEW_PASSPHRASE}).stdout == "8080\n"
+    assert envkeep(*get, env={"ENVKEEP_PASSPHRASE": PASSPHRASE}).code == 4
+
+
+def test_identity_protect_again_without_a_new_passphrase_says_how_and_changes_nothing(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    envkeep.ok("identity", "protect", env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+    record = identity_home(envkeep.home) / "identity.key"
+    before = record.read_bytes()
+
+    result = envkeep("identity", "protect", env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+
+    assert result.code == 2, result.describe()
+    assert "no new passphrase" in result.err_lines[0]
+    assert "ENVKEEP_NEW_PASSPHRASE" in result.err_lines[1]
+    assert record.read_bytes() == before

@@ -200,15 +200,23 @@ workspace_app = typer.Typer(help="Workspaces (tenants) you belong to.", no_args_
 def passphrase() -> None:
     """Change your passphrase (keys re-wrapped here); every other session ends.
 
+    Without a terminal, ENVKEEP_PASSPHRASE is the current one and ENVKEEP_NEW_PASSPHRASE the
+    new one.
+
     Example: envkeep account passphrase
     """
     ctx = make_context()
-    if not interactive(ctx.settings):
-        raise UsageError("changing a passphrase needs a terminal", hint="run it interactively")
-    proof = passphrase_change.prove_passphrase(
-        ctx.settings, getpass.getpass("Current passphrase: ")
-    )
-    new = _passphrase(replace(ctx.settings, passphrase=None), new=True, label="New passphrase")
+    settings = ctx.settings
+    if not interactive(settings) and not (settings.passphrase and settings.new_passphrase):
+        raise UsageError(
+            "changing a passphrase needs both passphrases",
+            hint="set ENVKEEP_PASSPHRASE (the current one) and ENVKEEP_NEW_PASSPHRASE, or run"
+            " it in a terminal to be asked",
+        )
+    current = settings.passphrase or getpass.getpass("Current passphrase: ")
+    proof = passphrase_change.prove_passphrase(settings, current)
+    asked = replace(settings, passphrase=settings.new_passphrase)
+    new = _passphrase(asked, new=True, label="New passphrase")
     ended = passphrase_change.change_passphrase(ctx.settings, proof, new=new)
     output.done(f"passphrase changed; {output.counted(ended, 'other session')} ended")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,6 +12,9 @@ from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import identity as identities
 from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from envkeep.settings import Settings
 
 identity_app = typer.Typer(help="The local identity (key pairs).", no_args_is_help=True)
 
@@ -38,10 +42,20 @@ def show(json_out: JsonOpt = False) -> None:
         output.say(f"{key.replace('_', ' ')}: {value}")
 
 
-def _new_passphrase(ctx_settings_passphrase: str | None, can_ask: bool) -> str:
-    if ctx_settings_passphrase:
-        return ctx_settings_passphrase
-    if not can_ask:
+def _new_passphrase(settings: Settings, *, protected: bool) -> str:
+    """The passphrase to wrap the keys with: ENVKEEP_NEW_PASSPHRASE; else, for keys not yet
+    protected, ENVKEEP_PASSPHRASE (it unlocks nothing yet); else typed twice on a terminal."""
+    if settings.new_passphrase:
+        return settings.new_passphrase
+    if settings.passphrase and not protected:
+        return settings.passphrase
+    if not interactive(settings):
+        if protected:
+            raise UsageError(
+                "no new passphrase given",
+                hint="set ENVKEEP_NEW_PASSPHRASE to the new one (ENVKEEP_PASSPHRASE unlocks the"
+                " keys with the current one), or run in a terminal to be asked",
+            )
         raise UsageError(
             "no passphrase given", hint="set ENVKEEP_PASSPHRASE, or run in a terminal to be asked"
         )
@@ -55,10 +69,15 @@ def _new_passphrase(ctx_settings_passphrase: str | None, can_ask: bool) -> str:
 def protect() -> None:
     """Wrap the private keys with a passphrase (Argon2id); run again to change it.
 
+    Without a terminal: ENVKEEP_PASSPHRASE protects keys not yet protected; to change it, it
+    unlocks them and ENVKEEP_NEW_PASSPHRASE is the new one.
+
     Example: ENVKEEP_PASSPHRASE=… envkeep identity protect
     """
     ctx = make_context()
-    current = ctx.identity
-    passphrase = _new_passphrase(ctx.settings.passphrase, interactive(ctx.settings))
+    record = identities.load_record(ctx.identity_settings)
+    protected = record is not None and record.protection is not None
+    current = ctx.identity  # unlocked with the current passphrase, when there is one
+    passphrase = _new_passphrase(ctx.settings, protected=protected)
     identities.protect(ctx.identity_settings, current, passphrase)
     output.done("the identity's private keys are now protected by your passphrase")
