@@ -28,7 +28,7 @@ from .config_fixtures import (
     run_all,
     values_by_scope,
 )
-from .conftest import copy_of, quick_ok
+from .conftest import copy_of, quick, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -275,3 +275,35 @@ def test_a_created_template_applied_to_a_service_gives_it_defaults(
     assert got.stdout == "redis://cache.internal:6379/0\n"
     names = [t["name"] for t in json.loads(quick_ok(envkeep, "template", "list", "--json").stdout)]
     assert names == ["postgres", "redis"]
+
+
+def test_a_detached_template_no_longer_gives_the_service_defaults(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    get_user = ("get", "DB_USER", "--env", "dev", "--service", "api")
+    assert quick_ok(envkeep, *get_user).stdout == "app\n"  # the template's default
+
+    result = envkeep.ok("template", "detach", "postgres", "--service", "api")
+
+    assert "no longer uses template 'postgres'" in result.stderr + result.stdout
+    project = tomllib.loads((config_tree / "envkeep.toml").read_text(encoding="utf-8"))
+    assert project["services"]["api"]["templates"] == []
+    assert (config_tree / ".envkeep" / "templates" / "postgres.env").is_file()
+    assert quick(envkeep, *get_user).code != 0  # no default left, nothing stored
+    port = quick_ok(envkeep, "get", "PORT", "--env", "dev", "--service", "api")
+    assert port.stdout == "8080\n"  # stored values stay
+
+
+def test_detaching_a_template_the_service_does_not_use_names_those_it_does(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    before = (config_tree / "envkeep.toml").read_bytes()
+
+    used = envkeep("template", "detach", "redis", "--service", "api")
+    unused = envkeep("template", "detach", "postgres", "--service", "worker")
+
+    assert_one_line_error(used, "does not use template 'redis'")
+    assert used.err_lines[1] == "hint: it uses: postgres"
+    assert_one_line_error(unused, "does not use template 'postgres'")
+    assert "nothing to detach" in unused.err_lines[1]
+    assert (config_tree / "envkeep.toml").read_bytes() == before

@@ -359,3 +359,25 @@ def template_apply(
     """
     templates = schemas.apply_template(make_context(), name, service_name(service))
     output.done(f"service '{service}' now uses templates: {', '.join(templates)}")
+
+
+@template_app.command("detach")
+def template_detach(
+    name: Annotated[str, typer.Argument(help="Template name.")],
+    service: Annotated[
+        str,
+        typer.Option(
+            "--service",
+            "-s",
+            help="The service that stops inheriting it.",
+            autocompletion=complete_service,
+        ),
+    ],
+) -> None:
+    """Stop a service inheriting a template (the template and stored values stay).
+
+    Example: envkeep template detach postgres --service api
+    """
+    left = schemas.detach_template(make_context(), name, service_name(service))
+    uses = ", ".join(left) if left else "none"
+    output.done(f"service '{service}' no longer uses template '{name}' (templates: {uses})")

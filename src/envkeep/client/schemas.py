@@ -155,3 +155,24 @@ def apply_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ..
     )
     write_atomic(project.path, text.encode(), mode=0o644)
     return tuple(templates)
+
+
+def detach_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:
+    """Stop a service inheriting a template (the template file stays, and so do values stored
+    in the service's scopes); return the service's templates left."""
+    _known_service(ctx, service)
+    project = ctx.project_file
+    entry = project.service(service)
+    assert entry is not None
+    if name not in entry.templates:
+        uses = ", ".join(entry.templates)
+        raise NotFoundError(
+            f"service '{service}' does not use template '{name}'",
+            hint=f"it uses: {uses}" if uses else "it inherits no template: nothing to detach",
+        )
+    templates = [t for t in entry.templates if t != name]
+    text = with_service_setting(
+        project.path.read_text(encoding="utf-8"), service, "templates", templates
+    )
+    write_atomic(project.path, text.encode(), mode=0o644)
+    return tuple(templates)
