@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envkeep.app.audit import shown_name
+from envkeep.app.principal_labels import shown_name
 from envkeep.client.audit import time_bound
 from envkeep.core.auditchain import (
     GENESIS,

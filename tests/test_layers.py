@@ -96,3 +96,21 @@ def test_the_run_path_imports_neither_sqlalchemy_nor_typer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_importing_every_client_and_cli_module_loads_no_sqlalchemy() -> None:
+    """A command against a team server never needs SQLAlchemy (a fifth of a second to import):
+    only the embedded store and `envkeep server` load it, when they are used."""
+    modules = sorted(
+        f"envkeep.{layer}.{p.stem}"
+        for layer in ("client", "cli")
+        for p in (PACKAGE / layer).glob("*.py")
+        if p.stem != "__init__"
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'sqlalchemy', 'alembic'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

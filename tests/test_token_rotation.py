@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
 from envkeep.app import credentials
-from envkeep.app._lookup import principal_name
+from envkeep.app.principal_labels import principal_name
 from envkeep.store.models import AuditEvent, RoleBinding
 from tests.authz_support import KEY, founding_invite, joining, stored_rows
 

@@ -18,37 +18,6 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 
-def account_name(workspace_id: str, label: str) -> str:
-    """The principal name of a workspace's token ``label`` (unique across workspaces)."""
-    return f"sa:{workspace_id}:{label}"
-
-
-def replaced_name(workspace_id: str, label: str, account_id: str) -> str:
-    """The principal name a rotated token's old account takes, freeing ``account_name``."""
-    return f"sa-replaced:{workspace_id}:{label}:{account_id}"
-
-
-def token_label(name: str) -> str | None:
-    """The token name in a service account's principal name (``account_name`` or
-    ``replaced_name``); None for any other name."""
-    prefix, _, rest = name.partition(":")
-    if prefix not in {"sa", "sa-replaced"} or ":" not in rest:
-        return None
-    return rest.split(":")[1]
-
-
-def principal_name(workspace_id: str, name: str) -> str:
-    """The principal a member's email or a token's name stands for, by its stored name. The
-    two never meet: an email holds '@', a token's name cannot (so no token passes for a
-    person), and a token is only ever this workspace's (its full name, as `member list` shows
-    it, is taken too)."""
-    if "@" in name:
-        return name.lower()
-    if name.startswith(account_name(workspace_id, "")):
-        return name
-    return account_name(workspace_id, name)
-
-
 def names_in_workspace(call: Call, workspace_id: str) -> tuple[dict[str, str], dict[str, str]]:
     """The names of the workspace's projects and environments, by id (for showing a role's
     scope by name); the caller has authorised the read."""

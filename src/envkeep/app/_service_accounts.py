@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from envkeep.app._lookup import account_name, replaced_name
 from envkeep.app.authz import require_member, require_role
 from envkeep.app.members import store_shares
 from envkeep.app.policy import Role, Target
+from envkeep.app.principal_labels import account_name, replaced_name
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Environment, Principal, RoleBinding, SessionToken
 

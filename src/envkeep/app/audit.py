@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from envkeep.app._lookup import principal_name, token_label
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
+from envkeep.app.principal_labels import principal_name, shown_name
 from envkeep.core.auditchain import (
     GENESIS,
     EventView,
@@ -223,11 +223,3 @@ def shown_names(call: Call, ids: Iterable[str | None]) -> dict[str, str]:
         select(Principal.id, Principal.name, Principal.kind).where(Principal.id.in_(wanted))
     )
     return {pid: shown_name(name, kind) for pid, name, kind in rows}
-
-
-def shown_name(name: str, kind: str) -> str:
-    """A principal as `audit` shows it: a user by its email, a token as ``token NAME``."""
-    label = token_label(name) if kind == "service" else None
-    if label is None:
-        return name
-    return f"token {label}" + (" (replaced)" if name.startswith("sa-replaced:") else "")

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import principal_name
 from envkeep.app.authz import require_role_anywhere
 from envkeep.app.policy import Role
+from envkeep.app.principal_labels import principal_name
 from envkeep.app.principals import principal_view
 from envkeep.core.errors import NotFoundError
 from envkeep.store.models import Invite, Principal, RoleBinding

@@ -20,11 +20,12 @@ from envkeep.app._lookup import (
     names_in_workspace,
     project_by_name,
 )
-from envkeep.app.audit import append_event, shown_name
+from envkeep.app.audit import append_event
 from envkeep.app.authz import may_see_role_at, require_member, require_role
 from envkeep.app.grantees import grantable
 from envkeep.app.invites import withdraw_all_for
 from envkeep.app.policy import Binding, Role, Target, covers
+from envkeep.app.principal_labels import shown_name
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
 from envkeep.app.views import AffectedEnvironment, Revocation

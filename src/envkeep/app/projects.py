@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -11,30 +10,15 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.environments import add_environment
 from envkeep.app.policy import Role, Target
+from envkeep.app.project_names import check_project_name
 from envkeep.app.views import NewEnvironment, ProjectCreated, ProjectView
-from envkeep.core.errors import AlreadyExistsError, UsageError
+from envkeep.core.errors import AlreadyExistsError
 from envkeep.store.models import Project
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.app.context import Call
-
-
-PROJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
-
-
-def check_project_name(name: str) -> None:
-    """Refuse a name a new project cannot take: it is typed in commands (``--project``),
-    ``ENVKEEP_PROJECT`` and URLs, so the same letters as services and environments."""
-    if PROJECT_NAME.fullmatch(name):
-        return
-    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")[:63]
-    example = f"'{slug}'" if slug else "shop, billing-api"
-    raise UsageError(
-        f"'{name}' is not a valid project name",
-        hint=f"use lowercase letters, digits, '-' and '_', up to 63 (e.g. {example})",
-    )
 
 
 def project_view(project: Project) -> ProjectView:

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import account_name, token_label
-from envkeep.app.policy import Binding, Role, Target, effective_role
+from envkeep.app.policy import Binding, Role
+from envkeep.app.principal_labels import account_name, token_label
+from envkeep.app.token_grounding import grounded
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from envkeep.app.context import Call
 
@@ -96,41 +97,6 @@ def end_uncovered_tokens(call: Call, workspace_id: str) -> EndedTokens:
     for account in ended:
         end_account(call, account, roles[account.id])
     return found
-
-
-# A role a token holds, and who gave it (its creator, or the admin of a later `member grant`).
-GivenRole = tuple[Binding, str]
-
-
-def grounded(
-    people: Mapping[str, Sequence[Binding]],
-    tokens: Mapping[str, tuple[str, Sequence[GivenRole]]],
-) -> set[str]:
-    """The tokens that live on (module docstring), of ``tokens`` (each: its creator and the
-    roles it holds, each with its giver), given ``people``'s roles: grown from people up, so
-    that a cycle of tokens vouching for each other rests on nothing. Pure: the server ends the
-    others (`end_uncovered_tokens`), a client forecasts which a change would end."""
-    held: dict[str, Sequence[Binding]] = dict(people)
-    live: set[str] = set()
-    grew = True
-    while grew:
-        grew = False
-        for token, (creator, given) in tokens.items():
-            if token in live or not held.get(creator):
-                continue
-            if all(_covers(held.get(giver, ()), binding) for binding, giver in given):
-                live.add(token)
-                if given:
-                    held[token] = [binding for binding, _giver in given]
-                grew = True
-    return live
-
-
-def _covers(giver: Sequence[Binding], binding: Binding) -> bool:
-    """Whether a giver's roles hold at least ``binding``'s role over its scope now."""
-    target = Target(binding.workspace_id, binding.project_id, binding.environment_id)
-    role = effective_role(list(giver), target)
-    return role is not None and role >= binding.role
 
 
 def _policy(binding: RoleBinding) -> Binding:

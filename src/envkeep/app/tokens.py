@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app._lookup import account_name, names_in_workspace
+from envkeep.app._lookup import names_in_workspace
 from envkeep.app._service_accounts import (
     Grant,
     add_account,
@@ -44,6 +44,7 @@ from envkeep.app.members import (
     scope_target,
 )
 from envkeep.app.policy import Role, Target
+from envkeep.app.principal_labels import account_name
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import end_account, end_uncovered_tokens
 from envkeep.core.errors import EnvkeepError, NotFoundError, PermissionDenied, UsageError

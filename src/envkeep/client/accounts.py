@@ -346,7 +346,7 @@ def authed(
 
 def token_name(session: ServerSession) -> str:
     """The name of the token a session of ENVKEEP_TOKEN stands for, as `token list` shows it."""
-    from envkeep.app._lookup import token_label
+    from envkeep.app.principal_labels import token_label
     from envkeep.client.http import ApiClient
 
     api = ApiClient(session.url, token=session.token)

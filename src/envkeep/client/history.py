@@ -71,7 +71,7 @@ def read_history(
 
 
 def _entry(opener: VersionOpener, version: VersionView, author: PrincipalView) -> HistoryEntry:
-    from envkeep.app.audit import shown_name  # a token as `token NAME`, as audit shows it
+    from envkeep.app.principal_labels import shown_name  # a token as `token NAME`, as audit does
 
     shown = shown_name(author.name, author.kind)
     base = HistoryEntry(version.version, None, shown, version.created_at, version.key_version)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def member_name(principal: Mapping[str, Any]) -> str:
     """What `member grant` takes for a principal of `member list`: an email, a token's name."""
-    from envkeep.app._lookup import token_label
+    from envkeep.app.principal_labels import token_label
 
     name = str(principal["name"])
     label = token_label(name) if principal.get("kind") == "service" else None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.app.projects import check_project_name
+from envkeep.app.project_names import check_project_name
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import NewEnvironment
 from envkeep.client.service_entries import check_schema, checked_service_paths, example_in

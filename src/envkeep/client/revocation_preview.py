@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep.app.policy import Binding, Role, Target, covers
-from envkeep.app.token_cascade import grounded
+from envkeep.app.token_grounding import grounded
 from envkeep.client.principal_names import grant_name, member_name, shown_member, shown_principal
 from envkeep.client.scope_shares import scope_environments
 from envkeep.core.errors import ConfirmationRequired, PermissionDenied
@@ -113,7 +113,7 @@ def _scope(binding: Binding) -> Scope:
 
 
 def _ungrounded(roles: dict[str, list[Binding]], creators: dict[str, str]) -> set[str]:
-    """The tokens that do not live on their givers' rights (`app/token_cascade.grounded`,
+    """The tokens that do not live on their givers' rights (`app/token_grounding.grounded`,
     with each role given by the token's creator)."""
     people = {who: bindings for who, bindings in roles.items() if who not in creators}
     tokens = {
