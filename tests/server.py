@@ -58,6 +58,16 @@ def cli_ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
     return done.stdout
 
 
+def quick_ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:
+    """``cli_ok`` run in this process (tests/inprocess.py): for setting state up, not for the
+    behaviour under test."""
+    from tests.inprocess import run_main
+
+    code, out, err = run_main(args, _environ(home, **extra), cwd)
+    assert code == 0, f"envkeep {' '.join(args)}: {err}"
+    return out
+
+
 @dataclass
 class TeamServer:
     """One running server, its database URL and its log file."""
@@ -173,7 +183,7 @@ def join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> N
     """``email`` joins with an invite ``code``, its passphrase named after it
     (``alice@x.io``: ``alice passphrase``)."""
     passphrase = f"{email.partition('@')[0]} passphrase"
-    cli_ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
+    quick_ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
 
 
 def server_per_database(

@@ -11,7 +11,7 @@ import pytest
 
 from tests.server import TeamServer, start_server
 from tests.server import cli as _cli
-from tests.server import cli_ok as _ok
+from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -18,8 +18,8 @@ from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite
 from tests.server import TeamServer, start_server
 from tests.server import cli as _cli
-from tests.server import cli_ok as _ok
 from tests.server import join as _join
+from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -19,8 +19,9 @@ from envkeep.store.engine import open_engine
 from envkeep.store.models import DataKeyShare, Environment, Secret, SecretVersion
 from tests.server import TeamServer, start_server
 from tests.server import cli as _cli
-from tests.server import cli_ok as _ok
+from tests.server import cli_ok as _process_ok
 from tests.server import join as _join
+from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -443,10 +444,11 @@ def test_a_token_reads_without_a_project_file_given_the_project_and_server(
     assert missing.returncode == 2
     assert "ENVKEEP_PROJECT" in missing.stderr
     named = {**as_ci, "ENVKEEP_PROJECT": "shop"}
-    assert _ok(ci, bare, "get", "API_KEY", "--env", "staging", **named) == "staging-key\n"
-    exported = _ok(ci, bare, "export", "--env", "staging", "--format", "json", **named)
+    assert _process_ok(ci, bare, "get", "API_KEY", "--env", "staging", **named) == "staging-key\n"
+    exported = _process_ok(ci, bare, "export", "--env", "staging", "--format", "json", **named)
     assert '"PORT": "8080"' in exported
-    ran = _ok(ci, bare, "run", "--env", "staging", "--", "sh", "-c", "echo $API_KEY", **named)
+    echo = ("sh", "-c", "echo $API_KEY")
+    ran = _process_ok(ci, bare, "run", "--env", "staging", "--", *echo, **named)
     assert ran == "staging-key\n"
     assert not (bare / "envkeep.toml").exists()
 

@@ -18,8 +18,8 @@ from envkeep.store.engine import open_engine
 from envkeep.store.models import Environment, Secret, SecretVersion
 from tests.server import TeamServer, server_per_database
 from tests.server import cli as _cli
-from tests.server import cli_ok as _ok
 from tests.server import join as _join
+from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -17,8 +17,8 @@ from envkeep.client.envelopes import seal_version
 from envkeep.core.errors import IntegrityError
 from tests.server import TeamServer, start_server
 from tests.server import cli as _cli
-from tests.server import cli_ok as _ok
 from tests.server import join as _join
+from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -24,7 +24,7 @@ from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principa
 from tests.authz_support import KEY, founding_invite, joining
 from tests.server import ENVKEEP, TeamServer, join, server_per_database
 from tests.server import cli as _cli
-from tests.server import cli_ok as _ok
+from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -63,7 +63,8 @@ class Team:
         join(self.server, home, self.work, code, email)
 
     def a(self, *args: str) -> str:
-        """Alice runs a command that must succeed; its stdout."""
+        """Alice runs a command that must succeed (in this process: setting up, or reading
+        back; what a test is about runs as a process, ``_cli``); its stdout."""
         return _ok(self.alice, self.work, *args)
 
     def b(self, *args: str) -> str:

@@ -11,9 +11,6 @@ state is not a directory to copy, so on ``http`` each test replays the template'
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
 import os
 import shutil
 import subprocess
@@ -22,15 +19,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-import typer.main
 
-from envkeep.cli import state as cli_state
 from envkeep.cli.entry import main
 from envkeep.client.context import ClientContext
 from envkeep.settings import Settings, load_settings
+from tests.inprocess import in_process_cli, run_main
 from tests.server import TeamServer, start_server
 
 from .accounts import PASSPHRASE, Accounts
@@ -150,37 +146,6 @@ class Envkeep:
         )
 
 
-# Typer builds the click command tree from the app on every call: half of an in-process
-# command's time. The tree does not change, so in-process runs build it once.
-_click_command = functools.cache(typer.main.get_command)
-
-
-@contextlib.contextmanager
-def in_process_cli(patch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Run the CLI's ``main`` in this process: its click command built once, and every
-    ClientContext the command makes closed when the block ends.
-
-    A command never closes its context (src/envkeep/cli/state.py: make_context): a process
-    that exits drops its connections with it, but ``main`` run in this process would leave an
-    HTTP connection to the team server open per command (a ResourceWarning, an error here).
-    """
-    opened: list[ClientContext] = []
-
-    def make(*args: Any, **kwargs: Any) -> ClientContext:
-        context = ClientContext(*args, **kwargs)
-        opened.append(context)
-        return context
-
-    patch.setattr(typer.main, "get_command", _click_command)
-    patch.setattr(cli_state, "ClientContext", make)
-    try:
-        yield
-    finally:
-        patch.setattr(cli_state, "ClientContext", ClientContext)
-        for context in opened:
-            context.close()
-
-
 def run_in_process(
     envkeep: Envkeep,
     monkeypatch: pytest.MonkeyPatch,
@@ -232,32 +197,9 @@ def quick(
     env: Mapping[str, str | None] | None = None,
     cwd: Path | None = None,
 ) -> Result:
-    """``envkeep ARGS`` run in this process: the console script's ``main`` with the runner's
-    environment and directory, ten times faster than a process. For setting a project up and
-    for reading its state; the behaviour under test runs as a real process. Never `run`: it
-    would exec."""
-    assert "run" not in args[:2], "`envkeep run` replaces the process that runs it"
-    wanted = envkeep.environ(env)
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        for key in set(os.environ) - set(wanted):
-            patch.delenv(key)
-        for key, value in wanted.items():
-            patch.setenv(key, value)
-        patch.chdir(cwd or envkeep.cwd)
-        with (
-            in_process_cli(patch),
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-        ):
-            try:
-                main(list(args))
-            except SystemExit as done:
-                code = done.code
-            else:  # pragma: no cover - main always exits
-                code = 0
-    exit_code = code if isinstance(code, int) else 0 if code is None else 1
-    return Result(exit_code, out.getvalue(), err.getvalue())
+    """``envkeep ARGS`` run in this process (tests/inprocess.py) with the runner's environment
+    and directory: for setting a project up and for reading its state."""
+    return Result(*run_main(args, envkeep.environ(env), cwd or envkeep.cwd))
 
 
 def quick_ok(envkeep: Envkeep, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
