@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,25 @@ def test_a_database_in_a_missing_directory_is_named_with_the_directory(tmp_path:
         assert f"mkdir -p {missing}" in done.stderr
         assert "bug" not in done.stderr
         assert not missing.exists()
+
+
+def test_migrate_makes_the_default_database_directory_under_envkeep_home(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_SERVER")}
+    done = subprocess.run(
+        [*ENVKEEP, "server", "migrate"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**env, "ENVKEEP_HOME": str(home)},
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert (home / "server" / "envkeep-server.db").is_file()
+    assert stat.S_IMODE((home / "server").stat().st_mode) == 0o700
 
 
 def test_a_database_server_that_does_not_answer_is_named_without_its_password(

@@ -52,7 +52,8 @@ def _opened(database_url: str) -> Iterator[None]:
         raise StoreError(
             f"cannot open the database {shown_url(database_url)}: the directory {directory}"
             " does not exist",
-            hint=f"create it (mkdir -p {directory}) or give --db another path",
+            hint=f"create it (mkdir -p {directory}) or give --db another path (`envkeep server"
+            " migrate` makes the default one)",
         )
     try:
         yield

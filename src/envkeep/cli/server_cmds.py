@@ -98,7 +98,12 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     """
     from envkeep.api.serve import migrate as run_migrations
 
-    before, after = run_migrations(_settings(ctx, config, db=db).db)
+    database = _settings(ctx, config, db=db).db
+    settings = load_settings()
+    if database == settings.server_database and not settings.server_db:
+        # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
+        (settings.home / "server").mkdir(mode=0o700, parents=True, exist_ok=True)
+    before, after = run_migrations(database)
     output.done(f"database schema: {before or 'empty'} -> {after}")
 
 
