@@ -97,7 +97,12 @@ def test_a_name_created_meanwhile_is_named_with_its_author_in_the_conflict(
     with pytest.raises(ConflictError) as refused:
         write_planned(client, second, second.plan_writes(SHARED_SCOPE, {"NEW": "second"}))
 
-    assert refused.value.message.startswith("changed since you read it: NEW (now version 1, by ")
+    message = refused.value.message
+    assert message.startswith("changed after this command read it: NEW (now version 1, by ")
+    assert (
+        refused.value.hint
+        == "see the new values (envkeep list --env dev), then run your command again"
+    )
     assert current(store_backend, identity) == {"NEW": "first"}
 
 

@@ -54,7 +54,11 @@ def _explained(
         f"{v.name} (now version {v.version}, by {v.author} at {v.updated_at})" for v in changed[:3]
     ]
     more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    scope = changed[0].scope
+    listing = f"envkeep list --env {opened.snapshot.environment.name}" + (
+        "" if scope == "shared" else f" --service {scope}"
+    )
     return ConflictError(
-        f"changed since you read it: {'; '.join(parts)}{more}; nothing was written",
-        hint="look at the new values, then run your command again",
+        f"changed after this command read it: {'; '.join(parts)}{more}; nothing was written",
+        hint=f"see the new values ({listing}), then run your command again",
     )
