@@ -74,43 +74,43 @@ def test_crypto_is_the_only_module_that_imports_cryptography() -> None:
     assert users == ["crypto/_pyca.py"]
 
 
-def test_importing_every_app_module_loads_no_cryptography() -> None:
-    modules = sorted(
-        f"envkeep.app.{p.stem}" for p in (PACKAGE / "app").glob("*.py") if p.stem != "__init__"
-    )
+def _loaded_by(modules: list[str], packages: set[str]) -> list[str]:
+    """Which modules of ``packages`` a fresh interpreter holds after importing ``modules``."""
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
-        "print(sorted(m for m in sys.modules if m.startswith('cryptography')))\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {packages!r}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded: list[str] = ast.literal_eval(out.stdout.strip())
+    return loaded
+
+
+def _modules_of(*layers: str) -> list[str]:
+    return sorted(
+        f"envkeep.{layer}.{p.stem}"
+        for layer in layers
+        for p in (PACKAGE / layer).glob("*.py")
+        if p.stem != "__init__"
+    )
+
+
+def test_importing_every_app_module_loads_no_cryptography() -> None:
+    assert _loaded_by(_modules_of("app"), {"cryptography"}) == []
 
 
 def test_the_run_path_imports_neither_sqlalchemy_nor_typer() -> None:
-    code = (
-        "import sys\n"
-        "import envkeep.cli.fast, envkeep.client.launch, envkeep.client.local, envkeep.cli.state\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'typer', 'rich',"
-        " 'alembic', 'keyring'}))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    run_path = [
+        "envkeep.cli.fast",
+        "envkeep.client.launch",
+        "envkeep.client.local",
+        "envkeep.cli.state",
+    ]
+    heavy = {"sqlalchemy", "typer", "rich", "alembic", "keyring"}
+    assert _loaded_by(run_path, heavy) == []
 
 
 def test_importing_every_client_and_cli_module_loads_no_sqlalchemy() -> None:
     """A command against a team server never needs SQLAlchemy (a fifth of a second to import):
     only the embedded store and `envkeep server` load it, when they are used."""
-    modules = sorted(
-        f"envkeep.{layer}.{p.stem}"
-        for layer in ("client", "cli")
-        for p in (PACKAGE / layer).glob("*.py")
-        if p.stem != "__init__"
-    )
-    code = (
-        "import importlib, sys\n"
-        f"for m in {modules!r}: importlib.import_module(m)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'sqlalchemy', 'alembic'}))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded_by(_modules_of("client", "cli"), {"sqlalchemy", "alembic"}) == []

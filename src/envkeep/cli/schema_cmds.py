@@ -340,18 +340,16 @@ def template_create(
     output.done(f"created template '{name}' at {path}")
 
 
+TemplateServiceOpt = Annotated[
+    str,
+    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service),
+]
+
+
 @template_app.command("apply")
 def template_apply(
     name: Annotated[str, typer.Argument(help="Template name.")],
-    service: Annotated[
-        str,
-        typer.Option(
-            "--service",
-            "-s",
-            help="The service that inherits it.",
-            autocompletion=complete_service,
-        ),
-    ],
+    service: TemplateServiceOpt,
 ) -> None:
     """Make a service inherit a template: its defaults become the service's lowest layer.
 
@@ -364,15 +362,7 @@ def template_apply(
 @template_app.command("detach")
 def template_detach(
     name: Annotated[str, typer.Argument(help="Template name.")],
-    service: Annotated[
-        str,
-        typer.Option(
-            "--service",
-            "-s",
-            help="The service that stops inheriting it.",
-            autocompletion=complete_service,
-        ),
-    ],
+    service: TemplateServiceOpt,
 ) -> None:
     """Stop a service inheriting a template (the template and stored values stay).
 
