@@ -136,6 +136,11 @@ def require_within(call: Call, target: Target, *, named: str) -> list[Binding]:
     target (covers it or lies within it: a reader of one environment lists its project's
     environments and services); PermissionDenied otherwise, worded as for a read there."""
     bindings = require_member(call.fetch, call.actor.principal_id, target.workspace_id)
+    check_within(bindings, target, named=named)
+    return bindings
+
+
+def check_within(bindings: list[Binding], target: Target, *, named: str) -> None:
+    """``require_within`` with the bindings already read (by ``require_member``)."""
     if not any(reaches(b, target) for b in bindings):
         check_role(bindings, target, Role.READ, named=named)
-    return bindings

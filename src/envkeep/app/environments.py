@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app import reads
 from envkeep.app._lookup import authorised_environment, project_by_name
 from envkeep.app.audit import append_event
-from envkeep.app.authz import may_list, require_role, require_within
+from envkeep.app.authz import require_role
 from envkeep.app.members import Member, policy_binding, store_shares
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
@@ -118,17 +119,10 @@ def create_environment(
 
 
 def list_environments(call: Call, *, workspace_id: str, project: str) -> list[EnvironmentView]:
-    """A project's environments that the caller reads (all of them with a role on the
-    project; a role on one environment lists that one)."""
-    found = project_by_name(call, workspace_id, project)
-    bindings = require_within(call, Target(workspace_id, found.id), named=f"project {project}")
-    rows = call.session.scalars(
-        select(Environment)
-        .where(Environment.project_id == found.id)
-        .order_by(Environment.created_at)
+    """A project's environments that the caller reads (`reads.list_environments`)."""
+    return reads.list_environments(
+        call.fetch, call.actor, workspace_id=workspace_id, project=project
     )
-    readable = [e for e in rows if may_list(bindings, Target(workspace_id, found.id, e.id))]
-    return [environment_view(e) for e in readable]
 
 
 def delete_environment(call: Call, *, workspace_id: str, project: str, name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from envkeep.app.authz import authorize, check_role, may_list, require_member
+from envkeep.app.authz import authorize, check_role, check_within, may_list, require_member
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Binding, Role, Target
 from envkeep.app.secrets_cache import SecretsCache, SecretsKey
@@ -203,6 +203,37 @@ def _secrets(fetch: Fetch, key: SecretsKey, cache: SecretsCache | None) -> tuple
         if cache is not None:
             cache.put(key, found)
     return found
+
+
+def list_environments(
+    fetch: Fetch, actor: Actor, *, workspace_id: str, project: str
+) -> list[EnvironmentView]:
+    """A project's environments that the caller reads (all of them with a role on the
+    project; a role on one environment lists that one), oldest first."""
+    bindings = require_member(fetch, actor.principal_id, workspace_id)
+    found = _project(fetch, workspace_id, project, bindings)
+    check_within(bindings, Target(workspace_id, found.id), named=f"project {project}")
+    rows = fetch(
+        "SELECT id, name, key_version, revision, protected, description FROM environments"
+        " WHERE project_id = :project ORDER BY created_at",
+        {"project": found.id},
+    )
+    return [
+        EnvironmentView(env_id, found.id, name, key_version, revision, bool(protected), described)
+        for env_id, name, key_version, revision, protected, described in rows
+        if may_list(bindings, Target(workspace_id, found.id, env_id))
+    ]
+
+
+def list_services(
+    fetch: Fetch, actor: Actor, *, workspace_id: str, project: str
+) -> list[ServiceView]:
+    """A project's services, by name (a role on the project or on one of its environments:
+    each reads the service scopes of the environments it reads)."""
+    bindings = require_member(fetch, actor.principal_id, workspace_id)
+    found = _project(fetch, workspace_id, project, bindings)
+    check_within(bindings, Target(workspace_id, found.id), named=f"project {project}")
+    return list(_services(fetch, found))
 
 
 def read_environment(

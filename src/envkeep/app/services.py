@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app import reads
 from envkeep.app._lookup import project_by_name, service_by_name
 from envkeep.app.audit import append_event
-from envkeep.app.authz import require_role, require_within
+from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import ServiceView
@@ -82,14 +83,8 @@ def add_service(
 
 
 def list_services(call: Call, *, workspace_id: str, project: str) -> list[ServiceView]:
-    """A project's services (a role on the project or on one of its environments: each reads
-    the service scopes of the environments it reads)."""
-    found = project_by_name(call, workspace_id, project)
-    require_within(call, Target(workspace_id, found.id), named=f"project {project}")
-    rows = call.session.scalars(
-        select(Service).where(Service.project_id == found.id).order_by(Service.name)
-    )
-    return [service_view(s) for s in rows]
+    """A project's services (`reads.list_services`)."""
+    return reads.list_services(call.fetch, call.actor, workspace_id=workspace_id, project=project)
 
 
 def remove_service(call: Call, *, workspace_id: str, project: str, name: str) -> None:

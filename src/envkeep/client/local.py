@@ -149,9 +149,10 @@ class LocalBackend:
         )
 
     def list_services(self, project: str) -> list[ServiceView]:
-        from envkeep.app.services import list_services
-
-        return self._call(list_services, project=project)
+        with self._reading() as fetch:
+            return reads.list_services(
+                fetch, self._actor, workspace_id=self.workspace_id, project=project
+            )
 
     def remove_service(self, project: str, name: str) -> None:
         from envkeep.app.services import remove_service
@@ -164,9 +165,10 @@ class LocalBackend:
         return self._call(create_environment, project=project, new=new)
 
     def list_environments(self, project: str) -> list[EnvironmentView]:
-        from envkeep.app.environments import list_environments
-
-        return self._call(list_environments, project=project)
+        with self._reading() as fetch:
+            return reads.list_environments(
+                fetch, self._actor, workspace_id=self.workspace_id, project=project
+            )
 
     def delete_environment(self, project: str, name: str) -> None:
         from envkeep.app.environments import delete_environment
