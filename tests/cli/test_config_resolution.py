@@ -307,3 +307,20 @@ def test_detaching_a_template_the_service_does_not_use_names_those_it_does(
     assert_one_line_error(unused, "does not use template 'postgres'")
     assert "nothing to detach" in unused.err_lines[1]
     assert (config_tree / "envkeep.toml").read_bytes() == before
+
+
+def test_list_names_what_a_service_gets_only_from_defaults_and_where_to_see_it(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    listed = envkeep.ok("list", "--env", "dev", "--service", "api")
+    shared = envkeep.ok("list", "--env", "dev")
+    as_json = json.loads(envkeep.ok("list", "--env", "dev", "--service", "api", "--json").stdout)
+
+    assert listed.err_lines == [
+        "api also gets DB_NAME, DB_ROOT_PASSWORD, DB_USER from template postgres (stored nowhere)",
+        "api also gets WORKERS from its schema's defaults (stored nowhere)",
+        "everything api gets, resolved: envkeep export --env dev --service api",
+    ]
+    assert "DB_USER" not in listed.stdout  # the table holds stored values only
+    assert shared.stderr == ""  # the shared scope has no defaults of its own
+    assert "DB_USER" not in {row["name"] for row in as_json}

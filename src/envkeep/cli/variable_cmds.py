@@ -23,7 +23,8 @@ from envkeep.cli.options import (
 )
 from envkeep.cli.state import WriteScope, confirming, interactive, make_context
 from envkeep.client import editing, schemas, variables
-from envkeep.client.resolution import notify_without_checkout, personal_note
+from envkeep.client.listing import list_variables
+from envkeep.client.resolution import notify_without_checkout, personal_note, where_flags
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
@@ -164,7 +165,8 @@ def list_(
     ctx = make_context()
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
-    found = variables.list_variables(ctx, env_name, service)
+    listing = list_variables(ctx, env_name, service)
+    found = listing.variables
     if json_out:
         output.print_json(
             [
@@ -181,6 +183,15 @@ def list_(
         else f"no variables in {env_name} for service {service} yet"
     )
     output.print_table(("NAME", "VALUE", "SCOPE", "VERSION"), rows, empty=empty)
+    if listing.defaults_only and service is not None:
+        for layer, names in listing.defaults_only.items():
+            source = (
+                "its schema's defaults" if layer == "schema default" else layer.replace(":", " ")
+            )
+            output.done(f"{service} also gets {', '.join(names)} from {source} (stored nowhere)")
+        output.done(
+            f"everything {service} gets, resolved: envkeep export {where_flags(env_name, service)}"
+        )
 
 
 def export_(

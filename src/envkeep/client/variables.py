@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import BrokenReference, Unresolved
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import OpenEnvironment, Variable
+    from envkeep.client.vault import OpenEnvironment
     from envkeep.core.resolve import Resolution
     from envkeep.core.schema import Schema
 
@@ -230,11 +230,6 @@ def _scopes_setting(ctx: ClientContext, env: str, name: str, service: str | None
     except EnvkeepError:  # the hint is a courtesy: the error it goes with comes first
         return []
     return [v.scope for v in found if v.name == name and v.scope != (service or SHARED)]
-
-
-def list_variables(ctx: ClientContext, env: str, service: str | None) -> list[Variable]:
-    """The variables a service sees (shared and its own scope), or the shared scope alone."""
-    return open_environment(ctx, env, service).variables()
 
 
 def resolved_values(

@@ -1,0 +1,56 @@
+"""What `envkeep list` shows: the variables stored in a scope, and for a service the names it
+gets only from its schema's or templates' defaults (stored nowhere), which a list of stored
+values would leave out without a word."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.client.variables import open_environment
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment, Variable
+
+_STORED_LAYERS = ("shared", "local")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The stored variables, and by default layer (``schema default``, ``template:NAME``)
+    the names the service gets from it alone, sorted."""
+
+    variables: list[Variable]
+    defaults_only: dict[str, tuple[str, ...]]
+
+
+def list_variables(ctx: ClientContext, env: str, service: str | None) -> Listing:
+    """The variables a service sees (shared and its own scope), or the shared scope alone."""
+    opened = open_environment(ctx, env, service)
+    found = opened.variables()
+    if service is None:
+        return Listing(found, {})
+    return Listing(found, _defaults_only(ctx, opened, service, {v.name for v in found}))
+
+
+def _defaults_only(
+    ctx: ClientContext, opened: OpenEnvironment, service: str, stored: set[str]
+) -> dict[str, tuple[str, ...]]:
+    from envkeep.client.resolution import arrange
+    from envkeep.core.errors import InputError
+
+    try:
+        stack = arrange(ctx, opened, with_local=False).stack(service)
+    except InputError:  # a broken schema or template: the commands that read them say what
+        return {}
+    claimed = set(stored)
+    found: dict[str, tuple[str, ...]] = {}
+    for layer in reversed(stack):  # highest first: a name belongs to the layer it comes from
+        if layer.name in _STORED_LAYERS or layer.name.startswith("service:"):
+            continue
+        names = tuple(sorted(set(layer.values) - claimed))
+        claimed.update(layer.values)
+        if names:
+            found[layer.name] = names
+    return found
