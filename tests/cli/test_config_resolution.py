@@ -324,3 +324,15 @@ def test_list_names_what_a_service_gets_only_from_defaults_and_where_to_see_it(
     assert "DB_USER" not in listed.stdout  # the table holds stored values only
     assert shared.stderr == ""  # the shared scope has no defaults of its own
     assert "DB_USER" not in {row["name"] for row in as_json}
+
+
+def test_list_names_the_personal_overrides_over_what_it_shows(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / ".envkeep" / "local.env").write_text("LOG_LEVEL=warn\n", encoding="utf-8")
+
+    listed = envkeep.ok("list", "--env", "dev")
+
+    assert listed.err_lines == [
+        "note: dev gets 1 value from .envkeep/local.env, your personal overrides: LOG_LEVEL"
+    ]

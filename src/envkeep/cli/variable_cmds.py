@@ -192,6 +192,8 @@ def list_(
         output.done(
             f"everything {service} gets, resolved: envkeep export {where_flags(env_name, service)}"
         )
+    if (note := personal_note(listing.personal, env=env_name)) is not None:
+        output.done(note)
 
 
 def export_(

@@ -1,13 +1,16 @@
-"""What `envkeep list` shows: the variables stored in a scope, and for a service the names it
-gets only from its schema's or templates' defaults (stored nowhere), which a list of stored
-values would leave out without a word."""
+"""What `envkeep list` shows: the variables stored in a scope; for a service, the names it
+gets only from its schema's or templates' defaults (stored nowhere); and the names this
+machine's personal overrides set over all of them. A list of stored values would leave those
+out without a word."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.variables import open_environment
+from envkeep.core.errors import InputError
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
@@ -18,27 +21,34 @@ _STORED_LAYERS = ("shared", "local")
 
 @dataclass(frozen=True)
 class Listing:
-    """The stored variables, and by default layer (``schema default``, ``template:NAME``)
-    the names the service gets from it alone, sorted."""
+    """The stored variables; by default layer (``schema default``, ``template:NAME``) the
+    names the service gets from it alone; the names `.envkeep/local.env` sets. Names sorted."""
 
     variables: list[Variable]
     defaults_only: dict[str, tuple[str, ...]]
+    personal: tuple[str, ...]
 
 
 def list_variables(ctx: ClientContext, env: str, service: str | None) -> Listing:
     """The variables a service sees (shared and its own scope), or the shared scope alone."""
+    from envkeep.client.resolution import local_overrides
+
     opened = open_environment(ctx, env, service)
     found = opened.variables()
+    personal: tuple[str, ...] = ()
+    if ctx.has_checkout:
+        with contextlib.suppress(InputError):  # a broken local.env: `run` and `get` say so
+            personal = tuple(sorted(local_overrides(ctx.project_file)))
     if service is None:
-        return Listing(found, {})
-    return Listing(found, _defaults_only(ctx, opened, service, {v.name for v in found}))
+        return Listing(found, {}, personal)
+    defaults = _defaults_only(ctx, opened, service, {v.name for v in found})
+    return Listing(found, defaults, personal)
 
 
 def _defaults_only(
     ctx: ClientContext, opened: OpenEnvironment, service: str, stored: set[str]
 ) -> dict[str, tuple[str, ...]]:
     from envkeep.client.resolution import arrange
-    from envkeep.core.errors import InputError
 
     try:
         stack = arrange(ctx, opened, with_local=False).stack(service)
