@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import affected, secret_write
 from envkeep.api.deps import AuthedCall
-from envkeep.app import grantees, invites, members
+from envkeep.app import grantees, invites, key_rotation, members
 from envkeep.app.views import Revocation
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
@@ -90,7 +90,7 @@ def readers(
     workspace_id: str, project: str, environment: str, call: AuthedCall
 ) -> list[schemas.Principal]:
     """Who may read an environment now (a rotated key is sealed to each)."""
-    found = members.readers_of(
+    found = key_rotation.readers_of(
         call, workspace_id=workspace_id, project=project, environment=environment
     )
     return [schemas.Principal.model_validate(p) for p in found]
@@ -101,7 +101,7 @@ def rotate(
     workspace_id: str, project: str, environment: str, body: schemas.Rotation, call: AuthedCall
 ) -> schemas.Revision:
     """Switch to a new data key: shares for every reader, current values re-encrypted."""
-    version = members.rotate_key(
+    version = key_rotation.rotate_key(
         call,
         workspace_id=workspace_id,
         project=project,

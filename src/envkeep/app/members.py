@@ -1,5 +1,5 @@
-"""Members, roles and key shares: granting (with the grantee's shares, sealed client-side),
-revoking, and rotating an environment's data key.
+"""Members, roles and key shares: granting (with the grantee's shares, sealed client-side) and
+revoking (`key_rotation` then switches the environments a revocation affects to new keys).
 
 No privilege escalation: a principal grants only at scopes where it is an admin, and never a
 role above the one it holds there. A grant must bring a share of every environment it opens,
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from envkeep.app._lookup import (
-    authorised_environment,
     binding_at,
     environment_by_name,
     names_in_workspace,
@@ -29,9 +28,7 @@ from envkeep.app.principal_labels import shown_name
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import EndedTokens, end_uncovered_tokens
 from envkeep.app.views import AffectedEnvironment, Revocation
-from envkeep.app.writes import apply_writes, check_sizes, stored_sizes
 from envkeep.core.errors import (
-    ConflictError,
     InputError,
     NotFoundError,
     RoleNotHeld,
@@ -43,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from envkeep.app.context import Call
-    from envkeep.app.views import PrincipalView, SecretWrite
+    from envkeep.app.views import PrincipalView
 
 
 @dataclass(frozen=True)
@@ -403,130 +400,3 @@ def _keys_missing(call: Call, workspace_id: str) -> Callable[[RoleBinding], int]
         )
 
     return missing
-
-
-def readers_of(
-    call: Call, *, workspace_id: str, project: str, environment: str
-) -> list[PrincipalView]:
-    """Every principal that may read an environment now (for sealing a rotated key)."""
-    found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
-    target = Target(workspace_id, found.id, env.id)
-    bindings = call.session.scalars(
-        select(RoleBinding).where(RoleBinding.workspace_id == workspace_id)
-    )
-    ids = {b.principal_id for b in bindings if covers(policy_binding(b), target)}
-    people = call.session.scalars(select(Principal).where(Principal.id.in_(list(ids))))
-    return [principal_view(p) for p in people if p.disabled_at is None]
-
-
-def rotate_key(
-    call: Call,
-    *,
-    workspace_id: str,
-    project: str,
-    environment: str,
-    new_key_version: int,
-    shares: Sequence[NewShare],
-    writes: Sequence[SecretWrite],
-) -> int:
-    """Switch an environment to a new data key in one transaction: its shares for every
-    current reader, and every current value re-encrypted under it (admin)."""
-    _found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
-    if new_key_version != env.key_version + 1:
-        raise ConflictError("the environment's key changed meanwhile", hint="run the command again")
-    readers = {
-        p.id
-        for p in readers_of(
-            call, workspace_id=workspace_id, project=project, environment=environment
-        )
-    }
-    given = _new_key_shares(shares, env.id, new_key_version)
-    if readers - given.keys():
-        raise InputError(
-            "the new key is not shared with every reader", hint="run the command again"
-        )
-    env.key_version = new_key_version
-    call.session.flush()
-    for recipient in sorted(readers):
-        share = given[recipient]
-        call.session.add(
-            DataKeyShare(
-                id=call.new_id(),
-                environment_id=env.id,
-                key_version=new_key_version,
-                recipient_id=recipient,
-                sharer_id=call.actor.principal_id,
-                sealed=share.sealed,
-                created_at=call.clock(),
-            )
-        )
-    if writes:
-        check_sizes(writes, stored=stored_sizes(call, writes))
-        _reindex(call, env, writes)
-        apply_writes(call, env, writes)
-    _check_all_rewritten(call, env)
-    append_event(
-        call,
-        workspace_id=workspace_id,
-        action="environment.rotate_key",
-        target=f"{project}/{environment}",
-        details={"key_version": new_key_version, "readers": len(readers), "rewritten": len(writes)},
-    )
-    return new_key_version
-
-
-def _new_key_shares(
-    shares: Sequence[NewShare], environment_id: str, key_version: int
-) -> dict[str, NewShare]:
-    """A rotation's shares by recipient: each must seal the new key of this environment, and
-    a recipient gets one (a second could be the one stored while the first was checked)."""
-    given: dict[str, NewShare] = {}
-    for share in shares:
-        if share.environment_id != environment_id or share.key_version != key_version:
-            raise InputError(
-                "a share is for another environment or key version than this rotation's",
-                hint="run the command again",
-            )
-        if share.recipient_id in given:
-            raise InputError("two shares for one recipient", hint="run the command again")
-        given[share.recipient_id] = share
-    return given
-
-
-def _check_all_rewritten(call: Call, env: Environment) -> None:
-    """Every live value is under the new key once a rotation is applied: one written after
-    the rotating client read the environment would stay under the old key, which no member
-    granted from then on holds (nor could they read the environment at all)."""
-    from envkeep.store.models import Secret, SecretVersion
-
-    left = call.session.scalar(
-        select(SecretVersion.secret_id)
-        .join(
-            Secret,
-            (Secret.id == SecretVersion.secret_id)
-            & (Secret.current_version == SecretVersion.version),
-        )
-        .where(
-            Secret.environment_id == env.id,
-            SecretVersion.value_ct.is_not(None),
-            SecretVersion.key_version != env.key_version,
-        )
-        .limit(1)
-    )
-    if left is not None:
-        raise ConflictError(
-            "the environment changed while its key was rotated; nothing was changed",
-            hint="run the command again",
-        )
-
-
-def _reindex(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
-    """A new key means new name indexes: move each secret to the index its rewrite carries."""
-    from envkeep.store.models import Secret
-
-    for write in writes:
-        secret = call.session.get(Secret, write.secret_id)
-        if secret is None or secret.environment_id != env.id:
-            raise InputError("a rotation rewrites a secret of another environment")
-        secret.name_index = write.name_index
-    call.session.flush()
