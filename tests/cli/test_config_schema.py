@@ -131,6 +131,20 @@ def test_validate_reports_one_finding_per_line_with_service_name_rule_and_masked
     assert "7 errors, 1 warning in" in result.stderr
 
 
+def test_validate_says_a_missing_names_example_in_its_schema_file_is_not_a_default(
+    checked: Checked,
+) -> None:
+    notes = [line for line in checked.results["validate qa"].err_lines if "example" in line]
+
+    # API_URL has one (http://api:8080); DB_PASSWORD, from the postgres template, has none.
+    expected = (
+        "note: services/worker/.env.example gives API_URL an example value, which is not a"
+        " default; a '# @default=VALUE' comment above it makes one"
+    )
+    assert notes == [expected]
+    assert "http://api:8080" not in checked.results["validate qa"].stderr
+
+
 def test_validate_reveal_shows_each_offending_value_on_its_line(checked: Checked) -> None:
     result = checked.results["validate qa reveal"]
 

@@ -93,6 +93,11 @@ def validate(
     if counts:
         _print_counts(found.checked, env_name)
     _note_unused_examples(ctx, [c.service for c in found.checked])
+    for source, names in validation.examples_not_defaults(ctx, found.checked):
+        output.done(
+            f"note: {source} gives {', '.join(names)} an example value, which is not a default;"
+            " a '# @default=VALUE' comment above it makes one"
+        )
     _exit_unless_valid(ctx, found)
 
 

@@ -131,3 +131,30 @@ def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
         f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in '{env}': {shown}{more}",
         hint=f"see them all with: envkeep validate --env {env} {which}, or skip with --no-validate",
     )
+
+
+def examples_not_defaults(
+    ctx: ClientContext, checked: Sequence[Checked]
+) -> list[tuple[str, list[str]]]:
+    """For each schema file behind a "required but not set" finding, the missing names it
+    gives an example value (``NAME=example``): an example is not a default, which a reader of
+    the file may well have taken it for. (schema source, names), in the order checked."""
+    from envkeep.core.errors import InputError
+
+    found: list[tuple[str, list[str]]] = []
+    for check in checked:
+        missing = [f.name for f in check.findings if f.rule == "missing"]
+        if check.service is None or not missing:
+            continue
+        try:
+            schema = service_schema(ctx, check.service)
+        except InputError:  # reported with the check itself
+            continue
+        entry = ctx.project_file.service(check.service)
+        if schema is None or entry is None:
+            continue
+        names = [n for n in missing if (spec := schema.field(n)) is not None and spec.example]
+        if names:
+            source = entry.schema or f"{FILENAME} [services.{check.service}.schema]"
+            found.append((source, names))
+    return found
