@@ -1,19 +1,21 @@
 """Other programs read the dotenv files envkeep writes as envkeep means them.
 
 Tricky values are rendered and read back by envkeep's parser (as a command gets them, and as
-`import` stores them), by node's ``--env-file`` and by a shell that sources the file. Which
-quoting each reader needs, and where they still differ (python-dotenv, compose, dotenvx were
-checked by hand: they are not installed here), is in `envkeep.core._dotenvquote`.
+`import` stores them), by python-dotenv, by node's ``--env-file`` and by a shell that sources
+the file. Which quoting each reader needs, and where they still differ (compose and dotenvx
+were checked by hand: they are not installed here), is in `envkeep.core._dotenvquote`.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
+from dotenv import dotenv_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +32,7 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 needs_bash = pytest.mark.skipif(BASH is None, reason="bash is not installed")
 
 # Values every dotenv reader checked reads back exactly from the file envkeep writes (and a
-# shell each one-line one).
+# shell each one-line one), but python-dotenv the doubled backslash of `json` (its test).
 AGREED = {
     "regex": "^\\d+$",
     "windows_path": "C:\\Users\\app",
@@ -131,6 +133,21 @@ def test_import_stores_every_tricky_value_as_text_that_resolves_to_itself(
 
     assert expansion.errors == {}
     assert expansion.values[f"V_{name}"] == value
+
+
+def test_python_dotenv_reads_every_agreed_value_exactly_but_a_doubled_backslash() -> None:
+    """python-dotenv (``interpolate=False``: it would expand ``${X}``) reads a doubled
+    backslash in single quotes as one (`_dotenvquote`): the one agreed value that holds one
+    is read so; a change on either side shows here."""
+    found = dotenv_values(stream=io.StringIO(rendered_tricky()), interpolate=False)
+    read = {name: found.get(f"V_{name}") for name in AGREED}
+
+    doubled = {name for name, value in AGREED.items() if "\\\\" in value}
+    assert doubled == {"json"}
+    assert {n: v for n, v in read.items() if n not in doubled} == {
+        n: v for n, v in AGREED.items() if n not in doubled
+    }
+    assert read["json"] == AGREED["json"].replace("\\\\", "\\")
 
 
 @needs_node
