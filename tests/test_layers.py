@@ -114,3 +114,9 @@ def test_importing_every_client_and_cli_module_loads_no_sqlalchemy() -> None:
     """A command against a team server never needs SQLAlchemy (a fifth of a second to import):
     only the embedded store and `envkeep server` load it, when they are used."""
     assert _loaded_by(_modules_of("client", "cli"), {"sqlalchemy", "alembic"}) == []
+
+
+def test_the_http_client_loads_no_command_line_tool_of_httpx() -> None:
+    """httpx would import its CLI (click, Pygments, Rich) with itself: 40 ms of every command
+    against a team server (`client/_httpx.py`)."""
+    assert _loaded_by(["envkeep.client.http"], {"click", "pygments", "rich"}) == []

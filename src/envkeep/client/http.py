@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from envkeep.api import schemas
 from envkeep.app import views
+from envkeep.client._httpx import httpx
 from envkeep.core import errors
 from envkeep.core.auditchain import EventPage, EventView
 
