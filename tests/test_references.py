@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from envkeep.core._refsyntax import percent_format
 from envkeep.core.errors import InputError, ReferenceProblem
-from envkeep.core.references import Expander, Expansion, Reference, expand, find_references
+from envkeep.core.references import (
+    Expander,
+    Expansion,
+    Reference,
+    expand,
+    find_references,
+    syntax_problem,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -108,10 +115,63 @@ def test_unterminated_reference_is_an_error_naming_the_variable(raw: str) -> Non
     assert SECRET not in result.errors["PASSWORD"]
 
 
-@pytest.mark.parametrize("raw", ["${}", "${1x}", "${a b}", "${A${B}}", "${-x}", "${A:-d}"])
+@pytest.mark.parametrize(
+    "raw", ["${}", "${1x}", "${a b}", "${A${B}}", "${-x}", "${A:-${B}}", "${:-d}", "${A:d}"]
+)
 def test_malformed_reference_is_an_error_naming_the_variable(raw: str) -> None:
     result = expand({"X": raw, "A": "a", "B": "b"})
     assert result.errors["X"].startswith("X: malformed reference;")
+    assert syntax_problem(raw) == "a malformed reference"
+
+
+# --- fallbacks: ${NAME:-text} -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fill", [True, False], ids=["fill", "walk"])
+def test_a_fallback_stands_in_for_a_name_not_set_or_empty_and_only_then(fill: bool) -> None:
+    values = {
+        "SET": "${HOST:-localhost}:${PORT:-5432}",
+        "UNSET": "${NOPE:-localhost}/${ALSO_NOPE:-}x",
+        "EMPTY": "${BLANK:-fallback}",
+        "EMPTY_VIA": "${VIA_BLANK:-fallback}",
+        "CHAINED": "[${SET:-no}]",
+        "TEXT": "${NOPE:-a b $c %(d)s . :-}",
+        "HOST": "db",
+        "PORT": "6543",
+        "BLANK": "",
+        "VIA_BLANK": "${BLANK}",
+    }
+    result = Expander(lambda s: values if s is None else None, fill=fill).expand(None)
+
+    assert result.errors == {}
+    assert result.values["SET"] == "db:6543"
+    assert result.values["UNSET"] == "localhost/x"
+    assert result.values["EMPTY"] == "fallback"
+    assert result.values["EMPTY_VIA"] == "fallback"
+    assert result.values["CHAINED"] == "[db:6543]"
+    assert result.values["TEXT"] == "a b $c %(d)s . :-"
+    assert result.references["SET"] == ("HOST", "PORT")
+    assert result.references["UNSET"] == ()  # what was not set is no reference
+
+
+def test_a_fallback_covers_the_name_itself_not_what_it_refers_to() -> None:
+    result = expand({"A": "${B:-fallback}", "B": "${C}", "D": "${D:-x}"})
+
+    assert result.errors["A"] == "A -> B -> C: 'C' is not set"
+    assert result.errors["D"].startswith("reference cycle: D -> D")
+
+
+def test_a_fallback_across_services() -> None:
+    sources = {None: {"URL": "${api.HOST:-api}:${api.PORT:-80}"}, "api": {"HOST": "api.internal"}}
+    result = Expander(sources.get).expand(None)
+
+    assert result.values["URL"] == "api.internal:80"
+
+
+def test_find_references_names_what_a_fallback_covers() -> None:
+    found = find_references("${A:-x} ${s.B:-y} ${C:-${D}}", services={"s"})
+
+    assert [str(r) for r in found] == ["A", "s.B"]
 
 
 def test_syntax_error_in_a_referenced_value_names_the_path() -> None:

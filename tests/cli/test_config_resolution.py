@@ -336,3 +336,18 @@ def test_list_names_the_personal_overrides_over_what_it_shows(
     assert listed.err_lines == [
         "note: dev gets 1 value from .envkeep/local.env, your personal overrides: LOG_LEVEL"
     ]
+
+
+def test_a_reference_with_a_fallback_resolves_to_it_until_the_name_is_set(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    written = envkeep.ok("set", "CACHE_URL=redis://${REDIS_HOST:-localhost}:6379", "--env", "dev")
+    before = quick_ok(envkeep, "get", "CACHE_URL", "--env", "dev").stdout
+    quick_ok(envkeep, "set", "REDIS_HOST=cache.internal", "--env", "dev")
+    after = envkeep.ok("get", "CACHE_URL", "--env", "dev", "--service", "api").stdout
+
+    assert "warning" not in written.stderr  # nothing that will not resolve
+    assert before == "redis://localhost:6379\n"
+    assert after == "redis://cache.internal:6379\n"
+    refused = envkeep("set", "BAD=${A:-${B}}", "--env", "dev")
+    assert_one_line_error(refused, "the value of BAD has a malformed reference")

@@ -103,7 +103,8 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
     if problem is not None:
         raise UsageError(
             f"the value of {name} has {problem}",
-            hint="refer with ${NAME} or ${service.NAME}; write '$${' for a literal '${'",
+            hint="refer with ${NAME} or ${service.NAME} (with a fallback: ${NAME:-text}); write"
+            " '$${' for a literal '${'",
         )
     itself = {name} if service is None else {name, f"{service}.{name}"}
     found = [str(r) for r in find_references(value) if str(r) in itself]

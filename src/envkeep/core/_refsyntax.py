@@ -1,6 +1,7 @@
-"""The syntax of references in a value, ``${NAME}``, ``${service.NAME}`` and ``$${``, for
-`envkeep.core.references`: how a value splits into literals and references, and the
-``%``-format that fills most values (`envkeep.core._fillscope`)."""
+"""The syntax of references in a value, ``${NAME}``, ``${service.NAME}``, either with a
+fallback (``${NAME:-text}``), and ``$${``, for `envkeep.core.references`: how a value splits
+into literals and references, and the ``%``-format that fills most values
+(`envkeep.core._fillscope`; a value with a fallback takes the general walk)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ __all__ = [
     "parse_value",
     "percent_format",
     "percent_formats",
+    "split_fallback",
     "syntax_problem",
 ]
 
@@ -96,6 +98,26 @@ def parse_value(value: str) -> list[Segment] | None:
     return segments
 
 
+def split_fallback(inner: str) -> tuple[str, str | None]:
+    """A reference's text as what it names and its fallback: ``NAME:-text`` gives
+    ``("NAME", "text")``, the text that stands in when NAME is not set or empty; a reference
+    without one gives ``(inner, None)``. No name holds ``:``, so the first ``:-`` is the mark."""
+    ref, mark, fallback = inner.partition(":-")
+    return (ref, fallback) if mark else (inner, None)
+
+
+def _names_something(inner: str) -> bool:
+    """Whether a reference's text is well-formed: ``NAME`` or ``service.NAME``, with a
+    fallback that opens no reference of its own (``${A:-${B}}`` would end at the first ``}``)."""
+    ref, fallback = split_fallback(inner)
+    if fallback is not None and "${" in fallback:
+        return False
+    if NAME_RE.fullmatch(ref) is not None:
+        return True
+    head, _, tail = ref.partition(".")
+    return is_service_ref(head, tail)
+
+
 def syntax_problem(value: str) -> str | None:
     """What is wrong with the references of ``value`` as written (an unterminated ``${``, or
     ``${...}`` that names neither ``NAME`` nor ``service.NAME``), whatever they point to; None
@@ -104,10 +126,8 @@ def syntax_problem(value: str) -> str | None:
     if segments is None:
         return "an unterminated '${'"
     for segment in segments:
-        if isinstance(segment, Ref) and NAME_RE.fullmatch(segment.inner) is None:
-            head, _, tail = segment.inner.partition(".")
-            if not is_service_ref(head, tail):
-                return "a malformed reference"  # its text is part of the value: not shown
+        if isinstance(segment, Ref) and not _names_something(segment.inner):
+            return "a malformed reference"  # its text is part of the value: not shown
     return None
 
 
@@ -121,6 +141,9 @@ def find_references(value: str, *, services: Collection[str] = ()) -> list[Refer
     for match in _TOKEN_RE.finditer(value):
         inner, close = match.group(2), match.group(3)
         if inner is None or not close:
+            continue
+        inner, fallback = split_fallback(inner)
+        if fallback is not None and "${" in fallback:
             continue
         head, dot, tail = inner.partition(".")
         if dot and head in services and is_service_ref(head, tail):

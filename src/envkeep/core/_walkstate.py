@@ -34,7 +34,7 @@ Outcome = Done | Failed
 class Frame:
     """One value being expanded: its segments, how far we got and what it has produced."""
 
-    __slots__ = ("key", "parts", "pos", "refs", "segments")
+    __slots__ = ("fallback", "key", "parts", "pos", "refs", "segments")
 
     def __init__(self, key: Key, segments: list[Segment]) -> None:
         self.key = key
@@ -42,6 +42,7 @@ class Frame:
         self.pos = 0
         self.parts: list[str] = []
         self.refs: list[Key] = []
+        self.fallback: str | None = None  # of the reference being expanded (``${A:-text}``)
 
 
 def through(key: Key, failure: Failed) -> Failed:
@@ -50,6 +51,12 @@ def through(key: Key, failure: Failed) -> Failed:
 
 
 def take(frame: Frame, key: Key, done: Done) -> None:
+    """Add a reference's expansion to the value that refers to it: its fallback instead, if it
+    has one and the expansion is empty."""
+    fallback, frame.fallback = frame.fallback, None
+    if fallback is not None and not done.value:
+        frame.parts.append(fallback)
+        return
     frame.parts.append(done.value)
     frame.refs.append(key)
     frame.refs.extend(done.refs)

@@ -4,6 +4,8 @@
 - ``${service.NAME}`` is a value of another service in the same environment. Names may contain
   ``.``, so ``${X.Y}`` is a cross-service reference only when ``X`` is a known service, and
   otherwise the plain name ``X.Y``;
+- ``${NAME:-text}`` (either form) is ``text`` where NAME is not set or is empty, as in a
+  shell or compose; the text is literal and cannot open a reference of its own;
 - ``$${`` is a literal ``${``; a ``$`` not followed by ``{`` is literal;
 - an unterminated ``${``, a malformed reference, a dangling reference or a cycle is an error
   naming the path to it (``A -> B -> A``), never a value: values may be secrets.
@@ -32,6 +34,7 @@ from envkeep.core._refsyntax import (
     parse_value,
     percent_format,
     percent_formats,
+    split_fallback,
     syntax_problem,
 )
 from envkeep.core._walkstate import Done as _Done
@@ -308,14 +311,20 @@ class Expander:
             if isinstance(segment, str):
                 frame.parts.append(segment)
                 continue
-            target = self._target(frame.key[0], segment.inner)
+            inner, fallback = split_fallback(segment.inner)
+            target = None if fallback and "${" in fallback else self._target(frame.key[0], inner)
             if target is None:
                 return _Failed((frame.key,), "invalid")
+            frame.fallback = fallback  # `_take` puts it in for an empty expansion
             outcome = self._open(target, stack)
             if outcome is None:
                 return None
             if isinstance(outcome, _Failed):
-                return _through(frame.key, outcome)
+                if fallback is None or outcome.kind != "missing" or outcome.path != (target,):
+                    return _through(frame.key, outcome)
+                frame.fallback = None  # not set: the fallback stands in
+                frame.parts.append(fallback)
+                continue
             _take(frame, target, outcome)
         return _Done("".join(frame.parts), tuple(dict.fromkeys(frame.refs)))
 
@@ -355,7 +364,8 @@ class Expander:
             return f"{route}: unterminated '${{'{where}; {_ESCAPE_HINT}"
         return (
             f"{route}: malformed reference{where}; "
-            f"use ${{NAME}} or ${{service.NAME}}, or {_ESCAPE_HINT}"
+            f"use ${{NAME}} or ${{service.NAME}} (${{NAME:-text}} with a literal fallback), or"
+            f" {_ESCAPE_HINT}"
         )
 
     def _missing_detail(self, key: _Key, *, qualify: bool) -> str:
