@@ -210,9 +210,7 @@ def list_environments(
 ) -> list[EnvironmentView]:
     """A project's environments that the caller reads (all of them with a role on the
     project; a role on one environment lists that one), oldest first."""
-    bindings = require_member(fetch, actor.principal_id, workspace_id)
-    found = _project(fetch, workspace_id, project, bindings)
-    check_within(bindings, Target(workspace_id, found.id), named=f"project {project}")
+    found, bindings = _project_reached(fetch, actor, workspace_id, project)
     rows = fetch(
         "SELECT id, name, key_version, revision, protected, description FROM environments"
         " WHERE project_id = :project ORDER BY created_at",
@@ -230,10 +228,19 @@ def list_services(
 ) -> list[ServiceView]:
     """A project's services, by name (a role on the project or on one of its environments:
     each reads the service scopes of the environments it reads)."""
+    found, _bindings = _project_reached(fetch, actor, workspace_id, project)
+    return list(_services(fetch, found))
+
+
+def _project_reached(
+    fetch: Fetch, actor: Actor, workspace_id: str, project: str
+) -> tuple[ProjectView, list[Binding]]:
+    """A project by name, for a caller with a role on it or within it (one environment's),
+    and the caller's bindings in the workspace; PermissionDenied or ProjectNotFound else."""
     bindings = require_member(fetch, actor.principal_id, workspace_id)
     found = _project(fetch, workspace_id, project, bindings)
     check_within(bindings, Target(workspace_id, found.id), named=f"project {project}")
-    return list(_services(fetch, found))
+    return found, bindings
 
 
 def read_environment(

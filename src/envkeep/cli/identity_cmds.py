@@ -75,6 +75,8 @@ def protect() -> None:
     Example: ENVKEEP_PASSPHRASE=… envkeep identity protect
     """
     ctx = make_context()
+    # Read before ctx.identity, which makes a missing identity and protects it with
+    # ENVKEEP_PASSPHRASE: that passphrase is then the new one, not a current one to replace.
     record = identities.load_record(ctx.identity_settings)
     protected = record is not None and record.protection is not None
     current = ctx.identity  # unlocked with the current passphrase, when there is one

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
+    from envkeep.core.projectfile import ProjectFile
     from envkeep.core.schema import Schema
     from envkeep.core.templates import Template
 
@@ -85,10 +86,7 @@ def init_schema(
     inside = target.resolve().is_relative_to(project.root.resolve())
     if entry.schema is None and entry.schema_table is None and inside:
         relative = target.resolve().relative_to(project.root.resolve()).as_posix()
-        text = with_service_setting(
-            project.path.read_text(encoding="utf-8"), service, "schema", relative
-        )
-        write_atomic(project.path, text.encode(), mode=0o644)
+        _set_service_setting(project, service, "schema", relative)
     return target
 
 
@@ -143,36 +141,40 @@ URL=tcp://${HOST}:${PORT}
 def apply_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:
     """Make a service inherit a template (its lowest layer); return the service's templates."""
     get_template(ctx, name)
-    _known_service(ctx, service)
-    project = ctx.project_file
-    entry = project.service(service)
-    assert entry is not None
-    if name in entry.templates:
-        return entry.templates
-    templates = [*entry.templates, name]
-    text = with_service_setting(
-        project.path.read_text(encoding="utf-8"), service, "templates", templates
-    )
-    write_atomic(project.path, text.encode(), mode=0o644)
-    return tuple(templates)
+    used = _templates_of(ctx, service)
+    if name in used:
+        return used
+    templates = (*used, name)
+    _set_service_setting(ctx.project_file, service, "templates", list(templates))
+    return templates
 
 
 def detach_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:
     """Stop a service inheriting a template (the template file stays, and so do values stored
     in the service's scopes); return the service's templates left."""
-    _known_service(ctx, service)
-    project = ctx.project_file
-    entry = project.service(service)
-    assert entry is not None
-    if name not in entry.templates:
-        uses = ", ".join(entry.templates)
+    used = _templates_of(ctx, service)
+    if name not in used:
+        uses = ", ".join(used)
         raise NotFoundError(
             f"service '{service}' does not use template '{name}'",
             hint=f"it uses: {uses}" if uses else "it inherits no template: nothing to detach",
         )
-    templates = [t for t in entry.templates if t != name]
-    text = with_service_setting(
-        project.path.read_text(encoding="utf-8"), service, "templates", templates
-    )
+    templates = tuple(t for t in used if t != name)
+    _set_service_setting(ctx.project_file, service, "templates", list(templates))
+    return templates
+
+
+def _templates_of(ctx: ClientContext, service: str) -> tuple[str, ...]:
+    """The templates a service of envkeep.toml uses; ServiceNotFound for one it lacks."""
+    _known_service(ctx, service)
+    entry = ctx.project_file.service(service)
+    assert entry is not None
+    return entry.templates
+
+
+def _set_service_setting(
+    project: ProjectFile, service: str, key: str, value: str | list[str]
+) -> None:
+    """Set one key of a service's table in envkeep.toml, editing its text in place."""
+    text = with_service_setting(project.path.read_text(encoding="utf-8"), service, key, value)
     write_atomic(project.path, text.encode(), mode=0o644)
-    return tuple(templates)

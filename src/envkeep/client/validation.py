@@ -24,16 +24,19 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
     from envkeep.client.resolution import ProjectLayers
     from envkeep.core.resolve import Resolution
+    from envkeep.core.schema import Schema
     from envkeep.core.validate import Finding
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A service's resolution and what validating it found."""
+    """A service's resolution, what validating it found, and the schema it was checked
+    against (None: it has none)."""
 
     service: str | None
     resolution: Resolution
     findings: tuple[Finding, ...]
+    schema: Schema | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -52,14 +55,16 @@ def check_resolution(
 
     schema = None if service is None else service_schema(ctx, service, layers)
     own: Collection[str] = ()  # without a schema, no name is unknown
-    if schema is None:
-        schema = Schema(())
-    elif service is not None:  # a schema is only looked up for a service
+    if schema is not None and service is not None:  # a schema is only looked up for a service
         own = resolution.set_by({service_layer(service), "local"})
     findings = validate_values(
-        resolution.values, schema, service=service, unresolved=resolution.errors, own=own
+        resolution.values,
+        schema if schema is not None else Schema(()),
+        service=service,
+        unresolved=resolution.errors,
+        own=own,
     )
-    return Checked(service, resolution, tuple(findings))
+    return Checked(service, resolution, tuple(findings), schema)
 
 
 def check_service(ctx: ClientContext, env: str, service: str | None) -> Checked:
@@ -139,19 +144,14 @@ def examples_not_defaults(
     """For each schema file behind a "required but not set" finding, the missing names it
     gives an example value (``NAME=example``): an example is not a default, which a reader of
     the file may well have taken it for. (schema source, names), in the order checked."""
-    from envkeep.core.errors import InputError
-
     found: list[tuple[str, list[str]]] = []
     for check in checked:
+        schema = check.schema
         missing = [f.name for f in check.findings if f.rule == "missing"]
-        if check.service is None or not missing:
-            continue
-        try:
-            schema = service_schema(ctx, check.service)
-        except InputError:  # reported with the check itself
+        if check.service is None or schema is None or not missing:
             continue
         entry = ctx.project_file.service(check.service)
-        if schema is None or entry is None:
+        if entry is None:
             continue
         names = [n for n in missing if (spec := schema.field(n)) is not None and spec.example]
         if names:

@@ -98,20 +98,25 @@ def parse_value(value: str) -> list[Segment] | None:
     return segments
 
 
-def split_fallback(inner: str) -> tuple[str, str | None]:
+def split_fallback(inner: str) -> tuple[str, str | None] | None:
     """A reference's text as what it names and its fallback: ``NAME:-text`` gives
     ``("NAME", "text")``, the text that stands in when NAME is not set or empty; a reference
-    without one gives ``(inner, None)``. No name holds ``:``, so the first ``:-`` is the mark."""
+    without one gives ``(inner, None)``. No name holds ``:``, so the first ``:-`` is the mark.
+    None for a fallback that opens a reference of its own: ``${A:-${B}}`` would end at the
+    first ``}``, so it is malformed."""
     ref, mark, fallback = inner.partition(":-")
-    return (ref, fallback) if mark else (inner, None)
+    if not mark:
+        return inner, None
+    return None if "${" in fallback else (ref, fallback)
 
 
 def _names_something(inner: str) -> bool:
     """Whether a reference's text is well-formed: ``NAME`` or ``service.NAME``, with a
-    fallback that opens no reference of its own (``${A:-${B}}`` would end at the first ``}``)."""
-    ref, fallback = split_fallback(inner)
-    if fallback is not None and "${" in fallback:
+    well-formed fallback or none (`split_fallback`)."""
+    split = split_fallback(inner)
+    if split is None:
         return False
+    ref = split[0]
     if NAME_RE.fullmatch(ref) is not None:
         return True
     head, _, tail = ref.partition(".")
@@ -142,9 +147,10 @@ def find_references(value: str, *, services: Collection[str] = ()) -> list[Refer
         inner, close = match.group(2), match.group(3)
         if inner is None or not close:
             continue
-        inner, fallback = split_fallback(inner)
-        if fallback is not None and "${" in fallback:
+        split = split_fallback(inner)
+        if split is None:
             continue
+        inner = split[0]
         head, dot, tail = inner.partition(".")
         if dot and head in services and is_service_ref(head, tail):
             found[Reference(head, tail)] = None

@@ -311,10 +311,11 @@ class Expander:
             if isinstance(segment, str):
                 frame.parts.append(segment)
                 continue
-            inner, fallback = split_fallback(segment.inner)
-            target = None if fallback and "${" in fallback else self._target(frame.key[0], inner)
-            if target is None:
+            split = split_fallback(segment.inner)
+            target = None if split is None else self._target(frame.key[0], split[0])
+            if split is None or target is None:
                 return _Failed((frame.key,), "invalid")
+            fallback = split[1]
             frame.fallback = fallback  # `_take` puts it in for an empty expansion
             outcome = self._open(target, stack)
             if outcome is None:
