@@ -30,9 +30,9 @@ def stored(envkeep: Envkeep, env: str, service: str | None = None) -> dict[str, 
 
 
 def assert_refused(result: Result, service: str, name: str, rule: str, value: str) -> None:
-    """Refused as an input error, one line naming the service, variable and rule (never the
-    value), with a hint naming the flag that writes anyway."""
-    assert result.code == SchemaViolation.exit_code == 1, result.describe()
+    """Refused as a failed validation (exit 3), one line naming the service, variable and rule
+    (never the value), with a hint naming the flag that writes anyway."""
+    assert result.code == SchemaViolation.exit_code == 3, result.describe()
     assert_one_line_error(result, f"{service}.{name} ({rule}:", "nothing was written")
     assert value not in result.stderr, result.describe()
     assert "--no-validate" in result.err_lines[1], result.describe()

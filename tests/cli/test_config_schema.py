@@ -73,6 +73,10 @@ PROCESSES: dict[str, tuple[str, ...]] = {
     ),
     "run dev api": ("run", "-e", "dev", "-s", "api", "--", PY, "-c", PRINT_ENV, "WORKERS"),
     "activate-all qa": ("activate-all", "--env", "qa"),
+    "export qa": ("export", "--env", "qa", "--service", "web", "-f", "k8s", "-o", "web.yaml"),
+    "export qa no-validate": (
+        "export", "--env", "qa", "--service", "web", "--no-validate", "-f", "json",
+    ),
     "schema show api json": ("schema", "show", "api", "--json"),
 }  # fmt: skip
 # Read in-process, while the processes run.
@@ -194,6 +198,17 @@ def test_run_refuses_to_start_a_service_that_fails_validation(checked: Checked) 
     assert_one_line_error(refused, "web.PUBLIC_URL")
     assert "envkeep validate --env qa --service web," in refused.err_lines[1]  # a hint that works
     assert printed_env(skipped) == {"PUBLIC_URL": ""}
+
+
+def test_export_refuses_a_service_that_fails_validation_as_run_does(checked: Checked) -> None:
+    refused, skipped = checked.results["export qa"], checked.results["export qa no-validate"]
+
+    assert refused.code == 3, refused.describe()
+    assert_one_line_error(refused, "web.PUBLIC_URL")
+    assert "skip with --no-validate" in refused.err_lines[1], refused.describe()
+    assert not (checked.envkeep.cwd / "web.yaml").exists()  # nothing written
+    assert skipped.code == 0, skipped.describe()
+    assert json.loads(skipped.stdout)["PUBLIC_URL"] == ""
 
 
 def test_activate_all_refuses_every_service_when_validation_fails(checked: Checked) -> None:
@@ -427,11 +442,21 @@ def test_a_broken_schema_stops_only_the_commands_of_its_own_service(
     other = envkeep("get", "LOG_LEVEL", "--service", "api", "--env", "dev")
     ran = envkeep("run", "--service", "api", "--env", "dev", "--no-validate", "--", "true")
     own = envkeep("get", "PAID", "--service", "payments", "--env", "dev")
+    validated = envkeep("validate", "--service", "api", "--env", "dev")
+    every = envkeep("validate", "--all", "--env", "dev")
 
     assert other.code == 0, other.describe()
     assert ran.code == 0, ran.describe()
     assert own.code == 1, own.describe()
     assert_one_line_error(own, ".env.example:1", "unknown type 'integer'")
+    assert validated.code == 0, validated.describe()
+    assert "unknown type" not in validated.stderr, validated.describe()
+    # Every other service is checked and shown; the broken one is named, and the exit says so.
+    assert every.code == 1, every.describe()
+    assert "in 3 services (dev)" in every.stderr, every.describe()  # api, web and worker
+    [broken] = [line for line in every.err_lines if line.startswith("error: ")]
+    assert "unknown type 'integer'" in broken, every.describe()
+    assert "payments was not checked: its schema above cannot be read" in every.stderr
 
 
 def test_a_service_is_not_given_a_schema_that_does_not_parse(

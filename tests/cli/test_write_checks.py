@@ -163,11 +163,60 @@ def test_edit_is_refused_with_the_flag_named_and_the_text_kept(
     assert stored(envkeep, "dev", "api") == before
 
 
+def test_unset_of_a_value_a_schema_requires_is_refused_and_writes_nothing(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    before = stored(envkeep, "dev", "api")
+
+    own = envkeep("unset", "PORT", "EXTRA_DEBUG", *DEV_API)  # api's PORT: nothing else gives it
+    shared = envkeep("unset", "DB_PASSWORD", "--env", "dev")  # api's template has no default
+
+    assert own.code == 3, own.describe()
+    assert_one_line_error(own, "api.PORT (missing: required but not set once this is removed)")
+    assert own.err_lines[1].startswith("hint: keep it, or remove it anyway with --no-validate")
+    assert shared.code == 3, shared.describe()
+    assert_one_line_error(shared, "api.DB_PASSWORD (missing: required but not set once")
+    assert stored(envkeep, "dev", "api") == before  # EXTRA_DEBUG neither: all or nothing
+    assert "DB_PASSWORD" in stored(envkeep, "dev")
+
+
+def test_unset_of_what_a_schema_does_not_require_goes_ahead(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    defaulted = envkeep("unset", "LOG_LEVEL", *DEV_API)  # the shared scope's still applies
+    unknown = envkeep("unset", "EXTRA_DEBUG", *DEV_API)  # in no schema
+
+    assert defaulted.code == 0, defaulted.describe()
+    assert unknown.code == 0, unknown.describe()
+    assert {"LOG_LEVEL", "EXTRA_DEBUG"}.isdisjoint(stored(envkeep, "dev", "api"))
+
+
+def test_an_edit_that_deletes_a_required_line_is_refused(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import pathlib, sys\n"
+        "buffer = pathlib.Path(sys.argv[1])\n"
+        "lines = buffer.read_text(encoding='utf-8').splitlines(keepends=True)\n"
+        "buffer.write_text(''.join(l for l in lines if not l.startswith('PORT=')))\n",
+        encoding="utf-8",
+    )
+    before = stored(envkeep, "dev", "api")
+
+    result = envkeep("edit", *DEV_API, env=editor_env(editor))
+
+    assert result.code == 3, result.describe()
+    assert "api.PORT (missing: required but not set" in result.err_lines[0], result.describe()
+    assert stored(envkeep, "dev", "api") == before
+
+
 def test_unset_warns_of_each_reference_it_leaves_dangling(
     envkeep: Envkeep, config_tree: Path
 ) -> None:
-    by_service = envkeep("unset", "PORT", *DEV_API)
-    shared = envkeep("unset", "DB_PASSWORD", "--env", "dev")
+    # Both are required by api's schema: removed anyway, ahead of a schema change.
+    by_service = envkeep("unset", "PORT", *DEV_API, "--no-validate")
+    shared = envkeep("unset", "DB_PASSWORD", "--env", "dev", "--no-validate")
 
     assert by_service.code == 0, by_service.describe()
     assert "PORT" not in stored(envkeep, "dev", "api")
@@ -218,7 +267,7 @@ def test_a_broken_personal_override_file_stops_none_of_the_checked_writes(
 
     refused = envkeep("set", f"{BREAKS_PORT[0]}={BREAKS_PORT[1]}", *DEV_API)
     written = envkeep("set", "PORT=8081", *DEV_API)
-    unset = envkeep("unset", "PORT", *DEV_API)
+    unset = envkeep("unset", "PORT", *DEV_API, "--no-validate")  # required: removed anyway
 
     assert_refused(refused, "api", "PORT", "type", BREAKS_PORT[1])
     assert written.code == 0, written.describe()

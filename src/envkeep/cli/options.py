@@ -97,7 +97,8 @@ NoValidateOpt = Annotated[
     bool,
     typer.Option(
         "--no-validate",
-        help="Write even if a service's schema refuses a value (ahead of a schema change).",
+        help="Write even if a service's schema refuses a value or a removal (ahead of a schema"
+        " change).",
     ),
 ]
 

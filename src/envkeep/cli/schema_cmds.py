@@ -85,7 +85,7 @@ def validate(
         )
     env_name = ctx.default_env(env)
     found = validation.check_services(ctx, env_name, None if all_services else [service or ""])
-    counts = found.checked or not found.unread  # none checked: no empty table, no "0 errors"
+    counts = found.checked or not (found.unread or found.broken)  # none checked: no table
     if json_out and counts:  # none checked: no "[]", which would read as all valid
         output.print_json(_findings_json(found.checked, reveal))
     elif counts:
@@ -128,8 +128,15 @@ def _print_counts(checked: list[validation.Checked], env: str) -> None:
 
 def _exit_unless_valid(ctx: ClientContext, found: validation.ProjectCheck) -> None:
     """Exit 3 when a value was found wrong; else 2 when a service's schema could not be read
-    (not checked is not valid). Either way the unread services are named."""
+    (not checked is not valid), or a broken schema file's own exit code. Either way the
+    unread and broken services are named."""
     errors = any(c.errors for c in found.checked)
+    for service, error in found.broken:
+        report(error, debug=ctx.settings.debug)
+        if len(found.broken) + len(found.checked) > 1:  # the others were checked
+            output.done(f"{service} was not checked: its schema above cannot be read")
+    if found.broken and not errors and not found.unread:
+        raise typer.Exit(found.broken[0][1].exit_code)
     if found.unread:
         unread = validation.unread_schemas(ctx, found.unread)
         if not errors:

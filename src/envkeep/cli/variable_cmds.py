@@ -134,9 +134,11 @@ def unset(
     env: EnvOpt = None,
     service: ServiceOpt = None,
     yes: YesOpt = False,
+    no_validate: NoValidateOpt = False,
 ) -> None:
-    """Delete variables (history keeps their versions). A warning names each ${...}
-    reference elsewhere that no longer resolves.
+    """Delete variables (history keeps their versions). Refused when a service's schema
+    requires one and nothing else gives it a value; a warning names each ${...} reference
+    elsewhere that no longer resolves.
 
     Example: envkeep unset LOG_LEVEL --env dev
     """
@@ -144,7 +146,9 @@ def unset(
     done = confirming(
         at.ctx.settings,
         yes,
-        lambda ok: variables.unset_variables(at.ctx, at.env, at.service, names, confirmed=ok),
+        lambda ok: variables.unset_variables(
+            at.ctx, at.env, at.service, names, confirmed=ok, check=not no_validate
+        ),
         where=at.words,
     )
     output.done(f"unset {output.counted(done.count, 'variable')} in {at.words}")
@@ -218,8 +222,12 @@ def export_(
     ] = None,
     namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing -o file.")] = False,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Export even if the schema finds errors.")
+    ] = False,
 ) -> None:
-    """Print (or write) the resolved values for another tool.
+    """Print (or write) the resolved values for another tool. A service's values are checked
+    against its schema first, as `run` checks them (exit 3 on errors, nothing written).
 
     Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
@@ -230,8 +238,8 @@ def export_(
     if out is not None:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
     if service is not None:
-        notify_without_checkout(ctx, validate=False)  # export does not validate
-    resolution = variables.resolved(ctx, ctx.default_env(env), service)
+        notify_without_checkout(ctx, validate=not no_validate)
+    resolution = variables.resolved(ctx, ctx.default_env(env), service, validate=not no_validate)
     values = resolution.values
     note = personal_note(resolution.set_by({"local"}))
     if note is not None:  # another tool gets them: say so (they are meant for this machine)

@@ -7,6 +7,7 @@ and the team server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -228,8 +229,30 @@ def resolve_each(
     resolution)`` at a time, for a caller that checks each one as it comes."""
     from envkeep.core.resolve import resolve_each as resolve_stacks
 
-    stacks = {name: layers.stack(name) for name in layers.by_service}
-    return resolve_stacks(stacks, targets=list(services))
+    return resolve_stacks(_Stacks(layers), targets=list(services))
+
+
+class _Stacks(Mapping[str, list["Layer"]]):
+    """Every service's layer stack, each built when first read: resolving some services
+    reads the schemas of those and of the services they refer to, not of every other one
+    (a broken schema stops only what needs it, as ``ProjectLayers`` promises)."""
+
+    def __init__(self, layers: ProjectLayers) -> None:
+        self._layers = layers
+        self._built: dict[str, list[Layer]] = {}
+
+    def __getitem__(self, name: str) -> list[Layer]:
+        if name not in self._layers.by_service:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = self._layers.stack(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers.by_service)
+
+    def __len__(self) -> int:
+        return len(self._layers.by_service)
 
 
 def service_schema(

@@ -14,7 +14,7 @@ from envkeep.client.resolution import (
     service_layer,
     service_schema,
 )
-from envkeep.core.errors import UsageError, ValidationFailed
+from envkeep.core.errors import InputError, UsageError, ValidationFailed
 from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
 
@@ -80,6 +80,8 @@ class ProjectCheck:
 
     checked: list[Checked]
     unread: tuple[str, ...] = ()
+    # Services whose schema (or a template) cannot be read, with why: not checked either.
+    broken: tuple[tuple[str, InputError], ...] = ()
 
 
 def check_services(
@@ -96,8 +98,27 @@ def check_services(
     if not ctx.has_checkout:
         _require_services(layers, targets)
         return ProjectCheck([], tuple(targets))
-    resolved = resolve_each(layers, targets)
-    return ProjectCheck([check_resolution(ctx, layers, s, found) for s, found in resolved])
+    broken = _unreadable(ctx, layers, targets)
+    readable = [s for s in targets if s not in dict(broken)]
+    resolved = resolve_each(layers, readable)
+    checked = [check_resolution(ctx, layers, s, found) for s, found in resolved]
+    return ProjectCheck(checked, broken=tuple(broken))
+
+
+def _unreadable(
+    ctx: ClientContext, layers: ProjectLayers, services: Sequence[str]
+) -> list[tuple[str, InputError]]:
+    """The services of ``services`` whose schema or templates cannot be read, and why: the
+    others are checked all the same (one broken .env.example stops no other service's check)."""
+    _require_services(layers, services)
+    broken = []
+    for service in services:
+        try:
+            layers.stack(service)
+            service_schema(ctx, service, layers)
+        except InputError as error:
+            broken.append((service, error))
+    return broken
 
 
 def _require_services(layers: ProjectLayers, services: Sequence[str]) -> None:

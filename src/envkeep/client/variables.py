@@ -181,17 +181,26 @@ class Unset:
 
 
 def unset_variables(
-    ctx: ClientContext, env: str, service: str | None, names: list[str], *, confirmed: bool = False
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    names: list[str],
+    *,
+    confirmed: bool = False,
+    check: bool = True,
 ) -> Unset:
     """Delete variables in one scope (a tombstone version each), all or nothing; name the
-    references elsewhere that no longer resolve (read from the same, whole environment)."""
+    references elsewhere that no longer resolve (read from the same, whole environment).
+    ``check`` refuses it when a service's schema requires a name it removes (`write_checks`)."""
     from envkeep.client.broken_references import broken_by_unset
 
+    schemas = _schemas(ctx, check=check)
     opened = open_for_write(ctx, env, service, every_scope=True)
     scope = opened.scope_for(service)
     missing = [n for n in names if opened.find(scope, n) is None]
     if missing:
         raise _not_found(ctx, missing[0], env, service, opened)
+    refuse_violations(ctx, opened, service, dict.fromkeys(names), schemas)
     broken = broken_by_unset(ctx, opened, service, names)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
     write_planned(ctx, opened, writes, confirmed=confirmed)

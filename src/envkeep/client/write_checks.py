@@ -8,10 +8,11 @@ too, in every service that declares them: ``set X=abc`` is refused when api's ``
 ``${X}`` and api's schema wants a url. Only what the write changes is judged (each service is
 resolved before and after it), so a value already wrong, and left as it is, blocks no unrelated
 write. What is checked is the value those services will see, references expanded, without this
-machine's personal overrides (the write is for everyone). A reference the write leaves broken is
-no type's problem (`broken_references` warns of those an unset leaves). A service without a
-schema, or whose schema cannot be read, is not checked here: `validate` and `run` say what is
-wrong with it.
+machine's personal overrides (the write is for everyone). An unset is refused when it leaves a
+service without a value its schema requires (no default, and set before it). A reference the
+write leaves broken is no type's problem (`broken_references` warns of those an unset leaves).
+A service without a schema, or whose schema cannot be read, is not checked here: `validate`
+and `run` say what is wrong with it.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def refuse_violations_across(
     schemas: Mapping[str, Schema],
 ) -> None:
     """`refuse_violations` for one batch of changes to several scopes (`promote`'s)."""
-    if not schemas or not any(_written(scoped) for scoped in changes.values()):
+    if not schemas or not any(changes.values()):
         return
     before = team_layers(ctx, opened)
     if before is None:  # a broken template: nothing to check against (validate names it)
@@ -145,7 +146,14 @@ def _violations(batch: _Batch, target: str, schema: Schema) -> list[Finding]:
         return []
     seen = batch.seen_by(target)
     changed = [field.name for field in schema.fields if _changes(was, now, field.name)]
-    found = []
+    found = [
+        Finding(target, field.name, "missing", "required but not set once this is removed")
+        for field in schema.fields
+        if field.required
+        and field.default is None
+        and field.name in was.values
+        and field.name not in now.values
+    ]
     for name in dict.fromkeys([*seen, *changed]):
         spec, value = schema.field(name), now.values.get(name)
         if spec is None or value is None or name in now.errors:  # a broken reference is no
@@ -179,8 +187,10 @@ def _refusal(found: list[Finding]) -> SchemaViolation:
     more = f" (and {len(found) - _SHOWN} more)" if len(found) > _SHOWN else ""
     services = sorted({f.service for f in found if f.service is not None})
     whose = f"service {services[0]}'s schema" if len(services) == 1 else "the services' schemas"
+    removed = all(f.rule == "missing" for f in found)
+    fix = "keep it, or remove it anyway" if removed else "correct the value, or write it anyway"
     return SchemaViolation(
         f"refused by {whose}: {shown}{more}; nothing was written",
-        hint=f"correct the value, or write it anyway with {OVERRIDE_FLAG}"
-        f" (ahead of a schema change); the schema: envkeep schema show {services[0]}",
+        hint=f"{fix} with {OVERRIDE_FLAG} (ahead of a schema change);"
+        f" the schema: envkeep schema show {services[0]}",
     )

@@ -11,7 +11,7 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── InputError                    bad input file or text   (exit 1, 422)
     │   ├── ParseError                   …with a line number
     │   ├── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
-    │   └── SchemaViolation              a value written breaks a service's schema
+    │   └── SchemaViolation              a write breaks a service's schema (exit 3)
     ├── NotFoundError                 (exit 1, 404)
     │   ├── ProjectNotFound
     │   ├── ServiceNotFound
@@ -110,9 +110,11 @@ class ReferenceProblem(InputError):
 
 class SchemaViolation(InputError):
     """A value about to be written that a service's schema refuses; nothing was written. The
-    message names the service, variable and rule, never the value."""
+    message names the service, variable and rule, never the value. Exit 3, as `validate` and
+    `run` exit on the same schema's findings."""
 
     code = "schema_violation"
+    exit_code = 3
 
 
 class NotFoundError(EnvkeepError):
