@@ -17,6 +17,7 @@ from envkeep.cli.options import (
 )
 from envkeep.cli.state import WriteScope, confirming, make_context
 from envkeep.client import variables
+from envkeep.client.history import from_the_server
 
 if TYPE_CHECKING:
     from envkeep.client.history import HistoryEntry
@@ -35,7 +36,8 @@ def history(
     """
     ctx = make_context()
     service = ctx.default_service(service)
-    entries = variables.history(ctx, ctx.default_env(env), service, name)
+    with from_the_server(ctx):
+        entries = variables.history(ctx, ctx.default_env(env), service, name)
     if json_out:
         output.print_json([_history_json(e, reveal=reveal) for e in entries])
         return

@@ -11,14 +11,17 @@ signature) whether or not it can be opened.
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.client.envelopes import VersionOpener
-from envkeep.core.errors import PermissionDenied
+from envkeep.core.errors import NotAnEnvkeepRoute, PermissionDenied, UnreachableError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from envkeep.app.views import PrincipalView, VersionView
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
@@ -55,6 +58,25 @@ class HistoryEntry:
         if self.rekeyed:
             return f"re-encrypted under key v{self.key_version} (key rotation)"
         return None
+
+
+@contextmanager
+def from_the_server(ctx: ClientContext) -> Iterator[None]:
+    """Around a command that reads versions: the copies kept for offline reads hold current
+    values only, so none stands in for the server here (the environment read first would use
+    one, and warn, before the versions failed all the same); a server out of reach is one
+    error that says history needs it."""
+    ctx.offline_reads = False
+    try:
+        yield
+    except UnreachableError as error:
+        if isinstance(error, NotAnEnvkeepRoute):  # a wrong URL, not a server out of reach
+            raise
+        kept = "the copy kept for offline reads (get, list, run) holds current values only"
+        raise UnreachableError(
+            f"history needs the server: {error.message}",
+            hint=f"{error.hint}; {kept}" if error.hint else kept,
+        ) from None
 
 
 def read_history(

@@ -273,20 +273,19 @@ class HttpBackend:
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
         path = f"{self.project_path(project)}/environments/{environment}/snapshot"
-        scopes = str(sorted(params.items()))
         try:
             data = self.api.request("GET", path, params=params)
         except errors.UnreachableError as error:
             if self._cache is None or isinstance(error, errors.NotAnEnvkeepRoute):
                 raise  # a kept copy stands in for a server out of reach, not a wrong URL
-            data = self._cache.load(path, scopes, error)
+            data = self._cache.load(path, services, error)
         except (errors.PermissionDenied, errors.NotFoundError):
             if self._cache is not None:  # refused now: no copy may serve it offline
                 self._cache.forget(path)
             raise
         else:
             if self._cache is not None:
-                self._cache.save(path, scopes, data)
+                self._cache.save(path, services, data)
         snapshot = snapshot_view(schemas.Snapshot.model_validate(data))
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
         return snapshot

@@ -1,7 +1,14 @@
 """The last snapshots fetched from a team server, kept (as ciphertext, exactly what the server
 sent) so that reads — `envkeep run` first of all — still work when the server is unreachable,
 for as long as the copy is younger than a maximum age. A read the server refuses (no role
-there any more, or no such environment) deletes its kept copy."""
+there any more, or no such environment) deletes every copy kept of that environment.
+
+A copy holds what one read asked for: every scope, or the shared scope plus some services'.
+An offline read uses the newest copy that holds what it asks (a copy of every scope answers a
+read of one service, narrowed to what the server would have sent), so two commands never show
+two ages of one environment because they asked for different scopes. Saving a copy deletes the
+ones it supersedes: older (the environment's revision and key version) and holding no scope it
+lacks, or of an environment that the name no longer stands for."""
 
 from __future__ import annotations
 
@@ -16,16 +23,77 @@ from envkeep.core.errors import UnreachableError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
 DEFAULT_MAX_AGE = 24 * 3600.0
 
+# The services a read asked for; None: every scope.
+Services = frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """One kept answer: the services it was read for, when, and the server's JSON."""
+
+    path: Path
+    services: Services
+    fetched_at: float
+    snapshot: Any
+
+    @property
+    def environment_id(self) -> str | None:
+        try:
+            return str(self.snapshot["environment"]["id"])
+        except (KeyError, TypeError):
+            return None
+
+    @property
+    def version(self) -> tuple[int, int] | None:
+        """The environment's (revision, key version) when fetched; None for an answer that
+        does not say (not a snapshot)."""
+        try:
+            environment = self.snapshot["environment"]
+            return int(environment["revision"]), int(environment["key_version"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def newness(self) -> tuple[tuple[int, int], float]:
+        return self.version or (-1, -1), self.fetched_at
+
+    def holds(self, services: Services) -> bool:
+        """Whether this copy was read for every scope ``services`` covers (names checked)."""
+        if self.services is None:
+            return True
+        return services is not None and services <= self.services
+
+    def answer(self, services: Services) -> Any:
+        """What the server sent for ``services`` when this copy was fetched; None when this
+        copy does not hold it (narrower, or a service it does not know)."""
+        if not self.holds(services):
+            return None
+        if services == self.services:
+            return self.snapshot
+        try:
+            return _narrowed(self.snapshot, services or frozenset())
+        except (KeyError, TypeError):
+            return None
+
+    def supersedes(self, older: _Copy) -> bool:
+        """Whether ``older`` can go once this copy is kept: it is of an environment the name
+        no longer stands for, or this copy is as new and holds everything it does."""
+        mine, theirs = self.version, older.version
+        if mine is None or theirs is None:
+            return False  # not snapshots: nothing to compare
+        if self.environment_id != older.environment_id:
+            return True
+        return mine >= theirs and self.holds(older.services)
+
 
 @dataclass
 class SnapshotCache:
-    """Snapshots by environment (its URL path) and the scopes read (a query), with when they
-    were fetched: ``directory/<environment>/<scopes>.json``."""
+    """Snapshots by environment (its URL path) and the services read (None: every scope),
+    with when they were fetched: ``directory/<environment>/<services>.json``."""
 
     directory: Path
     max_age: float = DEFAULT_MAX_AGE
@@ -35,16 +103,24 @@ class SnapshotCache:
     def _folder(self, environment: str) -> Path:
         return self.directory / _digest(environment, 32)
 
-    def _path(self, environment: str, scopes: str) -> Path:
-        return self._folder(environment) / (_digest(scopes, 16) + ".json")
+    def _path(self, environment: str, services: Services) -> Path:
+        named = "*" if services is None else ",".join(sorted(services))
+        return self._folder(environment) / (_digest(named, 16) + ".json")
 
-    def save(self, environment: str, scopes: str, data: Any) -> None:
-        """Keep the server's answer (ciphertext only) with its time."""
-        body = json.dumps({"fetched_at": self.clock(), "snapshot": data})
+    def save(self, environment: str, services: Sequence[str] | None, data: Any) -> None:
+        """Keep the server's answer (ciphertext only) with its time, and delete the copies of
+        that environment it supersedes."""
+        wanted = _services(services)
+        kept = _Copy(self._path(environment, wanted), wanted, self.clock(), data)
+        body = {"fetched_at": kept.fetched_at, "services": _listed(wanted), "snapshot": data}
         try:
-            write_atomic(self._path(environment, scopes), body.encode(), mode=0o600)
+            write_atomic(kept.path, json.dumps(body).encode(), mode=0o600)
         except OSError:
             return  # a cache: failing to keep one must not fail the read
+        for path in kept.path.parent.glob("*.json"):
+            other = _read(path)
+            if path != kept.path and (other is None or kept.supersedes(other)):
+                path.unlink(missing_ok=True)  # unreadable ones too: damaged, or an older format
 
     def forget(self, environment: str) -> None:
         """Delete every answer kept of ``environment``, whatever scopes it read: the server
@@ -52,13 +128,16 @@ class SnapshotCache:
         copy of it should outlive the refusal here."""
         shutil.rmtree(self._folder(environment), ignore_errors=True)
 
-    def load(self, environment: str, scopes: str, error: UnreachableError) -> Any:
-        """The kept answer when the server cannot be reached; re-raise when none is fresh."""
-        try:
-            body = json.loads(self._path(environment, scopes).read_text())
-        except (OSError, ValueError):
+    def load(
+        self, environment: str, services: Sequence[str] | None, error: UnreachableError
+    ) -> Any:
+        """The answer for ``services`` from the newest copy kept that holds it, when the
+        server cannot be reached; re-raise ``error`` when there is none, or it is too old."""
+        found = self._newest_answer(environment, _services(services))
+        if found is None:
             raise error from None
-        age = self.clock() - float(body["fetched_at"])
+        chosen, answer = found
+        age = self.clock() - chosen.fetched_at
         if age > self.max_age:
             raise UnreachableError(
                 f"{error.message}; the copy kept here is {_ago(age)} old",
@@ -66,7 +145,50 @@ class SnapshotCache:
             ) from None
         if self.notify is not None:
             self.notify(f"warning: server unreachable; using the copy fetched {_ago(age)} ago")
-        return body["snapshot"]
+        return answer
+
+    def _newest_answer(self, environment: str, services: Services) -> tuple[_Copy, Any] | None:
+        """The newest copy of ``environment`` that holds ``services``, and its answer."""
+        found = (_read(path) for path in self._folder(environment).glob("*.json"))
+        for copy in sorted((c for c in found if c is not None), key=_Copy.newness, reverse=True):
+            answer = copy.answer(services)
+            if answer is not None:
+                return copy, answer
+        return None
+
+
+def _read(path: Path) -> _Copy | None:
+    """The copy in ``path``; None if it is gone, damaged or of an older format."""
+    try:
+        body = json.loads(path.read_text())
+        listed = body["services"]
+        services = None if listed is None else frozenset(str(s) for s in listed)
+        return _Copy(path, services, float(body["fetched_at"]), body["snapshot"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _narrowed(snapshot: Any, services: frozenset[str]) -> Any:
+    """``snapshot`` as the server sends it for the shared scope plus ``services``: their
+    secrets only, and only the authors those and the shares name (``app.reads``). KeyError
+    for a service the snapshot does not know."""
+    from envkeep.app.reads import SHARED_SCOPE, service_scope
+
+    ids = {str(s["name"]): str(s["id"]) for s in snapshot["services"]}
+    scopes = {SHARED_SCOPE} | {service_scope(ids[name]) for name in services}
+    secrets = [s for s in snapshot["secrets"] if s["scope"] in scopes]
+    signers = {s["current"]["author_id"] for s in secrets}
+    signers |= {s["sharer"]["id"] for s in snapshot["shares"]}
+    authors = [a for a in snapshot["authors"] if a["id"] in signers]
+    return {**snapshot, "secrets": secrets, "authors": authors}
+
+
+def _services(services: Sequence[str] | None) -> Services:
+    return None if services is None else frozenset(services)
+
+
+def _listed(services: Services) -> list[str] | None:
+    return None if services is None else sorted(services)
 
 
 def _digest(text: str, length: int) -> str:

@@ -1,0 +1,95 @@
+"""Offline reads against a real server that stops: commands reading one environment with
+different scopes show the same, newest values kept (not each the copy of its own query), and
+`history`, which no kept copy can answer, says it needs the server instead of warning about a
+copy and then failing."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.server import TeamServer, join, start_server
+from tests.server import cli as _cli
+from tests.server import quick_ok as _ok
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+API = ("--env", "dev", "--service", "api")
+
+
+class Offline:
+    """A checkout whose copies were kept by a read of service api alone (`list`), one of every
+    scope (`export`), a write, and one more read of every scope; then the server stopped."""
+
+    def __init__(self, root: Path) -> None:
+        self.home, self.work = root / "home", root / "work"
+        (self.work / "services" / "api").mkdir(parents=True)
+        server = start_server(root / "srv")
+        self.url = server.url
+        try:
+            self._kept_copies(server)
+        finally:
+            server.stop()
+
+    def _kept_copies(self, server: TeamServer) -> None:
+        join(server, self.home, self.work, server.invite("ops@off.io"), "ops@off.io")
+        self.ok("init", "shop")
+        self.ok("service", "add", "api", "--path", "services/api")
+        self.ok("set", "PORT=8080", "HOST=old", *API)
+        self.ok("list", *API, "--reveal")  # the shared scope plus api's
+        self.ok("export", *API)  # every scope (references may cross them)
+        self.ok("set", "PORT=9090", "A=1", "B=2", "C=3", *API)
+        self.ok("export", *API)
+
+    def ok(self, *args: str) -> str:
+        return _ok(self.home, self.work, *args)
+
+    def folders(self) -> list[Path]:
+        return [p for p in self.home.rglob("snapshots/*") if p.is_dir()]
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory: pytest.TempPathFactory) -> Offline:
+    return Offline(tmp_path_factory.mktemp("offline"))
+
+
+def test_reads_of_one_environment_with_different_scopes_show_the_same_newest_values(
+    offline: Offline,
+) -> None:
+    listed = _cli(offline.home, offline.work, "list", *API, "--reveal", "--json")
+    exported = _cli(offline.home, offline.work, "export", *API, "--format", "json")
+    got = _cli(offline.home, offline.work, "get", "PORT", *API)
+
+    for done in (listed, exported, got):
+        assert done.returncode == 0, done.stderr
+        assert "warning: server unreachable; using the copy fetched" in done.stderr
+    assert {v["name"]: v["value"] for v in json.loads(listed.stdout)} == {
+        "PORT": "9090",
+        "HOST": "old",
+        "A": "1",
+        "B": "2",
+        "C": "3",
+    }
+    assert json.loads(exported.stdout) == {
+        "PORT": "9090",
+        "HOST": "old",
+        "A": "1",
+        "B": "2",
+        "C": "3",
+    }
+    assert got.stdout == "9090\n"
+    [folder] = offline.folders()
+    assert len(list(folder.glob("*.json"))) == 1  # the newest copy superseded the others
+
+
+def test_history_while_the_server_is_down_says_it_needs_the_server(offline: Offline) -> None:
+    done = _cli(offline.home, offline.work, "history", "PORT", *API)
+
+    assert done.returncode == 5, done.stderr
+    assert "using the copy" not in done.stderr  # no fallback it would not keep to
+    [line, hint] = done.stderr.splitlines()
+    assert line == f"error: history needs the server: cannot reach {offline.url} (ConnectError)"
+    assert "the copy kept for offline reads (get, list, run) holds current values only" in hint
