@@ -172,8 +172,45 @@ def test_a_session_is_revoked_by_the_start_of_its_id(server: TeamServer, tmp_pat
     done = _cli(other, tmp_path, "session", "revoke", first[:8])
 
     assert done.returncode == 0, done.stderr
-    assert f"session {first} ended" in done.stderr
+    assert done.stderr == f"session {first} ended\n"  # another machine's: this one stays
     assert _cli(home, tmp_path, "whoami").returncode == 4
+    assert _cli(other, tmp_path, "whoami").returncode == 0
+
+
+def test_revoking_this_machines_own_session_logs_it_out_here_as_logout_does(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    home, work = _in_project(server, tmp_path, "self@guard.io")
+    other = tmp_path / "other"
+    _ok(other, tmp_path, "login", server.url, "--email", "self@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+    _ok(home, work, "set", "TOKEN=in-clear-q3", "--env", "dev")
+    _ok(home, work, "get", "TOKEN", "--env", "dev")  # keeps an offline copy
+    breaks = "sh -c 'echo BROKEN LINE >> \"$0\"'"  # a failed edit keeps its buffer
+    assert _cli(home, work, "edit", "--env", "dev", EDITOR=breaks, VISUAL=breaks).returncode == 1
+    kept = next((home / "servers").iterdir())
+    sessions = json.loads(_ok(home, work, "session", "list", "--json"))
+    mine = next(s["id"] for s in sessions if s["current"])
+
+    done = _cli(home, work, "session", "revoke", mine[:8])
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"session {mine} ended",
+        "deleted 1 kept edit buffer (values in clear) from the recovered directory",
+        (
+            "that was this machine's session: logged out, as envkeep logout does; log in"
+            f" again with: envkeep login {server.url}"
+        ),
+    ]
+    assert not (home / "session.json").exists()
+    assert not (kept / "identity.key").exists()
+    assert not (kept / "snapshots").exists()
+    assert not any((home / "recovered").iterdir())
+    after = _cli(home, work, "get", "TOKEN", "--env", "dev")
+    assert after.returncode == 4, after.stderr
+    assert f"hint: log in with: envkeep login {server.url}" in after.stderr
+    assert _cli(other, tmp_path, "whoami").returncode == 0  # the other session lives on
 
 
 def test_an_invite_names_the_server_to_join_and_audit_holds_its_limit(

@@ -112,28 +112,36 @@ def logout() -> None:
     """
     settings = make_context().settings
     done = accounts.logout(settings)
-    buffers = editing.forget_recovered_buffers(settings.home)
-    if buffers:
-        output.done(
-            f"deleted {output.counted(buffers, 'kept edit buffer')} (values in clear) from the"
-            " recovered directory"
-        )
+    _forget_buffers(settings)
     if done is None:
         output.done("you were not logged in")
         return
     if done.keys_removed:
         output.done(f"logged out of {done.url}; the account's keys on this machine are removed")
     else:
-        output.done(
-            f"logged out of {done.url}; warning: the OS keyring would not remove the account's"
-            " keys (service 'envkeep'): remove them with your keyring's own tool"
-        )
+        output.done(f"logged out of {done.url}; {_KEYRING_KEPT}")
     if not done.server_told:
         output.done(
             f"warning: {done.url} could not be reached, so the session stays valid there until"
             " it expires; after your next login, end it with: envkeep session list, then"
             " envkeep session revoke ID"
         )
+
+
+def _forget_buffers(settings: Settings) -> None:
+    """A logout deletes the kept edit buffers too: values in clear, whichever store."""
+    buffers = editing.forget_recovered_buffers(settings.home)
+    if buffers:
+        output.done(
+            f"deleted {output.counted(buffers, 'kept edit buffer')} (values in clear) from the"
+            " recovered directory"
+        )
+
+
+_KEYRING_KEPT = (
+    "warning: the OS keyring would not remove the account's keys (service 'envkeep'): remove"
+    " them with your keyring's own tool"
+)
 
 
 def whoami(
@@ -251,12 +259,24 @@ def session_revoke(
         str, typer.Argument(help="Its id from envkeep session list, or the start of it.")
     ],
 ) -> None:
-    """End one of your sessions (another device, say).
+    """End one of your sessions (another device, say). Ending this machine's own session
+    logs you out here, as envkeep logout does.
 
     Example: envkeep session revoke 3f2a91bc
     """
-    ended = sessions.revoke_session(make_context().settings, session_id)
-    output.done(f"session {ended} ended")
+    settings = make_context().settings
+    ended = sessions.revoke_session(settings, session_id)
+    output.done(f"session {ended.session_id} ended")
+    done = ended.logged_out
+    if done is None:
+        return
+    _forget_buffers(settings)
+    output.done(
+        "that was this machine's session: logged out, as envkeep logout does; log in again"
+        f" with: envkeep login {done.url}"
+    )
+    if not done.keys_removed:
+        output.done(_KEYRING_KEPT)
 
 
 @workspace_app.command("list")

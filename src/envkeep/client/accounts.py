@@ -281,9 +281,14 @@ def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) 
         pass
     finally:
         api.close()
+    return forget_login(settings, session.url, server_told=told)
+
+
+def forget_login(settings: Settings, url: str, *, server_told: bool = True) -> LoggedOut:
+    """This machine's half of a logout (also when `session revoke` ended this machine's own
+    session): the session, and what the login kept of the account here."""
     forget_session(settings)
-    removed = _forget_account_here(settings, session.url)
-    return LoggedOut(session.url, told, removed)
+    return LoggedOut(url, server_told, _forget_account_here(settings, url))
 
 
 def _forget_account_here(settings: Settings, url: str) -> bool:

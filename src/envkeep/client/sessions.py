@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client.accounts import authed
+from envkeep.client.accounts import authed, forget_login
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from envkeep.client.accounts import LoggedOut
     from envkeep.settings import Settings
 
 
@@ -21,17 +23,30 @@ def list_sessions(settings: Settings) -> list[dict[str, Any]]:
     return found
 
 
-def revoke_session(settings: Settings, session_id: str) -> str:
+@dataclass(frozen=True)
+class SessionEnded:
+    """A session `session revoke` ended; ``logged_out``: it was this machine's own, so this
+    machine is logged out as `logout` leaves it (None for another session)."""
+
+    session_id: str
+    logged_out: LoggedOut | None
+
+
+def revoke_session(settings: Settings, session_id: str) -> SessionEnded:
     """End one of your sessions, named by its id or the start of it (as `session list` shows
-    it, a few characters are enough when no other session starts with them); its full id."""
-    _session, api = authed(settings)
+    it, a few characters are enough when no other session starts with them). Ending this
+    machine's own session logs it out here too: its token is dead, and the keys and copies
+    its login kept would otherwise outlive it."""
+    session, api = authed(settings)
     try:
+        listed = api.request("GET", "/v1/sessions")
         if len(session_id) < _FULL_ID:
-            session_id = _session_starting(api.request("GET", "/v1/sessions"), session_id)
+            session_id = _session_starting(listed, session_id)
         api.request("DELETE", f"/v1/sessions/{session_id}")
     finally:
         api.close()
-    return session_id
+    own = any(str(s["id"]) == session_id and s["current"] for s in listed)
+    return SessionEnded(session_id, forget_login(settings, session.url) if own else None)
 
 
 _FULL_ID = 36  # a session id is a UUID
