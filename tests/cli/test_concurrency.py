@@ -98,7 +98,9 @@ def test_a_name_created_meanwhile_is_named_with_its_author_in_the_conflict(
         write_planned(client, second, second.plan_writes(SHARED_SCOPE, {"NEW": "second"}))
 
     message = refused.value.message
-    assert message.startswith("changed after this command read it: NEW (now version 1, by ")
+    assert message.startswith(
+        "changed by another write while this command ran: NEW (now version 1, by "
+    )
     assert (
         refused.value.hint
         == "see the new values (envkeep list --env dev), then run your command again"

@@ -161,7 +161,7 @@ def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the
     result = envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
 
     assert result.code == 1
-    assert_one_line_error(result, "changed after this command read it")
+    assert_one_line_error(result, "changed by another write while this command ran")
     after = api_listing(envkeep)
     assert after["PORT"]["value"] == "7777"  # the other writer's value stays
     assert "NEW_FLAG" not in after  # nothing of the refused edit was written

@@ -45,6 +45,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "diff api": ("env", "diff", "staging", "prod", "--service", "api", "--json", "--reveal"),
     "diff exit-code": ("env", "diff", "staging", "prod", "--exit-code"),
     "same exit-code": ("env", "diff", "staging", "staging", "--exit-code"),
+    "typo exit-code": ("env", "diff", "staging", "prdo", "--exit-code"),
+    "typo": ("env", "diff", "staging", "prdo"),
 }
 
 
@@ -115,6 +117,11 @@ def test_env_diff_exits_1_on_differences_only_with_exit_code(diffs: dict[str, Re
     assert diffs["diff exit-code"].stdout == diffs["diff"].stdout
     assert diffs["same exit-code"].code == 0
     assert "no differences" in diffs["same exit-code"].stdout + diffs["same exit-code"].stderr
+    # An error is not drift: 2, as diff(1) says trouble, and the error's own code without it.
+    assert diffs["typo exit-code"].code == 2, diffs["typo exit-code"].describe()
+    assert diffs["typo exit-code"].stderr == diffs["typo"].stderr
+    assert "environment 'prdo' not found" in diffs["typo"].err_lines[0]
+    assert diffs["typo"].code == 1
 
 
 def test_env_diff_for_a_service_names_both_layers_when_a_value_moved_between_them(

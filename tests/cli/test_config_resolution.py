@@ -351,3 +351,30 @@ def test_a_reference_with_a_fallback_resolves_to_it_until_the_name_is_set(
     assert after == "redis://cache.internal:6379\n"
     refused = envkeep("set", "BAD=${A:-${B}}", "--env", "dev")
     assert_one_line_error(refused, "the value of BAD has a malformed reference")
+
+
+def test_a_name_not_found_says_where_the_service_gets_it_or_points_to_the_close_one(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    """`get` resolves DB_NAME from api's postgres template, so `history` and `unset` of it are
+    told where it comes from; a typo is pointed at the close name, not at creating the typo."""
+    api = ("--env", "dev", "--service", "api")
+
+    history, typo, unknown = envkeep.many(
+        ("history", "DB_NAME", *api), ("unset", "PROT", *api), ("get", "ZZZ_UNHEARD_OF", *api)
+    )
+
+    assert history.code == 1, history.describe()
+    assert history.err_lines[0] == "error: variable 'DB_NAME' not found in service 'api' of 'dev'"
+    assert history.err_lines[1] == (
+        "hint: api gets it from template 'postgres', which is not stored (no versions);"
+        " setting it overrides that: envkeep set DB_NAME=VALUE --env dev --service api"
+    )
+    assert typo.code == 1, typo.describe()
+    assert typo.err_lines[0].endswith("(did you mean PORT?)"), typo.describe()
+    assert typo.err_lines[1] == (
+        "hint: check the name; the names stored there: envkeep list --env dev --service api"
+    )
+    assert unknown.err_lines[1] == (
+        "hint: set it with: envkeep set ZZZ_UNHEARD_OF=VALUE --env dev --service api"
+    )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.errors import report
 from envkeep.cli.options import (
     EnvOpt,
     JsonOpt,
@@ -21,7 +22,7 @@ from envkeep.cli.state import confirm, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import activation, environments
 from envkeep.client.resolution import notify_without_checkout
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import EnvkeepError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -186,7 +187,9 @@ def env_diff(
     exit_code: Annotated[
         bool,
         typer.Option(
-            "--exit-code", help="Exit 1 when the environments differ, 0 when they do not."
+            "--exit-code",
+            help="Exit 1 when the environments differ, 0 when they do not, 2 on an error"
+            " (as diff does).",
         ),
     ] = False,
 ) -> None:
@@ -199,7 +202,15 @@ def env_diff(
     Example: envkeep env diff staging prod --service api --exit-code
     """
     named = None if service is None else service_name(service)
-    diffs = environments.diff_environments(make_context(), source, target, named)
+    ctx = make_context()
+    try:
+        diffs = environments.diff_environments(ctx, source, target, named)
+    except EnvkeepError as error:
+        if not exit_code or error.exit_code != 1:
+            raise
+        # Exit 1 means drift here: a failure (an unknown environment…) must not read as one.
+        report(error, debug=ctx.settings.debug)
+        raise typer.Exit(2) from None
     _print_differences(diffs, reveal=reveal, json_out=json_out)
     if exit_code and diffs:
         raise typer.Exit(1)

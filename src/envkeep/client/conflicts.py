@@ -59,6 +59,7 @@ def _explained(
         "" if scope == "shared" else f" --service {scope}"
     )
     return ConflictError(
-        f"changed after this command read it: {'; '.join(parts)}{more}; nothing was written",
+        f"changed by another write while this command ran: {'; '.join(parts)}{more};"
+        " nothing was written",
         hint=f"see the new values ({listing}), then run your command again",
     )

@@ -214,18 +214,46 @@ def _not_found(
     them (a shared variable set again would shadow nothing and help no one)."""
     where = _scope_text(service or SHARED)
     names = {v.name for v in opened.variables(opened.scope_for(service))}
+    # Close names only, not the whole list: the message ends up in CI logs, and names are kept
+    # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
     elsewhere = _scopes_setting(ctx, env, name, service)
+    given = None if elsewhere or service is None else _given_by(ctx, env, service, name)
+    close = [] if given else difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
+    near = f" (did you mean {', '.join(close)}?)" if close else ""
     if elsewhere:
         shown = ", ".join(_scope_text(scope) for scope in elsewhere)
         fix = "leave out --service" if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
         hint = f"it is set in {shown}: {fix}"
+    elif given is not None:  # a value the service sees, from no stored scope: nothing to act on
+        hint = (
+            f"{service} gets it from {given}, which is not stored (no versions); setting it"
+            f" overrides that: envkeep set {name}=VALUE {where_flags(env, service)}"
+        )
+    elif close:  # most likely a typo: creating the name as typed would not help
+        hint = f"check the name; the names stored there: envkeep list {where_flags(env, service)}"
     else:
         hint = f"set it with: envkeep set {name}=VALUE {where_flags(env, service)}"
-    # Close names only, not the whole list: the message ends up in CI logs, and names are kept
-    # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
-    close = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
-    near = f" (did you mean {', '.join(close)}?)" if close else ""
     return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+
+
+def _given_by(ctx: ClientContext, env: str, service: str, name: str) -> str | None:
+    """Where ``service`` gets ``name`` from when no stored scope sets it: its schema's
+    default, a template or this machine's local.env; None when it does not get it. Read only
+    on the not-found error's path."""
+    from envkeep.client.validation import check_service
+
+    try:
+        layer = check_service(ctx, env, service).resolution.winners.get(name)
+    except EnvkeepError:  # the hint is a courtesy: the error it goes with comes first
+        return None
+    if layer is None:
+        return None
+    if layer.startswith("template:"):
+        return f"template '{layer.partition(':')[2]}'"
+    from envkeep.client.resolution import LOCAL_OVERRIDES
+
+    words = {"schema default": "its schema's default", "local": f"this machine's {LOCAL_OVERRIDES}"}
+    return words.get(layer)
 
 
 def _scope_text(scope: str) -> str:
