@@ -547,11 +547,20 @@ def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
     assert "another email address" in wrong_account.json()["title"]
     assert client.get(f"/v1/workspaces/{created}/members").json() == members_before
 
-    # The admin's own workspace, at the scope it holds already: refused, the invite unused.
-    held = client.post(
+    # At a scope the account holds a role at already: no invite is made there, and one made
+    # before (a second invite, the first accepted) is refused on joining, the invite unused.
+    made = client.post(
         f"/v1/workspaces/{mine}/invites", json={"email": "admin@example.com", "role": "read"}
-    ).json()["code"]
-    again = client.post("/v1/invites/join", json={"code": held})
+    )
+    assert made.status_code == 409, made.text
+    first, held = (
+        client.post(
+            f"/v1/workspaces/{mine}/invites", json={"email": "dora@example.com", "role": "read"}
+        ).json()["code"]
+        for _ in range(2)
+    )
+    as_dora = {"Authorization": f"Bearer {_join(client, first, 'dora@example.com')['token']}"}
+    again = client.post("/v1/invites/join", json={"code": held}, headers=as_dora)
     assert again.status_code == 409, again.text
     with Session(engine) as session:
         invite = session.get(Invite, held.removeprefix("ek_inv_")[:36])
@@ -562,7 +571,7 @@ def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
         expired = session.get(Invite, invite_id)
         assert expired is not None
         expired.expires_at = datetime.now(UTC) - timedelta(minutes=1)
-    late = client.post("/v1/invites/join", json={"code": held})
+    late = client.post("/v1/invites/join", json={"code": held}, headers=as_dora)
     assert late.status_code == 404, late.text
     assert "expired" in late.json()["title"]
 

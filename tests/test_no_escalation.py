@@ -396,8 +396,8 @@ def _revoke_token(t: Tenancy, token: str, action: Action) -> Callable[[Call], ob
 
 def may(t: Tenancy, actor: str, action: Action) -> bool:
     """What DESIGN §5 allows: grants and invites by an admin of the scope (never above its
-    own role; a grant only to a member of the workspace), tokens with at most the role the
-    creator holds there; revoking a role at a scope by its admin, removing a member by a
+    own role; a grant only to a member of the workspace, not oneself), tokens with at most the
+    role the creator holds there; revoking a role at a scope by its admin, removing a member by a
     workspace admin (not oneself, and only what is there); revoking a live token by its
     creator, or by an admin wherever it holds a role."""
     grantee = t.principals[action.grantee % len(t.principals)]
@@ -415,9 +415,10 @@ def may(t: Tenancy, actor: str, action: Action) -> bool:
         return held == Role.ADMIN and grantee != actor and t.bound_at(grantee, action.place)
     if action.kind == "token":
         return held is not None and action.role <= held
-    # A grant goes to the workspace's own only: another tenant's is not found.
+    # A grant goes to the workspace's own only (another tenant's is not found), never to
+    # oneself (as a revocation: a sole admin would lock the workspace).
     return held == Role.ADMIN and (
-        action.kind != "grant" or t.member(grantee, action.place.workspace)
+        action.kind != "grant" or (grantee != actor and t.member(grantee, action.place.workspace))
     )
 
 
@@ -675,6 +676,14 @@ P1, E1 = Place(0, "p1"), Place(0, "p1", "e1")
         Action("untoken", 5, 6, Role.READ, P1, accept=False),
         Action("token", 5, 0, Role.READ, E1, accept=False),
         Action("untoken", 3, 5, Role.READ, P1, accept=False),
+    ],
+)
+# The root, the workspace's sole admin, lowers its own role, or adds one in a project: refused.
+@example(
+    starts=[(Role.READ, P1), (Role.READ, P1), (Role.READ, P1)],
+    attempts=[
+        Action("grant", 0, 0, Role.READ, Place(0), accept=False),
+        Action("grant", 0, 0, Role.ADMIN, P1, accept=False),
     ],
 )
 def test_no_sequence_of_grants_invites_and_tokens_escalates(

@@ -339,8 +339,10 @@ def create_invite(
     ttl: timedelta = timedelta(days=3),
 ) -> str:
     """A one-time, expiring invite to the workspace with a role at a scope (admins there;
-    never a role above the inviter's)."""
+    never a role above the inviter's, nor to a scope where the account holds a role:
+    `invites.refuse_role_held`)."""
     from envkeep.app.authz import require_role
+    from envkeep.app.invites import refuse_role_held
     from envkeep.app.members import Scope, role_named, scope_target
 
     wanted = role_named(role)
@@ -349,6 +351,7 @@ def create_invite(
     check_email(email)
     if wanted > held:
         raise UsageError(f"you cannot invite as {wanted}: you hold {held} here")
+    refuse_role_held(call, target=target, email=email, role=str(wanted))
     secret = credentials.new_secret()
     invite = Invite(
         id=call.new_id(),

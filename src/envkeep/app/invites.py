@@ -1,7 +1,8 @@
 """A workspace's pending invites: listed beside its members, and withdrawn.
 
-An invite (`accounts.create_invite`) waits, unaccepted, until it expires; meanwhile it gives
-nobody anything, and its code joins once. Who may see it is who may see a role at its scope
+An invite (`accounts.create_invite`; none to a scope where its account holds a role already:
+`refuse_role_held`) waits, unaccepted, until it expires; meanwhile it gives nobody anything,
+and its code joins once. Who may see it is who may see a role at its scope
 (`authz.may_see_role_at`, `member list`'s rule); withdrawing it needs what making it needed:
 admin at its scope. A withdrawn invite is deleted, so its code joins nothing; its audit event
 keeps who withdrew which one.
@@ -9,18 +10,20 @@ keeps who withdrew which one.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from envkeep.app._lookup import names_in_workspace
+from envkeep.app._lookup import binding_at, names_in_workspace
 from envkeep.app.audit import append_event, shown_names
 from envkeep.app.authz import check_role, may_see_role_at, require_member
 from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
-from envkeep.core.errors import NotFoundError
-from envkeep.store.models import Invite
+from envkeep.app.principal_labels import token_label
+from envkeep.core.errors import AlreadyExistsError, NotFoundError
+from envkeep.store.models import Invite, Principal
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -44,6 +47,38 @@ class PendingInvite:
 
 def _target(invite: Invite) -> Target:
     return Target(str(invite.workspace_id), invite.project_id, invite.environment_id)
+
+
+def grant_command(name: str, role: str, project: str | None, environment: str | None) -> str:
+    """The `member grant` giving the principal called ``name`` (an email, or a token's stored
+    name) ``role`` at that scope, quoted for a shell: what a refusal tells an admin to run."""
+    scope = [
+        *(["--project", project] if project else []),
+        *(["--env", environment] if environment else []),
+    ]
+    return shlex.join(["envkeep", "member", "grant", token_label(name) or name, role, *scope])
+
+
+def refuse_role_held(call: Call, *, target: Target, email: str, role: str) -> None:
+    """Refuse inviting, at ``target``, an account that holds a role at exactly that scope: the
+    rule `accounts.join_workspace` refuses its code by, so the invite could never be used
+    (`member grant` changes the role). An invite to another scope joins, as for a member of
+    another project invited by a project's admin, who cannot see them. Called for an admin at
+    ``target``, who sees the role it names (`member list`)."""
+    email = email.strip().lower()
+    account = call.session.scalar(
+        select(Principal).where(Principal.name == email, Principal.kind == "user")
+    )
+    held = None if account is None else binding_at(call.session, account.id, target)
+    if held is None:
+        return
+    projects, envs = names_in_workspace(call, target.workspace_id)
+    names = (projects.get(target.project_id or ""), envs.get(target.environment_id or ""))
+    where = "/".join(n for n in names if n) or "the workspace"
+    raise AlreadyExistsError(
+        f"{email} holds {held.role} on {where} already; an invite there could not be used",
+        hint=f"change their role with: {grant_command(email, role, *names)}",
+    )
 
 
 def list_invites(call: Call, *, workspace_id: str) -> list[PendingInvite]:

@@ -2,7 +2,8 @@
 revoking (`key_rotation` then switches the environments a revocation affects to new keys).
 
 No privilege escalation: a principal grants only at scopes where it is an admin, and never a
-role above the one it holds there. A grant must bring a share of every environment it opens,
+role above the one it holds there; it changes no role of its own (another admin does: a sole
+admin would lock the workspace). A grant must bring a share of every environment it opens,
 so access is cryptographic, not only policy.
 """
 
@@ -22,7 +23,7 @@ from envkeep.app._lookup import (
 from envkeep.app.audit import append_event
 from envkeep.app.authz import may_see_role_at, require_member, require_role
 from envkeep.app.grantees import grantable
-from envkeep.app.invites import withdraw_all_for
+from envkeep.app.invites import grant_command, withdraw_all_for
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.principal_labels import shown_name
 from envkeep.app.principals import principal_view
@@ -140,6 +141,12 @@ def grant_role(
             "no such principal in this workspace",
             hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with"
             " envkeep join)",
+        )
+    if principal_id == call.actor.principal_id:  # as revoke's: a sole admin would lock all out
+        again = grant_command(grantee.name, str(wanted), scope.project, scope.environment)
+        raise UsageError(
+            "you cannot change your own role; another admin can",
+            hint=f"ask another admin to run: {again}",
         )
     store_shares(call, principal_id, envs, shares)
     existing = binding_at(call.session, principal_id, target)

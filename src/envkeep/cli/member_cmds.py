@@ -161,10 +161,12 @@ def list_(json_out: JsonOpt = False) -> None:
     output.print_table(header, rows, empty="no members")
     for m in found:
         _note(m)
+    for note in member_invites.expired_notes(found):
+        output.done(note)
 
 
 def _note(entry: dict[str, Any]) -> None:
-    """What to do next about a member who lacks keys, or an invite that expired."""
+    """What to do next about a member who lacks keys."""
     scope = (entry["role"], entry["project"], entry["environment"])
     if entry.get("keys_missing"):
         output.done(
@@ -172,8 +174,6 @@ def _note(entry: dict[str, Any]) -> None:
             " until an admin seals it the keys: "
             + members.grant_command(member_name(entry["principal"]), *scope)
         )
-    elif entry["state"] == member_invites.EXPIRED:
-        output.done(member_invites.expired_note(entry))
 
 
 @member_app.command("verify")

@@ -71,18 +71,49 @@ def _duration(minutes: int) -> str:
     return f"{mins}m"
 
 
-def expired_note(invite: dict[str, Any]) -> str:
-    """What to do about an invite that expired unused: invite again, or clear it."""
+def expired_notes(found: list[dict[str, Any]]) -> list[str]:
+    """What `member list` says about the invites in ``found`` (its roster) that expired unused,
+    one for each email and scope: none once the email is a member's (they joined with a later
+    code) or has a pending or newer invite to that scope. Clearing it with `member remove` is
+    offered only where that withdraws expired invites alone: never for a member (whom it
+    removes) nor for someone with a pending invite (which it withdraws too)."""
+    members = {m["principal"]["name"] for m in found if m["state"] == ACTIVE}
+    invites = [i for i in found if i["state"] != ACTIVE]
+    return [
+        expired_note(
+            i, clear=all(o["state"] == EXPIRED for o in invites if o["email"] == i["email"])
+        )
+        for i in invites
+        if i["state"] == EXPIRED
+        and i["email"] not in members
+        and not any(_supersedes(o, i) for o in invites)
+    ]
+
+
+def _supersedes(newer: dict[str, Any], invite: dict[str, Any]) -> bool:
+    """Whether ``newer`` makes inviting again to ``invite``'s scope needless: pending, or made
+    later (of two expired, the later one's note is enough)."""
+    scope = ("email", "project", "environment")
+    if newer is invite or any(newer.get(k) != invite.get(k) for k in scope):
+        return False
+    made = (_utc(newer["created_at"]), newer["id"]) > (_utc(invite["created_at"]), invite["id"])
+    return newer["state"] == PENDING or made
+
+
+def expired_note(invite: dict[str, Any], *, clear: bool) -> str:
+    """What to do about an invite that expired unused: invite again, or (``clear``: when
+    `member remove` would withdraw only expired invites, as for someone who is no member and
+    has no pending one) clear it."""
     email = str(invite["email"])
     scope = [
         *(["--project", invite["project"]] if invite.get("project") else []),
         *(["--env", invite["environment"]] if invite.get("environment") else []),
     ]
     again = shlex.join(["envkeep", "member", "invite", email, "--role", invite["role"], *scope])
-    clear = shlex.join(["envkeep", "member", "remove", email])
-    return (
-        f"the invite for {email} expired unused: invite again with: {again} (or clear it: {clear})"
-    )
+    said = f"the invite for {email} expired unused: invite again with: {again}"
+    if not clear:
+        return said
+    return f"{said} (or clear it: {shlex.join(['envkeep', 'member', 'remove', email])})"
 
 
 def _utc(text: str) -> datetime:

@@ -154,6 +154,12 @@ def grant(
     changed before then."""
     backend = team_backend(ctx)
     grantee = lookup(ctx, name)
+    if grantee.id == ctx.identity.principal_id:  # before asking to lower it: the server refuses
+        raise UsageError(
+            "you cannot change your own role; another admin can",
+            hint="ask another admin to run: "
+            + grant_command(grant_name(grantee), role, project, environment),
+        )
     check_invite_proof(ctx, grantee)
     keys = check_pin(ctx, grantee)
     try:
