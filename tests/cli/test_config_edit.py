@@ -48,6 +48,14 @@ pathlib.Path(sys.argv[1]).write_text({text!r}, encoding="utf-8")
 """
 BROKEN_TEXT = "PORT=9090\nTHIS IS NOT DOTENV\n"
 
+# Changes PORT and adds a line that is not dotenv to the buffer it was given.
+TYPO = """\
+import pathlib, sys
+buffer = pathlib.Path(sys.argv[1])
+text = buffer.read_text(encoding="utf-8").replace("PORT=8080", "PORT=9090")
+buffer.write_text(text + "THIS IS NOT DOTENV\\n", encoding="utf-8")
+"""
+
 # Someone else sets PORT while the editor is open; then the user's edit is saved.
 RACE = """\
 import pathlib, subprocess, sys
@@ -168,6 +176,48 @@ def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the
     [kept] = recovered(envkeep)
     assert "PORT=9090" in kept.read_text(encoding="utf-8")
     assert "NEW_FLAG=on" in kept.read_text(encoding="utf-8")
+    assert result.err_lines[1].endswith(
+        f"to apply it once corrected: envkeep edit --env dev --service api --from {kept}"
+    )
+
+
+def test_a_kept_buffer_is_applied_with_from_after_its_plan_references_and_all(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    """`edit --from` reads the buffer as the edit does (a quoted ${...} stays a reference,
+    where `import` would take it literally), shows what it changes, and asks."""
+    editor = script(tmp_path / "typo.py", TYPO)
+    envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+    [kept] = recovered(envkeep)
+    text = kept.read_text(encoding="utf-8")
+    assert "DATABASE_URL='postgres://${DB_USER}" in text, text  # as the buffer quotes it
+    kept.write_text(
+        text.replace("THIS IS NOT DOTENV\n", "").replace("EXTRA_DEBUG=1\n", "") + "ADDED=1\n",
+        encoding="utf-8",
+    )
+    before = api_listing(envkeep)
+    edit_from = ("edit", "--env", "dev", "--service", "api", "--from", str(kept))
+
+    asked = envkeep(*edit_from)  # CI, no --yes: shown, not confirmed
+    unchanged = api_listing(envkeep)
+    done = envkeep(*edit_from, "--yes")
+
+    plan = ["  + ADDED", "  - EXTRA_DEBUG", "  ~ PORT"]
+    assert asked.code == 2, asked.describe()
+    assert asked.err_lines[:3] == plan, asked.describe()
+    assert unchanged == before
+    assert done.code == 0, done.describe()
+    assert done.err_lines[:4] == [
+        *plan,
+        "3 changes to dev (service api) (+ new, ~ changed, - unset)",
+    ]
+    after = api_listing(envkeep)
+    assert after["PORT"]["value"] == "9090"
+    assert after["ADDED"]["value"] == "1"
+    assert "EXTRA_DEBUG" not in after
+    assert after["DATABASE_URL"] == before["DATABASE_URL"]  # the reference, unchanged
+    resolved = quick_ok(envkeep, "get", "DATABASE_URL", "--env", "dev", "--service", "api")
+    assert resolved.stdout == "postgres://app:dev-pass@db.dev.internal/shop\n"
 
 
 def test_two_failed_edits_at_the_same_moment_each_keep_their_buffer(

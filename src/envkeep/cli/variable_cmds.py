@@ -21,7 +21,7 @@ from envkeep.cli.options import (
     YesOpt,
     complete_from,
 )
-from envkeep.cli.state import WriteScope, confirming, interactive, make_context
+from envkeep.cli.state import WriteScope, confirm, confirming, interactive, make_context
 from envkeep.client import editing, schemas, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import notify_without_checkout, personal_note, where_flags
@@ -30,7 +30,7 @@ from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.integrations.importers import ImportResult
@@ -339,6 +339,37 @@ def _parsed(result: ImportResult) -> dict[str, str]:
     return result.values
 
 
+def _from_file(path: Path) -> Callable[[Path], None]:
+    """An "editor" that puts ``path``'s text in the buffer (`edit --from`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(
+            f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+            hint="name the file an edit kept (ENVKEEP_HOME/recovered/edit-….env) or one you wrote",
+        ) from None
+
+    def put(buffer: Path) -> None:
+        buffer.write_text(text, encoding="utf-8")
+
+    return put
+
+
+def _plan_approval(at: WriteScope, *, yes: bool) -> editing.Approve:
+    """Show what a file applied by `edit --from` changes (names only), then ask."""
+
+    def approve(changes: Mapping[str, str | None], before: Mapping[str, str]) -> None:
+        for name, value in sorted(changes.items()):
+            mark = "-" if value is None else "~" if name in before else "+"
+            output.done(f"  {mark} {name}")
+        output.done(
+            f"{output.counted(len(changes), 'change')} to {at.words} (+ new, ~ changed, - unset)"
+        )
+        confirm(at.ctx.settings, f"Apply them to {at.words}?", yes=yes)
+
+    return approve
+
+
 def _editor(settings_editor: str) -> Callable[[Path], None]:
     def run(path: Path) -> None:
         argv = [*shlex.split(settings_editor), str(path)]
@@ -359,19 +390,37 @@ def edit(
     service: ServiceOpt = None,
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Apply this file (an edit's buffer, as one kept in ENVKEEP_HOME/recovered/)"
+            " instead of opening the editor: shows what it changes, then asks (--yes: does not).",
+        ),
+    ] = None,
 ) -> None:
     """Edit one scope's variables in $EDITOR; what changed is written as one batch. Each
-    value set is checked against the schemas, as `set` checks it.
+    value set is checked against the schemas, as `set` checks it. A name missing from the
+    text is unset.
 
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
     at = WriteScope.of(env, service)
     run_editor = _editor(at.ctx.settings.editor)
+    approve = None
+    if from_file is not None:
+        run_editor, approve = _from_file(from_file), _plan_approval(at, yes=yes)
     result = confirming(
         at.ctx.settings,
         yes,
         lambda ok: editing.edit_scope(
-            at.ctx, at.env, at.service, run_editor, confirmed=ok, check=not no_validate
+            at.ctx,
+            at.env,
+            at.service,
+            run_editor,
+            confirmed=ok,
+            check=not no_validate,
+            approve=approve,
         ),
         where=at.words,
     )

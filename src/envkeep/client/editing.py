@@ -4,8 +4,10 @@ The buffer is a dotenv file in a private temp directory (0700/0600), removed aft
 batch is written against the versions read before the editor opened, so if someone changed the
 scope meanwhile the write is refused as a conflict; then (and on a syntax error) the buffer is
 kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost, until the user deletes it or logs
-out (`recovered_buffers`: its values are in clear). What is set is checked against
-the schemas of the services that will see it, as `envkeep set` checks it (`write_checks`).
+out (`recovered_buffers`: its values are in clear), and `edit --from FILE` applies it once
+corrected, read in the buffer's own format, after showing what it changes. What is set is
+checked against the schemas of the services that will see it, as `envkeep set` checks it
+(`write_checks`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from envkeep.core.errors import ConfirmationRequired, EnvkeepError, SchemaViolat
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+
+    # Shown the changes an edit will write (name -> new value, None to unset) and the values
+    # before; raises to write nothing (`edit --from`'s plan and question).
+    Approve = Callable[[Mapping[str, str | None], Mapping[str, str]], None]
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
@@ -84,9 +90,11 @@ def edit_scope(
     *,
     confirmed: bool = False,
     check: bool = True,
+    approve: Approve | None = None,
 ) -> EditResult:
     """Open the scope's variables in an editor and apply what changed (``check``: refused
-    when a schema refuses a value set, `write_checks`)."""
+    when a schema refuses a value set, `write_checks`; ``approve``: asked once the changes
+    passed every check, before anything is written)."""
     from envkeep.client.variables import open_for_write
     from envkeep.client.write_checks import schemas_to_check
 
@@ -109,16 +117,29 @@ def edit_scope(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     try:
-        return _apply(ctx, opened, service, before, text, schemas=schemas)
+        return _apply(ctx, opened, service, before, text, schemas=schemas, approve=approve)
+    except _Declined as declined:  # a "no" to the plan: the text is where the user has it
+        raise declined.error from None
     except EnvkeepError as error:
+        kept_in = _recover(ctx, text, env)
+        flags = f"--env {env}" + (f" --service {service}" if service else "")
         kept = (
-            f"your text is kept in {_recover(ctx, text, env)} (values in clear: delete it once"
-            " you have used it; logout deletes it too)"
+            f"your text is kept in {kept_in} (values in clear: delete it once you have used"
+            f" it; logout deletes it too); to apply it once corrected: envkeep edit {flags}"
+            f" --from {kept_in}"
         )
         # The schema's refusal keeps its hint: it names the flag that writes anyway.
         said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
         error.hint = f"{said}; {kept}"
         raise
+
+
+class _Declined(Exception):
+    """``approve`` said no (its error inside): nothing is kept, nothing was written."""
+
+    def __init__(self, error: EnvkeepError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _apply(
@@ -129,6 +150,7 @@ def _apply(
     text: str,
     *,
     schemas: dict[str, Schema],
+    approve: Approve | None = None,
 ) -> EditResult:
     from envkeep.client.broken_references import unresolved_by_set
     from envkeep.client.variables import check_references
@@ -142,6 +164,11 @@ def _apply(
             check_references(name, value, service)
     refuse_violations(ctx, opened, service, changes, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, changes)
+    if changes and approve is not None:
+        try:
+            approve(changes, before)
+        except EnvkeepError as error:
+            raise _Declined(error) from error
     if changes:
         writes = opened.plan_writes(opened.scope_for(service), changes)
         write_planned(ctx, opened, writes, confirmed=True)
