@@ -82,3 +82,17 @@ def test_a_port_in_use_is_refused_before_the_start_is_announced(tmp_path: Path) 
     assert done.returncode == 1, done.stderr
     assert f"cannot listen on 127.0.0.1:{port}: another program uses that port" in done.stderr
     assert "envkeep server on" not in done.stdout + done.stderr
+
+
+def test_bootstrap_of_a_database_never_migrated_leaves_no_file_and_says_to_migrate(
+    tmp_path: Path,
+) -> None:
+    fresh = tmp_path / "fresh.sqlite"
+    database = f"sqlite:///{fresh}"
+    for command in (["server", "bootstrap", "--email", "a@x.io"], ["server", "--port", "1"]):
+        done = _envkeep(tmp_path, *command, "--db", database)
+
+        assert done.returncode == 1, done.stderr
+        assert f"there is no database at {fresh}: it was never migrated" in done.stderr
+        assert f"hint: make it with: envkeep server migrate --db {database}" in done.stderr
+        assert not fresh.exists()

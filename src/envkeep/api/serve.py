@@ -32,15 +32,21 @@ def shown_url(url: str) -> str:
     return f"{head.split('://')[0]}://…@{tail}" if at else url
 
 
-def _sqlite_directory(database_url: str) -> Path | None:
-    """The directory a SQLite URL's file lives in (None: not SQLite, or in memory)."""
+def _sqlite_file(database_url: str) -> Path | None:
+    """The file a SQLite URL names (None: not SQLite, or in memory)."""
     if not database_url.startswith("sqlite"):
         return None
     with contextlib.suppress(exc.ArgumentError):
         name = make_url(database_url).database
         if name and name != ":memory:" and not name.startswith("file:"):
-            return Path(name).parent
+            return Path(name)
     return None
+
+
+def _sqlite_directory(database_url: str) -> Path | None:
+    """The directory a SQLite URL's file lives in (None: not SQLite, or in memory)."""
+    path = _sqlite_file(database_url)
+    return None if path is None else path.parent
 
 
 @contextlib.contextmanager
@@ -79,7 +85,16 @@ def migrate(database_url: str) -> tuple[str | None, str]:
 
 
 def check_schema(database_url: str) -> None:
-    """Refuse a database that is not at the schema this version needs, or cannot be opened."""
+    """Refuse a database that is not at the schema this version needs, or cannot be opened.
+    A SQLite file that does not exist is not made (opening it would leave an empty one)."""
+    path = _sqlite_file(database_url)
+    if path is not None and not path.exists():
+        with _opened(database_url):  # a missing directory is named as such
+            pass
+        raise StoreError(
+            f"there is no database at {path}: it was never migrated",
+            hint=f"make it with: envkeep server migrate --db {shown_url(database_url)}",
+        )
     engine = open_engine(database_url)
     try:
         with _opened(database_url):
@@ -89,7 +104,7 @@ def check_schema(database_url: str) -> None:
     if revision != HEAD_REVISION:
         raise StoreError(
             f"the database is at schema {revision or 'none'}, this envkeep needs {HEAD_REVISION}",
-            hint=f"run: envkeep server migrate --db {database_url}",
+            hint=f"run: envkeep server migrate --db {shown_url(database_url)}",
         )
 
 
