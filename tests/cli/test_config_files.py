@@ -215,7 +215,9 @@ def test_a_file_encrypted_before_its_environment_was_renamed_still_decrypts(
     quick_ok(envkeep, "env", "create", "staging")  # the old name, another id and key
     gone = quick(envkeep, "decrypt", str(sealed), "-o", str(tmp_path / "again.env"))
     assert gone.code == 2
-    assert_one_line_error(gone, "environment 'staging', which is not in this project")
+    assert_one_line_error(gone, "the key of another environment named 'staging'")
+    assert gone.err_lines[1].startswith("hint: decrypt it with the store that encrypted it;")
+    assert "encrypt it with --passphrase" in gone.err_lines[1]
 
 
 def test_encrypt_holds_values_to_the_limit_set_does(envkeep: Envkeep, tmp_path: Path) -> None:

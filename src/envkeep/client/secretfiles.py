@@ -123,11 +123,7 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
     opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
     if opened is None:
         # Its key went with it: creating an environment of that name makes another key.
-        raise UsageError(
-            f"{source} was encrypted with the key of environment '{wanted.label}', which is not"
-            " in this project (deleted, or another project's)",
-            hint="decrypt it where that environment exists; a new one of the name cannot",
-        )
+        raise _other_key(ctx, source, wanted.label)
     deks = opened.deks()
     if wanted.key_version not in deks:
         raise UsageError(f"you hold no key version {wanted.key_version} of '{wanted.label}'")
@@ -138,6 +134,29 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
         label=wanted.label,
     )
     return key.key
+
+
+def _other_key(ctx: ClientContext, source: Path, label: str) -> UsageError:
+    """The error for a file encrypted to an environment this store does not hold: another
+    store's (a teammate's machine, a team server) or one deleted since. A same-named one here
+    has its own key, so the file cannot be read with it."""
+    names = {e.name for e in ctx.backend.list_environments(ctx.project_file.project)}
+    share = (
+        "to share an encrypted file with someone who has no access to this store, encrypt it"
+        " with --passphrase instead"
+    )
+    if label in names:
+        return UsageError(
+            f"{source} was encrypted with the key of another environment named '{label}'"
+            f" (another store's, such as a teammate's machine, or one deleted and made again):"
+            f" this project's '{label}' has a key of its own",
+            hint=f"decrypt it with the store that encrypted it; {share}",
+        )
+    return UsageError(
+        f"{source} was encrypted with the key of environment '{label}', which is not in this"
+        " project (deleted, or another project's)",
+        hint=f"decrypt it where that environment exists, a new one of the name cannot; {share}",
+    )
 
 
 def _environment_with_id(ctx: ClientContext, label: str, env_id: str) -> OpenEnvironment | None:
