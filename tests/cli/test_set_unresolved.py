@@ -39,6 +39,21 @@ def test_a_reference_to_a_service_that_does_not_exist_is_written_with_a_warning(
     assert _stored(envkeep, "api")["DB_PORT"] == "${nope.PORT}"
 
 
+def test_a_shell_style_fallback_is_pointed_to_envkeep_s_own(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`${PORT-8080}` names a variable "PORT-8080" (names may hold '-'): the warning says how
+    a fallback is written."""
+    written = envkeep.ok("set", "LISTEN=${PORT-8080}", "--service", "api")
+
+    assert _warnings(written.stderr) == [
+        (
+            "warning: api.LISTEN does not resolve: LISTEN -> PORT-8080: 'PORT-8080' is not set;"
+            " export and run will fail until it does (a fallback is written ${PORT:-8080})"
+        )
+    ]
+
+
 def test_a_shared_value_is_checked_in_each_service_that_sees_it(
     envkeep: Envkeep, project: Path
 ) -> None:

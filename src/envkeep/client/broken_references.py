@@ -11,6 +11,7 @@ unset service value, a schema default) still resolves, so it is not reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -115,7 +116,15 @@ class Unresolved:
             subject = f"{self.name} (shared)"
         else:
             subject = f"{self.name} (shared) in {', '.join(self.places)}"
-        return f"{subject} does not resolve: {self.reason}; export and run will fail until it does"
+        said = f"{subject} does not resolve: {self.reason}; export and run will fail until it does"
+        shell = _SHELL_FALLBACK.search(self.reason)
+        if shell is not None:  # `${A-x}` names a variable "A-x" here: no shell fallback
+            said += f" (a fallback is written ${{{shell[1]}:-{shell[2]}}})"
+        return said
+
+
+# A dangling name that reads as a shell's `${NAME-text}` (envkeep names may hold '-').
+_SHELL_FALLBACK = re.compile(r"'([A-Za-z_][A-Za-z0-9_.]*)-([^']*)' is not set")
 
 
 def unresolved_by_set(
