@@ -238,3 +238,17 @@ def test_a_value_over_64_kib_is_refused_before_anything_is_written(
     fits = "x" * 65_536
     envkeep.ok("set", f"EDGE={fits}", "--env", "dev")
     assert envkeep.ok("get", "EDGE", "--env", "dev").stdout == fits + "\n"
+
+
+def test_a_file_argument_that_names_nothing_is_a_usage_error_for_every_file_command(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`import`, `encrypt` and `decrypt` of a missing file: one error, one exit code (2)."""
+    for command in (
+        ("import", "absent.env", "--env", "dev"),
+        ("encrypt", "absent.env"),
+        ("decrypt", "absent.env.enc"),
+    ):
+        refused = envkeep(*command)
+        _one_error(refused, 2, "absent.env")
+        assert "not found" in refused.err_lines[0], refused.describe()

@@ -25,8 +25,8 @@ Passphrase = Callable[[], str]
 def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path} not found") from None
+    except FileNotFoundError:  # a file argument that names nothing: as `import` says it
+        raise UsageError(f"{path} not found", hint="check the file's path") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
