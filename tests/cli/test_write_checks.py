@@ -40,6 +40,20 @@ REFUSED = {
 BREAKS_PORT = "PORT", "not-a-port-x1"
 
 
+def editing(tmp_path: Path, change: str) -> dict[str, str | None]:
+    """The environment of an `envkeep edit` whose editor replaces the buffer's ``text`` with
+    the Python expression ``change`` of it (``re`` at hand)."""
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import pathlib, re, sys\n"
+        "buffer = pathlib.Path(sys.argv[1])\n"
+        "text = buffer.read_text(encoding='utf-8')\n"
+        f"buffer.write_text({change}, encoding='utf-8')\n",
+        encoding="utf-8",
+    )
+    return editor_env(editor)
+
+
 def warnings(result: Result) -> list[str]:
     return [line for line in result.err_lines if line.startswith("warning:")]
 
@@ -146,17 +160,10 @@ def test_rollback_to_a_value_the_schema_refuses_now_needs_the_flag(
 def test_edit_is_refused_with_the_flag_named_and_the_text_kept(
     envkeep: Envkeep, config_tree: Path, tmp_path: Path
 ) -> None:
-    editor = tmp_path / "editor.py"
-    editor.write_text(
-        "import pathlib, sys\n"
-        "buffer = pathlib.Path(sys.argv[1])\n"
-        "text = buffer.read_text(encoding='utf-8').replace('PORT=8080', 'PORT=not-a-port-x1')\n"
-        "buffer.write_text(text, encoding='utf-8')\n",
-        encoding="utf-8",
-    )
+    editor = editing(tmp_path, "text.replace('PORT=8080', 'PORT=not-a-port-x1')")
     before = stored(envkeep, "dev", "api")
 
-    result = envkeep("edit", *DEV_API, env=editor_env(editor))
+    result = envkeep("edit", *DEV_API, env=editor)
 
     assert_refused(result, "api", "PORT", "type", "not-a-port-x1")
     assert "your text is kept in" in result.err_lines[1], result.describe()
@@ -194,17 +201,10 @@ def test_unset_of_what_a_schema_does_not_require_goes_ahead(
 def test_an_edit_that_deletes_a_required_line_is_refused(
     envkeep: Envkeep, config_tree: Path, tmp_path: Path
 ) -> None:
-    editor = tmp_path / "editor.py"
-    editor.write_text(
-        "import pathlib, sys\n"
-        "buffer = pathlib.Path(sys.argv[1])\n"
-        "lines = buffer.read_text(encoding='utf-8').splitlines(keepends=True)\n"
-        "buffer.write_text(''.join(l for l in lines if not l.startswith('PORT=')))\n",
-        encoding="utf-8",
-    )
+    editor = editing(tmp_path, "re.sub(r'(?m)^PORT=.*\\n', '', text)")
     before = stored(envkeep, "dev", "api")
 
-    result = envkeep("edit", *DEV_API, env=editor_env(editor))
+    result = envkeep("edit", *DEV_API, env=editor)
 
     assert result.code == 3, result.describe()
     assert "api.PORT (missing: required but not set" in result.err_lines[0], result.describe()
