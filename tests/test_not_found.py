@@ -23,11 +23,21 @@ def test_a_new_name_is_offered_for_creation() -> None:
     )
 
 
-def test_nothing_is_suggested_to_a_caller_who_may_not_list_the_names() -> None:
+def test_a_caller_who_may_not_list_the_names_is_not_told_to_create_one() -> None:
     assert environment_not_found("stagin", "shop", None).hint == (
-        "if it is new, create it with: envkeep env create stagin; if it was renamed, use its"
-        " new name"
+        "if it is new, an admin of project 'shop' can create it (envkeep env create stagin);"
+        " if it was renamed, use its new name"
     )
+
+
+def test_a_caller_who_may_not_list_the_names_is_pointed_at_one_it_reads() -> None:
+    error = environment_not_found("stagin", "shop", None, readable=["staging"])
+    assert error.message == (
+        "environment 'stagin' not found in project 'shop' (envs you can read: staging)"
+    )
+    assert error.hint == "did you mean 'staging'?"
+    assert project_not_found("shpo", None, readable=["shop"]).hint == "did you mean 'shop'?"
+    assert project_not_found("crm", None, readable=[]).message == "project 'crm' not found"
 
 
 def test_a_mistyped_service_is_pointed_at() -> None:
@@ -42,4 +52,7 @@ def test_a_mistyped_service_is_pointed_at() -> None:
 def test_a_mistyped_project_is_pointed_at_and_a_new_one_offered_for_creation() -> None:
     assert project_not_found("shpo", ["shop", "blog"]).hint == "did you mean 'shop'?"
     assert project_not_found("crm", ["shop", "blog"]).hint == "create it with: envkeep init crm"
-    assert project_not_found("shpo", None).hint == "create it with: envkeep init shpo"
+    assert project_not_found("shpo", None).hint == (
+        "if it is new, an admin of the workspace can create it (envkeep init shpo); if it was"
+        " renamed, use its new name"
+    )

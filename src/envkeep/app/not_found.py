@@ -33,8 +33,27 @@ def _renamed_or_new(command: str, name: str) -> str:
     return f"if it is new, create it with: {command} {name}; if it was renamed, use its new name"
 
 
-def project_not_found(name: str, existing: list[str] | None) -> ProjectNotFound:
-    """The error for an unknown project, naming those that exist (None: not to this caller)."""
+def _for_an_admin(who: str, command: str, name: str) -> str:
+    """The hint for a caller who may not list the names, and so may not create one either."""
+    return (
+        f"if it is new, {who} can create it ({command} {name}); if it was renamed, use its new name"
+    )
+
+
+def project_not_found(
+    name: str, existing: list[str] | None, *, readable: list[str] | None = None
+) -> ProjectNotFound:
+    """The error for an unknown project, naming those that exist (None: not to this caller,
+    who then is no admin of the workspace, and is not told to create it). ``readable``: the
+    projects such a caller holds a role in, for a likely typo (the client asks for them)."""
+    if existing is None:
+        close = _close_to(name, readable)
+        return ProjectNotFound(
+            f"project '{name}' not found{_listing('projects you can read', readable or None)}",
+            hint=f"did you mean '{close}'?"
+            if close
+            else _for_an_admin("an admin of the workspace", "envkeep init", name),
+        )
     close = _close_to(name, existing)
     return ProjectNotFound(
         f"project '{name}' not found{_listing('projects', existing)}",
@@ -43,9 +62,20 @@ def project_not_found(name: str, existing: list[str] | None) -> ProjectNotFound:
 
 
 def environment_not_found(
-    name: str, project: str, existing: list[str] | None
+    name: str, project: str, existing: list[str] | None, *, readable: list[str] | None = None
 ) -> EnvironmentNotFound:
-    """The error for an unknown environment, naming those that exist (None: not to this caller)."""
+    """The error for an unknown environment, naming those that exist (None: not to this
+    caller, who then is no admin of the project, and is not told to create it).
+    ``readable``: the environments such a caller reads, for a likely typo."""
+    if existing is None:
+        close = _close_to(name, readable)
+        where = _listing("envs you can read", readable or None)
+        return EnvironmentNotFound(
+            f"environment '{name}' not found in project '{project}'{where}",
+            hint=f"did you mean '{close}'?"
+            if close
+            else _for_an_admin(f"an admin of project '{project}'", "envkeep env create", name),
+        )
     close = _close_to(name, existing)
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",

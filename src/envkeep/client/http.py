@@ -96,6 +96,15 @@ def raise_problem(response: httpx.Response) -> None:
     raise cls(title, hint=body.get("hint"))
 
 
+def _names_in(path: str) -> tuple[str, str | None, str | None]:
+    """(workspace id, project, environment) a request's path names ("" when it names none)."""
+    from urllib.parse import unquote
+
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    named = dict(zip(parts[1::2], parts[2::2], strict=False))
+    return named.get("workspaces", ""), named.get("projects"), named.get("environments")
+
+
 class ApiClient:
     """JSON over HTTP with envkeep's error mapping; one connection pool."""
 
@@ -116,6 +125,33 @@ class ApiClient:
             limits=_LIMITS,
         )
 
+    def _with_readable_names(self, missing: errors.NotFoundError, path: str) -> errors.EnvkeepError:
+        """A 404 for an unknown project or environment, told to a caller the server does not
+        list the names to: again, pointing at a close name among those it reads (the
+        environments it reads; the projects named by the role bindings it sees, all of this
+        workspace), asked for on this error path only. Anything else, or a failed ask, as
+        it came."""
+        from envkeep.app.not_found import environment_not_found, project_not_found
+
+        workspace, project, environment = _names_in(path)
+        at = f"/v1/workspaces/{workspace}"
+        try:
+            if isinstance(missing, errors.EnvironmentNotFound) and project and environment:
+                if missing.message != environment_not_found(environment, project, None).message:
+                    return missing  # listed already, or not the environment of this path
+                listed = self.request("GET", f"{at}/projects/{project}/environments")
+                names = [str(e["name"]) for e in listed]
+                return environment_not_found(environment, project, None, readable=names)
+            if isinstance(missing, errors.ProjectNotFound) and workspace and project:
+                if missing.message != project_not_found(project, None).message:
+                    return missing
+                bindings = self.request("GET", f"{at}/members")
+                names = sorted({str(b["project"]) for b in bindings if b.get("project")})
+                return project_not_found(project, None, readable=names)
+        except errors.EnvkeepError:
+            return missing
+        return missing
+
     def request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
         """The decoded JSON body of a 2xx answer (None for 204); raises envkeep errors."""
         try:
@@ -130,7 +166,10 @@ class ApiClient:
                 else "check the URL and your network, or whether the server runs",
             ) from None
         if response.status_code >= 400:
-            raise_problem(response)
+            try:
+                raise_problem(response)
+            except (errors.ProjectNotFound, errors.EnvironmentNotFound) as missing:
+                raise self._with_readable_names(missing, path) from None
         if response.status_code == 204:
             return None
         try:

@@ -5,17 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client.accounts import authed, forget_login
-from envkeep.core.errors import UsageError
+from envkeep.client.accounts import authed, forget_login, load_session
+from envkeep.core.errors import NotAuthenticated, UsageError
 
 if TYPE_CHECKING:
-    from envkeep.client.accounts import LoggedOut
+    from envkeep.client.accounts import LoggedOut, ServerSession
     from envkeep.settings import Settings
+
+
+def user_authed(settings: Settings, what: str) -> tuple[ServerSession, Any]:
+    """`authed`, for a command about the logged-in user's own ``what`` (sessions,
+    workspaces): with ENVKEEP_TOKEN and no login, it says a token has none, rather than
+    only that nobody is logged in."""
+    if settings.token and load_session(settings) is None:
+        raise NotAuthenticated(
+            f"{what} belong to a user logged in here; ENVKEEP_TOKEN is a service token,"
+            " which has none",
+            hint="log in as yourself to see yours: envkeep login URL",
+        )
+    return authed(settings)
 
 
 def list_sessions(settings: Settings) -> list[dict[str, Any]]:
     """Your sessions on the server you are logged in to."""
-    _session, api = authed(settings)
+    _session, api = user_authed(settings, "sessions")
     try:
         found: list[dict[str, Any]] = api.request("GET", "/v1/sessions")
     finally:
@@ -37,7 +50,7 @@ def revoke_session(settings: Settings, session_id: str) -> SessionEnded:
     it, a few characters are enough when no other session starts with them). Ending this
     machine's own session logs it out here too: its token is dead, and the keys and copies
     its login kept would otherwise outlive it."""
-    session, api = authed(settings)
+    session, api = user_authed(settings, "sessions")
     try:
         listed = api.request("GET", "/v1/sessions")
         if len(session_id) < _FULL_ID:

@@ -22,7 +22,7 @@ from envkeep.client.pins import pin_made_here
 from envkeep.client.revocation_preview import TokenRevoker
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.client.team_server import team_backend
-from envkeep.core.errors import NotAuthenticated, NotFoundError, UsageError
+from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,22 +114,45 @@ def create_token(
     environment: str | None,
     expires: str | None,
 ) -> str:
-    """A new service account with ``role`` at the scope; its token, shown once."""
+    """A new service account with ``role`` at the scope; its token, shown once. Without a
+    project the scope is the whole workspace; a creator without the rights that needs is told
+    so, with the ``--project`` that would do (`workspace_wide_refused`)."""
     backend = team_backend(ctx)
     new = _new_account(expires)
-    shares = seal_scope_shares(
-        ctx,
-        backend,
-        project=project,
-        environment=environment,
-        recipient_id=new.principal_id,
-        recipient=new.public,
-    )
-    scope = {"name": name, "role": role, "project": project, "environment": environment}
-    body = {**new.body, **scope, "shares": shares}
-    backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/tokens", json=body)
+    try:
+        shares = seal_scope_shares(
+            ctx,
+            backend,
+            project=project,
+            environment=environment,
+            recipient_id=new.principal_id,
+            recipient=new.public,
+        )
+        scope = {"name": name, "role": role, "project": project, "environment": environment}
+        body = {**new.body, **scope, "shares": shares}
+        backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/tokens", json=body)
+    except PermissionDenied as refused:
+        if project is not None:
+            raise
+        raise workspace_wide_refused(ctx, name, role, refused) from None
     pin_made_here(ctx, new.principal_id, new.public)
     return new.token
+
+
+def workspace_wide_refused(
+    ctx: ClientContext, name: str, role: str, refused: PermissionDenied
+) -> PermissionDenied:
+    """The refusal of a token without ``--project``: it would cover the whole workspace,
+    where the creator lacks the rights (the server's reason kept); the hint names the
+    checkout's project (or ENVKEEP_PROJECT's) when there is one."""
+    named = ctx.has_checkout or bool(ctx.settings.project)
+    project = ctx.project_file.project if named else "NAME"
+    return PermissionDenied(
+        f"without --project a token holds its role on the whole workspace, and you cannot"
+        f" give one {role} there: {refused.message}",
+        hint=f"limit it to a project: envkeep token create {name} --role {role}"
+        f" --project {project}",
+    )
 
 
 def rotate_token(

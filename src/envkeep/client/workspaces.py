@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from envkeep.client.accounts import authed, save_session
+from envkeep.client.accounts import save_session
+from envkeep.client.sessions import user_authed
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
     """(the workspace in use, every workspace you belong to)."""
-    session, api = authed(settings)
+    session, api = user_authed(settings, "workspaces")
     try:
         data = api.request("GET", "/v1/whoami")
     finally:
@@ -24,7 +25,7 @@ def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
 
 def create_workspace(settings: Settings, name: str) -> dict[str, str]:
     """A new workspace with you as admin (not switched to: see use_workspace)."""
-    _session, api = authed(settings)
+    _session, api = user_authed(settings, "workspaces")
     try:
         created: dict[str, str] = api.request("POST", "/v1/workspaces", json={"name": name})
     finally:
@@ -34,7 +35,7 @@ def create_workspace(settings: Settings, name: str) -> dict[str, str]:
 
 def use_workspace(settings: Settings, name_or_id: str) -> dict[str, str]:
     """Make later commands act in another of your workspaces."""
-    session, _api = authed(settings)
+    session, _api = user_authed(settings, "workspaces")
     _api.close()
     _current, found = workspaces(settings)
     match = _workspace_named(found, name_or_id)
