@@ -36,6 +36,10 @@ BARE: dict[str, tuple[str, ...]] = {
     "validate json": ("validate", "--env", "staging", "--all", "--json"),
     "run": (*RUN_WORKER, *PRINT),
     "export": ("export", "--env", "staging", "--service", "worker", "--format", "json"),
+    # api's DATABASE_URL refers to DB_USER, which only its template (in the checkout) gives
+    "export api": ("export", "--env", "staging", "--service", "api"),
+    "export typo": ("export", "--env", "stagign", "--service", "worker"),
+    "run typo": ("run", "--env", "stagign", "--service", "worker", "--", *PRINT),
 }
 # Run in the checkout.
 CHECKOUT: dict[str, tuple[str, ...]] = {
@@ -71,6 +75,8 @@ def results(
     ci = _ci_environment(envkeep, homes)
     started = {f"bare {k}": envkeep.popen(*args, cwd=bare, env=ci) for k, args in BARE.items()}
     started |= {f"checkout {k}": envkeep.popen(*args) for k, args in CHECKOUT.items()}
+    unnamed = {**ci, "ENVKEEP_PROJECT": None}  # neither a checkout nor a project's name
+    started["bare unnamed"] = envkeep.popen(*BARE["export"], cwd=bare, env=unnamed)
     return collect(started)
 
 
@@ -126,3 +132,30 @@ def test_run_in_the_checkout_says_nothing_about_a_checkout(results: dict[str, Re
 
     assert printed_env(ran) == {"API_URL": "http://api:8080"}
     assert ran.stderr == ""
+
+
+def test_an_error_before_any_value_is_read_comes_without_the_checkout_note(
+    results: dict[str, Result],
+) -> None:
+    unnamed = results["bare unnamed"]
+    assert unnamed.code == 2, unnamed.describe()
+    assert unnamed.err_lines[0].startswith("error: no envkeep.toml found"), unnamed.describe()
+    for typo in (results["bare export typo"], results["bare run typo"]):
+        assert typo.code == 1, typo.describe()
+        assert "environment 'stagign' not found" in typo.stderr, typo.describe()
+    for refused in (unnamed, results["bare export typo"], results["bare run typo"]):
+        assert checkout_notes(refused) == [], refused.describe()
+        assert refused.stdout == ""
+
+
+def test_a_reference_into_a_template_fails_after_the_note_that_explains_it(
+    results: dict[str, Result],
+) -> None:
+    exported = results["bare export api"]
+
+    assert exported.code == 3, exported.describe()
+    assert exported.stdout == ""
+    [note] = checkout_notes(exported)
+    error = next(line for line in exported.err_lines if line.startswith("error: "))
+    assert exported.err_lines.index(note) < exported.err_lines.index(error)
+    assert "DB_USER" in exported.stderr, exported.describe()

@@ -24,7 +24,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import WriteScope, confirm, confirming, interactive, make_context
 from envkeep.client import editing, schemas, variables
 from envkeep.client.listing import list_variables
-from envkeep.client.resolution import notify_without_checkout, personal_note, where_flags
+from envkeep.client.resolution import noting_without_checkout, personal_note, where_flags
 from envkeep.core.errors import InputError, UsageError
 from envkeep.core.files import refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
@@ -237,9 +237,10 @@ def export_(
         out = None
     if out is not None:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
-    if service is not None:
-        notify_without_checkout(ctx, validate=not no_validate)
-    resolution = variables.resolved(ctx, ctx.default_env(env), service, validate=not no_validate)
+    with noting_without_checkout(ctx, service, validate=not no_validate):
+        resolution = variables.resolved(
+            ctx, ctx.default_env(env), service, validate=not no_validate
+        )
     values = resolution.values
     note = personal_note(resolution.set_by({"local"}))
     if note is not None:  # another tool gets them: say so (they are meant for this machine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client import runcache_save
-from envkeep.client.resolution import notify_without_checkout
+from envkeep.client.resolution import noting_without_checkout
 from envkeep.client.runner import child_environment, exec_command
 from envkeep.client.variables import resolved
 from envkeep.core.errors import UsageError
@@ -34,9 +34,8 @@ def run_with_environment(
     pending = runcache_save.begin(ctx, env, service, validate=validate)
     service = ctx.default_service(service)
     name = ctx.default_env(env)
-    if service is not None:  # before resolving: a reference into a template it explains
-        notify_without_checkout(ctx, validate=validate)
-    resolution = resolved(ctx, name, service, validate=validate)
+    with noting_without_checkout(ctx, service, validate=validate):
+        resolution = resolved(ctx, name, service, validate=validate)
     notes = personal_notes(ctx, name, resolution.set_by({"local"}))
     if pending is not None:
         runcache_save.finish(ctx, pending, resolution.values, notes)

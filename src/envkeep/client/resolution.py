@@ -8,6 +8,7 @@ and the team server.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,27 @@ def notify_without_checkout(ctx: ClientContext, *, validate: bool) -> None:
         f" they are in the project's checkout; run envkeep there to apply them"
         f" ({CHECKOUT_ADVICE})"
     )
+
+
+@contextmanager
+def noting_without_checkout(
+    ctx: ClientContext, service: str | None, *, validate: bool
+) -> Iterator[None]:
+    """Around a read of ``service``'s values (None: the shared scope, which no schema or
+    template serves: no note): `notify_without_checkout` once they were read, or before an
+    error the missing checkout may explain (a reference into a template it holds). None
+    before an unknown project or environment, a refusal, or no project at all: the note
+    would only bury the error, about values the command never got to."""
+    from envkeep.core.errors import InputError, ValidationFailed
+
+    try:
+        yield
+    except (InputError, ValidationFailed):
+        if service is not None:
+            notify_without_checkout(ctx, validate=validate)
+        raise
+    if service is not None:
+        notify_without_checkout(ctx, validate=validate)
 
 
 def template_directories(ctx: ClientContext) -> list[Path]:
