@@ -56,7 +56,7 @@ def test_a_misspelt_schema_key_stops_set_and_validate_and_nothing_is_written(
     (project / "envkeep.toml").write_text(good, encoding="utf-8")
     assert "PORT" not in _api_names(envkeep)
     refused = envkeep("set", "PORT=notaport", "--env", "dev", "--service", "api")
-    assert refused.code == 1  # with the key spelt right, the schema refuses the value
+    assert refused.code == 3  # with the key spelt right, the schema refuses the value
     assert "api.PORT (type:" in refused.stderr
 
 
