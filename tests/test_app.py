@@ -347,3 +347,30 @@ def test_call_is_a_real_fetch(store: Store, owner: Owner) -> None:
     rows = store.run(owner.principal_id, lambda call: call.fetch("SELECT 1 + :x", {"x": 1}))
     assert rows == [(2,)]
     assert isinstance(Call, type)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 6, 1, tzinfo=UTC),
+        datetime(1999, 6, 1, 12, 0, 0, 500_000),
+    ],
+)
+def test_a_write_stamps_times_as_the_orm_stores_them(moment: datetime) -> None:
+    """`app.writes` formats SQLite's times itself (the embedded store writes without SQLAlchemy):
+    the text must be what SQLAlchemy's DateTime(timezone=True) stores there, since the ORM reads
+    them back; PostgreSQL's driver takes the datetime as it is."""
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from envkeep.app import writes
+
+    lite = sqlite.dialect()
+    orm = DateTime(timezone=True).dialect_impl(lite).bind_processor(lite)
+    assert orm is not None
+    assert writes._Dialect.of("sqlite").stamp(moment) == orm(moment)
+    pg = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    assert DateTime(timezone=True).dialect_impl(pg).bind_processor(pg) is None
+    assert writes._Dialect.of("postgresql").stamp(moment) is moment

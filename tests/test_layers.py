@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +122,50 @@ def test_the_http_client_loads_no_command_line_tool_of_httpx() -> None:
     """httpx would import its CLI (click, Pygments, Rich) with itself: 40 ms of every command
     against a team server (`client/_httpx.py`)."""
     assert _loaded_by(["envkeep.client.http"], {"click", "pygments", "rich"}) == []
+
+
+def test_the_embedded_write_path_loads_no_sqlalchemy() -> None:
+    """A batch of variable writes runs driver SQL only (`app.writes`, `app.audit_append`), so
+    `set` on the embedded store goes through `client.local_call` without SQLAlchemy's import."""
+    write_path = ["envkeep.app.writes", "envkeep.app.audit_append", "envkeep.client.local_call"]
+    assert _loaded_by(write_path, {"sqlalchemy", "alembic"}) == []
+
+
+def test_set_and_unset_on_the_embedded_store_load_no_sqlalchemy(tmp_path: Path) -> None:
+    """The commands themselves, run to the end in a fresh interpreter, write what they should
+    (read back) without loading SQLAlchemy; `init` (a migration) still does."""
+    env = {
+        **os.environ,
+        "ENVKEEP_HOME": str(tmp_path / "home"),
+        "ENVKEEP_KEYRING": "off",
+        "CI": "1",
+    }
+    project = tmp_path / "demo"
+    project.mkdir()
+    script = str(Path(sys.executable).parent / "envkeep")
+    subprocess.run([script, "init", "demo", "--yes"], cwd=project, env=env, check=True)
+    code = (
+        "import sys\n"
+        "from envkeep.cli.entry import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'sqlalchemy', 'alembic'}))\n"
+    )
+    for args in (("set", "A=1", "B=2", "--env", "dev"), ("unset", "B", "--env", "dev")):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=project, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert done.stdout.strip() == "[]", (args, done.stdout, done.stderr)
+    listed = subprocess.run(
+        [script, "list", "--env", "dev", "--reveal", "--json"],
+        cwd=project, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert [(v["name"], v["value"]) for v in json.loads(listed.stdout)] == [("A", "1")]
+    verified = subprocess.run(
+        [script, "audit", "verify"], cwd=project, env=env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stderr  # the events the writes appended chain

@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime
-from sqlalchemy.exc import IntegrityError
-
-from envkeep.app.audit import append_event
+from envkeep.app.audit_append import append_event
 from envkeep.app.authz import check_role, require_member
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, find_environment, service_scope
@@ -24,8 +21,6 @@ from envkeep.core.limits import ENVELOPE_OVERHEAD, MAX_VALUE_BYTES, MAX_VALUE_EN
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
-
-    from sqlalchemy import Dialect
 
     from envkeep.app.context import Call
     from envkeep.app.views import SecretWrite
@@ -83,10 +78,13 @@ class _Dialect:
 
     @classmethod
     @lru_cache(maxsize=8)
-    def of(cls, dialect: Dialect) -> _Dialect:
+    def of(cls, dialect: str) -> _Dialect:
+        """By the dialect's name (``sqlite``, ``postgresql``)."""
         # Writers of one secret queue on its row (PostgreSQL; SQLite serialises writers).
-        find = _FIND_ROW if dialect.name == "sqlite" else _FIND_ROW + " FOR UPDATE"
-        return cls(find, _stamper(dialect))
+        sqlite = dialect == "sqlite"
+        return cls(
+            _FIND_ROW if sqlite else _FIND_ROW + " FOR UPDATE", _sqlite_time if sqlite else _as_is
+        )
 
 
 def _apply(
@@ -129,7 +127,10 @@ def _apply(
     try:
         call.execute(_UPDATE_ROW if secret_id else _INSERT_ROW, row)
         call.execute(_INSERT_VERSION, row)
-    except IntegrityError:  # another transaction created the same secret first
+    except Exception as error:
+        if not _duplicate(error):
+            raise
+        # Another transaction created the same secret first.
         raise ConflictError(
             "a variable was created by someone else at the same time; nothing was written",
             hint="read it again and retry",
@@ -158,16 +159,29 @@ _INSERT_VERSION = (
 )
 
 
-def _stamper(dialect: Dialect) -> Callable[[datetime], object]:
-    """A time as the ORM would store it in a ``DateTime(timezone=True)`` column here."""
-    process = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
-    return process if process is not None else (lambda moment: moment)
+def _sqlite_time(moment: datetime) -> object:
+    """A time as the ORM stores it in a ``DateTime(timezone=True)`` column on SQLite (its
+    fields as text, the zone dropped: times are UTC here); a test holds it to SQLAlchemy's."""
+    return f"{moment:%Y-%m-%d %H:%M:%S.%f}"
+
+
+def _as_is(moment: datetime) -> object:
+    """A time as the driver takes it (PostgreSQL's, which keeps the zone)."""
+    return moment
+
+
+def _duplicate(error: Exception) -> bool:
+    """Whether ``error`` is SQLAlchemy's unique-key violation (looked up on this error path
+    only: the embedded store writes without loading SQLAlchemy)."""
+    from sqlalchemy.exc import IntegrityError
+
+    return isinstance(error, IntegrityError)
 
 
 def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> None:
     scopes = _scope_services(call, env, writes)
     _check_batch(writes, env, scopes)
-    db = _Dialect.of(call.session.get_bind().dialect)
+    db = _Dialect.of(call.session.get_bind().dialect.name)
     for write in writes:
         _apply(call, env, write, scopes[write.scope], db)
 

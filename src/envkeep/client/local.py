@@ -1,7 +1,9 @@
 """``LocalBackend``: the app layer in-process over the embedded SQLite store.
 
-Reads go through stdlib sqlite3 (``store.sqlite_fetch``) and writes through SQLAlchemy, which
-is imported only when the first write (or a migration) happens, so read commands stay fast.
+Reads, and batches of variable writes (`app.writes`, which runs driver SQL and no ORM), go
+through stdlib sqlite3 (``store.sqlite_fetch``); every other write goes through SQLAlchemy,
+imported only when such a write (or a migration) happens, so the daily loop (`run`, `get`,
+`set`) never loads it.
 """
 
 from __future__ import annotations
@@ -120,6 +122,30 @@ class LocalBackend:
                 hint=f"check {self._database} is writable and not on a full disk",
             ) from None
 
+    def _driver_transaction(self, use_case: Callable[[Call], T]) -> T:
+        """``use_case`` in one write transaction on the sqlite3 connection, for a use case
+        that runs driver SQL only (no ORM: its ``session`` is a stand-in); errors as
+        ``_transaction`` reports them."""
+        import sqlite3
+
+        from envkeep.client.local_call import SqliteCall
+
+        if self._fetch is None:  # pragma: no cover - set once migrated
+            raise StoreError("the database is not open")
+        try:
+            with self._fetch.write() as connection:
+                return use_case(SqliteCall.on(connection, self._actor))
+        except sqlite3.IntegrityError:
+            raise ConflictError(
+                "someone else changed the same thing at the same time; nothing was written",
+                hint="run the command again",
+            ) from None
+        except sqlite3.OperationalError as error:
+            raise StoreError(
+                f"the embedded database could not be used ({error})",
+                hint=f"check {self._database} is writable and not on a full disk",
+            ) from None
+
     @contextmanager
     def _reading(self) -> Iterator[SqliteFetch]:
         if self._fetch is None:  # pragma: no cover - set in __init__
@@ -198,12 +224,16 @@ class LocalBackend:
     ) -> int:
         from envkeep.app.writes import write_secrets
 
-        return self._call(
-            write_secrets,
-            project=project,
-            environment=environment,
-            writes=writes,
-            confirmed=confirmed,
+        workspace_id = self.workspace_id  # migrates a store that is not at the head yet
+        return self._driver_transaction(
+            lambda call: write_secrets(
+                call,
+                workspace_id=workspace_id,
+                project=project,
+                environment=environment,
+                writes=writes,
+                confirmed=confirmed,
+            )
         )
 
     def update_environment(

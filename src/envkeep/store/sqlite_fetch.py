@@ -1,9 +1,11 @@
-"""Read-only access to an embedded database with the stdlib sqlite3 module.
+"""Access to an embedded database with the stdlib sqlite3 module.
 
 ``envkeep run`` and the other read commands use it so that they need not import SQLAlchemy
 (about 200 ms); they run the same SQL (``app.reads``) through the ``app.ports.Fetch`` port.
-A database that is missing or not at the head revision yields None: the caller then opens it
-the full way, which runs the migrations.
+A batch of variable writes (`set`, `unset`, `edit`, `import`) runs its driver SQL here too, in
+a ``write`` transaction with the pragmas the engine sets (`store.engine`). A database that is
+missing or not at the head revision yields None: the caller then opens it the full way, which
+runs the migrations.
 """
 
 from __future__ import annotations
@@ -38,8 +40,27 @@ class SqliteFetch:
         finally:
             self._connection.execute("COMMIT")
 
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``: writers queue for the lock, up to the
+        busy timeout), committed when the block ends, rolled back if it raises."""
+        connection = self._connection
+        for pragma in _WRITE_PRAGMAS:
+            connection.execute(pragma)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
     def close(self) -> None:
         self._connection.close()
+
+
+# What `store.engine` sets on every connection it opens (WAL is the file's own setting).
+_WRITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON")
 
 
 def open_fetch(path: Path) -> SqliteFetch | None:

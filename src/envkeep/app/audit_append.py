@@ -1,0 +1,97 @@
+"""Appending to a workspace's audit chain, inside the caller's transaction: every request that
+reads or changes data does it. Plain driver SQL through ``Call.fetch``/``execute``, no ORM, so
+that a write on the embedded store needs no SQLAlchemy (`client/local.py`); reading and
+verifying the chain is `audit`'s.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from envkeep.app.context import Call
+
+__all__ = ["DENIED", "append_event", "record_denied"]
+
+
+def append_event(
+    call: Call,
+    *,
+    workspace_id: str,
+    action: str,
+    target: str,
+    outcome: str = "ok",
+    details: Mapping[str, object] | None = None,
+) -> EventView:
+    """Append one event to the workspace's chain, inside the caller's transaction.
+
+    The workspace row is locked first on PostgreSQL, so concurrent transactions extend the
+    chain one after the other instead of forking it (SQLite serialises writers already: each
+    transaction starts with BEGIN IMMEDIATE). The statements go to the driver as they are:
+    every request runs this, reads included.
+    """
+    if call.session.get_bind().dialect.name != "sqlite":
+        call.fetch(_LOCK, {"id": workspace_id})
+    last = call.fetch(
+        "SELECT seq, hash FROM audit_events WHERE workspace_id = :ws ORDER BY seq DESC LIMIT 1",
+        {"ws": workspace_id},
+    )
+    seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
+    unhashed = EventView(
+        workspace_id,
+        seq,
+        call.clock().isoformat(),
+        call.actor.principal_id,
+        action,
+        target,
+        outcome,
+        call.actor.request_id,
+        call.actor.ip,
+        _DETAILS.encode(dict(details or {})),
+        prev,
+        "",
+    )
+    fields = hashed_fields(unhashed)
+    digest = event_hash(prev, fields)
+    call.execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest})
+    return EventView(**fields, prev_hash=prev, hash=digest)  # type: ignore[arg-type]
+
+
+DENIED = "denied"  # the outcome of a refused request's event
+_MEMBER = "SELECT 1 FROM role_bindings WHERE workspace_id = :ws AND principal_id = :p LIMIT 1"
+
+
+def record_denied(
+    call: Call, *, workspace_id: str, target: str, details: Mapping[str, object]
+) -> bool:
+    """A request the server refused (403) to a member of the workspace, as an event of its own
+    (``request.denied``, outcome ``denied``): the refused request's transaction rolled back,
+    its own event with it. Whether one was appended: a principal with no role in the workspace
+    (another tenant's) leaves nothing in it, so no tenant writes into another's trail."""
+    if not call.fetch(_MEMBER, {"ws": workspace_id, "p": call.actor.principal_id}):
+        return False
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="request.denied",
+        target=target,
+        outcome=DENIED,
+        details=details,
+    )
+    return True
+
+
+_DETAILS = json.JSONEncoder(sort_keys=True)  # an event's details, as json.dumps(sort_keys=True)
+
+
+_LOCK = "SELECT id FROM workspaces WHERE id = :id FOR UPDATE"
+_INSERT = (
+    "INSERT INTO audit_events (workspace_id, seq, at, principal_id, action, target, outcome,"
+    " request_id, ip, details, prev_hash, hash) VALUES (:workspace_id, :seq, :at, :principal_id,"
+    " :action, :target, :outcome, :request_id, :ip, :details, :prev_hash, :hash)"
+)
