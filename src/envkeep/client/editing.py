@@ -105,6 +105,7 @@ def edit_scope(
         raise ConfirmationRequired(
             f"environment '{env}' is protected", hint="confirm with --yes, or answer the prompt"
         )
+    _refuse_unless_writable(ctx, env)
     scope = opened.scope_for(service)
     before = {v.name: v.value for v in opened.variables(scope)}
     where = f"{env} / {service or 'shared'}"
@@ -132,6 +133,41 @@ def edit_scope(
         said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
         error.hint = f"{said}; {kept}"
         raise
+
+
+def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
+    """On a team server, refuse before the editor opens when the caller's roles (the bindings
+    `member list` shows it: its own among them) give no write role on the environment: the
+    write would be refused after the edit, its text kept in clear for nothing. The server
+    decides all the same; a roster it cannot read checks nothing here."""
+    if ctx.server_url is None:  # the embedded store: its owner writes everywhere
+        return
+    from envkeep.app.policy import Role
+    from envkeep.client.members import list_members
+    from envkeep.core.errors import PermissionDenied
+
+    try:
+        rows = list_members(ctx)
+    except EnvkeepError:
+        return
+    project = ctx.project_file.project
+    me = ctx.identity.principal_id
+    held = [
+        Role.parse(str(row["role"]))
+        for row in rows
+        if row["principal"]["id"] == me
+        and row["project"] in (None, project)
+        and row["environment"] in (None, env)
+        and (row["project"] is not None or row["environment"] is None)
+    ]
+    best = max(held, default=None)
+    if best is None or best < Role.WRITE:
+        where = f"environment {project}/{env}"
+        raise PermissionDenied(
+            f"you need the write role on {where} (you have: {best or 'none'} there); the"
+            " editor was not opened",
+            hint=f"ask an admin of {where} to grant it",
+        )
 
 
 class _Declined(Exception):
