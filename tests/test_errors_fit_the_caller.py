@@ -122,6 +122,19 @@ def test_a_new_environment_is_left_to_an_admin_for_a_caller_who_cannot_create_it
     assert "create it with" not in err
 
 
+def test_a_caller_who_sees_every_environment_but_is_no_admin_is_not_told_to_create_one(
+    team: Team,
+) -> None:
+    """Bob writes to all of shop, so the names are listed to him, but only an admin of the
+    project creates an environment."""
+    code, err = team.member("bob", "export", "--env", "qa", "--service", "api")
+
+    assert code == 1, err
+    assert "environment 'qa' not found in project 'shop' (envs: dev, prod, staging)" in err, err
+    assert "hint: if it is new, an admin of project 'shop' can create it" in err, err
+    assert "create it with" not in err
+
+
 def test_a_mistyped_project_is_pointed_at_among_the_callers_and_never_another_tenants(
     team: Team,
 ) -> None:

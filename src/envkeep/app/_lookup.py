@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app.authz import may_list, require_member, require_role
+from envkeep.app.authz import may_create_in, may_list, require_member, require_role
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
-from envkeep.app.policy import Role, Target
+from envkeep.app.policy import Binding, Role, Target
 from envkeep.store.models import Environment, Project, RoleBinding, Service
 
 if TYPE_CHECKING:
@@ -44,13 +44,15 @@ def project_by_name(call: Call, workspace_id: str, name: str) -> Project:
     for project in projects:
         if project.name == name:
             return project
-    listed = may_list(bindings, Target(workspace_id))
-    raise project_not_found(name, [p.name for p in projects] if listed else None)
+    where = Target(workspace_id)
+    found = [p.name for p in projects] if may_list(bindings, where) else None
+    raise project_not_found(name, found, creates=may_create_in(bindings, where))
 
 
-def _may_list_in(call: Call, project: Project) -> bool:
+def _bindings_in(call: Call, project: Project) -> tuple[list[Binding], Target]:
+    """The caller's bindings in the project's workspace, and the project as a target."""
     bindings = require_member(call.fetch, call.actor.principal_id, project.workspace_id)
-    return may_list(bindings, Target(project.workspace_id, project.id))
+    return bindings, Target(project.workspace_id, project.id)
 
 
 def environment_by_name(call: Call, project: Project, name: str) -> Environment:
@@ -61,8 +63,9 @@ def environment_by_name(call: Call, project: Project, name: str) -> Environment:
     for env in envs:
         if env.name == name:
             return env
-    listed = _may_list_in(call, project)
-    raise environment_not_found(name, project.name, [e.name for e in envs] if listed else None)
+    bindings, where = _bindings_in(call, project)
+    found = [e.name for e in envs] if may_list(bindings, where) else None
+    raise environment_not_found(name, project.name, found, creates=may_create_in(bindings, where))
 
 
 def authorised_environment(
@@ -82,7 +85,8 @@ def service_by_name(call: Call, project: Project, name: str) -> Service:
     for service in services:
         if service.name == name:
             return service
-    listed = _may_list_in(call, project)
+    bindings, where = _bindings_in(call, project)
+    listed = may_list(bindings, where)
     raise service_not_found(name, project.name, [s.name for s in services] if listed else None)
 
 

@@ -131,6 +131,12 @@ def may_list(bindings: list[Binding], target: Target) -> bool:
     return effective_role(bindings, target) is not None
 
 
+def may_create_in(bindings: list[Binding], target: Target) -> bool:
+    """Whether the caller may create what ``target`` holds (a project in a workspace, an
+    environment in a project): admin there. A not-found error tells only such a caller to."""
+    return effective_role(bindings, target) == Role.ADMIN
+
+
 def require_within(call: Call, target: Target, *, named: str) -> list[Binding]:
     """The caller's bindings in the target's workspace when one of them reaches into the
     target (covers it or lies within it: a reader of one environment lists its project's

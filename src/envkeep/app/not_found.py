@@ -41,11 +41,16 @@ def _for_an_admin(who: str, command: str, name: str) -> str:
 
 
 def project_not_found(
-    name: str, existing: list[str] | None, *, readable: list[str] | None = None
+    name: str,
+    existing: list[str] | None,
+    *,
+    readable: list[str] | None = None,
+    creates: bool = True,
 ) -> ProjectNotFound:
     """The error for an unknown project, naming those that exist (None: not to this caller,
     who then is no admin of the workspace, and is not told to create it). ``readable``: the
-    projects such a caller holds a role in, for a likely typo (the client asks for them)."""
+    projects such a caller holds a role in, for a likely typo (the client asks for them).
+    ``creates``: whether a caller who sees them may create one (else an admin can)."""
     if existing is None:
         close = _close_to(name, readable)
         return ProjectNotFound(
@@ -55,18 +60,29 @@ def project_not_found(
             else _for_an_admin("an admin of the workspace", "envkeep init", name),
         )
     close = _close_to(name, existing)
+    create = (
+        f"create it with: envkeep init {name}"
+        if creates
+        else _for_an_admin("an admin of the workspace", "envkeep init", name)
+    )
     return ProjectNotFound(
         f"project '{name}' not found{_listing('projects', existing)}",
-        hint=f"did you mean '{close}'?" if close else f"create it with: envkeep init {name}",
+        hint=f"did you mean '{close}'?" if close else create,
     )
 
 
 def environment_not_found(
-    name: str, project: str, existing: list[str] | None, *, readable: list[str] | None = None
+    name: str,
+    project: str,
+    existing: list[str] | None,
+    *,
+    readable: list[str] | None = None,
+    creates: bool = True,
 ) -> EnvironmentNotFound:
     """The error for an unknown environment, naming those that exist (None: not to this
     caller, who then is no admin of the project, and is not told to create it).
-    ``readable``: the environments such a caller reads, for a likely typo."""
+    ``readable``: the environments such a caller reads, for a likely typo. ``creates``:
+    whether a caller who sees them may create one (a reader of the whole project may not)."""
     if existing is None:
         close = _close_to(name, readable)
         where = _listing("envs you can read", readable or None)
@@ -77,9 +93,14 @@ def environment_not_found(
             else _for_an_admin(f"an admin of project '{project}'", "envkeep env create", name),
         )
     close = _close_to(name, existing)
+    create = (
+        _renamed_or_new("envkeep env create", name)
+        if creates
+        else _for_an_admin(f"an admin of project '{project}'", "envkeep env create", name)
+    )
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",
-        hint=f"did you mean '{close}'?" if close else _renamed_or_new("envkeep env create", name),
+        hint=f"did you mean '{close}'?" if close else create,
     )
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from envkeep.app.authz import authorize, check_role, check_within, may_list, require_member
+from envkeep.app.authz import (
+    authorize,
+    check_role,
+    check_within,
+    may_create_in,
+    may_list,
+    require_member,
+)
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Binding, Role, Target
 from envkeep.app.secrets_cache import SecretsCache, SecretsKey
@@ -53,8 +60,10 @@ def _project(fetch: Fetch, workspace_id: str, name: str, bindings: list[Binding]
     for project_id, project_name in rows:
         if project_name == name:
             return ProjectView(id=project_id, workspace_id=workspace_id, name=name)
-    listed = may_list(bindings, Target(workspace_id))
-    raise project_not_found(name, [r[1] for r in rows] if listed else None)
+    where = Target(workspace_id)
+    listed = may_list(bindings, where)
+    found = [r[1] for r in rows] if listed else None
+    raise project_not_found(name, found, creates=may_create_in(bindings, where))
 
 
 def _environment(
@@ -78,8 +87,10 @@ def _environment_row(
                 env_id, project.id, name, key_version, revision, bool(protected), description
             )
             return view, str(created)
-    listed = may_list(bindings, Target(project.workspace_id, project.id))
-    raise environment_not_found(name, project.name, [r[1] for r in rows] if listed else None)
+    where = Target(project.workspace_id, project.id)
+    found = [r[1] for r in rows] if may_list(bindings, where) else None
+    creates = may_create_in(bindings, where)
+    raise environment_not_found(name, project.name, found, creates=creates)
 
 
 _BY_NAMES = (
