@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def _same_time() -> ConflictError:
+    """A write that lost a race for a unique key (the other transaction committed first)."""
+    return ConflictError(
+        "someone else changed the same thing at the same time; nothing was written",
+        hint="run the command again",
+    )
+
+
 class LocalBackend:
     """The embedded store, owned by the local identity (an admin of its one workspace)."""
 
@@ -112,15 +120,9 @@ class LocalBackend:
             with Session(self._open_engine(), expire_on_commit=False) as session, session.begin():
                 return use_case(Call(session, self._actor))
         except exc.IntegrityError:
-            raise ConflictError(
-                "someone else changed the same thing at the same time; nothing was written",
-                hint="run the command again",
-            ) from None
+            raise _same_time() from None
         except exc.OperationalError as error:
-            raise StoreError(
-                f"the embedded database could not be used ({error.orig})",
-                hint=f"check {self._database} is writable and not on a full disk",
-            ) from None
+            raise self._unusable(error.orig) from None
 
     def _driver_transaction(self, use_case: Callable[[Call], T]) -> T:
         """``use_case`` in one write transaction on the sqlite3 connection, for a use case
@@ -136,15 +138,15 @@ class LocalBackend:
             with self._fetch.write() as connection:
                 return use_case(SqliteCall.on(connection, self._actor))
         except sqlite3.IntegrityError:
-            raise ConflictError(
-                "someone else changed the same thing at the same time; nothing was written",
-                hint="run the command again",
-            ) from None
+            raise _same_time() from None
         except sqlite3.OperationalError as error:
-            raise StoreError(
-                f"the embedded database could not be used ({error})",
-                hint=f"check {self._database} is writable and not on a full disk",
-            ) from None
+            raise self._unusable(error) from None
+
+    def _unusable(self, error: object) -> StoreError:
+        return StoreError(
+            f"the embedded database could not be used ({error})",
+            hint=f"check {self._database} is writable and not on a full disk",
+        )
 
     @contextmanager
     def _reading(self) -> Iterator[SqliteFetch]:
