@@ -94,6 +94,14 @@ def api_listing(envkeep: Envkeep) -> dict[str, dict[str, object]]:
     return {row["name"]: row for row in rows if row["scope"] == "api"}
 
 
+def kept_text(path: Path) -> str:
+    """A kept buffer's text as the user left it, below the line recording its base (what
+    `edit --from` reads to apply the user's own changes)."""
+    first, _, rest = path.read_text(encoding="utf-8").partition("\n")
+    assert first.startswith("# envkeep edit base (edit --from reads it; keep this line): {")
+    return rest
+
+
 def recovered(envkeep: Envkeep) -> list[Path]:
     directory = envkeep.home / "recovered"
     return sorted(directory.iterdir()) if directory.is_dir() else []
@@ -138,7 +146,7 @@ def test_an_editor_that_writes_a_syntax_error_changes_nothing_and_the_buffer_is_
     assert result.code == 1
     assert_one_line_error(result, ":2:")
     [kept] = recovered(envkeep)
-    assert kept.read_text(encoding="utf-8") == BROKEN_TEXT
+    assert kept_text(kept) == BROKEN_TEXT
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
     assert str(kept) in result.err_lines[1]
@@ -179,6 +187,35 @@ def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the
     assert result.err_lines[1].endswith(
         f"to apply it once corrected: envkeep edit --env dev --service api --from {kept}"
     )
+
+
+def test_from_applies_only_the_users_own_changes_and_never_undoes_another_writers(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    """A buffer kept after a lost race: applying it as it is would set PORT back over the
+    other writer's value, so that is a conflict; with the user's PORT line put back as it was
+    read, only NEW_FLAG is written, and a name added since is not deleted."""
+    editor = script(tmp_path / "race.py", RACE.format(envkeep=ENVKEEP))
+    envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+    [kept] = recovered(envkeep)
+    quick_ok(envkeep, "set", "LATER=1", "--env", "dev", "--service", "api")  # since it was read
+    edit_from = ("edit", "--env", "dev", "--service", "api", "--from", str(kept), "--yes")
+
+    clash = envkeep(*edit_from)
+    kept.write_text(kept.read_text(encoding="utf-8").replace("PORT=9090", "PORT=8080"))
+    done = envkeep(*edit_from)
+    elsewhere = envkeep("edit", "--env", "staging", "--service", "api", "--from", str(kept))
+
+    assert clash.code == 1, clash.describe()
+    assert_one_line_error(clash, "changed by another write since this text was read: PORT")
+    assert done.code == 0, done.describe()
+    assert done.err_lines[0] == "  + NEW_FLAG", done.describe()
+    after = api_listing(envkeep)
+    assert after["PORT"]["value"] == "7777"  # the other writer's, kept
+    assert after["LATER"]["value"] == "1"  # not in the text, not deleted
+    assert after["NEW_FLAG"]["value"] == "on"
+    assert elsewhere.code == 2, elsewhere.describe()
+    assert_one_line_error(elsewhere, "this text was kept from an edit of dev / api")
 
 
 def test_a_kept_buffer_is_applied_with_from_after_its_plan_references_and_all(
@@ -235,5 +272,5 @@ def test_two_failed_edits_at_the_same_moment_each_keep_their_buffer(
     results = collect(started)
 
     assert all(r.code == 1 for r in results.values()), results
-    kept = sorted(path.read_text(encoding="utf-8") for path in recovered(envkeep))
+    kept = sorted(kept_text(path) for path in recovered(envkeep))
     assert kept == ["BROKEN LINE api\n", "BROKEN LINE web\n"]

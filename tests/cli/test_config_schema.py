@@ -456,7 +456,14 @@ def test_a_broken_schema_stops_only_the_commands_of_its_own_service(
     assert "in 3 services (dev)" in every.stderr, every.describe()  # api, web and worker
     [broken] = [line for line in every.err_lines if line.startswith("error: ")]
     assert "unknown type 'integer'" in broken, every.describe()
-    assert "payments was not checked: its schema above cannot be read" in every.stderr
+    assert "payments was not checked (the error above)" in every.stderr
+    # A service that refers into the broken one is not checked either; the others still are.
+    quick_ok(envkeep, "set", "PAID_TOO=${payments.PAID}", "--service", "web", "--env", "dev")
+    referring = envkeep("validate", "--all", "--env", "dev")
+    assert referring.code == 1, referring.describe()
+    assert "in 2 services (dev)" in referring.stderr, referring.describe()  # api and worker
+    assert "web was not checked (the error above)" in referring.stderr, referring.describe()
+    assert "payments was not checked (the error above)" in referring.stderr
 
 
 def test_a_service_is_not_given_a_schema_that_does_not_parse(

@@ -134,7 +134,7 @@ def _exit_unless_valid(ctx: ClientContext, found: validation.ProjectCheck) -> No
     for service, error in found.broken:
         report(error, debug=ctx.settings.debug)
         if len(found.broken) + len(found.checked) > 1:  # the others were checked
-            output.done(f"{service} was not checked: its schema above cannot be read")
+            output.done(f"{service} was not checked (the error above)")
     if found.broken and not errors and not found.unread:
         raise typer.Exit(found.broken[0][1].exit_code)
     if found.unread:

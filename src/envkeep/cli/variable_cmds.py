@@ -395,8 +395,9 @@ def edit(
         Path | None,
         typer.Option(
             "--from",
-            help="Apply this file (an edit's buffer, as one kept in ENVKEEP_HOME/recovered/)"
-            " instead of opening the editor: shows what it changes, then asks (--yes: does not).",
+            help="Apply this file instead of opening the editor: a buffer envkeep kept"
+            " (ENVKEEP_HOME/recovered/) applies only your changes in it, any other text becomes"
+            " the scope's whole content. Shows what it changes, then asks (--yes: does not).",
         ),
     ] = None,
 ) -> None:

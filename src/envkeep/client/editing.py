@@ -13,6 +13,7 @@ checked against the schemas of the services that will see it, as `envkeep set` c
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import tempfile
 import time
@@ -22,7 +23,13 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_planned
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
-from envkeep.core.errors import ConfirmationRequired, EnvkeepError, SchemaViolation
+from envkeep.core.errors import (
+    ConfirmationRequired,
+    ConflictError,
+    EnvkeepError,
+    SchemaViolation,
+    UsageError,
+)
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -34,7 +41,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import OpenEnvironment
+    from envkeep.client.vault import OpenEnvironment, Variable
     from envkeep.core.schema import Schema
 
 HEADER = (
@@ -122,7 +129,7 @@ def edit_scope(
     except _Declined as declined:  # a "no" to the plan: the text is where the user has it
         raise declined.error from None
     except EnvkeepError as error:
-        kept_in = _recover(ctx, text, env)
+        kept_in = _recover(ctx, _with_base(text, env, service, opened.variables(scope)), env)
         flags = f"--env {env}" + (f" --service {service}" if service else "")
         kept = (
             f"your text is kept in {kept_in} (values in clear: delete it once you have used"
@@ -170,6 +177,89 @@ def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
         )
 
 
+# A kept buffer's first line: what the text was read from, so that `edit --from` applies the
+# user's own changes (and only those) against the store as it is then.
+_BASE = "# envkeep edit base (edit --from reads it; keep this line): "
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The scope a kept text was read from, and each name's version and value digest then."""
+
+    env: str
+    service: str | None
+    names: dict[str, tuple[int, str]]
+
+
+def _digest(value: str) -> str:
+    """A value's fingerprint in the base line (the text beside it holds values in clear
+    anyway; this keeps the line short)."""
+    import hashlib
+
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+def _with_base(text: str, env: str, service: str | None, read: list[Variable]) -> str:
+    """``text`` with the base line on top (a text that has one keeps its own)."""
+    if _read_base(text) is not None:
+        return text
+    names = {v.name: [v.version, _digest(v.value)] for v in read}
+    line = json.dumps({"env": env, "service": service, "names": names}, sort_keys=True)
+    return f"{_BASE}{line}\n{text}"
+
+
+def _read_base(text: str) -> _Base | None:
+    """The base line of a kept text; None for a text without one (a hand-written file)."""
+    for line in text.splitlines():
+        if line.startswith(_BASE):
+            try:
+                found = json.loads(line.removeprefix(_BASE))
+                names = {str(k): (int(v[0]), str(v[1])) for k, v in found["names"].items()}
+                return _Base(str(found["env"]), found["service"], names)
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                raise UsageError(
+                    "the text's base line is damaged",
+                    hint="delete that line to apply the text as the scope's whole content",
+                ) from None
+    return None
+
+
+def _changes_since(
+    base: _Base, after: dict[str, str], opened: OpenEnvironment, service: str | None
+) -> dict[str, str | None]:
+    """What the user changed in a kept text (against its base), refused as a conflict where
+    the store changed those names since: another writer's changes are neither undone nor
+    deleted. A change someone else already made is nothing to write."""
+    env = opened.snapshot.environment.name
+    if (base.env, base.service) != (env, service):
+        flags = f"--env {base.env}" + (f" --service {base.service}" if base.service else "")
+        raise UsageError(
+            f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",
+            hint=f"apply it there: envkeep edit {flags} --from FILE",
+        )
+    changes: dict[str, str | None] = {
+        name: value
+        for name, value in after.items()
+        if name not in base.names or _digest(value) != base.names[name][1]
+    }
+    changes.update({name: None for name in base.names if name not in after})
+    now = {v.name: v for v in opened.variables(opened.scope_for(service))}
+    moved = [
+        n for n in changes if (now[n].version if n in now else 0) != base.names.get(n, (0,))[0]
+    ]
+    if moved:
+        raise ConflictError(
+            f"changed by another write since this text was read: {', '.join(sorted(moved))};"
+            " nothing was written",
+            hint="open envkeep edit again and make your change on what is there now",
+        )
+    return {
+        name: value
+        for name, value in changes.items()
+        if (now[name].value if name in now else None) != value
+    }
+
+
 class _Declined(Exception):
     """``approve`` said no (its error inside): nothing is kept, nothing was written."""
 
@@ -193,8 +283,12 @@ def _apply(
     from envkeep.client.write_checks import refuse_violations
 
     after = parse_dotenv(text, source="the edited buffer").values
-    changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
-    changes.update({k: None for k in before if k not in after})
+    base = _read_base(text)
+    if base is None:
+        changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
+        changes.update({k: None for k in before if k not in after})
+    else:
+        changes = _changes_since(base, after, opened, service)
     for name, value in changes.items():
         if value is not None:
             check_references(name, value, service)

@@ -100,8 +100,18 @@ def check_services(
         return ProjectCheck([], tuple(targets))
     broken = _unreadable(ctx, layers, targets)
     readable = [s for s in targets if s not in dict(broken)]
-    resolved = resolve_each(layers, readable)
-    checked = [check_resolution(ctx, layers, s, found) for s, found in resolved]
+    try:
+        resolved = resolve_each(layers, readable)
+        checked = [check_resolution(ctx, layers, s, found) for s, found in resolved]
+    except InputError:  # one refers into a broken schema: find which, one at a time
+        checked = []
+        for service in readable:
+            try:
+                found = resolve_in(layers, service)
+            except InputError as error:
+                broken.append((service, error))
+                continue
+            checked.append(check_resolution(ctx, layers, service, found))
     return ProjectCheck(checked, broken=tuple(broken))
 
 

@@ -50,10 +50,14 @@ class SqliteFetch:
         connection.execute("BEGIN IMMEDIATE")
         try:
             yield connection
+            connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, an I/O error): then a
+            # ROLLBACK would fail and hide the error that matters. A failed COMMIT leaves
+            # the transaction open, holding the lock: it ends here too.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
 
     def close(self) -> None:
         self._connection.close()
