@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_planned
+from envkeep.client.resolution import where_flags
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
 from envkeep.core.errors import (
     ConfirmationRequired,
@@ -130,11 +131,10 @@ def edit_scope(
         raise declined.error from None
     except EnvkeepError as error:
         kept_in = _recover(ctx, _with_base(text, env, service, opened.variables(scope)), env)
-        flags = f"--env {env}" + (f" --service {service}" if service else "")
         kept = (
             f"your text is kept in {kept_in} (values in clear: delete it once you have used"
-            f" it; logout deletes it too); to apply it once corrected: envkeep edit {flags}"
-            f" --from {kept_in}"
+            f" it; logout deletes it too); to apply it once corrected: envkeep edit"
+            f" {where_flags(env, service)} --from {kept_in}"
         )
         # The schema's refusal keeps its hint: it names the flag that writes anyway.
         said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
@@ -149,7 +149,7 @@ def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
     decides all the same; a roster it cannot read checks nothing here."""
     if ctx.server_url is None:  # the embedded store: its owner writes everywhere
         return
-    from envkeep.app.policy import Role
+    from envkeep.app.policy import Binding, Role, Target, effective_role
     from envkeep.client.members import list_members
     from envkeep.core.errors import PermissionDenied
 
@@ -159,15 +159,13 @@ def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
         return
     project = ctx.project_file.project
     me = ctx.identity.principal_id
-    held = [
-        Role.parse(str(row["role"]))
+    # The roster names scopes by name, unique where `covers` compares them: one workspace.
+    mine = [
+        Binding(Role.parse(str(row["role"])), "", row["project"], row["environment"])
         for row in rows
         if row["principal"]["id"] == me
-        and row["project"] in (None, project)
-        and row["environment"] in (None, env)
-        and (row["project"] is not None or row["environment"] is None)
     ]
-    best = max(held, default=None)
+    best = effective_role(mine, Target("", project, env))
     if best is None or best < Role.WRITE:
         where = f"environment {project}/{env}"
         raise PermissionDenied(
@@ -232,10 +230,9 @@ def _changes_since(
     deleted. A change someone else already made is nothing to write."""
     env = opened.snapshot.environment.name
     if (base.env, base.service) != (env, service):
-        flags = f"--env {base.env}" + (f" --service {base.service}" if base.service else "")
         raise UsageError(
             f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",
-            hint=f"apply it there: envkeep edit {flags} --from FILE",
+            hint=f"apply it there: envkeep edit {where_flags(base.env, base.service)} --from FILE",
         )
     changes: dict[str, str | None] = {
         name: value

@@ -98,7 +98,7 @@ def check_services(
     if not ctx.has_checkout:
         _require_services(layers, targets)
         return ProjectCheck([], tuple(targets))
-    broken = _unreadable(ctx, layers, targets)
+    broken = _unreadable(layers, targets)
     readable = [s for s in targets if s not in dict(broken)]
     try:
         resolved = resolve_each(layers, readable)
@@ -115,17 +115,16 @@ def check_services(
     return ProjectCheck(checked, broken=tuple(broken))
 
 
-def _unreadable(
-    ctx: ClientContext, layers: ProjectLayers, services: Sequence[str]
-) -> list[tuple[str, InputError]]:
+def _unreadable(layers: ProjectLayers, services: Sequence[str]) -> list[tuple[str, InputError]]:
     """The services of ``services`` whose schema or templates cannot be read, and why: the
-    others are checked all the same (one broken .env.example stops no other service's check)."""
+    others are checked all the same (one broken .env.example stops no other service's check).
+    Building a stack reads both (the schema for its defaults, which ``layers`` keeps), so a
+    schema that does not parse is found without parsing it again here."""
     _require_services(layers, services)
     broken = []
     for service in services:
         try:
             layers.stack(service)
-            service_schema(ctx, service, layers)
         except InputError as error:
             broken.append((service, error))
     return broken
