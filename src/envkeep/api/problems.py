@@ -24,13 +24,15 @@ def problem(
     *,
     hint: str | None = None,
     headers: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """A problem+json response."""
+    """A problem+json response (``fields``: the error's own members, ``EnvkeepError.fields``)."""
     body: dict[str, object] = {
         "type": f"https://envkeep.dev/problems/{code}",
         "title": title,
         "status": status,
         "code": code,
+        **(fields or {}),
     }
     if hint:
         body["hint"] = hint
@@ -43,7 +45,14 @@ def for_error(error: Exception) -> JSONResponse | None:
     if isinstance(error, EnvkeepError):
         retry = getattr(error, "retry_after", None)
         headers = {"Retry-After": str(retry)} if retry is not None else None
-        return problem(error.status, error.code, error.message, hint=error.hint, headers=headers)
+        return problem(
+            error.status,
+            error.code,
+            error.message,
+            hint=error.hint,
+            headers=headers,
+            fields=error.fields(),
+        )
     if isinstance(error, exc.IntegrityError):
         return problem(
             409,

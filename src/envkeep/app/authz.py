@@ -52,6 +52,7 @@ def check_role(
         raise PermissionDenied(
             f"you need the {role} role {where} (you have: {held or 'none'} there)",
             hint=f"ask an admin of {where.removeprefix('on ')} to grant it",
+            needed=str(role),
         )
     return held
 

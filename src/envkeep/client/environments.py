@@ -8,6 +8,7 @@ the source, so a schema refuses nothing there that it did not already refuse.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_planned
 from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.projects import fresh_environment
-from envkeep.client.reading import read_environment
+from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.core.errors import EnvironmentNotFound, EnvironmentProtected, UsageError
 
@@ -195,13 +196,20 @@ def _by_key(variables: Sequence[Variable]) -> dict[tuple[str, str], Variable]:
 
 
 def diff_environments(
-    ctx: ClientContext, source: str, target: str, service: str | None = None
+    ctx: ClientContext,
+    source: str,
+    target: str,
+    service: str | None = None,
+    *,
+    writing: bool = False,
 ) -> list[Difference]:
-    """What differs from ``source`` to ``target``: every scope, or what one service sees."""
+    """What differs from ``source`` to ``target``: every scope, or what one service sees
+    (``writing``: for a write into ``target``, whose refusal to read says so)."""
     if service is not None:
         return _service_differences(ctx, source, target, service)
     left = _by_key(open_all_scopes(ctx, source).variables())
-    right = _by_key(open_all_scopes(ctx, target).variables())
+    with refused_as_write(ctx, target) if writing else nullcontext():
+        right = _by_key(open_all_scopes(ctx, target).variables())
     found = []
     for scope, name in sorted(left.keys() | right.keys()):
         before, after = left.get((scope, name)), right.get((scope, name))
@@ -265,7 +273,7 @@ def plan_promotion(
     wanted = set(names)
     plan = [
         d
-        for d in diff_environments(ctx, source, target)
+        for d in diff_environments(ctx, source, target, writing=True)
         if d.source_value is not None and (not wanted or d.name in wanted)
     ]
     missing = wanted - {d.name for d in plan} - _names_in(ctx, source)

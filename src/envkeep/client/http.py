@@ -93,7 +93,10 @@ def raise_problem(response: httpx.Response) -> None:
     if response.status_code == 429:
         retry = response.headers.get("Retry-After")
         raise errors.AccessError(title, hint=f"retry in {retry} s" if retry else "retry later")
-    raise cls(title, hint=body.get("hint"))
+    error = cls(title, hint=body.get("hint"))
+    if isinstance(error, errors.PermissionDenied) and isinstance(body.get("needed"), str):
+        error.needed = body["needed"]
+    raise error
 
 
 def _names_in(path: str) -> tuple[str, str | None, str | None]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from envkeep.client.vault import OpenEnvironment
+from envkeep.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from envkeep.client.context import ClientContext
 
@@ -26,3 +28,21 @@ def read_environment(
     )
     ctx.verified.save()
     return opened
+
+
+@contextmanager
+def refused_as_write(ctx: ClientContext, env: str) -> Iterator[None]:
+    """A write command's read of ``env``: the server refuses it for want of the read role
+    (it does not know a write follows), so that refusal is worded as what the command needs,
+    the write role, held nowhere there (a reader would have been let read)."""
+    try:
+        yield
+    except PermissionDenied as refused:
+        if refused.needed != "read":
+            raise
+        where = f"environment {ctx.project_file.project}/{env}"
+        raise PermissionDenied(
+            f"you need the write role on {where} (you have: none there)",
+            hint=f"ask an admin of {where} to grant it",
+            needed="write",
+        ) from None

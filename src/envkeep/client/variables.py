@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.conflicts import write_planned
 from envkeep.client.history import HistoryEntry, read_history
-from envkeep.client.reading import read_environment
+from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.resolution import where_flags
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import (
@@ -50,10 +50,11 @@ def open_for_write(
 ) -> OpenEnvironment:
     """`open_environment`, or with ``every_scope`` the whole environment (what a write's
     checks need: who else sees a value, what its references expand to), ``service`` checked
-    to exist as the narrow read checks it."""
-    if not every_scope:
-        return open_environment(ctx, env, service)
-    opened = read_environment(ctx, env)
+    to exist as the narrow read checks it. A refusal to read is worded as the write's."""
+    with refused_as_write(ctx, env):
+        if not every_scope:
+            return open_environment(ctx, env, service)
+        opened = read_environment(ctx, env)
     known = [s.name for s in opened.snapshot.services]
     if service is not None and service not in known:
         from envkeep.app.not_found import service_not_found
@@ -339,7 +340,8 @@ def rollback(
     """Write a new version holding version ``to``'s value, unless the variable holds it now
     (as `set` writes no version for a value unchanged). ``check``: refused when a schema
     refuses that value now (`write_checks`)."""
-    entries = history(ctx, env, service, name)
+    with refused_as_write(ctx, env):
+        entries = history(ctx, env, service, name)
     target = next((e for e in entries if e.version == to), None)
     if target is None:
         raise VersionNotFound(

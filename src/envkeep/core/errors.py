@@ -58,6 +58,10 @@ class EnvkeepError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def fields(self) -> dict[str, str]:
+        """Members the API's problem+json adds for this error, beyond its code and words."""
+        return {}
+
 
 class UsageError(EnvkeepError):
     code = "usage"
@@ -249,6 +253,13 @@ class NotAuthenticated(AccessError):
 class PermissionDenied(AccessError):
     code = "permission_denied"
     status = 403
+
+    def __init__(self, message: str, *, hint: str | None = None, needed: str | None = None):
+        super().__init__(message, hint=hint)
+        self.needed = needed  # the role a refusal at one scope asked for (problem's `needed`)
+
+    def fields(self) -> dict[str, str]:
+        return {} if self.needed is None else {"needed": self.needed}
 
 
 class WrongPassphrase(AccessError):
