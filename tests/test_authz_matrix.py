@@ -63,8 +63,6 @@ UNAUTHENTICATED = {
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
     ("POST", "/v1/auth/prelogin"),
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/invites/accept"),

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from envkeep import __version__
 from envkeep.api import (
+    docs_page,
     observability,
     problems,
     routes_audit,
@@ -86,6 +87,8 @@ def create_app(
         description="Zero-knowledge secrets and configuration: the server stores ciphertext only.",
         lifespan=lifespan,
         telemetry=telemetry_config(),
+        docs_url=None,  # docs_page serves it, under a policy of its own
+        redoc_url=None,
     )
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
@@ -95,6 +98,7 @@ def create_app(
     state = ServerState(engine, server_key, limits, observe=metrics.statements)
     app.state.envkeep = state
     problems.install(app)
+    docs_page.install(app)
     inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front
     refusals = RefusalBudget(refusals_per_minute)
     app.front = observability.Observe(inner, metrics, state, max_body=max_body, refusals=refusals)

@@ -22,6 +22,7 @@ from prometheus_client.core import HistogramMetricFamily
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
 
+from envkeep.api import docs_page
 from envkeep.api.denials import RefusalBudget, record_refusal
 from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
@@ -176,6 +177,8 @@ def _new_request_id() -> str:
 _LATENCY_CHILDREN = 512  # (route, method) pairs whose histogram child `Observe` keeps at hand
 
 _EXTRA_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+# The docs page brings its own policy (`docs_page`): two would both apply, the stricter winning.
+_PAGE_HEADERS = [h for h in _EXTRA_HEADERS if h[0] != b"content-security-policy"]
 
 
 class Observe:
@@ -208,7 +211,8 @@ class Observe:
         request_id = _header(scope, b"x-request-id")[:64] or _new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        extra = [(b"x-request-id", request_id.encode("latin-1")), *_EXTRA_HEADERS]
+        own = _PAGE_HEADERS if scope["path"] == docs_page.PATH else _EXTRA_HEADERS
+        extra = [(b"x-request-id", request_id.encode("latin-1")), *own]
         refused = await self._refusal(scope)
         if refused is not None:
             refused.headers.update({"X-Request-ID": request_id, **SECURITY_HEADERS})
