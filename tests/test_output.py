@@ -65,3 +65,23 @@ def test_wide_characters_are_padded_by_terminal_cells(capsys: pytest.CaptureFixt
     assert plain_table(["NAME"], [["名前"]]) is None  # left to Rich
     print_table(["NAME", "VALUE"], [["名前", "x"], ["A", "yy"]], empty="none")
     assert capsys.readouterr().out.splitlines() == ["NAME  VALUE", "名前  x    ", "A     yy   "]
+
+
+def test_control_characters_in_a_cell_show_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    # A carriage return would redraw the row, an escape sequence hide the text after it.
+    rows = [["CRV", "abc\rZZ"], ["ESC", "ok\x1b[8mhidden\x1b[0m"], ["TAB", "a\tb\x7f\x85"]]
+    print_table(["NAME", "VALUE"], rows, empty="none")
+    assert [line.rstrip() for line in capsys.readouterr().out.splitlines()] == [
+        "NAME  VALUE",
+        "CRV   abc\\rZZ",
+        "ESC   ok\\x1b[8mhidden\\x1b[0m",
+        "TAB   a\\tb\\x7f\\x85",
+    ]
+
+
+def test_a_line_break_in_a_cell_still_breaks_the_line(capsys: pytest.CaptureFixture[str]) -> None:
+    print_table(["NAME", "VALUE"], [["PEM", "line one\nline two"]], empty="none")
+    out = capsys.readouterr().out
+    assert "line one" in out
+    assert "line two" in out
+    assert "\\n" not in out

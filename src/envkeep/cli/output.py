@@ -80,9 +80,23 @@ def print_json(data: Any) -> None:
 PLAIN_ROWS = 500  # from this many rows a terminal gets the plain table too: Rich takes seconds
 
 
+# Control characters a cell shows escaped (every C0 one but the line break, DEL, C1): a
+# terminal would act on them (a carriage return redraws the row, an escape sequence recolours
+# or hides text) or Rich would drop them, so the table would not show what is stored.
+_ESCAPED = {
+    code: repr(chr(code))[1:-1] for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if code != 0x0A
+}
+
+
+def visible(cell: str) -> str:
+    """``cell`` with its control characters written as escapes (``\\r``, ``\\t``, ``\\x1b``)."""
+    return cell.translate(_ESCAPED) if not cell.isprintable() else cell
+
+
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str) -> None:
-    """A table on stdout, or a one-line note on stderr when there are no rows."""
-    materialised = [list(r) for r in rows]
+    """A table on stdout, or a one-line note on stderr when there are no rows. Control
+    characters in a cell are shown escaped (`visible`)."""
+    materialised = [[visible(cell) for cell in r] for r in rows]
     if not materialised:
         done(empty)
         return
