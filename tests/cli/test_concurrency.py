@@ -142,18 +142,44 @@ def test_concurrent_sets_of_different_names_all_land(envkeep: Envkeep, project: 
     assert {v["name"]: v["value"] for v in listed} == {f"PARALLEL_{i}": str(i) for i in range(6)}
 
 
-def test_concurrent_sets_of_one_name_never_lose_an_update(envkeep: Envkeep, project: Path) -> None:
+def test_concurrent_sets_of_one_name_all_land_one_version_each(
+    envkeep: Envkeep, project: Path
+) -> None:
+    # A set is blind: a race lost to another write is read and planned again (last writer
+    # wins), so parallel jobs setting one name all succeed, and none is lost.
     results = envkeep.many(*(("set", f"RACED=writer-{i}", "--env", "dev") for i in range(6)))
 
-    won = {f"writer-{i}" for i, r in enumerate(results) if r.code == 0}
-    lost = [r for r in results if r.code != 0]
-    assert won, [r.stderr for r in results]
-    for result in lost:  # a refused write says so, and exits 1
-        assert result.code == 1, result.describe()
-        assert "nothing was written" in result.stderr
+    assert [r.code for r in results] == [0] * 6, [r.stderr for r in results]
     history = json.loads(
         envkeep.ok("history", "RACED", "--env", "dev", "--json", "--reveal").stdout
     )
-    # Every write that reported success is a version, and nothing else is.
-    assert sorted(h["value"] for h in history) == sorted(won)
-    assert [h["version"] for h in history] == list(range(1, len(won) + 1))
+    assert sorted(h["value"] for h in history) == sorted(f"writer-{i}" for i in range(6))
+    assert [h["version"] for h in history] == list(range(1, 7))
+
+
+def test_a_set_that_keeps_losing_its_race_is_a_conflict_naming_the_winner(
+    client: ClientContext,
+    store_backend: Backend,
+    identity: Identity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from envkeep.client import variables
+
+    write(open_dev(store_backend, identity), store_backend, {"RACED": "start"})
+    real = variables.open_for_write
+    rival = iter(range(variables.SET_ATTEMPTS))
+
+    def read_then_lose(*args: object, **kwargs: object) -> OpenEnvironment:
+        opened = real(*args, **kwargs)  # type: ignore[arg-type]
+        write(open_dev(store_backend, identity), store_backend, {"RACED": f"rival-{next(rival)}"})
+        return opened
+
+    monkeypatch.setattr(variables, "open_for_write", read_then_lose)
+    with pytest.raises(ConflictError) as refused:
+        variables.set_variables(client, "dev", None, {"RACED": "mine"})
+
+    assert refused.value.message.startswith(
+        "changed by another write while this command ran: RACED (now version"
+    )
+    last = f"rival-{variables.SET_ATTEMPTS - 1}"
+    assert current(store_backend, identity) == {"RACED": last}

@@ -20,14 +20,22 @@ def write_planned(
     writes: Sequence[SecretWrite],
     *,
     confirmed: bool = False,
+    retry: bool = False,
 ) -> int:
     """Send a batch planned against ``opened``; a conflict names the changed variables, their
-    authors and times (read again now), and nothing was written."""
+    authors and times (read again now), and nothing was written. ``retry``: a stale version
+    raises `Stale` instead (the caller plans again against a new read)."""
     env = opened.snapshot.environment.name
     try:
         return ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
     except ConflictError as error:
+        if retry and type(error) is ConflictError:  # versions moved on; not a replaced env
+            raise Stale from None
         raise _explained(ctx, opened, writes, error) from None
+
+
+class Stale(Exception):
+    """A batch was planned against versions another write has since replaced."""
 
 
 def _explained(

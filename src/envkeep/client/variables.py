@@ -149,11 +149,41 @@ def set_variables(
     """Write new versions of ``values`` in one scope, all or nothing; say how many, and which
     written values will not resolve (a warning: what they refer to may be set next). A name
     already holding its value gets no new version (history stays what changed). ``check``
-    refuses the batch when a schema refuses a value (`write_checks`)."""
+    refuses the batch when a schema refuses a value (`write_checks`).
+
+    A set is blind (the caller read nothing it writes over): when another write moved a name on
+    meanwhile, the batch is read, checked and planned again, last writer winning, as parallel
+    jobs setting one name expect; only after ``SET_ATTEMPTS`` such races is it a conflict."""
+    from envkeep.client.conflicts import Stale
+
+    schemas = _schemas(ctx, check=check)
+    for attempt in range(1, SET_ATTEMPTS + 1):
+        try:
+            return _set_once(
+                ctx, env, service, values, schemas=schemas, confirmed=confirmed,
+                retry=attempt < SET_ATTEMPTS,
+            )  # fmt: skip
+        except Stale:
+            continue
+    raise AssertionError("the last attempt raises its conflict")  # pragma: no cover
+
+
+SET_ATTEMPTS = 8  # each lost race is a distinct write of another: 8 racers all land
+
+
+def _set_once(
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    values: Mapping[str, str],
+    *,
+    schemas: dict[str, Schema],
+    confirmed: bool,
+    retry: bool,
+) -> Written:
     from envkeep.client.broken_references import unresolved_by_set
     from envkeep.client.name_typos import near_misses
 
-    schemas = _schemas(ctx, check=check)
     refers = any("${" in value for value in values.values())
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
     scope = opened.scope_for(service)
@@ -164,7 +194,7 @@ def set_variables(
     refuse_violations(ctx, opened, service, changed, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, changed)
     writes = opened.plan_writes(scope, changed)
-    write_planned(ctx, opened, writes, confirmed=confirmed)
+    write_planned(ctx, opened, writes, confirmed=confirmed, retry=retry)
     new = [name for name in changed if name not in current]
     return Written(len(writes), tuple(unresolved), tuple(near_misses(schemas, service, new)))
 
