@@ -184,8 +184,10 @@ def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the
     [kept] = recovered(envkeep)
     assert "PORT=9090" in kept.read_text(encoding="utf-8")
     assert "NEW_FLAG=on" in kept.read_text(encoding="utf-8")
+    apply = f"envkeep edit --env dev --service api --from {kept}"
     assert result.err_lines[1].endswith(
-        f"to apply it once corrected: envkeep edit --env dev --service api --from {kept}"
+        f"to apply it once corrected: {apply}; to write your changes over the other write's:"
+        f" {apply} --overwrite"
     )
 
 
@@ -202,14 +204,21 @@ def test_from_applies_only_the_users_own_changes_and_never_undoes_another_writer
     edit_from = ("edit", "--env", "dev", "--service", "api", "--from", str(kept), "--yes")
 
     clash = envkeep(*edit_from)
+    left = recovered(envkeep)
     kept.write_text(kept.read_text(encoding="utf-8").replace("PORT=9090", "PORT=8080"))
-    done = envkeep(*edit_from)
     elsewhere = envkeep("edit", "--env", "staging", "--service", "api", "--from", str(kept))
+    done = envkeep(*edit_from)
 
     assert clash.code == 1, clash.describe()
-    assert_one_line_error(clash, "changed by another write since this text was read: PORT")
+    assert_one_line_error(
+        clash, "changed by another write since this text was read: PORT (now version 2, by "
+    )
+    assert f"your text is still in {kept};" in clash.stderr  # no second copy in clear
+    assert left == [kept]
     assert done.code == 0, done.describe()
     assert done.err_lines[0] == "  + NEW_FLAG", done.describe()
+    assert f"deleted {kept} (applied; it held values in clear)" in done.err_lines
+    assert recovered(envkeep) == []
     after = api_listing(envkeep)
     assert after["PORT"]["value"] == "7777"  # the other writer's, kept
     assert after["LATER"]["value"] == "1"  # not in the text, not deleted
@@ -274,3 +283,28 @@ def test_two_failed_edits_at_the_same_moment_each_keep_their_buffer(
     assert all(r.code == 1 for r in results.values()), results
     kept = sorted(kept_text(path) for path in recovered(envkeep))
     assert kept == ["BROKEN LINE api\n", "BROKEN LINE web\n"]
+
+
+def test_from_with_overwrite_writes_the_users_changes_over_another_writers(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    """After a lost race the user may choose their own values: `--overwrite` writes the
+    text's changes over names changed since; names the user did not touch keep the other
+    writer's values, and `--overwrite` alone (no kept text) is refused."""
+    editor = script(tmp_path / "race.py", RACE.format(envkeep=ENVKEEP))
+    envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor))
+    [kept] = recovered(envkeep)
+    quick_ok(envkeep, "set", "LOG_LEVEL=warn", "--env", "dev", "--service", "api")
+    edit_from = ("edit", "--env", "dev", "--service", "api", "--from", str(kept), "--yes")
+
+    done = envkeep(*edit_from, "--overwrite")
+    alone = envkeep("edit", "--env", "dev", "--service", "api", "--overwrite")
+
+    assert done.code == 0, done.describe()
+    assert done.err_lines[:2] == ["  + NEW_FLAG", "  ~ PORT"], done.describe()
+    after = api_listing(envkeep)
+    assert after["PORT"]["value"] == "9090"  # the user's, over the other writer's 7777
+    assert after["NEW_FLAG"]["value"] == "on"
+    assert after["LOG_LEVEL"]["value"] == "warn"  # not the user's change: the other write stays
+    assert alone.code == 2, alone.describe()
+    assert_one_line_error(alone, "--overwrite applies a kept buffer: it goes with --from FILE")

@@ -400,6 +400,14 @@ def edit(
             " the scope's whole content. Shows what it changes, then asks (--yes: does not).",
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="With --from a kept buffer: write your changes over names another write"
+            " changed since it was read (refused otherwise).",
+        ),
+    ] = False,
 ) -> None:
     """Edit one scope's variables in $EDITOR; what changed is written as one batch. Each
     value set is checked against the schemas, as `set` checks it. A name missing from the
@@ -410,6 +418,11 @@ def edit(
     at = WriteScope.of(env, service)
     run_editor = _editor(at.ctx.settings.editor)
     approve = None
+    if overwrite and from_file is None:
+        raise UsageError(
+            "--overwrite applies a kept buffer: it goes with --from FILE",
+            hint="the editor starts from the values there now, so it has nothing to overwrite",
+        )
     if from_file is not None:
         run_editor, approve = _from_file(from_file), _plan_approval(at, yes=yes)
     result = confirming(
@@ -423,11 +436,15 @@ def edit(
             confirmed=ok,
             check=not no_validate,
             approve=approve,
+            source=from_file,
+            overwrite=overwrite,
         ),
         where=at.words,
     )
     if not result.set_names and not result.unset_names:
         output.done("no changes")
-        return
-    output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {at.words}")
+    else:
+        output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {at.words}")
+    if result.deleted is not None:
+        output.done(f"deleted {result.deleted} (applied; it held values in clear)")
     _warn_unresolved(result.unresolved)

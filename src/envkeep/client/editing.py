@@ -17,7 +17,7 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +76,7 @@ class EditResult:
     set_names: tuple[str, ...]
     unset_names: tuple[str, ...]
     unresolved: tuple[Unresolved, ...] = ()  # values written that do not resolve
+    deleted: Path | None = None  # the kept buffer `edit --from` applied, deleted since
 
 
 def _recover(ctx: ClientContext, text: str, env: str) -> Path:
@@ -99,10 +100,15 @@ def edit_scope(
     confirmed: bool = False,
     check: bool = True,
     approve: Approve | None = None,
+    source: Path | None = None,
+    overwrite: bool = False,
 ) -> EditResult:
     """Open the scope's variables in an editor and apply what changed (``check``: refused
     when a schema refuses a value set, `write_checks`; ``approve``: asked once the changes
-    passed every check, before anything is written)."""
+    passed every check, before anything is written). ``source``: the file `edit --from`
+    applies (``run_editor`` puts it in the buffer); a failure then keeps no copy of it, and a
+    kept buffer applied is deleted. ``overwrite``: a kept text's changes are written over
+    names another write changed since it was read, instead of refused."""
     from envkeep.client.variables import open_for_write
     from envkeep.client.write_checks import schemas_to_check
 
@@ -126,20 +132,33 @@ def edit_scope(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     try:
-        return _apply(ctx, opened, service, before, text, schemas=schemas, approve=approve)
+        done = _apply(
+            ctx, opened, service, before, text, schemas=schemas, approve=approve,
+            overwrite=overwrite,
+        )  # fmt: skip
     except _Declined as declined:  # a "no" to the plan: the text is where the user has it
         raise declined.error from None
     except EnvkeepError as error:
-        kept_in = _recover(ctx, _with_base(text, env, service, opened.variables(scope)), env)
+        if source is None:
+            text = _with_base(text, env, service, opened.variables(scope))
+        kept_in = _recover(ctx, text, env) if source is None else source
+        apply = f"envkeep edit {where_flags(env, service)} --from {kept_in}"
         kept = (
             f"your text is kept in {kept_in} (values in clear: delete it once you have used"
-            f" it; logout deletes it too); to apply it once corrected: envkeep edit"
-            f" {where_flags(env, service)} --from {kept_in}"
+            f" it; logout deletes it too); to apply it once corrected: {apply}"
+            if source is None
+            else f"your text is still in {kept_in}; to apply it once corrected: {apply}"
         )
+        if isinstance(error, ConflictError) and _read_base(text) is not None:
+            kept += f"; to write your changes over the other write's: {apply} --overwrite"
         # The schema's refusal keeps its hint: it names the flag that writes anyway.
         said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
         error.hint = f"{said}; {kept}"
         raise
+    if source is not None and source.parent.resolve() == (ctx.settings.home / RECOVERED).resolve():
+        source.unlink(missing_ok=True)  # applied: its values in clear are of no more use
+        done = replace(done, deleted=source)
+    return done
 
 
 def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
@@ -223,11 +242,17 @@ def _read_base(text: str) -> _Base | None:
 
 
 def _changes_since(
-    base: _Base, after: dict[str, str], opened: OpenEnvironment, service: str | None
+    base: _Base,
+    after: dict[str, str],
+    opened: OpenEnvironment,
+    service: str | None,
+    *,
+    overwrite: bool = False,
 ) -> dict[str, str | None]:
     """What the user changed in a kept text (against its base), refused as a conflict where
-    the store changed those names since: another writer's changes are neither undone nor
-    deleted. A change someone else already made is nothing to write."""
+    the store changed those names since (``overwrite``: written over them): another writer's
+    changes are neither undone nor deleted unawares. A change someone else already made is
+    nothing to write."""
     env = opened.snapshot.environment.name
     if (base.env, base.service) != (env, service):
         raise UsageError(
@@ -244,9 +269,15 @@ def _changes_since(
     moved = [
         n for n in changes if (now[n].version if n in now else 0) != base.names.get(n, (0,))[0]
     ]
-    if moved:
+    if moved and not overwrite:
+        said = [
+            f"{n} (now version {now[n].version}, by {now[n].author} at {now[n].updated_at})"
+            if n in now
+            else f"{n} (deleted since)"
+            for n in sorted(moved)
+        ]
         raise ConflictError(
-            f"changed by another write since this text was read: {', '.join(sorted(moved))};"
+            f"changed by another write since this text was read: {', '.join(said)};"
             " nothing was written",
             hint="open envkeep edit again and make your change on what is there now",
         )
@@ -274,6 +305,7 @@ def _apply(
     *,
     schemas: dict[str, Schema],
     approve: Approve | None = None,
+    overwrite: bool = False,
 ) -> EditResult:
     from envkeep.client.broken_references import unresolved_by_set
     from envkeep.client.variables import check_references
@@ -285,7 +317,7 @@ def _apply(
         changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
         changes.update({k: None for k in before if k not in after})
     else:
-        changes = _changes_since(base, after, opened, service)
+        changes = _changes_since(base, after, opened, service, overwrite=overwrite)
     for name, value in changes.items():
         if value is not None:
             check_references(name, value, service)
