@@ -278,6 +278,14 @@ def import_(
     ] = "fail",
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
+    literal: Annotated[
+        bool,
+        typer.Option(
+            "--literal",
+            help="Take every value as plain text: a ${...} in it is no reference (for a file"
+            " envkeep export wrote, whose values are resolved already).",
+        ),
+    ] = False,
 ) -> None:
     """Import variables from a file into one scope, as one batch. Each value written is
     checked against the schemas, as `set` checks it.
@@ -287,7 +295,7 @@ def import_(
     at = WriteScope.of(env, service)
     if str(file) != "-":
         schemas.refuse_schema_import(at.ctx, file)
-    values = load_import(file, fmt)
+    values = load_import(file, fmt, literal=literal)
     with output.progress_bar(len(values), "encrypting") as step:
         plan = confirming(
             at.ctx.settings,
@@ -310,16 +318,21 @@ def import_(
         f" {len(plan.skipped)} skipped"
     )
     _warn_unresolved(plan.unresolved)
+    if plan.unresolved and not literal:
+        output.done(
+            "hint: if the file's ${...} are text, not references (a file envkeep export"
+            " wrote, say), import it again with --literal"
+        )
 
 
-def load_import(file: Path, fmt: str | None) -> dict[str, str]:
+def load_import(file: Path, fmt: str | None, *, literal: bool = False) -> dict[str, str]:
     """A file's values (``-``: stdin's, dotenv unless ``fmt`` says), its size checked before
-    it is read whole."""
+    it is read whole; ``literal``: see `importers.parse_import`."""
     from envkeep.integrations.importers import MAX_IMPORT_BYTES, detect_format, parse_import
 
     if str(file) == "-":
         data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)  # parse_import refuses one over
-        return _parsed(parse_import(data, fmt=fmt or "dotenv", source="stdin"))
+        return _parsed(parse_import(data, fmt=fmt or "dotenv", source="stdin", literal=literal))
     try:
         size = file.stat().st_size
     except FileNotFoundError:
@@ -329,9 +342,8 @@ def load_import(file: Path, fmt: str | None) -> dict[str, str]:
             f"{file} is {size / 1e6:.1f} MB; imports are limited to {MAX_IMPORT_BYTES // 2**20} MB",
             hint="split it into smaller files",
         )
-    return _parsed(
-        parse_import(file.read_bytes(), fmt=fmt or detect_format(file.name), source=str(file))
-    )
+    detected = fmt or detect_format(file.name)
+    return _parsed(parse_import(file.read_bytes(), fmt=detected, source=str(file), literal=literal))
 
 
 def _parsed(result: ImportResult) -> dict[str, str]:

@@ -74,8 +74,10 @@ def detect_format(path_name: str) -> str:
     return _SUFFIXES.get(PurePath(path_name).suffix.lower(), "dotenv")
 
 
-def parse_import(data: bytes, *, fmt: str, source: str) -> ImportResult:
-    """Parse ``data`` (the bytes of ``source``) as ``fmt``, one of ``FORMATS``.
+def parse_import(data: bytes, *, fmt: str, source: str, literal: bool = False) -> ImportResult:
+    """Parse ``data`` (the bytes of ``source``) as ``fmt``, one of ``FORMATS``. ``literal``:
+    every value is text as the file gives it, a ``${`` in it no reference (a file `export`
+    wrote holds resolved values: a literal ``${`` there would otherwise come back as one).
 
     Raise ``InputError`` for input over ``MAX_IMPORT_BYTES`` (checked before decoding), text
     that is not UTF-8, a top level that is not an object, a key that cannot be a variable name
@@ -90,8 +92,16 @@ def parse_import(data: bytes, *, fmt: str, source: str) -> ImportResult:
             hint="split it into smaller files and import each one",
         )
     text = _decode(data, source).removeprefix("\ufeff")
-    if fmt == "dotenv":
-        parsed = parse_dotenv(text, source=source, as_stored=True)
+    result = _parsed(text, fmt, source, literal=literal)
+    if not literal:
+        return result
+    values = {name: value.replace("${", "$${") for name, value in result.values.items()}
+    return ImportResult(values=values, warnings=result.warnings)
+
+
+def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
+    if fmt == "dotenv":  # literal: each value as a program reading the file gets it
+        parsed = parse_dotenv(text, source=source, as_stored=not literal)
         return ImportResult(values=parsed.values, warnings=parsed.warnings)
     document = load_json(text, source) if fmt == "json" else load_yaml(text, source)
     if not isinstance(document, dict):
