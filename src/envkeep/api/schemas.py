@@ -134,6 +134,7 @@ class Environment(Body):
     revision: int
     protected: bool
     description: str | None
+    former_holders: int = 0  # hold the current key without access now: rotate it
 
 
 class EnvironmentChange(Body):

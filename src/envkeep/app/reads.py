@@ -222,16 +222,28 @@ def list_environments(
     """A project's environments that the caller reads (all of them with a role on the
     project; a role on one environment lists that one), oldest first."""
     found, bindings = _project_reached(fetch, actor, workspace_id, project)
-    rows = fetch(
-        "SELECT id, name, key_version, revision, protected, description FROM environments"
-        " WHERE project_id = :project ORDER BY created_at",
-        {"project": found.id},
-    )
+    rows = fetch(_ENVIRONMENTS, {"project": found.id, "ws": workspace_id})
     return [
-        EnvironmentView(env_id, found.id, name, key_version, revision, bool(protected), described)
-        for env_id, name, key_version, revision, protected, described in rows
+        EnvironmentView(
+            env_id, found.id, name, key_version, revision, bool(protected), described, former
+        )
+        for env_id, name, key_version, revision, protected, described, former in rows
         if may_list(bindings, Target(workspace_id, found.id, env_id))
     ]
+
+
+# Each environment, with how many principals hold a share of its current key but no longer
+# a role that reaches it (or are disabled): a revocation its maker could not rotate.
+_ENVIRONMENTS = (
+    "SELECT e.id, e.name, e.key_version, e.revision, e.protected, e.description,"
+    " (SELECT count(*) FROM data_key_shares s JOIN principals p ON p.id = s.recipient_id"
+    "  WHERE s.environment_id = e.id AND s.key_version = e.key_version"
+    "  AND (p.disabled_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM role_bindings b"
+    "   WHERE b.principal_id = p.id AND b.workspace_id = :ws AND (b.project_id IS NULL"
+    "   OR (b.project_id = e.project_id"
+    "   AND (b.environment_id IS NULL OR b.environment_id = e.id))))))"
+    " FROM environments e WHERE e.project_id = :project ORDER BY e.created_at"
+)
 
 
 def list_services(

@@ -40,6 +40,10 @@ class EnvironmentView:
     revision: int
     protected: bool
     description: str | None
+    # Principals that hold the current data key without access now (removed, revoked, a role
+    # taken back) when a revocation could not rotate it: values written are open to them.
+    # Counted by `env list` only (other reads leave it 0).
+    former_holders: int = 0
 
 
 @dataclass(frozen=True)

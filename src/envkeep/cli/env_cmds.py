@@ -58,6 +58,7 @@ def env_list(json_out: JsonOpt = False) -> None:
                     "key_version": e.key_version,
                     "protected": e.protected,
                     "description": e.description,
+                    "former_key_holders": e.former_holders,
                 }
                 for e in envs
             ]
@@ -65,6 +66,9 @@ def env_list(json_out: JsonOpt = False) -> None:
         return
     rows = [(e.name, "yes" if e.protected else "", e.description or "") for e in envs]
     output.print_table(("ENV", "PROTECTED", "DESCRIPTION"), rows, empty="no environments")
+    for env in envs:
+        if env.former_holders:
+            output.done(environments.rotation_owed(env))
 
 
 @env_app.command("delete")

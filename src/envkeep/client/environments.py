@@ -58,6 +58,20 @@ def list_environments(ctx: ClientContext) -> list[EnvironmentView]:
     return ctx.backend.list_environments(ctx.project_file.project)
 
 
+def rotation_owed(env: EnvironmentView) -> str:
+    """The warning for an environment whose current key a principal without access holds (a
+    revocation by someone who could not rotate it: `EnvironmentView.former_holders`)."""
+    held = (
+        "principal that lost access holds"
+        if env.former_holders == 1
+        else ("principals that lost access hold")
+    )
+    return (
+        f"warning: {env.former_holders} {held} the current key of {env.name}: values written"
+        f" there are open to them until an admin rotates it: envkeep env rotate-key {env.name}"
+    )
+
+
 def check_deletable(ctx: ClientContext, name: str) -> None:
     """Refuse, before anyone is asked to confirm, what `delete_environment` would refuse: the
     default environment, one that does not exist, and a protected one (the store refuses the
