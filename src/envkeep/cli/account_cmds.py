@@ -242,9 +242,9 @@ def session_list(json_out: JsonOpt = False) -> None:
     rows = [
         (
             s["id"],
-            s["created_at"][:19],
+            output.moment(s["created_at"]),
             s.get("created_from") or "-",  # none from an older server, or an older session
-            (s["expires_at"] or "-")[:19],
+            output.moment(s["expires_at"]),
             "yes" if s["current"] else "",
         )
         for s in found

@@ -75,7 +75,14 @@ def query(
         output.print_json(shown)
         return
     rows = [
-        (str(e.seq), e.at[:19], _who(e.principal_id, names), e.action, e.target, e.outcome)
+        (
+            str(e.seq),
+            output.moment(e.at),
+            _who(e.principal_id, names),
+            e.action,
+            e.target,
+            e.outcome,
+        )
         for e in found
     ]
     given = {"--principal": principal, "--action": action, "--env": env}

@@ -72,6 +72,21 @@ def mask(value: str | None, *, reveal: bool, absent: str = "(deleted)") -> str:
     return value if reveal else MASK
 
 
+def moment(text: str | None) -> str:
+    """A time the store or server gave (ISO 8601; naive: UTC) as every table shows one:
+    ``2026-12-05T08:10:12Z``; ``-`` for none."""
+    if not text:
+        return "-"
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # not a time: shown as sent
+    utc = parsed.astimezone(UTC) if parsed.tzinfo else parsed
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output: one JSON document on stdout."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

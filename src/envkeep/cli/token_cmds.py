@@ -70,8 +70,8 @@ def _utc(text: str) -> datetime:
 
 
 def _moment(text: str) -> str:
-    """A time as the tables show it: to the minute, in UTC."""
-    return _utc(text).strftime("%Y-%m-%d %H:%MZ")
+    """A time as the tables show it (`output.moment`)."""
+    return output.moment(text)
 
 
 def _state(token: dict[str, Any], now: datetime) -> str:
