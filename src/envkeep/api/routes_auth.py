@@ -73,7 +73,10 @@ def whoami(call: AuthedCall) -> schemas.Whoami:
     me = get_principal(call, call.actor.principal_id)
     return schemas.Whoami(
         principal=schemas.Principal.model_validate(me),
-        workspaces=[schemas.Workspace(id=i, name=n) for i, n in accounts.workspaces_of(call)],
+        workspaces=[
+            schemas.Workspace(id=w.id, name=w.name, role=w.role, level=w.level)
+            for w in accounts.held_workspaces(call)
+        ],
     )
 
 

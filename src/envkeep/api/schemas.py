@@ -69,6 +69,8 @@ class Principal(Body):
 class Workspace(Body):
     id: str
     name: str
+    role: str | None = None  # the highest role held there (whoami; none from `create`)
+    level: str | None = None  # where it is held: workspace, project or environment
 
 
 class Whoami(Body):

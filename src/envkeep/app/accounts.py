@@ -318,14 +318,40 @@ def _start_session(
 
 def workspaces_of(call: Call) -> list[tuple[str, str]]:
     """(id, name) of every workspace the actor holds a role in."""
+    return [(w.id, w.name) for w in held_workspaces(call)]
+
+
+@dataclass(frozen=True)
+class HeldWorkspace:
+    """A workspace the actor holds a role in: its highest role, and where that role is held
+    (``workspace``, ``project`` or ``environment``: the widest such binding)."""
+
+    id: str
+    name: str
+    role: str
+    level: str
+
+
+def held_workspaces(call: Call) -> list[HeldWorkspace]:
+    """Every workspace the actor holds a role in, by name (two may share one)."""
     rows = call.session.execute(
-        select(Workspace.id, Workspace.name)
+        select(
+            Workspace.id,
+            Workspace.name,
+            RoleBinding.role,
+            RoleBinding.project_id,
+            RoleBinding.environment_id,
+        )
         .join(RoleBinding, RoleBinding.workspace_id == Workspace.id)
         .where(RoleBinding.principal_id == call.actor.principal_id)
-        .distinct()
-        .order_by(Workspace.name)
     )
-    return [(r[0], r[1]) for r in rows]
+    best: dict[str, tuple[tuple[int, int], HeldWorkspace]] = {}
+    for ws_id, name, role, project_id, environment_id in rows:
+        level = "environment" if environment_id else "project" if project_id else "workspace"
+        rank = (Role.parse(role), ("environment", "project", "workspace").index(level))
+        if ws_id not in best or rank > best[ws_id][0]:
+            best[ws_id] = (rank, HeldWorkspace(ws_id, name, role, level))
+    return sorted((held for _rank, held in best.values()), key=lambda w: (w.name, w.id))
 
 
 def create_invite(

@@ -289,8 +289,16 @@ def workspace_list(json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json([w | {"current": w["id"] == current} for w in found])
         return
-    rows = [("*" if w["id"] == current else "", w["name"], w["id"]) for w in found]
-    output.print_table(("", "WORKSPACE", "ID"), rows, empty="no workspaces")
+    rows = [
+        ("*" if w["id"] == current else "", w["name"], workspaces.role_words(w), w["id"])
+        for w in found
+    ]
+    output.print_table(("", "WORKSPACE", "ROLE", "ID"), rows, empty="no workspaces")
+    if current is not None and found and all(w["id"] != current for w in found):
+        output.done(
+            f"note: the workspace in use ({current}) is not one of yours any more (no role"
+            " there); choose one: envkeep workspace use NAME"
+        )
 
 
 @workspace_app.command("create")

@@ -23,6 +23,15 @@ def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
     return session.workspace_id, list(data["workspaces"])
 
 
+def role_words(workspace: dict[str, str]) -> str:
+    """The role a `workspace list` row shows: the highest held, and where when not over the
+    whole workspace (``read (environment)``); ``-`` from a server that does not say."""
+    role, level = workspace.get("role"), workspace.get("level")
+    if not role:
+        return "-"
+    return role if level in {None, "workspace"} else f"{role} ({level})"
+
+
 def create_workspace(settings: Settings, name: str) -> dict[str, str]:
     """A new workspace with you as admin (not switched to: see use_workspace)."""
     _session, api = user_authed(settings, "workspaces")
