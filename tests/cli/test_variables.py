@@ -259,16 +259,19 @@ def test_rollback_restores_an_old_value_as_a_new_version(envkeep: Envkeep, seede
 
     envkeep.ok("rollback", "DATABASE_URL", "--env", "dev", "--to", "1")
 
-    got, history = envkeep.many(
+    got, history, table = envkeep.many(
         ("get", "DATABASE_URL", "--env", "dev"),
         ("history", "DATABASE_URL", "--env", "dev", "--json", "--reveal"),
+        ("history", "DATABASE_URL", "--env", "dev"),
     )
     assert got.stdout == "postgres://db/shop\n"
-    assert [(h["version"], h["value"], h["deleted"]) for h in as_json(history)] == [
-        (1, "postgres://db/shop", False),
-        (2, "postgres://db/shop2", False),
-        (3, "postgres://db/shop", False),
+    assert [(h["version"], h["value"], h["deleted"], h["same_as"]) for h in as_json(history)] == [
+        (1, "postgres://db/shop", False, None),
+        (2, "postgres://db/shop2", False, None),
+        (3, "postgres://db/shop", False, 1),  # told apart from a change: v1's value back
     ]
+    assert table.stdout.splitlines()[0].split() == ["VERSION", "VALUE", "AUTHOR", "TIME", "NOTE"]
+    assert table.stdout.splitlines()[3].rstrip().endswith("the value of v1 again"), table.stdout
 
 
 def test_rollback_to_the_value_held_now_writes_no_version(envkeep: Envkeep, seeded: Path) -> None:

@@ -60,6 +60,7 @@ def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:
         "deleted": entry.value is None and not entry.sealed,
         "key_version": entry.key_version,
         "state": entry.state,
+        "same_as": entry.same_as,
     } | shown
 
 

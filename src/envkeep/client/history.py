@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 class HistoryEntry:
     """One version of a variable. ``value`` None: deleted in this version, or (``sealed``)
     under a data key version the reader holds no share of. ``rekeyed``: a key rotation wrote
-    the previous version's value again under key ``key_version``, nothing changed."""
+    the previous version's value again under key ``key_version``, nothing changed.
+    ``same_as``: a write that set the value an earlier version first held (a rollback's, or
+    a promotion's of that value), that version."""
 
     version: int
     value: str | None = field(repr=False)
@@ -40,6 +42,7 @@ class HistoryEntry:
     key_version: int = 1
     sealed: bool = False
     rekeyed: bool = False
+    same_as: int | None = None
 
     @property
     def state(self) -> str:
@@ -57,6 +60,8 @@ class HistoryEntry:
             return f"sealed under key v{self.key_version}, which was not shared with you"
         if self.rekeyed:
             return f"re-encrypted under key v{self.key_version} (key rotation)"
+        if self.same_as is not None:
+            return f"the value of v{self.same_as} again"
         return None
 
 
@@ -89,7 +94,7 @@ def read_history(
     opener = VersionOpener(opened.deks(), opened.snapshot.environment.id, ctx.verified)
     entries = [_entry(opener, v, by_id[v.author_id]) for v in versions]
     ctx.verified.save()
-    return _mark_rekeyed(entries)
+    return _mark_repeats(_mark_rekeyed(entries))
 
 
 def _entry(opener: VersionOpener, version: VersionView, author: PrincipalView) -> HistoryEntry:
@@ -104,6 +109,20 @@ def _entry(opener: VersionOpener, version: VersionView, author: PrincipalView) -
     except PermissionDenied:  # verified, then found under a key this reader was not given
         return replace(base, sealed=True)
     return replace(base, value=value)
+
+
+def _mark_repeats(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Mark each write that sets a value an earlier version first held (told here, from the
+    decrypted values: the server cannot know a value came back)."""
+    first: dict[str, int] = {}
+    marked = []
+    for entry in entries:
+        if entry.value is None or entry.rekeyed:
+            marked.append(entry)
+            continue
+        held = first.setdefault(entry.value, entry.version)
+        marked.append(replace(entry, same_as=held) if held != entry.version else entry)
+    return marked
 
 
 def _mark_rekeyed(entries: list[HistoryEntry]) -> list[HistoryEntry]:
