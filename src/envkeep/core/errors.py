@@ -249,6 +249,16 @@ class NotAuthenticated(AccessError):
     code = "not_authenticated"
     status = 401
 
+    def __init__(self, message: str, *, hint: str | None = None, credential: str | None = None):
+        super().__init__(message, hint=hint)
+        # The request's bearer credential, refused as no longer valid ("session": a login's,
+        # ended or expired; "token": a service account's), as the problem's `credential`
+        # member; None for any other refusal (a wrong passphrase, an invite's code).
+        self.credential = credential
+
+    def fields(self) -> dict[str, str]:
+        return {} if self.credential is None else {"credential": self.credential}
+
 
 class PermissionDenied(AccessError):
     code = "permission_denied"
