@@ -102,13 +102,16 @@ def raise_problem(response: httpx.Response) -> None:
 
 def _restore_members(error: errors.EnvkeepError, body: dict[str, Any]) -> None:
     """The error's own members (``EnvkeepError.fields``) as the problem gave them."""
-    if isinstance(error, errors.PermissionDenied) and isinstance(body.get("needed"), str):
-        error.needed = body["needed"]
+    if isinstance(error, errors.PermissionDenied):
+        if isinstance(body.get("needed"), str):
+            error.needed = body["needed"]
+        if isinstance(body.get("scope"), str):
+            error.scope = body["scope"]
     if isinstance(error, errors.NotAuthenticated) and isinstance(body.get("credential"), str):
         error.credential = body["credential"]
 
 
-def _names_in(path: str) -> tuple[str, str | None, str | None]:
+def names_in(path: str) -> tuple[str, str | None, str | None]:
     """(workspace id, project, environment) a request's path names ("" when it names none)."""
     from urllib.parse import unquote
 
@@ -151,7 +154,7 @@ class ApiClient:
         it came."""
         from envkeep.app.not_found import environment_not_found, project_not_found
 
-        workspace, project, environment = _names_in(path)
+        workspace, project, environment = names_in(path)
         at = f"/v1/workspaces/{workspace}"
         try:
             if isinstance(missing, errors.EnvironmentNotFound) and project and environment:

@@ -6,16 +6,20 @@ by `session revoke` or `account passphrase` on another device, or expired) logs 
 out as `logout` does (``accounts.forget_login`` and the kept edit buffers), so that neither
 the unwrapped keys nor the offline copies outlive the session; the refusal then says so and
 how to log in again. A service token refused the same way deletes nothing: it is not the
-login's.
+login's. A refusal for holding no role in the workspace (the problem's ``scope`` is
+"workspace": a removed member) deletes every offline copy kept of that workspace, not only
+that of the environment the request named (``HttpBackend.read_environment``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import AccessError, NotAuthenticated, UsageError
+from envkeep.core.errors import AccessError, NotAuthenticated, PermissionDenied, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
 
     from envkeep.client.accounts import ServerSession
@@ -77,3 +81,19 @@ def log_out_ended_session(settings: Settings, session: ServerSession) -> NotAuth
         f" another device) or has expired; this machine is logged out: {kept}",
         hint=again,
     )
+
+
+def workspace_refused_hook(snapshots: Path) -> RefusalHook:
+    """The hook that deletes every offline copy (under ``snapshots``) of a workspace in which
+    the server says the caller holds no role."""
+
+    def refused(error: AccessError, path: str) -> AccessError | None:
+        from envkeep.client.http import names_in
+        from envkeep.client.offline import SnapshotCache
+
+        workspace = names_in(path)[0]
+        if isinstance(error, PermissionDenied) and error.scope == "workspace" and workspace:
+            SnapshotCache(snapshots).forget_workspace(workspace)
+        return None
+
+    return refused

@@ -264,12 +264,23 @@ class PermissionDenied(AccessError):
     code = "permission_denied"
     status = 403
 
-    def __init__(self, message: str, *, hint: str | None = None, needed: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        needed: str | None = None,
+        scope: str | None = None,
+    ):
         super().__init__(message, hint=hint)
         self.needed = needed  # the role a refusal at one scope asked for (problem's `needed`)
+        # "workspace": the caller holds no role anywhere in the workspace the request named
+        # (problem's `scope`), so nothing of it may be read, here or from a kept copy.
+        self.scope = scope
 
     def fields(self) -> dict[str, str]:
-        return {} if self.needed is None else {"needed": self.needed}
+        found = {"needed": self.needed, "scope": self.scope}
+        return {name: value for name, value in found.items() if value is not None}
 
 
 class WrongPassphrase(AccessError):
