@@ -1,7 +1,8 @@
 """A member removed from a workspace keeps no offline copy of it: the first refusal for holding
 no role there (the problem's ``scope`` is "workspace") deletes the copies of every environment
 of that workspace, not only of the one the request named, so `run` has none to serve once the
-server is out of reach. Copies of the member's other workspaces stay."""
+server is out of reach. Copies of the member's other workspaces stay, and `whoami` says which
+workspace in use the account holds no role in."""
 
 from __future__ import annotations
 
@@ -56,10 +57,16 @@ def test_a_removed_member_keeps_no_offline_copy_of_the_workspace(tmp_path: Path)
         _ok(admin, shop, "member", "remove", "bob@removed.io")
 
         refused = _cli(bob, shop, "get", "KEY", "--env", "dev")
+        who = _cli(bob, shop, "whoami")
 
         assert refused.returncode == 4, refused.stderr
         assert "error: you have no role in this workspace" in refused.stderr
         assert _kept_workspaces(bob) == [bobs]  # prod's copy went too; bobs' stays
+        assert who.returncode == 0, who.stderr
+        assert (
+            f"warning: you hold no role in workspace {shops}, which is in use here (removed from"
+            " it, or never granted one)"
+        ) in who.stderr
     finally:
         server.stop()  # bob offline, or the server down
 
