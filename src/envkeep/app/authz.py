@@ -77,7 +77,9 @@ def require_member(fetch: Fetch, principal_id: str, workspace_id: str) -> list[B
     bindings = load_bindings(fetch, principal_id, workspace_id)
     if not bindings:
         raise PermissionDenied(
-            "you have no role in this workspace", hint="ask one of its admins to invite you"
+            "you have no role in this workspace",
+            hint="ask one of its admins to invite you",
+            scope="workspace",
         )
     return bindings
 

@@ -36,9 +36,12 @@ def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
                 " expired or is mistyped",
                 hint="ask an admin of its workspace for a new one (envkeep token create NAME),"
                 " or for the one that replaced it (envkeep token rotate NAME)",
+                credential="token",
             )
         raise NotAuthenticated(
-            "not logged in, or the session expired", hint="log in with: envkeep login URL"
+            "not logged in, or the session expired",
+            hint="log in with: envkeep login URL",
+            credential="session",
         )
     return str(rows[0][0])
 

@@ -172,6 +172,7 @@ def whoami(
         here = ctx.workspace_id if ctx.server_url == session.url else None
         if here is not None and here != session.workspace_id:  # envkeep.toml pins another
             info["workspace_here"] = f"{names.get(here, here)} (envkeep.toml's, for this project)"
+        _warn_no_role(names, {session.workspace_id, here})
     if session is not None and ctx.settings.token:  # a token: its name, not "service account"
         info = {"server": info["server"], "token": accounts.token_name(session)} | {
             k: v for k, v in info.items() if k not in {"server", "email"}
@@ -183,6 +184,17 @@ def whoami(
         return
     for key, value in info.items():
         output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+
+
+def _warn_no_role(names: dict[str, str], in_use: set[str | None]) -> None:
+    """A warning for each workspace in use here that the account holds no role in (any more):
+    `whoami` would otherwise show a removed member nothing amiss."""
+    for workspace in sorted(w for w in in_use if w is not None and w not in names):
+        output.done(
+            f"warning: you hold no role in workspace {workspace}, which is in use here (removed"
+            " from it, or never granted one): its reads are refused; ask one of its admins, or"
+            " see yours: envkeep workspace list"
+        )
 
 
 def _workspace_names(settings: Settings) -> dict[str, str] | None:

@@ -208,12 +208,12 @@ def join_workspace(
 ) -> JoinedWorkspace:
     """Accept an invite with the account ``session`` is logged in as (its keys proved to the
     inviter, as for a new account); later commands act in the workspace it joins."""
-    from envkeep.client.http import ApiClient
+    from envkeep.client.refusals import session_client
 
     _invite_id, secret = split_invite_code(code)
     record = _server_record(settings, session)
     body = {"code": code.strip(), "key_proof": crypto.invite_key_proof(secret, record.public)}
-    api = ApiClient(session.url, token=session.token, transport=transport)
+    api = session_client(settings, session, transport)
     try:
         data = api.request("POST", "/v1/invites/join", json=body)
     finally:
@@ -340,13 +340,14 @@ def data_dir(settings: Settings, url: str) -> Path:
 def authed(
     settings: Settings, transport: httpx.BaseTransport | None = None
 ) -> tuple[ServerSession, Any]:
-    """The session logged in here and a client of its server (the caller closes it)."""
-    from envkeep.client.http import ApiClient
+    """The session logged in here and a client of its server (the caller closes it), which
+    logs this machine out if the server no longer accepts the session."""
+    from envkeep.client.refusals import session_client
 
     session = load_session(settings)
     if session is None:
         raise NotAuthenticated("you are not logged in to a server", hint="envkeep login URL")
-    return session, ApiClient(session.url, token=session.token, transport=transport)
+    return session, session_client(settings, session, transport)
 
 
 def token_name(session: ServerSession) -> str:

@@ -160,14 +160,19 @@ class ClientContext:
             )
         from envkeep.client.accounts import data_dir
         from envkeep.client.offline import SnapshotCache
+        from envkeep.client.refusals import session_client, workspace_refused_hook
 
-        cache = None
-        if self.offline_reads:
-            kept = data_dir(self.settings, url) / "snapshots"
-            cache = SnapshotCache(kept, self.max_age, self.notify)
-        return HttpBackend(
-            ApiClient(url, token=session.token), workspace_id, cache, self._check_signers
+        kept = data_dir(self.settings, url) / "snapshots"
+        cache = SnapshotCache(kept, self.max_age, self.notify) if self.offline_reads else None
+        # A refused token deletes nothing of the login's (its own refusal says what to do);
+        # a refusal of any role in the workspace deletes the copies kept of it.
+        api = (
+            ApiClient(url, token=session.token)
+            if self.settings.token
+            else session_client(self.settings, session)
         )
+        api.add_refusal_hook(workspace_refused_hook(kept))
+        return HttpBackend(api, workspace_id, cache, self._check_signers)
 
     def _check_signers(self, principals: Sequence[PrincipalView]) -> None:
         from envkeep.client.pins import check_signers

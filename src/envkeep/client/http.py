@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from envkeep.core.auditchain import AuditQuery
 
     CheckSigners = Callable[[Sequence[views.PrincipalView]], None]
+    # A refusal and the path of the request refused → the error to raise instead, or None.
+    RefusalHook = Callable[[errors.AccessError, str], errors.AccessError | None]
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # An idle connection is dropped from the pool well before the server closes it (after
@@ -94,12 +96,22 @@ def raise_problem(response: httpx.Response) -> None:
         retry = response.headers.get("Retry-After")
         raise errors.AccessError(title, hint=f"retry in {retry} s" if retry else "retry later")
     error = cls(title, hint=body.get("hint"))
-    if isinstance(error, errors.PermissionDenied) and isinstance(body.get("needed"), str):
-        error.needed = body["needed"]
+    _restore_members(error, body)
     raise error
 
 
-def _names_in(path: str) -> tuple[str, str | None, str | None]:
+def _restore_members(error: errors.EnvkeepError, body: dict[str, Any]) -> None:
+    """The error's own members (``EnvkeepError.fields``) as the problem gave them."""
+    if isinstance(error, errors.PermissionDenied):
+        if isinstance(body.get("needed"), str):
+            error.needed = body["needed"]
+        if isinstance(body.get("scope"), str):
+            error.scope = body["scope"]
+    if isinstance(error, errors.NotAuthenticated) and isinstance(body.get("credential"), str):
+        error.credential = body["credential"]
+
+
+def names_in(path: str) -> tuple[str, str | None, str | None]:
     """(workspace id, project, environment) a request's path names ("" when it names none)."""
     from urllib.parse import unquote
 
@@ -109,7 +121,11 @@ def _names_in(path: str) -> tuple[str, str | None, str | None]:
 
 
 class ApiClient:
-    """JSON over HTTP with envkeep's error mapping; one connection pool."""
+    """JSON over HTTP with envkeep's error mapping; one connection pool.
+
+    ``on_refusal`` (and any added with ``add_refusal_hook``) sees every refusal (an
+    AccessError) with the request's path, before it is raised: what this machine does about it
+    (``client/refusals.py``); a hook returns the error to raise instead, or None."""
 
     def __init__(
         self,
@@ -117,8 +133,10 @@ class ApiClient:
         *,
         token: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        on_refusal: RefusalHook | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._refusal_hooks: list[RefusalHook] = [] if on_refusal is None else [on_refusal]
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -136,7 +154,7 @@ class ApiClient:
         it came."""
         from envkeep.app.not_found import environment_not_found, project_not_found
 
-        workspace, project, environment = _names_in(path)
+        workspace, project, environment = names_in(path)
         at = f"/v1/workspaces/{workspace}"
         try:
             if isinstance(missing, errors.EnvironmentNotFound) and project and environment:
@@ -173,12 +191,24 @@ class ApiClient:
                 raise_problem(response)
             except (errors.ProjectNotFound, errors.EnvironmentNotFound) as missing:
                 raise self._with_readable_names(missing, path) from None
+            except errors.AccessError as refused:
+                raise self._refused(refused, path) from None
         if response.status_code == 204:
             return None
         try:
             return response.json()
         except ValueError:  # a 2xx that is not JSON: another program answers at the URL
             raise _not_envkeep(response) from None
+
+    def add_refusal_hook(self, hook: RefusalHook) -> None:
+        """Have ``hook`` see this client's refusals too (after those given before)."""
+        self._refusal_hooks.append(hook)
+
+    def _refused(self, refused: errors.AccessError, path: str) -> errors.AccessError:
+        """The error to raise for a refusal of ``path``, once every hook has seen it."""
+        for hook in self._refusal_hooks:
+            refused = hook(refused, path) or refused
+        return refused
 
     def close(self) -> None:
         self._http.close()

@@ -1,7 +1,9 @@
 """The last snapshots fetched from a team server, kept (as ciphertext, exactly what the server
 sent) so that reads — `envkeep run` first of all — still work when the server is unreachable,
 for as long as the copy is younger than a maximum age. A read the server refuses (no role
-there any more, or no such environment) deletes every copy kept of that environment.
+there any more, or no such environment) deletes every copy kept of that environment; a refusal
+for holding no role in the whole workspace deletes every copy kept of that workspace
+(``forget_workspace``).
 
 A copy holds what one read asked for: every scope, or the shared scope plus some services'.
 An offline read uses the newest copy that holds what it asks (a copy of every scope answers a
@@ -45,6 +47,13 @@ class _Copy:
     def environment_id(self) -> str | None:
         try:
             return str(self.snapshot["environment"]["id"])
+        except (KeyError, TypeError):
+            return None
+
+    @property
+    def workspace_id(self) -> str | None:
+        try:
+            return str(self.snapshot["project"]["workspace_id"])
         except (KeyError, TypeError):
             return None
 
@@ -127,6 +136,14 @@ class SnapshotCache:
         refused a read there (the reader lost its role, or the environment is gone), so no
         copy of it should outlive the refusal here."""
         shutil.rmtree(self._folder(environment), ignore_errors=True)
+
+    def forget_workspace(self, workspace_id: str) -> None:
+        """Delete every answer kept of any environment of ``workspace_id``: the server refused
+        the reader any role in it (a member removed), so no copy of it should outlive that."""
+        for folder in self.directory.glob("*"):
+            copies = (_read(path) for path in folder.glob("*.json"))
+            if any(c is not None and c.workspace_id == workspace_id for c in copies):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def load(
         self, environment: str, services: Sequence[str] | None, error: UnreachableError

@@ -249,17 +249,38 @@ class NotAuthenticated(AccessError):
     code = "not_authenticated"
     status = 401
 
+    def __init__(self, message: str, *, hint: str | None = None, credential: str | None = None):
+        super().__init__(message, hint=hint)
+        # The request's bearer credential, refused as no longer valid ("session": a login's,
+        # ended or expired; "token": a service account's), as the problem's `credential`
+        # member; None for any other refusal (a wrong passphrase, an invite's code).
+        self.credential = credential
+
+    def fields(self) -> dict[str, str]:
+        return {} if self.credential is None else {"credential": self.credential}
+
 
 class PermissionDenied(AccessError):
     code = "permission_denied"
     status = 403
 
-    def __init__(self, message: str, *, hint: str | None = None, needed: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        needed: str | None = None,
+        scope: str | None = None,
+    ):
         super().__init__(message, hint=hint)
         self.needed = needed  # the role a refusal at one scope asked for (problem's `needed`)
+        # "workspace": the caller holds no role anywhere in the workspace the request named
+        # (problem's `scope`), so nothing of it may be read, here or from a kept copy.
+        self.scope = scope
 
     def fields(self) -> dict[str, str]:
-        return {} if self.needed is None else {"needed": self.needed}
+        found = {"needed": self.needed, "scope": self.scope}
+        return {name: value for name, value in found.items() if value is not None}
 
 
 class WrongPassphrase(AccessError):
