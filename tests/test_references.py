@@ -115,13 +115,19 @@ def test_unterminated_reference_is_an_error_naming_the_variable(raw: str) -> Non
     assert SECRET not in result.errors["PASSWORD"]
 
 
-@pytest.mark.parametrize(
-    "raw", ["${}", "${1x}", "${a b}", "${A${B}}", "${-x}", "${A:-${B}}", "${:-d}", "${A:d}"]
-)
+@pytest.mark.parametrize("raw", ["${}", "${1x}", "${a b}", "${A${B}}", "${-x}", "${:-d}", "${A:d}"])
 def test_malformed_reference_is_an_error_naming_the_variable(raw: str) -> None:
     result = expand({"X": raw, "A": "a", "B": "b"})
     assert result.errors["X"].startswith("X: malformed reference;")
     assert syntax_problem(raw) == "a malformed reference"
+
+
+@pytest.mark.parametrize("raw", ["${A:-${B}}", "x${A:-y${B}}z", "${svc.A:-${B}}"])
+def test_a_reference_inside_a_fallback_is_an_error_saying_a_fallback_is_text(raw: str) -> None:
+    result = expand({"X": raw, "B": "b"})
+    assert result.errors["X"].startswith("X: a reference inside a fallback, which is not expanded;")
+    assert "a fallback is literal text" in result.errors["X"]
+    assert syntax_problem(raw) == "a reference inside a fallback"
 
 
 # --- fallbacks: ${NAME:-text} -----------------------------------------------------------------

@@ -98,9 +98,16 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
     """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
     own name (``${NAME}``, or ``${svc.NAME}`` written to ``service`` svc's scope), before it is
     stored (resolving it would fail for every service that reads it)."""
-    from envkeep.core.references import find_references, syntax_problem
+    from envkeep.core.references import NESTED_FALLBACK, find_references, syntax_problem
 
     problem = syntax_problem(value)
+    if problem == NESTED_FALLBACK:  # `${A:-${B}}`, as a shell takes it: not envkeep's
+        raise UsageError(
+            f"the value of {name} has {problem} (${{A:-${{B}}}}): a fallback is text only"
+            " and cannot hold another reference",
+            hint="write B's value itself as the fallback (${A:-text}), or set A=${B} in the"
+            " shared scope, which a service's own A overrides",
+        )
     if problem is not None:
         raise UsageError(
             f"the value of {name} has {problem}",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NAME_RE",
+    "NESTED_FALLBACK",
     "SERVICE_PATTERN",
     "SERVICE_RE",
     "Ref",
@@ -123,15 +124,22 @@ def _names_something(inner: str) -> bool:
     return is_service_ref(head, tail)
 
 
+# What `syntax_problem` says of ``${A:-${B}}``: a fallback is literal text (`split_fallback`).
+NESTED_FALLBACK = "a reference inside a fallback"
+
+
 def syntax_problem(value: str) -> str | None:
-    """What is wrong with the references of ``value`` as written (an unterminated ``${``, or
-    ``${...}`` that names neither ``NAME`` nor ``service.NAME``), whatever they point to; None
-    when nothing is. Never any of the value's text: it may be a secret."""
+    """What is wrong with the references of ``value`` as written (an unterminated ``${``, a
+    reference inside a fallback, or ``${...}`` that names neither ``NAME`` nor
+    ``service.NAME``), whatever they point to; None when nothing is. Never any of the value's
+    text: it may be a secret."""
     segments = parse_value(value)
     if segments is None:
         return "an unterminated '${'"
     for segment in segments:
         if isinstance(segment, Ref) and not _names_something(segment.inner):
+            if split_fallback(segment.inner) is None:
+                return NESTED_FALLBACK
             return "a malformed reference"  # its text is part of the value: not shown
     return None
 
