@@ -1,8 +1,13 @@
-"""Errors for unknown projects, environments and services that name what exists."""
+"""Errors for unknown projects, environments, services and templates that name what exists."""
 
 from __future__ import annotations
 
-from envkeep.core.errors import EnvironmentNotFound, ProjectNotFound, ServiceNotFound
+from envkeep.core.errors import (
+    EnvironmentNotFound,
+    NotFoundError,
+    ProjectNotFound,
+    ServiceNotFound,
+)
 
 
 def _listing(label: str, names: list[str] | None) -> str:
@@ -112,4 +117,15 @@ def service_not_found(name: str, project: str, existing: list[str] | None) -> Se
         hint=f"did you mean '{close}'?"
         if close
         else f"add it with: envkeep service add {name} --path PATH",
+    )
+
+
+def template_not_found(name: str, existing: list[str]) -> NotFoundError:
+    """The error for an unknown template, naming those the project can use."""
+    close = _close_to(name, existing)
+    return NotFoundError(
+        f"template '{name}' not found{_listing('templates', existing)}",
+        hint=f"did you mean '{close}'?"
+        if close
+        else f"create it with: envkeep template create {name} --from FILE",
     )

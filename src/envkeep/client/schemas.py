@@ -99,11 +99,9 @@ def get_template(ctx: ClientContext, name: str) -> Template:
     """One template by name; an error listing those that exist."""
     templates = load_project_templates(ctx)
     if name not in templates:
-        known = ", ".join(sorted(templates)) or "none yet"
-        raise NotFoundError(
-            f"template '{name}' not found (templates: {known})",
-            hint=f"create it with: envkeep template create {name} --from FILE",
-        )
+        from envkeep.app.not_found import template_not_found
+
+        raise template_not_found(name, list(templates))
     return templates[name]
 
 
