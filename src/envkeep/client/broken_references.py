@@ -101,12 +101,14 @@ def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[Broke
 class Unresolved:
     """A value just written to ``scope`` (a service, or ``shared``) that does not resolve in
     ``places`` (the services that see it; ``shared`` when there is none), and the resolver's
-    ``reason``."""
+    ``reason``; ``missing``: the names it refers to that nothing sets there (``NAME`` of
+    ``${svc.NAME}`` too), by name."""
 
     name: str
     scope: str
     reason: str
     places: tuple[str, ...]
+    missing: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The warning's text: which value, where, why, what it means."""
@@ -136,13 +138,37 @@ def unresolved_by_set(
     """The values ``changes`` writes (to ``service``'s scope; None: shared; a None value unsets
     its name) that will not resolve wherever they are seen once written; ``opened`` was read
     with every scope. Nothing is resolved when no written value has a ``${``."""
-    if not any(value is not None and "${" in value for value in changes.values()):
+    return unresolved_by_writes(ctx, opened, {service: changes})
+
+
+def unresolved_by_writes(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    writes: Mapping[str | None, Mapping[str, str | None]],
+) -> list[Unresolved]:
+    """`unresolved_by_set` of changes to several scopes written together (a promotion): each
+    value checked with all of them made."""
+    written = [v for changes in writes.values() for v in changes.values() if v is not None]
+    if not any("${" in value for value in written):
         return []
     before = team_layers(ctx, opened)
     if before is None:
         return []
-    after = before.with_changes(service, changes)
+    after = before
+    for service, changes in writes.items():
+        after = after.with_changes(service, changes)
+    return [
+        found
+        for service, changes in writes.items()
+        for found in _unresolved(after, service, changes)
+    ]
+
+
+def _unresolved(
+    after: ProjectLayers, service: str | None, changes: Mapping[str, str | None]
+) -> list[Unresolved]:
     found: dict[tuple[str, str], list[str]] = {}
+    missing: dict[str, set[str]] = {}
     # A shared value is checked in the services that see it (one may refer to a name each
     # service sets itself); in the shared scope alone only when there is no service.
     targets: list[str | None] = [service]
@@ -156,10 +182,21 @@ def unresolved_by_set(
         for name, value in changes.items():  # where the written value is the one seen
             if value is not None and name in now.errors and now.raw.get(name) == value:
                 found.setdefault((name, now.errors[name]), []).append(target or SHARED_SCOPE)
+                missing.setdefault(name, set()).update(_not_set(after, now, value))
     scope = service or SHARED_SCOPE
     return [
-        Unresolved(name, scope, reason, tuple(places)) for (name, reason), places in found.items()
+        Unresolved(name, scope, reason, tuple(places), tuple(sorted(missing[name])))
+        for (name, reason), places in found.items()
     ]
+
+
+def _not_set(after: ProjectLayers, now: Resolution, value: str) -> Iterator[str]:
+    """The names ``value`` refers to that nothing sets (for ``${svc.NAME}``: ``NAME``)."""
+    from envkeep.core.references import find_references
+
+    for reference in find_references(value, services=after.by_service):
+        if not _still_set(after, now, str(reference)):
+            yield reference.name
 
 
 def newly_broken(before: ProjectLayers, after: ProjectLayers) -> list[BrokenReference]:
