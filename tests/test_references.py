@@ -18,6 +18,7 @@ from envkeep.core.references import (
     Reference,
     expand,
     find_references,
+    service_like_references,
     syntax_problem,
 )
 
@@ -643,3 +644,19 @@ def test_chain_deeper_than_the_fast_path_nests_is_finished_by_the_walk() -> None
 )
 def test_percent_format_rewrites_only_plain_references(raw: str, expected: str | None) -> None:
     assert percent_format(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("http://${apii.HOST:-localhost}:8080", ["apii.HOST"]),  # a fallback or not
+        ("${apii.HOST}/${api.PORT}/${apii.HOST:-x}", ["apii.HOST"]),  # each once; api is one
+        ("${DB_USER}${Upper.NAME}${a.b.c}", ["a.b.c"]),  # only what could name a service
+        ("$${apii.HOST}${x.Y", []),  # an escape, an unterminated one
+        ("${apii.HOST:-${B}}", []),  # a reference in a fallback: a syntax error, not this
+    ],
+)
+def test_references_to_no_service_are_those_whose_head_could_be_one(
+    value: str, found: list[str]
+) -> None:
+    assert [str(r) for r in service_like_references(value, {"api", "worker"})] == found

@@ -1,7 +1,9 @@
 """What an unset or a service's removal leaves dangling: the ``${...}`` references that
 resolved before the change and will not after it, for a warning (the change goes ahead); and
 what a set writes dangling: a written value whose references do not resolve (a service or a
-name that does not exist, a cycle), also a warning (its referent may be set next).
+name that does not exist, a cycle), also a warning (its referent may be set next), or that
+resolves only because its fallback stands in for a service that does not exist
+(`stray_references`).
 
 Both states are worked out from one read of the environment, every scope: the change is
 applied to the arranged layers, not to the store. Personal overrides are left out, as the
@@ -17,6 +19,12 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.resolution import resolve_in, team_layers
+from envkeep.client.stray_references import (
+    NO_SERVICE,
+    did_you_mean,
+    fallback_only,
+    stray_references,
+)
 from envkeep.core.errors import EnvkeepError, InputError
 
 if TYPE_CHECKING:
@@ -109,6 +117,9 @@ class Unresolved:
     reason: str
     places: tuple[str, ...]
     missing: tuple[str, ...] = ()
+    # It resolves, but only because a fallback stands in for a reference to no service
+    # (`stray_references`): ``reason`` says so, and nothing will fail.
+    fallback_only: bool = False
 
     def describe(self) -> str:
         """The warning's text: which value, where, why, what it means."""
@@ -118,6 +129,8 @@ class Unresolved:
             subject = f"{self.name} (shared)"
         else:
             subject = f"{self.name} (shared) in {', '.join(self.places)}"
+        if self.fallback_only:
+            return f"{subject} {self.reason}"
         said = f"{subject} does not resolve: {self.reason}; export and run will fail until it does"
         shell = _SHELL_FALLBACK.search(self.reason)
         if shell is not None:  # `${A-x}` names a variable "A-x" here: no shell fallback
@@ -149,7 +162,7 @@ def unresolved_by_writes(
     """`unresolved_by_set` of changes to several scopes written together (a promotion): each
     value checked with all of them made."""
     written = [v for changes in writes.values() for v in changes.values() if v is not None]
-    if not any("${" in value for value in written):
+    if not any("${" in value for value in written):  # nothing to resolve, no reference
         return []
     before = team_layers(ctx, opened)
     if before is None:
@@ -167,7 +180,7 @@ def unresolved_by_writes(
 def _unresolved(
     after: ProjectLayers, service: str | None, changes: Mapping[str, str | None]
 ) -> list[Unresolved]:
-    found: dict[tuple[str, str], list[str]] = {}
+    found: dict[tuple[str, str, bool], list[str]] = {}
     missing: dict[str, set[str]] = {}
     # A shared value is checked in the services that see it (one may refer to a name each
     # service sets itself); in the shared scope alone only when there is no service.
@@ -180,13 +193,24 @@ def _unresolved(
         except InputError:  # a broken schema or template: its own commands say so
             continue
         for name, value in changes.items():  # where the written value is the one seen
-            if value is not None and name in now.errors and now.raw.get(name) == value:
-                found.setdefault((name, now.errors[name]), []).append(target or SHARED_SCOPE)
+            if value is None or now.raw.get(name) != value:
+                continue
+            strays = stray_references(value, after.by_service, now.values)
+            if name in now.errors:
+                reason = now.errors[name]
+                if NO_SERVICE in reason:
+                    reason += did_you_mean(strays)
+                found.setdefault((name, reason, False), []).append(target or SHARED_SCOPE)
                 missing.setdefault(name, set()).update(_not_set(after, now, value))
+            elif strays:  # a fallback hides a reference to no service
+                key = (name, fallback_only(strays), True)
+                found.setdefault(key, []).append(target or SHARED_SCOPE)
     scope = service or SHARED_SCOPE
     return [
-        Unresolved(name, scope, reason, tuple(places), tuple(sorted(missing[name])))
-        for (name, reason), places in found.items()
+        Unresolved(
+            name, scope, reason, tuple(places), tuple(sorted(missing.get(name, ()))), stands_in
+        )
+        for (name, reason, stands_in), places in found.items()
     ]
 
 

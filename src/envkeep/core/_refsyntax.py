@@ -28,6 +28,7 @@ __all__ = [
     "parse_value",
     "percent_format",
     "percent_formats",
+    "service_like_references",
     "split_fallback",
     "syntax_problem",
 ]
@@ -151,20 +152,40 @@ def find_references(value: str, *, services: Collection[str] = ()) -> list[Refer
     unterminated references are skipped here; `expand` reports them.
     """
     found: dict[Reference, None] = {}
-    for match in _TOKEN_RE.finditer(value):
-        inner, close = match.group(2), match.group(3)
-        if inner is None or not close:
-            continue
-        split = split_fallback(inner)
-        if split is None:
-            continue
-        inner = split[0]
+    for inner in _named(value):
         head, dot, tail = inner.partition(".")
         if dot and head in services and is_service_ref(head, tail):
             found[Reference(head, tail)] = None
         elif NAME_RE.fullmatch(inner):
             found[Reference(None, inner)] = None
     return list(found)
+
+
+def service_like_references(value: str, services: Collection[str]) -> list[Reference]:
+    """The references of ``value`` written as ``${head.NAME}`` (with a fallback or not) whose
+    ``head`` could name a service and is none of ``services``, in order, each once.
+    `find_references` reads them as dotted names of the same set; unless such a name is set,
+    they are most likely a mistyped or removed service."""
+    found: dict[Reference, None] = {}
+    for inner in _named(value):
+        head, dot, tail = inner.partition(".")
+        if dot and head not in services and is_service_ref(head, tail):
+            found[Reference(head, tail)] = None
+    return list(found)
+
+
+def _named(value: str) -> list[str]:
+    """What each terminated reference of ``value`` names (its fallback left out), in order;
+    one with a reference in its fallback is left out (`split_fallback`)."""
+    named: list[str] = []
+    for match in _TOKEN_RE.finditer(value):
+        inner, close = match.group(2), match.group(3)
+        if inner is None or not close:
+            continue
+        split = split_fallback(inner)
+        if split is not None:
+            named.append(split[0])
+    return named
 
 
 def is_service_ref(head: str, tail: str) -> bool:

@@ -36,6 +36,7 @@ from envkeep.core._refsyntax import (
     parse_value,
     percent_format,
     percent_formats,
+    service_like_references,
     split_fallback,
     syntax_problem,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Reference",
     "expand",
     "find_references",
+    "service_like_references",
     "syntax_problem",
 ]
 
