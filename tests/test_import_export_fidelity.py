@@ -119,6 +119,10 @@ def test_a_dollar_is_escaped_only_where_single_quotes_cannot_hold_the_value(valu
         ('A="${X}"', "${X}"),
         ("A=${X}", "${X}"),
         ("A=$${X}", "$${X}"),
+        ("A=\\${X}", "$${X}"),
+        ("A=a\\${X}b ${Y}", "a$${X}b ${Y}"),
+        ("A=\\\\${X}", "\\$${X}"),
+        ("A=$\\${X}", "$$${X}"),
         ("A=a'${X}'", "a'${X}'"),
     ],
 )

@@ -1,8 +1,14 @@
-"""Unknown environments and services: a near miss is pointed at, not offered for creation."""
+"""Unknown environments, services and templates: a near miss is pointed at, not offered for
+creation."""
 
 from __future__ import annotations
 
-from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
+from envkeep.app.not_found import (
+    environment_not_found,
+    project_not_found,
+    service_not_found,
+    template_not_found,
+)
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -56,3 +62,11 @@ def test_a_mistyped_project_is_pointed_at_and_a_new_one_offered_for_creation() -
         "if it is new, an admin of the workspace can create it (envkeep init shpo); if it was"
         " renamed, use its new name"
     )
+
+
+def test_a_mistyped_template_is_pointed_at_and_a_new_one_offered_for_creation() -> None:
+    assert template_not_found("postgre", ["postgres", "redis"]).hint == "did you mean 'postgres'?"
+    new = template_not_found("kafka", ["postgres"])
+    assert new.message == "template 'kafka' not found (templates: postgres)"
+    assert new.hint == "create it with: envkeep template create kafka --from FILE"
+    assert template_not_found("pg", []).message == "template 'pg' not found (templates: none yet)"

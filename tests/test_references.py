@@ -18,6 +18,7 @@ from envkeep.core.references import (
     Reference,
     expand,
     find_references,
+    service_like_references,
     syntax_problem,
 )
 
@@ -115,13 +116,19 @@ def test_unterminated_reference_is_an_error_naming_the_variable(raw: str) -> Non
     assert SECRET not in result.errors["PASSWORD"]
 
 
-@pytest.mark.parametrize(
-    "raw", ["${}", "${1x}", "${a b}", "${A${B}}", "${-x}", "${A:-${B}}", "${:-d}", "${A:d}"]
-)
+@pytest.mark.parametrize("raw", ["${}", "${1x}", "${a b}", "${A${B}}", "${-x}", "${:-d}", "${A:d}"])
 def test_malformed_reference_is_an_error_naming_the_variable(raw: str) -> None:
     result = expand({"X": raw, "A": "a", "B": "b"})
     assert result.errors["X"].startswith("X: malformed reference;")
     assert syntax_problem(raw) == "a malformed reference"
+
+
+@pytest.mark.parametrize("raw", ["${A:-${B}}", "x${A:-y${B}}z", "${svc.A:-${B}}"])
+def test_a_reference_inside_a_fallback_is_an_error_saying_a_fallback_is_text(raw: str) -> None:
+    result = expand({"X": raw, "B": "b"})
+    assert result.errors["X"].startswith("X: a reference inside a fallback, which is not expanded;")
+    assert "a fallback is literal text" in result.errors["X"]
+    assert syntax_problem(raw) == "a reference inside a fallback"
 
 
 # --- fallbacks: ${NAME:-text} -----------------------------------------------------------------
@@ -637,3 +644,19 @@ def test_chain_deeper_than_the_fast_path_nests_is_finished_by_the_walk() -> None
 )
 def test_percent_format_rewrites_only_plain_references(raw: str, expected: str | None) -> None:
     assert percent_format(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("http://${apii.HOST:-localhost}:8080", ["apii.HOST"]),  # a fallback or not
+        ("${apii.HOST}/${api.PORT}/${apii.HOST:-x}", ["apii.HOST"]),  # each once; api is one
+        ("${DB_USER}${Upper.NAME}${a.b.c}", ["a.b.c"]),  # only what could name a service
+        ("$${apii.HOST}${x.Y", []),  # an escape, an unterminated one
+        ("${apii.HOST:-${B}}", []),  # a reference in a fallback: a syntax error, not this
+    ],
+)
+def test_references_to_no_service_are_those_whose_head_could_be_one(
+    value: str, found: list[str]
+) -> None:
+    assert [str(r) for r in service_like_references(value, {"api", "worker"})] == found

@@ -293,12 +293,14 @@ def test_every_rule_can_be_produced() -> None:
         )
     )
     values = {"EMPTY": "", "TYPE": "x", "RANGE": "2", "PATTERN": "b", "ENUM": "b", "UNKNOWN": "u"}
-    findings = validate_values(values, schema, unresolved={"UNRESOLVED": "dangling"})
-    assert [f.rule for f in findings] == [*RULES[:6], "unresolved", "unknown"]
+    strays = {"ENUM": "refers to ${apii.HOST}, but there is no service 'apii'"}
+    findings = validate_values(values, schema, unresolved={"UNRESOLVED": "dangling"}, strays=strays)
+    assert [f.rule for f in findings] == [*RULES[:6], "unresolved", "unknown", "unknown-service"]
     assert set(RULES) == {f.rule for f in findings}
     assert {f.rule: f.severity for f in findings} == {
         **dict.fromkeys(RULES, "error"),
         "unknown": "warning",
+        "unknown-service": "warning",
     }
 
 

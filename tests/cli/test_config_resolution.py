@@ -350,7 +350,12 @@ def test_a_reference_with_a_fallback_resolves_to_it_until_the_name_is_set(
     assert before == "redis://localhost:6379\n"
     assert after == "redis://cache.internal:6379\n"
     refused = envkeep("set", "BAD=${A:-${B}}", "--env", "dev")
-    assert_one_line_error(refused, "the value of BAD has a malformed reference")
+    assert_one_line_error(
+        refused,
+        "the value of BAD has a reference inside a fallback (${A:-${B}}): a fallback is text"
+        " only and cannot hold another reference",
+    )
+    assert "set A=${B} in the shared scope" in refused.stderr
 
 
 def test_a_name_not_found_says_where_the_service_gets_it_or_points_to_the_close_one(

@@ -62,7 +62,9 @@ CASES = {
     "get-misspelt-variable": Case(
         ("get", "LOG_LEVL", "--env", "dev"), 1, ("'LOG_LEVL'", "did you mean LOG_LEVEL?"), ()
     ),
-    "unset-unknown-variable": unknown_variable("unset", "NOPE", "--env", "dev"),
+    "unset-unknown-variable": Case(  # never told to set what it meant to remove
+        ("unset", "NOPE", "--env", "dev"), 1, ("'NOPE'",), ("nothing to unset", "envkeep list")
+    ),
     "history-unknown-variable": unknown_variable("history", "NOPE", "--env", "dev"),
     "rollback-unknown-variable": unknown_variable("rollback", "NOPE", "--env", "dev", "--to", "1"),
     "get-unknown-service-variable": Case(

@@ -1,5 +1,5 @@
 """`envkeep export` then `envkeep import` of the file gives back the same values, `$` and all;
-`export -o -` writes to stdout."""
+a file's `\\${`, quoted or not, is a literal `${`; `export -o -` writes to stdout."""
 
 from __future__ import annotations
 
@@ -36,6 +36,20 @@ def test_a_dotenv_export_imports_back_to_the_same_values(
 
     assert envkeep.ok("export", "--env", "staging").stdout == exported
     assert "PASSWORD='pa$word'\n" in exported
+
+
+def test_an_escaped_dollar_keeps_a_literal_brace_quoted_or_not(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "legacy.env"
+    source.write_text('A=\\${HOME_DIR}\nB="\\${HOME_DIR}"\nC=${HOME_DIR:-x}\n', encoding="utf-8")
+
+    imported = envkeep.ok("import", str(source), "--env", "dev")
+
+    assert "warning" not in imported.stderr
+    for name in "AB":
+        assert envkeep.ok("get", name, "--env", "dev").stdout == "${HOME_DIR}\n"
+    assert envkeep.ok("get", "C", "--env", "dev").stdout == "x\n"  # unescaped: a reference
 
 
 def test_export_to_a_dash_writes_to_stdout(envkeep: Envkeep, project: Path) -> None:

@@ -1,5 +1,7 @@
 """`set` of a new name that no schema seeing it declares, very like one that a schema does
-(`port` beside `PORT`): written, with a warning naming the declared one."""
+(`port` beside `PORT`): written, with a warning naming the declared one. A name or template
+asked for and not found: "did you mean" among every name the service sees (and every
+template), "set it with" only when nothing is close, and never after `unset`."""
 
 from __future__ import annotations
 
@@ -66,3 +68,65 @@ def test_a_shared_name_is_compared_with_every_schema_and_names_whose() -> None:
         ),
     ]
     assert near_misses(schemas, "api", ["queue_url"]) == []  # api does not see worker's
+
+
+def test_a_name_not_found_is_matched_against_every_name_the_service_sees(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    """api sees LOG_LEVEL from the shared scope and WORKERS from its schema's default."""
+    schema = seeded / "services" / "api" / ".env.example"
+    schema.write_text("# @type=int @default=4\nWORKERS=\n", encoding="utf-8")
+    envkeep.ok("service", "set", "api", "--schema", "services/api/.env.example")
+    api = ("--env", "dev", "--service", "api")
+
+    got, explained, default, unknown = envkeep.many(
+        ("get", "LOG_LEVL", *api),
+        ("explain", "LOG_LEVL", *api),
+        ("get", "WORKRS", *api),
+        ("explain", "ZZZ_UNHEARD_OF", *api),
+    )
+
+    for typo, meant in ((got, "LOG_LEVEL"), (explained, "LOG_LEVEL"), (default, "WORKERS")):
+        assert typo.code == 1, typo.describe()
+        assert typo.err_lines[0].endswith(f"(did you mean {meant}?)"), typo.describe()
+        assert typo.err_lines[1] == (
+            "hint: check the name; the names stored there: envkeep list --env dev --service api"
+        )
+    assert unknown.err_lines == [
+        "error: variable 'ZZZ_UNHEARD_OF' not found in service 'api' of 'dev'",
+        "hint: set it with: envkeep set ZZZ_UNHEARD_OF=VALUE --env dev --service api",
+    ]
+
+
+def test_unset_of_a_name_not_there_says_what_is_there_not_how_to_set_it(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    nothing, typo = envkeep.many(
+        ("unset", "NOPE", "--env", "dev"), ("unset", "LOG_LEVL", "--env", "dev")
+    )
+
+    assert nothing.code == 1, nothing.describe()
+    assert nothing.err_lines == [
+        "error: variable 'NOPE' not found in the shared scope of 'dev'",
+        "hint: nothing to unset; the names stored there: envkeep list --env dev",
+    ]
+    assert typo.err_lines[0].endswith("(did you mean LOG_LEVEL?)"), typo.describe()
+    assert "envkeep set" not in typo.stderr
+
+
+def test_a_template_not_found_points_at_a_close_one_before_offering_to_create_it(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("template", "create", "postgres")
+
+    typo, new = envkeep.many(
+        ("template", "apply", "postgre", "--service", "api"),
+        ("template", "apply", "redis", "--service", "api"),
+    )
+
+    assert typo.code == 1, typo.describe()
+    assert typo.err_lines == [
+        "error: template 'postgre' not found (templates: postgres)",
+        "hint: did you mean 'postgres'?",
+    ]
+    assert new.err_lines[1] == "hint: create it with: envkeep template create redis --from FILE"

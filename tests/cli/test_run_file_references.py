@@ -1,6 +1,7 @@
 """`run --file`: a file's `${NAME}` is expanded as docker compose and dotenvx expand it (from
-the file, else from the environment run starts with); single quotes and `$${` keep a literal
-`${`; a reference to nothing stops the run, naming it, before the command starts."""
+the file, else from the environment run starts with); single quotes, `\\${` (quoted or not)
+and `$${` keep a literal `${`; a reference to nothing stops the run, naming it, before the
+command starts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ FILE = (
     "ESCAPED=a$${b}\n"
     "QUOTED='c${d}'\n"
     'DOUBLE="${HOST}/\\${e}"\n'
+    "UNQUOTED=${HOST}/\\${f}\n"
 )
 EXPECTED = {
     "HOST": "db.internal",
@@ -27,6 +29,7 @@ EXPECTED = {
     "ESCAPED": "a${b}",
     "QUOTED": "c${d}",
     "DOUBLE": "db.internal/${e}",
+    "UNQUOTED": "db.internal/${f}",
 }
 
 

@@ -142,3 +142,57 @@ def test_edit_warns_of_the_values_it_wrote_that_do_not_resolve(
         )
     ]
     assert _stored(envkeep, "worker")["LINK"] == "${nope.URL}"
+
+
+def test_a_fallback_does_not_hide_a_reference_to_a_service_that_does_not_exist(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`${apii.HOST:-localhost}` resolves (to its fallback, for ever): still a warning, with
+    the close service; a dotted name that is set (`${a.b:-z}`) is no service's."""
+    with_fallback = envkeep.ok("set", "URL=http://${apii.HOST:-localhost}", "--service", "worker")
+    without = envkeep.ok("set", "URL2=http://${apii.HOST}", "--service", "worker")
+    dotted = envkeep.ok("set", "a.b=1", "Y=${a.b:-z}", "--service", "worker")
+    source = envkeep.cwd / "in.env"
+    source.write_text("Z=${wrker.Q:-1}\n", encoding="utf-8")
+    imported = envkeep.ok("import", str(source), "--service", "api")
+
+    assert _warnings(with_fallback.stderr) == [
+        (
+            "warning: worker.URL refers to ${apii.HOST}, but there is no service 'apii' (did you"
+            " mean 'api'?): its fallback always stands in"
+        )
+    ]
+    assert _warnings(without.stderr) == [
+        (
+            "warning: worker.URL2 does not resolve: URL2 -> apii.HOST: 'apii.HOST' is not set, and"
+            " there is no service 'apii' (did you mean 'api'?); export and run will fail until it"
+            " does"
+        )
+    ]
+    assert _warnings(dotted.stderr) == []
+    assert _warnings(imported.stderr) == [
+        (
+            "warning: api.Z refers to ${wrker.Q}, but there is no service 'wrker' (did you mean"
+            " 'worker'?): its fallback always stands in"
+        )
+    ]
+    assert envkeep.ok("get", "URL", "--service", "worker").stdout == "http://localhost\n"
+
+
+def test_validate_finds_a_fallback_standing_in_for_a_service_that_does_not_exist(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "URL=http://${apii.HOST:-localhost}", "--service", "worker")
+
+    checked = envkeep.ok("validate", "--service", "worker", "--json")  # a warning: exit 0
+
+    assert json.loads(checked.stdout) == [
+        {
+            "service": "worker",
+            "name": "URL",
+            "rule": "unknown-service",
+            "severity": "warning",
+            "message": "refers to ${apii.HOST}, but there is no service 'apii' (did you mean"
+            " 'api'?): its fallback always stands in",
+        }
+    ]

@@ -1,8 +1,13 @@
-"""Errors for unknown projects, environments and services that name what exists."""
+"""Errors for unknown projects, environments, services and templates that name what exists."""
 
 from __future__ import annotations
 
-from envkeep.core.errors import EnvironmentNotFound, ProjectNotFound, ServiceNotFound
+from envkeep.core.errors import (
+    EnvironmentNotFound,
+    NotFoundError,
+    ProjectNotFound,
+    ServiceNotFound,
+)
 
 
 def _listing(label: str, names: list[str] | None) -> str:
@@ -12,7 +17,7 @@ def _listing(label: str, names: list[str] | None) -> str:
     return f" ({label}: {', '.join(sorted(names)) or 'none yet'})"
 
 
-def _close_to(name: str, existing: list[str] | None) -> str | None:
+def close_to(name: str, existing: list[str] | None) -> str | None:
     """The existing name ``name`` most likely mistypes (case aside, or a near spelling)."""
     if not existing:
         return None
@@ -52,14 +57,14 @@ def project_not_found(
     projects such a caller holds a role in, for a likely typo (the client asks for them).
     ``creates``: whether a caller who sees them may create one (else an admin can)."""
     if existing is None:
-        close = _close_to(name, readable)
+        close = close_to(name, readable)
         return ProjectNotFound(
             f"project '{name}' not found{_listing('projects you can read', readable or None)}",
             hint=f"did you mean '{close}'?"
             if close
             else _for_an_admin("an admin of the workspace", "envkeep init", name),
         )
-    close = _close_to(name, existing)
+    close = close_to(name, existing)
     create = (
         f"create it with: envkeep init {name}"
         if creates
@@ -84,7 +89,7 @@ def environment_not_found(
     ``readable``: the environments such a caller reads, for a likely typo. ``creates``:
     whether a caller who sees them may create one (a reader of the whole project may not)."""
     if existing is None:
-        close = _close_to(name, readable)
+        close = close_to(name, readable)
         where = _listing("envs you can read", readable or None)
         return EnvironmentNotFound(
             f"environment '{name}' not found in project '{project}'{where}",
@@ -92,7 +97,7 @@ def environment_not_found(
             if close
             else _for_an_admin(f"an admin of project '{project}'", "envkeep env create", name),
         )
-    close = _close_to(name, existing)
+    close = close_to(name, existing)
     create = (
         _renamed_or_new("envkeep env create", name)
         if creates
@@ -106,10 +111,21 @@ def environment_not_found(
 
 def service_not_found(name: str, project: str, existing: list[str] | None) -> ServiceNotFound:
     """The error for an unknown service, naming those that exist (None: not to this caller)."""
-    close = _close_to(name, existing)
+    close = close_to(name, existing)
     return ServiceNotFound(
         f"service '{name}' not found in project '{project}'{_listing('services', existing)}",
         hint=f"did you mean '{close}'?"
         if close
         else f"add it with: envkeep service add {name} --path PATH",
+    )
+
+
+def template_not_found(name: str, existing: list[str]) -> NotFoundError:
+    """The error for an unknown template, naming those the project can use."""
+    close = close_to(name, existing)
+    return NotFoundError(
+        f"template '{name}' not found{_listing('templates', existing)}",
+        hint=f"did you mean '{close}'?"
+        if close
+        else f"create it with: envkeep template create {name} --from FILE",
     )

@@ -231,7 +231,8 @@ def promote(
     """Copy values from one environment into another: shows the plan, then asks.
 
     The values are checked against the schemas of the target's services that will see them (or
-    values referring to them), as `set` checks them, before you are asked.
+    values referring to them), as `set` checks them, before you are asked; a value whose ${...}
+    will not resolve in the target is named then, with the names to promote too.
 
     Example: envkeep promote --from staging --to prod DATABASE_URL --yes
     """
@@ -248,11 +249,28 @@ def promote(
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
     _print_differences(plan, reveal=reveal, json_out=False, marks=PLAN_MARKS)
-    prepared = environments.prepare_promotion(ctx, target, plan, check=not no_validate)
+    prepared = environments.prepare_promotion(ctx, source, target, plan, check=not no_validate)
+    _warn_unresolved(prepared, source, target, names or [])
     what = "this value" if len(plan) == 1 else f"these {len(plan)} values"
     confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)
     count = environments.apply_promotion(ctx, prepared)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
+
+
+def _warn_unresolved(
+    prepared: environments.Promotion, source: str, target: str, names: list[str]
+) -> None:
+    """Before the question: the promoted values that will not resolve in the target, as `set`
+    warns of them, and the command that promotes what they refer to as well."""
+    for unresolved in prepared.unresolved:
+        output.done(f"warning: in '{target}', {unresolved.describe()}")
+    if prepared.also:
+        names_too = " ".join([*names, *prepared.also])
+        them = "it" if len(prepared.also) == 1 else "them"
+        output.done(
+            f"hint: '{source}' sets {', '.join(prepared.also)}: to promote {them} too, run"
+            f" envkeep promote --from {source} --to {target} {names_too}"
+        )
 
 
 def activate_all(

@@ -364,11 +364,15 @@ def template_apply(
     service: TemplateServiceOpt,
 ) -> None:
     """Make a service inherit a template: its defaults become the service's lowest layer.
+    The names it requires that the service lacks are named, per environment, with the command
+    that sets them.
 
     Example: envkeep template apply postgres --service api
     """
-    templates = schemas.apply_template(make_context(), name, service_name(service))
-    output.done(f"service '{service}' now uses templates: {', '.join(templates)}")
+    applied = schemas.apply_template(make_context(), name, service_name(service))
+    output.done(f"service '{service}' now uses templates: {', '.join(applied.templates)}")
+    for gap in applied.gaps:
+        output.done(f"warning: {gap.describe()}")
 
 
 @template_app.command("detach")

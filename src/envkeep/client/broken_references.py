@@ -1,7 +1,9 @@
 """What an unset or a service's removal leaves dangling: the ``${...}`` references that
 resolved before the change and will not after it, for a warning (the change goes ahead); and
 what a set writes dangling: a written value whose references do not resolve (a service or a
-name that does not exist, a cycle), also a warning (its referent may be set next).
+name that does not exist, a cycle), also a warning (its referent may be set next), or that
+resolves only because its fallback stands in for a service that does not exist
+(`stray_references`).
 
 Both states are worked out from one read of the environment, every scope: the change is
 applied to the arranged layers, not to the store. Personal overrides are left out, as the
@@ -17,6 +19,12 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.resolution import resolve_in, team_layers
+from envkeep.client.stray_references import (
+    NO_SERVICE,
+    did_you_mean,
+    fallback_only,
+    stray_references,
+)
 from envkeep.core.errors import EnvkeepError, InputError
 
 if TYPE_CHECKING:
@@ -101,12 +109,17 @@ def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[Broke
 class Unresolved:
     """A value just written to ``scope`` (a service, or ``shared``) that does not resolve in
     ``places`` (the services that see it; ``shared`` when there is none), and the resolver's
-    ``reason``."""
+    ``reason``; ``missing``: the names it refers to that nothing sets there (``NAME`` of
+    ``${svc.NAME}`` too), by name."""
 
     name: str
     scope: str
     reason: str
     places: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    # It resolves, but only because a fallback stands in for a reference to no service
+    # (`stray_references`): ``reason`` says so, and nothing will fail.
+    fallback_only: bool = False
 
     def describe(self) -> str:
         """The warning's text: which value, where, why, what it means."""
@@ -116,6 +129,8 @@ class Unresolved:
             subject = f"{self.name} (shared)"
         else:
             subject = f"{self.name} (shared) in {', '.join(self.places)}"
+        if self.fallback_only:
+            return f"{subject} {self.reason}"
         said = f"{subject} does not resolve: {self.reason}; export and run will fail until it does"
         shell = _SHELL_FALLBACK.search(self.reason)
         if shell is not None:  # `${A-x}` names a variable "A-x" here: no shell fallback
@@ -136,13 +151,37 @@ def unresolved_by_set(
     """The values ``changes`` writes (to ``service``'s scope; None: shared; a None value unsets
     its name) that will not resolve wherever they are seen once written; ``opened`` was read
     with every scope. Nothing is resolved when no written value has a ``${``."""
-    if not any(value is not None and "${" in value for value in changes.values()):
+    return unresolved_by_writes(ctx, opened, {service: changes})
+
+
+def unresolved_by_writes(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    writes: Mapping[str | None, Mapping[str, str | None]],
+) -> list[Unresolved]:
+    """`unresolved_by_set` of changes to several scopes written together (a promotion): each
+    value checked with all of them made."""
+    written = [v for changes in writes.values() for v in changes.values() if v is not None]
+    if not any("${" in value for value in written):  # nothing to resolve, no reference
         return []
     before = team_layers(ctx, opened)
     if before is None:
         return []
-    after = before.with_changes(service, changes)
-    found: dict[tuple[str, str], list[str]] = {}
+    after = before
+    for service, changes in writes.items():
+        after = after.with_changes(service, changes)
+    return [
+        found
+        for service, changes in writes.items()
+        for found in _unresolved(after, service, changes)
+    ]
+
+
+def _unresolved(
+    after: ProjectLayers, service: str | None, changes: Mapping[str, str | None]
+) -> list[Unresolved]:
+    found: dict[tuple[str, str, bool], list[str]] = {}
+    missing: dict[str, set[str]] = {}
     # A shared value is checked in the services that see it (one may refer to a name each
     # service sets itself); in the shared scope alone only when there is no service.
     targets: list[str | None] = [service]
@@ -154,12 +193,34 @@ def unresolved_by_set(
         except InputError:  # a broken schema or template: its own commands say so
             continue
         for name, value in changes.items():  # where the written value is the one seen
-            if value is not None and name in now.errors and now.raw.get(name) == value:
-                found.setdefault((name, now.errors[name]), []).append(target or SHARED_SCOPE)
+            if value is None or now.raw.get(name) != value:
+                continue
+            strays = stray_references(value, after.by_service, now.values)
+            if name in now.errors:
+                reason = now.errors[name]
+                if NO_SERVICE in reason:
+                    reason += did_you_mean(strays)
+                found.setdefault((name, reason, False), []).append(target or SHARED_SCOPE)
+                missing.setdefault(name, set()).update(_not_set(after, now, value))
+            elif strays:  # a fallback hides a reference to no service
+                key = (name, fallback_only(strays), True)
+                found.setdefault(key, []).append(target or SHARED_SCOPE)
     scope = service or SHARED_SCOPE
     return [
-        Unresolved(name, scope, reason, tuple(places)) for (name, reason), places in found.items()
+        Unresolved(
+            name, scope, reason, tuple(places), tuple(sorted(missing.get(name, ()))), stands_in
+        )
+        for (name, reason, stands_in), places in found.items()
     ]
+
+
+def _not_set(after: ProjectLayers, now: Resolution, value: str) -> Iterator[str]:
+    """The names ``value`` refers to that nothing sets (for ``${svc.NAME}``: ``NAME``)."""
+    from envkeep.core.references import find_references
+
+    for reference in find_references(value, services=after.by_service):
+        if not _still_set(after, now, str(reference)):
+            yield reference.name
 
 
 def newly_broken(before: ProjectLayers, after: ProjectLayers) -> list[BrokenReference]:

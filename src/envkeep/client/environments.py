@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from envkeep.app.views import EnvironmentView
+    from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment, Variable
 
@@ -306,25 +307,41 @@ def _names_in(ctx: ClientContext, env: str) -> set[str]:
 @dataclass(frozen=True)
 class Promotion:
     """A promotion plan with the read of its target environment it was checked against; it is
-    written against that read's versions (a value changed since is a conflict)."""
+    written against that read's versions (a value changed since is a conflict).
+    ``unresolved``: the promoted values that will not resolve in the target (a warning);
+    ``also``: the names they refer to that the target lacks and the source sets, to promote
+    too."""
 
     opened: OpenEnvironment
     plan: tuple[Difference, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+    also: tuple[str, ...] = ()
 
 
 def prepare_promotion(
-    ctx: ClientContext, target: str, plan: Sequence[Difference], *, check: bool = True
+    ctx: ClientContext,
+    source: str,
+    target: str,
+    plan: Sequence[Difference],
+    *,
+    check: bool = True,
 ) -> Promotion:
     """``plan`` against one read of ``target`` (every scope), ready for `apply_promotion`.
     ``check``: refused (SchemaViolation, nothing written) when a schema of a service that will
     see a promoted value, or a value referring to one, refuses it there (`write_checks`). Called
-    before the confirmation: no one is asked for a write that would be refused."""
+    before the confirmation: no one is asked for a write that would be refused, nor, unwarned,
+    for values that will not resolve there (their references named, as `set` names them)."""
+    from envkeep.client.broken_references import unresolved_by_writes
     from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
 
     opened = open_all_scopes(ctx, target)
     schemas = schemas_to_check(ctx) if check else {}
-    refuse_violations_across(ctx, opened, _changes_by_scope(plan), schemas)
-    return Promotion(opened, tuple(plan))
+    changes = _changes_by_scope(plan)
+    refuse_violations_across(ctx, opened, changes, schemas)
+    unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
+    wanted = {name for found in unresolved for name in found.missing} - {d.name for d in plan}
+    also = tuple(sorted(wanted & _names_in(ctx, source))) if wanted else ()
+    return Promotion(opened, tuple(plan), unresolved, also)
 
 
 def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, str | None]]:

@@ -1,7 +1,8 @@
 """A name written that no schema seeing it declares, where one declares a name very like it
 (``port`` beside ``PORT``, ``DATABSE_URL``): most likely a typo, which would add a variable
 no service reads while the declared one stays as it was. Said as a warning; the write goes
-ahead (a service may read names its schema does not declare)."""
+ahead (a service may read names its schema does not declare). And the names a name asked for
+and not found may mistype (`close_names`), for "did you mean"."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
     from envkeep.core.schema import Schema
 
 _CLOSE = 0.85  # one letter off in a name of seven or more, two swapped, or another case
+_NEAR = 0.6  # what a name looked up may mistype: looser, as "did you mean" only suggests
+
+
+def close_names(name: str, known: Collection[str], *, limit: int = 3) -> list[str]:
+    """The names of ``known`` that ``name`` (not found) most likely mistypes, closest first."""
+    return get_close_matches(name, sorted(known), n=limit, cutoff=_NEAR)
 
 
 def near_misses(

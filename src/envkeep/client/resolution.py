@@ -374,15 +374,11 @@ class Explanation:
 def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -> Explanation:
     """Every layer that sets ``name``, which one won, and the references it expanded."""
     from envkeep.client.reading import read_environment
-    from envkeep.core.errors import VariableNotFound
+    from envkeep.client.variable_not_found import variable_not_found
 
     resolution = resolve_in(arrange(ctx, read_environment(ctx, env)), service)
     if name not in resolution.values:
-        where = f"service '{service}'" if service else "the shared scope"
-        raise VariableNotFound(
-            f"'{name}' is not set for {where} in '{env}' by any layer",
-            hint=f"set it with: envkeep set {name}=VALUE {where_flags(env, service)}",
-        )
+        raise variable_not_found(ctx, name, env, service, seen=resolution)
     return Explanation(
         name=name,
         service=service,

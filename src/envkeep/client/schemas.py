@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.template_gaps import TemplateGap
     from envkeep.core.projectfile import ProjectFile
     from envkeep.core.schema import Schema
     from envkeep.core.templates import Template
@@ -99,11 +101,9 @@ def get_template(ctx: ClientContext, name: str) -> Template:
     """One template by name; an error listing those that exist."""
     templates = load_project_templates(ctx)
     if name not in templates:
-        known = ", ".join(sorted(templates)) or "none yet"
-        raise NotFoundError(
-            f"template '{name}' not found (templates: {known})",
-            hint=f"create it with: envkeep template create {name} --from FILE",
-        )
+        from envkeep.app.not_found import template_not_found
+
+        raise template_not_found(name, list(templates))
     return templates[name]
 
 
@@ -138,15 +138,28 @@ URL=tcp://${HOST}:${PORT}
 """
 
 
-def apply_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:
-    """Make a service inherit a template (its lowest layer); return the service's templates."""
-    get_template(ctx, name)
+@dataclass(frozen=True)
+class Applied:
+    """The templates a service uses after `apply_template`, and where it now lacks a name the
+    template requires (`template_gaps`: a warning, one per environment)."""
+
+    templates: tuple[str, ...]
+    gaps: tuple[TemplateGap, ...] = ()
+
+
+def apply_template(ctx: ClientContext, name: str, service: str) -> Applied:
+    """Make a service inherit a template (its lowest layer); say which it uses now, and
+    which names the template requires that the service lacks, in each environment."""
+    from envkeep.client.template_gaps import template_gaps
+
+    template = get_template(ctx, name)
     used = _templates_of(ctx, service)
     if name in used:
-        return used
+        return Applied(used)
+    gaps = template_gaps(ctx, template, service)  # read before envkeep.toml changes
     templates = (*used, name)
     _set_service_setting(ctx.project_file, service, "templates", list(templates))
-    return templates
+    return Applied(templates, tuple(gaps))
 
 
 def detach_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:

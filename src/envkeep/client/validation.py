@@ -14,6 +14,12 @@ from envkeep.client.resolution import (
     service_layer,
     service_schema,
 )
+from envkeep.client.stray_references import (
+    NO_SERVICE,
+    did_you_mean,
+    fallback_only,
+    stray_references,
+)
 from envkeep.core.errors import InputError, UsageError, ValidationFailed
 from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
@@ -57,14 +63,42 @@ def check_resolution(
     own: Collection[str] = ()  # without a schema, no name is unknown
     if schema is not None and service is not None:  # a schema is only looked up for a service
         own = resolution.set_by({service_layer(service), "local"})
+    unresolved, strays = _stray_findings(layers, resolution)
     findings = validate_values(
         resolution.values,
         schema if schema is not None else Schema(()),
         service=service,
-        unresolved=resolution.errors,
+        unresolved=unresolved,
         own=own,
+        strays=strays,
     )
     return Checked(service, resolution, tuple(findings), schema)
+
+
+def _stray_findings(
+    layers: ProjectLayers, resolution: Resolution
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The resolution's errors, "did you mean" added to those about a service that does not
+    exist; and the values that resolve only because a fallback stands in for one
+    (`stray_references`), with what to say of them."""
+    services, seen = layers.by_service, resolution.values
+    # Without a fallback, such a reference does not resolve (unless it is a dotted name that
+    # is set): only values with one can hide it, and only errors naming the service can
+    # take "did you mean".
+    strays = {
+        name: fallback_only(found)
+        for name, raw in resolution.raw.items()
+        if ":-" in raw
+        and name not in resolution.errors
+        and (found := stray_references(raw, services, seen))
+    }
+    errors = resolution.errors
+    named = [name for name, error in errors.items() if NO_SERVICE in error]
+    if named:
+        errors = dict(errors)
+        for name in named:
+            errors[name] += did_you_mean(stray_references(resolution.raw[name], services, seen))
+    return errors, strays
 
 
 def check_service(ctx: ClientContext, env: str, service: str | None) -> Checked:

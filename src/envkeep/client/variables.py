@@ -7,22 +7,19 @@ references it leaves dangling (`broken_references`).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.conflicts import write_planned
 from envkeep.client.history import HistoryEntry, read_history
 from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.resolution import where_flags
+from envkeep.client.variable_not_found import variable_not_found
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import (
     ConflictError,
-    EnvkeepError,
     PermissionDenied,
     UsageError,
-    VariableNotFound,
     VersionNotFound,
 )
 
@@ -98,9 +95,16 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
     """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
     own name (``${NAME}``, or ``${svc.NAME}`` written to ``service`` svc's scope), before it is
     stored (resolving it would fail for every service that reads it)."""
-    from envkeep.core.references import find_references, syntax_problem
+    from envkeep.core.references import NESTED_FALLBACK, find_references, syntax_problem
 
     problem = syntax_problem(value)
+    if problem == NESTED_FALLBACK:  # `${A:-${B}}`, as a shell takes it: not envkeep's
+        raise UsageError(
+            f"the value of {name} has {problem} (${{A:-${{B}}}}): a fallback is text only"
+            " and cannot hold another reference",
+            hint="write B's value itself as the fallback (${A:-text}), or set A=${B} in the"
+            " shared scope, which a service's own A overrides",
+        )
     if problem is not None:
         raise UsageError(
             f"the value of {name} has {problem}",
@@ -230,75 +234,12 @@ def unset_variables(
     scope = opened.scope_for(service)
     missing = [n for n in names if opened.find(scope, n) is None]
     if missing:
-        raise _not_found(ctx, missing[0], env, service, opened)
+        raise variable_not_found(ctx, missing[0], env, service, opened=opened, unsetting=True)
     refuse_violations(ctx, opened, service, dict.fromkeys(names), schemas)
     broken = broken_by_unset(ctx, opened, service, names)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
     write_planned(ctx, opened, writes, confirmed=confirmed)
     return Unset(len(writes), tuple(broken))
-
-
-def _not_found(
-    ctx: ClientContext, name: str, env: str, service: str | None, opened: OpenEnvironment
-) -> VariableNotFound:
-    """The error for ``name`` missing from a scope; when other scopes set it, the hint names
-    them (a shared variable set again would shadow nothing and help no one)."""
-    where = _scope_text(service or SHARED)
-    names = {v.name for v in opened.variables(opened.scope_for(service))}
-    # Close names only, not the whole list: the message ends up in CI logs, and names are kept
-    # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
-    elsewhere = _scopes_setting(ctx, env, name, service)
-    given = None if elsewhere or service is None else _given_by(ctx, env, service, name)
-    close = [] if given else difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
-    near = f" (did you mean {', '.join(close)}?)" if close else ""
-    if elsewhere:
-        shown = ", ".join(_scope_text(scope) for scope in elsewhere)
-        fix = "leave out --service" if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
-        hint = f"it is set in {shown}: {fix}"
-    elif given is not None:  # a value the service sees, from no stored scope: nothing to act on
-        hint = (
-            f"{service} gets it from {given}, which is not stored (no versions); setting it"
-            f" overrides that: envkeep set {name}=VALUE {where_flags(env, service)}"
-        )
-    elif close:  # most likely a typo: creating the name as typed would not help
-        hint = f"check the name; the names stored there: envkeep list {where_flags(env, service)}"
-    else:
-        hint = f"set it with: envkeep set {name}=VALUE {where_flags(env, service)}"
-    return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
-
-
-def _given_by(ctx: ClientContext, env: str, service: str, name: str) -> str | None:
-    """Where ``service`` gets ``name`` from when no stored scope sets it: its schema's
-    default, a template or this machine's local.env; None when it does not get it. Read only
-    on the not-found error's path."""
-    from envkeep.client.validation import check_service
-
-    try:
-        layer = check_service(ctx, env, service).resolution.winners.get(name)
-    except EnvkeepError:  # the hint is a courtesy: the error it goes with comes first
-        return None
-    if layer is None:
-        return None
-    if layer.startswith("template:"):
-        return f"template '{layer.partition(':')[2]}'"
-    from envkeep.client.resolution import LOCAL_OVERRIDES
-
-    words = {"schema default": "its schema's default", "local": f"this machine's {LOCAL_OVERRIDES}"}
-    return words.get(layer)
-
-
-def _scope_text(scope: str) -> str:
-    return "the shared scope" if scope == SHARED else f"service '{scope}'"
-
-
-def _scopes_setting(ctx: ClientContext, env: str, name: str, service: str | None) -> list[str]:
-    """The other scopes of ``env`` that set ``name`` (the shared scope first, then services by
-    name); read only on this error's path."""
-    try:
-        found = read_environment(ctx, env).variables()
-    except EnvkeepError:  # the hint is a courtesy: the error it goes with comes first
-        return []
-    return [v.scope for v in found if v.name == name and v.scope != (service or SHARED)]
 
 
 def resolved_values(
@@ -339,7 +280,7 @@ def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> G
 
     resolution = check_service(ctx, env, service).resolution
     if name not in resolution.values:
-        raise _not_found(ctx, name, env, service, open_environment(ctx, env, service))
+        raise variable_not_found(ctx, name, env, service, seen=resolution)
     if name in resolution.errors:
         raise ReferenceProblem(
             resolution.errors[name],
@@ -353,7 +294,7 @@ def history(ctx: ClientContext, env: str, service: str | None, name: str) -> lis
     opened = open_environment(ctx, env, service)
     found = opened.find_any(opened.scope_for(service), name)
     if found is None:
-        raise _not_found(ctx, name, env, service, opened)
+        raise variable_not_found(ctx, name, env, service, opened=opened)
     return read_history(ctx, opened, env, found[0])
 
 

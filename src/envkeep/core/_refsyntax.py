@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NAME_RE",
+    "NESTED_FALLBACK",
     "SERVICE_PATTERN",
     "SERVICE_RE",
     "Ref",
@@ -27,6 +28,7 @@ __all__ = [
     "parse_value",
     "percent_format",
     "percent_formats",
+    "service_like_references",
     "split_fallback",
     "syntax_problem",
 ]
@@ -123,15 +125,22 @@ def _names_something(inner: str) -> bool:
     return is_service_ref(head, tail)
 
 
+# What `syntax_problem` says of ``${A:-${B}}``: a fallback is literal text (`split_fallback`).
+NESTED_FALLBACK = "a reference inside a fallback"
+
+
 def syntax_problem(value: str) -> str | None:
-    """What is wrong with the references of ``value`` as written (an unterminated ``${``, or
-    ``${...}`` that names neither ``NAME`` nor ``service.NAME``), whatever they point to; None
-    when nothing is. Never any of the value's text: it may be a secret."""
+    """What is wrong with the references of ``value`` as written (an unterminated ``${``, a
+    reference inside a fallback, or ``${...}`` that names neither ``NAME`` nor
+    ``service.NAME``), whatever they point to; None when nothing is. Never any of the value's
+    text: it may be a secret."""
     segments = parse_value(value)
     if segments is None:
         return "an unterminated '${'"
     for segment in segments:
         if isinstance(segment, Ref) and not _names_something(segment.inner):
+            if split_fallback(segment.inner) is None:
+                return NESTED_FALLBACK
             return "a malformed reference"  # its text is part of the value: not shown
     return None
 
@@ -143,20 +152,40 @@ def find_references(value: str, *, services: Collection[str] = ()) -> list[Refer
     unterminated references are skipped here; `expand` reports them.
     """
     found: dict[Reference, None] = {}
-    for match in _TOKEN_RE.finditer(value):
-        inner, close = match.group(2), match.group(3)
-        if inner is None or not close:
-            continue
-        split = split_fallback(inner)
-        if split is None:
-            continue
-        inner = split[0]
+    for inner in _named(value):
         head, dot, tail = inner.partition(".")
         if dot and head in services and is_service_ref(head, tail):
             found[Reference(head, tail)] = None
         elif NAME_RE.fullmatch(inner):
             found[Reference(None, inner)] = None
     return list(found)
+
+
+def service_like_references(value: str, services: Collection[str]) -> list[Reference]:
+    """The references of ``value`` written as ``${head.NAME}`` (with a fallback or not) whose
+    ``head`` could name a service and is none of ``services``, in order, each once.
+    `find_references` reads them as dotted names of the same set; unless such a name is set,
+    they are most likely a mistyped or removed service."""
+    found: dict[Reference, None] = {}
+    for inner in _named(value):
+        head, dot, tail = inner.partition(".")
+        if dot and head not in services and is_service_ref(head, tail):
+            found[Reference(head, tail)] = None
+    return list(found)
+
+
+def _named(value: str) -> list[str]:
+    """What each terminated reference of ``value`` names (its fallback left out), in order;
+    one with a reference in its fallback is left out (`split_fallback`)."""
+    named: list[str] = []
+    for match in _TOKEN_RE.finditer(value):
+        inner, close = match.group(2), match.group(3)
+        if inner is None or not close:
+            continue
+        split = split_fallback(inner)
+        if split is not None:
+            named.append(split[0])
+    return named
 
 
 def is_service_ref(head: str, tail: str) -> bool:

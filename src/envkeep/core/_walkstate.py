@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["Done", "Failed", "Frame", "Key", "Kind", "Outcome", "take", "through"]
 
 Key = tuple[str | None, str]  # (service, name); None is the root set of a plain `expand`
-Kind = Literal["cycle", "missing", "unterminated", "invalid"]
+Kind = Literal["cycle", "missing", "unterminated", "invalid", "nested"]
 
 
 @dataclass(frozen=True, slots=True)

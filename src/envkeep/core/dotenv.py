@@ -5,7 +5,7 @@ Accepted syntax, one entry per line unless a quoted value spans several lines:
 - blank lines, full-line ``#`` comments, leading whitespace, ``\\r\\n`` line endings, a UTF-8 BOM;
 - an optional ``export`` prefix and whitespace around ``=``;
 - unquoted values are trimmed; a ``#`` preceded by whitespace starts a comment, any other ``#``
-  is part of the value; no escapes;
+  is part of the value; no escapes (but ``\\${`` read ``as_stored``);
 - single-quoted values are literal; double-quoted values understand
   ``\\n \\r \\t \\" \\\\ \\$ \\' \\``` and keep any other backslash sequence as written; both may
   span lines;
@@ -14,8 +14,9 @@ Accepted syntax, one entry per line unless a quoted value spans several lines:
 
 Parsed ``as_stored``, values come in envkeep's stored form, where ``${NAME}`` is a reference and
 ``$${`` a literal ``${`` (`envkeep.core.references`): a ``$`` the file writes literally (in single
-quotes, or as ``\\$`` in double quotes) never starts a reference, while unquoted and unescaped
-double-quoted ``${NAME}`` stay references, as docker compose reads them.
+quotes, or as ``\\$`` in double quotes) never starts a reference, nor does an unquoted ``\\${``
+(the backslash dropped, as docker compose, dotenvx and dotenv-expand read it), while unquoted and
+unescaped double-quoted ``${NAME}`` stay references, as docker compose reads them.
 
 Error messages name the variable and the line, never the value: it may be a secret.
 """
@@ -99,8 +100,8 @@ def parse_dotenv(text: str, *, source: str | None = None, as_stored: bool = Fals
     ``source`` (a file name, say) is only used to label errors. Duplicate names are kept in
     ``entries`` and reported in ``warnings``; ``values`` lets the last one win. With
     ``as_stored``, values are in envkeep's stored form: every literal ``${`` of the file
-    (single-quoted, or ``\\${`` in double quotes) is written ``$${``, so that only the file's
-    unquoted and unescaped double-quoted ``${...}`` are references.
+    (single-quoted, or ``\\${`` quoted or not) is written ``$${``, so that only the file's
+    unescaped unquoted and double-quoted ``${...}`` are references.
     """
     _reject_nul(text, source)
     body = text.removeprefix("\ufeff").replace("\r\n", "\n")
@@ -326,6 +327,8 @@ class _Scanner:
         start = self.pos + len(raw) - len(raw.lstrip(_SPACE))
         self.value_span = (start, start + len(value))
         self.pos = self._line_end()
+        if self.as_stored and "\\${" in value:  # `\${` is a literal `${`, as compose reads it
+            return value.replace("\\${", "$${")
         return value
 
     def _single_quoted(self, name: str) -> str:

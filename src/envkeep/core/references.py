@@ -5,7 +5,8 @@
   ``.``, so ``${X.Y}`` is a cross-service reference only when ``X`` is a known service, and
   otherwise the plain name ``X.Y``;
 - ``${NAME:-text}`` (either form) is ``text`` where NAME is not set or is empty, as in a
-  shell or compose; the text is literal and cannot open a reference of its own;
+  shell or compose; the text is literal and cannot open a reference of its own (a reference
+  inside a fallback is an error saying so);
 - ``$${`` is a literal ``${``; a ``$`` not followed by ``{`` is literal;
 - an unterminated ``${``, a malformed reference, a dangling reference or a cycle is an error
   naming the path to it (``A -> B -> A``), never a value: values may be secrets.
@@ -25,6 +26,7 @@ from envkeep.core._fillscope import FillScope, Formats, Unfilled, fill_formats
 from envkeep.core._lazyrefs import LazyReferences
 from envkeep.core._refsyntax import (
     NAME_RE,
+    NESTED_FALLBACK,
     SERVICE_PATTERN,
     SERVICE_RE,
     Reference,
@@ -34,6 +36,7 @@ from envkeep.core._refsyntax import (
     parse_value,
     percent_format,
     percent_formats,
+    service_like_references,
     split_fallback,
     syntax_problem,
 )
@@ -51,12 +54,14 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "NESTED_FALLBACK",
     "SERVICE_PATTERN",
     "Expander",
     "Expansion",
     "Reference",
     "expand",
     "find_references",
+    "service_like_references",
     "syntax_problem",
 ]
 
@@ -312,8 +317,10 @@ class Expander:
                 frame.parts.append(segment)
                 continue
             split = split_fallback(segment.inner)
-            target = None if split is None else self._target(frame.key[0], split[0])
-            if split is None or target is None:
+            if split is None:  # `${A:-${B}}`: a fallback is literal text
+                return _Failed((frame.key,), "nested")
+            target = self._target(frame.key[0], split[0])
+            if target is None:
                 return _Failed((frame.key,), "invalid")
             fallback = split[1]
             frame.fallback = fallback  # `_take` puts it in for an empty expansion
@@ -363,6 +370,11 @@ class Expander:
         where = "" if len(path) == 1 else f" in {_show(last, service, qualify=qualify)!r}"
         if failure.kind == "unterminated":
             return f"{route}: unterminated '${{'{where}; {_ESCAPE_HINT}"
+        if failure.kind == "nested":
+            return (
+                f"{route}: {NESTED_FALLBACK}{where}, which is not expanded; a fallback is"
+                f" literal text (${{NAME:-text}}), or {_ESCAPE_HINT}"
+            )
         return (
             f"{route}: malformed reference{where}; "
             f"use ${{NAME}} or ${{service.NAME}} (${{NAME:-text}} with a literal fallback), or"

@@ -38,6 +38,7 @@ RULES: tuple[str, ...] = (
     "enum",
     "unknown",
     "unresolved",
+    "unknown-service",
 )
 
 _NUMERIC_TYPES = frozenset({"int", "float", "port"})
@@ -150,6 +151,7 @@ def validate_values(
     service: str | None = None,
     unresolved: Mapping[str, str] | None = None,
     own: Collection[str] | None = None,
+    strays: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Check resolved ``values`` against ``schema``; return every finding, in a stable order.
 
@@ -157,7 +159,9 @@ def validate_values(
     ``unresolved``; their values are not type-checked). A name outside the schema is an
     ``unknown`` warning when the service set it itself: ``own`` lists those names (None: every
     name of ``values``; names it inherited, from the shared scope or a template, are not the
-    schema's concern). Order: schema order, then the other names sorted.
+    schema's concern). ``strays`` maps names whose value refers to a service that does not
+    exist, its fallback standing in, to a message (an ``unknown-service`` warning). Order:
+    schema order, then the other names sorted, then the ``strays`` sorted.
     """
     problems = unresolved or {}
     fields = schema.fields
@@ -182,6 +186,11 @@ def validate_values(
             )
         if name in undeclared:
             findings.append(_unknown(name, values[name], service))
+    if strays:
+        for name in sorted(strays):
+            message = strays[name]
+            value = values.get(name)
+            findings.append(Finding(service, name, "unknown-service", message, "warning", value))
     return findings
 
 
