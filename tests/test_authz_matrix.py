@@ -635,8 +635,25 @@ def test_each_caller_holds_exactly_the_binding_it_was_given(world: World) -> Non
 # --- The matrix -----------------------------------------------------------------------------
 
 
+# A token by name: a member who does not see it in `token list` is answered as for one that
+# does not exist (404), so token names cannot be probed.
+TOKEN_BY_NAME = {
+    ("POST", f"{WS}/tokens/{{label}}/revoke"),
+    ("POST", f"{WS}/tokens/{{label}}/rotate"),
+}
+
+
+def _hidden(caller: Caller, case: Case, target: str) -> bool:
+    """Whether ``case`` names a token ``caller`` may not see: made by another, with its role
+    where the caller reads nothing (`token list`'s rule: the read a token there needs)."""
+    if case.route not in TOKEN_BY_NAME or caller.role is None:
+        return False
+    made = case.own and _made_by_caller(caller, case.scope, target)
+    return not made and not allowed(caller, MAKES_A_READ_TOKEN, case.scope, target)
+
+
 def _verdict(
-    caller: Caller, want: bool, case: Case, response: httpx.Response, changed: bool
+    caller: Caller, want: bool, case: Case, response: httpx.Response, changed: bool, *, hidden: bool
 ) -> str | None:
     """None when the answer is what the table says; otherwise what went wrong."""
     status = response.status_code
@@ -647,7 +664,7 @@ def _verdict(
         also = case.service_answers if caller.service else case.user_answers
         ok = response.is_success or status in also
         return None if ok else f"want 2xx, got {status}: {response.text[:300]}"
-    denied = {403} if caller.role is not None else {403, 404}
+    denied = {404} if hidden else {403} if caller.role is not None else {403, 404}
     problem = response.headers.get("content-type") == "application/problem+json"
     if status in denied and problem and not changed:
         return None
@@ -721,7 +738,8 @@ def test_each_caller_gets_exactly_what_the_policy_table_allows(
         response = world.send(caller, attempt)
         after = None if before is None else world.rows()
         changed = before is not None and _apart(after) != _apart(before)
-        verdict = _verdict(caller, want, case, response, changed)
+        hidden = _hidden(caller, case, target)
+        verdict = _verdict(caller, want, case, response, changed, hidden=hidden)
         if verdict is None and before is not None:
             verdict = _denials_verdict(
                 world, caller, case, attempt, response, before=before, after=after

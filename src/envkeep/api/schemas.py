@@ -319,7 +319,7 @@ class NewToken(TokenKeys):
 class TokenInfo(Body):
     principal: Principal
     label: str
-    role: str
+    role: str | None  # None: it holds none (revoked: its roles went with it)
     project: str | None
     environment: str | None
     created_at: str
