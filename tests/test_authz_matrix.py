@@ -691,7 +691,8 @@ def _denials_verdict(
 ) -> str | None:
     """None when a refusal left the events it should (`api/denials.py`): one ``denied`` event
     naming what it aimed at, in the workspace the route names, for a 403 to a member of that
-    workspace of a change or a read of values or the trail; none for anything else."""
+    workspace (or a former one) of a change or a read of values or the trail; none for
+    anything else."""
     method, template = case.route
     pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
     named = re.fullmatch(pattern, urlsplit(attempt.url).path)
@@ -701,8 +702,8 @@ def _denials_verdict(
     )
     project = params.get("project")
     aimed = "workspace" if project is None else "/".join(filter(None, (project, environment)))
-    members = {
-        world.workspace: caller.role is not None,
+    members = {  # a removed member's refusals are recorded too; another tenant's never
+        world.workspace: caller.role is not None or caller.label == "former member",
         world.foreign_workspace: caller is world.foreign,
     }
     recorded = method != "GET" or template.endswith(("/snapshot", "/versions", "/audit"))
