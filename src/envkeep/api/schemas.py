@@ -210,7 +210,8 @@ class AuditEvent(Body):
 class AuditPage(Body):
     events: list[AuditEvent]
     next_after: int | None
-    names: dict[str, str] = {}  # principal id → email, or "token NAME": for showing who acted
+    # principal id → email, or "token NAME": for showing who acted and whom an event is about
+    names: dict[str, str] = {}
 
 
 class NewShare(Body):
