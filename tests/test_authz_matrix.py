@@ -633,8 +633,25 @@ def test_each_caller_holds_exactly_the_binding_it_was_given(world: World) -> Non
 # --- The matrix -----------------------------------------------------------------------------
 
 
+# A token by name: a member who does not see it in `token list` is answered as for one that
+# does not exist (404), so token names cannot be probed.
+TOKEN_BY_NAME = {
+    ("POST", f"{WS}/tokens/{{label}}/revoke"),
+    ("POST", f"{WS}/tokens/{{label}}/rotate"),
+}
+
+
+def _hidden(caller: Caller, case: Case, target: str) -> bool:
+    """Whether ``case`` names a token ``caller`` may not see: made by another, with its role
+    where the caller reads nothing (`token list`'s rule: the read a token there needs)."""
+    if case.route not in TOKEN_BY_NAME or caller.role is None:
+        return False
+    made = case.own and _made_by_caller(caller, case.scope, target)
+    return not made and not allowed(caller, MAKES_A_READ_TOKEN, case.scope, target)
+
+
 def _verdict(
-    caller: Caller, want: bool, case: Case, response: httpx.Response, changed: bool
+    caller: Caller, want: bool, case: Case, response: httpx.Response, changed: bool, *, hidden: bool
 ) -> str | None:
     """None when the answer is what the table says; otherwise what went wrong."""
     status = response.status_code
@@ -645,7 +662,7 @@ def _verdict(
         also = case.service_answers if caller.service else case.user_answers
         ok = response.is_success or status in also
         return None if ok else f"want 2xx, got {status}: {response.text[:300]}"
-    denied = {403} if caller.role is not None else {403, 404}
+    denied = {404} if hidden else {403} if caller.role is not None else {403, 404}
     problem = response.headers.get("content-type") == "application/problem+json"
     if status in denied and problem and not changed:
         return None
@@ -672,7 +689,8 @@ def _denials_verdict(
 ) -> str | None:
     """None when a refusal left the events it should (`api/denials.py`): one ``denied`` event
     naming what it aimed at, in the workspace the route names, for a 403 to a member of that
-    workspace of a change or a read of values or the trail; none for anything else."""
+    workspace (or a former one) of a change or a read of values or the trail; none for
+    anything else."""
     method, template = case.route
     pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
     named = re.fullmatch(pattern, urlsplit(attempt.url).path)
@@ -682,8 +700,8 @@ def _denials_verdict(
     )
     project = params.get("project")
     aimed = "workspace" if project is None else "/".join(filter(None, (project, environment)))
-    members = {
-        world.workspace: caller.role is not None,
+    members = {  # a removed member's refusals are recorded too; another tenant's never
+        world.workspace: caller.role is not None or caller.label == "former member",
         world.foreign_workspace: caller is world.foreign,
     }
     recorded = method != "GET" or template.endswith(("/snapshot", "/versions", "/audit"))
@@ -719,7 +737,8 @@ def test_each_caller_gets_exactly_what_the_policy_table_allows(
         response = world.send(caller, attempt)
         after = None if before is None else world.rows()
         changed = before is not None and _apart(after) != _apart(before)
-        verdict = _verdict(caller, want, case, response, changed)
+        hidden = _hidden(caller, case, target)
+        verdict = _verdict(caller, want, case, response, changed, hidden=hidden)
         if verdict is None and before is not None:
             verdict = _denials_verdict(
                 world, caller, case, attempt, response, before=before, after=after

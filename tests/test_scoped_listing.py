@@ -80,10 +80,11 @@ def test_an_environment_member_lists_its_projects_services(team: Team) -> None:
 
 
 def test_a_member_of_another_project_lists_nothing_of_this_one(team: Team) -> None:
+    """Nor learns that it exists: it is answered as a project that does not."""
     refused = _cli(team.root / "dan", team.work, "env", "list")
-    assert refused.returncode == 4
-    assert "you need the read role on project shop" in refused.stderr
-    assert _cli(team.root / "dan", team.work, "service", "list").returncode == 4
+    assert refused.returncode == 1, refused.stderr
+    assert "project 'shop' not found (projects you can read: blog)" in refused.stderr
+    assert _cli(team.root / "dan", team.work, "service", "list").returncode == 1
 
 
 def test_members_see_the_bindings_beside_their_own_and_no_others(team: Team) -> None:

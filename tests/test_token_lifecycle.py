@@ -278,6 +278,12 @@ def test_token_list_says_who_created_each_token_and_no_scope_for_one_without_a_r
     assert team.bob_email in lines["bobs"]
     assert listed["bobs"][0]["created_by"] == team.bob_email
     assert listed["gone"][0]["created_by"] == team.alice_email
+    # --json says "no role" as null, never as the table's "-"
+    for name in ("gone", "alice-ws"):
+        assert [(r["role"], r["project"], r["environment"]) for r in listed[name]] == [
+            (None, None, None)
+        ], listed[name]
+    assert listed["bobs"][0]["role"] == "read"
 
 
 def test_a_refused_token_is_named_as_a_token_with_what_to_do(
@@ -406,7 +412,9 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
     assert first.returncode == 0
     assert "new keys for: shop/dev" in first.stderr
     by_reader = _cli(team.bob, team.work, "token", "revoke", "ci")  # bob reads, admins nothing
-    assert by_reader.returncode == 4, by_reader.stderr
+    # revoked, it holds no role, so it is not in Bob's `token list`: as a token that is not
+    assert by_reader.returncode == 1, by_reader.stderr
+    assert "error: no token named 'ci'" in by_reader.stderr, by_reader.stderr
     assert "revoked already" not in by_reader.stderr
     team.a("member", "revoke", team.bob_email, "--project", "shop")
     engine = open_engine(server.database)

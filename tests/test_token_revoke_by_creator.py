@@ -170,8 +170,11 @@ def test_a_writer_revokes_the_token_they_made_at_once_and_an_admin_finishes_the_
     by_colleague = _cli(team.carol, team.work, "token", "revoke", "ci")
     assert again.returncode == 1, again.stderr
     assert "token 'ci' is revoked already; nothing changed" in again.stderr
-    assert by_colleague.returncode == 4, by_colleague.stderr
-    assert "only its creator or an admin wherever it holds a role" in by_colleague.stderr
+    # revoked, it holds no role Carol reads: not in her `token list`, so it is answered as a
+    # token that does not exist would be
+    assert by_colleague.returncode == 1, by_colleague.stderr
+    assert "error: no token named 'ci'" in by_colleague.stderr, by_colleague.stderr
+    assert "ci" not in _ok(team.carol, team.work, "token", "list")
 
     rotated = _cli(team.alice, team.work, *ROTATION.split()[1:])
     team.a("set", "API_KEY=after", "--env", "staging")

@@ -3,13 +3,15 @@
 Every request's audit event is written in its own transaction, so a request refused with 403
 rolled its event back with everything else it did. ``Observe`` calls ``record_refusal`` as
 such an answer starts, before it is sent: a member of the workspace the route names (one who
-holds a role there) gets a ``request.denied`` event, in a transaction of its own, when the
-request would have changed something or read values or the trail (any method but GET; a GET
-of a snapshot, of a secret's versions or of the audit trail). A refused listing of names is
-not recorded: clients ask for listings to learn what the caller may see (`init` in a clone),
-and each would be a false alarm. Nothing is recorded for a request without a known principal
-(401) or by another tenant's principal, and at most ``PER_MINUTE`` events a minute for one
-principal in this process: a member cannot grow the chain faster than that by being refused.
+holds a role there, or held one: a removed member still trying is what an admin wants to see)
+gets a ``request.denied`` event, in a transaction of its own, when the request would have
+changed something or read values or the trail (any method but GET; a GET of a snapshot, of a
+secret's versions or of the audit trail). A refused listing of names is not recorded: clients
+ask for listings to learn what the caller may see (`init` in a clone), and each would be a
+false alarm. Nothing is recorded for a request without a known principal (401) or by another
+tenant's principal (one that never acted in the workspace), and at most ``PER_MINUTE`` events
+a minute for one principal in this process: nobody grows the chain faster than that by being
+refused.
 
 The event names what the request aimed at as other events do (``project/environment``, from
 the route's parameters, cut short and printable), and the method and route template in its

@@ -40,9 +40,7 @@ def events(
     )
     page = [schemas.AuditEvent.model_validate(e) for e in found]
     full = not newest and len(found) >= max(1, min(limit, 5000))
-    names = audit.principal_names(
-        call, workspace_id=workspace_id, ids=[e.principal_id for e in found]
-    )
+    names = audit.page_names(call, workspace_id=workspace_id, events=found)
     return schemas.AuditPage(
         events=page, next_after=found[-1].seq if full and found else None, names=names
     )

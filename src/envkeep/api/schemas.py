@@ -213,7 +213,8 @@ class AuditEvent(Body):
 class AuditPage(Body):
     events: list[AuditEvent]
     next_after: int | None
-    names: dict[str, str] = {}  # principal id → email, or "token NAME": for showing who acted
+    # principal id → email, or "token NAME": for showing who acted and whom an event is about
+    names: dict[str, str] = {}
 
 
 class NewShare(Body):
@@ -322,7 +323,7 @@ class NewToken(TokenKeys):
 class TokenInfo(Body):
     principal: Principal
     label: str
-    role: str
+    role: str | None  # None: it holds none (revoked: its roles went with it)
     project: str | None
     environment: str | None
     created_at: str

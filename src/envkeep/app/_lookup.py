@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app.authz import may_create_in, may_list, require_member, require_role
+from envkeep.app.authz import may_create_in, may_list, may_reach, require_member, require_role
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Binding, Role, Target
 from envkeep.store.models import Environment, Project, RoleBinding, Service
@@ -36,13 +36,15 @@ def names_in_workspace(call: Call, workspace_id: str) -> tuple[dict[str, str], d
 
 def project_by_name(call: Call, workspace_id: str, name: str) -> Project:
     """The project called ``name`` in the workspace, or ProjectNotFound (naming what exists to
-    callers who may list it); PermissionDenied first for a stranger to the workspace."""
+    callers who may list it), also for a project none of the caller's bindings reaches, which
+    is not told apart from a missing one; PermissionDenied first for a stranger to the
+    workspace."""
     bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
     projects = list(
         call.session.scalars(select(Project).where(Project.workspace_id == workspace_id))
     )
     for project in projects:
-        if project.name == name:
+        if project.name == name and may_reach(bindings, Target(workspace_id, project.id)):
             return project
     where = Target(workspace_id)
     found = [p.name for p in projects] if may_list(bindings, where) else None

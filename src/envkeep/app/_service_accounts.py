@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from envkeep.app.authz import require_member, require_role
+from envkeep.app.authz import may_list, require_member, require_role
 from envkeep.app.members import store_shares
-from envkeep.app.policy import Role, Target
+from envkeep.app.policy import Binding, Role, Target
 from envkeep.app.principal_labels import account_name, replaced_name
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Environment, Principal, RoleBinding, SessionToken
@@ -30,22 +30,43 @@ def check_label(label: str) -> None:
 
 
 def find_account(call: Call, workspace_id: str, label: str) -> tuple[Principal, list[RoleBinding]]:
-    """The token's account and its roles in the workspace; a stranger to the workspace is
-    refused before any lookup, so it learns nothing."""
-    require_member(call.fetch, call.actor.principal_id, workspace_id)
+    """The token's account and its roles in the workspace. A stranger to the workspace is
+    refused before any lookup, so it learns nothing; a member who may not see the token (it
+    is not in their `token list`: `may_see_token`) is answered as for a token that does not
+    exist, so its name cannot be probed."""
+    mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
     account = call.session.scalar(
         select(Principal).where(Principal.name == account_name(workspace_id, label))
     )
-    if account is None:
+    bindings = [] if account is None else _roles_of(call, account, workspace_id)
+    seen = [target_of(b) for b in bindings]
+    if account is None or not may_see_token(call, workspace_id, mine, account, seen):
         raise NotFoundError(f"no token named '{label}'", hint="see them with: envkeep token list")
-    bindings = list(
+    return account, bindings
+
+
+def _roles_of(call: Call, account: Principal, workspace_id: str) -> list[RoleBinding]:
+    return list(
         call.session.scalars(
             select(RoleBinding).where(
                 RoleBinding.principal_id == account.id, RoleBinding.workspace_id == workspace_id
             )
         )
     )
-    return account, bindings
+
+
+def may_see_token(
+    call: Call, workspace_id: str, mine: list[Binding], account: Principal, held: Sequence[Target]
+) -> bool:
+    """Whether the caller sees a token in `token list` (``mine``: its bindings, ``held``:
+    where the token holds a role): a reader of the workspace sees every one; another member
+    those with a role where it reads, and those it made (revoked ones included, whose roles
+    are gone)."""
+    if may_list(mine, Target(workspace_id)):
+        return True
+    if account.created_by is not None and account.created_by == call.actor.principal_id:
+        return True
+    return any(may_list(mine, target) for target in held)
 
 
 def require_admin_over(call: Call, workspace_id: str, bindings: Sequence[RoleBinding]) -> None:

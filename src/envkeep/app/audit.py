@@ -20,6 +20,7 @@ from envkeep.core.auditchain import (
     GENESIS,
     EventView,
     event_time_bound,
+    subject_id,
     verify_chain,
 )
 from envkeep.core.errors import UsageError
@@ -32,6 +33,7 @@ __all__ = [
     "append_event",
     "count_events",
     "list_events",
+    "page_names",
     "record_denied",
     "verify_chain",
 ]
@@ -130,9 +132,18 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
 def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None]) -> dict[str, str]:
     """Who the principals behind a workspace's events are, for showing them (workspace
     admins, as for the events): a user's email, a token as ``token NAME`` (``(replaced)`` once
-    rotated). Every one acted in the workspace, so its admins know them already."""
+    rotated). Every one acted in the workspace or held a role in it, so its admins know them
+    already."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     return shown_names(call, ids)
+
+
+def page_names(call: Call, *, workspace_id: str, events: Iterable[EventView]) -> dict[str, str]:
+    """``principal_names`` of a page's actors and of the principals its events are about
+    (`subject_id`: a granted, revoked or removed member; a token made or rotated), read from
+    ids the events hold already, so the chain is as it was."""
+    ids = [i for e in events for i in (e.principal_id, subject_id(e))]
+    return principal_names(call, workspace_id=workspace_id, ids=ids)
 
 
 def shown_names(call: Call, ids: Iterable[str | None]) -> dict[str, str]:

@@ -63,17 +63,24 @@ def append_event(
 
 
 DENIED = "denied"  # the outcome of a refused request's event
-_MEMBER = "SELECT 1 FROM role_bindings WHERE workspace_id = :ws AND principal_id = :p LIMIT 1"
+# A member, or one that was (it acted in the workspace: a removed member's invite.accept is in
+# its chain); another tenant's principal is neither. The workspace exists when either is found.
+_OWN = (
+    "SELECT 1 FROM role_bindings WHERE workspace_id = :ws AND principal_id = :p"
+    " UNION ALL SELECT 1 FROM audit_events WHERE workspace_id = :ws AND principal_id = :p"
+)
 
 
 def record_denied(
     call: Call, *, workspace_id: str, target: str, details: Mapping[str, object]
 ) -> bool:
-    """A request the server refused (403) to a member of the workspace, as an event of its own
-    (``request.denied``, outcome ``denied``): the refused request's transaction rolled back,
-    its own event with it. Whether one was appended: a principal with no role in the workspace
-    (another tenant's) leaves nothing in it, so no tenant writes into another's trail."""
-    if not call.fetch(_MEMBER, {"ws": workspace_id, "p": call.actor.principal_id}):
+    """A request the server refused (403) to a member of the workspace, or to a former one,
+    as an event of its own (``request.denied``, outcome ``denied``): the refused request's
+    transaction rolled back, its own event with it. Whether one was appended: a principal
+    that never held a role in the workspace nor acted in it (another tenant's) leaves
+    nothing in it, so no tenant writes into another's trail; a removed member still trying
+    is recorded."""
+    if not call.fetch(f"{_OWN} LIMIT 1", {"ws": workspace_id, "p": call.actor.principal_id}):
         return False
     append_event(
         call,

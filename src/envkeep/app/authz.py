@@ -102,6 +102,14 @@ def may_see_role_at(bindings: list[Binding], target: Target) -> bool:
     """Whether the caller may see who holds, or is invited to, a role at ``target`` (`member
     list`): one of its own bindings reaches it (covers it or lies within it: who else holds
     access where the caller does). A role on a project sees nothing of another project."""
+    return may_reach(bindings, target)
+
+
+def may_reach(bindings: list[Binding], target: Target) -> bool:
+    """Whether one of the caller's bindings reaches ``target`` (covers it or lies within it):
+    whether the caller may know it exists. A project no binding reaches is answered as a
+    missing one (`reads`, `_lookup`): its name, and its environments', are not told apart
+    from names that exist nowhere."""
     return any(reaches(b, target) for b in bindings)
 
 
@@ -151,5 +159,5 @@ def require_within(call: Call, target: Target, *, named: str) -> list[Binding]:
 
 def check_within(bindings: list[Binding], target: Target, *, named: str) -> None:
     """``require_within`` with the bindings already read (by ``require_member``)."""
-    if not any(reaches(b, target) for b in bindings):
+    if not may_reach(bindings, target):
         check_role(bindings, target, Role.READ, named=named)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from envkeep.app.authz import (
     authorize,
     check_role,
-    check_within,
     may_create_in,
     may_list,
+    may_reach,
     require_member,
 )
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
@@ -56,12 +56,14 @@ def _timestamp(value: Any) -> str:
 
 
 def _project(fetch: Fetch, workspace_id: str, name: str, bindings: list[Binding]) -> ProjectView:
+    """The project called ``name``, when one of the caller's bindings reaches it; otherwise
+    ProjectNotFound, the same for a project that exists and one that does not (`may_reach`)."""
     rows = fetch("SELECT id, name FROM projects WHERE workspace_id = :ws", {"ws": workspace_id})
     for project_id, project_name in rows:
-        if project_name == name:
+        if project_name == name and may_reach(bindings, Target(workspace_id, project_id)):
             return ProjectView(id=project_id, workspace_id=workspace_id, name=name)
     where = Target(workspace_id)
-    listed = may_list(bindings, where)
+    listed = may_list(bindings, where)  # a reader of the workspace reaches every project
     found = [r[1] for r in rows] if listed else None
     raise project_not_found(name, found, creates=may_create_in(bindings, where))
 
@@ -104,9 +106,10 @@ def _by_names(
     fetch: Fetch, workspace_id: str, project: str, environment: str, bindings: list[Binding]
 ) -> tuple[ProjectView, EnvironmentView, str]:
     """A project, one of its environments and the time it was created, by name: one statement
-    when both exist, else the lookups that raise the right not-found error."""
+    when both exist (and the caller reaches the project), else the lookups that raise the
+    right not-found error."""
     rows = fetch(_BY_NAMES, {"ws": workspace_id, "project": project, "environment": environment})
-    if not rows:
+    if not rows or not may_reach(bindings, Target(workspace_id, rows[0][0])):
         found = _project(fetch, workspace_id, project, bindings)
         return (found, *_environment_row(fetch, found, environment, bindings))
     project_id, env_id, key_version, revision, protected, description, created = rows[0]
@@ -259,11 +262,9 @@ def _project_reached(
     fetch: Fetch, actor: Actor, workspace_id: str, project: str
 ) -> tuple[ProjectView, list[Binding]]:
     """A project by name, for a caller with a role on it or within it (one environment's),
-    and the caller's bindings in the workspace; PermissionDenied or ProjectNotFound else."""
+    and the caller's bindings in the workspace; ProjectNotFound else (`_project`)."""
     bindings = require_member(fetch, actor.principal_id, workspace_id)
-    found = _project(fetch, workspace_id, project, bindings)
-    check_within(bindings, Target(workspace_id, found.id), named=f"project {project}")
-    return found, bindings
+    return _project(fetch, workspace_id, project, bindings), bindings
 
 
 def read_environment(

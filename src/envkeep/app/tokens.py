@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -31,7 +32,6 @@ from envkeep.app.authz import (
     require_creator_or_admin,
     require_member,
     require_role,
-    require_role_anywhere,
 )
 from envkeep.app.context import aware
 from envkeep.app.members import (
@@ -89,7 +89,7 @@ class ServiceAccountView:
 
     principal: PrincipalView
     label: str
-    role: str
+    role: str | None  # None: no role (revoked: its roles were dropped with it)
     project: str | None
     environment: str | None
     created_at: str
@@ -157,13 +157,14 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
 
 
 def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccountView]:
-    """The workspace's service accounts, scopes by name: all of them for its readers, and for
-    a member with narrower roles those whose scope it reads (a project's admin manages the
-    tokens of its project), revoked ones with no scope left excepted."""
-    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
-    everything = may_list(bindings, Target(workspace_id))
+    """The workspace's service accounts, scopes by name, a row for each role (`may_see_token`):
+    all of them for its readers; for a member with narrower roles those with a role where it
+    reads (a project's admin manages the tokens of its project), each with those roles only,
+    and those it made, with no role shown where it reads none (a revoked one has none left:
+    its role and scope are None)."""
+    mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    everything = may_list(mine, Target(workspace_id))
     prefix = account_name(workspace_id, "")
-    projects, envs = names_in_workspace(call, workspace_id)
     rows = call.session.execute(
         select(Principal, SessionToken, RoleBinding)
         .join(SessionToken, SessionToken.principal_id == Principal.id)
@@ -171,22 +172,37 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
         .where(Principal.kind == "service", Principal.name.startswith(prefix))
         .order_by(Principal.name)
     ).all()
-    creators = shown_names(call, (p.created_by for p, _, _ in rows))
-    return [
-        ServiceAccountView(
-            principal_view(p),
-            t.label or "",
-            b.role if b else "-",
-            projects.get(b.project_id) if b and b.project_id else None,
-            envs.get(b.environment_id) if b and b.environment_id else None,
-            aware(p.created_at).isoformat(),
-            aware(t.expires_at).isoformat() if t.expires_at else None,
-            t.revoked_at is not None or p.disabled_at is not None,
-            creators.get(p.created_by or ""),
-        )
-        for p, t, b in rows
-        if everything or (b is not None and may_list(bindings, target_of(b)))
+    shown: list[tuple[Principal, SessionToken, RoleBinding | None]] = [
+        (p, t, b) for p, t, b in rows if everything or (b and may_list(mine, target_of(b)))
     ]
+    seen = {p.id for p, _, _ in shown}
+    made = {p.id: (p, t) for p, t, _ in rows if p.created_by == call.actor.principal_id}
+    shown += [(p, t, None) for key, (p, t) in made.items() if key not in seen]
+    view = partial(_token_view, names_in_workspace(call, workspace_id))
+    creators = shown_names(call, (p.created_by for p, _, _ in shown))
+    return sorted((view(creators, *row) for row in shown), key=lambda v: v.principal.name)
+
+
+def _token_view(
+    names: tuple[dict[str, str], dict[str, str]],
+    creators: dict[str, str],
+    account: Principal,
+    token: SessionToken,
+    binding: RoleBinding | None,
+) -> ServiceAccountView:
+    """One row of `token list`: a token and one role it holds (None: none shown)."""
+    projects, envs = names
+    return ServiceAccountView(
+        principal_view(account),
+        token.label or "",
+        binding.role if binding else None,
+        projects.get(binding.project_id) if binding and binding.project_id else None,
+        envs.get(binding.environment_id) if binding and binding.environment_id else None,
+        aware(account.created_at).isoformat(),
+        aware(token.expires_at).isoformat() if token.expires_at else None,
+        token.revoked_at is not None or account.disabled_at is not None,
+        creators.get(account.created_by or ""),
+    )
 
 
 def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tuple[str, Revocation]:
@@ -197,7 +213,7 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
     event says which (``by``)."""
     account, bindings = find_account(call, workspace_id, label)
     if account.disabled_at is not None:
-        raise _revoked_already(call, workspace_id, account, label)
+        raise _revoked_already(label)
     by = require_creator_or_admin(
         call,
         workspace_id,
@@ -254,15 +270,9 @@ def _scopes_named(call: Call, workspace_id: str, targets: list[Target]) -> str:
     )
 
 
-def _revoked_already(call: Call, workspace_id: str, account: Principal, label: str) -> EnvkeepError:
-    """A revoked token's refusal: said as such to its creator and to an admin (of any scope:
-    the one who revoked it may be a project's); anyone else is refused as a revoke of a live
-    token they may not list would be."""
-    if account.created_by != call.actor.principal_id:
-        try:
-            require_role_anywhere(call, workspace_id, Role.ADMIN)
-        except PermissionDenied:
-            raise _refusal(label) from None
+def _revoked_already(label: str) -> EnvkeepError:
+    """A revoked token's refusal, to whoever sees it in `token list` (`find_account` answered
+    anyone else as for a token that does not exist)."""
     return NotFoundError(
         f"token '{label}' is revoked already; nothing changed",
         hint="if its environments' keys were not rotated then, an admin of each rotates it:"

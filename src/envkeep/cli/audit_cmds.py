@@ -71,8 +71,7 @@ def query(
         names,
     )
     if json_out:
-        shown = [e.__dict__ | {"principal": names.get(e.principal_id or "")} for e in found]
-        output.print_json(shown)
+        output.print_json([e.__dict__ | audit.labels(e, names) for e in found])
         return
     rows = [
         (
@@ -80,7 +79,7 @@ def query(
             output.moment(e.at),
             _who(e.principal_id, names),
             e.action,
-            e.target,
+            audit.shown_target(e, names),
             e.outcome,
         )
         for e in found
@@ -115,13 +114,15 @@ def export(
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Export every event (all fields, hashes included).
+    """Export every event (all fields, hashes included, and who acted and whom it is about).
 
     Example: envkeep audit export --format csv -o audit.csv
     """
     if out is not None:
         refuse_existing(out, force=force)  # before the whole trail is fetched
-    text = audit.render_events(audit.fetch_events(make_context(), AuditQuery(limit=0)), fmt)
+    names: dict[str, str] = {}
+    found = audit.fetch_events(make_context(), AuditQuery(limit=0), names)
+    text = audit.render_events(found, fmt, names)
     if out is None:
         sys.stdout.write(text)
         return

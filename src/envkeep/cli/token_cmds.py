@@ -51,7 +51,7 @@ def list_(json_out: JsonOpt = False) -> None:
     rows = [
         (
             t["label"],
-            t["role"],
+            t["role"] or "-",
             _scope(t),
             t.get("created_by") or "-",
             _moment(t["expires_at"]) if t["expires_at"] else "never",
@@ -83,7 +83,7 @@ def _state(token: dict[str, Any], now: datetime) -> str:
 
 def _scope(token: dict[str, object]) -> str:
     """Where its role applies; ``-`` for a token with no role (revoked, or its role taken)."""
-    if token["role"] == "-":
+    if not token["role"]:
         return "-"
     return "/".join(str(p) for p in (token["project"], token["environment"]) if p) or "workspace"
 

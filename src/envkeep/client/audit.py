@@ -15,11 +15,19 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from envkeep.core.auditchain import AuditQuery, EventView, event_time_bound, verify_chain
+from envkeep.core.auditchain import (
+    AuditQuery,
+    EventView,
+    event_time_bound,
+    subject_id,
+    verify_chain,
+)
 from envkeep.core.errors import UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from envkeep.client.context import ClientContext
 
 PAGE = 1000
@@ -112,15 +120,41 @@ def verify(ctx: ClientContext) -> Verification:
     return Verification(len(events), None, head)
 
 
-def render_events(events: list[EventView], fmt: str) -> str:
-    """JSON lines or CSV, one event each, every field."""
+def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
+    """Who acted (``principal``) and whom the event is about (``subject``: the member a grant,
+    revoke or removal concerns, a token made or rotated), as the server named them (an email,
+    ``token NAME``); None where there is none, or no name came."""
+    subject = subject_id(event)
+    return {
+        "principal": names.get(event.principal_id or ""),
+        "subject": names.get(subject) if subject else None,
+    }
+
+
+def shown_target(event: EventView, names: Mapping[str, str]) -> str:
+    """The event's target, followed by whom it is about where the target does not say it
+    already (``shop/prod bob@example.com``, ``workspace token ci``; a token's own events
+    name it as their target)."""
+    subject = subject_id(event)
+    if subject is None:
+        return event.target
+    who = names.get(subject) or subject[:8]
+    return (
+        event.target if who in {event.target, f"token {event.target}"} else f"{event.target} {who}"
+    )
+
+
+def render_events(events: list[EventView], fmt: str, names: Mapping[str, str] | None = None) -> str:
+    """JSON lines or CSV, one event each, every field, and who acted and whom the event is
+    about by name (``principal``, ``subject``: `labels`, outside the chain)."""
+    rows = [asdict(e) | labels(e, names or {}) for e in events]
     if fmt == "jsonl":
-        return "".join(json.dumps(asdict(e), sort_keys=True) + "\n" for e in events)
+        return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
     if fmt == "csv":
         out = io.StringIO()
-        fields = list(EventView.__dataclass_fields__)
+        fields = [*EventView.__dataclass_fields__, "principal", "subject"]
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(asdict(e) for e in events)
+        writer.writerows(rows)
         return out.getvalue()
     raise UsageError(f"unknown audit format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")

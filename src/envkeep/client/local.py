@@ -274,15 +274,14 @@ class LocalBackend:
     def audit_events(self, query: AuditQuery) -> EventPage:
         from dataclasses import asdict
 
-        from envkeep.app.audit import list_events, principal_names
+        from envkeep.app.audit import list_events, page_names
         from envkeep.core.auditchain import EventPage
 
         workspace_id = self.workspace_id
 
         def page(call: Call) -> EventPage:  # the events and their names in one transaction
             events = list_events(call, workspace_id=workspace_id, **asdict(query))
-            ids = [e.principal_id for e in events]
-            return EventPage(events, principal_names(call, workspace_id=workspace_id, ids=ids))
+            return EventPage(events, page_names(call, workspace_id=workspace_id, events=events))
 
         return self._transaction(page)
 

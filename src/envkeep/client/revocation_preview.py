@@ -82,7 +82,7 @@ class _Seen:
                 continue
             creators[f"token {t['label']}"] = str(t.get("created_by") or "")
             held = roles.setdefault(f"token {t['label']}", [])
-            if t["role"] != "-":  # a token left with no role
+            if t["role"] not in {None, "-"}:  # a token left with no role
                 held.append(_binding(t))
         me = ctx.identity.principal_id
         return cls(roles, creators, [m for m in members if m["principal"]["id"] == me])

@@ -169,8 +169,8 @@ def rotate_token(
         raise NotFoundError(f"no token named '{name}'", hint="see them with: envkeep token list")
     new = _new_account(expires)
     shares: dict[tuple[object, object], dict[str, object]] = {}
-    # A row without a role ("-") opens nothing; a revoked token gets none (the server says why).
-    live = [t for t in rows if not t["revoked"] and t["role"] != "-"]
+    # A row without a role opens nothing; a revoked token gets none (the server says why).
+    live = [t for t in rows if not t["revoked"] and t["role"]]
     scopes = {(t["project"], t["environment"]) for t in live}
     for project, environment in sorted(scopes, key=str):
         for share in seal_scope_shares(
@@ -198,12 +198,13 @@ def rotate_token(
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
-    """The workspace's service accounts."""
+    """The workspace's service accounts, a row for each role; ``role`` None for a token with
+    none (an older server says ``"-"``)."""
     backend = team_backend(ctx)
     found: list[dict[str, Any]] = backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
     )
-    return found
+    return [t | {"role": None} if t.get("role") == "-" else t for t in found]
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,22 @@ def event_time_bound(text: str) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def subject_id(event: _Hashed) -> str | None:
+    """The principal an event is about, besides its actor (the member a grant, revoke or
+    removal concerns; the account of a token made or rotated): ``principal_id`` in its
+    details, where it has one."""
+    try:
+        found = json.loads(event.details).get("principal_id")
+    except (ValueError, AttributeError):  # not JSON, or not an object
+        return None
+    return found if isinstance(found, str) else None
+
+
 @dataclass(frozen=True)
 class EventPage:
-    """A page of events, with who each acting principal is (id → a member's email, or
-    ``token NAME``) for showing them; the names are not part of the chain."""
+    """A page of events, with who each principal that acted or that an event is about
+    (`subject_id`) is (id → a member's email, or ``token NAME``) for showing them; the names
+    are not part of the chain."""
 
     events: list[EventView]
     names: dict[str, str]

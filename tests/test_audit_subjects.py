@@ -1,0 +1,153 @@
+"""Whom the audit trail's events are about, and a removed member's refusals in it, on a real
+team server: a grant, revoke or removal names its member (the table's TARGET, ``subject`` in
+`--json` and in `audit export`, which names the actor too), read from the ids the events hold,
+so the chain is unchanged; and a removed member's refused requests are recorded as anyone
+else's are, while another tenant's leave nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep.client.audit import render_events, shown_target
+from envkeep.core.auditchain import EventView
+from tests.server import TeamServer, join, start_server
+from tests.server import cli as _cli
+from tests.server import quick_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("audit-subjects"))
+    yield running
+    running.stop()
+
+
+class Team:
+    """Alice, the workspace's admin, and project shop (dev, prod); Bob writes to shop and is
+    then removed; Carol reads shop/dev, then loses it; Eve is another tenant's admin."""
+
+    def __init__(self, server: TeamServer, root: Path) -> None:
+        self.server, self.root, self.work = server, root, root / "work"
+        self.work.mkdir()
+        join(server, root / "alice", self.work, server.invite("alice@subj.io"), "alice@subj.io")
+        self.a("init", "shop", "--env", "dev", "--env", "prod")
+        self.a("set", "KEY=v", "--env", "prod")
+        for who, role, scope in (
+            ("bob", "write", ("--project", "shop")),
+            ("carol", "read", ("--project", "shop", "--env", "dev")),
+        ):
+            code = self.a("member", "invite", f"{who}@subj.io", "--role", role, *scope).strip()
+            join(server, root / who, self.work, code, f"{who}@subj.io")
+            self.a("member", "grant", f"{who}@subj.io", role, *scope)
+        self.a("member", "revoke", "carol@subj.io", "--project", "shop", "--env", "dev")
+        self.a("member", "remove", "bob@subj.io")
+        elsewhere = root / "elsewhere"
+        elsewhere.mkdir()
+        join(server, root / "eve", elsewhere, server.invite("eve@other.io"), "eve@other.io")
+
+    def a(self, *args: str) -> str:
+        return _ok(self.root / "alice", self.work, *args)
+
+    def events(self, *args: str) -> list[dict[str, object]]:
+        found: list[dict[str, object]] = json.loads(self.a("audit", "--json", *args))
+        return found
+
+
+@pytest.fixture(scope="module")
+def team(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Team:
+    return Team(server, tmp_path_factory.mktemp("team"))
+
+
+def test_the_table_names_whom_a_grant_revoke_or_removal_was_about(team: Team) -> None:
+    rows = [line.split() for line in team.a("audit", "--action", "member").splitlines()[1:]]
+    said = {(row[3], " ".join(row[4:-1])) for row in rows}
+
+    assert ("member.grant", "shop bob@subj.io") in said, rows
+    assert ("member.grant", "shop/dev carol@subj.io") in said, rows
+    assert ("member.revoke", "shop/dev carol@subj.io") in said, rows
+    assert ("member.remove", "workspace bob@subj.io") in said, rows
+
+
+def test_json_names_the_actor_and_the_subject(team: Team) -> None:
+    events = team.events("--action", "member.re")
+
+    assert [(e["action"], e["target"], e["principal"], e["subject"]) for e in events] == [
+        ("member.revoke", "shop/dev", "alice@subj.io", "carol@subj.io"),
+        ("member.remove", "workspace", "alice@subj.io", "bob@subj.io"),
+    ]
+    reads = team.events("--action", "secrets.read", "--limit", "1")
+    assert reads[0]["subject"] is None
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_the_export_names_the_actor_and_the_subject_and_the_chain_stays_intact(
+    team: Team, fmt: str
+) -> None:
+    text = team.a("audit", "export", "--format", fmt)
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in text.splitlines()]
+    else:
+        rows = list(csv.DictReader(io.StringIO(text)))
+
+    removal = next(r for r in rows if r["action"] == "member.remove")
+    assert (removal["principal"], removal["subject"]) == ("alice@subj.io", "bob@subj.io")
+    assert all(r["principal"] for r in rows), rows  # every event here has an actor
+    verified = _cli(team.root / "alice", team.work, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "intact" in verified.stdout + verified.stderr
+
+
+def test_a_removed_members_refused_requests_are_audited(team: Team) -> None:
+    before = len(team.events("--principal", "bob@subj.io", "--action", "request.denied"))
+    refused = _cli(team.root / "bob", team.work, "get", "KEY", "--env", "prod")
+    assert refused.returncode == 4, refused.stderr
+    assert "you have no role in this workspace" in refused.stderr
+
+    denied = team.events("--principal", "bob@subj.io", "--action", "request.denied")
+
+    assert len(denied) == before + 1, denied
+    assert (denied[-1]["target"], denied[-1]["outcome"]) == ("shop/prod", "denied")
+
+
+def test_another_tenants_refused_requests_leave_nothing_in_the_workspace(team: Team) -> None:
+    before = team.events("--limit", "0")
+    workspace = json.loads((team.root / "alice" / "session.json").read_text())["workspace_id"]
+    probe = team.root / "probe"
+    probe.mkdir()
+    (probe / "envkeep.toml").write_text(
+        f'project = "shop"\ndefault_env = "prod"\nserver = "{team.server.url}"\n'
+        f'workspace = "{workspace}"\nenvironments = ["prod"]\n'
+    )
+    refused = _cli(team.root / "eve", probe, "get", "KEY")
+
+    assert refused.returncode == 4, refused.stderr
+    assert team.events("--limit", "0") == before
+
+
+def _event(action: str, target: str, details: str) -> EventView:
+    return EventView("w", 1, "t", "admin-id", action, target, "ok", None, None, details, "", "")
+
+
+def test_a_target_names_its_subject_unless_it_says_it_already() -> None:
+    names = {"admin-id": "admin@x.io", "bob-id": "bob@x.io", "tok-id": "token ci"}
+    grant = _event("member.grant", "shop/prod", '{"principal_id": "bob-id"}')
+    to_token = _event("member.grant", "shop", '{"principal_id": "tok-id"}')
+    made = _event("token.create", "ci", '{"principal_id": "tok-id", "role": "read"}')
+    unnamed = _event("member.remove", "workspace", '{"principal_id": "0123456789abcdef"}')
+
+    assert shown_target(grant, names) == "shop/prod bob@x.io"
+    assert shown_target(to_token, names) == "shop token ci"
+    assert shown_target(made, names) == "ci"
+    assert shown_target(unnamed, names) == "workspace 01234567"
+    assert shown_target(_event("secrets.read", "shop/dev", "{}"), names) == "shop/dev"
+    exported = json.loads(render_events([grant], "jsonl", names))
+    assert (exported["principal"], exported["subject"]) == ("admin@x.io", "bob@x.io")
