@@ -76,7 +76,8 @@ def team(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Team:
     return Team(server, tmp_path_factory.mktemp("team"))
 
 
-SECRET = str(uuid.uuid4())
+# Fixed, not random: it is in test ids, which every xdist worker must collect alike.
+SECRET = "6f1c2a9e-0b7d-4c55-9a31-2d8e4f7b1c03"
 # Requests that name a project (and an environment of it): {p} is the project's name.
 BY_PROJECT: list[tuple[str, str, Any]] = [
     ("GET", "projects/{p}/environments/dev/snapshot", None),
