@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from envkeep.app.audit_append import DENIED, append_event, record_denied
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
-from envkeep.app.principal_labels import principal_name, shown_name
+from envkeep.app.principal_labels import principal_name, replaced_name, shown_name, token_label
 from envkeep.core.auditchain import (
     GENESIS,
     EventView,
@@ -123,9 +123,15 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     """The ids a ``principal`` filter means: the id itself, or the account an email or a token
     name (as `token list` shows it) names. Only this workspace's events are searched, so a
     name from another workspace finds nothing. ``token NAME``, as the trail shows a token, is
-    the token ``NAME``."""
+    the token ``NAME``: the account that holds the name now and every one it replaced
+    (`token rotate`), so one filter follows "the CI token" across rotations."""
     named = principal_name(workspace_id, principal.removeprefix("token "))
-    found = call.session.scalars(select(Principal.id).where(Principal.name == named))
+    label = token_label(named)
+    matches = Principal.name == named
+    if label is not None:
+        replaced = replaced_name(workspace_id, label, "")
+        matches = or_(matches, Principal.name.startswith(replaced, autoescape=True))
+    found = call.session.scalars(select(Principal.id).where(matches))
     return [principal, *found]
 
 

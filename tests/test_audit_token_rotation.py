@@ -1,0 +1,49 @@
+"""`audit --principal NAME` for a token follows it across `token rotate`: the account holding
+the name now and each one it replaced, so "what did the CI token do" is one filter."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.server import TeamServer, join, start_server
+from tests.server import cli as _cli
+from tests.server import quick_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("audit-rotation"))
+    yield running
+    running.stop()
+
+
+def test_a_tokens_events_before_and_after_rotation_answer_one_filter(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@rot.io"), "alice@rot.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "A=1", "--env", "dev")
+    first = _ok(alice, work, "token", "create", "ci", "--project", "shop", "--env", "dev").strip()
+    _ok(alice, work, "token", "create", "other", "--project", "shop", "--env", "dev")
+    ci = tmp_path / "ci"
+    assert _cli(ci, work, "list", "--env", "dev", ENVKEEP_TOKEN=first).returncode == 0
+    second = _ok(alice, work, "token", "rotate", "ci").strip()
+    assert _cli(ci, work, "list", "--env", "dev", ENVKEEP_TOKEN=second).returncode == 0
+
+    events = json.loads(_ok(alice, work, "audit", "--principal", "ci", "--json"))
+    shown = json.loads(_ok(alice, work, "audit", "--principal", "token ci", "--json"))
+
+    reads = [e for e in events if e["action"] == "secrets.read"]
+    assert [e["principal"] for e in reads] == ["token ci (replaced)", "token ci"], events
+    assert len({e["principal_id"] for e in reads}) == 2
+    assert shown == events
+    assert all(e["principal"] in {"token ci", "token ci (replaced)"} for e in events)
