@@ -81,7 +81,7 @@ class _Keys:
             return ""
         from pathlib import Path
 
-        header = first_line(text)
+        header = _key_fields(text)
         if header not in self.opened:
             key = secretfiles.opening_key(self.ctx, text, Path(source), self.passphrase)
             self.opened[header] = key
@@ -91,11 +91,16 @@ class _Keys:
         """Our file's key: its passphrase with its salt, or its environment's current key."""
         from pathlib import Path
 
-        header = first_line(ours)
+        header = _key_fields(ours)
         if " kdf=" not in header:
             return secretfiles.current_environment_key(self.ctx, ours, Path(name))
         key_fields = header.partition(" check=")[0]
         return filecrypt.FileKey(key=self.opened[header], header=key_fields)
+
+
+def _key_fields(text: str) -> str:
+    """The header without its ``mac``: the same for every file of one key (salt, check tag)."""
+    return first_line(text).partition(" mac=")[0]
 
 
 def _conflict(name: str, names: tuple[str, ...], ours: str) -> ConflictError:
