@@ -53,6 +53,8 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("workspace", "account_cmds", "workspace_app", True),
     ("encrypt", "file_cmds", "encrypt", False),
     ("decrypt", "file_cmds", "decrypt", False),
+    ("merge-file", "merge_cmds", "merge_file", False),
+    ("git-setup", "merge_cmds", "git_setup", False),
     ("validate", "schema_cmds", "validate", False),
     ("validate-service", "schema_cmds", "validate_service", False),
     ("explain", "schema_cmds", "explain", False),

@@ -13,7 +13,7 @@ from envkeep.cli import output
 from envkeep.cli.options import complete_env
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import secretfiles
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import InputError, UsageError
 from envkeep.settings import Settings
 
 OutOpt = Annotated[
@@ -88,20 +88,30 @@ def encrypt(
 
 
 def decrypt(
-    source: Annotated[Path, typer.Argument(help="An encrypted .env file.")],
+    source: Annotated[Path, typer.Argument(help="An encrypted .env file (- for stdin).")],
     out: OutOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Restore the exact original .env file from an encrypted one (-o - prints it).
 
+    Read from stdin (-), it prints unless -o names a file: git show :3:.env.enc | envkeep
+    decrypt - shows their side of a merge.
+
     Example: envkeep decrypt .env.enc -o .env
     """
     ctx = make_context()
-    if _to_stdout(out):
-        passphrase = passphrase_source(ctx.settings, confirm=False)
-        _print(secretfiles.decrypted_text(ctx, source, passphrase=passphrase))
+    passphrase = passphrase_source(ctx.settings, confirm=False)
+    text = _stdin_text() if str(source) == "-" else None
+    name = Path("stdin") if text is not None else source
+    if _to_stdout(out) or (text is not None and out is None):
+        _print(secretfiles.decrypted_text(ctx, name, passphrase=passphrase, text=text))
         return
-    path = secretfiles.decrypt_file(
-        ctx, source, out, passphrase=passphrase_source(ctx.settings, confirm=False), force=force
-    )
+    path = secretfiles.decrypt_file(ctx, name, out, passphrase=passphrase, force=force, text=text)
     output.done(f"wrote {path}")
+
+
+def _stdin_text() -> str:
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("stdin: not UTF-8 text", hint="give the encrypted file as it is") from None

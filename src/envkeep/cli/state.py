@@ -22,12 +22,15 @@ def interactive(settings: Settings) -> bool:
     return sys.stdin.isatty() and not settings.ci
 
 
-def make_context(settings: Settings | None = None, *, writes: bool = False) -> ClientContext:
-    """A client context for the current directory, with a TTY passphrase prompt when allowed.
-    A command that ``writes`` reads no kept offline copy: it needs the server anyway."""
+def make_context(
+    settings: Settings | None = None, *, writes: bool = False, cwd: Path | None = None
+) -> ClientContext:
+    """A client context for the current directory (or ``cwd``), with a TTY passphrase prompt
+    when allowed. A command that ``writes`` reads no kept offline copy: it needs the server
+    anyway."""
     settings = settings or load_settings()
     prompt = getpass.getpass if interactive(settings) else None
-    ctx = ClientContext(settings, Path.cwd(), prompt, _warn)
+    ctx = ClientContext(settings, cwd or Path.cwd(), prompt, _warn)
     ctx.offline_reads = not writes
     return ctx
 

@@ -7,13 +7,13 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from envkeep.client import filecrypt, filecrypt_reuse
+from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
 from envkeep.client.reading import read_environment
-from envkeep.core.errors import EnvironmentNotFound, InputError, UsageError
+from envkeep.core.errors import EnvironmentNotFound, InputError, IntegrityError, UsageError
 from envkeep.core.files import write_new
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -112,6 +112,11 @@ def _environment(ctx: ClientContext, env: str | None) -> str:
 
 
 def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase | None) -> bytes:
+    if merge_driver.has_conflict_markers(text):
+        raise IntegrityError(
+            f"{source}: git merged this file line by line and left conflict markers in it",
+            hint=merge_driver.merge_again_hint(source),
+        )
     header = filecrypt.read_header(text)
     if header is None:
         raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
@@ -172,12 +177,27 @@ def _environment_with_id(ctx: ClientContext, label: str, env_id: str) -> OpenEnv
     return None if now_called is None else read_environment(ctx, now_called, [])
 
 
-def decrypted_text(ctx: ClientContext, source: Path, *, passphrase: Passphrase | None) -> str:
-    """The exact original text of an encrypted file (for a file, or stdout)."""
-    text = _read_text(source)
-    return filecrypt.decrypt_dotenv(
-        text, _key_for(ctx, text, source, passphrase), source=str(source)
-    )
+def decrypted_text(
+    ctx: ClientContext, source: Path, *, passphrase: Passphrase | None, text: str | None = None
+) -> str:
+    """The exact original text of an encrypted file (for a file, or stdout); ``text``: the
+    file's, read already (from stdin: ``source`` then only names it)."""
+    text = _read_text(source) if text is None else text
+    key = _key_for(ctx, text, source, passphrase)
+    with _hinting_merges(text, key, source):
+        return filecrypt.decrypt_dotenv(text, key, source=str(source))
+
+
+@contextlib.contextmanager
+def _hinting_merges(text: str, key: bytes, source: Path) -> Iterator[None]:
+    """A file that the right key opens but that fails verification while git merges: it was
+    most likely merged line by line (by git, or by hand), so the hint says how to merge it."""
+    try:
+        yield
+    except IntegrityError as error:
+        if filecrypt.key_matches(text, key) and merge_driver.being_merged(source):
+            error.hint = merge_driver.merge_again_hint(source)
+        raise
 
 
 def decrypt_file(
@@ -187,9 +207,10 @@ def decrypt_file(
     *,
     passphrase: Passphrase | None,
     force: bool = False,
+    text: str | None = None,
 ) -> Path:
     """Restore the exact original file (0600: it holds secrets); return the file written."""
-    plain = decrypted_text(ctx, source, passphrase=passphrase)
+    plain = decrypted_text(ctx, source, passphrase=passphrase, text=text)
     default = (
         source.with_suffix("")
         if source.suffix == ".enc"
@@ -217,7 +238,8 @@ def file_values(
         values = parse_dotenv(text, source=str(source), as_stored=True).values
     else:
         key = _key_for(ctx, text, source, passphrase)
-        values = filecrypt.decrypt_values(text, key, source=str(source), as_stored=True)
+        with _hinting_merges(text, key, source):
+            values = filecrypt.decrypt_values(text, key, source=str(source), as_stored=True)
     return _expanded(values, inherited, source)
 
 
@@ -246,3 +268,36 @@ def _expanded(values: dict[str, str], inherited: Mapping[str, str], source: Path
             " single-quote the value for a literal '${'",
         )
     return {name: resolution.values[name] for name in values}
+
+
+# --- for `merge-file` (client/filemerge.py) ----------------------------------------------------
+
+
+def read_encrypted_text(path: Path) -> str:
+    """A file's text, as `decrypt` reads it (an empty file stays empty: git's stand-in for a
+    side that has none)."""
+    return _read_text(path)
+
+
+def opening_key(
+    ctx: ClientContext, text: str, source: Path, passphrase: Passphrase | None
+) -> bytes:
+    """The key that decrypts encrypted ``text``, found as `decrypt` finds it: the data key of
+    the environment its header names (by id), or ``passphrase``."""
+    return _key_for(ctx, text, source, passphrase)
+
+
+def current_environment_key(ctx: ClientContext, text: str, source: Path) -> filecrypt.FileKey:
+    """The key `encrypt` would use now for a file like environment-keyed ``text``: its
+    environment's (found by id, renamed or not) current key version."""
+    header = filecrypt.read_header(text)
+    if header is None:
+        raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
+    wanted = filecrypt.file_environment(header)
+    opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
+    if opened is None:
+        raise _other_key(ctx, source, wanted.label)
+    environment = opened.snapshot.environment
+    return filecrypt.environment_key(
+        opened.dek, env_id=environment.id, key_version=opened.key_version, label=environment.name
+    )

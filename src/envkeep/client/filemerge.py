@@ -1,0 +1,124 @@
+"""`envkeep merge-file`: git's merge driver for encrypted dotenv files (``client/filecrypt``).
+
+Git merges an ``.env.enc`` line by line: every pair of edits conflicts on the header's ``mac``,
+and a hand-merged file no longer verifies. As a merge driver (``merge.envkeep.driver``, set by
+`envkeep git-setup`), envkeep decrypts the three versions with the keys `decrypt` would use,
+merges the plain texts value by value (``core/dotenv_merge``) and encrypts the result into our
+version with our key, keeping our ciphertexts of unchanged values.
+
+The plain texts stay in memory: nothing decrypted is written to disk. On a conflict our file is
+left untouched (still a valid encrypted file, which git keeps in the work tree) and the error
+names the variables, never a value, with the commands to resolve it by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.client import filecrypt, secretfiles
+from envkeep.client._fileheader import first_line
+from envkeep.core.dotenv_merge import merge_dotenv
+from envkeep.core.errors import ConflictError
+from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+    from envkeep.client.secretfiles import Passphrase
+
+
+@dataclass(frozen=True)
+class MergedFile:
+    """What a clean merge wrote: the key it encrypted to (``None``: the passphrase)."""
+
+    environment: str | None
+
+
+def merge_encrypted_files(
+    ctx: ClientContext,
+    base: Path,
+    ours: Path,
+    theirs: Path,
+    *,
+    name: str,
+    passphrase: Passphrase | None,
+) -> MergedFile:
+    """Merge the encrypted files ``ours`` and ``theirs``, two edits of ``base``, into ``ours``.
+
+    ``name`` is the file's path in the repository, for messages. An empty ``base`` is an empty
+    file (no common ancestor). ``ConflictError`` (``ours`` untouched) names the variables both
+    sides changed differently; a file that does not decrypt raises what `decrypt` raises.
+    """
+    asked = functools.cache(passphrase) if passphrase is not None else None
+    keys = _Keys(ctx, asked)
+    paths = {"base": base, "ours": ours, "theirs": theirs}
+    texts = {side: secretfiles.read_encrypted_text(path) for side, path in paths.items()}
+    plain = {side: keys.decrypt(text, f"{name} ({side})") for side, text in texts.items()}
+    merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
+    if merged.text is None:
+        raise _conflict(name, merged.conflicts, texts["ours"])
+    key = keys.for_encrypting(texts["ours"], name)
+    if merged.text != plain["ours"]:
+        encrypted = filecrypt.encrypt_dotenv(merged.text, key, source=name, previous=texts["ours"])
+        write_atomic(ours, encrypted.encode("utf-8"), mode=_mode(ours))
+    return MergedFile((filecrypt.read_header(key.header) or {}).get("env"))
+
+
+class _Keys:
+    """The keys of the three versions, each derived once (a passphrase's Argon2id run costs)."""
+
+    def __init__(self, ctx: ClientContext, passphrase: Passphrase | None) -> None:
+        self.ctx = ctx
+        self.passphrase = passphrase
+        self.opened: dict[str, bytes] = {}
+
+    def decrypt(self, text: str, source: str) -> str:
+        if text == "":
+            return ""
+        from pathlib import Path
+
+        header = _key_fields(text)
+        if header not in self.opened:
+            key = secretfiles.opening_key(self.ctx, text, Path(source), self.passphrase)
+            self.opened[header] = key
+        return filecrypt.decrypt_dotenv(text, self.opened[header], source=source)
+
+    def for_encrypting(self, ours: str, name: str) -> filecrypt.FileKey:
+        """Our file's key: its passphrase with its salt, or its environment's current key."""
+        from pathlib import Path
+
+        header = _key_fields(ours)
+        if " kdf=" not in header:
+            return secretfiles.current_environment_key(self.ctx, ours, Path(name))
+        key_fields = header.partition(" check=")[0]
+        return filecrypt.FileKey(key=self.opened[header], header=key_fields)
+
+
+def _key_fields(text: str) -> str:
+    """The header without its ``mac``: the same for every file of one key (salt, check tag)."""
+    return first_line(text).partition(" mac=")[0]
+
+
+def _conflict(name: str, names: tuple[str, ...], ours: str) -> ConflictError:
+    header = filecrypt.read_header(ours) or {}
+    key = f"--env {header['env']}" if "env" in header else "--passphrase"
+    plain = shlex.quote(name.removesuffix(".enc") if name.endswith(".enc") else f"{name}.dec")
+    path = shlex.quote(name)
+    return ConflictError(
+        f"{name}: both sides changed {', '.join(names)} differently;"
+        f" {name} is left as our side, still encrypted",
+        hint=f"resolve it by hand: envkeep decrypt {path} -o {plain} (ours);"
+        f" git show :3:{path} | envkeep decrypt - -o - (theirs); edit {plain}, then"
+        f" envkeep encrypt {plain} -o {path} {key} --force and git add {path}",
+    )
+
+
+def _mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o644

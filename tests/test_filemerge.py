@@ -1,0 +1,250 @@
+"""Merging encrypted .env files in git: `envkeep git-setup` routes them to `envkeep merge-file`,
+which merges two branches' edits value by value, or leaves our side untouched and names the
+conflicting variables; a file git merged line by line gets a hint pointing at the driver."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from envkeep.core.dotenv_merge import merge_dotenv
+from tests.cli.conftest import ENVKEEP, Envkeep, quick_ok
+
+PASSPHRASE = "correct horse battery staple"
+BASE = "# database\nDB_URL=postgres://base-url\nDB_PASS='base-pass'\n\nAPI_KEY=base-key\n"
+KEYS = {"env": ("--env", "dev"), "passphrase": ("--passphrase",)}
+
+
+# --- the merge of plain texts ------------------------------------------------------------------
+
+
+def test_changes_to_neighbouring_values_merge() -> None:
+    ours = BASE.replace("postgres://base-url", "postgres://ours-url")
+    theirs = BASE.replace("'base-pass'", "'theirs pass'")
+
+    merged = merge_dotenv(BASE, ours, theirs)
+
+    assert merged.conflicts == ()
+    assert merged.text == ours.replace("'base-pass'", "'theirs pass'")
+
+
+def test_the_same_value_changed_differently_is_a_conflict_naming_it() -> None:
+    ours = BASE.replace("base-key", "ours-key")
+    theirs = BASE.replace("base-key", "theirs-key")
+
+    merged = merge_dotenv(BASE, ours, theirs)
+
+    assert merged.text is None
+    assert merged.conflicts == ("API_KEY",)
+    assert "key" not in repr(merged).replace("API_KEY", "")
+
+
+def test_the_same_change_on_both_sides_is_no_conflict() -> None:
+    both = BASE.replace("base-key", "same-key")
+
+    assert merge_dotenv(BASE, both, both).text == both
+
+
+def test_variables_added_at_the_same_place_are_both_kept_ours_first() -> None:
+    merged = merge_dotenv(BASE, BASE + "OURS_NEW=1\n", BASE + "THEIRS_NEW=2\n")
+
+    assert merged.text == BASE + "OURS_NEW=1\nTHEIRS_NEW=2\n"
+
+
+def test_a_variable_added_on_both_sides_with_different_values_is_a_conflict() -> None:
+    merged = merge_dotenv(BASE, BASE + "NEW=1\n", BASE + "NEW=2\n")
+
+    assert merged.conflicts == ("NEW",)
+
+
+def test_a_deleted_variable_changed_on_the_other_side_is_a_conflict() -> None:
+    ours = BASE.replace("API_KEY=base-key\n", "")
+    theirs = BASE.replace("base-key", "theirs-key")
+
+    assert merge_dotenv(BASE, ours, theirs).conflicts == ("API_KEY",)
+    assert merge_dotenv(BASE, ours, BASE + "X=1\n").text == ours + "X=1\n"
+
+
+def test_layout_changes_and_a_missing_final_newline_follow_the_side_that_made_them() -> None:
+    ours = BASE.replace("# database", "# the database").removesuffix("\n")
+    theirs = BASE.replace("DB_URL=postgres://base-url", "export DB_URL=postgres://theirs-url")
+
+    merged = merge_dotenv(BASE, ours, theirs + "EXTRA=1  # added\n")
+
+    assert merged.text == (
+        "# the database\nexport DB_URL=postgres://theirs-url\nDB_PASS='base-pass'\n\n"
+        "API_KEY=base-key\nEXTRA=1  # added"
+    )
+
+
+def test_a_comment_edited_differently_on_both_sides_is_a_conflict() -> None:
+    merged = merge_dotenv(BASE, BASE.replace("database", "db"), BASE.replace("database", "DB"))
+
+    assert merged.text is None
+    assert merged.conflicts == ("the comment lines near '# database'",)
+
+
+def test_no_common_ancestor_merges_as_two_additions() -> None:
+    assert merge_dotenv("", "A=1\n", "B=2\n").text == "A=1\nB=2\n"
+
+
+def test_neighbouring_lines_each_changed_on_one_side_merge_and_a_clash_names_only_its_own() -> None:
+    ours = BASE.replace("# database", "# db").replace("base-key", "ours-key")
+    theirs = BASE.replace("DB_URL=", "export DB_URL=").replace("base-key", "theirs-key")
+
+    assert merge_dotenv(BASE, ours, BASE.replace("DB_URL=", "export DB_URL=")).text == (
+        ours.replace("DB_URL=", "export DB_URL=")
+    )
+    assert merge_dotenv(BASE, ours, theirs).conflicts == ("API_KEY",)
+
+
+# --- git, with the driver set up ---------------------------------------------------------------
+
+SECRETS = ("base-url", "base-pass", "base-key", "ours-", "theirs-", "new-value")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Envkeep:
+    """A project in a git repository with the merge driver set up; the plain files live
+    outside it (in ``plain/``), and git's merges run with a temp directory of their own."""
+    for name in ("home", "work", "plain", "tmp"):
+        (tmp_path / name).mkdir()
+    envkeep = Envkeep(tmp_path / "home", tmp_path / "work")
+    quick_ok(envkeep, "init", "shop")
+    git(envkeep, "init", "-q", "-b", "main")
+    git(envkeep, "config", "user.email", "dev@example.com")
+    git(envkeep, "config", "user.name", "dev")
+    setup = envkeep.ok("git-setup")
+    assert "merge.envkeep.driver" in setup.stderr
+    return envkeep
+
+
+def git(envkeep: Envkeep, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """git in the repository, with envkeep on PATH and the test's ENVKEEP_HOME."""
+    bin_dir = Path(ENVKEEP[0]).parent
+    env = envkeep.environ(
+        {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "TMPDIR": str(envkeep.cwd.parent / "tmp"),
+            "ENVKEEP_PASSPHRASE": PASSPHRASE,
+        }
+    )
+    done = subprocess.run(
+        ["git", *args], cwd=envkeep.cwd, env=env, capture_output=True, text=True, check=False
+    )
+    assert not ok or done.returncode == 0, done
+    return done
+
+
+def commit_version(envkeep: Envkeep, text: str, key: tuple[str, ...], message: str) -> None:
+    plain = envkeep.cwd.parent / "plain" / ".env"
+    plain.write_bytes(text.encode())
+    env = {"ENVKEEP_PASSPHRASE": PASSPHRASE}
+    quick_ok(envkeep, "encrypt", str(plain), "-o", ".env.enc", "--force", *key, env=env)
+    git(envkeep, "add", "-A")
+    git(envkeep, "commit", "-qm", message)
+
+
+def branches(envkeep: Envkeep, key: tuple[str, ...], ours: str, theirs: str) -> bytes:
+    """BASE on main, ``theirs`` on branch feature, ``ours`` on main; our encrypted file."""
+    commit_version(envkeep, BASE, key, "base")
+    git(envkeep, "checkout", "-qb", "feature")
+    commit_version(envkeep, theirs, key, "theirs")
+    git(envkeep, "checkout", "-q", "main")
+    commit_version(envkeep, ours, key, "ours")
+    return (envkeep.cwd / ".env.enc").read_bytes()
+
+
+def decrypted(envkeep: Envkeep) -> str:
+    result = envkeep.ok("decrypt", ".env.enc", "-o", "-", env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+    return result.stdout
+
+
+def plaintext_left(envkeep: Envkeep) -> list[str]:
+    """Files of the repository (git's own included) or of git's temp directory that hold a
+    value in clear."""
+    roots = (envkeep.cwd, envkeep.cwd.parent / "tmp")
+    files = [path for root in roots for path in root.rglob("*") if path.is_file()]
+    return [str(path) for path in files if any(s.encode() in path.read_bytes() for s in SECRETS)]
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
+def test_git_merges_branches_that_changed_different_values(
+    repo: Envkeep, key: tuple[str, ...]
+) -> None:
+    ours = BASE.replace("base-url", "ours-url")
+    theirs = BASE.replace("'base-pass'", "'theirs-pass'") + "NEW=new-value\n"
+    ours_file = branches(repo, key, ours, theirs)
+
+    merge = git(repo, "merge", "feature", "-m", "merged")
+
+    assert "merged .env.enc value by value" in merge.stderr
+    assert decrypted(repo) == ours.replace("'base-pass'", "'theirs-pass'") + "NEW=new-value\n"
+    kept = [line for line in ours_file.decode().splitlines()[1:] if not line.startswith("DB_P")]
+    assert all(line in (repo.cwd / ".env.enc").read_text() for line in kept)
+    assert git(repo, "status", "--porcelain").stdout == ""
+    assert plaintext_left(repo) == []
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
+def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
+    repo: Envkeep, key: tuple[str, ...]
+) -> None:
+    ours = BASE.replace("base-key", "ours-key").replace("base-url", "ours-url")
+    theirs = BASE.replace("base-key", "theirs-key")
+    ours_file = branches(repo, key, ours, theirs)
+
+    merge = git(repo, "merge", "feature", "-m", "merged", ok=False)
+
+    assert merge.returncode != 0
+    assert "CONFLICT" in merge.stdout
+    assert "both sides changed API_KEY differently" in merge.stderr
+    assert "git show :3:.env.enc | envkeep decrypt - -o -" in merge.stderr
+    assert not any(secret in merge.stdout + merge.stderr for secret in SECRETS)
+    assert (repo.cwd / ".env.enc").read_bytes() == ours_file
+    assert decrypted(repo) == ours
+    theirs_side = git(repo, "show", ":3:.env.enc").stdout
+    shown = repo.ok("decrypt", "-", stdin=theirs_side, env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+    assert shown.stdout == theirs
+    assert plaintext_left(repo) == []
+
+
+def test_git_setup_is_idempotent_and_keeps_the_attributes_there(repo: Envkeep) -> None:
+    attributes = repo.cwd / ".gitattributes"
+    attributes.write_text("*.png binary\n" + attributes.read_text())
+
+    again = repo.ok("git-setup", "*.env.enc", "secrets.enc")
+
+    assert attributes.read_text() == (
+        "*.png binary\n*.env.enc merge=envkeep\n.env.*.enc merge=envkeep\n"
+        "secrets.enc merge=envkeep\n"
+    )
+    assert "routes *.env.enc to envkeep already" in again.stderr
+    driver = git(repo, "config", "merge.envkeep.driver").stdout
+    assert driver.endswith("merge-file %O %A %B %P\n")
+
+
+def test_a_file_git_merged_line_by_line_points_at_the_driver(repo: Envkeep) -> None:
+    (repo.cwd / ".gitattributes").unlink()  # a repository without the driver
+    ours = BASE.replace("base-key", "ours-key")
+    branches(repo, KEYS["env"], ours, BASE.replace("base-url", "theirs-url"))
+    git(repo, "merge", "feature", "-m", "merged", ok=False)  # the header's mac conflicts
+
+    marked = repo("decrypt", ".env.enc", "-o", "-")
+    lines = git(repo, "show", "main:.env.enc").stdout.splitlines(keepends=True)
+    lines[2] = git(repo, "show", "feature:.env.enc").stdout.splitlines(keepends=True)[2]
+    (repo.cwd / ".env.enc").write_text("".join(lines))  # a correct resolution, by hand
+    edited = repo("decrypt", ".env.enc", "-o", "-")
+
+    assert "left conflict markers in it" in marked.stderr
+    assert "the file was changed outside its values" not in marked.stderr
+    for refused in (marked, edited):
+        assert refused.code != 0
+        assert "envkeep git-setup" in refused.stderr
+        assert "git checkout -m .env.enc" in refused.stderr
+    repo.ok("git-setup")
+    git(repo, "checkout", "-m", ".env.enc")
+    assert decrypted(repo) == ours.replace("base-url", "theirs-url")
