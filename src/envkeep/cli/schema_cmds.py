@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -279,7 +280,14 @@ def schema_init(
         str, typer.Option("--service", "-s", help="Service name.", autocompletion=complete_service)
     ],
     env: EnvOpt = None,
-    out: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write (default: the service's .env.example; - for stdout).",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a .env.example from what is stored: names and inferred types, no values.
@@ -287,9 +295,11 @@ def schema_init(
     Example: envkeep schema init --service api --env dev
     """
     ctx = make_context()
-    path = schemas.init_schema(
-        ctx, service_name(service), ctx.default_env(env), output=out, force=force
-    )
+    name, env_name = service_name(service), ctx.default_env(env)
+    if out is not None and str(out) == "-":  # as export's -o -: never a file named -
+        sys.stdout.write(schemas.schema_text(ctx, name, env_name))
+        return
+    path = schemas.init_schema(ctx, name, env_name, output=out, force=force)
     output.done(f"wrote {path}")
 
 
