@@ -24,6 +24,7 @@ Messages never contain a value, a key, a token or a passphrase.
     │   ├── EnvironmentReplaced          its name is another environment now
     │   └── EnvironmentProtected         delete of a protected environment
     ├── RotationLeft                  revoked; some keys not rotated yet (exit 1, 500)
+    ├── Declined                      "no" at a confirmation prompt (exit 1)
     ├── ValidationFailed              (exit 3, 422)
     ├── AccessError                   (exit 4)
     │   ├── NotAuthenticated             (401)
@@ -231,6 +232,18 @@ class RotationLeft(EnvkeepError):
             rotated=tuple(rotated),
             left=tuple(left),
         )
+
+
+class Declined(EnvkeepError):
+    """The user answered "no" at a terminal's confirmation prompt: nothing changed. Exit 1,
+    as click's and terraform's aborts: the user chose, so it is no usage mistake (that is
+    ConfirmationRequired: no --yes where nobody can be asked). Never crosses the API."""
+
+    code = "declined"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("aborted; nothing changed")
 
 
 class ValidationFailed(EnvkeepError):
