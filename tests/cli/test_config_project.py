@@ -199,6 +199,23 @@ def test_init_service_adds_a_service_like_service_add(envkeep: Envkeep, config_t
     assert billing in listed
 
 
+def test_init_service_takes_the_project_only_optionally(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / "services" / "billing").mkdir()
+
+    added = envkeep("init-service", "billing", "--path", "services/billing")
+
+    assert added.code == 0, added.describe()
+    assert added.stderr == "added service 'billing'\n"
+    services = project_file(config_tree)["services"]
+    assert isinstance(services, dict)
+    assert services["billing"] == {"path": "services/billing"}
+    extra = quick(envkeep, "init-service", "shop", "billing", "again")
+    assert extra.code == 2
+    assert_one_line_error(extra, "one service name")
+
+
 def test_env_edit_renames_describes_protects_and_unprotects(
     envkeep: Envkeep, config_tree: Path
 ) -> None:
