@@ -248,3 +248,23 @@ def test_init_in_ci_names_the_services_it_found_without_asking(
     assert "--yes" in result.stderr
     assert "services" not in (workdir / "envkeep.toml").read_text(encoding="utf-8")
     assert json.loads(quick_ok(envkeep, "service", "list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (("encrypt",), "(default: SOURCE.enc; - for stdout)"),
+        (("decrypt",), "(default: SOURCE without .enc; - for stdout)"),
+        (("schema", "init"), "(default: the service's .env.example; - for stdout)"),
+        (("service", "set"), "Its .env.example (schema), relative to the project root."),
+    ],
+)
+def test_help_names_each_default_and_only_what_applies_to_the_command(
+    envkeep: Envkeep, command: tuple[str, ...], says: str
+) -> None:
+    shown = envkeep(*command, "--help")
+
+    assert shown.code == 0, shown.describe()
+    text = " ".join(shown.stdout.split())  # as one line, however the help was wrapped
+    assert says in text
+    assert "on add" not in text

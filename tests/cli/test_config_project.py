@@ -223,6 +223,7 @@ def test_env_edit_renames_describes_protects_and_unprotects(
         "env", "edit", "staging", "--rename", "qa", "--description", "gate", "--protect"
     )
 
+    assert "environment 'qa' updated (protected, description set)" in edited.err_lines
     assert "scripts and CI that name 'staging' need the new name" in edited.stderr
     moved = quick(envkeep, "get", "DB_HOST", "--env", "qa")
     gone = quick(envkeep, "get", "DB_HOST", "--env", "staging")
@@ -238,6 +239,13 @@ def test_env_edit_renames_describes_protects_and_unprotects(
     qa = next(e for e in env_list(envkeep) if e["name"] == "qa")
     assert qa["protected"] is False
     assert not qa["description"]
+
+    renamed = envkeep.ok("env", "edit", "qa", "--rename", "test")
+
+    assert "updated" not in renamed.stderr  # a rename alone touched nothing else
+    assert renamed.err_lines == [
+        "renamed 'qa' to 'test': commands, scripts and CI that name 'qa' need the new name"
+    ]
 
 
 def test_renaming_keeps_an_environments_list_written_over_several_lines_valid(

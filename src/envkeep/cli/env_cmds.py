@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.committable import warn_committable
 from envkeep.cli.errors import report
 from envkeep.cli.options import (
     EnvOpt,
@@ -108,8 +109,12 @@ def env_edit(
     env = environments.edit_environment(
         make_context(writes=True), name, rename=rename, description=description, protected=protect
     )
-    state = "protected" if env.protected else "not protected"
-    output.done(f"environment '{env.name}' updated ({state})")
+    changed = [  # what this edit changed, not a restatement of what it left alone
+        *([] if protect is None else ["protected" if env.protected else "not protected"]),
+        *([] if description is None else [f"description {'set' if description else 'cleared'}"]),
+    ]
+    if changed:
+        output.done(f"environment '{env.name}' updated ({', '.join(changed)})")
     if env.name != name:
         output.done(
             f"renamed '{name}' to '{env.name}': commands, scripts and CI that name '{name}' need"
@@ -338,20 +343,7 @@ def activate_all(
 
 def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
     """Say so when git would commit a .env file, which holds secrets."""
-    exposed = activation.exposed_to_git(root, plans)
-    for paths, how, fix in (
-        (exposed.tracked, "git tracks", "untrack it: git rm --cached {}, and ignore .env files"),
-        (
-            exposed.unignored,
-            "git would commit",
-            "add .env and .env.bak* to the project's .gitignore",
-        ),
-    ):
-        if paths:
-            shown = ", ".join(str(p.relative_to(root)) for p in paths[:3])
-            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
-            output.done(f"warning: {how} {shown}{more}: .env files hold secrets")
-            output.done(f"hint: {fix.format(paths[0].relative_to(root))}")
+    warn_committable(root, activation.exposed_to_git(root, plans))
 
 
 def _changes_text(plan: activation.FilePlan) -> str:

@@ -133,8 +133,12 @@ ServiceSchemaOpt = Annotated[
     str | None,
     typer.Option(
         "--schema",
-        help="Its .env.example (schema); on add, the one in --path when there is one.",
+        help="Its .env.example (schema); by default, the one in --path when there is one.",
     ),
+]
+ServiceNewSchemaOpt = Annotated[
+    str | None,
+    typer.Option("--schema", help="Its .env.example (schema), relative to the project root."),
 ]
 
 
@@ -161,7 +165,7 @@ def _add_service(ctx: ClientContext, name: str, *, path: str | None, schema: str
 def service_set(
     name: ServiceArg,
     path: ServicePathOpt = None,
-    schema: ServiceSchemaOpt = None,
+    schema: ServiceNewSchemaOpt = None,
 ) -> None:
     """Change a service's directory or schema file (in envkeep.toml).
 
