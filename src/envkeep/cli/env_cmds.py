@@ -16,7 +16,7 @@ from envkeep.cli.options import (
     RevealOpt,
     YesOpt,
     complete_env,
-    complete_service,
+    complete_service_name,
     service_name,
 )
 from envkeep.cli.state import confirm, make_context
@@ -184,7 +184,7 @@ def env_diff(
             "--service",
             "-s",
             help="Compare what this service sees (default: every scope).",
-            autocompletion=complete_service,
+            autocompletion=complete_service_name,
         ),
     ] = None,
     reveal: RevealOpt = False,
@@ -223,8 +223,13 @@ def env_diff(
 
 def promote(
     names: Annotated[list[str] | None, typer.Argument(help="Only these names.")] = None,
-    source: Annotated[str, typer.Option("--from", help="Copy from this environment.")] = "",
-    target: Annotated[str, typer.Option("--to", help="Into this environment.")] = "",
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Copy from this environment.", autocompletion=complete_env),
+    ] = "",
+    target: Annotated[
+        str, typer.Option("--to", help="Into this environment.", autocompletion=complete_env)
+    ] = "",
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
     reveal: RevealOpt = False,

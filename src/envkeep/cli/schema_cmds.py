@@ -19,6 +19,8 @@ from envkeep.cli.options import (
     ServiceArg,
     ServiceOpt,
     complete_service,
+    complete_service_name,
+    complete_template,
     service_name,
 )
 from envkeep.cli.state import make_context
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 
 schema_app = typer.Typer(help="Show or write a service's schema.", no_args_is_help=True)
 template_app = typer.Typer(help="Named presets of variables.", no_args_is_help=True)
+
+TemplateArg = Annotated[
+    str, typer.Argument(help="Template name.", autocompletion=complete_template)
+]
 
 
 def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict[str, object]]:
@@ -277,7 +283,8 @@ def _field_json(field: FieldSpec, *, reveal: bool) -> dict[str, object]:
 @schema_app.command("init")
 def schema_init(
     service: Annotated[
-        str, typer.Option("--service", "-s", help="Service name.", autocompletion=complete_service)
+        str,
+        typer.Option("--service", "-s", help="Service name.", autocompletion=complete_service_name),
     ],
     env: EnvOpt = None,
     out: Annotated[
@@ -321,7 +328,7 @@ def template_list(json_out: JsonOpt = False) -> None:
 
 @template_app.command("show")
 def template_show(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: TemplateArg,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -364,13 +371,13 @@ def template_create(
 
 TemplateServiceOpt = Annotated[
     str,
-    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service),
+    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service_name),
 ]
 
 
 @template_app.command("apply")
 def template_apply(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: TemplateArg,
     service: TemplateServiceOpt,
 ) -> None:
     """Make a service inherit a template: its defaults become the service's lowest layer.
@@ -383,7 +390,7 @@ def template_apply(
 
 @template_app.command("detach")
 def template_detach(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: TemplateArg,
     service: TemplateServiceOpt,
 ) -> None:
     """Stop a service inheriting a template (the template and stored values stay).
