@@ -4,9 +4,11 @@ notice, a logout the server never heard of, names kept out of not-found errors."
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from tests.server import TeamServer, start_server
@@ -309,3 +311,24 @@ def test_invites_name_people_and_exports_do_not_overwrite(
     assert missing.returncode == 1
     assert "did you mean DATABASE_URL?" in missing.stderr
     assert "LOG_LEVEL" not in missing.stderr  # the scope's other names stay out of logs
+
+
+def test_the_login_throttle_exits_5_naming_itself_and_when_to_retry(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    _joined(server, tmp_path / "home", tmp_path, "throttled@guard.io")
+    wrong = {"email": "throttled@guard.io", "auth_key": base64.b64encode(b"w" * 32).decode()}
+    spent = [httpx.post(f"{server.url}/v1/auth/login", json=wrong).status_code for _ in range(6)]
+    assert spent[-1] == 429, spent  # the account's budget is spent (quickly: it refills)
+
+    throttled = _cli(
+        tmp_path / "elsewhere", tmp_path, "login", server.url, "--email", "throttled@guard.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
+
+    assert throttled.returncode == 5, throttled.stderr  # wait and retry; not a wrong passphrase (4)
+    lines = throttled.stderr.splitlines()
+    assert lines[0] == (
+        "error: too many login or passphrase attempts for throttled@guard.io (the login throttle)"
+    )
+    assert lines[1].startswith("hint: retry in ")

@@ -262,13 +262,20 @@ def test_requests_over_the_rate_get_429_with_retry_after(engine: Engine, databas
     assert refused, "the burst (4 requests at 1/s) must run out"
     assert int(refused[0].headers["retry-after"]) >= 1
     assert refused[0].json()["code"] == "rate_limited"
+    assert refused[0].json()["title"] == "too many requests from this address"
 
 
 def test_logins_are_throttled_per_account(client: TestClient, admin: dict[str, Any]) -> None:
     body = {"email": "admin@example.com", "auth_key": KEY}
-    codes = [client.post("/v1/auth/login", json=body).status_code for _ in range(7)]
+    answers = [client.post("/v1/auth/login", json=body) for _ in range(7)]
+    codes = [answer.status_code for answer in answers]
     assert codes[:5] == [401] * 5
     assert 429 in codes[5:]
+    refused = answers[codes.index(429)]
+    assert refused.json()["title"] == (
+        "too many login or passphrase attempts for admin@example.com (the login throttle)"
+    )
+    assert int(refused.headers["retry-after"]) >= 1
 
 
 def test_the_current_passphrase_is_checked_before_a_new_one_is_asked_for(

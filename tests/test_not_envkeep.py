@@ -9,7 +9,13 @@ import pytest
 
 from envkeep.api.problems import problem
 from envkeep.client.http import ApiClient, raise_problem
-from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, ProjectNotFound, UnreachableError
+from envkeep.core.errors import (
+    EnvkeepError,
+    NotAnEnvkeepRoute,
+    ProjectNotFound,
+    RateLimited,
+    UnreachableError,
+)
 
 URL = "http://127.0.0.1:18651/prefix/v1/whoami"
 
@@ -54,6 +60,8 @@ def test_too_many_requests_says_when_to_retry_once() -> None:
     with pytest.raises(EnvkeepError) as raised:
         raise_problem(answer)
     assert (raised.value.message, raised.value.hint) == ("too many requests", "retry in 3 s")
+    assert type(raised.value) is RateLimited
+    assert (raised.value.exit_code, raised.value.retry_after) == (5, 3)  # wait; not 4 (refused)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

@@ -76,5 +76,7 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
 
     revoked = _cli(alice, work, "member", "revoke", "bob@keys.io", *DEV)
     assert revoked.returncode == 0, revoked.stderr
-    assert "revoked; new keys for: shop/dev" in revoked.stderr, revoked.stderr
+    assert "revoked bob@keys.io's read on shop/dev; new keys for: shop/dev" in revoked.stderr, (
+        revoked.stderr
+    )
     assert "bob@keys.io" not in _ok(alice, work, "member", "list")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from envkeep.api.serve import GC_THRESHOLDS, settle_heap
 from envkeep.core.errors import UsageError
-from envkeep.settings import ServerSettings, load_settings, server_settings
+from envkeep.settings import ServerSettings, load_settings, server_database, server_settings
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import current_revision
 from envkeep.store.schema_version import HEAD_REVISION
@@ -141,6 +142,25 @@ def test_a_wrong_value_is_never_echoed(tmp_path: Path) -> None:
     assert "5432" not in f"{refused.value.message} {refused.value.hint}"
 
 
+BAD_VARIABLES = {
+    "port": ("ENVKEEP_SERVER_PORT", "abc", "ENVKEEP_SERVER_PORT must be a port number (1-65535)"),
+    "rate": ("ENVKEEP_SERVER_RATE", "fast", "ENVKEEP_SERVER_RATE must be a number of"),
+    "rate_store": ("ENVKEEP_SERVER_RATE_STORE", "disk", "ENVKEEP_SERVER_RATE_STORE must be"),
+    "trusted_proxies": ("ENVKEEP_SERVER_TRUSTED_PROXIES", "proxy", "ENVKEEP_SERVER_TRUSTED_PR"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(BAD_VARIABLES))
+def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path, key: str) -> None:
+    variable, value, message = BAD_VARIABLES[key]
+    settings = load_settings({"ENVKEEP_HOME": str(tmp_path), variable: value})  # not checked yet
+    with pytest.raises(UsageError, match=re.escape(message)):
+        server_settings(settings)
+    flag = LAYERS[key][0]
+    assert getattr(server_settings(settings, **{key: flag}), key) == flag
+    assert server_database(settings) == settings.server_database  # migrate, bootstrap: no check
+
+
 @given(port=st.integers(min_value=1, max_value=65535), rate=st.floats(0, 1e6))
 def test_any_valid_port_and_rate_in_a_file_is_taken_as_written(port: int, rate: float) -> None:
     with TemporaryDirectory() as where:
@@ -212,6 +232,29 @@ def test_the_server_refuses_a_shared_rate_store_on_sqlite_before_serving(tmp_pat
     assert done.returncode == 2
     assert "several server processes need PostgreSQL" in done.stderr
     assert "envkeep server on" not in done.stderr
+
+
+def test_a_bad_server_variable_breaks_only_the_server_command_that_uses_it(
+    tmp_path: Path,
+) -> None:
+    home, bad = tmp_path / "home", {"ENVKEEP_SERVER_PORT": "abc", "ENVKEEP_SERVER_RATE": "fast"}
+    for args in (("--version",), ("--help",), ("list",), ("server", "--help")):
+        done = cli(home, tmp_path, *args, **bad)
+        assert "Traceback" not in done.stderr, args
+        assert "ENVKEEP_SERVER_" not in done.stderr, args
+    database = sqlite_url(tmp_path / "one.db")
+    assert cli(home, tmp_path, "server", "migrate", "--db", database, **bad).returncode == 0
+    done = cli(home, tmp_path, "server", "--db", database, "--rate", "1", **bad)
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: ENVKEEP_SERVER_PORT must be a port number (1-65535)\n",
+    )
+    # With both flags given the variables are not looked at: the server gets as far as its
+    # rate store, refused on SQLite.
+    both = ("--port", "1", "--rate", "1", "--rate-store", "database")
+    done = cli(home, tmp_path, "server", "--db", database, *both, **bad)
+    assert done.returncode == 2
+    assert "several server processes need PostgreSQL" in done.stderr
 
 
 def test_the_server_settles_its_heap_before_serving() -> None:

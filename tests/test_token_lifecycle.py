@@ -455,3 +455,29 @@ def test_an_envkeep_run_by_a_token_run_is_told_why_it_has_no_token(
 
     code, out, err = team.token(token, "run", "--env", "dev", "--pass-token", *nested)
     assert (code, out) == (0, "inner\n"), err
+
+
+def test_revoke_names_whose_role_and_says_when_it_was_their_last_and_remove_names_them(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "last", "read", "--project", "shop", "--env", "staging")
+    team.a("member", "grant", team.bob_email, "write", "--project", "shop", "--env", "dev")
+
+    first = _cli(
+        team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop", "-e", "dev"
+    )
+    last = _cli(
+        team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop", "-e", "staging"
+    )
+    removed = _cli(team.alice, team.work, "member", "remove", team.bob_email)
+
+    assert first.returncode == last.returncode == 0, first.stderr + last.stderr
+    assert first.stderr.startswith(f"revoked {team.bob_email}'s write on shop/dev; new keys for:")
+    assert "holds no role" not in first.stderr  # staging's read is left
+    assert last.stderr.startswith(f"revoked {team.bob_email}'s read on shop/staging; ")
+    assert f"{team.bob_email} holds no role in this workspace now" in last.stderr
+    assert removed.returncode == 1
+    assert removed.stderr.startswith(
+        f"error: {team.bob_email} holds no role in this workspace; there is nothing to remove"
+    )
+    assert "envkeep member grant" in removed.stderr

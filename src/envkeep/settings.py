@@ -48,9 +48,16 @@ from envkeep.environ import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-__all__ = ["ServerSettings", "Settings", "load_settings", "process_environment", "server_settings"]
+__all__ = [
+    "ServerSettings",
+    "Settings",
+    "load_settings",
+    "process_environment",
+    "server_database",
+    "server_settings",
+]
 
 RATE_STORES = ("memory", "database")  # where rate-limit buckets live
 T = TypeVar("T")
@@ -71,10 +78,12 @@ class Settings:
     server_db: str | None = None  # ENVKEEP_SERVER_DB
     token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
     project: str | None = None  # ENVKEEP_PROJECT: the project, where no envkeep.toml is found
-    # ENVKEEP_SERVER_*: None when unset, so that a settings file may supply them.
-    server_rate: float | None = None  # requests/s per IP and per principal; 0: off
+    # ENVKEEP_SERVER_*, as written: None when unset, so that a settings file may supply them.
+    # Checked by `server_settings`, only where a command uses one and no flag overrides it:
+    # a mistake there must not break client commands, --help or --version.
+    server_rate: str | None = None  # requests/s per IP and per principal; 0: off
     server_host: str | None = None
-    server_port: int | None = None
+    server_port: str | None = None
     server_rate_store: str | None = None  # memory | database
     server_trusted_proxies: str | None = None  # addresses whose X-Forwarded-For is believed
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
@@ -181,13 +190,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token=env.get("ENVKEEP_TOKEN") or None,
         withheld=frozenset(n for n in env.get("ENVKEEP_WITHHELD", "").split(",") if n),
         project=env.get("ENVKEEP_PROJECT") or None,
-        server_rate=_rate(env.get("ENVKEEP_SERVER_RATE")),
+        server_rate=env.get("ENVKEEP_SERVER_RATE") or None,
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
-        server_port=_port(env.get("ENVKEEP_SERVER_PORT")),
-        server_rate_store=_rate_store(env.get("ENVKEEP_SERVER_RATE_STORE")),
-        server_trusted_proxies=checked_proxies(
-            env.get("ENVKEEP_SERVER_TRUSTED_PROXIES"), "ENVKEEP_SERVER_TRUSTED_PROXIES"
-        ),
+        server_port=env.get("ENVKEEP_SERVER_PORT") or None,
+        server_rate_store=env.get("ENVKEEP_SERVER_RATE_STORE") or None,
+        server_trusted_proxies=env.get("ENVKEEP_SERVER_TRUSTED_PROXIES"),
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,
@@ -221,29 +228,57 @@ def server_settings(
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
-    default. The database defaults to an SQLite file under ENVKEEP_HOME."""
-    from envkeep.server_config import read_server_config
-
-    path = config or settings.server_config
-    found = read_server_config(path) if path is not None else ServerFile()
+    default. The database defaults to an SQLite file under ENVKEEP_HOME. A variable is
+    checked only when its flag is not given (a UsageError naming it)."""
+    found = _server_file(settings, config)
     if rate_store is not None and rate_store not in RATE_STORES:
         from envkeep.core.errors import UsageError
 
         raise UsageError("--rate-store must be memory or database")
     defaults = ServerSettings()
+    proxies = checked_proxies(trusted_proxies, "--trusted-proxies")
     return ServerSettings(
         host=_first(host, settings.server_host, found.host, defaults.host),
-        port=_first(port, settings.server_port, found.port, defaults.port),
+        port=_first(_unless(port, _port, settings.server_port), found.port, defaults.port),
         db=_first(db, settings.server_db, found.db, settings.server_database),
-        rate=_first(rate, settings.server_rate, found.rate, defaults.rate),
-        rate_store=_first(rate_store, settings.server_rate_store, found.rate_store, "memory"),
+        rate=_first(_unless(rate, _rate, settings.server_rate), found.rate, defaults.rate),
+        rate_store=_first(
+            _unless(rate_store, _rate_store, settings.server_rate_store),
+            found.rate_store,
+            "memory",
+        ),
         trusted_proxies=_first(
-            checked_proxies(trusted_proxies, "--trusted-proxies"),
-            settings.server_trusted_proxies,
+            _unless(proxies, _variable_proxies, settings.server_trusted_proxies),
             found.trusted_proxies,
             defaults.trusted_proxies,
         ),
     )
+
+
+def server_database(
+    settings: Settings, *, config: Path | None = None, db: str | None = None
+) -> str:
+    """The server's database URL alone, in the order of `server_settings` (for `server
+    migrate` and `server bootstrap`, which use no other setting and so check no other
+    variable)."""
+    found = _server_file(settings, config)
+    return _first(db, settings.server_db, found.db, settings.server_database)
+
+
+def _server_file(settings: Settings, config: Path | None) -> ServerFile:
+    from envkeep.server_config import read_server_config
+
+    path = config or settings.server_config
+    return read_server_config(path) if path is not None else ServerFile()
+
+
+def _unless(flag: T | None, parse: Callable[[str | None], T | None], text: str | None) -> T | None:
+    """The flag when given, else the variable ``text`` parsed (and so checked) by ``parse``."""
+    return flag if flag is not None else parse(text)
+
+
+def _variable_proxies(text: str | None) -> str | None:
+    return checked_proxies(text, "ENVKEEP_SERVER_TRUSTED_PROXIES")
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,14 @@ def printed_env(result: Result) -> dict[str, Any]:
     return printed
 
 
+# git with no user or system configuration (a global excludes file could ignore .env).
+PLAIN_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, env=os.environ | PLAIN_GIT)
+
+
 def assert_one_line_error(result: Result, *texts: str) -> None:
     """Failed with one `error:` line (holding ``texts``), at most a hint, no traceback."""
     assert result.code != 0, result.describe()

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
-import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,11 +14,13 @@ from envkeep.core.dotenv import parse_dotenv
 
 from .config_fixtures import (
     API_DEV_RESOLVED,
+    PLAIN_GIT,
     SERVICES,
     STORED,
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    git,
 )
 from .conftest import quick_ok
 
@@ -226,14 +226,6 @@ def test_an_env_file_from_an_older_envkeep_without_a_checksum_is_still_updated(
     assert rows["web"][1] == "update"
     assert parse_dotenv(older.read_text(encoding="utf-8")).values == EXPECTED["web"]
     assert not (older.parent / ".env.bak").exists()
-
-
-# git with no user or system configuration (a global excludes file could ignore .env).
-PLAIN_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, env=os.environ | PLAIN_GIT)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

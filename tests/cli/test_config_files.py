@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import stat
 import sys
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ import pytest
 import yaml
 
 from .config_fixtures import (
+    PLAIN_GIT,
     PRINT_ENV,
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    git,
     printed_env,
     stored_in,
 )
@@ -231,6 +234,39 @@ def test_encrypt_holds_values_to_the_limit_set_does(envkeep: Envkeep, tmp_path: 
     assert refused.code == 2
     assert_one_line_error(refused, "the value of HUGE is 70,000 bytes", "at most 65,536")
     assert not sealed.exists()
+
+
+def test_encrypt_warns_about_a_duplicate_key_as_import_does(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / "twice.env").write_text("A=1\nB=x\nA=2\n", encoding="utf-8")
+    warning = "warning: line 3: duplicate key 'A' (first set on line 1); the last value wins"
+
+    encrypted = envkeep("encrypt", "twice.env")
+    imported = envkeep("import", "twice.env", "--env", "staging")
+
+    assert encrypted.code == imported.code == 0, encrypted.describe()
+    assert warning in encrypted.err_lines
+    assert warning in imported.err_lines
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_encrypt_warns_when_git_would_commit_the_plaintext_it_leaves(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    git(config_tree, "init", "-q")
+    (config_tree / "app.env").write_text("A=1\n", encoding="utf-8")
+
+    exposed = envkeep("encrypt", "app.env", env=PLAIN_GIT)
+    (config_tree / ".gitignore").write_text("app.env\n", encoding="utf-8")
+    ignored = envkeep("encrypt", "app.env", "--force", env=PLAIN_GIT)
+
+    assert exposed.code == ignored.code == 0, exposed.describe()
+    assert exposed.err_lines[1:] == [
+        "warning: git would commit app.env: .env files hold secrets",
+        "hint: add app.env to the project's .gitignore (or delete it: the encrypted file keeps it)",
+    ]
+    assert [line for line in ignored.err_lines if line.startswith(("warning", "hint"))] == []
 
 
 # -- import ----------------------------------------------------------------------------------

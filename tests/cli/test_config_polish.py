@@ -97,6 +97,42 @@ def test_completion_offers_environments_services_and_roles_where_a_command_takes
     assert _completions(envkeep, "envkeep member grant bob@x.io w") == ["write"]
 
 
+def test_completion_covers_promote_import_completion_and_template_names(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    every_env = ["dev", "staging", "prod"]
+    assert _completions(envkeep, "envkeep promote --from ") == every_env
+    assert _completions(envkeep, "envkeep promote --from dev --to p") == ["prod"]
+    assert _completions(envkeep, "envkeep import x.env --on-conflict ") == [
+        "fail",
+        "skip",
+        "overwrite",
+    ]
+    assert _completions(envkeep, "envkeep completion show --shell ") == ["bash", "zsh", "fish"]
+    user_templates = envkeep.home / "templates"
+    user_templates.mkdir(parents=True, exist_ok=True)
+    (user_templates / "redis.env").write_text("REDIS_URL=redis://localhost\n", encoding="utf-8")
+    offered = _completions(envkeep, "envkeep template apply ")
+    assert "redis" in offered
+    assert "postgres" in offered  # the project's own
+    assert _completions(envkeep, "envkeep template show re") == ["redis"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "envkeep template apply postgres --service ",
+        "envkeep template detach postgres --service ",
+        "envkeep schema init --service ",
+        "envkeep env diff dev prod --service ",
+    ],
+)
+def test_completion_does_not_offer_the_shared_scope_where_the_command_refuses_it(
+    envkeep: Envkeep, config_tree: Path, line: str
+) -> None:
+    assert sorted(_completions(envkeep, line)) == ["api", "web", "worker"]
+
+
 # -- --json -----------------------------------------------------------------------------------
 
 JSON_COMMANDS: dict[str, tuple[str, ...]] = {
@@ -248,3 +284,23 @@ def test_init_in_ci_names_the_services_it_found_without_asking(
     assert "--yes" in result.stderr
     assert "services" not in (workdir / "envkeep.toml").read_text(encoding="utf-8")
     assert json.loads(quick_ok(envkeep, "service", "list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (("encrypt",), "(default: SOURCE.enc; - for stdout)"),
+        (("decrypt",), "(default: SOURCE without .enc; - for stdout)"),
+        (("schema", "init"), "(default: the service's .env.example; - for stdout)"),
+        (("service", "set"), "Its .env.example (schema), relative to the project root."),
+    ],
+)
+def test_help_names_each_default_and_only_what_applies_to_the_command(
+    envkeep: Envkeep, command: tuple[str, ...], says: str
+) -> None:
+    shown = envkeep(*command, "--help")
+
+    assert shown.code == 0, shown.describe()
+    text = " ".join(shown.stdout.split())  # as one line, however the help was wrapped
+    assert says in text
+    assert "on add" not in text

@@ -199,6 +199,23 @@ def test_init_service_adds_a_service_like_service_add(envkeep: Envkeep, config_t
     assert billing in listed
 
 
+def test_init_service_takes_the_project_only_optionally(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    (config_tree / "services" / "billing").mkdir()
+
+    added = envkeep("init-service", "billing", "--path", "services/billing")
+
+    assert added.code == 0, added.describe()
+    assert added.stderr == "added service 'billing'\n"
+    services = project_file(config_tree)["services"]
+    assert isinstance(services, dict)
+    assert services["billing"] == {"path": "services/billing"}
+    extra = quick(envkeep, "init-service", "shop", "billing", "again")
+    assert extra.code == 2
+    assert_one_line_error(extra, "one service name")
+
+
 def test_env_edit_renames_describes_protects_and_unprotects(
     envkeep: Envkeep, config_tree: Path
 ) -> None:
@@ -206,6 +223,7 @@ def test_env_edit_renames_describes_protects_and_unprotects(
         "env", "edit", "staging", "--rename", "qa", "--description", "gate", "--protect"
     )
 
+    assert "environment 'qa' updated (protected, description set)" in edited.err_lines
     assert "scripts and CI that name 'staging' need the new name" in edited.stderr
     moved = quick(envkeep, "get", "DB_HOST", "--env", "qa")
     gone = quick(envkeep, "get", "DB_HOST", "--env", "staging")
@@ -221,6 +239,13 @@ def test_env_edit_renames_describes_protects_and_unprotects(
     qa = next(e for e in env_list(envkeep) if e["name"] == "qa")
     assert qa["protected"] is False
     assert not qa["description"]
+
+    renamed = envkeep.ok("env", "edit", "qa", "--rename", "test")
+
+    assert "updated" not in renamed.stderr  # a rename alone touched nothing else
+    assert renamed.err_lines == [
+        "renamed 'qa' to 'test': commands, scripts and CI that name 'qa' need the new name"
+    ]
 
 
 def test_renaming_keeps_an_environments_list_written_over_several_lines_valid(

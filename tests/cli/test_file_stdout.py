@@ -1,5 +1,6 @@
-"""`encrypt` and `decrypt` with `-o -` print to stdout, as `export -o -` does: never a file
-named `-` (a decrypted one would be a clear-text copy of the secrets left in the checkout)."""
+"""`encrypt`, `decrypt` and `schema init` with `-o -` print to stdout, as `export -o -` does:
+never a file named `-` (a decrypted one would be a clear-text copy of the secrets left in the
+checkout)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,19 @@ def test_encrypt_to_dash_prints_a_file_that_decrypts_to_the_original(
     assert not (project / "-").exists()
     (project / "piped.env.enc").write_bytes(printed.stdout.encode())
     assert envkeep.ok("decrypt", "piped.env.enc", "-o", "-").stdout.encode() == ORIGINAL
+
+
+def test_schema_init_to_dash_prints_the_schema_and_writes_or_records_nothing(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "PORT=8080", "--env", "dev", "--service", "api")
+    before = (project / "envkeep.toml").read_text(encoding="utf-8")
+
+    printed = envkeep.ok("schema", "init", "--service", "api", "--env", "dev", "-o", "-")
+
+    assert "# @required @type=int\nPORT=\n" in printed.stdout
+    assert "8080" not in printed.stdout
+    assert not (project / "-").exists()
+    assert not list(project.rglob(".env.example"))
+    assert (project / "envkeep.toml").read_text(encoding="utf-8") == before
+    assert "wrote" not in printed.stderr

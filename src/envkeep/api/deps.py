@@ -149,7 +149,7 @@ def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
     """Who ``caller``'s token stands for, now, inside the request's transaction (so a revoked
     session or token fails at once); the per-principal rate limit applies here."""
     principal_id = sessions.authenticate(fetch, token=caller.token, now=utc_now())
-    limits.per_principal.take(principal_id)
+    limits.per_principal.take(principal_id, what="too many requests by this login or token")
     caller.state["principal_id"] = principal_id
     return Actor(principal_id, request_id=caller.request_id, ip=caller.ip)
 
@@ -253,5 +253,7 @@ def client_ip(request: Request) -> str:
 def limit_login(request: Request, email: str) -> None:
     """Login attempts: a bucket per account and one per IP, whatever the outcome."""
     limits = state(request).limits
-    limits.logins.take(f"account:{email.lower()}")
-    limits.logins.take(f"ip:{client_ip(request)}", cost=0.2)
+    account = f"too many login or passphrase attempts for {email} (the login throttle)"
+    limits.logins.take(f"account:{email.lower()}", what=account)
+    address = "too many login attempts from this address (the login throttle)"
+    limits.logins.take(f"ip:{client_ip(request)}", cost=0.2, what=address)

@@ -243,10 +243,11 @@ class Observe:
         try:
             limiter = self.state.limits.per_ip
             key = client[0] if client else "?"
+            what = "too many requests from this address"
             if isinstance(limiter, SharedLimiter):  # a database round trip: not on the loop
-                await run_in_threadpool(limiter.take, key)
+                await run_in_threadpool(limiter.take, key, what=what)
             else:
-                limiter.take(key)
+                limiter.take(key, what=what)
         except TooManyRequests as limited:
             headers = {"Retry-After": str(limited.retry_after)}
             return problem(429, limited.code, limited.message, hint=limited.hint, headers=headers)

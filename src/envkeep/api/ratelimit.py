@@ -14,20 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import AccessError, UsageError
+from envkeep.core.errors import RateLimited, UsageError
 from envkeep.settings import RATE_STORES
 
 if TYPE_CHECKING:
     from envkeep.store.rate_buckets import SharedBuckets
 
 
-class TooManyRequests(AccessError):
-    code = "rate_limited"
-    status = 429
+class TooManyRequests(RateLimited):
+    """A limiter's refusal; ``what`` names the limit, as its taker words it."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("too many requests", hint=f"retry in {math.ceil(retry_after)} s")
-        self.retry_after = math.ceil(retry_after)
+    def __init__(self, retry_after: float, what: str = "too many requests") -> None:
+        wait = math.ceil(retry_after)
+        super().__init__(what, hint=f"retry in {wait} s", retry_after=wait)
 
 
 @dataclass
@@ -46,8 +45,8 @@ class Limiter:
     _buckets: dict[str, Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self, key: str, cost: float = 1.0) -> None:
-        """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests."""
+    def take(self, key: str, cost: float = 1.0, *, what: str = "too many requests") -> None:
+        """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests saying ``what``."""
         now = self.clock()
         with self._lock:
             bucket = self._buckets.get(key) or Bucket(self.burst, now)
@@ -55,7 +54,7 @@ class Limiter:
             bucket.updated = now
             if bucket.tokens < cost:
                 self._buckets[key] = bucket
-                raise TooManyRequests((cost - bucket.tokens) / self.rate)
+                raise TooManyRequests((cost - bucket.tokens) / self.rate, what)
             bucket.tokens -= cost
             self._buckets[key] = bucket
             if len(self._buckets) > 100_000:  # forget idle keys rather than grow without bound
@@ -72,11 +71,11 @@ class SharedLimiter:
     rate: float
     burst: float
 
-    def take(self, key: str, cost: float = 1.0) -> None:
-        """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests."""
+    def take(self, key: str, cost: float = 1.0, *, what: str = "too many requests") -> None:
+        """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests saying ``what``."""
         wait = self.buckets.take(f"{self.name}:{key}", rate=self.rate, burst=self.burst, cost=cost)
         if wait is not None:
-            raise TooManyRequests(wait)
+            raise TooManyRequests(wait, what)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.options import complete_from
 from envkeep.core.errors import UsageError
 from envkeep.core.files import write_atomic
 from envkeep.settings import load_settings
@@ -71,7 +72,10 @@ def _detect_shell() -> str:
 
 
 ShellOpt = Annotated[
-    str | None, typer.Option("--shell", help="bash, zsh or fish (default: $SHELL).")
+    str | None,
+    typer.Option(
+        "--shell", help="bash, zsh or fish (default: $SHELL).", autocompletion=complete_from(SHELLS)
+    ),
 ]
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.committable import warn_committable
 from envkeep.cli.errors import report
 from envkeep.cli.options import (
     EnvOpt,
@@ -15,7 +16,7 @@ from envkeep.cli.options import (
     RevealOpt,
     YesOpt,
     complete_env,
-    complete_service,
+    complete_service_name,
     service_name,
 )
 from envkeep.cli.state import confirm, make_context
@@ -112,8 +113,12 @@ def env_edit(
     env = environments.edit_environment(
         make_context(writes=True), name, rename=rename, description=description, protected=protect
     )
-    state = "protected" if env.protected else "not protected"
-    output.done(f"environment '{env.name}' updated ({state})")
+    changed = [  # what this edit changed, not a restatement of what it left alone
+        *([] if protect is None else ["protected" if env.protected else "not protected"]),
+        *([] if description is None else [f"description {'set' if description else 'cleared'}"]),
+    ]
+    if changed:
+        output.done(f"environment '{env.name}' updated ({', '.join(changed)})")
     if env.name != name:
         output.done(
             f"renamed '{name}' to '{env.name}': commands, scripts and CI that name '{name}' need"
@@ -183,7 +188,7 @@ def env_diff(
             "--service",
             "-s",
             help="Compare what this service sees (default: every scope).",
-            autocompletion=complete_service,
+            autocompletion=complete_service_name,
         ),
     ] = None,
     reveal: RevealOpt = False,
@@ -222,8 +227,13 @@ def env_diff(
 
 def promote(
     names: Annotated[list[str] | None, typer.Argument(help="Only these names.")] = None,
-    source: Annotated[str, typer.Option("--from", help="Copy from this environment.")] = "",
-    target: Annotated[str, typer.Option("--to", help="Into this environment.")] = "",
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Copy from this environment.", autocompletion=complete_env),
+    ] = "",
+    target: Annotated[
+        str, typer.Option("--to", help="Into this environment.", autocompletion=complete_env)
+    ] = "",
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
     reveal: RevealOpt = False,
@@ -360,20 +370,7 @@ def activate_all(
 
 def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
     """Say so when git would commit a .env file, which holds secrets."""
-    exposed = activation.exposed_to_git(root, plans)
-    for paths, how, fix in (
-        (exposed.tracked, "git tracks", "untrack it: git rm --cached {}, and ignore .env files"),
-        (
-            exposed.unignored,
-            "git would commit",
-            "add .env and .env.bak* to the project's .gitignore",
-        ),
-    ):
-        if paths:
-            shown = ", ".join(str(p.relative_to(root)) for p in paths[:3])
-            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
-            output.done(f"warning: {how} {shown}{more}: .env files hold secrets")
-            output.done(f"hint: {fix.format(paths[0].relative_to(root))}")
+    warn_committable(root, activation.exposed_to_git(root, plans))
 
 
 def _changes_text(plan: activation.FilePlan) -> str:

@@ -10,14 +10,24 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.committable import warn_committable
 from envkeep.cli.options import complete_env
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import secretfiles
 from envkeep.core.errors import InputError, UsageError
 from envkeep.settings import Settings
 
-OutOpt = Annotated[
-    Path | None, typer.Option("-o", "--output", help="Where to write (- for stdout).")
+DecryptOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Where to write (default: SOURCE without .enc, or stdout for stdin; - for stdout).",
+    ),
+]
+EncryptOutOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Where to write (default: SOURCE.enc; - for stdout)."),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 PassOpt = Annotated[
@@ -57,7 +67,7 @@ def passphrase_source(settings: Settings, *, confirm: bool) -> secretfiles.Passp
 
 def encrypt(
     source: Annotated[Path, typer.Argument(help="A .env file.")],
-    out: OutOpt = None,
+    out: EncryptOutOpt = None,
     env: Annotated[
         str | None,
         typer.Option(
@@ -85,11 +95,22 @@ def encrypt(
     path = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
     key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
     output.done(f"wrote {path} (encrypted to {key})")
+    _warn_plaintext_committable(source)
+
+
+def _warn_plaintext_committable(source: Path) -> None:
+    """As activate-all does for its .env files: the source, still in clear, is a file git would
+    commit unless ignored."""
+    from envkeep.client.git_exposure import files_exposed_to_git
+
+    exposed = files_exposed_to_git(source.resolve().parent, [source])
+    ignore = "add {} to the project's .gitignore (or delete it: the encrypted file keeps it)"
+    warn_committable(Path.cwd(), exposed, ignore=ignore)
 
 
 def decrypt(
     source: Annotated[Path, typer.Argument(help="An encrypted .env file (- for stdin).")],
-    out: OutOpt = None,
+    out: DecryptOutOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Restore the exact original .env file from an encrypted one (-o - prints it).

@@ -117,7 +117,13 @@ def revoke(
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
     revoked = members.revoke(ctx, who, project=project, environment=env, now=revoke_now)
-    output.done(f"revoked; {revoked.ended(_whose(who))}{revoked.keys()}")
+    what = f"{who}'s {revoked.role or 'role'} on {members.scope_where(project, env)}"
+    output.done(f"revoked {what}; {revoked.ended(_whose(who))}{revoked.keys()}")
+    if revoked.last:
+        output.done(
+            f"{who} holds no role in this workspace now, so member list no longer shows them;"
+            " their account stays (member grant gives them a role again)"
+        )
 
 
 @member_app.command("remove")

@@ -51,6 +51,29 @@ def complete_service_name(incomplete: str) -> list[str]:
     return _starting(_declared_services(), incomplete)
 
 
+def complete_template(incomplete: str) -> list[str]:
+    """The templates the project can use (the project's and the user's directory; names from
+    the file names, nothing parsed), for an argument naming one."""
+    from envkeep.client.resolution import TEMPLATES_DIR
+    from envkeep.settings import load_settings
+
+    project = _declared()
+    directories = [load_settings().home / "templates"]
+    if project is not None:
+        directories.insert(0, project.root / TEMPLATES_DIR)
+    try:
+        names = {
+            path.stem
+            for directory in directories
+            if directory.is_dir()
+            for path in directory.glob("*.env")
+            if not path.name.startswith(".")
+        }
+    except OSError:  # a shell asking must never see an error
+        return []
+    return _starting(sorted(names), incomplete)
+
+
 ServiceArg = Annotated[
     str, typer.Argument(help="Service name.", autocompletion=complete_service_name)
 ]

@@ -17,6 +17,7 @@ from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
 
 if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
     from envkeep.client.new_keys import Unsealed
 
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
@@ -132,8 +133,12 @@ ServiceSchemaOpt = Annotated[
     str | None,
     typer.Option(
         "--schema",
-        help="Its .env.example (schema); on add, the one in --path when there is one.",
+        help="Its .env.example (schema); by default, the one in --path when there is one.",
     ),
+]
+ServiceNewSchemaOpt = Annotated[
+    str | None,
+    typer.Option("--schema", help="Its .env.example (schema), relative to the project root."),
 ]
 
 
@@ -147,7 +152,11 @@ def service_add(
 
     Example: envkeep service add api --path services/api
     """
-    added = projects.add_service(make_context(), name, path=path, schema=schema)
+    _add_service(make_context(), name, path=path, schema=schema)
+
+
+def _add_service(ctx: ClientContext, name: str, *, path: str | None, schema: str | None) -> None:
+    added = projects.add_service(ctx, name, path=path, schema=schema)
     schema_text = f" (schema {added.schema_path})" if added.schema_path else ""
     output.done(f"added service '{name}'{schema_text}")
 
@@ -156,7 +165,7 @@ def service_add(
 def service_set(
     name: ServiceArg,
     path: ServicePathOpt = None,
-    schema: ServiceSchemaOpt = None,
+    schema: ServiceNewSchemaOpt = None,
 ) -> None:
     """Change a service's directory or schema file (in envkeep.toml).
 
@@ -206,20 +215,31 @@ def service_remove(name: ServiceArg, yes: YesOpt = False) -> None:
 
 
 def init_service(
-    project: Annotated[str, typer.Argument(help="The project (as in envkeep.toml).")],
-    name: Annotated[str, typer.Argument(help="Service name.")],
-    path: Annotated[str | None, typer.Option(help="Its directory.")] = None,
-    schema: Annotated[str | None, typer.Option(help="Its .env.example.")] = None,
+    # PROJECT is a list, so that click gives NAME the last word and PROJECT what comes before
+    # (if any); NAME's ``...`` makes it required after an argument with a default.
+    project: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PROJECT",
+            help="The project; optional, and when given it must be the one in envkeep.toml.",
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Service name.")] = ...,  # type: ignore[assignment]
+    path: ServicePathOpt = None,
+    schema: ServiceSchemaOpt = None,
 ) -> None:
     """Add a service (the same as `envkeep service add`).
 
-    Example: envkeep init-service shop api --path services/api
+    Example: envkeep init-service api --path services/api
     """
+    if len(project or ()) > 1:
+        raise UsageError("init-service takes one service name (and, before it, the project)")
     ctx = make_context()
-    if ctx.project_file.project != project:
-        raise UsageError(
-            f"this directory's project is '{ctx.project_file.project}', not '{project}'",
-            hint=f"run it from the '{project}' project directory, or: envkeep service add {name}",
-        )
-    projects.add_service(ctx, name, path=path, schema=schema)
-    output.done(f"added service '{name}'")
+    for named in project or ():
+        if ctx.project_file.project != named:
+            raise UsageError(
+                f"this directory's project is '{ctx.project_file.project}', not '{named}'",
+                hint=f"run it from the '{named}' project directory, or: envkeep service add {name}",
+            )
+    _add_service(ctx, name, path=path, schema=schema)

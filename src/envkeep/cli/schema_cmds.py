@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +19,8 @@ from envkeep.cli.options import (
     ServiceArg,
     ServiceOpt,
     complete_service,
+    complete_service_name,
+    complete_template,
     service_name,
 )
 from envkeep.cli.state import make_context
@@ -33,6 +36,10 @@ if TYPE_CHECKING:
 
 schema_app = typer.Typer(help="Show or write a service's schema.", no_args_is_help=True)
 template_app = typer.Typer(help="Named presets of variables.", no_args_is_help=True)
+
+TemplateArg = Annotated[
+    str, typer.Argument(help="Template name.", autocompletion=complete_template)
+]
 
 
 def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict[str, object]]:
@@ -276,10 +283,18 @@ def _field_json(field: FieldSpec, *, reveal: bool) -> dict[str, object]:
 @schema_app.command("init")
 def schema_init(
     service: Annotated[
-        str, typer.Option("--service", "-s", help="Service name.", autocompletion=complete_service)
+        str,
+        typer.Option("--service", "-s", help="Service name.", autocompletion=complete_service_name),
     ],
     env: EnvOpt = None,
-    out: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write (default: the service's .env.example; - for stdout).",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a .env.example from what is stored: names and inferred types, no values.
@@ -287,9 +302,11 @@ def schema_init(
     Example: envkeep schema init --service api --env dev
     """
     ctx = make_context()
-    path = schemas.init_schema(
-        ctx, service_name(service), ctx.default_env(env), output=out, force=force
-    )
+    name, env_name = service_name(service), ctx.default_env(env)
+    if out is not None and str(out) == "-":  # as export's -o -: never a file named -
+        sys.stdout.write(schemas.schema_text(ctx, name, env_name))
+        return
+    path = schemas.init_schema(ctx, name, env_name, output=out, force=force)
     output.done(f"wrote {path}")
 
 
@@ -311,7 +328,7 @@ def template_list(json_out: JsonOpt = False) -> None:
 
 @template_app.command("show")
 def template_show(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: TemplateArg,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -354,13 +371,13 @@ def template_create(
 
 TemplateServiceOpt = Annotated[
     str,
-    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service),
+    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service_name),
 ]
 
 
 @template_app.command("apply")
 def template_apply(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: TemplateArg,
     service: TemplateServiceOpt,
 ) -> None:
     """Make a service inherit a template: its defaults become the service's lowest layer.
@@ -377,7 +394,7 @@ def template_apply(
 
 @template_app.command("detach")
 def template_detach(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: TemplateArg,
     service: TemplateServiceOpt,
 ) -> None:
     """Stop a service inheriting a template (the template and stored values stay).

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.settings import ServerSettings, load_settings, server_settings
+from envkeep.settings import load_settings, server_database, server_settings
 
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
@@ -32,10 +32,10 @@ ConfigOpt = Annotated[
 ]
 
 
-def _settings(ctx: typer.Context, config: Path | None, db: str | None) -> ServerSettings:
-    """--db, then ENVKEEP_SERVER_*, then the file (this command's --config or `server`'s)."""
+def _database(ctx: typer.Context, config: Path | None, db: str | None) -> str:
+    """--db, then ENVKEEP_SERVER_DB, then the file (this command's --config or `server`'s)."""
     config = config or ctx.meta.get("server_config")
-    return server_settings(load_settings(), config=config, db=db)
+    return server_database(load_settings(), config=config, db=db)
 
 
 @server_app.callback()
@@ -98,7 +98,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     """
     from envkeep.api.serve import migrate as run_migrations
 
-    database = _settings(ctx, config, db=db).db
+    database = _database(ctx, config, db=db)
     settings = load_settings()
     if database == settings.server_database and not settings.server_db:
         # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
@@ -120,6 +120,6 @@ def bootstrap(
     """
     from envkeep.api.serve import bootstrap as make_invite
 
-    code = make_invite(_settings(ctx, config, db=db).db, email)
+    code = make_invite(_database(ctx, config, db=db), email)
     sys.stdout.write(code + "\n")
     output.done(f"give this code to {email}; it works once, for 24 hours: envkeep join URL CODE")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from envkeep.client.context import ClientContext
-from envkeep.core.errors import ConfirmationRequired, UsageError
+from envkeep.core.errors import ConfirmationRequired, Declined, UsageError
 from envkeep.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -61,16 +61,20 @@ def _warn(message: str) -> None:
 
 
 def confirm(settings: Settings, question: str, *, yes: bool) -> None:
-    """Go on with --yes, or after a "yes" on a terminal; otherwise stop with a usage error."""
+    """Go on with --yes, or after a "yes" on a terminal. A "no" there stops with `Declined`
+    (exit 1, no hint: the user chose); without a terminal, a usage error saying --yes."""
     if yes:
         return
     import typer
 
-    if interactive(settings):
-        with answered():
-            if typer.confirm(question, default=False):
-                return
-    raise UsageError("not confirmed; nothing changed", hint="pass --yes to go ahead without asking")
+    if not interactive(settings):
+        raise UsageError(
+            "not confirmed; nothing changed", hint="pass --yes to go ahead without asking"
+        )
+    with answered():
+        if typer.confirm(question, default=False):
+            return
+    raise Declined
 
 
 @contextmanager

@@ -274,7 +274,12 @@ def import_(
         ),
     ] = None,
     on_conflict: Annotated[
-        str, typer.Option("--on-conflict", help="fail (write nothing), skip or overwrite.")
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="fail (write nothing), skip or overwrite.",
+            autocompletion=complete_from(("fail", "skip", "overwrite")),
+        ),
     ] = "fail",
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING
 
+from envkeep.client.git_exposure import Exposed, files_exposed_to_git
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import arrange, resolve_each
 from envkeep.client.validation import check_resolution, refuse_on_errors
@@ -242,57 +243,10 @@ def apply_activation(plans: list[FilePlan]) -> None:
         temp.replace(plan.path)
 
 
-@dataclass(frozen=True)
-class Exposed:
-    """The .env files (and backups) git would commit: ``tracked`` ones are in the index
-    already, ``unignored`` ones are untracked and no ignore rule covers them."""
-
-    tracked: tuple[Path, ...] = ()
-    unignored: tuple[Path, ...] = ()
-
-
 def exposed_to_git(root: Path, plans: list[FilePlan]) -> Exposed:
-    """What of ``plans``' files (those that exist) git would commit. Nothing when git is
-    missing, fails, or ``root`` is in no work tree: a warning, never a reason to fail.
-
-    Paths go to git resolved (a service directory may be a link inside the project, which
-    git refuses to follow) and NUL-separated (git quotes unusual characters otherwise)."""
-    git = shutil.which("git")
+    """What of ``plans``' files (those that exist) git would commit (`files_exposed_to_git`)."""
     found = [p for plan in plans for p in (plan.path, plan.backup) if p is not None and p.exists()]
-    if git is None or not found:
-        return Exposed()
-    base = root.resolve()
-    paths = {str(p.resolve()): p for p in found}
-    listed = _git(git, base, ["ls-files", "-z", "--", *paths], ok=(0,))
-    ignored = _git(git, base, ["check-ignore", "-z", "--stdin"], ok=(0, 1), stdin="\0".join(paths))
-    if listed is None or ignored is None:
-        return Exposed()
-    tracked = {str(base / name) for name in listed.split("\0") if name}
-    skipped = set(ignored.split("\0"))
-    return Exposed(
-        tracked=tuple(p for real, p in paths.items() if real in tracked),
-        unignored=tuple(p for real, p in paths.items() if real not in tracked | skipped),
-    )
-
-
-def _git(
-    git: str, cwd: Path, args: list[str], *, ok: tuple[int, ...], stdin: str = ""
-) -> str | None:
-    """git's output, or None when it fails (128: not a work tree) or cannot run."""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            [git, "-C", str(cwd), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode in ok else None
+    return files_exposed_to_git(root, found)
 
 
 def _write_temp(plan: FilePlan) -> Path:

@@ -92,9 +92,13 @@ def raise_problem(response: httpx.Response) -> None:
     cls = _ERRORS.get(code)
     if cls is None:
         cls = errors.AccessError if response.status_code in {401, 403} else errors.EnvkeepError
-    if response.status_code == 429:
+    if response.status_code == 429:  # the server's words name the limit (an older one's do not)
         retry = response.headers.get("Retry-After")
-        raise errors.AccessError(title, hint=f"retry in {retry} s" if retry else "retry later")
+        raise errors.RateLimited(
+            title,
+            hint=f"retry in {retry} s" if retry else "retry later",
+            retry_after=int(retry) if retry and retry.isdigit() else None,
+        )
     error = cls(title, hint=body.get("hint"))
     _restore_members(error, body)
     raise error

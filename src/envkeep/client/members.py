@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
@@ -202,6 +202,8 @@ class Revoked:
 
     rotated: list[str]
     tokens: list[str]
+    role: str | None = None  # the role revoked, when the member list named it
+    last: bool = False  # it was the principal's last role in the workspace
 
     def ended(self, whose: str) -> str:
         """``revoked 2 tokens that depended on their roles (a, b); `` (``whose``: their,
@@ -238,15 +240,36 @@ def revoke(
     who = shown_principal(principal)
     if not now:
         check_revocation(ctx, backend, who, (project, environment), f"revoking {who}'s role")
+    listed = list_members(ctx)  # one request: the role revoked, and whether it is the last
+    held = [
+        (m["role"], m["project"], m["environment"])
+        for m in listed
+        if m["principal"]["id"] == principal.id
+    ]
     body = {"principal_id": principal.id, "project": project, "environment": environment}
     try:
         answer = backend.api.request(
             "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
         )
     except RoleNotHeld:  # the server names only a member it still knows
-        where = "/".join(p for p in (project, environment) if p) or "workspace"
-        raise RoleNotHeld.at(name, where) from None
-    return finish_revocation(ctx, answer)
+        raise RoleNotHeld.at(name, scope_where(project, environment)) from None
+    done = finish_revocation(ctx, answer)
+    role = next((r for r, p, e in held if (p, e) == (project, environment)), None)
+    return replace(
+        done, role=role, last=role is not None and len(held) == 1 and _sees_all(ctx, listed)
+    )
+
+
+def _sees_all(ctx: ClientContext, listed: list[dict[str, Any]]) -> bool:
+    """Whether the caller's member list is the whole workspace's (it holds a role on the
+    workspace); a project's admin sees only the roles within its reach."""
+    me = ctx.session.principal_id if ctx.session is not None else None
+    return any(m["principal"]["id"] == me and m["project"] is None for m in listed)
+
+
+def scope_where(project: str | None, environment: str | None) -> str:
+    """A role's scope as messages name it: ``shop/staging``, ``shop``, ``workspace``."""
+    return "/".join(p for p in (project, environment) if p) or "workspace"
 
 
 def remove(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
@@ -262,11 +285,18 @@ def remove(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
     who = shown_principal(principal)
     if not now:
         check_revocation(ctx, backend, who, None, f"removing {who}")
-    answer = backend.api.request(
-        "POST",
-        f"/v1/workspaces/{backend.workspace_id}/members/remove",
-        json={"principal_id": principal.id},
-    )
+    try:
+        answer = backend.api.request(
+            "POST",
+            f"/v1/workspaces/{backend.workspace_id}/members/remove",
+            json={"principal_id": principal.id},
+        )
+    except NotFoundError:  # the account is known (looked up above), but holds no role here
+        raise NotFoundError(
+            f"{who} holds no role in this workspace; there is nothing to remove",
+            hint="their account stays; to give them access again: envkeep member grant"
+            f" {shlex.quote(name)} ROLE --project PROJECT",
+        ) from None
     return finish_revocation(ctx, answer)
 
 

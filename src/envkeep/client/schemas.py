@@ -58,19 +58,31 @@ def show_schema(ctx: ClientContext, service: str) -> Schema:
 def init_schema(
     ctx: ClientContext, service: str, env: str, *, output: Path | None = None, force: bool = False
 ) -> Path:
-    """Write a .env.example from what is stored for the service: names, inferred types and
-    ``@secret`` where the name says so, ``@required`` where the value is not empty (so the
-    values it was written from pass it), no values; record it as the service's schema in
+    """Write a .env.example from what is stored for the service (`schema_text`) to ``output``,
+    by default the service's own .env.example; record it as the service's schema in
     envkeep.toml when it has none."""
-    from envkeep.core.schema import FieldSpec, Schema, infer_type, render_env_example
-    from envkeep.core.schemarender import looks_secret
-
     _known_service(ctx, service)
     project = ctx.project_file
     entry = project.service(service)
     assert entry is not None
     target = output or project.root / (entry.path or ".") / ".env.example"
     refuse_existing(target, force=force)  # before the store is read (and perhaps unlocked)
+    write_atomic(target, schema_text(ctx, service, env).encode(), mode=0o644)
+    inside = target.resolve().is_relative_to(project.root.resolve())
+    if entry.schema is None and entry.schema_table is None and inside:
+        relative = target.resolve().relative_to(project.root.resolve()).as_posix()
+        _set_service_setting(project, service, "schema", relative)
+    return target
+
+
+def schema_text(ctx: ClientContext, service: str, env: str) -> str:
+    """A .env.example for what is stored for the service: names, inferred types and
+    ``@secret`` where the name says so, ``@required`` where the value is not empty (so the
+    values it was written from pass it), no values."""
+    from envkeep.core.schema import FieldSpec, Schema, infer_type, render_env_example
+    from envkeep.core.schemarender import looks_secret
+
+    _known_service(ctx, service)
     opened = read_environment(ctx, env, [service])
     # One field a name: the service's own value where the shared scope has the name too, as
     # the service sees it (shared come first, then the service's scope).
@@ -84,12 +96,7 @@ def init_schema(
         )
         for v in seen.values()
     )
-    write_atomic(target, render_env_example(Schema(fields)).encode(), mode=0o644)
-    inside = target.resolve().is_relative_to(project.root.resolve())
-    if entry.schema is None and entry.schema_table is None and inside:
-        relative = target.resolve().relative_to(project.root.resolve()).as_posix()
-        _set_service_setting(project, service, "schema", relative)
-    return target
+    return render_env_example(Schema(fields))
 
 
 def list_templates(ctx: ClientContext) -> list[Template]:

@@ -81,7 +81,9 @@ def encrypted_text(
     if env is not None and passphrase is not None:
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
     text = _read_text(source)
-    _check_sizes(text, source)
+    for warning in _checked_warnings(text, source):  # as `import` warns about the same file
+        if ctx.notify is not None:
+            ctx.notify(f"warning: {warning}")
     replaced = filecrypt_reuse.replaced_file(replacing) if replacing is not None else None
     if passphrase is not None:
         key = filecrypt_reuse.passphrase_key_for_replacing(passphrase(), replaced)
@@ -90,14 +92,17 @@ def encrypted_text(
     return filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced)
 
 
-def _check_sizes(text: str, source: Path) -> None:
-    """The limit `set` and `import` hold values to: `run --file` passes each one to a command
-    in its environment, which takes at most 128 KiB a variable."""
+def _checked_warnings(text: str, source: Path) -> tuple[str, ...]:
+    """Hold the values to the limit `set` and `import` hold them to (`run --file` passes each
+    one to a command in its environment, which takes at most 128 KiB a variable); the parse's
+    warnings (a duplicate key: the last value wins)."""
     from envkeep.client.vault import check_size
     from envkeep.core.dotenv import parse_dotenv
 
-    for entry in parse_dotenv(text, source=str(source)).entries:
+    parsed = parse_dotenv(text, source=str(source))
+    for entry in parsed.entries:
         check_size(entry.name, entry.value)
+    return parsed.warnings
 
 
 def _environment(ctx: ClientContext, env: str | None) -> str:

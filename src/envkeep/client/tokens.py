@@ -237,7 +237,7 @@ def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRe
     left = sorted(
         (str(e.get("project")), str(e.get("environment"))) for e in named if e not in mine
     )
-    return TokenRevoked(done.rotated, done.tokens, tuple(left))
+    return TokenRevoked(done.rotated, done.tokens, left=tuple(left))
 
 
 def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:

@@ -24,6 +24,7 @@ Messages never contain a value, a key, a token or a passphrase.
     │   ├── EnvironmentReplaced          its name is another environment now
     │   └── EnvironmentProtected         delete of a protected environment
     ├── RotationLeft                  revoked; some keys not rotated yet (exit 1, 500)
+    ├── Declined                      "no" at a confirmation prompt (exit 1)
     ├── ValidationFailed              (exit 3, 422)
     ├── AccessError                   (exit 4)
     │   ├── NotAuthenticated             (401)
@@ -32,6 +33,7 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── CryptoError                   (exit 1, 400)
     │   └── IntegrityError               tampered or mis-signed data
     ├── StoreError                    database unusable        (exit 1, 500)
+    ├── RateLimited                   over a server rate limit: retry later (exit 5, 429)
     ├── CommandError                  `run` could not start its command (exit 127)
     │   └── CommandNotExecutable         found, not executable (exit 126)
     └── UnreachableError              (exit 5, 503)
@@ -233,6 +235,18 @@ class RotationLeft(EnvkeepError):
         )
 
 
+class Declined(EnvkeepError):
+    """The user answered "no" at a terminal's confirmation prompt: nothing changed. Exit 1,
+    as click's and terraform's aborts: the user chose, so it is no usage mistake (that is
+    ConfirmationRequired: no --yes where nobody can be asked). Never crosses the API."""
+
+    code = "declined"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("aborted; nothing changed")
+
+
 class ValidationFailed(EnvkeepError):
     code = "validation_failed"
     status = 422
@@ -302,6 +316,24 @@ class IntegrityError(CryptoError):
 class StoreError(EnvkeepError):
     code = "store_error"
     status = 500
+
+
+class RateLimited(EnvkeepError):
+    """Over one of the server's rate limits (the login throttle, the per-address or
+    per-principal request limit); the message says which, ``retry_after`` (seconds, when known)
+    when to try again. Exit 5 as for a server out of reach: nothing is wrong with the request
+    or the caller's rights (exit 4 would read as a wrong passphrase), it can succeed later. Not
+    an UnreachableError: a kept offline copy does not stand in for a throttled read."""
+
+    code = "rate_limited"
+    status = 429
+    exit_code = 5
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class CommandError(EnvkeepError):
