@@ -104,6 +104,7 @@ def _frame(found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
             "revision": e.revision,
             "protected": e.protected,
             "description": e.description,
+            "former_holders": e.former_holders,
         },
         "services": [_service(s) for s in found.services],
         "shares": [_share(s) for s in found.shares],
