@@ -290,7 +290,7 @@ def test_init_in_ci_names_the_services_it_found_without_asking(
     ("command", "says"),
     [
         (("encrypt",), "(default: SOURCE.enc; - for stdout)"),
-        (("decrypt",), "(default: SOURCE without .enc; - for stdout)"),
+        (("decrypt",), "(default: SOURCE without .enc, or stdout for stdin; - for stdout)"),
         (("schema", "init"), "(default: the service's .env.example; - for stdout)"),
         (("service", "set"), "Its .env.example (schema), relative to the project root."),
     ],
