@@ -47,3 +47,24 @@ def test_a_tokens_events_before_and_after_rotation_answer_one_filter(
     assert len({e["principal_id"] for e in reads}) == 2
     assert shown == events
     assert all(e["principal"] in {"token ci", "token ci (replaced)"} for e in events)
+
+
+def test_the_filter_tells_token_names_apart_by_case(server: TeamServer, tmp_path: Path) -> None:
+    # SQLite's LIKE ignores case; token names do not.
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@case.io"), "alice@case.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "A=1", "--env", "dev")
+    for name in ("ci", "CI"):
+        token = _ok(alice, work, "token", "create", name, "--project", "shop", "--env", "dev")
+        used = _cli(tmp_path / name, work, "list", "--env", "dev", ENVKEEP_TOKEN=token.strip())
+        assert used.returncode == 0, used.stderr
+        _ok(alice, work, "token", "rotate", name)
+
+    upper = json.loads(_ok(alice, work, "audit", "--principal", "CI", "--json"))
+
+    assert [e["principal"] for e in upper if e["action"] == "secrets.read"] == [
+        "token CI (replaced)"
+    ], upper
+    assert all(e["principal"].startswith("token CI") for e in upper), upper

@@ -248,3 +248,24 @@ def test_a_file_git_merged_line_by_line_points_at_the_driver(repo: Envkeep) -> N
     repo.ok("git-setup")
     git(repo, "checkout", "-m", ".env.enc")
     assert decrypted(repo) == ours.replace("base-url", "theirs-url")
+
+
+def test_a_side_encrypted_to_another_key_is_a_conflict_not_ours_key(repo: Envkeep) -> None:
+    """Their branch moved the file to prod's key (and added a value sealed to it): a merge
+    encrypted to our key (dev's) would give dev's readers a value its author sealed to prod."""
+    commit_version(repo, BASE, ("--env", "dev"), "base")
+    git(repo, "checkout", "-qb", "feature")
+    commit_version(repo, BASE + "PROD_ONLY=new-value\n", ("--env", "prod"), "to prod")
+    git(repo, "checkout", "-q", "main")
+    ours = BASE.replace("base-url", "ours-url")
+    commit_version(repo, ours, ("--env", "dev"), "ours")
+    ours_file = (repo.cwd / ".env.enc").read_bytes()
+
+    merge = git(repo, "merge", "feature", "-m", "merged", ok=False)
+
+    assert merge.returncode != 0
+    assert "encrypted to different keys (environment dev here, environment prod on theirs)" in (
+        merge.stderr
+    )
+    assert (repo.cwd / ".env.enc").read_bytes() == ours_file
+    assert plaintext_left(repo) == []

@@ -127,12 +127,16 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     (`token rotate`), so one filter follows "the CI token" across rotations."""
     named = principal_name(workspace_id, principal.removeprefix("token "))
     label = token_label(named)
+    replaced = replaced_name(workspace_id, label, "") if label is not None else None
     matches = Principal.name == named
-    if label is not None:
-        replaced = replaced_name(workspace_id, label, "")
+    if replaced is not None:
         matches = or_(matches, Principal.name.startswith(replaced, autoescape=True))
-    found = call.session.scalars(select(Principal.id).where(matches))
-    return [principal, *found]
+    found = call.session.execute(select(Principal.id, Principal.name).where(matches))
+    # SQLite's LIKE ignores case, and token names do not: `CI` is not `ci`.
+    return [
+        principal,
+        *(i for i, name in found if name == named or (replaced and name.startswith(replaced))),
+    ]
 
 
 def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None]) -> dict[str, str]:

@@ -164,14 +164,14 @@ class ClientContext:
 
         kept = data_dir(self.settings, url) / "snapshots"
         cache = SnapshotCache(kept, self.max_age, self.notify) if self.offline_reads else None
-        # A refused token deletes nothing of the login's (its own refusal says what to do);
-        # a refusal of any role in the workspace deletes the copies kept of it.
-        api = (
-            ApiClient(url, token=session.token)
-            if self.settings.token
-            else session_client(self.settings, session)
-        )
-        api.add_refusal_hook(workspace_refused_hook(kept))
+        # A refused token deletes nothing of the login's (its own refusal says what to do, and
+        # a token without a role says nothing of the login's access); the login's refusal of
+        # any role in the workspace deletes the copies kept of it.
+        if self.settings.token:
+            api = ApiClient(url, token=session.token)
+        else:
+            api = session_client(self.settings, session)
+            api.add_refusal_hook(workspace_refused_hook(kept))
         return HttpBackend(api, workspace_id, cache, self._check_signers)
 
     def _check_signers(self, principals: Sequence[PrincipalView]) -> None:

@@ -61,6 +61,7 @@ def merge_encrypted_files(
     merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
     if merged.text is None:
         raise _conflict(name, merged.conflicts, texts["ours"])
+    _refuse_key_change(name, texts)
     key = keys.for_encrypting(texts["ours"], name)
     if merged.text != plain["ours"]:
         encrypted = filecrypt.encrypt_dotenv(merged.text, key, source=name, previous=texts["ours"])
@@ -98,6 +99,31 @@ class _Keys:
         return filecrypt.FileKey(key=self.opened[header], header=key_fields)
 
 
+def _refuse_key_change(name: str, texts: dict[str, str]) -> None:
+    """A conflict when the two sides are encrypted to different keys: the merge encrypts to
+    one, and taking ours would put a value their side sealed to another environment (or moved
+    off a passphrase some outsider knew) back under the old key. One environment's key
+    versions are one key (a rotation); an empty side has none."""
+    held = {side: _key_identity(texts[side]) for side in ("ours", "theirs") if texts[side]}
+    if len({identity for identity, _words in held.values()}) > 1:
+        raise ConflictError(
+            f"{name}: the two sides are encrypted to different keys ({held['ours'][1]} here,"
+            f" {held['theirs'][1]} on theirs); {name} is left as our side",
+            hint=f"decrypt each side, merge the plain files by hand and encrypt the result to"
+            f" the key it should have (envkeep encrypt FILE -o {shlex.quote(name)} --env ENV"
+            " --force, or --passphrase), then git add it",
+        )
+
+
+def _key_identity(text: str) -> tuple[str, str]:
+    """What a file is encrypted to, and how to say it: an environment (by id, whatever its key
+    version) or a passphrase (by its salt)."""
+    header = filecrypt.read_header(text) or {}
+    if "kdf" in header:
+        return (f"passphrase:{header.get('salt', '')}", "a passphrase")
+    return (f"env:{header.get('env_id', '')}", f"environment {header.get('env', '?')}")
+
+
 def _key_fields(text: str) -> str:
     """The header without its ``mac``: the same for every file of one key (salt, check tag)."""
     return first_line(text).partition(" mac=")[0]
@@ -113,7 +139,8 @@ def _conflict(name: str, names: tuple[str, ...], ours: str) -> ConflictError:
         f" {name} is left as our side, still encrypted",
         hint=f"resolve it by hand: envkeep decrypt {path} -o {plain} (ours);"
         f" git show :3:{path} | envkeep decrypt - -o - (theirs); edit {plain}, then"
-        f" envkeep encrypt {plain} -o {path} {key} --force and git add {path}",
+        f" envkeep encrypt {plain} -o {path} {key} --force and git add {path};"
+        f" delete {plain} then (values in clear)",
     )
 
 

@@ -50,7 +50,7 @@ NAME_PATTERN: str = r"[A-Za-z_][A-Za-z0-9_.-]*"
 _NAME_RULE = (
     "a name starts with a letter or '_' and continues with letters, digits, '_', '.' or '-'"
 )
-_LINE_HINT = "Each line must be NAME=value, a '# comment' or blank; quote values with spaces."
+_LINE_HINT = "each line must be NAME=value, a '# comment' or blank; quote values with spaces"
 _SPACE = " \t\r\f\v"
 
 _NAME_RE = re.compile(NAME_PATTERN)
@@ -369,7 +369,7 @@ class _Scanner:
             f"unterminated {kind} quote in the value of {name!r}",
             line=self.line,
             source=self.source,
-            hint=f"Close the {kind} quote that opens on this line.",
+            hint=f"close the {kind} quote that opens on this line",
         )
 
     def _expect_line_end(self, name: str, start_line: int) -> None:
@@ -380,7 +380,7 @@ class _Scanner:
                 f"unexpected text after the closing quote of {name!r}{opened}",
                 line=self.line,
                 source=self.source,
-                hint="Only a '# comment' may follow a quoted value; "
-                'escape a quote inside a double-quoted value as \\".',
+                hint="only a '# comment' may follow a quoted value; "
+                'escape a quote inside a double-quoted value as \\"',
             )
         self.pos = self._line_end()

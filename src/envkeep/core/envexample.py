@@ -30,13 +30,13 @@ if TYPE_CHECKING:
 __all__ = ["parse_env_example"]
 
 _ANNOTATION_HINT = (
-    "Known annotations: @required, @secret, @type=T, @min=N, @max=N, @pattern=REGEX, "
+    "known annotations: @required, @secret, @type=T, @min=N, @max=N, @pattern=REGEX, "
     "@default=VALUE; types: string, int, float, bool, url, email, port, enum(a,b,…), json, "
-    "duration, path."
+    "duration, path"
 )
 _DEFAULT_HINT = (
-    "Make @default a value the variable's own annotations accept (@type, @min/@max, "
-    "@pattern; not empty when @required), or remove it."
+    "make @default a value the variable's own annotations accept (@type, @min/@max, "
+    "@pattern; not empty when @required), or remove it"
 )
 _SPACE = " \t\r\f\v"  # what the dotenv parser strips around a line
 _TOKEN_RE = re.compile(
@@ -63,7 +63,7 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
                 f"{entry.name!r} is declared twice (first on line {first})",
                 line=entry.line,
                 source=source,
-                hint="Keep one declaration of each variable.",
+                hint="keep one declaration of each variable",
             )
         block = _block_above(entry.line, comments)
         attached.update(block)
@@ -177,8 +177,8 @@ def _reject_detached_annotations(
                 f"annotation '@{key}' is not directly above a variable",
                 line=number,
                 source=source,
-                hint="Put annotations in the comment lines right above NAME=…, "
-                "with no blank line between.",
+                hint="put annotations in the comment lines right above NAME=…, "
+                "with no blank line between",
             )
 
 

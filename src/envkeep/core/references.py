@@ -88,7 +88,7 @@ class Expansion:
             if name in self.errors:
                 raise ReferenceProblem(
                     self.errors[name],
-                    hint=f"Fix or set the referenced variable; {_ESCAPE_HINT}.",
+                    hint=f"fix or set the referenced variable; {_ESCAPE_HINT}",
                 )
 
 

@@ -21,9 +21,8 @@ from envkeep.core.fieldspec import TABLE_KEYS, FieldSpec, Schema
 __all__ = ["schema_from_table"]
 
 _TABLE_HINT = (
-    'Write NAME = "int" or NAME = { type = "port", required = true, min = 1 }; keys: '
+    'write NAME = "int" or NAME = { type = "port", required = true, min = 1 }; keys: '
     + ", ".join(TABLE_KEYS)
-    + "."
 )
 
 
@@ -39,8 +38,8 @@ def schema_from_table(table: Mapping[str, object], *, source: str | None = None)
         if not is_valid_name(name):
             raise InputError(
                 f"{where}invalid variable name {shorten(name)!r} in the schema",
-                hint="A name starts with a letter or '_' and continues with letters, digits, "
-                "'_', '.' or '-'.",
+                hint="a name starts with a letter or '_' and continues with letters, digits, "
+                "'_', '.' or '-'",
             )
         try:
             spec = _field_from_table(name, value)
@@ -56,8 +55,8 @@ def _checked_default(spec: FieldSpec, where: str) -> FieldSpec:
     if problem is not None:
         raise InputError(
             f"{where}schema of {spec.name!r}: 'default' breaks its own rules ({problem})",
-            hint="Make 'default' a value the entry's type, min/max and pattern accept (not "
-            "empty when required = true), or remove it.",
+            hint="make 'default' a value the entry's type, min/max and pattern accept (not "
+            "empty when required = true), or remove it",
         )
     return spec
 

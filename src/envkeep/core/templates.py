@@ -81,7 +81,7 @@ def _with_default(spec: FieldSpec, source: str | None) -> FieldSpec:
             f"{spec.name!r} has both a value and @default",
             line=spec.line,
             source=source,
-            hint="In a template the value is the default: drop @default, or empty the value.",
+            hint="in a template the value is the default: drop @default, or empty the value",
         )
     if spec.default is not None:  # an @default, which parse_env_example has checked
         return replace(spec, example=None)
@@ -97,8 +97,8 @@ def _checked(spec: FieldSpec, source: str | None) -> FieldSpec:
             f"the value of {spec.name!r}, its default, breaks its own rules ({problem})",
             line=spec.line,
             source=source,
-            hint="In a template the value is the default: make it one the annotations accept "
-            "(@type, @min/@max, @pattern), or empty it.",
+            hint="in a template the value is the default: make it one the annotations accept "
+            "(@type, @min/@max, @pattern), or empty it",
         )
     return spec
 
@@ -143,7 +143,7 @@ def _load_template(path: Path) -> Template:
     if _TEMPLATE_NAME_RE.fullmatch(path.stem) is None:
         raise InputError(
             f"{path}: invalid template file name: {_NAME_RULE}",
-            hint="Rename the file, e.g. postgres.env.",
+            hint="rename the file, e.g. postgres.env",
         )
     try:
         text = path.read_text(encoding="utf-8")

@@ -300,7 +300,7 @@ def _require_k8s_key(key: str) -> None:
     if len(key) > 253 or _K8S_KEY.fullmatch(key) is None or key == "." or key.startswith(".."):
         raise UsageError(
             f"'{key}' cannot be a key of a Kubernetes Secret",
-            hint="Secret keys use letters, digits, '-', '_' and '.'; rename the variable",
+            hint="secret keys use letters, digits, '-', '_' and '.'; rename the variable",
         )
 
 
