@@ -63,11 +63,16 @@ def append_event(
 
 
 DENIED = "denied"  # the outcome of a refused request's event
-# A member, or one that was (it acted in the workspace: a removed member's invite.accept is in
-# its chain); another tenant's principal is neither. The workspace exists when either is found.
+# A member, or one that was: it accepted an invite to the workspace, or founded it (the
+# chain's first event is its own); another tenant's principal is none of these. The workspace
+# exists when one is found. Each part is a small table or an indexed lookup: the audit trail,
+# which grows with every request, is not searched by principal (no index on it: one more page
+# on every event's insert, for this refusal path).
 _OWN = (
     "SELECT 1 FROM role_bindings WHERE workspace_id = :ws AND principal_id = :p"
-    " UNION ALL SELECT 1 FROM audit_events WHERE workspace_id = :ws AND principal_id = :p"
+    " UNION ALL SELECT 1 FROM invites WHERE workspace_id = :ws AND accepted_by = :p"
+    " UNION ALL SELECT 1 FROM audit_events WHERE workspace_id = :ws AND seq = 1"
+    " AND principal_id = :p"
 )
 
 
