@@ -42,6 +42,17 @@ def test_the_same_value_changed_differently_is_a_conflict_naming_it() -> None:
     assert "key" not in repr(merged).replace("API_KEY", "")
 
 
+def test_a_name_given_twice_that_both_sides_changed_is_a_conflict() -> None:
+    # Merged occurrence by occurrence, theirs (A=3) would land in the first A while ours
+    # appended A=2 after it: the file would read A=2, their change lost without a word.
+    merged = merge_dotenv("A=1\n", "A=1\nA=2\n", "A=3\n")
+
+    assert merged.text is None
+    assert merged.conflicts == ("A",)
+    one_side = merge_dotenv("A=1\nB=1\n", "A=1\nB=1\nA=2\n", "A=1\nB=2\n")
+    assert one_side.text == "A=1\nB=2\nA=2\n"  # only ours changed A: no clash
+
+
 def test_the_same_change_on_both_sides_is_no_conflict() -> None:
     both = BASE.replace("base-key", "same-key")
 

@@ -226,7 +226,24 @@ def _merge_values(
         before = base.values.get(key)
         if any(side.values.get(key, before) != before for side in (ours, theirs)):
             conflicts.append(key[0])  # deleted on one side, changed (or added) on the other
-    return values, conflicts
+    conflicts += _repeated_clashes(base, ours, theirs)
+    return values, list(dict.fromkeys(conflicts))
+
+
+def _repeated_clashes(base: _Side, ours: _Side, theirs: _Side) -> list[str]:
+    """Names given more than once on a side (the last one wins where the file is read) that
+    both sides changed differently: merged occurrence by occurrence, one side's change could be
+    kept in an occurrence the other side's makes no longer the last."""
+    sides = (base, ours, theirs)
+    repeated = sorted({name for side in sides for name, occurrence in side.values if occurrence})
+    clashes = []
+    for name in repeated:
+        before, mine, other = (
+            [v for (n, _o), v in sorted(side.values.items()) if n == name] for side in sides
+        )
+        if before not in (mine, other) and mine != other:
+            clashes.append(name)
+    return clashes
 
 
 def _three_way(base: _T, ours: _T, theirs: _T) -> tuple[bool, _T]:
