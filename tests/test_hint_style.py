@@ -73,8 +73,8 @@ def test_the_check_sees_a_capital_a_period_and_a_hint_constant() -> None:
         'raise E("z", hint="ENVKEEP_TOKEN is set; unset it")\n'
     )
     assert sorted(_problems(sample, "s")) == [
-        "s:1: starts 'Close the quote.'",
         "s:1: ends 'Close the quote.'",
-        "s:3: starts 'Each line.'",
+        "s:1: starts 'Close the quote.'",
         "s:3: ends 'Each line.'",
+        "s:3: starts 'Each line.'",
     ]
