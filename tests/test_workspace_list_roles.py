@@ -66,3 +66,30 @@ def test_role_words_name_where_a_role_below_the_workspace_is_held() -> None:
     assert role_words({"role": "admin", "level": "workspace"}) == "admin"
     assert role_words({"role": "read", "level": "environment"}) == "read (environment)"
     assert role_words({"id": "1", "name": "old"}) == "-"  # an older server says nothing
+
+
+def test_joining_before_the_keys_are_sealed_says_so_with_the_fingerprint(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    admin, dave, work = tmp_path / "admin", tmp_path / "dave", tmp_path / "work"
+    work.mkdir()
+    admins = {"ENVKEEP_PASSPHRASE": "admin passphrase"}
+    invite = server.invite("admin@pending.io")
+    founded = _cli(admin, work, "join", server.url, invite, "--email", "admin@pending.io", **admins)
+    _ok(admin, work, "init", "shop")
+    code = _ok(admin, work, "member", "invite", "dave@pending.io", "--role", "read",
+               "--project", "shop").strip()  # fmt: skip
+    daves = {"ENVKEEP_PASSPHRASE": "dave passphrase"}
+
+    joined = _cli(dave, work, "join", server.url, code, "--email", "dave@pending.io", **daves)
+    shown = _ok(dave, work, "whoami", "--fingerprint", **daves)
+
+    assert founded.returncode == 0, founded.stderr
+    assert "note:" not in founded.stderr  # the first admin holds its role at once
+    assert joined.returncode == 0, joined.stderr
+    fingerprint = shown.split("fingerprint: ")[1].strip()
+    assert joined.stderr.splitlines()[-1] == (
+        "note: your role's keys are not sealed to you yet: an admin runs envkeep member grant"
+        " dave@pending.io ROLE … for them; your key's fingerprint, if they ask to compare:"
+        f" {fingerprint}"
+    ), joined.stderr

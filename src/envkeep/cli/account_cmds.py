@@ -74,6 +74,7 @@ def join(
             f"{current.email} joined workspace '{joined.name}' on {current.url}; commands now"
             " act in it (back to another: envkeep workspace use NAME)"
         )
+        _note_keys_pending(current.email)
         return
     address = _email(ctx.settings, email)
     same_server = current is not None and current.url == accounts.normalise_url(url)
@@ -87,6 +88,29 @@ def join(
         ctx.settings, url, code, email=address, passphrase=_passphrase(ctx.settings, new=True)
     )
     output.done(f"welcome, {session.email}: logged in to {session.url}")
+    _note_keys_pending(session.email)
+
+
+def _note_keys_pending(email: str) -> None:
+    """After a join: when the roles joined come without their keys yet (an admin's `member
+    grant` seals them), say so, with the fingerprint they may ask to compare; the first read
+    would otherwise be the first word of it."""
+    from envkeep.client.members import list_members
+    from envkeep.core.errors import EnvkeepError
+
+    try:
+        ctx = make_context()
+        me = ctx.identity.principal_id
+        mine = [row for row in list_members(ctx) if row["principal"]["id"] == me]
+        fingerprint = ctx.identity.record.public.fingerprint()
+    except EnvkeepError:  # the join is done; this note is no reason to fail it
+        return
+    if not any(row.get("keys_missing") for row in mine):
+        return
+    output.done(
+        f"note: your role's keys are not sealed to you yet: an admin runs envkeep member grant"
+        f" {email} ROLE … for them; your key's fingerprint, if they ask to compare: {fingerprint}"
+    )
 
 
 def login(
