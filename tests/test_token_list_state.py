@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from envkeep.cli import output
-from envkeep.cli.token_cmds import _moment, _state
+from envkeep.cli.token_cmds import _state
 
 NOW = datetime(2026, 12, 4, 16, 40, tzinfo=UTC)
 
@@ -24,7 +24,7 @@ def test_a_token_past_its_expiry_is_expired_one_before_it_active() -> None:
 
 
 def test_expiry_is_shown_in_utc_as_every_table_shows_a_time() -> None:
-    assert _moment("2027-01-03T16:35:20.490982") == "2027-01-03T16:35:20Z"
-    assert _moment("2027-01-03T17:35:20+01:00") == "2027-01-03T16:35:20Z"
+    assert output.moment("2027-01-03T16:35:20.490982") == "2027-01-03T16:35:20Z"
+    assert output.moment("2027-01-03T17:35:20+01:00") == "2027-01-03T16:35:20Z"
     assert output.moment("2027-01-03 16:35:20") == "2027-01-03T16:35:20Z"  # SQLite's text
     assert output.moment(None) == "-"

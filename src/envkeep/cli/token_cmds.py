@@ -54,7 +54,7 @@ def list_(json_out: JsonOpt = False) -> None:
             t["role"] or "-",
             _scope(t),
             t.get("created_by") or "-",
-            _moment(t["expires_at"]) if t["expires_at"] else "never",
+            output.moment(t["expires_at"]) if t["expires_at"] else "never",
             _state(t, now),
         )
         for t in found
@@ -67,11 +67,6 @@ def _utc(text: str) -> datetime:
     """A time the server sent (naive from an older server: UTC), in UTC."""
     moment = datetime.fromisoformat(text)
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _moment(text: str) -> str:
-    """A time as the tables show it (`output.moment`)."""
-    return output.moment(text)
 
 
 def _state(token: dict[str, Any], now: datetime) -> str:

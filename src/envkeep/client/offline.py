@@ -45,15 +45,16 @@ class _Copy:
 
     @property
     def environment_id(self) -> str | None:
-        try:
-            return str(self.snapshot["environment"]["id"])
-        except (KeyError, TypeError):
-            return None
+        return self._field("environment", "id")
 
     @property
     def workspace_id(self) -> str | None:
+        return self._field("project", "workspace_id")
+
+    def _field(self, part: str, name: str) -> str | None:
+        """A field of the snapshot's ``part``; None for an answer without it."""
         try:
-            return str(self.snapshot["project"]["workspace_id"])
+            return str(self.snapshot[part][name])
         except (KeyError, TypeError):
             return None
 

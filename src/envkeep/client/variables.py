@@ -7,6 +7,8 @@ references it leaves dangling (`broken_references`).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -161,15 +163,13 @@ def set_variables(
     from envkeep.client.conflicts import Stale
 
     schemas = _schemas(ctx, check=check)
-    for attempt in range(1, SET_ATTEMPTS + 1):
-        try:
-            return _set_once(
-                ctx, env, service, values, schemas=schemas, confirmed=confirmed,
-                retry=attempt < SET_ATTEMPTS,
-            )  # fmt: skip
-        except Stale:
-            continue
-    raise AssertionError("the last attempt raises its conflict")  # pragma: no cover
+    once = functools.partial(
+        _set_once, ctx, env, service, values, schemas=schemas, confirmed=confirmed
+    )
+    for _lost in range(SET_ATTEMPTS - 1):
+        with contextlib.suppress(Stale):
+            return once(retry=True)
+    return once(retry=False)  # the last attempt's conflict is raised, explained
 
 
 SET_ATTEMPTS = 8  # each lost race is a distinct write of another: 8 racers all land
