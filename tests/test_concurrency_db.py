@@ -3,13 +3,18 @@ contiguous, no update is lost, and every loser is told so with a conflict (409).
 
 from __future__ import annotations
 
+import os
 import threading
+import time
+import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from envkeep.app.accounts import create_workspace, workspaces_of
+from envkeep.app.key_rotation import rotate_key
+from envkeep.app.members import NewShare
 from envkeep.app.projects import create_project
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.writes import write_secrets
@@ -99,6 +104,140 @@ def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
     assert versions == list(range(1, sum(wins) + 1))  # contiguous: every win is one version
     assert _current(store) == sum(wins)
     assert sum(losses) > 0  # the writers really raced
+
+
+def _new_variable(writer: int) -> SecretWrite:
+    return SecretWrite(
+        secret_id=str(uuid.uuid4()),
+        scope="shared",
+        name_index=os.urandom(32),
+        expected_version=0,
+        key_version=1,
+        name_ct=b"n",
+        value_ct=f"{writer}".encode(),
+        signature=b"s" * 64,
+    )
+
+
+def _shop(store: Store, owner: Owner) -> None:
+    store.run(
+        owner.principal_id,
+        lambda call: create_project(
+            call,
+            workspace_id=owner.workspace_id,
+            name="shop",
+            environments=[NewEnvironment("10000000-0000-4000-8000-000000000009", "dev", b"k")],
+        ),
+    )
+
+
+def _add(owner: Owner, writer: int, expected: int | None = None) -> Callable[[Call], int]:
+    def use_case(call: Call) -> int:
+        return write_secrets(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            writes=[_new_variable(writer)],
+            expected_revision=expected,
+        )
+
+    return use_case
+
+
+def test_writers_of_one_environment_each_raise_its_revision_by_one(
+    store: Store, owner: Owner
+) -> None:
+    # Different variables, so no write conflicts: each answer is a revision of its own.
+    _shop(store, owner)
+    writers, each = 8, 10
+    start = threading.Barrier(writers)
+    revisions: list[int] = []
+    failures: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        start.wait()
+        for _ in range(each):
+            try:
+                revisions.append(store.run(owner.principal_id, _add(owner, index)))
+            except BaseException as error:  # noqa: BLE001 - collected and asserted below
+                failures.append(error)
+                return
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(revisions) == list(range(1, writers * each + 1))
+
+
+def _race_on_revision(store: Store, owner: Owner, seen: int, writers: int) -> tuple[list[int], int]:
+    """``writers`` writes at once, each sent with ``If-Match: seen``: the revisions written, and
+    how many were refused as conflicts."""
+    start = threading.Barrier(writers)
+    won: list[int] = []
+    lost: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        start.wait()
+        try:
+            won.append(store.run(owner.principal_id, _add(owner, index, expected=seen)))
+        except ConflictError as error:
+            lost.append(error)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return won, len(lost)
+
+
+def test_writers_sending_one_revision_as_if_match_win_once(store: Store, owner: Owner) -> None:
+    _shop(store, owner)
+    for seen in range(4):  # rounds: every writer of a round read revision `seen`
+        assert _race_on_revision(store, owner, seen, writers=8) == ([seen + 1], 7)
+
+
+def test_a_write_racing_a_key_rotation_waits_for_it_and_is_refused(
+    store: Store, owner: Owner
+) -> None:
+    # The write read key version 1 while the rotation to 2 was uncommitted: written, its value
+    # would have been left under the old key once the rotation committed.
+    _shop(store, owner)
+    env_id = "10000000-0000-4000-8000-000000000009"
+    rotated = threading.Event()
+    refused: list[BaseException] = []
+
+    def rotate(call: Call) -> int:
+        share = NewShare(env_id, 2, owner.principal_id, b"k2")
+        version = rotate_key(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            new_key_version=2,
+            shares=[share],
+            writes=[],
+        )
+        rotated.set()
+        time.sleep(0.5)  # the rotation's transaction stays open while the write starts
+        return version
+
+    def write() -> None:
+        rotated.wait()
+        try:
+            store.run(owner.principal_id, _add(owner, 0))
+        except ConflictError as error:
+            refused.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert store.run(owner.principal_id, rotate) == 2
+    writer.join()
+    assert [str(e) for e in refused] == ["the environment's data key changed since you read it"]
 
 
 def test_one_member_creating_two_workspaces_of_one_name_at_once_gets_one(

@@ -63,13 +63,17 @@ def _insert(name: str, *, fail: bool = False) -> Callable[[GroupTransaction], Gr
     return work
 
 
-def _run(engine: Engine, jobs: list[tuple[Callable[[GroupTransaction], Any], bool]]) -> list[Any]:
+# How a job is submitted: a snapshot read, a small write, any other write.
+READ, SMALL, LARGE = "read", "small", "large"
+
+
+def _run(engine: Engine, jobs: list[tuple[Callable[[GroupTransaction], Any], str]]) -> list[Any]:
     """Submit every job at once (so that they queue together) and gather what each got."""
 
     async def main() -> list[Any]:
         group_commit = GroupCommit(engine, asyncio.Semaphore)
         runs: list[Coroutine[Any, Any, Any]] = [
-            group_commit.run(work, shared=shared) for work, shared in jobs
+            group_commit.run(work, shared=kind == READ, inline=kind == SMALL) for work, kind in jobs
         ]
         try:
             return await asyncio.gather(*runs, return_exceptions=True)
@@ -81,7 +85,7 @@ def _run(engine: Engine, jobs: list[tuple[Callable[[GroupTransaction], Any], boo
 
 def test_concurrent_reads_share_one_transaction_and_one_commit(engine: Engine) -> None:
     commits = _commits(engine)
-    got = _run(engine, [(_insert(f"r{i}"), True) for i in range(5)])
+    got = _run(engine, [(_insert(f"r{i}"), READ) for i in range(5)])
     assert commits == [1]
     assert all(t is got[0] for t in got)  # one GroupTransaction: one transaction
     assert _names(engine) == ["r0", "r1", "r2", "r3", "r4"]
@@ -92,16 +96,16 @@ def test_a_failed_commit_fails_every_request_of_the_group(engine: Engine) -> Non
         # A deferred foreign key: the statement succeeds, the COMMIT fails.
         transaction.driver.execute("INSERT INTO answers VALUES ('orphan', 'no such parent')")
 
-    got = _run(engine, [(_insert("r0"), True), (orphan, True), (_insert("r2"), True)])
+    got = _run(engine, [(_insert("r0"), READ), (orphan, READ), (_insert("r2"), READ)])
     assert [type(g) for g in got] == [exc.IntegrityError] * 3
     assert _names(engine) == []
     # The next group starts from a clean connection and commits.
-    assert not isinstance(_run(engine, [(_insert("after"), True)])[0], BaseException)
+    assert not isinstance(_run(engine, [(_insert("after"), READ)])[0], BaseException)
     assert _names(engine) == ["after"]
 
 
 def test_a_failing_request_rolls_back_alone(engine: Engine) -> None:
-    jobs = [(_insert("a"), True), (_insert("b", fail=True), True), (_insert("c"), True)]
+    jobs = [(_insert("a"), READ), (_insert("b", fail=True), READ), (_insert("c"), READ)]
     got = _run(engine, jobs)
     assert isinstance(got[1], ValueError)
     assert got[0] is got[2]  # the others still shared their transaction
@@ -110,13 +114,64 @@ def test_a_failing_request_rolls_back_alone(engine: Engine) -> None:
 
 def test_a_write_gets_a_transaction_of_its_own(engine: Engine) -> None:
     commits = _commits(engine)
-    jobs = [(_insert("r1"), True), (_insert("r2"), True), (_insert("w"), False)]
-    got = _run(engine, [*jobs, (_insert("r3"), True)])
+    jobs = [(_insert("r1"), READ), (_insert("r2"), READ), (_insert("w"), LARGE)]
+    got = _run(engine, [*jobs, (_insert("r3"), READ)])
     assert commits == [3]
     assert got[0] is got[1]
     assert got[2] is not got[0]
     assert got[3] is not got[2]
     assert _names(engine) == ["r1", "r2", "r3", "w"]
+
+
+def test_small_writes_ready_in_one_turn_share_a_transaction_after_the_first(
+    engine: Engine,
+) -> None:
+    # The first runs at once, alone; those ready in the same turn of the loop queue behind it.
+    commits = _commits(engine)
+    got = _run(engine, [(_insert(f"w{i}"), SMALL) for i in range(4)])
+    assert commits == [2]
+    assert got[0] is not got[1]
+    assert got[1] is got[2] is got[3]
+    assert _names(engine) == ["w0", "w1", "w2", "w3"]
+
+
+def test_a_failing_small_write_rolls_back_alone_and_the_others_commit(engine: Engine) -> None:
+    first = (_insert("first"), SMALL)
+    jobs = [(_insert("a"), SMALL), (_insert("b", fail=True), SMALL), (_insert("c"), SMALL)]
+    got = _run(engine, [first, *jobs])
+    assert isinstance(got[2], ValueError)
+    assert got[1] is got[3]
+    assert _names(engine) == ["a", "c", "first"]
+
+
+def test_small_writes_a_turn_apart_each_run_alone_on_the_loop(engine: Engine) -> None:
+    commits = _commits(engine)
+
+    async def main() -> list[int]:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            ran_in = [await group_commit.run(_where("w1"), shared=False, inline=True)]
+            await asyncio.sleep(0)  # the loop turns, as it does between one client's requests
+            ran_in.append(await group_commit.run(_where("w2"), shared=False, inline=True))
+            return [*ran_in, threading.get_ident()]
+        finally:
+            group_commit.close()
+
+    first, second, loop_thread = asyncio.run(main())
+    assert first == second == loop_thread
+    assert commits == [2]
+    assert _names(engine) == ["w1", "w2"]
+
+
+def test_reads_small_writes_and_large_writes_never_share_a_transaction(engine: Engine) -> None:
+    commits = _commits(engine)
+    kinds = [READ, READ, SMALL, SMALL, LARGE, SMALL, READ]
+    got = _run(engine, [(_insert(f"{i}{kind}"), kind) for i, kind in enumerate(kinds)])
+    assert commits == [5]  # reads | small writes | the large one | a small one | a read
+    assert got[0] is got[1]
+    assert got[2] is got[3]
+    assert len({id(t) for t in (got[0], got[2], got[4], got[5], got[6])}) == 5
+    assert len(_names(engine)) == len(kinds)
 
 
 def test_a_request_that_used_the_orm_leaves_a_fresh_session_to_the_next(engine: Engine) -> None:
@@ -133,7 +188,7 @@ def test_a_request_that_used_the_orm_leaves_a_fresh_session_to_the_next(engine: 
 
         return work
 
-    got = _run(engine, [(touch(True), True), (touch(False), True)])
+    got = _run(engine, [(touch(True), READ), (touch(False), READ)])
     assert isinstance(got[0], ValueError)
     assert got[1] is None
     assert sessions[0] is not sessions[1]
@@ -194,7 +249,12 @@ def test_a_job_waits_in_a_thread_while_another_process_holds_the_lock(
     assert _names(engine) == ["w"]
 
 
-def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine: Engine) -> None:
+@pytest.mark.parametrize(
+    ("shared", "inline"), [(True, False), (False, True)], ids=["reads", "small writes"]
+)
+def test_a_group_runs_on_the_event_loop_and_commits_in_a_thread(
+    engine: Engine, *, shared: bool, inline: bool
+) -> None:
     commit_threads: list[int] = []  # the threads that ran a COMMIT statement
 
     def trace(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -210,7 +270,7 @@ def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine:
         group_commit = GroupCommit(engine, asyncio.Semaphore)
         try:
             ran_in = await asyncio.gather(
-                *(group_commit.run(_where(n), shared=True) for n in "abc")
+                *(group_commit.run(_where(n), shared=shared, inline=inline) for n in "abc")
             )
             return ran_in, threading.get_ident()
         finally:
@@ -218,8 +278,9 @@ def test_a_group_of_reads_runs_on_the_event_loop_and_commits_in_a_thread(engine:
 
     ran_in, loop_thread = asyncio.run(main())
     assert ran_in == [loop_thread] * 3
-    assert commit_threads
-    assert all(thread != loop_thread for thread in commit_threads)
+    # A small write first in its turn commits alone on the loop; a group commits in a thread.
+    alone = [] if shared else [True]
+    assert [thread == loop_thread for thread in commit_threads] == [*alone, False]
     assert _names(engine) == ["a", "b", "c"]
 
 

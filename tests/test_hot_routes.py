@@ -212,6 +212,56 @@ def test_concurrent_reads_each_append_one_event_to_an_intact_chain(
     assert verify_chain([event_view(e) for e in events]) is None
 
 
+def test_concurrent_writes_share_commits_and_each_gets_its_own_answer_and_event(
+    apps: tuple[TestClient, TestClient, str, str], engine: Engine, database: str
+) -> None:
+    # Half the writers add a variable each; the other half all replace one variable's
+    # version 1, so exactly one of them wins and the rest are refused, each alone.
+    hot, _plain, token, path = apps
+    contested = _write()
+    assert hot.post(f"{path}/secrets", json={"writes": [contested]}).status_code == 200
+    before = len(_events(engine))
+    fresh = [_write() for _ in range(12)]
+    rivals = [_write(expected=1, secret_id=contested["secret_id"]) for _ in range(12)]
+    for rival in rivals:  # the same variable: same name index
+        rival["name_index"] = contested["name_index"]
+    commits: list[str] = []
+
+    async def write_all() -> list[int]:
+        app = create_app(database, rate=0)
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=headers
+        ) as api:
+            await api.get(f"{path}/snapshot")  # on SQLite, the group commit's connection made
+            found = app.state.envkeep.group_commit
+            if found is not None:
+                assert found._connection is not None
+                driver = found._connection.connection.dbapi_connection
+                driver.set_trace_callback(
+                    lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None
+                )
+            mixed = [w for pair in zip(fresh, rivals, strict=True) for w in pair]
+            answers = await asyncio.gather(
+                *(api.post(f"{path}/secrets", json={"writes": [w]}) for w in mixed)
+            )
+        app.state.envkeep.close()
+        return [a.status_code for a in answers]
+
+    statuses = asyncio.run(write_all())
+    assert statuses[0::2] == [200] * 12  # every new variable
+    assert sorted(statuses[1::2]) == [200] + [409] * 11  # one rival won
+    if engine.dialect.name == "sqlite":
+        assert 0 < len(commits) < 13  # the writes shared transactions
+    events = _events(engine)[before:]
+    assert [e.action for e in events] == ["secrets.read"] + ["secrets.write"] * 13  # one a 200
+    assert verify_chain([event_view(e) for e in _events(engine)]) is None
+    snapshot = hot.get(f"{path}/snapshot")
+    assert snapshot.headers["etag"] == f'"{2 + 13}"'
+    assert len(snapshot.json()["secrets"]) == 2 + 12
+
+
 def test_a_read_after_a_change_sees_the_change(
     apps: tuple[TestClient, TestClient, str, str],
 ) -> None:

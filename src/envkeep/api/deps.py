@@ -211,7 +211,7 @@ async def run_as(
     """Run ``work`` in one transaction as the caller's principal, in one worker-thread hop;
     the answer comes once the transaction committed. On SQLite (``group_commit``) a
     ``shared`` job (one that writes nothing but its audit event) may share its transaction
-    with others, and a ``small`` one may run on the event loop."""
+    with other reads, and a ``small`` write with other small writes, on the event loop."""
     who = partial(actor_of, limits=found.limits, caller=caller)
     return await _run(found, who, work, shared=shared, small=small)
 

@@ -10,18 +10,26 @@ back.
 No request is answered before that commit succeeded, and if it fails every request of the
 group fails with it.
 
-Jobs marked ``shared`` (snapshot reads) go together, up to ``MAX_GROUP``; any other job (a
-write) gets a transaction of its own, so that the secrets a read sees were committed by an
-earlier transaction (``app.secrets_cache``) and a large batch never holds readers' answers.
-Groups run one at a time, behind the server's transaction gate. Where a group's statements
-run depends on what it holds, when the database lock is free at once:
+Jobs of one kind go together, up to ``MAX_GROUP``: snapshot reads (``shared``) with reads,
+small writes (``inline``) with small writes. A read never shares a transaction with a write, so
+that the secrets a read sees were committed by an earlier transaction (``app.secrets_cache``);
+a large batch gets one of its own, so that it never holds other requests' answers. Concurrent
+writers thus share one fsync as readers do: many CI jobs writing at once are answered at the
+rate of the Python work, not of the disk's flushes. Groups run one at a time, behind the
+server's transaction gate. Where a group's statements run depends on what it holds, when the
+database lock is free at once:
 
-- a group of reads runs its jobs on the event loop (each costs a few statements, most of its
-  secrets from the cache) and only its COMMIT, with the fsync, in a worker thread: a worker
-  thread running the jobs' Python fought the event loop for the GIL, which cost more than
-  the jobs (about a tenth of the reads per second, measured with ``make bench``);
-- a job marked ``inline`` (a small write) runs whole on the event loop: its transaction costs
-  less than the two thread switches of a hop;
+- a group of reads or of small writes runs its jobs on the event loop (each costs a few
+  statements, a read's secrets mostly from the cache) and only its COMMIT, with the fsync, in
+  a worker thread, where the event loop reads the next requests meanwhile: a worker thread
+  running the jobs' Python fought the event loop for the GIL, which cost more than the jobs
+  (about a tenth of the reads per second, measured with ``make bench``);
+- a small write that finds nothing queued, and no other write run in the same turn of the
+  event loop, runs at once and whole on the loop, COMMIT included: its transaction costs less
+  than the two thread switches of a hop, and less than queueing (one client writing). The
+  writes read in that same turn (several clients writing at once) queue behind it and share
+  the next transaction: without the turn's mark each of them ran alone in turn, one fsync
+  each, and the queue never formed;
 - anything else runs in one worker-thread hop.
 
 The event loop's BEGIN does not wait (``busy_timeout`` 0 on that attempt): if another process
@@ -154,6 +162,13 @@ class _Job(Generic[T]):
     inline: bool
     future: asyncio.Future[T]
 
+    @property
+    def kind(self) -> str | None:
+        """What the job may share a transaction with (jobs of its kind), None for nothing."""
+        if self.shared:
+            return "read"
+        return "small write" if self.inline else None
+
 
 @dataclass(frozen=True)
 class _Outcome:
@@ -184,6 +199,7 @@ class GroupCommit:
     _drainer: asyncio.Task[None] | None = field(default=None, init=False)
     _connection: Connection | None = field(default=None, init=False)
     _waits: bool = field(default=True, init=False)
+    _busy_turn: bool = field(default=False, init=False)
 
     async def run(
         self, work: Callable[[GroupTransaction], T], *, shared: bool, inline: bool = False
@@ -191,7 +207,10 @@ class GroupCommit:
         """``work`` inside a transaction (and a savepoint of its own), once committed."""
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(work, shared, inline, loop.create_future())
-        if inline and self._drainer is None and not self._queue:  # nothing to queue behind
+        if inline and not self._busy_turn and self._drainer is None and not self._queue:
+            # Nothing to queue behind, and no other write ran in this turn of the event loop.
+            self._busy_turn = True
+            loop.call_soon(self._turn_ends)
             async with self.gate():
                 (outcome,) = await self._run_group([job])
             outcome.settle(job.future)
@@ -200,6 +219,9 @@ class GroupCommit:
         if self._drainer is None:
             self._drainer = loop.create_task(self._drain())
         return await job.future
+
+    def _turn_ends(self) -> None:
+        self._busy_turn = False
 
     def close(self) -> None:
         """Give the connection back (on shutdown, no group running)."""
@@ -211,7 +233,7 @@ class GroupCommit:
         group: list[_Job[Any]] = []
         while self._queue and len(group) < MAX_GROUP:
             job = self._queue[0]
-            if group and not (job.shared and group[0].shared):
+            if group and (job.kind is None or job.kind != group[0].kind):
                 break
             self._queue.popleft()
             if not job.future.done():  # skip a request that went away while it queued
@@ -244,12 +266,12 @@ class GroupCommit:
         if not group:  # every request of it went away
             return []
         done: _Done | None = None
-        if group[0].shared or (len(group) == 1 and group[0].inline):
+        if group[0].kind is not None:
             with contextlib.suppress(_LockTaken):
                 opened = self._open(group, wait=False)
                 if not isinstance(opened, _Open):
                     done = opened
-                elif group[0].shared:  # the fsync off the loop: sqlite3's COMMIT alone
+                elif len(group) > 1 or group[0].shared:  # the fsync off the loop: COMMIT alone
                     failed = await run_in_threadpool(_driver_commit, opened.shared.driver)
                     done = self._close(opened, failed)
                 else:

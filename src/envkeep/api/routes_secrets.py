@@ -21,7 +21,8 @@ from envkeep.core.errors import ConflictError
 if TYPE_CHECKING:
     from envkeep.app.context import Call
 
-# A batch this small is written on the event loop when the database is free (group_commit).
+# A batch this small is written on the event loop, sharing its transaction with other small
+# batches written at the same time (group_commit).
 SMALL_BATCH = 20
 
 PREFIX = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}"

@@ -14,7 +14,7 @@ from envkeep.app.audit import append_event
 from envkeep.app.members import NewShare, policy_binding
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
-from envkeep.app.writes import apply_writes, check_sizes, stored_sizes
+from envkeep.app.writes import apply_writes, check_sizes, lock_environment, stored_sizes
 from envkeep.core.errors import ConflictError, InputError
 from envkeep.store.models import DataKeyShare, Environment, Principal, RoleBinding
 
@@ -52,6 +52,7 @@ def rotate_key(
     """Switch an environment to a new data key in one transaction: its shares for every
     current reader, and every current value re-encrypted under it (admin)."""
     _found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
+    lock_environment(call, env)  # a write committed meanwhile is seen, and none comes between
     if new_key_version != env.key_version + 1:
         raise ConflictError("the environment's key changed meanwhile", hint="run the command again")
     readers = {

@@ -7,7 +7,7 @@ and ``Call.execute``): no ORM unit of work per request or per row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from envkeep.app.context import Call
-    from envkeep.app.views import SecretWrite
+    from envkeep.app.views import EnvironmentView, SecretWrite
     from envkeep.store.models import Environment
 
 
@@ -211,6 +211,7 @@ def write_secrets(
     found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
     check_role(bindings, Target(workspace_id, found.id, env.id), Role.WRITE, named=named)
+    env = _locked(call, env)
     if env.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{environment}' is protected",
@@ -231,6 +232,28 @@ def write_secrets(
 
 
 _NEXT_REVISION = "UPDATE environments SET revision = :revision WHERE id = :id"
+_LOCK_ENVIRONMENT = (
+    "SELECT key_version, revision, protected FROM environments WHERE id = :id FOR UPDATE"
+)
+
+
+def _locked(call: Call, env: EnvironmentView) -> EnvironmentView:
+    """``env`` as committed now, its row locked until the transaction ends (PostgreSQL).
+
+    At READ COMMITTED the first read may predate a writer that committed since: two writers of
+    one environment then raised its revision to the same number, and checked the key version
+    and ``If-Match`` against a past state. Writers of one environment now queue on its row and
+    read it again. SQLite serialises every writer already (``BEGIN IMMEDIATE``)."""
+    if call.session.get_bind().dialect.name == "sqlite":
+        return env
+    ((key_version, revision, protected),) = call.fetch(_LOCK_ENVIRONMENT, {"id": env.id})
+    return replace(env, key_version=key_version, revision=revision, protected=bool(protected))
+
+
+def lock_environment(call: Call, env: Environment) -> None:
+    """``_locked`` for a use case holding the ORM's row (a key rotation): reloaded, locked."""
+    if call.session.get_bind().dialect.name != "sqlite":
+        call.session.refresh(env, with_for_update=True)
 
 
 def check_sizes(writes: Sequence[SecretWrite], *, stored: Mapping[str, int] | None = None) -> None:
