@@ -123,6 +123,19 @@ def test_readyz_checks_the_database_and_metrics_are_served(client: TestClient) -
     assert "envkeep_request_seconds_count" in client.get("/metrics").text
 
 
+def test_metrics_name_the_api_description_and_docs_and_no_unknown_path(
+    client: TestClient,
+) -> None:
+    assert client.get("/openapi.json").json()["info"]["title"] == "envkeep"
+    assert client.get("/docs").status_code == 200
+    assert client.get("/no/such/path").status_code == 404
+    counted = client.get("/metrics").text
+    for route in ("/openapi.json", "/docs"):
+        assert f'envkeep_request_seconds_count{{method="GET",route="{route}"}} 1.0' in counted
+    assert 'route="unmatched"} 1.0' in counted  # the unknown path, named by no route
+    assert "/no/such/path" not in counted
+
+
 def test_a_body_over_the_limit_is_refused(engine: Engine, database: str) -> None:
     with TestClient(create_app(database, max_body=1024)) as small:
         response = small.post("/v1/auth/prelogin", content=b"x" * 2048)

@@ -185,16 +185,20 @@ def test_a_hand_edited_env_file_blocks_every_service_unless_force(
     edited.write_text(hand_edit, encoding="utf-8")
     api_before = env_file(config_tree, "api").read_bytes()
 
-    blocked, dry = envkeep.many(
-        ("activate-all", "--env", "dev"), ("activate-all", "--env", "dev", "--dry-run", "--json")
+    blocked, dry, as_json = envkeep.many(
+        ("activate-all", "--env", "dev"),
+        ("activate-all", "--env", "dev", "--dry-run", "--json"),
+        ("activate-all", "--env", "dev", "--json"),  # refused too, with the plan that blocked
     )
 
     assert_one_line_error(blocked, "services/web/.env was edited since envkeep wrote it")
     assert "--service web" in blocked.stderr
-    assert dry.code == 2, dry.describe()
-    planned = {p["service"]: p for p in json.loads(dry.stdout)}
-    assert (planned["web"]["action"], planned["web"]["edited"]) == ("blocked", True)
-    assert (planned["api"]["action"], planned["api"]["edited"]) == ("update", False)
+    for answer in (dry, as_json):
+        assert answer.code == 2, answer.describe()
+        planned = {p["service"]: p for p in json.loads(answer.stdout)}
+        assert (planned["web"]["action"], planned["web"]["edited"]) == ("blocked", True)
+        assert (planned["api"]["action"], planned["api"]["edited"]) == ("update", False)
+    assert "nothing was written" in as_json.stderr
     assert edited.read_text(encoding="utf-8") == hand_edit
     assert env_file(config_tree, "api").read_bytes() == api_before  # all or nothing
 

@@ -21,6 +21,7 @@ from .config_fixtures import (
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
     editor_env,
+    on_terminal,
 )
 from .conftest import ENVKEEP, collect, quick_ok
 
@@ -54,6 +55,22 @@ import pathlib, sys
 buffer = pathlib.Path(sys.argv[1])
 text = buffer.read_text(encoding="utf-8").replace("PORT=8080", "PORT=9090")
 buffer.write_text(text + "THIS IS NOT DOTENV\\n", encoding="utf-8")
+"""
+
+# As TYPO the first time; opened again (the refusal on top), records what it was shown and
+# either removes the bad line ({fix}) or saves the text unchanged.
+REOPENED = """\
+import pathlib, sys
+buffer = pathlib.Path(sys.argv[1])
+here = pathlib.Path({here!r})
+text = buffer.read_text(encoding="utf-8")
+if text.startswith("# ! "):
+    (here / "reopened.env").write_text(text, encoding="utf-8")
+    if {fix!r}:
+        buffer.write_text(text.replace("THIS IS NOT DOTENV\\n", ""), encoding="utf-8")
+else:
+    text = text.replace("PORT=8080", "PORT=9090")
+    buffer.write_text(text + "THIS IS NOT DOTENV\\n", encoding="utf-8")
 """
 
 # Someone else sets PORT while the editor is open; then the user's edit is saved.
@@ -308,3 +325,42 @@ def test_from_with_overwrite_writes_the_users_changes_over_another_writers(
     assert after["LOG_LEVEL"]["value"] == "warn"  # not the user's change: the other write stays
     assert alone.code == 2, alone.describe()
     assert_one_line_error(alone, "--overwrite applies a kept buffer: it goes with --from FILE")
+
+
+def _edit_on_terminal(envkeep: Envkeep, tmp_path: Path, *, fix: bool) -> tuple[int, str]:
+    editor = script(tmp_path / "reopen.py", REOPENED.format(here=str(tmp_path), fix=fix))
+    code, shown = on_terminal(
+        envkeep,
+        *("edit", "--env", "dev", "--service", "api"),
+        env={**editor_env(editor), "CI": None},
+        stdin_terminal=True,
+    )
+    return code, shown.decode(errors="replace")
+
+
+def test_on_a_terminal_a_refused_text_opens_again_with_the_reason_on_top(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    code, shown = _edit_on_terminal(envkeep, tmp_path, fix=True)
+
+    assert code == 0, shown
+    reopened = (tmp_path / "reopened.env").read_text(encoding="utf-8")
+    assert reopened.startswith("# ! envkeep edit: not applied, nothing was written:\n"), reopened
+    assert "line" in reopened.split("THIS IS NOT DOTENV")[0]  # the parse error, above the text
+    assert "PORT=9090\n" in reopened  # the user's own text, kept as they left it
+    assert api_listing(envkeep)["PORT"]["value"] == "9090"
+    assert recovered(envkeep) == []  # applied: nothing kept in clear
+
+
+def test_saving_the_reopened_text_unchanged_gives_up_and_keeps_it(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    before = api_listing(envkeep)
+    code, shown = _edit_on_terminal(envkeep, tmp_path, fix=False)
+
+    assert code == 1, shown
+    assert (tmp_path / "reopened.env").is_file()  # it was opened again, once
+    assert "edit --env dev --service api --from" in shown
+    [kept] = recovered(envkeep)
+    assert "PORT=9090\nTHIS IS NOT DOTENV\n" in kept_text(kept)
+    assert api_listing(envkeep) == before

@@ -89,6 +89,7 @@ def create_app(
         telemetry=telemetry_config(),
         docs_url=None,  # docs_page serves it, under a policy of its own
         redoc_url=None,
+        openapi_url=None,  # docs_page serves it, as a route the metrics can name
     )
     # Fake prelogin salts for unknown emails must be stable for one deployment.
     server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()

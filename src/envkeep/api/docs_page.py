@@ -9,6 +9,8 @@ script (by its hash, so no other inline script runs), styles from that file and 
 from ``data:``, requests ("Try it out") to this server only, and no framing. The page holds no
 secret: the API authenticates with a bearer token the reader pastes in, never a cookie.
 FastAPI's ReDoc page and OAuth2 redirect page are not served (the API has no OAuth2 flow).
+``/openapi.json`` is served here too, as a route of the app's own (FastAPI's would be a bare
+Starlette route, which the metrics and log line could only call ``unmatched``).
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import re
 from typing import TYPE_CHECKING
 
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 PATH = "/docs"
+OPENAPI = "/openapi.json"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _SCRIPTS = re.compile(r'<script src="(https://[^"]+)"')
 _STYLESHEETS = re.compile(r'<link type="text/css" rel="stylesheet" href="(https://[^"]+)"')
@@ -67,10 +70,16 @@ def page_policy(html: str) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Serve ``/docs`` (the app is made with ``docs_url=None`` and ``redoc_url=None``)."""
+    """Serve ``/docs`` and ``/openapi.json`` (the app is made with ``docs_url``,
+    ``redoc_url`` and ``openapi_url`` None)."""
+
+    @app.get(OPENAPI, include_in_schema=False)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     html = bytes(
         get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            openapi_url=OPENAPI,
             title=f"{app.title} - API",
             swagger_js_url=f"{_CDN}/swagger-ui-bundle.js",
             swagger_css_url=f"{_CDN}/swagger-ui.css",

@@ -309,29 +309,16 @@ def activate_all(
     plans, skipped = activation.plan_activation(
         ctx, env_name, force=force, validate=not no_validate
     )
-    if not dry_run:
-        activation.apply_activation(plans)
     if json_out:
-        output.print_json(
-            [
-                {
-                    "service": p.service,
-                    "path": str(p.path),
-                    "action": p.action,
-                    "variables": p.count,
-                    "backup": None if p.backup is None else str(p.backup),
-                    "edited": p.edited,
-                    "added": list(p.added),
-                    "removed": list(p.removed),
-                    "changed": list(p.changed),
-                }
-                for p in plans
-            ]
-        )
-        if dry_run:  # fails as the run would (which refused before writing, above)
-            activation.refuse_blocked(plans, dry_run=True)
+        # The plan is printed for a refused run too, so that a script sees which file blocked.
+        if not dry_run and not activation.blocked(plans):
+            activation.apply_activation(plans)
+        output.print_json([_plan_json(p) for p in plans])
+        activation.refuse_blocked(plans, dry_run=dry_run)
         _warn_committable(ctx.project_file.root, plans)
         return
+    if not dry_run:
+        activation.apply_activation(plans)
     rows = [
         (
             p.service,
@@ -366,6 +353,20 @@ def activate_all(
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")
     _warn_committable(ctx.project_file.root, plans)
+
+
+def _plan_json(plan: activation.FilePlan) -> dict[str, object]:
+    return {
+        "service": plan.service,
+        "path": str(plan.path),
+        "action": plan.action,
+        "variables": plan.count,
+        "backup": None if plan.backup is None else str(plan.backup),
+        "edited": plan.edited,
+        "added": list(plan.added),
+        "removed": list(plan.removed),
+        "changed": list(plan.changed),
+    }
 
 
 def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:

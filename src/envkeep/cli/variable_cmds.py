@@ -428,7 +428,8 @@ def edit(
 ) -> None:
     """Edit one scope's variables in $EDITOR; what changed is written as one batch. Each
     value set is checked against the schemas, as `set` checks it. A name missing from the
-    text is unset.
+    text is unset. On a terminal, a text refused for what it holds opens again with the
+    reason on top: correct it, or save it unchanged to give up.
 
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
@@ -455,6 +456,8 @@ def edit(
             approve=approve,
             source=from_file,
             overwrite=overwrite,
+            # An editor on a terminal is reopened on a refused text, as kubectl edit does.
+            reopen=from_file is None and interactive(at.ctx.settings) and sys.stdout.isatty(),
         ),
         where=at.words,
     )

@@ -203,13 +203,18 @@ def _refuse_shared_directories(root: Path, paths: list[tuple[str, str]]) -> None
             )
 
 
+def blocked(plans: list[FilePlan]) -> list[FilePlan]:
+    """The plans that stop the whole activation: a foreign or edited .env without --force."""
+    return [p for p in plans if p.action == "blocked"]
+
+
 def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:
     """Stop on a blocked plan (a foreign or edited .env without --force): activation writes
     all or nothing. A dry run says so too (and fails as the run would)."""
-    blocked = [p for p in plans if p.action == "blocked"]
-    if not blocked:
+    stopping = blocked(plans)
+    if not stopping:
         return
-    first = blocked[0]
+    first = stopping[0]
     outcome = "the run would write nothing" if dry_run else "nothing was written"
     if first.edited:
         raise UsageError(

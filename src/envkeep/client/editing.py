@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client.conflicts import write_planned
 from envkeep.client.resolution import where_flags
@@ -102,13 +102,17 @@ def edit_scope(
     approve: Approve | None = None,
     source: Path | None = None,
     overwrite: bool = False,
+    reopen: bool = False,
 ) -> EditResult:
     """Open the scope's variables in an editor and apply what changed (``check``: refused
     when a schema refuses a value set, `write_checks`; ``approve``: asked once the changes
     passed every check, before anything is written). ``source``: the file `edit --from`
     applies (``run_editor`` puts it in the buffer); a failure then keeps no copy of it, and a
     kept buffer applied is deleted. ``overwrite``: a kept text's changes are written over
-    names another write changed since it was read, instead of refused."""
+    names another write changed since it was read, instead of refused. ``reopen``: a text
+    refused for what it holds (its syntax, a reference, a schema) is opened again in the
+    editor with the refusal on top, until it applies or is saved unchanged (an editor on a
+    terminal: the CLI decides)."""
     from envkeep.client.variables import open_for_write
     from envkeep.client.write_checks import schemas_to_check
 
@@ -127,38 +131,84 @@ def edit_scope(
     try:
         buffer = workdir / f"{env}.env"
         write_atomic(buffer, render_dotenv(before, header=HEADER.format(where=where)).encode())
-        run_editor(buffer)
-        text = buffer.read_text(encoding="utf-8")
+        shown: str | None = None  # the text last reopened with its refusal on top
+        while True:
+            run_editor(buffer)
+            text = buffer.read_text(encoding="utf-8")
+            try:
+                done = _apply(
+                    ctx, opened, service, before, text, schemas=schemas, approve=approve,
+                    overwrite=overwrite,
+                )  # fmt: skip
+                break
+            except _Declined as declined:  # a "no" to the plan: the text is where the user has it
+                raise declined.error from None
+            except _TextRefused as refused:
+                if not reopen or text == shown:  # saved as it was shown: the user gives up
+                    error = refused.error
+                else:
+                    shown = _with_refusal(text, refused.error)
+                    write_atomic(buffer, shown.encode(), mode=0o600)
+                    continue
+            except EnvkeepError as failed:
+                error = failed
+            _keep_and_raise(ctx, error, text=text, opened=opened, at=(env, service), source=source)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    try:
-        done = _apply(
-            ctx, opened, service, before, text, schemas=schemas, approve=approve,
-            overwrite=overwrite,
-        )  # fmt: skip
-    except _Declined as declined:  # a "no" to the plan: the text is where the user has it
-        raise declined.error from None
-    except EnvkeepError as error:
-        if source is None:
-            text = _with_base(text, env, service, opened.variables(scope))
-        kept_in = _recover(ctx, text, env) if source is None else source
-        apply = f"envkeep edit {where_flags(env, service)} --from {kept_in}"
-        kept = (
-            f"your text is kept in {kept_in} (values in clear: delete it once you have used"
-            f" it; logout deletes it too); to apply it once corrected: {apply}"
-            if source is None
-            else f"your text is still in {kept_in}; to apply it once corrected: {apply}"
-        )
-        if isinstance(error, ConflictError) and _read_base(text) is not None:
-            kept += f"; to write your changes over the other write's: {apply} --overwrite"
-        # The schema's refusal keeps its hint: it names the flag that writes anyway.
-        said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
-        error.hint = f"{said}; {kept}"
-        raise
     if source is not None and source.parent.resolve() == (ctx.settings.home / RECOVERED).resolve():
         source.unlink(missing_ok=True)  # applied: its values in clear are of no more use
         done = replace(done, deleted=source)
     return done
+
+
+# The lines a reopened buffer starts with: why the text was not applied (dropped when read).
+_REFUSAL = "# ! "
+
+
+def _with_refusal(text: str, error: EnvkeepError) -> str:
+    """``text`` with ``error`` on top as comment lines (in place of an earlier refusal), for
+    the editor reopened on it."""
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith(_REFUSAL)]
+    said = [
+        "envkeep edit: not applied, nothing was written:",
+        str(error),
+        *([f"hint: {error.hint}"] if error.hint else []),
+        "Correct the text and save to try again; save it unchanged to give up (it is then",
+        "kept in ENVKEEP_HOME/recovered/ for edit --from).",
+    ]
+    head = "".join(f"{_REFUSAL}{part}\n" for line in said for part in line.splitlines())
+    return head + "".join(lines)
+
+
+def _keep_and_raise(
+    ctx: ClientContext,
+    error: EnvkeepError,
+    *,
+    text: str,
+    opened: OpenEnvironment,
+    at: tuple[str, str | None],
+    source: Path | None,
+) -> NoReturn:
+    """Keep a text that could not be applied to ``at`` (env, service; ``source``: the text is
+    a file of the user's already) and raise ``error`` with a hint that says where it is and
+    how to apply it."""
+    env, service = at
+    if source is None:
+        text = _with_base(text, env, service, opened.variables(opened.scope_for(service)))
+    kept_in = _recover(ctx, text, env) if source is None else source
+    apply = f"envkeep edit {where_flags(env, service)} --from {kept_in}"
+    kept = (
+        f"your text is kept in {kept_in} (values in clear: delete it once you have used"
+        f" it; logout deletes it too); to apply it once corrected: {apply}"
+        if source is None
+        else f"your text is still in {kept_in}; to apply it once corrected: {apply}"
+    )
+    if isinstance(error, ConflictError) and _read_base(text) is not None:
+        kept += f"; to write your changes over the other write's: {apply} --overwrite"
+    # The schema's refusal keeps its hint: it names the flag that writes anyway.
+    said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
+    error.hint = f"{said}; {kept}"
+    raise error
 
 
 def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
@@ -288,6 +338,15 @@ def _changes_since(
     }
 
 
+class _TextRefused(Exception):
+    """The text itself was refused (its syntax, a reference, a schema): something the user
+    can correct in the editor. The error inside is the one to report."""
+
+    def __init__(self, error: EnvkeepError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Declined(Exception):
     """``approve`` said no (its error inside): nothing is kept, nothing was written."""
 
@@ -311,17 +370,23 @@ def _apply(
     from envkeep.client.variables import check_references
     from envkeep.client.write_checks import refuse_violations
 
-    after = parse_dotenv(text, source="the edited buffer").values
-    base = _read_base(text)
+    try:
+        after = parse_dotenv(text, source="the edited buffer").values
+        base = _read_base(text)
+    except EnvkeepError as error:
+        raise _TextRefused(error) from error
     if base is None:
         changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
         changes.update({k: None for k in before if k not in after})
     else:
         changes = _changes_since(base, after, opened, service, overwrite=overwrite)
-    for name, value in changes.items():
-        if value is not None:
-            check_references(name, value, service)
-    refuse_violations(ctx, opened, service, changes, schemas)
+    try:
+        for name, value in changes.items():
+            if value is not None:
+                check_references(name, value, service)
+        refuse_violations(ctx, opened, service, changes, schemas)
+    except EnvkeepError as error:
+        raise _TextRefused(error) from error
     unresolved = unresolved_by_set(ctx, opened, service, changes)
     if changes and approve is not None:
         try:
