@@ -6,12 +6,12 @@ is `GET …/environments/dev/snapshot` with a bearer token from 64 concurrent ke
 the baseline is a bare uvicorn + Starlette JSON hello-world in its own process, under the same
 load from the same client.
 
-``server-writes``: the subject is 64 concurrent keep-alive clients (as for reads) posting
-batches of one new variable each to `POST …/environments/dev/secrets`; the baseline is stdlib
-sqlite3 on a file in the same directory (WAL, synchronous=FULL, as the server opens SQLite)
-inserting rows of the same size, one transaction and commit per row. ``server-writes-1`` is
-the same with one client that sends each write once the last is answered: a figure of a single
-writer's round trip, printed for reference.
+``server-writes``: the subject is one client posting batches of one new variable each to
+`POST …/environments/dev/secrets`, one after another; the baseline is stdlib sqlite3 on a file
+in the same directory (WAL, synchronous=FULL, as the server opens SQLite) inserting rows of the
+same size, one transaction and commit per row. ``server-writes-64`` is the same writes from 64
+concurrent keep-alive clients, which the server's group commit answers several to an fsync:
+printed for reference, since raw sqlite3 commits one row at a time.
 
 Both sides are set up and checked before any timing, get a warm-up run, then take turns in
 rounds (baseline, subject, baseline, …), each round bounded by a request count and a time.
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 READ_VARIABLES = 100
 READ_CLIENTS = 64
-WRITE_CLIENTS = 64  # writers at once for ``server-writes``, as many as readers
+WRITE_CLIENTS = 64  # writers at once for ``server-writes-64``, as many as readers
 EMAIL = "bench@example.com"
 PROJECT = "bench"
 SETUP_TIMEOUT = 30.0
@@ -75,10 +75,10 @@ class Effort:
 
 READS = Effort(warmup=300, requests=8000, seconds=20.0, rounds=8)
 READS_QUICK = Effort(warmup=100, requests=600, seconds=3.0, rounds=2)
-WRITES = Effort(warmup=300, requests=6000, seconds=20.0, rounds=6)
-WRITES_QUICK = Effort(warmup=100, requests=600, seconds=3.0, rounds=2)
-ONE_WRITER = Effort(warmup=20, requests=1200, seconds=12.0, rounds=6)
-ONE_WRITER_QUICK = Effort(warmup=10, requests=100, seconds=3.0, rounds=2)
+WRITES = Effort(warmup=20, requests=1200, seconds=12.0, rounds=6)
+WRITES_QUICK = Effort(warmup=10, requests=100, seconds=3.0, rounds=2)
+CONCURRENT_WRITES = Effort(warmup=300, requests=6000, seconds=20.0, rounds=6)
+CONCURRENT_WRITES_QUICK = Effort(warmup=100, requests=600, seconds=3.0, rounds=2)
 
 
 @dataclass(frozen=True)
@@ -341,13 +341,14 @@ class RawSqlite:
 
 
 def measure_writes(ws: Workspace, effort: Effort) -> Rates:
-    """``server-writes``: one-variable batches from 64 clients at once, against raw sqlite3."""
-    return _writes(ws, effort, clients=WRITE_CLIENTS)
-
-
-def measure_one_writer(ws: Workspace, effort: Effort) -> Rates:
-    """``server-writes-1``: one-variable batches, one after another, against raw sqlite3."""
+    """``server-writes``: one-variable batches, one after another, against raw sqlite3."""
     return _writes(ws, effort, clients=1)
+
+
+def measure_concurrent_writes(ws: Workspace, effort: Effort) -> Rates:
+    """``server-writes-64``: one-variable batches from 64 clients at once, against raw
+    sqlite3 (for reference)."""
+    return _writes(ws, effort, clients=WRITE_CLIENTS)
 
 
 def _writes(ws: Workspace, effort: Effort, *, clients: int) -> Rates:

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from envkeep.app.accounts import create_workspace, workspaces_of
+from envkeep.app.environments import delete_environment
 from envkeep.app.key_rotation import rotate_key
 from envkeep.app.members import NewShare
 from envkeep.app.projects import create_project
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.writes import write_secrets
-from envkeep.core.errors import AlreadyExistsError, ConflictError
+from envkeep.core.errors import AlreadyExistsError, ConflictError, EnvironmentNotFound
 from envkeep.store.models import Secret, SecretVersion
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def test_writers_of_one_environment_each_raise_its_revision_by_one(
     # Different variables, so no write conflicts: each answer is a revision of its own.
     _shop(store, owner)
     writers, each = 8, 10
-    start = threading.Barrier(writers)
+    start = threading.Barrier(writers, timeout=30)
     revisions: list[int] = []
     failures: list[BaseException] = []
 
@@ -176,7 +177,7 @@ def test_writers_of_one_environment_each_raise_its_revision_by_one(
 def _race_on_revision(store: Store, owner: Owner, seen: int, writers: int) -> tuple[list[int], int]:
     """``writers`` writes at once, each sent with ``If-Match: seen``: the revisions written, and
     how many were refused as conflicts."""
-    start = threading.Barrier(writers)
+    start = threading.Barrier(writers, timeout=30)
     won: list[int] = []
     lost: list[BaseException] = []
 
@@ -201,50 +202,94 @@ def test_writers_sending_one_revision_as_if_match_win_once(store: Store, owner: 
         assert _race_on_revision(store, owner, seen, writers=8) == ([seen + 1], 7)
 
 
+ENV_ID = "10000000-0000-4000-8000-000000000009"
+
+
+def _while_held(
+    store: Store, owner: Owner, holder: Callable[[Call], object], other: Callable[[Call], object]
+) -> tuple[object, object]:
+    """Run ``holder`` in a transaction kept open 0.5 s after its work is done, and ``other``
+    in another transaction that starts meanwhile: what each returned (or raised, for
+    ``other``). Without a lock between them, ``other`` reads what ``holder`` has not
+    committed yet as if nothing were happening."""
+    held = threading.Event()
+    got: list[object] = []
+
+    def hold(call: Call) -> object:
+        try:
+            return holder(call)
+        finally:
+            held.set()
+            time.sleep(0.5)
+
+    def run_other() -> None:
+        held.wait(30)
+        try:
+            got.append(store.run(owner.principal_id, other))
+        except Exception as error:  # noqa: BLE001 - returned to the test
+            got.append(error)
+
+    thread = threading.Thread(target=run_other, daemon=True)
+    thread.start()
+    first = store.run(owner.principal_id, hold)
+    thread.join(30)
+    assert got, "the second transaction never finished"
+    return first, got[0]
+
+
+def _rotate(owner: Owner) -> Callable[[Call], int]:
+    def use_case(call: Call) -> int:
+        return rotate_key(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            new_key_version=2,
+            shares=[NewShare(ENV_ID, 2, owner.principal_id, b"k2")],
+            writes=[],
+        )
+
+    return use_case
+
+
 def test_a_write_racing_a_key_rotation_waits_for_it_and_is_refused(
     store: Store, owner: Owner
 ) -> None:
     # The write read key version 1 while the rotation to 2 was uncommitted: written, its value
     # would have been left under the old key once the rotation committed.
     _shop(store, owner)
-    env_id = "10000000-0000-4000-8000-000000000009"
-    rotated = threading.Event()
-    refused: list[BaseException] = []
+    rotated, written = _while_held(store, owner, _rotate(owner), _add(owner, 0))
+    assert rotated == 2
+    assert isinstance(written, ConflictError)
+    assert str(written) == "the environment's data key changed since you read it"
 
-    def rotate(call: Call) -> int:
-        share = NewShare(env_id, 2, owner.principal_id, b"k2")
-        version = rotate_key(
-            call,
-            workspace_id=owner.workspace_id,
-            project="shop",
-            environment="dev",
-            new_key_version=2,
-            shares=[share],
-            writes=[],
-        )
-        rotated.set()
-        time.sleep(0.5)  # the rotation's transaction stays open while the write starts
-        return version
 
-    def write() -> None:
-        rotated.wait()
-        try:
-            store.run(owner.principal_id, _add(owner, 0))
-        except ConflictError as error:
-            refused.append(error)
+def test_two_key_rotations_at_once_one_wins_the_other_is_a_conflict(
+    store: Store, owner: Owner
+) -> None:
+    _shop(store, owner)
+    first, second = _while_held(store, owner, _rotate(owner), _rotate(owner))
+    assert first == 2
+    assert isinstance(second, ConflictError), second  # not a unique-key error (a 500)
 
-    writer = threading.Thread(target=write)
-    writer.start()
-    assert store.run(owner.principal_id, rotate) == 2
-    writer.join()
-    assert [str(e) for e in refused] == ["the environment's data key changed since you read it"]
+
+def test_a_write_racing_the_deletion_of_its_environment_is_told_it_is_gone(
+    store: Store, owner: Owner
+) -> None:
+    _shop(store, owner)
+
+    def delete(call: Call) -> None:
+        delete_environment(call, workspace_id=owner.workspace_id, project="shop", name="dev")
+
+    _deleted, written = _while_held(store, owner, delete, _add(owner, 0))
+    assert isinstance(written, EnvironmentNotFound), written  # a 404, not a 500
 
 
 def test_one_member_creating_two_workspaces_of_one_name_at_once_gets_one(
     store: Store, owner: Owner
 ) -> None:
     racers = 6
-    start = threading.Barrier(racers)
+    start = threading.Barrier(racers, timeout=30)
     made: list[str] = []
     refused: list[BaseException] = []
 

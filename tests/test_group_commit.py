@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import event, exc
 
-from envkeep.api.group_commit import GroupCommit, GroupTransaction
+from envkeep.api.group_commit import MAX_GROUP_BYTES, GroupCommit, GroupTransaction
 from envkeep.store.engine import open_engine, sqlite_url
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def _insert(name: str, *, fail: bool = False) -> Callable[[GroupTransaction], Gr
 
 # How a job is submitted: a snapshot read, a small write, any other write.
 READ, SMALL, LARGE = "read", "small", "large"
+SMALL_JOB: dict[str, Any] = {"shared": False, "inline": True}
 
 
 def _run(engine: Engine, jobs: list[tuple[Callable[[GroupTransaction], Any], str]]) -> list[Any]:
@@ -161,6 +162,53 @@ def test_small_writes_a_turn_apart_each_run_alone_on_the_loop(engine: Engine) ->
     assert first == second == loop_thread
     assert commits == [2]
     assert _names(engine) == ["w1", "w2"]
+
+
+def test_small_writes_queue_while_another_transaction_holds_the_gate(engine: Engine) -> None:
+    # Each in a turn of its own: with the gate free each would run alone; held, they queue.
+    commits = _commits(engine)
+
+    async def main() -> list[GroupTransaction]:
+        gate = asyncio.Semaphore(1)
+        group_commit = GroupCommit(engine, lambda: gate)
+        try:
+            await gate.acquire()  # as a route's transaction in a worker thread holds it
+            runs = []
+            for name in ("w1", "w2", "w3"):
+                runs.append(asyncio.create_task(group_commit.run(_insert(name), **SMALL_JOB)))
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
+            gate.release()
+            return await asyncio.gather(*runs)
+        finally:
+            group_commit.close()
+
+    got = asyncio.run(main())
+    assert commits == [1]
+    assert got[0] is got[1] is got[2]
+    assert _names(engine) == ["w1", "w2", "w3"]
+
+
+@pytest.mark.parametrize(
+    ("size", "commits"), [(100, 2), (MAX_GROUP_BYTES // 2 + 1, 4)], ids=["small", "large"]
+)
+def test_a_group_of_writes_stops_at_its_byte_budget(
+    engine: Engine, size: int, commits: int
+) -> None:
+    counted = _commits(engine)
+
+    async def main() -> None:
+        group_commit = GroupCommit(engine, asyncio.Semaphore)
+        try:
+            await asyncio.gather(
+                *(group_commit.run(_insert(f"w{i}"), **SMALL_JOB, size=size) for i in range(4))
+            )
+        finally:
+            group_commit.close()
+
+    asyncio.run(main())
+    assert counted == [commits]  # the first alone, then the others: together, or one each
+    assert len(_names(engine)) == 4
 
 
 def test_reads_small_writes_and_large_writes_never_share_a_transaction(engine: Engine) -> None:

@@ -190,11 +190,17 @@ def _in_group(who: Who, work: Callable[[Call], T], group: GroupTransaction) -> T
 
 
 async def _run(
-    found: ServerState, who: Who, work: Callable[[Call], T], *, shared: bool, small: bool
+    found: ServerState,
+    who: Who,
+    work: Callable[[Call], T],
+    *,
+    shared: bool,
+    small: bool,
+    size: int = 0,
 ) -> T:
     if found.group_commit is not None:
         return await found.group_commit.run(
-            partial(_in_group, who, work), shared=shared, inline=small
+            partial(_in_group, who, work), shared=shared, inline=small, size=size
         )
     async with found.gate:
         return await run_in_threadpool(_transaction, who, work, found)
@@ -207,13 +213,15 @@ async def run_as(
     *,
     shared: bool = False,
     small: bool = False,
+    size: int = 0,
 ) -> T:
     """Run ``work`` in one transaction as the caller's principal, in one worker-thread hop;
     the answer comes once the transaction committed. On SQLite (``group_commit``) a
     ``shared`` job (one that writes nothing but its audit event) may share its transaction
-    with other reads, and a ``small`` write with other small writes, on the event loop."""
+    with other reads, and a ``small`` write (about ``size`` bytes) with other small writes,
+    on the event loop."""
     who = partial(actor_of, limits=found.limits, caller=caller)
-    return await _run(found, who, work, shared=shared, small=small)
+    return await _run(found, who, work, shared=shared, small=small, size=size)
 
 
 async def run_for(found: ServerState, actor: Actor, work: Callable[[Call], T]) -> T:

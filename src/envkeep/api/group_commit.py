@@ -24,12 +24,13 @@ database lock is free at once:
   a worker thread, where the event loop reads the next requests meanwhile: a worker thread
   running the jobs' Python fought the event loop for the GIL, which cost more than the jobs
   (about a tenth of the reads per second, measured with ``make bench``);
-- a small write that finds nothing queued, and no other write run in the same turn of the
-  event loop, runs at once and whole on the loop, COMMIT included: its transaction costs less
-  than the two thread switches of a hop, and less than queueing (one client writing). The
-  writes read in that same turn (several clients writing at once) queue behind it and share
-  the next transaction: without the turn's mark each of them ran alone in turn, one fsync
-  each, and the queue never formed;
+- a small write that finds nothing queued, the gate free and no other write run in the same
+  turn of the event loop runs at once and whole on the loop, COMMIT included: its
+  transaction costs less than the two thread switches of a hop, and less than queueing (one
+  client writing). The writes read in that same turn (several clients writing at once)
+  queue behind it and share the next transaction: without the turn's mark each of them ran
+  alone in turn, one fsync each, and the queue never formed. A group of writes stops at
+  about ``MAX_GROUP_BYTES``;
 - anything else runs in one worker-thread hop.
 
 The event loop's BEGIN does not wait (``busy_timeout`` 0 on that attempt): if another process
@@ -60,6 +61,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MAX_GROUP = 64
+# A group's jobs run on the event loop: it stops taking writes at about this many bytes (the
+# first job always goes), so that no turn of the loop writes more than a large batch would.
+MAX_GROUP_BYTES = 1 << 20
 
 
 @dataclass
@@ -161,6 +165,7 @@ class _Job(Generic[T]):
     shared: bool
     inline: bool
     future: asyncio.Future[T]
+    size: int = 0
 
     @property
     def kind(self) -> str | None:
@@ -202,12 +207,19 @@ class GroupCommit:
     _busy_turn: bool = field(default=False, init=False)
 
     async def run(
-        self, work: Callable[[GroupTransaction], T], *, shared: bool, inline: bool = False
+        self,
+        work: Callable[[GroupTransaction], T],
+        *,
+        shared: bool,
+        inline: bool = False,
+        size: int = 0,
     ) -> T:
-        """``work`` inside a transaction (and a savepoint of its own), once committed."""
+        """``work`` inside a transaction (and a savepoint of its own), once committed;
+        ``size``: about how many bytes it writes (``MAX_GROUP_BYTES``)."""
         loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(work, shared, inline, loop.create_future())
-        if inline and not self._busy_turn and self._drainer is None and not self._queue:
+        job: _Job[T] = _Job(work, shared, inline, loop.create_future(), size)
+        alone = self._drainer is None and not self._queue and not self.gate().locked()
+        if inline and alone and not self._busy_turn:
             # Nothing to queue behind, and no other write ran in this turn of the event loop.
             self._busy_turn = True
             loop.call_soon(self._turn_ends)
@@ -231,22 +243,27 @@ class GroupCommit:
 
     def _next_group(self) -> list[_Job[Any]]:
         group: list[_Job[Any]] = []
+        size = 0
         while self._queue and len(group) < MAX_GROUP:
             job = self._queue[0]
             if group and (job.kind is None or job.kind != group[0].kind):
                 break
+            if group and size + job.size > MAX_GROUP_BYTES:
+                break
             self._queue.popleft()
             if not job.future.done():  # skip a request that went away while it queued
                 group.append(job)
+                size += job.size
         return group
 
     async def _drain(self) -> None:
         """Run groups until the queue is empty; stop without awaiting anything after the last
         check, so that a job queued later always finds a drainer or starts one."""
         while True:
-            group = self._next_group()
+            group: list[_Job[Any]] = []
             try:
-                async with self.gate():
+                async with self.gate():  # the group is taken once the gate is ours: all queued
+                    group = self._next_group()
                     outcomes = await self._run_group(group)
             except BaseException as error:  # cancelled: the server is going away
                 for job in [*group, *self._queue]:

@@ -74,7 +74,9 @@ async def write_batch(
             expected_revision=expected,
         )
 
-    revision = await run_as(found, caller, write, small=len(body.writes) <= SMALL_BATCH)
+    small = len(body.writes) <= SMALL_BATCH
+    size = sum(len(w.value_ct or b"") + len(w.name_ct) for w in body.writes) if small else 0
+    revision = await run_as(found, caller, write, small=small, size=size)
     # The bytes JSONResponse({"revision": revision}) renders, without a JSON encoder per write.
     answer = b'{"revision":%d}' % revision
     return Response(answer, media_type="application/json", headers={"ETag": f'"{revision}"'})

@@ -52,7 +52,7 @@ def rotate_key(
     """Switch an environment to a new data key in one transaction: its shares for every
     current reader, and every current value re-encrypted under it (admin)."""
     _found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
-    lock_environment(call, env)  # a write committed meanwhile is seen, and none comes between
+    lock_environment(call, env, project)  # a write committed meanwhile is seen; none comes between
     if new_key_version != env.key_version + 1:
         raise ConflictError("the environment's key changed meanwhile", hint="run the command again")
     readers = {

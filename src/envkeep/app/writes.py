@@ -15,7 +15,12 @@ from envkeep.app.audit_append import append_event
 from envkeep.app.authz import check_role, require_member
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, find_environment, service_scope
-from envkeep.core.errors import ConfirmationRequired, ConflictError, UsageError
+from envkeep.core.errors import (
+    ConfirmationRequired,
+    ConflictError,
+    EnvironmentNotFound,
+    UsageError,
+)
 from envkeep.core.limits import ENVELOPE_OVERHEAD, MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 
 if TYPE_CHECKING:
@@ -211,7 +216,7 @@ def write_secrets(
     found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
     check_role(bindings, Target(workspace_id, found.id, env.id), Role.WRITE, named=named)
-    env = _locked(call, env)
+    env = _locked(call, env, project)
     if env.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{environment}' is protected",
@@ -237,7 +242,7 @@ _LOCK_ENVIRONMENT = (
 )
 
 
-def _locked(call: Call, env: EnvironmentView) -> EnvironmentView:
+def _locked(call: Call, env: EnvironmentView, project: str) -> EnvironmentView:
     """``env`` as committed now, its row locked until the transaction ends (PostgreSQL).
 
     At READ COMMITTED the first read may predate a writer that committed since: two writers of
@@ -246,14 +251,37 @@ def _locked(call: Call, env: EnvironmentView) -> EnvironmentView:
     read it again. SQLite serialises every writer already (``BEGIN IMMEDIATE``)."""
     if call.session.get_bind().dialect.name == "sqlite":
         return env
-    ((key_version, revision, protected),) = call.fetch(_LOCK_ENVIRONMENT, {"id": env.id})
+    rows = call.fetch(_LOCK_ENVIRONMENT, {"id": env.id})
+    if not rows:  # deleted by a transaction that committed while this one waited
+        raise _deleted_meanwhile(env.name, project)
+    ((key_version, revision, protected),) = rows
     return replace(env, key_version=key_version, revision=revision, protected=bool(protected))
 
 
-def lock_environment(call: Call, env: Environment) -> None:
+def lock_environment(call: Call, env: Environment, project: str) -> None:
     """``_locked`` for a use case holding the ORM's row (a key rotation): reloaded, locked."""
-    if call.session.get_bind().dialect.name != "sqlite":
-        call.session.refresh(env, with_for_update=True)
+    if call.session.get_bind().dialect.name == "sqlite":
+        return
+    # Imported here: the embedded store writes without loading SQLAlchemy (``_duplicate``).
+    from sqlalchemy import select
+
+    from envkeep.store.models import Environment
+
+    query = (
+        select(Environment)
+        .where(Environment.id == env.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if call.session.scalar(query) is None:
+        raise _deleted_meanwhile(env.name, project)
+
+
+def _deleted_meanwhile(name: str, project: str) -> EnvironmentNotFound:
+    return EnvironmentNotFound(
+        f"environment '{name}' of project '{project}' was deleted meanwhile; nothing was written",
+        hint="envkeep env list shows the environments there are now",
+    )
 
 
 def check_sizes(writes: Sequence[SecretWrite], *, stored: Mapping[str, int] | None = None) -> None:
