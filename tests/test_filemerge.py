@@ -223,6 +223,25 @@ def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
     assert plaintext_left(repo) == []
 
 
+def test_a_rebase_conflict_names_the_sides_as_a_rebase_has_them(repo: Envkeep) -> None:
+    # Rebasing feature onto main: git's "ours" is main's file, "theirs" the commit replayed.
+    key = KEYS["passphrase"]
+    ours = BASE.replace("base-key", "ours-key")
+    theirs = BASE.replace("base-key", "theirs-key")
+    branches(repo, key, ours, theirs)
+    git(repo, "checkout", "-q", "feature")
+
+    rebase = git(repo, "rebase", "main", ok=False)
+
+    assert rebase.returncode != 0
+    said = rebase.stdout + rebase.stderr
+    assert "left as the side you are rebasing onto (git's ours in a rebase)" in said, said
+    assert "envkeep decrypt .env.enc -o .env (upstream)" in said
+    assert "envkeep decrypt - -o - (your commit)" in said
+    assert decrypted(repo) == ours  # main's, as git's ours
+    git(repo, "rebase", "--abort")
+
+
 def test_git_setup_is_idempotent_and_keeps_the_attributes_there(repo: Envkeep) -> None:
     attributes = repo.cwd / ".gitattributes"
     attributes.write_text("*.png binary\n" + attributes.read_text())
@@ -275,7 +294,7 @@ def test_a_side_encrypted_to_another_key_is_a_conflict_not_ours_key(repo: Envkee
     merge = git(repo, "merge", "feature", "-m", "merged", ok=False)
 
     assert merge.returncode != 0
-    assert "encrypted to different keys (environment dev here, environment prod on theirs)" in (
+    assert "encrypted to different keys (environment dev on ours, environment prod on theirs)" in (
         merge.stderr
     )
     assert (repo.cwd / ".env.enc").read_bytes() == ours_file

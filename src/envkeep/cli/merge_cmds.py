@@ -37,8 +37,10 @@ def merge_file(
     where = (Path.cwd() / shown).parent
     ctx = make_context(cwd=where if where.is_dir() else None)
     passphrase = passphrase_source(ctx.settings, confirm=False)
+    rebasing = merge_driver.rebasing(Path.cwd() / shown)
+    sides = filemerge.REBASE_SIDES if rebasing else filemerge.MERGE_SIDES
     merged = filemerge.merge_encrypted_files(
-        ctx, base, ours, theirs, name=shown, passphrase=passphrase
+        ctx, base, ours, theirs, name=shown, passphrase=passphrase, sides=sides
     )
     key = f"environment '{merged.environment}'" if merged.environment else "its passphrase"
     output.done(f"merged {shown} value by value (encrypted to {key})")

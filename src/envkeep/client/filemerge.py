@@ -32,6 +32,22 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Sides:
+    """How messages name git's two sides: in a rebase git's "ours" is the branch being
+    rebased onto and "theirs" the user's own commit, the other way round from a merge."""
+
+    ours: str  # what the file is left as on a conflict
+    ours_short: str
+    theirs_short: str
+
+
+MERGE_SIDES = Sides("our side", "ours", "theirs")
+REBASE_SIDES = Sides(
+    "the side you are rebasing onto (git's ours in a rebase)", "upstream", "your commit"
+)
+
+
+@dataclass(frozen=True)
 class MergedFile:
     """What a clean merge wrote: the key it encrypted to (``None``: the passphrase)."""
 
@@ -46,12 +62,14 @@ def merge_encrypted_files(
     *,
     name: str,
     passphrase: Passphrase | None,
+    sides: Sides = MERGE_SIDES,
 ) -> MergedFile:
     """Merge the encrypted files ``ours`` and ``theirs``, two edits of ``base``, into ``ours``.
 
     ``name`` is the file's path in the repository, for messages. An empty ``base`` is an empty
     file (no common ancestor). ``ConflictError`` (``ours`` untouched) names the variables both
     sides changed differently; a file that does not decrypt raises what `decrypt` raises.
+    ``sides``: how the messages name the two sides (``REBASE_SIDES`` during a rebase).
     """
     asked = functools.cache(passphrase) if passphrase is not None else None
     keys = _Keys(ctx, asked)
@@ -60,8 +78,8 @@ def merge_encrypted_files(
     plain = {side: keys.decrypt(text, f"{name} ({side})") for side, text in texts.items()}
     merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
     if merged.text is None:
-        raise _conflict(name, merged.conflicts, texts["ours"])
-    _refuse_key_change(name, texts)
+        raise _conflict(name, merged.conflicts, texts["ours"], sides)
+    _refuse_key_change(name, texts, sides)
     key = keys.for_encrypting(texts["ours"], name)
     if merged.text != plain["ours"]:
         encrypted = filecrypt.encrypt_dotenv(merged.text, key, source=name, previous=texts["ours"])
@@ -99,7 +117,7 @@ class _Keys:
         return filecrypt.FileKey(key=self.opened[header], header=key_fields)
 
 
-def _refuse_key_change(name: str, texts: dict[str, str]) -> None:
+def _refuse_key_change(name: str, texts: dict[str, str], sides: Sides) -> None:
     """A conflict when the two sides are encrypted to different keys: the merge encrypts to
     one, and taking ours would put a value their side sealed to another environment (or moved
     off a passphrase some outsider knew) back under the old key. One environment's key
@@ -107,8 +125,9 @@ def _refuse_key_change(name: str, texts: dict[str, str]) -> None:
     held = {side: _key_identity(texts[side]) for side in ("ours", "theirs") if texts[side]}
     if len({identity for identity, _words in held.values()}) > 1:
         raise ConflictError(
-            f"{name}: the two sides are encrypted to different keys ({held['ours'][1]} here,"
-            f" {held['theirs'][1]} on theirs); {name} is left as our side",
+            f"{name}: the two sides are encrypted to different keys ({held['ours'][1]} on"
+            f" {sides.ours_short}, {held['theirs'][1]} on {sides.theirs_short}); {name} is left"
+            f" as {sides.ours}",
             hint=f"decrypt each side, merge the plain files by hand and encrypt the result to"
             f" the key it should have (envkeep encrypt FILE -o {shlex.quote(name)} --env ENV"
             " --force, or --passphrase), then git add it",
@@ -129,16 +148,16 @@ def _key_fields(text: str) -> str:
     return first_line(text).partition(" mac=")[0]
 
 
-def _conflict(name: str, names: tuple[str, ...], ours: str) -> ConflictError:
+def _conflict(name: str, names: tuple[str, ...], ours: str, sides: Sides) -> ConflictError:
     header = filecrypt.read_header(ours) or {}
     key = f"--env {header['env']}" if "env" in header else "--passphrase"
     plain = shlex.quote(name.removesuffix(".enc") if name.endswith(".enc") else f"{name}.dec")
     path = shlex.quote(name)
     return ConflictError(
         f"{name}: both sides changed {', '.join(names)} differently;"
-        f" {name} is left as our side, still encrypted",
-        hint=f"resolve it by hand: envkeep decrypt {path} -o {plain} (ours);"
-        f" git show :3:{path} | envkeep decrypt - -o - (theirs); edit {plain}, then"
+        f" {name} is left as {sides.ours}, still encrypted",
+        hint=f"resolve it by hand: envkeep decrypt {path} -o {plain} ({sides.ours_short});"
+        f" git show :3:{path} | envkeep decrypt - -o - ({sides.theirs_short}); edit {plain}, then"
         f" envkeep encrypt {plain} -o {path} {key} --force and git add {path};"
         f" delete {plain} then (values in clear)",
     )

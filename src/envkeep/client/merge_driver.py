@@ -86,12 +86,22 @@ def _add_attributes(
 def being_merged(path: Path) -> bool:
     """Whether a merge, rebase, cherry-pick or revert is under way in the repository holding
     ``path`` (False, never an error, without git or a work tree)."""
+    return _any_in_git_dir(path, _UNDER_WAY)
+
+
+def rebasing(path: Path) -> bool:
+    """Whether a rebase is under way in the repository holding ``path`` (where git's "ours"
+    is the branch rebased onto); False, never an error, without git."""
+    return _any_in_git_dir(path, ("rebase-merge", "rebase-apply"))
+
+
+def _any_in_git_dir(path: Path, names: tuple[str, ...]) -> bool:
     where = path.parent if path.parent.is_dir() else Path.cwd()
     found = _git(where, "rev-parse", "--git-dir")
     if found is None:
         return False
     git_dir = where / found.strip()  # relative to where git ran, when not absolute
-    return any((git_dir / name).exists() for name in _UNDER_WAY)
+    return any((git_dir / name).exists() for name in names)
 
 
 def _git(cwd: Path, *args: str) -> str | None:
