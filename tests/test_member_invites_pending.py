@@ -83,6 +83,7 @@ def test_member_list_shows_a_pending_invite_with_its_role_scope_and_expiry(
     assert re.search(r"write\s+shop\s+\*\s+pending, expires in 2d 23h\s*$", row), shown
     assert re.search(r"^alice@list\.io\s+admin\s+\*\s+\*\s+active\s*$", shown, re.M), shown
     [member, invite] = listed
+    assert (member["kind"], invite["kind"]) == ("member", "invite")
     assert (member["principal"]["name"], member["state"]) == ("alice@list.io", "active")
     assert {k: invite[k] for k in ("state", "email", "role", "project", "environment")} == {
         "state": "pending",

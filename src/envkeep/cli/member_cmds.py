@@ -148,8 +148,10 @@ def list_(json_out: JsonOpt = False) -> None:
     Example: envkeep member list
     """
     found = member_invites.roster(make_context())
-    if json_out:
-        output.print_json(found)
+    if json_out:  # one list, each row saying what it is: a role a member holds, or an invite
+        output.print_json(
+            [{"kind": "member" if "principal" in m else "invite", **m} for m in found]
+        )
         return
     now = datetime.now(UTC)
     rows = [
