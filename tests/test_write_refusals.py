@@ -29,7 +29,7 @@ def _refusal(role: str, env: str) -> list[str]:
     where = f"environment shop/{env}"
     return [
         f"error: you need the {role} role on {where} (you have: none there)",
-        f"hint: ask an admin of {where} to grant it",
+        f"hint: ask an admin of {where} to grant it (alice@refusal.io)",
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.app.policy import Binding, Role, Target, effective_role, reaches
+from envkeep.app.policy import Binding, Role, Target, covers, effective_role, reaches
 from envkeep.core.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
@@ -37,24 +37,62 @@ def load_bindings(fetch: Fetch, principal_id: str, workspace_id: str) -> list[Bi
 
 def authorize(fetch: Fetch, principal_id: str, target: Target, role: Role) -> Role:
     """Raise unless the principal holds at least ``role`` on ``target``; return the role held."""
-    return check_role(load_bindings(fetch, principal_id, target.workspace_id), target, role)
+    bindings = load_bindings(fetch, principal_id, target.workspace_id)
+    return check_role(bindings, target, role, fetch=fetch)
 
 
 def check_role(
-    bindings: list[Binding], target: Target, role: Role, *, named: str | None = None
+    bindings: list[Binding],
+    target: Target,
+    role: Role,
+    *,
+    named: str | None = None,
+    fetch: Fetch | None = None,
 ) -> Role:
     """``authorize`` with the principal's bindings in the target's workspace already read in
     this transaction (by ``require_member``, which checked the principal too); ``named``: the
-    target as the refusal names it, where the caller has its names at hand."""
+    target as the refusal names it, where the caller has its names at hand; ``fetch``: the
+    refusal names the admins the caller could ask (``admins_to_ask``)."""
     held = effective_role(bindings, target)
     if held is None or held < role:
         where = f"on {named}" if named else _scope_words(target)
+        ask = admins_to_ask(fetch, bindings, target) if fetch is not None else []
+        hint = f"ask an admin of {where.removeprefix('on ')} to grant it"
+        if ask:
+            more = f" or {len(ask) - _NAMED} more" if len(ask) > _NAMED else ""
+            hint += f" ({', '.join(ask[:_NAMED])}{more})"
         raise PermissionDenied(
             f"you need the {role} role {where} (you have: {held or 'none'} there)",
-            hint=f"ask an admin of {where.removeprefix('on ')} to grant it",
+            hint=hint,
             needed=str(role),
         )
     return held
+
+
+_NAMED = 3  # admins a refusal names at most
+# The people who hold admin somewhere in a workspace: a refusal's candidates to ask.
+_ADMINS_SQL = (
+    "SELECT p.name, b.project_id, b.environment_id FROM role_bindings b"
+    " JOIN principals p ON p.id = b.principal_id"
+    " WHERE b.workspace_id = :workspace AND b.role = :admin AND p.kind = 'user'"
+    " AND p.disabled_at IS NULL ORDER BY p.name"
+)
+
+
+def admins_to_ask(fetch: Fetch, bindings: list[Binding], target: Target) -> list[str]:
+    """The users who could grant a role on ``target`` (an admin role covering it), by email,
+    those nearest the target first; only those the caller may see there (`member list`
+    shows them to it too): a caller none of whose roles reaches the target is told no name.
+    Read only when a refusal is made."""
+    rows = fetch(_ADMINS_SQL, {"workspace": target.workspace_id, "admin": str(Role.ADMIN)})
+    found: dict[str, int] = {}
+    for name, project_id, environment_id in rows:
+        scope = Target(target.workspace_id, project_id, environment_id)
+        granting = Binding(Role.ADMIN, target.workspace_id, project_id, environment_id)
+        if covers(granting, target) and may_see_role_at(bindings, scope):
+            depth = (project_id is not None) + (environment_id is not None)
+            found[name] = max(depth, found.get(name, 0))
+    return sorted(found, key=lambda name: (-found[name], name))
 
 
 def _scope_words(target: Target) -> str:
@@ -153,11 +191,13 @@ def require_within(call: Call, target: Target, *, named: str) -> list[Binding]:
     target (covers it or lies within it: a reader of one environment lists its project's
     environments and services); PermissionDenied otherwise, worded as for a read there."""
     bindings = require_member(call.fetch, call.actor.principal_id, target.workspace_id)
-    check_within(bindings, target, named=named)
+    check_within(bindings, target, named=named, fetch=call.fetch)
     return bindings
 
 
-def check_within(bindings: list[Binding], target: Target, *, named: str) -> None:
+def check_within(
+    bindings: list[Binding], target: Target, *, named: str, fetch: Fetch | None = None
+) -> None:
     """``require_within`` with the bindings already read (by ``require_member``)."""
     if not may_reach(bindings, target):
-        check_role(bindings, target, Role.READ, named=named)
+        check_role(bindings, target, Role.READ, named=named, fetch=fetch)

@@ -120,7 +120,7 @@ def withdraw_invite(call: Call, *, workspace_id: str, invite_id: str) -> None:
             "no pending invite with that id in this workspace (accepted or withdrawn already?)",
             hint="see who is invited: envkeep member list",
         )
-    check_role(mine, _target(invite), Role.ADMIN)
+    check_role(mine, _target(invite), Role.ADMIN, fetch=call.fetch)
     projects, envs = names_in_workspace(call, workspace_id)
     # Conditional: an acceptance that got there first (the same row, locked) keeps its invite.
     gone = call.session.execute(

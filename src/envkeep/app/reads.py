@@ -287,7 +287,8 @@ def read_environment(
     bindings = require_member(fetch, actor.principal_id, workspace_id)
     found, env, created = _by_names(fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
-    check_role(bindings, Target(workspace_id, found.id, env.id), Role.READ, named=named)
+    target = Target(workspace_id, found.id, env.id)
+    check_role(bindings, target, Role.READ, named=named, fetch=fetch)
     all_services = _services(fetch, found)
     scopes = _scopes(found, all_services, services)
     service_ids = tuple(s.id for s in all_services)

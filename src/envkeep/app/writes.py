@@ -215,7 +215,8 @@ def write_secrets(
     bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
     found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
-    check_role(bindings, Target(workspace_id, found.id, env.id), Role.WRITE, named=named)
+    target = Target(workspace_id, found.id, env.id)
+    check_role(bindings, target, Role.WRITE, named=named, fetch=call.fetch)
     env = _locked(call, env, project)
     if env.protected and not confirmed:
         raise ConfirmationRequired(

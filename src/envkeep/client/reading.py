@@ -43,6 +43,6 @@ def refused_as_write(ctx: ClientContext, env: str) -> Iterator[None]:
         where = f"environment {ctx.project_file.project}/{env}"
         raise PermissionDenied(
             f"you need the write role on {where} (you have: none there)",
-            hint=f"ask an admin of {where} to grant it",
+            hint=refused.hint or f"ask an admin of {where} to grant it",  # it names them
             needed="write",
         ) from None

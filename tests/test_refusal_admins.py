@@ -1,0 +1,77 @@
+"""A refusal names the admins the caller could ask (``authz.admins_to_ask``): those holding
+admin over the refused scope, nearest first, and only those `member list` shows the caller."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from envkeep.app.authz import admins_to_ask, check_role
+from envkeep.app.policy import Binding, Role, Target
+from envkeep.core.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+WS = "ws"
+# (email, project, environment) of every admin binding the workspace holds
+ADMINS = [
+    ("ws@x.io", None, None),
+    ("shop@x.io", "shop", None),
+    ("prod@x.io", "shop", "prod"),
+    ("other@x.io", "other", None),
+    ("both@x.io", None, None),
+    ("both@x.io", "shop", "prod"),  # the same person at two scopes: named once, nearest
+]
+PROD = Target(WS, "shop", "prod")
+
+
+def _by_name(admins: list[tuple[str, str | None, str | None]]) -> list[tuple[Any, ...]]:
+    return sorted(admins, key=lambda row: row[0])  # as the statement orders them
+
+
+def _fetch(sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    assert params == {"workspace": WS, "admin": "admin"}, (sql, params)
+    return _by_name(ADMINS)
+
+
+def test_the_admins_over_the_scope_are_named_nearest_first() -> None:
+    reader = [Binding(Role.READ, WS, "shop", "prod")]
+    assert admins_to_ask(_fetch, reader, PROD) == ["both@x.io", "prod@x.io", "shop@x.io", "ws@x.io"]
+
+
+def test_a_caller_is_told_only_the_admins_its_roles_let_it_see() -> None:
+    # A role on another project sees the workspace's admins, not the project shop's.
+    elsewhere = [Binding(Role.WRITE, WS, "other", None)]
+    assert admins_to_ask(_fetch, elsewhere, Target(WS, "shop")) == ["both@x.io", "ws@x.io"]
+
+
+@pytest.mark.parametrize(
+    ("admins", "said"),
+    [
+        ([], "ask an admin of environment shop/prod to grant it"),
+        (
+            ADMINS,
+            (
+                "ask an admin of environment shop/prod to grant it"
+                " (both@x.io, prod@x.io, shop@x.io or 1 more)"
+            ),
+        ),
+    ],
+    ids=["nobody to name", "three named"],
+)
+def test_the_refusal_names_at_most_three(
+    admins: list[tuple[str, str | None, str | None]], said: str
+) -> None:
+    def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        assert params["workspace"] == WS, sql
+        return _by_name(admins)
+
+    reader = [Binding(Role.READ, WS, "shop", "prod")]
+    with pytest.raises(PermissionDenied) as refused:
+        check_role(reader, PROD, Role.WRITE, named="environment shop/prod", fetch=fetch)
+    assert refused.value.hint == said
+    assert str(refused.value) == (
+        "you need the write role on environment shop/prod (you have: read there)"
+    )
