@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.client.audit import render_events, shown_target
+from envkeep.client.audit import is_about, render_events, shown_target
 from envkeep.core.auditchain import EventView
 from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
@@ -106,6 +106,21 @@ def test_the_export_names_the_actor_and_the_subject_and_the_chain_stays_intact(
     assert "intact" in verified.stdout + verified.stderr
 
 
+def test_subject_finds_every_event_about_a_member_and_nothing_else(team: Team) -> None:
+    about_carol = team.events("--subject", "carol@subj.io", "--limit", "0")
+    about_bob = team.events("--subject", "bob@subj.io", "--action", "member")
+
+    assert [(e["action"], e["subject"]) for e in about_carol] == [
+        ("member.grant", "carol@subj.io"),
+        ("member.revoke", "carol@subj.io"),
+    ]
+    assert [e["action"] for e in about_bob] == ["member.grant", "member.remove"]
+    assert team.events("--subject", "nobody@subj.io") == []
+    table = _cli(team.root / "alice", team.work, "audit", "--subject", "nobody@subj.io")
+    assert table.returncode == 0, table.stderr
+    assert "no events match --subject nobody@subj.io" in table.stdout + table.stderr
+
+
 def test_a_removed_members_refused_requests_are_audited(team: Team) -> None:
     before = len(team.events("--principal", "bob@subj.io", "--action", "request.denied"))
     refused = _cli(team.root / "bob", team.work, "get", "KEY", "--env", "prod")
@@ -135,6 +150,17 @@ def test_another_tenants_refused_requests_leave_nothing_in_the_workspace(team: T
 
 def _event(action: str, target: str, details: str) -> EventView:
     return EventView("w", 1, "t", "admin-id", action, target, "ok", None, None, details, "", "")
+
+
+def test_is_about_reads_the_subject_as_the_command_line_gives_it() -> None:
+    names = {"bob-id": "bob@x.io", "tok-id": "token ci", "old-id": "token ci (replaced)"}
+    grant = _event("member.grant", "shop", '{"principal_id": "bob-id"}')
+    made = _event("token.create", "ci", '{"principal_id": "tok-id"}')
+    rotated = _event("token.rotate", "ci", '{"principal_id": "old-id"}')
+
+    assert [is_about(grant, s, names) for s in ("bob@x.io", "bob-id", "ci")] == [1, 1, 0]
+    assert [is_about(e, "ci", names) for e in (grant, made, rotated)] == [0, 1, 1]
+    assert not is_about(_event("secrets.read", "shop/dev", "{}"), "bob@x.io", names)
 
 
 def test_a_target_names_its_subject_unless_it_says_it_already() -> None:

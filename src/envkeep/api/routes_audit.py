@@ -23,9 +23,11 @@ def events(
     since: str | None = None,
     until: str | None = None,
     newest: bool = False,
+    subject: str | None = None,
 ) -> schemas.AuditPage:
     """Events after ``after`` (a seq), oldest first; ``next_after`` pages on. With ``newest``,
-    the last ``limit`` events that match instead (still oldest first; no next page)."""
+    the last ``limit`` events that match instead (still oldest first; no next page).
+    ``principal``: who acted; ``subject``: whom the events are about."""
     found = audit.list_events(
         call,
         workspace_id=workspace_id,
@@ -37,6 +39,7 @@ def events(
         since=since,
         until=until,
         newest=newest,
+        subject=subject,
     )
     page = [schemas.AuditEvent.model_validate(e) for e in found]
     full = not newest and len(found) >= max(1, min(limit, 5000))

@@ -82,9 +82,12 @@ def list_events(
     since: str | None = None,
     until: str | None = None,
     newest: bool = False,
+    subject: str | None = None,
 ) -> list[EventView]:
     """A page of a workspace's events in chain order (workspace admins only): the first
-    ``limit`` after ``after``, or with ``newest`` the last ``limit`` of them."""
+    ``limit`` after ``after``, or with ``newest`` the last ``limit`` of them. ``principal``:
+    who acted; ``subject``: whom an event is about (a member granted, revoked or removed, a
+    token made or rotated), each an email, a token's name or an id."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     order = AuditEvent.seq.desc() if newest else AuditEvent.seq
     query = (
@@ -96,6 +99,10 @@ def list_events(
     if principal:
         ids = _principal_ids(call, workspace_id, principal)
         query = query.where(AuditEvent.principal_id.in_(ids))
+    if subject:
+        # The details are JSON written with json.dumps' separators (`audit_append._DETAILS`).
+        about = [f'"principal_id": "{i}"' for i in _principal_ids(call, workspace_id, subject)]
+        query = query.where(or_(*(AuditEvent.details.contains(a, autoescape=True) for a in about)))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if target:

@@ -29,6 +29,13 @@ def query(
     action: Annotated[
         str | None, typer.Option(help="Actions starting with this (e.g. secrets).")
     ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            help="Only events about this member or token (granted, revoked, removed, made,"
+            " rotated): email, token name or id."
+        ),
+    ] = None,
     env: Annotated[
         str | None,
         typer.Option("--env", "-e", help="Only this environment.", autocompletion=complete_env),
@@ -49,7 +56,8 @@ def query(
 ) -> None:
     """List the newest audit events that match, oldest of them first.
 
-    Example: envkeep audit --action secrets --env prod --since 2026-11-01 (or --since 7d)
+    Example: envkeep audit --action secrets --env prod --since 2026-11-01 (or --since 7d);
+    envkeep audit --subject bob@example.com (what was granted to, or taken from, bob)
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -67,9 +75,12 @@ def query(
             since=since,
             until=until,
             newest=limit > 0,
+            subject=subject,
         ),
         names,
     )
+    if subject:  # a server older than --subject ignores it: its other events are left out
+        found = [e for e in found if audit.is_about(e, subject, names)]
     if json_out:
         output.print_json([e.__dict__ | audit.labels(e, names) for e in found])
         return
@@ -84,7 +95,7 @@ def query(
         )
         for e in found
     ]
-    given = {"--principal": principal, "--action": action, "--env": env}
+    given = {"--principal": principal, "--subject": subject, "--action": action, "--env": env}
     given |= {"--since": since, "--until": until}
     filters = ", ".join(f"{flag} {value}" for flag, value in given.items() if value)
     empty = (

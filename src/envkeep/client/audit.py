@@ -54,6 +54,18 @@ def time_bound(text: str, *, now: datetime | None = None) -> str:
         ) from None
 
 
+def is_about(event: EventView, subject: str, names: Mapping[str, str]) -> bool:
+    """Whether ``event`` is about ``subject`` as ``audit --subject`` gave it: an id, or a name
+    as the server names principals (an email, ``token NAME``), a bare token name too."""
+    found = subject_id(event)
+    if found is None:
+        return False
+    shown = names.get(found, "")
+    return subject in {found, shown, shown.removeprefix("token ")} or shown.startswith(
+        f"token {subject} ("  # rotated since: ``token NAME (replaced)``
+    )
+
+
 def fetch_events(
     ctx: ClientContext, query: AuditQuery, names: dict[str, str] | None = None
 ) -> list[EventView]:

@@ -97,6 +97,7 @@ class AuditQuery:
     since: str | None = None
     until: str | None = None
     newest: bool = False  # the last ``limit`` events that match (still in chain order)
+    subject: str | None = None  # whom the events are about (`subject_id`), as ``principal``
 
 
 @dataclass(frozen=True)
