@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from envkeep.app import accounts, credentials
+from envkeep.app import accounts, credentials, invite_codes
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.policy import Role
 from envkeep.store.engine import open_engine, sqlite_url
@@ -87,7 +87,7 @@ def founding_invite(engine: Engine, email: str) -> str:
                 expires_at=utc_now() + timedelta(hours=1),
             )
         )
-    return f"{accounts.INVITE_PREFIX}{invite_id}_{secret}"
+    return f"{invite_codes.INVITE_PREFIX}{invite_id}_{secret}"
 
 
 def joining(code: str, email: str) -> dict[str, Any]:
@@ -374,7 +374,7 @@ class World:
         made = self.as_owner(
             "POST", f"{self.ws}/invites", json={**body, **scope_fields(scope, target)}
         )
-        return str(made["code"]).removeprefix(accounts.INVITE_PREFIX)[:36]
+        return str(made["code"]).removeprefix(invite_codes.INVITE_PREFIX)[:36]
 
     def new_token(
         self, role: Role, scope: str, target: str = BOUND, *, by: Caller | None = None

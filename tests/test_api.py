@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
-from envkeep.app import accounts
+from envkeep.app import accounts, invite_codes
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.limits import MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 from envkeep.store.models import AuditEvent, Invite
@@ -629,14 +629,14 @@ def test_an_invite_another_transaction_used_first_binds_nothing(
         f"/v1/workspaces/{mine}/invites", json={"email": "dan@example.com", "role": "read"}
     ).json()["code"]
     with Session(engine, expire_on_commit=False) as first:
-        invite = accounts._open_invite(first, code, utc_now())  # the race: seen open, then
+        invite = invite_codes.open_invite(first, code, utc_now())  # the race: seen open, then
         first.commit()  # another acceptance commits before this one claims it
         with Session(engine) as second, second.begin():
             taken = second.get(Invite, invite.id)
             assert taken is not None
             taken.accepted_at = utc_now()
 
-        claimed = accounts._claim_invite(
+        claimed = invite_codes.claim_invite(
             first, invite, principal_id=str(uuid.uuid4()), now=utc_now(), key_proof=None
         )
         first.commit()

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from envkeep.app.accounts import create_workspace, workspaces_of
 from envkeep.app.environments import delete_environment
 from envkeep.app.key_rotation import rotate_key
 from envkeep.app.members import NewShare
 from envkeep.app.projects import create_project
 from envkeep.app.views import NewEnvironment, SecretWrite
+from envkeep.app.workspaces import create_workspace, workspaces_of
 from envkeep.app.writes import write_secrets
 from envkeep.core.errors import AlreadyExistsError, ConflictError, EnvironmentNotFound
 from envkeep.store.models import Secret, SecretVersion
@@ -51,18 +51,34 @@ def _current(store: Store) -> int:
         return int(found or 0)
 
 
-def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
-    store: Store, owner: Owner
-) -> None:
+ENV_ID = "10000000-0000-4000-8000-000000000009"
+
+
+def _shop(store: Store, owner: Owner) -> None:
     store.run(
         owner.principal_id,
         lambda call: create_project(
             call,
             workspace_id=owner.workspace_id,
             name="shop",
-            environments=[NewEnvironment("10000000-0000-4000-8000-000000000009", "dev", b"k")],
+            environments=[NewEnvironment(ENV_ID, "dev", b"k")],
         ),
     )
+
+
+def _together(work: Callable[[int], None], threads: int) -> None:
+    """``work(0)`` … ``work(threads - 1)``, each in a thread of its own, all joined."""
+    started = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+
+
+def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
+    store: Store, owner: Owner
+) -> None:
+    _shop(store, owner)
     wins = [0] * WRITERS
     losses = [0] * WRITERS
     failures: list[BaseException] = []
@@ -90,11 +106,7 @@ def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
                 failures.append(error)
                 return
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _together(writer, WRITERS)
 
     assert failures == []
     assert sum(wins) + sum(losses) == WRITERS * ATTEMPTS
@@ -117,18 +129,6 @@ def _new_variable(writer: int) -> SecretWrite:
         name_ct=b"n",
         value_ct=f"{writer}".encode(),
         signature=b"s" * 64,
-    )
-
-
-def _shop(store: Store, owner: Owner) -> None:
-    store.run(
-        owner.principal_id,
-        lambda call: create_project(
-            call,
-            workspace_id=owner.workspace_id,
-            name="shop",
-            environments=[NewEnvironment("10000000-0000-4000-8000-000000000009", "dev", b"k")],
-        ),
     )
 
 
@@ -165,11 +165,7 @@ def test_writers_of_one_environment_each_raise_its_revision_by_one(
                 failures.append(error)
                 return
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _together(writer, writers)
     assert failures == []
     assert sorted(revisions) == list(range(1, writers * each + 1))
 
@@ -188,11 +184,7 @@ def _race_on_revision(store: Store, owner: Owner, seen: int, writers: int) -> tu
         except ConflictError as error:
             lost.append(error)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _together(writer, writers)
     return won, len(lost)
 
 
@@ -200,9 +192,6 @@ def test_writers_sending_one_revision_as_if_match_win_once(store: Store, owner: 
     _shop(store, owner)
     for seen in range(4):  # rounds: every writer of a round read revision `seen`
         assert _race_on_revision(store, owner, seen, writers=8) == ([seen + 1], 7)
-
-
-ENV_ID = "10000000-0000-4000-8000-000000000009"
 
 
 def _while_held(
@@ -302,11 +291,7 @@ def test_one_member_creating_two_workspaces_of_one_name_at_once_gets_one(
         except AlreadyExistsError as error:
             refused.append(error)
 
-    threads = [threading.Thread(target=create) for _ in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _together(lambda _i: create(), racers)
 
     assert len(made) == 1, (made, refused)
     assert len(refused) == racers - 1

@@ -5,6 +5,7 @@ the snapshot cache never outlives what it was read from — on SQLite and on Pos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from envkeep.store.models import AuditEvent
 from tests.authz_support import KEY, b64, joining
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from fastapi import FastAPI
     from sqlalchemy import Engine
@@ -189,6 +190,24 @@ def _events(engine: Engine) -> list[AuditEvent]:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
+@contextlib.asynccontextmanager
+async def _in_process(
+    database: str, token: str
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """A server app on ``database`` and a client of it bearing ``token``, in this event loop
+    (requests sent together reach the app together); its database closed afterwards."""
+    app = create_app(database, rate=0)
+    headers = {"Authorization": f"Bearer {token}"}
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=headers
+        ) as api:
+            yield app, api
+    finally:
+        app.state.envkeep.close()
+
+
 def test_concurrent_reads_each_append_one_event_to_an_intact_chain(
     apps: tuple[TestClient, TestClient, str, str], engine: Engine, database: str
 ) -> None:
@@ -196,14 +215,8 @@ def test_concurrent_reads_each_append_one_event_to_an_intact_chain(
     before = len(_events(engine))
 
     async def read_all(count: int) -> list[int]:
-        app = create_app(database, rate=0)
-        transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=headers
-        ) as api:
+        async with _in_process(database, token) as (_app, api):
             answers = await asyncio.gather(*(api.get(f"{path}/snapshot") for _ in range(count)))
-        app.state.envkeep.close()
         return [a.status_code for a in answers]
 
     assert asyncio.run(read_all(24)) == [200] * 24
@@ -228,12 +241,7 @@ def test_concurrent_writes_share_commits_and_each_gets_its_own_answer_and_event(
     commits: list[str] = []
 
     async def write_all() -> list[int]:
-        app = create_app(database, rate=0)
-        transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=headers
-        ) as api:
+        async with _in_process(database, token) as (app, api):
             await api.get(f"{path}/snapshot")  # on SQLite, the group commit's connection made
             found = app.state.envkeep.group_commit
             if found is not None:
@@ -246,7 +254,6 @@ def test_concurrent_writes_share_commits_and_each_gets_its_own_answer_and_event(
             answers = await asyncio.gather(
                 *(api.post(f"{path}/secrets", json={"writes": [w]}) for w in mixed)
             )
-        app.state.envkeep.close()
         return [a.status_code for a in answers]
 
     statuses = asyncio.run(write_all())

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from envkeep.app import accounts, members, projects, tokens
+from envkeep.app import accounts, invites, members, projects, tokens, workspaces
 from envkeep.app.context import Actor, Call, new_uuid, utc_now
 from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.app.views import NewEnvironment
@@ -271,7 +271,7 @@ def _person(session: Session) -> str:
 def _found_workspace(t: Tenancy, ws: int) -> None:
     with Session(t.engine) as session, session.begin():
         root = _person(session)
-    workspace_id, _ = t.run(root, lambda call: accounts.create_workspace(call, name=new_uuid()))
+    workspace_id, _ = t.run(root, lambda call: workspaces.create_workspace(call, name=new_uuid()))
     t.workspaces.append(workspace_id)
     t.principals.append(root)
     t.ids[Place(ws)] = Target(workspace_id)
@@ -324,7 +324,7 @@ def _grant(t: Tenancy, grantee: str, role: Role, place: Place) -> Callable[[Call
 
 def _invite(t: Tenancy, email: str, role: Role, place: Place) -> Callable[[Call], str]:
     def use_case(call: Call) -> str:
-        return accounts.create_invite(
+        return invites.create_invite(
             call,
             workspace_id=t.workspaces[place.workspace],
             email=email,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
 from envkeep.api.deps import AuthedCall, Db, Token, limit_login, origin, state
-from envkeep.app import accounts, sessions
+from envkeep.app import accounts, sessions, workspaces
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.principals import get_principal
 
@@ -35,7 +35,7 @@ def accept_invite(body: schemas.AcceptInvite, db: Db, request: Request) -> schem
 @router.post("/invites/join", status_code=201)
 def join_workspace(body: schemas.JoinInvite, call: AuthedCall) -> schemas.Workspace:
     """Accept an invite with the account you are logged in as: its role, in its workspace."""
-    workspace_id, name = accounts.join_workspace(call, code=body.code, key_proof=body.key_proof)
+    workspace_id, name = workspaces.join_workspace(call, code=body.code, key_proof=body.key_proof)
     return schemas.Workspace(id=workspace_id, name=name)
 
 
@@ -75,7 +75,7 @@ def whoami(call: AuthedCall) -> schemas.Whoami:
         principal=schemas.Principal.model_validate(me),
         workspaces=[
             schemas.Workspace(id=w.id, name=w.name, role=w.role, level=w.level)
-            for w in accounts.held_workspaces(call)
+            for w in workspaces.held_workspaces(call)
         ],
     )
 
@@ -131,5 +131,5 @@ def end_session(session_id: str, call: AuthedCall) -> None:
 @router.post("/workspaces", status_code=201)
 def create_workspace(body: schemas.NewWorkspace, call: AuthedCall) -> schemas.Workspace:
     """A new workspace (tenant) with you as its admin."""
-    workspace_id, name = accounts.create_workspace(call, name=body.name)
+    workspace_id, name = workspaces.create_workspace(call, name=body.name)
     return schemas.Workspace(id=workspace_id, name=name)

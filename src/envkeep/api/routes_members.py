@@ -116,7 +116,7 @@ def rotate(
 @router.post("/invites", status_code=201)
 def invite(workspace_id: str, body: schemas.NewInvite, call: AuthedCall) -> schemas.InviteCode:
     """A one-time, expiring invite code for a new member."""
-    from envkeep.app.accounts import create_invite
+    from envkeep.app.invites import create_invite
 
     code = create_invite(
         call,
@@ -147,7 +147,7 @@ def invite_proofs(
     workspace_id: str, principal_id: str, call: AuthedCall
 ) -> list[schemas.InviteProof]:
     """The key proofs an invitee made when joining (checked by the inviter's client)."""
-    from envkeep.app.accounts import invite_proofs as proofs
+    from envkeep.app.invites import invite_proofs as proofs
 
     found = proofs(call, workspace_id=workspace_id, principal_id=principal_id)
     return [schemas.InviteProof(invite_id=i, key_proof=p) for i, p in found]

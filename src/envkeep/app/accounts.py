@@ -1,4 +1,6 @@
-"""Accounts on a team server: the bootstrap invite, joining, prelogin, login, sessions.
+"""Accounts on a team server: the bootstrap invite, a new account from an invite, prelogin,
+login and sessions (invite codes: `invite_codes`; workspaces, and joining one with an
+existing account: `workspaces`; invites to a workspace: `invites`).
 
 The server never sees a passphrase: the client derives ``auth_key`` (sent) and ``wrap_key``
 (kept) from it with Argon2id, and uploads its private keys wrapped with ``wrap_key``.
@@ -11,21 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from envkeep.app import credentials
-from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
-from envkeep.app.context import aware
-from envkeep.app.policy import Role, Target
-from envkeep.core.errors import (
-    AlreadyExistsError,
-    NotAuthenticated,
-    NotFoundError,
-    PermissionDenied,
-    UsageError,
+from envkeep.app.invite_codes import (
+    USED_ALREADY,
+    bind_invite_role,
+    check_email,
+    claim_invite,
+    invite_code,
+    open_invite,
 )
-from envkeep.core.valuetypes import matches_type
+from envkeep.app.policy import Role
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated
 from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
 
 if TYPE_CHECKING:
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from envkeep.app.context import Call
-
-INVITE_PREFIX = "ek_inv_"
-_USED_ALREADY = "this invite was used already"
 SESSION_TTL = timedelta(days=14)
 DEFAULT_KDF = {"memory_kib": 65536, "iterations": 3, "lanes": 4}
 
@@ -68,28 +65,6 @@ class LoginResult:
     signing_public: bytes
 
 
-def check_email(email: str) -> None:
-    """An invite names a person by email: refuse what cannot be one (the code holder must
-    give the same address to join, and `member grant` tells people from tokens by the '@')."""
-    if not matches_type("email", email.strip()):
-        raise UsageError(f"'{email}' is not an email address", hint="invite a person: NAME@DOMAIN")
-
-
-def _code(invite_id: str, secret: str) -> str:
-    return f"{INVITE_PREFIX}{invite_id}_{secret}"
-
-
-def _parse_code(code: str) -> tuple[str, str]:
-    body = code.strip().removeprefix(INVITE_PREFIX)
-    invite_id, sep, secret = body.partition("_")
-    if not code.strip().startswith(INVITE_PREFIX) or not sep or len(invite_id) != 36:
-        raise UsageError(
-            "that is not a whole envkeep invite code",
-            hint="copy all of it: ek_inv_, a 36-character id, '_' and the secret",
-        )
-    return invite_id, secret
-
-
 def create_bootstrap_invite(
     session: Session,
     *,
@@ -118,20 +93,7 @@ def create_bootstrap_invite(
     )
     session.add(invite)
     session.flush()
-    return _code(invite.id, secret)
-
-
-def _open_invite(session: Session, code: str, now: datetime) -> Invite:
-    invite_id, secret = _parse_code(code)
-    invite = session.get(Invite, invite_id)
-    valid = invite is not None and invite.secret_hash == credentials.token_hash(secret)
-    if not valid or invite is None:
-        raise NotAuthenticated("unknown invite code", hint="ask for a new invite")
-    if invite.accepted_at is not None:
-        raise NotAuthenticated(_USED_ALREADY, hint="ask for a new invite")
-    if aware(invite.expires_at) < now:
-        raise NotAuthenticated("this invite has expired", hint="ask for a new invite")
-    return invite
+    return invite_code(invite.id, secret)
 
 
 @dataclass(frozen=True)
@@ -157,7 +119,7 @@ def accept_invite(
     """Create the invitee's account with the invite's role, and log it in (``origin``: the
     request's id and peer address, for the audit event)."""
     now = clock()
-    invite = _open_invite(session, code, now)
+    invite = open_invite(session, code, now)
     email = account.email.lower()
     if email != invite.email:
         raise NotAuthenticated("this invite is for another email address")
@@ -168,10 +130,10 @@ def accept_invite(
         )
     principal_id = new_id()
     # The invite first: of two acceptances racing, the second stops here, before its account.
-    if not _claim_invite(
+    if not claim_invite(
         session, invite, principal_id=principal_id, now=now, key_proof=account.key_proof
     ):
-        raise NotAuthenticated(_USED_ALREADY, hint="ask for a new invite")
+        raise NotAuthenticated(USED_ALREADY, hint="ask for a new invite")
     principal = Principal(
         id=principal_id,
         kind="user",
@@ -191,7 +153,7 @@ def accept_invite(
         workspace = Workspace(id=workspace_id, name="default", created_at=now)
         session.add(workspace)
     session.flush()
-    _bind_invite_role(
+    bind_invite_role(
         session,
         invite,
         principal_id=principal_id,
@@ -202,47 +164,6 @@ def accept_invite(
     return _start_session(
         session, principal, workspace_id, clock, new_id, action="invite.accept", origin=origin
     )
-
-
-def _claim_invite(
-    session: Session, invite: Invite, *, principal_id: str, now: datetime, key_proof: str | None
-) -> bool:
-    """Mark the invite used by ``principal_id`` (with the proof of the keys it was accepted
-    with, for the inviter to check); False, and nothing done, when another transaction used it
-    first: one conditional UPDATE decides, whatever this session loaded."""
-    used = session.execute(
-        update(Invite)
-        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
-        .values(accepted_at=now, accepted_by=principal_id, key_proof=key_proof)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(invite)  # what it loaded is stale now
-    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _bind_invite_role(
-    session: Session,
-    invite: Invite,
-    *,
-    principal_id: str,
-    workspace_id: str,
-    now: datetime,
-    binding_id: str,
-) -> None:
-    """The invite's role for ``principal_id`` at the invite's scope."""
-    session.add(
-        RoleBinding(
-            id=binding_id,
-            principal_id=principal_id,
-            workspace_id=workspace_id,
-            project_id=invite.project_id,
-            environment_id=invite.environment_id,
-            role=invite.role,
-            created_at=now,
-            created_by=invite.created_by,
-        )
-    )
-    session.flush()
 
 
 def prelogin(session: Session, *, email: str, server_key: bytes) -> tuple[bytes, dict[str, int]]:
@@ -314,186 +235,3 @@ def _start_session(
         encryption_public=principal.encryption_public,
         signing_public=principal.signing_public,
     )
-
-
-def workspaces_of(call: Call) -> list[tuple[str, str]]:
-    """(id, name) of every workspace the actor holds a role in."""
-    return [(w.id, w.name) for w in held_workspaces(call)]
-
-
-@dataclass(frozen=True)
-class HeldWorkspace:
-    """A workspace the actor holds a role in: its highest role, and where that role is held
-    (``workspace``, ``project`` or ``environment``: the widest such binding)."""
-
-    id: str
-    name: str
-    role: str
-    level: str
-
-
-def held_workspaces(call: Call) -> list[HeldWorkspace]:
-    """Every workspace the actor holds a role in, by name (two may share one)."""
-    rows = call.session.execute(
-        select(
-            Workspace.id,
-            Workspace.name,
-            RoleBinding.role,
-            RoleBinding.project_id,
-            RoleBinding.environment_id,
-        )
-        .join(RoleBinding, RoleBinding.workspace_id == Workspace.id)
-        .where(RoleBinding.principal_id == call.actor.principal_id)
-    )
-    best: dict[str, tuple[tuple[int, int], HeldWorkspace]] = {}
-    for ws_id, name, role, project_id, environment_id in rows:
-        level = "environment" if environment_id else "project" if project_id else "workspace"
-        rank = (Role.parse(role), ("environment", "project", "workspace").index(level))
-        if ws_id not in best or rank > best[ws_id][0]:
-            best[ws_id] = (rank, HeldWorkspace(ws_id, name, role, level))
-    return sorted((held for _rank, held in best.values()), key=lambda w: (w.name, w.id))
-
-
-def create_invite(
-    call: Call,
-    *,
-    workspace_id: str,
-    email: str,
-    role: str,
-    project: str | None = None,
-    environment: str | None = None,
-    ttl: timedelta = timedelta(days=3),
-) -> str:
-    """A one-time, expiring invite to the workspace with a role at a scope (admins there;
-    never a role above the inviter's, nor to a scope where the account holds a role:
-    `invites.refuse_role_held`)."""
-    from envkeep.app.authz import require_role
-    from envkeep.app.invites import refuse_role_held
-    from envkeep.app.members import Scope, role_named, scope_target
-
-    wanted = role_named(role)
-    target, _envs = scope_target(call, workspace_id, Scope(project, environment))
-    held = require_role(call, target, Role.ADMIN)
-    check_email(email)
-    if wanted > held:
-        raise UsageError(f"you cannot invite as {wanted}: you hold {held} here")
-    refuse_role_held(call, target=target, email=email, role=str(wanted))
-    secret = credentials.new_secret()
-    invite = Invite(
-        id=call.new_id(),
-        workspace_id=workspace_id,
-        email=email.lower(),
-        role=str(wanted),
-        project_id=target.project_id,
-        environment_id=target.environment_id,
-        secret_hash=credentials.token_hash(secret),
-        created_by=call.actor.principal_id,
-        created_at=call.clock(),
-        expires_at=call.clock() + ttl,
-    )
-    call.session.add(invite)
-    call.session.flush()
-    append_event(
-        call,
-        workspace_id=workspace_id,
-        action="member.invite",
-        target=email.lower(),
-        details={"role": str(wanted), "project": project, "environment": environment},
-    )
-    return _code(invite.id, secret)
-
-
-_LOCK_PRINCIPAL = "SELECT id FROM principals WHERE id = :id FOR UPDATE"
-
-
-def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
-    """A new tenant owned (admin) by the caller."""
-    if not name or len(name) > 200:
-        raise UsageError("a workspace name needs 1 to 200 characters")
-    # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
-    # so that a refusal tells nothing about them. No index can say "unique per member", so
-    # the caller's row is locked first on PostgreSQL: two creations at once check in turn
-    # (SQLite serialises writers already).
-    if call.session.get_bind().dialect.name != "sqlite":
-        call.fetch(_LOCK_PRINCIPAL, {"id": call.actor.principal_id})
-    if any(held == name for _id, held in workspaces_of(call)):
-        raise AlreadyExistsError(
-            f"you already have a workspace called '{name}'", hint="pick another name"
-        )
-    workspace = Workspace(id=call.new_id(), name=name, created_at=call.clock())
-    call.session.add(workspace)
-    call.session.flush()
-    call.session.add(
-        RoleBinding(
-            id=call.new_id(),
-            principal_id=call.actor.principal_id,
-            workspace_id=workspace.id,
-            role=str(Role.ADMIN),
-            created_at=call.clock(),
-            created_by=call.actor.principal_id,
-        )
-    )
-    call.session.flush()
-    append_event(call, workspace_id=workspace.id, action="workspace.create", target=name)
-    return workspace.id, name
-
-
-def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str, str]:
-    """Accept an invite with the caller's existing account: the invite's role in its workspace
-    (how an account joins a second workspace); (workspace id, workspace name)."""
-    principal = call.session.get(Principal, call.actor.principal_id)
-    if principal is None or principal.kind != "user":
-        raise PermissionDenied(
-            "only a user's account accepts invites", hint="log in as the user it was made for"
-        )
-    try:
-        invite = _open_invite(call.session, code, call.clock())
-    except NotAuthenticated as refused:  # the session is fine: the code is what is wrong
-        raise NotFoundError(refused.message, hint=refused.hint) from None
-    if invite.email != principal.name:
-        raise NotFoundError(
-            f"this invite is for another email address than {principal.name}'s",
-            hint="log in as the account it was made for (envkeep login URL) and join again;"
-            " for a new account: envkeep join URL CODE --email THEIR_EMAIL",
-        )
-    if invite.workspace_id is None:  # a bootstrap invite founds a workspace with a new account
-        raise NotFoundError("this invite is for a new account", hint="ask for a new invite")
-    workspace = call.session.get(Workspace, invite.workspace_id)
-    if workspace is None:
-        raise NotFoundError("this invite's workspace is gone", hint="ask for a new invite")
-    scope = Target(workspace.id, invite.project_id, invite.environment_id)
-    held = binding_at(call.session, principal.id, scope)
-    if held is not None:
-        raise AlreadyExistsError(
-            f"you hold a role at that scope of '{workspace.name}' already ({held.role})",
-            hint="an admin changes it with: envkeep member grant",
-        )
-    now = call.clock()
-    if not _claim_invite(
-        call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof
-    ):
-        raise NotFoundError(_USED_ALREADY, hint="ask for a new invite")
-    _bind_invite_role(
-        call.session,
-        invite,
-        principal_id=principal.id,
-        workspace_id=workspace.id,
-        now=now,
-        binding_id=call.new_id(),
-    )
-    append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
-    return workspace.id, workspace.name
-
-
-def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:
-    """(invite id, key proof) of every accepted invite that created ``principal_id`` in the
-    workspace, for the inviter's client to check the keys the server hands out."""
-    from envkeep.app.authz import require_role_anywhere
-
-    require_role_anywhere(call, workspace_id, Role.ADMIN)  # its admins at any scope grant
-    rows = call.session.scalars(
-        select(Invite).where(
-            Invite.workspace_id == workspace_id, Invite.accepted_by == principal_id
-        )
-    )
-    return [(i.id, i.key_proof) for i in rows if i.key_proof]

@@ -3,7 +3,7 @@
 An admin at any scope of the workspace may look one up (a project's admin grants roles in its
 project; the grant itself is checked at the scope it names). Only the workspace's own are
 found: users holding a role somewhere in it or who accepted one of its invites (an account
-joins a workspace by accepting an invite, `accounts.join_workspace`, which also proves its
+joins a workspace by accepting an invite, `workspaces.join_workspace`, which also proves its
 keys to the inviter), and its service accounts. Any other name, an account of another tenant
 included, and a disabled account get an unknown name's answer: nothing about other tenants
 crosses over.

@@ -1,6 +1,6 @@
 """A workspace's pending invites: listed beside its members, and withdrawn.
 
-An invite (`accounts.create_invite`; none to a scope where its account holds a role already:
+An invite (`create_invite`; none to a scope where its account holds a role already:
 `refuse_role_held`) waits, unaccepted, until it expires; meanwhile it gives nobody anything,
 and its code joins once. Who may see it is who may see a role at its scope
 (`authz.may_see_role_at`, `member list`'s rule); withdrawing it needs what making it needed:
@@ -12,21 +12,32 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
+from envkeep.app import credentials
 from envkeep.app._lookup import binding_at, names_in_workspace
 from envkeep.app.audit import append_event, shown_names
-from envkeep.app.authz import check_role, may_see_role_at, require_member
+from envkeep.app.authz import (
+    check_role,
+    may_see_role_at,
+    require_member,
+    require_role,
+    require_role_anywhere,
+)
 from envkeep.app.context import aware
+from envkeep.app.invite_codes import check_email, invite_code
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import token_label
-from envkeep.core.errors import AlreadyExistsError, NotFoundError
+from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
+
+INVITE_TTL = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ def grant_command(name: str, role: str, project: str | None, environment: str | 
 
 def refuse_role_held(call: Call, *, target: Target, email: str, role: str) -> None:
     """Refuse inviting, at ``target``, an account that holds a role at exactly that scope: the
-    rule `accounts.join_workspace` refuses its code by, so the invite could never be used
+    rule `workspaces.join_workspace` refuses its code by, so the invite could never be used
     (`member grant` changes the role). An invite to another scope joins, as for a member of
     another project invited by a project's admin, who cannot see them. Called for an admin at
     ``target``, who sees the role it names (`member list`)."""
@@ -157,3 +168,62 @@ def withdraw_all_for(call: Call, *, workspace_id: str, email: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def create_invite(
+    call: Call,
+    *,
+    workspace_id: str,
+    email: str,
+    role: str,
+    project: str | None = None,
+    environment: str | None = None,
+    ttl: timedelta = INVITE_TTL,
+) -> str:
+    """A one-time, expiring invite to the workspace with a role at a scope (admins there;
+    never a role above the inviter's, nor to a scope where the account holds a role:
+    `refuse_role_held`)."""
+    from envkeep.app.members import Scope, role_named, scope_target  # it imports this module
+
+    wanted = role_named(role)
+    target, _envs = scope_target(call, workspace_id, Scope(project, environment))
+    held = require_role(call, target, Role.ADMIN)
+    check_email(email)
+    if wanted > held:
+        raise UsageError(f"you cannot invite as {wanted}: you hold {held} here")
+    refuse_role_held(call, target=target, email=email, role=str(wanted))
+    secret = credentials.new_secret()
+    invite = Invite(
+        id=call.new_id(),
+        workspace_id=workspace_id,
+        email=email.lower(),
+        role=str(wanted),
+        project_id=target.project_id,
+        environment_id=target.environment_id,
+        secret_hash=credentials.token_hash(secret),
+        created_by=call.actor.principal_id,
+        created_at=call.clock(),
+        expires_at=call.clock() + ttl,
+    )
+    call.session.add(invite)
+    call.session.flush()
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="member.invite",
+        target=email.lower(),
+        details={"role": str(wanted), "project": project, "environment": environment},
+    )
+    return invite_code(invite.id, secret)
+
+
+def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:
+    """(invite id, key proof) of every accepted invite that created ``principal_id`` in the
+    workspace, for the inviter's client to check the keys the server hands out."""
+    require_role_anywhere(call, workspace_id, Role.ADMIN)  # its admins at any scope grant
+    rows = call.session.scalars(
+        select(Invite).where(
+            Invite.workspace_id == workspace_id, Invite.accepted_by == principal_id
+        )
+    )
+    return [(i.id, i.key_proof) for i in rows if i.key_proof]

@@ -49,7 +49,7 @@ class Workspace(Base):
 
     __tablename__ = "workspaces"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    # Unique among one member's workspaces (app.accounts.create_workspace), not across
+    # Unique among one member's workspaces (app.workspaces.create_workspace), not across
     # tenants: that would tell anyone which names other tenants use (migration 0009).
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

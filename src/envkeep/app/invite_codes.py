@@ -1,0 +1,108 @@
+"""Invite codes: how one is written and read, checked, claimed, and the role it grants.
+
+A code is ``ek_inv_<invite id>_<secret>``; the server keeps the secret's hash only. Accepting
+one (`accounts.accept_invite` for a new account, `workspaces.join_workspace` for an existing
+one) claims it with one conditional UPDATE, so of two acceptances racing only one gets it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+
+from envkeep.app import credentials
+from envkeep.app.context import aware
+from envkeep.core.errors import NotAuthenticated, UsageError
+from envkeep.core.valuetypes import matches_type
+from envkeep.store.models import Invite, RoleBinding
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+INVITE_PREFIX = "ek_inv_"
+USED_ALREADY = "this invite was used already"
+
+
+def check_email(email: str) -> None:
+    """An invite names a person by email: refuse what cannot be one (the code holder must
+    give the same address to join, and `member grant` tells people from tokens by the '@')."""
+    if not matches_type("email", email.strip()):
+        raise UsageError(f"'{email}' is not an email address", hint="invite a person: NAME@DOMAIN")
+
+
+def invite_code(invite_id: str, secret: str) -> str:
+    """The code an invite's holder is given."""
+    return f"{INVITE_PREFIX}{invite_id}_{secret}"
+
+
+def parse_code(code: str) -> tuple[str, str]:
+    """(invite id, secret) of a code; UsageError for text that is not a whole code."""
+    body = code.strip().removeprefix(INVITE_PREFIX)
+    invite_id, sep, secret = body.partition("_")
+    if not code.strip().startswith(INVITE_PREFIX) or not sep or len(invite_id) != 36:
+        raise UsageError(
+            "that is not a whole envkeep invite code",
+            hint="copy all of it: ek_inv_, a 36-character id, '_' and the secret",
+        )
+    return invite_id, secret
+
+
+def open_invite(session: Session, code: str, now: datetime) -> Invite:
+    """The invite a code names, still open at ``now``; NotAuthenticated otherwise (one
+    refusal for an unknown code and a wrong secret)."""
+    invite_id, secret = parse_code(code)
+    invite = session.get(Invite, invite_id)
+    expected = credentials.token_hash(secret)
+    valid = invite is not None and hmac.compare_digest(invite.secret_hash, expected)
+    if not valid or invite is None:
+        raise NotAuthenticated("unknown invite code", hint="ask for a new invite")
+    if invite.accepted_at is not None:
+        raise NotAuthenticated(USED_ALREADY, hint="ask for a new invite")
+    if aware(invite.expires_at) < now:
+        raise NotAuthenticated("this invite has expired", hint="ask for a new invite")
+    return invite
+
+
+def claim_invite(
+    session: Session, invite: Invite, *, principal_id: str, now: datetime, key_proof: str | None
+) -> bool:
+    """Mark the invite used by ``principal_id`` (with the proof of the keys it was accepted
+    with, for the inviter to check); False, and nothing done, when another transaction used it
+    first: one conditional UPDATE decides, whatever this session loaded."""
+    used = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .values(accepted_at=now, accepted_by=principal_id, key_proof=key_proof)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(invite)  # what it loaded is stale now
+    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def bind_invite_role(
+    session: Session,
+    invite: Invite,
+    *,
+    principal_id: str,
+    workspace_id: str,
+    now: datetime,
+    binding_id: str,
+) -> None:
+    """The invite's role for ``principal_id`` at the invite's scope."""
+    session.add(
+        RoleBinding(
+            id=binding_id,
+            principal_id=principal_id,
+            workspace_id=workspace_id,
+            project_id=invite.project_id,
+            environment_id=invite.environment_id,
+            role=invite.role,
+            created_at=now,
+            created_by=invite.created_by,
+        )
+    )
+    session.flush()

@@ -1,0 +1,145 @@
+"""Workspaces (tenants): those a principal holds a role in, creating one, and joining one
+with an invite to an existing account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from envkeep.app._lookup import binding_at
+from envkeep.app.audit import append_event
+from envkeep.app.invite_codes import USED_ALREADY, bind_invite_role, claim_invite, open_invite
+from envkeep.app.policy import Role, Target
+from envkeep.core.errors import (
+    AlreadyExistsError,
+    NotAuthenticated,
+    NotFoundError,
+    PermissionDenied,
+    UsageError,
+)
+from envkeep.store.models import Principal, RoleBinding, Workspace
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
+
+
+def workspaces_of(call: Call) -> list[tuple[str, str]]:
+    """(id, name) of every workspace the actor holds a role in."""
+    return [(w.id, w.name) for w in held_workspaces(call)]
+
+
+@dataclass(frozen=True)
+class HeldWorkspace:
+    """A workspace the actor holds a role in: its highest role, and where that role is held
+    (``workspace``, ``project`` or ``environment``: the widest such binding)."""
+
+    id: str
+    name: str
+    role: str
+    level: str
+
+
+def held_workspaces(call: Call) -> list[HeldWorkspace]:
+    """Every workspace the actor holds a role in, by name (two may share one)."""
+    rows = call.session.execute(
+        select(
+            Workspace.id,
+            Workspace.name,
+            RoleBinding.role,
+            RoleBinding.project_id,
+            RoleBinding.environment_id,
+        )
+        .join(RoleBinding, RoleBinding.workspace_id == Workspace.id)
+        .where(RoleBinding.principal_id == call.actor.principal_id)
+    )
+    best: dict[str, tuple[tuple[int, int], HeldWorkspace]] = {}
+    for ws_id, name, role, project_id, environment_id in rows:
+        level = "environment" if environment_id else "project" if project_id else "workspace"
+        rank = (Role.parse(role), ("environment", "project", "workspace").index(level))
+        if ws_id not in best or rank > best[ws_id][0]:
+            best[ws_id] = (rank, HeldWorkspace(ws_id, name, role, level))
+    return sorted((held for _rank, held in best.values()), key=lambda w: (w.name, w.id))
+
+
+_LOCK_PRINCIPAL = "SELECT id FROM principals WHERE id = :id FOR UPDATE"
+
+
+def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
+    """A new tenant owned (admin) by the caller."""
+    if not name or len(name) > 200:
+        raise UsageError("a workspace name needs 1 to 200 characters")
+    # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
+    # so that a refusal tells nothing about them. No index can say "unique per member", so
+    # the caller's row is locked first on PostgreSQL: two creations at once check in turn
+    # (SQLite serialises writers already).
+    if call.session.get_bind().dialect.name != "sqlite":
+        call.fetch(_LOCK_PRINCIPAL, {"id": call.actor.principal_id})
+    if any(held == name for _id, held in workspaces_of(call)):
+        raise AlreadyExistsError(
+            f"you already have a workspace called '{name}'", hint="pick another name"
+        )
+    workspace = Workspace(id=call.new_id(), name=name, created_at=call.clock())
+    call.session.add(workspace)
+    call.session.flush()
+    call.session.add(
+        RoleBinding(
+            id=call.new_id(),
+            principal_id=call.actor.principal_id,
+            workspace_id=workspace.id,
+            role=str(Role.ADMIN),
+            created_at=call.clock(),
+            created_by=call.actor.principal_id,
+        )
+    )
+    call.session.flush()
+    append_event(call, workspace_id=workspace.id, action="workspace.create", target=name)
+    return workspace.id, name
+
+
+def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str, str]:
+    """Accept an invite with the caller's existing account: the invite's role in its workspace
+    (how an account joins a second workspace); (workspace id, workspace name)."""
+    principal = call.session.get(Principal, call.actor.principal_id)
+    if principal is None or principal.kind != "user":
+        raise PermissionDenied(
+            "only a user's account accepts invites", hint="log in as the user it was made for"
+        )
+    try:
+        invite = open_invite(call.session, code, call.clock())
+    except NotAuthenticated as refused:  # the session is fine: the code is what is wrong
+        raise NotFoundError(refused.message, hint=refused.hint) from None
+    if invite.email != principal.name:
+        raise NotFoundError(
+            f"this invite is for another email address than {principal.name}'s",
+            hint="log in as the account it was made for (envkeep login URL) and join again;"
+            " for a new account: envkeep join URL CODE --email THEIR_EMAIL",
+        )
+    if invite.workspace_id is None:  # a bootstrap invite founds a workspace with a new account
+        raise NotFoundError("this invite is for a new account", hint="ask for a new invite")
+    workspace = call.session.get(Workspace, invite.workspace_id)
+    if workspace is None:
+        raise NotFoundError("this invite's workspace is gone", hint="ask for a new invite")
+    scope = Target(workspace.id, invite.project_id, invite.environment_id)
+    held = binding_at(call.session, principal.id, scope)
+    if held is not None:
+        raise AlreadyExistsError(
+            f"you hold a role at that scope of '{workspace.name}' already ({held.role})",
+            hint="an admin changes it with: envkeep member grant",
+        )
+    now = call.clock()
+    if not claim_invite(
+        call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof
+    ):
+        raise NotFoundError(USED_ALREADY, hint="ask for a new invite")
+    bind_invite_role(
+        call.session,
+        invite,
+        principal_id=principal.id,
+        workspace_id=workspace.id,
+        now=now,
+        binding_id=call.new_id(),
+    )
+    append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
+    return workspace.id, workspace.name
