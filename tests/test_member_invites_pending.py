@@ -263,6 +263,32 @@ def test_removing_a_member_withdraws_their_pending_invites_too(
     assert json.loads(event["details"])["invites_withdrawn"] == 1
 
 
+def test_remove_invites_withdraws_a_members_invite_and_keeps_the_member(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _founder(server, tmp_path, "alice@keep.io")
+    gina = tmp_path / "gina"
+    joined = _invite(alice, work, "gina@keep.io", "--role", "read")
+    _join(server, gina, work, joined, "gina@keep.io")
+    later = _invite(alice, work, "gina@keep.io", "--role", "admin", "--project", "shop")
+
+    withdrawn = _cli(alice, work, "member", "remove", "gina@keep.io", "--invites")
+    again = _cli(alice, work, "member", "remove", "gina@keep.io", "--invites")
+    both = _cli(alice, work, "member", "remove", "gina@keep.io", "--invites", "--revoke-now")
+
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "withdrew the invite for gina@keep.io (admin on shop)" in withdrawn.stderr
+    assert _invites(alice, work) == {}
+    members = json.loads(_ok(alice, work, "member", "list", "--json"))
+    assert ("gina@keep.io", "read") in {
+        (m["principal"]["name"], m["role"]) for m in members if m["kind"] == "member"
+    }  # her role stays, and no key was rotated for her
+    assert "unknown invite code" in _cli(gina, work, "join", server.url, later).stderr
+    assert again.returncode == 1, again.stderr
+    assert "no invite for gina@keep.io" in again.stderr
+    assert both.returncode == 2, both.stderr
+
+
 @pytest.mark.parametrize(
     ("left", "shown"),
     [

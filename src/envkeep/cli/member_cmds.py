@@ -20,6 +20,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import confirm, interactive, make_context
 from envkeep.client import member_invites, members
 from envkeep.client.principal_names import member_name, shown_member
+from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -130,14 +131,27 @@ def revoke(
 def remove(
     who: Annotated[str, typer.Argument(help="The member's email, or an invitee's.")],
     revoke_now: RevokeNowOpt = False,
+    invites: Annotated[
+        bool,
+        typer.Option(
+            "--invites",
+            help="Withdraw only the invites to this email (pending or expired); a member"
+            " keeps their roles.",
+        ),
+    ] = False,
 ) -> None:
     """Remove a member from the workspace and rotate every key they could read (their
     pending invites go too). For someone invited who has not joined, withdraw the invite: its
     code no longer works.
 
-    Example: envkeep member remove bob@example.com
+    Example: envkeep member remove bob@example.com (--invites: only the invites to bob)
     """
-    removed = member_invites.remove(make_context(), who, now=revoke_now)
+    if invites and revoke_now:
+        raise UsageError(
+            "--invites withdraws invites and removes no one: --revoke-now has nothing to do",
+            hint="drop one of them",
+        )
+    removed = member_invites.remove(make_context(), who, now=revoke_now, invites_only=invites)
     output.done(removed.summary(who))
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep.client import members
 from envkeep.client.team_server import team_backend
-from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute
+from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, NotFoundError
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
@@ -142,12 +142,24 @@ class Removal:
         return f"removed {who}{also}; {self.removed.ended('their')}{self.removed.keys()}"
 
 
-def remove(ctx: ClientContext, who: str, *, now: bool = False) -> Removal:
+def remove(
+    ctx: ClientContext, who: str, *, now: bool = False, invites_only: bool = False
+) -> Removal:
     """`member remove`: someone only invited (not a member the caller sees) has their
     pending invites withdrawn; a member is removed as `members.remove` does, their pending
-    invites with them (by the server, in the same request)."""
+    invites with them (by the server, in the same request). ``invites_only``: withdraw the
+    invites whoever they are for, and remove no one (a member's invite to another scope, or
+    an expired one that `member list` would show until then)."""
     email = who.strip().lower()
     invited = [i for i in pending_invites(ctx) if i["email"] == email]
+    if invites_only:
+        if not invited:
+            raise NotFoundError(
+                f"no invite for {email} (accepted or withdrawn already?)",
+                hint="see who is invited: envkeep member list",
+            )
+        _withdraw(team_backend(ctx), invited)
+        return Removal(None, invited)
     if invited and not _listed_member(ctx, email):
         _withdraw(team_backend(ctx), invited)
         return Removal(None, invited)
