@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.client.audit import is_about, render_events, shown_target
+from envkeep.client.audit import refuse_unfiltered, render_events, shown_target
 from envkeep.core.auditchain import EventView
+from envkeep.core.errors import UsageError
 from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
@@ -121,6 +122,27 @@ def test_subject_finds_every_event_about_a_member_and_nothing_else(team: Team) -
     assert "no events match --subject nobody@subj.io" in table.stdout + table.stderr
 
 
+def test_the_server_filters_by_subject_before_it_takes_the_newest(team: Team) -> None:
+    # Two events about carol, older than many others: a server that did not filter would
+    # answer the newest two of the workspace's events, which the client refuses.
+    assert [e["action"] for e in team.events("--subject", "CAROL@subj.io", "--limit", "2")] == [
+        "member.grant",
+        "member.revoke",
+    ]
+
+
+def test_subject_follows_a_token_from_its_creation_to_its_revocation(team: Team) -> None:
+    team.a("token", "create", "subj-ci", "--project", "shop", "--env", "dev", "--role", "read")
+    team.a("token", "rotate", "subj-ci")
+    team.a("token", "revoke", "subj-ci")
+
+    actions = [e["action"] for e in team.events("--subject", "subj-ci", "--limit", "3")]
+    as_shown = [e["action"] for e in team.events("--subject", "token subj-ci", "--limit", "0")]
+
+    assert actions == ["token.create", "token.rotate", "token.revoke"]
+    assert as_shown == actions
+
+
 def test_a_removed_members_refused_requests_are_audited(team: Team) -> None:
     before = len(team.events("--principal", "bob@subj.io", "--action", "request.denied"))
     refused = _cli(team.root / "bob", team.work, "get", "KEY", "--env", "prod")
@@ -152,15 +174,13 @@ def _event(action: str, target: str, details: str) -> EventView:
     return EventView("w", 1, "t", "admin-id", action, target, "ok", None, None, details, "", "")
 
 
-def test_is_about_reads_the_subject_as_the_command_line_gives_it() -> None:
-    names = {"bob-id": "bob@x.io", "tok-id": "token ci", "old-id": "token ci (replaced)"}
-    grant = _event("member.grant", "shop", '{"principal_id": "bob-id"}')
-    made = _event("token.create", "ci", '{"principal_id": "tok-id"}')
-    rotated = _event("token.rotate", "ci", '{"principal_id": "old-id"}')
+def test_an_answer_a_server_did_not_filter_by_subject_is_refused() -> None:
+    about = _event("member.grant", "shop", '{"principal_id": "bob-id"}')
+    read = _event("secrets.read", "shop/dev", "{}")
 
-    assert [is_about(grant, s, names) for s in ("bob@x.io", "bob-id", "ci")] == [1, 1, 0]
-    assert [is_about(e, "ci", names) for e in (grant, made, rotated)] == [0, 1, 1]
-    assert not is_about(_event("secrets.read", "shop/dev", "{}"), "bob@x.io", names)
+    refuse_unfiltered([about, about])  # every event about someone: filtered
+    with pytest.raises(UsageError, match="does not filter the audit by subject"):
+        refuse_unfiltered([about, read])
 
 
 def test_a_target_names_its_subject_unless_it_says_it_already() -> None:

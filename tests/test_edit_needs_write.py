@@ -68,6 +68,10 @@ def test_a_reader_is_refused_before_the_editor_opens_and_a_writer_edits(
         "error: you need the write role on environment shop/staging (you have: read there);"
         " the editor was not opened"
     ) in refused.stderr.splitlines(), refused.stderr
+    assert (
+        "hint: ask an admin of environment shop/staging to grant it (alice@edit.io)"
+        in refused.stderr.splitlines()
+    ), refused.stderr
     assert not (tmp_path / "carol.ran").exists()
     assert not (homes["carol"] / "recovered").exists()  # no text kept in clear
     assert edited.returncode == 0, edited.stderr

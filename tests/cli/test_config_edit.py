@@ -58,16 +58,22 @@ buffer.write_text(text + "THIS IS NOT DOTENV\\n", encoding="utf-8")
 """
 
 # As TYPO the first time; opened again (the refusal on top), records what it was shown and
-# either removes the bad line ({fix}) or saves the text unchanged.
+# how many times it ran, then per {mode!r}: "fix" removes the bad line, "same" saves the text
+# unchanged, "fail" sets LOG_LEVEL and exits 1 (as vim's :cq).
 REOPENED = """\
 import pathlib, sys
 buffer = pathlib.Path(sys.argv[1])
 here = pathlib.Path({here!r})
+runs = here / "runs"
+runs.write_text(str(int(runs.read_text()) + 1 if runs.exists() else 1))
 text = buffer.read_text(encoding="utf-8")
 if text.startswith("# ! "):
     (here / "reopened.env").write_text(text, encoding="utf-8")
-    if {fix!r}:
+    if {mode!r} == "fix":
         buffer.write_text(text.replace("THIS IS NOT DOTENV\\n", ""), encoding="utf-8")
+    elif {mode!r} == "fail":
+        buffer.write_text(text + "LOG_LEVEL=trace\\n", encoding="utf-8")
+        sys.exit(1)
 else:
     text = text.replace("PORT=8080", "PORT=9090")
     buffer.write_text(text + "THIS IS NOT DOTENV\\n", encoding="utf-8")
@@ -327,8 +333,8 @@ def test_from_with_overwrite_writes_the_users_changes_over_another_writers(
     assert_one_line_error(alone, "--overwrite applies a kept buffer: it goes with --from FILE")
 
 
-def _edit_on_terminal(envkeep: Envkeep, tmp_path: Path, *, fix: bool) -> tuple[int, str]:
-    editor = script(tmp_path / "reopen.py", REOPENED.format(here=str(tmp_path), fix=fix))
+def _edit_on_terminal(envkeep: Envkeep, tmp_path: Path, *, mode: str) -> tuple[int, str]:
+    editor = script(tmp_path / "reopen.py", REOPENED.format(here=str(tmp_path), mode=mode))
     code, shown = on_terminal(
         envkeep,
         *("edit", "--env", "dev", "--service", "api"),
@@ -341,7 +347,7 @@ def _edit_on_terminal(envkeep: Envkeep, tmp_path: Path, *, fix: bool) -> tuple[i
 def test_on_a_terminal_a_refused_text_opens_again_with_the_reason_on_top(
     envkeep: Envkeep, config_tree: Path, tmp_path: Path
 ) -> None:
-    code, shown = _edit_on_terminal(envkeep, tmp_path, fix=True)
+    code, shown = _edit_on_terminal(envkeep, tmp_path, mode="fix")
 
     assert code == 0, shown
     reopened = (tmp_path / "reopened.env").read_text(encoding="utf-8")
@@ -356,11 +362,25 @@ def test_saving_the_reopened_text_unchanged_gives_up_and_keeps_it(
     envkeep: Envkeep, config_tree: Path, tmp_path: Path
 ) -> None:
     before = api_listing(envkeep)
-    code, shown = _edit_on_terminal(envkeep, tmp_path, fix=False)
+    code, shown = _edit_on_terminal(envkeep, tmp_path, mode="same")
 
     assert code == 1, shown
-    assert (tmp_path / "reopened.env").is_file()  # it was opened again, once
+    assert (tmp_path / "runs").read_text() == "2"  # opened again once, then given up
     assert "edit --env dev --service api --from" in shown
     [kept] = recovered(envkeep)
     assert "PORT=9090\nTHIS IS NOT DOTENV\n" in kept_text(kept)
+    assert api_listing(envkeep) == before
+
+
+def test_an_editor_that_fails_when_opened_again_loses_none_of_the_text(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    before = api_listing(envkeep)
+    code, shown = _edit_on_terminal(envkeep, tmp_path, mode="fail")
+
+    assert code == 2, shown  # the editor's failure, as on a first run
+    assert "the editor exited with code 1" in shown
+    [kept] = recovered(envkeep)
+    assert "PORT=9090\n" in kept_text(kept)  # the first round's change
+    assert "LOG_LEVEL=trace\n" in kept_text(kept)  # and the one saved before it failed
     assert api_listing(envkeep) == before

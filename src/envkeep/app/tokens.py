@@ -229,7 +229,7 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
         workspace_id=workspace_id,
         action="token.revoke",
         target=label,
-        details={"by": by, **ended.details()},
+        details={"by": by, "principal_id": account.id, **ended.details()},
     )
     return account.id, revocation(call, workspace_id, readable, ended)
 

@@ -79,8 +79,8 @@ def query(
         ),
         names,
     )
-    if subject:  # a server older than --subject ignores it: its other events are left out
-        found = [e for e in found if audit.is_about(e, subject, names)]
+    if subject:
+        audit.refuse_unfiltered(found)  # a server older than --subject ignores it
     if json_out:
         output.print_json([e.__dict__ | audit.labels(e, names) for e in found])
         return

@@ -54,16 +54,17 @@ def time_bound(text: str, *, now: datetime | None = None) -> str:
         ) from None
 
 
-def is_about(event: EventView, subject: str, names: Mapping[str, str]) -> bool:
-    """Whether ``event`` is about ``subject`` as ``audit --subject`` gave it: an id, or a name
-    as the server names principals (an email, ``token NAME``), a bare token name too."""
-    found = subject_id(event)
-    if found is None:
-        return False
-    shown = names.get(found, "")
-    return subject in {found, shown, shown.removeprefix("token ")} or shown.startswith(
-        f"token {subject} ("  # rotated since: ``token NAME (replaced)``
-    )
+def refuse_unfiltered(events: list[EventView]) -> None:
+    """Refuse the answer to ``audit --subject`` of a server that ignored the filter (one older
+    than it): every event a filtering server returns is about someone (`subject_id`), so one
+    that is not gives it away. Filtering here instead would show the newest page's few
+    matches as if they were all."""
+    if any(subject_id(event) is None for event in events):
+        raise UsageError(
+            "this server does not filter the audit by subject (it is older than this envkeep)",
+            hint="upgrade the server, or filter envkeep audit --json --limit 0 on its subject"
+            " field",
+        )
 
 
 def fetch_events(

@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from envkeep.client.conflicts import write_planned
 from envkeep.client.resolution import where_flags
@@ -28,6 +28,7 @@ from envkeep.core.errors import (
     ConfirmationRequired,
     ConflictError,
     EnvkeepError,
+    Interrupted,
     SchemaViolation,
     UsageError,
 )
@@ -133,7 +134,15 @@ def edit_scope(
         write_atomic(buffer, render_dotenv(before, header=HEADER.format(where=where)).encode())
         shown: str | None = None  # the text last reopened with its refusal on top
         while True:
-            run_editor(buffer)
+            try:
+                run_editor(buffer)
+            except (EnvkeepError, KeyboardInterrupt) as failed:
+                if shown is None:  # the first run: nothing of the user's to keep yet
+                    raise
+                # Reopened: the text holds the user's earlier rounds (and any saved since).
+                said = failed if isinstance(failed, EnvkeepError) else Interrupted()
+                text = _read_or(buffer, shown)
+                _keep_and_raise(ctx, said, text=text, opened=opened, at=(env, service), source=None)
             text = buffer.read_text(encoding="utf-8")
             try:
                 done = _apply(
@@ -159,6 +168,14 @@ def edit_scope(
         source.unlink(missing_ok=True)  # applied: its values in clear are of no more use
         done = replace(done, deleted=source)
     return done
+
+
+def _read_or(buffer: Path, fallback: str) -> str:
+    """The buffer's text as the editor left it; ``fallback`` when it cannot be read."""
+    try:
+        return buffer.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return fallback
 
 
 # The lines a reopened buffer starts with: why the text was not applied (dropped when read).
@@ -237,11 +254,30 @@ def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
     best = effective_role(mine, Target("", project, env))
     if best is None or best < Role.WRITE:
         where = f"environment {project}/{env}"
+        ask = _admins_over(rows, project, env)
         raise PermissionDenied(
             f"you need the write role on {where} (you have: {best or 'none'} there); the"
             " editor was not opened",
-            hint=f"ask an admin of {where} to grant it",
+            hint=f"ask an admin of {where} to grant it{ask}",
         )
+
+
+def _admins_over(rows: list[dict[str, Any]], project: str, env: str) -> str:
+    """The users the roster shows holding admin over ``project``/``env``, nearest scope first,
+    as the server's refusals name them (`authz.admins_to_ask`): `` (a@x, b@x or 2 more)``."""
+    depth: dict[str, int] = {}
+    for row in rows:
+        user = row["principal"].get("kind") == "user"
+        over = row["project"] in {None, project} and row["environment"] in {None, env}
+        if row["role"] == "admin" and user and over:
+            name = str(row["principal"]["name"])
+            near = (row["project"] is not None) + (row["environment"] is not None)
+            depth[name] = max(near, depth.get(name, 0))
+    names = sorted(depth, key=lambda name: (-depth[name], name))
+    if not names:
+        return ""
+    more = f" or {len(names) - 3} more" if len(names) > 3 else ""
+    return f" ({', '.join(names[:3])}{more})"
 
 
 # A kept buffer's first line: what the text was read from, so that `edit --from` applies the

@@ -91,8 +91,10 @@ def being_merged(path: Path) -> bool:
 
 def rebasing(path: Path) -> bool:
     """Whether a rebase is under way in the repository holding ``path`` (where git's "ours"
-    is the branch rebased onto); False, never an error, without git."""
-    return _any_in_git_dir(path, ("rebase-merge", "rebase-apply"))
+    is the branch rebased onto); False, never an error, without git. `git am` works in
+    ``rebase-apply`` too, but as a merge does (ours: the branch); only a rebase leaves
+    ``rebase-apply/rebasing`` there."""
+    return _any_in_git_dir(path, ("rebase-merge", "rebase-apply/rebasing"))
 
 
 def _any_in_git_dir(path: Path, names: tuple[str, ...]) -> bool:

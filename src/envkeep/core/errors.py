@@ -247,6 +247,18 @@ class Declined(EnvkeepError):
         super().__init__("aborted; nothing changed")
 
 
+class Interrupted(EnvkeepError):
+    """Ctrl-C where something the user typed must be kept first (an edit's text): said with
+    where it is, exit 130 as any interrupted command. Never crosses the API."""
+
+    code = "interrupted"
+    status = 400
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted; nothing was written")
+
+
 class ValidationFailed(EnvkeepError):
     code = "validation_failed"
     status = 422
