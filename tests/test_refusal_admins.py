@@ -6,13 +6,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy.orm import Session
 
-from envkeep.app.authz import admins_to_ask, check_role
+from envkeep.app.authz import admins_to_ask, authorize, check_role
+from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.policy import Binding, Role, Target
 from envkeep.core.errors import PermissionDenied
+from envkeep.store.models import Principal, RoleBinding
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from envkeep.app.context import Call
+    from tests.conftest import Owner, Store
 
 WS = "ws"
 # (email, project, environment) of every admin binding the workspace holds
@@ -75,3 +81,51 @@ def test_the_refusal_names_at_most_three(
     assert str(refused.value) == (
         "you need the write role on environment shop/prod (you have: read there)"
     )
+
+
+def _principal(store: Store, pid: str, name: str, kind: str, *, disabled: bool = False) -> None:
+    with Session(store.engine) as session, session.begin():
+        session.add(
+            Principal(
+                id=pid,
+                kind=kind,
+                name=name,
+                encryption_public=b"e" * 32,
+                signing_public=b"s" * 32,
+                created_at=utc_now(),
+                disabled_at=utc_now() if disabled else None,
+            )
+        )
+
+
+def _bind(store: Store, pid: str, workspace_id: str, role: str) -> None:
+    with Session(store.engine) as session, session.begin():
+        session.add(
+            RoleBinding(
+                id=new_uuid(),
+                principal_id=pid,
+                workspace_id=workspace_id,
+                role=role,
+                created_at=utc_now(),
+            )
+        )
+
+
+def test_tokens_and_disabled_accounts_are_never_named(store: Store, owner: Owner) -> None:
+    # The owner is the workspace's admin (a user); an admin token and a disabled admin are not
+    # people to ask.
+    ws = owner.workspace_id
+    for pid, name, kind, disabled in (
+        ("10000000-0000-4000-8000-0000000000a1", f"sa:{ws}:deploy", "service", False),
+        ("10000000-0000-4000-8000-0000000000a2", "gone@x.io", "user", True),
+        ("10000000-0000-4000-8000-0000000000a3", "reader@x.io", "user", False),
+    ):
+        _principal(store, pid, name, kind, disabled=disabled)
+        _bind(store, pid, ws, "read" if name == "reader@x.io" else "admin")
+
+    def refused(call: Call) -> None:
+        authorize(call.fetch, call.actor.principal_id, Target(ws), Role.WRITE)
+
+    with pytest.raises(PermissionDenied) as raised:
+        store.run("10000000-0000-4000-8000-0000000000a3", refused)
+    assert raised.value.hint == "ask an admin of the workspace to grant it (owner@local)"
