@@ -75,6 +75,24 @@ def _together(work: Callable[[int], None], threads: int) -> None:
         thread.join()
 
 
+def _writing(
+    owner: Owner, write: SecretWrite, expected: int | None = None
+) -> Callable[[Call], int]:
+    """The use case writing ``write`` to shop/dev (``expected``: the revision read)."""
+
+    def use_case(call: Call) -> int:
+        return write_secrets(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            writes=[write],
+            expected_revision=expected,
+        )
+
+    return use_case
+
+
 def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
     store: Store, owner: Owner
 ) -> None:
@@ -84,16 +102,7 @@ def test_concurrent_writers_lose_no_update_and_every_loser_gets_a_conflict(
     failures: list[BaseException] = []
 
     def update(index: int, seen: int) -> Callable[[Call], int]:
-        def use_case(call: Call) -> int:
-            return write_secrets(
-                call,
-                workspace_id=owner.workspace_id,
-                project="shop",
-                environment="dev",
-                writes=[_write(seen, index)],
-            )
-
-        return use_case
+        return _writing(owner, _write(seen, index))
 
     def writer(index: int) -> None:
         for _ in range(ATTEMPTS):
@@ -133,17 +142,7 @@ def _new_variable(writer: int) -> SecretWrite:
 
 
 def _add(owner: Owner, writer: int, expected: int | None = None) -> Callable[[Call], int]:
-    def use_case(call: Call) -> int:
-        return write_secrets(
-            call,
-            workspace_id=owner.workspace_id,
-            project="shop",
-            environment="dev",
-            writes=[_new_variable(writer)],
-            expected_revision=expected,
-        )
-
-    return use_case
+    return _writing(owner, _new_variable(writer), expected)
 
 
 def test_writers_of_one_environment_each_raise_its_revision_by_one(
