@@ -214,6 +214,7 @@ def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
     assert "CONFLICT" in merge.stdout
     assert "both sides changed API_KEY differently" in merge.stderr
     assert "git show :3:.env.enc | envkeep decrypt - -o -" in merge.stderr
+    assert "envkeep decrypt .env.enc -o .env.merge (ours)" in merge.stderr  # not the source
     assert not any(secret in merge.stdout + merge.stderr for secret in SECRETS)
     assert (repo.cwd / ".env.enc").read_bytes() == ours_file
     assert decrypted(repo) == ours
@@ -236,7 +237,7 @@ def test_a_rebase_conflict_names_the_sides_as_a_rebase_has_them(repo: Envkeep) -
     assert rebase.returncode != 0
     said = rebase.stdout + rebase.stderr
     assert "left as the side you are rebasing onto (git's ours in a rebase)" in said, said
-    assert "envkeep decrypt .env.enc -o .env (upstream)" in said
+    assert "envkeep decrypt .env.enc -o .env.merge (upstream)" in said
     assert "envkeep decrypt - -o - (your commit)" in said
     assert decrypted(repo) == ours  # main's, as git's ours
     git(repo, "rebase", "--abort")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from envkeep.client.conflicts import write_planned
 from envkeep.client.resolution import where_flags
-from envkeep.core.dotenv import parse_dotenv, render_dotenv
+from envkeep.core.dotenv import ParsedDotenv, parse_dotenv, render_dotenv
 from envkeep.core.errors import (
     ConfirmationRequired,
     ConflictError,
@@ -374,6 +374,20 @@ def _changes_since(
     }
 
 
+def _refuse_duplicates(parsed: ParsedDotenv) -> None:
+    """Refuse a name given twice: one of the two values would be dropped without a word
+    (a line typed at the top while the old one stays below, say)."""
+    first: dict[str, int] = {}
+    for entry in parsed.entries:
+        line = first.setdefault(entry.name, entry.line)
+        if line != entry.line:
+            raise UsageError(
+                f"{entry.name} is given twice in the text (lines {line} and {entry.line} of"
+                " the buffer); nothing was written",
+                hint="keep one of the two lines",
+            )
+
+
 class _TextRefused(Exception):
     """The text itself was refused (its syntax, a reference, a schema): something the user
     can correct in the editor. The error inside is the one to report."""
@@ -407,7 +421,9 @@ def _apply(
     from envkeep.client.write_checks import refuse_violations
 
     try:
-        after = parse_dotenv(text, source="the edited buffer").values
+        parsed = parse_dotenv(text, source="the edited buffer")
+        _refuse_duplicates(parsed)
+        after = parsed.values
         base = _read_base(text)
     except EnvkeepError as error:
         raise _TextRefused(error) from error

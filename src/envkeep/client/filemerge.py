@@ -151,7 +151,9 @@ def _key_fields(text: str) -> str:
 def _conflict(name: str, names: tuple[str, ...], ours: str, sides: Sides) -> ConflictError:
     header = filecrypt.read_header(ours) or {}
     key = f"--env {header['env']}" if "env" in header else "--passphrase"
-    plain = shlex.quote(name.removesuffix(".enc") if name.endswith(".enc") else f"{name}.dec")
+    # A file of its own: the plain file beside it is usually the user's source, which a
+    # decrypt would have to overwrite (--force) and the last step would delete.
+    plain = shlex.quote(f"{name.removesuffix('.enc')}.merge")
     path = shlex.quote(name)
     return ConflictError(
         f"{name}: both sides changed {', '.join(names)} differently;"

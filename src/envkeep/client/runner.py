@@ -50,6 +50,7 @@ def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     args, environment = list(argv), dict(env)
+    _refuse_unpassable(argv[0], environment)
     program = _on_path(argv[0], environment)
     if program is not None:
         try:
@@ -74,10 +75,16 @@ def _start_failure(
     if error.errno == errno.E2BIG and environment is not None:
         size = sum(len(k.encode()) + len(v.encode()) + 2 for k, v in environment.items())
         largest = max(environment, key=lambda k: len(environment[k].encode()))
+        one = len(largest.encode()) + len(environment[largest].encode()) + 2
+        too_big = (
+            f"{largest} is {one:,} bytes, more than the {_ONE_VARIABLE // 1024} KiB one"
+            " variable may hold on Linux"
+            if one > _ONE_VARIABLE
+            else f"its environment is {size:,} bytes, more than the system takes (about 2 MiB"
+            f" in all on Linux; the largest here is {largest})"
+        )
         return InputError(
-            f"could not start {name}: its environment is {size:,} bytes, more than the system"
-            f" takes (about 2 MiB in all on Linux, 128 KiB a variable; the largest here is"
-            f" {largest})",
+            f"could not start {name}: {too_big}",
             hint="keep large files where the service reads them, and their paths in variables",
         )
     if isinstance(error, FileNotFoundError):
@@ -92,6 +99,27 @@ def _start_failure(
             f"permission denied: {name}", hint="is it executable? (chmod +x)"
         )
     return CommandError(f"could not start {name}: {error.strerror}")
+
+
+_ONE_VARIABLE = 128 * 1024  # Linux's MAX_ARG_STRLEN: one NAME=value string, its NUL included
+
+
+def _refuse_unpassable(name: str, environment: Mapping[str, str]) -> None:
+    """Refuse a NUL character, which no process environment can hold, naming its variable (a
+    value stored before envkeep refused them; ``execve`` says only "embedded null byte"). One
+    C search over all the values: the loop that names the variable runs only when one is
+    there. (Text that is not UTF-8 needs no check: a stored value was UTF-8 to be sealed, and
+    what the OS gave envkeep goes back to it as the same bytes.)"""
+    if "\0" not in "".join(environment.values()):
+        return
+    from envkeep.core.errors import InputError
+
+    culprit = next(key for key, value in environment.items() if "\0" in value)
+    raise InputError(
+        f"could not start {name}: the value of {culprit} contains a NUL character, which no"
+        " environment variable can hold",
+        hint=f"set {culprit} again (envkeep set {culprit}=…), without it",
+    )
 
 
 def _on_path(name: str, env: Mapping[str, str]) -> str | None:

@@ -93,12 +93,31 @@ def parse_assignments(
     return values
 
 
+def check_storable(name: str, value: str) -> None:
+    """Refuse a value no environment variable can hold: a NUL character, or bytes that are not
+    UTF-8 text (the shell passes them on, and Python reads them as lone surrogates)."""
+    if "\0" in value:
+        raise UsageError(
+            f"the value of {name} contains a NUL character, which no environment variable can"
+            " hold",
+            hint="base64 a binary value (base64 -w0 FILE), and decode it where it is used",
+        )
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"the value of {name} is not UTF-8 text",
+            hint="convert it (iconv -f latin1 -t utf-8), or base64 a binary value",
+        ) from None
+
+
 def check_references(name: str, value: str, service: str | None = None) -> None:
     """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
     own name (``${NAME}``, or ``${svc.NAME}`` written to ``service`` svc's scope), before it is
     stored (resolving it would fail for every service that reads it)."""
     from envkeep.core.references import NESTED_FALLBACK, find_references, syntax_problem
 
+    check_storable(name, value)
     problem = syntax_problem(value)
     if problem == NESTED_FALLBACK:  # `${A:-${B}}`, as a shell takes it: not envkeep's
         raise UsageError(

@@ -7,7 +7,7 @@ import contextlib
 import os
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import AlreadyExistsError
+from envkeep.core.errors import AlreadyExistsError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,7 +55,10 @@ def exclusive(path: Path) -> Iterator[None]:
 
 
 def refuse_existing(path: Path, *, force: bool) -> None:
-    """Stop before a command replaces an existing file that it was not told to (--force)."""
+    """Stop before a command replaces an existing file that it was not told to (--force); a
+    directory is never replaced, --force or not."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", hint="give a file's path: -o DIR/NAME")
     if not force and path.exists():
         raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
 
