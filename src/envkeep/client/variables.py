@@ -98,8 +98,7 @@ def check_storable(name: str, value: str) -> None:
     UTF-8 text (the shell passes them on, and Python reads them as lone surrogates)."""
     if "\0" in value:
         raise UsageError(
-            f"the value of {name} contains a NUL character, which no environment variable can"
-            " hold",
+            f"the value of {name} contains a NUL character, which no environment variable can hold",
             hint="base64 a binary value (base64 -w0 FILE), and decode it where it is used",
         )
     try:
