@@ -163,7 +163,7 @@ def _rotate_values_only(ctx: ClientContext, env: str, keep: int = 0) -> None:
     readers = backend.api.request("GET", f"{path}/readers")
     body: dict[str, Any] = {
         "new_key_version": version,
-        "shares": [_reader_share(ctx, dek, env_id, version, r) for r in readers],
+        "shares": [_reader_share(ctx, target, r, f"the new key of {env}") for r in readers],
         "writes": [_write_json(w) for w in writes],
     }
     backend.api.request("POST", f"{path}/rotate", json=body)
@@ -263,6 +263,28 @@ def test_a_new_environment_s_key_is_sealed_to_everyone_whose_role_covers_it(
     assert all("fingerprint " in line for line in first_seen)
     assert _ok(alice, work, "get", "Q", "--env", "qa3") == "1\n"
     assert _ok(people["dave"], work, "get", "Q", "--env", "qa3") == "1\n"
+
+
+def test_a_rotation_names_each_reader_whose_key_this_machine_sees_first(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    # Carol's machine has seen none of the other readers' keys: the server chose them, so each
+    # the new key is sealed to is named with its fingerprint, once.
+    alice, work, people, _token = _team(server, tmp_path, "rotnote.io")
+    _ok(alice, work, "set", "S=1", "--env", "staging")
+
+    first = _cli(people["carol"], work, "env", "rotate-key", "staging")
+    again = _cli(people["carol"], work, "env", "rotate-key", "staging")
+
+    assert first.returncode == 0, first.stderr
+    named = [line for line in first.stderr.splitlines() if "had not seen before" in line]
+    for who in ("dave@rotnote.io", "erin@rotnote.io"):
+        [line] = [n for n in named if who in n]
+        assert line.startswith("note: sealed the new key of shop/staging to"), line
+        assert "fingerprint " in line
+    assert again.returncode == 0, again.stderr
+    assert "had not seen before" not in again.stderr  # pinned now
+    assert _ok(people["erin"], work, "get", "S", "--env", "staging") == "1\n"
 
 
 def test_a_new_environment_is_created_when_a_reader_s_key_cannot_be_trusted_and_says_so(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
-from envkeep.client.pins import check_pin
 from envkeep.client.reading import read_environment
 from envkeep.client.scope_shares import scope_environments, seal_for
 from envkeep.client.team_server import team_backend
@@ -141,7 +140,8 @@ def rotate_key(
     readers = backend.api.request(
         "GET", f"{backend.project_path(project_name)}/environments/{environment}/readers"
     )
-    shares = [_reader_share(ctx, dek, env.id, new_version, r) for r in readers]
+    sealed = f"the new key of {project_name}/{environment}"
+    shares = [_reader_share(ctx, target, r, sealed) for r in readers]
     from envkeep.api import schemas
 
     body = schemas.Rotation(
@@ -165,13 +165,19 @@ def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:
 
 
 def _reader_share(
-    ctx: ClientContext, dek: bytes, env_id: str, version: int, reader: dict[str, Any]
+    ctx: ClientContext, target: WriteTarget, reader: dict[str, Any], sealed: str
 ) -> dict[str, object]:
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
+    from envkeep.client.new_keys import checked_recipient
 
     principal = principal_view(schemas.Principal.model_validate(reader))
-    keys = check_pin(ctx, principal)
+    keys = checked_recipient(ctx, principal, sealed)
     return seal_for(
-        ctx, dek, env_id=env_id, key_version=version, recipient_id=principal.id, recipient=keys
+        ctx,
+        target.dek,
+        env_id=target.env_id,
+        key_version=target.key_version,
+        recipient_id=principal.id,
+        recipient=keys,
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.key_rotation import rotate_environments
-from envkeep.client.pins import check_pin, fingerprint_of, load_pins, name_key, pin, pin_key
+from envkeep.client.pins import fingerprint_of, load_pins, name_key, pin, pin_key
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.revocation_preview import Lowering, check_revocation, lowering
 from envkeep.client.scope_shares import scope_environments, seal_scope_shares
@@ -160,8 +160,9 @@ def grant(
             hint="ask another admin to run: "
             + grant_command(grant_name(grantee), role, project, environment),
         )
-    check_invite_proof(ctx, grantee)
-    keys = check_pin(ctx, grantee)
+    from envkeep.client.new_keys import checked_recipient
+
+    keys = checked_recipient(ctx, grantee, f"the keys of the {role} role")
     try:
         listed = scope_environments(backend, project=project, environment=environment)
     except PermissionDenied as refused:  # listing the scope needs read: granting needs admin

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
+    from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
+    from envkeep.crypto import PublicKeys
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,10 @@ def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> d
     says), with its fingerprint to compare."""
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
-    from envkeep.client.members import check_invite_proof
-    from envkeep.client.pins import check_pin, is_pinned
-    from envkeep.client.principal_names import shown_principal
     from envkeep.client.scope_shares import seal_for
 
     view = principal_view(schemas.Principal.model_validate(principal))
-    first_seen = not check_invite_proof(ctx, view) and not is_pinned(ctx, view)
-    keys = check_pin(ctx, view)
-    if first_seen and ctx.notify is not None:
-        ctx.notify(
-            f"note: {new.environment}'s key was sealed to {shown_principal(view)}, whose key"
-            f" this machine had not seen before (fingerprint {keys.fingerprint()}); compare it"
-            " with theirs"
-            " (they run: envkeep whoami --fingerprint): if they differ, the server gave out a"
-            " key that is not theirs"
-        )
+    keys = checked_recipient(ctx, view, f"{new.environment}'s key")
     return seal_for(
         ctx,
         new.data_key,
@@ -116,6 +106,28 @@ def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> d
         recipient_id=view.id,
         recipient=keys,
     )
+
+
+def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> PublicKeys:
+    """The keys to seal ``sealed`` (what is sealed, for the note: "prod's key") to
+    ``view``, checked as `member grant` checks them (an invite's proof, the pinned key). The
+    server chose the recipient and its keys, so one this machine had not seen is named, with
+    its fingerprint to compare, as it is pinned (DESIGN §4, Trust): every path that seals a
+    key (a rotation, a grant, a new key's shares) says so, not only some."""
+    from envkeep.client.members import check_invite_proof
+    from envkeep.client.pins import check_pin, is_pinned
+    from envkeep.client.principal_names import shown_principal
+
+    first_seen = not check_invite_proof(ctx, view) and not is_pinned(ctx, view)
+    keys = check_pin(ctx, view)
+    if first_seen and ctx.notify is not None:
+        ctx.notify(
+            f"note: sealed {sealed} to {shown_principal(view)}, whose key this machine had"
+            f" not seen before (fingerprint {keys.fingerprint()}); compare it with theirs"
+            " (they run: envkeep whoami --fingerprint): if they differ, the server gave out a"
+            " key that is not theirs"
+        )
+    return keys
 
 
 def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:
