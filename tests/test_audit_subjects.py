@@ -112,10 +112,13 @@ def test_subject_finds_every_event_about_a_member_and_nothing_else(team: Team) -
     about_bob = team.events("--subject", "bob@subj.io", "--action", "member")
 
     assert [(e["action"], e["subject"]) for e in about_carol] == [
+        ("member.invite", None),  # before her account: the invite names her email
+        ("invite.accept", None),
         ("member.grant", "carol@subj.io"),
         ("member.revoke", "carol@subj.io"),
     ]
-    assert [e["action"] for e in about_bob] == ["member.grant", "member.remove"]
+    assert {e["target"] for e in about_carol[:2]} == {"carol@subj.io"}
+    assert [e["action"] for e in about_bob] == ["member.invite", "member.grant", "member.remove"]
     assert team.events("--subject", "nobody@subj.io") == []
     table = _cli(team.root / "alice", team.work, "audit", "--subject", "nobody@subj.io")
     assert table.returncode == 0, table.stderr

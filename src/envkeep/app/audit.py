@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from envkeep.app.audit_append import DENIED, append_event, record_denied
 from envkeep.app.authz import require_role
@@ -18,6 +18,7 @@ from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import principal_name, replaced_name, shown_name, token_label
 from envkeep.core.auditchain import (
     GENESIS,
+    INVITE_ACTIONS,
     EventView,
     event_time_bound,
     subject_id,
@@ -100,9 +101,14 @@ def list_events(
         ids = _principal_ids(call, workspace_id, principal)
         query = query.where(AuditEvent.principal_id.in_(ids))
     if subject:
-        # The details are JSON written with json.dumps' separators (`audit_append._DETAILS`).
+        # The details are JSON written with json.dumps' separators (`audit_append._DETAILS`);
+        # an invite's events name the invitee by email, in their target.
         about = [f'"principal_id": "{i}"' for i in _principal_ids(call, workspace_id, subject)]
-        query = query.where(or_(*(AuditEvent.details.contains(a, autoescape=True) for a in about)))
+        invited = and_(
+            AuditEvent.action.in_(INVITE_ACTIONS), AuditEvent.target == subject.strip().lower()
+        )
+        matches = (AuditEvent.details.contains(a, autoescape=True) for a in about)
+        query = query.where(or_(*matches, invited))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if target:

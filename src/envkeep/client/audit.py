@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from envkeep.core.auditchain import (
+    INVITE_ACTIONS,
     AuditQuery,
     EventView,
     event_time_bound,
@@ -56,10 +57,10 @@ def time_bound(text: str, *, now: datetime | None = None) -> str:
 
 def refuse_unfiltered(events: list[EventView]) -> None:
     """Refuse the answer to ``audit --subject`` of a server that ignored the filter (one older
-    than it): every event a filtering server returns is about someone (`subject_id`), so one
-    that is not gives it away. Filtering here instead would show the newest page's few
-    matches as if they were all."""
-    if any(subject_id(event) is None for event in events):
+    than it): every event a filtering server returns is about someone (`subject_id`, or an
+    invite's email), so one that is not gives it away. Filtering here instead would show the
+    newest page's few matches as if they were all."""
+    if any(subject_id(e) is None and e.action not in INVITE_ACTIONS for e in events):
         raise UsageError(
             "this server does not filter the audit by subject (it is older than this envkeep)",
             hint="upgrade the server, or filter envkeep audit --json --limit 0 on its subject"

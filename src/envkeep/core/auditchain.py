@@ -64,6 +64,10 @@ def event_time_bound(text: str) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+# Events about an email before (or without) an account: their target is the invitee's email.
+INVITE_ACTIONS = ("member.invite", "invite.withdraw", "invite.accept")
+
+
 def subject_id(event: _Hashed) -> str | None:
     """The principal an event is about, besides its actor (the member a grant, revoke or
     removal concerns; the account of a token made or rotated): ``principal_id`` in its
