@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from envkeep.client.workspaces import _workspace_named
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import NotFoundError, UsageError
 
 OWN = {"id": "1111", "name": "acme"}
 INVITED = {"id": "2222", "name": "acme"}  # another tenant's, which invited this member
@@ -28,7 +28,8 @@ def test_a_name_held_twice_asks_for_the_id() -> None:
 
 
 def test_an_unknown_name_lists_the_members_workspaces() -> None:
-    with pytest.raises(UsageError, match=r"no workspace 'shop' \(yours: acme, default\)"):
+    # Not found (exit 1, as the README's table says), not a usage error.
+    with pytest.raises(NotFoundError, match=r"no workspace 'shop' \(yours: acme, default\)"):
         _workspace_named([OWN, OTHER], "shop")
-    with pytest.raises(UsageError, match=r"\(yours: none\)"):
+    with pytest.raises(NotFoundError, match=r"\(yours: none\)"):
         _workspace_named([], "shop")

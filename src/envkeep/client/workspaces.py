@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.accounts import save_session
 from envkeep.client.sessions import user_authed
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from envkeep.settings import Settings
@@ -60,7 +60,10 @@ def _workspace_named(found: list[dict[str, str]], name_or_id: str) -> dict[str, 
     matches = by_id or [w for w in found if w["name"] == name_or_id]
     if not matches:
         names = ", ".join(w["name"] for w in found) or "none"
-        raise UsageError(f"you have no workspace '{name_or_id}' (yours: {names})")
+        raise NotFoundError(
+            f"you have no workspace '{name_or_id}' (yours: {names})",
+            hint="see them with: envkeep workspace list",
+        )
     if len(matches) > 1:
         ids = ", ".join(w["id"] for w in matches)
         raise UsageError(
