@@ -153,10 +153,16 @@ def test_the_copy_chosen_must_be_younger_than_the_maximum_age(tmp_path: Path, cl
 
     cache.load(ENV, ["api"], DOWN)
     clock.now += 3600
-    with pytest.raises(UnreachableError, match="the copy kept here is 90 min old"):
+    with pytest.raises(UnreachableError, match="the copy kept here is 90 min old") as refused:
+        cache.load(ENV, ["api"], DOWN)
+    clock.now += 10 * 86400
+    with pytest.raises(UnreachableError) as older:
         cache.load(ENV, ["api"], DOWN)
 
     assert warned == ["warning: server unreachable; using the copy fetched 30 min ago"]
+    # The age the hint offers is one the copy passes.
+    assert "envkeep run --max-age 2h …" in str(refused.value.hint)
+    assert "envkeep run --max-age 11d …" in str(older.value.hint)
 
 
 def test_copies_stay_private_and_damaged_or_older_format_ones_are_ignored_then_deleted(

@@ -159,7 +159,9 @@ class SnapshotCache:
         if age > self.max_age:
             raise UnreachableError(
                 f"{error.message}; the copy kept here is {_ago(age)} old",
-                hint="reach the server, or run with an older copy: envkeep run --max-age 3d …",
+                hint="reach the server, or take a copy this old:"
+                f" envkeep run --max-age {_age_above(age)} … (run alone takes --max-age; other"
+                " commands take a copy up to 24h old)",
             ) from None
         if self.notify is not None:
             self.notify(f"warning: server unreachable; using the copy fetched {_ago(age)} ago")
@@ -219,6 +221,14 @@ def _ago(seconds: float) -> str:
     if seconds < 7200:
         return f"{int(seconds // 60)} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def _age_above(seconds: float) -> str:
+    """A ``--max-age`` a copy ``seconds`` old passes: whole hours under two days, else days."""
+    import math
+
+    hours = math.floor(seconds / 3600) + 1
+    return f"{hours}h" if hours < 48 else f"{math.floor(seconds / 86400) + 1}d"
 
 
 def parse_age(text: str) -> float:
