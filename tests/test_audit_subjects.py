@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from envkeep.api.denials import _target as _denied_target
 from envkeep.client.audit import refuse_unfiltered, render_events, shown_target
 from envkeep.core.auditchain import EventView
 from envkeep.core.errors import UsageError
@@ -200,3 +201,13 @@ def test_a_target_names_its_subject_unless_it_says_it_already() -> None:
     assert shown_target(_event("secrets.read", "shop/dev", "{}"), names) == "shop/dev"
     exported = json.loads(render_events([grant], "jsonl", names))
     assert (exported["principal"], exported["subject"]) == ("admin@x.io", "bob@x.io")
+
+
+def test_a_refused_token_action_names_the_token() -> None:
+    route = "/v1/workspaces/{workspace_id}/tokens/{label}/revoke"
+    assert _denied_target({"workspace_id": "w", "label": "ci"}, route) == "ci"
+    shop = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}/secrets"
+    assert _denied_target({"project": "shop", "environment": "dev"}, shop) == "shop/dev"
+    assert _denied_target({"workspace_id": "w"}, "/v1/workspaces/{workspace_id}/tokens") == (
+        "workspace"
+    )

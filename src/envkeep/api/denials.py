@@ -74,7 +74,11 @@ def _shown(value: object) -> str:
 
 
 def _target(params: dict[str, Any], route: str) -> str:
-    """``project/environment``, ``project`` or ``workspace``: what the request aimed at."""
+    """``project/environment``, ``project``, a token's name (as a token's own events name it)
+    or ``workspace``: what the request aimed at."""
+    label = params.get("label")
+    if label is not None and "/tokens/{label}" in route:
+        return _shown(label)
     project = params.get("project")
     environment = params.get("environment")
     if environment is None and "/environments/{name}" in route:  # PATCH, DELETE
