@@ -96,3 +96,15 @@ def test_an_edit_that_gives_a_name_twice_is_refused_and_kept(
     assert "your text is kept in" in refused.stderr
     listed = json.loads(envkeep.ok("list", "--json", "--reveal", "--service", "api").stdout)
     assert {v["name"]: v["value"] for v in listed}["LOG_LEVEL"] == "info"
+
+
+def test_a_mistyped_service_is_named_as_likely_meant_and_an_empty_one_refused(
+    envkeep: Envkeep, project: Path
+) -> None:
+    typo = envkeep("schema", "show", "apii")
+    empty = envkeep("get", "X", "--service", "")
+
+    assert typo.code == 1, typo.describe()
+    assert "hint: did you mean 'api'?" in typo.stderr
+    assert empty.code == 2, empty.describe()
+    assert "--service needs a name" in empty.stderr

@@ -260,6 +260,12 @@ class ClientContext:
         anywhere else."""
         if service == SHARED_SCOPE_OPTION:
             return None
+        if service == "":
+            raise UsageError(
+                "--service needs a name",
+                hint="leave it out for the service of the directory you are in; --service -"
+                " for the shared scope",
+            )
         if service is not None or not self.has_checkout:
             return service
         return self.project_file.service_at(self.cwd)

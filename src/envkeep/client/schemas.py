@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import load_project_templates, service_schema, template_directories
-from envkeep.core.errors import AlreadyExistsError, NotFoundError, ServiceNotFound, UsageError
+from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.core.files import refuse_existing, write_atomic
 from envkeep.core.projectfile import with_service_setting
 
@@ -23,11 +23,9 @@ if TYPE_CHECKING:
 
 def _known_service(ctx: ClientContext, service: str) -> None:
     if ctx.project_file.service(service) is None:
-        known = ", ".join(s.name for s in ctx.project_file.services) or "none yet"
-        raise ServiceNotFound(
-            f"service '{service}' is not in envkeep.toml (services: {known})",
-            hint=f"add it with: envkeep service add {service} --path PATH",
-        )
+        from envkeep.client.service_entries import not_in_project_file
+
+        raise not_in_project_file(service, [s.name for s in ctx.project_file.services])
 
 
 def refuse_schema_import(ctx: ClientContext, file: Path) -> None:

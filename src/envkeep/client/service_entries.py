@@ -176,12 +176,22 @@ def _stored_entry(ctx: ClientContext, name: str) -> ServiceEntry:
     """A new entry for a service the store knows; ServiceNotFound if it does not."""
     project = ctx.project_file
     if name not in {s.name for s in ctx.backend.list_services(project.project)}:
-        known = ", ".join(s.name for s in project.services) or "none yet"
-        raise ServiceNotFound(
-            f"service '{name}' is not in envkeep.toml (services: {known})",
-            hint=f"add it with: envkeep service add {name} --path PATH",
-        )
+        raise not_in_project_file(name, [s.name for s in project.services])
     return ServiceEntry(name)
+
+
+def not_in_project_file(name: str, known: list[str]) -> ServiceNotFound:
+    """The error for a service envkeep.toml does not declare: a likely typo is named (as
+    every other command names one), else how to add it."""
+    from envkeep.app.not_found import close_to
+
+    close = close_to(name, known)
+    return ServiceNotFound(
+        f"service '{name}' is not in envkeep.toml (services: {', '.join(known) or 'none yet'})",
+        hint=f"did you mean '{close}'?"
+        if close
+        else f"add it with: envkeep service add {name} --path PATH",
+    )
 
 
 def _by_hand(name: str, path: str | None, schema: str | None, why: str) -> UsageError:
