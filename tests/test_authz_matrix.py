@@ -700,6 +700,8 @@ def _denials_verdict(
     )
     project = params.get("project")
     aimed = "workspace" if project is None else "/".join(filter(None, (project, environment)))
+    if "/tokens/{label}" in template:  # a token's name, as its own events name it
+        aimed = params["label"]
     members = {  # a removed member's refusals are recorded too; another tenant's never
         world.workspace: caller.role is not None or caller.label == "former member",
         world.foreign_workspace: caller is world.foreign,

@@ -73,13 +73,14 @@ def test_an_envkeep_under_run_says_which_credential_run_kept_back() -> None:
     assert load_settings({}).withheld_hint("ENVKEEP_TOKEN") is None
 
 
-def test_an_environment_too_large_to_start_with_is_named_with_its_largest_variable() -> None:
-    """In a child process: were the command to start, it would replace that process."""
+def _start_failure_of(environment: str) -> tuple[str, str]:
+    """The exit code and message ``exec_command(['true'], ENVIRONMENT)`` fails with, in a
+    child process: were the command to start, it would replace that process."""
     script = (
         "from envkeep.client.runner import exec_command\n"
         "from envkeep.core.errors import InputError\n"
         "try:\n"
-        "    exec_command(['true'], {'PATH': '/usr/bin:/bin', 'BIG': 'x' * 200_000, 'A': '1'})\n"
+        f"    exec_command(['true'], {environment})\n"
         "except InputError as error:\n"
         "    print(error.exit_code, error.message)\n"
     )
@@ -88,6 +89,19 @@ def test_an_environment_too_large_to_start_with_is_named_with_its_largest_variab
     )
     assert done.returncode == 0, done.stderr
     code, message = done.stdout.split(" ", 1)
+    return code, message
+
+
+def test_an_environment_too_large_to_start_with_is_named_with_its_largest_variable() -> None:
+    many = "{'PATH': '/usr/bin:/bin', **{f'V{i}': 'x' * 100_000 for i in range(30)}}"
+    code, message = _start_failure_of(many)
     assert code == "1"
-    assert "its environment is 200,0" in message
-    assert "the largest here is BIG" in message
+    assert "its environment is 3,00" in message
+    assert "more than the system takes (about 2 MiB in all" in message
+    assert "the largest here is V" in message
+
+
+def test_one_variable_over_what_linux_takes_is_named_as_such() -> None:
+    code, message = _start_failure_of("{'PATH': '/usr/bin:/bin', 'BIG': 'x' * 200_000, 'A': '1'}")
+    assert code == "1"
+    assert "BIG is 200,005 bytes, more than the 128 KiB one variable may hold" in message

@@ -70,7 +70,7 @@ def test_an_output_path_that_is_a_directory_is_said_so_at_once(
     refused = envkeep("export", "--service", "api", "-o", str(tmp_path))
 
     assert refused.code == 2, refused.describe()
-    assert f"{tmp_path} is a directory" in refused.stderr
+    assert f"{tmp_path}: Is a directory" in refused.stderr  # as every input path says it
     assert "--force" not in refused.stderr
 
 

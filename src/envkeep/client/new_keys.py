@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import EnvkeepError
+from envkeep.core.errors import EnvkeepError, IntegrityError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -115,9 +115,19 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
     its fingerprint to compare, as it is pinned (DESIGN §4, Trust): every path that seals a
     key (a rotation, a grant, a new key's shares) says so, not only some."""
     from envkeep.client.members import check_invite_proof
-    from envkeep.client.pins import check_pin, is_pinned
+    from envkeep.client.pins import check_pin, fingerprint_of, is_pinned
     from envkeep.client.principal_names import shown_principal
 
+    if view.id == ctx.identity.principal_id:  # this machine's own keys: compared, not noted
+        own = ctx.identity.record.public
+        if fingerprint_of(view) != own.fingerprint():
+            raise IntegrityError(
+                f"the server shows your own key as {fingerprint_of(view)}, not yours"
+                f" ({own.fingerprint()}): {sealed} was not sealed to it; nothing was changed",
+                hint="tell your workspace's admins: the server or the network in between is"
+                " not to be trusted",
+            )
+        return own
     first_seen = not check_invite_proof(ctx, view) and not is_pinned(ctx, view)
     keys = check_pin(ctx, view)
     if first_seen and ctx.notify is not None:

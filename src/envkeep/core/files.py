@@ -58,7 +58,7 @@ def refuse_existing(path: Path, *, force: bool) -> None:
     """Stop before a command replaces an existing file that it was not told to (--force); a
     directory is never replaced, --force or not."""
     if path.is_dir():
-        raise UsageError(f"{path} is a directory", hint="give a file's path: -o DIR/NAME")
+        raise UsageError(f"{path}: Is a directory", hint="give the path of a file")
     if not force and path.exists():
         raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
 
