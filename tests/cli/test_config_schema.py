@@ -453,7 +453,9 @@ def test_a_broken_schema_stops_only_the_commands_of_its_own_service(
     assert "unknown type" not in validated.stderr, validated.describe()
     # Every other service is checked and shown; the broken one is named, and the exit says so.
     assert every.code == 1, every.describe()
-    assert "in 3 services (dev)" in every.stderr, every.describe()  # api, web and worker
+    assert "in 3 services (dev); 1 not checked" in every.stderr, (
+        every.describe()
+    )  # api, web, worker
     [broken] = [line for line in every.err_lines if line.startswith("error: ")]
     assert "unknown type 'integer'" in broken, every.describe()
     assert "payments was not checked (the error above)" in every.stderr
@@ -461,7 +463,7 @@ def test_a_broken_schema_stops_only_the_commands_of_its_own_service(
     quick_ok(envkeep, "set", "PAID_TOO=${payments.PAID}", "--service", "web", "--env", "dev")
     referring = envkeep("validate", "--all", "--env", "dev")
     assert referring.code == 1, referring.describe()
-    assert "in 2 services (dev)" in referring.stderr, referring.describe()  # api and worker
+    assert "in 2 services (dev); 2 not checked" in referring.stderr, referring.describe()
     assert "web was not checked (the error above)" in referring.stderr, referring.describe()
     assert "payments was not checked (the error above)" in referring.stderr
 

@@ -108,3 +108,10 @@ def test_a_mistyped_service_is_named_as_likely_meant_and_an_empty_one_refused(
     assert "hint: did you mean 'api'?" in typo.stderr
     assert empty.code == 2, empty.describe()
     assert "--service needs a name" in empty.stderr
+
+
+def test_validate_prints_no_empty_line(envkeep: Envkeep, project: Path) -> None:
+    checked = envkeep("validate", "--all")
+
+    assert "" not in checked.err_lines + checked.stdout.splitlines(), checked.describe()
+    assert any(" in 2 services (dev)" in line for line in checked.err_lines), checked.describe()

@@ -98,7 +98,7 @@ def validate(
     elif counts:
         _print_table(found.checked, reveal=reveal)
     if counts:
-        _print_counts(found.checked, env_name)
+        _print_counts(found.checked, env_name, unchecked=len(found.unread) + len(found.broken))
     _note_unused_examples(ctx, [c.service for c in found.checked])
     for source, names in validation.examples_not_defaults(ctx, found.checked):
         output.done(
@@ -121,15 +121,19 @@ def _print_table(checked: list[validation.Checked], *, reveal: bool) -> None:
         for c in checked
         for f in c.findings
     ]
-    output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
+    if rows:  # nothing found: the counts say so, without an empty line before them
+        output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
 
 
-def _print_counts(checked: list[validation.Checked], env: str) -> None:
+def _print_counts(checked: list[validation.Checked], env: str, *, unchecked: int = 0) -> None:
+    """The counts line; ``unchecked``: services whose schema could not be read, said here too
+    so that the line does not read as a pass before the error that follows it."""
     errors = sum(len(c.errors) for c in checked)
     warnings = sum(len(c.findings) for c in checked) - errors
+    missed = f"; {unchecked} not checked" if unchecked else ""
     output.done(
         f"{output.counted(errors, 'error')}, {output.counted(warnings, 'warning')}"
-        f" in {output.counted(len(checked), 'service')} ({env})"
+        f" in {output.counted(len(checked), 'service')} ({env}){missed}"
     )
 
 
