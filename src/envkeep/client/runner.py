@@ -50,17 +50,18 @@ def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     args, environment = list(argv), dict(env)
-    _refuse_unpassable(argv[0], environment)
     program = _on_path(argv[0], environment)
-    if program is not None:
-        try:
-            os.execve(program, args, environment)  # noqa: S606 - the user's command
-        except OSError:
-            program = None  # then os's own search below says what went wrong
     try:
+        if program is not None:  # on failure, os's own search below says what went wrong
+            try:  # noqa: SIM105 - contextlib (5 ms to import) is not loaded on run's warm start
+                os.execve(program, args, environment)  # noqa: S606 - the user's command
+            except OSError:
+                pass
         os.execvpe(argv[0], args, environment)  # noqa: S606 - running the user's command is the point
     except OSError as error:
         raise _start_failure(argv[0], error, environment) from None
+    except ValueError as refused:  # "embedded null byte", checked before any exec
+        raise _unpassable(argv[0], environment) or refused from None
 
 
 def _start_failure(
@@ -104,18 +105,18 @@ def _start_failure(
 _ONE_VARIABLE = 128 * 1024  # Linux's MAX_ARG_STRLEN: one NAME=value string, its NUL included
 
 
-def _refuse_unpassable(name: str, environment: Mapping[str, str]) -> None:
-    """Refuse a NUL character, which no process environment can hold, naming its variable (a
-    value stored before envkeep refused them; ``execve`` says only "embedded null byte"). One
-    C search over all the values: the loop that names the variable runs only when one is
-    there. (Text that is not UTF-8 needs no check: a stored value was UTF-8 to be sealed, and
-    what the OS gave envkeep goes back to it as the same bytes.)"""
-    if "\0" not in "".join(environment.values()):
-        return
+def _unpassable(name: str, environment: Mapping[str, str]) -> Exception | None:
+    """The error for what ``execve`` refused as holding a NUL character, naming the variable
+    (a value stored before envkeep refused them; ``execve`` says only "embedded null byte").
+    Looked for only once ``execve`` refused: a run that starts pays nothing for it. (Text that
+    is not UTF-8 needs no check: a stored value was UTF-8 to be sealed, and what the OS gave
+    envkeep goes back to it as the same bytes.)"""
     from envkeep.core.errors import InputError
 
-    culprit = next(key for key, value in environment.items() if "\0" in value)
-    raise InputError(
+    culprit = next((key for key, value in environment.items() if "\0" in value), None)
+    if culprit is None:  # not a value of ours
+        return None
+    return InputError(
         f"could not start {name}: the value of {culprit} contains a NUL character, which no"
         " environment variable can hold",
         hint=f"set {culprit} again (envkeep set {culprit}=…), without it",
