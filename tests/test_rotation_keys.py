@@ -143,7 +143,7 @@ def _rotate_values_only(ctx: ClientContext, env: str, keep: int = 0) -> None:
     """A rotation as clients before this release sent it: live values re-encrypted (all but
     the first ``keep``), deletions left under the old key."""
     from envkeep import crypto
-    from envkeep.client.key_rotation import _reader_share
+    from envkeep.client.new_keys import sealed_share
     from envkeep.client.reading import read_environment
     from envkeep.client.team_server import team_backend
     from envkeep.client.vault import WriteTarget, plan_write
@@ -163,7 +163,7 @@ def _rotate_values_only(ctx: ClientContext, env: str, keep: int = 0) -> None:
     readers = backend.api.request("GET", f"{path}/readers")
     body: dict[str, Any] = {
         "new_key_version": version,
-        "shares": [_reader_share(ctx, target, r, f"the new key of {env}") for r in readers],
+        "shares": [sealed_share(ctx, r, target, f"the new key of {env}") for r in readers],
         "writes": [_write_json(w) for w in writes],
     }
     backend.api.request("POST", f"{path}/rotate", json=body)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
+from envkeep.client.new_keys import sealed_share
 from envkeep.client.reading import read_environment
-from envkeep.client.scope_shares import scope_environments, seal_for
+from envkeep.client.scope_shares import scope_environments
 from envkeep.client.team_server import team_backend
 from envkeep.client.vault import WriteTarget
 from envkeep.core.errors import (
@@ -141,7 +142,7 @@ def rotate_key(
         "GET", f"{backend.project_path(project_name)}/environments/{environment}/readers"
     )
     sealed = f"the new key of {project_name}/{environment}"
-    shares = [_reader_share(ctx, target, r, sealed) for r in readers]
+    shares = [sealed_share(ctx, r, target, sealed) for r in readers]
     from envkeep.api import schemas
 
     body = schemas.Rotation(
@@ -162,22 +163,3 @@ def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:
 
     snapshot = ctx.backend.read_environment(project, environment, None)
     return OpenEnvironment(snapshot, ctx.identity, ctx.verified)
-
-
-def _reader_share(
-    ctx: ClientContext, target: WriteTarget, reader: dict[str, Any], sealed: str
-) -> dict[str, object]:
-    from envkeep.api import schemas
-    from envkeep.client.http import principal_view
-    from envkeep.client.new_keys import checked_recipient
-
-    principal = principal_view(schemas.Principal.model_validate(reader))
-    keys = checked_recipient(ctx, principal, sealed)
-    return seal_for(
-        ctx,
-        target.dek,
-        env_id=target.env_id,
-        key_version=target.key_version,
-        recipient_id=principal.id,
-        recipient=keys,
-    )

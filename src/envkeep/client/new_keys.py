@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
+    from envkeep.client.vault import WriteTarget
     from envkeep.crypto import PublicKeys
 
 
@@ -61,9 +62,13 @@ def share_new_key(ctx: ClientContext, new: NewKey) -> tuple[Unsealed, ...]:
         return (Unsealed("the others whose role opens it", error.message, (fix,)),)
     shares: dict[str, dict[str, object]] = {}
     left: dict[str, Unsealed] = {}
+    from envkeep.client.vault import WriteTarget
+
+    target = WriteTarget(new.env_id, new.data_key, new.key_version)
+    sealed = f"{new.environment}'s key"
     for principal_id, member in due.items():
         try:
-            shares[principal_id] = _seal_to(ctx, new, member["principal"])
+            shares[principal_id] = sealed_share(ctx, member["principal"], target, sealed)
         except EnvkeepError as error:
             left[principal_id] = _unsealed(member, error)
     if shares:
@@ -87,22 +92,27 @@ def _one_role_each(due: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, A
     return chosen
 
 
-def _seal_to(ctx: ClientContext, new: NewKey, principal: Mapping[str, Any]) -> dict[str, object]:
-    """The new key sealed to a principal as the API takes a share, its keys checked first
-    (as `member grant` checks them: an invite's proof, the pinned key). The server chose who
-    is listed, so a key this machine had not seen is named (pinned on first use, as DESIGN §4
-    says), with its fingerprint to compare."""
+def sealed_share(
+    ctx: ClientContext,
+    principal: Mapping[str, Any],
+    target: WriteTarget,
+    sealed: str,
+) -> dict[str, object]:
+    """``target``'s data key sealed to a principal as the API lists it (its ``Principal``
+    JSON) and takes a share, its keys checked first (``checked_recipient``, which names it
+    with ``sealed``: what is sealed, "prod's key"): a new environment's shares and a
+    rotation's are made here alike."""
     from envkeep.api import schemas
     from envkeep.client.http import principal_view
     from envkeep.client.scope_shares import seal_for
 
     view = principal_view(schemas.Principal.model_validate(principal))
-    keys = checked_recipient(ctx, view, f"{new.environment}'s key")
+    keys = checked_recipient(ctx, view, sealed)
     return seal_for(
         ctx,
-        new.data_key,
-        env_id=new.env_id,
-        key_version=new.key_version,
+        target.dek,
+        env_id=target.env_id,
+        key_version=target.key_version,
         recipient_id=view.id,
         recipient=keys,
     )
