@@ -111,12 +111,19 @@ def environment_not_found(
 
 def service_not_found(name: str, project: str, existing: list[str] | None) -> ServiceNotFound:
     """The error for an unknown service, naming those that exist (None: not to this caller)."""
-    close = close_to(name, existing)
     return ServiceNotFound(
         f"service '{name}' not found in project '{project}'{_listing('services', existing)}",
-        hint=f"did you mean '{close}'?"
+        hint=service_hint(name, existing),
+    )
+
+
+def service_hint(name: str, existing: list[str] | None) -> str:
+    """What to do about an unknown service: the one it likely mistypes, else how to add it."""
+    close = close_to(name, existing)
+    return (
+        f"did you mean '{close}'?"
         if close
-        else f"add it with: envkeep service add {name} --path PATH",
+        else f"add it with: envkeep service add {name} --path PATH"
     )
 
 

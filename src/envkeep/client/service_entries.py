@@ -183,14 +183,11 @@ def _stored_entry(ctx: ClientContext, name: str) -> ServiceEntry:
 def not_in_project_file(name: str, known: list[str]) -> ServiceNotFound:
     """The error for a service envkeep.toml does not declare: a likely typo is named (as
     every other command names one), else how to add it."""
-    from envkeep.app.not_found import close_to
+    from envkeep.app.not_found import service_hint
 
-    close = close_to(name, known)
     return ServiceNotFound(
         f"service '{name}' is not in envkeep.toml (services: {', '.join(known) or 'none yet'})",
-        hint=f"did you mean '{close}'?"
-        if close
-        else f"add it with: envkeep service add {name} --path PATH",
+        hint=service_hint(name, known),
     )
 
 
