@@ -9,7 +9,8 @@ from envkeep.app.policy import Binding, Role, Target, covers, effective_role, re
 from envkeep.core.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
 
     from envkeep.app.context import Call
     from envkeep.app.ports import Fetch
@@ -57,13 +58,9 @@ def check_role(
     if held is None or held < role:
         where = f"on {named}" if named else _scope_words(target)
         ask = admins_to_ask(fetch, bindings, target) if fetch is not None else []
-        hint = f"ask an admin of {where.removeprefix('on ')} to grant it"
-        if ask:
-            more = f" or {len(ask) - _NAMED} more" if len(ask) > _NAMED else ""
-            hint += f" ({', '.join(ask[:_NAMED])}{more})"
         raise PermissionDenied(
             f"you need the {role} role {where} (you have: {held or 'none'} there)",
-            hint=hint,
+            hint=f"ask an admin of {where.removeprefix('on ')} to grant it{named_admins(ask)}",
             needed=str(role),
         )
     return held
@@ -85,14 +82,31 @@ def admins_to_ask(fetch: Fetch, bindings: list[Binding], target: Target) -> list
     shows them to it too): a caller none of whose roles reaches the target is told no name.
     Read only when a refusal is made."""
     rows = fetch(_ADMINS_SQL, {"workspace": target.workspace_id, "admin": str(Role.ADMIN)})
+    return nearest_admins(rows, bindings, target)
+
+
+def nearest_admins(
+    admins: Iterable[Sequence[Any]], bindings: list[Binding], target: Target
+) -> list[str]:
+    """Of ``admins`` (each an admin binding as (name, project, environment), in
+    ``target``'s workspace), those over ``target`` that ``bindings`` may see, each once,
+    nearest the target first (the environment's, the project's, the workspace's)."""
     found: dict[str, int] = {}
-    for name, project_id, environment_id in rows:
-        scope = Target(target.workspace_id, project_id, environment_id)
-        granting = Binding(Role.ADMIN, target.workspace_id, project_id, environment_id)
+    for name, project, environment in admins:
+        scope = Target(target.workspace_id, project, environment)
+        granting = Binding(Role.ADMIN, target.workspace_id, project, environment)
         if covers(granting, target) and may_see_role_at(bindings, scope):
-            depth = (project_id is not None) + (environment_id is not None)
+            depth = (project is not None) + (environment is not None)
             found[name] = max(depth, found.get(name, 0))
     return sorted(found, key=lambda name: (-found[name], name))
+
+
+def named_admins(names: list[str]) -> str:
+    """`` (a@x.io, b@x.io or 2 more)`` after a refusal's "ask an admin …"; empty for none."""
+    if not names:
+        return ""
+    more = f" or {len(names) - _NAMED} more" if len(names) > _NAMED else ""
+    return f" ({', '.join(names[:_NAMED])}{more})"
 
 
 def _scope_words(target: Target) -> str:

@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client.conflicts import write_planned
 from envkeep.client.resolution import where_flags
@@ -235,6 +235,7 @@ def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
     decides all the same; a roster it cannot read checks nothing here."""
     if ctx.server_url is None:  # the embedded store: its owner writes everywhere
         return
+    from envkeep.app.authz import named_admins, nearest_admins
     from envkeep.app.policy import Binding, Role, Target, effective_role
     from envkeep.client.members import list_members
     from envkeep.core.errors import PermissionDenied
@@ -254,30 +255,18 @@ def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
     best = effective_role(mine, Target("", project, env))
     if best is None or best < Role.WRITE:
         where = f"environment {project}/{env}"
-        ask = _admins_over(rows, project, env)
+        # The admins over it the roster shows, named as the server's refusals name them.
+        admins = [
+            (row["principal"]["name"], row["project"], row["environment"])
+            for row in rows
+            if row["role"] == "admin" and row["principal"].get("kind") == "user"
+        ]
+        ask = named_admins(nearest_admins(admins, mine, Target("", project, env)))
         raise PermissionDenied(
             f"you need the write role on {where} (you have: {best or 'none'} there); the"
             " editor was not opened",
             hint=f"ask an admin of {where} to grant it{ask}",
         )
-
-
-def _admins_over(rows: list[dict[str, Any]], project: str, env: str) -> str:
-    """The users the roster shows holding admin over ``project``/``env``, nearest scope first,
-    as the server's refusals name them (`authz.admins_to_ask`): `` (a@x, b@x or 2 more)``."""
-    depth: dict[str, int] = {}
-    for row in rows:
-        user = row["principal"].get("kind") == "user"
-        over = row["project"] in {None, project} and row["environment"] in {None, env}
-        if row["role"] == "admin" and user and over:
-            name = str(row["principal"]["name"])
-            near = (row["project"] is not None) + (row["environment"] is not None)
-            depth[name] = max(near, depth.get(name, 0))
-    names = sorted(depth, key=lambda name: (-depth[name], name))
-    if not names:
-        return ""
-    more = f" or {len(names) - 3} more" if len(names) > 3 else ""
-    return f" ({', '.join(names[:3])}{more})"
 
 
 # A kept buffer's first line: what the text was read from, so that `edit --from` applies the
