@@ -6,7 +6,6 @@ They return ciphertext only; the client decrypts and verifies.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from envkeep.app.authz import (
@@ -31,6 +30,7 @@ from envkeep.app.views import (
     VersionView,
 )
 from envkeep.core.errors import VariableNotFound
+from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,16 +43,6 @@ SHARED_SCOPE = "shared"
 def service_scope(service_id: str) -> str:
     """The scope string of one service's variables."""
     return f"service:{service_id}"
-
-
-def _timestamp(value: Any) -> str:
-    """A stored time as ISO 8601 UTC to the second (SQLite hands back naive UTC text)."""
-    if isinstance(value, str) and len(value) >= 19 and value[19:20] in {"", "."}:
-        return f"{value[:10]}T{value[11:19]}Z"  # naive UTC text: no parsing needed
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _project(fetch: Fetch, workspace_id: str, name: str, bindings: list[Binding]) -> ProjectView:
@@ -160,7 +150,7 @@ def _version(row: Sequence[Any], secret_id: str, scope: str) -> VersionView:
         value_ct=None if value_ct is None else bytes(value_ct),
         author_id=author_id,
         signature=bytes(signature),
-        created_at=_timestamp(created_at),
+        created_at=utc_second(created_at),
     )
 
 
@@ -181,7 +171,7 @@ def _current_secrets(rows: Sequence[Sequence[Any]], scopes: set[str] | None) -> 
             value,
             author,
             bytes(sig),
-            _timestamp(at),
+            utc_second(at),
         )
         secrets.append(SecretView(sid, scope, bytes(index), current))
     return secrets

@@ -77,14 +77,12 @@ def moment(text: str | None) -> str:
     ``2026-12-05T08:10:12Z``; ``-`` for none."""
     if not text:
         return "-"
-    from datetime import UTC, datetime
+    from envkeep.core.timestamps import utc_second
 
     try:
-        parsed = datetime.fromisoformat(text)
+        return utc_second(text)
     except ValueError:
         return text  # not a time: shown as sent
-    utc = parsed.astimezone(UTC) if parsed.tzinfo else parsed
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def print_json(data: Any) -> None:
