@@ -254,9 +254,11 @@ def test_a_rotated_token_keeps_the_tokens_it_created_and_revoking_it_ends_them(
     assert team.token(sub.strip(), "get", "API_KEY", "--env", "dev")[0] == 4
 
 
-def test_token_list_says_who_created_each_token_and_no_scope_for_one_without_a_role(
+def test_token_list_says_who_created_each_token_and_what_a_revoked_one_could_do(
     server: TeamServer, tmp_path: Path
 ) -> None:
+    """A live token whose role was taken shows none; a revoked one the role it held when it
+    ended (migration 0010), to whoever may see that scope's tokens."""
     team = Team(server, tmp_path, "list", "write", "--project", "shop")
     team.a("token", "create", "alice-ws", "--role", "read")
     team.a("token", "create", "gone", "--role", "read", "--project", "shop")
@@ -270,7 +272,7 @@ def test_token_list_says_who_created_each_token_and_no_scope_for_one_without_a_r
     assert shown.returncode == 0, shown.stderr
     lines = {line.split()[0]: line.split() for line in shown.stdout.splitlines()[1:]}
     assert lines["alice-ws"][1:3] == ["-", "-"], shown.stdout  # no role, so no scope
-    assert lines["gone"][1:3] == ["-", "-"], shown.stdout
+    assert lines["gone"][1:3] == ["read", "shop"], shown.stdout  # what it held, ended
     assert lines["gone"][-1] == "revoked"
     assert lines["bobs"][1:3] == ["read", "shop/dev"]
     assert "CREATED BY" in shown.stdout.splitlines()[0]
@@ -279,11 +281,24 @@ def test_token_list_says_who_created_each_token_and_no_scope_for_one_without_a_r
     assert listed["bobs"][0]["created_by"] == team.bob_email
     assert listed["gone"][0]["created_by"] == team.alice_email
     # --json says "no role" as null, never as the table's "-"
-    for name in ("gone", "alice-ws"):
-        assert [(r["role"], r["project"], r["environment"]) for r in listed[name]] == [
-            (None, None, None)
-        ], listed[name]
+    assert [(r["role"], r["project"], r["environment"]) for r in listed["alice-ws"]] == [
+        (None, None, None)
+    ], listed["alice-ws"]
+    assert [(r["role"], r["project"], r["revoked"]) for r in listed["gone"]] == [
+        ("read", "shop", True)
+    ], listed["gone"]
     assert listed["bobs"][0]["role"] == "read"
+    # Bob (write on shop) sees the revoked token of his project, as he saw it live; not
+    # Alice's workspace-wide one, which he could not see live either
+    seen_by_bob = {row["label"]: row for row in json.loads(team.b("token", "list", "--json"))}
+    assert seen_by_bob["gone"]["role"] == "read", seen_by_bob
+    assert seen_by_bob["gone"]["revoked"] is True
+    assert "alice-ws" not in seen_by_bob, seen_by_bob
+    # and whoever sees it is told it was revoked when rotating it, admin or not
+    for home in (team.alice, team.bob):
+        rotated = _cli(home, team.work, "token", "rotate", "gone")
+        assert rotated.returncode == 2, rotated.stderr
+        assert "token 'gone' was revoked (or lost its role)" in rotated.stderr, rotated.stderr
 
 
 def test_a_refused_token_is_named_as_a_token_with_what_to_do(
@@ -412,10 +427,10 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
     assert first.returncode == 0
     assert "new keys for: shop/dev" in first.stderr
     by_reader = _cli(team.bob, team.work, "token", "revoke", "ci")  # bob reads, admins nothing
-    # revoked, it holds no role, so it is not in Bob's `token list`: as a token that is not
+    # revoked, it is still in Bob's `token list` with the role it held where he reads
+    # (migration 0010), so he is told so, and nothing changes
     assert by_reader.returncode == 1, by_reader.stderr
-    assert "error: no token named 'ci'" in by_reader.stderr, by_reader.stderr
-    assert "revoked already" not in by_reader.stderr
+    assert "error: token 'ci' is revoked already; nothing changed" in by_reader.stderr
     team.a("member", "revoke", team.bob_email, "--project", "shop")
     engine = open_engine(server.database)
     keys_before = _key_versions(engine)

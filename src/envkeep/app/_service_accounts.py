@@ -14,7 +14,7 @@ from envkeep.app.members import store_shares
 from envkeep.app.policy import Binding, Role, Target
 from envkeep.app.principal_labels import account_name, replaced_name
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
-from envkeep.store.models import Environment, Principal, RoleBinding, SessionToken
+from envkeep.store.models import EndedRole, Environment, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,6 +40,8 @@ def find_account(call: Call, workspace_id: str, label: str) -> tuple[Principal, 
     )
     bindings = [] if account is None else _roles_of(call, account, workspace_id)
     seen = [target_of(b) for b in bindings]
+    if account is not None and account.disabled_at is not None and not bindings:
+        seen = [target_of(e) for e in _ended_roles(call, account)]  # seen where it was live
     if account is None or not may_see_token(call, workspace_id, mine, account, seen):
         raise NotFoundError(f"no token named '{label}'", hint="see them with: envkeep token list")
     return account, bindings
@@ -55,13 +57,17 @@ def _roles_of(call: Call, account: Principal, workspace_id: str) -> list[RoleBin
     )
 
 
+def _ended_roles(call: Call, account: Principal) -> list[EndedRole]:
+    return list(call.session.scalars(select(EndedRole).where(EndedRole.principal_id == account.id)))
+
+
 def may_see_token(
     call: Call, workspace_id: str, mine: list[Binding], account: Principal, held: Sequence[Target]
 ) -> bool:
     """Whether the caller sees a token in `token list` (``mine``: its bindings, ``held``:
     where the token holds a role): a reader of the workspace sees every one; another member
-    those with a role where it reads, and those it made (revoked ones included, whose roles
-    are gone)."""
+    those with a role where it reads (a revoked one: where it read when it ended), and those it
+    made."""
     if may_list(mine, Target(workspace_id)):
         return True
     if account.created_by is not None and account.created_by == call.actor.principal_id:
@@ -78,7 +84,7 @@ def require_admin_over(call: Call, workspace_id: str, bindings: Sequence[RoleBin
         require_role(call, target_of(binding), Role.ADMIN)
 
 
-def target_of(binding: RoleBinding) -> Target:
+def target_of(binding: RoleBinding | EndedRole) -> Target:
     return Target(binding.workspace_id, binding.project_id, binding.environment_id)
 
 

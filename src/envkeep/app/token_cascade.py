@@ -26,10 +26,11 @@ from sqlalchemy import select
 from envkeep.app.policy import Binding, Role
 from envkeep.app.principal_labels import account_name, token_label
 from envkeep.app.token_grounding import grounded
-from envkeep.store.models import Principal, RoleBinding, SessionToken
+from envkeep.store.models import EndedRole, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from envkeep.app.context import Call
 
@@ -48,7 +49,8 @@ class EndedTokens:
 
 
 def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding]) -> None:
-    """Disable the account, end its tokens and drop its roles, at once."""
+    """Disable the account, end its tokens and drop its roles, at once; the roles are kept as
+    ended (`EndedRole`), for `token list` to say what the token could do."""
     now = call.clock()
     account.disabled_at = now
     for token in call.session.scalars(
@@ -56,8 +58,21 @@ def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding])
     ):
         token.revoked_at = now
     for binding in bindings:
+        call.session.add(_ended(binding, now))
         call.session.delete(binding)
     call.session.flush()
+
+
+def _ended(binding: RoleBinding, now: datetime) -> EndedRole:
+    return EndedRole(
+        id=binding.id,
+        principal_id=binding.principal_id,
+        workspace_id=binding.workspace_id,
+        project_id=binding.project_id,
+        environment_id=binding.environment_id,
+        role=binding.role,
+        ended_at=now,
+    )
 
 
 def end_uncovered_tokens(call: Call, workspace_id: str) -> EndedTokens:

@@ -48,9 +48,10 @@ from envkeep.app.principal_labels import account_name
 from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import end_account, end_uncovered_tokens
 from envkeep.core.errors import EnvkeepError, NotFoundError, PermissionDenied, UsageError
-from envkeep.store.models import Principal, RoleBinding, SessionToken
+from envkeep.store.models import EndedRole, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
     from datetime import datetime
 
     from envkeep.app.context import Call
@@ -172,8 +173,9 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
         .where(Principal.kind == "service", Principal.name.startswith(prefix))
         .order_by(Principal.name)
     ).all()
-    shown: list[tuple[Principal, SessionToken, RoleBinding | None]] = [
-        (p, t, b) for p, t, b in rows if everything or (b and may_list(mine, target_of(b)))
+    held = [*_with_ended_roles(call, [(p, t, b) for p, t, b in rows])]
+    shown: list[tuple[Principal, SessionToken, RoleBinding | EndedRole | None]] = [
+        (p, t, b) for p, t, b in held if everything or (b and may_list(mine, target_of(b)))
     ]
     seen = {p.id for p, _, _ in shown}
     made = {p.id: (p, t) for p, t, _ in rows if p.created_by == call.actor.principal_id}
@@ -183,12 +185,30 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
     return sorted((view(creators, *row) for row in shown), key=lambda v: v.principal.name)
 
 
+def _with_ended_roles(
+    call: Call, rows: Sequence[tuple[Principal, SessionToken, RoleBinding | None]]
+) -> Iterator[tuple[Principal, SessionToken, RoleBinding | EndedRole | None]]:
+    """The rows, a revoked account's with the roles it held when it ended (`EndedRole`) in
+    place of the live ones it no longer has: shown, and seen, where they were."""
+    ended_ids = {p.id for p, _, b in rows if b is None and p.disabled_at is not None}
+    ended: dict[str, list[EndedRole]] = {}
+    if ended_ids:
+        query = select(EndedRole).where(EndedRole.principal_id.in_(ended_ids))
+        for role in call.session.scalars(query.order_by(EndedRole.id)):
+            ended.setdefault(role.principal_id, []).append(role)
+    for account, token, binding in rows:
+        if binding is None and account.id in ended:
+            yield from ((account, token, role) for role in ended[account.id])
+        else:
+            yield account, token, binding
+
+
 def _token_view(
     names: tuple[dict[str, str], dict[str, str]],
     creators: dict[str, str],
     account: Principal,
     token: SessionToken,
-    binding: RoleBinding | None,
+    binding: RoleBinding | EndedRole | None,
 ) -> ServiceAccountView:
     """One row of `token list`: a token and one role it holds (None: none shown)."""
     projects, envs = names
@@ -294,6 +314,11 @@ def rotate_service_account(
             hint="give a lifetime (--expires 30d) or --expires never, not both",
         )
     account, bindings = find_account(call, workspace_id, label)
+    if account.disabled_at is not None or not bindings:  # seen in `token list`: no secret
+        raise UsageError(
+            f"token '{label}' was revoked (or lost its role): it cannot be rotated",
+            hint="create a new one: envkeep token create NAME --role ROLE",
+        )
     try:
         require_admin_over(call, workspace_id, bindings)
     except PermissionDenied as refused:
@@ -304,11 +329,6 @@ def rotate_service_account(
             hint="rotating a token needs admin wherever it holds a role; as its creator you may"
             f" revoke it (envkeep token revoke {label}) and create another",
         ) from None
-    if account.disabled_at is not None or not bindings:
-        raise UsageError(
-            f"token '{label}' was revoked (or lost its role): it cannot be rotated",
-            hint="create a new one: envkeep token create NAME --role ROLE",
-        )
     grants = [Grant(target_of(b), Role.parse(b.role), b.created_by) for b in bindings]
     # Each a subset of the caller's own rights.
     held = [require_role(call, grant.target, grant.role) for grant in grants]

@@ -105,6 +105,26 @@ class RoleBinding(Base):
     created_by: Mapped[str | None] = mapped_column(ID, nullable=True)
 
 
+class EndedRole(Base):
+    """A role a service account held when it was revoked (`token_cascade.end_account` drops its
+    live roles), kept so that `token list` still says what the token could do (migration 0010)."""
+
+    __tablename__ = "ended_roles"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)  # the dropped binding's id
+    principal_id: Mapped[str] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
+    environment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
