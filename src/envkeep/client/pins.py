@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
@@ -110,17 +111,34 @@ def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
 
 def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
     return IntegrityError(
-        f"the public key of {shown_principal(principal)} CHANGED (was {pinned}, now {seen})",
-        hint=verify_hint(principal, "the new one"),
+        f"the public key of {shown_principal(principal)} CHANGED"
+        f" ({fingerprints_shown(pinned, seen)})",
+        hint=verify_hint(principal, seen),
     )
 
 
-def verify_hint(principal: PrincipalView, which: str) -> str:
-    """What to do about a key this machine cannot trust yet: compare it out of band."""
+def fingerprints_shown(pinned: str | None, seen: str) -> str:
+    """The key this machine pinned for a principal beside the one the server shows now, as
+    refusals name them (both as `whoami --fingerprint` prints them)."""
+    if pinned is None:
+        return f"none pinned on this machine; shown by the server now: {seen}"
+    return f"pinned on this machine: {pinned}; shown by the server now: {seen}"
+
+
+def verify_hint(principal: PrincipalView, seen: str) -> str:
+    """What to do about a key this machine cannot trust yet: compare it out of band, then
+    accept it with the exact command (only if it is theirs)."""
     return (
-        "ask them for the fingerprint 'envkeep whoami --fingerprint' shows them (by phone or in"
-        f" person, not through this server); if it is {which}, run: envkeep member verify"
-        f" {grant_name(principal)} --fingerprint 'WHAT THEY READ OUT'"
+        "ask them to read out what 'envkeep whoami --fingerprint' shows them (by phone or in"
+        " person, not through this server); only if it is the one the server shows now, run: "
+        + verify_command(principal, seen)
+    )
+
+
+def verify_command(principal: PrincipalView, fingerprint: str) -> str:
+    """The `member verify` that pins ``fingerprint`` for the principal, quoted for a shell."""
+    return shlex.join(
+        ["envkeep", "member", "verify", grant_name(principal), "--fingerprint", fingerprint]
     )
 
 
@@ -189,5 +207,5 @@ def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalVi
     raise IntegrityError(
         f"{shown_principal(principal)} signs with an account this machine has not seen (was"
         f" {known}, now {principal.id}; key {fingerprint_of(principal)})",
-        hint=verify_hint(principal, "theirs"),
+        hint=verify_hint(principal, fingerprint_of(principal)),
     )

@@ -1,0 +1,97 @@
+"""Keys the server swapped for a member's, on a real team server: `member verify` pins nothing
+an invite made on this machine disproves, and a grant refused for a changed key names the
+pinned fingerprint, the one the server shows now and the exact `member verify` to run."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from envkeep import crypto
+from envkeep.core.errors import IntegrityError
+from envkeep.store.engine import open_engine
+from envkeep.store.models import Principal
+from tests.server import TeamServer, start_server
+from tests.server import cli as _cli
+from tests.server import join as _join
+from tests.server import quick_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("changed-keys"))
+    yield running
+    running.stop()
+
+
+def _swap_keys(server: TeamServer, email: str) -> str:
+    """The server hands out a key of its own for ``email``; the fingerprint it shows now."""
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        row = session.scalars(select(Principal).where(Principal.name == email)).one()
+        row.encryption_public = crypto.generate_keys().public().encryption
+        shown = crypto.PublicKeys(row.encryption_public, row.signing_public).fingerprint()
+    engine.dispose()
+    return shown
+
+
+def _fingerprint(home: Path, work: Path) -> str:
+    """What ``envkeep whoami --fingerprint`` shows its owner, as they read it out."""
+    return " ".join(_ok(home, work, "whoami", "--fingerprint").split()[-8:])
+
+
+def _admin_with_project(server: TeamServer, root: Path, email: str) -> tuple[Path, Path]:
+    home, work = root / email.partition("@")[0], root / "work"
+    work.mkdir()
+    _join(server, home, work, server.invite(email), email)
+    _ok(home, work, "init", "shop")
+    return home, work
+
+
+def test_a_grant_refused_for_a_changed_key_names_both_fingerprints_and_the_verify_to_run(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    # Carol, a second admin, granted Bob a role: she pinned his key, and no invite of hers
+    # speaks for it (Alice invited him).
+    alice, work = _admin_with_project(server, tmp_path, "alice@changed.io")
+    carol, bob = tmp_path / "carol", tmp_path / "bob"
+    code = _ok(alice, work, "member", "invite", "carol@changed.io", "--role", "admin")
+    _join(server, carol, work, code.strip(), "carol@changed.io")
+    _ok(alice, work, "member", "grant", "carol@changed.io", "admin")
+    code = _ok(alice, work, "member", "invite", "bob@changed.io", "--role", "read")
+    _join(server, bob, work, code.strip(), "bob@changed.io")
+    _ok(carol, work, "member", "grant", "bob@changed.io", "read")
+    real = _fingerprint(bob, work)
+    pins_file = carol / "known_keys.json"
+    pinned = pins_file.read_bytes()
+    shown = _swap_keys(server, "bob@changed.io")
+
+    refused = _cli(carol, work, "member", "grant", "bob@changed.io", "write")
+
+    assert refused.returncode == IntegrityError.exit_code, refused.stderr
+    error, hint = refused.stderr.strip().splitlines()
+    assert error == (
+        "error: the public key of bob@changed.io CHANGED"
+        f" (pinned on this machine: {real}; shown by the server now: {shown})"
+    )
+    command = f"envkeep member verify bob@changed.io --fingerprint '{shown}'"
+    assert hint.startswith("hint: ask them to read out what 'envkeep whoami --fingerprint'")
+    assert hint.endswith(f"only if it is the one the server shows now, run: {command}")
+    assert pins_file.read_bytes() == pinned
+    rotation = _cli(carol, work, "env", "rotate-key", "dev")
+    assert rotation.returncode == IntegrityError.exit_code, rotation.stderr
+    assert error.removeprefix("error: ") in rotation.stderr
+    assert pins_file.read_bytes() == pinned
+
+    _ok(carol, work, *shlex.split(command)[1:])  # the hint's command, as given
+    assert shown in json.loads(pins_file.read_text()).values()
+    _ok(carol, work, "member", "grant", "bob@changed.io", "write")
