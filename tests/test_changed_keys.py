@@ -57,6 +57,38 @@ def _admin_with_project(server: TeamServer, root: Path, email: str) -> tuple[Pat
     return home, work
 
 
+def test_member_verify_pins_nothing_an_invite_made_here_disproves(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _admin_with_project(server, tmp_path, "alice@disproved.io")
+    bob = tmp_path / "bob"
+    code = _ok(alice, work, "member", "invite", "bob@disproved.io", "--role", "read")
+    _join(server, bob, work, code.strip(), "bob@disproved.io")
+    _ok(alice, work, "member", "grant", "bob@disproved.io", "read")  # pins Bob's real key
+    real = _fingerprint(bob, work)
+    pins_file = alice / "known_keys.json"
+    pinned = pins_file.read_bytes()
+    shown = _swap_keys(server, "bob@disproved.io")
+
+    # Whoever swapped the key may also have got Bob to read out its fingerprint.
+    refused = _cli(alice, work, "member", "verify", "bob@disproved.io", "--fingerprint", shown)
+
+    assert refused.returncode == IntegrityError.exit_code, refused.stderr
+    error, hint = refused.stderr.strip().splitlines()
+    assert error == (
+        "error: the keys the server shows for bob@disproved.io are not the ones they registered"
+        f" with your invite (pinned on this machine: {real}; shown by the server now: {shown});"
+        " nothing was pinned"
+    )
+    assert hint.startswith("hint: do not share anything with this account")
+    assert "remove it (envkeep member remove bob@disproved.io) and invite them again" in hint
+    assert "compare fingerprints out of band (they run: envkeep whoami --fingerprint)" in hint
+    assert pins_file.read_bytes() == pinned
+    still = _cli(alice, work, "member", "grant", "bob@disproved.io", "write")
+    assert still.returncode == IntegrityError.exit_code, still.stderr
+    assert f"shown by the server now: {shown}); nothing was sealed to them" in still.stderr
+
+
 def test_a_grant_refused_for_a_changed_key_names_both_fingerprints_and_the_verify_to_run(
     server: TeamServer, tmp_path: Path
 ) -> None:

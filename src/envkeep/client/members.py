@@ -8,12 +8,11 @@ changed key is refused until ``envkeep member verify`` accepts its fingerprint.
 from __future__ import annotations
 
 import contextlib
-import json
 import shlex
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from envkeep import crypto
+from envkeep.client.invite_proofs import keep_invite_secret, refuse_disproved_keys
 from envkeep.client.key_rotation import rotate_environments
 from envkeep.client.pins import fingerprint_of, load_pins, name_key, pin, pin_key
 from envkeep.client.principal_names import grant_name, shown_principal
@@ -27,7 +26,6 @@ from envkeep.core.errors import (
     RoleNotHeld,
     UsageError,
 )
-from envkeep.core.files import exclusive, write_atomic
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
@@ -57,9 +55,13 @@ def _hex_digits(fingerprint: str) -> str:
 
 
 def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
-    """Accept a member's current key after checking its fingerprint out of band."""
+    """Accept a member's current key after checking its fingerprint out of band; refused
+    when an invite made here proves they registered other keys (no command changes an
+    account's keys: the server swapped them, and what they read out may be what it told
+    them)."""
     given = _hex_digits(fingerprint)
     principal = _to_verify(ctx, name)
+    refuse_disproved_keys(ctx, principal)
     seen = fingerprint_of(principal)
     if _hex_digits(seen) != given:
         raise IntegrityError(
@@ -332,41 +334,5 @@ def invite(
     from envkeep.client.accounts import split_invite_code
 
     invite_id, secret = split_invite_code(code)
-    path = _invites_file(ctx)
-    with exclusive(path):  # two invites made at once each keep their secret
-        kept = _invites(ctx)
-        kept[invite_id] = secret
-        write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600)
+    keep_invite_secret(ctx, invite_id, secret)
     return code
-
-
-def _invites_file(ctx: ClientContext) -> Any:
-    return ctx.settings.home / "invites.json"
-
-
-def _invites(ctx: ClientContext) -> dict[str, str]:
-    path = _invites_file(ctx)
-    return dict(json.loads(path.read_text())) if path.exists() else {}
-
-
-def check_invite_proof(ctx: ClientContext, principal: PrincipalView) -> bool:
-    """True when an invite made here proves these are the keys the invitee registered; an
-    IntegrityError when it proves they are not; False when no invite of ours covers them."""
-    backend = team_backend(ctx)
-    kept = _invites(ctx)
-    proofs = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/principals/{principal.id}/invite-proofs"
-    )
-    public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
-    for proof in proofs:
-        secret = kept.get(proof["invite_id"])
-        if secret is None:
-            continue
-        if crypto.invite_key_proof(secret, public) != proof["key_proof"]:
-            raise IntegrityError(
-                f"the server handed out keys for {shown_principal(principal)} that are not the"
-                " ones they registered with your invite",
-                hint="do not share keys with this account; ask them for their fingerprint",
-            )
-        return True
-    return False

@@ -124,7 +124,7 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
     server chose the recipient and its keys, so one this machine had not seen is named, with
     its fingerprint to compare, as it is pinned (DESIGN §4, Trust): every path that seals a
     key (a rotation, a grant, a new key's shares) says so, not only some."""
-    from envkeep.client.members import check_invite_proof
+    from envkeep.client.invite_proofs import check_invite_proof
     from envkeep.client.pins import check_pin, fingerprint_of, is_pinned
     from envkeep.client.principal_names import shown_principal
 
@@ -138,7 +138,8 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
                 " not to be trusted",
             )
         return own
-    first_seen = not check_invite_proof(ctx, view) and not is_pinned(ctx, view)
+    proved = check_invite_proof(ctx, view, "nothing was sealed to them")
+    first_seen = not proved and not is_pinned(ctx, view)
     keys = check_pin(ctx, view)
     if first_seen and ctx.notify is not None:
         ctx.notify(

@@ -1,0 +1,93 @@
+"""What an invite made on this machine proves about the invitee's keys (DESIGN §4, Trust).
+
+The inviter keeps each invite's secret (``ENVKEEP_HOME/invites.json``, 0600); the joining
+client sends an HMAC of its public keys under that secret, which the server stores with the
+accepted invite. No envkeep command changes an account's keys once it has made them (a
+passphrase change re-wraps the same keys; `token rotate` makes a new account), so keys the
+server shows for an invitee that such a proof does not match were swapped in: nothing is
+sealed to them, and `member verify` pins nothing for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+from typing import TYPE_CHECKING
+
+from envkeep import crypto
+from envkeep.client.pins import fingerprint_of, fingerprints_shown, load_pins, pin_key
+from envkeep.client.principal_names import grant_name, shown_principal
+from envkeep.client.team_server import team_backend
+from envkeep.core.errors import IntegrityError, PermissionDenied
+from envkeep.core.files import exclusive, write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from envkeep.app.views import PrincipalView
+    from envkeep.client.context import ClientContext
+
+
+def _invites_file(ctx: ClientContext) -> Path:
+    return ctx.settings.home / "invites.json"
+
+
+def _kept(ctx: ClientContext) -> dict[str, str]:
+    """Invite id → the secret of each invite made on this machine."""
+    path = _invites_file(ctx)
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str) -> None:
+    """Keep an invite's secret, to check the keys its invitee registers with it."""
+    path = _invites_file(ctx)
+    with exclusive(path):  # two invites made at once each keep their secret
+        kept = _kept(ctx)
+        kept[invite_id] = secret
+        write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600)
+
+
+def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: str) -> bool:
+    """True when an invite made here proves these are the keys the invitee registered; an
+    IntegrityError (whose message ends with ``refused``: what was not done) when any invite
+    made here proves they are not; False when no invite of ours covers them."""
+    kept = _kept(ctx)
+    if not kept:  # no invite made here: nothing to prove or disprove
+        return False
+    backend = team_backend(ctx)
+    proofs = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/principals/{principal.id}/invite-proofs"
+    )
+    public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+    checked = [
+        crypto.invite_key_proof(kept[p["invite_id"]], public) == p["key_proof"]
+        for p in proofs
+        if p["invite_id"] in kept
+    ]
+    if not all(checked):
+        raise not_registered(ctx, principal, refused)
+    return bool(checked)
+
+
+def refuse_disproved_keys(ctx: ClientContext, principal: PrincipalView) -> None:
+    """Refuse to pin keys that an invite made here disproves (`member verify`). A caller who
+    may not see the proofs (no admin any more) is not refused: a server can always leave a
+    proof out, so its refusal to show them hides nothing a server could not hide anyway."""
+    with contextlib.suppress(PermissionDenied):
+        check_invite_proof(ctx, principal, "nothing was pinned")
+
+
+def not_registered(ctx: ClientContext, principal: PrincipalView, refused: str) -> IntegrityError:
+    """The keys the server shows for ``principal`` are not those its invite proves."""
+    pinned = load_pins(ctx).get(pin_key(ctx, principal.id))
+    who, name = shown_principal(principal), grant_name(principal)
+    return IntegrityError(
+        f"the keys the server shows for {who} are not the ones they registered with your"
+        f" invite ({fingerprints_shown(pinned, fingerprint_of(principal))}); {refused}",
+        hint="do not share anything with this account: the server, or someone with access to"
+        " it, swapped their keys, or the account is not the person you invited; remove it"
+        f" ({shlex.join(['envkeep', 'member', 'remove', name])}) and invite them again;"
+        " before granting, compare fingerprints out of band (they run: envkeep whoami"
+        " --fingerprint)",
+    )
