@@ -115,15 +115,19 @@ def test_a_grant_refused_for_a_changed_key_names_both_fingerprints_and_the_verif
         "error: the public key of bob@changed.io CHANGED"
         f" (pinned on this machine: {real}; shown by the server now: {shown})"
     )
-    command = f"envkeep member verify bob@changed.io --fingerprint '{shown}'"
+    # the command to type what they read out into: never the server's fingerprint, ready to
+    # paste unchecked (the message shows that one to compare with)
+    command = "envkeep member verify bob@changed.io --fingerprint 'WHAT THEY READ OUT'"
     assert hint.startswith("hint: ask them to read out what 'envkeep whoami --fingerprint'")
     assert hint.endswith(f"only if it is the one the server shows now, run: {command}")
+    assert shown not in hint
     assert pins_file.read_bytes() == pinned
     rotation = _cli(carol, work, "env", "rotate-key", "dev")
     assert rotation.returncode == IntegrityError.exit_code, rotation.stderr
     assert error.removeprefix("error: ") in rotation.stderr
     assert pins_file.read_bytes() == pinned
 
-    _ok(carol, work, *shlex.split(command)[1:])  # the hint's command, as given
+    read_out = shlex.split(command.replace("WHAT THEY READ OUT", shown))  # had it been theirs
+    _ok(carol, work, *read_out[1:])  # the hint's command, with what they read out
     assert shown in json.loads(pins_file.read_text()).values()
     _ok(carol, work, "member", "grant", "bob@changed.io", "write")

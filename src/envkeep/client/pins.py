@@ -113,7 +113,7 @@ def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError
     return IntegrityError(
         f"the public key of {shown_principal(principal)} CHANGED"
         f" ({fingerprints_shown(pinned, seen)})",
-        hint=verify_hint(principal, seen),
+        hint=verify_hint(principal),
     )
 
 
@@ -125,20 +125,14 @@ def fingerprints_shown(pinned: str | None, seen: str) -> str:
     return f"pinned on this machine: {pinned}; shown by the server now: {seen}"
 
 
-def verify_hint(principal: PrincipalView, seen: str) -> str:
+def verify_hint(principal: PrincipalView) -> str:
     """What to do about a key this machine cannot trust yet: compare it out of band, then
-    accept it with the exact command (only if it is theirs)."""
+    accept it with what they read out (typed, never the server's own, pasted unchecked)."""
     return (
         "ask them to read out what 'envkeep whoami --fingerprint' shows them (by phone or in"
         " person, not through this server); only if it is the one the server shows now, run: "
-        + verify_command(principal, seen)
-    )
-
-
-def verify_command(principal: PrincipalView, fingerprint: str) -> str:
-    """The `member verify` that pins ``fingerprint`` for the principal, quoted for a shell."""
-    return shlex.join(
-        ["envkeep", "member", "verify", grant_name(principal), "--fingerprint", fingerprint]
+        + shlex.join(["envkeep", "member", "verify", grant_name(principal), "--fingerprint"])
+        + " 'WHAT THEY READ OUT'"
     )
 
 
@@ -207,5 +201,5 @@ def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalVi
     raise IntegrityError(
         f"{shown_principal(principal)} signs with an account this machine has not seen (was"
         f" {known}, now {principal.id}; key {fingerprint_of(principal)})",
-        hint=verify_hint(principal, fingerprint_of(principal)),
+        hint=verify_hint(principal),
     )
