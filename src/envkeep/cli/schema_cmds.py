@@ -52,6 +52,7 @@ def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict
                 "rule": f.rule,
                 "severity": f.severity,
                 "message": f.message,
+                "layer": c.layer_of(f),
             }
             if reveal:
                 item["value"] = f.value
@@ -99,6 +100,8 @@ def validate(
         _print_table(found.checked, reveal=reveal)
     if counts:
         _print_counts(found.checked, env_name, unchecked=len(found.unread) + len(found.broken))
+    if personal := validation.personal_names(found.checked):
+        output.done(f"hint: {validation.personal_hint(personal)}")
     _note_unused_examples(ctx, [c.service for c in found.checked])
     for source, names in validation.examples_not_defaults(ctx, found.checked):
         output.done(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import (
     CHECKOUT_ADVICE,
+    LOCAL_OVERRIDES,
     arrange,
     resolve_each,
     resolve_in,
@@ -43,10 +44,19 @@ class Checked:
     resolution: Resolution
     findings: tuple[Finding, ...]
     schema: Schema | None = None
+    # The names .envkeep/local.env sets that are behind an error (a personal override, or a
+    # value referred to): `personal_hint` says what to do about them.
+    personal: tuple[str, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
+
+    def layer_of(self, finding: Finding) -> str | None:
+        """The layer the finding's value came from, as `explain` names it (``shared``,
+        ``service:api``, ``template:postgres``, ``schema default``, ``local``); None when
+        no layer sets it."""
+        return self.resolution.winners.get(finding.name)
 
 
 def check_resolution(
@@ -72,7 +82,12 @@ def check_resolution(
         own=own,
         strays=strays,
     )
-    return Checked(service, resolution, tuple(findings), schema)
+    personal: tuple[str, ...] = ()
+    if findings and layers.local:  # only then can a finding be about a personal override
+        from envkeep.client.personal_findings import label_personal
+
+        findings, personal = label_personal(findings, resolution, layers.by_service)
+    return Checked(service, resolution, tuple(findings), schema, personal)
 
 
 def _stray_findings(
@@ -196,9 +211,32 @@ def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     failing = sorted({c.service for c in checked if c.errors and c.service is not None})
     which = f"--service {failing[0]}" if len(failing) == 1 else "--all"
+    personal = personal_names(checked)
+    fix = f"{personal_hint(personal)}; " if personal else ""
     raise ValidationFailed(
         f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in '{env}': {shown}{more}",
-        hint=f"see them all with: envkeep validate --env {env} {which}, or skip with --no-validate",
+        hint=f"{fix}see them all with: envkeep validate --env {env} {which},"
+        " or skip with --no-validate",
+    )
+
+
+def personal_names(checked: Sequence[Checked]) -> list[str]:
+    """The names .envkeep/local.env sets that are behind the errors found, each once."""
+    return list(dict.fromkeys(name for c in checked for name in c.personal))
+
+
+def personal_hint(names: Sequence[str]) -> str:
+    """What to do about errors that personal overrides ``names`` are behind (`personal_names`):
+    correct them in local.env, or delete their lines there (the store's value, if any, then
+    applies)."""
+    if len(names) == 1:
+        return (
+            f"{names[0]} comes from {LOCAL_OVERRIDES}, your personal override: correct it"
+            " there, or delete its line to drop the override"
+        )
+    return (
+        f"{', '.join(names)} come from {LOCAL_OVERRIDES}, your personal overrides: correct"
+        " them there, or delete their lines to drop the overrides"
     )
 
 
