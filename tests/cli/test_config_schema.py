@@ -384,6 +384,58 @@ def test_schema_init_declares_a_name_set_in_the_shared_scope_and_the_service_onc
     quick_ok(billing, "get", "PORT", "--env", "dev", "--service", "billing")
 
 
+# What `schema init` writes for billing in dev once the shared scope has SHOP_URL: the names
+# it inherits from the shared scope keep their types, and are not required.
+BILLING_EXAMPLE = """\
+# Inherited from the project's shared scope.
+DB_HOST=
+
+# Inherited from the project's shared scope.
+# @secret
+DB_PASSWORD=
+
+# Inherited from the project's shared scope.
+LOG_LEVEL=
+
+# Inherited from the project's shared scope.
+# @type=url
+SHOP_URL=
+
+# @required @type=int
+PORT=
+"""
+
+
+def test_schema_init_keeps_the_type_of_a_shared_name_but_does_not_require_it(
+    billing: Envkeep,
+) -> None:
+    quick_ok(billing, "set", "SHOP_URL=https://shop.example", "--env", "dev")  # shared
+
+    result = billing("schema", "init", "--service", "billing", "--env", "dev")
+
+    assert result.code == 0, result.describe()
+    example = billing.cwd / "services" / "billing" / ".env.example"
+    assert example.read_text(encoding="utf-8") == BILLING_EXAMPLE
+
+
+def test_a_shared_name_in_a_generated_schema_can_be_removed_but_not_mistyped(
+    billing: Envkeep,
+) -> None:
+    quick_ok(billing, "set", "SHOP_URL=https://shop.example", "--env", "dev")  # shared
+    quick_ok(billing, "schema", "init", "--service", "billing", "--env", "dev")
+
+    mistyped = billing("set", "SHOP_URL=shop", "--env", "dev")
+    removed = billing("unset", "SHOP_URL", "--env", "dev")
+
+    assert mistyped.code == 3, mistyped.describe()
+    assert mistyped.err_lines[0] == (
+        "error: refused by service billing's schema: billing.SHOP_URL (type: expected a URL"
+        " like scheme://host/path); nothing was written"
+    )
+    assert removed.code == 0, removed.describe()  # billing does not require it: shared gives it
+    assert removed.err_lines == ["unset 1 variable in dev (shared)"]
+
+
 def test_schema_init_records_the_new_file_as_the_service_schema(billing: Envkeep) -> None:
     result = billing("schema", "init", "--service", "billing", "--env", "dev")
 

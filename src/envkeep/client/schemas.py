@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import load_project_templates, service_schema, template_directories
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.client.template_gaps import TemplateGap
+    from envkeep.client.vault import Variable
     from envkeep.core.projectfile import ProjectFile
-    from envkeep.core.schema import Schema
+    from envkeep.core.schema import FieldSpec, Schema
     from envkeep.core.templates import Template
 
 
@@ -73,28 +75,39 @@ def init_schema(
     return target
 
 
+# The description of a generated field the service inherits from the shared scope.
+INHERITED = "Inherited from the project's shared scope."
+
+
 def schema_text(ctx: ClientContext, service: str, env: str) -> str:
     """A .env.example for what is stored for the service: names, inferred types and
-    ``@secret`` where the name says so, ``@required`` where the value is not empty (so the
-    values it was written from pass it), no values."""
-    from envkeep.core.schema import FieldSpec, Schema, infer_type, render_env_example
-    from envkeep.core.schemarender import looks_secret
+    ``@secret`` where the name says so, ``@required`` where the service's own value is not
+    empty (so the values it was written from pass it), no values. A name the service
+    inherits from the shared scope keeps its type but is not required (the shared scope
+    provides it, and a requirement there would stop its removal from the shared scope), and
+    its description says where it comes from."""
+    from envkeep.core.schema import Schema, render_env_example
 
     _known_service(ctx, service)
     opened = read_environment(ctx, env, [service])
     # One field a name: the service's own value where the shared scope has the name too, as
     # the service sees it (shared come first, then the service's scope).
     seen = {v.name: v for v in opened.variables()}
-    fields = tuple(
-        FieldSpec(
-            name=v.name,
-            type=infer_type(v.value),
-            required=v.value != "",
-            secret=looks_secret(v.name),
-        )
-        for v in seen.values()
+    return render_env_example(Schema(tuple(_generated_field(v) for v in seen.values())))
+
+
+def _generated_field(variable: Variable) -> FieldSpec:
+    from envkeep.core.schema import FieldSpec, infer_type
+    from envkeep.core.schemarender import looks_secret
+
+    inherited = variable.scope == SHARED_SCOPE
+    return FieldSpec(
+        name=variable.name,
+        type=infer_type(variable.value),
+        required=variable.value != "" and not inherited,
+        secret=looks_secret(variable.name),
+        description=INHERITED if inherited else None,
     )
-    return render_env_example(Schema(fields))
 
 
 def list_templates(ctx: ClientContext) -> list[Template]:
