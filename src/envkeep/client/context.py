@@ -48,7 +48,15 @@ class ClientContext:
         # Whether reads may fall back to that kept copy: not for a command that writes, whose
         # write would fail offline anyway, after reading (and warning about) a stale copy.
         self.offline_reads = True
+        self.warned: set[str] = set()  # warnings said once per command (`warn_once`)
         self._backend: Backend | None = None
+
+    def warn_once(self, text: str) -> None:
+        """``notify`` ``text`` unless this command said it already (it reads an environment
+        twice, say)."""
+        if self.notify is not None and text not in self.warned:
+            self.warned.add(text)
+            self.notify(text)
 
     @cached_property
     def server_url(self) -> str | None:

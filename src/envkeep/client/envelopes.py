@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from envkeep import crypto
-from envkeep.core.errors import IntegrityError, PermissionDenied
+from envkeep.core.errors import CryptoError, IntegrityError, PermissionDenied
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
-    from envkeep.app.views import EnvironmentSnapshot, VersionView
+    from envkeep.app.views import EnvironmentSnapshot, ShareView, VersionView
 
 LIVE, DELETED = b"live", b"deleted"
 
@@ -90,12 +90,19 @@ class VersionOpener:
     """:func:`open_version` for the versions of one environment, opened thousands at a time
     (the environment's AAD part and each data key's cipher are made once)."""
 
-    __slots__ = ("_aads", "_keys", "_verify")
+    __slots__ = ("_aads", "_keys", "_unopened", "_verify")
 
-    def __init__(self, deks: dict[int, bytes], env_id: str, verify: Verify) -> None:
+    def __init__(
+        self,
+        deks: dict[int, bytes],
+        env_id: str,
+        verify: Verify,
+        unopened: Mapping[int, UnopenedShare] | None = None,
+    ) -> None:
         self._keys = {version: crypto.EnvelopeKey(dek) for version, dek in deks.items()}
         self._aads = crypto.FieldAads(env_id)
         self._verify = verify
+        self._unopened = unopened or {}
 
     def __call__(self, version: VersionView, author: crypto.PublicKeys) -> tuple[str, str | None]:
         """Verify a version's signature, then decrypt its name and value (None: deleted)."""
@@ -105,6 +112,9 @@ class VersionOpener:
         self._verify(author, version.signature, parts)
         key = self._keys.get(version.key_version)
         if key is None:
+            unopened = self._unopened.get(version.key_version)
+            if unopened is not None:  # held, but the share did not open: say so, not "no key"
+                raise unopened.error()
             raise PermissionDenied(
                 f"you hold no key for key version {version.key_version} of this environment",
                 hint="ask an admin to share the environment with you again",
@@ -115,28 +125,95 @@ class VersionOpener:
         return name, key.open(value_ct, aads[1]).decode()
 
 
+@dataclass(frozen=True)
+class UnopenedShare:
+    """The reader's share of an older key version of an environment that did not open (damaged
+    or altered where it is stored): the versions written under that key cannot be read with
+    it, and nothing else needs it."""
+
+    environment: str
+    key_version: int
+    reason: str  # the integrity error's own words
+
+    def error(self) -> IntegrityError:
+        """The refusal of an operation that needs a version written under this key."""
+        return IntegrityError(
+            f"versions of environment '{self.environment}' written under key"
+            f" v{self.key_version} cannot be read: your share of that key does not open"
+            f" ({self.reason})",
+            hint="the share was damaged or changed where it is stored: ask the server's operator"
+            " to restore it from a backup; meanwhile an admin who holds key"
+            f" v{self.key_version} can read those versions",
+        )
+
+    def warning(self) -> str:
+        """One line for a read that did not need this key (stderr): an integrity failure is
+        never silent, even where it is skipped."""
+        return (
+            f"warning: your share of key v{self.key_version} of environment"
+            f" '{self.environment}' does not open ({self.reason}); current values were read,"
+            f" versions written under key v{self.key_version} cannot be until the server's"
+            " operator restores that share from a backup"
+        )
+
+
+@dataclass(frozen=True)
+class DataKeys:
+    """The data keys of an environment a reader holds, by key version, and the shares of older
+    key versions that did not open (``unopened``, by key version)."""
+
+    held: dict[int, bytes]
+    unopened: dict[int, UnopenedShare]
+
+
 def open_data_keys(
     snapshot: EnvironmentSnapshot, principal_id: str, keys: crypto.PrivateKeys
-) -> dict[int, bytes]:
-    """Every data key of the environment the reader holds a share of, by key version."""
-    deks: dict[int, bytes] = {}
+) -> DataKeys:
+    """Every data key of the environment the reader holds a share of, by key version.
+
+    A share of the current key that does not open fails the read (every current value needs
+    it). One of an older key is left out and named in ``unopened``: only the versions written
+    under it need it, and they fail when read (`UnopenedShare.error`), so that one damaged
+    old share does not stop `run`, `get` or `export`."""
+    env = snapshot.environment
+    held = {env.key_version: open_current_key(snapshot, principal_id, keys)}
+    unopened: dict[int, UnopenedShare] = {}
     for share in snapshot.shares:
-        sharer = crypto.PublicKeys(share.sharer.encryption_public, share.sharer.signing_public)
-        deks[share.key_version] = crypto.open_share(
-            share.sealed,
-            env_id=snapshot.environment.id,
-            key_version=share.key_version,
-            recipient_id=principal_id,
-            recipient=keys,
-            sharer=sharer,
-        )
-    if snapshot.environment.key_version not in deks:
+        if share.key_version == env.key_version:
+            continue
+        try:
+            held[share.key_version] = _open(share, env.id, principal_id, keys)
+        except CryptoError as error:
+            unopened[share.key_version] = UnopenedShare(env.name, share.key_version, str(error))
+    return DataKeys(held, unopened)
+
+
+def open_current_key(
+    snapshot: EnvironmentSnapshot, principal_id: str, keys: crypto.PrivateKeys
+) -> bytes:
+    """The environment's current data key, from the reader's share of it (what a grant seals
+    on and every current value is under); IntegrityError when that share does not open."""
+    env = snapshot.environment
+    share = next((s for s in snapshot.shares if s.key_version == env.key_version), None)
+    if share is None:
         raise PermissionDenied(
-            f"you hold no key for environment '{snapshot.environment.name}'",
+            f"you hold no key for environment '{env.name}'",
             hint="ask an admin of the project to seal you its key: they run envkeep member grant"
             " for you (their envkeep member list shows whose keys are missing)",
         )
-    return deks
+    return _open(share, env.id, principal_id, keys)
+
+
+def _open(share: ShareView, env_id: str, principal_id: str, keys: crypto.PrivateKeys) -> bytes:
+    sharer = crypto.PublicKeys(share.sharer.encryption_public, share.sharer.signing_public)
+    return crypto.open_share(
+        share.sealed,
+        env_id=env_id,
+        key_version=share.key_version,
+        recipient_id=principal_id,
+        recipient=keys,
+        sharer=sharer,
+    )
 
 
 def check_name_index(dek: bytes, name: str, expected: bytes) -> None:

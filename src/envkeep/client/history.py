@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.client.envelopes import VersionOpener
 from envkeep.core.errors import NotAnEnvkeepRoute, PermissionDenied, UnreachableError
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import PrincipalView, VersionView
     from envkeep.client.context import ClientContext
+    from envkeep.client.envelopes import VersionOpener
     from envkeep.client.vault import OpenEnvironment
 
 
@@ -91,7 +91,7 @@ def read_history(
     versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, secret_id)
     by_id = {a.id: a for a in authors}
     # One opener for every version: the environment's AAD part and each key's cipher made once.
-    opener = VersionOpener(opened.deks(), opened.snapshot.environment.id, ctx.verified)
+    opener = opened.opener(ctx.verified)
     entries = [_entry(opener, v, by_id[v.author_id]) for v in versions]
     ctx.verified.save()
     return _mark_repeats(_mark_rekeyed(entries))
@@ -102,7 +102,7 @@ def _entry(opener: VersionOpener, version: VersionView, author: PrincipalView) -
 
     shown = shown_name(author.name, author.kind)
     base = HistoryEntry(version.version, None, shown, version.created_at, version.key_version)
-    try:
+    try:  # under a key whose share did not open: its IntegrityError, not "sealed", stops it
         _name, value = opener(
             version, crypto.PublicKeys(author.encryption_public, author.signing_public)
         )

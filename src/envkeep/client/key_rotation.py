@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.new_keys import sealed_share
-from envkeep.client.reading import read_environment
+from envkeep.client.reading import note_unopened, read_environment
 from envkeep.client.scope_shares import scope_environments
 from envkeep.client.team_server import team_backend
 from envkeep.client.vault import WriteTarget
@@ -162,4 +162,6 @@ def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:
     from envkeep.client.vault import OpenEnvironment
 
     snapshot = ctx.backend.read_environment(project, environment, None)
-    return OpenEnvironment(snapshot, ctx.identity, ctx.verified)
+    opened = OpenEnvironment(snapshot, ctx.identity, ctx.verified)
+    note_unopened(ctx, opened)
+    return opened

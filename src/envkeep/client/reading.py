@@ -27,7 +27,16 @@ def read_environment(
         verify=ctx.verified,
     )
     ctx.verified.save()
+    note_unopened(ctx, opened)
     return opened
+
+
+def note_unopened(ctx: ClientContext, opened: OpenEnvironment) -> None:
+    """Warn (stderr) of each share of an older key of ``opened`` that did not open: the read
+    did not need it and went on, but an integrity failure is never silent (damage, or a
+    server that altered it), and the versions under that key will not open."""
+    for unopened in opened.unopened.values():
+        ctx.warn_once(unopened.warning())
 
 
 @contextmanager

@@ -66,21 +66,22 @@ def seal_scope_shares(
     listed: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, object]]:
     """A share for ``recipient`` of the current data key of every environment the scope
-    (None: all of it) covers, each key unsealed here from this identity's own share;
-    ``listed``: the scope's environments, when the caller listed them already."""
-    from envkeep.client.envelopes import open_data_keys
+    (None: all of it) covers, each key unsealed here from this identity's own share of it
+    (only that one: a grant seals no older key, so a share of one that does not open stops
+    nothing here); ``listed``: the scope's environments, when the caller listed them already."""
+    from envkeep.client.envelopes import open_current_key
 
     if listed is None:
         listed = scope_environments(backend, project=project, environment=environment)
     shares = []
     for item in listed:
         snapshot = backend.read_environment(item["project"], item["environment"], [])
-        deks = open_data_keys(snapshot, ctx.identity.principal_id, ctx.identity.keys)
+        dek = open_current_key(snapshot, ctx.identity.principal_id, ctx.identity.keys)
         env = snapshot.environment
         shares.append(
             seal_for(
                 ctx,
-                deks[env.key_version],
+                dek,
                 env_id=env.id,
                 key_version=env.key_version,
                 recipient_id=recipient_id,

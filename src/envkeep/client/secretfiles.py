@@ -136,6 +136,9 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
         raise _other_key(ctx, source, wanted.label)
     deks = opened.deks()
     if wanted.key_version not in deks:
+        unopened = opened.unopened.get(wanted.key_version)
+        if unopened is not None:  # held, but its share did not open
+            raise unopened.error()
         raise UsageError(f"you hold no key version {wanted.key_version} of '{wanted.label}'")
     key = filecrypt.environment_key(
         deks[wanted.key_version],

@@ -57,10 +57,13 @@ class OpenEnvironment:
     ) -> None:
         self.snapshot = snapshot
         self._identity = identity
-        self._deks = open_data_keys(snapshot, identity.principal_id, identity.keys)
+        keys = open_data_keys(snapshot, identity.principal_id, identity.keys)
+        self._deks = keys.held
+        # Shares of older keys that did not open: left out, for the versions under them to fail.
+        self.unopened = keys.unopened
         self._authors = {p.id: p for p in snapshot.authors}
         self._signers: dict[str, crypto.PublicKeys] = {}
-        self._opener = VersionOpener(self._deks, snapshot.environment.id, verify)
+        self._opener = VersionOpener(self._deks, snapshot.environment.id, verify, self.unopened)
         self._check_index = NameIndexCheck(self._deks[snapshot.environment.key_version])
         self._scope_names = {service_scope(s.id): s.name for s in snapshot.services}
         self._scope_names[SHARED_SCOPE] = SHARED_SCOPE
@@ -126,6 +129,11 @@ class OpenEnvironment:
     def deks(self) -> dict[int, bytes]:
         """Every data key held, by key version (for reading history)."""
         return dict(self._deks)
+
+    def opener(self, verify: Verify) -> VersionOpener:
+        """A :class:`VersionOpener` for this environment's versions, old ones too (history): a
+        version under a key whose share did not open fails with that share's error."""
+        return VersionOpener(self._deks, self.snapshot.environment.id, verify, self.unopened)
 
     def scope_for(self, service: str | None) -> str:
         """The scope string of the shared scope (None) or of a named service."""
