@@ -1,5 +1,5 @@
 """Whom the audit trail's events are about, and a removed member's refusals in it, on a real
-team server: a grant, revoke or removal names its member (the table's TARGET, ``subject`` in
+team server: a grant, revoke or removal names its member (the table's SUBJECT, ``subject`` in
 `--json` and in `audit export`, which names the actor too), read from the ids the events hold,
 so the chain is unchanged; and a removed member's refused requests are recorded as anyone
 else's are, while another tenant's leave nothing."""
@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import TYPE_CHECKING
 
 import pytest
 
 from envkeep.api.denials import _target as _denied_target
-from envkeep.client.audit import refuse_unfiltered, render_events, shown_target
+from envkeep.client.audit import refuse_unfiltered, render_events, shown_subject
 from envkeep.core.auditchain import EventView
 from envkeep.core.errors import UsageError
 from tests.server import TeamServer, join, start_server
@@ -69,14 +70,19 @@ def team(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Team:
     return Team(server, tmp_path_factory.mktemp("team"))
 
 
-def test_the_table_names_whom_a_grant_revoke_or_removal_was_about(team: Team) -> None:
-    rows = [line.split() for line in team.a("audit", "--action", "member").splitlines()[1:]]
-    said = {(row[3], " ".join(row[4:-1])) for row in rows}
+def test_the_table_names_whom_an_event_is_about_in_a_column_of_its_own(team: Team) -> None:
+    shown = _cli(team.root / "alice", team.work, "audit", "--action", "member")
+    assert shown.returncode == 0, shown.stderr
+    table = shown.stdout.splitlines()
+    cells = [re.split(r"\s{2,}", line.strip()) for line in table]
+    said = {tuple(row[3:6]) for row in cells[1:]}
 
-    assert ("member.grant", "shop bob@subj.io") in said, rows
-    assert ("member.grant", "shop/dev carol@subj.io") in said, rows
-    assert ("member.revoke", "shop/dev carol@subj.io") in said, rows
-    assert ("member.remove", "workspace bob@subj.io") in said, rows
+    assert cells[0] == ["SEQ", "TIME", "WHO", "ACTION", "TARGET", "SUBJECT", "OUTCOME"]
+    assert ("member.grant", "shop", "bob@subj.io") in said, table
+    assert ("member.grant", "shop/dev", "carol@subj.io") in said, table
+    assert ("member.revoke", "shop/dev", "carol@subj.io") in said, table
+    assert ("member.remove", "workspace", "bob@subj.io") in said, table
+    assert ("member.invite", "bob@subj.io", "-") in said, table  # about an email, no account
 
 
 def test_json_names_the_actor_and_the_subject(team: Team) -> None:
@@ -187,18 +193,18 @@ def test_an_answer_a_server_did_not_filter_by_subject_is_refused() -> None:
         refuse_unfiltered([about, read])
 
 
-def test_a_target_names_its_subject_unless_it_says_it_already() -> None:
+def test_the_subject_column_names_whom_an_event_is_about_and_only_that() -> None:
     names = {"admin-id": "admin@x.io", "bob-id": "bob@x.io", "tok-id": "token ci"}
     grant = _event("member.grant", "shop/prod", '{"principal_id": "bob-id"}')
     to_token = _event("member.grant", "shop", '{"principal_id": "tok-id"}')
     made = _event("token.create", "ci", '{"principal_id": "tok-id", "role": "read"}')
     unnamed = _event("member.remove", "workspace", '{"principal_id": "0123456789abcdef"}')
 
-    assert shown_target(grant, names) == "shop/prod bob@x.io"
-    assert shown_target(to_token, names) == "shop token ci"
-    assert shown_target(made, names) == "ci"
-    assert shown_target(unnamed, names) == "workspace 01234567"
-    assert shown_target(_event("secrets.read", "shop/dev", "{}"), names) == "shop/dev"
+    assert shown_subject(grant, names) == "bob@x.io"
+    assert shown_subject(to_token, names) == "token ci"
+    assert shown_subject(made, names) == "token ci"
+    assert shown_subject(unnamed, names) == "01234567"
+    assert shown_subject(_event("secrets.read", "shop/dev", "{}"), names) == "-"
     exported = json.loads(render_events([grant], "jsonl", names))
     assert (exported["principal"], exported["subject"]) == ("admin@x.io", "bob@x.io")
 

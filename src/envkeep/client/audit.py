@@ -145,17 +145,13 @@ def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
     }
 
 
-def shown_target(event: EventView, names: Mapping[str, str]) -> str:
-    """The event's target, followed by whom it is about where the target does not say it
-    already (``shop/prod bob@example.com``, ``workspace token ci``; a token's own events
-    name it as their target)."""
+def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
+    """Whom the event is about, for the table's SUBJECT column (``bob@example.com``, ``token
+    ci``; the id's start when the server named no one), ``-`` for an event about no one."""
     subject = subject_id(event)
     if subject is None:
-        return event.target
-    who = names.get(subject) or subject[:8]
-    return (
-        event.target if who in {event.target, f"token {event.target}"} else f"{event.target} {who}"
-    )
+        return "-"
+    return names.get(subject) or subject[:8]
 
 
 def render_events(events: list[EventView], fmt: str, names: Mapping[str, str] | None = None) -> str:
