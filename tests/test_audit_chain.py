@@ -139,7 +139,11 @@ def test_the_cli_takes_an_age_as_that_long_ago_and_refuses_a_word() -> None:
         time_bound("yesterday", now=now)
 
 
-def test_a_token_is_shown_by_its_name_and_a_replaced_one_says_so() -> None:
+def test_a_token_is_shown_by_its_name_and_an_earlier_holder_of_it_says_why_it_is_not() -> None:
     assert shown_name("bob@example.com", "user") == "bob@example.com"
     assert shown_name("sa:ws-1:ci", "service") == "token ci"
-    assert shown_name("sa-replaced:ws-1:ci:7f3e", "service") == "token ci (replaced)"
+    assert shown_name("sa-rotated:ws-1:ci:7f3e", "service") == "token ci (rotated out)"
+    assert shown_name("sa-revoked:ws-1:ci:7f3e", "service") == "token ci (revoked)"
+    # Retired before envkeep told the two apart: either may have happened.
+    assert shown_name("sa-replaced:ws-1:ci:7f3e", "service") == "token ci (rotated out or revoked)"
+    assert shown_name("sa-other:ws-1:ci:7f3e", "service") == "sa-other:ws-1:ci:7f3e"

@@ -1,9 +1,12 @@
-"""`audit --principal NAME` for a token follows it across `token rotate`: the account holding
-the name now and each one it replaced, so "what did the CI token do" is one filter."""
+"""`audit --principal NAME` for a token follows it across `token rotate`, and across a new
+token given a revoked one's name: the account holding the name now and each one that held it
+before, so "what did the CI token do" is one filter; and each earlier one says why it no
+longer holds the name (rotated out, or revoked)."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -43,10 +46,10 @@ def test_a_tokens_events_before_and_after_rotation_answer_one_filter(
     shown = json.loads(_ok(alice, work, "audit", "--principal", "token ci", "--json"))
 
     reads = [e for e in events if e["action"] == "secrets.read"]
-    assert [e["principal"] for e in reads] == ["token ci (replaced)", "token ci"], events
+    assert [e["principal"] for e in reads] == ["token ci (rotated out)", "token ci"], events
     assert len({e["principal_id"] for e in reads}) == 2
     assert shown == events
-    assert all(e["principal"] in {"token ci", "token ci (replaced)"} for e in events)
+    assert all(e["principal"] in {"token ci", "token ci (rotated out)"} for e in events)
 
 
 def test_the_filter_tells_token_names_apart_by_case(server: TeamServer, tmp_path: Path) -> None:
@@ -65,6 +68,44 @@ def test_the_filter_tells_token_names_apart_by_case(server: TeamServer, tmp_path
     upper = json.loads(_ok(alice, work, "audit", "--principal", "CI", "--json"))
 
     assert [e["principal"] for e in upper if e["action"] == "secrets.read"] == [
-        "token CI (replaced)"
+        "token CI (rotated out)"
     ], upper
     assert all(e["principal"].startswith("token CI") for e in upper), upper
+
+
+def test_a_revoked_token_whose_name_was_given_again_says_revoked_and_one_filter_finds_both(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@reuse.io"), "alice@reuse.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "A=1", "--env", "dev")
+    for revoked in (True, False):  # the second `token create ci` takes the revoked one's name
+        token = _ok(alice, work, "token", "create", "ci", "--project", "shop", "--env", "dev")
+        used = _cli(tmp_path / "ci", work, "list", "--env", "dev", ENVKEEP_TOKEN=token.strip())
+        assert used.returncode == 0, used.stderr
+        if revoked:
+            _ok(alice, work, "token", "revoke", "ci")
+
+    reads = _cli(alice, work, "audit", "--principal", "token ci", "--action", "secrets.read")
+    made = _cli(alice, work, "audit", "--action", "token.", "--json")
+
+    assert reads.returncode == 0, reads.stderr
+    assert [_cells(row)[2] for row in _rows(reads.stdout)] == [
+        "token ci (revoked)",
+        "token ci",
+    ], reads.stdout
+    assert [(e["action"], e["subject"]) for e in json.loads(made.stdout)] == [
+        ("token.create", "token ci (revoked)"),
+        ("token.revoke", "token ci (revoked)"),
+        ("token.create", "token ci"),
+    ]
+
+
+def _rows(table: str) -> list[str]:
+    return table.splitlines()[1:]
+
+
+def _cells(row: str) -> list[str]:
+    return re.split(r"\s{2,}", row.strip())

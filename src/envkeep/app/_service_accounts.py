@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from envkeep.app.authz import may_list, require_member, require_role
 from envkeep.app.members import store_shares
 from envkeep.app.policy import Binding, Role, Target
-from envkeep.app.principal_labels import account_name, replaced_name
+from envkeep.app.principal_labels import account_name, retired_name
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import EndedRole, Environment, Principal, RoleBinding, SessionToken
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from envkeep.app.context import Call
+    from envkeep.app.principal_labels import Retired
     from envkeep.app.tokens import AccountKeys
 
 
@@ -88,10 +89,13 @@ def target_of(binding: RoleBinding | EndedRole) -> Target:
     return Target(binding.workspace_id, binding.project_id, binding.environment_id)
 
 
-def retire_name(call: Call, account: Principal, workspace_id: str, label: str) -> None:
-    """Free a replaced account's name for its successor (the row stays, for audit and for the
-    shares it was given)."""
-    account.name = replaced_name(workspace_id, label, account.id)
+def retire_name(
+    call: Call, account: Principal, workspace_id: str, label: str, why: Retired
+) -> None:
+    """Free an account's name for a newer account (its successor in a rotation, or a new token
+    of the name once it was revoked), saying which in the name it takes; the row stays, for
+    audit and for the shares it was given."""
+    account.name = retired_name(workspace_id, label, account.id, why)
     call.session.flush()
 
 
@@ -148,7 +152,7 @@ def add_account(
     name = account_name(workspace_id, label)
     holder = call.session.scalar(select(Principal).where(Principal.name == name))
     if holder is not None and holder.disabled_at is not None:
-        retire_name(call, holder, workspace_id, label)  # revoked: a new token may take its name
+        retire_name(call, holder, workspace_id, label, "revoked")  # a new token takes its name
     elif holder is not None:
         raise AlreadyExistsError(
             f"a token named '{label}' exists",

@@ -15,7 +15,12 @@ from sqlalchemy import and_, func, or_, select
 from envkeep.app.audit_append import DENIED, append_event, record_denied
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Role, Target
-from envkeep.app.principal_labels import principal_name, replaced_name, shown_name, token_label
+from envkeep.app.principal_labels import (
+    principal_name,
+    retired_prefixes,
+    shown_name,
+    token_label,
+)
 from envkeep.core.auditchain import (
     GENESIS,
     INVITE_ACTIONS,
@@ -136,27 +141,25 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     """The ids a ``principal`` filter means: the id itself, or the account an email or a token
     name (as `token list` shows it) names. Only this workspace's events are searched, so a
     name from another workspace finds nothing. ``token NAME``, as the trail shows a token, is
-    the token ``NAME``: the account that holds the name now and every one it replaced
-    (`token rotate`), so one filter follows "the CI token" across rotations."""
+    the token ``NAME``: the account that holds the name now and every one that held it before
+    (rotated out by `token rotate`, or revoked before a new token took the name), so one
+    filter follows "the CI token" across rotations."""
     named = principal_name(workspace_id, principal.removeprefix("token "))
     label = token_label(named)
-    replaced = replaced_name(workspace_id, label, "") if label is not None else None
-    matches = Principal.name == named
-    if replaced is not None:
-        matches = or_(matches, Principal.name.startswith(replaced, autoescape=True))
+    earlier = retired_prefixes(workspace_id, label) if label is not None else ()
+    matches = or_(
+        Principal.name == named, *(Principal.name.startswith(p, autoescape=True) for p in earlier)
+    )
     found = call.session.execute(select(Principal.id, Principal.name).where(matches))
     # SQLite's LIKE ignores case, and token names do not: `CI` is not `ci`.
-    return [
-        principal,
-        *(i for i, name in found if name == named or (replaced and name.startswith(replaced))),
-    ]
+    return [principal, *(i for i, name in found if name == named or name.startswith(earlier))]
 
 
 def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None]) -> dict[str, str]:
     """Who the principals behind a workspace's events are, for showing them (workspace
-    admins, as for the events): a user's email, a token as ``token NAME`` (``(replaced)`` once
-    rotated). Every one acted in the workspace or held a role in it, so its admins know them
-    already."""
+    admins, as for the events): a user's email, a token as ``token NAME`` (``(rotated out)``
+    or ``(revoked)`` once a newer token holds the name). Every one acted in the workspace or
+    held a role in it, so its admins know them already."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     return shown_names(call, ids)
 

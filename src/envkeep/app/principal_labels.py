@@ -4,22 +4,40 @@ server and the client (which needs them without a database)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 def account_name(workspace_id: str, label: str) -> str:
     """The principal name of a workspace's token ``label`` (unique across workspaces)."""
     return f"sa:{workspace_id}:{label}"
 
 
-def replaced_name(workspace_id: str, label: str, account_id: str) -> str:
-    """The principal name a rotated token's old account takes, freeing ``account_name``."""
-    return f"sa-replaced:{workspace_id}:{label}:{account_id}"
+# Why a token's account gave its name up to a newer account, by the prefix its stored name
+# takes then, and how `audit` and `history` say it after ``token NAME``.
+_RETIRED = {
+    "sa-rotated": "rotated out",  # `token rotate` handed the name to the account's successor
+    "sa-revoked": "revoked",  # revoked, and a token created since took the name
+    "sa-replaced": "rotated out or revoked",  # retired before the two were told apart
+}
+Retired = Literal["rotated", "revoked"]
+
+
+def retired_name(workspace_id: str, label: str, account_id: str, why: Retired) -> str:
+    """The principal name a token's account takes when a newer one takes ``account_name``:
+    rotated out by `token rotate`, or revoked before a new token was given its name."""
+    return f"sa-{why}:{workspace_id}:{label}:{account_id}"
+
+
+def retired_prefixes(workspace_id: str, label: str) -> tuple[str, ...]:
+    """How the names of every account that held token ``label`` before its holder begin."""
+    return tuple(f"{prefix}:{workspace_id}:{label}:" for prefix in _RETIRED)
 
 
 def token_label(name: str) -> str | None:
     """The token name in a service account's principal name (``account_name`` or
-    ``replaced_name``); None for any other name."""
+    ``retired_name``); None for any other name."""
     prefix, _, rest = name.partition(":")
-    if prefix not in {"sa", "sa-replaced"} or ":" not in rest:
+    if (prefix != "sa" and prefix not in _RETIRED) or ":" not in rest:
         return None
     return rest.split(":")[1]
 
@@ -37,8 +55,10 @@ def principal_name(workspace_id: str, name: str) -> str:
 
 
 def shown_name(name: str, kind: str) -> str:
-    """A principal as `audit` shows it: a user by its email, a token as ``token NAME``."""
+    """A principal as `audit` shows it: a user by its email, a token as ``token NAME``, and
+    one whose name a newer token holds now says why (``token ci (revoked)``)."""
     label = token_label(name) if kind == "service" else None
     if label is None:
         return name
-    return f"token {label}" + (" (replaced)" if name.startswith("sa-replaced:") else "")
+    why = _RETIRED.get(name.partition(":")[0])
+    return f"token {label}" if why is None else f"token {label} ({why})"

@@ -335,7 +335,7 @@ def rotate_service_account(
     envs = covered_environments(call, workspace_id, bindings)
     expires_at = None if never_expires else new.expires_at or lifetime_of(call, account)
     end_account(call, account, bindings)
-    retire_name(call, account, workspace_id, label)
+    retire_name(call, account, workspace_id, label, "rotated")
     keys = replace(new, expires_at=expires_at)
     add_account(
         call, grants=grants, label=label, keys=keys, envs=envs, created_by=account.created_by
