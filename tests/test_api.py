@@ -540,7 +540,7 @@ def test_an_admin_finds_only_its_workspaces_members_and_tokens_not_other_tenants
 
     assert joined.status_code == 201, joined.text
     assert joined.json()["id"] == mine
-    assert again.status_code == 404, again.text  # used already
+    assert again.status_code == 403, again.text  # used already
     assert lookup("stranger@example.com") == 200
     with Session(engine) as session, session.begin():
         found = session.scalars(
@@ -563,7 +563,7 @@ def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
     wrong_account = client.post("/v1/invites/join", json={"code": for_someone_else})
     unknown = client.post("/v1/invites/join", json={"code": f"ek_inv_{uuid.uuid4()}_nope"})
 
-    assert [wrong_account.status_code, unknown.status_code] == [404, 404]
+    assert [wrong_account.status_code, unknown.status_code] == [403, 403]
     assert "another email address" in wrong_account.json()["title"]
     assert client.get(f"/v1/workspaces/{created}/members").json() == members_before
 
@@ -592,7 +592,7 @@ def test_joining_takes_the_invites_own_account_and_changes_nothing_otherwise(
         assert expired is not None
         expired.expires_at = datetime.now(UTC) - timedelta(minutes=1)
     late = client.post("/v1/invites/join", json={"code": held}, headers=as_dora)
-    assert late.status_code == 404, late.text
+    assert late.status_code == 403, late.text
     assert "expired" in late.json()["title"]
 
 

@@ -472,7 +472,7 @@ CASES: list[Case] = [
         ("POST", "/v1/invites/join"),
         "session",
         _post(lambda _w, _t: "/v1/invites/join", lambda: {"code": f"ek_inv_{uuid.uuid4()}_x"}),
-        user_answers=frozenset({404}),  # no such invite
+        user_answers=frozenset({403}),  # no such invite: the code, not the session, is refused
         service_answers=frozenset({403}),  # only a user's account accepts invites
     ),
     Case(("GET", f"{WS}/projects"), "workspace", _get(lambda w, _t: f"{w.ws}/projects")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -512,8 +513,37 @@ def test_an_existing_account_joins_a_second_workspace_by_accepting_its_invite(
 
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
     again = _cli(bob, work, "join", server.url, code.strip())
-    assert again.returncode == 1, again.stderr
+    assert again.returncode == 4, again.stderr  # as for a new account: the code lets no one in
     assert "used already" in again.stderr
+
+
+def test_a_code_that_lets_nobody_in_is_refused_alike_for_a_new_account_and_a_logged_in_one(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _shop_admin(server, tmp_path, "alice@alike.io")
+    bob = tmp_path / "bob"  # an account already, logged in to the server
+    _join(server, bob, work, server.invite("bob@alike.io"), "bob@alike.io")
+    used = _ok(alice, work, "member", "invite", "bob@alike.io", "--role", "read").strip()
+    _process_ok(bob, work, "join", server.url, used)
+    unknown = f"ek_inv_{uuid.uuid4()}_nope"
+
+    def both(code: str) -> list[tuple[int, str]]:
+        new = _cli(
+            tmp_path / "new",
+            work,
+            *("join", server.url, code, "--email", "bob@alike.io"),
+            ENVKEEP_PASSPHRASE="a long passphrase",
+        )
+        logged_in = _cli(bob, work, "join", server.url, code, ENVKEEP_PASSPHRASE="bob passphrase")
+        return [(done.returncode, done.stderr) for done in (new, logged_in)]
+
+    said = "error: {}\nhint: ask for a new invite\n"
+    assert both(unknown) == [(4, said.format("unknown invite code"))] * 2
+    assert both(used) == [(4, said.format("this invite was used already"))] * 2
+    other = _ok(alice, work, "member", "invite", "carol@alike.io", "--role", "read").strip()
+    assert [(code, text.splitlines()[0]) for code, text in both(other)] == [
+        (4, "error: this invite is for another email address than bob@alike.io")
+    ] * 2
 
 
 def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(

@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.invite_codes import (
+    ASK_AGAIN,
     USED_ALREADY,
     bind_invite_role,
     check_email,
     claim_invite,
+    for_another_email,
     invite_code,
     open_invite,
 )
@@ -122,7 +124,10 @@ def accept_invite(
     invite = open_invite(session, code, now)
     email = account.email.lower()
     if email != invite.email:
-        raise NotAuthenticated("this invite is for another email address")
+        raise NotAuthenticated(
+            for_another_email(email),
+            hint="join with the address it was sent to: envkeep join URL CODE --email ADDRESS",
+        )
     if session.scalar(select(Principal).where(Principal.name == email)) is not None:
         raise AlreadyExistsError(
             f"an account for {email} exists",
@@ -133,7 +138,7 @@ def accept_invite(
     if not claim_invite(
         session, invite, principal_id=principal_id, now=now, key_proof=account.key_proof
     ):
-        raise NotAuthenticated(USED_ALREADY, hint="ask for a new invite")
+        raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
     principal = Principal(
         id=principal_id,
         kind="user",

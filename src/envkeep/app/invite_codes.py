@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 INVITE_PREFIX = "ek_inv_"
 USED_ALREADY = "this invite was used already"
+ASK_AGAIN = "ask for a new invite"
 
 
 def check_email(email: str) -> None:
@@ -53,18 +54,25 @@ def parse_code(code: str) -> tuple[str, str]:
 
 def open_invite(session: Session, code: str, now: datetime) -> Invite:
     """The invite a code names, still open at ``now``; NotAuthenticated otherwise (one
-    refusal for an unknown code and a wrong secret)."""
+    refusal for an unknown code and a wrong secret). An access error either way, exit 4, as a
+    wrong passphrase is: the code is the credential that lets its holder in."""
     invite_id, secret = parse_code(code)
     invite = session.get(Invite, invite_id)
     expected = credentials.token_hash(secret)
     valid = invite is not None and hmac.compare_digest(invite.secret_hash, expected)
     if not valid or invite is None:
-        raise NotAuthenticated("unknown invite code", hint="ask for a new invite")
+        raise NotAuthenticated("unknown invite code", hint=ASK_AGAIN)
     if invite.accepted_at is not None:
-        raise NotAuthenticated(USED_ALREADY, hint="ask for a new invite")
+        raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
     if aware(invite.expires_at) < now:
-        raise NotAuthenticated("this invite has expired", hint="ask for a new invite")
+        raise NotAuthenticated("this invite has expired", hint=ASK_AGAIN)
     return invite
+
+
+def for_another_email(email: str) -> str:
+    """The refusal of a code whose invite names another address than ``email`` (the one given
+    for a new account, or the logged-in account's)."""
+    return f"this invite is for another email address than {email}"
 
 
 def claim_invite(

@@ -10,12 +10,18 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
-from envkeep.app.invite_codes import USED_ALREADY, bind_invite_role, claim_invite, open_invite
+from envkeep.app.invite_codes import (
+    ASK_AGAIN,
+    USED_ALREADY,
+    bind_invite_role,
+    claim_invite,
+    for_another_email,
+    open_invite,
+)
 from envkeep.app.policy import Role, Target
 from envkeep.core.errors import (
     AlreadyExistsError,
     NotAuthenticated,
-    NotFoundError,
     PermissionDenied,
     UsageError,
 )
@@ -23,6 +29,7 @@ from envkeep.store.models import Principal, RoleBinding, Workspace
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
+    from envkeep.store.models import Invite
 
 
 def workspaces_of(call: Call) -> list[tuple[str, str]]:
@@ -106,21 +113,7 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
         raise PermissionDenied(
             "only a user's account accepts invites", hint="log in as the user it was made for"
         )
-    try:
-        invite = open_invite(call.session, code, call.clock())
-    except NotAuthenticated as refused:  # the session is fine: the code is what is wrong
-        raise NotFoundError(refused.message, hint=refused.hint) from None
-    if invite.email != principal.name:
-        raise NotFoundError(
-            f"this invite is for another email address than {principal.name}'s",
-            hint="log in as the account it was made for (envkeep login URL) and join again;"
-            " for a new account: envkeep join URL CODE --email THEIR_EMAIL",
-        )
-    if invite.workspace_id is None:  # a bootstrap invite founds a workspace with a new account
-        raise NotFoundError("this invite is for a new account", hint="ask for a new invite")
-    workspace = call.session.get(Workspace, invite.workspace_id)
-    if workspace is None:
-        raise NotFoundError("this invite's workspace is gone", hint="ask for a new invite")
+    invite, workspace = _invite_for(call, principal, code)
     scope = Target(workspace.id, invite.project_id, invite.environment_id)
     held = binding_at(call.session, principal.id, scope)
     if held is not None:
@@ -132,7 +125,7 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
     if not claim_invite(
         call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof
     ):
-        raise NotFoundError(USED_ALREADY, hint="ask for a new invite")
+        raise PermissionDenied(USED_ALREADY, hint=ASK_AGAIN)
     bind_invite_role(
         call.session,
         invite,
@@ -143,3 +136,25 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
     )
     append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
     return workspace.id, workspace.name
+
+
+def _invite_for(call: Call, principal: Principal, code: str) -> tuple[Invite, Workspace]:
+    """The open invite a code names for ``principal``, and its workspace. A code that lets
+    nobody in is refused as for a new account (`accounts.accept_invite`), the same words and
+    exit code (4), but as a 403: the session is valid, the code is what is wrong."""
+    try:
+        invite = open_invite(call.session, code, call.clock())
+    except NotAuthenticated as refused:
+        raise PermissionDenied(refused.message, hint=refused.hint) from None
+    if invite.email != principal.name:
+        raise PermissionDenied(
+            for_another_email(principal.name),
+            hint="log in as the account it was made for (envkeep login URL) and join again;"
+            " for a new account: envkeep join URL CODE --email THEIR_EMAIL",
+        )
+    if invite.workspace_id is None:  # a bootstrap invite founds a workspace with a new account
+        raise PermissionDenied("this invite is for a new account", hint=ASK_AGAIN)
+    workspace = call.session.get(Workspace, invite.workspace_id)
+    if workspace is None:
+        raise PermissionDenied("this invite's workspace is gone", hint=ASK_AGAIN)
+    return invite, workspace
