@@ -4,6 +4,7 @@ optimistic concurrency, all-or-nothing batches."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +20,10 @@ from envkeep.app.environments import (
     create_environment,
     delete_environment,
     list_environments,
+    share_data_key,
     update_environment,
 )
+from envkeep.app.members import NewShare
 from envkeep.app.policy import Role
 from envkeep.app.projects import create_project
 from envkeep.app.services import add_service
@@ -31,9 +34,11 @@ from envkeep.core.errors import (
     ConflictError,
     EnvironmentNotFound,
     EnvironmentProtected,
+    InputError,
     NotAuthenticated,
     PermissionDenied,
     ProjectNotFound,
+    UsageError,
 )
 from envkeep.store.models import AuditEvent, Principal, RoleBinding, SecretVersion
 from envkeep.store.sqlite_fetch import open_fetch
@@ -238,6 +243,48 @@ def test_a_new_variable_taking_another_ones_id_is_a_conflict_and_writes_nothing(
     with Session(store.engine) as session:
         rows = session.execute(select(SecretVersion.secret_id, SecretVersion.version)).all()
     assert sorted(rows) == [("s1", 1), ("s1", 2)]
+
+
+def test_a_write_to_a_service_the_project_lacks_names_the_project(
+    store: Store, owner: Owner
+) -> None:
+    _project(store, owner)
+    stray = replace(_write("10000000-0000-4000-8000-0000000000f1", 0), scope="service:gone")
+
+    with pytest.raises(UsageError) as refused:
+        _set(store, owner, [stray])
+
+    assert str(refused.value) == (
+        "a write names a service that project 'shop' does not have (removed meanwhile?);"
+        " nothing was written"
+    )
+    assert refused.value.hint == (
+        "see its services with: envkeep service list, and run the command again"
+    )
+
+
+def test_a_share_for_someone_who_holds_the_key_already_names_the_environment(
+    store: Store, owner: Owner
+) -> None:
+    _project(store, owner)
+    again = NewShare(ENV_ID, 1, owner.principal_id, b"sealed")
+
+    with pytest.raises(InputError) as refused:
+        store.run(
+            owner.principal_id,
+            lambda call: share_data_key(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+                shares=[again],
+            ),
+        )
+
+    assert str(refused.value) == (
+        "a share is for a principal whose role does not open environment shop/dev, or who holds"
+        " its key already"
+    )
 
 
 def test_a_reader_cannot_write(store: Store, owner: Owner) -> None:

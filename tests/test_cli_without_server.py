@@ -63,3 +63,30 @@ def test_https_to_a_plain_http_server_says_to_use_http(tmp_path: Path) -> None:
     assert "if the server serves plain HTTP (envkeep server alone does), use http://" in (
         done.stderr
     )
+
+
+def test_refusals_in_a_checkout_name_its_project(tmp_path: Path) -> None:
+    embedded, remote = tmp_path / "embedded", tmp_path / "remote"
+    for work, server in ((embedded, ""), (remote, 'server = "http://127.0.0.1:1"\n')):
+        work.mkdir()
+        (work / "envkeep.toml").write_text(
+            f'project = "shop"\ndefault_env = "dev"\n{server}environments = ["dev"]\n'
+        )
+    home = tmp_path / "home"
+
+    members = cli(home, embedded, "member", "list")
+    read = cli(home, remote, "get", "A")
+    named = cli(home, remote, "get", "A", ENVKEEP_SERVER="http://127.0.0.1:2")
+
+    assert (members.returncode, members.stderr.splitlines()[0]) == (
+        2,
+        "error: members and roles live on a team server; project 'shop' uses the embedded store",
+    )
+    assert (read.returncode, read.stderr.splitlines()[0]) == (
+        4,
+        "error: project 'shop' lives on http://127.0.0.1:1, and you are not logged in there",
+    )
+    assert (named.returncode, named.stderr.splitlines()[0]) == (
+        4,
+        "error: ENVKEEP_SERVER names http://127.0.0.1:2, and you are not logged in there",
+    )

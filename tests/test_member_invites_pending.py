@@ -218,7 +218,7 @@ def test_withdrawing_an_invite_needs_the_admin_role_at_its_scope(
     beyond = _cli(lead, work, "member", "remove", "auditor@rights.io")
 
     assert by_reader.returncode == 4, by_reader.stderr
-    assert "you need the admin role on this project (you have: read there)" in by_reader.stderr
+    assert "you need the admin role on project shop (you have: read there)" in by_reader.stderr
     assert beyond.returncode == 4, beyond.stderr
     assert "you need the admin role on the workspace (you have: none there)" in beyond.stderr
     assert _invites(alice, work) == before

@@ -129,3 +129,33 @@ def test_tokens_and_disabled_accounts_are_never_named(store: Store, owner: Owner
     with pytest.raises(PermissionDenied) as raised:
         store.run("10000000-0000-4000-8000-0000000000a3", refused)
     assert raised.value.hint == "ask an admin of the workspace to grant it (owner@local)"
+
+
+def test_a_refusal_names_a_project_only_to_a_caller_whose_roles_reach_it() -> None:
+    asked: list[str] = []
+
+    def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        asked.append(sql)
+        if "p.name, e.name" in sql:
+            return [("shop", "prod" if params["environment"] else None)]
+        return []  # no admins to name
+
+    def refusal(bindings: list[Binding], target: Target) -> str:
+        with pytest.raises(PermissionDenied) as refused:
+            check_role(bindings, target, Role.ADMIN, fetch=fetch)
+        return str(refused.value)
+
+    reader = [Binding(Role.READ, WS, "shop", "dev")]
+    elsewhere = [Binding(Role.ADMIN, WS, "other", None)]
+
+    assert refusal(reader, PROD) == (
+        "you need the admin role on environment shop/prod (you have: none there)"
+    )
+    assert refusal(reader, Target(WS, "shop")) == (
+        "you need the admin role on project shop (you have: none there)"
+    )
+    asked.clear()
+    assert refusal(elsewhere, PROD) == (
+        "you need the admin role on this environment (you have: none there)"
+    )
+    assert not any("p.name, e.name" in sql for sql in asked)  # no name read, none told

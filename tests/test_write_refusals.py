@@ -79,3 +79,55 @@ def test_a_write_where_nothing_is_held_names_the_write_role(
         "error: you need the write role on environment shop/staging (you have: read there)"
         in refused.stderr.splitlines()
     ), refused.stderr
+
+
+def test_a_refusal_of_an_admins_change_names_the_environment_or_the_project(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, carol, work = tmp_path / "alice", tmp_path / "carol", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@named.io"), "alice@named.io")
+    _ok(alice, work, "init", "shop", "--env", "staging")
+    code = _ok(alice, work, "member", "invite", "carol@named.io", "--role", "read",
+               "--project", "shop", "--env", "staging").strip()  # fmt: skip
+    join(server, carol, work, code, "carol@named.io")
+
+    protect = _cli(carol, work, "env", "edit", "staging", "--protect")
+    add = _cli(carol, work, "service", "add", "api", "--path", ".")
+
+    assert (protect.returncode, protect.stderr.splitlines()) == (
+        4,
+        [
+            "error: you need the admin role on environment shop/staging (you have: read there)",
+            "hint: ask an admin of environment shop/staging to grant it (alice@named.io)",
+        ],
+    )
+    assert (add.returncode, add.stderr.splitlines()) == (
+        4,
+        [
+            "error: you need the admin role on project shop (you have: none there)",
+            "hint: ask an admin of project shop to grant it (alice@named.io)",
+        ],
+    )
+
+
+def test_init_in_a_clone_names_the_project_whose_services_it_could_not_register(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, dave, work = tmp_path / "alice", tmp_path / "dave", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@clone.io"), "alice@clone.io")
+    _ok(alice, work, "init", "shop", "--env", "dev")
+    code = _ok(alice, work, "member", "invite", "dave@clone.io", "--role", "write",
+               "--project", "shop").strip()  # fmt: skip
+    join(server, dave, work, code, "dave@clone.io")
+    toml = work / "envkeep.toml"
+    toml.write_text(toml.read_text() + '\n[services.api]\npath = "."\n')
+
+    done = _cli(dave, work, "init")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "warning: envkeep.toml declares services project 'shop' lacks here: api; a project"
+        " admin registers them with: envkeep init"
+    )

@@ -218,7 +218,11 @@ def test_a_file_encrypted_before_its_environment_was_renamed_still_decrypts(
     quick_ok(envkeep, "env", "create", "staging")  # the old name, another id and key
     gone = quick(envkeep, "decrypt", str(sealed), "-o", str(tmp_path / "again.env"))
     assert gone.code == 2
-    assert_one_line_error(gone, "the key of another environment named 'staging'")
+    assert_one_line_error(
+        gone,
+        "the key of another environment named 'staging'",
+        "environment 'staging' of project 'shop' here has a key of its own",
+    )
     assert gone.err_lines[1].startswith("hint: decrypt it with the store that encrypted it;")
     assert "encrypt it with --passphrase" in gone.err_lines[1]
 

@@ -56,7 +56,7 @@ def check_role(
     refusal names the admins the caller could ask (``admins_to_ask``)."""
     held = effective_role(bindings, target)
     if held is None or held < role:
-        where = f"on {named}" if named else _scope_words(target)
+        where = f"on {named}" if named else _scope_words(target, bindings, fetch)
         ask = admins_to_ask(fetch, bindings, target) if fetch is not None else []
         raise PermissionDenied(
             f"you need the {role} role {where} (you have: {held or 'none'} there)",
@@ -109,13 +109,33 @@ def named_admins(names: list[str]) -> str:
     return f" ({', '.join(names[:_NAMED])}{more})"
 
 
-def _scope_words(target: Target) -> str:
-    """Where a refused action was, as the refusal says it (its names are not at hand here)."""
-    if target.environment_id is not None:
-        return "on this environment"
-    if target.project_id is not None:
-        return "on this project"
-    return "on the workspace"
+# The names of a project and, when ``environment`` is one of its, of that environment.
+_SCOPE_NAMES_SQL = (
+    "SELECT p.name, e.name FROM projects p"
+    " LEFT JOIN environments e ON e.id = :environment AND e.project_id = p.id"
+    " WHERE p.id = :project"
+)
+
+
+def _scope_words(target: Target, bindings: list[Binding], fetch: Fetch | None) -> str:
+    """Where a refused action was, as the refusal says it: ``on environment shop/prod``, ``on
+    project shop``, read on this error path only, where one of the caller's roles reaches the
+    project (it lists the project's environments then); ``on this …`` otherwise, so the
+    refusal tells no name the caller may not know."""
+    if target.project_id is None:
+        return "on the workspace"
+    kind = "project" if target.environment_id is None else "environment"
+    project = Target(target.workspace_id, target.project_id)
+    if fetch is None or not may_reach(bindings, project):
+        return f"on this {kind}"
+    params = {"project": target.project_id, "environment": target.environment_id}
+    rows = fetch(_SCOPE_NAMES_SQL, params)
+    if not rows or (kind == "environment" and rows[0][1] is None):  # deleted meanwhile
+        return f"on this {kind}"
+    project_name, environment_name = rows[0]
+    if kind == "project":
+        return f"on project {project_name}"
+    return f"on environment {project_name}/{environment_name}"
 
 
 def require_role(call: Call, target: Target, role: Role) -> Role:

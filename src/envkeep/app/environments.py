@@ -229,8 +229,8 @@ def share_data_key(
             raise ConflictError("the environment's key changed meanwhile", hint="run it again")
         if share.recipient_id not in due or share.recipient_id in recipients:
             raise InputError(
-                "a share is for a principal whose role does not open this environment, or who"
-                " holds its key already",
+                "a share is for a principal whose role does not open environment"
+                f" {project}/{environment}, or who holds its key already",
                 hint="run the command again",
             )
         recipients.append(share.recipient_id)

@@ -61,8 +61,6 @@ def _check_batch(
         raise UsageError("nothing to write")
     seen: set[tuple[str, bytes]] = set()
     for write in writes:
-        if write.scope not in scopes:
-            raise UsageError("a write names a scope that is not in this project")
         if write.key_version != env.key_version:
             raise ConflictError(
                 "the environment's data key changed since you read it",
@@ -185,10 +183,24 @@ def _duplicate(error: Exception) -> bool:
 
 def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> None:
     scopes = _scope_services(call, env, writes)
+    if any(write.scope not in scopes for write in writes):
+        raise _service_not_in_project(call, env)
     _check_batch(writes, env, scopes)
     db = _Dialect.of(call.session.get_bind().dialect.name)
     for write in writes:
         _apply(call, env, write, scopes[write.scope], db)
+
+
+def _service_not_in_project(call: Call, env: _Target) -> UsageError:
+    """A write to a service scope the project does not have (removed while the command ran),
+    naming the project, read on this error path only."""
+    rows = call.fetch("SELECT name FROM projects WHERE id = :p", {"p": env.project_id})
+    project = f"project '{rows[0][0]}'" if rows else "its project"
+    return UsageError(
+        f"a write names a service that {project} does not have (removed meanwhile?);"
+        " nothing was written",
+        hint="see its services with: envkeep service list, and run the command again",
+    )
 
 
 def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:

@@ -120,7 +120,8 @@ def _say_set_up_already(outcome: projects.InitOutcome) -> None:
     output.done(said)
     if outcome.unregistered:
         output.done(
-            f"warning: envkeep.toml declares services this project lacks here:"
+            f"warning: envkeep.toml declares services project '{outcome.project.project}'"
+            " lacks here:"
             f" {', '.join(outcome.unregistered)}; a project admin registers them with:"
             " envkeep init"
         )

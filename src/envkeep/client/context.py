@@ -120,10 +120,19 @@ class ClientContext:
         if session is None or session.url != url:
             withheld = self.settings.withheld_hint("ENVKEEP_TOKEN")
             raise NotAuthenticated(
-                f"this project lives on {url}, and you are not logged in there",
-                hint=withheld or f"log in with: envkeep login {url}",
+                self._not_logged_in(url), hint=withheld or f"log in with: envkeep login {url}"
             )
         return session
+
+    def _not_logged_in(self, url: str) -> str:
+        """Why this command went to ``url``, where no one is logged in: ENVKEEP_SERVER, or the
+        checkout's project, by name."""
+        if self.settings.server:
+            return f"ENVKEEP_SERVER names {url}, and you are not logged in there"
+        if self.has_checkout:
+            project = self.project_file.project
+            return f"project '{project}' lives on {url}, and you are not logged in there"
+        return f"you are not logged in to {url}"
 
     @property
     def identity_settings(self) -> Settings:

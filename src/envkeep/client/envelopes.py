@@ -81,16 +81,23 @@ def open_version(
     version: VersionView,
     author: crypto.PublicKeys,
     verify: Verify = crypto.verify,
+    named: str,
 ) -> tuple[str, str | None]:
-    """Verify a version's signature, then decrypt its name and value (None: deleted)."""
-    return VersionOpener(deks, env_id, verify)(version, author)
+    """Verify a version's signature, then decrypt its name and value (None: deleted);
+    ``named``: the environment as a refusal names it (``environment shop/prod``)."""
+    return VersionOpener(deks, env_id, verify, named=named)(version, author)
+
+
+def named_environment(snapshot: EnvironmentSnapshot) -> str:
+    """A snapshot's environment as refusals name one (``environment shop/prod``)."""
+    return f"environment {snapshot.project.name}/{snapshot.environment.name}"
 
 
 class VersionOpener:
     """:func:`open_version` for the versions of one environment, opened thousands at a time
     (the environment's AAD part and each data key's cipher are made once)."""
 
-    __slots__ = ("_aads", "_keys", "_unopened", "_verify")
+    __slots__ = ("_aads", "_keys", "_named", "_unopened", "_verify")
 
     def __init__(
         self,
@@ -98,11 +105,14 @@ class VersionOpener:
         env_id: str,
         verify: Verify,
         unopened: Mapping[int, UnopenedShare] | None = None,
+        *,
+        named: str,
     ) -> None:
         self._keys = {version: crypto.EnvelopeKey(dek) for version, dek in deks.items()}
         self._aads = crypto.FieldAads(env_id)
         self._verify = verify
         self._unopened = unopened or {}
+        self._named = named  # the environment, as a refusal names it
 
     def __call__(self, version: VersionView, author: crypto.PublicKeys) -> tuple[str, str | None]:
         """Verify a version's signature, then decrypt its name and value (None: deleted)."""
@@ -116,8 +126,8 @@ class VersionOpener:
             if unopened is not None:  # held, but the share did not open: say so, not "no key"
                 raise unopened.error()
             raise PermissionDenied(
-                f"you hold no key for key version {version.key_version} of this environment",
-                hint="ask an admin to share the environment with you again",
+                f"you hold no key for key version {version.key_version} of {self._named}",
+                hint=f"ask an admin of {self._named} to share its keys with you again",
             )
         name = key.open(name_ct, aads[0]).decode()
         if value_ct is None:

@@ -162,12 +162,13 @@ def _other_key(ctx: ClientContext, source: Path, label: str) -> UsageError:
         return UsageError(
             f"{source} was encrypted with the key of another environment named '{label}'"
             f" (another store's, such as a teammate's machine, or one deleted and made again):"
-            f" this project's '{label}' has a key of its own",
+            f" environment '{label}' of project '{ctx.project_file.project}' here has a key of"
+            " its own",
             hint=f"decrypt it with the store that encrypted it; {share}",
         )
     return UsageError(
-        f"{source} was encrypted with the key of environment '{label}', which is not in this"
-        " project (deleted, or another project's)",
+        f"{source} was encrypted with the key of environment '{label}', which is not in"
+        f" project '{ctx.project_file.project}' (deleted, or another project's)",
         hint=f"decrypt it where that environment exists, a new one of the name cannot; {share}",
     )
 

@@ -23,7 +23,8 @@ def team_backend(ctx: ClientContext) -> HttpBackend:
                 hint="envkeep login URL (or, with an invite: envkeep join URL CODE)",
             )
         raise UsageError(
-            "members and roles live on a team server; this project uses the embedded store",
+            "members and roles live on a team server; project"
+            f" '{ctx.project_file.project}' uses the embedded store",
             hint="log in to a server and create the project there: envkeep login URL",
         )
     backend = ctx.backend

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 from envkeep import crypto
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
-from envkeep.client.envelopes import NameIndexCheck, VersionOpener, open_data_keys, seal_version
+from envkeep.client.envelopes import (
+    NameIndexCheck,
+    VersionOpener,
+    named_environment,
+    open_data_keys,
+    seal_version,
+)
 from envkeep.core.errors import IntegrityError, UsageError, VariableNotFound
 from envkeep.core.limits import MAX_VALUE_BYTES
 
@@ -63,7 +69,7 @@ class OpenEnvironment:
         self.unopened = keys.unopened
         self._authors = {p.id: p for p in snapshot.authors}
         self._signers: dict[str, crypto.PublicKeys] = {}
-        self._opener = VersionOpener(self._deks, snapshot.environment.id, verify, self.unopened)
+        self._opener = self.opener(verify)
         self._check_index = NameIndexCheck(self._deks[snapshot.environment.key_version])
         self._scope_names = {service_scope(s.id): s.name for s in snapshot.services}
         self._scope_names[SHARED_SCOPE] = SHARED_SCOPE
@@ -133,7 +139,13 @@ class OpenEnvironment:
     def opener(self, verify: Verify) -> VersionOpener:
         """A :class:`VersionOpener` for this environment's versions, old ones too (history): a
         version under a key whose share did not open fails with that share's error."""
-        return VersionOpener(self._deks, self.snapshot.environment.id, verify, self.unopened)
+        return VersionOpener(
+            self._deks,
+            self.snapshot.environment.id,
+            verify,
+            self.unopened,
+            named=named_environment(self.snapshot),
+        )
 
     def scope_for(self, service: str | None) -> str:
         """The scope string of the shared scope (None) or of a named service."""
