@@ -18,6 +18,9 @@ from envkeep.core.timestamps import utc_second
         ("2027-01-03T16:35:20", "2027-01-03T16:35:20Z"),
         ("2027-01-03T17:35:20+01:00", "2027-01-03T16:35:20Z"),
         ("2027-01-03T16:35:20Z", "2027-01-03T16:35:20Z"),
+        ("2027-01-03T17:35:20.123456+01:00", "2027-01-03T16:35:20Z"),  # a fraction, an offset
+        ("2027-01-03 11:35:20.5-05:00", "2027-01-03T16:35:20Z"),
+        ("2027-01-03T16:35:20.123456Z", "2027-01-03T16:35:20Z"),
         (datetime(2027, 1, 3, 16, 35, 20, 9), "2027-01-03T16:35:20Z"),
         (
             datetime(2027, 1, 3, 11, 35, 20, tzinfo=timezone(timedelta(hours=-5))),
@@ -25,7 +28,19 @@ from envkeep.core.timestamps import utc_second
         ),
         (datetime(2027, 1, 3, 16, 35, 20, tzinfo=UTC), "2027-01-03T16:35:20Z"),
     ],
-    ids=["sqlite-micro", "sqlite", "naive-t", "offset", "zulu", "naive-dt", "aware-dt", "utc-dt"],
+    ids=[
+        "sqlite-micro",
+        "sqlite",
+        "naive-t",
+        "offset",
+        "zulu",
+        "fraction-offset",
+        "fraction-minus",
+        "fraction-zulu",
+        "naive-dt",
+        "aware-dt",
+        "utc-dt",
+    ],
 )
 def test_every_time_is_shown_in_utc_to_the_second(given: str | datetime, shown: str) -> None:
     assert utc_second(given) == shown

@@ -12,6 +12,7 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt
 from envkeep.cli.state import make_context
 from envkeep.client import tokens
+from envkeep.core.timestamps import as_utc
 
 token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is_help=True)
 
@@ -63,16 +64,10 @@ def list_(json_out: JsonOpt = False) -> None:
     output.print_table(header, rows, empty="no tokens")
 
 
-def _utc(text: str) -> datetime:
-    """A time the server sent (naive from an older server: UTC), in UTC."""
-    moment = datetime.fromisoformat(text)
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _state(token: dict[str, Any], now: datetime) -> str:
     if token["revoked"]:
         return "revoked"
-    expired = token["expires_at"] and _utc(str(token["expires_at"])) <= now
+    expired = token["expires_at"] and as_utc(str(token["expires_at"])) <= now
     return "expired" if expired else "active"
 
 

@@ -7,22 +7,27 @@ from datetime import UTC, datetime
 
 
 def _naive_text(value: str) -> bool:
-    """True for a naive ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (either separator): SQLite's text."""
+    """True for a naive ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (either separator): SQLite's text.
+    Nothing but digits may follow the fraction's point: ``.123456+01:00`` has an offset."""
     return (
         len(value) >= 19
-        and value[19:20] in {"", "."}
+        and (value[19:] == "" or (value[19] == "." and value[20:].isdigit()))
         and value[4] == "-"
         and value[10] in {" ", "T"}
         and value[13] == ":"
     )
 
 
+def as_utc(value: str | datetime) -> datetime:
+    """``value`` as an aware time in UTC; a naive one is UTC already (SQLite hands times back
+    as naive text, and older servers sent them so). A ValueError when ``value`` is text that
+    is not a time."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def utc_second(value: str | datetime) -> str:
-    """``value`` as ISO 8601 UTC to the second; a naive time is UTC already (SQLite hands times
-    back as naive text). A ValueError when ``value`` is text that is not a time."""
+    """``value`` as ISO 8601 UTC to the second (`as_utc`)."""
     if isinstance(value, str) and _naive_text(value):
         return f"{value[:10]}T{value[11:19]}Z"  # no parsing needed
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
