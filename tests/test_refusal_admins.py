@@ -137,7 +137,7 @@ def test_a_refusal_names_a_project_only_to_a_caller_whose_roles_reach_it() -> No
     def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         asked.append(sql)
         if "p.name, e.name" in sql:
-            return [("shop", "prod" if params["environment"] else None)]
+            return [("shop", params["environment"])]  # ids are the names here
         return []  # no admins to name
 
     def refusal(bindings: list[Binding], target: Target) -> str:
@@ -148,12 +148,19 @@ def test_a_refusal_names_a_project_only_to_a_caller_whose_roles_reach_it() -> No
     reader = [Binding(Role.READ, WS, "shop", "dev")]
     elsewhere = [Binding(Role.ADMIN, WS, "other", None)]
 
-    assert refusal(reader, PROD) == (
-        "you need the admin role on environment shop/prod (you have: none there)"
+    assert refusal(reader, Target(WS, "shop", "dev")) == (
+        "you need the admin role on environment shop/dev (you have: read there)"
     )
     assert refusal(reader, Target(WS, "shop")) == (
         "you need the admin role on project shop (you have: none there)"
     )
+    # a sibling environment: a role on dev does not list prod, so its name is not told (a
+    # target the server worked out, as a token's other role, would give it away)
+    asked.clear()
+    assert refusal(reader, PROD) == (
+        "you need the admin role on this environment (you have: none there)"
+    )
+    assert not any("p.name, e.name" in sql for sql in asked)
     asked.clear()
     assert refusal(elsewhere, PROD) == (
         "you need the admin role on this environment (you have: none there)"

@@ -192,6 +192,26 @@ def test_a_tokens_maker_still_sees_it_once_revoked_and_is_told_so(team: Team) ->
     listed = json.loads(team.as_("bob", "token", "list", "--json"))
     again = team.cli("bob", team.work, "token", "revoke", "mine")
 
-    assert [(t["role"], t["revoked"]) for t in listed if t["label"] == "mine"] == [(None, True)]
+    # with the role it held when it ended (migration 0010)
+    assert [
+        (t["role"], t["environment"], t["revoked"]) for t in listed if t["label"] == "mine"
+    ] == [("read", "prod", True)]
     assert again[0] == 1, again
     assert "token 'mine' is revoked already; nothing changed" in again[1], again
+
+
+def test_a_refusal_names_no_environment_the_caller_may_not_list(team: Team) -> None:
+    """A refused `token rotate` is about the token's roles, targets the server worked out: one
+    on an environment the caller does not list is not named (a review found `on environment
+    shop/prod` told Carol, a reader of shop/staging, a name her `env list` hides)."""
+    team.a("token", "create", "launch", "--project", "shop", "--env", "prod", "--role", "read")
+    team.a("member", "grant", "launch", "read", "--project", "shop", "--env", "staging")
+    listed = team.as_("carol", "token", "list")
+    assert "launch" in listed
+    assert "prod" not in listed  # her list shows the token's role on staging only
+
+    code, err = team.cli("carol", team.work, "token", "rotate", "launch")
+
+    assert code == 4, err
+    assert "you need the admin role on " in err, err
+    assert "prod" not in err, err

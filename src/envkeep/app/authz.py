@@ -113,22 +113,26 @@ def named_admins(names: list[str]) -> str:
 _SCOPE_NAMES_SQL = (
     "SELECT p.name, e.name FROM projects p"
     " LEFT JOIN environments e ON e.id = :environment AND e.project_id = p.id"
-    " WHERE p.id = :project"
+    " WHERE p.id = :project AND p.workspace_id = :workspace"
 )
 
 
 def _scope_words(target: Target, bindings: list[Binding], fetch: Fetch | None) -> str:
     """Where a refused action was, as the refusal says it: ``on environment shop/prod``, ``on
-    project shop``, read on this error path only, where one of the caller's roles reaches the
-    project (it lists the project's environments then); ``on this …`` otherwise, so the
-    refusal tells no name the caller may not know."""
+    project shop``, read on this error path only, and only where one of the caller's roles
+    reaches the target itself (it may list that name then: a role on one environment lists
+    that environment, not its siblings); ``on this …`` otherwise, so a refusal of a target
+    the server worked out (a token's other role, say) tells no name the caller may not know."""
     if target.project_id is None:
         return "on the workspace"
     kind = "project" if target.environment_id is None else "environment"
-    project = Target(target.workspace_id, target.project_id)
-    if fetch is None or not may_reach(bindings, project):
+    if fetch is None or not may_reach(bindings, target):
         return f"on this {kind}"
-    params = {"project": target.project_id, "environment": target.environment_id}
+    params = {
+        "project": target.project_id,
+        "environment": target.environment_id,
+        "workspace": target.workspace_id,
+    }
     rows = fetch(_SCOPE_NAMES_SQL, params)
     if not rows or (kind == "environment" and rows[0][1] is None):  # deleted meanwhile
         return f"on this {kind}"
