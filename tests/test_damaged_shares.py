@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-UNOPENED_V1 = "versions of environment 'dev' written under key v1 cannot be read: your share"
-WARNED_V1 = "warning: your share of key v1 of environment 'dev' does not open (signature does"
+UNOPENED_V1 = "versions of environment shop/dev written under key v1 cannot be read: your share"
+WARNED_V1 = "warning: your share of key v1 of environment shop/dev does not open (signature does"
 
 
 # SQLite only: what a reader does with a share that does not open is the client's work; the

@@ -194,5 +194,6 @@ def test_validate_finds_a_fallback_standing_in_for_a_service_that_does_not_exist
             "severity": "warning",
             "message": "refers to ${apii.HOST}, but there is no service 'apii' (did you mean"
             " 'api'?): its fallback always stands in",
+            "layer": "service:worker",
         }
     ]

@@ -17,7 +17,7 @@ from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import EndedRole, Environment, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from datetime import datetime
 
     from envkeep.app.context import Call
@@ -42,7 +42,8 @@ def find_account(call: Call, workspace_id: str, label: str) -> tuple[Principal, 
     bindings = [] if account is None else _roles_of(call, account, workspace_id)
     seen = [target_of(b) for b in bindings]
     if account is not None and account.disabled_at is not None and not bindings:
-        seen = [target_of(e) for e in _ended_roles(call, account)]  # seen where it was live
+        ended = ended_roles(call, [account.id]).get(account.id, [])
+        seen = [target_of(e) for e in ended]  # seen where it was live
     if account is None or not may_see_token(call, workspace_id, mine, account, seen):
         raise NotFoundError(f"no token named '{label}'", hint="see them with: envkeep token list")
     return account, bindings
@@ -58,8 +59,15 @@ def _roles_of(call: Call, account: Principal, workspace_id: str) -> list[RoleBin
     )
 
 
-def _ended_roles(call: Call, account: Principal) -> list[EndedRole]:
-    return list(call.session.scalars(select(EndedRole).where(EndedRole.principal_id == account.id)))
+def ended_roles(call: Call, account_ids: Collection[str]) -> dict[str, list[EndedRole]]:
+    """The roles each of these revoked accounts held when it ended (`token_cascade`), by
+    account id; shown only: nothing that decides access reads them."""
+    ended: dict[str, list[EndedRole]] = {}
+    if account_ids:
+        query = select(EndedRole).where(EndedRole.principal_id.in_(account_ids))
+        for role in call.session.scalars(query.order_by(EndedRole.id)):
+            ended.setdefault(role.principal_id, []).append(role)
+    return ended
 
 
 def may_see_token(

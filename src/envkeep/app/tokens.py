@@ -19,6 +19,7 @@ from envkeep.app._lookup import names_in_workspace
 from envkeep.app._service_accounts import (
     Grant,
     add_account,
+    ended_roles,
     find_account,
     hand_over,
     lifetime_of,
@@ -190,12 +191,7 @@ def _with_ended_roles(
 ) -> Iterator[tuple[Principal, SessionToken, RoleBinding | EndedRole | None]]:
     """The rows, a revoked account's with the roles it held when it ended (`EndedRole`) in
     place of the live ones it no longer has: shown, and seen, where they were."""
-    ended_ids = {p.id for p, _, b in rows if b is None and p.disabled_at is not None}
-    ended: dict[str, list[EndedRole]] = {}
-    if ended_ids:
-        query = select(EndedRole).where(EndedRole.principal_id.in_(ended_ids))
-        for role in call.session.scalars(query.order_by(EndedRole.id)):
-            ended.setdefault(role.principal_id, []).append(role)
+    ended = ended_roles(call, {p.id for p, _, b in rows if b is None and p.disabled_at is not None})
     for account, token, binding in rows:
         if binding is None and account.id in ended:
             yield from ((account, token, role) for role in ended[account.id])

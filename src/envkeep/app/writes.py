@@ -54,9 +54,7 @@ def _scope_services(
     return scopes
 
 
-def _check_batch(
-    writes: Sequence[SecretWrite], env: _Target, scopes: dict[str, str | None]
-) -> None:
+def _check_batch(writes: Sequence[SecretWrite], env: _Target) -> None:
     if not writes:
         raise UsageError("nothing to write")
     seen: set[tuple[str, bytes]] = set()
@@ -185,7 +183,7 @@ def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> Non
     scopes = _scope_services(call, env, writes)
     if any(write.scope not in scopes for write in writes):
         raise _service_not_in_project(call, env)
-    _check_batch(writes, env, scopes)
+    _check_batch(writes, env)
     db = _Dialect.of(call.session.get_bind().dialect.name)
     for write in writes:
         _apply(call, env, write, scopes[write.scope], db)

@@ -74,20 +74,6 @@ class Verify(Protocol):
     ) -> None: ...
 
 
-def open_version(
-    *,
-    deks: dict[int, bytes],
-    env_id: str,
-    version: VersionView,
-    author: crypto.PublicKeys,
-    verify: Verify = crypto.verify,
-    named: str,
-) -> tuple[str, str | None]:
-    """Verify a version's signature, then decrypt its name and value (None: deleted);
-    ``named``: the environment as a refusal names it (``environment shop/prod``)."""
-    return VersionOpener(deks, env_id, verify, named=named)(version, author)
-
-
 def named_environment(snapshot: EnvironmentSnapshot) -> str:
     """A snapshot's environment as refusals name one (``environment shop/prod``)."""
     return f"environment {snapshot.project.name}/{snapshot.environment.name}"
@@ -141,14 +127,14 @@ class UnopenedShare:
     or altered where it is stored): the versions written under that key cannot be read with
     it, and nothing else needs it."""
 
-    environment: str
+    environment: str  # as refusals name it: ``environment shop/dev`` (`named_environment`)
     key_version: int
     reason: str  # the integrity error's own words
 
     def error(self) -> IntegrityError:
         """The refusal of an operation that needs a version written under this key."""
         return IntegrityError(
-            f"versions of environment '{self.environment}' written under key"
+            f"versions of {self.environment} written under key"
             f" v{self.key_version} cannot be read: your share of that key does not open"
             f" ({self.reason})",
             hint="the share was damaged or changed where it is stored: ask the server's operator"
@@ -160,8 +146,8 @@ class UnopenedShare:
         """One line for a read that did not need this key (stderr): an integrity failure is
         never silent, even where it is skipped."""
         return (
-            f"warning: your share of key v{self.key_version} of environment"
-            f" '{self.environment}' does not open ({self.reason}); current values were read,"
+            f"warning: your share of key v{self.key_version} of {self.environment} does not"
+            f" open ({self.reason}); current values were read,"
             f" versions written under key v{self.key_version} cannot be until the server's"
             " operator restores that share from a backup"
         )
@@ -194,7 +180,9 @@ def open_data_keys(
         try:
             held[share.key_version] = _open(share, env.id, principal_id, keys)
         except CryptoError as error:
-            unopened[share.key_version] = UnopenedShare(env.name, share.key_version, str(error))
+            unopened[share.key_version] = UnopenedShare(
+                named_environment(snapshot), share.key_version, str(error)
+            )
     return DataKeys(held, unopened)
 
 

@@ -100,7 +100,7 @@ def _generated_field(variable: Variable) -> FieldSpec:
     from envkeep.core.schema import FieldSpec, infer_type
     from envkeep.core.schemarender import looks_secret
 
-    inherited = variable.scope == SHARED_SCOPE
+    inherited = variable.scope_key == SHARED_SCOPE
     return FieldSpec(
         name=variable.name,
         type=infer_type(variable.value),
