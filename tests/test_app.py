@@ -23,10 +23,10 @@ from envkeep.app.environments import (
     share_data_key,
     update_environment,
 )
-from envkeep.app.members import NewShare
 from envkeep.app.policy import Role
 from envkeep.app.projects import create_project
 from envkeep.app.services import add_service
+from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.writes import write_secrets
 from envkeep.core.errors import (

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from envkeep.app.environments import delete_environment
 from envkeep.app.key_rotation import rotate_key
-from envkeep.app.members import NewShare
 from envkeep.app.projects import create_project
+from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.workspaces import create_workspace, workspaces_of
 from envkeep.app.writes import write_secrets

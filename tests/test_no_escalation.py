@@ -26,7 +26,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from envkeep.app import accounts, invites, members, projects, tokens, workspaces
+from envkeep.app import (
+    accounts,
+    invites,
+    members,
+    projects,
+    role_scopes,
+    share_store,
+    tokens,
+    workspaces,
+)
 from envkeep.app.context import Actor, Call, new_uuid, utc_now
 from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.app.views import NewEnvironment
@@ -242,11 +251,11 @@ class Tenancy:
             str(role),
         )
 
-    def shares(self, recipient: str) -> list[members.NewShare]:
+    def shares(self, recipient: str) -> list[share_store.NewShare]:
         """A stand-in share for ``recipient`` of every environment there is (extra ones are
         ignored; a missing one would refuse the grant)."""
         return [
-            members.NewShare(t.environment_id, 1, recipient, KEY)
+            share_store.NewShare(t.environment_id, 1, recipient, KEY)
             for t in self.ids.values()
             if t.environment_id is not None
         ]
@@ -315,7 +324,7 @@ def _grant(t: Tenancy, grantee: str, role: Role, place: Place) -> Callable[[Call
             workspace_id=t.workspaces[place.workspace],
             principal_id=grantee,
             role=str(role),
-            scope=members.Scope(place.project, place.environment),
+            scope=role_scopes.Scope(place.project, place.environment),
             shares=t.shares(grantee),
         )
 
@@ -359,7 +368,7 @@ def _token(t: Tenancy, principal_id: str, role: Role, place: Place) -> Callable[
             expires_at=None,
             shares=tuple(t.shares(principal_id)),
         )
-        scope = members.Scope(place.project, place.environment)
+        scope = role_scopes.Scope(place.project, place.environment)
         new = tokens.NewServiceAccount(f"ci-{principal_id[:8]}", str(role), scope, keys)
         tokens.create_service_account(call, workspace_id=t.workspaces[place.workspace], new=new)
 
@@ -373,7 +382,7 @@ def _take(t: Tenancy, principal_id: str, action: Action) -> Callable[[Call], obj
     def use_case(call: Call) -> object:
         if action.kind == "remove":
             return members.remove_member(call, workspace_id=workspace_id, principal_id=principal_id)
-        scope = members.Scope(action.place.project, action.place.environment)
+        scope = role_scopes.Scope(action.place.project, action.place.environment)
         return members.revoke_role(
             call, workspace_id=workspace_id, principal_id=principal_id, scope=scope
         )

@@ -8,14 +8,22 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import affected, secret_write
 from envkeep.api.deps import AuthedCall
-from envkeep.app import grantees, invites, key_rotation, members
+from envkeep.app import (
+    grantees,
+    invites,
+    key_rotation,
+    member_list,
+    members,
+    role_scopes,
+    share_store,
+)
 from envkeep.app.views import Revocation
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["members"])
 
 
-def _shares(items: list[schemas.NewShare]) -> list[members.NewShare]:
-    return [members.NewShare(**s.model_dump()) for s in items]
+def _shares(items: list[schemas.NewShare]) -> list[share_store.NewShare]:
+    return [share_store.NewShare(**s.model_dump()) for s in items]
 
 
 @router.get("/principals/by-name")
@@ -31,7 +39,7 @@ def list_members(workspace_id: str, call: AuthedCall) -> list[schemas.Member]:
     """Every role binding of the workspace."""
     return [
         schemas.Member.model_validate(m)
-        for m in members.list_members(call, workspace_id=workspace_id)
+        for m in member_list.list_members(call, workspace_id=workspace_id)
     ]
 
 
@@ -40,8 +48,8 @@ def scope_environments(
     workspace_id: str, call: AuthedCall, project: str | None = None, environment: str | None = None
 ) -> list[schemas.ScopeEnvironment]:
     """The environments a scope covers (to seal one share each)."""
-    found = members.environments_in_scope(
-        call, workspace_id=workspace_id, scope=members.Scope(project, environment)
+    found = role_scopes.environments_in_scope(
+        call, workspace_id=workspace_id, scope=role_scopes.Scope(project, environment)
     )
     return [
         schemas.ScopeEnvironment(project=p, environment=e, key_version=k, environment_id=i)
@@ -59,7 +67,7 @@ def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> schemas.R
         workspace_id=workspace_id,
         principal_id=body.principal_id,
         role=body.role,
-        scope=members.Scope(body.project, body.environment),
+        scope=role_scopes.Scope(body.project, body.environment),
         shares=_shares(body.shares),
     )
     return _revoked(found)
@@ -72,7 +80,7 @@ def revoke(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas
         call,
         workspace_id=workspace_id,
         principal_id=body.principal_id,
-        scope=members.Scope(body.project, body.environment),
+        scope=role_scopes.Scope(body.project, body.environment),
     )
     return _revoked(found)
 

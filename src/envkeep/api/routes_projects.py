@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import new_environment
 from envkeep.api.deps import AuthedCall
-from envkeep.app import environments, members, projects, services
+from envkeep.app import environments, projects, services, share_store
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/projects", tags=["projects"])
 
@@ -108,7 +108,7 @@ def share_key(
         workspace_id=workspace_id,
         project=project,
         environment=environment,
-        shares=[members.NewShare(**s.model_dump()) for s in shares],
+        shares=[share_store.NewShare(**s.model_dump()) for s in shares],
     )
 
 

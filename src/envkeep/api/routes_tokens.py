@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from envkeep.api import schemas
 from envkeep.api.convert import affected
 from envkeep.api.deps import AuthedCall
-from envkeep.app import members, tokens
+from envkeep.app import role_scopes, share_store, tokens
 from envkeep.app.tokens import AccountKeys
 from envkeep.core.errors import UsageError
 
@@ -33,14 +33,14 @@ def _keys(body: schemas.TokenKeys) -> AccountKeys:
         wrapped_private_keys=body.wrapped_private_keys,
         token_hash=body.token_hash,
         expires_at=_expiry(body.expires_at),
-        shares=tuple(members.NewShare(**s.model_dump()) for s in body.shares),
+        shares=tuple(share_store.NewShare(**s.model_dump()) for s in body.shares),
     )
 
 
 @router.post("/workspaces/{workspace_id}/tokens", status_code=201)
 def create(workspace_id: str, body: schemas.NewToken, call: AuthedCall) -> None:
     """A service account with one role, its shares and its token (hash only)."""
-    scope = members.Scope(body.project, body.environment)
+    scope = role_scopes.Scope(body.project, body.environment)
     new = tokens.NewServiceAccount(body.name, body.role, scope, _keys(body))
     tokens.create_service_account(call, workspace_id=workspace_id, new=new)
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from envkeep.app.authz import may_list, require_member, require_role
-from envkeep.app.members import store_shares
 from envkeep.app.policy import Binding, Role, Target
 from envkeep.app.principal_labels import account_name, retired_name
+from envkeep.app.share_store import store_shares
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import EndedRole, Environment, Principal, RoleBinding, SessionToken
 

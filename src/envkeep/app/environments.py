@@ -12,9 +12,11 @@ from envkeep.app import reads
 from envkeep.app._lookup import authorised_environment, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.members import Member, policy_binding, store_shares
+from envkeep.app.member_list import Member
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
+from envkeep.app.role_scopes import policy_binding
+from envkeep.app.share_store import store_shares
 from envkeep.app.views import EnvironmentView, NewEnvironment
 from envkeep.app.writes import apply_writes, check_sizes
 from envkeep.core.errors import (
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.app.context import Call
-    from envkeep.app.members import NewShare
+    from envkeep.app.share_store import NewShare
 
 ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 

@@ -31,6 +31,7 @@ from envkeep.app.context import aware
 from envkeep.app.invite_codes import check_email, invite_code
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import token_label
+from envkeep.app.role_scopes import Scope, role_named, scope_target
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal
 
@@ -94,7 +95,7 @@ def refuse_role_held(call: Call, *, target: Target, email: str, role: str) -> No
 
 def list_invites(call: Call, *, workspace_id: str) -> list[PendingInvite]:
     """The workspace's invites nobody accepted yet (expired ones too, until withdrawn), those
-    whose scope the caller's roles reach: as `members.list_members` shows role bindings."""
+    whose scope the caller's roles reach: as `member_list.list_members` shows role bindings."""
     mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
     rows = call.session.scalars(
         select(Invite)
@@ -183,7 +184,6 @@ def create_invite(
     """A one-time, expiring invite to the workspace with a role at a scope (admins there;
     never a role above the inviter's, nor to a scope where the account holds a role:
     `refuse_role_held`)."""
-    from envkeep.app.members import Scope, role_named, scope_target  # it imports this module
 
     wanted = role_named(role)
     target, _envs = scope_target(call, workspace_id, Scope(project, environment))

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import authorised_environment
 from envkeep.app.audit import append_event
-from envkeep.app.members import NewShare, policy_binding
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
+from envkeep.app.role_scopes import policy_binding
 from envkeep.app.writes import apply_writes, check_sizes, lock_environment, stored_sizes
 from envkeep.core.errors import ConflictError, InputError
 from envkeep.store.models import DataKeyShare, Environment, Principal, RoleBinding
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.app.context import Call
+    from envkeep.app.share_store import NewShare
     from envkeep.app.views import PrincipalView, SecretWrite
 
 

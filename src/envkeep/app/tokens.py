@@ -35,8 +35,10 @@ from envkeep.app.authz import (
     require_role,
 )
 from envkeep.app.context import aware
-from envkeep.app.members import (
-    NewShare,
+from envkeep.app.policy import Role, Target
+from envkeep.app.principal_labels import account_name
+from envkeep.app.principals import principal_view
+from envkeep.app.role_scopes import (
     Scope,
     affected_environments,
     covered_environments,
@@ -44,9 +46,6 @@ from envkeep.app.members import (
     role_named,
     scope_target,
 )
-from envkeep.app.policy import Role, Target
-from envkeep.app.principal_labels import account_name
-from envkeep.app.principals import principal_view
 from envkeep.app.token_cascade import end_account, end_uncovered_tokens
 from envkeep.core.errors import EnvkeepError, NotFoundError, PermissionDenied, UsageError
 from envkeep.store.models import EndedRole, Principal, RoleBinding, SessionToken
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from envkeep.app.context import Call
+    from envkeep.app.share_store import NewShare
     from envkeep.app.views import AffectedEnvironment, PrincipalView, Revocation
 
 TOKEN_PREFIX = "ek_sa_"  # noqa: S105 - a prefix, not a secret
