@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
 from envkeep.app import credentials
 from envkeep.client.tokens import parse_token
 from envkeep.store.engine import open_engine
-from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal
+from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal, SessionToken
 from tests.authz_support import KEY, founding_invite, joining
 from tests.server import ENVKEEP, TeamServer, join, server_per_database
 from tests.server import cli as _cli
@@ -155,6 +156,46 @@ def test_removing_a_member_revokes_their_tokens_which_read_nothing_written_after
     events = json.loads(team.a("audit", "--action", "member.remove", "--json"))
     assert len(events) == 1
     assert "bobtok" in json.dumps(events[0]), events[0]
+
+
+def test_an_expired_token_is_sealed_no_new_key(server: TeamServer, tmp_path: Path) -> None:
+    """A token past its expiry never works again (rotation makes a new account), so a rotation
+    and a new environment seal it nothing: with its secret and a copy of the database, nothing
+    written after it expired opens. A live token beside it still gets the new key."""
+    team = Team(server, tmp_path, "expired", "read", "--project", "shop", "--env", "dev")
+    gone = team.a("token", "create", "gone", "--project", "shop", "--role", "read").strip()
+    kept = team.a("token", "create", "kept", "--project", "shop", "--role", "read").strip()
+    gone_id, _ = parse_token(gone)
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(SessionToken)
+            .where(SessionToken.principal_id == gone_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    engine.dispose()
+
+    rotated = _cli(team.alice, team.work, "env", "rotate-key", "dev")
+    created = _cli(team.alice, team.work, "env", "create", "qa")
+
+    assert rotated.returncode == 0, rotated.stderr
+    assert created.returncode == 0, created.stderr
+    assert team.shares_of(gone, "dev") == {1}  # not the new key 2
+    assert team.shares_of(kept, "dev") == {1, 2}
+    assert team.shares_of(gone, "qa") == set()
+    assert team.shares_of(kept, "qa") == {1}
+    # member list says so (it said "active"), owes it no key, and a grant to it is refused
+    listed = {
+        m["principal"]["name"].rsplit(":", 1)[-1]: m
+        for m in json.loads(team.a("member", "list", "--json"))
+        if m["kind"] == "member"
+    }
+    assert (listed["gone"]["state"], listed["gone"]["keys_missing"]) == ("expired", 0)
+    assert listed["kept"]["state"] == "active"
+    granted = _cli(team.alice, team.work, "member", "grant", "gone", "read", "--project", "shop")
+    assert granted.returncode == 2, granted.stderr
+    assert "token 'gone' has expired: it cannot be given a role or keys" in granted.stderr
+    assert "envkeep token rotate gone" in granted.stderr
 
 
 def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(

@@ -261,6 +261,7 @@ class Member(Body):
     project: str | None
     environment: str | None
     keys_missing: int = 0  # environments it opens whose current key it was not given yet
+    expired: bool = False  # a token none of whose tokens works now (revoked or past expiry)
 
 
 class ScopeEnvironment(Body):

@@ -12,6 +12,7 @@ from envkeep.app import reads
 from envkeep.app._lookup import authorised_environment, project_by_name
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
+from envkeep.app.live_readers import live
 from envkeep.app.member_list import Member
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
@@ -202,7 +203,8 @@ def _unsealed(call: Call, project: Project, env: Environment) -> list[Member]:
         .join(Principal, Principal.id == RoleBinding.principal_id)
         .where(RoleBinding.workspace_id == project.workspace_id, Principal.disabled_at.is_(None))
         .order_by(Principal.name)
-    )
+    ).all()
+    alive = {p.id for p in live(call, (p for _, p in rows))}  # no key for a dead token
     return [  # a binding that covers the environment names its project, or it too
         Member(
             principal_view(p),
@@ -212,7 +214,7 @@ def _unsealed(call: Call, project: Project, env: Environment) -> list[Member]:
             1,
         )
         for b, p in rows
-        if p.id not in held and covers(policy_binding(b), target)
+        if p.id in alive and p.id not in held and covers(policy_binding(b), target)
     ]
 
 

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from envkeep.app.authz import require_role_anywhere
+from envkeep.app.live_readers import live
 from envkeep.app.policy import Role
-from envkeep.app.principal_labels import principal_name
+from envkeep.app.principal_labels import principal_name, token_label
 from envkeep.app.principals import principal_view
-from envkeep.core.errors import NotFoundError
+from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal, RoleBinding
 
 if TYPE_CHECKING:
@@ -39,7 +40,19 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
             hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with envkeep"
             " join, which an existing account runs too; a token: envkeep token create)",
         )
+    refuse_expired(call, found)
     return principal_view(found)
+
+
+def refuse_expired(call: Call, principal: Principal) -> None:
+    """Refuse a token whose tokens no longer work (past expiry): it is given no role and
+    sealed no key (`live_readers`); rotating it makes a working one with the same roles."""
+    if not live(call, [principal]):
+        label = token_label(principal.name) or principal.name
+        raise UsageError(
+            f"token '{label}' has expired: it cannot be given a role or keys",
+            hint=f"rotate it for a new secret with the same roles: envkeep token rotate {label}",
+        )
 
 
 def grantable(call: Call, workspace_id: str, principal: Principal) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import authorised_environment
 from envkeep.app.audit import append_event
+from envkeep.app.live_readers import live
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.role_scopes import policy_binding
@@ -37,7 +38,7 @@ def readers_of(
     )
     ids = {b.principal_id for b in bindings if covers(policy_binding(b), target)}
     people = call.session.scalars(select(Principal).where(Principal.id.in_(list(ids))))
-    return [principal_view(p) for p in people if p.disabled_at is None]
+    return [principal_view(p) for p in live(call, people)]  # no key for a dead token
 
 
 def rotate_key(

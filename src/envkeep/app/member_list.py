@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import names_in_workspace
 from envkeep.app.authz import may_see_role_at, require_member
+from envkeep.app.live_readers import live
 from envkeep.app.policy import Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.role_scopes import policy_binding
@@ -29,6 +30,7 @@ class Member:
     project: str | None
     environment: str | None
     keys_missing: int = 0  # environments the role opens whose current key it holds no share of
+    expired: bool = False  # a token no token of which works now: it is sealed no key (`live`)
 
 
 def list_members(call: Call, *, workspace_id: str) -> list[Member]:
@@ -42,7 +44,8 @@ def list_members(call: Call, *, workspace_id: str) -> list[Member]:
         .join(Principal, Principal.id == RoleBinding.principal_id)
         .where(RoleBinding.workspace_id == workspace_id)
         .order_by(Principal.name)
-    )
+    ).all()
+    alive = {p.id for p in live(call, {p.id: p for _, p in rows}.values())}
     missing = _keys_missing(call, workspace_id)
     return [
         Member(
@@ -50,7 +53,8 @@ def list_members(call: Call, *, workspace_id: str) -> list[Member]:
             b.role,
             projects.get(b.project_id or ""),
             envs.get(b.environment_id or ""),
-            missing(b),
+            missing(b) if p.id in alive else 0,  # a dead token is owed no key
+            expired=p.id not in alive,
         )
         for b, p in rows
         if may_see_role_at(mine, Target(workspace_id, b.project_id, b.environment_id))

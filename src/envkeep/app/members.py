@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.grantees import grantable
+from envkeep.app.grantees import grantable, refuse_expired
 from envkeep.app.invites import grant_command, withdraw_all_for
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
@@ -64,6 +64,7 @@ def grant_role(
             hint="invite them: envkeep member invite EMAIL --role ROLE (they accept with"
             " envkeep join)",
         )
+    refuse_expired(call, grantee)  # its tokens work no more: no role, no key for it
     if principal_id == call.actor.principal_id:  # as revoke's: a sole admin would lock all out
         again = grant_command(grantee.name, str(wanted), scope.project, scope.environment)
         raise UsageError(

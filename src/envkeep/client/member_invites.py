@@ -39,9 +39,12 @@ def pending_invites(ctx: ClientContext) -> list[dict[str, Any]]:
 
 
 def roster(ctx: ClientContext) -> list[dict[str, Any]]:
-    """What `member list` shows: each role a member holds (state ``active``), then each
-    pending invite (state ``pending`` or ``expired``)."""
-    held = [{**m, "state": ACTIVE} for m in members.list_members(ctx)]
+    """What `member list` shows: each role a member holds (state ``active``, or ``expired``
+    for a token past its expiry), then each pending invite (state ``pending`` or
+    ``expired``)."""
+    held = [
+        {**m, "state": EXPIRED if m.get("expired") else ACTIVE} for m in members.list_members(ctx)
+    ]
     return held + pending_invites(ctx)
 
 
@@ -77,8 +80,8 @@ def expired_notes(found: list[dict[str, Any]]) -> list[str]:
     code) or has a pending or newer invite to that scope. Clearing it with `member remove` is
     offered only where that withdraws expired invites alone: never for a member (whom it
     removes) nor for someone with a pending invite (which it withdraws too)."""
-    members = {m["principal"]["name"] for m in found if m["state"] == ACTIVE}
-    invites = [i for i in found if i["state"] != ACTIVE]
+    members = {m["principal"]["name"] for m in found if "principal" in m}
+    invites = [i for i in found if "principal" not in i]
     return [
         expired_note(
             i, clear=all(o["state"] == EXPIRED for o in invites if o["email"] == i["email"])
