@@ -89,11 +89,26 @@ def test_a_token_without_project_is_refused_naming_the_whole_workspace_and_the_p
 
     assert code == 4, err
     assert "without --project a token holds its role on the whole workspace" in err, err
-    assert "hint: limit it to a project: envkeep token create bobw --role write" in err, err
+    hint = "hint: limit it to where you hold write: envkeep token create bobw --role write"
+    assert hint in err, err
     assert err.rstrip().endswith("--project shop"), err
     code, err = team.member(
         "bob", "token", "create", "bobw", "--role", "write", "--project", "shop"
     )
+    assert code == 0, err
+
+
+def test_a_token_without_project_is_offered_the_one_scope_where_its_maker_holds_the_role(
+    team: Team,
+) -> None:
+    """Sam reads shop/staging alone: the hint gives that scope, which works, not the project
+    (which a walkthrough found refused in turn)."""
+    code, err = team.member("sam", "token", "create", "samr", "--role", "read")
+
+    assert code == 4, err
+    offered = "envkeep token create samr --role read --project shop --env staging"
+    assert err.rstrip().endswith(offered), err
+    code, err = team.member("sam", *offered.split()[1:])
     assert code == 0, err
 
 

@@ -59,7 +59,8 @@ def test_a_mistyped_project_is_pointed_at_and_a_new_one_offered_for_creation() -
     assert project_not_found("shpo", ["shop", "blog"]).hint == "did you mean 'shop'?"
     assert project_not_found("crm", ["shop", "blog"]).hint == "create it with: envkeep init crm"
     assert project_not_found("shpo", None).hint == (
-        "if it is new, an admin of the workspace can create it (envkeep init shpo); if it was"
+        "if you worked in it, you hold no role on it now: ask an admin of the workspace for one;"
+        " if it is new, an admin of the workspace can create it (envkeep init shpo); if it was"
         " renamed, use its new name"
     )
 

@@ -45,6 +45,16 @@ def _for_an_admin(who: str, command: str, name: str) -> str:
     )
 
 
+def _no_role_or_new(name: str) -> str:
+    """The hint for a project a caller who may not list the workspace's does not find: a
+    project it holds no role on is answered as a missing one (a role revoked since its
+    checkout was made, say), so both are said, in the same words for both."""
+    return (
+        "if you worked in it, you hold no role on it now: ask an admin of the workspace for one;"
+        f" {_for_an_admin('an admin of the workspace', 'envkeep init', name)}"
+    )
+
+
 def project_not_found(
     name: str,
     existing: list[str] | None,
@@ -60,9 +70,7 @@ def project_not_found(
         close = close_to(name, readable)
         return ProjectNotFound(
             f"project '{name}' not found{_listing('projects you can read', readable or None)}",
-            hint=f"did you mean '{close}'?"
-            if close
-            else _for_an_admin("an admin of the workspace", "envkeep init", name),
+            hint=f"did you mean '{close}'?" if close else _no_role_or_new(name),
         )
     close = close_to(name, existing)
     create = (

@@ -8,6 +8,7 @@ account's private keys, and the whole token is the bearer credential (the server
 from __future__ import annotations
 
 import secrets
+import shlex
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,18 @@ from envkeep import crypto
 from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
 from envkeep.client.key_rotation import rotate_environments
-from envkeep.client.members import Revoked, finish_revocation
+from envkeep.client.members import Revoked, finish_revocation, list_members
 from envkeep.client.pins import pin_made_here
 from envkeep.client.revocation_preview import TokenRevoker
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.client.team_server import team_backend
-from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied, UsageError
+from envkeep.core.errors import (
+    EnvkeepError,
+    NotAuthenticated,
+    NotFoundError,
+    PermissionDenied,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -146,13 +153,45 @@ def workspace_wide_refused(
     where the creator lacks the rights (the server's reason kept); the hint names the
     checkout's project (or ENVKEEP_PROJECT's) when there is one."""
     named = ctx.has_checkout or bool(ctx.settings.project)
-    project = ctx.project_file.project if named else "NAME"
-    return PermissionDenied(
+    project = ctx.project_file.project if named else None
+    message = (
         f"without --project a token holds its role on the whole workspace, and you cannot"
-        f" give one {role} there: {refused.message}",
-        hint=f"limit it to a project: envkeep token create {name} --role {role}"
-        f" --project {project}",
+        f" give one {role} there: {refused.message}"
     )
+    held = _scopes_holding(ctx, role)
+    if not held:
+        where = f" --project {project or 'NAME'}"
+        return PermissionDenied(
+            message, hint=f"limit it to a project: envkeep token create {name} --role {role}{where}"
+        )
+    held.sort(key=lambda scope: scope[0] != project)  # the checkout's project first
+    options = [shlex.join(["--project", p, *(["--env", e] if e else [])]) for p, e in held]
+    more = f" (or {'; '.join(options[1:4])})" if len(options) > 1 else ""
+    return PermissionDenied(
+        message,
+        hint=f"limit it to where you hold {role}: envkeep token create {name} --role {role}"
+        f" {options[0]}{more}",
+    )
+
+
+def _scopes_holding(ctx: ClientContext, role: str) -> list[tuple[str, str | None]]:
+    """The projects (and environments) where the caller holds ``role`` or more, from the
+    member list (which shows everyone their own roles); none when it cannot be read."""
+    from envkeep.app.policy import Role
+
+    try:
+        wanted = Role.parse(role)
+        found = list_members(ctx)
+    except (KeyError, EnvkeepError):
+        return []
+    me = ctx.identity.principal_id
+    held: list[tuple[str, str | None]] = []
+    for member in found:
+        if member["principal"]["id"] != me or not member.get("project"):
+            continue
+        if member["role"] in {"read", "write", "admin"} and Role.parse(member["role"]) >= wanted:
+            held.append((member["project"], member.get("environment")))
+    return held
 
 
 def rotate_token(
