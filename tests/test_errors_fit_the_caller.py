@@ -177,3 +177,20 @@ def test_session_and_workspace_list_with_a_token_alone_say_a_token_has_none(
     assert f"error: {listed}s belong to a user logged in here" in err, err
     assert "service token" in err
     assert "you are not logged in to a server" not in err
+
+
+@pytest.mark.parametrize("command", [("list",), ("run", "--", "true"), ("get", "PORT")])
+def test_a_refused_default_environment_says_it_was_the_default_and_which_one_to_pass(
+    team: Team, command: tuple[str, ...]
+) -> None:
+    """Sam reads shop/staging alone; with no --env every command read dev, the project's
+    default, and was refused with no word of that or of staging (a walkthrough)."""
+    code, err = team.member("sam", *command)
+
+    assert code == 4, err
+    assert "'dev' is the project's default environment, taken as no --env was given" in err
+    assert "hint: pass one you can read: --env staging" in err, err
+    assert "prod" not in err, err  # her list of environments holds staging alone
+    explicit = team.member("sam", *command[:1], "--env", "dev", *command[1:])
+    assert explicit[0] == 4, explicit
+    assert "default environment" not in explicit[1], explicit  # she named it herself

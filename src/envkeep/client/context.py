@@ -49,6 +49,8 @@ class ClientContext:
         # write would fail offline anyway, after reading (and warning about) a stale copy.
         self.offline_reads = True
         self.warned: set[str] = set()  # warnings said once per command (`warn_once`)
+        # Whether this command took the project's default environment (no --env given).
+        self.env_defaulted = False
         self._backend: Backend | None = None
 
     def warn_once(self, text: str) -> None:
@@ -266,6 +268,7 @@ class ClientContext:
     def default_env(self, env: str | None) -> str:
         """The environment named on the command line, else the project's default."""
         if env is None:
+            self.env_defaulted = True
             return self.project_file.default_env
         if not env:
             raise UsageError("--env needs a name", hint="leave it out for the project's default")

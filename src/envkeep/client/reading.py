@@ -18,14 +18,21 @@ def read_environment(
     ctx: ClientContext, env: str, services: Sequence[str] | None = None
 ) -> OpenEnvironment:
     """The shared scope plus ``services``' scopes (None: every scope), decrypted."""
-    opened = OpenEnvironment.read(
-        ctx.backend,
-        ctx.identity,
-        ctx.project_file.project,
-        env,
-        None if services is None else list(services),
-        verify=ctx.verified,
-    )
+    try:
+        opened = OpenEnvironment.read(
+            ctx.backend,
+            ctx.identity,
+            ctx.project_file.project,
+            env,
+            None if services is None else list(services),
+            verify=ctx.verified,
+        )
+    except PermissionDenied as refused:
+        if not ctx.env_defaulted or env != ctx.project_file.default_env:
+            raise
+        from envkeep.client.default_env import refused_default
+
+        raise refused_default(ctx, env, refused) from None
     ctx.verified.save()
     note_unopened(ctx, opened)
     return opened
