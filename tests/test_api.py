@@ -496,7 +496,7 @@ def test_an_admin_finds_only_its_workspaces_members_and_tokens_not_other_tenants
 ) -> None:
     from datetime import UTC, datetime
 
-    from envkeep.store.models import Principal
+    from envkeep.store.models import Principal, SessionToken
 
     mine = admin["workspace_id"]
     created = client.post("/v1/workspaces", json={"name": "elsewhere"})
@@ -510,13 +510,23 @@ def test_an_admin_finds_only_its_workspaces_members_and_tokens_not_other_tenants
     stranger = _join(client, invited.json()["code"], "stranger@example.com")
     with Session(engine) as session, session.begin():
         for name in (f"sa:{elsewhere}:ci", f"sa:{mine}:ci"):
-            session.add(
-                Principal(
+            account = Principal(
+                id=str(uuid.uuid4()),
+                kind="service",
+                name=name,
+                encryption_public=os.urandom(32),
+                signing_public=os.urandom(32),
+                created_at=datetime.now(UTC),
+            )
+            session.add(account)
+            session.flush()
+            session.add(  # a live token: an account none of whose tokens works takes no role
+                SessionToken(
                     id=str(uuid.uuid4()),
-                    kind="service",
-                    name=name,
-                    encryption_public=os.urandom(32),
-                    signing_public=os.urandom(32),
+                    principal_id=account.id,
+                    token_hash=os.urandom(32).hex(),
+                    kind="token",
+                    label="ci",
                     created_at=datetime.now(UTC),
                 )
             )

@@ -198,6 +198,40 @@ def test_an_expired_token_is_sealed_no_new_key(server: TeamServer, tmp_path: Pat
     assert "envkeep token rotate gone" in granted.stderr
 
 
+def test_a_revoked_or_expired_token_still_tried_is_in_the_audit_a_made_up_one_is_not(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A leaked CI token replayed after its revocation (or its expiry) is refused as any bad
+    token is, and its attempt is an event under its own account, as a member's refusal is."""
+    team = Team(server, tmp_path, "replay", "read", "--project", "shop", "--env", "dev")
+    team.a("set", "K=v", "--env", "dev")
+    revoked = team.a("token", "create", "leaked", "--project", "shop", "--role", "read").strip()
+    expired = team.a("token", "create", "old", "--project", "shop", "--role", "read").strip()
+    team.a("token", "revoke", "leaked")
+    old_id, _ = parse_token(expired)
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(SessionToken)
+            .where(SessionToken.principal_id == old_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    engine.dispose()
+    made_up = revoked[:-8] + ("A" * 8 if not revoked.endswith("A" * 8) else "B" * 8)
+
+    tried = [team.token(t, "get", "K", "--env", "dev") for t in (revoked, expired, made_up)]
+
+    assert [code for code, _, _ in tried] == [4, 4, 4], tried
+    assert len({err for _, _, err in tried}) == 1  # the same words for all three
+    denied = json.loads(team.a("audit", "--action", "request.denied", "--json"))
+    by_account = {e["principal_id"]: e for e in denied}
+    for token in (revoked, expired):
+        event = by_account[parse_token(token)[0]]
+        assert event["outcome"] == "denied", event
+        assert json.loads(event["details"])["route"] == "/v1/token/self", event  # its first ask
+    assert len(denied) == 2, denied  # nothing for the made-up one
+
+
 def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(
     server: TeamServer, tmp_path: Path
 ) -> None:

@@ -8,10 +8,12 @@ gets a ``request.denied`` event, in a transaction of its own, when the request w
 changed something or read values or the trail (any method but GET; a GET of a snapshot, of a
 secret's versions or of the audit trail). A refused listing of names is not recorded: clients
 ask for listings to learn what the caller may see (`init` in a clone), and each would be a
-false alarm. Nothing is recorded for a request without a known principal (401) or by another
-tenant's principal (one that never acted in the workspace), and at most ``PER_MINUTE`` events
-a minute for one principal in this process: nobody grows the chain faster than that by being
-refused.
+false alarm. Nothing is recorded for a request without a known principal (401), but for a
+service account's token that was real and has ended (revoked or expired), recorded under its
+account: a leaked CI token still being tried is what an admin looks for. Nor is anything
+recorded for another tenant's principal (one that never acted in the workspace), and at most
+``PER_MINUTE`` events a minute for one principal in this process: nobody grows the chain
+faster than that by being refused.
 
 The event names what the request aimed at as other events do (``project/environment``, from
 the route's parameters, cut short and printable), and the method and route template in its
@@ -88,18 +90,22 @@ def _target(params: dict[str, Any], route: str) -> str:
     return _shown(project) if environment is None else f"{_shown(project)}/{_shown(environment)}"
 
 
-async def record_refusal(state: ServerState, budget: RefusalBudget, scope: Scope) -> None:
+async def record_refusal(
+    state: ServerState, budget: RefusalBudget, scope: Scope, status: int = 403
+) -> None:
     """Append the refused request's event (see the module); a failure to is logged, and the
-    refusal stands."""
+    refusal stands. A 401 is recorded only for a token that was real but has ended (revoked
+    or expired: `sessions.EndedToken`), under its own account."""
     found = scope.get("state", {})
-    principal_id = found.get("principal_id")
     params: dict[str, Any] = scope.get("path_params") or {}
-    workspace_id = params.get("workspace_id")
+    principal_id, workspace_id = found.get("principal_id"), params.get("workspace_id")
+    if status == 401:  # an ended token's, in its own workspace (the route may name none)
+        principal_id, workspace_id = found.get("ended_token") or (None, None)
     route = str(getattr(scope.get("route"), "path", ""))
     method = scope["method"]
     if principal_id is None or not isinstance(workspace_id, str):
         return
-    if method == "GET" and not route.endswith(_RECORDED_READS):
+    if status == 403 and method == "GET" and not route.endswith(_RECORDED_READS):
         return
     if not budget.take(str(principal_id)):
         return

@@ -148,7 +148,11 @@ class Caller:
 def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
     """Who ``caller``'s token stands for, now, inside the request's transaction (so a revoked
     session or token fails at once); the per-principal rate limit applies here."""
-    principal_id = sessions.authenticate(fetch, token=caller.token, now=utc_now())
+    try:
+        principal_id = sessions.authenticate(fetch, token=caller.token, now=utc_now())
+    except sessions.EndedToken as ended:
+        caller.state["ended_token"] = (ended.principal_id, ended.workspace_id)  # `denials`
+        raise
     limits.per_principal.take(principal_id, what="too many requests by this login or token")
     caller.state["principal_id"] = principal_id
     return Actor(principal_id, request_id=caller.request_id, ip=caller.ip)

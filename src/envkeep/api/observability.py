@@ -225,8 +225,8 @@ class Observe:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
-                if status == 403:  # recorded before it is answered
-                    await record_refusal(self.state, self.refusals, scope)
+                if status in {401, 403}:  # recorded before it is answered
+                    await record_refusal(self.state, self.refusals, scope, status)
             await send(message)
 
         self.metrics.active.inc()

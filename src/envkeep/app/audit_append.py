@@ -70,6 +70,7 @@ DENIED = "denied"  # the outcome of a refused request's event
 # on every event's insert, for this refusal path).
 _OWN = (
     "SELECT 1 FROM role_bindings WHERE workspace_id = :ws AND principal_id = :p"
+    " UNION ALL SELECT 1 FROM ended_roles WHERE workspace_id = :ws AND principal_id = :p"
     " UNION ALL SELECT 1 FROM invites WHERE workspace_id = :ws AND accepted_by = :p"
     " UNION ALL SELECT 1 FROM audit_events WHERE workspace_id = :ws AND seq = 1"
     " AND principal_id = :p"

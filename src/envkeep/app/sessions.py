@@ -23,6 +23,28 @@ if TYPE_CHECKING:
     from envkeep.app.ports import Fetch
 
 
+class EndedToken(NotAuthenticated):
+    """A service account's token that was real but is revoked or past its expiry: refused as
+    any other bad token is, and its account and workspace kept for the refusal's audit event
+    (`api/denials`): a leaked token still being tried is what an admin looks for."""
+
+    def __init__(self, message: str, *, hint: str, principal_id: str, workspace_id: str) -> None:
+        super().__init__(message, hint=hint, credential="token")
+        self.principal_id = principal_id
+        self.workspace_id = workspace_id
+
+
+def _ended_token(fetch: Fetch, principal_id: str, message: str, hint: str) -> NotAuthenticated:
+    """The refusal of a real token that ended: `EndedToken`, with the workspace its account's
+    name holds (``sa:WS:NAME``, or a retired ``sa-…:WS:NAME:ID``); a plain refusal for any
+    other account."""
+    rows = fetch("SELECT name FROM principals WHERE id = :p", {"p": principal_id})
+    parts = str(rows[0][0]).split(":") if rows else []
+    if len(parts) < 3 or not parts[0].startswith("sa"):
+        return NotAuthenticated(message, hint=hint, credential="token")
+    return EndedToken(message, hint=hint, principal_id=principal_id, workspace_id=parts[1])
+
+
 def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
     """The principal a bearer token stands for; NotAuthenticated if it is not valid now."""
     rows = fetch(
@@ -31,13 +53,17 @@ def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
     )
     if not rows or rows[0][2] is not None or _expired(rows[0][1], now):
         if token.startswith(TOKEN_PREFIX):  # no login fixes a service account's token
-            raise NotAuthenticated(
+            message = (
                 "the service-account token (ENVKEEP_TOKEN) was refused: it was revoked, has"
-                " expired or is mistyped",
-                hint="ask an admin of its workspace for a new one (envkeep token create NAME),"
-                " or for the one that replaced it (envkeep token rotate NAME)",
-                credential="token",
+                " expired or is mistyped"
             )
+            hint = (
+                "ask an admin of its workspace for a new one (envkeep token create NAME),"
+                " or for the one that replaced it (envkeep token rotate NAME)"
+            )
+            if rows:  # the same words: the caller learns nothing it did not know
+                raise _ended_token(fetch, str(rows[0][0]), message, hint)
+            raise NotAuthenticated(message, hint=hint, credential="token")
         raise NotAuthenticated(
             "not logged in, or the session expired",
             hint="log in with: envkeep login URL",
