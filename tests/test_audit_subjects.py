@@ -153,6 +153,24 @@ def test_subject_follows_a_token_from_its_creation_to_its_revocation(team: Team)
     assert as_shown == actions
 
 
+def test_subject_finds_the_change_of_roles_that_ended_a_token(team: Team) -> None:
+    """A token ended by its maker losing the role it lived on: the grant that lowered the role
+    is about the token too (`tokens_revoked_ids`), where only its name was listed."""
+    scope = ("--project", "shop", "--env", "dev")
+    code = team.a("member", "invite", "dave@subj.io", "--role", "write", *scope).strip()
+    dave = team.root / "dave"
+    join(team.server, dave, team.work, code, "dave@subj.io")
+    team.a("member", "grant", "dave@subj.io", "write", *scope)
+    _ok(dave, team.work, "token", "create", "dave-ci", "--role", "write", *scope)
+    team.a("member", "grant", "dave@subj.io", "read", *scope, "--yes")  # ends dave-ci
+
+    actions = [e["action"] for e in team.events("--subject", "dave-ci", "--limit", "0")]
+
+    assert actions == ["token.create", "member.grant"], actions
+    [lowered] = team.events("--action", "member.grant", "--subject", "dave-ci", "--limit", "0")
+    assert json.loads(str(lowered["details"]))["tokens_revoked"] == ["dave-ci"]
+
+
 def test_a_removed_members_refused_requests_are_audited(team: Team) -> None:
     before = len(team.events("--principal", "bob@subj.io", "--action", "request.denied"))
     refused = _cli(team.root / "bob", team.work, "get", "KEY", "--env", "prod")

@@ -490,7 +490,10 @@ def test_a_revoked_tokens_name_is_free_for_a_new_token_a_live_ones_is_not(
     assert json.loads(out)["token"] == "ci"
     by_it = json.loads(team.a("audit", "--principal", "token ci", "--json"))  # as WHO shows it
     assert by_it, "the new token's read is in the trail"
-    assert {e["principal"] for e in by_it} == {"token ci"}
+    assert {e["principal"] for e in by_it} == {"token ci", "token ci (revoked)"}
+    # the old one acted only before its revocation, and then tried once more, refused
+    tried = [e for e in by_it if e["principal"] == "token ci (revoked)"]
+    assert [e["action"] for e in tried][-1] == "request.denied", tried
 
 
 def test_revoking_twice_says_nothing_changed_and_rotates_nothing(

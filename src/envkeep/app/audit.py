@@ -8,6 +8,7 @@ Events are appended by `audit_append` (re-exported here); this module reads the 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
@@ -48,6 +49,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from envkeep.app.context import Call
+
+
+# An account id as the store makes them (a UUID): safe inside a LIKE pattern as it is.
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def count_events(call: Call, workspace_id: str) -> int:
@@ -108,11 +113,19 @@ def list_events(
     if subject:
         # The details are JSON written with json.dumps' separators (`audit_append._DETAILS`);
         # an invite's events name the invitee by email, in their target.
-        about = [f'"principal_id": "{i}"' for i in _principal_ids(call, workspace_id, subject)]
+        ids = _principal_ids(call, workspace_id, subject)
+        about = [f'"principal_id": "{i}"' for i in ids]
         invited = and_(
             AuditEvent.action.in_(INVITE_ACTIONS), AuditEvent.target == subject.strip().lower()
         )
-        matches = (AuditEvent.details.contains(a, autoescape=True) for a in about)
+        matches = [AuditEvent.details.contains(a, autoescape=True) for a in about]
+        # A token a change of roles ended, in that event's `tokens_revoked_ids` (ids only:
+        # a name given again would find the other token's events).
+        matches += [
+            AuditEvent.details.like(f'%"tokens_revoked_ids": [%"{i}"%')
+            for i in ids
+            if _ID.fullmatch(i)
+        ]
         query = query.where(or_(*matches, invited))
     if action:
         query = query.where(AuditEvent.action.startswith(action))

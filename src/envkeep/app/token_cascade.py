@@ -37,15 +37,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class EndedTokens:
-    """The tokens a change of roles ended, by name, and the roles they held (whose
-    environments' keys the caller's client rotates next)."""
+    """The tokens a change of roles ended, by name and by account id (a name is given again
+    once its token is revoked: `audit --subject` follows the id), and the roles they held
+    (whose environments' keys the caller's client rotates next)."""
 
     labels: tuple[str, ...] = ()
     bindings: tuple[Binding, ...] = ()
+    ids: tuple[str, ...] = ()
 
     def details(self) -> dict[str, object]:
         """What the calling use case's audit event adds (nothing when none ended)."""
-        return {"tokens_revoked": list(self.labels)} if self.labels else {}
+        if not self.labels:
+            return {}
+        return {"tokens_revoked": list(self.labels), "tokens_revoked_ids": list(self.ids)}
 
 
 def end_account(call: Call, account: Principal, bindings: Sequence[RoleBinding]) -> None:
@@ -104,10 +108,11 @@ def end_uncovered_tokens(call: Call, workspace_id: str) -> EndedTokens:
         for a in accounts
     }
     live = grounded(people, tokens)
-    ended = [a for a in accounts if a.id not in live]
+    ended = sorted((a for a in accounts if a.id not in live), key=lambda a: a.name)
     found = EndedTokens(
-        tuple(sorted(token_label(a.name) or a.name for a in ended)),
+        tuple(token_label(a.name) or a.name for a in ended),
         tuple(_policy(b) for a in ended for b in roles[a.id]),
+        tuple(a.id for a in ended),
     )
     for account in ended:
         end_account(call, account, roles[account.id])
