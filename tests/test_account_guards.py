@@ -332,3 +332,21 @@ def test_the_login_throttle_exits_5_naming_itself_and_when_to_retry(
         "error: too many login or passphrase attempts for throttled@guard.io (the login throttle)"
     )
     assert lines[1].startswith("hint: retry in ")
+
+
+def test_logging_in_again_ends_the_session_it_replaces(server: TeamServer, tmp_path: Path) -> None:
+    """A machine keeps one session: the one a new login replaces was left valid on the server,
+    held by no machine, for its whole lifetime (a walkthrough). Now it is ended, and said so."""
+    home = tmp_path / "home"
+    _joined(server, home, tmp_path, "again@guard.io")
+    before = json.loads(_ok(home, tmp_path, "session", "list", "--json"))
+
+    again = _cli(home, tmp_path, "login", server.url, "--email", "again@guard.io",
+                 ENVKEEP_PASSPHRASE=PASSPHRASE)  # fmt: skip
+
+    assert again.returncode == 0, again.stderr
+    assert f"the session it replaces (again@guard.io on {server.url}) ended" in again.stderr
+    after = json.loads(_ok(home, tmp_path, "session", "list", "--json"))
+    assert len(before) == len(after) == 1, (before, after)
+    assert before[0]["id"] != after[0]["id"]
+    assert after[0]["current"] is True

@@ -123,10 +123,15 @@ def login(
     """
     ctx = make_context()
     address = _email(ctx.settings, email)
+    previous = accounts.load_session(ctx.settings)
     session = accounts.login(
         ctx.settings, url, email=address, passphrase=_passphrase(ctx.settings, new=False)
     )
     output.done(f"logged in to {session.url} as {session.email}")
+    if previous is not None and previous.token != session.token:
+        ended = accounts.end_replaced(previous)
+        gone = "ended" if ended else "could not be ended (end it later with: envkeep session list)"
+        output.done(f"the session it replaces ({previous.email} on {previous.url}) {gone}")
 
 
 def logout() -> None:

@@ -284,6 +284,24 @@ def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) 
     return forget_login(settings, session.url, server_told=told)
 
 
+def end_replaced(previous: ServerSession, *, transport: httpx.BaseTransport | None = None) -> bool:
+    """End on its server the session a new login on this machine replaced (the machine keeps
+    one): left alone it stayed valid there, held by no machine, until it expired. Whether the
+    server was told (best effort: the new login stands either way)."""
+    from envkeep.client.http import ApiClient
+
+    api = ApiClient(previous.url, token=previous.token, transport=transport)
+    try:
+        api.request("POST", "/v1/auth/logout")
+    except NotAuthenticated:  # expired or ended elsewhere already
+        return True
+    except Exception:  # noqa: BLE001 - the server is away: the new login stands
+        return False
+    finally:
+        api.close()
+    return True
+
+
 def forget_login(settings: Settings, url: str, *, server_told: bool = True) -> LoggedOut:
     """This machine's half of a logout (also when `session revoke` ended this machine's own
     session): the session, and what the login kept of the account here."""
