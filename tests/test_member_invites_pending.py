@@ -50,7 +50,7 @@ def _invite(home: Path, work: Path, email: str, *role: str) -> str:
 def _invites(home: Path, work: Path) -> dict[str, dict[str, Any]]:
     """The invites `member list --json` shows, by email."""
     listed = json.loads(_ok(home, work, "member", "list", "--json"))
-    return {e["email"]: e for e in listed if e["state"] != "active"}
+    return {e["email"]: e for e in listed if e["kind"] == "invite"}
 
 
 def _join_fails(server: TeamServer, root: Path, work: Path, code: str, email: str) -> str:
@@ -304,3 +304,20 @@ def test_a_pending_invites_state_says_how_long_it_has_left(left: timedelta, show
     invite = {"state": "pending", "expires_at": (now + left).isoformat()}
     assert state_words(invite, now) == shown
     assert state_words({**invite, "state": "expired"}, now) == "expired"
+
+
+def test_a_grant_to_someone_who_has_not_joined_yet_says_so(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """It said "no account or token" with a hint to invite them, who were invited already."""
+    alice, work = _founder(server, tmp_path, "alice@early.io")
+    _invite(alice, work, "frank@early.io", "--role", "read", "--project", "shop")
+
+    early = _cli(alice, work, "member", "grant", "frank@early.io", "read", "--project", "shop")
+    unknown = _cli(alice, work, "member", "grant", "nobody@early.io", "read", "--project", "shop")
+
+    assert early.returncode == 1, early.stderr
+    said = "frank@early.io has not accepted their invite yet: there is no account to grant to"
+    assert said in early.stderr, early.stderr
+    assert "once they have joined (envkeep join URL CODE), run the grant again" in early.stderr
+    assert "no account or token 'nobody@early.io'" in unknown.stderr, unknown.stderr

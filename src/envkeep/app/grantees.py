@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from envkeep.app.authz import require_role_anywhere
+from envkeep.app.invites import pending_for
 from envkeep.app.live_readers import live
 from envkeep.app.policy import Role
 from envkeep.app.principal_labels import principal_name, token_label
@@ -34,6 +35,13 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
     require_role_anywhere(call, workspace_id, Role.ADMIN)
     wanted = principal_name(workspace_id, name)
     found = call.session.scalar(select(Principal).where(Principal.name == wanted))
+    if found is None and "@" in name and pending_for(call, workspace_id=workspace_id, email=name):
+        raise NotFoundError(
+            f"{name} has not accepted their invite yet: there is no account to grant to",
+            hint="once they have joined (envkeep join URL CODE), run the grant again: it seals"
+            " them the keys of the role their invite gives (envkeep member list shows it"
+            " pending)",
+        )
     if found is None or not grantable(call, workspace_id, found):
         raise NotFoundError(
             f"no account or token '{name}'",

@@ -122,6 +122,20 @@ def list_invites(call: Call, *, workspace_id: str) -> list[PendingInvite]:
     ]
 
 
+def pending_for(call: Call, *, workspace_id: str, email: str) -> bool:
+    """Whether ``email`` has an invite nobody accepted yet that the caller sees in `member
+    list` (its scope within the caller's reach): a grant to them waits for their `join`."""
+    mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    rows = call.session.scalars(
+        select(Invite).where(
+            Invite.workspace_id == workspace_id,
+            Invite.email == email.strip().lower(),
+            Invite.accepted_at.is_(None),
+        )
+    )
+    return any(may_see_role_at(mine, _target(i)) for i in rows)
+
+
 def withdraw_invite(call: Call, *, workspace_id: str, invite_id: str) -> None:
     """Delete an invite nobody accepted yet (admins of its scope, as for making it), so that
     its code joins nothing; one audit event."""
