@@ -342,7 +342,8 @@ def test_rotating_a_token_granted_a_second_role_keeps_both(
     _ok(admin, work, "set", "API_KEY=dev-value", "--env", "dev")
     ci = tmp_path / "ci"
     old = _ok(admin, work, "token", "create", "ci", "--project", "shop", "--env", "staging")
-    _ok(admin, work, "member", "grant", "ci", "write", "--project", "shop", "--env", "dev")
+    # named as `member list` shows it: "token ci" is the token ci
+    _ok(admin, work, "member", "grant", "token ci", "write", "--project", "shop", "--env", "dev")
 
     rotated = _cli(admin, work, "token", "rotate", "ci")
 

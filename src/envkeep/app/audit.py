@@ -157,7 +157,7 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     the token ``NAME``: the account that holds the name now and every one that held it before
     (rotated out by `token rotate`, or revoked before a new token took the name), so one
     filter follows "the CI token" across rotations."""
-    named = principal_name(workspace_id, principal.removeprefix("token "))
+    named = principal_name(workspace_id, principal)
     label = token_label(named)
     earlier = retired_prefixes(workspace_id, label) if label is not None else ()
     matches = or_(

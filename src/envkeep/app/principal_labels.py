@@ -46,7 +46,9 @@ def principal_name(workspace_id: str, name: str) -> str:
     """The principal a member's email or a token's name stands for, by its stored name. The
     two never meet: an email holds '@', a token's name cannot (so no token passes for a
     person), and a token is only ever this workspace's (its full name, as `member list` shows
-    it, is taken too)."""
+    it, is taken too). ``token NAME``, as `member list` and `audit` show a token, is the token
+    NAME (a token's name holds no space)."""
+    name = name.removeprefix("token ")
     if "@" in name:
         return name.lower()
     if name.startswith(account_name(workspace_id, "")):
