@@ -491,7 +491,7 @@ def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_ac
         f" {tomllib.loads(before.decode())['workspace']} on {server.url}, which you are not a"
         " member of"
     )
-    assert hint.startswith("hint: ask one of its admins to invite you")
+    assert hint.startswith("hint: ask one of its admins for a role (a former member gets one")
     assert (work / "envkeep.toml").read_bytes() == before
 
 

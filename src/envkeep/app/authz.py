@@ -154,7 +154,8 @@ def require_member(fetch: Fetch, principal_id: str, workspace_id: str) -> list[B
     if not bindings:
         raise PermissionDenied(
             "you have no role in this workspace",
-            hint="ask one of its admins to invite you",
+            hint="ask one of its admins for a role: a former member gets one back with envkeep"
+            " member grant, anyone else needs an invite (envkeep member invite)",
             scope="workspace",
         )
     return bindings

@@ -176,8 +176,10 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
             raise PermissionDenied(
                 f"{project.path} puts project '{project.project}' in workspace"
                 f" {project.workspace} on {ctx.server_url}, which you are not a member of",
-                hint="ask one of its admins to invite you; or, to keep a project of your own"
-                " in your workspace, delete the 'workspace =' line and run envkeep init again",
+                hint="ask one of its admins for a role (a former member gets one back with"
+                " envkeep member grant, anyone else needs an invite); or, to keep a project of"
+                " your own in your workspace, delete the 'workspace =' line and run envkeep init"
+                " again",
             ) from None
         raise PermissionDenied(
             f"you hold no role on project '{project.project}' on {ctx.server_url}, and"
