@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
 from envkeep.app import credentials
+from envkeep.cli import output
 from envkeep.client.tokens import parse_token
 from envkeep.store.engine import open_engine
 from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal, SessionToken
@@ -230,6 +231,21 @@ def test_a_revoked_or_expired_token_still_tried_is_in_the_audit_a_made_up_one_is
         assert event["outcome"] == "denied", event
         assert json.loads(event["details"])["route"] == "/v1/token/self", event  # its first ask
     assert len(denied) == 2, denied  # nothing for the made-up one
+
+
+def test_token_create_says_when_the_token_expires(server: TeamServer, tmp_path: Path) -> None:
+    """`--expires 1m` is a minute, not a month: the command says when, as `token list` would."""
+    team = Team(server, tmp_path, "expiry", "read", "--project", "shop", "--env", "dev")
+    scope = ("--project", "shop", "--env", "dev")
+
+    short = _cli(team.alice, team.work, "token", "create", "brief", *scope, "--expires", "1m")
+    forever = _cli(team.alice, team.work, "token", "create", "lasting", *scope)
+
+    assert short.returncode == forever.returncode == 0, short.stderr + forever.stderr
+    [listed] = team.listed()["brief"]
+    shown = output.moment(str(listed["expires_at"]))
+    assert f"it expires at {shown}, 1m from now" in short.stderr, short.stderr
+    assert "it never expires (give it a lifetime with --expires, e.g. 30d)" in forever.stderr
 
 
 def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(

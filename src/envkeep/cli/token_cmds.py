@@ -33,9 +33,15 @@ def create(
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
-    token = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
+    token, expires_at = tokens.create_token(
+        ctx, name, role, project=project, environment=env, expires=expires
+    )
     sys.stdout.write(token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
+    if expires_at is None:
+        output.done("it never expires (give it a lifetime with --expires, e.g. 30d)")
+    else:
+        output.done(f"it expires at {output.moment(expires_at)}, {expires} from now")
 
 
 @token_app.command("list")

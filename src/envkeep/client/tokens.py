@@ -120,10 +120,11 @@ def create_token(
     project: str | None,
     environment: str | None,
     expires: str | None,
-) -> str:
-    """A new service account with ``role`` at the scope; its token, shown once. Without a
-    project the scope is the whole workspace; a creator without the rights that needs is told
-    so, with the ``--project`` that would do (`workspace_wide_refused`)."""
+) -> tuple[str, str | None]:
+    """A new service account with ``role`` at the scope; its token, shown once, and when it
+    expires (ISO 8601; None: never). Without a project the scope is the whole workspace; a
+    creator without the rights that needs is told so, with the ``--project`` that would do
+    (`workspace_wide_refused`)."""
     backend = team_backend(ctx)
     new = _new_account(expires)
     try:
@@ -143,7 +144,7 @@ def create_token(
             raise
         raise workspace_wide_refused(ctx, name, role, refused) from None
     pin_made_here(ctx, new.principal_id, new.public)
-    return new.token
+    return new.token, new.body["expires_at"]
 
 
 def workspace_wide_refused(
