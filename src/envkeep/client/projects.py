@@ -94,7 +94,12 @@ def init_project(
     check_new_name(name)
     _refuse_nested(ctx)
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
-    fresh = _create(ctx, name, envs)
+    try:
+        fresh = _create(ctx, name, envs)
+    except PermissionDenied:
+        if ctx.server_url is not None and _lists_environments(ctx, name):
+            raise _teammates_project(ctx, name) from None
+        raise
     text = render_project_file(
         name,
         default_env=envs[0],
@@ -284,6 +289,26 @@ def _outside_pinned_workspace(ctx: ClientContext, project: ProjectFile) -> bool:
         return False
     _active, listed = workspaces(ctx.settings)
     return project.workspace not in {w["id"] for w in listed}
+
+
+def _lists_environments(ctx: ClientContext, name: str) -> bool:
+    """Whether the server shows this caller project ``name``'s environments (a role in it)."""
+    try:
+        ctx.backend.list_environments(name)
+    except (NotFoundError, PermissionDenied):
+        return False
+    return True
+
+
+def _teammates_project(ctx: ClientContext, name: str) -> PermissionDenied:
+    """`init NAME` outside a checkout by a member of that project: it exists, and `init`
+    creates projects (the workspace's admin role), which was all the refusal said."""
+    return PermissionDenied(
+        f"project '{name}' exists on {ctx.server_url} and you hold a role on it; init creates"
+        " a project, which takes the workspace's admin role",
+        hint="work in a checkout of its repository (its envkeep.toml), or name it without one:"
+        f" ENVKEEP_PROJECT={name} envkeep list --env ENV",
+    )
 
 
 def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
