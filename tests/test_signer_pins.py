@@ -194,6 +194,8 @@ def test_a_reader_who_is_no_admin_verifies_the_signers_it_pinned(
     verified = _cli(frank, work, "member", "verify", "ERIN@pins.io", "--fingerprint", "".join(told))
 
     assert verified.returncode == 0, verified.stderr
+    # the read pinned that very key: said so, not "pinned" as if something changed
+    assert "was pinned here already; nothing changed" in verified.stderr, verified.stderr
     wrong = _cli(frank, work, "member", "verify", "erin@pins.io", "--fingerprint", "0" * 32)
     assert wrong.returncode == IntegrityError.exit_code, wrong.stderr
     assert "nothing was pinned" in wrong.stderr

@@ -207,5 +207,8 @@ def verify(
 
     Example: envkeep member verify bob@example.com --fingerprint "3f2a 91bc …"
     """
-    seen = members.verify_member(make_context(), who, fingerprint)
-    output.done(f"pinned {who}'s key {seen}")
+    seen, already = members.verify_member(make_context(), who, fingerprint)
+    if already:
+        output.done(f"{who}'s key {seen} was pinned here already; nothing changed")
+    else:
+        output.done(f"pinned {who}'s key {seen}")

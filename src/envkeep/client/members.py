@@ -54,11 +54,11 @@ def _hex_digits(fingerprint: str) -> str:
     return digits
 
 
-def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
+def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> tuple[str, bool]:
     """Accept a member's current key after checking its fingerprint out of band; refused
     when an invite made here proves they registered other keys (no command changes an
     account's keys: the server swapped them, and what they read out may be what it told
-    them)."""
+    them). The fingerprint, and whether it was pinned here already (nothing changed)."""
     given = _hex_digits(fingerprint)
     principal = _to_verify(ctx, name)
     refuse_disproved_keys(ctx, principal)
@@ -69,8 +69,9 @@ def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> str:
             " nothing was pinned",
             hint="do not trust it: check the fingerprint with them again, out of band",
         )
+    already = load_pins(ctx).get(pin_key(ctx, principal.id)) == seen
     pin(ctx, principal.id, seen, principal.name)
-    return seen
+    return seen, already
 
 
 def _to_verify(ctx: ClientContext, name: str) -> PrincipalView:
