@@ -82,7 +82,8 @@ def test_the_table_names_whom_an_event_is_about_in_a_column_of_its_own(team: Tea
     assert ("member.grant", "shop/dev", "carol@subj.io") in said, table
     assert ("member.revoke", "shop/dev", "carol@subj.io") in said, table
     assert ("member.remove", "workspace", "bob@subj.io") in said, table
-    assert ("member.invite", "bob@subj.io", "-") in said, table  # about an email, no account
+    # about an email, before any account: the invitee, as --subject EMAIL finds it
+    assert ("member.invite", "bob@subj.io", "bob@subj.io") in said, table
 
 
 def test_json_names_the_actor_and_the_subject(team: Team) -> None:
@@ -119,8 +120,8 @@ def test_subject_finds_every_event_about_a_member_and_nothing_else(team: Team) -
     about_bob = team.events("--subject", "bob@subj.io", "--action", "member")
 
     assert [(e["action"], e["subject"]) for e in about_carol] == [
-        ("member.invite", None),  # before her account: the invite names her email
-        ("invite.accept", None),
+        ("member.invite", "carol@subj.io"),  # before her account: the invite's email
+        ("invite.accept", "carol@subj.io"),
         ("member.grant", "carol@subj.io"),
         ("member.revoke", "carol@subj.io"),
     ]
@@ -223,6 +224,9 @@ def test_the_subject_column_names_whom_an_event_is_about_and_only_that() -> None
     assert shown_subject(made, names) == "token ci"
     assert shown_subject(unnamed, names) == "01234567"
     assert shown_subject(_event("secrets.read", "shop/dev", "{}"), names) == "-"
+    invited = _event("member.invite", "frank@x.io", '{"role": "read"}')
+    assert shown_subject(invited, names) == "frank@x.io"  # no account yet: the email
+    assert json.loads(render_events([invited], "jsonl", names))["subject"] == "frank@x.io"
     exported = json.loads(render_events([grant], "jsonl", names))
     assert (exported["principal"], exported["subject"]) == ("admin@x.io", "bob@x.io")
 

@@ -137,12 +137,19 @@ def verify(ctx: ClientContext) -> Verification:
 def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
     """Who acted (``principal``) and whom the event is about (``subject``: the member a grant,
     revoke or removal concerns, a token made or rotated), as the server named them (an email,
-    ``token NAME``); None where there is none, or no name came."""
+    ``token NAME``; an invite's events, the invitee's email, their target); None where there
+    is none, or no name came."""
     subject = subject_id(event)
     return {
         "principal": names.get(event.principal_id or ""),
-        "subject": names.get(subject) if subject else None,
+        "subject": names.get(subject) if subject else _invitee(event),
     }
+
+
+def _invitee(event: EventView) -> str | None:
+    """Whom an invite's event is about before any account exists: the email it names (its
+    target), as `audit --subject EMAIL` finds it."""
+    return event.target if event.action in INVITE_ACTIONS and "@" in event.target else None
 
 
 def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
@@ -150,7 +157,7 @@ def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
     ci``; the id's start when the server named no one), ``-`` for an event about no one."""
     subject = subject_id(event)
     if subject is None:
-        return "-"
+        return _invitee(event) or "-"
     return names.get(subject) or subject[:8]
 
 
