@@ -128,7 +128,10 @@ def rotate(
     name: Annotated[str, typer.Argument(help="The token's name.")],
     expires: Annotated[
         str | None,
-        typer.Option(help="Lifetime, e.g. 30d, or never (default: the old token's)."),
+        typer.Option(
+            help="Lifetime from now, e.g. 30d, or never (default: the old token's lifetime,"
+            " counted from now)."
+        ),
     ] = None,
 ) -> None:
     """Replace a token by a new one (same name, roles and scopes); the old one stops at once.
