@@ -91,6 +91,18 @@ class Team:
             rows.setdefault(str(row["label"]), []).append(row)
         return rows
 
+    def expire(self, token: str) -> None:
+        """Put the token's expiry a minute in the past, in the server's database."""
+        principal_id, _ = parse_token(token)
+        engine = open_engine(self.server.database)
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(SessionToken)
+                .where(SessionToken.principal_id == principal_id)
+                .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+        engine.dispose()
+
     def shares_of(self, token: str, env: str) -> set[int]:
         """The key versions of ``env`` whose share the token's account holds, and the current
         one's number last."""
@@ -166,15 +178,7 @@ def test_an_expired_token_is_sealed_no_new_key(server: TeamServer, tmp_path: Pat
     team = Team(server, tmp_path, "expired", "read", "--project", "shop", "--env", "dev")
     gone = team.a("token", "create", "gone", "--project", "shop", "--role", "read").strip()
     kept = team.a("token", "create", "kept", "--project", "shop", "--role", "read").strip()
-    gone_id, _ = parse_token(gone)
-    engine = open_engine(server.database)
-    with Session(engine) as session, session.begin():
-        session.execute(
-            update(SessionToken)
-            .where(SessionToken.principal_id == gone_id)
-            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
-        )
-    engine.dispose()
+    team.expire(gone)
 
     rotated = _cli(team.alice, team.work, "env", "rotate-key", "dev")
     created = _cli(team.alice, team.work, "env", "create", "qa")
@@ -209,15 +213,7 @@ def test_a_revoked_or_expired_token_still_tried_is_in_the_audit_a_made_up_one_is
     revoked = team.a("token", "create", "leaked", "--project", "shop", "--role", "read").strip()
     expired = team.a("token", "create", "old", "--project", "shop", "--role", "read").strip()
     team.a("token", "revoke", "leaked")
-    old_id, _ = parse_token(expired)
-    engine = open_engine(server.database)
-    with Session(engine) as session, session.begin():
-        session.execute(
-            update(SessionToken)
-            .where(SessionToken.principal_id == old_id)
-            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
-        )
-    engine.dispose()
+    team.expire(expired)
     made_up = revoked[:-8] + ("A" * 8 if not revoked.endswith("A" * 8) else "B" * 8)
 
     tried = [team.token(t, "get", "K", "--env", "dev") for t in (revoked, expired, made_up)]
