@@ -392,6 +392,10 @@ def test_generated_files_round_trip_exactly_and_hide_every_value(text: str) -> N
 @given(st.one_of(st.text(), dotenv_like_text))
 def test_arbitrary_text_round_trips_or_fails_with_the_parsers_error(text: str) -> None:
     key = random_env_key()
+    if is_encrypted(text):  # a first line like "# envkeep-encrypted:…": refused as such
+        with pytest.raises(UsageError, match="is already encrypted"):
+            encrypt_dotenv(text, key)
+        return
     parsed = parse_outcome(text)
     if not isinstance(parsed, ParsedDotenv):
         with pytest.raises(ParseError) as caught:
