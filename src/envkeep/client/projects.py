@@ -315,11 +315,7 @@ def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
     """Whether the server shows this caller the project: its environments (a role on the
     project or the workspace), or one of those envkeep.toml names (a role on that one; the
     server audits each such read, as any other)."""
-    try:
-        ctx.backend.list_environments(project.project)
-    except (NotFoundError, PermissionDenied):
-        pass
-    else:
+    if _lists_environments(ctx, project.project):
         return True
     for env in project.declared_environments:
         try:
