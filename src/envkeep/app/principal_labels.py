@@ -33,13 +33,27 @@ def retired_prefixes(workspace_id: str, label: str) -> tuple[str, ...]:
     return tuple(f"{prefix}:{workspace_id}:{label}:" for prefix in _RETIRED)
 
 
-def token_label(name: str) -> str | None:
-    """The token name in a service account's principal name (``account_name`` or
-    ``retired_name``); None for any other name."""
+def _token_parts(name: str) -> list[str] | None:
+    """A service account's principal name (``account_name`` or ``retired_name``) past its
+    prefix: workspace id, token name (and a retired one's account id); None for any other."""
     prefix, _, rest = name.partition(":")
     if (prefix != "sa" and prefix not in _RETIRED) or ":" not in rest:
         return None
-    return rest.split(":")[1]
+    return rest.split(":")
+
+
+def token_label(name: str) -> str | None:
+    """The token name in a service account's principal name (``account_name`` or
+    ``retired_name``); None for any other name."""
+    parts = _token_parts(name)
+    return None if parts is None else parts[1]
+
+
+def token_workspace(name: str) -> str | None:
+    """The workspace id in a service account's principal name (``account_name`` or
+    ``retired_name``): a token belongs to one workspace only; None for any other name."""
+    parts = _token_parts(name)
+    return None if parts is None else parts[0]
 
 
 def principal_name(workspace_id: str, name: str) -> str:

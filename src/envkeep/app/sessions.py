@@ -14,6 +14,7 @@ from sqlalchemy import select
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.context import aware
+from envkeep.app.principal_labels import token_workspace
 from envkeep.app.tokens import TOKEN_PREFIX
 from envkeep.core.errors import NotAuthenticated, NotFoundError
 from envkeep.store.models import Principal, RoleBinding, SessionToken
@@ -36,13 +37,12 @@ class EndedToken(NotAuthenticated):
 
 def _ended_token(fetch: Fetch, principal_id: str, message: str, hint: str) -> NotAuthenticated:
     """The refusal of a real token that ended: `EndedToken`, with the workspace its account's
-    name holds (``sa:WS:NAME``, or a retired ``sa-…:WS:NAME:ID``); a plain refusal for any
-    other account."""
+    name holds (`principal_labels.token_workspace`); a plain refusal for any other account."""
     rows = fetch("SELECT name FROM principals WHERE id = :p", {"p": principal_id})
-    parts = str(rows[0][0]).split(":") if rows else []
-    if len(parts) < 3 or not parts[0].startswith("sa"):
+    workspace_id = token_workspace(str(rows[0][0])) if rows else None
+    if workspace_id is None:
         return NotAuthenticated(message, hint=hint, credential="token")
-    return EndedToken(message, hint=hint, principal_id=principal_id, workspace_id=parts[1])
+    return EndedToken(message, hint=hint, principal_id=principal_id, workspace_id=workspace_id)
 
 
 def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:

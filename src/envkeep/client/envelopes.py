@@ -80,8 +80,8 @@ def named_environment(snapshot: EnvironmentSnapshot) -> str:
 
 
 class VersionOpener:
-    """:func:`open_version` for the versions of one environment, opened thousands at a time
-    (the environment's AAD part and each data key's cipher are made once)."""
+    """Verifies and opens the versions of one environment, thousands at a time (the
+    environment's AAD part and each data key's cipher are made once)."""
 
     __slots__ = ("_aads", "_keys", "_named", "_unopened", "_verify")
 

@@ -134,14 +134,11 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
     if opened is None:
         # Its key went with it: creating an environment of that name makes another key.
         raise _other_key(ctx, source, wanted.label)
-    deks = opened.deks()
-    if wanted.key_version not in deks:
-        unopened = opened.unopened.get(wanted.key_version)
-        if unopened is not None:  # held, but its share did not open
-            raise unopened.error()
+    dek = opened.data_key(wanted.key_version)  # a share that did not open: its own refusal
+    if dek is None:
         raise UsageError(f"you hold no key version {wanted.key_version} of '{wanted.label}'")
     key = filecrypt.environment_key(
-        deks[wanted.key_version],
+        dek,
         env_id=wanted.env_id,
         key_version=wanted.key_version,
         label=wanted.label,

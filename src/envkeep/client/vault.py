@@ -132,9 +132,13 @@ class OpenEnvironment:
     def dek(self) -> bytes:
         return self._deks[self.key_version]
 
-    def deks(self) -> dict[int, bytes]:
-        """Every data key held, by key version (for reading history)."""
-        return dict(self._deks)
+    def data_key(self, key_version: int) -> bytes | None:
+        """The data key of ``key_version`` this reader holds; None when it holds none; the
+        share's IntegrityError when it holds one that did not open (`UnopenedShare`)."""
+        unopened = self.unopened.get(key_version)
+        if unopened is not None:
+            raise unopened.error()
+        return self._deks.get(key_version)
 
     def opener(self, verify: Verify) -> VersionOpener:
         """A :class:`VersionOpener` for this environment's versions, old ones too (history): a
