@@ -194,8 +194,12 @@ def test_revoking_this_machines_own_session_logs_it_out_here_as_logout_does(
     sessions = json.loads(_ok(home, work, "session", "list", "--json"))
     mine = next(s["id"] for s in sessions if s["current"])
 
-    done = _cli(home, work, "session", "revoke", mine[:8])
+    asked = _cli(home, work, "session", "revoke", mine[:8])  # no terminal, no --yes
+    done = _cli(home, work, "session", "revoke", mine[:8], "--yes")
 
+    assert asked.returncode == 2, asked.stderr
+    assert "1 kept edit buffer (values in clear) would be deleted" in asked.stderr
+    assert "pass --yes to delete it and log out" in asked.stderr
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
         f"session {mine} ended",
@@ -266,11 +270,25 @@ def test_logout_deletes_the_kept_buffers_of_failed_edits_whose_values_are_in_cle
     [kept] = (home / "recovered").iterdir()
     assert "in-clear-x7" in kept.read_text(encoding="utf-8")
 
-    done = _cli(home, work, "logout")
+    asked = _cli(home, work, "logout")  # no terminal: nothing changes without --yes
+
+    assert asked.returncode == 2, asked.stderr
+    assert asked.stderr.splitlines() == [
+        f"error: 1 kept edit buffer (values in clear) would be deleted: {kept}; nothing changed",
+        (
+            f"hint: apply it first with: envkeep edit --from {kept}; or pass --yes to delete it"
+            " and log out"
+        ),
+    ]
+    assert kept.exists()
+    assert _cli(home, work, "whoami").returncode == 0  # still logged in
+
+    done = _cli(home, work, "logout", "--yes")
 
     assert done.returncode == 0, done.stderr
     assert "deleted 1 kept edit buffer (values in clear)" in done.stderr
     assert not kept.exists()
+    assert _cli(home, work, "whoami").returncode == 4
 
 
 def test_logout_while_the_server_is_down_says_the_session_lives_on(tmp_path: Path) -> None:

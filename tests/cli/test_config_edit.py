@@ -17,6 +17,7 @@ from envkeep.core.dotenv import parse_dotenv
 from .config_fixtures import (
     DATABASE_URL,
     STORED,
+    answer_prompts,
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
@@ -185,10 +186,34 @@ def test_logout_deletes_the_kept_buffers_whichever_store_the_edit_was_for(
     assert "logout deletes it too" in failed.stderr
     assert len(recovered(envkeep)) == 1
 
-    done = envkeep("logout")
+    done = envkeep("logout", "--yes")
 
     assert done.code == 0, done.describe()
     assert "deleted 1 kept edit buffer (values in clear)" in done.stderr
+    assert recovered(envkeep) == []
+
+
+def test_logout_asks_before_it_deletes_a_kept_buffer_and_a_no_keeps_it(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    editor = script(tmp_path / "broken.py", BROKEN.format(text=BROKEN_TEXT))
+    assert envkeep("edit", "--env", "dev", "--service", "api", env=editor_env(editor)).code == 1
+    [kept] = recovered(envkeep)
+
+    refused = envkeep("logout")  # no terminal, no --yes: nothing changes
+    declined, asked = answer_prompts(envkeep, ["logout"], [(b"[y/N]", b"n\n")])
+
+    assert refused.code == 2, refused.describe()
+    assert "pass --yes to delete it and log out" in refused.stderr
+    assert declined == 1, asked
+    assert f"envkeep edit --from {kept}" in asked
+    assert "Delete and log out? <asked>" in asked
+    assert recovered(envkeep) == [kept]
+    assert kept_text(kept) == BROKEN_TEXT
+
+    accepted, _ = answer_prompts(envkeep, ["logout"], [(b"[y/N]", b"y\n")])
+
+    assert accepted == 0
     assert recovered(envkeep) == []
 
 

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt
-from envkeep.cli.state import answered, interactive, make_context
+from envkeep.cli.options import JsonOpt, YesOpt
+from envkeep.cli.state import answered, confirm, interactive, make_context
 from envkeep.client import accounts, editing, passphrase_change, sessions, workspaces
 from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
@@ -134,12 +134,14 @@ def login(
         output.done(f"the session it replaces ({previous.email} on {previous.url}) {gone}")
 
 
-def logout() -> None:
-    """End your session on the team server.
+def logout(yes: YesOpt = False) -> None:
+    """End your session on the team server. Kept buffers of edits that could not be applied
+    (values in clear) are deleted too: you are asked first, or pass --yes.
 
     Example: envkeep logout
     """
     settings = make_context().settings
+    _confirm_buffers_go(settings, yes=yes)
     done = accounts.logout(settings)
     _forget_buffers(settings)
     if done is None:
@@ -155,6 +157,27 @@ def logout() -> None:
             " it expires; after your next login, end it with: envkeep session list, then"
             " envkeep session revoke ID"
         )
+
+
+def _confirm_buffers_go(settings: Settings, *, yes: bool) -> None:
+    """Before a logout: the kept buffers of failed edits are deleted with it (values in clear),
+    so a user who has not applied one is asked first (or told, without a terminal, and nothing
+    changes); --yes goes ahead."""
+    kept = editing.recovered_buffers(settings.home)
+    if not kept or yes:
+        return
+    files = ", ".join(str(path) for path in kept)
+    what = f"{output.counted(len(kept), 'kept edit buffer')} (values in clear) would be deleted"
+    apply = f"apply it first with: envkeep edit --from {kept[0]}"
+    if not interactive(settings):
+        raise UsageError(
+            f"{what}: {files}; nothing changed",
+            hint=f"{apply}; or pass --yes to delete {'it' if len(kept) == 1 else 'them'}"
+            " and log out",
+        )
+    output.done(f"{what}: {files}")
+    output.done(apply)
+    confirm(settings, "Delete and log out?", yes=False)
 
 
 def _forget_buffers(settings: Settings) -> None:
@@ -299,14 +322,17 @@ def session_revoke(
     session_id: Annotated[
         str, typer.Argument(help="Its id from envkeep session list, or the start of it.")
     ],
+    yes: YesOpt = False,
 ) -> None:
     """End one of your sessions (another device, say). Ending this machine's own session
-    logs you out here, as envkeep logout does.
+    logs you out here, as envkeep logout does (and asks first, as it does).
 
     Example: envkeep session revoke 3f2a91bc
     """
     settings = make_context().settings
-    ended = sessions.revoke_session(settings, session_id)
+    ended = sessions.revoke_session(
+        settings, session_id, before_own=lambda: _confirm_buffers_go(settings, yes=yes)
+    )
     output.done(f"session {ended.session_id} ended")
     done = ended.logged_out
     if done is None:

@@ -9,6 +9,8 @@ from envkeep.client.accounts import authed, forget_login, load_session
 from envkeep.core.errors import NotAuthenticated, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from envkeep.client.accounts import LoggedOut, ServerSession
     from envkeep.settings import Settings
 
@@ -45,20 +47,25 @@ class SessionEnded:
     logged_out: LoggedOut | None
 
 
-def revoke_session(settings: Settings, session_id: str) -> SessionEnded:
+def revoke_session(
+    settings: Settings, session_id: str, *, before_own: Callable[[], None] | None = None
+) -> SessionEnded:
     """End one of your sessions, named by its id or the start of it (as `session list` shows
     it, a few characters are enough when no other session starts with them). Ending this
     machine's own session logs it out here too: its token is dead, and the keys and copies
-    its login kept would otherwise outlive it."""
+    its login kept would otherwise outlive it; ``before_own`` runs first then (a question,
+    which may raise to end nothing)."""
     session, api = user_authed(settings, "sessions")
     try:
         listed = api.request("GET", "/v1/sessions")
         if len(session_id) < _FULL_ID:
             session_id = _session_starting(listed, session_id)
+        own = any(str(s["id"]) == session_id and s["current"] for s in listed)
+        if own and before_own is not None:
+            before_own()
         api.request("DELETE", f"/v1/sessions/{session_id}")
     finally:
         api.close()
-    own = any(str(s["id"]) == session_id and s["current"] for s in listed)
     return SessionEnded(session_id, forget_login(settings, session.url) if own else None)
 
 
