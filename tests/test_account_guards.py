@@ -5,6 +5,7 @@ notice, a logout the server never heard of, names kept out of not-found errors."
 from __future__ import annotations
 
 import base64
+import getpass
 import json
 from typing import TYPE_CHECKING
 
@@ -288,7 +289,13 @@ def test_logout_deletes_the_kept_buffers_of_failed_edits_whose_values_are_in_cle
     assert done.returncode == 0, done.stderr
     assert "deleted 1 kept edit buffer (values in clear)" in done.stderr
     assert not kept.exists()
-    assert _cli(home, work, "whoami").returncode == 4
+    assert _cli(home, work, "whoami").returncode == 4  # the project's server needs a login
+    local = _ok(home, tmp_path, "whoami").splitlines()  # outside it: this machine's identity
+    assert local[:2] == [
+        "server: - (not logged in)",
+        f"name: {getpass.getuser()}@local (this machine's)",
+    ]
+    assert not any(line.startswith(("email", "workspace")) for line in local)
 
 
 def test_logout_while_the_server_is_down_says_the_session_lives_on(tmp_path: Path) -> None:

@@ -234,6 +234,10 @@ def whoami(
     if json_out:
         output.print_json(info)
         return
+    if session is None:  # the local identity: a name for history, not an email
+        shown = {"server": "- (not logged in)", "name": f"{record.name} (this machine's)"}
+        info = shown | {k: v for k, v in info.items() if k not in {"server", "email"}}
+        info.pop("workspace_id", None)
     for key, value in info.items():
         output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
 

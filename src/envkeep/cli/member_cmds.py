@@ -80,9 +80,10 @@ def grant(
         ctx, who, role, project=project, environment=env, confirm_lowering=asked
     )
     ended = f"; {revoked.ended(_whose(who))}{revoked.keys()}" if revoked.tokens else ""
+    where = "the workspace" if project is None else project if env is None else f"{project}/{env}"
     output.done(
-        f"{who} is {role} there now; {output.counted(count, 'environment key')} shared with them"
-        + ended
+        f"{who} now holds {role} on {where};"
+        f" {output.counted(count, 'environment key')} shared with them{ended}"
     )
 
 
