@@ -87,8 +87,8 @@ def test_lowering_with_yes_lowers_and_revokes_and_raising_asks_nothing(
 
     assert lowered.returncode == 0, lowered.stderr
     done = (
-        f"{erin} now holds read on shop/staging; 1 environment key shared with them; revoked 1 token that"
-        " depended on their roles (erin-deploy); new keys for: shop/staging"
+        f"{erin} now holds read on shop/staging; 1 environment key shared with them; revoked 1"
+        " token that depended on their roles (erin-deploy); new keys for: shop/staging"
     )
     assert done in lowered.stderr, lowered.stderr
     assert raised.returncode == 0, raised.stderr
