@@ -1,19 +1,31 @@
 """A refused request in its workspace's audit trail.
 
-Every request's audit event is written in its own transaction, so a request refused with 403
-rolled its event back with everything else it did. ``Observe`` calls ``record_refusal`` as
-such an answer starts, before it is sent: a member of the workspace the route names (one who
-holds a role there, or held one: a removed member still trying is what an admin wants to see)
-gets a ``request.denied`` event, in a transaction of its own, when the request would have
-changed something or read values or the trail (any method but GET; a GET of a snapshot, of a
-secret's versions or of the audit trail). A refused listing of names is not recorded: clients
-ask for listings to learn what the caller may see (`init` in a clone), and each would be a
-false alarm. Nothing is recorded for a request without a known principal (401), but for a
-service account's token that was real and has ended (revoked or expired), recorded under its
-account: a leaked CI token still being tried is what an admin looks for. Nor is anything
-recorded for another tenant's principal (one that never acted in the workspace), and at most
-``PER_MINUTE`` events a minute for one principal in this process: nobody grows the chain
-faster than that by being refused.
+Every request's audit event is written in its own transaction, so a refused request rolled its
+event back with everything else it did. ``Observe`` calls ``record_refusal`` as such an answer
+(a 403, or one of the 404s below) starts, before it is sent: a member of the workspace the
+route names (one who holds a role there, or held one: a removed member still trying is what an
+admin wants to see) gets a ``request.denied`` event, in a transaction of its own, when the
+request would have changed something or read values or the trail (any method but GET; a GET
+of a snapshot, of a secret's versions or of the audit trail). A refused listing of names is
+not recorded: clients ask for listings to learn what the caller may see (`init` in a clone),
+and each would be a false alarm. Nothing is recorded for a request without a known principal
+(401), but for a service account's token that was real and has ended (revoked or expired),
+recorded under its account: a leaked CI token still being tried is what an admin looks for.
+Nor is anything recorded for another tenant's principal (one that never acted in the
+workspace), and at most ``PER_MINUTE`` events a minute for one principal in this process:
+nobody grows the chain faster than that by being refused.
+
+A 404 is recorded when it may hide a project. A member without a role on a project is
+answered exactly as for a project that does not exist (`authz.may_reach`), so such a member's
+request about a missing project is recorded too, in the same way: otherwise the time the
+answer takes would tell the two apart. One place decides which 404s these are:
+``not_found.project_not_found`` marks the ProjectNotFound of a caller who may not list the
+workspace's projects (``conceals``), for a name that exists and one that does not alike. The
+error handlers (`problems`, `hot_routes`) note such an error on the request's state
+(``note_refusal``), and its 404 is recorded by the rules above, with ``"status": 404`` in the
+details; the event says nothing of whether the project exists. Any other 404 (an environment,
+variable, secret or route that does not exist; a project unknown to a member who may list
+them all) is a typo of someone who may look, and is not recorded.
 
 The event names what the request aimed at as other events do (``project/environment``, from
 the route's parameters, cut short and printable), and the method and route template in its
@@ -32,6 +44,7 @@ import structlog
 from envkeep.api.deps import run_for
 from envkeep.app.audit import record_denied
 from envkeep.app.ports import Actor
+from envkeep.core.errors import ProjectNotFound
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,6 +54,8 @@ if TYPE_CHECKING:
     from envkeep.api.deps import ServerState
 
 PER_MINUTE = 10
+REFUSALS = frozenset({401, 403, 404})  # the statuses ``Observe`` hands to ``record_refusal``
+_CONCEALED = "concealed_refusal"  # on a request's state: its 404 stands for a refusal
 _RECORDED_READS = ("/snapshot", "/versions", "/audit")
 _NAME = 64  # characters of a name kept in the target
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
@@ -90,13 +105,32 @@ def _target(params: dict[str, Any], route: str) -> str:
     return _shown(project) if environment is None else f"{_shown(project)}/{_shown(environment)}"
 
 
+def note_refusal(scope: Scope, error: Exception) -> None:
+    """Mark the request as refused when ``error``, about to be answered, is a 404 that hides
+    a project (``ProjectNotFound.conceals``): ``record_refusal`` records it then."""
+    if isinstance(error, ProjectNotFound) and error.conceals:
+        scope.setdefault("state", {})[_CONCEALED] = True
+
+
+def _details(method: str, route: str, status: int) -> dict[str, object]:
+    """The refused request's method and route template; a 404's status too, so an admin
+    sees the caller was told nothing exists (not whether it does)."""
+    found: dict[str, object] = {"method": method, "route": route}
+    if status == 404:
+        found["status"] = status
+    return found
+
+
 async def record_refusal(
     state: ServerState, budget: RefusalBudget, scope: Scope, status: int = 403
 ) -> None:
     """Append the refused request's event (see the module); a failure to is logged, and the
     refusal stands. A 401 is recorded only for a token that was real but has ended (revoked
-    or expired: `sessions.EndedToken`), under its own account."""
+    or expired: `sessions.EndedToken`), under its own account; a 404 only when it hides a
+    project (``note_refusal``)."""
     found = scope.get("state", {})
+    if status == 404 and not found.get(_CONCEALED):
+        return
     params: dict[str, Any] = scope.get("path_params") or {}
     principal_id, workspace_id = found.get("principal_id"), params.get("workspace_id")
     if status == 401:  # an ended token's, in its own workspace (the route may name none)
@@ -105,7 +139,7 @@ async def record_refusal(
     method = scope["method"]
     if principal_id is None or not isinstance(workspace_id, str):
         return
-    if status == 403 and method == "GET" and not route.endswith(_RECORDED_READS):
+    if status != 401 and method == "GET" and not route.endswith(_RECORDED_READS):
         return
     if not budget.take(str(principal_id)):
         return
@@ -117,7 +151,7 @@ async def record_refusal(
         record_denied,
         workspace_id=workspace_id,
         target=_target(params, route),
-        details={"method": method, "route": route},
+        details=_details(method, route, status),
     )
     try:
         await run_for(state, actor, work)

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from starlette.responses import PlainTextResponse
 
 from envkeep.api import problems, routes_secrets, schemas
+from envkeep.api.denials import note_refusal
 from envkeep.api.deps import Caller, ServerState, token_of
 
 if TYPE_CHECKING:
@@ -179,6 +180,7 @@ class HotRoutes:
             )
             response = await answer(caller)
         except Exception as error:
+            note_refusal(scope, error)  # as FastAPI's error handler does (`problems`)
             refused = problems.for_error(error)
             if refused is None:  # a 500, answered as FastAPI's error middleware answers it
                 await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api import docs_page
-from envkeep.api.denials import RefusalBudget, record_refusal
+from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
 from envkeep.api.problems import problem
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 from envkeep.api.requestlog import stderr_lines
@@ -225,7 +225,7 @@ class Observe:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
-                if status in {401, 403}:  # recorded before it is answered
+                if status in REFUSALS:  # recorded before it is answered
                     await record_refusal(self.state, self.refusals, scope, status)
             await send(message)
 

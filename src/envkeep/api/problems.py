@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
+from envkeep.api.denials import note_refusal
 from envkeep.core.errors import EnvkeepError
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def for_error(error: Exception) -> JSONResponse | None:
     return None
 
 
-def _answer(_request: Request, error: Exception) -> JSONResponse:
+def _answer(request: Request, error: Exception) -> JSONResponse:
+    note_refusal(request.scope, error)  # as ``hot_routes`` does: a hidden project's 404
     found = for_error(error)
     if found is None:  # only registered for the types for_error answers
         raise error

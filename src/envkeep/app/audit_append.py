@@ -80,12 +80,12 @@ _OWN = (
 def record_denied(
     call: Call, *, workspace_id: str, target: str, details: Mapping[str, object]
 ) -> bool:
-    """A request the server refused (403) to a member of the workspace, or to a former one,
-    as an event of its own (``request.denied``, outcome ``denied``): the refused request's
-    transaction rolled back, its own event with it. Whether one was appended: a principal
-    that never held a role in the workspace nor acted in it (another tenant's) leaves
-    nothing in it, so no tenant writes into another's trail; a removed member still trying
-    is recorded."""
+    """A request the server refused (403, or a 404 that may hide a project: `api/denials.py`)
+    to a member of the workspace, or to a former one, as an event of its own
+    (``request.denied``, outcome ``denied``): the refused request's transaction rolled back,
+    its own event with it. Whether one was appended: a principal that never held a role in
+    the workspace nor acted in it (another tenant's) leaves nothing in it, so no tenant
+    writes into another's trail; a removed member still trying is recorded."""
     if not call.fetch(f"{_OWN} LIMIT 1", {"ws": workspace_id, "p": call.actor.principal_id}):
         return False
     append_event(

@@ -65,12 +65,18 @@ def project_not_found(
     """The error for an unknown project, naming those that exist (None: not to this caller,
     who then is no admin of the workspace, and is not told to create it). ``readable``: the
     projects such a caller holds a role in, for a likely typo (the client asks for them).
-    ``creates``: whether a caller who sees them may create one (else an admin can)."""
+    ``creates``: whether a caller who sees them may create one (else an admin can).
+
+    This is where the server decides which project 404s stand for a refusal: a caller who may
+    not list the names gets this answer for a project it holds no role on as for a missing
+    one, so the error ``conceals`` (and is audited as a refusal, `api/denials.py`) in both
+    cases alike; a caller who lists them can only have mistyped."""
     if existing is None:
         close = close_to(name, readable)
         return ProjectNotFound(
             f"project '{name}' not found{_listing('projects you can read', readable or None)}",
             hint=f"did you mean '{close}'?" if close else _no_role_or_new(name),
+            conceals=True,
         )
     close = close_to(name, existing)
     create = (

@@ -129,7 +129,15 @@ class NotFoundError(EnvkeepError):
 
 
 class ProjectNotFound(NotFoundError):
+    """``conceals``: the same answer would be given for a project that exists and that the
+    caller holds no role on (it may not list the workspace's projects), so it may stand for a
+    refusal; the server audits it as one (`api/denials.py`)."""
+
     code = "project_not_found"
+
+    def __init__(self, message: str, *, hint: str | None = None, conceals: bool = False) -> None:
+        super().__init__(message, hint=hint)
+        self.conceals = conceals
 
 
 class ServiceNotFound(NotFoundError):
