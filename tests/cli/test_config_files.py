@@ -240,6 +240,23 @@ def test_encrypt_holds_values_to_the_limit_set_does(envkeep: Envkeep, tmp_path: 
     assert not sealed.exists()
 
 
+def test_encrypt_to_a_passphrase_refuses_a_short_one_however_it_comes(
+    envkeep: Envkeep, tmp_path: Path
+) -> None:
+    plain, sealed = tmp_path / "short.env", tmp_path / "short.env.enc"
+    plain.write_text("DB_PASSWORD=hunter2\n", encoding="utf-8")
+
+    refused = quick(
+        envkeep, "encrypt", str(plain), "-o", str(sealed), "--passphrase",
+        env={"ENVKEEP_PASSPHRASE": "pw1"},
+    )  # fmt: skip
+
+    assert refused.code == 2
+    assert_one_line_error(refused, "ENVKEEP_PASSPHRASE has 3 characters", "at least 8")
+    assert "drop --passphrase" in refused.err_lines[1]
+    assert not sealed.exists()
+
+
 def test_encrypt_warns_about_a_duplicate_key_as_import_does(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

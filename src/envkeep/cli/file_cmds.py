@@ -14,6 +14,7 @@ from envkeep.cli.committable import warn_committable
 from envkeep.cli.options import complete_env
 from envkeep.cli.state import interactive, make_context
 from envkeep.client import secretfiles
+from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import InputError, UsageError
 from envkeep.settings import Settings
 
@@ -48,19 +49,30 @@ def _print(text: str) -> None:
 
 
 def passphrase_source(settings: Settings, *, confirm: bool) -> secretfiles.Passphrase:
-    """Where a file passphrase comes from: ENVKEEP_PASSPHRASE, else a terminal prompt."""
+    """Where a file passphrase comes from: ENVKEEP_PASSPHRASE, else a terminal prompt. A new
+    one (``confirm``: encrypting) is asked twice and needs ``MIN_PASSPHRASE`` characters
+    whichever way it came: the file is meant for git, where anyone may guess at it offline.
+    Opening a file takes the passphrase it was written with, whatever its length."""
 
     def ask() -> str:
         if settings.passphrase:
-            return settings.passphrase
-        if not interactive(settings):
+            given = settings.passphrase
+        elif not interactive(settings):
             raise UsageError("no passphrase", hint="set ENVKEEP_PASSPHRASE or run in a terminal")
-        first = getpass.getpass("File passphrase: ")
-        if confirm and getpass.getpass("Repeat it: ") != first:
-            raise UsageError("the two passphrases differ; nothing was written")
-        if len(first) < 8:
-            raise UsageError("a passphrase needs at least 8 characters")
-        return first
+        else:
+            given = getpass.getpass("File passphrase: ")
+            if confirm and getpass.getpass("Repeat it: ") != given:
+                raise UsageError("the two passphrases differ; nothing was written")
+        if confirm and len(given) < MIN_PASSPHRASE:
+            source = "ENVKEEP_PASSPHRASE" if settings.passphrase else "the passphrase"
+            raise UsageError(
+                f"{source} has {len(given)} characters; a file's passphrase needs at least"
+                f" {MIN_PASSPHRASE}: the encrypted file may end up anywhere its repository goes,"
+                " where guesses cost nothing but time; nothing was written",
+                hint="choose a longer one (a few random words), or encrypt to the environment's"
+                " key instead: drop --passphrase",
+            )
+        return given
 
     return ask
 
