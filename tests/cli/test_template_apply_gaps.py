@@ -4,13 +4,13 @@ template is applied all the same; one the service sees from elsewhere is not nam
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .conftest import quick, quick_ok
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .conftest import Envkeep
 
 PG = "# @secret @required\nDB_PASSWORD=\n# @required\nDB_HOST=localhost\n# @required\nDB_USER=\n"
@@ -43,3 +43,19 @@ def test_apply_warns_where_the_service_now_lacks_a_required_name(
     assert "warning" not in again.stderr  # nothing changed
     assert quick(envkeep, "export", "--env", "dev", "--service", "api").code == 3
     assert quick(envkeep, "export", "--env", "prod", "--service", "api").code == 0
+
+
+def test_a_new_templates_example_describes_each_name_and_not_the_first_with_its_header(
+    envkeep: Envkeep, project: Path
+) -> None:
+    quick_ok(envkeep, "template", "create", "demo")
+
+    shown = json.loads(quick_ok(envkeep, "template", "show", "demo", "--json").stdout)
+
+    described = {field["name"]: field["description"] for field in shown["fields"]}
+    assert described == {
+        "HOST": "The host to connect to.",
+        "PORT": "The port on that host.",
+        "URL": "Where to connect, made of the two above.",
+    }
+    assert "template apply NAME --service SERVICE" in Path(shown["source"]).read_text("utf-8")

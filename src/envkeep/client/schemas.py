@@ -147,11 +147,21 @@ def create_template(
     return target
 
 
-STARTER = """# A template: defaults (may use ${REFERENCES}) and annotations, for services.
+# A new template's text: an example to edit. The header stands apart (a blank line after it),
+# since comment lines directly above a name are that name's description.
+STARTER = """# A template: defaults (they may use ${REFERENCES}) and annotations, inherited by the
+# services that use it: envkeep template apply NAME --service SERVICE. The comment lines
+# directly above a name describe it; a blank line ends them.
+
+# The host to connect to.
 # @required
 HOST=localhost
+
+# The port on that host.
 # @type=port
-PORT=5432
+PORT=8080
+
+# Where to connect, made of the two above.
 URL=tcp://${HOST}:${PORT}
 """
 
