@@ -137,6 +137,21 @@ def test_service_remove_asks_first_and_without_yes_and_no_terminal_removes_nothi
     assert "worker" not in (project / "envkeep.toml").read_text(encoding="utf-8")
 
 
+def test_service_remove_of_a_service_nobody_has_says_so_before_asking_anything(
+    envkeep: Envkeep, project: Path
+) -> None:
+    typo = envkeep("service", "remove", "wroker")  # no --yes: refused, but not for that
+
+    assert typo.code == 1, typo.describe()
+    assert typo.err_lines == [
+        (
+            "error: service 'wroker' not found in project 'shop' (services: api, worker);"
+            " nothing was removed"
+        ),
+        "hint: did you mean 'worker'?",
+    ]
+
+
 def listed_in_project_file(project: Path) -> list[str]:
     written = tomllib.loads((project / "envkeep.toml").read_text(encoding="utf-8"))
     return list(written["environments"])

@@ -204,6 +204,7 @@ def service_remove(name: ServiceArg, yes: YesOpt = False) -> None:
     Example: envkeep service remove api --yes
     """
     ctx = make_context()
+    projects.check_removable(ctx, name)  # before the question: nothing to confirm otherwise
     confirm(
         ctx.settings,
         f"Remove service '{name}' and its variables (and their history) in every environment?",

@@ -396,6 +396,25 @@ def list_services(ctx: ClientContext) -> list[ListedService]:
     return found
 
 
+def check_removable(ctx: ClientContext, name: str) -> None:
+    """Refuse, before anyone is asked to confirm, to remove a service that neither
+    envkeep.toml nor the store knows (the store's error, naming those it holds)."""
+    if ctx.project_file.service(name) is not None:
+        return
+    project = ctx.project_file.project
+    held = [service.name for service in ctx.backend.list_services(project)]
+    if name not in held:
+        from envkeep.app.not_found import close_to
+        from envkeep.core.errors import ServiceNotFound
+
+        close = close_to(name, held)
+        raise ServiceNotFound(
+            f"service '{name}' not found in project '{project}'"
+            f" (services: {', '.join(sorted(held)) or 'none yet'}); nothing was removed",
+            hint=f"did you mean '{close}'?" if close else "see the services: envkeep service list",
+        )
+
+
 def remove_service(ctx: ClientContext, name: str) -> list[BrokenReference]:
     """Remove a service (and its variables) from the store and envkeep.toml; return the
     ``${name.KEY}`` references (in each environment) that no longer resolve."""
