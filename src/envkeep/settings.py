@@ -9,7 +9,7 @@
 | ENVKEEP_KEYRING           | auto (default): use the OS keyring when usable; off; on     |
 | ENVKEEP_DEBUG             | 1: print tracebacks (same as --debug)                       |
 | NO_COLOR, CI              | no colour; no interactive prompts                           |
-| VISUAL, EDITOR            | the editor `envkeep edit` opens (default: vi)               |
+| VISUAL, EDITOR            | the editor `envkeep edit` opens (vi on a terminal if unset) |
 | ENVKEEP_SERVER            | the team server to use, over envkeep.toml's `server`        |
 | ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
 | ENVKEEP_PROJECT           | the project, where no envkeep.toml is found (with a token)  |
@@ -73,6 +73,7 @@ class Settings:
     no_color: bool = False
     ci: bool = False
     editor: str = "vi"
+    editor_named: bool = False  # VISUAL or EDITOR named the editor (else vi, the fallback)
     shell: str = ""
     server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
     server_db: str | None = None  # ENVKEEP_SERVER_DB
@@ -184,6 +185,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         no_color="NO_COLOR" in env,
         ci=env.get("CI", "") not in {"", "0", "false"},
         editor=env.get("VISUAL") or env.get("EDITOR") or "vi",
+        editor_named=bool(env.get("VISUAL") or env.get("EDITOR")),
         shell=env.get("SHELL", ""),
         server=env.get("ENVKEEP_SERVER") or None,
         server_db=env.get("ENVKEEP_SERVER_DB") or None,

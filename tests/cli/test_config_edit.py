@@ -409,3 +409,20 @@ def test_an_editor_that_fails_when_opened_again_loses_none_of_the_text(
     assert "PORT=9090\n" in kept_text(kept)  # the first round's change
     assert "LOG_LEVEL=trace\n" in kept_text(kept)  # and the one saved before it failed
     assert api_listing(envkeep) == before
+
+
+def test_edit_without_an_editor_named_or_a_terminal_refuses_before_opening_vi(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    before = api_listing(envkeep)
+
+    result = envkeep(
+        "edit", "--env", "dev", "--service", "api", env={"EDITOR": None, "VISUAL": None}
+    )
+
+    assert result.code == 2, result.describe()
+    assert_one_line_error(result, "VISUAL and EDITOR are unset", "nothing changed")
+    assert "envkeep edit --from FILE --env dev --service api" in result.err_lines[1]
+    assert "\x1b" not in result.stdout + result.stderr  # no editor drew on the output
+    assert recovered(envkeep) == []
+    assert api_listing(envkeep) == before

@@ -443,6 +443,13 @@ def edit(
         )
     if from_file is not None:
         run_editor, approve = _from_file(from_file), _plan_approval(at, yes=yes)
+    elif not at.ctx.settings.editor_named and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(  # vi without a terminal draws escape codes and fails; ask nothing
+            "no editor to open: VISUAL and EDITOR are unset, and vi (the fallback) needs a"
+            " terminal; nothing changed",
+            hint="apply a file instead: envkeep edit --from FILE"
+            f" {where_flags(at.env, at.service)}, or set EDITOR",
+        )
     result = confirming(
         at.ctx.settings,
         yes,
