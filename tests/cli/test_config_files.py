@@ -257,6 +257,17 @@ def test_encrypt_to_a_passphrase_refuses_a_short_one_however_it_comes(
     assert not sealed.exists()
 
 
+def test_a_format_given_to_runs_f_or_a_file_to_exports_f_names_the_slip(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    run = envkeep("run", "-f", "json", "--", "true")
+    export = quick(envkeep, "export", "-f", ".env.enc", "--env", "dev")
+
+    assert run.code == export.code == 2
+    assert_one_line_error(run, "json not found: run's -f is --file", "in export, -f is --format")
+    assert_one_line_error(export, "'.env.enc' (-f is --format here; a file to write goes after -o)")
+
+
 def test_encrypt_warns_about_a_duplicate_key_as_import_does(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -57,6 +57,7 @@ def run(
             hint="see envkeep run --help; the command and its own options go after --",
         )
     if file is not None:
+        _refuse_format_for_file(file)
         _refuse_store_options(env=env, service=service, no_validate=no_validate)
     ctx = make_context()
     ctx.max_age = parse_age(max_age)
@@ -70,6 +71,21 @@ def run(
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token
     )
+
+
+def _refuse_format_for_file(file: Path) -> None:
+    """``run -f json``: in `export`, ``-f`` is ``--format``; here it names a file to read, and
+    a missing file named like a format is that slip."""
+    if file.exists() or str(file) != file.name:
+        return
+    from envkeep.integrations.exporters import EXPORTERS
+
+    if file.name in EXPORTERS:
+        raise UsageError(
+            f"{file} not found: run's -f is --file, a .env file to take the values from (in"
+            " export, -f is --format)",
+            hint="to run with the store's values: envkeep run --env ENV -- COMMAND",
+        )
 
 
 def _refuse_store_options(*, env: str | None, service: str | None, no_validate: bool) -> None:

@@ -80,8 +80,11 @@ def export(
         return to_k8s_secret(values, name=name, namespace=namespace)
     renderer = _RENDERERS.get(fmt)
     if renderer is None:
+        file = "." in fmt or "/" in fmt  # `-f .env`: a file where -f means the format
         raise UsageError(
-            f"unknown export format '{fmt}'", hint=f"use one of: {', '.join(EXPORTERS)}"
+            f"unknown export format '{fmt}'"
+            + (" (-f is --format here; a file to write goes after -o)" if file else ""),
+            hint=f"use one of: {', '.join(EXPORTERS)}",
         )
     if name is not None or namespace is not None:
         raise UsageError(
