@@ -350,7 +350,7 @@ def test_render_leaves_safe_values_unquoted_and_empty_values_bare() -> None:
         ("it's $HOME", '"it\'s \\$HOME"'),
         ("it's 5$ or $ 5", '"it\'s 5$ or $ 5"'),
         ("it's C:\\Users\\a", '"it\'s C:\\Users\\\\a"'),
-        ("trail\\", '"trail\\\\"'),
+        ("trail me\\", '"trail me\\\\"'),
         ("l1\nl2", '"l1\\nl2"'),
         ("cr\r", '"cr\\r"'),
         ("t\tab'", '"t\tab\'"'),
@@ -361,6 +361,13 @@ def test_render_single_quotes_other_values_or_double_quotes_and_escapes_them(
     value: str, rendered: str
 ) -> None:
     assert render_dotenv({"A": value}) == f"A={rendered}\n"
+
+
+def test_render_leaves_a_trailing_backslash_unquoted_with_a_blank_line_after_it() -> None:
+    """Single quotes cannot hold it (python-dotenv reads ``\\'`` as a quote), nor double quotes
+    for python-dotenv up to 1.2.2, npm's dotenv and dotenvx (``\\"``): unquoted, every reader
+    but a shell keeps it, and the blank line keeps a shell from joining the next line."""
+    assert render_dotenv({"D": "C:\\temp\\", "N": "1"}) == "D=C:\\temp\\\n\nN=1\n"
 
 
 def test_render_puts_header_lines_as_comments_on_top() -> None:

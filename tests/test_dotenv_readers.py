@@ -58,14 +58,19 @@ AGREED = {
     "newline": "-----BEGIN-----\nMIIab+/=\n-----END-----",
     "newline_and_quotes": 'l1\n"l2" \\d $X',
     "backslash_newline": "l1\\\nl2",
+    # Unquoted: a shell drops its backslashes (SHELL_READS_OTHERWISE).
+    "windows_dir": "C:\\temp\\",
+    "trailing_backslash": "trail\\",
 }
+# Written unquoted with a trailing backslash, which a shell reads otherwise (`_dotenvquote`).
+SHELL_READS_OTHERWISE = {"windows_dir", "trailing_backslash"}
 # Values some readers read otherwise (python-dotenv: `\\` and `${`; node, npm's dotenv,
 # dotenvx: double-quoted escapes); envkeep reads them exactly, and so does a shell each
 # one-line one.
 DISPUTED = {
     "reference": "${X}",
     "double_backslash": "a\\\\b",
-    "trailing_backslash": "trail\\",
+    "quoted_trailing_backslash": "C:\\My Files\\",
     "apostrophe_and_quotes": 'it\'s a "test"',
     "apostrophe_and_dollar": "it's $5",
     "apostrophe_and_backslash": "it\\'s C:\\new",
@@ -158,8 +163,14 @@ def test_node_env_file_reads_every_agreed_value_exactly(tmp_path: Path) -> None:
 
 
 @needs_bash
-def test_a_shell_that_sources_the_file_reads_every_one_line_value_exactly(tmp_path: Path) -> None:
-    one_line = {name: v for name, v in TRICKY.items() if "\n" not in v and "\r" not in v}
+def test_a_shell_that_sources_the_file_reads_every_one_line_value_exactly_but_trailing_backslashes(
+    tmp_path: Path,
+) -> None:
+    one_line = {
+        name: v
+        for name, v in TRICKY.items()
+        if "\n" not in v and "\r" not in v and name not in SHELL_READS_OTHERWISE
+    }
     names = [f"V_{name}" for name in one_line]
 
     found = read_by_shell(rendered_tricky(), names, tmp_path)
@@ -179,3 +190,27 @@ def test_node_reads_exactly_every_value_written_with_no_escape_but_newline(
     found = read_by_node(render_dotenv(values), tmp_path_factory.mktemp("node"))
 
     assert {name: found.get(name) for name in agreed} == agreed
+
+
+def test_a_trailing_backslash_is_written_without_a_backslash_before_a_quote() -> None:
+    """python-dotenv up to 1.2.2, npm's dotenv and dotenvx read ``\\"`` (``\\'`` in single
+    quotes) as an escaped quote: the value ran on and the entries below it were lost."""
+    values = {"WIN_DIR": "C:\\temp\\", "LOG_LEVEL": "info", "GREETING": "it's ok", "PORT": "8080"}
+
+    text = render_dotenv(values)
+
+    assert '\\"' not in text
+    assert "\\'" not in text
+    assert parse_dotenv(text).values == values
+    assert dotenv_values(stream=io.StringIO(text), interpolate=False) == values
+
+
+@needs_bash
+def test_a_shell_drops_the_backslashes_of_an_unquoted_value_and_joins_no_line_to_it(
+    tmp_path: Path,
+) -> None:
+    text = render_dotenv({"WIN_DIR": "C:\\temp\\", "NEXT": "kept"})
+
+    found = read_by_shell(text, ["WIN_DIR", "NEXT"], tmp_path)
+
+    assert found == {"WIN_DIR": "C:temp", "NEXT": "kept"}

@@ -3,7 +3,7 @@
 The readers: docker compose (``env_file`` and ``.env``), python-dotenv, node's ``--env-file``,
 npm's dotenv, dotenvx, a shell that sources the file (``set -a; . .env``), and envkeep's own
 ``parse_dotenv``. Checked with compose 2.40, python-dotenv 1.2, node 20.20, dotenv 18 and
-dotenvx 2.38 (``tests/test_dotenv_readers.py`` runs node's and envkeep's):
+dotenvx 2.38 (``tests/test_dotenv_readers.py`` runs node's, python-dotenv's and envkeep's):
 
 - Unquoted, safe characters only: every reader.
 - Single quotes: every reader keeps what they hold as written, backslashes, ``$``, ``"``, tabs
@@ -18,13 +18,19 @@ dotenvx 2.38 (``tests/test_dotenv_readers.py`` runs node's and envkeep's):
   the first ``"``; npm's dotenv: ``\\n \\r``; dotenvx: ``\\n \\r \\t \\$``. A shell decodes
   ``\\\\ \\$ \\` \\"`` and expands ``$…`` and backquotes; compose and dotenvx expand ``$NAME``,
   dotenvx runs ``$(…)``. Every other backslash is kept by all.
+- Unquoted, backslashes: kept as written by every reader but a shell, which drops a backslash
+  and reads a trailing one as joining the next line (python-dotenv 1.2.2 and 1.2.4 and node 20
+  checked; compose not checked here).
 
-So a value is unquoted if it can be, else single-quoted if they hold it, else double-quoted with
-the fewest escapes: ``"``, a backslash only before a character some reader decodes after one (or
-at the end), a ``$`` only where a shell, compose or dotenvx would expand it, backquotes (a shell
-must run nothing a value holds), newline and CR. ``\\n`` is the one escape every reader
-decodes, so a multi-line value that needs no other is double-quoted on one line (as node before
-20.12 and line-by-line tools need); one that needs more is single-quoted over several lines.
+So a value is unquoted if it can be, else single-quoted if they hold it, else unquoted if only a
+trailing backslash kept it from single quotes and it is otherwise made of safe characters and
+backslashes (``C:\\temp\\``), a blank line after it so that a shell joins nothing to it; else
+double-quoted with the fewest escapes: ``"``, a backslash only before a character some reader
+decodes after one (or at the end), a ``$`` only where a shell, compose or dotenvx would expand
+it, backquotes (a shell must run nothing a value holds), newline and CR. ``\\n`` is the one
+escape every reader decodes, so a multi-line value that needs no other is double-quoted on one
+line (as node before 20.12 and line-by-line tools need); one that needs more is single-quoted
+over several lines.
 
 Where readers still differ, so that some read a value otherwise than it is:
 - the escapes of a value that must be double-quoted (it has a ``'``, a CR or a trailing
@@ -33,8 +39,13 @@ Where readers still differ, so that some read a value otherwise than it is:
   envkeep, compose, dotenvx and a shell, kept by python-dotenv, node and npm's dotenv;
   ``\\``` only by envkeep and a shell (backquotes are escaped so that a shell runs nothing);
   ``\\r`` by all but node;
-- a trailing backslash, so escaped as ``\\\\"``: npm's dotenv and dotenvx read its ``\\"`` as a
-  quote, and the value runs on to the next double-quoted value if there is one;
+- a trailing backslash written unquoted: a shell drops every backslash of it (``C:temp``);
+- a trailing backslash in a value that needs quotes for more (a space, a ``'``: ``C:\\My
+  Files\\``), so double-quoted and escaped as ``\\\\"``: python-dotenv up to 1.2.2, npm's
+  dotenv and dotenvx read its ``\\"`` as a quote, and the value runs on to the next
+  double-quoted value if there is one, taking the entries between with it; node keeps the
+  doubled backslashes. No quoting serves them all (single quotes fail python-dotenv the same
+  way, and unquoted a shell would split the value into a command);
 - ``\\\\`` in single quotes: python-dotenv reads one backslash;
 - ``${NAME}``, however quoted or escaped: python-dotenv expands it unless ``interpolate=False``;
 - ``\\0`` in double quotes: compose reads an octal escape;
@@ -48,6 +59,8 @@ import re
 __all__ = ["quote_value"]
 
 _SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
+# A value that ends in a backslash and is otherwise safe, written unquoted (module docstring).
+_TRAILING_BACKSLASH_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~\\]*\\")
 _NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\r]|\\\Z")
 # What double quotes escape, in one pass: each character that some reader would not read as
 # written (the module docstring). A `$` before `-`, digits or `@*#?!$` is a shell parameter.
@@ -66,6 +79,8 @@ def quote_value(value: str) -> str:
     escaped = {match.group() for match in _DOUBLE_QUOTE_ESCAPE_RE.finditer(value)}
     if escaped != {"\n"} and _NOT_SINGLE_QUOTABLE_RE.search(value) is None:
         return f"'{value}'"
+    if _TRAILING_BACKSLASH_RE.fullmatch(value):
+        return value
     return '"' + _DOUBLE_QUOTE_ESCAPE_RE.sub(_escape, value) + '"'
 
 

@@ -167,7 +167,9 @@ def render_dotenv(values: Mapping[str, str], *, header: str | None = None) -> st
     ``--env-file`` and dotenv, dotenvx (`envkeep.core._dotenvquote` says how, and which
     readers still differ): unquoted when made only of safe characters; else single-quoted,
     backslashes and ``$`` as they are, unless it holds a ``'``, a CR or a trailing ``\\``;
-    else double-quoted, escaping only what some reader would otherwise read differently.
+    else unquoted when only a trailing ``\\`` and other backslashes kept it from that (a
+    blank line follows it); else double-quoted, escaping only what some reader would
+    otherwise read differently.
     A shell that sources the file (``set -a; . .env``) runs nothing a value holds, no ``$(…)``
     and no backquotes; and each ``${`` is single-quoted or escaped, literal text that
     ``parse_dotenv(as_stored=True)`` never takes for a reference.
@@ -192,7 +194,10 @@ def _render_entry(name: str, value: str) -> str:
         raise InputError(
             f"the value of {name!r} contains a NUL character, which a dotenv file cannot hold"
         )
-    return f"{name}={quote_value(value)}"
+    line = f"{name}={quote_value(value)}"
+    # Unquoted, a trailing backslash would join the next line for a shell that sources the
+    # file: a blank line ends the assignment there (`_dotenvquote`).
+    return f"{line}\n" if line.endswith("\\") else line
 
 
 def _reject_nul(text: str, source: str | None) -> None:
