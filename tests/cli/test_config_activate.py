@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import stat
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.core.dotenv import parse_dotenv
+from envkeep.core.dotenv import parse_dotenv, render_dotenv
 
 from .config_fixtures import (
     API_DEV_RESOLVED,
@@ -111,6 +112,41 @@ def test_dry_run_writes_nothing_and_shows_what_would_change(
     assert rows["web"][1] == "unchanged"
     assert env_file(config_tree, "api").read_bytes() == written
     assert "would write 2 of 3" in second.stderr
+
+
+def test_a_file_with_the_same_values_in_another_order_is_a_reformat_not_an_update(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    """As another store's (or an older envkeep's) file: the names in another order, its
+    checksum right. Not an update with no change listed: a reformat, named as one."""
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    path = env_file(config_tree, "api")
+    values = parse_dotenv(path.read_text(encoding="utf-8")).values
+    body = render_dotenv(dict(reversed(values.items())))
+    header = (
+        HEADER.format(service="api").removeprefix("# ")
+        + "\nDo not edit: change the store (envkeep set), then activate again.\n"
+        + f"Checksum of the lines below: sha256:{hashlib.sha256(body.encode()).hexdigest()}"
+    )
+    path.write_text(render_dotenv({}, header=header) + body, encoding="utf-8")
+
+    dry, table = envkeep.many(
+        ("activate-all", "--env", "dev", "--dry-run", "--json"),
+        ("activate-all", "--env", "dev", "--dry-run"),
+    )
+
+    planned = {p["service"]: p for p in json.loads(dry.stdout)}
+    assert planned["api"]["action"] == "reformat"
+    assert (planned["api"]["added"], planned["api"]["changed"], planned["api"]["removed"]) == (
+        [],
+        [],
+        [],
+    )
+    assert {planned[s]["action"] for s in SERVICES if s != "api"} == {"unchanged"}
+    assert summary(table)["api"][1:3] == ["reformat", str(len(values))]
+    assert "same values, in a new order or quoting" in table.stdout
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    assert list(parse_dotenv(path.read_text(encoding="utf-8")).values) == sorted(values)
 
 
 def test_an_env_file_envkeep_did_not_write_blocks_every_service_unless_force(

@@ -91,3 +91,26 @@ def test_export_with_an_unknown_format_names_the_known_ones(envkeep: Envkeep, se
     assert result.code == 2
     assert "'no-such-format'" in result.err_lines[0]
     assert all(fmt in result.stderr for fmt in ("dotenv", "json", "shell"))
+
+
+def test_export_lists_names_sorted_whatever_order_they_were_written_in(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """Either store gives the same text for the same values (the order they were written in,
+    and the scope that set each name, differ from store to store)."""
+    envkeep.ok("set", "ZED=1", "MID=2", "--env", "dev")
+    envkeep.ok("set", "ALPHA=3", "MID=4", "--env", "dev", "--service", "api")
+
+    results = collect(
+        {
+            f: envkeep.popen("export", "--env", "dev", "--service", "api", "--format", f)
+            for f in ("dotenv", "shell", "docker", "github", "gitlab")
+        }
+    )
+
+    expected = ["ALPHA", "MID", "ZED"]
+    assert all(r.code == 0 for r in results.values()), results
+    assert list(parse_dotenv(results["dotenv"].stdout).values) == expected
+    for fmt in ("shell", "docker", "github", "gitlab"):
+        lines = results[fmt].stdout.splitlines()
+        assert [line.removeprefix("export ").split("=")[0] for line in lines] == expected, fmt

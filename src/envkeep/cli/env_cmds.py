@@ -377,6 +377,8 @@ def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
 def _changes_text(plan: activation.FilePlan) -> str:
     if plan.edited:
         return "edited since envkeep wrote it"
+    if plan.action == "reformat":
+        return "same values, in a new order or quoting"
     parts = [f"+{n}" for n in plan.added] + [f"-{n}" for n in plan.removed]
     parts += [f"~{n}" for n in plan.changed]
     return " ".join(parts[:6]) + (" …" if len(parts) > 6 else "")

@@ -42,7 +42,9 @@ class FilePlan:
 
     service: str
     path: Path
-    # create, update, unchanged; replace/blocked: a foreign or edited file with/without --force
+    # create, update, unchanged; reformat: the same names and values, written otherwise (their
+    # order or quoting, from an older envkeep); replace/blocked: a foreign or edited file
+    # with/without --force
     action: str
     text: str = field(repr=False)
     backup: Path | None = None  # where a replaced foreign or edited file is kept
@@ -57,8 +59,11 @@ class FilePlan:
 
 
 def render_env_file(env: str, service: str, values: dict[str, str]) -> str:
-    """A service's .env, with the header that marks it as envkeep's and checksums the rest."""
-    body = render_dotenv(values)
+    """A service's .env, with the header that marks it as envkeep's and checksums the rest.
+
+    Names are sorted (as `export` lists them): the same values give the same file, and the same
+    checksum, from either store, whatever order they were written in."""
+    body = render_dotenv(dict(sorted(values.items())))
     header = (
         f"{MARKER} (env: {env}, service: {service}).\n"
         "Do not edit: change the store (envkeep set), then activate again.\n"
@@ -106,6 +111,8 @@ def _plan_file(service: str, path: Path, text: str, *, force: bool) -> FilePlan:
     except ParseError:
         old = {}
     new = parse_dotenv(text).values
+    if old == new:
+        return FilePlan(service, path, "reformat", text)
     return FilePlan(
         service,
         path,

@@ -74,8 +74,11 @@ def export(
     """Render ``values`` in format ``fmt`` (one of ``EXPORTERS``).
 
     ``name`` and ``namespace`` label the Kubernetes Secret of ``k8s`` and are refused with any
-    other format rather than ignored. An unknown format names the known ones.
+    other format rather than ignored. An unknown format names the known ones. Every format
+    lists names sorted, so that the same values give the same text from either store, whatever
+    order they were written in.
     """
+    values = dict(sorted(values.items()))
     if fmt == "k8s":
         return to_k8s_secret(values, name=name, namespace=namespace)
     renderer = _RENDERERS.get(fmt)
