@@ -331,11 +331,18 @@ def test_list_names_the_personal_overrides_over_what_it_shows(
 ) -> None:
     (config_tree / ".envkeep" / "local.env").write_text("LOG_LEVEL=warn\n", encoding="utf-8")
 
-    listed = envkeep.ok("list", "--env", "dev")
+    listed, as_json = envkeep.many(("list", "--env", "dev"), ("list", "--env", "dev", "--json"))
 
     assert listed.err_lines == [
         "note: dev gets 1 value from .envkeep/local.env, your personal overrides: LOG_LEVEL"
     ]
+    assert "shared (overridden by local)" in next(
+        line for line in listed.stdout.splitlines() if line.startswith("LOG_LEVEL ")
+    )
+    assert {row["name"]: row["overridden_by"] for row in json.loads(as_json.stdout)} == {
+        row["name"]: "local" if row["name"] == "LOG_LEVEL" else None
+        for row in json.loads(as_json.stdout)
+    }
 
 
 def test_a_reference_with_a_fallback_resolves_to_it_until_the_name_is_set(

@@ -133,6 +133,23 @@ def test_list_json_has_name_scope_version_time_and_value_only_with_reveal(
     }
 
 
+def test_list_of_a_service_marks_the_shared_value_its_own_scope_overrides(reads: Reads) -> None:
+    """PORT is set in both scopes: the api's wins (as `explain` shows with its `*`)."""
+    listed = as_json(reads["list json"])
+    table = {tuple(line.split()[::2][:2]): line for line in reads["list"].stdout.splitlines()[1:]}
+
+    assert {(v["scope"], v["name"]): v["overridden_by"] for v in listed} == {
+        ("shared", "DATABASE_URL"): None,
+        ("shared", "LOG_LEVEL"): None,
+        ("shared", "PORT"): "api",
+        ("api", "PORT"): None,
+    }
+    assert "shared (overridden by api)" in table["PORT", "shared"]
+    assert "overridden" not in table["PORT", "api"]
+    assert "overridden" not in table["LOG_LEVEL", "shared"]
+    assert all(v["overridden_by"] is None for v in as_json(reads["list json shared"]))
+
+
 def test_list_without_service_shows_the_shared_scope_only(reads: Reads) -> None:
     listed = as_json(reads["list json shared"])
 

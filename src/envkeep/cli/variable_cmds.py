@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from envkeep.client.broken_references import Unresolved
+    from envkeep.client.listing import Listing
+    from envkeep.client.vault import Variable
     from envkeep.integrations.importers import ImportResult
     from envkeep.settings import Settings
 
@@ -175,12 +177,16 @@ def list_(
         output.print_json(
             [
                 {"name": v.name, "scope": v.scope, "version": v.version, "updated_at": v.updated_at}
+                | {"overridden_by": listing.overridden_by(v)}
                 | ({"value": v.value} if reveal else {})
                 for v in found
             ]
         )
         return
-    rows = [(v.name, output.mask(v.value, reveal=reveal), v.scope, str(v.version)) for v in found]
+    rows = [
+        (v.name, output.mask(v.value, reveal=reveal), _scope_cell(listing, v), str(v.version))
+        for v in found
+    ]
     empty = (
         f"no shared variables in {env_name}; a service's own are listed with --service NAME"
         if service is None
@@ -198,6 +204,12 @@ def list_(
         )
     if (note := personal_note(listing.personal, env=env_name)) is not None:
         output.done(note)
+
+
+def _scope_cell(listing: Listing, variable: Variable) -> str:
+    """The row's scope, and the layer that wins over it when one does (as explain's ``*``)."""
+    winner = listing.overridden_by(variable)
+    return variable.scope if winner is None else f"{variable.scope} (overridden by {winner})"
 
 
 def export_(

@@ -27,6 +27,19 @@ class Listing:
     variables: list[Variable]
     defaults_only: dict[str, tuple[str, ...]]
     personal: tuple[str, ...]
+    service: str | None = None
+
+    def overridden_by(self, variable: Variable) -> str | None:
+        """What the service gets instead of ``variable``'s value, if anything: ``local`` for
+        a name `.envkeep/local.env` sets (on this machine it wins over every stored one), the
+        service's name for a shared variable its own scope also sets; None when it is in
+        effect."""
+        if variable.name in self.personal:
+            return "local"
+        if variable.scope == "shared" and self.service is not None:
+            own = {v.name for v in self.variables if v.scope == self.service}
+            return self.service if variable.name in own else None
+        return None
 
 
 def list_variables(ctx: ClientContext, env: str, service: str | None) -> Listing:
@@ -42,7 +55,7 @@ def list_variables(ctx: ClientContext, env: str, service: str | None) -> Listing
     if service is None:
         return Listing(found, {}, personal)
     defaults = _defaults_only(ctx, opened, service, {v.name for v in found})
-    return Listing(found, defaults, personal)
+    return Listing(found, defaults, personal, service)
 
 
 def _defaults_only(
