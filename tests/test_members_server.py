@@ -288,10 +288,11 @@ def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_noth
     assert _ok(ci, work, "get", "API_KEY", "--env", "staging", ENVKEEP_TOKEN=new) == "before\n"
     assert _cli(ci, work, "get", "API_KEY", "--env", "dev", ENVKEEP_TOKEN=new).returncode == 4
     listed = json.loads(_ok(admin, work, "token", "list", "--json"))
-    assert [(t["label"], t["role"], t["project"], t["environment"]) for t in listed] == [
-        ("ci", "read", "shop", "staging")
+    assert [(t["label"], t["role"], t["environment"], t["ended"]) for t in listed] == [
+        ("ci", "read", "staging", "rotated out"),  # the old one, listed as such
+        ("ci", "read", "staging", None),
     ]
-    assert listed[0]["expires_at"] is not None  # the old token's 30 days, from now
+    assert listed[1]["expires_at"] is not None  # the old token's 30 days, from now
     _ok(admin, work, "set", "API_KEY=after", "--env", "staging")
     assert _ok(ci, work, "get", "API_KEY", "--env", "staging", ENVKEEP_TOKEN=new) == "after\n"
 
@@ -352,10 +353,10 @@ def test_rotating_a_token_granted_a_second_role_keeps_both(
     assert "shop/staging" in rotated.stderr, rotated.stderr  # both keys rotated
     assert "shop/dev" in rotated.stderr, rotated.stderr
     listed = json.loads(_ok(admin, work, "token", "list", "--json"))
-    assert sorted((t["role"], t["project"], t["environment"]) for t in listed) == [
-        ("read", "shop", "staging"),
-        ("write", "shop", "dev"),
-    ]
+    for ended in (None, "rotated out"):  # the new one, and the old one with what it held
+        assert sorted(
+            (t["role"], t["project"], t["environment"]) for t in listed if t["ended"] == ended
+        ) == [("read", "shop", "staging"), ("write", "shop", "dev")]
     read = ("get", "API_KEY", "--env")
     assert _ok(ci, work, *read, "staging", ENVKEEP_TOKEN=new) == "staging-value\n"
     assert _ok(ci, work, *read, "dev", ENVKEEP_TOKEN=new) == "dev-value\n"
@@ -380,7 +381,8 @@ def test_expires_never_makes_a_token_that_does_not_expire(
     rotated = _cli(admin, work, "token", "rotate", "ci", "--expires", "never")
     assert rotated.returncode == 0, rotated.stderr
     listed = json.loads(_ok(admin, work, "token", "list", "--json"))
-    assert sorted((t["label"], t["expires_at"]) for t in listed) == [("bot", None), ("ci", None)]
+    live = [t for t in listed if not t["revoked"]]  # not the rotated-out ci
+    assert sorted((t["label"], t["expires_at"]) for t in live) == [("bot", None), ("ci", None)]
     wrong = _cli(admin, work, "token", "rotate", "ci", "--expires", "forever")
     assert wrong.returncode == 2
     assert "e.g. 30d, 12h, 90m or never" in wrong.stderr

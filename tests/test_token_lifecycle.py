@@ -8,6 +8,7 @@ no scope for one with no role; a refused ENVKEEP_TOKEN is named as such."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,22 @@ class Team:
                 update(SessionToken)
                 .where(SessionToken.principal_id == principal_id)
                 .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+        engine.dispose()
+
+    def ended_long_ago(self, token: str) -> None:
+        """Put the end of a revoked token 31 days in the past, in the server's database."""
+        principal_id, _ = parse_token(token)
+        then = datetime.now(UTC) - timedelta(days=31)
+        engine = open_engine(self.server.database)
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(Principal).where(Principal.id == principal_id).values(disabled_at=then)
+            )
+            session.execute(
+                update(SessionToken)
+                .where(SessionToken.principal_id == principal_id)
+                .values(revoked_at=then)
             )
         engine.dispose()
 
@@ -388,6 +405,91 @@ def test_token_list_says_who_created_each_token_and_what_a_revoked_one_could_do(
         assert "token 'gone' was revoked (or lost its role)" in rotated.stderr, rotated.stderr
 
 
+def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_token(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A name given again (by `token rotate`, or to a new token once its holder was revoked)
+    shows a row per token that held it, oldest first, each with when it was created and
+    ended; the commands that take the name act on the token that holds it now."""
+    team = Team(server, tmp_path, "history", "read", "--project", "shop", "--env", "dev")
+    team.a("set", "API_KEY=v1", "--env", "dev")
+    scope = ("--project", "shop", "--env", "dev")
+    first = team.a("token", "create", "ci", *scope, "--expires", "30d").strip()
+    rotated = _cli(team.alice, team.work, "token", "rotate", "ci")
+    team.a("token", "revoke", "ci")
+    live = team.a("token", "create", "ci", *scope).strip()
+
+    shown = _cli(team.alice, team.work, "token", "list")
+    history = team.listed()["ci"]
+
+    assert rotated.returncode == 0, rotated.stderr
+    assert shown.returncode == 0, shown.stderr
+    header, *lines = shown.stdout.splitlines()
+    assert re.split(r"\s{2,}", header.strip()) == [
+        *("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED", "EXPIRES", "ENDED", "STATE")
+    ]
+    cells = [re.split(r"\s{2,}", line.strip()) for line in lines]
+    assert [(row[0], row[-1]) for row in cells] == [
+        ("ci", "rotated out"),
+        ("ci", "revoked"),
+        ("ci", "active"),
+    ], lines
+    assert [(r["ended"], r["revoked"]) for r in history] == [
+        ("rotated out", True),
+        ("revoked", True),
+        (None, False),
+    ]
+    accounts = [_account(r) for r in history]
+    assert accounts == [parse_token(first)[0], accounts[1], parse_token(live)[0]]
+    assert len(set(accounts)) == 3  # --json tells them apart
+    ended = [datetime.fromisoformat(str(r["ended_at"])) for r in history[:2]]
+    assert ended[0] <= datetime.fromisoformat(str(history[1]["created_at"])) <= ended[1]
+    assert history[2]["ended_at"] is None
+    for record, line in zip(history[:2], lines[:2], strict=True):  # ENDED, as every time
+        assert output.moment(str(record["ended_at"])) in line, line
+
+    again = _cli(team.alice, team.work, "token", "rotate", "ci", "--expires", "never")
+    assert again.returncode == 0, again.stderr  # the live one, not an ended one of the name
+    team.a("token", "revoke", "ci")  # the live one again: the rotation's successor
+
+    after = team.listed()["ci"]
+    assert [r["ended"] for r in after] == ["rotated out", "revoked", "rotated out", "revoked"]
+    assert _account(after[2]) == parse_token(live)[0]
+
+
+def _account(row: dict[str, object]) -> str:
+    """The account id of a `token list --json` row."""
+    principal = row["principal"]
+    assert isinstance(principal, dict)
+    return str(principal["id"])
+
+
+def test_token_list_leaves_out_tokens_that_ended_long_ago_unless_all(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    team = Team(server, tmp_path, "window", "read", "--project", "shop", "--env", "dev")
+    scope = ("--project", "shop", "--env", "dev")
+    old = team.a("token", "create", "old", *scope).strip()
+    team.a("token", "create", "recent", *scope)
+    team.a("token", "create", "live", *scope)
+    for name in ("old", "recent"):
+        team.a("token", "revoke", name)
+    team.ended_long_ago(old)
+
+    shown = _cli(team.alice, team.work, "token", "list")
+    as_json = _cli(team.alice, team.work, "token", "list", "--json")
+    every = _cli(team.alice, team.work, "token", "list", "--all", "--json")
+
+    assert shown.returncode == as_json.returncode == every.returncode == 0, shown.stderr
+    assert [line.split()[0] for line in shown.stdout.splitlines()[1:]] == ["live", "recent"]
+    note = "1 token that ended over 30 days ago not shown: envkeep token list --all"
+    assert note in shown.stderr, shown.stderr
+    assert note in as_json.stderr, as_json.stderr
+    assert [t["label"] for t in json.loads(as_json.stdout)] == ["live", "recent"]
+    assert [t["label"] for t in json.loads(every.stdout)] == ["live", "old", "recent"]
+    assert every.stderr == ""
+
+
 def test_a_refused_token_is_named_as_a_token_with_what_to_do(
     server: TeamServer, tmp_path: Path
 ) -> None:
@@ -496,7 +598,11 @@ def test_a_revoked_tokens_name_is_free_for_a_new_token_a_live_ones_is_not(
 
     assert team.token(new, "get", "API_KEY", "--env", "dev")[1] == "first\n"
     assert team.token(old, "get", "API_KEY", "--env", "dev")[0] == 4
-    assert [r["revoked"] for r in team.listed()["ci"]] == [False]  # the new one, by the name
+    # the new one holds the name; the revoked one it took it from is listed before it
+    assert [(r["revoked"], r["ended"]) for r in team.listed()["ci"]] == [
+        (True, "revoked"),
+        (False, None),
+    ]
     code, out, err = team.token(new, "whoami", "--json")
     assert code == 0, err
     assert json.loads(out)["token"] == "ci"

@@ -81,9 +81,10 @@ class Api:
         answer = self.client.get(path, headers={"Authorization": f"Bearer {token}"})
         return int(answer.status_code)
 
-    def listed(self) -> list[dict[str, Any]]:
+    def listed(self, *, ended: bool = False) -> list[dict[str, Any]]:
+        """The token list's live rows (``ended``: every row, ended tokens' too)."""
         found: list[dict[str, Any]] = self.client.get(f"{self.ws}/tokens").json()
-        return found
+        return [t for t in found if ended or not t["revoked"]]
 
     def events(self) -> list[str]:
         with Session(self.engine) as session:
@@ -122,11 +123,18 @@ def test_a_rotated_token_keeps_its_name_role_scope_and_lifetime_and_the_old_one_
     me = api.client.get("/v1/token/self", headers={"Authorization": f"Bearer {new['token']}"})
     assert me.json()["principal_id"] == new["principal_id"]
 
-    [listed] = api.listed()  # the replaced account is gone from the list
+    replaced, listed = api.listed(ended=True)  # the replaced account first, rotated out
+    assert (replaced["principal"]["id"], replaced["label"]) == (old["principal_id"], "ci")
+    assert (replaced["revoked"], replaced["ended"], replaced["role"]) == (
+        True,
+        "rotated out",
+        "read",
+    )
+    assert replaced["ended_at"] is not None
     assert (listed["label"], listed["role"]) == ("ci", "read")
     assert (listed["project"], listed["environment"]) == ("shop", "dev")  # names, not ids
     assert listed["principal"]["id"] == new["principal_id"]
-    assert not listed["revoked"]
+    assert (listed["revoked"], listed["ended"], listed["ended_at"]) == (False, None, None)
     lifetime = _expires(listed) - datetime.now(UTC)
     assert timedelta(days=29, hours=23) < lifetime <= timedelta(days=30)
 

@@ -200,6 +200,28 @@ def test_a_tokens_maker_still_sees_it_once_revoked_and_is_told_so(team: Team) ->
     assert "token 'mine' is revoked already; nothing changed" in again[1], again
 
 
+def test_an_ended_token_is_listed_to_whoever_saw_it_live_and_to_nobody_else(team: Team) -> None:
+    """A token rotated out, or revoked and its name given again, stays in `token list` under
+    the rule it was seen by when live (`may_see_token`, with the roles it held when it ended):
+    Carol (shop/staging) sees the staging token's history and nothing of the prod one."""
+    for name, env in (("nightly", "prod"), ("stager", "staging")):
+        team.a("token", "create", name, "--project", "shop", "--env", env)
+        team.a("token", "rotate", name)
+    team.a("token", "revoke", "stager")
+    team.a("token", "create", "stager", "--project", "shop", "--env", "staging")
+
+    def ended(who: str) -> dict[str, list[str | None]]:
+        rows = json.loads(team.as_(who, "token", "list", "--json"))
+        return {n: [t["ended"] for t in rows if t["label"] == n] for n in ("nightly", "stager")}
+
+    assert ended("carol") == {"nightly": [], "stager": ["rotated out", "revoked", None]}
+    assert ended("bob") == {
+        "nightly": ["rotated out", None],
+        "stager": ["rotated out", "revoked", None],
+    }
+    assert "nightly" not in team.as_("carol", "token", "list", "--all")
+
+
 def test_a_refusal_names_no_environment_the_caller_may_not_list(team: Team) -> None:
     """A refused `token rotate` is about the token's roles, targets the server worked out: one
     on an environment the caller does not list is not named (a review found `on environment

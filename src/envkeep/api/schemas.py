@@ -329,8 +329,10 @@ class TokenInfo(Body):
     environment: str | None
     created_at: str
     expires_at: str | None
-    revoked: bool
+    revoked: bool  # ended: revoked, or rotated out
     created_by: str | None = None  # a member's email, or token NAME
+    ended: str | None = None  # None while live; "revoked", "rotated out" (an older server: None)
+    ended_at: str | None = None
 
 
 class TokenRevoked(Body):

@@ -33,6 +33,18 @@ def retired_prefixes(workspace_id: str, label: str) -> tuple[str, ...]:
     return tuple(f"{prefix}:{workspace_id}:{label}:" for prefix in _RETIRED)
 
 
+def account_prefixes(workspace_id: str) -> tuple[str, ...]:
+    """How the names of every token account of a workspace begin: those that hold their
+    names (``account_name``), and those that gave them up to a newer one (``retired_name``)."""
+    return tuple(f"{prefix}:{workspace_id}:" for prefix in ("sa", *_RETIRED))
+
+
+def retired_why(name: str) -> str | None:
+    """Why a token's account no longer holds its name, as `audit` and `token list` say it
+    (``rotated out``, ``revoked``); None for an account that holds it, and any other name."""
+    return _RETIRED.get(name.partition(":")[0])
+
+
 def _token_parts(name: str) -> list[str] | None:
     """A service account's principal name (``account_name`` or ``retired_name``) past its
     prefix: workspace id, token name (and a retired one's account id); None for any other."""
@@ -76,5 +88,5 @@ def shown_name(name: str, kind: str) -> str:
     label = token_label(name) if kind == "service" else None
     if label is None:
         return name
-    why = _RETIRED.get(name.partition(":")[0])
+    why = retired_why(name)
     return f"token {label}" if why is None else f"token {label} ({why})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from envkeep.app._lookup import names_in_workspace
 from envkeep.app._service_accounts import (
@@ -36,7 +36,7 @@ from envkeep.app.authz import (
 )
 from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
-from envkeep.app.principal_labels import account_name
+from envkeep.app.principal_labels import account_prefixes, retired_why
 from envkeep.app.principals import principal_view
 from envkeep.app.role_scopes import (
     Scope,
@@ -87,7 +87,9 @@ class NewServiceAccount:
 
 @dataclass(frozen=True)
 class ServiceAccountView:
-    """A token as ``token list`` shows it; its scope by name (None: all of it)."""
+    """A token as ``token list`` shows it; its scope by name (None: all of it). An ended one
+    (``revoked``) says how (``ended``: ``revoked``, or ``rotated out`` once `token rotate`
+    gave its name to a successor) and when; several may bear one name, its holder last."""
 
     principal: PrincipalView
     label: str
@@ -96,8 +98,10 @@ class ServiceAccountView:
     environment: str | None
     created_at: str
     expires_at: str | None
-    revoked: bool
+    revoked: bool  # ended: revoked or rotated out
     created_by: str | None = None  # its creator as `audit` names it; None when not known
+    ended: str | None = None  # None while live; else `principal_labels.retired_why`'s words
+    ended_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,17 +166,18 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
     """The workspace's service accounts, scopes by name, a row for each role (`may_see_token`):
     all of them for its readers; for a member with narrower roles those with a role where it
     reads (a project's admin manages the tokens of its project), each with those roles only,
-    and those it made, with no role shown where it reads none (a revoked one has none left:
-    its role and scope are None)."""
+    and those it made, with no role shown where it reads none. An ended one (revoked, or
+    rotated out) is seen with the roles it held when it ended, where they were; those whose
+    name a newer token took too, so a name's history reads in order of creation."""
     mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
     everything = may_list(mine, Target(workspace_id))
-    prefix = account_name(workspace_id, "")
+    named = (Principal.name.startswith(p, autoescape=True) for p in account_prefixes(workspace_id))
     rows = call.session.execute(
         select(Principal, SessionToken, RoleBinding)
         .join(SessionToken, SessionToken.principal_id == Principal.id)
         .outerjoin(RoleBinding, RoleBinding.principal_id == Principal.id)
-        .where(Principal.kind == "service", Principal.name.startswith(prefix))
-        .order_by(Principal.name)
+        .where(Principal.kind == "service", or_(*named))
+        .order_by(Principal.created_at, Principal.id)
     ).all()
     held = [*_with_ended_roles(call, [(p, t, b) for p, t, b in rows])]
     shown: list[tuple[Principal, SessionToken, RoleBinding | EndedRole | None]] = [
@@ -181,9 +186,10 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
     seen = {p.id for p, _, _ in shown}
     made = {p.id: (p, t) for p, t, _ in rows if p.created_by == call.actor.principal_id}
     shown += [(p, t, None) for key, (p, t) in made.items() if key not in seen]
+    shown.sort(key=lambda row: (row[1].label or "", aware(row[0].created_at), row[0].id))
     view = partial(_token_view, names_in_workspace(call, workspace_id))
     creators = shown_names(call, (p.created_by for p, _, _ in shown))
-    return sorted((view(creators, *row) for row in shown), key=lambda v: v.principal.name)
+    return [view(creators, *row) for row in shown]
 
 
 def _with_ended_roles(
@@ -208,6 +214,7 @@ def _token_view(
 ) -> ServiceAccountView:
     """One row of `token list`: a token and one role it holds (None: none shown)."""
     projects, envs = names
+    ended_at = account.disabled_at or token.revoked_at
     return ServiceAccountView(
         principal_view(account),
         token.label or "",
@@ -216,8 +223,10 @@ def _token_view(
         envs.get(binding.environment_id) if binding and binding.environment_id else None,
         aware(account.created_at).isoformat(),
         aware(token.expires_at).isoformat() if token.expires_at else None,
-        token.revoked_at is not None or account.disabled_at is not None,
+        ended_at is not None,
         creators.get(account.created_by or ""),
+        retired_why(account.name) or ("revoked" if ended_at else None),
+        aware(ended_at).isoformat() if ended_at else None,
     )
 
 

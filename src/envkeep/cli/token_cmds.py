@@ -45,34 +45,60 @@ def create(
 
 
 @token_app.command("list")
-def list_(json_out: JsonOpt = False) -> None:
-    """List the workspace's tokens.
+def list_(
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help=f"Also the tokens that ended (revoked or rotated out) more than"
+            f" {tokens.ENDED_SHOWN_DAYS} days ago.",
+        ),
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the workspace's tokens: live ones, and those that ended in the last 30 days.
 
-    Example: envkeep token list
+    A name given again (by token rotate, or to a new token after a revoke) shows on a row for
+    each token that held it, oldest first, with when it was created and ended; token revoke
+    and token rotate act on the one that holds it now. In --json, principal.id tells them
+    apart.
+
+    Example: envkeep token list --all
     """
     found = tokens.list_tokens(make_context())
     now = datetime.now(UTC)
+    shown, hidden = (found, 0) if show_all else tokens.recent_tokens(found, now)
     if json_out:
-        output.print_json(found)
-        return
-    rows = [
-        (
-            t["label"],
-            t["role"] or "-",
-            _scope(t),
-            t.get("created_by") or "-",
-            output.moment(t["expires_at"]) if t["expires_at"] else "never",
-            _state(t, now),
+        output.print_json(shown)
+    else:
+        header = ("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED", "EXPIRES", "ENDED", "STATE")
+        empty = "no live or recently ended tokens" if hidden else "no tokens"
+        output.print_table(header, [_row(t, now) for t in shown], empty=empty)
+    if hidden:
+        output.done(
+            f"{output.counted(hidden, 'token')} that ended over {tokens.ENDED_SHOWN_DAYS} days"
+            " ago not shown: envkeep token list --all"
         )
-        for t in found
-    ]
-    header = ("TOKEN", "ROLE", "SCOPE", "CREATED BY", "EXPIRES", "STATE")
-    output.print_table(header, rows, empty="no tokens")
+
+
+def _row(token: dict[str, Any], now: datetime) -> tuple[str, ...]:
+    """A token's row in `token list`: an ended one does not expire any more."""
+    expires = output.moment(token["expires_at"]) if token["expires_at"] else "never"
+    return (
+        token["label"],
+        token["role"] or "-",
+        _scope(token),
+        token.get("created_by") or "-",
+        output.moment(token.get("created_at")),
+        "-" if token["revoked"] else expires,
+        output.moment(token.get("ended_at")),
+        _state(token, now),
+    )
 
 
 def _state(token: dict[str, Any], now: datetime) -> str:
     if token["revoked"]:
-        return "revoked"
+        return str(token.get("ended") or "revoked")  # or "rotated out"
     expired = token["expires_at"] and as_utc(str(token["expires_at"])) <= now
     return "expired" if expired else "active"
 

@@ -30,6 +30,7 @@ from envkeep.core.errors import (
     PermissionDenied,
     UsageError,
 )
+from envkeep.core.timestamps import as_utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -198,11 +199,11 @@ def _scopes_holding(ctx: ClientContext, role: str) -> list[tuple[str, str | None
 def rotate_token(
     ctx: ClientContext, name: str, *, expires: str | None, show: Callable[[str], None]
 ) -> list[str]:
-    """Replace a token by one with new keys, the same roles and scopes (and, without
-    ``expires``, the same lifetime; ``never``: none); the old one stops working at once. The
-    new token goes to ``show`` (it is shown once) before the data key of every environment
-    the old one could read is rotated, as a revocation does, so that a rotation that fails
-    cannot lose it. Return the rotated environments."""
+    """Replace the live token named ``name`` by one with new keys, the same roles and scopes
+    (and, without ``expires``, the same lifetime; ``never``: none); the old one stops working
+    at once. The new token goes to ``show`` (it is shown once) before the data key of every
+    environment the old one could read is rotated, as a revocation does, so that a rotation
+    that fails cannot lose it. Return the rotated environments."""
     backend = team_backend(ctx)
     rows = [t for t in list_tokens(ctx) if t["label"] == name]  # a row per role it holds
     if not rows:
@@ -238,13 +239,28 @@ def rotate_token(
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
-    """The workspace's service accounts, a row for each role; ``role`` None for a token with
-    none (an older server says ``"-"``)."""
+    """The workspace's service accounts, a row for each role, ended ones too (revoked, or
+    rotated out: ``revoked`` true); ``role`` None for a token with none (an older server says
+    ``"-"``)."""
     backend = team_backend(ctx)
     found: list[dict[str, Any]] = backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
     )
     return [t | {"role": None} if t.get("role") == "-" else t for t in found]
+
+
+ENDED_SHOWN_DAYS = 30  # how long `token list` shows a token after it ended (--all: always)
+
+
+def recent_tokens(found: list[dict[str, Any]], now: datetime) -> tuple[list[dict[str, Any]], int]:
+    """The rows of ``found`` that `token list` shows without ``--all``: every live token, and
+    each that ended (revoked, or rotated out) in the last ``ENDED_SHOWN_DAYS`` days (an older
+    server does not say when: shown); and how many tokens it leaves out."""
+    since = now - timedelta(days=ENDED_SHOWN_DAYS)
+    old = {
+        t["principal"]["id"] for t in found if t.get("ended_at") and as_utc(t["ended_at"]) < since
+    }
+    return [t for t in found if t["principal"]["id"] not in old], len(old)
 
 
 @dataclass(frozen=True)
