@@ -219,7 +219,7 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
     current = {"label": "ci", "revoked": True, "project": "shop", "environment": "dev"}
     monkeypatch.setattr(tokens, "list_tokens", lambda _ctx: [current])
     monkeypatch.setattr(tokens, "pin_made_here", lambda *_args: None)  # no home to pin in
-    seen: list[str] = []
+    seen: list[tokens.Minted] = []
 
     def rotate_environments(_ctx: object, _answer: object) -> list[str]:
         assert seen, "the new token must be shown first"
@@ -229,7 +229,8 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
     with pytest.raises(RotationLeft):
         tokens.rotate_token(CTX, "ci", expires=None, show=seen.append)
     assert len(seen) == 1
-    assert seen[0].startswith("ek_sa_")
+    assert seen[0].token.startswith("ek_sa_")
+    assert not seen[0].known  # a server that did not say when it expires: nothing is made up
 
 
 def _failing_for(name: str, rotate_key: Any) -> Any:

@@ -398,11 +398,17 @@ def test_token_list_says_who_created_each_token_and_what_a_revoked_one_could_do(
     assert seen_by_bob["gone"]["role"] == "read", seen_by_bob
     assert seen_by_bob["gone"]["revoked"] is True
     assert "alice-ws" not in seen_by_bob, seen_by_bob
+    # a live token left with no role is told so, not that it was revoked
+    no_role = _cli(team.alice, team.work, "token", "rotate", "alice-ws")
+    assert no_role.returncode == 2, no_role.stderr
+    assert "token 'alice-ws' holds no role any more" in no_role.stderr, no_role.stderr
+    assert "envkeep member grant alice-ws ROLE" in no_role.stderr, no_role.stderr
     # and whoever sees it is told it was revoked when rotating it, admin or not
     for home in (team.alice, team.bob):
         rotated = _cli(home, team.work, "token", "rotate", "gone")
         assert rotated.returncode == 2, rotated.stderr
-        assert "token 'gone' was revoked (or lost its role)" in rotated.stderr, rotated.stderr
+        assert "token 'gone' was revoked: it cannot be rotated" in rotated.stderr, rotated.stderr
+        assert "envkeep token create gone --role ROLE" in rotated.stderr, rotated.stderr
 
 
 def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_token(
@@ -423,6 +429,8 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
     history = team.listed()["ci"]
 
     assert rotated.returncode == 0, rotated.stderr
+    assert "rotated 'ci': the old token no longer works" in rotated.stderr, rotated.stderr
+    assert "(the old token's lifetime, from now)" in rotated.stderr, rotated.stderr
     assert shown.returncode == 0, shown.stderr
     header, *lines = shown.stdout.splitlines()
     assert re.split(r"\s{2,}", header.strip()) == [
@@ -450,6 +458,7 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
 
     again = _cli(team.alice, team.work, "token", "rotate", "ci", "--expires", "never")
     assert again.returncode == 0, again.stderr  # the live one, not an ended one of the name
+    assert "it never expires" in again.stderr, again.stderr
     team.a("token", "revoke", "ci")  # the live one again: the rotation's successor
 
     after = team.listed()["ci"]

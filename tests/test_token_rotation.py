@@ -131,6 +131,7 @@ def test_a_rotated_token_keeps_its_name_role_scope_and_lifetime_and_the_old_one_
         "read",
     )
     assert replaced["ended_at"] is not None
+    assert answer.json()["expires_at"] == listed["expires_at"]
     assert (listed["label"], listed["role"]) == ("ci", "read")
     assert (listed["project"], listed["environment"]) == ("shop", "dev")  # names, not ids
     assert listed["principal"]["id"] == new["principal_id"]

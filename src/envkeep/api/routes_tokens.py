@@ -72,7 +72,7 @@ def rotate(
     workspace_id: str, label: str, body: schemas.TokenRotation, call: AuthedCall
 ) -> schemas.TokenRotated:
     """Replace a token (same name, role and scope, new keys); the old one ends at once. The
-    answer lists the environments whose keys to rotate now."""
+    answer lists the environments whose keys to rotate now, and when the new token expires."""
     new = _keys(body)
     done = tokens.rotate_service_account(
         call, workspace_id=workspace_id, label=label, new=new, never_expires=body.never_expires
@@ -82,6 +82,7 @@ def rotate(
         replaced_id=done.replaced_id,
         environment_ids=[e.id for e in done.environments],
         environments=affected(done.environments),
+        expires_at=done.expires_at,
     )
 
 

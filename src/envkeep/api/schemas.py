@@ -355,6 +355,7 @@ class TokenRotated(Body):
     replaced_id: str
     environment_ids: list[str]
     environments: list[AffectedEnvironment] = []
+    expires_at: str | None = None  # the new token's expiry (None: never)
 
 
 class TokenSelf(Body):

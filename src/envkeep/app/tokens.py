@@ -117,12 +117,14 @@ class TokenSelf:
 
 @dataclass(frozen=True)
 class Rotated:
-    """The replaced account, its successor, and the environments the replaced one could read
-    (whose data keys the caller's client rotates next)."""
+    """The replaced account, its successor, the environments the replaced one could read
+    (whose data keys the caller's client rotates next), and when the successor's token
+    expires (ISO 8601; None: never)."""
 
     replaced_id: str
     principal_id: str
     environments: list[AffectedEnvironment]
+    expires_at: str | None = None
 
 
 # A new token's name (tokens named otherwise before this rule keep their names, and rotate).
@@ -320,10 +322,7 @@ def rotate_service_account(
         )
     account, bindings = find_account(call, workspace_id, label)
     if account.disabled_at is not None or not bindings:  # seen in `token list`: no secret
-        raise UsageError(
-            f"token '{label}' was revoked (or lost its role): it cannot be rotated",
-            hint="create a new one: envkeep token create NAME --role ROLE",
-        )
+        raise _not_rotatable(label, revoked=account.disabled_at is not None)
     try:
         require_admin_over(call, workspace_id, bindings)
     except PermissionDenied as refused:
@@ -358,7 +357,23 @@ def rotate_service_account(
             "replaced": account.id,
         },
     )
-    return Rotated(account.id, new.principal_id, affected_environments(call, envs))
+    expiry = aware(expires_at).isoformat() if expires_at else None
+    return Rotated(account.id, new.principal_id, affected_environments(call, envs), expiry)
+
+
+def _not_rotatable(label: str, *, revoked: bool) -> UsageError:
+    """The refusal to rotate a revoked token (its name is free for a new one), or a live one
+    left with no role (which a rotation would hand on as none)."""
+    if revoked:
+        return UsageError(
+            f"token '{label}' was revoked: it cannot be rotated",
+            hint=f"create a new one under its name: envkeep token create {label} --role ROLE",
+        )
+    return UsageError(
+        f"token '{label}' holds no role any more: a rotation would make a token that opens nothing",
+        hint=f"give it a role (envkeep member grant {label} ROLE --project PROJECT), or revoke"
+        f" it (envkeep token revoke {label}) and create another",
+    )
 
 
 def token_self(call: Call) -> TokenSelf:

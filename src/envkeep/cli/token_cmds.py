@@ -38,10 +38,16 @@ def create(
     )
     sys.stdout.write(token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
+    output.done(_expiry(expires_at, expires))
+
+
+def _expiry(expires_at: str | None, lifetime: str | None) -> str:
+    """When a token made now expires: ``lifetime`` (``30d``; None: a rotated token's
+    predecessor's) from now, or never."""
     if expires_at is None:
-        output.done("it never expires (give it a lifetime with --expires, e.g. 30d)")
-    else:
-        output.done(f"it expires at {output.moment(expires_at)}, {expires} from now")
+        return "it never expires (give it a lifetime with --expires, e.g. 30d)"
+    since = f", {lifetime} from now" if lifetime else " (the old token's lifetime, from now)"
+    return f"it expires at {output.moment(expires_at)}{since}"
 
 
 @token_app.command("list")
@@ -112,7 +118,7 @@ def _scope(token: dict[str, object]) -> str:
 
 @token_app.command("revoke")
 def revoke(
-    name: Annotated[str, typer.Argument(help="The token's name.")],
+    name: Annotated[str, typer.Argument(help="The name of the live token to end.")],
     revoke_now: RevokeNowOpt = False,
 ) -> None:
     """End a token and rotate the keys of every environment it could read.
@@ -151,7 +157,7 @@ def _left_for_admin(left: tuple[tuple[str, str], ...]) -> str:
 
 @token_app.command("rotate")
 def rotate(
-    name: Annotated[str, typer.Argument(help="The token's name.")],
+    name: Annotated[str, typer.Argument(help="The name of the live token to replace.")],
     expires: Annotated[
         str | None,
         typer.Option(
@@ -163,15 +169,18 @@ def rotate(
     """Replace a token by a new one (same name, roles and scopes); the old one stops at once.
 
     The new token is printed once. The keys of every environment the old one could read are
-    rotated, as by token revoke.
+    rotated, as by token revoke. token list shows the old one as rotated out.
 
     Examples: envkeep token rotate ci --expires 30d; envkeep token rotate ci --expires never
     """
 
-    def show(token: str) -> None:
-        sys.stdout.write(token + "\n")
+    def show(minted: tokens.Minted) -> None:
+        sys.stdout.write(minted.token + "\n")
         sys.stdout.flush()
-        output.done(f"rotated '{name}' (shown once: replace ENVKEEP_TOKEN where it is used)")
+        output.done(f"rotated '{name}': the old token no longer works")
+        output.done("shown once: replace ENVKEEP_TOKEN with it wherever the old one is used")
+        if minted.known:
+            output.done(_expiry(minted.expires_at, expires))
 
     rotated = tokens.rotate_token(make_context(), name, expires=expires, show=show)
     output.done(f"new keys for: {', '.join(rotated) or 'no environment'}")

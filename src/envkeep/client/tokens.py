@@ -196,8 +196,19 @@ def _scopes_holding(ctx: ClientContext, role: str) -> list[tuple[str, str | None
     return held
 
 
+@dataclass(frozen=True)
+class Minted:
+    """A token made now, to be shown once, and when it expires (ISO 8601; None: never).
+    ``known`` False: the server did not say (one older than this client, asked to keep the old
+    token's lifetime)."""
+
+    token: str = field(repr=False)
+    expires_at: str | None
+    known: bool = True
+
+
 def rotate_token(
-    ctx: ClientContext, name: str, *, expires: str | None, show: Callable[[str], None]
+    ctx: ClientContext, name: str, *, expires: str | None, show: Callable[[Minted], None]
 ) -> list[str]:
     """Replace the live token named ``name`` by one with new keys, the same roles and scopes
     (and, without ``expires``, the same lifetime; ``never``: none); the old one stops working
@@ -233,7 +244,10 @@ def rotate_token(
             **({"never_expires": True} if expires == NEVER else {}),
         },
     )
-    show(new.token)
+    if expires is not None:  # asked for: known here, whatever the server says
+        show(Minted(new.token, new.body["expires_at"]))
+    else:
+        show(Minted(new.token, answer.get("expires_at"), known="expires_at" in answer))
     pin_made_here(ctx, new.principal_id, new.public)
     return rotate_environments(ctx, answer)
 
