@@ -231,6 +231,21 @@ def test_the_subject_column_names_whom_an_event_is_about_and_only_that() -> None
     assert (exported["principal"], exported["subject"]) == ("admin@x.io", "bob@x.io")
 
 
+def test_a_rotations_subject_is_the_token_it_rotated_out_where_the_server_names_it() -> None:
+    names = {"admin-id": "admin@x.io", "new-id": "token ci", "old-id": "token ci (rotated out)"}
+    rotated = _event("token.rotate", "ci", '{"principal_id": "new-id", "replaced": "old-id"}')
+    unnamed = {k: v for k, v in names.items() if k != "old-id"}  # a server older than that
+
+    assert shown_subject(rotated, names) == "token ci (rotated out)"
+    assert shown_subject(rotated, unnamed) == "token ci"  # its successor, as before
+    exported = json.loads(render_events([rotated], "jsonl", names))
+    assert (exported["subject"], exported["replaced"]) == ("token ci", "token ci (rotated out)")
+    [row] = csv.DictReader(io.StringIO(render_events([rotated], "csv", names)))
+    assert (row["subject"], row["replaced"]) == ("token ci", "token ci (rotated out)")
+    made = _event("token.create", "ci", '{"principal_id": "new-id"}')
+    assert json.loads(render_events([made], "jsonl", names))["replaced"] is None
+
+
 def test_a_refused_token_action_names_the_token() -> None:
     route = "/v1/workspaces/{workspace_id}/tokens/{label}/revoke"
     assert _denied_target({"workspace_id": "w", "label": "ci"}, route) == "ci"

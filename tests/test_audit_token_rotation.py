@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from envkeep.client.tokens import parse_token
 from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
@@ -101,6 +102,34 @@ def test_a_revoked_token_whose_name_was_given_again_says_revoked_and_one_filter_
         ("token.revoke", "token ci (revoked)"),
         ("token.create", "token ci"),
     ]
+
+
+def test_a_rotation_is_about_the_token_it_rotated_out(server: TeamServer, tmp_path: Path) -> None:
+    """The table's SUBJECT of a `token.rotate` is the token it ended, which a reader looks for,
+    not its successor; `--json` keeps ``subject`` (the successor) and adds ``replaced``, and
+    `--subject` finds a rotation by the id of the token it ended."""
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@rotsubj.io"), "alice@rotsubj.io")
+    _ok(alice, work, "init", "shop")
+    first = _ok(alice, work, "token", "create", "ci", "--project", "shop", "--env", "dev")
+    for _ in range(2):
+        _ok(alice, work, "token", "rotate", "ci")
+    first_id = parse_token(first.strip())[0]
+
+    table = _cli(alice, work, "audit", "--action", "token.rotate")
+    events = json.loads(_ok(alice, work, "audit", "--action", "token.rotate", "--json"))
+    about_first = json.loads(_ok(alice, work, "audit", "--subject", first_id, "--json"))
+
+    assert table.returncode == 0, table.stderr
+    assert [_cells(row)[5] for row in _rows(table.stdout)] == ["token ci (rotated out)"] * 2
+    assert [(e["subject"], e["replaced"]) for e in events] == [
+        ("token ci (rotated out)", "token ci (rotated out)"),
+        ("token ci", "token ci (rotated out)"),
+    ]
+    assert json.loads(events[0]["details"])["replaced"] == first_id
+    assert [e["action"] for e in about_first] == ["token.create", "token.rotate"]
+    assert about_first[1]["seq"] == events[0]["seq"]
 
 
 def _rows(table: str) -> list[str]:

@@ -27,6 +27,7 @@ from envkeep.core.auditchain import (
     INVITE_ACTIONS,
     EventView,
     event_time_bound,
+    replaced_id,
     subject_id,
     verify_chain,
 )
@@ -98,7 +99,7 @@ def list_events(
     """A page of a workspace's events in chain order (workspace admins only): the first
     ``limit`` after ``after``, or with ``newest`` the last ``limit`` of them. ``principal``:
     who acted; ``subject``: whom an event is about (a member granted, revoked or removed, a
-    token made or rotated), each an email, a token's name or an id."""
+    token made, rotated or rotated out), each an email, a token's name or an id."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     order = AuditEvent.seq.desc() if newest else AuditEvent.seq
     query = (
@@ -114,7 +115,8 @@ def list_events(
         # The details are JSON written with json.dumps' separators (`audit_append._DETAILS`);
         # an invite's events name the invitee by email, in their target.
         ids = _principal_ids(call, workspace_id, subject)
-        about = [f'"principal_id": "{i}"' for i in ids]
+        # A token.rotate is about the account it replaced too (`replaced_id`).
+        about = [f'"{key}": "{i}"' for i in ids for key in ("principal_id", "replaced")]
         invited = and_(
             AuditEvent.action.in_(INVITE_ACTIONS), AuditEvent.target == subject.strip().lower()
         )
@@ -179,9 +181,10 @@ def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None])
 
 def page_names(call: Call, *, workspace_id: str, events: Iterable[EventView]) -> dict[str, str]:
     """``principal_names`` of a page's actors and of the principals its events are about
-    (`subject_id`: a granted, revoked or removed member; a token made or rotated), read from
-    ids the events hold already, so the chain is as it was."""
-    ids = [i for e in events for i in (e.principal_id, subject_id(e))]
+    (`subject_id`: a granted, revoked or removed member; a token made or rotated; and
+    `replaced_id`: the token a rotation ended), read from ids the events hold already, so the
+    chain is as it was."""
+    ids = [i for e in events for i in (e.principal_id, subject_id(e), replaced_id(e))]
     return principal_names(call, workspace_id=workspace_id, ids=ids)
 
 

@@ -98,7 +98,8 @@ def query(
 
 
 # Whom an event is about (SUBJECT: a member granted, a token made) has a column of its own, as
-# --json has `subject`: written after the target, the two read as one name.
+# --json has `subject`: written after the target, the two read as one name. A rotation's is the
+# token it rotated out (--json's `replaced`), which is what a reader looks for.
 COLUMNS = ("SEQ", "TIME", "WHO", "ACTION", "TARGET", "SUBJECT", "OUTCOME")
 
 

@@ -20,6 +20,7 @@ from envkeep.core.auditchain import (
     AuditQuery,
     EventView,
     event_time_bound,
+    replaced_id,
     subject_id,
     verify_chain,
 )
@@ -136,13 +137,14 @@ def verify(ctx: ClientContext) -> Verification:
 
 def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
     """Who acted (``principal``) and whom the event is about (``subject``: the member a grant,
-    revoke or removal concerns, a token made or rotated), as the server named them (an email,
-    ``token NAME``; an invite's events, the invitee's email, their target); None where there
-    is none, or no name came."""
-    subject = subject_id(event)
+    revoke or removal concerns, a token made, the token a rotation made; ``replaced``: the
+    token a rotation ended), as the server named them (an email, ``token NAME``; an invite's
+    events, the invitee's email, their target); None where there is none, or no name came."""
+    subject, replaced = subject_id(event), replaced_id(event)
     return {
         "principal": names.get(event.principal_id or ""),
         "subject": names.get(subject) if subject else _invitee(event),
+        "replaced": names.get(replaced) if replaced else None,
     }
 
 
@@ -154,7 +156,13 @@ def _invitee(event: EventView) -> str | None:
 
 def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
     """Whom the event is about, for the table's SUBJECT column (``bob@example.com``, ``token
-    ci``; the id's start when the server named no one), ``-`` for an event about no one."""
+    ci``; the id's start when the server named no one), ``-`` for an event about no one. A
+    rotation's is the token it ended (``token ci (rotated out)``), which a reader looks for,
+    not its successor, which holds the name now (shown instead where the server named only
+    the successor: one older than this client)."""
+    replaced = replaced_id(event)
+    if replaced is not None and replaced in names:
+        return names[replaced]
     subject = subject_id(event)
     if subject is None:
         return _invitee(event) or "-"
@@ -163,13 +171,13 @@ def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
 
 def render_events(events: list[EventView], fmt: str, names: Mapping[str, str] | None = None) -> str:
     """JSON lines or CSV, one event each, every field, and who acted and whom the event is
-    about by name (``principal``, ``subject``: `labels`, outside the chain)."""
+    about by name (``principal``, ``subject``, ``replaced``: `labels`, outside the chain)."""
     rows = [asdict(e) | labels(e, names or {}) for e in events]
     if fmt == "jsonl":
         return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
     if fmt == "csv":
         out = io.StringIO()
-        fields = [*EventView.__dataclass_fields__, "principal", "subject"]
+        fields = [*EventView.__dataclass_fields__, "principal", "subject", "replaced"]
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

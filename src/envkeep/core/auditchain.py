@@ -70,10 +70,20 @@ INVITE_ACTIONS = ("member.invite", "invite.withdraw", "invite.accept")
 
 def subject_id(event: _Hashed) -> str | None:
     """The principal an event is about, besides its actor (the member a grant, revoke or
-    removal concerns; the account of a token made or rotated): ``principal_id`` in its
-    details, where it has one."""
+    removal concerns; the account of a token made, or the one a rotation made): ``principal_id``
+    in its details, where it has one."""
+    return _detail(event, "principal_id")
+
+
+def replaced_id(event: _Hashed) -> str | None:
+    """The account a `token.rotate` replaced (``replaced`` in its details), which the rotation
+    ended: the token a reader of the trail looks for; None for any other event."""
+    return _detail(event, "replaced")
+
+
+def _detail(event: _Hashed, key: str) -> str | None:
     try:
-        found = json.loads(event.details).get("principal_id")
+        found = json.loads(event.details).get(key)
     except (ValueError, AttributeError):  # not JSON, or not an object
         return None
     return found if isinstance(found, str) else None
