@@ -81,9 +81,23 @@ def test_the_table_names_whom_an_event_is_about_in_a_column_of_its_own(team: Tea
     assert ("member.grant", "shop", "bob@subj.io") in said, table
     assert ("member.grant", "shop/dev", "carol@subj.io") in said, table
     assert ("member.revoke", "shop/dev", "carol@subj.io") in said, table
-    assert ("member.remove", "workspace", "bob@subj.io") in said, table
+    assert ("member.remove", "workspace default", "bob@subj.io") in said, table
     # about an email, before any account: the invitee, as --subject EMAIL finds it
     assert ("member.invite", "bob@subj.io", "bob@subj.io") in said, table
+
+
+def test_a_workspace_wide_grant_names_the_workspace_as_a_removal_does(team: Team) -> None:
+    """A bare ``workspace`` read as a placeholder: an event about the whole workspace names it
+    (``workspace NAME``; no project's name holds a space, so none is taken for it)."""
+    code = team.a("member", "invite", "gina@subj.io", "--role", "read").strip()
+    join(team.server, team.root / "gina", team.work, code, "gina@subj.io")
+    team.a("member", "grant", "gina@subj.io", "read")
+
+    events = team.events("--subject", "gina@subj.io", "--action", "member.grant")
+    removal = team.events("--action", "member.remove")
+
+    assert [(e["target"], e["subject"]) for e in events] == [("workspace default", "gina@subj.io")]
+    assert [(e["target"], e["subject"]) for e in removal] == [("workspace default", "bob@subj.io")]
 
 
 def test_json_names_the_actor_and_the_subject(team: Team) -> None:
@@ -91,7 +105,7 @@ def test_json_names_the_actor_and_the_subject(team: Team) -> None:
 
     assert [(e["action"], e["target"], e["principal"], e["subject"]) for e in events] == [
         ("member.revoke", "shop/dev", "alice@subj.io", "carol@subj.io"),
-        ("member.remove", "workspace", "alice@subj.io", "bob@subj.io"),
+        ("member.remove", "workspace default", "alice@subj.io", "bob@subj.io"),
     ]
     reads = team.events("--action", "secrets.read", "--limit", "1")
     assert reads[0]["subject"] is None

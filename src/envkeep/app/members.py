@@ -31,7 +31,7 @@ from envkeep.app.role_scopes import (
 from envkeep.app.share_store import store_shares
 from envkeep.app.token_cascade import end_uncovered_tokens
 from envkeep.core.errors import NotFoundError, RoleNotHeld, UsageError
-from envkeep.store.models import Principal, RoleBinding
+from envkeep.store.models import Principal, RoleBinding, Workspace
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -96,7 +96,7 @@ def grant_role(
         call,
         workspace_id=workspace_id,
         action="member.grant",
-        target=_describe(scope),
+        target=_event_target(call, workspace_id, scope),
         details={
             "principal_id": principal_id,
             "role": str(wanted),
@@ -121,6 +121,16 @@ def _shown(call: Call, workspace_id: str, principal_id: str) -> str:
 
 def _describe(scope: Scope) -> str:
     return "/".join(p for p in (scope.project, scope.environment) if p) or "workspace"
+
+
+def _event_target(call: Call, workspace_id: str, scope: Scope) -> str:
+    """Where a role change applies, as its audit event's target: ``shop/dev``, ``shop``, or
+    ``workspace NAME`` for the whole workspace (a bare ``workspace`` read as a placeholder;
+    a project's name holds no space, so neither is taken for the other)."""
+    if scope.project:
+        return _describe(scope)
+    workspace = call.session.get(Workspace, workspace_id)
+    return f"workspace {workspace.name}" if workspace is not None else "workspace"
 
 
 def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scope) -> Revocation:
@@ -156,7 +166,7 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
         call,
         workspace_id=workspace_id,
         action="member.revoke",
-        target=_describe(scope),
+        target=_event_target(call, workspace_id, scope),
         details={"principal_id": principal_id, **ended.details()},
     )
     return revocation(call, workspace_id, envs, ended)
@@ -190,7 +200,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
         call,
         workspace_id=workspace_id,
         action="member.remove",
-        target="workspace",
+        target=_event_target(call, workspace_id, Scope()),
         details={
             "principal_id": principal_id,
             **({"invites_withdrawn": withdrawn} if withdrawn else {}),
