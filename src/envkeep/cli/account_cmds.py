@@ -74,7 +74,7 @@ def join(
             f"{current.email} joined workspace '{joined.name}' on {current.url}; commands now"
             " act in it (back to another: envkeep workspace use NAME)"
         )
-        _note_keys_pending(current.email)
+        _note_keys_pending(current)
         return
     address = _email(ctx.settings, email)
     same_server = current is not None and current.url == accounts.normalise_url(url)
@@ -88,18 +88,22 @@ def join(
         ctx.settings, url, code, email=address, passphrase=_passphrase(ctx.settings, new=True)
     )
     output.done(f"welcome, {session.email}: logged in to {session.url}")
-    _note_keys_pending(session.email)
+    _note_keys_pending(session)
 
 
-def _note_keys_pending(email: str) -> None:
+def _note_keys_pending(session: accounts.ServerSession) -> None:
     """After a join: when the roles joined come without their keys yet (an admin's `member
     grant` seals them), say so, with the fingerprint they may ask to compare; the first read
-    would otherwise be the first word of it."""
+    would otherwise be the first word of it. The account's, on the server joined, wherever it
+    runs: in a checkout on the embedded store, the local identity is no one's to compare (and
+    was made there, protected by the passphrase of the join)."""
     from envkeep.client.members import list_members
     from envkeep.core.errors import EnvkeepError
+    from envkeep.settings import load_settings
 
+    email = session.email
     try:
-        ctx = make_context()
+        ctx = make_context(replace(load_settings(), server=session.url))
         me = ctx.identity.principal_id
         mine = [row for row in list_members(ctx) if row["principal"]["id"] == me]
         fingerprint = ctx.identity.record.public.fingerprint()
@@ -194,77 +198,6 @@ _KEYRING_KEPT = (
     "warning: the OS keyring would not remove the account's keys (service 'envkeep'): remove"
     " them with your keyring's own tool"
 )
-
-
-def whoami(
-    fingerprint: Annotated[
-        bool, typer.Option("--fingerprint", help="Show your key fingerprint.")
-    ] = False,
-    json_out: JsonOpt = False,
-) -> None:
-    """Show who you are on the server you are logged in to (or locally).
-
-    Example: envkeep whoami --fingerprint
-    """
-    ctx = make_context()
-    session = ctx.session
-    names: dict[str, str] | None = None
-    if session is not None and not ctx.settings.token:
-        names = _workspace_names(ctx.settings)  # the server says whether the login holds
-    record = ctx.identity.record
-    info: dict[str, object] = {
-        "server": session.url if session else None,
-        "email": session.email if session else record.name,
-        "principal_id": record.principal_id,
-        "workspace_id": session.workspace_id if session else None,
-    }
-    if names is not None and session is not None:
-        if session.workspace_id in names:
-            info["workspace"] = names[session.workspace_id]
-        here = ctx.workspace_id if ctx.server_url == session.url else None
-        if here is not None and here != session.workspace_id:  # envkeep.toml pins another
-            info["workspace_here"] = f"{names.get(here, here)} (envkeep.toml's, for this project)"
-        _warn_no_role(names, {session.workspace_id, here})
-    if session is not None and ctx.settings.token:  # a token: its name, not "service account"
-        info = {"server": info["server"], "token": accounts.token_name(session)} | {
-            k: v for k, v in info.items() if k not in {"server", "email"}
-        }
-    if fingerprint:
-        info["fingerprint"] = record.public.fingerprint()
-    if json_out:
-        output.print_json(info)
-        return
-    if session is None:  # the local identity: a name for history, not an email
-        shown = {"server": "- (not logged in)", "name": f"{record.name} (this machine's)"}
-        info = shown | {k: v for k, v in info.items() if k not in {"server", "email"}}
-        info.pop("workspace_id", None)
-    for key, value in info.items():
-        output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
-
-
-def _warn_no_role(names: dict[str, str], in_use: set[str | None]) -> None:
-    """A warning for each workspace in use here that the account holds no role in (any more):
-    `whoami` would otherwise show a removed member nothing amiss."""
-    for workspace in sorted(w for w in in_use if w is not None and w not in names):
-        output.done(
-            f"warning: you hold no role in workspace {workspace}, which is in use here (removed"
-            " from it, or never granted one): its reads are refused; ask one of its admins, or"
-            " see yours: envkeep workspace list"
-        )
-
-
-def _workspace_names(settings: Settings) -> dict[str, str] | None:
-    """Your workspaces' names by id, asked of the server: an ended session fails here (as the
-    next command would); an unreachable server gives None, with a warning (what is saved here
-    is shown, not checked)."""
-    from envkeep.core.errors import UnreachableError
-
-    try:
-        _active, listed = workspaces.workspaces(settings)
-    except UnreachableError as error:
-        output.done(f"warning: {error.message}; shown as saved here, not checked")
-        return None
-    return {w["id"]: w["name"] for w in listed}
 
 
 account_app = typer.Typer(help="Your account on the team server.", no_args_is_help=True)

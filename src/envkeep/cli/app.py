@@ -47,7 +47,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("join", "account_cmds", "join", False),
     ("login", "account_cmds", "login", False),
     ("logout", "account_cmds", "logout", False),
-    ("whoami", "account_cmds", "whoami", False),
+    ("whoami", "whoami_cmd", "whoami", False),
     ("account", "account_cmds", "account_app", True),
     ("session", "account_cmds", "session_app", True),
     ("workspace", "account_cmds", "workspace_app", True),

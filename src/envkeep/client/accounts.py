@@ -211,7 +211,7 @@ def join_workspace(
     from envkeep.client.refusals import session_client
 
     _invite_id, secret = split_invite_code(code)
-    record = _server_record(settings, session)
+    record = server_record(settings, session)
     body = {"code": code.strip(), "key_proof": crypto.invite_key_proof(secret, record.public)}
     api = session_client(settings, session, transport)
     try:
@@ -326,7 +326,7 @@ def server_identity(
     settings: Settings, session: ServerSession, prompt: PassphrasePrompt | None
 ) -> Identity:
     """The keys of the logged-in account, as stored at login."""
-    record = _server_record(settings, session)
+    record = server_record(settings, session)
     try:
         return unlock(server_settings(settings, session.url), record, prompt)
     except WrongPassphrase as error:  # the server keeps the key file: a damaged copy is fetched
@@ -337,7 +337,7 @@ def server_identity(
         raise
 
 
-def _server_record(settings: Settings, session: ServerSession) -> IdentityRecord:
+def server_record(settings: Settings, session: ServerSession) -> IdentityRecord:
     """The public half of the logged-in account's keys on this machine."""
     from envkeep.client.identity import load_record
 
