@@ -9,7 +9,7 @@ import re
 import sys
 import traceback
 
-from envkeep.core.errors import EnvkeepError, ServiceNotFound
+from envkeep.core.errors import EnvkeepError, ProjectNotFound, ServiceNotFound
 
 
 def report(error: EnvkeepError, *, debug: bool) -> int:
@@ -18,6 +18,8 @@ def report(error: EnvkeepError, *, debug: bool) -> int:
         traceback.print_exception(error)
     if isinstance(error, ServiceNotFound):
         _point_to_init(error)
+    if isinstance(error, ProjectNotFound):
+        _point_to_embedded(error)
     lines = [f"error: {error.message}"]
     if error.hint:
         lines.append(f"hint: {error.hint}")
@@ -47,6 +49,23 @@ def _point_to_init(error: ServiceNotFound) -> None:
         return
     if declared:
         error.hint = "envkeep.toml declares it, but it is not registered here yet: envkeep init"
+
+
+def _point_to_embedded(error: ProjectNotFound) -> None:
+    """The checkout's own project not found, where its envkeep.toml names no server but a
+    login or ENVKEEP_SERVER may have made the user expect one: "create it with: envkeep init"
+    would make a second, empty project; the hint says where it is more likely kept."""
+    from pathlib import Path
+
+    from envkeep.client.checkout_store import missing_project_hint
+    from envkeep.settings import load_settings
+
+    try:
+        hint = missing_project_hint(load_settings(), Path.cwd(), error.message)
+    except (EnvkeepError, OSError):
+        return
+    if hint is not None:
+        error.hint = hint
 
 
 def report_unexpected(error: BaseException, *, debug: bool) -> int:

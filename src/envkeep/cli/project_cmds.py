@@ -12,13 +12,14 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ServiceArg, YesOpt
 from envkeep.cli.state import answered, confirm, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
-from envkeep.client import projects, service_entries
+from envkeep.client import checkout_store, projects, service_entries
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
     from envkeep.client.new_keys import Unsealed
+    from envkeep.core.projectfile import ProjectFile
 
 service_app = typer.Typer(help="Register the project's microservices.", no_args_is_help=True)
 
@@ -60,13 +61,24 @@ def init(
             "--yes", "-y", help="No questions: take the defaults and every service found."
         ),
     ] = False,
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local",
+            help="Keep the project on this machine's embedded store, though you are logged in.",
+        ),
+    ] = False,
 ) -> None:
     """Create a project and write ./envkeep.toml (or set up the one that is already here).
-    Without a name, the project is named after its directory.
+    Without a name, the project is named after its directory. Logged in to a team server, a
+    new project goes there (envkeep.toml names it: server =), unless --local; a checkout whose
+    envkeep.toml names no server stays on the embedded store.
 
     Example: envkeep init shop --env dev --env prod --yes
     """
     ctx = make_context()
+    if local:
+        ctx.choose_embedded()
     envs = env or list(projects.DEFAULT_ENVIRONMENTS)
     declared = (ctx.cwd / FILENAME).exists()
     found = [] if declared else projects.discover_services(ctx.cwd)
@@ -77,22 +89,32 @@ def init(
     if asking:
         name, envs, services = _ask(name, envs, found)
     outcome = projects.init_project(ctx, name, envs, services)
-    project = outcome.project
-    if not outcome.created:
+    if outcome.created:
+        _say_ready(ctx, outcome.project)
+        if found and not yes and not interactive(ctx.settings):  # none asked about: say how
+            _say_found(found)
+    else:
         _say_set_up_already(outcome)
-        _warn_unsealed_by_member(outcome)
-        return
+    _warn_unsealed_by_member(outcome)
+    elsewhere = None if local else checkout_store.embedded_while_logged_in(ctx)
+    if elsewhere:
+        output.done(elsewhere)
+
+
+def _say_ready(ctx: ClientContext, project: ProjectFile) -> None:
+    """The project made, and on which store: a login sends a new project to its server."""
+    where = ctx.server_url or "this machine's embedded store"
     output.done(
-        f"project '{project.project}' is ready ({project.path}); "
+        f"project '{project.project}' is ready on {where} ({project.path}); "
         f"default environment: {project.default_env}"
     )
-    if found and not yes and not interactive(ctx.settings):  # none asked about: say how
-        adds = "; ".join(
-            shlex.join(["envkeep", "service", "add", s.name, "--path", s.path or "."])
-            for s in found
-        )
-        output.done(f"found services, not added (no --yes, no terminal to ask): {adds}")
-    _warn_unsealed_by_member(outcome)
+
+
+def _say_found(found: list[ServiceEntry]) -> None:
+    adds = "; ".join(
+        shlex.join(["envkeep", "service", "add", s.name, "--path", s.path or "."]) for s in found
+    )
+    output.done(f"found services, not added (no --yes, no terminal to ask): {adds}")
 
 
 def _warn_unsealed_by_member(outcome: projects.InitOutcome) -> None:

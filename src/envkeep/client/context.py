@@ -51,6 +51,8 @@ class ClientContext:
         self.warned: set[str] = set()  # warnings said once per command (`warn_once`)
         # Whether this command took the project's default environment (no --env given).
         self.env_defaulted = False
+        # `init --local`: the embedded store, though a login would choose its server.
+        self.embedded_chosen = False
         self._backend: Backend | None = None
 
     def warn_once(self, text: str) -> None:
@@ -65,7 +67,7 @@ class ClientContext:
         """The team server this command talks to; None for the embedded store.
 
         ENVKEEP_SERVER wins; then envkeep.toml's ``server``; outside a project (``init``), the
-        server you are logged in to.
+        server you are logged in to, unless `init --local` chose the embedded store.
         """
         if self.settings.server:
             from envkeep.client.accounts import normalise_url
@@ -77,8 +79,28 @@ class ClientContext:
                 raise
         if self.has_checkout:
             return self.project_file.server
-        session = self.session
+        session = None if self.embedded_chosen else self.session
         return None if session is None else session.url
+
+    def choose_embedded(self) -> None:
+        """`init --local`: a new project on the embedded store though you are logged in. A
+        server named by ENVKEEP_SERVER or by envkeep.toml is refused: commands run here later
+        would go there, not where the project was made."""
+        if self.settings.server:
+            raise UsageError(
+                "--local puts the project on this machine's embedded store, and ENVKEEP_SERVER"
+                " names a server that every later command here would use",
+                hint="unset ENVKEEP_SERVER, or leave out --local",
+            )
+        here = self.cwd / FILENAME  # init sets up this one (a project above it is refused)
+        project = load_project_file(here) if here.exists() else None
+        if project is not None and project.server is not None:
+            raise UsageError(
+                f"{project.path} puts project '{project.project}' on {project.server}; --local"
+                " is for a project on this machine's embedded store",
+                hint="run envkeep init without --local",
+            )
+        self.embedded_chosen = True
 
     @cached_property
     def session(self) -> ServerSession | None:

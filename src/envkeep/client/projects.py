@@ -11,8 +11,15 @@ from envkeep import crypto
 from envkeep.app.project_names import check_project_name
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.app.views import NewEnvironment
+from envkeep.client.checkout_store import chosen_by_login, not_created_on, same_server
 from envkeep.client.service_entries import check_schema, checked_service_paths, example_in
-from envkeep.core.errors import AlreadyExistsError, NotFoundError, PermissionDenied, UsageError
+from envkeep.core.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    PermissionDenied,
+    UnreachableError,
+    UsageError,
+)
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
     FILENAME,
@@ -100,6 +107,8 @@ def init_project(
         if ctx.server_url is not None and _lists_environments(ctx, name):
             raise _teammates_project(ctx, name) from None
         raise
+    except UnreachableError as error:
+        raise chosen_by_login(ctx, name, error) from None
     text = render_project_file(
         name,
         default_env=envs[0],
@@ -169,9 +178,12 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
             f"{project.path} already declares project '{project.project}'",
             hint=f"run 'envkeep init' without a name to set up '{project.project}' here",
         )
-    if ctx.server_url is not None and _reachable(ctx, project):
+    url = ctx.server_url
+    if url is not None and _reachable(ctx, project):
         # A teammate's clone: creating it would take the workspace's admin role.
         return _set_up_already(ctx, project)
+    if url is not None and ctx.settings.server and not same_server(project.server, url):
+        raise not_created_on(project, url)
     try:
         fresh = _create(ctx, project.project, list(project.declared_environments))
     except AlreadyExistsError:
