@@ -199,6 +199,19 @@ def config_tree_fixture(envkeep: Envkeep, config_template: Template) -> Path:
     return envkeep.cwd
 
 
+def store_a_cycle(envkeep: Envkeep, env: str, service: str, *names: str) -> None:
+    """A reference cycle ``names[0] -> names[1] -> … -> names[0]`` in what ``service`` sees in
+    ``env``. `set` refuses a value that closes a cycle, so it is made as an unset can still
+    make one: the first name refers to the second in the shared scope, under the service's own
+    value of it, which is unset once the service's others refer each to the next."""
+    first, *others = names
+    chain = [*others, first]
+    own = {first: "stop"} | {name: f"${{{chain[i + 1]}}}" for i, name in enumerate(others)}
+    quick_ok(envkeep, *set_args(env, service, own))
+    quick_ok(envkeep, *set_args(env, "shared", {first: f"${{{others[0]}}}"}))
+    quick_ok(envkeep, "unset", first, "--env", env, "--service", service)
+
+
 # -- running envkeep ------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from .config_fixtures import (
     assert_one_line_error,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    store_a_cycle,
     values_by_scope,
 )
 from .conftest import Result, collect, copy_of, quick_ok
@@ -132,6 +133,34 @@ def test_env_diff_for_a_service_names_both_layers_when_a_value_moved_between_the
     scopes = {d["name"]: d["scope"] for d in json.loads(result.stdout)}
     assert scopes["DB_HOST"] == "shared->api"  # shared in staging, the service's own in prod
     assert scopes["DB_PASSWORD"] == "shared"
+
+
+def test_env_diff_for_a_service_shows_the_drift_past_names_that_do_not_resolve(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    """A cycle in staging stopped the whole diff (exit 3, nothing shown, and 3 with
+    --exit-code, which promises 2 on an error). The drift is shown, the names in the cycle
+    compared as stored and marked, then the error: 3, or 2 with --exit-code (diff's trouble)."""
+    store_a_cycle(envkeep, "staging", "api", "LOOP_A", "LOOP_B")
+    diff = ("env", "diff", "staging", "prod", "--service", "api")
+
+    plain, checked, listed = envkeep(*diff), envkeep(*diff, "--exit-code"), envkeep(*diff, "--json")
+
+    assert plain.code == 3, plain.describe()
+    assert checked.code == 2, checked.describe()
+    assert checked.stdout == plain.stdout
+    table = {row[2]: row for row in rows(plain.stdout)}
+    assert table["PORT"] == ["~", "api", "PORT", MASK, MASK]  # the drift, as without the cycle
+    assert table["LOOP_A"] == ["-", "shared", "LOOP_A", MASK, "(unresolved)", "-"]
+    assert_one_line_error(
+        plain, "not every value api sees resolves: LOOP_A, LOOP_B in staging (reference cycle"
+    )
+    assert "envkeep validate --env staging --service api" in plain.err_lines[1]
+    changes = {d["name"]: d for d in json.loads(listed.stdout)}
+    assert changes["LOOP_B"] == {
+        "scope": "api", "name": "LOOP_B", "change": "removed", "unresolved": ["from"]
+    }  # fmt: skip
+    assert "unresolved" not in changes["PORT"]
 
 
 def test_promote_without_yes_shows_the_plan_and_writes_nothing(

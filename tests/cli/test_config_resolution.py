@@ -26,6 +26,7 @@ from .config_fixtures import (
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
     printed_env,
     run_all,
+    store_a_cycle,
     values_by_scope,
 )
 from .conftest import copy_of, quick, quick_ok
@@ -72,8 +73,7 @@ class Resolved:
 @pytest.fixture(scope="module")
 def resolved(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Resolved:
     envkeep = copy_of(config_template, tmp_path_factory.mktemp("config-resolution"))
-    loop = ("CYCLE_A=${CYCLE_B}", "CYCLE_B=${CYCLE_C}", "CYCLE_C=${CYCLE_A}")
-    quick_ok(envkeep, "set", *loop, "--env", "staging", "--service", "web")
+    store_a_cycle(envkeep, "staging", "web", "CYCLE_A", "CYCLE_B", "CYCLE_C")
     dangling = ("PUBLIC_URL=https://shop.example", "DANGLING=${MIDDLE}", "MIDDLE=x${NOWHERE}")
     quick_ok(envkeep, "set", *dangling, "--env", "prod", "--service", "web")
     return Resolved(envkeep, run_all(envkeep, PROCESSES, READS))

@@ -161,6 +161,7 @@ def _print_differences(
             [
                 {"scope": d.scope, "name": d.name, "change": d.change}
                 | ({"from": d.source_value, "to": d.target_value} if reveal else {})
+                | _unresolved_sides(d)
                 for d in diffs
             ]
         )
@@ -170,12 +171,28 @@ def _print_differences(
             marks[d.change],
             d.scope,
             d.name,
-            output.mask(d.source_value, reveal=reveal, absent="-"),
-            output.mask(d.target_value, reveal=reveal, absent="-"),
+            _cell(d.source_value, reveal=reveal, unresolved=d.source_unresolved),
+            _cell(d.target_value, reveal=reveal, unresolved=d.target_unresolved),
         )
         for d in diffs
     ]
     output.print_table(("", "SCOPE", "NAME", "FROM", "TO"), rows, empty="no differences")
+
+
+def _cell(value: str | None, *, reveal: bool, unresolved: bool) -> str:
+    """A value as the diff shows it; one that does not resolve is its stored text, so marked."""
+    shown = output.mask(value, reveal=reveal, absent="-")
+    return f"{shown} (unresolved)" if unresolved else shown
+
+
+def _unresolved_sides(d: environments.Difference) -> dict[str, list[str]]:
+    """The --json key for a name that does not resolve: on which side ("from", "to")."""
+    sides = [
+        side
+        for side, broken in (("from", d.source_unresolved), ("to", d.target_unresolved))
+        if broken
+    ]
+    return {"unresolved": sides} if sides else {}
 
 
 @env_app.command("diff")
@@ -206,22 +223,25 @@ def env_diff(
 
     With --service, SCOPE names the layer that sets each value the service sees (shared, the
     service, a template, local): "shared->api" when it is set in shared in SOURCE and in the
-    service in TARGET. With --exit-code (as git diff's), a script or CI step can fail on drift.
+    service in TARGET. A name that does not resolve (a cycle, a dangling reference) is compared
+    as stored and marked "(unresolved)"; the error follows the diff. With --exit-code (as git
+    diff's), a script or CI step can fail on drift.
 
     Example: envkeep env diff staging prod --service api --exit-code
     """
     named = None if service is None else service_name(service)
     ctx = make_context()
     try:
-        diffs = environments.diff_environments(ctx, source, target, named)
+        compared = environments.compare_environments(ctx, source, target, named)
+        _print_differences(compared.differences, reveal=reveal, json_out=json_out)
+        compared.raise_unresolved()  # after the diff: one broken name hides no drift
     except EnvkeepError as error:
-        if not exit_code or error.exit_code != 1:
+        if not exit_code:
             raise
-        # Exit 1 means drift here: a failure (an unknown environment…) must not read as one.
+        # Exit 1 means drift here: an error (an unknown environment…) says trouble, as diff's.
         report(error, debug=ctx.settings.debug)
         raise typer.Exit(2) from None
-    _print_differences(diffs, reveal=reveal, json_out=json_out)
-    if exit_code and diffs:
+    if exit_code and compared.differences:
         raise typer.Exit(1)
 
 

@@ -18,7 +18,12 @@ from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.projects import fresh_environment
 from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.vault import WriteTarget, plan_write
-from envkeep.core.errors import EnvironmentNotFound, EnvironmentProtected, UsageError
+from envkeep.core.errors import (
+    EnvironmentNotFound,
+    EnvironmentProtected,
+    ReferenceProblem,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -196,7 +201,9 @@ def clone_environment(ctx: ClientContext, source: str, target: str) -> Created:
 
 @dataclass(frozen=True)
 class Difference:
-    """One name that differs between two environments, in one scope."""
+    """One name that differs between two environments, in one scope. For a service's diff,
+    ``*_unresolved``: the name does not resolve on that side, whose value here is the one
+    stored, its references not expanded."""
 
     scope: str
     scope_key: str
@@ -204,24 +211,66 @@ class Difference:
     change: str  # "added" (only in target), "removed" (only in source), "changed"
     source_value: str | None = field(repr=False)
     target_value: str | None = field(repr=False)
+    source_unresolved: bool = False
+    target_unresolved: bool = False
+
+
+@dataclass(frozen=True)
+class NotResolved:
+    """A name a service sees in ``env`` that does not resolve, and the resolver's ``reason``
+    (names only, never a value)."""
+
+    env: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What `env diff` shows: the ``differences``, and, for a service's diff, every name that
+    does not resolve in either environment (compared as stored, so one broken reference hides
+    no drift)."""
+
+    differences: list[Difference]
+    service: str | None = None
+    unresolved: tuple[NotResolved, ...] = ()
+
+    def raise_unresolved(self) -> None:
+        """Raise `ReferenceProblem` naming the names that do not resolve, if any: the diff is
+        complete, but what the service would see there cannot be told (`run` would fail)."""
+        if not self.unresolved:
+            return
+        first = self.unresolved[0]
+        by_env: dict[str, list[str]] = {}
+        for found in self.unresolved:
+            by_env.setdefault(found.env, []).append(found.name)
+        names = "; ".join(f"{', '.join(listed)} in {env}" for env, listed in by_env.items())
+        raise ReferenceProblem(
+            f"not every value {self.service} sees resolves: {names} ({first.reason}); the diff"
+            " compares them as stored",
+            hint=f"see why with: envkeep validate --env {first.env} --service {self.service}",
+        )
 
 
 def _by_key(variables: Sequence[Variable]) -> dict[tuple[str, str], Variable]:
     return {(v.scope, v.name): v for v in variables}
 
 
-def diff_environments(
-    ctx: ClientContext,
-    source: str,
-    target: str,
-    service: str | None = None,
-    *,
-    writing: bool = False,
-) -> list[Difference]:
-    """What differs from ``source`` to ``target``: every scope, or what one service sees
-    (``writing``: for a write into ``target``, whose refusal to read says so)."""
+def compare_environments(
+    ctx: ClientContext, source: str, target: str, service: str | None = None
+) -> Comparison:
+    """What differs from ``source`` to ``target``: the values stored in every scope, or the
+    values ``service`` resolves to (`_service_differences`)."""
     if service is not None:
         return _service_differences(ctx, source, target, service)
+    return Comparison(diff_environments(ctx, source, target))
+
+
+def diff_environments(
+    ctx: ClientContext, source: str, target: str, *, writing: bool = False
+) -> list[Difference]:
+    """What differs from ``source`` to ``target`` in every scope (``writing``: for a write into
+    ``target``, whose refusal to read says so)."""
     left = _by_key(open_all_scopes(ctx, source).variables())
     with refused_as_write(ctx, target) if writing else nullcontext():
         right = _by_key(open_all_scopes(ctx, target).variables())
@@ -239,19 +288,21 @@ def diff_environments(
     return found
 
 
-def _service_differences(
-    ctx: ClientContext, source: str, target: str, service: str
-) -> list[Difference]:
+def _service_differences(ctx: ClientContext, source: str, target: str, service: str) -> Comparison:
     """What differs in the values ``service`` resolves to, each labelled with the layer that
     sets it (``shared``, the service's own scope, a template, ``local``, the schema's default):
-    the target's layer, the source's for a name the target lacks, ``a->b`` when they differ."""
-    from envkeep.client.variables import resolved
+    the target's layer, the source's for a name the target lacks, ``a->b`` when they differ.
+    A name that does not resolve is compared by its stored value, and it differs from a value
+    that does; the diff goes on."""
+    from envkeep.client.validation import check_service
 
-    left, right = resolved(ctx, source, service), resolved(ctx, target, service)
+    left = check_service(ctx, source, service).resolution
+    right = check_service(ctx, target, service).resolution
     found = []
     for name in sorted(left.values.keys() | right.values.keys()):
         before, after = left.values.get(name), right.values.get(name)
-        if before == after:
+        broken = (name in left.errors, name in right.errors)
+        if before == after and broken[0] == broken[1]:  # resolved on one side only: differs
             continue
         was = _layer_label(left.winners.get(name), service)
         now = _layer_label(right.winners.get(name), service)
@@ -261,8 +312,14 @@ def _service_differences(
             scope, change = now, "added"
         else:
             scope, change = (now if was == now else f"{was}->{now}"), "changed"
-        found.append(Difference(scope, "", name, change, before, after))
-    return found
+        found.append(Difference(scope, "", name, change, before, after, *broken))
+    sides = {source: left, target: right}  # one when they are the same environment
+    unresolved = tuple(
+        NotResolved(env, name, reason)
+        for env, seen in sides.items()
+        for name, reason in seen.errors.items()
+    )
+    return Comparison(found, service, unresolved)
 
 
 def _layer_label(layer: str | None, service: str) -> str:
