@@ -49,7 +49,7 @@ def test_a_value_whose_reference_is_malformed_is_refused_and_nothing_is_written(
         refused = envkeep("set", f"BAD={value}", "OK=1", "--env", "dev")
         nested = value == "${PORT:-${X}}"  # said as such: a fallback is text only
         hint = "B's value itself as the fallback" if nested else "'$${'"
-        _one_error(refused, 2, "the value of BAD has", hint)
+        _one_error(refused, 3, "the value of BAD has", hint)
         assert value not in refused.stderr or value == "x${"  # values are never echoed
     assert _names(envkeep) == {}
     envkeep.ok("set", "LITERAL=$${a b}", "REF=${LITERAL}", "--env", "dev")
@@ -63,12 +63,12 @@ def test_a_value_that_refers_to_its_own_name_is_refused_and_nothing_is_written(
 
     for scope in ((), ("--service", "api")):
         refused = envkeep("set", "LOG_LEVEL=${LOG_LEVEL}-x", "OK=1", "--env", "dev", *scope)
-        _one_error(refused, 2, "LOG_LEVEL refers to itself (${LOG_LEVEL})", "write the whole")
+        _one_error(refused, 3, "LOG_LEVEL refers to itself (${LOG_LEVEL})", "write the whole")
     qualified = envkeep("set", "LOG_LEVEL=${api.LOG_LEVEL}", "--env", "dev", "--service", "api")
-    _one_error(qualified, 2, "LOG_LEVEL refers to itself (${api.LOG_LEVEL})")
+    _one_error(qualified, 3, "LOG_LEVEL refers to itself (${api.LOG_LEVEL})")
     file = project / "cycle.env"
     file.write_text("OK=1\nLOG_LEVEL=${LOG_LEVEL}:extra\n", encoding="utf-8")
-    _one_error(envkeep("import", str(file), "--env", "dev"), 2, "LOG_LEVEL refers to itself")
+    _one_error(envkeep("import", str(file), "--env", "dev"), 3, "LOG_LEVEL refers to itself")
     assert _names(envkeep) == {"LOG_LEVEL": "info"}
     assert _names(envkeep, "--service", "api") == {"LOG_LEVEL": "info"}
     envkeep.ok("set", "LEVEL=${LOG_LEVEL}", "--env", "dev", "--service", "api")  # another name

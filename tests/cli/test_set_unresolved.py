@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .config_fixtures import editor_env
+from .config_fixtures import assert_one_line_error, editor_env
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -83,14 +83,48 @@ def test_values_that_resolve_and_values_without_references_warn_of_nothing(
     assert envkeep.ok("get", "URL", "--service", "api").stdout == "postgres://db:8080/x\n"
 
 
-def test_a_cycle_between_two_values_is_named_for_each(envkeep: Envkeep, project: Path) -> None:
-    written = envkeep.ok("set", "A=${B}", "B=${A}", "--service", "api")
+def test_a_value_that_would_be_in_a_reference_cycle_is_refused_and_nothing_is_written(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    """`set X=${X}` was refused (exit 2) while `set A=${B} B=${A}` was written with a warning
+    (exit 0), and `get A` then failed (exit 3). A cycle is refused as a broken reference (exit
+    3, as the README's table says), whether one batch makes it or it closes on a stored value,
+    by set, import and edit; a name not set yet stays a warning (it may be set next)."""
+    batch = envkeep("set", "A=${B}", "B=${A}", "OK=1", "--service", "api")
+    waiting = envkeep.ok("set", "B=${A}", "--service", "api")  # A is not set: yet
+    closing = envkeep("set", "A=x${B}", "--service", "api")
+    source = envkeep.cwd / "in.env"
+    source.write_text("A=${B}\n", encoding="utf-8")
+    imported = envkeep("import", str(source), "--service", "api")
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "with open(sys.argv[1], 'a', encoding='utf-8') as buffer:\n"
+        "    buffer.write('A=${B}\\n')\n",
+        encoding="utf-8",
+    )
+    edited = envkeep("edit", "--service", "api", env=editor_env(script))
+    shared = envkeep("set", "C=${D}", "D=${C}")
+    itself = envkeep("set", "E=${E}")
 
-    assert [w.split(":")[1] for w in _warnings(written.stderr)] == [
-        " api.A does not resolve",
-        " api.B does not resolve",
+    assert [r.code for r in (batch, closing, imported, edited, shared, itself)] == [3] * 6
+    assert_one_line_error(
+        batch,
+        "the values of A and B would refer back to themselves (reference cycle: A -> B -> A),"
+        " so they could never resolve; nothing was written",
+    )
+    assert "give one of its names a value without a reference" in batch.err_lines[1]
+    assert_one_line_error(closing, "the value of A would refer back to itself", "A -> B -> A")
+    assert_one_line_error(imported, "A -> B -> A")
+    assert edited.err_lines[0].startswith("error: the value of A would refer back to itself")
+    assert_one_line_error(shared, "(reference cycle: C -> D -> C in api, worker)")
+    assert_one_line_error(itself, "the value of E refers to itself (${E})")
+    assert _warnings(waiting.stderr) == [
+        "warning: api.B does not resolve: B -> A: 'A' is not set; export and run will fail"
+        " until it does"
     ]
-    assert "reference cycle" in written.stderr
+    assert _stored(envkeep, "api") == {"B": "${A}"}
+    assert _stored(envkeep, None) == {}
 
 
 def test_a_value_the_set_leaves_unchanged_is_not_warned_of_again(

@@ -55,7 +55,8 @@ def set_(
     from stdin, or asks for it on a terminal: a secret stays out of the shell's history. Each
     value is checked against the schema of every service that will see it, and so is each
     declared value that refers to it. A value whose ${...} will not resolve is written, with a
-    warning saying where and why.
+    warning saying where and why; one that would be part of a reference cycle is refused
+    (exit 3).
 
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """

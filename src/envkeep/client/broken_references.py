@@ -1,9 +1,10 @@
 """What an unset or a service's removal leaves dangling: the ``${...}`` references that
 resolved before the change and will not after it, for a warning (the change goes ahead); and
 what a set writes dangling: a written value whose references do not resolve (a service or a
-name that does not exist, a cycle), also a warning (its referent may be set next), or that
-resolves only because its fallback stands in for a service that does not exist
-(`stray_references`).
+name that does not exist), also a warning (its referent may be set next), or that resolves
+only because its fallback stands in for a service that does not exist (`stray_references`).
+A written value that would be part of a reference cycle is refused instead (`refuse_cycles`):
+setting a name that is not set yet cannot end a cycle.
 
 Both states are worked out from one read of the environment, every scope: the change is
 applied to the arranged layers, not to the store. Personal overrides are left out, as the
@@ -25,7 +26,7 @@ from envkeep.client.stray_references import (
     fallback_only,
     stray_references,
 )
-from envkeep.core.errors import EnvkeepError, InputError
+from envkeep.core.errors import EnvkeepError, InputError, ReferenceProblem
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping
@@ -160,7 +161,8 @@ def unresolved_by_writes(
     writes: Mapping[str | None, Mapping[str, str | None]],
 ) -> list[Unresolved]:
     """`unresolved_by_set` of changes to several scopes written together (a promotion): each
-    value checked with all of them made."""
+    value checked with all of them made. A written value that would come back to itself, in a
+    place that sees it, is refused (`refuse_cycles`)."""
     written = [v for changes in writes.values() for v in changes.values() if v is not None]
     if not any("${" in value for value in written):  # nothing to resolve, no reference
         return []
@@ -170,11 +172,51 @@ def unresolved_by_writes(
     after = before
     for service, changes in writes.items():
         after = after.with_changes(service, changes)
-    return [
+    found = [
         found
         for service, changes in writes.items()
         for found in _unresolved(after, service, changes)
     ]
+    refuse_cycles(found)
+    return found
+
+
+def refuse_cycles(found: Collection[Unresolved]) -> None:
+    """Raise ReferenceProblem (exit 3, as a self-reference at `set`) when a written value is in
+    a reference cycle where it is seen (``A=${B} B=${A}``, or ``A=${B}`` where B is ``${A}``):
+    unlike a name not set yet, which the next write may set, only a change to a value of the
+    cycle could end it, so nothing is written. A value that refers into a cycle it is not part of is
+    a warning, as any other that does not resolve."""
+    cycles = [u for u in found if _cycle_through(u.reason)]
+    if not cycles:
+        return
+    names = list(dict.fromkeys(u.name for u in cycles))
+    first = cycles[0]
+    subject = f"the value of {names[0]}" if len(names) == 1 else f"the values of {_and(names)}"
+    where = "" if first.places == (first.scope,) else f" in {', '.join(first.places)}"
+    pronoun = "it" if len(names) == 1 else "they"
+    raise ReferenceProblem(
+        f"{subject} would refer back to {'itself' if len(names) == 1 else 'themselves'}"
+        f" ({first.reason}{where}), so {pronoun} could never resolve; nothing was written",
+        hint="end the cycle: give one of its names a value without a reference (in the same"
+        " command, or first)",
+    )
+
+
+def _cycle_through(reason: str) -> bool:
+    """Whether the resolver's ``reason`` is a cycle the name itself is part of: its path ends
+    where it starts (``A -> B -> A``), not at another name (``X -> A -> B -> A``)."""
+    if not reason.startswith(_CYCLE):
+        return False
+    route = reason.removeprefix(_CYCLE).split(" -> ")
+    return route[0] == route[-1]
+
+
+_CYCLE = "reference cycle: "  # how the resolver starts a cycle's error
+
+
+def _and(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _unresolved(

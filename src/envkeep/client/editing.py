@@ -426,9 +426,9 @@ def _apply(
             if value is not None:
                 check_references(name, value, service)
         refuse_violations(ctx, opened, service, changes, schemas)
+        unresolved = unresolved_by_set(ctx, opened, service, changes)  # refuses a cycle
     except EnvkeepError as error:
         raise _TextRefused(error) from error
-    unresolved = unresolved_by_set(ctx, opened, service, changes)
     if changes and approve is not None:
         try:
             approve(changes, before)

@@ -21,6 +21,7 @@ from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import (
     ConflictError,
     PermissionDenied,
+    ReferenceProblem,
     UsageError,
     VersionNotFound,
 )
@@ -113,20 +114,21 @@ def check_storable(name: str, value: str) -> None:
 def check_references(name: str, value: str, service: str | None = None) -> None:
     """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
     own name (``${NAME}``, or ``${svc.NAME}`` written to ``service`` svc's scope), before it is
-    stored (resolving it would fail for every service that reads it)."""
+    stored (resolving it would fail for every service that reads it): ReferenceProblem, exit 3,
+    as for a broken reference anywhere (a cycle through other values: `refuse_cycles`)."""
     from envkeep.core.references import NESTED_FALLBACK, find_references, syntax_problem
 
     check_storable(name, value)
     problem = syntax_problem(value)
     if problem == NESTED_FALLBACK:  # `${A:-${B}}`, as a shell takes it: not envkeep's
-        raise UsageError(
+        raise ReferenceProblem(
             f"the value of {name} has {problem} (${{A:-${{B}}}}): a fallback is text only"
             " and cannot hold another reference",
             hint="write B's value itself as the fallback (${A:-text}), or set A=${B} in the"
             " shared scope, which a service's own A overrides",
         )
     if problem is not None:
-        raise UsageError(
+        raise ReferenceProblem(
             f"the value of {name} has {problem}",
             hint="refer with ${NAME} or ${service.NAME} (with a fallback: ${NAME:-text}); write"
             " '$${' for a literal '${'",
@@ -134,7 +136,7 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
     itself = {name} if service is None else {name, f"{service}.{name}"}
     found = [str(r) for r in find_references(value) if str(r) in itself]
     if found:  # a cycle whatever the other values
-        raise UsageError(
+        raise ReferenceProblem(
             f"the value of {name} refers to itself (${{{found[0]}}}), so it could never resolve",
             hint="a value cannot extend another layer's value of the same name: write the whole"
             " value, or refer to another name",
@@ -294,7 +296,6 @@ class GotValue:
 def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> GotValue:
     """One resolved value; a broken reference elsewhere in the environment does not matter."""
     from envkeep.client.validation import check_service
-    from envkeep.core.errors import ReferenceProblem
 
     resolution = check_service(ctx, env, service).resolution
     if name not in resolution.values:
