@@ -120,8 +120,10 @@ def test_a_value_that_would_be_in_a_reference_cycle_is_refused_and_nothing_is_wr
     assert_one_line_error(shared, "(reference cycle: C -> D -> C in api, worker)")
     assert_one_line_error(itself, "the value of E refers to itself (${E})")
     assert _warnings(waiting.stderr) == [
-        "warning: api.B does not resolve: B -> A: 'A' is not set; export and run will fail"
-        " until it does"
+        (
+            "warning: api.B does not resolve: B -> A: 'A' is not set; export and run will fail"
+            " until it does"
+        )
     ]
     assert _stored(envkeep, "api") == {"B": "${A}"}
     assert _stored(envkeep, None) == {}
