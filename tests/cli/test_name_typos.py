@@ -5,6 +5,7 @@ template), "set it with" only when nothing is close, and never after `unset`."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from envkeep.client.name_typos import near_misses
@@ -130,3 +131,32 @@ def test_a_template_not_found_points_at_a_close_one_before_offering_to_create_it
         "hint: did you mean 'postgres'?",
     ]
     assert new.err_lines[1] == "hint: create it with: envkeep template create redis --from FILE"
+
+
+def test_swapped_letters_are_one_typo_for_set_get_and_validate_but_short_names_are_not(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`set PROT=1` warned of nothing while `get PROT` said "did you mean PORT?", and a
+    reference to `${api.PROT}` failed `validate` with no suggestion: one matcher now
+    (`core.near_names`), two neighbouring letters swapped included, and an unrelated short
+    name (APP, DB) still warns of nothing."""
+    _with_schema(envkeep, project)
+    written = envkeep.ok("set", "PROT=1", "APP=1", "DB=1", "--env", "staging", "--service", "api")
+    envkeep.ok("set", "PORT=8080", "--env", "dev", "--service", "api")
+    envkeep.ok("set", "LINK=http://api:${api.PROT}", "--env", "dev", "--service", "worker")
+
+    got, checked = envkeep.many(
+        ("get", "PROT", "--env", "dev", "--service", "api"),
+        ("validate", "--env", "dev", "--service", "worker", "--json"),
+    )
+
+    assert [line for line in written.err_lines if line.startswith("warning")] == [
+        (
+            "warning: the schema of api declares PORT, not PROT: if PROT was a typo, set PORT"
+            " and unset PROT"
+        )
+    ]
+    assert got.err_lines[0].endswith("(did you mean PORT?)"), got.describe()
+    assert checked.code == 3, checked.describe()
+    (link,) = [f for f in json.loads(checked.stdout) if f["name"] == "LINK"]
+    assert link["message"].endswith("'PROT' is not set in service 'api' (did you mean PORT?)")

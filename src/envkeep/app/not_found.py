@@ -18,20 +18,12 @@ def _listing(label: str, names: list[str] | None) -> str:
 
 
 def close_to(name: str, existing: list[str] | None) -> str | None:
-    """The existing name ``name`` most likely mistypes (case aside, or a near spelling)."""
-    if not existing:
-        return None
-    for known in existing:
-        if known.lower() == name.lower():
-            return known
-    from difflib import get_close_matches
+    """The existing name ``name`` most likely mistypes (`core.near_names`: case aside, two
+    letters swapped, a near spelling)."""
+    from envkeep.core.near_names import suggestions
 
-    # 0.66: one letter of three mistyped ('apu' for 'api') is a near miss, as a longer name's is
-    found = get_close_matches(name, existing, n=1, cutoff=0.66)
-    if found:
-        return found[0]
-    swapped = [known for known in existing if sorted(known.lower()) == sorted(name.lower())]
-    return swapped[0] if len(swapped) == 1 else None  # two letters swapped: 'dve' for 'dev'
+    found = suggestions(name, existing or (), limit=1)
+    return found[0] if found else None
 
 
 def _renamed_or_new(command: str, name: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.name_typos import did_you_mean_name
 from envkeep.client.resolution import resolve_in, team_layers
 from envkeep.client.stray_references import (
     NO_SERVICE,
@@ -242,6 +243,8 @@ def _unresolved(
                 reason = now.errors[name]
                 if NO_SERVICE in reason:
                     reason += did_you_mean(strays)
+                else:
+                    reason += did_you_mean_name(reason, now.values.keys() - {name}, after.merged)
                 found.setdefault((name, reason, False), []).append(target or SHARED_SCOPE)
                 missing.setdefault(name, set()).update(_not_set(after, now, value))
             elif strays:  # a fallback hides a reference to no service

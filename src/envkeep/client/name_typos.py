@@ -2,25 +2,46 @@
 (``port`` beside ``PORT``, ``DATABSE_URL``): most likely a typo, which would add a variable
 no service reads while the declared one stays as it was. Said as a warning; the write goes
 ahead (a service may read names its schema does not declare). And the names a name asked for
-and not found may mistype (`close_names`), for "did you mean"."""
+and not found may mistype (`close_names`), for "did you mean", and the close name for a
+reference to a name that is not set (`did_you_mean_name`). One matcher for all of them:
+`core.near_names`."""
 
 from __future__ import annotations
 
-from difflib import get_close_matches
+import re
 from typing import TYPE_CHECKING
 
+from envkeep.core.near_names import suggestions, typo_of
+
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Callable, Collection, Mapping
 
     from envkeep.core.schema import Schema
-
-_CLOSE = 0.85  # one letter off in a name of seven or more, two swapped, or another case
-_NEAR = 0.6  # what a name looked up may mistype: looser, as "did you mean" only suggests
 
 
 def close_names(name: str, known: Collection[str], *, limit: int = 3) -> list[str]:
     """The names of ``known`` that ``name`` (not found) most likely mistypes, closest first."""
-    return get_close_matches(name, sorted(known), n=limit, cutoff=_NEAR)
+    return suggestions(name, known, limit=limit)
+
+
+# How the resolver ends the error of a reference to a name not set: the name, and the service
+# when the reference names another one (`core.references`).
+_NOT_SET = re.compile(r"'([^']+)' is not set(?: in service '([^']+)')?$")
+
+
+def did_you_mean_name(
+    error: str, seen: Collection[str], merged: Callable[[str], Collection[str] | None]
+) -> str:
+    """For a resolver's ``error`` about a reference to a name that is not set: `` (did you
+    mean PORT?)`` when a name there is close (in ``seen``, the set the value is seen in, or in
+    ``merged(service)`` for ``${service.NAME}``); else empty."""
+    found = _NOT_SET.search(error)
+    if found is None:
+        return ""
+    name, service = found[1], found[2]
+    there = seen if service is None else (merged(service) or ())
+    close = suggestions(name, there, limit=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def near_misses(
@@ -38,7 +59,7 @@ def near_misses(
     for name in names:
         if name in declared:
             continue
-        meant = _resembled(name, declared)
+        meant = typo_of(name, declared)
         if meant is not None:
             owners = [o for o, schema in sorted(seeing.items()) if meant in schema.names]
             whose = (
@@ -51,10 +72,3 @@ def near_misses(
                 f" unset {name}"
             )
     return warnings
-
-
-def _resembled(name: str, declared: Collection[str]) -> str | None:
-    """The declared name ``name`` most resembles, case aside; None for none close."""
-    by_lower = {known.lower(): known for known in sorted(declared, reverse=True)}
-    found = get_close_matches(name.lower(), sorted(by_lower), n=1, cutoff=_CLOSE)
-    return by_lower[found[0]] if found else None

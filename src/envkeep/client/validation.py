@@ -94,8 +94,8 @@ def _stray_findings(
     layers: ProjectLayers, resolution: Resolution
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The resolution's errors, "did you mean" added to those about a service that does not
-    exist; and the values that resolve only because a fallback stands in for one
-    (`stray_references`), with what to say of them."""
+    exist or a name that is not set; and the values that resolve only because a fallback
+    stands in for one (`stray_references`), with what to say of them."""
     services, seen = layers.by_service, resolution.values
     # Without a fallback, such a reference does not resolve (unless it is a dotted name that
     # is set): only values with one can hide it, and only errors naming the service can
@@ -107,12 +107,14 @@ def _stray_findings(
         and name not in resolution.errors
         and (found := stray_references(raw, services, seen))
     }
-    errors = resolution.errors
-    named = [name for name, error in errors.items() if NO_SERVICE in error]
-    if named:
-        errors = dict(errors)
-        for name in named:
+    errors = dict(resolution.errors)
+    for name, error in resolution.errors.items():
+        if NO_SERVICE in error:
             errors[name] += did_you_mean(stray_references(resolution.raw[name], services, seen))
+        else:  # a name not set may be a typo of one that is (not of the name referring to it)
+            from envkeep.client.name_typos import did_you_mean_name
+
+            errors[name] += did_you_mean_name(error, seen.keys() - {name}, layers.merged)
     return errors, strays
 
 
