@@ -60,6 +60,21 @@ def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
     assert error.value.line == 2
 
 
+def test_a_toml_syntax_error_keeps_its_column_and_says_what_toml_wants(tmp_path: Path) -> None:
+    """tomllib's "(at line 2, column 15)" was cut off with its column, and at the end of the
+    file (a list left open) with all of it: `envkeep.toml: Invalid value`, and no hint."""
+    with pytest.raises(ParseError) as unquoted:
+        parse_project_file('project = "shop"\ndefault_env = dev\n', tmp_path)
+    with pytest.raises(ParseError) as left_open:
+        parse_project_file('project = "shop"\nenvironments = ["dev",\n', tmp_path)
+
+    assert unquoted.value.message == f"{tmp_path / 'envkeep.toml'}:2: Invalid value (column 15)"
+    assert left_open.value.message.endswith("envkeep.toml: Invalid value (at end of document)")
+    for error in (unquoted.value, left_open.value):
+        assert error.hint is not None
+        assert 'strings are quoted (default_env = "dev")' in error.hint
+
+
 def test_a_missing_project_name_says_what_to_add(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         parse_project_file('default_env = "dev"\n', tmp_path)

@@ -85,3 +85,25 @@ def test_a_project_file_envkeep_wrote_and_edited_reads_back(
     quick_ok(envkeep, "env", "create", "qa")
 
     assert quick_ok(envkeep, "validate", "--env", "qa", "--all").code == 0
+
+
+def test_a_default_env_that_does_not_exist_is_said_to_come_from_envkeep_toml(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`default_env = "devv"` said "environment 'devv' not found" and "did you mean 'dev'?" to
+    someone who never typed devv: the error names the file, its line and the fix there."""
+    text = (project / "envkeep.toml").read_text(encoding="utf-8")
+    line = text.split("\n").index('default_env = "dev"') + 1
+    (project / "envkeep.toml").write_text(text.replace('"dev"', '"devv"', 1), encoding="utf-8")
+
+    listed, given = envkeep.many(("list",), ("list", "--env", "dev"))
+
+    assert listed.code == 1, listed.describe()
+    assert_one_line_error(
+        listed,
+        "environment 'devv' not found in project 'shop'",
+        f"'devv' is envkeep.toml's default_env ({project / 'envkeep.toml'}:{line}), taken as no"
+        " --env was given",
+    )
+    assert listed.err_lines[1] == 'hint: set default_env = "dev" there, or pass --env'
+    assert given.code == 0, given.describe()  # named on the command line: the file's is unused

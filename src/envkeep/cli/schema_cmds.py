@@ -141,22 +141,21 @@ def _print_counts(checked: list[validation.Checked], env: str, *, unchecked: int
 
 
 def _exit_unless_valid(ctx: ClientContext, found: validation.ProjectCheck) -> None:
-    """Exit 3 when a value was found wrong; else 2 when a service's schema could not be read
-    (not checked is not valid), or a broken schema file's own exit code. Either way the
-    unread and broken services are named."""
-    errors = any(c.errors for c in found.checked)
+    """Exit 3 when a value was found wrong or a service's schema file is broken (what valid
+    means there cannot be read: validation failed, as the README's table says); else 2 when
+    a service's schema is not here (not checked is not valid). Either way the unread and
+    broken services are named."""
+    failed = bool(found.broken) or any(c.errors for c in found.checked)
     for service, error in found.broken:
         report(error, debug=ctx.settings.debug)
         if len(found.broken) + len(found.checked) > 1:  # the others were checked
             output.done(f"{service} was not checked (the error above)")
-    if found.broken and not errors and not found.unread:
-        raise typer.Exit(found.broken[0][1].exit_code)
     if found.unread:
         unread = validation.unread_schemas(ctx, found.unread)
-        if not errors:
+        if not failed:
             raise unread
         report(unread, debug=ctx.settings.debug)
-    if errors:
+    if failed:
         raise typer.Exit(ValidationFailed.exit_code)
 
 

@@ -1,13 +1,16 @@
 """A refused read of the project's default environment, taken because no ``--env`` was given:
 a member with a role on another environment alone (a reader of staging) met "you need the read
 role on environment shop/dev" on every command and was not told that dev was only the default,
-nor which environment it may read."""
+nor which environment it may read. And a default environment that does not exist (a typo in
+envkeep.toml's ``default_env``): the user typed no name, so the error says where it comes
+from."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import EnvkeepError, PermissionDenied
+from envkeep.core.errors import EnvironmentNotFound, EnvkeepError, PermissionDenied
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
@@ -30,4 +33,30 @@ def refused_default(ctx: ClientContext, env: str, refused: PermissionDenied) -> 
         hint=f"pass one you can read: --env {others[0]}{more}",
         needed=refused.needed,
         scope=refused.scope,
+    )
+
+
+def missing_default(
+    ctx: ClientContext, env: str, missing: EnvironmentNotFound
+) -> EnvironmentNotFound:
+    """``missing`` saying that ``env`` is envkeep.toml's ``default_env`` (at its line), taken
+    as no --env was given, with the fix there: its "did you mean" kept."""
+    from envkeep.core._tomltext import key_line
+
+    path = ctx.project_file.path
+    try:
+        line = key_line(path.read_text(encoding="utf-8").split("\n"), (), "default_env")
+    except OSError:
+        line = None
+    where = f"{path}:{line}" if line is not None else str(path)
+    meant = re.search(r"did you mean '([^']+)'", missing.hint or "")
+    fix = (
+        f'set default_env = "{meant[1]}" there'
+        if meant
+        else "set default_env there to one of the project's environments (envkeep env list)"
+    )
+    return EnvironmentNotFound(
+        f"{missing.message}; '{env}' is envkeep.toml's default_env ({where}), taken as no --env"
+        " was given",
+        hint=f"{fix}, or pass --env",
     )

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from envkeep.client.vault import OpenEnvironment
-from envkeep.core.errors import PermissionDenied
+from envkeep.core.errors import EnvironmentNotFound, PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -33,6 +33,12 @@ def read_environment(
         from envkeep.client.default_env import refused_default
 
         raise refused_default(ctx, env, refused) from None
+    except EnvironmentNotFound as missing:
+        if not ctx.env_defaulted or env != ctx.project_file.default_env:
+            raise
+        from envkeep.client.default_env import missing_default
+
+        raise missing_default(ctx, env, missing) from None
     ctx.verified.save()
     note_unopened(ctx, opened)
     return opened

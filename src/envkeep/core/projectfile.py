@@ -110,6 +110,20 @@ def find_project_file(start: Path) -> Path | None:
     return None
 
 
+def _syntax_error(error: Exception, where: str) -> ParseError:
+    """tomllib's error at its line, with its column (``Invalid value (at line 2, column 15)``:
+    most often a string left unquoted), and what TOML wants."""
+    said, _, at = str(error).partition(" (at ")
+    column = re.search(r"column (\d+)", at)
+    return ParseError(
+        f"{said} (column {column[1]})" if column else str(error),
+        line=_line_of(error),
+        source=where,
+        hint='fix the TOML syntax there: strings are quoted (default_env = "dev"), lists are'
+        ' ["dev", "prod"], a service is a [services.NAME] table',
+    )
+
+
 def _line_of(error: Exception) -> int | None:
     match = re.search(r"line (\d+)", str(error))
     return int(match.group(1)) if match else None
@@ -154,7 +168,7 @@ def parse_project_file(text: str, root: Path) -> ProjectFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ParseError(str(error).split(" (at")[0], line=_line_of(error), source=where) from None
+        raise _syntax_error(error, where) from None
     _refuse_unknown_keys(data, text.split("\n"), where)
     project = _str(data, "project", where)
     if not project:
