@@ -4,6 +4,8 @@ optimistic concurrency, audit of reads — on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -17,8 +19,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
-from envkeep.app import accounts, invite_codes
+from envkeep.app import accounts, credentials, invite_codes
 from envkeep.app.context import new_uuid, utc_now
+from envkeep.core.errors import AlreadyExistsError
 from envkeep.core.limits import MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 from envkeep.store.models import AuditEvent, Invite
 
@@ -49,8 +52,8 @@ def _invite(engine: Engine, email: str) -> str:
         )
 
 
-def _join(client: TestClient, code: str, email: str = "admin@example.com") -> dict[str, Any]:
-    body = {
+def _accept_body(code: str, email: str) -> dict[str, Any]:
+    return {
         "code": code,
         "email": email,
         "encryption_public": KEY,
@@ -60,7 +63,10 @@ def _join(client: TestClient, code: str, email: str = "admin@example.com") -> di
         "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
         "auth_key": b64(AUTH_KEY),
     }
-    response = client.post("/v1/invites/accept", json=body)
+
+
+def _join(client: TestClient, code: str, email: str = "admin@example.com") -> dict[str, Any]:
+    response = client.post("/v1/invites/accept", json=_accept_body(code, email))
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()
     return data
@@ -176,6 +182,78 @@ def test_prelogin_answers_the_same_shape_for_unknown_emails(
     assert known["kdf"] == unknown["kdf"]
     again = client.post("/v1/auth/prelogin", json={"email": "ghost@example.com"}).json()
     assert unknown["kdf_salt"] == again["kdf_salt"]
+
+
+def test_a_fake_salt_owes_nothing_to_the_database_url_and_holds_across_processes(
+    client: TestClient, engine: Engine, database: str
+) -> None:
+    """The key of unknown emails' salts is random, made by the migration: the URL (which holds
+    the database's password) gave one answer of this unauthenticated route away as a test of
+    guesses at it. Another server process on the same database answers the same."""
+    asked = {"email": "ghost@example.com"}
+    unknown = base64.urlsafe_b64decode(
+        client.post("/v1/auth/prelogin", json=asked).json()["kdf_salt"] + "=="
+    )
+    from_url = hashlib.sha256(b"envkeep/v1/prelogin|" + database.encode()).digest()
+    with TestClient(create_app(database)) as second:
+        again = second.post("/v1/auth/prelogin", json=asked).json()["kdf_salt"]
+    with Session(engine) as session:
+        key = session.scalar(text("SELECT value FROM server_secrets WHERE name = 'prelogin'"))
+
+    assert unknown != hmac.digest(from_url, b"ghost@example.com", "sha256")[:16]
+    assert isinstance(key, bytes)
+    assert len(key) == 32
+    assert unknown == hmac.digest(key, b"ghost@example.com", "sha256")[:16]
+    assert base64.urlsafe_b64decode(again + "==") == unknown
+
+
+def test_one_bootstrap_code_at_a_time_and_none_works_once_the_server_has_its_admin(
+    client: TestClient, engine: Engine
+) -> None:
+    """Two codes made before anyone joined founded two workspaces, the second one no admin
+    sees: a new code replaces an earlier one, and a code is void once an account exists."""
+    first = _invite(engine, "admin@example.com")
+    second = _invite(engine, "admin@example.com")
+    stray = _invite(engine, "other@example.com")  # replaces both
+    replaced = client.post("/v1/invites/accept", json=_accept_body(first, "admin@example.com"))
+    also = client.post("/v1/invites/accept", json=_accept_body(second, "admin@example.com"))
+    _join(client, stray, "other@example.com")
+    with Session(engine) as session:
+        late = accounts.create_bootstrap_invite
+        with pytest.raises(AlreadyExistsError):
+            late(session, email="x@example.com", clock=utc_now, new_id=new_uuid)
+
+    assert replaced.status_code == also.status_code == 401, replaced.text
+    with Session(engine) as session:
+        workspaces = session.scalar(text("SELECT count(*) FROM workspaces"))
+    assert workspaces == 1
+
+
+def test_a_bootstrap_code_left_from_before_the_first_admin_joined_is_void_after(
+    client: TestClient, engine: Engine
+) -> None:
+    secret, stray_id, made = "s" * 43, new_uuid(), utc_now()
+    _join(client, _invite(engine, "admin@example.com"))
+    with Session(engine) as session, session.begin():  # a second code an older server made
+        stray = Invite(
+            id=stray_id,
+            workspace_id=None,
+            email="late@example.com",
+            role="admin",
+            secret_hash=credentials.token_hash(secret),
+            created_at=made,  # before the first admin joined
+            expires_at=made + timedelta(days=1),
+        )
+        session.add(stray)
+    code = invite_codes.invite_code(stray_id, secret)
+
+    refused = client.post("/v1/invites/accept", json=_accept_body(code, "late@example.com"))
+
+    assert refused.status_code == 409, refused.text
+    assert "already has accounts" in refused.json()["title"]
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT count(*) FROM workspaces")) == 1
+        assert session.scalar(text("SELECT count(*) FROM principals")) == 1
 
 
 def test_login_needs_the_right_key_and_logout_ends_the_session(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -91,12 +90,10 @@ def create_app(
         redoc_url=None,
         openapi_url=None,  # docs_page serves it, as a route the metrics can name
     )
-    # Fake prelogin salts for unknown emails must be stable for one deployment.
-    server_key = hashlib.sha256(b"envkeep/v1/prelogin|" + database_url.encode()).digest()
     metrics = observability.Metrics()
     metrics.watch(engine)
     app.state.metrics = metrics
-    state = ServerState(engine, server_key, limits, observe=metrics.statements)
+    state = ServerState(engine, limits, observe=metrics.statements)
     app.state.envkeep = state
     problems.install(app)
     docs_page.install(app)

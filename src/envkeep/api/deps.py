@@ -49,7 +49,6 @@ class ServerState:
     text, its seconds)."""
 
     engine: Engine
-    server_key: bytes = field(repr=False)
     limits: Limits = field(default_factory=Limits)
     observe: Callable[[Sequence[tuple[str, float]]], None] = _ignore
     sessions: sessionmaker[Session] = field(init=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
-from envkeep.api.deps import AuthedCall, Db, Token, limit_login, origin, state
+from envkeep.api.deps import AuthedCall, Db, Token, limit_login, origin
 from envkeep.app import accounts, sessions, workspaces
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.app.principals import get_principal
@@ -40,9 +40,9 @@ def join_workspace(body: schemas.JoinInvite, call: AuthedCall) -> schemas.Worksp
 
 
 @router.post("/auth/prelogin")
-def prelogin(body: schemas.PreloginRequest, db: Db, request: Request) -> schemas.Prelogin:
+def prelogin(body: schemas.PreloginRequest, db: Db) -> schemas.Prelogin:
     """The KDF salt and parameters for an email (the same shape for unknown ones)."""
-    salt, params = accounts.prelogin(db, email=body.email, server_key=state(request).server_key)
+    salt, params = accounts.prelogin(db, email=body.email)
     return schemas.Prelogin(kdf_salt=salt, kdf=schemas.KdfParams(**params))
 
 

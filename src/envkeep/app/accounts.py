@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
@@ -29,7 +29,14 @@ from envkeep.app.invite_codes import (
 )
 from envkeep.app.policy import Role
 from envkeep.core.errors import AlreadyExistsError, NotAuthenticated
-from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken, Workspace
+from envkeep.store.models import (
+    Invite,
+    Principal,
+    RoleBinding,
+    ServerSecret,
+    SessionToken,
+    Workspace,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,6 +74,27 @@ class LoginResult:
     signing_public: bytes
 
 
+def _refuse_once_founded(session: Session) -> None:
+    """A bootstrap code is made, and used, only while the server has no account."""
+    if session.scalar(select(func.count()).select_from(Principal)):
+        raise AlreadyExistsError(
+            "this server already has accounts",
+            hint="ask an admin for an invite: envkeep member invite EMAIL",
+        )
+
+
+def _refuse_stale_founding(session: Session, invite: Invite) -> None:
+    """A founding code (the bootstrap invite's kind) is void once someone joined after it was
+    made: a bootstrap code is for a server with no account, and one left over after the first
+    admin joined (a second code an older server made) would found a workspace no admin sees."""
+    joined_since = select(Principal.id).where(Principal.created_at >= invite.created_at)
+    if session.scalar(joined_since.limit(1)) is not None:
+        raise AlreadyExistsError(
+            "this server already has accounts: its bootstrap code is void",
+            hint="ask an admin for an invite: envkeep member invite EMAIL",
+        )
+
+
 def create_bootstrap_invite(
     session: Session,
     *,
@@ -75,14 +103,12 @@ def create_bootstrap_invite(
     new_id: Callable[[], str],
     ttl: timedelta = timedelta(days=1),
 ) -> str:
-    """The first admin's one-time invite code; refused once any user exists."""
+    """The first admin's one-time invite code; refused once any user exists. It replaces
+    any earlier bootstrap code not yet used (one founding code at a time: two would found two
+    workspaces, the second one that no admin sees)."""
     check_email(email)
-    users = session.scalar(select(func.count()).select_from(Principal))
-    if users:
-        raise AlreadyExistsError(
-            "this server already has accounts",
-            hint="ask an admin for an invite: envkeep member invite EMAIL",
-        )
+    _refuse_once_founded(session)
+    session.execute(delete(Invite).where(Invite.workspace_id.is_(None)))
     secret = credentials.new_secret()
     invite = Invite(
         id=new_id(),
@@ -133,6 +159,8 @@ def accept_invite(
             f"an account for {email} exists",
             hint="log in with: envkeep login URL, then run this envkeep join again",
         )
+    if invite.workspace_id is None:
+        _refuse_stale_founding(session, invite)
     principal_id = new_id()
     # The invite first: of two acceptances racing, the second stops here, before its account.
     if not claim_invite(
@@ -171,8 +199,13 @@ def accept_invite(
     )
 
 
-def prelogin(session: Session, *, email: str, server_key: bytes) -> tuple[bytes, dict[str, int]]:
-    """The KDF salt and parameters for an email; unknown emails get a stable fake answer."""
+def prelogin(session: Session, *, email: str) -> tuple[bytes, dict[str, int]]:
+    """The KDF salt and parameters for an email; unknown emails get a stable fake answer, an
+    HMAC under the deployment's random ``prelogin`` key (read for every email, known or not,
+    so that both take the same statements)."""
+    server_key = session.scalar(select(ServerSecret.value).where(ServerSecret.name == "prelogin"))
+    if server_key is None:  # made by migration 0011: a database without it is not migrated
+        raise RuntimeError("the database has no prelogin key: run envkeep server migrate")
     principal = session.scalar(select(Principal).where(Principal.name == email.lower()))
     if principal is None or principal.kdf_salt is None or principal.kdf_params is None:
         return credentials.fake_salt(server_key, email), dict(DEFAULT_KDF)

@@ -291,3 +291,12 @@ class RateBucket(Base):
     tokens: Mapped[float] = mapped_column(Double)
     updated: Mapped[float] = mapped_column(Double)
     granted: Mapped[bool] = mapped_column(Boolean)
+
+
+class ServerSecret(Base):
+    """A random key the deployment keeps (migration 0011 makes them): ``prelogin``, the HMAC
+    key of the fake KDF salts unknown emails get. Never derived from settings."""
+
+    __tablename__ = "server_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary(64))

@@ -3,4 +3,4 @@ without importing Alembic (a test keeps it equal to the migrations' real head)."
 
 from __future__ import annotations
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
