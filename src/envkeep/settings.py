@@ -72,6 +72,7 @@ class Settings:
     debug: bool = False
     no_color: bool = False
     ci: bool = False
+    github_actions: bool = False  # GITHUB_ACTIONS=true: a GitHub Actions job's step
     editor: str = "vi"
     editor_named: bool = False  # VISUAL or EDITOR named the editor (else vi, the fallback)
     shell: str = ""
@@ -184,6 +185,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         debug=debug_enabled(env),
         no_color="NO_COLOR" in env,
         ci=env.get("CI", "") not in {"", "0", "false"},
+        github_actions=env.get("GITHUB_ACTIONS") == "true",
         editor=env.get("VISUAL") or env.get("EDITOR") or "vi",
         editor_named=bool(env.get("VISUAL") or env.get("EDITOR")),
         shell=env.get("SHELL", ""),

@@ -114,3 +114,44 @@ def test_export_lists_names_sorted_whatever_order_they_were_written_in(
     for fmt in ("shell", "docker", "github", "gitlab"):
         lines = results[fmt].stdout.splitlines()
         assert [line.removeprefix("export ").split("=")[0] for line in lines] == expected, fmt
+
+
+def test_github_export_appended_to_the_env_file_masks_each_value_in_the_jobs_log(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    envkeep.ok("set", "TOKEN=s3cr%t-value", "CERT=line one\nline two", "ON=1", "--env", "dev")
+    github_env = tmp_path / "github_env"
+    github_env.write_text("EARLIER=step\n", encoding="utf-8")  # what an earlier step wrote
+    in_job = {"GITHUB_ACTIONS": "true"}
+
+    added = envkeep(
+        "export", "--env", "dev", "-f", "github", "-o", str(github_env), "--append", env=in_job
+    )
+    bare = envkeep("export", "--env", "dev", "-f", "github", env=in_job)
+    outside = envkeep("export", "--env", "dev", "-f", "github", "-o", str(tmp_path / "x"))
+
+    assert added.code == 0, added.describe()
+    assert added.stdout.splitlines() == [  # sorted by name, as exported; ON=1 is too short
+        "::add-mask::line one",
+        "::add-mask::line two",
+        "::add-mask::s3cr%25t-value",
+    ]
+    text = github_env.read_text(encoding="utf-8")
+    assert text.startswith("EARLIER=step\n")
+    assert "TOKEN=s3cr%t-value\n" in text
+    assert "added 3 variables to" in added.stderr
+    assert bare.code == 0
+    assert "does not mask these values" in bare.stderr
+    assert outside.code == 0
+    assert outside.stdout == ""  # outside a job: never a value on the terminal
+
+
+def test_append_needs_a_file_and_is_no_replace(envkeep: Envkeep, project: Path) -> None:
+    alone, forced = envkeep.many(
+        ("export", "--env", "dev", "--append"),
+        ("export", "--env", "dev", "-o", "out.env", "--append", "--force"),
+    )
+
+    assert alone.code == forced.code == 2
+    assert 'envkeep export --format github -o "$GITHUB_ENV" --append' in alone.stderr
+    assert "which --force would replace" in forced.stderr

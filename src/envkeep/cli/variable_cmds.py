@@ -26,7 +26,7 @@ from envkeep.client import editing, schemas, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import noting_without_checkout, personal_note, where_flags
 from envkeep.core.errors import InputError, UsageError
-from envkeep.core.files import refuse_existing, write_new
+from envkeep.core.files import append_private, refuse_existing, write_new
 from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
 
 if TYPE_CHECKING:
@@ -235,6 +235,14 @@ def export_(
     ] = None,
     namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing -o file.")] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="Add to the end of the -o file (created if missing), as for $GITHUB_ENV; in a"
+            " GitHub Actions job, --format github also masks each value in the job's log.",
+        ),
+    ] = False,
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Export even if the schema finds errors.")
     ] = False,
@@ -248,7 +256,13 @@ def export_(
     service = ctx.default_service(service)
     if out is not None and str(out) == "-":
         out = None
-    if out is not None:
+    if append and (out is None or force):
+        raise UsageError(
+            "--append adds to the file -o names"
+            + (", which --force would replace" if force else ""),
+            hint='give the file: envkeep export --format github -o "$GITHUB_ENV" --append',
+        )
+    if out is not None and not append:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
     with noting_without_checkout(ctx, service, validate=not no_validate):
         resolution = variables.resolved(
@@ -266,11 +280,26 @@ def export_(
             " choose one with --name)"
         )
     text = export(values, fmt, name=name, namespace=namespace)
+    masked = fmt == "github" and ctx.settings.github_actions
     if out is None:
+        if masked:  # the values go to stdout: no room for the masks the log needs
+            output.done(
+                "warning: the job's log does not mask these values; write them with"
+                ' -o "$GITHUB_ENV" --append, and envkeep masks each one there'
+            )
         sys.stdout.write(text)
         return
-    write_new(out, text.encode(), force=force, mode=0o600)
-    output.done(f"wrote {output.counted(len(values), 'variable')} to {out}")
+    if masked:  # the runner reads workflow commands from stdout: masks first, then the file
+        from envkeep.integrations.github_masks import mask_commands
+
+        sys.stdout.write(mask_commands(value for _, value in sorted(values.items())))
+        sys.stdout.flush()
+    if append:
+        append_private(out, text.encode())
+    else:
+        write_new(out, text.encode(), force=force, mode=0o600)
+    done = "added" if append else "wrote"
+    output.done(f"{done} {output.counted(len(values), 'variable')} to {out}")
 
 
 def import_(

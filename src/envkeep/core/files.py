@@ -67,3 +67,18 @@ def write_new(path: Path, data: bytes, *, force: bool, mode: int = 0o600) -> Non
     """``write_atomic``, but an existing ``path`` is replaced only with ``force``."""
     refuse_existing(path, force=force)
     write_atomic(path, data, mode=mode)
+
+
+def append_private(path: Path, data: bytes) -> None:
+    """Add ``data`` to the end of ``path`` in one write (O_APPEND: a file others append to,
+    as GitHub Actions' ``$GITHUB_ENV``), creating it 0600 if it is missing; a directory is
+    refused."""
+    if path.is_dir():
+        raise UsageError(f"{path}: Is a directory", hint="give the path of a file")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
