@@ -123,3 +123,8 @@ def bootstrap(
     code = make_invite(_database(ctx, config, db=db), email)
     sys.stdout.write(code + "\n")
     output.done(f"give this code to {email}; it works once, for 24 hours: envkeep join URL CODE")
+
+
+from envkeep.cli.server_backup import backup as _backup  # noqa: E402 - one line to register it
+
+server_app.command("backup")(_backup)

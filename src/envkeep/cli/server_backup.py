@@ -1,0 +1,48 @@
+"""`envkeep server backup OUT`: a verified copy of a live server's SQLite database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+
+
+def backup(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="The file to write (0600).", dir_okay=False)],
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="sqlite:///PATH (default: ENVKEEP_SERVER_DB, the config file)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A TOML settings file (default: ENVKEEP_SERVER_CONFIG).",
+            dir_okay=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Copy a SQLite server's database while it runs: one consistent snapshot, checked
+    (integrity, schema revision), written atomically. PostgreSQL: use pg_dump.
+
+    Restore: stop the server, put the copy in place of the database file, delete its -wal and
+    -shm files, start the server (docs/deploy.md).
+
+    Example: envkeep server backup /var/backups/envkeep-$(date +%F).db
+    """
+    from envkeep.api.serve import shown_url
+    from envkeep.settings import load_settings, server_database
+    from envkeep.store.backup import back_up
+
+    config = config or ctx.meta.get("server_config")
+    database = server_database(load_settings(), config=config, db=db)
+    made = back_up(database, out, force=force)
+    output.done(
+        f"backed up {shown_url(database)} to {made.path} (schema {made.revision},"
+        f" {made.size // 1024} KiB, integrity ok)"
+    )
