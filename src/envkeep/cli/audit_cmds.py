@@ -150,14 +150,52 @@ def export(
 
 
 @audit_app.command("verify")
-def verify() -> None:
+def verify(
+    forget_head: Annotated[
+        bool,
+        typer.Option(
+            "--forget-head",
+            help="After a restore from a backup only: accept a trail that lost events this"
+            " machine saw, and remember its head from now on.",
+        ),
+    ] = False,
+) -> None:
     """Recompute the hash chain here and report the first broken link (exit 1).
+
+    The newest event seen is remembered (ENVKEEP_HOME/audit-heads.json), so a trail later
+    cut short or rewritten is BROKEN too. A database restored from a backup cuts it short
+    on purpose: --forget-head then accepts the trail as it is, and says what it gave up.
 
     Example: envkeep audit verify
     """
-    result = audit.verify(make_context())
-    if result.broken_at is None:
-        output.done(f"intact: {output.counted(result.events, 'event')}, head {result.head[:16]}")
-        return
-    output.done(f"BROKEN at event {result.broken_at}: {result.reason}")
-    raise typer.Exit(1)
+    result = audit.verify(make_context(), forget_head=forget_head)
+    if result.broken_at is not None:
+        output.done(f"BROKEN at event {result.broken_at}: {result.reason}")
+        if result.reason.startswith("events seen before"):
+            output.done(_ROLLED_BACK)
+        raise typer.Exit(1)
+    output.done(f"intact: {output.counted(result.events, 'event')}, head {result.head[:16]}")
+    if result.forgotten is not None:
+        output.done(_forgot(result.forgotten, result.events))
+    elif forget_head:
+        output.done("nothing forgotten: the trail still holds the head seen here before")
+
+
+_ROLLED_BACK = (
+    "if the server's database was restored from a backup, that is expected: check with its"
+    " operator, then accept the trail as it is now with: envkeep audit verify --forget-head"
+)
+
+
+def _forgot(pinned: audit.PinnedHead, events: int) -> str:
+    gone = pinned.seq - events
+    what = (
+        f"{output.counted(gone, 'event')} seen here {'is' if gone == 1 else 'are'} gone"
+        if gone > 0
+        else f"event {pinned.seq} is not the one seen here"
+    )
+    return (
+        f"warning: forgot the head seen here before (event {pinned.seq}, {pinned.hash[:16]}):"
+        f" {what}. The trail is now trusted as the server shows it, and a rollback is"
+        " caught again from this head on"
+    )

@@ -94,6 +94,14 @@ def fetch_events(
 
 
 @dataclass(frozen=True)
+class PinnedHead:
+    """The newest event an earlier verification saw here: its seq and hash."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class Verification:
     """What verifying a chain found."""
 
@@ -101,6 +109,7 @@ class Verification:
     broken_at: int | None  # the seq of the first bad link, None when intact
     head: str
     reason: str = ""
+    forgotten: PinnedHead | None = None  # the head `--forget-head` gave up, when it did
 
 
 def _pins_path(ctx: ClientContext) -> str:
@@ -111,8 +120,13 @@ def _pin_key(ctx: ClientContext, workspace_id: str) -> str:
     return f"{ctx.server_url or 'local'}|{workspace_id}"
 
 
-def verify(ctx: ClientContext) -> Verification:
-    """Recompute the whole chain; compare with the head pinned by the last verification."""
+def verify(ctx: ClientContext, *, forget_head: bool = False) -> Verification:
+    """Recompute the whole chain; compare with the head pinned by the last verification.
+
+    ``forget_head`` accepts a trail that no longer holds that head (after a database restored
+    from a backup, which rolls the trail back exactly as a truncation would): the old pin is
+    replaced by the current head, and returned so the caller can say what was given up. A
+    chain broken within itself is never re-pinned."""
     from pathlib import Path
 
     events = fetch_events(ctx, AuditQuery(limit=0))
@@ -124,15 +138,18 @@ def verify(ctx: ClientContext) -> Verification:
     pins = json.loads(pins_file.read_text()) if pins_file.exists() else {}
     workspace = events[0].workspace_id if events else ""
     pinned = pins.get(_pin_key(ctx, workspace))
+    forgotten = None
     if pinned is not None:
         seq, expected = int(pinned["seq"]), str(pinned["hash"])
         if seq > len(events) or events[seq - 1].hash != expected:
-            reason = "events seen before are missing or changed (truncated or rewritten)"
-            return Verification(len(events), min(seq, len(events) + 1), head, reason)
+            if not forget_head:
+                reason = "events seen before are missing or changed (truncated or rewritten)"
+                return Verification(len(events), min(seq, len(events) + 1), head, reason)
+            forgotten = PinnedHead(seq, expected)
     if events:
         pins[_pin_key(ctx, workspace)] = {"seq": events[-1].seq, "hash": head}
         write_atomic(pins_file, json.dumps(pins, indent=2).encode(), mode=0o600)
-    return Verification(len(events), None, head)
+    return Verification(len(events), None, head, forgotten=forgotten)
 
 
 def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
