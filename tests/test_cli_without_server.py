@@ -1,6 +1,6 @@
 """What the CLI says before it reaches any server: an ENVKEEP_TOKEN that is not one, member
-and token commands where no team server is named or logged in to, and an https:// URL of a
-server that answers plain HTTP."""
+and token commands where no team server is named or logged in to, an https:// URL of a
+server that answers plain HTTP, and a plain http:// URL off this machine."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ def test_member_and_token_commands_outside_a_project_and_a_login_say_so_and_make
     assert not home.exists() or not any(home.iterdir())  # nothing made here for a refusal
 
 
-def test_https_to_a_plain_http_server_says_to_use_http(tmp_path: Path) -> None:
+def test_https_to_a_plain_http_server_says_to_put_tls_in_front_not_to_downgrade(
+    tmp_path: Path,
+) -> None:
     plain = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     threading.Thread(target=plain.serve_forever, daemon=True).start()
     try:
@@ -60,7 +62,10 @@ def test_https_to_a_plain_http_server_says_to_use_http(tmp_path: Path) -> None:
         plain.server_close()
 
     assert done.returncode == 5, done.stderr
-    assert "if the server serves plain HTTP (envkeep server alone does), use http://" in (
+    assert "hint: it answers plain HTTP, not TLS (envkeep server alone serves no TLS): put a" in (
+        done.stderr
+    )
+    assert "TLS-terminating proxy in front of it (docs/deploy.md); only for a local test" in (
         done.stderr
     )
 
@@ -90,3 +95,30 @@ def test_refusals_in_a_checkout_name_its_project(tmp_path: Path) -> None:
         4,
         "error: ENVKEEP_SERVER names http://127.0.0.1:2, and you are not logged in there",
     )
+
+
+def test_login_join_and_envkeep_server_over_http_off_this_machine_warn_and_go_on(
+    tmp_path: Path,
+) -> None:
+    # 0.0.0.0 is no loopback name, yet a connection to it is refused at once (nothing listens).
+    remote, local = "http://0.0.0.0:1", "http://127.0.0.1:1"
+    secret = {"ENVKEEP_PASSPHRASE": "long enough passphrase"}
+    login = cli(tmp_path / "a", tmp_path, "login", remote, "--email", "a@x.io", **secret)
+    join = cli(tmp_path / "b", tmp_path, "join", remote, "ek_inv_x", "--email", "a@x.io", **secret)
+    token = "ek_sa_11111111-2222-3333-4444-555555555555_" + "a" * 43
+    read = cli(tmp_path / "c", tmp_path, "get", "A", ENVKEEP_SERVER=remote,
+               ENVKEEP_PROJECT="shop", ENVKEEP_TOKEN=token)  # fmt: skip
+    quiet = cli(tmp_path / "d", tmp_path, "login", local, "--email", "a@x.io", **secret)
+
+    warning = (
+        "warning: 0.0.0.0 is reached over plain http://: the login proof and the session token"
+        " will go over the network in clear; put a TLS-terminating proxy in front of the server"
+        " and use https:// (docs/deploy.md)"
+    )
+    assert login.returncode == 5, login.stderr  # a warning: it tried, and found nobody there
+    assert login.stderr.splitlines()[0] == warning
+    assert join.stderr.splitlines()[0] == warning
+    assert "the token (ENVKEEP_TOKEN, or the login's) will go over the network" in read.stderr
+    assert read.stderr.count("plain http://") == 1
+    assert quiet.returncode == 5, quiet.stderr
+    assert "plain http://" not in quiet.stderr

@@ -62,6 +62,7 @@ def join(
 
     Example: envkeep join https://keep.example.com ek_inv_… --email bob@example.com
     """
+    _warn_if_cleartext(url)
     ctx = make_context()
     current = accounts.load_session(ctx.settings)
     if (
@@ -125,6 +126,7 @@ def login(
 
     Example: envkeep login https://keep.example.com --email bob@example.com
     """
+    _warn_if_cleartext(url)
     ctx = make_context()
     address = _email(ctx.settings, email)
     previous = accounts.load_session(ctx.settings)
@@ -136,6 +138,13 @@ def login(
         ended = accounts.end_replaced(previous)
         gone = "ended" if ended else "could not be ended (end it later with: envkeep session list)"
         output.done(f"the session it replaces ({previous.email} on {previous.url}) {gone}")
+
+
+def _warn_if_cleartext(url: str) -> None:
+    """A warning, not a refusal: a LAN test server without TLS is a fair choice to make."""
+    warning = accounts.cleartext_warning(url)
+    if warning is not None:
+        output.done(warning)
 
 
 def logout(yes: YesOpt = False) -> None:

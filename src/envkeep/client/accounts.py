@@ -8,6 +8,7 @@ under ``ENVKEEP_HOME/servers/<host>/``, and the session in ``ENVKEEP_HOME/sessio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -73,6 +74,32 @@ def normalise_url(url: str) -> str:
     if not re.match(r"^https?://[^/\s]+", url):
         raise UsageError(f"'{url}' is not a server URL", hint="e.g. https://keep.example.com")
     return url
+
+
+def cleartext_warning(
+    url: str, *, carried: str = "the login proof and the session token"
+) -> str | None:
+    """What to tell a user about to talk to ``url`` over plain HTTP off this machine: what is
+    ``carried`` would go over the network in clear. Values stay encrypted, but whoever sees a
+    session token acts as the user on the server until it ends, and whoever sees a login proof
+    logs in with it and may guess the passphrase from it offline. None for https:// and for
+    loopback (127.0.0.0/8, ::1, localhost), where a local test server is at home."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if not url.strip().lower().startswith("http://"):
+        return None
+    host = urlsplit(url.strip()).hostname or ""
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    if host == "localhost":
+        return None
+    return (
+        f"warning: {host} is reached over plain http://: {carried} will go over the network"
+        " in clear; put a TLS-terminating proxy in front of the server and use https://"
+        " (docs/deploy.md)"
+    )
 
 
 def server_settings(settings: Settings, url: str) -> Settings:

@@ -73,14 +73,24 @@ class ClientContext:
             from envkeep.client.accounts import normalise_url
 
             try:
-                return normalise_url(self.settings.server)
+                url = normalise_url(self.settings.server)
             except UsageError as error:
                 error.message += " (ENVKEEP_SERVER)"
                 raise
+            self._warn_if_cleartext(url)
+            return url
         if self.has_checkout:
             return self.project_file.server
         session = None if self.embedded_chosen else self.session
         return None if session is None else session.url
+
+    def _warn_if_cleartext(self, url: str) -> None:
+        """ENVKEEP_SERVER over plain http:// off this machine: the token travels in clear."""
+        from envkeep.client.accounts import cleartext_warning
+
+        warning = cleartext_warning(url, carried="the token (ENVKEEP_TOKEN, or the login's)")
+        if warning is not None:
+            self.warn_once(warning)
 
     def choose_embedded(self) -> None:
         """`init --local`: a new project on the embedded store though you are logged in. A

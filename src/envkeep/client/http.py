@@ -51,6 +51,28 @@ _ERRORS = _error_classes()
 _PROBLEM_TYPE = "https://envkeep.dev/problems/"
 
 
+def _unreachable_hint(base_url: str, error: Exception) -> str:
+    """What to do when ``base_url`` could not be reached: a TLS failure is told apart (an
+    untrusted certificate, or a server that answers plain HTTP) from the network's."""
+    said = str(error).upper()
+    if not base_url.startswith("https:") or "SSL" not in said:
+        return "check the URL and your network, or whether the server runs"
+    if "CERTIFICATE" in said:
+        return (
+            "its TLS certificate is not trusted here: check the proxy's certificate and name,"
+            " or point SSL_CERT_FILE at the CA bundle that signed it"
+        )
+    return _NO_TLS
+
+
+# The fix for a server that answers plain HTTP is TLS in front of it, not http:// (which would
+# carry the login proof and the session token in clear): that only for a local test server.
+_NO_TLS = (
+    "it answers plain HTTP, not TLS (envkeep server alone serves no TLS): put a TLS-terminating"
+    " proxy in front of it (docs/deploy.md); only for a local test server, use http://"
+)
+
+
 def _origin(response: httpx.Response) -> str:
     url = response.request.url
     return f"{url.scheme}://{url.netloc.decode()}"
@@ -182,13 +204,9 @@ class ApiClient:
         try:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as error:
-            tls = self.base_url.startswith("https:") and "SSL" in str(error).upper()
             raise errors.UnreachableError(
                 f"cannot reach {self.base_url} ({type(error).__name__})",
-                hint="it does not answer TLS: if the server serves plain HTTP (envkeep server"
-                " alone does), use http://"
-                if tls
-                else "check the URL and your network, or whether the server runs",
+                hint=_unreachable_hint(self.base_url, error),
             ) from None
         if response.status_code >= 400:
             try:

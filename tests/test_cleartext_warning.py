@@ -1,0 +1,61 @@
+"""Which server URLs the CLI warns about (plain HTTP off this machine), and the hint for a
+certificate the client does not trust."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from envkeep.client.accounts import cleartext_warning
+from envkeep.client.http import ApiClient
+from envkeep.core.errors import UnreachableError
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://keep.example.com",
+        "http://10.0.0.5:8600",
+        "http://[fd00::1]:8600/",
+        "HTTP://Keep.Example.com",
+        "http://localhost.example.com",
+        "http://127.0.0.1.nip.io",
+    ],
+)
+def test_plain_http_to_another_host_is_warned_of(url: str) -> None:
+    warning = cleartext_warning(url)
+
+    assert warning is not None
+    assert "will go over the network in clear" in warning
+    assert "TLS-terminating proxy" in warning
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://keep.example.com",
+        "http://127.0.0.1:8600",
+        "http://127.8.9.10",
+        "http://[::1]:8600",
+        "http://localhost:8600/",
+        "http://LOCALHOST",
+    ],
+)
+def test_https_and_loopback_are_not_warned_of(url: str) -> None:
+    assert cleartext_warning(url) is None
+
+
+def test_an_untrusted_certificate_is_told_apart_from_a_plain_http_server() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", request=request
+        )
+
+    api = ApiClient("https://keep.example.com", transport=httpx.MockTransport(refuse))
+    with pytest.raises(UnreachableError) as raised:
+        api.request("GET", "/v1/whoami")
+    api.close()
+
+    assert raised.value.hint is not None
+    assert raised.value.hint.startswith("its TLS certificate is not trusted here")
+    assert "plain HTTP" not in raised.value.hint
