@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from envkeep.store.backup import back_up, pg_dump_command
+from envkeep.api.backups import back_up_database, pg_dump_command
 from tests.server import TeamServer, _environ, _start_on, cli, join, quick_ok, start_server
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def test_backup_writes_a_checked_0600_copy_and_replaces_one_only_with_force(
 
     made = cli(tmp_path / "home", tmp_path, "server", "backup", str(out), "--db", database)
     again = cli(tmp_path / "home", tmp_path, "server", "backup", str(out), "--db", database)
-    forced = back_up(database, out, force=True)
+    forced = back_up_database(database, out, force=True)
 
     assert made.returncode == 0, made.stderr
     assert "schema 0010" in made.stderr

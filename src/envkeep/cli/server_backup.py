@@ -35,13 +35,13 @@ def backup(
 
     Example: envkeep server backup /var/backups/envkeep-$(date +%F).db
     """
+    from envkeep.api.backups import back_up_database
     from envkeep.api.serve import shown_url
     from envkeep.settings import load_settings, server_database
-    from envkeep.store.backup import back_up
 
     config = config or ctx.meta.get("server_config")
     database = server_database(load_settings(), config=config, db=db)
-    made = back_up(database, out, force=force)
+    made = back_up_database(database, out, force=force)
     output.done(
         f"backed up {shown_url(database)} to {made.path} (schema {made.revision},"
         f" {made.size // 1024} KiB, integrity ok)"

@@ -9,7 +9,7 @@ copy made page by page restarts whenever the server writes, and might never fini
 The copy goes to a temporary file beside the output (0600), is switched out of WAL mode so
 that it is one self-contained file, is checked (``PRAGMA integrity_check``, and the schema
 revision it holds equals the live database's), and only then renamed into place.
-PostgreSQL is refused: ``pg_dump`` does this job there (`pg_dump_command`).
+(`api.backups` takes a database URL, and refuses PostgreSQL.)
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import exc, make_url
 
 from envkeep.core.errors import AlreadyExistsError, StoreError, UsageError
 
@@ -39,43 +37,9 @@ class Backup:
     size: int
 
 
-def pg_dump_command(database_url: str) -> str:
-    """The command that backs up a PostgreSQL database, its password left out (pg_dump reads
-    it from PGPASSWORD or ~/.pgpass, never the command line, which `ps` shows)."""
-    url = make_url(database_url)
-    parts = ["pg_dump --format=custom --file=envkeep.dump"]
-    parts += [f"--host={url.host}"] if url.host else []
-    parts += [f"--port={url.port}"] if url.port else []
-    parts += [f"--username={url.username}"] if url.username else []
-    parts.append(url.database or "envkeep")
-    return " ".join(parts)
-
-
-def sqlite_path(database_url: str) -> Path:
-    """The file a ``sqlite:///`` URL names; a PostgreSQL URL or anything else is refused with
-    what to use instead."""
-    if database_url.startswith(("postgresql://", "postgres://", "postgresql+")):
-        raise UsageError(
-            "server backup copies SQLite databases; back up PostgreSQL with pg_dump",
-            hint=f"e.g. {pg_dump_command(database_url)} (restore: pg_restore --clean"
-            " --if-exists --dbname=… envkeep.dump); see docs/deploy.md",
-        )
-    name = None
-    with contextlib.suppress(exc.ArgumentError):
-        url = make_url(database_url)
-        name = url.database if url.get_backend_name() == "sqlite" else None
-    if not name or name == ":memory:" or name.startswith("file:"):
-        raise UsageError(
-            "server backup needs the database's file: sqlite:///PATH",
-            hint="give --db sqlite:///PATH (or set ENVKEEP_SERVER_DB)",
-        )
-    return Path(name)
-
-
-def back_up(database_url: str, out: Path, *, force: bool = False) -> Backup:
-    """Copy the live SQLite database ``database_url`` to ``out``, verified, atomically; an
-    existing ``out`` is replaced only with ``force``, and never when it is the database."""
-    source = sqlite_path(database_url)
+def back_up(source: Path, out: Path, *, force: bool = False) -> Backup:
+    """Copy the live SQLite database ``source`` to ``out``, verified, atomically; an existing
+    ``out`` is replaced only with ``force``, and never when it is the database."""
     if not source.is_file():
         raise StoreError(
             f"there is no database at {source}",
