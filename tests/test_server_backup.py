@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from envkeep.api.backups import back_up_database, pg_dump_command
+from envkeep.store.schema_version import HEAD_REVISION
 from tests.server import TeamServer, _environ, _start_on, cli, join, quick_ok, start_server
 
 if TYPE_CHECKING:
@@ -38,12 +39,12 @@ def test_backup_writes_a_checked_0600_copy_and_replaces_one_only_with_force(
     forced = back_up_database(database, out, force=True)
 
     assert made.returncode == 0, made.stderr
-    assert "schema 0010" in made.stderr
+    assert f"schema {HEAD_REVISION}" in made.stderr
     assert "integrity ok" in made.stderr
     assert out.stat().st_mode & 0o777 == 0o600
     assert (again.returncode, again.stderr.splitlines()[0]) == (1, f"error: {out} exists")
     assert "pass --force to replace it" in again.stderr
-    assert forced.revision == "0010"
+    assert forced.revision == HEAD_REVISION
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy")) == []
     copy = sqlite3.connect(out)
     assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one file alone
