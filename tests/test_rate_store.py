@@ -5,14 +5,16 @@ concurrency, refill from wall-clock time, 429 + Retry-After; refused on SQLite."
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from structlog.testing import capture_logs
 
 from envkeep.api.app import create_app
-from envkeep.api.ratelimit import Limits, TooManyRequests
+from envkeep.api.ratelimit import FailOpen, Limits, SharedLimiter, TooManyRequests
 from envkeep.core.errors import UsageError
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
@@ -47,7 +49,7 @@ class Clock:
 
 
 def _statuses(client: TestClient, n: int) -> list[int]:
-    return [client.get("/healthz").status_code for _ in range(n)]
+    return [client.get("/openapi.json").status_code for _ in range(n)]  # no database work
 
 
 def test_two_app_instances_share_one_budget_and_answer_429_with_retry_after(pg_url: str) -> None:
@@ -55,7 +57,7 @@ def test_two_app_instances_share_one_budget_and_answer_429_with_retry_after(pg_u
     first, second = (create_app(pg_url, rate=0.25, rate_store="database") for _ in range(2))
     with TestClient(first) as one, TestClient(second) as two:
         assert _statuses(one, 1) == [200]
-        refused = two.get("/healthz")  # another process: the same bucket, already spent
+        refused = two.get("/openapi.json")  # another process: the same bucket, already spent
         assert _statuses(one, 1) == [429]
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
@@ -142,3 +144,27 @@ def test_the_shared_store_is_refused_on_sqlite(tmp_path: Path) -> None:
 def test_an_unknown_rate_store_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown rate store 'redis'"):
         create_app(sqlite_url(tmp_path / "one.db"), rate_store="redis")
+
+
+class Outage:
+    """Shared buckets whose database does not answer."""
+
+    def take(self, key: str, *, rate: float, burst: float, cost: float = 1.0) -> float | None:
+        raise OperationalError("SELECT 1", {}, ConnectionError("connection refused"))
+
+
+def test_a_failing_store_lets_requests_through_counts_each_and_warns_once_a_minute() -> None:
+    clock = Clock()
+    failures = FailOpen(interval=60.0, clock=clock)
+    limiter = SharedLimiter(cast("SharedBuckets", Outage()), "ip", 1.0, 1.0, failures)
+    with capture_logs() as logged:
+        for _ in range(5):
+            limiter.take("10.0.0.1")  # no TooManyRequests, whatever the budget
+        clock.now += 61.0
+        limiter.take("10.0.0.1")
+    assert failures.count == 6
+    assert [(e["log_level"], e["limiter"], e["failures"]) for e in logged] == [
+        ("warning", "ip", 1),
+        ("warning", "ip", 6),
+    ]
+    assert all(e["error"] == "OperationalError" for e in logged)  # not the driver's message

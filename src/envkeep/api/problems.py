@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI, Request
 
 MEDIA_TYPE = "application/problem+json"
+# The database is down, refuses connections, or is busy past its timeout: 503, not a 500.
+_UNAVAILABLE = (exc.OperationalError, exc.TimeoutError)
 
 
 def problem(
@@ -61,6 +63,14 @@ def for_error(error: Exception) -> JSONResponse | None:
             "a concurrent change won; nothing was written",
             hint="read again and retry",
         )
+    if isinstance(error, _UNAVAILABLE):  # its message may name hosts and users: not shown
+        return problem(
+            503,
+            "unavailable",
+            "the database does not answer",
+            hint="retry in a moment",
+            headers={"Retry-After": "5"},
+        )
     return None
 
 
@@ -76,6 +86,8 @@ def install(app: FastAPI) -> None:
     """Map every error the API can raise to problem+json."""
     app.add_exception_handler(EnvkeepError, _answer)
     app.add_exception_handler(exc.IntegrityError, _answer)
+    for unavailable in _UNAVAILABLE:
+        app.add_exception_handler(unavailable, _answer)
 
     @app.exception_handler(RequestValidationError)
     def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -3,6 +3,12 @@
 In process memory by default (one server process). With ``rate_store = database`` the buckets
 live in the server's PostgreSQL database (``store.rate_buckets``), so that several processes
 share one budget. Over the limit: 429 with Retry-After.
+
+A shared limiter whose database fails lets the request through (``FailOpen``): the limiter
+guards the API, it must not take it down, and its buckets live in the very database the
+request then uses, which answers for itself (503 when it does not answer). Each such failure
+is counted (``envkeep_rate_limit_failures_total``) and a warning is logged at most once a
+minute.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from envkeep.core.errors import RateLimited, UsageError
 from envkeep.settings import RATE_STORES
@@ -61,19 +70,56 @@ class Limiter:
                 self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < 600}
 
 
+class FailOpen:
+    """The failures of a server's shared limiters: each one counted, and a warning logged at
+    most once per ``interval`` seconds (an outage fails every request: one line a minute says
+    so, the metric says how often)."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.count = 0
+        self.interval = interval
+        self._clock = clock
+        self._warned = -math.inf
+        self._lock = threading.Lock()
+
+    def failed(self, limiter: str, error: Exception) -> None:
+        """``limiter``'s store raised ``error``; the request goes on."""
+        now = self._clock()
+        with self._lock:
+            self.count += 1
+            warn = now - self._warned >= self.interval
+            if warn:
+                self._warned = now
+            count = self.count
+        if warn:  # the error's class only: a driver's message may name hosts and users
+            structlog.get_logger("envkeep.api").warning(
+                "rate limit store failed; requests pass unlimited",
+                limiter=limiter,
+                error=type(error).__name__,
+                failures=count,
+            )
+
+
 @dataclass
 class SharedLimiter:
     """A ``Limiter`` whose buckets every server process shares (``name`` keeps the server's
-    limiters apart in one table)."""
+    limiters apart in one table); when the database fails, the request passes (``FailOpen``)."""
 
     buckets: SharedBuckets
     name: str
     rate: float
     burst: float
+    failures: FailOpen = field(default_factory=FailOpen)
 
     def take(self, key: str, cost: float = 1.0, *, what: str = "too many requests") -> None:
         """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests saying ``what``."""
-        wait = self.buckets.take(f"{self.name}:{key}", rate=self.rate, burst=self.burst, cost=cost)
+        try:
+            wait = self.buckets.take(
+                f"{self.name}:{key}", rate=self.rate, burst=self.burst, cost=cost
+            )
+        except SQLAlchemyError as error:
+            self.failures.failed(self.name, error)
+            return
         if wait is not None:
             raise TooManyRequests(wait, what)
 
@@ -86,6 +132,7 @@ class Limits:
 
     rate: float = 50.0
     shared: SharedBuckets | None = None
+    failures: FailOpen = field(default_factory=FailOpen)
     per_ip: Limiter | SharedLimiter = field(init=False)
     per_principal: Limiter | SharedLimiter = field(init=False)
     logins: Limiter | SharedLimiter = field(init=False)
@@ -101,7 +148,7 @@ class Limits:
         self, name: str, rate: float, burst: float, *, shared: bool
     ) -> Limiter | SharedLimiter:
         if shared and self.shared is not None:
-            return SharedLimiter(self.shared, name, rate, burst)
+            return SharedLimiter(self.shared, name, rate, burst, self.failures)
         return Limiter(rate=rate, burst=burst)
 
     def close(self) -> None:
