@@ -301,6 +301,20 @@ def test_reads_are_audited_in_the_same_transaction(
     assert actions[-1] == "secrets.read"
 
 
+def test_the_audit_trail_records_the_servers_request_id_not_the_clients(
+    client: TestClient, admin: dict[str, Any], engine: Engine
+) -> None:
+    env = _project(client, admin["workspace_id"])
+    with Session(engine) as session:
+        earlier = session.scalars(select(AuditEvent.request_id)).first()
+    assert earlier is not None
+    answers = [client.get(f"{env}/snapshot", headers={"X-Request-ID": earlier}) for _ in (1, 2)]
+    with Session(engine) as session:
+        recorded = list(session.scalars(select(AuditEvent.request_id).order_by(AuditEvent.seq)))
+    assert recorded[-2:] == [answer.headers["x-request-id"] for answer in answers]
+    assert len(set(recorded)) == len(recorded)  # a client cannot reuse another event's id
+
+
 def test_another_workspace_sees_nothing(
     client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:
@@ -348,7 +362,9 @@ def test_the_server_never_imports_client_or_crypto_code() -> None:
 
 def test_requests_over_the_rate_get_429_with_retry_after(engine: Engine, database: str) -> None:
     with TestClient(create_app(database, rate=1.0)) as limited:
-        answers = [limited.get("/healthz") for _ in range(8)]
+        answers = [limited.get("/openapi.json") for _ in range(8)]
+        probes = [limited.get(path).status_code for path in ("/healthz", "/readyz", "/metrics")]
+    assert probes == [200, 200, 200]  # probes and the scrape spend no budget
     refused = [a for a in answers if a.status_code == 429]
     assert refused, "the burst (4 requests at 1/s) must run out"
     assert int(refused[0].headers["retry-after"]) >= 1

@@ -92,6 +92,7 @@ def create_app(
     )
     metrics = observability.Metrics()
     metrics.watch(engine)
+    metrics.failed_open = limits.failures
     app.state.metrics = metrics
     state = ServerState(engine, limits, observe=metrics.statements)
     app.state.envkeep = state

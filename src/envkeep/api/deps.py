@@ -152,8 +152,8 @@ def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
     except sessions.EndedToken as ended:
         caller.state["ended_token"] = (ended.principal_id, ended.workspace_id)  # `denials`
         raise
+    caller.state["principal_id"] = principal_id  # the log line names whom a 429 throttled
     limits.per_principal.take(principal_id, what="too many requests by this login or token")
-    caller.state["principal_id"] = principal_id
     return Actor(principal_id, request_id=caller.request_id, ip=caller.ip)
 
 

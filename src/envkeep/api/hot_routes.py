@@ -27,6 +27,7 @@ from starlette.responses import PlainTextResponse
 from envkeep.api import problems, routes_secrets, schemas
 from envkeep.api.denials import note_refusal
 from envkeep.api.deps import Caller, ServerState, token_of
+from envkeep.api.request_body import replay
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -89,16 +90,6 @@ async def _buffered(receive: Receive) -> list[Message]:
     return messages
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """A ``receive`` that hands out ``messages`` first, then the connection's own."""
-    pending = list(messages)
-
-    async def replayed() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replayed
-
-
 class HotRoutes:
     """ASGI middleware: the snapshot and write routes, else on to ``app`` (FastAPI's stack)."""
 
@@ -140,7 +131,7 @@ class HotRoutes:
         body = b"".join(message.get("body", b"") for message in messages) if complete else b""
         batch = _writes(headers, body) if complete else None
         if batch is None:
-            await self.app(scope, _replay(messages, receive), send)
+            await self.app(scope, replay(messages, receive), send)
             return
         found, where = self._enter(scope, "/secrets", m), (m[1], m[2], m[3])
         if_match = headers.get(b"if-match")

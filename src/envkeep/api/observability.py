@@ -5,10 +5,10 @@ Logs carry ids, routes, statuses and timings only — never a body, a header val
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
+import re
 import secrets
 import threading
 import time
@@ -18,15 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse
 
 from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
 from envkeep.api.problems import problem
-from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
-from envkeep.api.requestlog import stderr_lines
+from envkeep.api.ratelimit import FailOpen, SharedLimiter, TooManyRequests
+from envkeep.api.request_body import body_within, replay
+from envkeep.api.requestlog import (
+    configure_logging as configure_logging,  # noqa: PLC0414 -- re-exported: `serve` imports it
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -68,6 +72,8 @@ class Metrics:
             "envkeep_audit_events_total", "Audit events written", registry=self.registry
         )
         self.database = StatementTimes(self.registry)
+        self.failed_open: FailOpen | None = None  # the shared rate limits' failures, if any
+        self.registry.register(_FailedOpen(self))
         self._audit_sql: dict[str, bool] = {}  # whether a statement appends an audit event
 
     def watch(self, engine: Engine) -> None:
@@ -107,6 +113,22 @@ class Metrics:
             if len(self._audit_sql) < 4096:  # the app's statements are a few dozen texts
                 self._audit_sql[sql] = appends
         return appends
+
+
+class _FailedOpen:
+    """``envkeep_rate_limit_failures_total``: requests a failing rate-limit store let through
+    (``ratelimit.FailOpen``)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        found = self._metrics.failed_open
+        yield CounterMetricFamily(
+            "envkeep_rate_limit_failures",
+            "Rate-limit checks that failed (the request passed unlimited)",
+            value=found.count if found is not None else 0,
+        )
 
 
 def _le(bound: float) -> str:
@@ -156,11 +178,31 @@ def _route(scope: Scope) -> str:
     return str(getattr(route, "path", "unmatched"))
 
 
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
+# A client's own X-Request-ID is kept (in the log line, beside the server's) only in this shape:
+# it is the client's text, and a log line is no place for quotes, newlines or 4 KB of it.
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class _Head:
+    """What ``Observe`` reads of a request's headers, in one pass: the client's request id if
+    well formed, the Content-Length if any, whether a Transfer-Encoding (chunked) is named."""
+
+    __slots__ = ("chunked", "client_id", "length")
+
+    def __init__(self, scope: Scope) -> None:
+        client_id = length = None
+        chunked = False
+        for key, value in scope["headers"]:
+            if key == b"content-length":
+                length = value.decode("latin-1")
+            elif key == b"transfer-encoding":
+                chunked = True
+            elif key == b"x-request-id" and client_id is None:
+                found = value.decode("latin-1")
+                client_id = found if _CLIENT_REQUEST_ID.fullmatch(found) else ""
+        self.client_id = client_id or None
+        self.length = length
+        self.chunked = chunked
 
 
 # Request ids need to be unique, not secret: 128 bits from a generator seeded once from the OS
@@ -179,6 +221,9 @@ _LATENCY_CHILDREN = 512  # (route, method) pairs whose histogram child `Observe`
 _EXTRA_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 # The docs page brings its own policy (`docs_page`): two would both apply, the stricter winning.
 _PAGE_HEADERS = [h for h in _EXTRA_HEADERS if h[0] != b"content-security-policy"]
+# Probes and the scrape answer whatever the API's budget: a liveness probe answered 429 (or a
+# rate store's failure) would get every replica restarted.
+UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class Observe:
@@ -208,17 +253,13 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id")[:64] or _new_request_id()
+        request_id = _new_request_id()  # the server's own, whatever the client sent
+        head = _Head(scope)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         own = _PAGE_HEADERS if scope["path"] == docs_page.PATH else _EXTRA_HEADERS
         extra = [(b"x-request-id", request_id.encode("latin-1")), *own]
-        refused = await self._refusal(scope)
-        if refused is not None:
-            refused.headers.update({"X-Request-ID": request_id, **SECURITY_HEADERS})
-            await refused(scope, receive, send)
-            return
-        status = 500
+        status = 0  # no answer started yet
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -232,31 +273,81 @@ class Observe:
         self.metrics.active.inc()
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, send_with_headers)
+            refused = await self._refusal(scope, head.length)
+            if refused is None and head.chunked:  # counted as it comes, not taken on trust
+                body = await body_within(receive, self.max_body)
+                if body is None:
+                    refused = self._too_large()
+                else:
+                    receive = replay(body, receive)
+            if refused is not None:
+                status = await _answer(refused, extra, scope, send)
+                return
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception as error:  # noqa: BLE001 -- logged as JSON, not as uvicorn's text
+                status = await self._failed(error, request_id, status, extra, scope, send)
         finally:
             self.metrics.active.dec()
-            self._record(scope, status, time.perf_counter() - started, request_id)
+            elapsed = time.perf_counter() - started
+            self._record(scope, status or 500, elapsed, request_id, head.client_id)
 
-    async def _refusal(self, scope: Scope) -> Response | None:
-        """429 over the per-IP limit, 413 over the body limit; None to go on."""
-        client = scope.get("client")
-        try:
-            limiter = self.state.limits.per_ip
-            key = client[0] if client else "?"
-            what = "too many requests from this address"
-            if isinstance(limiter, SharedLimiter):  # a database round trip: not on the loop
-                await run_in_threadpool(limiter.take, key, what=what)
-            else:
-                limiter.take(key, what=what)
-        except TooManyRequests as limited:
-            headers = {"Retry-After": str(limited.retry_after)}
-            return problem(429, limited.code, limited.message, hint=limited.hint, headers=headers)
-        length = _header(scope, b"content-length") or "0"
-        if not length.isdigit() or int(length) > self.max_body:
-            return problem(413, "too_large", f"request bodies are limited to {self.max_body} bytes")
+    async def _refusal(self, scope: Scope, length: str | None) -> Response | None:
+        """429 over the per-IP limit (probes and metrics have none), 413 over the body limit;
+        None to go on."""
+        if scope["path"] not in UNLIMITED:
+            client = scope.get("client")
+            try:
+                limiter = self.state.limits.per_ip
+                key = client[0] if client else "?"
+                what = "too many requests from this address"
+                if isinstance(limiter, SharedLimiter):  # a database round trip: not on the loop
+                    await run_in_threadpool(limiter.take, key, what=what)
+                else:
+                    limiter.take(key, what=what)
+            except TooManyRequests as limited:
+                headers = {"Retry-After": str(limited.retry_after)}
+                return problem(
+                    429, limited.code, limited.message, hint=limited.hint, headers=headers
+                )
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return self._too_large()
         return None
 
-    def _record(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
+    def _too_large(self) -> Response:
+        # Connection: close, so that the server stops reading the rest of the body.
+        return problem(
+            413,
+            "too_large",
+            f"request bodies are limited to {self.max_body} bytes",
+            headers={"Connection": "close"},
+        )
+
+    async def _failed(
+        self,
+        error: Exception,
+        request_id: str,
+        status: int,
+        extra: list[tuple[bytes, bytes]],
+        scope: Scope,
+        send: Send,
+    ) -> int:
+        """An unexpected error: logged as one JSON line (its traceback a field of it), not
+        raised on to uvicorn, which would print it as plain text; 500 if nothing was answered
+        yet (as FastAPI's error middleware answers). The status answered."""
+        self._logger().error("unhandled error", request_id=request_id, exc_info=error)
+        if status:
+            return status
+        return await _answer(PlainTextResponse("Internal Server Error", 500), extra, scope, send)
+
+    def _logger(self) -> Any:
+        if self._log is None:  # the proxy `get_logger` gives binds anew on every call
+            self._log = structlog.get_logger("envkeep.api").bind()
+        return self._log
+
+    def _record(
+        self, scope: Scope, status: int, elapsed: float, request_id: str, client_id: str | None
+    ) -> None:
         route = _route(scope)
         key = (route, scope["method"])
         child = self._latency.get(key)
@@ -267,37 +358,29 @@ class Observe:
         child.observe(elapsed)
         if status >= 400:
             self.metrics.errors.labels(route, str(status)).inc()
-        if self._log is None:  # the proxy `get_logger` gives binds anew on every call
-            self._log = structlog.get_logger("envkeep.api").bind()
-        self._log.info(
+        log = self._logger()
+        client = scope.get("client")
+        (log.info if status < 500 else log.error)(
             "request",
             request_id=request_id,
             method=scope["method"],
             route=route,
             status=status,
             ms=round(elapsed * 1000, 2),
-            principal=scope.get("state", {}).get("principal_id"),
+            principal=scope["state"].get("principal_id"),
+            ip=client[0] if client else None,
+            **({} if client_id is None else {"client_request_id": client_id}),
         )
 
 
-_LINE = json.JSONEncoder(default=repr)
+async def _answer(
+    response: Response, extra: list[tuple[bytes, bytes]], scope: Scope, send: Send
+) -> int:
+    """Send ``response`` of ``Observe``'s own with the headers of every answer; its status."""
+    response.raw_headers.extend(extra)
+    await response(scope, _no_body, send)
+    return response.status_code
 
 
-def _render_line(event: Any, **_options: Any) -> str:
-    """structlog's ``JSONRenderer`` serializer: ``json.dumps`` of the event with ``default=repr``,
-    one encoder for every line (``json.dumps`` with options makes one a call)."""
-    return _LINE.encode(event)
-
-
-def configure_logging() -> None:
-    """structlog: one JSON object per line on stderr, the lines of one turn of the event loop
-    written together (`requestlog.LoopLogger`)."""
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(serializer=_render_line),
-        ],
-        logger_factory=stderr_lines,
-        cache_logger_on_first_use=True,
-    )
+async def _no_body() -> Message:  # what a response of ``Observe``'s own may ask: nothing more
+    return {"type": "http.disconnect"}

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy.exc import StatementError
 
 if TYPE_CHECKING:
+    from collections.abc import MutableMapping
     from typing import TextIO
 
-__all__ = ["LoopLogger", "stderr_lines"]
+__all__ = ["LoopLogger", "configure_logging", "stderr_lines"]
 
 _HELD = 256  # lines held at most, whatever the loop is doing
 
@@ -76,3 +81,48 @@ def stderr_lines(*_args: object) -> LoopLogger:
         _STDERR = LoopLogger()
         atexit.register(_STDERR.flush)
     return _STDERR
+
+
+_LINE = json.JSONEncoder(default=repr)
+
+
+def _render_line(event: Any, **_options: Any) -> str:
+    """structlog's ``JSONRenderer`` serializer: ``json.dumps`` of the event with ``default=repr``,
+    one encoder for every line (``json.dumps`` with options makes one a call)."""
+    return _LINE.encode(event)
+
+
+def _hide_sql_parameters(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Before a traceback is rendered: SQLAlchemy's errors print the statement's parameters
+    (token hashes, ciphertext, emails), which a log has no use for; its message keeps the SQL."""
+    error = event.get("exc_info")
+    if error is True:  # `log.exception(...)`: the one being handled
+        error = sys.exc_info()[1]
+    elif isinstance(error, tuple):
+        error = error[1]
+    seen: set[int] = set()
+    while isinstance(error, BaseException) and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, StatementError):
+            error.hide_parameters = True
+        error = error.__cause__ or error.__context__
+    return event
+
+
+def configure_logging() -> None:
+    """structlog: one JSON object per line on stderr, the lines of one turn of the event loop
+    written together (`requestlog.LoopLogger`); an exception logged becomes the ``exception``
+    field of its line (its traceback as text, SQL parameters left out)."""
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _hide_sql_parameters,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=_render_line),
+        ],
+        logger_factory=stderr_lines,
+        cache_logger_on_first_use=True,
+    )
