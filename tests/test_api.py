@@ -18,12 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from envkeep import __version__
 from envkeep.api.app import create_app
 from envkeep.app import accounts, credentials, invite_codes
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.errors import AlreadyExistsError
 from envkeep.core.limits import MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 from envkeep.store.models import AuditEvent, Invite
+from envkeep.store.schema_version import HEAD_REVISION
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -429,6 +431,17 @@ def test_metrics_count_audit_events_and_database_time(
     )
     assert float(audit.split()[-1]) >= 2
     assert "envkeep_database_seconds_count" in text
+
+
+def test_metrics_show_the_process_and_which_build_answers(client: TestClient) -> None:
+    text = client.get("/metrics").text
+    lines = text.splitlines()
+
+    build = f'envkeep_build_info{{schema="{HEAD_REVISION}",version="{__version__}"}} 1.0'
+    assert build in lines
+    memory = next(line for line in lines if line.startswith("process_resident_memory_bytes "))
+    assert float(memory.split()[-1]) > 10_000_000  # a running Python server's, in bytes
+    assert any(line.startswith("python_info{") for line in lines)
 
 
 def test_sessions_are_listed_and_ended_by_their_owner_only(

@@ -26,6 +26,7 @@ from starlette.responses import PlainTextResponse
 from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
 from envkeep.api.problems import problem
+from envkeep.api.process_metrics import process_and_build
 from envkeep.api.ratelimit import FailOpen, SharedLimiter, TooManyRequests
 from envkeep.api.request_body import body_within, replay
 from envkeep.api.requestlog import (
@@ -72,6 +73,7 @@ class Metrics:
             "envkeep_audit_events_total", "Audit events written", registry=self.registry
         )
         self.database = StatementTimes(self.registry)
+        process_and_build(self.registry)
         self.failed_open: FailOpen | None = None  # the shared rate limits' failures, if any
         self.registry.register(_FailedOpen(self))
         self._audit_sql: dict[str, bool] = {}  # whether a statement appends an audit event
