@@ -91,6 +91,25 @@ def test_each_setting_comes_from_the_first_layer_that_sets_it(
         assert chosen == {**vars(ServerSettings()), "db": default_db}[key]
 
 
+@pytest.mark.parametrize("key", sorted(LAYERS))
+def test_a_variable_set_to_nothing_is_unset_and_the_file_applies(tmp_path: Path, key: str) -> None:
+    _, variable, _, line, from_file = LAYERS[key]
+    config = tmp_path / "server.toml"
+    config.write_text(line + "\n")
+    environ = {"ENVKEEP_HOME": str(tmp_path / "home"), variable: ""}
+    assert getattr(server_settings(load_settings(environ), config=config), key) == from_file
+
+
+def test_trusted_proxies_naming_none_are_unset_as_a_variable_and_none_as_a_flag(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "server.toml"
+    config.write_text('trusted_proxies = "10.0.0.3"\n')
+    blank = load_settings({"ENVKEEP_HOME": str(tmp_path), "ENVKEEP_SERVER_TRUSTED_PROXIES": " , "})
+    assert server_settings(blank, config=config).trusted_proxies == "10.0.0.3"
+    assert server_settings(blank, config=config, trusted_proxies="").trusted_proxies == ""
+
+
 def test_the_file_comes_from_envkeep_server_config_unless_config_is_given(tmp_path: Path) -> None:
     named, other = tmp_path / "named.toml", tmp_path / "other.toml"
     named.write_text("port = 7001\n")

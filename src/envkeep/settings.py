@@ -29,8 +29,10 @@
 its flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`), then
 its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or
 ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store, trusted_proxies),
-then the default. A file with an unknown key or a value of the wrong type is refused, naming
-the key and the file.
+then the default. A variable set to the empty string counts as unset (the file's value, else
+the default, applies). A file with an unknown key or a value of the wrong type is refused,
+naming the key and the file. A port is 1-65535 wherever it comes from (0 would make the
+kernel pick one, announced as :0).
 """
 
 from __future__ import annotations
@@ -121,11 +123,28 @@ class Settings:
 def _port(text: str | None) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not text.isdigit() or not _is_port(int(text)):
         from envkeep.core.errors import UsageError
 
         raise UsageError("ENVKEEP_SERVER_PORT must be a port number (1-65535)")
     return int(text)
+
+
+def _is_port(number: int) -> bool:
+    return 0 < number < 65536
+
+
+def _flag_port(port: int | None) -> int | None:
+    if port is not None and not _is_port(port):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--port must be a port number (1-65535), not {port}",
+            hint="0 would let the system pick one: give the port clients will use"
+            if port == 0
+            else None,
+        )
+    return port
 
 
 def _rate(text: str | None) -> float | None:
@@ -198,7 +217,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=env.get("ENVKEEP_SERVER_PORT") or None,
         server_rate_store=env.get("ENVKEEP_SERVER_RATE_STORE") or None,
-        server_trusted_proxies=env.get("ENVKEEP_SERVER_TRUSTED_PROXIES"),
+        server_trusted_proxies=env.get("ENVKEEP_SERVER_TRUSTED_PROXIES") or None,
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,
@@ -243,7 +262,9 @@ def server_settings(
     proxies = checked_proxies(trusted_proxies, "--trusted-proxies")
     return ServerSettings(
         host=_first(host, settings.server_host, found.host, defaults.host),
-        port=_first(_unless(port, _port, settings.server_port), found.port, defaults.port),
+        port=_first(
+            _unless(_flag_port(port), _port, settings.server_port), found.port, defaults.port
+        ),
         db=_first(db, settings.server_db, found.db, settings.server_database),
         rate=_first(_unless(rate, _rate, settings.server_rate), found.rate, defaults.rate),
         rate_store=_first(
@@ -282,7 +303,10 @@ def _unless(flag: T | None, parse: Callable[[str | None], T | None], text: str |
 
 
 def _variable_proxies(text: str | None) -> str | None:
-    return checked_proxies(text, "ENVKEEP_SERVER_TRUSTED_PROXIES")
+    # A variable naming no proxy (empty, or blanks and commas) is unset, as every other
+    # ENVKEEP_SERVER_* variable: the file's proxies then apply. To trust none where the file
+    # names some, give --trusted-proxies "" or change the file.
+    return checked_proxies(text, "ENVKEEP_SERVER_TRUSTED_PROXIES") or None
 
 
 @dataclass(frozen=True)
