@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from envkeep.api.deps import state
 from envkeep.api.problems import problem
-from envkeep.store.schema_version import HEAD_REVISION
+from envkeep.store.schema_version import schema_state
 
 router = APIRouter(tags=["operations"])
 
@@ -27,9 +27,17 @@ def readyz(request: Request) -> dict[str, str] | Response:
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         return problem(503, "not_ready", "the database does not answer")
-    if revision != HEAD_REVISION:
+    standing = schema_state(revision)
+    if standing == "behind":
         return problem(
             503, "not_ready", "the database schema is behind", hint="envkeep server migrate"
+        )
+    if standing == "ahead":  # a newer envkeep migrated it: this replica is the one to replace
+        return problem(
+            503,
+            "not_ready",
+            "the database schema is ahead: a newer envkeep migrated it",
+            hint="replace this server with the envkeep that migrated the database",
         )
     return {"status": "ready"}
 

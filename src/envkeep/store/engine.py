@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -33,6 +35,7 @@ def open_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get the pragmas DESIGN §5 asks for."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "do_connect", _private_file)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so that a write
         # transaction starts with BEGIN IMMEDIATE and concurrent writers queue instead of failing.
@@ -42,6 +45,20 @@ def open_engine(url: str) -> Engine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3, not psycopg2
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_file(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+    """Make a database file that does not exist yet 0600 before SQLite opens it: it holds
+    password hashes, wrapped private keys, emails, addresses and the audit trail, and SQLite
+    would make it 0644 (under the usual umask). SQLite gives its -wal and -shm files the
+    database file's mode, so they follow. An existing file keeps its mode (the server warns
+    of a loose one: `api.serve.loose_database_file`)."""
+    name = str(cargs[0]) if cargs else ""
+    if not name or name == ":memory:" or cparams.get("uri"):
+        return
+    # There already (its mode stays), or no directory (SQLite says so when it opens it).
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _begin_immediate(connection: Connection) -> None:

@@ -11,8 +11,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from envkeep.core.errors import StoreError
-from envkeep.store.schema_version import HEAD_REVISION
+from envkeep import __version__
+from envkeep.core.errors import StoreError, UsageError
+from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# The PostgreSQL advisory lock every upgrade of one database queues on (any fixed number;
+# these are "envk" in ASCII): two `server migrate` at once both found no alembic_version table
+# and one died creating it (a unique-key error). SQLite queues them on BEGIN IMMEDIATE.
+MIGRATION_LOCK = 0x656E766B
 
 
 def _config() -> Config:
@@ -42,21 +48,45 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def schema_ahead(revision: str) -> UsageError:
+    """The refusal of a database a newer envkeep migrated (exit 2): this code does not know
+    its schema, and migrations only go forward."""
+    return UsageError(
+        f"this database was migrated by a newer envkeep (schema {revision}; envkeep"
+        f" {__version__} knows schemas up to {HEAD_REVISION})",
+        hint="run the envkeep that migrated it, or restore the backup taken before that upgrade",
+    )
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the database to the head revision (or to an older ``revision``, for a test of
-    what a migration does to data)."""
+    what a migration does to data); the revision it was at (None: empty). Upgrades of one
+    database run one at a time; one ahead of this code is refused untouched."""
     config = _config()
     with (
         engine.connect() as connection,
         _sqlite_foreign_keys_off(connection),
         connection.begin(),
     ):
+        _wait_for_other_upgrades(connection)
+        found = MigrationContext.configure(connection).get_current_revision()
+        if schema_state(found) == "ahead":
+            raise schema_ahead(str(found))
         config.attributes["connection"] = connection
         before = _broken_references(connection)
         command.upgrade(config, revision)
         _check_foreign_keys(connection, before)
     if head_revision() != HEAD_REVISION:  # pragma: no cover - caught by a test first
         raise RuntimeError("store.schema_version.HEAD_REVISION is stale")
+    return found
+
+
+def _wait_for_other_upgrades(connection: Connection) -> None:
+    """On PostgreSQL, queue behind any other upgrade of this database until its transaction
+    ends (the lock goes with this one's); the revision is read after, so a second migrate
+    finds the first's work done. SQLite's BEGIN IMMEDIATE already made the wait."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
 
 
 @contextmanager
