@@ -6,6 +6,7 @@ import contextlib
 import errno
 import gc
 import socket
+import stat
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exc, make_url
 from sqlalchemy.orm import Session
 
+from envkeep import __version__
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
-from envkeep.core.errors import EnvkeepError, StoreError
+from envkeep.core.errors import EnvkeepError, StoreError, UsageError
 from envkeep.store.engine import open_engine
-from envkeep.store.migrate import current_revision, upgrade
-from envkeep.store.schema_version import HEAD_REVISION
+from envkeep.store.migrate import current_revision, schema_ahead, upgrade
+from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,6 +32,53 @@ def shown_url(url: str) -> str:
     """A database URL as messages show it: without its password (or anything before ``@``)."""
     head, at, tail = url.rpartition("@")
     return f"{head.split('://')[0]}://…@{tail}" if at else url
+
+
+SUPPORTED = "sqlite:///PATH (a file) or postgresql://USER@HOST/NAME"
+_DRIVERS = {"sqlite": ("", "pysqlite"), "postgresql": ("", "psycopg"), "postgres": ("",)}
+
+
+def check_database_url(database_url: str) -> None:
+    """Refuse (a usage error) a URL the server cannot run on: not a URL, a database other
+    than SQLite or PostgreSQL (or another driver than the one installed), or SQLite in memory,
+    which lasts one connection: migrate would fill one and the server open another, empty.
+    Only the scheme is shown: the rest may hold a password."""
+    where = "check --db, ENVKEEP_SERVER_DB or the settings file's db"
+    try:
+        url = make_url(database_url)
+    except exc.ArgumentError:
+        raise UsageError(
+            f"the server's database is not a URL: give {SUPPORTED}", hint=where
+        ) from None
+    backend, _, driver = url.drivername.partition("+")
+    if driver not in _DRIVERS.get(backend, ()):
+        raise UsageError(
+            f"the server cannot use a '{url.drivername}' database: give {SUPPORTED}", hint=where
+        )
+    if backend == "sqlite" and (
+        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    ):
+        raise UsageError(
+            "the server's database cannot be SQLite in memory: it would be empty again for"
+            " the server after migrate",
+            hint="give a file: --db sqlite:///PATH",
+        )
+
+
+def loose_database_file(database_url: str) -> str | None:
+    """A warning when the server's SQLite file may be read or written by others than its
+    owner (envkeep makes it 0600; an older one, or one made by hand, may not be)."""
+    path = _sqlite_file(database_url)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode) if path is not None else 0
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"the database file {path} is open to others than its owner (mode {mode:04o}): it holds"
+        f" password hashes, wrapped keys and the audit trail; run: chmod 600 {path}*"
+    )
 
 
 def _sqlite_file(database_url: str) -> Path | None:
@@ -74,12 +123,12 @@ def _opened(database_url: str) -> Iterator[None]:
 
 def migrate(database_url: str) -> tuple[str | None, str]:
     """Bring the database to the newest schema; (revision before, revision after)."""
+    check_database_url(database_url)
     engine = open_engine(database_url)
     try:
         with _opened(database_url):
-            before = current_revision(engine)
-        upgrade(engine)
-        return before, HEAD_REVISION
+            current_revision(engine)  # can it be opened at all? (said here, not mid-upgrade)
+        return upgrade(engine), HEAD_REVISION
     finally:
         engine.dispose()
 
@@ -87,6 +136,7 @@ def migrate(database_url: str) -> tuple[str | None, str]:
 def check_schema(database_url: str) -> None:
     """Refuse a database that is not at the schema this version needs, or cannot be opened.
     A SQLite file that does not exist is not made (opening it would leave an empty one)."""
+    check_database_url(database_url)
     path = _sqlite_file(database_url)
     if path is not None and not path.exists():
         with _opened(database_url):  # a missing directory is named as such
@@ -101,7 +151,10 @@ def check_schema(database_url: str) -> None:
             revision = current_revision(engine)
     finally:
         engine.dispose()
-    if revision != HEAD_REVISION:
+    state = schema_state(revision)
+    if state == "ahead":
+        raise schema_ahead(str(revision))
+    if state == "behind":
         raise StoreError(
             f"the database is at schema {revision or 'none'}, this envkeep needs {HEAD_REVISION}",
             hint=f"run: envkeep server migrate --db {shown_url(database_url)}",
@@ -169,32 +222,63 @@ def check_port(host: str, port: int) -> None:
     probe.close()
 
 
-def run_app(app: FastAPI, *, host: str, port: int, trusted_proxies: str = "") -> None:
-    """Serve ``app`` until interrupted (JSON logs on stderr); ``trusted_proxies`` (addresses
-    and networks, comma-separated) are those whose X-Forwarded-For names the client."""
+def run_app(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    trusted_proxies: str = "",
+    database_url: str = "",
+    rate_store: str = "memory",
+) -> None:
+    """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
+    ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
+    X-Forwarded-For names the client."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
+    from envkeep.api.uvicorn_server import LoggedServer
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
     configure_logging()
     settle_heap()
     settings: UvicornSettings = {**UVICORN_SETTINGS, "proxy_headers": bool(trusted_proxies)}
+    config = uvicorn.Config(
+        app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings
+    )
+    facts: dict[str, object] = {
+        "version": __version__,
+        "address": f"{host}:{port}",
+        "database": shown_url(database_url),
+        "rate_store": rate_store,
+    }
+    server = LoggedServer(config, facts)
+    with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
+        server.run()
+    if not server.started:
+        raise _could_not_start(host, port)
+
+
+@contextlib.contextmanager
+def _start_failure(host: str, port: int) -> Iterator[None]:
     try:
-        uvicorn.run(
-            app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings
-        )
+        yield
     except SystemExit as stopped:  # uvicorn could not start: it logged why just above
         if stopped.code in (None, 0):
             raise
-        raise EnvkeepError(
-            f"the server on {host}:{port} could not start (uvicorn's error is above)",
-            hint="check --host and --port",
-        ) from None
+        raise _could_not_start(host, port) from None
+
+
+def _could_not_start(host: str, port: int) -> EnvkeepError:
+    return EnvkeepError(
+        f"the server on {host}:{port} could not start (uvicorn's error is above)",
+        hint="check --host and --port",
+    )
 
 
 def serve(
     database_url: str, *, host: str, port: int, rate: float = 50.0, rate_store: str = "memory"
 ) -> None:
     """Serve the API until interrupted (JSON logs on stderr)."""
-    run_app(build_app(database_url, rate=rate, rate_store=rate_store), host=host, port=port)
+    app = build_app(database_url, rate=rate, rate_store=rate_store)
+    run_app(app, host=host, port=port, database_url=database_url, rate_store=rate_store)

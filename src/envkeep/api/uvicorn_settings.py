@@ -8,7 +8,8 @@ taken: docs/design.md). No access log: ``observability.Observe`` writes one JSON
 request. No ``server: uvicorn`` header: it only tells a scanner what runs here. No client
 address from ``X-Forwarded-For`` (uvicorn believes loopback's by default): only the proxies
 the server is told to trust (``--trusted-proxies``) may name the client, whom the audit trail
-and the per-IP limits then see.
+and the per-IP limits then see. A deadline for the graceful shutdown: uvicorn otherwise waits
+for every open request after SIGTERM, however long (one slow upload held a server 29 s).
 """
 
 from __future__ import annotations
@@ -26,11 +27,16 @@ class UvicornSettings(TypedDict):
     server_header: bool
     proxy_headers: bool
     timeout_keep_alive: int
+    timeout_graceful_shutdown: int
 
 
 # How long an idle keep-alive connection stays open (uvicorn's default, named here because the
 # CLI's pool must let go of one sooner: client/http.KEEPALIVE_SECONDS).
 KEEP_ALIVE_SECONDS: Final = 5
+
+# How long requests still running at SIGTERM may take before they are cancelled: inside
+# Kubernetes' default grace period (30 s, then SIGKILL), with room for the rest of the shutdown.
+GRACEFUL_SHUTDOWN_SECONDS: Final = 20
 
 
 UVICORN_SETTINGS: Final[UvicornSettings] = {
@@ -41,4 +47,5 @@ UVICORN_SETTINGS: Final[UvicornSettings] = {
     "server_header": False,
     "proxy_headers": False,
     "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
 }

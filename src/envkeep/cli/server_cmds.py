@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from envkeep.cli import output
-from envkeep.settings import load_settings, server_database, server_settings
+from envkeep.core.errors import UsageError
+from envkeep.settings import ServerSettings, load_settings, server_database, server_settings
 
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
     "_RATE_STORE or _TRUSTED_PROXIES, else the --config file (TOML keys: host, port, db, rate, "
-    "rate_store, trusted_proxies), else the default; for migrate and bootstrap too.\n\n"
+    "rate_store, trusted_proxies), else the default; for migrate and bootstrap too, which take"
+    " only --db and --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
 )
@@ -33,9 +35,34 @@ ConfigOpt = Annotated[
 
 
 def _database(ctx: typer.Context, config: Path | None, db: str | None) -> str:
-    """--db, then ENVKEEP_SERVER_DB, then the file (this command's --config or `server`'s)."""
-    config = config or ctx.meta.get("server_config")
+    """--db, then ENVKEEP_SERVER_DB, then the file; --db and --config given to `server`
+    (`server --db URL migrate`) count as this command's own."""
+    config = _once(ctx, "--config", config, ctx.meta.get("server_config"))
+    db = _once(ctx, "--db", db, ctx.meta.get("server_db"))
     return server_database(load_settings(), config=config, db=db)
+
+
+T = TypeVar("T")
+
+
+def _once(ctx: typer.Context, flag: str, own: T | None, group: T | None) -> T | None:
+    if own is not None and group is not None and own != group:
+        raise UsageError(
+            f"{flag} is given twice, differently: before and after `{ctx.info_name}`",
+            hint=f"give {flag} once",
+        )
+    return own if own is not None else group
+
+
+def _refuse_serving_options(command: str, given: dict[str, object]) -> None:
+    """`server --port 1 migrate`: the serving options mean nothing to a subcommand, and were
+    silently dropped."""
+    named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
+    if named:
+        raise UsageError(
+            f"{', '.join(named)}: only for serving (`envkeep server`), not `server {command}`",
+            hint=f"`server {command}` takes --db and --config (before or after {command})",
+        )
 
 
 @server_app.callback()
@@ -67,11 +94,13 @@ def server(
     trusted_proxies), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
-    ctx.meta["server_config"] = config
+    ctx.meta["server_config"], ctx.meta["server_db"] = config, db
     if ctx.invoked_subcommand is not None:
+        serving = {"host": host, "port": port, "rate": rate, "rate_store": rate_store}
+        _refuse_serving_options(
+            ctx.invoked_subcommand, {**serving, "trusted_proxies": trusted_proxies}
+        )
         return
-    from envkeep.api.serve import build_app, check_port, run_app, shown_url
-
     chosen = server_settings(
         load_settings(),
         config=config,
@@ -82,12 +111,27 @@ def server(
         rate_store=rate_store,
         trusted_proxies=trusted_proxies,
     )
+    _serve(chosen)
+
+
+def _serve(chosen: ServerSettings) -> None:
+    from envkeep.api.serve import build_app, check_port, loose_database_file, run_app, shown_url
+
     app = build_app(chosen.db, rate=chosen.rate, rate_store=chosen.rate_store)
     check_port(chosen.host, chosen.port)
+    if warning := loose_database_file(chosen.db):
+        output.done(f"warning: {warning}")
     output.done(
         f"envkeep server on http://{chosen.host}:{chosen.port} (database: {shown_url(chosen.db)})"
     )
-    run_app(app, host=chosen.host, port=chosen.port, trusted_proxies=chosen.trusted_proxies)
+    run_app(
+        app,
+        host=chosen.host,
+        port=chosen.port,
+        trusted_proxies=chosen.trusted_proxies,
+        database_url=chosen.db,
+        rate_store=chosen.rate_store,
+    )
 
 
 @server_app.command("migrate")

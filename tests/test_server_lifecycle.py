@@ -1,0 +1,74 @@
+"""`envkeep server` tells its JSON log when it serves and when it has stopped, and a request
+still running at SIGTERM cannot hold the process past Kubernetes' grace period."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from envkeep import __version__
+from envkeep.api import observability, serve
+from envkeep.api.uvicorn_server import LoggedServer
+from envkeep.api.uvicorn_settings import GRACEFUL_SHUTDOWN_SECONDS, UVICORN_SETTINGS
+from envkeep.store.engine import sqlite_url
+from tests.server import start_server
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_the_server_logs_a_json_line_when_it_serves_and_when_it_stopped(tmp_path: Path) -> None:
+    database = sqlite_url(tmp_path / "server.db")
+    server = start_server(tmp_path, database)
+    server.stop()  # SIGTERM
+    logged = _json_lines(server.log.read_text())
+    events = [line["event"] for line in logged]
+    assert events[0] == "server_started"
+    assert events[-1] == "server_stopped"
+    assert "request" in events  # the same stream as the request lines
+    started, stopped = logged[0], logged[-1]
+    address = server.url.removeprefix("http://")
+    assert started["version"] == __version__
+    assert started["address"] == stopped["address"] == address
+    assert started["database"] == database
+    assert started["rate_store"] == "memory"
+    assert 0 <= stopped["seconds"] < GRACEFUL_SHUTDOWN_SECONDS
+
+
+def test_the_start_line_shows_the_database_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[LoggedServer] = []
+
+    def run(self: LoggedServer, sockets: object = None) -> None:
+        ran.append(self)
+        self.started = True
+
+    monkeypatch.setattr(LoggedServer, "run", run)
+    # Nothing process-wide for the test run: no structlog set-up, no frozen heap.
+    monkeypatch.setattr(observability, "configure_logging", lambda: None)
+    monkeypatch.setattr(serve, "settle_heap", lambda: None)
+    serve.run_app(
+        FastAPI(),
+        host="127.0.0.1",
+        port=8600,
+        database_url="postgresql://envkeep:pw-x9@db/envkeep",
+        rate_store="database",
+    )
+    (server,) = ran
+    assert server.facts["database"] == "postgresql://…@db/envkeep"
+    assert server.facts["rate_store"] == "database"
+    # Running requests get this long after SIGTERM, then are cancelled: inside Kubernetes'
+    # default 30 s grace, with room for the rest of the shutdown.
+    assert isinstance(server.config, uvicorn.Config)
+    assert server.config.timeout_graceful_shutdown == GRACEFUL_SHUTDOWN_SECONDS
+    assert UVICORN_SETTINGS["timeout_graceful_shutdown"] <= 25
