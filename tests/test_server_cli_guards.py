@@ -76,6 +76,7 @@ def test_serving_options_given_to_a_subcommand_are_refused(
     assert f"{serving[0]}: only for serving (`envkeep server`), not `server {command[0]}`" in (
         done.stderr
     )
+    assert f"hint: of `server`'s options, {command[0]} takes only --db and --config" in done.stderr
     assert not (tmp_path / "one.db").exists()
 
 

@@ -46,6 +46,7 @@ T = TypeVar("T")
 
 
 def _once(ctx: typer.Context, flag: str, own: T | None, group: T | None) -> T | None:
+    """The option given after the subcommand or before it; refused when both, differently."""
     if own is not None and group is not None and own != group:
         raise UsageError(
             f"{flag} is given twice, differently: before and after `{ctx.info_name}`",
@@ -61,7 +62,7 @@ def _refuse_serving_options(command: str, given: dict[str, object]) -> None:
     if named:
         raise UsageError(
             f"{', '.join(named)}: only for serving (`envkeep server`), not `server {command}`",
-            hint=f"`server {command}` takes --db and --config (before or after {command})",
+            hint=f"of `server`'s options, {command} takes only --db and --config",
         )
 
 
