@@ -148,3 +148,12 @@ def test_migrate_makes_the_database_file_private(tmp_path: Path) -> None:
     done = cli(tmp_path / "home", tmp_path, "server", "migrate", "--db", sqlite_url(path))
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_groups_db_reaches_backup(tmp_path: Path) -> None:
+    home, chosen, out = tmp_path / "home", tmp_path / "chosen.db", tmp_path / "copy.db"
+    assert cli(home, tmp_path, "server", "--db", sqlite_url(chosen), "migrate").returncode == 0
+    done = cli(home, tmp_path, "server", "--db", sqlite_url(chosen), "backup", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"backed up {sqlite_url(chosen)} to {out}" in done.stderr
+    assert not (home / "server").exists()

@@ -37,10 +37,9 @@ def backup(
     """
     from envkeep.api.backups import back_up_database
     from envkeep.api.serve import shown_url
-    from envkeep.settings import load_settings, server_database
+    from envkeep.cli.server_cmds import subcommand_database
 
-    config = config or ctx.meta.get("server_config")
-    database = server_database(load_settings(), config=config, db=db)
+    database = subcommand_database(ctx, config, db)  # `server --db URL backup` too
     made = back_up_database(database, out, force=force)
     output.done(
         f"backed up {shown_url(database)} to {made.path} (schema {made.revision},"

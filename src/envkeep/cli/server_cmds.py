@@ -34,9 +34,10 @@ ConfigOpt = Annotated[
 ]
 
 
-def _database(ctx: typer.Context, config: Path | None, db: str | None) -> str:
-    """--db, then ENVKEEP_SERVER_DB, then the file; --db and --config given to `server`
-    (`server --db URL migrate`) count as this command's own."""
+def subcommand_database(ctx: typer.Context, config: Path | None, db: str | None) -> str:
+    """The database a `server` subcommand acts on: --db, then ENVKEEP_SERVER_DB, then the
+    file; --db and --config given to `server` (`server --db URL migrate`) count as the
+    subcommand's own."""
     config = _once(ctx, "--config", config, ctx.meta.get("server_config"))
     db = _once(ctx, "--db", db, ctx.meta.get("server_db"))
     return server_database(load_settings(), config=config, db=db)
@@ -143,7 +144,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     """
     from envkeep.api.serve import migrate as run_migrations
 
-    database = _database(ctx, config, db=db)
+    database = subcommand_database(ctx, config, db=db)
     settings = load_settings()
     if database == settings.server_database and not settings.server_db:
         # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
@@ -165,7 +166,7 @@ def bootstrap(
     """
     from envkeep.api.serve import bootstrap as make_invite
 
-    code = make_invite(_database(ctx, config, db=db), email)
+    code = make_invite(subcommand_database(ctx, config, db=db), email)
     sys.stdout.write(code + "\n")
     output.done(f"give this code to {email}; it works once, for 24 hours: envkeep join URL CODE")
 
