@@ -5,15 +5,18 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from envkeep.app.principal_labels import shown_name
-from envkeep.client.audit import time_bound
+from envkeep.client.audit import time_bound, verify
 from envkeep.core.auditchain import (
     GENESIS,
+    EventPage,
     EventView,
     event_hash,
     event_time_bound,
@@ -22,15 +25,18 @@ from envkeep.core.auditchain import (
 )
 from envkeep.core.errors import UsageError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 FIELDS = ("at", "principal_id", "action", "target", "outcome", "request_id", "ip", "details")
 
 
-def chain(length: int, rng: random.Random) -> list[EventView]:
+def chain(length: int, rng: random.Random, workspace: str = "ws") -> list[EventView]:
     events: list[EventView] = []
     prev = GENESIS
     for seq in range(1, length + 1):
         draft = EventView(
-            "ws",
+            workspace,
             seq,
             f"2026-11-23T08:{seq % 60:02d}:00+00:00",
             f"p{rng.randrange(3)}",
@@ -147,3 +153,46 @@ def test_a_token_is_shown_by_its_name_and_an_earlier_holder_of_it_says_why_it_is
     # Retired before envkeep told the two apart: either may have happened.
     assert shown_name("sa-replaced:ws-1:ci:7f3e", "service") == "token ci (rotated out or revoked)"
     assert shown_name("sa-other:ws-1:ci:7f3e", "service") == "sa-other:ws-1:ci:7f3e"
+
+
+class _Server:
+    """What `audit.verify` asks of a client context: a trail the test sets, answered as a
+    server would (one page), for workspace ``ws`` on one URL."""
+
+    def __init__(self, home: Path) -> None:
+        self.trail: list[EventView] = []
+        self.workspace_id = "ws"
+        self.server_url = "https://keep.example.com"
+        self.settings = SimpleNamespace(home=home)
+        self.backend = self
+
+    def audit_events(self, _query: object) -> EventPage:
+        return EventPage(list(self.trail), {})
+
+
+def test_a_head_seen_before_is_missed_by_no_empty_or_foreign_trail(tmp_path: Path) -> None:
+    """The pin is the workspace's this machine audits: a server that sends the trail back
+    empty, or rewritten under another workspace's id, is caught as a rollback is."""
+    server = _Server(tmp_path)
+    ctx: Any = server
+    server.trail = chain(5, random.Random(7))
+    assert verify(ctx).broken_at is None  # pins event 5
+
+    server.trail = []
+    emptied = verify(ctx)
+    server.trail = chain(6, random.Random(8), workspace="other")  # a chain that holds
+    foreign = verify(ctx)
+    server.trail = chain(3, random.Random(7))  # cut short, as a restore does
+    wrong = verify(ctx, forget_head=4)
+    forgot = verify(ctx, forget_head=5)
+
+    assert emptied.broken_at == 1
+    assert emptied.rolled_back is not None
+    assert emptied.rolled_back.seq == 5
+    assert foreign.broken_at == 1
+    assert foreign.reason == "an event of another workspace is in this one's trail"
+    assert wrong.broken_at == 4  # a number that is not the head seen here forgets nothing
+    assert forgot.broken_at is None
+    assert forgot.forgotten is not None
+    assert forgot.forgotten.seq == 5
+    assert verify(ctx).pinned  # event 3 is the head from now on

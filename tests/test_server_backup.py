@@ -5,6 +5,7 @@ verifies (a client that pinned a later head is told, and may re-anchor deliberat
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -164,7 +165,10 @@ def test_a_backup_of_a_live_server_restores_what_was_written_before_it_and_its_t
         listed = json.loads(quick_ok(admin, work, "list", "--env", "dev", "--json"))
         names = {row["name"] for row in listed}
         rolled_back = cli(admin, work, "audit", "verify")
-        forget = cli(admin, work, "audit", "verify", "--forget-head")
+        seen = re.search(r"--forget-head (\d+)", rolled_back.stderr)
+        assert seen is not None, rolled_back.stderr
+        wrong = cli(admin, work, "audit", "verify", "--forget-head", str(int(seen[1]) + 1))
+        forget = cli(admin, work, "audit", "verify", "--forget-head", seen[1])
         after = cli(admin, work, "audit", "verify")
         fresh = tmp_path / "fresh"
         quick_ok(fresh, work, "login", restored.url, "--email", "ops@x.io",
@@ -177,7 +181,8 @@ def test_a_backup_of_a_live_server_restores_what_was_written_before_it_and_its_t
     assert not {w.name for w in writer.writes if w.started > finished} & names  # none after
     assert rolled_back.returncode == 1
     assert "events seen before are missing or changed" in rolled_back.stderr
-    assert "envkeep audit verify --forget-head" in rolled_back.stderr
+    assert wrong.returncode == 1  # a number that is not the head seen here forgets nothing
+    assert f"names no head seen here (it is event {seen[1]})" in wrong.stderr
     assert forget.returncode == 0, forget.stderr
     assert forget.stderr.startswith("intact: ")
     assert "warning: forgot the head seen here before (event " in forget.stderr

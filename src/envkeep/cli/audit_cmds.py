@@ -152,13 +152,15 @@ def export(
 @audit_app.command("verify")
 def verify(
     forget_head: Annotated[
-        bool,
+        int | None,
         typer.Option(
             "--forget-head",
-            help="After a restore from a backup only: accept a trail that lost events this"
-            " machine saw, and remember its head from now on.",
+            metavar="SEQ",
+            help="After a restore from a backup only: accept a trail that lost the head this"
+            " machine saw (event SEQ, as the BROKEN line names it), and remember the trail's"
+            " head from now on.",
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Recompute the hash chain here and report the first broken link (exit 1).
 
@@ -171,20 +173,29 @@ def verify(
     result = audit.verify(make_context(), forget_head=forget_head)
     if result.broken_at is not None:
         output.done(f"BROKEN at event {result.broken_at}: {result.reason}")
-        if result.reason.startswith("events seen before"):
-            output.done(_ROLLED_BACK)
+        if result.rolled_back is not None:
+            output.done(_rolled_back(result.rolled_back, forget_head))
         raise typer.Exit(1)
     output.done(f"intact: {output.counted(result.events, 'event')}, head {result.head[:16]}")
     if result.forgotten is not None:
         output.done(_forgot(result.forgotten, result.events))
-    elif forget_head:
-        output.done("nothing forgotten: the trail still holds the head seen here before")
+    elif forget_head is not None:
+        held = "still holds the head seen here before" if result.pinned else "had no head seen here"
+        output.done(f"nothing forgotten: the trail {held}")
 
 
-_ROLLED_BACK = (
-    "if the server's database was restored from a backup, that is expected: check with its"
-    " operator, then accept the trail as it is now with: envkeep audit verify --forget-head"
-)
+def _rolled_back(pinned: audit.PinnedHead, given: int | None) -> str:
+    """What to do about a trail that lost the head seen here (a restore, or a rollback)."""
+    wrong = (
+        f"--forget-head {given} names no head seen here (it is event {pinned.seq}); "
+        if given is not None
+        else ""
+    )
+    return (
+        f"{wrong}if the server's database was restored from a backup, that is expected: check"
+        " with its operator, then accept the trail as it is now with: envkeep audit verify"
+        f" --forget-head {pinned.seq}"
+    )
 
 
 def _forgot(pinned: audit.PinnedHead, events: int) -> str:

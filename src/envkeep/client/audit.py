@@ -110,6 +110,8 @@ class Verification:
     head: str
     reason: str = ""
     forgotten: PinnedHead | None = None  # the head `--forget-head` gave up, when it did
+    rolled_back: PinnedHead | None = None  # broken: the trail no longer holds this head seen here
+    pinned: bool = False  # a head seen here before was compared (the trail held it)
 
 
 def _pins_path(ctx: ClientContext) -> str:
@@ -120,13 +122,17 @@ def _pin_key(ctx: ClientContext, workspace_id: str) -> str:
     return f"{ctx.server_url or 'local'}|{workspace_id}"
 
 
-def verify(ctx: ClientContext, *, forget_head: bool = False) -> Verification:
+def verify(ctx: ClientContext, *, forget_head: int | None = None) -> Verification:
     """Recompute the whole chain; compare with the head pinned by the last verification.
 
-    ``forget_head`` accepts a trail that no longer holds that head (after a database restored
-    from a backup, which rolls the trail back exactly as a truncation would): the old pin is
-    replaced by the current head, and returned so the caller can say what was given up. A
-    chain broken within itself is never re-pinned."""
+    The pin is kept under the workspace this machine audits (the server's answer does not
+    choose it: a trail sent back empty, or under another workspace's id, is compared with the
+    same pin), and an event of another workspace breaks the chain. ``forget_head``, the seq of
+    the pinned head as the refusal named it, accepts a trail that no longer holds that head
+    (after a database restored from a backup, which rolls the trail back exactly as a
+    truncation would): the old pin is replaced by the current head, and returned so the
+    caller can say what was given up; any other number forgets nothing. A chain broken within
+    itself is never re-pinned."""
     from pathlib import Path
 
     events = fetch_events(ctx, AuditQuery(limit=0))
@@ -134,22 +140,30 @@ def verify(ctx: ClientContext, *, forget_head: bool = False) -> Verification:
     broken = verify_chain(events)
     if broken is not None:
         return Verification(len(events), broken, head, "an event was edited, removed or moved")
+    workspace = ctx.workspace_id or (events[0].workspace_id if events else "")
+    stray = next((e for e in events if e.workspace_id != workspace), None)
+    if stray is not None:
+        reason = "an event of another workspace is in this one's trail"
+        return Verification(len(events), stray.seq, head, reason)
     pins_file = Path(_pins_path(ctx))
     pins = json.loads(pins_file.read_text()) if pins_file.exists() else {}
-    workspace = events[0].workspace_id if events else ""
     pinned = pins.get(_pin_key(ctx, workspace))
     forgotten = None
     if pinned is not None:
         seq, expected = int(pinned["seq"]), str(pinned["hash"])
         if seq > len(events) or events[seq - 1].hash != expected:
-            if not forget_head:
+            if forget_head != seq:
                 reason = "events seen before are missing or changed (truncated or rewritten)"
-                return Verification(len(events), min(seq, len(events) + 1), head, reason)
+                at = min(seq, len(events) + 1)
+                return Verification(
+                    len(events), at, head, reason, rolled_back=PinnedHead(seq, expected)
+                )
             forgotten = PinnedHead(seq, expected)
     if events:
         pins[_pin_key(ctx, workspace)] = {"seq": events[-1].seq, "hash": head}
         write_atomic(pins_file, json.dumps(pins, indent=2).encode(), mode=0o600)
-    return Verification(len(events), None, head, forgotten=forgotten)
+    held = pinned is not None and forgotten is None
+    return Verification(len(events), None, head, forgotten=forgotten, pinned=held)
 
 
 def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
