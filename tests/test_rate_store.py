@@ -153,18 +153,24 @@ class Outage:
         raise OperationalError("SELECT 1", {}, ConnectionError("connection refused"))
 
 
-def test_a_failing_store_lets_requests_through_counts_each_and_warns_once_a_minute() -> None:
+def test_a_failing_store_counts_requests_in_this_process_tells_each_and_warns_once_a_minute() -> (
+    None
+):
     clock = Clock()
     failures = FailOpen(interval=60.0, clock=clock)
-    limiter = SharedLimiter(cast("SharedBuckets", Outage()), "ip", 1.0, 1.0, failures)
+    limiter = SharedLimiter(cast("SharedBuckets", Outage()), "ip", 1.0, 5.0, failures)
+    limiter.fallback.clock = clock
     with capture_logs() as logged:
         for _ in range(5):
-            limiter.take("10.0.0.1")  # no TooManyRequests, whatever the budget
+            limiter.take("10.0.0.1")  # within the burst: the process's own bucket allows it
+        with pytest.raises(TooManyRequests):  # the limit still holds without its store
+            limiter.take("10.0.0.1")
+        limiter.take("10.0.0.2")  # another address has a bucket of its own
         clock.now += 61.0
         limiter.take("10.0.0.1")
-    assert failures.count == 6
+    assert failures.count == 8
     assert [(e["log_level"], e["limiter"], e["failures"]) for e in logged] == [
         ("warning", "ip", 1),
-        ("warning", "ip", 6),
+        ("warning", "ip", 8),
     ]
     assert all(e["error"] == "OperationalError" for e in logged)  # not the driver's message

@@ -4,11 +4,12 @@ In process memory by default (one server process). With ``rate_store = database`
 live in the server's PostgreSQL database (``store.rate_buckets``), so that several processes
 share one budget. Over the limit: 429 with Retry-After.
 
-A shared limiter whose database fails lets the request through (``FailOpen``): the limiter
-guards the API, it must not take it down, and its buckets live in the very database the
-request then uses, which answers for itself (503 when it does not answer). Each such failure
-is counted (``envkeep_rate_limit_failures_total``) and a warning is logged at most once a
-minute.
+A shared limiter whose database fails counts the request in this process's own buckets
+instead (``FailOpen`` says so): the limiter guards the API and must not take it down with its
+store, nor switch off when its store does (its connections are a pool of their own, which a
+flood may exhaust while the routes still answer: the login throttle would then stop guarding
+passphrases exactly under attack). Each such failure is counted
+(``envkeep_rate_limit_failures_total``) and a warning is logged at most once a minute.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class FailOpen:
             count = self.count
         if warn:  # the error's class only: a driver's message may name hosts and users
             structlog.get_logger("envkeep.api").warning(
-                "rate limit store failed; requests pass unlimited",
+                "rate limit store failed; this process counts requests alone",
                 limiter=limiter,
                 error=type(error).__name__,
                 failures=count,
@@ -103,13 +104,18 @@ class FailOpen:
 @dataclass
 class SharedLimiter:
     """A ``Limiter`` whose buckets every server process shares (``name`` keeps the server's
-    limiters apart in one table); when the database fails, the request passes (``FailOpen``)."""
+    limiters apart in one table); when the database fails, this process's own buckets count
+    the request (``fallback``), and the failure is told (``FailOpen``)."""
 
     buckets: SharedBuckets
     name: str
     rate: float
     burst: float
     failures: FailOpen = field(default_factory=FailOpen)
+    fallback: Limiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fallback = Limiter(rate=self.rate, burst=self.burst)
 
     def take(self, key: str, cost: float = 1.0, *, what: str = "too many requests") -> None:
         """Spend ``cost`` from ``key``'s bucket, or raise TooManyRequests saying ``what``."""
@@ -119,6 +125,7 @@ class SharedLimiter:
             )
         except SQLAlchemyError as error:
             self.failures.failed(self.name, error)
+            self.fallback.take(key, cost, what=what)
             return
         if wait is not None:
             raise TooManyRequests(wait, what)
