@@ -3,6 +3,8 @@ newer envkeep migrated it). /readyz says which; revisions stay numbered so that 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from envkeep.api.app import create_app
+from envkeep.api.routes_ops import Readiness
 from envkeep.store.migrate import _config
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
@@ -66,3 +69,28 @@ def test_readyz_says_whether_the_schema_is_behind_or_ahead(
     assert answer.status_code == 503
     assert answer.json()["title"] == says
     assert ("server migrate" in answer.json()["hint"]) == ("behind" in says)
+
+
+def test_readiness_runs_one_database_check_at_a_time_and_never_answers_from_before() -> None:
+    """/readyz needs no token and spends no rate budget: requests that come while a check
+    runs share the next one (a flood is one connection at a time), and none gets an answer
+    from a check that started before it came."""
+    calls: list[float] = []
+
+    def probe() -> str:
+        calls.append(time.monotonic())
+        time.sleep(0.05)
+        return HEAD_REVISION
+
+    async def flood() -> list[str | Exception | None]:
+        checks = Readiness()
+        together = await asyncio.gather(*(checks.revision(probe) for _ in range(30)))
+        during = len(calls)
+        one_after_another = [await checks.revision(probe) for _ in range(3)]
+        assert len(calls) == during + 3  # each later request gets a check of its own
+        return [*together, *one_after_another]
+
+    answers = asyncio.run(flood())
+
+    assert answers == [HEAD_REVISION] * 33
+    assert len(calls) <= 2 + 3  # the first check, and at most one for all that came during it

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.deps import state
 from envkeep.api.problems import problem
@@ -19,13 +25,35 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class Readiness:
+    """One readiness check of the database at a time. The route needs no token and spends no
+    rate budget (probes must not be throttled), so a flood of it must not become a flood of
+    database connections: requests that arrive while a check runs wait for the next one and
+    share its answer, and an answer is shared only with requests that came before that check
+    started (none is older than the request it answers)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._started = -math.inf
+        self._found: str | Exception | None = None
+
+    async def revision(self, probe: Callable[[], str | Exception | None]) -> str | Exception | None:
+        asked = time.monotonic()
+        async with self._lock:
+            if self._started < asked:
+                self._started = time.monotonic()
+                self._found = await run_in_threadpool(probe)
+            return self._found
+
+
 @router.get("/readyz", response_model=None)
-def readyz(request: Request) -> dict[str, str] | Response:
-    """The database answers and is at the schema this server needs."""
-    try:
-        with state(request).engine.connect() as connection:
-            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:  # noqa: BLE001 - any database failure means "not ready"
+async def readyz(request: Request) -> dict[str, str] | Response:
+    """The database answers and is at the schema this server needs (`Readiness`)."""
+    checks = getattr(request.app.state, "readiness", None)
+    if checks is None:
+        checks = request.app.state.readiness = Readiness()
+    revision = await checks.revision(lambda: _revision(request))
+    if isinstance(revision, Exception):
         return problem(503, "not_ready", "the database does not answer")
     standing = schema_state(revision)
     if standing == "behind":
@@ -40,6 +68,16 @@ def readyz(request: Request) -> dict[str, str] | Response:
             hint="replace this server with the envkeep that migrated the database",
         )
     return {"status": "ready"}
+
+
+def _revision(request: Request) -> str | Exception | None:
+    """The database's schema revision, or the error that kept it from answering."""
+    try:
+        with state(request).engine.connect() as connection:
+            found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as error:  # noqa: BLE001 - any database failure means "not ready"
+        return error
+    return None if found is None else str(found)
 
 
 @router.get("/metrics")
