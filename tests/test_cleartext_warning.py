@@ -3,12 +3,18 @@ certificate the client does not trust."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 import pytest
 
 from envkeep.client.accounts import cleartext_warning
 from envkeep.client.http import ApiClient
 from envkeep.core.errors import UnreachableError
+from tests.server import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.mark.parametrize(
@@ -59,3 +65,21 @@ def test_an_untrusted_certificate_is_told_apart_from_a_plain_http_server() -> No
     assert raised.value.hint is not None
     assert raised.value.hint.startswith("its TLS certificate is not trusted here")
     assert "plain HTTP" not in raised.value.hint
+
+
+def test_a_token_sent_to_its_checkouts_plain_http_server_is_warned_of(tmp_path: Path) -> None:
+    """CI: ENVKEEP_TOKEN and a checkout whose envkeep.toml names an http:// server; no login
+    ever warned of that URL (a login's session, warned at the login, is not warned again)."""
+    (tmp_path / "envkeep.toml").write_text(
+        'project = "shop"\nserver = "http://0.0.0.0:1"\nenvironments = ["dev"]\n',
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+
+    with_token = cli(home, tmp_path, "get", "A", "--env", "dev", ENVKEEP_TOKEN="ek_sa_x")
+    logged_in = cli(home, tmp_path, "get", "A", "--env", "dev")
+
+    assert with_token.returncode != 0
+    assert "warning: 0.0.0.0 is reached over plain http://: the token" in with_token.stderr
+    assert logged_in.returncode == 4
+    assert "plain http://" not in logged_in.stderr

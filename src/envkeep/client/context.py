@@ -80,12 +80,16 @@ class ClientContext:
             self._warn_if_cleartext(url)
             return url
         if self.has_checkout:
-            return self.project_file.server
+            server = self.project_file.server
+            if server is not None and self.settings.token:  # CI: no login warned of this URL
+                self._warn_if_cleartext(server)
+            return server
         session = None if self.embedded_chosen else self.session
         return None if session is None else session.url
 
     def _warn_if_cleartext(self, url: str) -> None:
-        """ENVKEEP_SERVER over plain http:// off this machine: the token travels in clear."""
+        """ENVKEEP_SERVER, or a token's envkeep.toml server, over plain http:// off this
+        machine: the token travels in clear (a login's URL was warned of at the login)."""
         from envkeep.client.accounts import cleartext_warning
 
         warning = cleartext_warning(url, carried="the token (ENVKEEP_TOKEN, or the login's)")
