@@ -9,6 +9,8 @@ import hmac
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -229,6 +231,35 @@ def test_one_bootstrap_code_at_a_time_and_none_works_once_the_server_has_its_adm
     with Session(engine) as session:
         workspaces = session.scalar(text("SELECT count(*) FROM workspaces"))
     assert workspaces == 1
+
+
+def test_two_bootstrap_codes_made_at_once_leave_one(engine: Engine) -> None:
+    """The second waits for the first's transaction (an advisory lock on PostgreSQL, whose
+    READ COMMITTED would otherwise let each miss the other's row) and replaces its code."""
+    first = Session(engine)
+    first.begin()
+    accounts.create_bootstrap_invite(first, email="a@example.com", clock=utc_now, new_id=new_uuid)
+    made: list[str] = []
+
+    def second() -> None:
+        with Session(engine) as session, session.begin():
+            made.append(
+                accounts.create_bootstrap_invite(
+                    session, email="b@example.com", clock=utc_now, new_id=new_uuid
+                )
+            )
+
+    racing = threading.Thread(target=second)
+    racing.start()
+    time.sleep(0.3)  # the second is waiting on the first now
+    first.commit()
+    first.close()
+    racing.join(timeout=30)
+
+    assert made, "the second code was never made"
+    with Session(engine) as session:
+        left = session.scalars(select(Invite.email).where(Invite.workspace_id.is_(None))).all()
+    assert left == ["b@example.com"]
 
 
 def test_a_bootstrap_code_left_from_before_the_first_admin_joined_is_void_after(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
@@ -74,6 +74,17 @@ class LoginResult:
     signing_public: bytes
 
 
+FOUNDING_LOCK = 0x656B6266  # the PostgreSQL advisory lock founding codes queue on ("ekbf")
+
+
+def _one_founding_at_a_time(session: Session) -> None:
+    """Making a bootstrap code, and accepting a founding code, queue on one lock until their
+    transaction ends: at READ COMMITTED two of them at once would each miss the other's row
+    (two codes kept, or two first admins). SQLite's writers queue already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOUNDING_LOCK})
+
+
 def _refuse_once_founded(session: Session) -> None:
     """A bootstrap code is made, and used, only while the server has no account."""
     if session.scalar(select(func.count()).select_from(Principal)):
@@ -107,6 +118,7 @@ def create_bootstrap_invite(
     any earlier bootstrap code not yet used (one founding code at a time: two would found two
     workspaces, the second one that no admin sees)."""
     check_email(email)
+    _one_founding_at_a_time(session)
     _refuse_once_founded(session)
     session.execute(delete(Invite).where(Invite.workspace_id.is_(None)))
     secret = credentials.new_secret()
@@ -160,6 +172,7 @@ def accept_invite(
             hint="log in with: envkeep login URL, then run this envkeep join again",
         )
     if invite.workspace_id is None:
+        _one_founding_at_a_time(session)
         _refuse_stale_founding(session, invite)
     principal_id = new_id()
     # The invite first: of two acceptances racing, the second stops here, before its account.
