@@ -52,6 +52,21 @@ def test_backup_writes_a_checked_0600_copy_and_replaces_one_only_with_force(
     copy.close()
 
 
+def test_backup_reads_and_writes_paths_that_hold_uri_characters(tmp_path: Path) -> None:
+    """'#' and '%' in a path: as text in a SQLite URI they would end it (or be read as an
+    escape) and open, and create, another file; pathlib's URI escapes them. ('?' cannot be in
+    the database URL itself: SQLAlchemy reads it as the URL's query.)"""
+    odd = tmp_path / "ops #1 50%"
+    odd.mkdir()
+    database = _migrated(odd)
+
+    done = back_up_database(database, odd / "copy #2.db")
+
+    assert done.revision == HEAD_REVISION
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ops #1 50%"]  # no stray file
+    assert (odd / "copy #2.db").exists()
+
+
 def test_backup_refuses_to_write_over_the_database_it_copies(tmp_path: Path) -> None:
     database = _migrated(tmp_path)
     before = (tmp_path / "server.db").read_bytes()

@@ -147,11 +147,13 @@ def test_github_export_appended_to_the_env_file_masks_each_value_in_the_jobs_log
 
 
 def test_append_needs_a_file_and_is_no_replace(envkeep: Envkeep, project: Path) -> None:
-    alone, forced = envkeep.many(
+    alone, forced, document = envkeep.many(
         ("export", "--env", "dev", "--append"),
         ("export", "--env", "dev", "-o", "out.env", "--append", "--force"),
+        ("export", "--env", "dev", "-f", "json", "-o", "out.json", "--append"),
     )
 
-    assert alone.code == forced.code == 2
+    assert alone.code == forced.code == document.code == 2
+    assert "a json export is one document" in document.stderr
     assert 'envkeep export --format github -o "$GITHUB_ENV" --append' in alone.stderr
     assert "which --force would replace" in forced.stderr

@@ -213,6 +213,9 @@ def _scope_cell(listing: Listing, variable: Variable) -> str:
     return variable.scope if winner is None else f"{variable.scope} (overridden by {winner})"
 
 
+APPENDABLE = ("dotenv", "shell", "docker", "github", "gitlab")  # lines, which add up
+
+
 def export_(
     env: EnvOpt = None,
     service: ServiceOpt = None,
@@ -261,6 +264,13 @@ def export_(
             "--append adds to the file -o names"
             + (", which --force would replace" if force else ""),
             hint='give the file: envkeep export --format github -o "$GITHUB_ENV" --append',
+        )
+    if append and fmt not in APPENDABLE:  # one more document after the first: no reader's
+        raise UsageError(
+            f"--append adds lines; a {fmt} export is one document, and two in a file read as"
+            " neither",
+            hint=f"append a format made of lines ({', '.join(APPENDABLE)}), or write a file"
+            " of its own with -o",
         )
     if out is not None and not append:
         refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)

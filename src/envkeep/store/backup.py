@@ -90,8 +90,13 @@ def _copy(source: Path, target: Path) -> str:
     """One consistent snapshot of ``source`` into ``target``, as one self-contained file;
     the schema revision it held."""
     # Read-write (the file must exist: mode=rw makes none), as a read-only connection cannot
-    # always open a WAL database whose server has stopped; nothing is written through it.
-    live = sqlite3.connect(f"file:{source}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    # always open a WAL database whose server has stopped. The copy writes nothing through it,
+    # though closing the last connection of a stopped server's database checkpoints its WAL
+    # into the file, as any last reader's does. The URI is built by pathlib, which escapes
+    # '#', '?' and '%' (as text they would end the path and open another file).
+    live = sqlite3.connect(
+        f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     copy = sqlite3.connect(target)
     try:
         with contextlib.closing(live.cursor()) as cursor:
@@ -126,7 +131,7 @@ def _revision(cursor: sqlite3.Cursor, database: Path) -> str:
 
 def _verify(copy: Path, revision: str) -> None:
     """Open the copy afresh: SQLite finds it whole, at the revision the live database had."""
-    connection = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
     try:
         with contextlib.closing(connection.cursor()) as cursor:
             problems = [str(r[0]) for r in cursor.execute("PRAGMA integrity_check").fetchall()]
