@@ -32,7 +32,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("get", "variable_cmds", "get", False),
     ("unset", "variable_cmds", "unset", False),
     ("list", "variable_cmds", "list_", False),
-    ("export", "variable_cmds", "export_", False),
+    ("export", "export_cmd", "export_", False),
     ("import", "variable_cmds", "import_", False),
     ("history", "history_cmds", "history", False),
     ("rollback", "history_cmds", "rollback", False),
