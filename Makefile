@@ -35,7 +35,7 @@ format: install
 
 test: lint
 	bash scripts/ensure-postgres.sh
-	ENVKEEP_TEST_POSTGRES=required $(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile
+	ENVKEEP_TEST_POSTGRES=required $(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile --durations=25
 
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py
