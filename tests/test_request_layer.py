@@ -274,3 +274,53 @@ def test_a_database_outage_leaves_liveness_up_and_answers_503s_as_problems(
         assert [line["limiter"] for line in warned] == ["ip"]  # once a minute, not per request
     finally:
         shared.stop()
+
+
+def test_an_error_after_the_answer_started_is_recorded_as_a_500(tmp_path: Path) -> None:
+    """The head said 200, then the body failed: the client got a cut-short answer, so the
+    request line and the error count say 500, and the error's line what the head said."""
+    import asyncio
+
+    from prometheus_client import generate_latest
+    from structlog.testing import capture_logs
+
+    from envkeep.api.app import create_app
+    from envkeep.store.engine import sqlite_url
+    from envkeep.store.migrate import upgrade
+
+    database = sqlite_url(tmp_path / "server.db")
+    engine = open_engine(database)
+    upgrade(engine)
+    engine.dispose()
+    app = create_app(database)
+
+    async def breaks_midway(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise RuntimeError("the rest of the body failed")
+
+    front: Any = app.front
+    front.app = breaks_midway
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/v1/whoami", "raw_path": b"/v1/whoami", "query_string": b"",
+        "root_path": "", "headers": [], "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8600),
+    }  # fmt: skip
+    with capture_logs() as logged:
+        asyncio.run(app(scope, receive, send))
+
+    failed = [e for e in logged if e["event"] == "unhandled error"]
+    request = [e for e in logged if e["event"] == "request"]
+    assert sent[0]["status"] == 200  # what the client was told before the body failed
+    assert [e["answered"] for e in failed] == [200]
+    assert [e["status"] for e in request] == [500]
+    assert 'status="500"' in generate_latest(app.state.metrics.registry).decode()

@@ -336,10 +336,14 @@ class Observe:
     ) -> int:
         """An unexpected error: logged as one JSON line (its traceback a field of it), not
         raised on to uvicorn, which would print it as plain text; 500 if nothing was answered
-        yet (as FastAPI's error middleware answers). The status answered."""
-        self._logger().error("unhandled error", request_id=request_id, exc_info=error)
+        yet (as FastAPI's error middleware answers). The status the request is recorded with:
+        500 either way, since an answer that had started was cut short (the line says what
+        its head said, ``answered``)."""
+        log = self._logger()
         if status:
-            return status
+            log.error("unhandled error", request_id=request_id, answered=status, exc_info=error)
+            return 500
+        log.error("unhandled error", request_id=request_id, exc_info=error)
         return await _answer(PlainTextResponse("Internal Server Error", 500), extra, scope, send)
 
     def _logger(self) -> Any:
