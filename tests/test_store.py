@@ -13,6 +13,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from envkeep.store.database_url import is_postgresql, sqlite_file
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import current_revision, head_revision, upgrade
 from envkeep.store.models import Base, Principal, RoleBinding, Workspace
@@ -228,3 +229,24 @@ def test_a_row_broken_before_an_upgrade_does_not_stop_it(tmp_path: Path) -> None
         assert current_revision(engine) == HEAD_REVISION
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "postgresql", "file"),
+    [
+        ("sqlite:////srv/envkeep/server.db", False, "/srv/envkeep/server.db"),
+        ("sqlite:///relative.db", False, "relative.db"),
+        ("sqlite://", False, None),
+        ("sqlite:///:memory:", False, None),
+        ("postgresql://envkeep@db/envkeep", True, None),
+        ("postgres://envkeep@db/envkeep", True, None),
+        ("postgresql+psycopg://envkeep@db/envkeep", True, None),
+        ("mysql://u@h/x", False, None),
+    ],
+)
+def test_one_reading_of_what_a_database_url_names(
+    url: str, postgresql: bool, file: str | None
+) -> None:
+    assert is_postgresql(url) is postgresql
+    found = sqlite_file(url)
+    assert (str(found) if found is not None else None) == file

@@ -4,13 +4,13 @@ job there (a dump is PostgreSQL's own business, and doing it here would add noth
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
-from sqlalchemy import exc, make_url
+from sqlalchemy import make_url
 
 from envkeep.core.errors import UsageError
 from envkeep.store.backup import Backup, back_up
+from envkeep.store.database_url import is_postgresql, sqlite_file
 
 __all__ = ["Backup", "back_up_database", "pg_dump_command"]
 
@@ -35,19 +35,16 @@ def pg_dump_command(database_url: str) -> str:
 def sqlite_path(database_url: str) -> Path:
     """The file a ``sqlite:///`` URL names; a PostgreSQL URL or anything else is refused with
     what to use instead."""
-    if database_url.startswith(("postgresql://", "postgres://", "postgresql+")):
+    if is_postgresql(database_url):
         raise UsageError(
             "server backup copies SQLite databases; back up PostgreSQL with pg_dump",
             hint=f"e.g. {pg_dump_command(database_url)} (restore: pg_restore --clean"
             " --if-exists --dbname=… envkeep.dump); see docs/deploy.md",
         )
-    name = None
-    with contextlib.suppress(exc.ArgumentError):
-        url = make_url(database_url)
-        name = url.database if url.get_backend_name() == "sqlite" else None
-    if not name or name == ":memory:" or name.startswith("file:"):
+    path = sqlite_file(database_url)
+    if path is None:
         raise UsageError(
             "server backup needs the database's file: sqlite:///PATH",
             hint="give --db sqlite:///PATH (or set ENVKEEP_SERVER_DB)",
         )
-    return Path(name)
+    return path

@@ -18,6 +18,7 @@ from envkeep import __version__
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.errors import EnvkeepError, StoreError, UsageError
+from envkeep.store.database_url import sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead, upgrade
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
@@ -68,7 +69,7 @@ def check_database_url(database_url: str) -> None:
 def loose_database_file(database_url: str) -> str | None:
     """A warning when the server's SQLite file may be read or written by others than its
     owner (envkeep makes it 0600; an older one, or one made by hand, may not be)."""
-    path = _sqlite_file(database_url)
+    path = sqlite_file(database_url)
     try:
         mode = stat.S_IMODE(path.stat().st_mode) if path is not None else 0
     except OSError:
@@ -81,20 +82,9 @@ def loose_database_file(database_url: str) -> str | None:
     )
 
 
-def _sqlite_file(database_url: str) -> Path | None:
-    """The file a SQLite URL names (None: not SQLite, or in memory)."""
-    if not database_url.startswith("sqlite"):
-        return None
-    with contextlib.suppress(exc.ArgumentError):
-        name = make_url(database_url).database
-        if name and name != ":memory:" and not name.startswith("file:"):
-            return Path(name)
-    return None
-
-
 def _sqlite_directory(database_url: str) -> Path | None:
     """The directory a SQLite URL's file lives in (None: not SQLite, or in memory)."""
-    path = _sqlite_file(database_url)
+    path = sqlite_file(database_url)
     return None if path is None else path.parent
 
 
@@ -137,7 +127,7 @@ def check_schema(database_url: str) -> None:
     """Refuse a database that is not at the schema this version needs, or cannot be opened.
     A SQLite file that does not exist is not made (opening it would leave an empty one)."""
     check_database_url(database_url)
-    path = _sqlite_file(database_url)
+    path = sqlite_file(database_url)
     if path is not None and not path.exists():
         with _opened(database_url):  # a missing directory is named as such
             pass

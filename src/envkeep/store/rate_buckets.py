@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 from envkeep.core.errors import UsageError
+from envkeep.store.database_url import is_postgresql
 from envkeep.store.engine import open_engine
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class SharedBuckets:
     """Token buckets in the ``rate_buckets`` table of a PostgreSQL database."""
 
     def __init__(self, database_url: str, *, clock: Callable[[], float] = time.time) -> None:
-        if not database_url.startswith(("postgresql", "postgres:")):
+        if not is_postgresql(database_url):
             raise UsageError(
                 "rate_store = database needs PostgreSQL: several server processes need "
                 "PostgreSQL (SQLite serves one process, and its in-memory limits are enough)",
