@@ -27,13 +27,13 @@ from starlette.responses import PlainTextResponse
 from envkeep.api import problems, routes_secrets, schemas
 from envkeep.api.denials import note_refusal
 from envkeep.api.deps import Caller, ServerState, token_of
-from envkeep.api.request_body import replay
+from envkeep.api.request_body import body_within, replay
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from starlette.responses import Response
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 _PATH = re.compile(
     r"/v1/workspaces/([^/]+)/projects/([^/]+)/environments/([^/]+)/(snapshot|secrets)"
@@ -82,14 +82,6 @@ def _writes(headers: dict[bytes, str], body: bytes) -> schemas.Writes | None:
         return None
 
 
-async def _buffered(receive: Receive) -> list[Message]:
-    """The request's messages up to the end of its body (or a disconnect)."""
-    messages = [await receive()]
-    while messages[-1]["type"] == "http.request" and messages[-1].get("more_body", False):
-        messages.append(await receive())
-    return messages
-
-
 class HotRoutes:
     """ASGI middleware: the snapshot and write routes, else on to ``app`` (FastAPI's stack)."""
 
@@ -125,7 +117,8 @@ class HotRoutes:
         await self._answer(scope, receive, send, headers, answer)
 
     async def _write(self, scope: Scope, receive: Receive, send: Send, m: re.Match[str]) -> None:
-        messages = await _buffered(receive)
+        messages = await body_within(receive)  # no limit here: `Observe` held it to one
+        assert messages is not None  # body_within without a limit always has the messages
         headers = _headers(scope)
         complete = messages[-1]["type"] == "http.request"
         body = b"".join(message.get("body", b"") for message in messages) if complete else b""

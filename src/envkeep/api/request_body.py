@@ -3,6 +3,7 @@ its end within a limit, then handed out again."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -11,9 +12,10 @@ if TYPE_CHECKING:
 __all__ = ["body_within", "replay"]
 
 
-async def body_within(receive: Receive, limit: int) -> list[Message] | None:
+async def body_within(receive: Receive, limit: float = math.inf) -> list[Message] | None:
     """The messages of a body, to its end (or the client's disconnect); None as soon as more
-    than ``limit`` bytes came (the rest is never read)."""
+    than ``limit`` bytes came (the rest is never read). Without a limit, never None: for a
+    layer behind ``Observe``, which holds every body to the server's."""
     messages: list[Message] = []
     while True:
         message = await receive()
