@@ -94,6 +94,7 @@ def create_app(
     metrics.watch(engine)
     metrics.failed_open = limits.failures
     app.state.metrics = metrics
+    app.state.readiness = routes_ops.Readiness()
     state = ServerState(engine, limits, observe=metrics.statements)
     app.state.envkeep = state
     problems.install(app)

@@ -118,8 +118,8 @@ class Metrics:
 
 
 class _FailedOpen:
-    """``envkeep_rate_limit_failures_total``: requests a failing rate-limit store let through
-    (``ratelimit.FailOpen``)."""
+    """``envkeep_rate_limit_failures_total``: checks of a failing shared rate-limit store,
+    each then counted in the process's own buckets (``ratelimit.FailOpen``)."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
@@ -128,7 +128,7 @@ class _FailedOpen:
         found = self._metrics.failed_open
         yield CounterMetricFamily(
             "envkeep_rate_limit_failures",
-            "Rate-limit checks that failed (the request passed unlimited)",
+            "Shared rate-limit checks that failed (the process's own buckets counted them)",
             value=found.count if found is not None else 0,
         )
 

@@ -84,7 +84,7 @@ class FailOpen:
         self._lock = threading.Lock()
 
     def failed(self, limiter: str, error: Exception) -> None:
-        """``limiter``'s store raised ``error``; the request goes on."""
+        """``limiter``'s store raised ``error``; the process's own buckets count the request."""
         now = self._clock()
         with self._lock:
             self.count += 1

@@ -49,9 +49,7 @@ class Readiness:
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> dict[str, str] | Response:
     """The database answers and is at the schema this server needs (`Readiness`)."""
-    checks = getattr(request.app.state, "readiness", None)
-    if checks is None:
-        checks = request.app.state.readiness = Readiness()
+    checks: Readiness = request.app.state.readiness
     revision = await checks.revision(lambda: _revision(request))
     if isinstance(revision, Exception):
         return problem(503, "not_ready", "the database does not answer")
