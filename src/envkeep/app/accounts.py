@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
@@ -29,6 +29,7 @@ from envkeep.app.invite_codes import (
 )
 from envkeep.app.policy import Role
 from envkeep.core.errors import AlreadyExistsError, NotAuthenticated
+from envkeep.store.advisory_lock import queue_on
 from envkeep.store.models import (
     Invite,
     Principal,
@@ -79,10 +80,9 @@ FOUNDING_LOCK = 0x656B6266  # the PostgreSQL advisory lock founding codes queue 
 
 def _one_founding_at_a_time(session: Session) -> None:
     """Making a bootstrap code, and accepting a founding code, queue on one lock until their
-    transaction ends: at READ COMMITTED two of them at once would each miss the other's row
-    (two codes kept, or two first admins). SQLite's writers queue already."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOUNDING_LOCK})
+    transaction ends: two of them at once would each miss the other's row (two codes kept,
+    or two first admins)."""
+    queue_on(session.connection(), FOUNDING_LOCK)
 
 
 def _refuse_once_founded(session: Session) -> None:

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 
 from envkeep import __version__
 from envkeep.core.errors import StoreError, UsageError
+from envkeep.store.advisory_lock import queue_on
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
@@ -85,8 +86,7 @@ def _wait_for_other_upgrades(connection: Connection) -> None:
     """On PostgreSQL, queue behind any other upgrade of this database until its transaction
     ends (the lock goes with this one's); the revision is read after, so a second migrate
     finds the first's work done. SQLite's BEGIN IMMEDIATE already made the wait."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    queue_on(connection, MIGRATION_LOCK)
 
 
 @contextmanager
