@@ -67,10 +67,16 @@ def split_invite_code(code: str) -> tuple[str, str]:
     return invite_id, secret
 
 
+def bare_url(url: str) -> str:
+    """A server's address as written, without spaces, a trailing ``/`` or the API's own prefix
+    (``…/v1``, copied from a request), so that two spellings of one server compare equal."""
+    return url.strip().rstrip("/").removesuffix("/v1")
+
+
 def normalise_url(url: str) -> str:
-    """``https://keep.example.com/`` → ``https://keep.example.com``; a URL needs a scheme. The
-    API's own prefix (``…/v1``, copied from a request) is the server's address without it."""
-    url = url.strip().rstrip("/").removesuffix("/v1")
+    """``https://keep.example.com/`` → ``https://keep.example.com`` (`bare_url`); a URL needs a
+    scheme."""
+    url = bare_url(url)
     if not re.match(r"^https?://[^/\s]+", url):
         raise UsageError(f"'{url}' is not a server URL", hint="e.g. https://keep.example.com")
     return url

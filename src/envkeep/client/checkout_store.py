@@ -26,11 +26,9 @@ MOVING = "see 'Moving a project to a team server' in docs/quickstart.md (not aut
 
 def same_server(named: str | None, url: str) -> bool:
     """Whether envkeep.toml's ``server`` (None: none) is ``url`` (ENVKEEP_SERVER's)."""
+    from envkeep.client.accounts import bare_url
 
-    def bare(text: str) -> str:
-        return text.strip().rstrip("/").removesuffix("/v1")
-
-    return named is not None and bare(named) == bare(url)
+    return named is not None and bare_url(named) == bare_url(url)
 
 
 def embedded_while_logged_in(ctx: ClientContext) -> str | None:
