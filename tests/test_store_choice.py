@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.server import TeamServer, start_server
+from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
-
-PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
 
 
 def _joined(server: TeamServer, home: Path, work: Path, email: str) -> None:
-    code = server.invite(email)
-    _ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=PASSPHRASE)
+    join(server, home, work, server.invite(email), email)
 
 
 def _embedded_then_joined(server: TeamServer, tmp_path: Path, email: str) -> tuple[Path, Path]:
