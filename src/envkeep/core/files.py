@@ -57,8 +57,7 @@ def exclusive(path: Path) -> Iterator[None]:
 def refuse_existing(path: Path, *, force: bool) -> None:
     """Stop before a command replaces an existing file that it was not told to (--force); a
     directory is never replaced, --force or not."""
-    if path.is_dir():
-        raise UsageError(f"{path}: Is a directory", hint="give the path of a file")
+    _refuse_directory(path)
     if not force and path.exists():
         raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
 
@@ -73,8 +72,7 @@ def append_private(path: Path, data: bytes) -> None:
     """Add ``data`` to the end of ``path`` in one write (O_APPEND: a file others append to,
     as GitHub Actions' ``$GITHUB_ENV``), creating it 0600 if it is missing; a directory is
     refused."""
-    if path.is_dir():
-        raise UsageError(f"{path}: Is a directory", hint="give the path of a file")
+    _refuse_directory(path)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         view = memoryview(data)
@@ -82,3 +80,9 @@ def append_private(path: Path, data: bytes) -> None:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _refuse_directory(path: Path) -> None:
+    """A file argument that names a directory: never written to, whatever the flags."""
+    if path.is_dir():
+        raise UsageError(f"{path}: Is a directory", hint="give the path of a file")
