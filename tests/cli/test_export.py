@@ -146,6 +146,19 @@ def test_github_export_appended_to_the_env_file_masks_each_value_in_the_jobs_log
     assert outside.stdout == ""  # outside a job: never a value on the terminal
 
 
+def test_append_to_a_file_without_a_last_newline_adds_one_first(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    envkeep.ok("set", "TOKEN=abc", "--env", "dev")
+    github_env = tmp_path / "github_env"
+    github_env.write_bytes(b"EARLIER=1")  # as `printf 'EARLIER=1' >> "$GITHUB_ENV"` leaves it
+
+    added = envkeep("export", "--env", "dev", "-f", "dotenv", "-o", str(github_env), "--append")
+
+    assert added.code == 0, added.describe()
+    assert github_env.read_text(encoding="utf-8").splitlines() == ["EARLIER=1", "TOKEN=abc"]
+
+
 def test_append_needs_a_file_and_is_no_replace(envkeep: Envkeep, project: Path) -> None:
     alone, forced, document = envkeep.many(
         ("export", "--env", "dev", "--append"),

@@ -71,10 +71,14 @@ def write_new(path: Path, data: bytes, *, force: bool, mode: int = 0o600) -> Non
 def append_private(path: Path, data: bytes) -> None:
     """Add ``data`` to the end of ``path`` in one write (O_APPEND: a file others append to,
     as GitHub Actions' ``$GITHUB_ENV``), creating it 0600 if it is missing; a directory is
-    refused."""
+    refused. A file whose last line has no newline (written by ``printf`` or ``echo -n``) gets
+    one first: glued on, the first line added would become part of that last line's value."""
     _refuse_directory(path)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
