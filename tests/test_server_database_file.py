@@ -1,6 +1,6 @@
 """The server's SQLite file holds Argon2id hashes, wrapped private keys, emails, addresses and
 the audit trail: envkeep makes it 0600 (its -wal and -shm files follow), and `envkeep server`
-warns of an existing one others may read."""
+and `server migrate` warn of an existing one others may read."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import text
 from envkeep.api.serve import loose_database_file
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
-from tests.server import start_server
+from tests.server import cli, start_server
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,3 +64,18 @@ def test_the_server_starts_on_a_loose_file_but_warns(tmp_path: Path) -> None:
     server = start_server(tmp_path, sqlite_url(path))
     server.stop()
     assert f"warning: the database file {path} is open to others" in server.log.read_text()
+
+
+def test_migrate_warns_of_a_loose_file_but_not_of_the_one_it_made(tmp_path: Path) -> None:
+    path = tmp_path / "server.db"
+    migrate = ("server", "migrate", "--db", sqlite_url(path))
+    made = cli(tmp_path / "home", tmp_path, *migrate)
+    assert made.returncode == 0, made.stderr
+    assert "warning" not in made.stderr
+    path.chmod(0o644)
+    done = cli(tmp_path / "home", tmp_path, *migrate)
+    assert done.returncode == 0, done.stderr
+    assert f"warning: the database file {path} is open to others than its owner (mode 0644)" in (
+        done.stderr
+    )
+    assert f"chmod 600 {path}*" in done.stderr

@@ -117,12 +117,11 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.serve import build_app, check_port, loose_database_file, run_app, shown_url
+    from envkeep.api.serve import build_app, check_port, run_app, shown_url
 
     app = build_app(chosen.db, rate=chosen.rate, rate_store=chosen.rate_store)
     check_port(chosen.host, chosen.port)
-    if warning := loose_database_file(chosen.db):
-        output.done(f"warning: {warning}")
+    _warn_of_loose_file(chosen.db)
     output.done(
         f"envkeep server on http://{chosen.host}:{chosen.port} (database: {shown_url(chosen.db)})"
     )
@@ -150,7 +149,17 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
         # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
         (settings.home / "server").mkdir(mode=0o700, parents=True, exist_ok=True)
     before, after = run_migrations(database)
+    _warn_of_loose_file(database)
     output.done(f"database schema: {before or 'empty'} -> {after}")
+
+
+def _warn_of_loose_file(database: str) -> None:
+    """One line on stderr when the server's SQLite file is open to others than its owner
+    (`server` and `server migrate`: an operator may run either alone)."""
+    from envkeep.api.serve import loose_database_file
+
+    if warning := loose_database_file(database):
+        output.done(f"warning: {warning}")
 
 
 @server_app.command("bootstrap")
