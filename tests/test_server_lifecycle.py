@@ -4,8 +4,12 @@ still running at SIGTERM cannot hold the process past Kubernetes' grace period."
 from __future__ import annotations
 
 import json
+import socket
+import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -14,7 +18,7 @@ from envkeep.api import observability, serve
 from envkeep.api.uvicorn_server import LoggedServer
 from envkeep.api.uvicorn_settings import GRACEFUL_SHUTDOWN_SECONDS, UVICORN_SETTINGS
 from envkeep.store.engine import sqlite_url
-from tests.server import start_server
+from tests.server import TeamServer, start_server
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,3 +76,33 @@ def test_the_start_line_shows_the_database_without_its_password(
     assert isinstance(server.config, uvicorn.Config)
     assert server.config.timeout_graceful_shutdown == GRACEFUL_SHUTDOWN_SECONDS
     assert UVICORN_SETTINGS["timeout_graceful_shutdown"] <= 25
+
+
+def _wait_for_active_requests(server: TeamServer, count: int) -> None:
+    """Until ``count`` requests are in flight (the metrics' own scrape among them)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if f"envkeep_requests_active {float(count)}" in httpx.get(f"{server.url}/metrics").text:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{count - 1} request(s) never reached the server")
+
+
+def test_a_request_still_running_is_cancelled_at_the_shutdown_timeout(tmp_path: Path) -> None:
+    server = start_server(tmp_path, None, "--shutdown-timeout", "1")
+    where = urlsplit(server.url)
+    with socket.create_connection((where.hostname, where.port), timeout=30) as upload:
+        upload.sendall(  # a body that never comes: the route waits for it
+            b"POST /v1/auth/prelogin HTTP/1.1\r\nHost: envkeep\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        _wait_for_active_requests(server, 2)
+        began = time.monotonic()
+        server.process.terminate()
+        server.process.wait(15)
+        took = time.monotonic() - began
+    assert took < 10, f"stopped after {took:.1f} s"  # not the default 20 s
+    logged = _json_lines(server.log.read_text())
+    assert logged[0]["shutdown_timeout"] == 1
+    assert logged[-1]["event"] == "server_stopped"
+    assert 1 <= logged[-1]["seconds"] < 5

@@ -47,6 +47,13 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
         'trusted_proxies = "10.0.0.3"',
         "10.0.0.3",
     ),
+    "shutdown_timeout": (
+        30,
+        "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT",
+        "40",
+        "shutdown_timeout = 50",
+        50,
+    ),
 }
 FROM_ENV = {
     "host": "10.0.0.2",
@@ -55,6 +62,7 @@ FROM_ENV = {
     "rate": 2.5,
     "rate_store": "memory",
     "trusted_proxies": "10.0.0.2,10.9.0.0/16",
+    "shutdown_timeout": 40,
 }
 
 
@@ -132,6 +140,10 @@ BAD_FILES = [
     pytest.param("rate_store = 'redis'\n", "setting 'rate_store'", id="unknown rate store"),
     pytest.param("trusted_proxies = 'proxy'\n", "setting 'trusted_proxies'", id="not an IP"),
     pytest.param("trusted_proxies = 10\n", "setting 'trusted_proxies'", id="proxies as a number"),
+    pytest.param("shutdown_timeout = 0\n", "setting 'shutdown_timeout'", id="no deadline"),
+    pytest.param("shutdown_timeout = 3601\n", "setting 'shutdown_timeout'", id="over an hour"),
+    pytest.param("shutdown_timeout = 2.5\n", "setting 'shutdown_timeout'", id="a fraction"),
+    pytest.param("shutdown_timeout = '20'\n", "setting 'shutdown_timeout'", id="timeout as text"),
     pytest.param("port = \n", "is not valid TOML", id="not TOML"),
 ]
 
@@ -166,6 +178,11 @@ BAD_VARIABLES = {
     "rate": ("ENVKEEP_SERVER_RATE", "fast", "ENVKEEP_SERVER_RATE must be a number of"),
     "rate_store": ("ENVKEEP_SERVER_RATE_STORE", "disk", "ENVKEEP_SERVER_RATE_STORE must be"),
     "trusted_proxies": ("ENVKEEP_SERVER_TRUSTED_PROXIES", "proxy", "ENVKEEP_SERVER_TRUSTED_PR"),
+    "shutdown_timeout": (
+        "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT",
+        "0",
+        "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT must be a whole number of seconds (1-3600)",
+    ),
 }
 
 
@@ -178,6 +195,17 @@ def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path
     flag = LAYERS[key][0]
     assert getattr(server_settings(settings, **{key: flag}), key) == flag
     assert server_database(settings) == settings.server_database  # migrate, bootstrap: no check
+
+
+@pytest.mark.parametrize("seconds", [0, -5, 3601])
+def test_a_shutdown_timeout_flag_out_of_range_is_refused_naming_it(
+    tmp_path: Path, seconds: int
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        server_settings(load_settings({"ENVKEEP_HOME": str(tmp_path)}), shutdown_timeout=seconds)
+    assert refused.value.message == f"--shutdown-timeout must be 1-3600 seconds, not {seconds}"
+    assert refused.value.hint is not None
+    assert "SIGTERM" in refused.value.hint
 
 
 @given(port=st.integers(min_value=1, max_value=65535), rate=st.floats(0, 1e6))

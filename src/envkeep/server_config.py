@@ -6,6 +6,7 @@
     rate = 50            # requests/s per IP and per principal; 0: off
     rate_store = "database"
     trusted_proxies = "10.0.0.5"   # whose X-Forwarded-For names the client; none by default
+    shutdown_timeout = 20  # seconds running requests get after SIGTERM (1-3600)
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.settings``). Unknown keys and
 values of the wrong type are refused, naming the key and the file; values are never echoed
@@ -18,12 +19,18 @@ import tomllib
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import UsageError
-from envkeep.settings import RATE_STORES, ServerFile, checked_proxies
+from envkeep.settings import (
+    MAX_SHUTDOWN_TIMEOUT,
+    RATE_STORES,
+    ServerFile,
+    checked_proxies,
+    is_shutdown_timeout,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-KEYS = ("host", "port", "db", "rate", "rate_store", "trusted_proxies")
+KEYS = ("host", "port", "db", "rate", "rate_store", "trusted_proxies", "shutdown_timeout")
 
 
 def read_server_config(path: Path) -> ServerFile:
@@ -52,6 +59,7 @@ def read_server_config(path: Path) -> ServerFile:
         trusted_proxies=checked_proxies(
             _text(data, "trusted_proxies", path), f"setting 'trusted_proxies' in {path}"
         ),
+        shutdown_timeout=_timeout(data, path),
     )
 
 
@@ -93,3 +101,14 @@ def _store(data: dict[str, object], path: Path) -> str | None:
     if value not in RATE_STORES:
         raise _wrong("rate_store", path, f"one of: {', '.join(RATE_STORES)}")
     return str(value)
+
+
+def _timeout(data: dict[str, object], path: Path) -> int | None:
+    value = data.get("shutdown_timeout")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not is_shutdown_timeout(value):
+        raise _wrong(
+            "shutdown_timeout", path, f"a whole number of seconds (1-{MAX_SHUTDOWN_TIMEOUT})"
+        )
+    return value

@@ -24,15 +24,17 @@
 |                           | process) or the `database` (shared; PostgreSQL only)        |
 | ENVKEEP_SERVER_TRUSTED_PROXIES | server: proxies (IPs, networks) whose X-Forwarded-For  |
 |                           | names the client (default: none)                            |
+| ENVKEEP_SERVER_SHUTDOWN_TIMEOUT | server: seconds running requests get after SIGTERM    |
+|                           | before they are cancelled (1-3600; default 20)              |
 
-`envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order:
-its flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`), then
-its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or
-ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store, trusted_proxies),
-then the default. A variable set to the empty string counts as unset (the file's value, else
-the default, applies). A file with an unknown key or a value of the wrong type is refused,
-naming the key and the file. A port is 1-65535 wherever it comes from (0 would make the
-kernel pick one, announced as :0).
+`envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
+flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
+`--shutdown-timeout`), then its `ENVKEEP_SERVER_*` variable, then the settings file (`--config
+FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store,
+trusted_proxies, shutdown_timeout), then the default. A variable set to the empty string counts
+as unset (the file's value, else the default, applies). A file with an unknown key or a value
+of the wrong type is refused, naming the key and the file. A port is 1-65535 wherever it comes
+from (0 would make the kernel pick one, announced as :0).
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ __all__ = [
 ]
 
 RATE_STORES = ("memory", "database")  # where rate-limit buckets live
+# How long requests still running at SIGTERM may take before they are cancelled, by default:
+# inside Kubernetes' default grace period (30 s, then SIGKILL), with room for the rest of the
+# shutdown. An hour at most: a deadline is the point.
+SHUTDOWN_TIMEOUT = 20
+MAX_SHUTDOWN_TIMEOUT = 3600
 T = TypeVar("T")
 
 
@@ -90,6 +97,7 @@ class Settings:
     server_port: str | None = None
     server_rate_store: str | None = None  # memory | database
     server_trusted_proxies: str | None = None  # addresses whose X-Forwarded-For is believed
+    server_shutdown_timeout: str | None = None  # seconds before running requests are cancelled
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
@@ -145,6 +153,36 @@ def _flag_port(port: int | None) -> int | None:
             else None,
         )
     return port
+
+
+def is_shutdown_timeout(seconds: int) -> bool:
+    """Whether ``seconds`` is a shutdown deadline the server takes (1 s to an hour)."""
+    return 0 < seconds <= MAX_SHUTDOWN_TIMEOUT
+
+
+def _timeout(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not is_shutdown_timeout(int(text)):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT must be a whole number of seconds"
+            f" (1-{MAX_SHUTDOWN_TIMEOUT})"
+        )
+    return int(text)
+
+
+def _flag_timeout(seconds: int | None) -> int | None:
+    if seconds is not None and not is_shutdown_timeout(seconds):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--shutdown-timeout must be 1-{MAX_SHUTDOWN_TIMEOUT} seconds, not {seconds}",
+            hint="how long running requests get after SIGTERM; keep it under the grace period"
+            " of whatever stops the server (Kubernetes: 30 s)",
+        )
+    return seconds
 
 
 def _rate(text: str | None) -> float | None:
@@ -218,6 +256,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_port=env.get("ENVKEEP_SERVER_PORT") or None,
         server_rate_store=env.get("ENVKEEP_SERVER_RATE_STORE") or None,
         server_trusted_proxies=env.get("ENVKEEP_SERVER_TRUSTED_PROXIES") or None,
+        server_shutdown_timeout=env.get("ENVKEEP_SERVER_SHUTDOWN_TIMEOUT") or None,
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,
@@ -236,6 +275,7 @@ class ServerSettings:
     rate: float = 50.0
     rate_store: str = "memory"
     trusted_proxies: str = ""  # whose X-Forwarded-For names the client: none by default
+    shutdown_timeout: int = SHUTDOWN_TIMEOUT  # seconds, then running requests are cancelled
 
 
 def server_settings(
@@ -248,6 +288,7 @@ def server_settings(
     rate: float | None = None,
     rate_store: str | None = None,
     trusted_proxies: str | None = None,
+    shutdown_timeout: int | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -276,6 +317,11 @@ def server_settings(
             _unless(proxies, _variable_proxies, settings.server_trusted_proxies),
             found.trusted_proxies,
             defaults.trusted_proxies,
+        ),
+        shutdown_timeout=_first(
+            _unless(_flag_timeout(shutdown_timeout), _timeout, settings.server_shutdown_timeout),
+            found.shutdown_timeout,
+            defaults.shutdown_timeout,
         ),
     )
 
@@ -319,6 +365,7 @@ class ServerFile:
     rate: float | None = None
     rate_store: str | None = None
     trusted_proxies: str | None = None
+    shutdown_timeout: int | None = None
 
 
 def _first(*values: T | None) -> T:

@@ -18,6 +18,7 @@ from envkeep import __version__
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.errors import EnvkeepError, StoreError, UsageError
+from envkeep.settings import SHUTDOWN_TIMEOUT
 from envkeep.store.database_url import sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead, upgrade
@@ -220,10 +221,12 @@ def run_app(
     trusted_proxies: str = "",
     database_url: str = "",
     rate_store: str = "memory",
+    shutdown_timeout: int = SHUTDOWN_TIMEOUT,
 ) -> None:
     """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
-    X-Forwarded-For names the client."""
+    X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
+    after SIGTERM are cancelled."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
@@ -232,7 +235,11 @@ def run_app(
 
     configure_logging()
     settle_heap()
-    settings: UvicornSettings = {**UVICORN_SETTINGS, "proxy_headers": bool(trusted_proxies)}
+    settings: UvicornSettings = {
+        **UVICORN_SETTINGS,
+        "proxy_headers": bool(trusted_proxies),
+        "timeout_graceful_shutdown": shutdown_timeout,
+    }
     config = uvicorn.Config(
         app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings
     )
@@ -241,6 +248,7 @@ def run_app(
         "address": f"{host}:{port}",
         "database": shown_url(database_url),
         "rate_store": rate_store,
+        "shutdown_timeout": shutdown_timeout,
     }
     server = LoggedServer(config, facts)
     with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):

@@ -9,12 +9,15 @@ request. No ``server: uvicorn`` header: it only tells a scanner what runs here. 
 address from ``X-Forwarded-For`` (uvicorn believes loopback's by default): only the proxies
 the server is told to trust (``--trusted-proxies``) may name the client, whom the audit trail
 and the per-IP limits then see. A deadline for the graceful shutdown: uvicorn otherwise waits
-for every open request after SIGTERM, however long (one slow upload held a server 29 s).
+for every open request after SIGTERM, however long (one slow upload held a server 29 s); 20 s
+here, the server's default, which ``--shutdown-timeout`` changes (``serve.run_app``).
 """
 
 from __future__ import annotations
 
 from typing import Final, Literal, TypedDict
+
+from envkeep.settings import SHUTDOWN_TIMEOUT
 
 
 class UvicornSettings(TypedDict):
@@ -34,9 +37,9 @@ class UvicornSettings(TypedDict):
 # CLI's pool must let go of one sooner: client/http.KEEPALIVE_SECONDS).
 KEEP_ALIVE_SECONDS: Final = 5
 
-# How long requests still running at SIGTERM may take before they are cancelled: inside
-# Kubernetes' default grace period (30 s, then SIGKILL), with room for the rest of the shutdown.
-GRACEFUL_SHUTDOWN_SECONDS: Final = 20
+# How long requests still running at SIGTERM may take before they are cancelled, by default
+# (`envkeep.settings`).
+GRACEFUL_SHUTDOWN_SECONDS: Final = SHUTDOWN_TIMEOUT
 
 
 UVICORN_SETTINGS: Final[UvicornSettings] = {

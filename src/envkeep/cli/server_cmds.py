@@ -15,9 +15,10 @@ from envkeep.settings import ServerSettings, load_settings, server_database, ser
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
-    "_RATE_STORE or _TRUSTED_PROXIES, else the --config file (TOML keys: host, port, db, rate, "
-    "rate_store, trusted_proxies), else the default; for migrate and bootstrap too, which take"
-    " only --db and --config (before or after their name).\n\n"
+    "_RATE_STORE, _TRUSTED_PROXIES or _SHUTDOWN_TIMEOUT, else the --config file (TOML keys: "
+    "host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout), else the default; "
+    "for migrate and bootstrap too, which take only --db and --config (before or after their"
+    " name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
 )
@@ -87,20 +88,28 @@ def server(
             " client; none by default."
         ),
     ] = None,
+    shutdown_timeout: Annotated[
+        int | None,
+        typer.Option(
+            help="Seconds running requests get after SIGTERM before they are cancelled"
+            " (1-3600; 20)."
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
-    TRUSTED_PROXIES, else the --config file (TOML: host, port, db, rate, rate_store,
-    trusted_proxies), else the default.
+    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT, else the --config file (TOML: host, port, db, rate,
+    rate_store, trusted_proxies, shutdown_timeout), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
     if ctx.invoked_subcommand is not None:
         serving = {"host": host, "port": port, "rate": rate, "rate_store": rate_store}
+        proxies = {"trusted_proxies": trusted_proxies}
         _refuse_serving_options(
-            ctx.invoked_subcommand, {**serving, "trusted_proxies": trusted_proxies}
+            ctx.invoked_subcommand, {**serving, **proxies, "shutdown_timeout": shutdown_timeout}
         )
         return
     chosen = server_settings(
@@ -112,6 +121,7 @@ def server(
         rate=rate,
         rate_store=rate_store,
         trusted_proxies=trusted_proxies,
+        shutdown_timeout=shutdown_timeout,
     )
     _serve(chosen)
 
@@ -132,6 +142,7 @@ def _serve(chosen: ServerSettings) -> None:
         trusted_proxies=chosen.trusted_proxies,
         database_url=chosen.db,
         rate_store=chosen.rate_store,
+        shutdown_timeout=chosen.shutdown_timeout,
     )
 
 
