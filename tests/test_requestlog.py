@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ import pytest
 import structlog
 
 from envkeep.api.observability import configure_logging
-from envkeep.api.requestlog import LoopLogger
+from envkeep.api.requestlog import LoopLogger, StdlibRecords
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,6 +47,32 @@ def test_the_server_logs_json_lines_on_stderr(capsys: pytest.CaptureFixture[str]
     assert list(line) == ["request_id", "status", "ms", "event", "level", "timestamp"]
     assert line["event"] == "request"
     assert line["timestamp"].endswith("Z")
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_stdlib_record_is_one_json_line_at_a_standard_level(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handler = StdlibRecords()
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as error:
+        failed = (type(error), error, error.__traceback__)
+    for level, message, exc_info in [
+        (logging.ERROR, "Exception in ASGI application\n", failed),
+        (5, "a level of its own", None),  # uvicorn's TRACE
+    ]:
+        record = logging.LogRecord("uvicorn.error", level, __file__, 1, message, (), exc_info)
+        handler.handle(record)
+    first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert (first["event"], first["level"], first["logger"]) == (
+        "Exception in ASGI application",
+        "error",
+        "uvicorn.error",
+    )
+    assert first["exception"].startswith("Traceback (most recent call last):")
+    assert first["exception"].endswith("RuntimeError: boom")
+    assert (second["event"], second["level"]) == ("a level of its own", "debug")
 
 
 def test_lines_of_one_turn_of_the_loop_are_written_together() -> None:

@@ -5,6 +5,10 @@ structlog's `PrintLogger` prints and flushes each line: a system call for every 
 server answers. `LoopLogger` holds the lines logged while the event loop runs one turn (every
 request that ends in it) and writes them together when the turn ends; a line logged where no
 loop runs (start-up, a worker thread) is written at once, with whatever is held.
+
+uvicorn's own records (its warnings and errors: a request the shutdown deadline cancelled, one
+it could not parse, an address it could not bind) become lines of the same stream too
+(`StdlibRecords`, installed by `UVICORN_LOG_CONFIG`), not plain text among the JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import json
+import logging
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -23,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import MutableMapping
     from typing import TextIO
 
-__all__ = ["LoopLogger", "configure_logging", "stderr_lines"]
+__all__ = ["UVICORN_LOG_CONFIG", "LoopLogger", "StdlibRecords", "configure_logging", "stderr_lines"]
 
 _HELD = 256  # lines held at most, whatever the loop is doing
 
@@ -126,3 +131,35 @@ def configure_logging() -> None:
         logger_factory=stderr_lines,
         cache_logger_on_first_use=True,
     )
+
+
+_LEVELS = (logging.CRITICAL, logging.ERROR, logging.WARNING, logging.INFO, logging.DEBUG)
+
+
+class StdlibRecords(logging.Handler):
+    """A ``logging`` handler writing each record as a structlog line: its message as the
+    ``event``, its level, the ``logger`` that made it, and its exception (a traceback as one
+    field, as for the server's own errors)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # A level of its own (uvicorn's TRACE, 5) is written as the standard one below it.
+        level = next((n for n in _LEVELS if record.levelno >= n), logging.DEBUG)
+        try:
+            structlog.get_logger().log(
+                level,
+                record.getMessage().strip(),
+                logger=record.name,
+                exc_info=record.exc_info or False,
+            )
+        except Exception:  # noqa: BLE001 -- as logging's own handlers: said on stderr, not raised
+            self.handleError(record)
+
+
+# uvicorn's `log_config`: its loggers ("uvicorn", "uvicorn.error", …) write through
+# `StdlibRecords`, at the levels uvicorn sets from its `log_level`.
+UVICORN_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"lines": {"()": StdlibRecords}},
+    "loggers": {"uvicorn": {"handlers": ["lines"], "propagate": False}},
+}

@@ -230,6 +230,7 @@ def run_app(
     import uvicorn
 
     from envkeep.api.observability import configure_logging
+    from envkeep.api.requestlog import UVICORN_LOG_CONFIG
     from envkeep.api.uvicorn_server import LoggedServer
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
@@ -241,7 +242,12 @@ def run_app(
         "timeout_graceful_shutdown": shutdown_timeout,
     }
     config = uvicorn.Config(
-        app, host=host, port=port, forwarded_allow_ips=trusted_proxies or None, **settings
+        app,
+        host=host,
+        port=port,
+        forwarded_allow_ips=trusted_proxies or None,
+        log_config=UVICORN_LOG_CONFIG,
+        **settings,
     )
     facts: dict[str, object] = {
         "version": __version__,
