@@ -65,6 +65,7 @@ def test_two_different_dbs_before_and_after_the_subcommand_are_refused(tmp_path:
         ["--rate-store", "memory"],
         ["--trusted-proxies", "10.0.0.5"],
         ["--shutdown-timeout", "5"],
+        ["--cors-origin", "https://app.example.com"],
     ],
 )
 @pytest.mark.parametrize("command", [["migrate"], ["bootstrap", "--email", "a@x.io"]])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import re
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -54,6 +55,13 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
         "shutdown_timeout = 50",
         50,
     ),
+    "cors_origins": (
+        ("https://flag.example",),
+        "ENVKEEP_SERVER_CORS_ORIGINS",
+        "https://env.example, HTTPS://Env2.example:8443",
+        'cors_origins = ["https://file.example"]',
+        ("https://file.example",),
+    ),
 }
 FROM_ENV = {
     "host": "10.0.0.2",
@@ -63,6 +71,7 @@ FROM_ENV = {
     "rate_store": "memory",
     "trusted_proxies": "10.0.0.2,10.9.0.0/16",
     "shutdown_timeout": 40,
+    "cors_origins": ("https://env.example", "https://env2.example:8443"),
 }
 
 
@@ -144,6 +153,8 @@ BAD_FILES = [
     pytest.param("shutdown_timeout = 3601\n", "setting 'shutdown_timeout'", id="over an hour"),
     pytest.param("shutdown_timeout = 2.5\n", "setting 'shutdown_timeout'", id="a fraction"),
     pytest.param("shutdown_timeout = '20'\n", "setting 'shutdown_timeout'", id="timeout as text"),
+    pytest.param("cors_origins = 'https://a.io'\n", "setting 'cors_origins'", id="not a list"),
+    pytest.param("cors_origins = [443]\n", "setting 'cors_origins'", id="an origin as a number"),
     pytest.param("port = \n", "is not valid TOML", id="not TOML"),
 ]
 
@@ -183,6 +194,11 @@ BAD_VARIABLES = {
         "0",
         "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT must be a whole number of seconds (1-3600)",
     ),
+    "cors_origins": (
+        "ENVKEEP_SERVER_CORS_ORIGINS",
+        "https://a.io,https://b.io/",
+        "ENVKEEP_SERVER_CORS_ORIGINS: 'https://b.io/' is not a web origin",
+    ),
 }
 
 
@@ -206,6 +222,61 @@ def test_a_shutdown_timeout_flag_out_of_range_is_refused_naming_it(
     assert refused.value.message == f"--shutdown-timeout must be 1-3600 seconds, not {seconds}"
     assert refused.value.hint is not None
     assert "SIGTERM" in refused.value.hint
+
+
+BAD_ORIGINS = [
+    ("*", "'*' is refused: a wildcard would let any web page call the API"),
+    ("https://*.example.com", "'https://*.example.com' is refused: a wildcard"),
+    ("https://app.example.com/", "'https://app.example.com/' is not a web origin: it has a path"),
+    ("https://app.example.com/x?y", "'https://app.example.com/x?y' is not a web origin"),
+    ("app.example.com", "'app.example.com' is not a web origin: it must start with http"),
+    ("ftp://app.example.com", "'ftp://app.example.com' is not a web origin"),
+    ("https://app.example.com:0", "'https://app.example.com:0' is not a web origin: its port"),
+    ("https://", "'https://' is not a web origin: it names no host"),
+    ("https://user@app.example.com", "is not a web origin: it has a user name"),
+]
+
+
+def _origins_from(tmp_path: Path, layer: str, origin: str) -> ServerSettings:
+    config = tmp_path / "server.toml"
+    config.write_text(f"cors_origins = [{json.dumps(origin)}]\n" if layer == "file" else "")
+    environ = {"ENVKEEP_HOME": str(tmp_path)}
+    if layer == "variable":
+        environ["ENVKEEP_SERVER_CORS_ORIGINS"] = f"https://fine.example,{origin}"
+    flag = ["https://fine.example", origin] if layer == "flag" else None
+    return server_settings(load_settings(environ), config=config, cors_origins=flag)
+
+
+@pytest.mark.parametrize(("origin", "says"), BAD_ORIGINS)
+@pytest.mark.parametrize("layer", ["flag", "variable", "file"])
+def test_a_bad_cors_origin_is_refused_naming_the_value_and_where_it_was_given(
+    tmp_path: Path, layer: str, origin: str, says: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        _origins_from(tmp_path, layer, origin)
+    where = {
+        "flag": "--cors-origin: ",
+        "variable": "ENVKEEP_SERVER_CORS_ORIGINS: ",
+        "file": f"setting 'cors_origins' in {tmp_path / 'server.toml'}: ",
+    }[layer]
+    assert refused.value.message.startswith(where)
+    assert says in refused.value.message
+    assert refused.value.hint is not None
+    assert "https://app.example.com" in refused.value.hint  # what to write instead
+
+
+def test_an_empty_cors_origin_flag_turns_cors_off_over_the_variable_and_the_file(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "server.toml"
+    config.write_text('cors_origins = ["https://file.example"]\n')
+    environ = {"ENVKEEP_HOME": str(tmp_path), "ENVKEEP_SERVER_CORS_ORIGINS": "https://e.example"}
+    chosen = server_settings(load_settings(environ), config=config, cors_origins=[""])
+    assert chosen.cors_origins == ()
+    blank = {"ENVKEEP_HOME": str(tmp_path), "ENVKEEP_SERVER_CORS_ORIGINS": " , "}
+    assert server_settings(load_settings(blank), config=config).cors_origins == (
+        "https://file.example",
+    )
 
 
 @given(port=st.integers(min_value=1, max_value=65535), rate=st.floats(0, 1e6))

@@ -7,10 +7,11 @@
     rate_store = "database"
     trusted_proxies = "10.0.0.5"   # whose X-Forwarded-For names the client; none by default
     shutdown_timeout = 20  # seconds running requests get after SIGTERM (1-3600)
+    cors_origins = ["https://app.example.com"]  # web pages that may call the API; none by default
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.settings``). Unknown keys and
 values of the wrong type are refused, naming the key and the file; values are never echoed
-(``db`` may hold a password).
+(``db`` may hold a password), but for an origin that is not one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tomllib
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import UsageError
+from envkeep.cors_origins import checked_origins
 from envkeep.settings import (
     MAX_SHUTDOWN_TIMEOUT,
     RATE_STORES,
@@ -30,7 +32,16 @@ from envkeep.settings import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-KEYS = ("host", "port", "db", "rate", "rate_store", "trusted_proxies", "shutdown_timeout")
+KEYS = (
+    "host",
+    "port",
+    "db",
+    "rate",
+    "rate_store",
+    "trusted_proxies",
+    "shutdown_timeout",
+    "cors_origins",
+)
 
 
 def read_server_config(path: Path) -> ServerFile:
@@ -60,6 +71,7 @@ def read_server_config(path: Path) -> ServerFile:
             _text(data, "trusted_proxies", path), f"setting 'trusted_proxies' in {path}"
         ),
         shutdown_timeout=_timeout(data, path),
+        cors_origins=_origins(data, path),
     )
 
 
@@ -112,3 +124,12 @@ def _timeout(data: dict[str, object], path: Path) -> int | None:
             "shutdown_timeout", path, f"a whole number of seconds (1-{MAX_SHUTDOWN_TIMEOUT})"
         )
     return value
+
+
+def _origins(data: dict[str, object], path: Path) -> tuple[str, ...] | None:
+    value = data.get("cors_origins")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _wrong("cors_origins", path, 'a list of origins, e.g. ["https://app.example.com"]')
+    return checked_origins(value, f"setting 'cors_origins' in {path}")

@@ -26,15 +26,18 @@
 |                           | names the client (default: none)                            |
 | ENVKEEP_SERVER_SHUTDOWN_TIMEOUT | server: seconds running requests get after SIGTERM    |
 |                           | before they are cancelled (1-3600; default 20)              |
+| ENVKEEP_SERVER_CORS_ORIGINS | server: web origins (comma-separated) whose pages may call |
+|                           | the API from a browser (CORS; default: none)                |
 
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
 flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
-`--shutdown-timeout`), then its `ENVKEEP_SERVER_*` variable, then the settings file (`--config
-FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store,
-trusted_proxies, shutdown_timeout), then the default. A variable set to the empty string counts
-as unset (the file's value, else the default, applies). A file with an unknown key or a value
-of the wrong type is refused, naming the key and the file. A port is 1-65535 wherever it comes
-from (0 would make the kernel pick one, announced as :0).
+`--shutdown-timeout`, `--cors-origin` once per origin), then its `ENVKEEP_SERVER_*` variable,
+then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host,
+port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins (a list)), then the
+default. A variable set to the empty string counts as unset (the file's value, else the
+default, applies). A file with an unknown key or a value of the wrong type is refused, naming
+the key and the file. A port is 1-65535 wherever it comes from (0 would make the kernel pick
+one, announced as :0).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from envkeep.environ import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
     "ServerSettings",
@@ -98,6 +101,7 @@ class Settings:
     server_rate_store: str | None = None  # memory | database
     server_trusted_proxies: str | None = None  # addresses whose X-Forwarded-For is believed
     server_shutdown_timeout: str | None = None  # seconds before running requests are cancelled
+    server_cors_origins: str | None = None  # web origins whose pages may call the API
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
@@ -257,6 +261,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_rate_store=env.get("ENVKEEP_SERVER_RATE_STORE") or None,
         server_trusted_proxies=env.get("ENVKEEP_SERVER_TRUSTED_PROXIES") or None,
         server_shutdown_timeout=env.get("ENVKEEP_SERVER_SHUTDOWN_TIMEOUT") or None,
+        server_cors_origins=env.get("ENVKEEP_SERVER_CORS_ORIGINS") or None,
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,
@@ -276,6 +281,7 @@ class ServerSettings:
     rate_store: str = "memory"
     trusted_proxies: str = ""  # whose X-Forwarded-For names the client: none by default
     shutdown_timeout: int = SHUTDOWN_TIMEOUT  # seconds, then running requests are cancelled
+    cors_origins: tuple[str, ...] = ()  # whose web pages may call the API: none by default
 
 
 def server_settings(
@@ -289,11 +295,14 @@ def server_settings(
     rate_store: str | None = None,
     trusted_proxies: str | None = None,
     shutdown_timeout: int | None = None,
+    cors_origins: Sequence[str] | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
     default. The database defaults to an SQLite file under ENVKEEP_HOME. A variable is
     checked only when its flag is not given (a UsageError naming it)."""
+    from envkeep.cors_origins import checked_origins
+
     found = _server_file(settings, config)
     if rate_store is not None and rate_store not in RATE_STORES:
         from envkeep.core.errors import UsageError
@@ -301,6 +310,8 @@ def server_settings(
         raise UsageError("--rate-store must be memory or database")
     defaults = ServerSettings()
     proxies = checked_proxies(trusted_proxies, "--trusted-proxies")
+    # `--cors-origin ""` alone names none: CORS off, whatever the variable or the file say.
+    origins = None if cors_origins is None else checked_origins(cors_origins, "--cors-origin")
     return ServerSettings(
         host=_first(host, settings.server_host, found.host, defaults.host),
         port=_first(
@@ -322,6 +333,11 @@ def server_settings(
             _unless(_flag_timeout(shutdown_timeout), _timeout, settings.server_shutdown_timeout),
             found.shutdown_timeout,
             defaults.shutdown_timeout,
+        ),
+        cors_origins=_first(
+            _unless(origins, _variable_origins, settings.server_cors_origins),
+            found.cors_origins,
+            defaults.cors_origins,
         ),
     )
 
@@ -348,6 +364,15 @@ def _unless(flag: T | None, parse: Callable[[str | None], T | None], text: str |
     return flag if flag is not None else parse(text)
 
 
+def _variable_origins(text: str | None) -> tuple[str, ...] | None:
+    # As for proxies: a variable naming no origin is unset, and the file's origins apply.
+    if text is None:
+        return None
+    from envkeep.cors_origins import checked_origins
+
+    return checked_origins(text.split(","), "ENVKEEP_SERVER_CORS_ORIGINS") or None
+
+
 def _variable_proxies(text: str | None) -> str | None:
     # A variable naming no proxy (empty, or blanks and commas) is unset, as every other
     # ENVKEEP_SERVER_* variable: the file's proxies then apply. To trust none where the file
@@ -366,6 +391,7 @@ class ServerFile:
     rate_store: str | None = None
     trusted_proxies: str | None = None
     shutdown_timeout: int | None = None
+    cors_origins: tuple[str, ...] | None = None
 
 
 def _first(*values: T | None) -> T:

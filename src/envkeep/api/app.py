@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from envkeep import __version__
 from envkeep.api import (
+    cors,
     docs_page,
     observability,
     problems,
@@ -30,6 +31,8 @@ from envkeep.app import credentials
 from envkeep.store.engine import open_engine
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_BODY = 16 * 1024 * 1024
@@ -41,7 +44,9 @@ class ServerApp(FastAPI):
     then ``hot_routes.HotRoutes`` (the snapshot read and the secrets write); what they do not
     answer goes on to FastAPI's own stack. In front of FastAPI rather than among its
     middleware, the hot routes skip its layers too (its telemetry check, error and body-limit
-    middleware), each of which every suspended request passes again when it resumes."""
+    middleware), each of which every suspended request passes again when it resumes. With CORS
+    origins named, ``cors.AllowOrigin`` is in front of ``Observe`` and ``cors.Preflights``
+    behind it (``api/cors.py``)."""
 
     front: ASGIApp | None = None
 
@@ -64,12 +69,14 @@ def create_app(
     rate_store: str = "memory",
     hot_routes: bool = True,
     refusals_per_minute: int = PER_MINUTE,
+    cors_origins: Collection[str] = (),
 ) -> ServerApp:
     """The API over one database (SQLite or PostgreSQL), migrated already; rate-limit buckets
     in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL).
     ``hot_routes=False`` sends every request through FastAPI's router (the hot routes' tests
     compare the two); ``refusals_per_minute``: how many refused requests of one principal a
-    minute get an audit event (``api/denials.py``)."""
+    minute get an audit event (``api/denials.py``); ``cors_origins``: the web origins whose
+    pages may call the API from a browser (``api/cors.py``; none: no CORS layer at all)."""
     limits = limits_for(database_url, rate=rate, store=rate_store)
     engine = open_engine(database_url)
     credentials.dummy_hash()  # made now: the first unknown login must take no longer than later
@@ -100,8 +107,11 @@ def create_app(
     problems.install(app)
     docs_page.install(app)
     inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front
+    if cors_origins:
+        inner = cors.Preflights(inner, cors_origins)
     refusals = RefusalBudget(refusals_per_minute)
-    app.front = observability.Observe(inner, metrics, state, max_body=max_body, refusals=refusals)
+    front = observability.Observe(inner, metrics, state, max_body=max_body, refusals=refusals)
+    app.front = cors.AllowOrigin(front, cors_origins) if cors_origins else front
     routers = (
         routes_ops,
         routes_auth,

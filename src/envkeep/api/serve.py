@@ -25,7 +25,7 @@ from envkeep.store.migrate import current_revision, schema_ahead, upgrade
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from fastapi import FastAPI
 
@@ -165,12 +165,18 @@ def bootstrap(database_url: str, email: str, *, hours: int = 24) -> str:
         engine.dispose()
 
 
-def build_app(database_url: str, *, rate: float = 50.0, rate_store: str = "memory") -> FastAPI:
+def build_app(
+    database_url: str,
+    *,
+    rate: float = 50.0,
+    rate_store: str = "memory",
+    cors_origins: Sequence[str] = (),
+) -> FastAPI:
     """The API, after checking the database's schema and the settings."""
     from envkeep.api.app import create_app
 
     check_schema(database_url)
-    return create_app(database_url, rate=rate, rate_store=rate_store)
+    return create_app(database_url, rate=rate, rate_store=rate_store, cors_origins=cors_origins)
 
 
 # Young collections after this many new container objects (Python's default is 700), and each
@@ -222,11 +228,12 @@ def run_app(
     database_url: str = "",
     rate_store: str = "memory",
     shutdown_timeout: int = SHUTDOWN_TIMEOUT,
+    cors_origins: Sequence[str] = (),
 ) -> None:
     """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
-    after SIGTERM are cancelled."""
+    after SIGTERM are cancelled; ``rate_store`` and ``cors_origins`` are for the start line."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
@@ -255,6 +262,7 @@ def run_app(
         "database": shown_url(database_url),
         "rate_store": rate_store,
         "shutdown_timeout": shutdown_timeout,
+        "cors_origins": list(cors_origins),
     }
     server = LoggedServer(config, facts)
     with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):

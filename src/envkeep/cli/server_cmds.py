@@ -15,10 +15,10 @@ from envkeep.settings import ServerSettings, load_settings, server_database, ser
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
-    "_RATE_STORE, _TRUSTED_PROXIES or _SHUTDOWN_TIMEOUT, else the --config file (TOML keys: "
-    "host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout), else the default; "
-    "for migrate and bootstrap too, which take only --db and --config (before or after their"
-    " name).\n\n"
+    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT or _CORS_ORIGINS, else the --config file"
+    " (TOML keys: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,"
+    " cors_origins), else the default; for migrate and bootstrap too, which take only --db and"
+    " --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
 )
@@ -95,22 +95,34 @@ def server(
             " (1-3600; 20)."
         ),
     ] = None,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A web origin whose pages may call the API from a browser (CORS), e.g."
+            " https://app.example.com (repeatable; none by default).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
-    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT, else the --config file (TOML: host, port, db, rate,
-    rate_store, trusted_proxies, shutdown_timeout), else the default.
+    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS, else the --config file (TOML: host, port,
+    db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
     if ctx.invoked_subcommand is not None:
-        serving = {"host": host, "port": port, "rate": rate, "rate_store": rate_store}
-        proxies = {"trusted_proxies": trusted_proxies}
-        _refuse_serving_options(
-            ctx.invoked_subcommand, {**serving, **proxies, "shutdown_timeout": shutdown_timeout}
-        )
+        serving: dict[str, object] = {
+            "host": host,
+            "port": port,
+            "rate": rate,
+            "rate_store": rate_store,
+            "trusted_proxies": trusted_proxies,
+            "shutdown_timeout": shutdown_timeout,
+            "cors_origin": cors_origin,
+        }
+        _refuse_serving_options(ctx.invoked_subcommand, serving)
         return
     chosen = server_settings(
         load_settings(),
@@ -122,6 +134,7 @@ def server(
         rate_store=rate_store,
         trusted_proxies=trusted_proxies,
         shutdown_timeout=shutdown_timeout,
+        cors_origins=cors_origin,
     )
     _serve(chosen)
 
@@ -129,7 +142,12 @@ def server(
 def _serve(chosen: ServerSettings) -> None:
     from envkeep.api.serve import build_app, check_port, run_app, shown_url
 
-    app = build_app(chosen.db, rate=chosen.rate, rate_store=chosen.rate_store)
+    app = build_app(
+        chosen.db,
+        rate=chosen.rate,
+        rate_store=chosen.rate_store,
+        cors_origins=chosen.cors_origins,
+    )
     check_port(chosen.host, chosen.port)
     _warn_of_loose_file(chosen.db)
     output.done(
@@ -143,6 +161,7 @@ def _serve(chosen: ServerSettings) -> None:
         database_url=chosen.db,
         rate_store=chosen.rate_store,
         shutdown_timeout=chosen.shutdown_timeout,
+        cors_origins=chosen.cors_origins,
     )
 
 
