@@ -346,7 +346,7 @@ def encrypt_twice(
 ) -> tuple[str, str]:
     """`encrypt .env -o .env.enc FIRST`, then with ``after`` in .env `... --force SECOND`."""
     plain, sealed = envkeep.cwd / ".env", envkeep.cwd / ".env.enc"
-    env = {"ENVKEEP_PASSPHRASE": PASSPHRASE}
+    env = {"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE}
     plain.write_bytes(BEFORE.encode())
     quick_ok(envkeep, "encrypt", ".env", "-o", ".env.enc", *first, env=env)
     old = sealed.read_bytes().decode()
@@ -356,7 +356,7 @@ def encrypt_twice(
 
 
 def decrypted(envkeep: Envkeep) -> bytes:
-    env = {"ENVKEEP_PASSPHRASE": PASSPHRASE}
+    env = {"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE}
     quick_ok(envkeep, "decrypt", ".env.enc", "-o", ".env.out", "--force", env=env)
     return (envkeep.cwd / ".env.out").read_bytes()
 

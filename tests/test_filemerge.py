@@ -140,7 +140,7 @@ def git(envkeep: Envkeep, *args: str, ok: bool = True) -> subprocess.CompletedPr
         {
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "TMPDIR": str(envkeep.cwd.parent / "tmp"),
-            "ENVKEEP_PASSPHRASE": PASSPHRASE,
+            "ENVKEEP_FILE_PASSPHRASE": PASSPHRASE,
         }
     )
     done = subprocess.run(
@@ -153,7 +153,7 @@ def git(envkeep: Envkeep, *args: str, ok: bool = True) -> subprocess.CompletedPr
 def commit_version(envkeep: Envkeep, text: str, key: tuple[str, ...], message: str) -> None:
     plain = envkeep.cwd.parent / "plain" / ".env"
     plain.write_bytes(text.encode())
-    env = {"ENVKEEP_PASSPHRASE": PASSPHRASE}
+    env = {"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE}
     quick_ok(envkeep, "encrypt", str(plain), "-o", ".env.enc", "--force", *key, env=env)
     git(envkeep, "add", "-A")
     git(envkeep, "commit", "-qm", message)
@@ -170,7 +170,9 @@ def branches(envkeep: Envkeep, key: tuple[str, ...], ours: str, theirs: str) -> 
 
 
 def decrypted(envkeep: Envkeep) -> str:
-    result = envkeep.ok("decrypt", ".env.enc", "-o", "-", env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+    result = envkeep.ok(
+        "decrypt", ".env.enc", "-o", "-", env={"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE}
+    )
     return result.stdout
 
 
@@ -219,7 +221,7 @@ def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
     assert (repo.cwd / ".env.enc").read_bytes() == ours_file
     assert decrypted(repo) == ours
     theirs_side = git(repo, "show", ":3:.env.enc").stdout
-    shown = repo.ok("decrypt", "-", stdin=theirs_side, env={"ENVKEEP_PASSPHRASE": PASSPHRASE})
+    shown = repo.ok("decrypt", "-", stdin=theirs_side, env={"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE})
     assert shown.stdout == theirs
     assert plaintext_left(repo) == []
 

@@ -41,6 +41,7 @@ def test_the_command_gets_the_values_but_none_of_envkeeps_credentials() -> None:
         "PATH": "/bin",
         "ENVKEEP_PASSPHRASE": "unlocks the identity",
         "ENVKEEP_NEW_PASSPHRASE": "the next one",
+        "ENVKEEP_FILE_PASSPHRASE": "opens a committed file",
         "ENVKEEP_TOKEN": "ek_sa_reads_every_environment_it_may",
         "ENVKEEP_SERVER": "https://keep.example.com",
     }
@@ -50,12 +51,16 @@ def test_the_command_gets_the_values_but_none_of_envkeeps_credentials() -> None:
         "ENVKEEP_SERVER": "https://keep.example.com",
         "PORT": "8080",
         # names, never values
-        "ENVKEEP_WITHHELD": "ENVKEEP_PASSPHRASE,ENVKEEP_NEW_PASSPHRASE,ENVKEEP_TOKEN",
+        "ENVKEEP_WITHHELD": (
+            "ENVKEEP_PASSPHRASE,ENVKEEP_NEW_PASSPHRASE,ENVKEEP_FILE_PASSPHRASE,ENVKEEP_TOKEN"
+        ),
     }
     passed = child_environment(base, {}, pass_token=True)
     assert passed["ENVKEEP_TOKEN"] == base["ENVKEEP_TOKEN"]
     assert "ENVKEEP_PASSPHRASE" not in passed
-    assert passed["ENVKEEP_WITHHELD"] == "ENVKEEP_PASSPHRASE,ENVKEEP_NEW_PASSPHRASE"
+    assert passed["ENVKEEP_WITHHELD"] == (
+        "ENVKEEP_PASSPHRASE,ENVKEEP_NEW_PASSPHRASE,ENVKEEP_FILE_PASSPHRASE"
+    )
     assert "ENVKEEP_WITHHELD" not in child_environment({"PATH": "/bin"}, {})
     nested = {"ENVKEEP_TOKEN": "ek_sa_x", "ENVKEEP_WITHHELD": "ENVKEEP_TOKEN"}  # an outer run's
     assert "ENVKEEP_WITHHELD" not in child_environment(nested, {}, pass_token=True)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .conftest import Envkeep, Template
 
 PY = sys.executable
-PASSPHRASE = {"ENVKEEP_PASSPHRASE": "correct horse battery staple"}
+PASSPHRASE = {"ENVKEEP_FILE_PASSPHRASE": "correct horse battery staple"}
 
 # Comments, `export `, both quotes, CRLF and LF mixed, a multi-line value, an empty value, a
 # trailing comment, non-ASCII text, and no newline at the very end.
@@ -120,7 +120,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, config_template: Template) 
         ),
         "wrong passphrase": envkeep.popen(
             "decrypt", str(by_passphrase), "-o", str(root / "wrong.out"),
-            env={"ENVKEEP_PASSPHRASE": "not the passphrase"},
+            env={"ENVKEEP_FILE_PASSPHRASE": "not the passphrase"},
         ),
         "decrypt tampered": envkeep.popen("decrypt", str(tampered), "-o", str(root / "t.out")),
         "run file": envkeep.popen("run", "--file", str(by_env), "--", PY, "-c", PRINT_ENV, *names),
@@ -248,13 +248,36 @@ def test_encrypt_to_a_passphrase_refuses_a_short_one_however_it_comes(
 
     refused = quick(
         envkeep, "encrypt", str(plain), "-o", str(sealed), "--passphrase",
-        env={"ENVKEEP_PASSPHRASE": "pw1"},
+        env={"ENVKEEP_FILE_PASSPHRASE": "pw1"},
     )  # fmt: skip
 
     assert refused.code == 2
-    assert_one_line_error(refused, "ENVKEEP_PASSPHRASE has 3 characters", "at least 8")
+    assert_one_line_error(refused, "ENVKEEP_FILE_PASSPHRASE has 3 characters", "at least 8")
     assert "drop --passphrase" in refused.err_lines[1]
     assert not sealed.exists()
+
+
+def test_a_files_passphrase_is_never_the_identitys_or_logins(
+    envkeep: Envkeep, tmp_path: Path
+) -> None:
+    plain, sealed = tmp_path / "shared.env", tmp_path / "shared.env.enc"
+    plain.write_text("DB_PASSWORD=hunter2\n", encoding="utf-8")
+    account = {"ENVKEEP_PASSPHRASE": "the account passphrase"}
+    encrypt = ("encrypt", str(plain), "-o", str(sealed), "--passphrase")
+
+    unset = quick(envkeep, *encrypt, env=account)
+    reused = {**account, "ENVKEEP_FILE_PASSPHRASE": account["ENVKEEP_PASSPHRASE"]}
+    same = quick(envkeep, *encrypt, env=reused)
+
+    assert_one_line_error(unset, "no passphrase for the file", "ENVKEEP_FILE_PASSPHRASE")
+    assert "never your identity's or login's" in unset.err_lines[1]
+    assert_one_line_error(same, "is the one in ENVKEEP_PASSPHRASE", "nothing was written")
+    assert not sealed.exists()
+    quick_ok(envkeep, *encrypt, env=PASSPHRASE)
+    as_before = {"ENVKEEP_PASSPHRASE": PASSPHRASE["ENVKEEP_FILE_PASSPHRASE"]}
+    opened = quick(envkeep, "decrypt", str(sealed), "-o", "-", env=as_before)
+    assert_one_line_error(opened, "ENVKEEP_FILE_PASSPHRASE is not set")
+    assert "hunter2" not in opened.stdout
 
 
 def test_a_format_given_to_runs_f_or_a_file_to_exports_f_names_the_slip(

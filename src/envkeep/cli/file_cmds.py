@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,12 +10,11 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.committable import warn_committable
+from envkeep.cli.file_passphrase import passphrase_source
 from envkeep.cli.options import complete_env
-from envkeep.cli.state import interactive, make_context
+from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
-from envkeep.client.identity import MIN_PASSPHRASE
-from envkeep.core.errors import InputError, UsageError
-from envkeep.settings import Settings
+from envkeep.core.errors import InputError
 
 DecryptOutOpt = Annotated[
     Path | None,
@@ -32,7 +30,8 @@ EncryptOutOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 PassOpt = Annotated[
-    bool, typer.Option("--passphrase", help="Use a passphrase (ENVKEEP_PASSPHRASE or a prompt).")
+    bool,
+    typer.Option("--passphrase", help="Use a passphrase (ENVKEEP_FILE_PASSPHRASE, else a prompt)."),
 ]
 
 
@@ -46,35 +45,6 @@ def _print(text: str) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
-
-
-def passphrase_source(settings: Settings, *, confirm: bool) -> secretfiles.Passphrase:
-    """Where a file passphrase comes from: ENVKEEP_PASSPHRASE, else a terminal prompt. A new
-    one (``confirm``: encrypting) is asked twice and needs ``MIN_PASSPHRASE`` characters
-    whichever way it came: the file is meant for git, where anyone may guess at it offline.
-    Opening a file takes the passphrase it was written with, whatever its length."""
-
-    def ask() -> str:
-        if settings.passphrase:
-            given = settings.passphrase
-        elif not interactive(settings):
-            raise UsageError("no passphrase", hint="set ENVKEEP_PASSPHRASE or run in a terminal")
-        else:
-            given = getpass.getpass("File passphrase: ")
-            if confirm and getpass.getpass("Repeat it: ") != given:
-                raise UsageError("the two passphrases differ; nothing was written")
-        if confirm and len(given) < MIN_PASSPHRASE:
-            source = "ENVKEEP_PASSPHRASE" if settings.passphrase else "the passphrase"
-            raise UsageError(
-                f"{source} has {len(given)} characters; a file's passphrase needs at least"
-                f" {MIN_PASSPHRASE}: the encrypted file may end up anywhere its repository goes,"
-                " where guesses cost nothing but time; nothing was written",
-                hint="choose a longer one (a few random words), or encrypt to the environment's"
-                " key instead: drop --passphrase",
-            )
-        return given
-
-    return ask
 
 
 def encrypt(
@@ -128,7 +98,8 @@ def decrypt(
     """Restore the exact original .env file from an encrypted one (-o - prints it).
 
     Read from stdin (-), it prints unless -o names a file: git show :3:.env.enc | envkeep
-    decrypt - shows their side of a merge.
+    decrypt - shows their side of a merge. A file encrypted to a passphrase takes
+    ENVKEEP_FILE_PASSPHRASE, else asks for it (never ENVKEEP_PASSPHRASE).
 
     Example: envkeep decrypt .env.enc -o .env
     """

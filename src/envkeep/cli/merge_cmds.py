@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.file_cmds import passphrase_source
+from envkeep.cli.file_passphrase import passphrase_source
 from envkeep.cli.state import make_context
 from envkeep.client import filemerge, merge_driver
 

@@ -47,9 +47,9 @@ def run(
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
 
-    envkeep's credentials (ENVKEEP_TOKEN, ENVKEEP_PASSPHRASE, ENVKEEP_NEW_PASSPHRASE) are kept
-    from the command; --pass-token leaves the token to a command that runs envkeep in turn (a
-    deploy script in CI).
+    envkeep's credentials (ENVKEEP_TOKEN, ENVKEEP_PASSPHRASE, ENVKEEP_NEW_PASSPHRASE,
+    ENVKEEP_FILE_PASSPHRASE) are kept from the command; --pass-token leaves the token to a
+    command that runs envkeep in turn (a deploy script in CI).
     """
     if command[0].startswith("-"):  # an option run does not have, taken for the command
         raise UsageError(
@@ -62,7 +62,7 @@ def run(
     ctx = make_context()
     ctx.max_age = parse_age(max_age)
     if file is not None:
-        from envkeep.cli.file_cmds import passphrase_source
+        from envkeep.cli.file_passphrase import passphrase_source
         from envkeep.environ import process_environment
 
         passphrase = passphrase_source(ctx.settings, confirm=False)

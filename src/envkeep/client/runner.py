@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 # Credentials envkeep reads and the command has no use for: a tool that logs or uploads its
 # environment would hand on a key to every environment the token or the identity opens.
-_KEPT_FROM_COMMANDS = ("ENVKEEP_PASSPHRASE", "ENVKEEP_NEW_PASSPHRASE", "ENVKEEP_TOKEN")
+_KEPT_FROM_COMMANDS = (
+    "ENVKEEP_PASSPHRASE",
+    "ENVKEEP_NEW_PASSPHRASE",
+    "ENVKEEP_FILE_PASSPHRASE",
+    "ENVKEEP_TOKEN",
+)
 # Names the credentials kept back (never their values), so that an envkeep the command runs
 # in turn can say why it finds none (settings.Settings.withheld).
 WITHHELD = "ENVKEEP_WITHHELD"
@@ -30,7 +35,7 @@ def child_environment(
     base: Mapping[str, str], values: Mapping[str, str], *, pass_token: bool = False
 ) -> dict[str, str]:
     """The process environment with envkeep's values on top, without envkeep's credentials
-    (ENVKEEP_PASSPHRASE, ENVKEEP_NEW_PASSPHRASE, and ENVKEEP_TOKEN unless ``pass_token``),
+    (the passphrases, and ENVKEEP_TOKEN unless ``pass_token``),
     naming those kept back in ENVKEEP_WITHHELD."""
     passed = ("ENVKEEP_TOKEN",) if pass_token else ()
     kept = [k for k in _KEPT_FROM_COMMANDS if k in base and k not in passed]

@@ -127,7 +127,7 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
         raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
     if "kdf" in header:
         if passphrase is None:
-            raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_PASSPHRASE")
+            raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_FILE_PASSPHRASE")
         return filecrypt.passphrase_key_for_header(header, passphrase()).key
     wanted = filecrypt.file_environment(header)
     opened = _environment_with_id(ctx, wanted.label, wanted.env_id)

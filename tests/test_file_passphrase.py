@@ -1,0 +1,69 @@
+"""A file's passphrase comes from ENVKEEP_FILE_PASSPHRASE or a terminal, never from
+ENVKEEP_PASSPHRASE (the identity's or the login's): a file's passphrase is handed out with
+the file, which goes into git."""
+
+from __future__ import annotations
+
+import pytest
+
+from envkeep.cli import file_passphrase
+from envkeep.core.errors import UsageError
+from envkeep.settings import load_settings
+
+
+@pytest.fixture
+def typed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A terminal that answers each prompt with the next of these; the prompts asked."""
+    answers = ["typed for the file", "typed for the file"]
+    asked: list[str] = []
+
+    def getpass(prompt: str) -> str:
+        asked.append(prompt)
+        return answers.pop(0)
+
+    monkeypatch.setattr(file_passphrase, "interactive", lambda settings: True)
+    monkeypatch.setattr("getpass.getpass", getpass)
+    return asked
+
+
+def test_a_terminal_is_asked_although_envkeep_passphrase_is_set(typed: list[str]) -> None:
+    settings = load_settings({"ENVKEEP_PASSPHRASE": "unlocks the identity"})
+
+    assert file_passphrase.passphrase_source(settings, confirm=True)() == "typed for the file"
+    assert typed == ["File passphrase: ", "Repeat it: "]
+
+
+def test_opening_a_file_asks_once(typed: list[str]) -> None:
+    settings = load_settings({"ENVKEEP_PASSPHRASE": "unlocks the identity"})
+
+    assert file_passphrase.passphrase_source(settings, confirm=False)() == "typed for the file"
+    assert typed == ["File passphrase: "]
+
+
+def test_envkeep_file_passphrase_is_taken_without_asking(typed: list[str]) -> None:
+    settings = load_settings({"ENVKEEP_FILE_PASSPHRASE": "the file's own one"})
+
+    assert file_passphrase.passphrase_source(settings, confirm=True)() == "the file's own one"
+    assert typed == []
+
+
+def test_without_a_terminal_the_error_names_envkeep_file_passphrase() -> None:
+    settings = load_settings({"ENVKEEP_PASSPHRASE": "unlocks the identity", "CI": "1"})
+
+    with pytest.raises(UsageError, match="ENVKEEP_FILE_PASSPHRASE is not set") as refused:
+        file_passphrase.passphrase_source(settings, confirm=False)()
+    assert "ENVKEEP_PASSPHRASE is not used for files" in str(refused.value.hint)
+
+
+def test_a_new_files_passphrase_may_not_be_envkeep_passphrases(typed: list[str]) -> None:
+    same = {"ENVKEEP_PASSPHRASE": "typed for the file"}
+
+    with pytest.raises(UsageError, match="is the one in ENVKEEP_PASSPHRASE"):
+        file_passphrase.passphrase_source(load_settings(same), confirm=True)()
+    given = {**same, "ENVKEEP_FILE_PASSPHRASE": "typed for the file"}
+    with pytest.raises(UsageError, match="ENVKEEP_FILE_PASSPHRASE is the one in"):
+        file_passphrase.passphrase_source(load_settings(given), confirm=True)()
+    # A file an earlier envkeep encrypted with ENVKEEP_PASSPHRASE still opens.
+    assert file_passphrase.passphrase_source(load_settings(given), confirm=False)() == (
+        "typed for the file"
+    )
