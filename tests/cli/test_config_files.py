@@ -324,6 +324,20 @@ def test_encrypt_warns_when_git_would_commit_the_plaintext_it_leaves(
     assert [line for line in ignored.err_lines if line.startswith(("warning", "hint"))] == []
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_encrypting_a_file_in_place_warns_of_no_plaintext(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    git(config_tree, "init", "-q")
+    (config_tree / "svc.env").write_text("A=1\n", encoding="utf-8")
+
+    in_place = envkeep("encrypt", "svc.env", "-o", "./svc.env", "--force", env=PLAIN_GIT)
+
+    assert in_place.code == 0, in_place.describe()
+    assert [line for line in in_place.err_lines if line.startswith(("warning", "hint"))] == []
+    assert (config_tree / "svc.env").read_text(encoding="utf-8").startswith("# envkeep-encrypted")
+
+
 # -- import ----------------------------------------------------------------------------------
 
 IMPORTS = {

@@ -77,7 +77,8 @@ def encrypt(
     path = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
     key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
     output.done(f"wrote {path} (encrypted to {key})")
-    _warn_plaintext_committable(source)
+    if source.resolve() != path.resolve():  # encrypted in place: no plaintext is left
+        _warn_plaintext_committable(source)
 
 
 def _warn_plaintext_committable(source: Path) -> None:
