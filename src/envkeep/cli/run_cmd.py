@@ -33,7 +33,11 @@ def run(
     ] = None,
     max_age: Annotated[
         str,
-        typer.Option("--max-age", help="Server down: use a kept copy up to this old (24h, 90m)."),
+        typer.Option(
+            "--max-age",
+            help="Server down: use a kept copy up to this old (24h, 90m); never with"
+            " ENVKEEP_TOKEN (a service account's run needs the server).",
+        ),
     ] = "24h",
     pass_token: Annotated[
         bool,

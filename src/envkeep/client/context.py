@@ -218,7 +218,10 @@ class ClientContext:
         from envkeep.client.refusals import session_client, workspace_refused_hook
 
         kept = data_dir(self.settings, url) / "snapshots"
-        cache = SnapshotCache(kept, self.max_age, self.notify) if self.offline_reads else None
+        # A token never falls back to a copy (its keys come from the server each time: a
+        # revoked token must not work offline), so it keeps none either.
+        offline = self.offline_reads and not self.settings.token
+        cache = SnapshotCache(kept, self.max_age, self.notify) if offline else None
         # A refused token deletes nothing of the login's (its own refusal says what to do, and
         # a token without a role says nothing of the login's access); the login's refusal of
         # any role in the workspace deletes the copies kept of it.
