@@ -172,12 +172,13 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     Example: envkeep server migrate --db postgresql://envkeep@db/envkeep
     """
     from envkeep.api.serve import migrate as run_migrations
+    from envkeep.core.files import make_private_directory
 
     database = subcommand_database(ctx, config, db=db)
     settings = load_settings()
     if database == settings.server_database and not settings.server_db:
         # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
-        (settings.home / "server").mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_directory(settings.home / "server")
     before, after = run_migrations(database)
     _warn_of_loose_file(database)
     output.done(f"database schema: {before or 'empty'} -> {after}")

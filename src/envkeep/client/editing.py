@@ -32,7 +32,7 @@ from envkeep.core.errors import (
     SchemaViolation,
     UsageError,
 )
-from envkeep.core.files import write_atomic
+from envkeep.core.files import make_private_directory, write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -86,7 +86,7 @@ def _recover(ctx: ClientContext, text: str, env: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     # A random part too: two edits failing in the same second must not overwrite each other.
     folder = ctx.settings.home / RECOVERED
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # its files hold values in clear
+    make_private_directory(folder)  # its files hold values in clear
     path = folder / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
     write_atomic(path, text.encode(), mode=0o600)
     return path

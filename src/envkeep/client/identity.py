@@ -158,9 +158,9 @@ def _choose_store(settings: Settings) -> str:
 
 
 def _store(settings: Settings, record: IdentityRecord, private_text: str) -> None:
-    from envkeep.core.files import write_atomic
+    from envkeep.core.files import make_private_directory, write_atomic
 
-    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_directory(settings.home)
     _save_private(settings, record, private_text)
     write_atomic(settings.identity_path, record.to_json().encode(), mode=0o600)
 

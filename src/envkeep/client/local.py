@@ -71,9 +71,10 @@ class LocalBackend:
 
     def _open_engine(self) -> Engine:
         if self._engine is None:
+            from envkeep.core.files import make_private_directory
             from envkeep.store.engine import open_engine, sqlite_url
 
-            self._database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_directory(self._database.parent)
             self._engine = open_engine(sqlite_url(self._database))
         return self._engine
 

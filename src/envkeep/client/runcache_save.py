@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from envkeep.client import runcache
 from envkeep.client.resolution import LOCAL_OVERRIDES, template_directories
 from envkeep.core.errors import EnvkeepError
+from envkeep.core.files import make_private_directory
 from envkeep.core.projectfile import find_project_file, parse_project_file
 from envkeep.store.stamp import change_stamp
 
@@ -119,7 +120,7 @@ def _parsed_as_recorded(ctx: ClientContext, pending: PendingEntry) -> bool:
 def _write(path: str, data: bytes) -> None:
     """Replace ``path`` whole (temp file and rename; no fsync: a lost entry is a cold run)."""
     target = Path(path)
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_directory(target.parent)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

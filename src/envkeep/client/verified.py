@@ -52,8 +52,10 @@ class VerifiedSignatures:
         """Append what was verified since loading (best effort: a cache, not a record)."""
         if not self._new:
             return
+        from envkeep.core.files import make_private_directory
+
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_directory(self._path.parent)
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
             if len(self._known) > MAX_ENTRIES:
                 flags |= os.O_TRUNC

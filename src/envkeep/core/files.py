@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` atomically; the file is created with ``mode``."""
+    """Replace ``path`` with ``data`` atomically; the file is created with ``mode``, and its
+    missing directories are private (``make_private_directory``) when the file is."""
     import tempfile  # only writers pay for it
     from pathlib import Path
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path, private=not mode & 0o077)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
@@ -34,6 +35,26 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         raise
 
 
+def make_private_directory(path: Path) -> None:
+    """Create ``path`` and each missing directory above it 0700: what envkeep keeps under
+    ENVKEEP_HOME (keys, sessions, kept copies) is no one else's to list. A directory that
+    exists keeps its mode: it may be the user's own (a home they made, or shared on purpose)."""
+    missing = []
+    while not path.is_dir() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            directory.mkdir(mode=0o700)
+
+
+def _make_parent(path: Path, *, private: bool) -> None:
+    if private:
+        make_private_directory(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path``'s lock file (``NAME.lock`` beside it, 0600) while a
@@ -45,7 +66,7 @@ def exclusive(path: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not on the platforms the tests run on
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_directory(path.parent)
     fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
