@@ -192,6 +192,30 @@ def test_a_dry_run_with_a_foreign_env_file_fails_as_the_run_would(
     assert not env_file(config_tree, "api").exists()
 
 
+def test_every_file_that_blocks_activation_is_named(envkeep: Envkeep, config_tree: Path) -> None:
+    quick_ok(envkeep, "activate-all", "--env", "dev")
+    edited = env_file(config_tree, "worker")
+    edited.write_text(edited.read_text(encoding="utf-8") + "LOCAL_TWEAK=1\n", encoding="utf-8")
+    for service in ("api", "web"):
+        env_file(config_tree, service).write_text("HANDWRITTEN=1\n", encoding="utf-8")
+
+    refused, dry = envkeep.many(
+        ("activate-all", "--env", "dev"), ("activate-all", "--env", "dev", "--dry-run")
+    )
+
+    api, web, worker = (str(env_file(config_tree, s)) for s in ("api", "web", "worker"))
+    for answer in (refused, dry):
+        assert_one_line_error(
+            answer,
+            f"{worker} was edited since envkeep wrote it, and {api}, {web} were not written by"
+            " envkeep; ",
+        )
+        assert answer.err_lines[1] == (
+            "hint: keep the edits in the store (envkeep set NAME=VALUE --service worker), move"
+            " the others away, or pass --force (each is then kept as a .env.bak backup)"
+        )
+
+
 def test_forcing_over_a_second_foreign_file_keeps_the_first_backup(
     envkeep: Envkeep, config_tree: Path
 ) -> None:

@@ -216,23 +216,40 @@ def blocked(plans: list[FilePlan]) -> list[FilePlan]:
 
 
 def refuse_blocked(plans: list[FilePlan], *, dry_run: bool = False) -> None:
-    """Stop on a blocked plan (a foreign or edited .env without --force): activation writes
-    all or nothing. A dry run says so too (and fails as the run would)."""
+    """Stop on the blocked plans (a foreign or edited .env without --force), naming every one:
+    activation writes all or nothing, so each must be dealt with. A dry run says so too (and
+    fails as the run would)."""
     stopping = blocked(plans)
     if not stopping:
         return
-    first = stopping[0]
-    outcome = "the run would write nothing" if dry_run else "nothing was written"
-    if first.edited:
-        raise UsageError(
-            f"{first.path} was edited since envkeep wrote it; {outcome} for any service",
-            hint=f"keep the edits in the store (envkeep set NAME=VALUE --service {first.service}),"
-            " or pass --force (the edited file is then kept as a .env.bak backup)",
-        )
-    raise UsageError(
-        f"{first.path} was not written by envkeep; {outcome} for any service",
-        hint="move it away, or pass --force (it is then kept as a .env.bak backup)",
+    edited = [p for p in stopping if p.edited]
+    foreign = [p for p in stopping if not p.edited]
+    since = "since envkeep wrote"
+    why = (
+        _listed(edited, f"was edited {since} it", f"were edited {since} them"),
+        _listed(foreign, "was not written by envkeep", "were not written by envkeep"),
     )
+    outcome = "the run would write nothing" if dry_run else "nothing was written"
+    raise UsageError(
+        f"{', and '.join(filter(None, why))}; {outcome} for any service",
+        hint=_blocked_hint(edited, foreign),
+    )
+
+
+def _blocked_hint(edited: list[FilePlan], foreign: list[FilePlan]) -> str:
+    each = "it is" if len(edited) + len(foreign) == 1 else "each is"
+    force = f"pass --force ({each} then kept as a .env.bak backup)"
+    if not edited:
+        return f"move {'it' if len(foreign) == 1 else 'them'} away, or {force}"
+    keep = f"keep the edits in the store (envkeep set NAME=VALUE --service {edited[0].service})"
+    return f"{keep}, move the others away, or {force}" if foreign else f"{keep}, or {force}"
+
+
+def _listed(plans: list[FilePlan], one: str, several: str) -> str:
+    """``plans``' files and what is wrong with them; empty for none."""
+    if not plans:
+        return ""
+    return f"{', '.join(str(p.path) for p in plans)} {one if len(plans) == 1 else several}"
 
 
 def apply_activation(plans: list[FilePlan]) -> None:
