@@ -1,10 +1,13 @@
 """One directory, one service: `activate-all` writes each service's .env into its directory,
-so two services there would write over each other's file on every run."""
+so two services there would write over each other's file on every run. In a service's
+directory, commands work on that service, and their hints say so."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+
+from .conftest import collect
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,3 +64,24 @@ def test_activate_all_refuses_two_services_in_one_directory_and_writes_nothing(
     assert "services 'api' and 'worker' have one directory (services/api)" in refused.stderr
     assert not (project / "services" / "api" / ".env").exists()
     assert not (project / "services" / "worker" / ".env").exists()
+
+
+def test_in_a_service_directory_a_shared_name_is_pointed_to_with_service_dash(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    api = seeded / "services" / "api"
+    started = {
+        "history": envkeep.popen("history", "LOG_LEVEL", "--env", "dev", cwd=api),
+        "rollback": envkeep.popen("rollback", "LOG_LEVEL", "--to", "1", "--env", "dev", cwd=api),
+        "as told": envkeep.popen("history", "LOG_LEVEL", "--env", "dev", "--service", "-", cwd=api),
+        "from the root": envkeep.popen("history", "LOG_LEVEL", "--env", "dev", "--service", "api"),
+    }
+    results = collect(started)
+
+    for refused in (results["history"], results["rollback"]):
+        assert refused.code == 1, refused.describe()
+        assert refused.err_lines[1] == "hint: it is set in the shared scope: use --service -"
+    assert results["as told"].code == 0, results["as told"].describe()
+    assert results["from the root"].err_lines[1] == (
+        "hint: it is set in the shared scope: leave out --service"
+    )

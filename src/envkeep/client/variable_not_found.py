@@ -50,7 +50,7 @@ def variable_not_found(
     flags = where_flags(env, service)
     if elsewhere:
         shown = ", ".join(_scope_text(scope) for scope in elsewhere)
-        fix = "leave out --service" if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
+        fix = _shared_scope_flag(ctx) if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
         hint = f"it is set in {shown}: {fix}"
     elif given is not None:  # a value the service sees, from no stored scope: nothing to act on
         hint = (
@@ -64,6 +64,13 @@ def variable_not_found(
     else:
         hint = f"set it with: envkeep set {name}=VALUE {flags}"
     return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+
+
+def _shared_scope_flag(ctx: ClientContext) -> str:
+    """How to name the shared scope from here: in a service's directory, leaving --service out
+    names that service again (the directory chose it), so only ``--service -`` will do."""
+    in_service_directory = ctx.has_checkout and ctx.project_file.service_at(ctx.cwd) is not None
+    return "use --service -" if in_service_directory else "leave out --service"
 
 
 def _read_all(ctx: ClientContext, env: str) -> OpenEnvironment | None:
