@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
+from envkeep.core.dotenv_readers import misread_by
 from envkeep.core.references import expand
 from envkeep.integrations.importers import parse_import
 
@@ -214,3 +215,35 @@ def test_a_shell_drops_the_backslashes_of_an_unquoted_value_and_joins_no_line_to
     found = read_by_shell(text, ["WIN_DIR", "NEXT"], tmp_path)
 
     assert found == {"WIN_DIR": "C:temp", "NEXT": "kept"}
+
+
+def double_quoted(value: str) -> bool:
+    return render_dotenv({"V": value}).startswith('V="')
+
+
+def test_only_double_quoted_values_are_said_to_be_misread() -> None:
+    assert {name for name, value in TRICKY.items() if misread_by(value)} <= {
+        name for name, value in TRICKY.items() if double_quoted(value)
+    }
+    assert misread_by("abc def$HOME 'q' \"dq\" #notcomment") == (
+        "node", "python-dotenv", "npm's dotenv", "dotenvx",
+    )  # fmt: skip
+
+
+@needs_node
+@settings(max_examples=25, deadline=None)
+@given(st.lists(tricky_texts.filter(double_quoted), min_size=1, max_size=6))
+def test_node_and_python_dotenv_misread_exactly_the_values_said_to(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    values = {f"V{i}": text for i, text in enumerate(texts)}
+    values |= {f"T_{name}": v for name, v in TRICKY.items() if double_quoted(v)}
+    text = render_dotenv(values)
+
+    by_node = read_by_node(text, tmp_path_factory.mktemp("node"))
+    by_python = dotenv_values(stream=io.StringIO(text), interpolate=False)
+
+    for name, value in values.items():
+        said = misread_by(value)
+        assert ("node" in said) == (by_node.get(name) != value), (name, value)
+        assert ("python-dotenv" in said) == (by_python.get(name) != value), (name, value)

@@ -60,6 +60,33 @@ def test_export_formats_round_trip_awkward_values(
     assert read_with_sh(script, list(AWKWARD)) == AWKWARD
 
 
+def test_values_no_dotenv_quoting_serves_every_reader_are_warned_of_by_name(
+    envkeep: Envkeep, project: Path
+) -> None:
+    both_quotes = "abc def$HOME 'q' \"dq\" #notcomment"
+    envkeep.ok("set", "JWT_SECRET", "--env", "dev", stdin=both_quotes + "\n")
+    envkeep.ok("set", "PLAIN=it's fine", "--env", "dev")  # double quotes, no escape: agreed
+
+    dotenv, as_json, activated = envkeep.many(
+        ("export", "--env", "dev"),
+        ("export", "--env", "dev", "--format", "json"),
+        ("activate-all", "--env", "dev"),
+    )
+
+    warning = (
+        "warning: node, python-dotenv, npm's dotenv and dotenvx would read JWT_SECRET otherwise"
+        " than stored: such a value needs double quotes, whose escapes dotenv readers decode"
+        " differently"
+    )
+    where = "hint: docs/quickstart.md §4 says which reader reads what; "
+    assert dotenv.err_lines == [warning, where + "--format json holds any value as it is"]
+    assert parse_dotenv(dotenv.stdout).values["JWT_SECRET"] == both_quotes
+    assert as_json.err_lines == []
+    assert activated.code == 0, activated.describe()
+    assert activated.err_lines[-2:] == [warning, where + "envkeep run passes any value as it is"]
+    assert all("dq" not in r.stderr for r in (dotenv, activated))  # names, never values
+
+
 def test_export_resolves_the_service_scope_over_the_shared_scope(
     envkeep: Envkeep, seeded: Path
 ) -> None:

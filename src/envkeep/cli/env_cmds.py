@@ -9,6 +9,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.committable import warn_committable
 from envkeep.cli.errors import report
+from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import (
     EnvOpt,
     JsonOpt,
@@ -335,7 +336,7 @@ def activate_all(
             activation.apply_activation(plans)
         output.print_json([_plan_json(p) for p in plans])
         activation.refuse_blocked(plans, dry_run=dry_run)
-        _warn_committable(ctx.project_file.root, plans)
+        _warn_of_files(ctx.project_file.root, plans)
         return
     if not dry_run:
         activation.apply_activation(plans)
@@ -372,7 +373,7 @@ def activate_all(
     verb = "would write" if dry_run else "wrote"
     written = sum(1 for p in plans if p.action != "unchanged")
     output.done(f"{verb} {written} of {len(plans)} .env files for '{env_name}'")
-    _warn_committable(ctx.project_file.root, plans)
+    _warn_of_files(ctx.project_file.root, plans)
 
 
 def _plan_json(plan: activation.FilePlan) -> dict[str, object]:
@@ -389,9 +390,12 @@ def _plan_json(plan: activation.FilePlan) -> dict[str, object]:
     }
 
 
-def _warn_committable(root: Path, plans: list[activation.FilePlan]) -> None:
-    """Say so when git would commit a .env file, which holds secrets."""
+def _warn_of_files(root: Path, plans: list[activation.FilePlan]) -> None:
+    """Say so when git would commit a .env file, which holds secrets, and when another reader
+    would read a value in one otherwise than stored."""
     warn_committable(root, activation.exposed_to_git(root, plans))
+    entries = (entry for plan in plans for entry in plan.values.items())
+    warn_misread(entries, instead="envkeep run passes any value as it is")
 
 
 def _changes_text(plan: activation.FilePlan) -> str:

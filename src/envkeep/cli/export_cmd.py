@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import EnvOpt, ServiceOpt, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import variables
@@ -95,6 +96,8 @@ def export_(
             " choose one with --name)"
         )
     text = export(values, fmt, name=name, namespace=namespace)
+    if fmt == "dotenv":
+        warn_misread(values.items(), instead="--format json holds any value as it is")
     masked = fmt == "github" and ctx.settings.github_actions
     if out is None:
         if masked:  # the values go to stdout: no room for the masks the log needs

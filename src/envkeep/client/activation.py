@@ -54,8 +54,13 @@ class FilePlan:
     edited: bool = False  # replace/blocked: envkeep wrote the file, and it was edited since
 
     @property
+    def values(self) -> dict[str, str]:
+        """What the file holds (or would hold), by name."""
+        return parse_dotenv(self.text).values
+
+    @property
     def count(self) -> int:
-        return len(parse_dotenv(self.text).values)
+        return len(self.values)
 
 
 def render_env_file(env: str, service: str, values: dict[str, str]) -> str:

@@ -1,0 +1,62 @@
+"""Which dotenv readers would read a value `render_dotenv` writes otherwise than it is.
+
+A value that must be double-quoted (it holds a ``'``, a CR or a trailing backslash, with more
+than safe characters) is written with escapes the readers decode differently
+(`envkeep.core._dotenvquote` lists who decodes what): there is no quoting they all agree on.
+Only escapes other than ``\\n``, which every reader decodes, divide them. A shell that sources
+the file is not counted: it is not a dotenv reader, and quickstart §4 says what it keeps."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from envkeep.core._dotenvquote import quote_value
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["misread_by", "misread_warnings"]
+
+READERS = ("node", "python-dotenv", "docker compose", "npm's dotenv", "dotenvx")
+# Each escape double quotes may hold, and the readers that do not decode it as envkeep does.
+_MISREAD_BY = {
+    '\\"': ("node", "npm's dotenv", "dotenvx"),  # node ends the value there; the others keep \
+    "\\\\": ("node", "npm's dotenv", "dotenvx"),
+    "\\$": ("node", "python-dotenv", "npm's dotenv"),
+    "\\`": READERS,
+    "\\r": ("node",),
+}
+_ESCAPE_RE = re.compile(r"\\.", re.DOTALL)
+
+
+def misread_by(value: str) -> tuple[str, ...]:
+    """The readers (of ``READERS``, in that order) that read ``value`` otherwise than it is
+    once `render_dotenv` has written it; none for a value they all read as written."""
+    quoted = quote_value(value)
+    if not quoted.startswith('"'):
+        return ()
+    escapes = _ESCAPE_RE.findall(quoted[1:-1])
+    misreading = {reader for escape in escapes for reader in _MISREAD_BY.get(escape, ())}
+    return tuple(reader for reader in READERS if reader in misreading)
+
+
+def misread_warnings(entries: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """One line per set of readers, naming the variables they would read otherwise (never a
+    value: it may be a secret); none when every reader reads every value as written."""
+    by_name: dict[str, set[str]] = {}
+    for name, value in entries:
+        by_name.setdefault(name, set()).update(misread_by(value))
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for name, readers in by_name.items():
+        if readers:
+            grouped.setdefault(tuple(r for r in READERS if r in readers), []).append(name)
+    return tuple(
+        f"{_listed(readers)} would read {', '.join(names)} otherwise than stored: such a value"
+        " needs double quotes, whose escapes dotenv readers decode differently"
+        for readers, names in grouped.items()
+    )
+
+
+def _listed(readers: tuple[str, ...]) -> str:
+    return readers[0] if len(readers) == 1 else f"{', '.join(readers[:-1])} and {readers[-1]}"
