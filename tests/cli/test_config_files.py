@@ -26,12 +26,12 @@ from .config_fixtures import (
     printed_env,
     stored_in,
 )
-from .conftest import Result, collect, copy_of, quick, quick_ok
+from .conftest import Result, collect, copy_of, local_only, quick, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .conftest import Envkeep, Template
+    from .conftest import Envkeep, Homes, Template
 
 PY = sys.executable
 PASSPHRASE = {"ENVKEEP_FILE_PASSPHRASE": "correct horse battery staple"}
@@ -225,6 +225,27 @@ def test_a_file_encrypted_before_its_environment_was_renamed_still_decrypts(
     )
     assert gone.err_lines[1].startswith("hint: decrypt it with the store that encrypted it;")
     assert "encrypt it with --passphrase" in gone.err_lines[1]
+
+
+def test_a_file_of_a_project_this_store_lacks_is_not_answered_with_init(
+    envkeep: Envkeep, homes: Homes, config_tree: Path, tmp_path: Path
+) -> None:
+    local_only(homes, "another machine's embedded store is another home")
+    plain, sealed = tmp_path / "p.env", tmp_path / "p.env.enc"
+    plain.write_bytes(b"A=1\n")
+    quick_ok(envkeep, "encrypt", str(plain), "-o", str(sealed), "--env", "staging")
+    elsewhere = {"ENVKEEP_HOME": str(tmp_path / "teammate")}  # a store without the project
+
+    refused = quick(envkeep, "decrypt", str(sealed), "-o", "-", env=elsewhere)
+
+    assert refused.code == 2
+    assert_one_line_error(
+        refused,
+        "the key of environment 'staging' of project 'shop'",
+        "which this machine's store does not hold",
+    )
+    assert "would make new keys, which cannot read it" in refused.err_lines[1]
+    assert "create it with" not in refused.stderr
 
 
 def test_encrypt_holds_values_to_the_limit_set_does(envkeep: Envkeep, tmp_path: Path) -> None:

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
 from envkeep.client.reading import read_environment
-from envkeep.core.errors import EnvironmentNotFound, InputError, IntegrityError, UsageError
+from envkeep.core.errors import (
+    EnvironmentNotFound,
+    InputError,
+    IntegrityError,
+    ProjectNotFound,
+    UsageError,
+)
 from envkeep.core.files import write_new
 
 if TYPE_CHECKING:
@@ -130,7 +136,10 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
             raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_FILE_PASSPHRASE")
         return filecrypt.passphrase_key_for_header(header, passphrase()).key
     wanted = filecrypt.file_environment(header)
-    opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
+    try:
+        opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
+    except ProjectNotFound:
+        raise _no_project(ctx, source, wanted.label) from None
     if opened is None:
         # Its key went with it: creating an environment of that name makes another key.
         raise _other_key(ctx, source, wanted.label)
@@ -146,15 +155,43 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
     return key.key
 
 
+_SHARE = (
+    "to share an encrypted file with someone who has no access to this store, encrypt it"
+    " with --passphrase instead"
+)
+
+
+def _no_project(ctx: ClientContext, source: Path, label: str) -> UsageError:
+    """The error for a file of a project this store does not hold at all (a teammate's file,
+    read on a machine whose own embedded store never had the project). Its key is in the store
+    that encrypted it: creating the project here ("envkeep init", the usual hint) would make
+    new keys that cannot read it."""
+    project = ctx.project_file.project
+    server = ctx.server_url
+    where = (
+        f"which {server} does not show you (you hold no role on it there, or it is another store's)"
+        if server
+        else "which this machine's store does not hold (another store's: a teammate's machine,"
+        " or a team server this checkout does not name)"
+    )
+    return UsageError(
+        f"{source} was encrypted with the key of environment '{label}' of project"
+        f" '{project}', {where}",
+        hint=(
+            f"ask an admin of project '{project}' there for a role on '{label}'; {_SHARE}"
+            if server
+            else f"decrypt it with the store that encrypted it (envkeep init {project} here"
+            f" would make new keys, which cannot read it); {_SHARE}"
+        ),
+    )
+
+
 def _other_key(ctx: ClientContext, source: Path, label: str) -> UsageError:
     """The error for a file encrypted to an environment this store does not hold: another
     store's (a teammate's machine, a team server) or one deleted since. A same-named one here
     has its own key, so the file cannot be read with it."""
     names = {e.name for e in ctx.backend.list_environments(ctx.project_file.project)}
-    share = (
-        "to share an encrypted file with someone who has no access to this store, encrypt it"
-        " with --passphrase instead"
-    )
+    share = _SHARE
     if label in names:
         return UsageError(
             f"{source} was encrypted with the key of another environment named '{label}'"
@@ -300,7 +337,10 @@ def current_environment_key(ctx: ClientContext, text: str, source: Path) -> file
     if header is None:
         raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
     wanted = filecrypt.file_environment(header)
-    opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
+    try:
+        opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
+    except ProjectNotFound:
+        raise _no_project(ctx, source, wanted.label) from None
     if opened is None:
         raise _other_key(ctx, source, wanted.label)
     environment = opened.snapshot.environment
