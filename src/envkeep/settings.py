@@ -15,6 +15,8 @@
 | ENVKEEP_SERVER            | the team server to use, over envkeep.toml's `server`        |
 | ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
 | ENVKEEP_PROJECT           | the project, where no envkeep.toml is found (with a token)  |
+| ENVKEEP_SIGNERS           | key fingerprints (comma- or space-separated): the only      |
+|                           | signers a reader trusts, none on first use (CI)             |
 | ENVKEEP_RUN_CACHE         | off: `run` keeps no encrypted copy of what it resolved      |
 | ENVKEEP_WITHHELD          | set by `run` for its command: the credentials it kept back  |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
@@ -97,6 +99,10 @@ class Settings:
     server_db: str | None = None  # ENVKEEP_SERVER_DB
     token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
     project: str | None = None  # ENVKEEP_PROJECT: the project, where no envkeep.toml is found
+    # ENVKEEP_SIGNERS, as written (None: unset): the only signers' fingerprints trusted. Read
+    # by the client (`signer_list`) when it opens a team server, so no mistake in it breaks
+    # --help or the embedded store.
+    signers: str | None = None
     # ENVKEEP_SERVER_*, as written: None when unset, so that a settings file may supply them.
     # Checked by `server_settings`, only where a command uses one and no flag overrides it:
     # a mistake there must not break client commands, --help or --version.
@@ -261,6 +267,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token=env.get("ENVKEEP_TOKEN") or None,
         withheld=frozenset(n for n in env.get("ENVKEEP_WITHHELD", "").split(",") if n),
         project=env.get("ENVKEEP_PROJECT") or None,
+        signers=env.get("ENVKEEP_SIGNERS") or None,
         server_rate=env.get("ENVKEEP_SERVER_RATE") or None,
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=env.get("ENVKEEP_SERVER_PORT") or None,

@@ -11,7 +11,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt
 from envkeep.cli.state import make_context
-from envkeep.client import tokens
+from envkeep.client import signer_list, tokens
 from envkeep.core.timestamps import as_utc
 
 token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is_help=True)
@@ -29,6 +29,9 @@ def create(
 ) -> None:
     """Create a token; it is printed once: store it as ENVKEEP_TOKEN in your CI secrets.
 
+    On stderr it also prints the ENVKEEP_SIGNERS to set beside it: the key fingerprints
+    this machine trusts of you and of whoever can write at its scope (public, not secret).
+
     Example: envkeep token create ci --project shop --env staging --role read --expires 30d
     """
     ctx = make_context()
@@ -39,6 +42,29 @@ def create(
     sys.stdout.write(token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
     output.done(_expiry(expires_at, expires))
+    _suggest_signers(signer_list.covering_signers(ctx, project, env))
+
+
+def _suggest_signers(found: signer_list.CoveringSigners) -> None:
+    """The ENVKEEP_SIGNERS that lets the token's reads trust no signer blindly (public keys'
+    fingerprints: nothing secret), and the writers it leaves out."""
+    value = signer_list.compact(found.trusted.values())
+    check = "what 'envkeep whoami --fingerprint' shows each of them, once checked with them"
+    if not found.writers_known:
+        output.done(
+            f"set ENVKEEP_SIGNERS={value} beside it (your key), and add to it, for each member"
+            f" who can write there, {check} (the member list could not be read)"
+        )
+        return
+    output.done(
+        f"set ENVKEEP_SIGNERS={value} beside it: its reads then trust only the keys this"
+        f" machine trusts of {', '.join(found.trusted)} (who can write there), none on first use"
+    )
+    if found.unpinned:
+        output.done(
+            "left out of ENVKEEP_SIGNERS, as no key of theirs is pinned here:"
+            f" {', '.join(found.unpinned)}; add {check}"
+        )
 
 
 def _expiry(expires_at: str | None, lifetime: str | None) -> str:

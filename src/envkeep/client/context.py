@@ -207,6 +207,7 @@ class ClientContext:
             return LocalBackend(self.settings.database_path, self.identity)
         from envkeep.client.http import ApiClient, HttpBackend
 
+        _ = self.listed_signers  # a malformed ENVKEEP_SIGNERS is refused before any request
         session = self._server_session(url)
         workspace_id = self.workspace_id
         if workspace_id is None:
@@ -235,7 +236,17 @@ class ClientContext:
     def _check_signers(self, principals: Sequence[PrincipalView]) -> None:
         from envkeep.client.pins import check_signers
 
-        check_signers(self, principals)
+        check_signers(self, principals, self.listed_signers)
+
+    @cached_property
+    def listed_signers(self) -> frozenset[str] | None:
+        """The fingerprints ENVKEEP_SIGNERS lists (the only signers trusted then); None when
+        it is unset, and signers are trusted on first use."""
+        if self.settings.signers is None:
+            return None
+        from envkeep.client.signer_list import parse_signers
+
+        return parse_signers(self.settings.signers)
 
     @cached_property
     def workspace_id(self) -> str | None:

@@ -147,14 +147,20 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
 
 
-def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> None:
+def check_signers(
+    ctx: ClientContext,
+    principals: Iterable[PrincipalView],
+    listed: frozenset[str] | None = None,
+) -> None:
     """Refuse what the server sent if it names a signer (a version's author, a data key's
     sharer) by keys other than the ones this client pinned for it, a member by an account id
     other than the one its name was first seen with, or this reader by keys other than its
     own: a server could otherwise sign values of its own making for them. Every entry is
     checked (one id given two key sets is refused). A signer seen for the first time is
     pinned (DESIGN §4, Trust), as `member grant` pins a grantee, with a note giving its
-    fingerprint to compare; a home that cannot be written still reads, pinning nothing."""
+    fingerprint to compare; a home that cannot be written still reads, pinning nothing.
+    With ``listed`` (ENVKEEP_SIGNERS), every signer but this reader must have one of those
+    fingerprints, and a first-seen one is pinned without a note: it was compared already."""
     pins = load_pins(ctx)
     mine = ctx.identity.principal_id
     first_seen: dict[str, PrincipalView] = {}
@@ -175,6 +181,8 @@ def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> No
             pinned = fingerprint_of(first_seen[principal.id])
         if pinned is not None and pinned != seen:
             raise _changed(principal, pinned, seen)
+        if listed is not None and seen not in listed:
+            raise _unlisted(principal, seen)
         if pinned is None:
             _check_name(ctx, pins, principal)
             first_seen[principal.id] = principal
@@ -183,12 +191,21 @@ def check_signers(ctx: ClientContext, principals: Iterable[PrincipalView]) -> No
     with contextlib.suppress(OSError):  # unwritable: read all the same, pinning nothing
         _pin_first_seen(ctx, list(first_seen.values()))
     for principal in first_seen.values():
-        if ctx.notify is not None:
+        if ctx.notify is not None and listed is None:
             ctx.notify(
                 f"note: first values signed by {shown_principal(principal)} read here; their"
                 f" key's fingerprint is {fingerprint_of(principal)}: compare it with what"
                 " 'envkeep whoami --fingerprint' shows them"
             )
+
+
+def _unlisted(principal: PrincipalView, seen: str) -> IntegrityError:
+    return IntegrityError(
+        f"{shown_principal(principal)} signed what the server sent with a key ENVKEEP_SIGNERS"
+        f" does not list ({seen}); nothing was read",
+        hint="ask them what 'envkeep whoami --fingerprint' shows them (by phone or in person,"
+        " not through this server); only if it is this one, add it to ENVKEEP_SIGNERS",
+    )
 
 
 def _check_name(ctx: ClientContext, pins: dict[str, str], principal: PrincipalView) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # Credentials envkeep reads and the command has no use for: a tool that logs or uploads its
 # environment would hand on a key to every environment the token or the identity opens.
+# ENVKEEP_SIGNERS is no credential (public keys' fingerprints): an inner envkeep gets it.
 _KEPT_FROM_COMMANDS = (
     "ENVKEEP_PASSPHRASE",
     "ENVKEEP_NEW_PASSPHRASE",
