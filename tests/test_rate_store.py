@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from structlog.testing import capture_logs
 
 from envkeep.api.app import create_app
-from envkeep.api.ratelimit import FailOpen, Limits, SharedLimiter, TooManyRequests
+from envkeep.api.ratelimit import Limits, LocalFallback, SharedLimiter, TooManyRequests
 from envkeep.core.errors import UsageError
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
@@ -157,7 +157,7 @@ def test_a_failing_store_counts_requests_in_this_process_tells_each_and_warns_on
     None
 ):
     clock = Clock()
-    failures = FailOpen(interval=60.0, clock=clock)
+    failures = LocalFallback(interval=60.0, clock=clock)
     limiter = SharedLimiter(cast("SharedBuckets", Outage()), "ip", 1.0, 5.0, failures)
     limiter.fallback.clock = clock
     with capture_logs() as logged:

@@ -99,7 +99,7 @@ def create_app(
     )
     metrics = observability.Metrics()
     metrics.watch(engine)
-    metrics.failed_open = limits.failures
+    metrics.local_fallback = limits.failures
     app.state.metrics = metrics
     app.state.readiness = routes_ops.Readiness()
     state = ServerState(engine, limits, observe=metrics.statements)

@@ -27,7 +27,7 @@ from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
 from envkeep.api.problems import problem
 from envkeep.api.process_metrics import process_and_build
-from envkeep.api.ratelimit import FailOpen, SharedLimiter, TooManyRequests
+from envkeep.api.ratelimit import LocalFallback, SharedLimiter, TooManyRequests
 from envkeep.api.request_body import body_within, replay
 from envkeep.api.requestlog import (
     configure_logging as configure_logging,  # noqa: PLC0414 -- re-exported: `serve` imports it
@@ -74,8 +74,8 @@ class Metrics:
         )
         self.database = StatementTimes(self.registry)
         process_and_build(self.registry)
-        self.failed_open: FailOpen | None = None  # the shared rate limits' failures, if any
-        self.registry.register(_FailedOpen(self))
+        self.local_fallback: LocalFallback | None = None  # the shared rate limits' failures, if any
+        self.registry.register(_RateLimitFailures(self))
         self._audit_sql: dict[str, bool] = {}  # whether a statement appends an audit event
 
     def watch(self, engine: Engine) -> None:
@@ -117,15 +117,15 @@ class Metrics:
         return appends
 
 
-class _FailedOpen:
+class _RateLimitFailures:
     """``envkeep_rate_limit_failures_total``: checks of a failing shared rate-limit store,
-    each then counted in the process's own buckets (``ratelimit.FailOpen``)."""
+    each then counted in the process's own buckets (``ratelimit.LocalFallback``)."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        found = self._metrics.failed_open
+        found = self._metrics.local_fallback
         yield CounterMetricFamily(
             "envkeep_rate_limit_failures",
             "Shared rate-limit checks that failed (the process's own buckets counted them)",

@@ -5,7 +5,7 @@ live in the server's PostgreSQL database (``store.rate_buckets``), so that sever
 share one budget. Over the limit: 429 with Retry-After.
 
 A shared limiter whose database fails counts the request in this process's own buckets
-instead (``FailOpen`` says so): the limiter guards the API and must not take it down with its
+instead (``LocalFallback`` says so): the limiter guards the API and must not take it down with its
 store, nor switch off when its store does (its connections are a pool of their own, which a
 flood may exhaust while the routes still answer: the login throttle would then stop guarding
 passphrases exactly under attack). Each such failure is counted
@@ -71,10 +71,11 @@ class Limiter:
                 self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < 600}
 
 
-class FailOpen:
-    """The failures of a server's shared limiters: each one counted, and a warning logged at
-    most once per ``interval`` seconds (an outage fails every request: one line a minute says
-    so, the metric says how often)."""
+class LocalFallback:
+    """A server's shared limiters falling back to this process's own buckets when their store
+    fails (``SharedLimiter.fallback`` counts the request): each fallback counted, and a
+    warning logged at most once per ``interval`` seconds (an outage fails every request: one
+    line a minute says so, the metric says how often)."""
 
     def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.count = 0
@@ -105,13 +106,13 @@ class FailOpen:
 class SharedLimiter:
     """A ``Limiter`` whose buckets every server process shares (``name`` keeps the server's
     limiters apart in one table); when the database fails, this process's own buckets count
-    the request (``fallback``), and the failure is told (``FailOpen``)."""
+    the request (``fallback``), and the failure is told (``LocalFallback``)."""
 
     buckets: SharedBuckets
     name: str
     rate: float
     burst: float
-    failures: FailOpen = field(default_factory=FailOpen)
+    failures: LocalFallback = field(default_factory=LocalFallback)
     fallback: Limiter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -139,7 +140,7 @@ class Limits:
 
     rate: float = 50.0
     shared: SharedBuckets | None = None
-    failures: FailOpen = field(default_factory=FailOpen)
+    failures: LocalFallback = field(default_factory=LocalFallback)
     per_ip: Limiter | SharedLimiter = field(init=False)
     per_principal: Limiter | SharedLimiter = field(init=False)
     logins: Limiter | SharedLimiter = field(init=False)
