@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from envkeep.api.backups import back_up_database, pg_dump_command
+from envkeep.core.errors import UsageError
 from envkeep.store.schema_version import HEAD_REVISION
 from tests.server import TeamServer, _environ, _start_on, cli, join, quick_ok, start_server
 
@@ -44,12 +45,32 @@ def test_backup_writes_a_checked_0600_copy_and_replaces_one_only_with_force(
     assert "integrity ok" in made.stderr
     assert out.stat().st_mode & 0o777 == 0o600
     assert (again.returncode, again.stderr.splitlines()[0]) == (1, f"error: {out} exists")
-    assert "pass --force to replace it" in again.stderr
+    assert again.stderr.splitlines()[1] == (
+        "hint: pass --force to replace it, or back up to another file"  # it has no -o
+    )
     assert forced.revision == HEAD_REVISION
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy")) == []
     copy = sqlite3.connect(out)
     assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one file alone
     copy.close()
+
+
+def test_a_directory_as_the_backup_is_refused_as_every_output_path_refuses_one(
+    tmp_path: Path,
+) -> None:
+    """(The command's argument refuses a directory before it; `back_up` refuses one itself.)"""
+    database = _migrated(tmp_path)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+
+    with pytest.raises(UsageError) as refused:
+        back_up_database(database, folder, force=True)
+
+    assert (str(refused.value), refused.value.hint) == (
+        f"{folder}: Is a directory",
+        "give the path of a file",
+    )
+    assert list(folder.iterdir()) == []
 
 
 def test_backup_reads_and_writes_paths_that_hold_uri_characters(tmp_path: Path) -> None:

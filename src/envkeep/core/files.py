@@ -75,12 +75,14 @@ def exclusive(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def refuse_existing(path: Path, *, force: bool) -> None:
+def refuse_existing(path: Path, *, force: bool, instead: str = "-o PATH") -> None:
     """Stop before a command replaces an existing file that it was not told to (--force); a
-    directory is never replaced, --force or not."""
+    directory is never replaced, --force or not. ``instead``: the hint's other way on, in the
+    command's own words (``-o PATH``; `server backup`, whose file is an argument: ``back up
+    to another file``)."""
     _refuse_directory(path)
     if not force and path.exists():
-        raise AlreadyExistsError(f"{path} exists", hint="pass --force to replace it, or -o PATH")
+        raise AlreadyExistsError(f"{path} exists", hint=f"pass --force to replace it, or {instead}")
 
 
 def write_new(path: Path, data: bytes, *, force: bool, mode: int = 0o600) -> None:

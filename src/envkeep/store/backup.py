@@ -21,7 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from envkeep.core.errors import AlreadyExistsError, StoreError, UsageError
+from envkeep.core.errors import StoreError, UsageError
+from envkeep.core.files import refuse_existing
 
 # How long the copy waits for a write lock the server holds at the wrong moment (a reader
 # rarely needs one: only to open a WAL database whose -shm is being rebuilt).
@@ -46,11 +47,7 @@ def back_up(source: Path, out: Path, *, force: bool = False) -> Backup:
             hint="check --db (or ENVKEEP_SERVER_DB): the file the server was started with",
         )
     _refuse_the_source(source, out)
-    if out.is_dir() or (out.exists() and not force):
-        raise AlreadyExistsError(
-            f"{out} exists" + (" and is a directory" if out.is_dir() else ""),
-            hint="give the path of a new file" if out.is_dir() else "pass --force to replace it",
-        )
+    refuse_existing(out, force=force, instead="back up to another file")
     if not out.parent.is_dir():
         raise UsageError(
             f"the directory {out.parent} does not exist", hint=f"create it: mkdir -p {out.parent}"
