@@ -160,3 +160,51 @@ def test_swapped_letters_are_one_typo_for_set_get_and_validate_but_short_names_a
     assert checked.code == 3, checked.describe()
     (link,) = [f for f in json.loads(checked.stdout) if f["name"] == "LINK"]
     assert link["message"].endswith("'PROT' is not set in service 'api' (did you mean PORT?)")
+
+
+def test_a_reference_to_a_mistyped_name_says_did_you_mean_wherever_it_fails(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`set` warned "'PROT' is not set (did you mean PORT?)", and `get` of the value then said
+    "'PROT' is not set" alone, as did `explain`, `env diff`, and `export`, `run` and
+    `activate-all` given --no-validate: all of them now say it as `set` and `validate` do."""
+    api = ("--env", "dev", "--service", "api")
+    written = envkeep.ok("set", "PORT=80", "B=${PROT}", *api)
+
+    got, explained, exported, ran, activated, compared = envkeep.many(
+        ("get", "B", *api),
+        ("explain", "B", *api),
+        ("export", "--no-validate", *api),
+        ("run", "--no-validate", *api, "--", "true"),
+        ("activate-all", "--no-validate", "--env", "dev"),
+        ("env", "diff", "dev", "staging", "--service", "api"),
+    )
+
+    said = "B -> PROT: 'PROT' is not set (did you mean PORT?)"
+    assert f"does not resolve: {said};" in written.stderr
+    for failed in (got, exported, ran, activated):
+        assert failed.code == 3, failed.describe()
+        assert failed.err_lines == [
+            f"error: {said}",
+            "hint: fix the reference or set the name it refers to; write '$${' for a literal '${'",
+        ]
+    assert (explained.code, explained.stdout.splitlines()[-1]) == (3, f"error: {said}")
+    assert compared.code == 3, compared.describe()
+    assert f"B in dev ({said})" in compared.err_lines[0]
+
+
+def test_get_of_a_value_in_a_reference_cycle_is_told_to_end_the_cycle(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """Every name of a cycle is set: "set the referenced variable" does not help. (A personal
+    override is never checked as the team's writes are, so it can make one.)"""
+    (project / ".envkeep").mkdir(exist_ok=True)
+    (project / ".envkeep" / "local.env").write_text("A=${B}\nB=${A}\n", encoding="utf-8")
+
+    got = envkeep("get", "A", "--env", "dev", "--service", "api")
+
+    assert got.code == 3, got.describe()
+    assert got.err_lines == [
+        "error: reference cycle: A -> B -> A",
+        "hint: end the cycle: give one of its names a value without a reference",
+    ]

@@ -171,7 +171,7 @@ def plan_activation(
     if validate:
         refuse_on_errors(checks, env)
     for check in checks:
-        check.resolution.raise_first()
+        check.raise_unresolved()
     plans = [
         _plan_file(
             s.name,

@@ -19,14 +19,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client.name_typos import did_you_mean_name
+from envkeep.client.reference_errors import CYCLE, worded
 from envkeep.client.resolution import resolve_in, team_layers
-from envkeep.client.stray_references import (
-    NO_SERVICE,
-    did_you_mean,
-    fallback_only,
-    stray_references,
-)
+from envkeep.client.stray_references import fallback_only, stray_references
 from envkeep.core.errors import EnvkeepError, InputError, ReferenceProblem
 
 if TYPE_CHECKING:
@@ -207,13 +202,10 @@ def refuse_cycles(found: Collection[Unresolved]) -> None:
 def _cycle_through(reason: str) -> bool:
     """Whether the resolver's ``reason`` is a cycle the name itself is part of: its path ends
     where it starts (``A -> B -> A``), not at another name (``X -> A -> B -> A``)."""
-    if not reason.startswith(_CYCLE):
+    if not reason.startswith(CYCLE):
         return False
-    route = reason.removeprefix(_CYCLE).split(" -> ")
+    route = reason.removeprefix(CYCLE).split(" -> ")
     return route[0] == route[-1]
-
-
-_CYCLE = "reference cycle: "  # how the resolver starts a cycle's error
 
 
 def _and(names: list[str]) -> str:
@@ -240,11 +232,7 @@ def _unresolved(
                 continue
             strays = stray_references(value, after.by_service, now.values)
             if name in now.errors:
-                reason = now.errors[name]
-                if NO_SERVICE in reason:
-                    reason += did_you_mean(strays)
-                else:
-                    reason += did_you_mean_name(reason, now.values.keys() - {name}, after.merged)
+                reason = worded(after, now, name)
                 found.setdefault((name, reason, False), []).append(target or SHARED_SCOPE)
                 missing.setdefault(name, set()).update(_not_set(after, now, value))
             elif strays:  # a fallback hides a reference to no service

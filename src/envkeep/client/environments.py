@@ -296,8 +296,8 @@ def _service_differences(ctx: ClientContext, source: str, target: str, service: 
     that does; the diff goes on."""
     from envkeep.client.validation import check_service
 
-    left = check_service(ctx, source, service).resolution
-    right = check_service(ctx, target, service).resolution
+    checked = check_service(ctx, source, service), check_service(ctx, target, service)
+    left, right = checked[0].resolution, checked[1].resolution
     found = []
     for name in sorted(left.values.keys() | right.values.keys()):
         before, after = left.values.get(name), right.values.get(name)
@@ -313,11 +313,11 @@ def _service_differences(ctx: ClientContext, source: str, target: str, service: 
         else:
             scope, change = (now if was == now else f"{was}->{now}"), "changed"
         found.append(Difference(scope, "", name, change, before, after, *broken))
-    sides = {source: left, target: right}  # one when they are the same environment
+    sides = {source: checked[0], target: checked[1]}  # one when they are the same environment
     unresolved = tuple(
         NotResolved(env, name, reason)
         for env, seen in sides.items()
-        for name, reason in seen.errors.items()
+        for name, reason in seen.reference_errors.items()
     )
     return Comparison(found, service, unresolved)
 

@@ -374,9 +374,11 @@ class Explanation:
 def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -> Explanation:
     """Every layer that sets ``name``, which one won, and the references it expanded."""
     from envkeep.client.reading import read_environment
+    from envkeep.client.reference_errors import worded
     from envkeep.client.variable_not_found import variable_not_found
 
-    resolution = resolve_in(arrange(ctx, read_environment(ctx, env)), service)
+    layers = arrange(ctx, read_environment(ctx, env))
+    resolution = resolve_in(layers, service)
     if name not in resolution.values:
         raise variable_not_found(ctx, name, env, service, seen=resolution)
     return Explanation(
@@ -386,5 +388,5 @@ def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -
         winner=resolution.winners[name],
         references=resolution.references.get(name, ()),
         value=resolution.values[name],
-        error=resolution.errors.get(name),
+        error=worded(layers, resolution, name) if name in resolution.errors else None,
     )

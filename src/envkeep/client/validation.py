@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.client.reading import read_environment
+from envkeep.client.reference_errors import worded_errors
 from envkeep.client.resolution import (
     CHECKOUT_ADVICE,
     LOCAL_OVERRIDES,
@@ -15,18 +16,13 @@ from envkeep.client.resolution import (
     service_layer,
     service_schema,
 )
-from envkeep.client.stray_references import (
-    NO_SERVICE,
-    did_you_mean,
-    fallback_only,
-    stray_references,
-)
+from envkeep.client.stray_references import fallback_only, stray_references
 from envkeep.core.errors import InputError, UsageError, ValidationFailed
 from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from envkeep.client.context import ClientContext
     from envkeep.client.resolution import ProjectLayers
@@ -47,10 +43,21 @@ class Checked:
     # The names .envkeep/local.env sets that are behind an error (a personal override, or a
     # value referred to): `personal_hint` says what to do about them.
     personal: tuple[str, ...] = ()
+    # The resolution's errors, with "did you mean" (`reference_errors.worded`), by name.
+    reference_errors: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
+
+    def raise_unresolved(self, name: str | None = None) -> None:
+        """Raise ReferenceProblem when ``name``'s value (None: any, the first in the values'
+        order) does not resolve, in `validate`'s words."""
+        from envkeep.client.reference_errors import reference_problem
+
+        for each in self.resolution.values if name is None else (name,):
+            if each in self.reference_errors:
+                raise reference_problem(self.reference_errors[each])
 
     def layer_of(self, finding: Finding) -> str | None:
         """The layer the finding's value came from, as `explain` names it (``shared``,
@@ -87,19 +94,18 @@ def check_resolution(
         from envkeep.client.personal_findings import label_personal
 
         findings, personal = label_personal(findings, resolution, layers.by_service)
-    return Checked(service, resolution, tuple(findings), schema, personal)
+    return Checked(service, resolution, tuple(findings), schema, personal, unresolved)
 
 
 def _stray_findings(
     layers: ProjectLayers, resolution: Resolution
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The resolution's errors, "did you mean" added to those about a service that does not
-    exist or a name that is not set; and the values that resolve only because a fallback
-    stands in for one (`stray_references`), with what to say of them."""
+    exist or a name that is not set (`reference_errors.worded`); and the values that resolve
+    only because a fallback stands in for one (`stray_references`), with what to say of them."""
     services, seen = layers.by_service, resolution.values
     # Without a fallback, such a reference does not resolve (unless it is a dotted name that
-    # is set): only values with one can hide it, and only errors naming the service can
-    # take "did you mean".
+    # is set): only values with one can hide it.
     strays = {
         name: fallback_only(found)
         for name, raw in resolution.raw.items()
@@ -107,15 +113,7 @@ def _stray_findings(
         and name not in resolution.errors
         and (found := stray_references(raw, services, seen))
     }
-    errors = dict(resolution.errors)
-    for name, error in resolution.errors.items():
-        if NO_SERVICE in error:
-            errors[name] += did_you_mean(stray_references(resolution.raw[name], services, seen))
-        else:  # a name not set may be a typo of one that is (not of the name referring to it)
-            from envkeep.client.name_typos import did_you_mean_name
-
-            errors[name] += did_you_mean_name(error, seen.keys() - {name}, layers.merged)
-    return errors, strays
+    return worded_errors(layers, resolution), strays
 
 
 def check_service(ctx: ClientContext, env: str, service: str | None) -> Checked:

@@ -280,7 +280,7 @@ def resolved(
     checked = check_service(ctx, env, service)
     if validate:
         refuse_on_errors([checked], env)
-    checked.resolution.raise_first()
+    checked.raise_unresolved()
     return checked.resolution
 
 
@@ -297,14 +297,11 @@ def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> G
     """One resolved value; a broken reference elsewhere in the environment does not matter."""
     from envkeep.client.validation import check_service
 
-    resolution = check_service(ctx, env, service).resolution
+    checked = check_service(ctx, env, service)
+    resolution = checked.resolution
     if name not in resolution.values:
         raise variable_not_found(ctx, name, env, service, seen=resolution)
-    if name in resolution.errors:
-        raise ReferenceProblem(
-            resolution.errors[name],
-            hint="fix or set the referenced variable; '$${' is a literal '${'",
-        )
+    checked.raise_unresolved(name)
     return GotValue(resolution.values[name], name in resolution.set_by({"local"}))
 
 
