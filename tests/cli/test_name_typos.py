@@ -208,3 +208,51 @@ def test_get_of_a_value_in_a_reference_cycle_is_told_to_end_the_cycle(
         "error: reference cycle: A -> B -> A",
         "hint: end the cycle: give one of its names a value without a reference",
     ]
+
+
+def test_a_reference_given_for_a_name_is_refused_with_the_command_for_the_name_alone(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    """`get '${PROT}'` said "variable '${PROT}' not found" and offered `envkeep set
+    ${PROT}=VALUE`; `set '${X}=1'` called '${X}' an invalid name. No name starts with '$': the
+    command says it takes a name, and gives itself again with the name alone, or the close
+    name's (a read only: a guessed name is not handed to a write)."""
+    dev = ("--env", "dev")
+    found, typo, shell, other, unset, unset_typo, rolled, setting = envkeep.many(
+        ("get", "${LOG_LEVEL}", *dev),
+        ("get", "${LOG_LEVL:-debug}", *dev),
+        ("explain", "$LOG_LEVEL", *dev),
+        ("history", "${api.PORT}", *dev),
+        ("unset", "${LOG_LEVEL}", *dev),
+        ("unset", "${LOG_LEVL}", *dev),
+        ("rollback", "${PORT}", "--to", "1", *dev, "--service", "api"),
+        ("set", "${X}=1", *dev),
+    )
+
+    said = "takes a variable's name, not a reference like"
+    assert [r.code for r in (found, typo, shell, other, unset, unset_typo, rolled, setting)] == [
+        2
+    ] * 8
+    assert found.err_lines == [
+        f"error: get {said} '${{LOG_LEVEL}}'",
+        "hint: envkeep get LOG_LEVEL --env dev",
+    ]
+    assert typo.err_lines == [
+        (
+            f"error: get {said} '${{LOG_LEVL:-debug}}', and variable 'LOG_LEVL' not found in the"
+            " shared scope of 'dev' (did you mean LOG_LEVEL?)"
+        ),
+        "hint: envkeep get LOG_LEVEL --env dev",
+    ]
+    assert shell.err_lines[1] == "hint: envkeep explain LOG_LEVEL --env dev"
+    assert other.err_lines[1] == "hint: envkeep history PORT --env dev --service api"
+    assert unset.err_lines[1] == "hint: envkeep unset LOG_LEVEL --env dev"
+    assert unset_typo.err_lines[1] == (
+        "hint: check the name; the names stored there: envkeep list --env dev"
+    )
+    assert rolled.err_lines[1] == "hint: envkeep rollback PORT --to 1 --env dev --service api"
+    assert setting.err_lines == [
+        f"error: set {said} '${{X}}'",
+        "hint: write the name alone: envkeep set X=VALUE",
+    ]
+    assert envkeep.ok("get", "LOG_LEVEL", *dev).stdout == "info\n"  # nothing was unset

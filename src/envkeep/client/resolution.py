@@ -380,7 +380,15 @@ def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -
     layers = arrange(ctx, read_environment(ctx, env))
     resolution = resolve_in(layers, service)
     if name not in resolution.values:
-        raise variable_not_found(ctx, name, env, service, seen=resolution)
+        raise variable_not_found(
+            ctx,
+            name,
+            env,
+            service,
+            seen=resolution,
+            command="explain",
+            present=resolution.values.__contains__,
+        )
     return Explanation(
         name=name,
         service=service,

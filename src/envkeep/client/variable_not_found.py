@@ -1,8 +1,10 @@
 """The error for a variable name that a scope does not hold (`get`, `explain`, `history`,
-`unset`), and what its hint says to do next: use the scope that sets it, where the service gets
-it from when nothing stores it, the close name it most likely mistypes ("did you mean", among
-every name the service sees: its own, the shared scope's, its templates' and its schema's
-defaults), and only when nothing is close, how to set it (never after an `unset`).
+`unset`, `rollback`), and what its hint says to do next: use the scope that sets it, where the
+service gets it from when nothing stores it, the close name it most likely mistypes ("did you
+mean", among every name the service sees: its own, the shared scope's, its templates' and its
+schema's defaults), and only when nothing is close, how to set it (never after an `unset`).
+A reference given for the name (``${PORT}``, `pasted_references`) is a usage error saying so,
+its hint the command with the name alone.
 
 All of it is read on the error's path only; a read that fails there leaves its part out (the
 hint is a courtesy: the error it goes with comes first).
@@ -10,16 +12,21 @@ hint is a courtesy: the error it goes with comes first).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.name_typos import close_names
+from envkeep.client.pasted_references import pasted_reference, takes_a_name
 from envkeep.client.resolution import where_flags
-from envkeep.core.errors import EnvkeepError, VariableNotFound
+from envkeep.core.errors import EnvkeepError, UsageError, VariableNotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
+    from envkeep.core.references import Reference
     from envkeep.core.resolve import Resolution
 
 
@@ -31,39 +38,112 @@ def variable_not_found(
     *,
     opened: OpenEnvironment | None = None,
     seen: Resolution | None = None,
-    unsetting: bool = False,
-) -> VariableNotFound:
+    command: str = "get",
+    present: Callable[[str], bool] | None = None,
+) -> EnvkeepError:
     """The error for ``name`` missing from ``service``'s scope (None: shared) of ``env``.
     ``seen``: what the service resolves to, when the caller has it; ``opened``: a read of the
-    scope, for its names should resolving fail. ``unsetting``: the command was `unset`, which
-    is never told to set the name."""
-    where = _scope_text(service or SHARED)
+    scope, for its names should resolving fail. ``command``: the command that looked the name
+    up (`unset` is never told to set it), with its arguments after the name if any
+    (``rollback --to 3``). ``present``: whether the command would find a name, for a reference
+    given as the name (`pasted_references`): the refusal then names the name alone."""
     everything = _read_all(ctx, env)
-    elsewhere = _scopes_setting(everything, name, service)
     if seen is None and everything is not None:
         seen = _resolved(ctx, everything, service)
+
+    def missing(name: str) -> _Missing:
+        return _missing(everything, seen, opened, name, service)
+
+    pasted = _pasted(everything, name)
+    if pasted is None:
+        return _not_found(ctx, name, env, service, missing(name), command=command)
+    return _reference_as_name(
+        ctx, name, pasted, env, service, command=command, present=present, missing=missing
+    )
+
+
+def _not_found(
+    ctx: ClientContext, name: str, env: str, service: str | None, missing: _Missing, *, command: str
+) -> VariableNotFound:
+    flags = where_flags(env, service)
+    if missing.elsewhere:
+        shown = ", ".join(_scope_text(scope) for scope in missing.elsewhere)
+        first = missing.elsewhere[0]
+        fix = _shared_scope_flag(ctx) if first == SHARED else f"use --service {first}"
+        hint = f"it is set in {shown}: {fix}"
+    elif missing.given is not None:  # a value the service sees, from no stored scope
+        hint = (
+            f"{service} gets it from {missing.given}, which is not stored (no versions); setting"
+            f" it overrides that: envkeep set {name}=VALUE {flags}"
+        )
+    elif missing.close:  # most likely a typo: creating the name as typed would not help
+        hint = f"check the name; the names stored there: envkeep list {flags}"
+    elif command == "unset":  # nothing to unset: what is there, not how to create it
+        hint = f"nothing to unset; the names stored there: envkeep list {flags}"
+    else:
+        hint = f"set it with: envkeep set {name}=VALUE {flags}"
+    near = f" (did you mean {', '.join(missing.close)}?)" if missing.close else ""
+    where = _scope_text(service or SHARED)
+    return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+
+
+_READS = frozenset({"get", "explain", "history"})
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """What is known of a name a scope does not hold: the other scopes that set it, where the
+    service gets it from when no stored scope does, and the close names it may mistype."""
+
+    elsewhere: list[str]
+    given: str | None
+    close: list[str]
+
+
+def _missing(
+    everything: OpenEnvironment | None,
+    seen: Resolution | None,
+    opened: OpenEnvironment | None,
+    name: str,
+    service: str | None,
+) -> _Missing:
+    elsewhere = _scopes_setting(everything, name, service)
     given = None if elsewhere or service is None or seen is None else _given_by(seen, name)
     # Close names only, not the whole list: the message ends up in CI logs, and names are kept
     # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
     close = [] if given else close_names(name, _names_seen(seen, opened, service) - {name})
-    near = f" (did you mean {', '.join(close)}?)" if close else ""
-    flags = where_flags(env, service)
-    if elsewhere:
-        shown = ", ".join(_scope_text(scope) for scope in elsewhere)
-        fix = _shared_scope_flag(ctx) if elsewhere[0] == SHARED else f"use --service {elsewhere[0]}"
-        hint = f"it is set in {shown}: {fix}"
-    elif given is not None:  # a value the service sees, from no stored scope: nothing to act on
-        hint = (
-            f"{service} gets it from {given}, which is not stored (no versions); setting it"
-            f" overrides that: envkeep set {name}=VALUE {flags}"
-        )
-    elif close:  # most likely a typo: creating the name as typed would not help
-        hint = f"check the name; the names stored there: envkeep list {flags}"
-    elif unsetting:  # nothing to unset: what is there, not how to create it
-        hint = f"nothing to unset; the names stored there: envkeep list {flags}"
-    else:
-        hint = f"set it with: envkeep set {name}=VALUE {flags}"
-    return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+    return _Missing(elsewhere, given, close)
+
+
+def _pasted(everything: OpenEnvironment | None, name: str) -> Reference | None:
+    services = [] if everything is None else [s.name for s in everything.snapshot.services]
+    return pasted_reference(name, services)
+
+
+def _reference_as_name(
+    ctx: ClientContext,
+    given: str,
+    pasted: Reference,
+    env: str,
+    service: str | None,
+    *,
+    command: str,
+    present: Callable[[str], bool] | None,
+    missing: Callable[[str], _Missing],
+) -> UsageError:
+    """The refusal of a reference given as a name: the command again with the name alone, or,
+    when that name is missing too, why (and for a read, the close name's command: a write of
+    a guessed name is not handed out)."""
+    verb, _, rest = command.partition(" ")
+    said = takes_a_name(verb, given)
+    bare, there = pasted.name, pasted.service or service
+    again = f"envkeep {verb} {{}}{f' {rest}' if rest else ''} {where_flags(env, there)}"
+    if there != service or present is None or present(bare):  # another service's: it says
+        return UsageError(said, hint=again.format(bare))
+    found = missing(bare)
+    error = _not_found(ctx, bare, env, service, found, command=command)
+    hint = again.format(found.close[0]) if found.close and verb in _READS else error.hint
+    return UsageError(f"{said}, and {error}", hint=hint)
 
 
 def _shared_scope_flag(ctx: ClientContext) -> str:

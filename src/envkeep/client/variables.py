@@ -144,9 +144,11 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
 
 
 def check_name(name: str) -> None:
-    """Variable names follow the dotenv rules."""
+    """Variable names follow the dotenv rules; a reference is refused as such (``${PORT}``)."""
+    from envkeep.client.pasted_references import refuse_pasted_name
     from envkeep.core.dotenv import is_valid_name
 
+    refuse_pasted_name(name)
     if not is_valid_name(name):
         raise UsageError(
             f"'{name}' is not a valid variable name",
@@ -254,7 +256,15 @@ def unset_variables(
     scope = opened.scope_for(service)
     missing = [n for n in names if opened.find(scope, n) is None]
     if missing:
-        raise variable_not_found(ctx, missing[0], env, service, opened=opened, unsetting=True)
+        raise variable_not_found(
+            ctx,
+            missing[0],
+            env,
+            service,
+            opened=opened,
+            command="unset",
+            present=lambda name: opened.find(scope, name) is not None,
+        )
     refuse_violations(ctx, opened, service, dict.fromkeys(names), schemas)
     broken = broken_by_unset(ctx, opened, service, names)
     writes = opened.plan_writes(scope, dict.fromkeys(names))
@@ -300,17 +310,31 @@ def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> G
     checked = check_service(ctx, env, service)
     resolution = checked.resolution
     if name not in resolution.values:
-        raise variable_not_found(ctx, name, env, service, seen=resolution)
+        raise variable_not_found(
+            ctx, name, env, service, seen=resolution, present=resolution.values.__contains__
+        )
     checked.raise_unresolved(name)
     return GotValue(resolution.values[name], name in resolution.set_by({"local"}))
 
 
-def history(ctx: ClientContext, env: str, service: str | None, name: str) -> list[HistoryEntry]:
-    """Every version of a variable in one scope, oldest first (`client/history.py`)."""
+def history(
+    ctx: ClientContext, env: str, service: str | None, name: str, *, command: str = "history"
+) -> list[HistoryEntry]:
+    """Every version of a variable in one scope, oldest first (`client/history.py`).
+    ``command``: the command that asked (`variable_not_found`)."""
     opened = open_environment(ctx, env, service)
-    found = opened.find_any(opened.scope_for(service), name)
+    scope = opened.scope_for(service)
+    found = opened.find_any(scope, name)
     if found is None:
-        raise variable_not_found(ctx, name, env, service, opened=opened)
+        raise variable_not_found(
+            ctx,
+            name,
+            env,
+            service,
+            opened=opened,
+            command=command,
+            present=lambda name: opened.find_any(scope, name) is not None,
+        )
     return read_history(ctx, opened, env, found[0])
 
 
@@ -328,7 +352,7 @@ def rollback(
     (as `set` writes no version for a value unchanged). ``check``: refused when a schema
     refuses that value now (`write_checks`)."""
     with refused_as_write(ctx, env):
-        entries = history(ctx, env, service, name)
+        entries = history(ctx, env, service, name, command=f"rollback --to {to}")
     target = next((e for e in entries if e.version == to), None)
     if target is None:
         raise VersionNotFound(
