@@ -30,6 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from envkeep.client.conflicts import write_planned
+from envkeep.client.context import ClientContext
+from envkeep.client.reading import read_environment
+
 from .conftest import (
     ENVKEEP,
     Envkeep,
@@ -201,15 +205,29 @@ def config_tree_fixture(envkeep: Envkeep, config_template: Template) -> Path:
 
 def store_a_cycle(envkeep: Envkeep, env: str, service: str, *names: str) -> None:
     """A reference cycle ``names[0] -> names[1] -> … -> names[0]`` in what ``service`` sees in
-    ``env``. `set` refuses a value that closes a cycle, so it is made as an unset can still
-    make one: the first name refers to the second in the shared scope, under the service's own
-    value of it, which is unset once the service's others refer each to the next."""
+    ``env``: the first name refers to the second in the shared scope, the service's others
+    each to the next. `set`, `unset` and `edit` refuse a change that makes or uncovers one, so
+    the value that closes it is written past their checks (`write_unchecked`), as two writes
+    at once (each checked before the other landed) or an envkeep before those checks left it."""
     first, *others = names
     chain = [*others, first]
-    own = {first: "stop"} | {name: f"${{{chain[i + 1]}}}" for i, name in enumerate(others)}
+    own = {name: f"${{{chain[i + 1]}}}" for i, name in enumerate(others)}
     quick_ok(envkeep, *set_args(env, service, own))
-    quick_ok(envkeep, *set_args(env, "shared", {first: f"${{{others[0]}}}"}))
-    quick_ok(envkeep, "unset", first, "--env", env, "--service", service)
+    write_unchecked(envkeep, env, None, {first: f"${{{others[0]}}}"})
+
+
+def write_unchecked(
+    envkeep: Envkeep, env: str, service: str | None, values: Mapping[str, str]
+) -> None:
+    """Write ``values`` to ``service``'s scope (None: shared) of ``env`` as planned, with none
+    of a command's checks (schemas, references)."""
+    context = ClientContext(envkeep.settings(), envkeep.cwd)
+    try:
+        opened = read_environment(context, env)
+        writes = opened.plan_writes(opened.scope_for(service), values)
+        write_planned(context, opened, writes, confirmed=True)
+    finally:
+        context.close()
 
 
 # -- running envkeep ------------------------------------------------------------------------

@@ -233,3 +233,66 @@ def test_validate_finds_a_fallback_standing_in_for_a_service_that_does_not_exist
             "layer": "service:worker",
         }
     ]
+
+
+def test_a_removal_that_would_uncover_a_reference_cycle_is_refused_and_nothing_is_removed(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    """A service's own B ends the shared scope's cycle (A=${B}, B=${A}) for that service:
+    unsetting it, or deleting its line in `edit`, would leave A and B to the cycle there, which
+    no `set` could have written. Refused as `set` refuses a cycle (exit 3), naming it."""
+    envkeep.ok("set", "B=1", "--service", "api")
+    envkeep.ok("set", "B=1", "--service", "worker")
+    envkeep.ok("set", "A=${B}", "B=${A}", "--service", "-")  # each service ends it
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        "buffer = pathlib.Path(sys.argv[1])\n"
+        "kept = [l for l in buffer.read_text().splitlines(True) if not l.startswith('B=')]\n"
+        "buffer.write_text(''.join(kept))\n",
+        encoding="utf-8",
+    )
+
+    unset = envkeep("unset", "B", "--env", "dev", "--service", "api")
+    edited = envkeep("edit", "--service", "worker", env=editor_env(script))
+
+    assert unset.code == 3, unset.describe()
+    assert unset.err_lines == [
+        (
+            "error: unsetting B in service 'api' would uncover a reference cycle (B -> A -> B in"
+            " api), so B and A could never resolve there; nothing was changed"
+        ),
+        (
+            "hint: end the cycle first: give one of its names a value without a reference"
+            " (where each comes from: envkeep explain B --env dev --service api), then try again"
+        ),
+    ]
+    assert edited.code == 3, edited.describe()
+    assert edited.err_lines[0] == (
+        "error: removing B in service 'worker' would uncover a reference cycle (B -> A -> B in"
+        " worker), so B and A could never resolve there; nothing was changed"
+    )
+    assert _stored(envkeep, "api")["B"] == _stored(envkeep, "worker")["B"] == "1"
+    envkeep.ok("unset", "A", "--service", "-")  # a removal that ends the cycle goes ahead
+    envkeep.ok("unset", "B", "--service", "api")
+
+
+def test_rollback_checks_references_as_set_does(envkeep: Envkeep, project: Path) -> None:
+    """A rollback wrote an old value back unchecked: one that closed a cycle was written (and
+    `get` then failed), one that does not resolve was not warned of."""
+    envkeep.ok("set", "C=${D}", "--service", "api")
+    envkeep.ok("set", "C=1", "D=${C}", "E=${GONE}", "--service", "api")
+    envkeep.ok("set", "E=2", "--service", "api")
+
+    cycle = envkeep("rollback", "C", "--to", "1", "--service", "api", "--yes")
+    dangling = envkeep.ok("rollback", "E", "--to", "1", "--service", "api", "--yes")
+
+    assert cycle.code == 3, cycle.describe()
+    assert_one_line_error(cycle, "the value of C would refer back to itself (reference cycle:")
+    assert _stored(envkeep, "api")["C"] == "1"
+    assert _warnings(dangling.stderr) == [
+        (
+            "warning: api.E does not resolve: E -> GONE: 'GONE' is not set; export and run will"
+            " fail until it does"
+        )
+    ]

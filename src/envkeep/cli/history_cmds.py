@@ -76,8 +76,9 @@ def rollback(
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
 ) -> None:
-    """Restore an earlier version's value (as a new version). The value is checked against
-    the schemas, as `set` checks it.
+    """Restore an earlier version's value (as a new version). The value is checked as `set`
+    checks it: against the schemas, and its ${...} (refused in a reference cycle, a warning
+    when it does not resolve).
 
     Example: envkeep rollback DATABASE_URL --env dev --to 1
     """
@@ -99,3 +100,5 @@ def rollback(
     output.done(
         f"{name} is now version {done.version} in {at.words}, with the value of version {to}"
     )
+    for unresolved in done.unresolved:
+        output.done(f"warning: {unresolved.describe()}")

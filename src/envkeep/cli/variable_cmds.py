@@ -138,8 +138,9 @@ def unset(
     no_validate: NoValidateOpt = False,
 ) -> None:
     """Delete variables (history keeps their versions). Refused when a service's schema
-    requires one and nothing else gives it a value; a warning names each ${...} reference
-    elsewhere that no longer resolves.
+    requires one and nothing else gives it a value, or when a value it hid would then be part
+    of a reference cycle (exit 3); a warning names each ${...} reference elsewhere that no
+    longer resolves.
 
     Example: envkeep unset LOG_LEVEL --env dev
     """
@@ -378,8 +379,8 @@ def edit(
     ] = False,
 ) -> None:
     """Edit one scope's variables in $EDITOR; what changed is written as one batch. Each
-    value set is checked against the schemas, as `set` checks it. A name missing from the
-    text is unset. On a terminal, a text refused for what it holds opens again with the
+    value set is checked as `set` checks it. A name missing from the text is unset, as `unset`
+    checks it. On a terminal, a text refused for what it holds opens again with the
     reason on top: correct it, or save it unchanged to give up.
 
     Example: EDITOR=nano envkeep edit --env dev --service api

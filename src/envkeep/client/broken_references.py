@@ -4,7 +4,8 @@ what a set writes dangling: a written value whose references do not resolve (a s
 name that does not exist), also a warning (its referent may be set next), or that resolves
 only because its fallback stands in for a service that does not exist (`stray_references`).
 A written value that would be part of a reference cycle is refused instead (`refuse_cycles`):
-setting a name that is not set yet cannot end a cycle.
+setting a name that is not set yet cannot end a cycle; and so is a removal that would uncover
+one, a value it hid taking its place (`refuse_uncovered_cycles`).
 
 Both states are worked out from one read of the environment, every scope: the change is
 applied to the arranged layers, not to the store. Personal overrides are left out, as the
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.reference_errors import CYCLE, worded
-from envkeep.client.resolution import resolve_in, team_layers
+from envkeep.client.resolution import resolve_in, team_layers, where_flags
 from envkeep.client.stray_references import fallback_only, stray_references
 from envkeep.core.errors import EnvkeepError, InputError, ReferenceProblem
 
@@ -62,11 +63,15 @@ def broken_by_unset(
     ctx: ClientContext, opened: OpenEnvironment, service: str | None, names: Collection[str]
 ) -> list[BrokenReference]:
     """The references that unsetting ``names`` in ``service``'s scope (None: shared) breaks;
-    ``opened`` was read with every scope."""
+    ``opened`` was read with every scope. Refused when it would uncover a reference cycle
+    (`refuse_uncovered_cycles`)."""
     before = team_layers(ctx, opened)
     if before is None:
         return []
-    return newly_broken(before, before.with_changes(service, dict.fromkeys(names)))
+    after = before.with_changes(service, dict.fromkeys(names))
+    env = opened.snapshot.environment.name
+    refuse_uncovered_cycles(before, after, service, names, env=env, doing="unsetting")
+    return newly_broken(before, after)
 
 
 def broken_by_removal(
@@ -160,7 +165,12 @@ def unresolved_by_writes(
     value checked with all of them made. A written value that would come back to itself, in a
     place that sees it, is refused (`refuse_cycles`)."""
     written = [v for changes in writes.values() for v in changes.values() if v is not None]
-    if not any("${" in value for value in written):  # nothing to resolve, no reference
+    removed = {
+        service: [name for name, value in changes.items() if value is None]
+        for service, changes in writes.items()
+    }
+    refers = any("${" in value for value in written)
+    if not refers and not any(removed.values()):  # nothing to resolve, nothing uncovered
         return []
     before = team_layers(ctx, opened)
     if before is None:
@@ -171,9 +181,13 @@ def unresolved_by_writes(
     found = [
         found
         for service, changes in writes.items()
-        for found in _unresolved(after, service, changes)
+        for found in (_unresolved(after, service, changes) if refers else ())
     ]
     refuse_cycles(found)
+    env = opened.snapshot.environment.name
+    for service, names in removed.items():
+        if names:
+            refuse_uncovered_cycles(before, after, service, names, env=env, doing="removing")
     return found
 
 
@@ -199,6 +213,59 @@ def refuse_cycles(found: Collection[Unresolved]) -> None:
     )
 
 
+def refuse_uncovered_cycles(
+    before: ProjectLayers,
+    after: ProjectLayers,
+    service: str | None,
+    removed: Collection[str],
+    *,
+    env: str,
+    doing: str,
+) -> None:
+    """Raise ReferenceProblem (exit 3, as `refuse_cycles` for a set) when removing ``removed``
+    from ``service``'s scope (None: shared) leaves a reference cycle where there was none: a
+    value that ended one (a service's own ``B=1`` over a shared ``B=${A}`` beside ``A=${B}``)
+    gives way to the value it hid, and the names of the cycle would never resolve there again.
+    ``doing`` names the change (``unsetting``, ``removing``) in ``env``."""
+    new: dict[str, list[str]] = {}  # a new cycle's reason (as its first name sees it): places
+    for target in [None, *sorted(after.by_service)]:
+        for reason in _new_cycles(before, after, target, removed):
+            new.setdefault(reason, []).append(target or SHARED_SCOPE)
+    if not new:
+        return
+    reason, places = next(iter(new.items()))
+    path = reason.removeprefix(CYCLE)
+    route = path.split(" -> ")[:-1]
+    scope = "the shared scope" if service is None else f"service '{service}'"
+    shown = "-" if places[0] == SHARED_SCOPE else places[0]
+    raise ReferenceProblem(
+        f"{doing} {_and(list(removed))} in {scope} would uncover a reference cycle"
+        f" ({path} in {', '.join(places)}), so {_and(route)} could never resolve there;"
+        " nothing was changed",
+        hint="end the cycle first: give one of its names a value without a reference (where"
+        f" each comes from: envkeep explain {route[0]} {where_flags(env, shown)}), then try again",
+    )
+
+
+def _new_cycles(
+    before: ProjectLayers, after: ProjectLayers, target: str | None, removed: Collection[str]
+) -> list[str]:
+    """The reference cycles ``target`` (None: the shared scope alone) sees in ``after`` and
+    did not in ``before``, each once, as a removed name in it sees it when one is."""
+    try:
+        now = resolve_in(after, target)
+        cycles = {name: r for name, r in now.errors.items() if _cycle_through(r)}
+        was = resolve_in(before, target) if cycles else now
+    except InputError:  # a broken schema or template: its own commands say so
+        return []
+    fresh = {n: r for n, r in cycles.items() if not _cycle_through(was.errors.get(n, ""))}
+    found: dict[frozenset[str], str] = {}
+    for name in sorted(fresh, key=lambda name: name not in removed):  # removed names first
+        members = frozenset(fresh[name].removeprefix(CYCLE).split(" -> "))
+        found.setdefault(members, fresh[name])
+    return list(found.values())
+
+
 def _cycle_through(reason: str) -> bool:
     """Whether the resolver's ``reason`` is a cycle the name itself is part of: its path ends
     where it starts (``A -> B -> A``), not at another name (``X -> A -> B -> A``)."""
@@ -209,7 +276,7 @@ def _cycle_through(reason: str) -> bool:
 
 
 def _and(names: list[str]) -> str:
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _unresolved(

@@ -350,7 +350,10 @@ def rollback(
 ) -> RolledBack:
     """Write a new version holding version ``to``'s value, unless the variable holds it now
     (as `set` writes no version for a value unchanged). ``check``: refused when a schema
-    refuses that value now (`write_checks`)."""
+    refuses that value now (`write_checks`). Its references are checked as `set` checks them:
+    refused when it would be part of a reference cycle, told when they do not resolve."""
+    from envkeep.client.broken_references import unresolved_by_set
+
     with refused_as_write(ctx, env):
         entries = history(ctx, env, service, name, command=f"rollback --to {to}")
     target = next((e for e in entries if e.version == to), None)
@@ -373,19 +376,23 @@ def rollback(
     if latest.value == target.value and not latest.sealed:
         return RolledBack(latest.version, written=False)
     schemas = _schemas(ctx, check=check)
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas))
+    refers = "${" in target.value
+    opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
     refuse_violations(ctx, opened, service, {name: target.value}, schemas)
+    unresolved = unresolved_by_set(ctx, opened, service, {name: target.value})
     writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
     write_planned(ctx, opened, writes, confirmed=confirmed)
-    return RolledBack(writes[0].version, written=True)
+    return RolledBack(writes[0].version, written=True, unresolved=tuple(unresolved))
 
 
 @dataclass(frozen=True)
 class RolledBack:
-    """What a rollback left: the variable's version now, and whether the rollback wrote it."""
+    """What a rollback left: the variable's version now, whether the rollback wrote it, and
+    whether the value it wrote does not resolve (`Unresolved`: a warning, as for `set`)."""
 
     version: int
     written: bool
+    unresolved: tuple[Unresolved, ...] = ()
 
 
 @dataclass(frozen=True)
