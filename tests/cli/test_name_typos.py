@@ -256,3 +256,17 @@ def test_a_reference_given_for_a_name_is_refused_with_the_command_for_the_name_a
         "hint: write the name alone: envkeep set X=VALUE",
     ]
     assert envkeep.ok("get", "LOG_LEVEL", *dev).stdout == "info\n"  # nothing was unset
+
+
+def test_promote_refuses_a_reference_for_a_name_and_says_did_you_mean(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    promote = ("promote", "--from", "dev", "--to", "staging", "--yes")
+    pasted, typo = envkeep.many((*promote, "PORT", "${LOG_LEVEL}"), (*promote, "LOG_LEVL"))
+
+    assert pasted.code == typo.code == 2, pasted.describe()
+    assert pasted.err_lines == [
+        "error: promote takes a variable's name, not a reference like '${LOG_LEVEL}'",
+        "hint: write the name alone: envkeep promote --from dev --to staging PORT LOG_LEVEL",
+    ]
+    assert typo.err_lines[0] == "error: not set in 'dev': LOG_LEVL (did you mean LOG_LEVEL?)"

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_planned
+from envkeep.client.name_typos import close_names
 from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
+from envkeep.client.pasted_references import refuse_pasted_names
 from envkeep.client.projects import fresh_environment
 from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.vault import WriteTarget, plan_write
@@ -342,19 +344,27 @@ def plan_promotion(
             f"--from and --to both name '{source}'",
             hint="promote copies values between two environments: name another with --to",
         )
+    refuse_pasted_names(f"promote --from {source} --to {target}", names)
     wanted = set(names)
     plan = [
         d
         for d in diff_environments(ctx, source, target, writing=True)
         if d.source_value is not None and (not wanted or d.name in wanted)
     ]
-    missing = wanted - {d.name for d in plan} - _names_in(ctx, source)
+    known = _names_in(ctx, source)
+    missing = wanted - {d.name for d in plan} - known
     if missing:
+        said = [f"{name}{_did_you_mean(name, known)}" for name in sorted(missing)]
         raise UsageError(
-            f"not set in '{source}': {', '.join(sorted(missing))}",
+            f"not set in '{source}': {', '.join(said)}",
             hint=f"see what is there with: envkeep list --env {source}",
         )
     return plan
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    close = close_names(name, known, limit=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _names_in(ctx: ClientContext, env: str) -> set[str]:

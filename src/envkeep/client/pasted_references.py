@@ -1,7 +1,7 @@
 """A reference typed where a variable's name belongs: `envkeep get '${PORT}'`, a value's text
 pasted, or a shell's `$PORT` kept by quotes. No name starts with ``$``, so it is never one;
 what it names gives the command to run instead (`variable_not_found` says it for the commands
-that look a name up, `refuse_pasted_name` for `set`).
+that look a name up, `refuse_pasted_names` for `set` and `promote`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from envkeep.core.errors import UsageError
 from envkeep.core.references import Reference, find_references, syntax_problem
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
 
 def pasted_reference(given: str, services: Collection[str] = ()) -> Reference | None:
@@ -34,10 +34,19 @@ def takes_a_name(command: str, given: str) -> str:
     return f"{command} takes a variable's name, not a reference like '{given}'"
 
 
-def refuse_pasted_name(given: str) -> None:
-    """Refuse a reference given as the name to `set` (``${PORT}=80``), naming the name alone."""
-    pasted = pasted_reference(given)
-    if pasted is not None:
-        raise UsageError(
-            takes_a_name("set", given), hint=f"write the name alone: envkeep set {pasted}=VALUE"
-        )
+def refuse_pasted_names(command: str, names: Sequence[str], *, form: str = "{}") -> None:
+    """Refuse ``names`` given to ``command`` (its words before them) when one is a reference
+    (``set '${PORT}=80'``, ``promote … '${PORT}'``): the hint is the command again with each
+    name alone, written as ``form`` (``{}=VALUE`` for `set`: never the value given)."""
+    pasted = [pasted_reference(name) for name in names]
+    first = next((name for name, found in zip(names, pasted, strict=True) if found), None)
+    if first is None:
+        return
+    alone = [
+        form.format(found.name if found else name)
+        for name, found in zip(names, pasted, strict=True)
+    ]
+    raise UsageError(
+        takes_a_name(command.partition(" ")[0], first),
+        hint=f"write the name alone: envkeep {command} {' '.join(alone)}",
+    )

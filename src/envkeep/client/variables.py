@@ -145,10 +145,10 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
 
 def check_name(name: str) -> None:
     """Variable names follow the dotenv rules; a reference is refused as such (``${PORT}``)."""
-    from envkeep.client.pasted_references import refuse_pasted_name
+    from envkeep.client.pasted_references import refuse_pasted_names
     from envkeep.core.dotenv import is_valid_name
 
-    refuse_pasted_name(name)
+    refuse_pasted_names("set", [name], form="{}=VALUE")
     if not is_valid_name(name):
         raise UsageError(
             f"'{name}' is not a valid variable name",
