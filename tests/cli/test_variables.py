@@ -265,10 +265,23 @@ def test_a_name_missing_from_one_scope_points_to_the_scopes_that_set_it(
 def test_unset_removes_the_variable_and_keeps_the_others(envkeep: Envkeep, seeded: Path) -> None:
     envkeep.ok("unset", "LOG_LEVEL", "--env", "dev")
 
-    listed, got = envkeep.many(("list", "--env", "dev", "--json"), ("get", "LOG_LEVEL"))
+    listed, got, again = envkeep.many(
+        ("list", "--env", "dev", "--json"), ("get", "LOG_LEVEL"), ("unset", "LOG_LEVEL")
+    )
     assert [v["name"] for v in as_json(listed)] == ["DATABASE_URL", "PORT"]
-    assert got.code == 1
-    assert "'LOG_LEVEL'" in got.err_lines[0]
+    assert got.code == again.code == 1
+    # Said deleted, with the way back (no close name: LOG_LEVEL was no typo).
+    assert got.err_lines == [
+        "error: variable 'LOG_LEVEL' was deleted from the shared scope of 'dev' (version 2)",
+        (
+            "hint: its versions: envkeep history LOG_LEVEL --env dev; bring one back with:"
+            " envkeep rollback LOG_LEVEL --to N --env dev"
+        ),
+    ]
+    assert (
+        again.err_lines[1]
+        == "hint: nothing to unset; its versions: envkeep history LOG_LEVEL --env dev"
+    )
 
 
 def test_rollback_restores_an_old_value_as_a_new_version(envkeep: Envkeep, seeded: Path) -> None:

@@ -76,6 +76,8 @@ def _not_found(
             f"{service} gets it from {missing.given}, which is not stored (no versions); setting"
             f" it overrides that: envkeep set {name}=VALUE {flags}"
         )
+    elif missing.deleted is not None:  # unset earlier: its versions are kept
+        return _deleted(name, env, service, missing.deleted, flags, command=command)
     elif missing.close:  # most likely a typo: creating the name as typed would not help
         hint = f"check the name; the names stored there: envkeep list {flags}"
     elif command == "unset":  # nothing to unset: what is there, not how to create it
@@ -85,6 +87,25 @@ def _not_found(
     near = f" (did you mean {', '.join(missing.close)}?)" if missing.close else ""
     where = _scope_text(service or SHARED)
     return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+
+
+def _deleted(
+    name: str, env: str, service: str | None, version: int, flags: str, *, command: str
+) -> VariableNotFound:
+    """The error for a name its scope deleted (its last version is the deletion): when, and the
+    way back, rather than a close name or how to create it."""
+    where = _scope_text(service or SHARED)
+    if command == "unset":
+        hint = f"nothing to unset; its versions: envkeep history {name} {flags}"
+    else:
+        # Not `--to {version - 1}`: a key rotation since adds a deletion of its own.
+        hint = (
+            f"its versions: envkeep history {name} {flags}; bring one back with:"
+            f" envkeep rollback {name} --to N {flags}"
+        )
+    return VariableNotFound(
+        f"variable '{name}' was deleted from {where} of '{env}' (version {version})", hint=hint
+    )
 
 
 _READS = frozenset({"get", "explain", "history"})
@@ -98,6 +119,7 @@ class _Missing:
     elsewhere: list[str]
     given: str | None
     close: list[str]
+    deleted: int | None = None  # the version that deleted it from the scope asked about
 
 
 def _missing(
@@ -111,8 +133,21 @@ def _missing(
     given = None if elsewhere or service is None or seen is None else _given_by(seen, name)
     # Close names only, not the whole list: the message ends up in CI logs, and names are kept
     # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
+    deleted = None if elsewhere or given else _deleted_in(everything or opened, name, service)
+    if deleted is not None:
+        return _Missing(elsewhere, given, [], deleted)
     close = [] if given else close_names(name, _names_seen(seen, opened, service) - {name})
     return _Missing(elsewhere, given, close)
+
+
+def _deleted_in(opened: OpenEnvironment | None, name: str, service: str | None) -> int | None:
+    """The version that deleted ``name`` from ``service``'s scope (None: shared), or None when
+    the scope never held it or holds it now."""
+    if opened is None:
+        return None
+    scope = opened.scope_for(service)
+    kept = opened.find_any(scope, name)
+    return kept[1] if kept is not None and opened.find(scope, name) is None else None
 
 
 def _pasted(everything: OpenEnvironment | None, name: str) -> Reference | None:
