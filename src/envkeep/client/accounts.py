@@ -129,7 +129,9 @@ def load_session(settings: Settings) -> ServerSession | None:
 
 
 def save_session(settings: Settings, session: ServerSession) -> None:
-    write_atomic(settings.home / SESSION_FILE, session.to_json().encode(), mode=0o600)
+    write_atomic(
+        settings.home / SESSION_FILE, session.to_json().encode(), mode=0o600, private_parents=True
+    )
 
 
 def forget_session(settings: Settings) -> None:

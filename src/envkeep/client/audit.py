@@ -161,7 +161,9 @@ def verify(ctx: ClientContext, *, forget_head: int | None = None) -> Verificatio
             forgotten = PinnedHead(seq, expected)
     if events:
         pins[_pin_key(ctx, workspace)] = {"seq": events[-1].seq, "hash": head}
-        write_atomic(pins_file, json.dumps(pins, indent=2).encode(), mode=0o600)
+        write_atomic(
+            pins_file, json.dumps(pins, indent=2).encode(), mode=0o600, private_parents=True
+        )
     held = pinned is not None and forgotten is None
     return Verification(len(events), None, head, forgotten=forgotten, pinned=held)
 

@@ -88,7 +88,7 @@ def _recover(ctx: ClientContext, text: str, env: str) -> Path:
     folder = ctx.settings.home / RECOVERED
     make_private_directory(folder)  # its files hold values in clear
     path = folder / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
-    write_atomic(path, text.encode(), mode=0o600)
+    write_atomic(path, text.encode(), mode=0o600, private_parents=True)
     return path
 
 

@@ -162,7 +162,9 @@ def _store(settings: Settings, record: IdentityRecord, private_text: str) -> Non
 
     make_private_directory(settings.home)
     _save_private(settings, record, private_text)
-    write_atomic(settings.identity_path, record.to_json().encode(), mode=0o600)
+    write_atomic(
+        settings.identity_path, record.to_json().encode(), mode=0o600, private_parents=True
+    )
 
 
 def create_identity(settings: Settings, name: str | None = None) -> Identity:

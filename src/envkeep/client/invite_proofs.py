@@ -45,7 +45,7 @@ def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str) -> None:
     with exclusive(path):  # two invites made at once each keep their secret
         kept = _kept(ctx)
         kept[invite_id] = secret
-        write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600)
+        write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600, private_parents=True)
 
 
 def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: str) -> bool:

@@ -53,7 +53,7 @@ def save_in_file(path: Path, text: str) -> None:
     """Store the key text in a file readable by its owner only."""
     from envkeep.core.files import write_atomic
 
-    write_atomic(path, text.encode("ascii"), mode=0o600)
+    write_atomic(path, text.encode("ascii"), mode=0o600, private_parents=True)
 
 
 def load_from_file(path: Path) -> str:

@@ -124,7 +124,7 @@ class SnapshotCache:
         kept = _Copy(self._path(environment, wanted), wanted, self.clock(), data)
         body = {"fetched_at": kept.fetched_at, "services": _listed(wanted), "snapshot": data}
         try:
-            write_atomic(kept.path, json.dumps(body).encode(), mode=0o600)
+            write_atomic(kept.path, json.dumps(body).encode(), mode=0o600, private_parents=True)
         except OSError:
             return  # a cache: failing to keep one must not fail the read
         for path in kept.path.parent.glob("*.json"):

@@ -75,7 +75,7 @@ def _pins_locked(ctx: ClientContext) -> Iterator[dict[str, str]]:
     with exclusive(path):
         pins = load_pins(ctx)
         yield pins
-        write_atomic(path, json.dumps(pins, indent=2).encode(), mode=0o600)
+        write_atomic(path, json.dumps(pins, indent=2).encode(), mode=0o600, private_parents=True)
 
 
 def pin_key(ctx: ClientContext, principal_id: str) -> str:

@@ -14,13 +14,18 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` atomically; the file is created with ``mode``, and its
-    missing directories are private (``make_private_directory``) when the file is."""
+def write_atomic(
+    path: Path, data: bytes, *, mode: int = 0o600, private_parents: bool = False
+) -> None:
+    """Replace ``path`` with ``data`` atomically; the file is created with ``mode``, its
+    missing directories made as the umask says, or 0700 with ``private_parents``
+    (``make_private_directory``: what envkeep keeps under ENVKEEP_HOME). A file written
+    elsewhere (`export -o dist/.env`) leaves ordinary directories: others may need to list them
+    for what else goes there."""
     import tempfile  # only writers pay for it
     from pathlib import Path
 
-    _make_parent(path, private=not mode & 0o077)
+    _make_parent(path, private=private_parents)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
@@ -97,16 +102,29 @@ def append_private(path: Path, data: bytes) -> None:
     refused. A file whose last line has no newline (written by ``printf`` or ``echo -n``) gets
     one first: glued on, the first line added would become part of that last line's value."""
     _refuse_directory(path)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
+        if not _ends_a_line(path):
             data = b"\n" + data
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _ends_a_line(path: Path) -> bool:
+    """Whether ``path`` is empty or ends with a newline; a file this user may append to but
+    not read (a drop file, mode 0200) counts as one that does: nothing is added to it unasked."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return True
+            handle.seek(size - 1)
+            return handle.read(1) == b"\n"
+    except OSError:
+        return True
 
 
 def _refuse_directory(path: Path) -> None:

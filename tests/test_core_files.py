@@ -1,0 +1,97 @@
+"""`core/files`: where a file envkeep writes gets private directories and where ordinary ones,
+and what an append does to the file it adds to."""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep.core.files import append_private, write_atomic, write_new
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_private_file_outside_the_home_leaves_ordinary_directories(tmp_path: Path) -> None:
+    out = tmp_path / "dist" / "conf" / ".env"  # `export -o dist/conf/.env`
+
+    write_new(out, b"A=1\n", force=False, mode=0o600)
+
+    assert _mode(out) == 0o600
+    assert _mode(tmp_path / "dist") == _mode(tmp_path / "dist" / "conf") == 0o755
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_file_kept_in_the_home_gets_private_directories(tmp_path: Path) -> None:
+    kept = tmp_path / "home" / "servers" / "x" / "session.json"
+    tmp_path.chmod(0o755)  # the user's own directory above the home
+
+    write_atomic(kept, b"{}", mode=0o600, private_parents=True)
+
+    for directory in (tmp_path / "home", kept.parent.parent, kept.parent):
+        assert _mode(directory) == 0o700, directory
+    assert _mode(tmp_path) == 0o755  # what existed keeps its mode
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b"", b"B=2\n"),
+        (b"A=1\n", b"A=1\nB=2\n"),
+        (b"A=1", b"A=1\nB=2\n"),  # `printf 'A=1' >> "$GITHUB_ENV"`: B must not join A's value
+    ],
+)
+def test_an_append_starts_on_a_line_of_its_own(tmp_path: Path, before: bytes, after: bytes) -> None:
+    target = tmp_path / "github_env"
+    target.write_bytes(before)
+
+    append_private(target, b"B=2\n")
+
+    assert target.read_bytes() == after
+
+
+def test_an_append_to_a_missing_file_creates_it_private(tmp_path: Path) -> None:
+    target = tmp_path / "new_env"
+
+    append_private(target, b"B=2\n")
+
+    assert target.read_bytes() == b"B=2\n"
+    assert _mode(target) == 0o600
+
+
+def test_an_append_to_a_file_this_user_may_not_read_still_appends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "drop"
+    target.write_bytes(b"A=1")
+    real_open = type(target).open
+
+    def write_only(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if self == target and "r" in mode:  # a drop file, mode 0200 (root would read it)
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(type(target), "open", write_only)
+
+    append_private(target, b"B=2\n")
+
+    monkeypatch.undo()
+    assert target.read_bytes() == b"A=1B=2\n"  # nothing added unasked where nothing was read
