@@ -18,6 +18,7 @@ from envkeep.client.pins import check_signers
 from envkeep.client.runner import child_environment
 from envkeep.client.signer_list import compact, parse_signers
 from envkeep.core.errors import IntegrityError, UsageError
+from envkeep.settings import load_settings
 from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
@@ -89,6 +90,27 @@ def test_a_listed_signer_is_pinned_without_a_note_and_another_is_refused(tmp_pat
     assert (tmp_path / "known_keys.json").exists()
     with pytest.raises(IntegrityError, match="ENVKEEP_SIGNERS does not list"):
         check_signers(_ctx(tmp_path / "fresh"), [_signer(other)], listed)
+
+
+def test_a_signer_pinned_before_the_list_was_set_is_refused_when_it_leaves_it_out(
+    tmp_path: Path,
+) -> None:
+    keys, other = crypto.generate_keys(), crypto.generate_keys()
+    ctx = _ctx(tmp_path)
+    check_signers(ctx, [_signer(other)], None)  # trusted on first use: pinned in this home
+    assert len(ctx.notes) == 1
+
+    with pytest.raises(IntegrityError, match="ENVKEEP_SIGNERS does not list"):
+        check_signers(_ctx(tmp_path), [_signer(other)], frozenset({keys.public().fingerprint()}))
+
+
+def test_an_empty_list_is_refused_not_taken_for_unset() -> None:
+    settings = load_settings({"ENVKEEP_SIGNERS": ""})
+
+    assert settings.signers == ""
+    with pytest.raises(UsageError, match="set but empty"):
+        parse_signers(settings.signers)
+    assert load_settings({}).signers is None
 
 
 @pytest.fixture(scope="module")

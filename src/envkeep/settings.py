@@ -267,7 +267,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token=env.get("ENVKEEP_TOKEN") or None,
         withheld=frozenset(n for n in env.get("ENVKEEP_WITHHELD", "").split(",") if n),
         project=env.get("ENVKEEP_PROJECT") or None,
-        signers=env.get("ENVKEEP_SIGNERS") or None,
+        # Unlike the others, set but empty is not unset: a CI variable that expanded to nothing
+        # (`${{ vars.ENVKEEP_SIGNERS }}` missing) must not quietly trust every signer.
+        signers=env.get("ENVKEEP_SIGNERS"),
         server_rate=env.get("ENVKEEP_SERVER_RATE") or None,
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=env.get("ENVKEEP_SERVER_PORT") or None,

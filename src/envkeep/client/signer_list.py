@@ -28,7 +28,8 @@ def parse_signers(text: str) -> frozenset[str]:
         found.update(_fingerprints(part))
     if not found:
         raise UsageError(
-            "ENVKEEP_SIGNERS lists no key fingerprint",
+            "ENVKEEP_SIGNERS lists no key fingerprint (set but empty: a CI variable that"
+            " expanded to nothing?)",
             hint="list the fingerprints 'envkeep whoami --fingerprint' shows each signer,"
             " or unset it to trust signers on first use",
         )
