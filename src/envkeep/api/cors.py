@@ -4,8 +4,9 @@ Two pure ASGI layers, put in place by ``app.create_app`` only when an origin is 
 a server without CORS runs none of this:
 
 - ``AllowOrigin``, in front of ``observability.Observe``: every answer to a request whose
-  ``Origin`` is named gets ``Access-Control-Allow-Origin`` (that origin), ``Vary: Origin`` and
-  ``Access-Control-Expose-Headers``, the refusals ``Observe`` answers itself included (a
+  ``Origin`` is named gets ``Access-Control-Allow-Origin`` (that origin) and
+  ``Access-Control-Expose-Headers``, and every answer ``Vary: Origin`` (a shared cache must
+  tell an allowed page's copy from another's), the refusals ``Observe`` answers itself included (a
   429's ``Retry-After``, a 413, a 500): without them a page sees a bare network error.
 - ``Preflights``, behind ``Observe``: a preflight (``OPTIONS`` with ``Origin`` and
   ``Access-Control-Request-Method``) from a named origin is answered 204 with the methods
@@ -51,15 +52,18 @@ class AllowOrigin:
         self._exposed = ", ".join(EXPOSED_HEADERS).encode("ascii")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        origin = _origin(scope) if scope["type"] == "http" else None
-        if origin is None or origin not in self.origins:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [
-            (b"access-control-allow-origin", origin),
-            (b"access-control-expose-headers", self._exposed),
-            (b"vary", b"Origin"),
-        ]
+        origin = _origin(scope)
+        # `Vary: Origin` on every answer, not only an allowed origin's: a shared cache must not
+        # hand a page the copy it kept of an answer made without the allow header.
+        extra = [(b"vary", b"Origin")]
+        if origin is not None and origin in self.origins:
+            extra += [
+                (b"access-control-allow-origin", origin),
+                (b"access-control-expose-headers", self._exposed),
+            ]
 
         async def send_allowed(message: Message) -> None:
             if message["type"] == "http.response.start":
