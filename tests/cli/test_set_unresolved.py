@@ -263,8 +263,8 @@ def test_a_removal_that_would_uncover_a_reference_cycle_is_refused_and_nothing_i
             " api), so B and A could never resolve there; nothing was changed"
         ),
         (
-            "hint: end the cycle first: give one of its names a value without a reference"
-            " (where each comes from: envkeep explain B --env dev --service api), then try again"
+            "hint: end the cycle first: give A a value without a reference where it is set"
+            " (see where: envkeep explain A --env dev --service api), then try again"
         ),
     ]
     assert edited.code == 3, edited.describe()

@@ -238,12 +238,14 @@ def refuse_uncovered_cycles(
     route = path.split(" -> ")[:-1]
     scope = "the shared scope" if service is None else f"service '{service}'"
     shown = "-" if places[0] == SHARED_SCOPE else places[0]
+    # A name of the cycle other than one being removed: the removed value is what ends it now.
+    other = next((name for name in route if name not in removed), route[0])
     raise ReferenceProblem(
         f"{doing} {_and(list(removed))} in {scope} would uncover a reference cycle"
         f" ({path} in {', '.join(places)}), so {_and(route)} could never resolve there;"
         " nothing was changed",
-        hint="end the cycle first: give one of its names a value without a reference (where"
-        f" each comes from: envkeep explain {route[0]} {where_flags(env, shown)}), then try again",
+        hint=f"end the cycle first: give {other} a value without a reference where it is set"
+        f" (see where: envkeep explain {other} {where_flags(env, shown)}), then try again",
     )
 
 
