@@ -14,6 +14,7 @@ from envkeep.app.principals import bootstrap_local_owner
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
 from tests.pg import PostgresServer, start_postgres
+from tests.repeated_work import remember
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 T = TypeVar("T")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _repeated_work_done_once() -> Iterator[None]:
+    """Login-key hashes and the default TLS context, made once per process
+    (tests/repeated_work.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        remember(patch)
+        yield
 
 
 @pytest.fixture(scope="session")

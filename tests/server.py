@@ -22,6 +22,7 @@ from envkeep.app.policy import Role
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite
 from tests import ports
+from tests.repeated_work import fixture_joins
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -183,7 +184,10 @@ def join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> N
     """``email`` joins with an invite ``code``, its passphrase named after it
     (``alice@x.io``: ``alice passphrase``)."""
     passphrase = f"{email.partition('@')[0]} passphrase"
-    quick_ok(home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase)
+    with fixture_joins():  # a set-up step: its key derived once per passphrase
+        quick_ok(
+            home, work, "join", server.url, code, "--email", email, ENVKEEP_PASSPHRASE=passphrase
+        )
 
 
 def server_per_database(
