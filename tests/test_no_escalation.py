@@ -144,19 +144,27 @@ class Tenancy:
 
     def held(self, principal_id: str, place: Place) -> Role | None:
         """The principal's effective role at a scope, from its stored bindings."""
-        target = self.ids[place]
+        return self.held_everywhere()[principal_id, place]
+
+    def held_everywhere(self) -> dict[tuple[str, Place], Role | None]:
+        """Every principal's effective role at every scope, from the bindings stored in the
+        two workspaces (read at once: a read per principal and scope was most of the test's
+        time)."""
         with Session(self.engine) as session:
             rows = session.scalars(
-                select(RoleBinding).where(
-                    RoleBinding.principal_id == principal_id,
-                    RoleBinding.workspace_id == target.workspace_id,
-                )
+                select(RoleBinding).where(RoleBinding.workspace_id.in_(self.workspaces))
             )
-            found = [
-                Binding(Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id)
-                for b in rows
-            ]
-        return effective_role(found, target)
+            found: dict[str, list[Binding]] = {}
+            for b in rows:
+                binding = Binding(
+                    Role.parse(b.role), b.workspace_id, b.project_id, b.environment_id
+                )
+                found.setdefault(b.principal_id, []).append(binding)
+        return {
+            (principal_id, place): effective_role(found.get(principal_id, []), self.ids[place])
+            for principal_id in self.principals
+            for place in PLACES
+        }
 
     def member(self, principal_id: str, workspace: int) -> bool:
         """Whether the principal holds a role anywhere in the workspace, or accepted one of
@@ -586,9 +594,10 @@ def _perform(t: Tenancy, actor: str, action: Action) -> str | None:
 
 
 def assert_nobody_above_their_ceiling(t: Tenancy) -> None:
+    everywhere = t.held_everywhere()
     for principal_id in t.principals:
         for place in PLACES:
-            held = t.held(principal_id, place)
+            held = everywhere[principal_id, place]
             ceiling = t.ceiling.get((principal_id, place))
             assert held is None or (ceiling is not None and held <= ceiling), (
                 f"#{t.principals.index(principal_id)} holds {held} at {place}, given {ceiling}"
