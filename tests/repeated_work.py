@@ -11,11 +11,12 @@ and tests/test_no_escalation.py):
   `envkeep` process, draw their own salt and derive as always.
 - **The server's hash of a login key** (Argon2id, 19 MiB, 2 passes: 25 ms) for the app- and
   API-level tests, whose accounts mostly log in with one key (``tests.authz_support.AUTH_KEY``).
-  ``remember_login_hashes`` keeps one hash per key, and the answer of each check of a key
-  against a stored hash (a pure function). Servers started as processes hash as always.
+  ``remember`` keeps one hash per key, and the answer of each check of a key against a
+  stored hash (a pure function). Servers started as processes hash as always.
 - **A TLS context per HTTP client**: httpx loads the CA bundle for each ``httpx.Client``
-  (20-35 ms), also for the plain-http test servers; ``one_tls_context`` builds the default
-  context once and hands it to every client that asks for the default.
+  (20-35 ms), also for the plain-http test servers; ``remember`` has the default context
+  built once per CA setting (SSL_CERT_FILE, SSL_CERT_DIR) and handed to every client that
+  asks for the default.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def _checked(stored: str | None, auth_key: bytes) -> bool:
 
 
 @functools.cache
-def _default_tls() -> ssl.SSLContext:
+def _default_tls(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's default context while SSL_CERT_FILE and SSL_CERT_DIR are these (it reads them)."""
     return _tls()
 
 
@@ -80,10 +82,9 @@ def _tls_context(
     cert: CertTypes | None = None,
     trust_env: bool = True,
 ) -> ssl.SSLContext:
-    """httpx's ``create_ssl_context``, the default context made once."""
-    custom = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
-    if verify is True and cert is None and trust_env and not custom:
-        return _default_tls()
+    """httpx's ``create_ssl_context``, the default context made once per CA setting."""
+    if verify is True and cert is None and trust_env:
+        return _default_tls(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
     return _tls(verify, cert, trust_env)
 
 
