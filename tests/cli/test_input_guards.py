@@ -1,11 +1,14 @@
 """Input the CLI refuses before it stores anything, and paths and names it explains: each found
 by walking the daily loop by hand (a service called `shared`, `${}` in a value, a directory
-where a file was meant, `--env ''`, a teammate's new service in envkeep.toml)."""
+where a file was meant, `--env ''`, a teammate's new service in envkeep.toml). Set-up and
+read-back run in this process (``quick_ok``); the commands refused or under test as processes."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+
+from .conftest import quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -14,7 +17,9 @@ if TYPE_CHECKING:
 
 
 def _names(envkeep: Envkeep, *scope: str) -> dict[str, str]:
-    listed = json.loads(envkeep.ok("list", "--env", "dev", "--json", "--reveal", *scope).stdout)
+    listed = json.loads(
+        quick_ok(envkeep, "list", "--env", "dev", "--json", "--reveal", *scope).stdout
+    )
     return {v["name"]: v["value"] for v in listed}
 
 
@@ -38,7 +43,7 @@ def test_a_service_cannot_be_called_shared(envkeep: Envkeep, project: Path) -> N
     # The shared scope's name: a service called so had its values read as the shared ones.
     _one_error(refused, 2, "'shared' cannot name a service")
     assert (project / "envkeep.toml").read_bytes() == before
-    listed = json.loads(envkeep.ok("service", "list", "--json").stdout)
+    listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
     assert "shared" not in {s["name"] for s in listed}
 
 
@@ -53,13 +58,13 @@ def test_a_value_whose_reference_is_malformed_is_refused_and_nothing_is_written(
         assert value not in refused.stderr or value == "x${"  # values are never echoed
     assert _names(envkeep) == {}
     envkeep.ok("set", "LITERAL=$${a b}", "REF=${LITERAL}", "--env", "dev")
-    assert envkeep.ok("get", "REF", "--env", "dev").stdout == "${a b}\n"
+    assert quick_ok(envkeep, "get", "REF", "--env", "dev").stdout == "${a b}\n"
 
 
 def test_a_value_that_refers_to_its_own_name_is_refused_and_nothing_is_written(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "LOG_LEVEL=info", "--env", "dev")
+    quick_ok(envkeep, "set", "LOG_LEVEL=info", "--env", "dev")
 
     for scope in ((), ("--service", "api")):
         refused = envkeep("set", "LOG_LEVEL=${LOG_LEVEL}-x", "OK=1", "--env", "dev", *scope)
@@ -81,7 +86,7 @@ def test_cloning_an_environment_that_is_not_there_does_not_offer_to_create_it(
 
     _one_error(refused, 1, "environment 'nope' not found", "envkeep env list")
     assert "create" not in refused.stderr
-    assert "qa2" not in envkeep.ok("env", "list").stdout
+    assert "qa2" not in quick_ok(envkeep, "env", "list").stdout
 
 
 def test_a_name_given_twice_in_one_set_is_refused(envkeep: Envkeep, project: Path) -> None:
@@ -90,7 +95,7 @@ def test_a_name_given_twice_in_one_set_is_refused(envkeep: Envkeep, project: Pat
 
 
 def test_schema_init_does_not_require_what_is_stored_empty(envkeep: Envkeep, project: Path) -> None:
-    envkeep.ok("set", "EMPTY=", "PORT=8080", "--env", "dev", "--service", "api")
+    quick_ok(envkeep, "set", "EMPTY=", "PORT=8080", "--env", "dev", "--service", "api")
 
     envkeep.ok("schema", "init", "--service", "api", "--env", "dev", "--force")
 
@@ -134,11 +139,11 @@ def test_run_file_refuses_options_that_pick_from_the_store(envkeep: Envkeep, pro
 def test_an_empty_env_name_is_refused_not_taken_for_the_default(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "A=1", "--env", "dev")
+    quick_ok(envkeep, "set", "A=1", "--env", "dev")
 
     _one_error(envkeep("get", "A", "--env", ""), 2, "--env needs a name")
     _one_error(envkeep("set", "A=2", "--env", ""), 2, "--env needs a name")
-    assert envkeep.ok("get", "A", "--env", "dev").stdout == "1\n"
+    assert quick_ok(envkeep, "get", "A", "--env", "dev").stdout == "1\n"
 
 
 def test_running_a_directory_says_it_is_one(envkeep: Envkeep, project: Path) -> None:
@@ -148,7 +153,7 @@ def test_running_a_directory_says_it_is_one(envkeep: Envkeep, project: Path) -> 
 def test_promote_into_the_same_environment_is_a_usage_error(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "A=1", "--env", "dev")
+    quick_ok(envkeep, "set", "A=1", "--env", "dev")
 
     _one_error(envkeep("promote", "--from", "dev", "--to", "dev", "--yes"), 2, "both name 'dev'")
 
@@ -197,14 +202,14 @@ def test_an_environment_a_teammate_listed_in_envkeep_toml_is_created_by_init(
 def test_setting_a_value_a_name_already_holds_adds_no_version(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "A=1", "B=1", "--env", "dev")
+    quick_ok(envkeep, "set", "A=1", "B=1", "--env", "dev")
 
     again = envkeep.ok("set", "A=1", "B=2", "--env", "dev")
 
     assert "set 1 variable in dev (shared); 1 unchanged" in again.stderr
     history = json.loads(envkeep.ok("history", "A", "--env", "dev", "--json").stdout)
     assert [h["version"] for h in history] == [1]
-    assert envkeep.ok("get", "B", "--env", "dev").stdout == "2\n"
+    assert quick_ok(envkeep, "get", "B", "--env", "dev").stdout == "2\n"
     assert "set 0 variables" in envkeep.ok("set", "A=1", "--env", "dev").stderr
 
 
@@ -212,9 +217,9 @@ def test_a_file_encrypted_for_a_deleted_environment_says_its_key_is_gone(
     envkeep: Envkeep, project: Path
 ) -> None:
     (project / "in.env").write_text("A=1\n")
-    envkeep.ok("env", "create", "tmp")
-    envkeep.ok("encrypt", "in.env", "-o", "in.env.enc", "--env", "tmp")
-    envkeep.ok("env", "delete", "tmp", "--yes")
+    quick_ok(envkeep, "env", "create", "tmp")
+    quick_ok(envkeep, "encrypt", "in.env", "-o", "in.env.enc", "--env", "tmp")
+    quick_ok(envkeep, "env", "delete", "tmp", "--yes")
 
     gone = envkeep("decrypt", "in.env.enc", "-o", "out.env")
 
@@ -239,7 +244,7 @@ def test_a_value_over_64_kib_is_refused_before_anything_is_written(
     assert _names(envkeep) == {}
     fits = "x" * 65_536
     envkeep.ok("set", f"EDGE={fits}", "--env", "dev")
-    assert envkeep.ok("get", "EDGE", "--env", "dev").stdout == fits + "\n"
+    assert quick_ok(envkeep, "get", "EDGE", "--env", "dev").stdout == fits + "\n"
 
 
 def test_a_file_argument_that_names_nothing_is_a_usage_error_for_every_file_command(
