@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from envkeep.client.projects import service_slug
 
 from .accounts import identity_home, settings_for
+from .conftest import quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def env_names(envkeep: Envkeep) -> list[str]:
-    return [e["name"] for e in json.loads(envkeep.ok("env", "list", "--json").stdout)]
+    return [e["name"] for e in json.loads(quick_ok(envkeep, "env", "list", "--json").stdout)]
 
 
 def test_init_writes_project_file_with_dev_staging_prod_and_creates_the_identity(
@@ -91,7 +92,7 @@ def test_init_inside_a_projects_service_directory_is_refused_not_nested(
         " here would hide it from every command run here"
     )
     assert not (inner / "envkeep.toml").exists()
-    assert "oops" not in envkeep.ok("env", "list").stdout
+    assert "oops" not in quick_ok(envkeep, "env", "list").stdout
 
 
 def test_service_add_records_the_service_in_the_project_file_and_the_store(
@@ -101,7 +102,7 @@ def test_service_add_records_the_service_in_the_project_file_and_the_store(
     assert written["services"]["api"] == {"path": "services/api"}
     assert written["services"]["worker"] == {"path": "services/worker"}
 
-    listed = json.loads(envkeep.ok("service", "list", "--json").stdout)
+    listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
     assert [(s["name"], s["path"]) for s in listed] == [
         ("api", "services/api"),
         ("worker", "services/worker"),
@@ -121,18 +122,20 @@ def test_service_add_with_a_path_that_is_not_a_directory_is_a_usage_error(
 def test_service_remove_asks_first_and_without_yes_and_no_terminal_removes_nothing(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "QUEUE=jobs", "--env", "dev", "--service", "worker")
+    quick_ok(envkeep, "set", "QUEUE=jobs", "--env", "dev", "--service", "worker")
 
     refused = envkeep("service", "remove", "worker")
 
     assert refused.code == 2
     assert "--yes" in refused.stderr
     assert "worker" in (project / "envkeep.toml").read_text(encoding="utf-8")
-    assert envkeep.ok("get", "QUEUE", "--env", "dev", "--service", "worker").stdout == "jobs\n"
+    assert (
+        quick_ok(envkeep, "get", "QUEUE", "--env", "dev", "--service", "worker").stdout == "jobs\n"
+    )
 
     envkeep.ok("service", "remove", "worker", "--yes")
 
-    listed = json.loads(envkeep.ok("service", "list", "--json").stdout)
+    listed = json.loads(quick_ok(envkeep, "service", "list", "--json").stdout)
     assert [s["name"] for s in listed] == ["api"]
     assert "worker" not in (project / "envkeep.toml").read_text(encoding="utf-8")
 
@@ -199,8 +202,8 @@ def test_env_delete_refuses_the_default_environment(envkeep: Envkeep, project: P
 def test_a_protected_environment_is_not_deleted_even_with_yes_until_unprotected(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "A=1", "--env", "prod")
-    envkeep.ok("env", "edit", "prod", "--protect")
+    quick_ok(envkeep, "set", "A=1", "--env", "prod")
+    quick_ok(envkeep, "env", "edit", "prod", "--protect")
 
     refused = envkeep("env", "delete", "prod", "--yes")
 
@@ -209,7 +212,7 @@ def test_a_protected_environment_is_not_deleted_even_with_yes_until_unprotected(
         "error: environment 'prod' is protected; nothing was deleted",
         "hint: unprotect it first if you mean it: envkeep env edit prod --unprotect",
     ]
-    assert envkeep.ok("get", "A", "--env", "prod").stdout == "1\n"
+    assert quick_ok(envkeep, "get", "A", "--env", "prod").stdout == "1\n"
     assert listed_in_project_file(project) == ["dev", "staging", "prod"]
 
     envkeep.ok("env", "edit", "prod", "--unprotect")

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .config_fixtures import assert_one_line_error, editor_env
+from .conftest import quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,7 +22,7 @@ def _warnings(stderr: str) -> list[str]:
 
 def _stored(envkeep: Envkeep, service: str | None) -> dict[str, str]:
     where = ["--service", service] if service else ["--service", "-"]
-    listed = json.loads(envkeep.ok("list", "--reveal", "--json", *where).stdout)
+    listed = json.loads(quick_ok(envkeep, "list", "--reveal", "--json", *where).stdout)
     return {v["name"]: v["value"] for v in listed}
 
 
@@ -57,7 +58,7 @@ def test_a_shell_style_fallback_is_pointed_to_envkeep_s_own(
 def test_a_shared_value_is_checked_in_each_service_that_sees_it(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "PORT=8080", "--service", "api")
+    quick_ok(envkeep, "set", "PORT=8080", "--service", "api")
 
     written = envkeep.ok("set", "URL=http://localhost:${PORT}")
 
@@ -73,14 +74,14 @@ def test_a_shared_value_is_checked_in_each_service_that_sees_it(
 def test_values_that_resolve_and_values_without_references_warn_of_nothing(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "PORT=8080", "--service", "worker")
+    quick_ok(envkeep, "set", "PORT=8080", "--service", "worker")
 
     written = envkeep.ok(
         "set", "HOST=db", "URL=postgres://${HOST}:${worker.PORT}/x", "--service", "api"
     )
 
     assert _warnings(written.stderr) == []
-    assert envkeep.ok("get", "URL", "--service", "api").stdout == "postgres://db:8080/x\n"
+    assert quick_ok(envkeep, "get", "URL", "--service", "api").stdout == "postgres://db:8080/x\n"
 
 
 def test_a_value_that_would_be_in_a_reference_cycle_is_refused_and_nothing_is_written(
@@ -132,7 +133,7 @@ def test_a_value_that_would_be_in_a_reference_cycle_is_refused_and_nothing_is_wr
 def test_a_value_the_set_leaves_unchanged_is_not_warned_of_again(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "X=${MISSING}", "--service", "api")
+    quick_ok(envkeep, "set", "X=${MISSING}", "--service", "api")
 
     again = envkeep.ok("set", "X=${MISSING}", "--service", "api")
 
@@ -212,13 +213,13 @@ def test_a_fallback_does_not_hide_a_reference_to_a_service_that_does_not_exist(
             " 'worker'?): its fallback always stands in"
         )
     ]
-    assert envkeep.ok("get", "URL", "--service", "worker").stdout == "http://localhost\n"
+    assert quick_ok(envkeep, "get", "URL", "--service", "worker").stdout == "http://localhost\n"
 
 
 def test_validate_finds_a_fallback_standing_in_for_a_service_that_does_not_exist(
     envkeep: Envkeep, project: Path
 ) -> None:
-    envkeep.ok("set", "URL=http://${apii.HOST:-localhost}", "--service", "worker")
+    quick_ok(envkeep, "set", "URL=http://${apii.HOST:-localhost}", "--service", "worker")
 
     checked = envkeep.ok("validate", "--service", "worker", "--json")  # a warning: exit 0
 
