@@ -41,7 +41,9 @@ def _fingerprints(part: str) -> list[str]:
     (a group left over is refused: a fingerprint cut short, or two run together)."""
     whole: list[str] = []
     groups: list[str] = []
-    for word in part.lower().split():
+    # Colons and dashes join a fingerprint's digits as someone may copy it (`member verify`
+    # takes them too); they never separate two fingerprints.
+    for word in part.lower().replace(":", "").replace("-", "").split():
         if (
             not set(word) <= _HEX
             or len(word) not in (_GROUP, _GROUP * _GROUPS)
