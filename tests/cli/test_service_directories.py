@@ -85,3 +85,35 @@ def test_in_a_service_directory_a_shared_name_is_pointed_to_with_service_dash(
     assert results["from the root"].err_lines[1] == (
         "hint: it is set in the shared scope: leave out --service"
     )
+
+
+def test_in_a_service_directory_hints_for_the_shared_scope_say_service_dash(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    api = seeded / "services" / "api"
+    envkeep.ok("unset", "LOG_LEVEL", "--env", "dev")  # version 2, a deletion
+    envkeep.ok("set", "LOG_LEVEL=debug", "--env", "dev")
+    shared = ("--env", "dev", "--service", "-")
+    started = {
+        "get": envkeep.popen("get", "NEW_NAME", *shared, cwd=api),
+        "unset": envkeep.popen("unset", "NEW_NAME", *shared, cwd=api),
+        "rollback": envkeep.popen("rollback", "LOG_LEVEL", "--to", "2", *shared, cwd=api),
+        "from the root": envkeep.popen("get", "NEW_NAME", "--env", "dev"),
+    }
+    results = collect(started)
+
+    assert results["get"].err_lines[1] == (
+        "hint: set it with: envkeep set NEW_NAME=VALUE --env dev --service -"
+    ), results["get"].describe()
+    assert results["unset"].err_lines[1] == (
+        "hint: nothing to unset; the names stored there: envkeep list --env dev --service -"
+    ), results["unset"].describe()
+    assert results["rollback"].err_lines[1] == (
+        "hint: to delete it again: envkeep unset LOG_LEVEL --env dev --service -"
+    ), results["rollback"].describe()
+    assert results["from the root"].err_lines[1] == (
+        "hint: set it with: envkeep set NEW_NAME=VALUE --env dev"
+    )
+    # The hint followed in the service's directory writes to the shared scope, as it said.
+    assert envkeep("set", "NEW_NAME=1", *shared, cwd=api).code == 0
+    assert envkeep.ok("get", "NEW_NAME", "--env", "dev").stdout == "1\n"

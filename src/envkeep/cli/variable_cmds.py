@@ -199,9 +199,8 @@ def list_(
                 "its schema's defaults" if layer == "schema default" else layer.replace(":", " ")
             )
             output.done(f"{service} also gets {', '.join(names)} from {source} (stored nowhere)")
-        output.done(
-            f"everything {service} gets, resolved: envkeep export {where_flags(env_name, service)}"
-        )
+        again = where_flags(ctx, env_name, service)
+        output.done(f"everything {service} gets, resolved: envkeep export {again}")
     if (note := personal_note(listing.personal, env=env_name)) is not None:
         output.done(note)
 
@@ -400,7 +399,7 @@ def edit(
             "no editor to open: VISUAL and EDITOR are unset, and vi (the fallback) needs a"
             " terminal; nothing changed",
             hint="apply a file instead: envkeep edit --from FILE"
-            f" {where_flags(at.env, at.service)}, or set EDITOR",
+            f" {where_flags(at.ctx, at.env, at.service)}, or set EDITOR",
         )
     result = confirming(
         at.ctx.settings,

@@ -70,7 +70,7 @@ def broken_by_unset(
         return []
     after = before.with_changes(service, dict.fromkeys(names))
     env = opened.snapshot.environment.name
-    refuse_uncovered_cycles(before, after, service, names, env=env, doing="unsetting")
+    refuse_uncovered_cycles(ctx, before, after, service, names, env=env, doing="unsetting")
     return newly_broken(before, after)
 
 
@@ -187,7 +187,7 @@ def unresolved_by_writes(
     env = opened.snapshot.environment.name
     for service, names in removed.items():
         if names:
-            refuse_uncovered_cycles(before, after, service, names, env=env, doing="removing")
+            refuse_uncovered_cycles(ctx, before, after, service, names, env=env, doing="removing")
     return found
 
 
@@ -214,6 +214,7 @@ def refuse_cycles(found: Collection[Unresolved]) -> None:
 
 
 def refuse_uncovered_cycles(
+    ctx: ClientContext,
     before: ProjectLayers,
     after: ProjectLayers,
     service: str | None,
@@ -237,7 +238,7 @@ def refuse_uncovered_cycles(
     path = reason.removeprefix(CYCLE)
     route = path.split(" -> ")[:-1]
     scope = "the shared scope" if service is None else f"service '{service}'"
-    shown = "-" if places[0] == SHARED_SCOPE else places[0]
+    shown = None if places[0] == SHARED_SCOPE else places[0]
     # A name of the cycle other than one being removed: the removed value is what ends it now.
     other = next((name for name in route if name not in removed), route[0])
     raise ReferenceProblem(
@@ -245,7 +246,7 @@ def refuse_uncovered_cycles(
         f" ({path} in {', '.join(places)}), so {_and(route)} could never resolve there;"
         " nothing was changed",
         hint=f"end the cycle first: give {other} a value without a reference where it is set"
-        f" (see where: envkeep explain {other} {where_flags(env, shown)}), then try again",
+        f" (see where: envkeep explain {other} {where_flags(ctx, env, shown)}), then try again",
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.resolution import where_flags
 from envkeep.core.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -63,9 +65,8 @@ def _explained(
     ]
     more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
     scope = changed[0].scope
-    listing = f"envkeep list --env {opened.snapshot.environment.name}" + (
-        "" if scope == "shared" else f" --service {scope}"
-    )
+    env = opened.snapshot.environment.name
+    listing = f"envkeep list {where_flags(ctx, env, None if scope == SHARED_SCOPE else scope)}"
     return ConflictError(
         f"changed by another write while this command ran: {'; '.join(parts)}{more};"
         " nothing was written",

@@ -336,9 +336,15 @@ class ClientContext:
                 hint="leave it out for the service of the directory you are in; --service -"
                 " for the shared scope",
             )
-        if service is not None or not self.has_checkout:
-            return service
-        return self.project_file.service_at(self.cwd)
+        return service if service is not None else self.directory_service
+
+    @property
+    def directory_service(self) -> str | None:
+        """The service whose directory (envkeep.toml's ``path``) the command runs in: the one
+        a command works on when no --service is given, so a hint's command that means the
+        shared scope must say ``--service -`` here (`resolution.where_flags`). None outside
+        a checkout or every service's directory."""
+        return self.project_file.service_at(self.cwd) if self.has_checkout else None
 
     def close(self) -> None:
         if self._backend is not None:

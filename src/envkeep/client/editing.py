@@ -213,7 +213,7 @@ def _keep_and_raise(
     if source is None:
         text = _with_base(text, env, service, opened.variables(opened.scope_for(service)))
     kept_in = _recover(ctx, text, env) if source is None else source
-    apply = f"envkeep edit {where_flags(env, service)} --from {kept_in}"
+    apply = f"envkeep edit {where_flags(ctx, env, service)} --from {kept_in}"
     kept = (
         f"your text is kept in {kept_in} (values in clear: delete it once you have used"
         f" it; logout deletes it too); to apply it once corrected: {apply}"
@@ -317,6 +317,7 @@ def _read_base(text: str) -> _Base | None:
 
 
 def _changes_since(
+    ctx: ClientContext,
     base: _Base,
     after: dict[str, str],
     opened: OpenEnvironment,
@@ -332,7 +333,8 @@ def _changes_since(
     if (base.env, base.service) != (env, service):
         raise UsageError(
             f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",
-            hint=f"apply it there: envkeep edit {where_flags(base.env, base.service)} --from FILE",
+            hint=f"apply it there: envkeep edit {where_flags(ctx, base.env, base.service)}"
+            " --from FILE",
         )
     changes: dict[str, str | None] = {
         name: value
@@ -420,7 +422,7 @@ def _apply(
         changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
         changes.update({k: None for k in before if k not in after})
     else:
-        changes = _changes_since(base, after, opened, service, overwrite=overwrite)
+        changes = _changes_since(ctx, base, after, opened, service, overwrite=overwrite)
     try:
         for name, value in changes.items():
             if value is not None:

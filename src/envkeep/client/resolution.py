@@ -108,9 +108,14 @@ def local_overrides(project: ProjectFile) -> dict[str, str]:
     return parse_dotenv(path.read_text(encoding="utf-8"), source=str(path)).values
 
 
-def where_flags(env: str, service: str | None) -> str:
-    """The flags that name an environment and a scope again, for a hint's command."""
-    return f"--env {env}" + (f" --service {service}" if service else "")
+def where_flags(ctx: ClientContext, env: str, service: str | None) -> str:
+    """The flags that name an environment and a scope (None: shared) again, for a hint's
+    command. The shared scope is ``--service -`` in a service's directory: leaving --service
+    out there names that service (the directory chose it), and the hint followed would act on
+    it instead."""
+    if service is not None:
+        return f"--env {env} --service {service}"
+    return f"--env {env}" + (" --service -" if ctx.directory_service is not None else "")
 
 
 def service_layer(service: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.client.resolution import team_layers, where_flags
+from envkeep.client.resolution import team_layers
 from envkeep.core.errors import EnvkeepError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class TemplateGap:
         return (
             f"in {self.env}, {self.service} lacks {', '.join(self.names)}, which template"
             f" '{self.template}' requires: run and export will fail there until {it} set:"
-            f" envkeep set {assignments} {where_flags(self.env, self.service)}"
+            f" envkeep set {assignments} --env {self.env} --service {self.service}"
         )
 
 

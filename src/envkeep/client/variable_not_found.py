@@ -65,7 +65,7 @@ def variable_not_found(
 def _not_found(
     ctx: ClientContext, name: str, env: str, service: str | None, missing: _Missing, *, command: str
 ) -> VariableNotFound:
-    flags = where_flags(env, service)
+    flags = where_flags(ctx, env, service)
     if missing.elsewhere:
         shown = ", ".join(_scope_text(scope) for scope in missing.elsewhere)
         first = missing.elsewhere[0]
@@ -172,7 +172,7 @@ def _reference_as_name(
     verb, _, rest = command.partition(" ")
     said = takes_a_name(verb, given)
     bare, there = pasted.name, pasted.service or service
-    again = f"envkeep {verb} {{}}{f' {rest}' if rest else ''} {where_flags(env, there)}"
+    again = f"envkeep {verb} {{}}{f' {rest}' if rest else ''} {where_flags(ctx, env, there)}"
     if there != service or present is None or present(bare):  # another service's: it says
         return UsageError(said, hint=again.format(bare))
     found = missing(bare)
@@ -184,8 +184,7 @@ def _reference_as_name(
 def _shared_scope_flag(ctx: ClientContext) -> str:
     """How to name the shared scope from here: in a service's directory, leaving --service out
     names that service again (the directory chose it), so only ``--service -`` will do."""
-    in_service_directory = ctx.has_checkout and ctx.project_file.service_at(ctx.cwd) is not None
-    return "use --service -" if in_service_directory else "leave out --service"
+    return "use --service -" if ctx.directory_service is not None else "leave out --service"
 
 
 def _read_all(ctx: ClientContext, env: str) -> OpenEnvironment | None:

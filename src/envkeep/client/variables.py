@@ -360,7 +360,7 @@ def rollback(
     if target is None:
         raise VersionNotFound(
             f"'{name}' has no version {to} (versions 1-{entries[-1].version})",
-            hint=f"see them with: envkeep history {name} {where_flags(env, service)}",
+            hint=f"see them with: envkeep history {name} {where_flags(ctx, env, service)}",
         )
     if target.sealed:
         raise PermissionDenied(
@@ -370,7 +370,7 @@ def rollback(
     if target.value is None:
         raise UsageError(
             f"version {to} of '{name}' is a deletion",
-            hint=f"to delete it again: envkeep unset {name} {where_flags(env, service)}",
+            hint=f"to delete it again: envkeep unset {name} {where_flags(ctx, env, service)}",
         )
     latest = entries[-1]
     if latest.value == target.value and not latest.sealed:
