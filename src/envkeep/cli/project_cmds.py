@@ -180,8 +180,10 @@ def service_add(
 
 def _add_service(ctx: ClientContext, name: str, *, path: str | None, schema: str | None) -> None:
     added = projects.add_service(ctx, name, path=path, schema=schema)
-    schema_text = f" (schema {added.schema_path})" if added.schema_path else ""
+    schema_text = f" (schema {added.service.schema_path})" if added.service.schema_path else ""
     output.done(f"added service '{name}'{schema_text}")
+    for cycle in added.cycles:
+        output.done(f"warning: {cycle.describe(name)}")
 
 
 @service_app.command("set")

@@ -228,10 +228,7 @@ def refuse_uncovered_cycles(
     value that ended one (a service's own ``B=1`` over a shared ``B=${A}`` beside ``A=${B}``)
     gives way to the value it hid, and the names of the cycle would never resolve there again.
     ``doing`` names the change (``unsetting``, ``removing``) in ``env``."""
-    new: dict[str, list[str]] = {}  # a new cycle's reason (as its first name sees it): places
-    for target in [None, *sorted(after.by_service)]:
-        for reason in _new_cycles(before, after, target, removed):
-            new.setdefault(reason, []).append(target or SHARED_SCOPE)
+    new = new_cycles(before, after, removed)
     if not new:
         return
     reason, places = next(iter(new.items()))
@@ -250,6 +247,20 @@ def refuse_uncovered_cycles(
     )
 
 
+def new_cycles(
+    before: ProjectLayers, after: ProjectLayers, removed: Collection[str] = ()
+) -> dict[str, list[str]]:
+    """The reference cycles seen in ``after`` and not in ``before``, each by its reason (as its
+    first name sees it, a name in ``removed`` first when one is in it), with the places that
+    see it: the shared scope alone (``shared``), then services by name; a service ``before``
+    lacks sees each of its cycles anew."""
+    new: dict[str, list[str]] = {}
+    for target in [None, *sorted(after.by_service)]:
+        for reason in _new_cycles(before, after, target, removed):
+            new.setdefault(reason, []).append(target or SHARED_SCOPE)
+    return new
+
+
 def _new_cycles(
     before: ProjectLayers, after: ProjectLayers, target: str | None, removed: Collection[str]
 ) -> list[str]:
@@ -258,10 +269,12 @@ def _new_cycles(
     try:
         now = resolve_in(after, target)
         cycles = {name: r for name, r in now.errors.items() if _cycle_through(r)}
-        was = resolve_in(before, target) if cycles else now
+        added = target is not None and target not in before.by_service  # nothing seen before
+        was = None if added or not cycles else resolve_in(before, target)
     except InputError:  # a broken schema or template: its own commands say so
         return []
-    fresh = {n: r for n, r in cycles.items() if not _cycle_through(was.errors.get(n, ""))}
+    old = {} if was is None else was.errors
+    fresh = {n: r for n, r in cycles.items() if not _cycle_through(old.get(n, ""))}
     found: dict[frozenset[str], str] = {}
     for name in sorted(fresh, key=lambda name: name not in removed):  # removed names first
         members = frozenset(fresh[name].removeprefix(CYCLE).split(" -> "))

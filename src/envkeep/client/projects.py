@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import SecretWrite, ServiceView
     from envkeep.client.broken_references import BrokenReference
+    from envkeep.client.config_cycles import NewCycle
     from envkeep.client.context import ClientContext
     from envkeep.client.identity import Identity
     from envkeep.client.new_keys import Unsealed
@@ -366,20 +367,34 @@ def service_slug(text: str) -> str:
     return f"{slug}-service" if slug == SHARED_SCOPE else slug  # 'shared' is the shared scope
 
 
+@dataclass(frozen=True)
+class AddedService:
+    """A service `add_service` added, and the reference cycles it sees (a warning)."""
+
+    service: ServiceView
+    cycles: tuple[NewCycle, ...] = ()
+
+
 def add_service(
     ctx: ClientContext, name: str, *, path: str | None, schema: str | None
-) -> ServiceView:
+) -> AddedService:
     """Register a service in the store and in envkeep.toml; without ``schema``, the
-    .env.example in its directory is its schema, when there is one."""
+    .env.example in its directory is its schema, when there is one. The reference cycles it
+    sees, in each environment (a cycle of the shared scope every other service ends with its
+    own value), are returned to warn of (`config_cycles`)."""
+    from envkeep.client.config_cycles import cycles_of_new_service
+    from envkeep.client.reading import team_layers_everywhere
+
     project = ctx.project_file
     path, schema = checked_service_paths(project, name, path, schema)
     if schema is None:
         schema = example_in(project, path)
     check_schema(project, schema)
-    service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
     entry = ServiceEntry(name, path, schema)
+    everywhere = team_layers_everywhere(ctx)  # read without the service, to compare
+    service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))
-    return service
+    return AddedService(service, tuple(cycles_of_new_service(everywhere, entry)))
 
 
 @dataclass(frozen=True)

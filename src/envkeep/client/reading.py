@@ -6,12 +6,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from envkeep.client.vault import OpenEnvironment
-from envkeep.core.errors import EnvironmentNotFound, PermissionDenied
+from envkeep.core.errors import EnvironmentNotFound, EnvkeepError, PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.resolution import ProjectLayers
 
 
 def read_environment(
@@ -68,3 +69,28 @@ def refused_as_write(ctx: ClientContext, env: str) -> Iterator[None]:
             hint=refused.hint or f"ask an admin of {where} to grant it",  # it names them
             needed="write",
         ) from None
+
+
+def team_layers_everywhere(ctx: ClientContext) -> list[tuple[str, ProjectLayers]]:
+    """Each environment of the project this caller can read, by name, arranged as the whole
+    team sees it (`resolution.team_layers`), for a change's warnings and checks: one it
+    cannot read, or with a broken template, is left out, as is everything when the
+    environments cannot be listed."""
+    from envkeep.client.resolution import team_layers
+
+    try:
+        # Unlocked before the first request: a passphrase's key derivation between two
+        # requests can outlast the server's keep-alive, and the next request then fails.
+        ctx.identity  # noqa: B018 - unlocks it (a cached property)
+        environments = ctx.backend.list_environments(ctx.project_file.project)
+    except EnvkeepError:
+        return []
+    found = []
+    for environment in environments:
+        try:
+            layers = team_layers(ctx, read_environment(ctx, environment.name))
+        except EnvkeepError:  # not readable to this caller (no role, no key)
+            continue
+        if layers is not None:
+            found.append((environment.name, layers))
+    return found

@@ -213,7 +213,7 @@ def arrange(
         templates=load_project_templates(ctx) if needs_templates else {},
         local=local_overrides(ctx.project_file) if with_local else {},
         project=ctx.project_file,
-        defaults_of=lambda name: schema_defaults(ctx, name),
+        defaults_of=lambda name: schema_defaults(ctx.project_file, name),
     )
 
 
@@ -229,10 +229,11 @@ def team_layers(ctx: ClientContext, opened: OpenEnvironment) -> ProjectLayers | 
         return None
 
 
-def schema_defaults(ctx: ClientContext, service: str) -> dict[str, str]:
-    """The ``@default`` values of a service's own schema (.env.example or table): the lowest
-    layer of what it sees. Template defaults are the templates' own layers."""
-    schema = _own_schema(ctx, service)
+def schema_defaults(project: ProjectFile, service: str) -> dict[str, str]:
+    """The ``@default`` values of a service's own schema (.env.example or table) as
+    ``project`` declares it: the lowest layer of what it sees. Template defaults are the
+    templates' own layers."""
+    schema = _own_schema(project, service)
     if schema is None:
         return {}
     return {f.name: f.default for f in schema.fields if f.default is not None}
@@ -296,16 +297,15 @@ def service_schema(
     if entry.templates:
         templates = layers.templates if layers is not None else load_project_templates(ctx)
         parts += [_template(templates, name, service).schema for name in entry.templates]
-    own = _own_schema(ctx, service)
+    own = _own_schema(project, service)
     if own is not None:
         parts.append(own)
     return _merge(parts)
 
 
-def _own_schema(ctx: ClientContext, service: str) -> Schema | None:
+def _own_schema(project: ProjectFile, service: str) -> Schema | None:
     from envkeep.core.schema import schema_from_table
 
-    project = ctx.project_file
     entry = project.service(service)
     if entry is None:
         return None

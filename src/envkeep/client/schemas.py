@@ -177,14 +177,21 @@ class Applied:
 
 def apply_template(ctx: ClientContext, name: str, service: str) -> Applied:
     """Make a service inherit a template (its lowest layer); say which it uses now, and
-    which names the template requires that the service lacks, in each environment."""
-    from envkeep.client.template_gaps import template_gaps
+    which names the template requires that the service lacks, in each environment. Refused
+    when it would make a reference cycle in one (`config_cycles`)."""
+    from envkeep.client.config_cycles import refuse_template_cycles
+    from envkeep.client.reading import team_layers_everywhere
+    from envkeep.client.template_gaps import required_names, template_gaps
 
     template = get_template(ctx, name)
     used = _templates_of(ctx, service)
     if name in used:
         return Applied(used)
-    gaps = template_gaps(ctx, template, service)  # read before envkeep.toml changes
+    refers = any("${" in value for value in template.values.values())
+    # Read before envkeep.toml changes, and only when there is something to check.
+    everywhere = team_layers_everywhere(ctx) if refers or required_names(template) else []
+    refuse_template_cycles(everywhere, template, service)
+    gaps = template_gaps(template, service, everywhere)
     templates = (*used, name)
     _set_service_setting(ctx.project_file, service, "templates", list(templates))
     return Applied(templates, tuple(gaps))

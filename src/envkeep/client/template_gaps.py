@@ -5,7 +5,8 @@ template is applied all the same: the values usually come next), as `unset` and 
 remove` warn of what they break.
 
 Each environment this caller can read is read once, as the whole team sees it (no personal
-overrides); one it cannot read is skipped, the warning being a courtesy.
+overrides; `reading.team_layers_everywhere`, which `template apply`'s cycle check shares); one
+it cannot read is skipped, the warning being a courtesy.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.client.resolution import team_layers
 from envkeep.core.errors import EnvkeepError
 
 if TYPE_CHECKING:
-    from envkeep.client.context import ClientContext
+    from collections.abc import Sequence
+
+    from envkeep.client.resolution import ProjectLayers
     from envkeep.core.templates import Template
 
 
@@ -46,31 +48,22 @@ def required_names(template: Template) -> tuple[str, ...]:
     return tuple(f.name for f in template.schema.fields if f.required and f.default is None)
 
 
-def template_gaps(ctx: ClientContext, template: Template, service: str) -> list[TemplateGap]:
-    """For each environment of the project this caller can read, the names ``template``
-    requires that ``service`` would lack with it applied (nothing it sees gives them)."""
-    from envkeep.client.reading import read_environment
-
+def template_gaps(
+    template: Template, service: str, everywhere: Sequence[tuple[str, ProjectLayers]]
+) -> list[TemplateGap]:
+    """For each environment of ``everywhere`` (`reading.team_layers_everywhere`), the names
+    ``template`` requires that ``service`` would lack with it applied (nothing it sees gives
+    them)."""
     required = required_names(template)
-    if not required:
-        return []
-    try:
-        # Unlocked before the first request: a passphrase's key derivation between two
-        # requests can outlast the server's keep-alive, and the next request then fails.
-        ctx.identity  # noqa: B018 - unlocks it (a cached property)
-        environments = ctx.backend.list_environments(ctx.project_file.project)
-    except EnvkeepError:
-        return []
     gaps = []
-    for environment in environments:
+    for env, layers in everywhere if required else ():
         try:
-            layers = team_layers(ctx, read_environment(ctx, environment.name))
-            seen = layers.merged(service) if layers is not None else None
-        except EnvkeepError:  # not readable to this caller, a broken schema: nothing to say
+            seen = layers.merged(service)
+        except EnvkeepError:  # a broken schema: nothing to say
             continue
         if seen is None:
             continue
         lacking = tuple(name for name in required if name not in seen)
         if lacking:
-            gaps.append(TemplateGap(template.name, service, environment.name, lacking))
+            gaps.append(TemplateGap(template.name, service, env, lacking))
     return gaps
