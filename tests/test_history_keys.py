@@ -6,6 +6,7 @@ and the rest of the history, instead of an error; rolling back to a sealed one s
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -39,6 +40,7 @@ class Team:
         self.a("init", "shop")
         self.a("set", "API_KEY=one", "--env", "dev")
         self.a("set", "API_KEY=two", "--env", "dev")
+        _next_second()  # v2's time is before the rotation's (rollback --to-time v2's time)
         self._member("bob")
         self.a("member", "revoke", "bob@hist.io", "--project", "shop")  # rotates dev's key
         self.a("set", "API_KEY=three", "--env", "dev")
@@ -56,6 +58,13 @@ class Team:
     def history(self, who: str) -> list[dict[str, Any]]:
         shown = _ok(self.root / who, self.work, "history", "API_KEY", "--env", "dev", "--json")
         return list(json.loads(shown))
+
+
+def _next_second() -> None:
+    """Wait for the clock's next second: versions are timed to the second."""
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
@@ -96,4 +105,20 @@ def test_rolling_back_to_a_sealed_version_says_why_and_writes_nothing(team: Team
     )
     assert refused.returncode == 4
     assert "version 1 of 'API_KEY' is sealed under key v1" in refused.stderr
+    assert len(team.history("alice")) == 4
+
+
+def test_rolling_back_a_scope_to_a_time_whose_version_is_sealed_names_it_and_writes_nothing(
+    team: Team,
+) -> None:
+    then = team.history("alice")[1]["created_at"]  # v2, under the key carol was never given
+
+    refused = _cli(
+        team.root / "carol", team.work, "rollback", "--env", "dev", "--to-time", then, "--yes"
+    )
+
+    assert refused.returncode == 4, refused.stderr
+    assert refused.stderr.splitlines()[0] == (
+        f"error: the value at {then} of API_KEY is sealed under a key not shared with you"
+    )
     assert len(team.history("alice")) == 4

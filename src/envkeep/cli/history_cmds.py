@@ -15,9 +15,11 @@ from envkeep.cli.options import (
     ServiceOpt,
     YesOpt,
 )
-from envkeep.cli.state import WriteScope, confirming, make_context
-from envkeep.client import variables
+from envkeep.cli.state import WriteScope, confirm, confirming, make_context
+from envkeep.client import scope_rollback, variables
 from envkeep.client.history import from_the_server
+from envkeep.core.errors import UsageError
+from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
     from envkeep.client.history import HistoryEntry
@@ -68,9 +70,26 @@ def _history_value(entry: HistoryEntry, *, reveal: bool) -> str:
     return "(sealed)" if entry.sealed else output.mask(entry.value, reveal=reveal)
 
 
+ToTimeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--to-time",
+        help="Instead of one NAME: every variable of the scope as it was at this time (ISO, UTC"
+        " unless it names an offset, or an age: 15m, 2h, 1d ago).",
+        show_default=False,
+    ),
+]
+
+
 def rollback(
-    name: Annotated[str, typer.Argument(help="Variable name.")],
-    to: Annotated[int, typer.Option("--to", help="The version whose value to restore.")],
+    name: Annotated[
+        str | None, typer.Argument(help="Variable name (not with --to-time).", show_default=False)
+    ] = None,
+    to: Annotated[
+        int | None,
+        typer.Option("--to", help="The version whose value to restore.", show_default=False),
+    ] = None,
+    to_time: ToTimeOpt = None,
     env: EnvOpt = None,
     service: ServiceOpt = None,
     yes: YesOpt = False,
@@ -80,14 +99,40 @@ def rollback(
     checks it: against the schemas, and its ${...} (refused in a reference cycle, a warning
     when it does not resolve).
 
+    With --to-time, the whole scope goes back to that time as one batch: values changed since
+    set back, variables created since deleted, variables deleted since restored. It shows the
+    names first, then asks.
+
     Example: envkeep rollback DATABASE_URL --env dev --to 1
+
+    Example: envkeep rollback --env prod --service api --to-time 2h
     """
+    _refuse_mixed(name, to, to_time)
     at = WriteScope.of(env, service)
+    if to_time is not None:
+        _rollback_to_time(at, to_time, yes=yes, check=not no_validate)
+    elif name is not None and to is not None:
+        _rollback_name(at, name, to, yes=yes, check=not no_validate)
+
+
+def _refuse_mixed(name: str | None, to: int | None, to_time: str | None) -> None:
+    """One form or the other: ``NAME --to N``, or ``--to-time`` for the whole scope."""
+    forms = "envkeep rollback NAME --to N, or envkeep rollback --to-time TIME (the whole scope)"
+    if to_time is not None and name is not None:
+        raise UsageError("--to-time rolls back the whole scope, not one NAME", hint=forms)
+    if to_time is not None and to is not None:
+        raise UsageError("--to and --to-time do not go together", hint=forms)
+    if to_time is None and (name is None or to is None):
+        missing = "a NAME" if name is None else "--to N"
+        raise UsageError(f"rollback needs {missing}", hint=forms)
+
+
+def _rollback_name(at: WriteScope, name: str, to: int, *, yes: bool, check: bool) -> None:
     done = confirming(
         at.ctx.settings,
         yes,
         lambda ok: variables.rollback(
-            at.ctx, at.env, at.service, name, to, confirmed=ok, check=not no_validate
+            at.ctx, at.env, at.service, name, to, confirmed=ok, check=check
         ),
         where=at.words,
     )
@@ -102,3 +147,32 @@ def rollback(
     )
     for unresolved in done.unresolved:
         output.done(f"warning: {unresolved.describe()}")
+
+
+def _rollback_to_time(at: WriteScope, to_time: str, *, yes: bool, check: bool) -> None:
+    moment = scope_rollback.parse_moment(to_time)
+    when = utc_second(moment)
+    with from_the_server(at.ctx):
+        plan = scope_rollback.plan_scope_rollback(at.ctx, at.env, at.service, moment, check=check)
+    if not plan.changes:
+        output.done(f"{at.words} holds what it held at {when} already; nothing written")
+        return
+    output.done(f"to bring {at.words} back to {when}:")
+    width = max(len(c.name) for c in plan.changes)
+    for change in plan.changes:
+        output.done(f"  {_MARKS[change.kind]} {change.name:<{width}}  {_SAID[change.kind]}")
+    for unresolved in plan.unresolved:
+        output.done(f"warning: {unresolved.describe()}")
+    count = len(plan.changes)
+    what = "this change" if count == 1 else f"these {count} changes"
+    confirm(at.ctx.settings, f"Write {what} to {at.words}?", yes=yes)
+    count = scope_rollback.apply_scope_rollback(at.ctx, plan)
+    output.done(f"rolled back {output.counted(count, 'variable')} in {at.words} to {when}")
+
+
+_MARKS = {scope_rollback.SET_BACK: "~", scope_rollback.DELETED: "-", scope_rollback.RESTORED: "+"}
+_SAID = {
+    scope_rollback.SET_BACK: "set back (changed since)",
+    scope_rollback.DELETED: "deleted (created since)",
+    scope_rollback.RESTORED: "restored (deleted since)",
+}

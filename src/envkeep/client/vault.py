@@ -200,6 +200,14 @@ class OpenEnvironment:
         entry = self._entries.get((scope, name))
         return None if entry is None else (entry.secret.id, entry.secret.current.version)
 
+    def secret_ids(self, scope: str) -> dict[str, str]:
+        """Every name in ``scope``, deleted or not, with its secret's id (to read its history)."""
+        return {
+            name: entry.secret.id
+            for (entry_scope, name), entry in self._entries.items()
+            if entry_scope == scope
+        }
+
     def find_indexed(self, scope: str, name_index: bytes) -> Variable | None:
         """The live variable filed in ``scope`` under ``name_index`` (the index a new write of
         its name carries): the one another writer created under a name this reader's batch
