@@ -148,3 +148,18 @@ def test_rollback_to_time_refuses_a_bad_time_and_a_mixed_form(
     )
     assert (neither.code, neither.err_lines) == (2, ["error: rollback needs --to N", forms])
     assert _values(envkeep, *DEV) == SHARED_DEV
+
+
+def test_rollback_to_time_that_would_close_a_reference_cycle_is_refused_and_writes_nothing(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    quick_ok(envkeep, "set", "A=${B}", *DEV)
+    before = _last_write(envkeep, "A", *DEV)
+    quick_ok(envkeep, "set", "A=1", *DEV)
+    quick_ok(envkeep, "set", "B=${A}", *API)  # fine while A holds no reference
+
+    refused = envkeep("rollback", *DEV, "--to-time", before, "--yes")
+
+    assert refused.code == 3, refused.describe()
+    assert "reference cycle: A -> B -> A in api" in refused.err_lines[0]
+    assert _values(envkeep, *DEV)["A"] == "1"
