@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from envkeep import crypto
 from envkeep.app.views import PrincipalView
-from envkeep.client.pins import check_signers
+from envkeep.client.new_keys import checked_recipient
+from envkeep.client.pins import check_signers, load_pins
 from envkeep.client.runner import child_environment
 from envkeep.client.signer_list import compact, parse_signers
 from envkeep.core.errors import IntegrityError, UsageError
@@ -70,10 +71,11 @@ def _signer(keys: crypto.PrivateKeys) -> PrincipalView:
     return PrincipalView("bob", "user", "bob@x.io", public.encryption, public.signing)
 
 
-def _ctx(home: Path) -> Any:
+def _ctx(home: Path, listed: frozenset[str] | None = None) -> Any:
     me = crypto.generate_keys()
     notes: list[str] = []
     return SimpleNamespace(
+        listed_signers=listed,
         settings=SimpleNamespace(home=home),
         server_url="https://keep.example.com",
         identity=SimpleNamespace(principal_id="me", record=SimpleNamespace(public=me.public())),
@@ -106,6 +108,32 @@ def test_a_signer_pinned_before_the_list_was_set_is_refused_when_it_leaves_it_ou
         check_signers(_ctx(tmp_path), [_signer(other)], frozenset({keys.public().fingerprint()}))
 
 
+def test_a_listed_key_is_sealed_to_on_first_use_and_an_unlisted_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    keys, other = crypto.generate_keys(), crypto.generate_keys()
+    ctx = _ctx(tmp_path, frozenset({keys.public().fingerprint()}))
+
+    assert checked_recipient(ctx, _signer(keys), "prod's key") == keys.public()
+    assert ctx.notes == []  # compared when the list was written
+    with pytest.raises(IntegrityError) as refused:
+        checked_recipient(_ctx(tmp_path / "fresh", ctx.listed_signers), _signer(other), "x")
+    unlisted = other.public().fingerprint()
+    assert f"has a key ENVKEEP_SIGNERS does not list ({unlisted})" in refused.value.message
+    assert "bob@x.io" in refused.value.message
+    assert refused.value.message.endswith("x was not sealed to it")
+    assert "add it to ENVKEEP_SIGNERS" in str(refused.value.hint)
+    assert load_pins(_ctx(tmp_path / "fresh")) == {}
+
+
+def test_without_a_list_a_key_is_sealed_to_on_first_use_with_a_note(tmp_path: Path) -> None:
+    keys = crypto.generate_keys()
+    ctx = _ctx(tmp_path)
+
+    assert checked_recipient(ctx, _signer(keys), "prod's key") == keys.public()
+    assert keys.public().fingerprint() in ctx.notes[0]
+
+
 def test_an_empty_list_is_refused_not_taken_for_unset() -> None:
     settings = load_settings({"ENVKEEP_SIGNERS": ""})
 
@@ -129,6 +157,7 @@ class Team:
     def __init__(self, server: TeamServer, root: Path) -> None:
         self.server, self.root, self.bare = server, root, root / "bare"
         alice, bob, work = root / "alice", root / "bob", root / "work"
+        self.alice_home, self.work = alice, work
         work.mkdir()
         self.bare.mkdir()
         join(server, alice, work, server.invite("alice@signers.io"), "alice@signers.io")
@@ -150,14 +179,15 @@ class Team:
         assert found is not None, self.created
         return found[1]
 
-    def ci(self, **extra: str) -> tuple[int, str, str]:
-        """`run` as a CI job: the token only, a fresh ENVKEEP_HOME each time."""
+    def ci(self, *args: str, token: str | None = None, **extra: str) -> tuple[int, str, str]:
+        """`run` (or ``args``) as a CI job: a token only (``ci``'s unless given), a fresh
+        ENVKEEP_HOME each time."""
         home = self.root / f"ci-{len(list(self.root.glob('ci-*')))}"
         done = _cli(
             home,
             self.bare,
-            *("run", "--env", "staging", "--", "sh", "-c", "echo $DB $API_KEY"),
-            ENVKEEP_TOKEN=self.token,
+            *(args or ("run", "--env", "staging", "--", "sh", "-c", "echo $DB $API_KEY")),
+            ENVKEEP_TOKEN=token or self.token,
             ENVKEEP_SERVER=self.server.url,
             ENVKEEP_PROJECT="shop",
             **extra,
@@ -194,6 +224,20 @@ def test_a_token_run_refuses_a_signer_its_list_leaves_out(team: Team) -> None:
     assert team.bob in err
     assert "add it to ENVKEEP_SIGNERS" in err
     assert "from-bob" not in out + err
+
+
+def test_an_admin_token_with_a_list_seals_a_new_key_to_no_key_it_leaves_out(team: Team) -> None:
+    made = ("token", "create", "ci-admin", "--project", "shop", "--role", "admin")
+    admin = _ok(team.alice_home, team.work, *made).strip()
+
+    code, _, err = team.ci("env", "create", "qa", token=admin, ENVKEEP_SIGNERS=team.alice)
+
+    assert code == 0, err
+    assert "not sealed to bob@signers.io" in err
+    assert f"a key ENVKEEP_SIGNERS does not list ({team.bob})" in err
+    assert "add it to ENVKEEP_SIGNERS" in err
+    assert "not sealed to alice" not in err
+    assert "note: sealed" not in err  # Alice's key is listed: sealed without a note
 
 
 def test_a_malformed_list_stops_a_token_run_before_it_reads(team: Team) -> None:

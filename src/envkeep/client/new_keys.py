@@ -123,9 +123,11 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
     ``view``, checked as `member grant` checks them (an invite's proof, the pinned key). The
     server chose the recipient and its keys, so one this machine had not seen is named, with
     its fingerprint to compare, as it is pinned (DESIGN §4, Trust): every path that seals a
-    key (a rotation, a grant, a new key's shares) says so, not only some."""
+    key (a rotation, a grant, a new key's shares) says so, not only some. With ENVKEEP_SIGNERS
+    set, such a key must be one it lists (then pinned without a note), or nothing is sealed:
+    a CI job on a fresh home would otherwise seal to whatever key the server names."""
     from envkeep.client.invite_proofs import check_invite_proof
-    from envkeep.client.pins import check_pin, fingerprint_of, is_pinned
+    from envkeep.client.pins import check_pin, fingerprint_of, is_pinned, unlisted_recipient
     from envkeep.client.principal_names import shown_principal
 
     if view.id == ctx.identity.principal_id:  # this machine's own keys: compared, not noted
@@ -140,8 +142,11 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
         return own
     proved = check_invite_proof(ctx, view, "nothing was sealed to them")
     first_seen = not proved and not is_pinned(ctx, view)
+    listed = ctx.listed_signers
+    if first_seen and listed is not None and fingerprint_of(view) not in listed:
+        raise unlisted_recipient(view, fingerprint_of(view), sealed)
     keys = check_pin(ctx, view)
-    if first_seen and ctx.notify is not None:
+    if first_seen and listed is None and ctx.notify is not None:
         ctx.notify(
             f"note: sealed {sealed} to {shown_principal(view)}, whose key this machine had"
             f" not seen before (fingerprint {keys.fingerprint()}); compare it with theirs"

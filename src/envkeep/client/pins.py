@@ -203,8 +203,23 @@ def _unlisted(principal: PrincipalView, seen: str) -> IntegrityError:
     return IntegrityError(
         f"{shown_principal(principal)} signed what the server sent with a key ENVKEEP_SIGNERS"
         f" does not list ({seen}); nothing was read",
-        hint="ask them what 'envkeep whoami --fingerprint' shows them (by phone or in person,"
-        " not through this server); only if it is this one, add it to ENVKEEP_SIGNERS",
+        hint=_ADD_TO_LIST,
+    )
+
+
+_ADD_TO_LIST = (
+    "ask them what 'envkeep whoami --fingerprint' shows them (by phone or in person, not"
+    " through this server); only if it is this one, add it to ENVKEEP_SIGNERS"
+)
+
+
+def unlisted_recipient(principal: PrincipalView, seen: str, sealed: str) -> IntegrityError:
+    """A key first seen here that ENVKEEP_SIGNERS does not list, which ``sealed`` (what was
+    to be sealed: "prod's key") was to be sealed to: refused, as `_unlisted` refuses a signer."""
+    return IntegrityError(
+        f"{shown_principal(principal)} has a key ENVKEEP_SIGNERS does not list ({seen}) and"
+        f" this machine has not pinned; {sealed} was not sealed to it",
+        hint=_ADD_TO_LIST,
     )
 
 
