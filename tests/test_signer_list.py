@@ -206,6 +206,30 @@ def test_token_create_says_the_signers_to_keep_beside_the_token(team: Team) -> N
     assert team.token not in team.created
 
 
+@pytest.fixture
+def own_team(tmp_path: Path) -> Iterator[Team]:
+    """A Team on a server of its own (its accounts' emails are the module team's)."""
+    running, root = start_server(tmp_path / "server"), tmp_path / "team"
+    root.mkdir()
+    try:
+        yield Team(running, root)
+    finally:
+        running.stop()
+
+
+def test_a_former_writers_values_are_covered_by_a_new_tokens_suggestion(own_team: Team) -> None:
+    team = own_team  # Bob wrote API_KEY in staging
+    ws = ("--project", "shop")
+    _ok(team.alice_home, team.work, "member", "grant", "bob@signers.io", "read", *ws, "--yes")
+    made = _cli(team.alice_home, team.work, "token", "create", "ci-2", *ws, "--env", "staging")
+    assert made.returncode == 0, made.stderr
+    team.token, team.created = made.stdout.strip(), made.stderr
+
+    assert parse_signers(team.suggested()) == {team.alice, team.bob}
+    code, out, err = team.ci(ENVKEEP_SIGNERS=team.suggested())
+    assert (code, out) == (0, "genuine from-bob\n"), err
+
+
 def test_a_token_run_trusting_its_signers_by_name_reads_with_no_first_use_note(
     team: Team,
 ) -> None:

@@ -30,19 +30,18 @@ def create(
     """Create a token; it is printed once: store it as ENVKEEP_TOKEN in your CI secrets.
 
     On stderr it also prints the ENVKEEP_SIGNERS to set beside it: the key fingerprints
-    this machine trusts of you and of whoever can write at its scope (public, not secret).
+    this machine trusts of you, of whoever can write at its scope and of whoever signed
+    what it holds now (public, not secret).
 
     Example: envkeep token create ci --project shop --env staging --role read --expires 30d
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
-    token, expires_at = tokens.create_token(
-        ctx, name, role, project=project, environment=env, expires=expires
-    )
-    sys.stdout.write(token + "\n")
+    made = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
+    sys.stdout.write(made.token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
-    output.done(_expiry(expires_at, expires))
-    _suggest_signers(signer_list.covering_signers(ctx, project, env))
+    output.done(_expiry(made.expires_at, expires))
+    _suggest_signers(signer_list.covering_signers(ctx, project, env, made.signed))
 
 
 def _suggest_signers(found: signer_list.CoveringSigners) -> None:
@@ -58,11 +57,12 @@ def _suggest_signers(found: signer_list.CoveringSigners) -> None:
         return
     output.done(
         f"set ENVKEEP_SIGNERS={value} beside it: its reads then trust only the keys this"
-        f" machine trusts of {', '.join(found.trusted)} (who can write there), none on first use"
+        f" machine trusts of {', '.join(found.trusted)} (who write there or wrote what is there),"
+        " none on first use"
     )
     if found.unpinned:
         output.done(
-            "left out of ENVKEEP_SIGNERS, as no key of theirs is pinned here:"
+            "left out of ENVKEEP_SIGNERS, as no key of theirs was pinned here before:"
             f" {', '.join(found.unpinned)}; add {check}"
         )
 

@@ -12,6 +12,7 @@ from envkeep import crypto
 from envkeep.api.encoding import b64e
 
 if TYPE_CHECKING:
+    from envkeep.app.views import EnvironmentSnapshot
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
 
@@ -64,18 +65,24 @@ def seal_scope_shares(
     recipient_id: str,
     recipient: crypto.PublicKeys,
     listed: list[dict[str, Any]] | None = None,
+    read: list[EnvironmentSnapshot] | None = None,
 ) -> list[dict[str, object]]:
     """A share for ``recipient`` of the current data key of every environment the scope
     (None: all of it) covers, each key unsealed here from this identity's own share of it
     (only that one: a grant seals no older key, so a share of one that does not open stops
-    nothing here); ``listed``: the scope's environments, when the caller listed them already."""
+    nothing here); ``listed``: the scope's environments, when the caller listed them already.
+    Each environment's snapshot (every scope's values) is appended to ``read`` when given:
+    `token create` takes the signers of what the token will read from them."""
     from envkeep.client.envelopes import open_current_key
 
     if listed is None:
         listed = scope_environments(backend, project=project, environment=environment)
     shares = []
+    services: list[str] | None = None if read is not None else []  # None: services' values too
     for item in listed:
-        snapshot = backend.read_environment(item["project"], item["environment"], [])
+        snapshot = backend.read_environment(item["project"], item["environment"], services)
+        if read is not None:
+            read.append(snapshot)
         dek = open_current_key(snapshot, ctx.identity.principal_id, ctx.identity.keys)
         env = snapshot.environment
         shares.append(

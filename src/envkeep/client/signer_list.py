@@ -5,14 +5,15 @@ the signers its creator trusts for the token's scope (`covering_signers`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from envkeep.core.errors import EnvkeepError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
+    from envkeep.app.views import EnvironmentSnapshot
     from envkeep.client.context import ClientContext
 
 _HEX = frozenset("0123456789abcdef")
@@ -82,6 +83,39 @@ def compact(fingerprints: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
+class ScopeSigners:
+    """Who signed what a token's scope holds now (the current versions' authors, the sharers
+    of the keys read), as its creator's read met them, this creator apart: the fingerprint
+    this machine had pinned for each before that read, and those it first saw in it (their
+    keys are the server's word only), each as a person reads it."""
+
+    pinned: dict[str, str] = field(default_factory=dict)
+    first_seen: tuple[str, ...] = ()
+
+
+def scope_signers(
+    ctx: ClientContext, snapshots: Iterable[EnvironmentSnapshot], pins_before: Mapping[str, str]
+) -> ScopeSigners:
+    """The signers of ``snapshots`` (read by this client), with the keys ``pins_before`` (the
+    pins as they were before the read, which pins a signer on first use) holds for them."""
+    from envkeep.client.pins import pin_key
+    from envkeep.client.principal_names import shown_principal
+
+    pinned: dict[str, str] = {}
+    first_seen: set[str] = set()
+    for snapshot in snapshots:
+        for principal in (*snapshot.authors, *(s.sharer for s in snapshot.shares)):
+            if principal.id == ctx.identity.principal_id:
+                continue
+            known = pins_before.get(pin_key(ctx, principal.id))
+            if known is None:
+                first_seen.add(shown_principal(principal))
+            else:
+                pinned[shown_principal(principal)] = known
+    return ScopeSigners(pinned, tuple(sorted(first_seen - set(pinned))))
+
+
+@dataclass(frozen=True)
 class CoveringSigners:
     """What `token create` suggests for ENVKEEP_SIGNERS: the keys this machine trusts (its
     own, and those it pinned) of whoever can write at the token's scope, and the writers it
@@ -93,12 +127,17 @@ class CoveringSigners:
 
 
 def covering_signers(
-    ctx: ClientContext, project: str | None, environment: str | None
+    ctx: ClientContext,
+    project: str | None,
+    environment: str | None,
+    signed: ScopeSigners | None = None,
 ) -> CoveringSigners:
     """The signers a token at this scope meets, as far as this client knows them: the creator
-    (who sealed its data keys) and every principal with write or admin at a scope that
-    overlaps it (who write its values and rotate its keys), with the fingerprints pinned here.
-    A writer with no pin here is named apart, never listed on the server's word."""
+    (who sealed its data keys), every principal with write or admin at a scope that overlaps
+    it (who write its values and rotate its keys) and those who ``signed`` what it holds now
+    (a former writer's values), with the fingerprints pinned here. One with no pin here is
+    named apart, never listed on the server's word."""
+    signed = signed or ScopeSigners()
     from envkeep.client.members import list_members
     from envkeep.client.pins import load_pins, pin_key
     from envkeep.client.principal_names import shown_member
@@ -108,12 +147,16 @@ def covering_signers(
         rows = list_members(ctx)
     except EnvkeepError:
         return CoveringSigners(trusted, [], writers_known=False)
-    pins, unpinned = load_pins(ctx), set()
+    for who, fingerprint in signed.pinned.items():
+        trusted.setdefault(who, fingerprint)
+    pins, unpinned = load_pins(ctx), set(signed.first_seen)
     for row in rows:
         principal = row["principal"]
         if not _writes_there(ctx, row, project, environment):
             continue
-        pinned = pins.get(pin_key(ctx, principal["id"]))
+        # One first seen in the creator's read was pinned by it, on the server's word only.
+        first_seen = shown_member(principal) in signed.first_seen
+        pinned = None if first_seen else pins.get(pin_key(ctx, principal["id"]))
         if pinned is None:
             unpinned.add(shown_member(principal))
         else:

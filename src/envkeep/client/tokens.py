@@ -19,9 +19,10 @@ from envkeep.api.encoding import b64d, b64e
 from envkeep.app.credentials import token_hash
 from envkeep.client.key_rotation import rotate_environments
 from envkeep.client.members import Revoked, finish_revocation, list_members
-from envkeep.client.pins import pin_made_here
+from envkeep.client.pins import load_pins, pin_made_here
 from envkeep.client.revocation_preview import TokenRevoker
 from envkeep.client.scope_shares import seal_scope_shares
+from envkeep.client.signer_list import ScopeSigners, scope_signers
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import (
     EnvkeepError,
@@ -35,6 +36,7 @@ from envkeep.core.timestamps import as_utc
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from envkeep.app.views import EnvironmentSnapshot
     from envkeep.client.context import ClientContext
 
 PREFIX = "ek_sa_"
@@ -121,13 +123,15 @@ def create_token(
     project: str | None,
     environment: str | None,
     expires: str | None,
-) -> tuple[str, str | None]:
-    """A new service account with ``role`` at the scope; its token, shown once, and when it
-    expires (ISO 8601; None: never). Without a project the scope is the whole workspace; a
-    creator without the rights that needs is told so, with the ``--project`` that would do
-    (`workspace_wide_refused`)."""
+) -> CreatedToken:
+    """A new service account with ``role`` at the scope: its token, shown once, when it
+    expires, and who signed what its scope holds now (from the reads that seal its shares).
+    Without a project the scope is the whole workspace; a creator without the rights that
+    needs is told so, with the ``--project`` that would do (`workspace_wide_refused`)."""
     backend = team_backend(ctx)
     new = _new_account(expires)
+    pins_before = load_pins(ctx)  # the read below pins the signers first seen in it
+    read: list[EnvironmentSnapshot] = []
     try:
         shares = seal_scope_shares(
             ctx,
@@ -136,6 +140,7 @@ def create_token(
             environment=environment,
             recipient_id=new.principal_id,
             recipient=new.public,
+            read=read,
         )
         scope = {"name": name, "role": role, "project": project, "environment": environment}
         body = {**new.body, **scope, "shares": shares}
@@ -145,7 +150,18 @@ def create_token(
             raise
         raise workspace_wide_refused(ctx, name, role, refused) from None
     pin_made_here(ctx, new.principal_id, new.public)
-    return new.token, new.body["expires_at"]
+    signed = scope_signers(ctx, read, pins_before)
+    return CreatedToken(new.token, new.body["expires_at"], signed)
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    """A token made by `token create`, to be shown once; when it expires (ISO 8601; None:
+    never); who signed what its scope holds now, as its creator's read met them."""
+
+    token: str = field(repr=False)
+    expires_at: str | None
+    signed: ScopeSigners
 
 
 def workspace_wide_refused(
