@@ -72,7 +72,11 @@ def _parts(text: str) -> tuple[str, str, int | None]:
         raise ValueError("it has a user name (an origin has none)")
     found = _HOST_AND_PORT.fullmatch(rest.lower())
     host = found["host"] if found else ""
-    if not _HOST_NAME.fullmatch(host):
+    if not host.isascii():
+        raise ValueError("its host is not ASCII (write an international name in its xn-- form)")
+    if _HOST_NAME.fullmatch(host):
+        _refuse_loose_ipv4(host)
+    else:
         host = _ipv6(host)
     port = found["port"] if found else None
     if port is not None and not (_PORT.fullmatch(port) and 0 < int(port) < 65536):
@@ -80,11 +84,27 @@ def _parts(text: str) -> tuple[str, str, int | None]:
     return scheme, host, None if port is None else int(port)
 
 
+def _refuse_loose_ipv4(host: str) -> None:
+    """A host browsers read as an IPv4 address (its last label a number, or hex) is one only
+    in its four-decimal form: ``127.1`` or ``0x7f.0.0.1`` would be sent as ``127.0.0.1`` and
+    never match."""
+    last = host.rsplit(".", 1)[-1]
+    if not (last.isdigit() or last.startswith("0x")):
+        return
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        raise ValueError(
+            "its host reads as an IPv4 address but is not one as browsers write it (four"
+            " decimal numbers, e.g. 127.0.0.1)"
+        ) from None
+
+
 def _ipv6(host: str) -> str:
     """An IPv6 address in brackets as browsers write it (``[::1]``); a ValueError for
     anything else."""
     try:
-        if host.startswith("[") and host.endswith("]"):
+        if host.startswith("[") and host.endswith("]") and "%" not in host:  # no zone id
             return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
     except ValueError:
         pass

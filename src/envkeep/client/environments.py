@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_planned
-from envkeep.client.name_typos import close_names
+from envkeep.client.name_typos import did_you_mean
 from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.pasted_references import refuse_pasted_names
 from envkeep.client.projects import fresh_environment
@@ -354,17 +354,12 @@ def plan_promotion(
     known = _names_in(ctx, source)
     missing = wanted - {d.name for d in plan} - known
     if missing:
-        said = [f"{name}{_did_you_mean(name, known)}" for name in sorted(missing)]
+        said = [f"{name}{did_you_mean(name, known)}" for name in sorted(missing)]
         raise UsageError(
             f"not set in '{source}': {', '.join(said)}",
             hint=f"see what is there with: envkeep list --env {source}",
         )
     return plan
-
-
-def _did_you_mean(name: str, known: set[str]) -> str:
-    close = close_names(name, known, limit=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _names_in(ctx: ClientContext, env: str) -> set[str]:

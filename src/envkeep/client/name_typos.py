@@ -24,6 +24,12 @@ def close_names(name: str, known: Collection[str], *, limit: int = 3) -> list[st
     return suggestions(name, known, limit=limit)
 
 
+def did_you_mean(name: str, known: Collection[str]) -> str:
+    """`` (did you mean PORT?)`` when a name of ``known`` is close to ``name``; else empty."""
+    close = suggestions(name, known, limit=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 # How the resolver ends the error of a reference to a name not set: the name, and the service
 # when the reference names another one (`core.references`).
 _NOT_SET = re.compile(r"'([^']+)' is not set(?: in service '([^']+)')?$")
@@ -39,9 +45,7 @@ def did_you_mean_name(
     if found is None:
         return ""
     name, service = found[1], found[2]
-    there = seen if service is None else (merged(service) or ())
-    close = suggestions(name, there, limit=1)
-    return f" (did you mean {close[0]}?)" if close else ""
+    return did_you_mean(name, seen if service is None else (merged(service) or ()))
 
 
 def near_misses(
