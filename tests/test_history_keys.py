@@ -85,6 +85,11 @@ def test_a_rotation_shows_as_a_re_encryption_not_a_change(team: Team) -> None:
     ]
     table = _ok(team.root / "alice", team.work, "history", "API_KEY", "--env", "dev")
     assert "re-encrypted under key v2 (key rotation)" in table
+    changed = _ok(
+        team.root / "alice", team.work, "history", "API_KEY", "--env", "dev", "--changes", "--json"
+    )
+    # Only what people wrote, each under the number rollback --to takes.
+    assert _rows(json.loads(changed)) == [(1, 1, "set"), (2, 1, "set"), (4, 2, "set")]
 
 
 def test_a_member_granted_later_sees_what_it_holds_keys_for_and_the_rest_as_sealed(

@@ -31,15 +31,25 @@ def history(
     service: ServiceOpt = None,
     reveal: RevealOpt = False,
     json_out: JsonOpt = False,
+    changes: Annotated[
+        bool,
+        typer.Option(
+            "--changes",
+            help="Leave out the versions key rotations wrote (the same value under a new key);"
+            " the others keep their numbers, for rollback --to.",
+        ),
+    ] = False,
 ) -> None:
     """Show every version of a variable: author, time, value (masked unless --reveal).
 
-    Example: envkeep history DATABASE_URL --env dev
+    Example: envkeep history DATABASE_URL --env dev --changes
     """
     ctx = make_context()
     service = ctx.default_service(service)
     with from_the_server(ctx):
         entries = variables.history(ctx, ctx.default_env(env), service, name)
+    if changes:
+        entries = [e for e in entries if not e.rekeyed]
     if json_out:
         output.print_json([_history_json(e, reveal=reveal) for e in entries])
         return
