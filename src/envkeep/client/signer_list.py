@@ -91,6 +91,9 @@ class ScopeSigners:
 
     pinned: dict[str, str] = field(default_factory=dict)
     first_seen: tuple[str, ...] = ()
+    # The pins as they were before that read (principal's pin key → fingerprint); None: no
+    # read was made, and the pins now are the ones to go by.
+    pins_before: Mapping[str, str] | None = None
 
 
 def scope_signers(
@@ -112,7 +115,7 @@ def scope_signers(
                 first_seen.add(shown_principal(principal))
             else:
                 pinned[shown_principal(principal)] = known
-    return ScopeSigners(pinned, tuple(sorted(first_seen - set(pinned))))
+    return ScopeSigners(pinned, tuple(sorted(first_seen - set(pinned))), pins_before)
 
 
 @dataclass(frozen=True)
@@ -149,14 +152,14 @@ def covering_signers(
         return CoveringSigners(trusted, [], writers_known=False)
     for who, fingerprint in signed.pinned.items():
         trusted.setdefault(who, fingerprint)
-    pins, unpinned = load_pins(ctx), set(signed.first_seen)
+    # As pinned before the creator's read: one first seen in it was pinned on the server's word.
+    pins = load_pins(ctx) if signed.pins_before is None else signed.pins_before
+    unpinned = set(signed.first_seen)
     for row in rows:
         principal = row["principal"]
         if not _writes_there(ctx, row, project, environment):
             continue
-        # One first seen in the creator's read was pinned by it, on the server's word only.
-        first_seen = shown_member(principal) in signed.first_seen
-        pinned = None if first_seen else pins.get(pin_key(ctx, principal["id"]))
+        pinned = pins.get(pin_key(ctx, principal["id"]))
         if pinned is None:
             unpinned.add(shown_member(principal))
         else:
