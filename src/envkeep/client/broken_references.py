@@ -24,6 +24,7 @@ from envkeep.client.reference_errors import CYCLE, worded
 from envkeep.client.resolution import resolve_in, team_layers, where_flags
 from envkeep.client.stray_references import fallback_only, stray_references
 from envkeep.core.errors import EnvkeepError, InputError, ReferenceProblem
+from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping
@@ -202,7 +203,9 @@ def refuse_cycles(found: Collection[Unresolved]) -> None:
         return
     names = list(dict.fromkeys(u.name for u in cycles))
     first = cycles[0]
-    subject = f"the value of {names[0]}" if len(names) == 1 else f"the values of {_and(names)}"
+    subject = (
+        f"the value of {names[0]}" if len(names) == 1 else f"the values of {spoken_list(names)}"
+    )
     where = "" if first.places == (first.scope,) else f" in {', '.join(first.places)}"
     pronoun = "it" if len(names) == 1 else "they"
     raise ReferenceProblem(
@@ -239,8 +242,8 @@ def refuse_uncovered_cycles(
     # A name of the cycle other than one being removed: the removed value is what ends it now.
     other = next((name for name in route if name not in removed), route[0])
     raise ReferenceProblem(
-        f"{doing} {_and(list(removed))} in {scope} would uncover a reference cycle"
-        f" ({path} in {', '.join(places)}), so {_and(route)} could never resolve there;"
+        f"{doing} {spoken_list(list(removed))} in {scope} would uncover a reference cycle"
+        f" ({path} in {', '.join(places)}), so {spoken_list(route)} could never resolve there;"
         " nothing was changed",
         hint=f"end the cycle first: give {other} a value without a reference where it is set"
         f" (see where: envkeep explain {other} {where_flags(ctx, env, shown)}), then try again",
@@ -289,10 +292,6 @@ def _cycle_through(reason: str) -> bool:
         return False
     route = reason.removeprefix(CYCLE).split(" -> ")
     return route[0] == route[-1]
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _unresolved(

@@ -23,6 +23,7 @@ from envkeep.client.broken_references import new_cycles
 from envkeep.client.reference_errors import CYCLE
 from envkeep.client.resolution import schema_defaults
 from envkeep.core.errors import ReferenceProblem
+from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -47,10 +48,11 @@ class NewCycle:
 
     def describe(self, service: str) -> str:
         """The warning of a new ``service`` seeing it: where, what fails, how to end it."""
+        sees = "sees" if len(self.places) == 1 else "see"
         return (
-            f"in {self.env}, {_and(self.places)} {'sees' if len(self.places) == 1 else 'see'} a"
+            f"in {self.env}, {spoken_list(self.places)} {sees} a"
             f" reference cycle ({self.path}): run and export will fail there until one of"
-            f" {_and(self.names)} has a value without a reference there (envkeep set"
+            f" {spoken_list(self.names)} has a value without a reference there (envkeep set"
             f" {self.names[0]}=VALUE --env {self.env} --service {service})"
         )
 
@@ -79,7 +81,7 @@ def refuse_template_cycles(
     raise ReferenceProblem(
         f"applying template '{template.name}' to service '{service}' would close a reference"
         f" cycle in {first.env} ({first.path} in {', '.join(first.places)}), so"
-        f" {_and(first.names)} could never resolve there; nothing was changed",
+        f" {spoken_list(first.names)} could never resolve there; nothing was changed",
         hint="end the cycle first: give one of its names a value without a reference, e.g."
         f" {service}'s own: envkeep set {given}=VALUE --env {first.env} --service {service};"
         " or change the template's value; then apply it again",
@@ -124,7 +126,3 @@ def _with_service(layers: ProjectLayers, entry: ServiceEntry) -> ProjectLayers:
             schema_defaults(project, name) if name == entry.name else defaults_of(name)
         ),
     )
-
-
-def _and(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

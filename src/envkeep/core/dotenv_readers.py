@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from envkeep.core._dotenvquote import quote_value
+from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,11 +53,7 @@ def misread_warnings(entries: Iterable[tuple[str, str]]) -> tuple[str, ...]:
         if readers:
             grouped.setdefault(tuple(r for r in READERS if r in readers), []).append(name)
     return tuple(
-        f"{_listed(readers)} would read {', '.join(names)} otherwise than stored: such a value"
+        f"{spoken_list(readers)} would read {', '.join(names)} otherwise than stored: such a value"
         " needs double quotes, whose escapes dotenv readers decode differently"
         for readers, names in grouped.items()
     )
-
-
-def _listed(readers: tuple[str, ...]) -> str:
-    return readers[0] if len(readers) == 1 else f"{', '.join(readers[:-1])} and {readers[-1]}"
