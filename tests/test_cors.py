@@ -18,6 +18,7 @@ from envkeep.api import cors
 from envkeep.api.app import create_app
 from envkeep.api.hot_routes import HotRoutes
 from envkeep.api.observability import Observe
+from envkeep.api.routes_secrets import PREFIX
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
 from tests.authz_support import KEY, founding_invite, joining, secret_write
@@ -115,6 +116,19 @@ def test_a_preflight_from_an_allowed_origin_is_answered_and_logged(
     [line] = [line for line in logged if line["event"] == "request"]
     assert (line["method"], line["status"]) == ("OPTIONS", 204)
     assert line["request_id"] == answer.headers["x-request-id"]
+    # named for the route it asks about, as the metrics label it (not `unmatched`)
+    assert line["route"] == f"{PREFIX}/secrets"
+
+
+def test_a_preflight_to_a_path_no_route_takes_stays_unmatched(
+    api: tuple[TestClient, str],
+) -> None:
+    client, _path = api
+    with capture_logs() as logged:
+        answer = client.options("/v1/nowhere", headers={"Origin": ALLOWED, **PREFLIGHT})
+    assert answer.status_code == 204
+    [line] = [line for line in logged if line["event"] == "request"]
+    assert line["route"] == "unmatched"
 
 
 def test_another_origin_gets_no_cors_header_and_its_preflight_goes_on_to_the_routes(

@@ -36,6 +36,15 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_BODY = 16 * 1024 * 1024
+ROUTERS = (
+    routes_ops.router,
+    routes_auth.router,
+    routes_projects.router,
+    routes_secrets.router,
+    routes_audit.router,
+    routes_members.router,
+    routes_tokens.router,
+)
 
 
 class ServerApp(FastAPI):
@@ -108,19 +117,11 @@ def create_app(
     docs_page.install(app)
     inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front
     if cors_origins:
-        inner = cors.Preflights(inner, cors_origins)
+        routes = [route for router in ROUTERS for route in router.routes]
+        inner = cors.Preflights(inner, cors_origins, routes)
     refusals = RefusalBudget(refusals_per_minute)
     front = observability.Observe(inner, metrics, state, max_body=max_body, refusals=refusals)
     app.front = cors.AllowOrigin(front, cors_origins) if cors_origins else front
-    routers = (
-        routes_ops,
-        routes_auth,
-        routes_projects,
-        routes_secrets,
-        routes_audit,
-        routes_members,
-        routes_tokens,
-    )
-    for module in routers:
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

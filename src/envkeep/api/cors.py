@@ -11,7 +11,8 @@ a server without CORS runs none of this:
 - ``Preflights``, behind ``Observe``: a preflight (``OPTIONS`` with ``Origin`` and
   ``Access-Control-Request-Method``) from a named origin is answered 204 with the methods
   and request headers the API takes. Behind ``Observe``, a preflight has its request id, the
-  security headers, the per-IP limit and its log line, as any request.
+  security headers, the per-IP limit and its log line, as any request; its metrics and log
+  line name the route it asks about (a path no route takes stays ``unmatched``).
 
 A request from any other origin, a preflight too, gets no CORS header: it goes on as if CORS
 were off (a preflight then gets FastAPI's 405). No credentials (cookies) are allowed: the API
@@ -23,10 +24,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.responses import Response
+from starlette.routing import Match
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
+    from starlette.routing import BaseRoute
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METHODS = ("DELETE", "GET", "PATCH", "POST")  # every method a route of the API takes
@@ -74,10 +77,12 @@ class AllowOrigin:
 
 
 class Preflights:
-    """ASGI middleware: a preflight from ``origins`` answered, anything else on to ``app``."""
+    """ASGI middleware: a preflight from ``origins`` answered, anything else on to ``app``.
+    ``routes`` (the API's) name the route a preflight asks about, for the metrics and log line."""
 
-    def __init__(self, app: ASGIApp, origins: Collection[str]) -> None:
+    def __init__(self, app: ASGIApp, origins: Collection[str], routes: Sequence[BaseRoute]) -> None:
         self.app = app
+        self.routes = routes
         self.origins = frozenset(origin.encode("ascii") for origin in origins)
         self._headers = {
             "Access-Control-Allow-Methods": ", ".join(METHODS),
@@ -87,9 +92,18 @@ class Preflights:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "OPTIONS" and self._preflight(scope):
+            self._name_route(scope)
             await Response(status_code=204, headers=self._headers)(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    def _name_route(self, scope: Scope) -> None:
+        """Mark a preflight with the route its path belongs to, as the router marks a request
+        it routes (no route takes ``OPTIONS``, so a path's match is partial)."""
+        for route in self.routes:
+            if route.matches(scope)[0] is not Match.NONE:
+                scope["route"] = route
+                return
 
     def _preflight(self, scope: Scope) -> bool:
         names = {key for key, _value in scope["headers"]}
