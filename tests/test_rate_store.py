@@ -14,7 +14,13 @@ from sqlalchemy.exc import OperationalError
 from structlog.testing import capture_logs
 
 from envkeep.api.app import create_app
-from envkeep.api.ratelimit import Limits, LocalFallback, SharedLimiter, TooManyRequests
+from envkeep.api.ratelimit import (
+    Limits,
+    LocalFallback,
+    SharedLimiter,
+    TooManyRequests,
+    Unlimited,
+)
 from envkeep.core.errors import UsageError
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
@@ -174,3 +180,16 @@ def test_a_failing_store_counts_requests_in_this_process_tells_each_and_warns_on
         ("warning", "ip", 8),
     ]
     assert all(e["error"] == "OperationalError" for e in logged)  # not the driver's message
+
+
+def test_rate_zero_turns_the_request_limits_off_but_not_the_login_throttle() -> None:
+    limits = Limits(0)
+    for _ in range(10_000):  # far past any burst: nothing is counted
+        limits.per_ip.take("127.0.0.1")
+        limits.per_principal.take("someone")
+    assert isinstance(limits.per_ip, Unlimited)
+    assert isinstance(limits.per_principal, Unlimited)
+    for _ in range(5):  # the login throttle's burst
+        limits.logins.take("admin@example.com")
+    with pytest.raises(TooManyRequests):  # logins are throttled whatever the rate
+        limits.logins.take("admin@example.com")

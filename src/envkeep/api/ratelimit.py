@@ -132,6 +132,13 @@ class SharedLimiter:
             raise TooManyRequests(wait, what)
 
 
+class Unlimited:
+    """A limiter turned off (``rate`` 0): it takes every request without counting."""
+
+    def take(self, key: str, cost: float = 1.0, *, what: str = "too many requests") -> None:
+        """Nothing to spend: every request goes on."""
+
+
 @dataclass
 class Limits:
     """The server's limiters; ``rate`` 0 turns the per-IP and per-principal ones off (the
@@ -141,21 +148,20 @@ class Limits:
     rate: float = 50.0
     shared: SharedBuckets | None = None
     failures: LocalFallback = field(default_factory=LocalFallback)
-    per_ip: Limiter | SharedLimiter = field(init=False)
-    per_principal: Limiter | SharedLimiter = field(init=False)
+    per_ip: Limiter | SharedLimiter | Unlimited = field(init=False)
+    per_principal: Limiter | SharedLimiter | Unlimited = field(init=False)
     logins: Limiter | SharedLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        off = self.rate <= 0
-        rate, burst = (1e9, 1e12) if off else (self.rate, self.rate * 4)
-        self.per_ip = self._limiter("ip", rate, burst, shared=not off)
-        self.per_principal = self._limiter("principal", rate, burst, shared=not off)
-        self.logins = self._limiter("login", 0.2, 5.0, shared=True)
+        if self.rate <= 0:
+            self.per_ip = self.per_principal = Unlimited()
+        else:
+            self.per_ip = self._limiter("ip", self.rate, self.rate * 4)
+            self.per_principal = self._limiter("principal", self.rate, self.rate * 4)
+        self.logins = self._limiter("login", 0.2, 5.0)
 
-    def _limiter(
-        self, name: str, rate: float, burst: float, *, shared: bool
-    ) -> Limiter | SharedLimiter:
-        if shared and self.shared is not None:
+    def _limiter(self, name: str, rate: float, burst: float) -> Limiter | SharedLimiter:
+        if self.shared is not None:
             return SharedLimiter(self.shared, name, rate, burst, self.failures)
         return Limiter(rate=rate, burst=burst)
 
