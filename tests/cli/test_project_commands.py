@@ -6,7 +6,7 @@ import json
 import tomllib
 from typing import TYPE_CHECKING
 
-from envkeep.client.projects import service_slug
+from envkeep.client.service_discovery import service_slug
 
 from .accounts import identity_home, settings_for
 from .conftest import quick_ok

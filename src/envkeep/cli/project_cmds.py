@@ -12,7 +12,13 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ServiceArg, YesOpt
 from envkeep.cli.state import answered, confirm, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
-from envkeep.client import checkout_store, projects, service_entries
+from envkeep.client import (
+    checkout_store,
+    project_services,
+    projects,
+    service_discovery,
+    service_entries,
+)
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
 
@@ -39,7 +45,7 @@ def _ask(
     with answered():
         name = typer.prompt(
             "Project name",
-            default=name or projects.service_slug(Path.cwd().name),
+            default=name or service_discovery.service_slug(Path.cwd().name),
             value_proc=_project_name,
         )
         answer = typer.prompt("Environments", default=", ".join(envs))
@@ -81,11 +87,11 @@ def init(
         ctx.choose_embedded()
     envs = env or list(projects.DEFAULT_ENVIRONMENTS)
     declared = (ctx.cwd / FILENAME).exists()
-    found = [] if declared else projects.discover_services(ctx.cwd)
+    found = [] if declared else service_discovery.discover_services(ctx.cwd)
     services = found if yes else []
     asking = bool(found) and interactive(ctx.settings) and not yes
     if not name and not declared and not asking:  # the default a prompt would offer
-        name = projects.service_slug(ctx.cwd.name)
+        name = service_discovery.service_slug(ctx.cwd.name)
     if asking:
         name, envs, services = _ask(name, envs, found)
     outcome = projects.init_project(ctx, name, envs, services)
@@ -179,7 +185,7 @@ def service_add(
 
 
 def _add_service(ctx: ClientContext, name: str, *, path: str | None, schema: str | None) -> None:
-    added = projects.add_service(ctx, name, path=path, schema=schema)
+    added = project_services.add_service(ctx, name, path=path, schema=schema)
     schema_text = f" (schema {added.service.schema_path})" if added.service.schema_path else ""
     output.done(f"added service '{name}'{schema_text}")
     for cycle in added.cycles:
@@ -207,7 +213,7 @@ def service_list(json_out: JsonOpt = False) -> None:
 
     Example: envkeep service list --json
     """
-    services = projects.list_services(make_context())
+    services = project_services.list_services(make_context())
     if json_out:
         output.print_json(
             [
@@ -228,13 +234,14 @@ def service_remove(name: ServiceArg, yes: YesOpt = False) -> None:
     Example: envkeep service remove api --yes
     """
     ctx = make_context()
-    projects.check_removable(ctx, name)  # before the question: nothing to confirm otherwise
+    # before the question: nothing to confirm otherwise
+    project_services.check_removable(ctx, name)
     confirm(
         ctx.settings,
         f"Remove service '{name}' and its variables (and their history) in every environment?",
         yes=yes,
     )
-    broken = projects.remove_service(ctx, name)
+    broken = project_services.remove_service(ctx, name)
     output.done(f"removed service '{name}'")
     for reference in broken:
         output.done(f"warning: {reference.describe()}")

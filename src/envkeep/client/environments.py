@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_planned
+from envkeep.client.fresh_environments import fresh_environment
 from envkeep.client.name_typos import did_you_mean
 from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.pasted_references import refuse_pasted_names
-from envkeep.client.projects import fresh_environment
 from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.core.errors import (

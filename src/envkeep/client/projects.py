@@ -1,18 +1,19 @@
-"""Client use cases for the project structure: init, services, environments."""
+"""`envkeep init`: a new project created in the store with its environments, services and
+./envkeep.toml; or, where an envkeep.toml exists already (a fresh clone, a new machine), the
+project it declares set up from it.
+
+Services and environments of a project that exists are the business of `project_services`
+and `environments`; the directories `init` offers as services are `service_discovery`'s.
+"""
 
 from __future__ import annotations
 
-import re
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep import crypto
 from envkeep.app.project_names import check_project_name
-from envkeep.app.reads import SHARED_SCOPE
-from envkeep.app.views import NewEnvironment
 from envkeep.client.checkout_store import chosen_by_login, not_created_on, same_server
-from envkeep.client.service_entries import check_schema, checked_service_paths, example_in
+from envkeep.client.fresh_environments import fresh_environment
 from envkeep.core.errors import (
     AlreadyExistsError,
     NotFoundError,
@@ -29,18 +30,14 @@ from envkeep.core.projectfile import (
     load_project_file,
     render_project_file,
     with_service_section,
-    without_service_section,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
-    from envkeep.app.views import SecretWrite, ServiceView
-    from envkeep.client.broken_references import BrokenReference
-    from envkeep.client.config_cycles import NewCycle
     from envkeep.client.context import ClientContext
-    from envkeep.client.identity import Identity
+    from envkeep.client.fresh_environments import FreshEnvironment
     from envkeep.client.new_keys import Unsealed
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
@@ -49,37 +46,6 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 def check_new_name(name: str) -> None:
     """Refuse a name a new project cannot take (for a prompt, before anything is asked next)."""
     check_project_name(name)
-
-
-@dataclass(frozen=True)
-class FreshEnvironment:
-    """An environment about to be created, with its new data key (kept by the client)."""
-
-    environment: NewEnvironment
-    data_key: bytes = field(repr=False)
-
-    def with_writes(self, writes: tuple[SecretWrite, ...]) -> NewEnvironment:
-        """The same environment, created together with initial values."""
-        return replace(self.environment, writes=writes)
-
-
-def fresh_environment(identity: Identity, name: str) -> FreshEnvironment:
-    """A new environment id and data key; the key sealed to (and signed by) the creator."""
-    env_id = str(uuid.uuid4())
-    dek = crypto.new_data_key()
-    sealed = crypto.seal_share(
-        dek,
-        env_id=env_id,
-        key_version=1,
-        recipient_id=identity.principal_id,
-        recipient=identity.record.public,
-        sharer=identity.keys,
-    )
-    return FreshEnvironment(NewEnvironment(id=env_id, name=name, sealed_share=sealed), dek)
-
-
-def _edit_project_file(path: Path, edit: Callable[[str], str]) -> None:
-    write_atomic(path, edit(path.read_text(encoding="utf-8")).encode(), mode=0o644)
 
 
 def init_project(
@@ -337,118 +303,3 @@ def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
             continue
         return True
     return False
-
-
-def discover_services(root: Path, *, depth: int = 3) -> list[ServiceEntry]:
-    """Directories under ``root`` that look like services: they hold a .env.example, a .env
-    or a Dockerfile (hidden directories, virtualenvs and node_modules are skipped)."""
-    found: list[ServiceEntry] = []
-    skip = {"node_modules", "venv", "__pycache__", "dist", "build", "target"}
-
-    def walk(directory: Path, level: int) -> None:
-        for child in sorted(p for p in directory.iterdir() if p.is_dir()):
-            if child.name.startswith(".") or child.name in skip:
-                continue
-            markers = {m for m in (".env.example", ".env", "Dockerfile") if (child / m).is_file()}
-            if markers:
-                rel = child.relative_to(root).as_posix()
-                schema = f"{rel}/.env.example" if ".env.example" in markers else None
-                found.append(ServiceEntry(service_slug(child.name), path=rel, schema=schema))
-            elif level < depth:
-                walk(child, level + 1)
-
-    walk(root, 1)
-    return found
-
-
-def service_slug(text: str) -> str:
-    """A directory name made into a valid service name (``Billing API`` → ``billing-api``)."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:63] or "service"
-    return f"{slug}-service" if slug == SHARED_SCOPE else slug  # 'shared' is the shared scope
-
-
-@dataclass(frozen=True)
-class AddedService:
-    """A service `add_service` added, and the reference cycles it sees (a warning)."""
-
-    service: ServiceView
-    cycles: tuple[NewCycle, ...] = ()
-
-
-def add_service(
-    ctx: ClientContext, name: str, *, path: str | None, schema: str | None
-) -> AddedService:
-    """Register a service in the store and in envkeep.toml; without ``schema``, the
-    .env.example in its directory is its schema, when there is one. The reference cycles it
-    sees, in each environment (a cycle of the shared scope every other service ends with its
-    own value), are returned to warn of (`config_cycles`)."""
-    from envkeep.client.config_cycles import cycles_of_new_service
-    from envkeep.client.reading import team_layers_everywhere
-
-    project = ctx.project_file
-    path, schema = checked_service_paths(project, name, path, schema)
-    if schema is None:
-        schema = example_in(project, path)
-    check_schema(project, schema)
-    entry = ServiceEntry(name, path, schema)
-    everywhere = team_layers_everywhere(ctx)  # read without the service, to compare
-    service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
-    _edit_project_file(project.path, lambda text: with_service_section(text, entry))
-    return AddedService(service, tuple(cycles_of_new_service(everywhere, entry)))
-
-
-@dataclass(frozen=True)
-class ListedService:
-    """A service as `service list` shows it."""
-
-    name: str
-    path: str | None
-    schema: str | None  # its .env.example, or ``envkeep.toml`` for a table written there
-    schema_table: bool  # the schema is that table
-
-
-def list_services(ctx: ClientContext) -> list[ListedService]:
-    """The project's services as the store knows them, each with the directory and schema
-    that envkeep.toml gives it (what commands use; `service set` changes them there)."""
-    declared = {s.name: s for s in ctx.project_file.services}
-    found = []
-    for stored in ctx.backend.list_services(ctx.project_file.project):
-        entry = declared.get(stored.name)
-        if entry is None:
-            found.append(ListedService(stored.name, stored.path, stored.schema_path, False))
-            continue
-        table = entry.schema_table is not None
-        schema = entry.schema or (FILENAME if table else None)
-        found.append(ListedService(stored.name, entry.path, schema, table))
-    return found
-
-
-def check_removable(ctx: ClientContext, name: str) -> None:
-    """Refuse, before anyone is asked to confirm, to remove a service that neither
-    envkeep.toml nor the store knows (the store's error, naming those it holds)."""
-    if ctx.project_file.service(name) is not None:
-        return
-    project = ctx.project_file.project
-    held = [service.name for service in ctx.backend.list_services(project)]
-    if name not in held:
-        from envkeep.app.not_found import close_to
-        from envkeep.core.errors import ServiceNotFound
-
-        close = close_to(name, held)
-        raise ServiceNotFound(
-            f"service '{name}' not found in project '{project}'"
-            f" (services: {', '.join(sorted(held)) or 'none yet'}); nothing was removed",
-            hint=f"did you mean '{close}'?" if close else "see the services: envkeep service list",
-        )
-
-
-def remove_service(ctx: ClientContext, name: str) -> list[BrokenReference]:
-    """Remove a service (and its variables) from the store and envkeep.toml; return the
-    ``${name.KEY}`` references (in each environment) that no longer resolve."""
-    from envkeep.client.broken_references import broken_by_removal_everywhere
-
-    project = ctx.project_file
-    broken = broken_by_removal_everywhere(ctx, name)
-    ctx.backend.remove_service(project.project, name)
-    _edit_project_file(project.path, lambda text: without_service_section(text, name))
-    return broken
