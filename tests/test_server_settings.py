@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from envkeep.api.serve import GC_THRESHOLDS, settle_heap
 from envkeep.core.errors import UsageError
-from envkeep.settings import ServerSettings, load_settings, server_database, server_settings
+from envkeep.server_settings import (
+    ServerSettings,
+    default_database,
+    server_database,
+    server_settings,
+)
+from envkeep.settings import load_settings
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import current_revision
 from envkeep.store.schema_version import HEAD_REVISION
@@ -210,7 +216,7 @@ def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path
         server_settings(settings)
     flag = LAYERS[key][0]
     assert getattr(server_settings(settings, **{key: flag}), key) == flag
-    assert server_database(settings) == settings.server_database  # migrate, bootstrap: no check
+    assert server_database(settings) == default_database(settings)  # migrate, bootstrap: no check
 
 
 @pytest.mark.parametrize("seconds", [0, -5, 3601])

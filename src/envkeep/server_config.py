@@ -9,9 +9,9 @@
     shutdown_timeout = 20  # seconds running requests get after SIGTERM (1-3600)
     cors_origins = ["https://app.example.com"]  # web pages that may call the API; none by default
 
-Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.settings``). Unknown keys and
-values of the wrong type are refused, naming the key and the file; values are never echoed
-(``db`` may hold a password), but for an origin that is not one.
+Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.server_settings``). Unknown
+keys and values of the wrong type are refused, naming the key and the file; values are never
+echoed (``db`` may hold a password), but for an origin that is not one.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.core.errors import UsageError
 from envkeep.cors_origins import checked_origins
-from envkeep.settings import (
+from envkeep.server_settings import (
     MAX_SHUTDOWN_TIMEOUT,
     RATE_STORES,
     ServerFile,

@@ -33,15 +33,8 @@
 | ENVKEEP_SERVER_CORS_ORIGINS | server: web origins (comma-separated) whose pages may call |
 |                           | the API from a browser (CORS; default: none)                |
 
-`envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
-flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
-`--shutdown-timeout`, `--cors-origin` once per origin), then its `ENVKEEP_SERVER_*` variable,
-then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host,
-port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins (a list)), then the
-default. A variable set to the empty string counts as unset (the file's value, else the
-default, applies). A file with an unknown key or a value of the wrong type is refused, naming
-the key and the file. A port is 1-65535 wherever it comes from (0 would make the kernel pick
-one, announced as :0).
+The ENVKEEP_SERVER_* variables are kept here as written; `server_settings` checks them, where
+`envkeep server` and its subcommands use them, and says which wins over which.
 """
 
 from __future__ import annotations
@@ -49,7 +42,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from envkeep.environ import (
     debug_enabled,
@@ -59,24 +52,13 @@ from envkeep.environ import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping
 
 __all__ = [
-    "ServerSettings",
     "Settings",
     "load_settings",
     "process_environment",
-    "server_database",
-    "server_settings",
 ]
-
-RATE_STORES = ("memory", "database")  # where rate-limit buckets live
-# How long requests still running at SIGTERM may take before they are cancelled, by default:
-# inside Kubernetes' default grace period (30 s, then SIGKILL), with room for the rest of the
-# shutdown. An hour at most: a deadline is the point.
-SHUTDOWN_TIMEOUT = 20
-MAX_SHUTDOWN_TIMEOUT = 3600
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -126,11 +108,6 @@ class Settings:
         return f"this runs under `envkeep run`, which keeps {name} from its command{passing}"
 
     @property
-    def server_database(self) -> str:
-        """The server's database URL: ENVKEEP_SERVER_DB, else an SQLite file in ENVKEEP_HOME."""
-        return self.server_db or f"sqlite:///{self.home / 'server' / 'envkeep-server.db'}"
-
-    @property
     def database_path(self) -> Path:
         return self.home / "store" / "envkeep.db"
 
@@ -141,108 +118,6 @@ class Settings:
     @property
     def private_key_path(self) -> Path:
         return self.home / "identity.key"
-
-
-def _port(text: str | None) -> int | None:
-    if not text:
-        return None
-    if not text.isdigit() or not _is_port(int(text)):
-        from envkeep.core.errors import UsageError
-
-        raise UsageError("ENVKEEP_SERVER_PORT must be a port number (1-65535)")
-    return int(text)
-
-
-def _is_port(number: int) -> bool:
-    return 0 < number < 65536
-
-
-def _flag_port(port: int | None) -> int | None:
-    if port is not None and not _is_port(port):
-        from envkeep.core.errors import UsageError
-
-        raise UsageError(
-            f"--port must be a port number (1-65535), not {port}",
-            hint="0 would let the system pick one: give the port clients will use"
-            if port == 0
-            else None,
-        )
-    return port
-
-
-def is_shutdown_timeout(seconds: int) -> bool:
-    """Whether ``seconds`` is a shutdown deadline the server takes (1 s to an hour)."""
-    return 0 < seconds <= MAX_SHUTDOWN_TIMEOUT
-
-
-def _timeout(text: str | None) -> int | None:
-    if not text:
-        return None
-    if not text.isdigit() or not is_shutdown_timeout(int(text)):
-        from envkeep.core.errors import UsageError
-
-        raise UsageError(
-            "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT must be a whole number of seconds"
-            f" (1-{MAX_SHUTDOWN_TIMEOUT})"
-        )
-    return int(text)
-
-
-def _flag_timeout(seconds: int | None) -> int | None:
-    if seconds is not None and not is_shutdown_timeout(seconds):
-        from envkeep.core.errors import UsageError
-
-        raise UsageError(
-            f"--shutdown-timeout must be 1-{MAX_SHUTDOWN_TIMEOUT} seconds, not {seconds}",
-            hint="how long running requests get after SIGTERM; keep it under the grace period"
-            " of whatever stops the server (Kubernetes: 30 s)",
-        )
-    return seconds
-
-
-def _rate(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        from envkeep.core.errors import UsageError
-
-        raise UsageError("ENVKEEP_SERVER_RATE must be a number of requests per second (0: off)")
-    return value
-
-
-def _rate_store(text: str | None) -> str | None:
-    if not text:
-        return None
-    if text not in RATE_STORES:
-        from envkeep.core.errors import UsageError
-
-        raise UsageError("ENVKEEP_SERVER_RATE_STORE must be memory or database")
-    return text
-
-
-def checked_proxies(text: str | None, where: str) -> str | None:
-    """Proxy addresses (IPs or networks, comma-separated) as uvicorn takes them; refused,
-    naming ``where``, when one is neither. None or "" for none."""
-    if text is None:
-        return None
-    import ipaddress
-
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    for item in items:
-        try:
-            ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            from envkeep.core.errors import UsageError
-
-            raise UsageError(
-                f"{where}: '{item}' is not an IP address or network",
-                hint="name the proxies in front of the server, e.g. 10.0.0.5,10.1.0.0/16",
-            ) from None
-    return ",".join(items)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -283,132 +158,3 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         completing="_ENVKEEP_COMPLETE" in env,
         run_cache=run_cache_enabled(env),
     )
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    """What `envkeep server` runs with, every setting resolved."""
-
-    host: str = "127.0.0.1"
-    port: int = 8600
-    db: str = field(default="", repr=False)  # may hold a password
-    rate: float = 50.0
-    rate_store: str = "memory"
-    trusted_proxies: str = ""  # whose X-Forwarded-For names the client: none by default
-    shutdown_timeout: int = SHUTDOWN_TIMEOUT  # seconds, then running requests are cancelled
-    cors_origins: tuple[str, ...] = ()  # whose web pages may call the API: none by default
-
-
-def server_settings(
-    settings: Settings,
-    *,
-    config: Path | None = None,
-    host: str | None = None,
-    port: int | None = None,
-    db: str | None = None,
-    rate: float | None = None,
-    rate_store: str | None = None,
-    trusted_proxies: str | None = None,
-    shutdown_timeout: int | None = None,
-    cors_origins: Sequence[str] | None = None,
-) -> ServerSettings:
-    """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
-    variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
-    default. The database defaults to an SQLite file under ENVKEEP_HOME. A variable is
-    checked only when its flag is not given (a UsageError naming it)."""
-    from envkeep.cors_origins import checked_origins
-
-    found = _server_file(settings, config)
-    if rate_store is not None and rate_store not in RATE_STORES:
-        from envkeep.core.errors import UsageError
-
-        raise UsageError("--rate-store must be memory or database")
-    defaults = ServerSettings()
-    proxies = checked_proxies(trusted_proxies, "--trusted-proxies")
-    # `--cors-origin ""` alone names none: CORS off, whatever the variable or the file say.
-    origins = None if cors_origins is None else checked_origins(cors_origins, "--cors-origin")
-    return ServerSettings(
-        host=_first(host, settings.server_host, found.host, defaults.host),
-        port=_first(
-            _unless(_flag_port(port), _port, settings.server_port), found.port, defaults.port
-        ),
-        db=_first(db, settings.server_db, found.db, settings.server_database),
-        rate=_first(_unless(rate, _rate, settings.server_rate), found.rate, defaults.rate),
-        rate_store=_first(
-            _unless(rate_store, _rate_store, settings.server_rate_store),
-            found.rate_store,
-            "memory",
-        ),
-        trusted_proxies=_first(
-            _unless(proxies, _variable_proxies, settings.server_trusted_proxies),
-            found.trusted_proxies,
-            defaults.trusted_proxies,
-        ),
-        shutdown_timeout=_first(
-            _unless(_flag_timeout(shutdown_timeout), _timeout, settings.server_shutdown_timeout),
-            found.shutdown_timeout,
-            defaults.shutdown_timeout,
-        ),
-        cors_origins=_first(
-            _unless(origins, _variable_origins, settings.server_cors_origins),
-            found.cors_origins,
-            defaults.cors_origins,
-        ),
-    )
-
-
-def server_database(
-    settings: Settings, *, config: Path | None = None, db: str | None = None
-) -> str:
-    """The server's database URL alone, in the order of `server_settings` (for `server
-    migrate` and `server bootstrap`, which use no other setting and so check no other
-    variable)."""
-    found = _server_file(settings, config)
-    return _first(db, settings.server_db, found.db, settings.server_database)
-
-
-def _server_file(settings: Settings, config: Path | None) -> ServerFile:
-    from envkeep.server_config import read_server_config
-
-    path = config or settings.server_config
-    return read_server_config(path) if path is not None else ServerFile()
-
-
-def _unless(flag: T | None, parse: Callable[[str | None], T | None], text: str | None) -> T | None:
-    """The flag when given, else the variable ``text`` parsed (and so checked) by ``parse``."""
-    return flag if flag is not None else parse(text)
-
-
-def _variable_origins(text: str | None) -> tuple[str, ...] | None:
-    # As for proxies: a variable naming no origin is unset, and the file's origins apply.
-    if text is None:
-        return None
-    from envkeep.cors_origins import checked_origins
-
-    return checked_origins(text.split(","), "ENVKEEP_SERVER_CORS_ORIGINS") or None
-
-
-def _variable_proxies(text: str | None) -> str | None:
-    # A variable naming no proxy (empty, or blanks and commas) is unset, as every other
-    # ENVKEEP_SERVER_* variable: the file's proxies then apply. To trust none where the file
-    # names some, give --trusted-proxies "" or change the file.
-    return checked_proxies(text, "ENVKEEP_SERVER_TRUSTED_PROXIES") or None
-
-
-@dataclass(frozen=True)
-class ServerFile:
-    """What a server settings file says (None: not set there)."""
-
-    host: str | None = None
-    port: int | None = None
-    db: str | None = field(default=None, repr=False)
-    rate: float | None = None
-    rate_store: str | None = None
-    trusted_proxies: str | None = None
-    shutdown_timeout: int | None = None
-    cors_origins: tuple[str, ...] | None = None
-
-
-def _first(*values: T | None) -> T:
-    """The first value that is set (the last one always is)."""
-    return next(v for v in values if v is not None)

@@ -18,7 +18,7 @@ from envkeep import __version__
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.errors import EnvkeepError, StoreError, UsageError
-from envkeep.settings import SHUTDOWN_TIMEOUT
+from envkeep.server_settings import SHUTDOWN_TIMEOUT
 from envkeep.store.database_url import sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead, upgrade

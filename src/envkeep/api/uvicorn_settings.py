@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, TypedDict
 
-from envkeep.settings import SHUTDOWN_TIMEOUT
+from envkeep.server_settings import SHUTDOWN_TIMEOUT
 
 
 class UvicornSettings(TypedDict):
@@ -38,7 +38,7 @@ class UvicornSettings(TypedDict):
 KEEP_ALIVE_SECONDS: Final = 5
 
 # How long requests still running at SIGTERM may take before they are cancelled, by default
-# (`envkeep.settings`).
+# (`envkeep.server_settings`).
 GRACEFUL_SHUTDOWN_SECONDS: Final = SHUTDOWN_TIMEOUT
 
 

@@ -10,7 +10,13 @@ import typer
 
 from envkeep.cli import output
 from envkeep.core.errors import UsageError
-from envkeep.settings import ServerSettings, load_settings, server_database, server_settings
+from envkeep.server_settings import (
+    ServerSettings,
+    default_database,
+    server_database,
+    server_settings,
+)
+from envkeep.settings import load_settings
 
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
@@ -176,7 +182,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
 
     database = subcommand_database(ctx, config, db=db)
     settings = load_settings()
-    if database == settings.server_database and not settings.server_db:
+    if database == default_database(settings) and not settings.server_db:
         # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
         make_private_directory(settings.home / "server")
     before, after = run_migrations(database)
