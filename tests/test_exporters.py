@@ -78,7 +78,17 @@ def assert_no_value_in(error: UsageError, values: dict[str, str]) -> None:
 
 
 def test_exporters_lists_every_format_the_cli_can_offer() -> None:
-    assert EXPORTERS == ("dotenv", "json", "yaml", "shell", "docker", "k8s", "github", "gitlab")
+    assert EXPORTERS == (
+        "dotenv",
+        "json",
+        "yaml",
+        "shell",
+        "docker",
+        "k8s",
+        "k8s-configmap",
+        "github",
+        "gitlab",
+    )
 
 
 @pytest.mark.parametrize("fmt", EXPORTERS)
@@ -95,10 +105,11 @@ def test_an_unknown_format_names_the_known_ones() -> None:
 
 
 @pytest.mark.parametrize("option", ["name", "namespace"])
-def test_a_secret_name_or_namespace_is_refused_outside_k8s(option: str) -> None:
+def test_a_name_or_namespace_is_refused_outside_the_k8s_formats(option: str) -> None:
     error = usage_error({"A": "1"}, "json", **{option: "prod"})
 
     assert "k8s" in str(error)
+    assert "k8s-configmap" in str(error)
 
 
 # --- dotenv and json --------------------------------------------------------------------

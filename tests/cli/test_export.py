@@ -1,13 +1,22 @@
-"""`envkeep export --format dotenv|json|shell`: each format reads back to the same values."""
+"""`envkeep export --format dotenv|json|shell|k8s-configmap`: each format reads back to the
+same values."""
 
 from __future__ import annotations
 
+import base64
 import json
+import stat
 import subprocess
 from typing import TYPE_CHECKING
 
+import yaml
+
 from envkeep.core.dotenv import parse_dotenv
 
+from .config_fixtures import (
+    config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+)
 from .conftest import SHARED_DEV, collect
 
 if TYPE_CHECKING:
@@ -197,3 +206,123 @@ def test_append_needs_a_file_and_is_no_replace(envkeep: Envkeep, project: Path) 
     assert "a json export is one document" in document.stderr
     assert 'envkeep export --format github -o "$GITHUB_ENV" --append' in alone.stderr
     assert "which --force would replace" in forced.stderr
+
+
+# Values a YAML reader would retype (a bool, an octal number, null) unless quoted.
+LOOKALIKES = {"DEBUG": "no", "FLAG": "yes", "PORT": "0123", "MODE": "null", "NOTE": "a: b # c"}
+
+
+def test_k8s_configmap_export_writes_a_configmap_that_reads_back_to_the_values(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    values = AWKWARD | LOOKALIKES | {"API_TOKEN": "tok-not-shown"}
+    envkeep.ok("set", *(f"{k}={v}" for k, v in values.items()), "--env", "staging")
+    target, existing = tmp_path / "configmap.yaml", tmp_path / "existing.yaml"
+    existing.write_text("kept\n", encoding="utf-8")
+    export = ("export", "--env", "staging", "--format", "k8s-configmap")
+
+    written, printed, refused = envkeep.many(
+        (*export, "--namespace", "shop", "-o", str(target)),
+        (*export, "--name", "shop-config"),
+        (*export, "-o", str(existing)),
+    )
+
+    assert written.code == 0, written.describe()
+    assert written.stdout == ""
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    manifest = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert (manifest["apiVersion"], manifest["kind"]) == ("v1", "ConfigMap")
+    assert manifest["metadata"] == {"name": "shop-shared", "namespace": "shop"}
+    assert manifest["data"] == values
+    assert "ConfigMap name: shop-shared (after the project; choose one with --name)" in (
+        written.err_lines
+    )
+    assert (  # no schema here says API_TOKEN is secret: it goes in, and is named
+        "warning: no schema declares API_TOKEN, whose name looks secret; the ConfigMap holds it"
+        " unencrypted (mark it @secret in a schema to keep it out)"
+    ) in written.err_lines
+    assert f"wrote {len(values)} variables to {target}" in written.err_lines
+    assert "tok-not-shown" not in written.stderr
+    assert printed.code == 0, printed.describe()
+    assert yaml.safe_load(printed.stdout)["metadata"] == {"name": "shop-config"}
+    assert "ConfigMap name" not in printed.stderr  # --name given: nothing to say
+    assert refused.code == 1, refused.describe()
+    assert "--force" in refused.stderr
+    assert existing.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_k8s_configmap_export_leaves_out_what_any_services_schema_marks_secret(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    """api's schema marks DATABASE_URL @secret, and the postgres template it uses DB_PASSWORD
+    and DB_ROOT_PASSWORD; web's schema marks nothing, but gets DB_PASSWORD from the shared
+    scope: left out of its ConfigMap too, as are values a reference fills with a secret."""
+    envkeep.ok(
+        "set",
+        "DSN=postgres://app:${DB_PASSWORD}@db/shop",
+        "ORDERS_DB=${api.DATABASE_URL}",
+        "GREETING=log level ${LOG_LEVEL}",  # refers to no secret: kept
+        "--env",
+        "dev",
+        "--service",
+        "web",
+    )
+    scopes = {"api": ("--service", "api"), "web": ("--service", "web"), "shared": ()}
+    started = {
+        f"{fmt} {scope}": envkeep.popen("export", "--env", "dev", *args, "--format", fmt)
+        for scope, args in scopes.items()
+        for fmt in ("k8s-configmap", "json")
+    }
+    started["k8s api"] = envkeep.popen("export", "--env", "dev", "-s", "api", "-f", "k8s")
+    results = collect(started)
+
+    assert all(r.code == 0 for r in results.values()), results
+    left_out = {
+        "api": ["DATABASE_URL", "DB_PASSWORD", "DB_ROOT_PASSWORD"],
+        "web": ["DB_PASSWORD", "DSN", "ORDERS_DB"],
+        "shared": ["DB_PASSWORD"],
+    }
+    for scope, secret in left_out.items():
+        configmap = results[f"k8s-configmap {scope}"]
+        every = json.loads(results[f"json {scope}"].stdout)
+        assert set(secret) <= set(every), scope
+        data = yaml.safe_load(configmap.stdout)["data"]
+        assert data == {k: v for k, v in every.items() if k not in secret}, scope
+        assert "dev-pass" not in configmap.stdout + configmap.stderr
+        named = " ".join(line for line in configmap.err_lines if line.startswith("left out"))
+        assert all(name in named for name in secret), configmap.describe()
+        assert "--format k8s" in named
+    assert "marks them @secret: DATABASE_URL, DB_PASSWORD and DB_ROOT_PASSWORD" in (
+        results["k8s-configmap api"].stderr
+    )
+    assert (
+        "left out of the ConfigMap, as a reference puts a secret's value in them: DSN and"
+        " ORDERS_DB (put them in a Secret: --format k8s)"
+    ) in results["k8s-configmap web"].err_lines
+    assert yaml.safe_load(results["k8s-configmap web"].stdout)["data"]["GREETING"] == (
+        "log level info"
+    )
+    secret_data = yaml.safe_load(results["k8s api"].stdout)["data"]  # the Secret keeps them all
+    assert base64.b64decode(secret_data["DB_PASSWORD"]) == b"dev-pass"
+
+
+def test_k8s_configmap_export_without_a_checkout_is_refused(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    """Without envkeep.toml no schema says which values are secret: no ConfigMap is guessed."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    target = bare / "configmap.yaml"
+
+    refused = envkeep(
+        "export", "--env", "dev", "--format", "k8s-configmap", "-o", str(target),
+        cwd=bare,
+        env={"ENVKEEP_PROJECT": "shop"},
+    )  # fmt: skip
+
+    assert refused.code == 2, refused.describe()
+    error, hint = refused.err_lines[-2:]
+    assert error.startswith("error: a ConfigMap export needs the project's checkout")
+    assert "@secret" in error
+    assert "--format k8s" in hint
+    assert not target.exists()

@@ -1,11 +1,12 @@
 """`envkeep export`: the resolved values for another tool, printed or written to a file (or
-added to one, as GitHub Actions' ``$GITHUB_ENV``, whose values it masks in the job's log)."""
+added to one, as GitHub Actions' ``$GITHUB_ENV``, whose values it masks in the job's log); a
+Kubernetes ConfigMap without the values a schema marks secret (`client/configmap_split`)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,10 +15,18 @@ from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import EnvOpt, ServiceOpt, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import variables
+from envkeep.client.configmap_split import refuse_configmap_without_checkout, split_for_configmap
 from envkeep.client.resolution import noting_without_checkout, personal_note
 from envkeep.core.errors import UsageError
 from envkeep.core.files import append_private, refuse_existing, write_new
-from envkeep.integrations.exporters import EXPORTERS, default_secret_name, export
+from envkeep.core.wording import spoken_list
+from envkeep.integrations.exporters import EXPORTERS, K8S_KINDS, default_secret_name, export
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from envkeep.client.context import ClientContext
+    from envkeep.core.resolve import Resolution
 
 APPENDABLE = ("dotenv", "shell", "docker", "github", "gitlab")  # lines, which add up
 
@@ -40,9 +49,14 @@ def export_(
     ] = None,
     name: Annotated[
         str | None,
-        typer.Option(help="k8s: the Secret's name (default: the service's, or PROJECT-shared)."),
+        typer.Option(
+            help="k8s, k8s-configmap: the Secret's or ConfigMap's name (default: the"
+            " service's, or PROJECT-shared)."
+        ),
     ] = None,
-    namespace: Annotated[str | None, typer.Option(help="k8s: the Secret's namespace.")] = None,
+    namespace: Annotated[
+        str | None, typer.Option(help="k8s, k8s-configmap: the Secret's or ConfigMap's namespace.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing -o file.")] = False,
     append: Annotated[
         bool,
@@ -59,42 +73,30 @@ def export_(
     """Print (or write) the resolved values for another tool. A service's values are checked
     against its schema first, as `run` checks them (exit 3 on errors, nothing written).
 
+    k8s writes a Secret with every value. k8s-configmap writes a ConfigMap, which is not
+    encrypted at rest: anyone who can read ConfigMaps in the namespace can read it. It leaves
+    out, and names, each variable that any service's schema marks @secret or that a ${...}
+    reference builds from one (put those in the Secret); a name that looks secret but that no
+    schema declares goes in, with a warning. It needs the project's checkout, where the
+    schemas are.
+
     Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
     ctx = make_context()
     service = ctx.default_service(service)
     if out is not None and str(out) == "-":
         out = None
-    if append and (out is None or force):
-        raise UsageError(
-            "--append adds to the file -o names"
-            + (", which --force would replace" if force else ""),
-            hint='give the file: envkeep export --format github -o "$GITHUB_ENV" --append',
-        )
-    if append and fmt not in APPENDABLE:  # one more document after the first: no reader's
-        raise UsageError(
-            f"--append adds lines; a {fmt} export is one document, and two in a file read as"
-            " neither",
-            hint=f"append a format made of lines ({', '.join(APPENDABLE)}), or write a file"
-            " of its own with -o",
-        )
-    if out is not None and not append:
-        refuse_existing(out, force=force)  # before the store is read (and perhaps unlocked)
+    _refuse_before_reading(ctx, fmt, out, append=append, force=force)
     with noting_without_checkout(ctx, service, validate=not no_validate):
         resolution = variables.resolved(
             ctx, ctx.default_env(env), service, validate=not no_validate
         )
-    values = resolution.values
+    values: Mapping[str, str] = resolution.values
     note = personal_note(resolution.set_by({"local"}))
     if note is not None:  # another tool gets them: say so (they are meant for this machine)
         output.done(note)
-    if fmt == "k8s" and name is None:
-        services = [s.name for s in ctx.project_file.services]
-        name = default_secret_name(ctx.project_file.project, services, service)
-        output.done(
-            f"Secret name: {name} (after the {'service' if service else 'project'};"
-            " choose one with --name)"
-        )
+    if fmt in K8S_KINDS:
+        values, name = _for_kubernetes(ctx, fmt, service, resolution, name)
     text = export(values, fmt, name=name, namespace=namespace)
     if fmt == "dotenv":
         warn_misread(values.items(), instead="--format json holds any value as it is")
@@ -118,3 +120,83 @@ def export_(
         write_new(out, text.encode(), force=force, mode=0o600)
     done = "added" if append else "wrote"
     output.done(f"{done} {output.counted(len(values), 'variable')} to {out}")
+
+
+def _refuse_before_reading(
+    ctx: ClientContext, fmt: str, out: Path | None, *, append: bool, force: bool
+) -> None:
+    """Refuse what cannot be done before the store is read (and perhaps unlocked)."""
+    if append and (out is None or force):
+        raise UsageError(
+            "--append adds to the file -o names"
+            + (", which --force would replace" if force else ""),
+            hint='give the file: envkeep export --format github -o "$GITHUB_ENV" --append',
+        )
+    if append and fmt not in APPENDABLE:  # one more document after the first: no reader's
+        raise UsageError(
+            f"--append adds lines; a {fmt} export is one document, and two in a file read as"
+            " neither",
+            hint=f"append a format made of lines ({', '.join(APPENDABLE)}), or write a file"
+            " of its own with -o",
+        )
+    if out is not None and not append:
+        refuse_existing(out, force=force)
+    if fmt == "k8s-configmap":
+        refuse_configmap_without_checkout(ctx)
+
+
+def _for_kubernetes(
+    ctx: ClientContext,
+    fmt: str,
+    service: str | None,
+    resolution: Resolution,
+    name: str | None,
+) -> tuple[Mapping[str, str], str]:
+    """The values a k8s format carries (a ConfigMap's leave secrets out) and the object's
+    name (by default the service's, said on stderr)."""
+    kind = K8S_KINDS[fmt]
+    values: Mapping[str, str] = resolution.values
+    if kind == "ConfigMap":
+        values = _configmap_values(ctx, resolution)
+    if name is None:
+        services = [s.name for s in ctx.project_file.services]
+        name = default_secret_name(ctx.project_file.project, services, service, kind=kind)
+        output.done(
+            f"{kind} name: {name} (after the {'service' if service else 'project'};"
+            " choose one with --name)"
+        )
+    return values, name
+
+
+def _configmap_values(ctx: ClientContext, resolution: Resolution) -> Mapping[str, str]:
+    """The values for a ConfigMap; says on stderr which were left out as secret, and which
+    went in though their names look secret."""
+    split = split_for_configmap(ctx, resolution)
+    if split.secret:
+        output.done(
+            f"left out of the ConfigMap, as a schema marks {_them(split.secret)} @secret:"
+            f" {spoken_list(split.secret)} (put {_them(split.secret)} in a Secret:"
+            " --format k8s)"
+        )
+    if split.holding:
+        them = _them(split.holding)
+        output.done(
+            f"left out of the ConfigMap, as a reference puts a secret's value in {them}:"
+            f" {spoken_list(split.holding)} (put {them} in a Secret: --format k8s)"
+        )
+    if split.unmarked:
+        them, names_look = _them(split.unmarked), _names_look(split.unmarked)
+        output.done(
+            f"warning: no schema declares {spoken_list(split.unmarked)}, whose {names_look}"
+            f" secret; the ConfigMap holds {them} unencrypted (mark {them} @secret in a schema"
+            f" to keep {them} out)"
+        )
+    return split.values
+
+
+def _them(names: tuple[str, ...]) -> str:
+    return "them" if len(names) > 1 else "it"
+
+
+def _names_look(names: tuple[str, ...]) -> str:
+    return "names look" if len(names) > 1 else "name looks"

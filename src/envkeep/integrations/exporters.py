@@ -1,4 +1,5 @@
-"""Rendering resolved values for other tools: dotenv, JSON, YAML, shell, docker, k8s, CI files.
+"""Rendering resolved values for other tools: dotenv, JSON, YAML, shell, docker, Kubernetes
+Secrets and ConfigMaps, CI files.
 
 Each format either writes text that its reader turns back into exactly the same values, or
 raises ``UsageError`` naming the variable it cannot express and saying which format can. No
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORTERS",
+    "K8S_KINDS",
     "default_secret_name",
     "export",
     "secret_name_for",
@@ -32,6 +34,7 @@ __all__ = [
     "to_github",
     "to_gitlab",
     "to_json",
+    "to_k8s_configmap",
     "to_k8s_secret",
     "to_shell",
     "to_yaml",
@@ -44,9 +47,13 @@ EXPORTERS: tuple[str, ...] = (
     "shell",
     "docker",
     "k8s",
+    "k8s-configmap",
     "github",
     "gitlab",
 )
+
+# The formats that write a Kubernetes manifest, by the kind of object each makes.
+K8S_KINDS: dict[str, str] = {"k8s": "Secret", "k8s-configmap": "ConfigMap"}
 
 _ANY_VALUE_HINT = "use --format dotenv or json, which hold any value"
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -73,14 +80,16 @@ def export(
 ) -> str:
     """Render ``values`` in format ``fmt`` (one of ``EXPORTERS``).
 
-    ``name`` and ``namespace`` label the Kubernetes Secret of ``k8s`` and are refused with any
-    other format rather than ignored. An unknown format names the known ones. Every format
-    lists names sorted, so that the same values give the same text from either store, whatever
-    order they were written in.
+    ``name`` and ``namespace`` label the Kubernetes object of ``k8s`` (a Secret) and
+    ``k8s-configmap`` (a ConfigMap) and are refused with any other format rather than ignored.
+    An unknown format names the known ones. Every format lists names sorted, so that the same
+    values give the same text from either store, whatever order they were written in.
     """
     values = dict(sorted(values.items()))
     if fmt == "k8s":
         return to_k8s_secret(values, name=name, namespace=namespace)
+    if fmt == "k8s-configmap":
+        return to_k8s_configmap(values, name=name, namespace=namespace)
     renderer = _RENDERERS.get(fmt)
     if renderer is None:
         file = "." in fmt or "/" in fmt  # `-f .env`: a file where -f means the format
@@ -91,8 +100,8 @@ def export(
         )
     if name is not None or namespace is not None:
         raise UsageError(
-            "a Secret name or namespace only applies to --format k8s",
-            hint="drop --name and --namespace, or use --format k8s",
+            "a name or namespace only applies to --format k8s or k8s-configmap",
+            hint="drop --name and --namespace, or use --format k8s or k8s-configmap",
         )
     return renderer(values)
 
@@ -153,22 +162,49 @@ def to_k8s_secret(
     letters, digits, '-' and '.'), ``namespace`` a DNS-1123 label (at most 63, no '.').
     Keys are sorted and must match ``[-._a-zA-Z0-9]+``, as Kubernetes requires.
     """
-    secret_name = "envkeep" if name is None else name
-    _require_dns_name(secret_name, "Secret name", _DNS_SUBDOMAIN_RE, 253)
-    metadata: list[tuple[str, Node]] = [("name", _yaml_scalar(secret_name))]
+    encoded = {key: _base64(value) for key, value in values.items()}
+    return _k8s_manifest("Secret", encoded, name, namespace, [("type", _yaml_scalar("Opaque"))])
+
+
+def to_k8s_configmap(
+    values: Mapping[str, str], *, name: str | None = None, namespace: str | None = None
+) -> str:
+    """A Kubernetes ``ConfigMap`` manifest with ``values`` in ``data``, as they are.
+
+    Each value is a double-quoted YAML string (escapes for line breaks, control characters,
+    quotes and backslashes), so ``yes``, ``0123``, ``null`` or ``""`` stay the strings they
+    are for Kubernetes' YAML 1.1 reader, as for ``yaml.safe_load``. Name, namespace and keys
+    as for `to_k8s_secret`. A ConfigMap is not encrypted: which values may go in one is the
+    caller's choice (`client/configmap_split`).
+    """
+    return _k8s_manifest("ConfigMap", values, name, namespace, [])
+
+
+def _k8s_manifest(
+    kind: str,
+    data: Mapping[str, str],
+    name: str | None,
+    namespace: str | None,
+    extra: list[tuple[str, Node]],
+) -> str:
+    """``apiVersion``, ``kind``, ``metadata`` (name, namespace), ``extra``, then ``data``
+    (keys sorted, every value double-quoted): a ``v1`` object of ``kind``."""
+    object_name = "envkeep" if name is None else name
+    _require_dns_name(object_name, f"{kind} name", _DNS_SUBDOMAIN_RE, 253)
+    metadata: list[tuple[str, Node]] = [("name", _yaml_scalar(object_name))]
     if namespace is not None:
         _require_dns_name(namespace, "namespace", _DNS_LABEL_RE, 63)
         metadata.append(("namespace", _yaml_scalar(namespace)))
-    for key in values:
-        _require_k8s_key(key)
-    data = _yaml_mapping((k, _yaml_scalar(_base64(values[k]), quoted=True)) for k in sorted(values))
+    for key in data:
+        _require_k8s_key(key, kind)
+    pairs = _yaml_mapping((k, _yaml_scalar(data[k], quoted=True)) for k in sorted(data))
     manifest = _yaml_mapping(
         [
             ("apiVersion", _yaml_scalar("v1")),
-            ("kind", _yaml_scalar("Secret")),
+            ("kind", _yaml_scalar(kind)),
             ("metadata", _yaml_mapping(metadata)),
-            ("type", _yaml_scalar("Opaque")),
-            ("data", data),
+            *extra,
+            ("data", pairs),
         ]
     )
     return _dump_yaml(manifest)
@@ -182,11 +218,13 @@ def secret_name_for(text: str) -> str:
     return name or "envkeep"
 
 
-def default_secret_name(project: str, services: Sequence[str], service: str | None) -> str:
-    """The Secret name a k8s export takes without ``--name``: the service's, or
-    ``PROJECT-shared`` for the shared scope; a UsageError when another scope of the project
-    would get the same name (``billing_api`` and ``billing-api``), so that applying both
-    exports never replaces one Secret by the other."""
+def default_secret_name(
+    project: str, services: Sequence[str], service: str | None, *, kind: str = "Secret"
+) -> str:
+    """The name a k8s export (a Secret, or the ConfigMap of ``kind`` ``ConfigMap``) takes
+    without ``--name``: the service's, or ``PROJECT-shared`` for the shared scope; a
+    UsageError when another scope of the project would get the same name (``billing_api`` and
+    ``billing-api``), so that applying both exports never replaces one object by the other."""
     scopes: dict[str | None, str] = {None: f"{project}-shared"}
     scopes.update((name, name) for name in services)
     mine = secret_name_for(scopes.get(service, service or ""))
@@ -197,7 +235,7 @@ def default_secret_name(project: str, services: Sequence[str], service: str | No
     ]
     if clash:
         raise UsageError(
-            f"the default Secret name '{mine}' is also the name for {clash[0]}",
+            f"the default {kind} name '{mine}' is also the name for {clash[0]}",
             hint="choose one with --name",
         )
     return mine
@@ -302,11 +340,13 @@ def _require_dns_name(text: str, what: str, pattern: re.Pattern[str], limit: int
         )
 
 
-def _require_k8s_key(key: str) -> None:
+def _require_k8s_key(key: str, kind: str) -> None:
+    # Kubernetes' IsConfigMapKey, which Secrets use too.
     if len(key) > 253 or _K8S_KEY.fullmatch(key) is None or key == "." or key.startswith(".."):
         raise UsageError(
-            f"'{key}' cannot be a key of a Kubernetes Secret",
-            hint="secret keys use letters, digits, '-', '_' and '.'; rename the variable",
+            f"'{key}' cannot be a key of a Kubernetes {kind}",
+            hint="keys use letters, digits, '-', '_' and '.' (at most 253; not '.', nor '..'"
+            " first); rename the variable",
         )
 
 
