@@ -76,6 +76,7 @@ def _ctx(home: Path, listed: frozenset[str] | None = None) -> Any:
     notes: list[str] = []
     return SimpleNamespace(
         listed_signers=listed,
+        made_here={},
         settings=SimpleNamespace(home=home),
         server_url="https://keep.example.com",
         identity=SimpleNamespace(principal_id="me", record=SimpleNamespace(public=me.public())),

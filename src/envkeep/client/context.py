@@ -49,6 +49,9 @@ class ClientContext:
         # write would fail offline anyway, after reading (and warning about) a stale copy.
         self.offline_reads = True
         self.warned: set[str] = set()  # warnings said once per command (`warn_once`)
+        # Keys this command made (a token's: principal id -> fingerprint), which it seals to
+        # whatever ENVKEEP_SIGNERS lists (`new_keys.refuse_untrusted_recipient`).
+        self.made_here: dict[str, str] = {}
         # Whether this command took the project's default environment (no --env given).
         self.env_defaulted = False
         # `init --local`: the embedded store, though a login would choose its server.

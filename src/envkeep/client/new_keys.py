@@ -120,33 +120,19 @@ def sealed_share(
 
 def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> PublicKeys:
     """The keys to seal ``sealed`` (what is sealed, for the note: "prod's key") to
-    ``view``, checked as `member grant` checks them (an invite's proof, the pinned key). The
-    server chose the recipient and its keys, so one this machine had not seen is named, with
-    its fingerprint to compare, as it is pinned (DESIGN §4, Trust): every path that seals a
-    key (a rotation, a grant, a new key's shares) says so, not only some. With ENVKEEP_SIGNERS
-    set, such a key must be one it lists (then pinned without a note), or nothing is sealed:
-    a CI job on a fresh home would otherwise seal to whatever key the server names."""
-    from envkeep.client.invite_proofs import check_invite_proof
-    from envkeep.client.pins import check_pin, fingerprint_of, is_pinned, unlisted_recipient
+    ``view``, checked by `refuse_untrusted_recipient`, the one check every path that seals a
+    key goes through (a rotation, a grant, a new key's shares). The server chose the recipient
+    and its keys, so one this machine had not seen is named, with its fingerprint to compare,
+    as it is pinned (DESIGN §4, Trust); with ENVKEEP_SIGNERS set it was compared when the list
+    was written, and is pinned without a note."""
+    from envkeep.client.pins import check_pin
     from envkeep.client.principal_names import shown_principal
 
-    if view.id == ctx.identity.principal_id:  # this machine's own keys: compared, not noted
-        own = ctx.identity.record.public
-        if fingerprint_of(view) != own.fingerprint():
-            raise IntegrityError(
-                f"the server shows your own key as {fingerprint_of(view)}, not yours"
-                f" ({own.fingerprint()}): {sealed} was not sealed to it; nothing was changed",
-                hint="tell your workspace's admins: the server or the network in between is"
-                " not to be trusted",
-            )
-        return own
-    proved = check_invite_proof(ctx, view, "nothing was sealed to them")
-    first_seen = not proved and not is_pinned(ctx, view)
-    listed = ctx.listed_signers
-    if first_seen and listed is not None and fingerprint_of(view) not in listed:
-        raise unlisted_recipient(view, fingerprint_of(view), sealed)
+    first_seen = refuse_untrusted_recipient(ctx, view, sealed)
+    if view.id == ctx.identity.principal_id:
+        return ctx.identity.record.public
     keys = check_pin(ctx, view)
-    if first_seen and listed is None and ctx.notify is not None:
+    if first_seen and ctx.listed_signers is None and ctx.notify is not None:
         ctx.notify(
             f"note: sealed {sealed} to {shown_principal(view)}, whose key this machine had"
             f" not seen before (fingerprint {keys.fingerprint()}); compare it with theirs"
@@ -154,6 +140,45 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
             " key that is not theirs"
         )
     return keys
+
+
+def refuse_untrusted_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> bool:
+    """Refuse a key ``sealed`` may not be sealed to, sealing, sending and pinning nothing (a
+    revocation asks before it changes anything, for the rotations it calls for): this
+    caller's own shown as another, one an invite of ours disproves, one other than the key
+    pinned here. With ENVKEEP_SIGNERS set, any key it leaves out is refused too, pinned here
+    or proved by an invite or not (the list is the whole of what the command trusts: a home
+    that pinned keys before must not widen it); only this caller's own and a key this command
+    made (``ctx.made_here``: `token rotate`'s new token) pass unlisted. True when the key is
+    first seen here (to be pinned)."""
+    from envkeep.client.invite_proofs import check_invite_proof
+    from envkeep.client.pins import (
+        changed_key,
+        fingerprint_of,
+        load_pins,
+        pin_key,
+        unlisted_recipient,
+    )
+
+    seen = fingerprint_of(view)
+    if view.id == ctx.identity.principal_id:  # this machine's own keys: compared, not noted
+        own = ctx.identity.record.public.fingerprint()
+        if seen != own:
+            raise IntegrityError(
+                f"the server shows your own key as {seen}, not yours ({own}): {sealed} was not"
+                " sealed to it; nothing was changed",
+                hint="tell your workspace's admins: the server or the network in between is"
+                " not to be trusted",
+            )
+        return False
+    proved = check_invite_proof(ctx, view, "nothing was sealed to them")
+    pinned = load_pins(ctx).get(pin_key(ctx, view.id))
+    if pinned is not None and pinned != seen:
+        raise changed_key(view, pinned, seen)
+    listed = ctx.listed_signers
+    if listed is not None and seen not in listed and ctx.made_here.get(view.id) != seen:
+        raise unlisted_recipient(view, seen, sealed, pinned=pinned is not None)
+    return pinned is None and not proved
 
 
 def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:

@@ -62,7 +62,7 @@ def _pin_first_seen(ctx: ClientContext, principals: Sequence[PrincipalView]) -> 
         for principal in principals:
             key, seen = pin_key(ctx, principal.id), fingerprint_of(principal)
             if pins.get(key, seen) != seen:
-                raise _changed(principal, pins[key], seen)
+                raise changed_key(principal, pins[key], seen)
             pins[key] = seen
             pins.setdefault(name_key(ctx, principal.name), principal.id)
 
@@ -100,16 +100,16 @@ def fingerprint_of(principal: PrincipalView) -> str:
 
 
 def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKeys) -> None:
-    """Pin the keys of a principal this client made (a service account's): nothing to check."""
+    """Pin the keys of a principal this client made (a service account's): nothing to check.
+    This command may seal to them whatever ENVKEEP_SIGNERS lists (``ctx.made_here``): `token
+    rotate` seals the keys it rotates to the token it just made."""
     pin(ctx, principal_id, public.fingerprint())
+    ctx.made_here[principal_id] = public.fingerprint()
 
 
-def is_pinned(ctx: ClientContext, principal: PrincipalView) -> bool:
-    """Whether this client has pinned the principal's key (whatever key it pinned)."""
-    return pin_key(ctx, principal.id) in load_pins(ctx)
-
-
-def _changed(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
+def changed_key(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
+    """A principal's key, pinned here, that the server shows changed: refused until `member
+    verify` accepts the new one."""
     return IntegrityError(
         f"the public key of {shown_principal(principal)} CHANGED"
         f" ({fingerprints_shown(pinned, seen)})",
@@ -143,7 +143,7 @@ def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys
     if pinned is None:
         _pin_first_seen(ctx, [principal])
     elif pinned != seen:
-        raise _changed(principal, pinned, seen)
+        raise changed_key(principal, pinned, seen)
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
 
 
@@ -180,7 +180,7 @@ def check_signers(
         if pinned is None and principal.id in first_seen:
             pinned = fingerprint_of(first_seen[principal.id])
         if pinned is not None and pinned != seen:
-            raise _changed(principal, pinned, seen)
+            raise changed_key(principal, pinned, seen)
         if listed is not None and seen not in listed:
             raise _unlisted(principal, seen)
         if pinned is None:
@@ -213,13 +213,25 @@ _ADD_TO_LIST = (
 )
 
 
-def unlisted_recipient(principal: PrincipalView, seen: str, sealed: str) -> IntegrityError:
-    """A key first seen here that ENVKEEP_SIGNERS does not list, which ``sealed`` (what was
-    to be sealed: "prod's key") was to be sealed to: refused, as `_unlisted` refuses a signer."""
+def unlisted_recipient(
+    principal: PrincipalView, seen: str, sealed: str, *, pinned: bool
+) -> IntegrityError:
+    """A key ENVKEEP_SIGNERS does not list, which ``sealed`` (what was to be sealed: "prod's
+    key") was to be sealed to: refused, as `_unlisted` refuses a signer, whether or not this
+    machine pinned it (``pinned``): the list is all that a command run with it trusts."""
+    where = (
+        "; it is pinned on this machine, but the list is all that is trusted"
+        if pinned
+        else " and this machine has not pinned"
+    )
     return IntegrityError(
-        f"{shown_principal(principal)} has a key ENVKEEP_SIGNERS does not list ({seen}) and"
-        f" this machine has not pinned; {sealed} was not sealed to it",
-        hint=_ADD_TO_LIST,
+        f"{shown_principal(principal)} has a key ENVKEEP_SIGNERS does not list ({seen}){where};"
+        f" {sealed} was not sealed to it",
+        hint="ask them to read out what 'envkeep whoami --fingerprint' shows them (by phone or"
+        " in person, not through this server) and check it: "
+        + shlex.join(["envkeep", "member", "verify", grant_name(principal), "--fingerprint"])
+        + " 'WHAT THEY READ OUT'; only if it matches, add it to ENVKEEP_SIGNERS; or unset"
+        " ENVKEEP_SIGNERS to seal to the keys this machine trusts without it",
     )
 
 

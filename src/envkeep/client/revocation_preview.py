@@ -7,6 +7,8 @@ identity holds those keys.
 could not do (`check_revocation`): the role change and the rotations are separate requests, and
 one stopped halfway leaves the old keys opening new values. A token's creator who is not its
 admin revokes it at once, and leaves the rotations it may not do to an admin (`TokenRevoker`).
+With ENVKEEP_SIGNERS set, each of them (and `token rotate`) also refuses up front rotations the
+list would stop (`listed_rotations`).
 
 The server decides for real, in the request (`app/token_cascade.py`); this is a forecast from
 what `member list` and `token list` show the caller. It takes a token's creator to be the giver
@@ -20,16 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.token_grounding import grounded
+from envkeep.client.listed_rotations import check_listed_rotations
 from envkeep.client.principal_names import grant_name, member_name, shown_member, shown_principal
 from envkeep.client.scope_shares import scope_environments
 from envkeep.core.errors import ConfirmationRequired, PermissionDenied
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
+    from envkeep.client.listed_rotations import Leaving
 
 _WS = "workspace"  # the bindings below name projects and environments of one workspace
 # The flag that revokes even where this identity cannot rotate every key (an emergency: access
@@ -175,7 +179,9 @@ def lowering(
     seen = _Seen.of(ctx, members, backend)
     ended = seen.ended(who, scope, role)
     envs = _environments(backend, [s for t in ended for s in seen.scopes(f"token {t}")])
-    _check_keys(ctx, backend, seen, envs, f"granting {role} to {who}")
+    doing = f"granting {role} to {who}"
+    _check_keys(ctx, backend, seen, envs, doing)
+    check_listed_rotations(ctx, backend, envs, _leaving(ended), doing)  # who keeps a role
     command = grant_command(grant_name(grantee), str(role), *scope)
     return Lowering(who, held, role, scope, ended, [_named(e) for e in envs], command)
 
@@ -213,6 +219,21 @@ def _check_seen(
     ended = seen.ended(who, scope, None)
     envs = _environments(backend, [*taken, *(s for t in ended for s in seen.scopes(f"token {t}"))])
     _check_keys(ctx, backend, seen, envs, doing)
+    kept = [b for b in seen.roles.get(who, []) if scope is not None and _scope(b) != scope]
+    check_listed_rotations(ctx, backend, envs, _leaving(ended, who, kept), doing)
+
+
+def _leaving(ended: list[str], who: str | None = None, kept: Iterable[Binding] = ()) -> Leaving:
+    """Who stops reading an environment once the rights are taken: the tokens ``ended`` (by
+    name), and ``who`` (an email, ``token NAME``) unless a role it keeps (``kept``) covers it."""
+    gone, held = {f"token {t}" for t in ended}, tuple(kept)
+
+    def leaving(reader: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
+        name = shown_member(reader)
+        target = Target(_WS, item["project"], item["environment"])
+        return name in gone or (name == who and not any(covers(b, target) for b in held))
+
+    return leaving
 
 
 @dataclass(frozen=True)
@@ -248,6 +269,39 @@ class TokenRevoker:
         """`check_revocation` of the token, from what was listed."""
         who = f"token {self.name}"
         _check_seen(ctx, backend, self.seen, who, scope=None, doing=f"revoking token {self.name}")
+
+    def check_listed(self, ctx: ClientContext, backend: HttpBackend) -> None:
+        """Its creator's revocation, which rotates only the keys it is an admin of: those
+        rotations refused up front when ENVKEEP_SIGNERS would stop them
+        (`check_listed_rotations`)."""
+        if ctx.listed_signers is None:
+            return
+        who = f"token {self.name}"
+        ended = self.seen.ended(who, None, None)
+        scopes = [
+            *self.seen.scopes(who),
+            *(s for t in ended for s in self.seen.scopes(f"token {t}")),
+        ]
+        envs = [
+            e
+            for e in _environments(backend, scopes)
+            if self.may_rotate(e["project"], e["environment"])
+        ]
+        doing = f"revoking token {self.name}"
+        check_listed_rotations(ctx, backend, envs, _leaving(ended, who), doing)
+
+
+def check_token_rotation(
+    ctx: ClientContext, backend: HttpBackend, name: str, scopes: Iterable[Scope], old_id: str
+) -> None:
+    """`token rotate`'s rotations of the keys the token ``old_id`` read at ``scopes``, refused
+    up front when ENVKEEP_SIGNERS would stop them (`check_listed_rotations`); the new token's
+    keys, made by the command, are sealed to whatever the list says."""
+    if ctx.listed_signers is None:
+        return
+    envs = _environments(backend, scopes)
+    doing = f"rotating token {name}"
+    check_listed_rotations(ctx, backend, envs, lambda reader, _item: reader["id"] == old_id, doing)
 
 
 def _environments(backend: HttpBackend, scopes: Iterable[Scope]) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from envkeep.app.credentials import token_hash
 from envkeep.client.key_rotation import rotate_environments
 from envkeep.client.members import Revoked, finish_revocation, list_members
 from envkeep.client.pins import load_pins, pin_made_here
-from envkeep.client.revocation_preview import TokenRevoker
+from envkeep.client.revocation_preview import TokenRevoker, check_token_rotation
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.client.signer_list import ScopeSigners, scope_signers
 from envkeep.client.team_server import team_backend
@@ -240,6 +240,8 @@ def rotate_token(
     # A row without a role opens nothing; a revoked token gets none (the server says why).
     live = [t for t in rows if not t["revoked"] and t["role"]]
     scopes = {(t["project"], t["environment"]) for t in live}
+    if live:
+        check_token_rotation(ctx, backend, name, scopes, live[0]["principal"]["id"])
     for project, environment in sorted(scopes, key=str):
         for share in seal_scope_shares(
             ctx,
@@ -311,6 +313,8 @@ def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRe
     revoker = TokenRevoker.of(ctx, backend, name)
     if revoker.admin_over_all and not now:  # else cut now; what is not rotated is named
         revoker.check(ctx, backend)
+    elif not now:  # ENVKEEP_SIGNERS must not stop the rotations it does do
+        revoker.check_listed(ctx, backend)
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
