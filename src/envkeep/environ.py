@@ -44,11 +44,14 @@ def process_environment() -> dict[str, str]:
 
 
 def warm_start_home() -> str | None:
-    """The ENVKEEP_HOME whose run cache `run` may use, or None when the cache is off or this
+    """The ENVKEEP_HOME whose run cache `run` may use, or None when the cache is off, this
     process talks to a team server (ENVKEEP_SERVER, ENVKEEP_TOKEN), whose reads are never
-    served from a cache."""
+    served from a cache, or ENVKEEP_SIGNERS is set (even empty): the cold path checks it and
+    the signers of what it reads, which an entry a run made without it was never checked by."""
     environ = os.environ
     if environ.get("ENVKEEP_SERVER") or environ.get("ENVKEEP_TOKEN"):
+        return None
+    if "ENVKEEP_SIGNERS" in environ:
         return None
     if not run_cache_enabled(environ):
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from envkeep.app.views import (
         EnvironmentSnapshot,
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
         VersionView,
     )
     from envkeep.core.auditchain import AuditQuery, EventPage
+
+    # What a backend runs on every signer a read names (client/pins.check_signers): raises to
+    # refuse the read.
+    CheckSigners = Callable[[Sequence[PrincipalView]], None]
 
 
 class Backend(Protocol):

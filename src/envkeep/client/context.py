@@ -204,13 +204,17 @@ class ClientContext:
 
     def _open_backend(self) -> Backend:
         url = self.server_url
+        # A malformed ENVKEEP_SIGNERS is refused before anything is read, on either store.
+        listed = self.listed_signers
         if url is None:
             from envkeep.client.local import LocalBackend
 
-            return LocalBackend(self.settings.database_path, self.identity)
+            # The embedded store's values are this identity's own: another signer there
+            # altered its file. With a list, its reads are checked as a server's are.
+            check = None if listed is None else self._check_signers
+            return LocalBackend(self.settings.database_path, self.identity, check)
         from envkeep.client.http import ApiClient, HttpBackend
 
-        _ = self.listed_signers  # a malformed ENVKEEP_SIGNERS is refused before any request
         session = self._server_session(url)
         workspace_id = self.workspace_id
         if workspace_id is None:

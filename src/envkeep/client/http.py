@@ -17,10 +17,10 @@ from envkeep.core.auditchain import EventPage, EventView
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from envkeep.client.backend import CheckSigners
     from envkeep.client.offline import SnapshotCache
     from envkeep.core.auditchain import AuditQuery
 
-    CheckSigners = Callable[[Sequence[views.PrincipalView]], None]
     # A refusal and the path of the request refused → the error to raise instead, or None.
     RefusalHook = Callable[[errors.AccessError, str], errors.AccessError | None]
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ServiceView,
         VersionView,
     )
+    from envkeep.client.backend import CheckSigners
     from envkeep.client.identity import Identity
     from envkeep.core.auditchain import AuditQuery, EventPage
 
@@ -50,9 +51,14 @@ def _same_time() -> ConflictError:
 class LocalBackend:
     """The embedded store, owned by the local identity (an admin of its one workspace)."""
 
-    def __init__(self, database: Path, identity: Identity) -> None:
+    def __init__(
+        self, database: Path, identity: Identity, check_signers: CheckSigners | None = None
+    ) -> None:
         self._database = database
         self._identity = identity
+        # Every signer a snapshot or a history names goes past this first when ENVKEEP_SIGNERS
+        # is set (client/pins.check_signers, as on a server); None: the store is trusted.
+        self._check_signers = check_signers or (lambda _principals: None)
         self._actor = Actor(identity.principal_id)
         self._engine: Engine | None = None
         self._fetch: SqliteFetch | None = open_fetch(database)
@@ -208,7 +214,7 @@ class LocalBackend:
         self, project: str, environment: str, services: Sequence[str] | None
     ) -> EnvironmentSnapshot:
         with self._reading() as fetch:
-            return reads.read_environment(
+            snapshot = reads.read_environment(
                 fetch,
                 self._actor,
                 workspace_id=self.workspace_id,
@@ -216,6 +222,8 @@ class LocalBackend:
                 environment=environment,
                 services=services,
             )
+        self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
+        return snapshot
 
     def write_secrets(
         self,
@@ -263,7 +271,7 @@ class LocalBackend:
         self, project: str, environment: str, secret_id: str
     ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
         with self._reading() as fetch:
-            return reads.secret_history(
+            versions, authors = reads.secret_history(
                 fetch,
                 self._actor,
                 workspace_id=self.workspace_id,
@@ -271,6 +279,8 @@ class LocalBackend:
                 environment=environment,
                 secret_id=secret_id,
             )
+        self._check_signers(authors)
+        return versions, authors
 
     def audit_events(self, query: AuditQuery) -> EventPage:
         from dataclasses import asdict

@@ -160,7 +160,8 @@ def check_signers(
     pinned (DESIGN §4, Trust), as `member grant` pins a grantee, with a note giving its
     fingerprint to compare; a home that cannot be written still reads, pinning nothing.
     With ``listed`` (ENVKEEP_SIGNERS), every signer but this reader must have one of those
-    fingerprints, and a first-seen one is pinned without a note: it was compared already."""
+    fingerprints, and a first-seen one is pinned without a note: it was compared already. The
+    embedded store's reads come here only with a list (its values are this identity's own)."""
     pins = load_pins(ctx)
     mine = ctx.identity.principal_id
     first_seen: dict[str, PrincipalView] = {}
@@ -169,12 +170,7 @@ def check_signers(
         if principal.id == mine:
             own = ctx.identity.record.public.fingerprint()
             if seen != own:
-                raise IntegrityError(
-                    f"the server shows your own key as {seen}, not yours ({own}): what it"
-                    " sent as signed by you was not; nothing was read",
-                    hint="tell your workspace's admins: the server or the network in between"
-                    " is not to be trusted",
-                )
+                raise _own_key_swapped(ctx, seen, own)
             continue
         pinned = pins.get(pin_key(ctx, principal.id))
         if pinned is None and principal.id in first_seen:
@@ -182,7 +178,7 @@ def check_signers(
         if pinned is not None and pinned != seen:
             raise changed_key(principal, pinned, seen)
         if listed is not None and seen not in listed:
-            raise _unlisted(principal, seen)
+            raise _unlisted(ctx, principal, seen)
         if pinned is None:
             _check_name(ctx, pins, principal)
             first_seen[principal.id] = principal
@@ -199,10 +195,34 @@ def check_signers(
             )
 
 
-def _unlisted(principal: PrincipalView, seen: str) -> IntegrityError:
+def _own_key_swapped(ctx: ClientContext, seen: str, own: str) -> IntegrityError:
+    if ctx.server_url is None:
+        return IntegrityError(
+            f"the embedded store shows your own key as {seen}, not yours ({own}): what it holds"
+            " as signed by you was not; nothing was read",
+            hint=_STORE_ALTERED,
+        )
     return IntegrityError(
-        f"{shown_principal(principal)} signed what the server sent with a key ENVKEEP_SIGNERS"
-        f" does not list ({seen}); nothing was read",
+        f"the server shows your own key as {seen}, not yours ({own}): what it sent as signed"
+        " by you was not; nothing was read",
+        hint="tell your workspace's admins: the server or the network in between is not to be"
+        " trusted",
+    )
+
+
+def _unlisted(ctx: ClientContext, principal: PrincipalView, seen: str) -> IntegrityError:
+    """A signer whose key ENVKEEP_SIGNERS leaves out. On the embedded store, whose values this
+    identity alone signs, one is there only if someone altered its file."""
+    who = shown_principal(principal)
+    if ctx.server_url is None:
+        return IntegrityError(
+            f"{who} signed what the embedded store holds with a key ENVKEEP_SIGNERS does not"
+            f" list ({seen}), and only you sign its values; nothing was read",
+            hint=_STORE_ALTERED,
+        )
+    return IntegrityError(
+        f"{who} signed what the server sent with a key ENVKEEP_SIGNERS does not list ({seen});"
+        " nothing was read",
         hint=_ADD_TO_LIST,
     )
 
@@ -210,6 +230,10 @@ def _unlisted(principal: PrincipalView, seen: str) -> IntegrityError:
 _ADD_TO_LIST = (
     "ask them what 'envkeep whoami --fingerprint' shows them (by phone or in person, not"
     " through this server); only if it is this one, add it to ENVKEEP_SIGNERS"
+)
+_STORE_ALTERED = (
+    "someone who could write this machine's store (ENVKEEP_HOME/store) changed it: restore it"
+    " from a backup"
 )
 
 

@@ -1,7 +1,9 @@
 """ENVKEEP_SIGNERS: the key fingerprints a reader trusts as signers before it has seen them (a
 CI job on a fresh ENVKEEP_HOME, which would otherwise trust every signer on first use, every
-run). Read here; enforced by `pins.check_signers`; `token create` prints the value that covers
-the signers its creator trusts for the token's scope (`covering_signers`)."""
+run). Read here; enforced on what is read by `pins.check_signers` (on a team server and on the
+embedded store alike) and on every key a data key is sealed to by
+`new_keys.refuse_untrusted_recipient`; `token create` prints the value that covers the signers
+its creator trusts for the token's scope (`covering_signers`)."""
 
 from __future__ import annotations
 
