@@ -31,7 +31,8 @@ def server(
 
 class Team:
     """Alice (admin) sets API_KEY twice; Bob, a reader, is revoked (the key rotates); Alice
-    changes it once more; Carol is granted read afterwards."""
+    changes it once more; Carol is granted write afterwards (a reader's rollback is refused
+    for its role before any version is looked at: `client/write_role.py`)."""
 
     def __init__(self, server: TeamServer, root: Path) -> None:
         self.server, self.root, self.work = server, root, root / "work"
@@ -41,16 +42,16 @@ class Team:
         self.a("set", "API_KEY=one", "--env", "dev")
         self.a("set", "API_KEY=two", "--env", "dev")
         _next_second()  # v2's time is before the rotation's (rollback --to-time v2's time)
-        self._member("bob")
+        self._member("bob", "read")
         self.a("member", "revoke", "bob@hist.io", "--project", "shop")  # rotates dev's key
         self.a("set", "API_KEY=three", "--env", "dev")
-        self._member("carol")
+        self._member("carol", "write")
 
-    def _member(self, who: str) -> None:
+    def _member(self, who: str, role: str) -> None:
         email = f"{who}@hist.io"
-        code = self.a("member", "invite", email, "--role", "read", "--project", "shop").strip()
+        code = self.a("member", "invite", email, "--role", role, "--project", "shop").strip()
         join(self.server, self.root / who, self.work, code, email)
-        self.a("member", "grant", email, "read", "--project", "shop")
+        self.a("member", "grant", email, role, "--project", "shop")
 
     def a(self, *args: str) -> str:
         return _ok(self.root / "alice", self.work, *args)

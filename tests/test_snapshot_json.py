@@ -66,6 +66,7 @@ snapshots = st.builds(
     ).map(tuple),
     st.lists(st.builds(SecretView, texts, texts, blobs, versions), max_size=5).map(tuple),
     st.lists(principals, max_size=3).map(tuple),
+    st.none() | st.sampled_from(["read", "write", "admin"]),
 )
 
 
@@ -85,6 +86,14 @@ def test_a_cached_rendering_is_always_the_documents_own(
     render = SnapshotJson(entries=4)
     for found in (first, second, first, second, replace(first, authors=second.authors)):
         assert render(found) == snapshot_json(found)
+
+
+@given(snapshots)
+def test_a_reader_granted_another_role_is_told_its_new_role(found: EnvironmentSnapshot) -> None:
+    """The same shares, services and secrets, another role: not the bytes kept for the old."""
+    render = SnapshotJson(entries=4)
+    render(replace(found, role="read"))
+    assert json.loads(render(replace(found, role="write")))["role"] == "write"
 
 
 @given(snapshots)

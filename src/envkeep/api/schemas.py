@@ -179,6 +179,7 @@ class Snapshot(Body):
     shares: list[Share]
     secrets: list[Secret]
     authors: list[Principal]
+    role: str | None = None  # the reader's role on the environment (None: an older server)
 
 
 class Writes(Body):

@@ -108,6 +108,7 @@ def _frame(found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
         },
         "services": [_service(s) for s in found.services],
         "shares": [_share(s) for s in found.shares],
+        "role": found.role,
     }
     # The document's keys in order; its secrets go between the two parts as they were rendered.
     authors = _dumps([_principal(a) for a in found.authors])
@@ -129,6 +130,7 @@ _FrameKey = tuple[
     tuple["ServiceView", ...],
     tuple["ShareView", ...],
     tuple["PrincipalView", ...],
+    str | None,
 ]
 
 
@@ -139,8 +141,8 @@ class SnapshotJson:
     environment, so the secrets — nearly all of a snapshot's bytes — are rendered once per
     revision instead of once per read. Entries hold their tuple, so an id is never reused
     while it is a key here. The rest of the document (project, environment, services, the
-    reader's shares, the signers' keys) is kept too, by those views, each entry a few hundred
-    bytes.
+    reader's shares, the signers' keys, the reader's role) is kept too, by those, each entry a
+    few hundred bytes.
     """
 
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
@@ -165,8 +167,16 @@ class SnapshotJson:
 
     def _frame(self, found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
         """`_frame`, kept by what it is made of (the views are frozen, so they are the key): the
-        same reader of an unchanged environment gets the same bytes."""
-        key = (found.project, found.environment, found.services, found.shares, found.authors)
+        same reader of an unchanged environment, holding the same role, gets the same bytes."""
+        # The role too: one reader's shares stay the same when it is granted another role.
+        key = (
+            found.project,
+            found.environment,
+            found.services,
+            found.shares,
+            found.authors,
+            found.role,
+        )
         made = self._frames.get(key)
         if made is None:
             made = _frame(found)

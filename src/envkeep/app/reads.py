@@ -267,7 +267,8 @@ def read_environment(
     services: Sequence[str] | None = None,
     cache: SecretsCache | None = None,
 ) -> EnvironmentSnapshot:
-    """An environment's current ciphertext, the reader's key shares and the signers' keys.
+    """An environment's current ciphertext, the reader's key shares and the signers' keys, and
+    the reader's role there (what its check found: a write command tells a reader so first).
 
     ``services`` limits the result to the shared scope plus those services' scopes; None
     returns every scope. Needs read access to the environment. With a ``cache`` (only for a
@@ -278,7 +279,7 @@ def read_environment(
     found, env, created = _by_names(fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
     target = Target(workspace_id, found.id, env.id)
-    check_role(bindings, target, Role.READ, named=named, fetch=fetch)
+    held = check_role(bindings, target, Role.READ, named=named, fetch=fetch)
     all_services = _services(fetch, found)
     scopes = _scopes(found, all_services, services)
     service_ids = tuple(s.id for s in all_services)
@@ -295,7 +296,7 @@ def read_environment(
     shares = tuple(
         ShareView(env.id, r[0], actor.principal_id, by_id[r[1]], bytes(r[2])) for r in share_rows
     )
-    return EnvironmentSnapshot(found, env, all_services, shares, secrets, people)
+    return EnvironmentSnapshot(found, env, all_services, shares, secrets, people, str(held))
 
 
 def secret_history(

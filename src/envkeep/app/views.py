@@ -96,6 +96,10 @@ class EnvironmentSnapshot:
     shares: tuple[ShareView, ...]  # the reader's shares, one per key version it can open
     secrets: tuple[SecretView, ...]
     authors: tuple[PrincipalView, ...]
+    # The reader's own role on the environment (read, write or admin), as the read's check
+    # found it: a write command refuses a reader before it checks what it would write. None:
+    # not said (a server from before it said, or a copy kept offline).
+    role: str | None = None
 
 
 @dataclass(frozen=True)

@@ -116,15 +116,18 @@ def edit_scope(
     terminal: the CLI decides)."""
     from envkeep.client.variables import open_for_write
     from envkeep.client.write_checks import schemas_to_check
+    from envkeep.client.write_role import refuse_unless_writable
 
     schemas = schemas_to_check(ctx) if check else {}
     # Every scope: the edited values' references are checked against them (`_apply`).
-    opened = open_for_write(ctx, env, service, every_scope=True)
+    opened = open_for_write(ctx, env, service, every_scope=True, refuse_readers=False)
+    # A reader first, before the editor opens: the text would be refused, and kept in clear
+    # for nothing. Asked of the server when the read does not say (an older server).
+    refuse_unless_writable(ctx, opened, ask=True, note="the editor was not opened")
     if opened.snapshot.environment.protected and not confirmed:
         raise ConfirmationRequired(
             f"environment '{env}' is protected", hint="confirm with --yes, or answer the prompt"
         )
-    _refuse_unless_writable(ctx, env)
     scope = opened.scope_for(service)
     before = {v.name: v.value for v in opened.variables(scope)}
     where = f"{env} / {service or 'shared'}"
@@ -226,47 +229,6 @@ def _keep_and_raise(
     said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
     error.hint = f"{said}; {kept}"
     raise error
-
-
-def _refuse_unless_writable(ctx: ClientContext, env: str) -> None:
-    """On a team server, refuse before the editor opens when the caller's roles (the bindings
-    `member list` shows it: its own among them) give no write role on the environment: the
-    write would be refused after the edit, its text kept in clear for nothing. The server
-    decides all the same; a roster it cannot read checks nothing here."""
-    if ctx.server_url is None:  # the embedded store: its owner writes everywhere
-        return
-    from envkeep.app.authz import named_admins, nearest_admins
-    from envkeep.app.policy import Binding, Role, Target, effective_role
-    from envkeep.client.members import list_members
-    from envkeep.core.errors import PermissionDenied
-
-    try:
-        rows = list_members(ctx)
-    except EnvkeepError:
-        return
-    project = ctx.project_file.project
-    me = ctx.identity.principal_id
-    # The roster names scopes by name, unique where `covers` compares them: one workspace.
-    mine = [
-        Binding(Role.parse(str(row["role"])), "", row["project"], row["environment"])
-        for row in rows
-        if row["principal"]["id"] == me
-    ]
-    best = effective_role(mine, Target("", project, env))
-    if best is None or best < Role.WRITE:
-        where = f"environment {project}/{env}"
-        # The admins over it the roster shows, named as the server's refusals name them.
-        admins = [
-            (row["principal"]["name"], row["project"], row["environment"])
-            for row in rows
-            if row["role"] == "admin" and row["principal"].get("kind") == "user"
-        ]
-        ask = named_admins(nearest_admins(admins, mine, Target("", project, env)))
-        raise PermissionDenied(
-            f"you need the write role on {where} (you have: {best or 'none'} there); the"
-            " editor was not opened",
-            hint=f"ask an admin of {where} to grant it{ask}",
-        )
 
 
 # A kept buffer's first line: what the text was read from, so that `edit --from` applies the

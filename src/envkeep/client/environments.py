@@ -20,6 +20,7 @@ from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.pasted_references import refuse_pasted_names
 from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.vault import WriteTarget, plan_write
+from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.errors import (
     EnvironmentNotFound,
     EnvironmentProtected,
@@ -272,10 +273,13 @@ def diff_environments(
     ctx: ClientContext, source: str, target: str, *, writing: bool = False
 ) -> list[Difference]:
     """What differs from ``source`` to ``target`` in every scope (``writing``: for a write into
-    ``target``, whose refusal to read says so)."""
+    ``target``, whose refusal to read says so, and refuses a reader of it: `write_role`)."""
     left = _by_key(open_all_scopes(ctx, source).variables())
     with refused_as_write(ctx, target) if writing else nullcontext():
-        right = _by_key(open_all_scopes(ctx, target).variables())
+        into = open_all_scopes(ctx, target)
+    if writing:
+        refuse_unless_writable(ctx, into)
+    right = _by_key(into.variables())
     found = []
     for scope, name in sorted(left.keys() | right.keys()):
         before, after = left.get((scope, name)), right.get((scope, name))
@@ -397,6 +401,7 @@ def prepare_promotion(
     from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
 
     opened = open_all_scopes(ctx, target)
+    refuse_unless_writable(ctx, opened)  # the role now held, before what is written
     schemas = schemas_to_check(ctx) if check else {}
     changes = _changes_by_scope(plan)
     refuse_violations_across(ctx, opened, changes, schemas)

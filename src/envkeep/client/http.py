@@ -278,6 +278,7 @@ def snapshot_view(model: schemas.Snapshot) -> views.EnvironmentSnapshot:
             for s in model.secrets
         ),
         authors=tuple(principal_view(a) for a in model.authors),
+        role=model.role,
     )
 
 
@@ -372,7 +373,8 @@ class HttpBackend:
         except errors.UnreachableError as error:
             if self._cache is None or isinstance(error, errors.NotAnEnvkeepRoute):
                 raise  # a kept copy stands in for a server out of reach, not a wrong URL
-            data = self._cache.load(path, services, error)
+            # Its role is the one held then: a write is not judged by it (`write_role`).
+            data = {**self._cache.load(path, services, error), "role": None}
         except (errors.PermissionDenied, errors.NotFoundError):
             if self._cache is not None:  # refused now: no copy may serve it offline
                 self._cache.forget(path)

@@ -18,6 +18,7 @@ from envkeep.client.reading import read_environment, refused_as_write
 from envkeep.client.resolution import where_flags
 from envkeep.client.variable_not_found import variable_not_found
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
+from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.errors import (
     ConflictError,
     PermissionDenied,
@@ -46,15 +47,24 @@ def open_environment(ctx: ClientContext, env: str, service: str | None) -> OpenE
 
 
 def open_for_write(
-    ctx: ClientContext, env: str, service: str | None, *, every_scope: bool
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    *,
+    every_scope: bool,
+    refuse_readers: bool = True,
 ) -> OpenEnvironment:
     """`open_environment`, or with ``every_scope`` the whole environment (what a write's
     checks need: who else sees a value, what its references expand to), ``service`` checked
-    to exist as the narrow read checks it. A refusal to read is worded as the write's."""
+    to exist as the narrow read checks it. A refusal to read is worded as the write's, and
+    a reader is refused the write now, before any check of what it writes (`write_role`;
+    ``refuse_readers`` False: the caller does that itself)."""
     with refused_as_write(ctx, env):
-        if not every_scope:
-            return open_environment(ctx, env, service)
-        opened = read_environment(ctx, env)
+        opened = read_environment(ctx, env) if every_scope else open_environment(ctx, env, service)
+    if refuse_readers:
+        refuse_unless_writable(ctx, opened)
+    if not every_scope:
+        return opened
     known = [s.name for s in opened.snapshot.services]
     if service is not None and service not in known:
         from envkeep.app.not_found import service_not_found
@@ -71,7 +81,8 @@ def parse_assignments(
 ) -> dict[str, str]:
     """``NAME=value`` arguments as a mapping; a bad one is a usage error naming it. A single
     ``NAME`` alone takes its value from ``read_value`` (stdin or a hidden prompt), so that a
-    secret never stands in the command line or the shell's history."""
+    secret never stands in the command line or the shell's history. Their references are
+    checked by `set_variables` (`check_references`), once the caller's role is known."""
     values: dict[str, str] = {}
     if len(pairs) == 1 and "=" not in pairs[0] and read_value is not None:
         check_name(pairs[0])
@@ -87,7 +98,7 @@ def parse_assignments(
         check_name(name)
         if name in values:
             raise UsageError(f"{name} is given twice", hint="give each name once")
-        check_references(name, value, service)
+        check_storable(name, value)
         values[name] = value
     if not values:
         raise UsageError("nothing to set", hint="envkeep set NAME=value [NAME=value …]")
@@ -212,6 +223,8 @@ def _set_once(
 
     refers = any("${" in value for value in values.values())
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
+    for name, value in values.items():  # after the role: a reader is told that first
+        check_references(name, value, service)
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
     changed = {name: value for name, value in values.items() if current.get(name) != value}
@@ -322,7 +335,19 @@ def history(
 ) -> list[HistoryEntry]:
     """Every version of a variable in one scope, oldest first (`client/history.py`).
     ``command``: the command that asked (`variable_not_found`)."""
-    opened = open_environment(ctx, env, service)
+    return history_in(ctx, open_environment(ctx, env, service), service, name, command=command)
+
+
+def history_in(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    service: str | None,
+    name: str,
+    *,
+    command: str = "history",
+) -> list[HistoryEntry]:
+    """`history` of a variable of ``opened`` (read with ``service``'s scope)."""
+    env = opened.snapshot.environment.name
     scope = opened.scope_for(service)
     found = opened.find_any(scope, name)
     if found is None:
@@ -354,8 +379,8 @@ def rollback(
     refused when it would be part of a reference cycle, told when they do not resolve."""
     from envkeep.client.broken_references import unresolved_by_set
 
-    with refused_as_write(ctx, env):
-        entries = history(ctx, env, service, name, command=f"rollback --to {to}")
+    read = open_for_write(ctx, env, service, every_scope=False)  # a reader is refused here
+    entries = history_in(ctx, read, service, name, command=f"rollback --to {to}")
     target = next((e for e in entries if e.version == to), None)
     if target is None:
         raise VersionNotFound(
@@ -428,10 +453,12 @@ def import_values(
     from envkeep.client.broken_references import unresolved_by_set
 
     for name, value in values.items():
-        check_references(name, value, service)
+        check_storable(name, value)
     schemas = _schemas(ctx, check=check)
     refers = any("${" in value for value in values.values())
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
+    for name, value in values.items():  # after the role: a reader is told that first
+        check_references(name, value, service)
     scope = opened.scope_for(service)
     current = {v.name: v.value for v in opened.variables(scope)}
     new = [n for n in values if n not in current]
