@@ -131,3 +131,60 @@ def test_a_grant_refused_for_a_changed_key_names_both_fingerprints_and_the_verif
     _ok(carol, work, *read_out[1:])  # the hint's command, with what they read out
     assert shown in json.loads(pins_file.read_text()).values()
     _ok(carol, work, "member", "grant", "bob@changed.io", "write")
+
+
+def test_member_verify_of_a_key_that_is_not_the_one_read_out_labels_each_and_pins_nothing(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    # Carol pinned Bob's real key when she granted him a role; no invite of hers speaks for
+    # it (Alice invited him), so only the fingerprints compared decide.
+    alice, work = _admin_with_project(server, tmp_path, "alice@mismatch.io")
+    carol, bob = tmp_path / "carol", tmp_path / "bob"
+    code = _ok(alice, work, "member", "invite", "carol@mismatch.io", "--role", "admin")
+    _join(server, carol, work, code.strip(), "carol@mismatch.io")
+    _ok(alice, work, "member", "grant", "carol@mismatch.io", "admin")
+    code = _ok(alice, work, "member", "invite", "bob@mismatch.io", "--role", "read")
+    _join(server, bob, work, code.strip(), "bob@mismatch.io")
+    _ok(carol, work, "member", "grant", "bob@mismatch.io", "read")
+    real = _fingerprint(bob, work)
+    pins_file = carol / "known_keys.json"
+    pinned = pins_file.read_bytes()
+    shown = _swap_keys(server, "bob@mismatch.io")
+    verify = ("member", "verify", "bob@mismatch.io", "--fingerprint")
+    other = " ".join(["f00d"] * 8)
+
+    # What Bob reads out is the key pinned here: the server presents another.
+    theirs = _cli(carol, work, *verify, real.replace(" ", ""))
+    # Neither the pinned key nor the server's: misheard, or another key yet.
+    neither = _cli(carol, work, *verify, other)
+
+    assert theirs.returncode == IntegrityError.exit_code, theirs.stderr
+    error, hint = theirs.stderr.strip().splitlines()
+    assert error == (
+        "error: the key the server presents for bob@mismatch.io does NOT match the one pinned"
+        " on this machine, which is the fingerprint you gave (pinned on this machine:"
+        f" {real}; shown by the server now: {shown}; you gave: {real}); nothing was changed"
+    )
+    assert hint.startswith("hint: do not trust the key the server presents"), hint
+    assert "tell your workspace's admins" in hint
+    assert "member verify" not in hint  # nothing to pin: the key pinned is theirs
+    assert neither.returncode == IntegrityError.exit_code, neither.stderr
+    error, hint = neither.stderr.strip().splitlines()
+    assert error == (
+        "error: the key the server presents for bob@mismatch.io does NOT match the one pinned"
+        " on this machine, nor the fingerprint you gave (pinned on this machine:"
+        f" {real}; shown by the server now: {shown}; you gave: {other}); nothing was changed"
+    )
+    command = "envkeep member verify bob@mismatch.io --fingerprint 'WHAT THEY READ OUT'"
+    assert hint.endswith(f"(their new key), pin it with: {command}"), hint
+    assert shown not in hint  # never the server's fingerprint as the one to type
+    assert pins_file.read_bytes() == pinned
+
+    # Had Bob confirmed the server's as his new key: pinned, saying what it replaces.
+    repinned = _cli(carol, work, *verify, shown)
+    assert repinned.returncode == 0, repinned.stderr
+    assert repinned.stderr.strip() == (
+        f"pinned bob@mismatch.io's new key {shown} (in place of {real}, pinned on this machine"
+        " before)"
+    )
+    assert shown in json.loads(pins_file.read_text()).values()

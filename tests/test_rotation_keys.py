@@ -319,7 +319,8 @@ def test_a_new_environment_is_created_when_a_reader_s_key_cannot_be_trusted_and_
     assert typo.returncode == 2, typo.stderr
     assert "is not a key fingerprint: one is 32 hex digits" in typo.stderr
     assert wrong.returncode == 1, wrong.stderr  # an integrity failure
-    assert "nothing was pinned" in wrong.stderr
+    assert "does NOT match the one pinned on this machine, nor the fingerprint" in wrong.stderr
+    assert "; nothing was changed" in wrong.stderr
     assert json.loads(pins_file.read_text())[carol_pin] == "0000 0000"
     read_out = real.replace(" ", "").upper()  # as typed from what Carol read out
     _ok(alice, work, "member", "verify", "carol@n.io", "--fingerprint", read_out)

@@ -198,7 +198,15 @@ def test_a_reader_who_is_no_admin_verifies_the_signers_it_pinned(
     assert "was pinned here already; nothing changed" in verified.stderr, verified.stderr
     wrong = _cli(frank, work, "member", "verify", "erin@pins.io", "--fingerprint", "0" * 32)
     assert wrong.returncode == IntegrityError.exit_code, wrong.stderr
-    assert "nothing was pinned" in wrong.stderr
+    pinned = " ".join(told)  # what the read pinned, and the server presents still
+    error, hint = wrong.stderr.strip().splitlines()
+    assert error == (
+        "error: the key the server presents for erin@pins.io, the one pinned on this machine,"
+        f" does NOT match the fingerprint you gave (pinned on this machine: {pinned}; shown by"
+        f" the server now: {pinned}; you gave: {' '.join(['0000'] * 8)}); nothing was changed"
+    )
+    assert hint.startswith("hint: ask them again what 'envkeep whoami --fingerprint' shows")
+    assert "if it is still not the pinned one, that key is not theirs" in hint
 
 
 def _principal_lookups(server: TeamServer, since: int) -> int:

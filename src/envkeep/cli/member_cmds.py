@@ -18,7 +18,7 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import confirm, interactive, make_context
-from envkeep.client import member_invites, members
+from envkeep.client import member_invites, member_verify, members
 from envkeep.client.principal_names import member_name, shown_member
 from envkeep.core.errors import UsageError
 
@@ -208,8 +208,13 @@ def verify(
 
     Example: envkeep member verify bob@example.com --fingerprint "3f2a 91bc …"
     """
-    seen, already = members.verify_member(make_context(), who, fingerprint)
-    if already:
-        output.done(f"{who}'s key {seen} was pinned here already; nothing changed")
+    done = member_verify.verify_member(make_context(), who, fingerprint)
+    if done.unchanged:
+        output.done(f"{who}'s key {done.fingerprint} was pinned here already; nothing changed")
+    elif done.before is None:
+        output.done(f"pinned {who}'s key {done.fingerprint}")
     else:
-        output.done(f"pinned {who}'s key {seen}")
+        output.done(
+            f"pinned {who}'s new key {done.fingerprint} (in place of {done.before}, pinned on"
+            " this machine before)"
+        )

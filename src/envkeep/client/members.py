@@ -1,5 +1,5 @@
 """Client use cases for members: grant (sealing every data key the grantee gains), revoke
-(then rotate the keys it could read: `key_rotation`), list, verify a key.
+(then rotate the keys it could read: `key_rotation`), list (verifying a key: `member_verify`).
 
 Public keys come from the server, so they are pinned on first use (``known_keys.json``): a
 changed key is refused until ``envkeep member verify`` accepts its fingerprint.
@@ -7,20 +7,17 @@ changed key is refused until ``envkeep member verify`` accepts its fingerprint.
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client.invite_proofs import keep_invite_secret, refuse_disproved_keys
+from envkeep.client.invite_proofs import keep_invite_secret
 from envkeep.client.key_rotation import rotate_environments
-from envkeep.client.pins import fingerprint_of, load_pins, name_key, pin, pin_key
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.revocation_preview import Lowering, check_revocation, lowering
 from envkeep.client.scope_shares import scope_environments, seal_scope_shares
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import (
-    IntegrityError,
     NotFoundError,
     PermissionDenied,
     RoleNotHeld,
@@ -33,92 +30,6 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
-
-
-# -- verifying a key ---------------------------------------------------------------------------
-
-
-_FINGERPRINT_DIGITS = 32
-
-
-def _hex_digits(fingerprint: str) -> str:
-    """A fingerprint as it is compared: its hex digits, lower case (spaces, colons, dashes and
-    case are how someone reads or types it)."""
-    digits = "".join(c for c in fingerprint.lower() if c not in " :-\t")
-    if len(digits) != _FINGERPRINT_DIGITS or any(c not in "0123456789abcdef" for c in digits):
-        raise UsageError(
-            f"'{fingerprint.strip()}' is not a key fingerprint: one is 32 hex digits, shown in"
-            " groups of four",
-            hint="ask them to read out what 'envkeep whoami --fingerprint' shows",
-        )
-    return digits
-
-
-def verify_member(ctx: ClientContext, name: str, fingerprint: str) -> tuple[str, bool]:
-    """Accept a member's current key after checking its fingerprint out of band; refused
-    when an invite made here proves they registered other keys (no command changes an
-    account's keys: the server swapped them, and what they read out may be what it told
-    them). The fingerprint, and whether it was pinned here already (nothing changed)."""
-    given = _hex_digits(fingerprint)
-    principal = _to_verify(ctx, name)
-    refuse_disproved_keys(ctx, principal)
-    seen = fingerprint_of(principal)
-    if _hex_digits(seen) != given:
-        raise IntegrityError(
-            f"{name}'s key has fingerprint {seen}, not the one you gave ({fingerprint.strip()});"
-            " nothing was pinned",
-            hint="do not trust it: check the fingerprint with them again, out of band",
-        )
-    already = load_pins(ctx).get(pin_key(ctx, principal.id)) == seen
-    pin(ctx, principal.id, seen, principal.name)
-    return seen, already
-
-
-def _to_verify(ctx: ClientContext, name: str) -> PrincipalView:
-    """The principal ``name`` names, with the keys the server shows now. Looking a name up is
-    for admins (they grant to it), and finds members only; anyone verifies the signers it has
-    pinned (what it read), each looked up by id (the server shows a principal's keys to those
-    who share a workspace with it)."""
-    try:
-        return lookup(ctx, name)
-    except (PermissionDenied, NotFoundError) as refused:
-        found = _pinned_named(ctx, name)
-        if found is None:
-            raise type(refused)(
-                f"{name} is not among the signers this machine has pinned, and {refused.message}",
-                hint="read something they wrote first (it pins their key), or ask an admin",
-            ) from None
-        return found
-
-
-def _pinned_named(ctx: ClientContext, name: str) -> PrincipalView | None:
-    from envkeep.api import schemas
-    from envkeep.client.http import principal_view
-
-    for principal_id in _pinned_ids(ctx, name):
-        with contextlib.suppress(NotFoundError):
-            data = team_backend(ctx).api.request("GET", f"/v1/principals/{principal_id}")
-            found = principal_view(schemas.Principal.model_validate(data))
-            if name.strip().lower() == found.name or name == grant_name(found):
-                return found
-    return None
-
-
-def _pinned_ids(ctx: ClientContext, name: str) -> list[str]:
-    """The ids of the principals this machine pinned, the one first seen under ``name`` (an
-    email) first: a member's email is looked up with one request, a token's name (pinned under
-    the account's own name) by asking for each pinned principal in turn."""
-    pins = load_pins(ctx)
-    prefix = pin_key(ctx, "")
-    pinned = [
-        key[len(prefix) :]
-        for key in pins
-        if key.startswith(prefix) and not key[len(prefix) :].startswith("name|")
-    ]
-    first = pins.get(name_key(ctx, name.strip().lower()))
-    if first is None or first not in pinned:
-        return pinned
-    return [first, *(principal_id for principal_id in pinned if principal_id != first)]
 
 
 # -- members ----------------------------------------------------------------------------------
