@@ -49,7 +49,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def _resolve_once(expected: int) -> None:
     """One `envkeep run`'s work up to exec: a fresh context, resolved and validated values."""
     from envkeep.cli.state import make_context
-    from envkeep.client.variables import resolved_values
+    from envkeep.client.resolving import resolved_values
 
     ctx = make_context()
     try:

@@ -163,10 +163,10 @@ def test_a_set_that_keeps_losing_its_race_is_a_conflict_naming_the_winner(
     identity: Identity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from envkeep.client import variables
+    from envkeep.client import opening, variables
 
     write(open_dev(store_backend, identity), store_backend, {"RACED": "start"})
-    real = variables.open_for_write
+    real = opening.open_for_write
     rival = iter(range(variables.SET_ATTEMPTS))
 
     def read_then_lose(*args: object, **kwargs: object) -> OpenEnvironment:
@@ -174,7 +174,7 @@ def test_a_set_that_keeps_losing_its_race_is_a_conflict_naming_the_winner(
         write(open_dev(store_backend, identity), store_backend, {"RACED": f"rival-{next(rival)}"})
         return opened
 
-    monkeypatch.setattr(variables, "open_for_write", read_then_lose)
+    monkeypatch.setattr(variables, "open_for_write", read_then_lose)  # where set looks it up
     with pytest.raises(ConflictError) as refused:
         variables.set_variables(client, "dev", None, {"RACED": "mine"})
 

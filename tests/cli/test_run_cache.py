@@ -415,7 +415,7 @@ opened = set()
 sys.addaudithook(lambda event, args: event == "open" and opened.add(os.fsdecode(args[0])))
 from envkeep.client import runcache_save
 from envkeep.client.context import ClientContext
-from envkeep.client.variables import resolved_values
+from envkeep.client.resolving import resolved_values
 from envkeep.settings import load_settings
 ctx = ClientContext(load_settings(), Path.cwd())
 resolved_values(ctx, "dev", "api", validate=True)

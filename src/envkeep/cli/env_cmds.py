@@ -22,7 +22,7 @@ from envkeep.cli.options import (
 )
 from envkeep.cli.state import confirm, make_context
 from envkeep.cli.unsealed import warn_unsealed
-from envkeep.client import activation, environments
+from envkeep.client import activation, environment_diff, environments, promotion
 from envkeep.client.resolution import notify_without_checkout
 from envkeep.core.errors import EnvkeepError, UsageError
 
@@ -151,7 +151,7 @@ PLAN_MARKS = {"removed": "+ new", "changed": "~ update"}  # source-only names ar
 
 
 def _print_differences(
-    diffs: list[environments.Difference],
+    diffs: list[environment_diff.Difference],
     *,
     reveal: bool,
     json_out: bool,
@@ -186,7 +186,7 @@ def _cell(value: str | None, *, reveal: bool, unresolved: bool) -> str:
     return f"{shown} (unresolved)" if unresolved else shown
 
 
-def _unresolved_sides(d: environments.Difference) -> dict[str, list[str]]:
+def _unresolved_sides(d: environment_diff.Difference) -> dict[str, list[str]]:
     """The --json key for a name that does not resolve: on which side ("from", "to")."""
     sides = [
         side
@@ -233,7 +233,7 @@ def env_diff(
     named = None if service is None else service_name(service)
     ctx = make_context()
     try:
-        compared = environments.compare_environments(ctx, source, target, named)
+        compared = environment_diff.compare_environments(ctx, source, target, named)
         _print_differences(compared.differences, reveal=reveal, json_out=json_out)
         compared.raise_unresolved()  # after the diff: one broken name hides no drift
     except EnvkeepError as error:
@@ -275,21 +275,21 @@ def promote(
             hint = f"environments are named with flags (names are variables): {meant}"
         raise UsageError(f"promote needs {missing}", hint=hint)
     ctx = make_context(writes=True)
-    plan = environments.plan_promotion(ctx, source, target, names or [])
+    plan = promotion.plan_promotion(ctx, source, target, names or [])
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
     _print_differences(plan, reveal=reveal, json_out=False, marks=PLAN_MARKS)
-    prepared = environments.prepare_promotion(ctx, source, target, plan, check=not no_validate)
+    prepared = promotion.prepare_promotion(ctx, source, target, plan, check=not no_validate)
     _warn_unresolved(prepared, source, target, names or [])
     what = "this value" if len(plan) == 1 else f"these {len(plan)} values"
     confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)
-    count = environments.apply_promotion(ctx, prepared)
+    count = promotion.apply_promotion(ctx, prepared)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
 
 
 def _warn_unresolved(
-    prepared: environments.Promotion, source: str, target: str, names: list[str]
+    prepared: promotion.Promotion, source: str, target: str, names: list[str]
 ) -> None:
     """Before the question: the promoted values that will not resolve in the target, as `set`
     warns of them, and the command that promotes what they refer to as well."""

@@ -14,7 +14,7 @@ from envkeep.cli import output
 from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import EnvOpt, ServiceOpt, complete_from
 from envkeep.cli.state import make_context
-from envkeep.client import variables
+from envkeep.client import resolving
 from envkeep.client.configmap_split import refuse_configmap_without_checkout, split_for_configmap
 from envkeep.client.resolution import noting_without_checkout, personal_note
 from envkeep.core.errors import UsageError
@@ -88,7 +88,7 @@ def export_(
         out = None
     _refuse_before_reading(ctx, fmt, out, append=append, force=force)
     with noting_without_checkout(ctx, service, validate=not no_validate):
-        resolution = variables.resolved(
+        resolution = resolving.resolved(
             ctx, ctx.default_env(env), service, validate=not no_validate
         )
     values: Mapping[str, str] = resolution.values

@@ -16,7 +16,7 @@ from envkeep.cli.options import (
     YesOpt,
 )
 from envkeep.cli.state import WriteScope, confirm, confirming, make_context
-from envkeep.client import scope_rollback, variables
+from envkeep.client import scope_rollback, variable_history
 from envkeep.client.history import from_the_server
 from envkeep.core.errors import UsageError
 from envkeep.core.timestamps import utc_second
@@ -47,7 +47,7 @@ def history(
     ctx = make_context()
     service = ctx.default_service(service)
     with from_the_server(ctx):
-        entries = variables.history(ctx, ctx.default_env(env), service, name)
+        entries = variable_history.history(ctx, ctx.default_env(env), service, name)
     if changes:
         entries = [e for e in entries if not e.rekeyed]
     if json_out:
@@ -141,7 +141,7 @@ def _rollback_name(at: WriteScope, name: str, to: int, *, yes: bool, check: bool
     done = confirming(
         at.ctx.settings,
         yes,
-        lambda ok: variables.rollback(
+        lambda ok: variable_history.rollback(
             at.ctx, at.env, at.service, name, to, confirmed=ok, check=check
         ),
         where=at.words,

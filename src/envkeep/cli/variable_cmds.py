@@ -22,7 +22,7 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import WriteScope, confirm, confirming, interactive, make_context
-from envkeep.client import editing, schemas, variables
+from envkeep.client import assignments, editing, resolving, schemas, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import personal_note, where_flags
 from envkeep.core.errors import InputError, UsageError
@@ -59,7 +59,7 @@ def set_(
     Example: envkeep set DATABASE_URL=postgres://db/shop LOG_LEVEL=info --env dev
     """
     at = WriteScope.of(env, service)
-    values = variables.parse_assignments(
+    values = assignments.parse_assignments(
         pairs, lambda name: _value_of(at.ctx.settings, name), service=at.service
     )
     done = confirming(
@@ -123,7 +123,7 @@ def get(
     ctx = make_context()
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
-    got = variables.get_value(ctx, env_name, service, name)
+    got = resolving.get_value(ctx, env_name, service, name)
     sys.stdout.write(got.value + "\n")
     note = personal_note([name], env=env_name) if got.personal else None
     if note is not None:  # stdout holds the value alone: the note goes to stderr

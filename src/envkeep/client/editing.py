@@ -114,7 +114,7 @@ def edit_scope(
     refused for what it holds (its syntax, a reference, a schema) is opened again in the
     editor with the refusal on top, until it applies or is saved unchanged (an editor on a
     terminal: the CLI decides)."""
-    from envkeep.client.variables import open_for_write
+    from envkeep.client.opening import open_for_write
     from envkeep.client.write_checks import schemas_to_check
     from envkeep.client.write_role import refuse_unless_writable
 
@@ -369,8 +369,8 @@ def _apply(
     approve: Approve | None = None,
     overwrite: bool = False,
 ) -> EditResult:
+    from envkeep.client.assignments import check_references
     from envkeep.client.broken_references import unresolved_by_set
-    from envkeep.client.variables import check_references
     from envkeep.client.write_checks import refuse_violations
 
     try:

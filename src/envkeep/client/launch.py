@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client import runcache_save
 from envkeep.client.resolution import noting_without_checkout
+from envkeep.client.resolving import resolved
 from envkeep.client.runner import child_environment, exec_command
-from envkeep.client.variables import resolved
 from envkeep.core.errors import UsageError
 from envkeep.settings import process_environment
 

@@ -9,7 +9,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.client.variables import open_environment
+from envkeep.client.opening import open_environment
 from envkeep.core.errors import InputError
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_planned
 from envkeep.client.history import read_history
-from envkeep.client.variables import open_for_write
+from envkeep.client.opening import open_for_write
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import PermissionDenied
 from envkeep.core.timestamps import as_utc, utc_second

@@ -1,0 +1,106 @@
+"""What a write is given, checked before anything is stored: ``NAME=value`` arguments parsed,
+names held to the dotenv rules, and values no environment variable can hold or whose
+``${...}`` could never resolve refused (exit 3 for a reference, as anywhere)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import ReferenceProblem, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def parse_assignments(
+    pairs: list[str],
+    read_value: Callable[[str], str] | None = None,
+    *,
+    service: str | None = None,
+) -> dict[str, str]:
+    """``NAME=value`` arguments as a mapping; a bad one is a usage error naming it. A single
+    ``NAME`` alone takes its value from ``read_value`` (stdin or a hidden prompt), so that a
+    secret never stands in the command line or the shell's history. Their references are
+    checked by `set_variables` (`check_references`), once the caller's role is known."""
+    values: dict[str, str] = {}
+    if len(pairs) == 1 and "=" not in pairs[0] and read_value is not None:
+        check_name(pairs[0])
+        pairs = [f"{pairs[0]}={read_value(pairs[0])}"]
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise UsageError(
+                f"'{name}' has no '='",
+                hint="write NAME=value, e.g. PORT=8080 (or one NAME alone: its value is read"
+                " from stdin, or asked for on a terminal)",
+            )
+        check_name(name)
+        if name in values:
+            raise UsageError(f"{name} is given twice", hint="give each name once")
+        check_storable(name, value)
+        values[name] = value
+    if not values:
+        raise UsageError("nothing to set", hint="envkeep set NAME=value [NAME=value …]")
+    return values
+
+
+def check_storable(name: str, value: str) -> None:
+    """Refuse a value no environment variable can hold: a NUL character, or bytes that are not
+    UTF-8 text (the shell passes them on, and Python reads them as lone surrogates)."""
+    if "\0" in value:
+        raise UsageError(
+            f"the value of {name} contains a NUL character, which no environment variable can hold",
+            hint="base64 a binary value (base64 -w0 FILE), and decode it where it is used",
+        )
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"the value of {name} is not UTF-8 text",
+            hint="convert it (iconv -f latin1 -t utf-8), or base64 a binary value",
+        ) from None
+
+
+def check_references(name: str, value: str, service: str | None = None) -> None:
+    """Refuse a value whose ``${...}`` cannot be a reference as written, or that refers to its
+    own name (``${NAME}``, or ``${svc.NAME}`` written to ``service`` svc's scope), before it is
+    stored (resolving it would fail for every service that reads it): ReferenceProblem, exit 3,
+    as for a broken reference anywhere (a cycle through other values: `refuse_cycles`)."""
+    from envkeep.core.references import NESTED_FALLBACK, find_references, syntax_problem
+
+    check_storable(name, value)
+    problem = syntax_problem(value)
+    if problem == NESTED_FALLBACK:  # `${A:-${B}}`, as a shell takes it: not envkeep's
+        raise ReferenceProblem(
+            f"the value of {name} has {problem} (${{A:-${{B}}}}): a fallback is text only"
+            " and cannot hold another reference",
+            hint="write B's value itself as the fallback (${A:-text}), or set A=${B} in the"
+            " shared scope, which a service's own A overrides",
+        )
+    if problem is not None:
+        raise ReferenceProblem(
+            f"the value of {name} has {problem}",
+            hint="refer with ${NAME} or ${service.NAME} (with a fallback: ${NAME:-text}); write"
+            " '$${' for a literal '${'",
+        )
+    itself = {name} if service is None else {name, f"{service}.{name}"}
+    found = [str(r) for r in find_references(value) if str(r) in itself]
+    if found:  # a cycle whatever the other values
+        raise ReferenceProblem(
+            f"the value of {name} refers to itself (${{{found[0]}}}), so it could never resolve",
+            hint="a value cannot extend another layer's value of the same name: write the whole"
+            " value, or refer to another name",
+        )
+
+
+def check_name(name: str) -> None:
+    """Variable names follow the dotenv rules; a reference is refused as such (``${PORT}``)."""
+    from envkeep.client.pasted_references import refuse_pasted_names
+    from envkeep.core.dotenv import is_valid_name
+
+    refuse_pasted_names("set", [name], form="{}=VALUE")
+    if not is_valid_name(name):
+        raise UsageError(
+            f"'{name}' is not a valid variable name",
+            hint="start with a letter or '_', then letters, digits, '_', '.' or '-'",
+        )

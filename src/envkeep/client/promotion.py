@@ -1,0 +1,131 @@
+"""Promoting values from one environment into another (`promote`): the plan (what the target
+lacks or holds otherwise), checked against one read of the target, then written as one batch.
+
+A promotion is checked as `set` checks a write (`write_checks`): against the schemas of the
+target's services that will see a promoted value or a value referring to one, before anyone is
+asked to confirm it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.conflicts import write_planned
+from envkeep.client.environment_diff import Difference, diff_environments
+from envkeep.client.name_typos import did_you_mean
+from envkeep.client.opening import open_all_scopes
+from envkeep.client.pasted_references import refuse_pasted_names
+from envkeep.client.vault import WriteTarget, plan_write
+from envkeep.client.write_role import refuse_unless_writable
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from envkeep.client.broken_references import Unresolved
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
+
+
+def plan_promotion(
+    ctx: ClientContext, source: str, target: str, names: Sequence[str] = ()
+) -> list[Difference]:
+    """What promoting ``source`` into ``target`` writes: names set in the source that the
+    target lacks or holds with another value (nothing is deleted), limited to ``names``."""
+    if source == target:
+        raise UsageError(
+            f"--from and --to both name '{source}'",
+            hint="promote copies values between two environments: name another with --to",
+        )
+    refuse_pasted_names(f"promote --from {source} --to {target}", names)
+    wanted = set(names)
+    plan = [
+        d
+        for d in diff_environments(ctx, source, target, writing=True)
+        if d.source_value is not None and (not wanted or d.name in wanted)
+    ]
+    known = _names_in(ctx, source)
+    missing = wanted - {d.name for d in plan} - known
+    if missing:
+        said = [f"{name}{did_you_mean(name, known)}" for name in sorted(missing)]
+        raise UsageError(
+            f"not set in '{source}': {', '.join(said)}",
+            hint=f"see what is there with: envkeep list --env {source}",
+        )
+    return plan
+
+
+def _names_in(ctx: ClientContext, env: str) -> set[str]:
+    return {v.name for v in open_all_scopes(ctx, env).variables()}
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A promotion plan with the read of its target environment it was checked against; it is
+    written against that read's versions (a value changed since is a conflict).
+    ``unresolved``: the promoted values that will not resolve in the target (a warning);
+    ``also``: the names they refer to that the target lacks and the source sets, to promote
+    too."""
+
+    opened: OpenEnvironment
+    plan: tuple[Difference, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+    also: tuple[str, ...] = ()
+
+
+def prepare_promotion(
+    ctx: ClientContext,
+    source: str,
+    target: str,
+    plan: Sequence[Difference],
+    *,
+    check: bool = True,
+) -> Promotion:
+    """``plan`` against one read of ``target`` (every scope), ready for `apply_promotion`.
+    ``check``: refused (SchemaViolation, nothing written) when a schema of a service that will
+    see a promoted value, or a value referring to one, refuses it there (`write_checks`). Called
+    before the confirmation: no one is asked for a write that would be refused, nor, unwarned,
+    for values that will not resolve there (their references named, as `set` names them)."""
+    from envkeep.client.broken_references import unresolved_by_writes
+    from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
+
+    opened = open_all_scopes(ctx, target)
+    refuse_unless_writable(ctx, opened)  # the role now held, before what is written
+    schemas = schemas_to_check(ctx) if check else {}
+    changes = _changes_by_scope(plan)
+    refuse_violations_across(ctx, opened, changes, schemas)
+    unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
+    wanted = {name for found in unresolved for name in found.missing} - {d.name for d in plan}
+    also = tuple(sorted(wanted & _names_in(ctx, source))) if wanted else ()
+    return Promotion(opened, tuple(plan), unresolved, also)
+
+
+def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, str | None]]:
+    changes: dict[str | None, dict[str, str | None]] = {}
+    for d in plan:
+        scope = None if d.scope_key == SHARED_SCOPE else d.scope
+        changes.setdefault(scope, {})[d.name] = d.source_value
+    return changes
+
+
+def apply_promotion(ctx: ClientContext, promotion: Promotion) -> int:
+    """Write a prepared promotion into its target as one batch (confirmed by the caller)."""
+    if not promotion.plan:
+        return 0
+    opened = promotion.opened
+    into = WriteTarget(opened.snapshot.environment.id, opened.dek, opened.key_version)
+    writes = [
+        plan_write(
+            ctx.identity,
+            into,
+            d.scope_key,
+            d.name,
+            d.source_value,
+            existing=opened.find_writable(d.scope_key, d.name),
+        )
+        for d in promotion.plan
+    ]
+    write_planned(ctx, opened, writes, confirmed=True)
+    return len(writes)
