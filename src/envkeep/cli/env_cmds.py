@@ -8,6 +8,7 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.committable import warn_committable
+from envkeep.cli.differences import PLAN_MARKS, print_differences
 from envkeep.cli.errors import report
 from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import (
@@ -146,56 +147,6 @@ def env_clone(
     warn_unsealed([target], created.unsealed)
 
 
-DIFF_MARKS = {"added": "+", "removed": "-", "changed": "~"}
-PLAN_MARKS = {"removed": "+ new", "changed": "~ update"}  # source-only names are new in target
-
-
-def _print_differences(
-    diffs: list[environment_diff.Difference],
-    *,
-    reveal: bool,
-    json_out: bool,
-    marks: dict[str, str] = DIFF_MARKS,
-) -> None:
-    if json_out:
-        output.print_json(
-            [
-                {"scope": d.scope, "name": d.name, "change": d.change}
-                | ({"from": d.source_value, "to": d.target_value} if reveal else {})
-                | _unresolved_sides(d)
-                for d in diffs
-            ]
-        )
-        return
-    rows = [
-        (
-            marks[d.change],
-            d.scope,
-            d.name,
-            _cell(d.source_value, reveal=reveal, unresolved=d.source_unresolved),
-            _cell(d.target_value, reveal=reveal, unresolved=d.target_unresolved),
-        )
-        for d in diffs
-    ]
-    output.print_table(("", "SCOPE", "NAME", "FROM", "TO"), rows, empty="no differences")
-
-
-def _cell(value: str | None, *, reveal: bool, unresolved: bool) -> str:
-    """A value as the diff shows it; one that does not resolve is its stored text, so marked."""
-    shown = output.mask(value, reveal=reveal, absent="-")
-    return f"{shown} (unresolved)" if unresolved else shown
-
-
-def _unresolved_sides(d: environment_diff.Difference) -> dict[str, list[str]]:
-    """The --json key for a name that does not resolve: on which side ("from", "to")."""
-    sides = [
-        side
-        for side, broken in (("from", d.source_unresolved), ("to", d.target_unresolved))
-        if broken
-    ]
-    return {"unresolved": sides} if sides else {}
-
-
 @env_app.command("diff")
 def env_diff(
     source: Annotated[str, typer.Argument(help="One environment.", autocompletion=complete_env)],
@@ -234,7 +185,7 @@ def env_diff(
     ctx = make_context()
     try:
         compared = environment_diff.compare_environments(ctx, source, target, named)
-        _print_differences(compared.differences, reveal=reveal, json_out=json_out)
+        print_differences(compared.differences, reveal=reveal, json_out=json_out)
         compared.raise_unresolved()  # after the diff: one broken name hides no drift
     except EnvkeepError as error:
         if not exit_code:
@@ -279,7 +230,7 @@ def promote(
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
-    _print_differences(plan, reveal=reveal, json_out=False, marks=PLAN_MARKS)
+    print_differences(plan, reveal=reveal, json_out=False, marks=PLAN_MARKS)
     prepared = promotion.prepare_promotion(ctx, source, target, plan, check=not no_validate)
     _warn_unresolved(prepared, source, target, names or [])
     what = "this value" if len(plan) == 1 else f"these {len(plan)} values"

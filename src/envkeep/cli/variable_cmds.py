@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,14 +18,14 @@ from envkeep.cli.options import (
     YesOpt,
     complete_from,
 )
-from envkeep.cli.state import WriteScope, confirm, confirming, interactive, make_context
+from envkeep.cli.state import WriteScope, confirming, interactive, make_context
 from envkeep.client import assignments, editing, resolving, schemas, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import personal_note, where_flags
 from envkeep.core.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.listing import Listing
@@ -308,52 +305,6 @@ def _parsed(result: ImportResult) -> dict[str, str]:
     return result.values
 
 
-def _from_file(path: Path) -> Callable[[Path], None]:
-    """An "editor" that puts ``path``'s text in the buffer (`edit --from`)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(
-            f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
-            hint="name the file an edit kept (ENVKEEP_HOME/recovered/edit-….env) or one you wrote",
-        ) from None
-
-    def put(buffer: Path) -> None:
-        buffer.write_text(text, encoding="utf-8")
-
-    return put
-
-
-def _plan_approval(at: WriteScope, *, yes: bool) -> editing.Approve:
-    """Show what a file applied by `edit --from` changes (names only), then ask."""
-
-    def approve(changes: Mapping[str, str | None], before: Mapping[str, str]) -> None:
-        for name, value in sorted(changes.items()):
-            mark = "-" if value is None else "~" if name in before else "+"
-            output.done(f"  {mark} {name}")
-        output.done(
-            f"{output.counted(len(changes), 'change')} to {at.words} (+ new, ~ changed, - unset)"
-        )
-        confirm(at.ctx.settings, f"Apply them to {at.words}?", yes=yes)
-
-    return approve
-
-
-def _editor(settings_editor: str) -> Callable[[Path], None]:
-    def run(path: Path) -> None:
-        argv = [*shlex.split(settings_editor), str(path)]
-        try:
-            done = subprocess.run(argv, check=False)
-        except FileNotFoundError:
-            raise UsageError(
-                f"editor not found: {argv[0]}", hint="set EDITOR (or VISUAL) to your editor"
-            ) from None
-        if done.returncode != 0:
-            raise UsageError(f"the editor exited with code {done.returncode}; nothing changed")
-
-    return run
-
-
 def edit(
     env: EnvOpt = None,
     service: ServiceOpt = None,
@@ -384,8 +335,10 @@ def edit(
 
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
+    from envkeep.cli.editors import external_editor, file_as_editor, plan_approval
+
     at = WriteScope.of(env, service)
-    run_editor = _editor(at.ctx.settings.editor)
+    run_editor = external_editor(at.ctx.settings.editor)
     approve = None
     if overwrite and from_file is None:
         raise UsageError(
@@ -393,7 +346,7 @@ def edit(
             hint="the editor starts from the values there now, so it has nothing to overwrite",
         )
     if from_file is not None:
-        run_editor, approve = _from_file(from_file), _plan_approval(at, yes=yes)
+        run_editor, approve = file_as_editor(from_file), plan_approval(at, yes=yes)
     elif not at.ctx.settings.editor_named and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError(  # vi without a terminal draws escape codes and fails; ask nothing
             "no editor to open: VISUAL and EDITOR are unset, and vi (the fallback) needs a"
