@@ -113,11 +113,13 @@ def test_a_reader_is_refused_for_its_role_before_what_it_writes_is_checked(
         assert (result.code, _said(result)) == (4, expected), (name, result.describe())
         assert result.stdout == "", (name, result.describe())  # no plan shown to a reader
     assert not (tmp_path / "read-home" / "recovered").exists()  # no edit text kept
-    # Refused by the server, each in the audit trail as the plain write's refusal is (up to
-    # the server's limit of such events a minute for one principal).
+    # Refused by the server, each in the audit trail as the plain write's refusal is, up to
+    # the server's limit of such events a minute for one principal (a minute of the clock: the
+    # commands may span two, and then more are recorded).
     events = json.loads(quick_ok(envkeep, "audit", "--action", "request", "--json").stdout)
     denied = [json.loads(e["details"])["method"] for e in events if e["outcome"] == "denied"]
-    assert denied == ["POST"] * min(1 + len(WRITES), PER_MINUTE), events
+    assert set(denied) == {"POST"}, events
+    assert min(1 + len(WRITES), PER_MINUTE) <= len(denied) <= 1 + len(WRITES), events
 
 
 def test_a_writer_is_still_told_what_is_wrong_with_what_it_writes(
