@@ -93,3 +93,23 @@ def test_joining_before_the_keys_are_sealed_says_so_with_the_fingerprint(
         " dave@pending.io ROLE … for them; your key's fingerprint, if they ask to compare:"
         f" {fingerprint}"
     ), joined.stderr
+
+
+def test_a_removed_members_init_in_the_teams_checkout_says_to_make_a_workspace_first(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, carol, work = tmp_path / "alice", tmp_path / "carol", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@removed.io"), "alice@removed.io")
+    _ok(alice, work, "init", "shop")  # envkeep.toml names alice's workspace
+    code = _ok(alice, work, "member", "invite", "carol@removed.io", "--role", "read",
+               "--project", "shop").strip()  # fmt: skip
+    join(server, carol, work, code, "carol@removed.io")  # alice's workspace is carol's in use
+    _ok(alice, work, "member", "remove", "carol@removed.io")
+
+    refused = _cli(carol, work, "init", ENVKEEP_PASSPHRASE="carol passphrase")
+
+    assert refused.returncode == 4, refused.stderr
+    assert "which you are not a member of" in refused.stderr
+    # The workspace carol uses is still alice's: deleting the line alone would fail again.
+    assert "envkeep workspace create NAME, then envkeep workspace use NAME" in refused.stderr

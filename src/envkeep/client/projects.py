@@ -156,14 +156,18 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
     except AlreadyExistsError:
         return _set_up_already(ctx, project)
     except PermissionDenied:
-        if _outside_pinned_workspace(ctx, project):
+        outside = _outside_pinned_workspace(ctx, project)
+        if outside is not None:
+            # A former member's workspace in use is still the team's: theirs comes first.
+            create = "envkeep workspace create NAME, then envkeep workspace use NAME"
+            own = "" if outside else f"create one and use it ({create}), "
             raise PermissionDenied(
                 f"{project.path} puts project '{project.project}' in workspace"
                 f" {project.workspace} on {ctx.server_url}, which you are not a member of",
                 hint="ask one of its admins for a role (a former member gets one back with"
                 " envkeep member grant, anyone else needs an invite); or, to keep a project of"
-                " your own in your workspace, delete the 'workspace =' line and run envkeep init"
-                " again",
+                f" your own in a workspace of your own, {own}delete the 'workspace =' line and"
+                " run envkeep init again",
             ) from None
         raise PermissionDenied(
             f"you hold no role on project '{project.project}' on {ctx.server_url}, and"
@@ -259,15 +263,17 @@ def _create_declared_environments(
     return tuple(created), tuple(unsealed)
 
 
-def _outside_pinned_workspace(ctx: ClientContext, project: ProjectFile) -> bool:
-    """Whether envkeep.toml names a workspace this account is not a member of (a clone from
-    another team); only asked on a refusal's path."""
+def _outside_pinned_workspace(ctx: ClientContext, project: ProjectFile) -> bool | None:
+    """None unless envkeep.toml names a workspace this account is not a member of (a clone
+    from another team, or of a team that removed it); then whether the workspace in use is one
+    of its own. Only asked on a refusal's path."""
     from envkeep.client.workspaces import workspaces
 
     if project.workspace is None or ctx.settings.token:
-        return False
-    _active, listed = workspaces(ctx.settings)
-    return project.workspace not in {w["id"] for w in listed}
+        return None
+    active, listed = workspaces(ctx.settings)
+    ids = {w["id"] for w in listed}
+    return None if project.workspace in ids else active in ids
 
 
 def _lists_environments(ctx: ClientContext, name: str) -> bool:
