@@ -74,3 +74,27 @@ def test_promote_no_validate_writes_what_a_schema_refuses(
     shared, api = prod(envkeep)
     assert shared["DB_HOST"] == (BAD_HOST, 2)
     assert api["PORT"] == (BAD_PORT, 2)
+
+
+def test_promote_with_a_service_copies_that_scope_alone(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    shared_before, api_before = prod(envkeep)
+
+    api_only = quick_ok(envkeep, *PROMOTE, "--service", "api", "--yes")
+    shared_after_api, api_after = prod(envkeep)
+    shared_only = quick_ok(envkeep, *PROMOTE, "--service", "-", "--yes")
+    shared_after, api_last = prod(envkeep)
+    unknown = envkeep(*PROMOTE, "--service", "apj", "--yes")
+
+    assert "promoted 1 value" in api_only.stderr, api_only.describe()
+    assert api_after["PORT"][0] == "8080"  # staging's
+    assert shared_after_api == shared_before  # the shared scope untouched
+    assert "promoted 3 values" in shared_only.stderr, shared_only.describe()
+    assert shared_after["DB_HOST"][0] == "db.staging.internal"
+    assert shared_after["FEATURE_X"][0] == "on"
+    assert api_last == api_after  # api untouched by the shared promotion
+    assert api_before["PORT"][0] == "8443"
+    assert unknown.code != 0, unknown.describe()
+    assert "service 'apj' not found" in unknown.err_lines[0], unknown.describe()
+    assert "did you mean 'api'?" in unknown.stderr, unknown.describe()

@@ -18,6 +18,7 @@ from envkeep.cli.options import (
     RevealOpt,
     YesOpt,
     complete_env,
+    complete_service,
     complete_service_name,
     service_name,
 )
@@ -206,6 +207,16 @@ def promote(
     target: Annotated[
         str, typer.Option("--to", help="Into this environment.", autocompletion=complete_env)
     ] = "",
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service",
+            "-s",
+            help="Only this scope: a service's own values, or - for the shared scope"
+            " (default: every scope).",
+            autocompletion=complete_service,
+        ),
+    ] = None,
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
     reveal: RevealOpt = False,
@@ -226,7 +237,7 @@ def promote(
             hint = f"environments are named with flags (names are variables): {meant}"
         raise UsageError(f"promote needs {missing}", hint=hint)
     ctx = make_context(writes=True)
-    plan = promotion.plan_promotion(ctx, source, target, names or [])
+    plan = promotion.plan_promotion(ctx, source, target, names or [], scope=service)
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return

@@ -9,10 +9,12 @@ asked to confirm it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from envkeep.app.not_found import service_not_found
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_planned
+from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.environment_diff import Difference, diff_environments
 from envkeep.client.name_typos import did_you_mean
 from envkeep.client.opening import open_all_scopes
@@ -22,31 +24,48 @@ from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
 
 
+class Scoped(Protocol):
+    """A value in one scope: a difference between environments, or a variable read."""
+
+    @property
+    def scope(self) -> str: ...  # "shared" or a service's name
+
+    @property
+    def scope_key(self) -> str: ...  # the stored scope
+
+
 def plan_promotion(
-    ctx: ClientContext, source: str, target: str, names: Sequence[str] = ()
+    ctx: ClientContext,
+    source: str,
+    target: str,
+    names: Sequence[str] = (),
+    *,
+    scope: str | None = None,
 ) -> list[Difference]:
     """What promoting ``source`` into ``target`` writes: names set in the source that the
-    target lacks or holds with another value (nothing is deleted), limited to ``names``."""
+    target lacks or holds with another value (nothing is deleted), limited to ``names`` and,
+    when ``scope`` names one (a service, or ``-`` for the shared scope), to that scope."""
     if source == target:
         raise UsageError(
             f"--from and --to both name '{source}'",
             hint="promote copies values between two environments: name another with --to",
         )
     refuse_pasted_names(f"promote --from {source} --to {target}", names)
+    within = _scope_filter(ctx, scope)
     wanted = set(names)
     plan = [
         d
         for d in diff_environments(ctx, source, target, writing=True)
-        if d.source_value is not None and (not wanted or d.name in wanted)
+        if d.source_value is not None and (not wanted or d.name in wanted) and within(d)
     ]
-    known = _names_in(ctx, source)
+    known = _names_in(ctx, source, within)
     missing = wanted - {d.name for d in plan} - known
     if missing:
         said = [f"{name}{did_you_mean(name, known)}" for name in sorted(missing)]
@@ -57,8 +76,24 @@ def plan_promotion(
     return plan
 
 
-def _names_in(ctx: ClientContext, env: str) -> set[str]:
-    return {v.name for v in open_all_scopes(ctx, env).variables()}
+def _scope_filter(ctx: ClientContext, scope: str | None) -> Callable[[Scoped], bool]:
+    """Whether a value is in the scope ``--service`` names (every scope without one); an
+    unknown service is refused, naming those that exist."""
+    if scope is None:
+        return lambda _found: True
+    if scope == SHARED_SCOPE_OPTION:
+        return lambda found: found.scope_key == SHARED_SCOPE
+    project = ctx.project_file.project
+    services = [s.name for s in ctx.backend.list_services(project)]
+    if scope not in services:
+        raise service_not_found(scope, project, services)
+    return lambda found: found.scope_key != SHARED_SCOPE and found.scope == scope
+
+
+def _names_in(
+    ctx: ClientContext, env: str, within: Callable[[Scoped], bool] = lambda _found: True
+) -> set[str]:
+    return {v.name for v in open_all_scopes(ctx, env).variables() if within(v)}
 
 
 @dataclass(frozen=True)
