@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from envkeep.client.offline import SnapshotCache
+from envkeep.client.offline_limit import offline_limit
 from envkeep.core.errors import UnreachableError
 
 if TYPE_CHECKING:
@@ -147,7 +148,8 @@ def test_no_copy_answers_a_wider_read_or_a_service_it_does_not_know(
 
 def test_the_copy_chosen_must_be_younger_than_the_maximum_age(tmp_path: Path, clock: Clock) -> None:
     warned: list[str] = []
-    cache = SnapshotCache(tmp_path, max_age=3600, notify=warned.append, clock=clock)
+    limit = offline_limit("1h", flag=None, artifact=False)
+    cache = SnapshotCache(tmp_path, limit, notify=warned.append, clock=clock)
     cache.save(ENV, None, _snapshot(3, ["api", "web"]))
     clock.now += 1800
 
@@ -159,10 +161,15 @@ def test_the_copy_chosen_must_be_younger_than_the_maximum_age(tmp_path: Path, cl
     with pytest.raises(UnreachableError) as older:
         cache.load(ENV, ["api"], DOWN)
 
-    assert warned == ["warning: server unreachable; using the copy fetched 30 min ago"]
+    assert warned == [
+        (
+            "warning: server unreachable; using the copy fetched 30 min ago (limit 1h,"
+            " ENVKEEP_MAX_AGE; refuse kept copies with ENVKEEP_MAX_AGE=off)"
+        )
+    ]
     # The age the hint offers is one the copy passes.
-    assert "envkeep run --max-age 2h …" in str(refused.value.hint)
-    assert "envkeep run --max-age 11d …" in str(older.value.hint)
+    assert "ENVKEEP_MAX_AGE=2h envkeep …" in str(refused.value.hint)
+    assert "ENVKEEP_MAX_AGE=11d envkeep …" in str(older.value.hint)
 
 
 def test_copies_stay_private_and_damaged_or_older_format_ones_are_ignored_then_deleted(

@@ -18,6 +18,9 @@
 | ENVKEEP_SIGNERS           | key fingerprints (comma- or space-separated): the only      |
 |                           | signers a reader trusts, none on first use (CI)             |
 | ENVKEEP_RUN_CACHE         | off: `run` keeps no encrypted copy of what it resolved      |
+| ENVKEEP_MAX_AGE           | server down: the oldest kept copy any command reads (24h,   |
+|                           | 90m; 0 or off: none); default 24h, 1h for export and        |
+|                           | activate-all; `run --max-age` wins over it                  |
 | ENVKEEP_WITHHELD          | set by `run` for its command: the credentials it kept back  |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
 | ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
@@ -85,6 +88,9 @@ class Settings:
     # by the client (`signer_list`) when it opens a team server, so no mistake in it breaks
     # --help or the embedded store.
     signers: str | None = None
+    # ENVKEEP_MAX_AGE, as written (None: unset): how old a kept copy a command may read with
+    # the server down. Checked by the client (`offline_limit`) when it opens a team server.
+    max_age: str | None = None
     # ENVKEEP_SERVER_*, as written: None when unset, so that a settings file may supply them.
     # Checked by `server_settings`, only where a command uses one and no flag overrides it:
     # a mistake there must not break client commands, --help or --version.
@@ -145,6 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # Unlike the others, set but empty is not unset: a CI variable that expanded to nothing
         # (`${{ vars.ENVKEEP_SIGNERS }}` missing) must not quietly trust every signer.
         signers=env.get("ENVKEEP_SIGNERS"),
+        max_age=env.get("ENVKEEP_MAX_AGE") or None,
         server_rate=env.get("ENVKEEP_SERVER_RATE") or None,
         server_host=env.get("ENVKEEP_SERVER_HOST") or None,
         server_port=env.get("ENVKEEP_SERVER_PORT") or None,

@@ -284,9 +284,12 @@ def activate_all(
 ) -> None:
     """Write every service's resolved, validated .env into its path (all or nothing).
 
+    With the server down, a copy kept from an earlier read is used only if at most 1h old
+    (ENVKEEP_MAX_AGE: another age, or off for none); else exit 5, nothing written.
+
     Example: envkeep activate-all --env dev --dry-run
     """
-    ctx = make_context()
+    ctx = make_context(artifact=True)
     env_name = ctx.default_env(env)
     notify_without_checkout(ctx, validate=not no_validate)  # then no service has a path either
     plans, skipped = activation.plan_activation(

@@ -80,9 +80,12 @@ def export_(
     schema declares goes in, with a warning. It needs the project's checkout, where the
     schemas are.
 
+    With the server down, a copy kept from an earlier read is exported only if at most 1h old
+    (ENVKEEP_MAX_AGE: another age, or off for none); else exit 5, nothing written.
+
     Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
-    ctx = make_context()
+    ctx = make_context(artifact=True)
     service = ctx.default_service(service)
     if out is not None and str(out) == "-":
         out = None

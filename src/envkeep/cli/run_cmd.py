@@ -11,7 +11,7 @@ from envkeep.cli.options import EnvOpt, ServiceOpt
 from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
 from envkeep.client.launch import run_with_environment, run_with_values
-from envkeep.client.offline import parse_age
+from envkeep.client.offline_limit import flag_limit
 from envkeep.core.errors import UsageError
 
 
@@ -32,13 +32,15 @@ def run(
         ),
     ] = None,
     max_age: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--max-age",
-            help="Server down: use a kept copy up to this old (24h, 90m); never with"
-            " ENVKEEP_TOKEN (a service account's run needs the server).",
+            help="Server down: use a kept copy up to this old (24h, 90m; 0 or off: none)."
+            " Default: ENVKEEP_MAX_AGE, else 24h. Never with ENVKEEP_TOKEN (a service"
+            " account's run needs the server).",
+            show_default=False,
         ),
-    ] = "24h",
+    ] = None,
     pass_token: Annotated[
         bool,
         typer.Option(
@@ -64,7 +66,8 @@ def run(
         _refuse_format_for_file(file)
         _refuse_store_options(env=env, service=service, no_validate=no_validate)
     ctx = make_context()
-    ctx.max_age = parse_age(max_age)
+    if max_age is not None:
+        ctx.max_age = flag_limit(max_age)
     if file is not None:
         from envkeep.cli.file_passphrase import passphrase_source
         from envkeep.environ import process_environment

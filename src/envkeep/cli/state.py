@@ -23,15 +23,21 @@ def interactive(settings: Settings) -> bool:
 
 
 def make_context(
-    settings: Settings | None = None, *, writes: bool = False, cwd: Path | None = None
+    settings: Settings | None = None,
+    *,
+    writes: bool = False,
+    artifact: bool = False,
+    cwd: Path | None = None,
 ) -> ClientContext:
     """A client context for the current directory (or ``cwd``), with a TTY passphrase prompt
     when allowed. A command that ``writes`` reads no kept offline copy: it needs the server
-    anyway."""
+    anyway. One that builds an ``artifact`` from the values (`export`, `activate-all`) reads
+    a copy up to an hour old by default, not a day (`client/offline_limit`)."""
     settings = settings or load_settings()
     prompt = getpass.getpass if interactive(settings) else None
     ctx = ClientContext(settings, cwd or Path.cwd(), prompt, _warn)
     ctx.offline_reads = not writes
+    ctx.builds_artifact = artifact
     return ctx
 
 

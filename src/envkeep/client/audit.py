@@ -42,7 +42,7 @@ _AGE = re.compile(r"\d+(?:\.\d+)?[smhd]")
 def time_bound(text: str, *, now: datetime | None = None) -> str:
     """``--since``/``--until``: an age (``90m``, ``24h``, ``7d``: that long before ``now``) or
     an ISO date or time (UTC unless it names an offset), as the events' times are written."""
-    from envkeep.client.offline import parse_age
+    from envkeep.client.offline_limit import parse_age
 
     if _AGE.fullmatch(text.strip()):
         moment = (now or datetime.now(UTC)) - timedelta(seconds=parse_age(text.strip()))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from envkeep.app.views import PrincipalView
     from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
+    from envkeep.client.offline_limit import OfflineLimit
     from envkeep.settings import Settings
 
 
@@ -44,7 +45,10 @@ class ClientContext:
         self.cwd = cwd
         self._prompt = prompt
         self.notify = notify
-        self.max_age = 24 * 3600.0  # how old a kept snapshot may be when the server is down
+        # How old a kept snapshot may be when the server is down: `run --max-age` (None: not
+        # given), and whether the command builds files from the values (a shorter default).
+        self.max_age: OfflineLimit | None = None
+        self.builds_artifact = False
         # Whether reads may fall back to that kept copy: not for a command that writes, whose
         # write would fail offline anyway, after reading (and warning about) a stale copy.
         self.offline_reads = True
@@ -215,6 +219,9 @@ class ClientContext:
             return LocalBackend(self.settings.database_path, self.identity, check)
         from envkeep.client.http import ApiClient, HttpBackend
 
+        # A malformed ENVKEEP_MAX_AGE is refused on every command here, server up or down, not
+        # first on the day the server is down and a copy is read.
+        limit = self.offline_limit()
         session = self._server_session(url)
         workspace_id = self.workspace_id
         if workspace_id is None:
@@ -229,7 +236,7 @@ class ClientContext:
         # A token never falls back to a copy (its keys come from the server each time: a
         # revoked token must not work offline), so it keeps none either.
         offline = self.offline_reads and not self.settings.token
-        cache = SnapshotCache(kept, self.max_age, self.notify) if offline else None
+        cache = SnapshotCache(kept, limit, self.notify) if offline else None
         # A refused token deletes nothing of the login's (its own refusal says what to do, and
         # a token without a role says nothing of the login's access); the login's refusal of
         # any role in the workspace deletes the copies kept of it.
@@ -239,6 +246,15 @@ class ClientContext:
             api = session_client(self.settings, session)
             api.add_refusal_hook(workspace_refused_hook(kept))
         return HttpBackend(api, workspace_id, cache, self._check_signers)
+
+    def offline_limit(self) -> OfflineLimit:
+        """How old a kept copy this command may read with the server down: `run --max-age`,
+        else ENVKEEP_MAX_AGE, else the default (shorter for a command that builds files)."""
+        from envkeep.client.offline_limit import offline_limit
+
+        return offline_limit(
+            self.settings.max_age, flag=self.max_age, artifact=self.builds_artifact
+        )
 
     def _check_signers(self, principals: Sequence[PrincipalView]) -> None:
         from envkeep.client.pins import check_signers

@@ -1,9 +1,9 @@
 """The last snapshots fetched from a team server, kept (as ciphertext, exactly what the server
 sent) so that reads — `envkeep run` first of all — still work when the server is unreachable,
-for as long as the copy is younger than a maximum age. A read the server refuses (no role
-there any more, or no such environment) deletes every copy kept of that environment; a refusal
-for holding no role in the whole workspace deletes every copy kept of that workspace
-(``forget_workspace``).
+for as long as the copy is younger than the command's limit (``offline_limit``). A read the
+server refuses (no role there any more, or no such environment) deletes every copy kept of
+that environment; a refusal for holding no role in the whole workspace deletes every copy kept
+of that workspace (``forget_workspace``).
 
 A copy holds what one read asked for: every scope, or the shared scope plus some services'.
 An offline read uses the newest copy that holds what it asks (a copy of every scope answers a
@@ -21,14 +21,17 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envkeep.core.errors import UnreachableError
+from envkeep.client.offline_limit import OfflineLimit, offline_limit
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-DEFAULT_MAX_AGE = 24 * 3600.0
+    from envkeep.core.errors import UnreachableError
+
+# A read's limit when none is given (`offline_limit` decides a command's).
+READS_LIMIT = offline_limit(None, flag=None, artifact=False)
 
 # The services a read asked for; None: every scope.
 Services = frozenset[str] | None
@@ -106,7 +109,7 @@ class SnapshotCache:
     with when they were fetched: ``directory/<environment>/<services>.json``."""
 
     directory: Path
-    max_age: float = DEFAULT_MAX_AGE
+    limit: OfflineLimit = READS_LIMIT
     notify: Callable[[str], None] | None = None
     clock: Callable[[], float] = time.time
 
@@ -150,21 +153,17 @@ class SnapshotCache:
         self, environment: str, services: Sequence[str] | None, error: UnreachableError
     ) -> Any:
         """The answer for ``services`` from the newest copy kept that holds it, when the
-        server cannot be reached; re-raise ``error`` when there is none, or it is too old."""
+        server cannot be reached; re-raise ``error`` when there is none, or say (an
+        UnreachableError) that the limit refuses it: older than the limit, or any copy."""
         found = self._newest_answer(environment, _services(services))
         if found is None:
             raise error from None
         chosen, answer = found
         age = self.clock() - chosen.fetched_at
-        if age > self.max_age:
-            raise UnreachableError(
-                f"{error.message}; the copy kept here is {_ago(age)} old",
-                hint="reach the server, or take a copy this old:"
-                f" envkeep run --max-age {_age_above(age)} … (run alone takes --max-age; other"
-                " commands take a copy up to 24h old)",
-            ) from None
+        if not self.limit.allows(age):
+            raise self.limit.refusal(error, age) from None
         if self.notify is not None:
-            self.notify(f"warning: server unreachable; using the copy fetched {_ago(age)} ago")
+            self.notify(self.limit.warning(age))
         return answer
 
     def _newest_answer(self, environment: str, services: Services) -> tuple[_Copy, Any] | None:
@@ -213,32 +212,3 @@ def _listed(services: Services) -> list[str] | None:
 
 def _digest(text: str, length: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 120:
-        return f"{int(seconds)} s"
-    if seconds < 7200:
-        return f"{int(seconds // 60)} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def _age_above(seconds: float) -> str:
-    """A ``--max-age`` a copy ``seconds`` old passes: whole hours under two days, else days."""
-    import math
-
-    hours = math.floor(seconds / 3600) + 1
-    return f"{hours}h" if hours < 48 else f"{math.floor(seconds / 86400) + 1}d"
-
-
-def parse_age(text: str) -> float:
-    """``24h``, ``90m``, ``7d`` or a number of seconds → seconds."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    unit = text[-1:] if text[-1:] in units else "s"
-    number = text[:-1] if text[-1:] in units else text
-    try:
-        return float(number) * units[unit]
-    except ValueError:
-        from envkeep.core.errors import UsageError
-
-        raise UsageError(f"'{text}' is not an age", hint="e.g. 24h, 90m or 7d") from None

@@ -1,0 +1,136 @@
+"""How old a kept copy (``client/offline``) a command may read when the team server cannot be
+reached, what set that limit, and the words that say so.
+
+Lowest to highest: the command's default, ENVKEEP_MAX_AGE, then `run --max-age` (for `run`).
+Reads default to a day; commands that build files from the values (`export`, `activate-all`:
+``artifact``) to an hour, since what they write is deployed, not read by a person who sees the
+warning. An age of 0, or ``off``, uses no copy at all: the command fails as it would without.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from envkeep.core.errors import UnreachableError, UsageError
+
+VARIABLE = "ENVKEEP_MAX_AGE"
+READS_DEFAULT = "24h"
+ARTIFACTS_DEFAULT = "1h"
+ARTIFACT_COMMANDS = "export and activate-all"
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_AGE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_OFF = frozenset({"0", "off"})
+_FORMS = "give an age (90m, 24h, 7d, or seconds: 3600), or 0 or off to never use a copy kept"
+_FORMS += " for offline reads"
+
+# What set a limit: the defaults (of reads, of artifacts), the variable, or run's flag.
+Source = Literal["reads", "artifacts", "variable", "flag"]
+
+
+@dataclass(frozen=True)
+class OfflineLimit:
+    """The oldest copy a command may read (``seconds``; None: none), as ``written``, and what
+    set it."""
+
+    seconds: float | None
+    written: str
+    source: Source
+
+    def allows(self, age: float) -> bool:
+        return self.seconds is not None and age <= self.seconds
+
+    def warning(self, age: float) -> str:
+        """The stderr line of a command that reads a copy ``age`` seconds old."""
+        refuse = "--max-age off" if self.source == "flag" else f"{VARIABLE}=off"
+        return (
+            f"warning: server unreachable; using the copy fetched {ago(age)} ago"
+            f" (limit {self.written}, {self._set_by}; refuse kept copies with {refuse})"
+        )
+
+    def refusal(self, error: UnreachableError, age: float) -> UnreachableError:
+        """``error``, saying the copy kept (``age`` seconds old) is refused, and how to take it."""
+        if self.seconds is None:
+            why = f"and {self._setting(self.written)} refuses kept copies"
+        else:
+            why = f"over the limit of {self.written} ({self._set_by})"
+        take = self._command(age_above(age))
+        return UnreachableError(
+            f"{error.message}; the copy kept here is {ago(age)} old, {why}",
+            hint=f"reach the server, or take a copy this old: {take} …",
+        )
+
+    @property
+    def _set_by(self) -> str:
+        return {
+            "reads": "the default",
+            "artifacts": f"the default of {ARTIFACT_COMMANDS}",
+            "variable": VARIABLE,
+            "flag": "--max-age",
+        }[self.source]
+
+    def _setting(self, written: str) -> str:
+        return f"--max-age {written}" if self.source == "flag" else f"{VARIABLE}={written}"
+
+    def _command(self, written: str) -> str:
+        if self.source == "flag":
+            return f"envkeep run --max-age {written}"
+        return f"{VARIABLE}={written} envkeep"
+
+
+def offline_limit(
+    variable: str | None, *, flag: OfflineLimit | None, artifact: bool
+) -> OfflineLimit:
+    """The limit of a command: run's ``flag`` if given, else ENVKEEP_MAX_AGE (``variable``,
+    as written; a usage error if it is not an age), else the default of reads or of an
+    ``artifact``."""
+    if flag is not None:
+        return flag
+    if variable is not None:
+        return OfflineLimit(_max_age(variable, VARIABLE), variable.strip(), "variable")
+    if artifact:
+        return OfflineLimit(parse_age(ARTIFACTS_DEFAULT), ARTIFACTS_DEFAULT, "artifacts")
+    return OfflineLimit(parse_age(READS_DEFAULT), READS_DEFAULT, "reads")
+
+
+def flag_limit(text: str) -> OfflineLimit:
+    """`run --max-age`'s limit; a usage error if ``text`` is not an age."""
+    return OfflineLimit(_max_age(text, "--max-age"), text.strip(), "flag")
+
+
+def _max_age(text: str, name: str) -> float | None:
+    """``text`` (``name``'s) in seconds; None for 0 or off."""
+    written = text.strip().lower()
+    if written in _OFF:
+        return None
+    try:
+        seconds = parse_age(written)
+    except UsageError:
+        raise UsageError(f"{name} is {text!r}, not an age", hint=_FORMS) from None
+    return seconds or None  # 0s, 0h: as 0
+
+
+def parse_age(text: str) -> float:
+    """``24h``, ``90m``, ``7d``, ``1.5h`` or a number of seconds → seconds."""
+    found = _AGE.fullmatch(text.strip())
+    if found is None:
+        raise UsageError(f"'{text}' is not an age", hint="e.g. 24h, 90m or 7d")
+    return float(found[1]) * _UNITS[found[2] or "s"]
+
+
+def ago(seconds: float) -> str:
+    """How long ago, as the fallback line and refusals say it."""
+    if seconds < 120:
+        return f"{int(seconds)} s"
+    if seconds < 7200:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def age_above(seconds: float) -> str:
+    """An age a copy ``seconds`` old passes: whole hours under two days, else days."""
+    hours = math.floor(seconds / 3600) + 1
+    return f"{hours}h" if hours < 48 else f"{math.floor(seconds / 86400) + 1}d"
