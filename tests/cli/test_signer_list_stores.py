@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from envkeep import crypto
-from envkeep.client.envelopes import seal_version
 from envkeep.core.errors import IntegrityError, UsageError
+from tests.forgery import Forgery, forge_environment
 
 from .conftest import local_only, quick_ok
 
@@ -85,47 +85,9 @@ def _forge_embedded(database: Path) -> str:
             " created_at) VALUES (?, 'user', 'mallory', ?, ?, '2026-01-01 00:00:00')",
             (author, public.encryption, public.signing),
         )
-        dek = crypto.new_data_key()
-        sealed = crypto.seal_share(
-            dek,
-            env_id=env_id,
-            key_version=key_version,
-            recipient_id=reader,
-            recipient=crypto.PublicKeys(encryption, signing),
-            sharer=forger,
-        )
-        db.execute(
-            "UPDATE data_key_shares SET sealed = ?, sharer_id = ?"
-            " WHERE environment_id = ? AND recipient_id = ? AND key_version = ?",
-            (sealed, author, env_id, reader, key_version),
-        )
-        rows = db.execute(
-            "SELECT id, scope, current_version FROM secrets WHERE environment_id = ?", (env_id,)
-        ).fetchall()
-        for number, (secret_id, scope, version) in enumerate(rows):
-            name = "DB" if number == 0 else f"DB_{number}"
-            forged = seal_version(
-                dek=dek,
-                key_version=key_version,
-                env_id=env_id,
-                scope=scope,
-                secret_id=secret_id,
-                version=version,
-                name=name,
-                value=FORGED,
-                author_id=author,
-                author=forger,
-            )
-            db.execute(
-                "UPDATE secret_versions SET name_ct = ?, value_ct = ?, signature = ?,"
-                " author_id = ? WHERE secret_id = ? AND version = ?",
-                (forged.name_ct, forged.value_ct, forged.signature, author, secret_id, version),
-            )
-            db.execute(
-                "UPDATE secrets SET name_index = ? WHERE id = ?",
-                (crypto.name_index(dek, name), secret_id),
-            )
-        db.execute("UPDATE environments SET revision = revision + 1 WHERE id = ?", (env_id,))
+        reader_public = crypto.PublicKeys(encryption, signing)
+        forgery = Forgery(env_id, key_version, reader, reader_public, author, forger)
+        forge_environment(db, forgery, FORGED, lambda n: "DB" if n == 0 else f"DB_{n}")
     return public.fingerprint()
 
 
