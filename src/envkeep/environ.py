@@ -38,6 +38,12 @@ def run_cache_enabled(environ: Mapping[str, str]) -> bool:
     return environ.get("ENVKEEP_RUN_CACHE", "").strip().lower() not in {"off", "0", "false", "no"}
 
 
+def local_overrides_everywhere(environ: Mapping[str, str]) -> bool:
+    """ENVKEEP_LOCAL_OVERRIDES: on (or 1, true, yes) applies .envkeep/local.env to protected
+    environments too; anything else leaves them out there."""
+    return environ.get("ENVKEEP_LOCAL_OVERRIDES", "").strip().lower() in {"on", "1", "true", "yes"}
+
+
 def process_environment() -> dict[str, str]:
     """A copy of the environment this process was started with (what `run` passes on)."""
     return dict(os.environ)
@@ -47,11 +53,13 @@ def warm_start_home() -> str | None:
     """The ENVKEEP_HOME whose run cache `run` may use, or None when the cache is off, this
     process talks to a team server (ENVKEEP_SERVER, ENVKEEP_TOKEN), whose reads are never
     served from a cache, or ENVKEEP_SIGNERS is set (even empty): the cold path checks it and
-    the signers of what it reads, which an entry a run made without it was never checked by."""
+    the signers of what it reads, which an entry a run made without it was never checked by.
+    Nor with ENVKEEP_LOCAL_OVERRIDES=on: an entry holds a protected environment's values
+    without the personal overrides, which that run asks for (and it writes none either)."""
     environ = os.environ
     if environ.get("ENVKEEP_SERVER") or environ.get("ENVKEEP_TOKEN"):
         return None
-    if "ENVKEEP_SIGNERS" in environ:
+    if "ENVKEEP_SIGNERS" in environ or local_overrides_everywhere(environ):
         return None
     if not run_cache_enabled(environ):
         return None

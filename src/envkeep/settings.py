@@ -21,6 +21,8 @@
 | ENVKEEP_MAX_AGE           | server down: the oldest kept copy any command reads (24h,   |
 |                           | 90m; 0 or off: none); default 24h, 1h for export and        |
 |                           | activate-all; `run --max-age` wins over it                  |
+| ENVKEEP_LOCAL_OVERRIDES   | on: .envkeep/local.env applies to protected environments    |
+|                           | too (by default they never get it)                          |
 | ENVKEEP_WITHHELD          | set by `run` for its command: the credentials it kept back  |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
 | ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
@@ -50,6 +52,7 @@ from typing import TYPE_CHECKING
 from envkeep.environ import (
     debug_enabled,
     home_directory,
+    local_overrides_everywhere,
     process_environment,
     run_cache_enabled,
 )
@@ -104,6 +107,8 @@ class Settings:
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
+    # ENVKEEP_LOCAL_OVERRIDES=on: .envkeep/local.env reaches protected environments too.
+    local_overrides: bool = False
     withheld: frozenset[str] = frozenset()  # ENVKEEP_WITHHELD: credentials an outer run kept
 
     def withheld_hint(self, name: str) -> str | None:
@@ -164,4 +169,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         else None,
         completing="_ENVKEEP_COMPLETE" in env,
         run_cache=run_cache_enabled(env),
+        local_overrides=local_overrides_everywhere(env),
     )

@@ -1,9 +1,12 @@
 """Validation findings about a personal override (`.envkeep/local.env`) say so, and say how to
-fix it there: `validate`'s table and `--json`, and the refusal of `run` and `export`.
+fix it there: `validate`'s table and `--json`, and the refusal of `run` and `export`. And
+personal overrides never reach a protected environment, whichever command reads it, unless
+ENVKEEP_LOCAL_OVERRIDES=on asks for them there.
 
 The module shares one copy of the configuration project whose local.env gives api a PORT its
 schema refuses and a DB_HOST that breaks the url api's DATABASE_URL is built from (worker's
 API_URL refers to api's PORT); the commands under test run as real processes, all at once.
+The protected-environment tests share another copy, with prod protected.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .config_fixtures import (
+    PRINT_ENV,
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
+    config_tree_fixture,  # noqa: F401 - a fixture, requested by name
+    printed_env,
     run_all,
 )
 from .conftest import copy_of, quick_ok
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .conftest import Envkeep, Result, Template
 
 LOCAL_ENV = "PORT=abc\nDB_HOST=bad host\n"
@@ -164,3 +172,166 @@ def test_a_service_the_overrides_do_not_break_gets_no_hint_about_them(
     assert result.err_lines == [  # export's note of what local.env gives, as before
         "note: 2 values from .envkeep/local.env, your personal overrides: DB_HOST, PORT"
     ]
+
+
+# -- a protected environment ------------------------------------------------------------------
+
+PY = sys.executable
+# Two personal overrides: LOG_LEVEL (prod's shared scope stores info) and DB_USER (api's
+# template gives app; prod's DATABASE_URL is built from it).
+PERSONAL_ENV = "LOG_LEVEL=debug\nDB_USER=me\n"
+LEFT_OUT = (
+    "note: prod is protected, so your personal overrides were left out (2 values from"
+    " .envkeep/local.env: DB_USER, LOG_LEVEL); to apply them there deliberately, run with"
+    " ENVKEEP_LOCAL_OVERRIDES=on"
+)
+PROD_URL = "postgres://app:prod-pass@db.prod.internal/shop"
+OPTED_IN = {"ENVKEEP_LOCAL_OVERRIDES": "on"}
+
+IN_PROTECTED: dict[str, tuple[str, ...]] = {
+    "export": ("export", "--env", "prod", "--service", "api", "--format", "json"),
+    "export k8s": ("export", "--env", "prod", "--service", "api", "--format", "k8s"),
+    "run": (
+        "run", "--env", "prod", "--service", "api", "--",
+        PY, "-c", PRINT_ENV, "LOG_LEVEL", "DB_USER", "DATABASE_URL",
+    ),
+    "get": ("get", "LOG_LEVEL", "--env", "prod", "--service", "api"),
+    "list": ("list", "--env", "prod", "--service", "api", "--json"),
+    "explain": ("explain", "LOG_LEVEL", "--env", "prod", "--service", "api", "--json"),
+    "validate": ("validate", "--env", "prod", "--service", "api", "--json"),
+    "activate-all": ("activate-all", "--env", "prod", "--no-validate"),
+    # Unprotected: as before, the overrides apply, with export's note naming them.
+    "export staging": ("export", "--env", "staging", "--service", "api", "--format", "json"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Protected:
+    envkeep: Envkeep
+    results: dict[str, Result]
+
+
+@pytest.fixture(scope="module")
+def protected(tmp_path_factory: pytest.TempPathFactory, config_template: Template) -> Protected:
+    """The configuration project with prod protected and PERSONAL_ENV as this machine's
+    .envkeep/local.env, then every command of IN_PROTECTED run."""
+    envkeep = copy_of(config_template, tmp_path_factory.mktemp("protected-overrides"))
+    quick_ok(envkeep, "env", "edit", "prod", "--protect")
+    (envkeep.cwd / ".envkeep" / "local.env").write_text(PERSONAL_ENV, encoding="utf-8")
+    return Protected(envkeep, run_all(envkeep, IN_PROTECTED))
+
+
+def test_an_export_of_a_protected_environment_leaves_the_personal_overrides_out(
+    protected: Protected,
+) -> None:
+    exported = protected.results["export"]
+    secret = protected.results["export k8s"]
+
+    assert exported.code == 0, exported.describe()
+    values = json.loads(exported.stdout)
+    assert (values["LOG_LEVEL"], values["DB_USER"]) == ("info", "app")
+    assert values["DATABASE_URL"] == PROD_URL
+    assert exported.err_lines == [LEFT_OUT]
+    assert secret.code == 0, secret.describe()
+    assert LEFT_OUT in secret.err_lines  # beside the note naming the Secret
+    assert "debug" not in secret.stdout  # base64 of "info" is the only LOG_LEVEL there
+    assert "ZGVidWc=" not in secret.stdout  # base64("debug")
+
+
+def test_a_run_in_a_protected_environment_gets_the_teams_values_and_a_note(
+    protected: Protected,
+) -> None:
+    ran = protected.results["run"]
+
+    assert printed_env(ran) == {"LOG_LEVEL": "info", "DB_USER": "app", "DATABASE_URL": PROD_URL}
+    assert ran.err_lines == [LEFT_OUT]
+
+
+def test_get_list_explain_and_validate_read_a_protected_environment_as_the_team_does(
+    protected: Protected,
+) -> None:
+    got, listed = protected.results["get"], protected.results["list"]
+    explained, validated = protected.results["explain"], protected.results["validate"]
+
+    assert (got.code, got.stdout, got.err_lines) == (0, "info\n", [LEFT_OUT]), got.describe()
+    assert listed.code == 0, listed.describe()
+    assert {row["overridden_by"] for row in json.loads(listed.stdout)} == {None}
+    assert listed.err_lines == [LEFT_OUT]
+    assert explained.code == 0, explained.describe()
+    assert json.loads(explained.stdout)["winner"] == "shared"
+    assert "local" not in [layer["layer"] for layer in json.loads(explained.stdout)["layers"]]
+    assert explained.err_lines == [LEFT_OUT]
+    assert validated.code == 0, validated.describe()
+    assert validated.err_lines == [LEFT_OUT, "0 errors, 0 warnings in 1 service (prod)"]
+
+
+def test_activate_all_writes_a_protected_environments_files_without_the_overrides(
+    protected: Protected,
+) -> None:
+    activated = protected.results["activate-all"]
+
+    assert activated.code == 0, activated.describe()
+    assert LEFT_OUT in activated.err_lines
+    written = (protected.envkeep.cwd / "services" / "api" / ".env").read_text(encoding="utf-8")
+    assert "LOG_LEVEL=info" in written
+    assert "DB_USER=app" in written
+    assert "debug" not in written
+
+
+def test_an_unprotected_environment_still_gets_the_personal_overrides(
+    protected: Protected,
+) -> None:
+    exported = protected.results["export staging"]
+
+    assert exported.code == 0, exported.describe()
+    values = json.loads(exported.stdout)
+    assert (values["LOG_LEVEL"], values["DB_USER"]) == ("debug", "me")
+    assert exported.err_lines == [
+        "note: 2 values from .envkeep/local.env, your personal overrides: DB_USER, LOG_LEVEL"
+    ]
+
+
+def test_envkeep_local_overrides_on_applies_them_to_a_protected_environment_deliberately(
+    protected: Protected,
+) -> None:
+    envkeep = protected.envkeep
+    exported = envkeep(*IN_PROTECTED["export"], env=OPTED_IN)
+    ran = envkeep(*IN_PROTECTED["run"], env=OPTED_IN)
+    after = envkeep(*IN_PROTECTED["run"])  # the opted-in run left nothing for this one to reuse
+
+    assert exported.code == 0, exported.describe()
+    assert json.loads(exported.stdout)["LOG_LEVEL"] == "debug"
+    assert exported.err_lines == [
+        "note: 2 values from .envkeep/local.env, your personal overrides: DB_USER, LOG_LEVEL"
+    ]
+    assert printed_env(ran) == {
+        "LOG_LEVEL": "debug",
+        "DB_USER": "me",
+        "DATABASE_URL": "postgres://me:prod-pass@db.prod.internal/shop",
+    }
+    assert printed_env(after)["LOG_LEVEL"] == "info"
+    assert after.err_lines == [LEFT_OUT]
+
+
+def test_a_warm_run_in_a_protected_environment_says_again_what_it_left_out(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    quick_ok(envkeep, "env", "edit", "prod", "--protect")
+    (config_tree / ".envkeep" / "local.env").write_text(PERSONAL_ENV, encoding="utf-8")
+    show = ("--no-validate", "-s", "api", "--", "sh", "-c", 'echo "$LOG_LEVEL"')
+
+    cold, warm = envkeep("run", "-e", "prod", *show), envkeep("run", "-e", "prod", *show)
+
+    assert (cold.code, cold.stdout, cold.err_lines) == (0, "info\n", [LEFT_OUT]), cold.describe()
+    assert (warm.code, warm.stdout, warm.err_lines) == (0, "info\n", [LEFT_OUT]), warm.describe()
+
+
+def test_a_protected_environment_with_an_empty_local_env_says_nothing(
+    envkeep: Envkeep, config_tree: Path
+) -> None:
+    quick_ok(envkeep, "env", "edit", "prod", "--protect")
+    (config_tree / ".envkeep" / "local.env").write_text("# nothing yet\n", encoding="utf-8")
+
+    got = envkeep("get", "LOG_LEVEL", "--env", "prod", "--service", "api")
+
+    assert (got.code, got.stdout, got.stderr) == (0, "info\n", ""), got.describe()

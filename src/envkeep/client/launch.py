@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client import runcache_save
@@ -12,7 +13,7 @@ from envkeep.core.errors import UsageError
 from envkeep.settings import process_environment
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from envkeep.client.context import ClientContext
 
@@ -34,21 +35,43 @@ def run_with_environment(
     pending = runcache_save.begin(ctx, env, service, validate=validate)
     service = ctx.default_service(service)
     name = ctx.default_env(env)
-    with noting_without_checkout(ctx, service, validate=validate):
+    with noting_without_checkout(ctx, service, validate=validate), recording(ctx) as said:
         resolution = resolved(ctx, name, service, validate=validate)
     notes = personal_notes(ctx, name, resolution.set_by({"local"}))
-    if pending is not None:
-        runcache_save.finish(ctx, pending, resolution.values, notes)
+    if pending is not None:  # a warm run says again what this one said (a protected env's note)
+        runcache_save.finish(ctx, pending, resolution.values, (*said, *notes))
     if ctx.notify is not None:
         for note in notes:
             ctx.notify(note)
     run_with_values(ctx, argv, resolution.values, pass_token=pass_token)
 
 
+@contextmanager
+def recording(ctx: ClientContext) -> Iterator[list[str]]:
+    """Collect what ``ctx.notify`` says (still saying it) while resolving: the notes a cold
+    run printed, which its warm start prints again."""
+    said: list[str] = []
+    notify = ctx.notify
+    if notify is None:
+        yield said
+        return
+
+    def record(text: str) -> None:
+        said.append(text)
+        notify(text)
+
+    ctx.notify = record
+    try:
+        yield said
+    finally:
+        ctx.notify = notify
+
+
 def personal_notes(ctx: ClientContext, env: str, personal: Iterable[str]) -> tuple[str, ...]:
     """A note naming the values ``.envkeep/local.env`` gives a run in an environment other
-    than the project's default: personal overrides reach every environment (prod too), and
-    one meant for the daily loop is a surprise there."""
+    than the project's default: personal overrides reach every unprotected environment (and
+    a protected one with ENVKEEP_LOCAL_OVERRIDES=on), and one meant for the daily loop is a
+    surprise there."""
     if env == ctx.project_file.default_env:
         return ()
     from envkeep.client.resolution import personal_note

@@ -22,7 +22,8 @@ _STORED_LAYERS = ("shared", "local")
 @dataclass(frozen=True)
 class Listing:
     """The stored variables; by default layer (``schema default``, ``template:NAME``) the
-    names the service gets from it alone; the names `.envkeep/local.env` sets. Names sorted."""
+    names the service gets from it alone; the names `.envkeep/local.env` sets (none in a
+    protected environment, which never gets them). Names sorted."""
 
     variables: list[Variable]
     defaults_only: dict[str, tuple[str, ...]]
@@ -44,14 +45,14 @@ class Listing:
 
 def list_variables(ctx: ClientContext, env: str, service: str | None) -> Listing:
     """The variables a service sees (shared and its own scope), or the shared scope alone."""
-    from envkeep.client.resolution import local_overrides
+    from envkeep.client.personal_overrides import overrides_for
 
     opened = open_environment(ctx, env, service)
     found = opened.variables()
     personal: tuple[str, ...] = ()
     if ctx.has_checkout:
         with contextlib.suppress(InputError):  # a broken local.env: `run` and `get` say so
-            personal = tuple(sorted(local_overrides(ctx.project_file)))
+            personal = tuple(sorted(overrides_for(ctx, opened.snapshot.environment)))
     if service is None:
         return Listing(found, {}, personal)
     defaults = _defaults_only(ctx, opened, service, {v.name for v in found})

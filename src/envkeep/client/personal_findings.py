@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.client.resolution import LOCAL_OVERRIDES
+from envkeep.client.personal_overrides import LOCAL_OVERRIDES
 from envkeep.core.validate import Finding
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.personal_overrides import LOCAL_OVERRIDES, overrides_for
 from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from envkeep.core.schema import Schema
     from envkeep.core.templates import Template
 
-LOCAL_OVERRIDES = ".envkeep/local.env"
 TEMPLATES_DIR = ".envkeep/templates"
 
 
@@ -96,16 +96,6 @@ def load_project_templates(ctx: ClientContext) -> dict[str, Template]:
     from envkeep.core.templates import load_templates
 
     return load_templates(template_directories(ctx))
-
-
-def local_overrides(project: ProjectFile) -> dict[str, str]:
-    """Personal overrides from .envkeep/local.env (never uploaded), if the file exists."""
-    path = project.root / LOCAL_OVERRIDES
-    if not path.is_file():
-        return {}
-    from envkeep.core.dotenv import parse_dotenv
-
-    return parse_dotenv(path.read_text(encoding="utf-8"), source=str(path)).values
 
 
 def where_flags(ctx: ClientContext, env: str, service: str | None) -> str:
@@ -202,7 +192,8 @@ def arrange(
     ctx: ClientContext, opened: OpenEnvironment, *, with_local: bool = True
 ) -> ProjectLayers:
     """Split an environment read with every scope into layers; ``with_local`` False: as the
-    whole team sees them, without reading this machine's personal overrides at all."""
+    whole team sees them, without reading this machine's personal overrides at all. The one
+    place they are layered in: a protected environment never gets them (`overrides_for`)."""
     grouped = opened.values_by_scope()
     by_service = {s.name: grouped.get(s.name, {}) for s in opened.snapshot.services}
     shared = grouped.get(SHARED_SCOPE, {})
@@ -211,7 +202,7 @@ def arrange(
         shared=shared,
         by_service=by_service,
         templates=load_project_templates(ctx) if needs_templates else {},
-        local=local_overrides(ctx.project_file) if with_local else {},
+        local=overrides_for(ctx, opened.snapshot.environment) if with_local else {},
         project=ctx.project_file,
         defaults_of=lambda name: schema_defaults(ctx.project_file, name),
     )

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envkeep.client import runcache
-from envkeep.client.resolution import LOCAL_OVERRIDES, template_directories
+from envkeep.client.personal_overrides import LOCAL_OVERRIDES
+from envkeep.client.resolution import template_directories
 from envkeep.core.errors import EnvkeepError
 from envkeep.core.files import make_private_directory
 from envkeep.core.projectfile import find_project_file, parse_project_file
@@ -53,8 +54,12 @@ def begin(
 ) -> PendingEntry | None:
     """Record the sources before a cold run reads anything; None when the run's values may not
     be cached (a team server, an identity in the keyring or protected by a passphrase, no
-    project file or store yet, ENVKEEP_RUN_CACHE=off)."""
-    if not ctx.settings.run_cache or ctx.settings.token or ctx.server_url is not None:
+    project file or store yet, ENVKEEP_RUN_CACHE=off, or ENVKEEP_LOCAL_OVERRIDES=on, whose
+    values a run without it must never be given)."""
+    settings = ctx.settings
+    if not settings.run_cache or settings.local_overrides or settings.token:
+        return None
+    if ctx.server_url is not None:
         return None
     found = find_project_file(ctx.cwd)
     record = ctx.identity.record

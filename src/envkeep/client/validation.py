@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from envkeep.client.personal_overrides import LOCAL_OVERRIDES
 from envkeep.client.reading import read_environment
 from envkeep.client.reference_errors import worded_errors
 from envkeep.client.resolution import (
     CHECKOUT_ADVICE,
-    LOCAL_OVERRIDES,
     arrange,
     resolve_each,
     resolve_in,

@@ -228,7 +228,7 @@ def _given_by(seen: Resolution, name: str) -> str | None:
         return None
     if layer.startswith("template:"):
         return f"template '{layer.partition(':')[2]}'"
-    from envkeep.client.resolution import LOCAL_OVERRIDES
+    from envkeep.client.personal_overrides import LOCAL_OVERRIDES
 
     words = {"schema default": "its schema's default", "local": f"this machine's {LOCAL_OVERRIDES}"}
     return words.get(layer)
