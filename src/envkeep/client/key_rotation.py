@@ -112,8 +112,9 @@ def rotate_key(
     expected_id: str | None = None,
 ) -> int:
     """A new data key for an environment: every current value re-encrypted under it and the
-    key sealed to every current reader, in one request; return the new key version.
-    ``expected_id``: the environment a revocation named, which the name must still be (not
+    key sealed to every current reader, in one request; return the new key version. The
+    files of this checkout encrypted to an older key of it are named (they still open with
+    it). ``expected_id``: the environment a revocation named, which the name must still be (not
     one renamed away and another created in its place)."""
     try:
         backend = team_backend(ctx)
@@ -155,6 +156,9 @@ def rotate_key(
         f"{backend.project_path(project_name)}/environments/{environment}/rotate",
         json=body.model_dump(mode="json"),
     )
+    from envkeep.client.file_key_versions import note_files_under_older_keys
+
+    note_files_under_older_keys(ctx, project_name, env.id, environment, new_version)
     return new_version
 
 

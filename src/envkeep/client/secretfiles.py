@@ -122,7 +122,14 @@ def _environment(ctx: ClientContext, env: str | None) -> str:
     return ctx.default_env(env)
 
 
-def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase | None) -> bytes:
+def _key_for(
+    ctx: ClientContext,
+    text: str,
+    source: Path,
+    passphrase: Passphrase | None,
+    *,
+    from_stdin: bool = False,
+) -> bytes:
     if merge_driver.has_conflict_markers(text):
         raise IntegrityError(
             f"{source}: git merged this file line by line and left conflict markers in it",
@@ -144,8 +151,10 @@ def _key_for(ctx: ClientContext, text: str, source: Path, passphrase: Passphrase
         # Its key went with it: creating an environment of that name makes another key.
         raise _other_key(ctx, source, wanted.label)
     dek = opened.data_key(wanted.key_version)  # a share that did not open: its own refusal
-    if dek is None:
-        raise UsageError(f"you hold no key version {wanted.key_version} of '{wanted.label}'")
+    if dek is None:  # from before a rotation, and the caller was granted after it
+        from envkeep.client.file_key_versions import older_key_refused
+
+        raise older_key_refused(None if from_stdin else source, wanted.key_version, opened)
     key = filecrypt.environment_key(
         dek,
         env_id=wanted.env_id,
@@ -225,8 +234,9 @@ def decrypted_text(
 ) -> str:
     """The exact original text of an encrypted file (for a file, or stdout); ``text``: the
     file's, read already (from stdin: ``source`` then only names it)."""
+    from_stdin = text is not None
     text = _read_text(source) if text is None else text
-    key = _key_for(ctx, text, source, passphrase)
+    key = _key_for(ctx, text, source, passphrase, from_stdin=from_stdin)
     with _hinting_merges(text, key, source):
         return filecrypt.decrypt_dotenv(text, key, source=str(source))
 

@@ -132,6 +132,11 @@ class OpenEnvironment:
     def dek(self) -> bytes:
         return self._deks[self.key_version]
 
+    @property
+    def held_key_versions(self) -> tuple[int, ...]:
+        """The key versions of this environment whose data keys this reader holds, in order."""
+        return tuple(sorted(self._deks))
+
     def data_key(self, key_version: int) -> bytes | None:
         """The data key of ``key_version`` this reader holds; None when it holds none; the
         share's IntegrityError when it holds one that did not open (`UnopenedShare`)."""
