@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from envkeep.core.dotenv import NAME_PATTERN, parse_dotenv
 from envkeep.core.errors import UsageError
+from envkeep.core.resolve import Layer, resolve
+from envkeep.core.secret_split import SchemaNames, split_secrets
 from envkeep.integrations.exporters import (
     EXPORTERS,
     default_secret_name,
@@ -23,6 +25,7 @@ from envkeep.integrations.exporters import (
     secret_name_for,
     to_github,
 )
+from envkeep.integrations.github_masks import mask_commands
 
 SECRET = "hunter2-s3cr3t-Zq9"
 
@@ -387,6 +390,33 @@ def test_github_export_refuses_a_nul_character() -> None:
 @given(environments)
 def test_github_export_round_trips_any_text(values: dict[str, str]) -> None:
     assert read_github_env_file(export(values, "github")) == values
+
+
+def test_github_masks_only_the_values_a_split_holds_back_line_by_line() -> None:
+    """`info`, `8080` and `shop` are declared and not secret: masked, they would be starred
+    wherever a later step prints the words. The file keeps every value as it is."""
+    stored = {
+        "LOG_LEVEL": "info",
+        "PORT": "8080",
+        "PROJECT": "shop",
+        "DB_PASSWORD": SECRET,
+        "CERT": "line one\nline two",  # undeclared
+        "REDIS_URL": "redis://:redispw@redis:6379",
+    }
+    resolution = resolve([Layer("service:api", stored)], service="api")
+    schemas = SchemaNames(
+        declared=frozenset({"LOG_LEVEL", "PORT", "PROJECT", "REDIS_URL", "DB_PASSWORD"}),
+        marked=frozenset({"DB_PASSWORD"}),
+    )
+    split = split_secrets(resolution, schemas)
+
+    assert mask_commands(split.held.values()).splitlines() == [
+        "::add-mask::line one",
+        "::add-mask::line two",
+        f"::add-mask::{SECRET}",
+        "::add-mask::redis://:redispw@redis:6379",
+    ]
+    assert read_github_env_file(export(stored, "github")) == stored
 
 
 # --- gitlab -----------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from envkeep.core.errors import UsageError
+from envkeep.core.resolve import Layer, resolve
+from envkeep.core.secret_split import SchemaNames, split_secrets
 from envkeep.integrations.exporters import default_secret_name, export
 
 if TYPE_CHECKING:
@@ -192,3 +194,30 @@ def test_a_default_configmap_name_another_scope_would_share_is_refused_as_a_conf
         default_secret_name("shop", ["billing_api", "billing-api"], "billing-api", kind="ConfigMap")
 
     assert "default ConfigMap name 'billing-api'" in str(raised.value)
+
+
+def test_a_configmap_of_a_split_holds_only_the_values_known_not_to_be_secret() -> None:
+    """The tester's values, each declared by a schema: the one marked @secret, the one a
+    reference fills from it and the one holding a password in its URL stay out; names that
+    look secret but that a schema declares without @secret go in, on purpose."""
+    stored = {
+        "DB_PASSWORD": "hunter2",
+        "CONN": "postgres://app:${DB_PASSWORD}@db/x",
+        "DB_PASS": "pw2",
+        "APIKEY": "k1",
+        "REDIS_URL": "redis://:redispw@redis:6379",
+        "LOG_LEVEL": "info",
+        "PORT": "8080",
+    }
+    resolution = resolve([Layer("service:worker", stored)], service="worker")
+    schemas = SchemaNames(declared=frozenset(stored), marked=frozenset({"DB_PASSWORD"}))
+
+    text = export(split_secrets(resolution, schemas).plain, "k8s-configmap", name="worker")
+
+    assert load_manifest(text)["data"] == {
+        "APIKEY": "k1",
+        "DB_PASS": "pw2",
+        "LOG_LEVEL": "info",
+        "PORT": "8080",
+    }
+    assert not any(secret in text for secret in ("hunter2", "redispw"))

@@ -545,10 +545,21 @@ def test_infer_type_always_returns_a_known_type(value: str) -> None:
         ("STRIPE_API_KEY", True),
         ("AWS_SECRET_ACCESS_KEY", True),
         ("private_key", True),
+        ("DB_PASS", True),
+        ("SMTP_PASSPHRASE", True),
+        ("APIKEY", True),
+        ("GOOGLE_APPLICATION_CREDENTIAL", True),
+        ("GH_PAT", True),
+        ("BASIC_AUTH", True),
         ("AWS_ACCESS_KEY_ID", False),  # an id, not the key
         ("MONKEY", False),
         ("LOG_LEVEL", False),
         ("PASSPORT_COUNTRY", False),
+        ("BYPASS_CACHE", False),
+        ("AUTH_URL", False),  # AUTH and PAT say so only as the last part
+        ("OAUTH_CLIENT_ID", False),
+        ("PAT_EXPIRY_DAYS", False),
+        ("PATH", False),
     ],
 )
 def test_a_first_schema_marks_secret_the_names_that_say_so(name: str, secret: bool) -> None:

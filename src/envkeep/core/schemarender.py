@@ -19,8 +19,25 @@ __all__ = ["infer_type", "looks_secret", "render_env_example"]
 
 # Words that, as a part of a variable's name (split at `_`), say its value is a secret.
 _SECRET_WORDS = frozenset(
-    {"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "TOKENS", "CREDENTIALS", "PRIVATE"}
+    {
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PASSPHRASE",
+        "PWD",
+        "SECRET",
+        "SECRETS",
+        "TOKEN",
+        "TOKENS",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PRIVATE",
+        "APIKEY",
+    }
 )
+# Words that say so only as a name's last part: `STRIPE_API_KEY`, `BASIC_AUTH`, `GH_PAT` (a
+# personal access token); not `AWS_ACCESS_KEY_ID`, `AUTH_URL` or `PAT_EXPIRY_DAYS`.
+_SECRET_LAST_WORDS = frozenset({"KEY", "AUTH", "PAT"})
 
 _BARE_VALUE_RE = re.compile(r'(?:[^\s"\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*)?')
 
@@ -114,8 +131,9 @@ def infer_type(value: str) -> str:
 
 
 def looks_secret(name: str) -> bool:
-    """Guess from a name alone whether its value is a secret, for a first schema's ``@secret``:
-    ``DB_PASSWORD``, ``GITHUB_TOKEN``, ``STRIPE_API_KEY``, ``JWT_SECRET``; not ``AWS_ACCESS_KEY_ID``
-    (an id) or ``LOG_LEVEL``."""
+    """Guess from a name alone whether its value is a secret, for a first schema's ``@secret``
+    (and to say why a ConfigMap left a name out): ``DB_PASSWORD``, ``DB_PASS``, ``APIKEY``,
+    ``GITHUB_TOKEN``, ``GH_PAT``, ``STRIPE_API_KEY``, ``BASIC_AUTH``, ``JWT_SECRET``; not
+    ``AWS_ACCESS_KEY_ID`` (an id), ``AUTH_URL``, ``PASSPORT_COUNTRY`` or ``LOG_LEVEL``."""
     words = name.upper().split("_")
-    return bool(_SECRET_WORDS.intersection(words)) or words[-1] == "KEY"
+    return bool(_SECRET_WORDS.intersection(words)) or words[-1] in _SECRET_LAST_WORDS
