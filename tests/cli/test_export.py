@@ -17,7 +17,7 @@ from .config_fixtures import (
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
 )
-from .conftest import SHARED_DEV, collect
+from .conftest import SHARED_DEV, collect, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -182,6 +182,87 @@ def test_github_export_appended_to_the_env_file_masks_each_value_in_the_jobs_log
     assert outside.stdout == ""  # outside a job: never a value on the terminal
 
 
+def test_github_export_in_a_job_masks_only_the_values_that_may_be_secret(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    """A value a schema declares, none marks @secret and that holds no credential is left
+    unmasked: a mask of `info` or `8080` stars those words in every later line of the log."""
+    envkeep.ok(
+        "set", "PUBLIC_URL=https://preview:previewpw@dev.shop.example", "-e", "dev", "-s", "web"
+    )
+    files = {scope: tmp_path / f"github_env_{scope}" for scope in ("api", "web")}
+    in_job = {"GITHUB_ACTIONS": "true"}
+    append = ("-f", "github", "--append")
+    results = collect(
+        {
+            scope: envkeep.popen(
+                "export", "-e", "dev", "-s", scope, *append, "-o", str(file), env=in_job
+            )
+            for scope, file in files.items()
+        }
+    )
+
+    assert all(r.code == 0 for r in results.values()), results
+    assert results["api"].stdout.splitlines() == [  # sorted by name; 8080, debug, ... unmasked
+        "::add-mask::postgres://app:dev-pass@db.dev.internal/shop",  # DATABASE_URL: @secret
+        "::add-mask::dev-pass",  # DB_PASSWORD: @secret in the postgres template
+        "::add-mask::insecure-default",  # DB_ROOT_PASSWORD
+    ]
+    assert results["web"].stdout.splitlines() == [
+        "::add-mask::dev-pass",  # DB_PASSWORD, from the shared scope
+        "::add-mask::price=${AMOUNT}",  # PRICE_HINT: no schema declares it
+        "::add-mask::https://preview:previewpw@dev.shop.example",  # a password in the URL
+        "::add-mask::Hello",  # WELCOME_TEXT, undeclared: line by line
+        "::add-mask::World",
+    ]
+    api = files["api"].read_text(encoding="utf-8")
+    assert all(
+        line in api for line in ("PORT=8080\n", "LOG_LEVEL=debug\n", "DB_PASSWORD=dev-pass\n")
+    )
+    assert "WELCOME_TEXT<<ghadelim_" in files["web"].read_text(encoding="utf-8")
+
+
+def test_github_export_without_a_checkout_masks_every_value(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    """Without envkeep.toml no schema says which values are plain: each one is masked."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    github_env = bare / "github_env"
+
+    added = envkeep(
+        "export", "--env", "dev", "-f", "github", "-o", str(github_env), "--append",
+        cwd=bare,
+        env={"ENVKEEP_PROJECT": "shop", "GITHUB_ACTIONS": "true"},
+    )  # fmt: skip
+
+    assert added.code == 0, added.describe()
+    assert added.stdout.splitlines() == [
+        "::add-mask::db.dev.internal",
+        "::add-mask::dev-pass",
+        "::add-mask::info",
+    ]
+
+
+def test_github_export_masks_every_value_when_a_schema_cannot_be_read_and_says_so(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    """web's schema file is gone: nothing says whether web marks a name of api's @secret."""
+    (config_tree / "services" / "web" / ".env.example").unlink()
+    github_env = tmp_path / "github_env"
+
+    added = envkeep(
+        "export", "-e", "dev", "-s", "api", "-f", "github", "-o", str(github_env), "--append",
+        env={"GITHUB_ACTIONS": "true"},
+    )  # fmt: skip
+
+    assert added.code == 0, added.describe()
+    assert "::add-mask::8080" in added.stdout.splitlines()
+    assert "::add-mask::db.dev.internal" in added.stdout.splitlines()
+    note = "note: every value is masked, as a schema cannot be read: schema file"
+    assert any(line.startswith(note) for line in added.err_lines), added.describe()
+
+
 def test_append_to_a_file_without_a_last_newline_adds_one_first(
     envkeep: Envkeep, project: Path, tmp_path: Path
 ) -> None:
@@ -212,11 +293,20 @@ def test_append_needs_a_file_and_is_no_replace(envkeep: Envkeep, project: Path) 
 LOOKALIKES = {"DEBUG": "no", "FLAG": "yes", "PORT": "0123", "MODE": "null", "NOTE": "a: b # c"}
 
 
+def declare(envkeep: Envkeep, service: str, names: list[str]) -> None:
+    """Give ``service`` a schema that declares ``names``, none of them @secret."""
+    example = envkeep.cwd / "services" / service / ".env.example"
+    example.write_text("".join(f"{name}=\n" for name in names), encoding="utf-8")
+    quick_ok(envkeep, "service", "set", service, "--schema", f"services/{service}/.env.example")
+
+
 def test_k8s_configmap_export_writes_a_configmap_that_reads_back_to_the_values(
     envkeep: Envkeep, project: Path, tmp_path: Path
 ) -> None:
-    values = AWKWARD | LOOKALIKES | {"API_TOKEN": "tok-not-shown"}
+    values = AWKWARD | LOOKALIKES
+    declare(envkeep, "api", list(values))  # the shared scope's ConfigMap: any schema's word
     envkeep.ok("set", *(f"{k}={v}" for k, v in values.items()), "--env", "staging")
+    envkeep.ok("set", "API_TOKEN=tok-not-shown", "--env", "staging")
     target, existing = tmp_path / "configmap.yaml", tmp_path / "existing.yaml"
     existing.write_text("kept\n", encoding="utf-8")
     export = ("export", "--env", "staging", "--format", "k8s-configmap")
@@ -237,9 +327,8 @@ def test_k8s_configmap_export_writes_a_configmap_that_reads_back_to_the_values(
     assert "ConfigMap name: shop-shared (after the project; choose one with --name)" in (
         written.err_lines
     )
-    assert (  # no schema here says API_TOKEN is secret: it goes in, and is named
-        "warning: no schema declares API_TOKEN, whose name looks secret; the ConfigMap holds it"
-        " unencrypted (mark it @secret in a schema to keep it out)"
+    assert (  # no schema declares API_TOKEN: it is left out, and named
+        "left out of the ConfigMap, as no schema declares it and its name looks secret: API_TOKEN"
     ) in written.err_lines
     assert f"wrote {len(values)} variables to {target}" in written.err_lines
     assert "tok-not-shown" not in written.stderr
@@ -251,23 +340,37 @@ def test_k8s_configmap_export_writes_a_configmap_that_reads_back_to_the_values(
     assert existing.read_text(encoding="utf-8") == "kept\n"
 
 
-def test_k8s_configmap_export_leaves_out_what_any_services_schema_marks_secret(
+LEFT_OUT_HINT = (
+    "hint: the Secret (--format k8s) carries every value; to put a name in the ConfigMap,"
+    " declare it in a service's schema without @secret (a value that holds a credential or is"
+    " filled from a secret stays out)"
+)
+
+
+def test_k8s_configmap_export_holds_only_what_the_schemas_declare_and_none_marks_secret(
     envkeep: Envkeep, config_tree: Path
 ) -> None:
     """api's schema marks DATABASE_URL @secret, and the postgres template it uses DB_PASSWORD
     and DB_ROOT_PASSWORD; web's schema marks nothing, but gets DB_PASSWORD from the shared
-    scope: left out of its ConfigMap too, as are values a reference fills with a secret."""
+    scope: left out of its ConfigMap too, as are values a reference fills with a secret, and
+    names no schema declares. A reference to a plain value (${DB_HOST}, ${api.PORT}) is kept."""
     envkeep.ok(
         "set",
         "DSN=postgres://app:${DB_PASSWORD}@db/shop",
         "ORDERS_DB=${api.DATABASE_URL}",
-        "GREETING=log level ${LOG_LEVEL}",  # refers to no secret: kept
+        "PUBLIC_URL=https://${DB_HOST}/shop",  # refers to no secret: kept
+        "GREETING=log level ${LOG_LEVEL}",  # no schema declares it: left out
         "--env",
         "dev",
         "--service",
         "web",
     )
-    scopes = {"api": ("--service", "api"), "web": ("--service", "web"), "shared": ()}
+    scopes = {
+        "api": ("--service", "api"),
+        "web": ("--service", "web"),
+        "worker": ("--service", "worker"),
+        "shared": (),
+    }
     started = {
         f"{fmt} {scope}": envkeep.popen("export", "--env", "dev", *args, "--format", fmt)
         for scope, args in scopes.items()
@@ -278,32 +381,81 @@ def test_k8s_configmap_export_leaves_out_what_any_services_schema_marks_secret(
 
     assert all(r.code == 0 for r in results.values()), results
     left_out = {
-        "api": ["DATABASE_URL", "DB_PASSWORD", "DB_ROOT_PASSWORD"],
-        "web": ["DB_PASSWORD", "DSN", "ORDERS_DB"],
+        "api": ["DATABASE_URL", "DB_PASSWORD", "DB_ROOT_PASSWORD", "EXTRA_DEBUG"],
+        "web": ["DB_PASSWORD", "DSN", "GREETING", "ORDERS_DB", "PRICE_HINT", "WELCOME_TEXT"],
+        "worker": ["DB_PASSWORD", "RETRY_DELAY", "VERBOSE"],
         "shared": ["DB_PASSWORD"],
     }
-    for scope, secret in left_out.items():
+    for scope, out in left_out.items():
         configmap = results[f"k8s-configmap {scope}"]
         every = json.loads(results[f"json {scope}"].stdout)
-        assert set(secret) <= set(every), scope
+        assert set(out) <= set(every), scope
         data = yaml.safe_load(configmap.stdout)["data"]
-        assert data == {k: v for k, v in every.items() if k not in secret}, scope
+        assert data == {k: v for k, v in every.items() if k not in out}, scope
         assert "dev-pass" not in configmap.stdout + configmap.stderr
         named = " ".join(line for line in configmap.err_lines if line.startswith("left out"))
-        assert all(name in named for name in secret), configmap.describe()
-        assert "--format k8s" in named
-    assert "marks them @secret: DATABASE_URL, DB_PASSWORD and DB_ROOT_PASSWORD" in (
-        results["k8s-configmap api"].stderr
-    )
+        assert all(name in named for name in out), configmap.describe()
+        assert LEFT_OUT_HINT in configmap.err_lines, configmap.describe()
+    api, web = results["k8s-configmap api"], results["k8s-configmap web"]
     assert (
-        "left out of the ConfigMap, as a reference puts a secret's value in them: DSN and"
-        " ORDERS_DB (put them in a Secret: --format k8s)"
-    ) in results["k8s-configmap web"].err_lines
-    assert yaml.safe_load(results["k8s-configmap web"].stdout)["data"]["GREETING"] == (
-        "log level info"
-    )
+        "left out of the ConfigMap, as a schema marks them @secret: DATABASE_URL, DB_PASSWORD"
+        " and DB_ROOT_PASSWORD"
+    ) in api.err_lines
+    assert "left out of the ConfigMap, as no schema declares it: EXTRA_DEBUG" in api.err_lines
+    assert (
+        "left out of the ConfigMap, as a reference fills them from a value left out as secret:"
+        " DSN and ORDERS_DB"
+    ) in web.err_lines
+    assert (
+        "left out of the ConfigMap, as no schema declares them: GREETING, PRICE_HINT and"
+        " WELCOME_TEXT"
+    ) in web.err_lines
+    assert yaml.safe_load(web.stdout)["data"]["PUBLIC_URL"] == "https://db.dev.internal/shop"
+    worker = yaml.safe_load(results["k8s-configmap worker"].stdout)["data"]
+    assert worker["API_URL"] == "http://api:8080"
     secret_data = yaml.safe_load(results["k8s api"].stdout)["data"]  # the Secret keeps them all
     assert base64.b64decode(secret_data["DB_PASSWORD"]) == b"dev-pass"
+
+
+# What the tester stored for worker: every one of them got into the ConfigMap, all but
+# DB_PASSWORD without a word.
+TESTER = {
+    "DB_PASSWORD": "hunter2",
+    "CONN": "postgres://app:${DB_PASSWORD}@db/x",
+    "DB_PASS": "pw2-not-shown",
+    "APIKEY": "k1-not-shown",
+    "GH_PAT": "ghp_not-shown",
+    "REDIS_URL": "redis://:redispw@redis:6379",
+}
+PLAIN = {"LOG_LEVEL": "info", "PORT": "8080", "PROJECT": "shop"}
+
+
+def test_k8s_configmap_export_leaves_out_each_value_not_known_to_be_plain_saying_why(
+    envkeep: Envkeep, project: Path
+) -> None:
+    declare(envkeep, "worker", [*PLAIN, "REDIS_URL"])
+    values = TESTER | PLAIN | {"EXTRA": "1"}
+    envkeep.ok("set", *(f"{k}={v}" for k, v in values.items()), "--env", "dev", "-s", "worker")
+
+    result = envkeep("export", "--env", "dev", "--service", "worker", "--format", "k8s-configmap")
+
+    assert result.code == 0, result.describe()  # done as asked: the rest is the Secret's
+    assert yaml.safe_load(result.stdout)["data"] == PLAIN
+    left_out = [line for line in result.err_lines if line.startswith("left out")]
+    assert left_out == [
+        "left out of the ConfigMap, as a reference fills it from a value left out as secret: CONN",
+        (
+            "left out of the ConfigMap, as its value carries a credential (a password in a URL,"
+            " a token or a private key): REDIS_URL"
+        ),
+        (
+            "left out of the ConfigMap, as no schema declares them and their names look secret:"
+            " APIKEY, DB_PASS, DB_PASSWORD and GH_PAT"
+        ),
+        "left out of the ConfigMap, as no schema declares it: EXTRA",
+    ]
+    assert LEFT_OUT_HINT in result.err_lines
+    assert not any(secret in result.stderr for secret in ("hunter2", "not-shown", "redispw"))
 
 
 def test_k8s_configmap_export_without_a_checkout_is_refused(

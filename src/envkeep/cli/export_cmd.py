@@ -1,6 +1,7 @@
 """`envkeep export`: the resolved values for another tool, printed or written to a file (or
-added to one, as GitHub Actions' ``$GITHUB_ENV``, whose values it masks in the job's log); a
-Kubernetes ConfigMap without the values a schema marks secret (`client/configmap_split`)."""
+added to one, as GitHub Actions' ``$GITHUB_ENV``, masking in the job's log each value that may
+be secret); a Kubernetes ConfigMap of the values known not to be secret. Which those are is
+`client/export_secrets`' word, for both."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import EnvOpt, ServiceOpt, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import resolving
-from envkeep.client.configmap_split import refuse_configmap_without_checkout, split_for_configmap
+from envkeep.client.export_secrets import (
+    refuse_configmap_without_checkout,
+    split_for_configmap,
+    values_to_mask,
+)
 from envkeep.client.resolution import noting_without_checkout, personal_note
 from envkeep.core.errors import UsageError
 from envkeep.core.files import append_private, refuse_existing, write_new
+from envkeep.core.secret_split import Reason
 from envkeep.core.wording import spoken_list
 from envkeep.integrations.exporters import EXPORTERS, K8S_KINDS, default_secret_name, export
 
@@ -63,7 +69,8 @@ def export_(
         typer.Option(
             "--append",
             help="Add to the end of the -o file (created if missing), as for $GITHUB_ENV; in a"
-            " GitHub Actions job, --format github also masks each value in the job's log.",
+            " GitHub Actions job, --format github also masks in the job's log each value that"
+            " may be secret.",
         ),
     ] = False,
     no_validate: Annotated[
@@ -74,11 +81,16 @@ def export_(
     against its schema first, as `run` checks them (exit 3 on errors, nothing written).
 
     k8s writes a Secret with every value. k8s-configmap writes a ConfigMap, which is not
-    encrypted at rest: anyone who can read ConfigMaps in the namespace can read it. It leaves
-    out, and names, each variable that any service's schema marks @secret or that a ${...}
-    reference builds from one (put those in the Secret); a name that looks secret but that no
-    schema declares goes in, with a warning. It needs the project's checkout, where the
-    schemas are.
+    encrypted at rest: anyone who can read ConfigMaps in the namespace can read it. It holds
+    only the values known not to be secret: a name goes in when a service's schema declares
+    it, no schema marks it @secret, its value holds no credential (a password in a URL, a
+    token, a private key) and no ${...} reference fills it from a secret. Every other variable
+    is left out and named on stderr with the reason (still exit 0): put those in the Secret.
+    To put a name in the ConfigMap, declare it in a schema without @secret. It needs the
+    project's checkout, where the schemas are.
+
+    In a GitHub Actions job, --format github -o "$GITHUB_ENV" --append masks each value in
+    the job's log but those the same rule finds not secret (every value without the checkout).
 
     With the server down, a copy kept from an earlier read is exported only if at most 1h old
     (ENVKEEP_MAX_AGE: another age, or off for none); else exit 5, nothing written.
@@ -115,7 +127,7 @@ def export_(
     if masked:  # the runner reads workflow commands from stdout: masks first, then the file
         from envkeep.integrations.github_masks import mask_commands
 
-        sys.stdout.write(mask_commands(value for _, value in sorted(values.items())))
+        sys.stdout.write(mask_commands(values_to_mask(ctx, resolution)))
         sys.stdout.flush()
     if append:
         append_private(out, text.encode())
@@ -155,8 +167,8 @@ def _for_kubernetes(
     resolution: Resolution,
     name: str | None,
 ) -> tuple[Mapping[str, str], str]:
-    """The values a k8s format carries (a ConfigMap's leave secrets out) and the object's
-    name (by default the service's, said on stderr)."""
+    """The values a k8s format carries (a ConfigMap's: those known not to be secret) and the
+    object's name (by default the service's, said on stderr)."""
     kind = K8S_KINDS[fmt]
     values: Mapping[str, str] = resolution.values
     if kind == "ConfigMap":
@@ -172,34 +184,38 @@ def _for_kubernetes(
 
 
 def _configmap_values(ctx: ClientContext, resolution: Resolution) -> Mapping[str, str]:
-    """The values for a ConfigMap; says on stderr which were left out as secret, and which
-    went in though their names look secret."""
+    """The values for a ConfigMap; says on stderr which were left out, by reason, and how to
+    put a name in."""
     split = split_for_configmap(ctx, resolution)
-    if split.secret:
+    for reason in Reason:
+        names = split.names(reason)
+        if names:
+            output.done(
+                f"left out of the ConfigMap, as {_why(reason, names)}: {spoken_list(names)}"
+            )
+    if split.reasons:
         output.done(
-            f"left out of the ConfigMap, as a schema marks {_them(split.secret)} @secret:"
-            f" {spoken_list(split.secret)} (put {_them(split.secret)} in a Secret:"
-            " --format k8s)"
+            "hint: the Secret (--format k8s) carries every value; to put a name in the ConfigMap,"
+            " declare it in a service's schema without @secret (a value that holds a credential"
+            " or is filled from a secret stays out)"
         )
-    if split.holding:
-        them = _them(split.holding)
-        output.done(
-            f"left out of the ConfigMap, as a reference puts a secret's value in {them}:"
-            f" {spoken_list(split.holding)} (put {them} in a Secret: --format k8s)"
+    return split.plain
+
+
+def _why(reason: Reason, names: tuple[str, ...]) -> str:
+    """Why ``names`` were left out, in words that agree with how many they are."""
+    many = len(names) > 1
+    them, their = ("them", "their") if many else ("it", "its")
+    if reason is Reason.MARKED:
+        return f"a schema marks {them} @secret"
+    if reason is Reason.HOLDING:
+        return f"a reference fills {them} from a value left out as secret"
+    if reason is Reason.CREDENTIAL:
+        values_carry = "values carry" if many else "value carries"
+        return (
+            f"{their} {values_carry} a credential (a password in a URL, a token or a private key)"
         )
-    if split.unmarked:
-        them, names_look = _them(split.unmarked), _names_look(split.unmarked)
-        output.done(
-            f"warning: no schema declares {spoken_list(split.unmarked)}, whose {names_look}"
-            f" secret; the ConfigMap holds {them} unencrypted (mark {them} @secret in a schema"
-            f" to keep {them} out)"
-        )
-    return split.values
-
-
-def _them(names: tuple[str, ...]) -> str:
-    return "them" if len(names) > 1 else "it"
-
-
-def _names_look(names: tuple[str, ...]) -> str:
-    return "names look" if len(names) > 1 else "name looks"
+    if reason is Reason.SECRET_NAME:
+        names_look = "names look" if many else "name looks"
+        return f"no schema declares {them} and {their} {names_look} secret"
+    return f"no schema declares {them}"

@@ -175,7 +175,7 @@ def to_k8s_configmap(
     quotes and backslashes), so ``yes``, ``0123``, ``null`` or ``""`` stay the strings they
     are for Kubernetes' YAML 1.1 reader, as for ``yaml.safe_load``. Name, namespace and keys
     as for `to_k8s_secret`. A ConfigMap is not encrypted: which values may go in one is the
-    caller's choice (`client/configmap_split`).
+    caller's choice (`client/export_secrets`).
     """
     return _k8s_manifest("ConfigMap", values, name, namespace, [])
 

@@ -3,7 +3,9 @@
 A job's log shows whatever a later step prints, a value read from ``$GITHUB_ENV`` included,
 unless the runner was told to mask it. The runner reads workflow commands from a step's
 standard output only, so ``export --format github -o "$GITHUB_ENV" --append`` prints a mask
-for each value there, before it writes the file: the values go to the file, the masks to the
+there for each value that may be secret (`client/export_secrets`: a value of a name a schema
+declares, none marks ``@secret`` and that holds no credential is not; without the checkout
+every value is), before it writes the file: the values go to the file, the masks to the
 log, which shows them as ``***``. A multi-line value is masked line by line (the runner masks
 within one line). A line shorter than ``MIN_MASKED`` characters is not masked: ``1``, ``true``
 or ``dev`` would be starred wherever they appear in the log, and are no secret worth it.
