@@ -119,6 +119,25 @@ def test_every_error_is_problem_json_with_a_stable_code(client: TestClient) -> N
         assert body["status"] == answer.status_code
 
 
+def test_a_request_with_a_field_the_server_does_not_know_is_refused(client: TestClient) -> None:
+    """Refused, not dropped: a misspelt optional field would otherwise be ignored without a
+    word. (An answer is read the other way round: the client ignores what a newer server adds
+    to it, tests/test_newer_server_answers.py.)"""
+    kdf = {"memory_kib": 65536, "iterations": 3, "lanes": 4, "parallel": True}
+    answers = {
+        "remember": client.post("/v1/auth/prelogin", json={"email": "a@x.io", "remember": 1}),
+        "parallel": client.post(  # nested, in kdf
+            "/v1/invites/accept", json=_accept_body("ek_inv_x_y", "a@x.io") | {"kdf": kdf}
+        ),
+    }
+    for field, answer in answers.items():
+        assert answer.status_code == 422, field
+        assert answer.headers["content-type"] == "application/problem+json", field
+        problem = answer.json()
+        assert problem["code"] == "invalid_request", problem
+        assert field in problem["title"], problem  # the field refused is named
+
+
 def test_security_headers_and_a_request_id_are_on_every_response(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.headers["x-content-type-options"] == "nosniff"

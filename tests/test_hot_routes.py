@@ -143,6 +143,8 @@ def test_strangers_and_unknown_names_are_answered_as_fastapi_answers_them(
 WRITE_ERRORS = [
     ({"content": b"{not json"}, 422),
     ({"json": {"writes": [{"scope": "shared"}]}}, 422),
+    ({"json": {"writes": [_write()], "force": True}}, 422),  # a field the server does not know
+    ({"json": {"writes": [_write() | {"force": True}]}}, 422),  # ... in a nested object
     ({"content": b'{"writes": []}', "headers": {"Content-Type": "text/plain"}}, 422),
     ({"json": {"writes": []}}, 400),
     ({"json": {"writes": [_write()]}, "headers": {"Authorization": ""}}, 401),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep.api import schemas
 from envkeep.app import views
 from envkeep.client._httpx import httpx
+from envkeep.client.answers import read_answer
 from envkeep.core import errors
 from envkeep.core.auditchain import EventPage, EventView
 
@@ -312,7 +313,7 @@ class HttpBackend:
         data = self.api.request(
             "POST", f"/v1/workspaces/{self.workspace_id}/projects", json=_dump(body)
         )
-        created = schemas.ProjectCreated.model_validate(data)
+        created = read_answer(schemas.ProjectCreated, data)
         return views.ProjectCreated(
             views.ProjectView(**created.project.model_dump()), tuple(created.environments)
         )
@@ -322,11 +323,11 @@ class HttpBackend:
     ) -> views.ServiceView:
         body = schemas.NewService(name=name, path=path, schema_path=schema_path)
         data = self.api.request("POST", f"{self.project_path(project)}/services", json=_dump(body))
-        return _service(schemas.Service.model_validate(data))
+        return _service(read_answer(schemas.Service, data))
 
     def list_services(self, project: str) -> list[views.ServiceView]:
         data = self.api.request("GET", f"{self.project_path(project)}/services")
-        return [_service(schemas.Service.model_validate(item)) for item in data]
+        return [_service(read_answer(schemas.Service, item)) for item in data]
 
     def remove_service(self, project: str, name: str) -> None:
         self.api.request("DELETE", f"{self.project_path(project)}/services/{name}")
@@ -335,11 +336,11 @@ class HttpBackend:
         data = self.api.request(
             "POST", f"{self.project_path(project)}/environments", json=_dump(_new_environment(new))
         )
-        return _environment(schemas.Environment.model_validate(data))
+        return _environment(read_answer(schemas.Environment, data))
 
     def list_environments(self, project: str) -> list[views.EnvironmentView]:
         data = self.api.request("GET", f"{self.project_path(project)}/environments")
-        return [_environment(schemas.Environment.model_validate(item)) for item in data]
+        return [_environment(read_answer(schemas.Environment, item)) for item in data]
 
     def delete_environment(self, project: str, name: str) -> None:
         self.api.request("DELETE", f"{self.project_path(project)}/environments/{name}")
@@ -359,7 +360,7 @@ class HttpBackend:
         data = self.api.request(
             "PATCH", f"{self.project_path(project)}/environments/{name}", json=_dump(body)
         )
-        return _environment(schemas.Environment.model_validate(data))
+        return _environment(read_answer(schemas.Environment, data))
 
     def read_environment(
         self, project: str, environment: str, services: Sequence[str] | None
@@ -382,7 +383,7 @@ class HttpBackend:
         else:
             if self._cache is not None:
                 self._cache.save(path, services, data)
-        snapshot = snapshot_view(schemas.Snapshot.model_validate(data))
+        snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
         return snapshot
 
@@ -400,7 +401,7 @@ class HttpBackend:
             f"{self.project_path(project)}/environments/{environment}/secrets",
             json=_dump(body),
         )
-        return int(schemas.Revision.model_validate(data).revision)
+        return int(read_answer(schemas.Revision, data).revision)
 
     def secret_history(
         self, project: str, environment: str, secret_id: str
@@ -409,7 +410,7 @@ class HttpBackend:
             "GET",
             f"{self.project_path(project)}/environments/{environment}/secrets/{secret_id}/versions",
         )
-        found = schemas.History.model_validate(data)
+        found = read_answer(schemas.History, data)
         authors = tuple(principal_view(a) for a in found.authors)
         self._check_signers(authors)
         return tuple(_version(v) for v in found.versions), authors
@@ -419,7 +420,7 @@ class HttpBackend:
 
         params = {k: v for k, v in asdict(query).items() if v is not None}
         data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
-        page = schemas.AuditPage.model_validate(data)
+        page = read_answer(schemas.AuditPage, data)
         return EventPage([EventView(**e.model_dump()) for e in page.events], page.names)
 
     def close(self) -> None:

@@ -43,6 +43,7 @@ def check_listed_rotations(
     if ctx.listed_signers is None:
         return
     from envkeep.api import schemas
+    from envkeep.client.answers import read_answer
     from envkeep.client.http import principal_view
     from envkeep.client.new_keys import refuse_untrusted_recipient
 
@@ -56,7 +57,7 @@ def check_listed_rotations(
             )
             for reader in readers:
                 if not leaving(reader, item):
-                    view = principal_view(schemas.Principal.model_validate(reader))
+                    view = principal_view(read_answer(schemas.Principal, reader))
                     refuse_untrusted_recipient(ctx, view, f"the new key of {where}")
         except PermissionDenied:
             continue

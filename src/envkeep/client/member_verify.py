@@ -146,12 +146,13 @@ def _to_verify(ctx: ClientContext, name: str) -> PrincipalView:
 
 def _pinned_named(ctx: ClientContext, name: str) -> PrincipalView | None:
     from envkeep.api import schemas
+    from envkeep.client.answers import read_answer
     from envkeep.client.http import principal_view
 
     for principal_id in _pinned_ids(ctx, name):
         with contextlib.suppress(NotFoundError):
             data = team_backend(ctx).api.request("GET", f"/v1/principals/{principal_id}")
-            found = principal_view(schemas.Principal.model_validate(data))
+            found = principal_view(read_answer(schemas.Principal, data))
             if name.strip().lower() == found.name or name == grant_name(found):
                 return found
     return None

@@ -38,13 +38,14 @@ if TYPE_CHECKING:
 def lookup(ctx: ClientContext, name: str) -> PrincipalView:
     """An account by email, or a token by its name, with its public keys."""
     from envkeep.api import schemas
+    from envkeep.client.answers import read_answer
     from envkeep.client.http import principal_view
 
     backend = team_backend(ctx)
     data = backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/principals/by-name", params={"name": name}
     )
-    return principal_view(schemas.Principal.model_validate(data))
+    return principal_view(read_answer(schemas.Principal, data))
 
 
 def refuse_lowering(lowered: Lowering) -> None:

@@ -103,10 +103,11 @@ def sealed_share(
     with ``sealed``: what is sealed, "prod's key"): a new environment's shares and a
     rotation's are made here alike."""
     from envkeep.api import schemas
+    from envkeep.client.answers import read_answer
     from envkeep.client.http import principal_view
     from envkeep.client.scope_shares import seal_for
 
-    view = principal_view(schemas.Principal.model_validate(principal))
+    view = principal_view(read_answer(schemas.Principal, principal))
     keys = checked_recipient(ctx, view, sealed)
     return seal_for(
         ctx,
