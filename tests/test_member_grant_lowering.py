@@ -87,7 +87,7 @@ def test_lowering_with_yes_lowers_and_revokes_and_raising_asks_nothing(
 
     assert lowered.returncode == 0, lowered.stderr
     done = (
-        f"{erin} now holds read on shop/staging; 1 environment key shared with them; revoked 1"
+        f"{erin} now holds read on shop/staging; 0 environment keys shared with them; revoked 1"
         " token that depended on their roles (erin-deploy); new keys for: shop/staging"
     )
     assert done in lowered.stderr, lowered.stderr

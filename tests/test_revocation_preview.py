@@ -6,7 +6,7 @@ least each of its roles where it holds them; the tokens an ended one made end wi
 from __future__ import annotations
 
 from envkeep.app.policy import Binding, Role
-from envkeep.client.revocation_preview import _Seen
+from envkeep.client._seen_roles import Seen as _Seen
 
 WS = "workspace"
 

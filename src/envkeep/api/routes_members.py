@@ -58,10 +58,10 @@ def scope_environments(
 
 
 @router.post("/members/grant")
-def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> schemas.Revoked:
+def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> schemas.Granted:
     """Bind a role; the body carries the grantee's shares of every environment it opens. A
     grant that lowers a role ends the tokens above it: the answer names them and the
-    environments whose keys to rotate now."""
+    environments whose keys to rotate now, and counts the shares stored."""
     found = members.grant_role(
         call,
         workspace_id=workspace_id,
@@ -70,7 +70,12 @@ def grant(workspace_id: str, body: schemas.Grant, call: AuthedCall) -> schemas.R
         scope=role_scopes.Scope(body.project, body.environment),
         shares=_shares(body.shares),
     )
-    return _revoked(found)
+    return schemas.Granted(
+        environment_ids=[e.id for e in found.environments],
+        environments=affected(found.environments),
+        tokens_revoked=list(found.tokens),
+        shares_stored=found.shares_stored,
+    )
 
 
 @router.post("/members/revoke")

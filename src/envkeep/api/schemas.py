@@ -256,6 +256,13 @@ class Revoked(Body):
     tokens_revoked: list[str] = []
 
 
+class Granted(Revoked):
+    """What a grant did: as `Revoked` (a grant that lowers a role ends tokens), and how many
+    key shares it stored (a share of a key the grantee held already is not stored again)."""
+
+    shares_stored: int
+
+
 class Member(Body):
     principal: Principal
     role: str

@@ -19,6 +19,7 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.grantees import grantable, refuse_expired
 from envkeep.app.invites import grant_command, withdraw_all_for
+from envkeep.app.live_readers import live
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
 from envkeep.app.role_scopes import (
@@ -30,6 +31,7 @@ from envkeep.app.role_scopes import (
 )
 from envkeep.app.share_store import store_shares
 from envkeep.app.token_cascade import end_uncovered_tokens
+from envkeep.app.views import Granted
 from envkeep.core.errors import NotFoundError, RoleNotHeld, UsageError
 from envkeep.store.models import Principal, RoleBinding, Workspace
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
     from envkeep.app.share_store import NewShare
     from envkeep.app.views import Revocation
+    from envkeep.store.models import Environment
 
 
 def grant_role(
@@ -49,9 +52,10 @@ def grant_role(
     role: str,
     scope: Scope,
     shares: Sequence[NewShare],
-) -> Revocation:
-    """Bind ``role`` at ``scope`` and store the grantee's shares of every environment it opens.
-    A grant that lowers a role ends the tokens that lived on it (`token_cascade`)."""
+) -> Granted:
+    """Bind ``role`` at ``scope`` and store the grantee's shares of every environment it opens
+    (those it holds already are kept: the answer counts the ones stored). A grant that lowers
+    a role ends the tokens that lived on it (`token_cascade`)."""
     wanted = role_named(role)
     target, envs = scope_target(call, workspace_id, scope)
     held = require_role(call, target, Role.ADMIN)
@@ -71,7 +75,7 @@ def grant_role(
             "you cannot change your own role; another admin can",
             hint=f"ask another admin to run: {again}",
         )
-    store_shares(call, principal_id, envs, shares)
+    stored = store_shares(call, principal_id, envs, shares)
     existing = binding_at(call.session, principal_id, target)
     if existing is None:
         call.session.add(
@@ -100,11 +104,11 @@ def grant_role(
         details={
             "principal_id": principal_id,
             "role": str(wanted),
-            "shares": len(shares),
+            "shares": stored,
             **ended.details(),
         },
     )
-    return revocation(call, workspace_id, [], ended)
+    return Granted.of(revocation(call, workspace_id, [], ended), stored)
 
 
 def _shown(call: Call, workspace_id: str, principal_id: str) -> str:
@@ -136,7 +140,8 @@ def _event_target(call: Call, workspace_id: str, scope: Scope) -> str:
 def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scope) -> Revocation:
     """Remove the binding at exactly ``scope``, and the tokens that lived on it
     (`token_cascade`); return the environments whose data keys the caller's client must now
-    rotate (those the principal and those tokens could read)."""
+    rotate: those the principal reads no more (`_lost`: not one a role it keeps covers) and
+    every one those tokens could read."""
     target, envs = scope_target(call, workspace_id, scope)
     require_role(call, target, Role.ADMIN)
     if principal_id == call.actor.principal_id:
@@ -169,7 +174,28 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
         target=_event_target(call, workspace_id, scope),
         details={"principal_id": principal_id, **ended.details()},
     )
-    return revocation(call, workspace_id, envs, ended)
+    return revocation(call, workspace_id, _lost(call, workspace_id, principal_id, envs), ended)
+
+
+def _lost(
+    call: Call, workspace_id: str, principal_id: str, envs: Sequence[Environment]
+) -> list[Environment]:
+    """Of ``envs`` (the revoked role's), those the principal reads no more: one that a role it
+    keeps still covers is left out, as a rotation there would seal it the new key and cut no
+    one off (DESIGN §5: the effective role is the highest binding that covers the target).
+    A principal that cannot act any more (disabled, a token ended or expired: no reader, so
+    a rotation would cut it) loses them all, as does any doubt: the ended tokens' environments
+    are added by `revocation` whatever this keeps."""
+    principal = call.session.get(Principal, principal_id)
+    if principal is None or not live(call, [principal]):
+        return list(envs)
+    kept = call.session.scalars(
+        select(RoleBinding).where(
+            RoleBinding.principal_id == principal_id, RoleBinding.workspace_id == workspace_id
+        )
+    )
+    reached = {e.id for e in covered_environments(call, workspace_id, list(kept))}
+    return [e for e in envs if e.id not in reached]
 
 
 def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revocation:

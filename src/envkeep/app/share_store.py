@@ -29,10 +29,11 @@ class NewShare:
 
 def store_shares(
     call: Call, recipient: str, envs: Sequence[Environment], shares: Sequence[NewShare]
-) -> None:
+) -> int:
     """Store ``recipient``'s share of each environment at its current key version; every one
-    must be there already or be given."""
+    must be there already or be given. Return how many were stored (not those it held)."""
     by_env = {(s.environment_id, s.key_version): s for s in shares if s.recipient_id == recipient}
+    stored = 0
     for env in envs:
         have = call.session.scalar(
             select(DataKeyShare).where(
@@ -60,3 +61,5 @@ def store_shares(
                     created_at=call.clock(),
                 )
             )
+            stored += 1
+    return stored

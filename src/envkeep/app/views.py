@@ -154,3 +154,15 @@ class Revocation:
 
     environments: list[AffectedEnvironment]
     tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Granted(Revocation):
+    """What a grant did: as a revocation (a grant that lowers a role ends tokens), and how
+    many key shares it stored (none of an environment whose current key the grantee held)."""
+
+    shares_stored: int = 0
+
+    @classmethod
+    def of(cls, revoked: Revocation, shares_stored: int) -> Granted:
+        return cls(revoked.environments, revoked.tokens, shares_stored)

@@ -69,7 +69,9 @@ def grant(
 ) -> None:
     """Give a role, sealing them a key share of every environment it opens. Lowering a role
     they hold at that scope asks first (--yes: do not ask): it revokes the tokens that
-    depended on the higher role and rotates the keys those could read.
+    depended on the higher role and rotates the keys those could read. A role that a broader
+    one of theirs already gives as much as is warned of, and bound all the same (it applies
+    once that one goes).
 
     Example: envkeep member grant bob@example.com write --project shop --env staging
     """
@@ -112,7 +114,8 @@ def revoke(
     env: RoleEnvOpt = None,
     revoke_now: RevokeNowOpt = False,
 ) -> None:
-    """Take a role away and rotate the data key of every environment it could read.
+    """Take a role away and rotate the data key of every environment it could read, but for
+    one another role of theirs still reaches (a rotation there would cut no access).
 
     Example: envkeep member revoke bob@example.com --project shop
     """
@@ -121,6 +124,8 @@ def revoke(
     revoked = members.revoke(ctx, who, project=project, environment=env, now=revoke_now)
     what = f"{who}'s {revoked.role or 'role'} on {members.scope_where(project, env)}"
     output.done(f"revoked {what}; {revoked.ended(_whose(who))}{revoked.keys()}")
+    for kept in revoked.kept:
+        output.done(kept)
     if revoked.last:
         output.done(
             f"{who} holds no role in this workspace now, so member list no longer shows them;"

@@ -1,5 +1,7 @@
 """Client use cases for members: grant (sealing every data key the grantee gains), revoke
-(then rotate the keys it could read: `key_rotation`), list (verifying a key: `member_verify`).
+(then rotate the keys of what it no longer reaches: `key_rotation`), list (verifying a key:
+`member_verify`). Roles that overlap (a grant a broader role outranks, a revocation another
+role still covers) are `overlapping_roles`.
 
 Public keys come from the server, so they are pinned on first use (``known_keys.json``): a
 changed key is refused until ``envkeep member verify`` accepts its fingerprint.
@@ -11,8 +13,16 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from envkeep.app.policy import Role
+from envkeep.client._seen_roles import scope_of
 from envkeep.client.invite_proofs import keep_invite_secret
 from envkeep.client.key_rotation import rotate_environments
+from envkeep.client.overlapping_roles import (
+    bindings_of,
+    shadow_warning,
+    shadowing,
+    still_reached,
+)
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.revocation_preview import Lowering, check_revocation, lowering
 from envkeep.client.scope_shares import scope_environments, seal_scope_shares
@@ -63,10 +73,12 @@ def grant(
     confirm_lowering: Callable[[Lowering], None] = refuse_lowering,
 ) -> tuple[int, Revoked]:
     """Bind ``role`` and seal the grantee a share of every environment it gains; return how
-    many shares were sealed, and what lowering a role revoked (the tokens above it). A grant
-    that would lower the role the grantee holds at that scope goes on only once
-    ``confirm_lowering`` returns (it raises to stop; by default it refuses): nothing has
-    changed before then."""
+    many shares the server stored (not those of keys the grantee held already), and what
+    lowering a role revoked (the tokens above it). A grant that would lower the role the
+    grantee holds at that scope goes on only once ``confirm_lowering`` returns (it raises to
+    stop; by default it refuses): nothing has changed before then. A grant that a broader
+    role of the grantee's already outranks is warned of, and made all the same: it applies
+    once that role goes."""
     backend = team_backend(ctx)
     grantee = lookup(ctx, name)
     if grantee.id == ctx.identity.principal_id:  # before asking to lower it: the server refuses
@@ -86,7 +98,10 @@ def grant(
             f"you need the admin role on {where} to grant a role there",
             hint=refused.hint or "ask an admin of the workspace",
         ) from None
-    lowered = lowering(ctx, backend, grantee, role, (project, environment))
+    listed_members = list_members(ctx)
+    scope = (project, environment)
+    lowered = lowering(ctx, backend, grantee, role, scope, members=listed_members)
+    _warn_if_shadowed(ctx, grantee, role, scope, listed_members)
     if lowered is not None:
         confirm_lowering(lowered)
     shares = seal_scope_shares(
@@ -108,7 +123,26 @@ def grant(
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/members/grant", json=body
     )
-    return len(shares), finish_revocation(ctx, answer or {})  # an older server: 204, no body
+    answer = answer or {}  # an older server: 204, no body
+    stored = answer.get("shares_stored")  # an older server counts none: those sent, then
+    return (len(shares) if stored is None else int(stored)), finish_revocation(ctx, answer)
+
+
+def _warn_if_shadowed(
+    ctx: ClientContext,
+    grantee: PrincipalView,
+    role: str,
+    scope: tuple[str | None, str | None],
+    listed: list[dict[str, Any]],
+) -> None:
+    """Warn of a grant that a broader role of the grantee's gives as much as, or more."""
+    try:
+        wanted = Role.parse(role)
+    except (KeyError, ValueError):
+        return  # the server names the roles
+    broader = shadowing(bindings_of(listed, grantee.id), wanted, scope)
+    if broader:
+        ctx.warn_once(shadow_warning(shown_principal(grantee), wanted, scope, broader))
 
 
 @dataclass(frozen=True)
@@ -120,6 +154,7 @@ class Revoked:
     tokens: list[str]
     role: str | None = None  # the role revoked, when the member list named it
     last: bool = False  # it was the principal's last role in the workspace
+    kept: tuple[str, ...] = ()  # where another role of theirs still reaches (`StillReached`)
 
     def ended(self, whose: str) -> str:
         """``revoked 2 tokens that depended on their roles (a, b); `` (``whose``: their,
@@ -157,11 +192,7 @@ def revoke(
     if not now:
         check_revocation(ctx, backend, who, (project, environment), f"revoking {who}'s role")
     listed = list_members(ctx)  # one request: the role revoked, and whether it is the last
-    held = [
-        (m["role"], m["project"], m["environment"])
-        for m in listed
-        if m["principal"]["id"] == principal.id
-    ]
+    held = bindings_of(listed, principal.id)
     body = {"principal_id": principal.id, "project": project, "environment": environment}
     try:
         answer = backend.api.request(
@@ -170,9 +201,14 @@ def revoke(
     except RoleNotHeld:  # the server names only a member it still knows
         raise RoleNotHeld.at(name, scope_where(project, environment)) from None
     done = finish_revocation(ctx, answer)
-    role = next((r for r, p, e in held if (p, e) == (project, environment)), None)
+    scope = (project, environment)
+    role = next((str(b.role) for b in held if scope_of(b) == scope), None)
+    kept = [b for b in held if scope_of(b) != scope]
     return replace(
-        done, role=role, last=role is not None and len(held) == 1 and _sees_all(ctx, listed)
+        done,
+        role=role,
+        last=role is not None and len(held) == 1 and _sees_all(ctx, listed),
+        kept=tuple(s.said(who, done.rotated) for s in still_reached(kept, scope)),
     )
 
 
@@ -190,7 +226,7 @@ def scope_where(project: str | None, environment: str | None) -> str:
 
 def remove(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
     """Remove a member from the workspace (and the tokens they made), then rotate every key
-    they could read (``now``: as `revoke`'s)."""
+    they could read, whatever roles overlap (``now``: as `revoke`'s)."""
     backend = team_backend(ctx)
     principal = lookup(ctx, name)
     if principal.kind == "service":  # removed, it would stay a live token with no role

@@ -306,15 +306,16 @@ class TokenRevoked(Revoked):
 def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRevoked:
     """End a token (and the tokens it made), then rotate the data key of every environment
     they could read. Its admin (wherever it holds a role) is refused before anything changes
-    when this identity could not rotate them all (`check_revocation`), unless ``now``. Its
+    when this identity could not rotate them all (`foresee_revocation`), unless ``now``. Its
     creator, who needed no admin to make it, revokes it at once and rotates only the keys of
     the environments it is an admin of; the others are left named (`TokenRevoked.left`)."""
     backend = team_backend(ctx)
     revoker = TokenRevoker.of(ctx, backend, name)
+    forecast = revoker.foresee(backend)
     if revoker.admin_over_all and not now:  # else cut now; what is not rotated is named
-        revoker.check(ctx, backend)
+        revoker.check(ctx, backend, forecast)
     elif not now:  # ENVKEEP_SIGNERS must not stop the rotations it does do
-        revoker.check_listed(ctx, backend)
+        revoker.check_listed(ctx, backend, forecast)
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
