@@ -52,7 +52,7 @@ class Team:
             join(server, root / who, self.work, code, f"{who}@subj.io")
             self.a("member", "grant", f"{who}@subj.io", role, *scope)
         self.a("member", "revoke", "carol@subj.io", "--project", "shop", "--env", "dev")
-        self.a("member", "remove", "bob@subj.io")
+        self.a("member", "remove", "bob@subj.io", "--yes")
         elsewhere = root / "elsewhere"
         elsewhere.mkdir()
         join(server, root / "eve", elsewhere, server.invite("eve@other.io"), "eve@other.io")
@@ -159,7 +159,7 @@ def test_the_server_filters_by_subject_before_it_takes_the_newest(team: Team) ->
 def test_subject_follows_a_token_from_its_creation_to_its_revocation(team: Team) -> None:
     team.a("token", "create", "subj-ci", "--project", "shop", "--env", "dev", "--role", "read")
     team.a("token", "rotate", "subj-ci")
-    team.a("token", "revoke", "subj-ci")
+    team.a("token", "revoke", "subj-ci", "--yes")
 
     actions = [e["action"] for e in team.events("--subject", "subj-ci", "--limit", "3")]
     as_shown = [e["action"] for e in team.events("--subject", "token subj-ci", "--limit", "0")]

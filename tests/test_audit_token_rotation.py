@@ -87,7 +87,7 @@ def test_a_revoked_token_whose_name_was_given_again_says_revoked_and_one_filter_
         used = _cli(tmp_path / "ci", work, "list", "--env", "dev", ENVKEEP_TOKEN=token.strip())
         assert used.returncode == 0, used.stderr
         if revoked:
-            _ok(alice, work, "token", "revoke", "ci")
+            _ok(alice, work, "token", "revoke", "ci", "--yes")
 
     reads = _cli(alice, work, "audit", "--principal", "token ci", "--action", "secrets.read")
     made = _cli(alice, work, "audit", "--action", "token.", "--json")

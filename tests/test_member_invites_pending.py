@@ -249,7 +249,7 @@ def test_removing_a_member_withdraws_their_pending_invites_too(
     )
     later = _invite(alice, work, "frank@gone.io", "--role", "admin", "--project", "shop")
 
-    removed = _cli(alice, work, "member", "remove", "frank@gone.io")
+    removed = _cli(alice, work, "member", "remove", "frank@gone.io", "--yes")
 
     assert removed.returncode == 0, removed.stderr
     assert removed.stderr.startswith(

@@ -184,7 +184,7 @@ def test_removing_a_member_rotates_every_key_they_reached_whatever_overlaps(
     shop.a("member", "grant", shop.bob_email, "read", *PROD)
     before = shop.keys()
 
-    removed = _cli(shop.alice, shop.work, "member", "remove", shop.bob_email)
+    removed = _cli(shop.alice, shop.work, "member", "remove", shop.bob_email, "--yes")
 
     assert removed.returncode == 0, removed.stderr
     assert "new keys for: shop/dev, shop/prod, shop/staging" in removed.stderr, removed.stderr

@@ -153,7 +153,7 @@ def test_a_project_admin_rotates_and_revokes_its_token_and_the_keys_it_could_rea
     rotated = _cli(bob, work, "token", "rotate", "ci")
     token = rotated.stdout.strip()
     seen = _ok(ci, work, "get", "DB", "--env", "staging", ENVKEEP_TOKEN=token)
-    revoked = _cli(bob, work, "token", "revoke", "ci")
+    revoked = _cli(bob, work, "token", "revoke", "ci", "--yes")
 
     assert [t["label"] for t in listed] == ["ci"]  # his project's token, not the workspace's
     assert rotated.returncode == 0, rotated.stderr
@@ -237,7 +237,7 @@ def test_a_service_token_reads_only_its_scope_and_stops_when_revoked(
     listed = _ok(admin, work, "token", "list", "--json")
     assert '"label": "ci"' in listed
     assert token not in listed
-    _ok(admin, work, "token", "revoke", "ci")
+    _ok(admin, work, "token", "revoke", "ci", "--yes")
     assert _cli(ci, work, "get", "API_KEY", "--env", "staging", **as_ci).returncode == 4
     assert _ok(admin, work, "get", "API_KEY", "--env", "staging") == "staging-key\n"
 
@@ -250,7 +250,7 @@ def test_revoking_a_token_reads_and_rotates_only_the_environments_it_could_read(
     create = ("token", "create", "ci", "--project", "shop", "--env", "staging", "--role", "read")
     _ok(admin, work, *create)
     before = json.loads(_ok(admin, work, "audit", "--json"))
-    revoked = _cli(admin, work, "token", "revoke", "ci")
+    revoked = _cli(admin, work, "token", "revoke", "ci", "--yes")
     assert revoked.returncode == 0, revoked.stderr
     assert "shop/staging" in revoked.stderr
     assert "shop/dev" not in revoked.stderr
@@ -391,7 +391,7 @@ def test_expires_never_makes_a_token_that_does_not_expire(
 def test_a_revoked_or_unknown_token_cannot_be_rotated(server: TeamServer, tmp_path: Path) -> None:
     admin, work = _shop_admin(server, tmp_path, "ender@x.io")
     _ok(admin, work, "token", "create", "ci", "--project", "shop")
-    _ok(admin, work, "token", "revoke", "ci")
+    _ok(admin, work, "token", "revoke", "ci", "--yes")
     revoked = _cli(admin, work, "token", "rotate", "ci")
     assert (revoked.returncode, revoked.stdout) == (2, "")
     assert "was revoked" in revoked.stderr
@@ -596,7 +596,7 @@ def test_a_project_admin_cannot_rotate_a_token_holding_a_role_beyond_its_scope(
 
     assert refused.returncode == 4, refused.stderr  # it holds read on staging, beyond dev
     assert json.loads(_ok(owner, work, "token", "list", "--json")) == before
-    removed = _cli(owner, work, "member", "remove", "deploy")  # it would live on, roleless
+    removed = _cli(owner, work, "member", "remove", "deploy", "--yes")  # it would live on, roleless
     assert removed.returncode == 2, removed.stderr
     assert "envkeep token revoke deploy" in removed.stderr
     assert json.loads(_ok(owner, work, "token", "list", "--json")) == before

@@ -54,7 +54,7 @@ def test_a_removed_member_keeps_no_offline_copy_of_the_workspace(tmp_path: Path)
         shops = json.loads(_ok(admin, shop, "whoami", "--json"))["workspace_id"]
         bobs = json.loads(_ok(bob, tools, "whoami", "--json"))["workspace_id"]
         assert sorted(_kept_workspaces(bob)) == sorted([shops, shops, bobs])
-        _ok(admin, shop, "member", "remove", "bob@removed.io")
+        _ok(admin, shop, "member", "remove", "bob@removed.io", "--yes")
 
         refused = _cli(bob, shop, "get", "KEY", "--env", "dev")
         who = _cli(bob, shop, "whoami")

@@ -55,8 +55,8 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
     before = json.loads(_ok(alice, work, "member", "list", "--json"))
 
     revoke = _cli(carol, work, "member", "revoke", "bob@keys.io", *DEV)
-    remove = _cli(carol, work, "member", "remove", "bob@keys.io")
-    token = _cli(carol, work, "token", "revoke", "ci")
+    remove = _cli(carol, work, "member", "remove", "bob@keys.io", "--yes")
+    token = _cli(carol, work, "token", "revoke", "ci", "--yes")
 
     for refused in (revoke, remove, token):
         assert refused.returncode == 4, refused.stderr
@@ -69,7 +69,9 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
         False
     ]
 
-    urgent = _cli(carol, work, "token", "revoke", "ci", "--revoke-now")  # the access cut now
+    urgent = _cli(
+        carol, work, "token", "revoke", "ci", "--yes", "--revoke-now"
+    )  # the access cut now
     assert urgent.returncode == 1, urgent.stderr
     assert "revoked, but these keys were not rotated: shop/dev" in urgent.stderr, urgent.stderr
     assert [t["revoked"] for t in json.loads(_ok(alice, work, "token", "list", "--json"))] == [True]

@@ -48,7 +48,7 @@ def test_env_list_names_a_key_a_revoked_principal_still_holds_until_it_is_rotate
         "read", **bobs)  # fmt: skip
     before = _cli(alice, work, "env", "list")
 
-    revoked = _cli(bob, work, "token", "revoke", "ci", **bobs)  # a writer: no rotation
+    revoked = _cli(bob, work, "token", "revoke", "ci", "--yes", **bobs)  # a writer: no rotation
     owed = _cli(alice, work, "env", "list")
     listed = json.loads(_ok(alice, work, "env", "list", "--json"))
     seen_by_bob = _cli(bob, work, "env", "list", **bobs)

@@ -119,7 +119,7 @@ def test_a_wrong_passphrase_or_a_refused_token_logs_nothing_out(tmp_path: Path) 
     try:
         laptop = Laptop(server, tmp_path)
         token = _ok(laptop.home, laptop.work, "token", "create", "ci", "--env", "dev").strip()
-        _ok(laptop.home, laptop.work, "token", "revoke", "ci")
+        _ok(laptop.home, laptop.work, "token", "revoke", "ci", "--yes")
 
         wrong = _cli(laptop.home, laptop.work, "account", "passphrase",
                      ENVKEEP_PASSPHRASE="not the passphrase",

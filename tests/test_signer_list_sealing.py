@@ -175,12 +175,14 @@ def test_a_revocation_whose_rotation_the_list_would_stop_is_refused_before_it_re
 ) -> None:
     token = _dev_token(team, "ci-dev")
 
-    code, err = _alice(team, "token", "revoke", "ci-dev", listed=team.alice)
+    code, err = _alice(team, "token", "revoke", "ci-dev", "--yes", listed=team.alice)
 
     _refused_for_bob(team, code, err)
     assert "nothing changed" in err
     assert _reads(team, token)  # not revoked
-    code, err = _alice(team, "token", "revoke", "ci-dev", listed=f"{team.alice},{team.bob}")
+    code, err = _alice(
+        team, "token", "revoke", "ci-dev", "--yes", listed=f"{team.alice},{team.bob}"
+    )
     assert code == 0, err
     assert not _reads(team, token)
 

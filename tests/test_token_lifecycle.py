@@ -169,7 +169,7 @@ def test_removing_a_member_revokes_their_tokens_which_read_nothing_written_after
     bobtok = team.b(*made).strip()
     assert team.token(bobtok, "get", "DB_PASSWORD", "--env", "dev")[1] == "before-removal\n"
 
-    removed = _cli(team.alice, team.work, "member", "remove", team.bob_email)
+    removed = _cli(team.alice, team.work, "member", "remove", team.bob_email, "--yes")
     team.a("set", "DB_PASSWORD=after-removal-secret", "--env", "dev")
     code, out, err = team.token(bobtok, "get", "DB_PASSWORD", "--env", "dev")
 
@@ -229,7 +229,7 @@ def test_a_revoked_or_expired_token_still_tried_is_in_the_audit_a_made_up_one_is
     team.a("set", "K=v", "--env", "dev")
     revoked = team.a("token", "create", "leaked", "--project", "shop", "--role", "read").strip()
     expired = team.a("token", "create", "old", "--project", "shop", "--role", "read").strip()
-    team.a("token", "revoke", "leaked")
+    team.a("token", "revoke", "leaked", "--yes")
     team.expire(expired)
     made_up = revoked[:-8] + ("A" * 8 if not revoked.endswith("A" * 8) else "B" * 8)
 
@@ -278,7 +278,9 @@ def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(
     assert code == 0, err
     assert team.token(sub, "get", "API_KEY", "--env", "dev")[1] == "first\n"
 
-    revoked = _cli(team.alice, team.work, "token", "revoke", "w1")  # an admin (or Bob, its maker)
+    revoked = _cli(
+        team.alice, team.work, "token", "revoke", "w1", "--yes"
+    )  # an admin (or Bob, its maker)
     team.a("set", "API_KEY=second", "--env", "dev")
 
     assert revoked.returncode == 0, revoked.stderr
@@ -353,7 +355,7 @@ def test_a_rotated_token_keeps_the_tokens_it_created_and_revoking_it_ends_them(
     [row] = team.listed()["sub"]
     assert row["created_by"] == "token w1b"
 
-    revoked = _cli(team.alice, team.work, "token", "revoke", "w1b")
+    revoked = _cli(team.alice, team.work, "token", "revoke", "w1b", "--yes")
     assert "and 1 token that depended on its roles (sub)" in revoked.stderr, revoked.stderr
     assert team.token(sub.strip(), "get", "API_KEY", "--env", "dev")[0] == 4
 
@@ -368,7 +370,7 @@ def test_token_list_says_who_created_each_token_and_what_a_revoked_one_could_do(
     team.a("token", "create", "gone", "--role", "read", "--project", "shop")
     team.b("token", "create", "bobs", "--role", "read", "--project", "shop", "--env", "dev")
     team.a("member", "revoke", "alice-ws")  # its only role, at workspace scope
-    team.a("token", "revoke", "gone")
+    team.a("token", "revoke", "gone", "--yes")
 
     shown = _cli(team.alice, team.work, "token", "list")
     listed = team.listed()
@@ -422,7 +424,7 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
     scope = ("--project", "shop", "--env", "dev")
     first = team.a("token", "create", "ci", *scope, "--expires", "30d").strip()
     rotated = _cli(team.alice, team.work, "token", "rotate", "ci")
-    team.a("token", "revoke", "ci")
+    team.a("token", "revoke", "ci", "--yes")
     live = team.a("token", "create", "ci", *scope).strip()
 
     shown = _cli(team.alice, team.work, "token", "list")
@@ -459,7 +461,7 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
     again = _cli(team.alice, team.work, "token", "rotate", "ci", "--expires", "never")
     assert again.returncode == 0, again.stderr  # the live one, not an ended one of the name
     assert "it never expires" in again.stderr, again.stderr
-    team.a("token", "revoke", "ci")  # the live one again: the rotation's successor
+    team.a("token", "revoke", "ci", "--yes")  # the live one again: the rotation's successor
 
     after = team.listed()["ci"]
     assert [r["ended"] for r in after] == ["rotated out", "revoked", "rotated out", "revoked"]
@@ -482,7 +484,7 @@ def test_token_list_leaves_out_tokens_that_ended_long_ago_unless_all(
     team.a("token", "create", "recent", *scope)
     team.a("token", "create", "live", *scope)
     for name in ("old", "recent"):
-        team.a("token", "revoke", name)
+        team.a("token", "revoke", name, "--yes")
     team.ended_long_ago(old)
 
     shown = _cli(team.alice, team.work, "token", "list")
@@ -504,7 +506,7 @@ def test_a_refused_token_is_named_as_a_token_with_what_to_do(
 ) -> None:
     team = Team(server, tmp_path, "refused", "read", "--project", "shop")
     token = team.a("token", "create", "ci", "--project", "shop").strip()
-    team.a("token", "revoke", "ci")
+    team.a("token", "revoke", "ci", "--yes")
     principal_id, _ = parse_token(token)
     unknown = f"ek_sa_{principal_id}_{'A' * 43}"
 
@@ -602,7 +604,7 @@ def test_a_revoked_tokens_name_is_free_for_a_new_token_a_live_ones_is_not(
     assert taken.returncode == 1
     assert "revoke it first (envkeep token revoke ci)" in taken.stderr
 
-    team.a("token", "revoke", "ci")
+    team.a("token", "revoke", "ci", "--yes")
     new = team.a("token", "create", "ci", *scope).strip()
 
     assert team.token(new, "get", "API_KEY", "--env", "dev")[1] == "first\n"
@@ -628,10 +630,12 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
 ) -> None:
     team = Team(server, tmp_path, "twice", "read", "--project", "shop")
     team.a("token", "create", "ci", "--role", "read", "--project", "shop", "--env", "dev")
-    first = _cli(team.alice, team.work, "token", "revoke", "ci")
+    first = _cli(team.alice, team.work, "token", "revoke", "ci", "--yes")
     assert first.returncode == 0
     assert "new keys for: shop/dev" in first.stderr
-    by_reader = _cli(team.bob, team.work, "token", "revoke", "ci")  # bob reads, admins nothing
+    by_reader = _cli(
+        team.bob, team.work, "token", "revoke", "ci", "--yes"
+    )  # bob reads, admins nothing
     # revoked, it is still in Bob's `token list` with the role it held where he reads
     # (migration 0010), so he is told so, and nothing changes
     assert by_reader.returncode == 1, by_reader.stderr
@@ -640,7 +644,7 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
     engine = open_engine(server.database)
     keys_before = _key_versions(engine)
 
-    token_again = _cli(team.alice, team.work, "token", "revoke", "ci")
+    token_again = _cli(team.alice, team.work, "token", "revoke", "ci", "--yes")
     member_again = _cli(team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop")
 
     assert token_again.returncode == 1
@@ -689,7 +693,7 @@ def test_revoke_names_whose_role_and_says_when_it_was_their_last_and_remove_name
     last = _cli(
         team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop", "-e", "staging"
     )
-    removed = _cli(team.alice, team.work, "member", "remove", team.bob_email)
+    removed = _cli(team.alice, team.work, "member", "remove", team.bob_email, "--yes")
 
     assert first.returncode == last.returncode == 0, first.stderr + last.stderr
     assert first.stderr.startswith(f"revoked {team.bob_email}'s write on shop/dev; new keys for:")

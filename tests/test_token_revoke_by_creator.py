@@ -152,7 +152,7 @@ def test_a_writer_revokes_the_token_they_made_at_once_and_an_admin_finishes_the_
     ci = _ok(team.bob, team.work, "token", "create", "ci", "--role", "read", *STAGING).strip()
     assert team.token(ci, "get", "API_KEY", "--env", "staging")[1] == "before\n"
 
-    revoked = _cli(team.bob, team.work, "token", "revoke", "ci")
+    revoked = _cli(team.bob, team.work, "token", "revoke", "ci", "--yes")
 
     assert revoked.returncode == 0, revoked.stderr
     assert "revoked 'ci'; it stopped working now" in revoked.stderr, revoked.stderr
@@ -166,8 +166,8 @@ def test_a_writer_revokes_the_token_they_made_at_once_and_an_admin_finishes_the_
     [event] = [e for e in json.loads(team.a("audit", "--json")) if e["action"] == "token.revoke"]
     assert json.loads(event["details"])["by"] == "creator", event
     assert _opens_current_value(server, ci)  # not rotated yet: that is the admin's to do
-    again = _cli(team.bob, team.work, "token", "revoke", "ci")
-    by_colleague = _cli(team.carol, team.work, "token", "revoke", "ci")
+    again = _cli(team.bob, team.work, "token", "revoke", "ci", "--yes")
+    by_colleague = _cli(team.carol, team.work, "token", "revoke", "ci", "--yes")
     assert again.returncode == 1, again.stderr
     assert "token 'ci' is revoked already; nothing changed" in again.stderr
     # revoked, it is still in Carol's `token list` with the role it held where she reads
@@ -195,8 +195,8 @@ def test_a_writer_can_neither_revoke_a_colleagues_token_nor_rotate_their_own(
     team = Team(server, tmp_path, "other")
     ci = _ok(team.bob, team.work, "token", "create", "ci", "--role", "read", *STAGING).strip()
 
-    refused = _cli(team.carol, team.work, "token", "revoke", "ci")
-    urgent = _cli(team.carol, team.work, "token", "revoke", "ci", "--revoke-now")
+    refused = _cli(team.carol, team.work, "token", "revoke", "ci", "--yes")
+    urgent = _cli(team.carol, team.work, "token", "revoke", "ci", "--yes", "--revoke-now")
     rotated = _cli(team.bob, team.work, "token", "rotate", "ci")
 
     for attempt in (refused, urgent):
@@ -222,9 +222,9 @@ def test_a_token_revokes_the_token_it_made_and_its_maker_revokes_it_with_what_it
     code, subsub, err = team.token(sub.strip(), "token", "create", "subsub", *STAGING)
     assert code == 0, err
 
-    by_colleague = _cli(team.carol, team.work, "token", "revoke", "subsub")
-    by_token = team.token(deploy.strip(), "token", "revoke", "subsub")
-    by_its_maker = team.token(sub.strip(), "token", "revoke", "subsub")
+    by_colleague = _cli(team.carol, team.work, "token", "revoke", "subsub", "--yes")
+    by_token = team.token(deploy.strip(), "token", "revoke", "subsub", "--yes")
+    by_its_maker = team.token(sub.strip(), "token", "revoke", "subsub", "--yes")
 
     assert by_colleague.returncode == 4, by_colleague.stderr
     assert "only its creator (token sub)" in by_colleague.stderr, by_colleague.stderr
@@ -237,7 +237,7 @@ def test_a_token_revokes_the_token_it_made_and_its_maker_revokes_it_with_what_it
     assert team.state("sub") == [False]
     assert team.token(sub.strip(), "get", "API_KEY", "--env", "staging")[1] == "before\n"
 
-    by_bob = _cli(team.bob, team.work, "token", "revoke", "deploy")
+    by_bob = _cli(team.bob, team.work, "token", "revoke", "deploy", "--yes")
 
     assert by_bob.returncode == 0, by_bob.stderr
     ended = "revoked 'deploy' and 1 token that depended on its roles (sub)"

@@ -186,11 +186,11 @@ def test_a_tokens_maker_still_sees_it_once_revoked_and_is_told_so(team: Team) ->
     """Seeing a token is `token list`'s rule, which lets its maker see it with no role left
     (revoked): a second revoke says so rather than that no such token exists."""
     team.as_("bob", "token", "create", "mine", "--project", "shop", "--env", "prod")
-    code, err = team.cli("bob", team.work, "token", "revoke", "mine")
+    code, err = team.cli("bob", team.work, "token", "revoke", "mine", "--yes")
     assert code == 0, err
 
     listed = json.loads(team.as_("bob", "token", "list", "--json"))
-    again = team.cli("bob", team.work, "token", "revoke", "mine")
+    again = team.cli("bob", team.work, "token", "revoke", "mine", "--yes")
 
     # with the role it held when it ended (migration 0010)
     assert [
@@ -207,7 +207,7 @@ def test_an_ended_token_is_listed_to_whoever_saw_it_live_and_to_nobody_else(team
     for name, env in (("nightly", "prod"), ("stager", "staging")):
         team.a("token", "create", name, "--project", "shop", "--env", env)
         team.a("token", "rotate", name)
-    team.a("token", "revoke", "stager")
+    team.a("token", "revoke", "stager", "--yes")
     team.a("token", "create", "stager", "--project", "shop", "--env", "staging")
 
     def ended(who: str) -> dict[str, list[str | None]]:

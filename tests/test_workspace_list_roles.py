@@ -50,7 +50,7 @@ def test_each_workspace_shows_its_highest_role_and_a_lost_one_is_noted(
     _ok(carol, away, "workspace", "use", "acme", **carols)
 
     listed = _cli(carol, away, "workspace", "list", **carols)
-    _ok(alice, away, "member", "remove", "carol@ws.io")  # from acme, the one in use
+    _ok(alice, away, "member", "remove", "carol@ws.io", "--yes")  # from acme, the one in use
     lost = _cli(carol, away, "workspace", "list", **carols)
 
     assert listed.returncode == 0, listed.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -17,16 +17,10 @@ from envkeep.cli.options import (
     YesOpt,
     complete_from,
 )
-from envkeep.cli.state import confirm, interactive, make_context
+from envkeep.cli.state import asking, make_context
 from envkeep.client import member_invites, member_verify, members
 from envkeep.client.principal_names import member_name, shown_member
 from envkeep.core.errors import UsageError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from envkeep.client.revocation_preview import Lowering
-    from envkeep.settings import Settings
 
 member_app = typer.Typer(help="Members, roles and their keys (team server).", no_args_is_help=True)
 
@@ -77,7 +71,7 @@ def grant(
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
-    asked = _lowering_confirmed(ctx.settings, yes=yes)
+    asked = asking(ctx.settings, yes=yes)
     count, revoked = members.grant(
         ctx, who, role, project=project, environment=env, confirm_lowering=asked
     )
@@ -87,20 +81,6 @@ def grant(
         f"{who} now holds {role} on {where};"
         f" {output.counted(count, 'environment key')} shared with them{ended}"
     )
-
-
-def _lowering_confirmed(settings: Settings, *, yes: bool) -> Callable[[Lowering], None]:
-    """Go on lowering a role with --yes or after a "yes" on a terminal; elsewhere refuse,
-    saying what lowering does."""
-
-    def confirmed(lowered: Lowering) -> None:
-        if yes:
-            return
-        if not interactive(settings):
-            raise lowered.refused()
-        confirm(settings, f"{lowered}. Lower it?", yes=False)
-
-    return confirmed
 
 
 def _whose(who: str) -> str:
@@ -137,6 +117,7 @@ def revoke(
 def remove(
     who: Annotated[str, typer.Argument(help="The member's email, or an invitee's.")],
     revoke_now: RevokeNowOpt = False,
+    yes: YesOpt = False,
     invites: Annotated[
         bool,
         typer.Option(
@@ -147,17 +128,20 @@ def remove(
     ] = False,
 ) -> None:
     """Remove a member from the workspace and rotate every key they could read (their
-    pending invites go too). For someone invited who has not joined, withdraw the invite: its
-    code no longer works.
+    pending invites go too). It says first which roles, tokens and keys that takes, revokes
+    and rotates, and asks (--yes: do not ask). For someone invited who has not joined,
+    withdraw the invite, unasked: its code no longer works.
 
-    Example: envkeep member remove bob@example.com (--invites: only the invites to bob)
+    Example: envkeep member remove bob@example.com --yes (--invites: only the invites to bob)
     """
     if invites and revoke_now:
         raise UsageError(
             "--invites withdraws invites and removes no one: --revoke-now has nothing to do",
             hint="drop one of them",
         )
-    removed = member_invites.remove(make_context(), who, now=revoke_now, invites_only=invites)
+    ctx = make_context()
+    asked = asking(ctx.settings, yes=yes)
+    removed = member_invites.remove(ctx, who, now=revoke_now, invites_only=invites, confirm=asked)
     output.done(removed.summary(who))
 
 

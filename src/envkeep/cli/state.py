@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from envkeep.client.context import ClientContext
 from envkeep.core.errors import ConfirmationRequired, Declined, UsageError
@@ -81,6 +81,29 @@ def confirm(settings: Settings, question: str, *, yes: bool) -> None:
         if typer.confirm(question, default=False):
             return
     raise Declined
+
+
+class Askable(Protocol):
+    """A change a command asks about first (a grant that lowers a role, a member's removal,
+    a token's revocation): the question, and the refusal off a terminal without --yes."""
+
+    def question(self) -> str: ...
+
+    def refused(self) -> UsageError: ...
+
+
+def asking(settings: Settings, *, yes: bool) -> Callable[[Askable], None]:
+    """What goes on with a change told of (`Askable`): --yes, or a "yes" on a terminal;
+    elsewhere its refusal, saying what it would do."""
+
+    def confirmed(change: Askable) -> None:
+        if yes:
+            return
+        if not interactive(settings):
+            raise change.refused()
+        confirm(settings, change.question(), yes=False)
+
+    return confirmed
 
 
 @contextmanager

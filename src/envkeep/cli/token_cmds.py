@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt
-from envkeep.cli.state import make_context
+from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt, YesOpt
+from envkeep.cli.state import asking, make_context
 from envkeep.client import signer_list, tokens
 from envkeep.core.timestamps import as_utc
 
@@ -146,15 +146,19 @@ def _scope(token: dict[str, object]) -> str:
 def revoke(
     name: Annotated[str, typer.Argument(help="The name of the live token to end.")],
     revoke_now: RevokeNowOpt = False,
+    yes: YesOpt = False,
 ) -> None:
-    """End a token and rotate the keys of every environment it could read.
+    """End a token and rotate the keys of every environment it could read. It says first
+    which tokens end with it and which keys it rotates, and asks (--yes: do not ask).
 
     Its creator may revoke it too, without being an admin: it stops working at once, and the
     keys of environments you are no admin of are named for an admin to rotate.
 
-    Example: envkeep token revoke ci
+    Example: envkeep token revoke ci --yes
     """
-    revoked = tokens.revoke_token(make_context(), name, now=revoke_now)
+    ctx = make_context()
+    asked = asking(ctx.settings, yes=yes)
+    revoked = tokens.revoke_token(ctx, name, now=revoke_now, confirm=asked)
     also = revoked.ended("its").removeprefix("revoked ")
     if not revoked.left:
         output.done(f"revoked '{name}'{' and ' + also if also else '; '}{revoked.keys()}")

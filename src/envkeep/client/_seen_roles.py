@@ -1,6 +1,6 @@
 """Who holds which role, as `member list` and `token list` show the caller, and what taking
 roles away would end and rotate, forecast from that (`Seen.foresee`): the ground on which
-`revocation_preview` checks a revocation.
+`revocation_preview` checks a revocation and `revocation_plan` says what it will do.
 
 The server decides for real, in the request (`app/token_cascade.py`, `app/members.py`); this is
 a forecast. It takes a token's creator to be the giver of each of its roles, which holds unless

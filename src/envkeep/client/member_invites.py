@@ -14,13 +14,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from envkeep.client import members
+from envkeep.client.revocation_plan import refuse_plan
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, NotFoundError
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
+    from envkeep.client.revocation_plan import RevocationPlan
 
 ACTIVE, PENDING, EXPIRED = "active", "pending", "expired"
 
@@ -146,13 +150,19 @@ class Removal:
 
 
 def remove(
-    ctx: ClientContext, who: str, *, now: bool = False, invites_only: bool = False
+    ctx: ClientContext,
+    who: str,
+    *,
+    now: bool = False,
+    invites_only: bool = False,
+    confirm: Callable[[RevocationPlan], None] = refuse_plan,
 ) -> Removal:
     """`member remove`: someone only invited (not a member the caller sees) has their
-    pending invites withdrawn; a member is removed as `members.remove` does, their pending
-    invites with them (by the server, in the same request). ``invites_only``: withdraw the
-    invites whoever they are for, and remove no one (a member's invite to another scope, or
-    an expired one that `member list` would show until then)."""
+    pending invites withdrawn, unasked (no access is taken, no key rotated); a member is
+    removed as `members.remove` does, once ``confirm`` returns, their pending invites with
+    them (by the server, in the same request). ``invites_only``: withdraw the invites
+    whoever they are for, and remove no one (a member's invite to another scope, or an
+    expired one that `member list` would show until then)."""
     email = who.strip().lower()
     invited = [i for i in pending_invites(ctx) if i["email"] == email]
     if invites_only:
@@ -166,7 +176,7 @@ def remove(
     if invited and not _listed_member(ctx, email):
         _withdraw(team_backend(ctx), invited)
         return Removal(None, invited)
-    return Removal(members.remove(ctx, who, now=now), invited)
+    return Removal(members.remove(ctx, who, now=now, confirm=confirm), invited)
 
 
 def _listed_member(ctx: ClientContext, email: str) -> bool:

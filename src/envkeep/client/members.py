@@ -1,7 +1,7 @@
 """Client use cases for members: grant (sealing every data key the grantee gains), revoke
-(then rotate the keys of what it no longer reaches: `key_rotation`), list (verifying a key:
-`member_verify`). Roles that overlap (a grant a broader role outranks, a revocation another
-role still covers) are `overlapping_roles`.
+(then rotate the keys of what it no longer reaches: `key_rotation`), remove (asking first:
+`revocation_plan`), list (verifying a key: `member_verify`). Roles that overlap (a grant a
+broader role outranks, a revocation another role still covers) are `overlapping_roles`.
 
 Public keys come from the server, so they are pinned on first use (``known_keys.json``): a
 changed key is refused until ``envkeep member verify`` accepts its fingerprint.
@@ -24,7 +24,14 @@ from envkeep.client.overlapping_roles import (
     still_reached,
 )
 from envkeep.client.principal_names import grant_name, shown_principal
-from envkeep.client.revocation_preview import Lowering, check_revocation, lowering
+from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
+from envkeep.client.revocation_preview import (
+    REVOKE_NOW,
+    Lowering,
+    check_revocation,
+    foresee_revocation,
+    lowering,
+)
 from envkeep.client.scope_shares import scope_environments, seal_scope_shares
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import (
@@ -224,9 +231,18 @@ def scope_where(project: str | None, environment: str | None) -> str:
     return "/".join(p for p in (project, environment) if p) or "workspace"
 
 
-def remove(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
+def remove(
+    ctx: ClientContext,
+    name: str,
+    *,
+    now: bool = False,
+    confirm: Callable[[RevocationPlan], None] = refuse_plan,
+) -> Revoked:
     """Remove a member from the workspace (and the tokens they made), then rotate every key
-    they could read, whatever roles overlap (``now``: as `revoke`'s)."""
+    they could read, whatever roles overlap (``now``: as `revoke`'s). It goes on only once
+    ``confirm`` returns, told what it will do (it raises to stop; by default it refuses):
+    nothing has changed before then. One the caller sees no role of, or itself, is left to
+    the server to refuse, unasked."""
     backend = team_backend(ctx)
     principal = lookup(ctx, name)
     if principal.kind == "service":  # removed, it would stay a live token with no role
@@ -235,8 +251,10 @@ def remove(ctx: ClientContext, name: str, *, now: bool = False) -> Revoked:
             hint=f"end it with: envkeep token revoke {shlex.quote(name)}",
         )
     who = shown_principal(principal)
-    if not now:
-        check_revocation(ctx, backend, who, None, f"removing {who}")
+    forecast = foresee_revocation(ctx, backend, who, None, f"removing {who}", check=not now)
+    if forecast.taken and principal.id != ctx.identity.principal_id:
+        command = ["envkeep", "member", "remove", name, *([REVOKE_NOW] if now else [])]
+        confirm(RevocationPlan.of(forecast, shlex.join(command)))
     try:
         answer = backend.api.request(
             "POST",

@@ -11,7 +11,8 @@ With ENVKEEP_SIGNERS set, each of them (and `token rotate`) also refuses up fron
 list would stop (`listed_rotations`).
 
 The forecast itself, from what `member list` and `token list` show the caller, is
-`_seen_roles`'s.
+`_seen_roles`'s; what `member remove` and `token revoke` say of it before they ask is
+`revocation_plan`'s.
 """
 
 from __future__ import annotations
@@ -210,6 +211,11 @@ class TokenRevoker:
     def may_rotate(self, project: str | None, environment: str | None) -> bool:
         """Whether this identity is an admin of that scope (may rotate its keys)."""
         return any(covers(b, Target(WS, project, environment)) for b in self.admin)
+
+    @property
+    def live(self) -> bool:
+        """Whether `token list` shows the caller the token live (else the server answers)."""
+        return f"token {self.name}" in self.seen.creators
 
     def foresee(self, backend: HttpBackend) -> Forecast:
         """What revoking the token would do (`Seen.foresee`)."""

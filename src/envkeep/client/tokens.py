@@ -20,7 +20,8 @@ from envkeep.app.credentials import token_hash
 from envkeep.client.key_rotation import rotate_environments
 from envkeep.client.members import Revoked, finish_revocation, list_members
 from envkeep.client.pins import load_pins, pin_made_here
-from envkeep.client.revocation_preview import TokenRevoker, check_token_rotation
+from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
+from envkeep.client.revocation_preview import REVOKE_NOW, TokenRevoker, check_token_rotation
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.client.signer_list import ScopeSigners, scope_signers
 from envkeep.client.team_server import team_backend
@@ -303,12 +304,20 @@ class TokenRevoked(Revoked):
     left: tuple[tuple[str, str], ...] = ()
 
 
-def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRevoked:
+def revoke_token(
+    ctx: ClientContext,
+    name: str,
+    *,
+    now: bool = False,
+    confirm: Callable[[RevocationPlan], None] = refuse_plan,
+) -> TokenRevoked:
     """End a token (and the tokens it made), then rotate the data key of every environment
     they could read. Its admin (wherever it holds a role) is refused before anything changes
     when this identity could not rotate them all (`foresee_revocation`), unless ``now``. Its
     creator, who needed no admin to make it, revokes it at once and rotates only the keys of
-    the environments it is an admin of; the others are left named (`TokenRevoked.left`)."""
+    the environments it is an admin of; the others are left named (`TokenRevoked.left`). It
+    goes on only once ``confirm`` returns, told what it will do (it raises to stop; by
+    default it refuses); a token the caller does not see live is left to the server."""
     backend = team_backend(ctx)
     revoker = TokenRevoker.of(ctx, backend, name)
     forecast = revoker.foresee(backend)
@@ -316,6 +325,10 @@ def revoke_token(ctx: ClientContext, name: str, *, now: bool = False) -> TokenRe
         revoker.check(ctx, backend, forecast)
     elif not now:  # ENVKEEP_SIGNERS must not stop the rotations it does do
         revoker.check_listed(ctx, backend, forecast)
+    if revoker.live:
+        command = shlex.join(["envkeep", "token", "revoke", name, *([REVOKE_NOW] if now else [])])
+        rotates = None if revoker.admin_over_all else revoker.may_rotate
+        confirm(RevocationPlan.of(forecast, command, rotates))
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
