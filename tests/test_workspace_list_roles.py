@@ -105,7 +105,7 @@ def test_a_removed_members_init_in_the_teams_checkout_says_to_make_a_workspace_f
     code = _ok(alice, work, "member", "invite", "carol@removed.io", "--role", "read",
                "--project", "shop").strip()  # fmt: skip
     join(server, carol, work, code, "carol@removed.io")  # alice's workspace is carol's in use
-    _ok(alice, work, "member", "remove", "carol@removed.io")
+    _ok(alice, work, "member", "remove", "carol@removed.io", "--yes")
 
     refused = _cli(carol, work, "init", ENVKEEP_PASSPHRASE="carol passphrase")
 
