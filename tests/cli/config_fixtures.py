@@ -298,11 +298,15 @@ def editor_env(script: Path) -> dict[str, str | None]:
 
 
 def answer_prompts(
-    envkeep: Envkeep, args: Sequence[str], answers: Sequence[tuple[bytes, bytes | int]]
+    envkeep: Envkeep,
+    args: Sequence[str],
+    answers: Sequence[tuple[bytes, bytes | int]],
+    env: Mapping[str, str | None] | None = None,
 ) -> tuple[int, str]:
     """Run `envkeep` with stdin, stdout and stderr on a pseudo-terminal (CI unset, so it asks),
     and once each answer's prompt has appeared, type its bytes or send its signal (an int):
-    its exit code and everything it wrote, each prompt answered shown as ``<asked>``."""
+    its exit code and everything it wrote, each prompt answered shown as ``<asked>``
+    (``env``: more of the environment, an editor say)."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [*ENVKEEP, *args],
@@ -310,7 +314,7 @@ def answer_prompts(
         stdout=terminal,
         stderr=terminal,
         cwd=envkeep.cwd,
-        env=envkeep.environ({"CI": None, "COLUMNS": "200", "NO_COLOR": "1"}),
+        env=envkeep.environ({**(env or {}), "CI": None, "COLUMNS": "200", "NO_COLOR": "1"}),
     )
     os.close(terminal)
     written = bytearray()

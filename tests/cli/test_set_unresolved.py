@@ -243,7 +243,8 @@ def test_a_removal_that_would_uncover_a_reference_cycle_is_refused_and_nothing_i
     unsetting it, or deleting its line in `edit`, would leave A and B to the cycle there, which
     no `set` could have written. Refused as `set` refuses a cycle (exit 3), naming it."""
     envkeep.ok("set", "B=1", "--service", "api")
-    envkeep.ok("set", "B=1", "--service", "worker")
+    # KEEP: the edit's buffer keeps a variable (an emptied one is cancelled before any check)
+    envkeep.ok("set", "B=1", "KEEP=1", "--service", "worker")
     envkeep.ok("set", "A=${B}", "B=${A}", "--service", "-")  # each service ends it
     script = tmp_path / "editor.py"
     script.write_text(

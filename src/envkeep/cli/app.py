@@ -36,7 +36,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("import", "variable_cmds", "import_", False),
     ("history", "history_cmds", "history", False),
     ("rollback", "history_cmds", "rollback", False),
-    ("edit", "variable_cmds", "edit", False),
+    ("edit", "edit_cmd", "edit", False),
     ("run", "run_cmd", "run", False),
     ("identity", "identity_cmds", "identity_app", True),
     ("completion", "completion", "completion_app", True),

@@ -1,4 +1,4 @@
-"""`envkeep set|get|unset|list|import|edit` (`export`: cli/export_cmd.py)."""
+"""`envkeep set|get|unset|list|import` (`export`: cli/export_cmd.py, `edit`: cli/edit_cmd.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import WriteScope, confirming, interactive, make_context
-from envkeep.client import assignments, editing, resolving, schemas, variables
+from envkeep.client import assignments, resolving, schemas, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import personal_note, where_flags
 from envkeep.core.errors import InputError, UsageError
@@ -70,12 +70,12 @@ def set_(
     left = len(values) - done.count
     same = f"; {left} unchanged (the value it has)" if left else ""
     output.done(f"set {output.counted(done.count, 'variable')} in {at.words}{same}")
-    _warn_unresolved(done.unresolved)
+    warn_unresolved(done.unresolved)
     for typo in done.typos:
         output.done(typo)
 
 
-def _warn_unresolved(found: Sequence[Unresolved], *, most: int = 10) -> None:
+def warn_unresolved(found: Sequence[Unresolved], *, most: int = 10) -> None:
     """One warning for each value written that does not resolve, the first ``most`` of them."""
     for unresolved in found[:most]:
         output.done(f"warning: {unresolved.describe()}")
@@ -270,7 +270,7 @@ def import_(
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
         f" {len(plan.skipped)} skipped"
     )
-    _warn_unresolved(plan.unresolved)
+    warn_unresolved(plan.unresolved)
     if plan.unresolved and not literal:
         output.done(
             "hint: if the file's ${...} are text, not references (a file envkeep export"
@@ -303,79 +303,3 @@ def _parsed(result: ImportResult) -> dict[str, str]:
     for warning in result.warnings:
         output.done(f"warning: {warning}")
     return result.values
-
-
-def edit(
-    env: EnvOpt = None,
-    service: ServiceOpt = None,
-    yes: YesOpt = False,
-    no_validate: NoValidateOpt = False,
-    from_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--from",
-            help="Apply this file instead of opening the editor: a buffer envkeep kept"
-            " (ENVKEEP_HOME/recovered/) applies only your changes in it, any other text becomes"
-            " the scope's whole content. Shows what it changes, then asks (--yes: does not).",
-        ),
-    ] = None,
-    overwrite: Annotated[
-        bool,
-        typer.Option(
-            "--overwrite",
-            help="With --from a kept buffer: write your changes over names another write"
-            " changed since it was read (refused otherwise).",
-        ),
-    ] = False,
-) -> None:
-    """Edit one scope's variables in $EDITOR; what changed is written as one batch. Each
-    value set is checked as `set` checks it. A name missing from the text is unset, as `unset`
-    checks it. On a terminal, a text refused for what it holds opens again with the
-    reason on top: correct it, or save it unchanged to give up.
-
-    Example: EDITOR=nano envkeep edit --env dev --service api
-    """
-    from envkeep.cli.editors import external_editor, file_as_editor, plan_approval
-
-    at = WriteScope.of(env, service)
-    run_editor = external_editor(at.ctx.settings.editor)
-    approve = None
-    if overwrite and from_file is None:
-        raise UsageError(
-            "--overwrite applies a kept buffer: it goes with --from FILE",
-            hint="the editor starts from the values there now, so it has nothing to overwrite",
-        )
-    if from_file is not None:
-        run_editor, approve = file_as_editor(from_file), plan_approval(at, yes=yes)
-    elif not at.ctx.settings.editor_named and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(  # vi without a terminal draws escape codes and fails; ask nothing
-            "no editor to open: VISUAL and EDITOR are unset, and vi (the fallback) needs a"
-            " terminal; nothing changed",
-            hint="apply a file instead: envkeep edit --from FILE"
-            f" {where_flags(at.ctx, at.env, at.service)}, or set EDITOR",
-        )
-    result = confirming(
-        at.ctx.settings,
-        yes,
-        lambda ok: editing.edit_scope(
-            at.ctx,
-            at.env,
-            at.service,
-            run_editor,
-            confirmed=ok,
-            check=not no_validate,
-            approve=approve,
-            source=from_file,
-            overwrite=overwrite,
-            # An editor on a terminal is reopened on a refused text, as kubectl edit does.
-            reopen=from_file is None and interactive(at.ctx.settings) and sys.stdout.isatty(),
-        ),
-        where=at.words,
-    )
-    if not result.set_names and not result.unset_names:
-        output.done("no changes")
-    else:
-        output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {at.words}")
-    if result.deleted is not None:
-        output.done(f"deleted {result.deleted} (applied; it held values in clear)")
-    _warn_unresolved(result.unresolved)

@@ -8,6 +8,10 @@ out (`recovered_buffers`: its values are in clear), and `edit --from FILE` appli
 corrected, read in the buffer's own format, after showing what it changes. What is set is
 checked against the schemas of the services that will see it, as `envkeep set` checks it
 (`write_checks`).
+
+A text with no variable left, where the scope had some, cancels the edit (as git does with an
+empty commit message, and kubectl edit with an empty file): a buffer emptied by mistake would
+delete the whole scope. Deleting everything is `envkeep unset`'s, named in the hint.
 """
 
 from __future__ import annotations
@@ -150,11 +154,11 @@ def edit_scope(
             try:
                 done = _apply(
                     ctx, opened, service, before, text, schemas=schemas, approve=approve,
-                    overwrite=overwrite,
+                    overwrite=overwrite, source=source,
                 )  # fmt: skip
                 break
-            except _Declined as declined:  # a "no" to the plan: the text is where the user has it
-                raise declined.error from None
+            except _Cancelled as cancelled:  # nothing of the user's to keep (see the class)
+                raise cancelled.error from None
             except _TextRefused as refused:
                 if not reopen or text == shown:  # saved as it was shown: the user gives up
                     error = refused.error
@@ -350,12 +354,58 @@ class _TextRefused(Exception):
         self.error = error
 
 
-class _Declined(Exception):
-    """``approve`` said no (its error inside): nothing is kept, nothing was written."""
+class _Cancelled(Exception):
+    """The edit stops with the error inside, nothing written and nothing kept: ``approve``
+    said no (the text is where the user has it), or the text holds no variable (nothing in it
+    to keep)."""
 
     def __init__(self, error: EnvkeepError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+# Unsets up to this many are never asked about, whatever the scope's size.
+LARGE_DELETION = 2
+
+
+def deletes_much(changes: Mapping[str, str | None], before: Mapping[str, str]) -> bool:
+    """Whether an edit's ``changes`` unset more than half of the variables the scope held
+    (``before``), and more than a couple: the CLI shows them and asks first (`--yes` off a
+    terminal), as it does for a file applied with `edit --from`."""
+    unset = sum(1 for value in changes.values() if value is None)
+    return unset > LARGE_DELETION and unset * 2 > len(before)
+
+
+def _words(env: str, service: str | None) -> str:
+    """A scope as the CLI's done lines name it: ``dev (shared)``, ``dev (service api)``."""
+    return f"{env} ({'shared' if service is None else f'service {service}'})"
+
+
+_NAMED = 10  # names a hint's `envkeep unset` spells out; more are counted
+
+
+def _emptied(
+    ctx: ClientContext,
+    env: str,
+    service: str | None,
+    before: Mapping[str, str],
+    source: Path | None,
+) -> _Cancelled:
+    """The cancellation of a text with no variable left in it, ``before`` being the scope's
+    variables: the hint says how to delete them all on purpose."""
+    what = "the buffer was emptied (no variable left)"
+    if source is not None:
+        what = f"{source} holds no variable"
+    flags = where_flags(ctx, env, service, anywhere=True)  # a deletion says its scope in full
+    unset = f"envkeep unset {' '.join(sorted(before))} {flags}"
+    if len(before) > _NAMED:  # too long a line to copy: the names are listed
+        unset = f"envkeep unset NAME… {flags}, naming the {len(before)} envkeep list {flags} shows"
+    return _Cancelled(
+        UsageError(
+            f"the edit was cancelled: {what}; nothing changed",
+            hint=f"to unset every variable of {_words(env, service)} on purpose: {unset}",
+        )
+    )
 
 
 def _apply(
@@ -368,6 +418,7 @@ def _apply(
     schemas: dict[str, Schema],
     approve: Approve | None = None,
     overwrite: bool = False,
+    source: Path | None = None,
 ) -> EditResult:
     from envkeep.client.assignments import check_references
     from envkeep.client.broken_references import unresolved_by_set
@@ -380,6 +431,8 @@ def _apply(
         base = _read_base(text)
     except EnvkeepError as error:
         raise _TextRefused(error) from error
+    if not after and before:  # before any check: an emptied buffer is no list of deletions
+        raise _emptied(ctx, opened.snapshot.environment.name, service, before, source)
     if base is None:
         changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
         changes.update({k: None for k in before if k not in after})
@@ -397,7 +450,7 @@ def _apply(
         try:
             approve(changes, before)
         except EnvkeepError as error:
-            raise _Declined(error) from error
+            raise _Cancelled(error) from error
     if changes:
         writes = opened.plan_writes(opened.scope_for(service), changes)
         write_planned(ctx, opened, writes, confirmed=True)

@@ -98,14 +98,18 @@ def load_project_templates(ctx: ClientContext) -> dict[str, Template]:
     return load_templates(template_directories(ctx))
 
 
-def where_flags(ctx: ClientContext, env: str, service: str | None) -> str:
+def where_flags(
+    ctx: ClientContext, env: str, service: str | None, *, anywhere: bool = False
+) -> str:
     """The flags that name an environment and a scope (None: shared) again, for a hint's
     command. The shared scope is ``--service -`` in a service's directory: leaving --service
     out there names that service (the directory chose it), and the hint followed would act on
-    it instead."""
+    it instead. ``anywhere``: ``--service -`` wherever this runs, for a command the user may
+    run later from another directory (a kept edit buffer's), or one that deletes."""
     if service is not None:
         return f"--env {env} --service {service}"
-    return f"--env {env}" + (" --service -" if ctx.directory_service is not None else "")
+    shared = anywhere or ctx.directory_service is not None
+    return f"--env {env}" + (" --service -" if shared else "")
 
 
 def service_layer(service: str) -> str:
