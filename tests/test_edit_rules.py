@@ -1,11 +1,16 @@
 """The rules `envkeep edit` decides by, without a store: which deletions are asked first
-(`editing.deletes_much`)."""
+(`editing.deletes_much`), the scope a kept buffer was read from (`edit_base.kept_scope`), and
+what of a kept buffer is the user's change or a conflict (`edit_base.changes_since`), judged
+on values, not versions: a key rotation's new version of the same value is no conflict."""
 
 from __future__ import annotations
 
 import pytest
 
+from envkeep.client.edit_base import Base, changes_since, kept_scope, read_base, with_base
 from envkeep.client.editing import deletes_much
+from envkeep.client.vault import Variable
+from envkeep.core.errors import ConflictError, UsageError
 
 
 @pytest.mark.parametrize(
@@ -28,3 +33,51 @@ def test_an_edit_is_asked_first_when_it_unsets_more_than_half_and_more_than_two(
     changes["ADDED"] = "1"  # a value set is no deletion
 
     assert deletes_much(changes, before) is asked
+
+
+def _variable(name: str, value: str, version: int) -> Variable:
+    return Variable(name, value, "shared", "shared", f"id-{name}", version, "now", "alice")
+
+
+READ = [_variable("A", "1", 1), _variable("B", "2", 1)]
+
+
+def test_a_kept_buffer_says_the_scope_it_was_read_from() -> None:
+    text = with_base("A=1\n", "dev", None, READ)
+
+    assert kept_scope(text) == ("dev", None)
+    assert kept_scope(with_base("A=1\n", "prod", "api", READ)) == ("prod", "api")
+    assert kept_scope("A=1\n") is None  # a file of the user's: no scope of its own
+
+
+def test_a_damaged_base_line_is_refused() -> None:
+    text = with_base("A=1\n", "dev", None, READ).replace('"env"', '"nv"')
+
+    with pytest.raises(UsageError, match="base line is damaged"):
+        kept_scope(text)
+
+
+def test_a_rotation_since_the_buffer_was_read_is_no_conflict() -> None:
+    base = kept_base()
+    now = {v.name: v for v in (_variable("A", "1", 2), _variable("B", "2", 2))}  # re-encrypted
+
+    changes = changes_since(base, {"A": "10", "B": "2", "NEW": "x"}, now, overwrite=False)
+
+    assert changes == {"A": "10", "NEW": "x"}
+
+
+def test_a_value_changed_since_the_buffer_was_read_is_a_conflict_unless_overwritten() -> None:
+    base = kept_base()
+    now = {v.name: v for v in (_variable("A", "5", 2), _variable("B", "2", 2))}
+
+    with pytest.raises(ConflictError, match=r"since this text was read: A \(now version 2"):
+        changes_since(base, {"A": "10", "B": "2"}, now, overwrite=False)
+    assert changes_since(base, {"A": "10", "B": "2"}, now, overwrite=True) == {"A": "10"}
+    # B's version moved on (a rotation), its value did not: the user's change of it is theirs
+    assert changes_since(base, {"A": "1", "B": "20"}, now, overwrite=False) == {"B": "20"}
+
+
+def kept_base() -> Base:
+    found = read_base(with_base("", "dev", None, READ))
+    assert found is not None
+    return found

@@ -16,6 +16,8 @@ from envkeep.cli.options import EnvOpt, NoValidateOpt, ServiceOpt, YesOpt
 from envkeep.cli.state import WriteScope, confirm, confirming, interactive
 from envkeep.cli.variable_cmds import warn_unresolved
 from envkeep.client import editing
+from envkeep.client.context import SHARED_SCOPE_OPTION
+from envkeep.client.edit_base import kept_scope
 from envkeep.client.resolution import where_flags
 from envkeep.core.errors import UsageError
 
@@ -41,6 +43,18 @@ def _putting(text: str) -> Callable[[Path], None]:
         buffer.write_text(text, encoding="utf-8")
 
     return put
+
+
+def _scope(env: str | None, service: str | None, text: str | None) -> WriteScope:
+    """What the edit works on: the flags' environment and scope; where they name none, those
+    a kept buffer (``text``, applied with --from) was read from, whatever the directory;
+    else the project's default environment and the directory's service."""
+    kept = None if text is None else kept_scope(text)
+    if kept is not None:
+        env = kept[0] if env is None else env
+        if service is None:
+            service = SHARED_SCOPE_OPTION if kept[1] is None else kept[1]
+    return WriteScope.of(env, service)
 
 
 def _plan_approval(at: WriteScope, *, yes: bool, always: bool) -> editing.Approve:
@@ -102,7 +116,8 @@ def edit(
         typer.Option(
             "--from",
             help="Apply this file instead of opening the editor: a buffer envkeep kept"
-            " (ENVKEEP_HOME/recovered/) applies only your changes in it, any other text becomes"
+            " (ENVKEEP_HOME/recovered/) applies only your changes in it, to the environment and"
+            " scope it was read from unless --env or --service says; any other text becomes"
             " the scope's whole content. Shows what it changes, then asks (--yes: does not).",
         ),
     ] = None,
@@ -125,7 +140,7 @@ def edit(
     Example: EDITOR=nano envkeep edit --env dev --service api
     """
     text = None if from_file is None else _read_text(from_file)
-    at = WriteScope.of(env, service)
+    at = _scope(env, service, text)
     if overwrite and text is None:
         raise UsageError(
             "--overwrite applies a kept buffer: it goes with --from FILE",

@@ -1,4 +1,12 @@
-"""Writing a planned batch, and when it is stale, saying who changed what meanwhile."""
+"""Writing a planned batch, and when it is stale, saying who changed what meanwhile.
+
+What counts as a change is a value, compared in plaintext here (the server cannot): a new
+version that holds the value a command read is no conflicting write. A key rotation makes one
+of every value (re-encrypted under the new key, by whoever rotated), and a write planned
+before it is refused by the server all the same (sealed under the old key); `write_changes`
+then plans it again against a new read, and the explanation of a real conflict names only
+the values that changed.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ from envkeep.client.resolution import where_flags
 from envkeep.core.errors import ConflictError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from envkeep.app.views import SecretWrite
     from envkeep.client.context import ClientContext
@@ -40,18 +48,89 @@ class Stale(Exception):
     """A batch was planned against versions another write has since replaced."""
 
 
-def _explained(
-    ctx: ClientContext, opened: OpenEnvironment, writes: Sequence[SecretWrite], error: ConflictError
-) -> ConflictError:
+# Plans of one `write_changes`: each new read may meet another rotation, but not forever.
+REPLANS = 3
+
+
+def write_changes(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    service: str | None,
+    changes: Mapping[str, str | None],
+    *,
+    confirmed: bool = False,
+) -> int:
+    """Write ``changes`` (None unsets) to ``service``'s scope (None: shared) of ``opened``,
+    planned against what it read. When the store moved on meanwhile without changing the value
+    of any name changed here (a key rotation re-encrypted them, or a write set the same value),
+    nothing this command read is lost: the batch is planned again against a new read, sealed
+    under the data key current then, and written. A name whose value is not the one read
+    (changed, deleted or created since) is a conflict, explained, and nothing is written.
+    Returns the environment's new revision, as `write_planned` does."""
+    for attempt in range(REPLANS):
+        writes = opened.plan_writes(opened.scope_for(service), changes)
+        try:
+            return ctx.backend.write_secrets(
+                ctx.project_file.project, opened.snapshot.environment.name, writes,
+                confirmed=confirmed,
+            )  # fmt: skip
+        except ConflictError as error:
+            now = _read_again(ctx, opened) if type(error) is ConflictError else None
+            if now is None or attempt == REPLANS - 1 or _moved(opened, now, service, changes):
+                raise _explained(ctx, opened, writes, error, now=now) from None
+            opened = now
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises
+
+
+def _read_again(ctx: ClientContext, opened: OpenEnvironment) -> OpenEnvironment | None:
+    """The environment of ``opened`` read again, every scope; None when it cannot be (the
+    conflict is then the answer)."""
     from envkeep.client.reading import read_environment
 
     try:
-        now = read_environment(ctx, opened.snapshot.environment.name, None)
+        return read_environment(ctx, opened.snapshot.environment.name, None)
     except Exception:  # noqa: BLE001 - the original conflict is still the answer
+        return None
+
+
+def _moved(
+    read: OpenEnvironment,
+    now: OpenEnvironment,
+    service: str | None,
+    changes: Mapping[str, str | None],
+) -> bool:
+    """Whether the value of a name of ``changes`` is not what ``read`` held (decrypted both)."""
+    scope = read.scope_for(service)
+    return any(_value(read, scope, name) != _value(now, scope, name) for name in changes)
+
+
+def _value(opened: OpenEnvironment, scope: str, name: str) -> str | None:
+    found = opened.find(scope, name)
+    return None if found is None else found.value
+
+
+def _explained(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    writes: Sequence[SecretWrite],
+    error: ConflictError,
+    *,
+    now: OpenEnvironment | None = None,
+) -> ConflictError:
+    """``error`` worded with what changed since ``opened`` was read: the names planned whose
+    version moved on, less those that still hold the value read (a rotation's re-encryption);
+    ``now``: the environment read again already."""
+    now = now or _read_again(ctx, opened)
+    if now is None:
         return error
     planned = {w.secret_id: w.expected_version for w in writes}
+    read = {v.secret_id: v.value for v in opened.variables()}
     changed = [
-        v for v in now.variables() if v.secret_id in planned and v.version != planned[v.secret_id]
+        v
+        for v in now.variables()
+        if v.secret_id in planned
+        and v.version != planned[v.secret_id]
+        and read.get(v.secret_id) != v.value
     ]
     for write in writes:  # a name this batch meant to create, created by another meanwhile
         if write.expected_version == 0:

@@ -5,9 +5,9 @@ batch is written against the versions read before the editor opened, so if someo
 scope meanwhile the write is refused as a conflict; then (and on a syntax error) the buffer is
 kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost, until the user deletes it or logs
 out (`recovered_buffers`: its values are in clear), and `edit --from FILE` applies it once
-corrected, read in the buffer's own format, after showing what it changes. What is set is
-checked against the schemas of the services that will see it, as `envkeep set` checks it
-(`write_checks`).
+corrected, read in the buffer's own format, after showing what it changes (`edit_base`). What
+is set is checked against the schemas of the services that will see it, as `envkeep set`
+checks it (`write_checks`).
 
 A text with no variable left, where the scope had some, cancels the edit (as git does with an
 empty commit message, and kubectl edit with an empty file): a buffer emptied by mistake would
@@ -17,7 +17,6 @@ delete the whole scope. Deleting everything is `envkeep unset`'s, named in the h
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import tempfile
 import time
@@ -25,7 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from envkeep.client.conflicts import write_planned
+from envkeep.client.conflicts import write_changes
+from envkeep.client.edit_base import changes_since, read_base, with_base
 from envkeep.client.resolution import where_flags
 from envkeep.core.dotenv import ParsedDotenv, parse_dotenv, render_dotenv
 from envkeep.core.errors import (
@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import OpenEnvironment, Variable
+    from envkeep.client.edit_base import Base
+    from envkeep.client.vault import OpenEnvironment
     from envkeep.core.schema import Schema
 
 HEADER = (
@@ -218,117 +219,22 @@ def _keep_and_raise(
     how to apply it."""
     env, service = at
     if source is None:
-        text = _with_base(text, env, service, opened.variables(opened.scope_for(service)))
+        text = with_base(text, env, service, opened.variables(opened.scope_for(service)))
     kept_in = _recover(ctx, text, env) if source is None else source
-    apply = f"envkeep edit {where_flags(ctx, env, service)} --from {kept_in}"
+    # The scope said in full: the file outlives the directory the edit ran in.
+    apply = f"envkeep edit {where_flags(ctx, env, service, anywhere=True)} --from {kept_in}"
     kept = (
         f"your text is kept in {kept_in} (values in clear: delete it once you have used"
         f" it; logout deletes it too); to apply it once corrected: {apply}"
         if source is None
         else f"your text is still in {kept_in}; to apply it once corrected: {apply}"
     )
-    if isinstance(error, ConflictError) and _read_base(text) is not None:
+    if isinstance(error, ConflictError) and read_base(text) is not None:
         kept += f"; to write your changes over the other write's: {apply} --overwrite"
     # The schema's refusal keeps its hint: it names the flag that writes anyway.
     said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
     error.hint = f"{said}; {kept}"
     raise error
-
-
-# A kept buffer's first line: what the text was read from, so that `edit --from` applies the
-# user's own changes (and only those) against the store as it is then.
-_BASE = "# envkeep edit base (edit --from reads it; keep this line): "
-
-
-@dataclass(frozen=True)
-class _Base:
-    """The scope a kept text was read from, and each name's version and value digest then."""
-
-    env: str
-    service: str | None
-    names: dict[str, tuple[int, str]]
-
-
-def _digest(value: str) -> str:
-    """A value's fingerprint in the base line (the text beside it holds values in clear
-    anyway; this keeps the line short)."""
-    import hashlib
-
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
-
-
-def _with_base(text: str, env: str, service: str | None, read: list[Variable]) -> str:
-    """``text`` with the base line on top (a text that has one keeps its own)."""
-    if _read_base(text) is not None:
-        return text
-    names = {v.name: [v.version, _digest(v.value)] for v in read}
-    line = json.dumps({"env": env, "service": service, "names": names}, sort_keys=True)
-    return f"{_BASE}{line}\n{text}"
-
-
-def _read_base(text: str) -> _Base | None:
-    """The base line of a kept text; None for a text without one (a hand-written file)."""
-    for line in text.splitlines():
-        if line.startswith(_BASE):
-            try:
-                found = json.loads(line.removeprefix(_BASE))
-                names = {str(k): (int(v[0]), str(v[1])) for k, v in found["names"].items()}
-                return _Base(str(found["env"]), found["service"], names)
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-                raise UsageError(
-                    "the text's base line is damaged",
-                    hint="delete that line to apply the text as the scope's whole content",
-                ) from None
-    return None
-
-
-def _changes_since(
-    ctx: ClientContext,
-    base: _Base,
-    after: dict[str, str],
-    opened: OpenEnvironment,
-    service: str | None,
-    *,
-    overwrite: bool = False,
-) -> dict[str, str | None]:
-    """What the user changed in a kept text (against its base), refused as a conflict where
-    the store changed those names since (``overwrite``: written over them): another writer's
-    changes are neither undone nor deleted unawares. A change someone else already made is
-    nothing to write."""
-    env = opened.snapshot.environment.name
-    if (base.env, base.service) != (env, service):
-        raise UsageError(
-            f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",
-            hint=f"apply it there: envkeep edit {where_flags(ctx, base.env, base.service)}"
-            " --from FILE",
-        )
-    changes: dict[str, str | None] = {
-        name: value
-        for name, value in after.items()
-        if name not in base.names or _digest(value) != base.names[name][1]
-    }
-    changes.update({name: None for name in base.names if name not in after})
-    now = {v.name: v for v in opened.variables(opened.scope_for(service))}
-    moved = [
-        n for n in changes if (now[n].version if n in now else 0) != base.names.get(n, (0,))[0]
-    ]
-    if moved and not overwrite:
-        said = [
-            f"{n} (now version {now[n].version}, by {now[n].author} at {now[n].updated_at})"
-            if n in now
-            else f"{n} (deleted since)"
-            for n in sorted(moved)
-        ]
-        raise ConflictError(
-            f"changed by another write since this text was read: {', '.join(said)};"
-            " nothing was written",
-            hint="open envkeep edit again and make your change on what is there now",
-        )
-    return {
-        name: value
-        for name, value in changes.items()
-        if (now[name].value if name in now else None) != value
-    }
 
 
 def _refuse_duplicates(parsed: ParsedDotenv) -> None:
@@ -356,8 +262,8 @@ class _TextRefused(Exception):
 
 class _Cancelled(Exception):
     """The edit stops with the error inside, nothing written and nothing kept: ``approve``
-    said no (the text is where the user has it), or the text holds no variable (nothing in it
-    to keep)."""
+    said no (the text is where the user has it), the text holds no variable (nothing in it
+    to keep), or it was kept from an edit of another scope (the kept file is still there)."""
 
     def __init__(self, error: EnvkeepError) -> None:
         super().__init__(str(error))
@@ -408,6 +314,22 @@ def _emptied(
     )
 
 
+def _other_scope(
+    ctx: ClientContext, base: Base, at: tuple[str, str | None], source: Path | None
+) -> _Cancelled | None:
+    """The cancellation of a kept text applied to a scope (``at``: env, service) other than
+    the one it was read from; None when it is that one."""
+    if (base.env, base.service) == at:
+        return None
+    flags = where_flags(ctx, base.env, base.service, anywhere=True)
+    return _Cancelled(
+        UsageError(
+            f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",
+            hint=f"apply it there: envkeep edit {flags} --from {source or 'FILE'}",
+        )
+    )
+
+
 def _apply(
     ctx: ClientContext,
     opened: OpenEnvironment,
@@ -428,16 +350,21 @@ def _apply(
         parsed = parse_dotenv(text, source="the edited buffer")
         _refuse_duplicates(parsed)
         after = parsed.values
-        base = _read_base(text)
+        base = read_base(text)
     except EnvkeepError as error:
         raise _TextRefused(error) from error
+    env = opened.snapshot.environment.name
+    elsewhere = None if base is None else _other_scope(ctx, base, (env, service), source)
+    if elsewhere is not None:
+        raise elsewhere
     if not after and before:  # before any check: an emptied buffer is no list of deletions
-        raise _emptied(ctx, opened.snapshot.environment.name, service, before, source)
+        raise _emptied(ctx, env, service, before, source)
     if base is None:
         changes: dict[str, str | None] = {k: v for k, v in after.items() if before.get(k) != v}
         changes.update({k: None for k in before if k not in after})
     else:
-        changes = _changes_since(ctx, base, after, opened, service, overwrite=overwrite)
+        now = {v.name: v for v in opened.variables(opened.scope_for(service))}
+        changes = changes_since(base, after, now, overwrite=overwrite)
     try:
         for name, value in changes.items():
             if value is not None:
@@ -451,9 +378,8 @@ def _apply(
             approve(changes, before)
         except EnvkeepError as error:
             raise _Cancelled(error) from error
-    if changes:
-        writes = opened.plan_writes(opened.scope_for(service), changes)
-        write_planned(ctx, opened, writes, confirmed=True)
+    if changes:  # a key rotation since the read is no conflict: planned again (`conflicts`)
+        write_changes(ctx, opened, service, changes, confirmed=True)
     return EditResult(
         tuple(sorted(k for k, v in changes.items() if v is not None)),
         tuple(sorted(k for k, v in changes.items() if v is None)),
