@@ -3,19 +3,14 @@ is checked before the new one is asked for, and the new one is the one that logs
 
 from __future__ import annotations
 
-import fcntl
-import os
-import select
-import subprocess
-import termios
-import time
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.server import ENVKEEP, TeamServer, _environ, join, start_server
+from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import cli_ok as _ok
+from tests.terminal import on_terminal
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,48 +26,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running.stop()
 
 
-def _take_terminal() -> None:  # in the child: a session of its own, the pty its terminal
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 def _dialog(home: Path, cwd: Path, answers: dict[str, str]) -> tuple[int, str]:
-    """Run `envkeep account passphrase` on a pseudo-terminal, typing ``answers[prompt]`` after
-    each prompt it shows; its exit code and everything it wrote."""
-    controller, terminal = os.openpty()
-    process = subprocess.Popen(
-        [*ENVKEEP, "account", "passphrase"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        cwd=cwd,
-        env=_environ(home, CI=""),
-        preexec_fn=_take_terminal,  # noqa: PLW1509 - no threads run in the test process here
-    )
-    os.close(terminal)
-    written, answered = "", dict.fromkeys(answers, 0)
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            if not select.select([controller], [], [], 1)[0]:
-                continue
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # EIO: the command ended
-                break
-            if not chunk:
-                break
-            written += chunk.decode(errors="replace")
-            for prompt, answer in answers.items():
-                if written.count(prompt) > answered[prompt] and written.rstrip().endswith(prompt):
-                    os.write(controller, answer.encode() + b"\n")
-                    answered[prompt] += 1
-        code = process.wait(timeout=max(deadline - time.monotonic(), 1))
-    finally:
-        process.kill()
-        process.wait()
-        os.close(controller)
-    return code, written
+    """`envkeep account passphrase` on a pseudo-terminal, each prompt answered."""
+    return on_terminal(home, cwd, ("account", "passphrase"), answers)
 
 
 def test_a_wrong_current_passphrase_is_refused_before_a_new_one_is_asked_for(

@@ -6,20 +6,15 @@ it takes no access and rotates no key."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import select
-import subprocess
-import termios
-import time
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.server import ENVKEEP, TeamServer, _environ, join, start_server
+from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
+from tests.terminal import on_terminal
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -148,47 +143,9 @@ def test_withdrawing_an_invite_asks_nothing(server: TeamServer, tmp_path: Path) 
     assert "withdrew the invite for dan@withdraw.io" in withdrawn.stderr, withdrawn.stderr
 
 
-def _take_terminal() -> None:  # in the child: a session of its own, the pty its terminal
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 def _on_terminal(home: Path, cwd: Path, args: tuple[str, ...], answer: str) -> tuple[int, str]:
-    """Run `envkeep ARGS` on a pseudo-terminal, typing ``answer`` at its question; its exit
-    code and everything it wrote."""
-    controller, terminal = os.openpty()
-    process = subprocess.Popen(
-        [*ENVKEEP, *args],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        cwd=cwd,
-        env=_environ(home, CI="", COLUMNS="400"),
-        preexec_fn=_take_terminal,  # noqa: PLW1509 - no threads run in the test process here
-    )
-    os.close(terminal)
-    written, asked = "", False
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            if not select.select([controller], [], [], 1)[0]:
-                continue
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # EIO: the command ended
-                break
-            if not chunk:
-                break
-            written += chunk.decode(errors="replace")
-            if not asked and written.rstrip().endswith("[y/N]:"):
-                os.write(controller, answer.encode() + b"\n")
-                asked = True
-        code = process.wait(timeout=max(deadline - time.monotonic(), 1))
-    finally:
-        process.kill()
-        process.wait()
-        os.close(controller)
-    return code, written
+    """`envkeep ARGS` on a pseudo-terminal, ``answer`` typed at its question."""
+    return on_terminal(home, cwd, args, {"[y/N]:": answer})
 
 
 def test_on_a_terminal_each_asks_and_a_no_changes_nothing(
