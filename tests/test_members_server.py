@@ -549,7 +549,7 @@ def test_a_code_that_lets_nobody_in_is_refused_alike_for_a_new_account_and_a_log
     ] * 2
 
 
-def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
+def test_member_list_shows_whose_keys_are_missing_until_member_seal_seals_them(
     server: TeamServer, tmp_path: Path
 ) -> None:
     alice, work = _shop_admin(server, tmp_path, "keys-alice@x.io", "DB=first")
@@ -557,7 +557,7 @@ def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
     _invite_and_join(
         server, alice, bob, work, "keys-bob@x.io", "--role", "read", "--project", "shop"
     )
-    grant = "envkeep member grant keys-bob@x.io read --project shop"
+    seal = "envkeep member seal keys-bob@x.io"
 
     listed = json.loads(_ok(alice, work, "member", "list", "--json"))
     shown = _cli(alice, work, "member", "list")
@@ -566,13 +566,13 @@ def test_member_list_shows_whose_keys_are_missing_until_a_grant_seals_them(
     missing = {m["principal"]["name"]: m["keys_missing"] for m in listed}
     assert missing == {"keys-alice@x.io": 0, "keys-bob@x.io": 3}  # dev, staging and prod
     assert "3 missing" in shown.stdout, shown.stdout
-    assert grant in shown.stderr, shown.stderr
+    assert seal in shown.stderr, shown.stderr
     assert refused.returncode == 4, refused.stderr
     assert "envkeep member list" in refused.stderr, refused.stderr
-    _ok(alice, work, *grant.split()[1:])
+    _ok(alice, work, *seal.split()[1:])
     listed = json.loads(_ok(alice, work, "member", "list", "--json"))
     assert [m["keys_missing"] for m in listed] == [0, 0]
-    assert "envkeep member grant" not in _cli(alice, work, "member", "list").stderr
+    assert "envkeep member seal" not in _cli(alice, work, "member", "list").stderr
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"
 
 
@@ -584,10 +584,10 @@ def test_a_project_admin_cannot_rotate_a_token_holding_a_role_beyond_its_scope(
     dev_admin = ("admin", "--project", "shop", "--env", "dev")
     invited = _cli(owner, work, "member", "invite", "scoped-lead@x.io", "--role", *dev_admin)
     assert invited.returncode == 0, invited.stderr
-    # The grant it says to run next is at the invite's scope, environment included.
-    assert "envkeep member grant scoped-lead@x.io admin --project shop --env dev" in invited.stderr
+    # What it says to run next seals the invite's role, at its scope, with no retyping.
+    assert "envkeep member seal scoped-lead@x.io gives them the keys" in invited.stderr
     _join(server, lead, work, invited.stdout.strip(), "scoped-lead@x.io")
-    _ok(owner, work, "member", "grant", "scoped-lead@x.io", *dev_admin)
+    _ok(owner, work, "member", "seal", "scoped-lead@x.io")
     _ok(owner, work, "token", "create", "deploy", "--project", "shop", "--env", "dev")
     _ok(owner, work, "member", "grant", "deploy", "read", "--project", "shop", "--env", "staging")
     before = json.loads(_ok(owner, work, "token", "list", "--json"))

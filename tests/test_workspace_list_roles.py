@@ -89,8 +89,8 @@ def test_joining_before_the_keys_are_sealed_says_so_with_the_fingerprint(
     assert joined.returncode == 0, joined.stderr
     fingerprint = shown.split("fingerprint: ")[1].strip()
     assert joined.stderr.splitlines()[-1] == (
-        "note: your role's keys are not sealed to you yet: an admin runs envkeep member grant"
-        " dave@pending.io ROLE … for them; your key's fingerprint, if they ask to compare:"
+        "note: your role's keys are not sealed to you yet: an admin runs envkeep member seal"
+        " dave@pending.io for them; your key's fingerprint, if they ask to compare:"
         f" {fingerprint}"
     ), joined.stderr
 

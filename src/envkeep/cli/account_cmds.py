@@ -94,10 +94,11 @@ def join(
 
 def _note_keys_pending(session: accounts.ServerSession) -> None:
     """After a join: when the roles joined come without their keys yet (an admin's `member
-    grant` seals them), say so, with the fingerprint they may ask to compare; the first read
+    seal` seals them), say so, with the fingerprint they may ask to compare; the first read
     would otherwise be the first word of it. The account's, on the server joined, wherever it
     runs: in a checkout on the embedded store, the local identity is no one's to compare (and
     was made there, protected by the passphrase of the join)."""
+    from envkeep.client.member_seal import seal_command
     from envkeep.client.members import list_members
     from envkeep.core.errors import EnvkeepError
     from envkeep.settings import load_settings
@@ -113,8 +114,8 @@ def _note_keys_pending(session: accounts.ServerSession) -> None:
     if not any(row.get("keys_missing") for row in mine):
         return
     output.done(
-        f"note: your role's keys are not sealed to you yet: an admin runs envkeep member grant"
-        f" {email} ROLE … for them; your key's fingerprint, if they ask to compare: {fingerprint}"
+        f"note: your role's keys are not sealed to you yet: an admin runs {seal_command(email)}"
+        f" for them; your key's fingerprint, if they ask to compare: {fingerprint}"
     )
 
 

@@ -18,7 +18,7 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import asking, make_context
-from envkeep.client import member_invites, member_verify, members
+from envkeep.client import member_invites, member_seal, member_verify, members
 from envkeep.client.principal_names import member_name, shown_member
 from envkeep.core.errors import UsageError
 
@@ -39,7 +39,7 @@ def invite(
     project: ProjectOpt = None,
     env: RoleEnvOpt = None,
 ) -> None:
-    """Make a one-time invite code (it expires in 3 days); then grant it keys after they join.
+    """Make a one-time invite code (it expires in 3 days); once they join, seal them the keys.
 
     Example: envkeep member invite bob@example.com --role write --project shop
     """
@@ -48,9 +48,28 @@ def invite(
     code = members.invite(ctx, email, role, project=project, environment=env)
     sys.stdout.write(code + "\n")
     output.done(
-        f"send {email} this code; they run: envkeep join {ctx.server_url or 'URL'} CODE. Then: "
-        + members.grant_command(email, role, project, env)
+        f"send {email} this code; they run: envkeep join {ctx.server_url or 'URL'} CODE."
+        f" Once they join, {member_seal.seal_command(email)} gives them the keys"
     )
+
+
+@member_app.command("seal")
+def seal(
+    who: Annotated[
+        list[str] | None,
+        typer.Argument(help="Members' emails or tokens' names (none: everyone owed keys)."),
+    ] = None,
+) -> None:
+    """Seal the data keys their roles open to members who hold none yet (someone who joined
+    with an invite): each role is checked and sealed as member grant would, their key proved
+    by the invite or pinned. It exits 1 only when someone named is left without a key.
+
+    Example: envkeep member seal bob@example.com
+    """
+    done = member_seal.seal_missing(make_context(), who or ())
+    _report(done)
+    if done.failed:
+        raise typer.Exit(1)
 
 
 @member_app.command("grant")
@@ -113,6 +132,21 @@ def revoke(
         )
 
 
+def _report(done: member_seal.Sealing) -> None:
+    """One line per member sealed, and per member or role left unsealed (with why)."""
+    for sealed in done.sealed:
+        keys = output.counted(sealed.count, "environment key")
+        output.done(f"sealed {keys} to {sealed.who} ({', '.join(sealed.roles)})")
+    for left in done.left:
+        what = f" ({left.what})" if left.what else ""
+        hint = f"; {left.hint}" if left.hint else ""
+        output.done(f"could not seal keys to {left.who}{what}: {left.why}{hint}")
+    for name in done.owed_nothing:
+        output.done(f"nothing to seal to {name}: they hold every key their roles open")
+    if not done.sealed and not done.left and not done.owed_nothing:
+        output.done("nothing to seal: every member holds the keys their roles open")
+
+
 @member_app.command("remove")
 def remove(
     who: Annotated[str, typer.Argument(help="The member's email, or an invitee's.")],
@@ -171,20 +205,18 @@ def list_(json_out: JsonOpt = False) -> None:
     ]
     header = ("MEMBER", "ROLE", "PROJECT", "ENV", "KEYS", "STATE")
     output.print_table(header, rows, empty="no members")
-    for m in found:
-        _note(m)
+    _notes(found)
     for note in member_invites.expired_notes(found):
         output.done(note)
 
 
-def _note(entry: dict[str, Any]) -> None:
-    """What to do next about a member who lacks keys."""
-    scope = (entry["role"], entry["project"], entry["environment"])
-    if entry.get("keys_missing"):
+def _notes(found: list[dict[str, Any]]) -> None:
+    """What to do next about each member who lacks keys (once for all their roles)."""
+    owed = {m["principal"]["id"]: m["principal"] for m in found if m.get("keys_missing")}
+    for principal in owed.values():
         output.done(
-            f"{shown_member(entry['principal'])} cannot decrypt what its role opens"
-            " until an admin seals it the keys: "
-            + members.grant_command(member_name(entry["principal"]), *scope)
+            f"{shown_member(principal)} cannot decrypt what its role opens"
+            " until an admin seals it the keys: " + member_seal.seal_command(member_name(principal))
         )
 
 
