@@ -3,9 +3,11 @@
 What counts as a change is a value, compared in plaintext here (the server cannot): a new
 version that holds the value a command read is no conflicting write. A key rotation makes one
 of every value (re-encrypted under the new key, by whoever rotated), and a write planned
-before it is refused by the server all the same (sealed under the old key); `write_changes`
-then plans it again against a new read, and the explanation of a real conflict names only
-the values that changed.
+before it is refused by the server all the same (sealed under the old key);
+`write_scoped_changes` (`write_changes` for one scope) then plans it again against a new read,
+and the explanation of a real conflict names only the values that changed. Every write that
+read what it changes goes through it (edit, unset, import, rollback, rollback --to-time,
+promote); a blind `set` plans again on any race instead (`write_planned` with ``retry``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from envkeep.client.resolution import where_flags
 from envkeep.core.errors import ConflictError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from envkeep.app.views import SecretWrite
     from envkeep.client.context import ClientContext
@@ -59,27 +61,57 @@ def write_changes(
     changes: Mapping[str, str | None],
     *,
     confirmed: bool = False,
-) -> int:
-    """Write ``changes`` (None unsets) to ``service``'s scope (None: shared) of ``opened``,
-    planned against what it read. When the store moved on meanwhile without changing the value
-    of any name changed here (a key rotation re-encrypted them, or a write set the same value),
-    nothing this command read is lost: the batch is planned again against a new read, sealed
-    under the data key current then, and written. A name whose value is not the one read
+    progress: Callable[[], None] | None = None,
+) -> list[SecretWrite]:
+    """Write ``changes`` (None unsets) to ``service``'s scope (None: shared) of ``opened``:
+    `write_scoped_changes` of that one scope."""
+    scoped = {opened.scope_for(service): changes}
+    return write_scoped_changes(ctx, opened, scoped, confirmed=confirmed, progress=progress)
+
+
+def write_scoped_changes(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    changes: Mapping[str, Mapping[str, str | None]],
+    *,
+    confirmed: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> list[SecretWrite]:
+    """Write ``changes`` (stored scope -> name -> value, None unsets) to ``opened`` as one
+    batch, planned against what it read. When the store moved on meanwhile without changing the
+    value of any name changed here (a key rotation re-encrypted them, or a write set the same
+    value), nothing this command read is lost: the batch is planned again against a new read,
+    sealed under the data key current then, and written. A name whose value is not the one read
     (changed, deleted or created since) is a conflict, explained, and nothing is written.
-    Returns the environment's new revision, as `write_planned` does."""
+    ``progress``: called once per version sealed by the first plan. Returns the writes made
+    (those of the last plan)."""
     for attempt in range(REPLANS):
-        writes = opened.plan_writes(opened.scope_for(service), changes)
+        writes = _plan(opened, changes, progress if attempt == 0 else None)
         try:
-            return ctx.backend.write_secrets(
+            ctx.backend.write_secrets(
                 ctx.project_file.project, opened.snapshot.environment.name, writes,
                 confirmed=confirmed,
             )  # fmt: skip
         except ConflictError as error:
             now = _read_again(ctx, opened) if type(error) is ConflictError else None
-            if now is None or attempt == REPLANS - 1 or _moved(opened, now, service, changes):
+            if now is None or attempt == REPLANS - 1 or _moved(opened, now, changes):
                 raise _explained(ctx, opened, writes, error, now=now) from None
             opened = now
+        else:
+            return writes
     raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises
+
+
+def _plan(
+    opened: OpenEnvironment,
+    changes: Mapping[str, Mapping[str, str | None]],
+    progress: Callable[[], None] | None,
+) -> list[SecretWrite]:
+    return [
+        write
+        for scope, named in changes.items()
+        for write in opened.plan_writes(scope, named, progress=progress)
+    ]
 
 
 def _read_again(ctx: ClientContext, opened: OpenEnvironment) -> OpenEnvironment | None:
@@ -94,14 +126,14 @@ def _read_again(ctx: ClientContext, opened: OpenEnvironment) -> OpenEnvironment 
 
 
 def _moved(
-    read: OpenEnvironment,
-    now: OpenEnvironment,
-    service: str | None,
-    changes: Mapping[str, str | None],
+    read: OpenEnvironment, now: OpenEnvironment, changes: Mapping[str, Mapping[str, str | None]]
 ) -> bool:
     """Whether the value of a name of ``changes`` is not what ``read`` held (decrypted both)."""
-    scope = read.scope_for(service)
-    return any(_value(read, scope, name) != _value(now, scope, name) for name in changes)
+    return any(
+        _value(read, scope, name) != _value(now, scope, name)
+        for scope, named in changes.items()
+        for name in named
+    )
 
 
 def _value(opened: OpenEnvironment, scope: str, name: str) -> str | None:

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from envkeep.app.not_found import service_not_found
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client.conflicts import write_planned
+from envkeep.client.conflicts import write_scoped_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.environment_diff import Difference, diff_environments
 from envkeep.client.name_typos import did_you_mean
 from envkeep.client.opening import open_all_scopes
 from envkeep.client.pasted_references import refuse_pasted_names
-from envkeep.client.vault import WriteTarget, plan_write
 from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.errors import UsageError
 
@@ -99,7 +98,8 @@ def _names_in(
 @dataclass(frozen=True)
 class Promotion:
     """A promotion plan with the read of its target environment it was checked against; it is
-    written against that read's versions (a value changed since is a conflict).
+    written against that read's values (one changed since is a conflict; a key rotated since is
+    not: `conflicts.write_scoped_changes`).
     ``unresolved``: the promoted values that will not resolve in the target (a warning);
     ``also``: the names they refer to that the target lacks and the source sets, to promote
     too."""
@@ -146,21 +146,11 @@ def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, 
 
 
 def apply_promotion(ctx: ClientContext, promotion: Promotion) -> int:
-    """Write a prepared promotion into its target as one batch (confirmed by the caller)."""
-    if not promotion.plan:
+    """Write a prepared promotion into its target as one batch (confirmed by the caller); a key
+    rotated since the target was read is no conflict (`conflicts.write_scoped_changes`)."""
+    changes: dict[str, dict[str, str | None]] = {}
+    for d in promotion.plan:
+        changes.setdefault(d.scope_key, {})[d.name] = d.source_value
+    if not changes:
         return 0
-    opened = promotion.opened
-    into = WriteTarget(opened.snapshot.environment.id, opened.dek, opened.key_version)
-    writes = [
-        plan_write(
-            ctx.identity,
-            into,
-            d.scope_key,
-            d.name,
-            d.source_value,
-            existing=opened.find_writable(d.scope_key, d.name),
-        )
-        for d in promotion.plan
-    ]
-    write_planned(ctx, opened, writes, confirmed=True)
-    return len(writes)
+    return len(write_scoped_changes(ctx, promotion.opened, changes, confirmed=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from envkeep.client.conflicts import write_planned
+from envkeep.client.conflicts import write_scoped_changes
 from envkeep.client.history import read_history
 from envkeep.client.opening import open_for_write
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
@@ -42,8 +42,8 @@ class TimedChange:
 @dataclass(frozen=True)
 class ScopeRollback:
     """What rolling one scope back to ``moment`` writes, checked against the read ``opened``
-    (a value changed since that read is a conflict at the write). ``unresolved``: restored
-    values that will not resolve (a warning, as for `set`)."""
+    (a value changed since that read is a conflict at the write, a key rotated since is not).
+    ``unresolved``: restored values that will not resolve (a warning, as for `set`)."""
 
     opened: OpenEnvironment
     scope: str
@@ -113,9 +113,9 @@ def _changes(
 
 
 def apply_scope_rollback(ctx: ClientContext, plan: ScopeRollback) -> int:
-    """Write a planned rollback as one batch, all or nothing (confirmed by the caller)."""
+    """Write a planned rollback as one batch, all or nothing (confirmed by the caller); a key
+    rotated since the plan's read is no conflict (`conflicts.write_scoped_changes`)."""
     if not plan.changes:
         return 0
-    writes = plan.opened.plan_writes(plan.scope, {c.name: c.value for c in plan.changes})
-    write_planned(ctx, plan.opened, writes, confirmed=True)
-    return len(writes)
+    changes = {plan.scope: {c.name: c.value for c in plan.changes}}
+    return len(write_scoped_changes(ctx, plan.opened, changes, confirmed=True))

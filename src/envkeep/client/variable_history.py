@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.client.conflicts import write_planned
+from envkeep.client.conflicts import write_changes
 from envkeep.client.history import HistoryEntry, read_history
 from envkeep.client.opening import open_environment, open_for_write
 from envkeep.client.resolution import where_flags
@@ -98,8 +98,7 @@ def rollback(
     opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
     refuse_violations(ctx, opened, service, {name: target.value}, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, {name: target.value})
-    writes = opened.plan_writes(opened.scope_for(service), {name: target.value})
-    write_planned(ctx, opened, writes, confirmed=confirmed)
+    writes = write_changes(ctx, opened, service, {name: target.value}, confirmed=confirmed)
     return RolledBack(writes[0].version, written=True, unresolved=tuple(unresolved))
 
 

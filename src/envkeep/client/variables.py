@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.assignments import check_references, check_storable
-from envkeep.client.conflicts import write_planned
+from envkeep.client.conflicts import write_changes, write_planned
 from envkeep.client.opening import open_for_write
 from envkeep.client.variable_not_found import variable_not_found
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
@@ -142,8 +142,7 @@ def unset_variables(
         )
     refuse_violations(ctx, opened, service, dict.fromkeys(names), schemas)
     broken = broken_by_unset(ctx, opened, service, names)
-    writes = opened.plan_writes(scope, dict.fromkeys(names))
-    write_planned(ctx, opened, writes, confirmed=confirmed)
+    writes = write_changes(ctx, opened, service, dict.fromkeys(names), confirmed=confirmed)
     return Unset(len(writes), tuple(broken))
 
 
@@ -201,9 +200,8 @@ def import_values(
     written = {n: values[n] for n in [*new, *changed]}
     refuse_violations(ctx, opened, service, written, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, written)
-    writes = opened.plan_writes(scope, written, progress=progress)
-    if writes:
-        write_planned(ctx, opened, writes, confirmed=confirmed)
+    if written:  # a key rotated since the read is no conflict (`write_changes`)
+        write_changes(ctx, opened, service, written, confirmed=confirmed, progress=progress)
     skipped = conflicts if on_conflict == "skip" else []
     return ImportPlan(
         tuple(new), tuple(changed), tuple(unchanged), tuple(skipped), tuple(unresolved)
