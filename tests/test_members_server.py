@@ -679,7 +679,13 @@ def test_init_names_a_member_it_could_not_seal_to_once_with_every_environment(
     warnings = [line for line in made.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, made.stderr
     assert "the keys of 'dev', 'staging', 'prod' were not sealed to once-bob@x.io" in warnings[0]
-    assert made.stderr.endswith("then: envkeep member grant once-bob@x.io read\n"), made.stderr
+    assert made.stderr.endswith("then: envkeep member seal once-bob@x.io\n"), made.stderr
+    # Followed: Bob's real key compared and pinned, then the hint's command seals him the keys.
+    told = " ".join(_ok(bob, crm, "whoami", "--fingerprint").split()[-8:])
+    _ok(alice, crm, "member", "verify", "once-bob@x.io", "--fingerprint", told)
+    _ok(alice, crm, "set", "LIVE=1", "--env", "dev")
+    _ok(alice, crm, "member", "seal", "once-bob@x.io")
+    assert _ok(bob, crm, "get", "LIVE", "--env", "dev") == "1\n"
 
 
 def test_joining_and_logging_in_are_audited_with_the_request_id_and_address(

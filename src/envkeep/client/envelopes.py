@@ -196,8 +196,8 @@ def open_current_key(
     if share is None:
         raise PermissionDenied(
             f"you hold no key for environment '{env.name}'",
-            hint="ask an admin of the project to seal you its key: they run envkeep member grant"
-            " for you (their envkeep member list shows whose keys are missing)",
+            hint="ask an admin of the project to seal you its key: they run envkeep member seal"
+            " with your email (their envkeep member list shows whose keys are missing)",
         )
     return _open(share, env.id, principal_id, keys)
 

@@ -183,16 +183,15 @@ def refuse_untrusted_recipient(ctx: ClientContext, view: PrincipalView, sealed: 
 
 
 def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:
-    """A member the key was not sealed to: the error, its hint, then the `member grant` of
-    the role that opens the environment (it seals what that role opens once their key is
-    trusted; `member list` prints the same)."""
-    from envkeep.client.members import grant_command
+    """A member the key was not sealed to: the error, its hint, then the `member seal` that
+    seals them what their roles open once their key is trusted (`member list` says the
+    same)."""
+    import shlex
+
     from envkeep.client.principal_names import member_name, shown_member
 
     principal = member["principal"]
-    grant = grant_command(
-        member_name(principal), str(member["role"]), member["project"], member["environment"]
-    )
+    seal = shlex.join(["envkeep", "member", "seal", member_name(principal)])
     if error.hint is None:
-        return Unsealed(shown_member(principal), error.message, (f"seal it to them: {grant}",))
-    return Unsealed(shown_member(principal), error.message, (error.hint, f"then: {grant}"))
+        return Unsealed(shown_member(principal), error.message, (f"seal it to them: {seal}",))
+    return Unsealed(shown_member(principal), error.message, (error.hint, f"then: {seal}"))
