@@ -308,7 +308,7 @@ def test_a_new_environment_is_created_when_a_reader_s_key_cannot_be_trusted_and_
     assert "carol@n.io" in created.stderr
     assert f"(pinned on this machine: 0000 0000; shown by the server now: {real})" in created.stderr
     assert "envkeep member verify carol@n.io --fingerprint 'WHAT THEY READ OUT'" in created.stderr
-    fix = "envkeep member grant carol@n.io admin --project shop"
+    fix = "envkeep member seal carol@n.io"
     assert fix in created.stderr
     _ok(alice, work, "set", "Q=1", "--env", "qa2")
     assert _ok(people["dave"], work, "get", "Q", "--env", "qa2") == "1\n"
