@@ -40,8 +40,10 @@ def reencrypt_command(path: str | None, env: str) -> str:
 
 
 def _plain_name(path: str) -> str:
-    """Where `decrypt` writes by default: the name without ``.enc``, else with ``.dec``."""
-    return path.removesuffix(SUFFIX) if path.endswith(SUFFIX) else f"{path}.dec"
+    """Where `decrypt` writes the file at ``path`` by default (`secretfiles.plain_name`)."""
+    from envkeep.client.secretfiles import plain_name
+
+    return str(plain_name(Path(path)))
 
 
 def older_key_refused(

@@ -253,6 +253,14 @@ def _hinting_merges(text: str, key: bytes, source: Path) -> Iterator[None]:
         raise
 
 
+def plain_name(source: Path) -> Path:
+    """Where `decrypt` writes ``source`` by default: its name without ``.enc``, else with
+    ``.dec`` added."""
+    if source.suffix == ".enc":
+        return source.with_suffix("")
+    return source.with_name(source.name + ".dec")
+
+
 def decrypt_file(
     ctx: ClientContext,
     source: Path,
@@ -264,12 +272,7 @@ def decrypt_file(
 ) -> Path:
     """Restore the exact original file (0600: it holds secrets); return the file written."""
     plain = decrypted_text(ctx, source, passphrase=passphrase, text=text)
-    default = (
-        source.with_suffix("")
-        if source.suffix == ".enc"
-        else source.with_name(source.name + ".dec")
-    )
-    out = target or default
+    out = target or plain_name(source)
     _write(out, plain, force=force, mode=0o600)
     return out
 
