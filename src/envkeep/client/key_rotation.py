@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
 
 
 def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
@@ -139,9 +140,7 @@ def rotate_key(
     dek = crypto.new_data_key()
     target = WriteTarget(env.id, dek, new_version)
     writes = opened.rotation_writes(target)  # deletions too: newcomers hold the new key only
-    readers = backend.api.request(
-        "GET", f"{backend.project_path(project_name)}/environments/{environment}/readers"
-    )
+    readers = environment_readers(backend, project_name, environment)
     sealed = f"the new key of {project_name}/{environment}"
     shares = [sealed_share(ctx, r, target, sealed) for r in readers]
     from envkeep.api import schemas
@@ -160,6 +159,17 @@ def rotate_key(
 
     note_files_under_older_keys(ctx, project_name, env.id, environment, new_version)
     return new_version
+
+
+def environment_readers(
+    backend: HttpBackend, project: str, environment: str
+) -> list[dict[str, Any]]:
+    """Everyone who reads ``project/environment`` now, as the API lists them: those a new data
+    key of it is sealed to."""
+    readers: list[dict[str, Any]] = backend.api.request(
+        "GET", f"{backend.project_path(project)}/environments/{environment}/readers"
+    )
+    return readers
 
 
 def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:

@@ -45,6 +45,7 @@ def check_listed_rotations(
     from envkeep.api import schemas
     from envkeep.client.answers import read_answer
     from envkeep.client.http import principal_view
+    from envkeep.client.key_rotation import environment_readers
     from envkeep.client.new_keys import refuse_untrusted_recipient
 
     for item in envs:
@@ -52,10 +53,7 @@ def check_listed_rotations(
         where = f"{project}/{environment}"
         try:
             backend.read_environment(project, environment, None)  # as its rotation reads it
-            readers: list[dict[str, Any]] = backend.api.request(
-                "GET", f"{backend.project_path(project)}/environments/{environment}/readers"
-            )
-            for reader in readers:
+            for reader in environment_readers(backend, project, environment):
                 if not leaving(reader, item):
                     view = principal_view(read_answer(schemas.Principal, reader))
                     refuse_untrusted_recipient(ctx, view, f"the new key of {where}")
