@@ -7,13 +7,11 @@ server. A key the command made itself (`token rotate`'s new token) and the calle
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from envkeep import crypto
-from envkeep.app.views import PrincipalView
 from envkeep.client import invite_proofs
 from envkeep.client.new_keys import checked_recipient
 from envkeep.client.pins import load_pins, pin, pin_made_here
@@ -21,32 +19,13 @@ from envkeep.core.errors import IntegrityError
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
 from tests.server import start_server
-from tests.test_signer_list import Team
+from tests.test_signer_list import Team, _ctx, _signer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
 DEV = ("--project", "shop", "--env", "dev")
-
-
-def _bob(keys: crypto.PrivateKeys) -> PrincipalView:
-    public = keys.public()
-    return PrincipalView("bob", "user", "bob@x.io", public.encryption, public.signing)
-
-
-def _ctx(home: Path, listed: frozenset[str] | None) -> Any:
-    me = crypto.generate_keys()
-    notes: list[str] = []
-    return SimpleNamespace(
-        listed_signers=listed,
-        made_here={},
-        settings=SimpleNamespace(home=home),
-        server_url="https://keep.example.com",
-        identity=SimpleNamespace(principal_id="me", record=SimpleNamespace(public=me.public())),
-        notify=notes.append,
-        notes=notes,
-    )
 
 
 def test_a_pinned_key_the_list_leaves_out_is_refused_naming_it_and_the_way_on(
@@ -58,7 +37,7 @@ def test_a_pinned_key_the_list_leaves_out_is_refused_naming_it_and_the_way_on(
     pins = load_pins(ctx)
 
     with pytest.raises(IntegrityError) as refused:
-        checked_recipient(ctx, _bob(bob), "prod's key")
+        checked_recipient(ctx, _signer(bob), "prod's key")
 
     message, hint = refused.value.message, str(refused.value.hint)
     fingerprint = bob.public().fingerprint()
@@ -79,7 +58,7 @@ def test_a_key_an_invite_of_ours_proves_is_refused_when_the_list_leaves_it_out(
     ctx = _ctx(tmp_path, frozenset({crypto.generate_keys().public().fingerprint()}))
 
     with pytest.raises(IntegrityError, match="ENVKEEP_SIGNERS does not list"):
-        checked_recipient(ctx, _bob(bob), "prod's key")
+        checked_recipient(ctx, _signer(bob), "prod's key")
     assert load_pins(ctx) == {}
 
 
@@ -88,9 +67,9 @@ def test_a_key_this_command_made_and_a_listed_pinned_one_are_sealed_to(tmp_path:
     ctx = _ctx(tmp_path, frozenset({bob.public().fingerprint()}))
     pin_made_here(ctx, "bob", made.public())  # `token rotate`'s new token, made just now
 
-    assert checked_recipient(ctx, _bob(made), "prod's key") == made.public()
+    assert checked_recipient(ctx, _signer(made), "prod's key") == made.public()
     pin(ctx, "bob", bob.public().fingerprint())
-    assert checked_recipient(ctx, _bob(bob), "prod's key") == bob.public()
+    assert checked_recipient(ctx, _signer(bob), "prod's key") == bob.public()
     assert ctx.notes == []
 
 
@@ -100,7 +79,7 @@ def test_a_changed_key_is_named_changed_before_unlisted(tmp_path: Path) -> None:
     pin(ctx, "bob", crypto.generate_keys().public().fingerprint())
 
     with pytest.raises(IntegrityError, match="CHANGED"):
-        checked_recipient(ctx, _bob(bob), "prod's key")
+        checked_recipient(ctx, _signer(bob), "prod's key")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +99,7 @@ def _alice(team: Team, *args: str, listed: str) -> tuple[int, str]:
     return done.returncode, done.stderr
 
 
-def _refused_for_bob(team: Team, code: int, err: str) -> None:
+def _refused_for_signer(team: Team, code: int, err: str) -> None:
     assert code == IntegrityError.exit_code, err
     assert f"bob@signers.io has a key ENVKEEP_SIGNERS does not list ({team.bob})" in err
     assert "pinned on this machine" in err
@@ -138,14 +117,14 @@ def test_a_grant_to_a_pinned_member_the_list_leaves_out_is_refused_before_it_is_
 
     code, err = _alice(team, "member", "grant", "bob@signers.io", "read", *DEV, listed=team.alice)
 
-    _refused_for_bob(team, code, err)
+    _refused_for_signer(team, code, err)
     assert _members(team) == before
 
 
 def test_a_key_rotation_seals_to_no_pinned_key_the_list_leaves_out(team: Team) -> None:
     code, err = _alice(team, "env", "rotate-key", "dev", listed=team.alice)
 
-    _refused_for_bob(team, code, err)
+    _refused_for_signer(team, code, err)
     code, err = _alice(team, "env", "rotate-key", "dev", listed=f"{team.alice},{team.bob}")
     assert code == 0, err
     assert "'dev' now uses key version 2" in err  # the refused one rotated nothing
@@ -177,7 +156,7 @@ def test_a_revocation_whose_rotation_the_list_would_stop_is_refused_before_it_re
 
     code, err = _alice(team, "token", "revoke", "ci-dev", "--yes", listed=team.alice)
 
-    _refused_for_bob(team, code, err)
+    _refused_for_signer(team, code, err)
     assert "nothing changed" in err
     assert _reads(team, token)  # not revoked
     code, err = _alice(
@@ -194,7 +173,7 @@ def test_token_rotate_is_refused_up_front_and_seals_to_the_token_it_made_when_li
 
     code, err = _alice(team, "token", "rotate", "ci-rotated", listed=team.alice)
 
-    _refused_for_bob(team, code, err)
+    _refused_for_signer(team, code, err)
     assert _reads(team, token)  # not rotated
     done = _cli(
         team.alice_home,
