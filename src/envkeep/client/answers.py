@@ -2,11 +2,11 @@
 
 The models in ``api/schemas.py`` forbid unknown fields: right for a request the server
 receives (a misspelt field is refused, never silently dropped), and it keeps the server's own
-answers exactly as documented. A client, though, reads the answers of servers of other
-versions: a team upgrades its server first and its laptops and CI jobs over weeks, so a field
-a newer server adds to an answer must not fail every older CLI. Every answer the client reads
-into a model goes through ``read_answer`` (a test holds it to that); the models stay strict
-everywhere else.
+answers exact (``/openapi.json`` describes answers as open to additions). A client, though,
+reads the answers of servers of other versions: a team upgrades its server first and its
+laptops and CI jobs over weeks, so a field a newer server adds to an answer must not fail
+every older CLI. Every answer the client reads into a model goes through ``read_answer`` (a
+test holds it to that); the models stay strict everywhere else.
 """
 
 from __future__ import annotations
