@@ -3,11 +3,13 @@ the rotation holds the current key only, so `decrypt` and `run --file` of the fi
 (exit 4, not authorised) saying that the file is under an older key version, which versions
 the caller holds, and the command that re-encrypts it, for someone who holds the old one. A
 rotation (`env rotate-key`, and those a revocation makes) names the encrypted files of the
-checkout still under the old key.
+checkout still under the old key. `reencrypt` brings the file in place under the current key
+without a plain file on disk, and the newcomer opens it.
 
 Team: Alice (admin); Bob (write on staging) encrypts `a.env` to staging's key v1 and leaves
 only `a.env.enc` in the checkout; Alice rotates staging (v2); Frank is granted read on staging
-afterwards; then Bob's role is revoked (staging rotates again: v3).
+afterwards; then Bob's role is revoked (staging rotates again: v3). Frank's `reencrypt` is
+refused; Alice's rewrites the file under v3, and her second one leaves it as it is.
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ if TYPE_CHECKING:
     from pathlib import Path
     from subprocess import CompletedProcess
 
-REENCRYPT = (
-    "envkeep decrypt a.env.enc -o a.env && envkeep encrypt a.env -o a.env.enc --env staging"
-    " --force, then delete a.env"
-)
+REENCRYPT = "envkeep reencrypt a.env.enc"
+# Comments, blank lines, `export`, quotes and a value with spaces: kept byte for byte.
+PLAIN = "# staging API\nexport API_KEY=one\n\nGREETING='hello there' # shown at login\n"
 REFUSED = (
     "error: a.env.enc is encrypted under key version 1 of environment 'staging', from before a"
     " key rotation (its current version is 2); you hold only version 2"
@@ -65,7 +66,13 @@ class Story:
     decrypted: CompletedProcess[str]
     ran: CompletedProcess[str]
     revoked: CompletedProcess[str]
+    refused_reencryption: CompletedProcess[str]
+    reencrypted: CompletedProcess[str]
+    reencrypted_again: CompletedProcess[str]
     after_reencryption: CompletedProcess[str]
+    files: dict[str, list[str]]  # the checkout's files at each step
+    encrypted: dict[str, bytes]  # a.env.enc at each step
+    plain: dict[str, bytes]  # what Alice decrypts from it, before and after
 
 
 def _member(server: TeamServer, root: Path, work: Path, who: str, role: str) -> None:
@@ -76,6 +83,17 @@ def _member(server: TeamServer, root: Path, work: Path, who: str, role: str) -> 
     _ok(alice, work, "member", "grant", email, role, *scope)
 
 
+def _files(work: Path) -> list[str]:
+    return sorted(path.name for path in work.iterdir())
+
+
+def _plain(alice: Path, work: Path, out: Path) -> bytes:
+    """What Alice decrypts a.env.enc to, written outside the checkout (bytes: no newline
+    translation)."""
+    _ok(alice, work, "decrypt", "a.env.enc", "-o", str(out))
+    return out.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story:
     root = tmp_path_factory.mktemp("files")
@@ -84,7 +102,7 @@ def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story
     join(server, alice, work, server.invite("alice@files.io"), "alice@files.io")
     _ok(alice, work, "init", "shop")
     _member(server, root, work, "bob", "write")
-    (work / "a.env").write_text("API_KEY=one\n", encoding="utf-8")
+    (work / "a.env").write_text(PLAIN, encoding="utf-8")
     _ok(bob, work, "encrypt", "a.env", "-o", "a.env.enc", "--env", "staging")
     (work / "a.env").unlink()  # the checkout holds the encrypted file only
     rotated = _cli(alice, work, "env", "rotate-key", "staging")
@@ -95,12 +113,21 @@ def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story
     ran = _cli(frank, work, "run", "--file", "a.env.enc", "--", sys.executable, "-c", show)
     scope = ("--project", "shop", "--env", "staging")
     revoked = _cli(alice, work, "member", "revoke", "bob@files.io", *scope)
+    files, encrypted = {"before": _files(work)}, {"before": (work / "a.env.enc").read_bytes()}
+    plain = {"before": _plain(alice, work, root / "before.env")}
+    refused = _cli(frank, work, "reencrypt", "a.env.enc")  # he holds no key v1
+    encrypted["refused"] = (work / "a.env.enc").read_bytes()
     # Alice holds key v1: she follows the hint.
-    _ok(alice, work, "decrypt", "a.env.enc", "-o", "a.env")
-    _ok(alice, work, "encrypt", "a.env", "-o", "a.env.enc", "--env", "staging", "--force")
-    (work / "a.env").unlink()
+    reencrypted = _cli(alice, work, "reencrypt", "a.env.enc")
+    files["after"], encrypted["after"] = _files(work), (work / "a.env.enc").read_bytes()
+    again = _cli(alice, work, "reencrypt", "a.env.enc")
+    encrypted["again"] = (work / "a.env.enc").read_bytes()
+    plain["after"] = _plain(alice, work, root / "after.env")
     after = _cli(frank, work, "decrypt", "a.env.enc", "-o", "-")
-    return Story(root, work, rotated, rotated_other, decrypted, ran, revoked, after)
+    return Story(
+        root, work, rotated, rotated_other, decrypted, ran, revoked, refused, reencrypted, again,
+        after, files, encrypted, plain,
+    )  # fmt: skip
 
 
 def test_decrypting_a_file_from_before_a_rotation_says_so_and_how_to_re_encrypt_it(
@@ -127,8 +154,40 @@ def test_the_re_encrypted_file_opens_for_a_member_granted_after_the_rotation(
 ) -> None:
     assert (story.after_reencryption.returncode, story.after_reencryption.stdout) == (
         0,
-        "API_KEY=one\n",
+        PLAIN,
     ), story.after_reencryption.stderr
+
+
+def test_re_encrypting_in_place_writes_no_plain_file_and_keeps_the_exact_text(
+    story: Story,
+) -> None:
+    done = story.reencrypted
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "re-encrypted a.env.enc with key version 3 of 'staging' (it was under version 1)"
+    )
+    assert story.files["after"] == story.files["before"]  # no a.env, no temp file left
+    header = story.encrypted["after"].split(b"\n")[0]
+    assert header.startswith(b"# envkeep-encrypted:v1 env=staging env_id=")
+    assert b" key_version=3 check=" in header
+    assert story.plain["after"] == story.plain["before"] == PLAIN.encode()
+
+
+def test_re_encrypting_needs_the_old_key_and_leaves_the_file_when_refused(story: Story) -> None:
+    refused = story.refused_reencryption
+    assert refused.returncode == 4, refused.stderr
+    after_revocation = REFUSED.replace("is 2); you hold only version 2", "is 3); you hold only")
+    assert refused.stderr.splitlines()[-2:] == [f"{after_revocation} versions 2, 3", REFUSED_HINT]
+    assert story.encrypted["refused"] == story.encrypted["before"]
+
+
+def test_a_file_under_the_current_key_is_said_to_be_and_left_as_it_is(story: Story) -> None:
+    again = story.reencrypted_again
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines()[-1] == (
+        "a.env.enc is under the current key of 'staging' (version 3) already; left as it is"
+    )
+    assert story.encrypted["again"] == story.encrypted["after"]
 
 
 def test_a_rotation_names_the_checkouts_files_still_under_the_old_key(story: Story) -> None:
@@ -143,14 +202,8 @@ def test_the_rotation_a_revocation_makes_names_them_too(story: Story) -> None:
     assert _rotation_note(1) in story.revoked.stderr.splitlines()
 
 
-def test_the_re_encryption_command_names_the_plain_file_decrypt_writes() -> None:
-    assert reencrypt_command("secrets/.env.prod.enc", "prod") == (
-        "envkeep decrypt secrets/.env.prod.enc -o secrets/.env.prod && envkeep encrypt"
-        " secrets/.env.prod -o secrets/.env.prod.enc --env prod --force, then delete"
-        " secrets/.env.prod"
-    )
-    assert reencrypt_command("vault.txt", "dev").startswith(
-        "envkeep decrypt vault.txt -o vault.txt.dec && envkeep encrypt vault.txt.dec -o vault.txt"
-    )
+def test_the_re_encryption_command_names_the_file_as_typed_quoted_for_a_shell() -> None:
+    assert reencrypt_command("secrets/.env.prod.enc") == "envkeep reencrypt secrets/.env.prod.enc"
+    assert reencrypt_command("my secrets.enc") == "envkeep reencrypt 'my secrets.enc'"
     # Read from stdin (`decrypt -`), the file has no name here to put in the command.
-    assert reencrypt_command(None, "dev").startswith("envkeep decrypt FILE -o PLAIN && ")
+    assert reencrypt_command(None) == "envkeep reencrypt FILE"

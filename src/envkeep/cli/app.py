@@ -53,6 +53,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("workspace", "account_cmds", "workspace_app", True),
     ("encrypt", "file_cmds", "encrypt", False),
     ("decrypt", "file_cmds", "decrypt", False),
+    ("reencrypt", "file_cmds", "reencrypt", False),
     ("merge-file", "merge_cmds", "merge_file", False),
     ("git-setup", "merge_cmds", "git_setup", False),
     ("validate", "schema_cmds", "validate", False),

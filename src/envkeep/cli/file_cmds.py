@@ -1,4 +1,4 @@
-"""`envkeep encrypt` and `envkeep decrypt`: git-friendly encrypted .env files."""
+"""`envkeep encrypt`, `decrypt` and `reencrypt`: git-friendly encrypted .env files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from envkeep.cli.file_passphrase import passphrase_source
 from envkeep.cli.options import complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
-from envkeep.core.errors import InputError
+from envkeep.core.errors import InputError, UsageError
 
 DecryptOutOpt = Annotated[
     Path | None,
@@ -113,6 +113,42 @@ def decrypt(
         return
     path = secretfiles.decrypt_file(ctx, name, out, passphrase=passphrase, force=force, text=text)
     output.done(f"wrote {path}")
+
+
+def reencrypt(
+    files: Annotated[
+        list[Path], typer.Argument(help="Encrypted .env files, each rewritten in place.")
+    ],
+) -> None:
+    """Re-encrypt encrypted .env files in place with their environment's current key.
+
+    A key rotation (env rotate-key, a revocation) leaves a file under the old key version,
+    which a member granted later does not hold. Each file is opened with the key it is under
+    (you need to hold it), every value encrypted again with the current one, and the file
+    replaced, mode kept; names, comments and order stay byte for byte. The plain text stays
+    in memory. A file under the current key already is left as it is.
+
+    Example: envkeep reencrypt .env.enc services/api/.env.enc
+    """
+    from envkeep.client.file_reencryption import reencrypt_files
+
+    if any(str(path) == "-" for path in files):
+        raise UsageError(
+            "reencrypt rewrites files in place; it reads no stdin",
+            hint="give the encrypted file's path (or several)",
+        )
+    for done in reencrypt_files(make_context(), files):
+        env = f"'{done.environment}'"
+        if done.rewritten:
+            output.done(
+                f"re-encrypted {done.path} with key version {done.now} of {env}"
+                f" (it was under version {done.was})"
+            )
+        else:
+            output.done(
+                f"{done.path} is under the current key of {env} (version {done.now}) already;"
+                " left as it is"
+            )
 
 
 def _stdin_text() -> str:

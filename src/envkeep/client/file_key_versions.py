@@ -3,13 +3,15 @@
 A key rotation (`env rotate-key`, and every revocation) makes a new data key and re-encrypts
 the stored values, but not the files encrypted to the old key: they still open with it, for
 whoever holds it, and a member granted after the rotation holds the current key only (grants
-seal no older key). So: `decrypt` and `run --file` of such a file refuse saying how to
-re-encrypt it, and a rotation names the files of the checkout still under the old key.
+seal no older key). So: `decrypt` and `run --file` of such a file refuse naming the
+`reencrypt` that brings it under the current key (``client/file_reencryption``), for someone
+who holds the old one, and a rotation names the files of the checkout still under the old key.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,22 +30,10 @@ SUFFIX = ".enc"
 _HEADER_BYTES = 4096
 
 
-def reencrypt_command(path: str | None, env: str) -> str:
-    """The commands that re-encrypt the file at ``path`` (None: a file with no path here, read
-    from stdin) with ``env``'s current key; decrypt writes its plain text beside it."""
-    encrypted = path or "FILE"
-    plain = _plain_name(path) if path is not None else "PLAIN"
-    return (
-        f"envkeep decrypt {encrypted} -o {plain} && envkeep encrypt {plain} -o {encrypted}"
-        f" --env {env} --force, then delete {plain}"
-    )
-
-
-def _plain_name(path: str) -> str:
-    """Where `decrypt` writes the file at ``path`` by default (`secretfiles.plain_name`)."""
-    from envkeep.client.secretfiles import plain_name
-
-    return str(plain_name(Path(path)))
+def reencrypt_command(path: str | None) -> str:
+    """The command that re-encrypts the file at ``path`` in place with its environment's
+    current key (None: a file with no path here, read from stdin)."""
+    return f"envkeep reencrypt {shlex.quote(path) if path is not None else 'FILE'}"
 
 
 def older_key_refused(
@@ -67,7 +57,7 @@ def older_key_refused(
         f" from before a key rotation (its current version is {env.key_version}); you hold"
         f" only {holds}",
         hint=f"someone who holds key version {file_version} re-encrypts it with the current"
-        f" key: {reencrypt_command(path, env.name)}",
+        f" key: {reencrypt_command(path)}",
     )
 
 
@@ -90,7 +80,7 @@ def note_files_under_older_keys(
         ctx.notify(
             f"note: {shown} is encrypted under key version {version} of '{env}', which still"
             " opens it (whoever lost access may hold that key): re-encrypt it with the new"
-            f" key: {reencrypt_command(shown, env)}"
+            f" key: {reencrypt_command(shown)}"
         )
 
 

@@ -236,6 +236,19 @@ def decrypted_text(
     file's, read already (from stdin: ``source`` then only names it)."""
     from_stdin = text is not None
     text = _read_text(source) if text is None else text
+    return opened_text(ctx, text, source, passphrase, from_stdin=from_stdin)
+
+
+def opened_text(
+    ctx: ClientContext,
+    text: str,
+    source: Path,
+    passphrase: Passphrase | None,
+    *,
+    from_stdin: bool = False,
+) -> str:
+    """The exact original of encrypted ``text``, read already from ``source`` (``from_stdin``:
+    ``source`` only names it), opened and verified as `decrypt` opens it."""
     key = _key_for(ctx, text, source, passphrase, from_stdin=from_stdin)
     with _hinting_merges(text, key, source):
         return filecrypt.decrypt_dotenv(text, key, source=str(source))

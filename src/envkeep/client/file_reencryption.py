@@ -1,0 +1,113 @@
+"""`envkeep reencrypt`: encrypted files (``client/filecrypt``) brought in place under their
+environment's current key version, the plain text in memory only.
+
+A key rotation leaves a file `encrypt` wrote under the old key version (``file_key_versions``),
+which a member granted afterwards does not hold. Decrypting it to a plain file and encrypting
+that again put the secrets on disk, where a secrets tool should not ask them to be; here each
+file is opened as `decrypt` opens it (key, every value, the whole file verified), encrypted
+again from that exact text to the current key, and swapped in by a rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.client import filecrypt, secretfiles
+from envkeep.core.errors import EnvkeepError, UsageError
+from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+
+
+@dataclass(frozen=True)
+class Reencryption:
+    """What became of one file: its environment (by its name now) and the key version the file
+    was under, then is under (the same: it was current already, and left as it was)."""
+
+    path: Path
+    environment: str
+    was: int
+    now: int
+
+    @property
+    def rewritten(self) -> bool:
+        return self.was != self.now
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A file re-encrypted in memory: the text to write (None: left as it is), where, and the
+    mode it keeps."""
+
+    done: Reencryption
+    text: str | None
+    target: Path
+    mode: int
+
+
+def reencrypt_files(ctx: ClientContext, paths: Sequence[Path]) -> list[Reencryption]:
+    """Re-encrypt each encrypted file of ``paths`` in place with its environment's current key.
+
+    Every file is opened and encrypted again in memory before any is written, so an error (a
+    key version the caller does not hold, a damaged file, one encrypted to a passphrase) leaves
+    them all as they were. A file under the current key version already is not written at all.
+    Each other one is replaced atomically (temp file, fsync, rename), with the mode it had; a
+    symbolic link keeps pointing at it. Decrypting the new file gives back the same bytes.
+    """
+    planned = [_planned(ctx, path) for path in _distinct(paths)]
+    for plan in planned:
+        if plan.text is not None:
+            write_atomic(plan.target, plan.text.encode("utf-8"), mode=plan.mode)
+    return [plan.done for plan in planned]
+
+
+def _distinct(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` without a second name for a file already named (each file is written once)."""
+    found: dict[Path, Path] = {}
+    for path in paths:
+        found.setdefault(path.resolve(), path)
+    return list(found.values())
+
+
+def _planned(ctx: ClientContext, path: Path) -> _Planned:
+    text = secretfiles.read_encrypted_text(path)
+    _refuse_passphrase_file(text, path)
+    plain = secretfiles.opened_text(ctx, text, path, None)  # the old key: `decrypt`'s checks
+    key = secretfiles.current_environment_key(ctx, text, path)
+    environment = _label(key)
+    was = _key_version(text)
+    done = Reencryption(path, environment, was, key.key_version)
+    target = path.resolve()
+    if not done.rewritten:
+        return _Planned(done, None, target, 0)
+    encrypted = filecrypt.encrypt_dotenv(plain, key, source=str(path))
+    return _Planned(done, encrypted, target, target.stat().st_mode & 0o777)
+
+
+def _refuse_passphrase_file(text: str, path: Path) -> None:
+    """A passphrase has no key versions: no rotation leaves such a file behind."""
+    header = None
+    with contextlib.suppress(EnvkeepError):  # a damaged header: opening it says what is wrong
+        header = filecrypt.read_header(text)
+    if header is not None and "kdf" in header:
+        raise UsageError(
+            f"{path} is encrypted to a passphrase, which has no key versions: a key rotation"
+            " leaves it as it is, and there is nothing to re-encrypt; nothing was written",
+            hint="leave it out: reencrypt takes files encrypted to an environment's key"
+            " (env=… in their first line)",
+        )
+
+
+def _key_version(text: str) -> int:
+    """The key version of a file that has just opened (its header is valid)."""
+    return filecrypt.file_environment(filecrypt.read_header(text) or {}).key_version
+
+
+def _label(key: filecrypt.FileKey) -> str:
+    return (filecrypt.read_header(key.header) or {}).get("env", "?")
