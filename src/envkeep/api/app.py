@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -13,6 +13,7 @@ from envkeep.api import (
     cors,
     docs_page,
     observability,
+    openapi_errors,
     problems,
     routes_audit,
     routes_auth,
@@ -68,6 +69,13 @@ class ServerApp(FastAPI):
     async def behind_front(self, scope: Scope, receive: Receive, send: Send) -> None:
         """FastAPI's own stack, for what the front layers pass on."""
         await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document, made once, with the errors the server really sends
+        (``openapi_errors``)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = openapi_errors.describe(super().openapi(), self.routes)
+        return self.openapi_schema
 
 
 def create_app(
