@@ -1,7 +1,8 @@
 """A revocation is all or nothing for the one who runs it, on a real team server: an admin who
 holds no key of an environment the revocation would rotate (invited as admin, joined, never
 sealed a key) is refused before anything changes, by `member revoke`, `member remove` and
-`token revoke` alike; an admin who holds the keys revokes and rotates as before."""
+`token revoke` alike, naming the admins who hold those keys; an admin who holds the keys
+revokes and rotates as before."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
         assert refused.returncode == 4, refused.stderr
         assert "you hold no key for shop/dev" in refused.stderr, refused.stderr
         assert "nothing changed" in refused.stderr, refused.stderr
+        assert "ask one who holds it (alice@keys.io) to do it" in refused.stderr, refused.stderr
         assert "envkeep member grant carol@keys.io admin" in refused.stderr, refused.stderr
         assert "run it again with --revoke-now" in refused.stderr, refused.stderr
     assert json.loads(_ok(alice, work, "member", "list", "--json")) == before

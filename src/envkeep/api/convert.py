@@ -39,3 +39,18 @@ def affected(found: list[views.AffectedEnvironment]) -> list[schemas.AffectedEnv
         )
         for e in found
     ]
+
+
+def reader(found: views.Reader) -> schemas.Reader:
+    """One who may read an environment, as the readers answer lists them: a principal's
+    fields, then its role there and whether it holds the current key."""
+    principal = found.principal
+    return schemas.Reader(
+        id=principal.id,
+        kind=principal.kind,
+        name=principal.name,
+        encryption_public=principal.encryption_public,
+        signing_public=principal.signing_public,
+        role=found.role,
+        holds_key=found.holds_key,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from envkeep.api import schemas
-from envkeep.api.convert import affected, secret_write
+from envkeep.api.convert import affected, reader, secret_write
 from envkeep.api.deps import AuthedCall
 from envkeep.app import (
     grantees,
@@ -101,12 +101,13 @@ def _revoked(found: Revocation) -> schemas.Revoked:
 @router.get("/projects/{project}/environments/{environment}/readers")
 def readers(
     workspace_id: str, project: str, environment: str, call: AuthedCall
-) -> list[schemas.Principal]:
-    """Who may read an environment now (a rotated key is sealed to each)."""
+) -> list[schemas.Reader]:
+    """Who may read an environment now (a rotated key is sealed to each), with the role that
+    opens it to them and whether they hold its current key (whom to ask for it)."""
     found = key_rotation.readers_of(
         call, workspace_id=workspace_id, project=project, environment=environment
     )
-    return [schemas.Principal.model_validate(p) for p in found]
+    return [reader(r) for r in found]
 
 
 @router.post("/projects/{project}/environments/{environment}/rotate")

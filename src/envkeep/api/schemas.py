@@ -89,6 +89,15 @@ class Principal(Body):
     signing_public: B64
 
 
+class Reader(Principal):
+    """One who may read an environment now: the principal (a rotated key is sealed to it),
+    the highest role that opens the environment to it, and whether it holds a share of the
+    current key. None from a server from before it said so."""
+
+    role: str | None = None
+    holds_key: bool | None = None
+
+
 class Workspace(Body):
     id: str
     name: str

@@ -15,6 +15,7 @@ from envkeep.app.live_readers import live
 from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.role_scopes import policy_binding
+from envkeep.app.views import Reader
 from envkeep.app.writes import apply_writes, check_sizes, lock_environment, stored_sizes
 from envkeep.core.errors import ConflictError, InputError
 from envkeep.store.models import DataKeyShare, Environment, Principal, RoleBinding
@@ -24,21 +25,38 @@ if TYPE_CHECKING:
 
     from envkeep.app.context import Call
     from envkeep.app.share_store import NewShare
-    from envkeep.app.views import PrincipalView, SecretWrite
+    from envkeep.app.views import SecretWrite
 
 
-def readers_of(
-    call: Call, *, workspace_id: str, project: str, environment: str
-) -> list[PrincipalView]:
-    """Every principal that may read an environment now (for sealing a rotated key)."""
+def readers_of(call: Call, *, workspace_id: str, project: str, environment: str) -> list[Reader]:
+    """Every principal that may read an environment now (for sealing a rotated key), by name,
+    with the highest role that opens it to them and whether they hold a share of its current
+    key (who a member missing it may ask: `member seal` and the refusals of a key not held)."""
     found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     target = Target(workspace_id, found.id, env.id)
     bindings = call.session.scalars(
         select(RoleBinding).where(RoleBinding.workspace_id == workspace_id)
     )
-    ids = {b.principal_id for b in bindings if covers(policy_binding(b), target)}
-    people = call.session.scalars(select(Principal).where(Principal.id.in_(list(ids))))
-    return [principal_view(p) for p in live(call, people)]  # no key for a dead token
+    roles: dict[str, Role] = {}
+    for binding in bindings:
+        scope = policy_binding(binding)
+        if covers(scope, target):
+            roles[binding.principal_id] = max(
+                scope.role, roles.get(binding.principal_id, scope.role)
+            )
+    people = call.session.scalars(
+        select(Principal).where(Principal.id.in_(list(roles))).order_by(Principal.name)
+    )
+    held = set(
+        call.session.scalars(
+            select(DataKeyShare.recipient_id).where(
+                DataKeyShare.environment_id == env.id, DataKeyShare.key_version == env.key_version
+            )
+        )
+    )
+    return [  # no key for a dead token
+        Reader(principal_view(p), str(roles[p.id]), p.id in held) for p in live(call, people)
+    ]
 
 
 def rotate_key(
@@ -58,8 +76,8 @@ def rotate_key(
     if new_key_version != env.key_version + 1:
         raise ConflictError("the environment's key changed meanwhile", hint="run the command again")
     readers = {
-        p.id
-        for p in readers_of(
+        r.principal.id
+        for r in readers_of(
             call, workspace_id=workspace_id, project=project, environment=environment
         )
     }

@@ -47,6 +47,17 @@ class EnvironmentView:
 
 
 @dataclass(frozen=True)
+class Reader:
+    """One who may read an environment now: the highest role that opens it to them, and
+    whether they hold a share of its current data key (a member no admin sealed it to yet
+    holds none): whom a member missing that key can ask for it."""
+
+    principal: PrincipalView
+    role: str
+    holds_key: bool
+
+
+@dataclass(frozen=True)
 class ShareView:
     """A data key sealed to the reader, with the sharer's public keys to verify it."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from envkeep import crypto
-from envkeep.core.errors import CryptoError, IntegrityError, PermissionDenied
+from envkeep.core.errors import CryptoError, IntegrityError, KeyNotHeld, PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from envkeep.app.views import EnvironmentSnapshot, ShareView, VersionView
 
 LIVE, DELETED = b"live", b"deleted"
+# What a reader who holds no key of an environment is told when it may not see who holds it
+# (`key_holders` names them to an admin of it).
+NOT_HELD_HINT = (
+    "ask an admin of the project to seal you its key: they run envkeep member seal with your"
+    " email (their envkeep member list shows whose keys are missing)"
+)
 
 
 @dataclass(frozen=True)
@@ -194,10 +200,11 @@ def open_current_key(
     env = snapshot.environment
     share = next((s for s in snapshot.shares if s.key_version == env.key_version), None)
     if share is None:
-        raise PermissionDenied(
-            f"you hold no key for environment '{env.name}'",
-            hint="ask an admin of the project to seal you its key: they run envkeep member seal"
-            " with your email (their envkeep member list shows whose keys are missing)",
+        raise KeyNotHeld(
+            f"you hold no key for {named_environment(snapshot)}",
+            hint=NOT_HELD_HINT,
+            project=snapshot.project.name,
+            environment=env.name,
         )
     return _open(share, env.id, principal_id, keys)
 

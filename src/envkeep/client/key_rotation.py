@@ -15,6 +15,7 @@ from envkeep.core.errors import (
     EnvironmentNotFound,
     EnvironmentReplaced,
     EnvkeepError,
+    KeyNotHeld,
     RotationLeft,
     UsageError,
 )
@@ -42,12 +43,19 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
     rotated: list[str] = []
     left: list[tuple[str, str, str]] = []
     hints: list[str] = []
+    lost: list[str] = []  # no admin who keeps access holds the key: said once, for all
     for item in sorted(named, key=lambda i: (str(i.get("project")), str(i.get("environment")))):
         project, environment = str(item.get("project")), str(item.get("environment"))
         try:
             rotated.append(_rotate_named(ctx, project, environment, item.get("environment_id")))
         except _RenamedFailed as renamed:  # left under the name it has now
             left.append((project, renamed.name, str(renamed.__cause__)))
+        except KeyNotHeld as missing:
+            left.append((project, environment, str(missing)))
+            if missing.lost:
+                lost.append(f"{project}/{environment}")
+            elif missing.hint:
+                hints.append(missing.hint)
         except EnvkeepError as error:
             left.append((project, environment, str(error)))
             if error.hint:
@@ -55,7 +63,7 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
         except Exception as error:  # noqa: BLE001 - the others still rotate; named below
             left.append((project, environment, type(error).__name__))
     if left:
-        raise RotationLeft.of(rotated, left, hints)
+        raise RotationLeft.of(rotated, left, hints, tuple(lost))
     return rotated
 
 
@@ -173,9 +181,13 @@ def environment_readers(
 
 
 def _open_other(ctx: ClientContext, project: str, environment: str) -> Any:
+    from envkeep.client.key_holders import named_holders
     from envkeep.client.vault import OpenEnvironment
 
     snapshot = ctx.backend.read_environment(project, environment, None)
-    opened = OpenEnvironment(snapshot, ctx.identity, ctx.verified)
+    try:
+        opened = OpenEnvironment(snapshot, ctx.identity, ctx.verified)
+    except KeyNotHeld as missing:  # as `read_environment` says it: who to ask for the key
+        raise named_holders(ctx, missing, None) from None
     note_unopened(ctx, opened)
     return opened

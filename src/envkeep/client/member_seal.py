@@ -123,7 +123,14 @@ def _seal_one(
         if shadowing(held, Role.parse(row["role"]), scope):
             continue
         try:
-            stored, _ = members.grant(ctx, who, row["role"], project=scope[0], environment=scope[1])
+            stored, _ = members.grant(
+                ctx,
+                who,
+                row["role"],
+                project=scope[0],
+                environment=scope[1],
+                again=seal_command(who),  # whoever holds a key this one lacks: this command
+            )
         except (NotAuthenticated, UnreachableError):
             raise
         except EnvkeepError as error:

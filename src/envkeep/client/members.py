@@ -78,6 +78,7 @@ def grant(
     project: str | None,
     environment: str | None,
     confirm_lowering: Callable[[Lowering], None] = refuse_lowering,
+    again: str | None = None,
 ) -> tuple[int, Revoked]:
     """Bind ``role`` and seal the grantee a share of every environment it gains; return how
     many shares the server stored (not those of keys the grantee held already), and what
@@ -85,7 +86,8 @@ def grant(
     grantee holds at that scope goes on only once ``confirm_lowering`` returns (it raises to
     stop; by default it refuses): nothing has changed before then. A grant that a broader
     role of the grantee's already outranks is warned of, and made all the same: it applies
-    once that role goes."""
+    once that role goes. A key of the scope this identity holds no share of stops it before
+    anything changes, naming who holds it, to run ``again`` (by default, this grant)."""
     backend = team_backend(ctx)
     grantee = lookup(ctx, name)
     if grantee.id == ctx.identity.principal_id:  # before asking to lower it: the server refuses
@@ -119,6 +121,7 @@ def grant(
         recipient_id=grantee.id,
         recipient=keys,
         listed=listed,
+        again=again or grant_command(grant_name(grantee), role, project, environment),
     )
     body = {
         "principal_id": grantee.id,

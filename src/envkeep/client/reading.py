@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from envkeep.client.vault import OpenEnvironment
-from envkeep.core.errors import EnvironmentNotFound, EnvkeepError, PermissionDenied
+from envkeep.core.errors import EnvironmentNotFound, EnvkeepError, KeyNotHeld, PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -29,11 +29,15 @@ def read_environment(
             verify=ctx.verified,
         )
     except PermissionDenied as refused:
-        if not ctx.env_defaulted or env != ctx.project_file.default_env:
-            raise
-        from envkeep.client.default_env import refused_default
+        if ctx.env_defaulted and env == ctx.project_file.default_env:
+            from envkeep.client.default_env import refused_default
 
-        raise refused_default(ctx, env, refused) from None
+            raise refused_default(ctx, env, refused) from None
+        if not isinstance(refused, KeyNotHeld):
+            raise
+        from envkeep.client.key_holders import named_holders
+
+        raise named_holders(ctx, refused, None) from None  # who to ask for the key
     except EnvironmentNotFound as missing:
         if not ctx.env_defaulted or env != ctx.project_file.default_env:
             raise

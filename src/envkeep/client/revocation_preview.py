@@ -37,9 +37,10 @@ from envkeep.client._seen_roles import (
 from envkeep.client.listed_rotations import check_listed_rotations
 from envkeep.client.principal_names import grant_name, member_name, shown_member, shown_principal
 from envkeep.core.errors import ConfirmationRequired, PermissionDenied
+from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
@@ -114,7 +115,7 @@ def lowering(
     ended = seen.ended(who, scope, role)
     envs = environments(backend, [s for t in ended for s in seen.scopes(f"token {t}")])
     doing = f"granting {role} to {who}"
-    _check_keys(ctx, backend, seen, envs, doing)
+    _check_keys(ctx, backend, seen, envs, doing, leaving=_leaving(ended))
     check_listed_rotations(ctx, backend, envs, _leaving(ended), doing)  # who keeps a role
     command = grant_command(grant_name(grantee), str(role), *scope)
     return Lowering(who, held, role, scope, ended, [named(e) for e in envs], command)
@@ -165,8 +166,8 @@ def _check_forecast(
     if any(m["principal"]["id"] == me and shown_member(m["principal"]) == who for m in seen.mine):
         return  # one's own: the server refuses it
     envs = list(forecast.environments)
-    _check_keys(ctx, backend, seen, envs, doing)
     leaving = _leaving(list(forecast.tokens), who, seen.kept(who, scope))
+    _check_keys(ctx, backend, seen, envs, doing, leaving=leaving)
     check_listed_rotations(ctx, backend, envs, leaving, doing)
 
 
@@ -257,10 +258,13 @@ def _check_keys(
     seen: Seen,
     envs: list[dict[str, Any]],
     doing: str,
+    *,
+    leaving: Leaving,
 ) -> None:
     """A PermissionDenied naming each of ``envs`` whose current key this identity holds no
-    share of. A role of its own with no keys missing proves it holds those it covers;
-    the others are read (a snapshot carries the reader's shares)."""
+    share of, and who holds it among those who keep access (not ``leaving``). A role of its
+    own with no keys missing proves it holds those it covers; the others are read (a snapshot
+    carries the reader's shares)."""
     whole = [binding_of(m) for m in seen.mine if not m.get("keys_missing")]
     missing = [
         item
@@ -282,10 +286,55 @@ def _check_keys(
     names = ", ".join(named(item) for item in missing)
     raise PermissionDenied(
         f"you hold no key for {names}, which {doing} must rotate; nothing changed",
-        hint="ask an admin who holds the keys to do it, or to seal them to you first (then"
-        f" run this again): {grant_command(me, 'admin', *scope)}; or, to cut the access at once"
-        f" and leave those rotations to such an admin, run it again with {REVOKE_NOW}",
+        hint=_holders_hint(ctx, missing, leaving, grant_command(me, "admin", *scope)),
     )
+
+
+def _holders_hint(
+    ctx: ClientContext, missing: list[dict[str, Any]], leaving: Leaving, seal: str
+) -> str:
+    """Whom to ask for the rotations of ``missing`` (``seal``: the command that seals this
+    identity their keys): the admins who hold each key and keep access (`key_holders`). Where
+    none does, nobody can rotate it: the access can still be cut at once, and the environment
+    re-created. Where they cannot be known here, "an admin who holds the keys"."""
+    from envkeep.client.key_holders import key_holders, names, recreate_commands, unopenable
+
+    cut = f"run it again with {REVOKE_NOW}"
+    found = [
+        key_holders(
+            ctx,
+            str(item["project"]),
+            str(item["environment"]),
+            leaving=_left_of(leaving, item),
+        )
+        for item in missing
+    ]
+    stuck = [h for h in found if h is not None and not h.admins]
+    if len(stuck) == 1:
+        return f"{unopenable(stuck[0])}; to cut the access at once all the same, {cut}"
+    if stuck:
+        return (
+            f"no admin who keeps access holds the keys of {spoken_list([h.named for h in stuck])}:"
+            " nobody can seal them or rotate them; to cut the access at once all the same,"
+            f" {cut}; then an admin re-creates each of those environments and sets its values"
+            f" again: {recreate_commands('ENV')}"
+        )
+    known = [h for h in found if h is not None]
+    ask = "ask an admin who holds the keys"
+    if len(known) == len(found):
+        common = [a for a in known[0].admins if all(a in h.admins for h in known[1:])]
+        each = "; ".join(f"{h.named}: {names(h.admins)}" for h in known)
+        it = "it" if len(known) == 1 else "them"
+        ask = f"ask one who holds {it} ({names(common) if common else each})"
+    return (
+        f"{ask} to do it, or to seal them to you first (then run this again): {seal}; or, to"
+        f" cut the access at once and leave those rotations to such an admin, {cut}"
+    )
+
+
+def _left_of(leaving: Leaving, item: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
+    """``leaving`` for the readers of one environment (``item``)."""
+    return lambda reader: leaving(reader, item)
 
 
 def _holds_key(backend: HttpBackend, item: dict[str, Any]) -> bool:

@@ -66,14 +66,19 @@ def seal_scope_shares(
     recipient: crypto.PublicKeys,
     listed: list[dict[str, Any]] | None = None,
     read: list[EnvironmentSnapshot] | None = None,
+    again: str | None = None,
 ) -> list[dict[str, object]]:
     """A share for ``recipient`` of the current data key of every environment the scope
     (None: all of it) covers, each key unsealed here from this identity's own share of it
     (only that one: a grant seals no older key, so a share of one that does not open stops
     nothing here); ``listed``: the scope's environments, when the caller listed them already.
     Each environment's snapshot (every scope's values) is appended to ``read`` when given:
-    `token create` takes the signers of what the token will read from them."""
+    `token create` takes the signers of what the token will read from them. A key this
+    identity holds no share of stops it, naming who holds it (`key_holders`) and asking them
+    to run ``again`` (the command that needs it) or, with None, to seal it to this identity."""
     from envkeep.client.envelopes import open_current_key
+    from envkeep.client.key_holders import named_holders
+    from envkeep.core.errors import KeyNotHeld
 
     if listed is None:
         listed = scope_environments(backend, project=project, environment=environment)
@@ -83,7 +88,10 @@ def seal_scope_shares(
         snapshot = backend.read_environment(item["project"], item["environment"], services)
         if read is not None:
             read.append(snapshot)
-        dek = open_current_key(snapshot, ctx.identity.principal_id, ctx.identity.keys)
+        try:
+            dek = open_current_key(snapshot, ctx.identity.principal_id, ctx.identity.keys)
+        except KeyNotHeld as missing:
+            raise named_holders(ctx, missing, again) from None
         env = snapshot.environment
         shares.append(
             seal_for(

@@ -29,6 +29,7 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── AccessError                   (exit 4)
     │   ├── NotAuthenticated             (401)
     │   ├── PermissionDenied             (403)
+    │   │   └── KeyNotHeld                  a role, but no share of the environment's key
     │   └── WrongPassphrase              (401)
     ├── CryptoError                   (exit 1, 400)
     │   └── IntegrityError               tampered or mis-signed data
@@ -227,20 +228,46 @@ class RotationLeft(EnvkeepError):
 
     @classmethod
     def of(
-        cls, rotated: list[str], left: list[tuple[str, str, str]], hints: list[str]
+        cls,
+        rotated: list[str],
+        left: list[tuple[str, str, str]],
+        hints: list[str],
+        lost: tuple[str, ...] = (),
     ) -> RotationLeft:
         """Each environment left, with the command that rotates it (after ``hints``: what
-        their errors said to do first)."""
+        their errors said to do first); ``lost`` (project/env, among ``left``): those whose
+        key no admin who keeps access holds, which nobody can rotate: re-created instead."""
         names = ", ".join(f"{p}/{e} ({why})" for p, e, why in left)
         done = f"; new keys for: {', '.join(rotated)}" if rotated else ""
-        commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e, _ in left)
-        first = f"{'; '.join(dict.fromkeys(hints))}; then " if hints else ""
+        rotatable = [(p, e) for p, e, _ in left if f"{p}/{e}" not in lost]
+        commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e in rotatable)
+        said = list(dict.fromkeys(hints))
+        if lost:
+            said.append(_lost_keys(lost))
+        if rotatable:
+            each = "the others" if lost else "each"
+            rotate = f"rotate {each} now (until then the old keys open new values): {commands}"
+            said.append(f"then {rotate}" if said else rotate)
         return cls(
             f"the access is revoked, but these keys were not rotated: {names}{done}",
-            hint=f"{first}rotate each now (until then the old keys open new values): {commands}",
+            hint="; ".join(said),
             rotated=tuple(rotated),
             left=tuple(left),
         )
+
+
+def _lost_keys(lost: tuple[str, ...]) -> str:
+    """`RotationLeft`'s words for environments (project/env) nobody can rotate."""
+    from envkeep.core.wording import spoken_list
+
+    one = len(lost) == 1
+    key, it, each = ("key", "it", "the") if one else ("keys", "them", "each")
+    return (
+        f"no admin who keeps access holds the {key} of {spoken_list(lost)}, so nobody can"
+        f" rotate {it}: values written there are open to whoever held the old {key} until an"
+        f" admin re-creates {each} environment and sets its values again (envkeep env delete"
+        " ENV, then envkeep env create ENV)"
+    )
 
 
 class Declined(EnvkeepError):
@@ -315,6 +342,36 @@ class PermissionDenied(AccessError):
     def fields(self) -> dict[str, str]:
         found = {"needed": self.needed, "scope": self.scope}
         return {name: value for name, value in found.items() if value is not None}
+
+
+class KeyNotHeld(PermissionDenied):
+    """A role that opens an environment, but no share of its current data key (no admin
+    sealed it to the caller yet): raised by the client, which names whoever holds the key
+    where it may see them (`client/key_holders`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        project: str,
+        environment: str,
+        lost: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.project = project
+        self.environment = environment
+        self.lost = lost  # no admin who keeps access holds it: nobody can seal or rotate it
+
+    def told(self, hint: str, *, lost: bool = False) -> KeyNotHeld:
+        """The same refusal with ``hint`` instead (and ``lost``)."""
+        return KeyNotHeld(
+            self.message,
+            hint=hint,
+            project=self.project,
+            environment=self.environment,
+            lost=lost,
+        )
 
 
 class WrongPassphrase(AccessError):
