@@ -280,7 +280,8 @@ def test_a_rotation_names_each_reader_whose_key_this_machine_sees_first(
     named = [line for line in first.stderr.splitlines() if "had not seen before" in line]
     for who in ("dave@rotnote.io", "erin@rotnote.io"):
         [line] = [n for n in named if who in n]
-        assert line.startswith("note: sealed the new key of shop/staging to"), line
+        assert line.startswith("note: pinned the key of "), line
+        assert "to seal the new key of shop/staging to it" in line, line
         assert "fingerprint " in line
     assert again.returncode == 0, again.stderr
     assert "had not seen before" not in again.stderr  # pinned now

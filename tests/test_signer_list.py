@@ -262,7 +262,7 @@ def test_an_admin_token_with_a_list_seals_a_new_key_to_no_key_it_leaves_out(team
     assert f"a key ENVKEEP_SIGNERS does not list ({team.bob})" in err
     assert "add it to ENVKEEP_SIGNERS" in err
     assert "not sealed to alice" not in err
-    assert "note: sealed" not in err  # Alice's key is listed: sealed without a note
+    assert "had not seen before" not in err  # Alice's key is listed: sealed without a note
 
 
 def test_a_malformed_list_stops_a_token_run_before_it_reads(team: Team) -> None:

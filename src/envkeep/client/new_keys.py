@@ -135,10 +135,10 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
     keys = check_pin(ctx, view)
     if first_seen and ctx.listed_signers is None and ctx.notify is not None:
         ctx.notify(
-            f"note: sealed {sealed} to {shown_principal(view)}, whose key this machine had"
-            f" not seen before (fingerprint {keys.fingerprint()}); compare it with theirs"
-            " (they run: envkeep whoami --fingerprint): if they differ, the server gave out a"
-            " key that is not theirs"
+            f"note: pinned the key of {shown_principal(view)}, which this machine had not"
+            f" seen before, to seal {sealed} to it (fingerprint {keys.fingerprint()}); compare"
+            " it with theirs (they run: envkeep whoami --fingerprint): if they differ, the"
+            " server gave out a key that is not theirs"
         )
     return keys
 
