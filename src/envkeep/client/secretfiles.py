@@ -4,6 +4,7 @@ environment's data key or by a passphrase (the format lives in ``client/filecryp
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -137,7 +138,7 @@ def _key_for(
         )
     header = filecrypt.read_header(text)
     if header is None:
-        raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
+        raise not_encrypted(source, from_stdin=from_stdin)
     if "kdf" in header:
         if passphrase is None:
             raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_FILE_PASSPHRASE")
@@ -356,12 +357,21 @@ def opening_key(
     return _key_for(ctx, text, source, passphrase)
 
 
+def not_encrypted(source: Path | str, *, from_stdin: bool = False) -> UsageError:
+    """The refusal of a file with no envkeep header line: a plain file, most likely."""
+    named = "FILE" if from_stdin else shlex.quote(str(source))
+    return UsageError(
+        f"{source} is not an envkeep-encrypted file: its first line is no envkeep header",
+        hint=f"a plain .env file is encrypted with: envkeep encrypt {named}",
+    )
+
+
 def current_environment_key(ctx: ClientContext, text: str, source: Path) -> filecrypt.FileKey:
     """The key `encrypt` would use now for a file like environment-keyed ``text``: its
     environment's (found by id, renamed or not) current key version."""
     header = filecrypt.read_header(text)
     if header is None:
-        raise UsageError(f"{source} is not an envkeep-encrypted file", hint="it has no header")
+        raise not_encrypted(source)
     wanted = filecrypt.file_environment(header)
     try:
         opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
