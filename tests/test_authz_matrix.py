@@ -108,6 +108,7 @@ POLICY: dict[Route, Need] = {
     ("GET", f"{ENV}/snapshot"): Need(Role.READ, "environment"),
     ("POST", f"{ENV}/secrets"): Need(Role.WRITE, "environment"),
     ("GET", f"{ENV}/secrets/{{secret_id}}/versions"): Need(Role.READ, "environment"),
+    ("GET", f"{ENV}/versions"): Need(Role.READ, "environment"),  # a scope's, at a time
     ("GET", f"{ENV}/readers"): Need(Role.ADMIN, "environment"),
     ("POST", f"{ENV}/rotate"): Need(Role.ADMIN, "environment"),
     ("GET", f"{ENV}/keys-missing"): Need(Role.ADMIN, "environment"),
@@ -510,6 +511,11 @@ CASES: list[Case] = [
         ("GET", f"{ENV}/secrets/{{secret_id}}/versions"),
         "environment",
         _get(lambda w, t: f"{w.env(t)}/secrets/{w.secret_in(t)}/versions"),
+    ),
+    Case(
+        ("GET", f"{ENV}/versions"),
+        "environment",
+        _get(lambda w, t: f"{w.env(t)}/versions", scope="shared", at="2100-01-01T00:00:00Z"),
     ),
     Case(("GET", f"{ENV}/readers"), "environment", _get(lambda w, t: f"{w.env(t)}/readers")),
     Case(("POST", f"{ENV}/rotate"), "environment", _rotate),

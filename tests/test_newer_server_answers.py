@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +127,10 @@ CALLS: dict[str, tuple[Any, Callable[[HttpBackend], object]]] = {
     "history": (
         {"versions": [VERSION], "authors": [PRINCIPAL]},
         lambda b: b.secret_history("shop", "dev", "s1"),
+    ),
+    "versions at": (
+        {"versions": [VERSION], "authors": [PRINCIPAL]},
+        lambda b: b.versions_at("shop", "dev", "shared", datetime(2025, 1, 2, tzinfo=UTC)),
     ),
     "audit page": (AUDIT_PAGE, lambda b: b.audit_events(AuditQuery())),
     "environments": ([ENVIRONMENT], lambda b: b.list_environments("shop")),

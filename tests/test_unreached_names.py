@@ -84,6 +84,7 @@ BY_PROJECT: list[tuple[str, str, Any]] = [
     ("GET", "projects/{p}/environments/prod/snapshot", None),
     ("GET", "projects/{p}/environments/qa/snapshot", None),
     ("GET", f"projects/{{p}}/environments/dev/secrets/{SECRET}/versions", None),
+    ("GET", "projects/{p}/environments/dev/versions?scope=shared&at=2100-01-01T00:00Z", None),
     ("POST", "projects/{p}/environments/dev/secrets", {"writes": []}),
     ("GET", "projects/{p}/environments/dev/readers", None),
     ("GET", "projects/{p}/environments", None),

@@ -6,7 +6,7 @@ event back with everything else it did. ``Observe`` calls ``record_refusal`` as 
 route names (one who holds a role there, or held one: a removed member still trying is what an
 admin wants to see) gets a ``request.denied`` event, in a transaction of its own, when the
 request would have changed something or read values or the trail (any method but GET; a GET
-of a snapshot, of a secret's versions or of the audit trail). A refused listing of names is
+of a snapshot, of versions (a secret's, a scope's) or of the trail). A refused listing of names is
 not recorded: clients ask for listings to learn what the caller may see (`init` in a clone),
 and each would be a false alarm. Nothing is recorded for a request without a known principal
 (401), but for a service account's token that was real and has ended (revoked or expired),

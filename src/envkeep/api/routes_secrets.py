@@ -1,4 +1,5 @@
-"""An environment's ciphertext: read (a snapshot), write (a batch), history.
+"""An environment's ciphertext: read (a snapshot), write (a batch), history (of one secret, or
+of one scope at a time).
 
 The snapshot and the write are also answered by ``hot_routes`` ahead of FastAPI's router; both
 ways go through ``read_snapshot`` and ``write_batch`` here, so they run the same use cases and
@@ -135,6 +136,38 @@ def history(
         secret_id=secret_id,
     )
     return schemas.History(
+        versions=[schemas.Version.model_validate(v) for v in versions],
+        authors=[schemas.Principal.model_validate(a) for a in authors],
+    )
+
+
+# A scope string is `shared` or `service:<uuid>` (`reads.service_scope`); an ISO time is short.
+ScopeParam = Annotated[str, Query(max_length=64, description="shared, or service:<service id>")]
+AtParam = Annotated[str, Query(max_length=64, description="an ISO time, UTC unless it says")]
+
+
+@router.get("/versions")
+def versions_at(
+    workspace_id: str,
+    project: str,
+    environment: str,
+    scope: ScopeParam,
+    at: AtParam,
+    call: AuthedCall,
+) -> schemas.VersionsAt:
+    """The version each secret of one scope held at a time: its last written at or before
+    that second (deleted or not), none for one created later. One read, one audit event, for
+    what would be a history read per secret. Unpaginated, as the snapshot is: at most one
+    version per secret of one scope, which the snapshot the client read first holds more of."""
+    versions, authors = audited_reads.versions_at(
+        call,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        scope=scope,
+        at=at,
+    )
+    return schemas.VersionsAt(
         versions=[schemas.Version.model_validate(v) for v in versions],
         authors=[schemas.Principal.model_validate(a) for a in authors],
     )

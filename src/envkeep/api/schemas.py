@@ -228,6 +228,11 @@ class History(Body):
     authors: list[Principal]
 
 
+class VersionsAt(History):
+    """The version each variable of one scope held at a time (none for one created later),
+    with their authors: a scope's history in one answer (`rollback --to-time`)."""
+
+
 class AuditEvent(Body):
     workspace_id: str
     seq: int

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.app import reads
 from envkeep.app.audit import append_event
+from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,5 +65,29 @@ def secret_history(
         action="secrets.history",
         target=f"{project}/{environment}",
         details={"secret_id": secret_id},
+    )
+    return found
+
+
+def versions_at(
+    call: Call, *, workspace_id: str, project: str, environment: str, scope: str, at: str
+) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
+    """The version each secret of one scope held at a time (``reads.versions_at``), recorded
+    in the audit trail as one history read of the scope."""
+    found = reads.versions_at(
+        call.fetch,
+        call.actor,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        scope=scope,
+        at=at,
+    )
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="secrets.history",
+        target=f"{project}/{environment}",
+        details={"scope": scope, "at": utc_second(reads.held_moment(at)), "secrets": len(found[0])},
     )
     return found

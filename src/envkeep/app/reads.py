@@ -29,11 +29,12 @@ from envkeep.app.views import (
     ShareView,
     VersionView,
 )
-from envkeep.core.errors import VariableNotFound
-from envkeep.core.timestamps import utc_second
+from envkeep.core.errors import UsageError, VariableNotFound
+from envkeep.core.timestamps import as_utc, utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from envkeep.app.ports import Actor, Fetch
 
@@ -326,3 +327,59 @@ def secret_history(
     )
     versions = tuple(_version(r, secret_id, owner[0][0]) for r in rows)
     return versions, _principals(fetch, {v.author_id for v in versions})
+
+
+# Every version of one scope's secrets, without its ciphertext: the one each secret held at a
+# time is picked from these, in Python (times compared as times, whether the database hands
+# them back as SQLite's text or PostgreSQL's timestamps), and only those are read in full.
+_SCOPE_VERSION_TIMES = (
+    "SELECT v.id, v.secret_id, v.created_at FROM secret_versions v"
+    " JOIN secrets s ON s.id = v.secret_id"
+    " WHERE s.environment_id = :env AND s.scope = :scope ORDER BY v.secret_id, v.version"
+)
+_VERSION_ROW = (
+    "SELECT version, key_version, name_ct, value_ct, author_id, signature, created_at"
+    " FROM secret_versions WHERE id = :row"
+)
+
+
+def versions_at(
+    fetch: Fetch,
+    actor: Actor,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    scope: str,
+    at: str,
+) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
+    """The version each secret of ``scope`` held at ``at`` (an ISO time, UTC unless it names
+    an offset): its last written at or before that second, deleted or not; none for a secret
+    created later. With their authors' public keys, as ``secret_history`` gives them: what
+    `rollback --to-time` needs of a scope's history, in one read. Needs read access to the
+    environment, as the history does; a scope that holds nothing answers no versions."""
+    bindings = require_member(fetch, actor.principal_id, workspace_id)
+    found, env = find_environment(fetch, workspace_id, project, environment, bindings)
+    target, named = Target(workspace_id, found.id, env.id), f"environment {project}/{environment}"
+    check_role(bindings, target, Role.READ, named=named, fetch=fetch)
+    moment = held_moment(at)  # after the checks: a caller refused learns nothing from it
+    held: dict[str, int] = {}  # secret id -> the row of its version then
+    for row, secret_id, created_at in fetch(_SCOPE_VERSION_TIMES, {"env": env.id, "scope": scope}):
+        if as_utc(created_at).replace(microsecond=0) <= moment:
+            held[secret_id] = row  # in version order: the last one at or before wins
+    versions = tuple(
+        _version(fetch(_VERSION_ROW, {"row": row})[0], secret_id, scope)
+        for secret_id, row in held.items()
+    )
+    return versions, _principals(fetch, {v.author_id for v in versions})
+
+
+def held_moment(text: str) -> datetime:
+    """``versions_at``'s time, in UTC to the second (a version written in that second counts
+    as held then, as `rollback --to-time` reads it); UsageError when it is not a time."""
+    try:
+        return as_utc(text.strip()).replace(microsecond=0)
+    except (ValueError, OverflowError):  # not a time; one that UTC cannot hold (year 1, +01:00)
+        raise UsageError(
+            f"{text[:40]!r} is not an ISO time", hint="e.g. 2026-11-01T09:30:00Z"
+        ) from None

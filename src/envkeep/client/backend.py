@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
 
     from envkeep.app.views import (
         EnvironmentSnapshot,
@@ -71,6 +72,13 @@ class Backend(Protocol):
 
     def secret_history(
         self, project: str, environment: str, secret_id: str
+    ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]: ...
+
+    # The version each secret of ``scope`` held at ``at`` (none for one created later), with
+    # its authors: one read for `rollback --to-time`; NotAnEnvkeepRoute from a server older
+    # than it (client/history.held_at then reads each secret's history).
+    def versions_at(
+        self, project: str, environment: str, scope: str, at: datetime
     ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]: ...
 
     def audit_events(self, query: AuditQuery) -> EventPage: ...

@@ -16,10 +16,17 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.core.errors import NotAnEnvkeepRoute, PermissionDenied, UnreachableError
+from envkeep.core.errors import (
+    IntegrityError,
+    NotAnEnvkeepRoute,
+    PermissionDenied,
+    UnreachableError,
+)
+from envkeep.core.timestamps import as_utc, utc_second
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
+    from datetime import datetime
 
     from envkeep.app.views import PrincipalView, VersionView
     from envkeep.client.context import ClientContext
@@ -92,9 +99,80 @@ def read_history(
     by_id = {a.id: a for a in authors}
     # One opener for every version: the environment's AAD part and each key's cipher made once.
     opener = opened.opener(ctx.verified)
-    entries = [_entry(opener, v, by_id[v.author_id]) for v in versions]
+    entries = [_entry(opener, v, _author(by_id, v)) for v in versions]
     ctx.verified.save()
     return _mark_repeats(_mark_rekeyed(entries))
+
+
+def held_at(
+    ctx: ClientContext, opened: OpenEnvironment, env: str, scope: str, moment: datetime
+) -> dict[str, HistoryEntry | None]:
+    """What each name of ``scope`` (every one ``opened`` read there, deleted or not, by name)
+    held at ``moment``: its last version at or before that second, verified and opened as
+    `read_history` does each version (``rekeyed`` and ``same_as`` not told: its neighbours
+    are not read); None for a name created later. One read of the server
+    (`Backend.versions_at`), or, from a server older than that read, one history per name."""
+    ids = opened.secret_ids(scope)
+    project = ctx.project_file.project
+    try:
+        versions, authors = ctx.backend.versions_at(project, env, scope, moment)
+    except NotAnEnvkeepRoute:  # an older server: the read it has, once per name
+        return {
+            name: _last_at(read_history(ctx, opened, env, secret_id), moment)
+            for name, secret_id in sorted(ids.items())
+        }
+    names = {secret_id: name for name, secret_id in ids.items()}
+    by_id = {a.id: a for a in authors}
+    opener = opened.opener(ctx.verified)
+    held: dict[str, HistoryEntry | None] = dict.fromkeys(sorted(ids))
+    for version in _as_asked(versions, scope, moment):
+        name = names.get(version.secret_id)
+        if name is not None:  # else created since the environment was read: not planned
+            held[name] = _entry(opener, version, _author(by_id, version))
+    ctx.verified.save()
+    return held
+
+
+def _last_at(entries: list[HistoryEntry], moment: datetime) -> HistoryEntry | None:
+    """Of a name's history, the version current at ``moment`` (None: it did not exist yet)."""
+    before = [e for e in entries if as_utc(e.created_at) <= moment]
+    return before[-1] if before else None
+
+
+_ALTERED = "the answer was changed where it is stored or on its way: tell whoever runs the store"
+
+
+def _as_asked(versions: Sequence[VersionView], scope: str, moment: datetime) -> list[VersionView]:
+    """``versions`` when they answer what was asked (each of ``scope``, at or before
+    ``moment``, one per secret); IntegrityError else: a server that answers otherwise is not
+    to be planned from (a signature binds a version to its secret, not to a time)."""
+    seen: set[str] = set()
+    for version in versions:
+        if (
+            version.scope != scope
+            or as_utc(version.created_at) > moment
+            or version.secret_id in seen
+        ):
+            raise IntegrityError(
+                f"the store answered versions held at {utc_second(moment)} that are not what"
+                " was asked (of another scope, of a later time, or two of one variable)",
+                hint=_ALTERED,
+            )
+        seen.add(version.secret_id)
+    return list(versions)
+
+
+def _author(by_id: dict[str, PrincipalView], version: VersionView) -> PrincipalView:
+    """The author of ``version``, among the keys the answer gave: IntegrityError when it did
+    not give them (a version no key verifies is not read)."""
+    author = by_id.get(version.author_id)
+    if author is None:
+        raise IntegrityError(
+            f"the store gave no public key for the author of version {version.version}"
+            " of a variable, so its signature cannot be verified",
+            hint=_ALTERED,
+        )
+    return author
 
 
 def _entry(opener: VersionOpener, version: VersionView, author: PrincipalView) -> HistoryEntry:

@@ -14,9 +14,11 @@ from envkeep.client._httpx import httpx
 from envkeep.client.answers import read_answer
 from envkeep.core import errors
 from envkeep.core.auditchain import EventPage, EventView
+from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
 
     from envkeep.client.backend import CheckSigners
     from envkeep.client.offline import SnapshotCache
@@ -411,6 +413,19 @@ class HttpBackend:
             f"{self.project_path(project)}/environments/{environment}/secrets/{secret_id}/versions",
         )
         found = read_answer(schemas.History, data)
+        authors = tuple(principal_view(a) for a in found.authors)
+        self._check_signers(authors)
+        return tuple(_version(v) for v in found.versions), authors
+
+    def versions_at(
+        self, project: str, environment: str, scope: str, at: datetime
+    ) -> tuple[tuple[views.VersionView, ...], tuple[views.PrincipalView, ...]]:
+        data = self.api.request(
+            "GET",
+            f"{self.project_path(project)}/environments/{environment}/versions",
+            params={"scope": scope, "at": utc_second(at)},
+        )
+        found = read_answer(schemas.VersionsAt, data)
         authors = tuple(principal_view(a) for a in found.authors)
         self._check_signers(authors)
         return tuple(_version(v) for v in found.versions), authors

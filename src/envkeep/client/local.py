@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from envkeep.app import reads
 from envkeep.app.ports import Actor
 from envkeep.core.errors import ConflictError, StoreError
+from envkeep.core.timestamps import utc_second
 from envkeep.store.sqlite_fetch import SqliteFetch, open_fetch
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from datetime import datetime
     from pathlib import Path
 
     from sqlalchemy import Engine
@@ -278,6 +280,22 @@ class LocalBackend:
                 project=project,
                 environment=environment,
                 secret_id=secret_id,
+            )
+        self._check_signers(authors)
+        return versions, authors
+
+    def versions_at(
+        self, project: str, environment: str, scope: str, at: datetime
+    ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
+        with self._reading() as fetch:
+            versions, authors = reads.versions_at(
+                fetch,
+                self._actor,
+                workspace_id=self.workspace_id,
+                project=project,
+                environment=environment,
+                scope=scope,
+                at=utc_second(at),
             )
         self._check_signers(authors)
         return versions, authors

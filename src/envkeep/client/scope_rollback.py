@@ -1,8 +1,9 @@
 """`rollback --to-time`: every variable of one scope set back to the value it held at a time,
 as one batch (a bad import undone in one command, not a rollback per name).
 
-Each name's history says what it held then: its last version written at or before that time
-(none: it did not exist yet). Values changed since are set back, names created since deleted,
+The scope's history says what each name held then: its last version written at or before that
+time (none: it did not exist yet), read for every name at once (`history.held_at`: one request
+to a server, not one per name). Values changed since are set back, names created since deleted,
 names deleted since restored; every one a new version, so the history stays whole.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_scoped_changes
-from envkeep.client.history import read_history
+from envkeep.client.history import held_at
 from envkeep.client.opening import open_for_write
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import PermissionDenied
@@ -73,10 +74,7 @@ def plan_scope_rollback(
     schemas = schemas_to_check(ctx) if check else {}
     opened = open_for_write(ctx, env, service, every_scope=True)
     scope = opened.scope_for(service)
-    held: dict[str, HistoryEntry | None] = {
-        name: _held_at(read_history(ctx, opened, env, secret_id), moment)
-        for name, secret_id in sorted(opened.secret_ids(scope).items())
-    }
+    held = held_at(ctx, opened, env, scope, moment)
     sealed = [name for name, entry in held.items() if entry is not None and entry.sealed]
     if sealed:
         raise PermissionDenied(
@@ -89,12 +87,6 @@ def plan_scope_rollback(
     refuse_violations(ctx, opened, service, wanted, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, wanted) if wanted else []
     return ScopeRollback(opened, scope, moment, changes, tuple(unresolved))
-
-
-def _held_at(entries: list[HistoryEntry], moment: datetime) -> HistoryEntry | None:
-    """The version current at ``moment`` (None: the name did not exist yet)."""
-    before = [e for e in entries if as_utc(e.created_at) <= moment]
-    return before[-1] if before else None
 
 
 def _changes(
