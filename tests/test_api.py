@@ -28,6 +28,7 @@ from envkeep.core.errors import AlreadyExistsError
 from envkeep.core.limits import MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
 from envkeep.store.models import AuditEvent, Invite
 from envkeep.store.schema_version import HEAD_REVISION
+from tests.authz_support import founding_invite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -371,35 +372,12 @@ def test_another_workspace_sees_nothing(
     client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:
     env = _project(client, admin["workspace_id"])
-    other_code = _other_invite(engine, "eve@example.com")
+    other_code = founding_invite(engine, "eve@example.com")
     eve = _join(TestClient(client.app), other_code, "eve@example.com")
     headers = {"Authorization": f"Bearer {eve['token']}"}
     assert client.get(f"{env}/snapshot", headers=headers).status_code == 403
     foreign = env.replace(admin["workspace_id"], eve["workspace_id"])
     assert client.get(foreign, headers=headers).status_code in {404, 405}
-
-
-def _other_invite(engine: Engine, email: str) -> str:
-    from datetime import timedelta
-
-    from envkeep.app import credentials
-    from envkeep.store.models import Invite
-
-    secret = credentials.new_secret()
-    invite_id = str(uuid.uuid4())
-    with Session(engine) as session, session.begin():
-        session.add(
-            Invite(
-                id=invite_id,
-                workspace_id=None,
-                email=email,
-                role="admin",
-                secret_hash=credentials.token_hash(secret),
-                created_at=utc_now(),
-                expires_at=utc_now() + timedelta(hours=1),
-            )
-        )
-    return f"ek_inv_{invite_id}_{secret}"
 
 
 def test_the_server_never_imports_client_or_crypto_code() -> None:
@@ -556,7 +534,9 @@ def test_a_workspace_name_another_tenant_uses_is_no_refusal(
 ) -> None:
     """A refusal would tell Eve which names other tenants use."""
     assert client.post("/v1/workspaces", json={"name": "acme"}).status_code == 201
-    eve = _join(TestClient(client.app), _other_invite(engine, "eve@example.com"), "eve@example.com")
+    eve = _join(
+        TestClient(client.app), founding_invite(engine, "eve@example.com"), "eve@example.com"
+    )
     headers = {"Authorization": f"Bearer {eve['token']}"}
     created = client.post("/v1/workspaces", json={"name": "acme"}, headers=headers)
     assert created.status_code == 201, created.text

@@ -11,7 +11,6 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from envkeep.app.context import new_uuid, utc_now
 from envkeep.core import errors
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
-from envkeep.store.models import Invite
+from tests.authz_support import founding_invite
 from tests.test_authz_matrix import POLICY, UNAUTHENTICATED
 
 if TYPE_CHECKING:
@@ -65,27 +64,6 @@ def _accept(code: str, email: str) -> dict[str, Any]:
     }
 
 
-def _founding_code(url: str, email: str) -> str:
-    """A code that founds a workspace of its own for ``email`` (as the bootstrap invite does,
-    made after the first account joined)."""
-    secret, invite_id = credentials.new_secret(), str(uuid.uuid4())
-    engine = open_engine(url)
-    with Session(engine) as session, session.begin():
-        session.add(
-            Invite(
-                id=invite_id,
-                workspace_id=None,
-                email=email,
-                role="admin",
-                secret_hash=credentials.token_hash(secret),
-                created_at=utc_now(),
-                expires_at=utc_now() + timedelta(hours=1),
-            )
-        )
-    engine.dispose()
-    return invite_codes.invite_code(invite_id, secret)
-
-
 @dataclass(frozen=True)
 class Served:
     """The app over a migrated database, its document, and two accounts in two workspaces:
@@ -114,7 +92,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     engine.dispose()
     with TestClient(create_app(url, max_body=4096)) as client:
         admin = client.post("/v1/invites/accept", json=_accept(code, "admin@x.io")).json()
-        eve_code = _founding_code(url, "eve@x.io")
+        # A workspace of her own (made once the first account joined: before, it would
+        # replace the bootstrap invite).
+        eve_code = founding_invite(engine, "eve@x.io")
         eve = client.post("/v1/invites/accept", json=_accept(eve_code, "eve@x.io")).json()
         workspace = admin["workspace_id"]
         dev = {"id": new_uuid(), "name": "dev", "sealed_share": KEY}
