@@ -131,6 +131,7 @@ def _events(store: Store, owner: Owner) -> list[EventView]:
                 r.details,
                 r.prev_hash,
                 r.hash,
+                r.project_id,
             )
             for r in rows
         ]

@@ -152,6 +152,7 @@ async def record_refusal(
         workspace_id=workspace_id,
         target=_target(params, route),
         details=_details(method, route, status),
+        project=params.get("project"),  # its admin reads the event
     )
     try:
         await run_for(state, actor, work)

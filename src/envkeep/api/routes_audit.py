@@ -24,10 +24,15 @@ def events(
     until: str | None = None,
     newest: bool = False,
     subject: str | None = None,
+    project: str | None = None,
+    fallback_project: str | None = None,
 ) -> schemas.AuditPage:
     """Events after ``after`` (a seq), oldest first; ``next_after`` pages on. With ``newest``,
     the last ``limit`` events that match instead (still oldest first; no next page).
-    ``principal``: who acted; ``subject``: whom the events are about."""
+    ``principal``: who acted; ``subject``: whom the events are about; ``project``: only that
+    project's (its admin's read); ``fallback_project``: that project's when the caller is its
+    admin but not the workspace's (``project`` in the answer says which project a page is
+    limited to)."""
     found = audit.list_events(
         call,
         workspace_id=workspace_id,
@@ -40,10 +45,14 @@ def events(
         until=until,
         newest=newest,
         subject=subject,
+        project=project,
+        fallback_project=fallback_project,
     )
-    page = [schemas.AuditEvent.model_validate(e) for e in found]
-    full = not newest and len(found) >= max(1, min(limit, 5000))
-    names = audit.page_names(call, workspace_id=workspace_id, events=found)
+    page = [schemas.AuditEvent.model_validate(e) for e in found.events]
+    full = not newest and len(page) >= max(1, min(limit, 5000))
     return schemas.AuditPage(
-        events=page, next_after=found[-1].seq if full and found else None, names=names
+        events=page,
+        next_after=page[-1].seq if full and page else None,
+        names=found.names,
+        project=found.project,
     )

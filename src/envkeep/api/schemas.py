@@ -246,6 +246,9 @@ class AuditEvent(Body):
     details: str
     prev_hash: str
     hash: str
+    # The project the event's target lies in (hashed since migration 0012); None: the
+    # workspace's own, or older and not derivable. Absent from an older server's answer.
+    project_id: str | None = None
 
 
 class AuditPage(Body):
@@ -253,6 +256,8 @@ class AuditPage(Body):
     next_after: int | None
     # principal id → email, or "token NAME": for showing who acted and whom an event is about
     names: dict[str, str] = {}
+    # The project the page is limited to (its admin's read); None: the whole workspace's.
+    project: str | None = None
 
 
 class NewShare(Body):

@@ -208,7 +208,14 @@ def accept_invite(
         binding_id=new_id(),
     )
     return _start_session(
-        session, principal, workspace_id, clock, new_id, action="invite.accept", origin=origin
+        session,
+        principal,
+        workspace_id,
+        clock,
+        new_id,
+        action="invite.accept",
+        origin=origin,
+        project_id=invite.project_id,
     )
 
 
@@ -256,6 +263,7 @@ def _start_session(
     *,
     action: str,
     origin: Origin = NO_ORIGIN,
+    project_id: str | None = None,  # the audit event's: an invite's project
 ) -> LoginResult:
     token = credentials.new_secret()
     now = clock()
@@ -276,7 +284,13 @@ def _start_session(
 
         actor = Actor(principal.id, request_id=origin.request_id, ip=origin.ip)
         call = Call(session, actor, clock=clock, new_id=new_id)
-        append_event(call, workspace_id=workspace_id, action=action, target=principal.name)
+        append_event(
+            call,
+            workspace_id=workspace_id,
+            action=action,
+            target=principal.name,
+            project_id=project_id,
+        )
     return LoginResult(
         token=token,
         principal_id=principal.id,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 
+from envkeep.app._lookup import project_by_name
 from envkeep.app.audit_append import DENIED, append_event, record_denied
-from envkeep.app.authz import require_role
-from envkeep.app.policy import Role, Target
+from envkeep.app.authz import audit_scope
 from envkeep.app.principal_labels import (
     principal_name,
     retired_prefixes,
@@ -25,6 +25,7 @@ from envkeep.app.principal_labels import (
 from envkeep.core.auditchain import (
     GENESIS,
     INVITE_ACTIONS,
+    EventPage,
     EventView,
     event_time_bound,
     replaced_id,
@@ -32,7 +33,7 @@ from envkeep.core.auditchain import (
     verify_chain,
 )
 from envkeep.core.errors import UsageError
-from envkeep.store.models import AuditEvent, Principal
+from envkeep.store.models import AuditEvent, Principal, Project
 
 __all__ = [
     "DENIED",
@@ -41,7 +42,6 @@ __all__ = [
     "append_event",
     "count_events",
     "list_events",
-    "page_names",
     "record_denied",
     "verify_chain",
 ]
@@ -79,6 +79,7 @@ def event_view(event: AuditEvent) -> EventView:
         event.details,
         event.prev_hash,
         event.hash,
+        event.project_id,
     )
 
 
@@ -95,12 +96,17 @@ def list_events(
     until: str | None = None,
     newest: bool = False,
     subject: str | None = None,
-) -> list[EventView]:
-    """A page of a workspace's events in chain order (workspace admins only): the first
-    ``limit`` after ``after``, or with ``newest`` the last ``limit`` of them. ``principal``:
-    who acted; ``subject``: whom an event is about (a member granted, revoked or removed, a
-    token made, rotated or rotated out), each an email, a token's name or an id."""
-    require_role(call, Target(workspace_id), Role.ADMIN)
+    project: str | None = None,
+    fallback_project: str | None = None,
+) -> EventPage:
+    """A page of a workspace's events in chain order, with who the principals on it are
+    (`page_names`): the first ``limit`` after ``after``, or with ``newest`` the last ``limit``
+    of them. The workspace's admins read every event; a project's admin those of its project
+    (`authz.audit_scope`): ``project``, or ``fallback_project`` when the caller may not read
+    the whole trail (the page says which project it is limited to). ``principal``: who acted;
+    ``subject``: whom an event is about (a member granted, revoked or removed, a token made,
+    rotated or rotated out), each an email, a token's name or an id."""
+    scope = _scope(call, workspace_id, project, fallback_project)
     order = AuditEvent.seq.desc() if newest else AuditEvent.seq
     query = (
         select(AuditEvent)
@@ -108,6 +114,8 @@ def list_events(
         .order_by(order)
         .limit(max(1, min(limit, 5000)))
     )
+    if scope is not None:
+        query = query.where(AuditEvent.project_id == scope.id)
     if principal:
         ids = _principal_ids(call, workspace_id, principal)
         query = query.where(AuditEvent.principal_id.in_(ids))
@@ -138,7 +146,29 @@ def list_events(
     if until:
         query = query.where(AuditEvent.at < _bound("until", until))
     found = [event_view(e) for e in call.session.scalars(query)]
-    return found[::-1] if newest else found
+    events = found[::-1] if newest else found
+    return EventPage(events, page_names(call, events), scope.name if scope else None)
+
+
+def _scope(
+    call: Call, workspace_id: str, project: str | None, fallback: str | None
+) -> Project | None:
+    """The project a read of the trail is limited to (None: the whole trail), once the caller
+    may read it (`authz.audit_scope`). A ``project`` the caller may not see is not found, as
+    everywhere; a ``fallback`` that is not there is no fallback (the refusal is the whole
+    trail's)."""
+    if project is not None:
+        named = project_by_name(call, workspace_id, project)
+        audit_scope(call, workspace_id, project_id=named.id)
+        return named
+    found = None
+    if fallback is not None:
+        found = call.session.scalar(
+            select(Project).where(Project.workspace_id == workspace_id, Project.name == fallback)
+        )
+    fallback_id = found.id if found is not None else None
+    chosen = audit_scope(call, workspace_id, project_id=None, fallback_id=fallback_id)
+    return found if chosen is not None else None
 
 
 def _bound(which: str, text: str) -> str:
@@ -170,22 +200,16 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     return [principal, *(i for i, name in found if name == named or name.startswith(earlier))]
 
 
-def principal_names(call: Call, *, workspace_id: str, ids: Iterable[str | None]) -> dict[str, str]:
-    """Who the principals behind a workspace's events are, for showing them (workspace
-    admins, as for the events): a user's email, a token as ``token NAME`` (``(rotated out)``
-    or ``(revoked)`` once a newer token holds the name). Every one acted in the workspace or
-    held a role in it, so its admins know them already."""
-    require_role(call, Target(workspace_id), Role.ADMIN)
-    return shown_names(call, ids)
-
-
-def page_names(call: Call, *, workspace_id: str, events: Iterable[EventView]) -> dict[str, str]:
-    """``principal_names`` of a page's actors and of the principals its events are about
-    (`subject_id`: a granted, revoked or removed member; a token made or rotated; and
-    `replaced_id`: the token a rotation ended), read from ids the events hold already, so the
-    chain is as it was."""
+def page_names(call: Call, events: Iterable[EventView]) -> dict[str, str]:
+    """Who the principals of a page the caller may read are (`shown_names`: a user's email, a
+    token as ``token NAME``, ``(rotated out)`` or ``(revoked)`` once a newer token holds the
+    name): its actors and those its events are about (`subject_id`: a granted, revoked or
+    removed member; a token made or rotated; and `replaced_id`: the token a rotation ended),
+    read from ids the events hold already, so the chain is as it was. Every one acted in the
+    workspace or held a role in it, and a project's admin is shown those of its project's
+    events only: who acted there, was given or lost a role there, or was refused there."""
     ids = [i for e in events for i in (e.principal_id, subject_id(e), replaced_id(e))]
-    return principal_names(call, workspace_id=workspace_id, ids=ids)
+    return shown_names(call, ids)
 
 
 def shown_names(call: Call, ids: Iterable[str | None]) -> dict[str, str]:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.context import Call
 
-__all__ = ["DENIED", "append_event", "record_denied"]
+__all__ = ["DENIED", "append_event", "project_named", "record_denied"]
 
 
 def append_event(
@@ -27,8 +27,11 @@ def append_event(
     target: str,
     outcome: str = "ok",
     details: Mapping[str, object] | None = None,
+    project_id: str | None = None,
 ) -> EventView:
-    """Append one event to the workspace's chain, inside the caller's transaction.
+    """Append one event to the workspace's chain, inside the caller's transaction;
+    ``project_id``: the project its target lies in (its admin reads the event), None for the
+    workspace's own events. It is hashed with the rest (`core.auditchain.hashed_fields`).
 
     The workspace row is locked first on PostgreSQL, so concurrent transactions extend the
     chain one after the other instead of forking it (SQLite serialises writers already: each
@@ -55,6 +58,7 @@ def append_event(
         _DETAILS.encode(dict(details or {})),
         prev,
         "",
+        project_id,
     )
     fields = hashed_fields(unhashed)
     digest = event_hash(prev, fields)
@@ -78,14 +82,21 @@ _OWN = (
 
 
 def record_denied(
-    call: Call, *, workspace_id: str, target: str, details: Mapping[str, object]
+    call: Call,
+    *,
+    workspace_id: str,
+    target: str,
+    details: Mapping[str, object],
+    project: str | None = None,
 ) -> bool:
     """A request the server refused (403, or a 404 that may hide a project: `api/denials.py`)
     to a member of the workspace, or to a former one, as an event of its own
     (``request.denied``, outcome ``denied``): the refused request's transaction rolled back,
     its own event with it. Whether one was appended: a principal that never held a role in
     the workspace nor acted in it (another tenant's) leaves nothing in it, so no tenant
-    writes into another's trail; a removed member still trying is recorded."""
+    writes into another's trail; a removed member still trying is recorded. ``project``: the
+    name of the project the route named, whose admin reads the event when it exists (one that
+    does not leaves the event the workspace's: only its admins see such probes)."""
     if not call.fetch(f"{_OWN} LIMIT 1", {"ws": workspace_id, "p": call.actor.principal_id}):
         return False
     append_event(
@@ -95,8 +106,17 @@ def record_denied(
         target=target,
         outcome=DENIED,
         details=details,
+        project_id=project_named(call, workspace_id, project) if project else None,
     )
     return True
+
+
+def project_named(call: Call, workspace_id: str, name: str) -> str | None:
+    """The id of the workspace's project called ``name``, for an event's ``project_id``
+    (None: there is none); no authorisation: the caller's use case did it, or the event is a
+    refusal's."""
+    rows = call.fetch(_PROJECT, {"ws": workspace_id, "name": name})
+    return str(rows[0][0]) if rows else None
 
 
 _DETAILS = json.JSONEncoder(sort_keys=True)  # an event's details, as json.dumps(sort_keys=True)
@@ -105,6 +125,8 @@ _DETAILS = json.JSONEncoder(sort_keys=True)  # an event's details, as json.dumps
 _LOCK = "SELECT id FROM workspaces WHERE id = :id FOR UPDATE"
 _INSERT = (
     "INSERT INTO audit_events (workspace_id, seq, at, principal_id, action, target, outcome,"
-    " request_id, ip, details, prev_hash, hash) VALUES (:workspace_id, :seq, :at, :principal_id,"
-    " :action, :target, :outcome, :request_id, :ip, :details, :prev_hash, :hash)"
+    " request_id, ip, details, prev_hash, hash, project_id) VALUES (:workspace_id, :seq, :at,"
+    " :principal_id, :action, :target, :outcome, :request_id, :ip, :details, :prev_hash, :hash,"
+    " :project_id)"
 )
+_PROJECT = "SELECT id FROM projects WHERE workspace_id = :ws AND name = :name"

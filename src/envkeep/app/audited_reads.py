@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkeep.app import reads
-from envkeep.app.audit import append_event
+from envkeep.app.audit_append import append_event, project_named
 from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ def read_environment(
         action="secrets.read",
         target=f"{project}/{environment}",
         details={"secrets": len(snapshot.secrets)},
+        project_id=snapshot.project.id,
     )
     return snapshot
 
@@ -65,6 +66,7 @@ def secret_history(
         action="secrets.history",
         target=f"{project}/{environment}",
         details={"secret_id": secret_id},
+        project_id=project_named(call, workspace_id, project),
     )
     return found
 
@@ -89,5 +91,6 @@ def versions_at(
         action="secrets.history",
         target=f"{project}/{environment}",
         details={"scope": scope, "at": utc_second(reads.held_moment(at)), "secrets": len(found[0])},
+        project_id=project_named(call, workspace_id, project),
     )
     return found

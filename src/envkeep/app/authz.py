@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.app.policy import Binding, Role, Target, covers, effective_role, reaches
+from envkeep.app.policy import (
+    Binding,
+    Role,
+    Target,
+    covers,
+    effective_role,
+    reaches,
+    reads_audit_of,
+)
 from envkeep.core.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
@@ -240,3 +248,57 @@ def check_within(
     """``require_within`` with the bindings already read (by ``require_member``)."""
     if not may_reach(bindings, target):
         check_role(bindings, target, Role.READ, named=named, fetch=fetch)
+
+
+def audit_scope(
+    call: Call, workspace_id: str, *, project_id: str | None, fallback_id: str | None = None
+) -> str | None:
+    """The project whose audit events the caller reads (`policy.reads_audit_of`), None for the
+    whole trail: ``project_id`` when given (its admin's, or the workspace's); else the whole
+    trail for the workspace's admin, or ``fallback_id`` (a checkout's project) for that
+    project's admin. PermissionDenied otherwise, telling a project's admin how to read its
+    events, and that the whole trail (which `audit verify` recomputes) is not theirs."""
+    bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
+    if project_id is not None:
+        asked = Target(workspace_id, project_id)
+        if not reads_audit_of(bindings, asked):
+            check_role(bindings, asked, Role.ADMIN, fetch=call.fetch)
+        return project_id
+    whole = Target(workspace_id)
+    fallback = Target(workspace_id, fallback_id) if fallback_id is not None else None
+    if fallback and not reads_audit_of(bindings, whole) and reads_audit_of(bindings, fallback):
+        return fallback_id
+    try:
+        check_role(bindings, whole, Role.ADMIN, fetch=call.fetch)
+    except PermissionDenied as refused:
+        raise _whole_trail_refused(refused, _administered(call.fetch, bindings)) from None
+    return None
+
+
+# The names of the projects a caller administers, for the whole trail's refusal.
+_PROJECT_NAMES_SQL = "SELECT name FROM projects WHERE id = :project"
+
+
+def _administered(fetch: Fetch, bindings: list[Binding]) -> list[str]:
+    """The names of the projects the caller is an admin of (read on the refusal's path)."""
+    ids = {
+        b.project_id
+        for b in bindings
+        if b.role == Role.ADMIN and b.project_id is not None and b.environment_id is None
+    }
+    rows = [fetch(_PROJECT_NAMES_SQL, {"project": i}) for i in ids]
+    return sorted(str(r[0][0]) for r in rows if r)
+
+
+def _whole_trail_refused(refused: PermissionDenied, projects: list[str]) -> PermissionDenied:
+    """The refusal of the whole trail, for a project's admin: where its own events are."""
+    if not projects:
+        return refused
+    named = ", ".join(projects)
+    return PermissionDenied(
+        refused.message,
+        hint=f"as an admin of project {named} you read its events: envkeep audit --project"
+        f" {projects[0]} (or envkeep audit in its checkout); the whole trail, and audit verify,"
+        f" which recomputes all of it, are for the workspace's admins: {refused.hint}",
+        needed=refused.needed,
+    )

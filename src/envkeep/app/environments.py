@@ -108,6 +108,7 @@ def add_environment(
             action="environment.create",
             target=f"{project.name}/{new.name}",
             details={"variables": len(new.writes)},
+            project_id=project.id,
         )
     return env
 
@@ -131,13 +132,17 @@ def list_environments(call: Call, *, workspace_id: str, project: str) -> list[En
 def delete_environment(call: Call, *, workspace_id: str, project: str, name: str) -> None:
     """Delete an environment with all its variables, versions and shares (admin). A protected
     one is refused: protection is lifted by its own change first."""
-    _found, env = authorised_environment(call, workspace_id, project, name, Role.ADMIN)
+    found, env = authorised_environment(call, workspace_id, project, name, Role.ADMIN)
     if env.protected:
         raise EnvironmentProtected.named(name)
     call.session.delete(env)
     call.session.flush()
     append_event(
-        call, workspace_id=workspace_id, action="environment.delete", target=f"{project}/{name}"
+        call,
+        workspace_id=workspace_id,
+        action="environment.delete",
+        target=f"{project}/{name}",
+        project_id=found.id,
     )
 
 
@@ -177,6 +182,7 @@ def update_environment(
         action="environment.update",
         target=f"{project}/{name}",
         details=changes,
+        project_id=found.id,
     )
     return environment_view(env)
 
@@ -247,5 +253,6 @@ def share_data_key(
         action="environment.share",
         target=f"{project}/{environment}",
         details={"principal_ids": recipients},
+        project_id=found.id,
     )
     return len(recipients)

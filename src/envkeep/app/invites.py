@@ -166,6 +166,7 @@ def withdraw_invite(call: Call, *, workspace_id: str, invite_id: str) -> None:
             "project": projects.get(invite.project_id or ""),
             "environment": envs.get(invite.environment_id or ""),
         },
+        project_id=invite.project_id,
     )
 
 
@@ -227,6 +228,7 @@ def create_invite(
         action="member.invite",
         target=email.lower(),
         details={"role": str(wanted), "project": project, "environment": environment},
+        project_id=target.project_id,
     )
     return invite_code(invite.id, secret)
 

@@ -112,6 +112,7 @@ def rotate_key(
         action="environment.rotate_key",
         target=f"{project}/{environment}",
         details={"key_version": new_key_version, "readers": len(readers), "rewritten": len(writes)},
+        project_id=env.project_id,
     )
     return new_key_version
 

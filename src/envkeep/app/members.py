@@ -101,6 +101,7 @@ def grant_role(
         workspace_id=workspace_id,
         action="member.grant",
         target=_event_target(call, workspace_id, scope),
+        project_id=target.project_id,
         details={
             "principal_id": principal_id,
             "role": str(wanted),
@@ -172,6 +173,7 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
         workspace_id=workspace_id,
         action="member.revoke",
         target=_event_target(call, workspace_id, scope),
+        project_id=target.project_id,
         details={"principal_id": principal_id, **ended.details()},
     )
     return revocation(call, workspace_id, _lost(call, workspace_id, principal_id, envs), ended)

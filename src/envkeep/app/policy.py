@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class Role(IntEnum):
@@ -59,6 +63,21 @@ def effective_role(bindings: list[Binding], target: Target) -> Role | None:
     """The highest role any binding grants on the target, or None."""
     roles = [b.role for b in bindings if covers(b, target)]
     return max(roles) if roles else None
+
+
+def reads_audit_of(bindings: list[Binding], target: Target) -> bool:
+    """Whether the audit events of ``target`` are the caller's to read: the whole trail for a
+    workspace, the events whose project it is for a project; an admin over it may. An
+    environment's admin reads none (the trail is kept per project, and a project's holds its
+    other environments' and its members')."""
+    return target.environment_id is None and effective_role(bindings, target) == Role.ADMIN
+
+
+def common_project(targets: Iterable[Target]) -> str | None:
+    """The project every target lies in (an audit event's, for a token's roles); None when
+    one is workspace-wide, they span projects, or there are none."""
+    projects = {t.project_id for t in targets}
+    return projects.pop() if len(projects) == 1 else None
 
 
 def reaches(binding: Binding, target: Target) -> bool:

@@ -52,6 +52,7 @@ def create_project(
         action="project.create",
         target=name,
         details={"environments": [e.name for e in environments]},
+        project_id=project.id,
     )
     return ProjectCreated(project_view(project), tuple(e.name for e in environments))
 

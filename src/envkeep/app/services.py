@@ -78,7 +78,13 @@ def add_service(
     )
     call.session.add(service)
     call.session.flush()
-    append_event(call, workspace_id=workspace_id, action="service.add", target=f"{project}/{name}")
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="service.add",
+        target=f"{project}/{name}",
+        project_id=found.id,
+    )
     return service_view(service)
 
 
@@ -95,5 +101,9 @@ def remove_service(call: Call, *, workspace_id: str, project: str, name: str) ->
     call.session.delete(service)
     call.session.flush()
     append_event(
-        call, workspace_id=workspace_id, action="service.remove", target=f"{project}/{name}"
+        call,
+        workspace_id=workspace_id,
+        action="service.remove",
+        target=f"{project}/{name}",
+        project_id=found.id,
     )

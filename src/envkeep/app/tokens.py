@@ -35,7 +35,7 @@ from envkeep.app.authz import (
     require_role,
 )
 from envkeep.app.context import aware
-from envkeep.app.policy import Role, Target
+from envkeep.app.policy import Role, Target, common_project
 from envkeep.app.principal_labels import account_prefixes, retired_why
 from envkeep.app.principals import principal_view
 from envkeep.app.role_scopes import (
@@ -160,6 +160,7 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
         workspace_id=workspace_id,
         action="token.create",
         target=new.name,
+        project_id=target.project_id,
         details={"role": str(wanted), "held": str(held), "principal_id": new.keys.principal_id},
     )
 
@@ -249,6 +250,7 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
         refused=lambda: _not_yours(call, workspace_id, account, bindings, label),
     )
     readable = covered_environments(call, workspace_id, bindings)
+    project_id = common_project(target_of(b) for b in bindings)
     end_account(call, account, bindings)
     ended = end_uncovered_tokens(call, workspace_id)
     append_event(
@@ -256,6 +258,7 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
         workspace_id=workspace_id,
         action="token.revoke",
         target=label,
+        project_id=project_id,
         details={"by": by, "principal_id": account.id, **ended.details()},
     )
     return account.id, revocation(call, workspace_id, readable, ended)
@@ -350,6 +353,7 @@ def rotate_service_account(
         workspace_id=workspace_id,
         action="token.rotate",
         target=label,
+        project_id=common_project(grant.target for grant in grants),
         details={
             "role": ",".join(str(grant.role) for grant in grants),
             "held": ",".join(str(role) for role in held),

@@ -134,7 +134,13 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
         now=now,
         binding_id=call.new_id(),
     )
-    append_event(call, workspace_id=workspace.id, action="invite.accept", target=principal.name)
+    append_event(
+        call,
+        workspace_id=workspace.id,
+        action="invite.accept",
+        target=principal.name,
+        project_id=invite.project_id,
+    )
     return workspace.id, workspace.name
 
 

@@ -243,7 +243,7 @@ def write_secrets(
     call.session.flush()  # a caller's pending ORM changes go first, as in apply_writes
     _apply_batch(call, _Target(env.id, found.id, env.key_version), writes)
     call.execute(_NEXT_REVISION, {"id": env.id, "revision": env.revision + 1})
-    _audit_batch(call, workspace_id, f"{project}/{environment}", writes)
+    _audit_batch(call, target, f"{project}/{environment}", writes)
     return env.revision + 1
 
 
@@ -329,11 +329,12 @@ def stored_sizes(call: Call, writes: Sequence[SecretWrite]) -> dict[str, int]:
     return sizes
 
 
-def _audit_batch(call: Call, workspace_id: str, target: str, writes: Sequence[SecretWrite]) -> None:
+def _audit_batch(call: Call, where: Target, target: str, writes: Sequence[SecretWrite]) -> None:
     deleted = sum(1 for w in writes if w.value_ct is None)
     append_event(
         call,
-        workspace_id=workspace_id,
+        workspace_id=where.workspace_id,
+        project_id=where.project_id,
         action="secrets.write",
         target=target,
         details={

@@ -16,8 +16,20 @@ from envkeep.core.auditchain import AuditQuery, EventView
 from envkeep.core.files import refuse_existing, write_new
 
 audit_app = typer.Typer(
-    help="The audit trail: who did what, when (workspace admins).", invoke_without_command=True
+    help="The audit trail: who did what, when (workspace admins; a project's admin, its"
+    " project's events).",
+    invoke_without_command=True,
 )
+# The project whose events to read: a project admin's read (the workspace's admins read any).
+AuditProjectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Only this project's events (default in a checkout, for its project's admin: its"
+        " project's; for the workspace's admins: every event).",
+    ),
+]
 
 
 @audit_app.callback()
@@ -52,33 +64,33 @@ def query(
             min=0, max=5000, help="The newest this many events (up to 5000; 0: every event)."
         ),
     ] = 200,
+    project: AuditProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List the newest audit events that match, oldest of them first.
 
     Example: envkeep audit --action secrets --env prod --since 2026-11-01 (or --since 7d);
-    envkeep audit --subject bob@example.com (what was granted to, or taken from, bob)
+    envkeep audit --subject bob@example.com (what was granted to, or taken from, bob);
+    envkeep audit --project shop (a project's events, for its admin)
     """
     if ctx.invoked_subcommand is not None:
         return
     since, until = (audit.time_bound(t) if t else None for t in (since, until))
     client = make_context()
-    target = f"{client.project_file.project}/{env}" if env else None
-    names: dict[str, str] = {}
-    found = audit.fetch_events(
-        client,
-        AuditQuery(
-            limit=limit,
-            principal=principal,
-            action=action,
-            target=target,
-            since=since,
-            until=until,
-            newest=limit > 0,
-            subject=subject,
-        ),
-        names,
+    target = f"{project or client.project_file.project}/{env}" if env else None
+    asked = AuditQuery(
+        limit=limit,
+        principal=principal,
+        action=action,
+        target=target,
+        since=since,
+        until=until,
+        newest=limit > 0,
+        subject=subject,
     )
+    fetched = audit.fetch_events(client, audit.in_project(client, asked, project))
+    _say_limited(fetched.project, project)
+    found, names = fetched.events, fetched.names
     if subject:
         audit.refuse_unfiltered(found)  # a server older than --subject ignores it
     if json_out:
@@ -101,6 +113,16 @@ def query(
 # --json has `subject`: written after the target, the two read as one name. A rotation's is the
 # token it rotated out (--json's `replaced`), which is what a reader looks for.
 COLUMNS = ("SEQ", "TIME", "WHO", "ACTION", "TARGET", "SUBJECT", "OUTCOME")
+
+
+def _say_limited(limited_to: str | None, asked: str | None) -> None:
+    """Say that the events are one project's, when the server chose it (the checkout's, for
+    its admin): `audit` without --project reads as "every event" otherwise."""
+    if limited_to is not None and asked is None:
+        output.done(
+            f"project {limited_to}'s events only (its admin's view; the whole trail is for the"
+            " workspace's admins)"
+        )
 
 
 def _row(event: EventView, names: dict[str, str]) -> tuple[str, ...]:
@@ -132,16 +154,18 @@ def export(
     ] = "jsonl",
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    project: AuditProjectOpt = None,
 ) -> None:
     """Export every event (all fields, hashes included, and who acted and whom it is about).
 
-    Example: envkeep audit export --format csv -o audit.csv
+    Example: envkeep audit export --format csv -o audit.csv (--project shop: its events)
     """
     if out is not None:
         refuse_existing(out, force=force)  # before the whole trail is fetched
-    names: dict[str, str] = {}
-    found = audit.fetch_events(make_context(), AuditQuery(limit=0), names)
-    text = audit.render_events(found, fmt, names)
+    client = make_context()
+    fetched = audit.fetch_events(client, audit.in_project(client, AuditQuery(limit=0), project))
+    _say_limited(fetched.project, project)
+    text = audit.render_events(fetched.events, fmt, fetched.names)
     if out is None:
         sys.stdout.write(text)
         return

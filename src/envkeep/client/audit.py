@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from envkeep.core.auditchain import (
     INVITE_ACTIONS,
     AuditQuery,
+    EventPage,
     EventView,
     event_time_bound,
     replaced_id,
@@ -69,28 +70,47 @@ def refuse_unfiltered(events: list[EventView]) -> None:
         )
 
 
-def fetch_events(
-    ctx: ClientContext, query: AuditQuery, names: dict[str, str] | None = None
-) -> list[EventView]:
-    """Every event matching ``query``, page by page, oldest first; ``names`` (when given)
-    gets who each acting principal is. With ``query.newest``, the last ``query.limit`` of
-    them (one page: at most 5,000)."""
+def fetch_events(ctx: ClientContext, query: AuditQuery) -> EventPage:
+    """Every event matching ``query``, page by page, oldest first, with who each principal on
+    them is, and the project the server limited them to (a project admin's read). With
+    ``query.newest``, the last ``query.limit`` of them (one page: at most 5,000)."""
     if query.newest and query.limit:
-        fetched = ctx.backend.audit_events(query)
-        if names is not None:
-            names.update(fetched.names)
-        return fetched.events
+        return _limited_as_asked(query, ctx.backend.audit_events(query))
     found: list[EventView] = []
+    names: dict[str, str] = {}
     page = replace(query, limit=PAGE)
     while True:
-        fetched = ctx.backend.audit_events(page)
+        fetched = _limited_as_asked(query, ctx.backend.audit_events(page))
         batch = fetched.events
-        if names is not None:
-            names.update(fetched.names)
+        names.update(fetched.names)
         found += batch
         if len(batch) < PAGE or (query.limit and len(found) >= query.limit):
-            return found[: query.limit] if query.limit else found
+            kept = found[: query.limit] if query.limit else found
+            return EventPage(kept, names, fetched.project)
         page = replace(page, after=batch[-1].seq)
+
+
+def in_project(ctx: ClientContext, query: AuditQuery, project: str | None) -> AuditQuery:
+    """``query`` limited to ``project``'s events; without one, to the checkout's project's
+    (or ENVKEEP_PROJECT's) when the caller is that project's admin and not the workspace's:
+    a project admin running `audit` in its checkout sees its events, not a refusal."""
+    if project is not None:
+        return replace(query, project=project)
+    if ctx.has_checkout or ctx.settings.project:
+        return replace(query, fallback_project=ctx.project_file.project)
+    return query
+
+
+def _limited_as_asked(query: AuditQuery, page: EventPage) -> EventPage:
+    """Refuse the answer to ``audit --project`` of a server that did not limit it to the
+    project (one older than this envkeep ignores the filter, and would show the whole trail
+    as if it were the project's)."""
+    if query.project is not None and page.project != query.project:
+        raise UsageError(
+            "this server does not limit the audit to a project (it is older than this envkeep)",
+            hint="upgrade the server, or filter envkeep audit --json on its target field",
+        )
+    return page
 
 
 @dataclass(frozen=True)
@@ -135,7 +155,7 @@ def verify(ctx: ClientContext, *, forget_head: int | None = None) -> Verificatio
     itself is never re-pinned."""
     from pathlib import Path
 
-    events = fetch_events(ctx, AuditQuery(limit=0))
+    events = fetch_events(ctx, AuditQuery(limit=0)).events
     head = events[-1].hash if events else ""
     broken = verify_chain(events)
     if broken is not None:

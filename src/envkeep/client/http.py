@@ -436,7 +436,8 @@ class HttpBackend:
         params = {k: v for k, v in asdict(query).items() if v is not None}
         data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
         page = read_answer(schemas.AuditPage, data)
-        return EventPage([EventView(**e.model_dump()) for e in page.events], page.names)
+        events = [EventView(**e.model_dump()) for e in page.events]
+        return EventPage(events, page.names, page.project)
 
     def close(self) -> None:
         self.api.close()

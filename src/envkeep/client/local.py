@@ -303,14 +303,12 @@ class LocalBackend:
     def audit_events(self, query: AuditQuery) -> EventPage:
         from dataclasses import asdict
 
-        from envkeep.app.audit import list_events, page_names
-        from envkeep.core.auditchain import EventPage
+        from envkeep.app.audit import list_events
 
         workspace_id = self.workspace_id
 
         def page(call: Call) -> EventPage:  # the events and their names in one transaction
-            events = list_events(call, workspace_id=workspace_id, **asdict(query))
-            return EventPage(events, page_names(call, workspace_id=workspace_id, events=events))
+            return list_events(call, workspace_id=workspace_id, **asdict(query))
 
         return self._transaction(page)
 

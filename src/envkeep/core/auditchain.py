@@ -3,6 +3,13 @@
 Each event's hash is SHA-256 over the previous event's hash and a canonical JSON form of the
 event, so editing, deleting, reordering or truncating events breaks the chain at a point that
 ``verify_chain`` reports. The server appends (``app/audit.py``); anyone can verify.
+
+Two canonical forms: an event appended since migration 0012 hashes its ``project_id`` too (the
+key is there when it is None: the event belongs to no project), so moving it into, out of or
+between projects breaks the chain; an event appended before hashes without the key, and the
+project a migration derived for it later (``project_id`` filled in) is outside its hash. The
+forms differ in their keys, so no event's hash matches both, and an event that verifies in the
+old form is one that was hashed before its project was recorded.
 """
 
 from __future__ import annotations
@@ -49,6 +56,9 @@ class _Hashed(Protocol):
 
     @property
     def details(self) -> str: ...
+
+    @property
+    def project_id(self) -> str | None: ...
 
 
 GENESIS = "0" * 64
@@ -97,11 +107,14 @@ class EventPage:
 
     events: list[EventView]
     names: dict[str, str]
+    project: str | None = None  # the project the page is limited to (None: the workspace's)
 
 
 @dataclass(frozen=True)
 class AuditQuery:
-    """One page of a workspace's events, filtered."""
+    """One page of a workspace's events, filtered; ``project``: only that project's (its
+    admin's read); ``fallback_project``: that project's when the caller may not read the whole
+    workspace's trail but administers the project (a checkout's, for its project admin)."""
 
     after: int = 0
     limit: int = 500
@@ -112,6 +125,8 @@ class AuditQuery:
     until: str | None = None
     newest: bool = False  # the last ``limit`` events that match (still in chain order)
     subject: str | None = None  # whom the events are about (`subject_id`), as ``principal``
+    project: str | None = None
+    fallback_project: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,9 @@ class EventView:
     details: str
     prev_hash: str
     hash: str
+    # The project the event's target lies in (migration 0012); None: the workspace's own, or
+    # appended before and not derivable.
+    project_id: str | None = None
 
 
 # The canonical form: sorted keys, no spaces, ASCII only (one encoder, not one per event).
@@ -143,6 +161,12 @@ def event_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
 
 
 def hashed_fields(event: _Hashed) -> dict[str, object]:
+    """What an event appended now hashes: ``legacy_fields`` and its project."""
+    return {**legacy_fields(event), "project_id": event.project_id}
+
+
+def legacy_fields(event: _Hashed) -> dict[str, object]:
+    """What an event appended before migration 0012 hashed: all but its project."""
     return {
         "workspace_id": event.workspace_id,
         "seq": event.seq,
@@ -164,9 +188,17 @@ def verify_chain(events: Iterable[EventView], *, expected_head: str | None = Non
     for event in events:
         if event.seq != expected_seq or event.prev_hash != prev:
             return expected_seq
-        if event_hash(prev, hashed_fields(event)) != event.hash:
+        if not _hashes_to(prev, event):
             return event.seq
         prev, expected_seq = event.hash, expected_seq + 1
     if expected_head is not None and prev != expected_head:
         return expected_seq
     return None
+
+
+def _hashes_to(prev: str, event: EventView) -> bool:
+    """Whether the event's hash is that of its fields in either canonical form (see the
+    module): the current one first, as most events are in it."""
+    if event_hash(prev, hashed_fields(event)) == event.hash:
+        return True
+    return event_hash(prev, legacy_fields(event)) == event.hash

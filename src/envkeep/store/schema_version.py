@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 
 SchemaState = Literal["current", "behind", "ahead"]
 

@@ -1,0 +1,104 @@
+"""audit_events.project_id: the project an event's target lies in
+
+A project's admin reads that project's events (`app/audit`), so each event records its project
+by id: events name their target by name, and a name read back from the trail (an environment
+renamed since, a token named like a project) cannot say reliably which project it was. Events
+appended from now on record it and hash it (`core/auditchain`). Events appended before are
+filled in here where their target says it beyond doubt, and hashed as they were (their hash
+does not cover the project, so `audit verify` still holds): an event whose target starts with
+a project's name (``shop``, ``shop/prod``: project, service, environment and secrets events,
+role grants and revocations on a project, a refused request whose route named a project) and
+an invite's events (their details name the project). Projects are never renamed nor deleted,
+so a name read here is the project's still. Left NULL, read as the workspace's own: a name
+two projects could match (an old name with a ``/`` in it), a role change whose target is the
+bare word ``workspace`` (an older form of a workspace-wide grant), and token events (their
+target is the token's name; the roles it held may have changed since).
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+# The target names the project first (``shop``, ``shop/prod``): project, service, environment
+# and secrets events (`app/*`'s append_event calls); a role's grant or revocation, unless it is
+# workspace-wide (``workspace NAME``, or the bare word before that form); a refusal whose route
+# named a project. Filled in when exactly one project's name is the target or starts it, with a
+# slash after it.
+_BACKFILL = """
+UPDATE audit_events SET project_id = (
+    SELECT p.id FROM projects p
+    WHERE p.workspace_id = audit_events.workspace_id
+    AND (audit_events.target = p.name
+        OR substr(audit_events.target, 1, length(p.name) + 1) = p.name || '/')
+)
+WHERE (
+    action IN (
+        'project.create', 'service.add', 'service.remove', 'environment.create',
+        'environment.delete', 'environment.update', 'environment.share',
+        'environment.rotate_key', 'secrets.read', 'secrets.write', 'secrets.history'
+    )
+    OR (action IN ('member.grant', 'member.revoke')
+        AND target <> 'workspace' AND target NOT LIKE 'workspace %')
+    OR (action = 'request.denied' AND details LIKE '%/projects/{project}%')
+)
+AND (
+    SELECT count(*) FROM projects p
+    WHERE p.workspace_id = audit_events.workspace_id
+    AND (audit_events.target = p.name
+        OR substr(audit_events.target, 1, length(p.name) + 1) = p.name || '/')
+) = 1
+"""
+_INVITES = ("member.invite", "invite.withdraw")  # the project's name in their details
+
+
+def upgrade() -> None:
+    op.add_column("audit_events", sa.Column("project_id", sa.String(length=36), nullable=True))
+    op.create_index(
+        "ix_audit_events_project", "audit_events", ["workspace_id", "project_id", "seq"]
+    )
+    bind = op.get_bind()
+    bind.execute(sa.text(_BACKFILL))
+    _backfill_invites(bind)
+
+
+def _backfill_invites(bind: sa.Connection) -> None:
+    """An invite's events, by the project name their details hold (few rows: read here)."""
+    projects = {
+        (workspace, name): project
+        for project, workspace, name in bind.execute(
+            sa.text("SELECT id, workspace_id, name FROM projects")
+        )
+    }
+    rows = bind.execute(
+        sa.text(
+            "SELECT id, workspace_id, details FROM audit_events WHERE action IN :actions"
+        ).bindparams(sa.bindparam("actions", expanding=True)),
+        {"actions": list(_INVITES)},
+    )
+    found = []
+    for event, workspace, details in rows:
+        try:
+            name = json.loads(details).get("project")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(name, str) and (workspace, name) in projects:
+            found.append({"id": event, "project": projects[workspace, name]})
+    if found:
+        bind.execute(sa.text("UPDATE audit_events SET project_id = :project WHERE id = :id"), found)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_audit_events_project", table_name="audit_events")
+    with op.batch_alter_table("audit_events") as batch:
+        batch.drop_column("project_id")
