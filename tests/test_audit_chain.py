@@ -21,6 +21,7 @@ from envkeep.core.auditchain import (
     event_hash,
     event_time_bound,
     hashed_fields,
+    legacy_fields,
     verify_chain,
 )
 from envkeep.core.errors import UsageError
@@ -28,10 +29,24 @@ from envkeep.core.errors import UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-FIELDS = ("at", "principal_id", "action", "target", "outcome", "request_id", "ip", "details")
+FIELDS = (
+    "at",
+    "principal_id",
+    "action",
+    "target",
+    "outcome",
+    "request_id",
+    "ip",
+    "details",
+    "project_id",
+)
 
 
-def chain(length: int, rng: random.Random, workspace: str = "ws") -> list[EventView]:
+def chain(
+    length: int, rng: random.Random, workspace: str = "ws", *, legacy: int = 0
+) -> list[EventView]:
+    """A chain of ``length`` events; the first ``legacy`` of them hashed as before migration
+    0012 (without their project), then given one, as the migration fills it in."""
     events: list[EventView] = []
     prev = GENESIS
     for seq in range(1, length + 1):
@@ -48,8 +63,10 @@ def chain(length: int, rng: random.Random, workspace: str = "ws") -> list[EventV
             "{}",
             prev,
             "",
+            rng.choice([None, "shop-id", "billing-id"]),
         )
-        event = replace(draft, hash=event_hash(prev, hashed_fields(draft)))
+        fields = legacy_fields(draft) if seq <= legacy else hashed_fields(draft)
+        event = replace(draft, hash=event_hash(prev, fields))
         events.append(event)
         prev = event.hash
     return events
@@ -99,6 +116,43 @@ def test_a_thousand_random_tamperings_are_all_caught() -> None:
         if verify_chain(tampered, expected_head=events[-1].hash) is not None:
             caught += 1
     assert caught == 1000
+
+
+def test_a_trail_from_before_projects_were_hashed_verifies_and_catches_tampering() -> None:
+    """Events hashed before migration 0012 verify with the project it filled in; after them,
+    events hashed with theirs; every tampering but one is caught as before: an old event's
+    project, which its hash never covered (the migration's finding, not the chain's)."""
+    rng = random.Random(20261202)
+    caught = 0
+    for _ in range(1000):
+        length = rng.randrange(2, 40)
+        legacy = rng.randrange(length + 1)
+        events = chain(length, rng, legacy=legacy)
+        assert verify_chain(events) is None
+        tampered, _kind = tamper(events, rng)
+        if tampered == events:
+            continue
+        unhashed = [
+            i
+            for i, (a, b) in enumerate(zip(events, tampered, strict=False))
+            if a != b and i < legacy and replace(b, project_id=a.project_id) == a
+        ]
+        if len(tampered) == len(events) and unhashed:
+            assert verify_chain(tampered, expected_head=events[-1].hash) is None
+            continue
+        if verify_chain(tampered, expected_head=events[-1].hash) is not None:
+            caught += 1
+        else:
+            raise AssertionError(f"not caught: {_kind}")
+    assert caught > 900
+
+
+def test_an_events_project_is_hashed_so_moving_it_breaks_the_chain() -> None:
+    events = chain(6, random.Random(3))
+    moved = [replace(e, project_id="elsewhere") if e.seq == 4 else e for e in events]
+    assert verify_chain(moved) == 4
+    old = chain(6, random.Random(3), legacy=6)
+    assert verify_chain([replace(e, project_id="elsewhere") for e in old]) is None
 
 
 def test_the_first_broken_link_is_the_one_reported() -> None:

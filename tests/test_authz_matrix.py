@@ -113,7 +113,9 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{ENV}/rotate"): Need(Role.ADMIN, "environment"),
     ("GET", f"{ENV}/keys-missing"): Need(Role.ADMIN, "environment"),
     ("POST", f"{ENV}/shares"): Need(Role.ADMIN, "environment"),
-    ("GET", f"{WS}/audit"): Need(Role.ADMIN, "workspace"),
+    # The whole trail (no project named): the workspace's admins; a project's events
+    # (?project=shop): its admins too. An environment's admin reads no trail.
+    ("GET", f"{WS}/audit"): Need(Role.ADMIN, "named"),
     ("GET", f"{WS}/members"): Need(Role.READ, "anywhere"),
     # Looked up to seal shares to: by an admin of any scope here (a project's admin grants).
     ("GET", f"{WS}/principals/by-name"): Need(Role.ADMIN, "anywhere"),
@@ -530,6 +532,11 @@ CASES: list[Case] = [
         lambda w, _c, t: Attempt("POST", f"{w.env(t)}/shares", json=[]),
     ),
     Case(("GET", f"{WS}/audit"), "workspace", _get(lambda w, _t: f"{w.ws}/audit", limit="5")),
+    Case(
+        ("GET", f"{WS}/audit"),
+        "project",
+        _get(lambda w, _t: f"{w.ws}/audit", limit="5", project="shop"),
+    ),
     Case(("GET", f"{WS}/members"), "anywhere", _get(lambda w, _t: f"{w.ws}/members")),
     Case(
         ("GET", f"{WS}/principals/by-name"),
@@ -793,6 +800,86 @@ def test_a_dev_only_reader_learns_no_names_it_may_not_list(
     response = world.send(reader, Attempt(method, f"{world.ws}{path}", json=body))
     assert response.status_code in {403, 404}
     assert not _leaked(response, names), f"names it may not list: {response.text}"
+
+
+# --- A project's audit trail ---------------------------------------------------------------
+
+
+def _project_id(world: World, name: str) -> str:
+    with world.engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT id FROM projects WHERE workspace_id = :ws AND name = :name"),
+            {"ws": world.workspace, "name": name},
+        ).scalar_one()
+    return str(found)
+
+
+def _trail(world: World, caller: Caller, **params: str) -> tuple[list[dict[str, Any]], Any]:
+    """Every event ``caller`` reads with ``params``, page by page; and the last page's
+    ``project``."""
+    events: list[dict[str, Any]] = []
+    after = "0"
+    while True:
+        attempt = Attempt("GET", f"{world.ws}/audit", params={**params, "after": after})
+        response = world.send(caller, attempt)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        events += page["events"]
+        if page["next_after"] is None:
+            return events, page["project"]
+        after = str(page["next_after"])
+
+
+def test_a_project_admin_reads_exactly_its_projects_events(world: World) -> None:
+    other = fresh("ledger")
+    world.as_owner("POST", f"{world.ws}/projects", json={"name": other, "environments": []})
+    shop, ledger = _project_id(world, "shop"), _project_id(world, other)
+    admin = world.caller("admin@project")
+    with world.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT seq FROM audit_events WHERE workspace_id = :ws AND project_id = :p"),
+            {"ws": world.workspace, "p": shop},
+        )
+        expected = sorted(seq for (seq,) in stored)
+
+    events, limited = _trail(world, admin, project="shop")
+    by_fallback, fallback_limited = _trail(world, admin, fallback_project="shop")
+    whole, whole_limited = _trail(world, world.owner, fallback_project="shop")
+
+    assert limited == fallback_limited == "shop"
+    assert [e["seq"] for e in events] == expected
+    assert {e["project_id"] for e in events} == {shop}
+    assert {"project.create", "secrets.read", "member.grant"} <= {e["action"] for e in events}
+    assert [e["seq"] for e in by_fallback] == expected
+    assert whole_limited is None  # the workspace's admin reads the whole trail, as before
+    assert {e["project_id"] for e in whole} >= {None, shop, ledger}
+    created = [e for e in whole if e["action"] == "project.create" and e["target"] == other]
+    assert [e["project_id"] for e in created] == [ledger]
+
+
+def test_a_project_admin_is_refused_the_whole_trail_and_told_where_its_events_are(
+    world: World,
+) -> None:
+    admin = world.caller("admin@project")
+    whole = world.send(admin, Attempt("GET", f"{world.ws}/audit"))
+    theirs = world.send(admin, Attempt("GET", f"{world.ws}/audit", params={"project": "nope"}))
+
+    assert whole.status_code == 403
+    assert "envkeep audit --project shop" in whole.json()["hint"]
+    assert "audit verify" in whole.json()["hint"]
+    assert theirs.status_code == 404  # a project it may not see is not told from a missing one
+
+
+@pytest.mark.parametrize(
+    "label", ["admin@environment", "write@project", "read@workspace", "write@workspace"]
+)
+def test_only_an_admin_of_the_project_or_the_workspace_reads_a_projects_trail(
+    world: World, label: str
+) -> None:
+    caller = world.caller(label)
+    for params in ({"project": "shop"}, {"fallback_project": "shop"}, {}):
+        response = world.send(caller, Attempt("GET", f"{world.ws}/audit", params=params))
+        assert response.status_code == 403, (params, response.text)
 
 
 # --- Another workspace ----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """No privilege escalation, as a property (DESIGN §5): whatever sequence of up to five grants,
-invites (accepted or left pending), service-account tokens, revocations, removals and token
-revocations principals attempt, each acting with a random role at a random scope and aiming at
-random scopes and roles (above its own and outside its scope included), nobody ends up holding
-or handing out more than it was given, and no token outlives the rights it rests on.
+invites (accepted or left pending), service-account tokens, revocations, removals, token
+revocations and reads of the audit trail principals attempt, each acting with a random role at
+a random scope and aiming at random scopes and roles (above its own and outside its scope
+included), nobody ends up holding or handing out more than it was given, and no token outlives
+the rights it rests on.
 
 The model: every principal has a ceiling at each scope, the most any chain of grants from a
 workspace's root admin could have given it there. A grant, invite or token from A to B at scope
@@ -11,7 +12,8 @@ principal's effective role (``app.policy.effective_role`` over its stored bindin
 under its ceiling; an action the actor may not take is refused and changes nothing; an action it
 may take changes exactly the binding it names (a token revocation: ends that token, whole), and
 ends exactly the tokens that, after it, no longer rest on people's roles (``resting``: the rule
-of ``app.token_cascade``, modelled here).
+of ``app.token_cascade``, modelled here). A read of the trail at a project (or the workspace)
+is allowed exactly to an admin there, changes nothing, and answers that project's events only.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from envkeep.app import (
     accounts,
+    audit,
     invites,
     members,
     projects,
@@ -89,7 +92,8 @@ MALFORMED = Place(0, None, "e1")  # an environment without its project: refused 
 
 class Action(NamedTuple):
     # grant | invite | token | revoke (the grantee's role at place) | remove | untoken (revoke
-    # the grantee, a token, in the place's workspace)
+    # the grantee, a token, in the place's workspace) | audit (read the trail of the place's
+    # project, or of its workspace)
     kind: str
     actor: int  # index into the principals known so far
     grantee: int  # index too (grants only)
@@ -418,8 +422,12 @@ def may(t: Tenancy, actor: str, action: Action) -> bool:
     workspace admin (not oneself, and only what is there); revoking a live token by its
     creator, or by an admin wherever it holds a role."""
     grantee = t.principals[action.grantee % len(t.principals)]
-    if action.kind == "untoken":
-        return may_revoke_token(t, actor, grantee, action.place.workspace)
+    if action.kind in {"untoken", "audit"}:  # no role given: a token ended, a trail read
+        return (
+            may_revoke_token(t, actor, grantee, action.place.workspace)
+            if action.kind == "untoken"
+            else t.held(actor, _audited(action.place)) == Role.ADMIN  # not an environment's
+        )
     if action.kind == "remove":  # of the whole workspace, whatever the place
         workspace = Place(action.place.workspace)
         workspace_id = t.ids[workspace].workspace_id
@@ -437,6 +445,43 @@ def may(t: Tenancy, actor: str, action: Action) -> bool:
     return held == Role.ADMIN and (
         action.kind != "grant" or (grantee != actor and t.member(grantee, action.place.workspace))
     )
+
+
+def _audited(place: Place) -> Place:
+    """Whose trail an audit read at ``place`` asks for: its project's, or its workspace's."""
+    return Place(place.workspace, place.project)
+
+
+def _read_audit(t: Tenancy, place: Place) -> Callable[[Call], None]:
+    """Read the trail of ``place``'s project (the workspace's without one), every page, and
+    check that each event is that project's (any, for the whole trail)."""
+    target = t.ids[place]
+
+    def use_case(call: Call) -> None:
+        after = 0
+        while True:
+            page = audit.list_events(
+                call, workspace_id=target.workspace_id, after=after, project=place.project
+            )
+            assert page.project == place.project
+            if place.project is not None:
+                assert {e.project_id for e in page.events} <= {target.project_id}
+            if len(page.events) < 500:
+                return
+            after = page.events[-1].seq
+
+    return use_case
+
+
+def _giving_nobody_a_role(t: Tenancy, action: Action) -> Callable[[Call], object]:
+    """The use case of an action that gives nobody a role: a revocation or a removal of the
+    grantee, a revocation of the grantee (a token), a read of the trail."""
+    grantee = t.principals[action.grantee % len(t.principals)]
+    if action.kind == "untoken":
+        return _revoke_token(t, grantee, action)
+    if action.kind == "audit":
+        return _read_audit(t, _audited(action.place))
+    return _take(t, grantee, action)
 
 
 def may_revoke_token(t: Tenancy, actor: str, token: str, workspace: int) -> bool:
@@ -503,6 +548,8 @@ def _named_change(
     role at that scope (given by the actor now), a token or invite adds one, a revocation
     drops the one at that scope, a removal every one in the workspace, a token revocation
     every one of the token's."""
+    if action.kind == "audit":
+        return before
     if action.kind == "untoken":
         token = t.principals[action.grantee % len(t.principals)]
         return {g for g in before if g.principal != token}
@@ -578,11 +625,8 @@ def _perform(t: Tenancy, actor: str, action: Action) -> str | None:
         t.run(actor, _token(t, account, action.role, action.place))
         t.principals.append(account)
         return account
-    if action.kind in {"revoke", "remove"}:
-        t.run(actor, _take(t, t.principals[action.grantee % len(t.principals)], action))
-        return None
-    if action.kind == "untoken":
-        t.run(actor, _revoke_token(t, t.principals[action.grantee % len(t.principals)], action))
+    if action.kind in {"revoke", "remove", "untoken", "audit"}:
+        t.run(actor, _giving_nobody_a_role(t, action))
         return None
     email = f"{new_uuid()}@example.com"
     code = t.run(actor, _invite(t, email, action.role, action.place))
@@ -621,7 +665,7 @@ starts = st.lists(st.tuples(roles, places), min_size=3, max_size=3)
 actions = st.lists(
     st.builds(
         Action,
-        kind=st.sampled_from(["grant", "invite", "token", "revoke", "remove", "untoken"]),
+        kind=st.sampled_from(["grant", "invite", "token", "revoke", "remove", "untoken", "audit"]),
         actor=st.integers(0, 12),
         grantee=st.integers(0, 12),
         role=roles,
@@ -702,6 +746,20 @@ P1, E1 = Place(0, "p1"), Place(0, "p1", "e1")
     attempts=[
         Action("grant", 0, 0, Role.READ, Place(0), accept=False),
         Action("grant", 0, 0, Role.ADMIN, P1, accept=False),
+    ],
+)
+# The audit trail: a project's admin reads its project's, neither another project's nor the
+# workspace's; its environment's admin and its writer read none; the workspace's admin any.
+@example(
+    starts=[(Role.ADMIN, P1), (Role.ADMIN, E1), (Role.WRITE, P1)],
+    attempts=[
+        Action("audit", 2, 0, Role.READ, P1, accept=False),
+        Action("audit", 2, 0, Role.READ, Place(0, "p2"), accept=False),
+        Action("audit", 2, 0, Role.READ, Place(0), accept=False),
+        Action("audit", 3, 0, Role.READ, E1, accept=False),
+        Action("audit", 4, 0, Role.READ, P1, accept=False),
+        Action("audit", 0, 0, Role.READ, Place(0, "p2"), accept=False),
+        Action("audit", 2, 0, Role.READ, Place(1, "q1"), accept=False),
     ],
 )
 def test_no_sequence_of_grants_invites_and_tokens_escalates(
