@@ -100,7 +100,7 @@ def list_events(
     fallback_project: str | None = None,
 ) -> EventPage:
     """A page of a workspace's events in chain order, with who the principals on it are
-    (`page_names`): the first ``limit`` after ``after``, or with ``newest`` the last ``limit``
+    (`_page_names`): the first ``limit`` after ``after``, or with ``newest`` the last ``limit``
     of them. The workspace's admins read every event; a project's admin those of its project
     (`authz.audit_scope`): ``project``, or ``fallback_project`` when the caller may not read
     the whole trail (the page says which project it is limited to). ``principal``: who acted;
@@ -147,7 +147,7 @@ def list_events(
         query = query.where(AuditEvent.at < _bound("until", until))
     found = [event_view(e) for e in call.session.scalars(query)]
     events = found[::-1] if newest else found
-    return EventPage(events, page_names(call, events), scope.name if scope else None)
+    return EventPage(events, _page_names(call, events), scope.name if scope else None)
 
 
 def _scope(
@@ -200,7 +200,7 @@ def _principal_ids(call: Call, workspace_id: str, principal: str) -> list[str]:
     return [principal, *(i for i, name in found if name == named or name.startswith(earlier))]
 
 
-def page_names(call: Call, events: Iterable[EventView]) -> dict[str, str]:
+def _page_names(call: Call, events: Iterable[EventView]) -> dict[str, str]:
     """Who the principals of a page the caller may read are (`shown_names`: a user's email, a
     token as ``token NAME``, ``(rotated out)`` or ``(revoked)`` once a newer token holds the
     name): its actors and those its events are about (`subject_id`: a granted, revoked or
