@@ -875,6 +875,55 @@ def test_a_project_admin_is_refused_the_whole_trail_and_told_where_its_events_ar
     assert theirs.status_code == 404  # a project it may not see is not told from a missing one
 
 
+# Actions whose target names the project first (``shop``, ``shop/dev``).
+NAMED_FIRST = {
+    "project.create",
+    "service.add",
+    "service.remove",
+    "environment.create",
+    "environment.delete",
+    "environment.update",
+    "environment.share",
+    "environment.rotate_key",
+    "secrets.read",
+    "secrets.write",
+    "secrets.history",
+    "member.grant",
+    "member.revoke",
+}
+
+
+def test_every_event_records_the_project_it_is_about(world: World) -> None:
+    shop = _project_id(world, "shop")
+    tokens = {scope: world.new_token(Role.READ, scope)[0] for scope in SCOPES}
+    world.as_owner("POST", f"{world.shop}/services", json={"name": fresh("svc")})
+    world.as_owner("GET", f"{world.env('dev')}/snapshot")
+    world.enlist_bystander()
+    world.as_owner("POST", f"{world.ws}/members/grant", json=_grant_body(world, "project", BOUND))
+    invites = {scope: world.new_invite(scope) for scope in SCOPES}
+    reader = world.caller("read@environment")
+    refused = world.send(reader, Attempt("GET", f"{world.env('prod')}/snapshot"))
+    events, _ = _trail(world, world.owner)
+
+    def about(e: dict[str, Any]) -> bool:
+        target = str(e["target"])
+        return target == "shop" or target.startswith("shop/")
+
+    named = [e for e in events if e["action"] in NAMED_FIRST and about(e)]
+    elsewhere = [e for e in events if e["action"] in NAMED_FIRST and not about(e)]
+    made = {e["target"]: e["project_id"] for e in events if e["action"] == "token.create"}
+    denied = [e for e in events if e["action"] == "request.denied" and about(e)]
+    invited = [e for e in events if e["action"] == "member.invite"][-len(invites) :]
+    assert refused.status_code == 403
+    assert {"service.add", "secrets.read", "member.grant"} <= {e["action"] for e in named}
+    assert {e["project_id"] for e in named} == {shop}
+    assert shop not in {e["project_id"] for e in elsewhere}  # workspace-wide, or others
+    assert [made[tokens[scope]] for scope in SCOPES] == [None, shop, shop]
+    assert [e["project_id"] for e in invited] == [None, shop, shop]
+    assert denied
+    assert {e["project_id"] for e in denied} == {shop}
+
+
 @pytest.mark.parametrize(
     "label", ["admin@environment", "write@project", "read@workspace", "write@workspace"]
 )
