@@ -294,10 +294,10 @@ def _whole_trail_refused(refused: PermissionDenied, projects: list[str]) -> Perm
     """The refusal of the whole trail, for a project's admin: where its own events are."""
     if not projects:
         return refused
-    named = ", ".join(projects)
+    named = f"project {projects[0]}" if len(projects) == 1 else f"projects {', '.join(projects)}"
     return PermissionDenied(
         refused.message,
-        hint=f"as an admin of project {named} you read its events: envkeep audit --project"
+        hint=f"as an admin of {named} you read its events: envkeep audit --project"
         f" {projects[0]} (or envkeep audit in its checkout); the whole trail, and audit verify,"
         f" which recomputes all of it, are for the workspace's admins: {refused.hint}",
         needed=refused.needed,
