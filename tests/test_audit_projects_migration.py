@@ -1,7 +1,9 @@
 """Migration 0012 on a database with a trail: each event that names a project beyond doubt
 gets that project's id, the rest stay the workspace's (NULL), and the chain verifies as it did;
-events appended after it hash their project, so moving one between projects breaks the chain.
-On SQLite and on PostgreSQL."""
+events appended after it name their project in their details too (hashed in the one canonical
+form, so an older CLI verifies them), and moving one between projects by the column alone
+breaks the chain. No index is added: a project's page of a trail of thousands of events is
+read along the (workspace_id, seq) one. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,19 +12,29 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from envkeep.app.audit import event_view
+from envkeep.app.audit import event_view, list_events
 from envkeep.app.audit_append import append_event
 from envkeep.app.context import Actor, Call
-from envkeep.core.auditchain import GENESIS, EventView, event_hash, legacy_fields, verify_chain
+from envkeep.core.auditchain import (
+    GENESIS,
+    EventView,
+    details_project,
+    event_hash,
+    hashed_fields,
+    verify_chain,
+)
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import upgrade
 from envkeep.store.models import AuditEvent
+from tests.audit_0011 import old_verify
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
+
+    from tests.conftest import Owner, Store
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 TENANTS = {"w": "acme", "v": "other"}
@@ -99,7 +111,7 @@ def _old_trail(connection: Connection) -> None:
             prev,
             "",
         )
-        fields = legacy_fields(draft)
+        fields = hashed_fields(draft)
         digest = event_hash(prev, fields)
         connection.execute(
             text(
@@ -144,7 +156,7 @@ def test_the_migration_finds_each_events_project_where_its_target_says_it(
         engine.dispose()
 
 
-def test_events_after_the_migration_hash_their_project_and_the_chain_verifies_across(
+def test_events_after_the_migration_name_their_project_in_what_every_cli_hashes(
     database: str,
 ) -> None:
     engine = _migrated(database)
@@ -156,6 +168,7 @@ def test_events_after_the_migration_hash_their_project_and_the_chain_verifies_ac
                 workspace_id="w",
                 action="secrets.read",
                 target="shop/dev",
+                details={"secrets": 2},
                 project_id="p-shop",
             )
             append_event(call, workspace_id="w", action="session.login", target="bob@x.io")
@@ -164,15 +177,108 @@ def test_events_after_the_migration_hash_their_project_and_the_chain_verifies_ac
         old = next(e for e in events if e.action == "member.invite" and e.project_id)
 
         assert verify_chain(events) is None
+        assert old_verify(events) is None  # an envkeep older than the server verifies it all
         assert (read.project_id, login.project_id) == ("p-shop", None)
-        # A new event moved to another project, or into one, breaks the chain there...
+        assert json.loads(read.details) == {"secrets": 2, "project_id": "p-shop"}
+        assert (details_project(login), login.details) == (None, "{}")
+        # A new event moved to another project, or out of any, by its column breaks the chain
+        # there; moving it in its details too breaks its hash, for any CLI...
         moved = [replace(e, project_id="p-billing") if e is read else e for e in events]
-        into = [replace(e, project_id="p-shop") if e is login else e for e in events]
-        assert verify_chain(moved) == read.seq
-        assert verify_chain(into) == login.seq
-        # ...an event from before it was never hashed with one: its project is the migration's.
+        out = [replace(e, project_id=None) if e is read else e for e in events]
+        renamed = replace(read, details=read.details.replace("p-shop", "p-billing"))
+        rehomed = [replace(renamed, project_id="p-billing") if e is read else e for e in events]
+        assert verify_chain(moved) == verify_chain(out) == read.seq
+        assert verify_chain(rehomed) == old_verify(rehomed) == read.seq
+        # ...while a project its details do not name is covered by no hash: an event's from
+        # before (the migration's finding) or a workspace event's (docs/design.md).
         assert (
             verify_chain([replace(e, project_id=None) if e is old else e for e in events]) is None
         )
+        into = [replace(e, project_id="p-shop") if e is login else e for e in events]
+        assert verify_chain(into) is None
     finally:
         engine.dispose()
+
+
+def test_the_migration_adds_no_index_for_projects(database: str) -> None:
+    """Every request appends an event: a project admin's rare, paged read filters along the
+    (workspace_id, seq) unique index instead of each append writing one more index page."""
+    engine = _migrated(database)
+    try:
+        inspector = inspect(engine)
+        indexed = [list(i["column_names"]) for i in inspector.get_indexes("audit_events")]
+        indexed += [
+            list(u["column_names"]) for u in inspector.get_unique_constraints("audit_events")
+        ]
+        assert all("project_id" not in columns for columns in indexed), indexed
+        assert ["workspace_id", "seq"] in indexed
+    finally:
+        engine.dispose()
+
+
+EVENTS = 3000
+
+
+def test_a_projects_pages_of_a_trail_of_thousands_of_events(store: Store, owner: Owner) -> None:
+    """`list_events` of a project, paged forward and the newest page, on a trail where its
+    events are a third of thousands: each page holds exactly its events, in chain order."""
+    workspace = owner.workspace_id
+    ids = {"shop": "a-shop", "billing": "a-billing"}
+
+    def trail(call: Call) -> None:
+        for name, made in ids.items():
+            call.execute(
+                "INSERT INTO projects (id, workspace_id, name, created_at)"
+                " VALUES (:id, :ws, :name, :now)",
+                {"id": made, "ws": workspace, "name": name, "now": NOW},
+            )
+        for i in range(EVENTS):
+            project = [ids["shop"], ids["billing"], None][i % 3]
+            target = {ids["shop"]: "shop/dev", ids["billing"]: "billing/dev"}.get(project or "")
+            append_event(
+                call,
+                workspace_id=workspace,
+                action="secrets.read",
+                target=target or "owner@local",
+                project_id=project,
+            )
+
+    store.run(owner.principal_id, trail)
+    every = store.run(owner.principal_id, lambda call: _all_events(call, workspace))
+    expected = [e.seq for e in every if e.project_id == ids["shop"]]
+
+    found: list[int] = []
+    after = 0
+    while True:
+        page = store.run(
+            owner.principal_id,
+            lambda call, after=after: list_events(  # type: ignore[misc]
+                call, workspace_id=workspace, project="shop", after=after, limit=400
+            ),
+        )
+        assert (page.project, page.project_id) == ("shop", ids["shop"])
+        assert {(e.project_id, details_project(e)) for e in page.events} <= {
+            (ids["shop"], ids["shop"])
+        }
+        found += [e.seq for e in page.events]
+        if len(page.events) < 400:
+            break
+        after = page.events[-1].seq
+    newest = store.run(
+        owner.principal_id,
+        lambda call: list_events(
+            call, workspace_id=workspace, project="shop", newest=True, limit=250
+        ),
+    )
+
+    assert len(expected) >= EVENTS // 3
+    assert found == expected
+    assert [e.seq for e in newest.events] == expected[-250:]
+    assert verify_chain(every) is None
+
+
+def _all_events(call: Call, workspace: str) -> list[EventView]:
+    rows = call.session.scalars(
+        select(AuditEvent).where(AuditEvent.workspace_id == workspace).order_by(AuditEvent.seq)
+    )
+    return [event_view(row) for row in rows]

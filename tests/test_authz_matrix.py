@@ -7,6 +7,7 @@ reads or writes another's data.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections import Counter
@@ -922,6 +923,8 @@ def test_every_event_records_the_project_it_is_about(world: World) -> None:
     assert [e["project_id"] for e in invited] == [None, shop, shop]
     assert denied
     assert {e["project_id"] for e in denied} == {shop}
+    # Each event names the same project in its details, which its hash covers (none: none).
+    assert all(json.loads(e["details"]).get("project_id") == e["project_id"] for e in events)
 
 
 @pytest.mark.parametrize(

@@ -182,7 +182,13 @@ def test_a_write_and_a_snapshot_read_of_a_hidden_project_are_each_recorded_once(
         assert event["outcome"] == "denied"
         assert event["principal_id"] == team.member_id
         assert event["target"] == f"{HIDDEN}/prod"
-        assert json.loads(event["details"]) == {"method": method, "route": route, "status": 404}
+        assert event["project_id"]  # the hidden project's admin reads it; its id is hashed
+        assert json.loads(event["details"]) == {
+            "method": method,
+            "route": route,
+            "status": 404,
+            "project_id": event["project_id"],
+        }
 
 
 @pytest.mark.parametrize(
@@ -208,13 +214,20 @@ def test_a_hidden_project_and_a_missing_one_get_the_same_answer_and_the_same_eve
     assert _headers(hidden) == _headers(missing)
     assert hidden.content.replace(HIDDEN.encode(), MISSING.encode()) == missing.content
     assert len(events[HIDDEN]) == len(events[MISSING]) == 1, events
-    alike = ("principal_id", "action", "outcome", "details", "ip")
+    alike = ("principal_id", "action", "outcome", "ip")
     one, other = events[HIDDEN][0], events[MISSING][0]
     assert one["request_id"] == hidden.headers["x-request-id"]  # each the server's own id
     assert other["request_id"] == missing.headers["x-request-id"]
+    # Alike but for the project: the hidden one's event names it (in its details too, hashed),
+    # for its admins and the workspace's, who read it; the refused member reads neither.
+    named = json.loads(one["details"])
+    assert named.pop("project_id") == one["project_id"]
+    assert one["project_id"] is not None
+    assert (other["project_id"], "project_id" in json.loads(other["details"])) == (None, False)
     assert {k: one[k] for k in alike} == {k: other[k] for k in alike}
+    assert named == json.loads(other["details"])
     assert one["target"].replace(HIDDEN, MISSING) == other["target"]
-    assert json.loads(one["details"])["status"] == 404
+    assert named["status"] == 404
 
 
 def test_fastapis_own_routes_record_what_the_hot_routes_do(team: Team, database: str) -> None:

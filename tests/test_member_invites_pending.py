@@ -169,8 +169,13 @@ def test_member_remove_withdraws_a_pending_invite_and_its_code_no_longer_joins(
     )
     assert set(_invites(alice, work)) == {"erin@withdraw.io"}
     events = json.loads(_ok(alice, work, "audit", "--action", "invite.withdraw", "--json"))
+    shop = events[0]["project_id"]
+    assert shop
     assert [(e["target"], json.loads(e["details"])) for e in events] == [
-        ("dan@withdraw.io", {"role": "write", "project": "shop", "environment": None})
+        (
+            "dan@withdraw.io",
+            {"role": "write", "project": "shop", "environment": None, "project_id": shop},
+        )
     ]
     assert "unknown invite code" in _join_fails(server, tmp_path, work, code, "dan@withdraw.io")
     again = _cli(alice, work, "member", "remove", "dan@withdraw.io")

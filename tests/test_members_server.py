@@ -645,10 +645,12 @@ def test_a_members_refused_request_is_in_the_audit_trail_and_the_chain_holds(
     assert denied[0]["action"] == "request.denied"
     assert denied[0]["principal"] == "deny-bob@x.io"
     assert denied[0]["target"] == "shop/staging"
+    assert denied[0]["project_id"]
     assert json.loads(denied[0]["details"]) == {
         "method": "POST",
         "route": "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}"
         "/secrets",
+        "project_id": denied[0]["project_id"],  # shop's, hashed with the rest
     }
     assert denied[0]["ip"] == "127.0.0.1"
     assert denied[0]["request_id"]

@@ -2,15 +2,23 @@
 server (SQLite and PostgreSQL): `envkeep audit` in its checkout shows them (and says they are
 the project's only), `--project` names the project, and the whole trail, another project's
 events, and `audit verify` (which needs every event) stay the workspace's admins'; writers and
-an environment's admin read no trail. The workspace's admin reads everything as before."""
+an environment's admin read no trail. The workspace's admin reads everything as before, and
+the trail verifies with the verifier of an envkeep older than the server. A client refuses a
+project's page that holds an event of another project."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from envkeep.client.audit import fetch_events
+from envkeep.core.auditchain import AuditQuery, EventPage, EventView, details_project
+from envkeep.core.errors import IntegrityError, UsageError
+from tests.audit_0011 import old_verify
 from tests.server import TeamServer, join, server_per_database
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
@@ -154,3 +162,66 @@ def test_the_workspace_admin_reads_every_event_and_the_chain_verifies(team: Team
     ]
     assert verified.returncode == 0, verified.stderr
     assert "intact" in verified.stdout + verified.stderr
+
+
+def test_each_projects_event_names_it_in_what_an_older_cli_verifies(team: Team) -> None:
+    done = team.run("alice", "audit", "export", "--format", "jsonl")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    events = [EventView(**{k: v for k, v in r.items() if k in FIELDS}) for r in rows]
+
+    assert done.returncode == 0, done.stderr
+    assert all(details_project(e) == e.project_id for e in events)  # this server's own
+    assert {e.project_id for e in events} - {None}
+    assert old_verify(events) is None  # no false alarm from an envkeep older than the server
+
+
+FIELDS = set(EventView.__dataclass_fields__)
+
+
+# --- The client's check of a project's page (no server) ------------------------------------
+
+
+def _event(seq: int, project: str | None, named: str | None) -> EventView:
+    details = json.dumps({"project_id": named} if named else {}, sort_keys=True)
+    return EventView(
+        "w", seq, "t", "a", "secrets.read", "shop/dev", "ok", None, None, details, "", "", project
+    )
+
+
+def _fetched(page: EventPage, **asked: Any) -> EventPage:
+    ctx = SimpleNamespace(backend=SimpleNamespace(audit_events=lambda _query: page))
+    return fetch_events(ctx, AuditQuery(**asked))  # type: ignore[arg-type]
+
+
+SHOP = EventPage([_event(1, "p-shop", "p-shop"), _event(2, "p-shop", None)], {}, "shop", "p-shop")
+
+
+@pytest.mark.parametrize("asked", [{"project": "shop"}, {"fallback_project": "shop"}])
+def test_a_projects_page_is_taken_when_each_event_lies_in_it(asked: dict[str, str]) -> None:
+    assert _fetched(SHOP, **asked).events == SHOP.events  # the second: from before 0012
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [
+        _event(3, "p-billing", "p-billing"),  # another project's, as it is
+        _event(3, "p-shop", "p-billing"),  # moved into the page by its column
+        _event(3, None, None),  # a workspace event
+    ],
+)
+def test_a_projects_page_holding_another_projects_event_is_refused(stray: EventView) -> None:
+    page = replace(SHOP, events=[*SHOP.events, stray])
+    for asked in ({"project": "shop"}, {"fallback_project": "shop"}):
+        with pytest.raises(IntegrityError, match=r"project shop's events .*\(event 3\)"):
+            _fetched(page, **asked)
+
+
+def test_a_page_limited_to_another_project_or_with_no_id_is_refused() -> None:
+    with pytest.raises(UsageError, match="does not limit the audit to a project"):
+        _fetched(replace(SHOP, project="billing"), project="shop")
+    with pytest.raises(IntegrityError):
+        _fetched(replace(SHOP, project="billing"), fallback_project="shop")
+    with pytest.raises(IntegrityError):
+        _fetched(replace(SHOP, project_id=None), project="shop")
+    whole = EventPage([_event(1, None, None), *SHOP.events], {})  # the workspace admin's
+    assert _fetched(whole, fallback_project="shop").events == whole.events

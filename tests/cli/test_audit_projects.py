@@ -1,6 +1,7 @@
 """`envkeep audit --project` on both backends: the embedded store's one user, the workspace's
 admin, and a team server's workspace admin each read every event by default (a checkout's
-project limits nothing for them), and one project's events with `--project`."""
+project limits nothing for them), and one project's events with `--project`; every event
+names its project in its hashed details as in its ``project_id``."""
 
 from __future__ import annotations
 
@@ -42,4 +43,7 @@ def test_the_workspace_admin_reads_every_event_and_one_projects_with_project(
         e["seq"] for e in every if e["project_id"] == shop[0]["project_id"]
     ]
     assert None in {e["project_id"] for e in every}  # the workspace's own (its creation)
+    # Each names its project in its details too (hashed: what an older envkeep verifies).
+    for event in every:
+        assert json.loads(str(event["details"])).get("project_id") == event["project_id"]
     assert len(shop) + len(other) < len(every)

@@ -55,4 +55,5 @@ def events(
         next_after=page[-1].seq if full and page else None,
         names=found.names,
         project=found.project,
+        project_id=found.project_id,
     )

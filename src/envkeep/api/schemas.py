@@ -246,8 +246,9 @@ class AuditEvent(Body):
     details: str
     prev_hash: str
     hash: str
-    # The project the event's target lies in (hashed since migration 0012); None: the
-    # workspace's own, or older and not derivable. Absent from an older server's answer.
+    # The project the event's target lies in (migration 0012; not hashed: the details name it
+    # too, which are, for events since); None: the workspace's own, or older and not
+    # derivable. Absent from an older server's answer.
     project_id: str | None = None
 
 
@@ -258,6 +259,8 @@ class AuditPage(Body):
     names: dict[str, str] = {}
     # The project the page is limited to (its admin's read); None: the whole workspace's.
     project: str | None = None
+    # Its id: what each event's project_id, and its details' when they name one, must be.
+    project_id: str | None = None
 
 
 class NewShare(Body):

@@ -147,7 +147,10 @@ def list_events(
         query = query.where(AuditEvent.at < _bound("until", until))
     found = [event_view(e) for e in call.session.scalars(query)]
     events = found[::-1] if newest else found
-    return EventPage(events, _page_names(call, events), scope.name if scope else None)
+    names = _page_names(call, events)
+    if scope is None:
+        return EventPage(events, names)
+    return EventPage(events, names, scope.name, scope.id)
 
 
 def _scope(

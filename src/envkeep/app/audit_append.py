@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from envkeep.core.auditchain import GENESIS, EventView, event_hash, hashed_fields
+from envkeep.core.auditchain import GENESIS, PROJECT_KEY, EventView, event_hash, hashed_fields
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,7 +31,9 @@ def append_event(
 ) -> EventView:
     """Append one event to the workspace's chain, inside the caller's transaction;
     ``project_id``: the project its target lies in (its admin reads the event), None for the
-    workspace's own events. It is hashed with the rest (`core.auditchain.hashed_fields`).
+    workspace's own events. It goes into the event's details (``"project_id"``, hashed with
+    them in the one canonical form every client knows: `core.auditchain`) and into the
+    ``project_id`` column, the same value, which the project admin's read filters on.
 
     The workspace row is locked first on PostgreSQL, so concurrent transactions extend the
     chain one after the other instead of forking it (SQLite serialises writers already: each
@@ -45,6 +47,11 @@ def append_event(
         {"ws": workspace_id},
     )
     seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
+    written = dict(details or {})
+    if PROJECT_KEY in written:  # a use case's own key would be read as the event's project
+        raise ValueError(f"an event's details may not hold {PROJECT_KEY!r}: it names its project")
+    if project_id is not None:
+        written[PROJECT_KEY] = project_id
     unhashed = EventView(
         workspace_id,
         seq,
@@ -55,15 +62,16 @@ def append_event(
         outcome,
         call.actor.request_id,
         call.actor.ip,
-        _DETAILS.encode(dict(details or {})),
+        _DETAILS.encode(written),
         prev,
         "",
         project_id,
     )
     fields = hashed_fields(unhashed)
     digest = event_hash(prev, fields)
-    call.execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest})
-    return EventView(**fields, prev_hash=prev, hash=digest)  # type: ignore[arg-type]
+    done = {**fields, "prev_hash": prev, "hash": digest, "project_id": project_id}
+    call.execute(_INSERT, done)
+    return EventView(**done)  # type: ignore[arg-type]
 
 
 DENIED = "denied"  # the outcome of a refused request's event

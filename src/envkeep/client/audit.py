@@ -20,12 +20,13 @@ from envkeep.core.auditchain import (
     AuditQuery,
     EventPage,
     EventView,
+    details_project,
     event_time_bound,
     replaced_id,
     subject_id,
     verify_chain,
 )
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import IntegrityError, UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def fetch_events(ctx: ClientContext, query: AuditQuery) -> EventPage:
         found += batch
         if len(batch) < PAGE or (query.limit and len(found) >= query.limit):
             kept = found[: query.limit] if query.limit else found
-            return EventPage(kept, names, fetched.project)
+            return EventPage(kept, names, fetched.project, fetched.project_id)
         page = replace(page, after=batch[-1].seq)
 
 
@@ -104,13 +105,32 @@ def in_project(ctx: ClientContext, query: AuditQuery, project: str | None) -> Au
 def _limited_as_asked(query: AuditQuery, page: EventPage) -> EventPage:
     """Refuse the answer to ``audit --project`` of a server that did not limit it to the
     project (one older than this envkeep ignores the filter, and would show the whole trail
-    as if it were the project's)."""
+    as if it were the project's), and a page limited to a project that holds an event of
+    another: its ``project_id`` not the page's, or its details (hashed) naming another."""
+    asked = query.project or query.fallback_project
     if query.project is not None and page.project != query.project:
         raise UsageError(
             "this server does not limit the audit to a project (it is older than this envkeep)",
             hint="upgrade the server, or filter envkeep audit --json on its target field",
         )
+    if page.project is None:
+        return page
+    stray = next((e for e in page.events if not _in_project(e, page.project_id)), None)
+    if page.project != asked or page.project_id is None or stray is not None:
+        at = f" (event {stray.seq})" if stray is not None else ""
+        raise IntegrityError(
+            f"the server's answer for project {asked or page.project}'s events holds another"
+            f" project's{at}",
+            hint="a workspace admin's envkeep audit verify checks the whole trail",
+        )
     return page
+
+
+def _in_project(event: EventView, project_id: str | None) -> bool:
+    """Whether an event of a page limited to the project ``project_id`` lies in it: its
+    ``project_id`` is that, and its details, where they name a project, name that one."""
+    named = details_project(event)
+    return event.project_id == project_id and named in (None, project_id)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ Each event's hash is SHA-256 over the previous event's hash and a canonical JSON
 event, so editing, deleting, reordering or truncating events breaks the chain at a point that
 ``verify_chain`` reports. The server appends (``app/audit.py``); anyone can verify.
 
-Two canonical forms: an event appended since migration 0012 hashes its ``project_id`` too (the
-key is there when it is None: the event belongs to no project), so moving it into, out of or
-between projects breaks the chain; an event appended before hashes without the key, and the
-project a migration derived for it later (``project_id`` filled in) is outside its hash. The
-forms differ in their keys, so no event's hash matches both, and an event that verifies in the
-old form is one that was hashed before its project was recorded.
+One canonical form, since the first event. An event that lies in a project names it in its
+details (``"project_id"``: `PROJECT_KEY`), hashed with the rest, so any client, an older one
+included, verifies it as it always did; the ``project_id`` it is read back with (the column a
+project admin's read filters on) is not hashed, and ``verify_chain`` holds it to the details:
+an event whose details name a project and whose ``project_id`` says another (or none) breaks
+the chain there. An event whose details name none (one appended before the project was
+recorded, whose ``project_id`` a migration derived from its target, or the workspace's own)
+has a ``project_id`` no hash covers.
 """
 
 from __future__ import annotations
@@ -57,9 +59,6 @@ class _Hashed(Protocol):
     @property
     def details(self) -> str: ...
 
-    @property
-    def project_id(self) -> str | None: ...
-
 
 GENESIS = "0" * 64
 
@@ -85,6 +84,16 @@ def subject_id(event: _Hashed) -> str | None:
     return _detail(event, "principal_id")
 
 
+# The key of an event's details that names the project it lies in (by id), when it lies in one.
+PROJECT_KEY = "project_id"
+
+
+def details_project(event: _Hashed) -> str | None:
+    """The project an event's (hashed) details say it lies in, by id: None for one appended
+    before projects were recorded, or the workspace's own."""
+    return _detail(event, PROJECT_KEY)
+
+
 def replaced_id(event: _Hashed) -> str | None:
     """The account a `token.rotate` replaced (``replaced`` in its details), which the rotation
     ended: the token a reader of the trail looks for; None for any other event."""
@@ -108,6 +117,7 @@ class EventPage:
     events: list[EventView]
     names: dict[str, str]
     project: str | None = None  # the project the page is limited to (None: the workspace's)
+    project_id: str | None = None  # and its id, which its events' details name
 
 
 @dataclass(frozen=True)
@@ -145,8 +155,9 @@ class EventView:
     details: str
     prev_hash: str
     hash: str
-    # The project the event's target lies in (migration 0012); None: the workspace's own, or
-    # appended before and not derivable.
+    # The project the event's target lies in (migration 0012's column; None: the workspace's
+    # own, or appended before and not derivable). Not hashed: `details_project` is, and
+    # `verify_chain` holds this one to it.
     project_id: str | None = None
 
 
@@ -161,12 +172,6 @@ def event_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
 
 
 def hashed_fields(event: _Hashed) -> dict[str, object]:
-    """What an event appended now hashes: ``legacy_fields`` and its project."""
-    return {**legacy_fields(event), "project_id": event.project_id}
-
-
-def legacy_fields(event: _Hashed) -> dict[str, object]:
-    """What an event appended before migration 0012 hashed: all but its project."""
     return {
         "workspace_id": event.workspace_id,
         "seq": event.seq,
@@ -182,23 +187,20 @@ def legacy_fields(event: _Hashed) -> dict[str, object]:
 
 
 def verify_chain(events: Iterable[EventView], *, expected_head: str | None = None) -> int | None:
-    """The seq of the first broken link in a chain given in seq order, or None when intact."""
+    """The seq of the first broken link in a chain given in seq order, or None when intact: a
+    link out of order, a hash that is not its event's, or an event whose details name a
+    project other than its ``project_id`` (moved between projects by the column alone)."""
     prev = GENESIS
     expected_seq = 1
     for event in events:
         if event.seq != expected_seq or event.prev_hash != prev:
             return expected_seq
-        if not _hashes_to(prev, event):
+        if event_hash(prev, hashed_fields(event)) != event.hash:
+            return event.seq
+        named = details_project(event)
+        if named is not None and named != event.project_id:
             return event.seq
         prev, expected_seq = event.hash, expected_seq + 1
     if expected_head is not None and prev != expected_head:
         return expected_seq
     return None
-
-
-def _hashes_to(prev: str, event: EventView) -> bool:
-    """Whether the event's hash is that of its fields in either canonical form (see the
-    module): the current one first, as most events are in it."""
-    if event_hash(prev, hashed_fields(event)) == event.hash:
-        return True
-    return event_hash(prev, legacy_fields(event)) == event.hash

@@ -219,11 +219,9 @@ class AuditEvent(Base):
     """One entry of the per-workspace hash chain."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "seq"),
-        # A project admin's read: its project's events in chain order (migration 0012).
-        Index("ix_audit_events_project", "workspace_id", "project_id", "seq"),
-    )
+    # (workspace_id, seq) only: a project admin's read filters on project_id along it, rather
+    # than every append writing one more index page (migration 0012, docs/design.md).
+    __table_args__ = (UniqueConstraint("workspace_id", "seq"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
@@ -237,9 +235,9 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never secret material
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # The project the target lies in, hashed with the event since migration 0012 (derived,
-    # outside the hash, for events before it where it could be); no foreign key: the trail
-    # outlives what it names, as principal_id does.
+    # The project the target lies in since migration 0012, as the event's details name it
+    # (which its hash covers; derived from the target, outside any hash, for events before it
+    # where it could be); no foreign key: the trail outlives what it names, as principal_id does.
     project_id: Mapped[str | None] = mapped_column(ID, nullable=True)
 
 

@@ -3,9 +3,10 @@
 A project's admin reads that project's events (`app/audit`), so each event records its project
 by id: events name their target by name, and a name read back from the trail (an environment
 renamed since, a token named like a project) cannot say reliably which project it was. Events
-appended from now on record it and hash it (`core/auditchain`). Events appended before are
-filled in here where their target says it beyond doubt, and hashed as they were (their hash
-does not cover the project, so `audit verify` still holds): an event whose target starts with
+appended from now on record it here and in their details, which their hash covers
+(`app/audit_append`, `core/auditchain`). Events appended before are filled in here where their
+target says it beyond doubt, their details and hash as they were (their hash does not cover
+the project, so `audit verify` still holds): an event whose target starts with
 a project's name (``shop``, ``shop/prod``: project, service, environment and secrets events,
 role grants and revocations on a project, a refused request whose route named a project) and
 an invite's events (their details name the project). Projects are never renamed nor deleted,
@@ -63,10 +64,10 @@ _INVITES = ("member.invite", "invite.withdraw")  # the project's name in their d
 
 
 def upgrade() -> None:
+    # No index of its own: every request appends an event, and an index is one more page written
+    # on each; a project admin's read, rare and paged, filters the rows the (workspace_id, seq)
+    # unique index walks in chain order (docs/design.md).
     op.add_column("audit_events", sa.Column("project_id", sa.String(length=36), nullable=True))
-    op.create_index(
-        "ix_audit_events_project", "audit_events", ["workspace_id", "project_id", "seq"]
-    )
     bind = op.get_bind()
     bind.execute(sa.text(_BACKFILL))
     _backfill_invites(bind)
@@ -99,6 +100,5 @@ def _backfill_invites(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_audit_events_project", table_name="audit_events")
     with op.batch_alter_table("audit_events") as batch:
         batch.drop_column("project_id")
