@@ -141,6 +141,7 @@ def test_one_read_of_a_scope_is_one_audit_event(
     events = _events(engine)[before:]
     assert [(e.action, e.target) for e in events] == [("secrets.history", "shop/dev")]
     details = json.loads(events[0].details)
+    assert details.pop("project_id") == events[0].project_id is not None  # shop's
     assert details == {"scope": "shared", "at": "2999-01-01T00:00:00Z", "secrets": 25}
 
 

@@ -126,6 +126,7 @@ def test_on_a_server_it_is_one_request_and_one_audit_event(
     events = backend.audit_events(history).events[before:]
     assert len(events) == 1
     details = json.loads(events[0].details)
+    assert details.pop("project_id") == events[0].project_id is not None  # shop's
     # Every name the scope held then (VAR_01's version then included), not NEW.
     assert details == {"scope": "shared", "at": utc_second(moment), "secrets": len(NAMES)}
 
