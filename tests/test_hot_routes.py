@@ -323,7 +323,7 @@ def test_an_unexpected_error_is_answered_as_fastapi_answers_it(
     _hot, _plain, token, path = apps
 
     def broken(*_args: object, **_kw: object) -> None:
-        raise RuntimeError("a bug")
+        raise RuntimeError("a bug near PLANTED-s3cr3t-value")
 
     monkeypatch.setattr(audited_reads, "read_environment", broken)
     answers = []
@@ -334,6 +334,14 @@ def test_an_unexpected_error_is_answered_as_fastapi_answers_it(
                 f"{path}/snapshot",
                 headers={"Authorization": f"Bearer {token}", "X-Request-ID": "x"},
             )
-        answers.append((got.status_code, got.content, _headers(got)))
+        request_id = got.headers["x-request-id"]
+        assert got.json()["request_id"] == request_id  # the id its log line carries
+        body = got.content.replace(request_id.encode(), b"(id)")  # new on each request
+        answers.append((got.status_code, body, _headers(got)))
     assert answers[0] == answers[1]
-    assert answers[0][:2] == (500, b"Internal Server Error")
+    status, body, headers = answers[0]
+    assert (status, dict(headers)["content-type"]) == (500, "application/problem+json")
+    assert b'"code":"internal"' in body
+    assert b"(request id (id))" in body
+    assert b"PLANTED" not in body
+    assert b"bug" not in body

@@ -1,19 +1,21 @@
 """An answer no envkeep API route gave (another program at the URL, a path in the server URL,
 a server older than a route) says so with the URL to check, as an unreachable server does,
-where it used to be a bare "Not Found"; envkeep's own problems keep their errors."""
+where it used to be a bare "Not Found"; envkeep's own problems keep their errors, and a
+server's failure names the request id its operator finds it by."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from envkeep.api.problems import problem
+from envkeep.api.problems import failed, problem
 from envkeep.client.http import ApiClient, raise_problem
 from envkeep.core.errors import (
     EnvkeepError,
     NotAnEnvkeepRoute,
     ProjectNotFound,
     RateLimited,
+    ServerFailed,
     UnreachableError,
 )
 
@@ -75,6 +77,49 @@ def test_a_failing_or_absent_server_behind_a_proxy_is_out_of_reach_not_the_wrong
         raised.value.message
         == f"http://127.0.0.1:18651 answered {status}: the server is down or failing"
     )
+
+
+ID = "0123456789abcdef0123456789abcdef"
+
+
+def test_a_servers_failure_names_its_request_id_and_says_to_retry() -> None:
+    answer = _answer(500, content=failed(ID).body, headers={"X-Request-ID": ID})
+    with pytest.raises(ServerFailed) as raised:
+        raise_problem(answer)
+    error = raised.value
+    assert error.message == f"the server failed with an error of its own (request id {ID})"
+    assert error.hint is not None
+    assert error.hint.startswith("retry; if it persists, give the server's operator")
+    assert isinstance(error, UnreachableError)  # exit 5; a kept copy may stand in for a read
+    assert not isinstance(error, NotAnEnvkeepRoute)
+    assert error.exit_code == 5
+
+
+def test_a_failure_whose_words_leave_out_the_id_gets_it_from_the_header() -> None:
+    answer = _envkeeps(500, "internal", "the server failed", headers={"X-Request-ID": ID})
+    with pytest.raises(ServerFailed) as raised:
+        raise_problem(answer)
+    assert raised.value.message == f"the server failed (request id {ID})"
+    assert raised.value.hint is not None
+    assert "operator" in raised.value.hint
+
+
+def test_an_older_servers_plain_500_names_the_request_id_too() -> None:
+    plain = _answer(500, text="Internal Server Error", headers={"X-Request-ID": ID})
+    with pytest.raises(UnreachableError) as raised:
+        raise_problem(plain)
+    assert type(raised.value) is UnreachableError
+    assert raised.value.message == (
+        f"http://127.0.0.1:18651 answered 500: the server is down or failing (request id {ID})"
+    )
+
+
+def test_a_request_id_that_is_no_plain_id_is_not_printed() -> None:
+    odd = "\x1b]0;pwned\x07"
+    answer = _envkeeps(500, "internal", "the server failed", headers={"X-Request-ID": odd})
+    with pytest.raises(ServerFailed) as raised:
+        raise_problem(answer)
+    assert raised.value.message == "the server failed"
 
 
 def test_another_program_answering_200_with_html_is_named() -> None:

@@ -18,11 +18,12 @@ import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from structlog.testing import capture_logs
 
 from envkeep.api import openapi_errors
 from envkeep.api.app import create_app
 from envkeep.api.problems import MEDIA_TYPE
-from envkeep.app import accounts, credentials, invite_codes
+from envkeep.app import accounts, audited_reads, credentials, invite_codes, workspaces, writes
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core import errors
 from envkeep.store.engine import open_engine, sqlite_url
@@ -190,6 +191,18 @@ def test_writes_document_409_and_bodies_413(served: Served) -> None:
         assert ("413" in operation["responses"]) == ("requestBody" in operation), (method, path)
 
 
+def test_every_operation_documents_an_unexpected_error_as_a_problem(served: Served) -> None:
+    operations = list(_operations(served.document))
+    assert len(operations) > 40
+    for method, path, operation in operations:
+        failed = operation["responses"].get("500")
+        assert failed is not None, f"{method} {path}"
+        assert failed["content"] == PROBLEM, f"{method} {path}"
+        assert "`internal`" in failed["description"]
+    member = served.document["components"]["schemas"]["Problem"]["properties"]["request_id"]
+    assert member["type"] == "string"
+
+
 def test_the_routes_named_outside_the_rules_are_routes_the_app_serves(served: Served) -> None:
     documented = {(method, path) for method, path, _op in _operations(served.document)}
     assert set(openapi_errors.PUBLIC_ERRORS) <= documented
@@ -289,6 +302,65 @@ def test_rate_limits_and_an_unready_database_match_the_document(
         _check(served, "GET", "/readyz", unready.get("/readyz"), "not_ready")
 
 
+PLANTED = "PLANTED-s3cr3t-9f2c"  # as a value, an SQL parameter, in an error's text
+
+
+def _broken(*_args: object, **_kwargs: object) -> None:
+    # No query is built: an error's text that holds one, as a database error's may.
+    raise RuntimeError(f"a bug: INSERT INTO secrets VALUES ('{PLANTED}')")  # noqa: S608
+
+
+def _failed(
+    served: Served, method: str, path: str, answer: httpx.Response, logged: list[Any]
+) -> None:
+    """``answer`` is the documented 500, naming its request id and nothing of the error; the
+    server's log has the error once, under that id."""
+    assert answer.status_code == 500, answer.text
+    _check(served, method, path, answer, "internal")
+    body, request_id = answer.json(), answer.headers["x-request-id"]
+    assert body["request_id"] == request_id
+    assert f"(request id {request_id})" in body["title"]
+    assert "operator" in body["hint"]
+    assert PLANTED not in answer.text
+    assert "INSERT" not in answer.text
+    assert "bug" not in answer.text
+    [failed] = [e for e in logged if e.get("request_id") == request_id and "exc_info" in e]
+    assert (failed["event"], failed["log_level"]) == ("unhandled error", "error")
+    assert PLANTED in str(failed["exc_info"])  # the operator's to read, not the client's
+
+
+def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_ones(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, admin = served.client, served.bearer()
+    for module, name in [
+        (workspaces, "held_workspaces"),
+        (audited_reads, "read_environment"),
+        (writes, "write_secrets"),
+    ]:
+        monkeypatch.setattr(module, name, _broken)
+    env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
+    # Captured, not rendered: the console renderer's locals would reach into the failed job.
+    with capture_logs() as logged:
+        whoami = client.get("/v1/whoami", headers=admin)
+        _failed(served, "GET", "/v1/whoami", whoami, logged)
+        snapshot = client.get(f"{env}/snapshot", headers=admin)  # answered by the hot routes
+        _failed(served, "GET", f"{ENV}/snapshot", snapshot, logged)
+    write = {
+        "secret_id": "s-failed",
+        "scope": "shared",
+        "name_index": KEY,
+        "expected_version": 0,
+        "key_version": 1,
+        "name_ct": KEY,
+        "value_ct": KEY,
+        "signature": _b64(b"x" * 64),
+    }
+    with capture_logs() as logged:
+        written = client.post(f"{env}/secrets", json={"writes": [write]}, headers=admin)
+        _failed(served, "POST", f"{ENV}/secrets", written, logged)
+
+
 def test_the_problem_schema_refuses_what_is_no_problem(served: Served) -> None:
     """The validation above can fail: a body without a code, or with a status as text."""
     schema = _schema_of(served.document, _documented(served.document, "GET", "/v1/whoami", 401))
@@ -350,6 +422,7 @@ def test_the_errors_the_document_leaves_out_are_raised_by_no_server_module() -> 
 
 def test_each_status_lists_the_registrys_codes_and_the_http_layers_own() -> None:
     assert openapi_errors.codes(401) == ["not_authenticated"]
+    assert "internal" in openapi_errors.codes(500)  # errors.ServerFailed, problems.failed
     assert openapi_errors.codes(422) == ["invalid_input", "invalid_request"]
     assert "project_not_found" in openapi_errors.codes(404)
     assert "declined" not in openapi_errors.codes(400)  # a prompt's "no": never sent

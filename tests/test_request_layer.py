@@ -20,9 +20,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from envkeep.api.problems import MEDIA_TYPE
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Principal
-from tests.server import TeamServer, start_server
+from tests.server import TeamServer, cli, start_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -198,8 +199,11 @@ def _broken_account(server: TeamServer, email: str) -> None:
 def test_an_unexpected_error_is_one_json_line_with_the_request_id(server: TeamServer) -> None:
     _broken_account(server, "broken@example.com")
     answer = httpx.post(f"{server.url}/v1/auth/prelogin", json={"email": "broken@example.com"})
-    assert (answer.status_code, answer.text) == (500, "Internal Server Error")
-    lines = _logged(server, answer.headers["x-request-id"])
+    request_id = answer.headers["x-request-id"]
+    assert (answer.status_code, answer.headers["content-type"]) == (500, MEDIA_TYPE)
+    assert (answer.json()["code"], answer.json()["request_id"]) == ("internal", request_id)
+    assert "JSON" not in answer.text  # the error is the log's, not the client's
+    lines = _logged(server, request_id)
     assert [(line["event"], line["level"]) for line in lines] == [
         ("unhandled error", "error"),
         ("request", "error"),
@@ -208,6 +212,26 @@ def test_an_unexpected_error_is_one_json_line_with_the_request_id(server: TeamSe
     assert lines[1]["status"] == 500
     plain = [line for line in server.log.read_text().splitlines() if line[:1] != "{"]
     assert not [line for line in plain if "Traceback" in line or "Error" in line], plain
+
+
+def test_the_cli_names_the_request_id_of_a_server_failure_as_its_log_has_it(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    _broken_account(server, "failing@example.com")
+    failed = cli(
+        tmp_path, tmp_path, "login", server.url, "--email", "failing@example.com",
+        ENVKEEP_PASSPHRASE="correct horse battery staple",
+    )  # fmt: skip
+    assert failed.returncode == 5, failed.stderr  # as for a server out of reach: try again
+    said = re.fullmatch(
+        r"error: the server failed with an error of its own \(request id ([0-9a-f]{32})\)\n"
+        r"hint: retry; if it persists, give the server's operator the request id .*\n",
+        failed.stderr,
+    )
+    assert said is not None, failed.stderr
+    [error, _request] = _logged(server, said[1])
+    assert (error["event"], error["level"]) == ("unhandled error", "error")
+    assert "JSONDecodeError" in error["exception"]
 
 
 def test_the_server_answers_with_its_own_request_id_and_logs_a_well_formed_clients(
@@ -276,31 +300,12 @@ def test_a_database_outage_leaves_liveness_up_and_answers_503s_as_problems(
         shared.stop()
 
 
-def test_an_error_after_the_answer_started_is_recorded_as_a_500(tmp_path: Path) -> None:
-    """The head said 200, then the body failed: the client got a cut-short answer, so the
-    request line and the error count say 500, and the error's line what the head said."""
+def _asgi_call(app: Any, path: str) -> tuple[list[dict[str, Any]], list[Any]]:
+    """``app`` called for ``GET path`` as a server would: (the messages it sent, the log)."""
     import asyncio
 
-    from prometheus_client import generate_latest
     from structlog.testing import capture_logs
 
-    from envkeep.api.app import create_app
-    from envkeep.store.engine import sqlite_url
-    from envkeep.store.migrate import upgrade
-
-    database = sqlite_url(tmp_path / "server.db")
-    engine = open_engine(database)
-    upgrade(engine)
-    engine.dispose()
-    app = create_app(database)
-
-    async def breaks_midway(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"{", "more_body": True})
-        raise RuntimeError("the rest of the body failed")
-
-    front: Any = app.front
-    front.app = breaks_midway
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -311,12 +316,64 @@ def test_an_error_after_the_answer_started_is_recorded_as_a_500(tmp_path: Path) 
 
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": "/v1/whoami", "raw_path": b"/v1/whoami", "query_string": b"",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
         "root_path": "", "headers": [], "client": ("127.0.0.1", 5000),
         "server": ("127.0.0.1", 8600),
     }  # fmt: skip
     with capture_logs() as logged:
         asyncio.run(app(scope, receive, send))
+    return sent, logged
+
+
+def _migrated_app(tmp_path: Path) -> Any:
+    from envkeep.api.app import create_app
+    from envkeep.store.engine import sqlite_url
+    from envkeep.store.migrate import upgrade
+
+    database = sqlite_url(tmp_path / "server.db")
+    engine = open_engine(database)
+    upgrade(engine)
+    engine.dispose()
+    return create_app(database)
+
+
+def test_an_error_before_any_answer_is_answered_by_observe_as_a_problem(tmp_path: Path) -> None:
+    """What fails behind ``Observe`` with nothing answered yet (no route's error handler ran)
+    gets the same 500 problem, its request id the header's, and nothing of the error."""
+    app = _migrated_app(tmp_path)
+
+    async def fails_at_once(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("token=PLANTED-tok3n-4411")
+
+    front: Any = app.front
+    front.app = fails_at_once
+    sent, logged = _asgi_call(app, "/v1/whoami")
+
+    headers = dict(sent[0]["headers"])
+    request_id = headers[b"x-request-id"].decode()
+    body = json.loads(sent[1]["body"])
+    assert (sent[0]["status"], headers[b"content-type"]) == (500, MEDIA_TYPE.encode())
+    assert (body["code"], body["request_id"]) == ("internal", request_id)
+    assert b"PLANTED" not in sent[1]["body"]
+    [failed] = [e for e in logged if e["event"] == "unhandled error"]
+    assert (failed["request_id"], "answered" in failed) == (request_id, False)
+
+
+def test_an_error_after_the_answer_started_is_recorded_as_a_500(tmp_path: Path) -> None:
+    """The head said 200, then the body failed: the client got a cut-short answer, so the
+    request line and the error count say 500, and the error's line what the head said."""
+    from prometheus_client import generate_latest
+
+    app = _migrated_app(tmp_path)
+
+    async def breaks_midway(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise RuntimeError("the rest of the body failed")
+
+    front: Any = app.front
+    front.app = breaks_midway
+    sent, logged = _asgi_call(app, "/v1/whoami")
 
     failed = [e for e in logged if e["event"] == "unhandled error"]
     request = [e for e in logged if e["event"] == "request"]

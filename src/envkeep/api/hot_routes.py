@@ -7,7 +7,7 @@ and log line are the same code for every route) and in front of FastAPI's whole 
 (``app.ServerApp``). It takes a request only in the plain shapes clients send, and runs it
 through the very functions FastAPI's routes call (``routes_secrets.read_snapshot`` and
 ``write_batch``: same use cases, same transaction, same response) with the same error answers
-(``problems.for_error``, and FastAPI's plain 500 for anything else).
+(``problems.for_error``, and ``problems.failed``'s 500 for anything else).
 
 Anything else goes on to FastAPI, which keeps the documented routes (OpenAPI) and answers what
 this does not take: another method, a query parameter or value it does not recognise, a body
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
-from starlette.responses import PlainTextResponse
 
 from envkeep.api import problems, routes_secrets, schemas
 from envkeep.api.denials import note_refusal
@@ -166,8 +165,8 @@ class HotRoutes:
         except Exception as error:
             note_refusal(scope, error)  # as FastAPI's error handler does (`problems`)
             refused = problems.for_error(error)
-            if refused is None:  # a 500, answered as FastAPI's error middleware answers it
-                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
+            if refused is None:  # a 500, answered as FastAPI's error handler answers it
+                await problems.failed(problems.request_id_of(scope))(scope, receive, send)
                 raise  # for the server's log, as for any route
             response = refused
         await response(scope, receive, send)

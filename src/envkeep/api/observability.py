@@ -21,11 +21,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import PlainTextResponse
 
 from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
-from envkeep.api.problems import problem
+from envkeep.api.problems import failed, problem
 from envkeep.api.process_metrics import process_and_build
 from envkeep.api.ratelimit import LocalFallback, SharedLimiter, TooManyRequests
 from envkeep.api.request_body import body_within, replay
@@ -335,16 +334,16 @@ class Observe:
         send: Send,
     ) -> int:
         """An unexpected error: logged as one JSON line (its traceback a field of it), not
-        raised on to uvicorn, which would print it as plain text; 500 if nothing was answered
-        yet (as FastAPI's error middleware answers). The status the request is recorded with:
-        500 either way, since an answer that had started was cut short (the line says what
-        its head said, ``answered``)."""
+        raised on to uvicorn, which would print it as plain text; ``problems.failed``'s 500 if
+        nothing was answered yet (as FastAPI's error handler answers). The status the request
+        is recorded with: 500 either way, since an answer that had started was cut short (the
+        line says what its head said, ``answered``)."""
         log = self._logger()
         if status:
             log.error("unhandled error", request_id=request_id, answered=status, exc_info=error)
             return 500
         log.error("unhandled error", request_id=request_id, exc_info=error)
-        return await _answer(PlainTextResponse("Internal Server Error", 500), extra, scope, send)
+        return await _answer(failed(request_id), extra, scope, send)
 
     def _logger(self) -> Any:
         if self._log is None:  # the proxy `get_logger` gives binds anew on every call

@@ -44,7 +44,8 @@ class Problem(BaseModel):
     its own (the optional ones here), and a newer server more members and new codes; `code` is
     no enum, so a client falls back on `status` for a code it does not know."""
 
-    # The members named are those EnvkeepError.fields gives (tests/test_openapi_errors.py).
+    # The members named are those EnvkeepError.fields gives (tests/test_openapi_errors.py),
+    # and the request id of an unexpected error's (problems.failed).
 
     model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra=_no_defaults)
 
@@ -65,6 +66,11 @@ class Problem(BaseModel):
     scope: str | SkipJsonSchema[None] = Field(
         default=None, description="403 `workspace`: the caller holds no role in the workspace"
     )
+    request_id: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="500 `internal`: the request's id (as in X-Request-ID), which the"
+        " server's log line for the error carries",
+    )
 
 
 _WHY = {
@@ -76,6 +82,8 @@ _WHY = {
     413: "The request body is over the server's limit",
     422: "The request does not parse: a field missing, mistyped or unknown",
     429: "Over a rate limit: try again after Retry-After seconds",
+    500: "The server failed with an error of its own (`internal`: it names the request id to"
+    " give the server's operator)",
     503: "The database does not answer: retry in a moment",
 }
 # The errors of the tree the server never raises (no module of api/, app/ or store/ imports
@@ -156,13 +164,13 @@ def _calls(dependant: Dependant) -> Iterator[object]:
 
 
 def statuses(route: RouteContext, method: str, operation: dict[str, Any]) -> set[int]:
-    """The error statuses ``route`` answers ``method`` with: 429 past the rate limit (not the
-    probes), 413 for a body over the limit, 422 for input that does not parse; with a bearer
-    token, 400, 401, 403, 404 and 503, and 409 if it changes something; 503 for a database
-    transaction without one."""
+    """The error statuses ``route`` answers ``method`` with: 500 for an unexpected error (any
+    route), 429 past the rate limit (not the probes), 413 for a body over the limit, 422 for
+    input that does not parse; with a bearer token, 400, 401, 403, 404 and 503, and 409 if it
+    changes something; 503 for a database transaction without one."""
     calls = set(_calls(route.dependant))
     path = route.path_format or ""
-    found = set(PUBLIC_ERRORS.get((method, path), ()))
+    found = {500, *PUBLIC_ERRORS.get((method, path), ())}
     if path not in UNLIMITED:
         found.add(429)
     if "requestBody" in operation:

@@ -10,10 +10,11 @@ from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
 from envkeep.api.denials import note_refusal
-from envkeep.core.errors import EnvkeepError
+from envkeep.core.errors import EnvkeepError, ServerFailed
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
+    from starlette.types import Scope
 
 MEDIA_TYPE = "application/problem+json"
 # The database is down, refuses connections, or is busy past its timeout: 503, not a 500.
@@ -44,7 +45,7 @@ def problem(
 
 def for_error(error: Exception) -> JSONResponse | None:
     """The problem+json answer to an error a use case raised, or None for an unexpected one
-    (a 500); every route answers through this, FastAPI's and ``hot_routes``'."""
+    (a 500: ``failed``); every route answers through this, FastAPI's and ``hot_routes``'."""
     if isinstance(error, EnvkeepError):
         retry = getattr(error, "retry_after", None)
         headers = {"Retry-After": str(retry)} if retry is not None else None
@@ -74,6 +75,26 @@ def for_error(error: Exception) -> JSONResponse | None:
     return None
 
 
+def failed(request_id: str | None) -> JSONResponse:
+    """The answer to an unexpected error (a 500): the server's fault, and the request id its
+    log line carries. Nothing of the error itself: its text may hold SQL, parameters, values."""
+    said = f" (request id {request_id})" if request_id else ""
+    return problem(
+        ServerFailed.status,
+        ServerFailed.code,
+        f"the server failed with an error of its own{said}",
+        hint="retry; if it persists, give the server's operator the request id (the server's"
+        " log line for it has the error)",
+        fields={"request_id": request_id} if request_id else None,
+    )
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The request id ``observability.Observe`` gave the request, if it passed there."""
+    found = scope.get("state", {}).get("request_id")
+    return found if isinstance(found, str) else None
+
+
 def _answer(request: Request, error: Exception) -> JSONResponse:
     note_refusal(request.scope, error)  # as ``hot_routes`` does: a hidden project's 404
     found = for_error(error)
@@ -88,6 +109,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(exc.IntegrityError, _answer)
     for unavailable in _UNAVAILABLE:
         app.add_exception_handler(unavailable, _answer)
+
+    # Anything else: Starlette's error middleware sends this, then raises the error on to
+    # ``Observe``, which writes its log line (as ``hot_routes`` does).
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, _error: Exception) -> JSONResponse:
+        return failed(request_id_of(request.scope))
 
     @app.exception_handler(RequestValidationError)
     def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep.api import schemas
 from envkeep.app import views
+from envkeep.client import server_failure
 from envkeep.client._httpx import httpx
 from envkeep.client.answers import read_answer
 from envkeep.core import errors
@@ -103,11 +104,14 @@ def raise_problem(response: httpx.Response) -> None:
         body = {}
     ours = str(body.get("type", "")).startswith(_PROBLEM_TYPE)
     status = response.status_code
-    if not ours and status >= 500 and status != 501:  # a proxy's 502-504, a crash's 500
+    if not ours and status >= 500 and status != 501:  # a proxy's 502-504, an old server's 500
+        said = f"{_origin(response)} answered {status}: the server is down or failing"
         raise errors.UnreachableError(
-            f"{_origin(response)} answered {status}: the server is down or failing",
+            server_failure.named(said, response, body),
             hint="try again later, or ask whoever runs the server",
         )
+    if ours and body.get("code") == errors.ServerFailed.code:
+        raise server_failure.server_failed(response, body)
     if (not ours and status in {404, 405, 501}) or (
         body.get("code") == "not_found" and body.get("title") == "Not Found"
     ):

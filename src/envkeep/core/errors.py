@@ -38,7 +38,8 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── CommandError                  `run` could not start its command (exit 127)
     │   └── CommandNotExecutable         found, not executable (exit 126)
     └── UnreachableError              (exit 5, 503)
-        └── NotAnEnvkeepRoute            the URL answered, not as envkeep's API
+        ├── NotAnEnvkeepRoute            the URL answered, not as envkeep's API
+        └── ServerFailed                 an unexpected error of the server's own (500)
 """
 
 from __future__ import annotations
@@ -439,3 +440,13 @@ class NotAnEnvkeepRoute(UnreachableError):
     server URL, or a server older than the route."""
 
     code = "not_an_envkeep_route"
+
+
+class ServerFailed(UnreachableError):
+    """The server failed with an error of its own (a bug, a database error it does not map):
+    a 500, whose message names the request id the server's log line for it carries. An
+    UnreachableError, as a plain 500 always was to the CLI: the request may well be right, so
+    it exits 5 and a kept offline copy may stand in for a read."""
+
+    code = "internal"
+    status = 500
