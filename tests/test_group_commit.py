@@ -396,3 +396,23 @@ def test_a_job_that_never_uses_the_orm_gets_no_session(engine: Engine) -> None:
     assert made[1] is None
     assert made[0] is not None
     assert _names(engine) == ["plain"]
+
+
+def test_a_look_at_the_stand_in_makes_no_session(engine: Engine) -> None:
+    """A traceback's renderer probes the objects it shows (``__rich_repr__``, ``repr``); the
+    session stand-in must not open a session and a transaction for it, which no job would
+    close (the next write on the connection then failed)."""
+    made: list[object] = []
+
+    def looked_at(transaction: GroupTransaction) -> None:
+        stand_in = transaction.orm
+        assert not hasattr(stand_in, "__rich_repr__")
+        assert not hasattr(stand_in, "_private")
+        assert "made on first use" in repr(stand_in)
+        made.append(transaction._session)
+        transaction.driver.execute("INSERT INTO answers (name) VALUES ('seen')")
+
+    _alone(engine, looked_at, shared=False)
+    _alone(engine, _insert("next"), shared=False)  # the connection is not left in a transaction
+    assert made == [None]
+    assert _names(engine) == ["next", "seen"]

@@ -156,7 +156,15 @@ class _SessionOnDemand:
         return self._transaction.connection
 
     def __getattr__(self, name: str) -> Any:
+        # A private or special name is not the session's API but a look of some tool at this
+        # object (a traceback's renderer probing for `__rich_repr__`): answering it would open
+        # a session and a transaction that no job closes.
+        if name.startswith("_"):
+            raise AttributeError(name)
         return getattr(self._transaction.session, name)
+
+    def __repr__(self) -> str:
+        return f"<the group's ORM session, made on first use: {self._transaction!r}>"
 
 
 @dataclass
