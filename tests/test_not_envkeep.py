@@ -5,10 +5,13 @@ server's failure names the request id its operator finds it by."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import httpx
 import pytest
+from sqlalchemy import exc
 
-from envkeep.api.problems import failed, problem
+from envkeep.api.problems import failed, for_error, problem
 from envkeep.client.http import ApiClient, raise_problem
 from envkeep.core.errors import (
     EnvkeepError,
@@ -16,6 +19,7 @@ from envkeep.core.errors import (
     ProjectNotFound,
     RateLimited,
     ServerFailed,
+    StoreUnavailable,
     UnreachableError,
 )
 
@@ -127,3 +131,18 @@ def test_another_program_answering_200_with_html_is_named() -> None:
     api = ApiClient("http://127.0.0.1:18651", transport=html)
     with pytest.raises(NotAnEnvkeepRoute, match="answered 200 for /v1/whoami"):
         api.request("GET", "/v1/whoami")
+
+
+def test_a_server_whose_database_does_not_answer_is_out_of_reach() -> None:
+    """The server's own 503 for a database down (its answer to the driver's error, as
+    ``problems`` makes it) is out of reach to the CLI: exit 5, so that `run` may fall back on
+    a kept copy (``HttpBackend.read_environment``), as for a server that does not answer."""
+    down = exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("unable to open"))
+    answer = for_error(down)
+    assert answer is not None
+    with pytest.raises(UnreachableError) as raised:
+        raise_problem(_answer(answer.status_code, content=answer.body))
+    assert type(raised.value) is StoreUnavailable
+    assert raised.value.exit_code == 5
+    assert raised.value.message == "the database does not answer"
+    assert raised.value.hint == "retry in a moment"

@@ -114,7 +114,7 @@ _OWN_CODES = {
     409: ("conflict",),
     413: ("too_large",),
     422: ("invalid_request",),
-    503: ("unavailable", "not_ready"),
+    503: ("not_ready",),
 }
 # What the rules in ``statuses`` cannot see: public routes that check a credential of their
 # own (a login key, an invite's code), and the readiness probe's own answer.

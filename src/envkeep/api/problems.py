@@ -10,7 +10,7 @@ from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
 from envkeep.api.denials import note_refusal
-from envkeep.core.errors import EnvkeepError, ServerFailed
+from envkeep.core.errors import EnvkeepError, ServerFailed, StoreUnavailable
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -67,7 +67,7 @@ def for_error(error: Exception) -> JSONResponse | None:
     if isinstance(error, _UNAVAILABLE):  # its message may name hosts and users: not shown
         return problem(
             503,
-            "unavailable",
+            StoreUnavailable.code,
             "the database does not answer",
             hint="retry in a moment",
             headers={"Retry-After": "5"},

@@ -442,6 +442,14 @@ class NotAnEnvkeepRoute(UnreachableError):
     code = "not_an_envkeep_route"
 
 
+class StoreUnavailable(UnreachableError):
+    """The server answers, but its database does not (a 503 `unavailable`). To the CLI that is
+    a server out of reach: it exits 5, and a kept offline copy may stand in for a read, as the
+    issue's offline rule asks for a server that cannot serve."""
+
+    code = "unavailable"
+
+
 class ServerFailed(UnreachableError):
     """The server failed with an error of its own (a bug, a database error it does not map):
     a 500, whose message names the request id the server's log line for it carries. An
