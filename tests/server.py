@@ -190,16 +190,20 @@ def join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> N
 
 
 def server_per_database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *args: str,
 ) -> Iterator[TeamServer]:
-    """The body of a fixture parametrized ``sqlite``/``postgresql``: a server on a database of
-    that kind (on PostgreSQL, one the session's server makes and drops afterwards)."""
+    """The body of a fixture parametrized ``sqlite``/``postgresql``: a server (started with
+    ``args``) on a database of that kind (on PostgreSQL, one the session's server makes and
+    drops afterwards)."""
     root = tmp_path_factory.mktemp(f"{name}-{request.param}")
     database = None
     if request.param == "postgresql":
         postgres: PostgresServer = request.getfixturevalue("postgres")
         database = postgres.create_database()
-    running = start_server(root, database)
+    running = start_server(root, database, *args)
     yield running
     running.stop()
     if database is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -68,7 +69,16 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
         'cors_origins = ["https://file.example"]',
         ("https://file.example",),
     ),
+    "token_max_lifetime": (
+        "30d",
+        "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME",
+        "36h",
+        'token_max_lifetime = "90m"',
+        timedelta(minutes=90),
+    ),
 }
+# What a flag given as text resolves to, where that is not the text itself.
+FROM_FLAG: dict[str, Any] = {"token_max_lifetime": timedelta(days=30)}
 FROM_ENV = {
     "host": "10.0.0.2",
     "port": 9002,
@@ -78,6 +88,7 @@ FROM_ENV = {
     "trusted_proxies": "10.0.0.2,10.9.0.0/16",
     "shutdown_timeout": 40,
     "cors_origins": ("https://env.example", "https://env2.example:8443"),
+    "token_max_lifetime": timedelta(hours=36),
 }
 
 
@@ -104,7 +115,7 @@ def test_each_setting_comes_from_the_first_layer_that_sets_it(
     flag, _, _, _, from_file = LAYERS[key]
     chosen = getattr(_resolve(tmp_path, layers, key), key)
     if "flag" in layers:
-        assert chosen == flag
+        assert chosen == FROM_FLAG.get(key, flag)
     elif "env" in layers:
         assert chosen == FROM_ENV[key]
     elif "file" in layers:
@@ -161,6 +172,11 @@ BAD_FILES = [
     pytest.param("shutdown_timeout = '20'\n", "setting 'shutdown_timeout'", id="timeout as text"),
     pytest.param("cors_origins = 'https://a.io'\n", "setting 'cors_origins'", id="not a list"),
     pytest.param("cors_origins = [443]\n", "setting 'cors_origins'", id="an origin as a number"),
+    pytest.param("token_max_lifetime = 90\n", "setting 'token_max_lifetime'", id="no unit"),
+    pytest.param("token_max_lifetime = '90s'\n", "setting 'token_max_lifetime'", id="seconds"),
+    pytest.param(
+        "token_max_lifetime = '36501d'\n", "setting 'token_max_lifetime'", id="over a century"
+    ),
     pytest.param("port = \n", "is not valid TOML", id="not TOML"),
 ]
 
@@ -205,6 +221,11 @@ BAD_VARIABLES = {
         "https://a.io,https://b.io/",
         "ENVKEEP_SERVER_CORS_ORIGINS: 'https://b.io/' is not a web origin",
     ),
+    "token_max_lifetime": (
+        "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME",
+        "99999999999999d",
+        "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME must be a duration (e.g. 90d, 12h or 90m; at most",
+    ),
 }
 
 
@@ -215,7 +236,7 @@ def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path
     with pytest.raises(UsageError, match=re.escape(message)):
         server_settings(settings)
     flag = LAYERS[key][0]
-    assert getattr(server_settings(settings, **{key: flag}), key) == flag
+    assert getattr(server_settings(settings, **{key: flag}), key) == FROM_FLAG.get(key, flag)
     assert server_database(settings) == default_database(settings)  # migrate, bootstrap: no check
 
 
@@ -241,6 +262,26 @@ BAD_ORIGINS = [
     ("https://", "'https://' is not a web origin: it names no host"),
     ("https://user@app.example.com", "is not a web origin: it has a user name"),
 ]
+
+
+@pytest.mark.parametrize("layer", ["flag", "env", "file"])
+def test_a_token_max_lifetime_of_off_wins_over_a_later_layer_and_means_no_maximum(
+    tmp_path: Path, layer: str
+) -> None:
+    config = tmp_path / "server.toml"
+    config.write_text(f'token_max_lifetime = "{"off" if layer == "file" else "90d"}"\n')
+    variable = "OFF" if layer == "env" else "" if layer == "file" else "12h"
+    environ = {"ENVKEEP_HOME": str(tmp_path), "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME": variable}
+    flag = "off" if layer == "flag" else None
+    chosen = server_settings(load_settings(environ), config=config, token_max_lifetime=flag)
+    assert chosen.token_max_lifetime is None
+
+
+def test_a_bad_token_max_lifetime_flag_is_refused_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as refused:
+        server_settings(load_settings({"ENVKEEP_HOME": str(tmp_path)}), token_max_lifetime="1y")
+    assert refused.value.message.startswith("--token-max-lifetime must be a duration")
+    assert "off" in refused.value.message
 
 
 def _origins_from(tmp_path: Path, layer: str, origin: str) -> ServerSettings:

@@ -8,6 +8,7 @@
     trusted_proxies = "10.0.0.5"   # whose X-Forwarded-For names the client; none by default
     shutdown_timeout = 20  # seconds running requests get after SIGTERM (1-3600)
     cors_origins = ["https://app.example.com"]  # web pages that may call the API; none by default
+    token_max_lifetime = "90d"  # the longest a token made or rotated may live; "off" by default
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.server_settings``). Unknown
 keys and values of the wrong type are refused, naming the key and the file; values are never
@@ -26,10 +27,12 @@ from envkeep.server_settings import (
     RATE_STORES,
     ServerFile,
     checked_proxies,
+    checked_token_lifetime,
     is_shutdown_timeout,
 )
 
 if TYPE_CHECKING:
+    from datetime import timedelta
     from pathlib import Path
 
 KEYS = (
@@ -41,6 +44,7 @@ KEYS = (
     "trusted_proxies",
     "shutdown_timeout",
     "cors_origins",
+    "token_max_lifetime",
 )
 
 
@@ -72,6 +76,7 @@ def read_server_config(path: Path) -> ServerFile:
         ),
         shutdown_timeout=_timeout(data, path),
         cors_origins=_origins(data, path),
+        token_max_lifetime=_token_lifetime(data, path),
     )
 
 
@@ -133,3 +138,12 @@ def _origins(data: dict[str, object], path: Path) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _wrong("cors_origins", path, 'a list of origins, e.g. ["https://app.example.com"]')
     return checked_origins(value, f"setting 'cors_origins' in {path}")
+
+
+def _token_lifetime(data: dict[str, object], path: Path) -> timedelta | None:
+    value = data.get("token_max_lifetime")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _wrong("token_max_lifetime", path, 'a duration, e.g. "90d", or "off"')
+    return checked_token_lifetime(value, f"setting 'token_max_lifetime' in {path}")

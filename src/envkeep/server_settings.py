@@ -3,13 +3,15 @@ variable, else the settings file, else the default.
 
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
 flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
-`--shutdown-timeout`, `--cors-origin` once per origin), then its `ENVKEEP_SERVER_*` variable,
-then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host,
-port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins (a list)), then the
-default. A variable set to the empty string counts as unset (the file's value, else the
-default, applies). A file with an unknown key or a value of the wrong type is refused, naming
-the key and the file. A port is 1-65535 wherever it comes from (0 would make the kernel pick
-one, announced as :0).
+`--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`), then its
+`ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG;
+TOML with the keys host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,
+cors_origins (a list), token_max_lifetime), then the default. A variable set to the empty
+string counts as unset (the file's value, else the default, applies). A file with an unknown
+key or a value of the wrong type is refused, naming the key and the file. A port is 1-65535
+wherever it comes from (0 would make the kernel pick one, announced as :0). A maximum token
+lifetime is a duration (90d, 12h, 90m) or `off` wherever it comes from: `off` given first
+wins over a maximum given later (none by default).
 
 `settings.py` reads the variables, as written, with the rest of the environment; they are
 checked here, only where a command uses one and no flag overrides it, so that a mistake in one
@@ -20,6 +22,7 @@ server's commands use any of this, and every command imports that.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -34,6 +37,10 @@ RATE_STORES = ("memory", "database")  # where rate-limit buckets live
 # shutdown. An hour at most: a deadline is the point.
 SHUTDOWN_TIMEOUT = 20
 MAX_SHUTDOWN_TIMEOUT = 3600
+# The longest maximum lifetime for tokens (a century: any longer is no policy, and a token's
+# expiry must stay a date the databases hold).
+LONGEST_TOKEN_LIFETIME = timedelta(days=36500)
+NO_TOKEN_MAXIMUM = timedelta(0)  # `off`, told apart from unset until the layers are resolved
 T = TypeVar("T")
 
 
@@ -123,6 +130,35 @@ def _rate_store(text: str | None) -> str | None:
     return text
 
 
+def checked_token_lifetime(text: str, where: str) -> timedelta:
+    """A maximum lifetime for tokens as written: ``90d``, ``12h``, ``90m`` (at most a
+    century), or ``off`` (``NO_TOKEN_MAXIMUM``); a UsageError naming ``where`` otherwise."""
+    from envkeep.core.durations import parse_duration
+    from envkeep.core.errors import UsageError
+
+    if text.strip().lower() == "off":
+        return NO_TOKEN_MAXIMUM
+    try:
+        span = parse_duration(text.strip())
+    except (UsageError, OverflowError):
+        span = LONGEST_TOKEN_LIFETIME + timedelta(1)
+    if span > LONGEST_TOKEN_LIFETIME:
+        raise UsageError(
+            f"{where} must be a duration (e.g. 90d, 12h or 90m; at most"
+            f" {LONGEST_TOKEN_LIFETIME.days}d) or off",
+            hint="the longest a service-account token may live, e.g. 90d; off: no maximum",
+        )
+    return span
+
+
+def _token_lifetime(text: str | None) -> timedelta | None:
+    return None if not text else checked_token_lifetime(text, "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME")
+
+
+def _flag_token_lifetime(text: str | None) -> timedelta | None:
+    return None if text is None else checked_token_lifetime(text, "--token-max-lifetime")
+
+
 def checked_proxies(text: str | None, where: str) -> str | None:
     """Proxy addresses (IPs or networks, comma-separated) as uvicorn takes them; refused,
     naming ``where``, when one is neither. None or "" for none."""
@@ -156,6 +192,9 @@ class ServerSettings:
     trusted_proxies: str = ""  # whose X-Forwarded-For names the client: none by default
     shutdown_timeout: int = SHUTDOWN_TIMEOUT  # seconds, then running requests are cancelled
     cors_origins: tuple[str, ...] = ()  # whose web pages may call the API: none by default
+    # The longest a service-account token made or rotated may live (`app/token_lifetime`);
+    # None: no maximum (the default).
+    token_max_lifetime: timedelta | None = None
 
 
 def server_settings(
@@ -170,6 +209,7 @@ def server_settings(
     trusted_proxies: str | None = None,
     shutdown_timeout: int | None = None,
     cors_origins: Sequence[str] | None = None,
+    token_max_lifetime: str | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -213,6 +253,16 @@ def server_settings(
             found.cors_origins,
             defaults.cors_origins,
         ),
+        token_max_lifetime=_first(
+            _unless(
+                _flag_token_lifetime(token_max_lifetime),
+                _token_lifetime,
+                settings.server_token_max_lifetime,
+            ),
+            found.token_max_lifetime,
+            NO_TOKEN_MAXIMUM,
+        )
+        or None,
     )
 
 
@@ -266,6 +316,7 @@ class ServerFile:
     trusted_proxies: str | None = None
     shutdown_timeout: int | None = None
     cors_origins: tuple[str, ...] | None = None
+    token_max_lifetime: timedelta | None = None  # NO_TOKEN_MAXIMUM: off
 
 
 def _first(*values: T | None) -> T:

@@ -29,10 +29,12 @@ from envkeep.api.hot_routes import HotRoutes
 from envkeep.api.ratelimit import limits_for
 from envkeep.api.telemetry import telemetry_config
 from envkeep.app import credentials
+from envkeep.app.token_lifetime import LifetimePolicy
 from envkeep.store.engine import open_engine
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from datetime import timedelta
 
     from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -87,13 +89,16 @@ def create_app(
     hot_routes: bool = True,
     refusals_per_minute: int = PER_MINUTE,
     cors_origins: Collection[str] = (),
+    token_max_lifetime: timedelta | None = None,
 ) -> ServerApp:
     """The API over one database (SQLite or PostgreSQL), migrated already; rate-limit buckets
     in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL).
     ``hot_routes=False`` sends every request through FastAPI's router (the hot routes' tests
     compare the two); ``refusals_per_minute``: how many refused requests of one principal a
     minute get an audit event (``api/denials.py``); ``cors_origins``: the web origins whose
-    pages may call the API from a browser (``api/cors.py``; none: no CORS layer at all)."""
+    pages may call the API from a browser (``api/cors.py``; none: no CORS layer at all);
+    ``token_max_lifetime``: the longest a service-account token made or rotated may live
+    (``app/token_lifetime.py``; None: no maximum)."""
     limits = limits_for(database_url, rate=rate, store=rate_store)
     engine = open_engine(database_url)
     credentials.dummy_hash()  # made now: the first unknown login must take no longer than later
@@ -119,7 +124,8 @@ def create_app(
     metrics.local_fallback = limits.failures
     app.state.metrics = metrics
     app.state.readiness = routes_ops.Readiness()
-    state = ServerState(engine, limits, observe=metrics.statements)
+    lifetime = LifetimePolicy(token_max_lifetime)
+    state = ServerState(engine, limits, observe=metrics.statements, token_lifetime=lifetime)
     app.state.envkeep = state
     problems.install(app)
     docs_page.install(app)

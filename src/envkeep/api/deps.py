@@ -25,6 +25,7 @@ from envkeep.api.snapshot_json import SnapshotJson
 from envkeep.app import accounts, sessions
 from envkeep.app.context import Actor, Call, session_fetch, utc_now
 from envkeep.app.secrets_cache import SecretsCache
+from envkeep.app.token_lifetime import NO_MAXIMUM, LifetimePolicy
 from envkeep.core.errors import NotAuthenticated
 
 if TYPE_CHECKING:
@@ -43,14 +44,15 @@ def _ignore(_timed: Sequence[tuple[str, float]]) -> None:
 
 @dataclass
 class ServerState:
-    """What every request shares: the database, the server's key for fake salts, the limits;
-    on SQLite, the group commit and the snapshot caches (``app.secrets_cache`` says why not on
-    PostgreSQL); ``observe`` records statements the engine's events do not see, each (its
-    text, its seconds)."""
+    """What every request shares: the database, the server's key for fake salts, the limits,
+    the maximum lifetime of tokens (`token_lifetime`); on SQLite, the group commit and the
+    snapshot caches (``app.secrets_cache`` says why not on PostgreSQL); ``observe`` records
+    statements the engine's events do not see, each (its text, its seconds)."""
 
     engine: Engine
     limits: Limits = field(default_factory=Limits)
     observe: Callable[[Sequence[tuple[str, float]]], None] = _ignore
+    token_lifetime: LifetimePolicy = NO_MAXIMUM
     sessions: sessionmaker[Session] = field(init=False)
     group_commit: GroupCommit | None = field(default=None, init=False)
     secrets_cache: SecretsCache | None = field(default=None, init=False)

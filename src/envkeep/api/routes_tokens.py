@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
 from envkeep.api.convert import affected
-from envkeep.api.deps import AuthedCall
+from envkeep.api.deps import AuthedCall, state
 from envkeep.app import role_scopes, share_store, tokens
 from envkeep.app.tokens import AccountKeys
 from envkeep.core.errors import UsageError
@@ -38,17 +38,26 @@ def _keys(body: schemas.TokenKeys) -> AccountKeys:
 
 
 @router.post("/workspaces/{workspace_id}/tokens", status_code=201)
-def create(workspace_id: str, body: schemas.NewToken, call: AuthedCall) -> None:
-    """A service account with one role, its shares and its token (hash only)."""
+def create(
+    workspace_id: str, body: schemas.NewToken, call: AuthedCall, request: Request
+) -> schemas.TokenCreated:
+    """A service account with one role, its shares and its token (hash only); the answer says
+    when the token expires, which the server's maximum lifetime may have chosen."""
     scope = role_scopes.Scope(body.project, body.environment)
-    new = tokens.NewServiceAccount(body.name, body.role, scope, _keys(body))
-    tokens.create_service_account(call, workspace_id=workspace_id, new=new)
+    new = tokens.NewServiceAccount(body.name, body.role, scope, _keys(body), body.never_expires)
+    lifetime = state(request).token_lifetime
+    made = tokens.create_service_account(
+        call, workspace_id=workspace_id, new=new, lifetime=lifetime
+    )
+    return schemas.TokenCreated(expires_at=made.shown, at_maximum=made.at_maximum)
 
 
 @router.get("/workspaces/{workspace_id}/tokens")
-def list_tokens(workspace_id: str, call: AuthedCall) -> list[schemas.TokenInfo]:
-    """The workspace's service accounts."""
-    found = tokens.list_service_accounts(call, workspace_id=workspace_id)
+def list_tokens(workspace_id: str, call: AuthedCall, request: Request) -> list[schemas.TokenInfo]:
+    """The workspace's service accounts; ``over_maximum`` flags a live one made to outlive
+    the server's maximum lifetime (before it was set)."""
+    lifetime = state(request).token_lifetime
+    found = tokens.list_service_accounts(call, workspace_id=workspace_id, lifetime=lifetime)
     return [schemas.TokenInfo.model_validate(t) for t in found]
 
 
@@ -69,13 +78,18 @@ def revoke(workspace_id: str, label: str, call: AuthedCall) -> schemas.TokenRevo
 
 @router.post("/workspaces/{workspace_id}/tokens/{label}/rotate")
 def rotate(
-    workspace_id: str, label: str, body: schemas.TokenRotation, call: AuthedCall
+    workspace_id: str, label: str, body: schemas.TokenRotation, call: AuthedCall, request: Request
 ) -> schemas.TokenRotated:
     """Replace a token (same name, role and scope, new keys); the old one ends at once. The
-    answer lists the environments whose keys to rotate now, and when the new token expires."""
-    new = _keys(body)
+    answer lists the environments whose keys to rotate now, and when the new token expires
+    (the old one's lifetime, capped to the server's maximum from now, unless asked)."""
     done = tokens.rotate_service_account(
-        call, workspace_id=workspace_id, label=label, new=new, never_expires=body.never_expires
+        call,
+        workspace_id=workspace_id,
+        label=label,
+        new=_keys(body),
+        never_expires=body.never_expires,
+        lifetime=state(request).token_lifetime,
     )
     return schemas.TokenRotated(
         principal_id=done.principal_id,
@@ -83,6 +97,7 @@ def rotate(
         environment_ids=[e.id for e in done.environments],
         environments=affected(done.environments),
         expires_at=done.expires_at,
+        at_maximum=done.at_maximum,
     )
 
 

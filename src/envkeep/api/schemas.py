@@ -368,10 +368,19 @@ class TokenKeys(Body):
 
 
 class NewToken(TokenKeys):
+    """A new token; ``expires_at`` None and ``never_expires`` false: the server's maximum
+    lifetime where it has one (`token_max_lifetime`), else never."""
+
     name: str = Field(max_length=100)
     role: str
     project: str | None = None
     environment: str | None = None
+    never_expires: bool = False
+
+
+class TokenCreated(Body):
+    expires_at: str | None  # when the new token expires (None: never)
+    at_maximum: bool = False  # the server's maximum lifetime chose it (none was asked)
 
 
 class TokenInfo(Body):
@@ -386,6 +395,7 @@ class TokenInfo(Body):
     created_by: str | None = None  # a member's email, or token NAME
     ended: str | None = None  # None while live; "revoked", "rotated out" (an older server: None)
     ended_at: str | None = None
+    over_maximum: bool = False  # live, made to outlive the server's maximum lifetime
 
 
 class TokenRevoked(Body):
@@ -409,6 +419,7 @@ class TokenRotated(Body):
     environment_ids: list[str]
     environments: list[AffectedEnvironment] = []
     expires_at: str | None = None  # the new token's expiry (None: never)
+    at_maximum: bool = False  # the server's maximum lifetime chose it (capped, or none asked)
 
 
 class TokenSelf(Body):

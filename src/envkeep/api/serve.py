@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from envkeep import __version__
 from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
+from envkeep.core.durations import duration_text
 from envkeep.core.errors import EnvkeepError, StoreError, UsageError
 from envkeep.server_settings import SHUTDOWN_TIMEOUT
 from envkeep.store.database_url import sqlite_file
@@ -171,12 +172,19 @@ def build_app(
     rate: float = 50.0,
     rate_store: str = "memory",
     cors_origins: Sequence[str] = (),
+    token_max_lifetime: timedelta | None = None,
 ) -> FastAPI:
     """The API, after checking the database's schema and the settings."""
     from envkeep.api.app import create_app
 
     check_schema(database_url)
-    return create_app(database_url, rate=rate, rate_store=rate_store, cors_origins=cors_origins)
+    return create_app(
+        database_url,
+        rate=rate,
+        rate_store=rate_store,
+        cors_origins=cors_origins,
+        token_max_lifetime=token_max_lifetime,
+    )
 
 
 # Young collections after this many new container objects (Python's default is 700), and each
@@ -229,11 +237,13 @@ def run_app(
     rate_store: str = "memory",
     shutdown_timeout: int = SHUTDOWN_TIMEOUT,
     cors_origins: Sequence[str] = (),
+    token_max_lifetime: timedelta | None = None,
 ) -> None:
     """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
-    after SIGTERM are cancelled; ``rate_store`` and ``cors_origins`` are for the start line."""
+    after SIGTERM are cancelled; ``rate_store``, ``cors_origins`` and ``token_max_lifetime``
+    are for the start line."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
@@ -263,6 +273,7 @@ def run_app(
         "rate_store": rate_store,
         "shutdown_timeout": shutdown_timeout,
         "cors_origins": list(cors_origins),
+        "token_max_lifetime": duration_text(token_max_lifetime) if token_max_lifetime else "off",
     }
     server = LoggedServer(config, facts)
     with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):

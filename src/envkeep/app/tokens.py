@@ -47,11 +47,18 @@ from envkeep.app.role_scopes import (
     scope_target,
 )
 from envkeep.app.token_cascade import end_account, end_uncovered_tokens
+from envkeep.app.token_lifetime import (
+    NO_MAXIMUM,
+    Lifetime,
+    LifetimePolicy,
+    new_lifetime,
+    rotated_lifetime,
+)
 from envkeep.core.errors import EnvkeepError, NotFoundError, PermissionDenied, UsageError
 from envkeep.store.models import EndedRole, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
 
     from envkeep.app.context import Call
@@ -83,6 +90,7 @@ class NewServiceAccount:
     role: str
     scope: Scope
     keys: AccountKeys
+    never_expires: bool = False  # asked for a token that never expires (``keys.expires_at`` None)
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,9 @@ class ServiceAccountView:
     created_by: str | None = None  # its creator as `audit` names it; None when not known
     ended: str | None = None  # None while live; else `principal_labels.retired_why`'s words
     ended_at: str | None = None
+    # Live, and made to live longer than the server's maximum (`token_max_lifetime`), before
+    # it was set: rotating it brings it under (`token_lifetime`).
+    over_maximum: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,20 +130,29 @@ class TokenSelf:
 class Rotated:
     """The replaced account, its successor, the environments the replaced one could read
     (whose data keys the caller's client rotates next), and when the successor's token
-    expires (ISO 8601; None: never)."""
+    expires (ISO 8601; None: never; ``at_maximum``: the server's maximum lifetime chose it)."""
 
     replaced_id: str
     principal_id: str
     environments: list[AffectedEnvironment]
     expires_at: str | None = None
+    at_maximum: bool = False
 
 
 # A new token's name (tokens named otherwise before this rule keep their names, and rotate).
 _NEW_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
-def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAccount) -> None:
-    """Create the account, its binding, its shares and its token, in one transaction."""
+def create_service_account(
+    call: Call,
+    *,
+    workspace_id: str,
+    new: NewServiceAccount,
+    lifetime: LifetimePolicy = NO_MAXIMUM,
+) -> Lifetime:
+    """Create the account, its binding, its shares and its token, in one transaction; return
+    when the token expires, as asked or as the server's maximum ``lifetime`` has it (a
+    LifetimeOverMaximum for a longer one: `token_lifetime`)."""
     if "@" in new.name:  # an email names a person (`_lookup.principal_name`)
         raise UsageError(
             f"a token's name cannot hold '@' ({new.name!r})", hint="pick another, e.g. ci-deploy"
@@ -146,12 +166,13 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
     wanted = role_named(new.role)
     target, envs = scope_target(call, workspace_id, new.scope)
     held = require_role(call, target, wanted)  # a subset of the creator's own rights
+    granted = new_lifetime(lifetime, call.clock(), new.keys.expires_at, never=new.never_expires)
     grant = Grant(target, wanted, call.actor.principal_id)
     add_account(
         call,
         grants=[grant],
         label=new.name,
-        keys=new.keys,
+        keys=replace(new.keys, expires_at=granted.expires_at),
         envs=envs,
         created_by=call.actor.principal_id,
     )
@@ -163,15 +184,19 @@ def create_service_account(call: Call, *, workspace_id: str, new: NewServiceAcco
         project_id=target.project_id,
         details={"role": str(wanted), "held": str(held), "principal_id": new.keys.principal_id},
     )
+    return granted
 
 
-def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccountView]:
+def list_service_accounts(
+    call: Call, *, workspace_id: str, lifetime: LifetimePolicy = NO_MAXIMUM
+) -> list[ServiceAccountView]:
     """The workspace's service accounts, scopes by name, a row for each role (`may_see_token`):
     all of them for its readers; for a member with narrower roles those with a role where it
     reads (a project's admin manages the tokens of its project), each with those roles only,
     and those it made, with no role shown where it reads none. An ended one (revoked, or
     rotated out) is seen with the roles it held when it ended, where they were; those whose
-    name a newer token took too, so a name's history reads in order of creation."""
+    name a newer token took too, so a name's history reads in order of creation. A live one
+    made to outlive the server's maximum ``lifetime`` says so (``over_maximum``)."""
     mine = require_member(call.fetch, call.actor.principal_id, workspace_id)
     everything = may_list(mine, Target(workspace_id))
     named = (Principal.name.startswith(p, autoescape=True) for p in account_prefixes(workspace_id))
@@ -190,7 +215,8 @@ def list_service_accounts(call: Call, *, workspace_id: str) -> list[ServiceAccou
     made = {p.id: (p, t) for p, t, _ in rows if p.created_by == call.actor.principal_id}
     shown += [(p, t, None) for key, (p, t) in made.items() if key not in seen]
     shown.sort(key=lambda row: (row[1].label or "", aware(row[0].created_at), row[0].id))
-    view = partial(_token_view, names_in_workspace(call, workspace_id))
+    over = partial(lifetime.exceeds, now=call.clock())
+    view = partial(_token_view, names_in_workspace(call, workspace_id), over=over)
     creators = shown_names(call, (p.created_by for p, _, _ in shown))
     return [view(creators, *row) for row in shown]
 
@@ -214,8 +240,11 @@ def _token_view(
     account: Principal,
     token: SessionToken,
     binding: RoleBinding | EndedRole | None,
+    *,
+    over: Callable[[datetime, datetime | None], bool],
 ) -> ServiceAccountView:
-    """One row of `token list`: a token and one role it holds (None: none shown)."""
+    """One row of `token list`: a token and one role it holds (None: none shown); ``over``:
+    whether a token made then to end then outlives the server's maximum lifetime."""
     projects, envs = names
     ended_at = account.disabled_at or token.revoked_at
     return ServiceAccountView(
@@ -230,6 +259,7 @@ def _token_view(
         creators.get(account.created_by or ""),
         retired_why(account.name) or ("revoked" if ended_at else None),
         aware(ended_at).isoformat() if ended_at else None,
+        ended_at is None and over(token.created_at, token.expires_at),
     )
 
 
@@ -311,13 +341,20 @@ def _revoked_already(label: str) -> EnvkeepError:
 
 
 def rotate_service_account(
-    call: Call, *, workspace_id: str, label: str, new: AccountKeys, never_expires: bool = False
+    call: Call,
+    *,
+    workspace_id: str,
+    label: str,
+    new: AccountKeys,
+    never_expires: bool = False,
+    lifetime: LifetimePolicy = NO_MAXIMUM,
 ) -> Rotated:
     """Replace a token by a new account of the same name, roles and scopes (one, or more
     when members granted it others), in one transaction: the old one stops working at once.
     ``new.expires_at`` None keeps the old token's lifetime (``never_expires``: the new one has
-    none). The caller needs admin wherever the old account holds a role, and each role
-    itself."""
+    none), capped to the server's maximum ``lifetime`` from now; an expiry asked is held to it
+    (`token_lifetime`). The caller needs admin wherever the old account holds a role, and each
+    role itself."""
     if never_expires and new.expires_at is not None:
         raise UsageError(
             "a rotated token cannot both expire and never expire",
@@ -340,10 +377,13 @@ def rotate_service_account(
     # Each a subset of the caller's own rights.
     held = [require_role(call, grant.target, grant.role) for grant in grants]
     envs = covered_environments(call, workspace_id, bindings)
-    expires_at = None if never_expires else new.expires_at or lifetime_of(call, account)
+    kept = None if never_expires or new.expires_at else lifetime_of(call, account)
+    granted = rotated_lifetime(
+        lifetime, call.clock(), new.expires_at, never=never_expires, kept=kept
+    )
     end_account(call, account, bindings)
     retire_name(call, account, workspace_id, label, "rotated")
-    keys = replace(new, expires_at=expires_at)
+    keys = replace(new, expires_at=granted.expires_at)
     add_account(
         call, grants=grants, label=label, keys=keys, envs=envs, created_by=account.created_by
     )
@@ -361,8 +401,8 @@ def rotate_service_account(
             "replaced": account.id,
         },
     )
-    expiry = aware(expires_at).isoformat() if expires_at else None
-    return Rotated(account.id, new.principal_id, affected_environments(call, envs), expiry)
+    named = affected_environments(call, envs)
+    return Rotated(account.id, new.principal_id, named, granted.shown, granted.at_maximum)
 
 
 def _not_rotatable(label: str, *, revoked: bool) -> UsageError:

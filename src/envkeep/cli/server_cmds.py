@@ -21,10 +21,10 @@ from envkeep.settings import load_settings
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
-    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT or _CORS_ORIGINS, else the --config file"
-    " (TOML keys: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,"
-    " cors_origins), else the default; for migrate and bootstrap too, which take only --db and"
-    " --config (before or after their name).\n\n"
+    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS or _TOKEN_MAX_LIFETIME,"
+    " else the --config file (TOML keys: host, port, db, rate, rate_store, trusted_proxies,"
+    " shutdown_timeout, cors_origins, token_max_lifetime), else the default; for migrate and"
+    " bootstrap too, which take only --db and --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
 )
@@ -108,13 +108,21 @@ def server(
             " https://app.example.com (repeatable; none by default).",
         ),
     ] = None,
+    token_max_lifetime: Annotated[
+        str | None,
+        typer.Option(
+            help="The longest a service-account token made or rotated may live, e.g. 90d;"
+            " tokens made without --expires get it (off: no maximum; the default).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
-    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS, else the --config file (TOML: host, port,
-    db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins), else the default.
+    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME, else the --config file
+    (TOML: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins,
+    token_max_lifetime), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
@@ -127,6 +135,7 @@ def server(
             "trusted_proxies": trusted_proxies,
             "shutdown_timeout": shutdown_timeout,
             "cors_origin": cors_origin,
+            "token_max_lifetime": token_max_lifetime,
         }
         _refuse_serving_options(ctx.invoked_subcommand, serving)
         return
@@ -141,6 +150,7 @@ def server(
         trusted_proxies=trusted_proxies,
         shutdown_timeout=shutdown_timeout,
         cors_origins=cors_origin,
+        token_max_lifetime=token_max_lifetime,
     )
     _serve(chosen)
 
@@ -153,6 +163,7 @@ def _serve(chosen: ServerSettings) -> None:
         rate=chosen.rate,
         rate_store=chosen.rate_store,
         cors_origins=chosen.cors_origins,
+        token_max_lifetime=chosen.token_max_lifetime,
     )
     check_port(chosen.host, chosen.port)
     _warn_of_loose_file(chosen.db)
@@ -168,6 +179,7 @@ def _serve(chosen: ServerSettings) -> None:
         rate_store=chosen.rate_store,
         shutdown_timeout=chosen.shutdown_timeout,
         cors_origins=chosen.cors_origins,
+        token_max_lifetime=chosen.token_max_lifetime,
     )
 
 

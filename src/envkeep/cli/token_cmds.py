@@ -24,7 +24,11 @@ def create(
     project: ProjectOpt = None,
     env: RoleEnvOpt = None,
     expires: Annotated[
-        str | None, typer.Option(help="Lifetime, e.g. 30d or 12h (default: never).")
+        str | None,
+        typer.Option(
+            help="Lifetime, e.g. 30d or 12h, or never (default: never, or the server's maximum"
+            " lifetime where it sets one)."
+        ),
     ] = None,
 ) -> None:
     """Create a token; it is printed once: store it as ENVKEEP_TOKEN in your CI secrets.
@@ -40,7 +44,7 @@ def create(
     made = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
     sys.stdout.write(made.token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
-    output.done(_expiry(made.expires_at, expires))
+    output.done(_expiry(made.expires_at, expires, at_maximum=made.at_maximum))
     _suggest_signers(signer_list.covering_signers(ctx, project, env, made.signed))
 
 
@@ -67,11 +71,13 @@ def _suggest_signers(found: signer_list.CoveringSigners) -> None:
         )
 
 
-def _expiry(expires_at: str | None, lifetime: str | None) -> str:
+def _expiry(expires_at: str | None, lifetime: str | None, *, at_maximum: bool = False) -> str:
     """When a token made now expires: ``lifetime`` (``30d``; None: a rotated token's
-    predecessor's) from now, or never."""
+    predecessor's) from now, the server's maximum lifetime (``at_maximum``), or never."""
     if expires_at is None:
         return "it never expires (give it a lifetime with --expires, e.g. 30d)"
+    if at_maximum:
+        return f"it expires at {output.moment(expires_at)}, the server's maximum lifetime from now"
     since = f", {lifetime} from now" if lifetime else " (the old token's lifetime, from now)"
     return f"it expires at {output.moment(expires_at)}{since}"
 
@@ -111,6 +117,20 @@ def list_(
             f"{output.counted(hidden, 'token')} that ended over {tokens.ENDED_SHOWN_DAYS} days"
             " ago not shown: envkeep token list --all"
         )
+    _warn_over_maximum(shown)
+
+
+def _warn_over_maximum(shown: list[dict[str, Any]]) -> None:
+    """Name the live tokens made to outlive the server's maximum lifetime (before it was
+    set): they keep working; a rotation gives each a lifetime within it."""
+    over = sorted({str(t["label"]) for t in shown if t.get("over_maximum") is True})
+    if over:
+        first = over[0]
+        output.done(
+            f"{', '.join(over)}: {'exceeds' if len(over) == 1 else 'exceed'} the server's"
+            f" maximum lifetime (made before it was set); rotate to bring under it:"
+            f" envkeep token rotate {first if len(over) == 1 else 'NAME'}"
+        )
 
 
 def _row(token: dict[str, Any], now: datetime) -> tuple[str, ...]:
@@ -132,7 +152,9 @@ def _state(token: dict[str, Any], now: datetime) -> str:
     if token["revoked"]:
         return str(token.get("ended") or "revoked")  # or "rotated out"
     expired = token["expires_at"] and as_utc(str(token["expires_at"])) <= now
-    return "expired" if expired else "active"
+    if expired:
+        return "expired"
+    return "active, over max" if token.get("over_maximum") is True else "active"
 
 
 def _scope(token: dict[str, object]) -> str:
@@ -192,7 +214,7 @@ def rotate(
         str | None,
         typer.Option(
             help="Lifetime from now, e.g. 30d, or never (default: the old token's lifetime,"
-            " counted from now)."
+            " counted from now, at most the server's maximum lifetime where it sets one)."
         ),
     ] = None,
 ) -> None:
@@ -210,7 +232,7 @@ def rotate(
         output.done(f"rotated '{name}': the old token no longer works")
         output.done("shown once: replace ENVKEEP_TOKEN with it wherever the old one is used")
         if minted.known:
-            output.done(_expiry(minted.expires_at, expires))
+            output.done(_expiry(minted.expires_at, expires, at_maximum=minted.at_maximum))
 
     rotated = tokens.rotate_token(make_context(), name, expires=expires, show=show)
     output.done(f"new keys for: {', '.join(rotated) or 'no environment'}")

@@ -25,6 +25,7 @@ from envkeep.client.revocation_preview import REVOKE_NOW, TokenRevoker, check_to
 from envkeep.client.scope_shares import seal_scope_shares
 from envkeep.client.signer_list import ScopeSigners, scope_signers
 from envkeep.client.team_server import team_backend
+from envkeep.core.durations import parse_duration
 from envkeep.core.errors import (
     EnvkeepError,
     NotAuthenticated,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import EnvironmentSnapshot
     from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
 
 PREFIX = "ek_sa_"
 _SECRET_BYTES = 32  # a token's secret (256 bits)
@@ -70,15 +72,6 @@ def wrap_key(secret: bytes) -> bytes:
 
 
 NEVER = "never"  # the lifetime of a token that does not expire
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30d``, ``12h``, ``90m`` → a timedelta."""
-    units = {"d": 86400, "h": 3600, "m": 60}
-    number, unit = text[:-1], text[-1:]
-    if unit not in units or not number.isdigit() or int(number) <= 0:
-        raise UsageError(f"'{text}' is not a duration", hint="e.g. 30d, 12h, 90m or never")
-    return timedelta(seconds=int(number) * units[unit])
 
 
 def _expiry(expires: str | None) -> str | None:
@@ -126,7 +119,8 @@ def create_token(
     expires: str | None,
 ) -> CreatedToken:
     """A new service account with ``role`` at the scope: its token, shown once, when it
-    expires, and who signed what its scope holds now (from the reads that seal its shares).
+    expires (as the server says: without ``expires``, its maximum lifetime where it has one),
+    and who signed what its scope holds now (from the reads that seal its shares).
     Without a project the scope is the whole workspace; a creator without the rights that
     needs is told so, with the ``--project`` that would do (`workspace_wide_refused`)."""
     backend = team_backend(ctx)
@@ -144,15 +138,37 @@ def create_token(
             read=read,
         )
         scope = {"name": name, "role": role, "project": project, "environment": environment}
-        body = {**new.body, **scope, "shares": shares}
-        backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/tokens", json=body)
+        body = {**new.body, **scope, "shares": shares, **_never(expires)}
+        answer = _post_token(backend, body)
     except PermissionDenied as refused:
         if project is not None:
             raise
         raise workspace_wide_refused(ctx, name, role, refused) from None
     pin_made_here(ctx, new.principal_id, new.public)
     signed = scope_signers(ctx, read, pins_before)
-    return CreatedToken(new.token, new.body["expires_at"], signed)
+    if not isinstance(answer, dict):  # an older server: 201, no body; as asked, then
+        return CreatedToken(new.token, new.body["expires_at"], signed)
+    at_maximum = answer.get("at_maximum") is True
+    return CreatedToken(new.token, answer.get("expires_at"), signed, at_maximum)
+
+
+def _never(expires: str | None) -> dict[str, bool]:
+    # Sent only when asked for: a server from before the field refuses unknown fields.
+    return {"never_expires": True} if expires == NEVER else {}
+
+
+def _post_token(backend: HttpBackend, body: dict[str, Any]) -> Any:
+    """Create the token; a server from before ``never_expires`` refuses the field, and makes
+    a token that never expires without it: asked so again."""
+    path = f"/v1/workspaces/{backend.workspace_id}/tokens"
+    try:
+        return backend.api.request("POST", path, json=body)
+    except EnvkeepError as refused:  # an older server's 422 has a code this client lacks
+        unknown = type(refused) is EnvkeepError and "never_expires" in refused.message
+        if "never_expires" not in body or not unknown:
+            raise
+    older = {key: value for key, value in body.items() if key != "never_expires"}
+    return backend.api.request("POST", path, json=older)
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,7 @@ class CreatedToken:
     token: str = field(repr=False)
     expires_at: str | None
     signed: ScopeSigners
+    at_maximum: bool = False  # the server's maximum lifetime chose it (no --expires given)
 
 
 def workspace_wide_refused(
@@ -222,6 +239,7 @@ class Minted:
     token: str = field(repr=False)
     expires_at: str | None
     known: bool = True
+    at_maximum: bool = False  # the server's maximum lifetime chose it (capped, or none asked)
 
 
 def rotate_token(
@@ -260,13 +278,13 @@ def rotate_token(
         json={
             **new.body,
             "shares": list(shares.values()),
-            **({"never_expires": True} if expires == NEVER else {}),
+            **_never(expires),
         },
     )
-    if expires is not None:  # asked for: known here, whatever the server says
-        show(Minted(new.token, new.body["expires_at"]))
-    else:
-        show(Minted(new.token, answer.get("expires_at"), known="expires_at" in answer))
+    told = "expires_at" in answer  # an older server says nothing when asked to keep it
+    ends = answer.get("expires_at") if told else new.body["expires_at"]
+    at_maximum = answer.get("at_maximum") is True
+    show(Minted(new.token, ends, known=told or expires is not None, at_maximum=at_maximum))
     pin_made_here(ctx, new.principal_id, new.public)
     return rotate_environments(ctx, answer)
 

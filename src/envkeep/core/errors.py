@@ -7,7 +7,8 @@ Messages never contain a value, a key, a token or a passphrase.
 
     EnvkeepError
     ├── UsageError                    bad arguments            (exit 2, 400)
-    │   └── ConfirmationRequired         protected env, no --yes
+    │   ├── ConfirmationRequired         protected env, no --yes
+    │   └── LifetimeOverMaximum          a token's lifetime over the server's maximum
     ├── InputError                    bad input file or text   (exit 1, 422)
     │   ├── ParseError                   …with a line number
     │   ├── ReferenceProblem             ${…} cycle, dangling or malformed (exit 3)
@@ -77,6 +78,13 @@ class ConfirmationRequired(UsageError):
     """A change to a protected environment (or a destructive one) made without --yes."""
 
     code = "confirmation_required"
+
+
+class LifetimeOverMaximum(UsageError):
+    """A service-account token asked to live longer than the server's maximum
+    (`token_max_lifetime`), or for ever: nothing was made; the hint says what to pass."""
+
+    code = "token_lifetime_over_maximum"
 
 
 class InputError(EnvkeepError):
