@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from envkeep.api import schemas
 from envkeep.api.convert import affected
 from envkeep.api.deps import AuthedCall, state
-from envkeep.app import role_scopes, share_store, tokens
+from envkeep.app import role_scopes, share_store, token_rotation, tokens
 from envkeep.app.tokens import AccountKeys
 from envkeep.core.errors import UsageError
 
@@ -83,7 +83,7 @@ def rotate(
     """Replace a token (same name, role and scope, new keys); the old one ends at once. The
     answer lists the environments whose keys to rotate now, and when the new token expires
     (the old one's lifetime, capped to the server's maximum from now, unless asked)."""
-    done = tokens.rotate_service_account(
+    done = token_rotation.rotate_service_account(
         call,
         workspace_id=workspace_id,
         label=label,
