@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from envkeep.api.app import create_app
@@ -31,7 +31,7 @@ from envkeep.cli import output
 from envkeep.client.tokens import _post_token, parse_token
 from envkeep.core.errors import EnvkeepError, LifetimeOverMaximum
 from envkeep.store.engine import open_engine
-from envkeep.store.models import SessionToken
+from envkeep.store.models import AuditEvent, SessionToken
 from tests.server import TeamServer, server_per_database
 from tests.server import cli as _cli
 from tests.test_token_lifecycle import Team
@@ -146,6 +146,32 @@ def test_a_token_made_without_an_expiry_gets_the_maximum_and_says_so(capped: Api
     assert answer.json()["expires_at"] == listed["expires_at"]
     assert MAXIMUM - timedelta(minutes=1) < _expires(listed) - datetime.now(UTC) <= MAXIMUM
     assert listed["over_maximum"] is False
+
+
+def _audited(engine: Engine, action: str) -> dict[str, Any]:
+    """The details of the last ``action`` event the server appended."""
+    with Session(engine) as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None, action
+    details: dict[str, Any] = json.loads(event.details)
+    return details
+
+
+def test_the_audit_says_when_a_token_expires_and_whether_the_maximum_chose_it(
+    capped: Api, engine: Engine
+) -> None:
+    made = capped.client.post(f"{capped.ws}/tokens", json=_body("ci", capped.keys("dev")))
+    assert made.status_code == 201, made.text
+    created = _audited(engine, "token.create")
+    assert (created["expires_at"], created["at_maximum"]) == (made.json()["expires_at"], True)
+
+    rotated = capped.rotate("ci", capped.keys("dev", timedelta(days=30)))
+    assert rotated.status_code == 200, rotated.text
+    said = _audited(engine, "token.rotate")
+    assert said["expires_at"] == rotated.json()["expires_at"]
+    assert "at_maximum" not in said  # asked for, within the maximum
 
 
 @pytest.mark.parametrize("asked", ["never", "365d"])

@@ -65,6 +65,15 @@ class Lifetime:
         """When it expires as the API says it: ISO 8601, UTC; None: never."""
         return aware(self.expires_at).isoformat() if self.expires_at else None
 
+    @property
+    def audited(self) -> dict[str, object]:
+        """What a token's create or rotate event says of its lifetime: when it expires
+        (``never``), and whether the server's maximum chose that."""
+        said: dict[str, object] = {"expires_at": self.shown or "never"}
+        if self.at_maximum:
+            said["at_maximum"] = True
+        return said
+
 
 def new_lifetime(
     policy: LifetimePolicy, now: datetime, asked: datetime | None, *, never: bool

@@ -105,6 +105,7 @@ def rotate_service_account(
             "held": ",".join(str(role) for role in held),
             "principal_id": new.principal_id,
             "replaced": account.id,
+            **granted.audited,
         },
     )
     named = affected_environments(call, envs)

@@ -163,7 +163,12 @@ def create_service_account(
         action="token.create",
         target=new.name,
         project_id=target.project_id,
-        details={"role": str(wanted), "held": str(held), "principal_id": new.keys.principal_id},
+        details={
+            "role": str(wanted),
+            "held": str(held),
+            "principal_id": new.keys.principal_id,
+            **granted.audited,
+        },
     )
     return granted
 
