@@ -122,20 +122,24 @@ def test_when_no_one_who_keeps_access_holds_a_key_the_refusals_say_to_recreate_i
         "hint: no admin who keeps access holds the keys of shop/dev, shop/prod and"
         " shop/staging: nobody can seal them or rotate them; to cut the access at once all the"
         " same, run it again with --revoke-now; then an admin re-creates each of those"
-        " environments and sets its values again: envkeep env delete ENV, then envkeep env"
-        " create ENV"
+        " environments and sets its values again: in its project's checkout: envkeep env"
+        " delete ENV, then envkeep env create ENV (a protected one first: envkeep env edit ENV"
+        " --unprotect)"
     ) in refused.stderr, refused.stderr
     assert removed.returncode == 1, removed.stderr  # removed; its rotations left
     assert removed.stderr.splitlines()[-1] == (
         "hint: no admin who keeps access holds the keys of shop/dev, shop/prod and"
         " shop/staging, so nobody can rotate them: values written there are open to whoever"
         " held the old keys until an admin re-creates each environment and sets its values"
-        " again (envkeep env delete ENV, then envkeep env create ENV)"
+        " again (in its project's checkout: envkeep env delete ENV,"
+        " then envkeep env create ENV (a protected one first: envkeep env edit ENV --unprotect))"
     )
     recreate = (
         "no one who keeps access holds the key of shop/prod: nobody can seal it or rotate it,"
         " and its values cannot be read again; an admin of project shop re-creates the"
-        " environment and sets them again: envkeep env delete prod, then envkeep env create prod"
+        " environment and sets them again: in project shop's checkout:"
+        " envkeep env delete prod, then envkeep env create prod (a protected one first: envkeep"
+        " env edit prod --unprotect)"
     )
     assert read.returncode == 4, read.stderr
     assert read.stderr.splitlines()[-2:] == [
@@ -213,6 +217,7 @@ def test_the_hint_asks_a_holder_to_run_the_command_or_says_why_none_can() -> Non
     assert unopenable(readers_only) == (
         "no admin who keeps access holds the key of shop/prod, only bob@x.io, who cannot seal"
         " it: nobody can seal it or rotate it; bob@x.io can still read its values, so an admin"
-        " of project shop re-creates the environment and sets them again:"
-        " envkeep env delete prod, then envkeep env create prod"
+        " of project shop re-creates the environment and sets them again: in project shop's"
+        " checkout: envkeep env delete prod, then envkeep env create"
+        " prod (a protected one first: envkeep env edit prod --unprotect)"
     )

@@ -16,11 +16,10 @@ The environment is then re-created, and its values set again.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envkeep.core.errors import EnvkeepError
+from envkeep.core.errors import EnvkeepError, recreate_words
 from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
@@ -116,13 +115,6 @@ def names(holders: Sequence[str]) -> str:
     return f"{', '.join(holders[:NAMED])} and {len(holders) - NAMED} more"
 
 
-def recreate_commands(environment: str) -> str:
-    """How an environment whose key nobody can open is made usable again."""
-    delete = shlex.join(["envkeep", "env", "delete", environment])
-    create = shlex.join(["envkeep", "env", "create", environment])
-    return f"{delete}, then {create}"
-
-
 def asking(holders: KeyHolders, command: str | None) -> str:
     """A key-not-held refusal's hint: ask an admin who holds the key to run ``command`` (or
     first to seal it to the caller), or, with ``command`` None, to seal it to the caller;
@@ -156,7 +148,7 @@ def unopenable(holders: KeyHolders) -> str:
         )
     return (
         f"{said} an admin of project {holders.project} re-creates the environment and sets"
-        f" them again: {recreate_commands(holders.environment)}"
+        f" them again: {recreate_words(holders.environment, holders.project)}"
     )
 
 

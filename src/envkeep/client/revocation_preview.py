@@ -297,7 +297,8 @@ def _holders_hint(
     identity their keys): the admins who hold each key and keep access (`key_holders`). Where
     none does, nobody can rotate it: the access can still be cut at once, and the environment
     re-created. Where they cannot be known here, "an admin who holds the keys"."""
-    from envkeep.client.key_holders import key_holders, names, recreate_commands, unopenable
+    from envkeep.client.key_holders import key_holders, names, unopenable
+    from envkeep.core.errors import recreate_words
 
     cut = f"run it again with {REVOKE_NOW}"
     found = [
@@ -317,7 +318,7 @@ def _holders_hint(
             f"no admin who keeps access holds the keys of {spoken_list([h.named for h in stuck])}:"
             " nobody can seal them or rotate them; to cut the access at once all the same,"
             f" {cut}; then an admin re-creates each of those environments and sets its values"
-            f" again: {recreate_commands('ENV')}"
+            f" again: {recreate_words('ENV', None)}"
         )
     known = [h for h in found if h is not None]
     ask = "ask an admin who holds the keys"

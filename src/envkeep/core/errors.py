@@ -274,8 +274,24 @@ def _lost_keys(lost: tuple[str, ...]) -> str:
     return (
         f"no admin who keeps access holds the {key} of {spoken_list(lost)}, so nobody can"
         f" rotate {it}: values written there are open to whoever held the old {key} until an"
-        f" admin re-creates {each} environment and sets its values again (envkeep env delete"
-        " ENV, then envkeep env create ENV)"
+        f" admin re-creates {each} environment and sets its values again"
+        f" ({recreate_words('ENV', None)})"
+    )
+
+
+def recreate_words(environment: str, project: str | None) -> str:
+    """The commands that re-create an environment whose key nobody can open, in the checkout
+    of its ``project`` (None: each environment's own): `env delete` and `env create` act on
+    the checkout's project, and a protected environment is unprotected before it is deleted."""
+    import shlex
+
+    delete = shlex.join(["envkeep", "env", "delete", environment])
+    create = shlex.join(["envkeep", "env", "create", environment])
+    unprotect = shlex.join(["envkeep", "env", "edit", environment, "--unprotect"])
+    where = f"project {project}'s" if project is not None else "its project's"
+    return (
+        f"in {where} checkout: {delete}, then {create}"
+        f" (a protected one first: {unprotect})"
     )
 
 
