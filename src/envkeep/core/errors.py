@@ -289,10 +289,7 @@ def recreate_words(environment: str, project: str | None) -> str:
     create = shlex.join(["envkeep", "env", "create", environment])
     unprotect = shlex.join(["envkeep", "env", "edit", environment, "--unprotect"])
     where = f"project {project}'s" if project is not None else "its project's"
-    return (
-        f"in {where} checkout: {delete}, then {create}"
-        f" (a protected one first: {unprotect})"
-    )
+    return f"in {where} checkout: {delete}, then {create} (a protected one first: {unprotect})"
 
 
 class Declined(EnvkeepError):
