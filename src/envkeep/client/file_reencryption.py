@@ -11,11 +11,12 @@ again from that exact text to the current key, and swapped in by a rename.
 from __future__ import annotations
 
 import contextlib
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, secretfiles
-from envkeep.core.errors import EnvkeepError, UsageError
+from envkeep.core.errors import ConflictError, EnvkeepError, StoreError, UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class _Planned:
     text: str | None
     target: Path
     mode: int
+    read: str = ""  # the file's text as it was read (replaced only if it still is)
 
 
 def reencrypt_files(ctx: ClientContext, paths: Sequence[Path]) -> list[Reencryption]:
@@ -58,13 +60,48 @@ def reencrypt_files(ctx: ClientContext, paths: Sequence[Path]) -> list[Reencrypt
     key version the caller does not hold, a damaged file, one encrypted to a passphrase) leaves
     them all as they were. A file under the current key version already is not written at all.
     Each other one is replaced atomically (temp file, fsync, rename), with the mode it had; a
-    symbolic link keeps pointing at it. Decrypting the new file gives back the same bytes.
+    symbolic link keeps pointing at it. Decrypting the new file gives back the same bytes. A
+    file whose text changed since it was read is left as it is (the edit is not lost), and a
+    stop at any file names those re-encrypted already.
     """
     planned = [_planned(ctx, path) for path in _distinct(paths)]
+    written: list[Path] = []
     for plan in planned:
-        if plan.text is not None:
+        if plan.text is None:
+            continue
+        try:
+            _still_as_read(plan)
             write_atomic(plan.target, plan.text.encode("utf-8"), mode=plan.mode)
+        except (ConflictError, OSError) as error:
+            raise _stopped(error, plan, written) from error
+        written.append(plan.done.path)
     return [plan.done for plan in planned]
+
+
+def _still_as_read(plan: _Planned) -> None:
+    """Refuse to replace a file that changed since it was read (an edit, a checkout): its
+    new text would be lost under the re-encrypted old one."""
+    if secretfiles.read_encrypted_text(plan.target) != plan.read:
+        raise ConflictError(
+            f"{plan.done.path} changed while it was being re-encrypted; it was left as it is",
+            hint=f"run it again: envkeep reencrypt {shlex.quote(str(plan.done.path))}",
+        )
+
+
+def _stopped(error: ConflictError | OSError, plan: _Planned, written: list[Path]) -> EnvkeepError:
+    """The refusal of a file found changed, or that could not be written, saying which files
+    were re-encrypted already (each one whole: a rename replaced it)."""
+    done = (
+        f"; re-encrypted already: {', '.join(str(p) for p in written)}"
+        if written
+        else "; no file was rewritten"
+    )
+    if isinstance(error, ConflictError):
+        return ConflictError(error.message + done, hint=error.hint)
+    return StoreError(
+        f"{plan.done.path} could not be written ({error}){done}",
+        hint="check the file and its directory, then run it again",
+    )
 
 
 def _distinct(paths: Sequence[Path]) -> list[Path]:
@@ -87,7 +124,7 @@ def _planned(ctx: ClientContext, path: Path) -> _Planned:
     if not done.rewritten:
         return _Planned(done, None, target, 0)
     encrypted = filecrypt.encrypt_dotenv(plain, key, source=str(path))
-    return _Planned(done, encrypted, target, target.stat().st_mode & 0o777)
+    return _Planned(done, encrypted, target, target.stat().st_mode & 0o777, text)
 
 
 def _refuse_passphrase_file(text: str, path: Path) -> None:
