@@ -3,7 +3,7 @@ events a minute for one principal, and a target made of names cut short and prin
 
 from __future__ import annotations
 
-from envkeep.api.denials import PER_MINUTE, RefusalBudget, _target
+from envkeep.api.denials import PER_MINUTE, RefusalBudget, _project_of, _target
 
 ROUTE = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}/snapshot"
 
@@ -44,3 +44,17 @@ def test_a_target_is_the_names_cut_short_and_printable_never_the_callers_text() 
     assert shown.startswith("?[2J?[H?fake line")
     assert len(shown) == 64
     assert all(" " <= c <= "~" or c == "…" for c in shown)
+
+
+def test_a_refusal_names_a_project_only_in_the_workspace_its_event_goes_to() -> None:
+    """An ended token's 401 goes to the token's own workspace, whichever the route named: a
+    project of the same name there is not the one the request asked for."""
+    params = {"workspace_id": "ws-a", "project": "shop"}
+    route = "/v1/workspaces/{workspace_id}/projects/{project}/environments"
+    audit = "/v1/workspaces/{workspace_id}/audit"
+    query = {"query_string": b"project=shop&limit=5"}
+
+    assert _project_of(params, "ws-a", route, {}) == "shop"
+    assert _project_of(params, "ws-b", route, {}) is None
+    assert _project_of({"workspace_id": "ws-a"}, "ws-a", audit, query) == "shop"
+    assert _project_of({"workspace_id": "ws-a"}, "ws-a", audit, {}) is None

@@ -225,3 +225,16 @@ def test_a_page_limited_to_another_project_or_with_no_id_is_refused() -> None:
         _fetched(replace(SHOP, project_id=None), project="shop")
     whole = EventPage([_event(1, None, None), *SHOP.events], {})  # the workspace admin's
     assert _fetched(whole, fallback_project="shop").events == whole.events
+
+
+def test_a_refused_read_of_a_projects_trail_is_that_projects_event(team: Team) -> None:
+    """Wes (who writes to shop) asks for shop's trail: refused, and the refusal is one of
+    shop's events, so shop's admin sees who tried (the audit route names the project in its
+    query, not its path)."""
+    refused = team.run("wes", "audit", "--project", "shop")
+    events = team.events("pat", "--project", "shop")
+
+    assert refused.returncode == NOT_AUTHORISED, refused.stderr
+    denied = [e for e in events if e["action"] == "request.denied"]
+    assert [e["principal"] for e in denied][-1:] == ["wes@pa.io"]
+    assert "/audit" in str(denied[-1]["details"])

@@ -38,6 +38,7 @@ import re
 import time
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import structlog
 
@@ -121,6 +122,20 @@ def _details(method: str, route: str, status: int) -> dict[str, object]:
     return found
 
 
+def _project_of(params: dict[str, Any], workspace_id: str, route: str, scope: Scope) -> str | None:
+    """The project (by name) a refused request named, for its admin to read the event: from
+    the route's path, or the audit route's query (``?project=``); only in the workspace the
+    event goes to (an ended token's refusal goes to its own, whichever workspace the route
+    named: a project of the same name there is not the one asked for)."""
+    if params.get("workspace_id") != workspace_id:
+        return None
+    named = params.get("project")
+    if named is None and route.endswith("/audit"):
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        named = (query.get("project") or [None])[0]
+    return str(named) if named else None
+
+
 async def record_refusal(
     state: ServerState, budget: RefusalBudget, scope: Scope, status: int = 403
 ) -> None:
@@ -152,7 +167,7 @@ async def record_refusal(
         workspace_id=workspace_id,
         target=_target(params, route),
         details=_details(method, route, status),
-        project=params.get("project"),  # its admin reads the event
+        project=_project_of(params, workspace_id, route, scope),  # its admin reads the event
     )
     try:
         await run_for(state, actor, work)
