@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, select, text
@@ -49,6 +49,8 @@ PROJECTS = {
     ("w", "workspace"): "p-workspace",
     ("v", "shop"): "p-v-shop",
 }
+# Made after the trail below: refused before it existed, a probe of its name is no event of it.
+LATER = {("w", "late"): "p-late"}
 SNAPSHOT = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}/snapshot"
 # (workspace, action, target, details, the project the migration must find: None to leave)
 TRAIL: list[tuple[str, str, str, dict[str, object], str | None]] = [
@@ -68,6 +70,7 @@ TRAIL: list[tuple[str, str, str, dict[str, object], str | None]] = [
     ("w", "member.invite", "joe@x.io", {"project": "ghost", "role": "read"}, None),
     ("w", "request.denied", "shop/prod", {"method": "GET", "route": SNAPSHOT}, "p-shop"),
     ("w", "request.denied", "ci", {"route": "/v1/workspaces/{workspace_id}/tokens/{label}"}, None),
+    ("w", "request.denied", "late/prod", {"method": "GET", "route": SNAPSHOT}, None),
     ("w", "token.create", "shop", {"role": "read"}, None),  # a token named like a project
     ("w", "project.create", "billing", {}, "p-billing"),
     ("w", "environment.rotate_key", "billing/prod", {"key_version": 2}, "p-billing"),
@@ -86,13 +89,15 @@ def _old_trail(connection: Connection) -> None:
             text("INSERT INTO workspaces (id, name, created_at) VALUES (:id, :name, :now)"),
             {"id": workspace, "name": name, "now": NOW},
         )
-    for (workspace, name), project in PROJECTS.items():
+    made = [(key, project, NOW) for key, project in PROJECTS.items()]
+    made += [(key, project, NOW + timedelta(days=1)) for key, project in LATER.items()]
+    for (workspace, name), project, created in made:
         connection.execute(
             text(
                 "INSERT INTO projects (id, workspace_id, name, created_at)"
                 " VALUES (:id, :ws, :name, :now)"
             ),
-            {"id": project, "ws": workspace, "name": name, "now": NOW},
+            {"id": project, "ws": workspace, "name": name, "now": created},
         )
     heads = dict.fromkeys(TENANTS, (0, GENESIS))
     for workspace, action, target, details, _ in TRAIL:

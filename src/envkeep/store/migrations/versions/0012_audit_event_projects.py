@@ -22,6 +22,7 @@ Revises: 0011
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -35,7 +36,7 @@ depends_on = None
 # and secrets events (`app/*`'s append_event calls); a role's grant or revocation, unless it is
 # workspace-wide (``workspace NAME``, or the bare word before that form); a refusal whose route
 # named a project. Filled in when exactly one project's name is the target or starts it, with a
-# slash after it.
+# slash after it. Refusals are filled in by `_backfill_refusals`.
 _BACKFILL = """
 UPDATE audit_events SET project_id = (
     SELECT p.id FROM projects p
@@ -51,7 +52,6 @@ WHERE (
     )
     OR (action IN ('member.grant', 'member.revoke')
         AND target <> 'workspace' AND target NOT LIKE 'workspace %')
-    OR (action = 'request.denied' AND details LIKE '%/projects/{project}%')
 )
 AND (
     SELECT count(*) FROM projects p
@@ -71,6 +71,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     bind.execute(sa.text(_BACKFILL))
     _backfill_invites(bind)
+    _backfill_refusals(bind)
 
 
 def _backfill_invites(bind: sa.Connection) -> None:
@@ -97,6 +98,42 @@ def _backfill_invites(bind: sa.Connection) -> None:
             found.append({"id": event, "project": projects[workspace, name]})
     if found:
         bind.execute(sa.text("UPDATE audit_events SET project_id = :project WHERE id = :id"), found)
+
+
+def _backfill_refusals(bind: sa.Connection) -> None:
+    """A refusal whose route named a project, by its target as above, but only a project that
+    existed when it was refused: a probe of a name made a project later is the workspace's, as
+    `record_denied` files it now (times compared here: the event's is text, the project's a
+    timestamp, which the two databases would compare differently)."""
+    projects: dict[str, list[tuple[str, str, datetime]]] = {}
+    for project, workspace, name, created in bind.execute(
+        sa.text("SELECT id, workspace_id, name, created_at FROM projects")
+    ):
+        projects.setdefault(workspace, []).append((project, name, _moment(created)))
+    rows = bind.execute(
+        sa.text(
+            "SELECT id, workspace_id, target, at FROM audit_events"
+            " WHERE action = 'request.denied' AND details LIKE '%/projects/{project}%'"
+        )
+    )
+    found = []
+    for event, workspace, target, at in rows:
+        refused = _moment(at)
+        named = [
+            project
+            for project, name, created in projects.get(workspace, [])
+            if (target == name or target.startswith(f"{name}/")) and created <= refused
+        ]
+        if len(named) == 1:
+            found.append({"id": event, "project": named[0]})
+    if found:
+        bind.execute(sa.text("UPDATE audit_events SET project_id = :project WHERE id = :id"), found)
+
+
+def _moment(value: object) -> datetime:
+    """A time as either database gives it back (a datetime, or SQLite's text), in UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def downgrade() -> None:
