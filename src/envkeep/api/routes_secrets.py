@@ -8,7 +8,7 @@ answer the same bytes, headers and errors.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -20,13 +20,18 @@ from envkeep.app import audited_reads, writes
 from envkeep.core.errors import ConflictError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from envkeep.app.context import Call
+    from envkeep.app.views import PrincipalView, VersionView
 
 # A batch this small is written on the event loop, sharing its transaction with other small
 # batches written at the same time (group_commit).
 SMALL_BATCH = 20
 
 PREFIX = "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}"
+_Answer = TypeVar("_Answer", bound=schemas.History)  # a history, or a scope's versions at a time
+
 router = APIRouter(prefix=PREFIX, tags=["secrets"])
 
 
@@ -135,10 +140,7 @@ def history(
         environment=environment,
         secret_id=secret_id,
     )
-    return schemas.History(
-        versions=[schemas.Version.model_validate(v) for v in versions],
-        authors=[schemas.Principal.model_validate(a) for a in authors],
-    )
+    return _versions_answer(schemas.History, versions, authors)
 
 
 # A scope string is `shared` or `service:<uuid>` (`reads.service_scope`); an ISO time is short.
@@ -167,7 +169,15 @@ def versions_at(
         scope=scope,
         at=at,
     )
-    return schemas.VersionsAt(
+    return _versions_answer(schemas.VersionsAt, versions, authors)
+
+
+def _versions_answer(
+    answer: type[_Answer], versions: Sequence[VersionView], authors: Sequence[PrincipalView]
+) -> _Answer:
+    """Versions and their authors' keys, as a history or a scope's versions at a time answer
+    them (one shape: ``VersionsAt`` is a ``History``)."""
+    return answer(
         versions=[schemas.Version.model_validate(v) for v in versions],
         authors=[schemas.Principal.model_validate(a) for a in authors],
     )

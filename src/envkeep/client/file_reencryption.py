@@ -11,11 +11,11 @@ again from that exact text to the current key, and swapped in by a rename.
 from __future__ import annotations
 
 import contextlib
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, secretfiles
+from envkeep.client.file_key_versions import reencrypt_command
 from envkeep.core.errors import ConflictError, EnvkeepError, StoreError, UsageError
 from envkeep.core.files import write_atomic
 
@@ -84,7 +84,7 @@ def _still_as_read(plan: _Planned) -> None:
     if secretfiles.read_encrypted_text(plan.target) != plan.read:
         raise ConflictError(
             f"{plan.done.path} changed while it was being re-encrypted; it was left as it is",
-            hint=f"run it again: envkeep reencrypt {shlex.quote(str(plan.done.path))}",
+            hint=f"run it again: {reencrypt_command(str(plan.done.path))}",
         )
 
 
