@@ -22,7 +22,7 @@ from envkeep.app import credentials
 from envkeep.app.policy import Role
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite
-from tests import ports
+from tests import forked, ports
 from tests.repeated_work import fixture_joins
 
 if TYPE_CHECKING:
@@ -42,15 +42,19 @@ def _environ(home: Path, **extra: str) -> dict[str, str]:
 
 
 def cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    """The real `envkeep` in ``cwd`` with its own ENVKEEP_HOME (and ``extra`` variables)."""
-    return subprocess.run(
-        [*ENVKEEP, *args],
-        cwd=cwd,
-        env=_environ(home, **extra),
-        capture_output=True,
-        text=True,
-        check=False,
+    """The real `envkeep` in ``cwd`` with its own ENVKEEP_HOME (and ``extra`` variables): a
+    process forked from one that has imported envkeep (tests/forked.py), its output read as
+    ``subprocess.run(…, text=True)`` reads it."""
+    command = [*ENVKEEP, *args]
+    done = forked.run(command, cwd=cwd, env=_environ(home, **extra))
+    return subprocess.CompletedProcess(
+        command, done.returncode, _text(done.stdout), _text(done.stderr)
     )
+
+
+def _text(data: bytes) -> str:
+    """Output decoded as text mode decodes it: universal newlines."""
+    return data.decode().replace("\r\n", "\n").replace("\r", "\n")
 
 
 def cli_ok(home: Path, cwd: Path, *args: str, **extra: str) -> str:

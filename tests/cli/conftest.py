@@ -26,6 +26,7 @@ import pytest
 from envkeep.cli.entry import main
 from envkeep.client.context import ClientContext
 from envkeep.settings import Settings, load_settings
+from tests import forked
 from tests.inprocess import in_process_cli, run_main
 from tests.server import TeamServer, start_server
 
@@ -95,15 +96,14 @@ class Envkeep:
         env: Mapping[str, str | None] | None = None,
         timeout: float = 60,
     ) -> Result:
-        # Bytes, decoded here: text mode would turn the child's "\r\n" into "\n".
-        done = subprocess.run(
+        # A real process, forked from one that has imported envkeep (tests/forked.py). Bytes,
+        # decoded here: text mode would turn the child's "\r\n" into "\n".
+        done = forked.run(
             [*ENVKEEP, *args],
-            input=(stdin or "").encode("utf-8"),
-            capture_output=True,
+            stdin=(stdin or "").encode("utf-8"),
             cwd=cwd or self.cwd,
             env=self.environ(env),
             timeout=timeout,
-            check=False,
         )
         return Result(done.returncode, done.stdout.decode(), done.stderr.decode())
 

@@ -1,0 +1,125 @@
+"""The tests' `envkeep` processes forked from a zygote (tests/forked.py) behave as new ones do:
+same output and exit status, their own environment, directory, umask and input, a signal's
+status, a timeout, and a new Python where the environment changes what Python reads at start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests import forked
+from tests.server import ENVKEEP, _environ, quick_ok
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(home, project directory) of a project on the embedded store with PORT=8080 in dev."""
+    root = tmp_path_factory.mktemp("forked")
+    home, work = root / "home", root / "work"
+    home.mkdir()
+    work.mkdir()
+    quick_ok(home, work, "init", "shop")
+    quick_ok(home, work, "set", "PORT=8080", "--env", "dev")
+    return home, work
+
+
+def both(place: tuple[Path, Path], *args: str, stdin: bytes = b"") -> tuple[object, object]:
+    """``envkeep ARGS`` forked and as a new process: (returncode, stdout, stderr) of each."""
+    home, work = place
+    env = _environ(home)
+    fork = forked.run([*ENVKEEP, *args], env=env, cwd=work, stdin=stdin)
+    new = subprocess.run(
+        [*ENVKEEP, *args], input=stdin, capture_output=True, env=env, cwd=work, check=False
+    )
+    return (fork.returncode, fork.stdout, fork.stderr), (new.returncode, new.stdout, new.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--version",),
+        ("--no-such-option",),
+        ("list", "--env", "dev"),
+        ("get", "PORT", "--env", "dev"),
+        ("get", "NOPE", "--env", "dev"),
+        ("export", "--env", "dev", "--format", "json"),
+        ("run", "--env", "dev", "--", "sh", "-c", "echo $PORT; exit 7"),
+        ("run", "--env", "dev", "--", "sh", "-c", "kill -TERM $$"),
+    ],
+    ids=" ".join,
+)
+def test_a_forked_command_answers_as_a_new_process_does(
+    place: tuple[Path, Path], args: tuple[str, ...]
+) -> None:
+    fork, new = both(place, *args)
+    assert fork == new
+
+
+def test_a_forked_command_reads_its_input_to_the_end_and_writes_all_of_its_output(
+    place: tuple[Path, Path],
+) -> None:
+    home, work = place
+    text = b"".join(b"LINE_%06d=%s\n" % (i, b"x" * 90) for i in range(20_000))  # 2 MB
+    done = forked.run(
+        [*ENVKEEP, "run", "--env", "dev", "--", "sh", "-c", "tee /dev/stderr"],
+        env=_environ(home),
+        cwd=work,
+        stdin=text,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, text, text)
+
+
+def test_a_forked_command_takes_the_callers_environment_directory_umask_and_input(
+    place: tuple[Path, Path],
+) -> None:
+    home, work = place
+    script = 'echo "$GREETING"; pwd; umask; cat'
+    before = os.umask(0o027)
+    try:
+        done = forked.run(
+            [*ENVKEEP, "run", "--env", "dev", "--", "sh", "-c", script],
+            env=_environ(home, GREETING="hello"),
+            cwd=work,
+            stdin=b"from the test\n" * 10_000,
+        )
+    finally:
+        os.umask(before)
+    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 0, done.stderr
+    assert lines[:3] == ["hello", str(work), "0027"]
+    assert lines[3:] == ["from the test"] * 10_000
+
+
+def test_a_forked_command_is_a_child_of_the_zygote_unless_python_would_start_differently(
+    place: tuple[Path, Path],
+) -> None:
+    if os.environ.get("ENVKEEP_TEST_FORK") == "0":
+        pytest.skip("ENVKEEP_TEST_FORK=0: every command is a new Python")
+    home, work = place
+    parent = [*ENVKEEP, "run", "--env", "dev", "--", "sh", "-c", "echo $PPID"]
+    usual = forked.run(parent, env=_environ(home), cwd=work)
+    warned = forked.run(parent, env=_environ(home, PYTHONWARNINGS="error"), cwd=work)
+    assert int(usual.stdout) != os.getpid()  # the zygote's child
+    assert int(warned.stdout) == os.getpid()  # a new Python, started by this process
+
+
+def test_a_forked_command_past_its_timeout_is_killed(place: tuple[Path, Path]) -> None:
+    home, work = place
+    marker = work / "still-running"
+    script = f"sleep 1; touch {marker}"
+    with pytest.raises(subprocess.TimeoutExpired):
+        forked.run(
+            [*ENVKEEP, "run", "--env", "dev", "--", "sh", "-c", script],
+            env=_environ(home),
+            cwd=work,
+            timeout=0.3,
+        )
+    # sh was killed: the file it would make after its sleep never appears.
+    subprocess.run(["sleep", "1.5"], check=True)
+    assert not marker.exists()
