@@ -1,13 +1,22 @@
 """The server baseline: a bare Starlette app with one JSON route, under uvicorn.
 
-Run as `python bench/_hello_app.py PORT`. It binds 127.0.0.1 only and is served as `envkeep
-server` serves its app (`envkeep.api.serve.run_app`): one process, `uvicorn.run` with the same
-settings (`envkeep.api.uvicorn_settings`), so the two differ only in the application.
+Run as `python bench/_hello_app.py PORT [DATABASE]`. It binds 127.0.0.1 only and is served as
+`envkeep server` serves its app (`envkeep.api.serve.run_app`): one process, `uvicorn.run` with
+the same settings (`envkeep.api.uvicorn_settings`), so the two differ only in the application.
+
+With a DATABASE file it also takes ``POST /rows``: the body of an envkeep write (a batch of one
+variable, base64url fields), its row inserted and committed in SQLite (WAL, synchronous=FULL,
+the baseline's table) before the answer. That is the least any Python server on this stack can
+do for a durable write: the floor of ``server-writes-floor``.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import sqlite3
 import sys
+import time
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -21,16 +30,68 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 
+ROW_TABLE = """
+CREATE TABLE IF NOT EXISTS secret_version (
+    id TEXT PRIMARY KEY,
+    environment_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    name_index BLOB NOT NULL,
+    name_ct BLOB NOT NULL,
+    value_ct BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    created_at TEXT NOT NULL
+)
+"""
+
+
 async def hello(_request: Request) -> JSONResponse:
     return JSONResponse({"hello": "world"})
 
 
-app = Starlette(routes=[Route("/", hello)])
+def _decoded(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def rows_route(database: sqlite3.Connection) -> Route:
+    """``POST /rows``: one variable of an envkeep write body, inserted and committed."""
+
+    async def insert(request: Request) -> JSONResponse:
+        (write,) = json.loads(await request.body())["writes"]
+        database.execute(
+            "INSERT INTO secret_version VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                write["secret_id"],
+                "dev",
+                write["scope"],
+                _decoded(write["name_index"]),
+                _decoded(write["name_ct"]),
+                _decoded(write["value_ct"]),
+                _decoded(write["signature"]),
+                time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ),
+        )
+        database.commit()
+        return JSONResponse({"secret_id": write["secret_id"], "version": 1})
+
+    return Route("/rows", insert, methods=["POST"])
+
+
+def connect(path: str) -> sqlite3.Connection:
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("PRAGMA synchronous=FULL")
+    database.execute(ROW_TABLE)
+    database.commit()
+    return database
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or not argv[0].isdigit():
-        sys.exit("usage: python bench/_hello_app.py PORT")
+    if len(argv) not in {1, 2} or not argv[0].isdigit():
+        sys.exit("usage: python bench/_hello_app.py PORT [DATABASE]")
+    routes = [Route("/", hello)]
+    if len(argv) == 2:
+        routes.append(rows_route(connect(argv[1])))
+    app = Starlette(routes=routes)
     uvicorn.run(app, host="127.0.0.1", port=int(argv[0]), **UVICORN_SETTINGS)
     return 0
 

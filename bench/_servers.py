@@ -121,10 +121,11 @@ def envkeep_server(ws: Workspace, directory: Path) -> Iterator[tuple[Server, str
 
 
 @contextlib.contextmanager
-def hello_server(ws: Workspace, directory: Path) -> Iterator[Server]:
-    """The bare uvicorn + Starlette app of ``_hello_app.py``, from the same venv."""
+def hello_server(ws: Workspace, directory: Path, database: Path | None = None) -> Iterator[Server]:
+    """The bare uvicorn + Starlette app of ``_hello_app.py``, from the same venv (with
+    ``database``, its ``POST /rows`` too)."""
     directory.mkdir(parents=True)
     port = free_port()
-    argv = [ws.python, str(HELLO_APP), str(port)]
+    argv = [ws.python, str(HELLO_APP), str(port), *([str(database)] if database else [])]
     with _running(argv, ws.env, directory / "hello.log", port, "/") as server:
         yield server

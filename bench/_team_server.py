@@ -21,6 +21,7 @@ All traffic goes to 127.0.0.1; every server started here is stopped on the way o
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import sqlite3
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from _hello_app import ROW_TABLE
 from _load import Load, Rate, Request, drive, pooled, sequential
 from _servers import ServerError, envkeep_server, hello_server
 
@@ -279,20 +281,6 @@ def _write_requests(server: Server, account: Account, count: int) -> Iterator[Re
     return iter([Request.build(server.port, "POST", path, headers, body) for body in bodies])
 
 
-_ROW_TABLE = """
-CREATE TABLE secret_version (
-    id TEXT PRIMARY KEY,
-    environment_id TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    name_index BLOB NOT NULL,
-    name_ct BLOB NOT NULL,
-    value_ct BLOB NOT NULL,
-    signature BLOB NOT NULL,
-    created_at TEXT NOT NULL
-)
-"""
-
-
 class RawSqlite:
     """The baseline: one row per transaction, committed, on a WAL file with synchronous=FULL."""
 
@@ -300,7 +288,7 @@ class RawSqlite:
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(_ROW_TABLE)
+        self.db.execute(ROW_TABLE)
         self.db.commit()
         self.environment = str(uuid.uuid4())
         self.rows = 0
@@ -343,6 +331,40 @@ class RawSqlite:
 def measure_writes(ws: Workspace, effort: Effort) -> Rates:
     """``server-writes``: one-variable batches, one after another, against raw sqlite3."""
     return _writes(ws, effort, clients=1)
+
+
+def measure_writes_floor(ws: Workspace, effort: Effort) -> Rates:
+    """``server-writes-floor``: the same one-variable bodies, one after another, to the
+    hello-world's ``POST /rows`` (parse, insert one row, commit, answer: no envkeep), against
+    raw sqlite3. For reference: what a Python server on this stack can reach at best."""
+    root = ws.root / "server-writes-floor"
+    rows = root / "rows.db"
+    with hello_server(ws, root / "hello", rows) as hello:
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        bodies = [
+            json.dumps({"writes": [Sealed.new(i).write()]}).encode()
+            for i in range(effort.warmup + effort.requests)
+        ]
+        pending = iter([Request.build(hello.port, "POST", "/rows", headers, b) for b in bodies])
+        written = 0
+
+        def subject(count: int, seconds: float) -> Load:
+            nonlocal written
+            load = sequential(hello.port, lambda _: next(pending), count=count, seconds=seconds)
+            written += load.count
+            return load
+
+        raw = RawSqlite(root / "raw.db")
+        try:
+            rates = alternate(subject, raw.insert, effort)
+            raw.check()
+        finally:
+            raw.close()
+    with contextlib.closing(sqlite3.connect(rows)) as db:
+        (found,) = db.execute("SELECT count(*) FROM secret_version").fetchone()
+    if found != written:
+        raise ServerError(f"the floor server holds {found} rows; {written} were answered")
+    return rates
 
 
 def measure_concurrent_writes(ws: Workspace, effort: Effort) -> Rates:

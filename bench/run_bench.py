@@ -61,6 +61,7 @@ from _team_server import (
     measure_concurrent_writes,
     measure_reads,
     measure_writes,
+    measure_writes_floor,
 )
 from _timing import (
     CALLERS,
@@ -241,6 +242,20 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
         measure=measure_writes,
     ),
     ServerBenchmark(
+        name="server-writes-floor",
+        subject=(
+            "uvicorn + Starlette route inserting the same one-variable body (no envkeep),"
+            " one at a time"
+        ),
+        baseline="sqlite3 WAL + synchronous=FULL, one row a transaction, commit each",
+        goal_ratio=0.25,
+        unit="write",
+        effort=WRITES,
+        quick_effort=WRITES_QUICK,
+        measure=measure_writes_floor,
+        reference=True,
+    ),
+    ServerBenchmark(
         name="server-writes-64",
         subject=(
             "envkeep server, POST secrets (a batch of one new variable),"
@@ -318,15 +333,17 @@ def print_summary(results: Sequence[Result | RateResult]) -> None:
         "\nsummary (ratio = subject / baseline: of median wall times, lower is better;"
         " of rates /s, higher is better)"
     )
+    width = max(len(result.benchmark.name) for result in results)
     header = (
-        f"  {'benchmark':<16} {'subject':>11} {'baseline':>11} {'ratio':>6} {'goal':>7}  result"
+        f"  {'benchmark':<{width}} {'subject':>11} {'baseline':>11} {'ratio':>6} {'goal':>7}"
+        "  result"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for result in results:
         subject, baseline = result.figures()
         print(
-            f"  {result.benchmark.name:<16} {subject:>11} {baseline:>11} {result.ratio:6.2f}"
+            f"  {result.benchmark.name:<{width}} {subject:>11} {baseline:>11} {result.ratio:6.2f}"
             f" {result.benchmark.goal:>7}  {result.verdict}"
         )
     judged = [r for r in results if not r.benchmark.reference]
