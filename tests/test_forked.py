@@ -1,20 +1,21 @@
 """The tests' `envkeep` processes forked from a zygote (tests/forked.py) behave as new ones do:
 same output and exit status, their own environment, directory, umask and input, a signal's
-status, a timeout, and a new Python where the environment changes what Python reads at start."""
+status, a timeout, and a new Python where the environment changes what Python reads at start;
+and the zygote goes with the test process that started it."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-from typing import TYPE_CHECKING
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from tests import forked
 from tests.server import ENVKEEP, _environ, quick_ok
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +124,30 @@ def test_a_forked_command_past_its_timeout_is_killed(place: tuple[Path, Path]) -
     # sh was killed: the file it would make after its sleep never appears.
     subprocess.run(["sleep", "1.5"], check=True)
     assert not marker.exists()
+
+
+KILLED_CLIENT = """
+import os, signal, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from tests import forked
+script = {script!r}
+done = forked.run([script, "--version"], env={env!r}, cwd=Path.cwd())
+assert done.returncode == 0, done
+print(forked._zygotes[script]._process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_zygote_ends_with_its_test_process_even_one_killed(tmp_path: Path) -> None:
+    env = _environ(tmp_path)
+    source = KILLED_CLIENT.format(root=str(Path(__file__).parents[1]), script=ENVKEEP[0], env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    zygote = Path("/proc") / done.stdout.strip()
+    deadline = time.monotonic() + 10
+    while zygote.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not zygote.exists()

@@ -12,6 +12,9 @@ environment in envkeep's own modules (``environ.py`` and ``settings.py`` read it
 the client sends a command to a real new process instead when the environment differs in what
 Python or a library reads at start-up.
 
+The zygote ends when its standard input does: the client holds the other end of that pipe, so
+a test process that dies, even by SIGKILL, leaves no zygote behind.
+
 Protocol, one connection a command: the client sends a 4-byte length and the three descriptors
 (stdin, stdout, stderr), then that many bytes of JSON (args, env, cwd, umask). The zygote answers
 the child's pid (8 bytes) at once and its exit status (4 bytes, signed) when it ends.
@@ -91,6 +94,7 @@ def serve(path: str) -> dict[str, Any]:
     listener.listen(64)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
+    selector.register(0, selectors.EVENT_READ)  # the client's pipe: its end is the client's
     waiting: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, connection)
     sys.stderr.write("ready\n")
     sys.stderr.flush()
@@ -120,6 +124,9 @@ def serve(path: str) -> dict[str, Any]:
                 selector.register(pidfd, selectors.EVENT_READ)
                 with contextlib.suppress(OSError):
                     conn.sendall(struct.pack("!q", pid))
+            elif key.fd == 0:
+                if not os.read(0, 4096):  # the test process has gone, however it went
+                    os._exit(0)
             else:
                 pidfd = int(key.fd)
                 selector.unregister(pidfd)
