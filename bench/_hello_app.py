@@ -24,24 +24,11 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from _rows import ROW_TABLE
 from envkeep.api.uvicorn_settings import UVICORN_SETTINGS
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-
-ROW_TABLE = """
-CREATE TABLE IF NOT EXISTS secret_version (
-    id TEXT PRIMARY KEY,
-    environment_id TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    name_index BLOB NOT NULL,
-    name_ct BLOB NOT NULL,
-    value_ct BLOB NOT NULL,
-    signature BLOB NOT NULL,
-    created_at TEXT NOT NULL
-)
-"""
 
 
 async def hello(_request: Request) -> JSONResponse:

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from _hello_app import ROW_TABLE
 from _load import Load, Rate, Request, drive, pooled, sequential
+from _rows import ROW_TABLE
 from _servers import ServerError, envkeep_server, hello_server
 
 if TYPE_CHECKING:

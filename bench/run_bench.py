@@ -333,7 +333,7 @@ def print_summary(results: Sequence[Result | RateResult]) -> None:
         "\nsummary (ratio = subject / baseline: of median wall times, lower is better;"
         " of rates /s, higher is better)"
     )
-    width = max(len(result.benchmark.name) for result in results)
+    width = max(len("benchmark"), *(len(result.benchmark.name) for result in results))
     header = (
         f"  {'benchmark':<{width}} {'subject':>11} {'baseline':>11} {'ratio':>6} {'goal':>7}"
         "  result"

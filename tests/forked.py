@@ -3,9 +3,9 @@ once) instead of starting Python anew: what ``subprocess.run`` does for the test
 a tenth of the time. Each test process starts its own zygote when it first runs a command.
 
 ``ENVKEEP_TEST_FORK=0`` turns it off (every command a new Python). A command whose environment
-differs from the zygote's in what Python or a library reads while starting or importing (a
-``PYTHON*`` variable, the locale, a terminal width or colour switch) runs in a new Python too,
-as does every command when the zygote cannot start.
+differs from the zygote's in what Python reads while starting (a ``PYTHON*`` variable, the
+locale, the time zone) or what the zygote's imports read (it reports those when it starts)
+runs in a new Python too, as does every command when the zygote cannot start or take it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -33,10 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
-# Read at start-up or at import, by Python (PYTHON*, the locale) or by Typer and Rich.
-_READ_AT_START = re.compile(
-    r"PYTHON.*|LC_.*|LANG|LANGUAGE|TERMINAL_WIDTH|FORCE_COLOR|PY_COLORS|GITHUB_ACTIONS|_?TYPER_.*"
-)
+# Read by Python as it starts (PYTHON*, the locale, the time zone), or by envkeep's choice of
+# its compiled core; the zygote adds what its imports read (Typer's and Rich's switches, say).
+_READ_AT_START = re.compile(r"PYTHON.*|LC_.*|LANG|LANGUAGE|TZ|ENVKEEP_PURE_PYTHON")
 _READY_WITHIN = 60.0
 
 
@@ -53,8 +51,8 @@ def _base_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
 
 
-def _read_at_start(env: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in env.items() if _READ_AT_START.fullmatch(k)}
+def _read_at_start(env: Mapping[str, str], imported: frozenset[str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k in imported or _READ_AT_START.fullmatch(k)}
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes:
@@ -68,9 +66,11 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
 
 
 def _current_umask() -> int:
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
+    """This process's umask, read without setting it (``os.umask`` would, for every thread)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
+    raise RuntimeError("no Umask line in /proc/self/status")
 
 
 class Zygote:
@@ -84,7 +84,8 @@ class Zygote:
         # Off when asked, and where a child's end cannot be waited for with a pidfd (Linux 5.3+).
         self._failed = os.environ.get("ENVKEEP_TEST_FORK") == "0" or not hasattr(os, "pidfd_open")
         self._pid = os.getpid()
-        self._environ = _read_at_start(_base_environ())
+        self._imported: frozenset[str] = frozenset()  # what the zygote's imports read
+        self._environ: dict[str, str] = {}
 
     @property
     def _socket_path(self) -> str:
@@ -98,6 +99,7 @@ class Zygote:
                 return False
             if self._process is not None and self._process.poll() is None:
                 return True
+            self._stop()
             self._folder = tempfile.mkdtemp(prefix="envkeep-zygote-")
             self._process = subprocess.Popen(
                 [sys.executable, str(ZYGOTE), self._socket_path, self.script],
@@ -108,59 +110,76 @@ class Zygote:
             )
             assert self._process.stderr is not None
             ready = _line_within(self._process.stderr, _READY_WITHIN)
-            if ready != b"ready\n":
-                self._process.kill()
-                self._process.communicate()
+            if not ready.startswith(b"ready "):
+                self._stop()
                 self._failed = True
                 sys.stderr.write(f"tests/forked.py: the zygote did not start: {ready!r}\n")
                 return False
+            self._imported = frozenset(json.loads(ready[len(b"ready ") :]))
+            self._environ = _read_at_start(_base_environ(), self._imported)
             atexit.register(self.stop)
             return True
 
     def stop(self) -> None:
         with self._lock:
-            if self._process is not None:
-                if self._process.poll() is None:
-                    self._process.kill()
-                    self._process.wait()
-                for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
-                    if stream is not None:
-                        stream.close()
-            if self._folder is not None:
-                shutil.rmtree(self._folder, ignore_errors=True)
+            self._stop()
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+                if stream is not None:
+                    stream.close()
+            self._process = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def takes(self, env: Mapping[str, str]) -> bool:
         """Whether a command with ``env`` can be a child of the zygote."""
-        return _read_at_start(env) == self._environ and self._started()
+        return self._started() and _read_at_start(env, self._imported) == self._environ
 
     def run(
         self, args: Sequence[str], env: Mapping[str, str], cwd: Path, stdin: bytes, timeout: float
-    ) -> Finished:
-        """``envkeep ARGS`` as a child of the zygote (``takes(env)`` must hold)."""
+    ) -> Finished | None:
+        """``envkeep ARGS`` as a child of the zygote (``takes(env)`` must hold); None if the
+        zygote could not start it (the caller starts a new Python)."""
         request = json.dumps(
-            {"args": list(args), "env": dict(env), "cwd": str(cwd), "umask": _current_umask()}
+            {
+                "args": list(args),
+                "env": dict(env),
+                "cwd": os.path.abspath(cwd),  # noqa: PTH100 - a str, as the zygote takes it
+                "umask": _current_umask(),
+            }
         ).encode()
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
+        pipes = [*os.pipe(), *os.pipe(), *os.pipe()]  # stdin r, w; stdout r, w; stderr r, w
+        in_r, in_w, out_r, out_w, err_r, err_w = pipes
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             try:
                 sock.connect(self._socket_path)
                 socket.send_fds(sock, [struct.pack("!I", len(request))], [in_r, out_w, err_w])
                 sock.sendall(request)
-            finally:
-                for fd in (in_r, out_w, err_w):
+                _exactly(sock, 8)  # the child's pid: it has started
+            except OSError:  # no zygote, or it refused: nothing started
+                for fd in pipes:
                     os.close(fd)
-            (pid,) = struct.unpack("!q", _exactly(sock, 8))
+                return None
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
             try:
                 out, err = _communicate(in_w, out_r, err_r, stdin, time.monotonic() + timeout)
-            except subprocess.TimeoutExpired as late:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                _exactly(sock, 4)
-                raise subprocess.TimeoutExpired(
-                    [self.script, *args], timeout, late.output, late.stderr
-                ) from None
+            except BaseException as stopped:  # a timeout, or the test stopped: as subprocess.run
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"k")  # the zygote kills the child through its pidfd
+                    _exactly(sock, 4)
+                if isinstance(stopped, subprocess.TimeoutExpired):
+                    command = [self.script, *args]
+                    raise subprocess.TimeoutExpired(
+                        command, timeout, stopped.output, stopped.stderr
+                    ) from None
+                raise
             (code,) = struct.unpack("!i", _exactly(sock, 4))
         return Finished(code, out, err)
 
@@ -252,8 +271,10 @@ def run(
     if Path(script).name == "envkeep":
         zygote = _zygotes.get(script) or _zygotes.setdefault(script, Zygote(script))
         if zygote.takes(env):
-            return zygote.run(args, env, cwd, stdin, timeout)
-    done = subprocess.run(
+            done = zygote.run(args, env, cwd, stdin, timeout)
+            if done is not None:
+                return done
+    new = subprocess.run(
         list(command),
         input=stdin,
         capture_output=True,
@@ -262,4 +283,4 @@ def run(
         timeout=timeout,
         check=False,
     )
-    return Finished(done.returncode, done.stdout, done.stderr)
+    return Finished(new.returncode, new.stdout, new.stderr)

@@ -30,14 +30,13 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return home, work
 
 
-def both(place: tuple[Path, Path], *args: str, stdin: bytes = b"") -> tuple[object, object]:
-    """``envkeep ARGS`` forked and as a new process: (returncode, stdout, stderr) of each."""
+def both(place: tuple[Path, Path], *args: str, **extra: str) -> tuple[object, object]:
+    """``envkeep ARGS`` forked and as a new process (with ``extra`` in the environment):
+    (returncode, stdout, stderr) of each."""
     home, work = place
-    env = _environ(home)
-    fork = forked.run([*ENVKEEP, *args], env=env, cwd=work, stdin=stdin)
-    new = subprocess.run(
-        [*ENVKEEP, *args], input=stdin, capture_output=True, env=env, cwd=work, check=False
-    )
+    env = _environ(home, **extra)
+    fork = forked.run([*ENVKEEP, *args], env=env, cwd=work)
+    new = subprocess.run([*ENVKEEP, *args], capture_output=True, env=env, cwd=work, check=False)
     return (fork.returncode, fork.stdout, fork.stderr), (new.returncode, new.stdout, new.stderr)
 
 
@@ -60,6 +59,37 @@ def test_a_forked_command_answers_as_a_new_process_does(
 ) -> None:
     fork, new = both(place, *args)
     assert fork == new
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"TTY_COMPATIBLE": "1"}, {"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}, {"TZ": "Pacific/Auckland"}],
+    ids=" ".join,
+)
+def test_a_forked_command_reads_the_environment_as_a_new_process_does(
+    place: tuple[Path, Path], extra: dict[str, str]
+) -> None:
+    fork, new = both(place, "list", "--env", "dev", **extra)
+    assert fork == new
+
+
+def test_a_forked_command_leaves_the_store_as_a_new_process_does(tmp_path: Path) -> None:
+    left = []
+    for name, run in (("forked", forked.run), ("new", _new_process)):
+        home, work = tmp_path / name / "home", tmp_path / name / "work"
+        home.mkdir(parents=True)
+        work.mkdir()
+        quick_ok(home, work, "init", "shop")
+        done = run([*ENVKEEP, "set", "PORT=1", "--env", "dev"], env=_environ(home), cwd=work)
+        assert done.returncode == 0, done.stderr
+        left.append(sorted(p.relative_to(home).as_posix() for p in home.rglob("*")))
+    assert left[0] == left[1]
+    assert not [name for name in left[0] if name.endswith(("-wal", "-shm"))]
+
+
+def _new_process(command: list[str], *, env: dict[str, str], cwd: Path) -> forked.Finished:
+    done = subprocess.run(command, capture_output=True, env=env, cwd=cwd, check=False)
+    return forked.Finished(done.returncode, done.stdout, done.stderr)
 
 
 def test_a_forked_command_reads_its_input_to_the_end_and_writes_all_of_its_output(

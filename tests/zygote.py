@@ -15,9 +15,12 @@ Python or a library reads at start-up.
 The zygote ends when its standard input does: the client holds the other end of that pipe, so
 a test process that dies, even by SIGKILL, leaves no zygote behind.
 
-Protocol, one connection a command: the client sends a 4-byte length and the three descriptors
-(stdin, stdout, stderr), then that many bytes of JSON (args, env, cwd, umask). The zygote answers
-the child's pid (8 bytes) at once and its exit status (4 bytes, signed) when it ends.
+Protocol: once ready, the zygote writes ``ready`` and the JSON list of the environment variables
+its imports read to its stderr. Then one connection a command: the client sends a 4-byte length
+and the three descriptors (stdin, stdout, stderr), then that many bytes of JSON (args, env, cwd,
+umask). The zygote answers the child's pid (8 bytes) at once and its exit status (4 bytes,
+signed) when it ends; a byte from the client meanwhile has the zygote kill the child (through
+its pidfd, so never another process that took its pid).
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ import atexit
 import contextlib
 import gc
 import importlib
+import io
 import json
 import os
 import pkgutil
 import selectors
+import signal
 import socket
+import sqlite3
 import struct
 import sys
 import threading
@@ -44,17 +50,36 @@ _SKIP = ("envkeep.__main__", "envkeep.store.migrations")
 _LIBRARIES = ("httpx", "rich.console", "typer.rich_utils", "argon2", "cryptography")
 
 
-def preload() -> None:
+def preload() -> list[str]:
+    """Import envkeep's modules and the libraries above; the environment variables that
+    importing read (a child would see the zygote's values of those, so the client sends a
+    command whose values differ to a new Python)."""
     import envkeep
 
-    for module in pkgutil.walk_packages(envkeep.__path__, "envkeep."):
-        if not module.name.startswith(_SKIP):
-            importlib.import_module(module.name)
-    for name in _LIBRARIES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+    read: set[str] = set()
+    getitem = os._Environ.__getitem__
+
+    def recorded(self: os._Environ[str], key: str) -> str:
+        # Not a walk over all of it: only `wsgiref.handlers` does that at import (for a WSGI
+        # server's environ, which the CLI never serves), and it would name every variable.
+        caller = sys._getframe(1).f_code
+        if (caller.co_filename, caller.co_name) != ("<frozen _collections_abc>", "__iter__"):
+            read.add(key)
+        return getitem(self, key)
+
+    os._Environ.__getitem__ = recorded  # type: ignore[method-assign,assignment]
+    try:
+        for module in pkgutil.walk_packages(envkeep.__path__, "envkeep."):
+            if not module.name.startswith(_SKIP):
+                importlib.import_module(module.name)
+        for name in _LIBRARIES:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+    finally:
+        os._Environ.__getitem__ = getitem  # type: ignore[method-assign]
     if threading.active_count() != 1:  # a fork would copy a thread's locks, not the thread
         raise RuntimeError(f"importing envkeep started threads: {threading.enumerate()}")
+    return sorted(read)
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -87,55 +112,84 @@ def _become(request: dict[str, Any], fds: list[int]) -> None:
     os.umask(request["umask"])
 
 
-def serve(path: str) -> dict[str, Any]:
-    """Answer requests until stopped; return (only in a forked child) the child's request."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(64)
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ)
-    selector.register(0, selectors.EVENT_READ)  # the client's pipe: its end is the client's
-    waiting: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, connection)
-    sys.stderr.write("ready\n")
-    sys.stderr.flush()
-    while True:
-        for key, _events in selector.select():
-            if key.fileobj is listener:
-                conn, _addr = listener.accept()
-                try:
-                    request, fds = _receive(conn)
-                except (OSError, ValueError):
-                    conn.close()
-                    continue
-                pid = os.fork()
-                if pid == 0:
-                    selector.close()
-                    listener.close()
-                    for fd, (_pid, other) in waiting.items():
-                        os.close(fd)
-                        other.close()
-                    conn.close()
-                    _become(request, fds)
-                    return request
-                for fd in fds:
-                    os.close(fd)
-                pidfd = os.pidfd_open(pid)
-                waiting[pidfd] = (pid, conn)
-                selector.register(pidfd, selectors.EVENT_READ)
-                with contextlib.suppress(OSError):
-                    conn.sendall(struct.pack("!q", pid))
-            elif key.fd == 0:
-                if not os.read(0, 4096):  # the test process has gone, however it went
-                    os._exit(0)
-            else:
-                pidfd = int(key.fd)
-                selector.unregister(pidfd)
-                pid, conn = waiting.pop(pidfd)
+class _Zygote:
+    """The zygote's loop: requests in, children out, their statuses back."""
+
+    def __init__(self, path: str) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(64)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+        self.selector.register(0, selectors.EVENT_READ, "stdin")  # the client holds its end
+        self.children: dict[int, tuple[int, int, socket.socket]] = {}  # pidfd -> (pid, …)
+
+    def serve(self) -> dict[str, Any]:
+        """Answer requests until stopped; return (only in a forked child) its request."""
+        while True:
+            for key, _events in self.selector.select():
+                if key.data == "accept":
+                    request = self._accept()
+                    if request is not None:
+                        return request
+                elif key.data == "stdin":
+                    if not os.read(0, 4096):  # the test process has gone, however it went
+                        os._exit(0)
+                elif key.data == "kill":
+                    self._kill(int(key.fd))
+                else:
+                    self._reap(int(key.fd))
+
+    def _accept(self) -> dict[str, Any] | None:
+        conn, _addr = self.listener.accept()
+        fds: list[int] = []
+        try:
+            request, fds = _receive(conn)
+            pid = os.fork()
+        except (OSError, ValueError):  # the client falls back on a new Python
+            conn.close()
+            for fd in fds:
+                os.close(fd)
+            return None
+        if pid == 0:
+            self.selector.close()
+            self.listener.close()
+            for pidfd, (_pid, _conn_fd, other) in self.children.items():
                 os.close(pidfd)
-                _pid, status = os.waitpid(pid, 0)
+                other.close()
+            conn.close()
+            _become(request, fds)
+            return request
+        for fd in fds:
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        self.children[pidfd] = (pid, conn.fileno(), conn)
+        self.selector.register(pidfd, selectors.EVENT_READ, "reap")
+        self.selector.register(conn, selectors.EVENT_READ, "kill")
+        with contextlib.suppress(OSError):
+            conn.sendall(struct.pack("!q", pid))
+        return None
+
+    def _kill(self, conn_fd: int) -> None:
+        """The client asks (one byte) for its child to be killed, or has gone."""
+        for pidfd, (_pid, fd, conn) in self.children.items():
+            if fd == conn_fd:
+                self.selector.unregister(conn)
                 with contextlib.suppress(OSError):
-                    conn.sendall(struct.pack("!i", os.waitstatus_to_exitcode(status)))
-                conn.close()
+                    if conn.recv(1):
+                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                return
+
+    def _reap(self, pidfd: int) -> None:
+        pid, _fd, conn = self.children.pop(pidfd)
+        self.selector.unregister(pidfd)
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(conn)
+        os.close(pidfd)
+        _pid, status = os.waitpid(pid, 0)
+        with contextlib.suppress(OSError):
+            conn.sendall(struct.pack("!i", os.waitstatus_to_exitcode(status)))
+        conn.close()
 
 
 def _exit_code(done: SystemExit) -> int:
@@ -148,23 +202,45 @@ def _exit_code(done: SystemExit) -> int:
     return 1
 
 
-def _leave(code: int) -> NoReturn:
+def _close_what_teardown_would() -> None:
+    """What tearing the modules down would have done that a test can see: files the command
+    left open flushed, and SQLite connections closed (the last one out checkpoints the WAL and
+    removes it). Objects made in the child only: the zygote's are frozen out of ``gc``."""
+    gc.collect()
+    for thing in gc.get_objects():
+        if isinstance(thing, sqlite3.Connection):
+            with contextlib.suppress(Exception):
+                thing.close()
+        elif isinstance(thing, io.IOBase) and not thing.closed:
+            with contextlib.suppress(Exception):
+                thing.flush()
+
+
+def _leave(code: int, *, interrupted: bool = False) -> NoReturn:
     """Leave as Python does, less the tearing down of every module the zygote imported (most of
-    a short command's time in a forked child): threads joined, ``atexit`` run, output flushed."""
+    a short command's time in a forked child): threads joined, ``atexit`` run, what teardown
+    would close closed, output flushed; an uncaught Ctrl-C ends the process by SIGINT."""
     threading._shutdown()  # type: ignore[attr-defined]  # joins non-daemon threads, as at exit
     atexit._run_exitfuncs()
+    _close_what_teardown_would()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
+    if interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
     os._exit(code)
 
 
 def main() -> None:
     path, script = sys.argv[1], sys.argv[2]
     sys.path[0] = str(Path(script).parent)  # as for the console script, not this file's folder
-    preload()
+    read = preload()
     gc.freeze()  # the children's collections leave the imported objects (and their pages) be
-    request = serve(path)
+    zygote = _Zygote(path)
+    sys.stderr.write("ready " + json.dumps(read) + "\n")
+    sys.stderr.flush()
+    request = zygote.serve()
     sys.argv = [script, *request["args"]]
     from envkeep.cli.entry import main as envkeep
 
@@ -172,6 +248,9 @@ def main() -> None:
         envkeep()
     except SystemExit as done:
         _leave(_exit_code(done))
+    except KeyboardInterrupt:
+        sys.excepthook(*sys.exc_info())
+        _leave(1, interrupted=True)
     except BaseException:  # noqa: BLE001 - reported as Python reports it, then status 1
         sys.excepthook(*sys.exc_info())
         _leave(1)

@@ -25,11 +25,16 @@ __all__ = ["MASK", "counted", "done", "plain_table", "print_json", "print_table"
 
 MASK = "••••••"
 
-_NO_COLOR = load_settings().no_color  # NO_COLOR means no escape codes at all, bold included
 # What Rich's Text removes from a line (bell, backspace, vertical tab, form feed, carriage
 # return), so that a message cannot redraw the line it is on.
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 _FORCED = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")  # Rich reads these too
+
+
+@functools.cache
+def _no_color() -> bool:
+    """NO_COLOR: no escape codes at all, bold included (read when first needed, not at import)."""
+    return load_settings().no_color
 
 
 @functools.cache
@@ -40,8 +45,8 @@ def _console(to_stderr: bool) -> Console:
         stderr=to_stderr,
         highlight=False,
         soft_wrap=True,
-        no_color=_NO_COLOR,
-        color_system=None if _NO_COLOR else "auto",
+        no_color=_no_color(),
+        color_system=None if _no_color() else "auto",
     )
 
 
@@ -123,7 +128,7 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, header_style="" if _NO_COLOR else "bold")
+    table = Table(box=None, pad_edge=False, header_style="" if _no_color() else "bold")
     for column in columns:
         table.add_column(Text(column))  # verbatim, as the plain path prints it: no markup
     for row in materialised:
