@@ -124,6 +124,20 @@ def test_each_secret_of_the_scope_answers_its_last_version_at_or_before_the_time
     assert _versions(_held(client, env, elsewhere.isoformat())) == _versions(at_then)
 
 
+def test_a_scope_of_more_secrets_than_one_statement_reads_answers_each_of_them(
+    dev: tuple[TestClient, str],
+) -> None:
+    client, env = dev
+    many = [f"s{n:04d}" for n in range(1_201)]  # the rows are read 500 to a statement
+    _written(client, env, *(_write(secret, 0) for secret in many))
+    _written(client, env, *(_write(secret, 1) for secret in many[::2]))
+
+    held = _held(client, env, LATER)
+
+    assert _versions(held) == {s: (2 if n % 2 == 0 else 1, False) for n, s in enumerate(many)}
+    assert {v["value_ct"] for v in held["versions"]} == {KEY}
+
+
 def _events(engine: Engine) -> list[AuditEvent]:
     with Session(engine) as session:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))

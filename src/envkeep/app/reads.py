@@ -337,10 +337,11 @@ _SCOPE_VERSION_TIMES = (
     " JOIN secrets s ON s.id = v.secret_id"
     " WHERE s.environment_id = :env AND s.scope = :scope ORDER BY v.secret_id, v.version"
 )
-_VERSION_ROW = (
-    "SELECT version, key_version, name_ct, value_ct, author_id, signature, created_at"
-    " FROM secret_versions WHERE id = :row"
+_VERSION_ROWS = (
+    "SELECT id, version, key_version, name_ct, value_ct, author_id, signature, created_at"
+    " FROM secret_versions WHERE id IN ({rows})"
 )
+_ROWS_A_STATEMENT = 500  # bound parameters a statement: far under SQLite's and PostgreSQL's limits
 
 
 def versions_at(
@@ -367,11 +368,21 @@ def versions_at(
     for row, secret_id, created_at in fetch(_SCOPE_VERSION_TIMES, {"env": env.id, "scope": scope}):
         if as_utc(created_at).replace(microsecond=0) <= moment:
             held[secret_id] = row  # in version order: the last one at or before wins
-    versions = tuple(
-        _version(fetch(_VERSION_ROW, {"row": row})[0], secret_id, scope)
-        for secret_id, row in held.items()
-    )
+    rows = _version_rows(fetch, list(held.values()))
+    versions = tuple(_version(rows[row], secret_id, scope) for secret_id, row in held.items())
     return versions, _principals(fetch, {v.author_id for v in versions})
+
+
+def _version_rows(fetch: Fetch, ids: list[int]) -> dict[int, Sequence[Any]]:
+    """The version rows of ``ids`` (without their id), a few hundred to a statement rather
+    than one statement a secret."""
+    found: dict[int, Sequence[Any]] = {}
+    for start in range(0, len(ids), _ROWS_A_STATEMENT):
+        params = {f"r{i}": row for i, row in enumerate(ids[start : start + _ROWS_A_STATEMENT])}
+        sql = _VERSION_ROWS.format(rows=", ".join(f":{name}" for name in params))
+        for row_id, *rest in fetch(sql, params):
+            found[row_id] = rest
+    return found
 
 
 def held_moment(text: str) -> datetime:
