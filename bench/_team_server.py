@@ -273,12 +273,25 @@ def measure_reads(ws: Workspace, effort: Effort) -> Rates:
 # --- server-writes ---------------------------------------------------------------------------
 
 
-def _write_requests(server: Server, account: Account, count: int) -> Iterator[Request]:
-    """``count`` requests, each a batch of one new variable, built before any timing."""
-    headers = {"Accept": "application/json", "Content-Type": "application/json", **account.headers}
-    path = f"{account.environment_path}/secrets"
+def _write_requests(
+    port: int, path: str, count: int, headers: dict[str, str] | None = None
+) -> Iterator[Request]:
+    """``count`` POSTs to ``path``, each a batch of one new variable, built before any timing."""
+    sent = {"Accept": "application/json", "Content-Type": "application/json", **(headers or {})}
     bodies = (json.dumps({"writes": [Sealed.new(i).write()]}).encode() for i in range(count))
-    return iter([Request.build(server.port, "POST", path, headers, body) for body in bodies])
+    return iter([Request.build(port, "POST", path, sent, body) for body in bodies])
+
+
+def _against_raw_sqlite(subject: Callable[[int, float], Load], path: Path, effort: Effort) -> Rates:
+    """``subject`` in turns with raw sqlite3 committing rows to a new file at ``path``, which
+    must hold every row it committed."""
+    raw = RawSqlite(path)
+    try:
+        rates = alternate(subject, raw.insert, effort)
+        raw.check()
+    finally:
+        raw.close()
+    return rates
 
 
 class RawSqlite:
@@ -340,12 +353,7 @@ def measure_writes_floor(ws: Workspace, effort: Effort) -> Rates:
     root = ws.root / "server-writes-floor"
     rows = root / "rows.db"
     with hello_server(ws, root / "hello", rows) as hello:
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        bodies = [
-            json.dumps({"writes": [Sealed.new(i).write()]}).encode()
-            for i in range(effort.warmup + effort.requests)
-        ]
-        pending = iter([Request.build(hello.port, "POST", "/rows", headers, b) for b in bodies])
+        pending = _write_requests(hello.port, "/rows", effort.warmup + effort.requests)
         written = 0
 
         def subject(count: int, seconds: float) -> Load:
@@ -354,12 +362,7 @@ def measure_writes_floor(ws: Workspace, effort: Effort) -> Rates:
             written += load.count
             return load
 
-        raw = RawSqlite(root / "raw.db")
-        try:
-            rates = alternate(subject, raw.insert, effort)
-            raw.check()
-        finally:
-            raw.close()
+        rates = _against_raw_sqlite(subject, root / "raw.db", effort)
     with contextlib.closing(sqlite3.connect(rows)) as db:
         (found,) = db.execute("SELECT count(*) FROM secret_version").fetchone()
     if found != written:
@@ -377,7 +380,10 @@ def _writes(ws: Workspace, effort: Effort, *, clients: int) -> Rates:
     root = ws.root / f"server-writes-{clients}"
     with envkeep_server(ws, root / "envkeep") as (server, database):
         account = seed(ws, server, database)
-        pending = _write_requests(server, account, effort.warmup + effort.requests)
+        path = f"{account.environment_path}/secrets"
+        pending = _write_requests(
+            server.port, path, effort.warmup + effort.requests, account.headers
+        )
         written = 0
 
         def subject(count: int, seconds: float) -> Load:
@@ -397,11 +403,6 @@ def _writes(ws: Workspace, effort: Effort, *, clients: int) -> Rates:
             written += load.count
             return load
 
-        raw = RawSqlite(root / "raw.db")
-        try:
-            rates = alternate(subject, raw.insert, effort)
-            raw.check()
-        finally:
-            raw.close()
+        rates = _against_raw_sqlite(subject, root / "raw.db", effort)
         check_snapshot(server, account, READ_VARIABLES + written, revision=1 + written)
         return rates
