@@ -329,6 +329,28 @@ def _failed(
     assert PLANTED in str(failed["exc_info"])  # the operator's to read, not the client's
 
 
+def _unusable_store(*_args: object, **_kwargs: object) -> None:
+    raise errors.StoreError(
+        f"/srv/{PLANTED}/envkeep.db is not a usable envkeep database (a bug)",
+        hint="restore it from a backup",
+    )
+
+
+def test_an_envkeep_error_of_status_500_is_answered_as_an_unexpected_one(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, admin = served.client, served.bearer()
+    monkeypatch.setattr(workspaces, "held_workspaces", _unusable_store)
+    monkeypatch.setattr(audited_reads, "read_environment", _unusable_store)
+    env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
+    with capture_logs() as logged:
+        whoami = client.get("/v1/whoami", headers=admin)
+        _failed(served, "GET", "/v1/whoami", whoami, logged)
+        snapshot = client.get(f"{env}/snapshot", headers=admin)  # answered by the hot routes
+        _failed(served, "GET", f"{ENV}/snapshot", snapshot, logged)
+    assert "backup" not in whoami.text + snapshot.text
+
+
 def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_ones(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -422,7 +444,7 @@ def test_the_errors_the_document_leaves_out_are_raised_by_no_server_module() -> 
 
 def test_each_status_lists_the_registrys_codes_and_the_http_layers_own() -> None:
     assert openapi_errors.codes(401) == ["not_authenticated"]
-    assert "internal" in openapi_errors.codes(500)  # errors.ServerFailed, problems.failed
+    assert openapi_errors.codes(500) == ["internal"]  # errors.ServerFailed, problems.failed
     assert openapi_errors.codes(422) == ["invalid_input", "invalid_request"]
     assert "project_not_found" in openapi_errors.codes(404)
     assert "declined" not in openapi_errors.codes(400)  # a prompt's "no": never sent

@@ -142,6 +142,8 @@ def codes(status: int) -> list[str]:
     HTTP layer's own."""
     sent = (e for e in _tree(errors.EnvkeepError) if e not in NOT_SENT)
     tree = {e.code for e in sent if e.status == status}
+    if status == errors.ServerFailed.status:  # any 500 is answered as `internal` (`problems`)
+        tree = {errors.ServerFailed.code}
     return sorted(tree | set(_OWN_CODES.get(status, ())))
 
 

@@ -45,8 +45,11 @@ def problem(
 
 def for_error(error: Exception) -> JSONResponse | None:
     """The problem+json answer to an error a use case raised, or None for an unexpected one
-    (a 500: ``failed``); every route answers through this, FastAPI's and ``hot_routes``'."""
-    if isinstance(error, EnvkeepError):
+    (a 500: ``failed``); every route answers through this, FastAPI's and ``hot_routes``'.
+    An envkeep error of status 500 (a store the server cannot use, say) is the server's own
+    failure too: its text names files and tells the operator what to do, so it goes to the log
+    and the client gets ``failed``'s answer with the request id."""
+    if isinstance(error, EnvkeepError) and error.status != ServerFailed.status:
         retry = getattr(error, "retry_after", None)
         headers = {"Retry-After": str(retry)} if retry is not None else None
         return problem(
