@@ -144,8 +144,8 @@ class Zygote:
     def run(
         self, args: Sequence[str], env: Mapping[str, str], cwd: Path, stdin: bytes, timeout: float
     ) -> Finished | None:
-        """``envkeep ARGS`` as a child of the zygote (``takes(env)`` must hold); None if the
-        zygote could not start it (the caller starts a new Python)."""
+        """``envkeep ARGS`` as a child of the zygote (``takes(env)`` must hold); None if no
+        zygote listens (the caller starts a new Python)."""
         request = json.dumps(
             {
                 "args": list(args),
@@ -156,18 +156,21 @@ class Zygote:
         ).encode()
         pipes = [*os.pipe(), *os.pipe(), *os.pipe()]  # stdin r, w; stdout r, w; stderr r, w
         in_r, in_w, out_r, out_w, err_r, err_w = pipes
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        left_open = set(pipes)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
             try:
                 sock.connect(self._socket_path)
-                socket.send_fds(sock, [struct.pack("!I", len(request))], [in_r, out_w, err_w])
-                sock.sendall(request)
-                _exactly(sock, 8)  # the child's pid: it has started
-            except OSError:  # no zygote, or it refused: nothing started
-                for fd in pipes:
-                    os.close(fd)
+            except OSError:  # no zygote listening: nothing was started
                 return None
+            # From here a failure is the test's error, never a second run of the command.
+            socket.send_fds(sock, [struct.pack("!I", len(request))], [in_r, out_w, err_w])
+            sock.sendall(request)
+            _exactly(sock, 8)  # the child's pid: it has started
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
+                left_open.discard(fd)
+            left_open.clear()  # `_communicate` closes the other three, whatever happens
             try:
                 out, err = _communicate(in_w, out_r, err_r, stdin, time.monotonic() + timeout)
             except BaseException as stopped:  # a timeout, or the test stopped: as subprocess.run
@@ -181,6 +184,10 @@ class Zygote:
                     ) from None
                 raise
             (code,) = struct.unpack("!i", _exactly(sock, 4))
+        finally:
+            for fd in left_open:
+                os.close(fd)
+            sock.close()
         return Finished(code, out, err)
 
 

@@ -329,6 +329,20 @@ def _failed(
     assert PLANTED in str(failed["exc_info"])  # the operator's to read, not the client's
 
 
+def _one_write(secret_id: str) -> dict[str, Any]:
+    """A batch's one write, creating ``secret_id`` in the shared scope."""
+    return {
+        "secret_id": secret_id,
+        "scope": "shared",
+        "name_index": KEY,
+        "expected_version": 0,
+        "key_version": 1,
+        "name_ct": KEY,
+        "value_ct": KEY,
+        "signature": _b64(b"x" * 64),
+    }
+
+
 def _unusable_store(*_args: object, **_kwargs: object) -> None:
     raise errors.StoreError(
         f"/srv/{PLANTED}/envkeep.db is not a usable envkeep database (a bug)",
@@ -340,15 +354,22 @@ def test_an_envkeep_error_of_status_500_is_answered_as_an_unexpected_one(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, admin = served.client, served.bearer()
-    monkeypatch.setattr(workspaces, "held_workspaces", _unusable_store)
-    monkeypatch.setattr(audited_reads, "read_environment", _unusable_store)
+    for module, name in [
+        (workspaces, "held_workspaces"),
+        (audited_reads, "read_environment"),
+        (writes, "write_secrets"),
+    ]:
+        monkeypatch.setattr(module, name, _unusable_store)
     env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
+    write = _one_write("s-unusable")
     with capture_logs() as logged:
         whoami = client.get("/v1/whoami", headers=admin)
         _failed(served, "GET", "/v1/whoami", whoami, logged)
         snapshot = client.get(f"{env}/snapshot", headers=admin)  # answered by the hot routes
         _failed(served, "GET", f"{ENV}/snapshot", snapshot, logged)
-    assert "backup" not in whoami.text + snapshot.text
+        written = client.post(f"{env}/secrets", json={"writes": [write]}, headers=admin)
+        _failed(served, "POST", f"{ENV}/secrets", written, logged)
+    assert "backup" not in whoami.text + snapshot.text + written.text
 
 
 def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_ones(
@@ -368,16 +389,7 @@ def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_one
         _failed(served, "GET", "/v1/whoami", whoami, logged)
         snapshot = client.get(f"{env}/snapshot", headers=admin)  # answered by the hot routes
         _failed(served, "GET", f"{ENV}/snapshot", snapshot, logged)
-    write = {
-        "secret_id": "s-failed",
-        "scope": "shared",
-        "name_index": KEY,
-        "expected_version": 0,
-        "key_version": 1,
-        "name_ct": KEY,
-        "value_ct": KEY,
-        "signature": _b64(b"x" * 64),
-    }
+    write = _one_write("s-failed")
     with capture_logs() as logged:
         written = client.post(f"{env}/secrets", json={"writes": [write]}, headers=admin)
         _failed(served, "POST", f"{ENV}/secrets", written, logged)

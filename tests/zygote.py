@@ -47,6 +47,7 @@ from typing import Any, NoReturn
 # ``__main__``, which runs the CLI, nor Alembic's migration scripts, which run on import), and
 # the libraries those import only inside functions.
 _SKIP = ("envkeep.__main__", "envkeep.store.migrations")
+_WSGI_HANDLERS = str(Path("wsgiref") / "handlers.py")
 _LIBRARIES = ("httpx", "rich.console", "typer.rich_utils", "argon2", "cryptography")
 
 
@@ -60,10 +61,10 @@ def preload() -> list[str]:
     getitem = os._Environ.__getitem__
 
     def recorded(self: os._Environ[str], key: str) -> str:
-        # Not a walk over all of it: only `wsgiref.handlers` does that at import (for a WSGI
-        # server's environ, which the CLI never serves), and it would name every variable.
-        caller = sys._getframe(1).f_code
-        if (caller.co_filename, caller.co_name) != ("<frozen _collections_abc>", "__iter__"):
+        # Not `wsgiref.handlers`' walk over all of it at import (a WSGI server's environ, which
+        # the CLI never serves): it would name every variable. Any other walk does.
+        walker = sys._getframe(2).f_code.co_filename
+        if not walker.endswith(_WSGI_HANDLERS) and isinstance(key, str):
             read.add(key)
         return getitem(self, key)
 
@@ -128,6 +129,8 @@ class _Zygote:
         """Answer requests until stopped; return (only in a forked child) its request."""
         while True:
             for key, _events in self.selector.select():
+                if self.selector.get_map().get(key.fd) is not key:
+                    continue  # gone, or its descriptor reused, since this batch was selected
                 if key.data == "accept":
                     request = self._accept()
                     if request is not None:
@@ -176,7 +179,7 @@ class _Zygote:
             if fd == conn_fd:
                 self.selector.unregister(conn)
                 with contextlib.suppress(OSError):
-                    if conn.recv(1):
+                    if conn.recv(1, socket.MSG_DONTWAIT):
                         signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                 return
 

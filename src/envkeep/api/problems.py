@@ -101,7 +101,7 @@ def request_id_of(scope: Scope) -> str | None:
 def _answer(request: Request, error: Exception) -> JSONResponse:
     note_refusal(request.scope, error)  # as ``hot_routes`` does: a hidden project's 404
     found = for_error(error)
-    if found is None:  # only registered for the types for_error answers
+    if found is None:  # an envkeep error of status 500: on to `unexpected`'s answer and the log
         raise error
     return found
 
