@@ -32,7 +32,7 @@ from tests.authz_support import founding_invite
 from tests.test_authz_matrix import POLICY, UNAUTHENTICATED
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     import httpx
 
@@ -254,14 +254,10 @@ def test_refusals_and_unknown_names_match_the_document(served: Served) -> None:
     _check(served, "GET", f"{WS}/projects/{{project}}/environments", missing, "project_not_found")
 
 
-def test_conflicts_and_bad_requests_match_the_document(served: Served) -> None:
-    client, admin = served.client, served.bearer()
-    name = {"name": f"team-{uuid.uuid4().hex[:8]}"}
-    assert client.post("/v1/workspaces", json=name, headers=admin).status_code == 201
-    again = client.post("/v1/workspaces", json=name, headers=admin)
-    _check(served, "POST", "/v1/workspaces", again, "already_exists")
-    write = {
-        "secret_id": "s1",
+def _one_write(secret_id: str) -> dict[str, Any]:
+    """A batch's one write, creating ``secret_id`` in the shared scope."""
+    return {
+        "secret_id": secret_id,
         "scope": "shared",
         "name_index": KEY,
         "expected_version": 0,
@@ -270,6 +266,15 @@ def test_conflicts_and_bad_requests_match_the_document(served: Served) -> None:
         "value_ct": KEY,
         "signature": _b64(b"x" * 64),
     }
+
+
+def test_conflicts_and_bad_requests_match_the_document(served: Served) -> None:
+    client, admin = served.client, served.bearer()
+    name = {"name": f"team-{uuid.uuid4().hex[:8]}"}
+    assert client.post("/v1/workspaces", json=name, headers=admin).status_code == 201
+    again = client.post("/v1/workspaces", json=name, headers=admin)
+    _check(served, "POST", "/v1/workspaces", again, "already_exists")
+    write = _one_write("s1")
     env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
     stale = client.post(
         f"{env}/secrets", json={"writes": [write]}, headers={**admin, "If-Match": "nope"}
@@ -329,20 +334,6 @@ def _failed(
     assert PLANTED in str(failed["exc_info"])  # the operator's to read, not the client's
 
 
-def _one_write(secret_id: str) -> dict[str, Any]:
-    """A batch's one write, creating ``secret_id`` in the shared scope."""
-    return {
-        "secret_id": secret_id,
-        "scope": "shared",
-        "name_index": KEY,
-        "expected_version": 0,
-        "key_version": 1,
-        "name_ct": KEY,
-        "value_ct": KEY,
-        "signature": _b64(b"x" * 64),
-    }
-
-
 def _unusable_store(*_args: object, **_kwargs: object) -> None:
     raise errors.StoreError(
         f"/srv/{PLANTED}/envkeep.db is not a usable envkeep database (a bug)",
@@ -350,30 +341,11 @@ def _unusable_store(*_args: object, **_kwargs: object) -> None:
     )
 
 
-def test_an_envkeep_error_of_status_500_is_answered_as_an_unexpected_one(
-    served: Served, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    client, admin = served.client, served.bearer()
-    for module, name in [
-        (workspaces, "held_workspaces"),
-        (audited_reads, "read_environment"),
-        (writes, "write_secrets"),
-    ]:
-        monkeypatch.setattr(module, name, _unusable_store)
-    env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
-    write = _one_write("s-unusable")
-    with capture_logs() as logged:
-        whoami = client.get("/v1/whoami", headers=admin)
-        _failed(served, "GET", "/v1/whoami", whoami, logged)
-        snapshot = client.get(f"{env}/snapshot", headers=admin)  # answered by the hot routes
-        _failed(served, "GET", f"{ENV}/snapshot", snapshot, logged)
-        written = client.post(f"{env}/secrets", json={"writes": [write]}, headers=admin)
-        _failed(served, "POST", f"{ENV}/secrets", written, logged)
-    assert "backup" not in whoami.text + snapshot.text + written.text
-
-
+@pytest.mark.parametrize(
+    "failure", [_broken, _unusable_store], ids=["a bug", "an envkeep error of status 500"]
+)
 def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_ones(
-    served: Served, monkeypatch: pytest.MonkeyPatch
+    served: Served, monkeypatch: pytest.MonkeyPatch, failure: Callable[..., None]
 ) -> None:
     client, admin = served.client, served.bearer()
     for module, name in [
@@ -381,18 +353,18 @@ def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_one
         (audited_reads, "read_environment"),
         (writes, "write_secrets"),
     ]:
-        monkeypatch.setattr(module, name, _broken)
+        monkeypatch.setattr(module, name, failure)
     env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
+    write = _one_write("s-failed")
     # Captured, not rendered: the console renderer's locals would reach into the failed job.
     with capture_logs() as logged:
         whoami = client.get("/v1/whoami", headers=admin)
         _failed(served, "GET", "/v1/whoami", whoami, logged)
         snapshot = client.get(f"{env}/snapshot", headers=admin)  # answered by the hot routes
         _failed(served, "GET", f"{ENV}/snapshot", snapshot, logged)
-    write = _one_write("s-failed")
-    with capture_logs() as logged:
         written = client.post(f"{env}/secrets", json={"writes": [write]}, headers=admin)
         _failed(served, "POST", f"{ENV}/secrets", written, logged)
+    assert "backup" not in whoami.text + snapshot.text + written.text  # the operator's hint
 
 
 def test_the_problem_schema_refuses_what_is_no_problem(served: Served) -> None:
