@@ -230,9 +230,18 @@ def test_only_double_quoted_values_are_said_to_be_misread() -> None:
     )  # fmt: skip
 
 
+def _around(middle: str) -> st.SearchStrategy[str]:
+    return st.tuples(tricky_texts, tricky_texts).map(lambda ends: ends[0] + middle + ends[1])
+
+
+# A single quote or a newline is what gets a value double quotes: made so, rather than found
+# by filtering (most tricky texts are not, and Hypothesis gave up on too many discarded).
+double_quoted_texts = st.one_of(_around("'"), _around("\n")).filter(double_quoted)
+
+
 @needs_node
 @settings(max_examples=25, deadline=None)
-@given(st.lists(tricky_texts.filter(double_quoted), min_size=1, max_size=6))
+@given(st.lists(double_quoted_texts, min_size=1, max_size=6))
 def test_node_and_python_dotenv_misread_exactly_the_values_said_to(
     tmp_path_factory: pytest.TempPathFactory, texts: list[str]
 ) -> None:
