@@ -109,7 +109,7 @@ class Zygote:
                 env=_base_environ(),
             )
             assert self._process.stderr is not None
-            ready = _line_within(self._process.stderr, _READY_WITHIN)
+            ready = _ready_line(self._process.stderr, _READY_WITHIN)
             if not ready.startswith(b"ready "):
                 self._stop()
                 self._failed = True
@@ -191,16 +191,20 @@ class Zygote:
         return Finished(code, out, err)
 
 
-def _line_within(stream: object, seconds: float) -> bytes:
-    """The first line of a pipe, or what came before it ended or ``seconds`` passed."""
+def _ready_line(stream: object, seconds: float) -> bytes:
+    """The zygote's ``ready …`` line from its stderr (anything before it, a warning its imports
+    printed say, is passed over), or all it wrote before it ended or ``seconds`` passed."""
     fd = stream.fileno()  # type: ignore[attr-defined]
     deadline = time.monotonic() + seconds
     data = b""
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
-        while b"\n" not in data and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            for line in data.splitlines(keepends=True):
+                if line.startswith(b"ready ") and line.endswith(b"\n"):
+                    return line
             if selector.select(deadline - time.monotonic()):
-                more = os.read(fd, 4096)
+                more = os.read(fd, 65536)
                 if not more:
                     break
                 data += more
