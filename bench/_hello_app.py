@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -24,10 +23,12 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from _rows import ROW_TABLE
+from _rows import connect
 from envkeep.api.uvicorn_settings import UVICORN_SETTINGS
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from starlette.requests import Request
 
 
@@ -61,15 +62,6 @@ def rows_route(database: sqlite3.Connection) -> Route:
         return JSONResponse({"secret_id": write["secret_id"], "version": 1})
 
     return Route("/rows", insert, methods=["POST"])
-
-
-def connect(path: str) -> sqlite3.Connection:
-    database = sqlite3.connect(path)
-    database.execute("PRAGMA journal_mode=WAL")
-    database.execute("PRAGMA synchronous=FULL")
-    database.execute(ROW_TABLE)
-    database.commit()
-    return database
 
 
 def main(argv: list[str]) -> int:

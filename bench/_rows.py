@@ -1,5 +1,9 @@
-"""The table both write floors fill: raw sqlite3's rows (``server-writes``' baseline) and the
-hello-world's ``POST /rows`` (``server-writes-floor``), one row a write of one variable."""
+"""The database both write floors fill: raw sqlite3's rows (``server-writes``' baseline) and the
+hello-world's ``POST /rows`` (``server-writes-floor``), one row a write of one variable, opened
+alike (WAL, synchronous=FULL, as the server opens SQLite)."""
+
+import sqlite3
+from pathlib import Path
 
 ROW_TABLE = """
 CREATE TABLE IF NOT EXISTS secret_version (
@@ -13,3 +17,13 @@ CREATE TABLE IF NOT EXISTS secret_version (
     created_at TEXT NOT NULL
 )
 """
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """The rows' database at ``path``, its table made if need be."""
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("PRAGMA synchronous=FULL")
+    database.execute(ROW_TABLE)
+    database.commit()
+    return database

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from _load import Load, Rate, Request, drive, pooled, sequential
-from _rows import ROW_TABLE
+from _rows import connect
 from _servers import ServerError, envkeep_server, hello_server
 
 if TYPE_CHECKING:
@@ -298,11 +298,7 @@ class RawSqlite:
     """The baseline: one row per transaction, committed, on a WAL file with synchronous=FULL."""
 
     def __init__(self, path: Path) -> None:
-        self.db = sqlite3.connect(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(ROW_TABLE)
-        self.db.commit()
+        self.db = connect(path)
         self.environment = str(uuid.uuid4())
         self.rows = 0
 

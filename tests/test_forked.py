@@ -30,14 +30,15 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return home, work
 
 
-def both(place: tuple[Path, Path], *args: str, **extra: str) -> tuple[object, object]:
-    """``envkeep ARGS`` forked and as a new process (with ``extra`` in the environment):
-    (returncode, stdout, stderr) of each."""
+def both(
+    place: tuple[Path, Path], *args: str, **extra: str
+) -> tuple[forked.Finished, forked.Finished]:
+    """``envkeep ARGS`` forked and as a new process (with ``extra`` in the environment): what
+    each did (exit status, stdout, stderr)."""
     home, work = place
     env = _environ(home, **extra)
     fork = forked.run([*ENVKEEP, *args], env=env, cwd=work)
-    new = subprocess.run([*ENVKEEP, *args], capture_output=True, env=env, cwd=work, check=False)
-    return (fork.returncode, fork.stdout, fork.stderr), (new.returncode, new.stdout, new.stderr)
+    return fork, _new_process([*ENVKEEP, *args], env=env, cwd=work)
 
 
 @pytest.mark.parametrize(

@@ -140,10 +140,11 @@ def _tree(error: type[errors.EnvkeepError]) -> Iterator[type[errors.EnvkeepError
 def codes(status: int) -> list[str]:
     """The codes a problem of ``status`` carries: the error tree's (core/errors.py) and the
     HTTP layer's own."""
-    sent = (e for e in _tree(errors.EnvkeepError) if e not in NOT_SENT)
-    tree = {e.code for e in sent if e.status == status}
     if status == errors.ServerFailed.status:  # any 500 is answered as `internal` (`problems`)
         tree = {errors.ServerFailed.code}
+    else:
+        sent = (e for e in _tree(errors.EnvkeepError) if e not in NOT_SENT)
+        tree = {e.code for e in sent if e.status == status}
     return sorted(tree | set(_OWN_CODES.get(status, ())))
 
 
