@@ -180,6 +180,9 @@ class RateResult:
 
 # --- benchmarks ------------------------------------------------------------------------------
 
+# The write benchmarks' one baseline (`_team_server.RawSqlite`).
+RAW_SQLITE = "sqlite3 WAL + synchronous=FULL, one row a transaction, commit each"
+
 BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
     Benchmark(
         name="run",
@@ -234,7 +237,7 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
     ServerBenchmark(
         name="server-writes",
         subject="envkeep server, POST secrets (a batch of one new variable), one at a time",
-        baseline="sqlite3 WAL + synchronous=FULL, one row a transaction, commit each",
+        baseline=RAW_SQLITE,
         goal_ratio=0.25,
         unit="write",
         effort=WRITES,
@@ -247,7 +250,7 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
             "uvicorn + Starlette route inserting the same one-variable body (no envkeep),"
             " one at a time"
         ),
-        baseline="sqlite3 WAL + synchronous=FULL, one row a transaction, commit each",
+        baseline=RAW_SQLITE,
         goal_ratio=0.25,
         unit="write",
         effort=WRITES,
@@ -261,7 +264,7 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
             "envkeep server, POST secrets (a batch of one new variable),"
             f" {WRITE_CLIENTS} clients, 1 worker, SQLite"
         ),
-        baseline="sqlite3 WAL + synchronous=FULL, one row a transaction, commit each",
+        baseline=RAW_SQLITE,
         goal_ratio=0.25,
         unit="write",
         effort=CONCURRENT_WRITES,
