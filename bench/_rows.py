@@ -1,6 +1,7 @@
 """The database both write floors fill: raw sqlite3's rows (``server-writes``' baseline) and the
 hello-world's ``POST /rows`` (``server-writes-floor``), one row a write of one variable, opened
-alike (WAL, synchronous=FULL, as the server opens SQLite)."""
+alike (WAL, synchronous=FULL, as the server opens SQLite). ``server-writes-default-journal``'s
+baseline opens it as ``sqlite3.connect`` leaves it (rollback journal, synchronous=FULL)."""
 
 import sqlite3
 from pathlib import Path
@@ -19,10 +20,12 @@ CREATE TABLE IF NOT EXISTS secret_version (
 """
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """The rows' database at ``path``, its table made if need be."""
+def connect(path: str | Path, *, wal: bool = True) -> sqlite3.Connection:
+    """The rows' database at ``path``, its table made if need be; ``wal=False``: with sqlite3's
+    own defaults (a rollback journal, deleted at each commit)."""
     database = sqlite3.connect(path)
-    database.execute("PRAGMA journal_mode=WAL")
+    if wal:
+        database.execute("PRAGMA journal_mode=WAL")
     database.execute("PRAGMA synchronous=FULL")
     database.execute(ROW_TABLE)
     database.commit()

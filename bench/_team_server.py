@@ -282,10 +282,12 @@ def _write_requests(
     return iter([Request.build(port, "POST", path, sent, body) for body in bodies])
 
 
-def _against_raw_sqlite(subject: Callable[[int, float], Load], path: Path, effort: Effort) -> Rates:
+def _against_raw_sqlite(
+    subject: Callable[[int, float], Load], path: Path, effort: Effort, *, wal: bool = True
+) -> Rates:
     """``subject`` in turns with raw sqlite3 committing rows to a new file at ``path``, which
-    must hold every row it committed."""
-    raw = RawSqlite(path)
+    must hold every row it committed (``wal``: as `_rows.connect`)."""
+    raw = RawSqlite(path, wal=wal)
     try:
         rates = alternate(subject, raw.insert, effort)
         raw.check()
@@ -295,10 +297,11 @@ def _against_raw_sqlite(subject: Callable[[int, float], Load], path: Path, effor
 
 
 class RawSqlite:
-    """The baseline: one row per transaction, committed, on a WAL file with synchronous=FULL."""
+    """The baseline: one row per transaction, committed, on a WAL file with synchronous=FULL
+    (``wal=False``: sqlite3's default rollback journal)."""
 
-    def __init__(self, path: Path) -> None:
-        self.db = connect(path)
+    def __init__(self, path: Path, *, wal: bool = True) -> None:
+        self.db = connect(path, wal=wal)
         self.environment = str(uuid.uuid4())
         self.rows = 0
 
@@ -366,14 +369,20 @@ def measure_writes_floor(ws: Workspace, effort: Effort) -> Rates:
     return rates
 
 
+def measure_writes_default_journal(ws: Workspace, effort: Effort) -> Rates:
+    """``server-writes-default-journal``: ``server-writes`` against raw sqlite3 as
+    ``sqlite3.connect`` opens a file (rollback journal), for reference."""
+    return _writes(ws, effort, clients=1, wal=False)
+
+
 def measure_concurrent_writes(ws: Workspace, effort: Effort) -> Rates:
     """``server-writes-64``: one-variable batches from 64 clients at once, against raw
     sqlite3 (for reference)."""
     return _writes(ws, effort, clients=WRITE_CLIENTS)
 
 
-def _writes(ws: Workspace, effort: Effort, *, clients: int) -> Rates:
-    root = ws.root / f"server-writes-{clients}"
+def _writes(ws: Workspace, effort: Effort, *, clients: int, wal: bool = True) -> Rates:
+    root = ws.root / f"server-writes-{clients}{'' if wal else '-journal'}"
     with envkeep_server(ws, root / "envkeep") as (server, database):
         account = seed(ws, server, database)
         path = f"{account.environment_path}/secrets"
@@ -399,6 +408,6 @@ def _writes(ws: Workspace, effort: Effort, *, clients: int) -> Rates:
             written += load.count
             return load
 
-        rates = _against_raw_sqlite(subject, root / "raw.db", effort)
+        rates = _against_raw_sqlite(subject, root / "raw.db", effort, wal=wal)
         check_snapshot(server, account, READ_VARIABLES + written, revision=1 + written)
         return rates

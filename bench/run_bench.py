@@ -61,6 +61,7 @@ from _team_server import (
     measure_concurrent_writes,
     measure_reads,
     measure_writes,
+    measure_writes_default_journal,
     measure_writes_floor,
 )
 from _timing import (
@@ -180,8 +181,12 @@ class RateResult:
 
 # --- benchmarks ------------------------------------------------------------------------------
 
-# The write benchmarks' one baseline (`_team_server.RawSqlite`).
+# The write benchmarks' baseline (`_team_server.RawSqlite`), and the same on sqlite3's defaults.
 RAW_SQLITE = "sqlite3 WAL + synchronous=FULL, one row a transaction, commit each"
+RAW_SQLITE_DEFAULTS = (
+    "sqlite3 as sqlite3.connect opens a file (rollback journal, synchronous=FULL),"
+    " one row a transaction, commit each"
+)
 
 BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
     Benchmark(
@@ -256,6 +261,17 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
         effort=WRITES,
         quick_effort=WRITES_QUICK,
         measure=measure_writes_floor,
+        reference=True,
+    ),
+    ServerBenchmark(
+        name="server-writes-default-journal",
+        subject="envkeep server, POST secrets (a batch of one new variable), one at a time",
+        baseline=RAW_SQLITE_DEFAULTS,
+        goal_ratio=0.25,
+        unit="write",
+        effort=WRITES,
+        quick_effort=WRITES_QUICK,
+        measure=measure_writes_default_journal,
         reference=True,
     ),
     ServerBenchmark(
