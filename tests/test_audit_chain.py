@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -36,14 +37,15 @@ PROJECTS = [None, "shop-id", "billing-id"]
 def chain(
     length: int, rng: random.Random, workspace: str = "ws", *, old: int = 0
 ) -> list[EventView]:
-    """A chain of ``length`` events, as a server appends them: one in a project names it in
-    its details and has it as its ``project_id``. The first ``old`` of them were appended
-    before projects were recorded: details without one, a ``project_id`` a migration derived."""
+    """A chain of ``length`` events, as a server appends them: each names its project in its
+    details (null for the workspace's own) and has it as its ``project_id``. The first ``old``
+    of them were appended before projects were recorded: details without one, a
+    ``project_id`` a migration derived."""
     events: list[EventView] = []
     prev = GENESIS
     for seq in range(1, length + 1):
         project = rng.choice(PROJECTS)
-        details = "{}" if seq <= old or project is None else f'{{"project_id": "{project}"}}'
+        details = "{}" if seq <= old else json.dumps({"project_id": project})
         draft = EventView(
             workspace,
             seq,
@@ -116,7 +118,8 @@ def test_one_canonical_form_the_one_an_older_cli_hashes() -> None:
     migration 0012 hashes: its `audit verify` passes a trail of events in projects, and fails
     where the current one does on a tampered one."""
     events = chain(40, random.Random(5), old=10)
-    assert {e.project_id for e in events[10:] if e.details != "{}"} == {"shop-id", "billing-id"}
+    assert {e.project_id for e in events[10:]} == {None, "shop-id", "billing-id"}
+    assert all(json.loads(e.details) == {"project_id": e.project_id} for e in events[10:])
 
     assert all(tuple(hashed_fields(e)) == HASHED for e in events)
     assert old_verify(events) is None
@@ -125,18 +128,24 @@ def test_one_canonical_form_the_one_an_older_cli_hashes() -> None:
     assert old_verify(forged) == verify_chain(forged) == 20
 
 
-def _in_a_project(events: list[EventView]) -> list[EventView]:
+def _naming_their_project(events: list[EventView]) -> list[EventView]:
+    """The events whose details say which project they lie in (a workspace's own: null)."""
     return [e for e in events if e.details != "{}"]
+
+
+def _in_a_project(events: list[EventView]) -> list[EventView]:
+    return [e for e in _naming_their_project(events) if e.project_id is not None]
 
 
 def test_an_events_project_moved_by_its_column_alone_breaks_the_chain_there() -> None:
     """The column a project admin's read filters on is not hashed, but the event's details
-    name the same project, and are: a new event moved to another project, or out of any, by
-    its column is reported (by this envkeep; an older one does not know the column)."""
+    name the same project (a workspace's own event: null), and are: a new event moved to
+    another project, out of any or into one by its column is reported (by this envkeep; an
+    older one does not know the column)."""
     rng = random.Random(20261202)
     for _ in range(300):
         events = chain(rng.randrange(2, 40), rng, old=rng.randrange(3))
-        moved = rng.choice(_in_a_project(events) or [None])
+        moved = rng.choice(_naming_their_project(events) or [None])
         if moved is None:
             continue
         elsewhere = rng.choice([p for p in [*PROJECTS, "forged-id"] if p != moved.project_id])
@@ -160,10 +169,21 @@ def test_an_events_project_moved_in_its_details_breaks_the_hash() -> None:
     assert verify_chain(tampered) == old_verify(tampered) == moved.seq
 
 
+def test_a_workspace_event_put_into_a_project_by_its_column_breaks_the_chain_there() -> None:
+    """A workspace's own event says so in its details (a null project, hashed): its column set
+    to a project, which would show it on that project's trail, is reported."""
+    events = chain(30, random.Random(11))
+    own = [e for e in _naming_their_project(events) if e.project_id is None]
+    for event in own:
+        moved = [replace(e, project_id="shop-id") if e is event else e for e in events]
+        assert verify_chain(moved) == event.seq
+    assert own
+
+
 def test_a_project_no_details_name_is_covered_by_no_hash() -> None:
-    """What the chain cannot tell (docs/design.md): the project of an event whose details name
-    none, an old one's that migration 0012 derived from its target, or a workspace event put
-    into a project by its column."""
+    """What the chain cannot tell (docs/design.md): the project of an event whose details do
+    not say, one appended before migration 0012 (its project derived from its target) or a
+    workspace event appended before workspace events said null."""
     events = chain(12, random.Random(9), old=12)
     moved = [replace(e, project_id="elsewhere") for e in events]
 

@@ -181,8 +181,11 @@ FIELDS = set(EventView.__dataclass_fields__)
 # --- The client's check of a project's page (no server) ------------------------------------
 
 
+_OLD = "old"  # `_event`'s details from before events named their project: no key at all
+
+
 def _event(seq: int, project: str | None, named: str | None) -> EventView:
-    details = json.dumps({"project_id": named} if named else {}, sort_keys=True)
+    details = json.dumps({} if named == _OLD else {"project_id": named}, sort_keys=True)
     return EventView(
         "w", seq, "t", "a", "secrets.read", "shop/dev", "ok", None, None, details, "", "", project
     )
@@ -193,7 +196,7 @@ def _fetched(page: EventPage, **asked: Any) -> EventPage:
     return fetch_events(ctx, AuditQuery(**asked))  # type: ignore[arg-type]
 
 
-SHOP = EventPage([_event(1, "p-shop", "p-shop"), _event(2, "p-shop", None)], {}, "shop", "p-shop")
+SHOP = EventPage([_event(1, "p-shop", "p-shop"), _event(2, "p-shop", _OLD)], {}, "shop", "p-shop")
 
 
 @pytest.mark.parametrize("asked", [{"project": "shop"}, {"fallback_project": "shop"}])
@@ -206,7 +209,9 @@ def test_a_projects_page_is_taken_when_each_event_lies_in_it(asked: dict[str, st
     [
         _event(3, "p-billing", "p-billing"),  # another project's, as it is
         _event(3, "p-shop", "p-billing"),  # moved into the page by its column
+        _event(3, "p-shop", None),  # a workspace event, moved into it by its column
         _event(3, None, None),  # a workspace event
+        _event(3, None, _OLD),  # one from before events named their project
     ],
 )
 def test_a_projects_page_holding_another_projects_event_is_refused(stray: EventView) -> None:

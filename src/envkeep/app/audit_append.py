@@ -31,9 +31,10 @@ def append_event(
 ) -> EventView:
     """Append one event to the workspace's chain, inside the caller's transaction;
     ``project_id``: the project its target lies in (its admin reads the event), None for the
-    workspace's own events. It goes into the event's details (``"project_id"``, hashed with
-    them in the one canonical form every client knows: `core.auditchain`) and into the
-    ``project_id`` column, the same value, which the project admin's read filters on.
+    workspace's own events. It goes into the event's details (``"project_id"``, null for
+    None, hashed with them in the one canonical form every client knows: `core.auditchain`)
+    and into the ``project_id`` column, the same value, which the project admin's read filters
+    on: the hash covers the column either way.
 
     The workspace row is locked first on PostgreSQL, so concurrent transactions extend the
     chain one after the other instead of forking it (SQLite serialises writers already: each
@@ -50,8 +51,7 @@ def append_event(
     written = dict(details or {})
     if PROJECT_KEY in written:  # a use case's own key would be read as the event's project
         raise ValueError(f"an event's details may not hold {PROJECT_KEY!r}: it names its project")
-    if project_id is not None:
-        written[PROJECT_KEY] = project_id
+    written[PROJECT_KEY] = project_id
     unhashed = EventView(
         workspace_id,
         seq,

@@ -20,8 +20,8 @@ from envkeep.core.auditchain import (
     AuditQuery,
     EventPage,
     EventView,
-    details_project,
     event_time_bound,
+    project_contradicted,
     replaced_id,
     subject_id,
     verify_chain,
@@ -128,9 +128,8 @@ def _limited_as_asked(query: AuditQuery, page: EventPage) -> EventPage:
 
 def _in_project(event: EventView, project_id: str | None) -> bool:
     """Whether an event of a page limited to the project ``project_id`` lies in it: its
-    ``project_id`` is that, and its details, where they name a project, name that one."""
-    named = details_project(event)
-    return event.project_id == project_id and named in (None, project_id)
+    ``project_id`` is that, and its details, where they say which project (or none), agree."""
+    return event.project_id == project_id and not project_contradicted(event)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,15 @@ Each event's hash is SHA-256 over the previous event's hash and a canonical JSON
 event, so editing, deleting, reordering or truncating events breaks the chain at a point that
 ``verify_chain`` reports. The server appends (``app/audit.py``); anyone can verify.
 
-One canonical form, since the first event. An event that lies in a project names it in its
-details (``"project_id"``: `PROJECT_KEY`), hashed with the rest, so any client, an older one
-included, verifies it as it always did; the ``project_id`` it is read back with (the column a
-project admin's read filters on) is not hashed, and ``verify_chain`` holds it to the details:
-an event whose details name a project and whose ``project_id`` says another (or none) breaks
-the chain there. An event whose details name none (one appended before the project was
-recorded, whose ``project_id`` a migration derived from its target, or the workspace's own)
-has a ``project_id`` no hash covers.
+One canonical form, since the first event. Every event names its project in its details
+(``"project_id"``: `PROJECT_KEY`, the project's id, or null for the workspace's own events),
+hashed with the rest, so any client, an older one included, verifies it as it always did; the
+``project_id`` it is read back with (the column a project admin's read filters on) is not
+hashed, and ``verify_chain`` holds it to the details: an event whose details name a project
+(or none, by null) and whose ``project_id`` says another breaks the chain there. Only an event
+whose details lack the key has a ``project_id`` no hash covers: one appended before projects
+were recorded (its ``project_id`` derived by a migration from its target), or a workspace
+event appended before the null was written.
 """
 
 from __future__ import annotations
@@ -89,9 +90,16 @@ PROJECT_KEY = "project_id"
 
 
 def details_project(event: _Hashed) -> str | None:
-    """The project an event's (hashed) details say it lies in, by id: None for one appended
-    before projects were recorded, or the workspace's own."""
+    """The project an event's (hashed) details say it lies in, by id: None for the workspace's
+    own, or one appended before projects were recorded."""
     return _detail(event, PROJECT_KEY)
+
+
+def project_contradicted(event: EventView) -> bool:
+    """Whether an event's hashed details say which project it lies in (an id, or null for
+    none) and its ``project_id`` column says otherwise: the event was moved by its column."""
+    said = _said(event, PROJECT_KEY)
+    return said is not _UNSAID and said != event.project_id
 
 
 def replaced_id(event: _Hashed) -> str | None:
@@ -101,11 +109,20 @@ def replaced_id(event: _Hashed) -> str | None:
 
 
 def _detail(event: _Hashed, key: str) -> str | None:
-    try:
-        found = json.loads(event.details).get(key)
-    except (ValueError, AttributeError):  # not JSON, or not an object
-        return None
+    found = _said(event, key)
     return found if isinstance(found, str) else None
+
+
+_UNSAID = object()  # `_said`: the details do not hold the key (or are not a JSON object)
+
+
+def _said(event: _Hashed, key: str) -> object:
+    """What an event's details hold under ``key`` (null included), or `_UNSAID`."""
+    try:
+        details = json.loads(event.details)
+    except ValueError:
+        return _UNSAID
+    return details.get(key, _UNSAID) if isinstance(details, dict) else _UNSAID
 
 
 @dataclass(frozen=True)
@@ -156,8 +173,8 @@ class EventView:
     prev_hash: str
     hash: str
     # The project the event's target lies in (migration 0012's column; None: the workspace's
-    # own, or appended before and not derivable). Not hashed: `details_project` is, and
-    # `verify_chain` holds this one to it.
+    # own, or appended before and not derivable). Not hashed: the details' ``project_id`` is,
+    # and `verify_chain` holds this one to it where they hold one.
     project_id: str | None = None
 
 
@@ -189,7 +206,7 @@ def hashed_fields(event: _Hashed) -> dict[str, object]:
 def verify_chain(events: Iterable[EventView], *, expected_head: str | None = None) -> int | None:
     """The seq of the first broken link in a chain given in seq order, or None when intact: a
     link out of order, a hash that is not its event's, or an event whose details name a
-    project other than its ``project_id`` (moved between projects by the column alone)."""
+    project (or, by null, none) other than its ``project_id`` (moved by the column alone)."""
     prev = GENESIS
     expected_seq = 1
     for event in events:
@@ -197,8 +214,7 @@ def verify_chain(events: Iterable[EventView], *, expected_head: str | None = Non
             return expected_seq
         if event_hash(prev, hashed_fields(event)) != event.hash:
             return event.seq
-        named = details_project(event)
-        if named is not None and named != event.project_id:
+        if project_contradicted(event):
             return event.seq
         prev, expected_seq = event.hash, expected_seq + 1
     if expected_head is not None and prev != expected_head:
