@@ -28,7 +28,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     first.write_text("old a\n")
     second.write_text("old b\n")
 
-    def planned(_ctx: object, path: Path) -> _Planned:
+    def planned(_ctx: object, path: Path, _change: object) -> _Planned:
         done = Reencryption(path, "dev", 1, 2)
         return _Planned(done, f"new {path.name}\n", path.resolve(), 0o600, path.read_text())
 
@@ -100,3 +100,24 @@ def test_files_unchanged_since_they_were_read_are_all_rewritten(
     done = reencrypt_files(None, [first, second])  # type: ignore[arg-type]
     assert [d.path for d in done] == [first, second]
     assert (first.read_text(), second.read_text()) == ("new a.env.enc\n", "new b.env.enc\n")
+
+
+def test_a_passphrase_change_found_changed_says_to_run_the_change_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sealed = tmp_path / "shared.env.enc"
+    sealed.write_text("old\n")
+
+    def planned(_ctx: object, path: Path, _change: object) -> _Planned:
+        done = Reencryption(path, "", 0, 0, new_passphrase=True)
+        text = path.read_text()
+        path.write_text("edited\n")  # between the read and the write
+        return _Planned(done, "new\n", path.resolve(), 0o600, text)
+
+    monkeypatch.setattr(file_reencryption, "_planned", planned)
+
+    with pytest.raises(ConflictError) as raised:
+        reencrypt_files(None, [sealed])  # type: ignore[arg-type]
+
+    assert sealed.read_text() == "edited\n"
+    assert raised.value.hint == f"run it again: envkeep reencrypt --new-passphrase {sealed}"

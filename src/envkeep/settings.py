@@ -8,6 +8,8 @@
 |                           | run without a terminal                                      |
 | ENVKEEP_FILE_PASSPHRASE   | a passphrase-encrypted file's (`encrypt --passphrase`,      |
 |                           | `decrypt`, merges, `run --file`); never ENVKEEP_PASSPHRASE  |
+| ENVKEEP_NEW_FILE_PASSPHRASE | the files' new one, for `reencrypt --new-passphrase`      |
+|                           | run without a terminal                                      |
 | ENVKEEP_KEYRING           | auto (default): use the OS keyring when usable; off; on     |
 | ENVKEEP_DEBUG             | 1: print tracebacks (same as --debug)                       |
 | NO_COLOR, CI              | no colour; no interactive prompts                           |
@@ -77,6 +79,7 @@ class Settings:
     # ENVKEEP_FILE_PASSPHRASE: a file's, kept apart from the identity's or login's passphrase,
     # which must never end up protecting a file that is committed and shared.
     file_passphrase: str | None = field(default=None, repr=False)
+    new_file_passphrase: str | None = field(default=None, repr=False)  # ..._NEW_FILE_PASSPHRASE
     keyring: str = "auto"
     debug: bool = False
     no_color: bool = False
@@ -143,6 +146,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         passphrase=env.get("ENVKEEP_PASSPHRASE") or None,
         new_passphrase=env.get("ENVKEEP_NEW_PASSPHRASE") or None,
         file_passphrase=env.get("ENVKEEP_FILE_PASSPHRASE") or None,
+        new_file_passphrase=env.get("ENVKEEP_NEW_FILE_PASSPHRASE") or None,
         keyring=keyring if keyring in {"auto", "on", "off"} else "auto",
         debug=debug_enabled(env),
         no_color="NO_COLOR" in env,

@@ -1,8 +1,9 @@
 """`envkeep reencrypt`: an encrypted .env file brought in place under its environment's current
-key after a rotation, the plain text in memory only. Decrypting the new file gives the bytes
-the old one gave; the file keeps its name and mode, and nothing else appears beside it. A file
-under the current key, or encrypted to a passphrase, is not rewritten; an error in any file
-given leaves every one as it was.
+key after a rotation, or a passphrase file under a new passphrase (``--new-passphrase``), the
+plain text in memory only. Decrypting the new file gives the bytes the old one gave; the file
+keeps its name and mode, and nothing else appears beside it. A file under the current key, or
+encrypted to a passphrase, is not rewritten without the flag, and one encrypted to a key is not
+with it; an error in any file given leaves every one as it was.
 
 Key rotations exist on a team server only (the embedded store refuses `env rotate-key`: nobody
 else holds its keys), so there every file is under the current key and `reencrypt` says so;
@@ -136,6 +137,9 @@ def test_a_passphrase_file_is_refused_with_what_to_do_instead(
     assert refused.code == 2, refused.describe()
     assert_one_line_error(refused, "shared.env.enc is encrypted to a passphrase", "no key versions")
     assert refused.err_lines[1].startswith("hint: leave it out")
+    assert refused.err_lines[1].endswith(
+        "to change the file's passphrase instead: envkeep reencrypt --new-passphrase shared.env.enc"
+    )
     assert by_passphrase.read_bytes() == text
 
 
@@ -199,3 +203,123 @@ def test_reencrypt_reads_no_stdin_and_refuses_a_plain_file(envkeep: Envkeep, pro
     assert_one_line_error(dash, "reads no stdin")
     assert_one_line_error(plain, "app.env is not an envkeep-encrypted file")
     assert (project / "app.env").read_bytes() == ORIGINAL
+
+
+# --- --new-passphrase ------------------------------------------------------------------------
+
+NEW = "a brand new passphrase"
+CHANGE = {**PASSPHRASE, "ENVKEEP_NEW_FILE_PASSPHRASE": NEW}
+
+
+def _decrypted_with(envkeep: Envkeep, path: Path, passphrase: str) -> bytes:
+    opened = envkeep("decrypt", str(path), "-o", "-", env={"ENVKEEP_FILE_PASSPHRASE": passphrase})
+    assert opened.code == 0, opened.describe()
+    return opened.stdout.encode()
+
+
+def test_a_passphrase_file_is_re_encrypted_in_place_to_a_new_passphrase(
+    envkeep: Envkeep, project: Path
+) -> None:
+    sealed = _encrypted(envkeep, project, "shared.env", "--passphrase")
+    sealed.chmod(0o640)
+    header = _header(sealed)
+    files = _tree(project)
+
+    done = envkeep("reencrypt", "--new-passphrase", "shared.env.enc", env=CHANGE)
+    old = envkeep("decrypt", "shared.env.enc", "-o", "-", env=PASSPHRASE)
+
+    assert done.code == 0, done.describe()
+    assert done.err_lines == ["re-encrypted shared.env.enc to the new passphrase"]
+    assert _decrypted_with(envkeep, sealed, NEW) == ORIGINAL
+    assert old.code == 4, old.describe()
+    assert_one_line_error(old, "shared.env.enc: wrong passphrase")
+    assert " kdf=argon2id salt=" in _header(sealed)
+    assert _header(sealed) != header  # a salt of its own
+    assert stat.S_IMODE(sealed.stat().st_mode) == 0o640
+    assert _tree(project) == files  # no plain file, no temp file left
+
+
+def test_several_passphrase_files_change_together(envkeep: Envkeep, project: Path) -> None:
+    first = _encrypted(envkeep, project, "a.env", "--passphrase")
+    second = _encrypted(envkeep, project, "b.env", "--passphrase")
+
+    done = envkeep("reencrypt", "--new-passphrase", "a.env.enc", "b.env.enc", env=CHANGE)
+
+    assert done.code == 0, done.describe()
+    assert done.err_lines == [
+        "re-encrypted a.env.enc to the new passphrase",
+        "re-encrypted b.env.enc to the new passphrase",
+    ]
+    assert _decrypted_with(envkeep, first, NEW) == _decrypted_with(envkeep, second, NEW)
+    assert _decrypted_with(envkeep, first, NEW) == ORIGINAL
+
+
+def test_a_file_that_does_not_open_leaves_the_ones_before_it_as_they_were(
+    envkeep: Envkeep, project: Path
+) -> None:
+    first = _encrypted(envkeep, project, "a.env", "--passphrase")
+    other = project / "c.env"
+    other.write_bytes(ORIGINAL)
+    quick_ok(
+        envkeep, "encrypt", "c.env", "--passphrase", env={"ENVKEEP_FILE_PASSPHRASE": "not this one"}
+    )
+    text = first.read_bytes()
+
+    refused = envkeep("reencrypt", "--new-passphrase", "a.env.enc", "c.env.enc", env=CHANGE)
+
+    assert refused.code == 4, refused.describe()
+    assert_one_line_error(refused, "c.env.enc: wrong passphrase")
+    assert first.read_bytes() == text
+    assert _decrypted_with(envkeep, first, PASSPHRASE["ENVKEEP_FILE_PASSPHRASE"]) == ORIGINAL
+
+
+def test_a_key_file_is_refused_by_new_passphrase_with_the_command_it_takes(
+    envkeep: Envkeep, project: Path
+) -> None:
+    by_passphrase = _encrypted(envkeep, project, "shared.env", "--passphrase")
+    by_key = _encrypted(envkeep, project, "app.env")
+    texts = {path: path.read_bytes() for path in (by_passphrase, by_key)}
+
+    refused = envkeep("reencrypt", "--new-passphrase", "shared.env.enc", "app.env.enc", env=CHANGE)
+
+    assert refused.code == 2, refused.describe()
+    assert_one_line_error(
+        refused, "app.env.enc is encrypted to the key of environment 'dev', not to a passphrase"
+    )
+    assert refused.err_lines[1].endswith(
+        "(re-encrypt this one without it: envkeep reencrypt app.env.enc)"
+    )
+    assert {path: path.read_bytes() for path in texts} == texts
+
+
+def test_a_new_passphrase_that_is_the_old_one_or_missing_is_refused(
+    envkeep: Envkeep, project: Path
+) -> None:
+    sealed = _encrypted(envkeep, project, "shared.env", "--passphrase")
+    text = sealed.read_bytes()
+    same = {**PASSPHRASE, "ENVKEEP_NEW_FILE_PASSPHRASE": PASSPHRASE["ENVKEEP_FILE_PASSPHRASE"]}
+
+    again = envkeep("reencrypt", "--new-passphrase", "shared.env.enc", env=same)
+    missing = envkeep("reencrypt", "--new-passphrase", "shared.env.enc", env=PASSPHRASE)
+
+    assert again.code == missing.code == 2, again.describe() + missing.describe()
+    assert_one_line_error(again, "the new passphrase is the one the files have now")
+    assert_one_line_error(missing, "ENVKEEP_NEW_FILE_PASSPHRASE is not set")
+    assert sealed.read_bytes() == text
+
+
+def test_run_keeps_the_new_file_passphrase_from_its_command(
+    envkeep: Envkeep, project: Path
+) -> None:
+    shown = envkeep(
+        "run",
+        "--",
+        "sh",
+        "-c",
+        'echo "[$ENVKEEP_NEW_FILE_PASSPHRASE] $ENVKEEP_WITHHELD"',
+        env=CHANGE,
+    )
+
+    assert shown.code == 0, shown.describe()
+    assert shown.stdout.startswith("[] ")
+    assert "ENVKEEP_NEW_FILE_PASSPHRASE" in shown.stdout

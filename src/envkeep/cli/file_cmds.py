@@ -10,7 +10,7 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.committable import warn_committable
-from envkeep.cli.file_passphrase import passphrase_source
+from envkeep.cli.file_passphrase import passphrase_change, passphrase_source
 from envkeep.cli.options import complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
@@ -119,6 +119,14 @@ def reencrypt(
     files: Annotated[
         list[Path], typer.Argument(help="Encrypted .env files, each rewritten in place.")
     ],
+    new_passphrase: Annotated[
+        bool,
+        typer.Option(
+            "--new-passphrase",
+            help="Files encrypted to a passphrase: encrypt them to a new one"
+            " (ENVKEEP_NEW_FILE_PASSPHRASE, else a prompt; the current one as decrypt takes it).",
+        ),
+    ] = False,
 ) -> None:
     """Re-encrypt encrypted .env files in place with their environment's current key.
 
@@ -128,9 +136,16 @@ def reencrypt(
     replaced, mode kept; names, comments and order stay byte for byte. The plain text stays
     in memory. A file under the current key already is left as it is.
 
+    With --new-passphrase, files encrypted with --passphrase are opened with the current
+    passphrase (ENVKEEP_FILE_PASSPHRASE, else a prompt) and encrypted to a new one
+    (ENVKEEP_NEW_FILE_PASSPHRASE, else asked twice), the same way. Every file is opened
+    before any is written: one that does not open leaves them all as they were.
+
     Example: envkeep reencrypt .env.enc services/api/.env.enc
+
+    Example: envkeep reencrypt --new-passphrase shared.env.enc
     """
-    from envkeep.client.file_reencryption import reencrypt_files
+    from envkeep.client.file_reencryption import PassphraseChange, reencrypt_files
 
     if any(str(path) == "-" for path in files):
         raise UsageError(
@@ -138,9 +153,13 @@ def reencrypt(
             hint="give the encrypted file's path (or several)",
         )
     # No kept offline copy: a copy from before a rotation would call its key current.
-    for done in reencrypt_files(make_context(writes=True), files):
+    ctx = make_context(writes=True)
+    change = PassphraseChange(*passphrase_change(ctx.settings)) if new_passphrase else None
+    for done in reencrypt_files(ctx, files, change):
         env = f"'{done.environment}'"
-        if done.rewritten:
+        if done.new_passphrase:
+            output.done(f"re-encrypted {done.path} to the new passphrase")
+        elif done.rewritten:
             output.done(
                 f"re-encrypted {done.path} with key version {done.now} of {env}"
                 f" (it was under version {done.was})"

@@ -1,5 +1,6 @@
 """The passphrase of a passphrase-encrypted file (`encrypt --passphrase`, `decrypt`, the merge
-driver, `run --file`): ENVKEEP_FILE_PASSPHRASE, else a terminal prompt.
+driver, `run --file`): ENVKEEP_FILE_PASSPHRASE, else a terminal prompt; and the new one
+`reencrypt --new-passphrase` encrypts the files to: ENVKEEP_NEW_FILE_PASSPHRASE, else a prompt.
 
 Never ENVKEEP_PASSPHRASE. That one unlocks the identity (or logs in to a team server), while a
 file's passphrase is handed to whoever should open the file, and the file goes into git, where
@@ -8,6 +9,7 @@ passphrase away with the file."""
 
 from __future__ import annotations
 
+import functools
 import getpass
 
 from envkeep.cli.state import interactive
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from envkeep.settings import Settings
 
 FILE_PASSPHRASE = "ENVKEEP_FILE_PASSPHRASE"  # noqa: S105 - a variable's name, not a secret
+NEW_FILE_PASSPHRASE = "ENVKEEP_NEW_FILE_PASSPHRASE"  # noqa: S105 - a variable's name
 
 
 def passphrase_source(settings: Settings, *, confirm: bool) -> Passphrase:
@@ -31,10 +34,39 @@ def passphrase_source(settings: Settings, *, confirm: bool) -> Passphrase:
     def ask() -> str:
         given = settings.file_passphrase or _typed(settings, confirm=confirm)
         if confirm:
-            _check_new(settings, given)
+            _check_new(settings, given, FILE_PASSPHRASE if settings.file_passphrase else None)
         return given
 
     return ask
+
+
+def passphrase_change(settings: Settings) -> tuple[Passphrase, Passphrase]:
+    """The files' passphrase now (as `passphrase_source` opens a file) and the new one:
+    ENVKEEP_NEW_FILE_PASSPHRASE, else typed twice on a terminal, held to what a new file
+    passphrase must be. Each is asked for once, when first needed, whatever number of files
+    takes it."""
+    old = functools.cache(passphrase_source(settings, confirm=False))
+
+    @functools.cache
+    def new() -> str:
+        given = settings.new_file_passphrase
+        if given is None:
+            if not interactive(settings):
+                raise UsageError(
+                    f"no new passphrase for the files: {NEW_FILE_PASSPHRASE} is not set and"
+                    " there is no terminal to ask on; nothing was written",
+                    hint=settings.withheld_hint(NEW_FILE_PASSPHRASE)
+                    or f"set {NEW_FILE_PASSPHRASE} to the new passphrase and"
+                    f" {FILE_PASSPHRASE} to the files' current one",
+                )
+            given = getpass.getpass("New file passphrase: ")
+            if getpass.getpass("Repeat it: ") != given:
+                raise UsageError("the two passphrases differ; nothing was written")
+        named = NEW_FILE_PASSPHRASE if settings.new_file_passphrase else None
+        _check_new(settings, given, named, instead="")
+        return given
+
+    return old, new
 
 
 def _typed(settings: Settings, *, confirm: bool) -> str:
@@ -62,21 +94,27 @@ def _unset_hint(*, confirm: bool) -> str:
     )
 
 
-def _check_new(settings: Settings, given: str) -> None:
-    source = FILE_PASSPHRASE if settings.file_passphrase else "the passphrase"
+# `_check_new`'s other way out, for `encrypt --passphrase` (a change keeps the passphrase).
+_OR_THE_KEY = ", or encrypt to the environment's key instead: drop --passphrase"
+
+
+def _check_new(
+    settings: Settings, given: str, variable: str | None, *, instead: str = _OR_THE_KEY
+) -> None:
+    """Refuse a new file passphrase that is the identity's or login's, or too short;
+    ``variable``: the one it came from (None: typed); ``instead``: the hints' other way out."""
+    source = variable or "the passphrase"
     if given == settings.passphrase:
         raise UsageError(
             f"{source} is the one in ENVKEEP_PASSPHRASE, which unlocks your identity or logs in"
             " to your server: whoever is given the file's passphrase, or guesses it offline from"
             " the file in git, would have it; nothing was written",
-            hint="choose a passphrase for the file alone, or encrypt to the environment's key"
-            " instead: drop --passphrase",
+            hint=f"choose a passphrase for the file alone{instead}",
         )
     if len(given) < MIN_PASSPHRASE:
         raise UsageError(
             f"{source} has {len(given)} characters; a file's passphrase needs at least"
             f" {MIN_PASSPHRASE}: the encrypted file may end up anywhere its repository goes,"
             " where guesses cost nothing but time; nothing was written",
-            hint="choose a longer one (a few random words), or encrypt to the environment's"
-            " key instead: drop --passphrase",
+            hint=f"choose a longer one (a few random words){instead}",
         )

@@ -53,9 +53,9 @@ def run(
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
 
-    envkeep's credentials (ENVKEEP_TOKEN, ENVKEEP_PASSPHRASE, ENVKEEP_NEW_PASSPHRASE,
-    ENVKEEP_FILE_PASSPHRASE) are kept from the command; --pass-token leaves the token to a
-    command that runs envkeep in turn (a deploy script in CI).
+    envkeep's credentials (ENVKEEP_TOKEN and the ENVKEEP_*PASSPHRASE variables) are kept
+    from the command; --pass-token leaves the token to a command that runs envkeep in turn
+    (a deploy script in CI).
     """
     if command[0].startswith("-"):  # an option run does not have, taken for the command
         raise UsageError(

@@ -25,6 +25,7 @@ _KEPT_FROM_COMMANDS = (
     "ENVKEEP_PASSPHRASE",
     "ENVKEEP_NEW_PASSPHRASE",
     "ENVKEEP_FILE_PASSPHRASE",
+    "ENVKEEP_NEW_FILE_PASSPHRASE",
     "ENVKEEP_TOKEN",
 )
 # Names the credentials kept back (never their values), so that an envkeep the command runs
