@@ -67,6 +67,7 @@ def test_a_keyless_admin_is_told_who_holds_the_key_and_the_command_that_works_fo
     granted = _cli(carol, work, "member", "grant", "bob@held.io", "write", "--project", "shop")
     read = _cli(carol, work, "get", "DB", "--env", "prod")
     not_admin = _cli(dan, work, "get", "DB", "--env", "prod")
+    own = _cli(carol, work, "member", "seal", "carol@held.io")
 
     assert sealed.returncode == 1, sealed.stderr
     assert "could not seal keys to bob@held.io (write on shop): you hold no key for" in (
@@ -89,6 +90,11 @@ def test_a_keyless_admin_is_told_who_holds_the_key_and_the_command_that_works_fo
             " they run envkeep member seal carol@held.io"
         ),
     ]
+    assert own.returncode == 1, own.stderr
+    assert own.stderr.splitlines()[-1] == (
+        "could not seal keys to carol@held.io: your own keys are sealed to you by another;"
+        " ask one who holds them (alice@held.io) to run: envkeep member seal carol@held.io"
+    ), own.stderr
     assert not_admin.returncode == 4, not_admin.stderr
     assert not_admin.stderr.splitlines()[-2:] == [
         "error: you hold no key for environment shop/prod",
@@ -115,6 +121,7 @@ def test_when_no_one_who_keeps_access_holds_a_key_the_refusals_say_to_recreate_i
     removed = _cli(carol, work, "member", "remove", "alice@gone.io", "--yes", "--revoke-now")
     read = _cli(carol, work, "get", "DB", "--env", "prod")
     rotated = _cli(carol, work, "env", "rotate-key", "prod")
+    own = _cli(carol, work, "member", "seal", "carol@gone.io")
 
     assert refused.returncode == 4, refused.stderr
     assert "which removing alice@gone.io must rotate; nothing changed" in refused.stderr
@@ -148,6 +155,14 @@ def test_when_no_one_who_keeps_access_holds_a_key_the_refusals_say_to_recreate_i
     ]
     assert rotated.returncode == 4, rotated.stderr  # a rotation opens the values first
     assert f"hint: {recreate}" in rotated.stderr, rotated.stderr
+    assert own.returncode == 1, own.stderr
+    assert own.stderr.splitlines()[-1] == (
+        "could not seal keys to carol@gone.io: your own keys are sealed to you by another;"
+        " no admin who keeps access holds the keys of shop/dev, shop/prod and shop/staging:"
+        " nobody can seal them or rotate them; an admin re-creates each of those environments"
+        " and sets its values again: in its project's checkout: envkeep env delete ENV, then"
+        " envkeep env create ENV (a protected one first: envkeep env edit ENV --unprotect)"
+    ), own.stderr
 
     _ok(carol, work, "env", "delete", "prod", "--yes")
     _ok(carol, work, "env", "create", "prod")

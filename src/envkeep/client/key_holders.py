@@ -35,13 +35,15 @@ NAMED = 3  # holders a hint names at most; then how many more
 class KeyHolders:
     """Those who hold an environment's current key and can still act, as a person reads
     them (people first, then tokens, each by name): the admins, who may seal and rotate it,
-    and the others, who read it. ``me``: the caller as `member seal` takes them."""
+    and the others, who read it. ``me``: the caller as `member seal` takes them; ``mine``:
+    whether the caller holds the key."""
 
     project: str
     environment: str
     admins: tuple[str, ...]
     others: tuple[str, ...]
     me: str
+    mine: bool = False
 
     @property
     def named(self) -> str:
@@ -88,20 +90,75 @@ def holders_among(
 
     admins: list[tuple[bool, str]] = []
     others: list[tuple[bool, str]] = []
-    me = None
+    me, mine = None, False
     for item in readers:
         reader = read_answer(schemas.Reader, item)
         if reader.holds_key is None or reader.role is None:
             return None  # a server from before the answer said who holds the key
         said = {"name": reader.name, "kind": reader.kind}
         if reader.id == ctx.identity.principal_id:
-            me = member_name(said)
+            me, mine = member_name(said), reader.holds_key
         if reader.holds_key and not leaving(item):
             held = admins if reader.role == "admin" else others
             held.append((reader.kind == "service", shown_member(said)))
     if me is None:  # the caller reads it, or the server would not have answered
         return None
-    return KeyHolders(project, environment, _people_first(admins), _people_first(others), me)
+    return KeyHolders(project, environment, _people_first(admins), _people_first(others), me, mine)
+
+
+def own_keys_hint(
+    ctx: ClientContext, scopes: Sequence[tuple[str | None, str | None]], command: str
+) -> str | None:
+    """Whom the caller asks to run ``command`` (the `member seal` of their own name) for the
+    keys they lack of the environments ``scopes`` cover ((project, environment), None: all of
+    it): the admins who hold them all, or each one's; and when no admin holds one, that nobody
+    can seal it. None when that is not to be known here (as `key_holders`), or they lack
+    none."""
+    lacking = _lacking(ctx, scopes)
+    if not lacking:
+        return None
+    stuck = [h for h in lacking if not h.admins]
+    if len(stuck) == 1:
+        return unopenable(stuck[0])
+    if stuck:
+        return (
+            f"no admin who keeps access holds the keys of {spoken_list([h.named for h in stuck])}:"
+            " nobody can seal them or rotate them; an admin re-creates each of those environments"
+            f" and sets its values again: {recreate_words('ENV', None)}"
+        )
+    common = [a for a in lacking[0].admins if all(a in h.admins for h in lacking[1:])]
+    each = "; ".join(f"{h.named}: {names(h.admins)}" for h in lacking)
+    it = "it" if len(lacking) == 1 else "them"
+    return f"ask one who holds {it} ({names(common) if common else each}) to run: {command}"
+
+
+def _lacking(
+    ctx: ClientContext, scopes: Sequence[tuple[str | None, str | None]]
+) -> list[KeyHolders] | None:
+    """Who holds each key the caller lacks of the environments ``scopes`` cover; None when
+    that is not to be known here."""
+    from envkeep.client.http import HttpBackend
+    from envkeep.client.scope_shares import scope_environments
+
+    backend = ctx.backend
+    if not isinstance(backend, HttpBackend):
+        return None
+    try:
+        covered = {
+            (str(item["project"]), str(item["environment"]))
+            for project, environment in scopes
+            for item in scope_environments(backend, project=project, environment=environment)
+        }
+    except EnvkeepError:
+        return None
+    lacking: list[KeyHolders] = []
+    for project, environment in sorted(covered):
+        holders = key_holders(ctx, project, environment)
+        if holders is None:
+            return None
+        if not holders.mine:
+            lacking.append(holders)
+    return lacking
 
 
 def _people_first(found: list[tuple[bool, str]]) -> tuple[str, ...]:

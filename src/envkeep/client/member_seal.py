@@ -114,8 +114,7 @@ def _seal_one(
     outranks is left to that one (it opens every environment the narrower one does)."""
     who = member_name(rows[0]["principal"])
     if principal_id == ctx.identity.principal_id:
-        hint = f"ask another admin who holds them to run: {seal_command(who)}"
-        return [], [NotSealed(who, None, "your own keys are sealed to you by another", hint, named)]
+        return [], [_own_keys(ctx, who, rows, named=named)]
     held = bindings_of(listed, principal_id)
     count, roles, left = 0, [], []
     for row in rows:
@@ -139,6 +138,21 @@ def _seal_one(
         count += stored
         roles.append(role_words(row))
     return ([Sealed(who, count, tuple(roles))] if roles else []), left
+
+
+def _own_keys(
+    ctx: ClientContext, who: str, rows: list[dict[str, Any]], *, named: bool
+) -> NotSealed:
+    """The caller's own missing keys, which another admin who holds them seals: named where
+    the server says who holds them (`key_holders.own_keys_hint`)."""
+    from envkeep.client.key_holders import own_keys_hint
+
+    command = seal_command(who)
+    scopes = [(row["project"], row["environment"]) for row in rows]
+    hint = (
+        own_keys_hint(ctx, scopes, command) or f"ask another admin who holds them to run: {command}"
+    )
+    return NotSealed(who, None, "your own keys are sealed to you by another", hint, named)
 
 
 def _no_member(ctx: ClientContext, name: str) -> NotSealed:
