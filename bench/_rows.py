@@ -26,7 +26,12 @@ def connect(path: str | Path, *, wal: bool = True) -> sqlite3.Connection:
     database = sqlite3.connect(path)
     if wal:
         database.execute("PRAGMA journal_mode=WAL")
-    database.execute("PRAGMA synchronous=FULL")
+        database.execute("PRAGMA synchronous=FULL")
+    else:  # left as sqlite3 opens a new file: say so where a build or an old file differs
+        (journal,) = database.execute("PRAGMA journal_mode").fetchone()
+        (synchronous,) = database.execute("PRAGMA synchronous").fetchone()
+        if (journal, synchronous) != ("delete", 2):
+            raise RuntimeError(f"{path}: journal_mode={journal}, synchronous={synchronous}")
     database.execute(ROW_TABLE)
     database.commit()
     return database

@@ -923,8 +923,8 @@ def test_every_event_records_the_project_it_is_about(world: World) -> None:
     assert [e["project_id"] for e in invited] == [None, shop, shop]
     assert denied
     assert {e["project_id"] for e in denied} == {shop}
-    # Each event names the same project in its details, which its hash covers (none: none).
-    assert all(json.loads(e["details"]).get("project_id") == e["project_id"] for e in events)
+    # Each event names the same project in its details, which its hash covers (none: null).
+    assert all(json.loads(e["details"])["project_id"] == e["project_id"] for e in events)
 
 
 @pytest.mark.parametrize(

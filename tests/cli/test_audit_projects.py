@@ -43,7 +43,8 @@ def test_the_workspace_admin_reads_every_event_and_one_projects_with_project(
         e["seq"] for e in every if e["project_id"] == shop[0]["project_id"]
     ]
     assert None in {e["project_id"] for e in every}  # the workspace's own (its creation)
-    # Each names its project in its details too (hashed: what an older envkeep verifies).
+    # Each names its project in its details too (hashed: what an older envkeep verifies),
+    # the workspace's own a null one.
     for event in every:
-        assert json.loads(str(event["details"])).get("project_id") == event["project_id"]
+        assert json.loads(str(event["details"]))["project_id"] == event["project_id"]
     assert len(shop) + len(other) < len(every)

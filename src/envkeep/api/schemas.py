@@ -259,7 +259,7 @@ class AuditPage(Body):
     names: dict[str, str] = {}
     # The project the page is limited to (its admin's read); None: the whole workspace's.
     project: str | None = None
-    # Its id: what each event's project_id, and its details' when they name one, must be.
+    # Its id: what each event's project_id, and its details' where they hold one, must be.
     project_id: str | None = None
 
 

@@ -85,7 +85,7 @@ def subject_id(event: _Hashed) -> str | None:
     return _detail(event, "principal_id")
 
 
-# The key of an event's details that names the project it lies in (by id), when it lies in one.
+# The key of an event's details that names the project it lies in (by id; null: the workspace's).
 PROJECT_KEY = "project_id"
 
 
@@ -120,7 +120,7 @@ def _said(event: _Hashed, key: str) -> object:
     """What an event's details hold under ``key`` (null included), or `_UNSAID`."""
     try:
         details = json.loads(event.details)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
         return _UNSAID
     return details.get(key, _UNSAID) if isinstance(details, dict) else _UNSAID
 
