@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from envkeep.api.client_command import HEADER as COMMAND_HEADER
+from envkeep.api.client_command import client_command
 from envkeep.api.driver_call import DriverCall, driver_fetch
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.api.ratelimit import Limits
@@ -139,11 +141,13 @@ class Caller:
     request_id: str | None
     ip: str | None
     state: dict[str, Any]
+    command: str | None = None  # `client_command`: what the client says sent the request
 
     @classmethod
     def of(cls, request: Request, token: str) -> Caller:
         scope_state: dict[str, Any] = request.scope.setdefault("state", {})
-        return cls(token, scope_state.get("request_id"), peer(request), scope_state)
+        command = client_command(request.headers.get(COMMAND_HEADER))
+        return cls(token, scope_state.get("request_id"), peer(request), scope_state, command)
 
 
 def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
@@ -156,7 +160,7 @@ def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
         raise
     caller.state["principal_id"] = principal_id  # the log line names whom a 429 throttled
     limits.per_principal.take(principal_id, what="too many requests by this login or token")
-    return Actor(principal_id, request_id=caller.request_id, ip=caller.ip)
+    return Actor(principal_id, request_id=caller.request_id, ip=caller.ip, command=caller.command)
 
 
 def authenticated(request: Request, session: Session, token: str) -> Call:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from pydantic import ValidationError
 
 from envkeep.api import problems, routes_secrets, schemas
+from envkeep.api.client_command import HEADER, client_command
 from envkeep.api.denials import note_refusal
 from envkeep.api.deps import Caller, ServerState, token_of
 from envkeep.api.request_body import body_within, replay
@@ -38,7 +39,8 @@ _PATH = re.compile(
     r"/v1/workspaces/([^/]+)/projects/([^/]+)/environments/([^/]+)/(snapshot|secrets)"
 )
 _BOOLEANS = {"true": True, "false": False}
-_WANTED = (b"authorization", b"if-match", b"content-type")
+_COMMAND = HEADER.lower().encode()
+_WANTED = (b"authorization", b"if-match", b"content-type", _COMMAND)
 
 
 def _headers(scope: Scope) -> dict[bytes, str]:
@@ -160,6 +162,7 @@ class HotRoutes:
                 state.get("request_id"),
                 client[0] if client else None,
                 state,
+                client_command(headers.get(_COMMAND)),
             )
             response = await answer(caller)
         except Exception as error:

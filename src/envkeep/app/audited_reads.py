@@ -1,5 +1,6 @@
 """Reads as the team server serves them: the same queries as ``reads``, plus an audit event
-in the same transaction (DESIGN §5: every read of data is audited)."""
+in the same transaction (DESIGN §5: every read of data is audited), which says the command the
+client sent it for (``via``, `api/client_command`), where it said one."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def read_environment(
         workspace_id=workspace_id,
         action="secrets.read",
         target=f"{project}/{environment}",
-        details={"secrets": len(snapshot.secrets)},
+        details=_via(call, {"secrets": len(snapshot.secrets)}),
         project_id=snapshot.project.id,
     )
     return snapshot
@@ -65,7 +66,7 @@ def secret_history(
         workspace_id=workspace_id,
         action="secrets.history",
         target=f"{project}/{environment}",
-        details={"secret_id": secret_id},
+        details=_via(call, {"secret_id": secret_id}),
         project_id=project_named(call, workspace_id, project),
     )
     return found
@@ -90,7 +91,16 @@ def versions_at(
         workspace_id=workspace_id,
         action="secrets.history",
         target=f"{project}/{environment}",
-        details={"scope": scope, "at": utc_second(reads.held_moment(at)), "secrets": len(found[0])},
+        details=_via(
+            call,
+            {"scope": scope, "at": utc_second(reads.held_moment(at)), "secrets": len(found[0])},
+        ),
         project_id=project_named(call, workspace_id, project),
     )
     return found
+
+
+def _via(call: Call, details: dict[str, object]) -> dict[str, object]:
+    """A read event's ``details``, with the command the client says read (``via``)."""
+    command = call.actor.command
+    return details if command is None else {**details, "via": command}

@@ -26,3 +26,6 @@ class Actor:
     principal_id: str
     request_id: str | None = None
     ip: str | None = None
+    # The client's own word for the command that sent the request (`Envkeep-Command`, as
+    # `api/client_command` takes it): read events say which command read (`service add`).
+    command: str | None = None

@@ -109,6 +109,22 @@ def build_app(command: str | None = None) -> typer.Typer:
 VERSION_ONLY = ""
 
 
+def command_words_of(app: typer.Typer, args: Sequence[str]) -> str | None:
+    """The command an argument list runs in ``app``, as the server records it with reads
+    (``get``, ``service add``): its name, and for a group the subcommand's when the first
+    argument after it is one; None for none (help, the version, a name that is no command)."""
+    name = command_of(args)
+    if name not in NAMES:
+        return None
+    group = next((g.typer_instance for g in app.registered_groups if g.name == name), None)
+    if group is None:
+        return name
+    after = list(args)[list(args).index(name) + 1 :]
+    sub = next((arg for arg in after if not arg.startswith("-")), None)
+    names = {c.name for c in group.registered_commands}
+    return f"{name} {sub}" if sub in names else name
+
+
 def command_of(args: Sequence[str]) -> str | None:
     """The command an argument list names: its first argument that is not a top-level option
     (``--debug``, ``--version``, ``--help`` take no value); None for the top level's help

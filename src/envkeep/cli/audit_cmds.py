@@ -12,7 +12,7 @@ from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, complete_env, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import audit
-from envkeep.core.auditchain import AuditQuery, EventView
+from envkeep.core.auditchain import AuditQuery, EventView, via_command
 from envkeep.core.files import refuse_existing, write_new
 
 audit_app = typer.Typer(
@@ -130,11 +130,18 @@ def _row(event: EventView, names: dict[str, str]) -> tuple[str, ...]:
         str(event.seq),
         output.moment(event.at),
         _who(event.principal_id, names),
-        event.action,
+        _action(event),
         event.target,
         audit.shown_subject(event, names),
         event.outcome,
     )
+
+
+def _action(event: EventView) -> str:
+    """The action, with the command a read was made for (``secrets.read (service add)``): an
+    admin's `member grant` reads every environment it seals, which is no one reading prod."""
+    via = via_command(event)
+    return event.action if via is None else f"{event.action} ({via})"
 
 
 def _who(principal_id: str | None, names: dict[str, str]) -> str:

@@ -17,8 +17,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _typer_main(args: list[str]) -> int:
-    from envkeep.cli.app import build_app, command_of
+    from envkeep.cli.app import build_app, command_of, command_words_of
     from envkeep.cli.errors import report, report_unexpected
+    from envkeep.cli.state import say_command
     from envkeep.core.errors import EnvkeepError
     from envkeep.settings import load_settings
 
@@ -29,6 +30,7 @@ def _typer_main(args: list[str]) -> int:
 
         enable_completion()
     app = build_app(None if settings.completing else command_of(args))
+    say_command(command_words_of(app, args))
     try:
         app(args=args, prog_name="envkeep")
     except SystemExit as done:

@@ -127,7 +127,9 @@ def _warm_run(parsed: RunArgs) -> None:
 
 
 def _run(settings: Settings, parsed: RunArgs) -> NoReturn:
-    from envkeep.cli.state import make_context
+    from envkeep.cli.state import make_context, say_command
+
+    say_command("run")
     from envkeep.client.launch import run_with_environment
 
     run_with_environment(

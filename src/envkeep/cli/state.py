@@ -38,7 +38,23 @@ def make_context(
     ctx = ClientContext(settings, cwd or Path.cwd(), prompt, _warn)
     ctx.offline_reads = not writes
     ctx.builds_artifact = artifact
+    ctx.command = command_words()
     return ctx
+
+
+# The command this process runs (``service add``), said by `entry` (or `fast`) before it runs.
+_command: list[str | None] = [None]
+
+
+def say_command(words: str | None) -> None:
+    """Record the command this process runs, for `make_context` to hand to the server."""
+    _command[0] = words
+
+
+def command_words() -> str | None:
+    """The command being run, without the program's name (``service add``); None when none
+    was said (a test calling in)."""
+    return _command[0]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from envkeep.core.auditchain import (
     replaced_id,
     subject_id,
     verify_chain,
+    via_command,
 )
 from envkeep.core.errors import IntegrityError, UsageError
 from envkeep.core.files import write_atomic
@@ -211,12 +212,14 @@ def labels(event: EventView, names: Mapping[str, str]) -> dict[str, str | None]:
     """Who acted (``principal``) and whom the event is about (``subject``: the member a grant,
     revoke or removal concerns, a token made, the token a rotation made; ``replaced``: the
     token a rotation ended), as the server named them (an email, ``token NAME``; an invite's
-    events, the invitee's email, their target); None where there is none, or no name came."""
+    events, the invitee's email, their target); None where there is none, or no name came.
+    ``via``: the command a read was made for, as its client said (`core.auditchain.via_command`)."""
     subject, replaced = subject_id(event), replaced_id(event)
     return {
         "principal": names.get(event.principal_id or ""),
         "subject": names.get(subject) if subject else _invitee(event),
         "replaced": names.get(replaced) if replaced else None,
+        "via": via_command(event),
     }
 
 
@@ -243,13 +246,14 @@ def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
 
 def render_events(events: list[EventView], fmt: str, names: Mapping[str, str] | None = None) -> str:
     """JSON lines or CSV, one event each, every field, and who acted and whom the event is
-    about by name (``principal``, ``subject``, ``replaced``: `labels`, outside the chain)."""
+    about by name, and the command a read was for (``principal``, ``subject``, ``replaced``,
+    ``via``: `labels`, outside the chain)."""
     rows = [asdict(e) | labels(e, names or {}) for e in events]
     if fmt == "jsonl":
         return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
     if fmt == "csv":
         out = io.StringIO()
-        fields = [*EventView.__dataclass_fields__, "principal", "subject", "replaced"]
+        fields = [*EventView.__dataclass_fields__, "principal", "subject", "replaced", "via"]
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

@@ -60,6 +60,8 @@ class ClientContext:
         self.env_defaulted = False
         # `init --local`: the embedded store, though a login would choose its server.
         self.embedded_chosen = False
+        # The command this is (``service add``), which a server records with its reads.
+        self.command: str | None = None
         self._backend: Backend | None = None
 
     def warn_once(self, text: str) -> None:
@@ -245,6 +247,8 @@ class ClientContext:
         else:
             api = session_client(self.settings, session)
             api.add_refusal_hook(workspace_refused_hook(kept))
+        if self.command is not None:
+            api.say_command(self.command)
         return HttpBackend(api, workspace_id, cache, self._check_signers)
 
     def offline_limit(self) -> OfflineLimit:

@@ -179,6 +179,11 @@ class ApiClient:
             limits=_LIMITS,
         )
 
+    def say_command(self, command: str) -> None:
+        """Send ``command`` (the envkeep command this process runs, ``service add``) with every
+        request: the server records it with the reads it makes (`api/client_command`)."""
+        self._http.headers["Envkeep-Command"] = command
+
     def _with_readable_names(self, missing: errors.NotFoundError, path: str) -> errors.EnvkeepError:
         """A 404 for an unknown project or environment, told to a caller the server does not
         list the names to: again, pointing at a close name among those it reads (the

@@ -102,6 +102,12 @@ def project_contradicted(event: EventView) -> bool:
     return said is not _UNSAID and said != event.project_id
 
 
+def via_command(event: _Hashed) -> str | None:
+    """The command a read event's client said it read for (``via``: ``service add``); None
+    for another event, or a client that said none (api/client_command)."""
+    return _detail(event, "via")
+
+
 def replaced_id(event: _Hashed) -> str | None:
     """The account a `token.rotate` replaced (``replaced`` in its details), which the rotation
     ended: the token a reader of the trail looks for; None for any other event."""
