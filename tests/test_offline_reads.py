@@ -95,3 +95,36 @@ def test_history_while_the_server_is_down_says_it_needs_the_server(offline: Offl
     [line, hint] = done.stderr.splitlines()
     assert line == f"error: history needs the server: cannot reach {offline.url} (ConnectError)"
     assert "the copy kept for offline reads (get, list, run) holds current values only" in hint
+
+
+def test_a_write_reads_again_the_copy_kept_of_what_it_wrote(tmp_path: Path) -> None:
+    """The copy kept for reads offline follows the writer's own writes: a `set` after the last
+    read (`export`, `run`: reads keep the copy) reads its environment again, so with the server down the
+    writer gets the value they set, and a name they added; a name the copy lacks says that
+    the copy may predate it; the fallback is said once a command."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    server = start_server(tmp_path / "srv")
+    try:
+        join(server, home, work, server.invite("dev@off.io"), "dev@off.io")
+        _ok(home, work, "init", "shop")
+        _ok(home, work, "set", "LOG_LEVEL=info", "--env", "dev")
+        _ok(home, work, "export", "--env", "dev")  # a read of every scope keeps a copy of dev
+        _ok(home, work, "set", "LOG_LEVEL=debug", "RACE=1", "--env", "dev")
+        _ok(home, work, "set", "OTHER=x", "--env", "staging")  # no copy kept: none made
+    finally:
+        server.stop()
+
+    level = _cli(home, work, "get", "LOG_LEVEL", "--env", "dev")
+    race = _cli(home, work, "get", "RACE", "--env", "dev")
+    missing = _cli(home, work, "get", "NOPE", "--env", "dev")
+    staging = _cli(home, work, "get", "OTHER", "--env", "staging")
+
+    assert (level.returncode, level.stdout) == (0, "debug\n"), level.stderr
+    assert level.stderr.count("warning: server unreachable; using the copy fetched") == 1
+    assert (race.returncode, race.stdout) == (0, "1\n"), race.stderr
+    assert missing.returncode == 1, missing.stderr
+    assert missing.stderr.splitlines()[-1].startswith(
+        "hint: the server is out of reach, and the copy kept here may predate it; set it with:"
+    ), missing.stderr
+    assert staging.returncode == 5, staging.stderr  # a write keeps no copy of its own

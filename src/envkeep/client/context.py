@@ -236,9 +236,11 @@ class ClientContext:
 
         kept = data_dir(self.settings, url) / "snapshots"
         # A token never falls back to a copy (its keys come from the server each time: a
-        # revoked token must not work offline), so it keeps none either.
-        offline = self.offline_reads and not self.settings.token
-        cache = SnapshotCache(kept, limit, self.notify) if offline else None
+        # revoked token must not work offline), so it keeps none either. A command that
+        # writes reads none, and keeps those of what it writes up to date.
+        cache = None
+        if not self.settings.token:
+            cache = SnapshotCache(kept, limit, self.warn_once, loads=self.offline_reads)
         # A refused token deletes nothing of the login's (its own refusal says what to do, and
         # a token without a role says nothing of the login's access); the login's refusal of
         # any role in the workspace deletes the copies kept of it.

@@ -307,6 +307,8 @@ class HttpBackend:
         self.api = api
         self.workspace_id = workspace_id
         self._cache = cache
+        # Whether a read was answered from a copy kept offline (the server out of reach).
+        self.read_kept_copy = False
         # Every signer a snapshot or a history names goes past this first (the client's
         # pinned keys: client/pins.check_signers); None only where no keys are pinned.
         self._check_signers = check_signers or (lambda _principals: None)
@@ -355,6 +357,8 @@ class HttpBackend:
 
     def delete_environment(self, project: str, name: str) -> None:
         self.api.request("DELETE", f"{self.project_path(project)}/environments/{name}")
+        if self._cache is not None:  # no copy of it may serve a read offline
+            self._cache.forget(self._snapshot_path(project, name))
 
     def update_environment(
         self,
@@ -376,23 +380,34 @@ class HttpBackend:
     def read_environment(
         self, project: str, environment: str, services: Sequence[str] | None
     ) -> views.EnvironmentSnapshot:
+        cache = self._cache
+        return self._read_snapshot(
+            project, environment, services, keep=cache is not None and cache.loads
+        )
+
+    def _read_snapshot(
+        self, project: str, environment: str, services: Sequence[str] | None, *, keep: bool
+    ) -> views.EnvironmentSnapshot:
+        """An environment's snapshot; ``keep``: the answer kept for reads offline, and a
+        server out of reach answered from such a copy."""
         params: dict[str, Any] = (
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
-        path = f"{self.project_path(project)}/environments/{environment}/snapshot"
+        path = self._snapshot_path(project, environment)
         try:
             data = self.api.request("GET", path, params=params)
         except errors.UnreachableError as error:
-            if self._cache is None or isinstance(error, errors.NotAnEnvkeepRoute):
+            if self._cache is None or not keep or isinstance(error, errors.NotAnEnvkeepRoute):
                 raise  # a kept copy stands in for a server out of reach, not a wrong URL
             # Its role is the one held then: a write is not judged by it (`write_role`).
             data = {**self._cache.load(path, services, error), "role": None}
+            self.read_kept_copy = True
         except (errors.PermissionDenied, errors.NotFoundError):
             if self._cache is not None:  # refused now: no copy may serve it offline
                 self._cache.forget(path)
             raise
         else:
-            if self._cache is not None:
+            if self._cache is not None and keep:
                 self._cache.save(path, services, data)
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
@@ -412,7 +427,25 @@ class HttpBackend:
             f"{self.project_path(project)}/environments/{environment}/secrets",
             json=_dump(body),
         )
-        return int(read_answer(schemas.Revision, data).revision)
+        revision = int(read_answer(schemas.Revision, data).revision)
+        self._refresh_kept(project, environment)
+        return revision
+
+    def _snapshot_path(self, project: str, environment: str) -> str:
+        return f"{self.project_path(project)}/environments/{environment}/snapshot"
+
+    def _refresh_kept(self, project: str, environment: str) -> None:
+        """After a write, the copy kept of the environment for reads offline (if any) read
+        again, every scope: one from before the write would serve its old values, and miss its
+        new names, to the writer's own next read with the server down. A copy that cannot be
+        read again is deleted instead."""
+        path = self._snapshot_path(project, environment)
+        if self._cache is None or not self._cache.holds_copies(path):
+            return
+        try:
+            self._read_snapshot(project, environment, None, keep=True)
+        except errors.EnvkeepError:
+            self._cache.forget(path)
 
     def secret_history(
         self, project: str, environment: str, secret_id: str

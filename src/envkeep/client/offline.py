@@ -112,6 +112,10 @@ class SnapshotCache:
     limit: OfflineLimit = READS_LIMIT
     notify: Callable[[str], None] | None = None
     clock: Callable[[], float] = time.time
+    # Whether reads keep copies and may fall back to one: not a command that writes, which
+    # serves none and keeps none of its own reads, but reads again what it wrote where a
+    # copy of it is kept (`HttpBackend._refresh_kept`).
+    loads: bool = True
 
     def _folder(self, environment: str) -> Path:
         return self.directory / _digest(environment, 32)
@@ -134,6 +138,10 @@ class SnapshotCache:
             other = _read(path)
             if path != kept.path and (other is None or kept.supersedes(other)):
                 path.unlink(missing_ok=True)  # unreadable ones too: damaged, or an older format
+
+    def holds_copies(self, environment: str) -> bool:
+        """Whether any answer of ``environment`` is kept."""
+        return any(self._folder(environment).glob("*.json"))
 
     def forget(self, environment: str) -> None:
         """Delete every answer kept of ``environment``, whatever scopes it read: the server

@@ -86,7 +86,17 @@ def _not_found(
         hint = f"set it with: envkeep set {name}=VALUE {flags}"
     near = f" (did you mean {', '.join(missing.close)}?)" if missing.close else ""
     where = _scope_text(service or SHARED)
+    if _read_kept_copy(ctx):
+        hint = f"the server is out of reach, and the copy kept here may predate it; {hint}"
     return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+
+
+def _read_kept_copy(ctx: ClientContext) -> bool:
+    """Whether this command read a copy kept offline (which holds no name set since)."""
+    from envkeep.client.http import HttpBackend
+
+    backend = ctx.backend
+    return isinstance(backend, HttpBackend) and backend.read_kept_copy
 
 
 def _deleted(
