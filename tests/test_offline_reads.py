@@ -99,9 +99,9 @@ def test_history_while_the_server_is_down_says_it_needs_the_server(offline: Offl
 
 def test_a_write_reads_again_the_copy_kept_of_what_it_wrote(tmp_path: Path) -> None:
     """The copy kept for reads offline follows the writer's own writes: a `set` after the last
-    read (`export`, `run`: reads keep the copy) reads its environment again, so with the server down the
-    writer gets the value they set, and a name they added; a name the copy lacks says that
-    the copy may predate it; the fallback is said once a command."""
+    read (`export`, `run`: reads keep the copy) reads its environment again, so with the server
+    down the writer gets the value they set, and a name they added; a name the copy lacks says
+    that the copy may predate it; the fallback is said once a command."""
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     server = start_server(tmp_path / "srv")
