@@ -143,6 +143,7 @@ JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "history": ("history", "PORT", "--env", "dev", "--service", "api", "--json"),
     "identity show": ("identity", "show", "--json"),
     "list": ("list", "--env", "dev", "--service", "web", "--json"),
+    "project list": ("project", "list", "--json"),
     "schema show": ("schema", "show", "api", "--json"),
     "service list": ("service", "list", "--json"),
     "template list": ("template", "list", "--json"),

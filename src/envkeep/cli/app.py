@@ -23,6 +23,7 @@ _RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": Tru
 # (name, module in envkeep.cli, attribute, a group?), in the order `envkeep --help` lists them
 _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("init", "project_cmds", "init", False),
+    ("project", "project_list_cmd", "project_app", True),
     ("service", "project_cmds", "service_app", True),
     ("init-service", "project_cmds", "init_service", False),
     ("env", "env_cmds", "env_app", True),

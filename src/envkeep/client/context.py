@@ -340,7 +340,8 @@ class ClientContext:
         if path is None:
             raise UsageError(
                 f"no {FILENAME} found in {self.cwd} or its parents",
-                hint="create a project with: envkeep init NAME (or name one: ENVKEEP_PROJECT)",
+                hint="set up a project here with: envkeep init NAME (or name one:"
+                " ENVKEEP_PROJECT); the projects you can use: envkeep project list",
             )
         return load_project_file(path)
 

@@ -331,6 +331,10 @@ class HttpBackend:
             views.ProjectView(**created.project.model_dump()), tuple(created.environments)
         )
 
+    def list_projects(self) -> list[str]:
+        data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/projects")
+        return [read_answer(schemas.Project, item).name for item in data]
+
     def add_service(
         self, project: str, name: str, *, path: str | None, schema_path: str | None
     ) -> views.ServiceView:

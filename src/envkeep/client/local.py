@@ -176,6 +176,11 @@ class LocalBackend:
 
         return self._call(create_project, name=name, environments=environments)
 
+    def list_projects(self) -> list[str]:
+        from envkeep.app.projects import list_projects
+
+        return [p.name for p in self._call(list_projects)]
+
     def add_service(
         self, project: str, name: str, *, path: str | None, schema_path: str | None
     ) -> ServiceView:
