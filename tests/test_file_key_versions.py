@@ -177,7 +177,10 @@ def test_re_encrypting_needs_the_old_key_and_leaves_the_file_when_refused(story:
     refused = story.refused_reencryption
     assert refused.returncode == 4, refused.stderr
     after_revocation = REFUSED.replace("is 2); you hold only version 2", "is 3); you hold only")
-    assert refused.stderr.splitlines()[-2:] == [f"{after_revocation} versions 2, 3", REFUSED_HINT]
+    assert refused.stderr.splitlines()[-2:] == [
+        f"{after_revocation} versions 2, 3; nothing was written",
+        REFUSED_HINT,
+    ]
     assert story.encrypted["refused"] == story.encrypted["before"]
 
 

@@ -60,7 +60,7 @@ def test_a_joined_member_is_sealed_the_invites_keys_by_member_seal_alone(
 
     assert "Once they join, envkeep member seal bob@seal.io gives them the keys" in said, said
     assert "member grant" not in said, said
-    assert "until an admin seals it the keys: envkeep member seal bob@seal.io\n" in listed.stderr
+    assert "until an admin seals them the keys: envkeep member seal bob@seal.io\n" in listed.stderr
     assert sealed.returncode == 0, sealed.stderr
     assert sealed.stderr == "sealed 3 environment keys to bob@seal.io (write on shop)\n"
     assert _ok(bob, work, "get", "DB", "--env", "staging") == "first\n"

@@ -268,7 +268,7 @@ def test_a_file_that_does_not_open_leaves_the_ones_before_it_as_they_were(
     refused = envkeep("reencrypt", "--new-passphrase", "a.env.enc", "c.env.enc", env=CHANGE)
 
     assert refused.code == 4, refused.describe()
-    assert_one_line_error(refused, "c.env.enc: wrong passphrase")
+    assert_one_line_error(refused, "c.env.enc: wrong passphrase", "; nothing was written")
     assert first.read_bytes() == text
     assert _decrypted_with(envkeep, first, PASSPHRASE["ENVKEEP_FILE_PASSPHRASE"]) == ORIGINAL
 

@@ -215,9 +215,18 @@ def _notes(found: list[dict[str, Any]]) -> None:
     owed = {m["principal"]["id"]: m["principal"] for m in found if m.get("keys_missing")}
     for principal in owed.values():
         output.done(
-            f"{shown_member(principal)} cannot decrypt what its role opens"
-            " until an admin seals it the keys: " + member_seal.seal_command(member_name(principal))
+            f"{shown_member(principal)} cannot decrypt what {_their(principal)} role opens until"
+            f" an admin seals {_them(principal)} the keys: "
+            + member_seal.seal_command(member_name(principal))
         )
+
+
+def _their(principal: dict[str, Any]) -> str:
+    return "its" if principal.get("kind") == "service" else "their"
+
+
+def _them(principal: dict[str, Any]) -> str:
+    return "it" if principal.get("kind") == "service" else "them"
 
 
 @member_app.command("verify")

@@ -190,6 +190,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     Example: envkeep server migrate --db postgresql://envkeep@db/envkeep
     """
     from envkeep.api.serve import migrate as run_migrations
+    from envkeep.api.serve import shown_url
     from envkeep.core.files import make_private_directory
 
     database = subcommand_database(ctx, config, db=db)
@@ -199,7 +200,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
         make_private_directory(settings.home / "server")
     before, after = run_migrations(database)
     _warn_of_loose_file(database)
-    output.done(f"database schema: {before or 'empty'} -> {after}")
+    output.done(f"database schema: {before or 'empty'} -> {after} ({shown_url(database)})")
 
 
 def _warn_of_loose_file(database: str) -> None:

@@ -85,7 +85,12 @@ def reencrypt_files(
     file whose text changed since it was read is left as it is (the edit is not lost), and a
     stop at any file names those re-encrypted already.
     """
-    planned = [_planned(ctx, path, change) for path in _distinct(paths)]
+    try:
+        planned = [_planned(ctx, path, change) for path in _distinct(paths)]
+    except EnvkeepError as error:  # a file that does not open: say that none was written
+        if "nothing was written" not in error.message:
+            error.message += "; nothing was written"
+        raise
     written: list[Path] = []
     for plan in planned:
         if plan.text is None:
