@@ -103,5 +103,14 @@ def rotate(
 
 @router.get("/token/self")
 def token_self(call: AuthedCall) -> schemas.TokenSelf:
-    """A service account's wrapped keys and workspace."""
-    return schemas.TokenSelf.model_validate(tokens.token_self(call))
+    """A service account's wrapped keys and workspace, and the scopes its roles lie in."""
+    found = tokens.token_self(call)
+    scopes = [schemas.TokenScope(project=p, environment=e) for p, e in found.scopes]
+    return schemas.TokenSelf(
+        principal_id=found.principal_id,
+        workspace_id=found.workspace_id,
+        wrapped_private_keys=found.wrapped_private_keys,
+        encryption_public=found.encryption_public,
+        signing_public=found.signing_public,
+        scopes=scopes,
+    )

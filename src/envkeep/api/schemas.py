@@ -422,12 +422,20 @@ class TokenRotated(Body):
     at_maximum: bool = False  # the server's maximum lifetime chose it (capped, or none asked)
 
 
+class TokenScope(Body):
+    project: str | None  # None: the whole workspace
+    environment: str | None  # None: every environment of the project
+
+
 class TokenSelf(Body):
     principal_id: str
     workspace_id: str
     wrapped_private_keys: B64
     encryption_public: B64
     signing_public: B64
+    # Where its roles lie: a command run with the token outside a checkout takes its project
+    # (and environment) from them when they name one. Left out by servers before it.
+    scopes: list[TokenScope] = []
 
 
 class PassphraseChange(Body):

@@ -111,13 +111,16 @@ class ServiceAccountView:
 
 @dataclass(frozen=True)
 class TokenSelf:
-    """What a token's holder needs to unwrap its keys."""
+    """What a token's holder needs to unwrap its keys, and the scopes its roles lie in (by
+    name: project and environment, None for all of it), from which a command run with the
+    token and no checkout takes its project and environment."""
 
     principal_id: str
     workspace_id: str
     wrapped_private_keys: bytes
     encryption_public: bytes
     signing_public: bytes
+    scopes: tuple[tuple[str | None, str | None], ...] = ()
 
 
 # A new token's name (tokens named otherwise before this rule keep their names, and rotate).
@@ -329,15 +332,30 @@ def _revoked_already(label: str) -> EnvkeepError:
 def token_self(call: Call) -> TokenSelf:
     """A service account's own wrapped keys and workspace."""
     account = call.session.get(Principal, call.actor.principal_id)
-    binding = call.session.scalar(
-        select(RoleBinding).where(RoleBinding.principal_id == call.actor.principal_id).limit(1)
+    bindings = list(
+        call.session.scalars(
+            select(RoleBinding)
+            .where(RoleBinding.principal_id == call.actor.principal_id)
+            .order_by(RoleBinding.id)
+        )
     )
-    if account is None or account.kind != "service" or binding is None:
+    if account is None or account.kind != "service" or not bindings:
         raise NotFoundError("this is not a service-account token with a role")
+    workspace_id = bindings[0].workspace_id
+    projects, envs = names_in_workspace(call, workspace_id)
+    scopes = {
+        (
+            projects.get(b.project_id) if b.project_id else None,
+            envs.get(b.environment_id) if b.environment_id else None,
+        )
+        for b in bindings
+        if b.workspace_id == workspace_id
+    }
     return TokenSelf(
         account.id,
-        binding.workspace_id,
+        workspace_id,
         account.wrapped_private_keys or b"",
         account.encryption_public,
         account.signing_public,
+        tuple(sorted(scopes, key=lambda s: (s[0] or "", s[1] or ""))),
     )

@@ -133,14 +133,22 @@ class ClientContext:
             return self._token_login[0]
         return load_session(self.settings)
 
+    @property
+    def token_scopes(self) -> tuple[tuple[str | None, str | None], ...]:
+        """ENVKEEP_TOKEN's: the scopes its roles lie in, (project, environment) by name (None:
+        all of it); none without a token, or from a server from before it said."""
+        return self._token_login[2] if self.settings.token else ()
+
     @cached_property
-    def _token_login(self) -> tuple[ServerSession, Identity]:
+    def _token_login(
+        self,
+    ) -> tuple[ServerSession, Identity, tuple[tuple[str | None, str | None], ...]]:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
         from envkeep.client.accounts import ServerSession
         from envkeep.client.identity import IdentityRecord
         from envkeep.client.tokens import token_identity
 
-        url = self.settings.server or (self.project_file.server if self.has_checkout else None)
+        url = self.settings.server or (self._checkout_file.server if self.has_checkout else None)
         token = self.settings.token or ""
         if url is None:
             raise UsageError(
@@ -148,7 +156,7 @@ class ClientContext:
                 hint="set ENVKEEP_SERVER, or use a project with server =",
             )
         try:
-            principal_id, workspace_id, keys = token_identity(url.rstrip("/"), token)
+            principal_id, workspace_id, keys, scopes = token_identity(url.rstrip("/"), token)
         except UnreachableError as error:
             if not isinstance(error, NotAnEnvkeepRoute):  # a wrong URL is not about copies
                 kept = "a token's keys come from the server each time, so with ENVKEEP_TOKEN"
@@ -160,7 +168,7 @@ class ClientContext:
             url.rstrip("/"), "service account", principal_id, workspace_id, token
         )
         record = IdentityRecord(principal_id, "service account", keys.public(), "memory", None)
-        return session, Identity(record, keys)
+        return session, Identity(record, keys), scopes
 
     def _server_session(self, url: str) -> ServerSession:
         session = self.session
@@ -333,23 +341,51 @@ class ClientContext:
     @cached_property
     def project_file(self) -> ProjectFile:
         path = find_project_file(self.cwd)
-        if path is None and self.settings.project:
-            # No checkout at hand (a CI job, a container): the project by name, on the server
-            # ENVKEEP_SERVER names, with no services, templates or schemas declared.
-            return ProjectFile(self.settings.project, self.cwd, server=self.settings.server)
-        if path is None:
+        if path is not None:
+            return self._checkout_file
+        # No checkout at hand (a CI job, a container): the project by name (ENVKEEP_PROJECT,
+        # else the one project ENVKEEP_TOKEN's roles lie in), on the server ENVKEEP_SERVER
+        # names, with no services, templates or schemas declared.
+        project = self.settings.project or self._token_project()
+        if project is None:
             raise UsageError(
                 f"no {FILENAME} found in {self.cwd} or its parents",
                 hint="set up a project here with: envkeep init NAME (or name one:"
                 " ENVKEEP_PROJECT); the projects you can use: envkeep project list",
             )
+        return ProjectFile(project, self.cwd, server=self.settings.server)
+
+    @cached_property
+    def _checkout_file(self) -> ProjectFile:
+        path = find_project_file(self.cwd)
+        if path is None:
+            raise UsageError(f"no {FILENAME} found in {self.cwd} or its parents")
         return load_project_file(path)
+
+    def _token_project(self) -> str | None:
+        """The one project ENVKEEP_TOKEN's roles lie in, when it has a server to ask and its
+        roles name one (not the whole workspace, not two projects)."""
+        if not self.settings.token or not self.settings.server:
+            return None
+        projects = {project for project, _environment in self.token_scopes}
+        return next(iter(projects)) if len(projects) == 1 and None not in projects else None
+
+    def token_environment(self, project: str) -> str | None:
+        """The one environment of ``project`` ENVKEEP_TOKEN's roles open, when they open one
+        alone (a token for staging runs against staging without --env)."""
+        if not self.settings.token:
+            return None
+        environments = {e for p, e in self.token_scopes if p is None or p == project}
+        if len(environments) != 1 or None in environments:
+            return None
+        return next(iter(environments))
 
     def default_env(self, env: str | None) -> str:
         """The environment named on the command line, else the project's default."""
         if env is None:
             self.env_defaulted = True
-            return self.project_file.default_env
+            project = self.project_file
+            return self.token_environment(project.project) or project.default_env
         if not env:
             raise UsageError("--env needs a name", hint="leave it out for the project's default")
         return env

@@ -362,8 +362,13 @@ def revoke_token(
     return TokenRevoked(done.rotated, done.tokens, left=tuple(left))
 
 
-def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:
-    """(principal id, workspace id, private keys) of a token, unwrapped here."""
+TokenScopes = tuple[tuple[str | None, str | None], ...]
+
+
+def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys, TokenScopes]:
+    """(principal id, workspace id, private keys, scopes) of a token, its keys unwrapped
+    here; the scopes its roles lie in, (project, environment) by name, None for all of it
+    (none from a server from before it said)."""
     from envkeep.client.http import ApiClient
 
     principal_id, secret = parse_token(token)
@@ -377,4 +382,19 @@ def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys]:
         data["signing_public"]
     ):
         raise NotAuthenticated("the server's answer does not match this token")
-    return principal_id, str(data["workspace_id"]), keys
+    return principal_id, str(data["workspace_id"]), keys, _scopes(data.get("scopes"))
+
+
+def _scopes(found: object) -> TokenScopes:
+    """The scopes of a token's answer, read leniently: none for anything unexpected."""
+    if not isinstance(found, list):
+        return ()
+    scopes = []
+    for item in found:
+        if not isinstance(item, dict):
+            return ()
+        project, environment = item.get("project"), item.get("environment")
+        if not all(v is None or isinstance(v, str) for v in (project, environment)):
+            return ()
+        scopes.append((project, environment))
+    return tuple(scopes)
