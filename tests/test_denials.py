@@ -58,3 +58,23 @@ def test_a_refusal_names_a_project_only_in_the_workspace_its_event_goes_to() -> 
     assert _project_of(params, "ws-b", route, {}) is None
     assert _project_of({"workspace_id": "ws-a"}, "ws-a", audit, query) == "shop"
     assert _project_of({"workspace_id": "ws-a"}, "ws-a", audit, {}) is None
+
+
+def test_a_403s_event_names_the_role_it_asked_for_and_nothing_the_caller_chose() -> None:
+    from envkeep.api.denials import _details, note_refusal
+    from envkeep.core.errors import PermissionDenied
+
+    asked: dict[str, object] = {}
+    note_refusal(asked, PermissionDenied("needs write", needed="write"))
+    odd: dict[str, object] = {}
+    note_refusal(odd, PermissionDenied("needs something", needed="superuser"))
+    found = asked["state"]["refusal_needed"]  # type: ignore[index]
+
+    assert _details("POST", "/r", 403, found) == {
+        "method": "POST",
+        "route": "/r",
+        "needed": "write",
+    }
+    assert _details("GET", "/r", 404, found) == {"method": "GET", "route": "/r", "status": 404}
+    assert "state" not in odd  # only read, write and admin are roles
+    assert _details("POST", "/r", 403, "superuser") == {"method": "POST", "route": "/r"}

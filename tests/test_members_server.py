@@ -444,9 +444,9 @@ def test_a_token_reads_without_a_project_file_given_the_project_and_server(
         admin, work, "token", "create", "ci", "--project", "shop", "--env", "staging"
     ).strip()
     as_ci = {"ENVKEEP_TOKEN": token, "ENVKEEP_SERVER": server.url}
-    missing = _cli(ci, bare, "get", "API_KEY", "--env", "staging", **as_ci)
-    assert missing.returncode == 2
-    assert "ENVKEEP_PROJECT" in missing.stderr
+    # The token's one project stands for ENVKEEP_PROJECT (tests/test_token_scope_defaults.py).
+    implied = _process_ok(ci, bare, "get", "API_KEY", "--env", "staging", **as_ci)
+    assert implied == "staging-key\n"
     named = {**as_ci, "ENVKEEP_PROJECT": "shop"}
     assert _process_ok(ci, bare, "get", "API_KEY", "--env", "staging", **named) == "staging-key\n"
     exported = _process_ok(ci, bare, "export", "--env", "staging", "--format", "json", **named)
@@ -651,6 +651,7 @@ def test_a_members_refused_request_is_in_the_audit_trail_and_the_chain_holds(
         "route": "/v1/workspaces/{workspace_id}/projects/{project}/environments/{environment}"
         "/secrets",
         "project_id": denied[0]["project_id"],  # shop's, hashed with the rest
+        "needed": "write",  # the role the refusal asked for
     }
     assert denied[0]["ip"] == "127.0.0.1"
     assert denied[0]["request_id"]

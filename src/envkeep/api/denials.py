@@ -29,7 +29,8 @@ them all) is a typo of someone who may look, and is not recorded.
 
 The event names what the request aimed at as other events do (``project/environment``, from
 the route's parameters, cut short and printable), and the method and route template in its
-details: never the raw path, whose text the caller chose.
+details: never the raw path, whose text the caller chose; a 403's details add the role it asked
+for (``needed``: read, write or admin), so an admin sees what was missing.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import structlog
 from envkeep.api.deps import run_for
 from envkeep.app.audit import record_denied
 from envkeep.app.ports import Actor
-from envkeep.core.errors import ProjectNotFound
+from envkeep.core.errors import PermissionDenied, ProjectNotFound
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 PER_MINUTE = 10
 REFUSALS = frozenset({401, 403, 404})  # the statuses ``Observe`` hands to ``record_refusal``
 _CONCEALED = "concealed_refusal"  # on a request's state: its 404 stands for a refusal
+_NEEDED = "refusal_needed"  # on a request's state: the role its 403 asked for
+_ROLES = frozenset({"read", "write", "admin"})
 _RECORDED_READS = ("/snapshot", "/versions", "/audit")
 _NAME = 64  # characters of a name kept in the target
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
@@ -108,17 +111,23 @@ def _target(params: dict[str, Any], route: str) -> str:
 
 def note_refusal(scope: Scope, error: Exception) -> None:
     """Mark the request as refused when ``error``, about to be answered, is a 404 that hides
-    a project (``ProjectNotFound.conceals``): ``record_refusal`` records it then."""
+    a project (``ProjectNotFound.conceals``): ``record_refusal`` records it then; and keep
+    the role a 403 asked for (``PermissionDenied.needed``), which its event names."""
     if isinstance(error, ProjectNotFound) and error.conceals:
         scope.setdefault("state", {})[_CONCEALED] = True
+    elif isinstance(error, PermissionDenied) and error.needed in _ROLES:
+        scope.setdefault("state", {})[_NEEDED] = error.needed
 
 
-def _details(method: str, route: str, status: int) -> dict[str, object]:
+def _details(method: str, route: str, status: int, needed: object = None) -> dict[str, object]:
     """The refused request's method and route template; a 404's status too, so an admin
-    sees the caller was told nothing exists (not whether it does)."""
+    sees the caller was told nothing exists (not whether it does); and the role a 403 asked
+    for (``needed``: read, write or admin), where the refusal named one."""
     found: dict[str, object] = {"method": method, "route": route}
     if status == 404:
         found["status"] = status
+    if status == 403 and needed in _ROLES:
+        found["needed"] = needed
     return found
 
 
@@ -166,7 +175,7 @@ async def record_refusal(
         record_denied,
         workspace_id=workspace_id,
         target=_target(params, route),
-        details=_details(method, route, status),
+        details=_details(method, route, status, found.get(_NEEDED)),
         project=_project_of(params, workspace_id, route, scope),  # its admin reads the event
     )
     try:
