@@ -96,3 +96,15 @@ def test_bootstrap_of_a_database_never_migrated_leaves_no_file_and_says_to_migra
         assert f"there is no database at {fresh}: it was never migrated" in done.stderr
         assert f"hint: make it with: envkeep server migrate --db {database}" in done.stderr
         assert not fresh.exists()
+
+
+def test_a_database_url_is_shown_without_its_password_in_userinfo_or_query() -> None:
+    from envkeep.api.serve import shown_url
+
+    assert shown_url("postgresql://u:s3cret@db/envkeep") == "postgresql://…@db/envkeep"
+    assert shown_url("postgresql://db/envkeep?user=u&password=s3cret") == (
+        "postgresql://db/envkeep?…"
+    )
+    assert shown_url("sqlite:////var/lib/envkeep/server.db") == (
+        "sqlite:////var/lib/envkeep/server.db"
+    )

@@ -95,3 +95,48 @@ def test_a_token_for_the_whole_workspace_implies_no_project(shop: Shop) -> None:
     assert code == 2, err
     assert f"no envkeep.toml found in {shop.empty}" in err
     assert named[:2] == (0, "staging-db\n"), named[2]
+
+
+def test_a_token_for_two_environments_implies_none_of_them(shop: Shop) -> None:
+    made = _cli(
+        shop.alice, shop.work, "token", "create", "ci-two", "--project", "shop", "--env", "dev",
+        "--role", "read",
+    )  # fmt: skip
+    token = made.stdout.strip()
+    staging = ("--project", "shop", "--env", "staging")
+    _ok(shop.alice, shop.work, "member", "grant", "ci-two", "read", *staging)
+
+    code, out, err = shop.get(token, shop.empty)  # the project's default: dev
+    assert (code, out) == (0, "dev-db\n"), err
+
+
+def test_a_write_says_which_environment_the_token_chose(shop: Shop) -> None:
+    writer = _cli(
+        shop.alice, shop.work, "token", "create", "ci-writer", "--project", "shop", "--env",
+        "staging", "--role", "write",
+    )  # fmt: skip
+    done = _cli(
+        shop.empty.parent / "ci-writer",
+        shop.empty,
+        "set",
+        "FLAG=on",
+        ENVKEEP_TOKEN=writer.stdout.strip(),
+        ENVKEEP_SERVER=shop.server.url,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "note: environment 'staging', the one ENVKEEP_TOKEN's roles open" in done.stderr
+    assert _ok(shop.alice, shop.work, "get", "FLAG", "--env", "staging") == "on\n"
+
+
+def test_a_token_in_the_shell_is_ignored_by_a_checkout_on_the_embedded_store(
+    shop: Shop, tmp_path: Path
+) -> None:
+    home, local = tmp_path / "home", tmp_path / "local"
+    local.mkdir()
+    _ok(home, local, "init", "solo", "--local")
+    _ok(home, local, "set", "A=1")
+
+    done = _cli(home, local, "get", "A", ENVKEEP_TOKEN=shop.staging)
+
+    assert (done.returncode, done.stdout) == (0, "1\n"), done.stderr

@@ -313,8 +313,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
-    """A real `envkeep server` process (SQLite), for the whole session."""
-    server = start_server(tmp_path_factory.mktemp("team"))
+    """A real `envkeep server` process (SQLite), for the whole session. Every CLI test of
+    both workers comes from 127.0.0.1, several commands at once, each a few requests (a write
+    reads its environment again where a copy is kept): the per-address limit (50 a second by
+    default; the limits have tests of their own) is raised so that it throttles none of them."""
+    server = start_server(tmp_path_factory.mktemp("team"), None, "--rate", "1000")
     yield server
     try:
         # The whole suite ran against it: no name or value it stored shows in clear anywhere.

@@ -75,8 +75,12 @@ def results(
     ci = _ci_environment(envkeep, homes)
     started = {f"bare {k}": envkeep.popen(*args, cwd=bare, env=ci) for k, args in BARE.items()}
     started |= {f"checkout {k}": envkeep.popen(*args) for k, args in CHECKOUT.items()}
-    unnamed = {**ci, "ENVKEEP_PROJECT": None}  # neither a checkout nor a project's name
+    # Neither a checkout nor a project's name (nor a token, whose one project would name it).
+    unnamed = {**ci, "ENVKEEP_PROJECT": None, "ENVKEEP_TOKEN": None, "ENVKEEP_SERVER": None}
     started["bare unnamed"] = envkeep.popen(*BARE["export"], cwd=bare, env=unnamed)
+    if homes.server is not None:  # the token's one project stands for ENVKEEP_PROJECT
+        by_token = {**ci, "ENVKEEP_PROJECT": None}
+        started["bare token"] = envkeep.popen(*BARE["export"], cwd=bare, env=by_token)
     return collect(started)
 
 
@@ -146,6 +150,16 @@ def test_an_error_before_any_value_is_read_comes_without_the_checkout_note(
     for refused in (unnamed, results["bare export typo"], results["bare run typo"]):
         assert checkout_notes(refused) == [], refused.describe()
         assert refused.stdout == ""
+
+
+def test_a_tokens_one_project_names_the_project_where_nothing_else_does(
+    results: dict[str, Result], homes: Homes
+) -> None:
+    if homes.server is None:
+        pytest.skip("team server only: tokens")
+    by_token, named = results["bare token"], results["bare export"]
+    assert by_token.code == named.code == 0, by_token.describe()
+    assert by_token.stdout == named.stdout
 
 
 def test_a_reference_into_a_template_fails_after_the_note_that_explains_it(

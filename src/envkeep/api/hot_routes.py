@@ -40,7 +40,7 @@ _PATH = re.compile(
 )
 _BOOLEANS = {"true": True, "false": False}
 _COMMAND = HEADER.lower().encode()
-_WANTED = (b"authorization", b"if-match", b"content-type", _COMMAND)
+_WANTED = frozenset((b"authorization", b"if-match", b"content-type", _COMMAND))
 
 
 def _headers(scope: Scope) -> dict[bytes, str]:

@@ -32,9 +32,12 @@ if TYPE_CHECKING:
 
 
 def shown_url(url: str) -> str:
-    """A database URL as messages show it: without its password (or anything before ``@``)."""
+    """A database URL as messages show it: without its password (or anything before ``@``),
+    nor its query, which may hold one (``?password=…``)."""
+    url, query, _ = url.partition("?")
     head, at, tail = url.rpartition("@")
-    return f"{head.split('://')[0]}://…@{tail}" if at else url
+    shown = f"{head.split('://')[0]}://…@{tail}" if at else url
+    return f"{shown}?…" if query else shown
 
 
 SUPPORTED = "sqlite:///PATH (a file) or postgresql://USER@HOST/NAME"

@@ -350,6 +350,9 @@ def token_self(call: Call) -> TokenSelf:
         )
         for b in bindings
         if b.workspace_id == workspace_id
+        # a name not found (gone meanwhile) would read as a wider scope: left out instead
+        and (b.project_id is None or b.project_id in projects)
+        and (b.environment_id is None or b.environment_id in envs)
     }
     return TokenSelf(
         account.id,

@@ -372,8 +372,9 @@ class ClientContext:
 
     def token_environment(self, project: str) -> str | None:
         """The one environment of ``project`` ENVKEEP_TOKEN's roles open, when they open one
-        alone (a token for staging runs against staging without --env)."""
-        if not self.settings.token:
+        alone (a token for staging runs against staging without --env); None where the token
+        is not in use (a checkout on the embedded store ignores it)."""
+        if not self.settings.token or self.server_url is None:
             return None
         environments = {e for p, e in self.token_scopes if p is None or p == project}
         if len(environments) != 1 or None in environments:
@@ -385,7 +386,15 @@ class ClientContext:
         if env is None:
             self.env_defaulted = True
             project = self.project_file
-            return self.token_environment(project.project) or project.default_env
+            implied = self.token_environment(project.project)
+            if implied is None:
+                return project.default_env
+            if not self.offline_reads:  # a write: say where it goes, as --env would have
+                self.warn_once(
+                    f"note: environment '{implied}', the one ENVKEEP_TOKEN's roles open"
+                    " (--env names another)"
+                )
+            return implied
         if not env:
             raise UsageError("--env needs a name", hint="leave it out for the project's default")
         return env

@@ -379,21 +379,27 @@ class HttpBackend:
         data = self.api.request(
             "PATCH", f"{self.project_path(project)}/environments/{name}", json=_dump(body)
         )
+        if rename is not None and self._cache is not None:  # the old name stands for no copy
+            self._cache.forget(self._snapshot_path(project, name))
         return _environment(read_answer(schemas.Environment, data))
 
     def read_environment(
         self, project: str, environment: str, services: Sequence[str] | None
     ) -> views.EnvironmentSnapshot:
-        cache = self._cache
-        return self._read_snapshot(
-            project, environment, services, keep=cache is not None and cache.loads
-        )
+        kept = self._cache is not None and self._cache.loads
+        return self._read_snapshot(project, environment, services, save=kept, fall_back=kept)
 
     def _read_snapshot(
-        self, project: str, environment: str, services: Sequence[str] | None, *, keep: bool
+        self,
+        project: str,
+        environment: str,
+        services: Sequence[str] | None,
+        *,
+        save: bool,
+        fall_back: bool,
     ) -> views.EnvironmentSnapshot:
-        """An environment's snapshot; ``keep``: the answer kept for reads offline, and a
-        server out of reach answered from such a copy."""
+        """An environment's snapshot; ``save``: the answer kept for reads offline;
+        ``fall_back``: a server out of reach answered from such a copy."""
         params: dict[str, Any] = (
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
@@ -401,7 +407,7 @@ class HttpBackend:
         try:
             data = self.api.request("GET", path, params=params)
         except errors.UnreachableError as error:
-            if self._cache is None or not keep or isinstance(error, errors.NotAnEnvkeepRoute):
+            if self._cache is None or not fall_back or isinstance(error, errors.NotAnEnvkeepRoute):
                 raise  # a kept copy stands in for a server out of reach, not a wrong URL
             # Its role is the one held then: a write is not judged by it (`write_role`).
             data = {**self._cache.load(path, services, error), "role": None}
@@ -411,7 +417,7 @@ class HttpBackend:
                 self._cache.forget(path)
             raise
         else:
-            if self._cache is not None and keep:
+            if self._cache is not None and save:
                 self._cache.save(path, services, data)
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
@@ -447,8 +453,8 @@ class HttpBackend:
         if self._cache is None or not self._cache.holds_copies(path):
             return
         try:
-            self._read_snapshot(project, environment, None, keep=True)
-        except errors.EnvkeepError:
+            self._read_snapshot(project, environment, None, save=True, fall_back=False)
+        except Exception:  # noqa: BLE001 - the write stands; only its copy is in doubt
             self._cache.forget(path)
 
     def secret_history(
