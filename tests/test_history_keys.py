@@ -103,6 +103,11 @@ def test_a_member_granted_later_sees_what_it_holds_keys_for_and_the_rest_as_seal
     )
     values = [e.get("value") for e in json.loads(revealed)]
     assert values == [None, None, "two", "three"]
+    # v3 follows a version carol cannot open: she cannot tell a rotation's copy from a
+    # change, and is not told it was either.
+    assert [e["after_sealed"] for e in carol] == [None, None, 2, None]
+    table = _ok(team.root / "carol", team.work, "history", "API_KEY", "--env", "dev")
+    assert "under key v2: a key rotation's copy of v2 or a change (v2 is sealed to you)" in table
 
 
 def test_rolling_back_to_a_sealed_version_says_why_and_writes_nothing(team: Team) -> None:

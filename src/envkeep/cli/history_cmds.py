@@ -73,6 +73,7 @@ def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:
         "key_version": entry.key_version,
         "state": entry.state,
         "same_as": entry.same_as,
+        "after_sealed": entry.after_sealed,
     } | shown
 
 

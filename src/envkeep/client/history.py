@@ -39,6 +39,8 @@ class HistoryEntry:
     """One version of a variable. ``value`` None: deleted in this version, or (``sealed``)
     under a data key version the reader holds no share of. ``rekeyed``: a key rotation wrote
     the previous version's value again under key ``key_version``, nothing changed.
+    ``after_sealed``: the first version under a newer key after one sealed to the reader, which
+    may be a rotation's re-encryption as well as a change (the reader cannot compare them).
     ``same_as``: a write that set the value an earlier version first held (a rollback's, or
     a promotion's of that value), that version."""
 
@@ -50,6 +52,7 @@ class HistoryEntry:
     sealed: bool = False
     rekeyed: bool = False
     same_as: int | None = None
+    after_sealed: int | None = None  # the sealed version before it, when it is one
 
     @property
     def state(self) -> str:
@@ -67,6 +70,11 @@ class HistoryEntry:
             return f"sealed under key v{self.key_version}, which was not shared with you"
         if self.rekeyed:
             return f"re-encrypted under key v{self.key_version} (key rotation)"
+        if self.after_sealed is not None:
+            return (
+                f"under key v{self.key_version}: a key rotation's copy of v{self.after_sealed}"
+                f" or a change (v{self.after_sealed} is sealed to you)"
+            )
         if self.same_as is not None:
             return f"the value of v{self.same_as} again"
         return None
@@ -210,5 +218,9 @@ def _mark_rekeyed(entries: list[HistoryEntry]) -> list[HistoryEntry]:
     for before, entry in itertools.pairwise(entries):
         same = not before.sealed and not entry.sealed and before.value == entry.value
         rekeyed = same and entry.key_version > before.key_version
-        marked.append(replace(entry, rekeyed=rekeyed))
+        # A newer key after a version the reader cannot open: a rotation's copy looks like a
+        # change from here, so it is not called one.
+        unknown = before.sealed and not entry.sealed and entry.key_version > before.key_version
+        after = before.version if unknown else None
+        marked.append(replace(entry, rekeyed=rekeyed, after_sealed=after))
     return marked
