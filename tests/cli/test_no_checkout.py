@@ -34,6 +34,7 @@ PRINT = (sys.executable, "-c", PRINT_ENV, "API_URL")
 BARE: dict[str, tuple[str, ...]] = {
     "validate": ("validate", "--env", "staging", "--all"),
     "validate json": ("validate", "--env", "staging", "--all", "--json"),
+    "validate unnamed": ("validate", "--env", "staging"),  # no service here, no --all
     "run": (*RUN_WORKER, *PRINT),
     "export": ("export", "--env", "staging", "--service", "worker", "--format", "json"),
     # api's DATABASE_URL refers to DB_USER, which only its template (in the checkout) gives
@@ -93,6 +94,8 @@ def test_validate_without_a_checkout_fails_naming_the_schemas_it_could_not_read(
     results: dict[str, Result],
 ) -> None:
     bare, checkout = results["bare validate"], results["checkout validate"]
+    unnamed = results["bare validate unnamed"]  # not "say which services": none is declared
+    assert (unnamed.code, unnamed.err_lines[-2:]) == (bare.code, bare.err_lines[-2:])
 
     assert checkout.code == 3, checkout.describe()  # web's PUBLIC_URL is missing in staging
     assert bare.code == 2, bare.describe()  # could not run: not "the values are wrong"

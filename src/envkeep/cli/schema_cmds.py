@@ -84,6 +84,8 @@ def validate(
     can be checked, and it exits 2.
     """
     ctx = make_context()
+    if not all_services and service is None and not ctx.has_checkout:
+        all_services = True  # no checkout, no service here: say why nothing can be checked
     if not all_services:
         service = ctx.default_service(service)
     if service is None and not all_services:
