@@ -564,3 +564,26 @@ def test_infer_type_always_returns_a_known_type(value: str) -> None:
 )
 def test_a_first_schema_marks_secret_the_names_that_say_so(name: str, secret: bool) -> None:
     assert looks_secret(name) is secret
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ("SIGNING_SALT=changeme # @secret\n", 1, "secret"),
+        ("A=1\n\nB='x y'  #@required note\n", 3, "required"),
+        ('C="quoted # not a comment" # @type=int\n', 1, "type"),
+    ],
+)
+def test_an_annotation_after_a_value_on_its_line_is_an_error_naming_the_line(
+    text: str, line: int, key: str
+) -> None:
+    with pytest.raises(ParseError) as refused:
+        parse_env_example(text, source=".env.example")
+    assert refused.value.line == line
+    assert f"annotation '@{key}' follows" in refused.value.message
+    assert "right above" in str(refused.value.hint)
+
+
+def test_other_words_after_a_value_are_left_alone() -> None:
+    schema = parse_env_example("# @secret\nA=x # ask @ops, or mail a@b.io\nB=y # plain\n")
+    assert [(f.name, f.secret) for f in schema.fields] == [("A", True), ("B", False)]

@@ -18,7 +18,7 @@ from envkeep.core._fieldrules import (
     parse_type,
     shorten,
 )
-from envkeep.core.dotenv import parse_dotenv
+from envkeep.core.dotenv import parse_dotenv, scan_dotenv
 from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
 
@@ -69,7 +69,37 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
         attached.update(block)
         fields.append(_field_from_comments(entry, [(n, comments[n]) for n in block], source))
     _reject_detached_annotations(comments, attached, source)
+    _reject_trailing_annotations(text, source)
     return Schema(fields=tuple(fields), source=source)
+
+
+def _reject_trailing_annotations(text: str, source: str | None) -> None:
+    """Refuse a known annotation in a comment after a value on its own line (``KEY=x #
+    @secret``): such a comment is not read, and a dropped ``@secret`` would put the value in
+    a ConfigMap and unmasked CI logs. Other words there (``# ask @ops``) are left alone."""
+    for entry in scan_dotenv(text, source=source):
+        end = text.find("\n", entry.value_end)
+        rest = text[entry.value_end : len(text) if end < 0 else end]
+        hashed = rest.lstrip(_SPACE)
+        if not hashed.startswith("#"):
+            continue
+        for match in _TOKEN_RE.finditer(hashed[1:]):
+            key = match["key"]
+            if key is not None and key in ANNOTATIONS:
+                raise ParseError(
+                    f"annotation '@{key}' follows {entry.name}'s value on its line, where"
+                    " comments are not read",
+                    line=_line_of(text, entry.value_end),
+                    source=source,
+                    hint=f"put it on a comment line of its own right above {entry.name}=…",
+                )
+
+
+def _line_of(text: str, offset: int) -> int:
+    """The 1-based line of ``offset`` in ``text`` as the schema's errors count lines."""
+    return (
+        text.removeprefix("\ufeff").count("\n", 0, max(0, offset - text.startswith("\ufeff"))) + 1
+    )
 
 
 def _comment_lines(text: str, entries: Sequence[DotenvEntry]) -> dict[int, str]:
