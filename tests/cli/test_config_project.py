@@ -234,7 +234,13 @@ def test_env_edit_renames_describes_protects_and_unprotects(
     assert_one_line_error(gone, "'staging'")
     assert "if it was renamed, use its new name" in gone.stderr
 
-    envkeep.ok("env", "edit", "qa", "--unprotect", "--description", "")
+    asked = envkeep("env", "edit", "qa", "--unprotect", "--description", "")
+    renaming = envkeep("env", "edit", "qa", "--rename", "qa2")
+    for refused in (asked, renaming):  # a protected one: CI and scripts name it
+        assert refused.code == 2, refused.describe()
+        assert_one_line_error(refused, "not confirmed; nothing changed")
+    assert [e["name"] for e in env_list(envkeep)] == ["dev", "qa", "prod"]
+    envkeep.ok("env", "edit", "qa", "--unprotect", "--description", "", "--yes")
 
     qa = next(e for e in env_list(envkeep) if e["name"] == "qa")
     assert qa["protected"] is False

@@ -166,8 +166,17 @@ def test_env_create_list_delete(envkeep: Envkeep, project: Path) -> None:
     assert [row.split()[0] for row in table[1:]] == ["dev", "staging", "prod", "qa"]
     assert listed_in_project_file(project) == ["dev", "staging", "prod", "qa"]  # for a clone
 
-    envkeep.ok("env", "clone", "qa", "uat")
+    cloned = envkeep.ok("env", "clone", "qa", "uat")
     assert listed_in_project_file(project) == ["dev", "staging", "prod", "qa", "uat"]
+    assert "is protected" not in cloned.stderr
+
+    envkeep.ok("env", "edit", "prod", "--protect")
+    copied = envkeep.ok("env", "clone", "prod", "prod-copy")
+    assert copied.err_lines[-1] == (
+        "note: 'prod' is protected and 'prod-copy' is not (local overrides apply there, and"
+        " writes need no --yes): envkeep env edit prod-copy --protect"
+    )
+    envkeep.ok("env", "delete", "prod-copy", "--yes")
 
     envkeep.ok("env", "delete", "qa", "--yes")
 
@@ -215,7 +224,7 @@ def test_a_protected_environment_is_not_deleted_even_with_yes_until_unprotected(
     assert quick_ok(envkeep, "get", "A", "--env", "prod").stdout == "1\n"
     assert listed_in_project_file(project) == ["dev", "staging", "prod"]
 
-    envkeep.ok("env", "edit", "prod", "--unprotect")
+    envkeep.ok("env", "edit", "prod", "--unprotect", "--yes")
     envkeep.ok("env", "delete", "prod", "--yes")
     assert env_names(envkeep) == ["dev", "staging"]
 

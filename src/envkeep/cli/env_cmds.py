@@ -108,13 +108,24 @@ def env_edit(
             help="Protected: every write needs --yes, and it cannot be deleted.",
         ),
     ] = None,
+    yes: YesOpt = False,
 ) -> None:
     """Rename, describe, or protect an environment.
 
+    Unprotecting or renaming a protected environment asks first (--yes off a terminal), as
+    its writes do: CI jobs and scripts name it.
+
     Example: envkeep env edit prod --protect --description "customer-facing"
     """
+    ctx = make_context(writes=True)
+    if protect is False or rename is not None:
+        change = "unprotect" if protect is False else f"rename to '{rename}'"
+        if rename is not None and protect is False:
+            change = f"unprotect and rename to '{rename}'"
+        if environments.is_protected(ctx, name):
+            confirm(ctx.settings, f"'{name}' is protected: {change} it?", yes=yes)
     env = environments.edit_environment(
-        make_context(writes=True), name, rename=rename, description=description, protected=protect
+        ctx, name, rename=rename, description=description, protected=protect
     )
     changed = [  # what this edit changed, not a restatement of what it left alone
         *([] if protect is None else ["protected" if env.protected else "not protected"]),
@@ -140,11 +151,17 @@ def env_clone(
 
     Example: envkeep env clone dev qa
     """
-    created = environments.clone_environment(make_context(writes=True), source, target)
+    ctx = make_context(writes=True)
+    created = environments.clone_environment(ctx, source, target)
     output.done(
         f"created '{target}' with {output.counted(created.copied, 'variable')} copied from"
         f" '{source}'"
     )
+    if environments.is_protected(ctx, source):  # its values, now where writes need no --yes
+        output.done(
+            f"note: '{source}' is protected and '{target}' is not (local overrides apply there,"
+            f" and writes need no --yes): envkeep env edit {target} --protect"
+        )
     warn_unsealed([target], created.unsealed)
 
 

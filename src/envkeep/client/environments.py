@@ -103,6 +103,13 @@ def _refuse_default(ctx: ClientContext, name: str) -> None:
         )
 
 
+def is_protected(ctx: ClientContext, name: str) -> bool:
+    """Whether the project's environment ``name`` is protected (False for one not found: the
+    edit itself then says so)."""
+    found = ctx.backend.list_environments(ctx.project_file.project)
+    return any(e.name == name and e.protected for e in found)
+
+
 def edit_environment(
     ctx: ClientContext,
     name: str,
