@@ -5,6 +5,7 @@ conflicting variables; a file git merged line by line gets a hint pointing at th
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -302,3 +303,12 @@ def test_a_side_encrypted_to_another_key_is_a_conflict_not_ours_key(repo: Envkee
     )
     assert (repo.cwd / ".env.enc").read_bytes() == ours_file
     assert plaintext_left(repo) == []
+
+
+def test_the_driver_names_the_envkeep_that_set_it_up_by_its_path(repo: Envkeep) -> None:
+    """A merge from a GUI or an IDE whose PATH lacks the venv still starts the driver."""
+    repo.ok("git-setup")
+    driver = git(repo, "config", "merge.envkeep.driver").stdout.split()[0]
+
+    assert Path(shlex.split(driver)[0]).is_absolute(), driver
+    assert Path(shlex.split(driver)[0]).is_file(), driver

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -73,9 +72,9 @@ def git_setup(
 
 
 def _command() -> str:
-    """How git should start envkeep: by name when PATH finds this one, else by its path."""
+    """How git should start envkeep: by the path of the one running, so that a merge run
+    where PATH does not find it (a GUI, an IDE, a shell without the venv) still reaches it; a
+    driver git cannot start leaves our side of the file, unmerged, for `git add` to take. By
+    name only when this one is no file (run some other way)."""
     running = Path(sys.argv[0]).resolve()
-    found = shutil.which("envkeep")
-    if found is not None and Path(found).resolve() == running:
-        return "envkeep"
     return shlex.quote(str(running)) if running.is_file() else "envkeep"
