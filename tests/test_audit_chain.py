@@ -229,6 +229,7 @@ def test_the_cli_takes_an_age_as_that_long_ago_and_refuses_a_word() -> None:
 
     assert time_bound("90m", now=now) == "2026-12-04T10:30:00+00:00"
     assert time_bound("7d", now=now) == "2026-11-27T12:00:00+00:00"
+    assert time_bound("90m ago", now=now) == time_bound("90m", now=now)  # as the help says it
     assert time_bound("2026-12-01", now=now) == "2026-12-01T00:00:00+00:00"
     with pytest.raises(UsageError, match="yesterday"):
         time_bound("yesterday", now=now)
@@ -285,3 +286,15 @@ def test_a_head_seen_before_is_missed_by_no_empty_or_foreign_trail(tmp_path: Pat
     assert forgot.forgotten is not None
     assert forgot.forgotten.seq == 5
     assert verify(ctx).pinned  # event 3 is the head from now on
+
+
+def test_a_rollback_to_a_time_in_the_future_is_refused() -> None:
+    from envkeep.client.scope_rollback import parse_moment
+
+    now = datetime(2026, 12, 4, 12, 0, 30, 500000, tzinfo=UTC)
+
+    assert parse_moment("1m ago", now=now) == datetime(2026, 12, 4, 11, 59, 30, tzinfo=UTC)
+    assert parse_moment("2026-12-04T12:00:30", now=now) == now.replace(microsecond=0)
+    with pytest.raises(UsageError, match="2099-01-01T00:00:00Z, in the future") as refused:
+        parse_moment("2099-01-01", now=now)
+    assert "nothing was written" in refused.value.message

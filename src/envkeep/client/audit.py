@@ -47,8 +47,9 @@ def time_bound(text: str, *, now: datetime | None = None) -> str:
     an ISO date or time (UTC unless it names an offset), as the events' times are written."""
     from envkeep.client.offline_limit import parse_age
 
-    if _AGE.fullmatch(text.strip()):
-        moment = (now or datetime.now(UTC)) - timedelta(seconds=parse_age(text.strip()))
+    age = text.strip().removesuffix(" ago").strip()  # "15m ago" reads as "15m"
+    if _AGE.fullmatch(age):
+        moment = (now or datetime.now(UTC)) - timedelta(seconds=parse_age(age))
         return moment.isoformat()
     try:
         return event_time_bound(text)

@@ -10,18 +10,17 @@ names deleted since restored; every one a new version, so the history stays whol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_scoped_changes
 from envkeep.client.history import held_at
 from envkeep.client.opening import open_for_write
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
-from envkeep.core.errors import PermissionDenied
+from envkeep.core.errors import PermissionDenied, UsageError
 from envkeep.core.timestamps import as_utc, utc_second
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.history import HistoryEntry
@@ -59,7 +58,14 @@ def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
     timed (a version written in that second counts as held then)."""
     from envkeep.client.audit import time_bound
 
-    return as_utc(time_bound(text, now=now)).replace(microsecond=0)
+    current = now or datetime.now(UTC)
+    moment = as_utc(time_bound(text, now=current)).replace(microsecond=0)
+    if moment > current:
+        raise UsageError(
+            f"--to-time {text} is {utc_second(moment)}, in the future; nothing was written",
+            hint="give a past time, or an age: 15m, 2h, 1d (ago)",
+        )
+    return moment
 
 
 def plan_scope_rollback(
