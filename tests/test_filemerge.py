@@ -215,7 +215,7 @@ def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
 
     assert merge.returncode != 0
     assert "CONFLICT" in merge.stdout
-    assert "both sides changed API_KEY differently" in merge.stderr
+    assert "the two sides do not merge on API_KEY (both changed it differently)" in merge.stderr
     assert "git show :3:.env.enc | envkeep decrypt - -o -" in merge.stderr
     assert "envkeep decrypt .env.enc -o .env.merge (ours)" in merge.stderr  # not the source
     assert not any(secret in merge.stdout + merge.stderr for secret in SECRETS)
@@ -312,3 +312,16 @@ def test_the_driver_names_the_envkeep_that_set_it_up_by_its_path(repo: Envkeep) 
 
     assert Path(shlex.split(driver)[0]).is_absolute(), driver
     assert Path(shlex.split(driver)[0]).is_file(), driver
+
+
+def test_a_value_deleted_on_one_side_and_changed_on_the_other_is_said_so(repo: Envkeep) -> None:
+    ours = BASE.replace("base-key", "ours-key")
+    theirs = BASE.replace("API_KEY=base-key\n", "")
+    ours_file = branches(repo, KEYS["env"], ours, theirs)
+
+    merge = git(repo, "merge", "feature", "-m", "merged", ok=False)
+
+    assert merge.returncode != 0
+    said = "the two sides do not merge on API_KEY (theirs deleted it, ours changed it)"
+    assert said in merge.stderr, merge.stderr
+    assert (repo.cwd / ".env.enc").read_bytes() == ours_file

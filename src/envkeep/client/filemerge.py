@@ -78,7 +78,7 @@ def merge_encrypted_files(
     plain = {side: keys.decrypt(text, f"{name} ({side})") for side, text in texts.items()}
     merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
     if merged.text is None:
-        raise _conflict(name, merged.conflicts, texts["ours"], sides)
+        raise _conflict(name, _disagreements(merged.conflicts, plain, sides), texts["ours"], sides)
     _refuse_key_change(name, texts, sides)
     key = keys.for_encrypting(texts["ours"], name)
     if merged.text != plain["ours"]:
@@ -148,7 +148,24 @@ def _key_fields(text: str) -> str:
     return first_line(text).partition(" mac=")[0]
 
 
-def _conflict(name: str, names: tuple[str, ...], ours: str, sides: Sides) -> ConflictError:
+def _disagreements(names: tuple[str, ...], plain: dict[str, str], sides: Sides) -> str:
+    """What each side did to the names that do not merge: changed on both, or deleted on
+    one and changed on the other (``API_KEY (theirs deleted it, ours changed it)``)."""
+    from envkeep.core.dotenv import parse_dotenv
+
+    held = {side: {e.name for e in parse_dotenv(text).entries} for side, text in plain.items()}
+    said = []
+    for name in names:
+        if name in held["ours"] and name not in held["theirs"] and name in held["base"]:
+            said.append(f"{name} ({sides.theirs_short} deleted it, {sides.ours_short} changed it)")
+        elif name in held["theirs"] and name not in held["ours"] and name in held["base"]:
+            said.append(f"{name} ({sides.ours_short} deleted it, {sides.theirs_short} changed it)")
+        else:
+            said.append(f"{name} (both changed it differently)")
+    return ", ".join(said)
+
+
+def _conflict(name: str, names: str, ours: str, sides: Sides) -> ConflictError:
     header = filecrypt.read_header(ours) or {}
     key = f"--env {header['env']}" if "env" in header else "--passphrase"
     # A file of its own: the plain file beside it is usually the user's source, which a
@@ -156,7 +173,7 @@ def _conflict(name: str, names: tuple[str, ...], ours: str, sides: Sides) -> Con
     plain = shlex.quote(f"{name.removesuffix('.enc')}.merge")
     path = shlex.quote(name)
     return ConflictError(
-        f"{name}: both sides changed {', '.join(names)} differently;"
+        f"{name}: the two sides do not merge on {names};"
         f" {name} is left as {sides.ours}, still encrypted",
         hint=f"resolve it by hand: envkeep decrypt {path} -o {plain} ({sides.ours_short});"
         f" git show :3:{path} | envkeep decrypt - -o - ({sides.theirs_short}); edit {plain}, then"
