@@ -183,3 +183,24 @@ def test_unsetting_most_of_a_scope_on_a_terminal_shows_the_plan_and_asks(
     assert "this unsets 3 of the 4 variables of dev (service worker)" in shown
     after = stored_in(envkeep, "dev", "worker")
     assert after == (before if code else {"API_URL": before["API_URL"]})
+
+
+def test_an_edit_that_removes_a_referenced_name_warns_as_unset_does(
+    envkeep: Envkeep, config_tree: Path, tmp_path: Path
+) -> None:
+    result = envkeep(
+        "edit",
+        "--env",
+        "dev",
+        "--service",
+        "api",
+        "--no-validate",  # PORT is required by api's schema: removed anyway, as unset allows
+        env=editor(tmp_path, dropping("PORT")),
+    )
+
+    assert result.code == 0, result.describe()
+    assert result.err_lines[-1] == (
+        "warning: worker.API_URL refers to ${api.PORT}, which is no longer set; export and run"
+        " will fail until it is set again"
+    )
+    assert "PORT" not in stored_in(envkeep, "dev", "api")

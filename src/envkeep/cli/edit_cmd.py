@@ -178,3 +178,5 @@ def _report(at: WriteScope, result: editing.EditResult) -> None:
     if result.deleted is not None:
         output.done(f"deleted {result.deleted} (applied; it held values in clear)")
     warn_unresolved(result.unresolved)
+    for broken in result.broken:
+        output.done(f"warning: {broken.describe()}")

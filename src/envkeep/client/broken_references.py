@@ -75,6 +75,23 @@ def broken_by_unset(
     return newly_broken(before, after)
 
 
+def broken_by_changes(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    service: str | None,
+    changes: Mapping[str, str | None],
+) -> list[BrokenReference]:
+    """The references elsewhere that ``changes`` to ``service``'s scope (a None value unsets
+    its name; an `edit`'s) break; none when it unsets nothing. ``opened`` was read with every
+    scope; cycles were refused already (`unresolved_by_set`)."""
+    if all(value is not None for value in changes.values()):
+        return []
+    before = team_layers(ctx, opened)
+    if before is None:
+        return []
+    return newly_broken(before, before.with_changes(service, changes))
+
+
 def broken_by_removal(
     ctx: ClientContext, opened: OpenEnvironment, service: str
 ) -> list[BrokenReference]:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     # before; raises to write nothing (`edit --from`'s plan and question).
     Approve = Callable[[Mapping[str, str | None], Mapping[str, str]], None]
 
-    from envkeep.client.broken_references import Unresolved
+    from envkeep.client.broken_references import BrokenReference, Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.edit_base import Base
     from envkeep.client.vault import OpenEnvironment
@@ -82,6 +82,7 @@ class EditResult:
     set_names: tuple[str, ...]
     unset_names: tuple[str, ...]
     unresolved: tuple[Unresolved, ...] = ()  # values written that do not resolve
+    broken: tuple[BrokenReference, ...] = ()  # references elsewhere its removals broke
     deleted: Path | None = None  # the kept buffer `edit --from` applied, deleted since
 
 
@@ -343,7 +344,7 @@ def _apply(
     source: Path | None = None,
 ) -> EditResult:
     from envkeep.client.assignments import check_references
-    from envkeep.client.broken_references import unresolved_by_set
+    from envkeep.client.broken_references import broken_by_changes, unresolved_by_set
     from envkeep.client.write_checks import refuse_violations
 
     try:
@@ -371,6 +372,7 @@ def _apply(
                 check_references(name, value, service)
         refuse_violations(ctx, opened, service, changes, schemas)
         unresolved = unresolved_by_set(ctx, opened, service, changes)  # refuses a cycle
+        broken = broken_by_changes(ctx, opened, service, changes)  # as `unset` tells them
     except EnvkeepError as error:
         raise _TextRefused(error) from error
     if changes and approve is not None:
@@ -384,4 +386,5 @@ def _apply(
         tuple(sorted(k for k, v in changes.items() if v is not None)),
         tuple(sorted(k for k, v in changes.items() if v is None)),
         tuple(unresolved),
+        broken=tuple(broken),
     )
