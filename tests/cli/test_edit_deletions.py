@@ -151,6 +151,13 @@ def test_unsetting_most_of_a_scope_off_a_terminal_needs_yes(
     assert done.code == 0, done.describe()
     assert done.err_lines[-1] == "set 0, unset 3 in dev (service worker)"
     assert stored_in(envkeep, "dev", "worker") == {"API_URL": before["API_URL"]}
+    # The text the editor left is kept, with the command that applies it (--yes included).
+    [kept] = recovered(envkeep)
+    hint = refused.err_lines[6]
+    assert hint.startswith("hint: nothing was changed; your text is kept in "), hint
+    assert hint.endswith(
+        f"to apply it: envkeep edit --env dev --service worker --from {kept} --yes"
+    )
 
 
 @pytest.mark.parametrize(

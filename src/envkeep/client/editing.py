@@ -130,10 +130,7 @@ def edit_scope(
     # A reader first, before the editor opens: the text would be refused, and kept in clear
     # for nothing. Asked of the server when the read does not say (an older server).
     refuse_unless_writable(ctx, opened, ask=True, note="the editor was not opened")
-    if opened.snapshot.environment.protected and not confirmed:
-        raise ConfirmationRequired(
-            f"environment '{env}' is protected", hint="confirm with --yes, or answer the prompt"
-        )
+    _refuse_unconfirmed(opened, env, confirmed=confirmed)
     scope = opened.scope_for(service)
     before = {v.name: v.value for v in opened.variables(scope)}
     where = f"{env} / {service or 'shared'}"
@@ -161,6 +158,11 @@ def edit_scope(
                 break
             except _Cancelled as cancelled:  # nothing of the user's to keep (see the class)
                 raise cancelled.error from None
+            except _NotConfirmed as unasked:
+                _keep_and_raise(
+                    ctx, unasked.error, text=text, opened=opened, at=(env, service),
+                    source=source, confirm=True,
+                )  # fmt: skip
             except _TextRefused as refused:
                 if not reopen or text == shown:  # saved as it was shown: the user gives up
                     error = refused.error
@@ -177,6 +179,14 @@ def edit_scope(
         source.unlink(missing_ok=True)  # applied: its values in clear are of no more use
         done = replace(done, deleted=source)
     return done
+
+
+def _refuse_unconfirmed(opened: OpenEnvironment, env: str, *, confirmed: bool) -> None:
+    """A protected environment's edit needs confirming before the editor opens."""
+    if opened.snapshot.environment.protected and not confirmed:
+        raise ConfirmationRequired(
+            f"environment '{env}' is protected", hint="confirm with --yes, or answer the prompt"
+        )
 
 
 def _read_or(buffer: Path, fallback: str) -> str:
@@ -214,26 +224,32 @@ def _keep_and_raise(
     opened: OpenEnvironment,
     at: tuple[str, str | None],
     source: Path | None,
+    confirm: bool = False,
 ) -> NoReturn:
     """Keep a text that could not be applied to ``at`` (env, service; ``source``: the text is
     a file of the user's already) and raise ``error`` with a hint that says where it is and
-    how to apply it."""
+    how to apply it (``confirm``: it was not confirmed, so with --yes)."""
     env, service = at
     if source is None:
         text = with_base(text, env, service, opened.variables(opened.scope_for(service)))
     kept_in = _recover(ctx, text, env) if source is None else source
     # The scope said in full: the file outlives the directory the edit ran in.
     apply = f"envkeep edit {where_flags(ctx, env, service, anywhere=True)} --from {kept_in}"
+    if confirm:
+        apply += " --yes"
+    when = "" if confirm else " once corrected"
     kept = (
         f"your text is kept in {kept_in} (values in clear: delete it once you have used"
-        f" it; logout deletes it too); to apply it once corrected: {apply}"
+        f" it; logout deletes it too); to apply it{when}: {apply}"
         if source is None
-        else f"your text is still in {kept_in}; to apply it once corrected: {apply}"
+        else f"your text is still in {kept_in}; to apply it{when}: {apply}"
     )
     if isinstance(error, ConflictError) and read_base(text) is not None:
         kept += f"; to write your changes over the other write's: {apply} --overwrite"
     # The schema's refusal keeps its hint: it names the flag that writes anyway.
-    said = error.hint if isinstance(error, SchemaViolation) else "nothing was changed"
+    said = (
+        error.hint if isinstance(error, SchemaViolation) and error.hint else "nothing was changed"
+    )
     error.hint = f"{said}; {kept}"
     raise error
 
@@ -265,6 +281,16 @@ class _Cancelled(Exception):
     """The edit stops with the error inside, nothing written and nothing kept: ``approve``
     said no (the text is where the user has it), the text holds no variable (nothing in it
     to keep), or it was kept from an edit of another scope (the kept file is still there)."""
+
+    def __init__(self, error: EnvkeepError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _NotConfirmed(Exception):
+    """``approve`` could not ask (no terminal, no --yes): nothing written, and the text kept
+    with the command that applies it, --yes included (it came from an editor run that may not
+    give the same text again)."""
 
     def __init__(self, error: EnvkeepError) -> None:
         super().__init__(str(error))
@@ -378,6 +404,8 @@ def _apply(
     if changes and approve is not None:
         try:
             approve(changes, before)
+        except UsageError as error:  # not asked (no terminal, no --yes): the text is kept
+            raise _NotConfirmed(error) from error
         except EnvkeepError as error:
             raise _Cancelled(error) from error
     if changes:  # a key rotation since the read is no conflict: planned again (`conflicts`)
