@@ -174,6 +174,19 @@ def test_a_service_the_overrides_do_not_break_gets_no_hint_about_them(
     ]
 
 
+def test_an_override_of_an_inherited_name_is_no_unknown_name_of_the_service(
+    overridden: Overridden,
+) -> None:
+    """worker inherits DB_HOST from the shared scope (its schema does not declare it): the
+    override changes its value, not whose name it is; PORT, which worker sees only from
+    local.env, is worker's own, and unknown to its schema."""
+    result = overridden.results["validate worker json"]
+    unknown = [f["name"] for f in json.loads(result.stdout) if f["rule"] == "unknown"]
+
+    assert "DB_HOST" not in unknown, result.describe()
+    assert "PORT" in unknown, result.describe()
+
+
 # -- a protected environment ------------------------------------------------------------------
 
 PY = sys.executable

@@ -79,7 +79,7 @@ def check_resolution(
     schema = None if service is None else service_schema(ctx, service, layers)
     own: Collection[str] = ()  # without a schema, no name is unknown
     if schema is not None and service is not None:  # a schema is only looked up for a service
-        own = resolution.set_by({service_layer(service), "local"})
+        own = _own_names(resolution, service_layer(service))
     unresolved, strays = _stray_findings(layers, resolution)
     findings = validate_values(
         resolution.values,
@@ -95,6 +95,20 @@ def check_resolution(
 
         findings, personal = label_personal(findings, resolution, layers.by_service)
     return Checked(service, resolution, tuple(findings), schema, personal, unresolved)
+
+
+def _own_names(resolution: Resolution, own_layer: str) -> Collection[str]:
+    """The names a service set itself: its own layer's, and a personal override's
+    (``.envkeep/local.env``) of a name it would not see otherwise; an override of a name it
+    inherits (shared, a template) is no more its own than the name was."""
+    mine = resolution.set_by({own_layer})
+    local = resolution.set_by({"local"})
+    if not local:
+        return mine
+    inherited = resolution.set_by(
+        {layer.name for layer in resolution.layers if layer.name not in {own_layer, "local"}}
+    )
+    return set(mine).union(name for name in local if name not in inherited)
 
 
 def _stray_findings(
