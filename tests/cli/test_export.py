@@ -122,9 +122,12 @@ def test_export_shell_refuses_names_a_shell_cannot_hold(envkeep: Envkeep, projec
 
 
 def test_export_with_an_unknown_format_names_the_known_ones(envkeep: Envkeep, seeded: Path) -> None:
+    (envkeep.cwd / ".envkeep").mkdir(exist_ok=True)
+    (envkeep.cwd / ".envkeep" / "local.env").write_text("LOCAL=1\n", encoding="utf-8")
     result = envkeep("export", "--env", "dev", "--format", "no-such-format")
 
     assert result.code == 2
+    assert len(result.err_lines) == 2, result.describe()  # refused before reading: no note
     assert "'no-such-format'" in result.err_lines[0]
     assert all(fmt in result.stderr for fmt in ("dotenv", "json", "shell"))
 

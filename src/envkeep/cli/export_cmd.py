@@ -141,6 +141,8 @@ def _refuse_before_reading(
     ctx: ClientContext, fmt: str, out: Path | None, *, append: bool, force: bool
 ) -> None:
     """Refuse what cannot be done before the store is read (and perhaps unlocked)."""
+    if fmt not in EXPORTERS:
+        export({}, fmt)  # its refusal of an unknown format, before any note of a read
     if append and (out is None or force):
         raise UsageError(
             "--append adds to the file -o names"
