@@ -84,6 +84,12 @@ def test_no_validate_writes_a_value_the_schema_refuses(envkeep: Envkeep, config_
     assert stored(envkeep, "dev", "api")[name] == (value, 2)
     validated = quick(envkeep, "validate", *DEV_API)
     assert validated.code == 3, validated.describe()  # validate still finds it
+    # Written, and said: the next run or export refuses it.
+    warned = written.err_lines[-1]
+    assert warned.startswith("warning: written without validation: refused by the"), warned
+    assert "api.PORT (type: expected a port number" in warned
+    assert warned.endswith("; run and export refuse it until it is fixed"), warned
+    assert "nothing was written" not in warned
 
 
 def test_a_reference_is_checked_as_it_expands(envkeep: Envkeep, config_tree: Path) -> None:

@@ -73,6 +73,11 @@ def set_(
     warn_unresolved(done.unresolved)
     for typo in done.typos:
         output.done(typo)
+    if done.unchecked is not None:  # --no-validate: written, but said
+        output.done(
+            f"warning: written without validation: {done.unchecked}; run and export refuse it"
+            " until it is fixed"
+        )
 
 
 def warn_unresolved(found: Sequence[Unresolved], *, most: int = 10) -> None:

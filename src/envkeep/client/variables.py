@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import BrokenReference, Unresolved
     from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
     from envkeep.core.schema import Schema
 
 
@@ -36,6 +37,8 @@ class Written:
     count: int
     unresolved: tuple[Unresolved, ...]
     typos: tuple[str, ...] = ()  # warnings: a new name very like one a schema declares
+    # --no-validate: what a schema would have refused in it (run and export will), if anything
+    unchecked: str | None = None
 
 
 def set_variables(
@@ -59,7 +62,7 @@ def set_variables(
 
     schemas = _schemas(ctx, check=check)
     once = functools.partial(
-        _set_once, ctx, env, service, values, schemas=schemas, confirmed=confirmed
+        _set_once, ctx, env, service, values, schemas=schemas, confirmed=confirmed, warn=not check
     )
     for _lost in range(SET_ATTEMPTS - 1):
         with contextlib.suppress(Stale):
@@ -79,12 +82,16 @@ def _set_once(
     schemas: dict[str, Schema],
     confirmed: bool,
     retry: bool,
+    warn: bool = False,
 ) -> Written:
+    """One attempt of `set_variables`; ``warn``: unchecked (--no-validate), so what the
+    schemas would refuse is said instead (`_refused_by_schemas`)."""
     from envkeep.client.broken_references import unresolved_by_set
     from envkeep.client.name_typos import near_misses
 
     refers = any("${" in value for value in values.values())
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
+    every_scope = bool(schemas) or refers or warn
+    opened = open_for_write(ctx, env, service, every_scope=every_scope)
     for name, value in values.items():  # after the role: a reader is told that first
         check_references(name, value, service)
     scope = opened.scope_for(service)
@@ -93,11 +100,30 @@ def _set_once(
     if not changed:
         return Written(0, ())
     refuse_violations(ctx, opened, service, changed, schemas)
+    unchecked = _refused_by_schemas(ctx, opened, service, changed) if warn else None
     unresolved = unresolved_by_set(ctx, opened, service, changed)
     writes = opened.plan_writes(scope, changed)
     write_planned(ctx, opened, writes, confirmed=confirmed, retry=retry)
     new = [name for name in changed if name not in current]
-    return Written(len(writes), tuple(unresolved), tuple(near_misses(schemas, service, new)))
+    typos = tuple(near_misses(schemas, service, new))
+    return Written(len(writes), tuple(unresolved), typos, unchecked)
+
+
+def _refused_by_schemas(
+    ctx: ClientContext, opened: OpenEnvironment, service: str | None, changed: Mapping[str, str]
+) -> str | None:
+    """What the schemas would refuse of ``changed`` (a `set --no-validate`, written all the
+    same): the refusal's message, for a warning; None when they take it, or cannot be read
+    (the reason --no-validate may have been given)."""
+    from envkeep.core.errors import EnvkeepError, SchemaViolation
+
+    try:
+        refuse_violations(ctx, opened, service, changed, schemas_to_check(ctx))
+    except SchemaViolation as refused:
+        return refused.message.removesuffix("; nothing was written")
+    except EnvkeepError:
+        return None
+    return None
 
 
 def _schemas(ctx: ClientContext, *, check: bool) -> dict[str, Schema]:
