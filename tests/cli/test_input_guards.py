@@ -223,7 +223,7 @@ def test_a_file_encrypted_for_a_deleted_environment_says_its_key_is_gone(
 
     gone = envkeep("decrypt", "in.env.enc", "-o", "out.env")
 
-    _one_error(gone, 2, "with the key of environment 'tmp', which is not in project 'shop'")
+    _one_error(gone, 4, "with the key of environment 'tmp', which is not in project 'shop'")
     assert "env create" not in gone.stderr  # a new 'tmp' has another key: no way back there
     assert not (project / "out.env").exists()
 

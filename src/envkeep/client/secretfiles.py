@@ -14,6 +14,7 @@ from envkeep.core.errors import (
     EnvironmentNotFound,
     InputError,
     IntegrityError,
+    PermissionDenied,
     ProjectNotFound,
     UsageError,
 )
@@ -171,8 +172,9 @@ _SHARE = (
 )
 
 
-def _no_project(ctx: ClientContext, source: Path, label: str) -> UsageError:
-    """The error for a file of a project this store does not hold at all (a teammate's file,
+def _no_project(ctx: ClientContext, source: Path, label: str) -> PermissionDenied:
+    """The error (exit 4: no key for it) for a file of a project this store does not hold at
+    all (a teammate's file,
     read on a machine whose own embedded store never had the project). Its key is in the store
     that encrypted it: creating the project here ("envkeep init", the usual hint) would make
     new keys that cannot read it."""
@@ -184,7 +186,7 @@ def _no_project(ctx: ClientContext, source: Path, label: str) -> UsageError:
         else "which this machine's store does not hold (another store's: a teammate's machine,"
         " or a team server this checkout does not name)"
     )
-    return UsageError(
+    return PermissionDenied(
         f"{source} was encrypted with the key of environment '{label}' of project"
         f" '{project}', {where}",
         hint=(
@@ -196,21 +198,21 @@ def _no_project(ctx: ClientContext, source: Path, label: str) -> UsageError:
     )
 
 
-def _other_key(ctx: ClientContext, source: Path, label: str) -> UsageError:
+def _other_key(ctx: ClientContext, source: Path, label: str) -> PermissionDenied:
     """The error for a file encrypted to an environment this store does not hold: another
     store's (a teammate's machine, a team server) or one deleted since. A same-named one here
     has its own key, so the file cannot be read with it."""
     names = {e.name for e in ctx.backend.list_environments(ctx.project_file.project)}
     share = _SHARE
     if label in names:
-        return UsageError(
+        return PermissionDenied(
             f"{source} was encrypted with the key of another environment named '{label}'"
             f" (another store's, such as a teammate's machine, or one deleted and made again):"
             f" environment '{label}' of project '{ctx.project_file.project}' here has a key of"
             " its own",
             hint=f"decrypt it with the store that encrypted it; {share}",
         )
-    return UsageError(
+    return PermissionDenied(
         f"{source} was encrypted with the key of environment '{label}', which is not in"
         f" project '{ctx.project_file.project}' (deleted, or another project's)",
         hint=f"decrypt it where that environment exists, a new one of the name cannot; {share}",
