@@ -215,7 +215,7 @@ def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
 
     assert merge.returncode != 0
     assert "CONFLICT" in merge.stdout
-    assert "the two sides do not merge on API_KEY (both changed it differently)" in merge.stderr
+    assert "the two sides do not merge on API_KEY (both changed it, differently)" in merge.stderr
     assert "git show :3:.env.enc | envkeep decrypt - -o -" in merge.stderr
     assert "envkeep decrypt .env.enc -o .env.merge (ours)" in merge.stderr  # not the source
     assert not any(secret in merge.stdout + merge.stderr for secret in SECRETS)
@@ -306,12 +306,15 @@ def test_a_side_encrypted_to_another_key_is_a_conflict_not_ours_key(repo: Envkee
 
 
 def test_the_driver_names_the_envkeep_that_set_it_up_by_its_path(repo: Envkeep) -> None:
-    """A merge from a GUI or an IDE whose PATH lacks the venv still starts the driver."""
-    repo.ok("git-setup")
-    driver = git(repo, "config", "merge.envkeep.driver").stdout.split()[0]
+    """A merge from a GUI or an IDE whose PATH lacks the venv still starts the driver: the
+    path is written even where PATH finds this envkeep (as in an activated venv)."""
+    on_path = f"{Path(ENVKEEP[0]).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    repo.ok("git-setup", env={"PATH": on_path})
+    program = shlex.split(git(repo, "config", "merge.envkeep.driver").stdout)[0]
 
-    assert Path(shlex.split(driver)[0]).is_absolute(), driver
-    assert Path(shlex.split(driver)[0]).is_file(), driver
+    assert Path(program).is_absolute(), program
+    assert Path(program).is_file(), program
+    assert os.access(program, os.X_OK), program
 
 
 def test_a_value_deleted_on_one_side_and_changed_on_the_other_is_said_so(repo: Envkeep) -> None:
@@ -325,3 +328,20 @@ def test_a_value_deleted_on_one_side_and_changed_on_the_other_is_said_so(repo: E
     said = "the two sides do not merge on API_KEY (theirs deleted it, ours changed it)"
     assert said in merge.stderr, merge.stderr
     assert (repo.cwd / ".env.enc").read_bytes() == ours_file
+
+
+def test_a_conflict_says_what_each_side_did_to_each_name() -> None:
+    from envkeep.client.filemerge import MERGE_SIDES, _disagreements
+
+    plain = {
+        "base": "A=1\nA=2\nB=1\nD=1\n",
+        "ours": "A=1\nB=2\nC=ours\nD=2\n",  # the second A deleted
+        "theirs": "A=1\nA=3\nB=3\nC=theirs\n",  # D deleted
+    }
+    names = ("A", "B", "C", "D", "the comment lines near '# x'")
+
+    assert _disagreements(names, plain, MERGE_SIDES) == (
+        "A (ours deleted it, theirs changed it), B (both changed it, differently),"
+        " C (both added it, differently), D (theirs deleted it, ours changed it),"
+        " the comment lines near '# x'"
+    )

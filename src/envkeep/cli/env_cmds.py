@@ -152,12 +152,13 @@ def env_clone(
     Example: envkeep env clone dev qa
     """
     ctx = make_context(writes=True)
+    protected = environments.is_protected(ctx, source)  # read first: the clone is then done
     created = environments.clone_environment(ctx, source, target)
     output.done(
         f"created '{target}' with {output.counted(created.copied, 'variable')} copied from"
         f" '{source}'"
     )
-    if environments.is_protected(ctx, source):  # its values, now where writes need no --yes
+    if protected:  # its values, now where writes need no --yes
         output.done(
             f"note: '{source}' is protected and '{target}' is not (local overrides apply there,"
             f" and writes need no --yes): envkeep env edit {target} --protect"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -74,7 +75,11 @@ def git_setup(
 def _command() -> str:
     """How git should start envkeep: by the path of the one running, so that a merge run
     where PATH does not find it (a GUI, an IDE, a shell without the venv) still reaches it; a
-    driver git cannot start leaves our side of the file, unmerged, for `git add` to take. By
-    name only when this one is no file (run some other way)."""
-    running = Path(sys.argv[0]).resolve()
-    return shlex.quote(str(running)) if running.is_file() else "envkeep"
+    driver git cannot start leaves our side of the file, unmerged, for `git add` to take. The
+    path as invoked, not resolved: a package manager's stable link outlives an upgrade, the
+    versioned folder it points into does not. Run otherwise (``python -m envkeep``), this
+    Python with ``-m envkeep``."""
+    running = Path(sys.argv[0]).absolute()
+    if running.is_file() and os.access(running, os.X_OK) and running.name == "envkeep":
+        return shlex.quote(str(running))
+    return shlex.join([sys.executable, "-m", "envkeep"])

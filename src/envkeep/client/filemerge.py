@@ -149,19 +149,29 @@ def _key_fields(text: str) -> str:
 
 
 def _disagreements(names: tuple[str, ...], plain: dict[str, str], sides: Sides) -> str:
-    """What each side did to the names that do not merge: changed on both, or deleted on
-    one and changed on the other (``API_KEY (theirs deleted it, ours changed it)``)."""
+    """What each side did to the names that do not merge: both changed it, both added it,
+    or one deleted (an occurrence of) it and the other changed it (``API_KEY (theirs deleted
+    it, ours changed it)``); a conflict that is no name (comment lines) as it is."""
+    from collections import Counter
+
     from envkeep.core.dotenv import parse_dotenv
 
-    held = {side: {e.name for e in parse_dotenv(text).entries} for side, text in plain.items()}
+    held = {
+        side: Counter(e.name for e in parse_dotenv(text).entries) for side, text in plain.items()
+    }
     said = []
     for name in names:
-        if name in held["ours"] and name not in held["theirs"] and name in held["base"]:
+        base, ours, theirs = (held[side][name] for side in ("base", "ours", "theirs"))
+        if not (base or ours or theirs):  # not a variable: the comment lines near one
+            said.append(name)
+        elif not base:
+            said.append(f"{name} (both added it, differently)")
+        elif theirs < base <= ours:
             said.append(f"{name} ({sides.theirs_short} deleted it, {sides.ours_short} changed it)")
-        elif name in held["theirs"] and name not in held["ours"] and name in held["base"]:
+        elif ours < base <= theirs:
             said.append(f"{name} ({sides.ours_short} deleted it, {sides.theirs_short} changed it)")
         else:
-            said.append(f"{name} (both changed it differently)")
+            said.append(f"{name} (both changed it, differently)")
     return ", ".join(said)
 
 

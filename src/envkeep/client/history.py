@@ -220,7 +220,12 @@ def _mark_rekeyed(entries: list[HistoryEntry]) -> list[HistoryEntry]:
         rekeyed = same and entry.key_version > before.key_version
         # A newer key after a version the reader cannot open: a rotation's copy looks like a
         # change from here, so it is not called one.
-        unknown = before.sealed and not entry.sealed and entry.key_version > before.key_version
+        unknown = (
+            before.sealed
+            and not entry.sealed
+            and entry.value is not None  # a deletion: no rotation writes one
+            and entry.key_version > before.key_version
+        )
         after = before.version if unknown else None
         marked.append(replace(entry, rekeyed=rekeyed, after_sealed=after))
     return marked
