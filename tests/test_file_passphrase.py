@@ -11,10 +11,8 @@ from envkeep.core.errors import UsageError
 from envkeep.settings import load_settings
 
 
-@pytest.fixture
-def typed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """A terminal that answers each prompt with the next of these; the prompts asked."""
-    answers = ["typed for the file", "typed for the file"]
+def _terminal(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> list[str]:
+    """A terminal that answers each prompt with the next of ``answers``; the prompts asked."""
     asked: list[str] = []
 
     def getpass(prompt: str) -> str:
@@ -24,6 +22,12 @@ def typed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(file_passphrase, "interactive", lambda settings: True)
     monkeypatch.setattr("getpass.getpass", getpass)
     return asked
+
+
+@pytest.fixture
+def typed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A terminal that answers the file's passphrase (twice when asked twice)."""
+    return _terminal(monkeypatch, ["typed for the file", "typed for the file"])
 
 
 def test_a_terminal_is_asked_although_envkeep_passphrase_is_set(typed: list[str]) -> None:
@@ -75,16 +79,8 @@ def test_a_new_files_passphrase_may_not_be_envkeep_passphrases(typed: list[str])
 @pytest.fixture
 def changing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A terminal that answers the current passphrase, then the new one twice."""
-    answers = ["the current passphrase", "the new passphrase", "the new passphrase"]
-    asked: list[str] = []
-
-    def getpass(prompt: str) -> str:
-        asked.append(prompt)
-        return answers.pop(0)
-
-    monkeypatch.setattr(file_passphrase, "interactive", lambda settings: True)
-    monkeypatch.setattr("getpass.getpass", getpass)
-    return asked
+    new = "the new passphrase"
+    return _terminal(monkeypatch, ["the current passphrase", new, new])
 
 
 def test_a_change_asks_each_passphrase_once_however_many_files_take_it(
@@ -114,9 +110,7 @@ def test_a_change_takes_both_variables_without_asking(changing: list[str]) -> No
 def test_a_new_passphrase_typed_differently_twice_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    answers = iter(["the new passphrase", "the new passphrasE"])
-    monkeypatch.setattr(file_passphrase, "interactive", lambda settings: True)
-    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    _terminal(monkeypatch, ["the new passphrase", "the new passphrasE"])
     _old, new = file_passphrase.passphrase_change(load_settings({}))
 
     with pytest.raises(UsageError, match="the two passphrases differ; nothing was written"):
