@@ -177,6 +177,8 @@ def test_template_show_masks_secret_defaults_unless_reveal(resolved: Resolved) -
     assert "insecure-default" not in table
     root = next(row for row in table.splitlines() if row.startswith("DB_ROOT_PASSWORD"))
     assert MASK in root
+    assert table.splitlines()[0].split()[-1] == "SECRET"
+    assert root.split()[-1] == "yes"  # its SECRET column, as schema show has one
     assert {f["name"]: f["default"] for f in revealed["fields"]}["DB_ROOT_PASSWORD"] == (
         "insecure-default"
     )

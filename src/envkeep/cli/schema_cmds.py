@@ -355,10 +355,12 @@ def template_show(
             _type_text(f),
             "yes" if f.required else "",
             output.mask(template.values.get(f.name), reveal=reveal or not f.secret, absent=""),
+            "yes" if f.secret else "",
         )
         for f in template.schema.fields
     ]
-    output.print_table(("NAME", "TYPE", "REQUIRED", "DEFAULT"), rows, empty="an empty template")
+    header = ("NAME", "TYPE", "REQUIRED", "DEFAULT", "SECRET")  # as `schema show` says it
+    output.print_table(header, rows, empty="an empty template")
 
 
 @template_app.command("create")
