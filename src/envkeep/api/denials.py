@@ -45,6 +45,7 @@ import structlog
 
 from envkeep.api.deps import run_for
 from envkeep.app.audit import record_denied
+from envkeep.app.policy import Role
 from envkeep.app.ports import Actor
 from envkeep.core.errors import PermissionDenied, ProjectNotFound
 
@@ -59,7 +60,7 @@ PER_MINUTE = 10
 REFUSALS = frozenset({401, 403, 404})  # the statuses ``Observe`` hands to ``record_refusal``
 _CONCEALED = "concealed_refusal"  # on a request's state: its 404 stands for a refusal
 _NEEDED = "refusal_needed"  # on a request's state: the role its 403 asked for
-_ROLES = frozenset({"read", "write", "admin"})
+_ROLES = frozenset(str(role) for role in Role)  # read, write, admin
 _RECORDED_READS = ("/snapshot", "/versions", "/audit")
 _NAME = 64  # characters of a name kept in the target
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")

@@ -118,12 +118,12 @@ def env_edit(
     Example: envkeep env edit prod --protect --description "customer-facing"
     """
     ctx = make_context(writes=True)
-    if protect is False or rename is not None:
-        change = "unprotect" if protect is False else f"rename to '{rename}'"
-        if rename is not None and protect is False:
-            change = f"unprotect and rename to '{rename}'"
-        if environments.is_protected(ctx, name):
-            confirm(ctx.settings, f"'{name}' is protected: {change} it?", yes=yes)
+    changes = [
+        *(["unprotect"] if protect is False else []),
+        *([f"rename to '{rename}'"] if rename is not None else []),
+    ]
+    if changes and environments.is_protected(ctx, name):
+        confirm(ctx.settings, f"'{name}' is protected: {' and '.join(changes)} it?", yes=yes)
     env = environments.edit_environment(
         ctx, name, rename=rename, description=description, protected=protect
     )

@@ -39,7 +39,9 @@ def list_projects(ctx: ClientContext) -> ProjectList:
     except PermissionDenied:
         if not isinstance(backend, HttpBackend):
             raise
-    bindings = backend.api.request("GET", f"/v1/workspaces/{backend.workspace_id}/members")
+    from envkeep.client.members import list_members
+
+    bindings = list_members(ctx)
     mine = {
         str(b["project"])
         for b in bindings

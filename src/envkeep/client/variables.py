@@ -61,8 +61,17 @@ def set_variables(
     from envkeep.client.conflicts import Stale
 
     schemas = _schemas(ctx, check=check)
+    # --no-validate: the schemas read once all the same, to say what they would refuse
+    unchecked = {} if check else _readable_schemas(ctx)
     once = functools.partial(
-        _set_once, ctx, env, service, values, schemas=schemas, confirmed=confirmed, warn=not check
+        _set_once,
+        ctx,
+        env,
+        service,
+        values,
+        schemas=schemas,
+        confirmed=confirmed,
+        unchecked=unchecked,
     )
     for _lost in range(SET_ATTEMPTS - 1):
         with contextlib.suppress(Stale):
@@ -82,15 +91,15 @@ def _set_once(
     schemas: dict[str, Schema],
     confirmed: bool,
     retry: bool,
-    warn: bool = False,
+    unchecked: Mapping[str, Schema],
 ) -> Written:
-    """One attempt of `set_variables`; ``warn``: unchecked (--no-validate), so what the
-    schemas would refuse is said instead (`_refused_by_schemas`)."""
+    """One attempt of `set_variables`; ``unchecked``: the schemas --no-validate did not hold
+    the batch to, whose refusal is said instead (`_refused_by_schemas`)."""
     from envkeep.client.broken_references import unresolved_by_set
     from envkeep.client.name_typos import near_misses
 
     refers = any("${" in value for value in values.values())
-    every_scope = bool(schemas) or refers or warn
+    every_scope = bool(schemas) or refers or bool(unchecked)
     opened = open_for_write(ctx, env, service, every_scope=every_scope)
     for name, value in values.items():  # after the role: a reader is told that first
         check_references(name, value, service)
@@ -100,25 +109,39 @@ def _set_once(
     if not changed:
         return Written(0, ())
     refuse_violations(ctx, opened, service, changed, schemas)
-    unchecked = _refused_by_schemas(ctx, opened, service, changed) if warn else None
+    refused = _refused_by_schemas(ctx, opened, service, changed, unchecked) if unchecked else None
     unresolved = unresolved_by_set(ctx, opened, service, changed)
     writes = opened.plan_writes(scope, changed)
     write_planned(ctx, opened, writes, confirmed=confirmed, retry=retry)
     new = [name for name in changed if name not in current]
     typos = tuple(near_misses(schemas, service, new))
-    return Written(len(writes), tuple(unresolved), typos, unchecked)
+    return Written(len(writes), tuple(unresolved), typos, refused)
+
+
+def _readable_schemas(ctx: ClientContext) -> dict[str, Schema]:
+    """The schemas `set` would hold a batch to, for --no-validate's warning; none when they
+    cannot be read (the reason --no-validate may have been given)."""
+    from envkeep.core.errors import EnvkeepError
+
+    try:
+        return schemas_to_check(ctx)
+    except EnvkeepError:
+        return {}
 
 
 def _refused_by_schemas(
-    ctx: ClientContext, opened: OpenEnvironment, service: str | None, changed: Mapping[str, str]
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    service: str | None,
+    changed: Mapping[str, str],
+    schemas: Mapping[str, Schema],
 ) -> str | None:
-    """What the schemas would refuse of ``changed`` (a `set --no-validate`, written all the
-    same): the refusal's message, for a warning; None when they take it, or cannot be read
-    (the reason --no-validate may have been given)."""
+    """What ``schemas`` would refuse of ``changed`` (a `set --no-validate`, written all the
+    same): the refusal's message, for a warning; None when they take it, or cannot check it."""
     from envkeep.core.errors import EnvkeepError, SchemaViolation
 
     try:
-        refuse_violations(ctx, opened, service, changed, schemas_to_check(ctx))
+        refuse_violations(ctx, opened, service, changed, schemas)
     except SchemaViolation as refused:
         return refused.message.removesuffix("; nothing was written")
     except EnvkeepError:

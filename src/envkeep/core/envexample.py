@@ -96,10 +96,8 @@ def _reject_trailing_annotations(text: str, source: str | None) -> None:
 
 
 def _line_of(text: str, offset: int) -> int:
-    """The 1-based line of ``offset`` in ``text`` as the schema's errors count lines."""
-    return (
-        text.removeprefix("\ufeff").count("\n", 0, max(0, offset - text.startswith("\ufeff"))) + 1
-    )
+    """The 1-based line of ``offset`` in ``text`` (a BOM holds no line break)."""
+    return text.count("\n", 0, offset) + 1
 
 
 def _comment_lines(text: str, entries: Sequence[DotenvEntry]) -> dict[int, str]:
