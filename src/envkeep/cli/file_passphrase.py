@@ -59,9 +59,7 @@ def passphrase_change(settings: Settings) -> tuple[Passphrase, Passphrase]:
                     or f"set {NEW_FILE_PASSPHRASE} to the new passphrase and"
                     f" {FILE_PASSPHRASE} to the files' current one",
                 )
-            given = getpass.getpass("New file passphrase: ")
-            if getpass.getpass("Repeat it: ") != given:
-                raise UsageError("the two passphrases differ; nothing was written")
+            given = _prompted("New file passphrase: ", twice=True)
         named = NEW_FILE_PASSPHRASE if settings.new_file_passphrase else None
         _check_new(settings, given, named, instead="")
         return given
@@ -76,8 +74,13 @@ def _typed(settings: Settings, *, confirm: bool) -> str:
             " to ask on",
             hint=settings.withheld_hint(FILE_PASSPHRASE) or _unset_hint(confirm=confirm),
         )
-    given = getpass.getpass("File passphrase: ")
-    if confirm and getpass.getpass("Repeat it: ") != given:
+    return _prompted("File passphrase: ", twice=confirm)
+
+
+def _prompted(prompt: str, *, twice: bool) -> str:
+    """A passphrase typed at ``prompt`` (``twice``: a new one, typed again to match)."""
+    given = getpass.getpass(prompt)
+    if twice and getpass.getpass("Repeat it: ") != given:
         raise UsageError("the two passphrases differ; nothing was written")
     return given
 
