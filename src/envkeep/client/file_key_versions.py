@@ -30,10 +30,12 @@ SUFFIX = ".enc"
 _HEADER_BYTES = 4096
 
 
-def reencrypt_command(path: str | None) -> str:
+def reencrypt_command(path: str | None, *, new_passphrase: bool = False) -> str:
     """The command that re-encrypts the file at ``path`` in place with its environment's
-    current key (None: a file with no path here, read from stdin)."""
-    return f"envkeep reencrypt {shlex.quote(path) if path is not None else 'FILE'}"
+    current key (None: a file with no path here, read from stdin); ``new_passphrase``: that
+    changes a passphrase file's passphrase."""
+    flag = "--new-passphrase " if new_passphrase else ""
+    return f"envkeep reencrypt {flag}{shlex.quote(path) if path is not None else 'FILE'}"
 
 
 def older_key_refused(

@@ -14,7 +14,6 @@ own), and swapped in by a rename.
 from __future__ import annotations
 
 import contextlib
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -110,7 +109,8 @@ def _still_as_read(plan: _Planned) -> None:
     if secretfiles.read_encrypted_text(plan.target) != plan.read:
         raise ConflictError(
             f"{plan.done.path} changed while it was being re-encrypted; it was left as it is",
-            hint=f"run it again: {_again(plan.done)}",
+            hint="run it again: "
+            + reencrypt_command(str(plan.done.path), new_passphrase=plan.done.new_passphrase),
         )
 
 
@@ -128,13 +128,6 @@ def _stopped(error: ConflictError | OSError, plan: _Planned, written: list[Path]
         f"{plan.done.path} could not be written ({error}){done}",
         hint="check the file and its directory, then run it again",
     )
-
-
-def _again(done: Reencryption) -> str:
-    command = reencrypt_command(str(done.path))
-    if done.new_passphrase:
-        return command.replace("reencrypt ", "reencrypt --new-passphrase ", 1)
-    return command
 
 
 def _distinct(paths: Sequence[Path]) -> list[Path]:
@@ -205,7 +198,7 @@ def _refuse_passphrase_file(text: str, path: Path) -> None:
             " leaves it as it is, and there is nothing to re-encrypt; nothing was written",
             hint="leave it out: reencrypt takes files encrypted to an environment's key"
             " (env=… in their first line); to change the file's passphrase instead:"
-            f" envkeep reencrypt --new-passphrase {shlex.quote(str(path))}",
+            f" {reencrypt_command(str(path), new_passphrase=True)}",
         )
 
 
