@@ -115,7 +115,7 @@ def test_a_rotation_is_about_the_token_it_rotated_out(server: TeamServer, tmp_pa
     first = _ok(alice, work, "token", "create", "ci", "--project", "shop", "--env", "dev")
     for _ in range(2):
         _ok(alice, work, "token", "rotate", "ci")
-    first_id = parse_token(first.strip())[0]
+    first_id = parse_token(first.strip()).principal_id
 
     table = _cli(alice, work, "audit", "--action", "token.rotate")
     events = json.loads(_ok(alice, work, "audit", "--action", "token.rotate", "--json"))

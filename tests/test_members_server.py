@@ -297,7 +297,8 @@ def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_noth
     assert _ok(ci, work, "get", "API_KEY", "--env", "staging", ENVKEEP_TOKEN=new) == "after\n"
 
     # The old token's holder unwraps its keys from the database: nothing written since opens.
-    old_id, secret = parse_token(old)
+    parsed = parse_token(old)
+    old_id, secret = parsed.principal_id, parsed.secret
     engine = open_engine(server.database)
     with Session(engine) as session:
         account = session.get(Principal, old_id)

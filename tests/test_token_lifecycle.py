@@ -94,7 +94,7 @@ class Team:
 
     def expire(self, token: str) -> None:
         """Put the token's expiry a minute in the past, in the server's database."""
-        principal_id, _ = parse_token(token)
+        principal_id = parse_token(token).principal_id
         engine = open_engine(self.server.database)
         with Session(engine) as session, session.begin():
             session.execute(
@@ -106,7 +106,7 @@ class Team:
 
     def ended_long_ago(self, token: str) -> None:
         """Put the end of a revoked token 31 days in the past, in the server's database."""
-        principal_id, _ = parse_token(token)
+        principal_id = parse_token(token).principal_id
         then = datetime.now(UTC) - timedelta(days=31)
         engine = open_engine(self.server.database)
         with Session(engine) as session, session.begin():
@@ -123,7 +123,7 @@ class Team:
     def shares_of(self, token: str, env: str) -> set[int]:
         """The key versions of ``env`` whose share the token's account holds, and the current
         one's number last."""
-        principal_id, _ = parse_token(token)
+        principal_id = parse_token(token).principal_id
         engine = open_engine(self.server.database)
         with Session(engine) as session:
             account = session.get(Principal, principal_id)
@@ -142,7 +142,7 @@ class Team:
 
 def _current_key(team: Team, env: str, token: str) -> int:
     """The current key version of ``env`` in the workspace ``token`` belongs to."""
-    principal_id, _ = parse_token(token)
+    principal_id = parse_token(token).principal_id
     engine = open_engine(team.server.database)
     with Session(engine) as session:
         account = session.get(Principal, principal_id)
@@ -240,7 +240,7 @@ def test_a_revoked_or_expired_token_still_tried_is_in_the_audit_a_made_up_one_is
     denied = json.loads(team.a("audit", "--action", "request.denied", "--json"))
     by_account = {e["principal_id"]: e for e in denied}
     for token in (revoked, expired):
-        event = by_account[parse_token(token)[0]]
+        event = by_account[parse_token(token).principal_id]
         assert event["outcome"] == "denied", event
         assert json.loads(event["details"])["route"] == "/v1/token/self", event  # its first ask
     assert len(denied) == 2, denied  # nothing for the made-up one
@@ -450,7 +450,8 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
         (None, False),
     ]
     accounts = [_account(r) for r in history]
-    assert accounts == [parse_token(first)[0], accounts[1], parse_token(live)[0]]
+    first_id, live_id = (parse_token(t).principal_id for t in (first, live))
+    assert accounts == [first_id, accounts[1], live_id]
     assert len(set(accounts)) == 3  # --json tells them apart
     ended = [datetime.fromisoformat(str(r["ended_at"])) for r in history[:2]]
     assert ended[0] <= datetime.fromisoformat(str(history[1]["created_at"])) <= ended[1]
@@ -465,7 +466,7 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
 
     after = team.listed()["ci"]
     assert [r["ended"] for r in after] == ["rotated out", "revoked", "rotated out", "revoked"]
-    assert _account(after[2]) == parse_token(live)[0]
+    assert _account(after[2]) == parse_token(live).principal_id
 
 
 def _account(row: dict[str, object]) -> str:
@@ -507,7 +508,7 @@ def test_a_refused_token_is_named_as_a_token_with_what_to_do(
     team = Team(server, tmp_path, "refused", "read", "--project", "shop")
     token = team.a("token", "create", "ci", "--project", "shop").strip()
     team.a("token", "revoke", "ci", "--yes")
-    principal_id, _ = parse_token(token)
+    principal_id = parse_token(token).principal_id
     unknown = f"ek_sa_{principal_id}_{'A' * 43}"
 
     for refused in (token, unknown):

@@ -278,7 +278,7 @@ def server(
 
 def _never_expires(server: TeamServer, label_token: str) -> None:
     """Make the token one from before the policy: no expiry, in the server's database."""
-    principal_id, _ = parse_token(label_token)
+    principal_id = parse_token(label_token).principal_id
     engine = open_engine(server.database)
     with Session(engine) as session, session.begin():
         session.execute(

@@ -88,7 +88,7 @@ class Team:
 
 def _snapshot_status(server: TeamServer, token: str) -> int:
     """The status of a read of shop/staging sent with ``token`` straight to the API."""
-    principal_id, _ = parse_token(token)
+    principal_id = parse_token(token).principal_id
     engine = open_engine(server.database)
     with Session(engine) as session:
         account = session.get(Principal, principal_id)
@@ -102,7 +102,8 @@ def _snapshot_status(server: TeamServer, token: str) -> int:
 def _opens_current_value(server: TeamServer, token: str) -> bool:
     """Whether the key the token was sealed (unwrapped as its holder would, from what the
     database keeps) opens the current value of API_KEY in shop/staging."""
-    principal_id, secret = parse_token(token)
+    parsed = parse_token(token)
+    principal_id, secret = parsed.principal_id, parsed.secret
     engine = open_engine(server.database)
     with Session(engine) as session:
         account = session.get(Principal, principal_id)

@@ -146,7 +146,7 @@ class ClientContext:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
         from envkeep.client.accounts import ServerSession
         from envkeep.client.identity import IdentityRecord
-        from envkeep.client.tokens import token_identity
+        from envkeep.client.tokens import legacy_warning, parse_token, token_identity
 
         url = self.settings.server or (self._checkout_file.server if self.has_checkout else None)
         token = self.settings.token or ""
@@ -164,8 +164,12 @@ class ClientContext:
                 error.hint = f"{error.hint}; {kept}" if error.hint else kept
             raise
 
+        old_token = legacy_warning(token)
+        if old_token is not None:
+            self.warn_once(old_token)
+        bearer = parse_token(token).bearer  # never the secret itself, for a v2 token
         session = ServerSession(
-            url.rstrip("/"), "service account", principal_id, workspace_id, token
+            url.rstrip("/"), "service account", principal_id, workspace_id, bearer
         )
         record = IdentityRecord(principal_id, "service account", keys.public(), "memory", None)
         return session, Identity(record, keys), scopes

@@ -1,8 +1,12 @@
 """Service-account tokens, client side: create and rotate (keys made here, shares sealed here),
 list, revoke (then rotate what it could read), and using one through ENVKEEP_TOKEN.
 
-A token is ``ek_sa_<principal id>_<secret>``; the secret derives the key that unwraps the
-account's private keys, and the whole token is the bearer credential (the server keeps SHA-256).
+A token is ``ek_sa_v2_<principal id>_<secret>``. The secret derives two keys (DESIGN §4): the
+one that unwraps the account's private keys, which never leaves this machine, and the bearer
+credential sent to the server, ``ek_sa_<principal id>_<auth key>`` (the server keeps its
+SHA-256), from which the first cannot be derived. A token made before v2, ``ek_sa_<principal
+id>_<secret>``, is its own bearer credential: the server sees its secret, so it can unwrap the
+keys; such a token still works, with a warning to rotate it (`legacy_warning`).
 """
 
 from __future__ import annotations
@@ -42,33 +46,70 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
 
-PREFIX = "ek_sa_"
+PREFIX = "ek_sa_"  # every token's, and the bearer credential's
+_V2 = "v2_"  # after PREFIX: a token whose secret never goes to the server
 _SECRET_BYTES = 32  # a token's secret (256 bits)
 _WRAP_INFO = b"envkeep/v1/service-account-wrap"
+_AUTH_INFO = b"envkeep/v1/service-account-auth"
 
 
-def parse_token(token: str) -> tuple[str, bytes]:
-    """(principal id, secret) of a token; a usage error when it is not one."""
-    body = token.strip().removeprefix(PREFIX)
-    principal_id, sep, secret = body.partition("_")
+@dataclass(frozen=True)
+class ParsedToken:
+    """What a token holds: its account, its secret, and whether it is a v2 token."""
+
+    principal_id: str
+    secret: bytes = field(repr=False)
+    v2: bool
+
+    @property
+    def bearer(self) -> str:
+        """The credential sent to the server: for a v2 token, a key derived from the secret,
+        which reveals nothing of the key that unwraps the account's private keys; an older
+        token is sent whole, as its server expects."""
+        secret = auth_key(self.secret) if self.v2 else self.secret
+        return f"{PREFIX}{self.principal_id}_{b64e(secret)}"
+
+
+def parse_token(token: str) -> ParsedToken:
+    """A token's parts; a usage error when it is not one."""
     if not token.strip().startswith(PREFIX):
         raise UsageError("ENVKEEP_TOKEN is not an envkeep token", hint="it starts with ek_sa_")
+    body = token.strip().removeprefix(PREFIX)
+    v2 = body.startswith(_V2)
+    principal_id, sep, secret = body.removeprefix(_V2).partition("_")
     try:
         decoded = b64d(secret) if sep and len(principal_id) == 36 else b""
     except ValueError:
         decoded = b""
     if len(decoded) != _SECRET_BYTES:  # the id or the secret cut short, or damaged
         raise UsageError(
-            "ENVKEEP_TOKEN is cut short or damaged: an envkeep token is ek_sa_, an id of 36"
+            "ENVKEEP_TOKEN is cut short or damaged: an envkeep token is ek_sa_v2_, an id of 36"
             " characters, '_' and a secret of 43",
             hint="copy it again whole from where it was kept (token create printed it once)",
         )
-    return principal_id, decoded
+    return ParsedToken(principal_id, decoded, v2)
 
 
 def wrap_key(secret: bytes) -> bytes:
     """The key that wraps a service account's private keys, from its token's secret."""
     return crypto.hkdf_sha256(secret, salt=None, info=_WRAP_INFO, length=32)
+
+
+def auth_key(secret: bytes) -> bytes:
+    """The key a v2 token authenticates with, from its secret (the server sees this one)."""
+    return crypto.hkdf_sha256(secret, salt=None, info=_AUTH_INFO, length=_SECRET_BYTES)
+
+
+def legacy_warning(token: str) -> str | None:
+    """What to say of a token made before v2 (its secret goes to the server, which can then
+    unwrap its keys and read what it reads); None for a v2 token."""
+    if parse_token(token).v2:
+        return None
+    return (
+        "ENVKEEP_TOKEN was made by an envkeep older than 0.2: it sends the server its secret,"
+        " from which the server could unwrap its keys and read what it reads; replace it with"
+        " envkeep token rotate NAME (run by an admin; the new token never sends its secret)"
+    )
 
 
 NEVER = "never"  # the lifetime of a token that does not expire
@@ -95,7 +136,7 @@ def _new_account(expires: str | None) -> _NewAccount:
     keys = crypto.generate_keys()
     principal_id = str(uuid.uuid4())
     secret = secrets.token_bytes(_SECRET_BYTES)
-    token = f"{PREFIX}{principal_id}_{b64e(secret)}"
+    token = f"{PREFIX}{_V2}{principal_id}_{b64e(secret)}"
     expires_at = _expiry(expires)
     public = keys.public()
     body = {
@@ -103,7 +144,7 @@ def _new_account(expires: str | None) -> _NewAccount:
         "encryption_public": b64e(public.encryption),
         "signing_public": b64e(public.signing),
         "wrapped_private_keys": b64e(crypto.wrap_private_keys(keys, wrap_key(secret))),
-        "token_hash": token_hash(token),
+        "token_hash": token_hash(parse_token(token).bearer),
         "expires_at": expires_at,
     }
     return _NewAccount(token, principal_id, public, body)
@@ -371,13 +412,14 @@ def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys, 
     (none from a server from before it said)."""
     from envkeep.client.http import ApiClient
 
-    principal_id, secret = parse_token(token)
-    api = ApiClient(url, token=token)
+    parsed = parse_token(token)
+    principal_id = parsed.principal_id
+    api = ApiClient(url, token=parsed.bearer)
     try:
         data = api.request("GET", "/v1/token/self")
     finally:
         api.close()
-    keys = crypto.unwrap_private_keys(b64d(data["wrapped_private_keys"]), wrap_key(secret))
+    keys = crypto.unwrap_private_keys(b64d(data["wrapped_private_keys"]), wrap_key(parsed.secret))
     if data["principal_id"] != principal_id or keys.public().signing != b64d(
         data["signing_public"]
     ):
