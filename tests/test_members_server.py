@@ -435,6 +435,74 @@ def test_a_server_that_swaps_an_invitees_keys_is_caught_by_the_inviter(
     assert "not the ones they registered" in refused.stderr
 
 
+def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """The invite's secret stays with the inviter and the invitee: the server stores, and at
+    the join is sent, only a key derived from it, under which no proof it makes for keys of
+    its own passes the inviter's check, whichever way it makes it. A proof made as an envkeep
+    before 0.2 made it proves nothing either way: the grant goes on as for keys first seen."""
+    from envkeep.app import credentials
+    from envkeep.client.accounts import split_invite_code
+    from envkeep.store.models import Invite, Principal
+
+    erin, frank, work = tmp_path / "erin", tmp_path / "frank", tmp_path / "work"
+    work.mkdir()
+    _join(server, erin, work, server.invite("erin@x.io"), "erin@x.io")
+    _ok(erin, work, "init", "shop")
+    code = _ok(erin, work, "member", "invite", "frank@x.io", "--role", "read", "--project", "shop")
+    invite_id, secret = split_invite_code(code.strip())
+    _join(server, frank, work, code.strip(), "frank@x.io")
+    sent = crypto.invite_accept_key(secret)  # all the server ever got of the secret
+
+    evil = crypto.generate_keys().public()
+    engine = open_engine(server.database)
+    try:
+        with Session(engine) as session:
+            invite = session.get(Invite, invite_id)
+            assert invite is not None
+            assert invite.key_proof
+            assert invite.secret_hash == credentials.token_hash(sent)
+            assert invite.secret_hash != credentials.token_hash(secret)
+            real_proof = invite.key_proof
+            row = session.scalars(select(Principal).where(Principal.name == "frank@x.io")).one()
+            frank_keys = crypto.PublicKeys(row.encryption_public, row.signing_public)
+        forged = (
+            crypto.invite_key_proof(sent, invite_id, evil),
+            crypto.legacy_invite_key_proof(sent, evil),
+        )
+        for proof in forged:
+            with Session(engine) as session, session.begin():
+                frank_row = session.scalars(
+                    select(Principal).where(Principal.name == "frank@x.io")
+                ).one()
+                frank_row.encryption_public, frank_row.signing_public = (
+                    evil.encryption,
+                    evil.signing,
+                )
+                session.get(Invite, invite_id).key_proof = proof  # type: ignore[union-attr]
+            refused = _cli(erin, work, "member", "grant", "frank@x.io", "read", "--project", "shop")
+            assert refused.returncode == 1, refused.stderr
+            assert "not the ones they registered" in refused.stderr
+        # Frank's own keys, with a proof as an envkeep before 0.2 made it (under the secret,
+        # which it sent the server): not a proof, so the keys are trusted as first seen.
+        with Session(engine) as session, session.begin():
+            frank_row = session.scalars(
+                select(Principal).where(Principal.name == "frank@x.io")
+            ).one()
+            frank_row.encryption_public = frank_keys.encryption
+            frank_row.signing_public = frank_keys.signing
+            session.get(Invite, invite_id).key_proof = (  # type: ignore[union-attr]
+                crypto.legacy_invite_key_proof(secret, frank_keys)
+            )
+        granted = _cli(erin, work, "member", "grant", "frank@x.io", "read", "--project", "shop")
+        assert granted.returncode == 0, granted.stderr
+        assert "fingerprint" in granted.stderr  # as for keys first seen: a note to compare
+        assert real_proof == crypto.invite_key_proof(secret, invite_id, frank_keys)
+    finally:
+        engine.dispose()
+
+
 def test_a_token_reads_without_a_project_file_given_the_project_and_server(
     server: TeamServer, tmp_path: Path
 ) -> None:

@@ -345,7 +345,7 @@ def _grant(t: Tenancy, grantee: str, role: Role, place: Place) -> Callable[[Call
 
 def _invite(t: Tenancy, email: str, role: Role, place: Place) -> Callable[[Call], str]:
     def use_case(call: Call) -> str:
-        return invites.create_invite(
+        _id, code = invites.create_invite(
             call,
             workspace_id=t.workspaces[place.workspace],
             email=email,
@@ -353,6 +353,8 @@ def _invite(t: Tenancy, email: str, role: Role, place: Place) -> Callable[[Call]
             project=place.project,
             environment=place.environment,
         )
+        assert code is not None  # the server made the secret: no accept_hash was given
+        return code
 
     return use_case
 

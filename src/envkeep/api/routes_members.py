@@ -127,20 +127,24 @@ def rotate(
     return schemas.Revision(revision=version)
 
 
-@router.post("/invites", status_code=201)
+@router.post("/invites", status_code=201, response_model_exclude_none=True)
 def invite(workspace_id: str, body: schemas.NewInvite, call: AuthedCall) -> schemas.InviteCode:
-    """A one-time, expiring invite code for a new member."""
+    """A one-time, expiring invite for a new member: with ``accept_hash``, its id (the
+    inviter's client holds the secret and writes the code); without, its code."""
     from envkeep.app.invites import create_invite
 
-    code = create_invite(
+    invite_id, code = create_invite(
         call,
         workspace_id=workspace_id,
         email=body.email,
         role=body.role,
         project=body.project,
         environment=body.environment,
+        accept_hash=body.accept_hash,
     )
-    return schemas.InviteCode(code=code)
+    if code is not None:  # what a client from before 0.2 reads: the code alone
+        return schemas.InviteCode(code=code)
+    return schemas.InviteCode(id=invite_id)
 
 
 @router.get("/invites")

@@ -335,10 +335,18 @@ class NewInvite(Body):
     role: str
     project: str | None = None
     environment: str | None = None
+    # The SHA-256 (hex) of the key the inviter's client derived from the secret it made and
+    # keeps (`crypto.invite_accept_key`); without it (an envkeep before 0.2) the server makes
+    # the secret, and answers with the code.
+    accept_hash: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
 
 
 class InviteCode(Body):
-    code: str
+    """The new invite: its code when the server made its secret, else its id (the inviter's
+    client writes the code)."""
+
+    code: str | None = None
+    id: str | None = None
 
 
 class PendingInvite(Body):

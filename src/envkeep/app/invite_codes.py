@@ -1,6 +1,9 @@
 """Invite codes: how one is written and read, checked, claimed, and the role it grants.
 
-A code is ``ek_inv_<invite id>_<secret>``; the server keeps the secret's hash only. Accepting
+A code is ``ek_inv_<invite id>_<secret>``. The inviter's client makes the secret and sends the
+server the hash of a key derived from it (`crypto.invite_accept_key`), which the joining client
+sends in the code's place of the secret; so the server never learns the secret, under which
+the invitee proves its keys to the inviter (`crypto.invite_key_proof`). Accepting
 one (`accounts.accept_invite` for a new account, `workspaces.join_workspace` for an existing
 one) claims it with one conditional UPDATE, so of two acceptances racing only one gets it.
 """
@@ -58,8 +61,9 @@ def open_invite(session: Session, code: str, now: datetime) -> Invite:
     wrong passphrase is: the code is the credential that lets its holder in."""
     invite_id, secret = parse_code(code)
     invite = session.get(Invite, invite_id)
-    expected = credentials.token_hash(secret)
-    valid = invite is not None and hmac.compare_digest(invite.secret_hash, expected)
+    stored = "" if invite is None else invite.secret_hash
+    matched = [hmac.compare_digest(stored, h) for h in credentials.invite_hashes(secret)]
+    valid = invite is not None and any(matched)
     if not valid or invite is None:
         raise NotAuthenticated("unknown invite code", hint=ASK_AGAIN)
     if invite.accepted_at is not None:

@@ -195,10 +195,14 @@ def create_invite(
     project: str | None = None,
     environment: str | None = None,
     ttl: timedelta = INVITE_TTL,
-) -> str:
+    accept_hash: str | None = None,
+) -> tuple[str, str | None]:
     """A one-time, expiring invite to the workspace with a role at a scope (admins there;
     never a role above the inviter's, nor to a scope where the account holds a role:
-    `refuse_role_held`)."""
+    `refuse_role_held`): (its id, its code). Given ``accept_hash``, the hash of the key the
+    inviter's client derived from a secret it keeps, the server stores that and makes no
+    code (the client writes it); without (an envkeep before 0.2), the server makes the
+    secret, and the code."""
 
     wanted = role_named(role)
     target, _envs = scope_target(call, workspace_id, Scope(project, environment))
@@ -207,7 +211,7 @@ def create_invite(
     if wanted > held:
         raise UsageError(f"you cannot invite as {wanted}: you hold {held} here")
     refuse_role_held(call, target=target, email=email, role=str(wanted))
-    secret = credentials.new_secret()
+    secret = None if accept_hash is not None else credentials.new_secret()
     invite = Invite(
         id=call.new_id(),
         workspace_id=workspace_id,
@@ -215,7 +219,7 @@ def create_invite(
         role=str(wanted),
         project_id=target.project_id,
         environment_id=target.environment_id,
-        secret_hash=credentials.token_hash(secret),
+        secret_hash=accept_hash or credentials.invite_secret_hash(secret or ""),
         created_by=call.actor.principal_id,
         created_at=call.clock(),
         expires_at=call.clock() + ttl,
@@ -230,7 +234,7 @@ def create_invite(
         details={"role": str(wanted), "project": project, "environment": environment},
         project_id=target.project_id,
     )
-    return invite_code(invite.id, secret)
+    return invite.id, None if secret is None else invite_code(invite.id, secret)
 
 
 def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:

@@ -55,6 +55,17 @@ class ServerSession:
         )
 
 
+def invite_code(invite_id: str, secret: str) -> str:
+    """The code an invitee is given: ``ek_inv_<invite id>_<secret>``."""
+    return f"ek_inv_{invite_id}_{secret}"
+
+
+def _code_sent(invite_id: str, secret: str) -> str:
+    """The code as the server is sent it: the secret's accept key in the secret's place, so
+    that the server never learns the key of the invitee's proof (`crypto.invite_key_proof`)."""
+    return invite_code(invite_id, crypto.invite_accept_key(secret))
+
+
 def split_invite_code(code: str) -> tuple[str, str]:
     """(invite id, secret) of ``ek_inv_<uuid>_<secret>``; the secret may contain '_' itself."""
     body = code.strip().removeprefix("ek_inv_")
@@ -202,10 +213,10 @@ def join(
         crypto.derive_passphrase_key(passphrase, salt, params)
     )
     public = keys.public()
-    _invite_id, secret = split_invite_code(code)
+    invite_id, secret = split_invite_code(code)
     body = {
-        "key_proof": crypto.invite_key_proof(secret, public),
-        "code": code,
+        "key_proof": crypto.invite_key_proof(secret, invite_id, public),
+        "code": _code_sent(invite_id, secret),
         "email": email,
         "encryption_public": b64e(public.encryption),
         "signing_public": b64e(public.signing),
@@ -245,9 +256,10 @@ def join_workspace(
     inviter, as for a new account); later commands act in the workspace it joins."""
     from envkeep.client.refusals import session_client
 
-    _invite_id, secret = split_invite_code(code)
+    invite_id, secret = split_invite_code(code)
     record = server_record(settings, session)
-    body = {"code": code.strip(), "key_proof": crypto.invite_key_proof(secret, record.public)}
+    proof = crypto.invite_key_proof(secret, invite_id, record.public)
+    body = {"code": _code_sent(invite_id, secret), "key_proof": proof}
     api = session_client(settings, session, transport)
     try:
         data = api.request("POST", "/v1/invites/join", json=body)

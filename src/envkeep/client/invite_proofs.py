@@ -61,13 +61,25 @@ def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: st
     )
     public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
     checked = [
-        crypto.invite_key_proof(kept[p["invite_id"]], public) == p["key_proof"]
+        _proves(kept[p["invite_id"]], p["invite_id"], public, p["key_proof"])
         for p in proofs
         if p["invite_id"] in kept
     ]
-    if not all(checked):
+    if False in checked:
         raise not_registered(ctx, principal, refused)
-    return bool(checked)
+    return True in checked
+
+
+def _proves(secret: str, invite_id: str, public: crypto.PublicKeys, proof: object) -> bool | None:
+    """Whether an invitee's proof shows these are the keys it registered: True, False (they
+    are not), or None when it shows nothing either way. That is a proof made the way an
+    envkeep before 0.2 made it, under the secret itself, which that client also sent the
+    server, so a server could have made it for keys of its own."""
+    if proof == crypto.invite_key_proof(secret, invite_id, public):
+        return True
+    if proof == crypto.legacy_invite_key_proof(secret, public):
+        return None
+    return False
 
 
 def refuse_disproved_keys(ctx: ClientContext, principal: PrincipalView) -> None:

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from envkeep import crypto
 from envkeep.app.policy import Role
 from envkeep.client._seen_roles import scope_of
 from envkeep.client.invite_proofs import keep_invite_secret
@@ -35,6 +36,8 @@ from envkeep.client.revocation_preview import (
 from envkeep.client.scope_shares import scope_environments, seal_scope_shares
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import (
+    EnvkeepError,
+    IntegrityError,
     NotFoundError,
     PermissionDenied,
     RoleNotHeld,
@@ -297,12 +300,29 @@ def invite(
 ) -> str:
     """A one-time invite code for ``email`` (give it to them with the server URL). Its secret
     is also kept here, to check later that the server hands out the keys they registered."""
-    backend = team_backend(ctx)
-    body = {"email": email, "role": role, "project": project, "environment": environment}
-    data = backend.api.request("POST", f"/v1/workspaces/{backend.workspace_id}/invites", json=body)
-    code = str(data["code"])
-    from envkeep.client.accounts import split_invite_code
+    from envkeep.app.credentials import new_secret, token_hash
+    from envkeep.client.accounts import invite_code
 
-    invite_id, secret = split_invite_code(code)
+    backend = team_backend(ctx)
+    # The secret is made here and never sent: the server gets the hash of a key derived from
+    # it, so it cannot make the proof of keys that the secret's holder makes (`join`).
+    secret = new_secret()
+    body = {"email": email, "role": role, "project": project, "environment": environment}
+    body["accept_hash"] = token_hash(crypto.invite_accept_key(secret))
+    path = f"/v1/workspaces/{backend.workspace_id}/invites"
+    try:
+        data = backend.api.request("POST", path, json=body)
+    except EnvkeepError as refused:  # a server from before 0.2 refuses the unknown field
+        if type(refused) is not EnvkeepError or "accept_hash" not in refused.message:
+            raise
+        data = None
+    invite_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(invite_id, str) or len(invite_id) != 36:
+        raise IntegrityError(
+            "the server did not take an invite whose secret stays on this machine; nothing"
+            " was made",
+            hint="the server is older than this envkeep: upgrade it (then envkeep server"
+            " migrate), and invite again",
+        )
     keep_invite_secret(ctx, invite_id, secret)
-    return code
+    return invite_code(invite_id, secret)

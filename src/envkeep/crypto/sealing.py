@@ -11,6 +11,7 @@ unnoticed.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
@@ -42,6 +43,8 @@ _SIG_LABEL = b"envkeep/v1/sig"
 _SHARE_LABEL = b"envkeep/v1/share"
 _NAME_INDEX_INFO = b"envkeep/v1/name-index"
 _PRIVATE_KEYS_AAD = b"envkeep/v1/private-keys"
+_INVITE_PROOF_INFO = b"envkeep/v2/invite-proof"
+_INVITE_ACCEPT_INFO = b"envkeep/v2/invite-accept"
 
 
 # --- envelopes --------------------------------------------------------------------------------
@@ -170,12 +173,36 @@ def verification_tag(
     return cache_key.digest(signer.signing + signature + digest)[:16]
 
 
-def invite_key_proof(invite_secret: str, public: PublicKeys) -> str:
-    """What an invitee sends with its public keys: an HMAC under the invite's one-time secret,
-    which only the inviter also knows, so the inviter can tell the server handed out the
-    invitee's real keys (DESIGN §4, Trust)."""
+def invite_key_proof(invite_secret: str, invite_id: str, public: PublicKeys) -> str:
+    """What an invitee sends with its public keys: an HMAC of them and the invite's id under a
+    key derived from the invite's one-time secret, which only the inviter also knows (the
+    inviter's client made it, and the server is sent `invite_accept_key`, from which this key
+    cannot be derived), so the inviter can tell the server handed out the invitee's real keys
+    (DESIGN §4, Trust)."""
+    key = hkdf_sha256(
+        utf8(invite_secret, "the invite secret"), salt=None, info=_INVITE_PROOF_INFO, length=32
+    )
+    message = length_prefixed(
+        (_INVITE_PROOF_INFO, utf8(invite_id, "invite_id"), public.encryption, public.signing)
+    )
+    return hmac.new(key, message, "sha256").hexdigest()
+
+
+def legacy_invite_key_proof(invite_secret: str, public: PublicKeys) -> str:
+    """The proof an envkeep before 0.2 sent: an HMAC under the secret itself, which that
+    client also sent the server in the code, so the server could make it for keys of its own.
+    An inviter reads one as no proof at all (`client/invite_proofs.py`)."""
     message = b"envkeep/v1/invite-key" + public.encryption + public.signing
     return hmac.new(utf8(invite_secret, "the invite secret"), message, "sha256").hexdigest()
+
+
+def invite_accept_key(invite_secret: str) -> str:
+    """What a joining client sends the server in place of an invite's secret (the server
+    keeps its SHA-256): derived from the secret, and useless for `invite_key_proof`'s key."""
+    derived = hkdf_sha256(
+        utf8(invite_secret, "the invite secret"), salt=None, info=_INVITE_ACCEPT_INFO, length=32
+    )
+    return base64.urlsafe_b64encode(derived).rstrip(b"=").decode("ascii")
 
 
 # --- shares of an environment data key --------------------------------------------------------
