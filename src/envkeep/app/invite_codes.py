@@ -10,13 +10,16 @@ one) claims it with one conditional UPDATE, so of two acceptances racing only on
 
 from __future__ import annotations
 
+import functools
 import hmac
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
 from envkeep.app import credentials
-from envkeep.app.context import aware
+from envkeep.app.authz import load_bindings
+from envkeep.app.context import aware, session_fetch
+from envkeep.app.policy import Role, Target, effective_role
 from envkeep.core.errors import NotAuthenticated, UsageError
 from envkeep.core.valuetypes import matches_type
 from envkeep.store.models import Invite, RoleBinding
@@ -70,7 +73,30 @@ def open_invite(session: Session, code: str, now: datetime) -> Invite:
         raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
     if aware(invite.expires_at) < now:
         raise NotAuthenticated("this invite has expired", hint=ASK_AGAIN)
+    _refuse_unbacked(session, invite)
     return invite
+
+
+def _refuse_unbacked(session: Session, invite: Invite) -> None:
+    """Refuse an invite whose maker no longer holds admin at its scope (removed, revoked,
+    lowered, or a token that ended since): an invite gives what its maker could give when it
+    is accepted, as a token holds only what its maker holds (`token_cascade`). The first
+    admin's invite has no maker."""
+    if invite.workspace_id is None or invite.created_by is None:
+        return
+    scope = Target(invite.workspace_id, invite.project_id, invite.environment_id)
+    try:
+        bindings = load_bindings(
+            functools.partial(session_fetch, session), invite.created_by, invite.workspace_id
+        )
+    except NotAuthenticated:  # its maker's account was disabled
+        bindings = []
+    held = effective_role(bindings, scope)
+    if held is None or held < Role.ADMIN:
+        raise NotAuthenticated(
+            "the member who made this invite no longer holds the admin role it was made with",
+            hint="ask an admin for a new invite",
+        )
 
 
 def for_another_email(email: str) -> str:

@@ -186,6 +186,22 @@ def withdraw_all_for(call: Call, *, workspace_id: str, email: str) -> int:
     return int(getattr(gone, "rowcount", 0) or 0)
 
 
+def withdraw_made_by(call: Call, *, workspace_id: str, principal_id: str) -> int:
+    """Delete every invite to the workspace that ``principal_id`` made and nobody accepted
+    yet; how many (a removed member's: they would be refused when accepted anyway,
+    `invite_codes.open_invite`, and `member list` would still show them pending)."""
+    gone = call.session.execute(
+        delete(Invite)
+        .where(
+            Invite.workspace_id == workspace_id,
+            Invite.created_by == principal_id,
+            Invite.accepted_at.is_(None),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
 def create_invite(
     call: Call,
     *,

@@ -18,7 +18,7 @@ from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.grantees import grantable, refuse_expired
-from envkeep.app.invites import grant_command, withdraw_all_for
+from envkeep.app.invites import grant_command, withdraw_all_for, withdraw_made_by
 from envkeep.app.live_readers import live
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
@@ -223,6 +223,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
     removed = call.session.get(Principal, principal_id)
     email = removed.name if removed is not None and removed.kind == "user" else None
     withdrawn = withdraw_all_for(call, workspace_id=workspace_id, email=email) if email else 0
+    theirs = withdraw_made_by(call, workspace_id=workspace_id, principal_id=principal_id)
     ended = end_uncovered_tokens(call, workspace_id)
     append_event(
         call,
@@ -232,6 +233,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
         details={
             "principal_id": principal_id,
             **({"invites_withdrawn": withdrawn} if withdrawn else {}),
+            **({"their_invites_withdrawn": theirs} if theirs else {}),
             **ended.details(),
         },
     )

@@ -9,7 +9,7 @@ A state tells the entries of `member list --json` apart: ``active`` for a role a
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +135,8 @@ class Removal:
 
     removed: members.Revoked | None
     withdrawn: list[dict[str, Any]]
+    # The invites the removed member made, pending (withdrawn by the server with the removal).
+    made: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self, who: str) -> str:
         """One line saying what happened."""
@@ -146,6 +148,9 @@ class Removal:
             return f"withdrew {count} for {who} ({invites}): their codes no longer work"
         plural = "s" if len(self.withdrawn) > 1 else ""
         also = f" and withdrew their pending invite{plural} ({invites})" if self.withdrawn else ""
+        if self.made:
+            to = ", ".join(sorted({str(i["email"]) for i in self.made}))
+            also += f" and {counted(len(self.made), 'invite')} they made (to {to})"
         return f"removed {who}{also}; {self.removed.ended('their')}{self.removed.keys()}"
 
 
@@ -164,7 +169,8 @@ def remove(
     whoever they are for, and remove no one (a member's invite to another scope, or an
     expired one that `member list` would show until then)."""
     email = who.strip().lower()
-    invited = [i for i in pending_invites(ctx) if i["email"] == email]
+    pending = pending_invites(ctx)
+    invited = [i for i in pending if i["email"] == email]
     if invites_only:
         if not invited:
             raise NotFoundError(
@@ -176,7 +182,8 @@ def remove(
     if invited and not _listed_member(ctx, email):
         _withdraw(team_backend(ctx), invited)
         return Removal(None, invited)
-    return Removal(members.remove(ctx, who, now=now, confirm=confirm), invited)
+    made = [i for i in pending if i.get("invited_by") == email and i not in invited]
+    return Removal(members.remove(ctx, who, now=now, confirm=confirm), invited, made)
 
 
 def _listed_member(ctx: ClientContext, email: str) -> bool:
