@@ -104,12 +104,27 @@ def read_history(
 ) -> list[HistoryEntry]:
     """Every version of one secret of environment ``env`` (``opened``), oldest first."""
     versions, authors = ctx.backend.secret_history(ctx.project_file.project, env, secret_id)
+    _of_one(versions, secret_id)
     by_id = {a.id: a for a in authors}
     # One opener for every version: the environment's AAD part and each key's cipher made once.
     opener = opened.opener(ctx.verified)
     entries = [_entry(opener, v, _author(by_id, v)) for v in versions]
     ctx.verified.save()
     return _mark_repeats(_mark_rekeyed(entries))
+
+
+def _of_one(versions: Sequence[VersionView], secret_id: str) -> None:
+    """IntegrityError unless ``versions`` are all of the variable asked for, each version once,
+    oldest first: each opens and verifies as the variable it claims to be (its AAD binds
+    that), so versions of another variable would pass for this one's, and `rollback --to`
+    would write another's value under this name."""
+    numbers = [v.version for v in versions]
+    if any(v.secret_id != secret_id for v in versions) or numbers != sorted(set(numbers)):
+        raise IntegrityError(
+            "the store answered a variable's history with versions that are not its own"
+            " (of another variable, or out of order)",
+            hint=_ALTERED,
+        )
 
 
 def held_at(
