@@ -48,7 +48,12 @@ def rotated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ids = {f"{i['project']}/{i['environment']}": i["environment_id"] for i in LISTING}
 
     def rotate_key(
-        _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
+        _ctx: object,
+        environment: str,
+        *,
+        project: str | None = None,
+        expected_id: str | None,
+        gone: frozenset[str] = frozenset(),
     ) -> int:
         assert expected_id in {None, ids[f"{project}/{environment}"]}  # None: no id known
         done.append(f"{project}/{environment}" + ("" if expected_id else " (no id)"))
@@ -117,7 +122,12 @@ def test_one_environment_failing_does_not_stop_the_others_and_each_left_is_named
     done: list[str] = []
 
     def rotate_key(
-        _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
+        _ctx: object,
+        environment: str,
+        *,
+        project: str | None = None,
+        expected_id: str | None,
+        gone: frozenset[str] = frozenset(),
     ) -> int:
         if environment == "staging":
             raise ConflictError("the key changed meanwhile", hint="envkeep member verify BOB")
@@ -159,7 +169,12 @@ def test_a_renamed_environment_is_rotated_under_its_new_name(
     calls: list[tuple[str, str | None]] = []
 
     def rotate_key(
-        _ctx: object, environment: str, *, project: str | None = None, expected_id: str | None
+        _ctx: object,
+        environment: str,
+        *,
+        project: str | None = None,
+        expected_id: str | None,
+        gone: frozenset[str] = frozenset(),
     ) -> int:
         calls.append((environment, expected_id))
         if names.get(expected_id or "") != environment:

@@ -27,11 +27,14 @@ if TYPE_CHECKING:
     from envkeep.client.http import HttpBackend
 
 
-def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[str]:
+def rotate_environments(
+    ctx: ClientContext, answer: Mapping[str, Any], gone: frozenset[str] = frozenset()
+) -> list[str]:
     """Rotate the data key of each environment a revocation's ``answer`` names; return them as
-    project/env, in name order. The revocation happened already: an environment that fails
-    does not stop the others, and `RotationLeft` then names each one left with the command
-    that rotates it (after what its error said to do first).
+    project/env, in name order. ``gone``: the principals the revocation removed, to whom no new
+    key is sealed whatever the server lists (`rotate_key`). The revocation happened already:
+    an environment that fails does not stop the others, and `RotationLeft` then names each one
+    left with the command that rotates it (after what its error said to do first).
 
     The answer names each environment (project, environment, id). Ids it lists without a name
     (a server from before it named them gives ids alone) are found by listing the workspace."""
@@ -47,7 +50,8 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
     for item in sorted(named, key=lambda i: (str(i.get("project")), str(i.get("environment")))):
         project, environment = str(item.get("project")), str(item.get("environment"))
         try:
-            rotated.append(_rotate_named(ctx, project, environment, item.get("environment_id")))
+            env_id = item.get("environment_id")
+            rotated.append(_rotate_named(ctx, project, environment, env_id, gone))
         except _RenamedFailed as renamed:  # left under the name it has now
             left.append((project, renamed.name, str(renamed.__cause__)))
         except KeyNotHeld as missing:
@@ -67,12 +71,14 @@ def rotate_environments(ctx: ClientContext, answer: Mapping[str, Any]) -> list[s
     return rotated
 
 
-def _rotate_named(ctx: ClientContext, project: str, environment: str, env_id: Any) -> str:
+def _rotate_named(
+    ctx: ClientContext, project: str, environment: str, env_id: Any, gone: frozenset[str]
+) -> str:
     """Rotate one environment a revocation named; its project/env. When its name is another
     environment now, or no environment (renamed), the named one is found by id and rotated
     under its new name; one that is gone needs no rotation."""
     try:
-        rotate_key(ctx, environment, project=project, expected_id=env_id)
+        rotate_key(ctx, environment, project=project, expected_id=env_id, gone=gone)
     except (EnvironmentReplaced, EnvironmentNotFound):
         if env_id is None:
             raise
@@ -82,7 +88,7 @@ def _rotate_named(ctx: ClientContext, project: str, environment: str, env_id: An
             return f"{project}/{environment} (deleted since)"
         environment = str(renamed[0]["environment"])
         try:
-            rotate_key(ctx, environment, project=project, expected_id=env_id)
+            rotate_key(ctx, environment, project=project, expected_id=env_id, gone=gone)
         except Exception as error:
             raise _RenamedFailed(environment) from error
     return f"{project}/{environment}"
@@ -119,12 +125,16 @@ def rotate_key(
     *,
     project: str | None = None,
     expected_id: str | None = None,
+    gone: frozenset[str] = frozenset(),
 ) -> int:
     """A new data key for an environment: every current value re-encrypted under it and the
     key sealed to every current reader, in one request; return the new key version. The
     files of this checkout encrypted to an older key of it are named (they still open with
     it). ``expected_id``: the environment a revocation named, which the name must still be (not
-    one renamed away and another created in its place)."""
+    one renamed away and another created in its place). ``gone``: principals who lost access
+    (a member just removed): the key is sealed to none of them, even where the server still
+    lists them as readers (it drops such a share itself; a server that kept one would hand
+    the new key to whom the revocation took it from), and that is said."""
     try:
         backend = team_backend(ctx)
     except UsageError:
@@ -149,6 +159,13 @@ def rotate_key(
     target = WriteTarget(env.id, dek, new_version)
     writes = opened.rotation_writes(target)  # deletions too: newcomers hold the new key only
     readers = environment_readers(backend, project_name, environment)
+    listed_gone = [r for r in readers if r.get("id") in gone]
+    if listed_gone:
+        ctx.warn_once(
+            f"the server lists whom the revocation removed as a reader of"
+            f" {project_name}/{environment} still; the new key was not sealed to them"
+        )
+        readers = [r for r in readers if r not in listed_gone]
     sealed = f"the new key of {project_name}/{environment}"
     shares = [sealed_share(ctx, r, target, sealed) for r in readers]
     from envkeep.api import schemas

@@ -182,10 +182,13 @@ class Revoked:
         return f"new keys for: {', '.join(self.rotated) or 'no environment'}"
 
 
-def finish_revocation(ctx: ClientContext, answer: Mapping[str, Any]) -> Revoked:
-    """Rotate what a revocation's ``answer`` names (`rotate_environments`); what it did."""
+def finish_revocation(
+    ctx: ClientContext, answer: Mapping[str, Any], gone: frozenset[str] = frozenset()
+) -> Revoked:
+    """Rotate what a revocation's ``answer`` names (`rotate_environments`; ``gone``: who was
+    removed, sealed no new key); what it did."""
     ended = [str(t) for t in answer.get("tokens_revoked") or []]
-    return Revoked(rotate_environments(ctx, answer), ended)
+    return Revoked(rotate_environments(ctx, answer, gone), ended)
 
 
 def revoke(
@@ -273,7 +276,7 @@ def remove(
             hint="their account stays; to give them access again: envkeep member grant"
             f" {shlex.quote(name)} ROLE --project PROJECT",
         ) from None
-    return finish_revocation(ctx, answer)
+    return finish_revocation(ctx, answer, frozenset({principal.id}))
 
 
 def list_members(ctx: ClientContext) -> list[dict[str, Any]]:

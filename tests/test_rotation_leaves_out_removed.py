@@ -1,0 +1,85 @@
+"""The rotation after `member remove` seals the new data key to no one the removal took out,
+even when the server still lists them as a reader (an honest server drops such a share; one
+that kept it would hand the new key to whom the revocation took it from), and says so."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import envkeep.client.key_rotation as rotation
+from envkeep.client import new_keys
+from tests.inprocess import run_main
+from tests.server import _environ, join, quick_ok, start_server
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+    from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
+    from envkeep.client.vault import WriteTarget
+
+
+def test_a_removed_member_the_server_still_lists_is_sealed_no_new_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_server(tmp_path / "server")
+    try:
+        work, alice, bob = tmp_path / "work", tmp_path / "alice", tmp_path / "bob"
+        work.mkdir()
+        join(server, alice, work, server.invite("alice@rotate.io"), "alice@rotate.io")
+        quick_ok(alice, work, "init", "shop")
+        quick_ok(alice, work, "set", "K=v1", "--env", "prod")
+        code = quick_ok(
+            alice, work, "member", "invite", "bob@rotate.io", "--role", "read", "--env", "prod"
+        )
+        join(server, bob, work, code.strip(), "bob@rotate.io")
+        quick_ok(alice, work, "member", "seal", "bob@rotate.io")
+        honest = rotation.environment_readers
+        before = {r["name"]: r for r in honest_readers(alice, work, honest)}
+        assert "bob@rotate.io" in before
+
+        def stale(backend: HttpBackend, project: str, environment: str) -> list[dict[str, Any]]:
+            found = honest(backend, project, environment)
+            kept = [r for r in found if r["name"] != "bob@rotate.io"]
+            return [*kept, before["bob@rotate.io"]]  # the server lists Bob still
+
+        sealed_to: list[str] = []
+        honest_seal = new_keys.sealed_share
+
+        def recording(
+            ctx: ClientContext, principal: dict[str, Any], target: WriteTarget, what: str
+        ) -> dict[str, object]:
+            sealed_to.append(principal["name"])
+            return honest_seal(ctx, principal, target, what)
+
+        monkeypatch.setattr(rotation, "environment_readers", stale)
+        monkeypatch.setattr(rotation, "sealed_share", recording)
+        code_, _out, err = run_main(
+            ("member", "remove", "bob@rotate.io", "--yes"), _environ(alice), work
+        )
+
+        assert code_ == 0, err
+        assert "new keys for:" in err
+        assert "shop/prod" in err
+        assert sealed_to
+        assert "bob@rotate.io" not in sealed_to
+        assert "lists whom the revocation removed as a reader of shop/prod" in err
+    finally:
+        server.stop()
+
+
+def honest_readers(home: Path, work: Path, readers: Any) -> list[dict[str, Any]]:
+    """Who the server lists as readers of shop/prod now, read as the rotation reads it."""
+    from envkeep.cli.state import make_context
+    from envkeep.client.team_server import team_backend
+    from envkeep.settings import load_settings
+
+    env = _environ(home)
+    ctx = make_context(load_settings(env), cwd=work)
+    try:
+        found: list[dict[str, Any]] = readers(team_backend(ctx), "shop", "prod")
+    finally:
+        ctx.close()
+    return found
