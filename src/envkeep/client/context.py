@@ -78,23 +78,35 @@ class ClientContext:
         ENVKEEP_SERVER wins; then envkeep.toml's ``server``; outside a project (``init``), the
         server you are logged in to, unless `init --local` chose the embedded store.
         """
-        if self.settings.server:
-            from envkeep.client.accounts import normalise_url
-
-            try:
-                url = normalise_url(self.settings.server)
-            except UsageError as error:
-                error.message += " (ENVKEEP_SERVER)"
-                raise
-            self._warn_if_cleartext(url)
-            return url
+        named = self._named_server
+        if self.settings.server and named is not None:
+            self._warn_if_cleartext(named)
+            return named
         if self.has_checkout:
-            server = self.project_file.server
-            if server is not None and self.settings.token:  # CI: no login warned of this URL
-                self._warn_if_cleartext(server)
-            return server
+            if named is not None and self.settings.token:  # CI: no login warned of this URL
+                self._warn_if_cleartext(named)
+            return named
         session = None if self.embedded_chosen else self.session
         return None if session is None else session.url
+
+    @cached_property
+    def _named_server(self) -> str | None:
+        """The server ENVKEEP_SERVER names, else the checkout's envkeep.toml, as a login keeps
+        its URL (`accounts.normalise_url`: no trailing ``/`` or ``/v1``), so that either spelling
+        finds the login; a UsageError naming where an address without a scheme was written."""
+        from envkeep.client.accounts import normalise_url
+
+        if self.settings.server:
+            written, where = self.settings.server, "ENVKEEP_SERVER"
+        elif self.has_checkout and self._checkout_file.server is not None:
+            written, where = self._checkout_file.server, str(self._checkout_file.path)
+        else:
+            return None
+        try:
+            return normalise_url(written)
+        except UsageError as error:
+            error.message += f" ({where})"
+            raise
 
     def _warn_if_cleartext(self, url: str) -> None:
         """ENVKEEP_SERVER, or a token's envkeep.toml server, over plain http:// off this
@@ -148,13 +160,10 @@ class ClientContext:
         from envkeep.client.identity import IdentityRecord
         from envkeep.client.tokens import legacy_warning, parse_token, token_identity
 
-        url = self.settings.server or (self._checkout_file.server if self.has_checkout else None)
+        url = self._named_server
         token = self.settings.token or ""
         if url is None:
-            raise UsageError(
-                "ENVKEEP_TOKEN needs a server",
-                hint="set ENVKEEP_SERVER, or use a project with server =",
-            )
+            raise _token_needs_server()
         try:
             principal_id, workspace_id, keys, scopes = token_identity(url.rstrip("/"), token)
         except UnreachableError as error:
@@ -313,8 +322,10 @@ class ClientContext:
         """The workspace envkeep.toml names, when its project lives on ``url``."""
         if not self.has_checkout:
             return None
+        from envkeep.client.accounts import bare_url
+
         project = self.project_file
-        if project.workspace is None or (project.server or "").rstrip("/") != url.rstrip("/"):
+        if project.workspace is None or bare_url(project.server or "") != bare_url(url):
             return None
         return project.workspace
 
@@ -351,13 +362,15 @@ class ClientContext:
         # else the one project ENVKEEP_TOKEN's roles lie in), on the server ENVKEEP_SERVER
         # names, with no services, templates or schemas declared.
         project = self.settings.project or self._token_project()
+        if project is None and self.settings.token and not self.settings.server:
+            raise _token_needs_server()  # what it lacks first: the project comes after
         if project is None:
             raise UsageError(
                 f"no {FILENAME} found in {self.cwd} or its parents",
                 hint="set up a project here with: envkeep init NAME (or name one:"
                 " ENVKEEP_PROJECT); the projects you can use: envkeep project list",
             )
-        return ProjectFile(project, self.cwd, server=self.settings.server)
+        return ProjectFile(project, self.cwd, server=self._named_server)
 
     @cached_property
     def _checkout_file(self) -> ProjectFile:
@@ -428,3 +441,13 @@ class ClientContext:
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
+
+
+def _token_needs_server() -> UsageError:
+    """The refusal of ENVKEEP_TOKEN with no server named (no ENVKEEP_SERVER, no checkout whose
+    envkeep.toml has one)."""
+    return UsageError(
+        "ENVKEEP_TOKEN needs a server",
+        hint="set ENVKEEP_SERVER=https://… (the team server's address), or run in a checkout"
+        " whose envkeep.toml has server =",
+    )
