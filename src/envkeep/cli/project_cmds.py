@@ -95,7 +95,9 @@ def init(
     if asking:
         name, envs, services = _ask(name, envs, found)
     outcome = projects.init_project(ctx, name, envs, services)
-    if outcome.created:
+    if outcome.linked:
+        _say_linked(ctx, outcome.project)
+    elif outcome.created:
         _say_ready(ctx, outcome.project)
         if found and not yes and not interactive(ctx.settings):  # none asked about: say how
             _say_found(found)
@@ -113,6 +115,15 @@ def _say_ready(ctx: ClientContext, project: ProjectFile) -> None:
     output.done(
         f"project '{project.project}' is ready on {where} ({project.path}); "
         f"default environment: {project.default_env}"
+    )
+
+
+def _say_linked(ctx: ClientContext, project: ProjectFile) -> None:
+    """A project of the server's, written into a new envkeep.toml: nothing was created."""
+    environments = ", ".join(project.environments) or "none you can see"
+    output.done(
+        f"project '{project.project}' exists on {ctx.server_url}: wrote {project.path} for it"
+        f" (environments: {environments}; default: {project.default_env}); nothing was created"
     )
 
 

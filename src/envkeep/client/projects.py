@@ -70,9 +70,10 @@ def init_project(
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
     try:
         fresh = _create(ctx, name, envs)
-    except PermissionDenied:
+    except (PermissionDenied, AlreadyExistsError):
+        # A project of the team's on the server, that this caller may use: linked here.
         if ctx.server_url is not None and _lists_environments(ctx, name):
-            raise _teammates_project(ctx, name) from None
+            return _link(ctx, name, target)
         raise
     except UnreachableError as error:
         raise chosen_by_login(ctx, name, error) from None
@@ -195,6 +196,7 @@ class InitOutcome:
     unregistered: tuple[str, ...] = ()
     unsealed: tuple[NotSealed, ...] = ()  # new environments' keys that went to their creator only
     environments_created: tuple[str, ...] = ()  # envkeep.toml's, the embedded store lacked
+    linked: bool = False  # the server's project, written into a new envkeep.toml (`_link`)
 
 
 @dataclass(frozen=True)
@@ -285,15 +287,30 @@ def _lists_environments(ctx: ClientContext, name: str) -> bool:
     return True
 
 
-def _teammates_project(ctx: ClientContext, name: str) -> PermissionDenied:
-    """`init NAME` outside a checkout by a member of that project: it exists, and `init`
-    creates projects (the workspace's admin role), which was all the refusal said."""
-    return PermissionDenied(
-        f"project '{name}' exists on {ctx.server_url} and you hold a role on it; init creates"
-        " a project, which takes the workspace's admin role",
-        hint="work in a checkout of its repository (its envkeep.toml), or name it without one:"
-        f" ENVKEEP_PROJECT={name} envkeep list --env ENV",
+def _link(ctx: ClientContext, name: str, target: Path) -> InitOutcome:
+    """`init NAME` where the team server has project NAME, and the caller a role on it (a
+    teammate without its repository at hand, a new directory): an envkeep.toml for it, with
+    the environments and services the server shows the caller, and nothing created. The
+    environments a role on one of them shows are that one alone."""
+    listed = [e.name for e in ctx.backend.list_environments(name)]
+    try:
+        services = ctx.backend.list_services(name)
+    except PermissionDenied:  # a role on one environment: the project's services are not ours
+        services = []
+    default = next((e for e in DEFAULT_ENVIRONMENTS if e in listed), listed[0] if listed else "dev")
+    text = render_project_file(
+        name,
+        default_env=default,
+        environments=tuple(listed),
+        server=ctx.server_url,
+        workspace=ctx.workspace_id,
     )
+    for service in services:
+        entry = ServiceEntry(service.name, service.path, service.schema_path)
+        text = with_service_section(text, entry)
+    write_atomic(target, text.encode(), mode=0o644)
+    _ignore_local_files(ctx.cwd)
+    return InitOutcome(load_project_file(target), False, linked=True)
 
 
 def _reachable(ctx: ClientContext, project: ProjectFile) -> bool:
