@@ -268,3 +268,16 @@ def test_a_refused_token_action_names_the_token() -> None:
     assert _denied_target({"workspace_id": "w"}, "/v1/workspaces/{workspace_id}/tokens") == (
         "workspace"
     )
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -> None:
+    names = {"admin-id": "admin@x.io"}
+    planted = '=HYPERLINK("http://evil.example")@x.io'
+    invited = _event("member.invite", planted, '{"role": "read"}')
+    plain = _event("member.invite", "frank@x.io", '{"role": "read"}')
+
+    rows = list(csv.DictReader(io.StringIO(render_events([invited, plain], "csv", names))))
+
+    assert [r["target"] for r in rows] == ["'" + planted, "frank@x.io"]
+    assert rows[0]["subject"] == "'" + planted
+    assert json.loads(render_events([invited], "jsonl", names))["target"] == planted  # exact

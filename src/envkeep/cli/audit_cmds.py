@@ -156,7 +156,11 @@ def export(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="jsonl or csv.", autocompletion=complete_from(("jsonl", "csv"))
+            "--format",
+            "-f",
+            help="jsonl (each field exactly) or csv (a cell that starts as a spreadsheet"
+            " formula would gets a leading ').",
+            autocompletion=complete_from(("jsonl", "csv")),
         ),
     ] = "jsonl",
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,

@@ -257,6 +257,19 @@ def render_events(events: list[EventView], fmt: str, names: Mapping[str, str] | 
         fields = [*EventView.__dataclass_fields__, "principal", "subject", "replaced", "via"]
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
         return out.getvalue()
     raise UsageError(f"unknown audit format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+
+
+# What a spreadsheet takes for a formula at the start of a cell (OWASP's list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: one that starts as a formula would (an invited
+    email ``=HYPERLINK(…)@x.io``, written by whoever may invite) gets a leading ``'``. Only the
+    CSV is changed; JSON lines keep every field exactly, as the chain hashed it."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
