@@ -38,7 +38,13 @@ def test_the_groups_db_reaches_migrate_and_bootstrap(tmp_path: Path) -> None:
     )
     assert code.returncode == 0, code.stderr
     assert code.stdout.startswith("ek_inv_")
+    assert "replaces" not in code.stderr
     assert not (home / "server").exists()  # the default database was never touched
+    again = cli(
+        home, tmp_path, "server", "--db", sqlite_url(chosen), "bootstrap", "--email", "b@x.io"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "replaces the earlier code made for a@x.io, which no longer works" in again.stderr
 
 
 def test_the_same_db_before_and_after_the_subcommand_is_taken(tmp_path: Path) -> None:

@@ -156,15 +156,18 @@ def check_schema(database_url: str) -> None:
         )
 
 
-def bootstrap(database_url: str, email: str, *, hours: int = 24) -> str:
-    """The one-time invite code of the first admin."""
+def bootstrap(database_url: str, email: str, *, hours: int = 24) -> tuple[str, list[str]]:
+    """The one-time invite code of the first admin, and whom the earlier codes it replaced
+    (unused) were made for."""
     check_schema(database_url)
     engine = open_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            return accounts.create_bootstrap_invite(
+            replaced = accounts.founding_codes(session)  # for what is said: no lock needed
+            code = accounts.create_bootstrap_invite(
                 session, email=email, clock=utc_now, new_id=new_uuid, ttl=timedelta(hours=hours)
             )
+            return code, replaced
     finally:
         engine.dispose()
 

@@ -106,6 +106,12 @@ def _refuse_stale_founding(session: Session, invite: Invite) -> None:
         )
 
 
+def founding_codes(session: Session) -> list[str]:
+    """Whom the bootstrap codes not yet used were made for (by email): a new one replaces
+    them, and `server bootstrap` says so."""
+    return list(session.scalars(select(Invite.email).where(Invite.workspace_id.is_(None))))
+
+
 def create_bootstrap_invite(
     session: Session,
     *,

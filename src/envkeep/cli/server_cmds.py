@@ -225,9 +225,15 @@ def bootstrap(
     """
     from envkeep.api.serve import bootstrap as make_invite
 
-    code = make_invite(subcommand_database(ctx, config, db=db), email)
+    code, replaced = make_invite(subcommand_database(ctx, config, db=db), email)
     sys.stdout.write(code + "\n")
     output.done(f"give this code to {email}; it works once, for 24 hours: envkeep join URL CODE")
+    if replaced:
+        whom = ", ".join(sorted(set(replaced)))
+        output.done(
+            f"note: it replaces the earlier code made for {whom}, which no longer works (one"
+            " founding code at a time)"
+        )
 
 
 from envkeep.cli.server_backup import backup as _backup  # noqa: E402 - one line to register it
