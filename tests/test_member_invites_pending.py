@@ -355,3 +355,17 @@ def test_an_invite_gives_only_what_its_maker_still_holds(
     assert "no longer holds the admin role it was made with" in said
     [event] = json.loads(_ok(alice, work, "audit", "--action", "member.remove", "--json"))
     assert json.loads(event["details"])["their_invites_withdrawn"] == 2
+
+
+def test_member_list_json_labels_each_member_as_grant_and_token_list_name_them(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _founder(server, tmp_path, "alice@label.io")
+    _ok(alice, work, "token", "create", "deploy", "--project", "shop", "--env", "dev")
+    tokens = json.loads(_ok(alice, work, "token", "list", "--json"))
+
+    members = json.loads(_ok(alice, work, "member", "list", "--json"))
+
+    labels = {m["label"]: m["principal"]["kind"] for m in members if m["kind"] == "member"}
+    assert labels == {"alice@label.io": "user", "deploy": "service"}
+    assert {t["label"] for t in tokens} == {"deploy"}

@@ -179,6 +179,15 @@ def remove(
     output.done(removed.summary(who))
 
 
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of `member list --json`: what it is (a role a member holds, or an invite), and a
+    member's ``label``, what `member grant` takes and `token list` calls it (an email, a
+    token's name, not the server's ``sa:…`` name for it)."""
+    if "principal" not in row:
+        return {"kind": "invite", **row}
+    return {"kind": "member", "label": member_name(row["principal"]), **row}
+
+
 @member_app.command("list")
 def list_(json_out: JsonOpt = False) -> None:
     """List who holds which role where, and the invites not accepted yet (pending or expired).
@@ -187,9 +196,7 @@ def list_(json_out: JsonOpt = False) -> None:
     """
     found = member_invites.roster(make_context())
     if json_out:  # one list, each row saying what it is: a role a member holds, or an invite
-        output.print_json(
-            [{"kind": "member" if "principal" in m else "invite", **m} for m in found]
-        )
+        output.print_json([_json_row(m) for m in found])
         return
     now = datetime.now(UTC)
     rows = [
