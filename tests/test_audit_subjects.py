@@ -51,7 +51,7 @@ class Team:
             code = self.a("member", "invite", f"{who}@subj.io", "--role", role, *scope).strip()
             join(server, root / who, self.work, code, f"{who}@subj.io")
             self.a("member", "grant", f"{who}@subj.io", role, *scope)
-        self.a("member", "revoke", "carol@subj.io", "--project", "shop", "--env", "dev")
+        self.a("member", "revoke", "--yes", "carol@subj.io", "--project", "shop", "--env", "dev")
         self.a("member", "remove", "bob@subj.io", "--yes")
         elsewhere = root / "elsewhere"
         elsewhere.mkdir()

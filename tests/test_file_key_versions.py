@@ -112,7 +112,7 @@ def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story
     show = "import os, sys; sys.stdout.write(os.environ['API_KEY'])"
     ran = _cli(frank, work, "run", "--file", "a.env.enc", "--", sys.executable, "-c", show)
     scope = ("--project", "shop", "--env", "staging")
-    revoked = _cli(alice, work, "member", "revoke", "bob@files.io", *scope)
+    revoked = _cli(alice, work, "member", "revoke", "--yes", "bob@files.io", *scope)
     files, encrypted = {"before": _files(work)}, {"before": (work / "a.env.enc").read_bytes()}
     plain = {"before": _plain(alice, work, root / "before.env")}
     refused = _cli(frank, work, "reencrypt", "a.env.enc")  # he holds no key v1

@@ -43,7 +43,7 @@ class Team:
         self.a("set", "API_KEY=two", "--env", "dev")
         _next_second()  # v2's time is before the rotation's (rollback --to-time v2's time)
         self._member("bob", "read")
-        self.a("member", "revoke", "bob@hist.io", "--project", "shop")  # rotates dev's key
+        self.a("member", "revoke", "--yes", "bob@hist.io", "--project", "shop")  # rotates dev's key
         self.a("set", "API_KEY=three", "--env", "dev")
         self._member("carol", "write")
 

@@ -107,7 +107,7 @@ def test_revoking_a_role_a_broader_one_covers_rotates_no_key_and_says_access_sta
     shop.a("member", "grant", shop.bob_email, "read", *PROD)
     before = shop.keys()
 
-    revoked = _cli(shop.alice, shop.work, "member", "revoke", shop.bob_email, *PROD)
+    revoked = _cli(shop.alice, shop.work, "member", "revoke", "--yes", shop.bob_email, *PROD)
 
     assert revoked.returncode == 0, revoked.stderr
     assert (
@@ -131,7 +131,7 @@ def test_revoking_the_broader_role_rotates_only_the_environments_the_principal_l
     shop.a("member", "grant", shop.bob_email, "read", *PROD)
     before = shop.keys()
 
-    revoked = _cli(shop.alice, shop.work, "member", "revoke", shop.bob_email, *SHOP)
+    revoked = _cli(shop.alice, shop.work, "member", "revoke", "--yes", shop.bob_email, *SHOP)
 
     assert revoked.returncode == 0, revoked.stderr
     assert "new keys for: shop/dev, shop/staging" in revoked.stderr, revoked.stderr
@@ -151,7 +151,7 @@ def test_a_revoke_that_ends_a_token_reading_there_rotates_it_though_its_maker_ke
     _ok(shop.bob, shop.work, "token", "create", "bob-deploy", "--role", "write", *PROD)
     before = shop.keys()
 
-    revoked = _cli(shop.alice, shop.work, "member", "revoke", shop.bob_email, *PROD)
+    revoked = _cli(shop.alice, shop.work, "member", "revoke", "--yes", shop.bob_email, *PROD)
 
     assert revoked.returncode == 0, revoked.stderr
     assert "revoked 1 token that depended on their roles (bob-deploy)" in revoked.stderr
@@ -170,7 +170,7 @@ def test_a_keyless_admin_may_revoke_a_role_whose_revocation_rotates_nothing(
     join(server, carol, shop.work, code, "carol@keyless.io")  # admin, never sealed a key
     shop.a("member", "grant", shop.bob_email, "read", *PROD)
 
-    revoked = _cli(carol, shop.work, "member", "revoke", shop.bob_email, *PROD)
+    revoked = _cli(carol, shop.work, "member", "revoke", "--yes", shop.bob_email, *PROD)
 
     assert revoked.returncode == 0, revoked.stderr
     assert "new keys for: no environment" in revoked.stderr, revoked.stderr
@@ -190,3 +190,20 @@ def test_removing_a_member_rotates_every_key_they_reached_whatever_overlaps(
     assert "new keys for: shop/dev, shop/prod, shop/staging" in removed.stderr, removed.stderr
     assert shop.keys() == {env: version + 1 for env, version in before.items()}
     assert not shop.bob_reads("prod")
+
+
+def test_revoking_a_role_says_what_it_takes_and_asks_first(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    shop = Shop(server, tmp_path, "asked")
+    before = shop.keys()
+
+    asked = _cli(shop.alice, shop.work, "member", "revoke", shop.bob_email, *SHOP)
+
+    assert asked.returncode == 2, asked.stderr
+    assert f"{shop.bob_email} holds write on shop; revoking it takes that role" in asked.stderr
+    assert "rotates the keys of shop/dev, shop/prod, shop/staging" in asked.stderr
+    command = f"envkeep member revoke {shop.bob_email} --project shop --yes"
+    assert command in asked.stderr, asked.stderr
+    assert shop.keys() == before
+    assert shop.bobs_roles() == {"write@shop/None"}  # nothing changed

@@ -76,7 +76,7 @@ def test_grant_shares_keys_and_revoke_locks_out_even_saved_credentials(
         read_only.stderr
     )
 
-    _ok(alice, work, "member", "revoke", "bob@x.io", "--project", "shop")
+    _ok(alice, work, "member", "revoke", "--yes", "bob@x.io", "--project", "shop")
     _ok(alice, work, "set", "DB=after-removal", "--env", "staging")
     assert _cli(bob, work, "get", "DB", "--env", "staging").returncode == 4
 
@@ -180,7 +180,7 @@ def test_a_project_admin_invites_grants_and_revokes_members_of_its_project(
     assert at_workspace.returncode == 4
     assert "you need the admin role on the workspace to grant a role there" in at_workspace.stderr
     assert _ok(alice, work, "member", "list", "--json") == before  # nothing granted
-    revoked = _cli(bob, work, "member", "revoke", "new@z.io", "--project", "shop")
+    revoked = _cli(bob, work, "member", "revoke", "--yes", "new@z.io", "--project", "shop")
 
     assert revoked.returncode == 0, revoked.stderr
     assert "shop/staging" in revoked.stderr
@@ -543,7 +543,7 @@ def test_init_in_a_teammates_clone_says_the_project_is_set_up_or_who_can_give_ac
         code = _ok(alice, work, "member", "invite", who, "--role", "read", *scope)
         _join(server, home, work, code.strip(), who)
         _ok(alice, work, "member", "grant", who, "read", *scope)
-    _ok(alice, work, "member", "revoke", "carol@init.io", "--project", "shop")
+    _ok(alice, work, "member", "revoke", "--yes", "carol@init.io", "--project", "shop")
     before = (work / "envkeep.toml").read_bytes()
 
     member = _cli(bob, work, "init")

@@ -55,7 +55,7 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
     _ok(alice, work, "token", "create", "ci", "--role", "read", *DEV)
     before = json.loads(_ok(alice, work, "member", "list", "--json"))
 
-    revoke = _cli(carol, work, "member", "revoke", "bob@keys.io", *DEV)
+    revoke = _cli(carol, work, "member", "revoke", "--yes", "bob@keys.io", *DEV)
     remove = _cli(carol, work, "member", "remove", "bob@keys.io", "--yes")
     token = _cli(carol, work, "token", "revoke", "ci", "--yes")
 
@@ -78,7 +78,7 @@ def test_a_keyless_admins_revocation_is_refused_up_front_and_a_key_holders_rotat
     assert "revoked, but these keys were not rotated: shop/dev" in urgent.stderr, urgent.stderr
     assert [t["revoked"] for t in json.loads(_ok(alice, work, "token", "list", "--json"))] == [True]
 
-    revoked = _cli(alice, work, "member", "revoke", "bob@keys.io", *DEV)
+    revoked = _cli(alice, work, "member", "revoke", "--yes", "bob@keys.io", *DEV)
     assert revoked.returncode == 0, revoked.stderr
     assert "revoked bob@keys.io's read on shop/dev; new keys for: shop/dev" in revoked.stderr, (
         revoked.stderr

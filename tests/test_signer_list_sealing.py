@@ -192,7 +192,7 @@ def test_a_member_revocation_the_list_would_stop_halfway_changes_nothing(team: T
     before = _members(team)  # Bob wrote in staging, which revoking his role re-keys
 
     code, err = _alice(
-        team, "member", "revoke", "bob@signers.io", "--project", "shop", listed=team.alice
+        team, "member", "revoke", "--yes", "bob@signers.io", "--project", "shop", listed=team.alice
     )
 
     assert code == IntegrityError.exit_code, err

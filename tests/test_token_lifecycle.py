@@ -306,7 +306,9 @@ def test_taking_a_members_role_revokes_only_their_tokens_it_covered(
         "token", "create", "on-staging", "--project", "shop", "--env", "staging"
     ).strip()
 
-    revoked = _cli(team.alice, team.work, "member", "revoke", team.bob_email, "--project", "shop")
+    revoked = _cli(
+        team.alice, team.work, "member", "revoke", "--yes", team.bob_email, "--project", "shop"
+    )
     team.a("set", "API_KEY=dev-2", "--env", "dev")
 
     assert revoked.returncode == 0, revoked.stderr
@@ -369,7 +371,7 @@ def test_token_list_says_who_created_each_token_and_what_a_revoked_one_could_do(
     team.a("token", "create", "alice-ws", "--role", "read")
     team.a("token", "create", "gone", "--role", "read", "--project", "shop")
     team.b("token", "create", "bobs", "--role", "read", "--project", "shop", "--env", "dev")
-    team.a("member", "revoke", "alice-ws")  # its only role, at workspace scope
+    team.a("member", "revoke", "--yes", "alice-ws")  # its only role, at workspace scope
     team.a("token", "revoke", "gone", "--yes")
 
     shown = _cli(team.alice, team.work, "token", "list")
@@ -641,12 +643,14 @@ def test_revoking_twice_says_nothing_changed_and_rotates_nothing(
     # (migration 0010), so he is told so, and nothing changes
     assert by_reader.returncode == 1, by_reader.stderr
     assert "error: token 'ci' is revoked already; nothing changed" in by_reader.stderr
-    team.a("member", "revoke", team.bob_email, "--project", "shop")
+    team.a("member", "revoke", "--yes", team.bob_email, "--project", "shop")
     engine = open_engine(server.database)
     keys_before = _key_versions(engine)
 
     token_again = _cli(team.alice, team.work, "token", "revoke", "ci", "--yes")
-    member_again = _cli(team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop")
+    member_again = _cli(
+        team.alice, team.work, "member", "revoke", "--yes", team.bob_email, "-p", "shop"
+    )
 
     assert token_again.returncode == 1
     assert "error: token 'ci' is revoked already; nothing changed" in token_again.stderr
@@ -689,10 +693,28 @@ def test_revoke_names_whose_role_and_says_when_it_was_their_last_and_remove_name
     team.a("member", "grant", team.bob_email, "write", "--project", "shop", "--env", "dev")
 
     first = _cli(
-        team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop", "-e", "dev"
+        team.alice,
+        team.work,
+        "member",
+        "revoke",
+        "--yes",
+        team.bob_email,
+        "-p",
+        "shop",
+        "-e",
+        "dev",
     )
     last = _cli(
-        team.alice, team.work, "member", "revoke", team.bob_email, "-p", "shop", "-e", "staging"
+        team.alice,
+        team.work,
+        "member",
+        "revoke",
+        "--yes",
+        team.bob_email,
+        "-p",
+        "shop",
+        "-e",
+        "staging",
     )
     removed = _cli(team.alice, team.work, "member", "remove", team.bob_email, "--yes")
 

@@ -112,15 +112,20 @@ def revoke(
     project: ProjectOpt = None,
     env: RoleEnvOpt = None,
     revoke_now: RevokeNowOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """Take a role away and rotate the data key of every environment it could read, but for
-    one another role of theirs still reaches (a rotation there would cut no access).
+    one another role of theirs still reaches (a rotation there would cut no access). It says
+    first what that takes, revokes and rotates, and asks (--yes: do not ask).
 
-    Example: envkeep member revoke bob@example.com --project shop
+    Example: envkeep member revoke bob@example.com --project shop --yes
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
-    revoked = members.revoke(ctx, who, project=project, environment=env, now=revoke_now)
+    asked = asking(ctx.settings, yes=yes)
+    revoked = members.revoke(
+        ctx, who, project=project, environment=env, now=revoke_now, confirm=asked
+    )
     what = f"{who}'s {revoked.role or 'role'} on {members.scope_where(project, env)}"
     output.done(f"revoked {what}; {revoked.ended(_whose(who))}{revoked.keys()}")
     for kept in revoked.kept:

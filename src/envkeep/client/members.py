@@ -29,7 +29,6 @@ from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
 from envkeep.client.revocation_preview import (
     REVOKE_NOW,
     Lowering,
-    check_revocation,
     foresee_revocation,
     lowering,
 )
@@ -198,15 +197,24 @@ def revoke(
     project: str | None,
     environment: str | None,
     now: bool = False,
+    confirm: Callable[[RevocationPlan], None] = refuse_plan,
 ) -> Revoked:
     """Remove the role, then rotate the data key of every environment it (and the tokens
     that ended with it) could read; refused before anything changes when this identity could
-    not rotate them all, unless ``now`` (the rotations left are then named)."""
+    not rotate them all, unless ``now`` (the rotations left are then named). It goes on only
+    once ``confirm`` returns, told what it will do, as `remove` does."""
     backend = team_backend(ctx)
     principal = lookup(ctx, name)
     who = shown_principal(principal)
-    if not now:
-        check_revocation(ctx, backend, who, (project, environment), f"revoking {who}'s role")
+    scope = (project, environment)
+    forecast = foresee_revocation(ctx, backend, who, scope, f"revoking {who}'s role", check=not now)
+    if forecast.taken and principal.id != ctx.identity.principal_id:
+        flags = [
+            *(["--project", project] if project else []),
+            *(["--env", environment] if environment else []),
+        ]
+        command = ["envkeep", "member", "revoke", name, *flags, *([REVOKE_NOW] if now else [])]
+        confirm(RevocationPlan.of(forecast, shlex.join(command), ending="role"))
     listed = list_members(ctx)  # one request: the role revoked, and whether it is the last
     held = bindings_of(listed, principal.id)
     body = {"principal_id": principal.id, "project": project, "environment": environment}
@@ -217,7 +225,6 @@ def revoke(
     except RoleNotHeld:  # the server names only a member it still knows
         raise RoleNotHeld.at(name, scope_where(project, environment)) from None
     done = finish_revocation(ctx, answer)
-    scope = (project, environment)
     role = next((str(b.role) for b in held if scope_of(b) == scope), None)
     kept = [b for b in held if scope_of(b) != scope]
     return replace(

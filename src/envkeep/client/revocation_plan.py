@@ -1,7 +1,8 @@
-"""What `member remove` and `token revoke` are about to do, said before they do it: the roles
-they take, the tokens that end with them and the environments whose keys are rotated after it.
+"""What `member remove`, `member revoke` and `token revoke` are about to do, said before they
+do it: the roles they take, the tokens that end with them and the environments whose keys are
+rotated after it.
 
-Both act at once and cannot be undone (a removed member is invited again; a revoked token is
+Each acts at once and cannot be undone (a removed member is invited again; a revoked token is
 made again, with a new secret to hand out), so, as a grant that lowers a role does
 (`revocation_preview.Lowering`), each asks on a terminal and, off one, goes ahead only with
 --yes: the refusal says what it would have done. Withdrawing invites asks nothing (it takes no
@@ -11,7 +12,7 @@ access and rotates no key). The forecast is `_seen_roles`'s; the server decides 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from envkeep.client._seen_roles import held_words, named
 from envkeep.core.errors import ConfirmationRequired
@@ -36,6 +37,8 @@ class RevocationPlan:
     rotated: tuple[str, ...]
     left: tuple[str, ...]
     command: str
+    # What ends: a member (`member remove`), one role of theirs (`member revoke`), a token.
+    ending: Literal["member", "role", "token"] = "member"
 
     @classmethod
     def of(
@@ -43,6 +46,8 @@ class RevocationPlan:
         forecast: Forecast,
         command: str,
         may_rotate: Callable[[str, str], bool] | None = None,
+        *,
+        ending: Literal["member", "role"] | None = None,
     ) -> RevocationPlan:
         """From a forecast; ``may_rotate(project, environment)``: whether this identity rotates
         that key (None: every one), the others left for an admin."""
@@ -58,17 +63,29 @@ class RevocationPlan:
             tuple(named(e) for e in mine),
             tuple(named(e) for e in forecast.environments if e not in mine),
             command,
+            ending or ("token" if forecast.who.startswith("token ") else "member"),
         )
 
     @property
     def _token(self) -> bool:
-        return self.who.startswith("token ")
+        return self.ending == "token"
+
+    @property
+    def _verb(self) -> tuple[str, str]:
+        """(doing it, do it) as said of what ends."""
+        return {
+            "token": ("revoking it", "revoke it"),
+            "role": ("revoking it", "revoke it"),
+            "member": ("removing them", "remove them"),
+        }[self.ending]
 
     def __str__(self) -> str:
         """``bob@x.io holds write on shop; removing them takes that role, revokes token ci and
         rotates the keys of shop/dev, shop/prod``."""
         holds = f"{self.who} holds {spoken_list(self.held) if self.held else 'no role'}"
         does = ["ends it"] if self._token else [_taking(len(self.held))]
+        if self.ending == "role":
+            does = ["takes that role"]
         if self.tokens:
             kind = "token" if len(self.tokens) == 1 else "tokens"
             does.append(f"revokes {kind} {', '.join(self.tokens)}")
@@ -76,16 +93,15 @@ class RevocationPlan:
             does.append(f"rotates the keys of {', '.join(self.rotated)}")
         if self.left:
             does.append(f"leaves the keys of {', '.join(self.left)} for an admin to rotate")
-        doing = "revoking it" if self._token else "removing them"
-        return f"{holds}; {doing} {spoken_list(does)}"
+        return f"{holds}; {self._verb[0]} {spoken_list(does)}"
 
     def question(self) -> str:
         """What a terminal is asked."""
-        return f"{self}. {'Revoke it' if self._token else 'Remove them'}?"
+        return f"{self}. {self._verb[1].capitalize()}?"
 
     def refused(self) -> ConfirmationRequired:
         """The error it ends with, not confirmed."""
-        doing = "revoke it" if self._token else "remove them"
+        doing = self._verb[1]
         return ConfirmationRequired(
             f"{self}; pass --yes to go ahead",
             hint=f"nothing changed; to {doing} anyway: {self.command} --yes",
