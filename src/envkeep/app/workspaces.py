@@ -74,7 +74,13 @@ _LOCK_PRINCIPAL = "SELECT id FROM principals WHERE id = :id FOR UPDATE"
 
 
 def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
-    """A new tenant owned (admin) by the caller."""
+    """A new tenant owned (admin) by the caller, a user: a token holds only a subset of what
+    its maker holds, and a workspace of its own is none of it."""
+    actor = call.session.get(Principal, call.actor.principal_id)
+    if actor is None or actor.kind != "user":
+        raise PermissionDenied(
+            "a token cannot create workspaces", hint="a member creates one: envkeep workspace create"
+        )
     if not name or len(name) > 200:
         raise UsageError("a workspace name needs 1 to 200 characters")
     # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
