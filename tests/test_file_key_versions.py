@@ -168,7 +168,7 @@ def test_re_encrypting_in_place_writes_no_plain_file_and_keeps_the_exact_text(
     )
     assert story.files["after"] == story.files["before"]  # no a.env, no temp file left
     header = story.encrypted["after"].split(b"\n")[0]
-    assert header.startswith(b"# envkeep-encrypted:v1 env=staging env_id=")
+    assert header.startswith(b"# envkeep-encrypted:v2 env=staging env_id=")
     assert b" key_version=3 check=" in header
     assert story.plain["after"] == story.plain["before"] == PLAIN.encode()
 

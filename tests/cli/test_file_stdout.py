@@ -34,7 +34,7 @@ def test_encrypt_to_dash_prints_a_file_that_decrypts_to_the_original(
 
     printed = envkeep.ok("encrypt", "app.env", "-o", "-")
 
-    assert printed.stdout.startswith("# envkeep-encrypted:v1 ")
+    assert printed.stdout.startswith("# envkeep-encrypted:v2 ")
     assert "s3cr3t" not in printed.stdout
     assert not (project / "-").exists()
     (project / "piped.env.enc").write_bytes(printed.stdout.encode())

@@ -1,5 +1,8 @@
 """The header line of an encrypted dotenv file (``client/filecrypt.py``) and the file keys it
 names: a passphrase's Argon2id salt and costs, or an environment's label, id and key version.
+
+The header's first word says the format: ``:v2`` (written now) binds each value to its name,
+``:v1`` (read only, written before) bound it to its entry's position as well.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from envkeep.crypto import DEFAULT_KDF, KdfParams, derive_passphrase_key, hkdf_s
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-HEADER_PREFIX = "# envkeep-encrypted:v1"
+NAME_BOUND = 2  # each value's AAD holds its name (and which occurrence of it), not its position
+POSITION_BOUND = 1  # files written before: each value's AAD held its entry's index
+_PREFIXES = {version: f"# envkeep-encrypted:v{version}" for version in (POSITION_BOUND, NAME_BOUND)}
+HEADER_PREFIX = _PREFIXES[NAME_BOUND]  # what encrypt writes
 ANY_VERSION_PREFIX = "# envkeep-encrypted:"
 BOM = "\ufeff"
 KEY_SIZE = 32
@@ -150,12 +156,13 @@ def read_header(text: str) -> dict[str, str] | None:
     line = first_line(text)
     if not line.startswith(ANY_VERSION_PREFIX):
         return None
-    rest = line.removeprefix(HEADER_PREFIX)
-    if rest == line or (rest and not rest.startswith(" ")):
+    version = format_version(text)
+    if version is None:
         raise IntegrityError(
             "the file was encrypted in a format this envkeep does not know",
             hint="upgrade envkeep to decrypt it",
         )
+    rest = line.removeprefix(_PREFIXES[version])
     if _FIELDS_RE.fullmatch(rest) is None:
         raise malformed_header()
     pairs = [field.partition("=") for field in rest.split(" ")[1:]]
@@ -166,6 +173,26 @@ def read_header(text: str) -> dict[str, str] | None:
     if any(name not in fields for name in required) or fields.get("kdf", "argon2id") != "argon2id":
         raise malformed_header()
     return fields
+
+
+def format_version(text: str) -> int | None:
+    """The format of the file ``text`` by its header's first word (``NAME_BOUND`` or
+    ``POSITION_BOUND``); None without a header of a format this envkeep knows."""
+    line = first_line(text)
+    for version, prefix in _PREFIXES.items():
+        rest = line.removeprefix(prefix)
+        if rest != line and (not rest or rest.startswith(" ")):
+            return version
+    return None
+
+
+def key_fields(text: str) -> str:
+    """The header a file key of the file ``text`` writes now: its key fields (Argon2id salt and
+    costs, or environment) under the current format's prefix, without the check tag or mac.
+    The same for every file of one key, whichever format wrote it."""
+    line = first_line(text).partition(" check=")[0]
+    version = format_version(text)
+    return line if version is None else HEADER_PREFIX + line.removeprefix(_PREFIXES[version])
 
 
 def first_line(text: str) -> str:

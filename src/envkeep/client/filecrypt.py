@@ -7,7 +7,7 @@ and a missing final newline are kept byte for byte, so decryption gives back the
 the encrypted file still parses as dotenv with the same names. A quoted value's ciphertext keeps
 its quote characters, so a comment right after the closing quote (``A="x"# note``) stays one::
 
-    # envkeep-encrypted:v1 env=prod env_id=<id> key_version=3 check=<b64url> mac=<b64url>
+    # envkeep-encrypted:v2 env=prod env_id=<id> key_version=3 check=<b64url> mac=<b64url>
     export DB_URL=enc:v1:AQAAAAPm…
     GREETING="enc:v1:AQAAAAN2…"  # shown at login
 
@@ -16,8 +16,11 @@ passphrase with Argon2id at the DESIGN §4 floor (``passphrase_key``); the heade
 carries no secret. Three subkeys come from the file key by HKDF:
 
 - **values** — AES-256-GCM (``crypto.seal``) over the raw value's UTF-8 bytes, AAD =
-  length-prefixed ``("envkeep/v1/file-value", name, entry index)``: a value moved to another
-  name or position fails, and the error names its line;
+  length-prefixed ``("envkeep/v1/file-value-by-name", name, occurrence)``, the occurrence
+  being how many entries of that name come before it (0 but for a name given again, where
+  the last one wins): a value moved to another name, or to another occurrence of its own,
+  fails, and the error names its line. Not the entry's position: a value keeps its ciphertext
+  when entries are added, removed or reordered around it, and the mac binds the order;
 - **check** — 16 bytes of HMAC-SHA256 over the header's key fields (``check=``): a wrong key or
   passphrase is reported as such before any value is touched;
 - **mac** — HMAC-SHA256 over the whole file as written, minus the ``mac`` field itself (BOM,
@@ -28,10 +31,17 @@ carries no secret. Three subkeys come from the file key by HKDF:
 Decryption checks in that order (key, each value by line, the whole file): the most specific
 error wins. Read and write files as UTF-8 without newline translation to keep ``\\r\\n``.
 
+Files written before are read as they were written: their header says ``:v1``, and each value's
+AAD is ``("envkeep/v1/file-value", name, entry index)``. The check tag covers the header's
+first word, so a file cannot be passed off as the other format, and the two AADs differ in
+their label, so no ciphertext opens under the other's.
+
 Encrypting again over the previous encrypted file (``previous=``) keeps the ciphertext of each
-entry whose index, name and raw value are unchanged, when that file decrypts with the same key:
-a diff of the two shows the changed values' lines and the header's ``mac``, nothing else. Only
-ciphertexts that decryption verified are kept, so a changed file can plant nothing.
+entry whose name, occurrence and raw value are unchanged, when that file decrypts with the same
+key: a diff of the two shows the changed, added and removed values' lines and the header's
+``mac``, nothing else, wherever in the file they are. Only ciphertexts that decryption verified
+are kept, so a changed file can plant nothing; a ``:v1`` file keeps none (its values are bound
+to other AADs), so it is converted, every value encrypted afresh, the first time.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,7 +57,9 @@ from envkeep.client._fileheader import (
     BOM,
     HEADER_PREFIX,
     KEY_SIZE,
+    NAME_BOUND,
     PASSPHRASE_KEY_VERSION,
+    POSITION_BOUND,
     FileEnvironment,
     FileKey,
     b64decode,
@@ -55,7 +68,9 @@ from envkeep.client._fileheader import (
     environment_key,
     file_environment,
     first_line,
+    format_version,
     is_encrypted,
+    key_fields,
     malformed_header,
     passphrase_key,
     passphrase_key_for_header,
@@ -79,7 +94,7 @@ from envkeep.crypto import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from envkeep.core.dotenv import RawEntry
 
@@ -103,7 +118,10 @@ _CHECK_SIZE = 16
 _VALUE_INFO = b"envkeep/v1/file-value-key"
 _CHECK_INFO = b"envkeep/v1/file-check"
 _MAC_INFO = b"envkeep/v1/file-mac"
-_VALUE_AAD_LABEL = b"envkeep/v1/file-value"
+_VALUE_AAD_LABELS = {
+    NAME_BOUND: b"envkeep/v1/file-value-by-name",
+    POSITION_BOUND: b"envkeep/v1/file-value",
+}
 _TAG_FIELDS = ["check", "mac"]
 _QUOTES = ("'", '"')
 
@@ -117,9 +135,10 @@ def encrypt_dotenv(
     """Encrypt every value of dotenv ``text``, keeping everything else byte for byte.
 
     ``previous`` is the encrypted file this one replaces, if any. If it decrypts with ``key``
-    (key, every value and the whole file verified), an entry whose index, name and raw value are
-    unchanged keeps its ciphertext, so only changed lines and the header's ``mac`` differ from
-    it. Any other ``previous`` (another key, damaged, edited, not encrypted) is ignored.
+    (key, every value and the whole file verified), an entry whose name, occurrence of its name
+    and raw value are unchanged keeps its ciphertext wherever it now stands, so only changed,
+    added or removed lines and the header's ``mac`` differ from it. Any other ``previous``
+    (another key, damaged, edited, not encrypted, or in the ``:v1`` format) is ignored.
 
     Raise ``UsageError`` if ``text`` is already encrypted and ``ParseError`` (with the line) if
     it is not valid dotenv.
@@ -132,11 +151,12 @@ def encrypt_dotenv(
     kept = _kept_tokens(previous, key) if previous is not None else {}
     value_key = _subkey(key.key, _VALUE_INFO)
     replacements = []
-    for index, entry in enumerate(scan_dotenv(text, source=source)):
+    entries = scan_dotenv(text, source=source)
+    for entry, place in zip(entries, _places(entries, NAME_BOUND), strict=True):
         raw = text[entry.value_start : entry.value_end]
-        token = kept.get((index, entry.name, raw))
+        token = kept.get((place, entry.name, raw))
         if token is None:
-            aad = _value_aad(entry.name, index)
+            aad = _value_aad(NAME_BOUND, entry.name, place)
             token = to_text(seal(value_key, _encode(raw), aad, key_version=key.key_version))
         quote = raw[:1] if raw.startswith(_QUOTES) else ""
         replacements.append((entry, f"{quote}{token}{quote}"))
@@ -144,15 +164,18 @@ def encrypt_dotenv(
 
 
 def _kept_tokens(previous: str, key: FileKey) -> dict[tuple[int, str, str], str]:
-    """The ciphertexts of ``previous`` by entry index, name and raw value, if it decrypts with
-    ``key`` and each was sealed under ``key``'s version; none if anything fails. Each is the
-    canonical text of an envelope that decrypted, under the same AAD, to that very value."""
+    """The ciphertexts of ``previous`` by occurrence, name and raw value, if it is in the
+    format written now, decrypts with ``key`` and each was sealed under ``key``'s version; none
+    if anything fails. Each is the canonical text of an envelope that decrypted, under the same
+    AAD, to that very value."""
+    if format_version(previous) != NAME_BOUND:
+        return {}
     try:
         opened = _open_file(previous, key.key, source=None)
     except EnvkeepError:
         return {}
     return {
-        (value.index, value.entry.name, value.raw): to_text(value.envelope)
+        (value.place, value.entry.name, value.raw): to_text(value.envelope)
         for value in opened
         if envelope_key_version(value.envelope) == key.key_version
     }
@@ -162,7 +185,8 @@ def _signed(key: FileKey, text: str, body: str) -> str:
     """``body`` under a header with the key's check tag and the whole file's mac."""
     bom, body = (BOM, body[1:]) if body.startswith(BOM) else ("", body)  # the BOM stays first
     newline = "\r\n" if re.match(r"[^\n]*\r\n", text) else "\n"
-    signed = f"{key.header} check={b64encode(_check_tag(key.key, key.header))}"
+    header = key_fields(key.header)  # in the format written now, whatever file it came from
+    signed = f"{header} check={b64encode(_check_tag(key.key, header))}"
     mac = b64encode(_mac(key.key, bom + signed + newline + body))
     return f"{bom}{signed} mac={mac}{newline}{body}"
 
@@ -207,10 +231,11 @@ def key_matches(text: str, key_bytes: bytes) -> bool:
 
 @dataclass(frozen=True, repr=False)
 class _OpenedValue:
-    """One entry of an encrypted file, verified: its raw plain value and its envelope."""
+    """One entry of an encrypted file, verified: where its AAD binds it (see :func:`_places`),
+    its raw plain value and its envelope."""
 
     entry: RawEntry
-    index: int
+    place: int
     raw: str
     envelope: bytes
 
@@ -230,9 +255,18 @@ def _open_file(text: str, key_bytes: bytes, *, source: str | None) -> list[_Open
     _verify_check(key_bytes, text, fields, where)
     key_version = decimal(fields, "key_version") if "env_id" in fields else PASSPHRASE_KEY_VERSION
     value_key = _subkey(key_bytes, _VALUE_INFO)
+    version = format_version(text) or NAME_BOUND  # read_header refused any other
+    entries = scan_dotenv(text, source=source)
     opened = [
-        _open_value(value_key, entry, index, key_version, where)
-        for index, entry in enumerate(scan_dotenv(text, source=source))
+        _open_value(
+            value_key,
+            entry,
+            place,
+            aad=_value_aad(version, entry.name, place),
+            version=key_version,
+            where=where,
+        )
+        for entry, place in zip(entries, _places(entries, version), strict=True)
     ]
     _verify_mac(key_bytes, text, fields["mac"], where)
     return opened
@@ -265,8 +299,10 @@ def _verify_check(key_bytes: bytes, text: str, fields: Mapping[str, str], where:
 
 
 def _open_value(
-    value_key: bytes, entry: RawEntry, index: int, version: int, where: str
+    value_key: bytes, entry: RawEntry, place: int, *, aad: bytes, version: int, where: str
 ) -> _OpenedValue:
+    """``entry``'s value, sealed under ``aad`` (its name and ``place``, as the file's format
+    binds them) and key ``version``; else an error naming its line."""
     at = f"{where}line {entry.line}"
     if not entry.value.startswith("enc:v1:"):
         raise IntegrityError(
@@ -275,9 +311,9 @@ def _open_value(
         )
     with contextlib.suppress(IntegrityError, UnicodeDecodeError):
         envelope = from_text(entry.value)
-        raw = open_envelope(value_key, envelope, _value_aad(entry.name, index))
+        raw = open_envelope(value_key, envelope, aad)
         if envelope_key_version(envelope) == version:
-            return _OpenedValue(entry, index, raw.decode("utf-8", "surrogatepass"), envelope)
+            return _OpenedValue(entry, place, raw.decode("utf-8", "surrogatepass"), envelope)
     raise IntegrityError(
         f"{at}: the encrypted value of {entry.name!r} failed verification: it was changed, "
         "or moved from another name or line",
@@ -312,8 +348,22 @@ def _mac(key: bytes, unsigned_text: str) -> bytes:
     return hmac.digest(_subkey(key, _MAC_INFO), _encode(unsigned_text), "sha256")
 
 
-def _value_aad(name: str, index: int) -> bytes:
-    parts = (_VALUE_AAD_LABEL, _encode(name), str(index).encode("ascii"))
+def _places(entries: Sequence[RawEntry], version: int) -> list[int]:
+    """Where each entry's value is bound besides its name: in a ``NAME_BOUND`` file, how many
+    entries of the same name come before it (so the occurrences of a name given twice, where
+    the last wins, cannot be swapped); in a ``POSITION_BOUND`` one, its index in the file."""
+    if version == POSITION_BOUND:
+        return list(range(len(entries)))
+    seen: Counter[str] = Counter()
+    places = []
+    for entry in entries:
+        places.append(seen[entry.name])
+        seen[entry.name] += 1
+    return places
+
+
+def _value_aad(version: int, name: str, place: int) -> bytes:
+    parts = (_VALUE_AAD_LABELS[version], _encode(name), str(place).encode("ascii"))
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
