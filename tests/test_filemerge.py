@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from envkeep.core.dotenv_merge import merge_dotenv
+from tests import filecrypt_v1 as v1
 from tests.cli.conftest import ENVKEEP, Envkeep, quick_ok
 
 PASSPHRASE = "correct horse battery staple"
@@ -201,6 +202,61 @@ def test_git_merges_branches_that_changed_different_values(
     assert all(line in (repo.cwd / ".env.enc").read_text() for line in kept)
     assert git(repo, "status", "--porcelain").stdout == ""
     assert plaintext_left(repo) == []
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
+def test_a_variable_their_side_deleted_above_ours_leaves_our_other_lines_as_they_were(
+    repo: Envkeep, key: tuple[str, ...]
+) -> None:
+    # A value's ciphertext is bound to its name, not its position: the entries below the
+    # deleted one keep our ciphertexts, so the merge's diff shows the deletion and no more.
+    ours = BASE.replace("base-key", "ours-key")
+    theirs = BASE.replace("DB_URL=postgres://base-url\n", "")
+    ours_file = branches(repo, key, ours, theirs).decode()
+
+    git(repo, "merge", "feature", "-m", "merged")
+
+    merged = (repo.cwd / ".env.enc").read_text()
+    kept = [line for line in ours_file.split("\n")[1:] if not line.startswith("DB_URL=")]
+    assert merged.split("\n")[1:] == kept
+    assert decrypted(repo) == ours.replace("DB_URL=postgres://base-url\n", "")
+
+
+def test_a_variable_their_side_inserted_first_leaves_our_lines_as_they_were(
+    repo: Envkeep,
+) -> None:
+    ours = BASE.replace("base-key", "ours-key")
+    theirs = "FIRST=new-value\n" + BASE
+    ours_file = branches(repo, KEYS["env"], ours, theirs).decode()
+
+    git(repo, "merge", "feature", "-m", "merged")
+
+    merged = (repo.cwd / ".env.enc").read_text()
+    assert merged.split("\n")[1].startswith("FIRST=enc:v1:")
+    assert merged.split("\n")[2:] == ours_file.split("\n")[1:]
+    assert decrypted(repo) == "FIRST=new-value\n" + ours
+
+
+def test_files_of_the_old_format_merge_and_the_merge_converts_ours(repo: Envkeep) -> None:
+    # Base and ours as the release before wrote them (values bound to positions); theirs
+    # encrypted over one by this release (bound to names, the same passphrase and salt).
+    sealed = repo.cwd / ".env.enc"
+    sealed.write_bytes(v1.BASE_FILE.encode())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base, old format")
+    git(repo, "checkout", "-qb", "feature")
+    theirs = v1.BASE_PLAIN.replace("API_KEY=base-key\n", "")
+    commit_version(repo, theirs, KEYS["passphrase"], "theirs")
+    git(repo, "checkout", "-q", "main")
+    sealed.write_bytes(v1.OURS_FILE.encode())
+    git(repo, "commit", "-qam", "ours, old format")
+
+    merge = git(repo, "merge", "feature", "-m", "merged")
+
+    assert "merged .env.enc value by value" in merge.stderr
+    assert decrypted(repo) == v1.OURS_PLAIN.replace("API_KEY=base-key\n", "")
+    assert sealed.read_text().startswith("# envkeep-encrypted:v2 kdf=argon2id ")
+    assert git(repo, "status", "--porcelain").stdout == ""
 
 
 @pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())

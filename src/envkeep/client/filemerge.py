@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, secretfiles
-from envkeep.client._fileheader import first_line
+from envkeep.client._fileheader import key_fields
 from envkeep.core.dotenv_merge import merge_dotenv
 from envkeep.core.errors import ConflictError
 from envkeep.core.files import write_atomic
@@ -100,7 +100,7 @@ class _Keys:
             return ""
         from pathlib import Path
 
-        header = _key_fields(text)
+        header = key_fields(text)  # one key for its files of either format: derived once
         if header not in self.opened:
             key = secretfiles.opening_key(self.ctx, text, Path(source), self.passphrase)
             self.opened[header] = key
@@ -110,11 +110,10 @@ class _Keys:
         """Our file's key: its passphrase with its salt, or its environment's current key."""
         from pathlib import Path
 
-        header = _key_fields(ours)
+        header = key_fields(ours)
         if " kdf=" not in header:
             return secretfiles.current_environment_key(self.ctx, ours, Path(name))
-        key_fields = header.partition(" check=")[0]
-        return filecrypt.FileKey(key=self.opened[header], header=key_fields)
+        return filecrypt.FileKey(key=self.opened[header], header=header)
 
 
 def _refuse_key_change(name: str, texts: dict[str, str], sides: Sides) -> None:
@@ -141,11 +140,6 @@ def _key_identity(text: str) -> tuple[str, str]:
     if "kdf" in header:
         return (f"passphrase:{header.get('salt', '')}", "a passphrase")
     return (f"env:{header.get('env_id', '')}", f"environment {header.get('env', '?')}")
-
-
-def _key_fields(text: str) -> str:
-    """The header without its ``mac``: the same for every file of one key (salt, check tag)."""
-    return first_line(text).partition(" mac=")[0]
 
 
 def _disagreements(names: tuple[str, ...], plain: dict[str, str], sides: Sides) -> str:
