@@ -94,7 +94,7 @@ POLICY: dict[Route, Need] = {
     ("DELETE", "/v1/sessions/{session_id}"): Need(None, "session"),  # the caller's own
     ("POST", "/v1/account/passphrase"): Need(None, "session"),  # 401 for a service account
     ("POST", "/v1/account/passphrase/check"): Need(None, "session"),  # as the change
-    ("POST", "/v1/workspaces"): Need(None, "session"),  # a new tenant, the caller (a user) its admin
+    ("POST", "/v1/workspaces"): Need(None, "session"),  # a new tenant, a user its admin
     # The invite's own account accepts it (the code decides where; the cases send none valid).
     ("POST", "/v1/invites/join"): Need(None, "session"),
     ("GET", f"{WS}/projects"): Need(Role.READ, "workspace"),

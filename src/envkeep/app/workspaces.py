@@ -79,7 +79,8 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     actor = call.session.get(Principal, call.actor.principal_id)
     if actor is None or actor.kind != "user":
         raise PermissionDenied(
-            "a token cannot create workspaces", hint="a member creates one: envkeep workspace create"
+            "a token cannot create workspaces",
+            hint="a member creates one: envkeep workspace create NAME",
         )
     if not name or len(name) > 200:
         raise UsageError("a workspace name needs 1 to 200 characters")
