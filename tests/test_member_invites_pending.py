@@ -369,3 +369,24 @@ def test_member_list_json_labels_each_member_as_grant_and_token_list_name_them(
     labels = {m["label"]: m["principal"]["kind"] for m in members if m["kind"] == "member"}
     assert labels == {"alice@label.io": "user", "deploy": "service"}
     assert {t["label"] for t in tokens} == {"deploy"}
+
+
+def test_inviting_again_replaces_the_pending_invite_to_that_scope(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = _founder(server, tmp_path, "alice@again.io")
+    first = _invite(alice, work, "bob@again.io", "--role", "read", "--project", "shop")
+    other_scope = _invite(alice, work, "bob@again.io", "--role", "read")
+
+    again = _cli(alice, work, "member", "invite", "bob@again.io", "--role", "write", "-p", "shop")
+
+    assert again.returncode == 0, again.stderr
+    assert "it replaces the earlier invite for bob@again.io there" in again.stderr
+    listed = [
+        (i["role"], i["project"])
+        for i in json.loads(_ok(alice, work, "member", "list", "--json"))
+        if i["kind"] == "invite"
+    ]
+    assert sorted(listed, key=str) == sorted([("write", "shop"), ("read", None)], key=str)
+    assert "unknown invite code" in _join_fails(server, tmp_path, work, first, "bob@again.io")
+    assert other_scope.startswith("ek_inv_")

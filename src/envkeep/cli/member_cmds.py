@@ -45,12 +45,15 @@ def invite(
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
-    code = members.invite(ctx, email, role, project=project, environment=env)
+    code, replaced = member_invites.invite(ctx, email, role, project=project, environment=env)
     sys.stdout.write(code + "\n")
     output.done(
         f"send {email} this code; they run: envkeep join {ctx.server_url or 'URL'} CODE."
         f" Once they join, {member_seal.seal_command(email)} gives them the keys"
     )
+    if replaced:
+        earlier = "the earlier invite" if len(replaced) == 1 else "the earlier invites"
+        output.done(f"it replaces {earlier} for {email} there, whose code no longer works")
 
 
 @member_app.command("seal")

@@ -186,6 +186,27 @@ def remove(
     return Removal(members.remove(ctx, who, now=now, confirm=confirm), invited, made)
 
 
+def invite(
+    ctx: ClientContext, email: str, role: str, *, project: str | None, environment: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """`member invite`: a new code (`members.invite`), and the invites to the same email and
+    scope nobody accepted yet, withdrawn once it is made (inviting again is sending a new
+    code: the old one would join them all the same, and stay listed pending after they
+    joined with the new)."""
+    address = email.strip().lower()
+    earlier = [
+        i
+        for i in pending_invites(ctx)
+        if i["email"] == address
+        and i.get("project") == project
+        and i.get("environment") == environment
+    ]
+    code = members.invite(ctx, email, role, project=project, environment=environment)
+    if earlier:
+        _withdraw(team_backend(ctx), earlier)
+    return code, earlier
+
+
 def _listed_member(ctx: ClientContext, email: str) -> bool:
     return any(m["principal"]["name"] == email for m in members.list_members(ctx))
 
