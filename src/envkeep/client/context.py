@@ -409,7 +409,7 @@ class ClientContext:
             if not self.offline_reads:  # a write: say where it goes, as --env would have
                 self.warn_once(
                     f"note: environment '{implied}', the one ENVKEEP_TOKEN's roles open"
-                    " (--env names another)"
+                    " (pass --env to write to another)"
                 )
             return implied
         if not env:
