@@ -57,3 +57,28 @@ def test_init_of_a_teams_project_writes_its_envkeep_toml(tmp_path: Path) -> None
         assert listed.count("shop") == 1  # nothing was created
     finally:
         server.stop()
+
+
+def test_env_create_names_its_project_outside_a_checkout(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "server")
+    try:
+        alice, repo, bare = tmp_path / "alice", tmp_path / "repo", tmp_path / "bare"
+        repo.mkdir()
+        bare.mkdir()
+        join(server, alice, repo, server.invite("alice@envs.io"), "alice@envs.io")
+        _ok(alice, repo, "init", "shop")
+        before = (repo / "envkeep.toml").read_text()
+        missing = _cli(alice, bare, "member", "invite", "b@envs.io", "-p", "shop", "--env", "qa")
+        hinted = "envkeep env create qa --project shop"
+        assert hinted in missing.stderr, missing.stderr
+
+        made = _cli(alice, bare, *hinted.split()[1:])
+
+        assert made.returncode == 0, made.stderr
+        assert "created environment 'qa' in project 'shop'" in made.stderr
+        invited = _cli(alice, bare, "member", "invite", "b@envs.io", "-p", "shop", "--env", "qa")
+        assert invited.returncode == 0, invited.stderr
+        assert (repo / "envkeep.toml").read_text() == before  # another checkout's file
+        assert not (bare / "envkeep.toml").exists()
+    finally:
+        server.stop()

@@ -25,13 +25,15 @@ def test_a_new_name_is_offered_for_creation() -> None:
         error.message == "environment 'qa' not found in project 'shop' (envs: dev, prod, staging)"
     )
     assert error.hint == (
-        "if it is new, create it with: envkeep env create qa; if it was renamed, use its new name"
+        "if it is new, create it with: envkeep env create qa --project shop; if it was renamed,"
+        " use its new name"
     )
 
 
 def test_a_caller_who_may_not_list_the_names_is_not_told_to_create_one() -> None:
     assert environment_not_found("stagin", "shop", None).hint == (
-        "if it is new, an admin of project 'shop' can create it (envkeep env create stagin);"
+        "if it is new, an admin of project 'shop' can create it (envkeep env create stagin"
+        " --project shop);"
         " if it was renamed, use its new name"
     )
 

@@ -101,13 +101,19 @@ def environment_not_found(
             f"environment '{name}' not found in project '{project}'{where}",
             hint=f"did you mean '{close}'?"
             if close
-            else _for_an_admin(f"an admin of project '{project}'", "envkeep env create", name),
+            else _for_an_admin(
+                f"an admin of project '{project}'",
+                "envkeep env create",
+                f"{name} --project {project}",
+            ),
         )
     close = close_to(name, existing)
     create = (
-        _renamed_or_new("envkeep env create", name)
+        _renamed_or_new("envkeep env create", f"{name} --project {project}")
         if creates
-        else _for_an_admin(f"an admin of project '{project}'", "envkeep env create", name)
+        else _for_an_admin(
+            f"an admin of project '{project}'", "envkeep env create", f"{name} --project {project}"
+        )
     )
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",

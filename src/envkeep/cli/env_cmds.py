@@ -37,13 +37,21 @@ env_app = typer.Typer(
 
 
 @env_app.command("create")
-def env_create(name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")]) -> None:
+def env_create(
+    name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", help="Another project of the workspace (default: this one)."),
+    ] = None,
+) -> None:
     """Create an environment with its own data key.
 
-    Example: envkeep env create qa
+    Example: envkeep env create qa (outside a checkout: --project shop)
     """
-    created = environments.create_environment(make_context(writes=True), name)
-    output.done(f"created environment '{name}'")
+    ctx = make_context(writes=True)
+    created = environments.create_environment(ctx, name, project)
+    where = f" in project '{project}'" if project else ""
+    output.done(f"created environment '{name}'{where}")
     warn_unsealed([name], created.unsealed)
 
 

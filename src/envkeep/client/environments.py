@@ -33,18 +33,23 @@ class Created:
     copied: int = 0  # variables, for a clone
 
 
-def create_environment(ctx: ClientContext, name: str) -> Created:
-    """A new environment with its own data key (listed in envkeep.toml), the key sealed to
-    everyone whose role opens it."""
+def create_environment(ctx: ClientContext, name: str, project: str | None = None) -> Created:
+    """A new environment with its own data key (listed in envkeep.toml, when it is of this
+    checkout's project), the key sealed to everyone whose role opens it. ``project``: another
+    project of the workspace's, or one named outside a checkout (default: this one)."""
+    own = ctx.project_file.project if ctx.has_checkout or project is None else None
+    target = project or own or ""
     new = fresh_environment(ctx.identity, name)
-    created = ctx.backend.create_environment(ctx.project_file.project, new.environment)
-    _add_to_project_file(ctx, name)
-    return Created(created, _shared(ctx, created, new.data_key))
+    created = ctx.backend.create_environment(target, new.environment)
+    if target == own:
+        _add_to_project_file(ctx, name)
+    return Created(created, _shared(ctx, target, created, new.data_key))
 
 
-def _shared(ctx: ClientContext, created: EnvironmentView, dek: bytes) -> tuple[Unsealed, ...]:
+def _shared(
+    ctx: ClientContext, project: str, created: EnvironmentView, dek: bytes
+) -> tuple[Unsealed, ...]:
     """The new environment's key sealed to the others its roles open; those it was not."""
-    project = ctx.project_file.project
     new = NewKey(project, created.name, created.id, created.key_version, dek)
     return share_new_key(ctx, new)
 
@@ -188,4 +193,6 @@ def clone_environment(ctx: ClientContext, source: str, target: str) -> Created:
     writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
     created = ctx.backend.create_environment(ctx.project_file.project, new.with_writes(writes))
     _add_to_project_file(ctx, target)
-    return Created(created, _shared(ctx, created, new.data_key), len(writes))
+    return Created(
+        created, _shared(ctx, ctx.project_file.project, created, new.data_key), len(writes)
+    )
