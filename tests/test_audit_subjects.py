@@ -281,3 +281,14 @@ def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text() ->
     assert [r["target"] for r in rows] == ["'" + planted, "frank@x.io"]
     assert rows[0]["subject"] == "'" + planted
     assert json.loads(render_events([invited], "jsonl", names))["target"] == planted  # exact
+
+
+def test_an_env_that_matches_nothing_and_is_no_environment_is_named_as_a_likely_typo(
+    team: Team,
+) -> None:
+    typo = _cli(team.root / "alice", team.work, "audit", "--env", "prdo")
+    real = _cli(team.root / "alice", team.work, "audit", "--env", "prod")
+
+    assert typo.returncode == 0, typo.stderr
+    assert "there is no environment 'prdo' now: did you mean 'prod'?" in typo.stdout + typo.stderr
+    assert "there is no environment" not in real.stdout + real.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from envkeep.cli.state import make_context
 from envkeep.client import audit
 from envkeep.core.auditchain import AuditQuery, EventView, via_command
 from envkeep.core.files import refuse_existing, write_new
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
 
 audit_app = typer.Typer(
     help="The audit trail: who did what, when (workspace admins; a project's admin, its"
@@ -105,6 +108,8 @@ def query(
         if filters
         else "no events"
     )
+    if not found and env:
+        empty += _unknown_env_note(client, project, env)
     rows = [_row(e, names) for e in found]
     output.print_table(COLUMNS, rows, empty=empty)
 
@@ -113,6 +118,25 @@ def query(
 # --json has `subject`: written after the target, the two read as one name. A rotation's is the
 # token it rotated out (--json's `replaced`), which is what a reader looks for.
 COLUMNS = ("SEQ", "TIME", "WHO", "ACTION", "TARGET", "SUBJECT", "OUTCOME")
+
+
+def _unknown_env_note(client: ClientContext, project: str | None, env: str) -> str:
+    """For an --env that matched nothing and is no environment of the project now: which one
+    was likely meant (a deleted one's events would have matched: nothing to add then)."""
+    from envkeep.app.not_found import close_to
+    from envkeep.core.errors import EnvkeepError
+
+    try:
+        names = [
+            e.name for e in client.backend.list_environments(project or client.project_file.project)
+        ]
+    except EnvkeepError:
+        return ""
+    if env in names:
+        return ""
+    close = close_to(env, names)
+    meant = f": did you mean '{close}'?" if close else f" (envs: {', '.join(names)})"
+    return f"; there is no environment '{env}' now{meant}"
 
 
 def _say_limited(limited_to: str | None, asked: str | None) -> None:
