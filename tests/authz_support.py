@@ -82,7 +82,7 @@ def founding_invite(engine: Engine, email: str) -> str:
                 workspace_id=None,
                 email=email,
                 role="admin",
-                secret_hash=credentials.invite_secret_hash(secret),
+                secret_hash=credentials.token_hash(secret),
                 created_at=utc_now(),
                 expires_at=utc_now() + timedelta(hours=1),
             )

@@ -96,7 +96,7 @@ class TeamServer:
                     workspace_id=None,
                     email=email.lower(),
                     role=str(role),
-                    secret_hash=credentials.invite_secret_hash(secret),
+                    secret_hash=credentials.token_hash(secret),
                     created_at=now,
                     expires_at=now + timedelta(hours=1),
                 )

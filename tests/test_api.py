@@ -293,7 +293,7 @@ def test_a_bootstrap_code_left_from_before_the_first_admin_joined_is_void_after(
             workspace_id=None,
             email="late@example.com",
             role="admin",
-            secret_hash=credentials.invite_secret_hash(secret),
+            secret_hash=credentials.token_hash(secret),
             created_at=made,  # before the first admin joined
             expires_at=made + timedelta(days=1),
         )

@@ -390,3 +390,36 @@ def test_inviting_again_replaces_the_pending_invite_to_that_scope(
     assert sorted(listed, key=str) == sorted([("write", "shop"), ("read", None)], key=str)
     assert "unknown invite code" in _join_fails(server, tmp_path, work, first, "bob@again.io")
     assert other_scope.startswith("ek_inv_")
+
+
+def test_an_invite_made_by_a_token_joins_nobody_once_the_token_expired(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    from envkeep.client.tokens import parse_token
+    from envkeep.store.models import SessionToken
+
+    alice, work = _founder(server, tmp_path, "alice@tok.io")
+    made = _ok(alice, work, "token", "create", "ops", "--role", "admin")
+    token = made.strip().splitlines()[0]
+    as_token = {"ENVKEEP_TOKEN": token, "ENVKEEP_SERVER": server.url}
+    live = _cli(
+        tmp_path / "ci", work, "member", "invite", "dan@tok.io", "--role", "read", **as_token
+    )
+    ended = _cli(
+        tmp_path / "ci", work, "member", "invite", "eve@tok.io", "--role", "read", **as_token
+    )
+    assert live.returncode == 0, live.stderr
+    assert ended.returncode == 0, ended.stderr
+    _join(server, tmp_path / "dan", work, live.stdout.strip(), "dan@tok.io")  # while it lives
+
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(SessionToken)
+            .where(SessionToken.principal_id == parse_token(token).principal_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    engine.dispose()
+
+    said = _join_fails(server, tmp_path, work, ended.stdout.strip(), "eve@tok.io")
+    assert "the token that made this invite has ended" in said

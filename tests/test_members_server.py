@@ -451,7 +451,9 @@ def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
     _join(server, erin, work, server.invite("erin@x.io"), "erin@x.io")
     _ok(erin, work, "init", "shop")
     code = _ok(erin, work, "member", "invite", "frank@x.io", "--role", "read", "--project", "shop")
-    invite_id, secret = split_invite_code(code.strip())
+    assert code.startswith("ek_inv_v2_")
+    parsed = split_invite_code(code.strip())
+    invite_id, secret = parsed.invite_id, parsed.secret
     _join(server, frank, work, code.strip(), "frank@x.io")
     sent = crypto.invite_accept_key(secret)  # all the server ever got of the secret
 
@@ -468,7 +470,7 @@ def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
             row = session.scalars(select(Principal).where(Principal.name == "frank@x.io")).one()
             frank_keys = crypto.PublicKeys(row.encryption_public, row.signing_public)
         forged = (
-            crypto.invite_key_proof(sent, invite_id, evil),
+            crypto.invite_key_proof(sent, invite_id, "frank@x.io", evil),
             crypto.legacy_invite_key_proof(sent, evil),
         )
         for proof in forged:
@@ -498,7 +500,7 @@ def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
         granted = _cli(erin, work, "member", "grant", "frank@x.io", "read", "--project", "shop")
         assert granted.returncode == 0, granted.stderr
         assert "fingerprint" in granted.stderr  # as for keys first seen: a note to compare
-        assert real_proof == crypto.invite_key_proof(secret, invite_id, frank_keys)
+        assert real_proof == crypto.invite_key_proof(secret, invite_id, "frank@x.io", frank_keys)
     finally:
         engine.dispose()
 

@@ -236,7 +236,7 @@ def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.Mon
     monkeypatch.setattr(tokens, "pin_made_here", lambda *_args: None)  # no home to pin in
     seen: list[tokens.Minted] = []
 
-    def rotate_environments(_ctx: object, _answer: object) -> list[str]:
+    def rotate_environments(_ctx: object, _answer: object, _gone: object = None) -> list[str]:
         assert seen, "the new token must be shown first"
         raise RotationLeft.of([], [("shop", "dev", "network down")], [])
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 import envkeep.client.key_rotation as rotation
 from envkeep.client import new_keys
 from tests.inprocess import run_main
@@ -13,8 +15,6 @@ from tests.server import _environ, join, quick_ok, start_server
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
@@ -83,3 +83,56 @@ def honest_readers(home: Path, work: Path, readers: Any) -> list[dict[str, Any]]
     finally:
         ctx.close()
     return found
+
+
+@pytest.mark.parametrize("ending", ["token revoke", "member remove"])
+def test_a_token_that_ended_is_sealed_no_new_key_whatever_the_server_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str
+) -> None:
+    """A token revoked (or ended with the member who made it) that the server still lists
+    as a reader is sealed no key of the rotation that follows."""
+    server = start_server(tmp_path / "server")
+    try:
+        work, alice, bob = tmp_path / "work", tmp_path / "alice", tmp_path / "bob"
+        work.mkdir()
+        join(server, alice, work, server.invite("alice@ended.io"), "alice@ended.io")
+        quick_ok(alice, work, "init", "shop")
+        quick_ok(alice, work, "set", "K=v1", "--env", "prod")
+        token_scope = ("--project", "shop", "--env", "prod")
+        if ending == "member remove":
+            code = quick_ok(
+                alice, work, "member", "invite", "bob@ended.io", "--role", "admin", "-p", "shop"
+            )
+            join(server, bob, work, code.strip(), "bob@ended.io")
+            quick_ok(alice, work, "member", "seal", "bob@ended.io")
+            quick_ok(bob, work, "token", "create", "bobs-ci", *token_scope)
+            command: tuple[str, ...] = ("member", "remove", "bob@ended.io", "--yes")
+        else:
+            quick_ok(alice, work, "token", "create", "leaked", *token_scope)
+            command = ("token", "revoke", "leaked", "--yes")
+        honest = rotation.environment_readers
+        token = next(r for r in honest_readers(alice, work, honest) if r["kind"] == "service")
+
+        def stale(backend: HttpBackend, project: str, environment: str) -> list[dict[str, Any]]:
+            found = honest(backend, project, environment)
+            return [*(r for r in found if r["id"] != token["id"]), token]
+
+        sealed_to: list[str] = []
+        honest_seal = new_keys.sealed_share
+
+        def recording(
+            ctx: ClientContext, principal: dict[str, Any], target: WriteTarget, what: str
+        ) -> dict[str, object]:
+            sealed_to.append(principal["id"])
+            return honest_seal(ctx, principal, target, what)
+
+        monkeypatch.setattr(rotation, "environment_readers", stale)
+        monkeypatch.setattr(rotation, "sealed_share", recording)
+        code_, _out, err = run_main(command, _environ(alice), work)
+
+        assert code_ == 0, err
+        assert sealed_to
+        assert token["id"] not in sealed_to
+        assert "lists whom the revocation removed as a reader of shop/prod" in err
+    finally:
+        server.stop()

@@ -133,7 +133,7 @@ def create_bootstrap_invite(
         workspace_id=None,
         email=email.lower(),
         role=str(Role.ADMIN),
-        secret_hash=credentials.invite_secret_hash(secret),
+        secret_hash=credentials.token_hash(secret),
         created_at=clock(),
         expires_at=clock() + ttl,
     )

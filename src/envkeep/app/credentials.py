@@ -28,22 +28,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite_secret_hash(secret: str) -> str:
-    """How an invite whose secret the server made (the first admin's, or one an envkeep before
-    0.2 asked for) is stored: as the hash of the key a joining client sends for it
-    (`crypto.invite_accept_key`), as the hash a client that made the secret itself sends."""
-    from envkeep.crypto import invite_accept_key
-
-    return token_hash(invite_accept_key(secret))
-
-
-def invite_hashes(sent: str) -> tuple[str, str]:
-    """The stored hashes the secret part of a code a client sent may match: it is the accept
-    key (a client since 0.2), or the secret itself (an older one; and an invite stored before
-    0.2, as the secret's own hash)."""
-    return token_hash(sent), invite_secret_hash(sent)
-
-
 def hash_login_key(auth_key: bytes) -> str:
     """The stored form of a login key."""
     return _HASHER.hash(auth_key)

@@ -1,9 +1,10 @@
 """Invite codes: how one is written and read, checked, claimed, and the role it grants.
 
-A code is ``ek_inv_<invite id>_<secret>``. The inviter's client makes the secret and sends the
-server the hash of a key derived from it (`crypto.invite_accept_key`), which the joining client
-sends in the code's place of the secret; so the server never learns the secret, under which
-the invitee proves its keys to the inviter (`crypto.invite_key_proof`). Accepting
+A code is ``ek_inv_<invite id>_<secret>``; the server keeps the secret's hash only. An invite
+made by a client since 0.2 has a secret the server never sees: the inviter's client makes it
+and gives the server the hash of a key derived from it (`crypto.invite_accept_key`), which
+the joining client sends in the secret's place; the invitee proves its keys to the inviter
+under another key derived from it (`crypto.invite_key_proof`). Accepting
 one (`accounts.accept_invite` for a new account, `workspaces.join_workspace` for an existing
 one) claims it with one conditional UPDATE, so of two acceptances racing only one gets it.
 """
@@ -14,7 +15,7 @@ import functools
 import hmac
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from envkeep.app import credentials
 from envkeep.app.authz import load_bindings
@@ -22,7 +23,7 @@ from envkeep.app.context import aware, session_fetch
 from envkeep.app.policy import Role, Target, effective_role
 from envkeep.core.errors import NotAuthenticated, UsageError
 from envkeep.core.valuetypes import matches_type
-from envkeep.store.models import Invite, RoleBinding
+from envkeep.store.models import Invite, Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -64,26 +65,30 @@ def open_invite(session: Session, code: str, now: datetime) -> Invite:
     wrong passphrase is: the code is the credential that lets its holder in."""
     invite_id, secret = parse_code(code)
     invite = session.get(Invite, invite_id)
-    stored = "" if invite is None else invite.secret_hash
-    matched = [hmac.compare_digest(stored, h) for h in credentials.invite_hashes(secret)]
-    valid = invite is not None and any(matched)
+    expected = credentials.token_hash(secret)
+    valid = invite is not None and hmac.compare_digest(invite.secret_hash, expected)
     if not valid or invite is None:
         raise NotAuthenticated("unknown invite code", hint=ASK_AGAIN)
     if invite.accepted_at is not None:
         raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
     if aware(invite.expires_at) < now:
         raise NotAuthenticated("this invite has expired", hint=ASK_AGAIN)
-    _refuse_unbacked(session, invite)
+    _refuse_unbacked(session, invite, now)
     return invite
 
 
-def _refuse_unbacked(session: Session, invite: Invite) -> None:
+def _refuse_unbacked(session: Session, invite: Invite, now: datetime) -> None:
     """Refuse an invite whose maker no longer holds admin at its scope (removed, revoked,
-    lowered, or a token that ended since): an invite gives what its maker could give when it
-    is accepted, as a token holds only what its maker holds (`token_cascade`). The first
-    admin's invite has no maker."""
+    lowered, or a token that ended since: revoked, rotated out or expired): an invite gives
+    what its maker could give when it is accepted, as a token holds only what its maker holds
+    (`token_cascade`). The first admin's invite has no maker."""
     if invite.workspace_id is None or invite.created_by is None:
         return
+    if not _maker_live(session, invite.created_by, now):
+        raise NotAuthenticated(
+            "the token that made this invite has ended (revoked, rotated or expired)",
+            hint="ask an admin for a new invite",
+        )
     scope = Target(invite.workspace_id, invite.project_id, invite.environment_id)
     try:
         bindings = load_bindings(
@@ -97,6 +102,20 @@ def _refuse_unbacked(session: Session, invite: Invite) -> None:
             "the member who made this invite no longer holds the admin role it was made with",
             hint="ask an admin for a new invite",
         )
+
+
+def _maker_live(session: Session, maker_id: str, now: datetime) -> bool:
+    """Whether an invite's maker can still act: any user (its roles decide), or a token with
+    a credential neither revoked nor expired."""
+    maker = session.get(Principal, maker_id)
+    if maker is None or maker.kind != "service":
+        return True
+    ends = session.scalars(
+        select(SessionToken.expires_at).where(
+            SessionToken.principal_id == maker_id, SessionToken.revoked_at.is_(None)
+        )
+    ).all()
+    return any(end is None or aware(end) > now for end in ends)
 
 
 def for_another_email(email: str) -> str:

@@ -235,7 +235,7 @@ def create_invite(
         role=str(wanted),
         project_id=target.project_id,
         environment_id=target.environment_id,
-        secret_hash=accept_hash or credentials.invite_secret_hash(secret or ""),
+        secret_hash=accept_hash or credentials.token_hash(secret or ""),
         created_by=call.actor.principal_id,
         created_at=call.clock(),
         expires_at=call.clock() + ttl,

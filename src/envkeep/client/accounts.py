@@ -55,27 +55,57 @@ class ServerSession:
         )
 
 
+_CODE = "ek_inv_"  # every code's (and what the server is sent)
+_V2 = "v2_"  # after it: a code whose secret the inviter's client made, and the server never saw
+
+
 def invite_code(invite_id: str, secret: str) -> str:
-    """The code an invitee is given: ``ek_inv_<invite id>_<secret>``."""
-    return f"ek_inv_{invite_id}_{secret}"
+    """The code an invitee is given for an invite made here: ``ek_inv_v2_<id>_<secret>``. The
+    mark tells the joining client to send the server only the accept key; an envkeep before
+    0.2 refuses the code (it would send the secret, and let the server prove keys of its own)."""
+    return f"{_CODE}{_V2}{invite_id}_{secret}"
 
 
-def _code_sent(invite_id: str, secret: str) -> str:
-    """The code as the server is sent it: the secret's accept key in the secret's place, so
-    that the server never learns the key of the invitee's proof (`crypto.invite_key_proof`)."""
-    return invite_code(invite_id, crypto.invite_accept_key(secret))
+@dataclass(frozen=True)
+class InviteCode:
+    """An invite code's parts. ``v2``: the inviter's client made the secret (the server has
+    only the accept key's hash); else the server made it (the first admin's, or one an envkeep
+    before 0.2 asked for), and knows it."""
+
+    invite_id: str
+    secret: str = field(repr=False)
+    v2: bool
+
+    @property
+    def sent(self) -> str:
+        """The code as the server is sent it: for a v2 code, the secret's accept key in the
+        secret's place, so that the server never learns the key of the invitee's proof; a
+        server-made secret as it is (the server knows it, and an older server takes only it)."""
+        secret = crypto.invite_accept_key(self.secret) if self.v2 else self.secret
+        return f"{_CODE}{self.invite_id}_{secret}"
+
+    def proof(self, email: str, public: crypto.PublicKeys) -> str:
+        """The proof of ``public`` for the inviter: under a key derived from the secret, of the
+        invite, the invitee's email and keys (v2); for a server-made secret, as an envkeep
+        before 0.2 made it (an inviter reads it as no proof, and an older one checks it)."""
+        if self.v2:
+            return crypto.invite_key_proof(self.secret, self.invite_id, email, public)
+        return crypto.legacy_invite_key_proof(self.secret, public)
 
 
-def split_invite_code(code: str) -> tuple[str, str]:
-    """(invite id, secret) of ``ek_inv_<uuid>_<secret>``; the secret may contain '_' itself."""
-    body = code.strip().removeprefix("ek_inv_")
+def split_invite_code(code: str) -> InviteCode:
+    """The parts of ``ek_inv_[v2_]<uuid>_<secret>``; the secret may contain '_' itself."""
+    text = code.strip()
+    body = text.removeprefix(_CODE)
+    v2 = body.startswith(_V2)
+    body = body.removeprefix(_V2)
     invite_id, sep, secret = body[:36], body[36:37], body[37:]
-    if not code.strip().startswith("ek_inv_") or sep != "_" or not secret:
+    if not text.startswith(_CODE) or sep != "_" or not secret:
         raise UsageError(
             "that is not a whole envkeep invite code",
-            hint="copy all of it: ek_inv_, a 36-character id, '_' and the secret",
+            hint="copy all of it: ek_inv_v2_, a 36-character id, '_' and the secret",
         )
-    return invite_id, secret
+    return InviteCode(invite_id, secret, v2)
 
 
 def bare_url(url: str) -> str:
@@ -213,10 +243,10 @@ def join(
         crypto.derive_passphrase_key(passphrase, salt, params)
     )
     public = keys.public()
-    invite_id, secret = split_invite_code(code)
+    invite = split_invite_code(code)
     body = {
-        "key_proof": crypto.invite_key_proof(secret, invite_id, public),
-        "code": _code_sent(invite_id, secret),
+        "key_proof": invite.proof(email.strip().lower(), public),
+        "code": invite.sent,
         "email": email,
         "encryption_public": b64e(public.encryption),
         "signing_public": b64e(public.signing),
@@ -256,10 +286,10 @@ def join_workspace(
     inviter, as for a new account); later commands act in the workspace it joins."""
     from envkeep.client.refusals import session_client
 
-    invite_id, secret = split_invite_code(code)
+    invite = split_invite_code(code)
     record = server_record(settings, session)
-    proof = crypto.invite_key_proof(secret, invite_id, record.public)
-    body = {"code": _code_sent(invite_id, secret), "key_proof": proof}
+    proof = invite.proof(session.email.strip().lower(), record.public)
+    body = {"code": invite.sent, "key_proof": proof}
     api = session_client(settings, session, transport)
     try:
         data = api.request("POST", "/v1/invites/join", json=body)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
@@ -33,18 +34,41 @@ def _invites_file(ctx: ClientContext) -> Path:
     return ctx.settings.home / "invites.json"
 
 
-def _kept(ctx: ClientContext) -> dict[str, str]:
-    """Invite id → the secret of each invite made on this machine."""
+@dataclass(frozen=True)
+class _Kept:
+    """An invite's secret kept here. ``made_here``: this client made it (`members.invite`,
+    since 0.2), so the server never saw it; else the server made it (kept by an envkeep
+    before 0.2), and a proof under it proves nothing."""
+
+    secret: str = field(repr=False)
+    email: str | None
+    made_here: bool
+
+
+def _kept(ctx: ClientContext) -> dict[str, _Kept]:
+    """Invite id → each invite's secret kept on this machine."""
     path = _invites_file(ctx)
-    return dict(json.loads(path.read_text())) if path.exists() else {}
+    found = dict(json.loads(path.read_text())) if path.exists() else {}
+    kept = {}
+    for invite_id, entry in found.items():
+        if isinstance(entry, str):  # as an envkeep before 0.2 kept it: the server's secret
+            kept[invite_id] = _Kept(entry, None, made_here=False)
+        elif isinstance(entry, dict) and isinstance(entry.get("secret"), str):
+            email = entry.get("email")
+            made = entry.get("made_here") is True
+            kept[invite_id] = _Kept(
+                entry["secret"], email if isinstance(email, str) else None, made
+            )
+    return kept
 
 
-def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str) -> None:
-    """Keep an invite's secret, to check the keys its invitee registers with it."""
+def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str, email: str) -> None:
+    """Keep the secret of an invite made here (for ``email``), to check the keys its invitee
+    registers with it."""
     path = _invites_file(ctx)
     with exclusive(path):  # two invites made at once each keep their secret
-        kept = _kept(ctx)
-        kept[invite_id] = secret
+        kept = dict(json.loads(path.read_text())) if path.exists() else {}
+        kept[invite_id] = {"secret": secret, "email": email, "made_here": True}
         write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600, private_parents=True)
 
 
@@ -61,7 +85,7 @@ def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: st
     )
     public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
     checked = [
-        _proves(kept[p["invite_id"]], p["invite_id"], public, p["key_proof"])
+        _proves(kept[p["invite_id"]], p["invite_id"], principal.name, public, p["key_proof"])
         for p in proofs
         if p["invite_id"] in kept
     ]
@@ -70,14 +94,21 @@ def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: st
     return True in checked
 
 
-def _proves(secret: str, invite_id: str, public: crypto.PublicKeys, proof: object) -> bool | None:
+def _proves(
+    kept: _Kept, invite_id: str, name: str, public: crypto.PublicKeys, proof: object
+) -> bool | None:
     """Whether an invitee's proof shows these are the keys it registered: True, False (they
-    are not), or None when it shows nothing either way. That is a proof made the way an
-    envkeep before 0.2 made it, under the secret itself, which that client also sent the
-    server, so a server could have made it for keys of its own."""
-    if proof == crypto.invite_key_proof(secret, invite_id, public):
-        return True
-    if proof == crypto.legacy_invite_key_proof(secret, public):
+    are not), or None when it shows nothing either way: a proof under a secret the server
+    made, and so knows; or one made the way an envkeep before 0.2 made it, under the secret
+    itself, which that client also sent the server. A v2 proof binds the invitee's email, so
+    one made by another invitee, shown for this account, is refused."""
+    email = name.strip().lower()
+    if kept.made_here and kept.email in (None, email):
+        if proof == crypto.invite_key_proof(kept.secret, invite_id, email, public):
+            return True
+    elif proof == crypto.invite_key_proof(kept.secret, invite_id, email, public):
+        return None  # a server-made secret: the server could have made this
+    if proof == crypto.legacy_invite_key_proof(kept.secret, public):
         return None
     return False
 

@@ -198,6 +198,7 @@ def invite(
         i
         for i in pending_invites(ctx)
         if i["email"] == address
+        and i["state"] == PENDING  # an expired one is listed as what it is, until cleared
         and i.get("project") == project
         and i.get("environment") == environment
     ]

@@ -187,7 +187,20 @@ def finish_revocation(
     """Rotate what a revocation's ``answer`` names (`rotate_environments`; ``gone``: who was
     removed, sealed no new key); what it did."""
     ended = [str(t) for t in answer.get("tokens_revoked") or []]
+    gone = gone | _token_ids(ctx, ended)
     return Revoked(rotate_environments(ctx, answer, gone), ended)
+
+
+def _token_ids(ctx: ClientContext, names: list[str]) -> frozenset[str]:
+    """The accounts of the tokens named (ended by a revocation), as `token list` shows them:
+    none of them is sealed a new key either."""
+    if not names:
+        return frozenset()
+    backend = team_backend(ctx)
+    listed: list[dict[str, Any]] = backend.api.request(
+        "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
+    )
+    return frozenset(str(t["principal"]["id"]) for t in listed if t.get("label") in names)
 
 
 def revoke(
@@ -224,7 +237,8 @@ def revoke(
         )
     except RoleNotHeld:  # the server names only a member it still knows
         raise RoleNotHeld.at(name, scope_where(project, environment)) from None
-    done = finish_revocation(ctx, answer)
+    # What is rotated is what they stop reading: no new key of it is theirs.
+    done = finish_revocation(ctx, answer, frozenset({principal.id}))
     role = next((str(b.role) for b in held if scope_of(b) == scope), None)
     kept = [b for b in held if scope_of(b) != scope]
     return replace(
@@ -334,5 +348,5 @@ def invite(
             hint="the server is older than this envkeep: upgrade it (then envkeep server"
             " migrate), and invite again",
         )
-    keep_invite_secret(ctx, invite_id, secret)
+    keep_invite_secret(ctx, invite_id, secret, email.strip().lower())
     return invite_code(invite_id, secret)

@@ -327,7 +327,16 @@ def rotate_token(
     at_maximum = answer.get("at_maximum") is True
     show(Minted(new.token, ends, known=told or expires is not None, at_maximum=at_maximum))
     pin_made_here(ctx, new.principal_id, new.public)
-    return rotate_environments(ctx, answer)
+    old_ids = frozenset(  # rotated out: sealed nothing
+        str(t["principal"]["id"]) for t in rows if isinstance(t.get("principal"), dict)
+    )
+    return rotate_environments(ctx, answer, old_ids)
+
+
+def _account_ids(ctx: ClientContext, name: str) -> frozenset[str]:
+    """The accounts of the token named ``name`` (a row per role), as `token list` shows them;
+    none where it shows none (the server decides what the revocation does)."""
+    return frozenset(str(t["principal"]["id"]) for t in list_tokens(ctx) if t["label"] == name)
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
@@ -388,15 +397,17 @@ def revoke_token(
         command = shlex.join(["envkeep", "token", "revoke", name, *([REVOKE_NOW] if now else [])])
         rotates = None if revoker.admin_over_all else revoker.may_rotate
         confirm(RevocationPlan.of(forecast, command, rotates))
+    ended = _account_ids(ctx, name)  # before: a token revoked is listed by whoever saw it live
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
     if revoker.admin_over_all:
-        done = finish_revocation(ctx, answer)
+        done = finish_revocation(ctx, answer, ended)
         return TokenRevoked(done.rotated, done.tokens)
     named = [item for item in answer.get("environments") or [] if isinstance(item, dict)]
     mine = [e for e in named if revoker.may_rotate(e.get("project"), e.get("environment"))]
-    done = finish_revocation(ctx, {**answer, "environment_ids": [], "environments": mine})
+    scoped = {**answer, "environment_ids": [], "environments": mine}
+    done = finish_revocation(ctx, scoped, ended)
     left = sorted(
         (str(e.get("project")), str(e.get("environment"))) for e in named if e not in mine
     )

@@ -173,17 +173,23 @@ def verification_tag(
     return cache_key.digest(signer.signing + signature + digest)[:16]
 
 
-def invite_key_proof(invite_secret: str, invite_id: str, public: PublicKeys) -> str:
-    """What an invitee sends with its public keys: an HMAC of them and the invite's id under a
-    key derived from the invite's one-time secret, which only the inviter also knows (the
-    inviter's client made it, and the server is sent `invite_accept_key`, from which this key
-    cannot be derived), so the inviter can tell the server handed out the invitee's real keys
-    (DESIGN §4, Trust)."""
+def invite_key_proof(invite_secret: str, invite_id: str, email: str, public: PublicKeys) -> str:
+    """What an invitee sends with its public keys: an HMAC of them, the invite's id and the
+    invitee's email under a key derived from the invite's one-time secret, which only the
+    inviter also knows (the inviter's client made it, and the server is sent
+    `invite_accept_key`, from which this key cannot be derived), so the inviter can tell the
+    server handed out the invitee's real keys, and for that person (DESIGN §4, Trust)."""
     key = hkdf_sha256(
         utf8(invite_secret, "the invite secret"), salt=None, info=_INVITE_PROOF_INFO, length=32
     )
     message = length_prefixed(
-        (_INVITE_PROOF_INFO, utf8(invite_id, "invite_id"), public.encryption, public.signing)
+        (
+            _INVITE_PROOF_INFO,
+            utf8(invite_id, "invite_id"),
+            utf8(email, "email"),
+            public.encryption,
+            public.signing,
+        )
     )
     return hmac.new(key, message, "sha256").hexdigest()
 
