@@ -351,7 +351,8 @@ def test_render_leaves_safe_values_unquoted_and_empty_values_bare() -> None:
         ("it's 5$ or $ 5", '"it\'s 5$ or $ 5"'),
         ("it's C:\\Users\\a", '"it\'s C:\\Users\\\\a"'),
         ("trail me\\", '"trail me\\\\"'),
-        ("l1\nl2", '"l1\\nl2"'),
+        ("l1\nl2", "'l1\nl2'"),  # a shell keeps \n in double quotes as written
+        ("it's\nl2", '"it\'s\\nl2"'),
         ("cr\r", '"cr\\r"'),
         ("t\tab'", '"t\tab\'"'),
         ("it's `id`", '"it\'s \\`id\\`"'),

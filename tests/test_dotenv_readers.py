@@ -32,8 +32,8 @@ BASH = shutil.which("bash")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 needs_bash = pytest.mark.skipif(BASH is None, reason="bash is not installed")
 
-# Values every dotenv reader checked reads back exactly from the file envkeep writes (and a
-# shell each one-line one), but python-dotenv the doubled backslash of `json` (its test).
+# Values every dotenv reader checked, and a shell, read back exactly from the file envkeep
+# writes, but python-dotenv the doubled backslash of `json` (its test).
 AGREED = {
     "regex": "^\\d+$",
     "windows_path": "C:\\Users\\app",
@@ -63,11 +63,14 @@ AGREED = {
     "windows_dir": "C:\\temp\\",
     "trailing_backslash": "trail\\",
 }
-# Written unquoted with a trailing backslash, which a shell reads otherwise (`_dotenvquote`).
-SHELL_READS_OTHERWISE = {"windows_dir", "trailing_backslash"}
+# A shell reads these otherwise: written unquoted with a trailing backslash, or double-quoted
+# with `\n` or `\r` (`_dotenvquote`).
+SHELL_READS_OTHERWISE = {
+    "windows_dir", "trailing_backslash", "carriage_return", "apostrophe_newline",
+}  # fmt: skip
 # Values some readers read otherwise (python-dotenv: `\\` and `${`; node, npm's dotenv,
-# dotenvx: double-quoted escapes); envkeep reads them exactly, and so does a shell each
-# one-line one.
+# dotenvx: double-quoted escapes); envkeep reads them exactly, and so does a shell but those
+# above.
 DISPUTED = {
     "reference": "${X}",
     "double_backslash": "a\\\\b",
@@ -77,6 +80,7 @@ DISPUTED = {
     "apostrophe_and_backslash": "it\\'s C:\\new",
     "apostrophe_and_backquote": "it's `id -un`",
     "carriage_return": "cr\r",
+    "apostrophe_newline": "it's\nl2",
 }
 TRICKY = AGREED | DISPUTED
 # Text made of what the quoting cares about, so that quotes, backslashes and `$` meet often.
@@ -164,19 +168,17 @@ def test_node_env_file_reads_every_agreed_value_exactly(tmp_path: Path) -> None:
 
 
 @needs_bash
-def test_a_shell_that_sources_the_file_reads_every_one_line_value_exactly_but_trailing_backslashes(
+def test_a_shell_that_sources_the_file_reads_every_value_exactly_but_those_said_to(
     tmp_path: Path,
 ) -> None:
-    one_line = {
-        name: v
-        for name, v in TRICKY.items()
-        if "\n" not in v and "\r" not in v and name not in SHELL_READS_OTHERWISE
-    }
-    names = [f"V_{name}" for name in one_line]
+    """Multi-line values included: a PEM key written ``"…\\n…"`` came out on one line."""
+    read_so = {name: v for name, v in TRICKY.items() if name not in SHELL_READS_OTHERWISE}
+    names = [f"V_{name}" for name in TRICKY]
 
     found = read_by_shell(rendered_tricky(), names, tmp_path)
 
-    assert {name: found[f"V_{name}"] for name in one_line} == one_line
+    assert {name: found[f"V_{name}"] for name in read_so} == read_so
+    assert all(found[f"V_{name}"] != TRICKY[name] for name in SHELL_READS_OTHERWISE)
 
 
 @needs_node
@@ -221,22 +223,25 @@ def double_quoted(value: str) -> bool:
     return render_dotenv({"V": value}).startswith('V="')
 
 
-def test_only_double_quoted_values_are_said_to_be_misread() -> None:
-    assert {name for name, value in TRICKY.items() if misread_by(value)} <= {
+def test_only_double_quoted_values_and_unquoted_backslashes_are_said_to_be_misread() -> None:
+    assert {name for name, value in TRICKY.items() if misread_by(value)} == {
         name for name, value in TRICKY.items() if double_quoted(value)
-    }
+    } - {"apostrophe"} | {"windows_dir", "trailing_backslash"}
     assert misread_by("abc def$HOME 'q' \"dq\" #notcomment") == (
         "node", "python-dotenv", "npm's dotenv", "dotenvx",
     )  # fmt: skip
+    assert misread_by("C:\\temp\\") == ("a shell",)
+    assert misread_by("-----BEGIN KEY-----\nabc\n-----END KEY-----") == ()
 
 
 def _around(middle: str) -> st.SearchStrategy[str]:
     return st.tuples(tricky_texts, tricky_texts).map(lambda ends: ends[0] + middle + ends[1])
 
 
-# A single quote or a newline is what gets a value double quotes: made so, rather than found
-# by filtering (most tricky texts are not, and Hypothesis gave up on too many discarded).
-double_quoted_texts = st.one_of(_around("'"), _around("\n")).filter(double_quoted)
+# A single quote (a newline beside it, as often) is what gets a value double quotes: made so,
+# rather than found by filtering (most tricky texts are not, and Hypothesis gave up on too many
+# discarded).
+double_quoted_texts = st.one_of(_around("'"), _around("'\n"), _around("\n'")).filter(double_quoted)
 
 
 @needs_node
@@ -256,3 +261,17 @@ def test_node_and_python_dotenv_misread_exactly_the_values_said_to(
         said = misread_by(value)
         assert ("node" in said) == (by_node.get(name) != value), (name, value)
         assert ("python-dotenv" in said) == (by_python.get(name) != value), (name, value)
+
+
+@needs_bash
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.one_of(tricky_texts, _around("\r"), _around("'\n")), min_size=1, max_size=6))
+def test_a_shell_misreads_exactly_the_values_said_to(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    values = {f"V{i}": text for i, text in enumerate(texts)}
+
+    found = read_by_shell(render_dotenv(values), list(values), tmp_path_factory.mktemp("sh"))
+
+    for name, value in values.items():
+        assert ("a shell" in misread_by(value)) == (found[name] != value), (name, value)

@@ -84,8 +84,7 @@ def test_values_no_dotenv_quoting_serves_every_reader_are_warned_of_by_name(
 
     warning = (
         "warning: node, python-dotenv, npm's dotenv and dotenvx would read JWT_SECRET otherwise"
-        " than stored: such a value needs double quotes, whose escapes dotenv readers decode"
-        " differently"
+        " than stored: no quoting in a dotenv file serves every reader for such a value"
     )
     where = "hint: docs/quickstart.md §4 says which reader reads what; "
     assert dotenv.err_lines == [warning, where + "--format json holds any value as it is"]
@@ -94,6 +93,22 @@ def test_values_no_dotenv_quoting_serves_every_reader_are_warned_of_by_name(
     assert activated.code == 0, activated.describe()
     assert activated.err_lines[-2:] == [warning, where + "envkeep run passes any value as it is"]
     assert all("dq" not in r.stderr for r in (dotenv, activated))  # names, never values
+
+
+def test_a_shell_that_sources_a_dotenv_export_reads_a_multi_line_value_as_stored(
+    envkeep: Envkeep, project: Path
+) -> None:
+    pem = "-----BEGIN KEY-----\nabc\n-----END KEY-----"
+    envkeep.ok("set", f"PEM={pem}", "--env", "dev")
+
+    exported = envkeep.ok("export", "--env", "dev", "-o", "api.env")
+    sourced = subprocess.run(
+        ["bash", "-c", 'set -a; . ./api.env; printf "%s" "$PEM"'],
+        capture_output=True, text=True, check=True, env={}, cwd=project,
+    )  # fmt: skip
+
+    assert sourced.stdout == pem
+    assert "warning" not in exported.stderr
 
 
 def test_export_resolves_the_service_scope_over_the_shared_scope(

@@ -27,10 +27,15 @@ trailing backslash kept it from single quotes and it is otherwise made of safe c
 backslashes (``C:\\temp\\``), a blank line after it so that a shell joins nothing to it; else
 double-quoted with the fewest escapes: ``"``, a backslash only before a character some reader
 decodes after one (or at the end), a ``$`` only where a shell, compose or dotenvx would expand
-it, backquotes (a shell must run nothing a value holds), newline and CR. ``\\n`` is the one
-escape every reader decodes, so a multi-line value that needs no other is double-quoted on one
-line (as node before 20.12 and line-by-line tools need); one that needs more is single-quoted
-over several lines.
+it, backquotes (a shell must run nothing a value holds), newline and CR. A multi-line value is
+single-quoted over several lines when single quotes hold it: every reader above, a shell
+included, reads its line breaks so, whereas the ``\\n`` escape, which every dotenv reader
+decodes in double quotes, a shell keeps as a backslash and an ``n`` (a PEM key sourced by a
+shell came out on one line so). Only node before 20.12 and line-by-line tools (``docker run
+--env-file``, which takes no quotes either) read no multi-line value. A multi-line value that
+must be double-quoted keeps ``\\n`` on one line: node ends a double-quoted value at the first
+``\\"`` and, were the line breaks written, would read the rest as entries and swallow those
+below it.
 
 Where readers still differ, so that some read a value otherwise than it is:
 - the escapes of a value that must be double-quoted (it has a ``'``, a CR or a trailing
@@ -38,7 +43,7 @@ Where readers still differ, so that some read a value otherwise than it is:
   kept by npm's dotenv and dotenvx, and node ends the value at ``\\"``; ``\\$`` is decoded by
   envkeep, compose, dotenvx and a shell, kept by python-dotenv, node and npm's dotenv;
   ``\\``` only by envkeep and a shell (backquotes are escaped so that a shell runs nothing);
-  ``\\r`` by all but node;
+  ``\\r`` by all but node and a shell, ``\\n`` by all but a shell;
 - a trailing backslash written unquoted: a shell drops every backslash of it (``C:temp``);
 - a trailing backslash in a value that needs quotes for more (a space, a ``'``: ``C:\\My
   Files\\``), so double-quoted and escaped as ``\\\\"``: python-dotenv up to 1.2.2, npm's
@@ -76,8 +81,7 @@ def quote_value(value: str) -> str:
     """``value`` as written after ``NAME=``: unquoted, single- or double-quoted (module doc)."""
     if value == "" or _SAFE_VALUE_RE.fullmatch(value):
         return value
-    escaped = {match.group() for match in _DOUBLE_QUOTE_ESCAPE_RE.finditer(value)}
-    if escaped != {"\n"} and _NOT_SINGLE_QUOTABLE_RE.search(value) is None:
+    if _NOT_SINGLE_QUOTABLE_RE.search(value) is None:
         return f"'{value}'"
     if _TRAILING_BACKSLASH_RE.fullmatch(value):
         return value

@@ -1,10 +1,11 @@
-"""Which dotenv readers would read a value `render_dotenv` writes otherwise than it is.
+"""Which readers of a dotenv file would read a value `render_dotenv` writes otherwise than it is.
 
 A value that must be double-quoted (it holds a ``'``, a CR or a trailing backslash, with more
 than safe characters) is written with escapes the readers decode differently
 (`envkeep.core._dotenvquote` lists who decodes what): there is no quoting they all agree on.
-Only escapes other than ``\\n``, which every reader decodes, divide them. A shell that sources
-the file is not counted: it is not a dotenv reader, and quickstart §4 says what it keeps."""
+A shell that sources the file (``set -a; . ./api.env``) is counted with the dotenv readers:
+people do, and it keeps ``\\n`` and ``\\r`` as written and drops the backslashes of a value written
+unquoted because it ends in one (``C:\\temp\\``)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,17 @@ if TYPE_CHECKING:
 
 __all__ = ["misread_by", "misread_warnings"]
 
-READERS = ("node", "python-dotenv", "docker compose", "npm's dotenv", "dotenvx")
+SHELL = "a shell"
+DOTENV_READERS = ("node", "python-dotenv", "docker compose", "npm's dotenv", "dotenvx")
+READERS = (*DOTENV_READERS, SHELL)
 # Each escape double quotes may hold, and the readers that do not decode it as envkeep does.
 _MISREAD_BY = {
     '\\"': ("node", "npm's dotenv", "dotenvx"),  # node ends the value there; the others keep \
     "\\\\": ("node", "npm's dotenv", "dotenvx"),
     "\\$": ("node", "python-dotenv", "npm's dotenv"),
-    "\\`": READERS,
-    "\\r": ("node",),
+    "\\`": DOTENV_READERS,
+    "\\n": (SHELL,),
+    "\\r": ("node", SHELL),
 }
 _ESCAPE_RE = re.compile(r"\\.", re.DOTALL)
 
@@ -35,7 +39,9 @@ def misread_by(value: str) -> tuple[str, ...]:
     """The readers (of ``READERS``, in that order) that read ``value`` otherwise than it is
     once `render_dotenv` has written it; none for a value they all read as written."""
     quoted = quote_value(value)
-    if not quoted.startswith('"'):
+    if not quoted.startswith(("'", '"')):
+        return (SHELL,) if "\\" in quoted else ()  # `C:\temp\`: a shell drops its backslashes
+    if quoted.startswith("'"):
         return ()
     escapes = _ESCAPE_RE.findall(quoted[1:-1])
     misreading = {reader for escape in escapes for reader in _MISREAD_BY.get(escape, ())}
@@ -53,7 +59,7 @@ def misread_warnings(entries: Iterable[tuple[str, str]]) -> tuple[str, ...]:
         if readers:
             grouped.setdefault(tuple(r for r in READERS if r in readers), []).append(name)
     return tuple(
-        f"{spoken_list(readers)} would read {', '.join(names)} otherwise than stored: such a value"
-        " needs double quotes, whose escapes dotenv readers decode differently"
+        f"{spoken_list(readers)} would read {', '.join(names)} otherwise than stored: no quoting"
+        " in a dotenv file serves every reader for such a value"
         for readers, names in grouped.items()
     )
