@@ -17,6 +17,7 @@ from envkeep.client.resolution import (
     service_schema,
 )
 from envkeep.client.stray_references import fallback_only, stray_references
+from envkeep.client.unresolved_hint import UNRESOLVED, unresolved_hint
 from envkeep.core.errors import InputError, UsageError, ValidationFailed
 from envkeep.core.projectfile import FILENAME
 from envkeep.core.wording import counted
@@ -227,10 +228,14 @@ def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
     which = f"--service {failing[0]}" if len(failing) == 1 else "--all"
     personal = personal_names(checked)
     fix = f"{personal_hint(personal)}; " if personal else ""
+    see = f"see them all with: envkeep validate --env {env} {which}"
+    if any(f.rule == UNRESOLVED for f in errors):  # --no-validate fails on those all the same
+        hint = f"{fix}{unresolved_hint(checked, env)}; {see}"
+    else:
+        hint = f"{fix}{see}, or skip with --no-validate"
     raise ValidationFailed(
         f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in '{env}': {shown}{more}",
-        hint=f"{fix}see them all with: envkeep validate --env {env} {which},"
-        " or skip with --no-validate",
+        hint=hint,
     )
 
 
