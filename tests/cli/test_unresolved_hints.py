@@ -54,5 +54,5 @@ def test_a_reference_to_a_shared_value_is_unset_in_the_shared_scope(
     refused = quick(envkeep, "export", "--env", "dev", "--service", "api")
 
     assert refused.code == 3, refused.describe()
-    assert "or drop the reference: envkeep unset URL --env dev;" in refused.err_lines[1]
+    assert "or drop the reference: envkeep unset URL --env dev --service -;" in refused.err_lines[1]
     assert "--no-validate" not in refused.err_lines[1]

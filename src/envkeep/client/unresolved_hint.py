@@ -59,5 +59,6 @@ def _fixes(check: Checked, name: str, message: str, env: str) -> str | None:
 
 
 def _scope(env: str, service: str | None) -> str:
-    where = f" --env {shlex.quote(env)}"
-    return where if service is None else f"{where} --service {shlex.quote(service)}"
+    """The flags naming the scope, ``--service -`` for the shared one wherever the command is
+    run (in a service's directory, leaving --service out names that service)."""
+    return f" --env {shlex.quote(env)} --service {shlex.quote(service or '-')}"
