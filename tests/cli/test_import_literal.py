@@ -5,6 +5,7 @@ import as a reference, and `get`/`run` then failed."""
 from __future__ import annotations
 
 import json
+import shlex
 from typing import TYPE_CHECKING
 
 import pytest
@@ -40,17 +41,26 @@ def test_an_export_imported_with_literal_gives_back_the_same_values(
     assert listed == VALUES
 
 
-def test_an_import_whose_references_do_not_resolve_points_to_literal(
+def test_an_import_whose_references_do_not_resolve_points_to_a_literal_import_that_works(
     envkeep: Envkeep, project: Path
 ) -> None:
-    source = project / "exported.json"
+    """The import wrote the values already: --literal alone would fail as a conflict."""
+    source = project / "my export.json"
     source.write_text(json.dumps({"TPL": "Hello ${NAME}"}), encoding="utf-8")
 
     done = envkeep("import", str(source), "--env", "dev", "--yes")
 
     assert done.code == 0, done.describe()
-    assert done.err_lines[-1] == (
-        "hint: if the file's ${...} are text, not references (a file envkeep export wrote,"
-        " say), import it again with --literal"
-    )
     assert envkeep("get", "TPL", "--env", "dev").code == 3  # a reference, not set
+    hint, command = done.err_lines[-1].split(" import it again as text: ")
+    assert hint == (
+        "hint: if the file's ${...} are text, not references (a file envkeep export wrote,"
+        " say),"
+    )
+    assert command == (
+        f"envkeep import {shlex.quote(str(source))} --env dev --literal --on-conflict overwrite"
+        " --yes"
+    )
+    again = envkeep(*shlex.split(command)[1:])
+    assert again.code == 0, again.describe()
+    assert envkeep.ok("get", "TPL", "--env", "dev").stdout == "Hello ${NAME}\n"

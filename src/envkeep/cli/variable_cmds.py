@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -277,9 +278,16 @@ def import_(
     )
     warn_unresolved(plan.unresolved)
     if plan.unresolved and not literal:
+        again = ["--literal", "--on-conflict", "overwrite"]  # this import wrote them already
+        again += [*(["--format", fmt] if fmt else []), *(["--yes"] if yes else [])]
+        again += ["--no-validate"] if no_validate else []
+        command = (
+            f"envkeep import {shlex.quote(str(file))} {where_flags(at.ctx, at.env, at.service)}"
+        )
+        piped = "… | " if str(file) == "-" else ""
         output.done(
             "hint: if the file's ${...} are text, not references (a file envkeep export"
-            " wrote, say), import it again with --literal"
+            f" wrote, say), import it again as text: {piped}{command} {shlex.join(again)}"
         )
 
 
