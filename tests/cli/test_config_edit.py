@@ -232,7 +232,7 @@ def test_a_change_made_while_the_editor_is_open_is_refused_as_a_conflict_and_the
     [kept] = recovered(envkeep)
     assert "PORT=9090" in kept.read_text(encoding="utf-8")
     assert "NEW_FLAG=on" in kept.read_text(encoding="utf-8")
-    apply = f"envkeep edit --env dev --service api --from {kept}"
+    apply = f"envkeep edit --env dev --service api --from {kept} --yes"  # no terminal to ask on
     assert result.err_lines[1].endswith(
         f"to apply it once corrected: {apply}; to write your changes over the other write's:"
         f" {apply} --overwrite"

@@ -100,7 +100,7 @@ def test_a_real_change_during_a_rotation_still_conflicts_and_names_only_it(
         result, "changed by another write while this command ran: DB_HOST (now version 3, by "
     )
     assert "LOG_LEVEL" not in result.err_lines[0]
-    apply = f"envkeep edit --env dev --service - --from {kept}"
+    apply = f"envkeep edit --env dev --service - --from {kept} --yes"  # no terminal to ask on
     assert result.err_lines[1].endswith(
         f"to apply it once corrected: {apply}; to write your changes over the other write's:"
         f" {apply} --overwrite"
@@ -157,7 +157,7 @@ def test_a_kept_shared_buffer_names_its_scope_and_applies_from_a_service_directo
     assert elsewhere.code == 2, elsewhere.describe()
     assert_one_line_error(elsewhere, "this text was kept from an edit of dev / shared")
     assert elsewhere.err_lines[1] == (
-        f"hint: apply it there: envkeep edit --env dev --service - --from {kept}"
+        f"hint: apply it there: envkeep edit --env dev --service - --from {kept} --yes"
     )
     assert done.code == 0, done.describe()
     assert done.err_lines[:2] == [

@@ -54,8 +54,7 @@ def test_an_import_whose_references_do_not_resolve_points_to_a_literal_import_th
     assert envkeep("get", "TPL", "--env", "dev").code == 3  # a reference, not set
     hint, command = done.err_lines[-1].split(" import it again as text: ")
     assert hint == (
-        "hint: if the file's ${...} are text, not references (a file envkeep export wrote,"
-        " say),"
+        "hint: if the file's ${...} are text, not references (a file envkeep export wrote, say),"
     )
     assert command == (
         f"envkeep import {shlex.quote(str(source))} --env dev --literal --on-conflict overwrite"

@@ -164,6 +164,7 @@ def edit(
             source=from_file,
             overwrite=overwrite,
             reopen=reopen,
+            can_ask=interactive(at.ctx.settings),
         ),
         where=at.words,
     )

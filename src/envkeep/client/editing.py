@@ -17,6 +17,7 @@ delete the whole scope. Deleting everything is `envkeep unset`'s, named in the h
 from __future__ import annotations
 
 import contextlib
+import shlex
 import shutil
 import tempfile
 import time
@@ -110,6 +111,7 @@ def edit_scope(
     source: Path | None = None,
     overwrite: bool = False,
     reopen: bool = False,
+    can_ask: bool = True,
 ) -> EditResult:
     """Open the scope's variables in an editor and apply what changed (``check``: refused
     when a schema refuses a value set, `write_checks`; ``approve``: asked once the changes
@@ -119,7 +121,8 @@ def edit_scope(
     names another write changed since it was read, instead of refused. ``reopen``: a text
     refused for what it holds (its syntax, a reference, a schema) is opened again in the
     editor with the refusal on top, until it applies or is saved unchanged (an editor on a
-    terminal: the CLI decides)."""
+    terminal: the CLI decides). ``can_ask``: a question can be answered here (a terminal), so
+    the hint's `edit --from` may leave --yes out and ask."""
     from envkeep.client.opening import open_for_write
     from envkeep.client.write_checks import schemas_to_check
     from envkeep.client.write_role import refuse_unless_writable
@@ -133,11 +136,17 @@ def edit_scope(
     _refuse_unconfirmed(opened, env, confirmed=confirmed)
     scope = opened.scope_for(service)
     before = {v.name: v.value for v in opened.variables(scope)}
-    where = f"{env} / {service or 'shared'}"
+    # The flags the hint's `edit --from` needs to work as given (`_keep_and_raise`).
+    again = (*(() if can_ask and not confirmed else ("--yes",)), *(("--overwrite",) * overwrite))
     workdir = Path(tempfile.mkdtemp(prefix="envkeep-edit-"))
     try:
         buffer = workdir / f"{env}.env"
-        write_atomic(buffer, render_dotenv(before, header=HEADER.format(where=where)).encode())
+        write_atomic(
+            buffer,
+            render_dotenv(
+                before, header=HEADER.format(where=f"{env} / {service or 'shared'}")
+            ).encode(),
+        )
         shown: str | None = None  # the text last reopened with its refusal on top
         while True:
             try:
@@ -148,12 +157,15 @@ def edit_scope(
                 # Reopened: the text holds the user's earlier rounds (and any saved since).
                 said = failed if isinstance(failed, EnvkeepError) else Interrupted()
                 text = _read_or(buffer, shown)
-                _keep_and_raise(ctx, said, text=text, opened=opened, at=(env, service), source=None)
+                _keep_and_raise(
+                    ctx, said, text=text, opened=opened, at=(env, service), source=None,
+                    again=again,
+                )  # fmt: skip
             text = buffer.read_text(encoding="utf-8")
             try:
                 done = _apply(
                     ctx, opened, service, before, text, schemas=schemas, approve=approve,
-                    overwrite=overwrite, source=source,
+                    overwrite=overwrite, source=source, again=again,
                 )  # fmt: skip
                 break
             except _Cancelled as cancelled:  # nothing of the user's to keep (see the class)
@@ -161,7 +173,7 @@ def edit_scope(
             except _NotConfirmed as unasked:
                 _keep_and_raise(
                     ctx, unasked.error, text=text, opened=opened, at=(env, service),
-                    source=source, confirm=True,
+                    source=source, again=again, confirm=True,
                 )  # fmt: skip
             except _TextRefused as refused:
                 if not reopen or text == shown:  # saved as it was shown: the user gives up
@@ -172,7 +184,10 @@ def edit_scope(
                     continue
             except EnvkeepError as failed:
                 error = failed
-            _keep_and_raise(ctx, error, text=text, opened=opened, at=(env, service), source=source)
+            _keep_and_raise(
+                ctx, error, text=text, opened=opened, at=(env, service), source=source,
+                again=again,
+            )  # fmt: skip
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if source is not None and source.parent.resolve() == (ctx.settings.home / RECOVERED).resolve():
@@ -224,19 +239,19 @@ def _keep_and_raise(
     opened: OpenEnvironment,
     at: tuple[str, str | None],
     source: Path | None,
+    again: tuple[str, ...] = (),
     confirm: bool = False,
 ) -> NoReturn:
     """Keep a text that could not be applied to ``at`` (env, service; ``source``: the text is
     a file of the user's already) and raise ``error`` with a hint that says where it is and
-    how to apply it (``confirm``: it was not confirmed, so with --yes)."""
+    how to apply it, with the flags ``again`` (--yes where nothing can ask; --overwrite where
+    it was asked for), so that the command works as given (``confirm``: the text was not
+    confirmed, so with --yes whatever ``again`` says)."""
     env, service = at
     if source is None:
         text = with_base(text, env, service, opened.variables(opened.scope_for(service)))
     kept_in = _recover(ctx, text, env) if source is None else source
-    # The scope said in full: the file outlives the directory the edit ran in.
-    apply = f"envkeep edit {where_flags(ctx, env, service, anywhere=True)} --from {kept_in}"
-    if confirm:
-        apply += " --yes"
+    apply = _apply_command(ctx, (env, service), kept_in, (*again, "--yes") if confirm else again)
     when = "" if confirm else " once corrected"
     kept = (
         f"your text is kept in {kept_in} (values in clear: delete it once you have used"
@@ -244,7 +259,11 @@ def _keep_and_raise(
         if source is None
         else f"your text is still in {kept_in}; to apply it{when}: {apply}"
     )
-    if isinstance(error, ConflictError) and read_base(text) is not None:
+    if (
+        isinstance(error, ConflictError)
+        and read_base(text) is not None
+        and "--overwrite" not in again
+    ):
         kept += f"; to write your changes over the other write's: {apply} --overwrite"
     # The schema's refusal keeps its hint: it names the flag that writes anyway.
     said = (
@@ -252,6 +271,17 @@ def _keep_and_raise(
     )
     error.hint = f"{said}; {kept}"
     raise error
+
+
+def _apply_command(
+    ctx: ClientContext, at: tuple[str, str | None], kept_in: Path, again: tuple[str, ...]
+) -> str:
+    """``envkeep edit --from`` for a kept text: the scope said in full (the file outlives the
+    directory the edit ran in), the path shell-quoted, each flag of ``again`` once."""
+    flags = where_flags(ctx, *at, anywhere=True)
+    return shlex.join(
+        ["envkeep", "edit", *flags.split(), "--from", str(kept_in), *dict.fromkeys(again)]
+    )
 
 
 def _refuse_duplicates(parsed: ParsedDotenv) -> None:
@@ -342,17 +372,21 @@ def _emptied(
 
 
 def _other_scope(
-    ctx: ClientContext, base: Base, at: tuple[str, str | None], source: Path | None
+    ctx: ClientContext,
+    base: Base,
+    at: tuple[str, str | None],
+    source: Path | None,
+    again: tuple[str, ...],
 ) -> _Cancelled | None:
     """The cancellation of a kept text applied to a scope (``at``: env, service) other than
     the one it was read from; None when it is that one."""
     if (base.env, base.service) == at:
         return None
-    flags = where_flags(ctx, base.env, base.service, anywhere=True)
+    there = _apply_command(ctx, (base.env, base.service), source or Path("FILE"), again)
     return _Cancelled(
         UsageError(
             f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",
-            hint=f"apply it there: envkeep edit {flags} --from {source or 'FILE'}",
+            hint=f"apply it there: {there}",
         )
     )
 
@@ -368,6 +402,7 @@ def _apply(
     approve: Approve | None = None,
     overwrite: bool = False,
     source: Path | None = None,
+    again: tuple[str, ...] = (),
 ) -> EditResult:
     from envkeep.client.assignments import check_references
     from envkeep.client.broken_references import broken_by_changes, unresolved_by_set
@@ -381,7 +416,7 @@ def _apply(
     except EnvkeepError as error:
         raise _TextRefused(error) from error
     env = opened.snapshot.environment.name
-    elsewhere = None if base is None else _other_scope(ctx, base, (env, service), source)
+    elsewhere = None if base is None else _other_scope(ctx, base, (env, service), source, again)
     if elsewhere is not None:
         raise elsewhere
     if not after and before:  # before any check: an emptied buffer is no list of deletions
