@@ -123,11 +123,18 @@ def test_service_remove_asks_first_and_without_yes_and_no_terminal_removes_nothi
     envkeep: Envkeep, project: Path
 ) -> None:
     quick_ok(envkeep, "set", "QUEUE=jobs", "--env", "dev", "--service", "worker")
+    quick_ok(envkeep, "set", "QUEUE=jobs", "RETRIES=3", "--env", "prod", "--service", "worker")
 
     refused = envkeep("service", "remove", "worker")
 
     assert refused.code == 2
-    assert "--yes" in refused.stderr
+    assert refused.err_lines == [  # what it would delete, then the command that does
+        (
+            "error: removing service 'worker' deletes its 1 variable in dev and 2 variables in"
+            " prod, with their history; pass --yes to go ahead"
+        ),
+        "hint: nothing changed; to remove it anyway: envkeep service remove worker --yes",
+    ]
     assert "worker" in (project / "envkeep.toml").read_text(encoding="utf-8")
     assert (
         quick_ok(envkeep, "get", "QUEUE", "--env", "dev", "--service", "worker").stdout == "jobs\n"

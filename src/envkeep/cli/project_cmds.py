@@ -10,7 +10,7 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ServiceArg, YesOpt
-from envkeep.cli.state import answered, confirm, interactive, make_context
+from envkeep.cli.state import answered, asking, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import (
     checkout_store,
@@ -18,6 +18,7 @@ from envkeep.client import (
     projects,
     service_discovery,
     service_entries,
+    service_removal,
 )
 from envkeep.core.errors import UsageError
 from envkeep.core.projectfile import FILENAME, ServiceEntry
@@ -247,11 +248,8 @@ def service_remove(name: ServiceArg, yes: YesOpt = False) -> None:
     ctx = make_context()
     # before the question: nothing to confirm otherwise
     project_services.check_removable(ctx, name)
-    confirm(
-        ctx.settings,
-        f"Remove service '{name}' and its variables (and their history) in every environment?",
-        yes=yes,
-    )
+    if not yes:  # said before it is asked, or refused off a terminal (as member remove)
+        asking(ctx.settings, yes=False)(service_removal.plan_removal(ctx, name))
     broken = project_services.remove_service(ctx, name)
     output.done(f"removed service '{name}'")
     for reference in broken:
