@@ -77,6 +77,17 @@ def test_a_value_changed_since_the_buffer_was_read_is_a_conflict_unless_overwrit
     assert changes_since(base, {"A": "1", "B": "20"}, now, overwrite=False) == {"B": "20"}
 
 
+def test_a_kept_text_set_to_the_value_another_write_made_agrees_with_it() -> None:
+    """After a conflict, the kept text corrected to what the other write made a name (and a
+    change of its own elsewhere) applies without --overwrite: that name is nothing to write."""
+    base = kept_base()
+    now = {v.name: v for v in (_variable("A", "5", 2), _variable("B", "2", 1))}
+
+    assert changes_since(base, {"A": "5", "B": "2", "NEW": "x"}, now) == {"NEW": "x"}
+    with pytest.raises(ConflictError):  # dropping the line unsets it: still its change
+        changes_since(base, {"B": "2", "NEW": "x"}, now)
+
+
 def kept_base() -> Base:
     found = read_base(with_base("", "dev", None, READ))
     assert found is not None

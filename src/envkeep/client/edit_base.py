@@ -92,7 +92,10 @@ def changes_since(
         if name not in base.names or digest(value) != base.names[name][1]
     }
     changes.update({name: None for name in base.names if name not in after})
-    moved = [name for name in changes if _held(now, name) != _read(base, name)]
+    # A name the text now gives the value it holds now (set to what the other write made it)
+    # agrees with that write: nothing to write, and no conflict.
+    agreed = {n for n, v in changes.items() if v is not None and n in now and now[n].value == v}
+    moved = [n for n in changes if n not in agreed and _held(now, n) != _read(base, n)]
     if moved and not overwrite:
         said = [
             f"{n} (now version {now[n].version}, by {now[n].author} at {now[n].updated_at})"
