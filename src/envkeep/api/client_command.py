@@ -38,6 +38,7 @@ COMMANDS = frozenset(
         "env edit",
         "env list",
         "env rotate-key",
+        "env trust",
         "explain",
         "export",
         "get",

@@ -55,6 +55,25 @@ def env_create(
     warn_unsealed([name], created.unsealed)
 
 
+@env_app.command("trust")
+def env_trust(
+    name: Annotated[str, typer.Argument(help="The environment, as the server names it now.")],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", help="Another project of the workspace (default: this one)."),
+    ] = None,
+) -> None:
+    """Accept the environment the team server names NAME now as that name on this machine,
+    after an admin renamed, deleted or re-created environments (a read refuses an environment
+    that is not the one this machine read under its name before).
+
+    Example: envkeep env trust prod (ask the admin first what changed)
+    """
+    ctx = make_context()
+    short = environments.trust_environment(ctx, name, project)
+    output.done(f"'{name}' is environment {short}… on this machine from now on")
+
+
 @env_app.command("list")
 def env_list(json_out: JsonOpt = False) -> None:
     """List the project's environments.

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from envkeep.app.views import PrincipalView
     from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
+    from envkeep.client.environment_pins import EnvironmentPins
     from envkeep.client.offline_limit import OfflineLimit
     from envkeep.settings import Settings
 
@@ -62,6 +63,11 @@ class ClientContext:
         self.embedded_chosen = False
         # The command this is (``service add``), which a server records with its reads.
         self.command: str | None = None
+        # Environments (project, name) whose id on the server this command accepts and pins
+        # whatever this machine pinned before (`env trust`); and the pins, once a team
+        # server's backend is made (client/environment_pins.py).
+        self.trusted_environments: set[tuple[str, str]] = set()
+        self.environment_pins: EnvironmentPins | None = None
         self._backend: Backend | None = None
 
     def warn_once(self, text: str) -> None:
@@ -272,7 +278,15 @@ class ClientContext:
             api.add_refusal_hook(workspace_refused_hook(kept))
         if self.command is not None:
             api.say_command(self.command)
-        return HttpBackend(api, workspace_id, cache, self._check_signers)
+        from envkeep.client.environment_pins import EnvironmentPins
+
+        pins = EnvironmentPins(self.settings.home, url, workspace_id)
+        self.environment_pins = pins
+
+        def check_environment(project: str, env: str, env_id: str) -> None:
+            pins.check(project, env, env_id, trusted=(project, env) in self.trusted_environments)
+
+        return HttpBackend(api, workspace_id, cache, self._check_signers, check_environment)
 
     def offline_limit(self) -> OfflineLimit:
         """How old a kept copy this command may read with the server down: `run --max-age`,

@@ -94,7 +94,24 @@ def delete_environment(ctx: ClientContext, name: str) -> None:
     The project's default environment is refused: every command without --env reads it."""
     _refuse_default(ctx, name)
     ctx.backend.delete_environment(ctx.project_file.project, name)
+    if ctx.environment_pins is not None:  # the name may stand for a new one next
+        ctx.environment_pins.forget(ctx.project_file.project, name)
     _listed_in_project_file(ctx, lambda envs: [e for e in envs if e != name])
+
+
+def trust_environment(ctx: ClientContext, name: str, project: str | None = None) -> str:
+    """`env trust`: read ``name`` and pin the id the server gives it now, whatever this
+    machine pinned before (after an admin renamed, deleted or re-created environments); the
+    id, shortened, as the refusal named it."""
+    target = project or ctx.project_file.project
+    ctx.trusted_environments.add((target, name))
+    snapshot = ctx.backend.read_environment(target, name, [])
+    if ctx.environment_pins is None:
+        raise UsageError(
+            "environments are pinned on a team server; this project is on the embedded store",
+            hint="nothing to trust here",
+        )
+    return snapshot.environment.id[:8]
 
 
 def _refuse_default(ctx: ClientContext, name: str) -> None:
@@ -137,6 +154,8 @@ def edit_environment(
         protected=protected,
     )
     if rename is not None and rename != name:
+        if ctx.environment_pins is not None:  # this machine's rename: its pin moves with it
+            ctx.environment_pins.moved(ctx.project_file.project, name, rename)
         _rename_in_project_file(ctx, name, rename)
     return updated
 

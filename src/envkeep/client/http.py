@@ -303,6 +303,7 @@ class HttpBackend:
         workspace_id: str,
         cache: SnapshotCache | None = None,
         check_signers: CheckSigners | None = None,
+        check_environment: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self.api = api
         self.workspace_id = workspace_id
@@ -312,6 +313,9 @@ class HttpBackend:
         # Every signer a snapshot or a history names goes past this first (the client's
         # pinned keys: client/pins.check_signers); None only where no keys are pinned.
         self._check_signers = check_signers or (lambda _principals: None)
+        # Every snapshot's environment goes past this (project, name, id) first: the id this
+        # machine pinned for the name (client/environment_pins.py).
+        self._check_environment = check_environment or (lambda _project, _env, _id: None)
 
     def project_path(self, project: str) -> str:
         """The URL path of one project of this workspace."""
@@ -420,6 +424,7 @@ class HttpBackend:
             if self._cache is not None and save:
                 self._cache.save(path, services, data)
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
+        self._check_environment(project, environment, snapshot.environment.id)
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
         return snapshot
 
