@@ -237,8 +237,9 @@ def revoke(
         )
     except RoleNotHeld:  # the server names only a member it still knows
         raise RoleNotHeld.at(name, scope_where(project, environment)) from None
-    # What is rotated is what they stop reading: no new key of it is theirs.
-    done = finish_revocation(ctx, answer, frozenset({principal.id}))
+    # Not the member: another role of theirs may still reach an environment a token that
+    # ended with this one made it rotate (the tokens are left out: `finish_revocation`).
+    done = finish_revocation(ctx, answer)
     role = next((str(b.role) for b in held if scope_of(b) == scope), None)
     kept = [b for b in held if scope_of(b) != scope]
     return replace(
