@@ -36,6 +36,8 @@ from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from envkeep.app.context import Call
 
 INVITE_TTL = timedelta(days=3)
@@ -174,29 +176,21 @@ def withdraw_all_for(call: Call, *, workspace_id: str, email: str) -> int:
     """Delete every invite to the workspace for ``email`` nobody accepted yet; how many (for a
     member's removal, whose caller is the workspace's admin: a removed member must not come
     back with a code sent earlier)."""
-    gone = call.session.execute(
-        delete(Invite)
-        .where(
-            Invite.workspace_id == workspace_id,
-            Invite.email == email,
-            Invite.accepted_at.is_(None),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(gone, "rowcount", 0) or 0)
+    return _withdraw_pending(call, workspace_id, Invite.email == email)
 
 
 def withdraw_made_by(call: Call, *, workspace_id: str, principal_id: str) -> int:
     """Delete every invite to the workspace that ``principal_id`` made and nobody accepted
     yet; how many (a removed member's: they would be refused when accepted anyway,
     `invite_codes.open_invite`, and `member list` would still show them pending)."""
+    return _withdraw_pending(call, workspace_id, Invite.created_by == principal_id)
+
+
+def _withdraw_pending(call: Call, workspace_id: str, which: ColumnElement[bool]) -> int:
+    """Delete the workspace's invites nobody accepted yet that match ``which``; how many."""
     gone = call.session.execute(
         delete(Invite)
-        .where(
-            Invite.workspace_id == workspace_id,
-            Invite.created_by == principal_id,
-            Invite.accepted_at.is_(None),
-        )
+        .where(Invite.workspace_id == workspace_id, which, Invite.accepted_at.is_(None))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(gone, "rowcount", 0) or 0)

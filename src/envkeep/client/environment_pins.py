@@ -77,19 +77,11 @@ class EnvironmentPins:
         }
 
     def _load(self) -> dict[str, str]:
-        try:
-            found = json.loads(self._path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (ValueError, UnicodeDecodeError):
-            found = None
-        if not isinstance(found, dict):
-            raise IntegrityError(
-                f"{self._path} is damaged: it holds the environments this machine pinned",
-                hint="restore it from a backup; or move it away, and each environment is"
-                " pinned again as it is next read",
-            )
-        return {str(k): str(v) for k, v in found.items()}
+        from envkeep.client.pins import read_pin_file
+
+        return read_pin_file(
+            self._path, "the environments", "each environment is pinned again as it is next read"
+        )
 
     def _save(self, pins: dict[str, str]) -> None:
         text = json.dumps(pins, indent=2, sort_keys=True)

@@ -31,18 +31,24 @@ def pins_file(ctx: ClientContext) -> Path:
 def load_pins(ctx: ClientContext) -> dict[str, str]:
     """The pinned keys: ``SERVER|ID`` → fingerprint, and ``SERVER|name|NAME`` → the id a
     member's name was first seen with."""
-    path = pins_file(ctx)
-    if not path.exists():
-        return {}
+    return read_pin_file(
+        pins_file(ctx), "the keys", "the keys are pinned again as they are first seen"
+    )
+
+
+def read_pin_file(path: Path, holds: str, again: str) -> dict[str, str]:
+    """A file of pins (a JSON object of strings; none when it is missing), or an
+    IntegrityError naming what it ``holds`` and what moving it away means (``again``)."""
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
     except (ValueError, UnicodeDecodeError):
         found = None
     if not isinstance(found, dict):
         raise IntegrityError(
-            f"{path} is damaged: it holds the keys this machine pinned",
-            hint="restore it from a backup; or move it away, and the keys are pinned again as"
-            " they are first seen",
+            f"{path} is damaged: it holds {holds} this machine pinned",
+            hint=f"restore it from a backup; or move it away, and {again}",
         )
     return {str(k): str(v) for k, v in found.items()}
 
