@@ -1,3 +1,3 @@
 """envkeep: zero-knowledge secrets and environment configuration for microservice teams."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
