@@ -94,3 +94,49 @@ def test_an_admins_rename_is_hers_and_a_teammate_accepts_it_with_env_trust(
     assert trusted.returncode == 0, trusted.stderr
     assert _ok(bob, work, "get", "DB", "--env", "dev") == "new-dev-db\n"
     assert _ok(bob, work, "get", "DB", "--env", "qa") == "dev-db\n"  # its id, named anew
+
+
+def test_an_environment_this_machine_makes_is_what_its_name_stands_for_here(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A stale pin (a teammate deleted the name since) does not refuse this machine's own new
+    environment of that name, nor its own clone."""
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    carol = tmp_path / "carol"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@made.io"), "alice@made.io")
+    _ok(alice, work, "init", "shop")
+    code = _ok(alice, work, "member", "invite", "carol@made.io", "--role", "admin", "-p", "shop")
+    join(server, carol, work, code.strip(), "carol@made.io")
+    _ok(alice, work, "member", "seal", "carol@made.io")
+    _ok(alice, work, "env", "clone", "prod", "stage")
+    for env in ("staging", "stage"):
+        _ok(carol, work, "list", "--env", env)  # pinned on carol's machine
+        _ok(alice, work, "env", "delete", env, "--yes")
+
+    _ok(carol, work, "env", "create", "staging")
+    made = _cli(carol, work, "set", "DB=x", "--env", "staging")
+    _ok(carol, work, "env", "clone", "prod", "stage")
+    cloned = _cli(carol, work, "list", "--env", "stage")
+
+    assert made.returncode == 0, made.stderr
+    assert cloned.returncode == 0, cloned.stderr
+
+
+def test_a_home_that_cannot_be_written_still_reads_and_still_refuses_a_swap(
+    tmp_path: Path,
+) -> None:
+    from envkeep.client.environment_pins import EnvironmentPins
+    from envkeep.core.errors import IntegrityError
+
+    home = tmp_path / "home"
+    home.mkdir()
+    EnvironmentPins(home, "http://s", "ws").check("shop", "prod", "id-prod")
+    lock = home / "known_environments.json.lock"
+    lock.unlink()
+    lock.mkdir()  # no lock file can be opened there now: as in a home that is read-only
+    pins = EnvironmentPins(home, "http://s", "ws")
+
+    pins.check("shop", "dev", "id-dev")  # first seen, not pinned, not refused
+    with pytest.raises(IntegrityError, match="not the one this machine read"):
+        pins.check("shop", "prod", "id-dev")

@@ -63,3 +63,17 @@ def test_an_import_whose_references_do_not_resolve_points_to_a_literal_import_th
     again = envkeep(*shlex.split(command)[1:])
     assert again.code == 0, again.describe()
     assert envkeep.ok("get", "TPL", "--env", "dev").stdout == "Hello ${NAME}\n"
+
+
+def test_the_literal_hint_after_a_skipping_import_names_what_overwrite_would_take(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "KEEP=mine", "--env", "dev")
+    source = project / "in.env"
+    source.write_text("KEEP=from-file\nTPL=${HOME_DIR}/x\n", encoding="utf-8")
+
+    done = envkeep("import", str(source), "--env", "dev", "--on-conflict", "skip", "--yes")
+
+    assert done.code == 0, done.describe()
+    assert done.err_lines[-1].endswith("(it overwrites the names this import skipped too: KEEP)")
+    assert envkeep.ok("get", "KEEP", "--env", "dev").stdout == "mine\n"

@@ -285,9 +285,13 @@ def import_(
             f"envkeep import {shlex.quote(str(file))} {where_flags(at.ctx, at.env, at.service)}"
         )
         piped = "… | " if str(file) == "-" else ""
+        kept = ""
+        if plan.skipped:  # overwrite would take those too: said, not done behind their back
+            names = ", ".join(sorted(plan.skipped))
+            kept = f" (it overwrites the names this import skipped too: {names})"
         output.done(
             "hint: if the file's ${...} are text, not references (a file envkeep export"
-            f" wrote, say), import it again as text: {piped}{command} {shlex.join(again)}"
+            f" wrote, say), import it again as text: {piped}{command} {shlex.join(again)}{kept}"
         )
 
 

@@ -36,23 +36,33 @@ class EnvironmentPins:
         pinned to another id, or an id pinned under another name, unless ``trusted``
         (`env trust`): then the pins are made to say what the server says now."""
         name = f"{project}/{env}"
-        if self._load().get(self._prefix + name) == env_id:
+        seen = self._load()
+        if seen.get(self._prefix + name) == env_id:
             return  # the common case: no lock, no write
-        with exclusive(self._path):
-            pins = self._load()
-            pinned = pins.get(self._prefix + name)
-            other = next((n for n, i in self._mine(pins).items() if i == env_id), None)
-            if pinned == env_id:
-                return
-            if not trusted and pinned is not None:
-                raise _changed(env, project, pinned, env_id)
-            if not trusted and other is not None and other != name:
-                raise _swapped(env, project, other)
-            for known, known_id in self._mine(pins).items():
-                if known_id == env_id:  # accepted: the id stands for this name alone now
-                    del pins[self._prefix + known]
-            pins[self._prefix + name] = env_id
-            self._save(pins)
+        if not trusted:
+            self._refuse_mismatch(seen, project, env, env_id)
+        try:
+            with exclusive(self._path):
+                pins = self._load()
+                if not trusted:  # another process may have pinned it meanwhile
+                    self._refuse_mismatch(pins, project, env, env_id)
+                for known, known_id in self._mine(pins).items():
+                    if known_id == env_id:  # accepted: the id stands for this name alone now
+                        del pins[self._prefix + known]
+                pins[self._prefix + name] = env_id
+                self._save(pins)
+        except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
+            return
+
+    def _refuse_mismatch(self, pins: dict[str, str], project: str, env: str, env_id: str) -> None:
+        """Refuse a name pinned to another id, or this id pinned under another name."""
+        name = f"{project}/{env}"
+        pinned = pins.get(self._prefix + name)
+        if pinned is not None and pinned != env_id:
+            raise _changed(env, project, pinned, env_id)
+        other = next((n for n, i in self._mine(pins).items() if i == env_id), None)
+        if other is not None and other != name:
+            raise _swapped(env, project, other)
 
     def moved(self, project: str, old: str, new: str) -> None:
         """This machine renamed ``project/old`` to ``new``: its pin moves with it."""

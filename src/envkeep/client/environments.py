@@ -41,9 +41,17 @@ def create_environment(ctx: ClientContext, name: str, project: str | None = None
     target = project or own or ""
     new = fresh_environment(ctx.identity, name)
     created = ctx.backend.create_environment(target, new.environment)
+    _pin_made_here(ctx, target, created)
     if target == own:
         _add_to_project_file(ctx, name)
     return Created(created, _shared(ctx, target, created, new.data_key))
+
+
+def _pin_made_here(ctx: ClientContext, project: str, created: EnvironmentView) -> None:
+    """An environment this machine made is the one its name stands for here from now on,
+    whatever this machine read under that name before (one a teammate deleted since)."""
+    if ctx.environment_pins is not None:
+        ctx.environment_pins.check(project, created.name, created.id, trusted=True)
 
 
 def _shared(
@@ -211,6 +219,7 @@ def clone_environment(ctx: ClientContext, source: str, target: str) -> Created:
     into = WriteTarget(new.environment.id, new.data_key, new.environment.key_version)
     writes = tuple(plan_write(ctx.identity, into, v.scope_key, v.name, v.value) for v in variables)
     created = ctx.backend.create_environment(ctx.project_file.project, new.with_writes(writes))
+    _pin_made_here(ctx, ctx.project_file.project, created)
     _add_to_project_file(ctx, target)
     return Created(
         created, _shared(ctx, ctx.project_file.project, created, new.data_key), len(writes)

@@ -408,6 +408,7 @@ class HttpBackend:
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
         path = self._snapshot_path(project, environment)
+        fetched = False
         try:
             data = self.api.request("GET", path, params=params)
         except errors.UnreachableError as error:
@@ -421,11 +422,13 @@ class HttpBackend:
                 self._cache.forget(path)
             raise
         else:
-            if self._cache is not None and save:
-                self._cache.save(path, services, data)
+            fetched = True
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         self._check_environment(project, environment, snapshot.environment.id)
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
+        # Kept for reads offline only once checked: a refused answer replaces no good copy.
+        if fetched and self._cache is not None and save:
+            self._cache.save(path, services, data)
         return snapshot
 
     def write_secrets(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import service_scope
-from envkeep.core.errors import ConfirmationRequired, EnvkeepError
+from envkeep.core.errors import ConfirmationRequired, NotFoundError, PermissionDenied
 from envkeep.core.wording import counted, spoken_list
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def plan_removal(ctx: ClientContext, service: str) -> ServiceRemoval:
     for environment in ctx.backend.list_environments(project):
         try:
             snapshot = ctx.backend.read_environment(project, environment.name, [service])
-        except EnvkeepError:  # no role there: said, not guessed
+        except (PermissionDenied, NotFoundError):  # no role there (or gone): said, not guessed
             unread.append(environment.name)
             continue
         count = _live_count(snapshot, service)
