@@ -86,6 +86,8 @@ def test_a_kept_text_set_to_the_value_another_write_made_agrees_with_it() -> Non
     assert changes_since(base, {"A": "5", "B": "2", "NEW": "x"}, now) == {"NEW": "x"}
     with pytest.raises(ConflictError):  # dropping the line unsets it: still its change
         changes_since(base, {"B": "2", "NEW": "x"}, now)
+    gone = {"B": _variable("B", "2", 1)}  # A deleted by the other write, and in the text too
+    assert changes_since(base, {"B": "2", "NEW": "x"}, gone) == {"NEW": "x"}
 
 
 def kept_base() -> Base:

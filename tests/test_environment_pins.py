@@ -140,3 +140,19 @@ def test_a_home_that_cannot_be_written_still_reads_and_still_refuses_a_swap(
     pins.check("shop", "dev", "id-dev")  # first seen, not pinned, not refused
     with pytest.raises(IntegrityError, match="not the one this machine read"):
         pins.check("shop", "prod", "id-dev")
+
+
+def test_a_refused_answer_replaces_no_copy_kept_for_offline_reads(tmp_path: Path) -> None:
+    own = start_server(tmp_path / "server")
+    try:
+        _alice, bob, work = _team(own, tmp_path, "offline")  # bob's reads keep copies
+        _swap_names(own, "dev", "prod")
+        refused = _cli(bob, work, "get", "DB", "--env", "prod")
+        _swap_names(own, "dev", "prod")
+    finally:
+        own.stop()
+
+    offline = _cli(bob, work, "get", "DB", "--env", "prod")  # the server is down
+
+    assert refused.returncode == 1, refused.stderr
+    assert (offline.returncode, offline.stdout) == (0, "prod-db\n"), offline.stderr

@@ -92,9 +92,10 @@ def changes_since(
         if name not in base.names or digest(value) != base.names[name][1]
     }
     changes.update({name: None for name in base.names if name not in after})
-    # A name the text now gives the value it holds now (set to what the other write made it)
-    # agrees with that write: nothing to write, and no conflict.
-    agreed = {n for n, v in changes.items() if v is not None and n in now and now[n].value == v}
+    # A name the text now gives the value it holds now (set to what the other write made it,
+    # or deleted where that write deleted it) agrees with that write: nothing to write, and
+    # no conflict.
+    agreed = {n for n, v in changes.items() if (now[n].value == v if n in now else v is None)}
     moved = [n for n in changes if n not in agreed and _held(now, n) != _read(base, n)]
     if moved and not overwrite:
         said = [
