@@ -73,11 +73,11 @@ def open_invite(session: Session, code: str, now: datetime) -> Invite:
         raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
     if aware(invite.expires_at) < now:
         raise NotAuthenticated("this invite has expired", hint=ASK_AGAIN)
-    _refuse_unbacked(session, invite, now)
+    refuse_unbacked(session, invite, now)
     return invite
 
 
-def _refuse_unbacked(session: Session, invite: Invite, now: datetime) -> None:
+def refuse_unbacked(session: Session, invite: Invite, now: datetime) -> None:
     """Refuse an invite whose maker no longer holds admin at its scope (removed, revoked,
     lowered, or a token that ended since: revoked, rotated out or expired): an invite gives
     what its maker could give when it is accepted, as a token holds only what its maker holds

@@ -32,7 +32,7 @@ from envkeep.app.invite_codes import check_email, invite_code
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import token_label
 from envkeep.app.role_scopes import Scope, role_named, scope_target
-from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, NotFoundError, UsageError
 from envkeep.store.models import Invite, Principal
 
 if TYPE_CHECKING:
@@ -184,6 +184,32 @@ def withdraw_made_by(call: Call, *, workspace_id: str, principal_id: str) -> int
     yet; how many (a removed member's: they would be refused when accepted anyway,
     `invite_codes.open_invite`, and `member list` would still show them pending)."""
     return _withdraw_pending(call, workspace_id, Invite.created_by == principal_id)
+
+
+def withdraw_unbacked(call: Call, *, workspace_id: str) -> int:
+    """After roles were taken (a revocation, a lowering, a token ended): delete the
+    workspace's invites nobody accepted yet whose maker no longer holds admin at their scope.
+    They would join nobody (`invite_codes.refuse_unbacked`), and `member list` would show them
+    pending until they expire. How many."""
+    from envkeep.app.invite_codes import refuse_unbacked
+
+    now = call.clock()
+    pending = call.session.scalars(
+        select(Invite).where(
+            Invite.workspace_id == workspace_id,
+            Invite.accepted_at.is_(None),
+            Invite.created_by.is_not(None),
+        )
+    ).all()
+    dead = []
+    for invite in pending:
+        try:
+            refuse_unbacked(call.session, invite, now)
+        except NotAuthenticated:
+            dead.append(invite.id)
+    if not dead:
+        return 0
+    return _withdraw_pending(call, workspace_id, Invite.id.in_(dead))
 
 
 def _withdraw_pending(call: Call, workspace_id: str, which: ColumnElement[bool]) -> int:

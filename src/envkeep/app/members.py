@@ -18,7 +18,12 @@ from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.grantees import grantable, refuse_expired
-from envkeep.app.invites import grant_command, withdraw_all_for, withdraw_made_by
+from envkeep.app.invites import (
+    grant_command,
+    withdraw_all_for,
+    withdraw_made_by,
+    withdraw_unbacked,
+)
 from envkeep.app.live_readers import live
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
@@ -96,6 +101,7 @@ def grant_role(
         existing.role = str(wanted)
     call.session.flush()
     ended = end_uncovered_tokens(call, workspace_id)
+    withdraw_unbacked(call, workspace_id=workspace_id)  # invites their makers no longer back
     append_event(
         call,
         workspace_id=workspace_id,
@@ -168,6 +174,7 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
     if not getattr(removed, "rowcount", 0):
         raise RoleNotHeld.at(_shown(call, workspace_id, principal_id), _describe(scope))
     ended = end_uncovered_tokens(call, workspace_id)
+    withdraw_unbacked(call, workspace_id=workspace_id)  # invites their makers no longer back
     append_event(
         call,
         workspace_id=workspace_id,
@@ -225,6 +232,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
     withdrawn = withdraw_all_for(call, workspace_id=workspace_id, email=email) if email else 0
     theirs = withdraw_made_by(call, workspace_id=workspace_id, principal_id=principal_id)
     ended = end_uncovered_tokens(call, workspace_id)
+    withdraw_unbacked(call, workspace_id=workspace_id)  # invites their makers no longer back
     append_event(
         call,
         workspace_id=workspace_id,

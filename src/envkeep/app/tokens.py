@@ -31,6 +31,7 @@ from envkeep.app.authz import (
     require_role,
 )
 from envkeep.app.context import aware
+from envkeep.app.invites import withdraw_unbacked
 from envkeep.app.policy import Target, common_project
 from envkeep.app.principal_labels import account_prefixes, retired_why
 from envkeep.app.principals import principal_view
@@ -272,6 +273,7 @@ def revoke_service_account(call: Call, *, workspace_id: str, label: str) -> tupl
     project_id = common_project(target_of(b) for b in bindings)
     end_account(call, account, bindings)
     ended = end_uncovered_tokens(call, workspace_id)
+    withdraw_unbacked(call, workspace_id=workspace_id)  # invites it, or those it ended, made
     append_event(
         call,
         workspace_id=workspace_id,
