@@ -164,14 +164,14 @@ class ClientContext:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
         from envkeep.client.accounts import ServerSession
         from envkeep.client.identity import IdentityRecord
-        from envkeep.client.tokens import legacy_warning, parse_token, token_identity
+        from envkeep.client.tokens import LEGACY_WARNING, parse_token, token_identity
 
-        url = self._named_server
-        token = self.settings.token or ""
+        url = self._named_server  # normalised: no trailing / (`accounts.normalise_url`)
         if url is None:
             raise _token_needs_server()
+        parsed = parse_token(self.settings.token or "")
         try:
-            principal_id, workspace_id, keys, scopes = token_identity(url.rstrip("/"), token)
+            principal_id, workspace_id, keys, scopes = token_identity(url, parsed)
         except UnreachableError as error:
             if not isinstance(error, NotAnEnvkeepRoute):  # a wrong URL is not about copies
                 kept = "a token's keys come from the server each time, so with ENVKEEP_TOKEN"
@@ -179,13 +179,10 @@ class ClientContext:
                 error.hint = f"{error.hint}; {kept}" if error.hint else kept
             raise
 
-        old_token = legacy_warning(token)
-        if old_token is not None:
-            self.warn_once(old_token)
-        bearer = parse_token(token).bearer  # never the secret itself, for a v2 token
-        session = ServerSession(
-            url.rstrip("/"), "service account", principal_id, workspace_id, bearer
-        )
+        if not parsed.v2:
+            self.warn_once(LEGACY_WARNING)
+        # The bearer credential: never the secret itself, for a v2 token.
+        session = ServerSession(url, "service account", principal_id, workspace_id, parsed.bearer)
         record = IdentityRecord(principal_id, "service account", keys.public(), "memory", None)
         return session, Identity(record, keys), scopes
 

@@ -186,21 +186,11 @@ def finish_revocation(
 ) -> Revoked:
     """Rotate what a revocation's ``answer`` names (`rotate_environments`; ``gone``: who was
     removed, sealed no new key); what it did."""
+    from envkeep.client.tokens import account_ids  # tokens imports this module
+
     ended = [str(t) for t in answer.get("tokens_revoked") or []]
-    gone = gone | _token_ids(ctx, ended)
+    gone = gone | account_ids(ctx, ended)  # the tokens that ended are sealed no new key either
     return Revoked(rotate_environments(ctx, answer, gone), ended)
-
-
-def _token_ids(ctx: ClientContext, names: list[str]) -> frozenset[str]:
-    """The accounts of the tokens named (ended by a revocation), as `token list` shows them:
-    none of them is sealed a new key either."""
-    if not names:
-        return frozenset()
-    backend = team_backend(ctx)
-    listed: list[dict[str, Any]] = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
-    )
-    return frozenset(str(t["principal"]["id"]) for t in listed if t.get("label") in names)
 
 
 def revoke(

@@ -6,7 +6,7 @@ one that unwraps the account's private keys, which never leaves this machine, an
 credential sent to the server, ``ek_sa_<principal id>_<auth key>`` (the server keeps its
 SHA-256), from which the first cannot be derived. A token made before v2, ``ek_sa_<principal
 id>_<secret>``, is its own bearer credential: the server sees its secret, so it can unwrap the
-keys; such a token still works, with a warning to rotate it (`legacy_warning`).
+keys; such a token still works, with a warning to rotate it (`LEGACY_WARNING`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from envkeep.core.errors import (
 from envkeep.core.timestamps import as_utc
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from envkeep.app.views import EnvironmentSnapshot
     from envkeep.client.context import ClientContext
@@ -100,16 +100,13 @@ def auth_key(secret: bytes) -> bytes:
     return crypto.hkdf_sha256(secret, salt=None, info=_AUTH_INFO, length=_SECRET_BYTES)
 
 
-def legacy_warning(token: str) -> str | None:
-    """What to say of a token made before v2 (its secret goes to the server, which can then
-    unwrap its keys and read what it reads); None for a v2 token."""
-    if parse_token(token).v2:
-        return None
-    return (
-        "ENVKEEP_TOKEN was made by an envkeep older than 0.2: it sends the server its secret,"
-        " from which the server could unwrap its keys and read what it reads; replace it with"
-        " envkeep token rotate NAME (run by an admin; the new token never sends its secret)"
-    )
+# What is said of a token made before v2 (its secret goes to the server, which can then unwrap
+# its keys and read what it reads), on every command that uses it.
+LEGACY_WARNING = (
+    "ENVKEEP_TOKEN was made by an envkeep older than 0.2: it sends the server its secret,"
+    " from which the server could unwrap its keys and read what it reads; replace it with"
+    " envkeep token rotate NAME (run by an admin; the new token never sends its secret)"
+)
 
 
 NEVER = "never"  # the lifetime of a token that does not expire
@@ -333,10 +330,12 @@ def rotate_token(
     return rotate_environments(ctx, answer, old_ids)
 
 
-def _account_ids(ctx: ClientContext, name: str) -> frozenset[str]:
-    """The accounts of the token named ``name`` (a row per role), as `token list` shows them;
-    none where it shows none (the server decides what the revocation does)."""
-    return frozenset(str(t["principal"]["id"]) for t in list_tokens(ctx) if t["label"] == name)
+def account_ids(ctx: ClientContext, names: Collection[str]) -> frozenset[str]:
+    """The accounts of the tokens named (a row per role, ended ones too), as `token list`
+    shows them; none where it shows none (the server decides what a revocation does)."""
+    if not names:
+        return frozenset()
+    return frozenset(str(t["principal"]["id"]) for t in list_tokens(ctx) if t["label"] in names)
 
 
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
@@ -397,7 +396,7 @@ def revoke_token(
         command = shlex.join(["envkeep", "token", "revoke", name, *([REVOKE_NOW] if now else [])])
         rotates = None if revoker.admin_over_all else revoker.may_rotate
         confirm(RevocationPlan.of(forecast, command, rotates))
-    ended = _account_ids(ctx, name)  # before: a token revoked is listed by whoever saw it live
+    ended = account_ids(ctx, {name})  # before: a token revoked is listed by whoever saw it live
     answer = backend.api.request(
         "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
     )
@@ -417,13 +416,14 @@ def revoke_token(
 TokenScopes = tuple[tuple[str | None, str | None], ...]
 
 
-def token_identity(url: str, token: str) -> tuple[str, str, crypto.PrivateKeys, TokenScopes]:
+def token_identity(
+    url: str, parsed: ParsedToken
+) -> tuple[str, str, crypto.PrivateKeys, TokenScopes]:
     """(principal id, workspace id, private keys, scopes) of a token, its keys unwrapped
     here; the scopes its roles lie in, (project, environment) by name, None for all of it
     (none from a server from before it said)."""
     from envkeep.client.http import ApiClient
 
-    parsed = parse_token(token)
     principal_id = parsed.principal_id
     api = ApiClient(url, token=parsed.bearer)
     try:
