@@ -179,13 +179,6 @@ def withdraw_all_for(call: Call, *, workspace_id: str, email: str) -> int:
     return _withdraw_pending(call, workspace_id, Invite.email == email)
 
 
-def withdraw_made_by(call: Call, *, workspace_id: str, principal_id: str) -> int:
-    """Delete every invite to the workspace that ``principal_id`` made and nobody accepted
-    yet; how many (a removed member's: they would be refused when accepted anyway,
-    `invite_codes.open_invite`, and `member list` would still show them pending)."""
-    return _withdraw_pending(call, workspace_id, Invite.created_by == principal_id)
-
-
 def withdraw_unbacked(call: Call, *, workspace_id: str) -> int:
     """After roles were taken (a revocation, a lowering, a token ended): delete the
     workspace's invites nobody accepted yet whose maker no longer holds admin at their scope.

@@ -21,7 +21,6 @@ from envkeep.app.grantees import grantable, refuse_expired
 from envkeep.app.invites import (
     grant_command,
     withdraw_all_for,
-    withdraw_made_by,
     withdraw_unbacked,
 )
 from envkeep.app.live_readers import live
@@ -230,9 +229,9 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
     removed = call.session.get(Principal, principal_id)
     email = removed.name if removed is not None and removed.kind == "user" else None
     withdrawn = withdraw_all_for(call, workspace_id=workspace_id, email=email) if email else 0
-    theirs = withdraw_made_by(call, workspace_id=workspace_id, principal_id=principal_id)
     ended = end_uncovered_tokens(call, workspace_id)
-    withdraw_unbacked(call, workspace_id=workspace_id)  # invites their makers no longer back
+    # The invites they made, and those of the tokens that ended with them: they back none.
+    theirs = withdraw_unbacked(call, workspace_id=workspace_id)
     append_event(
         call,
         workspace_id=workspace_id,

@@ -31,6 +31,12 @@ from envkeep.core.errors import EnvkeepError, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
+# `--project`: a command about another project's environment than this checkout's.
+OtherProjectOpt = Annotated[
+    str | None,
+    typer.Option("--project", help="Another project of the workspace (default: this one)."),
+]
+
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
 )
@@ -39,10 +45,7 @@ env_app = typer.Typer(
 @env_app.command("create")
 def env_create(
     name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")],
-    project: Annotated[
-        str | None,
-        typer.Option("--project", help="Another project of the workspace (default: this one)."),
-    ] = None,
+    project: OtherProjectOpt = None,
 ) -> None:
     """Create an environment with its own data key.
 
@@ -58,10 +61,7 @@ def env_create(
 @env_app.command("trust")
 def env_trust(
     name: Annotated[str, typer.Argument(help="The environment, as the server names it now.")],
-    project: Annotated[
-        str | None,
-        typer.Option("--project", help="Another project of the workspace (default: this one)."),
-    ] = None,
+    project: OtherProjectOpt = None,
 ) -> None:
     """Accept the environment the team server names NAME now as that name on this machine,
     after an admin renamed, deleted or re-created environments (a read refuses an environment
@@ -421,9 +421,7 @@ def _changes_text(plan: activation.FilePlan) -> str:
 @env_app.command("rotate-key")
 def rotate_key(
     env: Annotated[str, typer.Argument(help="The environment.", autocompletion=complete_env)],
-    project: Annotated[
-        str | None, typer.Option(help="Another project of the workspace (default: this one).")
-    ] = None,
+    project: OtherProjectOpt = None,
 ) -> None:
     """Give an environment a new data key now (values re-encrypted, key re-shared).
 
