@@ -47,8 +47,7 @@ class _Kept:
 
 def _kept(ctx: ClientContext) -> dict[str, _Kept]:
     """Invite id → each invite's secret kept on this machine."""
-    path = _invites_file(ctx)
-    found = dict(json.loads(path.read_text())) if path.exists() else {}
+    found = _entries(_invites_file(ctx))
     kept = {}
     for invite_id, entry in found.items():
         if isinstance(entry, str):  # as an envkeep before 0.2 kept it: the server's secret
@@ -62,12 +61,17 @@ def _kept(ctx: ClientContext) -> dict[str, _Kept]:
     return kept
 
 
+def _entries(path: Path) -> dict[str, object]:
+    """The file's entries as written, by invite id (none before the first invite)."""
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
 def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str, email: str) -> None:
     """Keep the secret of an invite made here (for ``email``), to check the keys its invitee
     registers with it."""
     path = _invites_file(ctx)
     with exclusive(path):  # two invites made at once each keep their secret
-        kept = dict(json.loads(path.read_text())) if path.exists() else {}
+        kept = _entries(path)  # an older envkeep's entries kept as they are
         kept[invite_id] = {"secret": secret, "email": email, "made_here": True}
         write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600, private_parents=True)
 
@@ -103,11 +107,10 @@ def _proves(
     itself, which that client also sent the server. A v2 proof binds the invitee's email, so
     one made by another invitee, shown for this account, is refused."""
     email = name.strip().lower()
-    if kept.made_here and kept.email in (None, email):
-        if proof == crypto.invite_key_proof(kept.secret, invite_id, email, public):
-            return True
-    elif proof == crypto.invite_key_proof(kept.secret, invite_id, email, public):
-        return None  # a server-made secret: the server could have made this
+    if proof == crypto.invite_key_proof(kept.secret, invite_id, email, public):
+        # Only under a secret made here, for whom it was made: the server could have made
+        # one under a secret of its own.
+        return True if kept.made_here and kept.email in (None, email) else None
     if proof == crypto.legacy_invite_key_proof(kept.secret, public):
         return None
     return False
