@@ -83,9 +83,7 @@ class RevocationPlan:
         """``bob@x.io holds write on shop; removing them takes that role, revokes token ci and
         rotates the keys of shop/dev, shop/prod``."""
         holds = f"{self.who} holds {spoken_list(self.held) if self.held else 'no role'}"
-        does = ["ends it"] if self._token else [_taking(len(self.held))]
-        if self.ending == "role":
-            does = ["takes that role"]
+        does = ["ends it"] if self._token else [_taking(len(self.held))]  # a role: that one
         if self.tokens:
             kind = "token" if len(self.tokens) == 1 else "tokens"
             does.append(f"revokes {kind} {', '.join(self.tokens)}")
