@@ -20,7 +20,7 @@ from envkeep.client.filecrypt import (
 from envkeep.client.filecrypt_reuse import passphrase_key_for_replacing
 from envkeep.core.errors import IntegrityError, WrongPassphrase
 from tests import filecrypt_v1 as v1
-from tests.cli.conftest import Envkeep, quick_ok
+from tests.cli.conftest import Envkeep, embedded_shop, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -155,11 +155,7 @@ def test_an_old_passphrase_file_keeps_its_salt_when_converted() -> None:
 @pytest.fixture
 def shop(tmp_path: Path) -> Envkeep:
     """A project on the embedded store (environments dev, staging, prod)."""
-    (tmp_path / "home").mkdir()
-    (tmp_path / "work").mkdir()
-    envkeep = Envkeep(tmp_path / "home", tmp_path / "work")
-    quick_ok(envkeep, "init", "shop")
-    return envkeep
+    return embedded_shop(tmp_path)
 
 
 def test_cli_encrypt_force_after_a_deletion_changes_only_that_line_and_the_mac(

@@ -22,7 +22,7 @@ from envkeep.client.filecrypt import (
 )
 from envkeep.client.filecrypt_reuse import passphrase_key_for_replacing, replaced_file
 from envkeep.core.errors import IntegrityError
-from tests.cli.conftest import Envkeep, quick, quick_ok
+from tests.cli.conftest import Envkeep, embedded_shop, quick, quick_ok
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -335,11 +335,7 @@ def test_replaced_file_reads_only_an_encrypted_utf8_file(tmp_path: Path, env_key
 @pytest.fixture
 def shop(tmp_path: Path) -> Envkeep:
     """A project on the embedded store (environments dev, staging, prod)."""
-    (tmp_path / "home").mkdir()
-    (tmp_path / "work").mkdir()
-    envkeep = Envkeep(tmp_path / "home", tmp_path / "work")
-    quick_ok(envkeep, "init", "shop")
-    return envkeep
+    return embedded_shop(tmp_path)
 
 
 def encrypt_twice(

@@ -36,26 +36,9 @@ def test_a_removed_member_the_server_still_lists_is_sealed_no_new_key(
         )
         join(server, bob, work, code.strip(), "bob@rotate.io")
         quick_ok(alice, work, "member", "seal", "bob@rotate.io")
-        honest = rotation.environment_readers
-        before = {r["name"]: r for r in honest_readers(alice, work, honest)}
+        before = {r["name"]: r for r in honest_readers(alice, work)}
         assert "bob@rotate.io" in before
-
-        def stale(backend: HttpBackend, project: str, environment: str) -> list[dict[str, Any]]:
-            found = honest(backend, project, environment)
-            kept = [r for r in found if r["name"] != "bob@rotate.io"]
-            return [*kept, before["bob@rotate.io"]]  # the server lists Bob still
-
-        sealed_to: list[str] = []
-        honest_seal = new_keys.sealed_share
-
-        def recording(
-            ctx: ClientContext, principal: dict[str, Any], target: WriteTarget, what: str
-        ) -> dict[str, object]:
-            sealed_to.append(principal["name"])
-            return honest_seal(ctx, principal, target, what)
-
-        monkeypatch.setattr(rotation, "environment_readers", stale)
-        monkeypatch.setattr(rotation, "sealed_share", recording)
+        sealed_to = _listed_still(monkeypatch, before["bob@rotate.io"])
         code_, _out, err = run_main(
             ("member", "remove", "bob@rotate.io", "--yes"), _environ(alice), work
         )
@@ -64,13 +47,36 @@ def test_a_removed_member_the_server_still_lists_is_sealed_no_new_key(
         assert "new keys for:" in err
         assert "shop/prod" in err
         assert sealed_to
-        assert "bob@rotate.io" not in sealed_to
+        assert before["bob@rotate.io"]["id"] not in sealed_to
         assert "lists whom the revocation removed as a reader of shop/prod" in err
     finally:
         server.stop()
 
 
-def honest_readers(home: Path, work: Path, readers: Any) -> list[dict[str, Any]]:
+def _listed_still(monkeypatch: pytest.MonkeyPatch, reader: dict[str, Any]) -> list[str]:
+    """Make the server list ``reader`` among every environment's readers still (as a server
+    that kept one the revocation removed would), and record whom the rotation seals a new key
+    to, by id: the list returned fills as it does."""
+    honest = rotation.environment_readers
+    honest_seal = new_keys.sealed_share
+    sealed_to: list[str] = []
+
+    def stale(backend: HttpBackend, project: str, environment: str) -> list[dict[str, Any]]:
+        found = honest(backend, project, environment)
+        return [*(r for r in found if r["id"] != reader["id"]), reader]
+
+    def recording(
+        ctx: ClientContext, principal: dict[str, Any], target: WriteTarget, what: str
+    ) -> dict[str, object]:
+        sealed_to.append(principal["id"])
+        return honest_seal(ctx, principal, target, what)
+
+    monkeypatch.setattr(rotation, "environment_readers", stale)
+    monkeypatch.setattr(rotation, "sealed_share", recording)
+    return sealed_to
+
+
+def honest_readers(home: Path, work: Path) -> list[dict[str, Any]]:
     """Who the server lists as readers of shop/prod now, read as the rotation reads it."""
     from envkeep.cli.state import make_context
     from envkeep.client.team_server import team_backend
@@ -79,7 +85,9 @@ def honest_readers(home: Path, work: Path, readers: Any) -> list[dict[str, Any]]
     env = _environ(home)
     ctx = make_context(load_settings(env), cwd=work)
     try:
-        found: list[dict[str, Any]] = readers(team_backend(ctx), "shop", "prod")
+        found: list[dict[str, Any]] = rotation.environment_readers(
+            team_backend(ctx), "shop", "prod"
+        )
     finally:
         ctx.close()
     return found
@@ -110,24 +118,8 @@ def test_a_token_that_ended_is_sealed_no_new_key_whatever_the_server_lists(
         else:
             quick_ok(alice, work, "token", "create", "leaked", *token_scope)
             command = ("token", "revoke", "leaked", "--yes")
-        honest = rotation.environment_readers
-        token = next(r for r in honest_readers(alice, work, honest) if r["kind"] == "service")
-
-        def stale(backend: HttpBackend, project: str, environment: str) -> list[dict[str, Any]]:
-            found = honest(backend, project, environment)
-            return [*(r for r in found if r["id"] != token["id"]), token]
-
-        sealed_to: list[str] = []
-        honest_seal = new_keys.sealed_share
-
-        def recording(
-            ctx: ClientContext, principal: dict[str, Any], target: WriteTarget, what: str
-        ) -> dict[str, object]:
-            sealed_to.append(principal["id"])
-            return honest_seal(ctx, principal, target, what)
-
-        monkeypatch.setattr(rotation, "environment_readers", stale)
-        monkeypatch.setattr(rotation, "sealed_share", recording)
+        token = next(r for r in honest_readers(alice, work) if r["kind"] == "service")
+        sealed_to = _listed_still(monkeypatch, token)
         code_, _out, err = run_main(command, _environ(alice), work)
 
         assert code_ == 0, err

@@ -291,6 +291,16 @@ def _make_workdir(path: Path) -> Path:
     return path
 
 
+def embedded_shop(root: Path) -> Envkeep:
+    """A project shop on the embedded store (environments dev, staging, prod), its home and
+    checkout under ``root``."""
+    (root / "home").mkdir()
+    (root / "work").mkdir()
+    envkeep = Envkeep(root / "home", root / "work")
+    quick_ok(envkeep, "init", "shop")
+    return envkeep
+
+
 def init_shop(envkeep: Envkeep) -> None:
     """`envkeep init shop` plus the services api and worker."""
     _make_workdir(envkeep.cwd)
