@@ -81,6 +81,7 @@ COMMANDS = frozenset(
         "service list",
         "service remove",
         "service set",
+        "service trust",
         "session",
         "session list",
         "session revoke",

@@ -15,6 +15,7 @@ from envkeep.cli.options import (
     EnvOpt,
     JsonOpt,
     NoValidateOpt,
+    OtherProjectOpt,
     RevealOpt,
     YesOpt,
     complete_env,
@@ -32,11 +33,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 # `--project`: a command about another project's environment than this checkout's.
-OtherProjectOpt = Annotated[
-    str | None,
-    typer.Option("--project", help="Another project of the workspace (default: this one)."),
-]
-
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
 )

@@ -146,3 +146,9 @@ def service_name(service: str) -> str:
             hint="name the service: --service NAME",
         )
     return service
+
+
+OtherProjectOpt = Annotated[
+    str | None,
+    typer.Option("--project", help="Another project of the workspace (default: this one)."),
+]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
-from envkeep.cli.options import JsonOpt, ServiceArg, YesOpt
+from envkeep.cli.options import JsonOpt, OtherProjectOpt, ServiceArg, YesOpt
 from envkeep.cli.state import answered, asking, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import (
@@ -254,6 +254,23 @@ def service_remove(name: ServiceArg, yes: YesOpt = False) -> None:
     output.done(f"removed service '{name}'")
     for reference in broken:
         output.done(f"warning: {reference.describe()}")
+
+
+@service_app.command("trust")
+def service_trust(
+    names: Annotated[
+        list[str],
+        typer.Argument(metavar="NAME...", help="The services, as the server names them now."),
+    ],
+    project: OtherProjectOpt = None,
+) -> None:
+    """Accept the services the team server names NAME now as those names on this machine,
+    after an admin removed services and added them again (a read refuses a service that is
+    not the one this machine read under its name before).
+
+    Example: envkeep service trust api (ask the admin first what changed)
+    """
+    output.done(project_services.trust_services(make_context(), names, project))
 
 
 def init_service(

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from envkeep.app.views import PrincipalView
+    from envkeep.app.views import PrincipalView, ServiceView
     from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
     from envkeep.client.environment_pins import EnvironmentPins
     from envkeep.client.offline_limit import OfflineLimit
+    from envkeep.client.service_pins import ServicePins
     from envkeep.settings import Settings
 
 
@@ -63,11 +64,14 @@ class ClientContext:
         self.embedded_chosen = False
         # The command this is (``service add``), which a server records with its reads.
         self.command: str | None = None
-        # Environments (project, name) whose id on the server this command accepts and pins
-        # whatever this machine pinned before (`env trust`); and the pins, once a team
-        # server's backend is made (client/environment_pins.py).
+        # Environments (project, name) and services (project, name) whose id on the server
+        # this command accepts and pins whatever this machine pinned before (`env trust`,
+        # `service trust`); and the pins, once a team server's backend is made
+        # (client/environment_pins.py, client/service_pins.py).
         self.trusted_environments: set[tuple[str, str]] = set()
+        self.trusted_services: set[tuple[str, str]] = set()
         self.environment_pins: EnvironmentPins | None = None
+        self.service_pins: ServicePins | None = None
         self._backend: Backend | None = None
 
     def warn_once(self, text: str) -> None:
@@ -276,14 +280,32 @@ class ClientContext:
         if self.command is not None:
             api.say_command(self.command)
         from envkeep.client.environment_pins import EnvironmentPins
+        from envkeep.client.service_pins import ServicePins
 
-        pins = EnvironmentPins(self.settings.home, url, workspace_id)
-        self.environment_pins = pins
+        self.environment_pins = EnvironmentPins(self.settings.home, url, workspace_id)
+        self.service_pins = ServicePins(self.settings.home, url, workspace_id)
+        return HttpBackend(
+            api,
+            workspace_id,
+            cache,
+            check_signers=self._check_signers,
+            check_environment=self._check_environment,
+            check_services=self._check_services,
+        )
 
-        def check_environment(project: str, env: str, env_id: str) -> None:
-            pins.check(project, env, env_id, trusted=(project, env) in self.trusted_environments)
+    def _check_environment(self, project: str, env: str, env_id: str) -> None:
+        """Refuse an environment that is not the one this machine read under its name before
+        (the pins made with the team server's backend), unless this command trusts it."""
+        if self.environment_pins is not None:
+            trusted = (project, env) in self.trusted_environments
+            self.environment_pins.check(project, env, env_id, trusted=trusted)
 
-        return HttpBackend(api, workspace_id, cache, self._check_signers, check_environment)
+    def _check_services(self, project: str, services: Sequence[ServiceView]) -> None:
+        """Refuse services that are not the ones this machine read under their names before,
+        unless this command trusts them (`service trust`)."""
+        if self.service_pins is not None:
+            trusted = [name for p, name in self.trusted_services if p == project]
+            self.service_pins.check(project, services, trusted=trusted)
 
     def offline_limit(self) -> OfflineLimit:
         """How old a kept copy this command may read with the server down: `run --max-age`,

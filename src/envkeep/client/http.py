@@ -302,8 +302,10 @@ class HttpBackend:
         api: ApiClient,
         workspace_id: str,
         cache: SnapshotCache | None = None,
+        *,
         check_signers: CheckSigners | None = None,
         check_environment: Callable[[str, str, str], None] | None = None,
+        check_services: Callable[[str, Sequence[views.ServiceView]], None] | None = None,
     ) -> None:
         self.api = api
         self.workspace_id = workspace_id
@@ -313,9 +315,11 @@ class HttpBackend:
         # Every signer a snapshot or a history names goes past this first (the client's
         # pinned keys: client/pins.check_signers); None only where no keys are pinned.
         self._check_signers = check_signers or (lambda _principals: None)
-        # Every snapshot's environment goes past this (project, name, id) first: the id this
-        # machine pinned for the name (client/environment_pins.py).
+        # Every snapshot's environment goes past this (project, name, id) first, and every
+        # answer's services past the other (project, services): the ids this machine pinned
+        # for the names (client/environment_pins.py, client/service_pins.py).
         self._check_environment = check_environment or (lambda _project, _env, _id: None)
+        self._check_services = check_services or (lambda _project, _services: None)
 
     def project_path(self, project: str) -> str:
         """The URL path of one project of this workspace."""
@@ -348,7 +352,9 @@ class HttpBackend:
 
     def list_services(self, project: str) -> list[views.ServiceView]:
         data = self.api.request("GET", f"{self.project_path(project)}/services")
-        return [_service(read_answer(schemas.Service, item)) for item in data]
+        services = [_service(read_answer(schemas.Service, item)) for item in data]
+        self._check_services(project, services)
+        return services
 
     def remove_service(self, project: str, name: str) -> None:
         self.api.request("DELETE", f"{self.project_path(project)}/services/{name}")
@@ -425,6 +431,7 @@ class HttpBackend:
             fetched = True
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         self._check_environment(project, environment, snapshot.environment.id)
+        self._check_services(project, snapshot.services)
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
         # Kept for reads offline only once checked: a refused answer replaces no good copy.
         if fetched and self._cache is not None and save:

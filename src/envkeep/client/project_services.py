@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.service_entries import check_schema, checked_service_paths, example_in
+from envkeep.core.errors import ServiceNotFound, UsageError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile import (
     FILENAME,
@@ -21,7 +22,7 @@ from envkeep.core.projectfile import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from envkeep.app.views import ServiceView
@@ -60,6 +61,8 @@ def add_service(
     entry = ServiceEntry(name, path, schema)
     everywhere = team_layers_everywhere(ctx)  # read without the service, to compare
     service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
+    if ctx.service_pins is not None:  # what this machine added is what the name stands for
+        ctx.service_pins.check(project.project, [service], trusted=[name])
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))
     return AddedService(service, tuple(cycles_of_new_service(everywhere, entry)))
 
@@ -117,5 +120,29 @@ def remove_service(ctx: ClientContext, name: str) -> list[BrokenReference]:
     project = ctx.project_file
     broken = broken_by_removal_everywhere(ctx, name)
     ctx.backend.remove_service(project.project, name)
+    if ctx.service_pins is not None:  # the name may stand for a new one next
+        ctx.service_pins.forget(project.project, name)
     _edit_project_file(project.path, lambda text: without_service_section(text, name))
     return broken
+
+
+def trust_services(ctx: ClientContext, names: Sequence[str], project: str | None = None) -> str:
+    """`service trust`: read the project's services and pin the ids the server gives
+    ``names`` now, whatever this machine pinned before (after an admin removed services and
+    added them again); the ids, shortened, as the refusal named them."""
+    target = project or ctx.project_file.project
+    ctx.trusted_services.update((target, name) for name in names)
+    listed = {s.name: s for s in ctx.backend.list_services(target)}
+    if ctx.service_pins is None:
+        raise UsageError(
+            "services are pinned on a team server; this project is on the embedded store",
+            hint="nothing to trust here",
+        )
+    missing = [name for name in names if name not in listed]
+    if missing:
+        raise ServiceNotFound(
+            f"service '{missing[0]}' not found in project '{target}'"
+            f" (services: {', '.join(sorted(listed)) or 'none yet'})",
+            hint="see the services: envkeep service list",
+        )
+    return ", ".join(f"'{name}' is service {listed[name].id[:8]}…" for name in names)

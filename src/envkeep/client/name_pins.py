@@ -1,0 +1,110 @@
+"""A file of names pinned to ids, for one workspace of one team server: the name keeps the id
+this machine first read it under, and the id keeps its name (`environment_pins`,
+`service_pins`), as public keys are pinned (`client/pins.py`).
+
+A server answers a name with an id, and the values under that id all verify; nothing else binds
+the one to the other. A change is refused (the caller says how, and how to accept it) unless
+the caller trusts it: then the pins say what the server says now. Several processes may pin at
+once: every write merges into the file under its lock. A home that cannot be written still
+reads, and still refuses, but pins nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Protocol
+
+from envkeep.core.files import exclusive, write_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from envkeep.core.errors import IntegrityError
+
+
+class Refusals(Protocol):
+    """How one kind of pin says no: ``name`` stands for ``seen`` now, not ``pinned``; or the
+    server answered ``name`` with the id this machine knows as ``other``."""
+
+    def changed(self, name: str, pinned: str, seen: str) -> IntegrityError: ...
+
+    def swapped(self, name: str, other: str) -> IntegrityError: ...
+
+
+class NamePins:
+    """``SERVER|WORKSPACE|NAME`` → id, in ``home/filename`` (0600)."""
+
+    def __init__(
+        self, path: Path, url: str, workspace_id: str, refusals: Refusals, holds: str
+    ) -> None:
+        self._path = path
+        self._prefix = f"{url}|{workspace_id}|"
+        self._refusals = refusals
+        self._holds = holds
+
+    def check(self, seen: Mapping[str, str], *, trusted: frozenset[str] = frozenset()) -> None:
+        """Pin each name of ``seen`` (name → id) on first sight; refuse (IntegrityError) a name
+        pinned to another id, or an id pinned under another name, unless the name is
+        ``trusted``: then the pins are made to say what the server says now."""
+        pins = self._load()
+        if all(pins.get(self._prefix + name) == id_ for name, id_ in seen.items()):
+            return  # the common case: no lock, no write
+        self._refuse_mismatches(pins, seen, trusted)
+        try:
+            with exclusive(self._path):
+                pins = self._load()  # another process may have pinned meanwhile
+                self._refuse_mismatches(pins, seen, trusted)
+                for name, id_ in seen.items():
+                    for known, known_id in self._mine(pins).items():
+                        if known_id == id_ and known != name:  # the id is this name's alone now
+                            del pins[self._prefix + known]
+                    pins[self._prefix + name] = id_
+                self._save(pins)
+        except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
+            return
+
+    def _refuse_mismatches(
+        self, pins: dict[str, str], seen: Mapping[str, str], trusted: frozenset[str]
+    ) -> None:
+        mine = self._mine(pins)
+        for name, id_ in seen.items():
+            if name in trusted:
+                continue
+            pinned = mine.get(name)
+            if pinned is not None and pinned != id_:
+                raise self._refusals.changed(name, pinned, id_)
+            other = next((n for n, i in mine.items() if i == id_ and n != name), None)
+            if other is not None:
+                raise self._refusals.swapped(name, other)
+
+    def moved(self, old: str, new: str) -> None:
+        """This machine renamed ``old`` to ``new``: its pin moves with it."""
+        with exclusive(self._path):
+            pins = self._load()
+            id_ = pins.pop(self._prefix + old, None)
+            if id_ is not None:
+                pins[self._prefix + new] = id_
+                self._save(pins)
+
+    def forget(self, name: str) -> None:
+        """This machine deleted ``name``: the name may stand for a new one next."""
+        with exclusive(self._path):
+            pins = self._load()
+            if pins.pop(self._prefix + name, None) is not None:
+                self._save(pins)
+
+    def _mine(self, pins: dict[str, str]) -> dict[str, str]:
+        """NAME → id, of this server's and workspace's pins."""
+        return {
+            k.removeprefix(self._prefix): v for k, v in pins.items() if k.startswith(self._prefix)
+        }
+
+    def _load(self) -> dict[str, str]:
+        from envkeep.client.pins import read_pin_file
+
+        return read_pin_file(self._path, self._holds, "each is pinned again as it is next read")
+
+    def _save(self, pins: dict[str, str]) -> None:
+        text = json.dumps(pins, indent=2, sort_keys=True)
+        write_atomic(self._path, text.encode(), mode=0o600, private_parents=True)

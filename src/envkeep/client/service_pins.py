@@ -1,0 +1,71 @@
+"""The service each name stood for when this machine first read it from a team server
+(``ENVKEEP_HOME/known_services.json``, 0600; `name_pins`).
+
+A variable of a service is sealed to the service's id, not its name, and a snapshot lists which
+name each id has. So a server that swapped the names of two services of a project would be
+believed: `run --service api` would start api with billing's values, each of which verifies.
+Pinned, a service's name keeps its id and an id its name: a change is refused until
+`envkeep service trust NAME` accepts it, after an admin removed a service and added one of
+that name again (this machine's own `service add` and `service remove` pin and drop theirs).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.client.name_pins import NamePins
+from envkeep.core.errors import IntegrityError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
+
+    from envkeep.app.views import ServiceView
+
+FILENAME = "known_services.json"
+
+
+class ServicePins:
+    """The pins of one workspace of one server: ``PROJECT/SERVICE`` → id."""
+
+    def __init__(self, home: Path, url: str, workspace_id: str) -> None:
+        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "the services")
+
+    def check(
+        self, project: str, services: Sequence[ServiceView], *, trusted: Iterable[str] = ()
+    ) -> None:
+        """Pin each of the project's ``services`` on first sight; refuse (IntegrityError) a
+        name pinned to another id, or an id pinned under another name, unless the name is
+        ``trusted`` (`service trust`)."""
+        seen = {f"{project}/{s.name}": s.id for s in services}
+        self._pins.check(seen, trusted=frozenset(f"{project}/{name}" for name in trusted))
+
+    def forget(self, project: str, name: str) -> None:
+        """This machine removed service ``name``: the name may stand for a new one next."""
+        self._pins.forget(f"{project}/{name}")
+
+
+def _trust_hint(name: str) -> str:
+    project, _, service = name.partition("/")
+    return (
+        f"if an admin removed service '{service}' and added it again, ask them, then accept"
+        f" what the server says now: envkeep service trust {service} --project {project}"
+    )
+
+
+class _Refusals:
+    def changed(self, name: str, pinned: str, seen: str) -> IntegrityError:
+        return IntegrityError(
+            f"service '{name}' is not the one this machine read under that name before"
+            f" (id {pinned[:8]}…, now {seen[:8]}…): it was removed and added again, or the"
+            " server answered with another service; nothing was read or written",
+            hint=_trust_hint(name),
+        )
+
+    def swapped(self, name: str, other: str) -> IntegrityError:
+        return IntegrityError(
+            f"the server answered service '{name}' with the one this machine read as"
+            f" '{other}' before: the server answered with another service; nothing was read or"
+            " written",
+            hint=_trust_hint(name),
+        )
