@@ -491,6 +491,26 @@ def test_sessions_are_listed_and_ended_by_their_owner_only(
     assert again.json()["title"] == "that session is ended already; nothing changed"
 
 
+def test_a_token_cannot_end_itself_as_a_session_past_token_revoke(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    """Ended by a logout, a token would show as revoked while the tokens it made lived on and
+    no key was rotated: only `token revoke` ends one."""
+    workspace = admin["workspace_id"]
+    env_id = client.get(_project(client, workspace).rsplit("/", 1)[0]).json()[0]["id"]
+    account = _account(env_id)
+    token = f"ek_sa_{account['principal_id']}_{credentials.new_secret()}"
+    body = {**account, "token_hash": credentials.token_hash(token), "name": "ci", "role": "read"}
+    assert client.post(f"/v1/workspaces/{workspace}/tokens", json=body).status_code == 201
+    headers = {"Authorization": f"Bearer {token}"}
+    own = client.get("/v1/sessions", headers=headers).json()[0]["id"]
+    for method, path in (("POST", "/v1/auth/logout"), ("DELETE", f"/v1/sessions/{own}")):
+        refused = client.request(method, path, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert "envkeep token revoke" in refused.json()["hint"]
+    assert client.get("/v1/token/self", headers=headers).status_code == 200
+
+
 def test_a_passphrase_change_needs_the_old_key_and_ends_other_sessions(
     client: TestClient, admin: dict[str, Any]
 ) -> None:

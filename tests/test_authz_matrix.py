@@ -440,7 +440,12 @@ def _new_environment() -> dict[str, Any]:
 
 
 CASES: list[Case] = [
-    Case(("POST", "/v1/auth/logout"), "session", _logout),
+    Case(  # a token is ended by token revoke, which ends the tokens it made too
+        ("POST", "/v1/auth/logout"),
+        "session",
+        _logout,
+        service_answers=frozenset({403}),
+    ),
     Case(("GET", "/v1/whoami"), "session", _get(lambda _w, _t: "/v1/whoami")),
     Case(  # one's own: another's shows only across a workspace both are in (test_api)
         ("GET", "/v1/principals/{principal_id}"),
@@ -454,7 +459,12 @@ CASES: list[Case] = [
         user_answers=frozenset({404}),  # a user's session is no service account
     ),
     Case(("GET", "/v1/sessions"), "session", _get(lambda _w, _t: "/v1/sessions")),
-    Case(("DELETE", "/v1/sessions/{session_id}"), "session", _end_session),
+    Case(
+        ("DELETE", "/v1/sessions/{session_id}"),
+        "session",
+        _end_session,
+        service_answers=frozenset({403}),  # as logout: token revoke ends a token
+    ),
     Case(
         ("POST", "/v1/account/passphrase"),
         "session",

@@ -16,7 +16,7 @@ from envkeep.app.audit import append_event
 from envkeep.app.context import aware
 from envkeep.app.principal_labels import token_workspace
 from envkeep.app.tokens import TOKEN_PREFIX
-from envkeep.core.errors import NotAuthenticated, NotFoundError
+from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def _expired(expires_at: datetime | str | None, now: datetime) -> bool:
 
 
 def logout(call: Call, *, token: str) -> None:
-    """Revoke the session the call was made with."""
+    """Revoke the session the call was made with (a user's: a token is refused)."""
+    refuse_token(call)
     found = call.session.scalar(
         select(SessionToken).where(SessionToken.token_hash == credentials.token_hash(token))
     )
@@ -175,7 +176,8 @@ def list_sessions(call: Call, *, token: str) -> list[SessionView]:
 
 
 def revoke_session(call: Call, *, session_id: str) -> None:
-    """End one of the caller's own sessions."""
+    """End one of the caller's own sessions (a user's: a token is refused)."""
+    refuse_token(call)
     found = call.session.get(SessionToken, session_id)
     if found is None or found.principal_id != call.actor.principal_id:
         raise NotFoundError("no such session of yours", hint="see them with: envkeep session list")
@@ -187,6 +189,19 @@ def revoke_session(call: Call, *, session_id: str) -> None:
     found.revoked_at = call.clock()
     call.session.flush()
     account_event(call, "session.revoke")
+
+
+def refuse_token(call: Call) -> None:
+    """A service account's token is no session to log out of: ended that way, it would
+    outlive nothing, yet the tokens it made would live on and no key would be rotated (`token
+    revoke` ends them, and says which keys to rotate)."""
+    principal = call.session.get(Principal, call.actor.principal_id)
+    if principal is not None and principal.kind != "user":
+        raise PermissionDenied(
+            "a token does not log out or end sessions",
+            hint="its creator or an admin ends it, with the tokens it made: envkeep token"
+            " revoke NAME",
+        )
 
 
 def account_event(call: Call, action: str) -> None:
