@@ -549,6 +549,17 @@ def test_a_new_workspace_belongs_to_its_creator_alone(
     assert again.json()["title"] == "you already have a workspace called 'acme'"
 
 
+@pytest.mark.parametrize("name", ["evil\x1b[2K\rwelcome to acme", "two\nlines", "bidi\u202egnp"])
+def test_a_workspace_name_with_control_characters_is_refused(
+    client: TestClient, admin: dict[str, Any], name: str
+) -> None:
+    """An invitee's `join` and `whoami` print the name their inviter chose."""
+    refused = client.post("/v1/workspaces", json={"name": name})
+    assert refused.status_code == 400, refused.text
+    assert "control characters" in refused.json()["title"]
+    assert name not in {w["name"] for w in client.get("/v1/whoami").json()["workspaces"]}
+
+
 def test_a_workspace_name_another_tenant_uses_is_no_refusal(
     client: TestClient, admin: dict[str, Any], engine: Engine
 ) -> None:

@@ -84,6 +84,11 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
         )
     if not name or len(name) > 200:
         raise UsageError("a workspace name needs 1 to 200 characters")
+    if not name.isprintable():  # its members' terminals print it: `join`, `whoami`
+        raise UsageError(
+            f"a workspace name cannot hold control characters ({name!r})",
+            hint="pick a name of letters, digits, spaces and punctuation",
+        )
     # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
     # so that a refusal tells nothing about them. No index can say "unique per member", so
     # the caller's row is locked first on PostgreSQL: two creations at once check in turn
