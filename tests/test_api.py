@@ -935,6 +935,15 @@ def test_audit_filters_by_time_bounds_and_by_a_members_email(
     assert names == {read["principal_id"]: "admin@example.com"}
 
 
+@pytest.mark.parametrize("after", [str(2**63), "-1", str(10**30)])
+def test_an_audit_cursor_out_of_range_is_refused_not_a_server_error(
+    client: TestClient, admin: dict[str, Any], after: str
+) -> None:
+    answer = client.get(f"/v1/workspaces/{admin['workspace_id']}/audit", params={"after": after})
+    assert answer.status_code == 422, answer.text
+    assert "query.after" in answer.json()["title"]
+
+
 def test_audit_newest_gives_the_last_events_that_match_in_chain_order(
     client: TestClient, admin: dict[str, Any]
 ) -> None:

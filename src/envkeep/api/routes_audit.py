@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from envkeep.api import schemas
 from envkeep.api.deps import AuthedCall
@@ -10,12 +12,15 @@ from envkeep.app import audit
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/audit", tags=["audit"])
 
+# A seq is a database BIGINT: a cursor past it is refused (422), not sent to the database (500).
+AfterParam = Annotated[int, Query(ge=0, le=2**63 - 1, description="the seq to page on from")]
+
 
 @router.get("")
 def events(
     workspace_id: str,
     call: AuthedCall,
-    after: int = 0,
+    after: AfterParam = 0,
     limit: int = 500,
     principal: str | None = None,
     action: str | None = None,
