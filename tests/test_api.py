@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 import sys
@@ -420,11 +421,12 @@ def test_the_current_passphrase_is_checked_before_a_new_one_is_asked_for(
 ) -> None:
     before = _events(engine)
     right = client.post("/v1/account/passphrase/check", json={"auth_key": b64(AUTH_KEY)})
-    wrong = client.post("/v1/account/passphrase/check", json={"auth_key": KEY})
     assert right.status_code == 204
+    assert _events(engine) == before  # a check changes nothing
+    wrong = client.post("/v1/account/passphrase/check", json={"auth_key": KEY})
     assert wrong.status_code == 401
     assert wrong.json()["title"] == "the current passphrase is wrong"
-    assert _events(engine) == before  # a check changes nothing
+    assert _events(engine) == before + 1  # but a wrong guess is audited as a refusal
 
 
 def test_a_stolen_session_guesses_the_passphrase_no_faster_than_a_login(
@@ -447,6 +449,31 @@ def test_a_stolen_session_guesses_the_passphrase_no_faster_than_a_login(
     assert client.post("/v1/account/passphrase", json=change).status_code == 429
     login = {"email": "admin@example.com", "auth_key": b64(AUTH_KEY)}
     assert client.post("/v1/auth/login", json=login).status_code == 429
+
+
+def test_a_wrong_passphrase_proved_with_a_live_session_is_in_the_audit_trail(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    """Whoever holds a stolen session guesses the passphrase with it: the admins see each try
+    (a wrong login, with no session, is no one's to record)."""
+    wrong = {"auth_key": KEY}
+    assert client.post("/v1/account/passphrase/check", json=wrong).status_code == 401
+    change = {
+        "old_auth_key": KEY,
+        "new_auth_key": b64(b"n" * 32),
+        "kdf_salt": b64(b"t" * 16),
+        "kdf": {"memory_kib": 65536, "iterations": 3, "lanes": 4},
+        "wrapped_private_keys": b64(b"rewrapped"),
+    }
+    assert client.post("/v1/account/passphrase", json=change).status_code == 401
+    page = client.get(f"/v1/workspaces/{admin['workspace_id']}/audit").json()["events"]
+    denied = [e for e in page if e["action"] == "request.denied"]
+    assert [(e["target"], e["outcome"], e["principal_id"]) for e in denied] == [
+        ("admin@example.com", "denied", admin["principal_id"])
+    ] * 2
+    routes = [json.loads(e["details"])["route"] for e in denied]
+    assert routes == ["/v1/account/passphrase/check", "/v1/account/passphrase"]
+    assert all(e["request_id"] and e["ip"] for e in denied)
 
 
 def test_metrics_count_audit_events_and_database_time(

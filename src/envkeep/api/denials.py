@@ -10,7 +10,9 @@ of a snapshot, of versions (a secret's, a scope's) or of the trail). A refused l
 not recorded: clients ask for listings to learn what the caller may see (`init` in a clone),
 and each would be a false alarm. Nothing is recorded for a request without a known principal
 (401), but for a service account's token that was real and has ended (revoked or expired),
-recorded under its account: a leaked CI token still being tried is what an admin looks for.
+recorded under its account: a leaked CI token still being tried is what an admin looks for;
+and for a wrong passphrase proved with a live session (`account passphrase`, its check), in
+the account's own chain: a stolen session guessing the passphrase is what an admin looks for.
 Nor is anything recorded for another tenant's principal (one that never acted in the
 workspace), and at most ``PER_MINUTE`` events a minute for one principal in this process:
 nobody grows the chain faster than that by being refused.
@@ -45,6 +47,7 @@ import structlog
 
 from envkeep.api.deps import run_for
 from envkeep.app.audit import record_denied
+from envkeep.app.audit_append import record_wrong_passphrase
 from envkeep.app.policy import Role
 from envkeep.app.ports import Actor
 from envkeep.core.errors import PermissionDenied, ProjectNotFound
@@ -62,6 +65,8 @@ _CONCEALED = "concealed_refusal"  # on a request's state: its 404 stands for a r
 _NEEDED = "refusal_needed"  # on a request's state: the role its 403 asked for
 _ROLES = frozenset(str(role) for role in Role)  # read, write, admin
 _RECORDED_READS = ("/snapshot", "/versions", "/audit")
+# Where a live session proves its passphrase: a 401 there is a wrong guess by a known account.
+_PROOFS = frozenset({"/v1/account/passphrase", "/v1/account/passphrase/check"})
 _NAME = 64  # characters of a name kept in the target
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
 
@@ -158,10 +163,13 @@ async def record_refusal(
         return
     params: dict[str, Any] = scope.get("path_params") or {}
     principal_id, workspace_id = found.get("principal_id"), params.get("workspace_id")
-    if status == 401:  # an ended token's, in its own workspace (the route may name none)
-        principal_id, workspace_id = found.get("ended_token") or (None, None)
     route = str(getattr(scope.get("route"), "path", ""))
     method = scope["method"]
+    if status == 401 and route in _PROOFS and principal_id is not None:
+        await _record_proof(state, budget, scope, str(principal_id), _details(method, route, 401))
+        return
+    if status == 401:  # an ended token's, in its own workspace (the route may name none)
+        principal_id, workspace_id = found.get("ended_token") or (None, None)
     if principal_id is None or not isinstance(workspace_id, str):
         return
     if status != 401 and method == "GET" and not route.endswith(_RECORDED_READS):
@@ -184,4 +192,22 @@ async def record_refusal(
     except Exception:  # noqa: BLE001 - the answer is a refusal either way
         structlog.get_logger("envkeep.api").exception(
             "refusal not audited", request_id=actor.request_id, principal=actor.principal_id
+        )
+
+
+async def _record_proof(
+    state: ServerState, budget: RefusalBudget, scope: Scope, principal_id: str, details: Any
+) -> None:
+    """A wrong passphrase proved with a live session, in the account's own chain
+    (`audit_append.record_wrong_passphrase`), within the principal's refusal budget."""
+    if not budget.take(principal_id):
+        return
+    client = scope.get("client")
+    request_id = scope.get("state", {}).get("request_id")
+    actor = Actor(principal_id, request_id=request_id, ip=client[0] if client else None)
+    try:
+        await run_for(state, actor, partial(record_wrong_passphrase, details=details))
+    except Exception:  # noqa: BLE001 - the answer is a refusal either way
+        structlog.get_logger("envkeep.api").exception(
+            "refusal not audited", request_id=request_id, principal=principal_id
         )

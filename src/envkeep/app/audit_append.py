@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.context import Call
 
-__all__ = ["DENIED", "append_event", "project_named", "record_denied"]
+__all__ = ["DENIED", "append_event", "project_named", "record_denied", "record_wrong_passphrase"]
 
 
 def append_event(
@@ -115,6 +115,33 @@ def record_denied(
         outcome=DENIED,
         details=details,
         project_id=project_named(call, workspace_id, project) if project else None,
+    )
+    return True
+
+
+# The workspace an account's own events go to (`sessions.account_event`): its first.
+_FIRST_WORKSPACE = (
+    "SELECT b.workspace_id, p.name FROM role_bindings b JOIN principals p ON p.id = b.principal_id"
+    " WHERE b.principal_id = :p ORDER BY b.created_at LIMIT 1"
+)
+
+
+def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> bool:
+    """A wrong passphrase proved with a live session (`account passphrase`, or its check):
+    whoever holds a stolen session guesses the passphrase this way, so each refusal goes in
+    the trail, as ``request.denied`` naming the account, in the chain its other account
+    events go to. Whether one was appended (an account with no role anywhere has no chain)."""
+    rows = call.fetch(_FIRST_WORKSPACE, {"p": call.actor.principal_id})
+    if not rows:
+        return False
+    workspace_id, name = rows[0]
+    append_event(
+        call,
+        workspace_id=str(workspace_id),
+        action="request.denied",
+        target=str(name),
+        outcome=DENIED,
+        details=details,
     )
     return True
 
