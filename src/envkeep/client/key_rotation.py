@@ -145,7 +145,7 @@ def rotate_key(
         ) from None
     project_name = project or ctx.project_file.project
     if project is None:
-        opened = read_environment(ctx, environment, None)
+        opened = read_environment(ctx, environment, None, damaged_ok=True)
     else:
         opened = _open_other(ctx, project_name, environment)
     env = opened.snapshot.environment
@@ -158,6 +158,7 @@ def rotate_key(
     dek = crypto.new_data_key()
     target = WriteTarget(env.id, dek, new_version)
     writes = opened.rotation_writes(target)  # deletions too: newcomers hold the new key only
+
     readers = environment_readers(backend, project_name, environment)
     listed_gone = [r for r in readers if r.get("id") in gone]
     if listed_gone:
@@ -180,6 +181,13 @@ def rotate_key(
         f"{backend.project_path(project_name)}/environments/{environment}/rotate",
         json=body.model_dump(mode="json"),
     )
+    for damaged in opened.damaged:  # deleted by the rotation: said, as a read refused them
+        ctx.warn_once(
+            f"deleted secret {damaged.secret.id[:8]}… of {project_name}/{environment}"
+            f" ({opened.scope_name(damaged.secret.scope)}, version"
+            f" {damaged.secret.current.version}, written by {damaged.author}), which did not"
+            f" verify: {damaged.reason}"
+        )
     from envkeep.client.file_key_versions import note_files_under_older_keys
 
     note_files_under_older_keys(ctx, project_name, env.id, environment, new_version)

@@ -41,6 +41,21 @@ class Variable:
     author: str
 
 
+@dataclass(frozen=True)
+class DamagedSecret:
+    """A secret whose current version does not verify or open under a key the reader holds:
+    a client that wrote it wrongly, a writer who sent garbage, or a store altered. Its name
+    is unknown; a key rotation deletes it (`rotation_writes`)."""
+
+    secret: SecretView
+    author: str  # the version's author, as the snapshot names them ("?" when it does not)
+    reason: str  # the integrity error's own words
+
+
+# What a version that does not verify, or decrypts to no text, raises.
+_DAMAGE = (IntegrityError, UnicodeDecodeError)
+
+
 class _Entry:
     """One opened secret (a plain slotted class: an environment holds thousands)."""
 
@@ -73,6 +88,8 @@ class OpenEnvironment:
         self._check_index = NameIndexCheck(self._deks[snapshot.environment.key_version])
         self._scope_names = {service_scope(s.id): s.name for s in snapshot.services}
         self._scope_names[SHARED_SCOPE] = SHARED_SCOPE
+        # Secrets whose current version did not verify or open: left out of the entries.
+        self.damaged: list[DamagedSecret] = []
         self._entries = self._open_all(snapshot.secrets)
 
     @classmethod
@@ -96,7 +113,9 @@ class OpenEnvironment:
         A deletion whose key this reader does not hold is left out: rotations before this
         release left deletions under the old key, which a member granted since never held,
         and there is no value to show. A name kept by a secret under an older key (such a
-        deletion, then set again as a new secret) is the secret under the newer key."""
+        deletion, then set again as a new secret) is the secret under the newer key. A secret
+        whose version does not verify or open under a key this reader holds is left out, in
+        ``damaged``: whoever reads says so (`reading.refuse_damaged`), a rotation deletes it."""
         opener, signers, signer = self._opener, self._signers, self._signer
         check_index, key_version = self._check_index, self.snapshot.environment.key_version
         held = self._deks
@@ -105,16 +124,27 @@ class OpenEnvironment:
             current = secret.current
             if current.value_ct is None and current.key_version not in held:
                 continue
-            author = signers.get(current.author_id) or signer(current.author_id)
-            name, value = opener(current, author)
-            if current.key_version == key_version:
-                check_index(name, secret.name_index)
-            else:
+            try:
+                author = signers.get(current.author_id) or signer(current.author_id)
+                name, value = opener(current, author)
+                if current.key_version == key_version:
+                    check_index(name, secret.name_index)
+            except _DAMAGE as error:
+                if current.key_version not in held:
+                    raise  # a key not held, or a share that did not open: its own refusal
+                self._note_damaged(secret, error)
+                continue
+            if current.key_version != key_version:
                 kept = entries.get((secret.scope, name))
                 if kept is not None and kept.secret.current.key_version >= current.key_version:
                     continue
             entries[secret.scope, name] = _Entry(secret, name, value)
         return entries
+
+    def _note_damaged(self, secret: SecretView, error: Exception) -> None:
+        author = self._authors.get(secret.current.author_id)
+        reason = str(error) if isinstance(error, IntegrityError) else "its text is not UTF-8"
+        self.damaged.append(DamagedSecret(secret, author.name if author else "?", reason))
 
     def _signer(self, author_id: str) -> crypto.PublicKeys:
         author = self._authors.get(author_id)
@@ -123,6 +153,10 @@ class OpenEnvironment:
         public = crypto.PublicKeys(author.encryption_public, author.signing_public)
         self._signers[author_id] = public
         return public
+
+    def scope_name(self, scope: str) -> str:
+        """A stored scope as commands name it: "shared" or the service's name."""
+        return self._scope_names.get(scope, scope)
 
     @property
     def key_version(self) -> int:
@@ -237,7 +271,7 @@ class OpenEnvironment:
         """Every secret read, live or deleted, as a new version under ``target``'s data key
         (a key rotation): a deletion too, so that a reader holding only the new key can
         open it and the name's index is the new key's, as the values' are."""
-        return [
+        writes = [
             plan_write(
                 self._identity,
                 target,
@@ -248,6 +282,20 @@ class OpenEnvironment:
             )
             for entry in self._entries.values()
         ]
+        # A damaged secret is deleted, under a name of its id (its own is unknown): nobody
+        # can read it, and left as it was it would keep the old key in use.
+        writes.extend(
+            plan_write(
+                self._identity,
+                target,
+                damaged.secret.scope,
+                damaged_name(damaged.secret.id),
+                None,
+                existing=(damaged.secret.id, damaged.secret.current.version),
+            )
+            for damaged in self.damaged
+        )
+        return writes
 
     def plan_writes(
         self,
@@ -268,6 +316,11 @@ class OpenEnvironment:
             if progress is not None:
                 progress()
         return writes
+
+
+def damaged_name(secret_id: str) -> str:
+    """The name a rotation's deletion of a damaged secret carries (`rotation_writes`)."""
+    return "DAMAGED_" + secret_id.replace("-", "")[:12].upper()
 
 
 def check_size(name: str, value: str | None) -> None:

@@ -1,0 +1,108 @@
+"""A version no reader can verify, on a real team server: a writer who sends garbage (the
+server cannot check what it cannot read) no longer makes the environment unreadable to fix,
+nor stops its key from being rotated away from them. A read is refused naming the secret, its
+author and the rotation that deletes it; a revocation of the writer rotates the key, deleting
+the damaged secret, and the environment reads again."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.server import TeamServer, join, start_server
+from tests.server import cli as _cli
+from tests.server import quick_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("damaged-versions"))
+    yield running
+    running.stop()
+
+
+def _b64(size: int) -> str:
+    return base64.urlsafe_b64encode(os.urandom(size)).decode().rstrip("=")
+
+
+def _garbage_write(server: TeamServer, home: Path) -> str:
+    """Post, as the member of ``home``, one new secret in shop/dev whose name, value and
+    signature are random bytes; its id."""
+    session = json.loads((home / "session.json").read_text())
+    path = f"/v1/workspaces/{session['workspace_id']}/projects/shop/environments/dev"
+    headers = {"Authorization": f"Bearer {session['token']}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as api:
+        key_version = api.get(f"{path}/snapshot").json()["environment"]["key_version"]
+        secret_id = str(uuid.uuid4())
+        write = {
+            "secret_id": secret_id,
+            "scope": "shared",
+            "name_index": _b64(32),
+            "expected_version": 0,
+            "key_version": key_version,
+            "name_ct": _b64(60),
+            "value_ct": _b64(60),
+            "signature": _b64(64),
+        }
+        answer = api.post(f"{path}/secrets", json={"writes": [write]})
+    assert answer.status_code == 200, answer.text  # stored: the server cannot tell
+    return secret_id
+
+
+def test_a_writers_garbage_is_named_on_read_and_deleted_by_the_revocation(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@garbage.io"), "alice@garbage.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "API_KEY=one", "OTHER=keep", "--env", "dev")
+    code = _ok(alice, work, "member", "invite", "bob@garbage.io", "--role", "write", "-p", "shop")
+    join(server, bob, work, code.strip(), "bob@garbage.io")
+    _ok(alice, work, "member", "grant", "bob@garbage.io", "write", "--project", "shop")
+    secret_id = _garbage_write(server, bob)
+
+    refused = _cli(alice, work, "get", "OTHER", "--env", "dev")
+    assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
+    assert f"1 variable of shop/dev cannot be read: secret {secret_id[:8]}…" in refused.stderr
+    assert "(shared, version 1, written by bob@garbage.io): signature does not verify" in (
+        refused.stderr
+    )
+    assert "envkeep env rotate-key dev --project shop" in refused.stderr
+    assert "envkeep audit --env dev --principal bob@garbage.io" in refused.stderr
+
+    revoked = _cli(alice, work, "member", "revoke", "bob@garbage.io", "--project", "shop", "--yes")
+    assert revoked.returncode == 0, revoked.stderr
+    assert "not rotated" not in revoked.stderr
+    assert f"deleted secret {secret_id[:8]}… of shop/dev (shared, version 1" in revoked.stderr
+
+    assert _ok(alice, work, "list", "--env", "dev", "--json").count('"name"') == 2
+    assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
+    history = _cli(alice, work, "history", "API_KEY", "--env", "dev")
+    assert history.returncode == 0, history.stderr
+
+
+def test_rotate_key_deletes_garbage_as_a_revocation_does(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@rotate.io"), "alice@rotate.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "OTHER=keep", "--env", "dev")
+    secret_id = _garbage_write(server, alice)
+
+    rotated = _cli(alice, work, "env", "rotate-key", "dev")
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"deleted secret {secret_id[:8]}…" in rotated.stderr
+    assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
