@@ -15,6 +15,8 @@ from tests.server import ENVKEEP
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.pg import PostgresServer
+
 
 def _envkeep(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -108,3 +110,32 @@ def test_a_database_url_is_shown_without_its_password_in_userinfo_or_query() -> 
     assert shown_url("sqlite:////var/lib/envkeep/server.db") == (
         "sqlite:////var/lib/envkeep/server.db"
     )
+
+
+def test_the_migrate_hint_for_a_database_shown_without_its_user_is_one_that_runs(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    """A URL with a user or a password is shown as `postgresql://…@host/db`: a hint that said
+    `envkeep server migrate --db postgresql://…@host/db` could not be run as it stands."""
+    database = postgres.create_database()
+    try:
+        done = _envkeep(tmp_path, "server", "--port", "1", "--db", database)
+    finally:
+        postgres.drop_database(database)
+
+    assert done.returncode == 1, done.stderr
+    assert "the database is empty (never migrated), this envkeep needs" in done.stderr
+    assert "--db postgresql+psycopg://…@" not in done.stderr
+    assert "hint: run: envkeep server migrate, with the --db, ENVKEEP_SERVER_DB or --config" in (
+        done.stderr
+    )
+
+
+def test_the_migrate_hint_names_a_url_shown_whole() -> None:
+    from envkeep.api.serve import migrate_command
+
+    assert migrate_command("sqlite:////var/lib/envkeep/server.db") == (
+        "envkeep server migrate --db sqlite:////var/lib/envkeep/server.db"
+    )
+    assert "--db" not in migrate_command("postgresql://envkeep@db.internal/envkeep").split(",")[0]
+    assert "s3cret" not in migrate_command("postgresql://u:s3cret@db/envkeep?sslmode=require")

@@ -138,7 +138,7 @@ def check_schema(database_url: str) -> None:
             pass
         raise StoreError(
             f"there is no database at {path}: it was never migrated",
-            hint=f"make it with: envkeep server migrate --db {shown_url(database_url)}",
+            hint=f"make it with: {migrate_command(database_url)}",
         )
     engine = open_engine(database_url)
     try:
@@ -150,10 +150,24 @@ def check_schema(database_url: str) -> None:
     if state == "ahead":
         raise schema_ahead(str(revision))
     if state == "behind":
+        found = f"at schema {revision}" if revision else "empty (never migrated)"
         raise StoreError(
-            f"the database is at schema {revision or 'none'}, this envkeep needs {HEAD_REVISION}",
-            hint=f"run: envkeep server migrate --db {shown_url(database_url)}",
+            f"the database is {found}, this envkeep needs {HEAD_REVISION}",
+            hint=f"run: {migrate_command(database_url)}",
         )
+
+
+def migrate_command(database_url: str) -> str:
+    """The `server migrate` that brings ``database_url`` up to date, as a hint says it: with
+    the URL when it is shown whole, else (a user, a password or a query left out: the
+    command could not be run as shown) with where this command found it."""
+    shown = shown_url(database_url)
+    if shown == database_url:
+        return f"envkeep server migrate --db {shown}"
+    return (
+        "envkeep server migrate, with the --db, ENVKEEP_SERVER_DB or --config this command had"
+        f" (the database {shown})"
+    )
 
 
 def bootstrap(database_url: str, email: str, *, hours: int = 24) -> tuple[str, list[str]]:
