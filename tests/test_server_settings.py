@@ -161,6 +161,8 @@ BAD_FILES = [
     pytest.param("port = true\n", "setting 'port'", id="port as a boolean"),
     pytest.param("rate = -1\n", "setting 'rate'", id="negative rate"),
     pytest.param("rate = 'fast'\n", "setting 'rate'", id="rate as text"),
+    pytest.param("rate = nan\n", "setting 'rate'", id="rate not a number"),
+    pytest.param("rate = inf\n", "setting 'rate'", id="infinite rate"),
     pytest.param("host = 3\n", "setting 'host'", id="host as a number"),
     pytest.param("db = ''\n", "setting 'db'", id="empty db"),
     pytest.param("rate_store = 'redis'\n", "setting 'rate_store'", id="unknown rate store"),
@@ -238,6 +240,23 @@ def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path
     flag = LAYERS[key][0]
     assert getattr(server_settings(settings, **{key: flag}), key) == FROM_FLAG.get(key, flag)
     assert server_database(settings) == default_database(settings)  # migrate, bootstrap: no check
+
+
+@pytest.mark.parametrize("rate", [-1.0, float("nan"), float("inf")])
+def test_a_rate_that_is_no_number_of_requests_is_refused_as_a_flag_or_variable(
+    tmp_path: Path, rate: float
+) -> None:
+    """`--rate -1` and `--rate nan` turned the limits off without a word (the file and the
+    variable refused -1)."""
+    settings = load_settings({"ENVKEEP_HOME": str(tmp_path)})
+    with pytest.raises(UsageError) as refused:
+        server_settings(settings, rate=rate)
+    assert refused.value.message.startswith("--rate must be a number of requests per second")
+    assert refused.value.hint is not None
+    assert "--rate 0" in refused.value.hint
+    variable = load_settings({"ENVKEEP_HOME": str(tmp_path), "ENVKEEP_SERVER_RATE": str(rate)})
+    with pytest.raises(UsageError, match="ENVKEEP_SERVER_RATE must be a number"):
+        server_settings(variable)
 
 
 @pytest.mark.parametrize("seconds", [0, -5, 3601])

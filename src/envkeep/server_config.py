@@ -28,6 +28,7 @@ from envkeep.server_settings import (
     ServerFile,
     checked_proxies,
     checked_token_lifetime,
+    is_rate,
     is_shutdown_timeout,
 )
 
@@ -106,7 +107,7 @@ def _rate(data: dict[str, object], path: Path) -> float | None:
     value = data.get("rate")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not is_rate(value):
         raise _wrong("rate", path, "a number of requests per second (0: off)")
     return float(value)
 

@@ -21,6 +21,7 @@ server's commands use any of this, and every command imports that.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
@@ -106,6 +107,12 @@ def _flag_timeout(seconds: int | None) -> int | None:
     return seconds
 
 
+def is_rate(value: float) -> bool:
+    """Whether ``value`` is a rate the server takes: requests a second, 0 for no limit (not
+    negative, nor NaN or infinity, which would turn the limits off without saying so)."""
+    return math.isfinite(value) and value >= 0
+
+
 def _rate(text: str | None) -> float | None:
     if not text:
         return None
@@ -113,11 +120,23 @@ def _rate(text: str | None) -> float | None:
         value = float(text)
     except ValueError:
         value = -1.0
-    if value < 0:
+    if not is_rate(value):
         from envkeep.core.errors import UsageError
 
         raise UsageError("ENVKEEP_SERVER_RATE must be a number of requests per second (0: off)")
     return value
+
+
+def _flag_rate(rate: float | None) -> float | None:
+    if rate is not None and not is_rate(rate):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--rate must be a number of requests per second, not {rate}",
+            hint="e.g. --rate 50 (per client address and per principal); --rate 0 turns the"
+            " limits off",
+        )
+    return rate
 
 
 def _rate_store(text: str | None) -> str | None:
@@ -232,7 +251,9 @@ def server_settings(
             _unless(_flag_port(port), _port, settings.server_port), found.port, defaults.port
         ),
         db=_first(db, settings.server_db, found.db, default_database(settings)),
-        rate=_first(_unless(rate, _rate, settings.server_rate), found.rate, defaults.rate),
+        rate=_first(
+            _unless(_flag_rate(rate), _rate, settings.server_rate), found.rate, defaults.rate
+        ),
         rate_store=_first(
             _unless(rate_store, _rate_store, settings.server_rate_store),
             found.rate_store,
