@@ -381,3 +381,29 @@ def test_an_error_after_the_answer_started_is_recorded_as_a_500(tmp_path: Path) 
     assert [e["answered"] for e in failed] == [200]
     assert [e["status"] for e in request] == [500]
     assert 'status="500"' in generate_latest(app.state.metrics.registry).decode()
+
+
+def test_a_database_that_fails_is_answered_503_and_its_reason_is_in_the_log_line(
+    tmp_path: Path,
+) -> None:
+    """A disk that is full or a database file that turned read-only is a 503 "retry in a
+    moment" for the client; the operator's log line says what the database said. A dropped
+    table stands in for them: SQLite reports it as the same kind of error."""
+    import sqlite3
+
+    running = start_server(tmp_path)
+    try:
+        with sqlite3.connect(tmp_path / "server.db") as db:
+            db.execute("DROP TABLE alembic_version")
+            db.execute("DROP TABLE principals")
+        api = httpx.post(f"{running.url}/v1/auth/prelogin", json={"email": "a@x.io"})
+        ready = httpx.get(f"{running.url}/readyz")
+        lines = [_logged(running, r.headers["x-request-id"]) for r in (api, ready)]
+    finally:
+        running.stop()
+    assert (api.status_code, ready.status_code) == (503, 503)
+    assert "principals" not in api.text  # the client is told nothing of the database
+    [[api_line], [ready_line]] = lines
+    assert (api_line["status"], api_line["level"]) == (503, "error")
+    assert api_line["database_error"] == "no such table: principals"
+    assert ready_line["database_error"] == "no such table: alembic_version"

@@ -167,6 +167,7 @@ class HotRoutes:
             response = await answer(caller)
         except Exception as error:
             note_refusal(scope, error)  # as FastAPI's error handler does (`problems`)
+            problems.note_unavailable(scope, error)
             refused = problems.for_error(error)
             if refused is None:  # a 500, answered as FastAPI's error handler answers it
                 await problems.failed(problems.request_id_of(scope))(scope, receive, send)

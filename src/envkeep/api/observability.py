@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
-from envkeep.api.problems import failed, problem
+from envkeep.api.problems import DATABASE_ERROR, failed, problem
 from envkeep.api.process_metrics import process_and_build
 from envkeep.api.ratelimit import LocalFallback, SharedLimiter, TooManyRequests
 from envkeep.api.request_body import body_within, replay
@@ -365,6 +365,7 @@ class Observe:
             self.metrics.errors.labels(route, str(status)).inc()
         log = self._logger()
         client = scope.get("client")
+        database_error = scope["state"].get(DATABASE_ERROR)
         (log.info if status < 500 else log.error)(
             "request",
             request_id=request_id,
@@ -375,6 +376,7 @@ class Observe:
             principal=scope["state"].get("principal_id"),
             ip=client[0] if client else None,
             **({} if client_id is None else {"client_request_id": client_id}),
+            **({} if database_error is None else {DATABASE_ERROR: database_error}),
         )
 
 

@@ -78,6 +78,26 @@ def for_error(error: Exception) -> JSONResponse | None:
     return None
 
 
+DATABASE_ERROR = "database_error"  # the request's state key, and its log line's field
+
+
+def note_unavailable(scope: Scope, error: BaseException) -> None:
+    """Keep, for the request's log line, why the database did not answer when ``error`` is
+    answered as a 503: the client is told only "retry in a moment", and a disk that is full
+    or a file that is read-only would otherwise leave the operator nothing to go on. The
+    driver's first line alone ("database or disk is full", "attempt to write a readonly
+    database"): SQLAlchemy's own text adds the statement and its parameters."""
+    if isinstance(error, _UNAVAILABLE):
+        scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(error)
+
+
+def database_reason(error: BaseException) -> str:
+    """What the database driver said of ``error``, in one line of at most 300 characters."""
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+    lines = str(cause).strip().splitlines()
+    return lines[0][:300] if lines else type(cause).__name__
+
+
 def failed(request_id: str | None) -> JSONResponse:
     """The answer to an unexpected error (a 500): the server's fault, and the request id its
     log line carries. Nothing of the error itself: its text may hold SQL, parameters, values."""
@@ -100,6 +120,7 @@ def request_id_of(scope: Scope) -> str | None:
 
 def _answer(request: Request, error: Exception) -> JSONResponse:
     note_refusal(request.scope, error)  # as ``hot_routes`` does: a hidden project's 404
+    note_unavailable(request.scope, error)
     found = for_error(error)
     if found is None:  # an envkeep error of status 500: on to `unexpected`'s answer and the log
         raise error

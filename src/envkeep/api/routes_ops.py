@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.deps import state
-from envkeep.api.problems import problem
+from envkeep.api.problems import DATABASE_ERROR, database_reason, problem
 from envkeep.store.schema_version import schema_state
 
 router = APIRouter(tags=["operations"])
@@ -52,6 +52,7 @@ async def readyz(request: Request) -> dict[str, str] | Response:
     checks: Readiness = request.app.state.readiness
     revision = await checks.revision(lambda: _revision(request))
     if isinstance(revision, Exception):
+        request.scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(revision)
         return problem(503, "not_ready", "the database does not answer")
     standing = schema_state(revision)
     if standing == "behind":
