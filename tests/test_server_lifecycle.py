@@ -48,6 +48,21 @@ def test_the_server_logs_a_json_line_when_it_serves_and_when_it_stopped(tmp_path
     assert 0 <= stopped["seconds"] < GRACEFUL_SHUTDOWN_SECONDS
 
 
+def test_the_start_line_says_the_rate_and_the_trusted_proxies_in_force(tmp_path: Path) -> None:
+    """What an operator checks after putting a proxy in front: without the proxies named,
+    every client shares the proxy's rate-limit bucket."""
+    server = start_server(
+        tmp_path, None, "--rate", "7", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8"
+    )
+    server.stop()
+    started = _json_lines(server.log.read_text())[0]
+    assert (started["rate"], started["trusted_proxies"]) == (7.0, ["127.0.0.1", "10.0.0.0/8"])
+    off = start_server(tmp_path / "off", None, "--rate", "0")
+    off.stop()
+    started = _json_lines(off.log.read_text())[0]
+    assert (started["rate"], started["trusted_proxies"]) == ("off", [])
+
+
 def test_the_start_line_shows_the_database_without_its_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -254,6 +254,7 @@ def run_app(
     port: int,
     trusted_proxies: str = "",
     database_url: str = "",
+    rate: float = 50.0,
     rate_store: str = "memory",
     shutdown_timeout: int = SHUTDOWN_TIMEOUT,
     cors_origins: Sequence[str] = (),
@@ -262,8 +263,8 @@ def run_app(
     """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
-    after SIGTERM are cancelled; ``rate_store``, ``cors_origins`` and ``token_max_lifetime``
-    are for the start line."""
+    after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins`` and
+    ``token_max_lifetime`` are for the start line."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
@@ -290,7 +291,10 @@ def run_app(
         "version": __version__,
         "address": f"{host}:{port}",
         "database": shown_url(database_url),
+        "rate": rate or "off",
         "rate_store": rate_store,
+        # Whose X-Forwarded-For is believed: none means every client seems to be the proxy.
+        "trusted_proxies": [item for item in trusted_proxies.split(",") if item],
         "shutdown_timeout": shutdown_timeout,
         "cors_origins": list(cors_origins),
         "token_max_lifetime": duration_text(token_max_lifetime) if token_max_lifetime else "off",

@@ -176,6 +176,7 @@ def _serve(chosen: ServerSettings) -> None:
         port=chosen.port,
         trusted_proxies=chosen.trusted_proxies,
         database_url=chosen.db,
+        rate=chosen.rate,
         rate_store=chosen.rate_store,
         shutdown_timeout=chosen.shutdown_timeout,
         cors_origins=chosen.cors_origins,
