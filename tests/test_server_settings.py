@@ -168,6 +168,8 @@ BAD_FILES = [
     pytest.param("rate_store = 'redis'\n", "setting 'rate_store'", id="unknown rate store"),
     pytest.param("trusted_proxies = 'proxy'\n", "setting 'trusted_proxies'", id="not an IP"),
     pytest.param("trusted_proxies = 10\n", "setting 'trusted_proxies'", id="proxies as a number"),
+    pytest.param("trusted_proxies = []\n", "setting 'trusted_proxies'", id="an empty list"),
+    pytest.param("trusted_proxies = ['x']\n", "'x' is not an IP address", id="a list, not IPs"),
     pytest.param("shutdown_timeout = 0\n", "setting 'shutdown_timeout'", id="no deadline"),
     pytest.param("shutdown_timeout = 3601\n", "setting 'shutdown_timeout'", id="over an hour"),
     pytest.param("shutdown_timeout = 2.5\n", "setting 'shutdown_timeout'", id="a fraction"),
@@ -240,6 +242,13 @@ def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path
     flag = LAYERS[key][0]
     assert getattr(server_settings(settings, **{key: flag}), key) == FROM_FLAG.get(key, flag)
     assert server_database(settings) == default_database(settings)  # migrate, bootstrap: no check
+
+
+def test_trusted_proxies_in_a_file_may_be_a_list_as_cors_origins_are(tmp_path: Path) -> None:
+    config = tmp_path / "s.toml"
+    config.write_text('trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]\n')
+    chosen = server_settings(load_settings({"ENVKEEP_HOME": str(tmp_path)}), config=config)
+    assert chosen.trusted_proxies == "127.0.0.1,10.0.0.0/8"
 
 
 @pytest.mark.parametrize("rate", [-1.0, float("nan"), float("inf")])

@@ -5,7 +5,7 @@
     db = "postgresql://envkeep@db/envkeep"
     rate = 50            # requests/s per IP and per principal; 0: off
     rate_store = "database"
-    trusted_proxies = "10.0.0.5"   # whose X-Forwarded-For names the client; none by default
+    trusted_proxies = "10.0.0.5"   # whose X-Forwarded-For names the client (or a list); none
     shutdown_timeout = 20  # seconds running requests get after SIGTERM (1-3600)
     cors_origins = ["https://app.example.com"]  # web pages that may call the API; none by default
     token_max_lifetime = "90d"  # the longest a token made or rotated may live; "off" by default
@@ -72,9 +72,7 @@ def read_server_config(path: Path) -> ServerFile:
         db=_text(data, "db", path),
         rate=_rate(data, path),
         rate_store=_store(data, path),
-        trusted_proxies=checked_proxies(
-            _text(data, "trusted_proxies", path), f"setting 'trusted_proxies' in {path}"
-        ),
+        trusted_proxies=_proxies(data, path),
         shutdown_timeout=_timeout(data, path),
         cors_origins=_origins(data, path),
         token_max_lifetime=_token_lifetime(data, path),
@@ -92,6 +90,20 @@ def _text(data: dict[str, object], key: str, path: Path) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise _wrong(key, path, "a non-empty string")
     return value
+
+
+def _proxies(data: dict[str, object], path: Path) -> str | None:
+    """``trusted_proxies``: one comma-separated string, or a list (as ``cors_origins`` is)."""
+    value = data.get("trusted_proxies")
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        value = ",".join(value)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise _wrong(
+            "trusted_proxies",
+            path,
+            'addresses or networks: "10.0.0.5,10.1.0.0/16" or ["10.0.0.5", "10.1.0.0/16"]',
+        )
+    return checked_proxies(value, f"setting 'trusted_proxies' in {path}")
 
 
 def _port(data: dict[str, object], path: Path) -> int | None:
