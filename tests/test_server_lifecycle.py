@@ -131,3 +131,22 @@ def test_a_request_still_running_is_cancelled_at_the_shutdown_timeout(tmp_path: 
     assert all(line["level"] == "error" for line in cancelled)
     assert "timeout graceful shutdown exceeded" in cancelled[0]["exception"]
     assert "CancelledError" in cancelled[0]["exception"]
+
+
+def test_an_ipv6_address_is_written_in_brackets_in_the_start_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--host ::` was announced as http://:::8600, which no client takes."""
+    ran: list[LoggedServer] = []
+
+    def run(self: LoggedServer, sockets: object = None) -> None:
+        ran.append(self)
+        self.started = True
+
+    monkeypatch.setattr(LoggedServer, "run", run)
+    monkeypatch.setattr(observability, "configure_logging", lambda: None)
+    monkeypatch.setattr(serve, "settle_heap", lambda: None)
+    serve.run_app(FastAPI(), host="::", port=8600, database_url="sqlite:////x.db")
+    (server,) = ran
+    assert server.facts["address"] == "[::]:8600"
+    assert serve.address("127.0.0.1", 8600) == "127.0.0.1:8600"

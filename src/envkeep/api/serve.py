@@ -227,6 +227,11 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def address(host: str, port: int) -> str:
+    """``host:port`` as a URL writes it: an IPv6 address in brackets (``[::1]:8600``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def check_port(host: str, port: int) -> None:
     """Refuse, before anything is served or printed, an address another program listens on
     (uvicorn would log the error and exit with its own code, 3, after the start was
@@ -237,11 +242,11 @@ def check_port(host: str, port: int) -> None:
     except OSError as failed:
         if failed.errno == errno.EADDRINUSE:
             raise EnvkeepError(
-                f"cannot listen on {host}:{port}: another program uses that port",
+                f"cannot listen on {address(host, port)}: another program uses that port",
                 hint="stop it, or give --port another port",
             ) from None
         raise EnvkeepError(
-            f"cannot listen on {host}:{port}: {failed.strerror or failed}",
+            f"cannot listen on {address(host, port)}: {failed.strerror or failed}",
             hint="check --host (an address of this machine) and --port",
         ) from None
     probe.close()
@@ -289,7 +294,7 @@ def run_app(
     )
     facts: dict[str, object] = {
         "version": __version__,
-        "address": f"{host}:{port}",
+        "address": address(host, port),
         "database": shown_url(database_url),
         "rate": rate or "off",
         "rate_store": rate_store,
@@ -318,7 +323,7 @@ def _start_failure(host: str, port: int) -> Iterator[None]:
 
 def _could_not_start(host: str, port: int) -> EnvkeepError:
     return EnvkeepError(
-        f"the server on {host}:{port} could not start (uvicorn's error is above)",
+        f"the server on {address(host, port)} could not start (uvicorn's error is above)",
         hint="check --host and --port",
     )
 

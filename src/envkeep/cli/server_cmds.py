@@ -156,7 +156,7 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.serve import build_app, check_port, run_app, shown_url
+    from envkeep.api.serve import address, build_app, check_port, run_app, shown_url
 
     app = build_app(
         chosen.db,
@@ -168,7 +168,8 @@ def _serve(chosen: ServerSettings) -> None:
     check_port(chosen.host, chosen.port)
     _warn_of_loose_file(chosen.db)
     output.done(
-        f"envkeep server on http://{chosen.host}:{chosen.port} (database: {shown_url(chosen.db)})"
+        f"envkeep server on http://{address(chosen.host, chosen.port)}"
+        f" (database: {shown_url(chosen.db)})"
     )
     run_app(
         app,
