@@ -139,3 +139,18 @@ def test_the_migrate_hint_names_a_url_shown_whole() -> None:
     )
     assert "--db" not in migrate_command("postgresql://envkeep@db.internal/envkeep").split(",")[0]
     assert "s3cret" not in migrate_command("postgresql://u:s3cret@db/envkeep?sslmode=require")
+
+
+def test_a_misspelt_option_in_a_postgresql_url_is_named_not_called_a_bug(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    database = postgres.create_database()
+    try:
+        done = _envkeep(tmp_path, "server", "migrate", "--db", f"{database}?sslmod=require")
+    finally:
+        postgres.drop_database(database)
+
+    assert done.returncode == 2, done.stderr
+    assert 'invalid connection option "sslmod"' in done.stderr
+    assert "hint: check the options after ? in --db" in done.stderr
+    assert "bug" not in done.stderr

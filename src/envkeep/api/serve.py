@@ -114,6 +114,23 @@ def _opened(database_url: str) -> Iterator[None]:
             hint="check --db (or ENVKEEP_SERVER_DB): the path or host, the user and password,"
             " and that the database server runs",
         ) from None
+    except exc.ProgrammingError as refused:  # the driver refused the URL before connecting
+        raise UsageError(
+            f"cannot open the database {shown_url(database_url)}:"
+            f" {_driver_refusal(refused, database_url)}",
+            hint="check the options after ? in --db (or ENVKEEP_SERVER_DB, or the settings"
+            " file's db): PostgreSQL's names, e.g. ?sslmode=require",
+        ) from None
+
+
+def _driver_refusal(refused: exc.ProgrammingError, database_url: str) -> str:
+    """What the driver said of the URL (`invalid connection option "sslmod"`), unless it
+    quotes the password."""
+    lines = str(refused.orig).strip().splitlines() if refused.orig else []
+    password = make_url(database_url).password
+    if not lines or (password and str(password) in lines[0]):
+        return "the driver refused the URL's options"
+    return lines[0]
 
 
 def migrate(database_url: str) -> tuple[str | None, str]:
