@@ -8,13 +8,14 @@ import os
 import socket
 import stat
 import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.server import ENVKEEP
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.pg import PostgresServer
 
 
@@ -154,3 +155,35 @@ def test_a_misspelt_option_in_a_postgresql_url_is_named_not_called_a_bug(
     assert 'invalid connection option "sslmod"' in done.stderr
     assert "hint: check the options after ? in --db" in done.stderr
     assert "bug" not in done.stderr
+
+
+def test_a_database_file_this_user_cannot_write_is_refused_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file (another owner, `chattr +i`): the server started, said it was ready
+    and answered every request 503; `bootstrap` called it a bug. (``os.access`` stands in for
+    the file's owner, since root may write a file of any mode.)"""
+    from envkeep.api import serve
+    from envkeep.core.errors import StoreError
+
+    path = tmp_path / "server.db"
+    database = f"sqlite:///{path}"
+    serve.migrate(database)
+    monkeypatch.setattr(os, "access", lambda where, _mode: Path(where) != path)
+    for command in (serve.check_schema, serve.migrate):
+        with pytest.raises(StoreError) as refused:
+            command(database)
+        assert refused.value.message.startswith(f"the database file {path} cannot be written")
+        assert refused.value.hint is not None
+        assert f"chown USER {path}*" in refused.value.hint
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes a file of any mode")
+def test_the_server_refuses_a_read_only_database_file_with_exit_code_1(tmp_path: Path) -> None:
+    path = tmp_path / "server.db"
+    database = f"sqlite:///{path}"
+    assert _envkeep(tmp_path, "server", "migrate", "--db", database).returncode == 0
+    path.chmod(0o400)
+    done = _envkeep(tmp_path, "server", "--port", "1", "--db", database)
+    assert done.returncode == 1, done.stderr
+    assert f"the database file {path} cannot be written by this user" in done.stderr

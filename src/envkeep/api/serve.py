@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import os
 import socket
 import stat
 from datetime import timedelta
@@ -87,6 +88,24 @@ def loose_database_file(database_url: str) -> str | None:
     )
 
 
+def _check_writable(database_url: str) -> None:
+    """Refuse a SQLite file this user cannot write, or whose directory it cannot (SQLite
+    makes the ``-wal`` and ``-shm`` files there): the server would start, say it is ready,
+    and answer every request 503, since even a read is audited."""
+    path = sqlite_file(database_url)
+    if path is None or not path.exists():
+        return
+    for where, what in ((path, "file"), (path.parent, "directory")):
+        if not os.access(where, os.W_OK):
+            raise StoreError(
+                f"the database {what} {where} cannot be written by this user: the server writes"
+                " on every request (sessions, the audit trail)",
+                hint=f"run envkeep as the user that owns {path} (and its directory), or give"
+                f" it to this one: chown USER {path}* {path.parent} (an immutable file:"
+                f" chattr -i {path})",
+            )
+
+
 def _sqlite_directory(database_url: str) -> Path | None:
     """The directory a SQLite URL's file lives in (None: not SQLite, or in memory)."""
     path = sqlite_file(database_url)
@@ -136,6 +155,7 @@ def _driver_refusal(refused: exc.ProgrammingError, database_url: str) -> str:
 def migrate(database_url: str) -> tuple[str | None, str]:
     """Bring the database to the newest schema; (revision before, revision after)."""
     check_database_url(database_url)
+    _check_writable(database_url)
     engine = open_engine(database_url)
     try:
         with _opened(database_url):
@@ -157,6 +177,7 @@ def check_schema(database_url: str) -> None:
             f"there is no database at {path}: it was never migrated",
             hint=f"make it with: {migrate_command(database_url)}",
         )
+    _check_writable(database_url)
     engine = open_engine(database_url)
     try:
         with _opened(database_url):
