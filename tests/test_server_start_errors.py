@@ -187,3 +187,31 @@ def test_the_server_refuses_a_read_only_database_file_with_exit_code_1(tmp_path:
     done = _envkeep(tmp_path, "server", "--port", "1", "--db", database)
     assert done.returncode == 1, done.stderr
     assert f"the database file {path} cannot be written by this user" in done.stderr
+
+
+def test_bootstrap_on_a_full_disk_names_what_the_database_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "unexpected OperationalError; this is a bug in envkeep"."""
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    from envkeep.api import serve
+    from envkeep.app import accounts
+    from envkeep.core.errors import StoreError
+
+    database = f"sqlite:///{tmp_path / 'server.db'}"
+    serve.migrate(database)
+
+    def full(*_args: object, **_kwargs: object) -> str:
+        raise exc.OperationalError(
+            "INSERT", {}, sqlite3.OperationalError("database or disk is full")
+        )
+
+    monkeypatch.setattr(accounts, "create_bootstrap_invite", full)
+    with pytest.raises(StoreError) as refused:
+        serve.bootstrap(database, "a@x.io")
+    assert refused.value.message.endswith(": database or disk is full")
+    assert refused.value.hint is not None
+    assert "free space" in refused.value.hint

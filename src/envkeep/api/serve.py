@@ -142,6 +142,21 @@ def _opened(database_url: str) -> Iterator[None]:
         ) from None
 
 
+@contextlib.contextmanager
+def _written(database_url: str) -> Iterator[None]:
+    """Turn a write the database refused once open (a full disk, a read-only file, a lost
+    connection) into an error naming what it said, not "a bug in envkeep"."""
+    try:
+        yield
+    except exc.OperationalError as failed:
+        reason = str(failed.orig).strip().splitlines()[0] if failed.orig else "no connection"
+        raise StoreError(
+            f"cannot write to the database {shown_url(database_url)}: {reason}",
+            hint="free space on its disk, or check that the database server runs, then run"
+            " the command again",
+        ) from None
+
+
 def _driver_refusal(refused: exc.ProgrammingError, database_url: str) -> str:
     """What the driver said of the URL (`invalid connection option "sslmod"`), unless it
     quotes the password."""
@@ -160,7 +175,8 @@ def migrate(database_url: str) -> tuple[str | None, str]:
     try:
         with _opened(database_url):
             current_revision(engine)  # can it be opened at all? (said here, not mid-upgrade)
-        return upgrade(engine), HEAD_REVISION
+        with _written(database_url):
+            return upgrade(engine), HEAD_REVISION
     finally:
         engine.dispose()
 
@@ -214,7 +230,7 @@ def bootstrap(database_url: str, email: str, *, hours: int = 24) -> tuple[str, l
     check_schema(database_url)
     engine = open_engine(database_url)
     try:
-        with Session(engine) as session, session.begin():
+        with _written(database_url), Session(engine) as session, session.begin():
             replaced = accounts.founding_codes(session)  # for what is said: no lock needed
             code = accounts.create_bootstrap_invite(
                 session, email=email, clock=utc_now, new_id=new_uuid, ttl=timedelta(hours=hours)
