@@ -26,7 +26,12 @@ from envkeep.api.app import create_app
 from envkeep.app import accounts, credentials, invite_codes
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.errors import AlreadyExistsError
-from envkeep.core.limits import MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
+from envkeep.core.limits import (
+    ENVELOPE_OVERHEAD,
+    MAX_NAME_BYTES,
+    MAX_VALUE_BYTES,
+    MAX_VALUE_ENVELOPE,
+)
 from envkeep.store.models import AuditEvent, Invite
 from envkeep.store.schema_version import HEAD_REVISION
 from tests.authz_support import founding_invite
@@ -927,6 +932,28 @@ def test_a_value_over_64_kib_is_refused_but_a_rotation_carries_one_stored_before
     assert grown.status_code == 400, grown.text
     done = client.post(f"{env}/rotate", json=rotation(old))
     assert done.status_code == 200, done.text
+
+
+def test_a_write_with_a_name_index_signature_or_name_larger_than_a_client_makes_is_refused(
+    client: TestClient, admin: dict[str, Any]
+) -> None:
+    """A writer's garbage cannot grow every reader's snapshot through the fields a value's
+    64 KiB limit does not cover: a name over 1 KiB, a name index over 32 bytes, a signature
+    over 64 (nothing stored)."""
+    env = _project(client, admin["workspace_id"])
+    name_envelope = MAX_NAME_BYTES + ENVELOPE_OVERHEAD
+    cases = {
+        "name": ({"name_ct": b64(b"n" * (name_envelope + 1))}, "a name in this batch is 1,025"),
+        "index": ({"name_index": b64(b"i" * 33)}, "a name index of 33 bytes"),
+        "signature": ({"signature": b64(b"s" * 65)}, "a signature of 65 (an envkeep client"),
+    }
+    for field, (change, said) in cases.items():
+        refused = client.post(f"{env}/secrets", json={"writes": [{**_write("s1", 0), **change}]})
+        assert refused.status_code == 400, (field, refused.text)
+        assert said in refused.json()["title"], field
+    assert client.get(f"{env}/snapshot").json()["secrets"] == []
+    largest = {**_write("s1", 0), "name_ct": b64(b"n" * name_envelope)}
+    assert client.post(f"{env}/secrets", json={"writes": [largest]}).status_code == 200
 
 
 def test_audit_filters_by_time_bounds_and_by_a_members_email(

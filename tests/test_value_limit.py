@@ -11,7 +11,12 @@ from envkeep import crypto
 from envkeep.client.envelopes import seal_version
 from envkeep.client.vault import check_size
 from envkeep.core.errors import UsageError
-from envkeep.core.limits import ENVELOPE_OVERHEAD, MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
+from envkeep.core.limits import (
+    ENVELOPE_OVERHEAD,
+    MAX_NAME_BYTES,
+    MAX_VALUE_BYTES,
+    MAX_VALUE_ENVELOPE,
+)
 from envkeep.crypto.encoding import HEADER_SIZE, NONCE_SIZE, TAG_SIZE
 
 
@@ -42,3 +47,9 @@ def test_the_largest_value_the_client_lets_through_fits_the_servers_limit_exactl
     assert len(_envelope(largest)) == MAX_VALUE_ENVELOPE
     with pytest.raises(UsageError, match="65,537 bytes"):
         check_size("BIG", largest + "x")
+
+
+def test_a_name_over_1_kib_is_refused_before_anything_is_sealed() -> None:
+    check_size("N" * MAX_NAME_BYTES, "v")
+    with pytest.raises(UsageError, match="1,025 bytes; a name holds at most 1,024"):
+        check_size("N" * (MAX_NAME_BYTES + 1), "v")

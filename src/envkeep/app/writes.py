@@ -21,7 +21,15 @@ from envkeep.core.errors import (
     EnvironmentNotFound,
     UsageError,
 )
-from envkeep.core.limits import ENVELOPE_OVERHEAD, MAX_VALUE_BYTES, MAX_VALUE_ENVELOPE
+from envkeep.core.limits import (
+    ENVELOPE_OVERHEAD,
+    MAX_NAME_BYTES,
+    MAX_NAME_ENVELOPE,
+    MAX_VALUE_BYTES,
+    MAX_VALUE_ENVELOPE,
+    NAME_INDEX_BYTES,
+    SIGNATURE_BYTES,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -300,6 +308,7 @@ def check_sizes(writes: Sequence[SecretWrite], *, stored: Mapping[str, int] | No
     ``stored``: for a key rotation, which re-encrypts values stored before the limit, the
     envelope sizes of the versions it replaces, by secret id: it may carry one as large."""
     for write in writes:
+        _check_shape(write, rotation=stored is not None)
         if write.value_ct is None or len(write.value_ct) <= MAX_VALUE_ENVELOPE:
             continue
         if stored is not None and len(write.value_ct) <= stored.get(write.secret_id, 0):
@@ -310,6 +319,25 @@ def check_sizes(writes: Sequence[SecretWrite], *, stored: Mapping[str, int] | No
             f" {MAX_VALUE_BYTES:,} (64 KiB); nothing was written",
             hint="keep a large file where the service can read it, and its path in a"
             " variable (an envkeep client of this version refuses such a value itself)",
+        )
+
+
+def _check_shape(write: SecretWrite, *, rotation: bool) -> None:
+    """Refuse a name index or signature larger than a client makes, and a name over 1 KiB
+    but in a rotation (which carries names stored before the limit)."""
+    if len(write.name_index) > NAME_INDEX_BYTES or len(write.signature) > SIGNATURE_BYTES:
+        raise UsageError(
+            f"a write in this batch has a name index of {len(write.name_index)} bytes and a"
+            f" signature of {len(write.signature)} (an envkeep client makes {NAME_INDEX_BYTES}"
+            f" and {SIGNATURE_BYTES}, no more); nothing was written",
+            hint="write with the envkeep CLI, or build each write as docs/security.md says",
+        )
+    if not rotation and len(write.name_ct) > MAX_NAME_ENVELOPE:
+        raise UsageError(
+            f"a name in this batch is {len(write.name_ct) - ENVELOPE_OVERHEAD:,} bytes; a name"
+            f" holds at most {MAX_NAME_BYTES:,}; nothing was written",
+            hint="use a shorter name (an envkeep client of this version refuses such a name"
+            " itself)",
         )
 
 

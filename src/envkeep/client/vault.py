@@ -17,7 +17,7 @@ from envkeep.client.envelopes import (
     seal_version,
 )
 from envkeep.core.errors import IntegrityError, UsageError, VariableNotFound
-from envkeep.core.limits import MAX_VALUE_BYTES
+from envkeep.core.limits import MAX_NAME_BYTES, MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -324,9 +324,18 @@ def damaged_name(secret_id: str) -> str:
 
 
 def check_size(name: str, value: str | None) -> None:
-    """Refuse a value over 64 KiB (UTF-8) before anything is written: `run` hands every value
-    to the command in its environment, where Linux takes at most 128 KiB a variable and about
-    2 MiB for all of them together, and a larger one failed only then, at exec."""
+    """Refuse a name over 1 KiB, or a value over 64 KiB (UTF-8), before anything is written
+    (`core.limits`): `run` hands every value to the command in its environment, where Linux
+    takes at most 128 KiB a variable and about 2 MiB for all of them together, and a larger
+    one failed only then, at exec."""
+    if len(name) * 4 > MAX_NAME_BYTES and len(name.encode("utf-8", "surrogatepass")) > (
+        MAX_NAME_BYTES
+    ):
+        raise UsageError(
+            f"the name {name[:40]}… is {len(name.encode('utf-8', 'surrogatepass')):,} bytes; a"
+            f" name holds at most {MAX_NAME_BYTES:,}; nothing was written",
+            hint="use a shorter name",
+        )
     if value is None or len(value) * 4 <= MAX_VALUE_BYTES:  # at most 4 bytes a character
         return
     size = len(value.encode("utf-8", "surrogatepass"))
