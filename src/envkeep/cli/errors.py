@@ -9,6 +9,7 @@ import re
 import sys
 import traceback
 
+from envkeep.cli.output import terminal_text
 from envkeep.core.errors import EnvkeepError, ProjectNotFound, ServiceNotFound
 
 
@@ -23,7 +24,7 @@ def report(error: EnvkeepError, *, debug: bool) -> int:
     lines = [f"error: {error.message}"]
     if error.hint:
         lines.append(f"hint: {error.hint}")
-    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.write("\n".join(terminal_text(line) for line in lines) + "\n")
     return error.exit_code
 
 

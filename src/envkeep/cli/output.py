@@ -25,9 +25,16 @@ __all__ = ["MASK", "counted", "done", "plain_table", "print_json", "print_table"
 
 MASK = "••••••"
 
-# What Rich's Text removes from a line (bell, backspace, vertical tab, form feed, carriage
-# return), so that a message cannot redraw the line it is on.
-_STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
+# What a line of text on a terminal loses or shows escaped: Rich's Text removes bell,
+# backspace, vertical tab, form feed and carriage return, so that a message cannot redraw the
+# line it is on; every other control character but the line break and tab (an escape
+# sequence, which recolours, hides or retitles: a workspace's name is another user's text) is
+# written as an escape (``\x1b``).
+_STRIPPED: dict[int, str | None] = {
+    **{code: repr(chr(code))[1:-1] for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))},
+    **dict.fromkeys((7, 8, 11, 12, 13)),
+}
+del _STRIPPED[0x09], _STRIPPED[0x0A]
 _FORCED = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")  # Rich reads these too
 
 
@@ -66,8 +73,13 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _line(stream: TextIO, message: str) -> None:
-    stream.write(message.translate(_STRIPPED) + "\n")
+    stream.write(terminal_text(message) + "\n")
     stream.flush()
+
+
+def terminal_text(message: str) -> str:
+    """``message`` as a line on a terminal may show it (`_STRIPPED`)."""
+    return message if message.isprintable() else message.translate(_STRIPPED)
 
 
 def mask(value: str | None, *, reveal: bool, absent: str = "(deleted)") -> str:
