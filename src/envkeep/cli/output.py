@@ -179,7 +179,7 @@ def _one_cell_each(cell: str) -> bool:
 
 
 def say(message: str) -> None:
-    """A line of text on stdout, printed verbatim."""
+    """A line of text for a person on stdout (control characters escaped: `terminal_text`)."""
     _line(sys.stdout, message)
 
 
