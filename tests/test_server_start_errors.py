@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from tests.server import ENVKEEP
@@ -85,6 +86,28 @@ def test_a_port_in_use_is_refused_before_the_start_is_announced(tmp_path: Path) 
     assert done.returncode == 1, done.stderr
     assert f"cannot listen on 127.0.0.1:{port}: another program uses that port" in done.stderr
     assert "envkeep server on" not in done.stdout + done.stderr
+
+
+def test_a_second_server_on_one_sqlite_file_is_refused_and_the_first_goes_on(
+    tmp_path: Path,
+) -> None:
+    from tests.ports import free_port
+    from tests.server import start_server
+
+    first = start_server(tmp_path)
+    try:
+        second = _envkeep(tmp_path, "server", "--port", str(free_port()), "--db", first.database)
+        ready = httpx.get(f"{first.url}/readyz", timeout=5)
+    finally:
+        first.stop()
+    again = start_server(tmp_path)  # the file is free once its server stopped
+    again.stop()
+
+    assert second.returncode == 2, second.stderr
+    assert "another envkeep server serves" in second.stderr
+    assert "a SQLite database takes one server process" in second.stderr
+    assert "envkeep server on" not in second.stderr
+    assert ready.status_code == 200
 
 
 def test_bootstrap_of_a_database_never_migrated_leaves_no_file_and_says_to_migrate(

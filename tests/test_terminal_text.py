@@ -35,7 +35,7 @@ def test_an_error_and_its_hint_show_control_characters_escaped(
 
     err = capsys.readouterr().err
     assert code == NotFoundError.exit_code
-    assert "\x1b" not in err and "\r" not in err and "\x9b" not in err
+    assert not {"\x1b", "\r", "\x9b"} & set(err)
     assert err.splitlines() == [
         "error: no 'acme\\x1b]0;owned\\x1b[2Kwelcome to prod\\x9b'",
         "hint: see 'acme\\x1b]0;owned\\x1b[2Kwelcome to prod\\x9b'",

@@ -106,6 +106,34 @@ def _check_writable(database_url: str) -> None:
             )
 
 
+@contextlib.contextmanager
+def sole_server(database_url: str) -> Iterator[None]:
+    """Hold a SQLite database file for this server process, refusing (UsageError) one that
+    another server holds: SQLite takes one process (docs/deploy.md), and a second one started
+    without complaint, each with its own rate budget and group commit. An advisory ``flock``
+    on the file itself, which SQLite's own (``fcntl``) locks do not meet; the system releases
+    it when the process ends, however it ends."""
+    import fcntl
+
+    path = sqlite_file(database_url)
+    if path is None or not path.exists():
+        yield
+        return
+    held = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another envkeep server serves {path}: a SQLite database takes one server process",
+                hint="stop that server first; to run several processes, move to PostgreSQL"
+                " (docs/deploy.md, 'Several processes')",
+            ) from None
+        yield
+    finally:
+        os.close(held)
+
+
 def _sqlite_directory(database_url: str) -> Path | None:
     """The directory a SQLite URL's file lives in (None: not SQLite, or in memory)."""
     path = sqlite_file(database_url)

@@ -156,7 +156,7 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.serve import address, build_app, check_port, run_app, shown_url
+    from envkeep.api.serve import address, build_app, check_port, run_app, shown_url, sole_server
 
     app = build_app(
         chosen.db,
@@ -165,24 +165,25 @@ def _serve(chosen: ServerSettings) -> None:
         cors_origins=chosen.cors_origins,
         token_max_lifetime=chosen.token_max_lifetime,
     )
-    check_port(chosen.host, chosen.port)
-    _warn_of_loose_file(chosen.db)
-    output.done(
-        f"envkeep server on http://{address(chosen.host, chosen.port)}"
-        f" (database: {shown_url(chosen.db)})"
-    )
-    run_app(
-        app,
-        host=chosen.host,
-        port=chosen.port,
-        trusted_proxies=chosen.trusted_proxies,
-        database_url=chosen.db,
-        rate=chosen.rate,
-        rate_store=chosen.rate_store,
-        shutdown_timeout=chosen.shutdown_timeout,
-        cors_origins=chosen.cors_origins,
-        token_max_lifetime=chosen.token_max_lifetime,
-    )
+    with sole_server(chosen.db):  # a SQLite file takes one server process
+        check_port(chosen.host, chosen.port)
+        _warn_of_loose_file(chosen.db)
+        output.done(
+            f"envkeep server on http://{address(chosen.host, chosen.port)}"
+            f" (database: {shown_url(chosen.db)})"
+        )
+        run_app(
+            app,
+            host=chosen.host,
+            port=chosen.port,
+            trusted_proxies=chosen.trusted_proxies,
+            database_url=chosen.db,
+            rate=chosen.rate,
+            rate_store=chosen.rate_store,
+            shutdown_timeout=chosen.shutdown_timeout,
+            cors_origins=chosen.cors_origins,
+            token_max_lifetime=chosen.token_max_lifetime,
+        )
 
 
 @server_app.command("migrate")
