@@ -97,3 +97,19 @@ def test_check_plan_agrees_with_each_field_check_over_mixed_fields(
         elif (problem := check_value(spec, values[spec.name])) is not None:
             expected.append((spec.name, problem[0]))
     assert [(finding.name, finding.rule) for finding in found] == expected
+
+
+def test_json_refuses_the_constants_no_other_json_reader_takes() -> None:
+    # Python's json reads NaN and Infinity; JSON.parse, Go and jq refuse them (RFC 8259).
+    for value in ("NaN", "Infinity", "-Infinity", '{"retries": NaN}', "[1, Infinity]"):
+        assert not matches_type("json", value), value
+        assert not bulk_check("json")([value]), value
+    assert matches_type("json", '{"nan": "NaN", "n": 1e3}')
+
+
+def test_a_float_beyond_a_doubles_range_is_not_a_number() -> None:
+    # docs/schema.md: a float has no nan/inf, and 1e400 reads as infinity.
+    for value in ("1e400", "-1e400", "9" * 400):
+        assert not matches_type("float", value), value
+    assert matches_type("float", "1.7e308")
+    assert matches_type("float", "1e-400")  # underflows to 0.0: finite

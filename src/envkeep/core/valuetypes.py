@@ -10,6 +10,7 @@ only when that fails tests each value. Both give the same answer.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -78,12 +79,23 @@ def _is_url(value: str) -> bool:
     return bool(parts.scheme and parts.netloc and parts.hostname) and port != 0
 
 
+def _no_constant(name: str) -> object:
+    # Python's json reads NaN, Infinity and -Infinity, which RFC 8259 has no place for: JSON.parse,
+    # Go's encoding/json and jq refuse them, so a value holding one is not JSON to its service.
+    raise ValueError(name)
+
+
 def _is_json(value: str) -> bool:
     try:
-        json.loads(value)
+        json.loads(value, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return False
     return True
+
+
+def _is_float(value: str) -> bool:
+    # A number beyond a double's range (1e400) reads as infinity, which the type excludes.
+    return _FLOAT_RE.fullmatch(value) is not None and math.isfinite(float(value))
 
 
 def _is_port(value: str) -> bool:
@@ -93,7 +105,7 @@ def _is_port(value: str) -> bool:
 TYPE_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
     "string": (lambda _value: True, "expected text"),
     "int": (lambda value: INT_RE.fullmatch(value) is not None, "expected an integer"),
-    "float": (lambda value: _FLOAT_RE.fullmatch(value) is not None, "expected a number"),
+    "float": (_is_float, "expected a number"),
     "bool": (
         lambda value: value.lower() in _BOOLS,
         "expected a boolean (true/false, 1/0, yes/no, on/off)",
