@@ -587,3 +587,11 @@ def test_an_annotation_after_a_value_on_its_line_is_an_error_naming_the_line(
 def test_other_words_after_a_value_are_left_alone() -> None:
     schema = parse_env_example("# @secret\nA=x # ask @ops, or mail a@b.io\nB=y # plain\n")
     assert [(f.name, f.secret) for f in schema.fields] == [("A", True), ("B", False)]
+
+
+def test_an_enum_cut_at_a_space_says_to_drop_the_spaces() -> None:
+    # `@type=enum(a, b)` is common: an annotation's value ends at the first space.
+    error = parse_error("# @type=enum(debug, info)\nLOG_LEVEL=\n")
+    assert error.line == 1
+    assert "without spaces" in error.message
+    assert "enum(a,b)" in error.message

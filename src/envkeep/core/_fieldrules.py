@@ -43,6 +43,9 @@ def parse_type(text: str) -> tuple[str, tuple[str, ...]]:
         return "enum", parse_choices(enum["choices"].split(","))
     if text == "enum":
         raise Malformed("type enum needs its choices: enum(a,b,…)")
+    if text.startswith("enum(") and ")" not in text:
+        # `@type=enum(a, b)`: an annotation's value ends at the first space.
+        raise Malformed("enum(…) is cut at a space: list the choices without spaces, enum(a,b)")
     if text not in TYPES:
         raise Malformed("needs a type name" if not text else f"unknown type {shorten(text)!r}")
     return text, ()
