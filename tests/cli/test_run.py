@@ -157,3 +157,12 @@ def test_run_help_falls_back_to_typer(envkeep: Envkeep, seeded: Path) -> None:
     assert "Usage: envkeep run" in result.stdout
     assert "--service" in result.stdout
     assert "Example:" in result.stdout
+
+
+def test_run_help_says_stored_values_win_over_the_callers_variables(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    # doppler run and dotenvx run disagree here, so users coming from either need telling.
+    help_text = " ".join(envkeep.ok("run", "--help").stdout.split())
+
+    assert "A stored value replaces a variable of the same name" in help_text

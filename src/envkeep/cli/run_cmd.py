@@ -53,6 +53,9 @@ def run(
 
     Example: envkeep run --env dev --service api -- uvicorn app:app
 
+    A stored value replaces a variable of the same name in the environment run starts
+    with (as doppler run does; dotenvx run keeps yours); every other variable passes on.
+
     envkeep's credentials (ENVKEEP_TOKEN and the ENVKEEP_*PASSPHRASE variables) are kept
     from the command; --pass-token leaves the token to a command that runs envkeep in turn
     (a deploy script in CI).
