@@ -62,3 +62,37 @@ def test_promoting_what_it_refers_to_as_well_warns_of_nothing(
     assert "warning" not in both.stderr, both.describe()
     got = envkeep.ok("get", "DATABASE_URL", "--env", "prod", "--service", "api")
     assert got.stdout == "postgres://app@db/shop\n"
+
+
+def test_the_hint_names_a_whole_chain_of_references_at_once(
+    envkeep: Envkeep, project: Path
+) -> None:
+    # api.PUBLIC -> worker.API_URL -> APIPORT: one run of the hint's command promotes it all.
+    quick_ok(envkeep, "set", "APIPORT=8080", "--env", "dev")
+    quick_ok(envkeep, "set", "API_URL=http://api:${APIPORT}", "--env", "dev", "-s", "worker")
+    quick_ok(envkeep, "set", "PUBLIC=${worker.API_URL}/v1", "--env", "dev", "--service", "api")
+
+    result = envkeep.ok(*PROMOTE, "--service", "api", "PUBLIC", "--yes")
+
+    hint = (
+        "hint: 'dev' sets APIPORT, API_URL: to promote them too, run envkeep promote --from dev"
+        " --to prod PUBLIC APIPORT API_URL"
+    )
+    assert hint in result.err_lines, result.describe()
+    envkeep.ok(*PROMOTE, "PUBLIC", "API_URL", "APIPORT", "--yes")
+    got = envkeep.ok("get", "PUBLIC", "--env", "prod", "--service", "api")
+    assert got.stdout == "http://api:8080/v1\n"
+
+
+def test_a_chain_that_would_close_a_cycle_in_the_target_still_promotes(
+    envkeep: Envkeep, project: Path
+) -> None:
+    # dev: A=${B}, B=${C}; prod: C=${A}. Promoting A alone makes no cycle (B is missing there);
+    # only the hint's wider promotion would, so the hint stops at B and A is promoted.
+    quick_ok(envkeep, "set", "C=x", "A=${B}", "B=${C}", "--env", "dev")
+    quick_ok(envkeep, "set", "C=${A}", "--env", "prod")
+
+    result = envkeep.ok(*PROMOTE, "A", "--yes")
+
+    assert "hint: 'dev' sets B: to promote it too" in result.stderr, result.describe()
+    assert "promoted 1 value from 'dev' to 'prod'" in result.err_lines

@@ -20,7 +20,7 @@ from envkeep.client.name_typos import did_you_mean
 from envkeep.client.opening import open_all_scopes
 from envkeep.client.pasted_references import refuse_pasted_names
 from envkeep.client.write_role import refuse_unless_writable
-from envkeep.core.errors import UsageError
+from envkeep.core.errors import ReferenceProblem, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -132,9 +132,37 @@ def prepare_promotion(
     changes = _changes_by_scope(plan)
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
-    wanted = {name for found in unresolved for name in found.missing} - {d.name for d in plan}
-    also = tuple(sorted(wanted & _names_in(ctx, source))) if wanted else ()
+    also = _also_needed(ctx, (source, target), opened, plan, unresolved) if unresolved else ()
     return Promotion(opened, tuple(plan), unresolved, also)
+
+
+def _also_needed(
+    ctx: ClientContext,
+    between: tuple[str, str],
+    opened: OpenEnvironment,
+    plan: Sequence[Difference],
+    unresolved: Sequence[Unresolved],
+) -> tuple[str, ...]:
+    """The names the ``unresolved`` values need that the source sets, and in turn what those
+    need (`${worker.API_URL}`, whose value is `http://api:${api.PORT}`): the hint's command
+    then promotes a whole chain at once, rather than one more link on each run."""
+    from envkeep.client.broken_references import unresolved_by_writes
+
+    source, target = between
+    promoted = {d.name for d in plan}
+    in_source = _names_in(ctx, source)
+    also: set[str] = set()
+    while True:
+        wanted = {name for found in unresolved for name in found.missing}
+        new = (wanted & in_source) - promoted - also
+        if not new:
+            return tuple(sorted(also))
+        also |= new
+        wider = plan_promotion(ctx, source, target, sorted(promoted | also))
+        try:
+            unresolved = unresolved_by_writes(ctx, opened, _changes_by_scope(wider))
+        except ReferenceProblem:  # promoting more would close a cycle in the target: stop here
+            return tuple(sorted(also))
 
 
 def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, str | None]]:
