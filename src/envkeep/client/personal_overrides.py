@@ -39,9 +39,27 @@ def overrides_for(ctx: ClientContext, environment: EnvironmentView) -> dict[str,
     (unless ENVKEEP_LOCAL_OVERRIDES=on), with a note (once per command) naming what was left
     out and how to apply it deliberately."""
     if not environment.protected or ctx.settings.local_overrides:
-        return local_overrides(ctx.project_file)
+        overrides = local_overrides(ctx.project_file)
+        _note_service_like(ctx, overrides)
+        return overrides
     _note_left_out(ctx, environment.name)
     return {}
+
+
+def _note_service_like(ctx: ClientContext, overrides: dict[str, str]) -> None:
+    """Say so of a line like ``api.PORT=1``: names may hold dots, so it sets a variable named
+    ``api.PORT`` in every service, and api's PORT stays as it was; the file has no lines for
+    one service."""
+    services = {entry.name for entry in ctx.project_file.services}
+    dotted = [name.partition(".") for name in sorted(overrides)]
+    said = [
+        f"{svc}.{rest} (not {svc}'s {rest})" for svc, dot, rest in dotted if dot and svc in services
+    ]
+    if said:
+        ctx.warn_once(
+            f"note: {LOCAL_OVERRIDES} sets {', '.join(said)}: a name may hold a dot, so each is"
+            " a variable of that whole name, in every service; the file has no per-service lines"
+        )
 
 
 def _note_left_out(ctx: ClientContext, env: str) -> None:
