@@ -298,3 +298,16 @@ def test_rollback_checks_references_as_set_does(envkeep: Envkeep, project: Path)
             " fail until it does"
         )
     ]
+
+
+def test_a_reference_into_another_environment_says_references_stay_in_their_own(
+    envkeep: Envkeep, project: Path
+) -> None:
+    # Doppler and Infisical users write ${prod.api.PORT}; here it reads a service 'prod'.
+    written = envkeep.ok("set", "DB_PORT=${prod.api.PORT}", "--service", "api")
+    got = envkeep("get", "DB_PORT", "--service", "api")
+
+    said = "('prod' is an environment: a reference reads only the environment it is in)"
+    assert said in written.stderr, written.describe()
+    assert got.code == 3
+    assert said in got.stderr, got.describe()

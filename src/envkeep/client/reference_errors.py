@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkeep.client.name_typos import did_you_mean_name
-from envkeep.client.stray_references import NO_SERVICE, did_you_mean, stray_references
+from envkeep.client.stray_references import (
+    NO_SERVICE,
+    did_you_mean,
+    other_environment,
+    stray_references,
+)
 from envkeep.core.errors import ReferenceProblem
 
 if TYPE_CHECKING:
@@ -29,7 +34,8 @@ def worded(layers: ProjectLayers, resolution: Resolution, name: str) -> str:
     seen = resolution.values
     if NO_SERVICE in error:
         strays = stray_references(resolution.raw[name], layers.by_service, seen)
-        return error + did_you_mean(strays)
+        environments = layers.project.declared_environments
+        return error + did_you_mean(strays) + other_environment(strays, environments)
     return error + did_you_mean_name(error, seen.keys() - {name}, layers.merged)
 
 

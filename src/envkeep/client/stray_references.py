@@ -66,3 +66,13 @@ def did_you_mean(strays: Collection[StrayReference]) -> str:
     exist; empty when none is close."""
     meant = sorted({stray.meant for stray in strays if stray.meant is not None})
     return f" (did you mean {', '.join(repr(m) for m in meant)}?)" if meant else ""
+
+
+def other_environment(strays: Collection[StrayReference], environments: Collection[str]) -> str:
+    """`` ('staging' is an environment: …)`` for ``${staging.api.PORT}``, as Doppler and Infisical
+    write a reference into another environment: here a reference reads its own environment."""
+    named = sorted({str(s.reference.service) for s in strays} & set(environments))
+    if not named:
+        return ""
+    what = f"'{named[0]}' is an environment" if len(named) == 1 else "those are environments"
+    return f" ({what}: a reference reads only the environment it is in)"
