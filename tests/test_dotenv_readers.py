@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
-from envkeep.core.dotenv_readers import misread_by
+from envkeep.core.dotenv_readers import misread_by, misread_warnings
 from envkeep.core.references import expand
 from envkeep.integrations.importers import parse_import
 
@@ -275,3 +275,25 @@ def test_a_shell_misreads_exactly_the_values_said_to(
 
     for name, value in values.items():
         assert ("a shell" in misread_by(value)) == (found[name] != value), (name, value)
+
+
+@needs_bash
+def test_names_a_shell_cannot_set_are_warned_of(tmp_path: Path) -> None:
+    # A dotenv name may hold '-' and '.'; a shell sourcing the file runs such a line as a
+    # command and goes on without the variable, as values it misreads, the export says so.
+    entries = {"OK_NAME": "1", "my-dash": "2", "my.dotted": "3"}
+    env_file = tmp_path / "names.env"
+    env_file.write_text(render_dotenv(entries), encoding="utf-8")
+    script = f'set -a; . "{env_file}"; env'
+    shell = subprocess.run(
+        [BASH or "bash", "-c", script], check=False, capture_output=True, text=True
+    )
+    assert "my-dash=2" not in shell.stdout  # what the warning is about
+
+    warnings = misread_warnings(entries.items())
+
+    said = (
+        "a shell would not set my-dash, my.dotted: a shell variable's name holds only letters,"
+        " digits and '_', so sourcing the file runs such a line as a command"
+    )
+    assert warnings == (said,)

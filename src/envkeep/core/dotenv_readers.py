@@ -33,6 +33,7 @@ _MISREAD_BY = {
     "\\r": ("node", SHELL),
 }
 _ESCAPE_RE = re.compile(r"\\.", re.DOTALL)
+_SHELL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def misread_by(value: str) -> tuple[str, ...]:
@@ -58,8 +59,22 @@ def misread_warnings(entries: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     for name, readers in by_name.items():
         if readers:
             grouped.setdefault(tuple(r for r in READERS if r in readers), []).append(name)
-    return tuple(
+    misread = tuple(
         f"{spoken_list(readers)} would read {', '.join(names)} otherwise than stored: no quoting"
         " in a dotenv file serves every reader for such a value"
         for readers, names in grouped.items()
     )
+    return misread + _unsettable(by_name)
+
+
+def _unsettable(names: Iterable[str]) -> tuple[str, ...]:
+    """The line for names a shell that sources the file cannot set (``my-dash``, ``a.b``): it
+    runs each such line as a command, which fails, and goes on without the variable."""
+    dotted = sorted(name for name in names if _SHELL_NAME_RE.fullmatch(name) is None)
+    if not dotted:
+        return ()
+    said = (
+        f"{SHELL} would not set {', '.join(dotted)}: a shell variable's name holds only"
+        " letters, digits and '_', so sourcing the file runs such a line as a command"
+    )
+    return (said,)
