@@ -270,3 +270,16 @@ def test_promote_refuses_a_reference_for_a_name_and_says_did_you_mean(
         "hint: write the name alone: envkeep promote --from dev --to staging PORT LOG_LEVEL",
     ]
     assert typo.err_lines[0] == "error: not set in 'dev': LOG_LEVL (did you mean LOG_LEVEL?)"
+
+
+def test_a_reference_to_a_name_with_no_value_yet_suggests_no_unrelated_name() -> None:
+    """`DB_PASSWORD` not set beside `DB_PORT` is not a slip: the reference is right, the value
+    is missing, and "did you mean DB_PORT?" sent the reader to the wrong variable."""
+    from envkeep.client.name_typos import did_you_mean_name
+
+    seen = {"DB_PORT": "5432", "PG_URL": "x"}
+    assert did_you_mean_name("'DB_PASSWORD' is not set", seen, lambda _s: None) == ""
+    assert did_you_mean_name("'API_URL' is not set in service 'worker'", {}, lambda _s: seen) == ""
+    assert did_you_mean_name("'DB_PROT' is not set", seen, lambda _s: None) == (
+        " (did you mean DB_PORT?)"
+    )

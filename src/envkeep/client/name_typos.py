@@ -39,13 +39,17 @@ def did_you_mean_name(
     error: str, seen: Collection[str], merged: Callable[[str], Collection[str] | None]
 ) -> str:
     """For a resolver's ``error`` about a reference to a name that is not set: `` (did you
-    mean PORT?)`` when a name there is close (in ``seen``, the set the value is seen in, or in
-    ``merged(service)`` for ``${service.NAME}``); else empty."""
+    mean PORT?)`` when a name there is a slip of it (in ``seen``, the set the value is seen
+    in, or in ``merged(service)`` for ``${service.NAME}``); else empty."""
     found = _NOT_SET.search(error)
     if found is None:
         return ""
     name, service = found[1], found[2]
-    return did_you_mean(name, seen if service is None else (merged(service) or ()))
+    # Slips only (`typo_of`): the reference is most often right and the name merely has no
+    # value yet, so a loose guess (DB_PORT for DB_PASSWORD) would send the reader to the
+    # wrong variable.
+    close = typo_of(name, seen if service is None else (merged(service) or ()))
+    return f" (did you mean {close}?)" if close else ""
 
 
 def near_misses(
