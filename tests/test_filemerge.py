@@ -361,6 +361,30 @@ def test_a_side_encrypted_to_another_key_is_a_conflict_not_ours_key(repo: Envkee
     assert plaintext_left(repo) == []
 
 
+def test_a_side_under_another_passphrase_is_a_conflict_naming_the_keys(repo: Envkeep) -> None:
+    """Our branch moved the file to a new passphrase (`reencrypt --new-passphrase`): no one
+    passphrase opens every version, which is said as such, not as a wrong passphrase."""
+    commit_version(repo, BASE, ("--passphrase",), "base")
+    git(repo, "checkout", "-qb", "feature")
+    commit_version(repo, BASE.replace("base-key", "theirs-key"), ("--passphrase",), "theirs")
+    git(repo, "checkout", "-q", "main")
+    plain = repo.cwd.parent / "plain" / ".env"
+    plain.write_bytes(BASE.replace("base-url", "ours-url").encode())
+    moved = {"ENVKEEP_FILE_PASSPHRASE": "a new passphrase for ours"}
+    quick_ok(repo, "encrypt", str(plain), "-o", ".env.enc", "--force", "--passphrase", env=moved)
+    git(repo, "commit", "-qam", "ours, moved to a new passphrase")
+    ours_file = (repo.cwd / ".env.enc").read_bytes()
+
+    merge = git(repo, "merge", "feature", "-m", "merged", ok=False)
+
+    assert merge.returncode != 0
+    assert "its versions are encrypted to different keys (a passphrase (salt" in merge.stderr
+    assert "wrong passphrase" not in merge.stderr
+    assert "merge the plain files by hand" in merge.stderr
+    assert (repo.cwd / ".env.enc").read_bytes() == ours_file
+    assert plaintext_left(repo) == []
+
+
 def test_the_driver_names_the_envkeep_that_set_it_up_by_its_path(repo: Envkeep) -> None:
     """A merge from a GUI or an IDE whose PATH lacks the venv still starts the driver: the
     path is written even where PATH finds this envkeep (as in an activated venv)."""

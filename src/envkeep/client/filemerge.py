@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from envkeep.client import filecrypt, secretfiles
 from envkeep.client._fileheader import key_fields
 from envkeep.core.dotenv_merge import merge_dotenv
-from envkeep.core.errors import ConflictError
+from envkeep.core.errors import ConflictError, WrongPassphrase
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -75,7 +75,11 @@ def merge_encrypted_files(
     keys = _Keys(ctx, asked)
     paths = {"base": base, "ours": ours, "theirs": theirs}
     texts = {side: secretfiles.read_encrypted_text(path) for side, path in paths.items()}
-    plain = {side: keys.decrypt(text, f"{name} ({side})") for side, text in texts.items()}
+    try:
+        plain = {side: keys.decrypt(text, f"{name} ({side})") for side, text in texts.items()}
+    except WrongPassphrase:
+        _refuse_key_change(name, texts, sides, ("base", "ours", "theirs"))
+        raise  # one key for every version: the passphrase given is wrong for all
     merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
     if merged.text is None:
         raise _conflict(name, _disagreements(merged.conflicts, plain, sides), texts["ours"], sides)
@@ -116,17 +120,21 @@ class _Keys:
         return filecrypt.FileKey(key=self.opened[header], header=header)
 
 
-def _refuse_key_change(name: str, texts: dict[str, str], sides: Sides) -> None:
+def _refuse_key_change(
+    name: str, texts: dict[str, str], sides: Sides, compared: tuple[str, ...] = ("ours", "theirs")
+) -> None:
     """A conflict when the two sides are encrypted to different keys: the merge encrypts to
     one, and taking ours would put a value their side sealed to another environment (or moved
     off a passphrase some outsider knew) back under the old key. One environment's key
-    versions are one key (a rotation); an empty side has none."""
-    held = {side: _key_identity(texts[side]) for side in ("ours", "theirs") if texts[side]}
+    versions are one key (a rotation); an empty side has none. With the base ``compared`` too
+    (a passphrase that opened not every version): no one passphrase opens them all."""
+    held = {side: _key_identity(texts[side]) for side in compared if texts[side]}
     if len({identity for identity, _words in held.values()}) > 1:
+        short = {"base": "the base", "ours": sides.ours_short, "theirs": sides.theirs_short}
+        which = ", ".join(f"{words} on {short[side]}" for side, (_i, words) in held.items())
+        two = "the two sides are" if len(held) == 2 else "its versions are"
         raise ConflictError(
-            f"{name}: the two sides are encrypted to different keys ({held['ours'][1]} on"
-            f" {sides.ours_short}, {held['theirs'][1]} on {sides.theirs_short}); {name} is left"
-            f" as {sides.ours}",
+            f"{name}: {two} encrypted to different keys ({which}); {name} is left as {sides.ours}",
             hint=f"decrypt each side, merge the plain files by hand and encrypt the result to"
             f" the key it should have (envkeep encrypt FILE -o {shlex.quote(name)} --env ENV"
             " --force, or --passphrase), then git add it",
@@ -138,7 +146,8 @@ def _key_identity(text: str) -> tuple[str, str]:
     version) or a passphrase (by its salt)."""
     header = filecrypt.read_header(text) or {}
     if "kdf" in header:
-        return (f"passphrase:{header.get('salt', '')}", "a passphrase")
+        salt = header.get("salt", "")
+        return (f"passphrase:{salt}", f"a passphrase (salt {salt[:6]}…)")
     return (f"env:{header.get('env_id', '')}", f"environment {header.get('env', '?')}")
 
 
