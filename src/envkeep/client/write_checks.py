@@ -191,6 +191,13 @@ def _refusal(found: list[Finding]) -> SchemaViolation:
     fix = "keep it, or remove it anyway" if removed else "correct the value, or write it anyway"
     return SchemaViolation(
         f"refused by {whose}: {shown}{more}; nothing was written",
-        hint=f"{fix} with {OVERRIDE_FLAG} (ahead of a schema change);"
-        f" the schema: envkeep schema show {services[0]}",
+        hint=f"{fix} with {OVERRIDE_FLAG} (ahead of a schema change){_schemas(services)}",
     )
+
+
+def _schemas(services: list[str]) -> str:
+    """Where the hint points to read the refusing schemas: each service's (up to `_SHOWN`)."""
+    if not services:
+        return ""
+    shown = "; ".join(f"envkeep schema show {service}" for service in services[:_SHOWN])
+    return f"; the schema{'s' if len(services) > 1 else ''}: {shown}"
