@@ -155,7 +155,7 @@ def _opened(database_url: str) -> Iterator[None]:
     try:
         yield
     except exc.OperationalError as failed:
-        reason = str(failed.orig).strip().splitlines()[0] if failed.orig else "no connection"
+        reason = _said(failed)
         raise StoreError(
             f"cannot open the database {shown_url(database_url)}: {reason}",
             hint="check --db (or ENVKEEP_SERVER_DB): the path or host, the user and password,"
@@ -177,12 +177,17 @@ def _written(database_url: str) -> Iterator[None]:
     try:
         yield
     except exc.OperationalError as failed:
-        reason = str(failed.orig).strip().splitlines()[0] if failed.orig else "no connection"
+        reason = _said(failed)
         raise StoreError(
             f"cannot write to the database {shown_url(database_url)}: {reason}",
             hint="free space on its disk, or check that the database server runs, then run"
             " the command again",
         ) from None
+
+
+def _said(failed: exc.OperationalError) -> str:
+    """The first line of what the database or its driver said (none: no connection)."""
+    return str(failed.orig).strip().splitlines()[0] if failed.orig else "no connection"
 
 
 def _driver_refusal(refused: exc.ProgrammingError, database_url: str) -> str:
