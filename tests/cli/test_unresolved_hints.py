@@ -56,3 +56,21 @@ def test_a_reference_to_a_shared_value_is_unset_in_the_shared_scope(
     assert refused.code == 3, refused.describe()
     assert "or drop the reference: envkeep unset URL --env dev --service -;" in refused.err_lines[1]
     assert "--no-validate" not in refused.err_lines[1]
+
+
+def test_a_name_several_services_lack_is_hinted_to_be_set_in_the_shared_scope(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """Two services refer to NOPE, set nowhere: the hint sets it once, shared, for both,
+    not for the first service alone (the other then failed next)."""
+    for service in ("api", "worker"):
+        quick_ok(envkeep, "set", "M=${NOPE}", "--env", "dev", "--service", service)
+
+    refused = quick(envkeep, "activate-all", "--env", "dev")
+
+    assert refused.code == 3, refused.describe()
+    hint = next(line for line in refused.err_lines if line.startswith("hint: "))
+    assert hint.startswith("hint: set NOPE: envkeep set NOPE=VALUE --env dev --service -,"), hint
+    set_it = _hinted_commands(hint)[0]
+    quick_ok(envkeep, *[w.replace("=VALUE", "=x") for w in set_it])
+    assert quick(envkeep, "validate", "--env", "dev", "--all").code == 0

@@ -30,15 +30,29 @@ _MISSING_RE = re.compile(r"(?P<name>\S+) -> (?P<missing>\S+): '(?P=missing)' is 
 def unresolved_hint(checked: Sequence[Checked], env: str) -> str:
     """The hint for errors that are all unresolved references: the commands for the first
     one that refers straight to a name not set, else how to see them all."""
+    lacking = _lacking(checked)
     for check in checked:
         for finding in check.errors:
-            fixes = _fixes(check, finding.name, finding.message, env)
+            fixes = _fixes(check, finding.name, finding.message, env, lacking)
             if fixes:
                 return fixes
     return "fix each reference or set the name it refers to (envkeep explain NAME shows them)"
 
 
-def _fixes(check: Checked, name: str, message: str, env: str) -> str | None:
+def _lacking(checked: Sequence[Checked]) -> dict[str, set[str | None]]:
+    """Each name referred to by its bare name and not set, with the services lacking it."""
+    lacking: dict[str, set[str | None]] = {}
+    for check in checked:
+        for finding in check.errors:
+            found = _MISSING_RE.match(finding.message)
+            if found is not None and "." not in found["missing"]:
+                lacking.setdefault(found["missing"], set()).add(check.service)
+    return lacking
+
+
+def _fixes(
+    check: Checked, name: str, message: str, env: str, lacking: dict[str, set[str | None]]
+) -> str | None:
     found = _MISSING_RE.match(message)
     if found is None or found["name"] != name:  # a cycle, or through another name
         return None
@@ -46,7 +60,9 @@ def _fixes(check: Checked, name: str, message: str, env: str) -> str | None:
     service, _, bare = missing.rpartition(".")
     fixes = []
     if NO_SERVICE not in message:  # no `set` makes a service
-        where = _scope(env, service or check.service)
+        owners = lacking.get(missing, set())
+        # Several services lack it: the shared scope gives it to them all at once.
+        where = _scope(env, None if len(owners) > 1 else service or check.service)
         fixes.append(f"set {missing}: envkeep set {shlex.quote(bare + '=VALUE')}{where}")
     # Where the referrer is stored: a template's or a personal override's is not unset so.
     stored: dict[str, str | None] = {"shared": None}
