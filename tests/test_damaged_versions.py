@@ -35,15 +35,15 @@ def _b64(size: int) -> str:
     return base64.urlsafe_b64encode(os.urandom(size)).decode().rstrip("=")
 
 
-def _garbage_write(server: TeamServer, home: Path) -> str:
+def _garbage_write(server: TeamServer, home: Path, secret_id: str | None = None) -> str:
     """Post, as the member of ``home``, one new secret in shop/dev whose name, value and
-    signature are random bytes; its id."""
+    signature are random bytes (its id ``secret_id``, or a new one); its id."""
     session = json.loads((home / "session.json").read_text())
     path = f"/v1/workspaces/{session['workspace_id']}/projects/shop/environments/dev"
     headers = {"Authorization": f"Bearer {session['token']}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=30) as api:
         key_version = api.get(f"{path}/snapshot").json()["environment"]["key_version"]
-        secret_id = str(uuid.uuid4())
+        secret_id = secret_id or str(uuid.uuid4())
         write = {
             "secret_id": secret_id,
             "scope": "shared",
@@ -106,3 +106,31 @@ def test_rotate_key_deletes_garbage_as_a_revocation_does(
     assert rotated.returncode == 0, rotated.stderr
     assert f"deleted secret {secret_id[:8]}…" in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
+
+
+def test_garbage_under_ids_alike_or_named_for_its_deletion_does_not_stop_the_rotation(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A writer picks its secrets' ids: two alike in their first characters, and a variable
+    named as a deletion of one would be, made two writes of one name, which the server
+    refused, so the rotation that revokes the writer failed and the environment stayed
+    unreadable."""
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@alike.io"), "alice@alike.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "OTHER=keep", "--env", "dev")
+    code = _ok(alice, work, "member", "invite", "bob@alike.io", "--role", "write", "-p", "shop")
+    join(server, bob, work, code.strip(), "bob@alike.io")
+    _ok(alice, work, "member", "grant", "bob@alike.io", "write", "--project", "shop")
+    _ok(bob, work, "set", "DAMAGED_DEADBEEFCAFE=planted", "--env", "dev")
+    for secret_id in ("deadbeef-cafe-1", "deadbeef-cafe-2", "DEADBEEF-CAFE-3"):
+        _garbage_write(server, bob, secret_id)
+
+    revoked = _cli(alice, work, "member", "revoke", "bob@alike.io", "--project", "shop", "--yes")
+    assert revoked.returncode == 0, revoked.stderr
+    assert "not rotated" not in revoked.stderr
+    assert "deleted secret deadbeef…" in revoked.stderr
+    assert "deleted secret DEADBEEF…" in revoked.stderr
+    assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
+    assert _ok(alice, work, "get", "DAMAGED_DEADBEEFCAFE", "--env", "dev") == "planted\n"

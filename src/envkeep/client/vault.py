@@ -284,12 +284,13 @@ class OpenEnvironment:
         ]
         # A damaged secret is deleted, under a name of its id (its own is unknown): nobody
         # can read it, and left as it was it would keep the old key in use.
+        taken = set(self._entries)
         writes.extend(
             plan_write(
                 self._identity,
                 target,
                 damaged.secret.scope,
-                damaged_name(damaged.secret.id),
+                damaged_name(damaged.secret.id, damaged.secret.scope, taken),
                 None,
                 existing=(damaged.secret.id, damaged.secret.current.version),
             )
@@ -318,9 +319,19 @@ class OpenEnvironment:
         return writes
 
 
-def damaged_name(secret_id: str) -> str:
-    """The name a rotation's deletion of a damaged secret carries (`rotation_writes`)."""
-    return "DAMAGED_" + secret_id.replace("-", "")[:12].upper()
+def damaged_name(secret_id: str, scope: str, taken: set[tuple[str, str]]) -> str:
+    """The name a rotation's deletion of a damaged secret carries (`rotation_writes`): of its
+    id, unique in its scope among ``taken`` (scope, name) pairs, which it joins. The id is the
+    writer's to choose: two ids alike in their first characters, or a variable a writer named
+    as such a deletion, made two writes of one name index, which the server refuses, and the
+    key could not be rotated away from that writer."""
+    base = "DAMAGED_" + "".join(c for c in secret_id if c.isascii() and c.isalnum())[:12].upper()
+    name, count = base, 1
+    while (scope, name) in taken:
+        count += 1
+        name = f"{base}_{count}"
+    taken.add((scope, name))
+    return name
 
 
 def check_size(name: str, value: str | None) -> None:
