@@ -123,3 +123,20 @@ def test_trusting_one_of_two_swapped_services_is_not_enough(tmp_path: Path) -> N
     with pytest.raises(IntegrityError, match="read as 'shop/billing'"):
         pins.check("shop", _services(worker="A"))
     ServicePins(tmp_path, "http://other", "ws").check("shop", _services(api="A"))  # its own pins
+
+
+def test_a_refusal_names_every_service_to_trust_not_one_at_a_time(tmp_path: Path) -> None:
+    """An admin removed and added api and billing again: the refusal's hint named one, whose
+    trust was then refused naming the other, whose trust was refused naming the first."""
+    pins = ServicePins(tmp_path, "http://s", "ws")
+    pins.check("shop", _services(api="A", billing="B", worker="W"))
+    again = _services(api="A2", billing="B2", worker="W")
+
+    for trusted in ([], ["api"], ["billing"]):
+        with pytest.raises(IntegrityError) as refused:
+            pins.check("shop", again, trusted=trusted)
+        hint = refused.value.hint or ""
+        assert hint.endswith("--project shop"), hint
+        assert set(hint.split("service trust ")[1].split()[:-2]) == {"api", "billing"}, hint
+    pins.check("shop", again, trusted=["api", "billing"])
+    pins.check("shop", again)

@@ -17,6 +17,7 @@ from envkeep.client.name_pins import NamePins
 from envkeep.core.errors import IntegrityError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
 FILENAME = "known_environments.json"
@@ -57,7 +58,8 @@ def _trust_hint(env: str, project: str) -> str:
 
 
 class _Refusals:
-    def changed(self, name: str, pinned: str, seen: str) -> IntegrityError:
+    # An environment is checked alone: ``to_trust`` is ``[name]``.
+    def changed(self, name: str, pinned: str, seen: str, to_trust: Sequence[str]) -> IntegrityError:
         project, env = _split(name)
         return IntegrityError(
             f"environment '{name}' is not the one this machine read under that name before"
@@ -66,7 +68,7 @@ class _Refusals:
             hint=_trust_hint(env, project),
         )
 
-    def swapped(self, name: str, other: str) -> IntegrityError:
+    def swapped(self, name: str, other: str, to_trust: Sequence[str]) -> IntegrityError:
         project, env = _split(name)
         return IntegrityError(
             f"the server answered '{name}' with the environment this machine read as"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from envkeep.core.errors import IntegrityError
@@ -25,11 +25,15 @@ if TYPE_CHECKING:
 
 class Refusals(Protocol):
     """How one kind of pin says no: ``name`` stands for ``seen`` now, not ``pinned``; or the
-    server answered ``name`` with the id this machine knows as ``other``."""
+    server answered ``name`` with the id this machine knows as ``other``. ``to_trust``: every
+    name of the check that would be refused but for a trust (``name`` first), which the hint
+    names to trust at once."""
 
-    def changed(self, name: str, pinned: str, seen: str) -> IntegrityError: ...
+    def changed(
+        self, name: str, pinned: str, seen: str, to_trust: Sequence[str]
+    ) -> IntegrityError: ...
 
-    def swapped(self, name: str, other: str) -> IntegrityError: ...
+    def swapped(self, name: str, other: str, to_trust: Sequence[str]) -> IntegrityError: ...
 
 
 class NamePins:
@@ -67,16 +71,28 @@ class NamePins:
     def _refuse_mismatches(
         self, pins: dict[str, str], seen: Mapping[str, str], trusted: frozenset[str]
     ) -> None:
+        """Refuse the first name of ``seen`` not ``trusted`` that is pinned to another id, or
+        whose id is pinned under another name; its hint trusts every such name of ``seen``,
+        trusted or not, at once: trusted one at a time, each refused for the next, they never
+        would be."""
         mine = self._mine(pins)
+        found: list[tuple[str, str | None, str | None]] = []  # name, pinned id, other name
         for name, id_ in seen.items():
-            if name in trusted:
-                continue
             pinned = mine.get(name)
             if pinned is not None and pinned != id_:
-                raise self._refusals.changed(name, pinned, id_)
+                found.append((name, pinned, None))
+                continue
             other = next((n for n, i in mine.items() if i == id_ and n != name), None)
             if other is not None:
-                raise self._refusals.swapped(name, other)
+                found.append((name, None, other))
+        first = next((f for f in found if f[0] not in trusted), None)
+        if first is None:
+            return
+        name, pinned, other = first
+        to_trust = [name, *(n for n, _pinned, _other in found if n != name)]
+        if pinned is not None:
+            raise self._refusals.changed(name, pinned, seen[name], to_trust)
+        raise self._refusals.swapped(name, str(other), to_trust)
 
     def moved(self, old: str, new: str) -> None:
         """This machine renamed ``old`` to ``new``: its pin moves with it."""

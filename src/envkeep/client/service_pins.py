@@ -45,27 +45,33 @@ class ServicePins:
         self._pins.forget(f"{project}/{name}")
 
 
-def _trust_hint(name: str) -> str:
-    project, _, service = name.partition("/")
+def _trust_hint(to_trust: Sequence[str]) -> str:
+    project = to_trust[0].partition("/")[0]
+    services = [name.partition("/")[2] for name in to_trust]
+    which = (
+        f"service '{services[0]}' and added it"
+        if len(services) == 1
+        else f"services {', '.join(repr(s) for s in services)} and added them"
+    )
     return (
-        f"if an admin removed service '{service}' and added it again, ask them, then accept"
-        f" what the server says now: envkeep service trust {service} --project {project}"
+        f"if an admin removed {which} again, ask them, then accept what the server says now:"
+        f" envkeep service trust {' '.join(services)} --project {project}"
     )
 
 
 class _Refusals:
-    def changed(self, name: str, pinned: str, seen: str) -> IntegrityError:
+    def changed(self, name: str, pinned: str, seen: str, to_trust: Sequence[str]) -> IntegrityError:
         return IntegrityError(
             f"service '{name}' is not the one this machine read under that name before"
             f" (id {pinned[:8]}…, now {seen[:8]}…): it was removed and added again, or the"
             " server answered with another service; nothing was read or written",
-            hint=_trust_hint(name),
+            hint=_trust_hint(to_trust),
         )
 
-    def swapped(self, name: str, other: str) -> IntegrityError:
+    def swapped(self, name: str, other: str, to_trust: Sequence[str]) -> IntegrityError:
         return IntegrityError(
             f"the server answered service '{name}' with the one this machine read as"
             f" '{other}' before: the server answered with another service; nothing was read or"
             " written",
-            hint=_trust_hint(name),
+            hint=_trust_hint(to_trust),
         )
