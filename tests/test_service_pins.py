@@ -140,3 +140,21 @@ def test_a_refusal_names_every_service_to_trust_not_one_at_a_time(tmp_path: Path
         assert set(hint.split("service trust ")[1].split()[:-2]) == {"api", "billing"}, hint
     pins.check("shop", again, trusted=["api", "billing"])
     pins.check("shop", again)
+
+
+def test_a_service_init_registers_on_this_machine_is_pinned_as_service_add_pins_it(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """`init` in a checkout whose envkeep.toml declares a service the store lacks registers it:
+    that machine's own addition, which its next command refused as another service."""
+    alice, bob, work = _team(server, tmp_path, "init")
+    _ok(alice, work, "member", "grant", "bob@init.io", "admin", "--project", "shop")
+    checkout = tmp_path / "bob-checkout"
+    checkout.mkdir()
+    (checkout / "envkeep.toml").write_text((work / "envkeep.toml").read_text())
+    _ok(alice, work, "service", "remove", "api", "--yes")
+
+    assert "registered the services envkeep.toml adds: api" in _cli(bob, checkout, "init").stderr
+    written = _cli(bob, checkout, "set", "DB=bobs", "--service", "api", "--env", "dev")
+    assert written.returncode == 0, written.stderr
+    assert _ok(bob, checkout, "get", "DB", "--service", "api", "--env", "dev") == "bobs\n"

@@ -60,11 +60,21 @@ def add_service(
     check_schema(project, schema)
     entry = ServiceEntry(name, path, schema)
     everywhere = team_layers_everywhere(ctx)  # read without the service, to compare
-    service = ctx.backend.add_service(project.project, name, path=path, schema_path=schema)
-    if ctx.service_pins is not None:  # what this machine added is what the name stands for
-        ctx.service_pins.check(project.project, [service], trusted=[name])
+    service = register_service(ctx, project.project, name, path=path, schema=schema)
     _edit_project_file(project.path, lambda text: with_service_section(text, entry))
     return AddedService(service, tuple(cycles_of_new_service(everywhere, entry)))
+
+
+def register_service(
+    ctx: ClientContext, project: str, name: str, *, path: str | None, schema: str | None
+) -> ServiceView:
+    """Add service ``name`` to the store and pin its id on this machine, whatever the name
+    stood for before (`service add`, and `init` registering what envkeep.toml declares): what
+    this machine added is what the name stands for."""
+    service = ctx.backend.add_service(project, name, path=path, schema_path=schema)
+    if ctx.service_pins is not None:
+        ctx.service_pins.check(project, [service], trusted=[name])
+    return service
 
 
 @dataclass(frozen=True)

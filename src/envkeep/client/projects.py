@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from envkeep.app.project_names import check_project_name
 from envkeep.client.checkout_store import chosen_by_login, not_created_on, same_server
 from envkeep.client.fresh_environments import fresh_environment
+from envkeep.client.project_services import register_service
 from envkeep.core.errors import (
     AlreadyExistsError,
     NotFoundError,
@@ -92,7 +93,7 @@ def init_project(
     write_atomic(target, text.encode(), mode=0o644)
     _ignore_local_files(ctx.cwd)
     for service in services:
-        ctx.backend.add_service(name, service.name, path=service.path, schema_path=service.schema)
+        register_service(ctx, name, service.name, path=service.path, schema=service.schema)
     return InitOutcome(load_project_file(target), True, unsealed=_share(ctx, name, fresh))
 
 
@@ -177,8 +178,8 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
             f" EMAIL ROLE --project {project.project} [--env ENV]",
         ) from None
     for service in project.services:
-        ctx.backend.add_service(
-            project.project, service.name, path=service.path, schema_path=service.schema
+        register_service(
+            ctx, project.project, service.name, path=service.path, schema=service.schema
         )
     return InitOutcome(project, True, unsealed=_share(ctx, project.project, fresh))
 
@@ -224,8 +225,8 @@ def _set_up_already(ctx: ClientContext, project: ProjectFile) -> InitOutcome:
             unregistered.append(service.name)
             continue
         try:
-            ctx.backend.add_service(
-                project.project, service.name, path=service.path, schema_path=service.schema
+            register_service(
+                ctx, project.project, service.name, path=service.path, schema=service.schema
             )
         except PermissionDenied:
             unregistered.append(service.name)
