@@ -156,3 +156,22 @@ def test_a_refused_answer_replaces_no_copy_kept_for_offline_reads(tmp_path: Path
 
     assert refused.returncode == 1, refused.stderr
     assert (offline.returncode, offline.stdout) == (0, "prod-db\n"), offline.stderr
+
+
+def test_a_damaged_pin_file_says_what_is_pinned_again(tmp_path: Path) -> None:
+    """As before the pins were shared with services: each environment, each service."""
+    from envkeep.client.environment_pins import EnvironmentPins
+    from envkeep.client.service_pins import ServicePins
+    from envkeep.core.errors import IntegrityError
+
+    (tmp_path / "known_environments.json").write_text("[")
+    (tmp_path / "known_services.json").write_text("[")
+    with pytest.raises(IntegrityError) as env_refused:
+        EnvironmentPins(tmp_path, "http://s", "ws").check("shop", "dev", "E")
+    with pytest.raises(IntegrityError) as service_refused:
+        ServicePins(tmp_path, "http://s", "ws").check("shop", [])
+    assert env_refused.value.hint == (
+        "restore it from a backup; or move it away, and each environment is pinned again as"
+        " it is next read"
+    )
+    assert "each service is pinned again as it is next read" in (service_refused.value.hint or "")

@@ -27,7 +27,7 @@ class EnvironmentPins:
     """The pins of one workspace of one server: ``PROJECT/ENV`` → id."""
 
     def __init__(self, home: Path, url: str, workspace_id: str) -> None:
-        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "the environments")
+        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "environment")
 
     def check(self, project: str, env: str, env_id: str, *, trusted: bool = False) -> None:
         """Pin ``project/env`` to ``env_id`` on first sight; refuse (IntegrityError) a name

@@ -40,12 +40,12 @@ class NamePins:
     """``SERVER|WORKSPACE|NAME`` → id, in ``home/filename`` (0600)."""
 
     def __init__(
-        self, path: Path, url: str, workspace_id: str, refusals: Refusals, holds: str
+        self, path: Path, url: str, workspace_id: str, refusals: Refusals, kind: str
     ) -> None:
         self._path = path
         self._prefix = f"{url}|{workspace_id}|"
         self._refusals = refusals
-        self._holds = holds
+        self._kind = kind  # what is pinned, as a damaged file's refusal says it: "service"
 
     def check(self, seen: Mapping[str, str], *, trusted: frozenset[str] = frozenset()) -> None:
         """Pin each name of ``seen`` (name → id) on first sight; refuse (IntegrityError) a name
@@ -119,7 +119,11 @@ class NamePins:
     def _load(self) -> dict[str, str]:
         from envkeep.client.pins import read_pin_file
 
-        return read_pin_file(self._path, self._holds, "each is pinned again as it is next read")
+        return read_pin_file(
+            self._path,
+            f"the {self._kind}s",
+            f"each {self._kind} is pinned again as it is next read",
+        )
 
     def _save(self, pins: dict[str, str]) -> None:
         text = json.dumps(pins, indent=2, sort_keys=True)

@@ -29,7 +29,7 @@ class ServicePins:
     """The pins of one workspace of one server: ``PROJECT/SERVICE`` → id."""
 
     def __init__(self, home: Path, url: str, workspace_id: str) -> None:
-        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "the services")
+        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "service")
 
     def check(
         self, project: str, services: Sequence[ServiceView], *, trusted: Iterable[str] = ()
