@@ -19,14 +19,14 @@ from envkeep.client.conflicts import write_changes
 from envkeep.client.vault import OpenEnvironment
 from envkeep.core.errors import ConflictError
 
-from .conftest import server_only
+from .conftest import quick_ok, server_only
 
 if TYPE_CHECKING:
     from envkeep.client.backend import Backend
     from envkeep.client.context import ClientContext
     from envkeep.client.identity import Identity
 
-    from .conftest import Homes
+    from .conftest import Envkeep, Homes
 
 
 def open_dev(backend: Backend, identity: Identity) -> OpenEnvironment:
@@ -125,3 +125,29 @@ def test_after_a_rotation_a_conflict_names_only_the_values_that_changed(
     assert message.startswith("changed by another write while this command ran: PORT (now ")
     assert "LOG_LEVEL" not in message  # only re-encrypted: the value read is the value there
     assert current(two_set, identity) == {"LOG_LEVEL": "info", "PORT": "5000"}
+
+
+def test_a_conflict_names_a_token_author_as_history_does(
+    client: ClientContext,
+    two_set: Backend,
+    identity: Identity,
+    homes: Homes,
+    envkeep: Envkeep,
+) -> None:
+    server_only(homes, "service-account tokens")
+    assert homes.server is not None
+    made = ("token", "create", "ci-w", "--project", "shop", "--env", "dev", "--role", "write")
+    token = quick_ok(envkeep, *made).stdout.strip()
+    mine = open_dev(two_set, identity)
+    as_ci = {
+        "ENVKEEP_TOKEN": token,
+        "ENVKEEP_SERVER": homes.server.url,
+        "ENVKEEP_HOME": str(envkeep.home.parent / "ci-home"),  # a CI runner's, no login
+    }
+    quick_ok(envkeep, "set", "LOG_LEVEL=theirs", "--env", "dev", env=as_ci)
+
+    with pytest.raises(ConflictError) as refused:
+        write_changes(client, mine, None, {"LOG_LEVEL": "debug"}, confirmed=True)
+
+    assert "by token ci-w at " in refused.value.message
+    assert "sa:" not in refused.value.message

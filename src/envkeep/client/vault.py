@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.app.principal_labels import shown_name
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.views import EnvironmentSnapshot, SecretView, SecretWrite
 from envkeep.client.envelopes import (
@@ -38,7 +39,7 @@ class Variable:
     secret_id: str
     version: int
     updated_at: str
-    author: str
+    author: str  # as `history` and `audit` show them: a token as ``token NAME``
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ class OpenEnvironment:
             secret_id=entry.secret.id,
             version=entry.secret.current.version,
             updated_at=entry.secret.current.created_at,
-            author=author.name if author else "?",
+            author=shown_name(author.name, author.kind) if author else "?",
         )
 
     def values_by_scope(self) -> dict[str, dict[str, str]]:
