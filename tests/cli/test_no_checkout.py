@@ -41,6 +41,8 @@ BARE: dict[str, tuple[str, ...]] = {
     "export api": ("export", "--env", "staging", "--service", "api"),
     "export typo": ("export", "--env", "stagign", "--service", "worker"),
     "run typo": ("run", "--env", "stagign", "--service", "worker", "--", *PRINT),
+    "activate-all": ("activate-all", "--env", "staging"),
+    "activate-all json": ("activate-all", "--env", "staging", "--dry-run", "--json"),
 }
 # Run in the checkout.
 CHECKOUT: dict[str, tuple[str, ...]] = {
@@ -110,6 +112,20 @@ def test_validate_without_a_checkout_fails_naming_the_schemas_it_could_not_read(
     as_json = results["bare validate json"]
     assert as_json.code == 2, as_json.describe()
     assert as_json.stdout == ""  # not "[]", which a pipeline would read as every service valid
+
+
+def test_activate_all_without_a_checkout_fails_rather_than_writing_nothing(
+    results: dict[str, Result],
+) -> None:
+    for key in ("bare activate-all", "bare activate-all json"):
+        refused = results[key]
+        assert refused.code == 2, refused.describe()  # not 0 with "wrote 0 of 0 .env files"
+        assert refused.stdout == ""  # not "[]": a pipeline would read it as nothing to do
+        error, hint = refused.err_lines[-2:]
+        assert error.startswith("error: activate-all needs the project's checkout"), error
+        assert "envkeep.toml" in error
+        assert "checkout" in hint
+        assert checkout_notes(refused) == []  # the error says it; no note before it
 
 
 def test_run_without_a_checkout_still_runs_and_says_what_was_not_applied_on_stderr(

@@ -26,7 +26,6 @@ from envkeep.cli.options import (
 from envkeep.cli.state import confirm, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import activation, environment_diff, environments, promotion
-from envkeep.client.resolution import notify_without_checkout
 from envkeep.core.errors import EnvkeepError, UsageError
 
 if TYPE_CHECKING:
@@ -332,7 +331,6 @@ def activate_all(
     """
     ctx = make_context(artifact=True)
     env_name = ctx.default_env(env)
-    notify_without_checkout(ctx, validate=not no_validate)  # then no service has a path either
     plans, skipped = activation.plan_activation(
         ctx, env_name, force=force, validate=not no_validate
     )

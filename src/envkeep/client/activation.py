@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.git_exposure import Exposed, files_exposed_to_git
 from envkeep.client.reading import read_environment
-from envkeep.client.resolution import arrange, resolve_each
+from envkeep.client.resolution import CHECKOUT_ADVICE, arrange, resolve_each
 from envkeep.client.validation import check_resolution, refuse_on_errors
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
 from envkeep.core.errors import ParseError, UsageError
+from envkeep.core.projectfile import FILENAME
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -145,10 +146,25 @@ class Skipped:
     not_stored: tuple[str, ...] = ()
 
 
+def refuse_without_checkout(ctx: ClientContext) -> None:
+    """Refuse where no envkeep.toml names the services' directories: there is nowhere to
+    write, and "wrote 0 of 0 .env files" (exit 0) would pass a deploy job that forgot its
+    checkout. Called before the store is read."""
+    if not ctx.has_checkout:
+        raise UsageError(
+            f"activate-all needs the project's checkout: each service's .env goes into the"
+            f" directory {FILENAME} gives it, and there is no {FILENAME} in {ctx.cwd} or its"
+            " parents",
+            hint=f"run it in the checkout ({CHECKOUT_ADVICE}), or write one service's values"
+            " with: envkeep export --service NAME -o FILE",
+        )
+
+
 def plan_activation(
     ctx: ClientContext, env: str, *, force: bool = False, validate: bool = True
 ) -> tuple[list[FilePlan], Skipped]:
     """Plans for every service with a path, and the services skipped."""
+    refuse_without_checkout(ctx)
     project = ctx.project_file
     layers = arrange(ctx, read_environment(ctx, env))
     with_path = [s for s in project.services if s.path is not None and s.name in layers.by_service]
