@@ -69,6 +69,17 @@ def _unreachable_hint(base_url: str, error: Exception) -> str:
     return _NO_TLS
 
 
+def _no_answer(base_url: str, method: str) -> errors.UnreachableError:
+    """A server that took the request but sent no answer within ``TIMEOUT`` (reached, so not
+    "cannot reach"): busy or stuck. Its database may have committed a write all the same."""
+    hint = "the server is busy or stuck: try again later, or ask its operator to check its log"
+    if method != "GET":
+        hint += "; the change may have been applied: check (envkeep list, history) before retrying"
+    return errors.UnreachableError(
+        f"{base_url} did not answer within {TIMEOUT.read:.0f} s (ReadTimeout)", hint=hint
+    )
+
+
 # The fix for a server that answers plain HTTP is TLS in front of it, not http:// (which would
 # carry the login proof and the session token in clear): that only for a local test server.
 _NO_TLS = (
@@ -215,6 +226,8 @@ class ApiClient:
         """The decoded JSON body of a 2xx answer (None for 204); raises envkeep errors."""
         try:
             response = self._http.request(method, path, json=json, params=params)
+        except httpx.ReadTimeout:
+            raise _no_answer(self.base_url, method) from None
         except httpx.TransportError as error:
             raise errors.UnreachableError(
                 f"cannot reach {self.base_url} ({type(error).__name__})",

@@ -1,0 +1,53 @@
+"""A server that takes the connection but does not answer in time is told apart from one that
+cannot be reached: "cannot reach … (ReadTimeout)" sent a CI job to check a URL that worked,
+and a write that timed out may have landed all the same, which a retry should know."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from envkeep.client.http import TIMEOUT, ApiClient
+from envkeep.core.errors import UnreachableError
+
+
+def _failing(error: type[httpx.TransportError]) -> httpx.MockTransport:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise error("timed out", request=request)
+
+    return httpx.MockTransport(fail)
+
+
+def _refusal(error: type[httpx.TransportError], method: str) -> UnreachableError:
+    api = ApiClient("http://127.0.0.1:8600", transport=_failing(error))
+    with pytest.raises(UnreachableError) as raised:
+        api.request(method, "/v1/whoami")
+    api.close()
+    return raised.value
+
+
+def test_a_read_timeout_says_the_server_did_not_answer_in_time() -> None:
+    refused = _refusal(httpx.ReadTimeout, "GET")
+
+    assert refused.exit_code == 5  # try again later, as for a server out of reach
+    assert refused.message == (
+        f"http://127.0.0.1:8600 did not answer within {TIMEOUT.read:.0f} s (ReadTimeout)"
+    )
+    assert "cannot reach" not in refused.message
+    assert refused.hint is not None
+    assert "may have been applied" not in refused.hint  # a read changes nothing
+
+
+def test_a_write_that_timed_out_may_have_landed_and_the_hint_says_so() -> None:
+    refused = _refusal(httpx.ReadTimeout, "POST")
+
+    assert refused.hint is not None
+    assert "may have been applied" in refused.hint
+
+
+def test_a_connection_that_fails_is_still_out_of_reach() -> None:
+    for error in (httpx.ConnectError, httpx.ConnectTimeout):
+        refused = _refusal(error, "POST")
+        assert refused.message.startswith("cannot reach http://127.0.0.1:8600 ("), refused
+        assert refused.hint is not None
+        assert "may have been applied" not in refused.hint
