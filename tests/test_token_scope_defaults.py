@@ -129,6 +129,25 @@ def test_a_write_says_which_environment_the_token_chose(shop: Shop) -> None:
     assert _ok(shop.alice, shop.work, "get", "FLAG", "--env", "staging") == "on\n"
 
 
+def test_a_read_of_history_takes_the_tokens_environment_without_a_note_about_writes(
+    shop: Shop,
+) -> None:
+    """`history` reads the server only (no kept copy), as a write does; it is no write."""
+    done = _cli(
+        shop.empty.parent / "ci-history",
+        shop.empty,
+        "history",
+        "DB",
+        "--reveal",
+        ENVKEEP_TOKEN=shop.staging,
+        ENVKEEP_SERVER=shop.server.url,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "staging-db" in done.stdout
+    assert "to write to another" not in done.stderr
+
+
 def test_a_token_in_the_shell_is_ignored_by_a_checkout_on_the_embedded_store(
     shop: Shop, tmp_path: Path
 ) -> None:

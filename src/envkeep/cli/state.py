@@ -37,6 +37,7 @@ def make_context(
     prompt = getpass.getpass if interactive(settings) else None
     ctx = ClientContext(settings, cwd or Path.cwd(), prompt, _warn)
     ctx.offline_reads = not writes
+    ctx.writes = writes
     ctx.builds_artifact = artifact
     ctx.command = command_words()
     return ctx

@@ -54,6 +54,10 @@ class ClientContext:
         # Whether reads may fall back to that kept copy: not for a command that writes, whose
         # write would fail offline anyway, after reading (and warning about) a stale copy.
         self.offline_reads = True
+        # Whether the command writes (`make_context(writes=True)`): a token's implied
+        # environment is then said, as --env would have named it. Not `offline_reads`, which
+        # `history` turns off too, though it only reads.
+        self.writes = False
         self.warned: set[str] = set()  # warnings said once per command (`warn_once`)
         # Keys this command made (a token's: principal id -> fingerprint), which it seals to
         # whatever ENVKEEP_SIGNERS lists (`new_keys.refuse_untrusted_recipient`).
@@ -439,7 +443,7 @@ class ClientContext:
             implied = self.token_environment(project.project)
             if implied is None:
                 return project.default_env
-            if not self.offline_reads:  # a write: say where it goes, as --env would have
+            if self.writes:  # say where it goes, as --env would have
                 self.warn_once(
                     f"note: environment '{implied}', the one ENVKEEP_TOKEN's roles open"
                     " (pass --env to write to another)"
