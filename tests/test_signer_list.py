@@ -97,6 +97,25 @@ def test_a_listed_signer_is_pinned_without_a_note_and_another_is_refused(tmp_pat
         check_signers(_ctx(tmp_path / "fresh"), [_signer(other)], listed)
 
 
+def test_a_token_left_out_of_the_list_is_checked_with_the_token_not_asked_by_phone(
+    tmp_path: Path,
+) -> None:
+    keys = crypto.generate_keys()
+    public = keys.public()
+    token = PrincipalView("ci", "service", "sa:ws:ci-write", public.encryption, public.signing)
+    listed = frozenset({crypto.generate_keys().public().fingerprint()})
+
+    with pytest.raises(IntegrityError) as refused:
+        check_signers(_ctx(tmp_path), [token], listed)
+
+    assert refused.value.message.startswith("token ci-write signed what the server sent")
+    hint = str(refused.value.hint)
+    assert "by phone" not in hint  # a token has no one to ask
+    assert "ENVKEEP_TOKEN" in hint
+    assert "envkeep whoami --fingerprint" in hint
+    assert "add it to ENVKEEP_SIGNERS" in hint
+
+
 def test_a_signer_pinned_before_the_list_was_set_is_refused_when_it_leaves_it_out(
     tmp_path: Path,
 ) -> None:

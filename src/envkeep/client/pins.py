@@ -229,13 +229,19 @@ def _unlisted(ctx: ClientContext, principal: PrincipalView, seen: str) -> Integr
     return IntegrityError(
         f"{who} signed what the server sent with a key ENVKEEP_SIGNERS does not list ({seen});"
         " nothing was read",
-        hint=_ADD_TO_LIST,
+        hint=_CHECK_A_SERVICE_KEY if principal.kind == "service" else _ADD_TO_LIST,
     )
 
 
 _ADD_TO_LIST = (
     "ask them what 'envkeep whoami --fingerprint' shows them (by phone or in person, not"
     " through this server); only if it is this one, add it to ENVKEEP_SIGNERS"
+)
+# A token has no one to ask: its key is shown where the token is kept (a CI secret), by
+# `whoami --fingerprint` run with it, without this server's word for it.
+_CHECK_A_SERVICE_KEY = (
+    "where that token is kept, run 'envkeep whoami --fingerprint' with it as ENVKEEP_TOKEN (or"
+    " ask whoever keeps it); only if it shows this one, add it to ENVKEEP_SIGNERS"
 )
 _STORE_ALTERED = (
     "someone who could write this machine's store (ENVKEEP_HOME/store) changed it: restore it"
