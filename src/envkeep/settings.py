@@ -91,6 +91,9 @@ class Settings:
     server: str | None = None  # ENVKEEP_SERVER: use this team server whatever envkeep.toml says
     server_db: str | None = None  # ENVKEEP_SERVER_DB
     token: str | None = field(default=None, repr=False)  # ENVKEEP_TOKEN: a service account
+    # ENVKEEP_TOKEN set to nothing: no token, but a CI secret that did not reach the job is the
+    # likely cause, which "log in" alone would not say.
+    token_empty: bool = False
     project: str | None = None  # ENVKEEP_PROJECT: the project, where no envkeep.toml is found
     # ENVKEEP_SIGNERS, as written (None: unset): the only signers' fingerprints trusted. Read
     # by the client (`signer_list`) when it opens a team server, so no mistake in it breaks
@@ -123,6 +126,16 @@ class Settings:
             return None
         passing = " (pass it on with: envkeep run --pass-token)" if name == "ENVKEEP_TOKEN" else ""
         return f"this runs under `envkeep run`, which keeps {name} from its command{passing}"
+
+    def empty_token_hint(self, url: str) -> str | None:
+        """What to do where ENVKEEP_TOKEN is set but empty and no one is logged in to ``url``."""
+        if not self.token_empty:
+            return None
+        return (
+            "ENVKEEP_TOKEN is set but empty: the CI secret meant for it did not reach this job"
+            " (a misspelt name, or a fork's pull request, which gets no secrets); or log in"
+            f" with: envkeep login {url}"
+        )
 
     @property
     def database_path(self) -> Path:
@@ -158,6 +171,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server=env.get("ENVKEEP_SERVER") or None,
         server_db=env.get("ENVKEEP_SERVER_DB") or None,
         token=env.get("ENVKEEP_TOKEN") or None,
+        token_empty=env.get("ENVKEEP_TOKEN") == "",
         withheld=frozenset(n for n in env.get("ENVKEEP_WITHHELD", "").split(",") if n),
         project=env.get("ENVKEEP_PROJECT") or None,
         # Unlike the others, set but empty is not unset: a CI variable that expanded to nothing

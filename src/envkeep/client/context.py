@@ -197,9 +197,11 @@ class ClientContext:
     def _server_session(self, url: str) -> ServerSession:
         session = self.session
         if session is None or session.url != url:
-            withheld = self.settings.withheld_hint("ENVKEEP_TOKEN")
+            hint = self.settings.withheld_hint("ENVKEEP_TOKEN") or self.settings.empty_token_hint(
+                url
+            )
             raise NotAuthenticated(
-                self._not_logged_in(url), hint=withheld or f"log in with: envkeep login {url}"
+                self._not_logged_in(url), hint=hint or f"log in with: envkeep login {url}"
             )
         return session
 
