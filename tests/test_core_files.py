@@ -3,6 +3,7 @@ and what an append does to the file it adds to."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import TYPE_CHECKING
@@ -95,3 +96,23 @@ def test_an_append_to_a_file_this_user_may_not_read_still_appends(
 
     monkeypatch.undo()
     assert target.read_bytes() == b"A=1B=2\n"  # nothing added unasked where nothing was read
+
+
+def test_a_directory_refusing_the_temporary_file_is_reported_by_the_target_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export -o` into a read-only directory said `error: DIR/.x.env.ab12cd.tmp: Read-only
+    file system`, a file the user never named."""
+    import tempfile
+
+    def refuse(*_args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, "Read-only file system", f"{kwargs['dir']}/.x.env.ab12cd.tmp")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    target = tmp_path / "x.env"
+
+    with pytest.raises(OSError, match="Read-only file system") as refused:
+        write_atomic(target, b"A=1\n")
+
+    assert refused.value.filename == str(target)
+    assert refused.value.errno == errno.EROFS

@@ -26,7 +26,10 @@ def write_atomic(
     from pathlib import Path
 
     _make_parent(path, private=private_parents)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:  # a read-only or full directory: say the file the user named
+        raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
