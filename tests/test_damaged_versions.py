@@ -59,7 +59,7 @@ def _garbage_write(server: TeamServer, home: Path, secret_id: str | None = None)
     return secret_id
 
 
-def test_a_writers_garbage_is_named_on_read_and_deleted_by_the_revocation(
+def test_a_writers_garbage_is_named_on_read_and_deleted_by_a_rotation_told_to(
     server: TeamServer, tmp_path: Path
 ) -> None:
     alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
@@ -74,17 +74,21 @@ def test_a_writers_garbage_is_named_on_read_and_deleted_by_the_revocation(
 
     refused = _cli(alice, work, "get", "OTHER", "--env", "dev")
     assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
-    assert f"1 variable of shop/dev cannot be read: secret {secret_id[:8]}…" in refused.stderr
+    assert f"1 variable of shop/dev cannot be read: {secret_id}" in refused.stderr
     assert "(shared, version 1, written by bob@garbage.io): signature does not verify" in (
         refused.stderr
     )
-    assert "envkeep env rotate-key dev --project shop" in refused.stderr
+    assert "envkeep env rotate-key dev --project shop --delete-damaged" in refused.stderr
     assert "envkeep audit --env dev --principal bob@garbage.io" in refused.stderr
 
+    # The revocation takes Bob's role; its rotation deletes nothing it was not told to.
     revoked = _cli(alice, work, "member", "revoke", "bob@garbage.io", "--project", "shop", "--yes")
-    assert revoked.returncode == 0, revoked.stderr
-    assert "not rotated" not in revoked.stderr
-    assert f"deleted secret {secret_id[:8]}… of shop/dev (shared, version 1" in revoked.stderr
+    assert revoked.returncode != 0
+    assert "shop/dev" in revoked.stderr
+    assert "--delete-damaged" in revoked.stderr
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"deleted: secret {secret_id} (shared, version 1" in rotated.stderr
 
     assert _ok(alice, work, "list", "--env", "dev", "--json").count('"name"') == 2
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
@@ -92,9 +96,7 @@ def test_a_writers_garbage_is_named_on_read_and_deleted_by_the_revocation(
     assert history.returncode == 0, history.stderr
 
 
-def test_rotate_key_deletes_garbage_as_a_revocation_does(
-    server: TeamServer, tmp_path: Path
-) -> None:
+def test_rotate_key_deletes_garbage_only_when_told_to(server: TeamServer, tmp_path: Path) -> None:
     alice, work = tmp_path / "alice", tmp_path / "work"
     work.mkdir()
     join(server, alice, work, server.invite("alice@rotate.io"), "alice@rotate.io")
@@ -102,9 +104,13 @@ def test_rotate_key_deletes_garbage_as_a_revocation_does(
     _ok(alice, work, "set", "OTHER=keep", "--env", "dev")
     secret_id = _garbage_write(server, alice)
 
-    rotated = _cli(alice, work, "env", "rotate-key", "dev")
+    refused = _cli(alice, work, "env", "rotate-key", "dev")
+    assert refused.returncode == 1, refused.stderr
+    assert "cannot be read, so the new key cannot carry it" in refused.stderr
+    assert "nothing was rotated" in refused.stderr
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
     assert rotated.returncode == 0, rotated.stderr
-    assert f"deleted secret {secret_id[:8]}…" in rotated.stderr
+    assert f"deleted: secret {secret_id}" in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
 
 
@@ -127,10 +133,57 @@ def test_garbage_under_ids_alike_or_named_for_its_deletion_does_not_stop_the_rot
     for secret_id in ("deadbeef-cafe-1", "deadbeef-cafe-2", "DEADBEEF-CAFE-3"):
         _garbage_write(server, bob, secret_id)
 
-    revoked = _cli(alice, work, "member", "revoke", "bob@alike.io", "--project", "shop", "--yes")
-    assert revoked.returncode == 0, revoked.stderr
-    assert "not rotated" not in revoked.stderr
-    assert "deleted secret deadbeef…" in revoked.stderr
-    assert "deleted secret DEADBEEF…" in revoked.stderr
+    _cli(alice, work, "member", "revoke", "bob@alike.io", "--project", "shop", "--yes")
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    assert rotated.returncode == 0, rotated.stderr
+    for secret_id in ("deadbeef-cafe-1", "deadbeef-cafe-2", "DEADBEEF-CAFE-3"):
+        assert f"deleted: secret {secret_id} " in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
     assert _ok(alice, work, "get", "DAMAGED_DEADBEEFCAFE", "--env", "dev") == "planted\n"
+
+
+def test_a_variable_the_server_misfiled_is_filed_again_by_a_rotation_not_deleted(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """The name index is not signed: a server that changes it makes the read refuse, but the
+    variable verified and opened, so a rotation writes it again under its own index (before,
+    a rotation that deleted whatever was damaged would have deleted it)."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from envkeep.store.engine import open_engine
+    from envkeep.store.models import Environment, Secret
+
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@misfiled.io"), "alice@misfiled.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "PAYMENT_KEY=sk_live", "--env", "dev")
+    session_file = json.loads((alice / "session.json").read_text())
+    snapshot = httpx.get(
+        f"{server.url}/v1/workspaces/{session_file['workspace_id']}/projects/shop"
+        "/environments/dev/snapshot",
+        headers={"Authorization": f"Bearer {session_file['token']}"},
+        timeout=30,
+    )
+    env_id = snapshot.json()["environment"]["id"]
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(Secret).where(Secret.environment_id == env_id).values(name_index=os.urandom(32))
+        )
+        session.execute(
+            update(Environment)
+            .where(Environment.id == env_id)
+            .values(revision=Environment.revision + 1)
+        )
+    engine.dispose()
+
+    refused = _cli(alice, work, "get", "PAYMENT_KEY", "--env", "dev")
+    assert refused.returncode == 1, refused.stderr
+    assert "stored under the wrong name index" in refused.stderr
+    assert "--delete-damaged" not in refused.stderr
+    rotated = _cli(alice, work, "env", "rotate-key", "dev")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "filed again under its name: secret" in rotated.stderr
+    assert _ok(alice, work, "get", "PAYMENT_KEY", "--env", "dev") == "sk_live\n"

@@ -416,6 +416,14 @@ def _changes_text(plan: activation.FilePlan) -> str:
 def rotate_key(
     env: Annotated[str, typer.Argument(help="The environment.", autocompletion=complete_env)],
     project: OtherProjectOpt = None,
+    delete_damaged: Annotated[
+        bool,
+        typer.Option(
+            "--delete-damaged",
+            help="Delete the variables that do not verify (a read names each, and its"
+            " author): the new key cannot carry them.",
+        ),
+    ] = False,
 ) -> None:
     """Give an environment a new data key now (values re-encrypted, key re-shared).
 
@@ -423,5 +431,7 @@ def rotate_key(
     """
     from envkeep.client import key_rotation
 
-    version = key_rotation.rotate_key(make_context(), env, project=project)
+    version = key_rotation.rotate_key(
+        make_context(), env, project=project, delete_damaged=delete_damaged
+    )
     output.done(f"'{env}' now uses key version {version}")

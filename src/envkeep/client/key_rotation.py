@@ -126,6 +126,7 @@ def rotate_key(
     project: str | None = None,
     expected_id: str | None = None,
     gone: frozenset[str] = frozenset(),
+    delete_damaged: bool = False,
 ) -> int:
     """A new data key for an environment: every current value re-encrypted under it and the
     key sealed to every current reader, in one request; return the new key version. The
@@ -134,7 +135,9 @@ def rotate_key(
     one renamed away and another created in its place). ``gone``: principals who lost access
     (a member just removed): the key is sealed to none of them, even where the server still
     lists them as readers (it drops such a share itself; a server that kept one would hand
-    the new key to whom the revocation took it from), and that is said."""
+    the new key to whom the revocation took it from), and that is said. A secret that does
+    not open is deleted only with ``delete_damaged``, else the rotation is refused naming it
+    (`damaged_secrets`)."""
     try:
         backend = team_backend(ctx)
     except UsageError:
@@ -154,6 +157,9 @@ def rotate_key(
             f"'{project_name}/{environment}' is another environment now (renamed and replaced)",
             hint=f"rotate the environment with id {expected_id} under its new name",
         )
+    from envkeep.client import damaged_secrets
+
+    damaged_secrets.refuse_rotation(opened, project_name, delete=delete_damaged)
     new_version = env.key_version + 1
     dek = crypto.new_data_key()
     target = WriteTarget(env.id, dek, new_version)
@@ -181,13 +187,7 @@ def rotate_key(
         f"{backend.project_path(project_name)}/environments/{environment}/rotate",
         json=body.model_dump(mode="json"),
     )
-    for damaged in opened.damaged:  # deleted by the rotation: said, as a read refused them
-        ctx.warn_once(
-            f"deleted secret {damaged.secret.id[:8]}… of {project_name}/{environment}"
-            f" ({opened.scope_name(damaged.secret.scope)}, version"
-            f" {damaged.secret.current.version}, written by {damaged.author}), which did not"
-            f" verify: {damaged.reason}"
-        )
+    damaged_secrets.say_rotated(ctx, opened, project_name)
     from envkeep.client.file_key_versions import note_files_under_older_keys
 
     note_files_under_older_keys(ctx, project_name, env.id, environment, new_version)

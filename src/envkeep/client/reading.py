@@ -9,7 +9,6 @@ from envkeep.client.vault import OpenEnvironment
 from envkeep.core.errors import (
     EnvironmentNotFound,
     EnvkeepError,
-    IntegrityError,
     KeyNotHeld,
     PermissionDenied,
 )
@@ -59,39 +58,10 @@ def read_environment(
     ctx.verified.save()
     note_unopened(ctx, opened)
     if not damaged_ok:
-        refuse_damaged(ctx, opened)
+        from envkeep.client.damaged_secrets import refuse_read
+
+        refuse_read(ctx, opened)
     return opened
-
-
-def refuse_damaged(ctx: ClientContext, opened: OpenEnvironment) -> None:
-    """Refuse a read with a variable that does not verify (IntegrityError), naming each one's
-    secret, scope, version and author, and how an admin deletes it: a rotation."""
-    if not opened.damaged:
-        return
-    where = f"{ctx.project_file.project}/{opened.snapshot.environment.name}"
-    first = opened.damaged[0]
-    listed = "; ".join(
-        f"secret {d.secret.id[:8]}… ({opened.scope_name(d.secret.scope)}, version"
-        f" {d.secret.current.version}, written by {d.author}): {d.reason}"
-        for d in opened.damaged[:3]
-    )
-    more = f"; and {len(opened.damaged) - 3} more" if len(opened.damaged) > 3 else ""
-    count = f"{len(opened.damaged)} variable{'s' if len(opened.damaged) > 1 else ''}"
-    if ctx.server_url is None:  # the embedded store: altered on this machine
-        raise IntegrityError(
-            f"{count} of {where} cannot be read: {listed}{more}; nothing was read",
-            hint="the store on this machine was altered: restore it from a backup",
-        )
-    raise IntegrityError(
-        f"{count} of {where} cannot be read: {listed}{more}; nothing was read",
-        hint=(
-            f"an admin of {where} deletes what does not verify with a new key:"
-            f" envkeep env rotate-key {opened.snapshot.environment.name}"
-            f" --project {ctx.project_file.project}; the audit names the write:"
-            f" envkeep audit --env {opened.snapshot.environment.name}"
-            + (f" --principal {first.author}" if first.author != "?" else " --action secrets")
-        ),
-    )
 
 
 def note_unopened(ctx: ClientContext, opened: OpenEnvironment) -> None:

@@ -44,13 +44,21 @@ class Variable:
 
 @dataclass(frozen=True)
 class DamagedSecret:
-    """A secret whose current version does not verify or open under a key the reader holds:
-    a client that wrote it wrongly, a writer who sent garbage, or a store altered. Its name
-    is unknown; a key rotation deletes it (`rotation_writes`)."""
+    """A secret whose current version does not verify or open under a key the reader holds
+    (a client that wrote it wrongly, a writer who sent garbage, or a store altered: its name is
+    unknown, and a key rotation deletes it only when told to), or one that verified and opened
+    but is filed under another name index than its name's (the index is not signed: a store
+    altered; a key rotation files it again under its own)."""
 
     secret: SecretView
     author: str  # the version's author, as the snapshot names them ("?" when it does not)
     reason: str  # the integrity error's own words
+    opened: tuple[str, str | None] | None = None  # (name, value) when only the index was wrong
+
+    @property
+    def readable(self) -> bool:
+        """Whether its name and value are known (only its index was wrong)."""
+        return self.opened is not None
 
 
 # What a version that does not verify, or decrypts to no text, raises.
@@ -116,7 +124,8 @@ class OpenEnvironment:
         and there is no value to show. A name kept by a secret under an older key (such a
         deletion, then set again as a new secret) is the secret under the newer key. A secret
         whose version does not verify or open under a key this reader holds is left out, in
-        ``damaged``: whoever reads says so (`reading.refuse_damaged`), a rotation deletes it."""
+        ``damaged``: whoever reads says so (`damaged_secrets.refuse_read`); so is one filed under
+        another name index than its name's, which a rotation files again."""
         opener, signers, signer = self._opener, self._signers, self._signer
         check_index, key_version = self._check_index, self.snapshot.environment.key_version
         held = self._deks
@@ -128,13 +137,17 @@ class OpenEnvironment:
             try:
                 author = signers.get(current.author_id) or signer(current.author_id)
                 name, value = opener(current, author)
-                if current.key_version == key_version:
-                    check_index(name, secret.name_index)
             except _DAMAGE as error:
                 if current.key_version not in held:
                     raise  # a key not held, or a share that did not open: its own refusal
                 self._note_damaged(secret, error)
                 continue
+            if current.key_version == key_version:
+                try:
+                    check_index(name, secret.name_index)
+                except IntegrityError as misfiled:
+                    self._note_damaged(secret, misfiled, opened=(name, value))
+                    continue
             if current.key_version != key_version:
                 kept = entries.get((secret.scope, name))
                 if kept is not None and kept.secret.current.key_version >= current.key_version:
@@ -142,10 +155,17 @@ class OpenEnvironment:
             entries[secret.scope, name] = _Entry(secret, name, value)
         return entries
 
-    def _note_damaged(self, secret: SecretView, error: Exception) -> None:
+    def _note_damaged(
+        self,
+        secret: SecretView,
+        error: Exception,
+        *,
+        opened: tuple[str, str | None] | None = None,
+    ) -> None:
         author = self._authors.get(secret.current.author_id)
         reason = str(error) if isinstance(error, IntegrityError) else "its text is not UTF-8"
-        self.damaged.append(DamagedSecret(secret, author.name if author else "?", reason))
+        name = author.name if author else "?"
+        self.damaged.append(DamagedSecret(secret, name, reason, opened))
 
     def _signer(self, author_id: str) -> crypto.PublicKeys:
         author = self._authors.get(author_id)
@@ -271,21 +291,25 @@ class OpenEnvironment:
     def rotation_writes(self, target: WriteTarget) -> list[SecretWrite]:
         """Every secret read, live or deleted, as a new version under ``target``'s data key
         (a key rotation): a deletion too, so that a reader holding only the new key can
-        open it and the name's index is the new key's, as the values' are."""
+        open it and the name's index is the new key's, as the values' are. A damaged secret
+        filed under a wrong index is written again under its own; one that does not open is
+        deleted (the caller asked for it: `damaged_secrets.refuse_rotation`)."""
+        existing = [(e.secret, e.name, e.value) for e in self._entries.values()]
+        existing += [(d.secret, *d.opened) for d in self.damaged if d.opened is not None]
         writes = [
             plan_write(
                 self._identity,
                 target,
-                entry.secret.scope,
-                entry.name,
-                entry.value,
-                existing=(entry.secret.id, entry.secret.current.version),
+                secret.scope,
+                name,
+                value,
+                existing=(secret.id, secret.current.version),
             )
-            for entry in self._entries.values()
+            for secret, name, value in existing
         ]
         # A damaged secret is deleted, under a name of its id (its own is unknown): nobody
         # can read it, and left as it was it would keep the old key in use.
-        taken = set(self._entries)
+        taken = {(secret.scope, name) for secret, name, _value in existing}
         writes.extend(
             plan_write(
                 self._identity,
@@ -296,6 +320,7 @@ class OpenEnvironment:
                 existing=(damaged.secret.id, damaged.secret.current.version),
             )
             for damaged in self.damaged
+            if damaged.opened is None
         )
         return writes
 
