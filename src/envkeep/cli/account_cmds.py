@@ -248,7 +248,7 @@ def session_list(json_out: JsonOpt = False) -> None:
     """
     found = sessions.list_sessions(make_context().settings)
     if json_out:
-        output.print_json(found)
+        output.print_json([output.utc_times(session) for session in found])
         return
     rows = [
         (

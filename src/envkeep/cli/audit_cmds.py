@@ -97,7 +97,7 @@ def query(
     if subject:
         audit.refuse_unfiltered(found)  # a server older than --subject ignores it
     if json_out:
-        output.print_json([e.__dict__ | audit.labels(e, names) for e in found])
+        output.print_json([output.utc_times(e.__dict__ | audit.labels(e, names)) for e in found])
         return
     given = {"--principal": principal, "--subject": subject, "--action": action, "--env": env}
     given |= {"--since": since, "--until": until}

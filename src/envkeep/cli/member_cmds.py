@@ -204,7 +204,7 @@ def list_(json_out: JsonOpt = False) -> None:
     """
     found = member_invites.roster(make_context())
     if json_out:  # one list, each row saying what it is: a role a member holds, or an invite
-        output.print_json([_json_row(m) for m in found])
+        output.print_json([output.utc_times(_json_row(m)) for m in found])
         return
     now = datetime.now(UTC)
     rows = [

@@ -107,6 +107,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def utc_times(row: dict[str, Any]) -> dict[str, Any]:
+    """A server's record for ``--json`` with each time field (``at``, ``…_at``) written as
+    every other command's JSON writes one, ``2026-12-05T08:10:12Z`` (jq's ``fromdate``
+    reads it; the server's ``+00:00`` and microseconds it does not); None stays None."""
+    return {
+        key: moment(value) if isinstance(value, str) and _is_time_key(key) else value
+        for key, value in row.items()
+    }
+
+
+def _is_time_key(key: str) -> bool:
+    return key == "at" or key.endswith("_at")
+
+
 PLAIN_ROWS = 500  # from this many rows a terminal gets the plain table too: Rich takes seconds
 
 

@@ -107,7 +107,7 @@ def list_(
     now = datetime.now(UTC)
     shown, hidden = (found, 0) if show_all else tokens.recent_tokens(found, now)
     if json_out:
-        output.print_json(shown)
+        output.print_json([output.utc_times(token) for token in shown])
     else:
         header = ("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED", "EXPIRES", "ENDED", "STATE")
         empty = "no live or recently ended tokens" if hidden else "no tokens"
