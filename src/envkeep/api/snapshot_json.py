@@ -9,6 +9,7 @@ response model in the OpenAPI description.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep.api.encoding import b64e
@@ -16,6 +17,8 @@ from envkeep.app.recent import Recent
 from envkeep.app.secrets_cache import DEFAULT_ENTRIES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from envkeep.app.views import (
         EnvironmentSnapshot,
         EnvironmentView,
@@ -142,27 +145,30 @@ class SnapshotJson:
     revision instead of once per read. Entries hold their tuple, so an id is never reused
     while it is a key here. The rest of the document (project, environment, services, the
     reader's shares, the signers' keys, the reader's role) is kept too, by those, each entry a
-    few hundred bytes.
+    few hundred bytes. What is kept of an environment's earlier revision goes when a later one
+    is rendered (as in the ``SecretsCache``): each holds every secret's bytes, and no read asks
+    for it again.
     """
 
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
-        self._rendered: Recent[int, tuple[tuple[SecretView, ...], bytes]] = Recent(entries)
+        self._rendered: Recent[int, _Rendered] = Recent(entries)
         self._frames: Recent[_FrameKey, tuple[bytes, bytes]] = Recent(entries)
-        self._documents: Recent[tuple[int, int], tuple[bytes, bytes, bytes]] = Recent(
+        self._documents: Recent[tuple[int, int], _Rendered] = Recent(
             max(1, entries // _DOCUMENTS_PER_ENTRY)
         )
 
     def __call__(self, found: EnvironmentSnapshot) -> bytes:
         before, after = self._frame(found)
-        secrets = self._secrets(found.secrets)
+        secrets = self._secrets(found)
         # The whole document too, by the identity of its parts (each cached, so stable): the
         # next read of the same reader is one lookup instead of a copy of every byte.
         key = (id(before), id(secrets))
         whole = self._documents.get(key)
-        if whole is not None and whole[0] is before and whole[1] is secrets:
-            return whole[2]
+        if whole is not None and whole.parts == (before, secrets):
+            return whole.rendered
         document = b"".join((before, secrets, after))
-        self._documents.put(key, (before, secrets, document))
+        env = found.environment
+        self._documents.put(key, _Rendered(env, (before, secrets), document), replaces=_older(env))
         return document
 
     def _frame(self, found: EnvironmentSnapshot) -> tuple[bytes, bytes]:
@@ -180,13 +186,35 @@ class SnapshotJson:
         made = self._frames.get(key)
         if made is None:
             made = _frame(found)
-            self._frames.put(key, made)
+            env = found.environment
+            self._frames.put(key, made, replaces=lambda kept, _made: _earlier(kept[1], env))
         return made
 
-    def _secrets(self, secrets: tuple[SecretView, ...]) -> bytes:
+    def _secrets(self, found: EnvironmentSnapshot) -> bytes:
+        secrets = found.secrets
         seen = self._rendered.get(id(secrets))
-        if seen is not None and seen[0] is secrets:
-            return seen[1]
+        if seen is not None and seen.parts is secrets:
+            return seen.rendered
         rendered = _secrets_json(secrets)
-        self._rendered.put(id(secrets), (secrets, rendered))
+        env = found.environment
+        self._rendered.put(id(secrets), _Rendered(env, secrets, rendered), replaces=_older(env))
         return rendered
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """Bytes rendered from ``parts`` (held, so their ids stay theirs) of ``environment``."""
+
+    environment: EnvironmentView
+    parts: object
+    rendered: bytes
+
+
+def _earlier(kept: EnvironmentView, now: EnvironmentView) -> bool:
+    """Whether ``kept`` is an earlier state of the environment ``now`` is."""
+    return kept.id == now.id and kept.revision < now.revision
+
+
+def _older(now: EnvironmentView) -> Callable[[object, _Rendered], bool]:
+    """Whether an entry was rendered from an earlier state of the environment ``now`` is."""
+    return lambda _key, kept: _earlier(kept.environment, now)

@@ -206,7 +206,7 @@ def _secrets(fetch: Fetch, key: SecretsKey, cache: SecretsCache | None) -> tuple
         rows = fetch(_CURRENT_SQL, {"env": key.environment_id})
         found = tuple(_current_secrets(rows, None if key.scopes is None else set(key.scopes)))
         if cache is not None:
-            cache.put(key, found)
+            cache.keep(key, found)
     return found
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Recent"]
 
@@ -28,9 +31,14 @@ class Recent(Generic[K, V]):
                 self._found.move_to_end(key)
             return found
 
-    def put(self, key: K, value: V) -> None:
-        """Keep ``value`` under ``key``, forgetting the least recently used entry if full."""
+    def put(self, key: K, value: V, *, replaces: Callable[[K, V], bool] | None = None) -> None:
+        """Keep ``value`` under ``key``, forgetting the least recently used entry if full, and
+        first every entry ``replaces`` says the new one makes useless (one that can never be
+        asked for again: a count of entries bounds the memory only if those go)."""
         with self._lock:
+            if replaces is not None:
+                for old in [k for k, v in self._found.items() if replaces(k, v)]:
+                    del self._found[old]
             self._found[key] = value
             self._found.move_to_end(key)
             while len(self._found) > self._entries:

@@ -54,3 +54,19 @@ class SecretsCache(Recent[SecretsKey, tuple[SecretView, ...]]):
 
     def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
         super().__init__(entries)
+
+    def keep(self, key: SecretsKey, secrets: tuple[SecretView, ...]) -> None:
+        """Store ``secrets`` under ``key``, forgetting the environment's earlier states: each
+        holds every secret of the environment, and a read never asks for one again."""
+        self.put(key, secrets, replaces=lambda kept, _secrets: superseded(kept, key))
+
+
+def superseded(kept: SecretsKey, by: SecretsKey) -> bool:
+    """Whether the entry ``kept`` can no longer be read once ``by`` was: the same environment
+    at an earlier revision (a write raises it, and it never goes back), one created at another
+    time (deleted and made again), or the same revision with other services (one removed)."""
+    if kept.environment_id != by.environment_id:
+        return False
+    if kept.created_at != by.created_at or kept.revision < by.revision:
+        return True
+    return kept.revision == by.revision and kept.services != by.services
