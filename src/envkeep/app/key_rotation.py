@@ -163,12 +163,21 @@ def _check_all_rewritten(call: Call, env: Environment) -> None:
 
 
 def _reindex(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
-    """A new key means new name indexes: move each secret to the index its rewrite carries."""
+    """A new key means new name indexes: move each secret to the index its rewrite carries.
+    The environment's secrets are read in one statement (a rotation rewrites every one of
+    them: a read by id each was a statement per variable) and updated in one flush."""
     from envkeep.store.models import Secret
 
+    with call.session.no_autoflush:
+        held = {
+            secret.id: secret
+            for secret in call.session.scalars(
+                select(Secret).where(Secret.environment_id == env.id)
+            )
+        }
     for write in writes:
-        secret = call.session.get(Secret, write.secret_id)
-        if secret is None or secret.environment_id != env.id:
+        secret = held.get(write.secret_id)
+        if secret is None:
             raise InputError("a rotation rewrites a secret of another environment")
         secret.name_index = write.name_index
     call.session.flush()

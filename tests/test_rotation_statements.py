@@ -1,0 +1,105 @@
+"""A key rotation moves every secret to its new name index without a statement per secret:
+rotating an environment of thousands of variables read each one by id, then updated it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import event
+
+from envkeep.app.key_rotation import rotate_key
+from envkeep.app.projects import create_project
+from envkeep.app.share_store import NewShare
+from envkeep.app.views import NewEnvironment, SecretWrite
+from envkeep.app.writes import write_secrets
+from envkeep.core.errors import InputError
+
+if TYPE_CHECKING:
+    from tests.conftest import Owner, Store
+
+ENV_ID = "10000000-0000-4000-8000-00000000000a"
+
+
+def _write(secret_id: str, version: int, key_version: int) -> SecretWrite:
+    return SecretWrite(
+        secret_id=secret_id,
+        scope="shared",
+        name_index=os.urandom(32),
+        expected_version=version,
+        key_version=key_version,
+        name_ct=b"n",
+        value_ct=b"v",
+        signature=b"s" * 64,
+    )
+
+
+def _shop_with(store: Store, owner: Owner, count: int) -> list[str]:
+    store.run(
+        owner.principal_id,
+        lambda call: create_project(
+            call,
+            workspace_id=owner.workspace_id,
+            name="shop",
+            environments=[NewEnvironment(ENV_ID, "dev", b"k")],
+        ),
+    )
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    store.run(
+        owner.principal_id,
+        lambda call: write_secrets(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            writes=[_write(i, 0, 1) for i in ids],
+        ),
+    )
+    return ids
+
+
+def _rotate(store: Store, owner: Owner, writes: list[SecretWrite]) -> list[str]:
+    """Rotate shop/dev to key 2 with ``writes``; the statements it ran on the secrets table."""
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        store.run(
+            owner.principal_id,
+            lambda call: rotate_key(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+                new_key_version=2,
+                shares=[NewShare(ENV_ID, 2, owner.principal_id, b"k2")],
+                writes=writes,
+            ),
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_a_rotation_reads_and_reindexes_the_secrets_in_one_statement_each(
+    store: Store, owner: Owner
+) -> None:
+    ids = _shop_with(store, owner, 40)
+    statements = _rotate(store, owner, [_write(i, 1, 2) for i in ids])
+    reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM secrets" in s]
+    reindexing = [s for s in statements if "SET name_index" in s]
+    assert len([s for s in reads if "secrets.id = " in s]) == 0  # no read of one secret by id
+    assert len(reindexing) == 1  # every new index in one (executemany) statement
+
+
+def test_a_rotation_rewriting_a_secret_of_another_environment_is_refused(
+    store: Store, owner: Owner
+) -> None:
+    ids = _shop_with(store, owner, 2)
+    with pytest.raises(InputError, match="a secret of another environment"):
+        _rotate(store, owner, [_write(i, 1, 2) for i in [*ids, str(uuid.uuid4())]])
