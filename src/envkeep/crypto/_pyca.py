@@ -96,8 +96,11 @@ def ed25519_generate() -> Ed25519PrivateKey:
     return _openssl.ed25519.generate_key()
 
 
+@functools.lru_cache(maxsize=8)
 def ed25519_private(raw: bytes) -> Ed25519PrivateKey:
-    """ValueError for a key of the wrong length."""
+    """ValueError for a key of the wrong length. Parsed once per key, as `aead` keeps a data
+    key's cipher: a batch of thousands of writes (an import, a clone, a key rotation) signs
+    every version with the one identity's key, and parsing it cost as much as each signature."""
     return _openssl.ed25519.from_private_bytes(raw)
 
 
