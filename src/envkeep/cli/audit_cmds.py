@@ -13,10 +13,13 @@ from envkeep.cli.options import JsonOpt, complete_env, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import audit
 from envkeep.core.auditchain import AuditQuery, EventView, via_command
-from envkeep.core.files import refuse_existing, write_new
+from envkeep.core.files import atomic_writer, refuse_existing
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from envkeep.client.context import ClientContext
+    from envkeep.core.auditchain import EventPage
 
 audit_app = typer.Typer(
     help="The audit trail: who did what, when (workspace admins; a project's admin, its"
@@ -195,17 +198,31 @@ def export(
 
     Example: envkeep audit export --format csv -o audit.csv (--project shop: its events)
     """
+    audit.check_format(fmt)
     if out is not None:
         refuse_existing(out, force=force)  # before the whole trail is fetched
     client = make_context()
-    fetched = audit.fetch_events(client, audit.in_project(client, AuditQuery(limit=0), project))
-    _say_limited(fetched.project, project)
-    text = audit.render_events(fetched.events, fmt, fetched.names)
+    pages = audit.event_pages(client, audit.in_project(client, AuditQuery(limit=0), project))
     if out is None:
-        sys.stdout.write(text)
+        limited = _export_pages(pages, fmt, sys.stdout.write)
+        _say_limited(limited, project)
         return
-    write_new(out, text.encode(), force=force, mode=0o600)
+    with atomic_writer(out, mode=0o600) as handle:  # a page at a time: a long trail is not held
+        limited = _export_pages(pages, fmt, lambda text: handle.write(text.encode()))
+    _say_limited(limited, project)
     output.done(f"wrote {out}")
+
+
+def _export_pages(
+    pages: Iterator[EventPage], fmt: str, write: Callable[[str], object]
+) -> str | None:
+    """Write each page of events as ``fmt`` (the CSV's header once); the project the server
+    limited them to."""
+    limited = None
+    for number, page in enumerate(pages):
+        write(audit.render_events(page.events, fmt, page.names, header=number == 0))
+        limited = page.project
+    return limited
 
 
 @audit_app.command("verify")

@@ -31,7 +31,7 @@ from envkeep.core.errors import IntegrityError, UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from envkeep.client.context import ClientContext
 
@@ -81,16 +81,28 @@ def fetch_events(ctx: ClientContext, query: AuditQuery) -> EventPage:
         return _limited_as_asked(query, ctx.backend.audit_events(query))
     found: list[EventView] = []
     names: dict[str, str] = {}
-    page = replace(query, limit=PAGE)
+    last = EventPage([], {}, None, None)
+    for last in event_pages(ctx, query):
+        names.update(last.names)
+        found += last.events
+    return EventPage(found, names, last.project, last.project_id)
+
+
+def event_pages(ctx: ClientContext, query: AuditQuery) -> Iterator[EventPage]:
+    """The events matching ``query`` (oldest first), a page at a time, each with who the
+    principals on it are: what `audit export` writes as it goes, so that a long trail is never
+    held whole. ``query.limit`` (0: every event) is kept to."""
+    page, left = replace(query, limit=PAGE), query.limit
     while True:
         fetched = _limited_as_asked(query, ctx.backend.audit_events(page))
         batch = fetched.events
-        names.update(fetched.names)
-        found += batch
-        if len(batch) < PAGE or (query.limit and len(found) >= query.limit):
-            kept = found[: query.limit] if query.limit else found
-            return EventPage(kept, names, fetched.project, fetched.project_id)
-        page = replace(page, after=batch[-1].seq)
+        last = len(batch) < PAGE or bool(query.limit and len(batch) >= left)
+        if query.limit:
+            batch, left = batch[:left], left - len(batch)
+        yield EventPage(batch, fetched.names, fetched.project, fetched.project_id)
+        if last:
+            return
+        page = replace(page, after=fetched.events[-1].seq)
 
 
 def in_project(ctx: ClientContext, query: AuditQuery, project: str | None) -> AuditQuery:
@@ -245,21 +257,34 @@ def shown_subject(event: EventView, names: Mapping[str, str]) -> str:
     return names.get(subject) or subject[:8]
 
 
-def render_events(events: list[EventView], fmt: str, names: Mapping[str, str] | None = None) -> str:
+def render_events(
+    events: list[EventView],
+    fmt: str,
+    names: Mapping[str, str] | None = None,
+    *,
+    header: bool = True,
+) -> str:
     """JSON lines or CSV, one event each, every field, and who acted and whom the event is
     about by name, and the command a read was for (``principal``, ``subject``, ``replaced``,
-    ``via``: `labels`, outside the chain)."""
+    ``via``: `labels`, outside the chain). ``header``: the CSV's first line (a page after
+    the first has none)."""
+    check_format(fmt)
     rows = [asdict(e) | labels(e, names or {}) for e in events]
     if fmt == "jsonl":
         return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
-    if fmt == "csv":
-        out = io.StringIO()
-        fields = [*EventView.__dataclass_fields__, "principal", "subject", "replaced", "via"]
-        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    out = io.StringIO()
+    fields = [*EventView.__dataclass_fields__, "principal", "subject", "replaced", "via"]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    if header:
         writer.writeheader()
-        writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
-        return out.getvalue()
-    raise UsageError(f"unknown audit format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def check_format(fmt: str) -> None:
+    """Refuse an export format there is none of (before anything is fetched)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown audit format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
 
 
 # What a spreadsheet takes for a formula at the start of a cell (OWASP's list).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from envkeep.core.errors import AlreadyExistsError, UsageError
 
@@ -22,6 +22,17 @@ def write_atomic(
     (``make_private_directory``: what envkeep keeps under ENVKEEP_HOME). A file written
     elsewhere (`export -o dist/.env`) leaves ordinary directories: others may need to list them
     for what else goes there."""
+    with atomic_writer(path, mode=mode, private_parents=private_parents) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: Path, *, mode: int = 0o600, private_parents: bool = False
+) -> Iterator[BinaryIO]:
+    """`write_atomic` for what is written a part at a time (a long audit trail, a page at a
+    time): the parts go to a temporary file beside ``path``, which replaces it only once the
+    block ends without an error; on one, ``path`` is as it was and the temporary file gone."""
     import tempfile  # only writers pay for it
     from pathlib import Path
 
@@ -33,7 +44,7 @@ def write_atomic(
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(path)
