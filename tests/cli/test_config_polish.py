@@ -159,6 +159,7 @@ SERVER_JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "session list": ("session", "list", "--json"),
     "token list": ("token", "list", "--json"),
     "workspace list": ("workspace", "list", "--json"),
+    "token create": ("token", "create", "ci-json", "--project", "shop", "--json"),
 }
 
 

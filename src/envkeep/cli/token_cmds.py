@@ -30,22 +30,42 @@ def create(
             " lifetime where it sets one)."
         ),
     ] = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Create a token; it is printed once: store it as ENVKEEP_TOKEN in your CI secrets.
 
     On stderr it also prints the ENVKEEP_SIGNERS to set beside it: the key fingerprints
     this machine trusts of you, of whoever can write at its scope and of whoever signed
-    what it holds now (public, not secret).
+    what it holds now (public, not secret). With --json, one document on stdout holds both
+    (token, signers, signers_left_out, expires_at), for a script that stores them.
 
     Example: envkeep token create ci --project shop --env staging --role read --expires 30d
     """
     ctx = make_context()
     project, env = ctx.role_scope(project, env)
     made = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
+    covering = signer_list.covering_signers(ctx, project, env, made.signed)
+    if json_out:
+        output.print_json(
+            output.utc_times(
+                {
+                    "name": name,
+                    "token": made.token,
+                    "role": role,
+                    "project": project,
+                    "environment": env,
+                    "expires_at": made.expires_at,
+                    "signers": signer_list.compact(covering.trusted.values()),
+                    "signers_left_out": covering.unpinned,
+                }
+            )
+        )
+        output.done("shown once: keep the token as ENVKEEP_TOKEN, the signers as ENVKEEP_SIGNERS")
+        return
     sys.stdout.write(made.token + "\n")
     output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
     output.done(_expiry(made.expires_at, expires, at_maximum=made.at_maximum))
-    _suggest_signers(signer_list.covering_signers(ctx, project, env, made.signed))
+    _suggest_signers(covering)
 
 
 def _suggest_signers(found: signer_list.CoveringSigners) -> None:
