@@ -187,3 +187,61 @@ def test_a_variable_the_server_misfiled_is_filed_again_by_a_rotation_not_deleted
     assert rotated.returncode == 0, rotated.stderr
     assert "filed again under its name: secret" in rotated.stderr
     assert _ok(alice, work, "get", "PAYMENT_KEY", "--env", "dev") == "sk_live\n"
+
+
+_MISFILED_WRITE = """
+import dataclasses, os, sys
+from envkeep.cli.state import make_context
+from envkeep.client.reading import read_environment
+from envkeep.client.vault import WriteTarget, plan_write
+ctx = make_context(writes=True)
+opened = read_environment(ctx, "dev", damaged_ok=True)
+target = WriteTarget(opened.snapshot.environment.id, opened.dek, opened.key_version)
+write = plan_write(ctx.identity, target, "shared", sys.argv[1], sys.argv[2])
+ctx.backend.write_secrets("shop", "dev", [dataclasses.replace(write, name_index=os.urandom(32))])
+"""
+
+
+def test_a_second_secret_of_a_name_filed_elsewhere_is_not_filed_again_over_the_first(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A writer signs a second secret of a name an environment has, filed under another index:
+    a rotation that filed it again under its name made two writes of one name index, which the
+    server refused ("a concurrent change won"), so the key could never be rotated away from that
+    writer, --delete-damaged or not. It is deleted, as one that does not open, when told to."""
+    import subprocess
+    import sys
+
+    from tests.server import _environ
+
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@twice.io"), "alice@twice.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "OTHER=keep", "--env", "dev")
+    code = _ok(alice, work, "member", "invite", "bob@twice.io", "--role", "write", "-p", "shop")
+    join(server, bob, work, code.strip(), "bob@twice.io")
+    _ok(alice, work, "member", "grant", "bob@twice.io", "write", "--project", "shop")
+    planted = subprocess.run(
+        [sys.executable, "-c", _MISFILED_WRITE, "OTHER", "planted"],
+        cwd=work,
+        env=_environ(bob),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert planted.returncode == 0, planted.stderr
+
+    refused = _cli(alice, work, "get", "OTHER", "--env", "dev")
+    assert refused.returncode == 1, refused.stderr
+    assert "another secret of its scope holds its name" in refused.stderr
+    assert "envkeep env rotate-key dev --project shop --delete-damaged" in refused.stderr
+    revoked = _cli(alice, work, "member", "revoke", "bob@twice.io", "--project", "shop", "--yes")
+    assert revoked.returncode == 1
+    assert "concurrent change" not in revoked.stderr
+    assert "--delete-damaged" in revoked.stderr
+
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "deleted: secret" in rotated.stderr
+    assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"

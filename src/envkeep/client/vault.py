@@ -153,7 +153,33 @@ class OpenEnvironment:
                 if kept is not None and kept.secret.current.key_version >= current.key_version:
                     continue
             entries[secret.scope, name] = _Entry(secret, name, value)
+        if self.damaged:
+            self._refile_only_free_names(entries)
         return entries
+
+    def _refile_only_free_names(self, entries: Mapping[tuple[str, str], _Entry]) -> None:
+        """Leave a misfiled secret to be filed again under its name only where no other secret
+        of its scope holds that name under the current key, as one read or as another misfiled
+        one: else a rotation would make two secrets of one name (a writer signs a second one
+        and files it elsewhere), two writes of one name index the server refuses, and the key
+        could not be rotated away from that writer. Such a one is, as one that does not open,
+        deleted by a rotation only when told to (`damaged_secrets.refuse_rotation`)."""
+        from collections import Counter
+
+        key_version = self.key_version
+        named = Counter((d.secret.scope, d.opened[0]) for d in self.damaged if d.opened)
+        for number, damaged in enumerate(self.damaged):
+            if damaged.opened is None:
+                continue
+            where = (damaged.secret.scope, damaged.opened[0])
+            kept = entries.get(where)
+            held = kept is not None and kept.secret.current.key_version == key_version
+            if held or named[where] > 1:
+                self.damaged[number] = DamagedSecret(
+                    damaged.secret,
+                    damaged.author,
+                    f"{damaged.reason}, and another secret of its scope holds its name",
+                )
 
     def _note_damaged(
         self,
