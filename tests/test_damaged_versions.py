@@ -78,15 +78,17 @@ def test_a_writers_garbage_is_named_on_read_and_deleted_by_a_rotation_told_to(
     assert "(shared, version 1, written by bob@garbage.io): signature does not verify" in (
         refused.stderr
     )
-    assert "envkeep env rotate-key dev --project shop --delete-damaged" in refused.stderr
+    assert f"envkeep env rotate-key dev --project shop --delete-damaged {secret_id}" in (
+        refused.stderr
+    )
     assert "envkeep audit --env dev --principal bob@garbage.io" in refused.stderr
 
     # The revocation takes Bob's role; its rotation deletes nothing it was not told to.
     revoked = _cli(alice, work, "member", "revoke", "bob@garbage.io", "--project", "shop", "--yes")
     assert revoked.returncode != 0
     assert "shop/dev" in revoked.stderr
-    assert "--delete-damaged" in revoked.stderr
-    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    assert f"--delete-damaged {secret_id}" in revoked.stderr
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged", secret_id)
     assert rotated.returncode == 0, rotated.stderr
     assert f"deleted: secret {secret_id} (shared, version 1" in rotated.stderr
 
@@ -108,7 +110,7 @@ def test_rotate_key_deletes_garbage_only_when_told_to(server: TeamServer, tmp_pa
     assert refused.returncode == 1, refused.stderr
     assert "cannot be read, so the new key cannot carry it" in refused.stderr
     assert "nothing was rotated" in refused.stderr
-    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged", secret_id)
     assert rotated.returncode == 0, rotated.stderr
     assert f"deleted: secret {secret_id}" in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
@@ -134,7 +136,9 @@ def test_garbage_under_ids_alike_or_named_for_its_deletion_does_not_stop_the_rot
         _garbage_write(server, bob, secret_id)
 
     _cli(alice, work, "member", "revoke", "bob@alike.io", "--project", "shop", "--yes")
-    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    ids = ("deadbeef-cafe-1", "deadbeef-cafe-2", "DEADBEEF-CAFE-3")
+    named = [word for secret_id in ids for word in ("--delete-damaged", secret_id)]
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", *named)
     assert rotated.returncode == 0, rotated.stderr
     for secret_id in ("deadbeef-cafe-1", "deadbeef-cafe-2", "DEADBEEF-CAFE-3"):
         assert f"deleted: secret {secret_id} " in rotated.stderr
@@ -235,13 +239,64 @@ def test_a_second_secret_of_a_name_filed_elsewhere_is_not_filed_again_over_the_f
     refused = _cli(alice, work, "get", "OTHER", "--env", "dev")
     assert refused.returncode == 1, refused.stderr
     assert "another secret of its scope holds its name" in refused.stderr
-    assert "envkeep env rotate-key dev --project shop --delete-damaged" in refused.stderr
+    named = refused.stderr.split("envkeep env rotate-key dev --project shop ")[1].split()
+    assert named[0] == "--delete-damaged", refused.stderr
     revoked = _cli(alice, work, "member", "revoke", "bob@twice.io", "--project", "shop", "--yes")
     assert revoked.returncode == 1
     assert "concurrent change" not in revoked.stderr
-    assert "--delete-damaged" in revoked.stderr
+    assert f"--delete-damaged {named[1]}" in revoked.stderr
 
-    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged")
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", *named[:2])
     assert rotated.returncode == 0, rotated.stderr
     assert "deleted: secret" in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
+
+
+def test_delete_damaged_deletes_only_the_secrets_it_names(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A read named one damaged secret; by the rotation the server had damaged another (any
+    version it stores): a bare --delete-damaged deleted whatever did not open then, so the
+    server still picked a good variable for the admin to sign the deletion of. The flag takes
+    the ids the admin saw named, and a rotation that finds another is refused naming it."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from envkeep.store.engine import open_engine
+    from envkeep.store.models import Environment, Secret, SecretVersion
+
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@named.io"), "alice@named.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "OTHER=keep", "--env", "dev")
+    garbage = _garbage_write(server, alice)
+    refused = _cli(alice, work, "get", "OTHER", "--env", "dev")
+    assert f"--delete-damaged {garbage}" in refused.stderr, refused.stderr
+
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        planted = session.get(Secret, garbage)
+        assert planted is not None
+        other = (
+            session.query(Secret)
+            .filter(Secret.environment_id == planted.environment_id, Secret.id != garbage)
+            .one()
+        )
+        other_id = other.id
+        session.execute(
+            update(SecretVersion)
+            .where(SecretVersion.secret_id == other.id)
+            .values(signature=os.urandom(64))
+        )
+        session.execute(
+            update(Environment)
+            .where(Environment.id == other.environment_id)
+            .values(revision=Environment.revision + 1)
+        )
+    engine.dispose()
+
+    rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged", garbage)
+    assert rotated.returncode == 1, rotated.stderr
+    assert f"{other_id} (shared, version 1" in rotated.stderr
+    assert "nothing was rotated" in rotated.stderr

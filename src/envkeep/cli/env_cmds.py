@@ -417,13 +417,14 @@ def rotate_key(
     env: Annotated[str, typer.Argument(help="The environment.", autocompletion=complete_env)],
     project: OtherProjectOpt = None,
     delete_damaged: Annotated[
-        bool,
+        list[str] | None,
         typer.Option(
             "--delete-damaged",
-            help="Delete the variables that do not verify (a read names each, and its"
-            " author): the new key cannot carry them.",
+            metavar="ID",
+            help="Delete this variable that does not verify, by the id a read named with its"
+            " author (repeat for each): the new key cannot carry it.",
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Give an environment a new data key now (values re-encrypted, key re-shared).
 
@@ -432,6 +433,6 @@ def rotate_key(
     from envkeep.client import key_rotation
 
     version = key_rotation.rotate_key(
-        make_context(), env, project=project, delete_damaged=delete_damaged
+        make_context(), env, project=project, delete_damaged=frozenset(delete_damaged or ())
     )
     output.done(f"'{env}' now uses key version {version}")

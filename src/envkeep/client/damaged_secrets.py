@@ -1,7 +1,7 @@
 """What is said and done about damaged secrets (`vault.DamagedSecret`): a read refuses them,
 naming each; a key rotation files again those only misfiled (their name and value verified),
-and deletes those that do not open only when its caller says so (`env rotate-key
---delete-damaged`), having seen them named: a server can damage any version it stores, and a
+and deletes those that do not open only when its caller names each (`env rotate-key
+--delete-damaged ID`), having seen them named: a server can damage any version it stores, and a
 rotation that deleted whatever did not open would have let it pick which of an environment's
 variables an admin signs the deletion of.
 """
@@ -37,16 +37,20 @@ def refuse_read(ctx: ClientContext, opened: OpenEnvironment) -> None:
     raise IntegrityError(f"{said}; nothing was read", hint=_rotation_hint(opened, project))
 
 
-def refuse_rotation(opened: OpenEnvironment, project: str, *, delete: bool) -> None:
+def refuse_rotation(opened: OpenEnvironment, project: str, *, delete: frozenset[str]) -> None:
     """Refuse a rotation of ``opened`` that would have to delete secrets that do not open,
-    unless ``delete`` (the caller saw them named); misfiled ones are written again."""
-    lost = [d for d in opened.damaged if not d.readable]
-    if not lost or delete:
+    unless ``delete`` names each one's id (the caller saw them named: a bare "delete what does
+    not open" would let a server damage another between that read and this one); misfiled
+    ones are written again."""
+    lost = [d for d in opened.damaged if not d.readable and d.secret.id not in delete]
+    if not lost:
         return
     env = opened.snapshot.environment.name
+    unnamed = " and --delete-damaged did not name" if delete else ""
     raise IntegrityError(
-        f"{_counted(lost)} of {project}/{env} cannot be read, so the new key cannot carry"
-        f" {'it' if len(lost) == 1 else 'them'}: {_listed(opened, lost)}; nothing was rotated",
+        f"{_counted(lost)} of {project}/{env} cannot be read{unnamed}, so the new key cannot"
+        f" carry {'it' if len(lost) == 1 else 'them'}: {_listed(opened, lost)}; nothing was"
+        " rotated",
         hint=_rotation_hint(opened, project),
     )
 
@@ -69,10 +73,11 @@ def _rotation_hint(opened: OpenEnvironment, project: str) -> str:
             f"an admin of {project}/{env} files them again with a new key: envkeep env"
             f" rotate-key {env} --project {project}; {audit}"
         )
+    named = "".join(f" --delete-damaged {d.secret.id}" for d in opened.damaged if not d.readable)
     return (
         f"see who wrote them first ({audit}); then an admin of {project}/{env} deletes what"
         f" does not open with a new key: envkeep env rotate-key {env} --project {project}"
-        " --delete-damaged"
+        f"{named}"
     )
 
 

@@ -126,7 +126,7 @@ def rotate_key(
     project: str | None = None,
     expected_id: str | None = None,
     gone: frozenset[str] = frozenset(),
-    delete_damaged: bool = False,
+    delete_damaged: frozenset[str] = frozenset(),
 ) -> int:
     """A new data key for an environment: every current value re-encrypted under it and the
     key sealed to every current reader, in one request; return the new key version. The
@@ -136,8 +136,8 @@ def rotate_key(
     (a member just removed): the key is sealed to none of them, even where the server still
     lists them as readers (it drops such a share itself; a server that kept one would hand
     the new key to whom the revocation took it from), and that is said. A secret that does
-    not open is deleted only with ``delete_damaged``, else the rotation is refused naming it
-    (`damaged_secrets`)."""
+    not open is deleted only when ``delete_damaged`` names its id, else the rotation is refused
+    naming it (`damaged_secrets`)."""
     try:
         backend = team_backend(ctx)
     except UsageError:
