@@ -63,6 +63,10 @@ class DamagedSecret:
 
 # What a version that does not verify, or decrypts to no text, raises.
 _DAMAGE = (IntegrityError, UnicodeDecodeError)
+# A secret listed under another scope or id than its current version was signed for.
+_LISTED_ELSEWHERE = (
+    "the secret's scope or id is not the one its version was signed for: the store was altered"
+)
 
 
 class _Entry:
@@ -135,6 +139,8 @@ class OpenEnvironment:
             if current.value_ct is None and current.key_version not in held:
                 continue
             try:
+                if current.scope != secret.scope or current.secret_id != secret.id:
+                    raise IntegrityError(_LISTED_ELSEWHERE)  # the version's are signed, not these
                 author = signers.get(current.author_id) or signer(current.author_id)
                 name, value = opener(current, author)
             except _DAMAGE as error:
