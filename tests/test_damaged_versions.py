@@ -300,3 +300,56 @@ def test_delete_damaged_deletes_only_the_secrets_it_names(
     assert rotated.returncode == 1, rotated.stderr
     assert f"{other_id} (shared, version 1" in rotated.stderr
     assert "nothing was rotated" in rotated.stderr
+
+
+_TOKEN_GARBAGE = """
+import base64, os, uuid
+from envkeep.cli.state import make_context
+backend = make_context(writes=True).backend
+key_version = backend.read_environment("shop", "dev", None).environment.key_version
+def b64(size):
+    return base64.urlsafe_b64encode(os.urandom(size)).decode().rstrip("=")
+write = {"secret_id": str(uuid.uuid4()), "scope": "shared", "name_index": b64(32),
+         "expected_version": 0, "key_version": key_version, "name_ct": b64(60),
+         "value_ct": b64(60), "signature": b64(64)}
+backend.api.request("POST", backend.project_path("shop") + "/environments/dev/secrets",
+                    json={"writes": [write]})
+"""
+
+
+def test_a_tokens_damaged_write_names_it_as_token_name(server: TeamServer, tmp_path: Path) -> None:
+    """A damaged secret's author is said as history, audit and a conflict say it (`token
+    NAME`), not as the server's stored name for the token (``sa:WORKSPACE:NAME``); the audit
+    query the hint gives still finds its write."""
+    import shlex
+    import subprocess
+    import sys
+
+    from tests.server import _environ
+
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@tokenwrite.io"), "alice@tokenwrite.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "OTHER=keep", "--env", "dev")
+    made = ("token", "create", "deploy", "-p", "shop", "--env", "dev", "--role", "write")
+    token = _ok(alice, work, *made).strip().splitlines()[-1]
+    as_token = _environ(
+        tmp_path / "ci", ENVKEEP_TOKEN=token, ENVKEEP_SERVER=server.url, ENVKEEP_PROJECT="shop"
+    )
+    sent = subprocess.run(
+        [sys.executable, "-c", _TOKEN_GARBAGE],
+        cwd=tmp_path,
+        env=as_token,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert sent.returncode == 0, sent.stderr
+
+    refused = _cli(alice, work, "get", "OTHER", "--env", "dev")
+    assert "(shared, version 1, written by token deploy)" in refused.stderr, refused.stderr
+    query = refused.stderr.split("the audit names the write: ")[1].split(")")[0]
+    found = _cli(alice, work, *shlex.split(query)[1:])
+    assert found.returncode == 0, found.stderr
+    assert "secrets.write" in found.stdout

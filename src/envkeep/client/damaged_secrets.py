@@ -66,7 +66,7 @@ def say_rotated(ctx: ClientContext, opened: OpenEnvironment, project: str) -> No
 def _rotation_hint(opened: OpenEnvironment, project: str) -> str:
     env = opened.snapshot.environment.name
     first = opened.damaged[0]
-    who = f" --principal {first.author}" if first.author != "?" else " --action secrets"
+    who = f" --principal {first.principal}" if first.principal != "?" else " --action secrets"
     audit = f"the audit names the write: envkeep audit --env {env}{who}"
     if all(d.readable for d in opened.damaged):
         return (

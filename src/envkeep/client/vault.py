@@ -3,7 +3,7 @@ decrypted, and new versions planned (encrypted and signed) against what was read
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
@@ -51,9 +51,10 @@ class DamagedSecret:
     altered; a key rotation files it again under its own)."""
 
     secret: SecretView
-    author: str  # the version's author, as the snapshot names them ("?" when it does not)
+    author: str  # the version's author as `history` shows them (a token as ``token NAME``; "?")
     reason: str  # the integrity error's own words
     opened: tuple[str, str | None] | None = None  # (name, value) when only the index was wrong
+    principal: str = "?"  # the author's stored name, as `audit --principal` takes it
 
     @property
     def readable(self) -> bool:
@@ -181,10 +182,10 @@ class OpenEnvironment:
             kept = entries.get(where)
             held = kept is not None and kept.secret.current.key_version == key_version
             if held or named[where] > 1:
-                self.damaged[number] = DamagedSecret(
-                    damaged.secret,
-                    damaged.author,
-                    f"{damaged.reason}, and another secret of its scope holds its name",
+                self.damaged[number] = replace(
+                    damaged,
+                    reason=f"{damaged.reason}, and another secret of its scope holds its name",
+                    opened=None,
                 )
 
     def _note_damaged(
@@ -196,8 +197,9 @@ class OpenEnvironment:
     ) -> None:
         author = self._authors.get(secret.current.author_id)
         reason = str(error) if isinstance(error, IntegrityError) else "its text is not UTF-8"
-        name = author.name if author else "?"
-        self.damaged.append(DamagedSecret(secret, name, reason, opened))
+        shown = shown_name(author.name, author.kind) if author else "?"
+        principal = author.name if author else "?"
+        self.damaged.append(DamagedSecret(secret, shown, reason, opened, principal))
 
     def _signer(self, author_id: str) -> crypto.PublicKeys:
         author = self._authors.get(author_id)
