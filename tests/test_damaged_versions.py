@@ -88,9 +88,11 @@ def test_a_writers_garbage_is_named_on_read_and_deleted_by_a_rotation_told_to(
     assert revoked.returncode != 0
     assert "shop/dev" in revoked.stderr
     assert f"--delete-damaged {secret_id}" in revoked.stderr
+    hint = next(line for line in revoked.stderr.splitlines() if line.startswith("hint: "))
+    assert "rotate-key dev --project shop;" not in hint + ";"  # no bare command refused again
     rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged", secret_id)
     assert rotated.returncode == 0, rotated.stderr
-    assert f"deleted: secret {secret_id} (shared, version 1" in rotated.stderr
+    assert f"deleted in shop/dev: secret {secret_id} (shared, version 1" in rotated.stderr
 
     assert _ok(alice, work, "list", "--env", "dev", "--json").count('"name"') == 2
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
@@ -112,7 +114,7 @@ def test_rotate_key_deletes_garbage_only_when_told_to(server: TeamServer, tmp_pa
     assert "nothing was rotated" in refused.stderr
     rotated = _cli(alice, work, "env", "rotate-key", "dev", "--delete-damaged", secret_id)
     assert rotated.returncode == 0, rotated.stderr
-    assert f"deleted: secret {secret_id}" in rotated.stderr
+    assert f"deleted in shop/dev: secret {secret_id}" in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
 
 
@@ -141,7 +143,7 @@ def test_garbage_under_ids_alike_or_named_for_its_deletion_does_not_stop_the_rot
     rotated = _cli(alice, work, "env", "rotate-key", "dev", *named)
     assert rotated.returncode == 0, rotated.stderr
     for secret_id in ("deadbeef-cafe-1", "deadbeef-cafe-2", "DEADBEEF-CAFE-3"):
-        assert f"deleted: secret {secret_id} " in rotated.stderr
+        assert f"deleted in shop/dev: secret {secret_id} " in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
     assert _ok(alice, work, "get", "DAMAGED_DEADBEEFCAFE", "--env", "dev") == "planted\n"
 
@@ -189,7 +191,7 @@ def test_a_variable_the_server_misfiled_is_filed_again_by_a_rotation_not_deleted
     assert "--delete-damaged" not in refused.stderr
     rotated = _cli(alice, work, "env", "rotate-key", "dev")
     assert rotated.returncode == 0, rotated.stderr
-    assert "filed again under its name: secret" in rotated.stderr
+    assert "filed again under its name in shop/dev: secret" in rotated.stderr
     assert _ok(alice, work, "get", "PAYMENT_KEY", "--env", "dev") == "sk_live\n"
 
 
@@ -248,7 +250,7 @@ def test_a_second_secret_of_a_name_filed_elsewhere_is_not_filed_again_over_the_f
 
     rotated = _cli(alice, work, "env", "rotate-key", "dev", *named[:2])
     assert rotated.returncode == 0, rotated.stderr
-    assert "deleted: secret" in rotated.stderr
+    assert "deleted in shop/dev: secret" in rotated.stderr
     assert _ok(alice, work, "get", "OTHER", "--env", "dev") == "keep\n"
 
 

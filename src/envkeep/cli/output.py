@@ -112,7 +112,7 @@ def utc_times(row: dict[str, Any]) -> dict[str, Any]:
     every other command's JSON writes one, ``2026-12-05T08:10:12Z`` (jq's ``fromdate``
     reads it; the server's ``+00:00`` and microseconds it does not); None stays None."""
     return {
-        key: moment(value) if isinstance(value, str) and _is_time_key(key) else value
+        key: moment(value) if isinstance(value, str) and value and _is_time_key(key) else value
         for key, value in row.items()
     }
 

@@ -60,7 +60,7 @@ def say_rotated(ctx: ClientContext, opened: OpenEnvironment, project: str) -> No
     env = opened.snapshot.environment.name
     for damaged in opened.damaged:
         done = "filed again under its name" if damaged.readable else "deleted"
-        ctx.warn_once(f"{done}: secret {_one(opened, damaged)} of {project}/{env}")
+        ctx.warn_once(f"{done} in {project}/{env}: secret {_one(opened, damaged)}")
 
 
 def _rotation_hint(opened: OpenEnvironment, project: str) -> str:

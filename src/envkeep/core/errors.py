@@ -248,7 +248,14 @@ class RotationLeft(EnvkeepError):
         key no admin who keeps access holds, which nobody can rotate: re-created instead."""
         names = ", ".join(f"{p}/{e} ({why})" for p, e, why in left)
         done = f"; new keys for: {', '.join(rotated)}" if rotated else ""
-        rotatable = [(p, e) for p, e, _ in left if f"{p}/{e}" not in lost]
+        # One whose error's hint gives its own rotate-key command (with what it needs first,
+        # `--delete-damaged ID`) gets no second, bare one, which would be refused again.
+        hinted = " ".join(hints)
+        rotatable = [
+            (p, e)
+            for p, e, _ in left
+            if f"{p}/{e}" not in lost and f"rotate-key {e} --project {p} " not in hinted
+        ]
         commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e in rotatable)
         said = list(dict.fromkeys(hints))
         if lost:
