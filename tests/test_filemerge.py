@@ -425,3 +425,19 @@ def test_a_conflict_says_what_each_side_did_to_each_name() -> None:
         " C (both added it, differently), D (theirs deleted it, ours changed it),"
         " the comment lines near '# x'"
     )
+
+
+def test_a_deletion_beside_a_changed_comment_says_the_other_side_changed_a_line_next_to_it() -> (
+    None
+):
+    """Ours deleted X with its comment, theirs changed only the comment: theirs did not change
+    X, and the conflict said it had."""
+    from envkeep.client.filemerge import MERGE_SIDES, _disagreements
+
+    plain = {"base": "# db\nX=1\nY=2\n", "ours": "Y=2\n", "theirs": "# database\nX=1\nY=2\n"}
+    merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
+
+    assert merged.conflicts == ("X",)
+    assert _disagreements(merged.conflicts, plain, MERGE_SIDES) == (
+        "X (ours deleted it, theirs changed a line next to it)"
+    )

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.client.secretfiles import Passphrase
+    from envkeep.core.dotenv import ParsedDotenv
 
 
 @dataclass(frozen=True)
@@ -159,9 +160,8 @@ def _disagreements(names: tuple[str, ...], plain: dict[str, str], sides: Sides) 
 
     from envkeep.core.dotenv import parse_dotenv
 
-    held = {
-        side: Counter(e.name for e in parse_dotenv(text).entries) for side, text in plain.items()
-    }
+    parsed = {side: parse_dotenv(text) for side, text in plain.items()}
+    held = {side: Counter(e.name for e in found.entries) for side, found in parsed.items()}
     said = []
     for name in names:
         base, ours, theirs = (held[side][name] for side in ("base", "ours", "theirs"))
@@ -170,12 +170,22 @@ def _disagreements(names: tuple[str, ...], plain: dict[str, str], sides: Sides) 
         elif not base:
             said.append(f"{name} (both added it, differently)")
         elif theirs < base <= ours:
-            said.append(f"{name} ({sides.theirs_short} deleted it, {sides.ours_short} changed it)")
+            kept = _changed_beside(parsed, name, "ours")
+            said.append(f"{name} ({sides.theirs_short} deleted it, {sides.ours_short} {kept})")
         elif ours < base <= theirs:
-            said.append(f"{name} ({sides.ours_short} deleted it, {sides.theirs_short} changed it)")
+            kept = _changed_beside(parsed, name, "theirs")
+            said.append(f"{name} ({sides.ours_short} deleted it, {sides.theirs_short} {kept})")
         else:
             said.append(f"{name} (both changed it, differently)")
     return ", ".join(said)
+
+
+def _changed_beside(parsed: dict[str, ParsedDotenv], name: str, side: str) -> str:
+    """What ``side``, which kept ``name``, did there: changed its value, or only the lines
+    around it (a comment above it), which the other side's deletion took too."""
+    if parsed[side].values.get(name) == parsed["base"].values.get(name):
+        return "changed a line next to it"
+    return "changed it"
 
 
 def _conflict(name: str, names: str, ours: str, sides: Sides) -> ConflictError:
