@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
     from envkeep.app.context import Call
 
-__all__ = ["DENIED", "append_event", "project_named", "record_denied", "record_wrong_passphrase"]
+__all__ = [
+    "DENIED",
+    "append_account_event",
+    "append_event",
+    "project_named",
+    "record_denied",
+    "record_wrong_passphrase",
+]
 
 
 def append_event(
@@ -119,18 +126,23 @@ def record_denied(
     return True
 
 
-# The workspace an account's own events go to (`sessions.account_event`): its first.
+# The chain an account's own events go to: its first workspace's, with the account's name.
 _FIRST_WORKSPACE = (
     "SELECT b.workspace_id, p.name FROM role_bindings b JOIN principals p ON p.id = b.principal_id"
     " WHERE b.principal_id = :p ORDER BY b.created_at LIMIT 1"
 )
 
 
-def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> bool:
-    """A wrong passphrase proved with a live session (`account passphrase`, or its check):
-    whoever holds a stolen session guesses the passphrase this way, so each refusal goes in
-    the trail, as ``request.denied`` naming the account, in the chain its other account
-    events go to. Whether one was appended (an account with no role anywhere has no chain)."""
+def append_account_event(
+    call: Call,
+    *,
+    action: str,
+    outcome: str = "ok",
+    details: Mapping[str, object] | None = None,
+) -> bool:
+    """Append an event of the acting account's own (a logout, a passphrase changed or proved
+    wrong) to the chain of its first workspace, naming the account; whether one was appended
+    (an account with no role anywhere has no chain)."""
     rows = call.fetch(_FIRST_WORKSPACE, {"p": call.actor.principal_id})
     if not rows:
         return False
@@ -138,12 +150,20 @@ def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> boo
     append_event(
         call,
         workspace_id=str(workspace_id),
-        action="request.denied",
+        action=action,
         target=str(name),
-        outcome=DENIED,
+        outcome=outcome,
         details=details,
     )
     return True
+
+
+def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> bool:
+    """A wrong passphrase proved with a live session (`account passphrase`, or its check):
+    whoever holds a stolen session guesses the passphrase this way, so each refusal goes in
+    the trail, as ``request.denied`` naming the account, in the chain its other account
+    events go to. Whether one was appended (an account with no role anywhere has no chain)."""
+    return append_account_event(call, action="request.denied", outcome=DENIED, details=details)
 
 
 def project_named(call: Call, workspace_id: str, name: str) -> str | None:

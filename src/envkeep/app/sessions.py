@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from envkeep.app import credentials
-from envkeep.app.audit import append_event
+from envkeep.app.audit_append import append_account_event
 from envkeep.app.context import aware
 from envkeep.app.principal_labels import token_workspace
 from envkeep.app.tokens import TOKEN_PREFIX
 from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied
-from envkeep.store.models import Principal, RoleBinding, SessionToken
+from envkeep.store.models import Principal, SessionToken
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -88,7 +88,7 @@ def logout(call: Call, *, token: str) -> None:
     if found is not None and found.revoked_at is None:
         found.revoked_at = call.clock()
         call.session.flush()
-    account_event(call, "session.logout")
+    append_account_event(call, action="session.logout")
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def change_passphrase(
             other.revoked_at = call.clock()
             ended += 1
     call.session.flush()
-    account_event(call, "account.passphrase")
+    append_account_event(call, action="account.passphrase")
     return ended
 
 
@@ -188,7 +188,7 @@ def revoke_session(call: Call, *, session_id: str) -> None:
         )
     found.revoked_at = call.clock()
     call.session.flush()
-    account_event(call, "session.revoke")
+    append_account_event(call, action="session.revoke")
 
 
 def refuse_token(call: Call) -> None:
@@ -201,22 +201,4 @@ def refuse_token(call: Call) -> None:
             "a token does not log out or end sessions",
             hint="its creator or an admin ends it, with the tokens it made: envkeep token"
             " revoke NAME",
-        )
-
-
-def account_event(call: Call, action: str) -> None:
-    """Account-level actions go to the chain of the actor's first workspace."""
-    workspace_id = call.session.scalar(
-        select(RoleBinding.workspace_id)
-        .where(RoleBinding.principal_id == call.actor.principal_id)
-        .order_by(RoleBinding.created_at)
-        .limit(1)
-    )
-    if workspace_id is not None:
-        principal = call.session.get(Principal, call.actor.principal_id)
-        append_event(
-            call,
-            workspace_id=workspace_id,
-            action=action,
-            target=principal.name if principal else call.actor.principal_id,
         )
