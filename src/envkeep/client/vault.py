@@ -155,7 +155,7 @@ class OpenEnvironment:
                 except IntegrityError as misfiled:
                     self._note_damaged(secret, misfiled, opened=(name, value))
                     continue
-            if current.key_version != key_version:
+            else:
                 kept = entries.get((secret.scope, name))
                 if kept is not None and kept.secret.current.key_version >= current.key_version:
                     continue
@@ -399,14 +399,14 @@ def check_size(name: str, value: str | None) -> None:
     (`core.limits`): `run` hands every value to the command in its environment, where Linux
     takes at most 128 KiB a variable and about 2 MiB for all of them together, and a larger
     one failed only then, at exec."""
-    if len(name) * 4 > MAX_NAME_BYTES and len(name.encode("utf-8", "surrogatepass")) > (
-        MAX_NAME_BYTES
-    ):
-        raise UsageError(
-            f"the name {name[:40]}… is {len(name.encode('utf-8', 'surrogatepass')):,} bytes; a"
-            f" name holds at most {MAX_NAME_BYTES:,}; nothing was written",
-            hint="use a shorter name",
-        )
+    if len(name) * 4 > MAX_NAME_BYTES:  # at most 4 bytes a character: measured only then
+        named = len(name.encode("utf-8", "surrogatepass"))
+        if named > MAX_NAME_BYTES:
+            raise UsageError(
+                f"the name {name[:40]}… is {named:,} bytes; a name holds at most"
+                f" {MAX_NAME_BYTES:,}; nothing was written",
+                hint="use a shorter name",
+            )
     if value is None or len(value) * 4 <= MAX_VALUE_BYTES:  # at most 4 bytes a character
         return
     size = len(value.encode("utf-8", "surrogatepass"))
