@@ -25,16 +25,19 @@ __all__ = ["MASK", "counted", "done", "plain_table", "print_json", "print_table"
 
 MASK = "••••••"
 
+# Control characters a cell shows escaped (every C0 one but the line break, DEL, C1): a
+# terminal would act on them (a carriage return redraws the row, an escape sequence recolours
+# or hides text) or Rich would drop them, so the table would not show what is stored.
+_ESCAPED = {
+    code: repr(chr(code))[1:-1] for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if code != 0x0A
+}
 # What a line of text on a terminal loses or shows escaped: Rich's Text removes bell,
 # backspace, vertical tab, form feed and carriage return, so that a message cannot redraw the
 # line it is on; every other control character but the line break and tab (an escape
 # sequence, which recolours, hides or retitles: a workspace's name is another user's text) is
-# written as an escape (``\x1b``).
-_STRIPPED: dict[int, str | None] = {
-    **{code: repr(chr(code))[1:-1] for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))},
-    **dict.fromkeys((7, 8, 11, 12, 13)),
-}
-del _STRIPPED[0x09], _STRIPPED[0x0A]
+# written as a cell's is (``\x1b``).
+_STRIPPED: dict[int, str | None] = {**_ESCAPED, **dict.fromkeys((7, 8, 11, 12, 13))}
+del _STRIPPED[0x09]
 _FORCED = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")  # Rich reads these too
 
 
@@ -122,14 +125,6 @@ def _is_time_key(key: str) -> bool:
 
 
 PLAIN_ROWS = 500  # from this many rows a terminal gets the plain table too: Rich takes seconds
-
-
-# Control characters a cell shows escaped (every C0 one but the line break, DEL, C1): a
-# terminal would act on them (a carriage return redraws the row, an escape sequence recolours
-# or hides text) or Rich would drop them, so the table would not show what is stored.
-_ESCAPED = {
-    code: repr(chr(code))[1:-1] for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if code != 0x0A
-}
 
 
 def visible(cell: str) -> str:
