@@ -186,8 +186,11 @@ def _written(database_url: str) -> Iterator[None]:
 
 
 def _said(failed: exc.OperationalError) -> str:
-    """The first line of what the database or its driver said (none: no connection)."""
-    return str(failed.orig).strip().splitlines()[0] if failed.orig else "no connection"
+    """The first line of what the database or its driver said, as a 503's log line gives it
+    (`problems.database_reason`); none: no connection."""
+    from envkeep.api.problems import database_reason
+
+    return database_reason(failed) if failed.orig else "no connection"
 
 
 def _driver_refusal(refused: exc.ProgrammingError, database_url: str) -> str:
