@@ -59,11 +59,11 @@ class NamePins:
             with exclusive(self._path):
                 pins = self._load()  # another process may have pinned meanwhile
                 self._refuse_mismatches(pins, seen, trusted)
+                mine = self._mine(pins)
                 for name, id_ in seen.items():
-                    for known, known_id in self._mine(pins).items():
-                        if known_id == id_ and known != name:  # the id is this name's alone now
-                            del pins[self._prefix + known]
-                    pins[self._prefix + name] = id_
+                    for known in [k for k, i in mine.items() if i == id_ and k != name]:
+                        del pins[self._prefix + known], mine[known]  # the id is name's alone now
+                    pins[self._prefix + name] = mine[name] = id_
                 self._save(pins)
         except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
             return
