@@ -261,6 +261,27 @@ def test_token_create_says_when_the_token_expires(server: TeamServer, tmp_path: 
     assert "it never expires (give it a lifetime with --expires, e.g. 30d)" in forever.stderr
 
 
+def test_whoami_with_a_token_says_when_it_expires(server: TeamServer, tmp_path: Path) -> None:
+    """A CI job's token is found out before it stops working: whoami says when it expires."""
+    team = Team(server, tmp_path, "whoami-expiry", "read", "--project", "shop", "--env", "dev")
+    scope = ("--role", "read", "--project", "shop", "--env", "dev")
+    month = team.a("token", "create", "monthly", *scope, "--expires", "30d").strip()
+    lasting = team.a("token", "create", "lasting", *scope).strip()
+
+    code, out, err = team.token(month, "whoami", "--json")
+    assert code == 0, err
+    [listed] = team.listed()["monthly"]
+    assert json.loads(out)["expires_at"] == output.moment(str(listed["expires_at"]))
+    code, out, err = team.token(month, "whoami")
+    assert code == 0, err
+    assert f"expires at: {output.moment(str(listed['expires_at']))} (in 30 days)" in out
+
+    code, out, err = team.token(lasting, "whoami", "--json")
+    assert code == 0, err
+    assert json.loads(out)["expires_at"] is None
+    assert "expires at: never" in team.token(lasting, "whoami")[1]
+
+
 def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(
     server: TeamServer, tmp_path: Path
 ) -> None:

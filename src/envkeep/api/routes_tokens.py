@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
 from envkeep.api.convert import affected
-from envkeep.api.deps import AuthedCall, state
+from envkeep.api.deps import AuthedCall, Token, state
 from envkeep.app import role_scopes, share_store, token_rotation, tokens
 from envkeep.app.tokens import AccountKeys
 from envkeep.core.errors import UsageError
@@ -102,9 +102,10 @@ def rotate(
 
 
 @router.get("/token/self")
-def token_self(call: AuthedCall) -> schemas.TokenSelf:
-    """A service account's wrapped keys and workspace, and the scopes its roles lie in."""
-    found = tokens.token_self(call)
+def token_self(call: AuthedCall, token: Token) -> schemas.TokenSelf:
+    """A service account's wrapped keys and workspace, the scopes its roles lie in, and when
+    this token expires."""
+    found = tokens.token_self(call, token=token)
     scopes = [schemas.TokenScope(project=p, environment=e) for p, e in found.scopes]
     return schemas.TokenSelf(
         principal_id=found.principal_id,
@@ -113,4 +114,5 @@ def token_self(call: AuthedCall) -> schemas.TokenSelf:
         encryption_public=found.encryption_public,
         signing_public=found.signing_public,
         scopes=scopes,
+        expires_at=found.expires_at,
     )

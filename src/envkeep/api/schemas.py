@@ -444,6 +444,7 @@ class TokenSelf(Body):
     # Where its roles lie: a command run with the token outside a checkout takes its project
     # (and environment) from them when they name one. Left out by servers before it.
     scopes: list[TokenScope] = []
+    expires_at: str | None = None  # this token's expiry (None: never, or an older server)
 
 
 class PassphraseChange(Body):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
+from envkeep.app import credentials
 from envkeep.app._lookup import names_in_workspace
 from envkeep.app._service_accounts import (
     Grant,
@@ -122,6 +123,7 @@ class TokenSelf:
     encryption_public: bytes
     signing_public: bytes
     scopes: tuple[tuple[str | None, str | None], ...] = ()
+    expires_at: str | None = None  # when the token the call was made with expires (None: never)
 
 
 # A new token's name (tokens named otherwise before this rule keep their names, and rotate).
@@ -331,8 +333,9 @@ def _revoked_already(label: str) -> EnvkeepError:
     )
 
 
-def token_self(call: Call) -> TokenSelf:
-    """A service account's own wrapped keys and workspace."""
+def token_self(call: Call, *, token: str) -> TokenSelf:
+    """A service account's own wrapped keys and workspace, and when ``token`` (the one the
+    call was made with) expires."""
     account = call.session.get(Principal, call.actor.principal_id)
     bindings = list(
         call.session.scalars(
@@ -363,4 +366,14 @@ def token_self(call: Call) -> TokenSelf:
         account.encryption_public,
         account.signing_public,
         tuple(sorted(scopes, key=lambda s: (s[0] or "", s[1] or ""))),
+        _expiry(call, token),
     )
+
+
+def _expiry(call: Call, token: str) -> str | None:
+    expires_at = call.session.scalar(
+        select(SessionToken.expires_at).where(
+            SessionToken.token_hash == credentials.token_hash(token)
+        )
+    )
+    return aware(expires_at).isoformat() if expires_at else None

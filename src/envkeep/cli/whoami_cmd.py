@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,6 +12,7 @@ from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import make_context
 from envkeep.client import accounts, workspaces
 from envkeep.client.whoami import WhoAmI, who_am_i
+from envkeep.core.timestamps import as_utc
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
@@ -45,10 +47,35 @@ def whoami(
         shown = {"server": "- (not logged in)", "name": f"{who.me.name} (this machine's)"}
         info = shown | {k: v for k, v in info.items() if k not in {"server", "email"}}
         info.pop("workspace_id", None)
+    if "expires_at" in info:
+        info["expires_at"] = _expiry_text(info["expires_at"])
     for key, value in info.items():
         output.say(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
     if local is not None and who.session is not None:
         _say_embedded_here(ctx, who.session.url, local)
+
+
+def _moment(expires_at: datetime | None) -> str | None:
+    """When the token expires, as every --json writes a time; None for never."""
+    return None if expires_at is None else output.moment(expires_at.isoformat())
+
+
+def _expiry_text(expires_at: object) -> str:
+    """The line's words: the moment and how far off it is, or never."""
+    if not isinstance(expires_at, str):
+        return "never"
+    left = (as_utc(expires_at) - datetime.now(UTC)).total_seconds()
+    if left <= 0:
+        return f"{expires_at} (expired)"
+    return f"{expires_at} (in {_span(left)})"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 7200:
+        return f"{max(1, int(seconds // 60))} min"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
 
 
 def _account(ctx: ClientContext, who: WhoAmI) -> dict[str, object]:
@@ -63,9 +90,11 @@ def _account(ctx: ClientContext, who: WhoAmI) -> dict[str, object]:
     }
     if session is None:
         return info
-    if ctx.settings.token:  # a token: its name, not "service account"
+    if ctx.settings.token:  # a token: its name, not "service account", and when it expires
         named = {"server": info["server"], "token": accounts.token_name(session)}
-        return named | {k: v for k, v in info.items() if k not in {"server", "email"}}
+        named |= {k: v for k, v in info.items() if k not in {"server", "email"}}
+        expiry = ctx.token_expiry  # a server from before it said: not shown
+        return named if expiry is None else named | {"expires_at": _moment(expiry[0])}
     names = _workspace_names(ctx.settings)  # the server says whether the login holds
     if names is None:
         return info

@@ -18,6 +18,7 @@ from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, l
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
     from pathlib import Path
 
     from envkeep.app.views import PrincipalView, ServiceView
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from envkeep.client.environment_pins import EnvironmentPins
     from envkeep.client.offline_limit import OfflineLimit
     from envkeep.client.service_pins import ServicePins
+    from envkeep.client.tokens import TokenIdentity
     from envkeep.settings import Settings
 
 
@@ -163,12 +165,18 @@ class ClientContext:
     def token_scopes(self) -> tuple[tuple[str | None, str | None], ...]:
         """ENVKEEP_TOKEN's: the scopes its roles lie in, (project, environment) by name (None:
         all of it); none without a token, or from a server from before it said."""
-        return self._token_login[2] if self.settings.token else ()
+        return self._token_login[2].scopes if self.settings.token else ()
+
+    @property
+    def token_expiry(self) -> tuple[datetime | None] | None:
+        """When ENVKEEP_TOKEN expires, as ``(moment,)``, ``(None,)`` for never; None without a
+        token, or from a server from before it said."""
+        if not self.settings.token or not self._token_login[2].says_expiry:
+            return None
+        return (self._token_login[2].expires_at,)
 
     @cached_property
-    def _token_login(
-        self,
-    ) -> tuple[ServerSession, Identity, tuple[tuple[str | None, str | None], ...]]:
+    def _token_login(self) -> tuple[ServerSession, Identity, TokenIdentity]:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
         from envkeep.client.accounts import ServerSession
         from envkeep.client.identity import IdentityRecord
@@ -179,7 +187,7 @@ class ClientContext:
             raise _token_needs_server()
         parsed = parse_token(self.settings.token or "")
         try:
-            principal_id, workspace_id, keys, scopes = token_identity(url, parsed)
+            found = token_identity(url, parsed)
         except UnreachableError as error:
             if not isinstance(error, NotAnEnvkeepRoute):  # a wrong URL is not about copies
                 kept = "a token's keys come from the server each time, so with ENVKEEP_TOKEN"
@@ -190,9 +198,13 @@ class ClientContext:
         if not parsed.v2:
             self.warn_once(LEGACY_WARNING)
         # The bearer credential: never the secret itself, for a v2 token.
-        session = ServerSession(url, "service account", principal_id, workspace_id, parsed.bearer)
-        record = IdentityRecord(principal_id, "service account", keys.public(), "memory", None)
-        return session, Identity(record, keys), scopes
+        session = ServerSession(
+            url, "service account", found.principal_id, found.workspace_id, parsed.bearer
+        )
+        record = IdentityRecord(
+            found.principal_id, "service account", found.keys.public(), "memory", None
+        )
+        return session, Identity(record, found.keys), found
 
     def _server_session(self, url: str) -> ServerSession:
         session = self.session

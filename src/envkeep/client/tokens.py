@@ -416,12 +416,20 @@ def revoke_token(
 TokenScopes = tuple[tuple[str | None, str | None], ...]
 
 
-def token_identity(
-    url: str, parsed: ParsedToken
-) -> tuple[str, str, crypto.PrivateKeys, TokenScopes]:
-    """(principal id, workspace id, private keys, scopes) of a token, its keys unwrapped
-    here; the scopes its roles lie in, (project, environment) by name, None for all of it
-    (none from a server from before it said)."""
+@dataclass(frozen=True)
+class TokenIdentity:
+    """What the server says of the token a command runs with, its keys unwrapped here."""
+
+    principal_id: str
+    workspace_id: str
+    keys: crypto.PrivateKeys
+    scopes: TokenScopes  # (project, environment) by name, None for all of it; none from old servers
+    expires_at: datetime | None  # None: never (or not said)
+    says_expiry: bool  # False from a server from before it said
+
+
+def token_identity(url: str, parsed: ParsedToken) -> TokenIdentity:
+    """A token's identity as the server answers for it, checked against the token."""
     from envkeep.client.http import ApiClient
 
     principal_id = parsed.principal_id
@@ -435,7 +443,24 @@ def token_identity(
         data["signing_public"]
     ):
         raise NotAuthenticated("the server's answer does not match this token")
-    return principal_id, str(data["workspace_id"]), keys, _scopes(data.get("scopes"))
+    return TokenIdentity(
+        principal_id,
+        str(data["workspace_id"]),
+        keys,
+        _scopes(data.get("scopes")),
+        _moment(data.get("expires_at")),
+        "expires_at" in data,
+    )
+
+
+def _moment(found: object) -> datetime | None:
+    """An answer's time, read leniently: None for anything that is not one."""
+    if not isinstance(found, str):
+        return None
+    try:
+        return as_utc(found)
+    except ValueError:
+        return None
 
 
 def _scopes(found: object) -> TokenScopes:
