@@ -61,3 +61,35 @@ def test_snapshot_rendering_keeps_one_revision_of_an_environment() -> None:
     assert len(render._rendered) == 2
     assert len(render._frames) == 2
     assert len(render._documents) == 2
+
+
+def _large(revision: int, count: int) -> tuple[SecretView, ...]:
+    version = VersionView("id", "shared", revision, 1, b"n" * 100, b"v" * 900, "a", b"s", "t")
+    return tuple(SecretView(f"id{i}", "shared", b"i" * 32, version) for i in range(count))
+
+
+def test_the_caches_hold_a_budget_of_bytes_not_only_a_count_of_entries() -> None:
+    """Large environments, each read once: a count of 256 entries would keep them all."""
+    budget = 1_000_000
+    cache = SecretsCache(budget=budget)
+    render = SnapshotJson(budget=budget)
+    for env in range(40):
+        key = _key(1, f"e{env}")
+        secrets = _large(1, 300)  # about 500 KB each as the cache weighs them
+        cache.keep(key, secrets)
+        found = replace(_snapshot(1, f"e{env}"), secrets=secrets)
+        render(found)
+        assert cache.weight <= budget
+        assert render._rendered.weight <= budget
+        assert render._documents.weight <= budget
+    assert len(cache) == 1  # two would pass the budget
+    assert cache.get(_key(1, "e39")) is not None  # the latest stays
+    assert cache.get(_key(1, "e0")) is None
+
+
+def test_a_value_heavier_than_the_whole_budget_is_not_kept() -> None:
+    cache = SecretsCache(budget=10_000)
+    cache.keep(_key(1, "small"), _secrets(1))
+    cache.keep(_key(1, "huge"), _large(1, 300))
+    assert cache.get(_key(1, "huge")) is None
+    assert cache.get(_key(1, "small")) is not None  # and it pushed nothing out

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep.api.encoding import b64e
 from envkeep.app.recent import Recent
-from envkeep.app.secrets_cache import DEFAULT_ENTRIES
+from envkeep.app.secrets_cache import DEFAULT_BUDGET, DEFAULT_ENTRIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -150,11 +150,11 @@ class SnapshotJson:
     for it again.
     """
 
-    def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
-        self._rendered: Recent[int, _Rendered] = Recent(entries)
+    def __init__(self, entries: int = DEFAULT_ENTRIES, budget: int = DEFAULT_BUDGET) -> None:
+        self._rendered: Recent[int, _Rendered] = Recent(entries, budget=budget, weigh=_size)
         self._frames: Recent[_FrameKey, tuple[bytes, bytes]] = Recent(entries)
         self._documents: Recent[tuple[int, int], _Rendered] = Recent(
-            max(1, entries // _DOCUMENTS_PER_ENTRY)
+            max(1, entries // _DOCUMENTS_PER_ENTRY), budget=budget, weigh=_size
         )
 
     def __call__(self, found: EnvironmentSnapshot) -> bytes:
@@ -208,6 +208,10 @@ class _Rendered:
     environment: EnvironmentView
     parts: object
     rendered: bytes
+
+
+def _size(kept: _Rendered) -> int:
+    return len(kept.rendered)
 
 
 def _earlier(kept: EnvironmentView, now: EnvironmentView) -> bool:

@@ -31,6 +31,8 @@ from envkeep.app.recent import Recent
 from envkeep.app.views import SecretView
 
 DEFAULT_ENTRIES = 256
+DEFAULT_BUDGET = 128 * 1024 * 1024  # bytes, as `weigh` counts them
+_PER_SECRET = 700  # the two views' objects, their ids, scope, author and time, roughly
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,26 @@ class SecretsCache(Recent[SecretsKey, tuple[SecretView, ...]]):
     tuple beside it (``api.snapshot_json`` does).
     """
 
-    def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
-        super().__init__(entries)
+    def __init__(self, entries: int = DEFAULT_ENTRIES, budget: int = DEFAULT_BUDGET) -> None:
+        super().__init__(entries, budget=budget, weigh=weigh)
 
     def keep(self, key: SecretsKey, secrets: tuple[SecretView, ...]) -> None:
         """Store ``secrets`` under ``key``, forgetting the environment's earlier states: each
         holds every secret of the environment, and a read never asks for one again."""
         self.put(key, secrets, replaces=lambda kept, _secrets: superseded(kept, key))
+
+
+def weigh(secrets: tuple[SecretView, ...]) -> int:
+    """About how many bytes ``secrets`` hold: their ciphertexts, indexes and signatures, and a
+    fixed share for each one's objects."""
+    return sum(
+        _PER_SECRET
+        + len(s.name_index)
+        + len(s.current.name_ct)
+        + len(s.current.value_ct or b"")
+        + len(s.current.signature)
+        for s in secrets
+    )
 
 
 def superseded(kept: SecretsKey, by: SecretsKey) -> bool:
