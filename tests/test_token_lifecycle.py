@@ -282,6 +282,24 @@ def test_whoami_with_a_token_says_when_it_expires(server: TeamServer, tmp_path: 
     assert "expires at: never" in team.token(lasting, "whoami")[1]
 
 
+def test_a_token_ending_within_a_week_says_so_on_each_command(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A CI log tells before the job fails: a token's command warns in its last week."""
+    team = Team(server, tmp_path, "expiring", "read", "--project", "shop", "--env", "dev")
+    team.a("set", "API_KEY=k", "--env", "dev")
+    scope = ("--role", "read", "--project", "shop", "--env", "dev")
+    soon = team.a("token", "create", "deploy", *scope, "--expires", "2d").strip()
+    later = team.a("token", "create", "nightly", *scope, "--expires", "8d").strip()
+
+    code, out, err = team.token(soon, "get", "API_KEY", "--env", "dev")
+    assert (code, out) == (0, "k\n"), err
+    assert "ENVKEEP_TOKEN (token 'deploy') expires in 48 h, at " in err, err
+    assert "envkeep token rotate deploy" in err, err
+    code, out, err = team.token(later, "get", "API_KEY", "--env", "dev")
+    assert (code, out, err) == (0, "k\n", "")
+
+
 def test_revoking_a_token_revokes_the_tokens_it_created_in_turn(
     server: TeamServer, tmp_path: Path
 ) -> None:

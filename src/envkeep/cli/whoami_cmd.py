@@ -12,6 +12,7 @@ from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import make_context
 from envkeep.client import accounts, workspaces
 from envkeep.client.whoami import WhoAmI, who_am_i
+from envkeep.core.durations import about
 from envkeep.core.timestamps import as_utc
 
 if TYPE_CHECKING:
@@ -64,18 +65,10 @@ def _expiry_text(expires_at: object) -> str:
     """The line's words: the moment and how far off it is, or never."""
     if not isinstance(expires_at, str):
         return "never"
-    left = (as_utc(expires_at) - datetime.now(UTC)).total_seconds()
-    if left <= 0:
+    left = as_utc(expires_at) - datetime.now(UTC)
+    if left.total_seconds() <= 0:
         return f"{expires_at} (expired)"
-    return f"{expires_at} (in {_span(left)})"
-
-
-def _span(seconds: float) -> str:
-    if seconds < 7200:
-        return f"{max(1, int(seconds // 60))} min"
-    if seconds < 2 * 86400:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
+    return f"{expires_at} (in {about(left)})"
 
 
 def _account(ctx: ClientContext, who: WhoAmI) -> dict[str, object]:

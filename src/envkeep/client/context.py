@@ -180,7 +180,12 @@ class ClientContext:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
         from envkeep.client.accounts import ServerSession
         from envkeep.client.identity import IdentityRecord
-        from envkeep.client.tokens import LEGACY_WARNING, parse_token, token_identity
+        from envkeep.client.tokens import (
+            LEGACY_WARNING,
+            expiry_warning,
+            parse_token,
+            token_identity,
+        )
 
         url = self._named_server  # normalised: no trailing / (`accounts.normalise_url`)
         if url is None:
@@ -204,6 +209,9 @@ class ClientContext:
         record = IdentityRecord(
             found.principal_id, "service account", found.keys.public(), "memory", None
         )
+        warning = expiry_warning(session, found.expires_at)
+        if warning is not None:
+            self.warn_once(warning)
         return session, Identity(record, found.keys), found
 
     def _server_session(self, url: str) -> ServerSession:

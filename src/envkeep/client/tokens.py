@@ -37,12 +37,13 @@ from envkeep.core.errors import (
     PermissionDenied,
     UsageError,
 )
-from envkeep.core.timestamps import as_utc
+from envkeep.core.timestamps import as_utc, utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
     from envkeep.app.views import EnvironmentSnapshot
+    from envkeep.client.accounts import ServerSession
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
 
@@ -450,6 +451,27 @@ def token_identity(url: str, parsed: ParsedToken) -> TokenIdentity:
         _scopes(data.get("scopes")),
         _moment(data.get("expires_at")),
         "expires_at" in data,
+    )
+
+
+EXPIRY_WARNING = timedelta(days=7)  # a token's commands say so from this long before it ends
+
+
+def expiry_warning(session: ServerSession, expires_at: datetime | None) -> str | None:
+    """What a command run with a token says when the token ends within `EXPIRY_WARNING`, so
+    that a CI job's log tells before the job fails; None otherwise."""
+    if expires_at is None:
+        return None
+    left = expires_at - datetime.now(UTC)
+    if left > EXPIRY_WARNING or left.total_seconds() <= 0:
+        return None
+    from envkeep.client.accounts import token_name
+    from envkeep.core.durations import about
+
+    name = token_name(session)
+    return (
+        f"ENVKEEP_TOKEN (token '{name}') expires in {about(left)}, at {utc_second(expires_at)};"
+        f" an admin (or whoever made it) makes its successor with: envkeep token rotate {name}"
     )
 
 

@@ -26,3 +26,13 @@ def duration_text(span: timedelta) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{max(1, -(-seconds // 60))}m"
+
+
+def about(span: timedelta) -> str:
+    """``span`` roughly, for a person: ``30 days``, ``23 h``, ``45 min``."""
+    seconds = span.total_seconds()
+    if seconds < 7200:
+        return f"{max(1, int(seconds // 60))} min"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
