@@ -97,6 +97,32 @@ def test_history_while_the_server_is_down_says_it_needs_the_server(offline: Offl
     assert "the copy kept for offline reads (get, list, run) holds current values only" in hint
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("env", "rotate-key", "dev"),
+        ("member", "seal", "bob@off.io"),
+        ("member", "grant", "bob@off.io", "read", "--project", "shop", "--env", "dev"),
+        ("member", "revoke", "bob@off.io", "--project", "shop", "--yes"),
+        ("member", "remove", "bob@off.io", "--yes"),
+        ("token", "create", "ci", "--project", "shop", "--env", "dev", "--role", "read"),
+        ("token", "revoke", "ci", "--yes"),
+        ("token", "rotate", "ci"),
+    ],
+    ids=lambda words: " ".join(words[:2]),
+)
+def test_an_admin_command_that_writes_reads_no_kept_copy(
+    offline: Offline, command: tuple[str, ...]
+) -> None:
+    """It needs the server anyway, and a key sealed or rotated from a stale copy would be
+    refused at best: no "using the copy" warning before its failure."""
+    done = _cli(offline.home, offline.work, *command)
+
+    assert done.returncode == 5, done.stderr
+    assert "using the copy" not in done.stderr, done.stderr
+    assert f"cannot reach {offline.url}" in done.stderr
+
+
 def test_a_write_reads_again_the_copy_kept_of_what_it_wrote(tmp_path: Path) -> None:
     """The copy kept for reads offline follows the writer's own writes: a `set` after the last
     read (`export`, `run`: reads keep the copy) reads its environment again, so with the server

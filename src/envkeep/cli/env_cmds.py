@@ -433,6 +433,9 @@ def rotate_key(
     from envkeep.client import key_rotation
 
     version = key_rotation.rotate_key(
-        make_context(), env, project=project, delete_damaged=frozenset(delete_damaged or ())
+        make_context(writes=True),
+        env,
+        project=project,
+        delete_damaged=frozenset(delete_damaged or ()),
     )
     output.done(f"'{env}' now uses key version {version}")

@@ -69,7 +69,7 @@ def seal(
 
     Example: envkeep member seal bob@example.com
     """
-    done = member_seal.seal_missing(make_context(), who or ())
+    done = member_seal.seal_missing(make_context(writes=True), who or ())
     _report(done)
     if done.failed:
         raise typer.Exit(1)
@@ -91,7 +91,7 @@ def grant(
 
     Example: envkeep member grant bob@example.com write --project shop --env staging
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     project, env = ctx.role_scope(project, env)
     asked = asking(ctx.settings, yes=yes)
     count, revoked = members.grant(
@@ -123,7 +123,7 @@ def revoke(
 
     Example: envkeep member revoke bob@example.com --project shop --yes
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     project, env = ctx.role_scope(project, env)
     asked = asking(ctx.settings, yes=yes)
     revoked = members.revoke(
@@ -181,7 +181,7 @@ def remove(
             "--invites withdraws invites and removes no one: --revoke-now has nothing to do",
             hint="drop one of them",
         )
-    ctx = make_context()
+    ctx = make_context(writes=True)
     asked = asking(ctx.settings, yes=yes)
     removed = member_invites.remove(ctx, who, now=revoke_now, invites_only=invites, confirm=asked)
     output.done(removed.summary(who))

@@ -41,7 +41,7 @@ def create(
 
     Example: envkeep token create ci --project shop --env staging --role read --expires 30d
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     project, env = ctx.role_scope(project, env)
     made = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
     covering = signer_list.covering_signers(ctx, project, env, made.signed)
@@ -198,7 +198,7 @@ def revoke(
 
     Example: envkeep token revoke ci --yes
     """
-    ctx = make_context()
+    ctx = make_context(writes=True)
     asked = asking(ctx.settings, yes=yes)
     revoked = tokens.revoke_token(ctx, name, now=revoke_now, confirm=asked)
     also = revoked.ended("its").removeprefix("revoked ")
@@ -254,5 +254,5 @@ def rotate(
         if minted.known:
             output.done(_expiry(minted.expires_at, expires, at_maximum=minted.at_maximum))
 
-    rotated = tokens.rotate_token(make_context(), name, expires=expires, show=show)
+    rotated = tokens.rotate_token(make_context(writes=True), name, expires=expires, show=show)
     output.done(f"new keys for: {', '.join(rotated) or 'no environment'}")
