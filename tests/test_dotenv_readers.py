@@ -50,6 +50,8 @@ AGREED = {
     "apostrophe": "it's",
     "hash": "a #b",
     "leading_hash": "#x",
+    "home_tilde": "~/.ssh/id",
+    "tilde_after_colon": "/opt/bin:~/bin",
     "space": "a b",
     "leading_space": " lead",
     "trailing_space": "trail ",

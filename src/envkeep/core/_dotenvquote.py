@@ -5,7 +5,8 @@ npm's dotenv, dotenvx, a shell that sources the file (``set -a; . .env``), and e
 ``parse_dotenv``. Checked with compose 2.40, python-dotenv 1.2, node 20.20, dotenv 18 and
 dotenvx 2.38 (``tests/test_dotenv_readers.py`` runs node's, python-dotenv's and envkeep's):
 
-- Unquoted, safe characters only: every reader.
+- Unquoted, safe characters only: every reader (not ``~``, which a shell expands to a home
+  directory at the start of a value or after a ``:``).
 - Single quotes: every reader keeps what they hold as written, backslashes, ``$``, ``"``, tabs
   and line breaks included (node reads multi-line values since 20.12), but for python-dotenv,
   which reads ``\\\\`` as one backslash and expands ``${NAME}`` unless ``interpolate=False``.
@@ -63,7 +64,9 @@ import re
 
 __all__ = ["quote_value"]
 
-_SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~]+")
+# No `~`: a shell that sources the file expands one at the start of a value or after a `:`
+# (`~/x`, `/a:~/b`) to a home directory.
+_SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=]+")
 # A value that ends in a backslash and is otherwise safe, written unquoted (module docstring).
 _TRAILING_BACKSLASH_RE = re.compile(r"[A-Za-z0-9_\-./:@%+,=~\\]*\\")
 _NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\r]|\\\Z")
