@@ -24,6 +24,7 @@ from envkeep.core.dotenv import is_valid_name, parse_dotenv
 from envkeep.core.errors import InputError, ParseError, UsageError
 from envkeep.integrations._documents import DocObject, Number, load_json, load_yaml, too_deep
 from envkeep.integrations.compose_dollars import compose_dollar_warnings
+from envkeep.integrations.foreign_documents import refuse_foreign_document
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -111,6 +112,7 @@ def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
             f"{source}: expected an object of NAME: value at the top level, "
             f"got {_type_name(document)}",
         )
+    refuse_foreign_document(document, source)
     flattener = _Flattener(source)
     flattener.add(document, ())
     return ImportResult(values=flattener.values, warnings=tuple(flattener.warnings))
