@@ -24,6 +24,7 @@ from envkeep.core.dotenv import is_valid_name, parse_dotenv
 from envkeep.core.errors import InputError, ParseError, UsageError
 from envkeep.integrations._documents import DocObject, Number, load_json, load_yaml, too_deep
 from envkeep.integrations.compose_dollars import compose_dollar_warnings
+from envkeep.integrations.dotenvx_ciphertext import refuse_dotenvx_ciphertext
 from envkeep.integrations.foreign_documents import refuse_foreign_document
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ def parse_import(data: bytes, *, fmt: str, source: str, literal: bool = False) -
 def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
     if fmt == "dotenv":  # literal: each value as a program reading the file gets it
         parsed = parse_dotenv(text, source=source, as_stored=not literal)
+        refuse_dotenvx_ciphertext(parsed.values, source)
         dollars = () if literal else compose_dollar_warnings(text, source=source)
         return ImportResult(values=parsed.values, warnings=parsed.warnings + dollars)
     document = load_json(text, source) if fmt == "json" else load_yaml(text, source)

@@ -1,0 +1,38 @@
+"""Refusing a dotenvx-encrypted ``.env``: its values are ciphertext, not what a service needs.
+
+``dotenvx encrypt`` rewrites each value as ``encrypted:`` and base64, decrypted only by
+``dotenvx run`` with the private key of ``.env.keys``. Imported as it is, envkeep would store
+and hand every service that text. The import is refused, naming the variables (never a value),
+with the command that decrypts the file into it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["refuse_dotenvx_ciphertext"]
+
+# dotenvx's ECIES ciphertext, base64: far longer than any word a value would start with.
+_CIPHERTEXT_RE = re.compile(r"encrypted:[A-Za-z0-9+/]{20,}={0,2}")
+
+
+def refuse_dotenvx_ciphertext(values: Mapping[str, str], source: str) -> None:
+    """Raise ``InputError`` if a value of ``values`` (from ``source``) is dotenvx ciphertext."""
+    encrypted = [name for name, value in values.items() if _CIPHERTEXT_RE.fullmatch(value)]
+    if not encrypted:
+        return
+    shown = ", ".join(encrypted[:5]) + (f" and {len(encrypted) - 5} more" if encrypted[5:] else "")
+    file = "FILE" if source == "stdin" else shlex.quote(source)
+    raise InputError(
+        f"{source} is encrypted by dotenvx: the values of {shown} are ciphertext"
+        " ('encrypted:…'), which envkeep would store as it is",
+        hint=f"decrypt it into the import: dotenvx decrypt -f {file} --stdout | envkeep import -"
+        " (with your --env and --service)",
+    )
