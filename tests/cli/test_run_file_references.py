@@ -93,3 +93,20 @@ def test_envkeeps_own_credentials_are_never_expanded_into_a_value(
     assert result.code == 3, result.describe()
     assert "'ENVKEEP_PASSPHRASE' is not set" in result.stderr
     assert "do-not-pass-me-on" not in result.stdout + result.stderr
+
+
+def test_several_files_are_refused_rather_than_all_but_the_last_dropped(
+    envkeep: Envkeep, tmp_path: Path
+) -> None:
+    # `dotenvx run -f .env -f .env.local` layers the two; click kept the last file alone.
+    first, second = tmp_path / ".env", tmp_path / ".env.local"
+    first.write_text("ONLY_IN_FIRST=1\n", encoding="utf-8")
+    second.write_text("HOST=db.internal\n", encoding="utf-8")
+
+    result = envkeep(
+        "run", "-f", str(first), "-f", str(second), "--", sys.executable, "-c", "print('ran')"
+    )
+
+    assert result.code == 2
+    assert "ran" not in result.stdout
+    assert "run takes one --file; 2 were given" in result.stderr

@@ -22,11 +22,12 @@ def run(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Run even if the schema finds errors.")
     ] = False,
-    file: Annotated[
-        Path | None,
+    files: Annotated[
+        list[Path] | None,
         typer.Option(
             "--file",
             "-f",
+            metavar="<path>",
             help="Take the values from this (encrypted) .env file; its ${NAME} are expanded"
             " from the file, else from your environment.",
         ),
@@ -60,6 +61,7 @@ def run(
     from the command; --pass-token leaves the token to a command that runs envkeep in turn
     (a deploy script in CI).
     """
+    file = _one_file(files)
     if command[0].startswith("-"):  # an option run does not have, taken for the command
         raise UsageError(
             f"envkeep run has no option {command[0]}",
@@ -81,6 +83,20 @@ def run(
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token
     )
+
+
+def _one_file(files: list[Path] | None) -> Path | None:
+    """The one --file given; several are refused: click would keep the last alone, and
+    `dotenvx run -f .env -f .env.local` users expect them layered."""
+    if not files:
+        return None
+    if len(files) > 1:
+        raise UsageError(
+            f"run takes one --file; {len(files)} were given",
+            hint="import the files into an environment in turn (envkeep import .env, then"
+            " envkeep import .env.local --on-conflict overwrite) and run from it",
+        )
+    return files[0]
 
 
 def _refuse_format_for_file(file: Path) -> None:
