@@ -294,6 +294,19 @@ def test_k8s_export_of_no_values_has_empty_data() -> None:
     assert load_manifest(export({}, "k8s"))["data"] == {}
 
 
+@pytest.mark.parametrize("fmt", ["k8s", "k8s-configmap"])
+def test_k8s_export_refuses_values_over_the_1_mib_kubernetes_takes(fmt: str) -> None:
+    # 17 values of 60 kB: 1,020,000 bytes, so the limit is 1 MiB counted over values alone.
+    fits = {f"CERT_{i}": "z" * 60_000 for i in range(17)}
+    load_manifest(export(fits, fmt))
+
+    error = usage_error({**fits, "CERT_17": "z" * 60_000}, fmt)
+
+    assert "1,080,000 bytes" in str(error)
+    assert "1,048,576" in str(error)
+    assert error.hint is not None
+
+
 @pytest.mark.parametrize("key", ["my key", "pässwort", ".", "..hidden", "a/b", "x" * 254])
 def test_k8s_export_refuses_a_key_kubernetes_would_reject(key: str) -> None:
     error = usage_error({key: SECRET}, "k8s")

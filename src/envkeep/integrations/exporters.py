@@ -58,6 +58,8 @@ K8S_KINDS: dict[str, str] = {"k8s": "Secret", "k8s-configmap": "ConfigMap"}
 _ANY_VALUE_HINT = "use --format dotenv or json, which hold any value"
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _K8S_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+# The most a Secret's or a ConfigMap's values may add up to (bytes).
+_K8S_MAX_BYTES = 1024 * 1024
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 _DNS_LABEL_RE = re.compile(_DNS_LABEL)
 _DNS_SUBDOMAIN_RE = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
@@ -160,8 +162,10 @@ def to_k8s_secret(
 
     ``name`` defaults to ``envkeep``; it must be a DNS-1123 subdomain (at most 253 lowercase
     letters, digits, '-' and '.'), ``namespace`` a DNS-1123 label (at most 63, no '.').
-    Keys are sorted and must match ``[-._a-zA-Z0-9]+``, as Kubernetes requires.
+    Keys are sorted and must match ``[-._a-zA-Z0-9]+``, and the values add up to at most
+    1 MiB, as Kubernetes requires.
     """
+    _require_k8s_size(values, "Secret")
     encoded = {key: _base64(value) for key, value in values.items()}
     return _k8s_manifest("Secret", encoded, name, namespace, [("type", _yaml_scalar("Opaque"))])
 
@@ -177,6 +181,7 @@ def to_k8s_configmap(
     as for `to_k8s_secret`. A ConfigMap is not encrypted: which values may go in one is the
     caller's choice (`client/export_secrets`).
     """
+    _require_k8s_size(values, "ConfigMap")
     return _k8s_manifest("ConfigMap", values, name, namespace, [])
 
 
@@ -347,6 +352,19 @@ def _require_k8s_key(key: str, kind: str) -> None:
             f"'{key}' cannot be a key of a Kubernetes {kind}",
             hint="keys use letters, digits, '-', '_' and '.' (at most 253; not '.', nor '..'"
             " first); rename the variable",
+        )
+
+
+def _require_k8s_size(values: Mapping[str, str], kind: str) -> None:
+    # Kubernetes refuses a Secret or ConfigMap whose values add up to more than 1 MiB
+    # (corev1.MaxSecretSize; a Secret's counted decoded): `kubectl apply` would fail on it.
+    size = sum(len(value.encode()) for value in values.values())
+    if size > _K8S_MAX_BYTES:
+        raise UsageError(
+            f"the {kind} would hold {size:,} bytes; Kubernetes refuses one over"
+            f" {_K8S_MAX_BYTES:,} (1 MiB)",
+            hint="split the values over several objects (export each service on its own), or"
+            " keep large files (certificates, bundles) in a volume and their path in a variable",
         )
 
 
