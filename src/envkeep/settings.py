@@ -17,6 +17,8 @@
 | ENVKEEP_SERVER            | the team server to use, over envkeep.toml's `server`        |
 | ENVKEEP_TOKEN             | act as a service account (CI, Kubernetes), not a login      |
 | ENVKEEP_PROJECT           | the project, where no envkeep.toml is found (with a token)  |
+| ENVKEEP_ENV               | the environment where a command names none (over the       |
+|                           | project's default_env; --env wins over it)                  |
 | ENVKEEP_SIGNERS           | key fingerprints (comma- or space-separated): the only      |
 |                           | signers a reader trusts, none on first use (CI)             |
 | ENVKEEP_RUN_CACHE         | off: `run` keeps no encrypted copy of what it resolved      |
@@ -95,6 +97,7 @@ class Settings:
     # likely cause, which "log in" alone would not say.
     token_empty: bool = False
     project: str | None = None  # ENVKEEP_PROJECT: the project, where no envkeep.toml is found
+    env: str | None = None  # ENVKEEP_ENV: the environment where no --env names one
     # ENVKEEP_SIGNERS, as written (None: unset): the only signers' fingerprints trusted. Read
     # by the client (`signer_list`) when it opens a team server, so no mistake in it breaks
     # --help or the embedded store.
@@ -174,6 +177,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token_empty=env.get("ENVKEEP_TOKEN") == "",
         withheld=frozenset(n for n in env.get("ENVKEEP_WITHHELD", "").split(",") if n),
         project=env.get("ENVKEEP_PROJECT") or None,
+        env=env.get("ENVKEEP_ENV") or None,
         # Unlike the others, set but empty is not unset: a CI variable that expanded to nothing
         # (`${{ vars.ENVKEEP_SIGNERS }}` missing) must not quietly trust every signer.
         signers=env.get("ENVKEEP_SIGNERS"),

@@ -9,6 +9,7 @@ goes to Typer.
 from __future__ import annotations
 
 import gc
+import os
 
 # A plain flag, not typing's: the warm start below loads nothing it does not need (see
 # envkeep/crypto/__init__.py).
@@ -112,7 +113,8 @@ def _warm_run(parsed: RunArgs) -> None:
     it would see (``client/runcache.py``); return to take the cold path."""
     from envkeep.client.runcache import warm_values
 
-    warm = warm_values(parsed.env, parsed.service, validate=parsed.validate)
+    env = parsed.env or os.environ.get("ENVKEEP_ENV") or None  # as `default_env` takes it
+    warm = warm_values(env, parsed.service, validate=parsed.validate)
     if warm is None:
         return
     values, notes = warm

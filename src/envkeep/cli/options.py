@@ -92,7 +92,7 @@ EnvOpt = Annotated[
     typer.Option(
         "--env",
         "-e",
-        help="Environment (default: the project's default_env).",
+        help="Environment (default: ENVKEEP_ENV, else the project's default_env).",
         autocompletion=complete_env,
     ),
 ]

@@ -66,6 +66,8 @@ class ClientContext:
         self.made_here: dict[str, str] = {}
         # Whether this command took the project's default environment (no --env given).
         self.env_defaulted = False
+        # Whether it took ENVKEEP_ENV's (no --env given, ENVKEEP_ENV set).
+        self.env_from_variable = False
         # `init --local`: the embedded store, though a login would choose its server.
         self.embedded_chosen = False
         # The command this is (``service add``), which a server records with its reads.
@@ -458,7 +460,16 @@ class ClientContext:
         return next(iter(environments))
 
     def default_env(self, env: str | None) -> str:
-        """The environment named on the command line, else the project's default."""
+        """The environment named on the command line, else ENVKEEP_ENV's, else the one a
+        token's roles open alone, else the project's default."""
+        if env is None and self.settings.env is not None:
+            self.env_from_variable = True
+            if self.writes:  # say where it goes, as --env would have
+                self.warn_once(
+                    f"note: environment '{self.settings.env}', from ENVKEEP_ENV (pass --env to"
+                    " write to another)"
+                )
+            return self.settings.env
         if env is None:
             self.env_defaulted = True
             project = self.project_file

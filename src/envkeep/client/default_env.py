@@ -60,3 +60,14 @@ def missing_default(
         " was given",
         hint=f"{fix}, or pass --env",
     )
+
+
+def missing_from_variable(env: str, missing: EnvironmentNotFound) -> EnvironmentNotFound:
+    """``missing`` saying that ``env`` came from ENVKEEP_ENV, which the user did not type
+    here: its "did you mean" kept."""
+    meant = re.search(r"did you mean '([^']+)'", missing.hint or "")
+    fix = f"ENVKEEP_ENV={meant[1]}" if meant else "ENVKEEP_ENV to one of them (envkeep env list)"
+    return EnvironmentNotFound(
+        f"{missing.message}; '{env}' is ENVKEEP_ENV's, taken as no --env was given",
+        hint=f"set {fix}, unset it for the project's default_env, or pass --env",
+    )

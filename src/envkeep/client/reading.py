@@ -50,6 +50,10 @@ def read_environment(
 
         raise named_holders(ctx, refused, None) from None  # who to ask for the key
     except EnvironmentNotFound as missing:
+        if ctx.env_from_variable and env == ctx.settings.env:
+            from envkeep.client.default_env import missing_from_variable
+
+            raise missing_from_variable(env, missing) from None
         if not ctx.env_defaulted or env != ctx.project_file.default_env:
             raise
         from envkeep.client.default_env import missing_default
