@@ -146,3 +146,14 @@ def test_a_server_whose_database_does_not_answer_is_out_of_reach() -> None:
     assert raised.value.exit_code == 5
     assert raised.value.message == "the database does not answer"
     assert raised.value.hint == "retry in a moment"
+
+
+def test_an_older_servers_method_not_allowed_is_no_route_and_names_the_upgrade() -> None:
+    # A server from before a route answers its new method on an old path (GET …/invites,
+    # where only POST was) with the framework's 405, which read as a bare "Method Not Allowed".
+    with pytest.raises(NotAnEnvkeepRoute) as raised:
+        raise_problem(_envkeeps(405, "method_not_allowed", "Method Not Allowed"))
+    assert raised.value.message.startswith("http://127.0.0.1:18651 answered 405 for")
+    assert raised.value.hint is not None
+    assert "the server is older than this envkeep" in raised.value.hint
+    assert "envkeep server migrate" in raised.value.hint

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from envkeep import __version__
 from envkeep.api import schemas
 from envkeep.app import views
 from envkeep.client import server_failure
@@ -93,15 +94,29 @@ def _origin(response: httpx.Response) -> str:
     return f"{url.scheme}://{url.netloc.decode()}"
 
 
-def _not_envkeep(response: httpx.Response) -> errors.NotAnEnvkeepRoute:
+def _not_envkeep(response: httpx.Response, *, by_envkeep: bool) -> errors.NotAnEnvkeepRoute:
     """The error for an answer no envkeep API route gave (another program at the URL, a path
-    in the server URL, a server older than the route)."""
+    in the server URL, a server older than the route); ``by_envkeep``: an envkeep server said
+    it has no such route, so it may be one older than this client."""
+    hint = (
+        "check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
+        " envkeep.toml): the address envkeep server answers on, with no path"
+    )
+    if by_envkeep:
+        hint += (
+            f"; if it is right, the server is older than this envkeep ({__version__}):"
+            " upgrade it, then run envkeep server migrate"
+        )
     return errors.NotAnEnvkeepRoute(
         f"{_origin(response)} answered {response.status_code} for"
         f" {response.request.url.path}, not as an envkeep server does",
-        hint="check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
-        " envkeep.toml): the address envkeep server answers on, with no path",
+        hint=hint,
     )
+
+
+# The problems an envkeep server's framework gives for a path or a method it has no route for
+# (`api.problems`): an older server answers a newer client's new route with one of them.
+_NO_ROUTE = {("not_found", "Not Found"), ("method_not_allowed", "Method Not Allowed")}
 
 
 def raise_problem(response: httpx.Response) -> None:
@@ -123,10 +138,9 @@ def raise_problem(response: httpx.Response) -> None:
         )
     if ours and body.get("code") == errors.ServerFailed.code:
         raise server_failure.server_failed(response, body)
-    if (not ours and status in {404, 405, 501}) or (
-        body.get("code") == "not_found" and body.get("title") == "Not Found"
-    ):
-        raise _not_envkeep(response)
+    no_route = (body.get("code"), body.get("title")) in _NO_ROUTE
+    if (not ours and status in {404, 405, 501}) or no_route:
+        raise _not_envkeep(response, by_envkeep=no_route)
     code = str(body.get("code", ""))
     title = str(body.get("title") or f"the server answered {response.status_code}")
     cls = _ERRORS.get(code)
@@ -245,7 +259,7 @@ class ApiClient:
         try:
             return response.json()
         except ValueError:  # a 2xx that is not JSON: another program answers at the URL
-            raise _not_envkeep(response) from None
+            raise _not_envkeep(response, by_envkeep=False) from None
 
     def add_refusal_hook(self, hook: RefusalHook) -> None:
         """Have ``hook`` see this client's refusals too (after those given before)."""
