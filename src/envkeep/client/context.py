@@ -274,7 +274,7 @@ class ClientContext:
             # The embedded store's values are this identity's own: another signer there
             # altered its file. With a list, its reads are checked as a server's are.
             check = None if listed is None else self._check_signers
-            return LocalBackend(self.settings.database_path, self.identity, check)
+            return LocalBackend(self.settings.database_path, self.identity, check, self.notify)
         from envkeep.client.http import ApiClient, HttpBackend
 
         # A malformed ENVKEEP_MAX_AGE is refused on every command here, server up or down, not

@@ -38,8 +38,23 @@ if TYPE_CHECKING:
     from envkeep.client.backend import CheckSigners
     from envkeep.client.identity import Identity
     from envkeep.core.auditchain import AuditQuery, EventPage
+    from envkeep.store.upgrade_copy import KeptCopy
 
 T = TypeVar("T")
+
+
+def upgraded_note(database: Path, kept: KeptCopy) -> str:
+    """What a command says once it upgraded the store's schema: an older envkeep cannot open
+    the store now, and the copy from before is what going back restores."""
+    from envkeep import __version__
+    from envkeep.store.schema_version import HEAD_REVISION
+
+    return (
+        f"note: upgraded the store {database} from schema {kept.revision} to {HEAD_REVISION}"
+        f" for envkeep {__version__}; an older envkeep cannot open it now. Its copy from"
+        f" before is {kept.path}: to go back to the older envkeep, move it over the store"
+        " (losing what was written since); else delete it"
+    )
 
 
 def _same_time() -> ConflictError:
@@ -54,9 +69,14 @@ class LocalBackend:
     """The embedded store, owned by the local identity (an admin of its one workspace)."""
 
     def __init__(
-        self, database: Path, identity: Identity, check_signers: CheckSigners | None = None
+        self,
+        database: Path,
+        identity: Identity,
+        check_signers: CheckSigners | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self._database = database
+        self._notify = notify  # told of a schema upgrade of the store, and where its copy is
         self._identity = identity
         # Every signer a snapshot or a history names goes past this first when ENVKEEP_SIGNERS
         # is set (client/pins.check_signers, as on a server); None: the store is trusted.
@@ -91,7 +111,9 @@ class LocalBackend:
 
         from envkeep.app.principals import bootstrap_local_owner
         from envkeep.store.migrate import upgrade
+        from envkeep.store.upgrade_copy import keep_before_upgrade
 
+        kept = keep_before_upgrade(self._database)
         try:
             upgrade(self._open_engine())
         except exc.DBAPIError as error:
@@ -99,6 +121,8 @@ class LocalBackend:
                 f"could not prepare the database {self._database} ({error.orig})",
                 hint="check the disk and permissions, or move the file away to start afresh",
             ) from None
+        if kept is not None and self._notify is not None:
+            self._notify(upgraded_note(self._database, kept))
         public = self._identity.record.public
         self._workspace_id = self._transaction(
             lambda call: bootstrap_local_owner(
