@@ -76,7 +76,7 @@ def seal_missing(ctx: ClientContext, names: Sequence[str] = ()) -> Sealing:
     every member whose roles lack keys. A role whose keys cannot be sealed is named with the
     grant's refusal; the others are sealed all the same."""
     listed = members.list_members(ctx)
-    due = [m for m in listed if m.get("keys_missing") and not m.get("expired")]
+    due = [m for m in listed if _may_lack_keys(ctx, m) and not m.get("expired")]
     wanted = {n.lower(): n for n in names}
     left: list[NotSealed] = []
     owed: list[str] = []
@@ -93,6 +93,18 @@ def seal_missing(ctx: ClientContext, names: Sequence[str] = ()) -> Sealing:
         sealed.extend(done)
         left.extend(refused)
     return Sealing(tuple(sealed), tuple(left), tuple(owed))
+
+
+def _may_lack_keys(ctx: ClientContext, member: dict[str, Any]) -> bool:
+    """Whether a role may lack keys: as the server counts them, or, from a server older than
+    the count (no ``keys_missing``), another person's role at all, which is then granted again
+    (an environment this envkeep creates there is sealed to its creator only: such a server
+    does not say whose role opens it). A token's role is left as it is: such a server grants
+    nothing to a token's name."""
+    if "keys_missing" in member:
+        return bool(member["keys_missing"])
+    principal = member["principal"]
+    return principal.get("kind") == "user" and str(principal["id"]) != ctx.identity.principal_id
 
 
 def _by_principal(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import EnvkeepError, IntegrityError
+from envkeep.core.errors import EnvkeepError, IntegrityError, NotAnEnvkeepRoute
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -59,6 +59,8 @@ def share_new_key(ctx: ClientContext, new: NewKey) -> tuple[Unsealed, ...]:
         due = _one_role_each(backend.api.request("GET", f"{path}/keys-missing"))
     except EnvkeepError as error:
         fix = "see whose keys are missing, with the command that seals them: envkeep member list"
+        if isinstance(error, NotAnEnvkeepRoute):  # a server older than the route
+            fix = "seal it to them (each member's role is sealed again): envkeep member seal"
         return (Unsealed("the others whose role opens it", error.message, (fix,)),)
     shares: dict[str, dict[str, object]] = {}
     left: dict[str, Unsealed] = {}
