@@ -193,7 +193,13 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         on_refusal: RefusalHook | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        from envkeep import __version__
+
+        # The version, so that a server can one day answer an envkeep too old for it by name
+        # (an older client only meets answers it cannot read).
+        headers = {"User-Agent": f"envkeep/{__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         self._refusal_hooks: list[RefusalHook] = [] if on_refusal is None else [on_refusal]
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
