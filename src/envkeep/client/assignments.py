@@ -28,6 +28,12 @@ def parse_assignments(
         pairs = [f"{pairs[0]}={read_value(pairs[0])}"]
     for pair in pairs:
         name, sep, value = pair.partition("=")
+        if not sep and len(pairs) == 2 and pair == pairs[0] and "=" not in pairs[1]:
+            raise UsageError(  # `set KEY value`, as dotenvx and Doppler take it
+                f"'{name}' has no '=': envkeep takes the name and its value as one argument",
+                hint=f"envkeep set {name}=VALUE (or {name} alone: its value is read from stdin,"
+                " or asked for on a terminal, out of the shell's history)",
+            )
         if not sep:
             raise UsageError(
                 f"'{name}' has no '='",

@@ -1,0 +1,34 @@
+"""`set`'s arguments: NAME=value, each a usage error naming what to write when it is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from envkeep.client.assignments import parse_assignments
+from envkeep.core.errors import UsageError
+
+
+def test_a_name_and_its_value_as_two_arguments_is_told_to_join_them() -> None:
+    """`set KEY value`, as dotenvx and Doppler take it: the hint says how envkeep takes it,
+    and never repeats the value (a secret, already in the shell's history)."""
+    with pytest.raises(UsageError) as raised:
+        parse_assignments(["API_KEY", "s3cr3t-value"], lambda name: "unused")
+
+    assert "envkeep takes the name and its value as one argument" in raised.value.message
+    assert raised.value.hint is not None
+    assert raised.value.hint.startswith("envkeep set API_KEY=VALUE (or API_KEY alone")
+    assert "s3cr3t-value" not in raised.value.message + raised.value.hint
+
+
+def test_a_pair_without_equals_among_others_names_it() -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_assignments(["A=1", "B", "C=3"])
+
+    assert raised.value.message == "'B' has no '='"
+
+
+def test_name_value_pairs_and_one_name_read_from_stdin() -> None:
+    assert parse_assignments(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
+    assert parse_assignments(["TOKEN"], lambda name: f"read for {name}") == {
+        "TOKEN": "read for TOKEN"
+    }
