@@ -225,10 +225,19 @@ def double_quoted(value: str) -> bool:
     return render_dotenv({"V": value}).startswith('V="')
 
 
-def test_only_double_quoted_values_and_unquoted_backslashes_are_said_to_be_misread() -> None:
+def python_dotenv_caveat(value: str) -> bool:
+    """Single-quoted with a doubled backslash, or holding ``${``: python-dotenv's alone."""
+    return "${" in value or (not double_quoted(value) and "\\\\" in value)
+
+
+def test_double_quoted_values_unquoted_backslashes_and_python_dotenvs_caveats_are_said() -> None:
     assert {name for name, value in TRICKY.items() if misread_by(value)} == {
         name for name, value in TRICKY.items() if double_quoted(value)
-    } - {"apostrophe"} | {"windows_dir", "trailing_backslash"}
+    } - {"apostrophe"} | {"windows_dir", "trailing_backslash"} | {
+        name for name, value in TRICKY.items() if python_dotenv_caveat(value)
+    }
+    assert misread_by("${NOT_A_REFERENCE}") == ("python-dotenv",)
+    assert misread_by("a\\\\b") == ("python-dotenv",)
     assert misread_by("abc def$HOME 'q' \"dq\" #notcomment") == (
         "node", "python-dotenv", "npm's dotenv", "dotenvx",
     )  # fmt: skip
@@ -246,6 +255,18 @@ def _around(middle: str) -> st.SearchStrategy[str]:
 double_quoted_texts = st.one_of(_around("'"), _around("'\n"), _around("\n'")).filter(double_quoted)
 
 
+def test_python_dotenv_as_services_load_it_misreads_exactly_the_values_said_to() -> None:
+    """``load_dotenv()`` and ``dotenv_values()`` expand ``${X}`` by default (even in single
+    quotes) and decode a doubled backslash in single quotes: each value it reads otherwise
+    is said to be misread by it, and no other."""
+    values = {f"V_{name}": value for name, value in TRICKY.items()}
+    values |= {"V_PRICE": "cost $5 and ${NOTREF}", "V_PASS": 'p#ss w"rd$x\\\\y'}
+    found = dotenv_values(stream=io.StringIO(render_dotenv(values)))
+
+    for name, value in values.items():
+        assert ("python-dotenv" in misread_by(value)) == (found.get(name) != value), (name, value)
+
+
 @needs_node
 @settings(max_examples=25, deadline=None)
 @given(st.lists(double_quoted_texts, min_size=1, max_size=6))
@@ -257,7 +278,7 @@ def test_node_and_python_dotenv_misread_exactly_the_values_said_to(
     text = render_dotenv(values)
 
     by_node = read_by_node(text, tmp_path_factory.mktemp("node"))
-    by_python = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    by_python = dotenv_values(stream=io.StringIO(text))  # as services load it: `${` expanded
 
     for name, value in values.items():
         said = misread_by(value)

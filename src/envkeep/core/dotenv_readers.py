@@ -42,10 +42,12 @@ def misread_by(value: str) -> tuple[str, ...]:
     quoted = quote_value(value)
     if not quoted.startswith(("'", '"')):
         return (SHELL,) if "\\" in quoted else ()  # `C:\temp\`: a shell drops its backslashes
-    if quoted.startswith("'"):
-        return ()
+    if quoted.startswith("'"):  # python-dotenv decodes `\\` there, and expands `${X}`
+        return ("python-dotenv",) if "\\\\" in quoted or "${" in value else ()
     escapes = _ESCAPE_RE.findall(quoted[1:-1])
     misreading = {reader for escape in escapes for reader in _MISREAD_BY.get(escape, ())}
+    if "${" in value:  # python-dotenv expands it, whatever the quotes (`interpolate=True`)
+        misreading.add("python-dotenv")
     return tuple(reader for reader in READERS if reader in misreading)
 
 
