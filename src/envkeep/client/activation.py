@@ -274,23 +274,39 @@ def _listed(plans: list[FilePlan], one: str, several: str) -> str:
 
 
 def apply_activation(plans: list[FilePlan]) -> None:
-    """Write every planned file: all temp files first, then backups and renames. A blocked
-    plan (a foreign or edited .env without --force) stops everything before the first write."""
+    """Write every planned file: all temp files and backups first, then the renames. A blocked
+    plan (a foreign or edited .env without --force) stops everything before the first write;
+    a failure before the renames (a full disk while a backup is copied) removes every temp file
+    and backup made and leaves each .env as it was, and one among the renames (Ctrl-C) removes
+    the temp files not renamed yet: none is left beside a .env, values in clear."""
     refuse_blocked(plans)
     pending = [p for p in plans if p.action != "unchanged"]
-    temps: list[tuple[FilePlan, Path]] = []
+    made: list[Path] = []  # temp files and backups, removed if the first phase fails
     try:
+        temps = [(plan, _made(made, _write_temp(plan))) for plan in pending]
         for plan in pending:
-            temps.append((plan, _write_temp(plan)))
+            if plan.backup is not None:  # a name no file has: a partial copy is ours to remove
+                shutil.copy2(plan.path, _made(made, plan.backup))
     except BaseException:
-        for _plan, temp in temps:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+        _remove(made)
         raise
-    for plan, temp in temps:
-        if plan.backup is not None:
-            shutil.copy2(plan.path, plan.backup)
-        temp.replace(plan.path)
+    for done, (plan, temp) in enumerate(temps):
+        try:
+            temp.replace(plan.path)
+        except BaseException:
+            _remove([t for _p, t in temps[done:]])
+            raise
+
+
+def _made(made: list[Path], path: Path) -> Path:
+    made.append(path)
+    return path
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def exposed_to_git(root: Path, plans: list[FilePlan]) -> Exposed:
