@@ -5,6 +5,7 @@ Kept free of Rich so the fast `run` path can use it too.
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 import traceback
@@ -92,10 +93,17 @@ _PATH_HINTS: dict[type[OSError], str] = {
     PermissionError: "check the permissions of the file and of its directory",
 }
 
+# By errno, where the exception's type says nothing more than OSError.
+_ERRNO_HINTS: dict[int, str] = {
+    errno.ENOSPC: "the disk is full: free some space on it, then run the command again",
+    errno.EDQUOT: "your disk quota is used up: free some space, then run the command again",
+}
+
 
 def _report_path(error: OSError) -> int:
     """One line for a path the system refused: exit 2 for a path that cannot be right, else 1."""
     hint = next((h for kind, h in _PATH_HINTS.items() if isinstance(error, kind)), None)
+    hint = hint or _ERRNO_HINTS.get(error.errno or 0)
     reason = error.strerror or type(error).__name__
     # A rename (an atomic write) names its target second.
     path = error.filename2 if error.filename2 is not None else error.filename

@@ -1,0 +1,21 @@
+"""A full disk is said as one, with what to do next, wherever a write meets it."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from envkeep.cli.errors import report_unexpected
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+def test_a_write_refused_by_a_full_disk_says_to_free_space(
+    code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = OSError(code, "No space left on device", "/srv/app/.env")
+    assert report_unexpected(error, debug=False) == 1
+    said = capsys.readouterr().err.splitlines()
+    assert said[0] == "error: /srv/app/.env: No space left on device"
+    assert said[1].startswith("hint: ")
+    assert "free some space" in said[1]
