@@ -202,6 +202,35 @@ def test_fast_read_path_refuses_a_missing_or_unmigrated_database(tmp_path: Path)
     assert open_fetch(tmp_path / "empty.db") is None
 
 
+def test_a_database_on_a_full_disk_is_said_to_be_so_not_taken_for_an_unmigrated_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import sqlite3
+
+    from envkeep.core.errors import StoreError
+
+    path = tmp_path / "envkeep.db"
+    path.write_bytes(b"")
+
+    class NoRoomForShm:  # what SQLite says when it cannot grow the -shm file
+        def execute(self, _sql: str) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(sqlite3, "connect", lambda *_a, **_k: NoRoomForShm())
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(1 << 30, 1 << 30, 0)
+    )
+    with pytest.raises(StoreError, match="disk I/O error") as raised:
+        open_fetch(path)
+    assert raised.value.hint is not None
+    assert "is full: free some space" in raised.value.hint
+    assert "away" not in raised.value.hint
+
+
 def test_fast_read_path_opens_a_migrated_database(engine: Engine) -> None:
     sqlite_only(engine)
     path = Path(str(engine.url.database))

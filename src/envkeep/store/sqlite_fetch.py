@@ -77,9 +77,16 @@ def open_fetch(path: Path) -> SqliteFetch | None:
     try:
         connection.execute("PRAGMA busy_timeout=10000")
         rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    except sqlite3.OperationalError:  # no alembic_version table: not migrated yet
+    except sqlite3.OperationalError as error:
         connection.close()
-        return None
+        if str(error).startswith("no such table"):  # no alembic_version: not migrated yet
+            return None
+        # A full disk (no room for the -shm file: "disk I/O error"), a lock held past the
+        # timeout: the file is fine, and migrating it, or moving it away, is not the way on.
+        raise StoreError(
+            f"the embedded database {path} could not be opened ({error})",
+            hint=_unopened_hint(path),
+        ) from None
     except sqlite3.DatabaseError as error:
         connection.close()
         raise StoreError(
@@ -90,3 +97,21 @@ def open_fetch(path: Path) -> SqliteFetch | None:
         connection.close()
         return None
     return SqliteFetch(connection)
+
+
+def _unopened_hint(path: Path) -> str:
+    """What to do about a database that exists but does not open; it is left as it was."""
+    import shutil
+
+    try:
+        full = shutil.disk_usage(path.parent).free < _ROOM_TO_OPEN
+    except OSError:
+        full = False
+    again = "then run the command again"
+    if full:
+        return f"the disk holding {path.parent} is full: free some space, {again}"
+    return f"check that {path.parent} can be written and its disk is not full, {again}"
+
+
+# Below this, SQLite may find no room for a WAL database's -shm and -wal files.
+_ROOM_TO_OPEN = 1 << 20
