@@ -116,3 +116,33 @@ def test_a_directory_refusing_the_temporary_file_is_reported_by_the_target_path(
 
     assert refused.value.filename == str(target)
     assert refused.value.errno == errno.EROFS
+
+
+_KILLED_WHILE_WRITING = """
+import os, sys
+from pathlib import Path
+from envkeep.core.files import atomic_writer
+with atomic_writer(Path(sys.argv[1])) as handle:
+    handle.write(b"SECRET=in clear\\n")
+    handle.flush()
+    os.kill(os.getpid(), 9)
+"""
+
+
+def test_a_temporary_file_left_by_a_writer_killed_before_its_rename_goes_at_the_next_write(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "out.env"
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WHILE_WRITING, str(target)], check=False)
+    assert killed.returncode == -9
+    [left] = tmp_path.glob(".out.env.*.tmp")
+    live = tmp_path / f".out.env.{os.getpid()}.abcd1234.tmp"  # a writer still at work
+    others = tmp_path / f".out.env.x.{left.name.split('.')[3]}.abcd1234.tmp"  # out.env.x's
+    for kept in (live, others):
+        kept.write_bytes(b"")
+    write_atomic(target, b"SECRET=new\n")
+    assert target.read_bytes() == b"SECRET=new\n"
+    assert sorted(p.name for p in tmp_path.glob(".*")) == sorted([live.name, others.name])

@@ -319,8 +319,13 @@ def _write_temp(plan: FilePlan) -> Path:
     import tempfile
     from pathlib import Path
 
+    from envkeep.core.files import remove_dead_temporaries, temporary_prefix
+
     plan.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".env.", suffix=".tmp", dir=plan.path.parent)
+    remove_dead_temporaries(plan.path)
+    fd, name = tempfile.mkstemp(
+        prefix=temporary_prefix(plan.path), suffix=".tmp", dir=plan.path.parent
+    )
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:

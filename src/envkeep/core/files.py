@@ -37,8 +37,9 @@ def atomic_writer(
     from pathlib import Path
 
     _make_parent(path, private=private_parents)
+    remove_dead_temporaries(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as error:  # a read-only or full directory: say the file the user named
         raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
@@ -52,6 +53,44 @@ def atomic_writer(
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def temporary_prefix(path: Path) -> str:
+    """The start of a temporary file's name beside ``path``: hidden, and naming the process
+    that writes it, so that one left by a writer killed before its rename (kill -9, a power
+    cut: no handler runs) is known for dead and removed by the next write of ``path``."""
+    return f".{path.name}.{os.getpid()}."
+
+
+def remove_dead_temporaries(path: Path) -> None:
+    """Delete the temporary files beside ``path`` (``temporary_prefix``) whose writer is no
+    longer running: each may hold values in clear (an export), and nothing else removes it. A
+    live writer's, another file's and an unreadable directory's are left alone."""
+    try:
+        siblings = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return
+    start = len(path.name) + 2
+    for sibling in siblings:
+        writer, _, rest = sibling.name[start : -len(".tmp")].partition(".")
+        if writer.isdigit() and rest and "." not in rest and not _running(int(writer)):
+            with contextlib.suppress(OSError):
+                sibling.unlink()
+
+
+def glob_escape(name: str) -> str:
+    """``name`` matched literally by ``Path.glob`` (a file named ``[x].env``)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):  # another user's, or no pid at all
+        return True
+    return True
 
 
 def make_private_directory(path: Path) -> None:
