@@ -38,9 +38,10 @@ from envkeep.core.errors import (
     UsageError,
 )
 from envkeep.core.files import make_private_directory, write_atomic
+from envkeep.core.terminations import interrupt_on_termination
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     # Shown the changes an edit will write (name -> new value, None to unset) and the values
     # before; raises to write nothing (`edit --from`'s plan and question).
@@ -138,8 +139,7 @@ def edit_scope(
     before = {v.name: v.value for v in opened.variables(scope)}
     # The flags the hint's `edit --from` needs to work as given (`_keep_and_raise`).
     again = (*(() if can_ask and not confirmed else ("--yes",)), *(("--overwrite",) * overwrite))
-    workdir = Path(tempfile.mkdtemp(prefix="envkeep-edit-"))
-    try:
+    with _buffer_directory() as workdir:
         buffer = workdir / f"{env}.env"
         write_atomic(
             buffer,
@@ -188,12 +188,24 @@ def edit_scope(
                 ctx, error, text=text, opened=opened, at=(env, service), source=source,
                 again=again,
             )  # fmt: skip
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     if source is not None and source.parent.resolve() == (ctx.settings.home / RECOVERED).resolve():
         source.unlink(missing_ok=True)  # applied: its values in clear are of no more use
         done = replace(done, deleted=source)
     return done
+
+
+@contextlib.contextmanager
+def _buffer_directory() -> Iterator[Path]:
+    """A private temporary directory for the buffer, whose values are in clear: removed at the
+    end whatever ends the command, a `kill` or a closed terminal too
+    (`interrupt_on_termination`)."""
+    restore_signals = interrupt_on_termination()
+    workdir = Path(tempfile.mkdtemp(prefix="envkeep-edit-"))
+    try:
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        restore_signals()
 
 
 def _refuse_unconfirmed(opened: OpenEnvironment, env: str, *, confirmed: bool) -> None:
