@@ -43,10 +43,11 @@ def test_an_edit_ended_by_a_signal_leaves_no_buffer_in_clear(
         wait_for_file(opened, editing)
         assert "LOG_LEVEL=info" in (tmp_path / opened.read_text()).read_text()
         editing.send_signal(ending)
-        editing.communicate(timeout=30)
+        _out, err = editing.communicate(timeout=30)
     finally:
         if editing.poll() is None:
             editing.kill()
             editing.communicate()
     assert editing.returncode == 130
     assert list(temporary.iterdir()) == []
+    assert err.decode().splitlines()[-1:] == ["interrupted"]

@@ -34,6 +34,8 @@ def _typer_main(args: list[str]) -> int:
     try:
         app(args=args, prog_name="envkeep")
     except SystemExit as done:
+        if _interrupted(done):  # Typer ends a Ctrl-C as exit 130, without a word
+            sys.stderr.write("interrupted\n")
         return done.code if isinstance(done.code, int) else 0 if done.code is None else 1
     except EnvkeepError as error:
         return report(error, debug=debug)
@@ -43,3 +45,16 @@ def _typer_main(args: list[str]) -> int:
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         return report_unexpected(error, debug=debug)
     return 0
+
+
+def _interrupted(done: SystemExit) -> bool:
+    """Whether ``done`` is how Typer ended a KeyboardInterrupt (Ctrl-C; SIGTERM or SIGHUP
+    where a command takes them as one): a 130 with the interrupt in its chain."""
+    if done.code != 130:
+        return False
+    seen: BaseException | None = done
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
