@@ -3,6 +3,8 @@ open: the buffer, every value of the scope in clear, goes as it does on Ctrl-C."
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 import signal
 import sys
@@ -17,10 +19,12 @@ if TYPE_CHECKING:
 
     from .conftest import Envkeep
 
-# Says where the buffer is, then waits for the signal.
+# Says where the buffer is (in a file that appears whole), then waits for the signal.
 HANGING_EDITOR = """\
 import pathlib, sys, time
-pathlib.Path({opened!r}).write_text(sys.argv[1])
+said = pathlib.Path({opened!r} + ".part")
+said.write_text(sys.argv[1])
+said.rename({opened!r})  # whole when it appears
 time.sleep(60)
 """
 
@@ -51,3 +55,50 @@ def test_an_edit_ended_by_a_signal_leaves_no_buffer_in_clear(
     assert editing.returncode == 130
     assert list(temporary.iterdir()) == []
     assert err.decode().splitlines()[-1:] == ["interrupted"]
+
+
+# Says where the buffer is and its own pid, then waits (its envkeep is killed under it).
+ORPHANED_EDITOR = """\
+import os, pathlib, sys, time
+pathlib.Path({pid!r}).write_text(str(os.getpid()))
+said = pathlib.Path({opened!r} + ".part")
+said.write_text(sys.argv[1])
+said.rename({opened!r})  # whole when it appears
+time.sleep(60)
+"""
+
+
+def test_the_buffer_of_an_edit_killed_outright_goes_at_the_next_edit(
+    envkeep: Envkeep, seeded: Path, tmp_path: Path
+) -> None:
+    """kill -9 runs no handler: the buffer stays, named by the killed process, until the next
+    `edit` finds that process gone and removes it."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    opened, pid = tmp_path / "opened", tmp_path / "pid"
+    script = tmp_path / "editor.py"
+    script.write_text(ORPHANED_EDITOR.format(opened=str(opened), pid=str(pid)))
+    editing = envkeep.popen(
+        "edit", "--env", "dev", "--service", "-",
+        env={"EDITOR": shlex.join([sys.executable, str(script)]), "VISUAL": None,
+             "TMPDIR": str(temporary)},
+    )  # fmt: skip
+    try:
+        wait_for_file(opened, editing)
+        editing.kill()
+        editing.wait(timeout=30)
+    finally:
+        if pid.exists():  # the editor, left running by its killed parent (and its pipes open)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid.read_text()), signal.SIGKILL)
+        editing.communicate(timeout=30)
+    [left] = list(temporary.iterdir())
+    assert left.name.startswith(f"envkeep-edit-{editing.pid}-")
+
+    again = envkeep(
+        "edit", "--env", "dev", "--service", "-",
+        env={"EDITOR": "true", "VISUAL": None, "TMPDIR": str(temporary)},
+    )  # fmt: skip
+
+    assert again.code == 0, again.describe()
+    assert list(temporary.iterdir()) == []

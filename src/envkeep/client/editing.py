@@ -17,6 +17,7 @@ delete the whole scope. Deleting everything is `envkeep unset`'s, named in the h
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import shutil
 import tempfile
@@ -37,7 +38,7 @@ from envkeep.core.errors import (
     SchemaViolation,
     UsageError,
 )
-from envkeep.core.files import make_private_directory, write_atomic
+from envkeep.core.files import make_private_directory, remove_dead_directories, write_atomic
 from envkeep.core.terminations import interrupt_on_termination
 
 if TYPE_CHECKING:
@@ -194,13 +195,18 @@ def edit_scope(
     return done
 
 
+_BUFFER_PREFIX = "envkeep-edit-"
+
+
 @contextlib.contextmanager
 def _buffer_directory() -> Iterator[Path]:
     """A private temporary directory for the buffer, whose values are in clear: removed at the
     end whatever ends the command, a `kill` or a closed terminal too
     (`interrupt_on_termination`)."""
     restore_signals = interrupt_on_termination()
-    workdir = Path(tempfile.mkdtemp(prefix="envkeep-edit-"))
+    # Named by this process, so that the next edit removes it if this one is killed -9.
+    remove_dead_directories(Path(tempfile.gettempdir()), _BUFFER_PREFIX)
+    workdir = Path(tempfile.mkdtemp(prefix=f"{_BUFFER_PREFIX}{os.getpid()}-"))
     try:
         yield workdir
     finally:

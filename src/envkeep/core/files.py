@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from typing import TYPE_CHECKING, BinaryIO
 
 from envkeep.core.errors import AlreadyExistsError, UsageError
@@ -81,6 +82,24 @@ def remove_dead_temporaries(path: Path) -> None:
 def glob_escape(name: str) -> str:
     """``name`` matched literally by ``Path.glob`` (a file named ``[x].env``)."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def remove_dead_directories(parent: Path, prefix: str) -> None:
+    """Delete this user's directories ``prefix``PID-… in ``parent`` whose process no longer
+    runs: made for values in clear (`edit`'s buffer) by a process killed before it could
+    remove its own (kill -9: no handler runs)."""
+    try:
+        found = list(parent.glob(f"{glob_escape(prefix)}*-*"))
+    except OSError:
+        return
+    for directory in found:
+        writer = directory.name[len(prefix) :].partition("-")[0]
+        try:
+            mine = directory.is_dir() and directory.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and writer.isdigit() and not _running(int(writer)):
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _running(pid: int) -> bool:
