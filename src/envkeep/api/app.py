@@ -30,7 +30,7 @@ from envkeep.api.ratelimit import limits_for
 from envkeep.api.telemetry import telemetry_config
 from envkeep.app import credentials
 from envkeep.app.token_lifetime import LifetimePolicy
-from envkeep.store.engine import open_engine
+from envkeep.store.engine import serving_engine
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -100,7 +100,7 @@ def create_app(
     ``token_max_lifetime``: the longest a service-account token made or rotated may live
     (``app/token_lifetime.py``; None: no maximum)."""
     limits = limits_for(database_url, rate=rate, store=rate_store)
-    engine = open_engine(database_url)
+    engine = serving_engine(database_url)
     credentials.dummy_hash()  # made now: the first unknown login must take no longer than later
 
     @asynccontextmanager

@@ -47,6 +47,34 @@ def open_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# How long one statement of a serving process may run on PostgreSQL, waiting for locks
+# included, before the database cancels it: a table an admin locked in psql, or a runaway
+# query, turns into a 503 the client can retry instead of a request that waits for ever (and
+# holds one of the process's transaction slots, so that every other request waits behind
+# it). Below the CLI's 30 s read timeout, so that the client gets the answer. A URL whose
+# `options` set `statement_timeout` keeps its own value.
+STATEMENT_TIMEOUT_MS = 10_000
+
+
+def serving_engine(url: str) -> Engine:
+    """An engine for a server process (``open_engine``); on PostgreSQL its statements are
+    cancelled after ``STATEMENT_TIMEOUT_MS`` unless the URL sets a timeout of its own."""
+    engine = open_engine(url)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "do_connect", _bounded_statements)
+    return engine
+
+
+def _bounded_statements(
+    _dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
+) -> None:
+    options = str(cparams.get("options") or "")
+    if "statement_timeout" in options:
+        return
+    bound = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    cparams["options"] = f"{options} {bound}".strip()
+
+
 def _private_file(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
     """Make a database file that does not exist yet 0600 before SQLite opens it: it holds
     password hashes, wrapped private keys, emails, addresses and the audit trail, and SQLite

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from envkeep.core.errors import UsageError
 from envkeep.store.database_url import is_postgresql
-from envkeep.store.engine import open_engine
+from envkeep.store.engine import serving_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,7 +62,7 @@ class SharedBuckets:
                 "PostgreSQL (SQLite serves one process, and its in-memory limits are enough)",
                 hint="use rate_store = memory with SQLite, or --db postgresql://…",
             )
-        self._base = open_engine(database_url)
+        self._base = serving_engine(database_url)
         self._engine = self._base.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._swept = float("-inf")

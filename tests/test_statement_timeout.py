@@ -1,0 +1,93 @@
+"""A server's statements on PostgreSQL are bounded: a table locked by an admin in psql makes
+requests fail with a 503 the client can retry, not wait until the lock goes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from envkeep.api.app import create_app
+from envkeep.store import engine as engine_module
+from envkeep.store.engine import open_engine, serving_engine
+from envkeep.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.pg import PostgresServer
+
+HELD = 6.0  # seconds the admin's lock is held: longer than the timeout the tests set
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh, migrated database on the session's PostgreSQL server."""
+    url = postgres.create_database()
+    engine = open_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    postgres.drop_database(url)
+
+
+def _lock_for_a_while(url: str, table: str, locked: threading.Event) -> None:
+    """What an admin does in psql: BEGIN; LOCK TABLE …; (a coffee); COMMIT."""
+    admin = open_engine(url)
+    with admin.connect() as connection:
+        connection.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+        locked.set()
+        time.sleep(HELD)
+        connection.commit()
+    admin.dispose()
+
+
+def _held(url: str, table: str) -> threading.Thread:
+    locked = threading.Event()
+    holder = threading.Thread(target=_lock_for_a_while, args=(url, table, locked))
+    holder.start()
+    assert locked.wait(10)
+    return holder
+
+
+def test_readiness_under_a_locked_table_answers_503_before_the_lock_goes(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "STATEMENT_TIMEOUT_MS", 500)
+    client = TestClient(create_app(pg_url))
+    holder = _held(pg_url, "alembic_version")
+    try:
+        started = time.monotonic()
+        answer = client.get("/readyz")
+        waited = time.monotonic() - started
+    finally:
+        holder.join()
+    assert answer.status_code == 503
+    assert waited < HELD / 2
+
+
+def test_statement_timeout_of_the_url_is_kept(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "STATEMENT_TIMEOUT_MS", 500)
+    engine = serving_engine(pg_url + "?options=-c%20statement_timeout%3D12345")
+    with engine.connect() as connection:
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == "12345ms"
+    engine.dispose()
+
+
+def test_a_serving_engine_cancels_a_statement_stuck_on_a_lock(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "STATEMENT_TIMEOUT_MS", 500)
+    engine = serving_engine(pg_url)
+    holder = _held(pg_url, "secrets")
+    try:
+        with pytest.raises(OperationalError, match="statement timeout"), engine.connect() as c:
+            c.execute(text("SELECT count(*) FROM secrets"))
+    finally:
+        holder.join()
+        engine.dispose()
