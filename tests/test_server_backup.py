@@ -5,8 +5,10 @@ verifies (a client that pinned a later head is told, and may re-anchor deliberat
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from tests.server import TeamServer, _environ, _start_on, cli, join, quick_ok, s
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tests.pg import PostgresServer
 
 
 def _migrated(tmp_path: Path) -> str:
@@ -127,11 +131,34 @@ def test_backup_of_postgresql_points_at_pg_dump_without_the_password(tmp_path: P
     assert "back up PostgreSQL with pg_dump" in done.stderr
     assert pg_dump_command(url) in done.stderr
     assert pg_dump_command(url) == (
-        "pg_dump --format=custom --file=envkeep.dump --host=db.internal --port=5433"
-        " --username=envkeep keep"
+        "(umask 077; pg_dump --format=custom --file=envkeep.dump --host=db.internal --port=5433"
+        " --username=envkeep keep)"
     )
     assert "hunter2" not in done.stderr
     assert not (tmp_path / "out.db").exists()
+
+
+def test_the_pg_dump_command_it_gives_makes_a_dump_only_its_owner_reads(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    url = postgres.create_database()
+    path = os.pathsep.join([str(postgres.bin_dir), os.environ.get("PATH", "")])
+    try:
+        # The hint is a shell command, run as a user pastes it; the URL is the test's own.
+        done = subprocess.run(  # noqa: S602
+            pg_dump_command(url),
+            shell=True,
+            cwd=tmp_path,
+            env={**os.environ, "PATH": path},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        postgres.drop_database(url)
+
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "envkeep.dump").stat().st_mode & 0o777 == 0o600
 
 
 @dataclass(frozen=True)

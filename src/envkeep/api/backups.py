@@ -22,14 +22,17 @@ def back_up_database(database_url: str, out: Path, *, force: bool = False) -> Ba
 
 def pg_dump_command(database_url: str) -> str:
     """The command that backs up a PostgreSQL database, its password left out (pg_dump reads
-    it from PGPASSWORD or ~/.pgpass, never the command line, which `ps` shows)."""
+    it from PGPASSWORD or ~/.pgpass, never the command line, which `ps` shows). Under umask
+    077: pg_dump makes its file as the umask says (0644 as a rule), and the dump holds what the
+    database holds (login verifiers, wrapped keys, emails, the audit trail), as ``back_up``'s
+    0600 copy does."""
     url = make_url(database_url)
-    parts = ["pg_dump --format=custom --file=envkeep.dump"]
+    parts = ["(umask 077; pg_dump --format=custom --file=envkeep.dump"]
     parts += [f"--host={url.host}"] if url.host else []
     parts += [f"--port={url.port}"] if url.port else []
     parts += [f"--username={url.username}"] if url.username else []
     parts.append(url.database or "envkeep")
-    return " ".join(parts)
+    return " ".join(parts) + ")"
 
 
 def sqlite_path(database_url: str) -> Path:
@@ -38,8 +41,9 @@ def sqlite_path(database_url: str) -> Path:
     if is_postgresql(database_url):
         raise UsageError(
             "server backup copies SQLite databases; back up PostgreSQL with pg_dump",
-            hint=f"e.g. {pg_dump_command(database_url)} (restore: pg_restore --clean"
-            " --if-exists --dbname=… envkeep.dump); see docs/deploy.md",
+            hint=f"e.g. {pg_dump_command(database_url)} (restore, every server stopped:"
+            " pg_restore --clean --if-exists --single-transaction --dbname=… envkeep.dump);"
+            " see docs/deploy.md",
         )
     path = sqlite_file(database_url)
     if path is None:
