@@ -1,8 +1,10 @@
 """A server's statements on PostgreSQL are bounded: a table locked by an admin in psql makes
-requests fail with a 503 the client can retry, not wait until the lock goes."""
+requests fail with a 503 the client can retry, not wait until the lock goes; and connecting
+to a database that never answers gives up."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -13,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from envkeep.api.app import create_app
+from envkeep.api.serve import migrate
+from envkeep.core.errors import StoreError
 from envkeep.store import engine as engine_module
 from envkeep.store.engine import open_engine, serving_engine
 from envkeep.store.migrate import upgrade
@@ -91,3 +95,31 @@ def test_a_serving_engine_cancels_a_statement_stuck_on_a_lock(
     finally:
         holder.join()
         engine.dispose()
+
+
+def test_connecting_to_a_database_that_never_answers_gives_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine_module, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as silent:  # takes connections (the kernel does), answers none
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        outcome: list[BaseException] = []
+        attempt = threading.Thread(
+            target=_migrate_into,
+            args=(f"postgresql://envkeep@127.0.0.1:{port}/keep", outcome),
+            daemon=True,
+        )
+        attempt.start()
+        attempt.join(HELD)
+        assert not attempt.is_alive(), "still connecting"
+    assert isinstance(outcome[0], StoreError)
+    assert "timeout" in outcome[0].message
+
+
+def _migrate_into(url: str, outcome: list[BaseException]) -> None:
+    try:
+        migrate(url)
+    except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+        outcome.append(error)

@@ -44,7 +44,24 @@ def open_engine(url: str) -> Engine:
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3, not psycopg2
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "do_connect", _bounded_connecting)
+    return engine
+
+
+# How long connecting to PostgreSQL may take. libpq waits for ever by default: a database
+# host that takes the connection but never answers (a hung server, a proxy in front of a
+# stopped one) kept `server migrate`, `bootstrap` and the server's start from ever ending,
+# and a request that needed a new connection from ever being answered. A URL's own
+# `connect_timeout` wins.
+CONNECT_TIMEOUT_S = 10
+
+
+def _bounded_connecting(
+    _dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
+) -> None:
+    cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
 
 
 # How long one statement of a serving process may run on PostgreSQL, waiting for locks
