@@ -11,7 +11,7 @@ import pytest
 
 from envkeep.client.offline import SnapshotCache
 from envkeep.client.offline_limit import flag_limit, offline_limit
-from envkeep.core.errors import UnreachableError, UsageError
+from envkeep.core.errors import ServerFailed, StoreUnavailable, UnreachableError, UsageError
 from envkeep.settings import load_settings
 
 if TYPE_CHECKING:
@@ -102,6 +102,21 @@ def test_the_fallback_line_says_the_copy_s_age_and_how_to_refuse_it(tmp_path: Pa
             "warning: server unreachable; using the copy fetched 2.0 h ago (limit 24h, the"
             " default; refuse kept copies with ENVKEEP_MAX_AGE=off)"
         )
+    ]
+
+
+def test_the_fallback_line_says_the_server_answered_when_its_database_did_not(
+    tmp_path: Path,
+) -> None:
+    cache, clock, warned = _cache(tmp_path, None)
+    clock.now += 2 * HOUR
+
+    cache.load(ENV, None, StoreUnavailable("the database does not answer"))
+    cache.load(ENV, None, ServerFailed("the server failed"))
+
+    assert [line.split(";")[0] for line in warned] == [
+        "warning: the server answers, but its database does not",
+        "warning: the server failed with an error of its own",
     ]
 
 

@@ -171,7 +171,7 @@ class SnapshotCache:
         if not self.limit.allows(age):
             raise self.limit.refusal(error, age) from None
         if self.notify is not None:
-            self.notify(self.limit.warning(age))
+            self.notify(self.limit.warning(age, error))
         return answer
 
     def _newest_answer(self, environment: str, services: Services) -> tuple[_Copy, Any] | None:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from envkeep.core.errors import UnreachableError, UsageError
+from envkeep.core.errors import ServerFailed, StoreUnavailable, UnreachableError, UsageError
 
 VARIABLE = "ENVKEEP_MAX_AGE"
 READS_DEFAULT = "24h"
@@ -43,11 +43,12 @@ class OfflineLimit:
     def allows(self, age: float) -> bool:
         return self.seconds is not None and age <= self.seconds
 
-    def warning(self, age: float) -> str:
-        """The stderr line of a command that reads a copy ``age`` seconds old."""
+    def warning(self, age: float, error: UnreachableError | None = None) -> str:
+        """The stderr line of a command that reads a copy ``age`` seconds old because of
+        ``error``."""
         refuse = "--max-age off" if self.source == "flag" else f"{VARIABLE}=off"
         return (
-            f"warning: server unreachable; using the copy fetched {ago(age)} ago"
+            f"warning: {_why(error)}; using the copy fetched {ago(age)} ago"
             f" (limit {self.written}, {self._set_by}; refuse kept copies with {refuse})"
         )
 
@@ -134,3 +135,13 @@ def age_above(seconds: float) -> str:
     """An age a copy ``seconds`` old passes: whole hours under two days, else days."""
     hours = math.floor(seconds / 3600) + 1
     return f"{hours}h" if hours < 48 else f"{math.floor(seconds / 86400) + 1}d"
+
+
+def _why(error: UnreachableError | None) -> str:
+    """Why the server's answer is missing, as the fallback line says it: a server that answered
+    503 or 500 was reached, and its operator looks at its database or its log, not the network."""
+    if isinstance(error, StoreUnavailable):
+        return "the server answers, but its database does not"
+    if isinstance(error, ServerFailed):
+        return "the server failed with an error of its own"
+    return "server unreachable"
