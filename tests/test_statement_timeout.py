@@ -20,6 +20,7 @@ from envkeep.core.errors import StoreError
 from envkeep.store import engine as engine_module
 from envkeep.store.engine import open_engine, serving_engine
 from envkeep.store.migrate import upgrade
+from envkeep.store.rate_buckets import SharedBuckets
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -123,3 +124,17 @@ def _migrate_into(url: str, outcome: list[BaseException]) -> None:
         migrate(url)
     except BaseException as error:  # noqa: BLE001 - handed to the test's thread
         outcome.append(error)
+
+
+def test_a_locked_rate_table_costs_a_take_a_second_not_the_requests_bound(pg_url: str) -> None:
+    buckets = SharedBuckets(pg_url)
+    holder = _held(pg_url, "rate_buckets")
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            buckets.take("ip:127.0.0.1", rate=50, burst=200)
+        waited = time.monotonic() - started
+    finally:
+        holder.join()
+        buckets.close()
+    assert waited < 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -73,22 +74,27 @@ def _bounded_connecting(
 STATEMENT_TIMEOUT_MS = 10_000
 
 
-def serving_engine(url: str) -> Engine:
+def serving_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
     """An engine for a server process (``open_engine``); on PostgreSQL its statements are
-    cancelled after ``STATEMENT_TIMEOUT_MS`` unless the URL sets a timeout of its own."""
+    cancelled after ``statement_timeout_ms`` (default ``STATEMENT_TIMEOUT_MS``) unless the
+    URL sets a timeout of its own."""
     engine = open_engine(url)
     if engine.dialect.name == "postgresql":
-        event.listen(engine, "do_connect", _bounded_statements)
+        event.listen(engine, "do_connect", partial(_bounded_statements, statement_timeout_ms))
     return engine
 
 
 def _bounded_statements(
-    _dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
+    timeout_ms: int | None,
+    _dialect: Any,
+    _record: Any,
+    _cargs: list[Any],
+    cparams: dict[str, Any],
 ) -> None:
     options = str(cparams.get("options") or "")
     if "statement_timeout" in options:
         return
-    bound = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    bound = f"-c statement_timeout={timeout_ms or STATEMENT_TIMEOUT_MS}"
     cparams["options"] = f"{options} {bound}".strip()
 
 

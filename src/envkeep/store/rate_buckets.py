@@ -50,6 +50,10 @@ SWEEP_SQL = text("DELETE FROM rate_buckets WHERE updated < :before")
 SWEEP_EVERY = 600.0  # seconds between two sweeps by one process
 IDLE = 3600.0  # a bucket untouched this long is full again: its row can go
 MAX_KEY = 400  # the column's length
+# A take that waits longer (a lock on the table, a database under strain) is given up, and the
+# process counts the request in its own buckets (`api.ratelimit.SharedLimiter`): every request
+# takes two, in front of its route, so the requests' own 10 s bound would cost each one 20 s.
+TAKE_TIMEOUT_MS = 1_000
 
 
 class SharedBuckets:
@@ -62,7 +66,7 @@ class SharedBuckets:
                 "PostgreSQL (SQLite serves one process, and its in-memory limits are enough)",
                 hint="use rate_store = memory with SQLite, or --db postgresql://…",
             )
-        self._base = serving_engine(database_url)
+        self._base = serving_engine(database_url, statement_timeout_ms=TAKE_TIMEOUT_MS)
         self._engine = self._base.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._swept = float("-inf")
