@@ -51,3 +51,43 @@ def test_a_connection_that_fails_is_still_out_of_reach() -> None:
         assert refused.message.startswith("cannot reach http://127.0.0.1:8600 ("), refused
         assert refused.hint is not None
         assert "may have been applied" not in refused.hint
+
+
+def test_a_connection_closed_before_the_answer_may_have_landed_a_write() -> None:
+    """A server killed or restarted while it held the request: a write may have committed."""
+    written = _refusal(httpx.RemoteProtocolError, "POST")
+    read = _refusal(httpx.RemoteProtocolError, "GET")
+
+    assert written.message == (
+        "http://127.0.0.1:8600 closed the connection without answering (RemoteProtocolError)"
+    )
+    assert written.hint is not None
+    assert "may have been applied" in written.hint
+    assert read.hint is not None
+    assert "may have been applied" not in read.hint
+
+
+def _unavailable(method: str) -> UnreachableError:
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = {
+            "type": "https://envkeep.dev/problems/unavailable",
+            "code": "unavailable",
+            "title": "the database does not answer",
+            "hint": "retry in a moment",
+        }
+        return httpx.Response(503, json=body, headers={"Retry-After": "5"})
+
+    api = ApiClient("http://127.0.0.1:8600", transport=httpx.MockTransport(answer))
+    with pytest.raises(UnreachableError) as raised:
+        api.request(method, "/v1/whoami")
+    api.close()
+    return raised.value
+
+
+def test_a_write_whose_database_failed_under_it_may_have_landed() -> None:
+    """A 503 from a database that died at the commit: the write's fate is unknown."""
+    written, read = _unavailable("POST"), _unavailable("GET")
+
+    assert written.hint is not None
+    assert written.hint.startswith("retry in a moment; the change may have been applied")
+    assert read.hint == "retry in a moment"

@@ -74,11 +74,19 @@ def _no_answer(base_url: str, method: str) -> errors.UnreachableError:
     """A server that took the request but sent no answer within ``TIMEOUT`` (reached, so not
     "cannot reach"): busy or stuck. Its database may have committed a write all the same."""
     hint = "the server is busy or stuck: try again later, or ask its operator to check its log"
-    if method != "GET":
-        hint += "; the change may have been applied: check (envkeep list, history) before retrying"
     return errors.UnreachableError(
-        f"{base_url} did not answer within {TIMEOUT.read:.0f} s (ReadTimeout)", hint=hint
+        f"{base_url} did not answer within {TIMEOUT.read:.0f} s (ReadTimeout)",
+        hint=_may_have_landed(hint, method),
     )
+
+
+def _may_have_landed(hint: str, method: str) -> str:
+    """``hint``, for a change whose answer never came (or came from a database that failed
+    under it): the server may have committed it all the same."""
+    if method == "GET":
+        return hint
+    caution = "the change may have been applied: check (envkeep list, history) before retrying"
+    return f"{hint}; {caution}"
 
 
 # The fix for a server that answers plain HTTP is TLS in front of it, not http:// (which would
@@ -248,6 +256,11 @@ class ApiClient:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.ReadTimeout:
             raise _no_answer(self.base_url, method) from None
+        except httpx.RemoteProtocolError:  # it took the request, then closed: killed, restarted
+            raise errors.UnreachableError(
+                f"{self.base_url} closed the connection without answering (RemoteProtocolError)",
+                hint=_may_have_landed("check whether the server runs, then try again", method),
+            ) from None
         except httpx.TransportError as error:
             raise errors.UnreachableError(
                 f"cannot reach {self.base_url} ({type(error).__name__})",
@@ -260,6 +273,9 @@ class ApiClient:
                 raise self._with_readable_names(missing, path) from None
             except errors.AccessError as refused:
                 raise self._refused(refused, path) from None
+            except errors.StoreUnavailable as unavailable:
+                unavailable.hint = _may_have_landed(unavailable.hint or "retry later", method)
+                raise
         if response.status_code == 204:
             return None
         try:
