@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
+from envkeep.client.accounts import load_session
+from envkeep.settings import load_settings
 from tests.server import TeamServer, join, server_per_database
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
@@ -69,3 +72,38 @@ def test_env_list_names_a_key_a_revoked_principal_still_holds_until_it_is_rotate
     assert WARNING in seen_by_bob.stderr.splitlines()
     assert after.returncode == 0, after.stderr
     assert "warning" not in after.stderr
+
+
+def test_removing_again_after_a_removal_cut_short_names_the_rotations_still_owed(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """`member remove` killed after the server revoked the member and before the client rotated
+    the keys: run again, it finds no role, and says which keys are still to rotate."""
+    alice, bob, work = tmp_path / "alice", tmp_path / "bob", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@cut.io"), "alice@cut.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "A=1", "--env", "dev")
+    code = _ok(alice, work, "member", "invite", "bob@cut.io", "--role", "read",
+               "--project", "shop", "--env", "dev").strip()  # fmt: skip
+    join(server, bob, work, code, "bob@cut.io")
+    _ok(alice, work, "member", "seal", "bob@cut.io")
+    session = load_session(load_settings({"ENVKEEP_HOME": str(alice)}))
+    assert session is not None
+    assert session.workspace_id is not None
+    bob_id = load_session(load_settings({"ENVKEEP_HOME": str(bob)}))
+    assert bob_id is not None
+    cut_short = httpx.post(  # the revocation alone, as a removal killed before it rotated
+        f"{server.url}/v1/workspaces/{session.workspace_id}/members/remove",
+        json={"principal_id": bob_id.principal_id},
+        headers={"Authorization": f"Bearer {session.token}"},
+    )
+    assert cut_short.status_code == 200, cut_short.text
+
+    again = _cli(alice, work, "member", "remove", "bob@cut.io", "--yes")
+
+    assert again.returncode == 1, again.stderr
+    assert "holds no role in this workspace; there is nothing to remove" in again.stderr
+    assert "left keys its principal still holds unrotated: envkeep env rotate-key dev" in (
+        again.stderr
+    )

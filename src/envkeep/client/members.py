@@ -283,12 +283,31 @@ def remove(
             json={"principal_id": principal.id},
         )
     except NotFoundError:  # the account is known (looked up above), but holds no role here
+        owed = _rotations_owed(ctx)
         raise NotFoundError(
             f"{who} holds no role in this workspace; there is nothing to remove",
             hint="their account stays; to give them access again: envkeep member grant"
-            f" {shlex.quote(name)} ROLE --project PROJECT",
+            f" {shlex.quote(name)} ROLE --project PROJECT" + (f"; {owed}" if owed else ""),
         ) from None
     return finish_revocation(ctx, answer, frozenset({principal.id}))
+
+
+def _rotations_owed(ctx: ClientContext) -> str | None:
+    """The rotations the checkout's environments still owe to principals that lost access (a
+    removal cut short after its revocation: running it again finds no role), as one clause;
+    None when none is owed, or the environments cannot be listed."""
+    if not ctx.has_checkout:
+        return None
+    from envkeep.client.environments import list_environments
+
+    try:
+        owed = [e.name for e in list_environments(ctx) if e.former_holders]
+    except EnvkeepError:
+        return None
+    if not owed:
+        return None
+    commands = ", ".join(f"envkeep env rotate-key {shlex.quote(env)}" for env in owed)
+    return f"an earlier revocation left keys its principal still holds unrotated: {commands}"
 
 
 def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
