@@ -75,7 +75,8 @@ def _unavailable(method: str) -> UnreachableError:
             "title": "the database does not answer",
             "hint": "retry in a moment",
         }
-        return httpx.Response(503, json=body, headers={"Retry-After": "5"})
+        headers = {"Retry-After": "5", "X-Request-ID": "5f2b8c0e9a7d4e1f"}
+        return httpx.Response(503, json=body, headers=headers)
 
     api = ApiClient("http://127.0.0.1:8600", transport=httpx.MockTransport(answer))
     with pytest.raises(UnreachableError) as raised:
@@ -89,5 +90,16 @@ def test_a_write_whose_database_failed_under_it_may_have_landed() -> None:
     written, read = _unavailable("POST"), _unavailable("GET")
 
     assert written.hint is not None
-    assert written.hint.startswith("retry in a moment; the change may have been applied")
-    assert read.hint == "retry in a moment"
+    assert written.hint.endswith("; the change may have been applied: check (envkeep list,"
+                                 " history) before retrying")  # fmt: skip
+    assert read.hint == (
+        "retry in a moment; if it persists, give the server's operator the request id"
+    )
+
+
+def test_a_database_that_goes_on_failing_is_for_the_operator_with_the_request_id() -> None:
+    """A server whose database is full or gone answers 503 to everything: retrying alone never
+    helps, and the operator finds the cause in the log line with that id."""
+    refused = _unavailable("GET")
+
+    assert refused.message == "the database does not answer (request id 5f2b8c0e9a7d4e1f)"

@@ -273,8 +273,11 @@ class ApiClient:
                 raise self._with_readable_names(missing, path) from None
             except errors.AccessError as refused:
                 raise self._refused(refused, path) from None
-            except errors.StoreUnavailable as unavailable:
-                unavailable.hint = _may_have_landed(unavailable.hint or "retry later", method)
+            except errors.StoreUnavailable as unavailable:  # a full disk looks so too
+                unavailable.message = server_failure.named(unavailable.message, response, {})
+                hint = unavailable.hint or "retry later"
+                hint += "; if it persists, give the server's operator the request id"
+                unavailable.hint = _may_have_landed(hint, method)
                 raise
         if response.status_code == 204:
             return None
