@@ -59,3 +59,16 @@ def test_a_current_empty_or_missing_store_is_not_copied(tmp_path: Path) -> None:
     _store_at(store, HEAD_REVISION)
     assert keep_before_upgrade(store) is None
     assert [p.name for p in store.parent.iterdir()] == ["envkeep.db"]
+
+
+def test_a_store_an_early_envkeep_made_world_readable_is_its_owners_alone_once_upgraded(
+    tmp_path: Path,
+) -> None:
+    envkeep = Envkeep(tmp_path / "home", tmp_path)
+    store = tmp_path / "home" / "store" / "envkeep.db"
+    _store_at(store, "0005")
+    store.chmod(0o644)  # as envkeep 0.1 made it
+
+    envkeep.ok("init", "shop", "--yes")
+
+    assert store.stat().st_mode & 0o777 == 0o600

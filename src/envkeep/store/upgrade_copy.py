@@ -9,6 +9,7 @@ going back to the older envkeep restores.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ def keep_before_upgrade(database: Path) -> KeptCopy | None:
     revision = _revision(database)
     if revision is None or schema_state(revision) != "behind":
         return None
+    _owner_only(database)
     out = database.with_name(f"{database.name}.schema-{revision}.bak")
     if out.exists():
         return KeptCopy(out, revision)
@@ -47,6 +49,14 @@ def keep_before_upgrade(database: Path) -> KeptCopy | None:
         out.unlink(missing_ok=True)
         return None
     return KeptCopy(out, revision)
+
+
+def _owner_only(database: Path) -> None:
+    """Make a store an early envkeep created 0644 readable by its owner alone, as the stores
+    made now are (its directory is private, but a file copied out keeps its mode)."""
+    with contextlib.suppress(OSError):
+        if database.stat().st_mode & 0o077:
+            database.chmod(0o600)
 
 
 def _revision(database: Path) -> str | None:
