@@ -30,8 +30,13 @@ def _typer_main(args: list[str]) -> int:
 
         enable_completion()
     app = build_app(None if settings.completing else command_of(args))
-    say_command(command_words_of(app, args))
+    words = command_words_of(app, args)
+    say_command(words)
     try:
+        if not settings.completing:
+            from envkeep.cli.repeated_options import refuse_repeated
+
+            refuse_repeated(app, args, words)
         app(args=args, prog_name="envkeep")
     except SystemExit as done:
         if _interrupted(done):  # Typer ends a Ctrl-C as exit 130, without a word
