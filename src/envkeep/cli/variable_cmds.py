@@ -217,7 +217,14 @@ def _scope_cell(listing: Listing, variable: Variable) -> str:
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="A .env, .json or .yaml file (- for stdin).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A .env, .json or .yaml file (- for stdin); several are layered, a later"
+            " file's value winning (.env, then .env.local).",
+            metavar="FILE...",
+        ),
+    ],
     env: EnvOpt = None,
     service: ServiceOpt = None,
     fmt: Annotated[
@@ -248,15 +255,19 @@ def import_(
         ),
     ] = False,
 ) -> None:
-    """Import variables from a file into one scope, as one batch. Each value written is
+    """Import variables from files into one scope, as one batch. Each value written is
     checked against the schemas, as `set` checks it.
 
     Example: envkeep import config.yaml --env dev --service api --on-conflict skip
     """
     at = WriteScope.of(env, service)
-    if str(file) != "-":
-        schemas.refuse_schema_import(at.ctx, file)
-    values = load_import(file, fmt, literal=literal)
+    if [str(f) for f in files].count("-") > 1:
+        raise UsageError("stdin (-) is given twice", hint="give - once")
+    values: dict[str, str] = {}
+    for file in files:  # layered: a later file's value wins
+        if str(file) != "-":
+            schemas.refuse_schema_import(at.ctx, file)
+        values |= load_import(file, fmt, literal=literal)
     with output.progress_bar(len(values), "encrypting") as step:
         plan = confirming(
             at.ctx.settings,
