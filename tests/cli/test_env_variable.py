@@ -38,6 +38,21 @@ def test_run_takes_envkeep_env_after_a_run_of_the_default(envkeep: Envkeep, proj
         assert done.stdout == "4000\n"
 
 
+def test_run_without_envkeep_env_after_a_run_with_it_takes_the_default(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """The other order: a run without ENVKEEP_ENV (or with it empty) must not be handed the
+    values a run with it kept."""
+    envkeep.ok("set", "PORT=3000", "--env", "dev")
+    envkeep.ok("set", "PORT=4000", "--env", "staging")
+    for _ in range(2):
+        done = envkeep.ok("run", "--", PY, "-c", PRINT_PORT, env={"ENVKEEP_ENV": "staging"})
+        assert done.stdout == "4000\n"
+    for unset in ({}, {"ENVKEEP_ENV": ""}):
+        for _ in range(2):
+            assert envkeep.ok("run", "--", PY, "-c", PRINT_PORT, env=unset).stdout == "3000\n"
+
+
 def test_a_write_to_envkeep_envs_environment_says_where_it_went(
     envkeep: Envkeep, project: Path
 ) -> None:

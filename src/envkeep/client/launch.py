@@ -32,7 +32,8 @@ def run_with_environment(
     Without the project's checkout it runs all the same, with a note of what was not applied."""
     if not argv:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
-    pending = runcache_save.begin(ctx, env, service, validate=validate)
+    # Kept under the environment the warm start looks for: --env, else ENVKEEP_ENV's (`fast`).
+    pending = runcache_save.begin(ctx, env or ctx.settings.env, service, validate=validate)
     service = ctx.default_service(service)
     name = ctx.default_env(env)
     with noting_without_checkout(ctx, service, validate=validate), recording(ctx) as said:
