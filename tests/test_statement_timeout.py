@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -79,6 +79,32 @@ def test_readiness_under_a_locked_table_answers_503_before_the_lock_goes(
 def test_statement_timeout_of_the_url_is_kept(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "STATEMENT_TIMEOUT_MS", 500)
     engine = serving_engine(pg_url + "?options=-c%20statement_timeout%3D12345")
+    with engine.connect() as connection:
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == "12345ms"
+    engine.dispose()
+
+
+def test_pgoptions_and_pgconnect_timeout_are_kept(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq reads PGOPTIONS only when no `options` is passed: the bound is added to it, not put
+    in its place (a search_path there is where `server migrate` made the tables)."""
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=elsewhere -c lock_timeout=4s")
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "33")
+    engine = serving_engine(pg_url)
+    with engine.connect() as connection:
+        shown = {
+            name: connection.execute(text(f"SHOW {name}")).scalar()
+            for name in ("search_path", "lock_timeout", "statement_timeout")
+        }
+        psycopg_connection: Any = connection.connection.dbapi_connection
+        connected_with = psycopg_connection.info.get_parameters()
+    engine.dispose()
+    assert shown == {"search_path": "elsewhere", "lock_timeout": "4s", "statement_timeout": "10s"}
+    assert connected_with["connect_timeout"] == "33"
+
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=12345")
+    engine = serving_engine(pg_url)
     with engine.connect() as connection:
         assert connection.execute(text("SHOW statement_timeout")).scalar() == "12345ms"
     engine.dispose()

@@ -55,14 +55,24 @@ def open_engine(url: str) -> Engine:
 # host that takes the connection but never answers (a hung server, a proxy in front of a
 # stopped one) kept `server migrate`, `bootstrap` and the server's start from ever ending,
 # and a request that needed a new connection from ever being answered. A URL's own
-# `connect_timeout` wins.
+# `connect_timeout` wins, and so does PGCONNECT_TIMEOUT.
 CONNECT_TIMEOUT_S = 10
 
 
 def _bounded_connecting(
     _dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
 ) -> None:
-    cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    if "connect_timeout" not in cparams and _libpq_default("connect_timeout") is None:
+        cparams["connect_timeout"] = CONNECT_TIMEOUT_S
+
+
+def _libpq_default(keyword: str) -> str | None:
+    """What libpq takes for ``keyword`` when a connection does not name it: its environment
+    variable's (PGOPTIONS, PGCONNECT_TIMEOUT), which a value passed on the connection hides."""
+    from psycopg import pq
+
+    found = next((o.val for o in pq.Conninfo.get_defaults() if o.keyword == keyword.encode()), None)
+    return found.decode() if found else None
 
 
 # How long one statement of a serving process may run on PostgreSQL, waiting for locks
@@ -70,7 +80,7 @@ def _bounded_connecting(
 # query, turns into a 503 the client can retry instead of a request that waits for ever (and
 # holds one of the process's transaction slots, so that every other request waits behind
 # it). Below the CLI's 30 s read timeout, so that the client gets the answer. A URL whose
-# `options` set `statement_timeout` keeps its own value.
+# `options` (else PGOPTIONS) set `statement_timeout` keeps its own value.
 STATEMENT_TIMEOUT_MS = 10_000
 
 
@@ -91,7 +101,8 @@ def _bounded_statements(
     _cargs: list[Any],
     cparams: dict[str, Any],
 ) -> None:
-    options = str(cparams.get("options") or "")
+    # PGOPTIONS (a search_path, a lock_timeout) goes unread once `options` is passed: kept in.
+    options = str(cparams.get("options") or _libpq_default("options") or "")
     if "statement_timeout" in options:
         return
     bound = f"-c statement_timeout={timeout_ms or STATEMENT_TIMEOUT_MS}"
