@@ -27,6 +27,26 @@ def test_a_pair_without_equals_among_others_names_it() -> None:
     assert raised.value.message == "'B' has no '='"
 
 
+@pytest.mark.parametrize(
+    ("pairs", "said"),
+    [
+        (
+            ["DB_PASS=", "hunter2-s3cr3t"],
+            "argument 2 has no '=' (not shown: it may be the value of DB_PASS)",
+        ),
+        (["A=1", "p@ss w0rd s3cr3t"], "argument 2 has no '=' (not shown: it may be a value)"),
+    ],
+)
+def test_an_argument_that_may_be_a_value_is_not_repeated(pairs: list[str], said: str) -> None:
+    """`set DB_PASS= value` (a space after the '='): the value is the argument refused, and its
+    refusal goes to a terminal's scrollback or a CI log, so it is named by its position."""
+    with pytest.raises(UsageError) as raised:
+        parse_assignments(pairs)
+
+    assert raised.value.message == said
+    assert "s3cr3t" not in raised.value.message + (raised.value.hint or "")
+
+
 def test_name_value_pairs_and_one_name_read_from_stdin() -> None:
     assert parse_assignments(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
     assert parse_assignments(["TOKEN"], lambda name: f"read for {name}") == {

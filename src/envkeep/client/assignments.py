@@ -26,7 +26,7 @@ def parse_assignments(
     if len(pairs) == 1 and "=" not in pairs[0] and read_value is not None:
         check_name(pairs[0])
         pairs = [f"{pairs[0]}={read_value(pairs[0])}"]
-    for pair in pairs:
+    for at, pair in enumerate(pairs):
         name, sep, value = pair.partition("=")
         if not sep and len(pairs) == 2 and pair == pairs[0] and "=" not in pairs[1]:
             raise UsageError(  # `set KEY value`, as dotenvx and Doppler take it
@@ -35,11 +35,7 @@ def parse_assignments(
                 " or asked for on a terminal, out of the shell's history)",
             )
         if not sep:
-            raise UsageError(
-                f"'{name}' has no '='",
-                hint="write NAME=value, e.g. PORT=8080 (or one NAME alone: its value is read"
-                " from stdin, or asked for on a terminal)",
-            )
+            raise _no_equals(pairs, at)
         check_name(name)
         if name in values:
             raise UsageError(f"{name} is given twice", hint="give each name once")
@@ -48,6 +44,32 @@ def parse_assignments(
     if not values:
         raise UsageError("nothing to set", hint="envkeep set NAME=value [NAME=value …]")
     return values
+
+
+_NAME_VALUE_HINT = (
+    "write NAME=value, e.g. PORT=8080 (or one NAME alone: its value is read from stdin, or asked"
+    " for on a terminal)"
+)
+
+
+def _no_equals(pairs: list[str], at: int) -> UsageError:
+    """The refusal of ``pairs[at]``, which has no '='. One that may be a value (after a
+    ``NAME=`` whose value a space cut off, or not a name at all) is named by its position:
+    the message goes to a terminal's scrollback, or a CI log."""
+    from envkeep.core.dotenv import is_valid_name
+
+    given = pairs[at]
+    before = pairs[at - 1] if at > 0 else ""
+    if before.endswith("="):
+        return UsageError(
+            f"argument {at + 1} has no '=' (not shown: it may be the value of {before[:-1]})",
+            hint=f"write {before}VALUE as one argument, with no space after the '='",
+        )
+    if at > 0 and not is_valid_name(given):
+        return UsageError(
+            f"argument {at + 1} has no '=' (not shown: it may be a value)", hint=_NAME_VALUE_HINT
+        )
+    return UsageError(f"'{given}' has no '='", hint=_NAME_VALUE_HINT)
 
 
 def check_storable(name: str, value: str) -> None:
