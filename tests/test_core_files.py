@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.core.files import append_private, write_atomic, write_new
+from envkeep.core.files import (
+    append_private,
+    temporary_prefix,
+    write_atomic,
+    write_new,
+    writer_tag,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -139,10 +145,46 @@ def test_a_temporary_file_left_by_a_writer_killed_before_its_rename_goes_at_the_
     killed = subprocess.run([sys.executable, "-c", _KILLED_WHILE_WRITING, str(target)], check=False)
     assert killed.returncode == -9
     [left] = tmp_path.glob(".out.env.*.tmp")
-    live = tmp_path / f".out.env.{os.getpid()}.abcd1234.tmp"  # a writer still at work
+    live = tmp_path / f".out.env.{writer_tag()}.abcd1234.tmp"  # a writer still at work
     others = tmp_path / f".out.env.x.{left.name.split('.')[3]}.abcd1234.tmp"  # out.env.x's
     for kept in (live, others):
         kept.write_bytes(b"")
     write_atomic(target, b"SECRET=new\n")
     assert target.read_bytes() == b"SECRET=new\n"
     assert sorted(p.name for p in tmp_path.glob(".*")) == sorted([live.name, others.name])
+
+
+# Run in a PID namespace of its own, as in a container that shares the directory (or /tmp):
+# none of the processes outside it can be seen from it.
+_SWEEP_IN_ANOTHER_NAMESPACE = """\
+import sys
+from pathlib import Path
+from envkeep.core.files import remove_dead_directories, write_atomic
+write_atomic(Path(sys.argv[1]) / "out.env", b"SECRET=theirs\\n")
+remove_dead_directories(Path(sys.argv[1]), "envkeep-edit-")
+"""
+
+
+def test_a_live_writer_is_not_taken_for_dead_from_another_pid_namespace(tmp_path: Path) -> None:
+    """A writer's PID that another PID namespace cannot see is no dead writer's: a command run
+    in a container sharing the directory removed the live host's temporary file, and the
+    buffer directory of an edit open on the host (its editor could not save)."""
+    import shutil
+    import subprocess
+    import sys
+
+    alone = ["unshare", "--user", "--map-root-user", "--pid", "--fork"]
+    if shutil.which("unshare") is None or subprocess.run([*alone, "true"], check=False).returncode:
+        pytest.skip("no unshare here, or no PID namespace for this user")
+    writing = tmp_path / f"{temporary_prefix(tmp_path / 'out.env')}abcd1234.tmp"
+    editing = tmp_path / f"envkeep-edit-{writer_tag()}-abcd1234"
+    writing.write_bytes(b"SECRET=in clear\n")
+    editing.mkdir()
+
+    swept = subprocess.run(
+        [*alone, sys.executable, "-c", _SWEEP_IN_ANOTHER_NAMESPACE, str(tmp_path)], check=False
+    )
+
+    assert swept.returncode == 0
+    assert writing.exists()
+    assert editing.is_dir()

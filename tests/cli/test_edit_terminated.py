@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from envkeep.core.files import writer_tag
+
 from .conftest import wait_for_file
 
 if TYPE_CHECKING:
@@ -93,7 +95,7 @@ def test_the_buffer_of_an_edit_killed_outright_goes_at_the_next_edit(
                 os.kill(int(pid.read_text()), signal.SIGKILL)
         editing.communicate(timeout=30)
     [left] = list(temporary.iterdir())
-    assert left.name.startswith(f"envkeep-edit-{editing.pid}-")
+    assert left.name.startswith(f"envkeep-edit-{writer_tag(editing.pid)}-")
 
     again = envkeep(
         "edit", "--env", "dev", "--service", "-",

@@ -17,7 +17,6 @@ delete the whole scope. Deleting everything is `envkeep unset`'s, named in the h
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import shutil
 import tempfile
@@ -38,7 +37,12 @@ from envkeep.core.errors import (
     SchemaViolation,
     UsageError,
 )
-from envkeep.core.files import make_private_directory, remove_dead_directories, write_atomic
+from envkeep.core.files import (
+    make_private_directory,
+    remove_dead_directories,
+    write_atomic,
+    writer_tag,
+)
 from envkeep.core.terminations import interrupt_on_termination
 
 if TYPE_CHECKING:
@@ -206,7 +210,7 @@ def _buffer_directory() -> Iterator[Path]:
     restore_signals = interrupt_on_termination()
     # Named by this process, so that the next edit removes it if this one is killed -9.
     remove_dead_directories(Path(tempfile.gettempdir()), _BUFFER_PREFIX)
-    workdir = Path(tempfile.mkdtemp(prefix=f"{_BUFFER_PREFIX}{os.getpid()}-"))
+    workdir = Path(tempfile.mkdtemp(prefix=f"{_BUFFER_PREFIX}{writer_tag()}-"))
     try:
         yield workdir
     finally:

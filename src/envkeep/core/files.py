@@ -58,15 +58,43 @@ def atomic_writer(
 
 def temporary_prefix(path: Path) -> str:
     """The start of a temporary file's name beside ``path``: hidden, and naming the process
-    that writes it, so that one left by a writer killed before its rename (kill -9, a power
-    cut: no handler runs) is known for dead and removed by the next write of ``path``."""
-    return f".{path.name}.{os.getpid()}."
+    that writes it (``writer_tag``), so that one left by a writer killed before its rename
+    (kill -9, a power cut: no handler runs) is known for dead and removed by the next write of
+    ``path``."""
+    return f".{path.name}.{writer_tag()}."
+
+
+def writer_tag(pid: int | None = None) -> str:
+    """A process (this one by default) as the names of its temporary files and directories
+    say it: ``MACHINE-PID``. MACHINE says among which processes PID is one: a PID of another
+    host (a home on NFS) or of another PID namespace (a container sharing the directory, or
+    /tmp) is none that `os.kill` here can see, and its files are no dead writer's to remove."""
+    return f"{_machine()}-{os.getpid() if pid is None else pid}"
+
+
+def _machine() -> str:
+    import hashlib
+    import platform
+    from pathlib import Path
+
+    try:
+        namespace = Path("/proc/self/ns/pid").stat().st_ino
+    except OSError:  # no /proc (macOS, Windows): the host's processes are all there are
+        namespace = 0
+    return hashlib.sha256(f"{platform.node()}\0{namespace}".encode()).hexdigest()[:8]
+
+
+def _dead(writer: str) -> bool:
+    """Whether ``writer`` (a `writer_tag`) is a process of this machine that no longer runs."""
+    machine, _, pid = writer.rpartition("-")
+    return machine == _machine() and pid.isdigit() and not _running(int(pid))
 
 
 def remove_dead_temporaries(path: Path) -> None:
     """Delete the temporary files beside ``path`` (``temporary_prefix``) whose writer is no
     longer running: each may hold values in clear (an export), and nothing else removes it. A
-    live writer's, another file's and an unreadable directory's are left alone."""
+    live writer's, another machine's, another file's and an unreadable directory's are left
+    alone."""
     try:
         siblings = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
     except OSError:
@@ -74,7 +102,7 @@ def remove_dead_temporaries(path: Path) -> None:
     start = len(path.name) + 2
     for sibling in siblings:
         writer, _, rest = sibling.name[start : -len(".tmp")].partition(".")
-        if writer.isdigit() and rest and "." not in rest and not _running(int(writer)):
+        if rest and "." not in rest and _dead(writer):
             with contextlib.suppress(OSError):
                 sibling.unlink()
 
@@ -85,20 +113,20 @@ def glob_escape(name: str) -> str:
 
 
 def remove_dead_directories(parent: Path, prefix: str) -> None:
-    """Delete this user's directories ``prefix``PID-… in ``parent`` whose process no longer
-    runs: made for values in clear (`edit`'s buffer) by a process killed before it could
-    remove its own (kill -9: no handler runs)."""
+    """Delete this user's directories ``prefix``MACHINE-PID-… (``writer_tag``) in ``parent``
+    whose process no longer runs: made for values in clear (`edit`'s buffer) by a process
+    killed before it could remove its own (kill -9: no handler runs)."""
     try:
-        found = list(parent.glob(f"{glob_escape(prefix)}*-*"))
+        found = list(parent.glob(f"{glob_escape(prefix)}*-*-*"))
     except OSError:
         return
     for directory in found:
-        writer = directory.name[len(prefix) :].partition("-")[0]
+        writer = directory.name[len(prefix) :].rpartition("-")[0]  # mkdtemp's part has no '-'
         try:
             mine = directory.is_dir() and directory.stat().st_uid == os.getuid()
         except OSError:
             continue
-        if mine and writer.isdigit() and not _running(int(writer)):
+        if mine and _dead(writer):
             shutil.rmtree(directory, ignore_errors=True)
 
 
