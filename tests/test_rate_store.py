@@ -22,6 +22,7 @@ from envkeep.api.ratelimit import (
     Unlimited,
 )
 from envkeep.core.errors import UsageError
+from envkeep.store import rate_buckets
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
 from envkeep.store.rate_buckets import SharedBuckets
@@ -126,6 +127,35 @@ def test_idle_buckets_are_swept(pg_url: str) -> None:
         store.close()
         engine.dispose()
     assert keys == ["busy"]
+
+
+def test_a_table_grown_large_is_swept_a_batch_at_a_time_within_the_takes_bound(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep of all of a large table's idle rows took longer than the take's bound: it was
+    cancelled at every sweep, and the table never shrank again."""
+    monkeypatch.setattr(rate_buckets, "TAKE_TIMEOUT_MS", 100)
+    monkeypatch.setattr(rate_buckets, "SWEEP_BATCH", 5_000)
+    clock = Clock()
+    engine = open_engine(pg_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO rate_buckets SELECT 'ip:' || n, 1, :idle, true"
+                " FROM generate_series(1, 500000) AS n"
+            ),
+            {"idle": clock.now - 2 * rate_buckets.IDLE},
+        )
+    store = SharedBuckets(pg_url, clock=clock)
+    try:
+        for _ in range(500_000 // 5_000 + 1):
+            assert store.take("busy", rate=1000.0, burst=1000.0) is None
+        with engine.connect() as connection:
+            left = connection.execute(text("SELECT count(*) FROM rate_buckets")).scalar()
+    finally:
+        store.close()
+        engine.dispose()
+    assert left == 1
 
 
 def test_logins_are_throttled_across_processes(pg_url: str) -> None:

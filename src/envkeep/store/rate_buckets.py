@@ -46,7 +46,14 @@ TAKE_SQL = text(
     RETURNING tokens, granted
     """
 )
-SWEEP_SQL = text("DELETE FROM rate_buckets WHERE updated < :before")
+# A batch at a time: the whole of a table grown large (an hour of requests from many
+# addresses) took longer than a take's bound, was cancelled at every sweep, and so never went.
+# By ctid: `key IN (SELECT key …)` is planned as a join that reads the whole table again.
+SWEEP_SQL = text(
+    "DELETE FROM rate_buckets WHERE ctid = ANY(ARRAY("
+    "SELECT ctid FROM rate_buckets WHERE updated < :before LIMIT :batch))"
+)
+SWEEP_BATCH = 20_000  # rows; a full batch leaves the next take to sweep again
 SWEEP_EVERY = 600.0  # seconds between two sweeps by one process
 IDLE = 3600.0  # a bucket untouched this long is full again: its row can go
 MAX_KEY = 400  # the column's length
@@ -82,7 +89,9 @@ class SharedBuckets:
             tokens, granted = connection.execute(TAKE_SQL, params).one()
             if now - self._swept >= SWEEP_EVERY:
                 self._swept = now
-                connection.execute(SWEEP_SQL, {"before": now - IDLE})
+                params = {"before": now - IDLE, "batch": SWEEP_BATCH}
+                if connection.execute(SWEEP_SQL, params).rowcount >= SWEEP_BATCH:
+                    self._swept = float("-inf")  # more are left
         return None if granted else (cost - float(tokens)) / rate
 
     def close(self) -> None:
