@@ -77,4 +77,4 @@ def test_an_interrupt_among_the_renames_leaves_no_temp_file(
         activation.apply_activation(plans)
     assert plans[0].path.read_text() == "SECRET=new0\n"
     assert [p.path.read_text() for p in plans[1:]] == ["FOREIGN=1\n", "FOREIGN=2\n"]
-    assert not list(tmp_path.glob("svc*/.env.*.tmp"))
+    assert [p.name for p in tmp_path.glob("svc*/.*.tmp")] == []  # `..env.MACHINE-PID.XXXX.tmp`
