@@ -67,7 +67,7 @@ def test_a_connection_closed_before_the_answer_may_have_landed_a_write() -> None
     assert "may have been applied" not in read.hint
 
 
-def _unavailable(method: str) -> UnreachableError:
+def _unavailable(method: str, path: str = "/v1/whoami") -> UnreachableError:
     def answer(request: httpx.Request) -> httpx.Response:
         body = {
             "type": "https://envkeep.dev/problems/unavailable",
@@ -80,7 +80,7 @@ def _unavailable(method: str) -> UnreachableError:
 
     api = ApiClient("http://127.0.0.1:8600", transport=httpx.MockTransport(answer))
     with pytest.raises(UnreachableError) as raised:
-        api.request(method, "/v1/whoami")
+        api.request(method, path)
     api.close()
     return raised.value
 
@@ -103,3 +103,14 @@ def test_a_database_that_goes_on_failing_is_for_the_operator_with_the_request_id
     refused = _unavailable("GET")
 
     assert refused.message == "the database does not answer (request id 5f2b8c0e9a7d4e1f)"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/auth/prelogin", "/v1/auth/login", "/v1/account/passphrase/check"]
+)
+def test_a_login_whose_database_failed_is_not_told_to_look_for_a_change(path: str) -> None:
+    """`envkeep login` against a stopped database said "the change may have been applied:
+    check (envkeep list, history)": a login's proof changes nothing to look for."""
+    assert _unavailable("POST", path).hint == (
+        "retry in a moment; if it persists, give the server's operator the request id"
+    )

@@ -70,20 +70,25 @@ def _unreachable_hint(base_url: str, error: Exception) -> str:
     return _NO_TLS
 
 
-def _no_answer(base_url: str, method: str) -> errors.UnreachableError:
+def _no_answer(base_url: str, method: str, path: str) -> errors.UnreachableError:
     """A server that took the request but sent no answer within ``TIMEOUT`` (reached, so not
     "cannot reach"): busy or stuck. Its database may have committed a write all the same."""
     hint = "the server is busy or stuck: try again later, or ask its operator to check its log"
     return errors.UnreachableError(
         f"{base_url} did not answer within {TIMEOUT.read:.0f} s (ReadTimeout)",
-        hint=_may_have_landed(hint, method),
+        hint=_may_have_landed(hint, method, path),
     )
 
 
-def _may_have_landed(hint: str, method: str) -> str:
+# POSTs that change nothing a user could check (a login's proof, a passphrase's check): a
+# login that met a stopped database was told to look for its change with `envkeep list`.
+_NO_CHANGE = frozenset({"/v1/auth/prelogin", "/v1/auth/login", "/v1/account/passphrase/check"})
+
+
+def _may_have_landed(hint: str, method: str, path: str) -> str:
     """``hint``, for a change whose answer never came (or came from a database that failed
     under it): the server may have committed it all the same."""
-    if method == "GET":
+    if method == "GET" or path in _NO_CHANGE:
         return hint
     caution = "the change may have been applied: check (envkeep list, history) before retrying"
     return f"{hint}; {caution}"
@@ -255,11 +260,13 @@ class ApiClient:
         try:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.ReadTimeout:
-            raise _no_answer(self.base_url, method) from None
+            raise _no_answer(self.base_url, method, path) from None
         except httpx.RemoteProtocolError:  # it took the request, then closed: killed, restarted
             raise errors.UnreachableError(
                 f"{self.base_url} closed the connection without answering (RemoteProtocolError)",
-                hint=_may_have_landed("check whether the server runs, then try again", method),
+                hint=_may_have_landed(
+                    "check whether the server runs, then try again", method, path
+                ),
             ) from None
         except httpx.TransportError as error:
             raise errors.UnreachableError(
@@ -277,7 +284,7 @@ class ApiClient:
                 unavailable.message = server_failure.named(unavailable.message, response, {})
                 hint = unavailable.hint or "retry later"
                 hint += "; if it persists, give the server's operator the request id"
-                unavailable.hint = _may_have_landed(hint, method)
+                unavailable.hint = _may_have_landed(hint, method, path)
                 raise
         if response.status_code == 204:
             return None
