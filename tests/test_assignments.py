@@ -20,9 +20,9 @@ def test_a_name_and_its_value_as_two_arguments_is_told_to_join_them() -> None:
     assert "s3cr3t-value" not in raised.value.message + raised.value.hint
 
 
-def test_a_pair_without_equals_among_others_names_it() -> None:
+def test_a_first_argument_without_equals_that_is_a_name_is_named() -> None:
     with pytest.raises(UsageError) as raised:
-        parse_assignments(["A=1", "B", "C=3"])
+        parse_assignments(["B", "C=3", "D=4"])
 
     assert raised.value.message == "'B' has no '='"
 
@@ -35,6 +35,8 @@ def test_a_pair_without_equals_among_others_names_it() -> None:
             "argument 2 has no '=' (not shown: it may be the value of DB_PASS)",
         ),
         (["A=1", "p@ss w0rd s3cr3t"], "argument 2 has no '=' (not shown: it may be a value)"),
+        # a token-like value is a valid name too: after another argument, never shown
+        (["A=1", "sk_live_s3cr3t"], "argument 2 has no '=' (not shown: it may be a value)"),
     ],
 )
 def test_an_argument_that_may_be_a_value_is_not_repeated(pairs: list[str], said: str) -> None:

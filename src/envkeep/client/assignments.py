@@ -65,7 +65,7 @@ def _no_equals(pairs: list[str], at: int) -> UsageError:
             f"argument {at + 1} has no '=' (not shown: it may be the value of {before[:-1]})",
             hint=f"write {before}VALUE as one argument, with no space after the '='",
         )
-    if at > 0 and not is_valid_name(given):
+    if at > 0 or not is_valid_name(given):  # after another argument: a value as likely
         return UsageError(
             f"argument {at + 1} has no '=' (not shown: it may be a value)", hint=_NAME_VALUE_HINT
         )
