@@ -71,3 +71,16 @@ def test_an_environment_envkeep_env_names_that_does_not_exist_says_where_it_came
     assert done.code == 1, done.describe()
     assert "'stagign' is ENVKEEP_ENV's, taken as no --env was given" in done.stderr
     assert "ENVKEEP_ENV=staging" in done.stderr  # the did-you-mean, as the variable to set
+
+
+def test_activate_all_and_export_say_they_took_envkeep_envs_environment(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """Every service's .env written from prod because a shell kept ENVKEEP_ENV=prod: said on
+    stderr before anything else, as a write says where it went."""
+    envkeep.ok("set", "PORT=4000", "--env", "staging")
+    staging = {"ENVKEEP_ENV": "staging"}
+
+    for args in (("activate-all",), ("export", "--format", "json")):
+        done = envkeep.ok(*args, env=staging)
+        assert "note: environment 'staging', from ENVKEEP_ENV" in done.stderr, done.describe()

@@ -464,10 +464,10 @@ class ClientContext:
         token's roles open alone, else the project's default."""
         if env is None and self.settings.env is not None:
             self.env_from_variable = True
-            if self.writes:  # say where it goes, as --env would have
+            if self.writes or self.builds_artifact:  # say where it goes, or what it puts out
                 self.warn_once(
-                    f"note: environment '{self.settings.env}', from ENVKEEP_ENV (pass --env to"
-                    " write to another)"
+                    f"note: environment '{self.settings.env}', from ENVKEEP_ENV (pass --env for"
+                    " another)"
                 )
             return self.settings.env
         if env is None:
