@@ -4,6 +4,7 @@ of the same name."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from typing import TYPE_CHECKING
 
@@ -59,3 +60,35 @@ def test_a_checkout_keeps_to_its_workspace_whichever_is_active(
     _ok(home, first, "set", "ONLY_FIRST=1", "--env", "dev")
     assert _ok(home, second, "get", "WHERE", "--env", "dev") == "second\n"
     assert _cli(home, second, "get", "ONLY_FIRST", "--env", "dev").returncode == 1
+
+
+def test_init_of_a_checkout_given_a_server_by_hand_records_the_workspace_it_made_it_in(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    # docs/quickstart.md, "Moving a project to a team server": `server =` added by hand, then
+    # `envkeep init` creates the project there; the file must pin its workspace as well.
+    home, work, elsewhere = tmp_path / "mover", tmp_path / "moved", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    code = server.invite("mover@pin.io")
+    _ok(
+        home,
+        work,
+        "join",
+        server.url,
+        code,
+        "--email",
+        "mover@pin.io",
+        ENVKEEP_PASSPHRASE=PASSPHRASE,
+    )
+    (work / "envkeep.toml").write_text(
+        f'project = "moved"\nserver = "{server.url}"\nenvironments = ["dev"]\n'
+    )
+    active = json.loads(_ok(home, elsewhere, "whoami", "--json"))["workspace_id"]
+    _ok(home, work, "init")
+    _ok(home, work, "set", "WHERE=moved", "--env", "dev")
+
+    assert tomllib.loads((work / "envkeep.toml").read_text())["workspace"] == active
+    _ok(home, elsewhere, "workspace", "create", "mover-other")
+    _ok(home, elsewhere, "workspace", "use", "mover-other")
+    assert _ok(home, work, "get", "WHERE", "--env", "dev") == "moved\n"

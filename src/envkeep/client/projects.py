@@ -31,6 +31,7 @@ from envkeep.core.projectfile import (
     load_project_file,
     render_project_file,
     with_service_section,
+    with_top_setting,
 )
 
 if TYPE_CHECKING:
@@ -177,11 +178,23 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
             hint="ask an admin of the workspace for the role you need: envkeep member grant"
             f" EMAIL ROLE --project {project.project} [--env ENV]",
         ) from None
+    project = _pin_workspace(ctx, project)
     for service in project.services:
         register_service(
             ctx, project.project, service.name, path=service.path, schema=service.schema
         )
     return InitOutcome(project, True, unsealed=_share(ctx, project.project, fresh))
+
+
+def _pin_workspace(ctx: ClientContext, project: ProjectFile) -> ProjectFile:
+    """``project`` with its new home's workspace written into envkeep.toml, as `init NAME`
+    writes it: a file given `server =` by hand (moving a project to a team server) would
+    otherwise follow `workspace use` to another tenant's project of the same name."""
+    if project.server is None or project.workspace is not None or ctx.workspace_id is None:
+        return project
+    text = with_top_setting(project.path.read_text(), "workspace", ctx.workspace_id)
+    write_atomic(project.path, text.encode(), mode=0o644)
+    return load_project_file(project.path)
 
 
 @dataclass(frozen=True)
