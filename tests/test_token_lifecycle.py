@@ -296,6 +296,9 @@ def test_a_token_ending_within_a_week_says_so_on_each_command(
     assert (code, out) == (0, "k\n"), err
     assert "ENVKEEP_TOKEN (token 'deploy') expires in 48 h, at " in err, err
     assert "envkeep token rotate deploy" in err, err
+    # `token rotate` is an admin's: a creator without admin there is told what it can do.
+    assert "an admin where it holds its role makes its successor" in err, err
+    assert "its creator may revoke it and create another" in err, err
     code, out, err = team.token(later, "get", "API_KEY", "--env", "dev")
     assert (code, out, err) == (0, "k\n", "")
 

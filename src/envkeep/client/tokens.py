@@ -471,7 +471,8 @@ def expiry_warning(session: ServerSession, expires_at: datetime | None) -> str |
     name = token_name(session)
     return (
         f"ENVKEEP_TOKEN (token '{name}') expires in {about(left)}, at {utc_second(expires_at)};"
-        f" an admin (or whoever made it) makes its successor with: envkeep token rotate {name}"
+        f" an admin where it holds its role makes its successor with: envkeep token rotate"
+        f" {name} (its creator may revoke it and create another)"
     )
 
 
