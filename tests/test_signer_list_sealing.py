@@ -118,6 +118,7 @@ def test_a_grant_to_a_pinned_member_the_list_leaves_out_is_refused_before_it_is_
     code, err = _alice(team, "member", "grant", "bob@signers.io", "read", *DEV, listed=team.alice)
 
     _refused_for_signer(team, code, err)
+    assert "; the key of each environment the read role opens was not sealed to it" in err
     assert _members(team) == before
 
 

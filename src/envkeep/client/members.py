@@ -100,7 +100,7 @@ def grant(
         )
     from envkeep.client.new_keys import checked_recipient
 
-    keys = checked_recipient(ctx, grantee, f"the keys of the {role} role")
+    keys = checked_recipient(ctx, grantee, f"the key of each environment the {role} role opens")
     try:
         listed = scope_environments(backend, project=project, environment=environment)
     except PermissionDenied as refused:  # listing the scope needs read: granting needs admin
