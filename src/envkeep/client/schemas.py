@@ -111,18 +111,31 @@ def _generated_field(variable: Variable) -> FieldSpec:
 
 
 def list_templates(ctx: ClientContext) -> list[Template]:
-    """Every template the project can use (project directory first, then the user's)."""
-    return sorted(load_project_templates(ctx).values(), key=lambda t: t.name)
+    """Every template the project can use (project directory first, then the user's); the
+    user's alone outside a checkout."""
+    return sorted(_templates(ctx).values(), key=lambda t: t.name)
 
 
 def get_template(ctx: ClientContext, name: str) -> Template:
     """One template by name; an error listing those that exist."""
-    templates = load_project_templates(ctx)
+    templates = _templates(ctx)
     if name not in templates:
         from envkeep.app.not_found import template_not_found
 
         raise template_not_found(name, list(templates))
     return templates[name]
+
+
+def _templates(ctx: ClientContext) -> dict[str, Template]:
+    if ctx.has_checkout:
+        return load_project_templates(ctx)
+    from envkeep.core.templates import load_templates
+
+    return load_templates([_user_templates(ctx)])
+
+
+def _user_templates(ctx: ClientContext) -> Path:
+    return ctx.settings.home / "templates"
 
 
 def create_template(
@@ -137,7 +150,7 @@ def create_template(
         raise UsageError(
             f"'{name}' is not a valid template name", hint="use lowercase letters, digits, '-', '_'"
         )
-    directory = template_directories(ctx)[1 if user else 0]
+    directory = _user_templates(ctx) if user else template_directories(ctx)[0]
     target = directory / f"{name}.env"
     if target.exists():
         raise AlreadyExistsError(f"template {target} exists", hint="edit that file instead")
