@@ -2,12 +2,12 @@
 
 Transactions pass a gate first: one at a time on SQLite (which lets one transaction write at a
 time anyway: queueing on the event loop costs nothing, while queueing in SQLite's busy handler
-sleeps 1, 2, 5 … 100 ms between tries), up to ``MAX_TRANSACTIONS`` on PostgreSQL.
+sleeps 1, 2, 5 … 100 ms between tries), up to ``MAX_TRANSACTIONS`` on PostgreSQL; a request
+waits for its turn at most ``slot_wait`` seconds (``api.transaction_slots``).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,6 +24,7 @@ from envkeep.api.driver_call import DriverCall, driver_fetch
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.api.ratelimit import Limits
 from envkeep.api.snapshot_json import SnapshotJson
+from envkeep.api.transaction_slots import SLOT_WAIT_S, TransactionSlots
 from envkeep.app import accounts, sessions
 from envkeep.app.context import Actor, Call, session_fetch, utc_now
 from envkeep.app.secrets_cache import SecretsCache
@@ -49,22 +50,26 @@ class ServerState:
     """What every request shares: the database, the server's key for fake salts, the limits,
     the maximum lifetime of tokens (`token_lifetime`); on SQLite, the group commit and the
     snapshot caches (``app.secrets_cache`` says why not on PostgreSQL); ``observe`` records
-    statements the engine's events do not see, each (its text, its seconds)."""
+    statements the engine's events do not see, each (its text, its seconds); ``slot_wait``:
+    the longest a request waits for a transaction slot."""
 
     engine: Engine
     limits: Limits = field(default_factory=Limits)
     observe: Callable[[Sequence[tuple[str, float]]], None] = _ignore
     token_lifetime: LifetimePolicy = NO_MAXIMUM
+    slot_wait: float = SLOT_WAIT_S
     sessions: sessionmaker[Session] = field(init=False)
     group_commit: GroupCommit | None = field(default=None, init=False)
     secrets_cache: SecretsCache | None = field(default=None, init=False)
     render: Callable[[EnvironmentSnapshot], bytes] | None = field(default=None, init=False)
-    _gate: asyncio.Semaphore | None = field(default=None, init=False)
+    _gate: TransactionSlots | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if self.engine.dialect.name == "sqlite":
-            self.group_commit = GroupCommit(self.engine, lambda: self.gate, self.observe)
+            self.group_commit = GroupCommit(
+                self.engine, lambda: self.gate.semaphore, self.observe, self.slot_wait
+            )
             self.secrets_cache = SecretsCache()
             self.render = SnapshotJson()
 
@@ -75,11 +80,11 @@ class ServerState:
         self.engine.dispose()
 
     @property
-    def gate(self) -> asyncio.Semaphore:
+    def gate(self) -> TransactionSlots:
         """Made on first use, inside the server's event loop."""
         if self._gate is None:
             sqlite = self.engine.dialect.name == "sqlite"
-            self._gate = asyncio.Semaphore(1 if sqlite else MAX_TRANSACTIONS)
+            self._gate = TransactionSlots(1 if sqlite else MAX_TRANSACTIONS, self.slot_wait)
         return self._gate
 
 

@@ -35,6 +35,10 @@ database lock is free at once:
 
 The event loop's BEGIN does not wait (``busy_timeout`` 0 on that attempt): if another process
 holds the lock, the group goes to a worker thread and waits there as any other.
+
+A job waits in the queue at most ``wait`` seconds (``api.transaction_slots``): one not taken
+into a group by then fails with ``NoTransactionSlot`` (a 503; nothing of it ran). A job taken
+into a group waits for its group's end, which SQLite's busy timeout bounds.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.driver_call import driver_of
+from envkeep.api.transaction_slots import SLOT_WAIT_S
+from envkeep.core.errors import NoTransactionSlot
 from envkeep.store.engine import BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
@@ -174,6 +180,7 @@ class _Job(Generic[T]):
     inline: bool
     future: asyncio.Future[T]
     size: int = 0
+    queued: float = 0.0  # when it was queued (the event loop's clock)
 
     @property
     def kind(self) -> str | None:
@@ -203,12 +210,14 @@ class GroupCommit:
     server's transaction gate, which other routes' transactions pass too; ``observe`` gets
     the statements the group's jobs ran (text, seconds), together, once it is answered. The
     groups use one connection of the engine's, kept between groups (``close`` gives it
-    back)."""
+    back). A job waits in the queue at most ``wait`` seconds."""
 
     engine: Engine
     gate: Callable[[], asyncio.Semaphore]
     observe: Callable[[Sequence[tuple[str, float]]], None] = lambda _timed: None
+    wait: float = SLOT_WAIT_S
     _queue: deque[_Job[Any]] = field(default_factory=deque, init=False)
+    _sweep: asyncio.TimerHandle | None = field(default=None, init=False)
     _drainer: asyncio.Task[None] | None = field(default=None, init=False)
     _connection: Connection | None = field(default=None, init=False)
     _waits: bool = field(default=True, init=False)
@@ -235,10 +244,25 @@ class GroupCommit:
                 (outcome,) = await self._run_group([job])
             outcome.settle(job.future)
             return await job.future
+        job.queued = loop.time()
         self._queue.append(job)
+        if self._sweep is None:  # one timer for the whole queue, not one per job
+            self._sweep = loop.call_at(job.queued + self.wait, self._expire)
         if self._drainer is None:
             self._drainer = loop.create_task(self._drain())
         return await job.future
+
+    def _expire(self) -> None:
+        """Fail the jobs that waited ``wait`` seconds in the queue, none taken into a group
+        (the queue is in the order they came); look again when the oldest left is due."""
+        loop = asyncio.get_running_loop()
+        self._sweep = None
+        while self._queue and self._queue[0].queued + self.wait <= loop.time():
+            job = self._queue.popleft()
+            if not job.future.done():
+                job.future.set_exception(NoTransactionSlot(waited=self.wait, slots=1))
+        if self._queue:
+            self._sweep = loop.call_at(self._queue[0].queued + self.wait, self._expire)
 
     def _turn_ends(self) -> None:
         self._busy_turn = False

@@ -10,7 +10,7 @@ from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
 from envkeep.api.denials import note_refusal
-from envkeep.core.errors import EnvkeepError, ServerFailed, StoreUnavailable
+from envkeep.core.errors import EnvkeepError, NoTransactionSlot, ServerFailed, StoreUnavailable
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -89,6 +89,8 @@ def note_unavailable(scope: Scope, error: BaseException) -> None:
     database"): SQLAlchemy's own text adds the statement and its parameters."""
     if isinstance(error, _UNAVAILABLE):
         scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(error)
+    elif isinstance(error, NoTransactionSlot):  # its own wait, not the database's words
+        scope.setdefault("state", {})[DATABASE_ERROR] = error.reason
 
 
 def database_reason(error: BaseException) -> str:

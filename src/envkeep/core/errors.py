@@ -40,6 +40,8 @@ Messages never contain a value, a key, a token or a passphrase.
     │   └── CommandNotExecutable         found, not executable (exit 126)
     └── UnreachableError              (exit 5, 503)
         ├── NotAnEnvkeepRoute            the URL answered, not as envkeep's API
+        ├── StoreUnavailable             the server's database does not answer
+        │   └── NoTransactionSlot           every transaction slot held too long (server)
         └── ServerFailed                 an unexpected error of the server's own (500)
 """
 
@@ -476,6 +478,24 @@ class StoreUnavailable(UnreachableError):
     issue's offline rule asks for a server that cannot serve."""
 
     code = "unavailable"
+
+
+class NoTransactionSlot(StoreUnavailable):
+    """A request waited the longest it may for one of the server's database transaction
+    slots, all held by requests the database keeps waiting (a table locked, a database
+    strained or stopped): a 503 `unavailable` with ``retry_after``; nothing of it ran.
+    ``reason`` is for the server's log line (the client is told only to retry)."""
+
+    def __init__(self, *, waited: float, slots: int, retry_after: int = 5) -> None:
+        super().__init__(
+            "the server is busy: every database transaction slot stayed taken",
+            hint="retry in a moment",
+        )
+        self.retry_after = retry_after
+        self.reason = (
+            f"no database transaction slot came free in {waited:g} s (all {slots} taken: a"
+            " table locked, or the database slow or stopped)"
+        )
 
 
 class ServerFailed(UnreachableError):
