@@ -76,6 +76,7 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
         'token_max_lifetime = "90m"',
         timedelta(minutes=90),
     ),
+    "pool_size": (8, "ENVKEEP_SERVER_POOL_SIZE", "9", "pool_size = 10", 10),
 }
 # What a flag given as text resolves to, where that is not the text itself.
 FROM_FLAG: dict[str, Any] = {"token_max_lifetime": timedelta(days=30)}
@@ -89,6 +90,7 @@ FROM_ENV = {
     "shutdown_timeout": 40,
     "cors_origins": ("https://env.example", "https://env2.example:8443"),
     "token_max_lifetime": timedelta(hours=36),
+    "pool_size": 9,
 }
 
 
@@ -181,6 +183,9 @@ BAD_FILES = [
     pytest.param(
         "token_max_lifetime = '36501d'\n", "setting 'token_max_lifetime'", id="over a century"
     ),
+    pytest.param("pool_size = 1\n", "setting 'pool_size'", id="a pool of one"),
+    pytest.param("pool_size = 1001\n", "setting 'pool_size'", id="a pool too large"),
+    pytest.param("pool_size = '10'\n", "setting 'pool_size'", id="pool size as text"),
     pytest.param("port = \n", "is not valid TOML", id="not TOML"),
 ]
 
@@ -229,6 +234,11 @@ BAD_VARIABLES = {
         "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME",
         "99999999999999d",
         "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME must be a duration (e.g. 90d, 12h or 90m; at most",
+    ),
+    "pool_size": (
+        "ENVKEEP_SERVER_POOL_SIZE",
+        "ten",
+        "ENVKEEP_SERVER_POOL_SIZE must be a number of connections (2-1000)",
     ),
 }
 

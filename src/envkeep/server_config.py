@@ -9,6 +9,7 @@
     shutdown_timeout = 20  # seconds running requests get after SIGTERM (1-3600)
     cors_origins = ["https://app.example.com"]  # web pages that may call the API; none by default
     token_max_lifetime = "90d"  # the longest a token made or rotated may live; "off" by default
+    pool_size = 15  # the most connections a process opens to PostgreSQL (2-1000)
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.server_settings``). Unknown
 keys and values of the wrong type are refused, naming the key and the file; values are never
@@ -31,6 +32,7 @@ from envkeep.server_settings import (
     is_rate,
     is_shutdown_timeout,
 )
+from envkeep.store.pool_size import MAX_POOL_SIZE, MIN_POOL_SIZE, is_pool_size
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -46,6 +48,7 @@ KEYS = (
     "shutdown_timeout",
     "cors_origins",
     "token_max_lifetime",
+    "pool_size",
 )
 
 
@@ -76,6 +79,7 @@ def read_server_config(path: Path) -> ServerFile:
         shutdown_timeout=_timeout(data, path),
         cors_origins=_origins(data, path),
         token_max_lifetime=_token_lifetime(data, path),
+        pool_size=_pool_size(data, path),
     )
 
 
@@ -140,6 +144,17 @@ def _timeout(data: dict[str, object], path: Path) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not is_shutdown_timeout(value):
         raise _wrong(
             "shutdown_timeout", path, f"a whole number of seconds (1-{MAX_SHUTDOWN_TIMEOUT})"
+        )
+    return value
+
+
+def _pool_size(data: dict[str, object], path: Path) -> int | None:
+    value = data.get("pool_size")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not is_pool_size(value):
+        raise _wrong(
+            "pool_size", path, f"a number of connections ({MIN_POOL_SIZE}-{MAX_POOL_SIZE})"
         )
     return value
 

@@ -3,11 +3,12 @@ variable, else the settings file, else the default.
 
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
 flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
-`--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`), then its
-`ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG;
-TOML with the keys host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,
-cors_origins (a list), token_max_lifetime), then the default. A variable set to the empty
-string counts as unset (the file's value, else the default, applies). A file with an unknown
+`--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`, `--pool-size`),
+then its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or
+ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store, trusted_proxies,
+shutdown_timeout, cors_origins (a list), token_max_lifetime, pool_size), then the default. A
+variable set to the empty string counts as unset (the file's value, else the default,
+applies). A file with an unknown
 key or a value of the wrong type is refused, naming the key and the file. A port is 1-65535
 wherever it comes from (0 would make the kernel pick one, announced as :0). A maximum token
 lifetime is a duration (90d, 12h, 90m) or `off` wherever it comes from: `off` given first
@@ -25,6 +26,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
+
+from envkeep.store.pool_size import MAX_POOL_SIZE, MIN_POOL_SIZE, POOL_SIZE, is_pool_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -139,6 +142,31 @@ def _flag_rate(rate: float | None) -> float | None:
     return rate
 
 
+POOL_SIZES = f"{MIN_POOL_SIZE}-{MAX_POOL_SIZE}"
+
+
+def _pool_size(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not is_pool_size(int(text)):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(f"ENVKEEP_SERVER_POOL_SIZE must be a number of connections ({POOL_SIZES})")
+    return int(text)
+
+
+def _flag_pool_size(size: int | None) -> int | None:
+    if size is not None and not is_pool_size(size):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--pool-size must be {POOL_SIZES} connections, not {size}",
+            hint="the most connections one process opens to PostgreSQL: max_connections"
+            " divided by the number of processes, less a few",
+        )
+    return size
+
+
 def _rate_store(text: str | None) -> str | None:
     if not text:
         return None
@@ -214,6 +242,8 @@ class ServerSettings:
     # The longest a service-account token made or rotated may live (`app/token_lifetime`);
     # None: no maximum (the default).
     token_max_lifetime: timedelta | None = None
+    # The most connections the process opens to PostgreSQL, all pools (`store.pool_size`).
+    pool_size: int = POOL_SIZE
 
 
 def server_settings(
@@ -229,6 +259,7 @@ def server_settings(
     shutdown_timeout: int | None = None,
     cors_origins: Sequence[str] | None = None,
     token_max_lifetime: str | None = None,
+    pool_size: int | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -284,6 +315,11 @@ def server_settings(
             NO_TOKEN_MAXIMUM,
         )
         or None,
+        pool_size=_first(
+            _unless(_flag_pool_size(pool_size), _pool_size, settings.server_pool_size),
+            found.pool_size,
+            defaults.pool_size,
+        ),
     )
 
 
@@ -338,6 +374,7 @@ class ServerFile:
     shutdown_timeout: int | None = None
     cors_origins: tuple[str, ...] | None = None
     token_max_lifetime: timedelta | None = None  # NO_TOKEN_MAXIMUM: off
+    pool_size: int | None = None
 
 
 def _first(*values: T | None) -> T:

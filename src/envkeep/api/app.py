@@ -26,11 +26,13 @@ from envkeep.api import (
 from envkeep.api.denials import PER_MINUTE, RefusalBudget
 from envkeep.api.deps import ServerState
 from envkeep.api.hot_routes import HotRoutes
+from envkeep.api.pool_metrics import PoolConnections
 from envkeep.api.ratelimit import limits_for
 from envkeep.api.telemetry import telemetry_config
 from envkeep.app import credentials
 from envkeep.app.token_lifetime import LifetimePolicy
 from envkeep.store.engine import serving_engine
+from envkeep.store.pool_size import POOL_SIZE, pool_arguments, pool_plan
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -90,6 +92,7 @@ def create_app(
     refusals_per_minute: int = PER_MINUTE,
     cors_origins: Collection[str] = (),
     token_max_lifetime: timedelta | None = None,
+    pool_size: int = POOL_SIZE,
 ) -> ServerApp:
     """The API over one database (SQLite or PostgreSQL), migrated already; rate-limit buckets
     in ``rate_store``: memory, or the database (shared by several processes; PostgreSQL).
@@ -98,9 +101,13 @@ def create_app(
     minute get an audit event (``api/denials.py``); ``cors_origins``: the web origins whose
     pages may call the API from a browser (``api/cors.py``; none: no CORS layer at all);
     ``token_max_lifetime``: the longest a service-account token made or rotated may live
-    (``app/token_lifetime.py``; None: no maximum)."""
-    limits = limits_for(database_url, rate=rate, store=rate_store)
-    engine = serving_engine(database_url)
+    (``app/token_lifetime.py``; None: no maximum); ``pool_size``: the most connections the
+    process opens to PostgreSQL (``store/pool_size.py``)."""
+    plan = pool_plan(pool_size, shared_rates=rate_store == "database")
+    limits = limits_for(
+        database_url, rate=rate, store=rate_store, pool_size=plan.rate_limits or None
+    )
+    engine = serving_engine(database_url, pool=pool_arguments(plan.requests))
     credentials.dummy_hash()  # made now: the first unknown login must take no longer than later
 
     @asynccontextmanager
@@ -122,10 +129,20 @@ def create_app(
     metrics = observability.Metrics()
     metrics.watch(engine)
     metrics.local_fallback = limits.failures
+    pools = {"requests": engine}
+    if limits.shared is not None:
+        pools["rate_limits"] = limits.shared.engine
+    metrics.registry.register(PoolConnections(pools))
     app.state.metrics = metrics
     app.state.readiness = routes_ops.Readiness()
     lifetime = LifetimePolicy(token_max_lifetime)
-    state = ServerState(engine, limits, observe=metrics.statements, token_lifetime=lifetime)
+    state = ServerState(
+        engine,
+        limits,
+        observe=metrics.statements,
+        token_lifetime=lifetime,
+        slots=plan.transactions,
+    )
     app.state.envkeep = state
     problems.install(app)
     docs_page.install(app)

@@ -2,7 +2,7 @@
 
 Transactions pass a gate first: one at a time on SQLite (which lets one transaction write at a
 time anyway: queueing on the event loop costs nothing, while queueing in SQLite's busy handler
-sleeps 1, 2, 5 … 100 ms between tries), up to ``MAX_TRANSACTIONS`` on PostgreSQL; a request
+sleeps 1, 2, 5 … 100 ms between tries), up to ``slots`` on PostgreSQL; a request
 waits for its turn at most ``slot_wait`` seconds (``api.transaction_slots``).
 """
 
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# At most this many requests hold a database session at once on PostgreSQL (the pool's size).
+# At most this many requests hold a database session at once on PostgreSQL, by default (a
+# server's come from its `pool_size`: `store.pool_size`).
 MAX_TRANSACTIONS = 12
 
 
@@ -50,13 +51,15 @@ class ServerState:
     """What every request shares: the database, the server's key for fake salts, the limits,
     the maximum lifetime of tokens (`token_lifetime`); on SQLite, the group commit and the
     snapshot caches (``app.secrets_cache`` says why not on PostgreSQL); ``observe`` records
-    statements the engine's events do not see, each (its text, its seconds); ``slot_wait``:
-    the longest a request waits for a transaction slot."""
+    statements the engine's events do not see, each (its text, its seconds); ``slots``: how
+    many transactions run at once on PostgreSQL; ``slot_wait``: the longest a request waits
+    for one of them."""
 
     engine: Engine
     limits: Limits = field(default_factory=Limits)
     observe: Callable[[Sequence[tuple[str, float]]], None] = _ignore
     token_lifetime: LifetimePolicy = NO_MAXIMUM
+    slots: int = MAX_TRANSACTIONS
     slot_wait: float = SLOT_WAIT_S
     sessions: sessionmaker[Session] = field(init=False)
     group_commit: GroupCommit | None = field(default=None, init=False)
@@ -84,7 +87,7 @@ class ServerState:
         """Made on first use, inside the server's event loop."""
         if self._gate is None:
             sqlite = self.engine.dialect.name == "sqlite"
-            self._gate = TransactionSlots(1 if sqlite else MAX_TRANSACTIONS, self.slot_wait)
+            self._gate = TransactionSlots(1 if sqlite else self.slots, self.slot_wait)
         return self._gate
 
 

@@ -171,13 +171,15 @@ class Limits:
             self.shared.close()
 
 
-def limits_for(database_url: str, *, rate: float, store: str) -> Limits:
+def limits_for(
+    database_url: str, *, rate: float, store: str, pool_size: int | None = None
+) -> Limits:
     """The limits a server runs with: buckets in ``memory`` or in the ``database`` (shared by
-    every process; PostgreSQL only)."""
+    every process; PostgreSQL only), over at most ``pool_size`` connections of their own."""
     if store not in RATE_STORES:
         raise UsageError(f"unknown rate store '{store}'", hint="use memory or database")
     if store == "memory":
         return Limits(rate)
     from envkeep.store.rate_buckets import SharedBuckets
 
-    return Limits(rate, SharedBuckets(database_url))
+    return Limits(rate, SharedBuckets(database_url, pool_size=pool_size))

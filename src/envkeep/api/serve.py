@@ -21,9 +21,10 @@ from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.durations import duration_text
 from envkeep.core.errors import EnvkeepError, StoreError, UsageError
 from envkeep.server_settings import SHUTDOWN_TIMEOUT
-from envkeep.store.database_url import sqlite_file
+from envkeep.store.database_url import is_postgresql, sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead, upgrade
+from envkeep.store.pool_size import POOL_SIZE
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
@@ -283,6 +284,7 @@ def build_app(
     rate_store: str = "memory",
     cors_origins: Sequence[str] = (),
     token_max_lifetime: timedelta | None = None,
+    pool_size: int = POOL_SIZE,
 ) -> FastAPI:
     """The API, after checking the database's schema and the settings."""
     from envkeep.api.app import create_app
@@ -294,6 +296,7 @@ def build_app(
         rate_store=rate_store,
         cors_origins=cors_origins,
         token_max_lifetime=token_max_lifetime,
+        pool_size=pool_size,
     )
 
 
@@ -354,12 +357,13 @@ def run_app(
     shutdown_timeout: int = SHUTDOWN_TIMEOUT,
     cors_origins: Sequence[str] = (),
     token_max_lifetime: timedelta | None = None,
+    pool_size: int = POOL_SIZE,
 ) -> None:
     """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
-    after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins`` and
-    ``token_max_lifetime`` are for the start line."""
+    after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins``,
+    ``token_max_lifetime`` and ``pool_size`` are for the start line."""
     import uvicorn
 
     from envkeep.api.observability import configure_logging
@@ -393,6 +397,8 @@ def run_app(
         "shutdown_timeout": shutdown_timeout,
         "cors_origins": list(cors_origins),
         "token_max_lifetime": duration_text(token_max_lifetime) if token_max_lifetime else "off",
+        # PostgreSQL's: SQLite's server uses a connection or two whatever it says.
+        "pool_size": pool_size if is_postgresql(database_url) else "n/a (SQLite)",
     }
     server = LoggedServer(config, facts)
     with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):

@@ -21,9 +21,10 @@ from envkeep.settings import load_settings
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
-    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS or _TOKEN_MAX_LIFETIME,"
-    " else the --config file (TOML keys: host, port, db, rate, rate_store, trusted_proxies,"
-    " shutdown_timeout, cors_origins, token_max_lifetime), else the default; for migrate and"
+    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS, _TOKEN_MAX_LIFETIME or"
+    " _POOL_SIZE, else the --config file (TOML keys: host, port, db, rate, rate_store,"
+    " trusted_proxies, shutdown_timeout, cors_origins, token_max_lifetime, pool_size), else"
+    " the default; for migrate and"
     " bootstrap too, which take only --db and --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
@@ -115,14 +116,21 @@ def server(
             " tokens made without --expires get it (off: no maximum; the default).",
         ),
     ] = None,
+    pool_size: Annotated[
+        int | None,
+        typer.Option(
+            help="The most connections this process opens to PostgreSQL, all pools together"
+            " (2-1000; 15).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
-    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME, else the --config file
-    (TOML: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins,
-    token_max_lifetime), else the default.
+    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME/POOL_SIZE, else the
+    --config file (TOML: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,
+    cors_origins, token_max_lifetime, pool_size), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
@@ -136,6 +144,7 @@ def server(
             "shutdown_timeout": shutdown_timeout,
             "cors_origin": cors_origin,
             "token_max_lifetime": token_max_lifetime,
+            "pool_size": pool_size,
         }
         _refuse_serving_options(ctx.invoked_subcommand, serving)
         return
@@ -151,6 +160,7 @@ def server(
         shutdown_timeout=shutdown_timeout,
         cors_origins=cors_origin,
         token_max_lifetime=token_max_lifetime,
+        pool_size=pool_size,
     )
     _serve(chosen)
 
@@ -164,6 +174,7 @@ def _serve(chosen: ServerSettings) -> None:
         rate_store=chosen.rate_store,
         cors_origins=chosen.cors_origins,
         token_max_lifetime=chosen.token_max_lifetime,
+        pool_size=chosen.pool_size,
     )
     with sole_server(chosen.db):  # a SQLite file takes one server process
         check_port(chosen.host, chosen.port)
@@ -183,6 +194,7 @@ def _serve(chosen: ServerSettings) -> None:
             shutdown_timeout=chosen.shutdown_timeout,
             cors_origins=chosen.cors_origins,
             token_max_lifetime=chosen.token_max_lifetime,
+            pool_size=chosen.pool_size,
         )
 
 

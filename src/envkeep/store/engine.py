@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from envkeep.store.database_url import is_postgresql
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -32,8 +34,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get the pragmas DESIGN §5 asks for."""
+def open_engine(url: str, *, pool: dict[str, int] | None = None) -> Engine:
+    """An engine for ``url``; SQLite files get the pragmas DESIGN §5 asks for. ``pool``:
+    the PostgreSQL pool's arguments (``store.pool_size``; None: SQLAlchemy's defaults)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "do_connect", _private_file)
@@ -45,7 +48,7 @@ def open_engine(url: str) -> Engine:
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3, not psycopg2
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, **(pool or {}))
     if engine.dialect.name == "postgresql":
         event.listen(engine, "do_connect", _bounded_connecting)
     return engine
@@ -84,11 +87,13 @@ def _libpq_default(keyword: str) -> str | None:
 STATEMENT_TIMEOUT_MS = 10_000
 
 
-def serving_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
-    """An engine for a server process (``open_engine``); on PostgreSQL its statements are
-    cancelled after ``statement_timeout_ms`` (default ``STATEMENT_TIMEOUT_MS``) unless the
-    URL sets a timeout of its own."""
-    engine = open_engine(url)
+def serving_engine(
+    url: str, *, statement_timeout_ms: int | None = None, pool: dict[str, int] | None = None
+) -> Engine:
+    """An engine for a server process (``open_engine``, ``pool`` on PostgreSQL); on
+    PostgreSQL its statements are cancelled after ``statement_timeout_ms`` (default
+    ``STATEMENT_TIMEOUT_MS``) unless the URL sets a timeout of its own."""
+    engine = open_engine(url, pool=pool if is_postgresql(url) else None)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "do_connect", partial(_bounded_statements, statement_timeout_ms))
     return engine

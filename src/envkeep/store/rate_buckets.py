@@ -24,9 +24,12 @@ from sqlalchemy import text
 from envkeep.core.errors import UsageError
 from envkeep.store.database_url import is_postgresql
 from envkeep.store.engine import serving_engine
+from envkeep.store.pool_size import pool_arguments
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from sqlalchemy import Engine
 
 # LEAST(...) is the bucket topped up for the seconds since its last take, never backwards
 # whatever another process's clock says; it is spelled out where SQL needs it.
@@ -66,14 +69,25 @@ TAKE_TIMEOUT_MS = 1_000
 class SharedBuckets:
     """Token buckets in the ``rate_buckets`` table of a PostgreSQL database."""
 
-    def __init__(self, database_url: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        pool_size: int | None = None,
+    ) -> None:
         if not is_postgresql(database_url):
             raise UsageError(
                 "rate_store = database needs PostgreSQL: several server processes need "
                 "PostgreSQL (SQLite serves one process, and its in-memory limits are enough)",
                 hint="use rate_store = memory with SQLite, or --db postgresql://…",
             )
-        self._base = serving_engine(database_url, statement_timeout_ms=TAKE_TIMEOUT_MS)
+        # A take that finds every connection of a bounded pool busy gives up as one that
+        # waits on the database does (`TAKE_TIMEOUT_MS`).
+        pool = None
+        if pool_size is not None:
+            pool = {**pool_arguments(pool_size), "pool_timeout": TAKE_TIMEOUT_MS // 1000}
+        self._base = serving_engine(database_url, statement_timeout_ms=TAKE_TIMEOUT_MS, pool=pool)
         self._engine = self._base.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._swept = float("-inf")
@@ -93,6 +107,11 @@ class SharedBuckets:
                 if connection.execute(SWEEP_SQL, params).rowcount >= SWEEP_BATCH:
                     self._swept = float("-inf")  # more are left
         return None if granted else (cost - float(tokens)) / rate
+
+    @property
+    def engine(self) -> Engine:
+        """The buckets' own engine (its pool: the connections metric)."""
+        return self._base
 
     def close(self) -> None:
         """Close the pool's connections."""
