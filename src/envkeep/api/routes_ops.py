@@ -25,32 +25,51 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+# How long /readyz waits for the database's answer: PostgreSQL's connections block without a
+# client-side timeout of their own, so a database that hangs (a stopped process, a frozen VM)
+# left the probe without any answer, for ever.
+READY_TIMEOUT_S = 3.0
+
+
 class Readiness:
     """One readiness check of the database at a time. The route needs no token and spends no
     rate budget (probes must not be throttled), so a flood of it must not become a flood of
     database connections: requests that arrive while a check runs wait for the next one and
     share its answer, and an answer is shared only with requests that came before that check
-    started (none is older than the request it answers)."""
+    started (none is older than the request it answers). A request waits ``timeout`` seconds
+    at most (TimeoutError); the check it gave up on runs on in its worker thread, and later
+    requests wait for it rather than start another (a frozen database holds one thread, not
+    one per probe)."""
 
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+    def __init__(self, timeout: float = READY_TIMEOUT_S) -> None:
+        self.timeout = timeout
         self._started = -math.inf
-        self._found: str | Exception | None = None
+        self._check: asyncio.Future[str | Exception | None] | None = None
 
     async def revision(self, probe: Callable[[], str | Exception | None]) -> str | Exception | None:
         asked = time.monotonic()
-        async with self._lock:
-            if self._started < asked:
-                self._started = time.monotonic()
-                self._found = await run_in_threadpool(probe)
-            return self._found
+        async with asyncio.timeout(self.timeout):
+            while True:
+                check = self._check
+                if check is not None and self._started >= asked:
+                    return await asyncio.shield(check)
+                if check is None or check.done():
+                    self._started = time.monotonic()
+                    self._check = asyncio.ensure_future(run_in_threadpool(probe))
+                else:  # a check older than the request: its end, then a check of our own
+                    await asyncio.wait([check])
 
 
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> dict[str, str] | Response:
     """The database answers and is at the schema this server needs (`Readiness`)."""
     checks: Readiness = request.app.state.readiness
-    revision = await checks.revision(lambda: _revision(request))
+    try:
+        revision = await checks.revision(lambda: _revision(request))
+    except TimeoutError:
+        said = f"no answer within {checks.timeout:g} s"
+        request.scope.setdefault("state", {})[DATABASE_ERROR] = said
+        return problem(503, "not_ready", "the database does not answer in time")
     if isinstance(revision, Exception):
         request.scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(revision)
         return problem(503, "not_ready", "the database does not answer")
