@@ -53,3 +53,13 @@ def test_an_option_after_the_double_dash_is_the_commands_own(
     done = envkeep.ok("run", "--env", "dev", "--", "sh", "-c", "echo $A", "--env", "x")
 
     assert done.stdout == "1\n"
+
+
+def test_runs_command_may_use_its_own_options_without_the_double_dash(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", "A=1", "--env", "dev")
+
+    done = envkeep.ok("run", "--env", "dev", "sh", "-c", "echo $A", "-e", "x", "--env", "y")
+
+    assert done.stdout == "1\n"

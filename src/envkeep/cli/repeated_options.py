@@ -21,7 +21,7 @@ def refuse_repeated(app: typer.Typer, args: Sequence[str], words: str | None) ->
     ``args`` for the command ``words`` (``env rotate-key``); nothing for any other line."""
     if words is None:
         return
-    single = _single_valued(app, words.split())
+    single, interspersed = _single_valued(app, words.split())
     if not single:
         return
     seen: dict[str, int] = {}
@@ -38,6 +38,8 @@ def refuse_repeated(app: typer.Typer, args: Sequence[str], words: str | None) ->
             at += 1 if attached else 2  # its value: in the argument, or the next one
             seen[option] = seen.get(option, 0) + 1
             continue
+        if not interspersed and (arg == "-" or not arg.startswith("-")):  # run: the command
+            break
         at += 1
     for option, count in seen.items():
         if count > 1:
@@ -48,17 +50,19 @@ def refuse_repeated(app: typer.Typer, args: Sequence[str], words: str | None) ->
             )
 
 
-def _single_valued(app: typer.Typer, words: list[str]) -> dict[str, str]:
+def _single_valued(app: typer.Typer, words: list[str]) -> tuple[dict[str, str], bool]:
     """Each name (``--env``, ``-e``) of the command's options that take one value, mapped to
-    its long name; empty for a command it cannot find. (Typer's click classes are its own
-    copy's, so they are read by their attributes.)"""
+    its long name (empty for a command it cannot find), and whether its options may follow
+    its arguments (not run's: from its command's first word on, the words are the command's,
+    ``grep -e a``). (Typer's click classes are its own copy's, so they are read by their
+    attributes.)"""
     from typer.main import get_command
 
     command: Any = get_command(app)
     for word in words:
         command = getattr(command, "commands", {}).get(word)
     if command is None:
-        return {}
+        return {}, True
     names: dict[str, str] = {}
     for param in command.params:
         if getattr(param, "param_type_name", None) != "option":
@@ -68,4 +72,5 @@ def _single_valued(app: typer.Typer, words: list[str]) -> dict[str, str]:
         long = max(param.opts, key=len)
         for opt in param.opts:
             names[opt] = long
-    return names
+    interspersed = (command.context_settings or {}).get("allow_interspersed_args", True)
+    return names, bool(interspersed)
