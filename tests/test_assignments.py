@@ -49,6 +49,31 @@ def test_an_argument_that_may_be_a_value_is_not_repeated(pairs: list[str], said:
     assert "s3cr3t" not in raised.value.message + (raised.value.hint or "")
 
 
+@pytest.mark.parametrize(
+    ("pairs", "said"),
+    [
+        (  # a base64 value's padding: its text before the '=' is taken for a name
+            ["DB_PASS=", "s3cr3t+b/x=="],
+            ("argument 2 is not a valid variable name (not shown: it may be the value of DB_PASS)"),
+        ),
+        (["p@ss+s3cr3t"], "argument 1 is not a valid variable name (not shown: it may be a value)"),
+    ],
+)
+def test_a_value_taken_for_a_name_is_not_repeated(pairs: list[str], said: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_assignments(pairs, lambda name: "unused")
+
+    assert raised.value.message == said
+    assert "s3cr3t" not in raised.value.message + (raised.value.hint or "")
+
+
+def test_a_name_that_is_no_value_is_named_when_invalid() -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_assignments(["MY VAR=1"])
+
+    assert raised.value.message == "'MY VAR' is not a valid variable name"
+
+
 def test_name_value_pairs_and_one_name_read_from_stdin() -> None:
     assert parse_assignments(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
     assert parse_assignments(["TOKEN"], lambda name: f"read for {name}") == {

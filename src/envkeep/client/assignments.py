@@ -24,7 +24,7 @@ def parse_assignments(
     checked by `set_variables` (`check_references`), once the caller's role is known."""
     values: dict[str, str] = {}
     if len(pairs) == 1 and "=" not in pairs[0] and read_value is not None:
-        check_name(pairs[0])
+        _check_given_name(pairs, 0, pairs[0])
         pairs = [f"{pairs[0]}={read_value(pairs[0])}"]
     for at, pair in enumerate(pairs):
         name, sep, value = pair.partition("=")
@@ -36,7 +36,7 @@ def parse_assignments(
             )
         if not sep:
             raise _no_equals(pairs, at)
-        check_name(name)
+        _check_given_name(pairs, at, name)
         if name in values:
             raise UsageError(f"{name} is given twice", hint="give each name once")
         check_storable(name, value)
@@ -70,6 +70,29 @@ def _no_equals(pairs: list[str], at: int) -> UsageError:
             f"argument {at + 1} has no '=' (not shown: it may be a value)", hint=_NAME_VALUE_HINT
         )
     return UsageError(f"'{given}' has no '='", hint=_NAME_VALUE_HINT)
+
+
+def _check_given_name(pairs: list[str], at: int, name: str) -> None:
+    """``check_name`` of ``pairs[at]``'s name, except that one that is no valid name and may
+    be a value is named by its position: the argument after a ``NAME=`` a space cut off
+    (``TOKEN= abc+d/ef==``: its name is the value's text before its first '='), or one with
+    no '=' at all (a value typed where its name was asked for)."""
+    from envkeep.core.dotenv import is_valid_name
+
+    before = pairs[at - 1] if at > 0 else ""
+    if is_valid_name(name) or not (before.endswith("=") or "=" not in pairs[at]):
+        check_name(name)
+        return
+    if before.endswith("="):
+        raise UsageError(
+            f"argument {at + 1} is not a valid variable name (not shown: it may be the value"
+            f" of {before[:-1]})",
+            hint=f"write {before}VALUE as one argument, with no space after the '='",
+        )
+    raise UsageError(
+        f"argument {at + 1} is not a valid variable name (not shown: it may be a value)",
+        hint="start with a letter or '_', then letters, digits, '_', '.' or '-'",
+    )
 
 
 def check_storable(name: str, value: str) -> None:
