@@ -243,6 +243,16 @@ BAD_VARIABLES = {
 }
 
 
+@pytest.mark.parametrize("key", ["port", "shutdown_timeout", "pool_size"])
+def test_a_whole_number_variable_of_digits_int_cannot_read_is_refused(
+    tmp_path: Path, key: str
+) -> None:
+    variable, _value, message = BAD_VARIABLES[key]
+    settings = load_settings({"ENVKEEP_HOME": str(tmp_path), variable: "²"})  # isdigit() says yes
+    with pytest.raises(UsageError, match=re.escape(message)):
+        server_settings(settings)
+
+
 @pytest.mark.parametrize("key", sorted(BAD_VARIABLES))
 def test_a_bad_variable_is_refused_only_when_no_flag_overrides_it(tmp_path: Path, key: str) -> None:
     variable, value, message = BAD_VARIABLES[key]

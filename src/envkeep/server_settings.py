@@ -53,10 +53,16 @@ def default_database(settings: Settings) -> str:
     return settings.server_db or f"sqlite:///{settings.home / 'server' / 'envkeep-server.db'}"
 
 
+def _whole_number(text: str) -> bool:
+    """Whether ``text`` is digits ``int`` reads: ASCII ones (str.isdigit says yes to '²' too,
+    which int() refuses with a ValueError: "a bug in envkeep")."""
+    return text.isascii() and text.isdigit()
+
+
 def _port(text: str | None) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not _is_port(int(text)):
+    if not _whole_number(text) or not _is_port(int(text)):
         from envkeep.core.errors import UsageError
 
         raise UsageError("ENVKEEP_SERVER_PORT must be a port number (1-65535)")
@@ -88,7 +94,7 @@ def is_shutdown_timeout(seconds: int) -> bool:
 def _timeout(text: str | None) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not is_shutdown_timeout(int(text)):
+    if not _whole_number(text) or not is_shutdown_timeout(int(text)):
         from envkeep.core.errors import UsageError
 
         raise UsageError(
@@ -148,7 +154,7 @@ POOL_SIZES = f"{MIN_POOL_SIZE}-{MAX_POOL_SIZE}"
 def _pool_size(text: str | None) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not is_pool_size(int(text)):
+    if not _whole_number(text) or not is_pool_size(int(text)):
         from envkeep.core.errors import UsageError
 
         raise UsageError(f"ENVKEEP_SERVER_POOL_SIZE must be a number of connections ({POOL_SIZES})")
