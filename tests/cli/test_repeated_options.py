@@ -20,8 +20,9 @@ if TYPE_CHECKING:
         ("set", "A=2", "-e", "dev", "-eprod"),
         ("set", "A=2", "--env=dev", "--env", "prod"),
         ("run", "-e", "dev", "-e", "prod", "--", "true"),
+        ("set", "A=2", "-ye", "dev", "--env", "prod"),  # -y, then -e dev: as click reads it
     ],
-    ids=["long", "short", "equals", "run"],
+    ids=["long", "short", "equals", "run", "grouped"],
 )
 def test_an_environment_given_twice_is_refused_and_nothing_is_written(
     envkeep: Envkeep, project: Path, args: tuple[str, ...]
