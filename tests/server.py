@@ -132,7 +132,11 @@ class TeamServer:
 
 def start_server(root: Path, database: str | None = None, *args: str) -> TeamServer:
     """Migrate and start `envkeep server` (with ``args``) on a free loopback port; wait until
-    it is ready."""
+    it is ready. Every test's CLI comes from 127.0.0.1, one per-IP bucket for a whole module:
+    unless ``args`` name a ``--rate``, the limit is 1,000 a second (the default's 50 a second
+    was spent by a module of quick commands on an idle machine)."""
+    if "--rate" not in args:
+        args = (*args, "--rate", "1000")
     home = root / "server-home"
     home.mkdir(parents=True, exist_ok=True)
     database = database or f"sqlite:///{root / 'server.db'}"

@@ -86,7 +86,9 @@ def _options_of(app: typer.Typer, words: list[str]) -> _Options:
     command: Any = get_command(app)
     for word in words:
         command = getattr(command, "commands", {}).get(word)
-    if command is None:
+    if command is None or getattr(command, "commands", None):
+        # A group (`server --db X migrate --db Y`): its options and its subcommand's may share a
+        # name, which the group's own callback reconciles; nothing counted here.
         return _Options()
     found = _Options()
     for param in command.params:
