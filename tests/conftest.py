@@ -42,6 +42,17 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh, migrated database on the session's PostgreSQL server."""
+    url = postgres.create_database()
+    engine = open_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    postgres.drop_database(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, empty database: an SQLite file, then a PostgreSQL database."""

@@ -5,7 +5,7 @@ line says it, and /metrics shows the connections in use."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -15,26 +15,9 @@ from sqlalchemy import Engine, event
 from envkeep.api import observability, serve
 from envkeep.api.app import create_app
 from envkeep.api.uvicorn_server import LoggedServer
-from envkeep.store.engine import open_engine
-from envkeep.store.migrate import upgrade
 from envkeep.store.pool_size import PoolPlan, pool_plan
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from tests.pg import PostgresServer
-
 BURST = 60  # requests at once: far more than any pool here
-
-
-@pytest.fixture
-def pg_url(postgres: PostgresServer) -> Iterator[str]:
-    url = postgres.create_database()
-    engine = open_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    postgres.drop_database(url)
 
 
 def test_the_default_keeps_the_twelve_transaction_slots() -> None:

@@ -24,25 +24,10 @@ from envkeep.api.ratelimit import (
 from envkeep.core.errors import UsageError
 from envkeep.store import rate_buckets
 from envkeep.store.engine import open_engine, sqlite_url
-from envkeep.store.migrate import upgrade
 from envkeep.store.rate_buckets import SharedBuckets
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-    from tests.pg import PostgresServer
-
-
-@pytest.fixture
-def pg_url(postgres: PostgresServer) -> Iterator[str]:
-    """A fresh, migrated database on the session's PostgreSQL server."""
-    url = postgres.create_database()
-    engine = open_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    postgres.drop_database(url)
 
 
 class Clock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,26 +19,9 @@ from envkeep.api.serve import migrate
 from envkeep.core.errors import StoreError
 from envkeep.store import engine as engine_module
 from envkeep.store.engine import open_engine, serving_engine
-from envkeep.store.migrate import upgrade
 from envkeep.store.rate_buckets import SharedBuckets
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from tests.pg import PostgresServer
-
 HELD = 6.0  # seconds the admin's lock is held: longer than the timeout the tests set
-
-
-@pytest.fixture
-def pg_url(postgres: PostgresServer) -> Iterator[str]:
-    """A fresh, migrated database on the session's PostgreSQL server."""
-    url = postgres.create_database()
-    engine = open_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    postgres.drop_database(url)
 
 
 def _lock_for_a_while(url: str, table: str, locked: threading.Event) -> None:
