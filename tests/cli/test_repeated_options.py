@@ -64,3 +64,19 @@ def test_runs_command_may_use_its_own_options_without_the_double_dash(
     done = envkeep.ok("run", "--env", "dev", "sh", "-c", "echo $A", "-e", "x", "--env", "y")
 
     assert done.stdout == "1\n"
+
+
+def test_help_is_shown_whatever_the_options_before_it(envkeep: Envkeep, project: Path) -> None:
+    """`--help` added to a line being written (two --env in it) asks for help, not a run."""
+    done = envkeep.ok("set", "--env", "dev", "--env", "prod", "--help")
+
+    assert "Usage: envkeep set" in done.stdout
+
+
+def test_a_help_of_runs_command_leaves_runs_own_options_checked(
+    envkeep: Envkeep, project: Path
+) -> None:
+    refused = envkeep("run", "-e", "dev", "-e", "prod", "--", "true", "--help")
+
+    assert refused.code == 2, refused.describe()
+    assert refused.err_lines[0].startswith("error: --env is given twice")

@@ -33,7 +33,8 @@ def _typer_main(args: list[str]) -> int:
     words = command_words_of(app, args)
     say_command(words)
     try:
-        if not settings.completing:
+        own = args[: args.index("--")] if "--" in args else args  # not run's command's
+        if not settings.completing and "--help" not in own:  # help asks nothing to be done
             from envkeep.cli.repeated_options import refuse_repeated
 
             refuse_repeated(app, args, words)
