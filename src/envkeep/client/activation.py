@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import shutil
 from dataclasses import dataclass, field
 from itertools import count
@@ -316,23 +315,9 @@ def exposed_to_git(root: Path, plans: list[FilePlan]) -> Exposed:
 
 
 def _write_temp(plan: FilePlan) -> Path:
-    import tempfile
-    from pathlib import Path
-
-    from envkeep.core.files import remove_dead_temporaries, temporary_prefix
+    from envkeep.core.files import temporary_file
 
     plan.path.parent.mkdir(parents=True, exist_ok=True)
-    remove_dead_temporaries(plan.path)
-    fd, name = tempfile.mkstemp(
-        prefix=temporary_prefix(plan.path), suffix=".tmp", dir=plan.path.parent
-    )
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(plan.text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
+    with temporary_file(plan.path) as (handle, tmp):
+        handle.write(plan.text.encode("utf-8"))
+    return tmp

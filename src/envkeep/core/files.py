@@ -4,6 +4,7 @@ and updating one that several processes share (`exclusive`)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 from typing import TYPE_CHECKING, BinaryIO
@@ -34,25 +35,38 @@ def atomic_writer(
     """`write_atomic` for what is written a part at a time (a long audit trail, a page at a
     time): the parts go to a temporary file beside ``path``, which replaces it only once the
     block ends without an error; on one, ``path`` is as it was and the temporary file gone."""
+    _make_parent(path, private=private_parents)
+    with temporary_file(path, mode=mode) as (handle, tmp):
+        yield handle
+    try:
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def temporary_file(path: Path, *, mode: int = 0o600) -> Iterator[tuple[BinaryIO, Path]]:
+    """A new temporary file beside ``path`` (``temporary_prefix``; those of dead writers
+    removed first), open for writing: flushed to disk when the block ends, removed if it
+    raises. Its caller renames it over ``path`` (`atomic_writer`, `activate-all`'s renames)."""
     import tempfile  # only writers pay for it
     from pathlib import Path
 
-    _make_parent(path, private=private_parents)
     remove_dead_temporaries(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as error:  # a read-only or full directory: say the file the user named
         raise type(error)(error.errno, error.strerror, str(path)) from None
+    tmp = Path(name)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            yield handle
+            yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -72,6 +86,7 @@ def writer_tag(pid: int | None = None) -> str:
     return f"{_machine()}-{os.getpid() if pid is None else pid}"
 
 
+@functools.cache
 def _machine() -> str:
     import hashlib
     import platform
