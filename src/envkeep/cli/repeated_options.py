@@ -2,9 +2,9 @@
 
 Click keeps the last of ``--env dev … --env prod`` without a word, so a command line edited
 from the shell's history could write to prod while its start said dev. Options that may repeat
-(``init --env``, ``--file``) and flags are left alone. The line is read as click reads it: a
-value-taking option's next argument is its value whatever it looks like, short options group
-(``-ye dev``: ``-y``, then ``-e dev``), and run's command's words are its own."""
+(``init --env``, ``--delete-damaged``) and flags are left alone. The line is read as click
+reads it: a value-taking option's next argument is its value whatever it looks like, short
+options group (``-ye dev``: ``-y``, then ``-e dev``), and run's command's words are its own."""
 
 from __future__ import annotations
 

@@ -86,8 +86,10 @@ def _account(ctx: ClientContext, who: WhoAmI) -> dict[str, object]:
     if ctx.settings.token:  # a token: its name, not "service account", and when it expires
         named = {"server": info["server"], "token": accounts.token_name(session)}
         named |= {k: v for k, v in info.items() if k not in {"server", "email"}}
-        expiry = ctx.token_expiry  # a server from before it said: not shown
-        return named if expiry is None else named | {"expires_at": _moment(expiry[0])}
+        token = ctx.token_identity
+        if token is None or not token.says_expiry:  # a server from before it said: not shown
+            return named
+        return named | {"expires_at": _moment(token.expires_at)}
     names = _workspace_names(ctx.settings)  # the server says whether the login holds
     if names is None:
         return info

@@ -54,21 +54,13 @@ _NAME_VALUE_HINT = (
 
 def _no_equals(pairs: list[str], at: int) -> UsageError:
     """The refusal of ``pairs[at]``, which has no '='. One that may be a value (after a
-    ``NAME=`` whose value a space cut off, or not a name at all) is named by its position:
-    the message goes to a terminal's scrollback, or a CI log."""
+    ``NAME=`` whose value a space cut off, after any other argument, or not a name at all) is
+    named by its position: the message goes to a terminal's scrollback, or a CI log."""
     from envkeep.core.dotenv import is_valid_name
 
     given = pairs[at]
-    before = pairs[at - 1] if at > 0 else ""
-    if before.endswith("="):
-        return UsageError(
-            f"argument {at + 1} has no '=' (not shown: it may be the value of {before[:-1]})",
-            hint=f"write {before}VALUE as one argument, with no space after the '='",
-        )
     if at > 0 or not is_valid_name(given):  # after another argument: a value as likely
-        return UsageError(
-            f"argument {at + 1} has no '=' (not shown: it may be a value)", hint=_NAME_VALUE_HINT
-        )
+        return _not_shown(pairs, at, "has no '='", _NAME_VALUE_HINT)
     return UsageError(f"'{given}' has no '='", hint=_NAME_VALUE_HINT)
 
 
@@ -83,16 +75,24 @@ def _check_given_name(pairs: list[str], at: int, name: str) -> None:
     if is_valid_name(name) or not (before.endswith("=") or "=" not in pairs[at]):
         check_name(name)
         return
+    raise _not_shown(
+        pairs,
+        at,
+        "is not a valid variable name",
+        "start with a letter or '_', then letters, digits, '_', '.' or '-'",
+    )
+
+
+def _not_shown(pairs: list[str], at: int, problem: str, hint: str) -> UsageError:
+    """``pairs[at]``'s ``problem``, the argument named by its position, never shown: the value
+    of the ``NAME=`` before it when a space cut them apart (the hint says to join them)."""
+    before = pairs[at - 1] if at > 0 else ""
     if before.endswith("="):
-        raise UsageError(
-            f"argument {at + 1} is not a valid variable name (not shown: it may be the value"
-            f" of {before[:-1]})",
+        return UsageError(
+            f"argument {at + 1} {problem} (not shown: it may be the value of {before[:-1]})",
             hint=f"write {before}VALUE as one argument, with no space after the '='",
         )
-    raise UsageError(
-        f"argument {at + 1} is not a valid variable name (not shown: it may be a value)",
-        hint="start with a letter or '_', then letters, digits, '_', '.' or '-'",
-    )
+    return UsageError(f"argument {at + 1} {problem} (not shown: it may be a value)", hint=hint)
 
 
 def check_storable(name: str, value: str) -> None:

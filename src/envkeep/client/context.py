@@ -18,7 +18,6 @@ from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, l
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from datetime import datetime
     from pathlib import Path
 
     from envkeep.app.views import PrincipalView, ServiceView
@@ -170,12 +169,9 @@ class ClientContext:
         return self._token_login[2].scopes if self.settings.token else ()
 
     @property
-    def token_expiry(self) -> tuple[datetime | None] | None:
-        """When ENVKEEP_TOKEN expires, as ``(moment,)``, ``(None,)`` for never; None without a
-        token, or from a server from before it said."""
-        if not self.settings.token or not self._token_login[2].says_expiry:
-            return None
-        return (self._token_login[2].expires_at,)
+    def token_identity(self) -> TokenIdentity | None:
+        """What the server says of ENVKEEP_TOKEN (its scopes, its expiry); None without one."""
+        return self._token_login[2] if self.settings.token else None
 
     @cached_property
     def _token_login(self) -> tuple[ServerSession, Identity, TokenIdentity]:
