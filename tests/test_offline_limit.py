@@ -11,7 +11,13 @@ import pytest
 
 from envkeep.client.offline import SnapshotCache
 from envkeep.client.offline_limit import flag_limit, offline_limit
-from envkeep.core.errors import ServerFailed, StoreUnavailable, UnreachableError, UsageError
+from envkeep.core.errors import (
+    SchemaChanged,
+    ServerFailed,
+    StoreUnavailable,
+    UnreachableError,
+    UsageError,
+)
 from envkeep.settings import load_settings
 
 if TYPE_CHECKING:
@@ -113,10 +119,12 @@ def test_the_fallback_line_says_the_server_answered_when_its_database_did_not(
 
     cache.load(ENV, None, StoreUnavailable("the database does not answer"))
     cache.load(ENV, None, ServerFailed("the server failed"))
+    cache.load(ENV, None, SchemaChanged.under("0013", "0012"))
 
     assert [line.split(";")[0] for line in warned] == [
         "warning: the server answers, but its database does not",
         "warning: the server failed with an error of its own",
+        "warning: the server stopped serving: its database's schema changed under it",
     ]
 
 

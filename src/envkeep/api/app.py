@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -112,7 +113,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watch = asyncio.get_running_loop().create_task(app.state.envkeep.schema.watch())
         yield
+        watch.cancel()
         app.state.envkeep.close()  # close the database connections on shutdown
         limits.close()
 

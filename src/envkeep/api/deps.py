@@ -23,6 +23,7 @@ from envkeep.api.client_command import client_command
 from envkeep.api.driver_call import DriverCall, driver_fetch
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.api.ratelimit import Limits
+from envkeep.api.schema_watch import SchemaWatch
 from envkeep.api.snapshot_json import SnapshotJson
 from envkeep.api.transaction_slots import SLOT_WAIT_S, TransactionSlots
 from envkeep.app import accounts, sessions
@@ -30,6 +31,7 @@ from envkeep.app.context import Actor, Call, session_fetch, utc_now
 from envkeep.app.secrets_cache import SecretsCache
 from envkeep.app.token_lifetime import NO_MAXIMUM, LifetimePolicy
 from envkeep.core.errors import NotAuthenticated
+from envkeep.store.migrate import stored_revision
 
 if TYPE_CHECKING:
     from envkeep.app.ports import Fetch
@@ -49,7 +51,8 @@ def _ignore(_timed: Sequence[tuple[str, float]]) -> None:
 @dataclass
 class ServerState:
     """What every request shares: the database, the server's key for fake salts, the limits,
-    the maximum lifetime of tokens (`token_lifetime`); on SQLite, the group commit and the
+    the maximum lifetime of tokens (`token_lifetime`), the watch on the database's schema
+    (``schema``: no transaction starts once it changed); on SQLite, the group commit and the
     snapshot caches (``app.secrets_cache`` says why not on PostgreSQL); ``observe`` records
     statements the engine's events do not see, each (its text, its seconds); ``slots``: how
     many transactions run at once on PostgreSQL; ``slot_wait``: the longest a request waits
@@ -62,6 +65,7 @@ class ServerState:
     slots: int = MAX_TRANSACTIONS
     slot_wait: float = SLOT_WAIT_S
     sessions: sessionmaker[Session] = field(init=False)
+    schema: SchemaWatch = field(init=False)
     group_commit: GroupCommit | None = field(default=None, init=False)
     secrets_cache: SecretsCache | None = field(default=None, init=False)
     render: Callable[[EnvironmentSnapshot], bytes] | None = field(default=None, init=False)
@@ -69,6 +73,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.schema = SchemaWatch(partial(stored_revision, self.engine))
         if self.engine.dialect.name == "sqlite":
             self.group_commit = GroupCommit(
                 self.engine, lambda: self.gate.semaphore, self.observe, self.slot_wait
@@ -109,6 +114,7 @@ def _finish(session: Session, ok: bool) -> None:
 async def database(request: Request) -> AsyncIterator[Session]:
     """A session whose transaction commits when the request succeeds, else rolls back."""
     found = state(request)
+    found.schema.check()
     async with found.gate:
         session = found.sessions()
         try:
@@ -215,6 +221,7 @@ async def _run(
     small: bool,
     size: int = 0,
 ) -> T:
+    found.schema.check()
     if found.group_commit is not None:
         return await found.group_commit.run(
             partial(_in_group, who, work), shared=shared, inline=small, size=size

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.deps import state
 from envkeep.api.problems import DATABASE_ERROR, database_reason, problem
+from envkeep.store.migrate import stored_revision
 from envkeep.store.schema_version import schema_state
 
 router = APIRouter(tags=["operations"])
@@ -73,7 +73,16 @@ async def readyz(request: Request) -> dict[str, str] | Response:
     if isinstance(revision, Exception):
         request.scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(revision)
         return problem(503, "not_ready", "the database does not answer")
+    watch = state(request).schema
+    watch.note(revision)
     standing = schema_state(revision)
+    if standing == "current" and watch.changed:  # it changed, and came back: still refused
+        return problem(
+            503,
+            "not_ready",
+            "the database schema changed while this server ran",
+            hint="restart this server with the envkeep of the database's schema",
+        )
     if standing == "behind":
         return problem(
             503, "not_ready", "the database schema is behind", hint="envkeep server migrate"
@@ -91,11 +100,9 @@ async def readyz(request: Request) -> dict[str, str] | Response:
 def _revision(request: Request) -> str | Exception | None:
     """The database's schema revision, or the error that kept it from answering."""
     try:
-        with state(request).engine.connect() as connection:
-            found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return stored_revision(state(request).engine)
     except Exception as error:  # noqa: BLE001 - any database failure means "not ready"
         return error
-    return None if found is None else str(found)
 
 
 @router.get("/metrics")

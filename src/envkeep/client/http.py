@@ -280,6 +280,8 @@ class ApiClient:
                 raise self._with_readable_names(missing, path) from None
             except errors.AccessError as refused:
                 raise self._refused(refused, path) from None
+            except errors.SchemaChanged:  # refused before anything ran: the operator's to fix
+                raise
             except errors.StoreUnavailable as unavailable:  # a full disk looks so too
                 unavailable.message = server_failure.named(unavailable.message, response, {})
                 hint = unavailable.hint or "retry later"

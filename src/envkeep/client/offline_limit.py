@@ -14,7 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from envkeep.core.errors import ServerFailed, StoreUnavailable, UnreachableError, UsageError
+from envkeep.core.errors import (
+    SchemaChanged,
+    ServerFailed,
+    StoreUnavailable,
+    UnreachableError,
+    UsageError,
+)
 
 VARIABLE = "ENVKEEP_MAX_AGE"
 READS_DEFAULT = "24h"
@@ -140,6 +146,8 @@ def age_above(seconds: float) -> str:
 def _why(error: UnreachableError | None) -> str:
     """Why the server's answer is missing, as the fallback line says it: a server that answered
     503 or 500 was reached, and its operator looks at its database or its log, not the network."""
+    if isinstance(error, SchemaChanged):
+        return "the server stopped serving: its database's schema changed under it"
     if isinstance(error, StoreUnavailable):
         return "the server answers, but its database does not"
     if isinstance(error, ServerFailed):

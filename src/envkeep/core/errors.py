@@ -41,7 +41,8 @@ Messages never contain a value, a key, a token or a passphrase.
     └── UnreachableError              (exit 5, 503)
         ├── NotAnEnvkeepRoute            the URL answered, not as envkeep's API
         ├── StoreUnavailable             the server's database does not answer
-        │   └── NoTransactionSlot           every transaction slot held too long (server)
+        │   ├── NoTransactionSlot           every transaction slot held too long (server)
+        │   └── SchemaChanged               its schema changed under the running server
         └── ServerFailed                 an unexpected error of the server's own (500)
 """
 
@@ -495,6 +496,28 @@ class NoTransactionSlot(StoreUnavailable):
         self.reason = (
             f"no database transaction slot came free in {waited:g} s (all {slots} taken: a"
             " table locked, or the database slow or stopped)"
+        )
+
+
+class SchemaChanged(StoreUnavailable):
+    """The database's schema is no longer the one the running server was built for: another
+    envkeep migrated it (or a restore put an older one back) while the server ran. The server
+    refuses every request that would use the database until it is restarted with an envkeep
+    of that schema (`api.schema_watch`); nothing of the request ran. Made with ``under``; the
+    client rebuilds it from the problem's words (``EnvkeepError``'s constructor)."""
+
+    code = "schema_changed"
+
+    @classmethod
+    def under(cls, found: str | None, running: str) -> SchemaChanged:
+        """The refusal of a server that runs schema ``running`` on a database now at ``found``
+        (None: its version table is empty)."""
+        at = f"schema {found}" if found else "no schema revision"
+        return cls(
+            f"the server's database was changed to {at} while the server ran (it serves"
+            f" schema {running}): it refuses requests until it is restarted",
+            hint="the server's operator must restart it with the envkeep that migrated its"
+            " database (docs/deploy.md, 'Upgrades')",
         )
 
 

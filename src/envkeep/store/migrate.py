@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from envkeep import __version__
 from envkeep.core.errors import StoreError, UsageError
@@ -47,6 +48,14 @@ def current_revision(engine: Engine) -> str | None:
     """The revision a database is at, or None for an empty database."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision in a migrated database's version table (None: the table is empty), read
+    with one plain query: a running server's readiness and schema checks ask it often."""
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return None if found is None else str(found)
 
 
 def schema_ahead(revision: str) -> UsageError:
