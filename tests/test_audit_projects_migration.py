@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from alembic import command
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from envkeep.core.auditchain import (
     verify_chain,
 )
 from envkeep.store.engine import open_engine
-from envkeep.store.migrate import upgrade
+from envkeep.store.migrate import _config, upgrade
 from envkeep.store.models import AuditEvent
 from tests.audit_0011 import old_verify
 
@@ -202,6 +203,41 @@ def test_events_after_the_migration_name_their_project_in_what_every_cli_hashes(
             verify_chain([replace(e, project_id=None) if e is old else e for e in events]) is None
         )
         assert verify_chain([replace(e, project_id="p-shop") for e in events[:-2]]) is None
+    finally:
+        engine.dispose()
+
+
+def _downgraded_to_0011(engine: Engine) -> None:
+    """Migration 0012 undone (its ``downgrade``, as an operator would run Alembic by hand)."""
+    config = _config()
+    with engine.connect() as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+
+
+def test_upgrading_to_0012_again_keeps_the_project_each_new_events_details_name(
+    database: str,
+) -> None:
+    """A database migrated to 0012, taken back to 0011 and migrated again: the events appended
+    at 0012 name their project (or none) in their hashed details, and the column takes that,
+    not the target's guess: a token's event keeps its project (the guess leaves tokens' events
+    the workspace's), a workspace event whose target looks like a project keeps none."""
+    engine = _migrated(database)
+    try:
+        with Session(engine) as session, session.begin():
+            call = Call(session, Actor("admin"))
+            append_event(
+                call, workspace_id="w", action="token.create", target="deploy", project_id="p-shop"
+            )
+            append_event(call, workspace_id="w", action="member.grant", target="billing/prod")
+        before = _chain(engine, "w")
+        _downgraded_to_0011(engine)
+        upgrade(engine)
+        after = _chain(engine, "w")
+
+        assert [e.project_id for e in after[-2:]] == ["p-shop", None]
+        assert [e.project_id for e in after] == [e.project_id for e in before]
+        assert verify_chain(after) is None
     finally:
         engine.dispose()
 

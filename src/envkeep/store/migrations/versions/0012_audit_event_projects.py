@@ -13,7 +13,9 @@ an invite's events (their details name the project). Projects are never renamed 
 so a name read here is the project's still. Left NULL, read as the workspace's own: a name
 two projects could match (an old name with a ``/`` in it), a role change whose target is the
 bare word ``workspace`` (an older form of a workspace-wide grant), and token events (their
-target is the token's name; the roles it held may have changed since).
+target is the token's name; the roles it held may have changed since). An event whose details
+name its project (appended at 0012 or later, in a database taken back to 0011 and migrated
+again) gets the project they name, or none.
 
 Revision ID: 0012
 Revises: 0011
@@ -72,6 +74,7 @@ def upgrade() -> None:
     bind.execute(sa.text(_BACKFILL))
     _backfill_invites(bind)
     _backfill_refusals(bind)
+    _said_in_details(bind)
 
 
 def _backfill_invites(bind: sa.Connection) -> None:
@@ -126,6 +129,28 @@ def _backfill_refusals(bind: sa.Connection) -> None:
         ]
         if len(named) == 1:
             found.append({"id": event, "project": named[0]})
+    if found:
+        bind.execute(sa.text("UPDATE audit_events SET project_id = :project WHERE id = :id"), found)
+
+
+def _said_in_details(bind: sa.Connection) -> None:
+    """Events appended by an envkeep of this schema or later, in a database taken back to
+    0011 and migrated again: their details name their project, null for the workspace's own,
+    and their hash covers that, so the column takes it rather than the target's guess above
+    (which left a token's event the workspace's, and `audit verify` then broke the chain at
+    it). A trail that never reached 0012 has no such event."""
+    rows = bind.execute(
+        sa.text("SELECT id, details FROM audit_events WHERE details LIKE '%\"project_id\"%'")
+    )
+    found = []
+    for event, details in rows:
+        try:
+            said = json.loads(details)
+        except ValueError:
+            continue
+        project = said.get("project_id", "") if isinstance(said, dict) else ""
+        if project is None or (isinstance(project, str) and project):
+            found.append({"id": event, "project": project})
     if found:
         bind.execute(sa.text("UPDATE audit_events SET project_id = :project WHERE id = :id"), found)
 
