@@ -31,6 +31,7 @@ from envkeep.app.context import Actor, Call, session_fetch, utc_now
 from envkeep.app.secrets_cache import SecretsCache
 from envkeep.app.token_lifetime import NO_MAXIMUM, LifetimePolicy
 from envkeep.core.errors import NotAuthenticated
+from envkeep.store.answer_deadline import database_work
 from envkeep.store.migrate import stored_revision
 
 if TYPE_CHECKING:
@@ -116,13 +117,14 @@ async def database(request: Request) -> AsyncIterator[Session]:
     found = state(request)
     found.schema.check()
     async with found.gate:
-        session = found.sessions()
-        try:
-            yield session
-        except BaseException:
-            await run_in_threadpool(_finish, session, False)
-            raise
-        await run_in_threadpool(_finish, session, True)
+        with database_work():
+            session = found.sessions()
+            try:
+                yield session
+            except BaseException:
+                await run_in_threadpool(_finish, session, False)
+                raise
+            await run_in_threadpool(_finish, session, True)
 
 
 # scope="function": the transaction commits before the response is sent, so a 2xx means
@@ -227,7 +229,8 @@ async def _run(
             partial(_in_group, who, work), shared=shared, inline=small, size=size
         )
     async with found.gate:
-        return await run_in_threadpool(_transaction, who, work, found)
+        with database_work():
+            return await run_in_threadpool(_transaction, who, work, found)
 
 
 async def run_as(

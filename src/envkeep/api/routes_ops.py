@@ -25,9 +25,9 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-# How long /readyz waits for the database's answer: PostgreSQL's connections block without a
-# client-side timeout of their own, so a database that hangs (a stopped process, a frozen VM)
-# left the probe without any answer, for ever.
+# How long /readyz waits for the database's answer: a database that hangs (a stopped process,
+# a frozen VM) answers no statement, and the connections' own deadline
+# (`store.answer_deadline`, 12 s by default) is longer than a probe's timeout.
 READY_TIMEOUT_S = 3.0
 
 

@@ -15,6 +15,8 @@ from envkeep.store.database_url import is_postgresql
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from envkeep.store.answering_connection import AnsweringConnection
+
 
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of an embedded database file."""
@@ -92,15 +94,28 @@ def serving_engine(
 ) -> Engine:
     """An engine for a server process (``open_engine``, ``pool`` on PostgreSQL); on
     PostgreSQL its statements are cancelled after ``statement_timeout_ms`` (default
-    ``STATEMENT_TIMEOUT_MS``) unless the URL sets a timeout of its own."""
+    ``STATEMENT_TIMEOUT_MS``) unless the URL sets a timeout of its own, and it waits for the
+    database's answers until a deadline (``store.answer_deadline``)."""
     engine = open_engine(url, pool=pool if is_postgresql(url) else None)
     if engine.dialect.name == "postgresql":
-        event.listen(engine, "do_connect", partial(_bounded_statements, statement_timeout_ms))
+        timeout_ms = statement_timeout_ms or STATEMENT_TIMEOUT_MS
+        event.listen(engine, "do_connect", partial(_bounded_statements, timeout_ms))
+        event.listen(engine, "do_connect", partial(_answering, timeout_ms))  # the last: connects
     return engine
 
 
+def _answering(
+    timeout_ms: int, _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+) -> AnsweringConnection:
+    from envkeep.store.answer_deadline import deadline_of
+    from envkeep.store.answering_connection import answering_connect  # psycopg: servers only
+
+    options = str(cparams.get("options") or _libpq_default("options") or "")
+    return answering_connect(deadline_of(options, timeout_ms), cargs, cparams)
+
+
 def _bounded_statements(
-    timeout_ms: int | None,
+    timeout_ms: int,
     _dialect: Any,
     _record: Any,
     _cargs: list[Any],
@@ -110,7 +125,7 @@ def _bounded_statements(
     options = str(cparams.get("options") or _libpq_default("options") or "")
     if "statement_timeout" in options:
         return
-    bound = f"-c statement_timeout={timeout_ms or STATEMENT_TIMEOUT_MS}"
+    bound = f"-c statement_timeout={timeout_ms}"
     cparams["options"] = f"{options} {bound}".strip()
 
 
