@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from envkeep.api.problems import MEDIA_TYPE
+from envkeep.api.routes_secrets import PREFIX as SECRETS_PREFIX
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Principal
 from tests.server import TeamServer, cli, start_server
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 MIB = 1 << 20
 LIMIT = 16 * MIB  # the server's body limit (`api/app.MAX_BODY`)
 HOT_WRITE = "/v1/workspaces/w/projects/p/environments/dev/secrets"  # `hot_routes` reads it
+# The route each path is counted under (the metrics' and the log line's label).
+ROUTES = {
+    "/v1/auth/prelogin": "/v1/auth/prelogin",
+    HOT_WRITE: f"{SECRETS_PREFIX}/secrets",
+}
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +121,8 @@ def test_a_chunked_body_over_the_limit_is_refused_before_the_server_reads_it(
     server: TeamServer, path: str
 ) -> None:
     before = _rss(server)
-    counted = _errors(server, "unmatched", 413)
+    route = ROUTES[path]
+    counted = _errors(server, route, 413)
     sent, answer = _raw(server, _chunked_post(path), chunks=96)
     status, headers = _status_and_headers(answer)
     assert status == 413, answer[:300]
@@ -124,8 +131,8 @@ def test_a_chunked_body_over_the_limit_is_refused_before_the_server_reads_it(
     assert b'"code":"too_large"' in answer
     assert sent < LIMIT + 8 * MIB, f"{sent // MIB} MiB sent before the answer"
     assert _rss(server) - before < 48 * MIB  # not 96 MiB read into memory
-    assert [line["status"] for line in _logged(server, headers["x-request-id"])] == [413]
-    assert _errors(server, "unmatched", 413) == counted + 1
+    assert [line["route"] for line in _logged(server, headers["x-request-id"])] == [route]
+    assert _errors(server, route, 413) == counted + 1  # counted under its route
 
 
 def test_a_chunked_body_within_the_limit_reaches_its_route(server: TeamServer) -> None:
@@ -143,7 +150,7 @@ def test_a_chunked_body_within_the_limit_reaches_its_route(server: TeamServer) -
 
 
 def test_a_declared_body_over_the_limit_is_refused_logged_and_counted(server: TeamServer) -> None:
-    counted = _errors(server, "unmatched", 413)
+    counted = _errors(server, "/v1/auth/prelogin", 413)
     head = (
         "POST /v1/auth/prelogin HTTP/1.1\r\nHost: envkeep\r\nContent-Type: application/json\r\n"
         f"Content-Length: {LIMIT + 1}\r\n"
@@ -152,16 +159,17 @@ def test_a_declared_body_over_the_limit_is_refused_logged_and_counted(server: Te
     status, headers = _status_and_headers(answer)
     assert (status, headers["connection"]) == (413, "close")
     [line] = _logged(server, headers["x-request-id"])
-    assert (line["route"], line["status"], line["ip"]) == ("unmatched", 413, "127.0.0.1")
-    assert _errors(server, "unmatched", 413) == counted + 1
+    assert (line["route"], line["status"], line["ip"]) == ("/v1/auth/prelogin", 413, "127.0.0.1")
+    assert _errors(server, "/v1/auth/prelogin", 413) == counted + 1
 
 
-def test_probes_spend_no_budget_and_every_429_is_logged_and_counted(
+def test_probes_spend_no_budget_and_every_429_is_logged_and_counted_under_its_route(
     tmp_path: Path,
 ) -> None:
     limited = start_server(tmp_path, None, "--rate", "1")  # a burst of 4, then 1 a second
     try:
         answers = [httpx.get(f"{limited.url}/openapi.json") for _ in range(10)]
+        answers += [httpx.get(f"{limited.url}/v1/nowhere") for _ in range(2)]
         probes = [
             httpx.get(f"{limited.url}{path}").status_code
             for _ in range(6)
@@ -171,8 +179,10 @@ def test_probes_spend_no_budget_and_every_429_is_logged_and_counted(
         assert refused, "the burst must run out"
         assert probes == [200] * 18
         [line] = _logged(limited, refused[0].headers["x-request-id"])
-        assert (line["status"], line["route"], line["ip"]) == (429, "unmatched", "127.0.0.1")
-        assert _errors(limited, "unmatched", 429) == len(refused)
+        assert (line["status"], line["route"], line["ip"]) == (429, "/openapi.json", "127.0.0.1")
+        nowhere = [a for a in refused if a.url.path == "/v1/nowhere"]
+        assert _errors(limited, "/openapi.json", 429) == len(refused) - len(nowhere)
+        assert _errors(limited, "unmatched", 429) == len(nowhere)  # a path no route takes
     finally:
         limited.stop()
 

@@ -150,11 +150,14 @@ def create_app(
     problems.install(app)
     docs_page.install(app)
     inner: ASGIApp = HotRoutes(app.behind_front, state) if hot_routes else app.behind_front
+    # Every route (the pages' and the API's), to name one a front layer answers for itself.
+    routes = [*app.router.routes, *(route for router in ROUTERS for route in router.routes)]
     if cors_origins:
-        routes = [route for router in ROUTERS for route in router.routes]
         inner = cors.Preflights(inner, cors_origins, routes)
     refusals = RefusalBudget(refusals_per_minute)
-    front = observability.Observe(inner, metrics, state, max_body=max_body, refusals=refusals)
+    front = observability.Observe(
+        inner, metrics, state, max_body=max_body, refusals=refusals, routes=routes
+    )
     app.front = cors.AllowOrigin(front, cors_origins) if cors_origins else front
     for router in ROUTERS:
         app.include_router(router)

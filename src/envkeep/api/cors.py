@@ -24,7 +24,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.responses import Response
-from starlette.routing import Match
+
+from envkeep.api.route_names import name_route
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -92,18 +93,10 @@ class Preflights:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "OPTIONS" and self._preflight(scope):
-            self._name_route(scope)
+            name_route(scope, self.routes)  # for the metrics and log line
             await Response(status_code=204, headers=self._headers)(scope, receive, send)
         else:
             await self.app(scope, receive, send)
-
-    def _name_route(self, scope: Scope) -> None:
-        """Mark a preflight with the route its path belongs to, as the router marks a request
-        it routes (no route takes ``OPTIONS``, so a path's match is partial)."""
-        for route in self.routes:
-            if route.matches(scope)[0] is not Match.NONE:
-                scope["route"] = route
-                return
 
     def _preflight(self, scope: Scope) -> bool:
         names = {key for key, _value in scope["headers"]}

@@ -31,11 +31,13 @@ from envkeep.api.request_body import body_within, replay
 from envkeep.api.requestlog import (
     configure_logging as configure_logging,  # noqa: PLC0414 -- re-exported: `serve` imports it
 )
+from envkeep.api.route_names import name_route
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from starlette.responses import Response
+    from starlette.routing import BaseRoute
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from envkeep.api.deps import ServerState
@@ -240,8 +242,12 @@ class Observe:
         *,
         max_body: int,
         refusals: RefusalBudget | None = None,
+        routes: Iterable[BaseRoute] = (),
     ) -> None:
         self.app = app
+        # The server's routes, to name the route of a request refused here before the router
+        # sees it (a 429, a 413), as the metrics and the log line label every other.
+        self.routes = routes
         self.refusals = refusals or RefusalBudget()
         self.metrics = metrics
         self.state = state
@@ -282,6 +288,7 @@ class Observe:
                 else:
                     receive = replay(body, receive)
             if refused is not None:
+                name_route(scope, self.routes)  # counted and logged under its route
                 status = await _answer(refused, extra, scope, send)
                 return
             try:
