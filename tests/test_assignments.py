@@ -67,6 +67,20 @@ def test_a_value_taken_for_a_name_is_not_repeated(pairs: list[str], said: str) -
     assert "s3cr3t" not in raised.value.message + (raised.value.hint or "")
 
 
+@pytest.mark.parametrize("before", ["DB_PASS=s3cr3t=", "DB_PASS=s3cr3t+b/x=="])
+@pytest.mark.parametrize("after", ["oops", "p@ss+x="])
+def test_the_value_of_the_argument_before_a_refused_one_is_not_repeated(
+    before: str, after: str
+) -> None:
+    """A value that ends in '=' is no empty NAME=: its text was said as "the value of
+    DB_PASS=s3cr3t", and its hint repeated it whole."""
+    with pytest.raises(UsageError) as raised:
+        parse_assignments([before, after])
+
+    assert raised.value.message.endswith("(not shown: it may be a value)")
+    assert "s3cr3t" not in raised.value.message + (raised.value.hint or "")
+
+
 def test_a_name_that_is_no_value_is_named_when_invalid() -> None:
     with pytest.raises(UsageError) as raised:
         parse_assignments(["MY VAR=1"])

@@ -83,14 +83,23 @@ def _check_given_name(pairs: list[str], at: int, name: str) -> None:
     )
 
 
+def _emptied(given: str) -> str | None:
+    """The name of an empty assignment ``NAME=`` (its only '=' at its end); None for any
+    other argument (``A=x=`` is no empty value, and names no value cut off)."""
+    name, _sep, value = given.partition("=")
+    return name if name and given.endswith("=") and not value else None
+
+
 def _not_shown(pairs: list[str], at: int, problem: str, hint: str) -> UsageError:
     """``pairs[at]``'s ``problem``, the argument named by its position, never shown: the value
-    of the ``NAME=`` before it when a space cut them apart (the hint says to join them)."""
-    before = pairs[at - 1] if at > 0 else ""
-    if before.endswith("="):
+    of the empty ``NAME=`` before it when a space cut them apart (the hint says to join them).
+    Only that name is said of the argument before: one with a value (``A=s3cr3t=``) is not
+    repeated."""
+    name = _emptied(pairs[at - 1]) if at > 0 else None
+    if name is not None:
         return UsageError(
-            f"argument {at + 1} {problem} (not shown: it may be the value of {before[:-1]})",
-            hint=f"write {before}VALUE as one argument, with no space after the '='",
+            f"argument {at + 1} {problem} (not shown: it may be the value of {name})",
+            hint=f"write {name}='VALUE' as one argument, with no space after the '='",
         )
     return UsageError(f"argument {at + 1} {problem} (not shown: it may be a value)", hint=hint)
 
