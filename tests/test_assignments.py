@@ -67,6 +67,40 @@ def test_a_value_taken_for_a_name_is_not_repeated(pairs: list[str], said: str) -
     assert "s3cr3t" not in raised.value.message + (raised.value.hint or "")
 
 
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        ["TOKEN=", "s3cr3t="],  # a value ending in '=' (base64's padding) read as `s3cr3t=`
+        ["TOKEN=", "s3cr3t=x"],  # a KEY=VALUE shaped value
+        ["TOKEN=", "PORT=8080"],  # an empty value then another: ambiguous all the same
+        ["A=1", "TOKEN=", "s3cr3t="],
+    ],
+)
+def test_an_argument_after_an_empty_value_is_refused_not_taken_for_a_name(
+    pairs: list[str],
+) -> None:
+    """`set TOKEN= 's3cr3t='`: a space after the '=' emptied TOKEN, and its value, parsed as an
+    assignment, was stored as a variable named after it. Refused (exit 2) before anything is
+    written, naming the argument by its position, never its text."""
+    at = pairs.index("TOKEN=") + 2
+    with pytest.raises(UsageError) as raised:
+        parse_assignments(pairs)
+
+    assert raised.value.exit_code == 2
+    assert raised.value.message == (
+        f"argument {at} follows the empty TOKEN= (not shown: it may be the value of TOKEN)"
+    )
+    assert raised.value.hint is not None
+    assert "TOKEN='VALUE' as one argument" in raised.value.hint
+    assert "give TOKEN= last" in raised.value.hint
+    assert "s3cr3t" not in raised.value.message + raised.value.hint
+
+
+def test_an_empty_value_given_last_is_set() -> None:
+    assert parse_assignments(["PORT=8080", "EMPTY="]) == {"PORT": "8080", "EMPTY": ""}
+    assert parse_assignments(["EMPTY="]) == {"EMPTY": ""}
+
+
 @pytest.mark.parametrize("before", ["DB_PASS=s3cr3t=", "DB_PASS=s3cr3t+b/x=="])
 @pytest.mark.parametrize("after", ["oops", "p@ss+x="])
 def test_the_value_of_the_argument_before_a_refused_one_is_not_repeated(

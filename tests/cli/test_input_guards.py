@@ -95,7 +95,7 @@ def test_a_name_given_twice_in_one_set_is_refused(envkeep: Envkeep, project: Pat
 
 
 def test_schema_init_does_not_require_what_is_stored_empty(envkeep: Envkeep, project: Path) -> None:
-    quick_ok(envkeep, "set", "EMPTY=", "PORT=8080", "--env", "dev", "--service", "api")
+    quick_ok(envkeep, "set", "PORT=8080", "EMPTY=", "--env", "dev", "--service", "api")
 
     envkeep.ok("schema", "init", "--service", "api", "--env", "dev", "--force")
 
@@ -259,3 +259,15 @@ def test_a_file_argument_that_names_nothing_is_a_usage_error_for_every_file_comm
         refused = envkeep(*command)
         _one_error(refused, 2, "absent.env")
         assert "not found" in refused.err_lines[0], refused.describe()
+
+
+def test_a_value_after_an_empty_assignment_is_refused_and_nothing_is_written(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """`set TOKEN= 's3cr3t='`: a space after the '=' stored an empty TOKEN and a variable named
+    `s3cr3t` (the value as a name). Refused (exit 2) on both backends, the value never said."""
+    refused = envkeep("set", "TOKEN=", "s3cr3t=", "--env", "dev")
+
+    _one_error(refused, 2, "argument 2 follows the empty TOKEN=", "give TOKEN= last")
+    assert "s3cr3t" not in refused.stderr
+    assert _names(envkeep) == {}

@@ -50,7 +50,8 @@ def set_(
     """Set variables (one new version each, all or nothing). One NAME alone reads its value
     from stdin, or asks for it on a terminal: a secret stays out of the shell's history (one
     line break at its end is dropped, as `echo` adds one; a file that must end in one, add a
-    second: { cat key.pem; echo; } | envkeep set TLS_KEY). Each
+    second: { cat key.pem; echo; } | envkeep set TLS_KEY). An empty value (NAME=) goes last:
+    an argument after one is refused, as it may be its value cut off by a space. Each
     value is checked against the schema of every service that will see it, and so is each
     declared value that refers to it. A value whose ${...} will not resolve is written, with a
     warning saying where and why; one that would be part of a reference cycle is refused

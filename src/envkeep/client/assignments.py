@@ -37,6 +37,8 @@ def parse_assignments(
         if not sep:
             raise _no_equals(pairs, at)
         _check_given_name(pairs, at, name)
+        if at > 0 and _emptied(pairs[at - 1]) is not None:  # `TOKEN= abc=`: whose is abc=?
+            raise _not_shown(pairs, at, f"follows the empty {pairs[at - 1]}", _NAME_VALUE_HINT)
         if name in values:
             raise UsageError(f"{name} is given twice", hint="give each name once")
         check_storable(name, value)
@@ -92,14 +94,15 @@ def _emptied(given: str) -> str | None:
 
 def _not_shown(pairs: list[str], at: int, problem: str, hint: str) -> UsageError:
     """``pairs[at]``'s ``problem``, the argument named by its position, never shown: the value
-    of the empty ``NAME=`` before it when a space cut them apart (the hint says to join them).
-    Only that name is said of the argument before: one with a value (``A=s3cr3t=``) is not
-    repeated."""
+    of the empty ``NAME=`` before it when a space cut them apart (the hint says to join them,
+    or to give an empty NAME= last: after one, any argument may be its value). Only that name
+    is said of the argument before: one with a value (``A=s3cr3t=``) is not repeated."""
     name = _emptied(pairs[at - 1]) if at > 0 else None
     if name is not None:
         return UsageError(
             f"argument {at + 1} {problem} (not shown: it may be the value of {name})",
-            hint=f"write {name}='VALUE' as one argument, with no space after the '='",
+            hint=f"write {name}='VALUE' as one argument, with no space after the '='; to set"
+            f" {name} empty, give {name}= last (envkeep set OTHER=value {name}=), or alone",
         )
     return UsageError(f"argument {at + 1} {problem} (not shown: it may be a value)", hint=hint)
 
