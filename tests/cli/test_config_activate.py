@@ -328,11 +328,30 @@ def test_a_validation_failure_in_one_service_writes_nothing_for_any_unless_no_va
     # set would refuse it by web's schema; written anyway, activate-all is the one under test
     quick_ok(envkeep, "set", "PUBLIC_URL=not a url", "--env", "dev", "-s", "web", "--no-validate")
 
-    refused = envkeep("activate-all", "--env", "dev")
+    refused, as_json = envkeep.many(
+        ("activate-all", "--env", "dev"), ("activate-all", "--env", "dev", "--json")
+    )
 
     assert refused.code == 3
     assert_one_line_error(refused, "web.PUBLIC_URL")
     assert "not a url" not in refused.stderr
+    # --json says the same on stdout, in the plan's shape: which service failed, and why
+    assert as_json.code == 3, as_json.describe()
+    planned = {p["service"]: p for p in json.loads(as_json.stdout)}
+    assert {s: p["action"] for s, p in planned.items()} == {
+        "api": "create",
+        "worker": "create",
+        "web": "invalid",
+    }
+    [problem] = planned["web"]["problems"]
+    assert (problem["name"], problem["severity"], problem["layer"]) == (
+        "PUBLIC_URL",
+        "error",
+        "service:web",
+    )
+    assert planned["api"]["problems"] == []
+    assert "not a url" not in as_json.stdout + as_json.stderr
+    assert as_json.stderr == refused.stderr
     assert not [s for s in SERVICES if env_file(config_tree, s).exists()]
 
     skipped = summary(envkeep("activate-all", "--env", "dev", "--no-validate"))

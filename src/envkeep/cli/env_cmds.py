@@ -31,6 +31,8 @@ from envkeep.core.errors import EnvkeepError, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from envkeep.core.validate import Finding
+
 # `--project`: a command about another project's environment than this checkout's.
 env_app = typer.Typer(
     help="Create, list, edit, clone, compare and delete environments.", no_args_is_help=True
@@ -335,13 +337,17 @@ def activate_all(
         ctx, env_name, force=force, validate=not no_validate
     )
     if json_out:
-        # The plan is printed for a refused run too, so that a script sees which file blocked.
-        if not dry_run and not activation.blocked(plans):
+        # The plan is printed for a refused run too, so that a script sees which service
+        # failed validation, or which file blocked.
+        stopped = activation.invalid(plans) or activation.blocked(plans)
+        if not dry_run and not stopped:
             activation.apply_activation(plans)
         output.print_json([_plan_json(p) for p in plans])
+        activation.refuse_invalid(plans, env_name, validate=not no_validate)
         activation.refuse_blocked(plans, dry_run=dry_run)
         _warn_of_files(ctx.project_file.root, plans)
         return
+    activation.refuse_invalid(plans, env_name, validate=not no_validate)
     if not dry_run:
         activation.apply_activation(plans)
     rows = [
@@ -391,6 +397,18 @@ def _plan_json(plan: activation.FilePlan) -> dict[str, object]:
         "added": list(plan.added),
         "removed": list(plan.removed),
         "changed": list(plan.changed),
+        "problems": [_problem_json(plan, f) for f in plan.problems],  # `invalid`: why
+    }
+
+
+def _problem_json(plan: activation.FilePlan, finding: Finding) -> dict[str, str | None]:
+    """What failed validation, as `validate --json` says it (never the value)."""
+    return {
+        "name": finding.name,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "message": finding.message,
+        "layer": plan.check.layer_of(finding) if plan.check else None,
     }
 
 

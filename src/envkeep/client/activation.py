@@ -1,6 +1,7 @@
 """`envkeep activate-all`: every service's resolved, validated `.env`, written into its path.
 
-All or nothing: every file is planned first; a service that fails validation, or a `.env` that
+All or nothing: every file is planned first; a service that fails validation (its plan
+`invalid`, with the problems found), or a `.env` that
 envkeep did not write (no header) or that was edited since (its checksum no longer matches)
 without `--force`, stops the whole run before anything is written. Files are then written as
 temp files beside their targets and renamed into place (mode 0600); a replaced foreign or
@@ -13,16 +14,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 from typing import TYPE_CHECKING
 
 from envkeep.client.git_exposure import Exposed, files_exposed_to_git
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import CHECKOUT_ADVICE, arrange, resolve_each
-from envkeep.client.validation import check_resolution, refuse_on_errors
+from envkeep.client.unresolved_hint import UNRESOLVED
+from envkeep.client.validation import Checked, check_resolution, refuse_on_errors
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
-from envkeep.core.errors import ParseError, UsageError
+from envkeep.core.errors import ParseError, UsageError, ValidationFailed
 from envkeep.core.projectfile import FILENAME
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.core.resolve import Resolution
+    from envkeep.core.validate import Finding
 
 MARKER = "Written by envkeep activate-all"
 # The header's last line: the SHA-256 of everything below it, so that a hand edit is noticed.
@@ -44,7 +47,7 @@ class FilePlan:
     path: Path
     # create, update, unchanged; reformat: the same names and values, written otherwise (their
     # order or quoting, from an older envkeep); replace/blocked: a foreign or edited file
-    # with/without --force
+    # with/without --force; invalid: the service's values failed validation (``problems``)
     action: str
     text: str = field(repr=False)
     backup: Path | None = None  # where a replaced foreign or edited file is kept
@@ -52,6 +55,10 @@ class FilePlan:
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     edited: bool = False  # replace/blocked: envkeep wrote the file, and it was edited since
+    # What stops the run for this service: its validation errors (with --no-validate, its
+    # references that do not resolve), never a value; and the check that found them.
+    problems: tuple[Finding, ...] = ()
+    check: Checked | None = field(default=None, repr=False, compare=False)
 
     @property
     def values(self) -> dict[str, str]:
@@ -179,24 +186,41 @@ def plan_activation(
         ),
     )
     resolutions: dict[str, Resolution] = {}
-    checks = []
+    checks: dict[str, Checked] = {}
     for name, found in resolve_each(layers, [s.name for s in with_path]):  # checked as they come
         resolutions[name] = found
-        checks.append(check_resolution(ctx, layers, name, found))
-    if validate:
-        refuse_on_errors(checks, env)
-    for check in checks:
-        check.raise_unresolved()
+        checks[name] = check_resolution(ctx, layers, name, found)
     plans = [
-        _plan_file(
-            s.name,
-            project.root / (s.path or ".") / ".env",
-            render_env_file(env, s.name, resolutions[s.name].values),
-            force=force,
+        _checked_plan(
+            _plan_file(
+                s.name,
+                project.root / (s.path or ".") / ".env",
+                render_env_file(env, s.name, resolutions[s.name].values),
+                force=force,
+            ),
+            checks[s.name],
+            validate=validate,
         )
         for s in with_path
     ]
     return plans, skipped
+
+
+def _checked_plan(plan: FilePlan, check: Checked, *, validate: bool) -> FilePlan:
+    """``plan`` with what its service's check found: `invalid` when that stops the run."""
+    errors = check.errors if validate else [e for e in check.errors if e.rule == UNRESOLVED]
+    action = "invalid" if errors else plan.action
+    return replace(plan, action=action, problems=tuple(errors), check=check)
+
+
+def refuse_invalid(plans: list[FilePlan], env: str, *, validate: bool = True) -> None:
+    """Stop on the services that failed validation, in `validate`'s words (exit 3); with
+    --no-validate, on a reference that does not resolve."""
+    checks = [p.check for p in plans if p.check is not None]
+    if validate:
+        refuse_on_errors(checks, env)
+    for check in checks:
+        check.raise_unresolved()
 
 
 def _require_inside(root: Path, service: str, path: str) -> None:
@@ -228,6 +252,11 @@ def _refuse_shared_directories(root: Path, paths: list[tuple[str, str]]) -> None
                 " for both; nothing was written for any service",
                 hint=f"give each its own directory: envkeep service set {service} --path DIR",
             )
+
+
+def invalid(plans: list[FilePlan]) -> list[FilePlan]:
+    """The plans whose service failed validation: any stops the whole activation."""
+    return [p for p in plans if p.action == "invalid"]
 
 
 def blocked(plans: list[FilePlan]) -> list[FilePlan]:
@@ -278,6 +307,8 @@ def apply_activation(plans: list[FilePlan]) -> None:
     a failure before the renames (a full disk while a backup is copied) removes every temp file
     and backup made and leaves each .env as it was, and one among the renames (Ctrl-C) removes
     the temp files not renamed yet: none is left beside a .env, values in clear."""
+    if stopped := invalid(plans):  # `refuse_invalid` says why, before this is called
+        raise ValidationFailed(f"{_listed(stopped, 'is', 'are')} invalid; nothing was written")
     refuse_blocked(plans)
     pending = [p for p in plans if p.action != "unchanged"]
     made: list[Path] = []  # temp files and backups, removed if the first phase fails
