@@ -75,6 +75,9 @@ def query(
 ) -> None:
     """List the newest audit events that match, oldest of them first.
 
+    With --json, each event's time is as stored, to the microsecond in UTC (the table's is to
+    the second): --until one event's time lists the events before it.
+
     Example: envkeep audit --action secrets --env prod --since 2026-11-01 (or --since 7d);
     envkeep audit --subject bob@example.com (what was granted to, or taken from, bob);
     envkeep audit --project shop (a project's events, for its admin)
@@ -100,7 +103,11 @@ def query(
     if subject:
         audit.refuse_unfiltered(found)  # a server older than --subject ignores it
     if json_out:
-        output.print_json([output.utc_times(e.__dict__ | audit.labels(e, names)) for e in found])
+        # `at` to the microsecond, as stored: to the second, `--until` an event's time passed
+        # over the events before it in the same second
+        output.print_json(
+            [output.utc_times(e.__dict__ | audit.labels(e, names), exact=True) for e in found]
+        )
         return
     given = {"--principal": principal, "--subject": subject, "--action": action, "--env": env}
     given |= {"--since": since, "--until": until}

@@ -110,14 +110,26 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def utc_times(row: dict[str, Any]) -> dict[str, Any]:
+def utc_times(row: dict[str, Any], *, exact: bool = False) -> dict[str, Any]:
     """A server's record for ``--json`` with each time field (``at``, ``…_at``) written as
     every other command's JSON writes one, ``2026-12-05T08:10:12Z`` (jq's ``fromdate``
-    reads it; the server's ``+00:00`` and microseconds it does not); None stays None."""
+    reads it; the server's ``+00:00`` and microseconds it does not); None stays None.
+    ``exact``: to the microsecond, ``2026-12-05T08:10:12.345678Z`` (audit events: several
+    share a second, and ``--until`` one's time must not pass over the others)."""
+    write = _exact_moment if exact else moment
     return {
-        key: moment(value) if isinstance(value, str) and value and _is_time_key(key) else value
+        key: write(value) if isinstance(value, str) and value and _is_time_key(key) else value
         for key, value in row.items()
     }
+
+
+def _exact_moment(text: str) -> str:
+    from envkeep.core.timestamps import utc_exact
+
+    try:
+        return utc_exact(text)
+    except ValueError:
+        return text  # not a time: written as sent
 
 
 def _is_time_key(key: str) -> bool:

@@ -1,5 +1,6 @@
 """One way to write a time: ISO 8601 in UTC to the second (``2026-12-05T08:10:12Z``), for the
-server's answers and for every table the CLI prints."""
+server's answers and for every table the CLI prints; and to the microsecond
+(``2026-12-05T08:10:12.345678Z``) where the second is not enough (an audit event's ``at``)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,9 @@ def utc_second(value: str | datetime) -> str:
     if isinstance(value, str) and _naive_text(value):
         return f"{value[:10]}T{value[11:19]}Z"  # no parsing needed
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_exact(value: str | datetime) -> str:
+    """``value`` as ISO 8601 UTC to the microsecond, always six digits (`as_utc`): as the
+    store keeps it, so that a time read back as ``--until`` falls where the event does."""
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
