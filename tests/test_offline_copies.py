@@ -130,20 +130,32 @@ def test_a_copy_of_an_environment_re_created_under_the_name_replaces_the_old_one
     assert cache.load(ENV, ["api"], DOWN)["environment"]["id"] == "new"
     with pytest.raises(UnreachableError) as refused:
         cache.load(ENV, ["web"], DOWN)  # only the gone environment's copy held web
-    assert refused.value is DOWN
+    assert refused.value.message.endswith(
+        "and api's only (read by list --service), and this read needs web's"
+    )
     assert _kept(cache) == 1
 
 
-def test_no_copy_answers_a_wider_read_or_a_service_it_does_not_know(
+def test_no_copy_answers_a_wider_read_or_a_service_it_does_not_know_and_the_error_says_so(
     cache: SnapshotCache,
 ) -> None:
     cache.save(ENV, ["api"], _snapshot(3, ["api"]))
     cache.save("/other/environment", None, _snapshot(3, ["api", "web"]))
 
-    for services in (None, ["web"], ["api", "web"], ["worker"]):
+    needs = {None: "every scope", "web": "web's", "api,web": "api, web's", "worker": "worker's"}
+    for services, needed in needs.items():
         with pytest.raises(UnreachableError) as refused:
-            cache.load(ENV, services, DOWN)
-        assert refused.value is DOWN, services
+            cache.load(ENV, None if services is None else services.split(","), DOWN)
+        # `list --service api` answered offline, so the read that cannot says why (exit 5)
+        assert refused.value.message == (
+            f"{DOWN.message}; the copy kept here holds the shared scope and api's only (read by"
+            f" list --service), and this read needs {needed}"
+        )
+        assert refused.value.exit_code == 5
+        assert "get, run, export and validate keep every scope" in (refused.value.hint or "")
+    with pytest.raises(UnreachableError) as refused:
+        cache.load("/never/read", None, DOWN)  # no copy at all: the error as it was
+    assert refused.value is DOWN
 
 
 def test_the_copy_chosen_must_be_younger_than_the_maximum_age(tmp_path: Path, clock: Clock) -> None:

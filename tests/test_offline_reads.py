@@ -154,3 +154,39 @@ def test_a_write_reads_again_the_copy_kept_of_what_it_wrote(tmp_path: Path) -> N
         "hint: the server is out of reach, and the copy kept here may predate it; set it with:"
     ), missing.stderr
     assert staging.returncode == 5, staging.stderr  # a write keeps no copy of its own
+
+
+def test_a_read_no_copy_holds_says_the_copy_kept_holds_one_service(tmp_path: Path) -> None:
+    """Only `list --service api` read the environment: with the server down it answers, and
+    `run`, `get` and `export` (every scope) said only "cannot reach", as if nothing was kept."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    (work / "services" / "api").mkdir(parents=True)
+    server = start_server(tmp_path / "srv")
+    try:
+        join(server, home, work, server.invite("dev@off.io"), "dev@off.io")
+        _ok(home, work, "init", "shop")
+        _ok(home, work, "service", "add", "api", "--path", "services/api")
+        _ok(home, work, "set", "PORT=8080", *API)
+        for folder in home.rglob("snapshots"):  # only `list`'s copy, whatever came before
+            for kept in folder.rglob("*.json"):
+                kept.unlink()
+        _ok(home, work, "list", *API)
+    finally:
+        server.stop()
+
+    listed = _cli(home, work, "list", *API)
+    refused = [
+        _cli(home, work, *command)
+        for command in (("get", "PORT", *API), ("export", *API), ("run", *API, "--", "true"))
+    ]
+
+    assert listed.returncode == 0, listed.stderr
+    for done in refused:
+        assert done.returncode == 5, done.stderr
+        [line, hint] = done.stderr.splitlines()
+        assert line == (
+            f"error: cannot reach {server.url} (ConnectError); the copy kept here holds the"
+            " shared scope and api's only (read by list --service), and this read needs every"
+            " scope"
+        )
+        assert "get, run, export and validate keep every scope" in hint

@@ -165,7 +165,7 @@ class SnapshotCache:
         UnreachableError) that the limit refuses it: older than the limit, or any copy."""
         found = self._newest_answer(environment, _services(services))
         if found is None:
-            raise error from None
+            raise self._none_holds(environment, _services(services), error) from None
         chosen, answer = found
         age = self.clock() - chosen.fetched_at
         if not self.limit.allows(age):
@@ -173,6 +173,30 @@ class SnapshotCache:
         if self.notify is not None:
             self.notify(self.limit.warning(age, error))
         return answer
+
+    def _none_holds(
+        self, environment: str, services: Services, error: UnreachableError
+    ) -> UnreachableError:
+        """``error``; where copies of ``environment`` are kept that hold less than ``services``
+        (read by `list --service api`, which answered offline a moment ago), ``error`` saying
+        so, and which reads keep a copy that would serve this one."""
+        from envkeep.core.errors import UnreachableError
+
+        found = (_read(path) for path in self._folder(environment).glob("*.json"))
+        narrow = [c.services for c in found if c is not None and c.services is not None]
+        if not narrow:
+            return error
+        held = sorted(set().union(*narrow))
+        scopes = "the shared scope" + (f" and {', '.join(held)}'s" if held else "")
+        kept = "copy kept here holds" if len(narrow) == 1 else "copies kept here hold"
+        asked = "every scope" if services is None else f"{', '.join(sorted(services))}'s"
+        return UnreachableError(
+            f"{error.message}; the {kept} {scopes} only (read by list --service), and this"
+            f" read needs {asked}",
+            hint=f"{error.hint or 'reach the server'}; once it answers, this command keeps a"
+            " copy that serves it offline (get, run, export and validate keep every scope;"
+            " list --service NAME, that scope only)",
+        )
 
     def _newest_answer(self, environment: str, services: Services) -> tuple[_Copy, Any] | None:
         """The newest copy of ``environment`` that holds ``services``, and its answer."""
