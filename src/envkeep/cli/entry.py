@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the code of DESIGN §6."""
     args = sys.argv[1:] if argv is None else argv
+    _open_closed_streams()
     from envkeep.cli.fast import fast_run
 
     code = fast_run(args)
     if code is not None:
         sys.exit(code)
-    sys.exit(_typer_main(args))
+    sys.exit(_flushed(_typer_main(args)))
+
+
+_STREAMS = (("stdin", os.O_RDONLY, "r"), ("stdout", os.O_WRONLY, "w"), ("stderr", os.O_WRONLY, "w"))
+
+
+def _open_closed_streams() -> None:
+    """Give /dev/null to each standard stream the process started without (``<&-`` in a CI
+    step, ``>&-``): Python leaves it None, and every command that asks whether stdin is a
+    terminal, or prints, would fail. A command `run` starts gets /dev/null there too, not a
+    closed descriptor that the first file it opens would take over."""
+    for fd, (name, flags, mode) in enumerate(_STREAMS):
+        if getattr(sys, name) is not None:
+            continue
+        opened = os.open(os.devnull, flags)
+        if opened == fd:
+            os.set_inheritable(fd, True)  # os.open's are not: a command run would lose it
+        else:
+            os.dup2(opened, fd)
+            os.close(opened)
+        setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115 - for the process's life
+
+
+def _flushed(code: int) -> int:
+    """``code``, once stdout holds nothing unwritten; 1, without a word, when its reader is
+    gone (``| head -1``), as Typer ends a command whose own write finds it gone. Flushed
+    here: at exit Python would print a BrokenPipeError and end with 120."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, sys.stdout.fileno())  # what is left goes nowhere at exit
+        os.close(nowhere)
+        return code or 1
+    return code
 
 
 def _typer_main(args: list[str]) -> int:
