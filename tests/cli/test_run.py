@@ -116,6 +116,19 @@ def test_signals_sent_to_envkeep_run_reach_the_child(
     assert process.returncode == 0, err
 
 
+def test_the_command_starts_with_sigpipe_and_sigxfsz_not_ignored(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    # Python ignores both at its start, and exec keeps an ignored signal ignored: a shell
+    # script's `yes | head -1` would print "Broken pipe". The second run starts warm.
+    runs = [envkeep.ok("run", "--env", "dev", "--", "grep", "SigIgn", "/proc/self/status")]
+    runs.append(envkeep.ok("run", "--env", "dev", "--", "grep", "SigIgn", "/proc/self/status"))
+
+    for run in runs:
+        ignored = int(run.stdout.split()[1], 16)
+        assert ignored & (1 << (signal.SIGPIPE - 1) | 1 << (signal.SIGXFSZ - 1)) == 0, run.stdout
+
+
 def test_run_with_an_unknown_command_exits_127_with_one_line(
     envkeep: Envkeep, seeded: Path
 ) -> None:
