@@ -15,11 +15,15 @@ if TYPE_CHECKING:
 
 
 def home_directory(environ: Mapping[str, str]) -> str:
-    """ENVKEEP_HOME, else ``$XDG_CONFIG_HOME/envkeep``, else ``~/.config/envkeep``."""
+    """ENVKEEP_HOME, else ``$XDG_CONFIG_HOME/envkeep``, else ``~/.config/envkeep``. A relative
+    XDG_CONFIG_HOME is ignored, as the XDG spec says: it would put a new home in each
+    directory a command runs in."""
     home = environ.get("ENVKEEP_HOME")
     if home:
         return os.path.expanduser(home)
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    base = environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(base, "envkeep")
 
 

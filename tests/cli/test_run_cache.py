@@ -460,6 +460,7 @@ def test_the_warm_start_finds_the_files_where_settings_put_them(tmp_path: Path) 
         {"ENVKEEP_HOME": str(tmp_path / "h")},
         {"XDG_CONFIG_HOME": str(tmp_path / "x")},
         {"HOME": str(tmp_path)},
+        {"HOME": str(tmp_path), "XDG_CONFIG_HOME": "relative/x"},
     ):
         settings = load_settings(environ)
         home = home_directory(environ)
