@@ -307,6 +307,17 @@ def test_append_needs_a_file_and_is_no_replace(envkeep: Envkeep, project: Path) 
     assert "which --force would replace" in forced.stderr
 
 
+def test_an_empty_output_path_says_so_not_that_a_directory_is_named(
+    envkeep: Envkeep, project: Path
+) -> None:
+    # -o "$GITHUB_ENV" in a step that is no GitHub Actions job (a local try, another CI)
+    done = envkeep("export", "--env", "dev", "-f", "github", "-o", "", "--append")
+
+    assert done.code == 2, done.describe()
+    assert done.err_lines[0] == "error: -o names no file: it is empty (or '.')"
+    assert "$GITHUB_ENV is set only in a GitHub Actions job" in done.stderr
+
+
 # Values a YAML reader would retype (a bool, an octal number, null) unless quoted.
 LOOKALIKES = {"DEBUG": "no", "FLAG": "yes", "PORT": "0123", "MODE": "null", "NOTE": "a: b # c"}
 

@@ -143,6 +143,12 @@ def _refuse_before_reading(
     """Refuse what cannot be done before the store is read (and perhaps unlocked)."""
     if fmt not in EXPORTERS:
         export({}, fmt)  # its refusal of an unknown format, before any note of a read
+    if out == Path():  # how -o "" arrives: "$GITHUB_ENV" outside a job
+        raise UsageError(
+            "-o names no file: it is empty (or '.')",
+            hint="$GITHUB_ENV is set only in a GitHub Actions job; elsewhere give a file, or"
+            " - for stdout",
+        )
     if append and (out is None or force):
         raise UsageError(
             "--append adds to the file -o names"
