@@ -78,12 +78,42 @@ def report_unexpected(error: BaseException, *, debug: bool) -> int:
         traceback.print_exception(error)
     if isinstance(error, OSError) and error.filename is not None:
         return _report_path(error)
+    if isinstance(error, UnicodeEncodeError) and _locale_encoding(error.encoding):
+        return _report_locale(error.encoding)
     sys.stderr.write(
         f"error: unexpected {type(error).__name__}; this is a bug in envkeep\n"
         "hint: run again as 'envkeep --debug COMMAND …' (or with ENVKEEP_DEBUG=1) for the"
         " traceback, and report it\n"
     )
     return 1
+
+
+def _locale_encoding(encoding: str) -> bool:
+    """Whether ``encoding`` is a non-UTF-8 one the locale gave stdout, stderr or the names
+    and environment passed to a command (LC_ALL=C with Python's UTF-8 mode off, Latin-1)."""
+    import codecs
+
+    def name(of: str | None) -> str:
+        return codecs.lookup(of or "utf-8").name
+
+    locale = {
+        name(sys.stdout.encoding),
+        name(sys.stderr.encoding),
+        name(sys.getfilesystemencoding()),
+    }
+    return name(encoding) != "utf-8" and name(encoding) in locale
+
+
+def _report_locale(encoding: str) -> int:
+    """Text this locale's encoding cannot hold: a setting to change (exit 2), not a bug. The
+    character is not named: it may be part of a value."""
+    sys.stderr.write(
+        f"error: this locale's encoding ({encoding}) cannot hold a character of what envkeep"
+        " was to print or pass on (a value's, or a mark such as list's mask)\n"
+        "hint: run it under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1; export"
+        " -o FILE writes UTF-8 whatever the locale\n"
+    )
+    return 2
 
 
 _PATH_HINTS: dict[type[OSError], str] = {
