@@ -127,6 +127,10 @@ _PATH_HINTS: dict[type[OSError], str] = {
 _ERRNO_HINTS: dict[int, str] = {
     errno.ENOSPC: "the disk is full: free some space on it, then run the command again",
     errno.EDQUOT: "your disk quota is used up: free some space, then run the command again",
+    # A container's read-only root, a read-only bind of a CI runner's home or checkout.
+    errno.EROFS: "the file system is read-only: give a path on a writable one (a mounted"
+    " volume, /tmp, a CI runner's $RUNNER_TEMP); for envkeep's own files (identity, pins,"
+    " kept copies), set ENVKEEP_HOME to a directory there",
 }
 
 
