@@ -10,6 +10,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the code of DESIGN §6."""
     args = sys.argv[1:] if argv is None else argv
     _open_closed_streams()
+    if os.getpid() == 1:
+        _end_on_termination_as_init()
     from envkeep.cli.fast import fast_run
 
     code = fast_run(args)
@@ -36,6 +38,21 @@ def _open_closed_streams() -> None:
             os.dup2(opened, fd)
             os.close(opened)
         setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115 - for the process's life
+
+
+def _end_on_termination_as_init() -> None:
+    """As a container's PID 1 (``ENTRYPOINT ["envkeep", "run", "--", ...]``) end on SIGTERM
+    and SIGHUP as any other process does: the kernel gives PID 1 no default action, and
+    ``docker stop`` during a slow fetch waited out its grace period for SIGKILL. The command
+    ``run`` execs is PID 1 after it, with its own handlers (``exec`` drops these). Through
+    ``_signal``: ``signal`` imports enum (17 ms)."""
+    import _signal  # type: ignore[import-not-found]  # no stub; CPython's own
+
+    def end(signum: int, _frame: object) -> None:
+        os._exit(128 + signum)  # what a shell reports for a process the signal ended
+
+    for name in ("SIGTERM", "SIGHUP"):
+        _signal.signal(getattr(_signal, name), end)
 
 
 def _flushed(code: int) -> int:
