@@ -318,6 +318,21 @@ def test_an_empty_output_path_says_so_not_that_a_directory_is_named(
     assert "$GITHUB_ENV is set only in a GitHub Actions job" in done.stderr
 
 
+def test_a_gitlab_report_over_gitlabs_default_limits_is_written_with_a_warning(
+    envkeep: Envkeep, project: Path
+) -> None:
+    envkeep.ok("set", *(f"V{i}=value-{i}" for i in range(51)), "--env", "dev")  # 51 > Free's 50
+    envkeep.ok("set", "ONE=1", "--env", "staging")
+
+    many = envkeep.ok("export", "--env", "dev", "-f", "gitlab")
+    few = envkeep.ok("export", "--env", "staging", "-f", "gitlab")
+
+    assert many.stdout.count("\n") == 51  # written all the same: an admin may raise them
+    assert many.err_lines[-1].startswith("warning: this GitLab dotenv report is ")
+    assert "with 51 variables; GitLab refuses at upload one over 5,120 bytes" in many.stderr
+    assert few.stderr == ""
+
+
 # Values a YAML reader would retype (a bool, an octal number, null) unless quoted.
 LOOKALIKES = {"DEBUG": "no", "FLAG": "yes", "PORT": "0123", "MODE": "null", "NOTE": "a: b # c"}
 

@@ -27,6 +27,7 @@ from envkeep.core.files import append_private, refuse_existing, write_new
 from envkeep.core.secret_split import Reason
 from envkeep.core.wording import spoken_list
 from envkeep.integrations.exporters import EXPORTERS, K8S_KINDS, default_secret_name, export
+from envkeep.integrations.gitlab_limits import over_gitlab_limits
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,6 +116,8 @@ def export_(
     text = export(values, fmt, name=name, namespace=namespace)
     if fmt == "dotenv":
         warn_misread(values.items(), instead="--format json holds any value as it is")
+    if fmt == "gitlab" and (too_big := over_gitlab_limits(text, len(values))) is not None:
+        output.done(too_big)
     masked = fmt == "github" and ctx.settings.github_actions
     if out is None:
         if masked:  # the values go to stdout: no room for the masks the log needs
