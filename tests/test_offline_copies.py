@@ -154,8 +154,9 @@ def test_no_copy_answers_a_wider_read_or_a_service_it_does_not_know_and_the_erro
         assert refused.value.exit_code == 5
         assert "get, run, export and validate keep every scope" in (refused.value.hint or "")
     with pytest.raises(UnreachableError) as refused:
-        cache.load("/never/read", None, DOWN)  # no copy at all: the error as it was
-    assert refused.value is DOWN
+        cache.load("/never/read", None, DOWN)  # no copy at all: the error, saying so
+    assert refused.value.message == DOWN.message
+    assert "no copy of this environment is kept on this machine" in str(refused.value.hint)
 
 
 def test_the_copy_chosen_must_be_younger_than_the_maximum_age(tmp_path: Path, clock: Clock) -> None:

@@ -7,6 +7,7 @@ malformed value is a usage error, before anything is read."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from typing import TYPE_CHECKING
 
@@ -181,4 +182,23 @@ def test_an_invalid_variable_is_a_usage_error_before_anything_is_read(
     assert hint == (
         "hint: give an age (90m, 24h, 7d, or seconds: 3600), or 0 or off to never use a copy"
         " kept for offline reads"
+    )
+
+
+def test_a_home_that_never_read_the_environment_says_it_has_no_copy_to_fall_back_on(
+    offline: Offline, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "fresh-runner"  # logged in, as a CI runner is, but it never read dev
+    shutil.copytree(offline.home, fresh)
+    for snapshots in fresh.rglob("snapshots"):
+        shutil.rmtree(snapshots)
+
+    done = _cli(fresh, offline.work, "run", *API, "--max-age", "7d", *PRINT_PORT)
+
+    assert done.returncode == 5, done.stderr
+    hint = done.stderr.splitlines()[-1]
+    assert hint.startswith("hint: check the URL and your network"), hint
+    assert hint.endswith(
+        "; no copy of this environment is kept on this machine to read instead (a read that"
+        " reaches the server keeps one)"
     )

@@ -18,6 +18,7 @@ import hashlib
 import json
 import shutil
 import time
+from copy import copy as shallow_copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -184,8 +185,10 @@ class SnapshotCache:
 
         found = (_read(path) for path in self._folder(environment).glob("*.json"))
         narrow = [c.services for c in found if c is not None and c.services is not None]
-        if not narrow:
-            return error
+        if not narrow:  # nothing of it kept here (a fresh CI runner): the error, saying so
+            told = shallow_copy(error)  # not the caller's: it may raise that one again
+            told.hint = (error.hint + "; " if error.hint else "") + _NO_COPY
+            return told
         held = sorted(set().union(*narrow))
         scopes = "the shared scope" + (f" and {', '.join(held)}'s" if held else "")
         kept = "copy kept here holds" if len(narrow) == 1 else "copies kept here hold"
@@ -206,6 +209,13 @@ class SnapshotCache:
             if answer is not None:
                 return copy, answer
         return None
+
+
+# A runner that never read the environment (a fresh CI job's home) has nothing to fall back on.
+_NO_COPY = (
+    "no copy of this environment is kept on this machine to read instead (a read that"
+    " reaches the server keeps one)"
+)
 
 
 def _read(path: Path) -> _Copy | None:
