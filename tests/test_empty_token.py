@@ -50,3 +50,22 @@ def test_an_empty_token_is_no_token_but_is_remembered_as_set() -> None:
 
     assert (empty.token, empty.token_empty) == (None, True)
     assert (unset.token, unset.token_empty) == (None, False)
+
+
+def test_an_empty_token_without_a_checkout_is_named_before_the_missing_project(
+    tmp_path: Path,
+) -> None:
+    # a CI job with no checkout: a token would have named its project, so the empty token is
+    # what to fix, not the project (`init` there would only make another)
+    bare = tmp_path / "job"
+    bare.mkdir()
+    server = {"ENVKEEP_SERVER": "http://127.0.0.1:1"}
+
+    done = cli(tmp_path / "ci-home", bare, "get", "A", ENVKEEP_TOKEN="", **server)
+    unset = cli(tmp_path / "ci-home", bare, "get", "A", **server)
+
+    assert done.returncode == 2, done.stderr
+    error, hint = done.stderr.splitlines()[-2:]
+    assert error == f"error: no envkeep.toml found in {bare} or its parents"
+    assert hint.startswith("hint: ENVKEEP_TOKEN is set but empty"), hint
+    assert unset.stderr.splitlines()[-1].startswith("hint: set up a project here with:")

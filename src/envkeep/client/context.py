@@ -422,9 +422,12 @@ class ClientContext:
         if project is None and self.settings.token and not self.settings.server:
             raise _token_needs_server()  # what it lacks first: the project comes after
         if project is None:
-            raise UsageError(
+            server = self._named_server
+            empty = self.settings.empty_token_hint(server) if server else None
+            raise UsageError(  # an empty token first: a token would have named the project
                 f"no {FILENAME} found in {self.cwd} or its parents",
-                hint="set up a project here with: envkeep init NAME (or name one:"
+                hint=empty
+                or "set up a project here with: envkeep init NAME (or name one:"
                 " ENVKEEP_PROJECT); the projects you can use: envkeep project list",
             )
         return ProjectFile(project, self.cwd, server=self._named_server)
