@@ -27,6 +27,7 @@ def _foreign_services(tmp_path: Path, count: int) -> list[FilePlan]:
                 path=directory / ".env",
                 action="replace",
                 text=f"SECRET=new{n}\n",
+                values={"SECRET": f"new{n}"},
                 backup=directory / ".env.bak",
             )
         )

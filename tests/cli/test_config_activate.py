@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.core.dotenv import parse_dotenv, render_dotenv
+from envkeep.core.dotenv import ParsedDotenv, parse_dotenv, render_dotenv
 
 from .config_fixtures import (
     API_DEV_RESOLVED,
@@ -359,3 +359,30 @@ def test_a_validation_failure_in_one_service_writes_nothing_for_any_unless_no_va
     assert set(skipped) == set(SERVICES)
     web = parse_dotenv(env_file(config_tree, "web").read_text(encoding="utf-8")).values
     assert web["PUBLIC_URL"] == "not a url"
+
+
+def test_activation_parses_only_the_files_already_there_not_the_ones_it_renders(
+    envkeep: Envkeep, config_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 150 services of 3,000 variables each parsed their own new text three times (the
+    # plan, the VARIABLES column, the misread warnings): most of activate-all's 50 s.
+    parsed: list[str] = []
+
+    def counting(text: str, *, source: str | None = None, as_stored: bool = False) -> ParsedDotenv:
+        parsed.append(text)
+        return parse_dotenv(text, source=source, as_stored=as_stored)
+
+    monkeypatch.setattr("envkeep.client.activation.parse_dotenv", counting)
+    created = summary(quick_ok(envkeep, "activate-all", "--env", "dev"))
+    unchanged = summary(quick_ok(envkeep, "activate-all", "--env", "dev"))
+    assert parsed == []
+    quick_ok(envkeep, "set", "LOG_LEVEL=debug", "--env", "dev", "--service", "worker")
+    old = env_file(config_tree, "worker").read_text()
+    updated = summary(quick_ok(envkeep, "activate-all", "--env", "dev"))
+
+    assert parsed == [old]  # the file it replaces, to say what changed
+    assert {s: row[1] for s, row in created.items()} == dict.fromkeys(SERVICES, "create")
+    assert {s: row[2] for s, row in unchanged.items()} == {
+        s: str(len(EXPECTED[s])) for s in SERVICES
+    }
+    assert updated["worker"][1:] == ["update", str(len(EXPECTED["worker"])), "~LOG_LEVEL"]
