@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from _activation import ACTIVATED_SERVICES, SHARED_VARIABLES, prepare_activate_all
 from _load import LoadError
 from _resolution import SERVICES, VARIABLES, prepare_resolve_validate
 from _servers import ServerError
@@ -225,6 +226,16 @@ BENCHMARKS: tuple[Benchmark | ServerBenchmark, ...] = (
         goal_ratio=2.0,
         prepare=prepare_run_many_cold,
         reference=True,
+    ),
+    Benchmark(
+        name="activate-all-150",
+        subject=(
+            f"envkeep activate-all --env dev, {ACTIVATED_SERVICES} services x"
+            f" {SHARED_VARIABLES:,} shared variables, files unchanged"
+        ),
+        baseline="envkeep export of one of those services",
+        goal_ratio=5.0,
+        prepare=prepare_activate_all,
     ),
     ServerBenchmark(
         name="server-reads",
