@@ -60,3 +60,27 @@ def test_a_limit_is_kept_across_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     pages = list(audit.event_pages(_ctx(_Pages()), replace(AuditQuery(), limit=3)))
 
     assert [[e.seq for e in page.events] for page in pages] == [[1, 2], [3]]
+
+
+class _CappedServer(_Pages):
+    """A server whose pages hold at most 2 events whatever is asked, saying (``more``, its
+    ``next_after``) when there are more."""
+
+    def audit_events(self, query: AuditQuery) -> EventPage:
+        self.asked.append(query)
+        after = [e for e in TRAIL if e.seq > (query.after or 0)]
+        return EventPage(after[:2], {}, more=len(after) > 2)
+
+
+def test_a_server_capping_its_pages_below_the_asked_size_is_paged_to_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a short page is not the last when the server says more follow: a cap under PAGE once
+    # ended `verify` and `export` after the first page, in silence
+    monkeypatch.setattr(audit, "PAGE", 4)
+    backend = _CappedServer()
+
+    pages = list(audit.event_pages(_ctx(backend), AuditQuery(limit=0)))
+
+    assert [e.seq for page in pages for e in page.events] == [1, 2, 3, 4, 5]
+    assert [q.after for q in backend.asked] == [0, 2, 4]

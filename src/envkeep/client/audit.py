@@ -96,7 +96,10 @@ def event_pages(ctx: ClientContext, query: AuditQuery) -> Iterator[EventPage]:
     while True:
         fetched = _limited_as_asked(query, ctx.backend.audit_events(page))
         batch = fetched.events
-        last = len(batch) < PAGE or bool(query.limit and len(batch) >= left)
+        # the server's word where it gives one: a server that caps pages below PAGE answers
+        # short pages with more to come (and without it, a short page looked like the last)
+        ended = not fetched.more if fetched.more is not None else len(batch) < PAGE
+        last = not batch or ended or bool(query.limit and len(batch) >= left)
         if query.limit:
             batch, left = batch[:left], left - len(batch)
         yield EventPage(batch, fetched.names, fetched.project, fetched.project_id)

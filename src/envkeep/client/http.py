@@ -565,7 +565,8 @@ class HttpBackend:
         data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
         page = read_answer(schemas.AuditPage, data)
         events = [EventView(**e.model_dump()) for e in page.events]
-        return EventPage(events, page.names, page.project, page.project_id)
+        more = page.next_after is not None
+        return EventPage(events, page.names, page.project, page.project_id, more)
 
     def close(self) -> None:
         self.api.close()

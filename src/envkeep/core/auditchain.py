@@ -141,6 +141,10 @@ class EventPage:
     names: dict[str, str]
     project: str | None = None  # the project the page is limited to (None: the workspace's)
     project_id: str | None = None  # and its id, which its events' details name
+    # Whether the server has more after this page (its ``next_after``); None where it does not
+    # say (the embedded store, whose pages hold what was asked up to its 5,000): a page
+    # shorter than asked is then the last.
+    more: bool | None = None
 
 
 @dataclass(frozen=True)
