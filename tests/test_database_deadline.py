@@ -149,6 +149,52 @@ def test_the_waits_of_one_piece_of_work_share_one_deadline(
         engine.dispose()
 
 
+def test_a_commit_after_the_deadline_was_spent_on_an_answering_database_is_answered(
+    short_url: str,
+) -> None:
+    """COMMIT is sent before its wait: cut off at once, it landed while the request was told
+    the database did not answer (a 503 on a write that was written)."""
+    engine = serving_engine(short_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TABLE spent (n int)"))
+            connection.commit()
+        with engine.connect() as connection, database_work():
+            connection.execute(text("INSERT INTO spent VALUES (1)"))
+            time.sleep(DEADLINE + 0.1)  # the deadline spent off the database (CPU, the GIL)
+            connection.commit()  # answered: no NoAnswer
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM spent")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_commit_on_a_frozen_database_still_ends_by_the_deadline_and_its_margin(
+    own_postgres: PostgresServer, short_url: str
+) -> None:
+    engine = serving_engine(short_url)
+    try:
+        with engine.connect() as connection, database_work():
+            connection.execute(text("SELECT 1"))
+            started = time.monotonic()
+            with frozen(own_postgres), pytest.raises(exc.OperationalError):
+                _within_give_up_commit(connection)
+            assert time.monotonic() - started < DEADLINE + MARGIN_S + 1
+    finally:
+        engine.dispose()
+
+
+def _within_give_up_commit(connection: Connection) -> None:
+    pool = ThreadPoolExecutor(1)
+    running: Future[None] = pool.submit(copy_context().run, connection.commit)
+    try:
+        running.result(timeout=GIVE_UP)
+    except TimeoutError:
+        pytest.fail(f"no answer in {GIVE_UP:g} s: the commit waits for the database")
+    finally:
+        pool.shutdown(wait=False)
+
+
 def _whoami(url: str) -> httpx.Response:
     headers = {"Authorization": "Bearer ek_sa_nobody"}
     return httpx.get(f"{url}/v1/whoami", headers=headers, timeout=GIVE_UP)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import psycopg
 from psycopg.errors import _WaitTimeout
 
-from envkeep.store.answer_deadline import left_of, within_work
+from envkeep.store.answer_deadline import MARGIN_S, left_of, within_work
 
 if TYPE_CHECKING:
     from psycopg.abc import PQGen
@@ -28,16 +28,28 @@ class NoAnswer(psycopg.OperationalError):
 
 
 class AnsweringConnection(psycopg.Connection[Any]):
-    """A psycopg connection whose every wait on the database ends by ``deadline``."""
+    """A psycopg connection whose every wait on the database ends by ``deadline``; a COMMIT's
+    waits get at least ``MARGIN_S``: COMMIT is sent before its wait starts, so one cut off at
+    once (a request that spent its deadline before it, the database answering) would land
+    while its request is told the database did not answer."""
 
     deadline: float | None = None
+    _committing = False
+
+    def commit(self) -> None:
+        self._committing = True
+        try:
+            super().commit()
+        finally:
+            self._committing = False
 
     def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
         deadline = self.deadline
         if deadline is None or timeout is not None:
             return super().wait(gen, interval, timeout)
+        left = max(left_of(deadline), MARGIN_S if self._committing else 0.0)
         try:
-            return super().wait(gen, interval, max(left_of(deadline), 0.0))
+            return super().wait(gen, interval, left)
         except _WaitTimeout:
             self.close()  # mid-message: unusable; closed, the pool discards it
             raise NoAnswer(deadline) from None
