@@ -57,6 +57,10 @@ def test_an_argument_that_may_be_a_value_is_not_repeated(pairs: list[str], said:
             ("argument 2 is not a valid variable name (not shown: it may be the value of DB_PASS)"),
         ),
         (["p@ss+s3cr3t"], "argument 1 is not a valid variable name (not shown: it may be a value)"),
+        (  # a value with a space, unquoted: its second half taken for an assignment
+            ["DB_PASS=abc", "s3cr3t+b/x=="],
+            "argument 2 is not a valid variable name (not shown: it may be a value)",
+        ),
     ],
 )
 def test_a_value_taken_for_a_name_is_not_repeated(pairs: list[str], said: str) -> None:

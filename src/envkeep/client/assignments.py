@@ -68,13 +68,13 @@ def _no_equals(pairs: list[str], at: int) -> UsageError:
 
 def _check_given_name(pairs: list[str], at: int, name: str) -> None:
     """``check_name`` of ``pairs[at]``'s name, except that one that is no valid name and may
-    be a value is named by its position: the argument after a ``NAME=`` a space cut off
-    (``TOKEN= abc+d/ef==``: its name is the value's text before its first '='), or one with
-    no '=' at all (a value typed where its name was asked for)."""
+    be a value is named by its position: any after another argument (the rest of a value a
+    space cut off: ``TOKEN= abc+d/ef==``, ``PASS=abc def+/gh==``, whose name is the value's
+    text before its first '='), or one with no '=' at all (a value typed where its name was
+    asked for)."""
     from envkeep.core.dotenv import is_valid_name
 
-    before = pairs[at - 1] if at > 0 else ""
-    if is_valid_name(name) or not (before.endswith("=") or "=" not in pairs[at]):
+    if is_valid_name(name) or (at == 0 and "=" in pairs[at]):
         check_name(name)
         return
     raise _not_shown(
