@@ -4,6 +4,7 @@ concurrency, refill from wall-clock time, 429 + Retry-After; refused on SQLite."
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, cast
 
@@ -23,6 +24,7 @@ from envkeep.api.ratelimit import (
 )
 from envkeep.core.errors import UsageError
 from envkeep.store import rate_buckets
+from envkeep.store.answer_deadline import MARGIN_S, database_work
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.rate_buckets import SharedBuckets
 
@@ -208,3 +210,16 @@ def test_rate_zero_turns_the_request_limits_off_but_not_the_login_throttle() -> 
         limits.logins.take("admin@example.com")
     with pytest.raises(TooManyRequests):  # logins are throttled whatever the rate
         limits.logins.take("admin@example.com")
+
+
+def test_a_take_late_in_a_requests_database_work_has_a_deadline_of_its_own(pg_url: str) -> None:
+    """The request's work started 3 s ago (its own engine's deadline is 12 s): a take, on an
+    engine whose deadline is 3 s, failed at once on a database that answers, and the request
+    was counted in this process's buckets only."""
+    buckets = SharedBuckets(pg_url)
+    try:
+        with database_work():
+            time.sleep(rate_buckets.TAKE_TIMEOUT_MS / 1000 + MARGIN_S + 0.1)
+            assert buckets.take("late", rate=1, burst=5) is None
+    finally:
+        buckets.close()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 from envkeep.core.errors import UsageError
+from envkeep.store.answer_deadline import database_work
 from envkeep.store.database_url import is_postgresql
 from envkeep.store.engine import serving_engine
 from envkeep.store.pool_size import pool_arguments
@@ -99,7 +100,10 @@ class SharedBuckets:
         if len(key) > MAX_KEY:
             key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
         params = {"key": key, "rate": rate, "burst": burst, "cost": cost, "now": now}
-        with self._engine.connect() as connection:
+        # A deadline of its own (TAKE_TIMEOUT_MS + the margin, from now): a take inside a
+        # request's database work (the per-principal limit, the login throttle) would
+        # otherwise have what is left of the request's, from another engine's timeout.
+        with database_work(), self._engine.connect() as connection:
             tokens, granted = connection.execute(TAKE_SQL, params).one()
             if now - self._swept >= SWEEP_EVERY:
                 self._swept = now
