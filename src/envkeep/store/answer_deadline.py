@@ -14,8 +14,10 @@ The deadline is the statement timeout in force plus ``MARGIN_S``: while the data
 its own cancel always comes first. It runs from the start of the request's database work
 (``database_work``, which the server's transaction layer opens once it holds a slot), so that
 a request's waits, connecting included, add up to one deadline, not one each; a wait outside
-any (the readiness probe's) has the whole deadline to itself. ``statement_timeout=0`` in the
-URL (no timeout) means no deadline either.
+any (the readiness probe's) has the whole deadline to itself. A wait that starts once the work
+spent its deadline (a long request on a database that answers) still gets ``MARGIN_S``: the
+deadline bounds a database that stopped answering, never a request's length.
+``statement_timeout=0`` in the URL (no timeout) means no deadline either.
 """
 
 from __future__ import annotations
