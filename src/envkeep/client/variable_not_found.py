@@ -19,6 +19,7 @@ from envkeep.app.reads import SHARED_SCOPE as SHARED
 from envkeep.client.name_typos import close_names
 from envkeep.client.pasted_references import pasted_reference, takes_a_name
 from envkeep.client.resolution import where_flags
+from envkeep.client.write_role import reads_only
 from envkeep.core.errors import EnvkeepError, UsageError, VariableNotFound
 
 if TYPE_CHECKING:
@@ -72,16 +73,20 @@ def _not_found(
         fix = _shared_scope_flag(ctx) if first == SHARED else f"use --service {first}"
         hint = f"it is set in {shown}: {fix}"
     elif missing.given is not None:  # a value the service sees, from no stored scope
-        hint = (
-            f"{service} gets it from {missing.given}, which is not stored (no versions); setting"
-            f" it overrides that: envkeep set {name}=VALUE {flags}"
+        hint = f"{service} gets it from {missing.given}, which is not stored (no versions)"
+        hint += (
+            _WRITE_ROLE
+            if missing.reads_only
+            else f"; setting it overrides that: envkeep set {name}=VALUE {flags}"
         )
     elif missing.deleted is not None:  # unset earlier: its versions are kept
-        return _deleted(name, env, service, missing.deleted, flags, command=command)
+        return _deleted(name, env, service, missing, flags, command=command)
     elif missing.close:  # most likely a typo: creating the name as typed would not help
         hint = f"check the name; the names stored there: envkeep list {flags}"
     elif command == "unset":  # nothing to unset: what is there, not how to create it
         hint = f"nothing to unset; the names stored there: envkeep list {flags}"
+    elif missing.reads_only:  # a reader is not told to write what it may not
+        hint = f"the names stored there: envkeep list {flags}{_WRITE_ROLE}"
     else:
         hint = f"set it with: envkeep set {name}=VALUE {flags}"
     near = f" (did you mean {', '.join(missing.close)}?)" if missing.close else ""
@@ -99,14 +104,22 @@ def _read_kept_copy(ctx: ClientContext) -> bool:
     return isinstance(backend, HttpBackend) and backend.read_kept_copy
 
 
+# What a reader is told instead of a write (`write_role.reads_only`): a token or member who may
+# only read there was told "set it with: envkeep set …", which the server refuses.
+_WRITE_ROLE = " (setting it takes the write role there; you have read)"
+
+
 def _deleted(
-    name: str, env: str, service: str | None, version: int, flags: str, *, command: str
+    name: str, env: str, service: str | None, missing: _Missing, flags: str, *, command: str
 ) -> VariableNotFound:
     """The error for a name its scope deleted (its last version is the deletion): when, and the
-    way back, rather than a close name or how to create it."""
+    way back (for a reader, its versions only), rather than a close name or how to create it."""
     where = _scope_text(service or SHARED)
+    version = missing.deleted
     if command == "unset":
         hint = f"nothing to unset; its versions: envkeep history {name} {flags}"
+    elif missing.reads_only:
+        hint = f"its versions: envkeep history {name} {flags}{_WRITE_ROLE}"
     else:
         # Not `--to {version - 1}`: a key rotation since adds a deletion of its own.
         hint = (
@@ -130,6 +143,7 @@ class _Missing:
     given: str | None
     close: list[str]
     deleted: int | None = None  # the version that deleted it from the scope asked about
+    reads_only: bool = False  # the caller's role there is below write (`write_role.reads_only`)
 
 
 def _missing(
@@ -144,10 +158,11 @@ def _missing(
     # Close names only, not the whole list: the message ends up in CI logs, and names are kept
     # encrypted at rest like the values (`envkeep list` shows them to whoever asks for them).
     deleted = None if elsewhere or given else _deleted_in(everything or opened, name, service)
+    reader = reads_only(everything or opened)
     if deleted is not None:
-        return _Missing(elsewhere, given, [], deleted)
+        return _Missing(elsewhere, given, [], deleted, reader)
     close = [] if given else close_names(name, _names_seen(seen, opened, service) - {name})
-    return _Missing(elsewhere, given, close)
+    return _Missing(elsewhere, given, close, reads_only=reader)
 
 
 def _deleted_in(opened: OpenEnvironment | None, name: str, service: str | None) -> int | None:

@@ -51,6 +51,13 @@ def refuse_unless_writable(
         return
 
 
+def reads_only(opened: OpenEnvironment | None) -> bool:
+    """Whether the read ``opened`` says its reader holds a role below write there (a read-only
+    token or member): what a hint may then tell them to do. False when it does not say."""
+    held = None if opened is None else _role(opened.snapshot.role)
+    return held is not None and held < Role.WRITE
+
+
 def _role(said: str | None) -> Role | None:
     """A role as the server names it; None when it does not, or names one unknown here."""
     try:
