@@ -4,6 +4,7 @@ Real processes: a fork of the test's interpreter keeps its UTF-8 streams."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -46,3 +47,39 @@ def test_a_value_the_locale_cannot_hold_says_to_use_a_utf8_locale(
     assert "LC_ALL=C.UTF-8" in hint
     assert "grüße" not in done.stderr
     assert "bug" not in done.stderr
+
+
+def _ascii(envkeep: Envkeep, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ENVKEEP, *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=envkeep.cwd,
+        env=envkeep.environ(ASCII_LOCALE),
+        check=False,
+        timeout=60,
+    )
+
+
+def test_envkeeps_own_marks_fall_back_to_ascii_where_the_locale_cannot_hold_them(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    envkeep.ok("set", "GREETING=grüße ✓", "PLAIN=1", "--env", "dev")
+
+    listed = _ascii(envkeep, "list", "--env", "dev")  # its mask: ******, not ••••••
+    said = _ascii(envkeep, "set", "NOTHING_PIPED")  # its hint: "(… | envkeep set …)"
+    revealed = _ascii(envkeep, "list", "--env", "dev", "--reveal")  # a value: never changed
+    as_json = _ascii(envkeep, "list", "--env", "dev", "--reveal", "--json")  # \u escapes
+
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()[1:]}
+    assert rows["GREETING"] == rows["PLAIN"] == "******", listed.stdout
+    assert said.returncode == 2, said.stderr
+    assert said.stderr.splitlines()[-1].startswith("hint: pipe the value in (... | envkeep set")
+    assert revealed.returncode == 2, revealed.stderr
+    assert "cannot hold a character" in revealed.stderr
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stdout.isascii()
+    values = {row["name"]: row["value"] for row in json.loads(as_json.stdout)}
+    assert values["GREETING"] == "grüße ✓"

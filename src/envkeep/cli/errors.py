@@ -10,6 +10,7 @@ import re
 import sys
 import traceback
 
+from envkeep.cli.marks import fitted
 from envkeep.cli.output import terminal_text
 from envkeep.core.errors import EnvkeepError, ProjectNotFound, ServiceNotFound
 
@@ -25,7 +26,8 @@ def report(error: EnvkeepError, *, debug: bool) -> int:
     lines = [f"error: {error.message}"]
     if error.hint:
         lines.append(f"hint: {error.hint}")
-    sys.stderr.write("\n".join(terminal_text(line) for line in lines) + "\n")
+    text = "\n".join(terminal_text(line) for line in lines)
+    sys.stderr.write(fitted(sys.stderr, text) + "\n")  # its marks as the locale can show them
     return error.exit_code
 
 
@@ -109,7 +111,7 @@ def _report_locale(encoding: str) -> int:
     character is not named: it may be part of a value."""
     sys.stderr.write(
         f"error: this locale's encoding ({encoding}) cannot hold a character of what envkeep"
-        " was to print or pass on (a value's, or a mark such as list's mask)\n"
+        " was to print or pass on (a value's or a name's)\n"
         "hint: run it under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1; export"
         " -o FILE writes UTF-8 whatever the locale\n"
     )

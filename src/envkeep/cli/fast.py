@@ -124,7 +124,9 @@ def _warm_run(parsed: RunArgs) -> None:
     if notes:
         import sys
 
-        sys.stderr.write("".join(f"{note}\n" for note in notes))
+        from envkeep.cli.marks import fitted
+
+        sys.stderr.write("".join(f"{fitted(sys.stderr, note)}\n" for note in notes))
     exec_command(parsed.command, child_environment(process_environment(), values))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from envkeep.cli.marks import MASK, fitted, holds, mask_for
 from envkeep.core.wording import counted
 from envkeep.settings import load_settings
 
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = ["MASK", "counted", "done", "plain_table", "print_json", "print_table", "say"]
-
-MASK = "••••••"
 
 # Control characters a cell shows escaped (every C0 one but the line break, DEL, C1): a
 # terminal would act on them (a carriage return redraws the row, an escape sequence recolours
@@ -75,8 +74,11 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def _line(stream: TextIO, message: str) -> None:
-    stream.write(terminal_text(message) + "\n")
+def _line(stream: TextIO, message: str, *, marks: bool = False) -> None:
+    """``message`` on ``stream``; with ``marks``, its marks as the stream can show them
+    (`marks.fitted`: a message of envkeep's, never a value)."""
+    text = terminal_text(message)
+    stream.write((fitted(stream, text) if marks else text) + "\n")
     stream.flush()
 
 
@@ -89,7 +91,7 @@ def mask(value: str | None, *, reveal: bool, absent: str = "(deleted)") -> str:
     """The value itself with --reveal, else a fixed mask that tells nothing about its length."""
     if value is None:
         return absent
-    return value if reveal else MASK
+    return value if reveal else mask_for(sys.stdout)
 
 
 def moment(text: str | None) -> str:
@@ -106,8 +108,12 @@ def moment(text: str | None) -> str:
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output: one JSON document on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Machine-readable output: one JSON document on stdout; where its encoding cannot hold
+    the text, with ``\\u`` escapes, which a JSON reader turns back into the same text."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if not holds(sys.stdout, text):
+        text = json.dumps(data, indent=2)
+    sys.stdout.write(text + "\n")
 
 
 def utc_times(row: dict[str, Any], *, exact: bool = False) -> dict[str, Any]:
@@ -205,8 +211,9 @@ def say(message: str) -> None:
 
 
 def done(message: str) -> None:
-    """A confirmation on stderr (stdout stays clean for data)."""
-    _line(sys.stderr, message)
+    """A confirmation on stderr (stdout stays clean for data), its marks as stderr can show
+    them (`marks.fitted`)."""
+    _line(sys.stderr, message, marks=True)
 
 
 @contextmanager

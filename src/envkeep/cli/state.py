@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from envkeep.cli.marks import fitted
 from envkeep.client.context import ClientContext
 from envkeep.core.errors import ConfirmationRequired, Declined, UsageError
 from envkeep.settings import Settings, load_settings
@@ -80,7 +81,7 @@ class WriteScope:
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(fitted(sys.stderr, message) + "\n")  # its marks as the locale shows them
 
 
 def confirm(settings: Settings, question: str, *, yes: bool) -> None:
