@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from envkeep.client.audit import fetch_events
+from envkeep.client.audit import query_pages
 from envkeep.core.auditchain import AuditQuery, EventPage, EventView, details_project
 from envkeep.core.errors import IntegrityError, UsageError
 from tests.audit_0011 import old_verify
@@ -193,7 +193,7 @@ def _event(seq: int, project: str | None, named: str | None) -> EventView:
 
 def _fetched(page: EventPage, **asked: Any) -> EventPage:
     ctx = SimpleNamespace(backend=SimpleNamespace(audit_events=lambda _query: page))
-    return fetch_events(ctx, AuditQuery(**asked))  # type: ignore[arg-type]
+    return next(query_pages(ctx, AuditQuery(**asked)))  # type: ignore[arg-type]
 
 
 SHOP = EventPage([_event(1, "p-shop", "p-shop"), _event(2, "p-shop", _OLD)], {}, "shop", "p-shop")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from envkeep.cli import output
+from envkeep.cli import output, streamed
 from envkeep.cli.options import JsonOpt, complete_env, complete_from
 from envkeep.cli.state import make_context
 from envkeep.client import audit
@@ -16,7 +16,7 @@ from envkeep.core.auditchain import AuditQuery, EventView, via_command
 from envkeep.core.files import atomic_writer, refuse_existing
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from envkeep.client.context import ClientContext
     from envkeep.core.auditchain import EventPage
@@ -97,20 +97,43 @@ def query(
         newest=limit > 0,
         subject=subject,
     )
-    fetched = audit.fetch_events(client, audit.in_project(client, asked, project))
-    _say_limited(fetched.project, project)
-    found, names = fetched.events, fetched.names
-    if subject:
-        audit.refuse_unfiltered(found)  # a server older than --subject ignores it
+    pages = audit.query_pages(client, audit.in_project(client, asked, project))
+    stream = _checked(pages, subject=subject, project=project)
     if json_out:
         # `at` to the microsecond, as stored: to the second, `--until` an event's time passed
         # over the events before it in the same second
-        output.print_json(
-            [output.utc_times(e.__dict__ | audit.labels(e, names), exact=True) for e in found]
+        streamed.print_json_items(
+            output.utc_times(e.__dict__ | audit.labels(e, page.names), exact=True)
+            for page in stream
+            for e in page.events
         )
         return
     given = {"--principal": principal, "--subject": subject, "--action": action, "--env": env}
     given |= {"--since": since, "--until": until}
+    rows = ([_row(e, page.names) for e in page.events] for page in stream)
+    streamed.print_table_pages(
+        COLUMNS, rows, empty=lambda: _none_match(client, given, project, env)
+    )
+
+
+def _checked(
+    pages: Iterable[EventPage], *, subject: str | None, project: str | None
+) -> Iterator[EventPage]:
+    """``pages``, each checked before it is printed: with --subject, that the server
+    filtered it (one older than --subject ignores it); the first, whether the server limited
+    them to a project (`_say_limited`)."""
+    for number, page in enumerate(pages):
+        if number == 0:
+            _say_limited(page.project, project)
+        if subject:
+            audit.refuse_unfiltered(page.events)
+        yield page
+
+
+def _none_match(
+    client: ClientContext, given: dict[str, str | None], project: str | None, env: str | None
+) -> str:
+    """What to say when no event matches the filters ``given``."""
     filters = ", ".join(f"{flag} {value}" for flag, value in given.items() if value)
     empty = (
         f"no events match {filters} (actions are named like secrets.write, member.grant;"
@@ -118,10 +141,7 @@ def query(
         if filters
         else "no events"
     )
-    if not found and env:
-        empty += _unknown_env_note(client, project, env)
-    rows = [_row(e, names) for e in found]
-    output.print_table(COLUMNS, rows, empty=empty)
+    return empty + _unknown_env_note(client, project, env) if env else empty
 
 
 # Whom an event is about (SUBJECT: a member granted, a token made) has a column of its own, as
