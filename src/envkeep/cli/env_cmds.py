@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from envkeep.cli import output
+from envkeep.cli import long_plans, output
 from envkeep.cli.committable import warn_committable
 from envkeep.cli.differences import PLAN_MARKS, print_differences
 from envkeep.cli.errors import report
 from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import (
+    DryRunPlanOpt,
     EnvOpt,
     JsonOpt,
     NoValidateOpt,
@@ -31,6 +32,7 @@ from envkeep.core.errors import EnvkeepError, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from envkeep.client.environment_diff import Difference
     from envkeep.core.validate import Finding
 
 # `--project`: a command about another project's environment than this checkout's.
@@ -262,8 +264,12 @@ def promote(
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
     reveal: RevealOpt = False,
+    dry_run: DryRunPlanOpt = False,
 ) -> None:
     """Copy values from one environment into another: shows the plan, then asks.
+
+    A plan of more than 50 values shows its first 40 and how many of each kind it holds;
+    --dry-run lists every one (and writes nothing).
 
     The values are checked against the schemas of the target's services that will see them (or
     values referring to them), as `set` checks them, before you are asked; a value whose ${...}
@@ -283,13 +289,23 @@ def promote(
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
-    print_differences(plan, reveal=reveal, json_out=False, marks=PLAN_MARKS)
+    _print_plan(plan, reveal=reveal, whole=dry_run)
     prepared = promotion.prepare_promotion(ctx, source, target, plan, check=not no_validate)
     _warn_unresolved(prepared, source, target, names or [])
-    what = "this value" if len(plan) == 1 else f"these {len(plan)} values"
+    if dry_run:
+        output.done(f"would promote {output.counted(len(plan), 'value')}; nothing written")
+        return
+    what = "this value" if len(plan) == 1 else f"these {len(plan):,} values"
     confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)
     count = promotion.apply_promotion(ctx, prepared)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
+
+
+def _print_plan(plan: list[Difference], *, reveal: bool, whole: bool) -> None:
+    """The plan's table, cut when long (`long_plans`) unless ``whole``."""
+    part = long_plans.shown(plan, whole=whole)
+    print_differences(list(part), reveal=reveal, json_out=False, marks=PLAN_MARKS)
+    long_plans.say_left_out(len(plan), len(part), (PLAN_MARKS[d.change] for d in plan))
 
 
 def _warn_unresolved(

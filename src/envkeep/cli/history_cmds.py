@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from envkeep.cli import output
+from envkeep.cli import long_plans, output
 from envkeep.cli.options import (
+    DryRunPlanOpt,
     EnvOpt,
     JsonOpt,
     NoValidateOpt,
@@ -22,6 +23,8 @@ from envkeep.core.errors import UsageError
 from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from envkeep.client.history import HistoryEntry
 
 
@@ -105,6 +108,7 @@ def rollback(
     service: ServiceOpt = None,
     yes: YesOpt = False,
     no_validate: NoValidateOpt = False,
+    dry_run: DryRunPlanOpt = False,
 ) -> None:
     """Restore an earlier version's value (as a new version). The value is checked as `set`
     checks it: against the schemas, and its ${...} (refused in a reference cycle, a warning
@@ -112,23 +116,29 @@ def rollback(
 
     With --to-time, the whole scope goes back to that time as one batch: values changed since
     set back, variables created since deleted, variables deleted since restored. It shows the
-    names first, then asks.
+    names first (of more than 50, the first 40 and how many of each kind; --dry-run: every
+    one, and nothing written), then asks.
 
     Example: envkeep rollback DATABASE_URL --env dev --to 1
 
     Example: envkeep rollback --env prod --service api --to-time 2h
     """
-    _refuse_mixed(name, to, to_time)
+    _refuse_mixed(name, to, to_time, dry_run=dry_run)
     at = WriteScope.of(env, service)
     if to_time is not None:
-        _rollback_to_time(at, to_time, yes=yes, check=not no_validate)
+        _rollback_to_time(at, to_time, yes=yes, check=not no_validate, dry_run=dry_run)
     elif name is not None and to is not None:
         _rollback_name(at, name, to, yes=yes, check=not no_validate)
 
 
-def _refuse_mixed(name: str | None, to: int | None, to_time: str | None) -> None:
-    """One form or the other: ``NAME --to N``, or ``--to-time`` for the whole scope."""
+def _refuse_mixed(
+    name: str | None, to: int | None, to_time: str | None, *, dry_run: bool = False
+) -> None:
+    """One form or the other: ``NAME --to N``, or ``--to-time`` for the whole scope (the one
+    with a plan to show: --dry-run)."""
     forms = "envkeep rollback NAME --to N, or envkeep rollback --to-time TIME (the whole scope)"
+    if dry_run and to_time is None:
+        raise UsageError("--dry-run goes with --to-time (its plan of the whole scope)", hint=forms)
     if to_time is not None and name is not None:
         raise UsageError("--to-time rolls back the whole scope, not one NAME", hint=forms)
     if to_time is not None and to is not None:
@@ -160,7 +170,9 @@ def _rollback_name(at: WriteScope, name: str, to: int, *, yes: bool, check: bool
         output.done(f"warning: {unresolved.describe()}")
 
 
-def _rollback_to_time(at: WriteScope, to_time: str, *, yes: bool, check: bool) -> None:
+def _rollback_to_time(
+    at: WriteScope, to_time: str, *, yes: bool, check: bool, dry_run: bool
+) -> None:
     moment = scope_rollback.parse_moment(to_time)
     when = utc_second(moment)
     with from_the_server(at.ctx):
@@ -169,16 +181,27 @@ def _rollback_to_time(at: WriteScope, to_time: str, *, yes: bool, check: bool) -
         output.done(f"{at.words} holds what it held at {when} already; nothing written")
         return
     output.done(f"to bring {at.words} back to {when}:")
-    width = max(len(c.name) for c in plan.changes)
-    for change in plan.changes:
-        output.done(f"  {_MARKS[change.kind]} {change.name:<{width}}  {_SAID[change.kind]}")
+    _print_changes(plan.changes, whole=dry_run)
     for unresolved in plan.unresolved:
         output.done(f"warning: {unresolved.describe()}")
     count = len(plan.changes)
-    what = "this change" if count == 1 else f"these {count} changes"
+    if dry_run:
+        output.done(f"would roll back {output.counted(count, 'variable')}; nothing written")
+        return
+    what = "this change" if count == 1 else f"these {count:,} changes"
     confirm(at.ctx.settings, f"Write {what} to {at.words}?", yes=yes)
     count = scope_rollback.apply_scope_rollback(at.ctx, plan)
     output.done(f"rolled back {output.counted(count, 'variable')} in {at.words} to {when}")
+
+
+def _print_changes(changes: Sequence[scope_rollback.TimedChange], *, whole: bool) -> None:
+    """A line per change, cut when long (`long_plans`) unless ``whole``."""
+    part = long_plans.shown(changes, whole=whole)
+    width = max(len(c.name) for c in part)
+    for change in part:
+        output.done(f"  {_MARKS[change.kind]} {change.name:<{width}}  {_SAID[change.kind]}")
+    kinds = (f"{_MARKS[c.kind]} {_SAID[c.kind].partition(' (')[0]}" for c in changes)
+    long_plans.say_left_out(len(changes), len(part), kinds)
 
 
 _MARKS = {scope_rollback.SET_BACK: "~", scope_rollback.DELETED: "-", scope_rollback.RESTORED: "+"}

@@ -97,6 +97,11 @@ EnvOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; go ahead.")]
+# promote and rollback --to-time: a long plan is cut (`long_plans`); this shows all of it.
+DryRunPlanOpt = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show the whole plan (every name), write nothing, ask nothing."),
+]
 # A role's scope (member and token commands): --env alone is an environment of the checkout's.
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
 RoleEnvOpt = Annotated[
