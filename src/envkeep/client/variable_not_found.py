@@ -68,7 +68,7 @@ def _not_found(
 ) -> VariableNotFound:
     flags = where_flags(ctx, env, service)
     if missing.elsewhere:
-        shown = ", ".join(_scope_text(scope) for scope in missing.elsewhere)
+        shown = _scopes_named(missing.elsewhere)
         first = missing.elsewhere[0]
         fix = _shared_scope_flag(ctx) if first == SHARED else f"use --service {first}"
         hint = f"it is set in {shown}: {fix}"
@@ -94,6 +94,17 @@ def _not_found(
     if _read_kept_copy(ctx):
         hint = f"the server is out of reach, and the copy kept here may predate it; {hint}"
     return VariableNotFound(f"variable '{name}' not found in {where} of '{env}'{near}", hint=hint)
+
+
+NAMED_SCOPES = 3  # of the scopes that set a missing name, the hint names this many
+
+
+def _scopes_named(scopes: list[str]) -> str:
+    """The scopes that set the name, the first `NAMED_SCOPES` by name: a name set in each of
+    150 services made a hint of 150 names, the command to run at its very end."""
+    named = ", ".join(_scope_text(scope) for scope in scopes[:NAMED_SCOPES])
+    left = len(scopes) - NAMED_SCOPES
+    return f"{named} and {left:,} more" if left > 0 else named
 
 
 def _read_kept_copy(ctx: ClientContext) -> bool:
