@@ -88,8 +88,9 @@ def seal_missing(ctx: ClientContext, names: Sequence[str] = ()) -> Sealing:
     if wanted:
         due = [m for m in due if member_name(m["principal"]).lower() in wanted]
     sealed: list[Sealed] = []
+    opened: dict[tuple[str, int], bytes] = {}  # each environment's key read once, for everyone
     for principal_id, rows in _by_principal(due).items():
-        done, refused = _seal_one(ctx, listed, principal_id, rows, named=bool(wanted))
+        done, refused = _seal_one(ctx, listed, principal_id, rows, opened, named=bool(wanted))
         sealed.extend(done)
         left.extend(refused)
     return Sealing(tuple(sealed), tuple(left), tuple(owed))
@@ -119,11 +120,13 @@ def _seal_one(
     listed: list[dict[str, Any]],
     principal_id: str,
     rows: list[dict[str, Any]],
+    opened: dict[tuple[str, int], bytes],
     *,
     named: bool,
 ) -> tuple[list[Sealed], list[NotSealed]]:
     """Grant one member each role of ``rows`` again, as held; a role a broader one of theirs
-    outranks is left to that one (it opens every environment the narrower one does)."""
+    outranks is left to that one (it opens every environment the narrower one does).
+    ``opened``: the data keys earlier grants opened (`members.grant`)."""
     who = member_name(rows[0]["principal"])
     if principal_id == ctx.identity.principal_id:
         return [], [_own_keys(ctx, who, rows, named=named)]
@@ -141,6 +144,7 @@ def _seal_one(
                 project=scope[0],
                 environment=scope[1],
                 again=seal_command(who),  # whoever holds a key this one lacks: this command
+                opened=opened,
             )
         except (NotAuthenticated, UnreachableError):
             raise

@@ -81,6 +81,7 @@ def grant(
     environment: str | None,
     confirm_lowering: Callable[[Lowering], None] = refuse_lowering,
     again: str | None = None,
+    opened: dict[tuple[str, int], bytes] | None = None,
 ) -> tuple[int, Revoked]:
     """Bind ``role`` and seal the grantee a share of every environment it gains; return how
     many shares the server stored (not those of keys the grantee held already), and what
@@ -89,7 +90,8 @@ def grant(
     stop; by default it refuses): nothing has changed before then. A grant that a broader
     role of the grantee's already outranks is warned of, and made all the same: it applies
     once that role goes. A key of the scope this identity holds no share of stops it before
-    anything changes, naming who holds it, to run ``again`` (by default, this grant)."""
+    anything changes, naming who holds it, to run ``again`` (by default, this grant).
+    ``opened``: the data keys opened by earlier grants of this command (`seal_scope_shares`)."""
     backend = team_backend(ctx)
     grantee = lookup(ctx, name)
     if grantee.id == ctx.identity.principal_id:  # before asking to lower it: the server refuses
@@ -124,6 +126,7 @@ def grant(
         recipient=keys,
         listed=listed,
         again=again or grant_command(grant_name(grantee), role, project, environment),
+        opened=opened,
     )
     body = {
         "principal_id": grantee.id,
