@@ -63,15 +63,24 @@ def seal_version(
     value: str | None,
     author_id: str,
     author: crypto.PrivateKeys,
+    signed: Signed | None = None,
 ) -> Sealed:
-    """Encrypt and sign one version; ``value=None`` makes a signed tombstone."""
+    """Encrypt and sign one version; ``value=None`` makes a signed tombstone. ``signed`` is
+    told the signature and the parts it signs (`VerifiedSignatures.remember_own`)."""
     aads = _aads(env_id, scope, secret_id, version, key_version)
     name_ct = crypto.seal(dek, name.encode(), aads[0], key_version=key_version)
     value_ct = None
     if value is not None:
         value_ct = crypto.seal(dek, value.encode(), aads[1], key_version=key_version)
-    signature = crypto.sign(author, _signed_parts(aads, name_ct, value_ct, author_id))
+    parts = _signed_parts(aads, name_ct, value_ct, author_id)
+    signature = crypto.sign(author, parts)
+    if signed is not None:
+        signed(signature, parts)
     return Sealed(name_ct, value_ct, signature)
+
+
+class Signed(Protocol):
+    def __call__(self, signature: bytes, parts: Sequence[bytes]) -> None: ...
 
 
 class Verify(Protocol):

@@ -187,6 +187,7 @@ def rotate_key(
         f"{backend.project_path(project_name)}/environments/{environment}/rotate",
         json=body.model_dump(mode="json"),
     )
+    ctx.verified.save()  # the new values' signatures, made here (`rotation_writes`)
     damaged_secrets.say_rotated(ctx, opened, project_name)
     from envkeep.client.file_key_versions import note_files_under_older_keys
 

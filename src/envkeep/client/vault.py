@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from envkeep.client.backend import Backend
-    from envkeep.client.envelopes import Verify
+    from envkeep.client.envelopes import Signed, Verify
     from envkeep.client.identity import Identity
 
 
@@ -92,6 +92,7 @@ class OpenEnvironment:
     ) -> None:
         self.snapshot = snapshot
         self._identity = identity
+        self._verify = verify
         keys = open_data_keys(snapshot, identity.principal_id, identity.keys)
         self._deks = keys.held
         # Shares of older keys that did not open: left out, for the versions under them to fail.
@@ -327,7 +328,13 @@ class OpenEnvironment:
         (a key rotation): a deletion too, so that a reader holding only the new key can
         open it and the name's index is the new key's, as the values' are. A damaged secret
         filed under a wrong index is written again under its own; one that does not open is
-        deleted (the caller asked for it: `damaged_secrets.refuse_rotation`)."""
+        deleted (the caller asked for it: `damaged_secrets.refuse_rotation`). Each new
+        signature is entered in the cache of verified signatures this environment was read
+        with (the caller saves it once the server took them): the next rotation does not
+        check again thousands of signatures this identity made."""
+        from envkeep.client.verified import VerifiedSignatures
+
+        signed = self._verify.remember_own if isinstance(self._verify, VerifiedSignatures) else None
         existing = [(e.secret, e.name, e.value) for e in self._entries.values()]
         existing += [(d.secret, *d.opened) for d in self.damaged if d.opened is not None]
         writes = [
@@ -338,6 +345,7 @@ class OpenEnvironment:
                 name,
                 value,
                 existing=(secret.id, secret.current.version),
+                signed=signed,
             )
             for secret, name, value in existing
         ]
@@ -352,6 +360,7 @@ class OpenEnvironment:
                 damaged_name(damaged.secret.id, damaged.secret.scope, taken),
                 None,
                 existing=(damaged.secret.id, damaged.secret.current.version),
+                signed=signed,
             )
             for damaged in self.damaged
             if damaged.opened is None
@@ -436,9 +445,10 @@ def plan_write(
     value: str | None,
     *,
     existing: tuple[str, int] | None = None,
+    signed: Signed | None = None,
 ) -> SecretWrite:
     """One new version of ``name`` in ``scope``, sealed and signed; ``existing`` is the
-    (secret id, version) it replaces, None for a new variable."""
+    (secret id, version) it replaces, None for a new variable; ``signed``: as `seal_version`."""
     import uuid  # only writers pay for it
 
     secret_id, current = existing if existing else (str(uuid.uuid4()), 0)
@@ -453,6 +463,7 @@ def plan_write(
         value=value,
         author_id=identity.principal_id,
         author=identity.keys,
+        signed=signed,
     )
     return SecretWrite(
         secret_id=secret_id,

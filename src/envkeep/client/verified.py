@@ -5,6 +5,10 @@ Each entry is a 16-byte HMAC tag under a key derived from the identity's private
 (``crypto.verification_tag``): a tag cannot be made without that key, so a planted entry cannot
 make a forged signature pass. The file is append-only; a torn last entry is ignored; deleting the
 file only means signatures are verified again.
+
+A signature this identity has just made (``remember_own``: a key rotation's thousands of
+rewrites) is entered as verified without a check: it was made with the key the check would
+use, over the parts the tag covers, so the rotation after it does not check it again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class VerifiedSignatures:
     def __init__(self, path: Path, keys: crypto.PrivateKeys) -> None:
         self._path = path
         self._key = crypto.verification_cache_key(keys)
+        self._own = keys.public()
         self._known = self._load()
         self._new: list[bytes] = []
 
@@ -47,6 +52,14 @@ class VerifiedSignatures:
         crypto.verify(signer, signature, parts)
         self._known.add(tag)
         self._new.append(tag)
+
+    def remember_own(self, signature: bytes, parts: Sequence[bytes]) -> None:
+        """Enter a signature this identity made over ``parts`` as verified (only its own key
+        is tagged: the signer is not the caller's to name)."""
+        tag = crypto.verification_tag(self._key, self._own, signature, parts)
+        if tag not in self._known:
+            self._known.add(tag)
+            self._new.append(tag)
 
     def save(self) -> None:
         """Append what was verified since loading (best effort: a cache, not a record)."""
