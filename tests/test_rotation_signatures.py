@@ -30,13 +30,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running.stop()
 
 
-def _shop(server: TeamServer, tmp_path: Path, email: str) -> tuple[Path, Path]:
-    """(home, project dir) of the admin of a new workspace whose shop/staging holds
+def _shop(
+    server: TeamServer, tmp_path: Path, email: str, project: str = "shop"
+) -> tuple[Path, Path]:
+    """(home, project dir) of the admin of a new workspace whose ``project``/staging holds
     ``VARIABLES`` variables."""
     home, work = tmp_path / "alice", tmp_path / "work"
     work.mkdir()
     _join(server, home, work, server.invite(email), email)
-    _ok(home, work, "init", "shop")
+    _ok(home, work, "init", project)
     _ok(home, work, "set", *(f"V{n}=value {n}" for n in range(VARIABLES)), "--env", "staging")
     return home, work
 
@@ -57,6 +59,9 @@ def test_the_rotation_after_a_rotation_checks_none_of_the_signatures_it_made(
     server: TeamServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home, work = _shop(server, tmp_path, "alice@sigs.io")
+    (home / "cache" / "verified-signatures").unlink(
+        missing_ok=True
+    )  # as if another machine had set them
     checks = _counted_checks(monkeypatch)
     _ok(home, work, "env", "rotate-key", "staging")
     first = len(checks)
@@ -64,30 +69,49 @@ def test_the_rotation_after_a_rotation_checks_none_of_the_signatures_it_made(
 
     _ok(home, work, "env", "rotate-key", "staging")
 
-    assert first >= VARIABLES  # `set` signed them: checked once, by the first rotation
-    assert len(checks) == first - VARIABLES
+    assert first == VARIABLES  # each checked once, by the first rotation
+    assert len(checks) == 0
     assert _ok(home, work, "get", "V3", "--env", "staging") == "value 3\n"
+
+
+def test_values_this_machine_wrote_are_not_checked_again_by_its_next_rotation(
+    server: TeamServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, work = _shop(server, tmp_path, "alice@wrote.io")
+    (tmp_path / "more.env").write_text("IMPORTED=yes\n")
+    _ok(home, work, "import", str(tmp_path / "more.env"), "--env", "staging")
+    checks = _counted_checks(monkeypatch)
+
+    _ok(home, work, "env", "rotate-key", "staging")
+
+    assert len(checks) == 0  # `set` and `import` signed all of them here
+    assert _ok(home, work, "get", "IMPORTED", "--env", "staging") == "yes\n"
 
 
 def test_a_signature_changed_after_a_rotation_is_still_refused(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    home, work = _shop(server, tmp_path, "alice@changed.io")
+    home, work = _shop(server, tmp_path, "alice@changed.io", "tampered")
     _ok(home, work, "env", "rotate-key", "staging")
     db = sqlite3.connect(server.database.removeprefix("sqlite:///"))
     with db:
         ((secret_id, version, signature),) = db.execute(
             "SELECT v.secret_id, v.version, v.signature FROM secret_versions v"
             " JOIN secrets s ON s.id = v.secret_id AND s.current_version = v.version"
-            " JOIN environments e ON e.id = s.environment_id WHERE e.key_version = 2"
-            " ORDER BY v.secret_id LIMIT 1"
+            " JOIN environments e ON e.id = s.environment_id"
+            " JOIN projects p ON p.id = e.project_id"
+            " WHERE p.name = 'tampered' AND e.name = 'staging' ORDER BY v.secret_id LIMIT 1"
         ).fetchall()
         changed = bytes(signature[:-1]) + bytes([signature[-1] ^ 1])
         db.execute(
             "UPDATE secret_versions SET signature = ? WHERE secret_id = ? AND version = ?",
             (changed, secret_id, version),
         )
-        db.execute("UPDATE environments SET revision = revision + 1 WHERE key_version = 2")
+        db.execute(
+            "UPDATE environments SET revision = revision + 1 WHERE id ="
+            " (SELECT environment_id FROM secrets WHERE id = ?)",
+            (secret_id,),
+        )
     db.close()
 
     read = _cli(home, work, "export", "--env", "staging")

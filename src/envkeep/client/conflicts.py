@@ -39,11 +39,15 @@ def write_planned(
     raises `Stale` instead (the caller plans again against a new read)."""
     env = opened.snapshot.environment.name
     try:
-        return ctx.backend.write_secrets(ctx.project_file.project, env, writes, confirmed=confirmed)
+        revision = ctx.backend.write_secrets(
+            ctx.project_file.project, env, writes, confirmed=confirmed
+        )
     except ConflictError as error:
         if retry and type(error) is ConflictError:  # versions moved on; not a replaced env
             raise Stale from None
         raise _explained(ctx, opened, writes, error) from None
+    ctx.verified.save()  # the signatures of ``writes``, made here (`plan_writes`)
+    return revision
 
 
 class Stale(Exception):
@@ -98,6 +102,7 @@ def write_scoped_changes(
                 raise _explained(ctx, opened, writes, error, now=now) from None
             opened = now
         else:
+            ctx.verified.save()  # the signatures of ``writes``, made here (`plan_writes`)
             return writes
     raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises
 

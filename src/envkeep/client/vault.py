@@ -332,9 +332,7 @@ class OpenEnvironment:
         signature is entered in the cache of verified signatures this environment was read
         with (the caller saves it once the server took them): the next rotation does not
         check again thousands of signatures this identity made."""
-        from envkeep.client.verified import VerifiedSignatures
-
-        signed = self._verify.remember_own if isinstance(self._verify, VerifiedSignatures) else None
+        signed = self._signed()
         existing = [(e.secret, e.name, e.value) for e in self._entries.values()]
         existing += [(d.secret, *d.opened) for d in self.damaged if d.opened is not None]
         writes = [
@@ -367,6 +365,13 @@ class OpenEnvironment:
         )
         return writes
 
+    def _signed(self) -> Signed | None:
+        """Where the signatures of versions planned here go: the cache of verified signatures
+        this environment was read with, if it was (`VerifiedSignatures.remember_own`)."""
+        from envkeep.client.verified import VerifiedSignatures
+
+        return self._verify.remember_own if isinstance(self._verify, VerifiedSignatures) else None
+
     def plan_writes(
         self,
         scope: str,
@@ -375,14 +380,20 @@ class OpenEnvironment:
         progress: Callable[[], None] | None = None,
     ) -> list[SecretWrite]:
         """New versions for each name (``None`` deletes), each against the version read;
-        ``progress`` is called once per sealed version (for a progress bar)."""
+        ``progress`` is called once per sealed version (for a progress bar). Their signatures
+        are entered as verified, as `rotation_writes` enters its own (the caller saves)."""
         target = WriteTarget(self.snapshot.environment.id, self.dek, self.key_version)
         for name, value in changes.items():
             check_size(name, value)
         writes = []
+        signed = self._signed()
         for name, value in changes.items():
             existing = self.find_writable(scope, name)
-            writes.append(plan_write(self._identity, target, scope, name, value, existing=existing))
+            writes.append(
+                plan_write(
+                    self._identity, target, scope, name, value, existing=existing, signed=signed
+                )
+            )
             if progress is not None:
                 progress()
         return writes
