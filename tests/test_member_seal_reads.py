@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SNAPSHOT = '/projects/{project}/environments/{environment}/snapshot"'  # its route, as logged
+PROOFS = '/principals/{principal_id}/invite-proofs"'  # its route, as logged
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,27 @@ def test_member_seal_reads_each_environment_once_for_all_members(
         assert f"sealed {environments} environment keys to {email}" in sealed.stderr
         home = tmp_path / email
         assert _ok(home, work, "get", "DB", "--env", "staging") == "first\n"
+
+
+def test_member_remove_asks_for_each_readers_invite_proofs_once_for_all_its_rotations(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite("alice@proofs.io"), "alice@proofs.io")
+    _ok(alice, work, "init", "shop")
+    members = ["bob@proofs.io", "carol@proofs.io", "dave@proofs.io"]
+    for email in members:
+        invited = _cli(
+            alice, work, "member", "invite", email, "--role", "read", "--project", "shop"
+        )
+        assert invited.returncode == 0, invited.stderr
+        _join(server, tmp_path / email, work, invited.stdout.strip(), email)
+    _ok(alice, work, "member", "seal")
+    before = server.log.read_text().count(PROOFS)
+
+    removed = _cli(alice, work, "member", "remove", "bob@proofs.io", "--yes")
+
+    assert removed.returncode == 0, removed.stderr
+    assert "new keys for: shop/dev, shop/prod, shop/staging" in removed.stderr, removed.stderr
+    assert server.log.read_text().count(PROOFS) - before == 2  # carol's and dave's, once each

@@ -63,6 +63,9 @@ class ClientContext:
         # Keys this command made (a token's: principal id -> fingerprint), which it seals to
         # whatever ENVKEEP_SIGNERS lists (`new_keys.refuse_untrusted_recipient`).
         self.made_here: dict[str, str] = {}
+        # What the invites made here proved of a principal's keys, by (id, name, keys):
+        # a revocation rotating 4 environments asked the server 4 times for each reader's.
+        self.invite_proofs: dict[tuple[str, str, bytes], bool] = {}
         # Whether this command took the project's default environment (no --env given).
         self.env_defaulted = False
         # Whether it took ENVKEEP_ENV's (no --env given, ENVKEEP_ENV set).

@@ -79,15 +79,21 @@ def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str, email: s
 def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: str) -> bool:
     """True when an invite made here proves these are the keys the invitee registered; an
     IntegrityError (whose message ends with ``refused``: what was not done) when any invite
-    made here proves they are not; False when no invite of ours covers them."""
+    made here proves they are not; False when no invite of ours covers them. The answer for
+    these keys is asked once per command (`ClientContext.invite_proofs`); a refusal, each time.
+    """
     kept = _kept(ctx)
     if not kept:  # no invite made here: nothing to prove or disprove
         return False
+    public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+    asked = (principal.id, principal.name, public.encryption + public.signing)
+    known = ctx.invite_proofs.get(asked)
+    if known is not None:
+        return known
     backend = team_backend(ctx)
     proofs = backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/principals/{principal.id}/invite-proofs"
     )
-    public = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
     checked = [
         _proves(kept[p["invite_id"]], p["invite_id"], principal.name, public, p["key_proof"])
         for p in proofs
@@ -95,7 +101,8 @@ def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: st
     ]
     if False in checked:
         raise not_registered(ctx, principal, refused)
-    return True in checked
+    ctx.invite_proofs[asked] = True in checked
+    return ctx.invite_proofs[asked]
 
 
 def _proves(
