@@ -113,3 +113,33 @@ def test_a_running_server_stops_serving_once_a_newer_envkeep_migrated_its_databa
     logged = server.log.read_text()
     assert logged.count('"event": "schema_changed"') == 1
     assert f'"found": "{NEWER}"' in logged
+
+
+def test_shutdown_waits_for_a_schema_read_in_flight_before_closing_the_database(
+    database: str,
+) -> None:
+    # cancelled, the watch's task left its read running in a worker thread while the engine
+    # was disposed under it: the connection it held was never closed (a ResourceWarning
+    # when collected, failing whichever test that happened in)
+    app = create_app(database)
+    state = app.state.envkeep
+    reading: list[float] = []
+    seen: list[float | str] = []
+    closing = state.close
+
+    def slow_read() -> str:
+        reading.append(time.monotonic())
+        time.sleep(0.5)
+        seen.append(time.monotonic())
+        return HEAD_REVISION
+
+    def close() -> None:
+        seen.append("closed")
+        closing()
+
+    state.schema.read, state.schema.interval, state.close = slow_read, 0.01, close
+    with TestClient(app):
+        while not reading:
+            time.sleep(0.01)
+    time.sleep(0.6)  # the read's thread, were it left running, ends meanwhile
+    assert seen[-1] == "closed", seen  # the read in flight ended before the database closed

@@ -113,9 +113,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        watch = asyncio.get_running_loop().create_task(app.state.envkeep.schema.watch())
+        stop = asyncio.Event()
+        watch = asyncio.get_running_loop().create_task(app.state.envkeep.schema.watch(stop))
         yield
-        watch.cancel()
+        stop.set()
+        await watch  # a read in flight ends first: disposed under it, its connection leaked
         app.state.envkeep.close()  # close the database connections on shutdown
         limits.close()
 

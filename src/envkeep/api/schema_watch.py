@@ -68,10 +68,15 @@ class SchemaWatch:
             " it with the envkeep that migrated the database",
         )
 
-    async def watch(self) -> None:
-        """Read the revision every ``interval`` seconds until it changes (the server's
-        lifespan runs it, and cancels it on shutdown)."""
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Read the revision every ``interval`` seconds until it changes or ``stop`` is set
+        (the server's lifespan runs it, and sets ``stop`` on shutdown, then waits for it: a
+        task cancelled mid-read would leave its worker thread reading while the database is
+        closed under it, and its connection never closed)."""
         while not self.changed:
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+            if stop.is_set():
+                return
             with contextlib.suppress(Exception):  # not answering is the readiness check's
                 self.note(await run_in_threadpool(self.read))
