@@ -8,7 +8,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from envkeep.app.key_rotation import rotate_key
 from envkeep.app.projects import create_project
@@ -103,46 +103,3 @@ def test_a_rotation_rewriting_a_secret_of_another_environment_is_refused(
     ids = _shop_with(store, owner, 2)
     with pytest.raises(InputError, match="a secret of another environment"):
         _rotate(store, owner, [_write(i, 1, 2) for i in [*ids, str(uuid.uuid4())]])
-
-
-def test_a_rotation_writes_its_new_versions_in_two_statements_whatever_their_number(
-    store: Store, owner: Owner
-) -> None:
-    ids = _shop_with(store, owner, 40)
-    statements = _rotate(store, owner, [_write(i, 1, 2) for i in ids])
-    per_row = [s for s in statements if "FROM secrets WHERE (environment_id" in s]
-    versions = [s for s in statements if s.lstrip().startswith("INSERT INTO secret_versions")]
-    rows = [s for s in statements if s.lstrip().startswith("UPDATE secrets SET current_version")]
-    assert per_row == []  # no look-up of each secret's row
-    assert (len(versions), len(rows)) == (1, 1)  # executemany: 40 rows each, not 40 statements
-    assert len(statements) < 40
-
-
-@pytest.mark.parametrize(
-    ("change", "said"),
-    [
-        ({"expected_version": 0}, "you saw version 0, the store has version 1"),
-        ({"scope": "service:x"}, "that secret id is taken|names a service"),
-    ],
-)
-def test_a_rotation_whose_write_is_not_of_the_version_or_scope_stored_changes_nothing(
-    store: Store, owner: Owner, change: dict[str, Any], said: str
-) -> None:
-    from dataclasses import replace
-
-    from envkeep.core.errors import ConflictError, UsageError
-
-    ids = _shop_with(store, owner, 3)
-    writes = [_write(i, 1, 2) for i in ids]
-    writes[1] = replace(writes[1], **change)
-    with pytest.raises((ConflictError, UsageError), match=said):
-        _rotate(store, owner, writes)
-    with store.engine.connect() as connection:
-        stored = connection.execute(
-            text(
-                "SELECT e.key_version, s.current_version FROM environments e"
-                " JOIN secrets s ON s.environment_id = e.id WHERE e.id = :id"
-            ),
-            {"id": ENV_ID},
-        ).fetchall()
-    assert sorted(tuple(r) for r in stored) == [(1, 1)] * 3  # nothing moved to key 2

@@ -53,12 +53,6 @@ class Call:
         """Run one statement that returns no rows, in the call's transaction."""
         session_execute(self.session, sql, params)
 
-    def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run one statement once for each of ``rows`` (the driver's executemany): one round
-        trip for a batch of thousands, in the call's transaction."""
-        if rows:
-            _driver_execute(self.session, sql, [dict(row) for row in rows])
-
 
 def session_fetch(session: Session, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
     """A ``ports.Fetch`` over ``session``: the statement goes to the driver as it is (no
@@ -71,13 +65,11 @@ def session_execute(session: Session, sql: str, params: Mapping[str, Any]) -> No
     _driver_execute(session, sql, params)
 
 
-def _driver_execute(
-    session: Session, sql: str, params: Mapping[str, Any] | list[dict[str, Any]]
-) -> CursorResult[Any]:
+def _driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> CursorResult[Any]:
     connection = session.connection()
     if connection.dialect.name != "sqlite":  # sqlite3 takes :name as it is
         sql = _pyformat(sql)
-    return connection.exec_driver_sql(sql, params if isinstance(params, list) else dict(params))
+    return connection.exec_driver_sql(sql, dict(params))
 
 
 @lru_cache(maxsize=256)

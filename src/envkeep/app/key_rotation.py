@@ -16,7 +16,7 @@ from envkeep.app.policy import Role, Target, covers
 from envkeep.app.principals import principal_view
 from envkeep.app.role_scopes import policy_binding
 from envkeep.app.views import Reader
-from envkeep.app.writes import apply_rewrites, check_sizes, lock_environment, stored_sizes
+from envkeep.app.writes import apply_writes, check_sizes, lock_environment, stored_sizes
 from envkeep.core.errors import ConflictError, InputError
 from envkeep.store.models import DataKeyShare, Environment, Principal, RoleBinding
 
@@ -103,7 +103,8 @@ def rotate_key(
         )
     if writes:
         check_sizes(writes, stored=stored_sizes(call, writes))
-        apply_rewrites(call, env, writes, _reindex(call, env, writes))
+        _reindex(call, env, writes)
+        apply_writes(call, env, writes)
     _check_all_rewritten(call, env)
     append_event(
         call,
@@ -161,14 +162,10 @@ def _check_all_rewritten(call: Call, env: Environment) -> None:
         )
 
 
-def _reindex(
-    call: Call, env: Environment, writes: Sequence[SecretWrite]
-) -> dict[str, tuple[str, int]]:
+def _reindex(call: Call, env: Environment, writes: Sequence[SecretWrite]) -> None:
     """A new key means new name indexes: move each secret to the index its rewrite carries.
     The environment's secrets are read in one statement (a rotation rewrites every one of
-    them: a read by id each was a statement per variable) and updated in one flush. Return
-    each one's scope and current version, by id, as read (`apply_rewrites` checks against
-    them)."""
+    them: a read by id each was a statement per variable) and updated in one flush."""
     from envkeep.store.models import Secret
 
     with call.session.no_autoflush:
@@ -184,4 +181,3 @@ def _reindex(
             raise InputError("a rotation rewrites a secret of another environment")
         secret.name_index = write.name_index
     call.session.flush()
-    return {secret.id: (secret.scope, secret.current_version) for secret in held.values()}

@@ -118,27 +118,9 @@ def _apply(
         )
     if secret_id is None and found:  # another variable holds the id this write would take
         raise ConflictError("that secret id is taken; retry the command")
-    row = _version_row(call, env.id, write, service_id, stamp)
-    try:
-        call.execute(_UPDATE_ROW if secret_id else _INSERT_ROW, row)
-        call.execute(_INSERT_VERSION, row)
-    except Exception as error:
-        if not _duplicate(error):
-            raise
-        # Another transaction created the same secret first.
-        raise ConflictError(
-            "a variable was created by someone else at the same time; nothing was written",
-            hint="read it again and retry",
-        ) from None
-
-
-def _version_row(
-    call: Call, env_id: str, write: SecretWrite, service_id: str | None, stamp: object
-) -> dict[str, object]:
-    """The parameters of a write's statements (its secret's row and its new version)."""
-    return {
+    row = {
         "id": write.secret_id,
-        "env": env_id,
+        "env": env.id,
         "scope": write.scope,
         "service": service_id,
         "index": write.name_index,
@@ -151,6 +133,17 @@ def _version_row(
         "deleted": write.value_ct is None,
         "now": stamp,
     }
+    try:
+        call.execute(_UPDATE_ROW if secret_id else _INSERT_ROW, row)
+        call.execute(_INSERT_VERSION, row)
+    except Exception as error:
+        if not _duplicate(error):
+            raise
+        # Another transaction created the same secret first.
+        raise ConflictError(
+            "a variable was created by someone else at the same time; nothing was written",
+            hint="read it again and retry",
+        ) from None
 
 
 # The variable's row, and any row that already holds the id a new variable would take: one
@@ -220,38 +213,6 @@ def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) ->
     """Apply a checked batch to an environment; the caller has authorised it."""
     call.session.flush()  # what the ORM holds goes first: the rows below are written directly
     _apply_batch(call, _Target(env.id, env.project_id, env.key_version), writes)
-    env.revision += 1
-
-
-def apply_rewrites(
-    call: Call,
-    env: Environment,
-    writes: Sequence[SecretWrite],
-    current: Mapping[str, tuple[str, int]],
-) -> None:
-    """Apply a key rotation's batch, each write a new version of a secret of ``env`` whose
-    scope and current version this transaction read (``current``, by secret id; the caller
-    holds the environment's lock and has authorised it): checked as ``_apply`` checks a
-    write, then written in two statements (executemany), where ``apply_writes`` runs three
-    a write (10,800 for 3,600 variables)."""
-    call.session.flush()  # what the ORM holds goes first: the rows below are written directly
-    target = _Target(env.id, env.project_id, env.key_version)
-    _check_batch(writes, target)
-    stamp = _Dialect.of(call.session.get_bind().dialect.name).stamp(call.clock())
-    rows = []
-    for write in writes:
-        scope, version = current[write.secret_id]
-        if scope != write.scope:  # as `_apply` finds it: the id of another scope's variable
-            raise ConflictError("that secret id is taken; retry the command")
-        if version != write.expected_version:
-            raise ConflictError(
-                f"a variable changed since you read it (you saw version"
-                f" {write.expected_version}, the store has version {version})",
-                hint="read it again and retry; nothing was written",
-            )
-        rows.append(_version_row(call, env.id, write, None, stamp))
-    call.execute_many(_UPDATE_ROW, rows)
-    call.execute_many(_INSERT_VERSION, rows)
     env.revision += 1
 
 
