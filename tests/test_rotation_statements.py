@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -103,3 +104,42 @@ def test_a_rotation_rewriting_a_secret_of_another_environment_is_refused(
     ids = _shop_with(store, owner, 2)
     with pytest.raises(InputError, match="a secret of another environment"):
         _rotate(store, owner, [_write(i, 1, 2) for i in [*ids, str(uuid.uuid4())]])
+
+
+
+def _statements_of(store: Store, owner: Owner, writes: list[SecretWrite]) -> list[str]:
+    """The statements on the secrets tables that writing ``writes`` to shop/dev runs (an
+    ``executemany`` counts once: psycopg pipelines it, one round trip)."""
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        if "secret" in str(args[2]):
+            statements.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        store.run(
+            owner.principal_id,
+            lambda call: write_secrets(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+                writes=writes,
+            ),
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_a_batch_of_writes_runs_three_statements_however_many_variables_it_holds(
+    store: Store, owner: Owner
+) -> None:
+    _shop_with(store, owner, 1)
+    new = [_write(str(uuid.uuid4()), 0, 1) for _ in range(60)]
+    making = _statements_of(store, owner, new)
+    updating = _statements_of(store, owner, [replace(w, expected_version=1) for w in new])
+    # read the rows, update them (or make them), add their versions: not a statement a row
+    assert len(updating) == 3
+    assert len(making) == 3

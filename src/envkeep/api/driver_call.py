@@ -41,6 +41,20 @@ class DriverCall(Call):
         """Run one statement that returns no rows."""
         driver_fetch(self.driver, self.observe, sql, params)
 
+    def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run one statement for each of ``rows``, timed as one."""
+        if not rows:
+            return
+        started = time.perf_counter()
+        try:
+            self.driver.executemany(sql, [dict(row) for row in rows])
+        except sqlite3.Error as error:
+            raise exc.DBAPIError.instance(
+                sql, {}, error, sqlite3.Error, hide_parameters=True
+            ) from error
+        finally:
+            self.observe(sql, time.perf_counter() - started)
+
 
 def driver_of(connection: Connection) -> sqlite3.Connection:
     """The sqlite3 connection under a checked-out SQLAlchemy connection."""

@@ -53,6 +53,15 @@ class Call:
         """Run one statement that returns no rows, in the call's transaction."""
         session_execute(self.session, sql, params)
 
+    def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run one statement for each of ``rows`` (none: nothing), as the driver's
+        ``executemany``: one round trip on PostgreSQL (psycopg pipelines it)."""
+        if rows:
+            connection = self.session.connection()
+            if connection.dialect.name != "sqlite":
+                sql = _pyformat(sql)
+            connection.exec_driver_sql(sql, [dict(row) for row in rows])
+
 
 def session_fetch(session: Session, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
     """A ``ports.Fetch`` over ``session``: the statement goes to the driver as it is (no

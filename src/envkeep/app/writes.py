@@ -15,6 +15,13 @@ from envkeep.app.audit_append import append_event
 from envkeep.app.authz import check_role, require_member
 from envkeep.app.policy import Role, Target
 from envkeep.app.reads import SHARED_SCOPE, find_environment, service_scope
+from envkeep.app.write_rows import (
+    INSERT_ROW,
+    INSERT_VERSION,
+    UPDATE_ROW,
+    checked_row,
+    stored_rows,
+)
 from envkeep.core.errors import (
     ConfirmationRequired,
     ConflictError,
@@ -66,6 +73,7 @@ def _check_batch(writes: Sequence[SecretWrite], env: _Target) -> None:
     if not writes:
         raise UsageError("nothing to write")
     seen: set[tuple[str, bytes]] = set()
+    ids: set[str] = set()
     for write in writes:
         if write.key_version != env.key_version:
             raise ConflictError(
@@ -75,14 +83,17 @@ def _check_batch(writes: Sequence[SecretWrite], env: _Target) -> None:
         key = (write.scope, write.name_index)
         if key in seen:
             raise UsageError("the same variable appears twice in one batch")
+        if write.secret_id in ids:  # the second would take the id the first makes
+            raise ConflictError("that secret id is taken; retry the command")
         seen.add(key)
+        ids.add(write.secret_id)
 
 
 @dataclass(frozen=True)
 class _Dialect:
     """What a batch's rows need to know of the database, worked out once per batch."""
 
-    find_row: str
+    lock: bool
     stamp: Callable[[datetime], object]
 
     @classmethod
@@ -91,51 +102,50 @@ class _Dialect:
         """By the dialect's name (``sqlite``, ``postgresql``)."""
         # Writers of one secret queue on its row (PostgreSQL; SQLite serialises writers).
         sqlite = dialect == "sqlite"
-        return cls(
-            _FIND_ROW if sqlite else _FIND_ROW + " FOR UPDATE", _sqlite_time if sqlite else _as_is
-        )
+        return cls(not sqlite, _sqlite_time if sqlite else _as_is)
 
 
-def _apply(
-    call: Call, env: _Target, write: SecretWrite, service_id: str | None, db: _Dialect
-) -> None:
-    # Driver SQL: a batch of thousands of writes should not pay the ORM's unit of work per row.
+def _rows(
+    call: Call, env: _Target, writes: Sequence[SecretWrite], scopes: Mapping[str, str | None]
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The batch's rows, checked against the store: those that update a variable, and those
+    that make one (each row also makes a version)."""
+    db = _Dialect.of(call.session.get_bind().dialect.name)
+    stored = stored_rows(call, env.id, writes, lock=db.lock)
     stamp = db.stamp(call.clock())
-    key = (env.id, write.scope, write.name_index)
-    found = call.fetch(
-        db.find_row,
-        {"env": env.id, "scope": write.scope, "index": write.name_index, "id": write.secret_id},
-    )
-    same = [row for row in found if (row[2], row[3], bytes(row[4])) == key]
-    secret_id, current = (same[0][0], same[0][1]) if same else (None, 0)
-    if current != write.expected_version or (
-        secret_id is not None and secret_id != write.secret_id
-    ):
-        raise ConflictError(
-            f"a variable changed since you read it (you saw version {write.expected_version},"
-            f" the store has version {current})",
-            hint="read it again and retry; nothing was written",
+    updates: list[dict[str, object]] = []
+    inserts: list[dict[str, object]] = []
+    for write in writes:
+        exists = checked_row(write, stored)
+        (updates if exists else inserts).append(
+            {
+                "id": write.secret_id,
+                "env": env.id,
+                "scope": write.scope,
+                "service": scopes[write.scope],
+                "index": write.name_index,
+                "version": write.version,
+                "key_version": write.key_version,
+                "name_ct": write.name_ct,
+                "value_ct": write.value_ct,
+                "author": call.actor.principal_id,
+                "signature": write.signature,
+                "deleted": write.value_ct is None,
+                "now": stamp,
+            }
         )
-    if secret_id is None and found:  # another variable holds the id this write would take
-        raise ConflictError("that secret id is taken; retry the command")
-    row = {
-        "id": write.secret_id,
-        "env": env.id,
-        "scope": write.scope,
-        "service": service_id,
-        "index": write.name_index,
-        "version": write.version,
-        "key_version": write.key_version,
-        "name_ct": write.name_ct,
-        "value_ct": write.value_ct,
-        "author": call.actor.principal_id,
-        "signature": write.signature,
-        "deleted": write.value_ct is None,
-        "now": stamp,
-    }
+    return updates, inserts
+
+
+def _write_rows(
+    call: Call, updates: list[dict[str, object]], inserts: list[dict[str, object]]
+) -> None:
+    # Driver SQL, a statement per kind of change: a batch of thousands of writes should pay
+    # neither the ORM's unit of work nor a round trip per row.
     try:
-        call.execute(_UPDATE_ROW if secret_id else _INSERT_ROW, row)
-        call.execute(_INSERT_VERSION, row)
+        call.execute_many(UPDATE_ROW, updates)
+        call.execute_many(INSERT_ROW, inserts)
+        call.execute_many(INSERT_VERSION, [*updates, *inserts])
     except Exception as error:
         if not _duplicate(error):
             raise
@@ -144,28 +154,6 @@ def _apply(
             "a variable was created by someone else at the same time; nothing was written",
             hint="read it again and retry",
         ) from None
-
-
-# The variable's row, and any row that already holds the id a new variable would take: one
-# statement (each index searched once), where two cost a statement's overhead twice.
-_FIND_ROW = (
-    "SELECT id, current_version, environment_id, scope, name_index FROM secrets"
-    " WHERE (environment_id = :env AND scope = :scope AND name_index = :index) OR id = :id"
-)
-_INSERT_ROW = (
-    "INSERT INTO secrets (id, environment_id, scope, service_id, name_index, current_version,"
-    " deleted, created_at, updated_at)"
-    " VALUES (:id, :env, :scope, :service, :index, :version, :deleted, :now, :now)"
-)
-_UPDATE_ROW = (
-    "UPDATE secrets SET current_version = :version, deleted = :deleted, updated_at = :now"
-    " WHERE id = :id"
-)
-_INSERT_VERSION = (
-    "INSERT INTO secret_versions (secret_id, version, key_version, name_ct, value_ct,"
-    " author_id, signature, created_at)"
-    " VALUES (:id, :version, :key_version, :name_ct, :value_ct, :author, :signature, :now)"
-)
 
 
 def _sqlite_time(moment: datetime) -> object:
@@ -192,9 +180,7 @@ def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> Non
     if any(write.scope not in scopes for write in writes):
         raise _service_not_in_project(call, env)
     _check_batch(writes, env)
-    db = _Dialect.of(call.session.get_bind().dialect.name)
-    for write in writes:
-        _apply(call, env, write, scopes[write.scope], db)
+    _write_rows(call, *_rows(call, env, writes, scopes))
 
 
 def _service_not_in_project(call: Call, env: _Target) -> UsageError:

@@ -51,3 +51,7 @@ class SqliteCall(Call):
     def execute(self, sql: str, params: Mapping[str, Any]) -> None:
         """Run one statement that returns no rows."""
         self.connection.execute(sql, dict(params))
+
+    def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run one statement for each of ``rows``."""
+        self.connection.executemany(sql, [dict(row) for row in rows])
