@@ -106,7 +106,6 @@ def test_a_rotation_rewriting_a_secret_of_another_environment_is_refused(
         _rotate(store, owner, [_write(i, 1, 2) for i in [*ids, str(uuid.uuid4())]])
 
 
-
 def _statements_of(store: Store, owner: Owner, writes: list[SecretWrite]) -> list[str]:
     """The statements on the secrets tables that writing ``writes`` to shop/dev runs (an
     ``executemany`` counts once: psycopg pipelines it, one round trip)."""

@@ -64,8 +64,11 @@ def plan_promotion(
         for d in diff_environments(ctx, source, target, writing=True)
         if d.source_value is not None and (not wanted or d.name in wanted) and within(d)
     ]
+    asked = wanted - {d.name for d in plan}
+    if not asked:  # every name asked for (or none asked) is in the plan: no second read
+        return plan
     known = _names_in(ctx, source, within)
-    missing = wanted - {d.name for d in plan} - known
+    missing = asked - known
     if missing:
         said = [f"{name}{did_you_mean(name, known)}" for name in sorted(missing)]
         raise UsageError(

@@ -1,0 +1,56 @@
+"""`promote` without names reads each environment once to plan: the source's names were read a
+second time to tell names asked for that it lacks, when none were asked (a full read of an
+environment of thousands of variables, decrypted, for nothing)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from envkeep.client.promotion import plan_promotion
+
+from .conftest import quick_ok
+
+if TYPE_CHECKING:
+    import pytest
+
+    from envkeep.client.context import ClientContext
+
+    from .conftest import Envkeep
+
+
+def _reads(client: ClientContext, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The environments the client's backend reads from now on, in order."""
+    read: list[str] = []
+    real = client.backend.read_environment
+
+    def counted(project: str, env: str, *args: Any, **kwargs: Any) -> Any:
+        read.append(env)
+        return real(project, env, *args, **kwargs)
+
+    monkeypatch.setattr(client.backend, "read_environment", counted)
+    return read
+
+
+def test_a_promotion_of_every_name_reads_the_source_and_the_target_once(
+    client: ClientContext, envkeep: Envkeep, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick_ok(envkeep, "set", "LOG_LEVEL=debug", "PORT=8000", "--env", "dev")
+    reads = _reads(client, monkeypatch)
+
+    plan = plan_promotion(client, "dev", "staging")
+
+    assert {d.name for d in plan} >= {"LOG_LEVEL", "PORT"}
+    assert sorted(reads) == ["dev", "staging"]
+
+
+def test_a_promotion_of_named_values_still_tells_a_name_the_source_lacks(
+    client: ClientContext, envkeep: Envkeep
+) -> None:
+    import pytest
+
+    quick_ok(envkeep, "set", "LOG_LEVEL=debug", "--env", "dev")
+
+    from envkeep.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="not set in 'dev': NOPE"):
+        plan_promotion(client, "dev", "staging", ["LOG_LEVEL", "NOPE"])
