@@ -53,8 +53,9 @@ def _ignore(_timed: Sequence[tuple[str, float]]) -> None:
 class ServerState:
     """What every request shares: the database, the server's key for fake salts, the limits,
     the maximum lifetime of tokens (`token_lifetime`), the watch on the database's schema
-    (``schema``: no transaction starts once it changed); on SQLite, the group commit and the
-    snapshot caches (``app.secrets_cache`` says why not on PostgreSQL); ``observe`` records
+    (``schema``: no transaction starts once it changed); the secrets cache (on PostgreSQL,
+    rechecked: ``app.secrets_cache``) and the rendered snapshots; on SQLite, the group commit;
+    ``observe`` records
     statements the engine's events do not see, each (its text, its seconds); ``slots``: how
     many transactions run at once on PostgreSQL; ``slot_wait``: the longest a request waits
     for one of them."""
@@ -80,7 +81,9 @@ class ServerState:
                 self.engine, lambda: self.gate.semaphore, self.observe, self.slot_wait
             )
             self.secrets_cache = SecretsCache()
-            self.render = SnapshotJson()
+        else:  # a read's statements may see different commits: `secrets_cache`, recheck
+            self.secrets_cache = SecretsCache(recheck=True)
+        self.render = SnapshotJson()  # renders what it is given: right on either database
 
     def close(self) -> None:
         """Give back what the server holds of the database (on shutdown)."""

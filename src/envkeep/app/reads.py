@@ -18,7 +18,7 @@ from envkeep.app.authz import (
 )
 from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
 from envkeep.app.policy import Binding, Role, Target
-from envkeep.app.secrets_cache import SecretsCache, SecretsKey
+from envkeep.app.secrets_cache import SecretsCache, SecretsKey, key_now
 from envkeep.app.views import (
     EnvironmentSnapshot,
     EnvironmentView,
@@ -205,7 +205,7 @@ def _secrets(fetch: Fetch, key: SecretsKey, cache: SecretsCache | None) -> tuple
     if found is None:
         rows = fetch(_CURRENT_SQL, {"env": key.environment_id})
         found = tuple(_current_secrets(rows, None if key.scopes is None else set(key.scopes)))
-        if cache is not None:
+        if cache is not None and (not cache.recheck or key_now(fetch, key) == key):
             cache.keep(key, found)
     return found
 

@@ -16,19 +16,26 @@ What decides an environment's secrets, and so makes the key:
   environment (a cascade) without a new revision;
 - which scopes the reader asked for.
 
-Only transactions that write no secrets fill it, and only where one transaction sees one
-consistent state of the database (SQLite: BEGIN IMMEDIATE; PostgreSQL's READ COMMITTED lets
-two statements of one transaction see different commits, so the server does not use it there).
+Only transactions that write no secrets fill it. On SQLite one transaction sees one state
+of the database (BEGIN IMMEDIATE). PostgreSQL's READ COMMITTED lets two statements of one
+transaction see different commits, so there (``recheck``) a read keeps the secrets it read only
+when the key, read again in one statement after them, is the one it read before them: every
+change of an environment's secrets changes its key in the same commit (a revision only rises),
+so an equal key means no such commit came between the two reads of it.
 The cache holds ciphertext only, and one process's copy is right for every other process too:
 the key is read from the database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from envkeep.app.recent import Recent
 from envkeep.app.views import SecretView
+
+if TYPE_CHECKING:
+    from envkeep.app.ports import Fetch
 
 DEFAULT_ENTRIES = 256
 DEFAULT_BUDGET = 128 * 1024 * 1024  # bytes, as `weigh` counts them
@@ -54,8 +61,13 @@ class SecretsCache(Recent[SecretsKey, tuple[SecretView, ...]]):
     tuple beside it (``api.snapshot_json`` does).
     """
 
-    def __init__(self, entries: int = DEFAULT_ENTRIES, budget: int = DEFAULT_BUDGET) -> None:
+    def __init__(
+        self, entries: int = DEFAULT_ENTRIES, budget: int = DEFAULT_BUDGET, *, recheck: bool = False
+    ) -> None:
         super().__init__(entries, budget=budget, weigh=weigh)
+        # PostgreSQL: a read's statements may see different commits, so what a transaction
+        # read is kept only when its key, read again after the secrets, has not changed.
+        self.recheck = recheck
 
     def keep(self, key: SecretsKey, secrets: tuple[SecretView, ...]) -> None:
         """Store ``secrets`` under ``key``, forgetting the environment's earlier states: each
@@ -85,3 +97,22 @@ def superseded(kept: SecretsKey, by: SecretsKey) -> bool:
     if kept.created_at != by.created_at or kept.revision < by.revision:
         return True
     return kept.revision == by.revision and kept.services != by.services
+
+
+def key_now(fetch: Fetch, key: SecretsKey) -> SecretsKey | None:
+    """``key`` as the database has it now, read in one statement (`secrets_cache`: recheck);
+    None once the environment is gone."""
+    rows = fetch(_KEY_NOW, {"env": key.environment_id})
+    if not rows:
+        return None
+    created, revision, key_version = rows[0][:3]
+    services = tuple(r[3] for r in rows if r[3] is not None)
+    return replace(
+        key, created_at=str(created), revision=revision, key_version=key_version, services=services
+    )
+
+
+_KEY_NOW = (
+    "SELECT e.created_at, e.revision, e.key_version, s.id FROM environments e"
+    " LEFT JOIN services s ON s.project_id = e.project_id WHERE e.id = :env ORDER BY s.name"
+)
