@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from envkeep.app.key_rotation import rotate_key
 from envkeep.app.projects import create_project
@@ -142,3 +142,33 @@ def test_a_batch_of_writes_runs_three_statements_however_many_variables_it_holds
     # read the rows, update them (or make them), add their versions: not a statement a row
     assert len(updating) == 3
     assert len(making) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"expected_version": 0}, "you saw version 0, the store has version 1"),
+        ({"scope": "service:x"}, "that secret id is taken|names a service"),
+    ],
+)
+def test_a_rotation_whose_write_is_not_of_the_version_or_scope_stored_changes_nothing(
+    store: Store, owner: Owner, change: dict[str, Any], said: str
+) -> None:
+    from dataclasses import replace
+
+    from envkeep.core.errors import ConflictError, UsageError
+
+    ids = _shop_with(store, owner, 3)
+    writes = [_write(i, 1, 2) for i in ids]
+    writes[1] = replace(writes[1], **change)
+    with pytest.raises((ConflictError, UsageError), match=said):
+        _rotate(store, owner, writes)
+    with store.engine.connect() as connection:
+        stored = connection.execute(
+            text(
+                "SELECT e.key_version, s.current_version FROM environments e"
+                " JOIN secrets s ON s.environment_id = e.id WHERE e.id = :id"
+            ),
+            {"id": ENV_ID},
+        ).fetchall()
+    assert sorted(tuple(r) for r in stored) == [(1, 1)] * 3  # nothing moved to key 2
