@@ -76,10 +76,31 @@ def test_envkeeps_own_marks_fall_back_to_ascii_where_the_locale_cannot_hold_them
     rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()[1:]}
     assert rows["GREETING"] == rows["PLAIN"] == "******", listed.stdout
     assert said.returncode == 2, said.stderr
-    assert said.stderr.splitlines()[-1].startswith("hint: pipe the value in (... | envkeep set")
+    assert said.stderr.splitlines()[-1].startswith("hint: pipe the value in (\\u2026 | envkeep set")
     assert revealed.returncode == 2, revealed.stderr
     assert "cannot hold a character" in revealed.stderr
     assert as_json.returncode == 0, as_json.stderr
     assert as_json.stdout.isascii()
     values = {row["name"]: row["value"] for row in json.loads(as_json.stdout)}
     assert values["GREETING"] == "grüße ✓"
+
+
+def test_a_name_in_a_message_is_escaped_never_made_into_another_name(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    # a stand-in (— as --) turned the user's DB—URL into DB--URL, a valid name of its own,
+    # in the command the hint told them to run
+    said = subprocess.run(
+        [*ENVKEEP, "get", "DB—URL", "--env", "dev"],
+        capture_output=True,
+        text=True,
+        encoding="latin-1",
+        cwd=envkeep.cwd,
+        env=envkeep.environ({"PYTHONIOENCODING": "latin-1"}),  # argv still read as UTF-8
+        check=False,
+        timeout=60,
+    )
+
+    assert said.returncode == 1, said.stderr
+    assert "DB--URL" not in said.stderr
+    assert "envkeep set DB\\u2014URL=VALUE" in said.stderr, said.stderr

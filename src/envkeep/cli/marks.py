@@ -2,9 +2,13 @@
 
 Under a locale whose encoding cannot hold them (``LC_ALL=C`` with Python's UTF-8 mode off, a
 Latin-1 locale, ``PYTHONIOENCODING=latin-1``) `list` could not print at all: its mask is not
-ASCII. A mark is envkeep's own text, so it has an ASCII stand-in there; a value, or a name, the
-encoding cannot hold is never changed: writing it stays the error `errors._report_locale`
-names. Kept free of Rich, as `errors` is.
+ASCII. The mask is never anyone's text, so it has an ASCII stand-in there. A message is one
+string of envkeep's marks and the user's own text (a name, a path, a command to run), which
+cannot be told apart, so a character of one the stream cannot hold is written escaped
+(``\u2014``), as Python writes it on stderr: a stand-in would have shown, and told the user to
+run, another name (``DB—URL`` as ``DB--URL``, a valid name of its own). A value the encoding
+cannot hold is never changed: writing it stays the error `errors._report_locale` names. Kept
+free of Rich, as `errors` is.
 """
 
 from __future__ import annotations
@@ -14,21 +18,6 @@ from typing import TextIO
 
 MASK = "••••••"
 ASCII_MASK = "******"
-
-# A mark and its stand-in: the characters envkeep writes in its own messages and hints.
-STAND_INS = {
-    "•": "*",
-    "…": "...",
-    "→": "->",
-    "←": "<-",
-    "—": "--",
-    "\u2013": "-",  # an en dash
-    "§": "section ",
-    "µ": "u",
-    "‖": "||",
-    "✓": "ok",
-    "✗": "x",
-}
 
 
 def holds(stream: TextIO, text: str) -> bool:
@@ -43,11 +32,13 @@ def holds(stream: TextIO, text: str) -> bool:
 
 
 def fitted(stream: TextIO, message: str) -> str:
-    """``message``, one of envkeep's, with each mark ``stream`` cannot hold written as its
-    stand-in; any other character is left as it is (writing it fails as it did)."""
+    """``message``, one of envkeep's, with each character ``stream`` cannot hold written
+    escaped (``\u2026``): never a stand-in, which could make the user's own text in it
+    (a name, a command to run) read as another."""
     if holds(stream, message):
         return message
-    return "".join(STAND_INS[c] if c in STAND_INS and not holds(stream, c) else c for c in message)
+    encoding = _encoding(stream)
+    return message.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def mask_for(stream: TextIO) -> str:
