@@ -16,7 +16,7 @@ from envkeep.app.projects import create_project
 from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.writes import write_secrets
-from envkeep.core.errors import InputError
+from envkeep.core.errors import ConflictError, InputError
 
 if TYPE_CHECKING:
     from tests.conftest import Owner, Store
@@ -156,7 +156,7 @@ def test_a_rotation_whose_write_is_not_of_the_version_or_scope_stored_changes_no
 ) -> None:
     from dataclasses import replace
 
-    from envkeep.core.errors import ConflictError, UsageError
+    from envkeep.core.errors import UsageError
 
     ids = _shop_with(store, owner, 3)
     writes = [_write(i, 1, 2) for i in ids]
@@ -172,3 +172,20 @@ def test_a_rotation_whose_write_is_not_of_the_version_or_scope_stored_changes_no
             {"id": ENV_ID},
         ).fetchall()
     assert sorted(tuple(r) for r in stored) == [(1, 1)] * 3  # nothing moved to key 2
+
+
+def test_a_rotation_rewriting_one_secret_twice_is_refused_as_input_and_changes_nothing(
+    store: Store, owner: Owner
+) -> None:
+    # two versions of one secret in one batch are refused by the batch's check, before
+    # anything is written (not by the (secret, version) key, mid-batch)
+    from dataclasses import replace
+
+    ids = _shop_with(store, owner, 2)
+    writes = [_write(i, 1, 2) for i in ids]
+    writes.append(replace(writes[0], name_index=os.urandom(32)))
+    with pytest.raises(ConflictError, match="that secret id is taken"):
+        _rotate(store, owner, writes)
+    with store.engine.connect() as connection:
+        versions = connection.execute(text("SELECT count(*) FROM secret_versions")).scalar()
+    assert versions == 2  # each secret's first version only
