@@ -200,14 +200,23 @@ _CURRENT_SQL = (
 )
 
 
-def _secrets(fetch: Fetch, key: SecretsKey, cache: SecretsCache | None) -> tuple[SecretView, ...]:
+_READS = 5  # tries at a header and secrets of one state (each retry follows a commit)
+
+
+def _secrets(
+    fetch: Fetch, key: SecretsKey, cache: SecretsCache | None
+) -> tuple[tuple[SecretView, ...], bool]:
+    """The secrets of ``key``, and whether they are that key's: False only when a rechecked
+    read (PostgreSQL) found the key changed after it read them (a commit came in between)."""
     found = None if cache is None else cache.get(key)
-    if found is None:
-        rows = fetch(_CURRENT_SQL, {"env": key.environment_id})
-        found = tuple(_current_secrets(rows, None if key.scopes is None else set(key.scopes)))
-        if cache is not None and (not cache.recheck or key_now(fetch, key) == key):
-            cache.keep(key, found)
-    return found
+    if found is not None:
+        return found, True
+    rows = fetch(_CURRENT_SQL, {"env": key.environment_id})
+    found = tuple(_current_secrets(rows, None if key.scopes is None else set(key.scopes)))
+    settled = cache is None or not cache.recheck or key_now(fetch, key) == key
+    if cache is not None and settled:
+        cache.keep(key, found)
+    return found, settled
 
 
 def list_environments(
@@ -277,16 +286,21 @@ def read_environment(
     secrets of a key already read come from there; every check still runs here.
     """
     bindings = require_member(fetch, actor.principal_id, workspace_id)
-    found, env, created = _by_names(fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
-    target = Target(workspace_id, found.id, env.id)
-    held = check_role(bindings, target, Role.READ, named=named, fetch=fetch)
-    all_services = _services(fetch, found)
-    scopes = _scopes(found, all_services, services)
-    service_ids = tuple(s.id for s in all_services)
-    wanted = None if scopes is None else frozenset(scopes)
-    key = SecretsKey(env.id, created, env.revision, env.key_version, service_ids, wanted)
-    secrets = _secrets(fetch, key, cache)
+    for _attempt in range(_READS):
+        # PostgreSQL: secrets read after a commit that changed the key are read again, not
+        # answered under the revision (the ETag) and key version of the state before it.
+        found, env, created = _by_names(fetch, workspace_id, project, environment, bindings)
+        target = Target(workspace_id, found.id, env.id)
+        held = check_role(bindings, target, Role.READ, named=named, fetch=fetch)
+        all_services = _services(fetch, found)
+        scopes = _scopes(found, all_services, services)
+        service_ids = tuple(s.id for s in all_services)
+        wanted = None if scopes is None else frozenset(scopes)
+        key = SecretsKey(env.id, created, env.revision, env.key_version, service_ids, wanted)
+        secrets, settled = _secrets(fetch, key, cache)
+        if settled:
+            break
     share_rows = fetch(
         "SELECT key_version, sharer_id, sealed FROM data_key_shares"
         " WHERE environment_id = :env AND recipient_id = :me ORDER BY key_version",
