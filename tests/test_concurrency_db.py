@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -15,11 +16,17 @@ from sqlalchemy.orm import Session
 from envkeep.app.environments import delete_environment
 from envkeep.app.key_rotation import rotate_key
 from envkeep.app.projects import create_project
+from envkeep.app.services import add_service, remove_service
 from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.workspaces import create_workspace, workspaces_of
 from envkeep.app.writes import write_secrets
-from envkeep.core.errors import AlreadyExistsError, ConflictError, EnvironmentNotFound
+from envkeep.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    EnvironmentNotFound,
+    UsageError,
+)
 from envkeep.store.models import Secret, SecretVersion
 
 if TYPE_CHECKING:
@@ -271,6 +278,32 @@ def test_a_write_racing_the_deletion_of_its_environment_is_told_it_is_gone(
 
     _deleted, written = _while_held(store, owner, delete, _add(owner, 0))
     assert isinstance(written, EnvironmentNotFound), written  # a 404, not a 500
+
+
+def test_a_new_variable_racing_the_removal_of_its_service_is_told_the_service_is_gone(
+    store: Store, owner: Owner
+) -> None:
+    # The write found the service while its removal was uncommitted; its insert then waited on
+    # the removal and broke the foreign key: not "created by someone else at the same time".
+    _shop(store, owner)
+    service = store.run(
+        owner.principal_id,
+        lambda call: add_service(call, workspace_id=owner.workspace_id, project="shop", name="api"),
+    )
+    write = replace(_new_variable(0), scope=f"service:{service.id}")
+
+    def remove(call: Call) -> None:
+        remove_service(call, workspace_id=owner.workspace_id, project="shop", name="api")
+
+    _removed, written = _while_held(store, owner, remove, _writing(owner, write))
+    assert isinstance(written, UsageError), written
+    assert "does not have (removed meanwhile?)" in str(written)
+    assert _variables(store) == 0  # nothing written
+
+
+def _variables(store: Store) -> int:
+    with Session(store.engine) as session:
+        return len(session.scalars(select(Secret.id)).all())
 
 
 def test_one_member_creating_two_workspaces_of_one_name_at_once_gets_one(

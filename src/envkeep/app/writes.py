@@ -149,6 +149,8 @@ def _write_rows(
     except Exception as error:
         if not _duplicate(error):
             raise
+        if _foreign_key(error):  # a scope's service removed by a commit since it was checked
+            raise _service_not_in_project(None) from None
         # Another transaction created the same secret first.
         raise ConflictError(
             "a variable was created by someone else at the same time; nothing was written",
@@ -175,19 +177,29 @@ def _duplicate(error: Exception) -> bool:
     return isinstance(error, IntegrityError)
 
 
+def _foreign_key(error: Exception) -> bool:
+    """Whether the unique-key or foreign-key violation ``error`` is of a foreign key (a row it
+    names is gone): PostgreSQL's SQLSTATE 23503, SQLite's extended code."""
+    cause = getattr(error, "orig", None)
+    return (
+        getattr(cause, "sqlstate", None) == "23503"
+        or getattr(cause, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    )
+
+
 def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> None:
     scopes = _scope_services(call, env, writes)
     if any(write.scope not in scopes for write in writes):
-        raise _service_not_in_project(call, env)
+        rows = call.fetch("SELECT name FROM projects WHERE id = :p", {"p": env.project_id})
+        raise _service_not_in_project(rows[0][0] if rows else None)
     _check_batch(writes, env)
     _write_rows(call, *_rows(call, env, writes, scopes))
 
 
-def _service_not_in_project(call: Call, env: _Target) -> UsageError:
-    """A write to a service scope the project does not have (removed while the command ran),
-    naming the project, read on this error path only."""
-    rows = call.fetch("SELECT name FROM projects WHERE id = :p", {"p": env.project_id})
-    project = f"project '{rows[0][0]}'" if rows else "its project"
+def _service_not_in_project(name: str | None) -> UsageError:
+    """A write to a service scope the project (``name``, read on the error path only; None
+    when the transaction can read no more) does not have: removed while the command ran."""
+    project = f"project '{name}'" if name else "its project"
     return UsageError(
         f"a write names a service that {project} does not have (removed meanwhile?);"
         " nothing was written",
