@@ -189,3 +189,17 @@ def test_a_rotation_rewriting_one_secret_twice_is_refused_as_input_and_changes_n
     with store.engine.connect() as connection:
         versions = connection.execute(text("SELECT count(*) FROM secret_versions")).scalar()
     assert versions == 2  # each secret's first version only
+
+
+def test_the_variables_a_batch_makes_are_read_back_in_the_batch_s_order(
+    store: Store, owner: Owner
+) -> None:
+    # one batch shares one time: ordered by it then by random id, `set A=${B} B=${A}` read
+    # back as B, A and named its cycle the other way round from one run to the next
+    ids = _shop_with(store, owner, 30)
+    with store.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT id FROM secrets WHERE environment_id = :id ORDER BY created_at, id"),
+            {"id": ENV_ID},
+        ).fetchall()
+    assert [row[0] for row in stored] == ids

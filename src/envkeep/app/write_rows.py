@@ -87,7 +87,7 @@ def checked_row(write: SecretWrite, stored: StoredRows) -> bool:
 INSERT_ROW = (
     "INSERT INTO secrets (id, environment_id, scope, service_id, name_index, current_version,"
     " deleted, created_at, updated_at)"
-    " VALUES (:id, :env, :scope, :service, :index, :version, :deleted, :now, :now)"
+    " VALUES (:id, :env, :scope, :service, :index, :version, :deleted, :made, :made)"
 )
 UPDATE_ROW = (
     "UPDATE secrets SET current_version = :version, deleted = :deleted, updated_at = :now"

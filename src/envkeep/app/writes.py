@@ -8,6 +8,7 @@ and ``Call.execute``): no ORM unit of work per request or per row.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -112,11 +113,17 @@ def _rows(
     that make one (each row also makes a version)."""
     db = _Dialect.of(call.session.get_bind().dialect.name)
     stored = stored_rows(call, env.id, writes, lock=db.lock)
-    stamp = db.stamp(call.clock())
+    moment = call.clock()
+    stamp = db.stamp(moment)
     updates: list[dict[str, object]] = []
     inserts: list[dict[str, object]] = []
     for write in writes:
         exists = checked_row(write, stored)
+        # A new variable's row is made a microsecond after the one before it in the batch:
+        # reads list variables by when they were made (then by random id), and the order a
+        # batch gave them (`set A=${B} B=${A}`) is the order references resolve and a cycle is
+        # named in. Its version keeps the batch's one time (`rollback --to-time`).
+        made = db.stamp(moment + timedelta(microseconds=len(inserts)))
         (updates if exists else inserts).append(
             {
                 "id": write.secret_id,
@@ -132,6 +139,7 @@ def _rows(
                 "signature": write.signature,
                 "deleted": write.value_ct is None,
                 "now": stamp,
+                "made": made,
             }
         )
     return updates, inserts
