@@ -131,3 +131,15 @@ def test_name_value_pairs_and_one_name_read_from_stdin() -> None:
     assert parse_assignments(["TOKEN"], lambda name: f"read for {name}") == {
         "TOKEN": "read for TOKEN"
     }
+
+
+def test_a_quoted_invalid_name_after_another_argument_is_shown_unless_it_may_be_a_value() -> None:
+    # a space in one argument means it was quoted as one: no rest of a value the shell split
+    # holds one, so `set GOOD=1 'bad name=2'` shows the name the user has to fix
+    with pytest.raises(UsageError) as shown:
+        parse_assignments(["GOOD=1", "bad name=2"])
+    with pytest.raises(UsageError) as hidden:
+        parse_assignments(["TOKEN=", "ab cd=ef"])  # that quoted value, after an empty NAME=
+
+    assert shown.value.message == "'bad name' is not a valid variable name"
+    assert "ab cd" not in hidden.value.message + str(hidden.value.hint)

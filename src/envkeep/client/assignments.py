@@ -71,10 +71,14 @@ def _check_given_name(pairs: list[str], at: int, name: str) -> None:
     be a value is named by its position: any after another argument (the rest of a value a
     space cut off: ``TOKEN= abc+d/ef==``, ``PASS=abc def+/gh==``, whose name is the value's
     text before its first '='), or one with no '=' at all (a value typed where its name was
-    asked for)."""
+    asked for). One with a space or tab in it is shown: the shell split a value there, so
+    no rest of one holds one (``'bad name=2'`` was quoted as one argument on purpose), unless
+    it follows an empty ``NAME=`` (``TOKEN= 'a b=c'``: that value, quoted)."""
     from envkeep.core.dotenv import is_valid_name
 
-    if is_valid_name(name) or (at == 0 and "=" in pairs[at]):
+    given, before = pairs[at], pairs[at - 1] if at > 0 else ""
+    quoted = any(c in given for c in " \t") and not before.endswith("=")  # not TOKEN= 'a b=c'
+    if is_valid_name(name) or ((at == 0 or quoted) and "=" in given):
         check_name(name)
         return
     raise _not_shown(
