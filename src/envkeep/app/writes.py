@@ -122,8 +122,9 @@ def _rows(
         # A new variable's row is made a microsecond after the one before it in the batch:
         # reads list variables by when they were made (then by random id), and the order a
         # batch gave them (`set A=${B} B=${A}`) is the order references resolve and a cycle is
-        # named in. Its version keeps the batch's one time (`rollback --to-time`).
-        made = db.stamp(moment + timedelta(microseconds=len(inserts)))
+        # named in. Its version keeps the batch's one time (`rollback --to-time`); an updated
+        # row keeps the time it was made (UPDATE_ROW takes no ``made``).
+        made = stamp if exists else db.stamp(moment + timedelta(microseconds=len(inserts)))
         (updates if exists else inserts).append(
             {
                 "id": write.secret_id,
