@@ -55,8 +55,8 @@ class ServerState:
     the maximum lifetime of tokens (`token_lifetime`), the watch on the database's schema
     (``schema``: no transaction starts once it changed); the secrets cache (on PostgreSQL,
     rechecked: ``app.secrets_cache``) and the rendered snapshots; on SQLite, the group commit;
-    ``observe`` records
-    statements the engine's events do not see, each (its text, its seconds); ``slots``: how
+    ``observe`` records statements the engine's events do not see, each (its text, its
+    seconds); ``slots``: how
     many transactions run at once on PostgreSQL; ``slot_wait``: the longest a request waits
     for one of them."""
 

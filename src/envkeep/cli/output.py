@@ -108,12 +108,15 @@ def moment(text: str | None) -> str:
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output: one JSON document on stdout; where its encoding cannot hold
-    the text, with ``\\u`` escapes, which a JSON reader turns back into the same text."""
+    """Machine-readable output: one JSON document on stdout (`json_text`)."""
+    sys.stdout.write(json_text(data) + "\n")
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON for stdout; where its encoding cannot hold the text, with
+    ``\\u`` escapes, which a JSON reader turns back into the same text."""
     text = json.dumps(data, indent=2, ensure_ascii=False)
-    if not holds(sys.stdout, text):
-        text = json.dumps(data, indent=2)
-    sys.stdout.write(text + "\n")
+    return text if holds(sys.stdout, text) else json.dumps(data, indent=2)
 
 
 def utc_times(row: dict[str, Any], *, exact: bool = False) -> dict[str, Any]:

@@ -11,13 +11,11 @@ of the whole list, one item at a time.
 
 from __future__ import annotations
 
-import json
 import sys
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from envkeep.cli import output
-from envkeep.cli.marks import holds
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -58,14 +56,9 @@ def print_json_items(items: Iterable[Any]) -> None:
     started = False
     for item in items:
         sys.stdout.write(",\n" if started else "[\n")
-        sys.stdout.write(_indented(_dumped(item)))
+        sys.stdout.write(_indented(output.json_text(item)))
         started = True
     sys.stdout.write("\n]\n" if started else "[]\n")
-
-
-def _dumped(item: Any) -> str:
-    text = json.dumps(item, indent=2, ensure_ascii=False)
-    return text if holds(sys.stdout, text) else json.dumps(item, indent=2)
 
 
 def _indented(text: str) -> str:
