@@ -19,6 +19,8 @@ from envkeep.app.writes import write_secrets
 from envkeep.core.errors import ConflictError, InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tests.conftest import Owner, Store
 
 ENV_ID = "10000000-0000-4000-8000-00000000000a"
@@ -62,26 +64,35 @@ def _shop_with(store: Store, owner: Owner, count: int) -> list[str]:
 
 
 def _rotate(store: Store, owner: Owner, writes: list[SecretWrite]) -> list[str]:
-    """Rotate shop/dev to key 2 with ``writes``; the statements it ran on the secrets table."""
+    """Rotate shop/dev to key 2 with ``writes``; every statement it ran."""
+    return _statements_run(
+        store,
+        owner,
+        lambda call: rotate_key(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            new_key_version=2,
+            shares=[NewShare(ENV_ID, 2, owner.principal_id, b"k2")],
+            writes=writes,
+        ),
+    )
+
+
+def _statements_run(
+    store: Store, owner: Owner, work: Callable[[Any], object], *, about: str = ""
+) -> list[str]:
+    """The statements ``work`` ran as ``owner`` (those whose text holds ``about``)."""
     statements: list[str] = []
 
     def seen(*args: Any) -> None:
-        statements.append(str(args[2]))
+        if about in str(args[2]):
+            statements.append(str(args[2]))
 
     event.listen(store.engine, "before_cursor_execute", seen)
     try:
-        store.run(
-            owner.principal_id,
-            lambda call: rotate_key(
-                call,
-                workspace_id=owner.workspace_id,
-                project="shop",
-                environment="dev",
-                new_key_version=2,
-                shares=[NewShare(ENV_ID, 2, owner.principal_id, b"k2")],
-                writes=writes,
-            ),
-        )
+        store.run(owner.principal_id, work)
     finally:
         event.remove(store.engine, "before_cursor_execute", seen)
     return statements
@@ -109,27 +120,18 @@ def test_a_rotation_rewriting_a_secret_of_another_environment_is_refused(
 def _statements_of(store: Store, owner: Owner, writes: list[SecretWrite]) -> list[str]:
     """The statements on the secrets tables that writing ``writes`` to shop/dev runs (an
     ``executemany`` counts once: psycopg pipelines it, one round trip)."""
-    statements: list[str] = []
-
-    def seen(*args: Any) -> None:
-        if "secret" in str(args[2]):
-            statements.append(str(args[2]))
-
-    event.listen(store.engine, "before_cursor_execute", seen)
-    try:
-        store.run(
-            owner.principal_id,
-            lambda call: write_secrets(
-                call,
-                workspace_id=owner.workspace_id,
-                project="shop",
-                environment="dev",
-                writes=writes,
-            ),
-        )
-    finally:
-        event.remove(store.engine, "before_cursor_execute", seen)
-    return statements
+    return _statements_run(
+        store,
+        owner,
+        lambda call: write_secrets(
+            call,
+            workspace_id=owner.workspace_id,
+            project="shop",
+            environment="dev",
+            writes=writes,
+        ),
+        about="secret",
+    )
 
 
 def test_a_batch_of_writes_runs_three_statements_however_many_variables_it_holds(
