@@ -35,10 +35,14 @@ format: install
 
 # Bytecode first: where PYTHONDONTWRITEBYTECODE is set, every `envkeep` process the tests start
 # would otherwise compile the package from source (about 76 ms each, thousands of them).
+# A worker that dies fails the run at once (xdist's replacement worker has hung a run until CI's
+# limit), and a run that still hangs is interrupted after an hour, its summary printed (the
+# suite takes about 12 minutes on 2 cores).
 test: lint
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m compileall -q src tests
-	ENVKEEP_TEST_POSTGRES=required $(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile --durations=25
+	ENVKEEP_TEST_POSTGRES=required timeout --signal=INT --kill-after=120 3600 \
+		$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile --max-worker-restart=0 --durations=25
 
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py

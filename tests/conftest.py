@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -32,6 +33,32 @@ def _repeated_work_done_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         remember(patch)
         yield
+
+
+# Signals whose action a test must leave as it found it: one left at SIGPIPE's default made
+# the next write to a closed pipe kill the xdist worker silently, and the run then hung.
+_GUARDED_SIGNALS = (
+    signal.SIGPIPE,
+    signal.SIGXFSZ,
+    signal.SIGINT,
+    signal.SIGTERM,
+    signal.SIGHUP,
+    signal.SIGCHLD,
+    signal.SIGALRM,
+)
+
+
+@pytest.fixture(autouse=True)
+def _signal_actions_kept() -> Iterator[None]:
+    """Fail a test that changes the process's signal actions (and put them back)."""
+    before = {number: signal.getsignal(number) for number in _GUARDED_SIGNALS}
+    yield
+    changed = [
+        number.name for number, action in before.items() if signal.getsignal(number) != action
+    ]
+    for number, action in before.items():
+        signal.signal(number, action)
+    assert not changed, f"the test left these signals' actions changed: {changed}"
 
 
 @pytest.fixture(scope="session")

@@ -110,3 +110,33 @@ def test_one_variable_over_what_linux_takes_is_named_as_such() -> None:
     code, message = _start_failure_of("{'PATH': '/usr/bin:/bin', 'BIG': 'x' * 200_000, 'A': '1'}")
     assert code == "1"
     assert "BIG is 200,005 bytes, more than the 128 KiB one variable may hold" in message
+
+
+def test_a_command_that_did_not_start_leaves_the_signal_actions_as_they_were() -> None:
+    """``exec_command`` gives the command SIGPIPE's default action; when no command starts,
+    the process goes on (the CLI's error, or a test runner calling it in-process) and must not
+    then die of SIGPIPE at a write to a closed pipe (an xdist worker did, silently)."""
+    script = (
+        "import os, signal\n"
+        "from envkeep.client.runner import exec_command\n"
+        "from envkeep.core.errors import EnvkeepError\n"
+        "for argv, env in ((['no-such-command-here'], {'PATH': '/nonexistent'}),\n"
+        "                  (['true'], {'PATH': '/usr/bin:/bin', 'BLOB': 'x\\0y'})):\n"
+        "    try:\n"
+        "        exec_command(argv, env)\n"
+        "    except EnvkeepError:\n"
+        "        pass\n"
+        "print(signal.getsignal(signal.SIGPIPE) is signal.SIG_IGN,\n"
+        "      signal.getsignal(signal.SIGXFSZ) is signal.SIG_IGN)\n"
+        "read, write = os.pipe()\n"
+        "os.close(read)\n"
+        "try:\n"
+        "    os.write(write, b'x')\n"
+        "except BrokenPipeError:\n"
+        "    print('alive')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert done.stdout.split() == ["True", "True", "alive"]

@@ -56,33 +56,56 @@ def exec_command(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
         raise UsageError("no command given", hint="usage: envkeep run --env dev -- COMMAND [ARGS]")
     sys.stdout.flush()
     sys.stderr.flush()
-    _restore_signals()
     args, environment = list(argv), dict(env)
     program = _on_path(argv[0], environment)
+    kept = _restore_signals()
+    try:
+        _exec(program, args, environment)
+    finally:  # reached only when the command did not start
+        _put_back(kept)
+
+
+def _exec(program: str | None, args: list[str], environment: dict[str, str]) -> NoReturn:
+    """``exec`` the command: ``program`` (found on the environment's PATH) if it starts, else
+    as os's own search finds ``args[0]``; raise the error that says why it did not start."""
     try:
         if program is not None:  # on failure, os's own search below says what went wrong
             try:  # noqa: SIM105 - contextlib (5 ms to import) is not loaded on run's warm start
                 os.execve(program, args, environment)  # noqa: S606 - the user's command
             except OSError:
                 pass
-        os.execvpe(argv[0], args, environment)  # noqa: S606 - running the user's command is the point
+        os.execvpe(args[0], args, environment)  # noqa: S606 - running the user's command is the point
     except OSError as error:
-        raise _start_failure(argv[0], error, environment) from None
+        raise _start_failure(args[0], error, environment) from None
     except ValueError as refused:  # "embedded null byte", checked before any exec
-        raise _unpassable(argv[0], environment) or refused from None
+        raise _unpassable(args[0], environment) or refused from None
 
 
-def _restore_signals() -> None:
+def _restore_signals() -> dict[int, object]:
     """Give back the default action of the signals Python ignores at its start (SIGPIPE,
     SIGXFSZ), as ``subprocess`` does for its children: ``exec`` keeps an ignored signal
     ignored, and ``yes | head -1`` in the command would end with "Broken pipe" and exit 1,
-    not by SIGPIPE. Through ``_signal``: ``signal`` imports enum (17 ms on the warm start)."""
+    not by SIGPIPE. Returns what they were, for ``_put_back`` when the command did not start:
+    a process that goes on (a test runner calling this in-process) must not die of SIGPIPE at
+    its next write to a closed pipe. Through ``_signal``: ``signal`` imports enum (17 ms on
+    the warm start)."""
     import _signal  # type: ignore[import-not-found]  # no stub; CPython's own
 
+    kept: dict[int, object] = {}
     for name in ("SIGPIPE", "SIGXFSZ"):
         number = getattr(_signal, name, None)
         if number is not None:
-            _signal.signal(number, _signal.SIG_DFL)
+            kept[number] = _signal.signal(number, _signal.SIG_DFL)
+    return kept
+
+
+def _put_back(kept: dict[int, object]) -> None:
+    """The signal actions ``_restore_signals`` replaced, as they were (the command did not
+    start: ``signal``'s import costs nothing that matters here)."""
+    import signal
+
+    for number, action in kept.items():
+        signal.signal(number, action)  # type: ignore[arg-type]  # what signal() gave back
 
 
 def _start_failure(
