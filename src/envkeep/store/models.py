@@ -5,7 +5,9 @@ environments, who holds which role, public keys, and ciphertext. A variable's na
 only as an encrypted envelope and an HMAC index; its value only as an envelope.
 
 The schema is created and changed by Alembic migrations (``store/migrations``), never by
-``create_all``; a test checks that the migrations and these models agree.
+``create_all``; a test checks that the migrations and these models agree. Every foreign key
+leads an index (``index=True`` where no unique constraint starts with it; migration 0013): the
+database follows a reference backwards on every cascade, and a test refuses one left out.
 """
 
 from __future__ import annotations
@@ -93,12 +95,14 @@ class RoleBinding(Base):
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
     project_id: Mapped[str | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True, index=True
     )
     environment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True, index=True
     )
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -114,12 +118,14 @@ class EndedRole(Base):
     principal_id: Mapped[str] = mapped_column(
         ForeignKey("principals.id", ondelete="CASCADE"), index=True
     )
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
     project_id: Mapped[str | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True, index=True
     )
     environment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True, index=True
     )
     role: Mapped[str] = mapped_column(String(16))
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -171,8 +177,10 @@ class DataKeyShare(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     key_version: Mapped[int] = mapped_column(Integer)
-    recipient_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
-    sharer_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    recipient_id: Mapped[str] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE"), index=True
+    )
+    sharer_id: Mapped[str] = mapped_column(ForeignKey("principals.id"), index=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -190,7 +198,7 @@ class Secret(Base):
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(64))  # "shared" or "service:<service id>"
     service_id: Mapped[str | None] = mapped_column(
-        ForeignKey("services.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("services.id", ondelete="CASCADE"), nullable=True, index=True
     )
     name_index: Mapped[bytes] = mapped_column(LargeBinary(32))
     current_version: Mapped[int] = mapped_column(Integer)
@@ -210,7 +218,7 @@ class SecretVersion(Base):
     key_version: Mapped[int] = mapped_column(Integer)
     name_ct: Mapped[bytes] = mapped_column(LargeBinary)
     value_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None: deleted
-    author_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    author_id: Mapped[str] = mapped_column(ForeignKey("principals.id"), index=True)
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -249,7 +257,9 @@ class SessionToken(Base):
 
     __tablename__ = "sessions"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
+    principal_id: Mapped[str] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # "session" | "token"
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -267,15 +277,15 @@ class Invite(Base):
     __tablename__ = "invites"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     workspace_id: Mapped[str | None] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=True, index=True
     )  # None: the bootstrap invite, which creates the first workspace
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(16))
     project_id: Mapped[str | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True, index=True
     )
     environment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+        ForeignKey("environments.id", ondelete="CASCADE"), nullable=True, index=True
     )
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str | None] = mapped_column(ID, nullable=True)
