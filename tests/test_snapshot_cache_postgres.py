@@ -6,6 +6,7 @@ its secrets, as on SQLite (it was not used there at all: 130 ms a read of 3,600 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -74,18 +75,21 @@ def _snapshot(
     owner: Owner,
     cache: SecretsCache,
     before_join: Callable[[], object] = lambda: None,
+    *,
+    every: bool = False,
 ) -> tuple[int, int, int]:
     """Read shop/dev with ``cache``: (how many secrets it saw, the revision it answered, how
-    often it joined the secrets); ``before_join`` runs before the first join only."""
+    often it joined the secrets); ``before_join`` runs before the first join only, or before
+    ``every`` one."""
     joins = 0
 
     def read(call: Call) -> tuple[int, int]:
         def fetch(sql: str, params: Any) -> Any:
             nonlocal joins
             if sql.startswith("SELECT s.id, s.scope"):
-                joins += 1
-                if joins == 1:
+                if every or joins == 0:
                     before_join()
+                joins += 1
             return call.fetch(sql, params)
 
         snapshot = reads.read_environment(
@@ -140,3 +144,33 @@ def test_a_read_that_saw_a_later_commit_than_its_key_reads_that_commit_again(
     assert _snapshot(store, owner, cache, write) == (2, 2, 2)
     assert len(cache) == 1
     assert _read(store, owner, cache) == (2, 0)  # revision 2's, from the cache
+
+
+def test_a_read_with_a_commit_between_every_two_statements_answers_one_revision(
+    store: Store, owner: Owner
+) -> None:
+    if store.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite: one transaction sees one state (a writer would wait for it)")
+    _shop(store, owner)  # revision 1, one secret: each write adds one and raises the revision
+    cache = SecretsCache(recheck=True)
+    writers: list[threading.Thread] = []
+    waiting: list[bool] = []  # whether each writer was still waiting when the read went on
+
+    def write_before_each_join() -> None:
+        # A writer of the environment commits between the read's header and its secrets, on
+        # every try, unless the read holds the environment's row: then it waits (a thread, so
+        # that the read goes on), and commits once the read's transaction ended.
+        writer = threading.Thread(target=store.run, args=(owner.principal_id, _write(owner)))
+        writers.append(writer)
+        writer.start()
+        writer.join(timeout=3.0)
+        waiting.append(writer.is_alive())
+
+    seen, revision, joins = _snapshot(store, owner, cache, write_before_each_join, every=True)
+    for writer in writers:
+        writer.join(timeout=30)
+    assert (seen, revision) == (2, 2)  # revision 2's secrets, under revision 2: not 6 under 5
+    assert joins == 2  # one try saw a commit come in between; the next one held the row
+    assert waiting == [False, True]  # the second writer waited for the read's transaction
+    assert not any(w.is_alive() for w in writers)
+    assert _read(store, owner, cache) == (3, 1)  # the writer it held back committed after it

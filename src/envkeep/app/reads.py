@@ -93,13 +93,25 @@ _BY_NAMES = (
 )
 
 
+# PostgreSQL: the environment's row as committed now, held until the transaction ends.
+_BY_NAMES_HELD = _BY_NAMES + " FOR SHARE OF e"
+
+
 def _by_names(
-    fetch: Fetch, workspace_id: str, project: str, environment: str, bindings: list[Binding]
+    fetch: Fetch,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    bindings: list[Binding],
+    *,
+    hold: bool = False,
 ) -> tuple[ProjectView, EnvironmentView, str]:
     """A project, one of its environments and the time it was created, by name: one statement
     when both exist (and the caller reaches the project), else the lookups that raise the
-    right not-found error."""
-    rows = fetch(_BY_NAMES, {"ws": workspace_id, "project": project, "environment": environment})
+    right not-found error. ``hold`` (PostgreSQL only): the environment's row is locked FOR
+    SHARE until the transaction ends, so that no writer of its secrets commits meanwhile."""
+    sql = _BY_NAMES_HELD if hold else _BY_NAMES
+    rows = fetch(sql, {"ws": workspace_id, "project": project, "environment": environment})
     if not rows or not may_reach(bindings, Target(workspace_id, rows[0][0])):
         found = _project(fetch, workspace_id, project, bindings)
         return (found, *_environment_row(fetch, found, environment, bindings))
@@ -200,7 +212,9 @@ _CURRENT_SQL = (
 )
 
 
-_READS = 5  # tries at a header and secrets of one state (each retry follows a commit)
+# Tries at a header and secrets of one state: the first reads without a lock; the second, after
+# the first saw a commit come between them (PostgreSQL), holds the environment's row (`_by_names`).
+_READS = 2
 
 
 def _secrets(
@@ -287,10 +301,17 @@ def read_environment(
     """
     bindings = require_member(fetch, actor.principal_id, workspace_id)
     named = f"environment {project}/{environment}"
-    for _attempt in range(_READS):
-        # PostgreSQL: secrets read after a commit that changed the key are read again, not
-        # answered under the revision (the ETag) and key version of the state before it.
-        found, env, created = _by_names(fetch, workspace_id, project, environment, bindings)
+    for attempt in range(_READS):
+        # PostgreSQL (READ COMMITTED): secrets read after a commit that changed the key are
+        # read again, not answered under the revision (the ETag) and key version of the state
+        # before it. The try again holds the environment's row FOR SHARE with its header: each
+        # writer of its secrets locks that row FOR UPDATE first (`writes`: `_locked`,
+        # `lock_environment`; a delete or an update of the row waits too), so none commits
+        # before this transaction ends, and the secrets are that header's. Holding it on every
+        # read would cost each a row lock and let a stream of readers hold writers back.
+        found, env, created = _by_names(
+            fetch, workspace_id, project, environment, bindings, hold=attempt > 0
+        )
         target = Target(workspace_id, found.id, env.id)
         held = check_role(bindings, target, Role.READ, named=named, fetch=fetch)
         all_services = _services(fetch, found)

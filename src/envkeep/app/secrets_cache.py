@@ -21,7 +21,9 @@ of the database (BEGIN IMMEDIATE). PostgreSQL's READ COMMITTED lets two statemen
 transaction see different commits, so there (``recheck``) a read keeps the secrets it read only
 when the key, read again in one statement after them, is the one it read before them: every
 change of an environment's secrets changes its key in the same commit (a revision only rises),
-so an equal key means no such commit came between the two reads of it.
+so an equal key means no such commit came between the two reads of it. A read whose key
+changed reads again holding the environment's row FOR SHARE (``reads.read_environment``), which
+no writer of its secrets passes before that transaction ends.
 The cache holds ciphertext only, and one process's copy is right for every other process too:
 the key is read from the database.
 """
