@@ -320,12 +320,17 @@ class ClientContext:
             check_services=self._check_services,
         )
 
-    def _check_environment(self, project: str, env: str, env_id: str) -> None:
-        """Refuse an environment that is not the one this machine read under its name before
-        (the pins made with the team server's backend), unless this command trusts it."""
+    def _check_environment(
+        self, project: str, env: str, env_id: str, key_version: int | None
+    ) -> None:
+        """Refuse an environment that is not the one this machine read under its name before,
+        or under an older key than it read (the pins made with the team server's backend),
+        unless this command trusts it."""
         if self.environment_pins is not None:
             trusted = (project, env) in self.trusted_environments
-            self.environment_pins.check(project, env, env_id, trusted=trusted)
+            self.environment_pins.check(
+                project, env, env_id, key_version=key_version, trusted=trusted
+            )
 
     def _check_services(self, project: str, services: Sequence[ServiceView]) -> None:
         """Refuse services that are not the ones this machine read under their names before,

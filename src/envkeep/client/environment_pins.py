@@ -7,12 +7,14 @@ dev's environment (one the reader holds the key of) would be believed, for reads
 writes made after them. Pinned, the name must keep its id, and an id its name: a change is
 refused until `envkeep env trust NAME` accepts it, after an admin renamed, deleted or
 re-created environments (this machine's own renames and deletions move or drop its pins).
+The newest key version read of each is pinned beside it (`key_version_pins`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from envkeep.client.key_version_pins import KeyVersionPins
 from envkeep.client.name_pins import NamePins
 from envkeep.core.errors import IntegrityError
 
@@ -28,13 +30,29 @@ class EnvironmentPins:
 
     def __init__(self, home: Path, url: str, workspace_id: str) -> None:
         self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "environment")
+        self._key_versions = KeyVersionPins(home, url, workspace_id)
 
-    def check(self, project: str, env: str, env_id: str, *, trusted: bool = False) -> None:
+    def check(
+        self,
+        project: str,
+        env: str,
+        env_id: str,
+        *,
+        key_version: int | None = None,
+        trusted: bool = False,
+    ) -> None:
         """Pin ``project/env`` to ``env_id`` on first sight; refuse (IntegrityError) a name
-        pinned to another id, or an id pinned under another name, unless ``trusted``
-        (`env trust`): then the pins are made to say what the server says now."""
+        pinned to another id, or an id pinned under another name, or a ``key_version`` older
+        than one seen, unless ``trusted`` (`env trust`): then the pins are made to say what
+        the server says now."""
         name = f"{project}/{env}"
         self._pins.check({name: env_id}, trusted=frozenset({name} if trusted else ()))
+        if key_version is not None:
+            self._key_versions.check(name, env_id, key_version, trusted=trusted)
+
+    def rotated(self, env_id: str, key_version: int) -> None:
+        """This machine rotated the environment's key: an answer with an older one is refused."""
+        self._key_versions.rotated(env_id, key_version)
 
     def moved(self, project: str, old: str, new: str) -> None:
         """This machine renamed ``project/old`` to ``new``: its pin moves with it."""

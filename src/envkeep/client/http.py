@@ -365,7 +365,7 @@ class HttpBackend:
         cache: SnapshotCache | None = None,
         *,
         check_signers: CheckSigners | None = None,
-        check_environment: Callable[[str, str, str], None] | None = None,
+        check_environment: Callable[[str, str, str, int | None], None] | None = None,
         check_services: Callable[[str, Sequence[views.ServiceView]], None] | None = None,
     ) -> None:
         self.api = api
@@ -378,8 +378,9 @@ class HttpBackend:
         self._check_signers = check_signers or (lambda _principals: None)
         # Every snapshot's environment goes past this (project, name, id) first, and every
         # answer's services past the other (project, services): the ids this machine pinned
-        # for the names (client/environment_pins.py, client/service_pins.py).
-        self._check_environment = check_environment or (lambda _project, _env, _id: None)
+        # for the names (client/environment_pins.py, client/service_pins.py), and, for an
+        # answer fetched (not a copy kept offline), the newest key version it read of each.
+        self._check_environment = check_environment or (lambda _project, _env, _id, _kv: None)
         self._check_services = check_services or (lambda _project, _services: None)
 
     def project_path(self, project: str) -> str:
@@ -491,7 +492,8 @@ class HttpBackend:
         else:
             fetched = True
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
-        self._check_environment(project, environment, snapshot.environment.id)
+        key_version = snapshot.environment.key_version if fetched else None
+        self._check_environment(project, environment, snapshot.environment.id, key_version)
         self._check_services(project, snapshot.services)
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
         # Kept for reads offline only once checked: a refused answer replaces no good copy.

@@ -188,6 +188,8 @@ def rotate_key(
         json=body.model_dump(mode="json"),
     )
     ctx.verified.save()  # the new values' signatures, made here (`rotation_writes`)
+    if ctx.environment_pins is not None:  # an answer under the old key is refused from now
+        ctx.environment_pins.rotated(env.id, new_version)
     damaged_secrets.say_rotated(ctx, opened, project_name)
     from envkeep.client.file_key_versions import note_files_under_older_keys
 

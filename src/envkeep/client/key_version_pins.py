@@ -1,0 +1,83 @@
+"""The newest data key version this machine saw of each environment of a team server
+(``ENVKEEP_HOME/known_key_versions.json``, 0600).
+
+A key rotation (every revocation makes one) gives an environment a new key version, sealed
+to those who keep access only. A server that answered afterwards with the older key as the
+current one would be believed, each value verifying: its reads roll back, and, worse, the
+writes made after them are encrypted under a key whom the rotation removed still holds. Key
+versions only rise, so a lower one than this machine saw is refused for reads and writes
+until `envkeep env trust NAME` accepts it (after a restore of the server's database from a
+backup, which takes rotations back). Pins are by environment id: a re-created environment
+starts again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import IntegrityError
+from envkeep.core.files import exclusive, write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+FILENAME = "known_key_versions.json"
+
+
+class KeyVersionPins:
+    """``SERVER|WORKSPACE|ENV_ID`` → the newest key version seen, for one workspace."""
+
+    def __init__(self, home: Path, url: str, workspace_id: str) -> None:
+        self._path = home / FILENAME
+        self._prefix = f"{url}|{workspace_id}|"
+
+    def check(self, name: str, env_id: str, key_version: int, *, trusted: bool = False) -> None:
+        """Refuse (IntegrityError) ``key_version`` of environment ``name`` (``PROJECT/ENV``)
+        when this machine saw a newer one, unless ``trusted`` (`env trust`); pin a newer one."""
+        seen = self._load().get(self._prefix + env_id)
+        if seen is not None and key_version < seen and not trusted:
+            raise _rolled_back(name, seen, key_version)
+        if seen != key_version and (seen is None or key_version > seen or trusted):
+            self._pin(env_id, key_version, trusted=trusted)
+
+    def rotated(self, env_id: str, key_version: int) -> None:
+        """This machine rotated the environment's key to ``key_version``."""
+        self._pin(env_id, key_version, trusted=False)
+
+    def _pin(self, env_id: str, key_version: int, *, trusted: bool) -> None:
+        try:
+            with exclusive(self._path):  # another process may have pinned meanwhile
+                pins = self._load()
+                key = self._prefix + env_id
+                if trusted or key_version > pins.get(key, 0):
+                    pins[key] = key_version
+                    text = json.dumps(pins, indent=2, sort_keys=True).encode()
+                    write_atomic(self._path, text, mode=0o600, private_parents=True)
+        except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
+            return
+
+    def _load(self) -> dict[str, int]:
+        from envkeep.client.pins import read_pin_file
+
+        found = read_pin_file(
+            self._path,
+            "the environments' key versions",
+            "each environment's key version is pinned again as it is next read",
+        )
+        return {k: int(v) for k, v in found.items() if v.isdigit()}
+
+
+def _rolled_back(name: str, seen: int, now: int) -> IntegrityError:
+    project, _, env = name.partition("/")
+    return IntegrityError(
+        f"the server answered environment '{name}' with key version {now}, but this machine"
+        f" has read or made key version {seen}: the environment was rolled back (a restore of"
+        " the server's database from a backup, or a server answering with an older key, one"
+        " that whoever a rotation cut off may hold); nothing was read or written",
+        hint=(
+            "if the server's database was restored from a backup, ask its operator, then accept"
+            f" what the server says now: envkeep env trust {env} --project {project}; then an"
+            f" admin rotates the key again: envkeep env rotate-key {env} --project {project}"
+        ),
+    )
