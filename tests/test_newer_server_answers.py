@@ -319,3 +319,21 @@ def test_the_daily_loop_works_against_a_server_that_adds_fields_everywhere(
     a("session", "list")
     assert "secrets.write" in a("audit")
     a("audit", "verify")
+
+
+@pytest.mark.parametrize("kind", sorted(CALLS))
+def test_an_answer_with_a_known_field_of_the_wrong_type_is_refused_naming_it(kind: str) -> None:
+    """A server (or a proxy) that answers with a field of the wrong type is no envkeep server:
+    refused as one (exit 5), naming the field, not as a bug in envkeep."""
+    answer = json.loads(json.dumps(CALLS[kind][0]))
+    target = answer[0] if isinstance(answer, list) else answer
+    first = next(iter(target))
+    target[first] = {"not": "what envkeep sends"} if first != "events" else "not a list"
+
+    with pytest.raises(errors.NotAnEnvkeepRoute) as refused:
+        _read(kind, answer)
+
+    assert refused.value.exit_code == 5
+    assert f"{first}" in refused.value.message
+    assert "is not an envkeep" in refused.value.message
+    assert refused.value.hint is not None

@@ -7,13 +7,19 @@ reads the answers of servers of other versions: a team upgrades its server first
 laptops and CI jobs over weeks, so a field a newer server adds to an answer must not fail
 every older CLI. Every answer the client reads into a model goes through ``read_answer`` (a
 test holds it to that); the models stay strict everywhere else.
+
+An answer a known field of is missing or of the wrong type is no envkeep server's answer of
+this version (another program, a proxy or a server that altered it): it is refused as one
+(`NotAnEnvkeepRoute`, exit 5), naming the field, never with "a bug in envkeep".
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+from envkeep.core.errors import NotAnEnvkeepRoute
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -21,5 +27,26 @@ Model = TypeVar("Model", bound=BaseModel)
 def read_answer(model: type[Model], answer: Any) -> Model:
     """``answer`` (a server's decoded JSON) as ``model``, with every member that ``model``, or
     a model nested in it at any depth, does not know left out; a known one that is missing or
-    of the wrong type is still an error."""
-    return model.model_validate(answer, extra="ignore")
+    of the wrong type is a NotAnEnvkeepRoute naming it."""
+    try:
+        return model.model_validate(answer, extra="ignore")
+    except ValidationError as wrong:
+        raise _not_an_answer(model, wrong) from None
+
+
+def _not_an_answer(model: type[BaseModel], wrong: ValidationError) -> NotAnEnvkeepRoute:
+    """The refusal of an answer that is not ``model``: the first field at fault and what is
+    wrong with it, by pydantic's error type (never its message, which may quote the input)."""
+    from envkeep import __version__
+
+    first = wrong.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "the answer"
+    return NotAnEnvkeepRoute(
+        f"the server's answer is not an envkeep {model.__name__} ({field}: {first['type']});"
+        " nothing was read from it",
+        hint=(
+            f"if the server runs another envkeep than this one ({__version__}), upgrade the"
+            " older of the two; else something between (a proxy) or the server itself altered"
+            " it: ask whoever runs the server"
+        ),
+    )
