@@ -435,6 +435,45 @@ def test_a_server_that_swaps_an_invitees_keys_is_caught_by_the_inviter(
     assert "not the ones they registered" in refused.stderr
 
 
+def test_a_server_that_withholds_an_invitees_proof_cannot_have_its_keys_sealed_to(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A server that swaps an invitee's keys can leave the invite's proof out, as if it had
+    made the invite's secret itself: the inviter's machine made that invite, so keys no proof
+    of it covers are not sealed to until they are compared (`member verify`)."""
+    from envkeep.store.models import Invite, Principal
+
+    gina, hal, work = tmp_path / "gina", tmp_path / "hal", tmp_path / "work"
+    work.mkdir()
+    _join(server, gina, work, server.invite("gina@x.io"), "gina@x.io")
+    _ok(gina, work, "init", "shop")
+    _invite_and_join(server, gina, hal, work, "hal@x.io", "--role", "read", "--project", "shop")
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():  # the server's lie, its proof left out
+        for invite in session.scalars(select(Invite).where(Invite.email == "hal@x.io")):
+            invite.key_proof = None
+        hal_row = session.scalars(select(Principal).where(Principal.name == "hal@x.io")).one()
+        hal_keys = crypto.PublicKeys(hal_row.encryption_public, hal_row.signing_public)
+        evil = crypto.generate_keys().public()
+        hal_row.encryption_public, hal_row.signing_public = evil.encryption, evil.signing
+    refused = _cli(gina, work, "member", "grant", "hal@x.io", "read", "--project", "shop")
+    with Session(engine) as session, session.begin():  # hal's own keys, still no proof
+        hal_row = session.scalars(select(Principal).where(Principal.name == "hal@x.io")).one()
+        hal_row.encryption_public, hal_row.signing_public = hal_keys.encryption, hal_keys.signing
+    engine.dispose()
+    unverified = _cli(gina, work, "member", "grant", "hal@x.io", "read", "--project", "shop")
+
+    for done in (refused, unverified):
+        assert done.returncode == 1, done.stderr
+        assert "shows no proof from that invite" in done.stderr
+        assert "envkeep member verify hal@x.io --fingerprint" in done.stderr
+    assert evil.fingerprint() in refused.stderr
+    assert _cli(hal, work, "list", "--env", "dev").returncode != 0  # nothing was sealed
+    _ok(gina, work, "member", "verify", "hal@x.io", "--fingerprint", hal_keys.fingerprint())
+    _ok(gina, work, "member", "grant", "hal@x.io", "read", "--project", "shop")
+    _ok(hal, work, "list", "--env", "dev")
+
+
 def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
     server: TeamServer, tmp_path: Path
 ) -> None:
@@ -487,7 +526,8 @@ def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
             assert refused.returncode == 1, refused.stderr
             assert "not the ones they registered" in refused.stderr
         # Frank's own keys, with a proof as an envkeep before 0.2 made it (under the secret,
-        # which it sent the server): not a proof, so the keys are trusted as first seen.
+        # which it sent the server): not a proof, so the keys are as unproven as without one,
+        # and erin made that invite: they are compared before anything is sealed to them.
         with Session(engine) as session, session.begin():
             frank_row = session.scalars(
                 select(Principal).where(Principal.name == "frank@x.io")
@@ -497,9 +537,9 @@ def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
             session.get(Invite, invite_id).key_proof = (  # type: ignore[union-attr]
                 crypto.legacy_invite_key_proof(secret, frank_keys)
             )
-        granted = _cli(erin, work, "member", "grant", "frank@x.io", "read", "--project", "shop")
-        assert granted.returncode == 0, granted.stderr
-        assert "fingerprint" in granted.stderr  # as for keys first seen: a note to compare
+        unproven = _cli(erin, work, "member", "grant", "frank@x.io", "read", "--project", "shop")
+        assert unproven.returncode == 1, unproven.stderr
+        assert "shows no proof from that invite" in unproven.stderr
         assert real_proof == crypto.invite_key_proof(secret, invite_id, "frank@x.io", frank_keys)
     finally:
         engine.dispose()

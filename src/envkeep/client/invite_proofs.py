@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.client.pins import fingerprint_of, fingerprints_shown, load_pins, pin_key
+from envkeep.client.pins import (
+    fingerprint_of,
+    fingerprints_shown,
+    load_pins,
+    pin_key,
+    verify_hint,
+)
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import IntegrityError, PermissionDenied
@@ -121,6 +127,28 @@ def _proves(
     if proof == crypto.legacy_invite_key_proof(kept.secret, public):
         return None
     return False
+
+
+def invited_here(ctx: ClientContext, principal: PrincipalView) -> bool:
+    """Whether this machine made an invite (since 0.2, so a proof under it shows the keys the
+    invitee registered) for ``principal``'s email. Keys first seen for such a principal that
+    no proof of ours covers are the server's word alone: it can leave a proof out as easily
+    as it can swap the keys, so they are not sealed to before they are compared."""
+    email = principal.name.strip().lower()
+    return any(k.made_here and k.email == email for k in _kept(ctx).values())
+
+
+def unproven_invitee(principal: PrincipalView, sealed: str) -> IntegrityError:
+    """The keys the server shows for someone this machine invited come with no proof."""
+    who = shown_principal(principal)
+    seal = shlex.join(["envkeep", "member", "seal", grant_name(principal)])
+    return IntegrityError(
+        f"you invited {who} from this machine, but the server shows no proof from that invite"
+        f" for the keys it gives for them ({fingerprint_of(principal)}): it may have swapped"
+        f" their keys and left the proof out; {sealed} was not sealed to them",
+        hint="if they joined with another admin's invite, that is expected: "
+        f"{verify_hint(principal)}; then: {seal}",
+    )
 
 
 def refuse_disproved_keys(ctx: ClientContext, principal: PrincipalView) -> None:

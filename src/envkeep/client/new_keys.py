@@ -154,7 +154,7 @@ def refuse_untrusted_recipient(ctx: ClientContext, view: PrincipalView, sealed: 
     that pinned keys before must not widen it); only this caller's own and a key this command
     made (``ctx.made_here``: `token rotate`'s new token) pass unlisted. True when the key is
     first seen here (to be pinned)."""
-    from envkeep.client.invite_proofs import check_invite_proof
+    from envkeep.client.invite_proofs import check_invite_proof, invited_here, unproven_invitee
     from envkeep.client.pins import (
         changed_key,
         fingerprint_of,
@@ -181,7 +181,10 @@ def refuse_untrusted_recipient(ctx: ClientContext, view: PrincipalView, sealed: 
     listed = ctx.listed_signers
     if listed is not None and seen not in listed and ctx.made_here.get(view.id) != seen:
         raise unlisted_recipient(view, seen, sealed, pinned=pinned is not None)
-    return pinned is None and not proved
+    first_seen = pinned is None and not proved
+    if first_seen and listed is None and invited_here(ctx, view):
+        raise unproven_invitee(view, sealed)
+    return first_seen
 
 
 def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:
