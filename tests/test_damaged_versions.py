@@ -355,3 +355,49 @@ def test_a_tokens_damaged_write_names_it_as_token_name(server: TeamServer, tmp_p
     found = _cli(alice, work, *shlex.split(query)[1:])
     assert found.returncode == 0, found.stderr
     assert "secrets.write" in found.stdout
+
+
+def test_a_version_the_server_moved_to_another_key_version_is_named_as_damaged(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A version whose key version the server changed does not verify (the signature binds
+    it): the read names the secret, its author and what to do, as for any altered version,
+    not a bare "signature does not verify" with no hint."""
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from envkeep.store.engine import open_engine
+    from envkeep.store.models import Environment, Secret, SecretVersion
+
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@keyversion.io"), "alice@keyversion.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "PAYMENT_KEY=sk_live", "--env", "dev")
+    session_file = json.loads((alice / "session.json").read_text())
+    snapshot = httpx.get(
+        f"{server.url}/v1/workspaces/{session_file['workspace_id']}/projects/shop"
+        "/environments/dev/snapshot",
+        headers={"Authorization": f"Bearer {session_file['token']}"},
+        timeout=30,
+    )
+    env_id = snapshot.json()["environment"]["id"]
+    engine = open_engine(server.database)
+    with Session(engine) as session, session.begin():
+        secrets = select(Secret.id).where(Secret.environment_id == env_id)
+        session.execute(
+            update(SecretVersion).where(SecretVersion.secret_id.in_(secrets)).values(key_version=7)
+        )
+        session.execute(
+            update(Environment)
+            .where(Environment.id == env_id)
+            .values(revision=Environment.revision + 1)
+        )
+    engine.dispose()
+
+    refused = _cli(alice, work, "get", "PAYMENT_KEY", "--env", "dev")
+
+    assert refused.returncode == 1, refused.stderr
+    assert "1 variable of shop/dev cannot be read" in refused.stderr
+    assert "written by alice@keyversion.io" in refused.stderr
+    assert "hint: " in refused.stderr

@@ -146,8 +146,10 @@ class OpenEnvironment:
                 author = signers.get(current.author_id) or signer(current.author_id)
                 name, value = opener(current, author)
             except _DAMAGE as error:
-                if current.key_version not in held:
-                    raise  # a key not held, or a share that did not open: its own refusal
+                if current.key_version in self.unopened:
+                    raise  # a share that did not open: its own refusal
+                # Under a key not held, only a version whose signature fails gets here (one
+                # that verifies is refused for the key): named as damaged, as under one held.
                 self._note_damaged(secret, error)
                 continue
             if current.key_version == key_version:
