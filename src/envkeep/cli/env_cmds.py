@@ -63,8 +63,9 @@ def env_trust(
     project: OtherProjectOpt = None,
 ) -> None:
     """Accept the environment the team server names NAME now as that name on this machine,
-    after an admin renamed, deleted or re-created environments (a read refuses an environment
-    that is not the one this machine read under its name before).
+    after an admin renamed, deleted or re-created environments, or restored the server's
+    database from a backup (a read refuses an environment that is not the one this machine
+    read under its name before, and a key version older than one it read or made).
 
     Example: envkeep env trust prod (ask the admin first what changed)
     """
