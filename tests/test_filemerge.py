@@ -205,6 +205,29 @@ def test_git_merges_branches_that_changed_different_values(
 
 
 @pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
+def test_a_value_taken_from_their_side_keeps_their_line(
+    repo: Envkeep, key: tuple[str, ...]
+) -> None:
+    # Their line re-encrypted afresh would show in the merge commit's combined diff as a
+    # change the merge itself made (a value unlike both parents'), and in a rebase as a
+    # change to the commit replayed.
+    ours = BASE.replace("base-url", "ours-url")
+    theirs = BASE.replace("'base-pass'", "'theirs-pass'") + "NEW=new-value\n"
+    branches(repo, key, ours, theirs)
+    theirs_file = git(repo, "show", "feature:.env.enc").stdout.splitlines()
+
+    git(repo, "merge", "feature", "-m", "merged")
+
+    merged = (repo.cwd / ".env.enc").read_text().splitlines()
+    taken = [line for line in theirs_file if line.startswith(("DB_PASS=", "NEW="))]
+    assert len(taken) == 2
+    assert all(line in merged for line in taken)
+    combined = git(repo, "show", "--format=", "HEAD").stdout.splitlines()
+    changed = [line[:10] for line in combined if line.startswith("++") and line[2:3] != "+"]
+    assert changed == ["++# envkee"]  # the mac alone
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
 def test_a_variable_their_side_deleted_above_ours_leaves_our_other_lines_as_they_were(
     repo: Envkeep, key: tuple[str, ...]
 ) -> None:

@@ -130,7 +130,12 @@ _QUOTES = ("'", '"')
 
 
 def encrypt_dotenv(
-    text: str, key: FileKey, *, source: str | None = None, previous: str | None = None
+    text: str,
+    key: FileKey,
+    *,
+    source: str | None = None,
+    previous: str | None = None,
+    others: Sequence[str] = (),
 ) -> str:
     """Encrypt every value of dotenv ``text``, keeping everything else byte for byte.
 
@@ -139,6 +144,8 @@ def encrypt_dotenv(
     and raw value are unchanged keeps its ciphertext wherever it now stands, so only changed,
     added or removed lines and the header's ``mac`` differ from it. Any other ``previous``
     (another key, damaged, edited, not encrypted, or in the ``:v1`` format) is ignored.
+    ``others`` (a merge's other side) lend their ciphertexts the same way to an entry that
+    ``previous`` has none for, so a value taken from them keeps their line.
 
     Raise ``UsageError`` if ``text`` is already encrypted and ``ParseError`` (with the line) if
     it is not valid dotenv.
@@ -148,7 +155,9 @@ def encrypt_dotenv(
             f"{source or 'the file'} is already encrypted",
             hint="decrypt it first with: envkeep decrypt",
         )
-    kept = _kept_tokens(previous, key) if previous is not None else {}
+    kept: dict[tuple[int, str, str], str] = {}
+    for lender in (*reversed(others), *([previous] if previous is not None else [])):
+        kept |= _kept_tokens(lender, key)  # previous last: its ciphertexts win
     value_key = _subkey(key.key, _VALUE_INFO)
     replacements = []
     entries = scan_dotenv(text, source=source)

@@ -4,7 +4,9 @@ Git merges an ``.env.enc`` line by line: every pair of edits conflicts on the he
 and a hand-merged file no longer verifies. As a merge driver (``merge.envkeep.driver``, set by
 `envkeep git-setup`), envkeep decrypts the three versions with the keys `decrypt` would use,
 merges the plain texts value by value (``core/dotenv_merge``) and encrypts the result into our
-version with our key, keeping our ciphertexts of unchanged values.
+version with our key, keeping our ciphertexts of unchanged values and their ciphertexts of the
+values taken from them (under the same key), so the merge changes no line that neither side
+changed.
 
 The plain texts stay in memory: nothing decrypted is written to disk. On a conflict our file is
 left untouched (still a valid encrypted file, which git keeps in the work tree) and the error
@@ -87,7 +89,9 @@ def merge_encrypted_files(
     _refuse_key_change(name, texts, sides)
     key = keys.for_encrypting(texts["ours"], name)
     if merged.text != plain["ours"]:
-        encrypted = filecrypt.encrypt_dotenv(merged.text, key, source=name, previous=texts["ours"])
+        encrypted = filecrypt.encrypt_dotenv(
+            merged.text, key, source=name, previous=texts["ours"], others=(texts["theirs"],)
+        )
         write_atomic(ours, encrypted.encode("utf-8"), mode=_mode(ours))
     return MergedFile((filecrypt.read_header(key.header) or {}).get("env"))
 
