@@ -496,7 +496,6 @@ def test_deleting_the_last_entry_is_detected_by_the_file_mac(env_key: FileKey) -
         lambda t: t.replace("# app settings", "# app settings!"),  # a comment edited
         lambda t: t.replace("\n\n", "\n"),  # a blank line removed
         lambda t: t + "\n",  # a final newline added
-        lambda t: t.replace("\n", "\r\n"),  # line endings changed
         lambda t: "\ufeff" + t,  # a byte order mark added
         lambda t: t.replace("export DB_URL", "DB_URL"),  # `export` removed
         lambda t: t.replace("API_KEY = '", "API_KEY='"),  # spacing changed
@@ -509,6 +508,22 @@ def test_any_edit_outside_the_values_is_detected_by_the_file_mac(
     assert callable(edit)
     tampered = edit(encrypt_dotenv(SAMPLE, env_key))
     assert "changed outside its values" in str(failure(tampered, env_key.key))
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf-made-crlf", "crlf-made-lf"])
+def test_line_endings_changed_as_git_does_are_refused_saying_so(
+    env_key: FileKey, crlf: bool
+) -> None:
+    # core.autocrlf converts every line of a checked-out file; "restore the file from version
+    # control" would convert it again, so the error says what to mark in .gitattributes.
+    plain = "# app\nDB_URL=postgres://db\nAPI_KEY='k 1'\n"
+    encrypted = encrypt_dotenv(plain.replace("\n", "\r\n") if crlf else plain, env_key)
+    converted = encrypted.replace("\r\n", "\n") if crlf else encrypted.replace("\n", "\r\n")
+    error = failure(converted, env_key.key)
+    assert isinstance(error, IntegrityError)
+    assert "line endings were changed since it was encrypted" in str(error)
+    assert "-text" in (error.hint or "")
+    assert "git checkout .env.enc" in (error.hint or "")
 
 
 def test_adding_a_plain_entry_is_detected_naming_its_line(env_key: FileKey) -> None:

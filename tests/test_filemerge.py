@@ -332,12 +332,40 @@ def test_git_setup_is_idempotent_and_keeps_the_attributes_there(repo: Envkeep) -
     again = repo.ok("git-setup", "*.env.enc", "secrets.enc")
 
     assert attributes.read_text() == (
-        "*.png binary\n*.env.enc merge=envkeep\n.env.*.enc merge=envkeep\n"
-        "secrets.enc merge=envkeep\n"
+        "*.png binary\n*.env.enc merge=envkeep -text\n.env.*.enc merge=envkeep -text\n"
+        "secrets.enc merge=envkeep -text\n"
     )
     assert "routes *.env.enc to envkeep already" in again.stderr
     driver = git(repo, "config", "merge.envkeep.driver").stdout
     assert driver.endswith("merge-file %O %A %B %P\n")
+
+
+def test_a_clone_with_autocrlf_checks_encrypted_files_out_as_they_were_written(
+    repo: Envkeep,
+) -> None:
+    # The mac covers the line endings: converted to CRLF by core.autocrlf (Git for Windows'
+    # default), every encrypted file failed to decrypt, and a restore converted it again.
+    commit_version(repo, BASE, KEYS["passphrase"], "base")
+    clone = repo.cwd.parent / "clone"
+    git(repo, "-c", "core.autocrlf=true", "clone", "-q", str(repo.cwd), str(clone))
+
+    assert (clone / ".env.enc").read_bytes() == (repo.cwd / ".env.enc").read_bytes()
+    shown = Envkeep(repo.home, clone).ok(
+        "decrypt", ".env.enc", "-o", "-", env={"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE}
+    )
+    assert shown.stdout == BASE
+
+
+def test_git_setup_marks_the_lines_an_earlier_one_wrote_text_free(repo: Envkeep) -> None:
+    attributes = repo.cwd / ".gitattributes"
+    attributes.write_text("*.env.enc merge=envkeep\r\nsecret.enc merge=envkeep eol=crlf\n")
+
+    again = repo.ok("git-setup", "*.env.enc", "secret.enc")
+
+    assert attributes.read_bytes() == (
+        b"*.env.enc merge=envkeep -text\r\nsecret.enc merge=envkeep eol=crlf\n"
+    )
+    assert "marked *.env.enc -text in" in again.stderr
 
 
 def test_a_file_git_merged_line_by_line_points_at_the_driver(repo: Envkeep) -> None:

@@ -57,15 +57,21 @@ def git_setup(
 ) -> None:
     """Make git merge encrypted .env files value by value (with envkeep merge-file).
 
-    Adds PATTERN merge=envkeep lines to .gitattributes (commit it) and sets the driver in this
-    clone's git config (each clone runs this once: git never takes it from a repository).
+    Adds PATTERN merge=envkeep -text lines to .gitattributes (commit it; -text: git keeps the
+    line endings, which the file's mac covers, even with core.autocrlf) and sets the driver in
+    this clone's git config (each clone runs this once: git never takes it from a repository).
 
     Example: envkeep git-setup
     """
     wanted = tuple(patterns or merge_driver.DEFAULT_PATTERNS)
     done = merge_driver.set_up_merge_driver(Path.cwd(), wanted, _command())
     if done.added:
-        output.done(f"added to {done.attributes}: {', '.join(done.added)} merge=envkeep")
+        output.done(f"added to {done.attributes}: {', '.join(done.added)} merge=envkeep -text")
+    if done.marked:
+        output.done(
+            f"marked {', '.join(done.marked)} -text in {done.attributes}: git must not change"
+            " an encrypted file's line endings (core.autocrlf), which its mac covers"
+        )
     if done.present:
         output.done(f"{done.attributes} routes {', '.join(done.present)} to envkeep already")
     output.done(f"set in this clone's git config: merge.envkeep.driver = {done.driver}")

@@ -2,8 +2,10 @@
 (`envkeep git-setup`), and telling whether a file is being merged (for `decrypt`'s hints).
 
 The driver takes two places: ``.gitattributes`` (committed, so every clone routes the files to
-the driver named ``envkeep``) and the clone's own ``.git/config`` (``merge.envkeep.driver``,
-which git never takes from a repository: each clone runs `envkeep git-setup` once). A clone
+the driver named ``envkeep``, and marks them ``-text``: the whole-file mac covers the line
+endings, so a clone with ``core.autocrlf`` would check out files that no longer verify) and
+the clone's own ``.git/config`` (``merge.envkeep.driver``, which git never takes from a
+repository: each clone runs `envkeep git-setup` once). A clone
 without the config merges the files line by line, as before.
 """
 
@@ -22,6 +24,8 @@ from envkeep.core.files import write_atomic
 DEFAULT_PATTERNS = ("*.env.enc", ".env.*.enc")
 DRIVER_ARGUMENTS = "merge-file %O %A %B %P"
 _NAME = "envkeep: encrypted dotenv files, merged value by value"
+# -text: git never converts the line endings, which the file's mac covers (core.autocrlf).
+_ATTRIBUTES = "merge=envkeep -text"
 _MARKER_RE = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)|^={7}\r?$", re.MULTILINE)
 # What a merge, rebase, cherry-pick or revert under way leaves in the git directory.
 _UNDER_WAY = (
@@ -43,6 +47,7 @@ class GitSetup:
     added: tuple[str, ...]
     present: tuple[str, ...]
     driver: str
+    marked: tuple[str, ...] = ()  # routed already, now marked -text too
 
 
 def set_up_merge_driver(cwd: Path, patterns: tuple[str, ...], command: str) -> GitSetup:
@@ -55,32 +60,57 @@ def set_up_merge_driver(cwd: Path, patterns: tuple[str, ...], command: str) -> G
             hint="run it in the repository that holds the encrypted files",
         )
     attributes = Path(top.strip()) / ".gitattributes"
-    added, present = _add_attributes(attributes, patterns)
+    text = _read(attributes)
+    text, marked = _mark_unconverted(text)
+    added, present = _routed(text, patterns)
+    if added:
+        lines = "".join(f"{pattern} {_ATTRIBUTES}\n" for pattern in added)
+        text += ("\n" if text and not text.endswith("\n") else "") + lines
+    if added or marked:
+        write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
     driver = f"{command} {DRIVER_ARGUMENTS}"
     for key, value in (("name", _NAME), ("driver", driver)):
         if _git(cwd, "config", "--local", f"merge.envkeep.{key}", value) is None:
             raise UsageError(f"git config could not set merge.envkeep.{key}")
-    return GitSetup(attributes, added, present, driver)
+    return GitSetup(attributes, added, present, driver, marked)
 
 
-def _add_attributes(
-    path: Path, patterns: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # line endings as they are
     except FileNotFoundError:
-        text = ""
-    routed = {
-        line.split()[0]
-        for line in text.splitlines()
-        if len(line.split()) > 1 and "merge=envkeep" in line.split()[1:]
-    }
+        return ""
+
+
+def _routed(text: str, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``patterns`` not routed to envkeep in ``text`` yet, and those that are."""
+    routed = {words[0] for words in map(str.split, text.splitlines()) if _is_routed(words)}
     added = tuple(p for p in dict.fromkeys(patterns) if p not in routed)
-    if added:
-        lines = "".join(f"{pattern} merge=envkeep\n" for pattern in added)
-        separator = "\n" if text and not text.endswith("\n") else ""
-        write_atomic(path, (text + separator + lines).encode("utf-8"), mode=_mode(path))
     return added, tuple(p for p in patterns if p in routed)
+
+
+def _mark_unconverted(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` with ``-text`` added to each line routing files to envkeep that leaves git
+    free to convert their line endings (an earlier git-setup's), and those lines' patterns."""
+    lines, marked = [], []
+    for line in text.splitlines(keepends=True):
+        words = line.split()
+        if _is_routed(words) and not any(_sets_conversion(word) for word in words[1:]):
+            body = line.rstrip("\r\n")
+            lines.append(f"{body} -text{line[len(body) :]}")
+            marked.append(words[0])
+        else:
+            lines.append(line)
+    return "".join(lines), tuple(marked)
+
+
+def _is_routed(words: list[str]) -> bool:
+    return len(words) > 1 and "merge=envkeep" in words[1:]
+
+
+def _sets_conversion(word: str) -> bool:
+    """Whether an attribute says how git treats the file's line endings (a user's choice)."""
+    return word.lstrip("-!").split("=")[0] in ("text", "eol", "binary", "crlf")
 
 
 def being_merged(path: Path) -> bool:
