@@ -306,6 +306,22 @@ def test_git_merge_of_one_value_changed_on_both_sides_conflicts_and_keeps_ours(
     assert plaintext_left(repo) == []
 
 
+def test_a_conflict_names_their_other_changes_the_file_left_as_ours_lacks(
+    repo: Envkeep,
+) -> None:
+    # The file is left as our side: resolving only the name in conflict, as the message
+    # asked, committed our DB_PASS and no NEW, dropping their clean changes without a word.
+    ours = BASE.replace("base-key", "ours-key").replace("base-url", "ours-url")
+    theirs = BASE.replace("base-key", "theirs-key").replace("base-pass", "theirs-pass")
+    branches(repo, KEYS["env"], ours, theirs + "NEW=new-value\n")
+
+    merge = git(repo, "merge", "feature", "-m", "merged", ok=False)
+
+    assert "do not merge on API_KEY (both changed it, differently)" in merge.stderr
+    assert "it lacks their changes to DB_PASS, NEW, which do merge: take them" in merge.stderr
+    assert not any(secret in merge.stdout + merge.stderr for secret in SECRETS)
+
+
 def test_a_rebase_conflict_names_the_sides_as_a_rebase_has_them(repo: Envkeep) -> None:
     # Rebasing feature onto main: git's "ours" is main's file, "theirs" the commit replayed.
     key = KEYS["passphrase"]

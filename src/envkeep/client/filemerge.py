@@ -42,11 +42,15 @@ class Sides:
     ours: str  # what the file is left as on a conflict
     ours_short: str
     theirs_short: str
+    theirs_own: str  # whose changes a conflict leaves out of the file
 
 
-MERGE_SIDES = Sides("our side", "ours", "theirs")
+MERGE_SIDES = Sides("our side", "ours", "theirs", "their")
 REBASE_SIDES = Sides(
-    "the side you are rebasing onto (git's ours in a rebase)", "upstream", "your commit"
+    "the side you are rebasing onto (git's ours in a rebase)",
+    "upstream",
+    "your commit",
+    "your commit's",
 )
 
 
@@ -85,7 +89,9 @@ def merge_encrypted_files(
         raise  # one key for every version: the passphrase given is wrong for all
     merged = merge_dotenv(plain["base"], plain["ours"], plain["theirs"])
     if merged.text is None:
-        raise _conflict(name, _disagreements(merged.conflicts, plain, sides), texts["ours"], sides)
+        said = _disagreements(merged.conflicts, plain, sides)
+        left_out = _left_out(merged.conflicts, plain)
+        raise _conflict(name, said, texts["ours"], sides, left_out)
     _refuse_key_change(name, texts, sides)
     key = keys.for_encrypting(texts["ours"], name)
     if merged.text != plain["ours"]:
@@ -192,16 +198,38 @@ def _changed_beside(parsed: dict[str, ParsedDotenv], name: str, side: str) -> st
     return "changed it"
 
 
-def _conflict(name: str, names: str, ours: str, sides: Sides) -> ConflictError:
+def _left_out(conflicts: tuple[str, ...], plain: dict[str, str]) -> tuple[str, ...]:
+    """The variables their side changed, added or deleted that do merge, but are not in our
+    side, which a conflict leaves as the file: resolving only the names in conflict would drop
+    them without a word."""
+    from envkeep.core.dotenv import parse_dotenv
+
+    base, ours, theirs = (parse_dotenv(plain[side]).values for side in ("base", "ours", "theirs"))
+    return tuple(
+        name
+        for name in dict.fromkeys([*base, *theirs])
+        if name not in conflicts and base.get(name) != theirs.get(name) != ours.get(name)
+    )
+
+
+def _conflict(
+    name: str, names: str, ours: str, sides: Sides, left_out: tuple[str, ...] = ()
+) -> ConflictError:
     header = filecrypt.read_header(ours) or {}
     key = f"--env {header['env']}" if "env" in header else "--passphrase"
     # A file of its own: the plain file beside it is usually the user's source, which a
     # decrypt would have to overwrite (--force) and the last step would delete.
     plain = shlex.quote(f"{name.removesuffix('.enc')}.merge")
     path = shlex.quote(name)
+    lacks = (
+        f"; it lacks {sides.theirs_own} changes to {', '.join(left_out)}, which do merge:"
+        f" take them too"
+        if left_out
+        else ""
+    )
     return ConflictError(
         f"{name}: the two sides do not merge on {names};"
-        f" {name} is left as {sides.ours}, still encrypted",
+        f" {name} is left as {sides.ours}, still encrypted{lacks}",
         hint=f"resolve it by hand: envkeep decrypt {path} -o {plain} ({sides.ours_short});"
         f" git show :3:{path} | envkeep decrypt - -o - ({sides.theirs_short}); edit {plain}, then"
         f" envkeep encrypt {plain} -o {path} {key} --force and git add {path};"
