@@ -407,6 +407,22 @@ def test_a_file_git_merged_line_by_line_points_at_the_driver(repo: Envkeep) -> N
     assert decrypted(repo) == ours.replace("base-url", "theirs-url")
 
 
+def test_a_conflict_marker_left_in_a_file_is_named_by_its_line_and_nothing_is_written(
+    repo: Envkeep,
+) -> None:
+    commit_version(repo, BASE, KEYS["env"], "base")
+    sealed = (repo.cwd / ".env.enc").read_text().splitlines(keepends=True)
+    sealed.insert(3, ">>>>>>> feature\n")  # one marker a hand resolution missed
+    (repo.cwd / ".env.enc").write_text("".join(sealed))
+    (repo.cwd / ".env").write_text("KEEP=me\n")
+
+    refused = repo("decrypt", ".env.enc", "--force")
+
+    assert refused.code != 0
+    assert ".env.enc: line 4: git merged this file line by line" in refused.stderr
+    assert (repo.cwd / ".env").read_text() == "KEEP=me\n"
+
+
 def test_a_side_encrypted_to_another_key_is_a_conflict_not_ours_key(repo: Envkeep) -> None:
     """Their branch moved the file to prod's key (and added a value sealed to it): a merge
     encrypted to our key (dev's) would give dev's readers a value its author sealed to prod."""

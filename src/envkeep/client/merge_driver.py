@@ -157,9 +157,10 @@ def _mode(path: Path) -> int:
         return 0o644
 
 
-def has_conflict_markers(text: str) -> bool:
-    """Whether ``text`` holds the conflict markers of a line-by-line git merge."""
-    return _MARKER_RE.search(text) is not None
+def conflict_marker_line(text: str) -> int | None:
+    """The line of the first conflict marker a line-by-line git merge left in ``text``, if any."""
+    found = _MARKER_RE.search(text)
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 def merge_again_hint(path: Path) -> str:

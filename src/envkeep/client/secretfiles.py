@@ -132,9 +132,11 @@ def _key_for(
     *,
     from_stdin: bool = False,
 ) -> bytes:
-    if merge_driver.has_conflict_markers(text):
+    marker = merge_driver.conflict_marker_line(text)
+    if marker is not None:
         raise IntegrityError(
-            f"{source}: git merged this file line by line and left conflict markers in it",
+            f"{source}: line {marker}: git merged this file line by line and left conflict"
+            " markers in it",
             hint=merge_driver.merge_again_hint(source),
         )
     header = filecrypt.read_header(text)
