@@ -368,6 +368,25 @@ def test_cli_reencrypting_after_one_change_rewrites_that_line_and_the_header(
     assert decrypted(shop) == AFTER.encode()
 
 
+def test_cli_names_every_value_a_stale_plain_file_changes(shop: Envkeep) -> None:
+    # A teammate's change pulled into .env.enc after .env was decrypted: encrypting the old
+    # .env with one edit puts their value back, a change git shows only as ciphertext.
+    plain, sealed = shop.cwd / ".env", shop.cwd / ".env.enc"
+    plain.write_bytes(BEFORE.replace("final-value", "pulled-value").encode())
+    quick_ok(shop, "encrypt", ".env", "-o", ".env.enc")
+    plain.write_bytes(AFTER.encode())  # decrypted before the pull, API_KEY edited since
+
+    stale = shop.ok("encrypt", ".env", "-o", ".env.enc", "--force")
+    again = shop.ok("encrypt", ".env", "-o", ".env.enc", "--force")
+    other = shop.ok("encrypt", ".env", "-o", ".env.enc", "--force", "--env", "staging")
+
+    assert "values changed: API_KEY, LAST\n" in stale.stderr
+    assert "values changed: none\n" in again.stderr
+    assert "values changed" not in other.stderr  # another key: every value encrypted afresh
+    assert "pulled-value" not in stale.stderr + stale.stdout
+    assert sealed.read_text().startswith("# envkeep-encrypted:v2 env=staging ")
+
+
 def test_cli_reencrypting_to_another_environment_changes_every_value(shop: Envkeep) -> None:
     old, new = encrypt_twice(shop, ("--env", "dev"), ("--env", "staging"), after=BEFORE)
 

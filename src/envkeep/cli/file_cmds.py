@@ -65,7 +65,8 @@ def encrypt(
     """Encrypt each value of a .env file (names stay readable, safe to commit).
 
     Replacing a file encrypted with the same key (--force) keeps each unchanged value's
-    ciphertext, so a diff of it shows only the lines that changed.
+    ciphertext, so a diff of it shows only the lines that changed, and names the values it
+    changed: a .env decrypted before a pull or merge puts back the values it held then.
 
     Example: envkeep encrypt .env -o .env.enc --env dev
     """
@@ -74,9 +75,12 @@ def encrypt(
     if _to_stdout(out):
         _print(secretfiles.encrypted_text(ctx, source, env=env, passphrase=source_of))
         return
-    path = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
+    written = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
+    path = written.path
     key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
     output.done(f"wrote {path} (encrypted to {key})")
+    if written.changed is not None:
+        output.done(f"values changed: {', '.join(written.changed) or 'none'}")
     if source.resolve() != path.resolve():  # encrypted in place: no plaintext is left
         _warn_plaintext_committable(source)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from envkeep.client._fileheader import format_version, key_fields
 from envkeep.client.filecrypt import (
     FileKey,
     is_encrypted,
@@ -21,6 +22,7 @@ from envkeep.client.filecrypt import (
     passphrase_key_for_header,
     read_header,
 )
+from envkeep.core.dotenv import scan_dotenv
 from envkeep.core.errors import EnvkeepError
 from envkeep.crypto import DEFAULT_KDF
 
@@ -63,3 +65,33 @@ def _key_of(replaced: str, passphrase: str) -> FileKey | None:
 
 def _has_default_costs(header: Mapping[str, str]) -> bool:
     return "kdf" in header and (header["m"], header["t"], header["p"]) == _DEFAULT_COSTS
+
+
+def changed_names(replaced: str | None, written: str) -> tuple[str, ...] | None:
+    """The variables whose values ``written`` changed, added or removed against the encrypted
+    file it ``replaced``, told by their ciphertexts (an unchanged value keeps its own), in the
+    order of the files; None when ``replaced`` is no file of the same key and format (every
+    value was encrypted afresh). A plain file decrypted before a pull or a merge puts back the
+    values it held then: naming what changed shows such a value changed too."""
+    if replaced is None or not _same_key_and_format(replaced, written):
+        return None
+    with contextlib.suppress(EnvkeepError):
+        before, after = _tokens(replaced), _tokens(written)
+        changed = (key for key in {**after, **before} if before.get(key) != after.get(key))
+        return tuple(dict.fromkeys(name for name, _occurrence in changed))
+    return None
+
+
+def _same_key_and_format(replaced: str, written: str) -> bool:
+    same_format = format_version(replaced) == format_version(written)
+    return same_format and key_fields(replaced) == key_fields(written)
+
+
+def _tokens(text: str) -> dict[tuple[str, int], str]:
+    """Each entry's ciphertext by its name and occurrence (the header line is a comment)."""
+    tokens: dict[tuple[str, int], str] = {}
+    seen: dict[str, int] = {}
+    for entry in scan_dotenv(text):
+        seen[entry.name] = seen.get(entry.name, -1) + 1
+        tokens[entry.name, seen[entry.name]] = entry.value
+    return tokens

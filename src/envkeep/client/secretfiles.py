@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
@@ -56,6 +57,15 @@ def _environment_file_key(ctx: ClientContext, env: str) -> filecrypt.FileKey:
     )
 
 
+@dataclass(frozen=True)
+class EncryptedFile:
+    """The file `encrypt` wrote, and the variables whose values it changed against the
+    encrypted file it replaced (None: none replaced under the same key)."""
+
+    path: Path
+    changed: tuple[str, ...] | None
+
+
 def encrypt_file(
     ctx: ClientContext,
     source: Path,
@@ -64,16 +74,16 @@ def encrypt_file(
     env: str | None,
     passphrase: Passphrase | None,
     force: bool = False,
-) -> Path:
+) -> EncryptedFile:
     """Encrypt each value of a dotenv file (names stay readable) to an environment's key (the
-    project's default environment unless ``env`` names one) or to a passphrase; return the
-    file written."""
+    project's default environment unless ``env`` names one) or to a passphrase."""
     out = target or source.with_name(source.name + ".enc")
     # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
     replacing = out if force else None
+    replaced = filecrypt_reuse.replaced_file(out) if force else None
     encrypted = encrypted_text(ctx, source, env=env, passphrase=passphrase, replacing=replacing)
     _write(out, encrypted, force=force, mode=0o644)
-    return out
+    return EncryptedFile(out, filecrypt_reuse.changed_names(replaced, encrypted))
 
 
 def encrypted_text(
