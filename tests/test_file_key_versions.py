@@ -70,6 +70,7 @@ class Story:
     reencrypted: CompletedProcess[str]
     reencrypted_again: CompletedProcess[str]
     after_reencryption: CompletedProcess[str]
+    held: dict[str, CompletedProcess[str]]  # Alice's reads, who holds every key version
     files: dict[str, list[str]]  # the checkout's files at each step
     encrypted: dict[str, bytes]  # a.env.enc at each step
     plain: dict[str, bytes]  # what Alice decrypts from it, before and after
@@ -115,6 +116,10 @@ def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story
     revoked = _cli(alice, work, "member", "revoke", "--yes", "bob@files.io", *scope)
     files, encrypted = {"before": _files(work)}, {"before": (work / "a.env.enc").read_bytes()}
     plain = {"before": _plain(alice, work, root / "before.env")}
+    held = {
+        "decrypted": _cli(alice, work, "decrypt", "a.env.enc", "-o", "-"),
+        "ran": _cli(alice, work, "run", "--file", "a.env.enc", "--", sys.executable, "-c", show),
+    }
     refused = _cli(frank, work, "reencrypt", "a.env.enc")  # he holds no key v1
     encrypted["refused"] = (work / "a.env.enc").read_bytes()
     # Alice holds key v1: she follows the hint.
@@ -124,9 +129,10 @@ def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story
     encrypted["again"] = (work / "a.env.enc").read_bytes()
     plain["after"] = _plain(alice, work, root / "after.env")
     after = _cli(frank, work, "decrypt", "a.env.enc", "-o", "-")
+    held["after"] = _cli(alice, work, "decrypt", "a.env.enc", "-o", "-")
     return Story(
         root, work, rotated, rotated_other, decrypted, ran, revoked, refused, reencrypted, again,
-        after, files, encrypted, plain,
+        after, held, files, encrypted, plain,
     )  # fmt: skip
 
 
@@ -147,6 +153,25 @@ def test_run_with_such_a_file_refuses_the_same_way_before_starting_the_command(
     assert story.ran.returncode == 4, story.ran.stderr
     assert story.ran.stdout == ""
     assert story.ran.stderr.splitlines() == [REFUSED, REFUSED_HINT]
+
+
+def test_reading_a_file_under_an_older_key_you_hold_warns_with_the_re_encryption_command(
+    story: Story,
+) -> None:
+    # What a `git revert` of the commit that re-encrypted it leaves: it opens, and says so.
+    warning = (
+        "warning: a.env.enc is encrypted under key version 1 of 'staging', whose current"
+        " version is 3: whoever a key rotation cut off may hold the old key; re-encrypt it"
+        f" with the current key: {REENCRYPT}"
+    )
+    for read in ("decrypted", "ran"):
+        done = story.held[read]
+        assert done.returncode == 0, done.stderr
+        assert warning in done.stderr.splitlines(), read
+    assert story.held["decrypted"].stdout == PLAIN
+    assert story.held["ran"].stdout == "one"
+    assert story.reencrypted.stderr.count("warning:") == 0  # reencrypt is the fix, not a read
+    assert "warning:" not in story.held["after"].stderr  # under the current key: nothing said
 
 
 def test_the_re_encrypted_file_opens_for_a_member_granted_after_the_rotation(

@@ -6,6 +6,8 @@ whoever holds it, and a member granted after the rotation holds the current key 
 seal no older key). So: `decrypt` and `run --file` of such a file refuse naming the
 `reencrypt` that brings it under the current key (``client/file_reencryption``), for someone
 who holds the old one, and a rotation names the files of the checkout still under the old key.
+One that opens for a holder of the old key, and that `git revert` may have put back under it,
+is said to be on stderr (`note_older_key`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,24 @@ def older_key_refused(
         f" only {holds}",
         hint=f"someone who holds key version {file_version} re-encrypts it with the current"
         f" key: {reencrypt_command(path)}",
+    )
+
+
+def note_older_key(
+    ctx: ClientContext, source: Path, file_version: int, opened: OpenEnvironment
+) -> None:
+    """Say (stderr) that the file at ``source``, which the caller opens, is under
+    ``file_version`` of ``opened``'s environment while its current version is higher: a `git
+    revert` or checkout of the commit that re-encrypted it puts it back under the old key,
+    which whoever the rotation cut off may hold. The snapshot that gave the key says which
+    version is current: no request of its own."""
+    env = opened.snapshot.environment
+    if file_version >= env.key_version or ctx.notify is None:
+        return
+    ctx.warn_once(
+        f"warning: {source} is encrypted under key version {file_version} of '{env.name}',"
+        f" whose current version is {env.key_version}: whoever a key rotation cut off may"
+        f" hold the old key; re-encrypt it with the current key: {reencrypt_command(str(source))}"
     )
 
 

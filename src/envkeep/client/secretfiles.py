@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
+from envkeep.client.file_key_versions import note_older_key, older_key_refused
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import (
     EnvironmentNotFound,
@@ -141,6 +142,7 @@ def _key_for(
     passphrase: Passphrase | None,
     *,
     from_stdin: bool = False,
+    note_older: bool = False,
 ) -> bytes:
     marker = merge_driver.conflict_marker_line(text)
     if marker is not None:
@@ -166,9 +168,9 @@ def _key_for(
         raise _other_key(ctx, source, wanted.label)
     dek = opened.data_key(wanted.key_version)  # a share that did not open: its own refusal
     if dek is None:  # from before a rotation, and the caller was granted after it
-        from envkeep.client.file_key_versions import older_key_refused
-
         raise older_key_refused(None if from_stdin else source, wanted.key_version, opened)
+    if note_older and not from_stdin:  # stdin: a version from git's history, as it stays
+        note_older_key(ctx, source, wanted.key_version, opened)
     key = filecrypt.environment_key(
         dek,
         env_id=wanted.env_id,
@@ -251,7 +253,7 @@ def decrypted_text(
     file's, read already (from stdin: ``source`` then only names it)."""
     from_stdin = text is not None
     text = _read_text(source) if text is None else text
-    return opened_text(ctx, text, source, passphrase, from_stdin=from_stdin)
+    return opened_text(ctx, text, source, passphrase, from_stdin=from_stdin, note_older=True)
 
 
 def opened_text(
@@ -261,10 +263,12 @@ def opened_text(
     passphrase: Passphrase | None,
     *,
     from_stdin: bool = False,
+    note_older: bool = False,
 ) -> str:
     """The exact original of encrypted ``text``, read already from ``source`` (``from_stdin``:
-    ``source`` only names it), opened and verified as `decrypt` opens it."""
-    key = _key_for(ctx, text, source, passphrase, from_stdin=from_stdin)
+    ``source`` only names it), opened and verified as `decrypt` opens it; ``note_older``: a
+    file under an older key version than its environment's current one is said to be."""
+    key = _key_for(ctx, text, source, passphrase, from_stdin=from_stdin, note_older=note_older)
     with _hinting_merges(text, key, source):
         return filecrypt.decrypt_dotenv(text, key, source=str(source))
 
@@ -321,7 +325,7 @@ def file_values(
     if not filecrypt.is_encrypted(text):
         values = parse_dotenv(text, source=str(source), as_stored=True).values
     else:
-        key = _key_for(ctx, text, source, passphrase)
+        key = _key_for(ctx, text, source, passphrase, note_older=True)
         with _hinting_merges(text, key, source):
             values = filecrypt.decrypt_values(text, key, source=str(source), as_stored=True)
     return _expanded(values, inherited, source)
