@@ -356,6 +356,21 @@ def test_git_setup_is_idempotent_and_keeps_the_attributes_there(repo: Envkeep) -
     assert driver.endswith("merge-file %O %A %B %P\n")
 
 
+def test_git_setup_run_again_says_nothing_changed_and_asks_for_no_commit(repo: Envkeep) -> None:
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-q", "-m", "envkeep merge driver")
+
+    again = repo.ok("git-setup")
+    git(repo, "config", "--unset", "merge.envkeep.driver")  # a fresh clone: config only
+    clone = repo.ok("git-setup")
+
+    assert "everything was set up already; nothing changed" in again.err_lines
+    assert not any("commit" in line or "set in" in line for line in again.err_lines)
+    assert git(repo, "status", "--porcelain", ".gitattributes").stdout == ""
+    assert any(line.startswith("set in this clone's git config:") for line in clone.err_lines)
+    assert not any("commit" in line or "nothing changed" in line for line in clone.err_lines)
+
+
 def test_a_clone_with_autocrlf_checks_encrypted_files_out_as_they_were_written(
     repo: Envkeep,
 ) -> None:

@@ -74,8 +74,16 @@ def git_setup(
         )
     if done.present:
         output.done(f"{done.attributes} routes {', '.join(done.present)} to envkeep already")
-    output.done(f"set in this clone's git config: merge.envkeep.driver = {done.driver}")
-    output.done("hint: commit .gitattributes; each clone runs envkeep git-setup once")
+    if done.driver_set:
+        output.done(f"set in this clone's git config: merge.envkeep.driver = {done.driver}")
+    else:
+        output.done(f"this clone's git config has merge.envkeep.driver = {done.driver} already")
+    if not done.changed:
+        output.done("everything was set up already; nothing changed")
+    if done.wrote_attributes:
+        output.done("hint: commit .gitattributes; each clone runs envkeep git-setup once")
+    elif done.uncommitted:
+        output.done("hint: .gitattributes has changes not committed yet: commit it")
 
 
 def _command() -> str:

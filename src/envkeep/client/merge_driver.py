@@ -48,6 +48,16 @@ class GitSetup:
     present: tuple[str, ...]
     driver: str
     marked: tuple[str, ...] = ()  # routed already, now marked -text too
+    driver_set: bool = True  # False: the clone's config held this driver already
+    uncommitted: bool = True  # .gitattributes differs from what git has committed
+
+    @property
+    def wrote_attributes(self) -> bool:
+        return bool(self.added or self.marked)
+
+    @property
+    def changed(self) -> bool:
+        return self.wrote_attributes or self.driver_set
 
 
 def set_up_merge_driver(cwd: Path, patterns: tuple[str, ...], command: str) -> GitSetup:
@@ -69,10 +79,23 @@ def set_up_merge_driver(cwd: Path, patterns: tuple[str, ...], command: str) -> G
     if added or marked:
         write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
     driver = f"{command} {DRIVER_ARGUMENTS}"
-    for key, value in (("name", _NAME), ("driver", driver)):
-        if _git(cwd, "config", "--local", f"merge.envkeep.{key}", value) is None:
-            raise UsageError(f"git config could not set merge.envkeep.{key}")
-    return GitSetup(attributes, added, present, driver, marked)
+    driver_set = _set_config(cwd, {"name": _NAME, "driver": driver})
+    uncommitted = bool(_git(cwd, "status", "--porcelain", "--", str(attributes)))
+    return GitSetup(attributes, added, present, driver, marked, driver_set, uncommitted)
+
+
+def _set_config(cwd: Path, values: dict[str, str]) -> bool:
+    """Set ``merge.envkeep.<key>`` in the clone's config to each of ``values``; whether any
+    was not so already."""
+    changed = False
+    for key, value in values.items():
+        name = f"merge.envkeep.{key}"
+        if _git(cwd, "config", "--local", "--get", name) == f"{value}\n":
+            continue
+        if _git(cwd, "config", "--local", name, value) is None:
+            raise UsageError(f"git config could not set {name}")
+        changed = True
+    return changed
 
 
 def _read(path: Path) -> str:
