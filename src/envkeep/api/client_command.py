@@ -92,6 +92,7 @@ COMMANDS = frozenset(
         "template detach",
         "template list",
         "template show",
+        "textconv",
         "token",
         "token create",
         "token list",

@@ -57,6 +57,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("reencrypt", "file_cmds", "reencrypt", False),
     ("merge-file", "merge_cmds", "merge_file", False),
     ("git-setup", "merge_cmds", "git_setup", False),
+    ("textconv", "merge_cmds", "textconv", False),
     ("validate", "schema_cmds", "validate", False),
     ("validate-service", "schema_cmds", "validate_service", False),
     ("explain", "schema_cmds", "explain", False),

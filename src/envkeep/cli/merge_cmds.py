@@ -14,7 +14,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.file_passphrase import passphrase_source
 from envkeep.cli.state import make_context
-from envkeep.client import filemerge, merge_driver
+from envkeep.client import diff_driver, filemerge, merge_driver
 
 
 def merge_file(
@@ -54,6 +54,14 @@ def git_setup(
             f" (default: {' '.join(merge_driver.DEFAULT_PATTERNS)})."
         ),
     ] = None,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Also show them decrypted in git diff, log -p and show, in this clone"
+            " (never cached).",
+        ),
+    ] = False,
 ) -> None:
     """Make git merge encrypted .env files value by value (with envkeep merge-file).
 
@@ -61,29 +69,81 @@ def git_setup(
     line endings, which the file's mac covers, even with core.autocrlf) and sets the driver in
     this clone's git config (each clone runs this once: git never takes it from a repository).
 
+    With --diff, the lines say diff=envkeep too and this clone's config sets
+    diff.envkeep.textconv to envkeep textconv: git diff, log -p and show print the names and
+    plain values of each version (in your terminal: a clone without it sees ciphertext), and
+    diff.envkeep.cachetextconv is set to false, since git would store the plain text in .git.
+
     Example: envkeep git-setup
+
+    Example: envkeep git-setup --diff
     """
     wanted = tuple(patterns or merge_driver.DEFAULT_PATTERNS)
-    done = merge_driver.set_up_merge_driver(Path.cwd(), wanted, _command())
+    done = merge_driver.set_up_merge_driver(Path.cwd(), wanted, _command(), diff=diff)
+    shown = diff_driver.set_up_diff_driver(Path.cwd(), _command()) if diff else None
+    for line in _setup_lines(done, shown):
+        output.done(line)
+
+
+def _setup_lines(done: merge_driver.GitSetup, diff: diff_driver.DiffSetup | None) -> list[str]:
+    """What `git-setup` says it did: a hint to commit only when it wrote .gitattributes."""
+    where, lines = done.attributes, []
     if done.added:
-        output.done(f"added to {done.attributes}: {', '.join(done.added)} merge=envkeep -text")
+        words = "merge=envkeep -text" + (" diff=envkeep" if diff else "")
+        lines.append(f"added to {where}: {', '.join(done.added)} {words}")
     if done.marked:
-        output.done(
-            f"marked {', '.join(done.marked)} -text in {done.attributes}: git must not change"
+        lines.append(
+            f"marked {', '.join(done.marked)} -text in {where}: git must not change"
             " an encrypted file's line endings (core.autocrlf), which its mac covers"
         )
+    if done.diffed:
+        lines.append(f"marked {', '.join(done.diffed)} diff=envkeep in {where}")
     if done.present:
-        output.done(f"{done.attributes} routes {', '.join(done.present)} to envkeep already")
-    if done.driver_set:
-        output.done(f"set in this clone's git config: merge.envkeep.driver = {done.driver}")
-    else:
-        output.done(f"this clone's git config has merge.envkeep.driver = {done.driver} already")
-    if not done.changed:
-        output.done("everything was set up already; nothing changed")
+        lines.append(f"{where} routes {', '.join(done.present)} to envkeep already")
+    config = "set in this clone's git config:" if done.driver_set else "this clone's git config has"
+    lines.append(
+        f"{config} merge.envkeep.driver = {done.driver}" + ("" if done.driver_set else " already")
+    )
+    if diff is not None:
+        config = (
+            "set in this clone's git config:" if diff.set_now else "this clone's git config has"
+        )
+        lines.append(
+            f"{config} diff.envkeep.textconv = {diff.textconv}"
+            + ("" if diff.set_now else " already")
+        )
+        if diff.cache_was_on:
+            lines.append(
+                f"turned {diff_driver.CACHE_KEY} off in this clone's git config: git would"
+                " store the decrypted files in .git (refs/notes/textconv)"
+            )
+    if not done.changed and not (diff and (diff.set_now or diff.cache_was_on)):
+        lines.append("everything was set up already; nothing changed")
     if done.wrote_attributes:
-        output.done("hint: commit .gitattributes; each clone runs envkeep git-setup once")
+        lines.append("hint: commit .gitattributes; each clone runs envkeep git-setup once")
     elif done.uncommitted:
-        output.done("hint: .gitattributes has changes not committed yet: commit it")
+        lines.append("hint: .gitattributes has changes not committed yet: commit it")
+    return lines
+
+
+def textconv(
+    file: Annotated[Path, typer.Argument(help="A version of an encrypted .env file.")],
+) -> None:
+    """Print an encrypted .env file decrypted, for git diff (set up by git-setup --diff).
+
+    The first line names the key the version is under. Never fails, so that git log -p goes
+    on: a version that does not open (a key you were never given, no ENVKEEP_FILE_PASSPHRASE
+    for a passphrase file, a damaged file) is printed as it is, under a line saying why; so is
+    every version while diff.envkeep.cachetextconv is on (git would store the plain text).
+
+    Example: git log -p .env.enc (after envkeep git-setup --diff)
+    """
+    ctx = make_context()
+    given = ctx.settings.file_passphrase  # no prompt: git runs this under a pager
+    text = diff_driver.textconv(ctx, file, (lambda: given) if given else None)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
 
 
 def _command() -> str:

@@ -17,15 +17,20 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envkeep.core.errors import UsageError
 from envkeep.core.files import write_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DEFAULT_PATTERNS = ("*.env.enc", ".env.*.enc")
 DRIVER_ARGUMENTS = "merge-file %O %A %B %P"
 _NAME = "envkeep: encrypted dotenv files, merged value by value"
 # -text: git never converts the line endings, which the file's mac covers (core.autocrlf).
 _ATTRIBUTES = "merge=envkeep -text"
+_DIFF = "diff=envkeep"  # git-setup --diff (client/diff_driver)
 _MARKER_RE = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)|^={7}\r?$", re.MULTILINE)
 # What a merge, rebase, cherry-pick or revert under way leaves in the git directory.
 _UNDER_WAY = (
@@ -50,20 +55,24 @@ class GitSetup:
     marked: tuple[str, ...] = ()  # routed already, now marked -text too
     driver_set: bool = True  # False: the clone's config held this driver already
     uncommitted: bool = True  # .gitattributes differs from what git has committed
+    diffed: tuple[str, ...] = ()  # routed already, now diff=envkeep too (--diff)
 
     @property
     def wrote_attributes(self) -> bool:
-        return bool(self.added or self.marked)
+        return bool(self.added or self.marked or self.diffed)
 
     @property
     def changed(self) -> bool:
         return self.wrote_attributes or self.driver_set
 
 
-def set_up_merge_driver(cwd: Path, patterns: tuple[str, ...], command: str) -> GitSetup:
+def set_up_merge_driver(
+    cwd: Path, patterns: tuple[str, ...], command: str, *, diff: bool = False
+) -> GitSetup:
     """Route ``patterns`` to envkeep's merge driver in the repository holding ``cwd``, which
-    runs ``command`` (the envkeep executable); idempotent."""
-    top = _git(cwd, "rev-parse", "--show-toplevel")
+    runs ``command`` (the envkeep executable), and with ``diff`` to its diff driver too
+    (``client/diff_driver`` sets its config); idempotent."""
+    top = git(cwd, "rev-parse", "--show-toplevel")
     if top is None:
         raise UsageError(
             f"{cwd} is not in a git work tree",
@@ -71,28 +80,30 @@ def set_up_merge_driver(cwd: Path, patterns: tuple[str, ...], command: str) -> G
         )
     attributes = Path(top.strip()) / ".gitattributes"
     text = _read(attributes)
-    text, marked = _mark_unconverted(text)
+    text, marked = _marked(text, _sets_conversion, "-text")
+    text, diffed = _marked(text, _sets_diff, _DIFF) if diff else (text, ())
     added, present = _routed(text, patterns)
     if added:
-        lines = "".join(f"{pattern} {_ATTRIBUTES}\n" for pattern in added)
+        attributes_ = f"{_ATTRIBUTES} {_DIFF}" if diff else _ATTRIBUTES
+        lines = "".join(f"{pattern} {attributes_}\n" for pattern in added)
         text += ("\n" if text and not text.endswith("\n") else "") + lines
-    if added or marked:
+    if added or marked or diffed:
         write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
     driver = f"{command} {DRIVER_ARGUMENTS}"
-    driver_set = _set_config(cwd, {"name": _NAME, "driver": driver})
-    uncommitted = bool(_git(cwd, "status", "--porcelain", "--", str(attributes)))
-    return GitSetup(attributes, added, present, driver, marked, driver_set, uncommitted)
+    driver_set = set_config(cwd, "merge.envkeep", {"name": _NAME, "driver": driver})
+    uncommitted = bool(git(cwd, "status", "--porcelain", "--", str(attributes)))
+    return GitSetup(attributes, added, present, driver, marked, driver_set, uncommitted, diffed)
 
 
-def _set_config(cwd: Path, values: dict[str, str]) -> bool:
-    """Set ``merge.envkeep.<key>`` in the clone's config to each of ``values``; whether any
-    was not so already."""
+def set_config(cwd: Path, section: str, values: dict[str, str]) -> bool:
+    """Set ``<section>.<key>`` in the clone's config to each of ``values``; whether any was
+    not so already."""
     changed = False
     for key, value in values.items():
-        name = f"merge.envkeep.{key}"
-        if _git(cwd, "config", "--local", "--get", name) == f"{value}\n":
+        name = f"{section}.{key}"
+        if git(cwd, "config", "--local", "--get", name) == f"{value}\n":
             continue
-        if _git(cwd, "config", "--local", name, value) is None:
+        if git(cwd, "config", "--local", name, value) is None:
             raise UsageError(f"git config could not set {name}")
         changed = True
     return changed
@@ -112,15 +123,16 @@ def _routed(text: str, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tupl
     return added, tuple(p for p in patterns if p in routed)
 
 
-def _mark_unconverted(text: str) -> tuple[str, tuple[str, ...]]:
-    """``text`` with ``-text`` added to each line routing files to envkeep that leaves git
-    free to convert their line endings (an earlier git-setup's), and those lines' patterns."""
+def _marked(text: str, sets: Callable[[str], bool], attribute: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` with ``attribute`` added to each line routing files to envkeep that has no
+    word ``sets`` accepts (``-text``: an earlier git-setup's line leaves git free to convert
+    the line endings; ``diff=envkeep`` asked for by ``--diff``), and those lines' patterns."""
     lines, marked = [], []
     for line in text.splitlines(keepends=True):
         words = line.split()
-        if _is_routed(words) and not any(_sets_conversion(word) for word in words[1:]):
+        if _is_routed(words) and not any(sets(word) for word in words[1:]):
             body = line.rstrip("\r\n")
-            lines.append(f"{body} -text{line[len(body) :]}")
+            lines.append(f"{body} {attribute}{line[len(body) :]}")
             marked.append(words[0])
         else:
             lines.append(line)
@@ -129,6 +141,11 @@ def _mark_unconverted(text: str) -> tuple[str, tuple[str, ...]]:
 
 def _is_routed(words: list[str]) -> bool:
     return len(words) > 1 and "merge=envkeep" in words[1:]
+
+
+def _sets_diff(word: str) -> bool:
+    """Whether an attribute says how git diffs the file (a user's ``-diff`` stands)."""
+    return word.lstrip("-!").split("=")[0] == "diff"
 
 
 def _sets_conversion(word: str) -> bool:
@@ -152,14 +169,14 @@ def rebasing(path: Path) -> bool:
 
 def _any_in_git_dir(path: Path, names: tuple[str, ...]) -> bool:
     where = path.parent if path.parent.is_dir() else Path.cwd()
-    found = _git(where, "rev-parse", "--git-dir")
+    found = git(where, "rev-parse", "--git-dir")
     if found is None:
         return False
     git_dir = where / found.strip()  # relative to where git ran, when not absolute
     return any((git_dir / name).exists() for name in names)
 
 
-def _git(cwd: Path, *args: str) -> str | None:
+def git(cwd: Path, *args: str) -> str | None:
     """git's output, or None when it fails or cannot run."""
     git = shutil.which("git")
     if git is None:
