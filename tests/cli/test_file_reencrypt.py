@@ -84,6 +84,27 @@ def test_a_file_from_before_a_rotation_is_re_encrypted_in_place_to_the_same_text
     assert _tree(project) == files  # no plain file, no temp file left
 
 
+def test_encrypting_over_a_file_from_before_a_rotation_uses_the_current_key_and_says_so(
+    envkeep: Envkeep, project: Path, homes: Homes
+) -> None:
+    server_only(homes, NO_ROTATION)
+    sealed = _encrypted(envkeep, project, "app.env")  # what a `git revert` may put back
+    quick_ok(envkeep, "env", "rotate-key", "dev")
+    (project / "app.env").write_bytes(ORIGINAL)
+
+    done = envkeep("encrypt", "app.env", "-o", "app.env.enc", "--force")
+
+    assert done.code == 0, done.describe()
+    assert done.err_lines[:2] == [
+        "wrote app.env.enc (encrypted to the key of environment 'dev')",
+        (
+            "every value was encrypted again with the current key: the file it replaced was"
+            " under key version 1, from before a key rotation"
+        ),
+    ]
+    assert " key_version=2 check=" in _header(sealed)
+
+
 def test_several_files_are_re_encrypted_and_a_current_one_is_not_rewritten(
     envkeep: Envkeep, project: Path, homes: Homes
 ) -> None:

@@ -81,6 +81,11 @@ def encrypt(
     output.done(f"wrote {path} (encrypted to {key})")
     if written.changed is not None:
         output.done(f"values changed: {', '.join(written.changed) or 'none'}")
+    if written.older is not None:
+        output.done(
+            f"every value was encrypted again with the current key: the file it replaced was"
+            f" under key version {written.older}, from before a key rotation"
+        )
     if source.resolve() != path.resolve():  # encrypted in place: no plaintext is left
         _warn_plaintext_committable(source)
 

@@ -82,6 +82,19 @@ def changed_names(replaced: str | None, written: str) -> tuple[str, ...] | None:
     return None
 
 
+def older_key_version(replaced: str | None, written: str) -> int | None:
+    """The key version of the ``replaced`` file when it was under an older key version of the
+    environment ``written`` is encrypted to (a `git revert` of a re-encryption puts one back):
+    every value was then encrypted afresh with the current key. None otherwise."""
+    with contextlib.suppress(EnvkeepError):
+        before = read_header(replaced or "") or {}
+        after = read_header(written) or {}
+        if "env_id" in before and before.get("env_id") == after.get("env_id"):
+            old, new = int(before["key_version"]), int(after["key_version"])
+            return old if old < new else None
+    return None
+
+
 def _same_key_and_format(replaced: str, written: str) -> bool:
     same_format = format_version(replaced) == format_version(written)
     return same_format and key_fields(replaced) == key_fields(written)

@@ -61,10 +61,12 @@ def _environment_file_key(ctx: ClientContext, env: str) -> filecrypt.FileKey:
 @dataclass(frozen=True)
 class EncryptedFile:
     """The file `encrypt` wrote, and the variables whose values it changed against the
-    encrypted file it replaced (None: none replaced under the same key)."""
+    encrypted file it replaced (None: none replaced under the same key); ``older``: the key
+    version that file was under, when older than the one written now."""
 
     path: Path
     changed: tuple[str, ...] | None
+    older: int | None = None
 
 
 def encrypt_file(
@@ -84,7 +86,8 @@ def encrypt_file(
     replaced = filecrypt_reuse.replaced_file(out) if force else None
     encrypted = encrypted_text(ctx, source, env=env, passphrase=passphrase, replacing=replacing)
     _write(out, encrypted, force=force, mode=0o644)
-    return EncryptedFile(out, filecrypt_reuse.changed_names(replaced, encrypted))
+    changed = filecrypt_reuse.changed_names(replaced, encrypted)
+    return EncryptedFile(out, changed, filecrypt_reuse.older_key_version(replaced, encrypted))
 
 
 def encrypted_text(
