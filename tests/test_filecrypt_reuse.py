@@ -419,3 +419,19 @@ def test_cli_without_force_leaves_the_encrypted_file_as_it_was(shop: Envkeep) ->
 
     assert refused.code == 1
     assert (shop.cwd / ".env.enc").read_bytes() == before
+
+
+def test_cli_names_no_changed_values_over_a_file_whose_ciphertexts_it_could_not_keep(
+    shop: Envkeep,
+) -> None:
+    # git's core.autocrlf converted the committed file's line endings: it no longer verifies,
+    # so every value is encrypted afresh, and none of them changed.
+    plain, sealed = shop.cwd / ".env", shop.cwd / ".env.enc"
+    plain.write_bytes(BEFORE.encode())
+    quick_ok(shop, "encrypt", ".env", "-o", ".env.enc")
+    sealed.write_bytes(sealed.read_bytes().replace(b"\n", b"\r\n"))
+
+    done = shop.ok("encrypt", ".env", "-o", ".env.enc", "--force")
+
+    assert "values changed" not in done.stderr
+    assert decrypted(shop) == BEFORE.encode()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from envkeep.client._fileheader import format_version, key_fields
 from envkeep.client.filecrypt import (
     FileKey,
+    decrypt_dotenv,
     is_encrypted,
     key_matches,
     passphrase_key,
@@ -67,15 +68,17 @@ def _has_default_costs(header: Mapping[str, str]) -> bool:
     return "kdf" in header and (header["m"], header["t"], header["p"]) == _DEFAULT_COSTS
 
 
-def changed_names(replaced: str | None, written: str) -> tuple[str, ...] | None:
+def changed_names(replaced: str | None, written: str, key: FileKey) -> tuple[str, ...] | None:
     """The variables whose values ``written`` changed, added or removed against the encrypted
     file it ``replaced``, told by their ciphertexts (an unchanged value keeps its own), in the
-    order of the files; None when ``replaced`` is no file of the same key and format (every
-    value was encrypted afresh). A plain file decrypted before a pull or a merge puts back the
-    values it held then: naming what changed shows such a value changed too."""
+    order of the files; None when ``replaced`` is no file of the same key and format, or does
+    not open with ``key`` (its line endings converted by git, edited): every value was
+    encrypted afresh. A plain file decrypted before a pull or a merge puts back the values it
+    held then: naming what changed shows such a value changed too."""
     if replaced is None or not _same_key_and_format(replaced, written):
         return None
     with contextlib.suppress(EnvkeepError):
+        decrypt_dotenv(replaced, key.key)  # its ciphertexts were kept only if it opens
         before, after = _tokens(replaced), _tokens(written)
         changed = (key for key in {**after, **before} if before.get(key) != after.get(key))
         return tuple(dict.fromkeys(name for name, _occurrence in changed))

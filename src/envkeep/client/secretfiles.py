@@ -82,23 +82,29 @@ def encrypt_file(
     project's default environment unless ``env`` names one) or to a passphrase."""
     out = target or source.with_name(source.name + ".enc")
     # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
-    replacing = out if force else None
     replaced = filecrypt_reuse.replaced_file(out) if force else None
-    encrypted = encrypted_text(ctx, source, env=env, passphrase=passphrase, replacing=replacing)
+    encrypted, key = _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=replaced)
     _write(out, encrypted, force=force, mode=0o644)
-    changed = filecrypt_reuse.changed_names(replaced, encrypted)
+    changed = filecrypt_reuse.changed_names(replaced, encrypted, key)
     return EncryptedFile(out, changed, filecrypt_reuse.older_key_version(replaced, encrypted))
 
 
 def encrypted_text(
+    ctx: ClientContext, source: Path, *, env: str | None, passphrase: Passphrase | None
+) -> str:
+    """`encrypt_file`'s text, for stdout."""
+    return _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=None)[0]
+
+
+def _encrypted(
     ctx: ClientContext,
     source: Path,
     *,
     env: str | None,
     passphrase: Passphrase | None,
-    replacing: Path | None = None,
-) -> str:
-    """`encrypt_file`'s text (for a file, or stdout); ``replacing``: the encrypted file it
+    replaced: str | None,
+) -> tuple[str, filecrypt.FileKey]:
+    """A dotenv file's text encrypted, and the key; ``replaced``: the encrypted file it
     replaces, whose unchanged values keep their ciphertexts."""
     if env is not None and passphrase is not None:
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
@@ -106,12 +112,11 @@ def encrypted_text(
     for warning in _checked_warnings(text, source):  # as `import` warns about the same file
         if ctx.notify is not None:
             ctx.notify(f"warning: {warning}")
-    replaced = filecrypt_reuse.replaced_file(replacing) if replacing is not None else None
     if passphrase is not None:
         key = filecrypt_reuse.passphrase_key_for_replacing(passphrase(), replaced)
     else:
         key = _environment_file_key(ctx, _environment(ctx, env))
-    return filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced)
+    return filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced), key
 
 
 def _checked_warnings(text: str, source: Path) -> tuple[str, ...]:
