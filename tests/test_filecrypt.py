@@ -515,7 +515,8 @@ def test_line_endings_changed_as_git_does_are_refused_saying_so(
     env_key: FileKey, crlf: bool
 ) -> None:
     # core.autocrlf converts every line of a checked-out file; "restore the file from version
-    # control" would convert it again, so the error says what to mark in .gitattributes.
+    # control" would convert it again, so the error says what to mark in .gitattributes. A file
+    # encrypted with CRLF was made LF as git committed it: only its encrypter's clone has it.
     plain = "# app\nDB_URL=postgres://db\nAPI_KEY='k 1'\n"
     encrypted = encrypt_dotenv(plain.replace("\n", "\r\n") if crlf else plain, env_key)
     converted = encrypted.replace("\r\n", "\n") if crlf else encrypted.replace("\n", "\r\n")
@@ -523,7 +524,12 @@ def test_line_endings_changed_as_git_does_are_refused_saying_so(
     assert isinstance(error, IntegrityError)
     assert "line endings were changed since it was encrypted" in str(error)
     assert "-text" in (error.hint or "")
-    assert "git checkout .env.enc" in (error.hint or "")
+    if crlf:  # converted as git committed it: the commit holds it so, a checkout changes nothing
+        assert "(CRLF made LF, as git does when it commits the file" in str(error)
+        assert "git add --renormalize .env.enc and commit it" in (error.hint or "")
+        assert "git checkout" not in (error.hint or "")
+    else:  # converted as git checked it out: a checkout of the -text file restores it
+        assert "git checkout .env.enc" in (error.hint or "")
 
 
 def test_adding_a_plain_entry_is_detected_naming_its_line(env_key: FileKey) -> None:

@@ -49,7 +49,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import re
-import shlex
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -77,6 +76,7 @@ from envkeep.client._fileheader import (
     passphrase_key_for_header,
     read_header,
 )
+from envkeep.client._line_endings import converted_line_endings
 from envkeep.core.dotenv import parse_dotenv, scan_dotenv
 from envkeep.core.errors import (
     CryptoError,
@@ -334,34 +334,17 @@ def _open_value(
 def _verify_mac(key_bytes: bytes, text: str, mac: str, where: str) -> None:
     if _mac_verifies(key_bytes, text, mac):
         return
-    if any(_mac_verifies(key_bytes, other, mac) for other in _other_line_endings(text)):
-        # Not accepted (the mac binds the bytes), but the fix is git's: a restore redoes it.
-        raise IntegrityError(
-            f"{where}the file's line endings were changed since it was encrypted"
-            " (git does so with core.autocrlf)",
-            hint="mark encrypted files -text (envkeep git-setup does; commit .gitattributes),"
-            f" then check the file out again: rm {_shown(where)} && git checkout {_shown(where)}",
-        )
-    raise IntegrityError(
+    converted = converted_line_endings(text, lambda t: _mac_verifies(key_bytes, t, mac), where)
+    raise converted or IntegrityError(
         f"{where}the file was changed outside its values: "
         "lines were added, removed, reordered or edited",
         hint="restore the file from version control, or encrypt the plain file again",
     )
 
 
-def _shown(where: str) -> str:
-    return shlex.quote(where.removesuffix(": ")) if where else "FILE"
-
-
 def _mac_verifies(key_bytes: bytes, text: str, mac: str) -> bool:
     unsigned = text.replace(f" mac={mac}", "", 1)  # the first one is the header's last field
     return hmac.compare_digest(_mac(key_bytes, unsigned), b64decode(mac, "mac"))
-
-
-def _other_line_endings(text: str) -> list[str]:
-    """``text`` with CRLF line endings made LF, or LF made CRLF: what git's conversion does."""
-    lf = text.replace("\r\n", "\n")
-    return [variant for variant in (lf, lf.replace("\n", "\r\n")) if variant != text]
 
 
 # --- primitives --------------------------------------------------------------------------------
