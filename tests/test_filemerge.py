@@ -399,6 +399,19 @@ def test_git_setup_marks_the_lines_an_earlier_one_wrote_text_free(repo: Envkeep)
     assert "marked *.env.enc -text in" in again.stderr
 
 
+def test_git_setup_leaves_a_commented_out_line_alone(repo: Envkeep) -> None:
+    attributes = repo.cwd / ".gitattributes"
+    attributes.write_text("# was: *.env.enc merge=envkeep\n")
+
+    done = repo.ok("git-setup", "*.env.enc")
+
+    assert attributes.read_text() == (
+        "# was: *.env.enc merge=envkeep\n*.env.enc merge=envkeep -text\n"
+    )
+    assert "marked" not in done.stderr
+    assert "routes #" not in done.stderr
+
+
 def test_a_file_git_merged_line_by_line_points_at_the_driver(repo: Envkeep) -> None:
     (repo.cwd / ".gitattributes").unlink()  # a repository without the driver
     ours = BASE.replace("base-key", "ours-key")

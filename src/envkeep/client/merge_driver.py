@@ -140,7 +140,8 @@ def _marked(text: str, sets: Callable[[str], bool], attribute: str) -> tuple[str
 
 
 def _is_routed(words: list[str]) -> bool:
-    return len(words) > 1 and "merge=envkeep" in words[1:]
+    """Whether a line's ``words`` route files to envkeep (a comment routes nothing)."""
+    return len(words) > 1 and not words[0].startswith("#") and "merge=envkeep" in words[1:]
 
 
 def _sets_diff(word: str) -> bool:
