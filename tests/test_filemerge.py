@@ -399,6 +399,25 @@ def test_git_setup_marks_the_lines_an_earlier_one_wrote_text_free(repo: Envkeep)
     assert "marked *.env.enc -text in" in again.stderr
 
 
+def test_git_setup_unsets_text_last_where_a_later_line_sets_text_auto(repo: Envkeep) -> None:
+    # The last line that sets an attribute wins: -text added to an earlier git-setup's line
+    # above `* text=auto` changed nothing, and a clone with core.autocrlf converted the files.
+    attributes = repo.cwd / ".gitattributes"
+    attributes.write_text("*.env.enc merge=envkeep\n* text=auto\n*.sh merge=envkeep eol=lf\n")
+
+    done = repo.ok("git-setup", "*.env.enc", "*.sh")
+
+    shown = git(repo, "check-attr", "text", "eol", "--", "x.env.enc", "x.sh").stdout
+    assert shown.splitlines() == [
+        "x.env.enc: text: unset",
+        "x.env.enc: eol: unspecified",
+        "x.sh: text: auto",  # a user's own choice of line endings stands
+        "x.sh: eol: lf",
+    ]
+    assert "marked *.env.enc -text in" in done.stderr
+    assert repo.ok("git-setup", "*.env.enc", "*.sh").stderr.count("marked") == 0  # idempotent
+
+
 def test_git_setup_leaves_a_commented_out_line_alone(repo: Envkeep) -> None:
     attributes = repo.cwd / ".gitattributes"
     attributes.write_text("# was: *.env.enc merge=envkeep\n")

@@ -89,6 +89,8 @@ def set_up_merge_driver(
         text += ("\n" if text and not text.endswith("\n") else "") + lines
     if added or marked or diffed:
         write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
+    text, overridden = _unconvert_overridden(attributes, text)
+    marked = tuple(dict.fromkeys((*marked, *overridden)))
     driver = f"{command} {DRIVER_ARGUMENTS}"
     driver_set = set_config(cwd, "merge.envkeep", {"name": _NAME, "driver": driver})
     uncommitted = bool(git(cwd, "status", "--porcelain", "--", str(attributes)))
@@ -137,6 +139,40 @@ def _marked(text: str, sets: Callable[[str], bool], attribute: str) -> tuple[str
         else:
             lines.append(line)
     return "".join(lines), tuple(marked)
+
+
+def _unconvert_overridden(attributes: Path, text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` (as written to ``attributes``) with ``PATTERN -text`` added last for each
+    pattern routed to envkeep whose files git still converts: a later line (``* text=auto``)
+    sets ``text`` again, and the last line that sets an attribute wins. Git is asked about a
+    name each pattern matches; one it cannot be asked about (a bracket expression) is left."""
+    overridden = []
+    for words in map(str.split, text.splitlines()):
+        ours = _is_routed(words) and "-text" in words[1:]  # a user's eol=… is theirs to keep
+        sample = _sample_name(words[0]) if ours else None
+        if sample is not None and _text_attribute(attributes.parent, sample) == "auto":
+            overridden.append(words[0])
+    overridden = list(dict.fromkeys(overridden))
+    if overridden:
+        text += ("\n" if text and not text.endswith("\n") else "") + "".join(
+            f"{pattern} -text\n" for pattern in overridden
+        )
+        write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
+    return text, tuple(overridden)
+
+
+def _sample_name(pattern: str) -> str | None:
+    """A path ``pattern`` matches (its wildcards made ``x``); None for a bracket expression."""
+    if "[" in pattern or "\\" in pattern:
+        return None
+    return pattern.lstrip("/").replace("**", "x").replace("*", "x").replace("?", "x")
+
+
+def _text_attribute(top: Path, name: str) -> str | None:
+    """The ``text`` attribute git gives ``name`` in the work tree at ``top`` (``auto``,
+    ``set``, ``unset``, ``unspecified``); None when git cannot say."""
+    said = _git(top, "check-attr", "text", "--", name)
+    return None if said is None else said.strip().rpartition(": ")[2]
 
 
 def _is_routed(words: list[str]) -> bool:
