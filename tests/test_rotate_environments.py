@@ -256,3 +256,20 @@ def _failing_for(name: str, rotate_key: Any) -> Any:
         return result
 
     return rotate
+
+
+def test_an_environment_whose_refusal_ends_with_its_rotate_key_command_is_not_named_again() -> None:
+    # A key version refused as rolled back (`key_version_pins`) ends its hint with the command
+    # that rotates it: the last such one was named a second time, bare, as if the others were not.
+    hints = [
+        f"accept it: envkeep env trust {env} --project shop; then an admin rotates the key"
+        f" again: envkeep env rotate-key {env} --project shop"
+        for env in ("dev", "staging")
+    ]
+    left = [("shop", "dev", "rolled back"), ("shop", "staging", "rolled back")]
+
+    refused = RotationLeft.of([], left, hints)
+
+    assert refused.hint is not None
+    assert refused.hint.count("envkeep env rotate-key staging --project shop") == 1
+    assert "rotate each now" not in refused.hint

@@ -257,7 +257,7 @@ class RotationLeft(EnvkeepError):
         rotatable = [
             (p, e)
             for p, e, _ in left
-            if f"{p}/{e}" not in lost and f"rotate-key {e} --project {p} " not in hinted
+            if f"{p}/{e}" not in lost and not _names_rotation(hinted, p, e)
         ]
         commands = "; ".join(f"envkeep env rotate-key {e} --project {p}" for p, e in rotatable)
         said = list(dict.fromkeys(hints))
@@ -273,6 +273,15 @@ class RotationLeft(EnvkeepError):
             rotated=tuple(rotated),
             left=tuple(left),
         )
+
+
+def _names_rotation(hinted: str, project: str, environment: str) -> bool:
+    """Whether ``hinted`` gives the rotate-key command of ``project/environment`` (with more
+    after it or not: a hint ending with it names it too)."""
+    import re
+
+    command = re.escape(f"rotate-key {environment} --project {project}")
+    return re.search(rf"{command}(?:$|[\s;,)])", hinted) is not None
 
 
 def _lost_keys(lost: tuple[str, ...]) -> str:
