@@ -171,7 +171,7 @@ def _sample_name(pattern: str) -> str | None:
 def _text_attribute(top: Path, name: str) -> str | None:
     """The ``text`` attribute git gives ``name`` in the work tree at ``top`` (``auto``,
     ``set``, ``unset``, ``unspecified``); None when git cannot say."""
-    said = _git(top, "check-attr", "text", "--", name)
+    said = git(top, "check-attr", "text", "--", name)
     return None if said is None else said.strip().rpartition(": ")[2]
 
 
