@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import typer.main
 
+from envkeep.cli import app as cli_app
 from envkeep.cli import state as cli_state
 from envkeep.cli.entry import main
 from envkeep.client.context import ClientContext
@@ -23,14 +24,17 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 # Typer builds the click command tree from the app on every call: half of an in-process
-# command's time. The tree does not change, so in-process runs build it once.
+# command's time. The tree does not change, so in-process runs build it once: the app once
+# per command name too, since `main` builds a new one each time, and a tree cached by a new
+# app each command was never found again (every tree and app kept until the worker ended).
+_app_for = functools.cache(cli_app.build_app)
 _click_command = functools.cache(typer.main.get_command)
 
 
 @contextlib.contextmanager
 def in_process_cli(patch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Run the CLI's ``main`` in this process: its click command built once, and every
-    ClientContext the command makes closed when the block ends.
+    """Run the CLI's ``main`` in this process: its app and click command built once per
+    command name, and every ClientContext the command makes closed when the block ends.
 
     A command never closes its context (src/envkeep/cli/state.py: make_context): a process
     that exits drops its connections with it, but ``main`` run in this process would leave an
@@ -43,6 +47,7 @@ def in_process_cli(patch: pytest.MonkeyPatch) -> Iterator[None]:
         opened.append(context)
         return context
 
+    patch.setattr(cli_app, "build_app", _app_for)
     patch.setattr(typer.main, "get_command", _click_command)
     patch.setattr(cli_state, "ClientContext", make)
     try:
