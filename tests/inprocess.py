@@ -15,6 +15,7 @@ import pytest
 import typer.main
 
 from envkeep.cli import app as cli_app
+from envkeep.cli import output as cli_output
 from envkeep.cli import state as cli_state
 from envkeep.cli.entry import main
 from envkeep.client.context import ClientContext
@@ -34,7 +35,9 @@ _click_command = functools.cache(typer.main.get_command)
 @contextlib.contextmanager
 def in_process_cli(patch: pytest.MonkeyPatch) -> Iterator[None]:
     """Run the CLI's ``main`` in this process: its app and click command built once per
-    command name, and every ClientContext the command makes closed when the block ends.
+    command name, every ClientContext the command makes closed when the block ends, and
+    nothing a process decides once for its life (`_forget_process_choices`) kept from one
+    command to the next.
 
     A command never closes its context (src/envkeep/cli/state.py: make_context): a process
     that exits drops its connections with it, but ``main`` run in this process would leave an
@@ -50,12 +53,25 @@ def in_process_cli(patch: pytest.MonkeyPatch) -> Iterator[None]:
     patch.setattr(cli_app, "build_app", _app_for)
     patch.setattr(typer.main, "get_command", _click_command)
     patch.setattr(cli_state, "ClientContext", make)
+    _forget_process_choices()
     try:
         yield
     finally:
         patch.setattr(cli_state, "ClientContext", ClientContext)
         for context in opened:
             context.close()
+        _forget_process_choices()
+
+
+def _forget_process_choices() -> None:
+    """What a CLI process decides once, for its life: NO_COLOR and Rich's console
+    (cli/output.py), the command it runs (cli/state.py, sent to the server by every context
+    made later). Each in-process command has an environment of its own, and a test calling
+    in afterwards runs no command: the first command's colour choice held for every later
+    one in the worker, and a context a test made sent the last command's words."""
+    cli_output._no_color.cache_clear()
+    cli_output._console.cache_clear()
+    cli_state.say_command(None)
 
 
 def run_main(args: tuple[str, ...], environ: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:
