@@ -4,6 +4,7 @@ where a project without its file could only be refused as existing."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,16 +31,18 @@ def test_a_failure_after_the_project_exists_is_finished_by_init_again(
     def lost(*_args: object, **_kwargs: object) -> None:
         raise UnreachableError("connection lost")
 
-    with monkeypatch.context() as patched:
+    with monkeypatch.context() as patched, closing(ClientContext(settings, work)) as first:
         patched.setattr(LocalBackend, "add_service", lost)
         with pytest.raises(UnreachableError):
-            projects.init_project(ClientContext(settings, work), "shop", ["dev"], [api])
+            projects.init_project(first, "shop", ["dev"], [api])
 
     declared = load_project_file(work / "envkeep.toml")
-    again = projects.init_project(ClientContext(settings, work), None)
+    with closing(ClientContext(settings, work)) as second:
+        again = projects.init_project(second, None)
+    with closing(ClientContext(settings, work)) as third:
+        listed = third.backend.list_services("shop")
 
     assert [s.name for s in declared.services] == ["api"]
     assert again.created is False
     assert again.registered == ("api",)
-    listed = ClientContext(settings, work).backend.list_services("shop")
     assert [s.name for s in listed] == ["api"]

@@ -6,6 +6,7 @@ there, and a key rotation signed it there anew."""
 from __future__ import annotations
 
 import dataclasses
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,8 +29,9 @@ def test_a_secret_listed_elsewhere_than_signed_is_damaged(tmp_path: Path, listed
     _ok(home, work, "init", "shop", **extra)
     _ok(home, work, "service", "add", "api", **extra)
     _ok(home, work, "set", "A=shared-value", "--env", "dev", **extra)
-    ctx = make_context(load_settings(_environ(home, **extra)), cwd=work)
-    snapshot = ctx.backend.read_environment("shop", "dev", None)
+    with closing(make_context(load_settings(_environ(home, **extra)), cwd=work)) as ctx:
+        snapshot = ctx.backend.read_environment("shop", "dev", None)
+        identity = ctx.identity
     (secret,) = snapshot.secrets
     moved = (
         dataclasses.replace(secret, scope=f"service:{snapshot.services[0].id}")
@@ -37,7 +39,7 @@ def test_a_secret_listed_elsewhere_than_signed_is_damaged(tmp_path: Path, listed
         else dataclasses.replace(secret, id="another-secret")
     )
 
-    opened = OpenEnvironment(dataclasses.replace(snapshot, secrets=(moved,)), ctx.identity)
+    opened = OpenEnvironment(dataclasses.replace(snapshot, secrets=(moved,)), identity)
 
     assert opened.variables() == []
     (damaged,) = opened.damaged
