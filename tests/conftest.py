@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
@@ -15,11 +16,11 @@ from envkeep.app.principals import bootstrap_local_owner
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
 from tests.pg import PostgresServer, start_postgres
+from tests.process_state import changes, files_open_under, process_state, restore
 from tests.repeated_work import remember
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from sqlalchemy import Engine
 
@@ -59,6 +60,22 @@ def _signal_actions_kept() -> Iterator[None]:
     for number, action in before.items():
         signal.signal(number, action)
     assert not changed, f"the test left these signals' actions changed: {changed}"
+
+
+@pytest.fixture(autouse=True)
+def _process_state_kept(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves its process changed for the tests after it on this worker
+    (tests/process_state.py: the environment, directory, umask, descriptors 0-2, files
+    left open in its tmp_path), and put back what can be."""
+    before = process_state()
+    yield
+    left = changes(before, process_state())
+    if left:
+        restore(before)
+    own = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
+    held = files_open_under(own) if isinstance(own, Path) else []
+    assert not left, f"the test left its process changed: {'; '.join(left)}"
+    assert not held, f"the test left files in its tmp_path open: {held}"
 
 
 @pytest.fixture(scope="session")
