@@ -10,6 +10,7 @@ import re
 import select
 import socket
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -403,7 +404,7 @@ def test_a_database_that_fails_is_answered_503_and_its_reason_is_in_the_log_line
 
     running = start_server(tmp_path)
     try:
-        with sqlite3.connect(tmp_path / "server.db") as db:
+        with closing(sqlite3.connect(tmp_path / "server.db")) as db, db:  # closed, committed
             db.execute("DROP TABLE alembic_version")
             db.execute("DROP TABLE principals")
         api = httpx.post(f"{running.url}/v1/auth/prelogin", json={"email": "a@x.io"})

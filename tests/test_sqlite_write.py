@@ -12,11 +12,12 @@ import pytest
 from envkeep.store.sqlite_fetch import SqliteFetch
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 
 @pytest.fixture
-def fetch(tmp_path: Path) -> SqliteFetch:
+def fetch(tmp_path: Path) -> Iterator[SqliteFetch]:
     connection = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
@@ -24,7 +25,8 @@ def fetch(tmp_path: Path) -> SqliteFetch:
         "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id)"
         " DEFERRABLE INITIALLY DEFERRED)"
     )
-    return SqliteFetch(connection)
+    yield SqliteFetch(connection)
+    connection.close()
 
 
 def _children(fetch: SqliteFetch) -> list[tuple[object, ...]]:
