@@ -17,6 +17,7 @@ from envkeep.core.files import writer_tag
 from .conftest import wait_for_file
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from .conftest import Envkeep
@@ -40,11 +41,12 @@ def test_an_edit_ended_by_a_signal_leaves_no_buffer_in_clear(
     opened = tmp_path / "opened"
     script = tmp_path / "editor.py"
     script.write_text(HANGING_EDITOR.format(opened=str(opened)))
-    editing = envkeep.popen(
-        "edit", "--env", "dev", "--service", "-",
-        env={"EDITOR": shlex.join([sys.executable, str(script)]), "VISUAL": None,
-             "TMPDIR": str(temporary)},
-    )  # fmt: skip
+    with _acted_on(ending):
+        editing = envkeep.popen(
+            "edit", "--env", "dev", "--service", "-",
+            env={"EDITOR": shlex.join([sys.executable, str(script)]), "VISUAL": None,
+                 "TMPDIR": str(temporary)},
+        )  # fmt: skip
     try:
         wait_for_file(opened, editing)
         assert "LOG_LEVEL=info" in (tmp_path / opened.read_text()).read_text()
@@ -57,6 +59,19 @@ def test_an_edit_ended_by_a_signal_leaves_no_buffer_in_clear(
     assert editing.returncode == 130
     assert list(temporary.iterdir()) == []
     assert err.decode().splitlines()[-1:] == ["interrupted"]
+
+
+@contextlib.contextmanager
+def _acted_on(ending: signal.Signals) -> Iterator[None]:
+    """``ending`` at its default action for the processes started in the block. Under
+    ``nohup`` (or a CI runner that ignores SIGHUP) the tests inherit SIGHUP ignored, and
+    `envkeep edit` rightly keeps a signal ignored that it started with: the SIGHUP case
+    waited out its 30 s and failed."""
+    kept = signal.signal(ending, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(ending, kept)
 
 
 # Says where the buffer is and its own pid, then waits (its envkeep is killed under it).
