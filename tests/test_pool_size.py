@@ -5,10 +5,12 @@ line says it, and /metrics shows the connections in use."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, event
 
@@ -90,6 +92,11 @@ def test_the_start_line_says_the_pool_size(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(LoggedServer, "run", run)
     monkeypatch.setattr(observability, "configure_logging", lambda: None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
+    # Nor uvicorn's logging set-up (its loggers' handlers and levels, for every later test).
+    monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
+    uvicorns = logging.getLogger("uvicorn")
+    kept = (uvicorns.handlers[:], uvicorns.propagate)
     for url, shown in (("postgresql://envkeep@db/envkeep", 7), ("sqlite:///x.db", "n/a (SQLite)")):
         serve.run_app(FastAPI(), host="127.0.0.1", port=8600, database_url=url, pool_size=7)
         assert ran.pop().facts["pool_size"] == shown
+    assert (uvicorns.handlers, uvicorns.propagate) == kept
