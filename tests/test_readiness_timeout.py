@@ -43,7 +43,11 @@ async def _probe(url: str, silent: socket.socket) -> list[tuple[httpx.Response, 
                 answer = await asyncio.wait_for(client.get("/readyz"), 8)
                 answers.append((answer, time.monotonic() - started))
     finally:
-        silent.close()  # the check blocked on it gives up: its thread ends
+        # The accept waiting on it returns (closing alone left the thread that called it
+        # blocked, and the socket listening, until the worker ended); the check blocked on
+        # it gives up: its thread ends.
+        silent.shutdown(socket.SHUT_RDWR)
+        silent.close()
         app.state.envkeep.close()
     return answers
 
@@ -53,10 +57,13 @@ def test_readiness_on_a_database_that_never_answers_is_503_in_bounded_time() -> 
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         accepted: list[socket.socket] = []
-        threading.Thread(target=_accepting, args=(silent, accepted), daemon=True).start()
+        taker = threading.Thread(target=_accepting, args=(silent, accepted), daemon=True)
+        taker.start()
         url = f"postgresql://envkeep@127.0.0.1:{silent.getsockname()[1]}/keep"
         with capture_logs() as logged:
             answers = asyncio.run(_probe(url, silent))
+    taker.join(10)
+    assert not taker.is_alive()
     for answer, took in answers:
         assert answer.status_code == 503
         assert answer.json()["title"] == "the database does not answer in time"
