@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.cli.conftest import Envkeep, quick_ok
+from tests.terminal import on_terminal
 from tests.test_filemerge import PASSPHRASE, git
 
 if TYPE_CHECKING:
@@ -111,3 +112,21 @@ def test_a_version_that_does_not_open_is_shown_as_it_is_and_git_goes_on(
     assert any("not decrypted:" in line and "passphrase" in line for line in _lines(without))
     assert "-API_KEY=first-secret-value" in without.stdout  # the versions before still open
     assert "+# envkeep: decrypted, encrypted to a passphrase" in given.stdout
+
+
+def test_textconv_never_asks_for_the_identity_passphrase_on_a_terminal(
+    history: Envkeep,
+) -> None:
+    quick_ok(history, "identity", "protect", env={"ENVKEEP_NEW_PASSPHRASE": PASSPHRASE})
+    version = history.cwd.parent / "tmp" / ".env.enc"
+    version.write_text(git(history, "show", "HEAD:.env.enc").stdout)
+    asked = "Passphrase for the envkeep identity:"
+
+    # git runs textconv with its own terminal as stdin, under a pager reading that terminal.
+    code, written = on_terminal(history.home, history.cwd, ("textconv", str(version)), {asked: "x"})
+
+    assert code == 0, written
+    assert asked not in written
+    assert "# envkeep: not decrypted: the local identity is protected by a passphrase" in written
+    assert "ENVKEEP_PASSPHRASE" in written
+    assert "second-secret-value" not in written

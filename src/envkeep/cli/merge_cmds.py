@@ -133,13 +133,16 @@ def textconv(
 
     The first line names the key the version is under. Never fails, so that git log -p goes
     on: a version that does not open (a key you were never given, no ENVKEEP_FILE_PASSPHRASE
-    for a passphrase file, a damaged file) is printed as it is, under a line saying why; so is
+    for a passphrase file, no ENVKEEP_PASSPHRASE for a protected identity: it never prompts, a
+    damaged file) is printed as it is, under a line saying why; so is
     every version while diff.envkeep.cachetextconv is on (git would store the plain text).
 
     Example: git log -p .env.enc (after envkeep git-setup --diff)
     """
-    ctx = make_context()
-    given = ctx.settings.file_passphrase  # no prompt: git runs this under a pager
+    # No prompt, for the identity's passphrase either: git runs this under its pager, which
+    # reads the same terminal, and once for each version `git log -p` shows.
+    ctx = make_context(prompts=False)
+    given = ctx.settings.file_passphrase
     text = diff_driver.textconv(ctx, file, (lambda: given) if given else None)
     sys.stdout.flush()
     sys.stdout.buffer.write(text.encode("utf-8"))

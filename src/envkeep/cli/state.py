@@ -29,13 +29,15 @@ def make_context(
     writes: bool = False,
     artifact: bool = False,
     cwd: Path | None = None,
+    prompts: bool = True,
 ) -> ClientContext:
     """A client context for the current directory (or ``cwd``), with a TTY passphrase prompt
-    when allowed. A command that ``writes`` reads no kept offline copy: it needs the server
-    anyway. One that builds an ``artifact`` from the values (`export`, `activate-all`) reads
-    a copy up to an hour old by default, not a day (`client/offline_limit`)."""
+    when allowed (never without ``prompts``: a command git runs under its pager). A command
+    that ``writes`` reads no kept offline copy: it needs the server anyway. One that builds an
+    ``artifact`` from the values (`export`, `activate-all`) reads a copy up to an hour old by
+    default, not a day (`client/offline_limit`)."""
     settings = settings or load_settings()
-    prompt = getpass.getpass if interactive(settings) else None
+    prompt = getpass.getpass if prompts and interactive(settings) else None
     ctx = ClientContext(settings, cwd or Path.cwd(), prompt, _warn)
     ctx.offline_reads = not writes
     ctx.writes = writes
