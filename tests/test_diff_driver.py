@@ -130,3 +130,26 @@ def test_textconv_never_asks_for_the_identity_passphrase_on_a_terminal(
     assert "# envkeep: not decrypted: the local identity is protected by a passphrase" in written
     assert "ENVKEEP_PASSPHRASE" in written
     assert "second-secret-value" not in written
+
+
+def test_a_version_that_does_not_open_is_named_without_gits_temporary_folder(
+    history: Envkeep,
+) -> None:
+    plain = history.cwd.parent / "plain" / ".env"
+    plain.write_text(FIRST)
+    env = {"ENVKEEP_FILE_PASSPHRASE": PASSPHRASE}
+    quick_ok(history, "encrypt", str(plain), "-o", ".env.enc", "--passphrase", "--force", env=env)
+    git(history, "commit", "-qam", "to a passphrase")
+
+    shown = subprocess.run(
+        ["git", "log", "-p", "-1", "--format=", "--", ".env.enc"],
+        cwd=history.cwd,
+        env=history.environ({"ENVKEEP_FILE_PASSPHRASE": None, "TMPDIR": str(plain.parent)}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    refusal = next(line for line in _lines(shown) if "not decrypted:" in line)
+    assert refusal.startswith("+# envkeep: not decrypted: .env.enc needs its passphrase"), refusal
+    assert str(plain.parent) not in shown.stdout  # the copy git deleted once the diff was made

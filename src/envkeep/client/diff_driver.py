@@ -21,14 +21,13 @@ damaged file), so such a version is printed as it is, under a line saying why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, merge_driver, secretfiles
 from envkeep.core.errors import EnvkeepError, UsageError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from envkeep.client.context import ClientContext
     from envkeep.client.secretfiles import Passphrase
 
@@ -79,8 +78,8 @@ def textconv(ctx: ClientContext, path: Path, passphrase: Passphrase | None) -> s
             f"{_MARK} not decrypted: {CACHE_KEY} is on, which would store the plain values in"
             f" .git (refs/notes/textconv); turn it off: git config {CACHE_KEY} false\n{text}"
         )
-    try:
-        plain = secretfiles.opened_text(ctx, text, path, passphrase)
+    try:  # named as git names the file: the folder of git's temporary copy means nothing
+        plain = secretfiles.opened_text(ctx, text, Path(path.name), passphrase, from_stdin=True)
     except EnvkeepError as error:  # the words say no value, as every error's
         hint = f" ({error.hint})" if error.hint else ""
         return f"{_MARK} not decrypted: {error.message}{hint}\n{text}"
