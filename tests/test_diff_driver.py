@@ -153,3 +153,18 @@ def test_a_version_that_does_not_open_is_named_without_gits_temporary_folder(
     refusal = next(line for line in _lines(shown) if "not decrypted:" in line)
     assert refusal.startswith("+# envkeep: not decrypted: .env.enc needs its passphrase"), refusal
     assert str(plain.parent) not in shown.stdout  # the copy git deleted once the diff was made
+
+
+def test_a_version_that_is_not_utf8_still_shows_what_changed(history: Envkeep) -> None:
+    (history.cwd / "legacy.env.enc").write_bytes(b"NAME=caf\xe9\n")
+    git(history, "add", "legacy.env.enc")
+    git(history, "commit", "-qm", "latin-1")
+    (history.cwd / "legacy.env.enc").write_bytes(b"NAME=caf\xe9 au lait\n")
+    git(history, "commit", "-qam", "changed")
+
+    shown = git(history, "log", "-p", "-1", "--format=", "--", "legacy.env.enc")
+
+    assert _lines(shown) == [
+        "-NAME=caf\ufffd",
+        "+NAME=caf\ufffd au lait",
+    ], shown.stdout

@@ -68,9 +68,14 @@ def textconv(ctx: ClientContext, path: Path, passphrase: Passphrase | None) -> s
     git made): its plain text under a line naming its key; a file that is not encrypted as it
     is; one that cannot be opened, or while caching is on, as it is under a line saying why."""
     try:
-        text = secretfiles.read_encrypted_text(path)
-    except EnvkeepError as error:
-        return f"{_MARK} not decrypted: {error.message}\n"
+        data = path.read_bytes()
+    except OSError as error:  # run by hand: git's own copy is there
+        return f"{_MARK} not decrypted: {path.name}: {error.strerror}\n"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # as it is, near enough: a change in it must still show
+        raw = data.decode("utf-8", errors="replace")
+        return f"{_MARK} not decrypted: {path.name} is not UTF-8 text\n{raw}"
     if not filecrypt.is_encrypted(text):
         return text
     if _caching(ctx.cwd):
