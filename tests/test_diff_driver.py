@@ -168,3 +168,17 @@ def test_a_version_that_is_not_utf8_still_shows_what_changed(history: Envkeep) -
         "-NAME=caf\ufffd",
         "+NAME=caf\ufffd au lait",
     ], shown.stdout
+
+
+def test_format_patch_and_stash_show_never_decrypt(history: Envkeep) -> None:
+    # What docs/quickstart.md says of the commands whose diffs are mailed or applied.
+    patch = git(history, "format-patch", "-1", "--stdout")
+    plain = history.cwd.parent / "plain" / ".env"
+    plain.write_text(FIRST)
+    quick_ok(history, "encrypt", str(plain), "-o", ".env.enc", "--env", "dev", "--force")
+    git(history, "stash", "-q")
+    stashed = git(history, "stash", "show", "-p")
+
+    for shown in (patch, stashed):
+        assert "secret-value" not in shown.stdout
+        assert any(line.startswith("+API_KEY=enc:v1:") for line in _lines(shown)), shown.stdout
