@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
+from envkeep.client.file_key_refusals import no_project_refused, other_key_refused
 from envkeep.client.file_key_versions import note_older_key, older_key_refused
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import (
     EnvironmentNotFound,
     InputError,
     IntegrityError,
-    PermissionDenied,
     ProjectNotFound,
     UsageError,
 )
@@ -170,10 +170,10 @@ def _key_for(
     try:
         opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
     except ProjectNotFound:
-        raise _no_project(ctx, source, wanted.label) from None
+        raise no_project_refused(ctx, source, wanted.label) from None
     if opened is None:
         # Its key went with it: creating an environment of that name makes another key.
-        raise _other_key(ctx, source, wanted.label)
+        raise other_key_refused(ctx, source, wanted.label)
     dek = opened.data_key(wanted.key_version)  # a share that did not open: its own refusal
     if dek is None:  # from before a rotation, and the caller was granted after it
         raise older_key_refused(None if from_stdin else source, wanted.key_version, opened)
@@ -186,59 +186,6 @@ def _key_for(
         label=wanted.label,
     )
     return key.key
-
-
-_SHARE = (
-    "to share an encrypted file with someone who has no access to this store, encrypt it"
-    " with --passphrase instead"
-)
-
-
-def _no_project(ctx: ClientContext, source: Path, label: str) -> PermissionDenied:
-    """The error (exit 4: no key for it) for a file of a project this store does not hold at
-    all (a teammate's file,
-    read on a machine whose own embedded store never had the project). Its key is in the store
-    that encrypted it: creating the project here ("envkeep init", the usual hint) would make
-    new keys that cannot read it."""
-    project = ctx.project_file.project
-    server = ctx.server_url
-    where = (
-        f"which {server} does not show you (you hold no role on it there, or it is another store's)"
-        if server
-        else "which this machine's store does not hold (another store's: a teammate's machine,"
-        " or a team server this checkout does not name)"
-    )
-    return PermissionDenied(
-        f"{source} was encrypted with the key of environment '{label}' of project"
-        f" '{project}', {where}",
-        hint=(
-            f"ask an admin of project '{project}' there for a role on '{label}'; {_SHARE}"
-            if server
-            else f"decrypt it with the store that encrypted it (envkeep init {project} here"
-            f" would make new keys, which cannot read it); {_SHARE}"
-        ),
-    )
-
-
-def _other_key(ctx: ClientContext, source: Path, label: str) -> PermissionDenied:
-    """The error for a file encrypted to an environment this store does not hold: another
-    store's (a teammate's machine, a team server) or one deleted since. A same-named one here
-    has its own key, so the file cannot be read with it."""
-    names = {e.name for e in ctx.backend.list_environments(ctx.project_file.project)}
-    share = _SHARE
-    if label in names:
-        return PermissionDenied(
-            f"{source} was encrypted with the key of another environment named '{label}'"
-            f" (another store's, such as a teammate's machine, or one deleted and made again):"
-            f" environment '{label}' of project '{ctx.project_file.project}' here has a key of"
-            " its own",
-            hint=f"decrypt it with the store that encrypted it; {share}",
-        )
-    return PermissionDenied(
-        f"{source} was encrypted with the key of environment '{label}', which is not in"
-        f" project '{ctx.project_file.project}' (deleted, or another project's)",
-        hint=f"decrypt it where that environment exists, a new one of the name cannot; {share}",
-    )
 
 
 def _environment_with_id(ctx: ClientContext, label: str, env_id: str) -> OpenEnvironment | None:
@@ -402,9 +349,9 @@ def current_environment_key(ctx: ClientContext, text: str, source: Path) -> file
     try:
         opened = _environment_with_id(ctx, wanted.label, wanted.env_id)
     except ProjectNotFound:
-        raise _no_project(ctx, source, wanted.label) from None
+        raise no_project_refused(ctx, source, wanted.label) from None
     if opened is None:
-        raise _other_key(ctx, source, wanted.label)
+        raise other_key_refused(ctx, source, wanted.label)
     environment = opened.snapshot.environment
     return filecrypt.environment_key(
         opened.dek, env_id=environment.id, key_version=opened.key_version, label=environment.name
