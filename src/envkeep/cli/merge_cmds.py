@@ -100,18 +100,9 @@ def _setup_lines(done: merge_driver.GitSetup, diff: diff_driver.DiffSetup | None
         lines.append(f"marked {', '.join(done.diffed)} diff=envkeep in {where}")
     if done.present:
         lines.append(f"{where} routes {', '.join(done.present)} to envkeep already")
-    config = "set in this clone's git config:" if done.driver_set else "this clone's git config has"
-    lines.append(
-        f"{config} merge.envkeep.driver = {done.driver}" + ("" if done.driver_set else " already")
-    )
+    lines.append(_config_line("merge.envkeep.driver", done.driver, set_now=done.driver_set))
     if diff is not None:
-        config = (
-            "set in this clone's git config:" if diff.set_now else "this clone's git config has"
-        )
-        lines.append(
-            f"{config} diff.envkeep.textconv = {diff.textconv}"
-            + ("" if diff.set_now else " already")
-        )
+        lines.append(_config_line("diff.envkeep.textconv", diff.textconv, set_now=diff.set_now))
         if diff.cache_was_on:
             lines.append(
                 f"turned {diff_driver.CACHE_KEY} off in this clone's git config: git would"
@@ -124,6 +115,12 @@ def _setup_lines(done: merge_driver.GitSetup, diff: diff_driver.DiffSetup | None
     elif done.uncommitted:
         lines.append("hint: .gitattributes has changes not committed yet: commit it")
     return lines
+
+
+def _config_line(key: str, value: str, *, set_now: bool) -> str:
+    if set_now:
+        return f"set in this clone's git config: {key} = {value}"
+    return f"this clone's git config has {key} = {value} already"
 
 
 def textconv(
