@@ -95,6 +95,12 @@ def _plain(alice: Path, work: Path, out: Path) -> bytes:
     return out.read_bytes()
 
 
+def _tampered(text: str) -> str:
+    """``text`` with one character of API_KEY's ciphertext changed."""
+    start = text.index("API_KEY=enc:v1:") + len("API_KEY=enc:v1:") + 20
+    return text[:start] + ("B" if text[start] != "B" else "C") + text[start + 1 :]
+
+
 @pytest.fixture(scope="module")
 def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story:
     root = tmp_path_factory.mktemp("files")
@@ -120,6 +126,10 @@ def story(server: TeamServer, tmp_path_factory: pytest.TempPathFactory) -> Story
         "decrypted": _cli(alice, work, "decrypt", "a.env.enc", "-o", "-"),
         "ran": _cli(alice, work, "run", "--file", "a.env.enc", "--", sys.executable, "-c", show),
     }
+    tampered = root / "tampered.env.enc"
+    tampered.write_text(_tampered((work / "a.env.enc").read_text()))
+    held["tampered"] = _cli(alice, work, "decrypt", str(tampered), "-o", "-")
+    held["tampered run"] = _cli(alice, work, "run", "--file", str(tampered), "--", "true")
     refused = _cli(frank, work, "reencrypt", "a.env.enc")  # he holds no key v1
     encrypted["refused"] = (work / "a.env.enc").read_bytes()
     # Alice holds key v1: she follows the hint.
@@ -172,6 +182,14 @@ def test_reading_a_file_under_an_older_key_you_hold_warns_with_the_re_encryption
     assert story.held["ran"].stdout == "one"
     assert story.reencrypted.stderr.count("warning:") == 0  # reencrypt is the fix, not a read
     assert "warning:" not in story.held["after"].stderr  # under the current key: nothing said
+
+
+def test_a_file_that_fails_verification_is_not_called_worth_re_encrypting(story: Story) -> None:
+    for read in ("tampered", "tampered run"):
+        done = story.held[read]
+        assert done.returncode != 0, read
+        assert "failed verification" in done.stderr, done.stderr
+        assert "warning:" not in done.stderr, done.stderr  # no "re-encrypt it" before the error
 
 
 def test_the_re_encrypted_file_opens_for_a_member_granted_after_the_rotation(

@@ -150,8 +150,11 @@ def _key_for(
     passphrase: Passphrase | None,
     *,
     from_stdin: bool = False,
-    note_older: bool = False,
+    opened_notes: list[Callable[[], None]] | None = None,
 ) -> bytes:
+    """The key that opens encrypted ``text``; ``opened_notes`` gets what to say once it
+    opened and verified (an older key version than the current one: a tampered file is not
+    worth re-encrypting)."""
     marker = merge_driver.conflict_marker_line(text)
     if marker is not None:
         raise IntegrityError(
@@ -177,8 +180,8 @@ def _key_for(
     dek = opened.data_key(wanted.key_version)  # a share that did not open: its own refusal
     if dek is None:  # from before a rotation, and the caller was granted after it
         raise older_key_refused(None if from_stdin else source, wanted.key_version, opened)
-    if note_older and not from_stdin:  # stdin: a version from git's history, as it stays
-        note_older_key(ctx, source, wanted.key_version, opened)
+    if opened_notes is not None and not from_stdin:  # stdin: a version from git's history
+        opened_notes.append(lambda: note_older_key(ctx, source, wanted.key_version, opened))
     key = filecrypt.environment_key(
         dek,
         env_id=wanted.env_id,
@@ -223,9 +226,14 @@ def opened_text(
     """The exact original of encrypted ``text``, read already from ``source`` (``from_stdin``:
     ``source`` only names it), opened and verified as `decrypt` opens it; ``note_older``: a
     file under an older key version than its environment's current one is said to be."""
-    key = _key_for(ctx, text, source, passphrase, from_stdin=from_stdin, note_older=note_older)
+    notes: list[Callable[[], None]] = []
+    wanted = notes if note_older else None
+    key = _key_for(ctx, text, source, passphrase, from_stdin=from_stdin, opened_notes=wanted)
     with _hinting_merges(text, key, source):
-        return filecrypt.decrypt_dotenv(text, key, source=str(source))
+        plain = filecrypt.decrypt_dotenv(text, key, source=str(source))
+    for note in notes:
+        note()
+    return plain
 
 
 @contextlib.contextmanager
@@ -280,9 +288,12 @@ def file_values(
     if not filecrypt.is_encrypted(text):
         values = parse_dotenv(text, source=str(source), as_stored=True).values
     else:
-        key = _key_for(ctx, text, source, passphrase, note_older=True)
+        notes: list[Callable[[], None]] = []
+        key = _key_for(ctx, text, source, passphrase, opened_notes=notes)
         with _hinting_merges(text, key, source):
             values = filecrypt.decrypt_values(text, key, source=str(source), as_stored=True)
+        for note in notes:
+            note()
     return _expanded(values, inherited, source)
 
 
