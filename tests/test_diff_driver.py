@@ -182,3 +182,25 @@ def test_format_patch_and_stash_show_never_decrypt(history: Envkeep) -> None:
     for shown in (patch, stashed):
         assert "secret-value" not in shown.stdout
         assert any(line.startswith("+API_KEY=enc:v1:") for line in _lines(shown)), shown.stdout
+
+
+def test_setup_says_to_name_a_project_whose_envkeep_toml_git_does_not_see(
+    tmp_path: Path,
+) -> None:
+    repository = tmp_path / "repo"
+    for path in (tmp_path / "home", repository / "shop"):
+        path.mkdir(parents=True)
+    envkeep = Envkeep(tmp_path / "home", repository / "shop")
+    quick_ok(envkeep, "init", "shop")
+    subprocess.run(["git", "init", "-q", str(repository)], check=True)
+
+    below = envkeep.ok("git-setup", "--diff")
+    at_top = Envkeep(envkeep.home, repository).ok("git-setup", "--diff")
+
+    hint = (
+        "hint: git runs envkeep textconv in the repository's top directory, where"
+        f" {repository / 'shop' / 'envkeep.toml'} is not found: run git diff and log -p with"
+        " ENVKEEP_PROJECT=shop"
+    )
+    assert hint in below.err_lines
+    assert not any("ENVKEEP_PROJECT" in line for line in at_top.err_lines)

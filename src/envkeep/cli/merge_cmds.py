@@ -114,6 +114,12 @@ def _setup_lines(done: merge_driver.GitSetup, diff: diff_driver.DiffSetup | None
         lines.append("hint: commit .gitattributes; each clone runs envkeep git-setup once")
     elif done.uncommitted:
         lines.append("hint: .gitattributes has changes not committed yet: commit it")
+    if diff is not None and diff.unseen_project is not None:
+        project, found = diff.unseen_project
+        lines.append(
+            f"hint: git runs envkeep textconv in the repository's top directory, where {found}"
+            f" is not found: run git diff and log -p with ENVKEEP_PROJECT={project}"
+        )
     return lines
 
 

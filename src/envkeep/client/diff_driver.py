@@ -20,12 +20,14 @@ damaged file), so such a version is printed as it is, under a line saying why.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, merge_driver, secretfiles
 from envkeep.core.errors import EnvkeepError, UsageError
+from envkeep.core.projectfile import find_project_file, load_project_file
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
@@ -39,11 +41,14 @@ _MARK = "# envkeep:"
 @dataclass(frozen=True)
 class DiffSetup:
     """What `git-setup --diff` set in the clone's config: the textconv command, whether it was
-    set already, and whether caching was on before (now off)."""
+    set already, and whether caching was on before (now off); ``unseen_project``: the
+    project (name, envkeep.toml) that textconv, run in the repository's top directory as git
+    runs it, would not find there (its envkeep.toml is in a subdirectory)."""
 
     textconv: str
     set_now: bool
     cache_was_on: bool
+    unseen_project: tuple[str, Path] | None = None
 
 
 def set_up_diff_driver(cwd: Path, command: str) -> DiffSetup:
@@ -54,7 +59,18 @@ def set_up_diff_driver(cwd: Path, command: str) -> DiffSetup:
     set_now = merge_driver.set_config(cwd, "diff.envkeep", {"textconv": textconv})
     if merge_driver.git(cwd, "config", "--local", CACHE_KEY, "false") is None:
         raise UsageError(f"git config could not set {CACHE_KEY}")
-    return DiffSetup(textconv, set_now, cache_was_on)
+    return DiffSetup(textconv, set_now, cache_was_on, _unseen_project(cwd))
+
+
+def _unseen_project(cwd: Path) -> tuple[str, Path] | None:
+    """The project of ``cwd`` when git's textconv, run in the repository's top directory, would
+    find another envkeep.toml there, or none (textconv is given a temporary copy: no path)."""
+    found, top = find_project_file(cwd), merge_driver.git(cwd, "rev-parse", "--show-toplevel")
+    if found is None or top is None or find_project_file(Path(top.strip())) == found:
+        return None
+    with contextlib.suppress(EnvkeepError):
+        return load_project_file(found).project, found
+    return None
 
 
 def _caching(cwd: Path) -> bool:
