@@ -72,7 +72,7 @@ def _listed_still(monkeypatch: pytest.MonkeyPatch, reader: dict[str, Any]) -> li
         return honest_seal(ctx, principal, target, what)
 
     monkeypatch.setattr(rotation, "environment_readers", stale)
-    monkeypatch.setattr(rotation, "sealed_share", recording)
+    monkeypatch.setattr(new_keys, "sealed_share", recording)
     return sealed_to
 
 

@@ -114,7 +114,8 @@ def readers(
 def rotate(
     workspace_id: str, project: str, environment: str, body: schemas.Rotation, call: AuthedCall
 ) -> schemas.Revision:
-    """Switch to a new data key: shares for every reader, current values re-encrypted."""
+    """Switch to a new data key: shares for every reader (but those the client left out),
+    current values re-encrypted."""
     version = key_rotation.rotate_key(
         call,
         workspace_id=workspace_id,
@@ -123,6 +124,7 @@ def rotate(
         new_key_version=body.new_key_version,
         shares=_shares(body.shares),
         writes=[secret_write(w) for w in body.writes],
+        left_out=frozenset(body.left_out),
     )
     return schemas.Revision(revision=version)
 

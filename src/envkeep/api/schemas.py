@@ -328,6 +328,12 @@ class Rotation(Body):
     new_key_version: int
     shares: list[NewShare]
     writes: list[SecretWrite] = Field(default=[], max_length=20_000)
+    # Readers the rotating client left out on purpose: their keys it does not trust (a key
+    # changed since pinned, one no proof of its invite covers). They hold no share of the new
+    # key until an admin seals it (`member seal`); a reader neither given a share nor named
+    # here (one granted meanwhile) still refuses the rotation. Sent only when not empty, so
+    # a server older than the field is sent what it knows.
+    left_out: list[str] = Field(default=[], max_length=10_000)
 
 
 class NewInvite(Body):

@@ -68,9 +68,12 @@ def rotate_key(
     new_key_version: int,
     shares: Sequence[NewShare],
     writes: Sequence[SecretWrite],
+    left_out: frozenset[str] = frozenset(),
 ) -> int:
     """Switch an environment to a new data key in one transaction: its shares for every
-    current reader, and every current value re-encrypted under it (admin)."""
+    current reader but those the client named ``left_out`` (whose keys it does not trust:
+    they hold no share of the new key until one is sealed to them), and every current value
+    re-encrypted under it (admin)."""
     _found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     lock_environment(call, env, project)  # a write committed meanwhile is seen; none comes between
     if new_key_version != env.key_version + 1:
@@ -82,13 +85,13 @@ def rotate_key(
         )
     }
     given = _new_key_shares(shares, env.id, new_key_version)
-    if readers - given.keys():
+    if readers - given.keys() - left_out:
         raise InputError(
             "the new key is not shared with every reader", hint="run the command again"
         )
     env.key_version = new_key_version
     call.session.flush()
-    for recipient in sorted(readers):
+    for recipient in sorted(readers & given.keys()):  # none for those left out
         share = given[recipient]
         call.session.add(
             DataKeyShare(
@@ -111,10 +114,24 @@ def rotate_key(
         workspace_id=workspace_id,
         action="environment.rotate_key",
         target=f"{project}/{environment}",
-        details={"key_version": new_key_version, "readers": len(readers), "rewritten": len(writes)},
+        details=_details(new_key_version, readers - given.keys(), readers, len(writes)),
         project_id=env.project_id,
     )
     return new_key_version
+
+
+def _details(
+    key_version: int, left_out: set[str], readers: set[str], rewritten: int
+) -> dict[str, object]:
+    """The audit event's details: the readers left out counted only when there are any."""
+    details: dict[str, object] = {
+        "key_version": key_version,
+        "readers": len(readers),
+        "rewritten": rewritten,
+    }
+    if left_out:
+        details["left_out"] = len(left_out)
+    return details
 
 
 def _new_key_shares(

@@ -19,6 +19,7 @@ def warn_unsealed(names: Sequence[str], unsealed: Sequence[Unsealed]) -> None:
     keys = "key of" if len(names) == 1 else "keys of"
     verb = "was" if len(names) == 1 else "were"
     for left in unsealed:
-        output.done(f"warning: the {keys} {shown} {verb} not sealed to {left.who}: {left.why}")
-        for step in left.fix:
-            output.done(f"  {step}")
+        said, *steps = left.lines(f"the {keys} {shown}")
+        output.done(said.replace(" was not sealed", f" {verb} not sealed", 1))
+        for step in steps:
+            output.done(step)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
-from envkeep.client.new_keys import sealed_share
+from envkeep.client.new_keys import rotation_shares
 from envkeep.client.reading import note_unopened, read_environment
 from envkeep.client.scope_shares import scope_environments
 from envkeep.client.team_server import team_backend
@@ -135,7 +135,9 @@ def rotate_key(
     one renamed away and another created in its place). ``gone``: principals who lost access
     (a member just removed): the key is sealed to none of them, even where the server still
     lists them as readers (it drops such a share itself; a server that kept one would hand
-    the new key to whom the revocation took it from), and that is said. A secret that does
+    the new key to whom the revocation took it from), and that is said. A reader whose key
+    is not trusted here is left out of the new key and named, with what to do
+    (`new_keys.rotation_shares`). A secret that does
     not open is deleted only when ``delete_damaged`` names its id, else the rotation is refused
     naming it (`damaged_secrets`)."""
     try:
@@ -174,19 +176,25 @@ def rotate_key(
         )
         readers = [r for r in readers if r not in listed_gone]
     sealed = f"the new key of {project_name}/{environment}"
-    shares = [sealed_share(ctx, r, target, sealed) for r in readers]
+    shares, left_out = rotation_shares(ctx, readers, target, sealed)
     from envkeep.api import schemas
 
     body = schemas.Rotation(
         new_key_version=new_version,
         shares=[schemas.NewShare.model_validate(s) for s in shares],
         writes=[schemas.SecretWrite.model_validate(w) for w in writes],
+        left_out=sorted(left_out),
     )
+    sent = body.model_dump(mode="json")
+    if not left_out:  # a server older than the field is sent what it knows
+        del sent["left_out"]
     backend.api.request(
         "POST",
         f"{backend.project_path(project_name)}/environments/{environment}/rotate",
-        json=body.model_dump(mode="json"),
+        json=sent,
     )
+    for left in left_out.values():  # they read nothing written from now until sealed it
+        ctx.warn_once("\n".join(left.lines(sealed)))
     ctx.verified.save()  # the new values' signatures, made here (`rotation_writes`)
     if ctx.environment_pins is not None:  # an answer under the old key is refused from now
         ctx.environment_pins.rotated(env.id, new_version)

@@ -3,7 +3,8 @@
 `env create`, `env clone` and `init` make environments whose key only the creator holds at
 first. On a team server, a role on the workspace or the project opens them for others too, so
 the client seals the key to each of those (their keys checked as `member grant` checks a
-grantee's) and names anyone it could not, with the commands that fix it.
+grantee's) and names anyone it could not, with the commands that fix it. A rotation's new key
+(`key_rotation`) leaves out, and names alike, a reader whose key is not trusted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ class Unsealed:
     who: str
     why: str
     fix: tuple[str, ...]
+
+    def lines(self, what: str) -> tuple[str, ...]:
+        """The warning that ``what`` ("the key of 'dev'") was not sealed to them, then each
+        step that fixes it, indented."""
+        said = f"warning: {what} was not sealed to {self.who}: {self.why}"
+        return (said, *(f"  {step}" for step in self.fix))
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,27 @@ def refuse_untrusted_recipient(ctx: ClientContext, view: PrincipalView, sealed: 
     if first_seen and listed is None and invited_here(ctx, view):
         raise unproven_invitee(view, sealed)
     return first_seen
+
+
+def rotation_shares(
+    ctx: ClientContext, readers: Sequence[Mapping[str, Any]], target: WriteTarget, sealed: str
+) -> tuple[list[dict[str, object]], dict[str, Unsealed]]:
+    """A rotated key's shares for ``readers`` (as the API lists them), and, by principal id,
+    those left out: a reader other than this caller whose key `refuse_untrusted_recipient`
+    refuses is sealed nothing, and the rotation goes on without them (DESIGN §4: they lose
+    access until an admin trusts their key and seals it, where failing the rotation would
+    leave whom it revokes holding the current key). This caller's own key shown otherwise
+    still stops it."""
+    shares: list[dict[str, object]] = []
+    left: dict[str, Unsealed] = {}
+    for reader in readers:
+        try:
+            shares.append(sealed_share(ctx, reader, target, sealed))
+        except IntegrityError as refused:
+            if str(reader.get("id")) == ctx.identity.principal_id:
+                raise
+            left[str(reader["id"])] = _unsealed({"principal": reader}, refused)
+    return shares, left
 
 
 def _unsealed(member: Mapping[str, Any], error: EnvkeepError) -> Unsealed:

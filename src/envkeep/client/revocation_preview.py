@@ -45,7 +45,10 @@ if TYPE_CHECKING:
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
-    from envkeep.client.listed_rotations import Leaving
+
+    # (a reader, as the API lists it; an environment, as `scope_environments` lists it) →
+    # whether that reader stops reading it once the rights are taken.
+    Leaving = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 
 # The flag that revokes even where this identity cannot rotate every key (an emergency: access
 # cut now, the rotations named for an admin who holds the keys).
@@ -116,7 +119,7 @@ def lowering(
     envs = environments(backend, [s for t in ended for s in seen.scopes(f"token {t}")])
     doing = f"granting {role} to {who}"
     _check_keys(ctx, backend, seen, envs, doing, leaving=_leaving(ended))
-    check_listed_rotations(ctx, backend, envs, _leaving(ended), doing)  # who keeps a role
+    check_listed_rotations(ctx, backend, envs, doing)
     command = grant_command(grant_name(grantee), str(role), *scope)
     return Lowering(who, held, role, scope, ended, [named(e) for e in envs], command)
 
@@ -168,7 +171,7 @@ def _check_forecast(
     envs = list(forecast.environments)
     leaving = _leaving(list(forecast.tokens), who, seen.kept(who, scope))
     _check_keys(ctx, backend, seen, envs, doing, leaving=leaving)
-    check_listed_rotations(ctx, backend, envs, leaving, doing)
+    check_listed_rotations(ctx, backend, envs, doing)
 
 
 def _leaving(ended: list[str], who: str | None = None, kept: Iterable[Binding] = ()) -> Leaving:
@@ -235,21 +238,20 @@ class TokenRevoker:
             return
         envs = [e for e in forecast.environments if self.may_rotate(e["project"], e["environment"])]
         doing = f"revoking token {self.name}"
-        leaving = _leaving(list(forecast.tokens), forecast.who)
-        check_listed_rotations(ctx, backend, envs, leaving, doing)
+        check_listed_rotations(ctx, backend, envs, doing)
 
 
 def check_token_rotation(
-    ctx: ClientContext, backend: HttpBackend, name: str, scopes: Iterable[Scope], old_id: str
+    ctx: ClientContext, backend: HttpBackend, name: str, scopes: Iterable[Scope]
 ) -> None:
-    """`token rotate`'s rotations of the keys the token ``old_id`` read at ``scopes``, refused
+    """`token rotate`'s rotations of the keys the token ``name`` read at ``scopes``, refused
     up front when ENVKEEP_SIGNERS would stop them (`check_listed_rotations`); the new token's
     keys, made by the command, are sealed to whatever the list says."""
     if ctx.listed_signers is None:
         return
     envs = environments(backend, scopes)
     doing = f"rotating token {name}"
-    check_listed_rotations(ctx, backend, envs, lambda reader, _item: reader["id"] == old_id, doing)
+    check_listed_rotations(ctx, backend, envs, doing)
 
 
 def _check_keys(

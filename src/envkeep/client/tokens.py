@@ -299,7 +299,7 @@ def rotate_token(
     live = [t for t in rows if not t["revoked"] and t["role"]]
     scopes = {(t["project"], t["environment"]) for t in live}
     if live:
-        check_token_rotation(ctx, backend, name, scopes, live[0]["principal"]["id"])
+        check_token_rotation(ctx, backend, name, scopes)
     for project, environment in sorted(scopes, key=str):
         for share in seal_scope_shares(
             ctx,
