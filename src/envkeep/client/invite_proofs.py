@@ -44,11 +44,21 @@ def _invites_file(ctx: ClientContext) -> Path:
 class _Kept:
     """An invite's secret kept here. ``made_here``: this client made it (`members.invite`,
     since 0.2), so the server never saw it; else the server made it (kept by an envkeep
-    before 0.2), and a proof under it proves nothing."""
+    before 0.2), and a proof under it proves nothing. ``where``: the server and workspace it
+    was made in; None when kept by an envkeep that did not record them."""
 
     secret: str = field(repr=False)
     email: str | None
     made_here: bool
+    where: tuple[str, str] | None = None
+
+    def made_in(self, where: tuple[str | None, str | None]) -> bool:
+        """Whether it may have been made in ``where`` (server, workspace): one kept without
+        them may have been made anywhere, so it counts everywhere, as it did before they were
+        kept (counting it where it was not made costs a `member verify`; not counting it where
+        it was would let a server that swapped the keys of someone invited before this
+        envkeep, and hid the proof, have them pinned on first sight)."""
+        return self.where is None or self.where == where
 
 
 def _kept(ctx: ClientContext) -> dict[str, _Kept]:
@@ -61,10 +71,19 @@ def _kept(ctx: ClientContext) -> dict[str, _Kept]:
         elif isinstance(entry, dict) and isinstance(entry.get("secret"), str):
             email = entry.get("email")
             made = entry.get("made_here") is True
+            server, workspace = entry.get("server"), entry.get("workspace")
+            where = None  # an envkeep that did not record them
+            if isinstance(server, str) and isinstance(workspace, str):
+                where = (server, workspace)
             kept[invite_id] = _Kept(
-                entry["secret"], email if isinstance(email, str) else None, made
+                entry["secret"], email if isinstance(email, str) else None, made, where
             )
     return kept
+
+
+def _here(ctx: ClientContext) -> tuple[str | None, str | None]:
+    """The server and workspace this command talks to, as an invite made here records them."""
+    return ctx.server_url, ctx.workspace_id
 
 
 def _entries(path: Path) -> dict[str, object]:
@@ -73,12 +92,19 @@ def _entries(path: Path) -> dict[str, object]:
 
 
 def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str, email: str) -> None:
-    """Keep the secret of an invite made here (for ``email``), to check the keys its invitee
-    registers with it."""
+    """Keep the secret of an invite made here (for ``email``, in this server's workspace), to
+    check the keys its invitee registers with it."""
     path = _invites_file(ctx)
+    server, workspace = _here(ctx)
     with exclusive(path):  # two invites made at once each keep their secret
         kept = _entries(path)  # an older envkeep's entries kept as they are
-        kept[invite_id] = {"secret": secret, "email": email, "made_here": True}
+        kept[invite_id] = {
+            "secret": secret,
+            "email": email,
+            "made_here": True,
+            "server": server,
+            "workspace": workspace,
+        }
         write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600, private_parents=True)
 
 
@@ -131,11 +157,14 @@ def _proves(
 
 def invited_here(ctx: ClientContext, principal: PrincipalView) -> bool:
     """Whether this machine made an invite (since 0.2, so a proof under it shows the keys the
-    invitee registered) for ``principal``'s email. Keys first seen for such a principal that
-    no proof of ours covers are the server's word alone: it can leave a proof out as easily
-    as it can swap the keys, so they are not sealed to before they are compared."""
+    invitee registered) for ``principal``'s email, on this server and in this workspace (an
+    invite made elsewhere says nothing of who joined here). Keys first seen for such a
+    principal that no proof of ours covers are the server's word alone: it can leave a proof
+    out as easily as it can swap the keys, so they are not sealed to before they are
+    compared."""
     email = principal.name.strip().lower()
-    return any(k.made_here and k.email == email for k in _kept(ctx).values())
+    here = _here(ctx)
+    return any(k.made_here and k.email == email and k.made_in(here) for k in _kept(ctx).values())
 
 
 def unproven_invitee(principal: PrincipalView, sealed: str) -> IntegrityError:
