@@ -195,3 +195,34 @@ def test_a_rotation_shown_the_callers_own_key_otherwise_still_stops(
     assert refused.returncode == IntegrityError.exit_code, refused.stderr
     assert "the server shows your own key as" in refused.stderr
     assert "not sealed to" not in refused.stderr
+
+
+def test_a_removal_the_server_lists_at_an_older_key_version_is_refused_before_it_cuts_access(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """After a restore of the server's database, this machine remembers newer key versions
+    than the server lists: each rotation would be refused once the access was cut, leaving the
+    removed member the key that goes on opening new values. So nothing changes, and the way
+    on is named (env trust, then the removal again)."""
+    import json
+
+    alice, mal = tmp_path / "alice", tmp_path / "mal"
+    work = tmp_path / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite("alice@s4.io"), "alice@s4.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "dev")
+    _invite_and_join(server, alice, mal, work, "mal@s4.io", "--role", "read", "--project", "shop")
+    _ok(alice, work, "member", "seal", "mal@s4.io")
+    pins = alice / "known_key_versions.json"
+    remembered = json.loads(pins.read_text())
+    assert remembered  # the reads above pinned dev's key version
+    pins.write_text(json.dumps({k: v + 1 for k, v in remembered.items()}))  # as after a restore
+
+    removed = _cli(alice, work, "member", "remove", "mal@s4.io", "--yes")
+
+    assert removed.returncode == 1, removed.stderr
+    assert "removing mal@s4.io rotates its key, so nothing changed" in removed.stderr
+    assert "envkeep env trust dev --project shop" in removed.stderr
+    assert _ok(mal, work, "get", "DB", "--env", "dev") == "first\n"  # still a member
+    assert "mal@s4.io" in _ok(alice, work, "member", "list")

@@ -41,6 +41,13 @@ class KeyVersionPins:
         if seen != key_version and (seen is None or key_version > seen or trusted):
             self._pin(env_id, key_version, trusted=trusted)
 
+    def refuse_older(self, name: str, env_id: str, key_version: int) -> None:
+        """Refuse (IntegrityError) ``key_version`` when this machine saw a newer one of the
+        environment, pinning nothing (a listing's word, before a command changes anything)."""
+        seen = self._load().get(self._prefix + env_id)
+        if seen is not None and key_version < seen:
+            raise _rolled_back(name, seen, key_version)
+
     def rotated(self, env_id: str, key_version: int) -> None:
         """This machine rotated the environment's key to ``key_version``."""
         self._pin(env_id, key_version, trusted=False)

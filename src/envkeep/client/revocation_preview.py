@@ -36,7 +36,7 @@ from envkeep.client._seen_roles import (
 )
 from envkeep.client.listed_rotations import check_listed_rotations
 from envkeep.client.principal_names import grant_name, member_name, shown_member, shown_principal
-from envkeep.core.errors import ConfirmationRequired, PermissionDenied
+from envkeep.core.errors import ConfirmationRequired, IntegrityError, PermissionDenied
 from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
@@ -169,6 +169,7 @@ def _check_forecast(
     if any(m["principal"]["id"] == me and shown_member(m["principal"]) == who for m in seen.mine):
         return  # one's own: the server refuses it
     envs = list(forecast.environments)
+    _check_key_versions(ctx, envs, doing)
     leaving = _leaving(list(forecast.tokens), who, seen.kept(who, scope))
     _check_keys(ctx, backend, seen, envs, doing, leaving=leaving)
     check_listed_rotations(ctx, backend, envs, doing)
@@ -252,6 +253,29 @@ def check_token_rotation(
     envs = environments(backend, scopes)
     doing = f"rotating token {name}"
     check_listed_rotations(ctx, backend, envs, doing)
+
+
+def _check_key_versions(ctx: ClientContext, envs: list[dict[str, Any]], doing: str) -> None:
+    """Refuse, before anything changes, when the server lists one of ``envs`` at a key version
+    older than this machine read or made (a restore of the server's database from a backup):
+    each rotation would be refused after the access was cut, leaving whoever it was cut from
+    the key that goes on opening new values."""
+    pins = ctx.environment_pins
+    if pins is None:
+        return
+    for item in envs:
+        env_id = item.get("environment_id")
+        if not env_id:  # a server from before it listed ids
+            continue
+        project, environment = str(item["project"]), str(item["environment"])
+        try:
+            pins.refuse_rolled_back(project, environment, str(env_id), int(item["key_version"]))
+        except IntegrityError as refused:
+            refused.message = refused.message.replace(
+                "nothing was read or written",
+                f"{doing} rotates its key, so nothing changed",
+            )
+            raise
 
 
 def _check_keys(
