@@ -226,3 +226,53 @@ def test_a_removal_the_server_lists_at_an_older_key_version_is_refused_before_it
     assert "envkeep env trust dev --project shop" in removed.stderr
     assert _ok(mal, work, "get", "DB", "--env", "dev") == "first\n"  # still a member
     assert "mal@s4.io" in _ok(alice, work, "member", "list")
+
+
+def test_the_server_refuses_a_rotation_that_leaves_out_its_caller(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """A client that names itself (here every reader) ``left_out`` would leave the new key with
+    no one, every value under it unreadable for good: the server refuses it, nothing changed."""
+    from envkeep.client.context import ClientContext
+    from envkeep.client.reading import read_environment
+    from envkeep.client.team_server import team_backend
+    from envkeep.client.vault import WriteTarget, plan_write
+    from envkeep.core.errors import InputError
+    from tests.test_rotation_keys import _write_json
+
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    _join(server, alice, work, server.invite("alice@s5.io"), "alice@s5.io")
+    _ok(alice, work, "init", "shop")
+    _ok(alice, work, "set", "DB=first", "--env", "dev")
+    settings = load_settings({"ENVKEEP_HOME": str(alice), "ENVKEEP_KEYRING": "off"})
+    ctx = ClientContext(settings, work)
+    try:
+        backend = team_backend(ctx)
+        opened = read_environment(ctx, "dev", None)
+        version = opened.key_version + 1
+        target = WriteTarget(opened.snapshot.environment.id, crypto.new_data_key(), version)
+        writes = [
+            plan_write(
+                ctx.identity,
+                target,
+                v.scope_key,
+                v.name,
+                v.value,
+                existing=(v.secret_id, v.version),
+            )
+            for v in opened.variables()
+        ]
+        path = f"{backend.project_path('shop')}/environments/dev"
+        readers = backend.api.request("GET", f"{path}/readers")
+        body = {
+            "new_key_version": version,
+            "shares": [],
+            "writes": [_write_json(w) for w in writes],
+            "left_out": [r["id"] for r in readers],
+        }
+        with pytest.raises(InputError, match="cannot leave out the caller"):
+            backend.api.request("POST", f"{path}/rotate", json=body)
+    finally:
+        ctx.close()
+    assert _ok(alice, work, "get", "DB", "--env", "dev") == "first\n"

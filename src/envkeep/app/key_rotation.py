@@ -72,8 +72,9 @@ def rotate_key(
 ) -> int:
     """Switch an environment to a new data key in one transaction: its shares for every
     current reader but those the client named ``left_out`` (whose keys it does not trust:
-    they hold no share of the new key until one is sealed to them), and every current value
-    re-encrypted under it (admin)."""
+    they hold no share of the new key until one is sealed to them; never the caller, else
+    a rotation could leave the new key with no one), and every current value re-encrypted
+    under it (admin)."""
     _found, env = authorised_environment(call, workspace_id, project, environment, Role.ADMIN)
     lock_environment(call, env, project)  # a write committed meanwhile is seen; none comes between
     if new_key_version != env.key_version + 1:
@@ -85,6 +86,11 @@ def rotate_key(
         )
     }
     given = _new_key_shares(shares, env.id, new_key_version)
+    if call.actor.principal_id in left_out:  # it made the key: left out, maybe no one holds it
+        raise InputError(
+            "a rotation cannot leave out the caller, who made the new key",
+            hint="seal the new key to yourself too, then run the command again",
+        )
     if readers - given.keys() - left_out:
         raise InputError(
             "the new key is not shared with every reader", hint="run the command again"
