@@ -1,8 +1,9 @@
 """ENVKEEP_SIGNERS governs every key a data key is sealed to, not only the ones first seen: a
 key this machine pinned (a grantee, a teammate met on a read) that the list leaves out is
-refused as an unlisted signer is, by a grant, a key rotation, a new environment's shares and
-the rotations a revocation or `token rotate` calls for, each before anything changes on the
-server. A key the command made itself (`token rotate`'s new token) and the caller's own pass."""
+refused as an unlisted signer is, by a grant and a new environment's shares, before anything
+changes on the server; a key rotation (its own or one a revocation or `token rotate` calls for)
+goes through leaving that key out of the new key and naming it. A key the command made itself
+(`token rotate`'s new token) and the caller's own pass."""
 
 from __future__ import annotations
 
@@ -141,10 +142,14 @@ def test_a_key_rotation_seals_to_no_pinned_key_the_list_leaves_out(team: Team) -
 
     _left_out_for_signer(team, code, err, "dev")
     assert "'dev' now uses key version 2" in err
+    _ok(team.alice_home, team.work, "set", "LEFT=out", "--env", "dev")
+    bob = team.root / "bob"
+    assert _cli(bob, team.work, "get", "LEFT", "--env", "dev").returncode == 4  # no share of 2
     code, err = _alice(team, "env", "rotate-key", "dev", listed=f"{team.alice},{team.bob}")
     assert code == 0, err
     assert "'dev' now uses key version 3" in err
     assert "not sealed" not in err
+    assert _ok(bob, team.work, "get", "LEFT", "--env", "dev") == "out\n"
 
 
 def test_a_new_environment_is_not_sealed_to_a_pinned_key_the_list_leaves_out(
