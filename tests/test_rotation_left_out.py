@@ -114,9 +114,26 @@ def test_a_removal_leaves_out_a_reader_whose_pinned_key_changed_and_the_removed_
         assert f"the new key of shop/{env} was not sealed to dan@s2.io" in removed.stderr
     assert "the public key of dan@s2.io CHANGED" in removed.stderr
     assert "then: envkeep member seal dan@s2.io" in removed.stderr
+    assert _left_out_audited(server, "dan@s2.io") == 3  # the audit names whom, in each
     _ok(alice, work, "set", "DB=after-removal", "--env", "dev")
     assert _cli(mal, work, "get", "DB", "--env", "dev").returncode == 4
     _cannot_open_current(server, mal, "dev")
+
+
+def _left_out_audited(server: TeamServer, email: str) -> int:
+    """How many key rotations' audit events name ``email``'s principal id as left out."""
+    import json
+
+    from envkeep.store.models import AuditEvent
+
+    engine = open_engine(server.database)
+    with Session(engine) as session:
+        who = session.scalars(select(Principal.id).where(Principal.name == email)).one()
+        rotations = session.scalars(
+            select(AuditEvent.details).where(AuditEvent.action == "environment.rotate_key")
+        ).all()
+    engine.dispose()
+    return sum(who in json.loads(d).get("left_out_ids", []) for d in rotations)
 
 
 def _cannot_open_current(server: TeamServer, home: Path, environment: str) -> None:

@@ -129,7 +129,8 @@ def rotate_key(
 def _details(
     key_version: int, left_out: set[str], readers: set[str], rewritten: int
 ) -> dict[str, object]:
-    """The audit event's details: the readers left out counted only when there are any."""
+    """The audit event's details: the readers left out counted and named (their principal
+    ids, as `environment.share` names whom it sealed to) only when there are any."""
     details: dict[str, object] = {
         "key_version": key_version,
         "readers": len(readers),
@@ -137,6 +138,7 @@ def _details(
     }
     if left_out:
         details["left_out"] = len(left_out)
+        details["left_out_ids"] = sorted(left_out)
     return details
 
 
