@@ -50,10 +50,12 @@ class EnvironmentPins:
         if key_version is not None:
             self._key_versions.check(name, env_id, key_version, trusted=trusted)
 
-    def refuse_rolled_back(self, project: str, env: str, env_id: str, key_version: int) -> None:
-        """Refuse (IntegrityError) a ``key_version`` of ``project/env`` older than one this
-        machine read or made; pin nothing."""
-        self._key_versions.refuse_older(f"{project}/{env}", env_id, key_version)
+    def refuse_rolled_back(
+        self, project: str, env: str, env_id: str, key_version: int, outcome: str
+    ) -> None:
+        """Refuse (IntegrityError, ending with ``outcome``) a ``key_version`` of ``project/env``
+        older than one this machine read or made; pin nothing."""
+        self._key_versions.refuse_older(f"{project}/{env}", env_id, key_version, outcome)
 
     def rotated(self, env_id: str, key_version: int) -> None:
         """This machine rotated the environment's key: an answer with an older one is refused."""

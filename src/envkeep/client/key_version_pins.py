@@ -36,17 +36,16 @@ class KeyVersionPins:
         """Refuse (IntegrityError) ``key_version`` of environment ``name`` (``PROJECT/ENV``)
         when this machine saw a newer one, unless ``trusted`` (`env trust`); pin a newer one."""
         seen = self._load().get(self._prefix + env_id)
-        if seen is not None and key_version < seen and not trusted:
-            raise _rolled_back(name, seen, key_version)
+        if not trusted:
+            _refuse_below(name, seen, key_version, "nothing was read or written")
         if seen != key_version and (seen is None or key_version > seen or trusted):
             self._pin(env_id, key_version, trusted=trusted)
 
-    def refuse_older(self, name: str, env_id: str, key_version: int) -> None:
-        """Refuse (IntegrityError) ``key_version`` when this machine saw a newer one of the
-        environment, pinning nothing (a listing's word, before a command changes anything)."""
-        seen = self._load().get(self._prefix + env_id)
-        if seen is not None and key_version < seen:
-            raise _rolled_back(name, seen, key_version)
+    def refuse_older(self, name: str, env_id: str, key_version: int, outcome: str) -> None:
+        """Refuse (IntegrityError, ending with ``outcome``) ``key_version`` when this machine
+        saw a newer one of the environment, pinning nothing (a listing's word, before a
+        command changes anything)."""
+        _refuse_below(name, self._load().get(self._prefix + env_id), key_version, outcome)
 
     def rotated(self, env_id: str, key_version: int) -> None:
         """This machine rotated the environment's key to ``key_version``."""
@@ -75,13 +74,17 @@ class KeyVersionPins:
         return {k: int(v) for k, v in found.items() if v.isdigit()}
 
 
-def _rolled_back(name: str, seen: int, now: int) -> IntegrityError:
+def _refuse_below(name: str, seen: int | None, now: int, outcome: str) -> None:
+    """Refuse key version ``now`` of environment ``name`` below the ``seen`` one, saying
+    ``outcome`` ("nothing was read or written")."""
+    if seen is None or now >= seen:
+        return
     project, _, env = name.partition("/")
-    return IntegrityError(
+    raise IntegrityError(
         f"the server answered environment '{name}' with key version {now}, but this machine"
         f" has read or made key version {seen}: the environment was rolled back (a restore of"
         " the server's database from a backup, or a server answering with an older key, one"
-        " that whoever a rotation cut off may hold); nothing was read or written",
+        f" that whoever a rotation cut off may hold); {outcome}",
         hint=(
             "if the server's database was restored from a backup, ask its operator, then accept"
             f" what the server says now: envkeep env trust {env} --project {project}; then an"

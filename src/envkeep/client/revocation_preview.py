@@ -36,7 +36,7 @@ from envkeep.client._seen_roles import (
 )
 from envkeep.client.listed_rotations import check_listed_rotations
 from envkeep.client.principal_names import grant_name, member_name, shown_member, shown_principal
-from envkeep.core.errors import ConfirmationRequired, IntegrityError, PermissionDenied
+from envkeep.core.errors import ConfirmationRequired, PermissionDenied
 from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
@@ -268,14 +268,10 @@ def _check_key_versions(ctx: ClientContext, envs: list[dict[str, Any]], doing: s
         if not env_id:  # a server from before it listed ids
             continue
         project, environment = str(item["project"]), str(item["environment"])
-        try:
-            pins.refuse_rolled_back(project, environment, str(env_id), int(item["key_version"]))
-        except IntegrityError as refused:
-            refused.message = refused.message.replace(
-                "nothing was read or written",
-                f"{doing} rotates its key, so nothing changed",
-            )
-            raise
+        outcome = f"{doing} rotates its key, so nothing changed"
+        pins.refuse_rolled_back(
+            project, environment, str(env_id), int(item["key_version"]), outcome
+        )
 
 
 def _check_keys(
