@@ -19,7 +19,5 @@ def warn_unsealed(names: Sequence[str], unsealed: Sequence[Unsealed]) -> None:
     keys = "key of" if len(names) == 1 else "keys of"
     verb = "was" if len(names) == 1 else "were"
     for left in unsealed:
-        said, *steps = left.lines(f"the {keys} {shown}")
-        output.done(said.replace(" was not sealed", f" {verb} not sealed", 1))
-        for step in steps:
-            output.done(step)
+        for line in left.lines(f"the {keys} {shown}", verb):
+            output.done(line)

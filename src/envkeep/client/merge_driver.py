@@ -85,8 +85,7 @@ def set_up_merge_driver(
     added, present = _routed(text, patterns)
     if added:
         attributes_ = f"{_ATTRIBUTES} {_DIFF}" if diff else _ATTRIBUTES
-        lines = "".join(f"{pattern} {attributes_}\n" for pattern in added)
-        text += ("\n" if text and not text.endswith("\n") else "") + lines
+        text = _appended(text, [f"{pattern} {attributes_}" for pattern in added])
     if added or marked or diffed:
         write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
     text, overridden = _unconvert_overridden(attributes, text)
@@ -154,11 +153,15 @@ def _unconvert_overridden(attributes: Path, text: str) -> tuple[str, tuple[str, 
             overridden.append(words[0])
     overridden = list(dict.fromkeys(overridden))
     if overridden:
-        text += ("\n" if text and not text.endswith("\n") else "") + "".join(
-            f"{pattern} -text\n" for pattern in overridden
-        )
+        text = _appended(text, [f"{pattern} -text" for pattern in overridden])
         write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
     return text, tuple(overridden)
+
+
+def _appended(text: str, lines: list[str]) -> str:
+    """``text`` with ``lines`` added at its end, each on a line of its own."""
+    separator = "\n" if text and not text.endswith("\n") else ""
+    return text + separator + "".join(f"{line}\n" for line in lines)
 
 
 def _sample_name(pattern: str) -> str | None:
@@ -215,12 +218,16 @@ def _any_in_git_dir(path: Path, names: tuple[str, ...]) -> bool:
 
 def git(cwd: Path, *args: str) -> str | None:
     """git's output, or None when it fails or cannot run."""
-    git = shutil.which("git")
-    if git is None:
+    program = shutil.which("git")
+    if program is None:
         return None
     try:
         done = subprocess.run(
-            [git, "-C", str(cwd), *args], capture_output=True, text=True, timeout=10, check=False
+            [program, "-C", str(cwd), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

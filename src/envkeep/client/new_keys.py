@@ -33,10 +33,10 @@ class Unsealed:
     why: str
     fix: tuple[str, ...]
 
-    def lines(self, what: str) -> tuple[str, ...]:
-        """The warning that ``what`` ("the key of 'dev'") was not sealed to them, then each
-        step that fixes it, indented."""
-        said = f"warning: {what} was not sealed to {self.who}: {self.why}"
+    def lines(self, what: str, verb: str = "was") -> tuple[str, ...]:
+        """The warning that ``what`` ("the key of 'dev'") ``verb`` not sealed to them, then
+        each step that fixes it, indented."""
+        said = f"warning: {what} {verb} not sealed to {self.who}: {self.why}"
         return (said, *(f"  {step}" for step in self.fix))
 
 
