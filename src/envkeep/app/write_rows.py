@@ -51,18 +51,27 @@ def stored_rows(
 def _find_rows(
     env_id: str, writes: Sequence[SecretWrite], *, lock: bool
 ) -> tuple[str, dict[str, Any]]:
-    # Each index searched once per value: (environment, scope, name index) and the id.
+    # Each index searched once per value: (environment, scope, name index) and the id. The
+    # scope is named in each lookup (one term per scope the batch writes): without it only
+    # the environment led the unique index, and every write read every row of its
+    # environment (3,000 variables: 3 ms a write on SQLite, growing with the environment).
     params: dict[str, Any] = {"env": env_id}
-    indexes, ids = [], []
+    by_scope: dict[str, list[str]] = {}
+    ids = []
     for n, write in enumerate(writes):
         params[f"x{n}"], params[f"i{n}"] = write.name_index, write.secret_id
-        indexes.append(f":x{n}")
+        by_scope.setdefault(write.scope, []).append(f":x{n}")
         ids.append(f":i{n}")
+    terms = []
+    for s, (scope, indexes) in enumerate(by_scope.items()):
+        params[f"s{s}"] = scope
+        terms.append(
+            f"(environment_id = :env AND scope = :s{s} AND name_index IN ({', '.join(indexes)}))"
+        )
     # Only placeholders are joined into the statement; every value is a parameter.
     sql = (
         "SELECT id, current_version, environment_id, scope, name_index FROM secrets"  # noqa: S608
-        f" WHERE (environment_id = :env AND name_index IN ({', '.join(indexes)}))"
-        f" OR id IN ({', '.join(ids)})"
+        f" WHERE {' OR '.join(terms)} OR id IN ({', '.join(ids)})"
     )
     return (sql + " FOR UPDATE" if lock else sql), params
 
