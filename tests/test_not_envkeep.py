@@ -144,7 +144,7 @@ def test_a_server_whose_database_does_not_answer_is_out_of_reach() -> None:
         raise_problem(_answer(answer.status_code, content=answer.body))
     assert type(raised.value) is StoreUnavailable
     assert raised.value.exit_code == 5
-    assert raised.value.message == "the database does not answer"
+    assert raised.value.message == "the server's database does not answer"
     assert raised.value.hint == "retry in a moment"
 
 

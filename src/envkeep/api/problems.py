@@ -10,7 +10,14 @@ from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
 from envkeep.api.denials import note_refusal
-from envkeep.core.errors import EnvkeepError, NoTransactionSlot, ServerFailed, StoreUnavailable
+from envkeep.core.errors import (
+    EnvkeepError,
+    NoTransactionSlot,
+    ServerFailed,
+    StorageFull,
+    StoreUnavailable,
+)
+from envkeep.store.disk_full import is_disk_full
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -67,11 +74,19 @@ def for_error(error: Exception) -> JSONResponse | None:
             "a concurrent change won; nothing was written",
             hint="read again and retry",
         )
+    if isinstance(error, _UNAVAILABLE) and is_disk_full(error):
+        return problem(
+            503,
+            StorageFull.code,
+            "the server's database is out of disk space; nothing was written",
+            hint="retry once the server's operator has freed space",
+            headers={"Retry-After": "30"},
+        )
     if isinstance(error, _UNAVAILABLE):  # its message may name hosts and users: not shown
         return problem(
             503,
             StoreUnavailable.code,
-            "the database does not answer",
+            "the server's database does not answer",
             hint="retry in a moment",
             headers={"Retry-After": "5"},
         )

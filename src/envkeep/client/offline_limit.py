@@ -17,6 +17,7 @@ from typing import Literal
 from envkeep.core.errors import (
     SchemaChanged,
     ServerFailed,
+    StorageFull,
     StoreUnavailable,
     UnreachableError,
     UsageError,
@@ -148,6 +149,8 @@ def _why(error: UnreachableError | None) -> str:
     503 or 500 was reached, and its operator looks at its database or its log, not the network."""
     if isinstance(error, SchemaChanged):
         return "the server stopped serving: its database's schema changed under it"
+    if isinstance(error, StorageFull):
+        return "the server answers, but its database is out of disk space"
     if isinstance(error, StoreUnavailable):
         return "the server answers, but its database does not"
     if isinstance(error, ServerFailed):

@@ -42,6 +42,7 @@ Messages never contain a value, a key, a token or a passphrase.
         ├── NotAnEnvkeepRoute            the URL answered, not as envkeep's API
         ├── StoreUnavailable             the server's database does not answer
         │   ├── NoTransactionSlot           every transaction slot held too long (server)
+        │   ├── StorageFull                 the server's database is out of disk space
         │   └── SchemaChanged               its schema changed under the running server
         └── ServerFailed                 an unexpected error of the server's own (500)
 """
@@ -506,6 +507,15 @@ class NoTransactionSlot(StoreUnavailable):
             f"no database transaction slot came free in {waited:g} s (all {slots} taken: a"
             " table locked, or the database slow or stopped)"
         )
+
+
+class StorageFull(StoreUnavailable):
+    """The server's database refused a write because its disk is full (SQLite's
+    SQLITE_FULL, PostgreSQL's disk_full): a 503 `storage_full`, nothing of the request written.
+    Said as such, unlike a database that does not answer: retrying soon does not help, and the
+    operator must free space. To the CLI a server out of reach like any StoreUnavailable."""
+
+    code = "storage_full"
 
 
 class SchemaChanged(StoreUnavailable):
