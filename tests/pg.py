@@ -82,6 +82,23 @@ class PostgresServer:
             capture_output=True,
         )
 
+    def halt(self, mode: str) -> None:
+        """Stop the server (``pg_ctl -m fast`` or ``immediate``), keeping its data: ``resume``
+        starts it again on the same port."""
+        subprocess.run(
+            _as_server_user(
+                [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self) -> None:
+        """Start a server ``halt`` stopped, on its port, and wait until it takes connections."""
+        started = _pg_ctl_start(self.bin_dir, self.data_dir, self.port, self.data_dir.parent)
+        assert started.returncode == 0, started.stderr
+        _wait_ready(self.port)
+
     def stop(self) -> None:
         subprocess.run(
             _as_server_user(

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
+from envkeep.api.outage_log import DatabaseOutage
 from envkeep.api.problems import DATABASE_ERROR, failed, problem
 from envkeep.api.process_metrics import process_and_build
 from envkeep.api.ratelimit import LocalFallback, SharedLimiter, TooManyRequests
@@ -253,6 +254,7 @@ class Observe:
         self.state = state
         self.max_body = max_body
         self._log: Any = None  # bound on the first request, once logging is configured
+        self.outage = DatabaseOutage()
         # The latency histogram's child for each (route, method): `labels` checks and locks.
         self._latency: dict[tuple[str, str], Any] = {}
 
@@ -373,6 +375,7 @@ class Observe:
         log = self._logger()
         client = scope.get("client")
         database_error = scope["state"].get(DATABASE_ERROR)
+        self.outage.note(scope["path"], status, database_error)
         (log.info if status < 500 else log.error)(
             "request",
             request_id=request_id,

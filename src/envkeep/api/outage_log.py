@@ -1,0 +1,84 @@
+"""One log line when the database starts failing the server's requests, and one when it answers
+again: an outage fails every request, and its request lines alone (one per request, each with
+its `database_error`) say neither when it began nor how long it lasted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# Requests that reach the database (a probe's readiness check, the API), unlike `/healthz` or
+# `/metrics`: only their success says that the database answers again.
+_USES_DATABASE = ("/v1/", "/readyz")
+
+
+class DatabaseOutage:
+    """The failure bursts of one server process. ``failed`` for each request answered 503
+    because of the database, ``served`` for every other; a burst is logged when it begins
+    (`database unavailable`), at most once per ``interval`` seconds while it lasts (`database
+    still unavailable`) and when it ends (`database available again`), with how many requests
+    it failed and for how long."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._began: float | None = None
+        self._told = 0.0
+        self._failed = 0
+        self._log: Any = None
+
+    def note(self, path: str, status: int, database_error: str | None) -> None:
+        """A request of ``path`` answered ``status``; ``database_error``: why the database
+        failed it (``problems.DATABASE_ERROR``), None if it did not."""
+        if database_error is None:
+            self.served(path, status)
+        else:
+            self.failed(database_error)
+
+    def failed(self, reason: str) -> None:
+        """A request was answered 503 because the database said ``reason``."""
+        now = self._clock()
+        with self._lock:
+            self._failed += 1
+            if self._began is None:
+                self._began = self._told = now
+                event = "database unavailable"
+            elif now - self._told >= self.interval:
+                self._told = now
+                event = "database still unavailable"
+            else:
+                return
+            seconds, failed = now - self._began, self._failed
+        self._logger().error(
+            event, database_error=reason, failed_requests=failed, seconds=round(seconds, 1)
+        )
+
+    def served(self, path: str, status: int) -> None:
+        """A request of ``path`` was answered ``status`` without a database failure."""
+        if self._began is None or status >= 400 or not path.startswith(_USES_DATABASE):
+            return  # the usual case, decided without the lock
+        ended = self._end()
+        if ended is not None:
+            seconds, failed = ended
+            self._logger().info(
+                "database available again", failed_requests=failed, seconds=round(seconds, 1)
+            )
+
+    def _end(self) -> tuple[float, int] | None:
+        """End the burst (if another request has not): how long it lasted, what it failed."""
+        with self._lock:
+            began, failed = self._began, self._failed
+            self._began, self._failed = None, 0
+        return None if began is None else (self._clock() - began, failed)
+
+    def _logger(self) -> Any:
+        if self._log is None:  # bound once logging is configured, as `Observe` binds its own
+            self._log = structlog.get_logger("envkeep.api").bind()
+        return self._log
