@@ -122,7 +122,7 @@ def test_a_full_database_is_answered_503_storage_full_in_problem_json(tmp_path: 
         raise_problem(httpx.Response(503, content=sent, headers=dict(answer.headers)))
 
 
-def test_the_embedded_store_refuses_a_write_on_a_full_disk_and_stays_readable_after(
+def test_the_embedded_store_refuses_a_write_on_a_full_disk_and_serves_reads_meanwhile(
     small_disk: Path,
 ) -> None:
     home, work = small_disk / "home", small_disk / "work"
@@ -134,6 +134,9 @@ def test_the_embedded_store_refuses_a_write_on_a_full_disk_and_stays_readable_af
     refused = cli(home, work, "set", f"BIG={_large()}")
     assert refused.returncode == 1
     assert "is full: free some space, then run the command again" in refused.stderr
+    # No room for the -shm file a WAL store's connection makes: read without one.
+    assert cli_ok(home, work, "get", "PORT") == "8080\n"
+    assert "PORT" in cli_ok(home, work, "list")
 
     filler.unlink()
     assert cli_ok(home, work, "get", "PORT") == "8080\n"

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 
 class SqliteFetch:
-    """A ``Fetch`` over one read-only sqlite3 connection."""
+    """A ``Fetch`` over one read-only sqlite3 connection; ``refused``: the error every
+    ``write`` raises instead (a store opened for reads alone, on a full disk)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, refused: StoreError | None = None) -> None:
         self._connection = connection
+        self._refused = refused
 
     def __call__(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         return self._connection.execute(sql, dict(params)).fetchall()
@@ -44,6 +46,8 @@ class SqliteFetch:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``: writers queue for the lock, up to the
         busy timeout), committed when the block ends, rolled back if it raises."""
+        if self._refused is not None:
+            raise self._refused
         connection = self._connection
         for pragma in _WRITE_PRAGMAS:
             connection.execute(pragma)
@@ -83,10 +87,13 @@ def open_fetch(path: Path) -> SqliteFetch | None:
             return None
         # A full disk (no room for the -shm file: "disk I/O error"), a lock held past the
         # timeout: the file is fine, and migrating it, or moving it away, is not the way on.
-        raise StoreError(
+        unopened = StoreError(
             f"the embedded database {path} could not be opened ({error})",
             hint=_unopened_hint(path),
-        ) from None
+        )
+        if _disk_full(path):
+            return _read_only(path, unopened)
+        raise unopened from None
     except sqlite3.DatabaseError as error:
         connection.close()
         raise StoreError(
@@ -99,14 +106,38 @@ def open_fetch(path: Path) -> SqliteFetch | None:
     return SqliteFetch(connection)
 
 
-def _unopened_hint(path: Path) -> str:
-    """What to do about a database that exists but does not open; it is left as it was."""
+def _read_only(path: Path, unopened: StoreError) -> SqliteFetch:
+    """The store at ``path`` opened for reads alone, its writes refused with ``unopened``:
+    where a full disk leaves no room for the -shm file, an immutable connection needs none.
+    Only when no -wal file holds changes its main file lacks (the last connection to close
+    checkpoints them in and deletes it), or reads would miss them."""
+    wal = path.with_name(f"{path.name}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise unopened
+    connection = sqlite3.connect(f"file:{path}?immutable=1", uri=True, isolation_level=None)
+    try:
+        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise unopened from None
+    if [r[0] for r in rows] != [HEAD_REVISION]:  # an upgrade writes: it must wait for room
+        connection.close()
+        raise unopened
+    return SqliteFetch(connection, refused=unopened)
+
+
+def _disk_full(path: Path) -> bool:
     import shutil
 
     try:
-        full = shutil.disk_usage(path.parent).free < _ROOM_TO_OPEN
+        return shutil.disk_usage(path.parent).free < _ROOM_TO_OPEN
     except OSError:
-        full = False
+        return False
+
+
+def _unopened_hint(path: Path) -> str:
+    """What to do about a database that exists but does not open; it is left as it was."""
+    full = _disk_full(path)
     again = "then run the command again"
     if full:
         return f"the disk holding {path.parent} is full: free some space, {again}"
