@@ -54,7 +54,7 @@ class KeyVersionPins:
     def _pin(self, env_id: str, key_version: int, *, trusted: bool) -> None:
         try:
             with exclusive(self._path):  # another process may have pinned meanwhile
-                pins = self._load()
+                pins = self._load(to_update=True)
                 key = self._prefix + env_id
                 if trusted or key_version > pins.get(key, 0):
                     pins[key] = key_version
@@ -63,13 +63,14 @@ class KeyVersionPins:
         except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
             return
 
-    def _load(self) -> dict[str, int]:
+    def _load(self, *, to_update: bool = False) -> dict[str, int]:
         from envkeep.client.pins import read_pin_file
 
         found = read_pin_file(
             self._path,
             "the environments' key versions",
             "each environment's key version is pinned again as it is next read",
+            to_update=to_update,
         )
         return {k: int(v) for k, v in found.items() if v.isdigit()}
 

@@ -57,7 +57,7 @@ class NamePins:
         self._refuse_mismatches(pins, seen, trusted)
         try:
             with exclusive(self._path):
-                pins = self._load()  # another process may have pinned meanwhile
+                pins = self._load(to_update=True)  # another process may have pinned meanwhile
                 self._refuse_mismatches(pins, seen, trusted)
                 mine = self._mine(pins)
                 for name, id_ in seen.items():
@@ -97,7 +97,7 @@ class NamePins:
     def moved(self, old: str, new: str) -> None:
         """This machine renamed ``old`` to ``new``: its pin moves with it."""
         with exclusive(self._path):
-            pins = self._load()
+            pins = self._load(to_update=True)
             id_ = pins.pop(self._prefix + old, None)
             if id_ is not None:
                 pins[self._prefix + new] = id_
@@ -106,7 +106,7 @@ class NamePins:
     def forget(self, name: str) -> None:
         """This machine deleted ``name``: the name may stand for a new one next."""
         with exclusive(self._path):
-            pins = self._load()
+            pins = self._load(to_update=True)
             if pins.pop(self._prefix + name, None) is not None:
                 self._save(pins)
 
@@ -116,13 +116,14 @@ class NamePins:
             k.removeprefix(self._prefix): v for k, v in pins.items() if k.startswith(self._prefix)
         }
 
-    def _load(self) -> dict[str, str]:
+    def _load(self, *, to_update: bool = False) -> dict[str, str]:
         from envkeep.client.pins import read_pin_file
 
         return read_pin_file(
             self._path,
             f"the {self._kind}s",
             f"each {self._kind} is pinned again as it is next read",
+            to_update=to_update,
         )
 
     def _save(self, pins: dict[str, str]) -> None:

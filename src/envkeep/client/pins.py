@@ -28,20 +28,31 @@ def pins_file(ctx: ClientContext) -> Path:
     return ctx.settings.home / "known_keys.json"
 
 
-def load_pins(ctx: ClientContext) -> dict[str, str]:
+def load_pins(ctx: ClientContext, *, to_update: bool = False) -> dict[str, str]:
     """The pinned keys: ``SERVER|ID`` → fingerprint, and ``SERVER|name|NAME`` → the id a
     member's name was first seen with."""
     return read_pin_file(
-        pins_file(ctx), "the keys", "the keys are pinned again as they are first seen"
+        pins_file(ctx),
+        "the keys",
+        "the keys are pinned again as they are first seen",
+        to_update=to_update,
     )
 
 
-def read_pin_file(path: Path, holds: str, again: str) -> dict[str, str]:
+def read_pin_file(path: Path, holds: str, again: str, *, to_update: bool = False) -> dict[str, str]:
     """A file of pins (a JSON object of strings; none when it is missing), or an
-    IntegrityError naming what it ``holds`` and what moving it away means (``again``)."""
+    IntegrityError naming what it ``holds`` and what moving it away means (``again``).
+
+    One this user may not read (a CI job's HOME of another user) holds none for a check, as
+    in a new home; read ``to_update`` it raises PermissionError, so that pins nobody could
+    read are never written over with only the new ones."""
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    except PermissionError:
+        if to_update:
+            raise
         return {}
     except (ValueError, UnicodeDecodeError):
         found = None
@@ -79,7 +90,7 @@ def _pins_locked(ctx: ClientContext) -> Iterator[dict[str, str]]:
     raised, all under the file's lock."""
     path = pins_file(ctx)
     with exclusive(path):
-        pins = load_pins(ctx)
+        pins = load_pins(ctx, to_update=True)
         yield pins
         write_atomic(path, json.dumps(pins, indent=2).encode(), mode=0o600, private_parents=True)
 
