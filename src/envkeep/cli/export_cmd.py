@@ -166,7 +166,7 @@ def _refuse_before_reading(
             " of its own with -o",
         )
     if out is not None and not append:
-        refuse_existing(out, force=force)
+        refuse_existing(out, force=force, streams=True)
     if fmt == "k8s-configmap":
         refuse_configmap_without_checkout(ctx)
 

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import os
 import shutil
+import stat
 from typing import TYPE_CHECKING, BinaryIO
 
 from envkeep.core.errors import AlreadyExistsError, UsageError
@@ -195,20 +196,58 @@ def exclusive(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def refuse_existing(path: Path, *, force: bool, instead: str = "-o PATH") -> None:
+def refuse_existing(
+    path: Path, *, force: bool, instead: str = "-o PATH", streams: bool = False
+) -> None:
     """Stop before a command replaces an existing file that it was not told to (--force); a
-    directory is never replaced, --force or not. ``instead``: the hint's other way on, in the
-    command's own words (``-o PATH``; `server backup`, whose file is an argument: ``back up
-    to another file``)."""
+    directory is never replaced, --force or not, nor a pipe or a device (`is_stream`): those
+    pass only for a writer that writes into them (``streams``: `write_new`). ``instead``: the
+    hint's other way on, in the command's own words (``-o PATH``; `server backup`, whose file
+    is an argument: ``back up to another file``)."""
     _refuse_directory(path)
+    if is_stream(path):
+        if streams:
+            return
+        raise UsageError(
+            f"{path} is a pipe or a device, not a file: writing would put a file in its place",
+            hint=f"give a regular file, or {instead}",
+        )
     if not force and path.exists():
         raise AlreadyExistsError(f"{path} exists", hint=f"pass --force to replace it, or {instead}")
 
 
 def write_new(path: Path, data: bytes, *, force: bool, mode: int = 0o600) -> None:
-    """``write_atomic``, but an existing ``path`` is replaced only with ``force``."""
+    """``write_atomic``, but an existing ``path`` is replaced only with ``force``. A pipe or a
+    device (`-o /dev/stdout`, a named pipe) is written into, with or without ``force``, and
+    a symbolic link's target is replaced, not the link: renaming a file over either would put
+    the values in a new file where a device or a link was (as root, ``-o /dev/null --force``
+    replaced /dev/null)."""
+    if is_stream(path):
+        write_into(path, data)
+        return
     refuse_existing(path, force=force)
-    write_atomic(path, data, mode=mode)
+    write_atomic(path.resolve(), data, mode=mode)
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path``, its links followed, is a pipe, a device or a socket (`/dev/stdout`,
+    `/dev/null`, a named pipe): something to write into, never to replace."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def write_into(path: Path, data: bytes) -> None:
+    """Write ``data`` into the pipe or device ``path`` (never created, nor truncated)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def append_private(path: Path, data: bytes) -> None:
