@@ -58,6 +58,8 @@ K8S_KINDS: dict[str, str] = {"k8s": "Secret", "k8s-configmap": "ConfigMap"}
 _ANY_VALUE_HINT = "use --format dotenv or json, which hold any value"
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _K8S_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+# The longest line docker's env-file reader takes (bufio.Scanner's 64 KiB, the newline in it).
+_DOCKER_MAX_LINE = 64 * 1024 - 1
 # The most a Secret's or a ConfigMap's values may add up to (bytes).
 _K8S_MAX_BYTES = 1024 * 1024
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
@@ -146,12 +148,19 @@ def to_docker(values: Mapping[str, str]) -> str:
     """``NAME=value`` lines for ``docker run --env-file``.
 
     Docker takes the rest of the line after ``=`` as the value, quotes and backslashes
-    included, so values are written raw; a value with a line break cannot be expressed.
+    included, so values are written raw; a value with a line break cannot be expressed, nor
+    a line over 65,535 bytes, which docker refuses ("token too long").
     """
     for name, value in values.items():
         _require_name(name, is_valid_name(name), "docker --env-file")
         _refuse_nul(name, value)
         _refuse_line_break(name, value, "docker --env-file", hint=_ANY_VALUE_HINT)
+        if len(f"{name}={value}".encode()) > _DOCKER_MAX_LINE:
+            raise UsageError(
+                f"the line of '{name}' would be over {_DOCKER_MAX_LINE:,} bytes, the longest"
+                " docker --env-file reads",
+                hint=_ANY_VALUE_HINT,
+            )
     return "".join(f"{name}={value}\n" for name, value in values.items())
 
 
