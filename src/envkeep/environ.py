@@ -23,8 +23,21 @@ def home_directory(environ: Mapping[str, str]) -> str:
         return os.path.expanduser(home)
     base = environ.get("XDG_CONFIG_HOME", "")
     if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".config")
+        base = os.path.join(_user_home(), ".config")
     return os.path.join(base, "envkeep")
+
+
+# Where no home is known: a directory no one but root can make, as Debian gives `nobody`.
+NO_HOME = "/nonexistent"
+
+
+def _user_home() -> str:
+    """HOME, else the user's home in the password database; NO_HOME where neither gives one
+    (HOME unset, and a user id with no entry: `env -i` in a container run with `--user
+    12345`). ``~`` left as it is would put a home (pins, an identity's key file) in each
+    directory a command runs in, a checkout's included, to be committed with it."""
+    found = os.path.expanduser("~")
+    return found if os.path.isabs(found) else NO_HOME
 
 
 def debug_enabled(environ: Mapping[str, str]) -> bool:
