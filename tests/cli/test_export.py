@@ -17,7 +17,7 @@ from .config_fixtures import (
     config_template_fixture,  # noqa: F401 - a fixture, requested by name
     config_tree_fixture,  # noqa: F401 - a fixture, requested by name
 )
-from .conftest import SHARED_DEV, collect, quick_ok
+from .conftest import ENVKEEP, SHARED_DEV, collect, quick_ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -194,10 +194,35 @@ def test_github_export_appended_to_the_env_file_masks_each_value_in_the_jobs_log
     assert text.startswith("EARLIER=step\n")
     assert "TOKEN=s3cr%t-value\n" in text
     assert "added 3 variables to" in added.stderr
-    assert bare.code == 0
-    assert "does not mask these values" in bare.stderr
+    assert bare.code == 2, bare.describe()  # stdout is the step's log: it would show them
+    assert bare.stdout == ""
+    assert "unmasked" in bare.stderr
+    assert '-o "$GITHUB_ENV" --append' in bare.stderr
     assert outside.code == 0
     assert outside.stdout == ""  # outside a job: never a value on the terminal
+
+
+def test_github_export_in_a_job_to_stdout_redirected_into_a_file_writes_it_with_a_warning(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    """`> "$GITHUB_ENV"` keeps the values out of the log, so it is done, with a warning that
+    later steps' logs do not mask them."""
+    envkeep.ok("set", "TOKEN=s3cr%t-value", "--env", "dev")
+    github_env = tmp_path / "github_env"
+    with github_env.open("wb") as stdout:
+        done = subprocess.run(
+            [*ENVKEEP, "export", "--env", "dev", "-f", "github"],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            cwd=envkeep.cwd,
+            env=envkeep.environ({"GITHUB_ACTIONS": "true"}),
+            check=False,
+        )
+
+    assert done.returncode == 0, done.stderr
+    assert github_env.read_text(encoding="utf-8") == "TOKEN=s3cr%t-value\n"
+    assert b"does not mask these values" in done.stderr
 
 
 def test_github_export_in_a_job_masks_only_the_values_that_may_be_secret(

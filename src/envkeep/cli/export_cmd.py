@@ -5,6 +5,8 @@ be secret); a Kubernetes ConfigMap of the values known not to be secret. Which t
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -92,6 +94,8 @@ def export_(
 
     In a GitHub Actions job, --format github -o "$GITHUB_ENV" --append masks each value in
     the job's log but those the same rule finds not secret (every value without the checkout).
+    There, --format github to the job's log (no -o, stdout not a file) is refused: the log
+    would show every value.
 
     With the server down, a copy kept from an earlier read is exported only if at most 1h old
     (ENVKEEP_MAX_AGE: another age, or off for none); else exit 5, nothing written.
@@ -165,10 +169,26 @@ def _refuse_before_reading(
             hint=f"append a format made of lines ({', '.join(APPENDABLE)}), or write a file"
             " of its own with -o",
         )
+    if fmt == "github" and out is None and ctx.settings.github_actions and not _stdout_is_a_file():
+        raise UsageError(
+            "in a GitHub Actions job, --format github without -o prints the values into the"
+            " job's log, unmasked",
+            hint="write them to the job's env file, each masked in the log: envkeep export"
+            ' --format github -o "$GITHUB_ENV" --append',
+        )
     if out is not None and not append:
         refuse_existing(out, force=force, streams=True)
     if fmt == "k8s-configmap":
         refuse_configmap_without_checkout(ctx)
+
+
+def _stdout_is_a_file() -> bool:
+    """Whether stdout is a regular file (``> "$GITHUB_ENV"``), not the pipe a job's step log
+    reads."""
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError):  # no descriptor (an in-process capture): not a file
+        return False
 
 
 def _for_kubernetes(
