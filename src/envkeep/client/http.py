@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep import __version__
 from envkeep.api import schemas
 from envkeep.app import views
-from envkeep.client import server_failure
+from envkeep.client import answer_size, server_failure
 from envkeep.client._httpx import httpx
 from envkeep.client.answers import read_answer
 from envkeep.core import errors
@@ -255,10 +255,19 @@ class ApiClient:
             return missing
         return missing
 
-    def request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
-        """The decoded JSON body of a 2xx answer (None for 204); raises envkeep errors."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        most: int = answer_size.MOST_BYTES,
+    ) -> Any:
+        """The decoded JSON body of a 2xx answer (None for 204); raises envkeep errors. An
+        answer past ``most`` bytes is refused as no envkeep server's (`answer_size`)."""
         try:
-            response = self._http.request(method, path, json=json, params=params)
+            response = self._send(method, path, json, params, most)
         except httpx.ReadTimeout:
             raise _no_answer(self.base_url, method, path) from None
         except httpx.RemoteProtocolError:  # it took the request, then closed: killed, restarted
@@ -294,6 +303,18 @@ class ApiClient:
             return response.json()
         except ValueError:  # a 2xx that is not JSON: another program answers at the URL
             raise _not_envkeep(response, by_envkeep=False) from None
+
+    def _send(self, method: str, path: str, json: Any, params: Any, most: int) -> httpx.Response:
+        """The answer to one request, its body read in chunks up to ``most`` bytes."""
+        request = self._http.build_request(method, path, json=json, params=params)
+        streamed = self._http.send(request, stream=True)
+        try:
+            body = answer_size.read_within(streamed, most)
+        finally:
+            streamed.close()
+        # Decoded already: the answer's own Content-Encoding would decode it a second time.
+        headers = [(k, v) for k, v in streamed.headers.multi_items() if k != "content-encoding"]
+        return httpx.Response(streamed.status_code, headers=headers, content=body, request=request)
 
     def add_refusal_hook(self, hook: RefusalHook) -> None:
         """Have ``hook`` see this client's refusals too (after those given before)."""
@@ -478,7 +499,9 @@ class HttpBackend:
         path = self._snapshot_path(project, environment)
         fetched = False
         try:
-            data = self.api.request("GET", path, params=params)
+            data = self.api.request(
+                "GET", path, params=params, most=answer_size.MOST_VERSIONS_BYTES
+            )
         except errors.UnreachableError as error:
             if self._cache is None or not fall_back or isinstance(error, errors.NotAnEnvkeepRoute):
                 raise  # a kept copy stands in for a server out of reach, not a wrong URL
@@ -541,6 +564,7 @@ class HttpBackend:
         data = self.api.request(
             "GET",
             f"{self.project_path(project)}/environments/{environment}/secrets/{secret_id}/versions",
+            most=answer_size.MOST_VERSIONS_BYTES,
         )
         found = read_answer(schemas.History, data)
         authors = tuple(principal_view(a) for a in found.authors)
@@ -554,6 +578,7 @@ class HttpBackend:
             "GET",
             f"{self.project_path(project)}/environments/{environment}/versions",
             params={"scope": scope, "at": utc_second(at)},
+            most=answer_size.MOST_VERSIONS_BYTES,
         )
         found = read_answer(schemas.VersionsAt, data)
         authors = tuple(principal_view(a) for a in found.authors)

@@ -1,0 +1,84 @@
+"""A tiny HTTP server on 127.0.0.1 that answers every request as a test tells it to: a
+hostile or broken "envkeep server" for the client to meet over a real socket.
+
+Its ports come from a block of their own (18100-18199), below those `tests/ports.py` hands
+to `envkeep server` and PostgreSQL, each checked free as it is bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+PORTS = range(18100, 18200)
+
+# What answers one request: given the handler (its method, path, headers and the request's
+# body already read), it writes the whole answer itself.
+Answer = Callable[["Handler", bytes], None]
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Reads the request's body, then lets the server's ``answer`` write the answer."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def _any(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.seen.append((self.command, self.path))
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.server.answer(self, body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any  # noqa: N815 - http.server names them
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        return  # quiet: a test reads what it asserts from the client
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, answer: Answer) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.answer = answer
+        self.seen: list[tuple[str, str]] = []
+
+
+@contextlib.contextmanager
+def serving(answer: Answer) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """The stub's URL while it serves ``answer`` (with the (method, path) of each request it
+    saw), stopped afterwards."""
+    server = _bind(answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _bind(answer: Answer) -> _Server:
+    for port in PORTS:
+        with contextlib.suppress(OSError):
+            return _Server(port, answer)
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} for the stub server")
+
+
+def endless(handler: Handler, _body: bytes) -> None:
+    """A 200 of JSON that never ends (chunked, so no length gives it away)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    chunk = b"[" + b"0," * 32_767
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    while True:
+        handler.wfile.write(framed)

@@ -1,0 +1,81 @@
+"""An answer no envkeep server gives, by its size: a server that streams without end, or
+declares a body of gigabytes, is refused once past the client's bound (`client/answer_size`),
+promptly and with the CLI's memory bounded, as no envkeep server's answer (exit 5), naming
+the bound and the URL; a real server's answers pass."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from envkeep.client.answer_size import MIB, MOST_BYTES
+from envkeep.client.http import ApiClient
+from envkeep.core.errors import NotAnEnvkeepRoute
+from tests.hostile_server import Handler, endless, serving
+from tests.server import ENVKEEP, _environ
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+import pytest
+
+# Runs the CLI and prints, as JSON, its exit code, its stderr and its peak resident memory:
+# the getrusage of this wrapper's children is the CLI's alone.
+_MEASURED = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"code": done.returncode, "stderr": done.stderr, "peak": peak}))
+"""
+
+
+def test_a_login_to_a_server_that_streams_without_end_is_refused_with_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    with serving(endless) as (url, seen):
+        started = time.monotonic()
+        measured = subprocess.run(
+            [sys.executable, "-c", _MEASURED, *ENVKEEP, "login", url, "--email", "a@b.io"],
+            env=_environ(tmp_path / "home", ENVKEEP_PASSPHRASE="a passphrase"),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=150,
+            check=True,
+        )
+        took = time.monotonic() - started
+    done = json.loads(measured.stdout)
+
+    assert done["code"] == 5, done["stderr"]
+    assert f"{url}{seen[0][1]} answered with more than 64 MiB" in done["stderr"]
+    assert "hint: check the server URL" in done["stderr"]
+    assert "Traceback" not in done["stderr"]
+    assert took < 60
+    # The bound, the interpreter and what envkeep imports; not the gigabytes streamed.
+    assert done["peak"] < MOST_BYTES + 200 * MIB, done["peak"]
+
+
+def _declares_ten_gib(handler: Handler, _body: bytes) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(10 * 1024 * MIB))
+    handler.end_headers()
+    handler.wfile.write(b"[" + b"0," * 1000)  # then it hangs: only the header says how much
+
+
+def test_an_answer_declaring_more_than_the_bound_is_refused_before_its_body_is_read() -> None:
+    with serving(_declares_ten_gib) as (url, _seen):
+        api = ApiClient(url)
+        started = time.monotonic()
+        with pytest.raises(NotAnEnvkeepRoute) as refused:
+            api.request("GET", "/v1/workspaces/w/projects")
+        api.close()
+
+    assert time.monotonic() - started < 5  # not a read timeout: refused on the header
+    assert str(refused.value) == (
+        f"{url}/v1/workspaces/w/projects answered with more than 64 MiB, more than any envkeep"
+        " server's answer holds; it was not read"
+    )
