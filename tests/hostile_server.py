@@ -82,3 +82,30 @@ def endless(handler: Handler, _body: bytes) -> None:
     framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     while True:
         handler.wfile.write(framed)
+
+
+# Headers a proxy does not pass on as they came: the hop's own, and those of a body it
+# re-frames (httpx hands the proxy a decoded body).
+_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
+
+
+def forward(target: str, handler: Handler, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The answer of ``target`` (a real server's URL) to the request ``handler`` read."""
+    import httpx
+
+    headers = [(k, v) for k, v in handler.headers.items() if k.lower() not in _HOP | {"host"}]
+    answer = httpx.request(
+        handler.command, f"{target}{handler.path}", headers=headers, content=body, timeout=60
+    )
+    kept = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in _HOP]
+    return answer.status_code, kept, answer.content
+
+
+def reply(handler: Handler, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    """Write one whole answer."""
+    handler.send_response(status)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep import crypto
 from envkeep.client.new_keys import rotation_shares
 from envkeep.client.reading import note_unopened, read_environment
+from envkeep.client.rotation_request import send_rotation
 from envkeep.client.scope_shares import scope_environments
 from envkeep.client.team_server import team_backend
 from envkeep.client.vault import WriteTarget
@@ -188,11 +189,7 @@ def rotate_key(
     sent = body.model_dump(mode="json")
     if not left_out:  # a server older than the field is sent what it knows
         del sent["left_out"]
-    backend.api.request(
-        "POST",
-        f"{backend.project_path(project_name)}/environments/{environment}/rotate",
-        json=sent,
-    )
+    send_rotation(backend, project_name, environment, sent, left_out)
     for left in left_out.values():  # they read nothing written from now until sealed it
         ctx.warn_once("\n".join(left.lines(sealed)))
     ctx.verified.save()  # the new values' signatures, made here (`rotation_writes`)
