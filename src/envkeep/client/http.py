@@ -515,7 +515,11 @@ class HttpBackend:
         else:
             fetched = True
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
-        key_version = snapshot.environment.key_version if fetched else None
+        # Pinned only with the reader's share of it: a key version the answer gives no share
+        # of cannot be checked here, and pinned it made every true answer after it "older".
+        current = snapshot.environment.key_version
+        held = any(share.key_version == current for share in snapshot.shares)
+        key_version = current if fetched and held else None
         self._check_environment(project, environment, snapshot.environment.id, key_version)
         self._check_services(project, snapshot.services)
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])

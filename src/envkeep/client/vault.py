@@ -17,7 +17,8 @@ from envkeep.client.envelopes import (
     open_data_keys,
     seal_version,
 )
-from envkeep.core.errors import IntegrityError, UsageError, VariableNotFound
+from envkeep.client.served_key_versions import impossible_key_version, served_wrong
+from envkeep.core.errors import IntegrityError, KeyNotHeld, UsageError, VariableNotFound
 from envkeep.core.limits import MAX_NAME_BYTES, MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
@@ -93,7 +94,10 @@ class OpenEnvironment:
         self.snapshot = snapshot
         self._identity = identity
         self._verify = verify
-        keys = open_data_keys(snapshot, identity.principal_id, identity.keys)
+        try:
+            keys = open_data_keys(snapshot, identity.principal_id, identity.keys)
+        except KeyNotHeld as missing:  # or an answer no environment can be: said as such
+            raise served_wrong(snapshot, verify) or missing from None
         self._deks = keys.held
         # Shares of older keys that did not open: left out, for the versions under them to fail.
         self.unopened = keys.unopened
@@ -138,6 +142,10 @@ class OpenEnvironment:
         entries: dict[tuple[str, str], _Entry] = {}
         for secret in secrets:
             current = secret.current
+            impossible = impossible_key_version(current.key_version, key_version)
+            if impossible is not None:  # a key the environment never had: not a key not held
+                self._note_damaged(secret, IntegrityError(impossible))
+                continue
             if current.value_ct is None and current.key_version not in held:
                 continue
             try:
