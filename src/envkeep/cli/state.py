@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from envkeep.cli.marks import fitted
+from envkeep.cli.output import terminal_text
 from envkeep.client.context import ClientContext
 from envkeep.core.errors import ConfirmationRequired, Declined, UsageError
 from envkeep.settings import Settings, load_settings
@@ -83,7 +84,9 @@ class WriteScope:
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(fitted(sys.stderr, message) + "\n")  # its marks as the locale shows them
+    # A warning names what a server chose (a member's name): its escape sequences are shown
+    # escaped, as an error's are, never acted on by the terminal.
+    sys.stderr.write(fitted(sys.stderr, terminal_text(message)) + "\n")  # marks as it shows them
 
 
 def confirm(settings: Settings, question: str, *, yes: bool) -> None:
