@@ -79,3 +79,35 @@ def test_an_answer_declaring_more_than_the_bound_is_refused_before_its_body_is_r
         f"{url}/v1/workspaces/w/projects answered with more than 64 MiB, more than any envkeep"
         " server's answer holds; it was not read"
     )
+
+
+def _trickles(handler: Handler, _body: bytes) -> None:
+    """A 200 whose body comes a byte at a time, each well within the read timeout."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    for _ in range(100):  # 10 s, then it ends
+        handler.wfile.write(b"1\r\n \r\n")
+        handler.wfile.flush()
+        time.sleep(0.1)
+    handler.wfile.write(b"0\r\n\r\n")
+
+
+def test_an_answer_that_trickles_in_is_refused_once_past_its_grace() -> None:
+    import httpx
+
+    from envkeep.client.answer_size import read_within
+
+    with serving(_trickles) as (url, _seen), httpx.Client() as client:
+        started = time.monotonic()
+        with (
+            client.stream("GET", f"{url}/v1/workspaces/w/audit") as response,
+            pytest.raises(NotAnEnvkeepRoute) as refused,
+        ):
+            read_within(response, MOST_BYTES, grace=0.5)
+
+    assert time.monotonic() - started < 5  # not the 10 s the body would take
+    assert str(refused.value).startswith(
+        f"{url}/v1/workspaces/w/audit sent its answer slower than 64 KiB/s ("
+    )

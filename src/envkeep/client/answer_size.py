@@ -25,20 +25,33 @@ MIB: Final = 1024 * 1024
 MOST_BYTES: Final = 64 * MIB
 # An answer that carries ciphertexts: a snapshot, a variable's history, the versions at a time.
 MOST_VERSIONS_BYTES: Final = 1024 * MIB
+# The read timeout is per network read: a server sending a byte every few seconds never trips
+# it, and would hold a command for as long as it liked. Past its first seconds, a body must
+# come at least this fast on average (a 1 GiB snapshot at it: 4.5 hours; a real one over a
+# slow link, 1 MB/s, is 16 times faster).
+GRACE_SECONDS: Final = 30.0
+SLOWEST_BYTES_A_SECOND: Final = 64 * 1024
 
 
-def read_within(response: httpx.Response, most: int) -> bytes:
+def read_within(response: httpx.Response, most: int, *, grace: float = GRACE_SECONDS) -> bytes:
     """The body of ``response`` (sent with ``stream=True``), decoded; NotAnEnvkeepRoute as soon
-    as it is known to pass ``most`` bytes (a Content-Length over it: before any is read)."""
+    as it is known to pass ``most`` bytes (a Content-Length over it: before any is read), or
+    when, ``grace`` seconds into it, it has come slower than ``SLOWEST_BYTES_A_SECOND``."""
+    import time
+
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > most:
         raise too_large(response, most)
     chunks: list[bytes] = []
     read = 0
+    started = time.monotonic()
     for chunk in response.iter_bytes():
         read += len(chunk)
         if read > most:
             raise too_large(response, most)
+        late = time.monotonic() - started - grace
+        if late > 0 and read < late * SLOWEST_BYTES_A_SECOND:
+            raise too_slow(response, read)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -54,5 +67,19 @@ def too_large(response: httpx.Response, most: int) -> NotAnEnvkeepRoute:
             "check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
             " envkeep.toml); if it is right, the server is broken or not to be trusted:"
             " ask whoever runs it"
+        ),
+    )
+
+
+def too_slow(response: httpx.Response, read: int) -> NotAnEnvkeepRoute:
+    """The refusal of an answer that trickles in (``read`` bytes so far)."""
+    url = response.request.url
+    where = f"{url.scheme}://{url.netloc.decode()}{url.path}"
+    return NotAnEnvkeepRoute(
+        f"{where} sent its answer slower than {SLOWEST_BYTES_A_SECOND // 1024} KiB/s"
+        f" ({read:,} bytes so far), as no envkeep server does; it was not read",
+        hint=(
+            "check the network and the server URL; if they are right, the server is broken or"
+            " not to be trusted: ask whoever runs it"
         ),
     )
