@@ -27,7 +27,7 @@ from envkeep.core.auditchain import (
     verify_chain,
     via_command,
 )
-from envkeep.core.errors import IntegrityError, UsageError
+from envkeep.core.errors import IntegrityError, NotAnEnvkeepRoute, UsageError
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -102,7 +102,20 @@ def event_pages(ctx: ClientContext, query: AuditQuery) -> Iterator[EventPage]:
         yield EventPage(batch, fetched.names, fetched.project, fetched.project_id)
         if last:
             return
+        if page.after is not None and fetched.events[-1].seq <= page.after:
+            raise _not_onward(page.after, fetched.events[-1].seq)
         page = replace(page, after=fetched.events[-1].seq)
+
+
+def _not_onward(after: int, last: int) -> NotAnEnvkeepRoute:
+    """The refusal of a page of events after ``after`` that ends at or before it: a server
+    that answered so, saying more were to come, held `audit export` in a loop, writing the
+    same events without end."""
+    return NotAnEnvkeepRoute(
+        f"the server answered the audit events after {after} with a page ending at {last},"
+        " not after it, as no envkeep server does; the export stopped there",
+        hint="ask whoever runs the server to check it (or something between, a proxy)",
+    )
 
 
 def in_project(ctx: ClientContext, query: AuditQuery, project: str | None) -> AuditQuery:
