@@ -1,8 +1,8 @@
 """A tiny HTTP server on 127.0.0.1 that answers every request as a test tells it to: a
 hostile or broken "envkeep server" for the client to meet over a real socket.
 
-Its ports come from a block of their own (18100-18199), below those `tests/ports.py` hands
-to `envkeep server` and PostgreSQL, each checked free as it is bound.
+It binds port 0 in this process: the kernel's choice is bound at once, so no other socket can
+take it meanwhile (`tests/ports.py` is for servers started in another process).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-PORTS = range(18100, 18200)
 
 # What answers one request: given the handler (its method, path, headers and the request's
 # body already read), it writes the whole answer itself.
@@ -66,10 +64,7 @@ def serving(answer: Answer) -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 
 def _bind(answer: Answer) -> _Server:
-    for port in PORTS:
-        with contextlib.suppress(OSError):
-            return _Server(port, answer)
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} for the stub server")
+    return _Server(0, answer)
 
 
 def endless(handler: Handler, _body: bytes) -> None:
