@@ -34,7 +34,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("unset", "variable_cmds", "unset", False),
     ("list", "variable_cmds", "list_", False),
     ("export", "export_cmd", "export_", False),
-    ("import", "variable_cmds", "import_", False),
+    ("import", "import_cmd", "import_", False),
     ("history", "history_cmds", "history", False),
     ("rollback", "history_cmds", "rollback", False),
     ("edit", "edit_cmd", "edit", False),

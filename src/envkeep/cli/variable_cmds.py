@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,13 +15,12 @@ from envkeep.cli.options import (
     RevealOpt,
     ServiceOpt,
     YesOpt,
-    complete_from,
 )
 from envkeep.cli.state import WriteScope, confirming, interactive, make_context
-from envkeep.client import assignments, resolving, schemas, variables
+from envkeep.client import assignments, resolving, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import personal_note, where_flags
-from envkeep.core.errors import InputError, UsageError
+from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,7 +28,6 @@ if TYPE_CHECKING:
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.listing import Listing
     from envkeep.client.vault import Variable
-    from envkeep.integrations.importers import ImportResult
     from envkeep.settings import Settings
 
 
@@ -215,122 +211,3 @@ def _scope_cell(listing: Listing, variable: Variable) -> str:
     """The row's scope, and the layer that wins over it when one does (as explain's ``*``)."""
     winner = listing.overridden_by(variable)
     return variable.scope if winner is None else f"{variable.scope} (overridden by {winner})"
-
-
-def import_(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            help="A .env, .json or .yaml file (- for stdin); several are layered, a later"
-            " file's value winning (.env, then .env.local).",
-            metavar="FILE...",
-        ),
-    ],
-    env: EnvOpt = None,
-    service: ServiceOpt = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="dotenv, json or yaml (default: by name; dotenv from stdin).",
-            autocompletion=complete_from(("dotenv", "json", "yaml")),
-        ),
-    ] = None,
-    on_conflict: Annotated[
-        str,
-        typer.Option(
-            "--on-conflict",
-            help="fail (write nothing), skip or overwrite.",
-            autocompletion=complete_from(("fail", "skip", "overwrite")),
-        ),
-    ] = "fail",
-    yes: YesOpt = False,
-    no_validate: NoValidateOpt = False,
-    literal: Annotated[
-        bool,
-        typer.Option(
-            "--literal",
-            help="Take every value as plain text: a ${...} in it is no reference (for a file"
-            " envkeep export wrote, whose values are resolved already).",
-        ),
-    ] = False,
-) -> None:
-    """Import variables from files into one scope, as one batch. Each value written is
-    checked against the schemas, as `set` checks it.
-
-    Example: envkeep import config.yaml --env dev --service api --on-conflict skip
-    """
-    at = WriteScope.of(env, service)
-    if [str(f) for f in files].count("-") > 1:
-        raise UsageError("stdin (-) is given twice", hint="give - once")
-    values: dict[str, str] = {}
-    for file in files:  # layered: a later file's value wins
-        if str(file) != "-":
-            schemas.refuse_schema_import(at.ctx, file)
-        values |= load_import(file, fmt, literal=literal)
-    with output.progress_bar(len(values), "encrypting") as step:
-        plan = confirming(
-            at.ctx.settings,
-            yes,
-            lambda ok: variables.import_values(
-                at.ctx,
-                at.env,
-                at.service,
-                values,
-                on_conflict=on_conflict,
-                confirmed=ok,
-                progress=step,
-                check=not no_validate,
-            ),
-            where=at.words,
-        )
-    output.done(
-        f"imported into {at.words}: {len(plan.new)} new,"
-        f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
-        f" {len(plan.skipped)} skipped"
-    )
-    warn_unresolved(plan.unresolved)
-    if plan.unresolved and not literal:
-        again = ["--literal", "--on-conflict", "overwrite"]  # this import wrote them already
-        again += [*(["--format", fmt] if fmt else []), *(["--yes"] if yes else [])]
-        again += ["--no-validate"] if no_validate else []
-        command = (
-            f"envkeep import {shlex.quote(str(file))} {where_flags(at.ctx, at.env, at.service)}"
-        )
-        piped = "… | " if str(file) == "-" else ""
-        kept = ""
-        if plan.skipped:  # overwrite would take those too: said, not done behind their back
-            names = ", ".join(sorted(plan.skipped))
-            kept = f" (it overwrites the names this import skipped too: {names})"
-        output.done(
-            "hint: if the file's ${...} are text, not references (a file envkeep export"
-            f" wrote, say), import it again as text: {piped}{command} {shlex.join(again)}{kept}"
-        )
-
-
-def load_import(file: Path, fmt: str | None, *, literal: bool = False) -> dict[str, str]:
-    """A file's values (``-``: stdin's, dotenv unless ``fmt`` says), its size checked before
-    it is read whole; ``literal``: see `importers.parse_import`."""
-    from envkeep.integrations.importers import MAX_IMPORT_BYTES, detect_format, parse_import
-
-    if str(file) == "-":
-        data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)  # parse_import refuses one over
-        return _parsed(parse_import(data, fmt=fmt or "dotenv", source="stdin", literal=literal))
-    try:
-        size = file.stat().st_size
-    except FileNotFoundError:
-        raise UsageError(f"{file} not found") from None
-    if size > MAX_IMPORT_BYTES:
-        raise InputError(
-            f"{file} is {size / 1e6:.1f} MB; imports are limited to {MAX_IMPORT_BYTES // 2**20} MB",
-            hint="split it into smaller files",
-        )
-    detected = fmt or detect_format(file.name)
-    return _parsed(parse_import(file.read_bytes(), fmt=detected, source=str(file), literal=literal))
-
-
-def _parsed(result: ImportResult) -> dict[str, str]:
-    for warning in result.warnings:
-        output.done(f"warning: {warning}")
-    return result.values
