@@ -145,6 +145,9 @@ def check_references(name: str, value: str, service: str | None = None) -> None:
             " shared scope, which a service's own A overrides",
         )
     if problem is not None:
+        from envkeep.core.shell_references import refuse_shell_form
+
+        refuse_shell_form(name, value)
         raise ReferenceProblem(
             f"the value of {name} has {problem}",
             hint="refer with ${NAME} or ${service.NAME} (with a fallback: ${NAME:-text}); write"

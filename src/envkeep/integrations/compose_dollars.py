@@ -7,6 +7,9 @@ expand ``$NAME`` and read ``$$`` as one ``$``, so a file written for compose
 values and an escaped ``\\$`` are literal for compose too, and ``$${`` is envkeep's literal
 ``${`` as it is compose's: those are left alone. A warning names the variable and the line,
 never the value.
+
+Compose's ``${NAME:?message}``, ``${NAME:+text}`` and the like (`core.shell_references`) are
+refused with the file and line, before anything is written.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import re
 from typing import TYPE_CHECKING
 
 from envkeep.core.dotenv import scan_dotenv
+from envkeep.core.shell_references import refuse_shell_form
 
 if TYPE_CHECKING:
     from envkeep.core.dotenv import RawEntry
 
-__all__ = ["compose_dollar_warnings"]
+__all__ = ["compose_dollar_warnings", "refuse_compose_forms"]
 
 # An unescaped `$NAME`, or a `$$` that is not envkeep's `$${`.
 _COMPOSE_DOLLAR_RE = re.compile(r"(?<![\\$])\$(?:[A-Za-z_]|\$(?!\{))")
@@ -49,3 +53,12 @@ def _expanded_by_compose(text: str, entry: RawEntry) -> bool:
     if raw.startswith("'"):
         return False
     return _COMPOSE_DOLLAR_RE.search(raw) is not None
+
+
+def refuse_compose_forms(text: str, *, source: str) -> None:
+    """Refuse dotenv ``text`` whose unquoted or double-quoted value holds a ``${...}`` form of
+    compose's that envkeep does not read, naming ``source``, the line and the variable."""
+    for entry in scan_dotenv(text, source=source):
+        raw = text[entry.value_start : entry.value_end]
+        if not raw.startswith("'"):  # an escaped `\${` is text, for compose too
+            refuse_shell_form(entry.name, raw.replace("\\$", ""), where=f"{source}:{entry.line}: ")

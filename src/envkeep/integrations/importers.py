@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep.core.dotenv import is_valid_name, parse_dotenv
 from envkeep.core.errors import InputError, ParseError, UsageError
 from envkeep.integrations._documents import DocObject, Number, load_json, load_yaml, too_deep
-from envkeep.integrations.compose_dollars import compose_dollar_warnings
+from envkeep.integrations.compose_dollars import compose_dollar_warnings, refuse_compose_forms
 from envkeep.integrations.dotenvx_ciphertext import refuse_dotenvx_ciphertext
 from envkeep.integrations.foreign_documents import refuse_foreign_document
 
@@ -106,6 +106,8 @@ def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
     if fmt == "dotenv":  # literal: each value as a program reading the file gets it
         parsed = parse_dotenv(text, source=source, as_stored=not literal)
         refuse_dotenvx_ciphertext(parsed.values, source)
+        if not literal:
+            refuse_compose_forms(text, source=source)
         dollars = () if literal else compose_dollar_warnings(text, source=source)
         return ImportResult(values=parsed.values, warnings=parsed.warnings + dollars)
     document = load_json(text, source) if fmt == "json" else load_yaml(text, source)
