@@ -100,3 +100,19 @@ def test_a_later_scope_refused_names_the_scopes_already_imported_and_a_rerun_fin
     )  # fmt: skip
     assert "imported into dev (service api): 0 new, 0 overwritten, 1 unchanged" in again.stderr
     assert _stored(envkeep, "worker") == {"PORT": ("9000", 2)}
+
+
+def test_a_warning_names_its_file_when_several_are_imported(
+    envkeep: Envkeep, project: Path
+) -> None:
+    _write(
+        project,
+        {"services/api/.env": "PORT=8080\n", "services/worker/.env": "PORT=1\nPORT=9000\n"},
+    )
+
+    done = envkeep.ok("import", "services/api/.env", "services/worker/.env", "--env", "dev")
+
+    assert (
+        "warning: services/worker/.env: line 2: duplicate key 'PORT' (first set on line 1);"
+        " the last value wins"
+    ) in done.err_lines

@@ -43,6 +43,7 @@ class _Choices:
     yes: bool
     no_validate: bool
     literal: bool
+    several: bool  # more than one file: each warning names its file
 
 
 def import_(
@@ -107,7 +108,7 @@ def import_(
         raise UsageError("stdin (-) is given twice", hint="give - once")
     ctx = make_context(writes=True)
     env_name = ctx.default_env(env)
-    choices = _Choices(fmt, on_conflict, yes, no_validate, literal)
+    choices = _Choices(fmt, on_conflict, yes, no_validate, literal, len(files) > 1)
     batches = [
         (WriteScope(ctx, env_name, scope.service), scope.files, _layered(ctx, scope.files, choices))
         for scope in import_scopes(ctx, files, service)
@@ -134,7 +135,7 @@ def _layered(ctx: ClientContext, files: Sequence[Path], choices: _Choices) -> di
     for file in files:
         if str(file) != "-":
             schemas.refuse_schema_import(ctx, file)
-        values |= load_import(file, choices.fmt, literal=choices.literal)
+        values |= load_import(file, choices.fmt, literal=choices.literal, named=choices.several)
     return values
 
 
@@ -191,14 +192,18 @@ def _literal_hint(
     )
 
 
-def load_import(file: Path, fmt: str | None, *, literal: bool = False) -> dict[str, str]:
+def load_import(
+    file: Path, fmt: str | None, *, literal: bool = False, named: bool = False
+) -> dict[str, str]:
     """A file's values (``-``: stdin's, dotenv unless ``fmt`` says), its size checked before
-    it is read whole; ``literal``: see `importers.parse_import`."""
+    it is read whole; ``literal``: see `importers.parse_import`; ``named``: each warning
+    starts with the file's name (one of several read)."""
     from envkeep.integrations.importers import MAX_IMPORT_BYTES, detect_format, parse_import
 
     if str(file) == "-":
         data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)  # parse_import refuses one over
-        return _parsed(parse_import(data, fmt=fmt or "dotenv", source="stdin", literal=literal))
+        parsed = parse_import(data, fmt=fmt or "dotenv", source="stdin", literal=literal)
+        return _parsed(parsed, "stdin" if named else None)
     try:
         size = file.stat().st_size
     except FileNotFoundError:
@@ -209,10 +214,12 @@ def load_import(file: Path, fmt: str | None, *, literal: bool = False) -> dict[s
             hint="split it into smaller files",
         )
     detected = fmt or detect_format(file.name)
-    return _parsed(parse_import(file.read_bytes(), fmt=detected, source=str(file), literal=literal))
+    parsed = parse_import(file.read_bytes(), fmt=detected, source=str(file), literal=literal)
+    return _parsed(parsed, str(file) if named else None)
 
 
-def _parsed(result: ImportResult) -> dict[str, str]:
+def _parsed(result: ImportResult, source: str | None) -> dict[str, str]:
+    where = "" if source is None else f"{source}: "
     for warning in result.warnings:
-        output.done(f"warning: {warning}")
+        output.done(f"warning: {where}{warning}")
     return result.values
