@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import text
 
 from envkeep.api.deps import ServerState
 from envkeep.app import reads
@@ -146,6 +148,23 @@ def test_a_read_that_saw_a_later_commit_than_its_key_reads_that_commit_again(
     assert _read(store, owner, cache) == (2, 0)  # revision 2's, from the cache
 
 
+def _waits_on_a_lock(engine: Engine, writer: threading.Thread) -> bool:
+    """Whether ``writer`` waits on a lock: True once a backend of the database waits on one
+    while it runs, False once it has ended. A condition, not a time: a writer that has not
+    committed 3 s after it started is not always a waiting one on a loaded machine."""
+    deadline = time.monotonic() + 60
+    while writer.is_alive() and time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.scalar(text(_LOCK_WAITERS)):
+                return True
+        writer.join(timeout=0.05)
+    return writer.is_alive()
+
+
+_LOCK_WAITERS = """SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock'"""
+
+
 def test_a_read_with_a_commit_between_every_two_statements_answers_one_revision(
     store: Store, owner: Owner
 ) -> None:
@@ -163,8 +182,7 @@ def test_a_read_with_a_commit_between_every_two_statements_answers_one_revision(
         writer = threading.Thread(target=store.run, args=(owner.principal_id, _write(owner)))
         writers.append(writer)
         writer.start()
-        writer.join(timeout=3.0)
-        waiting.append(writer.is_alive())
+        waiting.append(_waits_on_a_lock(store.engine, writer))
 
     seen, revision, joins = _snapshot(store, owner, cache, write_before_each_join, every=True)
     for writer in writers:
