@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from tests.pg import PostgresServer
 
 ENVKEEP = [str(Path(sys.executable).with_name("envkeep"))]
+# A start takes about a second; under a loaded run (other workers, other jobs on the machine)
+# one took over 30 s, and every [http] test of that worker then failed at set-up.
+READY_SECONDS = 120
 
 
 def _environ(home: Path, **extra: str) -> dict[str, str]:
@@ -172,7 +175,7 @@ def _start_on(
             stderr=sink,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             said = log.read_text()
@@ -184,7 +187,7 @@ def _start_on(
                 return TeamServer(url, database, log, process)
         time.sleep(0.02)
     process.kill()
-    raise RuntimeError("envkeep server did not become ready in 30 s")
+    raise RuntimeError(f"envkeep server did not become ready in {READY_SECONDS} s")
 
 
 def join(server: TeamServer, home: Path, work: Path, code: str, email: str) -> None:
