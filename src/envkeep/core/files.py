@@ -201,28 +201,38 @@ def refuse_existing(
 ) -> None:
     """Stop before a command replaces an existing file that it was not told to (--force); a
     directory is never replaced, --force or not, nor a pipe or a device (`is_stream`): those
-    pass only for a writer that writes into them (``streams``: `write_new`). ``instead``: the
+    pass only for a writer that writes into them (``streams``: `write_new`), and a block device
+    or a pipe another user made only with --force. A link counts as existing even when it
+    leads nowhere (writing through it would create whatever it names), and one another user
+    left in a shared directory is never followed (`_refuse_planted_link`). ``instead``: the
     hint's other way on, in the command's own words (``-o PATH``; `server backup`, whose file
     is an argument: ``back up to another file``)."""
     _refuse_directory(path)
+    _refuse_planted_link(path)
     if is_stream(path):
-        if streams:
+        if not streams:
+            raise UsageError(
+                f"{path} is a pipe or a device, not a file: writing would put a file in its place",
+                hint=f"give a regular file, or {instead}",
+            )
+        if force or (what := _guarded_stream(path)) is None:
             return
-        raise UsageError(
-            f"{path} is a pipe or a device, not a file: writing would put a file in its place",
-            hint=f"give a regular file, or {instead}",
+        raise AlreadyExistsError(
+            f"{path} is {what}", hint=f"pass --force to write into it, or {instead}"
         )
-    if not force and path.exists():
+    if not force and os.path.lexists(path):
         raise AlreadyExistsError(f"{path} exists", hint=f"pass --force to replace it, or {instead}")
 
 
 def write_new(path: Path, data: bytes, *, force: bool, mode: int = 0o600) -> None:
     """``write_atomic``, but an existing ``path`` is replaced only with ``force``. A pipe or a
-    device (`-o /dev/stdout`, a named pipe) is written into, with or without ``force``, and
-    a symbolic link's target is replaced, not the link: renaming a file over either would put
-    the values in a new file where a device or a link was (as root, ``-o /dev/null --force``
-    replaced /dev/null)."""
+    character device (`-o /dev/stdout`, a named pipe) is written into, never replaced, and a
+    block device or another user's pipe likewise but only with ``force``; a symbolic link's
+    target is replaced, not the link: renaming a file over either would put the values in a
+    new file where a device or a link was (as root, ``-o /dev/null --force`` replaced
+    /dev/null)."""
     if is_stream(path):
+        refuse_existing(path, force=force, streams=True)
         write_into(path, data)
         return
     refuse_existing(path, force=force)
@@ -239,10 +249,46 @@ def is_stream(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def write_into(path: Path, data: bytes) -> None:
-    """Write ``data`` into the pipe or device ``path`` (never created, nor truncated)."""
-    fd = os.open(path, os.O_WRONLY)
+def _guarded_stream(path: Path) -> str | None:
+    """What ``path`` (a `is_stream`) is, where writing into it must be asked for with --force:
+    a block device (a disk: as root `-o /dev/sda` wrote over its first blocks, as `dd` does
+    only when told to), or a pipe another user made (the values go to whoever reads it)."""
+    found = path.stat()
+    if stat.S_ISBLK(found.st_mode):
+        return "a block device (a disk)"
+    if stat.S_ISFIFO(found.st_mode) and found.st_uid != os.geteuid():
+        return "a named pipe another user made"
+    return None
+
+
+def _refuse_planted_link(path: Path) -> None:
+    """Refuse a link another user left in a shared directory (world-writable and sticky, as
+    /tmp): followed, it would have the values written wherever they chose (a planted
+    /tmp/app.env -> ~/.bashrc replaced that file with the values). Linux refuses such a link
+    to `>` likewise (fs.protected_symlinks); the link's directory's owner may still."""
     try:
+        if not path.is_symlink():
+            return
+        link, parent = path.lstat(), path.parent.stat()
+    except OSError:
+        return
+    shared = parent.st_mode & stat.S_ISVTX and parent.st_mode & stat.S_IWOTH
+    if shared and link.st_uid not in {os.geteuid(), parent.st_uid}:
+        raise UsageError(
+            f"{path} is a link another user made in a shared directory: envkeep does not"
+            " write through it",
+            hint="give a path in a directory of your own",
+        )
+
+
+def write_into(path: Path, data: bytes) -> None:
+    """Write ``data`` into the pipe or device ``path`` (never created, nor truncated); one
+    that became a regular file or a directory since it was looked at is refused."""
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # it was swapped: write nothing
+            raise UsageError(f"{path} changed while envkeep wrote it", hint="run it again")
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
