@@ -169,8 +169,7 @@ def _store(settings: Settings, record: IdentityRecord, private_text: str) -> Non
 
 def create_identity(settings: Settings, name: str | None = None) -> Identity:
     """Make a new identity; protected when ENVKEEP_PASSPHRASE is set."""
-    import getpass  # creating an identity is rare: keep these off the read path
-    import uuid
+    import uuid  # creating an identity is rare: keep it off the read path
 
     keys = crypto.generate_keys()
     protection, text = None, _b64(keys.to_bytes())
@@ -183,13 +182,26 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
         protection, text = _wrap(keys, settings.passphrase)
     record = IdentityRecord(
         principal_id=str(uuid.uuid4()),
-        name=name or f"{getpass.getuser()}@local",
+        name=name or f"{_login_name()}@local",
         public=keys.public(),
         store=_choose_store(settings),
         protection=protection,
     )
     _store(settings, record, text)
     return Identity(record, keys)
+
+
+def _login_name() -> str:
+    """The user's login name, else ``uidN``: a user id with no password entry and no LOGNAME
+    or USER (a container run with ``--user 12345``) made getpass raise, and `init` fail as a
+    bug with a KeyError."""
+    import getpass
+    import os
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # OSError from Python 3.13 on
+        return f"uid{os.getuid()}"
 
 
 def forget_identity(settings: Settings) -> bool:
