@@ -18,7 +18,7 @@ from tests.server import ENVKEEP
 UNKNOWN_UID = 12345
 
 
-def _as_unknown_user(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _as_unknown_user(home: Path | None, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     setpriv = shutil.which("setpriv")
     assert setpriv is not None
     return subprocess.run(
@@ -33,7 +33,7 @@ def _as_unknown_user(home: Path, cwd: Path, *args: str) -> subprocess.CompletedP
         cwd=cwd,
         env={
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(home),
+            **({"HOME": str(home)} if home else {}),
             "ENVKEEP_KEYRING": "off",
         },
         stdin=subprocess.DEVNULL,
@@ -66,3 +66,17 @@ def _init_and_whoami(
 ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
     made = _as_unknown_user(home, work, "init", "demo")
     return made, _as_unknown_user(home, work, "whoami")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running as another user id needs root")
+def test_init_with_no_home_and_no_password_entry_says_to_set_home() -> None:
+    with tempfile.TemporaryDirectory() as top:
+        work = Path(top)
+        os.chown(work, UNKNOWN_UID, UNKNOWN_UID)
+        made = _as_unknown_user(None, work, "init", "demo")
+        left = sorted(p.name for p in work.iterdir())
+
+    assert made.returncode == 2, made.stderr
+    assert f"HOME is unset and user id {UNKNOWN_UID} has no entry" in made.stderr
+    assert "hint: set HOME or ENVKEEP_HOME" in made.stderr
+    assert left == []

@@ -171,6 +171,7 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
     """Make a new identity; protected when ENVKEEP_PASSPHRASE is set."""
     import uuid  # creating an identity is rare: keep it off the read path
 
+    _refuse_unknown_home(settings)
     keys = crypto.generate_keys()
     protection, text = None, _b64(keys.to_bytes())
     if settings.passphrase and len(settings.passphrase) < MIN_PASSPHRASE:
@@ -189,6 +190,23 @@ def create_identity(settings: Settings, name: str | None = None) -> Identity:
     )
     _store(settings, record, text)
     return Identity(record, keys)
+
+
+def _refuse_unknown_home(settings: Settings) -> None:
+    """No identity (a private key file) under ``environ.NO_HOME``: there is no HOME and no
+    password entry, and the key would go where root alone can write (as root, made there for
+    every such user id to share; otherwise "/nonexistent: Permission denied")."""
+    import os
+    from pathlib import Path
+
+    from envkeep.environ import NO_HOME
+
+    if Path(NO_HOME) in settings.home.parents:
+        raise UsageError(
+            f"no home for this machine's identity: HOME is unset and user id {os.getuid()}"
+            " has no entry in /etc/passwd",
+            hint="set HOME or ENVKEEP_HOME to a directory of yours, then run the command again",
+        )
 
 
 def _login_name() -> str:
