@@ -91,7 +91,9 @@ def open_fetch(path: Path) -> SqliteFetch | None:
             f"the embedded database {path} could not be opened ({error})",
             hint=_unopened_hint(path),
         )
-        if _disk_full(path):
+        # Only that I/O error: under a held lock another process writes, and a connection
+        # that takes no locks could read its pages half-written.
+        if "disk I/O error" in str(error) and _disk_full(path):
             return _read_only(path, unopened)
         raise unopened from None
     except sqlite3.DatabaseError as error:
