@@ -113,6 +113,9 @@ def import_(
         (WriteScope(ctx, env_name, scope.service), scope.files, _layered(ctx, scope.files, choices))
         for scope in import_scopes(ctx, files, service)
     ]
+    if len(batches) > 1:  # one scope checks after its role, as `set` does: a reader is told that
+        for at, _, values in batches:
+            variables.check_import(values, at.service, on_conflict)
     imported: list[str] = []
     for at, scope_files, values in batches:
         try:

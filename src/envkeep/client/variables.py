@@ -221,10 +221,7 @@ def import_values(
     is a conflict: ``fail`` (default) writes nothing, ``skip`` keeps the stored value,
     ``overwrite`` replaces it. ``check``: the batch is refused when a schema refuses a value
     it writes (`write_checks`)."""
-    if on_conflict not in {"fail", "skip", "overwrite"}:
-        raise UsageError(
-            f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
-        )
+    _check_on_conflict(on_conflict)
     from envkeep.client.broken_references import unresolved_by_set
 
     for name, value in values.items():
@@ -255,3 +252,19 @@ def import_values(
     return ImportPlan(
         tuple(new), tuple(changed), tuple(unchanged), tuple(skipped), tuple(unresolved)
     )
+
+
+def check_import(values: Mapping[str, str], service: str | None, on_conflict: str) -> None:
+    """Refuse what `import_values` would refuse from ``values`` alone (``--on-conflict``, a
+    value no variable can hold, a ``${...}`` that is no reference), reading no store: a
+    command importing into several scopes checks each before the first is written."""
+    _check_on_conflict(on_conflict)
+    for name, value in values.items():
+        check_references(name, value, service)
+
+
+def _check_on_conflict(on_conflict: str) -> None:
+    if on_conflict not in {"fail", "skip", "overwrite"}:
+        raise UsageError(
+            f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
+        )
