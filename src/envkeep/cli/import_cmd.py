@@ -120,15 +120,22 @@ def import_(
     for at, scope_files, values in batches:
         try:
             _import_scope(at, scope_files, values, choices)
-        except EnvkeepError:
+        except EnvkeepError as error:
+            if len(batches) > 1:  # its "nothing was written" is this scope's, said so
+                error.message = f"{at.words}: {error.message}"
             if imported:  # each scope is its own batch: say which ones landed
-                output.done(
-                    f"note: {', '.join(imported)} imported already (each scope is its own"
-                    " batch), the scopes after it not; once this is fixed, the same command"
-                    " imports the rest (what it imported is unchanged)"
-                )
+                output.done(_partly_imported(imported, at))
             raise
         imported.append(at.words)
+
+
+def _partly_imported(imported: Sequence[str], stopped: WriteScope) -> str:
+    """What a scope's refusal leaves: the scopes written before it, and how to finish."""
+    return (
+        f"note: {', '.join(imported)} imported already (each scope is its own batch); nothing"
+        f" was written to {stopped.words} or the scopes after it. Once this is fixed, the same"
+        " command imports the rest (what it imported reads as unchanged)"
+    )
 
 
 def _layered(ctx: ClientContext, files: Sequence[Path], choices: _Choices) -> dict[str, str]:
