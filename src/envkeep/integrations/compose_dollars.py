@@ -57,8 +57,10 @@ def _expanded_by_compose(text: str, entry: RawEntry) -> bool:
 
 def refuse_compose_forms(text: str, *, source: str) -> None:
     """Refuse dotenv ``text`` whose unquoted or double-quoted value holds a ``${...}`` form of
-    compose's that envkeep does not read, naming ``source``, the line and the variable."""
-    for entry in scan_dotenv(text, source=source):
+    compose's that envkeep does not read, naming ``source``, the line and the variable. Only
+    the value a name keeps is read: an earlier line a duplicate overrides is never imported."""
+    kept = {entry.name: entry for entry in scan_dotenv(text, source=source)}
+    for entry in sorted(kept.values(), key=lambda entry: entry.line):
         raw = text[entry.value_start : entry.value_end]
         if not raw.startswith("'"):  # an escaped `\${` is text, for compose too
             refuse_shell_form(entry.name, raw.replace("\\$", ""), where=f"{source}:{entry.line}: ")
