@@ -129,6 +129,12 @@ def import_(
         imported.append(at.words)
 
 
+def _from_files(files: Sequence[Path], choices: _Choices) -> str:
+    """The files a done line's scope took, where several were given: which file went where
+    (a root .env run from a service's directory goes to that service, not shared)."""
+    return f" (from {', '.join(map(str, files))})" if choices.several else ""
+
+
 def _partly_imported(imported: Sequence[str], stopped: WriteScope) -> str:
     """What a scope's refusal leaves: the scopes written before it, and how to finish."""
     return (
@@ -172,7 +178,7 @@ def _import_scope(
     output.done(
         f"imported into {at.words}: {len(plan.new)} new,"
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
-        f" {len(plan.skipped)} skipped"
+        f" {len(plan.skipped)} skipped{_from_files(files, choices)}"
     )
     warn_unresolved(plan.unresolved)
     if plan.unresolved and not choices.literal:
