@@ -38,3 +38,13 @@ def test_one_file_done_line_reads_as_before(envkeep: Envkeep, project: Path) -> 
         "imported into dev (service api): 1 new, 0 overwritten, 0 unchanged, 0 skipped"
         in done.err_lines
     )
+
+
+def test_stdin_is_named_as_stdin_in_its_done_line(envkeep: Envkeep, project: Path) -> None:
+    (project / "services/api/.env").write_text("PORT=8080\n", encoding="utf-8")
+
+    done = envkeep.ok("import", "-", "services/api/.env", "--env", "dev", stdin="A=1\n")
+
+    assert (
+        "imported into dev (shared): 1 new, 0 overwritten, 0 unchanged, 0 skipped (from stdin)"
+    ) in done.err_lines

@@ -132,7 +132,8 @@ def import_(
 def _from_files(files: Sequence[Path], choices: _Choices) -> str:
     """The files a done line's scope took, where several were given: which file went where
     (a root .env run from a service's directory goes to that service, not shared)."""
-    return f" (from {', '.join(map(str, files))})" if choices.several else ""
+    named = ("stdin" if str(file) == "-" else str(file) for file in files)
+    return f" (from {', '.join(named)})" if choices.several else ""
 
 
 def _partly_imported(imported: Sequence[str], stopped: WriteScope) -> str:
