@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from envkeep.app.views import PrincipalView, ServiceView
+    from envkeep.app.views import EnvironmentSnapshot, PrincipalView, ServiceView
     from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
     from envkeep.client.environment_pins import EnvironmentPins
@@ -331,6 +331,17 @@ class ClientContext:
             self.environment_pins.check(
                 project, env, env_id, key_version=key_version, trusted=trusted
             )
+
+    def key_opened(self, snapshot: EnvironmentSnapshot) -> None:
+        """The reader's share of ``snapshot``'s current key opened: its key version pinned
+        (an answer fetched from the team server, not a copy kept offline)."""
+        pins, backend = self.environment_pins, self._backend
+        if pins is None or getattr(backend, "read_kept_copy", True):
+            return
+        project, env = snapshot.project.name, snapshot.environment.name
+        trusted = (project, env) in self.trusted_environments
+        env_id, key_version = snapshot.environment.id, snapshot.environment.key_version
+        pins.opened(project, env, env_id, key_version, trusted=trusted)
 
     def _check_services(self, project: str, services: Sequence[ServiceView]) -> None:
         """Refuse services that are not the ones this machine read under their names before,

@@ -47,8 +47,17 @@ class EnvironmentPins:
         the server says now."""
         name = f"{project}/{env}"
         self._pins.check({name: env_id}, trusted=frozenset({name} if trusted else ()))
-        if key_version is not None:
-            self._key_versions.check(name, env_id, key_version, trusted=trusted)
+        if key_version is not None:  # pinned once its share opens (`opened`), or as trusted
+            self._key_versions.check(name, env_id, key_version, trusted=trusted, pin=trusted)
+
+    def opened(
+        self, project: str, env: str, env_id: str, key_version: int, *, trusted: bool = False
+    ) -> None:
+        """The reader's share of ``key_version`` opened (so its sharer signed it): pin it.
+        Pinned from the answer alone, a made-up key version with a share that did not open
+        had every true answer after it refused as rolled back."""
+        name = f"{project}/{env}"
+        self._key_versions.check(name, env_id, key_version, trusted=trusted)
 
     def refuse_rolled_back(
         self, project: str, env: str, env_id: str, key_version: int, outcome: str

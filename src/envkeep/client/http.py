@@ -515,8 +515,8 @@ class HttpBackend:
         else:
             fetched = True
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
-        # Pinned only with the reader's share of it: a key version the answer gives no share
-        # of cannot be checked here, and pinned it made every true answer after it "older".
+        # Checked against the pin only with the reader's share of it (none: nothing to read);
+        # pinned once that share opens (`ClientContext.key_opened`), never on the answer's word.
         current = snapshot.environment.key_version
         held = any(share.key_version == current for share in snapshot.shares)
         key_version = current if fetched and held else None

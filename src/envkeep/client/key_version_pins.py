@@ -32,12 +32,17 @@ class KeyVersionPins:
         self._path = home / FILENAME
         self._prefix = f"{url}|{workspace_id}|"
 
-    def check(self, name: str, env_id: str, key_version: int, *, trusted: bool = False) -> None:
+    def check(
+        self, name: str, env_id: str, key_version: int, *, trusted: bool = False, pin: bool = True
+    ) -> None:
         """Refuse (IntegrityError) ``key_version`` of environment ``name`` (``PROJECT/ENV``)
-        when this machine saw a newer one, unless ``trusted`` (`env trust`); pin a newer one."""
+        when this machine saw a newer one, unless ``trusted`` (`env trust`); pin a newer one
+        (with ``pin``: once the reader's share of it opened, see `EnvironmentPins.opened`)."""
         seen = self._load().get(self._prefix + env_id)
         if not trusted:
             _refuse_below(name, seen, key_version, "nothing was read or written")
+        if not pin:
+            return
         if seen != key_version and (seen is None or key_version > seen or trusted):
             self._pin(env_id, key_version, trusted=trusted)
 

@@ -60,6 +60,7 @@ def read_environment(
 
         raise missing_default(ctx, env, missing) from None
     ctx.verified.save()
+    ctx.key_opened(opened.snapshot)
     note_unopened(ctx, opened)
     if not damaged_ok:
         from envkeep.client.damaged_secrets import refuse_read
