@@ -29,3 +29,22 @@ def test_a_malformed_reference_in_a_later_scope_writes_no_scope(
     assert "the value of URL has a malformed reference" in refused.stderr
     assert "imported already" not in refused.stderr
     assert _api(envkeep) == {}
+
+
+def test_a_value_a_later_scopes_schema_refuses_writes_no_scope(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """A schema's refusal needs the store's values (what else the service sees), so it is
+    checked with the whole batch planned: api's part is not written either."""
+    with (project / "envkeep.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[services.worker.schema]\nWORKERS = "int"\n')
+    (project / "services/api/.env").write_text("PORT=8080\n", encoding="utf-8")
+    (project / "services/worker/.env").write_text("WORKERS=many\n", encoding="utf-8")
+
+    refused = envkeep("import", "services/api/.env", "services/worker/.env", "--env", "dev")
+
+    assert refused.code == 3, refused.describe()
+    assert "WORKERS" in refused.stderr
+    assert _api(envkeep) == {}
+    passed = envkeep.ok("import", "services/api/.env", "--env", "dev")  # the rest is fine
+    assert "imported into dev (service api): 1 new" in passed.stderr

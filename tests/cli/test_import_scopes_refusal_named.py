@@ -1,5 +1,5 @@
-"""`import` into several scopes: the scope a refusal stops at is named in the error, and the
-note says what was written before it and what was not."""
+"""`import` into several scopes is one batch: a conflict in any scope names the scope and
+writes nothing anywhere."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .conftest import Envkeep
 
 
-def test_a_conflict_in_a_later_scope_names_that_scope_and_what_was_not_written(
+def test_a_conflict_in_a_later_scope_names_that_scope_and_writes_no_scope(
     envkeep: Envkeep, project: Path
 ) -> None:
     (project / ".env").write_text("LOG_LEVEL=info\n", encoding="utf-8")
@@ -21,14 +21,12 @@ def test_a_conflict_in_a_later_scope_names_that_scope_and_what_was_not_written(
     refused = envkeep("import", ".env", "services/worker/.env", "--env", "dev")
 
     assert refused.code == 1, refused.describe()
-    assert (
-        "error: dev (service worker): 1 already set to other values in 'dev': PORT"
-        in refused.err_lines
-    )
-    assert (
-        "note: dev (shared) imported already (each scope is its own batch); nothing was written"
-        " to dev (service worker) or the scopes after it."
-    ) in refused.stderr
+    assert refused.err_lines == [
+        "error: 1 already set to other values in 'dev': PORT (service worker)",
+        "hint: nothing was written, in any scope; choose --on-conflict overwrite or skip",
+    ]
+    listed = envkeep.ok("list", "--env", "dev", "--json")
+    assert "LOG_LEVEL" not in listed.stdout  # the shared scope's part was not written either
 
 
 def test_a_single_scope_conflict_reads_as_before(envkeep: Envkeep, project: Path) -> None:

@@ -82,7 +82,7 @@ def test_a_bad_file_of_any_service_writes_nothing_anywhere(envkeep: Envkeep, pro
     assert _stored(envkeep, "api") == {}
 
 
-def test_a_later_scope_refused_names_the_scopes_already_imported_and_a_rerun_finishes(
+def test_a_later_scope_refused_writes_no_scope_and_a_rerun_imports_every_one(
     envkeep: Envkeep, project: Path
 ) -> None:
     _write(project, {"services/api/.env": "PORT=8080\n", "services/worker/.env": "PORT=9000\n"})
@@ -91,14 +91,15 @@ def test_a_later_scope_refused_names_the_scopes_already_imported_and_a_rerun_fin
     refused = envkeep("import", "services/api/.env", "services/worker/.env", "--env", "dev")
 
     assert refused.code == 1, refused.describe()
-    assert "dev (service api) imported already" in refused.stderr
-    assert "1 already set to other values in 'dev': PORT" in refused.stderr
-    assert _stored(envkeep, "api") == {"PORT": ("8080", 1)}
+    assert "1 already set to other values in 'dev': PORT (service worker)" in refused.stderr
+    assert _stored(envkeep, "api") == {}  # one batch: api's part was not written either
     again = envkeep.ok(
         "import", "services/api/.env", "services/worker/.env", "--env", "dev",
         "--on-conflict", "overwrite",
     )  # fmt: skip
-    assert "imported into dev (service api): 0 new, 0 overwritten, 1 unchanged" in again.stderr
+    assert "imported into dev (service api): 1 new, 0 overwritten, 0 unchanged" in again.stderr
+    assert "imported into dev (service worker): 0 new, 1 overwritten, 0 unchanged" in again.stderr
+    assert _stored(envkeep, "api") == {"PORT": ("8080", 1)}
     assert _stored(envkeep, "worker") == {"PORT": ("9000", 2)}
 
 

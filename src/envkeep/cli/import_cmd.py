@@ -1,5 +1,6 @@
-"""`envkeep import`: files into the scopes they belong to (`client.import_scopes`), one batch
-per scope, every file read and checked before anything is written."""
+"""`envkeep import`: files into the scopes they belong to (`client.import_scopes`), in one
+batch (`client.import_batch` for several scopes), every file read and checked before anything
+is written."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from envkeep.cli.options import (
 from envkeep.cli.state import WriteScope, confirming, make_context
 from envkeep.cli.variable_cmds import warn_unresolved
 from envkeep.client import schemas, variables
+from envkeep.client.import_batch import import_into_scopes
 from envkeep.client.import_scopes import import_scopes
 from envkeep.client.resolution import where_flags
-from envkeep.core.errors import EnvkeepError, InputError, UsageError
+from envkeep.core.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
     from envkeep.client.variables import ImportPlan
     from envkeep.integrations.importers import ImportResult
+
+
+# One scope's part of an import: where it goes, its files, their values layered.
+_Scope = tuple[WriteScope, "Sequence[Path]", dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def import_(
         ),
     ] = False,
 ) -> None:
-    """Import variables from files, one batch per scope. Without --service, a file in a
+    """Import variables from files, all or nothing. Without --service, a file in a
     service's directory goes to that service's scope (services/*/.env fills each service);
     the files of one scope are layered. Each value written is checked against the schemas,
     as `set` checks it.
@@ -113,20 +119,34 @@ def import_(
         (WriteScope(ctx, env_name, scope.service), scope.files, _layered(ctx, scope.files, choices))
         for scope in import_scopes(ctx, files, service)
     ]
-    if len(batches) > 1:  # one scope checks after its role, as `set` does: a reader is told that
-        for at, _, values in batches:
-            variables.check_import(values, at.service, on_conflict)
-    imported: list[str] = []
-    for at, scope_files, values in batches:
-        try:
-            _import_scope(at, scope_files, values, choices)
-        except EnvkeepError as error:
-            if len(batches) > 1:  # its "nothing was written" is this scope's, said so
-                error.message = f"{at.words}: {error.message}"
-            if imported:  # each scope is its own batch: say which ones landed
-                output.done(_partly_imported(imported, at))
-            raise
-        imported.append(at.words)
+    if len(batches) == 1:
+        _import_scope(*batches[0], choices)
+        return
+    _import_scopes(batches, choices)
+
+
+def _import_scopes(batches: Sequence[_Scope], choices: _Choices) -> None:
+    """Several scopes' values in one batch (`client.import_batch`): a refusal in any of them
+    writes nothing; a done line per scope."""
+    first = batches[0][0]
+    count = sum(len(values) for _, _, values in batches)
+    with output.progress_bar(count, "encrypting") as step:
+        plans = confirming(
+            first.ctx.settings,
+            choices.yes,
+            lambda ok: import_into_scopes(
+                first.ctx,
+                first.env,
+                [(at.service, values) for at, _, values in batches],
+                on_conflict=choices.on_conflict,
+                confirmed=ok,
+                progress=step,
+                check=not choices.no_validate,
+            ),
+            where=first.env,
+        )
+    for (at, scope_files, _), plan in zip(batches, plans, strict=True):
+        _said_done(at, scope_files, plan, choices)
 
 
 def _from_files(files: Sequence[Path], choices: _Choices) -> str:
@@ -134,15 +154,6 @@ def _from_files(files: Sequence[Path], choices: _Choices) -> str:
     (a root .env run from a service's directory goes to that service, not shared)."""
     named = ("stdin" if str(file) == "-" else str(file) for file in files)
     return f" (from {', '.join(named)})" if choices.several else ""
-
-
-def _partly_imported(imported: Sequence[str], stopped: WriteScope) -> str:
-    """What a scope's refusal leaves: the scopes written before it, and how to finish."""
-    return (
-        f"note: {', '.join(imported)} imported already (each scope is its own batch); nothing"
-        f" was written to {stopped.words} or the scopes after it. Once this is fixed, the same"
-        " command imports the rest (what it imported reads as unchanged)"
-    )
 
 
 def _layered(ctx: ClientContext, files: Sequence[Path], choices: _Choices) -> dict[str, str]:
@@ -176,6 +187,11 @@ def _import_scope(
             ),
             where=at.words,
         )
+    _said_done(at, files, plan, choices)
+
+
+def _said_done(at: WriteScope, files: Sequence[Path], plan: ImportPlan, choices: _Choices) -> None:
+    """A scope's done line, and what its written values leave unresolved."""
     output.done(
         f"imported into {at.words}: {len(plan.new)} new,"
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
