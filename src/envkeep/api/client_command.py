@@ -86,6 +86,7 @@ COMMANDS = frozenset(
         "session list",
         "session revoke",
         "set",
+        "share",
         "template",
         "template apply",
         "template create",

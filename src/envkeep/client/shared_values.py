@@ -1,0 +1,251 @@
+"""Moving a value the services hold alike into the shared scope (`envkeep share`).
+
+After a pile of .env files is imported, one value (REDIS_URL, LOG_LEVEL) sits in many service
+scopes. A share makes it the shared value and removes every service's override holding that
+same value, as one batch over every scope (all or nothing; one version each: a history entry
+per change). Which value: the one the services that set the name hold alike; when they differ,
+the share is refused, naming which services agree (never a value), unless the caller names
+the value (``NAME=VALUE``) or a service to take it from (``--from``). An override holding
+another value is kept, and said. The batch is checked as `promote`'s is (`write_checks`): a
+service that did not set the name sees the shared value from then on, so its schema judges it.
+
+`suggest_shares` finds the candidates: names that two or more services hold with one value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.assignments import check_references, check_storable
+from envkeep.client.conflicts import write_scoped_changes
+from envkeep.client.context import SHARED_SCOPE_OPTION
+from envkeep.client.opening import open_for_write
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from envkeep.client.broken_references import Unresolved
+    from envkeep.client.context import ClientContext
+    from envkeep.client.vault import OpenEnvironment
+
+
+@dataclass(frozen=True)
+class Move:
+    """What sharing one name does: the value the shared scope gets (never shown unless asked),
+    whether it sets, replaces or keeps the shared one, the services whose override goes (it
+    holds that value), those whose override stays (another value), and the services that did
+    not set the name and see the new shared value from now on."""
+
+    name: str
+    value: str
+    shared: str  # "new", "replaced" or "kept" (the shared scope holds the value already)
+    removed: tuple[str, ...]
+    kept: tuple[str, ...]
+    newly_seen: tuple[str, ...]
+
+    @property
+    def changes(self) -> int:
+        """The versions it writes: the shared value's (unless kept), one per removal."""
+        return len(self.removed) + (self.shared != "kept")
+
+
+@dataclass(frozen=True)
+class SharePlan:
+    """The moves planned against one read of the environment (every scope), checked; written
+    by `apply_share` against that read's values (one changed since is a conflict)."""
+
+    opened: OpenEnvironment
+    moves: tuple[Move, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+
+    @property
+    def changes(self) -> int:
+        return sum(move.changes for move in self.moves)
+
+
+def plan_share(
+    ctx: ClientContext,
+    env: str,
+    names: Sequence[str],
+    *,
+    source: str | None = None,
+    check: bool = True,
+) -> SharePlan:
+    """The plan of sharing ``names`` (``NAME`` or ``NAME=VALUE``) in ``env``; ``source``: the
+    service whose value each name takes. Refused (nothing written) when the services differ
+    and no value was chosen, when a name is set in no service, or when a schema refuses what a
+    service would then see."""
+    from envkeep.client.broken_references import unresolved_by_writes
+    from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
+
+    chosen = _parse(names)
+    schemas = schemas_to_check(ctx) if check else {}
+    named = None if source == SHARED_SCOPE_OPTION else source
+    opened = open_for_write(ctx, env, named, every_scope=True)
+    moves = tuple(_move(opened, name, value, source) for name, value in chosen.items())
+    for move in moves:
+        check_references(move.name, move.value, None)
+    changes = changes_by_service(moves)
+    refuse_violations_across(ctx, opened, changes, schemas)
+    unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
+    return SharePlan(opened, tuple(m for m in moves if m.changes), unresolved)
+
+
+def apply_share(ctx: ClientContext, plan: SharePlan) -> int:
+    """Write a checked plan as one batch (confirmed by the caller); returns the versions made."""
+    scoped: dict[str, dict[str, str | None]] = {}
+    for service, changes in changes_by_service(plan.moves).items():
+        scoped[plan.opened.scope_for(service)] = dict(changes)
+    if not scoped:
+        return 0
+    return len(write_scoped_changes(ctx, plan.opened, scoped, confirmed=True))
+
+
+def changes_by_service(moves: Sequence[Move]) -> dict[str | None, dict[str, str | None]]:
+    """The batch of ``moves`` by service (None: the shared scope), None unsetting a name."""
+    changes: dict[str | None, dict[str, str | None]] = {}
+    for move in moves:
+        if move.shared != "kept":
+            changes.setdefault(None, {})[move.name] = move.value
+        for service in move.removed:
+            changes.setdefault(service, {})[move.name] = None
+    return changes
+
+
+def _parse(names: Sequence[str]) -> dict[str, str | None]:
+    chosen: dict[str, str | None] = {}
+    for given in names:
+        name, sep, value = given.partition("=")
+        check_storable(name, value)
+        if name in chosen:
+            raise UsageError(f"{name} is given twice", hint="give each name once")
+        chosen[name] = value if sep else None
+    if not chosen:
+        raise UsageError(
+            "no name to share",
+            hint="envkeep share NAME [NAME…]; see candidates with envkeep share --suggest",
+        )
+    return chosen
+
+
+def _by_service(opened: OpenEnvironment, name: str) -> dict[str, str]:
+    """The services that set ``name`` in their own scope, and the value each holds."""
+    return {
+        v.scope: v.value
+        for v in opened.variables()
+        if v.name == name and v.scope_key != SHARED_SCOPE
+    }
+
+
+def _move(opened: OpenEnvironment, name: str, value: str | None, source: str | None) -> Move:
+    held = _by_service(opened, name)
+    shared = opened.find(SHARED_SCOPE, name)
+    if value is None:
+        value = _taken(opened, name, held, source, shared=None if shared is None else shared.value)
+    removed = tuple(sorted(s for s, v in held.items() if v == value))
+    kept = tuple(sorted(s for s, v in held.items() if v != value))
+    if shared is not None and shared.value == value:
+        return Move(name, value, "kept", removed, kept, ())
+    every = sorted(s.name for s in opened.snapshot.services)
+    newly_seen = tuple(s for s in every if s not in held)
+    return Move(name, value, "new" if shared is None else "replaced", removed, kept, newly_seen)
+
+
+def _taken(
+    opened: OpenEnvironment,
+    name: str,
+    held: Mapping[str, str],
+    source: str | None,
+    *,
+    shared: str | None,
+) -> str:
+    """The value ``name`` is shared with: ``source``'s (``-``: the shared scope's), else the
+    one every service holds."""
+    env = opened.snapshot.environment.name
+    if source == SHARED_SCOPE_OPTION:
+        if shared is None:
+            raise UsageError(
+                f"the shared scope does not hold {name} in '{env}'; --from - keeps its value",
+                hint=f"take it from a service with --from SERVICE, or give it: {name}=VALUE",
+            )
+        return shared
+    if source is not None:
+        if source not in held:
+            setting = ", ".join(sorted(held)) or "none"
+            raise UsageError(
+                f"service {source} does not set {name} in '{env}' (services that do: {setting})",
+                hint=f"take it from one of those with --from, or give it: {name}=VALUE",
+            )
+        return held[source]
+    if not held:
+        where = "nothing sets it" if shared is None else "the shared scope holds it already"
+        raise UsageError(
+            f"no service sets {name} in '{env}' ({where}); nothing to share",
+            hint=f"see what is set where with: envkeep explain {name} --env {env} --service"
+            " SERVICE",
+        )
+    values = set(held.values())
+    if len(values) > 1:
+        raise UsageError(
+            f"{name} differs between services in '{env}': {_groups(held)}; nothing was written",
+            hint=f"choose whose value to share with --from SERVICE (- keeps the shared one), or"
+            f" give it: {name}=VALUE (overrides holding another value are kept)",
+        )
+    return values.pop()
+
+
+def _groups(held: Mapping[str, str]) -> str:
+    """Which services hold the same value, never the value: ``api, worker: value 1; web:
+    value 2`` (the largest group first)."""
+    by_value: dict[str, list[str]] = {}
+    for service, value in sorted(held.items()):
+        by_value.setdefault(value, []).append(service)
+    groups = sorted(by_value.values(), key=lambda services: (-len(services), services))
+    return "; ".join(
+        f"{', '.join(services)}: value {at}" for at, services in enumerate(groups, start=1)
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A name worth sharing: the services holding one value alike, and whether the shared
+    scope already holds that value (their overrides are then redundant)."""
+
+    name: str
+    services: tuple[str, ...]
+    same_as_shared: bool
+    others: tuple[str, ...] = ()  # the services setting it to another value
+
+
+def suggest_shares(ctx: ClientContext, env: str) -> list[Candidate]:
+    """The names two or more services hold with one value, or that a service holds with the
+    shared scope's value, sorted by name (a name with two such groups: its largest)."""
+    from envkeep.client.opening import open_all_scopes
+
+    opened = open_all_scopes(ctx, env)
+    names = sorted({v.name for v in opened.variables() if v.scope_key != SHARED_SCOPE})
+    found = []
+    for name in names:
+        shared = opened.find(SHARED_SCOPE, name)
+        held = _by_service(opened, name)
+        same = [s for s, v in held.items() if shared is not None and v == shared.value]
+        if same:
+            found.append(_candidate(name, same, held, same_as_shared=True))
+            continue
+        by_value: dict[str, list[str]] = {}
+        for service, value in held.items():
+            by_value.setdefault(value, []).append(service)
+        largest = max(by_value.values(), key=len)
+        if len(largest) >= 2:
+            found.append(_candidate(name, largest, held, same_as_shared=False))
+    return found
+
+
+def _candidate(
+    name: str, alike: Sequence[str], held: Mapping[str, str], *, same_as_shared: bool
+) -> Candidate:
+    others = tuple(sorted(set(held) - set(alike)))
+    return Candidate(name, tuple(sorted(alike)), same_as_shared, others)
