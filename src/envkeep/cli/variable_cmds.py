@@ -180,6 +180,7 @@ def list_(
             [
                 {"name": v.name, "scope": v.scope, "version": v.version, "updated_at": v.updated_at}
                 | {"overridden_by": listing.overridden_by(v)}
+                | {"same_as_shared": listing.same_as_shared(v)}
                 | ({"value": v.value} if reveal else {})
                 for v in found
             ]
@@ -205,9 +206,29 @@ def list_(
         output.done(f"everything {service} gets, resolved: envkeep export {again}")
     if (note := personal_note(listing.personal, env=env_name)) is not None:
         output.done(note)
+    redundant = [v.name for v in found if listing.same_as_shared(v)]
+    if redundant:
+        output.done(
+            f"{', '.join(redundant)}: {service} holds the shared value; remove the override with:"
+            f" envkeep share {' '.join(redundant)} --from - --env {env_name}"
+        )
 
 
 def _scope_cell(listing: Listing, variable: Variable) -> str:
     """The row's scope, and the layer that wins over it when one does (as explain's ``*``)."""
     winner = listing.overridden_by(variable)
-    return variable.scope if winner is None else f"{variable.scope} (overridden by {winner})"
+    if winner is not None:
+        own = _own(listing, variable) if winner == listing.service else None
+        same = own is not None and listing.same_as_shared(own)
+        return f"{variable.scope} (overridden by {winner}{', same value' if same else ''})"
+    if listing.same_as_shared(variable):
+        return f"{variable.scope} (overrides shared with the same value)"
+    return variable.scope
+
+
+def _own(listing: Listing, shared: Variable) -> Variable | None:
+    """The service's own variable of ``shared``'s name, in the listing."""
+    return next(
+        (v for v in listing.variables if v.scope == listing.service and v.name == shared.name),
+        None,
+    )

@@ -42,6 +42,14 @@ class Listing:
             return self.service if variable.name in own else None
         return None
 
+    def same_as_shared(self, variable: Variable) -> bool:
+        """Whether ``variable`` is a service's override holding the shared scope's value for
+        its name: redundant (`envkeep share NAME` removes it)."""
+        if variable.scope == "shared":
+            return False
+        shared = {v.name: v.value for v in self.variables if v.scope == "shared"}
+        return shared.get(variable.name) == variable.value
+
 
 def list_variables(ctx: ClientContext, env: str, service: str | None) -> Listing:
     """The variables a service sees (shared and its own scope), or the shared scope alone."""
