@@ -57,7 +57,7 @@ def add_service(
     path, schema = checked_service_paths(project, name, path, schema)
     if schema is None:
         schema = example_in(project, path)
-    check_schema(project, schema)
+    check_schema(ctx, schema)
     entry = ServiceEntry(name, path, schema)
     everywhere = team_layers_everywhere(ctx)  # read without the service, to compare
     service = register_service(ctx, project.project, name, path=path, schema=schema)

@@ -295,7 +295,12 @@ def service_schema(
     own = _own_schema(project, service)
     if own is not None:
         parts.append(own)
-    return _merge(parts)
+    merged = _merge(parts)
+    if merged is not None:
+        from envkeep.client.schema_notes import warn_of_notes
+
+        warn_of_notes(ctx, merged)
+    return merged
 
 
 def _own_schema(project: ProjectFile, service: str) -> Schema | None:

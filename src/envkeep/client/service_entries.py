@@ -69,14 +69,16 @@ def _refuse_taken(project: ProjectFile, service: str, path: str) -> None:
         )
 
 
-def check_schema(project: ProjectFile, schema: str | None) -> None:
+def check_schema(ctx: ClientContext, schema: str | None) -> None:
     """Parse a schema file before a service is given it: a typo in it (an unknown type, a name
-    declared twice) is refused here, naming its line, not at every later command."""
+    declared twice) is refused here, naming its line, not at every later command; what it may
+    not mean (`plain_required`) is said."""
     if schema is None:
         return
     from envkeep.client.resolution import parse_schema_file
+    from envkeep.client.schema_notes import warn_of_notes
 
-    parse_schema_file(project.root / schema)
+    warn_of_notes(ctx, parse_schema_file(ctx.project_file.root / schema))
 
 
 EXAMPLE_FILE = ".env.example"
@@ -146,7 +148,7 @@ def set_service(
             hint="edit that table in envkeep.toml, or remove it to use a .env.example",
         )
     path, schema = checked_service_paths(project, name, path, schema)
-    check_schema(project, schema)
+    check_schema(ctx, schema)
     return _write_settings(project, entry, path, schema)
 
 

@@ -21,6 +21,7 @@ from envkeep.core._fieldrules import (
 from envkeep.core.dotenv import parse_dotenv, scan_dotenv
 from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
+from envkeep.core.plain_required import plain_required_notes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -70,7 +71,8 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
         fields.append(_field_from_comments(entry, [(n, comments[n]) for n in block], source))
     _reject_detached_annotations(comments, attached, source)
     _reject_trailing_annotations(text, source)
-    return Schema(fields=tuple(fields), source=source)
+    notes = plain_required_notes(text, fields, source=source)
+    return Schema(fields=tuple(fields), source=source, notes=notes)
 
 
 def _reject_trailing_annotations(text: str, source: str | None) -> None:

@@ -63,6 +63,8 @@ class Schema:
 
     fields: tuple[FieldSpec, ...]
     source: str | None = None
+    # What the file says that may not mean what it reads as (`plain_required`), to warn of.
+    notes: tuple[str, ...] = ()
 
     def field(self, name: str) -> FieldSpec | None:
         """Return the field called ``name``, or None."""
@@ -82,4 +84,5 @@ class Schema:
         """Return this schema with ``other``'s fields replacing same-named ones, new ones last."""
         overrides = {spec.name: spec for spec in other.fields}
         kept = tuple(overrides.pop(spec.name, spec) for spec in self.fields)
-        return Schema(fields=kept + tuple(overrides.values()), source=self.source)
+        fields = kept + tuple(overrides.values())
+        return Schema(fields=fields, source=self.source, notes=self.notes + other.notes)
