@@ -166,3 +166,10 @@ def test_share_suggest_names_the_variables_services_hold_alike(
     assert result.stdout.splitlines() == ["REDIS_URL: api, worker hold one value"]
     assert "envkeep share REDIS_URL --env dev --dry-run" in result.stderr
     assert REDIS not in result.stdout + result.stderr
+
+
+def test_share_refuses_a_name_no_variable_can_have(envkeep: Envkeep, project: Path) -> None:
+    result = envkeep("share", "BAD NAME", "--env", "dev", "--yes")
+
+    assert result.code == 2, result.describe()
+    assert result.err_lines[0] == "error: 'BAD NAME' is not a valid variable name"

@@ -119,6 +119,7 @@ def _parse(names: Sequence[str]) -> dict[str, str | None]:
     chosen: dict[str, str | None] = {}
     for given in names:
         name, sep, value = given.partition("=")
+        _check_name(name)
         check_storable(name, value)
         if name in chosen:
             raise UsageError(f"{name} is given twice", hint="give each name once")
@@ -129,6 +130,18 @@ def _parse(names: Sequence[str]) -> dict[str, str | None]:
             hint="envkeep share NAME [NAME…]; see candidates with envkeep share --suggest",
         )
     return chosen
+
+
+def _check_name(name: str) -> None:
+    from envkeep.client.pasted_references import refuse_pasted_names
+    from envkeep.core.dotenv import is_valid_name
+
+    refuse_pasted_names("share", [name])
+    if not is_valid_name(name):
+        raise UsageError(
+            f"'{name}' is not a valid variable name",
+            hint="start with a letter or '_', then letters, digits, '_', '.' or '-'",
+        )
 
 
 def _by_service(opened: OpenEnvironment, name: str) -> dict[str, str]:
