@@ -7,8 +7,8 @@ memory is spent. The bounds are well above what an envkeep server answers (measu
 one): a snapshot or a history carries about 88 KB per 64 KiB value (its envelope in base64url,
 its name's and its signature), so an environment of 10,000 such variables is about 880 MB;
 every other answer (an audit page of 5,000 events is about 4 MB) is far below its bound.
-The bound counts the decoded body: a small compressed answer that inflates past it is refused
-as well.
+An answer in a compressed encoding is refused before this reads it (`answer_encoding`): no
+decoder would bound what one chunk inflates to.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ SLOWEST_BYTES_A_SECOND: Final = 4 * 1024
 
 
 def read_within(response: httpx.Response, most: int, *, grace: float = GRACE_SECONDS) -> bytes:
-    """The body of ``response`` (sent with ``stream=True``), decoded; NotAnEnvkeepRoute as soon
+    """The body of ``response`` (sent with ``stream=True``); NotAnEnvkeepRoute as soon
     as it is known to pass ``most`` bytes (a Content-Length over it: before any is read);
     UnreachableError when, ``grace`` seconds into it, it has come slower than
     ``SLOWEST_BYTES_A_SECOND``."""

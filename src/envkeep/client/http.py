@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep import __version__
 from envkeep.api import schemas
 from envkeep.app import views
-from envkeep.client import answer_size, server_failure
+from envkeep.client import answer_encoding, answer_size, server_failure
 from envkeep.client._httpx import httpx
 from envkeep.client.answers import read_answer
 from envkeep.core import errors
@@ -210,7 +210,10 @@ class ApiClient:
 
         # The version, so that a server can one day answer an envkeep too old for it by name
         # (an older client only meets answers it cannot read).
-        headers = {"User-Agent": f"envkeep/{__version__}"}
+        headers = {
+            "User-Agent": f"envkeep/{__version__}",
+            "Accept-Encoding": answer_encoding.ACCEPTED,  # no decoder bounds a chunk's size
+        }
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._refusal_hooks: list[RefusalHook] = [] if on_refusal is None else [on_refusal]
@@ -309,12 +312,13 @@ class ApiClient:
         request = self._http.build_request(method, path, json=json, params=params)
         streamed = self._http.send(request, stream=True)
         try:
+            answer_encoding.refuse_encoded(streamed)
             body = answer_size.read_within(streamed, most)
         finally:
             streamed.close()
-        # Decoded already: the answer's own Content-Encoding would decode it a second time.
-        headers = [(k, v) for k, v in streamed.headers.multi_items() if k != "content-encoding"]
-        return httpx.Response(streamed.status_code, headers=headers, content=body, request=request)
+        return httpx.Response(
+            streamed.status_code, headers=streamed.headers, content=body, request=request
+        )
 
     def add_refusal_hook(self, hook: RefusalHook) -> None:
         """Have ``hook`` see this client's refusals too (after those given before)."""
