@@ -307,6 +307,7 @@ class ClientContext:
         if self.command is not None:
             api.say_command(self.command)
         from envkeep.client.environment_pins import EnvironmentPins
+        from envkeep.client.kept_copies import opens_whole
         from envkeep.client.service_pins import ServicePins
 
         self.environment_pins = EnvironmentPins(self.settings.home, url, workspace_id)
@@ -318,6 +319,7 @@ class ClientContext:
             check_signers=self._check_signers,
             check_environment=self._check_environment,
             check_services=self._check_services,
+            opens=opens_whole(lambda: self.identity, lambda: self.verified),
         )
 
     def _check_environment(

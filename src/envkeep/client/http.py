@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from envkeep.client.backend import CheckSigners
+    from envkeep.client.kept_copies import Opens
     from envkeep.client.offline import SnapshotCache
     from envkeep.core.auditchain import AuditQuery
 
@@ -392,10 +393,17 @@ class HttpBackend:
         check_signers: CheckSigners | None = None,
         check_environment: Callable[[str, str, str, int | None], None] | None = None,
         check_services: Callable[[str, Sequence[views.ServiceView]], None] | None = None,
+        opens: Opens | None = None,
     ) -> None:
+        from envkeep.client.kept_copies import HeldAnswers
+
         self.api = api
         self.workspace_id = workspace_id
         self._cache = cache
+        # Fetched answers are kept for reads offline once a read opened them (`kept_copies`);
+        # ``opens`` opens what a write reads again (none given: that copy is deleted).
+        self._held = None if cache is None else HeldAnswers(cache)
+        self._opens = opens
         # Whether a read was answered from a copy kept offline (the server out of reach).
         self.read_kept_copy = False
         # Every signer a snapshot or a history names goes past this first (the client's
@@ -527,10 +535,16 @@ class HttpBackend:
         self._check_environment(project, environment, snapshot.environment.id, key_version)
         self._check_services(project, snapshot.services)
         self._check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
-        # Kept for reads offline only once checked: a refused answer replaces no good copy.
-        if fetched and self._cache is not None and save:
-            self._cache.save(path, services, data)
+        # Kept for reads offline only once opened: a forged answer replaces no good copy.
+        if fetched and self._held is not None and save:
+            self._held.hold(path, services, snapshot, data)
         return snapshot
+
+    def keep_opened(self, snapshot: views.EnvironmentSnapshot) -> None:
+        """Keep for reads offline the answer read as ``snapshot``, which a read has opened
+        whole (`kept_copies.keep_opened`)."""
+        if self._held is not None:
+            self._held.keep(snapshot)
 
     def write_secrets(
         self,
@@ -557,13 +571,18 @@ class HttpBackend:
         """After a write, the copy kept of the environment for reads offline (if any) read
         again, every scope: one from before the write would serve its old values, and miss its
         new names, to the writer's own next read with the server down. A copy that cannot be
-        read again is deleted instead."""
+        read again, or does not open whole, is deleted instead."""
         path = self._snapshot_path(project, environment)
         if self._cache is None or not self._cache.holds_copies(path):
             return
         try:
-            self._read_snapshot(project, environment, None, save=True, fall_back=False)
+            snapshot = self._read_snapshot(project, environment, None, save=True, fall_back=False)
+            opened = self._opens is not None and self._opens(snapshot)
         except Exception:  # noqa: BLE001 - the write stands; only its copy is in doubt
+            opened = False
+        if opened:
+            self.keep_opened(snapshot)
+        else:
             self._cache.forget(path)
 
     def secret_history(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from envkeep.client.kept_copies import keep_opened
 from envkeep.client.vault import OpenEnvironment
 from envkeep.core.errors import (
     EnvironmentNotFound,
@@ -66,6 +67,7 @@ def read_environment(
         from envkeep.client.damaged_secrets import refuse_read
 
         refuse_read(ctx, opened)
+    keep_opened(ctx.backend, opened)  # only now: a forged answer replaces no good copy
     return opened
 
 
