@@ -18,7 +18,8 @@ from envkeep.core._fieldrules import (
     parse_type,
     shorten,
 )
-from envkeep.core.dotenv import parse_dotenv, scan_dotenv
+from envkeep.core._trailing_comments import trailing_comments
+from envkeep.core.dotenv import parse_dotenv
 from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
 from envkeep.core.plain_required import plain_required_notes
@@ -26,6 +27,7 @@ from envkeep.core.plain_required import plain_required_notes
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from envkeep.core._trailing_comments import TrailingComment
     from envkeep.core.dotenv import DotenvEntry
 
 __all__ = ["parse_env_example"]
@@ -70,36 +72,27 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
         attached.update(block)
         fields.append(_field_from_comments(entry, [(n, comments[n]) for n in block], source))
     _reject_detached_annotations(comments, attached, source)
-    _reject_trailing_annotations(text, source)
-    notes = plain_required_notes(text, fields, source=source)
+    trailing = trailing_comments(text, source=source)  # one scan for both: every read pays it
+    _reject_trailing_annotations(trailing, source)
+    notes = plain_required_notes(trailing, fields, source=source)
     return Schema(fields=tuple(fields), source=source, notes=notes)
 
 
-def _reject_trailing_annotations(text: str, source: str | None) -> None:
+def _reject_trailing_annotations(trailing: Sequence[TrailingComment], source: str | None) -> None:
     """Refuse a known annotation in a comment after a value on its own line (``KEY=x #
     @secret``): such a comment is not read, and a dropped ``@secret`` would put the value in
     a ConfigMap and unmasked CI logs. Other words there (``# ask @ops``) are left alone."""
-    for entry in scan_dotenv(text, source=source):
-        end = text.find("\n", entry.value_end)
-        rest = text[entry.value_end : len(text) if end < 0 else end]
-        hashed = rest.lstrip(_SPACE)
-        if not hashed.startswith("#"):
-            continue
-        for match in _TOKEN_RE.finditer(hashed[1:]):
+    for comment in trailing:
+        for match in _TOKEN_RE.finditer(comment.text):
             key = match["key"]
             if key is not None and key in ANNOTATIONS:
                 raise ParseError(
-                    f"annotation '@{key}' follows {entry.name}'s value on its line, where"
+                    f"annotation '@{key}' follows {comment.name}'s value on its line, where"
                     " comments are not read",
-                    line=_line_of(text, entry.value_end),
+                    line=comment.line,
                     source=source,
-                    hint=f"put it on a comment line of its own right above {entry.name}=…",
+                    hint=f"put it on a comment line of its own right above {comment.name}=…",
                 )
-
-
-def _line_of(text: str, offset: int) -> int:
-    """The 1-based line of ``offset`` in ``text`` (a BOM holds no line break)."""
-    return text.count("\n", 0, offset) + 1
 
 
 def _comment_lines(text: str, entries: Sequence[DotenvEntry]) -> dict[int, str]:

@@ -9,29 +9,27 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from envkeep.core.dotenv import scan_dotenv
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from envkeep.core._trailing_comments import TrailingComment
     from envkeep.core.fieldspec import FieldSpec
 
 # The word alone: not ``@required`` (an annotation), nor "not required" / "optional".
 _WORD = re.compile(r"(?<![@\w-])required\b", re.IGNORECASE)
 _DENIED = re.compile(r"\b(?:not|optional(?:ly)?)\b", re.IGNORECASE)
-_SPACE = " \t\r\f\v"
 
 
 def plain_required_notes(
-    text: str, fields: Sequence[FieldSpec], *, source: str | None
+    trailing: Sequence[TrailingComment], fields: Sequence[FieldSpec], *, source: str | None
 ) -> tuple[str, ...]:
     """A note for each field not ``@required`` whose description, or comment after its value
-    on its line, says "required"; in line order."""
+    on its line (``trailing``), says "required"; in line order."""
     optional = {f.name: f for f in fields if not f.required}
     found: dict[str, int] = {}
-    for entry in scan_dotenv(text, source=source):
-        if entry.name in optional and _says_required(_trailing_comment(text, entry.value_end)):
-            found.setdefault(entry.name, text.count("\n", 0, entry.value_end) + 1)
+    for comment in trailing:
+        if comment.name in optional and _says_required(comment.text):
+            found.setdefault(comment.name, comment.line)
     for field in optional.values():
         if field.line is not None and _says_required(field.description or ""):
             found.setdefault(field.name, field.line)
@@ -41,12 +39,6 @@ def plain_required_notes(
         f" ({name} is optional): write '# @required' on a line of its own above {name}=…"
         for name, line in sorted(found.items(), key=lambda item: item[1])
     )
-
-
-def _trailing_comment(text: str, value_end: int) -> str:
-    end = text.find("\n", value_end)
-    rest = text[value_end : len(text) if end < 0 else end].lstrip(_SPACE)
-    return rest[1:] if rest.startswith("#") else ""
 
 
 def _says_required(comment: str) -> bool:
