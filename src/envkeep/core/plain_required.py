@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 # The word alone: not ``@required`` (an annotation), nor "not required" / "optional".
 _WORD = re.compile(r"(?<![@\w-])required\b", re.IGNORECASE)
 _DENIED = re.compile(r"\b(?:not|optional(?:ly)?)\b", re.IGNORECASE)
+# "required in prod only", "required when TLS is on": a condition `@required` cannot say, so
+# writing it, as the note would advise, makes the variable required where it is not.
+_CONDITION = re.compile(
+    r"\b(?:only|when|whenever|if|unless|in|for|during|behind|with)\b", re.IGNORECASE
+)
 
 
 def plain_required_notes(
@@ -42,4 +47,7 @@ def plain_required_notes(
 
 
 def _says_required(comment: str) -> bool:
-    return _WORD.search(comment) is not None and _DENIED.search(comment) is None
+    word = _WORD.search(comment)
+    if word is None or _DENIED.search(comment) is not None:
+        return False
+    return _CONDITION.search(comment, word.end()) is None
