@@ -82,6 +82,7 @@ def plan_share(
     from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
 
     chosen = _parse(names)
+    _refuse_idle_source(chosen, source)
     schemas = schemas_to_check(ctx) if check else {}
     named = None if source == SHARED_SCOPE_OPTION else source
     opened = open_for_write(ctx, env, named, every_scope=True)
@@ -130,6 +131,16 @@ def _parse(names: Sequence[str]) -> dict[str, str | None]:
             hint="envkeep share NAME [NAME…]; see candidates with envkeep share --suggest",
         )
     return chosen
+
+
+def _refuse_idle_source(chosen: Mapping[str, str | None], source: str | None) -> None:
+    """Refuse ``--from`` when every name gives its value: it would choose nothing, and the
+    caller meant one of the two."""
+    if source is not None and all(value is not None for value in chosen.values()):
+        raise UsageError(
+            f"--from {source} chooses nothing: every name gives its value (NAME=VALUE)",
+            hint="give NAME=VALUE or --from, not both; nothing was written",
+        )
 
 
 def _check_name(name: str) -> None:
