@@ -218,17 +218,9 @@ def _scope_cell(listing: Listing, variable: Variable) -> str:
     """The row's scope, and the layer that wins over it when one does (as explain's ``*``)."""
     winner = listing.overridden_by(variable)
     if winner is not None:
-        own = _own(listing, variable) if winner == listing.service else None
+        own = listing.own(variable.name) if winner == listing.service else None
         same = own is not None and listing.same_as_shared(own)
         return f"{variable.scope} (overridden by {winner}{', same value' if same else ''})"
     if listing.same_as_shared(variable):
         return f"{variable.scope} (overrides shared with the same value)"
     return variable.scope
-
-
-def _own(listing: Listing, shared: Variable) -> Variable | None:
-    """The service's own variable of ``shared``'s name, in the listing."""
-    return next(
-        (v for v in listing.variables if v.scope == listing.service and v.name == shared.name),
-        None,
-    )
