@@ -1,6 +1,7 @@
 """A service's ``.env.example`` saying ``PORT=8080 # required`` declares nothing: `service add`,
-`schema show`, `validate` and a write checked against the schema say so once per command,
-naming the file and line and the ``# @required`` to write; the field stays optional."""
+`schema show` and `validate` say so once per command, naming the file and line and the
+``# @required`` to write; the field stays optional. Commands that only read the schema on the
+way (`run`, `get`, `set`) do not repeat it before every child's output."""
 
 from __future__ import annotations
 
@@ -34,7 +35,6 @@ def noted(envkeep: Envkeep, project: Path) -> Path:
     [
         ("schema", "show", "api"),
         ("validate", "--env", "dev", "--all"),
-        ("set", "OTHER=1", "--env", "dev", "--service", "api"),
         ("service", "set", "api", "--schema", "services/api/.env.example"),
     ],
 )
@@ -53,3 +53,22 @@ def test_a_plain_required_variable_stays_optional(envkeep: Envkeep, noted: Path)
 
     assert result.code == 0, result.describe()  # PORT unset: no `missing` finding
     assert "missing" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("set", "OTHER=1", "--env", "dev", "--service", "api"),
+        ("get", "OTHER", "--env", "dev", "--service", "api"),
+        ("run", "--env", "dev", "--service", "api", "--", "true"),
+    ],
+)
+def test_daily_commands_do_not_repeat_it(
+    envkeep: Envkeep, noted: Path, command: tuple[str, ...]
+) -> None:
+    quick_ok(envkeep, "set", "OTHER=1", "--env", "dev", "--service", "api")
+
+    result = envkeep(*command)
+
+    assert result.code == 0, result.describe()
+    assert "declares nothing" not in result.stderr

@@ -26,6 +26,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import make_context
 from envkeep.client import schemas, service_entries, validation
 from envkeep.client.resolution import explain_name
+from envkeep.client.schema_notes import warn_of_notes
 from envkeep.core.errors import ReferenceProblem, UsageError, ValidationFailed
 from envkeep.core.schema import FieldSpec
 
@@ -105,6 +106,9 @@ def validate(
     if personal := validation.personal_names(found.checked):
         output.done(f"hint: {validation.personal_hint(personal)}")
     _note_unused_examples(ctx, [c.service for c in found.checked])
+    for checked in found.checked:  # what a schema may not mean: said where schemas are checked
+        if checked.schema is not None:
+            warn_of_notes(ctx, checked.schema)
     for source, names in validation.examples_not_defaults(ctx, found.checked):
         output.done(
             f"note: {source} gives {', '.join(names)} an example value, which is not a default;"

@@ -295,12 +295,7 @@ def service_schema(
     own = _own_schema(project, service)
     if own is not None:
         parts.append(own)
-    merged = _merge(parts)
-    if merged is not None:
-        from envkeep.client.schema_notes import warn_of_notes
-
-        warn_of_notes(ctx, merged)
-    return merged
+    return _merge(parts)
 
 
 def _own_schema(project: ProjectFile, service: str) -> Schema | None:

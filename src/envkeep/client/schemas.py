@@ -49,10 +49,13 @@ def refuse_schema_import(ctx: ClientContext, file: Path) -> None:
 
 def show_schema(ctx: ClientContext, service: str) -> Schema:
     """What envkeep understood of a service's schema (templates, .env.example, table)."""
+    from envkeep.client.schema_notes import warn_of_notes
     from envkeep.core.schema import Schema
 
     _known_service(ctx, service)
-    return service_schema(ctx, service) or Schema(())
+    schema = service_schema(ctx, service) or Schema(())
+    warn_of_notes(ctx, schema)
+    return schema
 
 
 def init_schema(
