@@ -59,3 +59,19 @@ def test_list_json_says_which_override_holds_the_shared_value(
         ("api", "LOG_LEVEL"): True,
         ("api", "PORT"): False,
     }
+
+
+def test_many_redundant_overrides_are_counted_past_five_names(
+    envkeep: Envkeep, project: Path
+) -> None:
+    names = [f"N{i:02d}" for i in range(12)]
+    quick_ok(envkeep, "set", *(f"{n}=same" for n in names), "-e", "dev")
+    quick_ok(envkeep, "set", *(f"{n}=same" for n in names), "-e", "dev", "-s", "api")
+
+    listed = envkeep.ok("list", "--env", "dev", "--service", "api")
+
+    assert (
+        "N00, N01, N02, N03, N04 and 7 more: api holds the shared value; every one, with the"
+        " commands that remove them: envkeep share --suggest --env dev"
+    ) in listed.err_lines
+    assert "N11" not in listed.stderr

@@ -208,10 +208,26 @@ def list_(
         output.done(note)
     redundant = [v.name for v in found if listing.same_as_shared(v)]
     if redundant:
-        output.done(
-            f"{', '.join(redundant)}: {service} holds the shared value; remove the override with:"
-            f" envkeep share {' '.join(redundant)} --from - --env {env_name}"
+        output.done(_redundant_note(redundant, service, env_name))
+
+
+# Names a note spells out; past it, a count and the command that lists them all.
+NOTE_NAMES = 5
+
+
+def _redundant_note(names: list[str], service: str | None, env: str) -> str:
+    """The overrides holding the shared value, and how to remove them: a few named, with a
+    count past ``NOTE_NAMES`` (an import of a whole .env can leave thousands)."""
+    if len(names) <= NOTE_NAMES:
+        return (
+            f"{', '.join(names)}: {service} holds the shared value; remove the override with:"
+            f" envkeep share {' '.join(names)} --from - --env {env}"
         )
+    shown = ", ".join(names[:NOTE_NAMES])
+    return (
+        f"{shown} and {len(names) - NOTE_NAMES} more: {service} holds the shared value; every"
+        f" one, with the commands that remove them: envkeep share --suggest --env {env}"
+    )
 
 
 def _scope_cell(listing: Listing, variable: Variable) -> str:
