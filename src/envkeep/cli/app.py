@@ -33,7 +33,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("get", "variable_cmds", "get", False),
     ("unset", "variable_cmds", "unset", False),
     ("list", "variable_cmds", "list_", False),
-    ("share", "share_cmd", "share", False),
+    ("lift", "lift_cmd", "lift", False),
     ("export", "export_cmd", "export_", False),
     ("import", "import_cmd", "import_", False),
     ("history", "history_cmds", "history", False),

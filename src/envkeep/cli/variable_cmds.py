@@ -221,12 +221,12 @@ def _redundant_note(names: list[str], service: str | None, env: str) -> str:
     if len(names) <= NOTE_NAMES:
         return (
             f"{', '.join(names)}: {service} holds the shared value; remove the override with:"
-            f" envkeep share {' '.join(names)} --from - --env {env}"
+            f" envkeep lift {' '.join(names)} --from - --env {env}"
         )
     shown = ", ".join(names[:NOTE_NAMES])
     return (
         f"{shown} and {len(names) - NOTE_NAMES} more: {service} holds the shared value; every"
-        f" one, with the commands that remove them: envkeep share --suggest --env {env}"
+        f" one, with the commands that remove them: envkeep lift --suggest --env {env}"
     )
 
 

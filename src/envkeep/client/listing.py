@@ -48,7 +48,7 @@ class Listing:
 
     def same_as_shared(self, variable: Variable) -> bool:
         """Whether ``variable`` is a service's override holding the shared scope's value for
-        its name: redundant (`envkeep share NAME` removes it)."""
+        its name: redundant (`envkeep lift NAME` removes it)."""
         if variable.scope == "shared":
             return False
         return self._shared_values.get(variable.name) == variable.value

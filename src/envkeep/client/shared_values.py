@@ -1,4 +1,4 @@
-"""Moving a value the services hold alike into the shared scope (`envkeep share`).
+"""Moving a value the services hold alike into the shared scope (`envkeep lift`).
 
 After a pile of .env files is imported, one value (REDIS_URL, LOG_LEVEL) sits in many service
 scopes. A share makes it the shared value and removes every service's override holding that
@@ -9,7 +9,7 @@ the value (``NAME=VALUE``) or a service to take it from (``--from``). An overrid
 another value is kept, and said. The batch is checked as `promote`'s is (`write_checks`): a
 service that did not set the name sees the shared value from then on, so its schema judges it.
 
-`suggest_shares` finds the candidates: names that two or more services hold with one value.
+`suggest_lifts` finds the candidates: names that two or more services hold with one value.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ class Move:
 
 
 @dataclass(frozen=True)
-class SharePlan:
+class LiftPlan:
     """The moves planned against one read of the environment (every scope), checked; written
-    by `apply_share` against that read's values (one changed since is a conflict)."""
+    by `apply_lift` against that read's values (one changed since is a conflict)."""
 
     opened: OpenEnvironment
     moves: tuple[Move, ...]
@@ -66,14 +66,14 @@ class SharePlan:
         return sum(move.changes for move in self.moves)
 
 
-def plan_share(
+def plan_lift(
     ctx: ClientContext,
     env: str,
     names: Sequence[str],
     *,
     source: str | None = None,
     check: bool = True,
-) -> SharePlan:
+) -> LiftPlan:
     """The plan of sharing ``names`` (``NAME`` or ``NAME=VALUE``) in ``env``; ``source``: the
     service whose value each name takes. Refused (nothing written) when the services differ
     and no value was chosen, when a name is set in no service, or when a schema refuses what a
@@ -92,10 +92,10 @@ def plan_share(
     changes = changes_by_service(moves)
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
-    return SharePlan(opened, tuple(m for m in moves if m.changes), unresolved)
+    return LiftPlan(opened, tuple(m for m in moves if m.changes), unresolved)
 
 
-def apply_share(ctx: ClientContext, plan: SharePlan) -> int:
+def apply_lift(ctx: ClientContext, plan: LiftPlan) -> int:
     """Write a checked plan as one batch (confirmed by the caller); returns the versions made."""
     scoped: dict[str, dict[str, str | None]] = {}
     for service, changes in changes_by_service(plan.moves).items():
@@ -127,8 +127,8 @@ def _parse(names: Sequence[str]) -> dict[str, str | None]:
         chosen[name] = value if sep else None
     if not chosen:
         raise UsageError(
-            "no name to share",
-            hint="envkeep share NAME [NAME…]; see candidates with envkeep share --suggest",
+            "no name to lift",
+            hint="envkeep lift NAME [NAME…]; see candidates with envkeep lift --suggest",
         )
     return chosen
 
@@ -147,7 +147,7 @@ def _check_name(name: str) -> None:
     from envkeep.client.pasted_references import refuse_pasted_names
     from envkeep.core.dotenv import is_valid_name
 
-    refuse_pasted_names("share", [name])
+    refuse_pasted_names("lift", [name])
     if not is_valid_name(name):
         raise UsageError(
             f"'{name}' is not a valid variable name",
@@ -207,7 +207,7 @@ def _taken(
     if not held:
         where = "nothing sets it" if shared is None else "the shared scope holds it already"
         raise UsageError(
-            f"no service sets {name} in '{env}' ({where}); nothing to share",
+            f"no service sets {name} in '{env}' ({where}); nothing to lift",
             hint=f"see what is set where with: envkeep explain {name} --env {env} --service"
             " SERVICE",
         )
@@ -215,7 +215,7 @@ def _taken(
     if len(values) > 1:
         raise UsageError(
             f"{name} differs between services in '{env}': {_groups(held)}; nothing was written",
-            hint=f"choose whose value to share with --from SERVICE (- keeps the shared one), or"
+            hint=f"choose whose value to lift with --from SERVICE (- keeps the shared one), or"
             f" give it: {name}=VALUE (overrides holding another value are kept)",
         )
     return values.pop()
@@ -244,7 +244,7 @@ class Candidate:
     others: tuple[str, ...] = ()  # the services setting it to another value
 
 
-def suggest_shares(ctx: ClientContext, env: str) -> list[Candidate]:
+def suggest_lifts(ctx: ClientContext, env: str) -> list[Candidate]:
     """The names two or more services hold with one value, or that a service holds with the
     shared scope's value, sorted by name (a name with two such groups: its largest)."""
     from envkeep.client.opening import open_all_scopes

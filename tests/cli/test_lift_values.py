@@ -1,4 +1,4 @@
-"""`envkeep share`: a value the services hold alike moves into the shared scope, and each
+"""`envkeep lift`: a value the services hold alike moves into the shared scope, and each
 override holding that value goes, as one batch (a version per change); services that differ
 are refused by name (never a value) unless a value or a service to take it from is chosen.
 
@@ -39,7 +39,7 @@ def test_share_moves_a_value_every_service_holds_into_shared_and_removes_the_ove
     set_in(envkeep, "api", f"REDIS_URL={REDIS}")
     set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
 
-    result = envkeep("share", "REDIS_URL", "--env", "dev", "--yes")
+    result = envkeep("lift", "REDIS_URL", "--env", "dev", "--yes")
 
     assert result.code == 0, result.describe()
     assert "REDIS_URL: shared value set (new); same value removed from api, worker" in (
@@ -59,7 +59,7 @@ def test_share_refuses_services_holding_different_values_naming_them_never_the_v
     set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", f"REDIS_URL={REDIS}")
     set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", f"REDIS_URL={REDIS}")
 
-    result = envkeep("share", "REDIS_URL", "LOG_LEVEL", "--env", "dev", "--yes")
+    result = envkeep("lift", "REDIS_URL", "LOG_LEVEL", "--env", "dev", "--yes")
 
     assert result.code == 2, result.describe()
     assert result.err_lines[0] == (
@@ -79,7 +79,7 @@ def test_share_from_a_service_takes_its_value_and_keeps_an_override_holding_anot
     set_in(envkeep, "api", f"LOG_LEVEL={LOUD}")
     set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}")
 
-    result = envkeep("share", "LOG_LEVEL", "--env", "dev", "--from", "worker", "--yes")
+    result = envkeep("lift", "LOG_LEVEL", "--env", "dev", "--from", "worker", "--yes")
 
     assert result.code == 0, result.describe()
     assert "removed from worker; kept in api (another value)" in result.stdout
@@ -93,7 +93,7 @@ def test_share_with_a_given_value_tells_which_services_see_it_from_now_on(
 ) -> None:
     set_in(envkeep, "api", f"LOG_LEVEL={LOUD}")
 
-    result = envkeep("share", f"LOG_LEVEL={QUIET}", "--env", "dev", "--yes")
+    result = envkeep("lift", f"LOG_LEVEL={QUIET}", "--env", "dev", "--yes")
 
     assert result.code == 0, result.describe()
     assert "kept in api (another value)" in result.stdout
@@ -110,7 +110,7 @@ def test_share_from_shared_removes_only_the_overrides_holding_the_shared_value(
     set_in(envkeep, "api", f"LOG_LEVEL={QUIET}")
     set_in(envkeep, "worker", f"LOG_LEVEL={LOUD}")
 
-    result = envkeep("share", "LOG_LEVEL", "--from", "-", "--env", "dev", "--yes")
+    result = envkeep("lift", "LOG_LEVEL", "--from", "-", "--env", "dev", "--yes")
 
     assert result.code == 0, result.describe()
     assert "removed 1 override (1 version)" in result.stderr, result.describe()
@@ -123,7 +123,7 @@ def test_share_dry_run_shows_the_plan_and_writes_nothing(envkeep: Envkeep, proje
     set_in(envkeep, "api", f"REDIS_URL={REDIS}")
     set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
 
-    result = envkeep("share", "REDIS_URL", "--env", "dev", "--dry-run")
+    result = envkeep("lift", "REDIS_URL", "--env", "dev", "--dry-run")
 
     assert result.code == 0, result.describe()
     assert "same value removed from api, worker" in result.stdout
@@ -135,7 +135,7 @@ def test_share_dry_run_shows_the_plan_and_writes_nothing(envkeep: Envkeep, proje
 def test_share_off_a_terminal_without_yes_writes_nothing(envkeep: Envkeep, project: Path) -> None:
     set_in(envkeep, "api", f"REDIS_URL={REDIS}")
 
-    result = envkeep("share", "REDIS_URL", "--env", "dev")
+    result = envkeep("lift", "REDIS_URL", "--env", "dev")
 
     assert result.code == 2, result.describe()
     assert "--yes" in result.stderr
@@ -145,7 +145,7 @@ def test_share_off_a_terminal_without_yes_writes_nothing(envkeep: Envkeep, proje
 def test_share_of_a_name_no_service_sets_is_refused(envkeep: Envkeep, project: Path) -> None:
     quick_ok(envkeep, "set", f"LOG_LEVEL={QUIET}", "--env", "dev")
 
-    result = envkeep("share", "LOG_LEVEL", "--env", "dev", "--yes")
+    result = envkeep("lift", "LOG_LEVEL", "--env", "dev", "--yes")
 
     assert result.code == 2, result.describe()
     assert (
@@ -160,16 +160,16 @@ def test_share_suggest_names_the_variables_services_hold_alike(
     set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}", "ONLY_API=1")
     set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
 
-    result = envkeep("share", "--suggest", "--env", "dev")
+    result = envkeep("lift", "--suggest", "--env", "dev")
 
     assert result.code == 0, result.describe()
     assert result.stdout.splitlines() == ["REDIS_URL: api, worker hold one value"]
-    assert "envkeep share REDIS_URL --env dev --dry-run" in result.stderr
+    assert "envkeep lift REDIS_URL --env dev --dry-run" in result.stderr
     assert REDIS not in result.stdout + result.stderr
 
 
 def test_share_refuses_a_name_no_variable_can_have(envkeep: Envkeep, project: Path) -> None:
-    result = envkeep("share", "BAD NAME", "--env", "dev", "--yes")
+    result = envkeep("lift", "BAD NAME", "--env", "dev", "--yes")
 
     assert result.code == 2, result.describe()
     assert result.err_lines[0] == "error: 'BAD NAME' is not a valid variable name"

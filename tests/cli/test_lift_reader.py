@@ -46,10 +46,10 @@ def test_a_reader_sharing_is_refused_for_its_role_before_the_plan_or_any_check(
     before = [stored(envkeep, "dev", scope) for scope in (None, "worker", "web")]
     reader = _reader(envkeep, homes, tmp_path)
 
-    refused = envkeep("share", "WORKERS", "--env", "dev", "--yes", env=reader)
-    plain = envkeep("share", "CACHE_TTL", "--env", "dev", "--yes", env=reader)
-    dry = envkeep("share", "CACHE_TTL", "--env", "dev", "--dry-run", env=reader)
-    suggested = envkeep("share", "--suggest", "--env", "dev", env=reader)
+    refused = envkeep("lift", "WORKERS", "--env", "dev", "--yes", env=reader)
+    plain = envkeep("lift", "CACHE_TTL", "--env", "dev", "--yes", env=reader)
+    dry = envkeep("lift", "CACHE_TTL", "--env", "dev", "--dry-run", env=reader)
+    suggested = envkeep("lift", "--suggest", "--env", "dev", env=reader)
 
     for result in (refused, plain, dry):
         said = [line for line in result.err_lines if not line.startswith("note:")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from envkeep.client import opening
-from envkeep.client.shared_values import Candidate, suggest_shares
+from envkeep.client.shared_values import Candidate, suggest_lifts
 from envkeep.client.vault import Variable
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def test_suggest_lists_the_variables_once_and_finds_the_candidates(
     opened = _Opened(variables)
     monkeypatch.setattr(opening, "open_all_scopes", lambda ctx, env: opened)
 
-    found = suggest_shares(cast("ClientContext", object()), "dev")
+    found = suggest_lifts(cast("ClientContext", object()), "dev")
 
     assert opened.listed == 1
     assert Candidate("S", ("api",), same_as_shared=True) in found

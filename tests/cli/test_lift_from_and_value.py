@@ -27,7 +27,7 @@ def test_share_with_a_given_value_and_from_is_refused_writing_nothing(
 ) -> None:
     _differing(envkeep)
 
-    result = envkeep("share", f"LOG_LEVEL={GIVEN}", "--from", "api", "--env", "dev", "--yes")
+    result = envkeep("lift", f"LOG_LEVEL={GIVEN}", "--from", "api", "--env", "dev", "--yes")
 
     assert result.code == 2, result.describe()
     assert result.err_lines[0] == (
@@ -41,7 +41,7 @@ def test_share_from_still_chooses_for_a_name_given_without_a_value(
 ) -> None:
     _differing(envkeep)
 
-    result = envkeep("share", f"LOG_LEVEL={GIVEN}", "TTL", "--from", "worker", "--env", "dev",
+    result = envkeep("lift", f"LOG_LEVEL={GIVEN}", "TTL", "--from", "worker", "--env", "dev",
                      "--yes")  # fmt: skip
 
     assert result.code == 0, result.describe()

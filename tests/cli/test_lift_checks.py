@@ -33,7 +33,7 @@ def test_share_refused_by_the_schema_of_a_service_that_would_see_it_writes_nothi
                  "-s", service)  # fmt: skip
     before = [stored(envkeep, "dev", scope) for scope in (None, "worker", "web")]
 
-    result = envkeep("share", "CACHE_TTL", "WORKERS", "--env", "dev", "--yes")
+    result = envkeep("lift", "CACHE_TTL", "WORKERS", "--env", "dev", "--yes")
 
     assert_refused(result, "api", "WORKERS", "type", BAD_WORKERS)
     assert [stored(envkeep, "dev", scope) for scope in (None, "worker", "web")] == before
@@ -45,7 +45,7 @@ def test_share_with_no_validate_writes_what_a_schema_refuses(
     for service in ("worker", "web"):
         quick_ok(envkeep, "set", f"WORKERS={BAD_WORKERS}", "-e", "dev", "-s", service)
 
-    result = envkeep("share", "WORKERS", "--env", "dev", "--yes", "--no-validate")
+    result = envkeep("lift", "WORKERS", "--env", "dev", "--yes", "--no-validate")
 
     assert result.code == 0, result.describe()
     assert stored(envkeep, "dev")["WORKERS"] == (BAD_WORKERS, 1)

@@ -39,7 +39,7 @@ def test_list_marks_an_override_holding_the_shared_value_and_says_how_to_remove_
         ("PORT", "api"),
     }
     assert (
-        "LOG_LEVEL: api holds the shared value; remove the override with: envkeep share"
+        "LOG_LEVEL: api holds the shared value; remove the override with: envkeep lift"
         " LOG_LEVEL --from - --env dev"
     ) in listed.stderr
 
@@ -72,6 +72,6 @@ def test_many_redundant_overrides_are_counted_past_five_names(
 
     assert (
         "N00, N01, N02, N03, N04 and 7 more: api holds the shared value; every one, with the"
-        " commands that remove them: envkeep share --suggest --env dev"
+        " commands that remove them: envkeep lift --suggest --env dev"
     ) in listed.err_lines
     assert "N11" not in listed.stderr

@@ -1,4 +1,4 @@
-"""`envkeep share`: move a value the services hold alike into the shared scope."""
+"""`envkeep lift`: move a value the services hold alike into the shared scope."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from envkeep.client.shared_values import Move
 
 
-def share(
+def lift(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Names to share, or NAME=VALUE to give the value.", metavar="NAME"),
+        typer.Argument(help="Names to lift, or NAME=VALUE to give the value.", metavar="NAME"),
     ] = None,
     env: EnvOpt = None,
     source: Annotated[
@@ -51,20 +51,18 @@ def share(
     or nothing). Refused, naming which services differ (never a value), when they hold
     different values, unless you choose with --from SERVICE or NAME=VALUE; an override holding
     another value is kept. Shows the plan, then asks: a service that did not set the name sees
-    the shared value from then on. Candidates: envkeep share --suggest.
+    the shared value from then on. Candidates: envkeep lift --suggest.
 
-    Example: envkeep share REDIS_URL LOG_LEVEL --env dev
+    Example: envkeep lift REDIS_URL LOG_LEVEL --env dev
     """
     ctx = make_context(writes=not suggest)
     env_name = ctx.default_env(env)
     if suggest:
         _suggest(ctx, env_name, names or [])
         return
-    plan = shared_values.plan_share(
-        ctx, env_name, names or [], source=source, check=not no_validate
-    )
+    plan = shared_values.plan_lift(ctx, env_name, names or [], source=source, check=not no_validate)
     if not plan.moves:
-        output.done(f"nothing to share in '{env_name}': no service holds a redundant override")
+        output.done(f"nothing to lift in '{env_name}': no service holds a redundant override")
         return
     for move in plan.moves:
         _say_move(move)
@@ -74,11 +72,11 @@ def share(
         output.done(f"would write {output.counted(plan.changes, 'change')}; nothing written")
         return
     confirm(ctx.settings, f"Write these changes to '{env_name}'?", yes=yes)
-    count = shared_values.apply_share(ctx, plan)
+    count = shared_values.apply_lift(ctx, plan)
     shared = output.counted(len(plan.moves), "variable")
     removed = output.counted(sum(len(m.removed) for m in plan.moves), "override")
     versions = output.counted(count, "version")
-    output.done(f"shared {shared} in '{env_name}'; removed {removed} ({versions})")
+    output.done(f"lifted {shared} into '{env_name}' (shared); removed {removed} ({versions})")
 
 
 def _say_move(move: Move) -> None:
@@ -99,8 +97,8 @@ def _say_move(move: Move) -> None:
 def _suggest(ctx: ClientContext, env: str, names: list[str]) -> None:
     """The candidates, names and services only, and the command sharing them all."""
     if names:
-        raise UsageError("--suggest takes no names", hint=f"envkeep share --suggest --env {env}")
-    found = shared_values.suggest_shares(ctx, env)
+        raise UsageError("--suggest takes no names", hint=f"envkeep lift --suggest --env {env}")
+    found = shared_values.suggest_lifts(ctx, env)
     if not found:
         output.done(f"no variable in '{env}' is held alike by two or more services")
         return
@@ -109,11 +107,11 @@ def _suggest(ctx: ClientContext, env: str, names: list[str]) -> None:
         verb = "holds" if len(candidate.services) == 1 else "hold"
         line = f"{candidate.name}: {', '.join(candidate.services)} {verb} {alike}"
         if candidate.others and not candidate.same_as_shared:
-            line += f" ({', '.join(candidate.others)}: another; share it with --from"
+            line += f" ({', '.join(candidate.others)}: another; lift it with --from"
             line += f" {candidate.services[0]})"
         output.say(line)
     fresh = " ".join(c.name for c in found if not (c.same_as_shared or c.others))
     if fresh:
-        output.done(f"to share them: envkeep share {fresh} --env {env} --dry-run")
+        output.done(f"to lift them: envkeep lift {fresh} --env {env} --dry-run")
     if redundant := " ".join(c.name for c in found if c.same_as_shared):
-        output.done(f"to remove the overrides: envkeep share {redundant} --from - --env {env}")
+        output.done(f"to remove the overrides: envkeep lift {redundant} --from - --env {env}")
