@@ -20,7 +20,6 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from fastapi import Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -70,18 +69,13 @@ def page_policy(html: str) -> str:
     )
 
 
-def openapi(request: Request) -> JSONResponse:
-    """``/openapi.json``. The app comes from the request, not a closure: FastAPI keeps every
-    endpoint it has seen in a process-wide cache (4,096 of them), so an endpoint holding its
-    app kept every app built in the process alive, its engine and caches with it."""
-    return JSONResponse(request.app.openapi())
-
-
 def install(app: FastAPI) -> None:
     """Serve ``/docs`` and ``/openapi.json`` (the app is made with ``docs_url``,
     ``redoc_url`` and ``openapi_url`` None)."""
 
-    app.get(OPENAPI, include_in_schema=False)(openapi)
+    @app.get(OPENAPI, include_in_schema=False)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     html = bytes(
         get_swagger_ui_html(
