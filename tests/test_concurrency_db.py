@@ -9,6 +9,7 @@ pool's 30 s. The other tests here leave their few racers to the database's locks
 
 from __future__ import annotations
 
+import collections
 import os
 import threading
 import time
@@ -70,15 +71,43 @@ def _current(store: Store) -> int:
     return store.run("", read)  # its own transaction: on SQLite it takes its turn too
 
 
+class _FairSlots:
+    """``slots`` transactions at a time, handed out in the order they were asked for.
+    threading.Semaphore is not fair: a writer that releases its slot after reading takes it
+    back at once for its write, ahead of those waiting, so on an idle machine no two writers
+    raced (the test's "some writer lost" failed). Here the next in line gets the slot."""
+
+    def __init__(self, slots: int) -> None:
+        self._lock = threading.Lock()
+        self._free = slots
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._free > 0 and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # the slot is handed over by the one leaving it (__exit__)
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._free += 1
+
+
 @dataclass(frozen=True)
 class _Slotted(Store):
     """``Store`` whose transactions wait for one of ``slots``, as the server's transaction
     gate has them wait (`api.deps`): one at a time on SQLite, which runs one write transaction
     at a time anyway (BEGIN IMMEDIATE), and no more than the connection pool keeps on
     PostgreSQL, whose pool gives up on a thread that waited 30 s. What the writers race for
-    stays the same."""
+    stays the same: between a writer's read and its write, the others waiting go first."""
 
-    slots: threading.Semaphore
+    slots: _FairSlots
 
     def run(self, principal_id: str, use_case: Callable[[Call], T]) -> T:
         with self.slots:
@@ -90,7 +119,7 @@ def _taking_turns(store: Store) -> Store:
     pool = store.engine.pool
     sqlite = store.engine.dialect.name == "sqlite"
     slots = pool.size() if isinstance(pool, QueuePool) and not sqlite else 1
-    return _Slotted(store.engine, threading.Semaphore(slots))
+    return _Slotted(store.engine, _FairSlots(slots))
 
 
 ENV_ID = "10000000-0000-4000-8000-000000000009"
