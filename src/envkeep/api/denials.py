@@ -12,7 +12,12 @@ and each would be a false alarm. Nothing is recorded for a request without a kno
 (401), but for a service account's token that was real and has ended (revoked or expired),
 recorded under its account: a leaked CI token still being tried is what an admin looks for;
 and for a wrong passphrase proved with a live session (`account passphrase`, its check), in
-the account's own chain: a stolen session guessing the passphrase is what an admin looks for.
+the account's own chain: a stolen session guessing the passphrase is what an admin looks for;
+and for a login refused for an account that exists (a wrong passphrase), also in the account's
+own chain, as ``session.login`` denied: someone guessing a member's passphrase is what an admin
+looks for. That one is appended only once the answer's last byte is sent (``note_failed_login``,
+``record_failed_login``): the answer to an unknown email, which has no chain, must not come back
+sooner than a known one's.
 Nor is anything recorded for another tenant's principal (one that never acted in the
 workspace), and at most ``PER_MINUTE`` events a minute for one principal in this process:
 nobody grows the chain faster than that by being refused.
@@ -47,6 +52,7 @@ import structlog
 
 from envkeep.api.deps import run_for
 from envkeep.app.audit import record_denied
+from envkeep.app.audit_append import record_failed_login as append_failed_login
 from envkeep.app.audit_append import record_wrong_passphrase
 from envkeep.app.policy import Role
 from envkeep.app.ports import Actor
@@ -63,6 +69,8 @@ PER_MINUTE = 10
 REFUSALS = frozenset({401, 403, 404})  # the statuses ``Observe`` hands to ``record_refusal``
 _CONCEALED = "concealed_refusal"  # on a request's state: its 404 stands for a refusal
 _NEEDED = "refusal_needed"  # on a request's state: the role its 403 asked for
+_FAILED_LOGIN = "failed_login"  # on a request's state: the known account a login was refused
+_LOGIN = {"method": "POST", "route": "/v1/auth/login"}
 _ROLES = frozenset(str(role) for role in Role)  # read, write, admin
 _RECORDED_READS = ("/snapshot", "/versions", "/audit")
 # Where a live session proves its passphrase: a 401 there is a wrong guess by a known account.
@@ -195,18 +203,39 @@ async def record_refusal(
         )
 
 
+def note_failed_login(scope: Scope, principal_id: str) -> None:
+    """Mark the request as a login refused for the existing account ``principal_id``:
+    ``record_failed_login`` appends its event once the answer is sent."""
+    scope.setdefault("state", {})[_FAILED_LOGIN] = principal_id
+
+
+async def record_failed_login(state: ServerState, budget: RefusalBudget, scope: Scope) -> None:
+    """The event of a login ``note_failed_login`` marked, in the account's own chain
+    (`audit_append.record_failed_login`), within the account's refusal budget; nothing for
+    any other request."""
+    principal_id = scope.get("state", {}).get(_FAILED_LOGIN)
+    if principal_id is not None:
+        await _record_proof(state, budget, scope, str(principal_id), _LOGIN, append_failed_login)
+
+
 async def _record_proof(
-    state: ServerState, budget: RefusalBudget, scope: Scope, principal_id: str, details: Any
+    state: ServerState,
+    budget: RefusalBudget,
+    scope: Scope,
+    principal_id: str,
+    details: Any,
+    append: Callable[..., bool] = record_wrong_passphrase,
 ) -> None:
-    """A wrong passphrase proved with a live session, in the account's own chain
-    (`audit_append.record_wrong_passphrase`), within the principal's refusal budget."""
+    """A wrong passphrase, proved with a live session (`audit_append.record_wrong_passphrase`)
+    or at a login (``append``), in the account's own chain, within the principal's refusal
+    budget."""
     if not budget.take(principal_id):
         return
     client = scope.get("client")
     request_id = scope.get("state", {}).get("request_id")
     actor = Actor(principal_id, request_id=request_id, ip=client[0] if client else None)
     try:
-        await run_for(state, actor, partial(record_wrong_passphrase, details=details))
+        await run_for(state, actor, partial(append, details=details))
     except Exception:  # noqa: BLE001 - the answer is a refusal either way
         structlog.get_logger("envkeep.api").exception(
             "refusal not audited", request_id=request_id, principal=principal_id

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
 
 from envkeep.api import docs_page
-from envkeep.api.denials import REFUSALS, RefusalBudget, record_refusal
+from envkeep.api.denials import REFUSALS, RefusalBudget, record_failed_login, record_refusal
 from envkeep.api.outage_log import DatabaseOutage
 from envkeep.api.problems import DATABASE_ERROR, failed, problem
 from envkeep.api.process_metrics import process_and_build
@@ -278,6 +278,8 @@ class Observe:
                 if status in REFUSALS:  # recorded before it is answered
                     await record_refusal(self.state, self.refusals, scope, status)
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                await record_failed_login(self.state, self.refusals, scope)  # once answered
 
         self.metrics.active.inc()
         started = time.perf_counter()

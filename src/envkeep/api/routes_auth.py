@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envkeep.api import schemas
+from envkeep.api.denials import note_failed_login
 from envkeep.api.deps import AuthedCall, Db, Token, limit_login, origin
 from envkeep.app import accounts, sessions, workspaces
 from envkeep.app.context import new_uuid, utc_now
@@ -57,6 +58,7 @@ def login(body: schemas.LoginRequest, db: Db, request: Request) -> schemas.Sessi
         clock=utc_now,
         new_id=new_uuid,
         origin=origin(request),
+        refused=lambda principal_id: note_failed_login(request.scope, principal_id),
     )
     return schemas.Session.model_validate(result)
 

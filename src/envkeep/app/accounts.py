@@ -246,11 +246,16 @@ def login(
     clock: Callable[[], datetime],
     new_id: Callable[[], str],
     origin: Origin = NO_ORIGIN,
+    refused: Callable[[str], None] = lambda _principal_id: None,
 ) -> LoginResult:
-    """A new session for the right login key; one answer for every failure."""
+    """A new session for the right login key; one answer for every failure. A failure for a
+    user's account that exists calls ``refused`` with its id first (the caller audits it
+    once the answer is sent: an unknown email must take the same time)."""
     principal = session.scalar(select(Principal).where(Principal.name == email.lower()))
     ok = credentials.login_key_matches(None if principal is None else principal.auth_hash, auth_key)
     if not ok or principal is None or principal.disabled_at is not None:
+        if principal is not None and principal.kind == "user":
+            refused(principal.id)
         raise NotAuthenticated("wrong email or passphrase", hint="check both and try again")
     workspace_id = session.scalar(
         select(RoleBinding.workspace_id).where(RoleBinding.principal_id == principal.id).limit(1)

@@ -22,6 +22,7 @@ __all__ = [
     "append_event",
     "project_named",
     "record_denied",
+    "record_failed_login",
     "record_wrong_passphrase",
 ]
 
@@ -164,6 +165,13 @@ def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> boo
     the trail, as ``request.denied`` naming the account, in the chain its other account
     events go to. Whether one was appended (an account with no role anywhere has no chain)."""
     return append_account_event(call, action="request.denied", outcome=DENIED, details=details)
+
+
+def record_failed_login(call: Call, *, details: Mapping[str, object]) -> bool:
+    """A login to the acting account refused (a wrong passphrase, or a disabled account):
+    whoever guesses a member's passphrase shows in the trail as ``session.login``, denied,
+    in the chain its other account events go to (`append_account_event`)."""
+    return append_account_event(call, action="session.login", outcome=DENIED, details=details)
 
 
 def project_named(call: Call, workspace_id: str, name: str) -> str | None:
