@@ -87,17 +87,18 @@ def test_the_sole_admin_cannot_change_their_own_role_and_nothing_changes(
 
     for refused in (lowered, in_project):
         assert refused.returncode == 2, refused.stderr
-        assert "error: you cannot change your own role; another admin can" in refused.stderr
-    assert "ask another admin to run: envkeep member grant alice@self.io read\n" in lowered.stderr
+        assert "error: you cannot change your own role\n" in refused.stderr
+        assert "you are the only admin here: invite another first" in refused.stderr
+    assert "then they run: envkeep member grant alice@self.io read\n" in lowered.stderr
     assert (
-        "ask another admin to run: envkeep member grant alice@self.io write --project shop"
+        "then they run: envkeep member grant alice@self.io write --project shop"
         in in_project.stderr
     )
     assert direct.status_code == 400, direct.text  # the server refuses, not the CLI only
     problem = direct.json()
     assert (problem["code"], problem["title"]) == (
         "usage",
-        "you cannot change your own role; another admin can",
+        "you cannot change your own role",
     )
     assert "envkeep member grant alice@self.io read" in problem["hint"]
     assert _roster(alice, work) == before

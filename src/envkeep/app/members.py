@@ -10,6 +10,7 @@ so access is cryptographic, not only policy.
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
@@ -24,6 +25,7 @@ from envkeep.app.invites import (
     withdraw_unbacked,
 )
 from envkeep.app.live_readers import live
+from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
 from envkeep.app.role_scopes import (
@@ -75,10 +77,7 @@ def grant_role(
     refuse_expired(call, grantee)  # its tokens work no more: no role, no key for it
     if principal_id == call.actor.principal_id:  # as revoke's: a sole admin would lock all out
         again = grant_command(grantee.name, str(wanted), scope.project, scope.environment)
-        raise UsageError(
-            "you cannot change your own role; another admin can",
-            hint=f"ask another admin to run: {again}",
-        )
+        raise refuse_own_change(call, target, "you cannot change your own role", again)
     stored = store_shares(call, principal_id, envs, shares)
     existing = binding_at(call.session, principal_id, target)
     if existing is None:
@@ -129,6 +128,16 @@ def _shown(call: Call, workspace_id: str, principal_id: str) -> str:
     return shown_name(member.name, member.kind) if member is not None else "that principal"
 
 
+def _revoke_command(call: Call, principal_id: str, scope: Scope) -> str:
+    """The `member revoke` another admin runs to take the caller's role at ``scope``."""
+    where = [
+        *(["--project", scope.project] if scope.project else []),
+        *(["--env", scope.environment] if scope.environment else []),
+    ]
+    me = call.session.get(Principal, principal_id)
+    return shlex.join(["envkeep", "member", "revoke", me.name if me else "EMAIL", *where])
+
+
 def _describe(scope: Scope) -> str:
     return "/".join(p for p in (scope.project, scope.environment) if p) or "workspace"
 
@@ -151,7 +160,8 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
     target, envs = scope_target(call, workspace_id, scope)
     require_role(call, target, Role.ADMIN)
     if principal_id == call.actor.principal_id:
-        raise UsageError("you cannot revoke your own role", hint="ask another admin")
+        again = _revoke_command(call, principal_id, scope)
+        raise refuse_own_change(call, target, "you cannot revoke your own role", again)
     project_match = (
         RoleBinding.project_id.is_(None)
         if target.project_id is None
@@ -212,7 +222,10 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
     environments it and they could read, whose keys the caller's client rotates next."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     if principal_id == call.actor.principal_id:
-        raise UsageError("you cannot remove yourself", hint="ask another admin")
+        again = shlex.join(
+            ["envkeep", "member", "remove", _shown(call, workspace_id, principal_id)]
+        )
+        raise refuse_own_change(call, Target(workspace_id), "you cannot remove yourself", again)
     bindings = list(
         call.session.scalars(
             select(RoleBinding).where(

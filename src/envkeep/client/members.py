@@ -42,6 +42,7 @@ from envkeep.core.errors import (
     RoleNotHeld,
     UsageError,
 )
+from envkeep.core.own_roles import own_change_hint
 from envkeep.core.wording import counted
 
 if TYPE_CHECKING:
@@ -95,10 +96,12 @@ def grant(
     backend = team_backend(ctx)
     grantee = lookup(ctx, name)
     if grantee.id == ctx.identity.principal_id:  # before asking to lower it: the server refuses
+        again = grant_command(grant_name(grantee), role, project, environment)
         raise UsageError(
-            "you cannot change your own role; another admin can",
-            hint="ask another admin to run: "
-            + grant_command(grant_name(grantee), role, project, environment),
+            "you cannot change your own role",
+            hint=own_change_hint(
+                admins_over(list_members(ctx), grantee.id, project, environment), again
+            ),
         )
     from envkeep.client.new_keys import checked_recipient
 
@@ -363,3 +366,27 @@ def invite(
         )
     keep_invite_secret(ctx, invite_id, secret, email.strip().lower())
     return invite_code(invite_id, secret)
+
+
+def admins_over(
+    members: list[dict[str, Any]], me: str, project: str | None, environment: str | None
+) -> list[str]:
+    """The people but ``me`` that ``member list`` shows holding admin over that scope: at it,
+    or at a scope above it."""
+
+    def over(member: dict[str, Any]) -> bool:
+        return member["project"] in (None, project) and (
+            member["project"] is None or member["environment"] in (None, environment)
+        )
+
+    return sorted(
+        {
+            m["principal"]["name"]
+            for m in members
+            if m["role"] == "admin"
+            and m["principal"]["kind"] == "user"
+            and m["principal"]["id"] != me
+            and not m.get("expired")
+            and over(m)
+        }
+    )
