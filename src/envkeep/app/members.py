@@ -24,6 +24,7 @@ from envkeep.app.invites import (
     withdraw_all_for,
     withdraw_unbacked,
 )
+from envkeep.app.left_accounts import end_sessions_of_roleless
 from envkeep.app.live_readers import live
 from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
@@ -78,6 +79,7 @@ def grant_role(
     if principal_id == call.actor.principal_id:  # as revoke's: a sole admin would lock all out
         again = grant_command(grantee.name, str(wanted), scope.project, scope.environment)
         raise refuse_own_change(call, target, "you cannot change your own role", again)
+    logged_out = end_sessions_of_roleless(call, principal_id)  # a former member's, before
     stored = store_shares(call, principal_id, envs, shares)
     existing = binding_at(call.session, principal_id, target)
     if existing is None:
@@ -110,6 +112,7 @@ def grant_role(
             "principal_id": principal_id,
             "role": str(wanted),
             "shares": stored,
+            **({"sessions_ended": logged_out} if logged_out else {}),
             **ended.details(),
         },
     )
