@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client import promotion, scope_rollback, variable_history, variables
+from envkeep.client import (
+    import_batch,
+    promotion,
+    scope_rollback,
+    variable_history,
+    variables,
+)
 from envkeep.client.key_rotation import rotate_key
 from envkeep.client.vault import OpenEnvironment
 from envkeep.core.errors import ConflictError
@@ -72,20 +78,24 @@ def team(client: ClientContext, identity: Identity, homes: Homes) -> Iterator[Cl
 
 
 def rotating_on_check(
-    monkeypatch: pytest.MonkeyPatch, module: ModuleType, client: ClientContext, *then: Any
+    monkeypatch: pytest.MonkeyPatch,
+    module: ModuleType,
+    client: ClientContext,
+    *then: Any,
+    check: str = "refuse_violations",
 ) -> None:
-    """``module``'s schema check (after the command's read, before its write) first rotates
-    dev's key, then makes each write of ``then`` ((backend, identity, env, changes))."""
-    checked = module.refuse_violations
+    """``module``'s schema check ``check`` (after the command's read, before its write) first
+    rotates dev's key, then makes each write of ``then`` ((backend, identity, env, changes))."""
+    checked = getattr(module, check)
 
     def rotate_then_check(*args: Any, **kwargs: Any) -> None:
-        monkeypatch.setattr(module, "refuse_violations", checked)  # once
+        monkeypatch.setattr(module, check, checked)  # once
         rotate_key(client, "dev")
         for other in then:
             write(*other)
         checked(*args, **kwargs)
 
-    monkeypatch.setattr(module, "refuse_violations", rotate_then_check)
+    monkeypatch.setattr(module, check, rotate_then_check)
 
 
 def test_unset_across_a_rotation_is_written(
@@ -131,7 +141,8 @@ def test_rollback_across_a_rotation_is_written_under_the_new_key(
 def test_import_across_a_rotation_is_written(
     team: ClientContext, identity: Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rotating_on_check(monkeypatch, variables, team)
+    # an import is `import_batch`'s batch of one scope, checked there
+    rotating_on_check(monkeypatch, import_batch, team, check="refuse_violations_across")
 
     plan = variables.import_values(
         team, "dev", None, {"PORT": "4000", "NEW": "x"}, on_conflict="overwrite", confirmed=True
@@ -139,6 +150,7 @@ def test_import_across_a_rotation_is_written(
 
     assert (plan.new, plan.changed) == (("NEW",), ("PORT",))
     assert shared(team.backend, identity) == {"LOG_LEVEL": "info", "PORT": "4000", "NEW": "x"}
+    assert opened(team.backend, identity, "dev").key_version == 2  # it rotated meanwhile
 
 
 def test_rollback_to_a_time_planned_before_a_rotation_is_applied(

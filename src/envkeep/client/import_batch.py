@@ -1,22 +1,23 @@
-"""An import into several scopes of one environment as one batch: every scope planned against
-one read of the environment, checked, and written all together or not at all.
+"""An import into one or several scopes of one environment as one batch: every scope planned
+against one read of the environment (`plan_import`), checked, and written all together or not
+at all. `variables.import_values` is this with one scope.
 
-`variables.import_values` writes one scope; a command importing ten services' files into ten
-scopes used to write one batch per scope, so a conflict or a schema refusal in the seventh
-left six written. Here a refusal anywhere writes nothing."""
+A command importing ten services' files into ten scopes used to write one batch per scope, so a
+conflict or a schema refusal in the seventh left six written. Here a refusal anywhere writes
+nothing."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client.assignments import check_storable
+from envkeep.client.assignments import check_references, check_storable
 from envkeep.client.broken_references import unresolved_by_writes
 from envkeep.client.conflicts import write_scoped_changes
 from envkeep.client.opening import open_for_write
-from envkeep.client.variables import ImportPlan, check_import
+from envkeep.client.variables import ImportPlan
 from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
-from envkeep.core.errors import ConflictError
+from envkeep.core.errors import ConflictError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -39,18 +40,20 @@ def import_into_scopes(
     progress: Callable[[], None] | None = None,
     check: bool = True,
 ) -> list[ImportPlan]:
-    """Import each scope's values (as `import_values` does one scope's) in one batch; the
-    plans in ``scoped``'s order. A conflict (``fail``), a value a schema refuses, or an
-    unknown service in any scope writes nothing."""
-    for service, values in scoped:
-        check_import(values, service, on_conflict)
+    """Import each scope's values in one batch; the plans in ``scoped``'s order. A name
+    already set to another value is a conflict: ``fail`` (default) writes nothing, ``skip``
+    keeps the stored value, ``overwrite`` replaces it. A conflict (``fail``), a value a schema
+    refuses (``check``), or an unknown service in any scope writes nothing."""
+    _check_on_conflict(on_conflict)
+    for _, values in scoped:
         for name, value in values.items():
             check_storable(name, value)
     schemas = schemas_to_check(ctx) if check else {}
-    opened = open_for_write(ctx, env, None, every_scope=True)
-    for service, _ in scoped:  # each service checked to exist, as a one-scope import does
-        _refuse_unknown_service(ctx, opened, service)
-    found = [_scope_plan(opened, service, values) for service, values in scoped]
+    opened = _opened(ctx, env, scoped, every_scope=bool(schemas) or _refers(scoped))
+    for service, values in scoped:  # after the role: a reader is told that first
+        for name, value in values.items():
+            check_references(name, value, service)
+    found = [plan_import(opened, service, values) for service, values in scoped]
     _refuse_conflicts(env, scoped, found, on_conflict)
     changes = {
         service: _written(values, plan, on_conflict)
@@ -59,12 +62,52 @@ def import_into_scopes(
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = unresolved_by_writes(ctx, opened, changes)
     stored = {opened.scope_for(service): written for service, written in changes.items()}
-    if any(stored.values()):
+    if any(stored.values()):  # a key rotated since the read is no conflict (`conflicts`)
         write_scoped_changes(ctx, opened, stored, confirmed=confirmed, progress=progress)
     return [
         _finished(plan, _unresolved_in(unresolved, service), on_conflict)
         for (service, _), plan in zip(scoped, found, strict=True)
     ]
+
+
+def plan_import(
+    opened: OpenEnvironment, service: str | None, values: Mapping[str, str]
+) -> ImportPlan:
+    """What importing ``values`` into one scope would do against ``opened``: the names it
+    lacks, those holding that value already, and (``skipped``) those set there to another
+    value, whatever --on-conflict makes of them."""
+    current = {v.name: v.value for v in opened.variables(opened.scope_for(service))}
+    return ImportPlan(
+        new=tuple(n for n in values if n not in current),
+        changed=(),
+        unchanged=tuple(n for n in values if n in current and current[n] == values[n]),
+        skipped=tuple(n for n in values if n in current and current[n] != values[n]),
+    )
+
+
+def _check_on_conflict(on_conflict: str) -> None:
+    if on_conflict not in {"fail", "skip", "overwrite"}:
+        raise UsageError(
+            f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
+        )
+
+
+def _refers(scoped: Sequence[ScopeValues]) -> bool:
+    return any("${" in value for _, values in scoped for value in values.values())
+
+
+def _opened(
+    ctx: ClientContext, env: str, scoped: Sequence[ScopeValues], *, every_scope: bool
+) -> OpenEnvironment:
+    """The environment read for the batch: one scope's import reads that scope (and the
+    shared one) unless its checks need every scope; several read every scope. Each service is
+    checked to exist."""
+    services = [service for service, _ in scoped]
+    first = services[0] if services else None
+    opened = open_for_write(ctx, env, first, every_scope=every_scope or len(services) > 1)
+    for service in services[1:]:
+        _refuse_unknown_service(ctx, opened, service)
+    return opened
 
 
 def _refuse_unknown_service(
@@ -78,36 +121,28 @@ def _refuse_unknown_service(
         raise service_not_found(service, ctx.project_file.project, known)
 
 
-def _scope_plan(
-    opened: OpenEnvironment, service: str | None, values: Mapping[str, str]
-) -> ImportPlan:
-    """What importing ``values`` into one scope would do against ``opened`` (``skipped``:
-    the names set there to another value, whatever --on-conflict makes of them)."""
-    current = {v.name: v.value for v in opened.variables(opened.scope_for(service))}
-    return ImportPlan(
-        new=tuple(n for n in values if n not in current),
-        changed=(),
-        unchanged=tuple(n for n in values if n in current and current[n] == values[n]),
-        skipped=tuple(n for n in values if n in current and current[n] != values[n]),
-    )
-
-
 def _refuse_conflicts(
     env: str, scoped: Sequence[ScopeValues], found: Sequence[ImportPlan], on_conflict: str
 ) -> None:
-    if on_conflict != "fail":
+    """With ``fail``, refuse the batch when a name is set to another value; several scopes'
+    refusal names the scope of each."""
+    count = sum(len(plan.skipped) for plan in found)
+    if on_conflict != "fail" or not count:
         return
+    if len(scoped) == 1:
+        raise ConflictError(
+            f"{count} already set to other values in '{env}': {_shown(found[0].skipped)}",
+            hint="nothing was written; choose --on-conflict overwrite or skip",
+        )
     named = [
         f"{_shown(plan.skipped)} ({'shared' if service is None else f'service {service}'})"
         for (service, _), plan in zip(scoped, found, strict=True)
         if plan.skipped
     ]
-    if named:
-        count = sum(len(plan.skipped) for plan in found)
-        raise ConflictError(
-            f"{count} already set to other values in '{env}': {'; '.join(named)}",
-            hint="nothing was written, in any scope; choose --on-conflict overwrite or skip",
-        )
+    raise ConflictError(
+        f"{count} already set to other values in '{env}': {'; '.join(named)}",
+        hint="nothing was written, in any scope; choose --on-conflict overwrite or skip",
+    )
 
 
 def _shown(names: Sequence[str]) -> str:

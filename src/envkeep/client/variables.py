@@ -3,8 +3,8 @@
 Writes are checked against the schemas of the services that will see them, the values that
 refer to a written name included (`write_checks`, unless ``check=False``); an unset reports the
 references it leaves dangling (`broken_references`). What a write is given is checked first
-(`assignments`); reading values: `resolving`; a variable's history and rollback:
-`variable_history`.
+(`assignments`); an import is planned and written by `import_batch` (one scope of it);
+reading values: `resolving`; a variable's history and rollback: `variable_history`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.client.assignments import check_references, check_storable
+from envkeep.client.assignments import check_references
 from envkeep.client.conflicts import write_changes, write_planned
 from envkeep.client.opening import open_for_write
 from envkeep.client.variable_not_found import variable_not_found
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
-from envkeep.core.errors import ConflictError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -220,51 +219,16 @@ def import_values(
     """Write a file's values into one scope as one batch. A name already set to another value
     is a conflict: ``fail`` (default) writes nothing, ``skip`` keeps the stored value,
     ``overwrite`` replaces it. ``check``: the batch is refused when a schema refuses a value
-    it writes (`write_checks`)."""
-    _check_on_conflict(on_conflict)
-    from envkeep.client.broken_references import unresolved_by_set
+    it writes (`write_checks`). The batch of `import_batch` with one scope."""
+    from envkeep.client.import_batch import import_into_scopes
 
-    for name, value in values.items():
-        check_storable(name, value)
-    schemas = _schemas(ctx, check=check)
-    refers = any("${" in value for value in values.values())
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
-    for name, value in values.items():  # after the role: a reader is told that first
-        check_references(name, value, service)
-    scope = opened.scope_for(service)
-    current = {v.name: v.value for v in opened.variables(scope)}
-    new = [n for n in values if n not in current]
-    unchanged = [n for n in values if n in current and current[n] == values[n]]
-    conflicts = [n for n in values if n in current and current[n] != values[n]]
-    if conflicts and on_conflict == "fail":
-        shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
-        raise ConflictError(
-            f"{len(conflicts)} already set to other values in '{env}': {shown}",
-            hint="nothing was written; choose --on-conflict overwrite or skip",
-        )
-    changed = conflicts if on_conflict == "overwrite" else []
-    written = {n: values[n] for n in [*new, *changed]}
-    refuse_violations(ctx, opened, service, written, schemas)
-    unresolved = unresolved_by_set(ctx, opened, service, written)
-    if written:  # a key rotated since the read is no conflict (`write_changes`)
-        write_changes(ctx, opened, service, written, confirmed=confirmed, progress=progress)
-    skipped = conflicts if on_conflict == "skip" else []
-    return ImportPlan(
-        tuple(new), tuple(changed), tuple(unchanged), tuple(skipped), tuple(unresolved)
+    (plan,) = import_into_scopes(
+        ctx,
+        env,
+        [(service, values)],
+        on_conflict=on_conflict,
+        confirmed=confirmed,
+        progress=progress,
+        check=check,
     )
-
-
-def check_import(values: Mapping[str, str], service: str | None, on_conflict: str) -> None:
-    """Refuse what `import_values` would refuse from ``values`` alone (``--on-conflict``, a
-    value no variable can hold, a ``${...}`` that is no reference), reading no store: a
-    command importing into several scopes checks each before the first is written."""
-    _check_on_conflict(on_conflict)
-    for name, value in values.items():
-        check_references(name, value, service)
-
-
-def _check_on_conflict(on_conflict: str) -> None:
-    if on_conflict not in {"fail", "skip", "overwrite"}:
-        raise UsageError(
-            f"unknown --on-conflict '{on_conflict}'", hint="use skip, overwrite or fail"
-        )
+    return plan
