@@ -4,10 +4,14 @@ What counts as a change is a value, compared in plaintext here (the server canno
 version that holds the value a command read is no conflicting write. A key rotation makes one
 of every value (re-encrypted under the new key, by whoever rotated), and a write planned
 before it is refused by the server all the same (sealed under the old key);
-`write_scoped_changes` (`write_changes` for one scope) then plans it again against a new read,
-and the explanation of a real conflict names only the values that changed. Every write that
-read what it changes goes through it (edit, unset, import, rollback, rollback --to-time,
-promote); a blind `set` plans again on any race instead (`write_planned` with ``retry``).
+`write_scoped_changes` then plans it again against a new read, and the explanation of a real
+conflict names only the values that changed. Every write that read what it changes goes
+through it (edit, unset, import, rollback, rollback --to-time, promote, lift); a blind `set`
+plans again on any race instead (`write_planned` with ``retry``).
+
+A batch is given by service (None: the shared scope), as its checks take it
+(`write_service_changes`; `write_changes` for one scope), and written by stored scope
+(`write_scoped_changes`; a scope's rollback gives that).
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ if TYPE_CHECKING:
     from envkeep.app.views import SecretWrite
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
+
+    # A batch by service (None: the shared scope), a None value unsetting its name.
+    ServiceChanges = Mapping[str | None, Mapping[str, str | None]]
 
 
 def write_planned(
@@ -68,9 +75,27 @@ def write_changes(
     progress: Callable[[], None] | None = None,
 ) -> list[SecretWrite]:
     """Write ``changes`` (None unsets) to ``service``'s scope (None: shared) of ``opened``:
-    `write_scoped_changes` of that one scope."""
-    scoped = {opened.scope_for(service): changes}
-    return write_scoped_changes(ctx, opened, scoped, confirmed=confirmed, progress=progress)
+    `write_service_changes` of that one scope."""
+    scoped = {service: changes}
+    return write_service_changes(ctx, opened, scoped, confirmed=confirmed, progress=progress)
+
+
+def write_service_changes(
+    ctx: ClientContext,
+    opened: OpenEnvironment,
+    changes: ServiceChanges,
+    *,
+    confirmed: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> list[SecretWrite]:
+    """`write_scoped_changes` of a batch by service (None: the shared scope), the shape its
+    checks take (`write_checks.refuse_violations_across`,
+    `broken_references.unresolved_by_writes`); a scope without a change is left out, and a
+    batch without any writes nothing (no writes returned)."""
+    stored = {opened.scope_for(service): named for service, named in changes.items() if named}
+    if not stored:
+        return []
+    return write_scoped_changes(ctx, opened, stored, confirmed=confirmed, progress=progress)
 
 
 def write_scoped_changes(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.assignments import check_references, check_storable
 from envkeep.client.broken_references import unresolved_by_writes
-from envkeep.client.conflicts import write_scoped_changes
+from envkeep.client.conflicts import write_service_changes
 from envkeep.client.opening import open_for_write
 from envkeep.client.variables import ImportPlan
 from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
@@ -61,9 +61,8 @@ def import_into_scopes(
     }
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = unresolved_by_writes(ctx, opened, changes)
-    stored = {opened.scope_for(service): written for service, written in changes.items()}
-    if any(stored.values()):  # a key rotated since the read is no conflict (`conflicts`)
-        write_scoped_changes(ctx, opened, stored, confirmed=confirmed, progress=progress)
+    # a key rotated since the read is no conflict (`conflicts`)
+    write_service_changes(ctx, opened, changes, confirmed=confirmed, progress=progress)
     return [
         _finished(plan, _unresolved_in(unresolved, service), on_conflict)
         for (service, _), plan in zip(scoped, found, strict=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from envkeep.app.not_found import service_not_found
 from envkeep.app.reads import SHARED_SCOPE
-from envkeep.client.conflicts import write_scoped_changes
+from envkeep.client.conflicts import write_service_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.environment_diff import Difference, diff_environments
 from envkeep.client.name_typos import did_you_mean
@@ -132,7 +132,7 @@ def prepare_promotion(
     opened = open_all_scopes(ctx, target)
     refuse_unless_writable(ctx, opened)  # the role now held, before what is written
     schemas = schemas_to_check(ctx) if check else {}
-    changes = _changes_by_scope(plan)
+    changes = _changes_by_service(plan)
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
     also = _also_needed(ctx, (source, target), opened, plan, unresolved) if unresolved else ()
@@ -163,12 +163,13 @@ def _also_needed(
         also |= new
         wider = plan_promotion(ctx, source, target, sorted(promoted | also))
         try:
-            unresolved = unresolved_by_writes(ctx, opened, _changes_by_scope(wider))
+            unresolved = unresolved_by_writes(ctx, opened, _changes_by_service(wider))
         except ReferenceProblem:  # promoting more would close a cycle in the target: stop here
             return tuple(sorted(also))
 
 
-def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, str | None]]:
+def _changes_by_service(plan: Sequence[Difference]) -> dict[str | None, dict[str, str | None]]:
+    """The batch of ``plan`` by service (None: the shared scope)."""
     changes: dict[str | None, dict[str, str | None]] = {}
     for d in plan:
         scope = None if d.scope_key == SHARED_SCOPE else d.scope
@@ -179,9 +180,5 @@ def _changes_by_scope(plan: Sequence[Difference]) -> dict[str | None, dict[str, 
 def apply_promotion(ctx: ClientContext, promotion: Promotion) -> int:
     """Write a prepared promotion into its target as one batch (confirmed by the caller); a key
     rotated since the target was read is no conflict (`conflicts.write_scoped_changes`)."""
-    changes: dict[str, dict[str, str | None]] = {}
-    for d in promotion.plan:
-        changes.setdefault(d.scope_key, {})[d.name] = d.source_value
-    if not changes:
-        return 0
-    return len(write_scoped_changes(ctx, promotion.opened, changes, confirmed=True))
+    changes = _changes_by_service(promotion.plan)
+    return len(write_service_changes(ctx, promotion.opened, changes, confirmed=True))

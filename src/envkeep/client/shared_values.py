@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.assignments import check_references, check_storable
-from envkeep.client.conflicts import write_scoped_changes
+from envkeep.client.conflicts import write_service_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.opening import open_for_write
 from envkeep.core.errors import UsageError
@@ -97,12 +97,8 @@ def plan_lift(
 
 def apply_lift(ctx: ClientContext, plan: LiftPlan) -> int:
     """Write a checked plan as one batch (confirmed by the caller); returns the versions made."""
-    scoped: dict[str, dict[str, str | None]] = {}
-    for service, changes in changes_by_service(plan.moves).items():
-        scoped[plan.opened.scope_for(service)] = dict(changes)
-    if not scoped:
-        return 0
-    return len(write_scoped_changes(ctx, plan.opened, scoped, confirmed=True))
+    changes = changes_by_service(plan.moves)
+    return len(write_service_changes(ctx, plan.opened, changes, confirmed=True))
 
 
 def changes_by_service(moves: Sequence[Move]) -> dict[str | None, dict[str, str | None]]:
