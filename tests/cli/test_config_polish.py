@@ -141,6 +141,7 @@ JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "env list": ("env", "list", "--json"),
     "explain": ("explain", "DATABASE_URL", "--env", "dev", "--service", "api", "--json"),
     "history": ("history", "PORT", "--env", "dev", "--service", "api", "--json"),
+    "lift": ("lift", "PORT", "--env", "dev", "--dry-run", "--json"),
     "identity show": ("identity", "show", "--json"),
     "list": ("list", "--env", "dev", "--service", "web", "--json"),
     "project list": ("project", "list", "--json"),

@@ -25,7 +25,7 @@ from envkeep.client.opening import open_for_write
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
@@ -45,11 +45,29 @@ class Move:
     removed: tuple[str, ...]
     kept: tuple[str, ...]
     newly_seen: tuple[str, ...]
+    # whose value it is: the --from service, "shared" (--from -), else the services holding it
+    # alike; none when the caller gave it (NAME=VALUE)
+    taken_from: tuple[str, ...] = ()
 
     @property
     def changes(self) -> int:
         """The versions it writes: the shared value's (unless kept), one per removal."""
         return len(self.removed) + (self.shared != "kept")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A name not lifted: the services setting it hold different values and none was chosen;
+    ``groups``: those services by the value they hold (never the value), the largest first."""
+
+    name: str
+    groups: tuple[tuple[str, ...], ...]
+
+    def describe(self) -> str:
+        """``api, worker: value 1; web: value 2``."""
+        return "; ".join(
+            f"{', '.join(services)}: value {at}" for at, services in enumerate(self.groups, 1)
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class LiftPlan:
     opened: OpenEnvironment
     moves: tuple[Move, ...]
     unresolved: tuple[Unresolved, ...] = ()
+    refused: tuple[Refused, ...] = ()  # with ``list_refused``: the names left out
 
     @property
     def changes(self) -> int:
@@ -73,11 +92,13 @@ def plan_lift(
     *,
     source: str | None = None,
     check: bool = True,
+    list_refused: bool = False,
 ) -> LiftPlan:
     """The plan of sharing ``names`` (``NAME`` or ``NAME=VALUE``) in ``env``; ``source``: the
     service whose value each name takes. Refused (nothing written) when the services differ
     and no value was chosen, when a name is set in no service, or when a schema refuses what a
-    service would then see."""
+    service would then see. ``list_refused``: the names whose services differ are left out of
+    the plan and listed in it (a dry run shows the rest), not refused."""
     from envkeep.client.broken_references import unresolved_by_writes
     from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
 
@@ -86,13 +107,21 @@ def plan_lift(
     schemas = schemas_to_check(ctx) if check else {}
     named = None if source == SHARED_SCOPE_OPTION else source
     opened = open_for_write(ctx, env, named, every_scope=True)
-    moves = tuple(_move(opened, name, value, source) for name, value in chosen.items())
+    # One pass over the variables: one per name made 200 names over 6,000 variables take 17 s.
+    held = held_by_name(opened, chosen)
+    planned = [
+        _move(opened, name, value, source, held.get(name, {})) for name, value in chosen.items()
+    ]
+    refused = tuple(p for p in planned if isinstance(p, Refused))
+    if refused and not list_refused:
+        raise _differ(env, refused)
+    moves = tuple(p for p in planned if isinstance(p, Move))
     for move in moves:
         check_references(move.name, move.value, None)
     changes = changes_by_service(moves)
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
-    return LiftPlan(opened, tuple(m for m in moves if m.changes), unresolved)
+    return LiftPlan(opened, tuple(m for m in moves if m.changes), unresolved, refused)
 
 
 def apply_lift(ctx: ClientContext, plan: LiftPlan) -> int:
@@ -151,27 +180,42 @@ def _check_name(name: str) -> None:
         )
 
 
-def _by_service(opened: OpenEnvironment, name: str) -> dict[str, str]:
-    """The services that set ``name`` in their own scope, and the value each holds."""
-    return {
-        v.scope: v.value
-        for v in opened.variables()
-        if v.name == name and v.scope_key != SHARED_SCOPE
-    }
+def held_by_name(
+    opened: OpenEnvironment, names: Collection[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """The services that set each name (of ``names``; None: every name) in their own scope,
+    and the value each holds, read in one pass over the environment's variables."""
+    held: dict[str, dict[str, str]] = {}
+    for v in opened.variables():
+        if v.scope_key != SHARED_SCOPE and (names is None or v.name in names):
+            held.setdefault(v.name, {})[v.scope] = v.value
+    return held
 
 
-def _move(opened: OpenEnvironment, name: str, value: str | None, source: str | None) -> Move:
-    held = _by_service(opened, name)
+def _move(
+    opened: OpenEnvironment,
+    name: str,
+    value: str | None,
+    source: str | None,
+    held: Mapping[str, str],
+) -> Move | Refused:
+    """What lifting ``name`` does, ``held``: the services that set it and their values; a
+    Refused when they differ and neither ``value`` nor ``source`` chooses."""
     shared = opened.find(SHARED_SCOPE, name)
+    taken_from: tuple[str, ...] = ()
     if value is None:
-        value = _taken(opened, name, held, source, shared=None if shared is None else shared.value)
+        taken = _taken(opened, name, held, source, shared=None if shared is None else shared.value)
+        if isinstance(taken, Refused):
+            return taken
+        value, taken_from = taken
     removed = tuple(sorted(s for s, v in held.items() if v == value))
     kept = tuple(sorted(s for s, v in held.items() if v != value))
     if shared is not None and shared.value == value:
-        return Move(name, value, "kept", removed, kept, ())
+        return Move(name, value, "kept", removed, kept, (), taken_from)
     every = sorted(s.name for s in opened.snapshot.services)
     newly_seen = tuple(s for s in every if s not in held)
-    return Move(name, value, "new" if shared is None else "replaced", removed, kept, newly_seen)
+    shared_is = "new" if shared is None else "replaced"
+    return Move(name, value, shared_is, removed, kept, newly_seen, taken_from)
 
 
 def _taken(
@@ -181,9 +225,9 @@ def _taken(
     source: str | None,
     *,
     shared: str | None,
-) -> str:
-    """The value ``name`` is shared with: ``source``'s (``-``: the shared scope's), else the
-    one every service holds."""
+) -> tuple[str, tuple[str, ...]] | Refused:
+    """The value ``name`` is shared with, and whose it is: ``source``'s (``-``: the shared
+    scope's), else the one every service holds; Refused when they differ."""
     env = opened.snapshot.environment.name
     if source == SHARED_SCOPE_OPTION:
         if shared is None:
@@ -191,7 +235,7 @@ def _taken(
                 f"the shared scope does not hold {name} in '{env}'; --from - keeps its value",
                 hint=f"take it from a service with --from SERVICE, or give it: {name}=VALUE",
             )
-        return shared
+        return shared, (SHARED_SCOPE,)
     if source is not None:
         if source not in held:
             setting = ", ".join(sorted(held)) or "none"
@@ -199,7 +243,7 @@ def _taken(
                 f"service {source} does not set {name} in '{env}' (services that do: {setting})",
                 hint=f"take it from one of those with --from, or give it: {name}=VALUE",
             )
-        return held[source]
+        return held[source], (source,)
     if not held:
         where = "nothing sets it" if shared is None else "the shared scope holds it already"
         raise UsageError(
@@ -209,24 +253,33 @@ def _taken(
         )
     values = set(held.values())
     if len(values) > 1:
-        raise UsageError(
-            f"{name} differs between services in '{env}': {_groups(held)}; nothing was written",
-            hint=f"choose whose value to lift with --from SERVICE (- keeps the shared one), or"
-            f" give it: {name}=VALUE (overrides holding another value are kept)",
-        )
-    return values.pop()
+        return Refused(name, _groups(held))
+    return values.pop(), tuple(sorted(held))
 
 
-def _groups(held: Mapping[str, str]) -> str:
-    """Which services hold the same value, never the value: ``api, worker: value 1; web:
-    value 2`` (the largest group first)."""
+def _differ(env: str, refused: Sequence[Refused]) -> UsageError:
+    """The refusal of a lift whose services differ over a name, naming them (never a value)."""
+    first = refused[0]
+    more = ""
+    if len(refused) > 1:
+        others = ", ".join(r.name for r in refused[1:4]) + (" …" if len(refused) > 4 else "")
+        more = f" (so do {len(refused) - 1} more: {others})"
+    return UsageError(
+        f"{first.name} differs between services in '{env}': {first.describe()}{more};"
+        " nothing was written",
+        hint=f"choose whose value to lift with --from SERVICE (- keeps the shared one), or"
+        f" give it: {first.name}=VALUE (overrides holding another value are kept)",
+    )
+
+
+def _groups(held: Mapping[str, str]) -> tuple[tuple[str, ...], ...]:
+    """The services grouped by the value they hold, never the value: the largest group
+    first."""
     by_value: dict[str, list[str]] = {}
     for service, value in sorted(held.items()):
         by_value.setdefault(value, []).append(service)
     groups = sorted(by_value.values(), key=lambda services: (-len(services), services))
-    return "; ".join(
-        f"{', '.join(services)}: value {at}" for at, services in enumerate(groups, start=1)
-    )
+    return tuple(tuple(services) for services in groups)
 
 
 @dataclass(frozen=True)
@@ -247,12 +300,8 @@ def suggest_lifts(ctx: ClientContext, env: str) -> list[Candidate]:
 
     opened = open_all_scopes(ctx, env)
     # One pass over the variables: one per name made --suggest over 4,000 names take minutes.
-    held_by_name: dict[str, dict[str, str]] = {}
-    for v in opened.variables():
-        if v.scope_key != SHARED_SCOPE:
-            held_by_name.setdefault(v.name, {})[v.scope] = v.value
     found = []
-    for name, held in sorted(held_by_name.items()):
+    for name, held in sorted(held_by_name(opened).items()):
         shared = opened.find(SHARED_SCOPE, name)
         same = [s for s, v in held.items() if shared is not None and v == shared.value]
         if same:
