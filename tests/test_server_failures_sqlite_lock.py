@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from envkeep.store.engine import BUSY_TIMEOUT_MS
+from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 from tests.server import cli, cli_ok, join, start_server
 
 if TYPE_CHECKING:

@@ -57,7 +57,7 @@ from starlette.concurrency import run_in_threadpool
 from envkeep.api.driver_call import driver_of
 from envkeep.api.transaction_slots import SLOT_WAIT_S
 from envkeep.core.errors import NoTransactionSlot
-from envkeep.store.engine import BUSY_TIMEOUT_MS
+from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

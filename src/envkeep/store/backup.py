@@ -23,10 +23,7 @@ from pathlib import Path
 
 from envkeep.core.errors import StoreError, UsageError
 from envkeep.core.files import refuse_existing
-
-# How long the copy waits for a write lock the server holds at the wrong moment (a reader
-# rarely needs one: only to open a WAL database whose -shm is being rebuilt).
-BUSY_TIMEOUT_MS = 10_000
+from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 
 
 @dataclass(frozen=True)

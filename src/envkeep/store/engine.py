@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 from envkeep.store.database_url import is_postgresql
 
 if TYPE_CHECKING:
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of an embedded database file."""
     return f"sqlite:///{path}"
-
-
-# How long a connection waits for another's write lock before SQLITE_BUSY.
-BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
