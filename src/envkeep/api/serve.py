@@ -366,6 +366,7 @@ def run_app(
     ``token_max_lifetime`` and ``pool_size`` are for the start line."""
     import uvicorn
 
+    from envkeep.api.forwarded import ForwardedClient
     from envkeep.api.observability import configure_logging
     from envkeep.api.requestlog import UVICORN_LOG_CONFIG
     from envkeep.api.uvicorn_server import LoggedServer
@@ -373,16 +374,11 @@ def run_app(
 
     configure_logging()
     settle_heap()
-    settings: UvicornSettings = {
-        **UVICORN_SETTINGS,
-        "proxy_headers": bool(trusted_proxies),
-        "timeout_graceful_shutdown": shutdown_timeout,
-    }
+    settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": shutdown_timeout}
     config = uvicorn.Config(
-        app,
+        ForwardedClient(app, trusted_proxies) if trusted_proxies else app,
         host=host,
         port=port,
-        forwarded_allow_ips=trusted_proxies or None,
         log_config=UVICORN_LOG_CONFIG,
         **settings,
     )

@@ -6,11 +6,12 @@ dependency except on Windows, Cygwin and PyPy; docs/design.md). The HTTP parser 
 rather than left to uvicorn, which would take httptools if it were installed (measured and not
 taken: docs/design.md). No access log: ``observability.Observe`` writes one JSON line a
 request. No ``server: uvicorn`` header: it only tells a scanner what runs here. No client
-address from ``X-Forwarded-For`` (uvicorn believes loopback's by default): only the proxies
-the server is told to trust (``--trusted-proxies``) may name the client, whom the audit trail
-and the per-IP limits then see. A deadline for the graceful shutdown: uvicorn otherwise waits
-for every open request after SIGTERM, however long (one slow upload held a server 29 s); 20 s
-here, the server's default, which ``--shutdown-timeout`` changes (``serve.run_app``).
+address from ``X-Forwarded-For`` by uvicorn (it believes loopback's by default, and any text
+as an address): ``forwarded.ForwardedClient`` lets only the proxies the server is told to trust
+(``--trusted-proxies``) name the client, whom the audit trail and the per-IP limits then
+see. A deadline for the graceful shutdown: uvicorn otherwise waits for every open request
+after SIGTERM, however long (one slow upload held a server 29 s); 20 s here, the server's
+default, which ``--shutdown-timeout`` changes (``serve.run_app``).
 """
 
 from __future__ import annotations
