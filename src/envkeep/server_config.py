@@ -66,9 +66,7 @@ def read_server_config(path: Path) -> ServerFile:
         raise UsageError(f"{path} is not valid TOML: {error}") from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise UsageError(
-            f"unknown setting '{unknown[0]}' in {path}", hint=f"known: {', '.join(KEYS)}"
-        )
+        raise _unknown_setting(unknown[0], path)
     return ServerFile(
         host=_text(data, "host", path),
         port=_port(data, path),
@@ -175,3 +173,16 @@ def _token_lifetime(data: dict[str, object], path: Path) -> timedelta | None:
     if not isinstance(value, str):
         raise _wrong("token_max_lifetime", path, 'a duration, e.g. "90d", or "off"')
     return checked_token_lifetime(value, f"setting 'token_max_lifetime' in {path}")
+
+
+def _unknown_setting(key: str, path: Path) -> UsageError:
+    """A key the file may not have, with the known key it likely mistypes (``trusted-proxies``
+    as the flag is spelt, ``trusted_proxie``) named first."""
+    from envkeep.core.near_names import suggestions
+
+    near = suggestions(key, KEYS, limit=1)
+    known = f"known: {', '.join(KEYS)}"
+    return UsageError(
+        f"unknown setting '{key}' in {path}",
+        hint=f"did you mean '{near[0]}'? {known}" if near else known,
+    )
