@@ -99,3 +99,13 @@ def test_only_plain_ip_addresses_are_addresses() -> None:
     assert ip_address("fe80::1%eth0") is None
     assert ip_address("localhost") is None
     assert ip_address(LONG) is None
+
+
+def test_a_trusted_proxy_that_terminates_tls_keeps_redirects_on_https(server: TeamServer) -> None:
+    """A slash redirect behind a TLS proxy points at https, not at the plain HTTP port 80
+    deploy.md says never to serve."""
+    moved = httpx.get(f"{server.url}/healthz/", headers={"X-Forwarded-Proto": "https"})
+    assert moved.status_code == 307
+    assert moved.headers["location"].startswith("https://")
+    plain = httpx.get(f"{server.url}/healthz/", headers={"X-Forwarded-Proto": "gopher"})
+    assert plain.headers["location"].startswith("http://")
