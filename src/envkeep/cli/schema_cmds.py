@@ -97,18 +97,24 @@ def validate(
     env_name = ctx.default_env(env)
     found = validation.check_services(ctx, env_name, None if all_services else [service or ""])
     counts = found.checked or not (found.unread or found.broken)  # none checked: no table
+    # What a schema may not mean, said where schemas are checked: before the counts, which
+    # count these warnings too, so that the counts never read "0 warnings" under them.
+    noted = {
+        line
+        for checked in found.checked
+        if checked.schema is not None
+        for line in warn_of_notes(ctx, checked.schema)
+    }
     if json_out and counts:  # none checked: no "[]", which would read as all valid
         output.print_json(_findings_json(found.checked, reveal))
     elif counts:
         _print_table(found.checked, reveal=reveal)
     if counts:
-        _print_counts(found.checked, env_name, unchecked=len(found.unread) + len(found.broken))
+        unchecked = len(found.unread) + len(found.broken)
+        _print_counts(found.checked, env_name, unchecked=unchecked, noted=len(noted))
     if personal := validation.personal_names(found.checked):
         output.done(f"hint: {validation.personal_hint(personal)}")
     _note_unused_examples(ctx, [c.service for c in found.checked])
-    for checked in found.checked:  # what a schema may not mean: said where schemas are checked
-        if checked.schema is not None:
-            warn_of_notes(ctx, checked.schema)
     for source, names in validation.examples_not_defaults(ctx, found.checked):
         output.done(
             f"note: {source} gives {', '.join(names)} an example value, which is not a default;"
@@ -134,11 +140,14 @@ def _print_table(checked: list[validation.Checked], *, reveal: bool) -> None:
         output.print_table(("SERVICE", "NAME", "LEVEL", "RULE", "PROBLEM", "VALUE"), rows, empty="")
 
 
-def _print_counts(checked: list[validation.Checked], env: str, *, unchecked: int = 0) -> None:
+def _print_counts(
+    checked: list[validation.Checked], env: str, *, unchecked: int = 0, noted: int = 0
+) -> None:
     """The counts line; ``unchecked``: services whose schema could not be read, said here too
-    so that the line does not read as a pass before the error that follows it."""
+    so that the line does not read as a pass before the error that follows it; ``noted``:
+    the schema files' own warnings, printed above it."""
     errors = sum(len(c.errors) for c in checked)
-    warnings = sum(len(c.findings) for c in checked) - errors
+    warnings = sum(len(c.findings) for c in checked) - errors + noted
     missed = f"; {unchecked} not checked" if unchecked else ""
     output.done(
         f"{output.counted(errors, 'error')}, {output.counted(warnings, 'warning')}"

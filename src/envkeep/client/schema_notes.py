@@ -11,9 +11,12 @@ if TYPE_CHECKING:
     from envkeep.core.schema import Schema
 
 
-def warn_of_notes(ctx: ClientContext, schema: Schema) -> None:
+def warn_of_notes(ctx: ClientContext, schema: Schema) -> tuple[str, ...]:
     """Warn once per command of each note of ``schema``, its file named from the project's
-    root, as envkeep.toml names it."""
+    root, as envkeep.toml names it; return the warning lines (said now or before), so that a
+    count of warnings can include them."""
     root = f"{ctx.project_file.root}{os.sep}"
-    for note in schema.notes:
-        ctx.warn_once(f"warning: {note.removeprefix(root)}")
+    lines = tuple(f"warning: {note.removeprefix(root)}" for note in schema.notes)
+    for line in lines:
+        ctx.warn_once(line)
+    return lines
