@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from envkeep.core._section_breaks import reads_as_section_break
 from envkeep.core.dotenv import NAME_PATTERN
 from envkeep.core.errors import InputError, ParseError
 from envkeep.core.schema import (
@@ -453,8 +455,19 @@ choice = st.from_regex(r'[^\s,()"\x00-\x1f\x7f]+', fullmatch=True).filter(
     lambda text: all(not char.isspace() for char in text)
 )
 number = st.floats(allow_nan=False, allow_infinity=False)
-descriptions = st.text(no_surrogates).map(
-    lambda text: " ".join(w for w in text.split() if not w.startswith("@") and "\x00" not in w)
+
+
+def _wrapped(text: str) -> list[str]:
+    """The description's lines as `render_env_example` writes them."""
+    return textwrap.wrap(text, width=96, break_long_words=False, break_on_hyphens=False)
+
+
+descriptions = (
+    st.text(no_surrogates)
+    .map(
+        lambda text: " ".join(w for w in text.split() if not w.startswith("@") and "\x00" not in w)
+    )
+    .filter(lambda text: not any(reads_as_section_break(line) for line in _wrapped(text)))
 )
 patterns = st.sampled_from(["^[a-z]+$", "a b", '"x"', r"\d{3}", "(?i)abc", "#x", "", "=@="])
 

@@ -18,6 +18,7 @@ from envkeep.core._fieldrules import (
     parse_type,
     shorten,
 )
+from envkeep.core._section_breaks import is_section_break
 from envkeep.core._trailing_comments import trailing_comments
 from envkeep.core.dotenv import parse_dotenv
 from envkeep.core.errors import ParseError
@@ -137,9 +138,13 @@ def _field_from_comments(
     seen: dict[str, int] = {}  # annotation -> its line
     words: list[str] = []
     for number, body in block:
+        describes = not is_section_break(body)
+        if not describes:
+            words.clear()  # a header's or a commented-out variable's words, not this one's
         for match in _TOKEN_RE.finditer(body):
             if match["word"] is not None:
-                words.append(match["word"])
+                if describes:
+                    words.append(match["word"])
                 continue
             key = match["key"]
             if key not in ANNOTATIONS:

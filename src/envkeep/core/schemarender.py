@@ -8,6 +8,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from envkeep.core._fieldrules import Malformed, parse_choices, parse_type
+from envkeep.core._section_breaks import reads_as_section_break
 from envkeep.core.dotenv import parse_dotenv, render_dotenv
 from envkeep.core.errors import InputError, ParseError
 from envkeep.core.validate import format_number, matches_type
@@ -68,7 +69,14 @@ def _description_lines(spec: FieldSpec) -> list[str]:
             f"the description of {spec.name!r} has a word starting with '@' or a NUL character,"
             " which an .env.example cannot hold"
         )
-    return textwrap.wrap(" ".join(words), width=96, break_long_words=False, break_on_hyphens=False)
+    lines = textwrap.wrap(" ".join(words), width=96, break_long_words=False, break_on_hyphens=False)
+    if any(reads_as_section_break(line) for line in lines):
+        raise InputError(
+            f"the description of {spec.name!r} would read as a section header ('## …',"
+            " '--- … ---') or a commented-out NAME=…, which an .env.example does not read as a"
+            " description"
+        )
+    return lines
 
 
 def _annotations(spec: FieldSpec) -> list[str]:

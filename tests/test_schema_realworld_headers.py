@@ -1,0 +1,114 @@
+"""Section headers and commented-out variables in a ``.env.example`` written by people over
+years (`core._section_breaks`): ``# --- Database ---``, ``## Cache``, ``#### Redis ####``, a
+rule of ``#``, ``# SENTRY_DSN=`` are not the description of the variable below them; a comment
+between such a line and the variable still is, and annotations anywhere in the block still
+apply. Read from real files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep.core.errors import InputError
+from envkeep.core.schema import FieldSpec, Schema, parse_env_example, render_env_example
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SECTIONED = """\
+# --- Database ---
+DATABASE_URL=postgres://user:pass@localhost:5432/app
+
+## Cache
+# Seconds an entry is kept
+CACHE_TTL=60
+
+#### Redis ####
+REDIS_HOST=localhost
+
+############################
+# Required settings
+############################
+SECRET_KEY=changeme
+
+# ===== Mail =====
+# @required @type=email
+MAIL_FROM=ops@example.com
+
+# Sentry reports errors here
+# SENTRY_DSN=
+LOG_LEVEL=info
+
+# *** Important ***
+# The public URL of the site
+SITE_URL=https://example.com
+"""
+
+
+def _descriptions(tmp_path: Path, text: str) -> dict[str, str | None]:
+    path = tmp_path / ".env.example"
+    path.write_bytes(text.encode())
+    schema = parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
+    return {field.name: field.description for field in schema.fields}
+
+
+def test_section_headers_are_not_descriptions(tmp_path: Path) -> None:
+    found = _descriptions(tmp_path, SECTIONED)
+
+    assert found["DATABASE_URL"] is None
+    assert found["REDIS_HOST"] is None
+    assert found["SECRET_KEY"] is None  # framed by rules: "Required settings" is a header
+
+
+def test_a_comment_below_a_header_still_describes_the_variable(tmp_path: Path) -> None:
+    found = _descriptions(tmp_path, SECTIONED)
+
+    assert found["CACHE_TTL"] == "Seconds an entry is kept"
+    assert found["SITE_URL"] == "The public URL of the site"
+
+
+def test_a_commented_out_variable_and_its_comment_do_not_describe_the_next(
+    tmp_path: Path,
+) -> None:
+    assert _descriptions(tmp_path, SECTIONED)["LOG_LEVEL"] is None
+
+
+def test_annotations_under_a_header_still_apply(tmp_path: Path) -> None:
+    path = tmp_path / ".env.example"
+    path.write_text(SECTIONED, encoding="utf-8")
+
+    mail = parse_env_example(path.read_text(encoding="utf-8")).field("MAIL_FROM")
+
+    assert mail is not None
+    assert (mail.required, mail.type, mail.description) == (True, "email", None)
+
+
+def test_an_annotation_on_the_header_side_of_the_block_still_applies(tmp_path: Path) -> None:
+    # Read this way before headers were told apart: the file keeps meaning what it meant.
+    found = parse_env_example("# @required\n# --- Database ---\nDATABASE_URL=x\n").fields
+
+    assert [(f.name, f.required, f.description) for f in found] == [("DATABASE_URL", True, None)]
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["The port.", "Ask ops@example.com", "Rate limit a --- b", "e.g. FOO=bar", "#1 choice"],
+)
+def test_a_plain_comment_is_still_a_description(tmp_path: Path, description: str) -> None:
+    assert _descriptions(tmp_path, f"# {description}\nA=1\n") == {"A": description}
+
+
+def test_rendering_a_description_that_would_read_as_a_header_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"'A'.*section header"):
+        render_env_example(Schema((FieldSpec("A", description="--- Database ---"),)))
+
+
+def test_a_required_settings_header_is_not_a_plain_required_comment(tmp_path: Path) -> None:
+    path = tmp_path / ".env.example"
+    path.write_text("# --- Required settings ---\nSECRET_KEY=changeme\n", encoding="utf-8")
+
+    schema = parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
+
+    assert schema.notes == ()
+    assert parse_env_example("# Required.\nSECRET_KEY=x\n").notes != ()  # words about it: noted
