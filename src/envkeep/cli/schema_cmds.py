@@ -26,7 +26,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import make_context
 from envkeep.client import schemas, service_entries, validation
 from envkeep.client.resolution import explain_name
-from envkeep.client.schema_notes import warn_of_notes
+from envkeep.client.schema_notes import warn_of_checked
 from envkeep.core.errors import ReferenceProblem, UsageError, ValidationFailed
 from envkeep.core.schema import FieldSpec
 
@@ -97,21 +97,16 @@ def validate(
     env_name = ctx.default_env(env)
     found = validation.check_services(ctx, env_name, None if all_services else [service or ""])
     counts = found.checked or not (found.unread or found.broken)  # none checked: no table
-    # What a schema may not mean, said where schemas are checked: before the counts, which
-    # count these warnings too, so that the counts never read "0 warnings" under them.
-    noted = {
-        line
-        for checked in found.checked
-        if checked.schema is not None
-        for line in warn_of_notes(ctx, checked.schema)
-    }
+    # What a schema may not mean, and placeholders kept as values: said before the counts,
+    # which count them too, so that the counts never read "0 warnings" under them.
+    noted = warn_of_checked(ctx, found.checked, env_name)
     if json_out and counts:  # none checked: no "[]", which would read as all valid
         output.print_json(_findings_json(found.checked, reveal))
     elif counts:
         _print_table(found.checked, reveal=reveal)
     if counts:
         unchecked = len(found.unread) + len(found.broken)
-        _print_counts(found.checked, env_name, unchecked=unchecked, noted=len(noted))
+        _print_counts(found.checked, env_name, unchecked=unchecked, noted=noted)
     if personal := validation.personal_names(found.checked):
         output.done(f"hint: {validation.personal_hint(personal)}")
     _note_unused_examples(ctx, [c.service for c in found.checked])
