@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.core.errors import InputError
+from envkeep.core.errors import InputError, ParseError
 from envkeep.core.schema import FieldSpec, Schema, parse_env_example, render_env_example
 
 if TYPE_CHECKING:
@@ -112,3 +112,28 @@ def test_a_required_settings_header_is_not_a_plain_required_comment(tmp_path: Pa
 
     assert schema.notes == ()
     assert parse_env_example("# Required.\nSECRET_KEY=x\n").notes != ()  # words about it: noted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# @type=url @secret\n# SENTRY_DSN=\nLOG_LEVEL=info\n",
+        "# SENTRY_DSN= # @secret\nLOG_LEVEL=info\n",
+        "# Error reports\n# @secret\n# export SENTRY_DSN=https://key@sentry.io/1\nLOG_LEVEL=info\n",
+    ],
+)
+def test_an_annotation_of_a_commented_out_variable_is_refused(tmp_path: Path, text: str) -> None:
+    path = tmp_path / ".env.example"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(ParseError, match=r"commented-out SENTRY_DSN= .*apply to LOG_LEVEL") as e:
+        parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
+
+    assert e.value.line is not None
+    assert e.value.line < text.count("\n")  # a comment line's, not LOG_LEVEL's
+
+
+def test_an_annotation_below_a_commented_out_variable_is_the_next_ones() -> None:
+    schema = parse_env_example("# SENTRY_DSN=\n# @secret\nLOG_LEVEL=info\n")
+
+    assert [(f.name, f.secret) for f in schema.fields] == [("LOG_LEVEL", True)]

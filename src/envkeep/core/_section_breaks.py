@@ -10,7 +10,7 @@ import re
 # After the first `#`: another `#` (`## Database`), or a run of three or more of one
 # decoration character opening or closing the text (`--- Database ---`, `=====`).
 _HEADER_RE = re.compile(r"#|\s*([-=*~_#])\1\1|.*([-=*~_#])\2\2\s*$")
-_ASSIGNMENT_RE = re.compile(r"\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*=")
+_ASSIGNMENT_RE = re.compile(r"\s*(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=")
 
 
 def is_section_break(body: str) -> bool:
@@ -23,3 +23,9 @@ def reads_as_section_break(line: str) -> bool:
     """Whether ``line``, written as ``# line``, would read as a section break (a renderer
     refuses such a description line: it would not be read back)."""
     return is_section_break(f" {line}")
+
+
+def commented_out_name(body: str) -> str | None:
+    """The name a commented-out assignment (``body`` after the first ``#``) sets, else None."""
+    match = _ASSIGNMENT_RE.match(body)
+    return None if match is None else match["name"]

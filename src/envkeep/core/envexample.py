@@ -18,7 +18,7 @@ from envkeep.core._fieldrules import (
     parse_type,
     shorten,
 )
-from envkeep.core._section_breaks import is_section_break
+from envkeep.core._section_breaks import commented_out_name, is_section_break
 from envkeep.core._trailing_comments import trailing_comments
 from envkeep.core.dotenv import parse_dotenv
 from envkeep.core.errors import ParseError
@@ -134,6 +134,7 @@ def _block_above(line: int, comments: Mapping[int, str]) -> list[int]:
 def _field_from_comments(
     entry: DotenvEntry, block: list[tuple[int, str]], source: str | None
 ) -> FieldSpec:
+    _reject_annotations_of_commented_out(entry.name, block, source)
     spec = FieldSpec(name=entry.name, example=entry.value or None, line=entry.line)
     seen: dict[str, int] = {}  # annotation -> its line
     words: list[str] = []
@@ -165,6 +166,28 @@ def _field_from_comments(
                 ) from None
     _check_default(spec, seen.get("default"), source)
     return replace(spec, description=" ".join(words) or None)
+
+
+def _reject_annotations_of_commented_out(
+    name: str, block: list[tuple[int, str]], source: str | None
+) -> None:
+    """Refuse an annotation on or above a commented-out ``# OTHER=`` in ``name``'s block: it
+    was written for OTHER, and read for ``name`` a ``@secret`` or ``@type`` lands on the wrong
+    variable without a word."""
+    last = max((i for i, (_, body) in enumerate(block) if commented_out_name(body)), default=-1)
+    for number, body in block[: last + 1]:
+        for match in _TOKEN_RE.finditer(body):
+            if match["key"] is not None:
+                other_line, other_body = block[last]
+                other = commented_out_name(other_body)
+                raise ParseError(
+                    f"annotation '@{match['key']}' goes with the commented-out {other}= (line"
+                    f" {other_line}), but would apply to {name}",
+                    line=number,
+                    source=source,
+                    hint=f"uncomment {other}=… to declare it (an optional variable may stay"
+                    f" empty), or move the annotation right above {name}=…",
+                )
 
 
 def _check_default(spec: FieldSpec, line: int | None, source: str | None) -> None:
