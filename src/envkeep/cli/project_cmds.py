@@ -14,6 +14,7 @@ from envkeep.cli.state import answered, asking, interactive, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import (
     checkout_store,
+    found_schemas,
     project_services,
     projects,
     service_discovery,
@@ -100,6 +101,8 @@ def init(
         _say_linked(ctx, outcome.project)
     elif outcome.created:
         _say_ready(ctx, outcome.project)
+        for line in found_schemas.schema_warnings(outcome.project.root, services):
+            output.done(line)  # `service add` would have refused or warned of these files
         if found and not yes and not interactive(ctx.settings):  # none asked about: say how
             _say_found(found)
     else:
