@@ -23,6 +23,7 @@ from envkeep.core._trailing_comments import trailing_comments
 from envkeep.core.dotenv import parse_dotenv
 from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
+from envkeep.core.near_names import suggestions
 from envkeep.core.plain_required import plain_required_notes
 
 if TYPE_CHECKING:
@@ -204,11 +205,17 @@ def _check_default(spec: FieldSpec, line: int | None, source: str | None) -> Non
 
 
 def _unknown_annotation(key: str, where: str, line: int, source: str | None) -> ParseError:
+    # A comment mentioning someone (`# ask @devops`) reads as an annotation: say how to keep it.
+    near = suggestions(key, ANNOTATIONS, limit=1)
+    if near:
+        extra = f"; did you mean @{near[0]}?"
+    else:
+        extra = f"; a mention in a comment is not one: write it (@{shorten(key)})" if key else ""
     return ParseError(
         f"unknown annotation '@{shorten(key)}' {where}".rstrip(),
         line=line,
         source=source,
-        hint=_ANNOTATION_HINT,
+        hint=_ANNOTATION_HINT + extra,
     )
 
 
