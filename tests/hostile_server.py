@@ -8,13 +8,20 @@ take it meanwhile (`tests/ports.py` is for servers started in another process).
 from __future__ import annotations
 
 import contextlib
+import json
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from tests.server import ENVKEEP, _environ
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 # What answers one request: given the handler (its method, path, headers and the request's
 # body already read), it writes the whole answer itself.
@@ -104,3 +111,45 @@ def reply(handler: Handler, status: int, headers: list[tuple[str, str]], body: b
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def headers_then_stall(headers: list[tuple[str, str]], start: bytes = b"") -> Answer:
+    """A 200 with ``headers`` and the body's ``start``, then nothing for 40 s: past the read
+    timeout, so only a refusal on what came is prompt."""
+
+    def answer(handler: Handler, _body: bytes) -> None:
+        handler.send_response(200)
+        for name, value in headers:
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(start)
+        handler.wfile.flush()
+        time.sleep(40)
+
+    return answer
+
+
+# Runs the CLI and prints, as JSON, its exit code, its stderr and its peak resident memory:
+# the getrusage of this wrapper's children is the CLI's alone.
+_MEASURED = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"code": done.returncode, "stderr": done.stderr, "peak": peak}))
+"""
+
+
+def measured_login(url: str, tmp_path: Path) -> dict[str, Any]:
+    """``envkeep login url`` run as a process: its exit ``code``, its ``stderr`` and its
+    ``peak`` resident memory in bytes."""
+    measured = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *ENVKEEP, "login", url, "--email", "a@b.io"],
+        env=_environ(tmp_path / "home", ENVKEEP_PASSPHRASE="a passphrase"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=True,
+    )
+    done: dict[str, Any] = json.loads(measured.stdout)
+    return done

@@ -6,9 +6,6 @@ what one chunk inflates to (`client/answer_encoding`)."""
 from __future__ import annotations
 
 import gzip
-import json
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -17,9 +14,7 @@ import pytest
 from envkeep.client.answer_size import MIB
 from envkeep.client.http import ApiClient
 from envkeep.core.errors import NotAnEnvkeepRoute
-from tests.hostile_server import Handler, reply, serving
-from tests.server import ENVKEEP, _environ
-from tests.test_answer_size import _MEASURED
+from tests.hostile_server import Handler, headers_then_stall, measured_login, reply, serving
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,18 +63,17 @@ def test_an_unencoded_answer_is_read_and_the_client_asks_for_no_other() -> None:
     assert asked == ["identity"]
 
 
-def _brotli_headers_then_silence(handler: Handler, _body: bytes) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Encoding", "br")
-    handler.send_header("Content-Length", str(MIB))
-    handler.end_headers()
-    handler.wfile.flush()
-    time.sleep(40)  # past the read timeout: only a refusal on the headers is prompt
+_BROTLI_HEADERS_THEN_SILENCE = headers_then_stall(
+    [
+        ("Content-Type", "application/json"),
+        ("Content-Encoding", "br"),
+        ("Content-Length", str(MIB)),
+    ]
+)
 
 
 def test_an_encoded_answer_is_refused_on_its_headers_before_its_body_is_read() -> None:
-    with serving(_brotli_headers_then_silence) as (url, _seen):
+    with serving(_BROTLI_HEADERS_THEN_SILENCE) as (url, _seen):
         api = ApiClient(url)
         started = time.monotonic()
         with pytest.raises(NotAnEnvkeepRoute):
@@ -96,16 +90,7 @@ def test_a_gzip_bomb_to_the_cli_is_refused_with_memory_for_no_inflated_chunk(
     # 64 MiB of JSON in about 64 KB: httpx's decoder would inflate each 64 KiB read whole.
     bomb = gzip.compress(b"[" + b" " * (64 * MIB) + b"]", compresslevel=9)
     with serving(_encoded_as("gzip", bomb)) as (url, seen):
-        measured = subprocess.run(
-            [sys.executable, "-c", _MEASURED, *ENVKEEP, "login", url, "--email", "a@b.io"],
-            env=_environ(tmp_path / "home", ENVKEEP_PASSPHRASE="a passphrase"),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=150,
-            check=True,
-        )
-    done = json.loads(measured.stdout)
+        done = measured_login(url, tmp_path)
 
     assert done["code"] == 5, done["stderr"]
     assert f"{url}{seen[0][1]} answered in an encoding envkeep did not ask for" in done["stderr"]

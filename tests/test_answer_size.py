@@ -5,31 +5,18 @@ the bound and the URL; a real server's answers pass."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
 from envkeep.client.answer_size import MIB, MOST_BYTES
 from envkeep.client.http import ApiClient
 from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
-from tests.hostile_server import Handler, endless, serving
-from tests.server import ENVKEEP, _environ
+from tests.hostile_server import Handler, endless, headers_then_stall, measured_login, serving
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 import pytest
-
-# Runs the CLI and prints, as JSON, its exit code, its stderr and its peak resident memory:
-# the getrusage of this wrapper's children is the CLI's alone.
-_MEASURED = """
-import json, resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-print(json.dumps({"code": done.returncode, "stderr": done.stderr, "peak": peak}))
-"""
 
 
 def test_a_login_to_a_server_that_streams_without_end_is_refused_with_bounded_memory(
@@ -37,17 +24,8 @@ def test_a_login_to_a_server_that_streams_without_end_is_refused_with_bounded_me
 ) -> None:
     with serving(endless) as (url, seen):
         started = time.monotonic()
-        measured = subprocess.run(
-            [sys.executable, "-c", _MEASURED, *ENVKEEP, "login", url, "--email", "a@b.io"],
-            env=_environ(tmp_path / "home", ENVKEEP_PASSPHRASE="a passphrase"),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=150,
-            check=True,
-        )
+        done = measured_login(url, tmp_path)
         took = time.monotonic() - started
-    done = json.loads(measured.stdout)
 
     assert done["code"] == 5, done["stderr"]
     assert f"{url}{seen[0][1]} answered with more than 64 MiB" in done["stderr"]
@@ -58,16 +36,15 @@ def test_a_login_to_a_server_that_streams_without_end_is_refused_with_bounded_me
     assert done["peak"] < MOST_BYTES + 200 * MIB, done["peak"]
 
 
-def _declares_ten_gib(handler: Handler, _body: bytes) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(10 * 1024 * MIB))
-    handler.end_headers()
-    handler.wfile.write(b"[" + b"0," * 1000)  # then it hangs: only the header says how much
+# Then it hangs: only the header says how much.
+_DECLARES_TEN_GIB = headers_then_stall(
+    [("Content-Type", "application/json"), ("Content-Length", str(10 * 1024 * MIB))],
+    b"[" + b"0," * 1000,
+)
 
 
 def test_an_answer_declaring_more_than_the_bound_is_refused_before_its_body_is_read() -> None:
-    with serving(_declares_ten_gib) as (url, _seen):
+    with serving(_DECLARES_TEN_GIB) as (url, _seen):
         api = ApiClient(url)
         started = time.monotonic()
         with pytest.raises(NotAnEnvkeepRoute) as refused:

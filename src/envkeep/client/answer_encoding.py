@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from envkeep.client.answer_size import answered_at
 from envkeep.core.errors import NotAnEnvkeepRoute
 
 if TYPE_CHECKING:
@@ -30,8 +31,7 @@ def refuse_encoded(response: httpx.Response) -> None:
     encodings = [e.strip().lower() for e in said.split(",") if e.strip()]
     if all(e == ACCEPTED for e in encodings):
         return
-    url = response.request.url
-    where = f"{url.scheme}://{url.netloc.decode()}{url.path}"
+    where = answered_at(response)
     raise NotAnEnvkeepRoute(
         f"{where} answered in an encoding envkeep did not ask for ({said.strip()[:40]});"
         " it was not read",

@@ -60,8 +60,7 @@ def read_within(response: httpx.Response, most: int, *, grace: float = GRACE_SEC
 
 def too_large(response: httpx.Response, most: int) -> NotAnEnvkeepRoute:
     """The refusal of an answer past ``most`` bytes, naming the bound and the URL."""
-    url = response.request.url
-    where = f"{url.scheme}://{url.netloc.decode()}{url.path}"
+    where = answered_at(response)
     return NotAnEnvkeepRoute(
         f"{where} answered with more than {most // MIB} MiB, more than any envkeep server's"
         " answer holds; it was not read",
@@ -75,10 +74,15 @@ def too_large(response: httpx.Response, most: int) -> NotAnEnvkeepRoute:
 
 def too_slow(response: httpx.Response, read: int) -> UnreachableError:
     """The refusal of an answer that trickles in (``read`` bytes so far)."""
-    url = response.request.url
-    where = f"{url.scheme}://{url.netloc.decode()}{url.path}"
+    where = answered_at(response)
     return UnreachableError(
         f"{where} sent its answer slower than {SLOWEST_BYTES_A_SECOND // 1024} KiB/s"
         f" ({read:,} bytes so far); it was not read",
         hint="check the network, then run the command again",
     )
+
+
+def answered_at(response: httpx.Response) -> str:
+    """Where ``response`` came from, as ``scheme://host/path`` (its query left out)."""
+    url = response.request.url
+    return f"{url.scheme}://{url.netloc.decode()}{url.path}"

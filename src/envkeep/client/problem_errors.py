@@ -1,0 +1,114 @@
+"""A server's error answer (problem+json, or another program's status) as envkeep's errors.
+
+An envkeep server answers an error as problem+json carrying one of envkeep's codes: it is
+raised here as the same exception the local backend raises. An answer no envkeep API route
+gave (a proxy's 502, another program at the URL, a path in the server URL, a server older than
+the route) is told apart, as out of reach or as no envkeep server's answer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from envkeep import __version__
+from envkeep.client import server_failure
+from envkeep.core import errors
+
+if TYPE_CHECKING:
+    from envkeep.client._httpx import httpx
+
+
+def _error_classes() -> dict[str, type[errors.EnvkeepError]]:
+    found: dict[str, type[errors.EnvkeepError]] = {}
+    pending: list[type[errors.EnvkeepError]] = [errors.EnvkeepError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+_ERRORS = _error_classes()
+
+
+_PROBLEM_TYPE = "https://envkeep.dev/problems/"
+
+
+def _origin(response: httpx.Response) -> str:
+    url = response.request.url
+    return f"{url.scheme}://{url.netloc.decode()}"
+
+
+def not_envkeep(response: httpx.Response, *, by_envkeep: bool) -> errors.NotAnEnvkeepRoute:
+    """The error for an answer no envkeep API route gave (another program at the URL, a path
+    in the server URL, a server older than the route); ``by_envkeep``: an envkeep server said
+    it has no such route, so it may be one older than this client."""
+    hint = (
+        "check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
+        " envkeep.toml): the address envkeep server answers on, with no path"
+    )
+    if by_envkeep:
+        hint += (
+            f"; if it is right, the server is older than this envkeep ({__version__}):"
+            " upgrade it, then run envkeep server migrate"
+        )
+    return errors.NotAnEnvkeepRoute(
+        f"{_origin(response)} answered {response.status_code} for"
+        f" {response.request.url.path}, not as an envkeep server does",
+        hint=hint,
+    )
+
+
+# The problems an envkeep server's framework gives for a path or a method it has no route for
+# (`api.problems`): an older server answers a newer client's new route with one of them.
+_NO_ROUTE = {("not_found", "Not Found"), ("method_not_allowed", "Method Not Allowed")}
+
+
+def raise_problem(response: httpx.Response) -> None:
+    """Raise the envkeep error a problem+json response describes; UnreachableError for an
+    answer no envkeep API route gave (another program at the URL, or a path in it)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    ours = str(body.get("type", "")).startswith(_PROBLEM_TYPE)
+    status = response.status_code
+    if not ours and status >= 500 and status != 501:  # a proxy's 502-504, an old server's 500
+        said = f"{_origin(response)} answered {status}: the server is down or failing"
+        raise errors.UnreachableError(
+            server_failure.named(said, response, body),
+            hint="try again later, or ask whoever runs the server",
+        )
+    if ours and body.get("code") == errors.ServerFailed.code:
+        raise server_failure.server_failed(response, body)
+    no_route = (body.get("code"), body.get("title")) in _NO_ROUTE
+    if (not ours and status in {404, 405, 501}) or no_route:
+        raise not_envkeep(response, by_envkeep=no_route)
+    code = str(body.get("code", ""))
+    title = str(body.get("title") or f"the server answered {response.status_code}")
+    cls = _ERRORS.get(code)
+    if cls is None:
+        cls = errors.AccessError if response.status_code in {401, 403} else errors.EnvkeepError
+    if response.status_code == 429:  # the server's words name the limit (an older one's do not)
+        retry = response.headers.get("Retry-After")
+        raise errors.RateLimited(
+            title,
+            hint=f"retry in {retry} s" if retry else "retry later",
+            retry_after=int(retry) if retry and retry.isdigit() else None,
+        )
+    error = cls(title, hint=body.get("hint"))
+    _restore_members(error, body)
+    raise error
+
+
+def _restore_members(error: errors.EnvkeepError, body: dict[str, Any]) -> None:
+    """The error's own members (``EnvkeepError.fields``) as the problem gave them."""
+    if isinstance(error, errors.PermissionDenied):
+        if isinstance(body.get("needed"), str):
+            error.needed = body["needed"]
+        if isinstance(body.get("scope"), str):
+            error.scope = body["scope"]
+    if isinstance(error, errors.NotAuthenticated) and isinstance(body.get("credential"), str):
+        error.credential = body["credential"]

@@ -1,0 +1,76 @@
+"""A request that got no answer (a network's failure, a server that took it and said nothing)
+as the UnreachableError a command says: what happened, and what to do next.
+
+A server that took the request but sent nothing is told apart from one that cannot be
+reached (that sent a CI job to check a URL that worked), and a change whose answer never came
+may have been applied all the same, which a retry should know.
+"""
+
+from __future__ import annotations
+
+from envkeep.client._httpx import httpx
+from envkeep.core import errors
+
+
+def failed(
+    error: httpx.TransportError, base_url: str, method: str, path: str, *, waited: float
+) -> errors.UnreachableError:
+    """The error for ``error``, met sending ``method path`` to ``base_url``; ``waited``: the
+    read timeout, in seconds."""
+    if isinstance(error, httpx.ReadTimeout):
+        return _no_answer(base_url, method, path, waited)
+    if isinstance(error, httpx.RemoteProtocolError):  # it took the request, then closed
+        return errors.UnreachableError(
+            f"{base_url} closed the connection without answering (RemoteProtocolError)",
+            hint=may_have_landed("check whether the server runs, then try again", method, path),
+        )
+    return errors.UnreachableError(
+        f"cannot reach {base_url} ({type(error).__name__})",
+        hint=_unreachable_hint(base_url, error),
+    )
+
+
+def _unreachable_hint(base_url: str, error: Exception) -> str:
+    """What to do when ``base_url`` could not be reached: a TLS failure is told apart (an
+    untrusted certificate, or a server that answers plain HTTP) from the network's."""
+    said = str(error).upper()
+    if not base_url.startswith("https:") or "SSL" not in said:
+        return "check the URL and your network, or whether the server runs"
+    if "CERTIFICATE" in said:
+        return (
+            "its TLS certificate is not trusted here: check the proxy's certificate and name,"
+            " or point SSL_CERT_FILE at the CA bundle that signed it"
+        )
+    return _NO_TLS
+
+
+def _no_answer(base_url: str, method: str, path: str, waited: float) -> errors.UnreachableError:
+    """A server that took the request but sent no answer within ``waited`` seconds (reached, so not
+    "cannot reach"): busy or stuck. Its database may have committed a write all the same."""
+    hint = "the server is busy or stuck: try again later, or ask its operator to check its log"
+    return errors.UnreachableError(
+        f"{base_url} did not answer within {waited:.0f} s (ReadTimeout)",
+        hint=may_have_landed(hint, method, path),
+    )
+
+
+# POSTs that change nothing a user could check (a login's proof, a passphrase's check): a
+# login that met a stopped database was told to look for its change with `envkeep list`.
+_NO_CHANGE = frozenset({"/v1/auth/prelogin", "/v1/auth/login", "/v1/account/passphrase/check"})
+
+
+def may_have_landed(hint: str, method: str, path: str) -> str:
+    """``hint``, for a change whose answer never came (or came from a database that failed
+    under it): the server may have committed it all the same."""
+    if method == "GET" or path in _NO_CHANGE:
+        return hint
+    caution = "the change may have been applied: check (envkeep list, history) before retrying"
+    return f"{hint}; {caution}"
+
+
+# The fix for a server that answers plain HTTP is TLS in front of it, not http:// (which would
+# carry the login proof and the session token in clear): that only for a local test server.
+_NO_TLS = (
+    "it answers plain HTTP, not TLS (envkeep server alone serves no TLS): put a TLS-terminating"
+    " proxy in front of it (docs/deploy.md); only for a local test server, use http://"
+)
