@@ -24,13 +24,15 @@ from envkeep.client.answer_views import (
 )
 from envkeep.client.answers import read_answer
 from envkeep.client.problem_errors import raise_problem
+from envkeep.client.proxies import proxy_for
 from envkeep.client.snapshot_reads import SnapshotReads
+from envkeep.client.transport import KEEPALIVE_SECONDS, READ_SECONDS, TIMEOUT, connecting
 from envkeep.core import errors
 from envkeep.core.auditchain import EventPage, EventView
 from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
 
     from envkeep.client.backend import CheckSigners
@@ -54,17 +56,6 @@ __all__ = [
 ]
 # tests/test_rotation_keys.py builds a write's body by this name.
 _write = secret_write
-
-READ_SECONDS = 30.0
-TIMEOUT = httpx.Timeout(READ_SECONDS, connect=5.0)
-# An idle connection is dropped from the pool well before the server closes it (after
-# api/uvicorn_settings.KEEP_ALIVE_SECONDS): httpx's default of 5 s equals the server's, and a
-# command that paused about that long (a passphrase prompt, an Argon2id unlock under load) sent
-# its next request down a connection the server was closing, and failed with ReadError.
-KEEPALIVE_SECONDS = 2.0
-_LIMITS = httpx.Limits(  # httpx's own pool sizes
-    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS
-)
 
 
 def names_in(path: str) -> tuple[str, str | None, str | None]:
@@ -90,6 +81,7 @@ class ApiClient:
         token: str | None = None,
         transport: httpx.BaseTransport | None = None,
         on_refusal: RefusalHook | None = None,
+        proxies: Mapping[str, str] | None = None,
     ) -> None:
         from envkeep import __version__
 
@@ -103,12 +95,19 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {token}"
         self._refusal_hooks: list[RefusalHook] = [] if on_refusal is None else [on_refusal]
         self.base_url = base_url.rstrip("/")
+        # The proxy the server is reached through (`proxies`), from ``proxies`` (None: the
+        # environment's HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, as httpx read them);
+        # none with a ``transport`` given (a test's in-process app).
+        self.proxy = None
+        if transport is None:
+            if proxies is None:
+                from urllib.request import getproxies
+
+                proxies = getproxies()
+            self.proxy = proxy_for(self.base_url, proxies)
+            transport = connecting(self.proxy)
         self._http = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=TIMEOUT,
-            transport=transport,
-            limits=_LIMITS,
+            base_url=self.base_url, headers=headers, timeout=TIMEOUT, transport=transport
         )
 
     def say_command(self, command: str) -> None:
@@ -158,7 +157,7 @@ class ApiClient:
             response = self._send(method, path, json, params, most)
         except httpx.TransportError as error:
             raise unreachable.failed(
-                error, self.base_url, method, path, waited=READ_SECONDS
+                error, self.base_url, method, path, waited=READ_SECONDS, proxy=self.proxy
             ) from None
         if response.status_code >= 400:
             try:

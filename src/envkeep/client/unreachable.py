@@ -8,15 +8,28 @@ may have been applied all the same, which a retry should know.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envkeep.client._httpx import httpx
 from envkeep.core import errors
 
+if TYPE_CHECKING:
+    from envkeep.client.proxies import Proxy
+
 
 def failed(
-    error: httpx.TransportError, base_url: str, method: str, path: str, *, waited: float
+    error: httpx.TransportError,
+    base_url: str,
+    method: str,
+    path: str,
+    *,
+    waited: float,
+    proxy: Proxy | None = None,
 ) -> errors.UnreachableError:
-    """The error for ``error``, met sending ``method path`` to ``base_url``; ``waited``: the
-    read timeout, in seconds."""
+    """The error for ``error``, met sending ``method path`` to ``base_url`` (through
+    ``proxy``, if any); ``waited``: the read timeout, in seconds."""
+    if proxy is not None and _at_the_proxy(error):
+        return _proxy_failed(error, base_url, proxy)
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
     if isinstance(error, httpx.RemoteProtocolError):  # it took the request, then closed
@@ -74,3 +87,35 @@ _NO_TLS = (
     "it answers plain HTTP, not TLS (envkeep server alone serves no TLS): put a TLS-terminating"
     " proxy in front of it (docs/deploy.md); only for a local test server, use http://"
 )
+
+
+def _at_the_proxy(error: httpx.TransportError) -> bool:
+    """Whether ``error``, through a proxy, is the proxy's: it could not be connected to, or
+    refused to carry the request on (a TLS failure is the server's or its certificate's)."""
+    if isinstance(error, httpx.ProxyError):
+        return True
+    connecting = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+    return connecting and "SSL" not in str(error).upper()
+
+
+def _proxy_failed(
+    error: httpx.TransportError, base_url: str, proxy: Proxy
+) -> errors.UnreachableError:
+    """A proxy down (or refusing to reach the server), named as such: not the server."""
+    if isinstance(error, httpx.ProxyError):  # it answered a tunnel's CONNECT with an error
+        return errors.UnreachableError(
+            f"the proxy {proxy.shown} ({proxy.named_by}) did not reach {base_url}"
+            f" ({str(error)[:60]})",
+            hint=(
+                "check the server URL, and that the proxy may reach it; or add its host to"
+                " NO_PROXY to go direct"
+            ),
+        )
+    return errors.UnreachableError(
+        f"cannot reach the proxy {proxy.shown} ({proxy.named_by}) on the way to {base_url}"
+        f" ({type(error).__name__})",
+        hint=(
+            f"check that the proxy runs and {proxy.named_by} names it, or add the server's host"
+            f" to NO_PROXY to go direct"
+        ),
+    )

@@ -1,0 +1,102 @@
+"""Which proxy, if any, carries the client's requests to a server: as httpx and curl choose it.
+
+``HTTPS_PROXY`` for an https:// server, ``HTTP_PROXY`` for an http:// one, ``ALL_PROXY`` for
+either when that one is unset (each also in lower case, which wins); ``NO_PROXY`` names the
+hosts reached directly: ``*`` (all), a host and its subdomains (``example.com``), only the
+subdomains (``.example.com``), an IP address or ``localhost`` as written (no ranges), or a
+``scheme://host[:port]``. As httpx does it, 127.0.0.1 and localhost are proxied too unless
+``NO_PROXY`` names them. The client chooses the route itself (not httpx) so that an error can
+name the proxy it went through, and so that its own transport (`transport`) carries it.
+Only HTTP proxies (http:// or https://) are supported: a SOCKS one is refused by name.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.client._httpx import httpx
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A proxy a server is reached through, and the variable that named it."""
+
+    url: httpx.URL
+    named_by: str
+
+    @property
+    def shown(self) -> str:
+        """The proxy's ``scheme://host:port``, without any credentials its URL carries."""
+        return f"{self.url.scheme}://{self.url.netloc.decode().rpartition('@')[2]}"
+
+
+def proxy_for(server: str, found: Mapping[str, str]) -> Proxy | None:
+    """The proxy ``server`` (a URL) is reached through, given the variables ``found``
+    (``urllib.request.getproxies()``: keys http, https, all, no); None: directly."""
+    url = httpx.URL(server)
+    if _bypassed(url, found.get("no", "")):
+        return None
+    for key in (url.scheme, "all"):
+        given = found.get(key, "").strip()
+        if given:
+            return _proxy(given, f"{key.upper()}_PROXY", url.host)
+    return None
+
+
+def _proxy(given: str, named_by: str, host: str) -> Proxy:
+    url = httpx.URL(given if "://" in given else f"http://{given}")
+    if url.scheme not in {"http", "https"}:
+        raise UsageError(
+            f"{named_by} names a {url.scheme}:// proxy; envkeep supports HTTP proxies only",
+            hint=f"set {named_by} to an http:// proxy, or add {host} to NO_PROXY to go direct",
+        )
+    return Proxy(url, named_by)
+
+
+def _bypassed(url: httpx.URL, no_proxy: str) -> bool:
+    """Whether ``NO_PROXY`` (``no_proxy``) names ``url``'s host (curl's and httpx's rules)."""
+    for entry in (e.strip() for e in no_proxy.split(",")):
+        if entry == "*":
+            return True
+        if entry and _names(entry, url):
+            return True
+    return False
+
+
+def _names(entry: str, url: httpx.URL) -> bool:
+    if "://" in entry:
+        pattern = httpx.URL(entry)
+        if pattern.scheme not in {"all", url.scheme}:
+            return False
+    elif _is_ip(entry) or entry.lower() == "localhost":
+        return url.host == entry.strip("[]").lower()
+    else:
+        pattern = httpx.URL(f"all://*{entry}")
+    if pattern.port is not None and pattern.port != url.port:
+        return False
+    return _host_matches(pattern.host, url.host)
+
+
+def _host_matches(pattern: str, host: str) -> bool:
+    """``*.example.com``: subdomains only; ``*example.com``: the domain and its subdomains."""
+    if pattern in {"", "*"}:
+        return True
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
+    if pattern.startswith("*"):
+        return host == pattern[1:] or host.endswith(f".{pattern[1:]}")
+    return host == pattern
+
+
+def _is_ip(entry: str) -> bool:
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+    except ValueError:
+        return False
+    return True
