@@ -153,3 +153,19 @@ def measured_login(url: str, tmp_path: Path) -> dict[str, Any]:
     )
     done: dict[str, Any] = json.loads(measured.stdout)
     return done
+
+
+def dripping_headers(every: float) -> Answer:
+    """A 200 whose status line and headers come one byte every ``every`` seconds, each well
+    within the read timeout, then a whole answer: only a deadline on the head cuts it."""
+
+    def answer(handler: Handler, _body: bytes) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: "
+        head += b"." * 200 + b"\r\nContent-Length: 2\r\n\r\n"
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(every)
+        handler.wfile.write(b"[]")
+
+    return answer

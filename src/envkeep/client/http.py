@@ -26,7 +26,13 @@ from envkeep.client.answers import read_answer
 from envkeep.client.problem_errors import raise_problem
 from envkeep.client.proxies import proxy_for
 from envkeep.client.snapshot_reads import SnapshotReads
-from envkeep.client.transport import KEEPALIVE_SECONDS, READ_SECONDS, TIMEOUT, connecting
+from envkeep.client.transport import (
+    HEADERS_SECONDS,
+    KEEPALIVE_SECONDS,
+    READ_SECONDS,
+    TIMEOUT,
+    connecting,
+)
 from envkeep.core import errors
 from envkeep.core.auditchain import EventPage, EventView
 from envkeep.core.timestamps import utc_second
@@ -82,6 +88,7 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         on_refusal: RefusalHook | None = None,
         proxies: Mapping[str, str] | None = None,
+        headers_within: float = HEADERS_SECONDS,
     ) -> None:
         from envkeep import __version__
 
@@ -99,13 +106,14 @@ class ApiClient:
         # environment's HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, as httpx read them);
         # none with a ``transport`` given (a test's in-process app).
         self.proxy = None
+        self._headers_within = headers_within  # an answer's head must come within it
         if transport is None:
             if proxies is None:
                 from urllib.request import getproxies
 
                 proxies = getproxies()
             self.proxy = proxy_for(self.base_url, proxies)
-            transport = connecting(self.proxy)
+            transport = connecting(self.proxy, headers_within=headers_within)
         self._http = httpx.Client(
             base_url=self.base_url, headers=headers, timeout=TIMEOUT, transport=transport
         )
@@ -157,7 +165,13 @@ class ApiClient:
             response = self._send(method, path, json, params, most)
         except httpx.TransportError as error:
             raise unreachable.failed(
-                error, self.base_url, method, path, waited=READ_SECONDS, proxy=self.proxy
+                error,
+                self.base_url,
+                method,
+                path,
+                waited=READ_SECONDS,
+                waited_for_head=self._headers_within,
+                proxy=self.proxy,
             ) from None
         if response.status_code >= 400:
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkeep.client._httpx import httpx
+from envkeep.client.transport import HEADERS_SECONDS, HeadersTooSlow
 from envkeep.core import errors
 
 if TYPE_CHECKING:
@@ -24,12 +25,20 @@ def failed(
     path: str,
     *,
     waited: float,
+    waited_for_head: float = HEADERS_SECONDS,
     proxy: Proxy | None = None,
 ) -> errors.UnreachableError:
     """The error for ``error``, met sending ``method path`` to ``base_url`` (through
-    ``proxy``, if any); ``waited``: the read timeout, in seconds."""
+    ``proxy``, if any); ``waited``: the read timeout, ``waited_for_head``: the deadline on an
+    answer's head, in seconds."""
     if proxy is not None and _at_the_proxy(error):
         return _proxy_failed(error, base_url, proxy)
+    if isinstance(error, HeadersTooSlow):  # it answers, too slowly: out of reach all the same
+        return errors.UnreachableError(
+            f"{base_url} sent the head of its answer too slowly: not all of it within"
+            f" {waited_for_head:.0f} s",
+            hint=may_have_landed("check the network, then run the command again", method, path),
+        )
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
     if isinstance(error, httpx.RemoteProtocolError):  # it took the request, then closed
