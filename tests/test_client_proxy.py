@@ -260,3 +260,86 @@ def test_a_proxy_down_for_a_direct_client_is_not_told_as_a_proxy() -> None:
     api.close()
 
     assert refused.value.message == f"cannot reach http://127.0.0.1:{port} (ConnectError)"
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (no CA signed it) and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@contextlib.contextmanager
+def _tls_stub(cert_file: Path, key_file: Path) -> Iterator[str]:
+    """A stub server on 127.0.0.1 over TLS with ``cert_file``, answering ``["tls"]``."""
+    import ssl
+
+    from tests.hostile_server import _Server
+
+    def answer(handler: Handler, _body: bytes) -> None:
+        reply(handler, 200, [("Content-Type", "application/json")], b'["tls"]')
+
+    server = _Server(0, answer)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_tls_through_a_connect_tunnel_is_still_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert_file, key_file = _self_signed(tmp_path)
+    with _tls_stub(cert_file, key_file) as url, _proxy() as (proxy, seen):
+        untrusted = ApiClient(url, proxies={"https": proxy})
+        with pytest.raises(UnreachableError) as refused:
+            untrusted.request("GET", "/v1/workspaces/w/projects")
+        untrusted.close()
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        trusted = ApiClient(url, proxies={"https": proxy})
+        got = trusted.request("GET", "/v1/workspaces/w/projects")
+        trusted.close()
+
+    host = url.removeprefix("https://")
+    assert seen == [f"CONNECT {host}", f"CONNECT {host}"]
+    assert refused.value.message == f"cannot reach {url} (ConnectError)"  # not the proxy's
+    assert "its TLS certificate is not trusted here" in str(refused.value.hint)
+    assert got == ["tls"]
