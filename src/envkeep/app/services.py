@@ -88,18 +88,26 @@ def add_service(
     return service_view(service)
 
 
+_NEXT_REVISIONS = "UPDATE environments SET revision = revision + 1 WHERE project_id = :project"
+
+
 def list_services(call: Call, *, workspace_id: str, project: str) -> list[ServiceView]:
     """A project's services (`reads.list_services`)."""
     return reads.list_services(call.fetch, call.actor, workspace_id=workspace_id, project=project)
 
 
 def remove_service(call: Call, *, workspace_id: str, project: str, name: str) -> None:
-    """Remove a service and its service-scoped variables in every environment (admin)."""
+    """Remove a service and its service-scoped variables in every environment (admin).
+
+    Every environment of the project gets a new revision: its snapshot (services and
+    secrets) changed, so an ETag read before must not stand for it, nor an ``If-Match``
+    planned against it pass."""
     found = project_by_name(call, workspace_id, project)
     require_role(call, Target(workspace_id, found.id), Role.ADMIN)
     service = service_by_name(call, found, name)
     call.session.delete(service)
     call.session.flush()
+    call.execute(_NEXT_REVISIONS, {"project": found.id})
     append_event(
         call,
         workspace_id=workspace_id,

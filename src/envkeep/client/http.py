@@ -297,6 +297,12 @@ class HttpBackend:
 
     def remove_service(self, project: str, name: str) -> None:
         self.api.request("DELETE", f"{self.project_path(project)}/services/{name}")
+        if self._cache is None:
+            return
+        # Each environment's copy kept for reads offline held the service's values: read
+        # again, as after a write, so that none serves what was just deleted.
+        for environment in self.list_environments(project):
+            self._refresh_kept(project, environment.name)
 
     def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
         data = self.api.request(
