@@ -11,6 +11,7 @@ write's reading again of what it wrote, which no read opens, is opened by ``open
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,9 +62,10 @@ def opened_whole(opened: OpenEnvironment) -> bool:
 
 def keep_opened(backend: Backend, opened: OpenEnvironment) -> None:
     """Keep the answer ``opened`` was read from for reads offline, if it opened whole."""
-    from envkeep.client.http import HttpBackend
-
-    if isinstance(backend, HttpBackend) and opened_whole(opened):
+    # Only a loaded `client/http` can have made an HttpBackend: importing it to ask would
+    # load httpx on every read of the embedded store (about a third of a `get`'s time).
+    http = sys.modules.get("envkeep.client.http")
+    if http is not None and isinstance(backend, http.HttpBackend) and opened_whole(opened):
         backend.keep_opened(opened.snapshot)
 
 
