@@ -39,7 +39,7 @@ def test_a_promotion_of_every_name_reads_the_source_and_the_target_once(
 
     plan = plan_promotion(client, "dev", "staging")
 
-    assert {d.name for d in plan} >= {"LOG_LEVEL", "PORT"}
+    assert {d.name for d in plan.differences} >= {"LOG_LEVEL", "PORT"}
     assert sorted(reads) == ["dev", "staging"]
 
 

@@ -286,12 +286,13 @@ def promote(
             hint = f"environments are named with flags (names are variables): {meant}"
         raise UsageError(f"promote needs {missing}", hint=hint)
     ctx = make_context(writes=True)
-    plan = promotion.plan_promotion(ctx, source, target, names or [], scope=service)
+    planned = promotion.plan_promotion(ctx, source, target, names or [], scope=service)
+    plan = planned.differences
     if not plan:
         output.done(f"'{target}' already has every value of '{source}'; nothing to do")
         return
     _print_plan(plan, reveal=reveal, whole=dry_run)
-    prepared = promotion.prepare_promotion(ctx, source, target, plan, check=not no_validate)
+    prepared = promotion.prepare_promotion(ctx, source, target, planned, check=not no_validate)
     _warn_unresolved(prepared, source, target, names or [])
     if dry_run:
         output.done(f"would promote {output.counted(len(plan), 'value')}; nothing written")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import Variable
+    from envkeep.client.vault import OpenEnvironment, Variable
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,14 @@ def diff_environments(
 ) -> list[Difference]:
     """What differs from ``source`` to ``target`` in every scope (``writing``: for a write into
     ``target``, whose refusal to read says so, and refuses a reader of it: `write_role`)."""
+    return diff_read(ctx, source, target, writing=writing)[0]
+
+
+def diff_read(
+    ctx: ClientContext, source: str, target: str, *, writing: bool = False
+) -> tuple[list[Difference], OpenEnvironment]:
+    """`diff_environments`, with the read of ``target`` it compared (a promotion is checked
+    and written against that read, rather than one more read of thousands of values)."""
     left = _by_key(open_all_scopes(ctx, source).variables())
     with refused_as_write(ctx, target) if writing else nullcontext():
         into = open_all_scopes(ctx, target)
@@ -109,7 +117,7 @@ def diff_environments(
             found.append(
                 Difference(scope, before.scope_key, name, "changed", before.value, after.value)
             )
-    return found
+    return found, into
 
 
 def _service_differences(ctx: ClientContext, source: str, target: str, service: str) -> Comparison:

@@ -15,7 +15,7 @@ from envkeep.app.not_found import service_not_found
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_service_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
-from envkeep.client.environment_diff import Difference, diff_environments
+from envkeep.client.environment_diff import Difference, diff_read
 from envkeep.client.name_typos import did_you_mean
 from envkeep.client.opening import open_all_scopes
 from envkeep.client.pasted_references import refuse_pasted_names
@@ -40,6 +40,16 @@ class Scoped(Protocol):
     def scope_key(self) -> str: ...  # the stored scope
 
 
+@dataclass(frozen=True)
+class PromotionPlan:
+    """What a promotion writes (``differences``), and the read of its target (every scope) it
+    was planned against, which `prepare_promotion` checks it against and it is written
+    against: reading the target again decrypted thousands of values once more."""
+
+    differences: list[Difference]
+    target: OpenEnvironment
+
+
 def plan_promotion(
     ctx: ClientContext,
     source: str,
@@ -47,7 +57,7 @@ def plan_promotion(
     names: Sequence[str] = (),
     *,
     scope: str | None = None,
-) -> list[Difference]:
+) -> PromotionPlan:
     """What promoting ``source`` into ``target`` writes: names set in the source that the
     target lacks or holds with another value (nothing is deleted), limited to ``names`` and,
     when ``scope`` names one (a service, or ``-`` for the shared scope), to that scope."""
@@ -59,14 +69,15 @@ def plan_promotion(
     refuse_pasted_names(f"promote --from {source} --to {target}", names)
     within = _scope_filter(ctx, scope)
     wanted = set(names)
+    differences, into = diff_read(ctx, source, target, writing=True)
     plan = [
         d
-        for d in diff_environments(ctx, source, target, writing=True)
+        for d in differences
         if d.source_value is not None and (not wanted or d.name in wanted) and within(d)
     ]
     asked = wanted - {d.name for d in plan}
     if not asked:  # every name asked for (or none asked) is in the plan: no second read
-        return plan
+        return PromotionPlan(plan, into)
     known = _names_in(ctx, source, within)
     missing = asked - known
     if missing:
@@ -75,7 +86,7 @@ def plan_promotion(
             f"not set in '{source}': {', '.join(said)}",
             hint=f"see what is there with: envkeep list --env {source}",
         )
-    return plan
+    return PromotionPlan(plan, into)
 
 
 def _scope_filter(ctx: ClientContext, scope: str | None) -> Callable[[Scoped], bool]:
@@ -117,11 +128,12 @@ def prepare_promotion(
     ctx: ClientContext,
     source: str,
     target: str,
-    plan: Sequence[Difference],
+    planned: PromotionPlan,
     *,
     check: bool = True,
 ) -> Promotion:
-    """``plan`` against one read of ``target`` (every scope), ready for `apply_promotion`.
+    """``planned`` against the read of ``target`` (every scope) it was planned against, ready
+    for `apply_promotion`.
     ``check``: refused (SchemaViolation, nothing written) when a schema of a service that will
     see a promoted value, or a value referring to one, refuses it there (`write_checks`). Called
     before the confirmation: no one is asked for a write that would be refused, nor, unwarned,
@@ -129,7 +141,7 @@ def prepare_promotion(
     from envkeep.client.broken_references import unresolved_by_writes
     from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
 
-    opened = open_all_scopes(ctx, target)
+    opened, plan = planned.target, planned.differences
     refuse_unless_writable(ctx, opened)  # the role now held, before what is written
     schemas = schemas_to_check(ctx) if check else {}
     changes = _changes_by_service(plan)
@@ -161,7 +173,7 @@ def _also_needed(
         if not new:
             return tuple(sorted(also))
         also |= new
-        wider = plan_promotion(ctx, source, target, sorted(promoted | also))
+        wider = plan_promotion(ctx, source, target, sorted(promoted | also)).differences
         try:
             unresolved = unresolved_by_writes(ctx, opened, _changes_by_service(wider))
         except ReferenceProblem:  # promoting more would close a cycle in the target: stop here
