@@ -302,7 +302,7 @@ class HttpBackend:
         # Each environment's copy kept for reads offline held the service's values: read
         # again, as after a write, so that none serves what was just deleted.
         for environment in self.list_environments(project):
-            self._refresh_kept(project, environment.name)
+            self._snapshots.refresh_kept(project, environment.name)
 
     def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
         data = self.api.request(
