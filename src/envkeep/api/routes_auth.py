@@ -34,9 +34,11 @@ def accept_invite(body: schemas.AcceptInvite, db: Db, request: Request) -> schem
 
 
 @router.post("/invites/join", status_code=201)
-def join_workspace(body: schemas.JoinInvite, call: AuthedCall) -> schemas.Workspace:
+def join_workspace(body: schemas.JoinInvite, call: AuthedCall, token: Token) -> schemas.Workspace:
     """Accept an invite with the account you are logged in as: its role, in its workspace."""
-    workspace_id, name = workspaces.join_workspace(call, code=body.code, key_proof=body.key_proof)
+    workspace_id, name = workspaces.join_workspace(
+        call, code=body.code, key_proof=body.key_proof, token=token
+    )
     return schemas.Workspace(id=workspace_id, name=name)
 
 

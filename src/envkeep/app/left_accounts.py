@@ -1,9 +1,10 @@
 """A user given a role while it holds none anywhere (a former member, removed from every
 workspace) is logged out everywhere first: a session kept on a lost or stolen laptop, whose
-owner was removed for it, must not come back to life with the role given back. The removed
-member's sessions are not ended at the removal itself: its requests meanwhile are refused and
-audited (`request.denied`), which an admin wants to see, and its client deletes what it kept
-at the first refusal."""
+owner was removed for it, must not come back to life with the role given back, by a `member
+grant` or by an invite the person accepts logged in (`envkeep join` on a new laptop; that
+session, the one accepting, stays). The removed member's sessions are not ended at the
+removal itself: its requests meanwhile are refused and audited (`request.denied`), which an
+admin wants to see, and its client deletes what it kept at the first refusal."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ if TYPE_CHECKING:
     from envkeep.app.context import Call
 
 
-def end_sessions_of_roleless(call: Call, principal_id: str) -> int:
-    """End every live session of the user ``principal_id`` when it holds no role in any
-    workspace now; how many were ended (none for a token, or for a member of another
-    workspace, or an account never given a role: one tenant's admin does not log a user out
+def end_sessions_of_roleless(call: Call, principal_id: str, *, keep: str | None = None) -> int:
+    """End every live session of the user ``principal_id`` (but the one whose token hash is
+    ``keep``) when it holds no role in any workspace now; how many were ended (none for a
+    token, or for a member of another workspace: one tenant's admin does not log a user out
     of another's)."""
     principal = call.session.get(Principal, principal_id)
     if principal is None or principal.kind != "user":
@@ -29,13 +30,14 @@ def end_sessions_of_roleless(call: Call, principal_id: str) -> int:
         select(RoleBinding.id).where(RoleBinding.principal_id == principal_id).limit(1)
     ):
         return 0
-    live = call.session.scalars(
-        select(SessionToken).where(
-            SessionToken.principal_id == principal_id,
-            SessionToken.kind == "session",
-            SessionToken.revoked_at.is_(None),
-        )
-    ).all()
+    query = select(SessionToken).where(
+        SessionToken.principal_id == principal_id,
+        SessionToken.kind == "session",
+        SessionToken.revoked_at.is_(None),
+    )
+    if keep is not None:
+        query = query.where(SessionToken.token_hash != keep)
+    live = call.session.scalars(query).all()
     for session in live:
         session.revoked_at = call.clock()
     call.session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from envkeep.app._lookup import binding_at
 from envkeep.app.audit import append_event
+from envkeep.app.credentials import token_hash
 from envkeep.app.invite_codes import (
     ASK_AGAIN,
     USED_ALREADY,
@@ -18,6 +19,7 @@ from envkeep.app.invite_codes import (
     for_another_email,
     open_invite,
 )
+from envkeep.app.left_accounts import end_sessions_of_roleless
 from envkeep.app.policy import Role, Target
 from envkeep.core.errors import (
     AlreadyExistsError,
@@ -117,9 +119,11 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     return workspace.id, name
 
 
-def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str, str]:
+def join_workspace(call: Call, *, code: str, key_proof: str | None, token: str) -> tuple[str, str]:
     """Accept an invite with the caller's existing account: the invite's role in its workspace
-    (how an account joins a second workspace); (workspace id, workspace name)."""
+    (how an account joins a second workspace, or a former member comes back: its other
+    sessions end, `left_accounts`); (workspace id, workspace name). ``token``: the caller's
+    session, which stays."""
     principal = call.session.get(Principal, call.actor.principal_id)
     if principal is None or principal.kind != "user":
         raise PermissionDenied(
@@ -138,6 +142,7 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
         call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof
     ):
         raise PermissionDenied(USED_ALREADY, hint=ASK_AGAIN)
+    logged_out = end_sessions_of_roleless(call, principal.id, keep=token_hash(token))
     bind_invite_role(
         call.session,
         invite,
@@ -152,6 +157,7 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None) -> tuple[str
         action="invite.accept",
         target=principal.name,
         project_id=invite.project_id,
+        details={"sessions_ended": logged_out} if logged_out else None,
     )
     return workspace.id, workspace.name
 
