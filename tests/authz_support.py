@@ -144,6 +144,7 @@ class Caller:
     email: str | None = None  # None: no account to log in with
     authenticated: bool = True  # False: every route must answer 401
     service: bool = False  # a service account's token, not a user's session
+    roleless: bool = False  # holds no role in any workspace (removed from every one)
 
 
 @dataclass(frozen=True)
@@ -482,7 +483,15 @@ def build_world(client: TestClient, engine: Engine) -> World:
             service_id,
             service=True,
         ),
-        Caller("former member", None, None, former.token, former.principal_id, former.email),
+        Caller(
+            "former member",
+            None,
+            None,
+            former.token,
+            former.principal_id,
+            former.email,
+            roleless=True,
+        ),
         foreign,
         Caller("pending invite", token=pending, authenticated=False),
         Caller("no token", authenticated=False),

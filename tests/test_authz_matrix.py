@@ -81,6 +81,9 @@ class Need(NamedTuple):
     scope: str
     or_creator: bool = False
     named_at: tuple[str, ...] = SCOPES
+    # A role held anywhere (any workspace) is needed too: a session of a user removed from
+    # every workspace may not give itself one (`app/left_accounts`).
+    member: bool = False
 
 
 # THE policy table, read off app/ and api/routes_*.py. An "environment" need is on the
@@ -94,7 +97,7 @@ POLICY: dict[Route, Need] = {
     ("DELETE", "/v1/sessions/{session_id}"): Need(None, "session"),  # the caller's own
     ("POST", "/v1/account/passphrase"): Need(None, "session"),  # 401 for a service account
     ("POST", "/v1/account/passphrase/check"): Need(None, "session"),  # as the change
-    ("POST", "/v1/workspaces"): Need(None, "session"),  # a new tenant, a user its admin
+    ("POST", "/v1/workspaces"): Need(None, "session", member=True),  # a new tenant, its admin
     # The invite's own account accepts it (the code decides where; the cases send none valid).
     ("POST", "/v1/invites/join"): Need(None, "session"),
     ("GET", f"{WS}/projects"): Need(Role.READ, "workspace"),
@@ -154,7 +157,7 @@ def allowed(caller: Caller, need: Need, scope: str, target: str, *, creator: boo
     """The policy as DESIGN §5 states it: a binding covers its scope and everything under it;
     a caller needs a covering binding with at least the route's role (or, where the route
     says so, to be the ``creator`` of its target). Deny by default."""
-    if not caller.authenticated:
+    if not caller.authenticated or (need.member and caller.roleless):
         return False
     if need.role is None or (need.or_creator and creator):
         return True

@@ -44,7 +44,7 @@ from envkeep.app.policy import Binding, Role, Target, effective_role
 from envkeep.app.views import NewEnvironment
 from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied, UsageError
 from envkeep.store.engine import open_engine
-from envkeep.store.models import Invite, Principal, RoleBinding
+from envkeep.store.models import Invite, Principal, RoleBinding, Workspace
 from tests.authz_support import DATABASES, migrated_database
 
 if TYPE_CHECKING:
@@ -289,9 +289,28 @@ def _person(session: Session) -> str:
     return principal_id
 
 
+def _home(session: Session, principal_id: str) -> None:
+    """A workspace of the person's own outside the tenancy's places: a user holding no role
+    anywhere may not create one (`left_accounts`)."""
+    home = Workspace(id=new_uuid(), name="home", created_at=utc_now())
+    session.add(home)
+    session.flush()
+    session.add(
+        RoleBinding(
+            id=new_uuid(),
+            principal_id=principal_id,
+            workspace_id=home.id,
+            role=str(Role.ADMIN),
+            created_at=utc_now(),
+            created_by=principal_id,
+        )
+    )
+
+
 def _found_workspace(t: Tenancy, ws: int) -> None:
     with Session(t.engine) as session, session.begin():
         root = _person(session)
+        _home(session, root)  # every account joins by an invite that carries a role
     workspace_id, _ = t.run(root, lambda call: workspaces.create_workspace(call, name=new_uuid()))
     t.workspaces.append(workspace_id)
     t.principals.append(root)

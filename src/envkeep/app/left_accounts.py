@@ -4,7 +4,10 @@ owner was removed for it, must not come back to life with the role given back, b
 grant` or by an invite the person accepts logged in (`envkeep join` on a new laptop; that
 session, the one accepting, stays). The removed member's sessions are not ended at the
 removal itself: its requests meanwhile are refused and audited (`request.denied`), which an
-admin wants to see, and its client deletes what it kept at the first refusal."""
+admin wants to see, and its client deletes what it kept at the first refusal. Such a session
+cannot give itself a role meanwhile either: a user holding none cannot create a workspace
+(`workspaces.create_workspace`), which would make it a member "of another workspace" that no
+later grant logs out."""
 
 from __future__ import annotations
 
@@ -24,11 +27,7 @@ def end_sessions_of_roleless(call: Call, principal_id: str, *, keep: str | None 
     token, or for a member of another workspace: one tenant's admin does not log a user out
     of another's)."""
     principal = call.session.get(Principal, principal_id)
-    if principal is None or principal.kind != "user":
-        return 0
-    if call.session.scalar(
-        select(RoleBinding.id).where(RoleBinding.principal_id == principal_id).limit(1)
-    ):
+    if principal is None or principal.kind != "user" or not roleless(call, principal_id):
         return 0
     query = select(SessionToken).where(
         SessionToken.principal_id == principal_id,
@@ -42,3 +41,9 @@ def end_sessions_of_roleless(call: Call, principal_id: str, *, keep: str | None 
         session.revoked_at = call.clock()
     call.session.flush()
     return len(live)
+
+
+def roleless(call: Call, principal_id: str) -> bool:
+    """Whether ``principal_id`` holds no role in any workspace."""
+    held = select(RoleBinding.id).where(RoleBinding.principal_id == principal_id).limit(1)
+    return call.session.scalar(held) is None

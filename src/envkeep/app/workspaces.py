@@ -19,7 +19,7 @@ from envkeep.app.invite_codes import (
     for_another_email,
     open_invite,
 )
-from envkeep.app.left_accounts import end_sessions_of_roleless
+from envkeep.app.left_accounts import end_sessions_of_roleless, roleless
 from envkeep.app.policy import Role, Target
 from envkeep.core.errors import (
     AlreadyExistsError,
@@ -83,6 +83,14 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
         raise PermissionDenied(
             "a token cannot create workspaces",
             hint="a member creates one: envkeep workspace create NAME",
+        )
+    if roleless(call, actor.id):
+        # A session kept from before its user was removed from every workspace (a stolen
+        # laptop's) would otherwise give itself a role here, and so outlive the grant or
+        # invite that brings its owner back (`left_accounts`).
+        raise PermissionDenied(
+            "you hold no role in any workspace, so you cannot create one",
+            hint="ask an admin to invite you back or grant you a role, then log in again",
         )
     if not name or len(name) > 200:
         raise UsageError("a workspace name needs 1 to 200 characters")
