@@ -76,6 +76,7 @@ COMMANDS = frozenset(
         "server",
         "server backup",
         "server bootstrap",
+        "server copy",
         "server migrate",
         "service",
         "service add",

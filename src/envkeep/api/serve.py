@@ -142,16 +142,17 @@ def _sqlite_directory(database_url: str) -> Path | None:
 
 
 @contextlib.contextmanager
-def _opened(database_url: str) -> Iterator[None]:
+def database_opened(database_url: str, *, where: str = "--db") -> Iterator[None]:
     """Turn a database that cannot be opened (a missing directory, no server there, wrong
-    credentials) into an error that says which and what to do, not a driver's traceback."""
+    credentials) into an error that says which and what to do, not a driver's traceback;
+    ``where``: the option that named it."""
     directory = _sqlite_directory(database_url)
     if directory is not None and not directory.is_dir():
         raise StoreError(
             f"cannot open the database {shown_url(database_url)}: the directory {directory}"
             " does not exist",
-            hint=f"create it (mkdir -p {directory}) or give --db another path (`envkeep server"
-            " migrate` makes the default one)",
+            hint=f"create it (mkdir -p {directory}) or give {where} another path (`envkeep"
+            " server migrate` makes the default one)",
         )
     try:
         yield
@@ -159,20 +160,25 @@ def _opened(database_url: str) -> Iterator[None]:
         reason = _said(failed)
         raise StoreError(
             f"cannot open the database {shown_url(database_url)}: {reason}",
-            hint="check --db (or ENVKEEP_SERVER_DB): the path or host, the user and password,"
-            " and that the database server runs",
+            hint=f"check {_given(where)}: the path or host, the user and password, and that"
+            " the database server runs",
         ) from None
     except exc.ProgrammingError as refused:  # the driver refused the URL before connecting
         raise UsageError(
             f"cannot open the database {shown_url(database_url)}:"
             f" {_driver_refusal(refused, database_url)}",
-            hint="check the options after ? in --db (or ENVKEEP_SERVER_DB, or the settings"
-            " file's db): PostgreSQL's names, e.g. ?sslmode=require",
+            hint=f"check the options after ? in {_given(where)}: PostgreSQL's names, e.g."
+            " ?sslmode=require",
         ) from None
 
 
+def _given(where: str) -> str:
+    """Where a database URL came from, as a hint names it."""
+    return "--db (or ENVKEEP_SERVER_DB, or the settings file's db)" if where == "--db" else where
+
+
 @contextlib.contextmanager
-def _written(database_url: str) -> Iterator[None]:
+def database_written(database_url: str) -> Iterator[None]:
     """Turn a write the database refused once open (a full disk, a read-only file, a lost
     connection) into an error naming what it said, not "a bug in envkeep"."""
     try:
@@ -210,9 +216,9 @@ def migrate(database_url: str) -> tuple[str | None, str]:
     _check_writable(database_url)
     engine = open_engine(database_url)
     try:
-        with _opened(database_url):
+        with database_opened(database_url):
             current_revision(engine)  # can it be opened at all? (said here, not mid-upgrade)
-        with _written(database_url):
+        with database_written(database_url):
             return upgrade(engine), HEAD_REVISION
     finally:
         engine.dispose()
@@ -224,7 +230,7 @@ def check_schema(database_url: str) -> None:
     check_database_url(database_url)
     path = sqlite_file(database_url)
     if path is not None and not path.exists():
-        with _opened(database_url):  # a missing directory is named as such
+        with database_opened(database_url):  # a missing directory is named as such
             pass
         raise StoreError(
             f"there is no database at {path}: it was never migrated",
@@ -233,7 +239,7 @@ def check_schema(database_url: str) -> None:
     _check_writable(database_url)
     engine = open_engine(database_url)
     try:
-        with _opened(database_url):
+        with database_opened(database_url):
             revision = current_revision(engine)
     finally:
         engine.dispose()
@@ -267,7 +273,7 @@ def bootstrap(database_url: str, email: str, *, hours: int = 24) -> tuple[str, l
     check_schema(database_url)
     engine = open_engine(database_url)
     try:
-        with _written(database_url), Session(engine) as session, session.begin():
+        with database_written(database_url), Session(engine) as session, session.begin():
             replaced = accounts.founding_codes(session)  # for what is said: no lock needed
             code = accounts.create_bootstrap_invite(
                 session, email=email, clock=utc_now, new_id=new_uuid, ttl=timedelta(hours=hours)

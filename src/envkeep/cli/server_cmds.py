@@ -254,3 +254,7 @@ def bootstrap(
 from envkeep.cli.server_backup import backup as _backup  # noqa: E402 - one line to register it
 
 server_app.command("backup")(_backup)
+
+from envkeep.cli.server_copy import copy as _copy  # noqa: E402 - as backup
+
+server_app.command("copy")(_copy)
