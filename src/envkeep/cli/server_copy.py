@@ -58,7 +58,7 @@ def copy(
     migrated = " (migrated to the schema first)" if done.migrated else ""
     chains = counted(done.rows.workspaces, "workspace")
     output.done(
-        f"copied {counted(done.rows.total, 'row')} from {shown_url(source)} to"
+        f"copied {done.rows.total:,} rows from {shown_url(source)} to"
         f" {shown_url(to)}{migrated}: {tables or 'none'}; row counts equal, the audit chains of"
         f" {chains} intact"
     )

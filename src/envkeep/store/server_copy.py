@@ -152,14 +152,43 @@ def _insert(writing: Connection, table: Table, rows: list[dict[str, Any]]) -> No
     """Insert a batch; a row the target refuses (text longer than its column, which SQLite
     never checks) ends the copy, naming the table and what the database said."""
     try:
-        writing.execute(table.insert(), rows)
+        if writing.dialect.name == "postgresql":
+            _copy_in(writing, table, rows)
+        else:
+            writing.execute(table.insert(), rows)
     except exc.DBAPIError as refused:
-        said = str(refused.orig).strip().splitlines()[0] if refused.orig else "no answer"
-        raise StoreError(
-            f"the target refused a row of {table.name}: {said}; nothing was written",
-            hint="fix that row in the source (or report this with the envkeep version), then"
-            " run server copy again",
-        ) from None
+        raise _refused(table, refused.orig or "no answer") from None
+
+
+def _copy_in(writing: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A batch by PostgreSQL's COPY, on the transaction's own connection: executemany sent a
+    statement per row (100,000 audit events and as many versions: 61 s, 50 of them there)."""
+    import psycopg
+    from psycopg import sql
+
+    columns = [c.name for c in table.columns]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    driver = writing.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+    except psycopg.Error as refused:
+        raise _refused(table, refused) from None
+
+
+def _refused(table: Table, said: object) -> StoreError:
+    """The database refused a batch of ``table``: its first line only (a later one, COPY's
+    context, may quote the row)."""
+    first = str(said).strip().splitlines()[0] if str(said).strip() else "no answer"
+    return StoreError(
+        f"the target refused a row of {table.name}: {first}; nothing was written",
+        hint="fix that row in the source (or report this with the envkeep version), then"
+        " run server copy again",
+    )
 
 
 def _advance_sequences(writing: Connection) -> None:
