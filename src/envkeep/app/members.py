@@ -29,6 +29,7 @@ from envkeep.app.live_readers import live
 from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
+from envkeep.app.role_lock import lock_roles
 from envkeep.app.role_scopes import (
     Scope,
     covered_environments,
@@ -64,6 +65,7 @@ def grant_role(
     (those it holds already are kept: the answer counts the ones stored). A grant that lowers
     a role ends the tokens that lived on it (`token_cascade`)."""
     wanted = role_named(role)
+    lock_roles(call, workspace_id)  # before the check: another admin may be demoting us
     target, envs = scope_target(call, workspace_id, scope)
     held = require_role(call, target, Role.ADMIN)
     if wanted > held:
@@ -160,6 +162,7 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
     (`token_cascade`); return the environments whose data keys the caller's client must now
     rotate: those the principal reads no more (`_lost`: not one a role it keeps covers) and
     every one those tokens could read."""
+    lock_roles(call, workspace_id)  # before the check: another admin may be demoting us
     target, envs = scope_target(call, workspace_id, scope)
     require_role(call, target, Role.ADMIN)
     if principal_id == call.actor.principal_id:
@@ -223,6 +226,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
     """Drop every role a principal holds in the workspace (workspace admins), withdraw its
     pending invites there, and end the tokens it made (`token_cascade`); return the
     environments it and they could read, whose keys the caller's client rotates next."""
+    lock_roles(call, workspace_id)  # before the check: another admin may be removing us
     require_role(call, Target(workspace_id), Role.ADMIN)
     if principal_id == call.actor.principal_id:
         again = shlex.join(
