@@ -18,7 +18,7 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import asking, make_context
-from envkeep.client import member_invites, member_seal, member_verify, members
+from envkeep.client import member_invites, member_seal, member_verify, members, roster_reach
 from envkeep.client.principal_names import member_name, shown_member
 from envkeep.core.errors import UsageError
 
@@ -202,10 +202,12 @@ def list_(json_out: JsonOpt = False) -> None:
 
     Example: envkeep member list
     """
-    found = member_invites.roster(make_context())
+    ctx = make_context()
+    found = member_invites.roster(ctx)
     if json_out:  # one list, each row saying what it is: a role a member holds, or an invite
         output.print_json([output.utc_times(_json_row(m)) for m in found])
         return
+    me = ctx.session.principal_id if ctx.session is not None else None
     now = datetime.now(UTC)
     rows = [
         (
@@ -213,26 +215,48 @@ def list_(json_out: JsonOpt = False) -> None:
             m["role"],
             m["project"] or "*",
             m["environment"] or "*",
-            f"{m['keys_missing']} missing" if m.get("keys_missing") else "",
+            f"{m['keys_missing']} missing" if _owed(found, me, m) else "",
             member_invites.state_words(m, now),
         )
         for m in found
     ]
     header = ("MEMBER", "ROLE", "PROJECT", "ENV", "KEYS", "STATE")
     output.print_table(header, rows, empty="no members")
-    _notes(found)
-    for note in member_invites.expired_notes(found):
+    _notes(found, me)
+    # Inviting again needs admin there: a reader is not told to.
+    ours = [m for m in found if "principal" in m or roster_reach.may_act_on(found, me, m)]
+    for note in member_invites.expired_notes(ours):
         output.done(note)
 
 
-def _notes(found: list[dict[str, Any]]) -> None:
-    """What to do next about each member who lacks keys (once for all their roles)."""
-    owed = {m["principal"]["id"]: m["principal"] for m in found if m.get("keys_missing")}
-    for principal in owed.values():
+def _owed(found: list[dict[str, Any]], me: str | None, row: dict[str, Any]) -> bool:
+    """Whether ``row``'s missing keys are the caller's business: theirs, or ones it seals."""
+    return bool(row.get("keys_missing")) and (
+        roster_reach.is_mine(row, me) or roster_reach.may_act_on(found, me, row)
+    )
+
+
+def _notes(found: list[dict[str, Any]], me: str | None) -> None:
+    """What to do next about each member who lacks keys (once for all their roles): the
+    `member seal` to run where the caller is an admin; for the caller's own, whom to ask."""
+    owed: dict[str, list[dict[str, Any]]] = {}
+    for m in found:
+        if _owed(found, me, m):
+            owed.setdefault(m["principal"]["id"], []).append(m)
+    for rows in owed.values():
+        principal = rows[0]["principal"]
+        seal = member_seal.seal_command(member_name(principal))
+        if any(roster_reach.may_act_on(found, me, m) for m in rows):
+            output.done(
+                f"{shown_member(principal)} cannot decrypt what {_their(principal)} role opens"
+                f" until an admin seals {_them(principal)} the keys: {seal}"
+            )
+            continue
+        admins = sorted({a for m in rows for a in roster_reach.admins_over(found, me, m)})
+        ask = f"ask an admin ({', '.join(admins)})" if admins else "ask an admin"
         output.done(
-            f"{shown_member(principal)} cannot decrypt what {_their(principal)} role opens until"
-            f" an admin seals {_them(principal)} the keys: "
-            + member_seal.seal_command(member_name(principal))
+            f"you cannot decrypt what your role opens until an admin seals you the keys:"
+            f" {ask} to run: {seal}"
         )
 
 
