@@ -76,7 +76,9 @@ def test_json_dry_run_lists_the_refused_names_with_the_services_that_differ(
     assert result.code == 2, result.describe()
     plan = json.loads(result.stdout)
     assert [(n["name"], n["from"]) for n in plan["names"]] == [("REDIS_URL", ["api", "worker"])]
-    assert plan["refused"] == [{"name": "LOG_LEVEL", "services": [["api"], ["worker"]]}]
+    assert plan["refused"] == [
+        {"name": "LOG_LEVEL", "services": [["api"], ["worker"]], "reason": "differ"}
+    ]
     assert (plan["dry_run"], plan["changes"], plan["written"]) == (True, 3, 0)
     assert "the services differ: LOG_LEVEL" in result.stderr
     assert "REDIS_URL" not in stored(envkeep, "dev")

@@ -97,7 +97,7 @@ def _say_plan(env: str, plan: LiftPlan) -> None:
     for move in plan.moves:
         _say_move(move)
     for refused in plan.refused:
-        output.say(f"{refused.name}: not lifted, the services differ ({refused.describe()})")
+        output.say(refused.line())
     for unresolved in plan.unresolved:
         output.done(f"warning: {unresolved.describe()}")
 
@@ -110,7 +110,10 @@ def _said_lifted(env: str, plan: LiftPlan, count: int) -> None:
 
 
 def _refuse_differing(env: str, plan: LiftPlan) -> None:
-    """Exit as a lift refused (2) when a name's services differ: nothing was written."""
+    """Exit as a lift refused (2) when a name's services differ, or with the refusal of the
+    first name that cannot be lifted at all (as a lift of it exits): nothing was written."""
+    if stopped := shared_values.first_stop(plan.refused):
+        raise stopped
     if plan.refused:
         names = ", ".join(r.name for r in plan.refused[:5])
         more = f" and {len(plan.refused) - 5} more" if len(plan.refused) > 5 else ""
@@ -139,7 +142,8 @@ def _plan_json(env: str, plan: LiftPlan, *, dry_run: bool, written: int) -> dict
             for m in plan.moves
         ],
         "refused": [
-            {"name": r.name, "services": [list(group) for group in r.groups]} for r in plan.refused
+            {"name": r.name, "services": [list(group) for group in r.groups], "reason": r.kind}
+            for r in plan.refused
         ],
         "unresolved": [u.describe() for u in plan.unresolved],
         "changes": plan.changes,

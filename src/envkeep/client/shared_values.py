@@ -55,19 +55,42 @@ class Move:
         return len(self.removed) + (self.shared != "kept")
 
 
+SHOWN = 5  # services, or values, a refusal names before a count (as `list`'s notes)
+
+
 @dataclass(frozen=True)
 class Refused:
-    """A name not lifted: the services setting it hold different values and none was chosen;
-    ``groups``: those services by the value they hold (never the value), the largest first."""
+    """A name not lifted: the services setting it hold different values and none was chosen
+    (``groups``: those services by the value they hold, never the value, the largest first);
+    or, with ``stopped``, the name cannot be lifted at all (no service sets it, the --from
+    service does not), ``stopped`` being the refusal a lift of it gets."""
 
     name: str
     groups: tuple[tuple[str, ...], ...]
+    stopped: UsageError | None = None
+    kind: str = "differ"  # or "unset", "not_in_source", "not_in_shared" (with ``stopped``)
+    reason: str = ""  # what the plan says of a stopped name
 
     def describe(self) -> str:
-        """``api, worker: value 1; web: value 2``."""
-        return "; ".join(
-            f"{', '.join(services)}: value {at}" for at, services in enumerate(self.groups, 1)
-        )
+        """``api, worker: value 1; web: value 2``: at most ``SHOWN`` values, each naming at
+        most ``SHOWN`` services, then counts (30 services each holding its own value)."""
+        shown = [f"{_capped(services)}: value {at}" for at, services in enumerate(self.groups, 1)][
+            :SHOWN
+        ]
+        left = len(self.groups) - SHOWN
+        more = [f"and {left} more values ({len(self.groups)} in all)"] if left > 0 else []
+        return "; ".join(shown + more)
+
+    def line(self) -> str:
+        """What the plan says of the name."""
+        if self.stopped is not None:
+            return f"{self.name}: not lifted, {self.reason}"
+        return f"{self.name}: not lifted, the services differ ({self.describe()})"
+
+
+def _capped(services: Sequence[str]) -> str:
+    more = f" and {len(services) - SHOWN} more" if len(services) > SHOWN else ""
+    return ", ".join(services[:SHOWN]) + more
 
 
 @dataclass(frozen=True)
@@ -114,7 +137,7 @@ def plan_lift(
     ]
     refused = tuple(p for p in planned if isinstance(p, Refused))
     if refused and not list_refused:
-        raise _differ(env, refused)
+        raise first_stop(refused) or _differ(env, refused)
     moves = tuple(p for p in planned if isinstance(p, Move))
     for move in moves:
         check_references(move.name, move.value, None)
@@ -122,6 +145,12 @@ def plan_lift(
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
     return LiftPlan(opened, tuple(m for m in moves if m.changes), unresolved, refused)
+
+
+def first_stop(refused: Sequence[Refused]) -> UsageError | None:
+    """The refusal of the first name that cannot be lifted at all (None: every refused name's
+    services only differ); it stops a lift before any other refusal, as it did."""
+    return next((r.stopped for r in refused if r.stopped is not None), None)
 
 
 def apply_lift(ctx: ClientContext, plan: LiftPlan) -> int:
@@ -229,32 +258,52 @@ def _taken(
     """The value ``name`` is shared with, and whose it is: ``source``'s (``-``: the shared
     scope's), else the one every service holds; Refused when they differ."""
     env = opened.snapshot.environment.name
-    if source == SHARED_SCOPE_OPTION:
-        if shared is None:
-            raise UsageError(
-                f"the shared scope does not hold {name} in '{env}'; --from - keeps its value",
-                hint=f"take it from a service with --from SERVICE, or give it: {name}=VALUE",
-            )
-        return shared, (SHARED_SCOPE,)
     if source is not None:
-        if source not in held:
-            setting = ", ".join(sorted(held)) or "none"
-            raise UsageError(
-                f"service {source} does not set {name} in '{env}' (services that do: {setting})",
-                hint=f"take it from one of those with --from, or give it: {name}=VALUE",
-            )
-        return held[source], (source,)
+        return _from_source(env, name, held, source, shared=shared)
     if not held:
         where = "nothing sets it" if shared is None else "the shared scope holds it already"
-        raise UsageError(
+        return _stop(
+            name,
+            "unset",
+            f"no service sets it ({where})",
             f"no service sets {name} in '{env}' ({where}); nothing to lift",
-            hint=f"see what is set where with: envkeep explain {name} --env {env} --service"
-            " SERVICE",
+            f"see what is set where with: envkeep explain {name} --env {env} --service SERVICE",
         )
     values = set(held.values())
     if len(values) > 1:
         return Refused(name, _groups(held))
     return values.pop(), tuple(sorted(held))
+
+
+def _from_source(
+    env: str, name: str, held: Mapping[str, str], source: str, *, shared: str | None
+) -> tuple[str, tuple[str, ...]] | Refused:
+    """``--from``'s value of ``name`` (``-``: the shared scope's); a stop when it holds none."""
+    if source == SHARED_SCOPE_OPTION:
+        if shared is None:
+            return _stop(
+                name,
+                "not_in_shared",
+                "the shared scope does not hold it (--from - keeps its value)",
+                f"the shared scope does not hold {name} in '{env}'; --from - keeps its value",
+                f"take it from a service with --from SERVICE, or give it: {name}=VALUE",
+            )
+        return shared, (SHARED_SCOPE,)
+    if source not in held:
+        setting = ", ".join(sorted(held)) or "none"
+        return _stop(
+            name,
+            "not_in_source",
+            f"service {source} does not set it (services that do: {setting})",
+            f"service {source} does not set {name} in '{env}' (services that do: {setting})",
+            f"take it from one of those with --from, or give it: {name}=VALUE",
+        )
+    return held[source], (source,)
+
+
+def _stop(name: str, kind: str, reason: str, message: str, hint: str) -> Refused:
+    """A name that cannot be lifted at all: ``reason`` for the plan, the refusal otherwise."""
+    return Refused(name, (), UsageError(message, hint=hint), kind, reason)
 
 
 def _differ(env: str, refused: Sequence[Refused]) -> UsageError:
