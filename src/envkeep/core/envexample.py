@@ -141,7 +141,7 @@ def _field_from_comments(
     words: list[str] = []
     for number, body in block:
         describes = not is_section_break(body)
-        if not describes:
+        if not describes and commented_out_name(body) != entry.name:
             words.clear()  # a header's or a commented-out variable's words, not this one's
         for match in _TOKEN_RE.finditer(body):
             if match["word"] is not None:
@@ -174,8 +174,12 @@ def _reject_annotations_of_commented_out(
 ) -> None:
     """Refuse an annotation on or above a commented-out ``# OTHER=`` in ``name``'s block: it
     was written for OTHER, and read for ``name`` a ``@secret`` or ``@type`` lands on the wrong
-    variable without a word."""
-    last = max((i for i, (_, body) in enumerate(block) if commented_out_name(body)), default=-1)
+    variable without a word. A commented-out ``# NAME=`` of ``name`` itself (another value
+    for it) is about ``name``: what is above it stays ``name``'s."""
+    others = (
+        i for i, (_, body) in enumerate(block) if commented_out_name(body) not in {None, name}
+    )
+    last = max(others, default=-1)
     for number, body in block[: last + 1]:
         for match in _TOKEN_RE.finditer(body):
             if match["key"] is not None:
