@@ -6,6 +6,9 @@ seconds never trips it, and held a command for as long as it liked (the body has
 deadline of the request being sent (``within``), through httpcore's public ``NetworkBackend``
 and ``NetworkStream`` interfaces: connecting, a proxy's CONNECT, TLS, the request, and the
 answer's head. Its body is read after ``within`` has ended, under no deadline of this module.
+A request body being sent is the client's to send, not the server's head coming slowly: each
+write moves the deadline on by the time its bytes may take at the slowest rate an honest link
+is allowed (`answer_size.SLOWEST_BYTES_A_SECOND`), so a big import over a slow uplink is sent.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import httpcore
+
+from envkeep.client.answer_size import SLOWEST_BYTES_A_SECOND
 
 if TYPE_CHECKING:
     import ssl
@@ -52,6 +57,13 @@ def _bounded(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def _allow_sending(size: int) -> None:
+    """Move the current deadline, if any, on by the time ``size`` bytes may take to send."""
+    deadline = _DEADLINE.get()
+    if deadline is not None:
+        _DEADLINE.set(deadline + size / SLOWEST_BYTES_A_SECOND)
+
+
 class _Stream(httpcore.NetworkStream):
     """A connection whose every read and write is bounded by the current deadline."""
 
@@ -68,6 +80,7 @@ class _Stream(httpcore.NetworkStream):
             raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _allow_sending(len(buffer))
         self._stream.write(buffer, _bounded(timeout))
 
     def close(self) -> None:
