@@ -50,7 +50,14 @@ def proxy_for(server: str, found: Mapping[str, str]) -> Proxy | None:
 
 
 def _proxy(given: str, named_by: str, host: str) -> Proxy:
-    url = httpx.URL(given if "://" in given else f"http://{given}")
+    try:
+        url = httpx.URL(given if "://" in given else f"http://{given}")
+    except httpx.InvalidURL:  # its text is not shown: it may hold the proxy's password
+        raise UsageError(
+            f"{named_by} is not a proxy URL envkeep can read",
+            hint=f"set {named_by} to http://[user:password@]host:port, or add {host} to"
+            " NO_PROXY to go direct",
+        ) from None
     if url.scheme not in {"http", "https"}:
         raise UsageError(
             f"{named_by} names a {url.scheme}:// proxy; envkeep supports HTTP proxies only",
