@@ -69,7 +69,10 @@ def _description_lines(spec: FieldSpec) -> list[str]:
             f"the description of {spec.name!r} has a word starting with '@' or a NUL character,"
             " which an .env.example cannot hold"
         )
-    lines = textwrap.wrap(" ".join(words), width=96, break_long_words=False, break_on_hyphens=False)
+    wrapped = textwrap.wrap(
+        " ".join(words), width=96, break_long_words=False, break_on_hyphens=False
+    )
+    lines = _joined_past_breaks(wrapped)
     if any(reads_as_section_break(line) for line in lines):
         raise InputError(
             f"the description of {spec.name!r} would read as a section header ('## …',"
@@ -77,6 +80,19 @@ def _description_lines(spec: FieldSpec) -> list[str]:
             " description"
         )
     return lines
+
+
+def _joined_past_breaks(lines: list[str]) -> list[str]:
+    """``lines`` with a line the wrap made read as a section break (one starting ``FOO=bar``,
+    or ending ``===``) joined to its neighbour: where a line breaks is the renderer's choice,
+    not the description's, and the parser reads the words back the same."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and (reads_as_section_break(line) or reads_as_section_break(joined[-1])):
+            joined[-1] += f" {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def _annotations(spec: FieldSpec) -> list[str]:
