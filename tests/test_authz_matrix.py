@@ -130,6 +130,8 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{WS}/members/grant"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/revoke"): Need(Role.ADMIN, "named"),
     ("POST", f"{WS}/members/remove"): Need(Role.ADMIN, "workspace"),
+    # The workspace's admins, for an account whose every role is here (`account_reset`).
+    ("POST", f"{WS}/members/reset"): Need(Role.ADMIN, "workspace"),
     ("POST", f"{WS}/invites"): Need(Role.ADMIN, "named"),
     # As members: each sees the invites to scopes its roles reach.
     ("GET", f"{WS}/invites"): Need(Role.READ, "anywhere"),
@@ -326,6 +328,17 @@ def _remove(w: World, _caller: Caller, target: str) -> Attempt:
     w.enlist_bystander()
     w.as_owner("POST", f"{w.ws}/members/grant", json=_grant_body(w, "workspace", target))
     return Attempt("POST", f"{w.ws}/members/remove", json={"principal_id": w.bystander})
+
+
+def _reset(w: World, _caller: Caller, _target: str) -> Attempt:
+    """A reset voids its account's keys and sessions: a fresh member of this workspace only
+    (the bystander has a workspace of its own, and its session serves other cases)."""
+    email = f"{fresh('reset')}@example.com"
+    code = w.as_owner("POST", f"{w.ws}/invites", json={"email": email, "role": "read"})["code"]
+    joined = w.client.post("/v1/invites/accept", json=joining(code, email))
+    assert joined.status_code == 201, joined.text
+    body = {"principal_id": joined.json()["principal_id"], "role": "read"}
+    return Attempt("POST", f"{w.ws}/members/reset", json=body)
 
 
 def _invite(scope: str) -> Callable[[World, Caller, str], Attempt]:
@@ -563,6 +576,7 @@ CASES: list[Case] = [
     Case(("GET", f"{WS}/tokens"), "anywhere", _get(lambda w, _t: f"{w.ws}/tokens")),
     Case(("GET", f"{WS}/invites"), "anywhere", _get(lambda w, _t: f"{w.ws}/invites")),
     Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
+    Case(("POST", f"{WS}/members/reset"), "workspace", _reset),
     Case(
         ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),
         "anywhere",

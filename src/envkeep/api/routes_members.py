@@ -178,3 +178,27 @@ def remove(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas
     """Drop every role of a member; the answer lists the environments whose keys to rotate."""
     found = members.remove_member(call, workspace_id=workspace_id, principal_id=body.principal_id)
     return _revoked(found)
+
+
+@router.post("/members/reset")
+def reset(workspace_id: str, body: schemas.ResetAccount, call: AuthedCall) -> schemas.AccountReset:
+    """Void a member's keys and sessions, remove them here, and make the one-time code that
+    gives the same account new keys (workspace admins; an account of this workspace only)."""
+    from envkeep.app.account_reset import reset_account
+
+    done = reset_account(
+        call,
+        workspace_id=workspace_id,
+        principal_id=body.principal_id,
+        email=body.email,
+        role=body.role,
+        project=body.project,
+        environment=body.environment,
+        accept_hash=body.accept_hash,
+    )
+    return schemas.AccountReset(
+        **_revoked(done.revocation).model_dump(),
+        invite_id=done.invite_id,
+        code=done.code,
+        sessions_ended=done.sessions_ended,
+    )

@@ -87,6 +87,8 @@ class Principal(Body):
     name: str
     encryption_public: B64
     signing_public: B64
+    reset_by: str | None = None
+    reset_at: str | None = None
 
 
 class Reader(Principal):
@@ -345,6 +347,27 @@ class NewInvite(Body):
     # keeps (`crypto.invite_accept_key`); without it (an envkeep before 0.2) the server makes
     # the secret, and answers with the code.
     accept_hash: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
+
+
+class ResetAccount(Body):
+    """`member reset`: whose account, and the role its reset code gives back (as an invite's
+    fields; the email is the account's)."""
+
+    principal_id: str | None = None  # or, for an account reset before (disabled), its email
+    email: str | None = Field(default=None, max_length=320)
+    role: str
+    project: str | None = None
+    environment: str | None = None
+    accept_hash: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
+
+
+class AccountReset(Revoked):
+    """A reset's answer: what its removal asks the client to rotate (`Revoked`), the reset
+    invite (its id, or its code when the server made its secret), and the sessions ended."""
+
+    invite_id: str
+    code: str | None = None
+    sessions_ended: int
 
 
 class InviteCode(Body):

@@ -172,7 +172,10 @@ def accept_invite(
             for_another_email(email),
             hint="join with the address it was sent to: envkeep join URL CODE --email ADDRESS",
         )
-    if session.scalar(select(Principal).where(Principal.name == email)) is not None:
+    existing = session.scalar(select(Principal).where(Principal.name == email))
+    if existing is not None and invite.resets and _voided(existing):
+        return _rekey(session, invite, existing, account, clock=clock, new_id=new_id, origin=origin)
+    if existing is not None:
         raise AlreadyExistsError(
             f"an account for {email} exists",
             hint="log in with: envkeep login URL, then run this envkeep join again",
@@ -220,6 +223,53 @@ def accept_invite(
         clock,
         new_id,
         action="invite.accept",
+        origin=origin,
+        project_id=invite.project_id,
+    )
+
+
+def _voided(principal: Principal) -> bool:
+    """Whether an account's keys were voided by a reset (`account_reset`) and not replaced."""
+    voided = principal.auth_hash is None and principal.wrapped_private_keys is None
+    return principal.kind == "user" and principal.disabled_at is not None and voided
+
+
+def _rekey(
+    session: Session,
+    invite: Invite,
+    principal: Principal,
+    account: NewAccount,
+    *,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+    origin: Origin,
+) -> LoginResult:
+    """A reset invite accepted: the same account (id, history) gets the new keys, login key
+    and wrapped private keys, is enabled again, and gets the invite's role."""
+    now = clock()
+    if not claim_invite(
+        session, invite, principal_id=principal.id, now=now, key_proof=account.key_proof
+    ):
+        raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
+    principal.encryption_public = account.encryption_public
+    principal.signing_public = account.signing_public
+    principal.wrapped_private_keys = account.wrapped_private_keys
+    principal.kdf_salt = account.kdf_salt
+    principal.kdf_params = json.dumps(account.kdf_params, sort_keys=True)
+    principal.auth_hash = credentials.hash_login_key(account.auth_key)
+    principal.disabled_at = None
+    workspace_id = str(invite.workspace_id)  # a reset is made in a workspace
+    bind_invite_role(
+        session, invite, principal_id=principal.id, workspace_id=workspace_id, now=now,
+        binding_id=new_id(),
+    )  # fmt: skip
+    return _start_session(
+        session,
+        principal,
+        workspace_id,
+        clock,
+        new_id,
+        action="account.rekey",
         origin=origin,
         project_id=invite.project_id,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from envkeep.app.authz import require_role_anywhere
 from envkeep.app.invites import pending_for
+from envkeep.app.key_resets import with_last_reset
 from envkeep.app.live_readers import live
 from envkeep.app.policy import Role
 from envkeep.app.principal_labels import principal_name, token_label
@@ -49,7 +50,7 @@ def principal_by_name(call: Call, *, workspace_id: str, name: str) -> PrincipalV
             " join, which an existing account runs too; a token: envkeep token create)",
         )
     refuse_expired(call, found)
-    return principal_view(found)
+    return with_last_reset(call, principal_view(found), [workspace_id])
 
 
 def refuse_expired(call: Call, principal: Principal) -> None:

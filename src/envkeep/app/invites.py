@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from envkeep.app import credentials
 from envkeep.app._lookup import binding_at, names_in_workspace
@@ -225,13 +225,14 @@ def create_invite(
     environment: str | None = None,
     ttl: timedelta = INVITE_TTL,
     accept_hash: str | None = None,
+    resets: bool = False,
 ) -> tuple[str, str | None]:
     """A one-time, expiring invite to the workspace with a role at a scope (admins there;
     never a role above the inviter's, nor to a scope where the account holds a role:
     `refuse_role_held`): (its id, its code). Given ``accept_hash``, the hash of the key the
     inviter's client derived from a secret it keeps, the server stores that and makes no
     code (the client writes it); without (an envkeep before 0.2), the server makes the
-    secret, and the code."""
+    secret, and the code. ``resets``: the code gives the account new keys (`account_reset`)."""
 
     wanted = role_named(role)
     target, _envs = scope_target(call, workspace_id, Scope(project, environment))
@@ -252,6 +253,7 @@ def create_invite(
         created_by=call.actor.principal_id,
         created_at=call.clock(),
         expires_at=call.clock() + ttl,
+        resets=resets,
     )
     call.session.add(invite)
     call.session.flush()
@@ -260,19 +262,34 @@ def create_invite(
         workspace_id=workspace_id,
         action="member.invite",
         target=email.lower(),
-        details={"role": str(wanted), "project": project, "environment": environment},
+        details={
+            "role": str(wanted),
+            "project": project,
+            "environment": environment,
+            **({"resets": True} if resets else {}),
+        },
         project_id=target.project_id,
     )
     return invite.id, None if secret is None else invite_code(invite.id, secret)
 
 
 def invite_proofs(call: Call, *, workspace_id: str, principal_id: str) -> list[tuple[str, str]]:
-    """(invite id, key proof) of every accepted invite that created ``principal_id`` in the
-    workspace, for the inviter's client to check the keys the server hands out."""
+    """(invite id, key proof) of every accepted invite that brought ``principal_id`` into the
+    workspace since its keys were last reset, for the inviter's client to check the keys the
+    server hands out."""
     require_role_anywhere(call, workspace_id, Role.ADMIN)  # its admins at any scope grant
+    # Only the proofs of its current keys: those a reset (`account_reset`) replaced would
+    # read as keys swapped in to the clients that made the invites before it.
+    since = call.session.scalar(
+        select(func.max(Invite.accepted_at)).where(
+            Invite.accepted_by == principal_id, Invite.resets.is_(True)
+        )
+    )
     rows = call.session.scalars(
         select(Invite).where(
-            Invite.workspace_id == workspace_id, Invite.accepted_by == principal_id
+            Invite.workspace_id == workspace_id,
+            Invite.accepted_by == principal_id,
+            *([Invite.accepted_at >= since] if since is not None else []),
         )
     )
     return [(i.id, i.key_proof) for i in rows if i.key_proof]

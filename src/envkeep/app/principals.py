@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from envkeep.app.audit import append_event
+from envkeep.app.key_resets import with_last_reset
 from envkeep.app.policy import Role
 from envkeep.app.views import PrincipalView
 from envkeep.core.errors import NotFoundError
@@ -35,7 +36,10 @@ def get_principal(call: Call, principal_id: str) -> PrincipalView:
     principal = call.session.get(Principal, principal_id)
     if principal is None or not _shares_a_workspace(call, principal.id):
         raise NotFoundError(f"principal {principal_id} not found")
-    return principal_view(principal)
+    mine = call.session.scalars(
+        select(RoleBinding.workspace_id).where(RoleBinding.principal_id == call.actor.principal_id)
+    ).all()
+    return with_last_reset(call, principal_view(principal), set(mine))
 
 
 def _shares_a_workspace(call: Call, principal_id: str) -> bool:

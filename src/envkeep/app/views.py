@@ -12,6 +12,10 @@ class PrincipalView:
     name: str
     encryption_public: bytes
     signing_public: bytes
+    # Who last reset the account's keys (`account_reset`) and when, where the caller may see
+    # it: a pinned client names them when it refuses the new key.
+    reset_by: str | None = None
+    reset_at: str | None = None
 
 
 @dataclass(frozen=True)

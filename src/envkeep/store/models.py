@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -296,6 +297,8 @@ class Invite(Base):
     # HMAC, under the invite's secret, of the public keys the invitee registered: lets the
     # inviter (who knows the secret) check the server handed out the invitee's real keys.
     key_proof: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A reset (`app/account_reset`): accepting it gives the existing account new key pairs.
+    resets: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RateBucket(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 SchemaState = Literal["current", "behind", "ahead"]
 

@@ -1,0 +1,162 @@
+"""An account reset: an admin voids a member's key pairs, and the person registers new ones.
+
+For a forgotten passphrase (the only way to the private keys) or a stolen laptop (which holds
+them unwrapped). In one transaction `reset_account` does what `member remove` does (their
+roles here end, the tokens they made end with them, and the caller's client rotates every key
+they could read), then voids the account: its wrapped private keys, KDF salt and login key
+hash are deleted and it is disabled, so no passphrase logs in and no one is granted a role or
+sealed a key for it; every session of it ends (the stolen laptop's too). It makes a one-time
+invite marked ``resets`` (its role given back at `join`), with which the person registers new
+key pairs for the SAME account (`accounts.accept_invite`): its id, and so its audit history,
+kept. Clients that pinned the old keys refuse the new ones until `member verify`.
+
+Tenant isolation: only an account whose every role is in the caller's workspace may be reset,
+by that workspace's admins. One that holds a role in another workspace is refused, or one
+tenant's admin would take over another tenant's member; its other workspaces' admins remove
+it there first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from envkeep.app.audit import append_event
+from envkeep.app.authz import require_role
+from envkeep.app.invites import create_invite
+from envkeep.app.members import remove_member
+from envkeep.app.policy import Role, Target
+from envkeep.app.views import Revocation
+from envkeep.core.errors import NotFoundError, PermissionDenied, UsageError
+from envkeep.store.models import AuditEvent, Principal, RoleBinding, SessionToken
+
+if TYPE_CHECKING:
+    from envkeep.app.context import Call
+
+
+@dataclass(frozen=True)
+class Reset:
+    """What a reset did: the removal's revocation (keys to rotate), the reset invite's id and
+    its code (None when the caller's client made the secret), and how many sessions ended."""
+
+    revocation: Revocation
+    invite_id: str
+    code: str | None
+    sessions_ended: int
+
+
+def reset_account(
+    call: Call,
+    *,
+    workspace_id: str,
+    principal_id: str | None,
+    role: str,
+    email: str | None = None,
+    project: str | None = None,
+    environment: str | None = None,
+    accept_hash: str | None = None,
+) -> Reset:
+    """Void a member's keys and sessions, remove them here (as `remove_member`), and make a
+    one-time code that gives the same account new keys and ``role`` at that scope. The
+    account by id, or by ``email`` (one reset before, which no lookup finds: it is disabled)."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    account = (
+        call.session.get(Principal, principal_id)
+        if principal_id is not None
+        else call.session.scalar(select(Principal).where(Principal.name == (email or "").lower()))
+    )
+    if account is None:
+        raise NotFoundError(
+            "that principal is not a member of this workspace", hint="see: envkeep member list"
+        )
+    if account.kind != "user":
+        raise UsageError("only a person's account can be reset", hint=_NOT_A_PERSON)
+    principal_id = account.id
+    if _still_voided_here(call, workspace_id, account):  # its code expired or was withdrawn
+        revocation = Revocation([])
+    else:
+        _refuse_elsewhere(call, workspace_id, account)
+        revocation = remove_member(call, workspace_id=workspace_id, principal_id=principal_id)
+    account.wrapped_private_keys = None
+    account.kdf_salt = None
+    account.kdf_params = None
+    account.auth_hash = None
+    account.disabled_at = call.clock()
+    ended = _end_sessions(call, principal_id)
+    invite_id, code = create_invite(
+        call,
+        workspace_id=workspace_id,
+        email=account.name,
+        role=role,
+        project=project,
+        environment=environment,
+        accept_hash=accept_hash,
+        resets=True,
+    )
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="account.reset",
+        target=account.name,
+        details={"principal_id": principal_id, "invite_id": invite_id, "sessions_ended": ended},
+    )
+    return Reset(revocation, invite_id, code, ended)
+
+
+_NOT_A_PERSON = "a token gets a new secret with: envkeep token rotate NAME"
+
+
+def _refuse_elsewhere(call: Call, workspace_id: str, account: Principal) -> None:
+    """Refuse an account holding a role in another workspace (see the module's docstring),
+    and one holding none here (an admin resets only its own members)."""
+    held = call.session.scalars(
+        select(RoleBinding.workspace_id).where(RoleBinding.principal_id == account.id)
+    ).all()
+    if workspace_id not in held:
+        raise NotFoundError(
+            "that principal is not a member of this workspace",
+            hint="see who is: envkeep member list",
+        )
+    if any(w != workspace_id for w in held):
+        raise PermissionDenied(
+            f"{account.name} holds roles in another workspace too: an admin of one workspace"
+            " cannot reset an account another one shares",
+            hint="an admin of each of their other workspaces removes them there first (envkeep"
+            f" member remove {account.name}); then run this again",
+        )
+
+
+def _still_voided_here(call: Call, workspace_id: str, account: Principal) -> bool:
+    """Whether the account was reset here and never joined again (its code expired, or was
+    withdrawn): voided, holding no role anywhere, a reset invite of this workspace its last.
+    Resetting it again makes a new code; there is nothing left to remove."""
+    if account.auth_hash is not None or account.disabled_at is None:
+        return False
+    if call.session.scalar(
+        select(RoleBinding.id).where(RoleBinding.principal_id == account.id).limit(1)
+    ):
+        return False
+    made = call.session.scalar(
+        select(AuditEvent.workspace_id)
+        .where(AuditEvent.action == "account.reset", AuditEvent.target == account.name)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return made == workspace_id
+
+
+def _end_sessions(call: Call, principal_id: str) -> int:
+    """End every live session of the account (every device's, a stolen one's too)."""
+    live = call.session.scalars(
+        select(SessionToken).where(
+            SessionToken.principal_id == principal_id,
+            SessionToken.kind == "session",
+            SessionToken.revoked_at.is_(None),
+        )
+    ).all()
+    for session in live:
+        session.revoked_at = call.clock()
+    call.session.flush()
+    return len(live)
