@@ -60,6 +60,7 @@ COMMANDS = frozenset(
         "member invite",
         "member list",
         "member remove",
+        "member reset",
         "member revoke",
         "member seal",
         "member verify",

@@ -187,6 +187,42 @@ def remove(
     output.done(removed.summary(who))
 
 
+@member_app.command("reset")
+def reset(
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    role: Annotated[str, typer.Option(help="The role the code gives back: admin, write, read.")],
+    project: ProjectOpt = None,
+    env: RoleEnvOpt = None,
+    revoke_now: RevokeNowOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Reset a member's account (forgotten passphrase, stolen laptop): remove them as member
+    remove does, void their keys, end their sessions, and make a one-time code (3 days) with
+    which they register new keys for the same account. It says first what that takes, and
+    asks (--yes: do not ask).
+
+    Example: envkeep member reset bob@example.com --role write --project shop --yes
+    """
+    from envkeep.client.account_reset import reset as reset_account
+
+    ctx = make_context(writes=True)
+    project, env = ctx.role_scope(project, env)
+    asked = asking(ctx.settings, yes=yes)
+    done = reset_account(
+        ctx, email, role, project=project, environment=env, now=revoke_now, confirm=asked
+    )
+    sys.stdout.write(done.code + "\n")
+    sessions = output.counted(done.sessions_ended, "session")
+    output.done(
+        f"reset {email}: ended {sessions}; {done.removed.ended('their')}{done.removed.keys()}"
+    )
+    output.done(
+        f"send {email} this code; they run: envkeep join {ctx.server_url or 'URL'} CODE and"
+        f" choose a new passphrase. Then compare their new key (envkeep member verify {email}"
+        f" --fingerprint ...) and give them the keys: {member_seal.seal_command(email)}"
+    )
+
+
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row of `member list --json`: what it is (a role a member holds, or an invite), and a
     member's ``label``, what `member grant` takes and `token list` calls it (an email, a

@@ -2,10 +2,12 @@
 
 The inviter keeps each invite's secret (``ENVKEEP_HOME/invites.json``, 0600); the joining
 client sends an HMAC of its public keys under that secret, which the server stores with the
-accepted invite. No envkeep command changes an account's keys once it has made them (a
-passphrase change re-wraps the same keys; `token rotate` makes a new account), so keys the
-server shows for an invitee that such a proof does not match were swapped in: nothing is
-sealed to them, and `member verify` pins nothing for them.
+accepted invite. Only `member reset` changes an account's keys once it has made them (a
+passphrase change re-wraps the same keys; `token rotate` makes a new account), and the server
+then lists only the proofs made since (the reset code's own), so keys the server shows for an
+invitee that such a proof does not match were swapped in: nothing is sealed to them, and
+`member verify` pins nothing for them. Keys pinned here before a reset are refused as changed
+until `member verify`, proof or not.
 """
 
 from __future__ import annotations

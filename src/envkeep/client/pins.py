@@ -127,8 +127,14 @@ def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKe
 def changed_key(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
     """A principal's key, pinned here, that the server shows changed: refused until `member
     verify` accepts the new one."""
+    reset = (
+        f": the server says {principal.reset_by} reset their account"
+        f" ({principal.reset_at[:16].replace('T', ' ')} UTC)"
+        if principal.reset_by and principal.reset_at
+        else ""
+    )
     return IntegrityError(
-        f"the public key of {shown_principal(principal)} CHANGED"
+        f"the public key of {shown_principal(principal)} CHANGED{reset}"
         f" ({fingerprints_shown(pinned, seen)})",
         hint=verify_hint(principal),
     )
