@@ -131,7 +131,7 @@ def test_a_copy_of_an_environment_re_created_under_the_name_replaces_the_old_one
     with pytest.raises(UnreachableError) as refused:
         cache.load(ENV, ["web"], DOWN)  # only the gone environment's copy held web
     assert refused.value.message.endswith(
-        "and api's only (read by list --service), and this read needs web's"
+        "and api's only (read for those services), and this read needs web's"
     )
     assert _kept(cache) == 1
 
@@ -148,11 +148,11 @@ def test_no_copy_answers_a_wider_read_or_a_service_it_does_not_know_and_the_erro
             cache.load(ENV, None if services is None else services.split(","), DOWN)
         # `list --service api` answered offline, so the read that cannot says why (exit 5)
         assert refused.value.message == (
-            f"{DOWN.message}; the copy kept here holds the shared scope and api's only (read by"
-            f" list --service), and this read needs {needed}"
+            f"{DOWN.message}; the copy kept here holds the shared scope and api's only (read for"
+            f" those services), and this read needs {needed}"
         )
         assert refused.value.exit_code == 5
-        assert "get, run, export and validate keep every scope" in (refused.value.hint or "")
+        assert "validate --all and activate-all keep every scope" in (refused.value.hint or "")
     with pytest.raises(UnreachableError) as refused:
         cache.load("/never/read", None, DOWN)  # no copy at all: the error, saying so
     assert refused.value.message == DOWN.message

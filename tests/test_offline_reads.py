@@ -83,8 +83,12 @@ def test_reads_of_one_environment_with_different_scopes_show_the_same_newest_val
     assert got.stdout == "9090\n"
     folders = offline.folders()  # one per environment read (`service add` reads them all)
     assert folders
-    for folder in folders:  # in each, the newest copy superseded the others
-        assert len(list(folder.glob("*.json"))) == 1, folder
+    for folder in folders:  # in each, the newest copies superseded the older ones
+        revisions = {
+            json.loads(p.read_text())["snapshot"]["environment"]["revision"]
+            for p in folder.glob("*.json")
+        }
+        assert len(revisions) == 1, folder
 
 
 def test_history_while_the_server_is_down_says_it_needs_the_server(offline: Offline) -> None:
@@ -157,15 +161,19 @@ def test_a_write_reads_again_the_copy_kept_of_what_it_wrote(tmp_path: Path) -> N
 
 
 def test_a_read_no_copy_holds_says_the_copy_kept_holds_one_service(tmp_path: Path) -> None:
-    """Only `list --service api` read the environment: with the server down it answers, and
-    `run`, `get` and `export` (every scope) said only "cannot reach", as if nothing was kept."""
+    """Only `list --service api` read the environment: with the server down its copy answers
+    `get`, `export` and `run` of api (a read of one service reads the scopes it sees), and a
+    read of every scope or of another service says what the copy holds, not only "cannot
+    reach", as if nothing was kept."""
     home, work = tmp_path / "home", tmp_path / "work"
     (work / "services" / "api").mkdir(parents=True)
+    (work / "services" / "web").mkdir(parents=True)
     server = start_server(tmp_path / "srv")
     try:
         join(server, home, work, server.invite("dev@off.io"), "dev@off.io")
         _ok(home, work, "init", "shop")
         _ok(home, work, "service", "add", "api", "--path", "services/api")
+        _ok(home, work, "service", "add", "web", "--path", "services/web")
         _ok(home, work, "set", "PORT=8080", *API)
         for folder in home.rglob("snapshots"):  # only `list`'s copy, whatever came before
             for kept in folder.rglob("*.json"):
@@ -174,19 +182,25 @@ def test_a_read_no_copy_holds_says_the_copy_kept_holds_one_service(tmp_path: Pat
     finally:
         server.stop()
 
-    listed = _cli(home, work, "list", *API)
-    refused = [
+    served = [
         _cli(home, work, *command)
         for command in (("get", "PORT", *API), ("export", *API), ("run", *API, "--", "true"))
     ]
+    refused = {
+        "web's": _cli(home, work, "export", "--env", "dev", "--service", "web"),
+        "every scope": _cli(home, work, "validate", "--env", "dev", "--all"),
+    }
 
-    assert listed.returncode == 0, listed.stderr
-    for done in refused:
+    for done in served:
+        assert done.returncode == 0, done.stderr
+        assert "warning: server unreachable; using the copy fetched" in done.stderr
+    assert served[0].stdout == "8080\n"
+    for needed, done in refused.items():
         assert done.returncode == 5, done.stderr
         [line, hint] = done.stderr.splitlines()
         assert line == (
             f"error: cannot reach {server.url} (ConnectError); the copy kept here holds the"
-            " shared scope and api's only (read by list --service), and this read needs every"
-            " scope"
+            f" shared scope and api's only (read for those services), and this read needs"
+            f" {needed}"
         )
-        assert "get, run, export and validate keep every scope" in hint
+        assert "validate --all and activate-all keep every scope" in hint

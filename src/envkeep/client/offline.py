@@ -179,7 +179,7 @@ class SnapshotCache:
         self, environment: str, services: Services, error: UnreachableError
     ) -> UnreachableError:
         """``error``; where copies of ``environment`` are kept that hold less than ``services``
-        (read by `list --service api`, which answered offline a moment ago), ``error`` saying
+        (read by `get --service api`, which answered offline a moment ago), ``error`` saying
         so, and which reads keep a copy that would serve this one."""
         from envkeep.core.errors import UnreachableError
 
@@ -194,11 +194,11 @@ class SnapshotCache:
         kept = "copy kept here holds" if len(narrow) == 1 else "copies kept here hold"
         asked = "every scope" if services is None else f"{', '.join(sorted(services))}'s"
         return UnreachableError(
-            f"{error.message}; the {kept} {scopes} only (read by list --service), and this"
+            f"{error.message}; the {kept} {scopes} only (read for those services), and this"
             f" read needs {asked}",
             hint=f"{error.hint or 'reach the server'}; once it answers, this command keeps a"
-            " copy that serves it offline (get, run, export and validate keep every scope;"
-            " list --service NAME, that scope only)",
+            " copy that serves it offline (a read of one service keeps its scopes and those"
+            " its references name; validate --all and activate-all keep every scope)",
         )
 
     def _newest_answer(self, environment: str, services: Services) -> tuple[_Copy, Any] | None:

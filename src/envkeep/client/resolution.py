@@ -373,11 +373,11 @@ class Explanation:
 
 def explain_name(ctx: ClientContext, env: str, service: str | None, name: str) -> Explanation:
     """Every layer that sets ``name``, which one won, and the references it expanded."""
-    from envkeep.client.reading import read_environment
     from envkeep.client.reference_errors import worded
+    from envkeep.client.service_scopes import read_service_layers
     from envkeep.client.variable_not_found import variable_not_found
 
-    layers = arrange(ctx, read_environment(ctx, env))
+    layers = read_service_layers(ctx, env, [service])
     resolution = resolve_in(layers, service)
     if name not in resolution.values:
         raise variable_not_found(

@@ -16,6 +16,7 @@ from envkeep.client.resolution import (
     service_layer,
     service_schema,
 )
+from envkeep.client.service_scopes import read_service_layers
 from envkeep.client.stray_references import fallback_only, stray_references
 from envkeep.client.unresolved_hint import UNRESOLVED, unresolved_hint
 from envkeep.core.errors import InputError, UsageError, ValidationFailed
@@ -132,8 +133,9 @@ def _stray_findings(
 
 
 def check_service(ctx: ClientContext, env: str, service: str | None) -> Checked:
-    """Resolve and validate one service (or the shared scope)."""
-    layers = arrange(ctx, read_environment(ctx, env))
+    """Resolve and validate one service (or the shared scope), reading only the scopes it
+    sees (`service_scopes`)."""
+    layers = read_service_layers(ctx, env, [service])
     return check_resolution(ctx, layers, service, resolve_in(layers, service))
 
 
@@ -157,7 +159,10 @@ def check_services(
     and its templates are missing too: each service is then ``unread``, not passed with
     nothing to check it against, nor failed over references into templates that are not here.
     """
-    layers = arrange(ctx, read_environment(ctx, env))
+    if services is None:
+        layers = arrange(ctx, read_environment(ctx, env))
+    else:
+        layers = read_service_layers(ctx, env, services)
     targets = sorted(layers.by_service) if services is None else list(services)
     if not ctx.has_checkout:
         _require_services(layers, targets)
