@@ -212,6 +212,18 @@ _CURRENT_SQL = (
 )
 
 
+def _current_query(key: SecretsKey) -> tuple[str, dict[str, Any]]:
+    """``_CURRENT_SQL`` for ``key``, limited to its scopes in the query: a read of one service
+    of 60 fetched the versions (ciphertext) of all 9,200 secrets, to keep 450 of them."""
+    params: dict[str, Any] = {"env": key.environment_id}
+    if key.scopes is None:
+        return _CURRENT_SQL, params
+    named = {f"scope{number}": scope for number, scope in enumerate(sorted(key.scopes))}
+    listed = ", ".join(f":{name}" for name in named)
+    where = f"WHERE s.environment_id = :env AND s.scope IN ({listed})"
+    return _CURRENT_SQL.replace("WHERE s.environment_id = :env", where), {**params, **named}
+
+
 # Tries at a header and secrets of one state: the first reads without a lock; the second, after
 # the first saw a commit come between them (PostgreSQL), holds the environment's row (`_by_names`).
 _READS = 2
@@ -225,7 +237,7 @@ def _secrets(
     found = None if cache is None else cache.get(key)
     if found is not None:
         return found, True
-    rows = fetch(_CURRENT_SQL, {"env": key.environment_id})
+    rows = fetch(*_current_query(key))
     found = tuple(_current_secrets(rows, None if key.scopes is None else set(key.scopes)))
     settled = cache is None or not cache.recheck or key_now(fetch, key) == key
     if cache is not None and settled:
