@@ -109,6 +109,8 @@ class SnapshotReads:
             kept = {**self.cache.load(path, services, error), "role": None}
             self.read_kept_copy = True
             return kept, False
+        except errors.ServiceNotFound:
+            raise  # a name mistyped: the environment's copies still stand for it
         except (errors.PermissionDenied, errors.NotFoundError):
             if self.cache is not None:  # refused now: no copy may serve it offline
                 self.cache.forget(path)
