@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
-from envkeep.app.invites import create_invite
+from envkeep.app.invites import create_invite, withdraw_all_for
 from envkeep.app.members import remove_member
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import Revocation
@@ -74,8 +74,12 @@ def reset_account(
     if account.kind != "user":
         raise UsageError("only a person's account can be reset", hint=_NOT_A_PERSON)
     principal_id = account.id
-    if _still_voided_here(call, workspace_id, account):  # its code expired or was withdrawn
+    withdrawn = 0
+    if _still_voided_here(call, workspace_id, account):  # reset here before, never joined
         revocation = Revocation([])
+        # The earlier code may be why it is reset again (lost, sent to the wrong place): it
+        # must not join once a new one is made.
+        withdrawn = withdraw_all_for(call, workspace_id=workspace_id, email=account.name)
     else:
         _refuse_elsewhere(call, workspace_id, account)
         revocation = remove_member(call, workspace_id=workspace_id, principal_id=principal_id)
@@ -100,7 +104,12 @@ def reset_account(
         workspace_id=workspace_id,
         action="account.reset",
         target=account.name,
-        details={"principal_id": principal_id, "invite_id": invite_id, "sessions_ended": ended},
+        details={
+            "principal_id": principal_id,
+            "invite_id": invite_id,
+            "sessions_ended": ended,
+            **({"invites_withdrawn": withdrawn} if withdrawn else {}),
+        },
     )
     return Reset(revocation, invite_id, code, ended)
 
@@ -129,9 +138,10 @@ def _refuse_elsewhere(call: Call, workspace_id: str, account: Principal) -> None
 
 
 def _still_voided_here(call: Call, workspace_id: str, account: Principal) -> bool:
-    """Whether the account was reset here and never joined again (its code expired, or was
+    """Whether the account was reset here and never joined again (its code expired, lost or
     withdrawn): voided, holding no role anywhere, a reset invite of this workspace its last.
-    Resetting it again makes a new code; there is nothing left to remove."""
+    Resetting it again withdraws any code still open and makes a new one; there is nothing
+    left to remove."""
     if account.auth_hash is not None or account.disabled_at is None:
         return False
     if call.session.scalar(
