@@ -28,7 +28,7 @@ from envkeep.app.invite_codes import (
     open_invite,
 )
 from envkeep.app.policy import Role
-from envkeep.core.errors import AlreadyExistsError, NotAuthenticated
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, PermissionDenied
 from envkeep.store.advisory_lock import queue_on
 from envkeep.store.models import (
     Invite,
@@ -247,6 +247,7 @@ def _rekey(
     """A reset invite accepted: the same account (id, history) gets the new keys, login key
     and wrapped private keys, is enabled again, and gets the invite's role."""
     now = clock()
+    _refuse_held_roles(session, principal)
     if not claim_invite(
         session, invite, principal_id=principal.id, now=now, key_proof=account.key_proof
     ):
@@ -273,6 +274,20 @@ def _rekey(
         origin=origin,
         project_id=invite.project_id,
     )
+
+
+def _refuse_held_roles(session: Session, principal: Principal) -> None:
+    """Refuse new keys for an account that holds a role: a voided one holds none, unless one
+    came with a transaction that ran alongside the reset (its own `join` of another workspace),
+    and the reset code, whose secret one workspace's admin made, would then take over a member
+    of another workspace (`account_reset`)."""
+    held = select(RoleBinding.id).where(RoleBinding.principal_id == principal.id).limit(1)
+    if session.scalar(held) is not None:
+        raise PermissionDenied(
+            f"{principal.name} holds a role in a workspace again, so this reset code cannot"
+            " give the account new keys",
+            hint="ask the admin who reset it to check member list and reset it again",
+        )
 
 
 def prelogin(session: Session, *, email: str) -> tuple[bytes, dict[str, int]]:
