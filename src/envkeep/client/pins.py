@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
@@ -127,17 +128,27 @@ def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKe
 def changed_key(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
     """A principal's key, pinned here, that the server shows changed: refused until `member
     verify` accepts the new one."""
-    reset = (
-        f": the server says {principal.reset_by} reset their account"
-        f" ({principal.reset_at[:16].replace('T', ' ')} UTC)"
-        if principal.reset_by and principal.reset_at
-        else ""
-    )
+    reset = ""
+    if principal.reset_by and principal.reset_at:
+        reset = f": the server says {principal.reset_by} reset their account"
+        reset += f" ({_in_utc(principal.reset_at)})"
     return IntegrityError(
         f"the public key of {shown_principal(principal)} CHANGED{reset}"
         f" ({fingerprints_shown(pinned, seen)})",
         hint=verify_hint(principal),
     )
+
+
+def _in_utc(moment: str) -> str:
+    """A time the server gave, as UTC to the minute (a PostgreSQL session not on UTC gives it
+    in its own zone); as given when it does not read as a time."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment[:32]
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def fingerprints_shown(pinned: str | None, seen: str) -> str:
