@@ -288,10 +288,11 @@ def test_a_read_after_a_change_sees_the_change(
     written = hot.post(f"{path}/secrets", json={"writes": [_write(f"service:{service_id}")]})
     assert written.status_code == 200
     assert len(hot.get(f"{path}/snapshot?all_scopes=true").json()["secrets"]) == 2
-    # Removing a service deletes its variables without a new revision of the environment.
+    # Removing a service deletes its variables in a new revision of the environment: the
+    # cached snapshot of revision 2 no longer answers, nor does its ETag.
     assert hot.delete(f"{project}/services/api").status_code == 204
     after = hot.get(f"{path}/snapshot?all_scopes=true")
-    assert (len(after.json()["secrets"]), after.headers["etag"]) == (1, '"2"')
+    assert (len(after.json()["secrets"]), after.headers["etag"]) == (1, '"3"')
 
 
 def test_an_environment_made_again_under_its_old_id_starts_empty(

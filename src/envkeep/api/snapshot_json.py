@@ -37,6 +37,8 @@ def _principal(p: PrincipalView) -> dict[str, Any]:
         "name": p.name,
         "encryption_public": b64e(p.encryption_public),
         "signing_public": b64e(p.signing_public),
+        "reset_by": p.reset_by,
+        "reset_at": p.reset_at,
     }
 
 
