@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpcore
 
+from envkeep.client._httpx import httpx
 from envkeep.client.answer_size import SLOWEST_BYTES_A_SECOND
 
 if TYPE_CHECKING:
@@ -32,8 +33,10 @@ _DEADLINE: ContextVar[float | None] = ContextVar("envkeep_header_deadline", defa
 _SLACK = 0.05
 
 
-class HeadersTooSlow(httpcore.ReadTimeout):
-    """The deadline passed before the answer's status line and headers had all come."""
+class HeadersTooSlow(httpx.ReadTimeout):
+    """The deadline passed before the answer's status line and headers had all come. An
+    httpx error from the start (httpcore passes on what its network backend raises), so the
+    transport hands it up as it is: one class, from here to `unreachable`."""
 
 
 @contextlib.contextmanager

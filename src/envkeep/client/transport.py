@@ -38,13 +38,9 @@ LIMITS = httpx.Limits(  # httpx's own pool sizes
 )
 
 
-class HeadersTooSlow(httpx.ReadTimeout):
-    """An answer's status line and headers did not all come within the deadline."""
-
-
 # httpcore's exceptions as httpx raises them; the first of an exception's classes listed wins.
+# (header_deadline.HeadersTooSlow is an httpx error already, and goes up as it is.)
 _AS_HTTPX: Final[dict[type[Exception], type[httpx.TransportError]]] = {
-    header_deadline.HeadersTooSlow: HeadersTooSlow,
     httpcore.PoolTimeout: httpx.PoolTimeout,
     httpcore.ConnectTimeout: httpx.ConnectTimeout,
     httpcore.ReadTimeout: httpx.ReadTimeout,

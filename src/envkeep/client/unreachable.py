@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkeep.client._httpx import httpx
-from envkeep.client.transport import HEADERS_SECONDS, HeadersTooSlow
+from envkeep.client.header_deadline import HeadersTooSlow
+from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
 
 if TYPE_CHECKING:
