@@ -1,6 +1,7 @@
 """The few reads of the process environment that must stay cheap, shared by ``settings.py``
 and by `envkeep run`'s warm start (``client/runcache.py``), which runs before anything as
-heavy as ``settings.py`` (dataclasses, pathlib, typing) is imported.
+heavy as ``settings.py`` (dataclasses, pathlib, typing) is imported, and by the HTTP
+client, which reads the proxy variables where it is made (`proxy_variables`).
 
 Together with ``settings.py`` this is the only module that reads ``os.environ``.
 """
@@ -59,6 +60,14 @@ def local_overrides_everywhere(environ: Mapping[str, str]) -> bool:
     """ENVKEEP_LOCAL_OVERRIDES: on (or 1, true, yes) applies .envkeep/local.env to protected
     environments too; anything else leaves them out there."""
     return environ.get("ENVKEEP_LOCAL_OVERRIDES", "").strip().lower() in {"on", "1", "true", "yes"}
+
+
+def proxy_variables() -> dict[str, str]:
+    """HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (lower case wins), as urllib reads them:
+    keys https, http, all and no (`client/proxies.proxy_for` chooses by them)."""
+    from urllib.request import getproxies
+
+    return getproxies()
 
 
 def process_environment() -> dict[str, str]:

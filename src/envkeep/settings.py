@@ -28,6 +28,11 @@
 | ENVKEEP_LOCAL_OVERRIDES   | on: .envkeep/local.env applies to protected environments    |
 |                           | too (by default they never get it)                          |
 | ENVKEEP_WITHHELD          | set by `run` for its command: the credentials it kept back  |
+| HTTPS_PROXY, HTTP_PROXY,  | the proxy a server is reached through, and the hosts        |
+| ALL_PROXY, NO_PROXY       | reached directly (`environ.proxy_variables`, read where a   |
+|                           | client is made; `client/proxies` chooses)                   |
+| SSL_CERT_FILE, SSL_CERT_DIR | the CAs a server's and an https:// proxy's TLS is checked |
+|                           | against (read by httpx; default: certifi's bundle)          |
 | ENVKEEP_SERVER_CONFIG     | server: a TOML settings file (as --config)                  |
 | ENVKEEP_SERVER_DB         | server: database URL (default: SQLite under ENVKEEP_HOME)   |
 | ENVKEEP_SERVER_HOST       | server: address to bind (default 127.0.0.1)                 |

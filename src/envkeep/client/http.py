@@ -109,9 +109,9 @@ class ApiClient:
         self._headers_within = headers_within  # an answer's head must come within it
         if transport is None:
             if proxies is None:
-                from urllib.request import getproxies
+                from envkeep.environ import proxy_variables
 
-                proxies = getproxies()
+                proxies = proxy_variables()
             self.proxy = proxy_for(self.base_url, proxies)
             transport = connecting(self.proxy, headers_within=headers_within)
         self._http = httpx.Client(

@@ -2,9 +2,11 @@
 
 ``HTTPS_PROXY`` for an https:// server, ``HTTP_PROXY`` for an http:// one, ``ALL_PROXY`` for
 either when that one is unset (each also in lower case, which wins); ``NO_PROXY`` names the
-hosts reached directly: ``*`` (all), a host and its subdomains (``example.com``), only the
-subdomains (``.example.com``), an IP address or ``localhost`` as written (no ranges), or a
-``scheme://host[:port]``. As httpx does it, 127.0.0.1 and localhost are proxied too unless
+hosts reached directly: ``*`` (all), a domain and its subdomains (``example.com``,
+``.example.com`` and ``*.example.com`` alike, as curl, requests and Go read them), an IP
+address or ``localhost`` as written, an IP range (``10.0.0.0/8``, a server named by its
+address only: no name is resolved to match one), or a ``scheme://host[:port]``; an entry that
+names no host is skipped. As httpx does it, 127.0.0.1 and localhost are proxied too unless
 ``NO_PROXY`` names them. The client chooses the route itself (not httpx) so that an error can
 name the proxy it went through, and so that its own transport (`transport`) carries it.
 Only HTTP proxies (http:// or https://) are supported: a SOCKS one is refused by name.
@@ -78,16 +80,30 @@ def _bypassed(url: httpx.URL, no_proxy: str) -> bool:
 
 def _names(entry: str, url: httpx.URL) -> bool:
     if "://" in entry:
-        pattern = httpx.URL(entry)
-        if pattern.scheme not in {"all", url.scheme}:
+        pattern = _pattern(entry)
+        if pattern is None or pattern.scheme not in {"all", url.scheme}:
             return False
+    elif "/" in entry:
+        return _in_range(entry, url.host)
     elif _is_ip(entry) or entry.lower() == "localhost":
         return url.host == entry.strip("[]").lower()
-    else:
-        pattern = httpx.URL(f"all://*{entry}")
+    else:  # a domain: curl's and requests' `.corp.io`, Go's `*.corp.io`, all as `corp.io`
+        domain = entry.lstrip("*").lstrip(".")
+        pattern = _pattern(f"all://*{domain}") if domain else None  # `.` names no host
+        if pattern is None:
+            return False
     if pattern.port is not None and pattern.port != url.port:
         return False
     return _host_matches(pattern.host, url.host)
+
+
+def _pattern(text: str) -> httpx.URL | None:
+    """``text`` as a URL, None when it is not one (``corp.io:abc``): curl skips such an entry,
+    and it named no host this client could be going to."""
+    try:
+        return httpx.URL(text)
+    except httpx.InvalidURL:
+        return None
 
 
 def _host_matches(pattern: str, host: str) -> bool:
@@ -99,6 +115,14 @@ def _host_matches(pattern: str, host: str) -> bool:
     if pattern.startswith("*"):
         return host == pattern[1:] or host.endswith(f".{pattern[1:]}")
     return host == pattern
+
+
+def _in_range(entry: str, host: str) -> bool:
+    """Whether ``host``, an IP address, is in the range ``entry`` (``10.0.0.0/8``)."""
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False)
+    except ValueError:  # a name, not an address; or not a range
+        return False
 
 
 def _is_ip(entry: str) -> bool:
