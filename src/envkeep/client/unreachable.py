@@ -32,7 +32,7 @@ def failed(
     """The error for ``error``, met sending ``method path`` to ``base_url`` (through
     ``proxy``, if any); ``waited``: the read timeout, ``waited_for_head``: the deadline on an
     answer's head, in seconds."""
-    if proxy is not None and _at_the_proxy(error):
+    if proxy is not None and _at_the_proxy(error, base_url, proxy):
         return _proxy_failed(error, base_url, proxy)
     if isinstance(error, HeadersTooSlow):  # it answers, too slowly: out of reach all the same
         return errors.UnreachableError(
@@ -99,13 +99,19 @@ _NO_TLS = (
 )
 
 
-def _at_the_proxy(error: httpx.TransportError) -> bool:
-    """Whether ``error``, through a proxy, is the proxy's: it could not be connected to, or
-    refused to carry the request on (a TLS failure is the server's or its certificate's)."""
+def _at_the_proxy(error: httpx.TransportError, base_url: str, proxy: Proxy) -> bool:
+    """Whether ``error``, through ``proxy``, is the proxy's: it could not be connected to, or
+    refused to carry the request on. A TLS failure is the server's or its certificate's,
+    unless the server is http://: then the only TLS was the https:// proxy's own."""
     if isinstance(error, httpx.ProxyError):
         return True
-    connecting = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
-    return connecting and "SSL" not in str(error).upper()
+    if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        return False
+    return not _tls_failed(error) or not base_url.startswith("https:")
+
+
+def _tls_failed(error: Exception) -> bool:
+    return "SSL" in str(error).upper()
 
 
 def _proxy_failed(
@@ -121,11 +127,14 @@ def _proxy_failed(
                 " NO_PROXY to go direct"
             ),
         )
+    hint = f"check that the proxy runs and {proxy.named_by} names it"
+    if _tls_failed(error):  # it runs: its TLS failed (an http:// server has none of its own)
+        hint = (
+            "the proxy's TLS certificate is not trusted here (or it does not speak TLS): point"
+            f" SSL_CERT_FILE at the CA bundle that signed it, or check {proxy.named_by}'s scheme"
+        )
     return errors.UnreachableError(
         f"cannot reach the proxy {proxy.shown} ({proxy.named_by}) on the way to {base_url}"
         f" ({type(error).__name__})",
-        hint=(
-            f"check that the proxy runs and {proxy.named_by} names it, or add the server's host"
-            f" to NO_PROXY to go direct"
-        ),
+        hint=f"{hint}, or add the server's host to NO_PROXY to go direct",
     )
