@@ -204,12 +204,16 @@ def _scopes(
     return scopes
 
 
-_CURRENT_SQL = (
+# The current version of each secret of an environment, oldest secret first; the WHERE clause
+# ends with the environment, so that a narrow read adds its scopes to it (`_current_query`).
+_CURRENT_FROM = (
     "SELECT s.id, s.scope, s.name_index, v.version, v.key_version, v.name_ct, v.value_ct,"
     " v.author_id, v.signature, v.created_at FROM secrets s JOIN secret_versions v"
     " ON v.secret_id = s.id AND v.version = s.current_version"
-    " WHERE s.environment_id = :env ORDER BY s.created_at, s.id"
+    " WHERE s.environment_id = :env"
 )
+_CURRENT_ORDER = " ORDER BY s.created_at, s.id"
+_CURRENT_SQL = _CURRENT_FROM + _CURRENT_ORDER
 
 
 def _current_query(key: SecretsKey) -> tuple[str, dict[str, Any]]:
@@ -220,8 +224,7 @@ def _current_query(key: SecretsKey) -> tuple[str, dict[str, Any]]:
         return _CURRENT_SQL, params
     named = {f"scope{number}": scope for number, scope in enumerate(sorted(key.scopes))}
     listed = ", ".join(f":{name}" for name in named)
-    where = f"WHERE s.environment_id = :env AND s.scope IN ({listed})"
-    return _CURRENT_SQL.replace("WHERE s.environment_id = :env", where), {**params, **named}
+    return f"{_CURRENT_FROM} AND s.scope IN ({listed}){_CURRENT_ORDER}", {**params, **named}
 
 
 # Tries at a header and secrets of one state: the first reads without a lock; the second, after
