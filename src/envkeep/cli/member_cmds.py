@@ -221,6 +221,8 @@ def reset(
         f" choose a new passphrase. Then compare their new key (envkeep member verify {email}"
         f" --fingerprint ...) and give them the keys: {member_seal.seal_command(email)}"
     )
+    if done.left is not None:  # after the code: it is printed whatever was left unrotated
+        raise done.left
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from envkeep.client.principal_names import shown_principal
 from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
 from envkeep.client.revocation_preview import REVOKE_NOW, foresee_revocation
 from envkeep.client.team_server import team_backend
-from envkeep.core.errors import IntegrityError, NotFoundError, UsageError
+from envkeep.core.errors import IntegrityError, NotFoundError, RotationLeft, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class AccountReset:
     """What `member reset` did: the removal (keys rotated, tokens ended), the code for the
-    person, and how many of their sessions ended."""
+    person, how many of their sessions ended, and the rotations left (``--revoke-now`` by an
+    admin lacking keys), raised once the code is shown."""
 
     removed: Revoked
     code: str
     sessions_ended: int
+    left: RotationLeft | None = None
 
 
 def reset(
@@ -82,9 +84,13 @@ def reset(
         raise IntegrityError("the server did not say which reset code it made", hint=_AGAIN)
     keep_invite_secret(ctx, invite_id, secret, email.strip().lower())
     gone = frozenset() if principal is None else frozenset({principal.id})
-    removed = finish_revocation(ctx, answer, gone)
-    ended = int(answer.get("sessions_ended") or 0)
-    return AccountReset(removed, invite_code(invite_id, secret), ended)
+    code, ended = invite_code(invite_id, secret), int(answer.get("sessions_ended") or 0)
+    try:
+        removed = finish_revocation(ctx, answer, gone)
+    except RotationLeft as left:  # the reset is done: the code is the person's only way back
+        tokens = [str(t) for t in answer.get("tokens_revoked") or []]
+        return AccountReset(Revoked(list(left.rotated), tokens), code, ended, left)
+    return AccountReset(removed, code, ended)
 
 
 _AGAIN = "the server may be older than this envkeep: see envkeep member list, and upgrade it"
