@@ -167,11 +167,32 @@ def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> boo
     return append_account_event(call, action="request.denied", outcome=DENIED, details=details)
 
 
+# Every workspace the account holds a role in, with its name; in id order, the order every
+# such append locks the workspaces' rows in on PostgreSQL (two never wait on each other).
+_EVERY_WORKSPACE = (
+    "SELECT DISTINCT b.workspace_id, p.name FROM role_bindings b"
+    " JOIN principals p ON p.id = b.principal_id WHERE b.principal_id = :p"
+    " ORDER BY b.workspace_id"
+)
+
+
 def record_failed_login(call: Call, *, details: Mapping[str, object]) -> bool:
     """A login to the acting account refused (a wrong passphrase, or a disabled account):
-    whoever guesses a member's passphrase shows in the trail as ``session.login``, denied,
-    in the chain its other account events go to (`append_account_event`)."""
-    return append_account_event(call, action="session.login", outcome=DENIED, details=details)
+    whoever guesses a member's passphrase shows as ``session.login``, denied, naming the
+    account, in the chain of every workspace it holds a role in: the admins of each look out
+    for their members, and one workspace's trail would show the others nothing. Whether one
+    was appended (an account with no role anywhere has no chain)."""
+    rows = call.fetch(_EVERY_WORKSPACE, {"p": call.actor.principal_id})
+    for workspace_id, name in rows:
+        append_event(
+            call,
+            workspace_id=str(workspace_id),
+            action="session.login",
+            target=str(name),
+            outcome=DENIED,
+            details=details,
+        )
+    return bool(rows)
 
 
 def project_named(call: Call, workspace_id: str, name: str) -> str | None:
