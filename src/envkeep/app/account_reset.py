@@ -18,6 +18,7 @@ it there first.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.invites import create_invite, withdraw_all_for
 from envkeep.app.members import remove_member
+from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import Revocation
 from envkeep.core.errors import NotFoundError, PermissionDenied, UsageError
@@ -74,6 +76,9 @@ def reset_account(
     if account.kind != "user":
         raise UsageError("only a person's account can be reset", hint=_NOT_A_PERSON)
     principal_id = account.id
+    if principal_id == call.actor.principal_id:  # remove_member's refusal named member remove
+        again = shlex.join(["envkeep", "member", "reset", account.name, "--role", role])
+        raise refuse_own_change(call, Target(workspace_id), "you cannot reset yourself", again)
     withdrawn = 0
     if _still_voided_here(call, workspace_id, account):  # reset here before, never joined
         revocation = Revocation([])
