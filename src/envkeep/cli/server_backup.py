@@ -8,23 +8,14 @@ from typing import Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.server_options import ConfigOpt, DbOpt
 
 
 def backup(
     ctx: typer.Context,
     out: Annotated[Path, typer.Argument(help="The file to write (0600).", dir_okay=False)],
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="sqlite:///PATH (default: ENVKEEP_SERVER_DB, the config file)."),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="A TOML settings file (default: ENVKEEP_SERVER_CONFIG).",
-            dir_okay=False,
-        ),
-    ] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Copy a SQLite server's database while it runs: one consistent snapshot, checked

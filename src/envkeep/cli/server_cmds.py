@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.server_options import ConfigOpt, DbOpt
 from envkeep.core.errors import UsageError
 from envkeep.server_settings import (
     ServerSettings,
@@ -29,17 +30,6 @@ server_app = typer.Typer(
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
 )
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="sqlite:///PATH or postgresql://… (default: ENVKEEP_SERVER_DB)."),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="A TOML settings file (default: ENVKEEP_SERVER_CONFIG).", dir_okay=False
-    ),
-]
 
 
 def subcommand_database(ctx: typer.Context, config: Path | None, db: str | None) -> str:

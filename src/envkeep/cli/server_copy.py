@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.server_options import ConfigOpt, DbOpt
 
 
 def copy(
@@ -20,18 +20,8 @@ def copy(
             " ~/.pgpass or PGPASSWORD, not the command line) or sqlite:///PATH.",
         ),
     ],
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="The database to copy (default: ENVKEEP_SERVER_DB, --config)."),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="A TOML settings file (default: ENVKEEP_SERVER_CONFIG).",
-            dir_okay=False,
-        ),
-    ] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Copy a server's data into an empty database (SQLite to PostgreSQL, say), all or nothing.
 
