@@ -224,9 +224,10 @@ def migrate(database_url: str) -> tuple[str | None, str]:
         engine.dispose()
 
 
-def check_schema(database_url: str) -> None:
+def check_schema(database_url: str, *, read_only: bool = False) -> None:
     """Refuse a database that is not at the schema this version needs, or cannot be opened.
-    A SQLite file that does not exist is not made (opening it would leave an empty one)."""
+    A SQLite file that does not exist is not made (opening it would leave an empty one).
+    ``read_only``: one only read (`server copy`'s source), opened so, need not be writable."""
     check_database_url(database_url)
     path = sqlite_file(database_url)
     if path is not None and not path.exists():
@@ -236,8 +237,9 @@ def check_schema(database_url: str) -> None:
             f"there is no database at {path}: it was never migrated",
             hint=f"make it with: {migrate_command(database_url)}",
         )
-    _check_writable(database_url)
-    engine = open_engine(database_url)
+    if not read_only:
+        _check_writable(database_url)
+    engine = open_engine(database_url, read_only=read_only)
     try:
         with database_opened(database_url):
             revision = current_revision(engine)

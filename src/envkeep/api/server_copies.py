@@ -53,10 +53,12 @@ def copy_server(
             "--to names the database being copied",
             hint="give --to another, empty database (e.g. postgresql://envkeep@db/envkeep)",
         )
-    check_schema(source)  # there, at this code's schema (else: run server migrate)
+    # There, at this code's schema (else: run server migrate); only read, so a file this user
+    # cannot write is copied (flock, which `_unserved` takes, needs no write either).
+    check_schema(source, read_only=True)
     with _unserved(source, "source"), _unserved(target, "target"):
         migrated = _prepare_target(target)
-        source_engine, target_engine = open_engine(source), open_engine(target)
+        source_engine, target_engine = open_engine(source, read_only=True), open_engine(target)
         try:
             with database_opened(source), database_written(target):
                 rows = copy_rows(source_engine, target_engine, batch=batch, progress=progress)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,8 +16,6 @@ from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 from envkeep.store.database_url import is_postgresql
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from envkeep.store.answering_connection import AnsweringConnection
 
 
@@ -33,16 +33,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_engine(url: str, *, pool: dict[str, int] | None = None) -> Engine:
+def open_engine(url: str, *, pool: dict[str, int] | None = None, read_only: bool = False) -> Engine:
     """An engine for ``url``; SQLite files get the pragmas DESIGN §5 asks for. ``pool``:
-    the PostgreSQL pool's arguments (``store.pool_size``; None: SQLAlchemy's defaults)."""
+    the PostgreSQL pool's arguments (``store.pool_size``; None: SQLAlchemy's defaults).
+    ``read_only``: a SQLite file is opened for reading only (``mode=ro``: one its user cannot
+    write, `server copy`'s source), its transactions deferred, never made if missing."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "do_connect", _private_file)
+        event.listen(engine, "do_connect", _reading_only if read_only else _private_file)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so that a write
         # transaction starts with BEGIN IMMEDIATE and concurrent writers queue instead of failing.
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin_deferred if read_only else _begin_immediate)
         _disable_pysqlite_autobegin(engine)
         return engine
     if url.startswith(("postgresql://", "postgres://")):
@@ -138,6 +140,19 @@ def _private_file(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[s
     # There already (its mode stays), or no directory (SQLite says so when it opens it).
     with contextlib.suppress(FileExistsError, FileNotFoundError):
         os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _reading_only(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+    """Open the file named for reading only: as a ``file:`` URI with ``mode=ro``."""
+    name = str(cargs[0]) if cargs else ""
+    if name and name != ":memory:" and not cparams.get("uri"):
+        cargs[0] = f"file:{quote(str(Path(name).resolve()))}?mode=ro"
+        cparams["uri"] = True
+
+
+def _begin_deferred(connection: Connection) -> None:
+    # A reader's transaction: one snapshot of a WAL database from its first read, no lock.
+    connection.exec_driver_sql("BEGIN")
 
 
 def _begin_immediate(connection: Connection) -> None:

@@ -2,8 +2,8 @@
 PostgreSQL as a team outgrows one process, or back.
 
 Both databases are at this code's schema (``api.server_copies`` checks the source and
-migrates an empty target first). The source is read in one snapshot (SQLite: one
-``BEGIN IMMEDIATE`` transaction, which holds other writers off; PostgreSQL: one REPEATABLE
+migrates an empty target first). The source is read in one snapshot (SQLite: one read
+transaction of a file opened read-only, no server holding it; PostgreSQL: one REPEATABLE
 READ transaction); the target is written in one transaction, all or nothing. Rows go table by
 table in foreign-key order, streamed in batches, never a table in memory.
 
