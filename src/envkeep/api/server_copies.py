@@ -62,6 +62,9 @@ def copy_server(
         try:
             with database_opened(source), database_written(target):
                 rows = copy_rows(source_engine, target_engine, batch=batch, progress=progress)
+        except StoreError as failed:
+            failed.hint = _left_as(failed.hint, target, migrated=migrated)
+            raise
         finally:
             source_engine.dispose()
             target_engine.dispose()
@@ -105,3 +108,14 @@ def _prepare_target(target: str) -> bool:
             hint="give --to a new, empty database: server copy migrates it",
         )
     return False
+
+
+def _left_as(hint: str | None, target: str, *, migrated: bool) -> str:
+    """A failed copy's hint, then the state it left the target in: at the schema and empty
+    (migrated by this copy, or so already), which the next run takes as it is."""
+    how = f"migrated to schema {HEAD_REVISION} by this copy" if migrated else "at the schema"
+    left = (
+        f"the target {shown_url(target)} is left {how}, without data: server copy takes it"
+        " again as it is"
+    )
+    return f"{hint}; {left}" if hint else left

@@ -74,7 +74,7 @@ def copy_rows(
         rows = {t.name: _copy_table(reading, writing, t, batch, progress) for t in TABLES}
         _advance_sequences(writing)
         _check_counts(reading, writing, rows)
-        workspaces = _check_chains(writing)
+        workspaces = _check_chains(reading, writing)
     return CopiedRows(rows, workspaces)
 
 
@@ -219,24 +219,38 @@ def _check_counts(reading: Connection, writing: Connection, rows: Mapping[str, i
             )
 
 
-def _check_chains(writing: Connection) -> int:
-    """Verify every workspace's audit chain as the target holds it; how many there are."""
-    events = AuditEvent.__table__
+def _check_chains(reading: Connection, writing: Connection) -> int:
+    """Verify every workspace's audit chain as the target holds it; how many there are. A
+    break is looked for in the source too: one already there is the source's to name."""
     workspaces = list(writing.execute(select(Workspace.id).order_by(Workspace.id)).scalars())
     for workspace_id in workspaces:
-        rows = writing.execute(
-            select(events).where(events.c.workspace_id == workspace_id).order_by(events.c.seq),
-            execution_options={"yield_per": BATCH},
-        )
-        broken = verify_chain(_event_view(row._mapping) for row in rows)
-        if broken is not None:
+        broken = _broken_at(writing, workspace_id)
+        if broken is None:
+            continue
+        if _broken_at(reading, workspace_id) == broken:
             raise StoreError(
-                f"the copy's audit trail of workspace {workspace_id} breaks at event {broken};"
-                " nothing was written",
-                hint="check the source's trail (envkeep audit verify against the old server):"
-                " a trail broken there stays broken in any copy",
+                f"the source's audit trail of workspace {workspace_id} already breaks at event"
+                f" {broken}: server copy carries only an intact trail over; nothing was written",
+                hint="see the break with envkeep audit verify against a server on the source;"
+                " copy a backup made before it instead, or keep serving from the source",
             )
+        raise StoreError(
+            f"the copy's audit trail of workspace {workspace_id} breaks at event {broken},"
+            " though the source's holds there; nothing was written",
+            hint="report this with the envkeep version and both databases' kinds; the source"
+            " is unchanged and keeps serving",
+        )
     return len(workspaces)
+
+
+def _broken_at(connection: Connection, workspace_id: str) -> int | None:
+    """Where ``workspace_id``'s audit chain breaks in this database (None: intact)."""
+    events = AuditEvent.__table__
+    rows = connection.execute(
+        select(events).where(events.c.workspace_id == workspace_id).order_by(events.c.seq),
+        execution_options={"yield_per": BATCH},
+    )
+    return verify_chain(_event_view(row._mapping) for row in rows)
 
 
 _VIEW_FIELDS = tuple(f.name for f in fields(EventView))
