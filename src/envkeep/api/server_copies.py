@@ -22,6 +22,7 @@ from envkeep.api.serve import (
     sole_server,
 )
 from envkeep.core.errors import StoreError, UsageError
+from envkeep.store.database_url import sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
@@ -48,7 +49,7 @@ def copy_server(
     or nothing (the target may be left migrated and empty)."""
     check_database_url(source)
     check_database_url(target)
-    if source == target:
+    if _same_database(source, target):
         raise UsageError(
             "--to names the database being copied",
             hint="give --to another, empty database (e.g. postgresql://envkeep@db/envkeep)",
@@ -69,6 +70,17 @@ def copy_server(
             source_engine.dispose()
             target_engine.dispose()
     return Copy(rows, migrated)
+
+
+def _same_database(source: str, target: str) -> bool:
+    """Whether the two URLs name one database: the same text, or one SQLite file spelt two
+    ways (relative and absolute, through a link), which was refused as served by a server."""
+    if source == target:
+        return True
+    files = sqlite_file(source), sqlite_file(target)
+    return (
+        files[0] is not None and files[1] is not None and files[0].resolve() == files[1].resolve()
+    )
 
 
 @contextlib.contextmanager
