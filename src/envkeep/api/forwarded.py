@@ -85,8 +85,12 @@ def ip_address(text: str) -> Address | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
-        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id is not None:
+            return None
+        # A dual-stack listener (--host ::) sees an IPv4 peer as ::ffff:10.0.0.5, which no
+        # IPv4 network of --trusted-proxies holds: the IPv4 address it maps.
+        return address.ipv4_mapped or address
     return address
 
 
