@@ -132,6 +132,9 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{WS}/members/remove"): Need(Role.ADMIN, "workspace"),
     # The workspace's admins, for an account whose every role is here (`account_reset`).
     ("POST", f"{WS}/members/reset"): Need(Role.ADMIN, "workspace"),
+    # As reset: an admin of every workspace the account is in (`account_reach`).
+    ("GET", f"{WS}/members/{{principal_id}}/sessions"): Need(Role.ADMIN, "workspace"),
+    ("POST", f"{WS}/members/{{principal_id}}/sessions/end"): Need(Role.ADMIN, "workspace"),
     ("POST", f"{WS}/invites"): Need(Role.ADMIN, "named"),
     # As members: each sees the invites to scopes its roles reach.
     ("GET", f"{WS}/invites"): Need(Role.READ, "anywhere"),
@@ -330,15 +333,30 @@ def _remove(w: World, _caller: Caller, target: str) -> Attempt:
     return Attempt("POST", f"{w.ws}/members/remove", json={"principal_id": w.bystander})
 
 
-def _reset(w: World, _caller: Caller, _target: str) -> Attempt:
-    """A reset voids its account's keys and sessions: a fresh member of this workspace only
-    (the bystander has a workspace of its own, and its session serves other cases)."""
-    email = f"{fresh('reset')}@example.com"
+def _fresh_member(w: World, name: str) -> str:
+    """A new read member of this workspace only, logged in once (by joining): its id."""
+    email = f"{fresh(name)}@example.com"
     code = w.as_owner("POST", f"{w.ws}/invites", json={"email": email, "role": "read"})["code"]
     joined = w.client.post("/v1/invites/accept", json=joining(code, email))
     assert joined.status_code == 201, joined.text
-    body = {"principal_id": joined.json()["principal_id"], "role": "read"}
+    return str(joined.json()["principal_id"])
+
+
+def _reset(w: World, _caller: Caller, _target: str) -> Attempt:
+    """A reset voids its account's keys and sessions: a fresh member of this workspace only
+    (the bystander has a workspace of its own, and its session serves other cases)."""
+    body = {"principal_id": _fresh_member(w, "reset"), "role": "read"}
     return Attempt("POST", f"{w.ws}/members/reset", json=body)
+
+
+def _member_sessions(w: World, _caller: Caller, _target: str) -> Attempt:
+    return Attempt("GET", f"{w.ws}/members/{_fresh_member(w, 'listed')}/sessions")
+
+
+def _member_logout(w: World, _caller: Caller, _target: str) -> Attempt:
+    """Ends the sessions of a fresh member (one: its join's), as reset's case does."""
+    principal_id = _fresh_member(w, "logout")
+    return Attempt("POST", f"{w.ws}/members/{principal_id}/sessions/end", json={})
 
 
 def _invite(scope: str) -> Callable[[World, Caller, str], Attempt]:
@@ -577,6 +595,8 @@ CASES: list[Case] = [
     Case(("GET", f"{WS}/invites"), "anywhere", _get(lambda w, _t: f"{w.ws}/invites")),
     Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
     Case(("POST", f"{WS}/members/reset"), "workspace", _reset),
+    Case(("GET", f"{WS}/members/{{principal_id}}/sessions"), "workspace", _member_sessions),
+    Case(("POST", f"{WS}/members/{{principal_id}}/sessions/end"), "workspace", _member_logout),
     Case(
         ("GET", f"{WS}/principals/{{principal_id}}/invite-proofs"),
         "anywhere",

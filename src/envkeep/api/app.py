@@ -18,6 +18,7 @@ from envkeep.api import (
     problems,
     routes_audit,
     routes_auth,
+    routes_member_sessions,
     routes_members,
     routes_ops,
     routes_projects,
@@ -49,6 +50,7 @@ ROUTERS = (
     routes_secrets.router,
     routes_audit.router,
     routes_members.router,
+    routes_member_sessions.router,
     routes_tokens.router,
 )
 

@@ -24,15 +24,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app.account_reach import require_account_within
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.invites import create_invite, withdraw_all_for
+from envkeep.app.member_sessions import end_sessions
 from envkeep.app.members import remove_member
 from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
 from envkeep.app.views import Revocation
-from envkeep.core.errors import NotFoundError, PermissionDenied, UsageError
-from envkeep.store.models import AuditEvent, Principal, RoleBinding, SessionToken
+from envkeep.core.errors import NotFoundError, UsageError
+from envkeep.store.models import AuditEvent, Principal, RoleBinding
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -93,7 +95,7 @@ def reset_account(
     account.kdf_params = None
     account.auth_hash = None
     account.disabled_at = call.clock()
-    ended = _end_sessions(call, principal_id)
+    ended = end_sessions(call, principal_id)
     invite_id, code = create_invite(
         call,
         workspace_id=workspace_id,
@@ -125,21 +127,15 @@ _NOT_A_PERSON = "a token gets a new secret with: envkeep token rotate NAME"
 def _refuse_elsewhere(call: Call, workspace_id: str, account: Principal) -> None:
     """Refuse an account holding a role in another workspace (see the module's docstring),
     and one holding none here (an admin resets only its own members)."""
-    held = call.session.scalars(
-        select(RoleBinding.workspace_id).where(RoleBinding.principal_id == account.id)
-    ).all()
-    if workspace_id not in held:
-        raise NotFoundError(
-            "that principal is not a member of this workspace",
-            hint="see who is: envkeep member list",
-        )
-    if any(w != workspace_id for w in held):
-        raise PermissionDenied(
-            f"{account.name} holds roles in another workspace too: an admin of one workspace"
-            " cannot reset an account another one shares",
-            hint="an admin of each of their other workspaces removes them there first (envkeep"
-            f" member remove {account.name}); then run this again",
-        )
+    require_account_within(
+        call,
+        account,
+        workspace_id=workspace_id,
+        within={workspace_id},  # the reset removes them here only
+        doing="reset",
+        hint="an admin of each of their other workspaces removes them there first (envkeep"
+        f" member remove {account.name}); then run this again",
+    )
 
 
 def _still_voided_here(call: Call, workspace_id: str, account: Principal) -> bool:
@@ -160,18 +156,3 @@ def _still_voided_here(call: Call, workspace_id: str, account: Principal) -> boo
         .limit(1)
     )
     return made == workspace_id
-
-
-def _end_sessions(call: Call, principal_id: str) -> int:
-    """End every live session of the account (every device's, a stolen one's too)."""
-    live = call.session.scalars(
-        select(SessionToken).where(
-            SessionToken.principal_id == principal_id,
-            SessionToken.kind == "session",
-            SessionToken.revoked_at.is_(None),
-        )
-    ).all()
-    for session in live:
-        session.revoked_at = call.clock()
-    call.session.flush()
-    return len(live)

@@ -1,0 +1,26 @@
+"""Bodies of `member sessions` and `member logout` (`routes_member_sessions`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from envkeep.api.schemas import Body
+
+
+class MemberSession(Body):
+    """A member's live session: never its token (only a hash of it is stored)."""
+
+    id: str
+    created_at: str
+    expires_at: str | None
+    created_from: str | None = None  # the address it began from, where recorded
+
+
+class EndMemberSessions(Body):
+    """Which of the member's sessions to end: one by its id, or (None) every live one."""
+
+    session_id: str | None = Field(default=None, max_length=36)
+
+
+class MemberSessionsEnded(Body):
+    ended: int

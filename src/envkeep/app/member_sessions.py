@@ -1,0 +1,147 @@
+"""A member's login sessions, as a workspace's admin sees and ends them (`member sessions`,
+`member logout`): a stolen laptop or a leaked session file is cut off while the member keeps
+their account, keys and roles (`member reset` takes those too).
+
+Sessions belong to the account, not to one workspace: ending them logs the person out of every
+workspace. So only an admin at workspace scope may, and only of an account whose every role is
+in a workspace the caller administers (`account_reach`). Never the caller's own account (its
+sessions are `session revoke`'s and `logout`'s) and never a service account (`token revoke`
+ends a token, with the tokens it made, and says which keys to rotate). The listing shows when
+and from where each session began and when it expires, never a token: only their hashes are
+stored. An ended session's next request gets the 401 any ended session gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+
+from envkeep.app.account_reach import require_account_within, workspaces_administered
+from envkeep.app.audit import append_event
+from envkeep.app.authz import require_role
+from envkeep.app.context import aware
+from envkeep.app.policy import Role, Target
+from envkeep.core.errors import NotFoundError, UsageError
+from envkeep.store.models import Principal, SessionToken
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+
+    from envkeep.app.context import Call
+
+
+@dataclass(frozen=True)
+class MemberSession:
+    """A live session of a member: its id, when it began and from which address (None where
+    not recorded: a session older than migration 0008), and when it expires."""
+
+    id: str
+    created_at: str
+    expires_at: str | None
+    created_from: str | None
+
+
+def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list[MemberSession]:
+    """A member's live sessions (not ended, not expired), oldest first."""
+    _member(call, workspace_id, principal_id)
+    live = call.session.scalars(_live(call, principal_id).order_by(SessionToken.created_at))
+    return [
+        MemberSession(
+            s.id,
+            aware(s.created_at).isoformat(),
+            None if s.expires_at is None else aware(s.expires_at).isoformat(),
+            s.created_from,
+        )
+        for s in live
+    ]
+
+
+def end_member_sessions(
+    call: Call, *, workspace_id: str, principal_id: str, session_id: str | None = None
+) -> int:
+    """End every live session of a member, or only ``session_id``; one ``member.logout``
+    event either way; how many ended."""
+    account = _member(call, workspace_id, principal_id)
+    if session_id is not None and not _is_live(call, principal_id, session_id):
+        raise NotFoundError(
+            f"{account.name} has no live session with that id; nothing changed",
+            hint=f"see theirs with: envkeep member sessions {account.name}",
+        )
+    ended = end_sessions(call, principal_id, session_id=session_id)
+    append_event(
+        call,
+        workspace_id=workspace_id,
+        action="member.logout",
+        target=account.name,
+        details={
+            "principal_id": principal_id,
+            "sessions_ended": ended,
+            **({"session_id": session_id} if session_id is not None else {}),
+        },
+    )
+    return ended
+
+
+def end_sessions(call: Call, principal_id: str, *, session_id: str | None = None) -> int:
+    """End every live session of an account (every device's, a stolen one's too), or only
+    ``session_id`` of them; how many ended."""
+    query = select(SessionToken).where(
+        SessionToken.principal_id == principal_id,
+        SessionToken.kind == "session",
+        SessionToken.revoked_at.is_(None),
+    )
+    if session_id is not None:
+        query = query.where(SessionToken.id == session_id)
+    live = call.session.scalars(query).all()
+    for session in live:
+        session.revoked_at = call.clock()
+    call.session.flush()
+    return len(live)
+
+
+def _live(call: Call, principal_id: str) -> Select[SessionToken]:
+    now = call.clock()
+    return select(SessionToken).where(
+        SessionToken.principal_id == principal_id,
+        SessionToken.kind == "session",
+        SessionToken.revoked_at.is_(None),
+        or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > now),
+    )
+
+
+def _is_live(call: Call, principal_id: str, session_id: str) -> bool:
+    found = _live(call, principal_id).where(SessionToken.id == session_id)
+    return call.session.scalar(found) is not None
+
+
+def _member(call: Call, workspace_id: str, principal_id: str) -> Principal:
+    """The account, once the caller may act on its sessions (the module's docstring)."""
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    account = call.session.get(Principal, principal_id)
+    if account is None:
+        raise NotFoundError(
+            "that principal is not a member of this workspace", hint="see: envkeep member list"
+        )
+    if account.id == call.actor.principal_id:
+        raise UsageError(
+            "your own sessions are not ended this way",
+            hint="see yours with envkeep session list and end one with envkeep session revoke"
+            " ID (envkeep logout ends this machine's)",
+        )
+    if account.kind != "user":
+        raise UsageError(
+            "a token has no login sessions",
+            hint="end it, with the tokens it made, with: envkeep token revoke NAME",
+        )
+    require_account_within(
+        call,
+        account,
+        workspace_id=workspace_id,
+        within=workspaces_administered(call),
+        doing="end the sessions of",
+        hint="an admin of every workspace they are in can; or they end it themselves:"
+        " envkeep session revoke ID, or envkeep account passphrase (ends every other one)",
+    )
+    return account
