@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,9 +155,12 @@ JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "whoami": ("whoami", "--json"),
     "audit": ("audit", "--json", "--limit", "5"),
 }
+# A member besides the caller, whose sessions `member sessions` lists.
+JSON_MEMBER = f"json-{uuid.uuid4().hex[:12]}@example.com"
 # Members, tokens, sessions and workspaces exist on a team server only.
 SERVER_JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "member list": ("member", "list", "--json"),
+    "member sessions": ("member", "sessions", JSON_MEMBER, "--json"),
     "session list": ("session", "list", "--json"),
     "token list": ("token", "list", "--json"),
     "workspace list": ("workspace", "list", "--json"),
@@ -178,7 +182,21 @@ def json_outputs(
     if homes.server is None:
         return run_all(envkeep, {}, JSON_COMMANDS)
     quick_ok(envkeep, "token", "create", "ci", "--project", "shop")  # something to list
+    code = quick_ok(envkeep, "member", "invite", JSON_MEMBER).stdout.strip()
+    _join(homes, tmp_path_factory.mktemp("json-member"), code)
     return run_all(envkeep, {}, JSON_COMMANDS | SERVER_JSON_COMMANDS)
+
+
+def _join(homes: Homes, home: Path, code: str) -> None:
+    """JSON_MEMBER joins the caller's workspace with ``code``, from ``home``."""
+    from envkeep.client.accounts import join
+    from tests.repeated_work import fixture_joins
+
+    from .accounts import PASSPHRASE, settings_for
+
+    assert homes.server is not None
+    with fixture_joins():
+        join(settings_for(home), homes.server.url, code, email=JSON_MEMBER, passphrase=PASSPHRASE)
 
 
 def test_every_command_with_json_is_covered_here() -> None:

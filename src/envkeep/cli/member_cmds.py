@@ -325,3 +325,14 @@ def verify(
             f"pinned {who}'s new key {done.fingerprint} (in place of {done.before}, pinned on"
             " this machine before)"
         )
+
+
+def _register_session_commands() -> None:
+    """`member sessions` and `member logout`, kept in their own module."""
+    from envkeep.cli import member_session_cmds
+
+    member_app.command("sessions")(member_session_cmds.sessions)
+    member_app.command("logout")(member_session_cmds.logout)
+
+
+_register_session_commands()

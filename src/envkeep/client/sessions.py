@@ -58,8 +58,8 @@ def revoke_session(
     session, api = user_authed(settings, "sessions")
     try:
         listed = api.request("GET", "/v1/sessions")
-        if len(session_id) < _FULL_ID:
-            session_id = _session_starting(listed, session_id)
+        if len(session_id) < FULL_ID:
+            session_id = session_starting(listed, session_id)
         own = any(str(s["id"]) == session_id and s["current"] for s in listed)
         if own and before_own is not None:
             before_own()
@@ -69,27 +69,35 @@ def revoke_session(
     return SessionEnded(session_id, forget_login(settings, session.url) if own else None)
 
 
-_FULL_ID = 36  # a session id is a UUID
+FULL_ID = 36  # a session id is a UUID
 _SHORTEST = 4  # characters of an id that name a session
 
 
-def _session_starting(sessions: list[dict[str, Any]], start: str) -> str:
+def session_starting(
+    sessions: list[dict[str, Any]],
+    start: str,
+    *,
+    whose: str = "of yours",
+    listing: str = "envkeep session list",
+) -> str:
+    """The id of the one session in ``sessions`` whose id starts with ``start``; ``whose``
+    and ``listing`` name the owner and the command that lists them in a refusal."""
     from envkeep.core.errors import NotFoundError
 
     if len(start) < _SHORTEST:
         raise UsageError(
             f"'{start}' is too short to name a session",
-            hint=f"give at least {_SHORTEST} characters of its id (envkeep session list)",
+            hint=f"give at least {_SHORTEST} characters of its id ({listing})",
         )
     found = [str(s["id"]) for s in sessions if str(s["id"]).startswith(start.lower())]
     if not found:
         raise NotFoundError(
-            f"no session of yours has an id starting with '{start}'",
-            hint="see your sessions and their ids: envkeep session list",
+            f"no session {whose} has an id starting with '{start}'",
+            hint=f"see the sessions and their ids: {listing}",
         )
     if len(found) > 1:
         raise UsageError(
-            f"{len(found)} of your sessions have ids starting with '{start}'",
-            hint="give more of the id (envkeep session list)",
+            f"{len(found)} sessions {whose} have ids starting with '{start}'",
+            hint=f"give more of the id ({listing})",
         )
     return found[0]

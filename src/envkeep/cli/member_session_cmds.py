@@ -1,0 +1,66 @@
+"""`envkeep member sessions` and `envkeep member logout`: a member's login sessions, as a
+workspace's admin sees and ends them (registered on `member_cmds.member_app`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from envkeep.cli import output
+from envkeep.cli.options import JsonOpt
+from envkeep.cli.state import make_context
+from envkeep.client import member_sessions
+
+EmailArg = Annotated[str, typer.Argument(help="The member's email.")]
+
+
+def sessions(email: EmailArg, json_out: JsonOpt = False) -> None:
+    """List a member's live login sessions: when and from which address each began, when it
+    expires (never a token). For admins of every workspace the member is in.
+
+    Example: envkeep member sessions bob@example.com
+    """
+    found = member_sessions.member_sessions(make_context(), email)
+    if json_out:
+        output.print_json([output.utc_times(session) for session in found])
+        return
+    rows = [
+        (
+            s["id"],
+            output.moment(s["created_at"]),
+            s.get("created_from") or "-",  # not recorded for a session older than 0.2
+            output.moment(s["expires_at"]),
+        )
+        for s in found
+    ]
+    columns = ("SESSION", "CREATED", "FROM", "EXPIRES")
+    output.print_table(columns, rows, empty=f"{email} has no live sessions")
+
+
+def logout(
+    email: EmailArg,
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--session",
+            help="End only this one: its id from envkeep member sessions, or the start of it.",
+        ),
+    ] = None,
+) -> None:
+    """Log a member out: end every one of their login sessions, or only --session (a stolen
+    laptop, a leaked session file). Their next request with it is refused and they log in
+    again; their account, keys and roles stay (member reset takes those too).
+
+    Example: envkeep member logout bob@example.com --session 3f2a91bc
+    """
+    ctx = make_context()
+    ended = member_sessions.logout_member(ctx, email, session)
+    output.done(
+        f"ended {output.counted(ended, 'session')} of {email}; they log in again with: envkeep"
+        f" login {ctx.server_url or 'URL'}"
+    )
+    output.done(
+        "their keys and roles stay: if that device may hold their passphrase or unlocked"
+        f" keys, reset the account instead (envkeep member reset {email} --role ROLE)"
+    )

@@ -1,0 +1,46 @@
+"""`member sessions` and `member logout`: a workspace admin sees and ends a member's login
+sessions (`app/member_sessions`), by the member's email and a session's id or its start."""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from envkeep.client.members import lookup
+from envkeep.client.sessions import FULL_ID, session_starting
+from envkeep.client.team_server import team_backend
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
+
+
+def member_sessions(ctx: ClientContext, email: str) -> list[dict[str, Any]]:
+    """The member's live sessions: id, created_at, expires_at, created_from."""
+    backend, path = _sessions_path(ctx, email)
+    found: list[dict[str, Any]] = backend.api.request("GET", path)
+    return found
+
+
+def logout_member(ctx: ClientContext, email: str, session_id: str | None = None) -> int:
+    """End every live session of the member, or the one ``session_id`` names (its id or the
+    start of it, as `member sessions` shows it); how many ended."""
+    backend, path = _sessions_path(ctx, email)
+    if session_id is not None and len(session_id) < FULL_ID:
+        listing = f"envkeep member sessions {shlex.quote(email)}"
+        listed: list[dict[str, Any]] = backend.api.request("GET", path)
+        session_id = session_starting(listed, session_id, whose=f"of {email}", listing=listing)
+    answer = backend.api.request("POST", f"{path}/end", json={"session_id": session_id})
+    return int(answer["ended"])
+
+
+def _sessions_path(ctx: ClientContext, email: str) -> tuple[HttpBackend, str]:
+    backend = team_backend(ctx)
+    principal = lookup(ctx, email)
+    if principal.kind == "service":
+        raise UsageError(
+            f"'{email}' is a token: it has no login sessions",
+            hint=f"end it, with the tokens it made: envkeep token revoke {shlex.quote(email)}",
+        )
+    return backend, f"/v1/workspaces/{backend.workspace_id}/members/{principal.id}/sessions"
