@@ -227,3 +227,26 @@ def test_an_account_another_workspace_shares_is_refused_unless_the_caller_admini
     )
     assert ended.json() == {"ended": 1}
     assert team.as_(str(dave["token"]), "GET", "/v1/whoami").status_code == 401
+
+
+def test_a_reset_still_refuses_an_account_in_a_second_workspace_even_of_the_same_admin(
+    team: Team,
+) -> None:
+    """The shared check reaches one workspace for a reset: it removes the member there only
+    and voids the account, which would leave a voided member in the other."""
+    other = team.as_(team.admin, "POST", "/v1/workspaces", json={"name": "tools"}).json()["id"]
+    bob = _login(team.client, "bob@keep.io")
+    code = _invite(team, team.admin, str(other), "bob@keep.io")
+    assert team.as_(bob, "POST", "/v1/invites/join", json={"code": code}).status_code == 201
+
+    reset = team.as_(
+        team.admin,
+        "POST",
+        f"/v1/workspaces/{team.workspace}/members/reset",
+        json={"principal_id": team.bob, "role": "read"},
+    )
+    logout = team.as_(team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={})
+
+    assert reset.status_code == 403, reset.text
+    assert "cannot reset" in reset.json()["title"]
+    assert logout.json() == {"ended": 2}  # the logout, which removes nothing, may
