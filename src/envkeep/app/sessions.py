@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from envkeep.app import credentials
 from envkeep.app.audit_append import append_account_event
@@ -153,12 +153,15 @@ def change_passphrase(
 
 
 def list_sessions(call: Call, *, token: str) -> list[SessionView]:
-    """The caller's own sessions (never anyone else's)."""
+    """The caller's own live sessions (never anyone else's): an expired one is not listed,
+    as its token is refused."""
     current = credentials.token_hash(token)
     rows = call.session.scalars(
         select(SessionToken)
         .where(
-            SessionToken.principal_id == call.actor.principal_id, SessionToken.revoked_at.is_(None)
+            SessionToken.principal_id == call.actor.principal_id,
+            SessionToken.revoked_at.is_(None),
+            or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
         )
         .order_by(SessionToken.created_at)
     )
