@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from envkeep.api.serve import shown_url
+from envkeep.api.server_database import shown_url
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision
 from envkeep.store.schema_version import HEAD_REVISION

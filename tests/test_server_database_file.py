@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from envkeep.api.serve import loose_database_file
+from envkeep.api.server_database import loose_database_file
 from envkeep.store.engine import open_engine, sqlite_url
 from envkeep.store.migrate import upgrade
 from tests.server import cli, start_server

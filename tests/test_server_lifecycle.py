@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from envkeep import __version__
-from envkeep.api import observability, serve
+from envkeep.api import listening, observability, serve
 from envkeep.api.uvicorn_server import LoggedServer
 from envkeep.api.uvicorn_settings import GRACEFUL_SHUTDOWN_SECONDS, UVICORN_SETTINGS
 from envkeep.store.engine import sqlite_url
@@ -152,4 +152,4 @@ def test_an_ipv6_address_is_written_in_brackets_in_the_start_line(
     serve.run_app(FastAPI(), host="::", port=8600, database_url="sqlite:////x.db")
     (server,) = ran
     assert server.facts["address"] == "[::]:8600"
-    assert serve.address("127.0.0.1", 8600) == "127.0.0.1:8600"
+    assert listening.address("127.0.0.1", 8600) == "127.0.0.1:8600"

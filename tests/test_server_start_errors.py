@@ -125,7 +125,7 @@ def test_bootstrap_of_a_database_never_migrated_leaves_no_file_and_says_to_migra
 
 
 def test_a_database_url_is_shown_without_its_password_in_userinfo_or_query() -> None:
-    from envkeep.api.serve import shown_url
+    from envkeep.api.server_database import shown_url
 
     assert shown_url("postgresql://u:s3cret@db/envkeep") == "postgresql://…@db/envkeep"
     assert shown_url("postgresql://db/envkeep?user=u&password=s3cret") == (

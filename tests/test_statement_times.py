@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from envkeep.api.observability import Metrics, StatementTimes
+from envkeep.api.metrics import Metrics, StatementTimes
 
 times = st.lists(st.floats(min_value=0, max_value=20, allow_nan=False), max_size=30)
 

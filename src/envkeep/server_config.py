@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 from envkeep.core.errors import UsageError
 from envkeep.cors_origins import checked_origins
-from envkeep.server_settings import (
+from envkeep.server_settings import ServerFile
+from envkeep.server_values import (
     MAX_SHUTDOWN_TIMEOUT,
     RATE_STORES,
-    ServerFile,
     checked_proxies,
     checked_token_lifetime,
     is_rate,

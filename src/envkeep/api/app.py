@@ -28,6 +28,7 @@ from envkeep.api import (
 from envkeep.api.denials import PER_MINUTE, RefusalBudget
 from envkeep.api.deps import ServerState
 from envkeep.api.hot_routes import HotRoutes
+from envkeep.api.metrics import Metrics
 from envkeep.api.pool_metrics import PoolConnections
 from envkeep.api.ratelimit import limits_for
 from envkeep.api.telemetry import telemetry_config
@@ -133,7 +134,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,  # docs_page serves it, as a route the metrics can name
     )
-    metrics = observability.Metrics()
+    metrics = Metrics()
     metrics.watch(engine)
     metrics.local_fallback = limits.failures
     pools = {"requests": engine}

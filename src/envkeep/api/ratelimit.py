@@ -25,7 +25,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from envkeep.core.errors import RateLimited, UsageError
-from envkeep.server_settings import RATE_STORES
+from envkeep.server_values import RATE_STORES
 
 if TYPE_CHECKING:
     from envkeep.store.rate_buckets import SharedBuckets

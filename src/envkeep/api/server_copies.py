@@ -1,8 +1,8 @@
 """`envkeep server copy`: from two database URLs to a checked copy (`store.server_copy`).
 
 The source must be at this envkeep's schema (else the `server migrate` hint) and no server
-may hold its SQLite file (a cheap ``flock`` check, `serve.sole_server`); the target must be
-empty: one never migrated is migrated first, one at the schema is taken if it holds no
+may hold its SQLite file (a cheap ``flock`` check, `server_database.sole_server`); the target
+must be empty: one never migrated is migrated first, one at the schema is taken if it holds no
 account or workspace data, anything else is refused before a row is written.
 """
 
@@ -12,12 +12,11 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.api.serve import (
+from envkeep.api.serve import check_schema, migrate
+from envkeep.api.server_database import (
     check_database_url,
-    check_schema,
     database_opened,
     database_written,
-    migrate,
     shown_url,
     sole_server,
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, TypedDict
 
-from envkeep.server_settings import SHUTDOWN_TIMEOUT
+from envkeep.server_values import SHUTDOWN_TIMEOUT
 
 
 class UvicornSettings(TypedDict):

@@ -27,7 +27,7 @@ def backup(
     Example: envkeep server backup /var/backups/envkeep-$(date +%F).db
     """
     from envkeep.api.backups import back_up_database
-    from envkeep.api.serve import shown_url
+    from envkeep.api.server_database import shown_url
     from envkeep.cli.server_cmds import subcommand_database
 
     database = subcommand_database(ctx, config, db)  # `server --db URL backup` too

@@ -156,7 +156,9 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.serve import address, build_app, check_port, run_app, shown_url, sole_server
+    from envkeep.api.listening import address, check_port
+    from envkeep.api.serve import build_app, run_app
+    from envkeep.api.server_database import shown_url, sole_server
 
     app = build_app(
         chosen.db,
@@ -195,7 +197,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     Example: envkeep server migrate --db postgresql://envkeep@db/envkeep
     """
     from envkeep.api.serve import migrate as run_migrations
-    from envkeep.api.serve import shown_url
+    from envkeep.api.server_database import shown_url
     from envkeep.core.files import make_private_directory
 
     database = subcommand_database(ctx, config, db=db)
@@ -211,7 +213,7 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
 def _warn_of_loose_file(database: str) -> None:
     """One line on stderr when the server's SQLite file is open to others than its owner
     (`server` and `server migrate`: an operator may run either alone)."""
-    from envkeep.api.serve import loose_database_file
+    from envkeep.api.server_database import loose_database_file
 
     if warning := loose_database_file(database):
         output.done(f"warning: {warning}")

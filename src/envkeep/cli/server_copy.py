@@ -37,8 +37,8 @@ def copy(
     Example: envkeep server copy --db sqlite:////var/lib/envkeep/envkeep.db --to
     postgresql://envkeep@db.internal/envkeep
     """
-    from envkeep.api.serve import shown_url
     from envkeep.api.server_copies import copy_server
+    from envkeep.api.server_database import shown_url
     from envkeep.cli.server_cmds import subcommand_database
     from envkeep.core.wording import counted
 

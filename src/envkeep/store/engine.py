@@ -133,7 +133,7 @@ def _private_file(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[s
     password hashes, wrapped private keys, emails, addresses and the audit trail, and SQLite
     would make it 0644 (under the usual umask). SQLite gives its -wal and -shm files the
     database file's mode, so they follow. An existing file keeps its mode (the server warns
-    of a loose one: `api.serve.loose_database_file`)."""
+    of a loose one: `api.server_database.loose_database_file`)."""
     name = str(cargs[0]) if cargs else ""
     if not name or name == ":memory:" or cparams.get("uri"):
         return

@@ -1,0 +1,201 @@
+"""Each of `envkeep server`'s settings checked as a flag or an ENVKEEP_SERVER_* variable gives
+it (a UsageError naming which), and the limits they are checked against; `server_settings`
+resolves them, `server_config` checks the settings file's."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from envkeep.store.pool_size import MAX_POOL_SIZE, MIN_POOL_SIZE, is_pool_size
+
+RATE_STORES = ("memory", "database")  # where rate-limit buckets live
+# How long requests still running at SIGTERM may take before they are cancelled, by default:
+# inside Kubernetes' default grace period (30 s, then SIGKILL), with room for the rest of the
+# shutdown. An hour at most: a deadline is the point.
+SHUTDOWN_TIMEOUT = 20
+MAX_SHUTDOWN_TIMEOUT = 3600
+# The longest maximum lifetime for tokens (a century: any longer is no policy, and a token's
+# expiry must stay a date the databases hold).
+LONGEST_TOKEN_LIFETIME = timedelta(days=36500)
+NO_TOKEN_MAXIMUM = timedelta(0)  # `off`, told apart from unset until the layers are resolved
+
+
+def _whole_number(text: str) -> bool:
+    """Whether ``text`` is digits ``int`` reads: ASCII ones (str.isdigit says yes to '²' too,
+    which int() refuses with a ValueError: "a bug in envkeep")."""
+    return text.isascii() and text.isdigit()
+
+
+def variable_port(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not _whole_number(text) or not is_port(int(text)):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_PORT must be a port number (1-65535)")
+    return int(text)
+
+
+def is_port(number: int) -> bool:
+    return 0 < number < 65536
+
+
+def flag_port(port: int | None) -> int | None:
+    if port is not None and not is_port(port):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--port must be a port number (1-65535), not {port}",
+            hint="0 would let the system pick one: give the port clients will use"
+            if port == 0
+            else None,
+        )
+    return port
+
+
+def is_shutdown_timeout(seconds: int) -> bool:
+    """Whether ``seconds`` is a shutdown deadline the server takes (1 s to an hour)."""
+    return 0 < seconds <= MAX_SHUTDOWN_TIMEOUT
+
+
+def variable_timeout(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not _whole_number(text) or not is_shutdown_timeout(int(text)):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            "ENVKEEP_SERVER_SHUTDOWN_TIMEOUT must be a whole number of seconds"
+            f" (1-{MAX_SHUTDOWN_TIMEOUT})"
+        )
+    return int(text)
+
+
+def flag_timeout(seconds: int | None) -> int | None:
+    if seconds is not None and not is_shutdown_timeout(seconds):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--shutdown-timeout must be 1-{MAX_SHUTDOWN_TIMEOUT} seconds, not {seconds}",
+            hint="how long running requests get after SIGTERM; keep it under the grace period"
+            " of whatever stops the server (Kubernetes: 30 s)",
+        )
+    return seconds
+
+
+def is_rate(value: float) -> bool:
+    """Whether ``value`` is a rate the server takes: requests a second, 0 for no limit (not
+    negative, nor NaN or infinity, which would turn the limits off without saying so)."""
+    return math.isfinite(value) and value >= 0
+
+
+def variable_rate(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not is_rate(value):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_RATE must be a number of requests per second (0: off)")
+    return value
+
+
+def flag_rate(rate: float | None) -> float | None:
+    if rate is not None and not is_rate(rate):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--rate must be a number of requests per second, not {rate}",
+            hint="e.g. --rate 50 (per client address and per principal); --rate 0 turns the"
+            " limits off",
+        )
+    return rate
+
+
+POOL_SIZES = f"{MIN_POOL_SIZE}-{MAX_POOL_SIZE}"
+
+
+def variable_pool_size(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not _whole_number(text) or not is_pool_size(int(text)):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(f"ENVKEEP_SERVER_POOL_SIZE must be a number of connections ({POOL_SIZES})")
+    return int(text)
+
+
+def flag_pool_size(size: int | None) -> int | None:
+    if size is not None and not is_pool_size(size):
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"--pool-size must be {POOL_SIZES} connections, not {size}",
+            hint="the most connections one process opens to PostgreSQL: max_connections"
+            " divided by the number of processes, less a few",
+        )
+    return size
+
+
+def variable_rate_store(text: str | None) -> str | None:
+    if not text:
+        return None
+    if text not in RATE_STORES:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_RATE_STORE must be memory or database")
+    return text
+
+
+def checked_token_lifetime(text: str, where: str) -> timedelta:
+    """A maximum lifetime for tokens as written: ``90d``, ``12h``, ``90m`` (at most a
+    century), or ``off`` (``NO_TOKEN_MAXIMUM``); a UsageError naming ``where`` otherwise."""
+    from envkeep.core.durations import parse_duration
+    from envkeep.core.errors import UsageError
+
+    if text.strip().lower() == "off":
+        return NO_TOKEN_MAXIMUM
+    try:
+        span = parse_duration(text.strip())
+    except (UsageError, OverflowError):
+        span = LONGEST_TOKEN_LIFETIME + timedelta(1)
+    if span > LONGEST_TOKEN_LIFETIME:
+        raise UsageError(
+            f"{where} must be a duration (e.g. 90d, 12h or 90m; at most"
+            f" {LONGEST_TOKEN_LIFETIME.days}d) or off",
+            hint="the longest a service-account token may live, e.g. 90d; off: no maximum",
+        )
+    return span
+
+
+def variable_token_lifetime(text: str | None) -> timedelta | None:
+    return None if not text else checked_token_lifetime(text, "ENVKEEP_SERVER_TOKEN_MAX_LIFETIME")
+
+
+def flag_token_lifetime(text: str | None) -> timedelta | None:
+    return None if text is None else checked_token_lifetime(text, "--token-max-lifetime")
+
+
+def checked_proxies(text: str | None, where: str) -> str | None:
+    """Proxy addresses (IPs or networks, comma-separated) as uvicorn takes them; refused,
+    naming ``where``, when one is neither. None or "" for none."""
+    if text is None:
+        return None
+    import ipaddress
+
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            from envkeep.core.errors import UsageError
+
+            raise UsageError(
+                f"{where}: '{item}' is not an IP address or network",
+                hint="name the proxies in front of the server, e.g. 10.0.0.5,10.1.0.0/16",
+            ) from None
+    return ",".join(items)
