@@ -109,9 +109,11 @@ class TeamServer:
 
     def leaks(self, planted: Iterable[str]) -> list[str]:
         """Where any of ``planted`` shows in clear: the server's log, a dump of its database,
-        its metrics. The log must hold request lines, or the search would prove nothing."""
+        its metrics. The log must hold request lines (JSON, or `--log-format text`), or the
+        search would prove nothing."""
         logged = self.log.read_text()
-        assert '"event": "request"' in logged, "the server logged no requests"
+        request_lines = ('"event": "request"', "] request ")
+        assert any(line in logged for line in request_lines), "the server logged no requests"
         places = {"log": logged, "metrics": httpx.get(f"{self.url}/metrics").text}
         if self.database.startswith("sqlite:///"):
             connection = sqlite3.connect(self.database.removeprefix("sqlite:///"))

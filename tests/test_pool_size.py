@@ -90,7 +90,7 @@ def test_the_start_line_says_the_pool_size(monkeypatch: pytest.MonkeyPatch) -> N
         self.started = True
 
     monkeypatch.setattr(LoggedServer, "run", run)
-    monkeypatch.setattr(observability, "configure_logging", lambda: None)
+    monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     # Nor uvicorn's logging set-up (its loggers' handlers and levels, for every later test).
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)

@@ -75,7 +75,7 @@ def test_the_start_line_shows_the_database_without_its_password(
     monkeypatch.setattr(LoggedServer, "run", run)
     # Nothing process-wide for the test run: no structlog or uvicorn logging set-up, no
     # frozen heap.
-    monkeypatch.setattr(observability, "configure_logging", lambda: None)
+    monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
     serve.run_app(
@@ -146,7 +146,7 @@ def test_an_ipv6_address_is_written_in_brackets_in_the_start_line(
         self.started = True
 
     monkeypatch.setattr(LoggedServer, "run", run)
-    monkeypatch.setattr(observability, "configure_logging", lambda: None)
+    monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
     serve.run_app(FastAPI(), host="::", port=8600, database_url="sqlite:////x.db")

@@ -77,6 +77,7 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
         timedelta(minutes=90),
     ),
     "pool_size": (8, "ENVKEEP_SERVER_POOL_SIZE", "9", "pool_size = 10", 10),
+    "log_format": ("text", "ENVKEEP_SERVER_LOG_FORMAT", "json", 'log_format = "text"', "text"),
 }
 # What a flag given as text resolves to, where that is not the text itself.
 FROM_FLAG: dict[str, Any] = {"token_max_lifetime": timedelta(days=30)}
@@ -91,6 +92,7 @@ FROM_ENV = {
     "cors_origins": ("https://env.example", "https://env2.example:8443"),
     "token_max_lifetime": timedelta(hours=36),
     "pool_size": 9,
+    "log_format": "json",
 }
 
 
@@ -186,6 +188,8 @@ BAD_FILES = [
     pytest.param("pool_size = 1\n", "setting 'pool_size'", id="a pool of one"),
     pytest.param("pool_size = 1001\n", "setting 'pool_size'", id="a pool too large"),
     pytest.param("pool_size = '10'\n", "setting 'pool_size'", id="pool size as text"),
+    pytest.param("log_format = 'yaml'\n", "setting 'log_format'", id="unknown log format"),
+    pytest.param("log_format = true\n", "setting 'log_format'", id="log format as a boolean"),
     pytest.param("port = \n", "is not valid TOML", id="not TOML"),
 ]
 
@@ -239,6 +243,11 @@ BAD_VARIABLES = {
         "ENVKEEP_SERVER_POOL_SIZE",
         "ten",
         "ENVKEEP_SERVER_POOL_SIZE must be a number of connections (2-1000)",
+    ),
+    "log_format": (
+        "ENVKEEP_SERVER_LOG_FORMAT",
+        "JSON",
+        "ENVKEEP_SERVER_LOG_FORMAT must be json or text, not 'JSON'",
     ),
 }
 

@@ -10,6 +10,7 @@
     cors_origins = ["https://app.example.com"]  # web pages that may call the API; none by default
     token_max_lifetime = "90d"  # the longest a token made or rotated may live; "off" by default
     pool_size = 15  # the most connections a process opens to PostgreSQL (2-1000)
+    log_format = "text"  # readable lines on stderr; "json" (one object a line) by default
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.server_settings``). Unknown
 keys and values of the wrong type are refused, naming the key and the file; values are never
@@ -25,6 +26,7 @@ from envkeep.core.errors import UsageError
 from envkeep.cors_origins import checked_origins
 from envkeep.server_settings import ServerFile
 from envkeep.server_values import (
+    LOG_FORMATS,
     MAX_SHUTDOWN_TIMEOUT,
     RATE_STORES,
     checked_proxies,
@@ -49,6 +51,7 @@ KEYS = (
     "cors_origins",
     "token_max_lifetime",
     "pool_size",
+    "log_format",
 )
 
 
@@ -78,6 +81,7 @@ def read_server_config(path: Path) -> ServerFile:
         cors_origins=_origins(data, path),
         token_max_lifetime=_token_lifetime(data, path),
         pool_size=_pool_size(data, path),
+        log_format=_log_format(data, path),
     )
 
 
@@ -173,6 +177,15 @@ def _token_lifetime(data: dict[str, object], path: Path) -> timedelta | None:
     if not isinstance(value, str):
         raise _wrong("token_max_lifetime", path, 'a duration, e.g. "90d", or "off"')
     return checked_token_lifetime(value, f"setting 'token_max_lifetime' in {path}")
+
+
+def _log_format(data: dict[str, object], path: Path) -> str | None:
+    value = data.get("log_format")
+    if value is None:
+        return None
+    if value not in LOG_FORMATS:
+        raise _wrong("log_format", path, f"one of: {', '.join(LOG_FORMATS)}")
+    return str(value)
 
 
 def _unknown_setting(key: str, path: Path) -> UsageError:

@@ -3,12 +3,12 @@ variable, else the settings file, else the default.
 
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
 flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
-`--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`, `--pool-size`),
-then its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE` or
-ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store, trusted_proxies,
-shutdown_timeout, cors_origins (a list), token_max_lifetime, pool_size), then the default. A
-variable set to the empty string counts as unset (the file's value, else the default,
-applies). A file with an unknown key or a value of the wrong type is
+`--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`, `--pool-size`,
+`--log-format`), then its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE`
+or ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store,
+trusted_proxies, shutdown_timeout, cors_origins (a list), token_max_lifetime, pool_size,
+log_format), then the default. A variable set to the empty string counts as unset (the file's
+value, else the default, applies). A file with an unknown key or a value of the wrong type is
 refused, naming the key and the file. A port is 1-65535
 wherever it comes from (0 would make the kernel pick one, announced as :0). A maximum token
 lifetime is a duration (90d, 12h, 90m) or `off` wherever it comes from: `off` given first
@@ -29,12 +29,14 @@ from envkeep.server_values import (
     NO_TOKEN_MAXIMUM,
     RATE_STORES,
     SHUTDOWN_TIMEOUT,
+    checked_log_format,
     checked_proxies,
     flag_pool_size,
     flag_port,
     flag_rate,
     flag_timeout,
     flag_token_lifetime,
+    variable_log_format,
     variable_pool_size,
     variable_port,
     variable_rate,
@@ -76,6 +78,7 @@ class ServerSettings:
     token_max_lifetime: timedelta | None = None
     # The most connections the process opens to PostgreSQL, all pools (`store.pool_size`).
     pool_size: int = POOL_SIZE
+    log_format: str = "json"  # LOG_FORMATS
 
 
 def server_settings(
@@ -92,6 +95,7 @@ def server_settings(
     cors_origins: Sequence[str] | None = None,
     token_max_lifetime: str | None = None,
     pool_size: int | None = None,
+    log_format: str | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -154,6 +158,15 @@ def server_settings(
             found.pool_size,
             defaults.pool_size,
         ),
+        log_format=_first(
+            _unless(
+                None if log_format is None else checked_log_format(log_format, "--log-format"),
+                variable_log_format,
+                settings.server_log_format,
+            ),
+            found.log_format,
+            defaults.log_format,
+        ),
     )
 
 
@@ -209,6 +222,7 @@ class ServerFile:
     cors_origins: tuple[str, ...] | None = None
     token_max_lifetime: timedelta | None = None  # NO_TOKEN_MAXIMUM: off
     pool_size: int | None = None
+    log_format: str | None = None
 
 
 def _first(*values: T | None) -> T:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from envkeep.store.pool_size import MAX_POOL_SIZE, MIN_POOL_SIZE, is_pool_size
 
 RATE_STORES = ("memory", "database")  # where rate-limit buckets live
+LOG_FORMATS = ("json", "text")  # the log's lines: JSON objects, or readable text
 # How long requests still running at SIGTERM may take before they are cancelled, by default:
 # inside Kubernetes' default grace period (30 s, then SIGKILL), with room for the rest of the
 # shutdown. An hour at most: a deadline is the point.
@@ -149,6 +150,22 @@ def variable_rate_store(text: str | None) -> str | None:
 
         raise UsageError("ENVKEEP_SERVER_RATE_STORE must be memory or database")
     return text
+
+
+def checked_log_format(text: str, where: str) -> str:
+    """``json`` or ``text``; a UsageError naming ``where`` otherwise."""
+    if text not in LOG_FORMATS:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError(
+            f"{where} must be json or text, not '{text}'",
+            hint="json: one object a line, for a log collector; text: readable lines",
+        )
+    return text
+
+
+def variable_log_format(text: str | None) -> str | None:
+    return None if not text else checked_log_format(text, "ENVKEEP_SERVER_LOG_FORMAT")
 
 
 def checked_token_lifetime(text: str, where: str) -> timedelta:

@@ -1,5 +1,5 @@
-"""Where the server's structlog lines go: stderr, one JSON object per line, written once per turn
-of the event loop.
+"""Where the server's structlog lines go: stderr, one JSON object per line (or, with
+``--log-format text``, one readable line), written once per turn of the event loop.
 
 structlog's `PrintLogger` prints and flushes each line: a system call for every request the
 server answers. `LoopLogger` holds the lines logged while the event loop runs one turn (every
@@ -116,17 +116,24 @@ def _hide_sql_parameters(
     return event
 
 
-def configure_logging() -> None:
-    """structlog: one JSON object per line on stderr, the lines of one turn of the event loop
-    written together (`requestlog.LoopLogger`); an exception logged becomes the ``exception``
-    field of its line (its traceback as text, SQL parameters left out)."""
+def configure_logging(log_format: str = "json") -> None:
+    """structlog: one JSON object per line on stderr (``log_format`` ``text``: the same fields
+    as a readable line, ``timestamp [level] event key=value …``), the lines of one turn of the
+    event loop written together (`requestlog.LoopLogger`); an exception logged becomes the
+    ``exception`` field of its line (its traceback as text, SQL parameters left out), which a
+    text line prints below it."""
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if log_format == "text"
+        else structlog.processors.JSONRenderer(serializer=_render_line)
+    )
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _hide_sql_parameters,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(serializer=_render_line),
+            renderer,
         ],
         logger_factory=stderr_lines,
         cache_logger_on_first_use=True,

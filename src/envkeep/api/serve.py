@@ -167,8 +167,10 @@ def run_app(
     cors_origins: Sequence[str] = (),
     token_max_lifetime: timedelta | None = None,
     pool_size: int = POOL_SIZE,
+    log_format: str = "json",
 ) -> None:
-    """Serve ``app`` until interrupted (JSON logs on stderr, a line at start and at stop);
+    """Serve ``app`` until interrupted (logs on stderr, JSON or ``log_format`` ``text``, a line
+    at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
     after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins``,
@@ -181,7 +183,7 @@ def run_app(
     from envkeep.api.uvicorn_server import LoggedServer
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
-    configure_logging()
+    configure_logging(log_format)
     settle_heap()
     settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": shutdown_timeout}
     config = uvicorn.Config(
@@ -204,6 +206,7 @@ def run_app(
         "token_max_lifetime": duration_text(token_max_lifetime) if token_max_lifetime else "off",
         # PostgreSQL's: SQLite's server uses a connection or two whatever it says.
         "pool_size": pool_size if is_postgresql(database_url) else "n/a (SQLite)",
+        "log_format": log_format,
     }
     server = LoggedServer(config, facts)
     with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):

@@ -22,10 +22,10 @@ from envkeep.settings import load_settings
 server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
-    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS, _TOKEN_MAX_LIFETIME or"
-    " _POOL_SIZE, else the --config file (TOML keys: host, port, db, rate, rate_store,"
-    " trusted_proxies, shutdown_timeout, cors_origins, token_max_lifetime, pool_size), else"
-    " the default; for migrate and"
+    "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS, _TOKEN_MAX_LIFETIME,"
+    " _POOL_SIZE or _LOG_FORMAT, else the --config file (TOML keys: host, port, db, rate,"
+    " rate_store, trusted_proxies, shutdown_timeout, cors_origins, token_max_lifetime,"
+    " pool_size, log_format), else the default; for migrate and"
     " bootstrap too, which take only --db and --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
@@ -113,14 +113,22 @@ def server(
             " (2-1000; 15).",
         ),
     ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            help="json (default): one object a line, for a log collector; text: readable"
+            " lines with the same fields.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
-    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME/POOL_SIZE, else the
-    --config file (TOML: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,
-    cors_origins, token_max_lifetime, pool_size), else the default.
+    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME/POOL_SIZE/LOG_FORMAT,
+    else the --config file (TOML: host, port, db, rate, rate_store, trusted_proxies,
+    shutdown_timeout, cors_origins, token_max_lifetime, pool_size, log_format), else the
+    default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
@@ -135,6 +143,7 @@ def server(
             "cors_origin": cors_origin,
             "token_max_lifetime": token_max_lifetime,
             "pool_size": pool_size,
+            "log_format": log_format,
         }
         _refuse_serving_options(ctx.invoked_subcommand, serving)
         return
@@ -151,6 +160,7 @@ def server(
         cors_origins=cors_origin,
         token_max_lifetime=token_max_lifetime,
         pool_size=pool_size,
+        log_format=log_format,
     )
     _serve(chosen)
 
@@ -187,6 +197,7 @@ def _serve(chosen: ServerSettings) -> None:
             cors_origins=chosen.cors_origins,
             token_max_lifetime=chosen.token_max_lifetime,
             pool_size=chosen.pool_size,
+            log_format=chosen.log_format,
         )
 
 
