@@ -1,12 +1,24 @@
-"""Where the server listens: an address as a URL writes it, and a port checked free before
-anything is served or printed."""
+"""Where the server listens: an address as a URL writes it, a port checked free before
+anything is served or printed, and ``::`` taking IPv4 clients too.
+
+asyncio (under uvicorn) turns ``IPV6_V6ONLY`` on for every IPv6 socket it binds, so `--host ::`
+served IPv6 clients only and refused 127.0.0.1, where most servers (and Linux's own default)
+take both. For ``::`` the server binds a dual-stack socket itself and hands it to uvicorn,
+and `IPv4Peers` gives its IPv4 clients their own addresses.
+"""
 
 from __future__ import annotations
 
 import errno
 import socket
+from typing import TYPE_CHECKING
 
 from envkeep.core.errors import EnvkeepError
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+ANY_IPV6 = "::"
 
 
 def address(host: str, port: int) -> str:
@@ -14,13 +26,34 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def is_dual_stack(host: str) -> bool:
+    """Whether ``host`` is bound as one socket for IPv6 and IPv4 (``::``, where the system
+    allows it)."""
+    return host == ANY_IPV6 and socket.has_dualstack_ipv6()
+
+
+def listening_sockets(host: str, port: int) -> list[socket.socket] | None:
+    """For ``::``, a listening socket that takes IPv4 clients too (``IPV6_V6ONLY`` off), for
+    uvicorn to serve; None: uvicorn binds ``host`` itself (any other address, or a system
+    without dual-stack sockets, where ``::`` stays IPv6 only)."""
+    if not is_dual_stack(host):
+        return None
+    return [_bound(host, port)]
+
+
 def check_port(host: str, port: int) -> None:
     """Refuse, before anything is served or printed, an address another program listens on
     (uvicorn would log the error and exit with its own code, 3, after the start was
-    announced)."""
+    announced); for ``::``, on IPv4 too."""
+    _bound(host, port).close()
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port`` (dual-stack for ``::``); an EnvkeepError saying
+    why not."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
     try:
-        probe = socket.create_server((host, port), family=family)
+        return socket.create_server((host, port), family=family, dualstack_ipv6=is_dual_stack(host))
     except OSError as failed:
         if failed.errno == errno.EADDRINUSE:
             raise EnvkeepError(
@@ -31,4 +64,22 @@ def check_port(host: str, port: int) -> None:
             f"cannot listen on {address(host, port)}: {failed.strerror or failed}",
             hint="check --host (an address of this machine) and --port",
         ) from None
-    probe.close()
+
+
+_MAPPED = "::ffff:"  # an IPv4 client of an IPv6 socket: ::ffff:192.0.2.7
+
+
+class IPv4Peers:
+    """ASGI layer for a dual-stack socket: an IPv4 client comes as ``::ffff:192.0.2.7``; it is
+    given as ``192.0.2.7``, as an IPv4 socket gives it, so that the audit trail, the log, the
+    per-IP limit and ``--trusted-proxies`` (IPv4 networks match no IPv6 address) see the
+    address the client has."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        peer = scope.get("client")
+        if peer and peer[0].startswith(_MAPPED) and "." in peer[0]:
+            scope = {**scope, "client": (peer[0].removeprefix(_MAPPED), peer[1])}
+        await self.app(scope, receive, send)

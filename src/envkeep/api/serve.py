@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from envkeep import __version__
-from envkeep.api.listening import address
+from envkeep.api.listening import IPv4Peers, address, is_dual_stack
 from envkeep.api.server_database import (
     check_database_url,
     check_writable,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from fastapi import FastAPI
+    from starlette.types import ASGIApp
 
 
 def migrate(database_url: str) -> tuple[str | None, str]:
@@ -186,8 +187,9 @@ def run_app(
     configure_logging(log_format)
     settle_heap()
     settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": shutdown_timeout}
+    served: ASGIApp = ForwardedClient(app, trusted_proxies) if trusted_proxies else app
     config = uvicorn.Config(
-        ForwardedClient(app, trusted_proxies) if trusted_proxies else app,
+        IPv4Peers(served) if is_dual_stack(host) else served,
         host=host,
         port=port,
         log_config=UVICORN_LOG_CONFIG,

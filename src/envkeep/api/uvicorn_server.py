@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import structlog
 import uvicorn
 
+from envkeep.api.listening import listening_sockets
 from envkeep.api.requestlog import stderr_lines
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class LoggedServer(uvicorn.Server):
         self.facts = facts
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
+        if sockets is None:  # `::` as a dual-stack socket (`listening`): uvicorn's is IPv6 only
+            sockets = listening_sockets(self.config.host, self.config.port)
         with _sigterm_exits_cleanly():
             super().run(sockets)
 

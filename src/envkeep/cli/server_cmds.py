@@ -68,7 +68,10 @@ def _refuse_serving_options(command: str, given: dict[str, object]) -> None:
 @server_app.callback()
 def server(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address to bind (default 127.0.0.1; :: takes IPv6 and IPv4 clients)."),
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8600).")] = None,
     db: DbOpt = None,
     rate: Annotated[
