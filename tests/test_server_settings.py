@@ -78,6 +78,7 @@ LAYERS: dict[str, tuple[Any, str, str, str, Any]] = {
     ),
     "pool_size": (8, "ENVKEEP_SERVER_POOL_SIZE", "9", "pool_size = 10", 10),
     "log_format": ("text", "ENVKEEP_SERVER_LOG_FORMAT", "json", 'log_format = "text"', "text"),
+    "metrics_port": (9601, "ENVKEEP_SERVER_METRICS_PORT", "9602", "metrics_port = 9603", 9603),
 }
 # What a flag given as text resolves to, where that is not the text itself.
 FROM_FLAG: dict[str, Any] = {"token_max_lifetime": timedelta(days=30)}
@@ -93,6 +94,7 @@ FROM_ENV = {
     "token_max_lifetime": timedelta(hours=36),
     "pool_size": 9,
     "log_format": "json",
+    "metrics_port": 9602,
 }
 
 

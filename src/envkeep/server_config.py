@@ -11,6 +11,8 @@
     token_max_lifetime = "90d"  # the longest a token made or rotated may live; "off" by default
     pool_size = 15  # the most connections a process opens to PostgreSQL (2-1000)
     log_format = "text"  # readable lines on stderr; "json" (one object a line) by default
+    metrics_port = 9600  # /metrics alone on this port (not on the API's); none by default
+    metrics_host = "10.0.0.7"  # that port's address; 127.0.0.1 by default
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.server_settings``). Unknown
 keys and values of the wrong type are refused, naming the key and the file; values are never
@@ -52,6 +54,8 @@ KEYS = (
     "token_max_lifetime",
     "pool_size",
     "log_format",
+    "metrics_host",
+    "metrics_port",
 )
 
 
@@ -72,7 +76,7 @@ def read_server_config(path: Path) -> ServerFile:
         raise _unknown_setting(unknown[0], path)
     return ServerFile(
         host=_text(data, "host", path),
-        port=_port(data, path),
+        port=_port(data, path, "port"),
         db=_text(data, "db", path),
         rate=_rate(data, path),
         rate_store=_store(data, path),
@@ -82,6 +86,8 @@ def read_server_config(path: Path) -> ServerFile:
         token_max_lifetime=_token_lifetime(data, path),
         pool_size=_pool_size(data, path),
         log_format=_log_format(data, path),
+        metrics_host=_text(data, "metrics_host", path),
+        metrics_port=_port(data, path, "metrics_port"),
     )
 
 
@@ -112,12 +118,12 @@ def _proxies(data: dict[str, object], path: Path) -> str | None:
     return checked_proxies(value, f"setting 'trusted_proxies' in {path}")
 
 
-def _port(data: dict[str, object], path: Path) -> int | None:
-    value = data.get("port")
+def _port(data: dict[str, object], path: Path, key: str) -> int | None:
+    value = data.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-        raise _wrong("port", path, "a port number (an integer, 1-65535)")
+        raise _wrong(key, path, "a port number (an integer, 1-65535)")
     return value
 
 

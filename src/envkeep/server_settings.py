@@ -4,12 +4,13 @@ variable, else the settings file, else the default.
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
 flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
 `--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`, `--pool-size`,
-`--log-format`), then its `ENVKEEP_SERVER_*` variable, then the settings file (`--config FILE`
-or ENVKEEP_SERVER_CONFIG; TOML with the keys host, port, db, rate, rate_store,
-trusted_proxies, shutdown_timeout, cors_origins (a list), token_max_lifetime, pool_size,
-log_format), then the default. A variable set to the empty string counts as unset (the file's
-value, else the default, applies). A file with an unknown key or a value of the wrong type is
-refused, naming the key and the file. A port is 1-65535
+`--log-format`, `--metrics-host`, `--metrics-port`), then its `ENVKEEP_SERVER_*` variable,
+then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host,
+port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins (a list),
+token_max_lifetime, pool_size, log_format, metrics_host, metrics_port), then the default. A
+variable set to the empty string counts as unset (the file's value, else the default,
+applies). A file with an unknown key or a value of the wrong type is refused, naming the key
+and the file. A port is 1-65535
 wherever it comes from (0 would make the kernel pick one, announced as :0). A maximum token
 lifetime is a duration (90d, 12h, 90m) or `off` wherever it comes from: `off` given first
 wins over a maximum given later (none by default).
@@ -29,6 +30,7 @@ from envkeep.server_values import (
     NO_TOKEN_MAXIMUM,
     RATE_STORES,
     SHUTDOWN_TIMEOUT,
+    check_metrics_address,
     checked_log_format,
     checked_proxies,
     flag_pool_size,
@@ -37,6 +39,7 @@ from envkeep.server_values import (
     flag_timeout,
     flag_token_lifetime,
     variable_log_format,
+    variable_metrics_port,
     variable_pool_size,
     variable_port,
     variable_rate,
@@ -79,6 +82,9 @@ class ServerSettings:
     # The most connections the process opens to PostgreSQL, all pools (`store.pool_size`).
     pool_size: int = POOL_SIZE
     log_format: str = "json"  # LOG_FORMATS
+    # /metrics alone on this address, off the API's port (None: on the API's port, the default).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
 
 
 def server_settings(
@@ -96,6 +102,8 @@ def server_settings(
     token_max_lifetime: str | None = None,
     pool_size: int | None = None,
     log_format: str | None = None,
+    metrics_host: str | None = None,
+    metrics_port: int | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -112,7 +120,7 @@ def server_settings(
     proxies = checked_proxies(trusted_proxies, "--trusted-proxies")
     # `--cors-origin ""` alone names none: CORS off, whatever the variable or the file say.
     origins = None if cors_origins is None else checked_origins(cors_origins, "--cors-origin")
-    return ServerSettings(
+    chosen = ServerSettings(
         host=_first(host, settings.server_host, found.host, defaults.host),
         port=_first(
             _unless(flag_port(port), variable_port, settings.server_port), found.port, defaults.port
@@ -167,7 +175,23 @@ def server_settings(
             found.log_format,
             defaults.log_format,
         ),
+        metrics_host=_first(
+            metrics_host, settings.server_metrics_host, found.metrics_host, defaults.metrics_host
+        ),
+        metrics_port=_first(
+            _unless(
+                flag_port(metrics_port, "--metrics-port"),
+                variable_metrics_port,
+                settings.server_metrics_port,
+            ),
+            found.metrics_port,
+            0,  # none: /metrics on the API's port
+        )
+        or None,
     )
+    given = (metrics_host, settings.server_metrics_host, found.metrics_host)
+    check_metrics_address(chosen.port, chosen.metrics_port, any(host is not None for host in given))
+    return chosen
 
 
 def server_database(
@@ -223,6 +247,8 @@ class ServerFile:
     token_max_lifetime: timedelta | None = None  # NO_TOKEN_MAXIMUM: off
     pool_size: int | None = None
     log_format: str | None = None
+    metrics_host: str | None = None
+    metrics_port: int | None = None
 
 
 def _first(*values: T | None) -> T:

@@ -28,26 +28,30 @@ def _whole_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def variable_port(text: str | None) -> int | None:
+def variable_port(text: str | None, name: str = "ENVKEEP_SERVER_PORT") -> int | None:
     if not text:
         return None
     if not _whole_number(text) or not is_port(int(text)):
         from envkeep.core.errors import UsageError
 
-        raise UsageError("ENVKEEP_SERVER_PORT must be a port number (1-65535)")
+        raise UsageError(f"{name} must be a port number (1-65535)")
     return int(text)
+
+
+def variable_metrics_port(text: str | None) -> int | None:
+    return variable_port(text, "ENVKEEP_SERVER_METRICS_PORT")
 
 
 def is_port(number: int) -> bool:
     return 0 < number < 65536
 
 
-def flag_port(port: int | None) -> int | None:
+def flag_port(port: int | None, flag: str = "--port") -> int | None:
     if port is not None and not is_port(port):
         from envkeep.core.errors import UsageError
 
         raise UsageError(
-            f"--port must be a port number (1-65535), not {port}",
+            f"{flag} must be a port number (1-65535), not {port}",
             hint="0 would let the system pick one: give the port clients will use"
             if port == 0
             else None,
@@ -150,6 +154,23 @@ def variable_rate_store(text: str | None) -> str | None:
 
         raise UsageError("ENVKEEP_SERVER_RATE_STORE must be memory or database")
     return text
+
+
+def check_metrics_address(port: int, metrics_port: int | None, metrics_host_given: bool) -> None:
+    """Refuse a metrics address that cannot be served: a host without a port (the metrics
+    would stay on the API's port unsaid), or the API's own port."""
+    from envkeep.core.errors import UsageError
+
+    if metrics_port is None and metrics_host_given:
+        raise UsageError(
+            "a metrics host is given without a metrics port",
+            hint="give --metrics-port too (e.g. 9600), or leave out --metrics-host",
+        )
+    if metrics_port == port:
+        raise UsageError(
+            f"the metrics port must differ from the API's port ({port})",
+            hint="give --metrics-port another port, e.g. 9600",
+        )
 
 
 def checked_log_format(text: str, where: str) -> str:

@@ -50,6 +50,8 @@
 |                           | rotated may live (90d, 12h, 90m; default off: no maximum)   |
 | ENVKEEP_SERVER_POOL_SIZE  | server: the most connections a process opens to PostgreSQL  |
 |                           | (2-1000; default 15)                                        |
+| ENVKEEP_SERVER_METRICS_PORT | server: serve /metrics on this port alone, not the API's |
+| ENVKEEP_SERVER_METRICS_HOST | server: the address of that port (default 127.0.0.1)    |
 | ENVKEEP_SERVER_LOG_FORMAT | server: `json` (default: one object a line) or `text`       |
 |                           | (readable lines, the same fields)                           |
 
@@ -127,6 +129,8 @@ class Settings:
     server_token_max_lifetime: str | None = None  # the longest a token may live; off: any
     server_pool_size: str | None = None  # the most connections a process opens (PostgreSQL)
     server_log_format: str | None = None  # json | text
+    server_metrics_host: str | None = None  # where /metrics is served alone, if anywhere
+    server_metrics_port: str | None = None
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
@@ -203,6 +207,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_token_max_lifetime=env.get("ENVKEEP_SERVER_TOKEN_MAX_LIFETIME") or None,
         server_pool_size=env.get("ENVKEEP_SERVER_POOL_SIZE") or None,
         server_log_format=env.get("ENVKEEP_SERVER_LOG_FORMAT") or None,
+        server_metrics_host=env.get("ENVKEEP_SERVER_METRICS_HOST") or None,
+        server_metrics_port=env.get("ENVKEEP_SERVER_METRICS_PORT") or None,
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,

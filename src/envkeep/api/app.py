@@ -142,6 +142,7 @@ def create_app(
         pools["rate_limits"] = limits.shared.engine
     metrics.registry.register(PoolConnections(pools))
     app.state.metrics = metrics
+    app.state.metrics_elsewhere = False  # `serve.run_app`: on a port of their own
     app.state.readiness = routes_ops.Readiness()
     lifetime = LifetimePolicy(token_max_lifetime)
     state = ServerState(

@@ -38,17 +38,17 @@ def listening_sockets(host: str, port: int) -> list[socket.socket] | None:
     without dual-stack sockets, where ``::`` stays IPv6 only)."""
     if not is_dual_stack(host):
         return None
-    return [_bound(host, port)]
+    return [_bound(host, port, "--port")]
 
 
-def check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int, *, flag: str = "--port") -> None:
     """Refuse, before anything is served or printed, an address another program listens on
     (uvicorn would log the error and exit with its own code, 3, after the start was
-    announced); for ``::``, on IPv4 too."""
-    _bound(host, port).close()
+    announced); for ``::``, on IPv4 too. ``flag``: the option that gave the port."""
+    _bound(host, port, flag).close()
 
 
-def _bound(host: str, port: int) -> socket.socket:
+def _bound(host: str, port: int, flag: str) -> socket.socket:
     """A socket listening on ``host:port`` (dual-stack for ``::``); an EnvkeepError saying
     why not."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
@@ -58,11 +58,11 @@ def _bound(host: str, port: int) -> socket.socket:
         if failed.errno == errno.EADDRINUSE:
             raise EnvkeepError(
                 f"cannot listen on {address(host, port)}: another program uses that port",
-                hint="stop it, or give --port another port",
+                hint=f"stop it, or give {flag} another port",
             ) from None
         raise EnvkeepError(
             f"cannot listen on {address(host, port)}: {failed.strerror or failed}",
-            hint="check --host (an address of this machine) and --port",
+            hint=f"check the address (one of this machine's) and {flag}",
         ) from None
 
 

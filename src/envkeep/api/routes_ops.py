@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
@@ -107,6 +107,8 @@ def _revision(request: Request) -> str | Exception | None:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    """Prometheus metrics."""
+    """Prometheus metrics (404, as a path not served, when they have a port of their own)."""
+    if request.app.state.metrics_elsewhere:
+        raise HTTPException(404, "Not Found")
     registry = request.app.state.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

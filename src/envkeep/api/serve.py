@@ -31,7 +31,7 @@ from envkeep.store.pool_size import POOL_SIZE
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from fastapi import FastAPI
     from starlette.types import ASGIApp
@@ -169,13 +169,16 @@ def run_app(
     token_max_lifetime: timedelta | None = None,
     pool_size: int = POOL_SIZE,
     log_format: str = "json",
+    metrics_host: str = "127.0.0.1",
+    metrics_port: int | None = None,
 ) -> None:
     """Serve ``app`` until interrupted (logs on stderr, JSON or ``log_format`` ``text``, a line
     at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
     after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins``,
-    ``token_max_lifetime`` and ``pool_size`` are for the start line."""
+    ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_port``: serve
+    ``/metrics`` there (on ``metrics_host``), not on ``port``."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
@@ -209,12 +212,28 @@ def run_app(
         # PostgreSQL's: SQLite's server uses a connection or two whatever it says.
         "pool_size": pool_size if is_postgresql(database_url) else "n/a (SQLite)",
         "log_format": log_format,
+        "metrics": address(metrics_host, metrics_port) if metrics_port else "on the API's port",
     }
     server = LoggedServer(config, facts)
-    with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
-        server.run()
+    stop_metrics = _metrics_apart(app, metrics_host, metrics_port)
+    try:
+        with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
+            server.run()
+    finally:
+        stop_metrics()
     if not server.started:
         raise _could_not_start(host, port)
+
+
+def _metrics_apart(app: FastAPI, host: str, port: int | None) -> Callable[[], None]:
+    """``/metrics`` served on ``host:port`` alone (and no longer on the API's port); what
+    stops it (nothing to stop without a port)."""
+    if port is None:
+        return lambda: None
+    from envkeep.api.metrics_port import serve_metrics
+
+    app.state.metrics_elsewhere = True
+    return serve_metrics(app.state.metrics.registry, host, port)
 
 
 @contextlib.contextmanager

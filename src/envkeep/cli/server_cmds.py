@@ -23,9 +23,10 @@ server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
     "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS, _TOKEN_MAX_LIFETIME,"
-    " _POOL_SIZE or _LOG_FORMAT, else the --config file (TOML keys: host, port, db, rate,"
-    " rate_store, trusted_proxies, shutdown_timeout, cors_origins, token_max_lifetime,"
-    " pool_size, log_format), else the default; for migrate and"
+    " _POOL_SIZE, _LOG_FORMAT, _METRICS_PORT or _METRICS_HOST, else the --config file (TOML"
+    " keys: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins,"
+    " token_max_lifetime, pool_size, log_format, metrics_port, metrics_host), else the default;"
+    " for migrate and"
     " bootstrap too, which take only --db and --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
     invoke_without_command=True,
@@ -116,6 +117,17 @@ def server(
             " (2-1000; 15).",
         ),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve /metrics on this port alone, not on the API's (which then answers it"
+            " 404); none by default.",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str | None,
+        typer.Option(help="The address of --metrics-port (default 127.0.0.1)."),
+    ] = None,
     log_format: Annotated[
         str | None,
         typer.Option(
@@ -128,10 +140,10 @@ def server(
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
-    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME/POOL_SIZE/LOG_FORMAT,
-    else the --config file (TOML: host, port, db, rate, rate_store, trusted_proxies,
-    shutdown_timeout, cors_origins, token_max_lifetime, pool_size, log_format), else the
-    default.
+    TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME/POOL_SIZE/LOG_FORMAT/
+    METRICS_PORT/METRICS_HOST, else the --config file (TOML: host, port, db, rate,
+    rate_store, trusted_proxies, shutdown_timeout, cors_origins, token_max_lifetime,
+    pool_size, log_format, metrics_port, metrics_host), else the default.
     Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
@@ -147,6 +159,8 @@ def server(
             "token_max_lifetime": token_max_lifetime,
             "pool_size": pool_size,
             "log_format": log_format,
+            "metrics_port": metrics_port,
+            "metrics_host": metrics_host,
         }
         _refuse_serving_options(ctx.invoked_subcommand, serving)
         return
@@ -164,6 +178,8 @@ def server(
         token_max_lifetime=token_max_lifetime,
         pool_size=pool_size,
         log_format=log_format,
+        metrics_host=metrics_host,
+        metrics_port=metrics_port,
     )
     _serve(chosen)
 
@@ -183,10 +199,14 @@ def _serve(chosen: ServerSettings) -> None:
     )
     with sole_server(chosen.db):  # a SQLite file takes one server process
         check_port(chosen.host, chosen.port)
+        metrics = ""
+        if chosen.metrics_port is not None:
+            check_port(chosen.metrics_host, chosen.metrics_port, flag="--metrics-port")
+            metrics = f"; metrics: http://{address(chosen.metrics_host, chosen.metrics_port)}"
         _warn_of_loose_file(chosen.db)
         output.done(
             f"envkeep server on http://{address(chosen.host, chosen.port)}"
-            f" (database: {shown_url(chosen.db)})"
+            f" (database: {shown_url(chosen.db)}{metrics})"
         )
         run_app(
             app,
@@ -201,6 +221,8 @@ def _serve(chosen: ServerSettings) -> None:
             token_max_lifetime=chosen.token_max_lifetime,
             pool_size=chosen.pool_size,
             log_format=chosen.log_format,
+            metrics_host=chosen.metrics_host,
+            metrics_port=chosen.metrics_port,
         )
 
 
