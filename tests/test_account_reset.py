@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok
+from tests.team_support import build_team
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,18 +33,11 @@ def _account_ids(server: TeamServer, email: str) -> list[str]:
 
 
 def _team(server: TeamServer, tmp_path: Path) -> tuple[Path, Path, Path]:
-    """(admin's HOME, bob's HOME, the checkout): project shop (prod), bob reads it."""
-    admin, bob, shop = tmp_path / "admin", tmp_path / "bob", tmp_path / "shop"
-    shop.mkdir()
-    join(server, admin, shop, server.invite("admin@reset.io"), "admin@reset.io")
-    _ok(admin, shop, "init", "shop", "--env", "prod")
-    _ok(admin, shop, "set", "KEY=before", "--env", "prod", "--yes")
-    code = _ok(admin, shop, "member", "invite", "bob@reset.io", "--role", "read",
-               "--project", "shop").strip()  # fmt: skip
-    join(server, bob, shop, code, "bob@reset.io")
-    _ok(admin, shop, "member", "seal", "bob@reset.io")  # pins bob's key on the admin's machine
-    assert _ok(bob, shop, "get", "KEY", "--env", "prod") == "before\n"
-    return admin, bob, shop
+    """(admin's HOME, bob's HOME, the checkout): project shop (prod), bob reads it, his key
+    pinned on the admin's machine."""
+    team = build_team(server, tmp_path, "reset.io", secret="before", seal=True)
+    assert _ok(team.bob, team.shop, "get", "KEY", "--env", "prod") == "before\n"
+    return team.admin, team.bob, team.shop
 
 
 def _reset(admin: Path, shop: Path) -> str:

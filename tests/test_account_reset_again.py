@@ -8,8 +8,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 from tests.server import cli as _cli
-from tests.server import join, start_server
+from tests.server import join
 from tests.server import quick_ok as _ok
+from tests.team_support import running_team
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,15 +24,8 @@ def _reset(admin: Path, shop: Path) -> str:
 
 
 def test_a_second_reset_withdraws_the_first_reset_code(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "srv")
-    try:
-        admin, bob, shop = tmp_path / "admin", tmp_path / "bob", tmp_path / "shop"
-        shop.mkdir()
-        join(server, admin, shop, server.invite("admin@again.io"), "admin@again.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        code = _ok(admin, shop, "member", "invite", BOB, "--role", "read",
-                   "--project", "shop").strip()  # fmt: skip
-        join(server, bob, shop, code, BOB)
+    with running_team(tmp_path, "again.io") as team:
+        server, admin, shop = team.server, team.admin, team.shop
 
         leaked = _reset(admin, shop)
         fresh = _reset(admin, shop)  # bob never joined with the first: voided, no role
@@ -44,8 +38,6 @@ def test_a_second_reset_withdraws_the_first_reset_code(tmp_path: Path) -> None:
         _ok(tmp_path / "bob-new", shop, "join", server.url, fresh, "--email", BOB,
             ENVKEEP_PASSPHRASE="bob's new passphrase")  # fmt: skip
         assert BOB in _ok(tmp_path / "bob-new", shop, "whoami")
-    finally:
-        server.stop()
 
 
 def test_a_reset_code_gives_no_new_keys_to_an_account_holding_a_role_elsewhere(
@@ -53,15 +45,8 @@ def test_a_reset_code_gives_no_new_keys_to_an_account_holding_a_role_elsewhere(
 ) -> None:
     """A join of another workspace that committed alongside the reset (which checked roles
     before it) leaves the voided account holding a role there: the code must not take it."""
-    server = start_server(tmp_path / "srv")
-    try:
-        admin, bob, shop = tmp_path / "admin", tmp_path / "bob", tmp_path / "shop"
-        shop.mkdir()
-        join(server, admin, shop, server.invite("admin@again.io"), "admin@again.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        code = _ok(admin, shop, "member", "invite", BOB, "--role", "read",
-                   "--project", "shop").strip()  # fmt: skip
-        join(server, bob, shop, code, BOB)
+    with running_team(tmp_path, "again.io") as team:
+        server, admin, shop = team.server, team.admin, team.shop
         eve, tools = tmp_path / "eve", tmp_path / "tools"
         tools.mkdir()
         join(server, eve, tools, server.invite("eve@other.io"), "eve@other.io")
@@ -76,8 +61,6 @@ def test_a_reset_code_gives_no_new_keys_to_an_account_holding_a_role_elsewhere(
         refused = _cli(tmp_path / "bob-new", shop, "login", server.url, "--email", BOB,
                        ENVKEEP_PASSPHRASE="bob's new passphrase")  # fmt: skip
         assert refused.returncode == 4  # the account is still voided: no new passphrase
-    finally:
-        server.stop()
 
 
 def _bind_elsewhere(path: str, email: str, owner: str) -> None:

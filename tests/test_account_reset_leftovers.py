@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tests.server import cli as _cli
-from tests.server import join, start_server
 from tests.server import quick_ok as _ok
+from tests.team_support import running_team
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,16 +17,10 @@ BOB = "bob@leftovers.io"
 
 
 def test_a_reset_admins_token_and_open_invite_stop_working(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "srv")
-    try:
-        admin, bob, shop = tmp_path / "admin", tmp_path / "bob", tmp_path / "shop"
-        shop.mkdir()
-        join(server, admin, shop, server.invite("admin@leftovers.io"), "admin@leftovers.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        _ok(admin, shop, "set", "KEY=value", "--env", "prod", "--yes")
-        code = _ok(admin, shop, "member", "invite", BOB, "--role", "admin").strip()
-        join(server, bob, shop, code, BOB)
-        _ok(admin, shop, "member", "seal", BOB)
+    with running_team(
+        tmp_path, "leftovers.io", bob_role="admin", secret="value", seal=True
+    ) as team:
+        server, admin, bob, shop = team.server, team.admin, team.bob, team.shop
         token = _ok(bob, shop, "token", "create", "ci", "--project", "shop",
                     "--env", "prod").strip()  # fmt: skip
         assert _ok(tmp_path / "ci", shop, "get", "KEY", "--env", "prod",
@@ -45,5 +39,3 @@ def test_a_reset_admins_token_and_open_invite_stop_working(tmp_path: Path) -> No
         assert invited.returncode == 4, invited.stdout + invited.stderr
         events = _ok(admin, shop, "audit", "--action", "account.reset")
         assert BOB in events
-    finally:
-        server.stop()

@@ -11,8 +11,8 @@ import shutil
 from typing import TYPE_CHECKING
 
 from tests.server import cli as _cli
-from tests.server import join, start_server
 from tests.server import quick_ok as _ok
+from tests.team_support import running_team
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,19 +23,9 @@ AFTER = "written-after-the-theft-rejoin-s40"
 def test_a_stolen_laptops_session_does_not_come_back_when_the_member_joins_by_invite_again(
     tmp_path: Path,
 ) -> None:
-    server = start_server(tmp_path / "srv")
-    admin, bob, thief = tmp_path / "admin", tmp_path / "bob", tmp_path / "thief"
-    back = tmp_path / "bob-new-laptop"
-    shop = tmp_path / "shop"
-    shop.mkdir()
-    try:
-        join(server, admin, shop, server.invite("admin@rejoin.io"), "admin@rejoin.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        _ok(admin, shop, "set", "KEY=before", "--env", "prod", "--yes")
-        code = _ok(admin, shop, "member", "invite", "bob@rejoin.io", "--role", "read",
-                   "--project", "shop").strip()  # fmt: skip
-        join(server, bob, shop, code, "bob@rejoin.io")
-        _ok(admin, shop, "member", "seal", "bob@rejoin.io")
+    with running_team(tmp_path, "rejoin.io", secret="before", seal=True) as team:
+        server, admin, bob, shop = team.server, team.admin, team.bob, team.shop
+        thief, back = tmp_path / "thief", tmp_path / "bob-new-laptop"
         _ok(bob, shop, "get", "KEY", "--env", "prod")
         shutil.copytree(bob, thief)  # the laptop, as it was taken
 
@@ -55,5 +45,3 @@ def test_a_stolen_laptops_session_does_not_come_back_when_the_member_joins_by_in
         assert _ok(back, shop, "get", "KEY", "--env", "prod") == f"{AFTER}\n"  # the joiner's
         events = json.loads(_ok(admin, shop, "audit", "--action", "invite.accept", "--json"))
         assert json.loads(events[-1]["details"]).get("sessions_ended") == 1
-    finally:
-        server.stop()

@@ -10,8 +10,8 @@ import shutil
 from typing import TYPE_CHECKING
 
 from tests.server import cli as _cli
-from tests.server import join, start_server
 from tests.server import quick_ok as _ok
+from tests.team_support import running_team
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,19 +22,10 @@ AFTER = "written-after-the-theft-roleless-s40"
 def test_a_removed_members_stolen_session_cannot_create_a_workspace_to_outlive_a_grant(
     tmp_path: Path,
 ) -> None:
-    server = start_server(tmp_path / "srv")
-    admin, bob, thief = tmp_path / "admin", tmp_path / "bob", tmp_path / "thief"
-    shop, elsewhere = tmp_path / "shop", tmp_path / "elsewhere"
-    shop.mkdir()
-    elsewhere.mkdir()
-    try:
-        join(server, admin, shop, server.invite("admin@roleless.io"), "admin@roleless.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        _ok(admin, shop, "set", "KEY=before", "--env", "prod", "--yes")
-        code = _ok(admin, shop, "member", "invite", "bob@roleless.io", "--role", "read",
-                   "--project", "shop").strip()  # fmt: skip
-        join(server, bob, shop, code, "bob@roleless.io")
-        _ok(admin, shop, "member", "seal", "bob@roleless.io")
+    with running_team(tmp_path, "roleless.io", secret="before", seal=True) as team:
+        admin, bob, shop = team.admin, team.bob, team.shop
+        thief, elsewhere = tmp_path / "thief", tmp_path / "elsewhere"
+        elsewhere.mkdir()
         shutil.copytree(bob, thief)  # the laptop, as it was taken
 
         _ok(admin, shop, "member", "remove", "bob@roleless.io", "--yes")
@@ -48,5 +39,3 @@ def test_a_removed_members_stolen_session_cannot_create_a_workspace_to_outlive_a
         stolen = _cli(thief, shop, "get", "KEY", "--env", "prod")
         assert stolen.returncode == 4, stolen.stderr
         assert AFTER not in stolen.stdout + stolen.stderr
-    finally:
-        server.stop()

@@ -11,8 +11,8 @@ import shutil
 from typing import TYPE_CHECKING
 
 from tests.server import cli as _cli
-from tests.server import join, start_server
 from tests.server import quick_ok as _ok
+from tests.team_support import running_team
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,18 +23,9 @@ AFTER = "written-after-the-theft-s40"
 def test_a_stolen_laptops_session_does_not_come_back_when_the_member_is_granted_again(
     tmp_path: Path,
 ) -> None:
-    server = start_server(tmp_path / "srv")
-    admin, bob, thief = tmp_path / "admin", tmp_path / "bob", tmp_path / "thief"
-    shop = tmp_path / "shop"
-    shop.mkdir()
-    try:
-        join(server, admin, shop, server.invite("admin@stolen.io"), "admin@stolen.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        _ok(admin, shop, "set", "KEY=before", "--env", "prod", "--yes")
-        code = _ok(admin, shop, "member", "invite", "bob@stolen.io", "--role", "read",
-                   "--project", "shop").strip()  # fmt: skip
-        join(server, bob, shop, code, "bob@stolen.io")
-        _ok(admin, shop, "member", "seal", "bob@stolen.io")
+    with running_team(tmp_path, "stolen.io", secret="before", seal=True) as team:
+        server, admin, bob, shop = team.server, team.admin, team.bob, team.shop
+        thief = tmp_path / "thief"
         _ok(bob, shop, "get", "KEY", "--env", "prod")
         shutil.copytree(bob, thief)  # the laptop, as it was taken
 
@@ -52,22 +43,13 @@ def test_a_stolen_laptops_session_does_not_come_back_when_the_member_is_granted_
         assert _ok(back, shop, "get", "KEY", "--env", "prod") == f"{AFTER}\n"
         events = json.loads(_ok(admin, shop, "audit", "--action", "member.grant", "--json"))
         assert [json.loads(e["details"]).get("sessions_ended") for e in events][-1] == 1
-    finally:
-        server.stop()
 
 
 def test_a_grant_does_not_log_out_a_member_of_another_workspace(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "srv")
-    admin, bob = tmp_path / "admin", tmp_path / "bob"
-    shop, tools = tmp_path / "shop", tmp_path / "tools"
-    shop.mkdir()
-    tools.mkdir()
-    try:
-        join(server, admin, shop, server.invite("admin@kept.io"), "admin@kept.io")
-        _ok(admin, shop, "init", "shop", "--env", "prod")
-        code = _ok(admin, shop, "member", "invite", "bob@kept.io", "--role", "read",
-                   "--project", "shop").strip()  # fmt: skip
-        join(server, bob, shop, code, "bob@kept.io")
+    with running_team(tmp_path, "kept.io") as team:
+        admin, bob, shop = team.admin, team.bob, team.shop
+        tools = tmp_path / "tools"
+        tools.mkdir()
         _ok(bob, tools, "workspace", "create", "bobs")  # a role of their own elsewhere
         _ok(admin, shop, "member", "remove", "bob@kept.io", "--yes")
         _ok(admin, shop, "member", "grant", "bob@kept.io", "read", "--project", "shop")
@@ -77,5 +59,3 @@ def test_a_grant_does_not_log_out_a_member_of_another_workspace(tmp_path: Path) 
         assert "bob@kept.io" in who.stdout
         events = json.loads(_ok(admin, shop, "audit", "--action", "member.grant", "--json"))
         assert "sessions_ended" not in events[-1]["details"]
-    finally:
-        server.stop()
