@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from envkeep.client import opening
 from envkeep.client.shared_values import Candidate, suggest_lifts
-from envkeep.client.vault import Variable
+from tests.counted_reads import CountedRead, variable
 
 if TYPE_CHECKING:
     import pytest
@@ -16,33 +16,13 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
 
 
-class _Opened:
-    """An environment's read: its variables, counting how often they are listed."""
-
-    def __init__(self, variables: list[Variable]) -> None:
-        self._variables = variables
-        self.listed = 0
-
-    def variables(self) -> list[Variable]:
-        self.listed += 1
-        return self._variables
-
-    def find(self, scope: str, name: str) -> Variable | None:
-        return next((v for v in self._variables if (v.scope, v.name) == (scope, name)), None)
-
-
-def _variable(name: str, value: str, scope: str) -> Variable:
-    key = scope if scope == "shared" else f"service:{scope}"
-    return Variable(name, value, scope, key, f"{scope}-{name}", 1, "2026-12-07T00:00:00Z", "me")
-
-
 def test_suggest_lists_the_variables_once_and_finds_the_candidates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    variables = [_variable(f"V{i}", "x", s) for i in range(50) for s in ("api", "worker")]
-    variables += [_variable("S", "1", "shared"), _variable("S", "1", "api")]
-    variables += [_variable("D", "a", "api"), _variable("D", "b", "worker")]
-    opened = _Opened(variables)
+    variables = [variable(f"V{i}", "x", s) for i in range(50) for s in ("api", "worker")]
+    variables += [variable("S", "1", "shared"), variable("S", "1", "api")]
+    variables += [variable("D", "a", "api"), variable("D", "b", "worker")]
+    opened = CountedRead(variables)
     monkeypatch.setattr(opening, "open_all_scopes", lambda ctx, env: opened)
 
     found = suggest_lifts(cast("ClientContext", object()), "dev")

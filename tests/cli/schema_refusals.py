@@ -1,5 +1,6 @@
-"""Helpers of the tests of writes a service's schema refuses (`client/write_checks.py`): one
-scope's stored values read back, and the refusal's shape."""
+"""Helpers of the tests of writes a service's schema refuses (`client/write_checks.py`) and of
+`lift`: one service's values set, one scope's stored values read back, and the refusal's
+shape."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 # Logic cases run on the embedded store alone: the checks are the client's, and one case of
 # each behaviour runs on a team server too.
 EMBEDDED_ONLY = pytest.mark.parametrize("backend", ["local"], indirect=True)
+
+
+def set_in(envkeep: Envkeep, service: str, *pairs: str) -> None:
+    """``pairs`` (NAME=VALUE) set in ``service``'s scope of dev."""
+    quick_ok(envkeep, "set", *pairs, "--env", "dev", "-s", service)
 
 
 def stored(envkeep: Envkeep, env: str, service: str | None = None) -> dict[str, tuple[str, int]]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .conftest import quick_ok
-from .schema_refusals import stored
+from .schema_refusals import set_in, stored
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,15 +20,11 @@ REDIS = "redis://cache-x41:6379"
 LOUD, QUIET = "debug-x42", "warn-x43"
 
 
-def _set_in(envkeep: Envkeep, service: str, *pairs: str) -> None:
-    quick_ok(envkeep, "set", *pairs, "--env", "dev", "-s", service)
-
-
 def test_dry_run_shows_the_liftable_names_and_the_services_differing_over_the_others(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", f"REDIS_URL={REDIS}")
-    _set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "REDIS_URL", "LOG_LEVEL", "--env", "dev", "--dry-run")
 
@@ -50,8 +45,8 @@ def test_dry_run_shows_the_liftable_names_and_the_services_differing_over_the_ot
 def test_dry_run_of_names_that_all_differ_exits_2_naming_each(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", "PORT=1")
-    _set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", "PORT=2")
+    set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", "PORT=1")
+    set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", "PORT=2")
 
     result = envkeep("lift", "LOG_LEVEL", "PORT", "--env", "dev", "--dry-run")
 
@@ -67,8 +62,8 @@ def test_dry_run_of_names_that_all_differ_exits_2_naming_each(
 def test_a_lift_with_a_differing_name_still_refuses_all_of_it_naming_the_others(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", "PORT=1", f"REDIS_URL={REDIS}")
-    _set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", "PORT=2", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"LOG_LEVEL={LOUD}", "PORT=1", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "worker", f"LOG_LEVEL={QUIET}", "PORT=2", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "REDIS_URL", "LOG_LEVEL", "PORT", "--env", "dev", "--yes")
 

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .conftest import quick_ok
-from .schema_refusals import stored
+from .schema_refusals import set_in, stored
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,15 +22,11 @@ if TYPE_CHECKING:
 REDIS = "redis://cache-x51:6379"
 
 
-def _set_in(envkeep: Envkeep, service: str, *pairs: str) -> None:
-    quick_ok(envkeep, "set", *pairs, "--env", "dev", "-s", service)
-
-
 def test_dry_run_lists_a_name_no_service_sets_beside_the_plan_of_the_others(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}")
-    _set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "NOPE", "REDIS_URL", "--env", "dev", "--dry-run")
 
@@ -49,8 +45,8 @@ def test_dry_run_lists_a_name_no_service_sets_beside_the_plan_of_the_others(
 def test_dry_run_from_a_service_lists_the_names_it_does_not_set(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}")
-    _set_in(envkeep, "worker", "REDIS_URL=redis://other-x52:6379", "ONLY_WORKER=1")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "worker", "REDIS_URL=redis://other-x52:6379", "ONLY_WORKER=1")
 
     result = envkeep(
         "lift", "ONLY_WORKER", "REDIS_URL", "--from", "api", "--env", "dev", "--dry-run"
@@ -75,7 +71,7 @@ def test_dry_run_from_a_service_lists_the_names_it_does_not_set(
 def test_json_dry_run_lists_a_name_no_service_sets_with_its_reason(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "NOPE", "REDIS_URL", "--env", "dev", "--dry-run", "--json")
 
@@ -88,8 +84,8 @@ def test_json_dry_run_lists_a_name_no_service_sets_with_its_reason(
 def test_a_lift_of_a_name_no_service_sets_still_stops_with_its_refusal(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}")
-    _set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "REDIS_URL", "NOPE", "--env", "dev", "--yes")
 
@@ -108,7 +104,7 @@ def test_a_name_held_with_seven_values_names_five_then_a_count(
     for service in extra:
         quick_ok(envkeep, "service", "add", service)
     for at, service in enumerate(["api", "worker", *extra]):
-        _set_in(envkeep, service, f"LOG_LEVEL=level-x6{at}")
+        set_in(envkeep, service, f"LOG_LEVEL=level-x6{at}")
 
     dry = envkeep("lift", "LOG_LEVEL", "--env", "dev", "--dry-run")
     lift = envkeep("lift", "LOG_LEVEL", "--env", "dev", "--yes")

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .conftest import quick_ok
-from .schema_refusals import stored
+from .schema_refusals import set_in, stored
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,15 +22,11 @@ REDIS = "redis://cache-x51:6379"
 LOUD, QUIET = "debug-x52", "warn-x53"
 
 
-def _set_in(envkeep: Envkeep, service: str, *pairs: str) -> None:
-    quick_ok(envkeep, "set", *pairs, "--env", "dev", "-s", service)
-
-
 def test_json_lift_writes_and_says_each_name_whose_value_and_the_overrides_removed(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}")
-    _set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}")
+    set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
 
     result = envkeep(
         "lift", "REDIS_URL", "LOG_LEVEL", "--from", "worker", "--env", "dev", "--yes", "--json"
@@ -68,8 +63,8 @@ def test_json_lift_writes_and_says_each_name_whose_value_and_the_overrides_remov
 def test_json_dry_run_lists_the_refused_names_with_the_services_that_differ(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}")
-    _set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}")
+    set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
 
     result = envkeep("lift", "REDIS_URL", "LOG_LEVEL", "--env", "dev", "--dry-run", "--json")
 
@@ -87,8 +82,8 @@ def test_json_dry_run_lists_the_refused_names_with_the_services_that_differ(
 def test_json_lift_with_a_refused_name_prints_the_plan_and_writes_nothing(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}")
-    _set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}", f"LOG_LEVEL={LOUD}")
+    set_in(envkeep, "worker", f"REDIS_URL={REDIS}", f"LOG_LEVEL={QUIET}")
 
     result = envkeep("lift", "REDIS_URL", "LOG_LEVEL", "--env", "dev", "--yes", "--json")
 
@@ -101,7 +96,7 @@ def test_json_lift_with_a_refused_name_prints_the_plan_and_writes_nothing(
 def test_json_lift_without_yes_or_dry_run_asks_for_one_and_writes_nothing(
     envkeep: Envkeep, project: Path
 ) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "REDIS_URL", "--env", "dev", "--json")
 
@@ -112,8 +107,8 @@ def test_json_lift_without_yes_or_dry_run_asks_for_one_and_writes_nothing(
 
 
 def test_json_suggest_lists_the_candidates(envkeep: Envkeep, project: Path) -> None:
-    _set_in(envkeep, "api", f"REDIS_URL={REDIS}")
-    _set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "api", f"REDIS_URL={REDIS}")
+    set_in(envkeep, "worker", f"REDIS_URL={REDIS}")
 
     result = envkeep("lift", "--suggest", "--env", "dev", "--json")
 

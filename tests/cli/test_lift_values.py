@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .conftest import quick_ok
-from .schema_refusals import stored
+from .schema_refusals import set_in, stored
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
 
 REDIS = "redis://cache-x21:6379"
 LOUD, QUIET = "debug-x22", "warn-x23"
-
-
-def set_in(envkeep: Envkeep, service: str, *pairs: str) -> None:
-    quick_ok(envkeep, "set", *pairs, "--env", "dev", "-s", service)
 
 
 def history(envkeep: Envkeep, name: str, service: str | None) -> list[dict[str, object]]:

@@ -4,9 +4,10 @@ environment of thousands of variables, decrypted, for nothing)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from envkeep.client.promotion import plan_promotion
+from tests.counted_reads import backend_reads
 
 from .conftest import quick_ok
 
@@ -18,24 +19,11 @@ if TYPE_CHECKING:
     from .conftest import Envkeep
 
 
-def _reads(client: ClientContext, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The environments the client's backend reads from now on, in order."""
-    read: list[str] = []
-    real = client.backend.read_environment
-
-    def counted(project: str, env: str, *args: Any, **kwargs: Any) -> Any:
-        read.append(env)
-        return real(project, env, *args, **kwargs)
-
-    monkeypatch.setattr(client.backend, "read_environment", counted)
-    return read
-
-
 def test_a_promotion_of_every_name_reads_the_source_and_the_target_once(
     client: ClientContext, envkeep: Envkeep, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     quick_ok(envkeep, "set", "LOG_LEVEL=debug", "PORT=8000", "--env", "dev")
-    reads = _reads(client, monkeypatch)
+    reads = backend_reads(client, monkeypatch)
 
     plan = plan_promotion(client, "dev", "staging")
 

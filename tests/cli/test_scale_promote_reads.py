@@ -5,9 +5,10 @@ time, every value decrypted again: a third of `promote --dry-run` of 9,000 varia
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from envkeep.client import promotion
+from tests.counted_reads import backend_reads
 
 from .conftest import quick_ok
 
@@ -24,14 +25,7 @@ def test_planning_checking_and_writing_a_promotion_reads_each_environment_once(
 ) -> None:
     quick_ok(envkeep, "set", "LOG_LEVEL=debug", "PORT=8000", "--env", "dev")
     quick_ok(envkeep, "set", "PORT=9000", "--env", "staging")
-    read: list[str] = []
-    real = client.backend.read_environment
-
-    def counted(project: str, env: str, *args: Any, **kwargs: Any) -> Any:
-        read.append(env)
-        return real(project, env, *args, **kwargs)
-
-    monkeypatch.setattr(client.backend, "read_environment", counted)
+    read = backend_reads(client, monkeypatch)
 
     planned = promotion.plan_promotion(client, "dev", "staging")
     prepared = promotion.prepare_promotion(client, "dev", "staging", planned)
