@@ -222,7 +222,7 @@ def test_a_problem_with_members_the_client_does_not_know_raises_the_same_error()
 
 # Request bodies this client builds itself and sends: validated strictly, so that a mistake
 # here shows at once instead of as the server's 422. Never an answer.
-REQUEST_BODIES = {"SecretWrite", "NewShare"}
+REQUEST_BODIES = {"SecretWrite", "NewShare", "NewEnvironment"}
 
 
 def _validated_models(path: Path) -> list[str]:

@@ -1,4 +1,9 @@
-"""Request bodies into the app layer's frozen views, and a few of those views into answers."""
+"""Request bodies into the app layer's frozen views, and a few of those views into answers.
+
+The client's ``answer_views`` goes the other way (its views into these bodies) and stays
+apart: the two ends convert in opposite directions, and on this end every variable of every
+write passes here, so it builds the views field by field where the client lets pydantic read
+its views' attributes."""
 
 from __future__ import annotations
 

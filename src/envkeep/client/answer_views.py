@@ -61,11 +61,5 @@ def snapshot_view(model: schemas.Snapshot) -> views.EnvironmentSnapshot:
 
 
 def new_environment(new: views.NewEnvironment) -> schemas.NewEnvironment:
-    """A new environment as its request body."""
-    return schemas.NewEnvironment(
-        id=new.id,
-        name=new.name,
-        sealed_share=new.sealed_share,
-        key_version=new.key_version,
-        writes=[secret_write(w) for w in new.writes],
-    )
+    """A new environment (and its writes) as its request body."""
+    return schemas.NewEnvironment.model_validate(new)
