@@ -208,24 +208,10 @@ def accept_invite(
         workspace = Workspace(id=workspace_id, name="default", created_at=now)
         session.add(workspace)
     session.flush()
-    bind_invite_role(
-        session,
-        invite,
-        principal_id=principal_id,
-        workspace_id=workspace_id,
-        now=now,
-        binding_id=new_id(),
-    )
-    return _start_session(
-        session,
-        principal,
-        workspace_id,
-        clock,
-        new_id,
-        action="invite.accept",
-        origin=origin,
-        project_id=invite.project_id,
-    )
+    return _take_invite_role(
+        session, invite, principal, workspace_id, now=now, clock=clock, new_id=new_id,
+        origin=origin, action="invite.accept",
+    )  # fmt: skip
 
 
 def _voided(principal: Principal) -> bool:
@@ -260,20 +246,34 @@ def _rekey(
     principal.auth_hash = credentials.hash_login_key(account.auth_key)
     principal.disabled_at = None
     workspace_id = str(invite.workspace_id)  # a reset is made in a workspace
+    return _take_invite_role(
+        session, invite, principal, workspace_id, now=now, clock=clock, new_id=new_id,
+        origin=origin, action="account.rekey",
+    )  # fmt: skip
+
+
+def _take_invite_role(
+    session: Session,
+    invite: Invite,
+    principal: Principal,
+    workspace_id: str,
+    *,
+    now: datetime,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+    origin: Origin,
+    action: str,
+) -> LoginResult:
+    """The invite's role bound to ``principal`` in ``workspace_id``, and a session started for
+    it, its audit event (``action``) in the invite's project: the end of every acceptance."""
     bind_invite_role(
         session, invite, principal_id=principal.id, workspace_id=workspace_id, now=now,
         binding_id=new_id(),
     )  # fmt: skip
     return _start_session(
-        session,
-        principal,
-        workspace_id,
-        clock,
-        new_id,
-        action="account.rekey",
-        origin=origin,
+        session, principal, workspace_id, clock, new_id, action=action, origin=origin,
         project_id=invite.project_id,
-    )
+    )  # fmt: skip
 
 
 def _refuse_held_roles(session: Session, principal: Principal) -> None:
