@@ -40,9 +40,10 @@ from envkeep.core.errors import (
     ProjectNotFound,
     UsageError,
 )
-from envkeep.store.models import AuditEvent, Principal, RoleBinding, SecretVersion
+from envkeep.store.models import AuditEvent, SecretVersion
 from envkeep.store.sqlite_fetch import open_fetch
 from tests.conftest import sqlite_only
+from tests.store_members import add_member
 
 if TYPE_CHECKING:
     from tests.conftest import Owner, Store
@@ -82,32 +83,6 @@ def _set(store: Store, owner: Owner, writes: list[SecretWrite], who: str | None 
             call, workspace_id=owner.workspace_id, project="shop", environment="dev", writes=writes
         ),
     )
-
-
-def _add_member(store: Store, owner: Owner, principal_id: str, role: Role | None) -> None:
-    with Session(store.engine) as session, session.begin():
-        now = datetime.now(UTC)
-        session.add(
-            Principal(
-                id=principal_id,
-                kind="user",
-                name=f"{principal_id}@x",
-                encryption_public=b"e" * 32,
-                signing_public=b"s" * 32,
-                created_at=now,
-            )
-        )
-        session.flush()
-        if role is not None:
-            session.add(
-                RoleBinding(
-                    id=f"b-{principal_id}",
-                    principal_id=principal_id,
-                    workspace_id=owner.workspace_id,
-                    role=str(role),
-                    created_at=now,
-                )
-            )
 
 
 def _events(store: Store, owner: Owner) -> list[EventView]:
@@ -290,14 +265,14 @@ def test_a_share_for_someone_who_holds_the_key_already_names_the_environment(
 
 def test_a_reader_cannot_write(store: Store, owner: Owner) -> None:
     _project(store, owner)
-    _add_member(store, owner, "reader", Role.READ)
+    add_member(store, owner, "reader", Role.READ)
     with pytest.raises(PermissionDenied):
         _set(store, owner, [_write("s1", 0)], who="reader")
 
 
 def test_a_writer_can_write_but_not_create_environments(store: Store, owner: Owner) -> None:
     _project(store, owner)
-    _add_member(store, owner, "writer", Role.WRITE)
+    add_member(store, owner, "writer", Role.WRITE)
     assert _set(store, owner, [_write("s1", 0)], who="writer") == 1
     with pytest.raises(PermissionDenied):
         store.run(
@@ -313,7 +288,7 @@ def test_a_writer_can_write_but_not_create_environments(store: Store, owner: Own
 
 def test_a_principal_without_a_binding_can_do_nothing(store: Store, owner: Owner) -> None:
     _project(store, owner)
-    _add_member(store, owner, "stranger", None)
+    add_member(store, owner, "stranger", None)
     with pytest.raises(PermissionDenied):
         _set(store, owner, [_write("s1", 0)], who="stranger")
     with pytest.raises(PermissionDenied):

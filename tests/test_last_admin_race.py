@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,9 +18,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from envkeep.app.members import grant_role, remove_member, revoke_role
+from envkeep.app.policy import Role
 from envkeep.app.role_scopes import Scope
 from envkeep.core.errors import PermissionDenied
-from envkeep.store.models import Principal, RoleBinding
+from envkeep.store.models import RoleBinding
+from tests.store_members import add_member
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,28 +36,7 @@ BEN = "00000000-0000-4000-8000-0000000000b2"
 
 
 def _second_admin(store: Store, owner: Owner) -> None:
-    with Session(store.engine) as session, session.begin():
-        now = datetime.now(UTC)
-        session.add(
-            Principal(
-                id=BEN,
-                kind="user",
-                name="ben@shop.io",
-                encryption_public=b"e" * 32,
-                signing_public=b"s" * 32,
-                created_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            RoleBinding(
-                id="b-ben",
-                principal_id=BEN,
-                workspace_id=owner.workspace_id,
-                role="admin",
-                created_at=now,
-            )
-        )
+    add_member(store, owner, BEN, Role.ADMIN, name="ben@shop.io")
 
 
 def _demote(owner: Owner, whom: str) -> Callable[[Call], object]:
