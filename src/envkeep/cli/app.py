@@ -63,7 +63,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("validate-service", "schema_cmds", "validate_service", False),
     ("explain", "schema_cmds", "explain", False),
     ("schema", "schema_cmds", "schema_app", True),
-    ("template", "schema_cmds", "template_app", True),
+    ("template", "template_cmds", "template_app", True),
 )
 NAMES = frozenset(name for name, *_ in _COMMANDS)
 

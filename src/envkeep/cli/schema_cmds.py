@@ -1,16 +1,17 @@
-"""`envkeep validate`, `explain`, `schema …` and `template …`."""
+"""`envkeep validate`, `validate-service`, `explain` and `schema …` (`template …` is in
+template_cmds.py)."""
 
 from __future__ import annotations
 
 import shlex
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envkeep.cli import output
+from envkeep.cli._schema_fields import field_json, type_text
 from envkeep.cli.errors import report
 from envkeep.cli.options import (
     EnvOpt,
@@ -20,7 +21,6 @@ from envkeep.cli.options import (
     ServiceOpt,
     complete_service,
     complete_service_name,
-    complete_template,
     service_name,
 )
 from envkeep.cli.state import make_context
@@ -28,7 +28,6 @@ from envkeep.client import schemas, service_entries, validation
 from envkeep.client.resolution import explain_name
 from envkeep.client.schema_notes import warn_of_checked
 from envkeep.core.errors import ReferenceProblem, UsageError, ValidationFailed
-from envkeep.core.schema import FieldSpec
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,11 +35,6 @@ if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
 
 schema_app = typer.Typer(help="Show or write a service's schema.", no_args_is_help=True)
-template_app = typer.Typer(help="Named presets of variables.", no_args_is_help=True)
-
-TemplateArg = Annotated[
-    str, typer.Argument(help="Template name.", autocompletion=complete_template)
-]
 
 
 def _findings_json(checked: list[validation.Checked], reveal: bool) -> list[dict[str, object]]:
@@ -259,12 +253,12 @@ def schema_show(
     ctx = make_context()
     schema = schemas.show_schema(ctx, service)
     if json_out:
-        output.print_json([_field_json(f, reveal=reveal) for f in schema.fields])
+        output.print_json([field_json(f, reveal=reveal) for f in schema.fields])
         return
     rows = [
         (
             f.name,
-            _type_text(f),
+            type_text(f),
             "yes" if f.required else "",
             output.mask(f.default, reveal=reveal or not f.secret, absent=""),
             "yes" if f.secret else "",
@@ -277,23 +271,6 @@ def schema_show(
     )
     if not schema.fields:
         _note_unused_examples(ctx, [service])
-
-
-def _type_text(field: FieldSpec) -> str:
-    text = f"enum({','.join(field.choices)})" if field.type == "enum" else field.type
-    bounds = [f">={field.minimum:g}"] if field.minimum is not None else []
-    bounds += [f"<={field.maximum:g}"] if field.maximum is not None else []
-    bounds += [f"~/{field.pattern}/"] if field.pattern else []
-    return " ".join([text, *bounds])
-
-
-def _field_json(field: FieldSpec, *, reveal: bool) -> dict[str, object]:
-    data = asdict(field)
-    data["choices"] = list(field.choices)
-    data.pop("example", None)
-    if field.secret and not reveal and field.default is not None:
-        data["default"] = output.MASK
-    return data
 
 
 @schema_app.command("init")
@@ -324,101 +301,3 @@ def schema_init(
         return
     path = schemas.init_schema(ctx, name, env_name, output=out, force=force)
     output.done(f"wrote {path}")
-
-
-@template_app.command("list")
-def template_list(json_out: JsonOpt = False) -> None:
-    """List the templates the project can use.
-
-    Example: envkeep template list
-    """
-    found = schemas.list_templates(make_context())
-    if json_out:
-        output.print_json(
-            [{"name": t.name, "source": t.source, "variables": len(t.schema.fields)} for t in found]
-        )
-        return
-    rows = [(t.name, str(len(t.schema.fields)), t.source or "") for t in found]
-    output.print_table(("TEMPLATE", "VARIABLES", "FILE"), rows, empty="no templates yet")
-
-
-@template_app.command("show")
-def template_show(
-    name: TemplateArg,
-    reveal: RevealOpt = False,
-    json_out: JsonOpt = False,
-) -> None:
-    """Show a template's variables and defaults (secret defaults masked unless --reveal).
-
-    Example: envkeep template show postgres
-    """
-    template = schemas.get_template(make_context(), name)
-    if json_out:
-        fields = [_field_json(field, reveal=reveal) for field in template.schema.fields]
-        output.print_json({"name": template.name, "source": template.source, "fields": fields})
-        return
-    rows = [
-        (
-            f.name,
-            _type_text(f),
-            "yes" if f.required else "",
-            output.mask(template.values.get(f.name), reveal=reveal or not f.secret, absent=""),
-            "yes" if f.secret else "",
-        )
-        for f in template.schema.fields
-    ]
-    header = ("NAME", "TYPE", "REQUIRED", "DEFAULT", "SECRET")  # as `schema show` says it
-    output.print_table(header, rows, empty="an empty template")
-
-
-@template_app.command("create")
-def template_create(
-    name: Annotated[str, typer.Argument(help="Template name.")],
-    source: Annotated[
-        Path | None, typer.Option("--from", help="A .env file to start from.")
-    ] = None,
-    user: Annotated[bool, typer.Option("--user", help="In your own template directory.")] = False,
-) -> None:
-    """Create a template in .envkeep/templates (or your own directory with --user).
-
-    Example: envkeep template create postgres --from postgres.env
-    """
-    path = schemas.create_template(make_context(), name, source, user=user)
-    output.done(f"created template '{name}' at {path}")
-
-
-TemplateServiceOpt = Annotated[
-    str,
-    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service_name),
-]
-
-
-@template_app.command("apply")
-def template_apply(
-    name: TemplateArg,
-    service: TemplateServiceOpt,
-) -> None:
-    """Make a service inherit a template: its defaults become the service's lowest layer.
-    The names it requires that the service lacks are named, per environment, with the command
-    that sets them.
-
-    Example: envkeep template apply postgres --service api
-    """
-    applied = schemas.apply_template(make_context(), name, service_name(service))
-    output.done(f"service '{service}' now uses templates: {', '.join(applied.templates)}")
-    for gap in applied.gaps:
-        output.done(f"warning: {gap.describe()}")
-
-
-@template_app.command("detach")
-def template_detach(
-    name: TemplateArg,
-    service: TemplateServiceOpt,
-) -> None:
-    """Stop a service inheriting a template (the template and stored values stay).
-
-    Example: envkeep template detach postgres --service api
-    """
-    left = schemas.detach_template(make_context(), name, service_name(service))
-    uses = ", ".join(left) if left else "none"
-    output.done(f"service '{service}' no longer uses template '{name}' (templates: {uses})")
