@@ -3,7 +3,7 @@
 Each type has a test of one value (`TYPE_CHECKS`, with the message a failure shows) and a
 test of many (`bulk_check`): validation checks thousands of values at a time, and a bulk test
 first tries a few C-level passes over all of them (one join and ``isdigit``, one regular
-expression over the joined ports or URLs, a set inclusion) that accept only valid values, and
+expression over the joined URLs, a set inclusion) that accept only valid values, and
 only when that fails tests each value. Both give the same answer.
 """
 
@@ -47,11 +47,6 @@ _PLAIN_URL = (
 # One URL, then each further one after its newline: the same language as `(?:URL\n)*+URL` (a
 # URL never holds a newline), which the regular expression engine runs more slowly.
 _PLAIN_URLS_RE = re.compile(rf"{_PLAIN_URL}(?:\n{_PLAIN_URL})*+")
-# Ports from 1 to 65535, each followed by a newline, with any leading zeros.
-_PLAIN_PORTS_RE = re.compile(
-    r"(?:0*+(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
-    r"|6553[0-5])\n)*+"
-)
 
 
 def duration_seconds(value: str) -> float | None:
@@ -144,9 +139,23 @@ def _all_ints(values: Sequence[str]) -> bool:
 
 
 def _all_ports(values: Sequence[str]) -> bool:
-    joined = "\n".join(values) + "\n"
-    plain = joined.count("\n") == len(values) and _PLAIN_PORTS_RE.fullmatch(joined)
-    return bool(plain) or all(map(_is_port, values))
+    return _plain_ports(values) or all(map(_is_port, values))
+
+
+def _plain_ports(values: Sequence[str]) -> bool:
+    """Every value is a port from 1 to 65535 written plainly: ASCII digits, no leading zero.
+
+    One C-level pass finds them all digits; then a length and a first digit per value, and a
+    comparison of the five-digit ones (same length: as text, as numbers). Compiled, this costs
+    a few instructions per port, against hundreds for a regular expression over them joined.
+    """
+    if not _digits(values):
+        return False
+    for value in values:
+        size = len(value)
+        if size == 0 or size > 5 or value[0] == "0" or (size == 5 and value > "65535"):
+            return False
+    return True
 
 
 def _all_urls(values: Sequence[str]) -> bool:
