@@ -10,7 +10,6 @@ still to expand, or another service's) is worked out on demand by ``demand`` and
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -84,18 +83,27 @@ class FillScope(dict[str, str]):
         return value
 
 
-def fill_formats(names: Sequence[str], formats: Sequence[str], scope: FillScope) -> dict[str, str]:
-    """Fill each format (of the name at the same index) from ``scope``: the names whose
-    format could be filled, with their values. One ``%`` fills them all when
-    nothing is `Unfilled` and no value holds the separator; else one at a time."""
+def fill_formats(
+    names: Sequence[str], formats: Sequence[str], scope: FillScope, into: dict[str, str]
+) -> list[str]:
+    """Fill each format (of the name at the same index) from ``scope`` and set the name's value
+    in ``into``; return the names whose format could not be filled, in order. One ``%`` fills
+    them all when nothing is `Unfilled` and no value holds the separator; else one at a time.
+
+    The values go straight into ``into`` (the service's values): a dict of them, merged in
+    afterwards, cost a table built, copied and freed for every service."""
     try:
         filled = (_SEPARATOR.join(formats) % scope).split(_SEPARATOR)
     except Unfilled:
         filled = []
     if len(filled) == len(names):
-        return {name: filled[i] for i, name in enumerate(names)}  # compiled: no zip tuples
-    found: dict[str, str] = {}
+        for i, name in enumerate(names):  # compiled: no zip tuples
+            into[name] = filled[i]
+        return []
+    unfilled: list[str] = []
     for name, text in zip(names, formats, strict=True):
-        with suppress(Unfilled):
-            found[name] = scope[name] if name in scope else text % scope
-    return found
+        try:
+            into[name] = scope[name] if name in scope else text % scope
+        except Unfilled:
+            unfilled.append(name)
+    return unfilled

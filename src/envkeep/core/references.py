@@ -144,15 +144,7 @@ class Expander:
         own = self._values(service) or {}
         values = dict(own)
         dollars = [name for name, raw in own.items() if "$" in raw]
-        rest = dollars
-        if dollars and self._fill:
-            filled = self._fill_in(service, own, dollars)
-            values.update(filled)
-            rest = (
-                [name for name in dollars if name not in filled]
-                if len(filled) < len(dollars)
-                else []
-            )
+        rest = self._fill_in(service, own, dollars, values) if dollars and self._fill else dollars
         errors: dict[str, str] = {}
         for name in rest:
             outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
@@ -164,9 +156,14 @@ class Expander:
         return values, errors
 
     def _fill_in(
-        self, service: str | None, own: Mapping[str, str], dollars: list[str]
-    ) -> dict[str, str]:
-        """The values of ``dollars`` that their formats give, by name."""
+        self,
+        service: str | None,
+        own: Mapping[str, str],
+        dollars: list[str],
+        values: dict[str, str],
+    ) -> list[str]:
+        """Set in ``values`` each of ``dollars`` that its format gives; return the others (for
+        the general walk), in order."""
         formats = self._formats.of([own[name] for name in dollars])
         names = dollars
         if None in formats:
@@ -175,7 +172,14 @@ class Expander:
         scope = FillScope(own, own, service, self._demand)
         for name in dollars:
             del scope[name]
-        return fill_formats(names, cast("list[str]", formats), scope)
+        unfilled = fill_formats(names, cast("list[str]", formats), scope, values)
+        if not unfilled and len(names) == len(dollars):
+            return []
+        left = set(unfilled)
+        if len(names) < len(dollars):  # those without a format
+            kept = set(names)
+            left.update(name for name in dollars if name not in kept)
+        return [name for name in dollars if name in left]
 
     def _demand(self, scope: FillScope, field: str) -> str:
         """The value of a ``field`` that ``scope`` lacks: another service's value, or one of
