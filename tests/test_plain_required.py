@@ -24,11 +24,11 @@ def test_a_plain_required_comment_is_noted_with_its_line_and_the_annotation_to_w
     schema = parse_env_example(EXAMPLE, source="services/api/.env.example")
 
     port, database_url = schema.notes
-    assert port == (
+    assert port.text == (
         "services/api/.env.example line 2: PORT's comment says 'required', which declares"
         " nothing (PORT is optional): write '# @required' on a line of its own above PORT=…"
     )
-    assert database_url.startswith("services/api/.env.example line 5: DATABASE_URL's comment")
+    assert database_url.text.startswith("services/api/.env.example line 5: DATABASE_URL's comment")
     port_field = schema.field("PORT")
     assert port_field is not None
     assert not port_field.required
@@ -37,11 +37,11 @@ def test_a_plain_required_comment_is_noted_with_its_line_and_the_annotation_to_w
 def test_an_annotated_or_denied_required_is_not_noted() -> None:
     noted = parse_env_example(EXAMPLE).notes
 
-    assert [note.split("'")[0] for note in noted] == ["line 2: PORT", "line 5: DATABASE_URL"]
+    assert [note.text.split("'")[0] for note in noted] == ["line 2: PORT", "line 5: DATABASE_URL"]
 
 
 def test_notes_survive_a_merge_with_another_schema() -> None:
     first = parse_env_example("A=1 # required\n", source="a")
     second = parse_env_example("B=2 # required\n", source="b")
 
-    assert [note[:8] for note in first.merged_with(second).notes] == ["a line 1", "b line 1"]
+    assert [note.text[:8] for note in first.merged_with(second).notes] == ["a line 1", "b line 1"]

@@ -104,14 +104,24 @@ def test_rendering_a_description_that_would_read_as_a_header_is_an_input_error()
         render_env_example(Schema((FieldSpec("A", description="--- Database ---"),)))
 
 
-def test_a_required_settings_header_is_not_a_plain_required_comment(tmp_path: Path) -> None:
+def test_a_required_settings_header_is_noted_as_a_header_not_as_a_description(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / ".env.example"
     path.write_text("# --- Required settings ---\nSECRET_KEY=changeme\n", encoding="utf-8")
 
     schema = parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
 
-    assert schema.notes == ()
-    assert parse_env_example("# Required.\nSECRET_KEY=x\n").notes != ()  # words about it: noted
+    assert [note.text.split(": ", 1)[1][:50] for note in schema.notes] == [
+        "SECRET_KEY is under the header on line 1 that says"
+    ]
+    assert (
+        parse_env_example("# Required.\nSECRET_KEY=x\n")
+        .notes[0]
+        .text.startswith(
+            "line 2: SECRET_KEY's comment says 'required'"  # words about it: noted as such
+        )
+    )
 
 
 @pytest.mark.parametrize(

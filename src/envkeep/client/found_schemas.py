@@ -35,5 +35,5 @@ def schema_warnings(root: Path, services: Sequence[ServiceEntry]) -> list[str]:
                 f" fail until {service.schema} is fixed"
             )
             continue
-        lines.extend(f"warning: {note.removeprefix(prefix)}" for note in schema.notes)
+        lines.extend(f"warning: {note.text.removeprefix(prefix)}" for note in schema.notes)
     return lines

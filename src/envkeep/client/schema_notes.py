@@ -23,7 +23,7 @@ def warn_of_notes(ctx: ClientContext, schema: Schema) -> tuple[str, ...]:
     root, as envkeep.toml names it; return the warning lines (said now or before), so that a
     count of warnings can include them."""
     root = f"{ctx.project_file.root}{os.sep}"
-    lines = tuple(f"warning: {note.removeprefix(root)}" for note in schema.notes)
+    lines = tuple(f"warning: {note.text.removeprefix(root)}" for note in schema.notes)
     for line in lines:
         ctx.warn_once(line)
     return lines

@@ -25,6 +25,7 @@ from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
 from envkeep.core.near_names import suggestions
 from envkeep.core.plain_required import plain_required_notes
+from envkeep.core.required_headers import required_header_notes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -54,7 +55,8 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     """Read the schema of an annotated ``.env.example``; raise ``ParseError`` with the line.
 
     Besides dotenv syntax errors: an unknown, repeated or malformed annotation, an annotation
-    not directly above a variable, and a variable declared twice are errors.
+    not directly above a variable, and a variable declared twice are errors. A "required" in
+    plain words (`plain_required`, `required_headers`) is the schema's notes.
     """
     entries = parse_dotenv(text, source=source).entries
     comments = _comment_lines(text, entries)
@@ -76,8 +78,12 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     _reject_detached_annotations(comments, attached, source)
     trailing = trailing_comments(text, source=source)  # one scan for both: every read pays it
     _reject_trailing_annotations(trailing, source)
-    notes = plain_required_notes(trailing, fields, source=source)
-    return Schema(fields=tuple(fields), source=source, notes=notes)
+    plain = plain_required_notes(trailing, fields, source=source)
+    headers = required_header_notes(
+        comments, fields, source=source, noted={note.name for note in plain}
+    )
+    notes = sorted((*plain, *headers), key=lambda note: note.line)
+    return Schema(fields=tuple(fields), source=source, notes=tuple(notes))
 
 
 def _reject_trailing_annotations(trailing: Sequence[TrailingComment], source: str | None) -> None:

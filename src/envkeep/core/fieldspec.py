@@ -8,7 +8,7 @@ from functools import cached_property
 
 from envkeep.core.checkplan import CheckPlan, compile_plan
 
-__all__ = ["ANNOTATIONS", "TABLE_KEYS", "TYPES", "FieldSpec", "Schema"]
+__all__ = ["ANNOTATIONS", "NOTE_RULES", "TABLE_KEYS", "TYPES", "FieldSpec", "Schema", "SchemaNote"]
 
 TYPES: tuple[str, ...] = (
     "string",
@@ -57,14 +57,35 @@ class FieldSpec:
     line: int | None = None  # where the field is declared, when it comes from a file
 
 
+# What a schema file may say that does not mean what it reads as (`SchemaNote.rule`).
+NOTE_RULES: tuple[str, ...] = ("plain-required", "duplicate")
+
+
+@dataclass(frozen=True)
+class SchemaNote:
+    """A warning about a schema file itself (``source``): ``rule`` (one of NOTE_RULES) on
+    variable ``name`` declared on ``line``; ``text`` says it, naming the file, the line and
+    what to write."""
+
+    rule: str
+    name: str
+    line: int
+    text: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass(frozen=True)
 class Schema:
     """The fields of one service, in declaration order; ``source`` labels where they came from."""
 
     fields: tuple[FieldSpec, ...]
     source: str | None = None
-    # What the file says that may not mean what it reads as (`plain_required`), to warn of.
-    notes: tuple[str, ...] = ()
+    # What the file says that may not mean what it reads as (`plain_required`,
+    # `required_headers`, `repeated_names`), to warn of.
+    notes: tuple[SchemaNote, ...] = ()
 
     def field(self, name: str) -> FieldSpec | None:
         """Return the field called ``name``, or None."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from envkeep.core.fieldspec import SchemaNote
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -27,26 +29,34 @@ _CONDITION = re.compile(
 
 def plain_required_notes(
     trailing: Sequence[TrailingComment], fields: Sequence[FieldSpec], *, source: str | None
-) -> tuple[str, ...]:
+) -> tuple[SchemaNote, ...]:
     """A note for each field not ``@required`` whose description, or comment after its value
     on its line (``trailing``), says "required"; in line order."""
     optional = {f.name: f for f in fields if not f.required}
     found: dict[str, int] = {}
     for comment in trailing:
-        if comment.name in optional and _says_required(comment.text):
+        if comment.name in optional and says_required(comment.text):
             found.setdefault(comment.name, comment.line)
     for field in optional.values():
-        if field.line is not None and _says_required(field.description or ""):
+        if field.line is not None and says_required(field.description or ""):
             found.setdefault(field.name, field.line)
     where = f"{source} " if source else ""
     return tuple(
-        f"{where}line {line}: {name}'s comment says 'required', which declares nothing"
-        f" ({name} is optional): write '# @required' on a line of its own above {name}=…"
+        SchemaNote(
+            "plain-required",
+            name,
+            line,
+            f"{where}line {line}: {name}'s comment says 'required', which declares nothing"
+            f" ({name} is optional): write '# @required' on a line of its own above {name}=…",
+            source,
+        )
         for name, line in sorted(found.items(), key=lambda item: item[1])
     )
 
 
-def _says_required(comment: str) -> bool:
+def says_required(comment: str) -> bool:
+    """Whether ``comment`` says "required" of what it is about, unconditionally (not "not
+    required", "optional", nor "required for prod only")."""
     word = _WORD.search(comment)
     if word is None or _DENIED.search(comment) is not None:
         return False
