@@ -251,10 +251,11 @@ def test_malformed_annotation_is_a_parse_error_on_its_line(comment: str, expecte
     assert "'NAME'" in error.message
 
 
-def test_variable_declared_twice_is_an_error_naming_both_lines() -> None:
-    error = parse_error("A=1\nB=2\nA=3\n")
-    assert error.line == 3
-    assert "line 1" in error.message
+def test_variable_declared_twice_with_different_annotations_is_an_error_naming_both_lines() -> None:
+    error = parse_error("# @required\nA=1\nB=2\n# @secret\nA=3\n", source="x")
+    assert error.line == 5
+    assert "lines 2 and 5" in error.message
+    assert error.message.startswith("x:5: ")
 
 
 def test_dotenv_syntax_errors_propagate_with_their_line() -> None:
@@ -265,7 +266,7 @@ def test_parse_errors_never_contain_the_example_value() -> None:
     for text in (
         f"# @min=abc\nA={SECRET}\n",
         f"# @bogus\nA={SECRET}\n",
-        f"A={SECRET}\nA={SECRET}\n",
+        f"# @required\nA={SECRET}\n# @secret\nA={SECRET}\n",
         f"# @type=enum(x) @default={SECRET} @min=3 @max=1\nA=\n",
     ):
         error = parse_error(text)

@@ -528,14 +528,16 @@ def test_a_service_is_not_given_a_schema_that_does_not_parse(
 ) -> None:
     directory = config_tree / "services" / "payments"
     directory.mkdir()
-    (directory / ".env.example").write_text("PORT=\nPORT=\n", encoding="utf-8")
+    (directory / ".env.example").write_text(
+        "# @type=port\nPORT=\n# @type=int\nPORT=\n", encoding="utf-8"
+    )
     (directory / "other.example").write_text("# @type=integer\nPORT=\n", encoding="utf-8")
     before = (config_tree / "envkeep.toml").read_bytes()
 
     added = envkeep("service", "add", "payments", "--path", "services/payments")
     given = envkeep("service", "set", "api", "--schema", "services/payments/other.example")
 
-    assert_one_line_error(added, ".env.example:2", "'PORT' is declared twice")
+    assert_one_line_error(added, ".env.example:4", "'PORT' is declared twice with different")
     assert_one_line_error(given, "other.example:1", "unknown type 'integer'")
     (directory / "latin1.example").write_bytes(b"CAFE=caf\xe9\n")
     latin1 = envkeep("service", "set", "api", "--schema", "services/payments/latin1.example")

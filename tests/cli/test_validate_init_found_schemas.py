@@ -1,6 +1,6 @@
 """`init --yes` adds every service it finds with its ``.env.example`` as the schema; it says,
-as `service add` does, when such a file cannot be read (a name declared twice, as years-old
-files have: ``DEBUG=true`` for dev, ``DEBUG=false`` for prod) and what a readable one may not
+as `service add` does, when such a file cannot be read (a name declared twice with annotations
+that differ: ``@type=bool`` for dev, ``@type=int`` for prod) and what a readable one may not
 mean (a plain-words "required"), rather than leave the first `validate` or `run` to fail."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ WEB_NOTE = (
 def _checkout(root: Path) -> Envkeep:
     work = root / "work"
     for service, text in {
-        "api": "# Development\nDEBUG=true\n# Production\nDEBUG=false\n",
+        "api": "# Development\n# @type=bool\nDEBUG=true\n# Production\n# @type=int\nDEBUG=0\n",
         "web": "PORT=8080 # required\n",
         "worker": "# --- Queue ---\n# @required\nQUEUE_URL=redis://localhost\n",
     }.items():
@@ -40,7 +40,8 @@ def test_init_yes_says_which_found_schema_cannot_be_read(tmp_path: Path) -> None
     assert result.code == 0, result.describe()
     assert (
         "warning: service 'api' was added, but its schema cannot be read"
-        " (services/api/.env.example:4: 'DEBUG' is declared twice (first on line 2));"
+        " (services/api/.env.example:6: 'DEBUG' is declared twice with different annotations"
+        " (lines 3 and 6), so what it must be is unclear);"
         " validate and run of api fail until services/api/.env.example is fixed"
     ) in result.err_lines, result.describe()
 

@@ -25,6 +25,7 @@ from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
 from envkeep.core.near_names import suggestions
 from envkeep.core.plain_required import plain_required_notes
+from envkeep.core.repeated_names import merge_repeated
 from envkeep.core.required_headers import required_header_notes
 
 if TYPE_CHECKING:
@@ -55,35 +56,28 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     """Read the schema of an annotated ``.env.example``; raise ``ParseError`` with the line.
 
     Besides dotenv syntax errors: an unknown, repeated or malformed annotation, an annotation
-    not directly above a variable, and a variable declared twice are errors. A "required" in
-    plain words (`plain_required`, `required_headers`) is the schema's notes.
+    not directly above a variable, and a variable declared twice with different annotations
+    are errors. A variable declared twice otherwise (`repeated_names`), and a "required" in
+    plain words (`plain_required`, `required_headers`), are the schema's notes.
     """
     entries = parse_dotenv(text, source=source).entries
     comments = _comment_lines(text, entries)
-    fields: list[FieldSpec] = []
+    declared: list[FieldSpec] = []
     attached: set[int] = set()
-    declared: dict[str, int] = {}
     for entry in entries:
-        first = declared.setdefault(entry.name, entry.line)
-        if first != entry.line:
-            raise ParseError(
-                f"{entry.name!r} is declared twice (first on line {first})",
-                line=entry.line,
-                source=source,
-                hint="keep one declaration of each variable",
-            )
         block = _block_above(entry.line, comments)
         attached.update(block)
-        fields.append(_field_from_comments(entry, [(n, comments[n]) for n in block], source))
+        declared.append(_field_from_comments(entry, [(n, comments[n]) for n in block], source))
     _reject_detached_annotations(comments, attached, source)
+    fields, repeated = merge_repeated(declared, source=source)
     trailing = trailing_comments(text, source=source)  # one scan for both: every read pays it
     _reject_trailing_annotations(trailing, source)
     plain = plain_required_notes(trailing, fields, source=source)
     headers = required_header_notes(
         comments, fields, source=source, noted={note.name for note in plain}
     )
-    notes = sorted((*plain, *headers), key=lambda note: note.line)
-    return Schema(fields=tuple(fields), source=source, notes=tuple(notes))
+    notes = sorted((*plain, *headers, *repeated), key=lambda note: note.line)
+    return Schema(fields=fields, source=source, notes=tuple(notes))
 
 
 def _reject_trailing_annotations(trailing: Sequence[TrailingComment], source: str | None) -> None:

@@ -1,0 +1,72 @@
+"""A name a ``.env.example`` declares twice: real files do (``DEBUG=true`` under ``#
+Development``, ``DEBUG=false`` under ``# Production``; a block pasted twice). It is read as one
+variable, with a note naming both lines; refusing the file stopped `init`, `service add`,
+`validate` and `run` of a service whose file meant nothing ambiguous. What the schema says of
+the variable must still be one thing: annotations given on both lines must be the same
+(either line alone may carry them), else the file is refused naming both lines. The example
+is the later value, as dotenv readers load the file (the last assignment wins)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from envkeep.core.errors import ParseError
+from envkeep.core.fieldspec import FieldSpec, SchemaNote
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def merge_repeated(
+    fields: Sequence[FieldSpec], *, source: str | None
+) -> tuple[tuple[FieldSpec, ...], tuple[SchemaNote, ...]]:
+    """``fields`` with each repeated name read as one field where its first is; a note for
+    each repetition. Raise ParseError when two declarations' annotations differ."""
+    merged: dict[str, FieldSpec] = {}
+    notes: list[SchemaNote] = []
+    where = f"{source} " if source else ""
+    for spec in fields:
+        first = merged.get(spec.name)
+        if first is None:
+            merged[spec.name] = spec
+            continue
+        merged[spec.name] = _one_of(first, spec, source)
+        notes.append(
+            SchemaNote(
+                "duplicate",
+                spec.name,
+                spec.line or 0,
+                f"{where}line {spec.line}: {spec.name} is declared again (first on line"
+                f" {first.line}); it is read as one variable whose example is the later"
+                f" value: delete one of the two, or comment it out (# {spec.name}=…)",
+                source,
+            )
+        )
+    return tuple(merged.values()), tuple(notes)
+
+
+def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec:
+    """The field two declarations make: the annotations of the one that has any (both: the
+    same ones, else an error), the later example, the first description found."""
+    if _annotated(first) and _annotated(again) and _rules(first) != _rules(again):
+        raise ParseError(
+            f"{first.name!r} is declared twice with different annotations (lines {first.line}"
+            f" and {again.line}), so what it must be is unclear",
+            line=again.line,
+            source=source,
+            hint=f"keep the annotations above one {first.name}=… only (the other is read with"
+            " them), or make both say the same",
+        )
+    base = again if _annotated(again) and not _annotated(first) else first
+    other = first if base is again else again
+    return replace(base, example=again.example, description=base.description or other.description)
+
+
+def _rules(spec: FieldSpec) -> FieldSpec:
+    """What the annotations say of ``spec``: not its example, description or line."""
+    return replace(spec, example=None, description=None, line=None)
+
+
+def _annotated(spec: FieldSpec) -> bool:
+    return _rules(spec) != FieldSpec(spec.name)
