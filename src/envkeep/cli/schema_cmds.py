@@ -24,6 +24,7 @@ from envkeep.cli.options import (
     service_name,
 )
 from envkeep.cli.state import make_context
+from envkeep.cli.validate_json import warnings_json
 from envkeep.client import schemas, service_entries, validation
 from envkeep.client.resolution import explain_name
 from envkeep.client.schema_notes import warn_of_checked
@@ -95,12 +96,14 @@ def validate(
     # which count them too, so that the counts never read "0 warnings" under them.
     noted = warn_of_checked(ctx, found.checked, env_name)
     if json_out and counts:  # none checked: no "[]", which would read as all valid
-        output.print_json(_findings_json(found.checked, reveal))
+        output.print_json(
+            _findings_json(found.checked, reveal) + warnings_json(noted, reveal=reveal)
+        )
     elif counts:
         _print_table(found.checked, reveal=reveal)
     if counts:
         unchecked = len(found.unread) + len(found.broken)
-        _print_counts(found.checked, env_name, unchecked=unchecked, noted=noted)
+        _print_counts(found.checked, env_name, unchecked=unchecked, noted=len(noted))
     if personal := validation.personal_names(found.checked):
         output.done(f"hint: {validation.personal_hint(personal)}")
     _note_unused_examples(ctx, [c.service for c in found.checked])
