@@ -1,7 +1,8 @@
 """A request whose body takes long to send (a big import over a slow uplink: the server takes
 up to 16 MiB) is not cut by the deadline on its answer's head (`client/header_deadline`): the
-deadline bounds a server that sends its head slowly, and a body still being sent grants it
-time at the slowest rate an honest link is allowed (`answer_size.SLOWEST_BYTES_A_SECOND`)."""
+deadline bounds a server that sends its head slowly, and a body still in flight when it comes
+moves it on by the time it may take at the slowest rate an honest link is allowed
+(`answer_size.SLOWEST_BYTES_A_SECOND`), however soon the kernel took the body from it."""
 
 from __future__ import annotations
 
