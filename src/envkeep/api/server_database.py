@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exc, make_url
 
+from envkeep.api.sqlite_unopened import sqlite_unopened
 from envkeep.core.errors import StoreError, UsageError
 from envkeep.store.database_url import sqlite_file
 
@@ -144,10 +145,14 @@ def database_opened(database_url: str, *, where: str = "--db") -> Iterator[None]
         yield
     except exc.OperationalError as failed:
         reason = _said(failed)
+        sqlite = sqlite_unopened(database_url, _given(where))
         raise StoreError(
-            f"cannot open the database {shown_url(database_url)}: {reason}",
-            hint=f"check {_given(where)}: the path or host, the user and password, and that"
-            " the database server runs",
+            f"cannot open the database {shown_url(database_url)}: {reason}"
+            + (sqlite.why if sqlite else ""),
+            hint=sqlite.hint
+            if sqlite
+            else f"check {_given(where)}: the host, the user and password, and that the"
+            " database server runs",
         ) from None
     except exc.ProgrammingError as refused:  # the driver refused the URL before connecting
         raise UsageError(
