@@ -16,14 +16,14 @@ unset service value, a schema default) still resolves, so it is not reported.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.reference_errors import CYCLE, worded
 from envkeep.client.resolution import resolve_in, team_layers, where_flags
 from envkeep.client.stray_references import fallback_only, stray_references
-from envkeep.core.errors import EnvkeepError, InputError, ReferenceProblem
+from envkeep.core.errors import InputError, ReferenceProblem
 from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:
@@ -90,39 +90,6 @@ def broken_by_changes(
     if before is None:
         return []
     return newly_broken(before, before.with_changes(service, changes))
-
-
-def broken_by_removal(
-    ctx: ClientContext, opened: OpenEnvironment, service: str
-) -> list[BrokenReference]:
-    """The references that removing ``service`` (and its values) breaks in one environment."""
-    before = team_layers(ctx, opened)
-    if before is None:
-        return []
-    return newly_broken(before, before.without_service(service))
-
-
-def broken_by_removal_everywhere(ctx: ClientContext, service: str) -> list[BrokenReference]:
-    """`broken_by_removal` in every environment of the project this caller can read (one
-    read each), the same reference broken in several said once, naming them."""
-    from envkeep.client.reading import read_environment
-
-    try:
-        # Unlocked before the first request: a passphrase's key derivation between two
-        # requests can outlast the server's keep-alive, and the next request then fails.
-        ctx.identity  # noqa: B018 - unlocks it (a cached property)
-        environments = ctx.backend.list_environments(ctx.project_file.project)
-    except EnvkeepError:  # the warning is a courtesy: the removal itself says what is wrong
-        return []
-    found: dict[BrokenReference, list[str]] = {}
-    for environment in environments:
-        try:
-            opened = read_environment(ctx, environment.name)
-        except EnvkeepError:  # not readable to this caller (no role, no key): nothing to say
-            continue
-        for broken in broken_by_removal(ctx, opened, service):
-            found.setdefault(broken, []).append(environment.name)
-    return [replace(broken, environments=tuple(envs)) for broken, envs in found.items()]
 
 
 @dataclass(frozen=True)

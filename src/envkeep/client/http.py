@@ -299,10 +299,12 @@ class HttpBackend:
         self.api.request("DELETE", f"{self.project_path(project)}/services/{name}")
         if self._cache is None:
             return
-        # Each environment's copy kept for reads offline held the service's values: read
-        # again, as after a write, so that none serves what was just deleted.
+        # Each environment's copy kept for reads offline held the service's values: deleted,
+        # so that none serves them. `service remove` reads every environment next (its warning
+        # of broken references), which keeps a copy of each again: reading each here as well
+        # fetched and decrypted every environment twice.
         for environment in self.list_environments(project):
-            self._snapshots.refresh_kept(project, environment.name)
+            self._snapshots.forget(project, environment.name)
 
     def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
         data = self.api.request(

@@ -124,14 +124,17 @@ def check_removable(ctx: ClientContext, name: str) -> None:
 
 def remove_service(ctx: ClientContext, name: str) -> list[BrokenReference]:
     """Remove a service (and its variables) from the store and envkeep.toml; return the
-    ``${name.KEY}`` references (in each environment) that no longer resolve."""
-    from envkeep.client.broken_references import broken_by_removal_everywhere
+    ``${name.KEY}`` references (in each environment) that no longer resolve, read around the
+    removal (`removal_references`: its read after the removal keeps the copies for reads
+    offline, which the removal deleted)."""
+    from envkeep.client.removal_references import broken_after, values_before
 
     project = ctx.project_file
-    broken = broken_by_removal_everywhere(ctx, name)
+    before = values_before(ctx, name)
     ctx.backend.remove_service(project.project, name)
     if ctx.service_pins is not None:  # the name may stand for a new one next
         ctx.service_pins.forget(project.project, name)
+    broken = broken_after(ctx, name, before)  # envkeep.toml still gives the service's schema
     _edit_project_file(project.path, lambda text: without_service_section(text, name))
     return broken
 
