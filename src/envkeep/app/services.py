@@ -101,13 +101,15 @@ def remove_service(call: Call, *, workspace_id: str, project: str, name: str) ->
 
     Every environment of the project gets a new revision: its snapshot (services and
     secrets) changed, so an ETag read before must not stand for it, nor an ``If-Match``
-    planned against it pass."""
+    planned against it pass. The environments' rows are taken first, as a write takes its
+    environment's before its secrets refer to the service: the other order deadlocked with a
+    write into the service's scope on PostgreSQL (tests/test_service_removal_lock_order.py)."""
     found = project_by_name(call, workspace_id, project)
     require_role(call, Target(workspace_id, found.id), Role.ADMIN)
     service = service_by_name(call, found, name)
+    call.execute(_NEXT_REVISIONS, {"project": found.id})
     call.session.delete(service)
     call.session.flush()
-    call.execute(_NEXT_REVISIONS, {"project": found.id})
     append_event(
         call,
         workspace_id=workspace_id,
