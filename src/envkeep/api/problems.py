@@ -17,6 +17,7 @@ from envkeep.core.errors import (
     StorageFull,
     StoreUnavailable,
 )
+from envkeep.store.collisions import is_collision
 from envkeep.store.disk_full import is_disk_full
 
 if TYPE_CHECKING:
@@ -74,6 +75,13 @@ def for_error(error: Exception) -> JSONResponse | None:
             "a concurrent change won; nothing was written",
             hint="read again and retry",
         )
+    if isinstance(error, _UNAVAILABLE) and is_collision(error):
+        return problem(
+            409,
+            "conflict",
+            "this change collided with another one at the same moment; nothing was written",
+            hint="send it again",
+        )
     if isinstance(error, _UNAVAILABLE) and is_disk_full(error):
         return problem(
             503,
@@ -102,7 +110,7 @@ def note_unavailable(scope: Scope, error: BaseException) -> None:
     or a file that is read-only would otherwise leave the operator nothing to go on. The
     driver's first line alone ("database or disk is full", "attempt to write a readonly
     database"): SQLAlchemy's own text adds the statement and its parameters."""
-    if isinstance(error, _UNAVAILABLE):
+    if isinstance(error, _UNAVAILABLE) and not is_collision(error):  # a 409, no outage
         scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(error)
     elif isinstance(error, NoTransactionSlot):  # its own wait, not the database's words
         scope.setdefault("state", {})[DATABASE_ERROR] = error.reason
