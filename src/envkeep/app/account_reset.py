@@ -32,6 +32,8 @@ from envkeep.app.member_sessions import end_sessions
 from envkeep.app.members import remove_member
 from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
+from envkeep.app.principal_lock import lock_principal
+from envkeep.app.role_lock import lock_roles
 from envkeep.app.views import Revocation
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import AuditEvent, Principal, RoleBinding
@@ -64,13 +66,22 @@ def reset_account(
 ) -> Reset:
     """Void a member's keys and sessions, remove them here (as `remove_member`), and make a
     one-time code that gives the same account new keys and ``role`` at that scope. The
-    account by id, or by ``email`` (one reset before, which no lookup finds: it is disabled)."""
+    account by id, or by ``email`` (one reset before, which no lookup finds: it is disabled).
+
+    It takes turns with other role changes here, then with anything changing the account
+    (`principal_lock`), before it reads either: two resets of a voided account each withdrew
+    the open codes without seeing the other's new one, and a reset read an account voided that
+    a join with the earlier code was giving its role back."""
+    lock_roles(call, workspace_id)  # before the check: another admin may be removing us
     require_role(call, Target(workspace_id), Role.ADMIN)
-    account = (
-        call.session.get(Principal, principal_id)
+    found = (
+        principal_id
         if principal_id is not None
-        else call.session.scalar(select(Principal).where(Principal.name == (email or "").lower()))
+        else call.session.scalar(
+            select(Principal.id).where(Principal.name == (email or "").lower())
+        )
     )
+    account = lock_principal(call.session, found) if found is not None else None
     if account is None:
         raise NotFoundError(
             "that principal is not a member of this workspace", hint="see: envkeep member list"

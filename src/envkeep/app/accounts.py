@@ -28,6 +28,7 @@ from envkeep.app.invite_codes import (
     open_invite,
 )
 from envkeep.app.policy import Role
+from envkeep.app.principal_lock import lock_principal
 from envkeep.core.errors import AlreadyExistsError, NotAuthenticated, PermissionDenied
 from envkeep.store.advisory_lock import queue_on
 from envkeep.store.models import (
@@ -173,6 +174,8 @@ def accept_invite(
             hint="join with the address it was sent to: envkeep join URL CODE --email ADDRESS",
         )
     existing = session.scalar(select(Principal).where(Principal.name == email))
+    if existing is not None and invite.resets:  # its row before the invite: `principal_lock`
+        existing = lock_principal(session, existing.id)
     if existing is not None and invite.resets and _voided(existing):
         return _rekey(session, invite, existing, account, clock=clock, new_id=new_id, origin=origin)
     if existing is not None:
