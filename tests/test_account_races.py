@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 from envkeep import crypto
 from envkeep.app.account_reset import reset_account
 from envkeep.app.accounts import NewAccount, accept_invite
+from envkeep.app.invites import create_invite
+from envkeep.app.members import remove_member
+from envkeep.app.projects import create_project
+from envkeep.app.workspaces import create_workspace, join_workspace
 from envkeep.store.models import Invite, Principal, RoleBinding
 from tests.test_last_admin_race import BEN, _second_admin, _waiting_on_locks
 
@@ -235,3 +239,83 @@ def test_a_reset_racing_a_join_with_the_earlier_code_leaves_the_account_whole(
     assert _open_codes(store) == 1
     _join(store, reset.got.code)()  # type: ignore[attr-defined]
     assert _pat(store) == (False, 1)
+
+
+def test_a_workspace_created_while_its_creator_is_removed_was_created_before_the_removal(
+    store: Store, owner: Owner, on_postgres: None
+) -> None:
+    """Creation is refused to a user holding no role anywhere. Its check ran, then a removal
+    of the user's last role committed, then the creation went through: the check and the
+    removal now take turns on the user's row, so a creation that goes through committed
+    before the removal, and one after it is refused."""
+    _member(store, owner)
+    create = _Racer(lambda: store.run(PAT, lambda call: create_workspace(call, name="mine")))
+    remove = _Racer(
+        lambda: store.run(
+            owner.principal_id,
+            lambda call: remove_member(call, workspace_id=owner.workspace_id, principal_id=PAT),
+        )
+    )
+    lock_pat = "SELECT id FROM principals WHERE id = :id FOR UPDATE"
+    with _Holder(store, lock_pat, {"id": PAT}) as held:
+        create.start()
+        held.until_waiting(1)
+        remove.start()
+        held.until_waiting(2, unless=remove.done)
+        time.sleep(0.2)  # the removal commits now if nothing makes it wait
+    create.join(30)
+    remove.join(30)
+
+    assert not isinstance(remove.got, Exception), remove.got
+    if isinstance(create.got, Exception):
+        assert "you hold no role in any workspace" in str(create.got)
+        assert _pat(store) == (False, 0)
+    else:
+        assert create.ended < remove.ended, "the creation went through after the removal"
+        assert _pat(store) == (False, 1)  # its own workspace's admin
+
+
+@pytest.mark.parametrize("join_first", [True, False], ids=["join-first", "remove-first"])
+def test_a_member_removed_while_joining_with_an_invite_holds_no_role_after_both(
+    store: Store, owner: Owner, on_postgres: None, join_first: bool
+) -> None:
+    """A removal withdraws the member's open invites; a join of one of them that claimed it
+    first used to commit its role beside the removal, which had read the member's roles
+    before: the removed member kept a role. Now either the removal waits and removes it too,
+    or the join waits and finds its invite withdrawn."""
+    _member(store, owner)
+    store.run(
+        owner.principal_id,
+        lambda call: create_project(call, workspace_id=owner.workspace_id, name="shop",
+                                    environments=[]),
+    )  # fmt: skip
+    _invite_id, code = store.run(
+        owner.principal_id,
+        lambda call: create_invite(
+            call, workspace_id=owner.workspace_id, email=PAT_EMAIL, role="write", project="shop"
+        ),
+    )
+    assert code is not None
+    join = _Racer(
+        lambda: store.run(
+            PAT, lambda call: join_workspace(call, code=code, key_proof=None, token="t")
+        )
+    )
+    remove = _Racer(
+        lambda: store.run(
+            owner.principal_id,
+            lambda call: remove_member(call, workspace_id=owner.workspace_id, principal_id=PAT),
+        )
+    )
+    racers = [join, remove] if join_first else [remove, join]
+    with _workspace_held(store, owner) as held:
+        racers[0].start()
+        held.until_waiting(1)
+        racers[1].start()
+        held.until_waiting(2)
+    join.join(30)
+    remove.join(30)
+
+    assert "deadlock" not in f"{join.got} {remove.got}"
+    assert not isinstance(remove.got, Exception), remove.got
+    assert _pat(store) == (False, 0)

@@ -29,6 +29,7 @@ from envkeep.app.live_readers import live
 from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_labels import shown_name
+from envkeep.app.principal_lock import lock_principal
 from envkeep.app.role_lock import lock_roles
 from envkeep.app.role_scopes import (
     Scope,
@@ -168,6 +169,7 @@ def revoke_role(call: Call, *, workspace_id: str, principal_id: str, scope: Scop
     if principal_id == call.actor.principal_id:
         again = _revoke_command(call, principal_id, scope)
         raise refuse_own_change(call, target, "you cannot revoke your own role", again)
+    lock_principal(call.session, principal_id)  # its last role: a creation checks it in turn
     project_match = (
         RoleBinding.project_id.is_(None)
         if target.project_id is None
@@ -233,6 +235,7 @@ def remove_member(call: Call, *, workspace_id: str, principal_id: str) -> Revoca
             ["envkeep", "member", "remove", _shown(call, workspace_id, principal_id)]
         )
         raise refuse_own_change(call, Target(workspace_id), "you cannot remove yourself", again)
+    lock_principal(call.session, principal_id)  # a creation or a join checks its roles in turn
     bindings = list(
         call.session.scalars(
             select(RoleBinding).where(

@@ -21,6 +21,7 @@ from envkeep.app.invite_codes import (
 )
 from envkeep.app.left_accounts import end_sessions_of_roleless, roleless
 from envkeep.app.policy import Role, Target
+from envkeep.app.principal_lock import lock_principal
 from envkeep.core.errors import (
     AlreadyExistsError,
     NotAuthenticated,
@@ -72,13 +73,14 @@ def held_workspaces(call: Call) -> list[HeldWorkspace]:
     return sorted((held for _rank, held in best.values()), key=lambda w: (w.name, w.id))
 
 
-_LOCK_PRINCIPAL = "SELECT id FROM principals WHERE id = :id FOR UPDATE"
-
-
 def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
     """A new tenant owned (admin) by the caller, a user: a token holds only a subset of what
-    its maker holds, and a workspace of its own is none of it."""
-    actor = call.session.get(Principal, call.actor.principal_id)
+    its maker holds, and a workspace of its own is none of it.
+
+    The caller's row is locked first (`principal_lock`): a removal of its last role takes
+    turns with the roleless check, and two creations check the name in turn (no index can
+    say "unique per member")."""
+    actor = lock_principal(call.session, call.actor.principal_id)
     if actor is None or actor.kind != "user":
         raise PermissionDenied(
             "a token cannot create workspaces",
@@ -100,11 +102,7 @@ def create_workspace(call: Call, *, name: str) -> tuple[str, str]:
             hint="pick a name of letters, digits, spaces and punctuation",
         )
     # Unique among the caller's own workspaces only: a name other tenants use is no refusal,
-    # so that a refusal tells nothing about them. No index can say "unique per member", so
-    # the caller's row is locked first on PostgreSQL: two creations at once check in turn
-    # (SQLite serialises writers already).
-    if call.session.get_bind().dialect.name != "sqlite":
-        call.fetch(_LOCK_PRINCIPAL, {"id": call.actor.principal_id})
+    # so that a refusal tells nothing about them.
     if any(held == name for _id, held in workspaces_of(call)):
         raise AlreadyExistsError(
             f"you already have a workspace called '{name}'", hint="pick another name"
@@ -137,6 +135,9 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None, token: str) 
         raise PermissionDenied(
             "only a user's account accepts invites", hint="log in as the user it was made for"
         )
+    # Before the invite is claimed (`principal_lock`'s order): a removal of this account here
+    # withdraws its invites, and must not find the role it removes given again meanwhile.
+    lock_principal(call.session, principal.id)
     invite, workspace = _invite_for(call, principal, code)
     scope = Target(workspace.id, invite.project_id, invite.environment_id)
     held = binding_at(call.session, principal.id, scope)
