@@ -241,8 +241,10 @@ def _start_failure(host: str, port: int) -> Iterator[None]:
     try:
         yield
     except SystemExit as stopped:  # uvicorn could not start: it logged why just above
-        if stopped.code in (None, 0):
-            raise
+        from envkeep.api.uvicorn_server import StoppedStarting
+
+        if stopped.code in (None, 0) or isinstance(stopped, StoppedStarting):
+            raise  # a stop asked for: served and done (0), or before it served (143)
         raise _could_not_start(host, port) from None
 
 

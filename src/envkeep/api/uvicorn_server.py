@@ -10,6 +10,10 @@ A stop asked for with SIGTERM (systemd, Kubernetes, `docker stop`) ends the proc
 status 0 once the shutdown is done, as Ctrl-C's does: under SIGTERM's default action the
 signal uvicorn raises again killed it (status 143), a stop the supervisor asked for reported
 as a failure (a `set -e` wrapper script stopped there, `docker ps` said "Exited (143)").
+A SIGTERM before the server serves (before its main loop: while it starts, or uvicorn's
+startup bound and then saw the stop it had captured meanwhile) ends it with status 143, as
+SIGTERM's default action did, after a ``server_start_stopped`` line: a server stopped while
+starting never served, and a clean status would tell the supervisor it had.
 """
 
 from __future__ import annotations
@@ -28,8 +32,19 @@ from envkeep.api.requestlog import stderr_lines
 
 if TYPE_CHECKING:
     import socket
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from types import FrameType
+
+
+# What a shell reports for a process SIGTERM killed, and `docker ps` shows.
+STOPPED_STARTING = 128 + signal.SIGTERM
+
+
+class StoppedStarting(SystemExit):
+    """SIGTERM came before the server served: the process ends with `STOPPED_STARTING`."""
+
+    def __init__(self) -> None:
+        super().__init__(STOPPED_STARTING)
 
 
 class LoggedServer(uvicorn.Server):
@@ -38,12 +53,26 @@ class LoggedServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, facts: dict[str, object]) -> None:
         super().__init__(config)
         self.facts = facts
+        self.serving = False  # its main loop began: it accepted connections
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
         if sockets is None:  # `::` as a dual-stack socket (`listening`): uvicorn's is IPv6 only
             sockets = listening_sockets(self.config.host, self.config.port)
-        with _sigterm_exits_cleanly():
+        with _on_sigterm(self._stopped):
             super().run(sockets)
+
+    async def main_loop(self) -> None:
+        self.serving = True
+        await super().main_loop()
+
+    def _stopped(self, signum: int, frame: FrameType | None) -> None:
+        if self.serving:
+            raise SystemExit(0)
+        structlog.get_logger("envkeep.server").warning(
+            "server_start_stopped", address=self.facts.get("address"), signal="SIGTERM"
+        )
+        stderr_lines().flush()
+        raise StoppedStarting
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -61,18 +90,14 @@ class LoggedServer(uvicorn.Server):
         stderr_lines().flush()
 
 
-def _stopped(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
 @contextlib.contextmanager
-def _sigterm_exits_cleanly() -> Iterator[None]:
+def _on_sigterm(action: Callable[[int, FrameType | None], None]) -> Iterator[None]:
     """SIGTERM's action while uvicorn is not handling it itself: before it starts (a stop
     during the start), and once it has shut down and raises the signal again."""
     if threading.current_thread() is not threading.main_thread():  # signals are the main's
         yield
         return
-    kept = signal.signal(signal.SIGTERM, _stopped)
+    kept = signal.signal(signal.SIGTERM, action)
     try:
         yield
     finally:
