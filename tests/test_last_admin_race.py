@@ -106,11 +106,13 @@ class _Held:
         if self.sqlite:
             time.sleep(0.5)
             return
-        with self._store.engine.connect() as watcher:
-            deadline = time.monotonic() + 30
-            while _waiting_on_locks(watcher) < racers:
-                assert time.monotonic() < deadline, "the racers never waited for the lock"
-                time.sleep(0.02)
+        deadline = time.monotonic() + 30
+        while True:  # a new transaction each poll: pg_stat_activity is a snapshot per one
+            with self._store.engine.connect() as watcher:
+                if _waiting_on_locks(watcher) >= racers:
+                    return
+            assert time.monotonic() < deadline, "the racers never waited for the lock"
+            time.sleep(0.02)
 
     def __exit__(self, *_: object) -> None:
         self._holder.rollback()
