@@ -30,9 +30,10 @@ class ForwardedClient:
     def __init__(self, app: ASGIApp, trusted_proxies: str) -> None:
         self.app = app
         self.networks = tuple(
-            ipaddress.ip_network(item.strip(), strict=False)
+            network
             for item in trusted_proxies.split(",")
             if item.strip()
+            for network in _as_matched(ipaddress.ip_network(item.strip(), strict=False))
         )
 
     def trusts(self, address: Address) -> bool:
@@ -54,6 +55,22 @@ class ForwardedClient:
                 if name == b"x-forwarded-proto" and value.strip() in (b"http", b"https"):
                     scope["scheme"] = value.strip().decode("ascii")
         await self.app(scope, receive, send)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # IPv4 addresses as an IPv6 socket shows them
+
+
+def _as_matched(network: Network) -> tuple[Network, ...]:
+    """``network`` as addresses are matched against it: IPv4-mapped addresses are matched as
+    the IPv4 ones they map (`ip_address`), so ``::ffff:10.0.0.5`` (or ``::/0``) in
+    --trusted-proxies names 10.0.0.5 (or every IPv4 address) too, else it named none."""
+    if not isinstance(network, ipaddress.IPv6Network) or not network.overlaps(_MAPPED):
+        return (network,)
+    if network.subnet_of(_MAPPED):
+        mapped = network.network_address.ipv4_mapped
+        return (ipaddress.IPv4Network((mapped, network.prefixlen - 96)),)
+    return (network, ipaddress.IPv4Network("0.0.0.0/0"))
 
 
 def _trusted_peer(host: str, trusts: Callable[[Address], bool]) -> bool:
