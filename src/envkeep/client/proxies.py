@@ -4,12 +4,13 @@
 either when that one is unset (each also in lower case, which wins); ``NO_PROXY`` names the
 hosts reached directly: ``*`` (all), a domain and its subdomains (``example.com``,
 ``.example.com`` and ``*.example.com`` alike, as curl, requests and Go read them), an IP
-address or ``localhost`` as written, an IP range (``10.0.0.0/8``, a server named by its
-address only: no name is resolved to match one), or a ``scheme://host[:port]``; an entry that
-names no host is skipped. As httpx does it, 127.0.0.1 and localhost are proxied too unless
-``NO_PROXY`` names them. The client chooses the route itself (not httpx) so that an error can
-name the proxy it went through, and so that its own transport (`transport`) carries it.
-Only HTTP proxies (http:// or https://) are supported: a SOCKS one is refused by name.
+address or ``localhost`` as written, any of these with ``:port`` (``[::1]:8600`` for IPv6; the
+scheme's own port when the server's URL names none), an IP range (``10.0.0.0/8``, a server
+named by its address only: no name is resolved to match one), or a ``scheme://host[:port]``; an
+entry that names no host is skipped. As httpx does it, 127.0.0.1 and localhost are proxied too
+unless ``NO_PROXY`` names them. The client chooses the route itself (not httpx) so that an
+error can name the proxy it went through, and so that its own transport (`transport`) carries
+it. Only HTTP proxies (http:// or https://) are supported: a SOCKS one is refused by name.
 """
 
 from __future__ import annotations
@@ -79,22 +80,36 @@ def _bypassed(url: httpx.URL, no_proxy: str) -> bool:
 
 
 def _names(entry: str, url: httpx.URL) -> bool:
-    if "://" in entry:
-        pattern = _pattern(entry)
-        if pattern is None or pattern.scheme not in {"all", url.scheme}:
-            return False
-    elif "/" in entry:
+    if "/" in entry and "://" not in entry:
         return _in_range(entry, url.host)
-    elif _is_ip(entry) or entry.lower() == "localhost":
+    if _is_ip(entry) or entry.lower() == "localhost":
         return url.host == entry.strip("[]").lower()
-    else:  # a domain: curl's and requests' `.corp.io`, Go's `*.corp.io`, all as `corp.io`
-        domain = entry.lstrip("*").lstrip(".")
-        pattern = _pattern(f"all://*{domain}") if domain else None  # `.` names no host
-        if pattern is None:
-            return False
-    if pattern.port is not None and pattern.port != url.port:
+    pattern = _entry_pattern(entry)
+    if pattern is None or pattern.scheme not in {"all", url.scheme}:
+        return False
+    if pattern.port is not None and pattern.port != _port(url):
         return False
     return _host_matches(pattern.host, url.host)
+
+
+def _entry_pattern(entry: str) -> httpx.URL | None:
+    """A NO_PROXY entry naming hosts by name or with a port, as httpx's proxy-key pattern."""
+    if "://" in entry:
+        return _pattern(entry)
+    if entry.startswith("["):  # an IPv6 address with a port, as Go reads `[::1]:8600`
+        return _pattern(f"all://{entry}")
+    # a domain: curl's and requests' `.corp.io`, Go's `*.corp.io`, all as `corp.io`
+    domain = entry.lstrip("*").lstrip(".")
+    return _pattern(f"all://*{domain}") if domain else None  # `.` names no host
+
+
+def _port(url: httpx.URL) -> int | None:
+    """``url``'s port, its scheme's default when it names none (httpx leaves 443 out of
+    ``https://corp.io:443``): `corp.io:443` in NO_PROXY names ``https://corp.io``, as in Go."""
+    return url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _pattern(text: str) -> httpx.URL | None:
