@@ -73,13 +73,17 @@ def copy_server(
 
 def _same_database(source: str, target: str) -> bool:
     """Whether the two URLs name one database: the same text, or one SQLite file spelt two
-    ways (relative and absolute, through a link), which was refused as served by a server."""
+    ways (relative and absolute, through a symbolic or hard link, a bind mount), which was
+    refused as served by a server."""
     if source == target:
         return True
     files = sqlite_file(source), sqlite_file(target)
-    return (
-        files[0] is not None and files[1] is not None and files[0].resolve() == files[1].resolve()
-    )
+    if files[0] is None or files[1] is None:
+        return False
+    try:
+        return files[0].samefile(files[1])  # one inode, however it is reached
+    except OSError:  # the target's file is not there yet: a new one, not the source
+        return files[0].resolve() == files[1].resolve()
 
 
 @contextlib.contextmanager
