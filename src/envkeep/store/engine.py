@@ -33,6 +33,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # No journal_mode=WAL: setting it writes the file's header, which a read-only connection
+    # refuses for a file in rollback mode (`server backup`'s copies are), so none opened.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
 def open_engine(url: str, *, pool: dict[str, int] | None = None, read_only: bool = False) -> Engine:
     """An engine for ``url``; SQLite files get the pragmas DESIGN §5 asks for. ``pool``:
     the PostgreSQL pool's arguments (``store.pool_size``; None: SQLAlchemy's defaults).
@@ -41,7 +50,7 @@ def open_engine(url: str, *, pool: dict[str, int] | None = None, read_only: bool
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "do_connect", _reading_only if read_only else _private_file)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _reader_pragmas if read_only else _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so that a write
         # transaction starts with BEGIN IMMEDIATE and concurrent writers queue instead of failing.
         event.listen(engine, "begin", _begin_deferred if read_only else _begin_immediate)
