@@ -94,7 +94,10 @@ def _is_float(value: str) -> bool:
 
 
 def _is_port(value: str) -> bool:
-    return _PORT_RE.fullmatch(value) is not None and 1 <= int(value) <= 65535
+    # The leading zeros stripped first: past 4,300 digits int() raises (CPython's limit on
+    # converting text), and a port written with that many zeros stopped `set`, `validate`
+    # and `run` as "a bug in envkeep". What is left is at most five digits.
+    return _PORT_RE.fullmatch(value) is not None and 1 <= int(value.lstrip("0") or "0") <= 65535
 
 
 TYPE_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
