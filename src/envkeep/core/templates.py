@@ -69,9 +69,24 @@ def parse_template(text: str, *, name: str, source: str | None = None) -> Templa
     if _TEMPLATE_NAME_RE.fullmatch(name) is None:
         raise UsageError(f"invalid template name {name[:40]!r}: {_NAME_RULE}")
     parsed = parse_env_example(text, source=source)
+    _refuse_repeated(parsed, source)
     fields = tuple(_with_default(spec, source) for spec in parsed.fields)
     values = {spec.name: spec.default for spec in fields if spec.default is not None}
     return Template(name=name, values=values, schema=Schema(fields, source), source=source)
+
+
+def _refuse_repeated(parsed: Schema, source: str | None) -> None:
+    """Refuse a name the template declares twice. A .env.example may (`repeated_names`: one
+    variable and a warning), but a template's value is the default every service using it
+    gets, and a template keeps no warnings to show: the later value won without a word."""
+    for note in parsed.notes:
+        if note.rule == "duplicate":
+            raise ParseError(
+                f"{note.name!r} is declared twice in the template",
+                line=note.line,
+                source=source,
+                hint=f"keep one {note.name}=… (its value is the default services get)",
+            )
 
 
 def _with_default(spec: FieldSpec, source: str | None) -> FieldSpec:
