@@ -86,12 +86,9 @@ def end_member_sessions(
 
 def end_sessions(call: Call, principal_id: str, *, session_id: str | None = None) -> int:
     """End every live session of an account (every device's, a stolen one's too), or only
-    ``session_id`` of them; how many ended."""
-    query = select(SessionToken).where(
-        SessionToken.principal_id == principal_id,
-        SessionToken.kind == "session",
-        SessionToken.revoked_at.is_(None),
-    )
+    ``session_id`` of them; how many ended. An expired one is left as it is, and not counted:
+    its token is refused already, and the count says what the listing showed."""
+    query = _live(call, principal_id)
     if session_id is not None:
         query = query.where(SessionToken.id == session_id)
     live = call.session.scalars(query).all()
