@@ -1,17 +1,64 @@
 """Edges of `member sessions` and `member logout` over the real API on SQLite and PostgreSQL:
-a logout counts the sessions it ended, the live ones the listing showed, not the expired ones
+another tenant's principal is answered as one that does not exist, whatever its kind; a
+logout counts the sessions it ended, the live ones the listing showed, not the expired ones
 beside them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
 from envkeep.app import credentials
-from tests.test_member_sessions import Team, _events, _login, team
+from tests.authz_support import KEY, founding_invite
+from tests.test_member_sessions import Team, _accept, _events, _login, team
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["team"]  # the fixture, shared with test_member_sessions
+
+
+def _token_in(team: Team, owner: str, workspace: str, principal_id: str) -> None:
+    """A read token ``principal_id`` made by ``owner`` in ``workspace``."""
+    body = {
+        "principal_id": principal_id,
+        "name": "ci",
+        "role": "read",
+        "encryption_public": KEY,
+        "signing_public": KEY,
+        "wrapped_private_keys": KEY,
+        "token_hash": credentials.token_hash(f"ek_sa_{principal_id}_secret"),
+        "shares": [],
+    }
+    made = team.as_(owner, "POST", f"/v1/workspaces/{workspace}/tokens", json=body)
+    assert made.status_code == 201, made.text
+
+
+def _answer(team: Team, method: str, principal_id: str) -> tuple[int, str]:
+    path = team.sessions_of(principal_id)
+    answer = (
+        team.as_(team.admin, "GET", path)
+        if method == "GET"
+        else team.as_(team.admin, "POST", f"{path}/end", json={})
+    )
+    body: dict[str, Any] = answer.json()
+    return answer.status_code, str(body["title"])
+
+
+def test_another_tenants_token_is_answered_as_a_principal_that_does_not_exist(
+    team: Team,
+) -> None:
+    carol = _accept(team.client, founding_invite(team.engine, "carol@else.io"), "carol@else.io")
+    theirs = "22222222-3333-4444-8555-666666666666"
+    _token_in(team, str(carol["token"]), str(carol["workspace_id"]), theirs)
+    nobody = "33333333-4444-4555-8666-777777777777"
+
+    for method in ("GET", "POST"):
+        assert _answer(team, method, theirs) == _answer(team, method, nobody)
+        assert _answer(team, method, theirs)[0] == 404
+    assert _events(team, "member.logout") == []
 
 
 def test_a_logout_counts_the_live_sessions_it_ended_not_expired_ones(team: Team) -> None:

@@ -53,6 +53,17 @@ def require_account_within(
         )
 
 
+def holds_role_in(call: Call, account: Principal, workspace_id: str) -> bool:
+    """Whether ``account`` holds any role in ``workspace_id``: one that holds none is another
+    tenant's, to be answered as unknown before anything else about it is said."""
+    found = call.session.scalar(
+        select(RoleBinding.id)
+        .where(RoleBinding.principal_id == account.id, RoleBinding.workspace_id == workspace_id)
+        .limit(1)
+    )
+    return found is not None
+
+
 def workspaces_administered(call: Call) -> frozenset[str]:
     """The workspaces where the caller holds admin at workspace scope (over all of it)."""
     found = call.session.scalars(

@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
-from envkeep.app.account_reach import require_account_within, workspaces_administered
+from envkeep.app.account_reach import (
+    holds_role_in,
+    require_account_within,
+    workspaces_administered,
+)
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.context import aware
@@ -114,10 +118,11 @@ def _is_live(call: Call, principal_id: str, session_id: str) -> bool:
 
 
 def _member(call: Call, workspace_id: str, principal_id: str) -> Principal:
-    """The account, once the caller may act on its sessions (the module's docstring)."""
+    """The account, once the caller may act on its sessions (the module's docstring); one
+    holding no role here is unknown, whatever it is, as `account_reach` answers it."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     account = call.session.get(Principal, principal_id)
-    if account is None:
+    if account is None or not holds_role_in(call, account, workspace_id):
         raise NotFoundError(
             "that principal is not a member of this workspace", hint="see: envkeep member list"
         )
