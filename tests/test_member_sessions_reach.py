@@ -1,7 +1,7 @@
 """Edges of `member sessions` and `member logout` over the real API on SQLite and PostgreSQL:
 another tenant's principal is answered as one that does not exist, whatever its kind; a
-logout counts the sessions it ended, the live ones the listing showed, not the expired ones
-beside them."""
+refused listing says it is the listing that is refused; a logout counts the sessions it ended,
+the live ones the listing showed, not the expired ones beside them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from envkeep.app import credentials
 from tests.authz_support import KEY, founding_invite
-from tests.test_member_sessions import Team, _accept, _events, _login, team
+from tests.test_member_sessions import Team, _accept, _events, _invite, _login, team
 
 if TYPE_CHECKING:
     from typing import Any
@@ -59,6 +59,21 @@ def test_another_tenants_token_is_answered_as_a_principal_that_does_not_exist(
         assert _answer(team, method, theirs) == _answer(team, method, nobody)
         assert _answer(team, method, theirs)[0] == 404
     assert _events(team, "member.logout") == []
+
+
+def test_a_refused_listing_says_the_sessions_cannot_be_seen_not_ended(team: Team) -> None:
+    carol = _accept(team.client, founding_invite(team.engine, "carol@else.io"), "carol@else.io")
+    code = _invite(team, str(carol["token"]), str(carol["workspace_id"]), "bob@keep.io")
+    bob = _login(team.client, "bob@keep.io")
+    assert team.as_(bob, "POST", "/v1/invites/join", json={"code": code}).status_code == 201
+
+    listed = team.as_(team.admin, "GET", team.sessions_of(team.bob))
+    ended = team.as_(team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={})
+
+    assert listed.status_code == ended.status_code == 403
+    assert "cannot see the sessions of" in listed.json()["title"]
+    assert "envkeep session list" in listed.json()["hint"]
+    assert "cannot end the sessions of" in ended.json()["title"]
 
 
 def test_a_logout_counts_the_live_sessions_it_ended_not_expired_ones(team: Team) -> None:

@@ -49,7 +49,7 @@ class MemberSession:
 
 def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list[MemberSession]:
     """A member's live sessions (not ended, not expired), oldest first."""
-    _member(call, workspace_id, principal_id)
+    _member(call, workspace_id, principal_id, doing="see the sessions of", hint=_SEE)
     live = call.session.scalars(_live(call, principal_id).order_by(SessionToken.created_at))
     return [
         MemberSession(
@@ -67,7 +67,7 @@ def end_member_sessions(
 ) -> int:
     """End every live session of a member, or only ``session_id``; one ``member.logout``
     event either way; how many ended."""
-    account = _member(call, workspace_id, principal_id)
+    account = _member(call, workspace_id, principal_id, doing="end the sessions of", hint=_END)
     if session_id is not None and not _is_live(call, principal_id, session_id):
         raise NotFoundError(
             f"{account.name} has no live session with that id; nothing changed",
@@ -117,7 +117,16 @@ def _is_live(call: Call, principal_id: str, session_id: str) -> bool:
     return call.session.scalar(found) is not None
 
 
-def _member(call: Call, workspace_id: str, principal_id: str) -> Principal:
+_SEE = "an admin of every workspace they are in can; or they see theirs: envkeep session list"
+_END = (
+    "an admin of every workspace they are in can; or they end it themselves: envkeep session"
+    " revoke ID, or envkeep account passphrase (ends every other one)"
+)
+
+
+def _member(
+    call: Call, workspace_id: str, principal_id: str, *, doing: str, hint: str
+) -> Principal:
     """The account, once the caller may act on its sessions (the module's docstring); one
     holding no role here is unknown, whatever it is, as `account_reach` answers it."""
     require_role(call, Target(workspace_id), Role.ADMIN)
@@ -142,8 +151,7 @@ def _member(call: Call, workspace_id: str, principal_id: str) -> Principal:
         account,
         workspace_id=workspace_id,
         within=workspaces_administered(call),
-        doing="end the sessions of",
-        hint="an admin of every workspace they are in can; or they end it themselves:"
-        " envkeep session revoke ID, or envkeep account passphrase (ends every other one)",
+        doing=doing,
+        hint=hint,
     )
     return account
