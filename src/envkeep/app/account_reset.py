@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app.account_reach import require_account_within
+from envkeep.app.account_reach import holds_role_in, require_account_within
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.invites import create_invite, withdraw_all_for
@@ -83,10 +83,10 @@ def reset_account(
     )
     account = lock_principal(call.session, found) if found is not None else None
     if account is None:
-        raise NotFoundError(
-            "that principal is not a member of this workspace", hint="see: envkeep member list"
-        )
-    if account.kind != "user":
+        raise NotFoundError(_NOT_HERE, hint="see: envkeep member list")
+    if account.kind != "user":  # another tenant's token is unknown here, as anyone's is
+        if not holds_role_in(call, account, workspace_id):
+            raise NotFoundError(_NOT_HERE, hint="see: envkeep member list")
         raise UsageError("only a person's account can be reset", hint=_NOT_A_PERSON)
     principal_id = account.id
     if principal_id == call.actor.principal_id:  # remove_member's refusal named member remove
@@ -132,6 +132,7 @@ def reset_account(
     return Reset(revocation, invite_id, code, ended)
 
 
+_NOT_HERE = "that principal is not a member of this workspace"
 _NOT_A_PERSON = "a token gets a new secret with: envkeep token rotate NAME"
 
 
