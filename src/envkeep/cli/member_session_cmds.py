@@ -56,6 +56,11 @@ def logout(
     """
     ctx = make_context()
     ended = member_sessions.logout_member(ctx, email, session)
+    if not ended:  # every one had ended or run out: nobody is logged out, nothing to redo
+        output.done(
+            f"{email} had no live sessions; nothing ended (envkeep member sessions {email})"
+        )
+        return
     output.done(
         f"ended {output.counted(ended, 'session')} of {email}; they log in again with: envkeep"
         f" login {ctx.server_url or 'URL'}"
