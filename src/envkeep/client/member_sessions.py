@@ -27,6 +27,8 @@ def logout_member(ctx: ClientContext, email: str, session_id: str | None = None)
     """End every live session of the member, or the one ``session_id`` names (its id or the
     start of it, as `member sessions` shows it); how many ended."""
     backend, path = _sessions_path(ctx, email)
+    if session_id is not None:  # ids are lowercase: a pasted uppercase one names the same
+        session_id = session_id.lower()
     if session_id is not None and len(session_id) < FULL_ID:
         listing = f"envkeep member sessions {shlex.quote(email)}"
         listed: list[dict[str, Any]] = backend.api.request("GET", path)
