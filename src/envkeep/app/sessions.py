@@ -142,8 +142,9 @@ def change_passphrase(
             SessionToken.principal_id == principal.id,
             SessionToken.kind == "session",
             SessionToken.revoked_at.is_(None),
+            or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
         )
-    ):
+    ):  # the live ones: an expired session is ended already, and not counted again
         if other.token_hash != current:
             other.revoked_at = call.clock()
             ended += 1
