@@ -58,6 +58,7 @@ def revoke_session(
     session, api = user_authed(settings, "sessions")
     try:
         listed = api.request("GET", "/v1/sessions")
+        session_id = session_id.lower()  # ids are lowercase; a pasted one may not be
         if len(session_id) < FULL_ID:
             session_id = session_starting(listed, session_id)
         own = any(str(s["id"]) == session_id and s["current"] for s in listed)
