@@ -4,8 +4,9 @@
 either when that one is unset (each also in lower case, which wins); ``NO_PROXY`` names the
 hosts reached directly: ``*`` (all), a domain and its subdomains (``example.com``,
 ``.example.com`` and ``*.example.com`` alike, as curl, requests and Go read them), an IP
-address or ``localhost`` as written, any of these with ``:port`` (``[::1]:8600`` for IPv6; the
-scheme's own port when the server's URL names none), an IP range (``10.0.0.0/8``, a server
+address (as an address, not as text: ``0:0:0:0:0:0:0:1`` names ``[::1]``) or ``localhost``,
+any of these with ``:port`` (``[::1]:8600`` for IPv6; the scheme's own port when the server's
+URL names none), an IP range (``10.0.0.0/8``, a server
 named by its address only: no name is resolved to match one), or a ``scheme://host[:port]``; an
 entry that names no host is skipped. As httpx does it, 127.0.0.1 and localhost are proxied too
 unless ``NO_PROXY`` names them. The client chooses the route itself (not httpx) so that an
@@ -83,7 +84,7 @@ def _names(entry: str, url: httpx.URL) -> bool:
     if "/" in entry and "://" not in entry:
         return _in_range(entry, url.host)
     if _is_ip(entry) or entry.lower() == "localhost":
-        return url.host == entry.strip("[]").lower()
+        return _same_host(entry.strip("[]").lower(), url.host)
     pattern = _entry_pattern(entry)
     if pattern is None or pattern.scheme not in {"all", url.scheme}:
         return False
@@ -129,7 +130,16 @@ def _host_matches(pattern: str, host: str) -> bool:
         return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
     if pattern.startswith("*"):
         return host == pattern[1:] or host.endswith(f".{pattern[1:]}")
-    return host == pattern
+    return _same_host(pattern, host)
+
+
+def _same_host(named: str, host: str) -> bool:
+    """Whether ``named`` (from NO_PROXY) is ``host``: two IP addresses as addresses, however
+    written (``0:0:0:0:0:0:0:1`` is ``::1``), anything else as text."""
+    try:
+        return ipaddress.ip_address(named) == ipaddress.ip_address(host)
+    except ValueError:  # a name on either side
+        return named == host
 
 
 def _in_range(entry: str, host: str) -> bool:
