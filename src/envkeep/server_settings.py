@@ -190,7 +190,13 @@ def server_settings(
         or None,
     )
     given = (metrics_host, settings.server_metrics_host, found.metrics_host)
-    check_metrics_address(chosen.port, chosen.metrics_port, any(host is not None for host in given))
+    check_metrics_address(
+        chosen.host,
+        chosen.port,
+        chosen.metrics_host,
+        chosen.metrics_port,
+        any(host is not None for host in given),
+    )
     return chosen
 
 

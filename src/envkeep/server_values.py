@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from envkeep.store.pool_size import MAX_POOL_SIZE, MIN_POOL_SIZE, is_pool_size
 
@@ -156,9 +157,12 @@ def variable_rate_store(text: str | None) -> str | None:
     return text
 
 
-def check_metrics_address(port: int, metrics_port: int | None, metrics_host_given: bool) -> None:
+def check_metrics_address(
+    host: str, port: int, metrics_host: str, metrics_port: int | None, metrics_host_given: bool
+) -> None:
     """Refuse a metrics address that cannot be served: a host without a port (the metrics
-    would stay on the API's port unsaid), or the API's own port."""
+    would stay on the API's port unsaid), or the API's own port on an address that can be
+    the API's (`addresses_collide`)."""
     from envkeep.core.errors import UsageError
 
     if metrics_port is None and metrics_host_given:
@@ -166,11 +170,30 @@ def check_metrics_address(port: int, metrics_port: int | None, metrics_host_give
             "a metrics host is given without a metrics port",
             hint="give --metrics-port too (e.g. 9600), or leave out --metrics-host",
         )
-    if metrics_port == port:
+    if metrics_port == port and addresses_collide(host, metrics_host):
         raise UsageError(
-            f"the metrics port must differ from the API's port ({port})",
-            hint="give --metrics-port another port, e.g. 9600",
+            f"the metrics port must differ from the API's port ({port}) on the same host",
+            hint="give --metrics-port another port, e.g. 9600, or --metrics-host another"
+            " address of this machine",
         )
+
+
+def addresses_collide(one: str, other: str) -> bool:
+    """Whether listening on the same port on hosts ``one`` and ``other`` can clash: unless
+    both are IP addresses, different, and neither a wildcard (``0.0.0.0``, ``::``, which
+    take every address); a name may stand for the other's address."""
+    try:
+        first, second = ip_address(one.strip("[]")), ip_address(other.strip("[]"))
+    except ValueError:  # a name: it may resolve to the other address
+        return True
+    first, second = _unmapped(first), _unmapped(second)
+    return first == second or first.is_unspecified or second.is_unspecified
+
+
+def _unmapped(given: IPv4Address | IPv6Address) -> IPv4Address | IPv6Address:
+    """``::ffff:10.0.0.1`` as ``10.0.0.1``: the same address to bind."""
+    mapped = given.ipv4_mapped if isinstance(given, IPv6Address) else None
+    return mapped or given
 
 
 def checked_log_format(text: str, where: str) -> str:
