@@ -22,6 +22,7 @@ from envkeep.api.client_command import HEADER as COMMAND_HEADER
 from envkeep.api.client_command import client_command
 from envkeep.api.driver_call import DriverCall, driver_fetch
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
+from envkeep.api.rate_keys import address_key
 from envkeep.api.ratelimit import Limits
 from envkeep.api.schema_watch import SchemaWatch
 from envkeep.api.snapshot_json import SnapshotJson
@@ -283,9 +284,9 @@ def peer(request: Request) -> str | None:
 
 
 def client_ip(request: Request) -> str:
-    """The peer address as the rate limits key it: every request whose peer is unknown shares
-    one budget."""
-    return peer(request) or "unknown"
+    """The peer address as the per-IP limits key it (`rate_keys.address_key`: an IPv6
+    client by its /64); every request whose peer is unknown shares one budget."""
+    return address_key(peer(request))
 
 
 def limit_login(request: Request, email: str) -> None:

@@ -20,6 +20,7 @@ from envkeep.api import docs_page
 from envkeep.api.denials import REFUSALS, RefusalBudget, record_failed_login, record_refusal
 from envkeep.api.outage_log import DatabaseOutage
 from envkeep.api.problems import DATABASE_ERROR, failed, problem
+from envkeep.api.rate_keys import address_key
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 from envkeep.api.request_body import body_within, replay
 from envkeep.api.requestlog import (
@@ -181,7 +182,7 @@ class Observe:
             client = scope.get("client")
             try:
                 limiter = self.state.limits.per_ip
-                key = client[0] if client else "?"
+                key = address_key(client[0] if client else None)
                 what = "too many requests from this address"
                 if isinstance(limiter, SharedLimiter):  # a database round trip: not on the loop
                     await run_in_threadpool(limiter.take, key, what=what)
