@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exc, make_url
 
-from envkeep.api.sqlite_unopened import sqlite_unopened
+from envkeep.api.sqlite_unopened import NOT_A_DATABASE, sqlite_unopened
 from envkeep.core.errors import StoreError, UsageError
 from envkeep.store.database_url import sqlite_file
 
@@ -144,16 +144,7 @@ def database_opened(database_url: str, *, where: str = "--db") -> Iterator[None]
     try:
         yield
     except exc.OperationalError as failed:
-        reason = _said(failed)
-        sqlite = sqlite_unopened(database_url, _given(where))
-        raise StoreError(
-            f"cannot open the database {shown_url(database_url)}: {reason}"
-            + (sqlite.why if sqlite else ""),
-            hint=sqlite.hint
-            if sqlite
-            else f"check {_given(where)}: the host, the user and password, and that the"
-            " database server runs",
-        ) from None
+        raise _unopened(database_url, where, _said(failed)) from None
     except exc.ProgrammingError as refused:  # the driver refused the URL before connecting
         raise UsageError(
             f"cannot open the database {shown_url(database_url)}:"
@@ -161,6 +152,24 @@ def database_opened(database_url: str, *, where: str = "--db") -> Iterator[None]
             hint=f"check the options after ? in {_given(where)}: PostgreSQL's names, e.g."
             " ?sslmode=require",
         ) from None
+    except exc.DatabaseError as failed:  # SQLite's "file is not a database": not our bug
+        said = _said(failed)
+        if sqlite_file(database_url) is None or not said.startswith(NOT_A_DATABASE):
+            raise
+        raise _unopened(database_url, where, said) from None
+
+
+def _unopened(database_url: str, where: str, reason: str) -> StoreError:
+    """The error for a database that could not be opened, the driver having said ``reason``."""
+    sqlite = sqlite_unopened(database_url, _given(where), reason)
+    return StoreError(
+        f"cannot open the database {shown_url(database_url)}: {reason}"
+        + (sqlite.why if sqlite else ""),
+        hint=sqlite.hint
+        if sqlite
+        else f"check {_given(where)}: the host, the user and password, and that the"
+        " database server runs",
+    )
 
 
 def _given(where: str) -> str:
@@ -183,7 +192,7 @@ def database_written(database_url: str) -> Iterator[None]:
         ) from None
 
 
-def _said(failed: exc.OperationalError) -> str:
+def _said(failed: exc.DBAPIError) -> str:
     """The first line of what the database or its driver said, as a 503's log line gives it
     (`problems.database_reason`); none: no connection."""
     from envkeep.api.problems import database_reason
