@@ -47,3 +47,29 @@ def test_service_remove_keeps_the_offline_copies_when_listing_failed_before_it(
     kept: SnapshotReads = backend._snapshots
     assert kept.cache is not None
     assert kept.cache.holds_copies(kept.path("shop", "dev"))
+
+
+def test_a_removal_that_cannot_list_the_environments_after_it_keeps_no_copy_of_them(
+    client: ClientContext, envkeep: Envkeep, homes: Homes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server removed the service but the environments whose copies held its values
+    could not be listed: the workspace's copies are deleted (none may serve the removed values
+    offline), and the removal is not told as failed (it went through)."""
+    server_only(homes, "the copies kept for reads offline are a team server's")
+    quick_ok(envkeep, "set", "QUEUE=jobs", "--env", "dev", "--service", "worker")
+    quick_ok(envkeep, "export", "--env", "dev", "--service", "worker")  # keeps a copy of dev
+    backend: Any = client.backend
+    kept: SnapshotReads = backend._snapshots
+    assert kept.cache is not None
+    assert kept.cache.holds_copies(kept.path("shop", "dev"))
+
+    def unreachable(project: str) -> Any:
+        raise UnreachableError(f"cannot reach the server to list {project} (ConnectError)")
+
+    monkeypatch.setattr(backend, "list_environments", unreachable)
+
+    backend.remove_service("shop", "worker")
+
+    assert not kept.cache.holds_copies(kept.path("shop", "dev"))
+    monkeypatch.undo()
+    assert "worker" not in [s.name for s in backend.list_services("shop")]

@@ -303,7 +303,12 @@ class HttpBackend:
         # so that none serves them. `service remove` reads every environment next (its warning
         # of broken references), which keeps a copy of each again: reading each here as well
         # fetched and decrypted every environment twice.
-        for environment in self.list_environments(project):
+        try:
+            environments = self.list_environments(project)
+        except errors.EnvkeepError:  # the service is gone: none of its values may stay kept
+            self._cache.forget_workspace(self.workspace_id)
+            return
+        for environment in environments:
             self._snapshots.forget(project, environment.name)
 
     def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
