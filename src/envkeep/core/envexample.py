@@ -74,7 +74,7 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     _reject_trailing_annotations(trailing, source)
     plain = plain_required_notes(trailing, fields, source=source)
     headers = required_header_notes(
-        comments, fields, source=source, noted={note.name for note in plain}
+        comments, declared, fields, source=source, noted={note.name for note in plain}
     )
     notes = sorted((*plain, *headers, *repeated), key=lambda note: note.line)
     return Schema(fields=fields, source=source, notes=tuple(notes))

@@ -2,9 +2,10 @@
 ``## Required settings``, a ``# Required`` framed by rules of ``#``) declares nothing: only
 ``@required`` does, so every variable under it is optional and `validate` passes without them.
 The notes found here say so for each such variable, as `plain_required` does for a comment
-about one variable. A header is about its whole section: the variables below it up to the
-next header. Notes, not a conversion: a silent ``@required`` would turn values a project
-leaves unset today into errors that stop its `run` and its CI."""
+about one variable. A header is about its whole section: the variables declared below it up
+to the next header (a name declared twice, on each of its lines). Notes, not a conversion: a
+silent ``@required`` would turn values a project leaves unset today into errors that stop its
+`run` and its CI."""
 
 from __future__ import annotations
 
@@ -26,39 +27,48 @@ _DECORATION = re.compile(r"([-=*~_#])\1+")  # `---Required---`: the word, not `-
 
 def required_header_notes(
     comments: Mapping[int, str],
+    declarations: Sequence[FieldSpec],
     fields: Sequence[FieldSpec],
     *,
     source: str | None,
     noted: Collection[str] = (),
 ) -> tuple[SchemaNote, ...]:
-    """A note for each field not ``@required`` (nor in ``noted``, already told) in a section
-    whose header says "required"; ``comments`` maps comment lines to their text after ``#``."""
+    """A note for each field not ``@required`` (nor in ``noted``, already told) declared in a
+    section whose header says "required": at the first of its ``declarations`` (each line a
+    name is declared on) in such a section; ``fields`` say which are ``@required``, and
+    ``comments`` map comment lines to their text after ``#``."""
     groups = _header_groups(comments)
     where = f"{source} " if source else ""
+    told = {spec.name for spec in fields if spec.required} | set(noted)
     notes: list[SchemaNote] = []
     for index, (start, end) in enumerate(groups):
         text = " ".join(_DECORATION.sub(" ", comments[n]) for n in range(start, end + 1))
         if not says_required(text):
             continue
         stop = groups[index + 1][0] if index + 1 < len(groups) else None
-        notes.extend(
-            SchemaNote(
-                "plain-required",
-                field.name,
-                field.line,
-                f"{where}line {field.line}: {field.name} is under the header on line {start}"
-                f" that says 'required', which declares nothing ({field.name} is optional):"
-                f" write '# @required' on a line of its own above {field.name}=…",
-                source,
-            )
-            for field in fields
-            if field.line is not None
-            and field.line > end
-            and (stop is None or field.line < stop)
-            and not field.required
-            and field.name not in noted
-        )
-    return tuple(notes)
+        for spec in declarations:
+            if (
+                spec.line is None
+                or spec.line <= end
+                or (stop is not None and spec.line >= stop)
+                or spec.name in told
+            ):
+                continue
+            told.add(spec.name)
+            notes.append(_note(spec.name, spec.line, start, where, source))
+    return tuple(sorted(notes, key=lambda note: note.line))
+
+
+def _note(name: str, line: int, header: int, where: str, source: str | None) -> SchemaNote:
+    return SchemaNote(
+        "plain-required",
+        name,
+        line,
+        f"{where}line {line}: {name} is under the header on line {header} that says"
+        f" 'required', which declares nothing ({name} is optional): write '# @required' on a"
+        f" line of its own above {name}=…",
+        source,
+    )
 
 
 def _header_groups(comments: Mapping[int, str]) -> list[tuple[int, int]]:
