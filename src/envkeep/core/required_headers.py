@@ -1,11 +1,11 @@
 """A section header of a ``.env.example`` that says "required" (``# --- Required ---``,
-``## Required settings``, a ``# Required`` framed by rules of ``#``) declares nothing: only
-``@required`` does, so every variable under it is optional and `validate` passes without them.
-The notes found here say so for each such variable, as `plain_required` does for a comment
-about one variable. A header is about its whole section: the variables declared below it up
-to the next header (a name declared twice, on each of its lines). Notes, not a conversion: a
-silent ``@required`` would turn values a project leaves unset today into errors that stop its
-`run` and its CI."""
+``## Required settings``, a ``# Required`` framed by rules of ``#`` or underlined by a rule)
+declares nothing: only ``@required`` does, so every variable under it is optional and
+`validate` passes without them. The notes found here say so for each such variable, as
+`plain_required` does for a comment about one variable. A header is about its whole section:
+the variables declared below it up to the next header (a name declared twice, on each of its
+lines). Notes, not a conversion: a silent ``@required`` would turn values a project
+leaves unset today into errors that stop its `run` and its CI."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _FRAMED = 2  # comment lines between two header lines that are the title they frame
 _DECORATION = re.compile(r"([-=*~_#])\1+")  # `---Required---`: the word, not `-required`
+_RULE = re.compile(r"\s*([-=*~_#])\1\1+\s*")  # a comment line of decoration only: `# ------`
 
 
 def required_header_notes(
@@ -72,10 +73,13 @@ def _note(name: str, line: int, header: int, where: str, source: str | None) -> 
 
 
 def _header_groups(comments: Mapping[int, str]) -> list[tuple[int, int]]:
-    """The first and last line of each header: a header line, or several with at most two
-    comment lines between them (``#####`` / ``# Required settings`` / ``#####``), in order."""
+    """The first and last line of each header: a header line, a title underlined by a rule
+    (``# Required settings:`` / ``# ------``), or several with at most two comment lines
+    between them (``#####`` / ``# Required settings`` / ``#####``), in order."""
     lines = sorted(
-        n for n, body in comments.items() if is_section_break(body) and not commented_out_name(body)
+        n
+        for n, body in comments.items()
+        if not commented_out_name(body) and (is_section_break(body) or _underlined(comments, n))
     )
     groups: list[tuple[int, int]] = []
     for number in lines:
@@ -84,6 +88,12 @@ def _header_groups(comments: Mapping[int, str]) -> list[tuple[int, int]]:
         else:
             groups.append((number, number))
     return groups
+
+
+def _underlined(comments: Mapping[int, str], number: int) -> bool:
+    """Whether the comment line after ``number`` is a rule (``# ------``): ``number`` is a title."""
+    below = comments.get(number + 1)
+    return below is not None and _RULE.fullmatch(below) is not None
 
 
 def _frames(comments: Mapping[int, str], previous: int, number: int) -> bool:
