@@ -74,6 +74,7 @@ def test_design_example_parses_into_fields_in_file_order() -> None:
         description="The HTTP port the API listens on.",
         example="8080",
         line=3,
+        example_line=3,
     )
     assert schema.fields[1] == FieldSpec(
         name="LOG_LEVEL",
@@ -89,7 +90,9 @@ def test_design_example_parses_into_fields_in_file_order() -> None:
 
 
 def test_entry_without_comments_is_an_optional_string_field() -> None:
-    assert only_field("NAME=value\n") == FieldSpec(name="NAME", example="value", line=1)
+    assert only_field("NAME=value\n") == FieldSpec(
+        name="NAME", example="value", line=1, example_line=1
+    )
 
 
 def test_empty_example_value_is_no_example() -> None:
@@ -185,7 +188,7 @@ def test_comment_block_stops_at_the_previous_entry() -> None:
 def test_comment_lines_inside_a_multiline_value_are_not_annotations() -> None:
     schema = parse_env_example('A="one\n# @bogus not a comment"\nB=2\n')
     assert schema.fields[0].example == "one\n# @bogus not a comment"
-    assert schema.fields[1] == FieldSpec(name="B", example="2", line=3)
+    assert schema.fields[1] == FieldSpec(name="B", example="2", line=3, example_line=3)
 
 
 # --- errors with line numbers -------------------------------------------------------------
@@ -448,7 +451,7 @@ def test_rendering_an_inexpressible_type_is_an_input_error(spec: FieldSpec) -> N
 
 
 def without_lines(schema: Schema) -> tuple[FieldSpec, ...]:
-    return tuple(replace(spec, line=None) for spec in schema.fields)
+    return tuple(replace(spec, line=None, example_line=None) for spec in schema.fields)
 
 
 no_surrogates = st.characters(blacklist_categories=["Cs"])

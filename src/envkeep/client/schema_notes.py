@@ -101,7 +101,7 @@ def _placeholders(ctx: ClientContext, checked: Sequence[Checked], env: str) -> l
                     "placeholder",
                     line,
                     source,
-                    None if spec is None else spec.line,
+                    None if spec is None else spec.example_line or spec.line,
                     resolution.winners.get(name),
                     resolution.values.get(name),
                 )

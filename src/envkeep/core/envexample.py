@@ -136,7 +136,13 @@ def _field_from_comments(
     entry: DotenvEntry, block: list[tuple[int, str]], source: str | None
 ) -> FieldSpec:
     _reject_annotations_of_commented_out(entry.name, block, source)
-    spec = FieldSpec(name=entry.name, example=entry.value or None, line=entry.line)
+    example = entry.value or None
+    spec = FieldSpec(
+        name=entry.name,
+        example=example,
+        line=entry.line,
+        example_line=None if example is None else entry.line,
+    )
     seen: dict[str, int] = {}  # annotation -> its line
     words: list[str] = []
     for number, body in block:

@@ -55,6 +55,8 @@ class FieldSpec:
     choices: tuple[str, ...] = ()  # for enum
     example: str | None = None  # the value written in the .env.example; not a default
     line: int | None = None  # where the field is declared, when it comes from a file
+    # Where ``example`` is written: a name declared twice takes the later line's example.
+    example_line: int | None = None
 
 
 # What a schema file may say that does not mean what it reads as (`SchemaNote.rule`).

@@ -24,21 +24,23 @@ def merge_repeated(
     """``fields`` with each repeated name read as one field where its first is; a note for
     each repetition. Raise ParseError when two declarations' annotations differ."""
     merged: dict[str, FieldSpec] = {}
+    first_lines: dict[str, int | None] = {}  # the merged field's line is its annotated one's
     notes: list[SchemaNote] = []
     where = f"{source} " if source else ""
     for spec in fields:
-        first = merged.get(spec.name)
-        if first is None:
+        earlier = merged.get(spec.name)
+        if earlier is None:
             merged[spec.name] = spec
+            first_lines[spec.name] = spec.line
             continue
-        merged[spec.name] = _one_of(first, spec, source)
+        merged[spec.name] = _one_of(earlier, spec, source)
         notes.append(
             SchemaNote(
                 "duplicate",
                 spec.name,
                 spec.line or 0,
                 f"{where}line {spec.line}: {spec.name} is declared again (first on line"
-                f" {first.line}); it is read as one variable whose example is the later"
+                f" {first_lines[spec.name]}); it is read as one variable whose example is the later"
                 f" value: delete one of the two, or comment it out (# {spec.name}=…)",
                 source,
             )
@@ -60,12 +62,17 @@ def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec
         )
     base = again if _annotated(again) and not _annotated(first) else first
     other = first if base is again else again
-    return replace(base, example=again.example, description=base.description or other.description)
+    return replace(
+        base,
+        example=again.example,
+        example_line=again.example_line,
+        description=base.description or other.description,
+    )
 
 
 def _rules(spec: FieldSpec) -> FieldSpec:
-    """What the annotations say of ``spec``: not its example, description or line."""
-    return replace(spec, example=None, description=None, line=None)
+    """What the annotations say of ``spec``: not its example, description or lines."""
+    return replace(spec, example=None, description=None, line=None, example_line=None)
 
 
 def _annotated(spec: FieldSpec) -> bool:

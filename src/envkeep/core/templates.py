@@ -99,8 +99,8 @@ def _with_default(spec: FieldSpec, source: str | None) -> FieldSpec:
             hint="in a template the value is the default: drop @default, or empty the value",
         )
     if spec.default is not None:  # an @default, which parse_env_example has checked
-        return replace(spec, example=None)
-    return _checked(replace(spec, default=spec.example, example=None), source)
+        return replace(spec, example=None, example_line=None)
+    return _checked(replace(spec, default=spec.example, example=None, example_line=None), source)
 
 
 def _checked(spec: FieldSpec, source: str | None) -> FieldSpec:
