@@ -26,7 +26,7 @@ def warnings_json(warnings: Sequence[SchemaWarning], *, reveal: bool) -> list[di
             "message": warning.message,
             "layer": warning.layer,
             "file": warning.file,
-            "line": warning.file_line,
+            "line": warning.line,
         }
         if reveal:
             item["value"] = warning.value

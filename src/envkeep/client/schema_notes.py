@@ -23,20 +23,21 @@ if TYPE_CHECKING:
 class SchemaWarning:
     """One warning `validate` prints above its counts, for `--json` to give as well: a note of
     a schema file (``rule`` one of `NOTE_RULES`) or a value still its example's placeholder
-    (``placeholder``). ``file`` and ``line`` are where in the schema file it is about."""
+    (``placeholder``): ``said`` as printed; ``file`` and ``line`` are where in the schema file
+    it is about, as `--json` names them."""
 
     service: str
     name: str
     rule: str
-    line: str  # as printed: "warning: …"
+    said: str  # as printed: "warning: …"
     file: str
-    file_line: int | None
+    line: int | None
     layer: str | None = None  # where a placeholder's value came from, as `explain` names it
     value: str | None = None  # a placeholder's value (shown only with --reveal)
 
     @property
     def message(self) -> str:
-        return self.line.removeprefix("warning: ")
+        return self.said.removeprefix("warning: ")
 
 
 def warn_of_notes(ctx: ClientContext, schema: Schema) -> tuple[str, ...]:
@@ -61,8 +62,8 @@ def warn_of_checked(
     two services use is told of once, as the first's)."""
     found: dict[str, SchemaWarning] = {}
     for warning in [*_notes_of(ctx, checked), *_placeholders(ctx, checked, env)]:
-        ctx.warn_once(warning.line)
-        found.setdefault(warning.line, warning)
+        ctx.warn_once(warning.said)
+        found.setdefault(warning.said, warning)
     return list(found.values())
 
 
@@ -89,7 +90,7 @@ def _placeholders(ctx: ClientContext, checked: Sequence[Checked], env: str) -> l
         for name in kept_placeholders(schema, resolution.values):
             # Names, environments and services are shell-safe words: no quoting to read past.
             command = f"envkeep set {name}=… --env {env} --service {service}"
-            line = (
+            said = (
                 f"warning: {service}.{name} is still the placeholder {source} gives as its"
                 f" example, not a real value; set it: {command}"
             )
@@ -99,7 +100,7 @@ def _placeholders(ctx: ClientContext, checked: Sequence[Checked], env: str) -> l
                     service,
                     name,
                     "placeholder",
-                    line,
+                    said,
                     source,
                     None if spec is None else spec.example_line or spec.line,
                     resolution.winners.get(name),
