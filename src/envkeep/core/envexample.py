@@ -72,7 +72,7 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     fields, repeated = merge_repeated(declared, source=source)
     trailing = trailing_comments(text, source=source)  # one scan for both: every read pays it
     _reject_trailing_annotations(trailing, source)
-    plain = plain_required_notes(trailing, fields, source=source)
+    plain = plain_required_notes(trailing, declared, fields, source=source)
     headers = required_header_notes(
         comments, declared, fields, source=source, noted={note.name for note in plain}
     )

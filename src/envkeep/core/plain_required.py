@@ -28,18 +28,27 @@ _CONDITION = re.compile(
 
 
 def plain_required_notes(
-    trailing: Sequence[TrailingComment], fields: Sequence[FieldSpec], *, source: str | None
+    trailing: Sequence[TrailingComment],
+    declarations: Sequence[FieldSpec],
+    fields: Sequence[FieldSpec],
+    *,
+    source: str | None,
 ) -> tuple[SchemaNote, ...]:
-    """A note for each field not ``@required`` whose description, or comment after its value
-    on its line (``trailing``), says "required"; in line order."""
-    optional = {f.name: f for f in fields if not f.required}
+    """A note for each field not ``@required`` (``fields`` say which are) whose description
+    above one of its ``declarations`` (each line a name is declared on), or comment after its
+    value on its line (``trailing``), says "required", naming that line; in line order."""
+    optional = {f.name for f in fields if not f.required}
     found: dict[str, int] = {}
     for comment in trailing:
         if comment.name in optional and says_required(comment.text):
             found.setdefault(comment.name, comment.line)
-    for field in optional.values():
-        if field.line is not None and says_required(field.description or ""):
-            found.setdefault(field.name, field.line)
+    for spec in declarations:
+        if (
+            spec.name in optional
+            and spec.line is not None
+            and says_required(spec.description or "")
+        ):
+            found.setdefault(spec.name, spec.line)
     where = f"{source} " if source else ""
     return tuple(
         SchemaNote(
