@@ -26,7 +26,7 @@ from envkeep.app.projects import create_project
 from envkeep.app.role_scopes import Scope
 from envkeep.app.workspaces import create_workspace, join_workspace
 from envkeep.store.models import Invite, Principal, RoleBinding
-from tests.test_last_admin_race import BEN, _second_admin, _waiting_on_locks
+from tests.test_last_admin_race import BEN, _second_admin, until_waiting
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -84,13 +84,7 @@ class _Holder:
     def until_waiting(self, racers: int, *, unless: Callable[[], bool] = lambda: False) -> None:
         """Until ``racers`` transactions wait on a lock (a new snapshot each poll), or
         ``unless`` says one no longer has to (it went through without waiting)."""
-        deadline = time.monotonic() + 30
-        while not unless():
-            with self._store.engine.connect() as watcher:
-                if _waiting_on_locks(watcher) >= racers:
-                    return
-            assert time.monotonic() < deadline, "the racers never waited for the lock"
-            time.sleep(0.02)
+        until_waiting(self._store.engine, racers, unless=unless)
 
     def __exit__(self, *_: object) -> None:
         self._connection.rollback()

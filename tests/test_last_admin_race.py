@@ -27,7 +27,7 @@ from tests.store_members import add_member
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
     from envkeep.app.context import Call
     from tests.conftest import Owner, Store
@@ -78,6 +78,21 @@ def _waiting_on_locks(connection: Connection) -> int:
     )
 
 
+def until_waiting(
+    engine: Engine, racers: int, *, unless: Callable[[], bool] = lambda: False
+) -> None:
+    """Return once ``racers`` transactions wait on a lock, or ``unless`` says one no longer has
+    to (it went through without waiting). A new transaction each poll: pg_stat_activity is a
+    snapshot per transaction, so one kept open never sees a racer start waiting."""
+    deadline = time.monotonic() + 30
+    while not unless():
+        with engine.connect() as watcher:
+            if _waiting_on_locks(watcher) >= racers:
+                return
+        assert time.monotonic() < deadline, "the racers never waited for the lock"
+        time.sleep(0.02)
+
+
 class _Held:
     """The workspace held by a third connection: on PostgreSQL its row locked FOR UPDATE, on
     SQLite the database's write lock (BEGIN IMMEDIATE)."""
@@ -106,13 +121,7 @@ class _Held:
         if self.sqlite:
             time.sleep(0.5)
             return
-        deadline = time.monotonic() + 30
-        while True:  # a new transaction each poll: pg_stat_activity is a snapshot per one
-            with self._store.engine.connect() as watcher:
-                if _waiting_on_locks(watcher) >= racers:
-                    return
-            assert time.monotonic() < deadline, "the racers never waited for the lock"
-            time.sleep(0.02)
+        until_waiting(self._store.engine, racers)
 
     def __exit__(self, *_: object) -> None:
         self._holder.rollback()

@@ -7,7 +7,6 @@ took the two in the opposite order: a deadlock, and the acceptance failed."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from envkeep import crypto
 from envkeep.app.accounts import NewAccount, accept_invite
 from envkeep.app.invites import create_invite
 from envkeep.app.members import remove_member
-from tests.test_last_admin_race import BEN, _Held, _second_admin, _waiting_on_locks
+from tests.test_last_admin_race import BEN, _Held, _second_admin, until_waiting
 
 if TYPE_CHECKING:
     from tests.conftest import Owner, Store
@@ -44,17 +43,6 @@ def _accepting(store: Store, code: str) -> None:
             clock=lambda: datetime.now(UTC),
             new_id=lambda: str(uuid.uuid4()),
         )
-
-
-def _until_waiting(store: Store, racers: int) -> None:
-    """Poll in a new transaction each time: pg_stat_activity is a snapshot per transaction."""
-    deadline = time.monotonic() + 30
-    while True:
-        with store.engine.connect() as watcher:
-            if _waiting_on_locks(watcher) >= racers:
-                return
-        assert time.monotonic() < deadline, "the racers never waited for the lock"
-        time.sleep(0.02)
 
 
 def test_removing_a_member_while_their_invite_is_accepted_does_not_deadlock(
@@ -91,9 +79,9 @@ def test_removing_a_member_while_their_invite_is_accepted_does_not_deadlock(
     )
     with _Held(store, owner):
         removal.start()  # waits for the workspace row first
-        _until_waiting(store, 1)
+        until_waiting(store.engine, 1)
         acceptance.start()  # claims its invite, then waits for the workspace row
-        _until_waiting(store, 2)
+        until_waiting(store.engine, 2)
     removal.join(30)
     acceptance.join(30)
 

@@ -7,7 +7,6 @@ deadlock, and one of the two failed."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from tests.test_last_admin_race import _waiting_on_locks
+from tests.test_last_admin_race import until_waiting
 from tests.test_scale_service_removal import client, project
 
 if TYPE_CHECKING:
@@ -51,11 +50,7 @@ def test_a_service_removed_while_a_write_holds_its_environment_waits_for_it(
             text("SELECT id FROM environments WHERE id = :id FOR UPDATE"), {"id": env_id}
         )
         removal.start()
-        deadline = time.monotonic() + 30
-        with engine.connect() as watcher:
-            while _waiting_on_locks(watcher) < 1:  # the removal waits on the writer
-                assert time.monotonic() < deadline, "the removal never waited"
-                time.sleep(0.02)
+        until_waiting(engine, 1)  # the removal waits on the writer
         writer.execute(
             text(_INSERT),
             {
