@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
-
 from envkeep.app.account_reach import (
     holds_role_in,
     require_account_within,
@@ -27,12 +25,11 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
+from envkeep.app.sessions import live_sessions
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import Principal, SessionToken
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
-
     from envkeep.app.context import Call
 
 
@@ -50,7 +47,7 @@ class MemberSession:
 def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list[MemberSession]:
     """A member's live sessions (not ended, not expired), oldest first."""
     _member(call, workspace_id, principal_id, doing="see the sessions of", hint=_SEE)
-    live = call.session.scalars(_live(call, principal_id).order_by(SessionToken.created_at))
+    live = call.session.scalars(live_sessions(call, principal_id).order_by(SessionToken.created_at))
     return [
         MemberSession(
             s.id,
@@ -92,7 +89,7 @@ def end_sessions(call: Call, principal_id: str, *, session_id: str | None = None
     """End every live session of an account (every device's, a stolen one's too), or only
     ``session_id`` of them; how many ended. An expired one is left as it is, and not counted:
     its token is refused already, and the count says what the listing showed."""
-    query = _live(call, principal_id)
+    query = live_sessions(call, principal_id)
     if session_id is not None:
         query = query.where(SessionToken.id == session_id)
     live = call.session.scalars(query).all()
@@ -102,18 +99,8 @@ def end_sessions(call: Call, principal_id: str, *, session_id: str | None = None
     return len(live)
 
 
-def _live(call: Call, principal_id: str) -> Select[SessionToken]:
-    now = call.clock()
-    return select(SessionToken).where(
-        SessionToken.principal_id == principal_id,
-        SessionToken.kind == "session",
-        SessionToken.revoked_at.is_(None),
-        or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > now),
-    )
-
-
 def _is_live(call: Call, principal_id: str, session_id: str) -> bool:
-    found = _live(call, principal_id).where(SessionToken.id == session_id)
+    found = live_sessions(call, principal_id).where(SessionToken.id == session_id)
     return call.session.scalar(found) is not None
 
 

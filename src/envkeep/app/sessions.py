@@ -20,6 +20,8 @@ from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenie
 from envkeep.store.models import Principal, SessionToken
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
+
     from envkeep.app.context import Call
     from envkeep.app.ports import Fetch
 
@@ -137,20 +139,24 @@ def change_passphrase(
     principal.wrapped_private_keys = wrapped_private_keys
     current = credentials.token_hash(token)
     ended = 0
-    for other in call.session.scalars(
-        select(SessionToken).where(
-            SessionToken.principal_id == principal.id,
-            SessionToken.kind == "session",
-            SessionToken.revoked_at.is_(None),
-            or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
-        )
-    ):  # the live ones: an expired session is ended already, and not counted again
+    # The live ones: an expired session is ended already, and not counted again.
+    for other in call.session.scalars(live_sessions(call, principal.id)):
         if other.token_hash != current:
             other.revoked_at = call.clock()
             ended += 1
     call.session.flush()
     append_account_event(call, action="account.passphrase")
     return ended
+
+
+def live_sessions(call: Call, principal_id: str) -> Select[SessionToken]:
+    """The query of a user's live login sessions: not ended, not expired."""
+    return select(SessionToken).where(
+        SessionToken.principal_id == principal_id,
+        SessionToken.kind == "session",
+        SessionToken.revoked_at.is_(None),
+        or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
+    )
 
 
 def list_sessions(call: Call, *, token: str) -> list[SessionView]:
