@@ -183,13 +183,9 @@ def _workspace_held(store: Store, owner: Owner) -> _Holder:
     )
 
 
-def test_two_admins_resetting_a_voided_account_at_once_leave_one_working_code(
-    store: Store, owner: Owner, reset_once: str
-) -> None:
-    first, second = (
-        _Racer(_reset(store, owner, owner.principal_id)),
-        _Racer(_reset(store, owner, BEN)),
-    )
+def _in_turn(store: Store, owner: Owner, first: _Racer, second: _Racer) -> None:
+    """Start ``first``, then ``second`` once ``first`` waits on the held workspace; let both
+    go once both wait, and wait for them to end."""
     with _workspace_held(store, owner) as held:
         first.start()
         held.until_waiting(1)
@@ -197,6 +193,16 @@ def test_two_admins_resetting_a_voided_account_at_once_leave_one_working_code(
         held.until_waiting(2)
     first.join(30)
     second.join(30)
+
+
+def test_two_admins_resetting_a_voided_account_at_once_leave_one_working_code(
+    store: Store, owner: Owner, reset_once: str
+) -> None:
+    first, second = (
+        _Racer(_reset(store, owner, owner.principal_id)),
+        _Racer(_reset(store, owner, BEN)),
+    )
+    _in_turn(store, owner, first, second)
 
     assert not isinstance(first.got, Exception), first.got
     assert not isinstance(second.got, Exception), second.got
@@ -222,13 +228,7 @@ def test_a_reset_racing_a_join_with_the_earlier_code_leaves_the_account_whole(
     holds a role (which no code can give new keys: `join` refuses it), and no deadlock."""
     join, reset = _Racer(_join(store, reset_once)), _Racer(_reset(store, owner, BEN))
     racers = [join, reset] if join_first else [reset, join]
-    with _workspace_held(store, owner) as held:
-        racers[0].start()
-        held.until_waiting(1)
-        racers[1].start()
-        held.until_waiting(2)
-    join.join(30)
-    reset.join(30)
+    _in_turn(store, owner, *racers)
 
     assert "deadlock" not in f"{join.got} {reset.got}"
     assert not isinstance(reset.got, Exception), reset.got
@@ -322,13 +322,7 @@ def test_a_member_removed_while_joining_with_an_invite_holds_no_role_after_both(
         )
     )
     racers = [join, remove] if join_first else [remove, join]
-    with _workspace_held(store, owner) as held:
-        racers[0].start()
-        held.until_waiting(1)
-        racers[1].start()
-        held.until_waiting(2)
-    join.join(30)
-    remove.join(30)
+    _in_turn(store, owner, *racers)
 
     assert "deadlock" not in f"{join.got} {remove.got}"
     assert not isinstance(remove.got, Exception), remove.got
