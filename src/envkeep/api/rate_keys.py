@@ -10,12 +10,15 @@ behind one IPv4 NAT do.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 UNKNOWN = "unknown"  # every client whose address is unknown shares this one budget
 IPV6_PREFIX = 64
+_KEYS_KEPT = 4096  # peers repeat: a request's address is parsed once, not on every request
 
 
+@functools.lru_cache(maxsize=_KEYS_KEPT)
 def address_key(host: str | None) -> str:
     """The per-IP limits' key for a client at ``host`` (its address as the request gives
     it; None: unknown); text that is no IP address is its own key."""
