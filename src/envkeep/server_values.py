@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import ip_address
 
+from envkeep.ipv4_mapped import unmapped
 from envkeep.store.pool_size import MAX_POOL_SIZE, MIN_POOL_SIZE, is_pool_size
 
 RATE_STORES = ("memory", "database")  # where rate-limit buckets live
@@ -186,14 +187,8 @@ def addresses_collide(one: str, other: str) -> bool:
         first, second = ip_address(one.strip("[]")), ip_address(other.strip("[]"))
     except ValueError:  # a name: it may resolve to the other address
         return True
-    first, second = _unmapped(first), _unmapped(second)
+    first, second = unmapped(first), unmapped(second)
     return first == second or first.is_unspecified or second.is_unspecified
-
-
-def _unmapped(given: IPv4Address | IPv6Address) -> IPv4Address | IPv6Address:
-    """``::ffff:10.0.0.1`` as ``10.0.0.1``: the same address to bind."""
-    mapped = given.ipv4_mapped if isinstance(given, IPv6Address) else None
-    return mapped or given
 
 
 def checked_log_format(text: str, where: str) -> str:

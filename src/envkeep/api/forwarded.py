@@ -15,6 +15,8 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from envkeep.ipv4_mapped import unmapped
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -68,7 +70,7 @@ def _as_matched(network: Network) -> tuple[Network, ...]:
     if not isinstance(network, ipaddress.IPv6Network) or not network.overlaps(_MAPPED):
         return (network,)
     if network.subnet_of(_MAPPED):
-        mapped = network.network_address.ipv4_mapped
+        mapped = unmapped(network.network_address)
         return (ipaddress.IPv4Network((mapped, network.prefixlen - 96)),)
     return (network, ipaddress.IPv4Network("0.0.0.0/0"))
 
@@ -107,7 +109,7 @@ def ip_address(text: str) -> Address | None:
             return None
         # A dual-stack listener (--host ::) sees an IPv4 peer as ::ffff:10.0.0.5, which no
         # IPv4 network of --trusted-proxies holds: the IPv4 address it maps.
-        return address.ipv4_mapped or address
+        return unmapped(address)
     return address
 
 

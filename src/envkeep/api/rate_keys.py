@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 
+from envkeep.ipv4_mapped import unmapped
+
 UNKNOWN = "unknown"  # every client whose address is unknown shares this one budget
 IPV6_PREFIX = 64
 _KEYS_KEPT = 4096  # peers repeat: a request's address is parsed once, not on every request
@@ -25,12 +27,10 @@ def address_key(host: str | None) -> str:
     if not host:
         return UNKNOWN
     try:
-        address = ipaddress.ip_address(host)
+        address = unmapped(ipaddress.ip_address(host))
     except ValueError:  # a unix socket's peer, or a test client's name
         return host
     if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
         network = ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False)
         return str(network)
     return str(address)
