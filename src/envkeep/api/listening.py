@@ -13,7 +13,7 @@ import errno
 import socket
 from typing import TYPE_CHECKING
 
-from envkeep.core.errors import EnvkeepError
+from envkeep.core.errors import EnvkeepError, PortInUse
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,25 +38,26 @@ def listening_sockets(host: str, port: int) -> list[socket.socket] | None:
     without dual-stack sockets, where ``::`` stays IPv6 only)."""
     if not is_dual_stack(host):
         return None
-    return [_bound(host, port, "--port")]
+    return [bound_socket(host, port, "--port")]
 
 
 def check_port(host: str, port: int, *, flag: str = "--port") -> None:
     """Refuse, before anything is served or printed, an address another program listens on
     (uvicorn would log the error and exit with its own code, 3, after the start was
     announced); for ``::``, on IPv4 too. ``flag``: the option that gave the port."""
-    _bound(host, port, flag).close()
+    bound_socket(host, port, flag).close()
 
 
-def _bound(host: str, port: int, flag: str) -> socket.socket:
+def bound_socket(host: str, port: int, flag: str) -> socket.socket:
     """A socket listening on ``host:port`` (dual-stack for ``::``); an EnvkeepError saying
-    why not."""
+    why not (`PortInUse` if another program listens there). ``flag``: the option that gave
+    the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
     try:
         return socket.create_server((host, port), family=family, dualstack_ipv6=is_dual_stack(host))
     except OSError as failed:
         if failed.errno == errno.EADDRINUSE:
-            raise EnvkeepError(
+            raise PortInUse(
                 f"cannot listen on {address(host, port)}: another program uses that port",
                 hint=f"stop it, or give {flag} another port",
             ) from None

@@ -31,6 +31,7 @@ from envkeep.store.pool_size import POOL_SIZE
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Callable, Iterator, Sequence
 
     from fastapi import FastAPI
@@ -170,15 +171,15 @@ def run_app(
     pool_size: int = POOL_SIZE,
     log_format: str = "json",
     metrics_host: str = "127.0.0.1",
-    metrics_port: int | None = None,
+    metrics_socket: socket.socket | None = None,
 ) -> None:
     """Serve ``app`` until interrupted (logs on stderr, JSON or ``log_format`` ``text``, a line
     at start and at stop);
     ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
     after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins``,
-    ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_port``: serve
-    ``/metrics`` there (on ``metrics_host``), not on ``port``."""
+    ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_socket`` (bound
+    on ``metrics_host``, `listening.bound_socket`): serve ``/metrics`` there, not on ``port``."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
@@ -198,6 +199,7 @@ def run_app(
         log_config=UVICORN_LOG_CONFIG,
         **settings,
     )
+    metrics_port = metrics_socket.getsockname()[1] if metrics_socket else None
     facts: dict[str, object] = {
         "version": __version__,
         "address": address(host, port),
@@ -215,7 +217,7 @@ def run_app(
         "metrics": address(metrics_host, metrics_port) if metrics_port else "on the API's port",
     }
     server = LoggedServer(config, facts)
-    stop_metrics = _metrics_apart(app, metrics_host, metrics_port)
+    stop_metrics = _metrics_apart(app, metrics_socket)
     try:
         with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
             server.run()
@@ -225,15 +227,15 @@ def run_app(
         raise _could_not_start(host, port)
 
 
-def _metrics_apart(app: FastAPI, host: str, port: int | None) -> Callable[[], None]:
-    """``/metrics`` served on ``host:port`` alone (and no longer on the API's port); what
-    stops it (nothing to stop without a port)."""
-    if port is None:
+def _metrics_apart(app: FastAPI, listening: socket.socket | None) -> Callable[[], None]:
+    """``/metrics`` served on ``listening`` alone (and no longer on the API's port); what
+    stops it (nothing to stop without a socket)."""
+    if listening is None:
         return lambda: None
     from envkeep.api.metrics_port import serve_metrics
 
     app.state.metrics_elsewhere = True
-    return serve_metrics(app.state.metrics.registry, host, port)
+    return serve_metrics(app.state.metrics.registry, listening)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -185,7 +186,7 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.listening import address, check_port
+    from envkeep.api.listening import address, bound_socket, check_port
     from envkeep.api.serve import build_app, run_app
     from envkeep.api.server_database import shown_url, sole_server
 
@@ -197,11 +198,14 @@ def _serve(chosen: ServerSettings) -> None:
         token_max_lifetime=chosen.token_max_lifetime,
         pool_size=chosen.pool_size,
     )
-    with sole_server(chosen.db):  # a SQLite file takes one server process
+    # A SQLite file takes one server process; the metrics socket is closed however it ends.
+    with sole_server(chosen.db), contextlib.ExitStack() as held:
         check_port(chosen.host, chosen.port)
-        metrics = ""
-        if chosen.metrics_port is not None:
-            check_port(chosen.metrics_host, chosen.metrics_port, flag="--metrics-port")
+        metrics, metrics_socket = "", None
+        if chosen.metrics_port is not None:  # bound once, here: no one takes it meanwhile
+            metrics_socket = held.enter_context(
+                bound_socket(chosen.metrics_host, chosen.metrics_port, "--metrics-port")
+            )
             metrics = f"; metrics: http://{address(chosen.metrics_host, chosen.metrics_port)}"
         _warn_of_loose_file(chosen.db)
         output.done(
@@ -222,7 +226,7 @@ def _serve(chosen: ServerSettings) -> None:
             pool_size=chosen.pool_size,
             log_format=chosen.log_format,
             metrics_host=chosen.metrics_host,
-            metrics_port=chosen.metrics_port,
+            metrics_socket=metrics_socket,
         )
 
 

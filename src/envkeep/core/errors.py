@@ -35,6 +35,7 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── CryptoError                   (exit 1, 400)
     │   └── IntegrityError               tampered or mis-signed data
     ├── StoreError                    database unusable        (exit 1, 500)
+    ├── PortInUse                     the server's port is another program's (exit 1)
     ├── RateLimited                   over a server rate limit: retry later (exit 5, 429)
     ├── CommandError                  `run` could not start its command (exit 127)
     │   └── CommandNotExecutable         found, not executable (exit 126)
@@ -435,6 +436,13 @@ class IntegrityError(CryptoError):
 class StoreError(EnvkeepError):
     code = "store_error"
     status = 500
+
+
+class PortInUse(EnvkeepError):
+    """`envkeep server` cannot listen on a port (--port, --metrics-port) another program
+    listens on; the message names the address, the hint the option to change."""
+
+    code = "port_in_use"
 
 
 class RateLimited(EnvkeepError):
