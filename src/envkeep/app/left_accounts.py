@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from envkeep.app.sessions import live_sessions
 from envkeep.store.models import Principal, RoleBinding, SessionToken
 
 if TYPE_CHECKING:
@@ -29,11 +30,8 @@ def end_sessions_of_roleless(call: Call, principal_id: str, *, keep: str | None 
     principal = call.session.get(Principal, principal_id)
     if principal is None or principal.kind != "user" or not roleless(call, principal_id):
         return 0
-    query = select(SessionToken).where(
-        SessionToken.principal_id == principal_id,
-        SessionToken.kind == "session",
-        SessionToken.revoked_at.is_(None),
-    )
+    # The live ones, as `member logout` counts them: an expired one is ended already.
+    query = live_sessions(call, principal_id)
     if keep is not None:
         query = query.where(SessionToken.token_hash != keep)
     live = call.session.scalars(query).all()
