@@ -33,13 +33,15 @@ def require_account_within(
     within: Collection[str],
     doing: str,
     hint: str,
-) -> None:
+) -> frozenset[str]:
     """Refuse ``account`` unless it holds a role in ``workspace_id`` and in no workspace
     outside ``within``; ``doing`` names the act in the refusal ("reset", "end the sessions
-    of"), ``hint`` says what to do instead."""
-    held = call.session.scalars(
-        select(RoleBinding.workspace_id).where(RoleBinding.principal_id == account.id)
-    ).all()
+    of"), ``hint`` says what to do instead. The workspaces it holds a role in, as checked."""
+    held = frozenset(
+        call.session.scalars(
+            select(RoleBinding.workspace_id).where(RoleBinding.principal_id == account.id)
+        )
+    )
     if workspace_id not in held:
         raise NotFoundError(
             "that principal is not a member of this workspace",
@@ -51,6 +53,7 @@ def require_account_within(
             f" cannot {doing} an account another one shares",
             hint=hint,
         )
+    return held
 
 
 def holds_role_in(call: Call, account: Principal, workspace_id: str) -> bool:

@@ -8,7 +8,9 @@ in a workspace the caller administers (`account_reach`). Never the caller's own 
 sessions are `session revoke`'s and `logout`'s) and never a service account (`token revoke`
 ends a token, with the tokens it made, and says which keys to rotate). The listing shows when
 and from where each session began and when it expires, never a token: only their hashes are
-stored. An ended session's next request gets the 401 any ended session gets.
+stored. An ended session's next request gets the 401 any ended session gets. The logout is
+in the trail of each workspace the account is in: each one's admins learn their member was
+logged out.
 """
 
 from __future__ import annotations
@@ -63,25 +65,29 @@ def end_member_sessions(
     call: Call, *, workspace_id: str, principal_id: str, session_id: str | None = None
 ) -> int:
     """End every live session of a member, or only ``session_id``; one ``member.logout``
-    event either way; how many ended."""
-    account = _member(call, workspace_id, principal_id, doing="end the sessions of", hint=_END)
+    event either way in the chain of each workspace the member holds a role in (all the
+    caller's: `_member`), so each one's admins learn it, as they do of a refused login
+    (`audit_append.record_failed_login`); how many ended."""
+    account, held = _member(
+        call, workspace_id, principal_id, doing="end the sessions of", hint=_END
+    )
     if session_id is not None and not _is_live(call, principal_id, session_id):
         raise NotFoundError(
             f"{account.name} has no live session with that id; nothing changed",
             hint=f"see theirs with: envkeep member sessions {account.name}",
         )
     ended = end_sessions(call, principal_id, session_id=session_id)
-    append_event(
-        call,
-        workspace_id=workspace_id,
-        action="member.logout",
-        target=account.name,
-        details={
-            "principal_id": principal_id,
-            "sessions_ended": ended,
-            **({"session_id": session_id} if session_id is not None else {}),
-        },
-    )
+    details = {
+        "principal_id": principal_id,
+        "sessions_ended": ended,
+        **({"session_id": session_id} if session_id is not None else {}),
+    }
+    # In workspace id order, the order every multi-workspace append locks their rows in on
+    # PostgreSQL (two never wait on each other); the caller's workspace is one of them.
+    for each in sorted(held):
+        append_event(
+            call, workspace_id=each, action="member.logout", target=account.name, details=details
+        )
     return ended
 
 
@@ -113,9 +119,10 @@ _END = (
 
 def _member(
     call: Call, workspace_id: str, principal_id: str, *, doing: str, hint: str
-) -> Principal:
-    """The account, once the caller may act on its sessions (the module's docstring); one
-    holding no role here is unknown, whatever it is, as `account_reach` answers it."""
+) -> tuple[Principal, frozenset[str]]:
+    """The account and the workspaces it holds a role in, once the caller may act on its
+    sessions (the module's docstring); one holding no role here is unknown, whatever it is,
+    as `account_reach` answers it."""
     require_role(call, Target(workspace_id), Role.ADMIN)
     account = call.session.get(Principal, principal_id)
     if account is None or not holds_role_in(call, account, workspace_id):
@@ -133,7 +140,7 @@ def _member(
             "a token has no login sessions",
             hint="end it, with the tokens it made, with: envkeep token revoke NAME",
         )
-    require_account_within(
+    held = require_account_within(
         call,
         account,
         workspace_id=workspace_id,
@@ -141,4 +148,4 @@ def _member(
         doing=doing,
         hint=hint,
     )
-    return account
+    return account, held
