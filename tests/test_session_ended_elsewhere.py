@@ -68,9 +68,9 @@ class Laptop:
 def _ended(url: str) -> list[str]:
     return [
         (
-            f"error: your session on {url} was ended (revoked, or the passphrase changed on"
-            " another device) or has expired; this machine is logged out: the account's keys,"
-            " offline copies and kept edit buffers here are deleted"
+            f"error: your session on {url} was ended (by you or an admin, or by a passphrase"
+            " change on another device) or has expired; this machine is logged out: the"
+            " account's keys, offline copies and kept edit buffers here are deleted"
         ),
         f"hint: log in again: envkeep login {url} --email {EMAIL}",
     ]

@@ -48,7 +48,7 @@ class MemberSession:
 
 def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list[MemberSession]:
     """A member's live sessions (not ended, not expired), oldest first."""
-    _member(call, workspace_id, principal_id, doing="see the sessions of", hint=_SEE)
+    _member(call, workspace_id, principal_id, _SEE)
     live = call.session.scalars(live_sessions(call, principal_id).order_by(SessionToken.created_at))
     return [
         MemberSession(
@@ -68,9 +68,7 @@ def end_member_sessions(
     event either way in the chain of each workspace the member holds a role in (all the
     caller's: `_member`), so each one's admins learn it, as they do of a refused login
     (`audit_append.record_failed_login`); how many ended."""
-    account, held = _member(
-        call, workspace_id, principal_id, doing="end the sessions of", hint=_END
-    )
+    account, held = _member(call, workspace_id, principal_id, _END)
     if session_id is not None and not _is_live(call, principal_id, session_id):
         raise NotFoundError(
             f"{account.name} has no live session with that id; nothing changed",
@@ -110,15 +108,36 @@ def _is_live(call: Call, principal_id: str, session_id: str) -> bool:
     return call.session.scalar(found) is not None
 
 
-_SEE = "an admin of every workspace they are in can; or they see theirs: envkeep session list"
-_END = (
+@dataclass(frozen=True)
+class _Act:
+    """What is done to a member's sessions, as refusals word it: ``doing`` in the one for an
+    account another workspace shares, with ``hint``; ``own`` and ``own_hint``, the one for
+    the caller's own account."""
+
+    doing: str
+    hint: str
+    own: str
+    own_hint: str
+
+
+_SEE = _Act(
+    "see the sessions of",
+    "an admin of every workspace they are in can; or they see theirs: envkeep session list",
+    "your own sessions are not listed this way",
+    "see yours with: envkeep session list",
+)
+_END = _Act(
+    "end the sessions of",
     "an admin of every workspace they are in can; or they end it themselves: envkeep session"
-    " revoke ID, or envkeep account passphrase (ends every other one)"
+    " revoke ID, or envkeep account passphrase (ends every other one)",
+    "your own sessions are not ended this way",
+    "see yours with envkeep session list and end one with envkeep session revoke ID (envkeep"
+    " logout ends this machine's)",
 )
 
 
 def _member(
-    call: Call, workspace_id: str, principal_id: str, *, doing: str, hint: str
+    call: Call, workspace_id: str, principal_id: str, act: _Act
 ) -> tuple[Principal, frozenset[str]]:
     """The account and the workspaces it holds a role in, once the caller may act on its
     sessions (the module's docstring); one holding no role here is unknown, whatever it is,
@@ -130,11 +149,7 @@ def _member(
             "that principal is not a member of this workspace", hint="see: envkeep member list"
         )
     if account.id == call.actor.principal_id:
-        raise UsageError(
-            "your own sessions are not ended this way",
-            hint="see yours with envkeep session list and end one with envkeep session revoke"
-            " ID (envkeep logout ends this machine's)",
-        )
+        raise UsageError(act.own, hint=act.own_hint)
     if account.kind != "user":
         raise UsageError(
             "a token has no login sessions",
@@ -145,7 +160,7 @@ def _member(
         account,
         workspace_id=workspace_id,
         within=workspaces_administered(call),
-        doing=doing,
-        hint=hint,
+        doing=act.doing,
+        hint=act.hint,
     )
     return account, held

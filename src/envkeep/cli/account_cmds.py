@@ -242,7 +242,8 @@ def passphrase() -> None:
 
 @session_app.command("list")
 def session_list(json_out: JsonOpt = False) -> None:
-    """List your sessions.
+    """List your live login sessions. Each shows when and from which address it began and
+    when it expires; THIS ONE is this machine's. End another with envkeep session revoke ID.
 
     Example: envkeep session list
     """

@@ -16,8 +16,8 @@ EmailArg = Annotated[str, typer.Argument(help="The member's email.")]
 
 
 def sessions(email: EmailArg, json_out: JsonOpt = False) -> None:
-    """List a member's live login sessions: when and from which address each began, when it
-    expires (never a token). For admins of every workspace the member is in.
+    """List a member's live login sessions. Each shows when and from which address it began
+    and when it expires (never a token). For admins of every workspace the member is in.
 
     Example: envkeep member sessions bob@example.com
     """
@@ -48,9 +48,9 @@ def logout(
         ),
     ] = None,
 ) -> None:
-    """Log a member out: end every one of their login sessions, or only --session (a stolen
-    laptop, a leaked session file). Their next request with it is refused and they log in
-    again; their account, keys and roles stay (member reset takes those too).
+    """Log a member out. Ends every one of their login sessions, or only --session (a stolen
+    laptop, a leaked session file); their next request with it is refused and they log in
+    again. Their account, keys and roles stay (member reset takes those too).
 
     Example: envkeep member logout bob@example.com --session 3f2a91bc
     """
@@ -67,5 +67,5 @@ def logout(
     )
     output.done(
         "their keys and roles stay: if that device may hold their passphrase or unlocked"
-        f" keys, reset the account instead (envkeep member reset {email} --role ROLE)"
+        f" keys, reset the account too (envkeep member reset {email} --role ROLE)"
     )

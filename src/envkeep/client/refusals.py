@@ -2,7 +2,8 @@
 ``ApiClient`` calls with each refusal before it is raised.
 
 A login's session refused as no longer valid (the problem's ``credential`` is "session": ended
-by `session revoke` or `account passphrase` on another device, or expired) logs this machine
+by `session revoke` or `account passphrase` on another device, by an admin's `member
+logout`, or expired) logs this machine
 out as `logout` does (``accounts.forget_login`` and the kept edit buffers), so that neither
 the unwrapped keys nor the offline copies outlive the session; the refusal then says so and
 how to log in again. A service token refused the same way deletes nothing: it is not the
@@ -77,8 +78,8 @@ def log_out_ended_session(settings: Settings, session: ServerSession) -> NotAuth
         " not remove the account's keys (service 'envkeep'): remove them with its own tool"
     )
     return NotAuthenticated(
-        f"your session on {session.url} was ended (revoked, or the passphrase changed on"
-        f" another device) or has expired; this machine is logged out: {kept}",
+        f"your session on {session.url} was ended (by you or an admin, or by a passphrase"
+        f" change on another device) or has expired; this machine is logged out: {kept}",
         hint=again,
     )
 
