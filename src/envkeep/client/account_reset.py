@@ -66,7 +66,12 @@ def reset(
         who = shown_principal(principal)
         forecast = foresee_revocation(ctx, backend, who, None, f"resetting {who}", check=not now)
         if forecast.taken:
-            command = ["envkeep", "member", "reset", email, *([REVOKE_NOW] if now else [])]
+            command = [  # the one the hint says to run again: every option the reset needs
+                *("envkeep", "member", "reset", email, "--role", role),
+                *(("--project", project) if project else ()),
+                *(("--env", environment) if environment else ()),
+                *([REVOKE_NOW] if now else []),
+            ]
             confirm(RevocationPlan.of(forecast, shlex.join(command)))
     secret = new_secret()  # never sent: the server gets the hash of a key derived from it
     body = {
