@@ -28,12 +28,12 @@ from envkeep.app.account_reach import holds_role_in, require_account_within
 from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.invites import create_invite, withdraw_all_for
-from envkeep.app.member_sessions import end_sessions
 from envkeep.app.members import remove_member
 from envkeep.app.own_roles import refuse_own_change
 from envkeep.app.policy import Role, Target
 from envkeep.app.principal_lock import lock_principal
 from envkeep.app.role_lock import lock_roles
+from envkeep.app.sessions import end_sessions
 from envkeep.app.views import Revocation
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import AuditEvent, Principal, RoleBinding

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from envkeep.app.sessions import live_sessions
-from envkeep.store.models import Principal, RoleBinding, SessionToken
+from envkeep.app.sessions import end_sessions
+from envkeep.store.models import Principal, RoleBinding
 
 if TYPE_CHECKING:
     from envkeep.app.context import Call
@@ -30,15 +30,7 @@ def end_sessions_of_roleless(call: Call, principal_id: str, *, keep: str | None 
     principal = call.session.get(Principal, principal_id)
     if principal is None or principal.kind != "user" or not roleless(call, principal_id):
         return 0
-    # The live ones, as `member logout` counts them: an expired one is ended already.
-    query = live_sessions(call, principal_id)
-    if keep is not None:
-        query = query.where(SessionToken.token_hash != keep)
-    live = call.session.scalars(query).all()
-    for session in live:
-        session.revoked_at = call.clock()
-    call.session.flush()
-    return len(live)
+    return end_sessions(call, principal_id, keep=keep)  # the live ones, as `member logout`
 
 
 def roleless(call: Call, principal_id: str) -> bool:

@@ -27,7 +27,7 @@ from envkeep.app.audit import append_event
 from envkeep.app.authz import require_role
 from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
-from envkeep.app.sessions import live_sessions
+from envkeep.app.sessions import end_sessions, live_sessions
 from envkeep.core.errors import NotFoundError, UsageError
 from envkeep.store.models import Principal, SessionToken
 
@@ -87,20 +87,6 @@ def end_member_sessions(
             call, workspace_id=each, action="member.logout", target=account.name, details=details
         )
     return ended
-
-
-def end_sessions(call: Call, principal_id: str, *, session_id: str | None = None) -> int:
-    """End every live session of an account (every device's, a stolen one's too), or only
-    ``session_id`` of them; how many ended. An expired one is left as it is, and not counted:
-    its token is refused already, and the count says what the listing showed."""
-    query = live_sessions(call, principal_id)
-    if session_id is not None:
-        query = query.where(SessionToken.id == session_id)
-    live = call.session.scalars(query).all()
-    for session in live:
-        session.revoked_at = call.clock()
-    call.session.flush()
-    return len(live)
 
 
 def _is_live(call: Call, principal_id: str, session_id: str) -> bool:

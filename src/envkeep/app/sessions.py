@@ -1,5 +1,7 @@
 """Sessions: authenticating a bearer token, listing and ending the caller's own sessions,
-and changing the passphrase (which ends every other session)."""
+and changing the passphrase (which ends every other session); which of an account's sessions
+are live, and ending those (`end_sessions`: also a member's logout or reset, and a role given
+back to an account holding none)."""
 
 from __future__ import annotations
 
@@ -137,26 +139,42 @@ def change_passphrase(
     principal.kdf_salt = kdf_salt
     principal.kdf_params = json.dumps(kdf_params, sort_keys=True)
     principal.wrapped_private_keys = wrapped_private_keys
-    current = credentials.token_hash(token)
-    ended = 0
-    # The live ones: an expired session is ended already, and not counted again.
-    for other in call.session.scalars(live_sessions(call, principal.id)):
-        if other.token_hash != current:
-            other.revoked_at = call.clock()
-            ended += 1
-    call.session.flush()
+    ended = end_sessions(call, principal.id, keep=credentials.token_hash(token))
     append_account_event(call, action="account.passphrase")
     return ended
 
 
 def live_sessions(call: Call, principal_id: str) -> Select[SessionToken]:
     """The query of a user's live login sessions: not ended, not expired."""
+    return _live(call, principal_id).where(SessionToken.kind == "session")
+
+
+def _live(call: Call, principal_id: str) -> Select[SessionToken]:
+    """A principal's credentials that work now, of either kind: not ended, not expired."""
     return select(SessionToken).where(
         SessionToken.principal_id == principal_id,
-        SessionToken.kind == "session",
         SessionToken.revoked_at.is_(None),
         or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
     )
+
+
+def end_sessions(
+    call: Call, principal_id: str, *, session_id: str | None = None, keep: str | None = None
+) -> int:
+    """End every live session of an account (every device's, a stolen one's too), or only
+    ``session_id`` of them, but never the one whose token hash is ``keep``; how many ended.
+    An expired one is left as it is, and not counted: its token is refused already, and the
+    count says what a listing showed."""
+    query = live_sessions(call, principal_id)
+    if session_id is not None:
+        query = query.where(SessionToken.id == session_id)
+    if keep is not None:
+        query = query.where(SessionToken.token_hash != keep)
+    live = call.session.scalars(query).all()
+    for session in live:
+        session.revoked_at = call.clock()
+    call.session.flush()
+    return len(live)
 
 
 def list_sessions(call: Call, *, token: str) -> list[SessionView]:
@@ -164,13 +182,7 @@ def list_sessions(call: Call, *, token: str) -> list[SessionView]:
     as its token is refused."""
     current = credentials.token_hash(token)
     rows = call.session.scalars(
-        select(SessionToken)
-        .where(
-            SessionToken.principal_id == call.actor.principal_id,
-            SessionToken.revoked_at.is_(None),
-            or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
-        )
-        .order_by(SessionToken.created_at)
+        _live(call, call.actor.principal_id).order_by(SessionToken.created_at)
     )
     return [
         SessionView(
