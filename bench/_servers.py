@@ -53,8 +53,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
+def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerError(f"server exited ({process.returncode}): {log.read_text()[-2000:]}")
@@ -62,26 +62,45 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         time.sleep(0.1)
-    raise ServerError(f"server did not answer {url} in {START_SECONDS:.0f} s")
+    raise ServerError(f"server did not answer {url} in {seconds:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], seconds: float) -> None:
     if process.poll() is None:
         process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(STOP_SECONDS)
+            process.wait(seconds)
     if process.poll() is None:
         process.kill()
         process.wait()
 
 
+@dataclass(frozen=True)
+class Wrapper:
+    """A command the server runs under (``count_writes.py``: valgrind), and the seconds it is
+    given to start and to stop, which such a command makes many times longer."""
+
+    argv: tuple[str, ...] = ()
+    start_seconds: float = START_SECONDS
+    stop_seconds: float = STOP_SECONDS
+
+
+PLAIN = Wrapper()
+
+
 @contextlib.contextmanager
 def _running(
-    argv: Sequence[str], env: Mapping[str, str], log: Path, port: int, ready_path: str
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    log: Path,
+    port: int,
+    ready_path: str,
+    *,
+    wrapper: Wrapper = PLAIN,
 ) -> Iterator[Server]:
     with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            list(argv),
+            [*wrapper.argv, *argv],
             env=dict(env),
             cwd=log.parent,
             stdin=subprocess.DEVNULL,
@@ -90,14 +109,14 @@ def _running(
         )
     try:
         server = Server(port, process.pid, log)
-        _wait_ready(process, server.url + ready_path, log)
+        _wait_ready(process, server.url + ready_path, log, wrapper.start_seconds)
         yield server
     except BaseException:
-        _stop(process)
+        _stop(process, wrapper.stop_seconds)
         _print_tail(log)  # the temp dir and the log in it go away with the run
         raise
     finally:
-        _stop(process)
+        _stop(process, wrapper.stop_seconds)
 
 
 def _print_tail(log: Path, lines: int = 20) -> None:
@@ -107,25 +126,30 @@ def _print_tail(log: Path, lines: int = 20) -> None:
 
 
 @contextlib.contextmanager
-def envkeep_server(ws: Workspace, directory: Path) -> Iterator[tuple[Server, str]]:
-    """`envkeep server` over a fresh SQLite file in ``directory``, rate limits off; the server
-    and its database URL."""
+def envkeep_server(
+    ws: Workspace, directory: Path, wrapper: Wrapper = PLAIN
+) -> Iterator[tuple[Server, str]]:
+    """`envkeep server` over a fresh SQLite file in ``directory``, rate limits off (run under
+    ``wrapper``); the server and its database URL."""
     directory.mkdir(parents=True)
     database = f"sqlite:///{directory / 'server.db'}"
     ws.envkeep(directory, "server", "migrate", "--db", database)
     env = {**ws.env, "ENVKEEP_SERVER_RATE": "0"}
     port = free_port()
     argv = [ws.envkeep_script, "server", "--host", LOOPBACK, "--port", str(port)]
-    with _running([*argv, "--db", database], env, directory / "server.log", port, "/readyz") as s:
+    log = directory / "server.log"
+    with _running([*argv, "--db", database], env, log, port, "/readyz", wrapper=wrapper) as s:
         yield s, database
 
 
 @contextlib.contextmanager
-def hello_server(ws: Workspace, directory: Path, database: Path | None = None) -> Iterator[Server]:
+def hello_server(
+    ws: Workspace, directory: Path, database: Path | None = None, wrapper: Wrapper = PLAIN
+) -> Iterator[Server]:
     """The bare uvicorn + Starlette app of ``_hello_app.py``, from the same venv (with
-    ``database``, its ``POST /rows`` too)."""
+    ``database``, its ``POST /rows`` too; run under ``wrapper``)."""
     directory.mkdir(parents=True)
     port = free_port()
     argv = [ws.python, str(HELLO_APP), str(port), *([str(database)] if database else [])]
-    with _running(argv, ws.env, directory / "hello.log", port, "/") as server:
+    with _running(argv, ws.env, directory / "hello.log", port, "/", wrapper=wrapper) as server:
         yield server
