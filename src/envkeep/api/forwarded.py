@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from envkeep.ipv4_mapped import unmapped
+from envkeep.ipv4_mapped import MAPPED, unmapped
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -60,16 +60,15 @@ class ForwardedClient:
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # IPv4 addresses as an IPv6 socket shows them
 
 
 def _as_matched(network: Network) -> tuple[Network, ...]:
     """``network`` as addresses are matched against it: IPv4-mapped addresses are matched as
     the IPv4 ones they map (`ip_address`), so ``::ffff:10.0.0.5`` (or ``::/0``) in
     --trusted-proxies names 10.0.0.5 (or every IPv4 address) too, else it named none."""
-    if not isinstance(network, ipaddress.IPv6Network) or not network.overlaps(_MAPPED):
+    if not isinstance(network, ipaddress.IPv6Network) or not network.overlaps(MAPPED):
         return (network,)
-    if network.subnet_of(_MAPPED):
+    if network.subnet_of(MAPPED):
         mapped = unmapped(network.network_address)
         return (ipaddress.IPv4Network((mapped, network.prefixlen - 96)),)
     return (network, ipaddress.IPv4Network("0.0.0.0/0"))

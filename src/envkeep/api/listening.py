@@ -10,10 +10,13 @@ and `IPv4Peers` gives its IPv4 clients their own addresses.
 from __future__ import annotations
 
 import errno
+import functools
+import ipaddress
 import socket
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import EnvkeepError, PortInUse
+from envkeep.ipv4_mapped import unmapped
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -67,9 +70,6 @@ def bound_socket(host: str, port: int, flag: str) -> socket.socket:
         ) from None
 
 
-_MAPPED = "::ffff:"  # an IPv4 client of an IPv6 socket: ::ffff:192.0.2.7
-
-
 class IPv4Peers:
     """ASGI layer for a dual-stack socket: an IPv4 client comes as ``::ffff:192.0.2.7``; it is
     given as ``192.0.2.7``, as an IPv4 socket gives it, so that the audit trail, the log, the
@@ -81,6 +81,18 @@ class IPv4Peers:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         peer = scope.get("client")
-        if peer and peer[0].startswith(_MAPPED) and "." in peer[0]:
-            scope = {**scope, "client": (peer[0].removeprefix(_MAPPED), peer[1])}
+        if peer and (host := peer_host(peer[0])) != peer[0]:
+            scope = {**scope, "client": (host, peer[1])}
         await self.app(scope, receive, send)
+
+
+@functools.lru_cache(maxsize=4096)  # peers repeat: an address is parsed once, not per request
+def peer_host(host: str) -> str:
+    """A dual-stack socket's peer ``host`` as the app sees it: the IPv4 address an
+    IPv4-mapped one maps (`envkeep.ipv4_mapped`), else ``host`` as it came."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # no address: a test client's name
+        return host
+    seen = unmapped(address)
+    return host if seen is address else str(seen)
