@@ -1,14 +1,15 @@
-"""Where the server listens: an address as a URL writes it, a port checked free before
-anything is served or printed, and ``::`` taking IPv4 clients too.
+"""Where the server listens: an address as a URL writes it, the port bound before anything
+is served or printed (and that socket served), and ``::`` taking IPv4 clients too.
 
 asyncio (under uvicorn) turns ``IPV6_V6ONLY`` on for every IPv6 socket it binds, so `--host ::`
 served IPv6 clients only and refused 127.0.0.1, where most servers (and Linux's own default)
-take both. For ``::`` the server binds a dual-stack socket itself and hands it to uvicorn,
-and `IPv4Peers` gives its IPv4 clients their own addresses.
+take both. For ``::`` the server binds a dual-stack socket, and `IPv4Peers` gives its IPv4
+clients their own addresses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import ipaddress
@@ -35,39 +36,57 @@ def is_dual_stack(host: str) -> bool:
     return host == ANY_IPV6 and socket.has_dualstack_ipv6()
 
 
-def listening_sockets(host: str, port: int) -> list[socket.socket] | None:
-    """For ``::``, a listening socket that takes IPv4 clients too (``IPV6_V6ONLY`` off), for
-    uvicorn to serve; None: uvicorn binds ``host`` itself (any other address, or a system
-    without dual-stack sockets, where ``::`` stays IPv6 only)."""
-    if not is_dual_stack(host):
-        return None
-    return [bound_socket(host, port, "--port")]
+def listening_sockets(host: str, port: int) -> list[socket.socket]:
+    """Sockets listening on ``host:port`` for uvicorn to serve, bound before anything is
+    served or announced and kept: checked, closed and bound again by uvicorn, the port could
+    be taken in between, and the start failed with "uvicorn's error is above". One per
+    address a name resolves to, as asyncio (uvicorn's own binding) makes them; one dual-stack
+    socket for ``::``. `PortInUse` if another program listens on one of them."""
+    held: list[socket.socket] = []
+    try:
+        for each in _addresses(host, port):
+            held.append(bound_socket(each, port, "--port"))
+    except BaseException:
+        for bound in held:
+            bound.close()
+        raise
+    return held
 
 
-def check_port(host: str, port: int, *, flag: str = "--port") -> None:
-    """Refuse, before anything is served or printed, an address another program listens on
-    (uvicorn would log the error and exit with its own code, 3, after the start was
-    announced); for ``::``, on IPv4 too. ``flag``: the option that gave the port."""
-    bound_socket(host, port, flag).close()
+def _addresses(host: str, port: int) -> list[str]:
+    """``host`` if it is an address, else the addresses it resolves to for listening, in the
+    system's order (``localhost``: 127.0.0.1, and ::1 where /etc/hosts says so)."""
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return [host]
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as failed:
+        raise _cannot_listen(host, port, "--port", failed) from None
+    return list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in found))
 
 
 def bound_socket(host: str, port: int, flag: str) -> socket.socket:
-    """A socket listening on ``host:port`` (dual-stack for ``::``); an EnvkeepError saying
-    why not (`PortInUse` if another program listens there). ``flag``: the option that gave
-    the port."""
+    """A socket listening on ``host:port`` (dual-stack for ``::``; ``SO_REUSEADDR`` on, as
+    uvicorn and asyncio set it); an EnvkeepError saying why not (`PortInUse` if another
+    program listens there). ``flag``: the option that gave the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
     try:
         return socket.create_server((host, port), family=family, dualstack_ipv6=is_dual_stack(host))
     except OSError as failed:
-        if failed.errno == errno.EADDRINUSE:
-            raise PortInUse(
-                f"cannot listen on {address(host, port)}: another program uses that port",
-                hint=f"stop it, or give {flag} another port",
-            ) from None
-        raise EnvkeepError(
-            f"cannot listen on {address(host, port)}: {failed.strerror or failed}",
-            hint=f"check the address (one of this machine's) and {flag}",
-        ) from None
+        raise _cannot_listen(host, port, flag, failed) from None
+
+
+def _cannot_listen(host: str, port: int, flag: str, failed: OSError) -> EnvkeepError:
+    if failed.errno == errno.EADDRINUSE:
+        return PortInUse(
+            f"cannot listen on {address(host, port)}: another program uses that port",
+            hint=f"stop it, or give {flag} another port",
+        )
+    return EnvkeepError(
+        f"cannot listen on {address(host, port)}: {failed.strerror or failed}",
+        hint=f"check the address (one of this machine's) and {flag}",
+    )
 
 
 class IPv4Peers:

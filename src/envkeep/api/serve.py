@@ -172,6 +172,7 @@ def run_app(
     log_format: str = "json",
     metrics_host: str = "127.0.0.1",
     metrics_socket: socket.socket | None = None,
+    listening: list[socket.socket] | None = None,
 ) -> None:
     """Serve ``app`` until interrupted (logs on stderr, JSON or ``log_format`` ``text``, a line
     at start and at stop);
@@ -179,7 +180,9 @@ def run_app(
     X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
     after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins``,
     ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_socket`` (bound
-    on ``metrics_host``, `listening.bound_socket`): serve ``/metrics`` there, not on ``port``."""
+    on ``metrics_host``, `listening.bound_socket`): serve ``/metrics`` there, not on ``port``;
+    ``listening``: the sockets bound on ``host:port`` to serve (`listening.listening_sockets`;
+    None: bound here)."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
@@ -216,7 +219,7 @@ def run_app(
         "log_format": log_format,
         "metrics": address(metrics_host, metrics_port) if metrics_port else "on the API's port",
     }
-    server = LoggedServer(config, facts)
+    server = LoggedServer(config, facts, listening)
     stop_metrics = _metrics_apart(app, metrics_socket)
     try:
         with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):

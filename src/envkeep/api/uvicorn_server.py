@@ -48,15 +48,24 @@ class StoppedStarting(SystemExit):
 
 
 class LoggedServer(uvicorn.Server):
-    """``uvicorn.Server`` logging ``facts`` when it serves, and its stop."""
+    """``uvicorn.Server`` logging ``facts`` when it serves, and its stop. It serves
+    ``listening``, the sockets the start bound (`listening.listening_sockets`); without them,
+    it binds its own the same way (uvicorn's would make ``::`` IPv6 only)."""
 
-    def __init__(self, config: uvicorn.Config, facts: dict[str, object]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        facts: dict[str, object],
+        listening: list[socket.socket] | None = None,
+    ) -> None:
         super().__init__(config)
         self.facts = facts
+        self.listening = listening
         self.serving = False  # its main loop began: it accepted connections
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
-        if sockets is None:  # `::` as a dual-stack socket (`listening`): uvicorn's is IPv6 only
+        sockets = sockets or self.listening
+        if sockets is None:
             sockets = listening_sockets(self.config.host, self.config.port)
         with _on_sigterm(self._stopped):
             super().run(sockets)

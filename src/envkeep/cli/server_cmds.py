@@ -186,7 +186,7 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.listening import address, bound_socket, check_port
+    from envkeep.api.listening import address, bound_socket, listening_sockets
     from envkeep.api.serve import build_app, run_app
     from envkeep.api.server_database import shown_url, sole_server
 
@@ -198,11 +198,13 @@ def _serve(chosen: ServerSettings) -> None:
         token_max_lifetime=chosen.token_max_lifetime,
         pool_size=chosen.pool_size,
     )
-    # A SQLite file takes one server process; the metrics socket is closed however it ends.
+    # A SQLite file takes one server process. Its ports are bound once, here, before the start
+    # is announced, and those sockets served: no one takes them meanwhile; closed however it ends.
     with sole_server(chosen.db), contextlib.ExitStack() as held:
-        check_port(chosen.host, chosen.port)
+        bound = listening_sockets(chosen.host, chosen.port)
+        listening = [held.enter_context(each) for each in bound]
         metrics, metrics_socket = "", None
-        if chosen.metrics_port is not None:  # bound once, here: no one takes it meanwhile
+        if chosen.metrics_port is not None:
             metrics_socket = held.enter_context(
                 bound_socket(chosen.metrics_host, chosen.metrics_port, "--metrics-port")
             )
@@ -227,6 +229,7 @@ def _serve(chosen: ServerSettings) -> None:
             log_format=chosen.log_format,
             metrics_host=chosen.metrics_host,
             metrics_socket=metrics_socket,
+            listening=listening,
         )
 
 
