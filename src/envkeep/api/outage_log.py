@@ -1,6 +1,7 @@
 """One log line when the database starts failing the server's requests, and one when it answers
 again: an outage fails every request, and its request lines alone (one per request, each with
-its `database_error`) say neither when it began nor how long it lasted."""
+its `database_error`) say neither when it began nor how long it lasted. The first line of one
+that SQLite's lock caused says what to do, as the start's error would (`sqlite_unopened`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
+
+from envkeep.api.sqlite_unopened import HELD_LOCKED
+from envkeep.store.lock_wait import is_locked
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,8 +60,10 @@ class DatabaseOutage:
             else:
                 return
             seconds, failed = now - self._began, self._failed
+        first = event == "database unavailable"
+        hint = {"hint": HELD_LOCKED} if first and is_locked(reason) else {}
         self._logger().error(
-            event, database_error=reason, failed_requests=failed, seconds=round(seconds, 1)
+            event, database_error=reason, failed_requests=failed, seconds=round(seconds, 1), **hint
         )
 
     def served(self, path: str, status: int) -> None:

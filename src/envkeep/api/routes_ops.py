@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.deps import state
 from envkeep.api.problems import DATABASE_ERROR, database_reason, problem
+from envkeep.api.sqlite_unopened import HELD_LOCKED
+from envkeep.store.lock_wait import is_locked
 from envkeep.store.migrate import stored_revision
 from envkeep.store.schema_version import schema_state
 
@@ -29,6 +31,9 @@ def healthz() -> dict[str, str]:
 # a frozen VM) answers no statement, and the connections' own deadline
 # (`store.answer_deadline`, 12 s by default) is longer than a probe's timeout.
 READY_TIMEOUT_S = 3.0
+# Of that, how long a SQLite file's write lock is waited for: a file another process holds
+# locked is then answered as such (SQLite's busy timeout, 10 s, outlasts the probe's wait).
+READY_LOCK_WAIT = 0.8
 
 
 class Readiness:
@@ -43,6 +48,7 @@ class Readiness:
 
     def __init__(self, timeout: float = READY_TIMEOUT_S) -> None:
         self.timeout = timeout
+        self.lock_wait = timeout * READY_LOCK_WAIT
         self._started = -math.inf
         self._check: asyncio.Future[str | Exception | None] | None = None
 
@@ -65,14 +71,12 @@ async def readyz(request: Request) -> dict[str, str] | Response:
     """The database answers and is at the schema this server needs (`Readiness`)."""
     checks: Readiness = request.app.state.readiness
     try:
-        revision = await checks.revision(lambda: _revision(request))
+        revision = await checks.revision(lambda: _revision(request, checks.lock_wait))
     except TimeoutError:
         said = f"no answer within {checks.timeout:g} s"
-        request.scope.setdefault("state", {})[DATABASE_ERROR] = said
-        return problem(503, "not_ready", "the database does not answer in time")
+        return _unanswered(request, said, "the database does not answer in time")
     if isinstance(revision, Exception):
-        request.scope.setdefault("state", {})[DATABASE_ERROR] = database_reason(revision)
-        return problem(503, "not_ready", "the database does not answer")
+        return _unanswered(request, database_reason(revision), "the database does not answer")
     watch = state(request).schema
     watch.note(revision)
     standing = schema_state(revision)
@@ -97,10 +101,20 @@ async def readyz(request: Request) -> dict[str, str] | Response:
     return {"status": "ready"}
 
 
-def _revision(request: Request) -> str | Exception | None:
-    """The database's schema revision, or the error that kept it from answering."""
+def _unanswered(request: Request, said: str, title: str) -> Response:
+    """503 ``title``, the database having said ``said`` (for the request's log line and the
+    outage's); a SQLite file another process holds locked is named as such."""
+    request.scope.setdefault("state", {})[DATABASE_ERROR] = said
+    if is_locked(said):
+        return problem(503, "not_ready", "the database is locked", hint=HELD_LOCKED)
+    return problem(503, "not_ready", title)
+
+
+def _revision(request: Request, lock_wait: float) -> str | Exception | None:
+    """The database's schema revision, or the error that kept it from answering (a SQLite
+    file's lock waited for ``lock_wait`` seconds)."""
     try:
-        return stored_revision(state(request).engine)
+        return stored_revision(state(request).engine, lock_wait_s=lock_wait)
     except Exception as error:  # noqa: BLE001 - any database failure means "not ready"
         return error
 

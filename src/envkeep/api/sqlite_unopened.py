@@ -15,6 +15,7 @@ import os
 from typing import TYPE_CHECKING, NamedTuple
 
 from envkeep.store.database_url import sqlite_file
+from envkeep.store.lock_wait import is_locked
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
 # What SQLite says of a file that is no SQLite database, or a damaged one (a DatabaseError,
 # not an OperationalError, from the sqlite3 driver).
 NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
+
+# What to do of a file another process holds locked once the server runs: its log's first
+# line of the outage (`outage_log`) and /readyz say it; a start is told the same in short.
+HELD_LOCKED = (
+    "another process holds the database file locked (a sqlite3 shell, a backup script left"
+    " in a transaction): stop that process or end its transaction"
+)
 
 
 class Unopened(NamedTuple):
@@ -41,7 +49,7 @@ def sqlite_unopened(database_url: str, given: str, said: str) -> Unopened | None
             f"check that {given} names envkeep's database file; if it is, the file is damaged:"
             " restore it from a backup (docs/deploy.md, 'Backups and restore')",
         )
-    if said.startswith("database is locked"):
+    if is_locked(said):
         return Unopened(
             "", "another process holds it locked: stop that process (or wait), then run again"
         )

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from envkeep import __version__
 from envkeep.core.errors import StoreError, UsageError
 from envkeep.store.advisory_lock import queue_on
+from envkeep.store.lock_wait import lock_wait
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
@@ -50,10 +51,12 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def stored_revision(engine: Engine) -> str | None:
+def stored_revision(engine: Engine, *, lock_wait_s: float | None = None) -> str | None:
     """The revision in a migrated database's version table (None: the table is empty), read
-    with one plain query: a running server's readiness and schema checks ask it often."""
-    with engine.connect() as connection:
+    with one plain query: a running server's readiness and schema checks ask it often.
+    ``lock_wait_s``: how long a SQLite file's write lock is waited for (`lock_wait`; None:
+    the busy timeout)."""
+    with engine.connect() as connection, lock_wait(connection, lock_wait_s):
         found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return None if found is None else str(found)
 
