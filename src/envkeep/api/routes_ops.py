@@ -31,9 +31,9 @@ def healthz() -> dict[str, str]:
 # a frozen VM) answers no statement, and the connections' own deadline
 # (`store.answer_deadline`, 12 s by default) is longer than a probe's timeout.
 READY_TIMEOUT_S = 3.0
-# Of that, how long a SQLite file's write lock is waited for: a file another process holds
+# The share of that a SQLite file's write lock is waited for: a file another process holds
 # locked is then answered as such (SQLite's busy timeout, 10 s, outlasts the probe's wait).
-READY_LOCK_WAIT = 0.8
+READY_LOCK_SHARE = 0.8
 
 
 class Readiness:
@@ -48,7 +48,7 @@ class Readiness:
 
     def __init__(self, timeout: float = READY_TIMEOUT_S) -> None:
         self.timeout = timeout
-        self.lock_wait = timeout * READY_LOCK_WAIT
+        self.lock_wait = timeout * READY_LOCK_SHARE
         self._started = -math.inf
         self._check: asyncio.Future[str | Exception | None] | None = None
 

@@ -182,7 +182,7 @@ def run_app(
     ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_socket`` (bound
     on ``metrics_host``, `listening.bound_socket`): serve ``/metrics`` there, not on ``port``;
     ``listening``: the sockets bound on ``host:port`` to serve (`listening.listening_sockets`;
-    None: bound here)."""
+    None: `LoggedServer` binds them)."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
