@@ -258,11 +258,3 @@ def _could_not_start(host: str, port: int) -> EnvkeepError:
         f"the server on {address(host, port)} could not start (uvicorn's error is above)",
         hint="check --host and --port",
     )
-
-
-def serve(
-    database_url: str, *, host: str, port: int, rate: float = 50.0, rate_store: str = "memory"
-) -> None:
-    """Serve the API until interrupted (JSON logs on stderr)."""
-    app = build_app(database_url, rate=rate, rate_store=rate_store)
-    run_app(app, host=host, port=port, database_url=database_url, rate_store=rate_store)
