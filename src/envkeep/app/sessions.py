@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from envkeep.app import credentials
 from envkeep.app.audit_append import append_account_event
@@ -22,7 +22,7 @@ from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenie
 from envkeep.store.models import Principal, SessionToken
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import ColumnElement, Select
 
     from envkeep.app.context import Call
     from envkeep.app.ports import Fetch
@@ -151,7 +151,11 @@ def live_sessions(call: Call, principal_id: str) -> Select[SessionToken]:
 
 def _live(call: Call, principal_id: str) -> Select[SessionToken]:
     """A principal's credentials that work now, of either kind: not ended, not expired."""
-    return select(SessionToken).where(
+    return select(SessionToken).where(*_working(call, principal_id))
+
+
+def _working(call: Call, principal_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (
         SessionToken.principal_id == principal_id,
         SessionToken.revoked_at.is_(None),
         or_(SessionToken.expires_at.is_(None), SessionToken.expires_at > call.clock()),
@@ -164,17 +168,21 @@ def end_sessions(
     """End every live session of an account (every device's, a stolen one's too), or only
     ``session_id`` of them, but never the one whose token hash is ``keep``; how many ended.
     An expired one is left as it is, and not counted: its token is refused already, and the
-    count says what a listing showed."""
-    query = live_sessions(call, principal_id)
+    count says what a listing showed. One conditional UPDATE: a session another transaction
+    ended meanwhile (two logouts at once, on PostgreSQL) is neither ended again, its end
+    moved later, nor counted twice."""
+    which = [*_working(call, principal_id), SessionToken.kind == "session"]
     if session_id is not None:
-        query = query.where(SessionToken.id == session_id)
+        which.append(SessionToken.id == session_id)
     if keep is not None:
-        query = query.where(SessionToken.token_hash != keep)
-    live = call.session.scalars(query).all()
-    for session in live:
-        session.revoked_at = call.clock()
-    call.session.flush()
-    return len(live)
+        which.append(SessionToken.token_hash != keep)
+    ended = call.session.execute(
+        update(SessionToken)
+        .where(*which)
+        .values(revoked_at=call.clock())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
 
 
 def list_sessions(call: Call, *, token: str) -> list[SessionView]:
