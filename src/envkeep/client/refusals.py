@@ -3,13 +3,13 @@
 
 A login's session refused as no longer valid (the problem's ``credential`` is "session": ended
 by `session revoke` or `account passphrase` on another device, by an admin's `member
-logout`, or expired) logs this machine
-out as `logout` does (``accounts.forget_login`` and the kept edit buffers), so that neither
-the unwrapped keys nor the offline copies outlive the session; the refusal then says so and
-how to log in again. A service token refused the same way deletes nothing: it is not the
-login's. A refusal for holding no role in the workspace (the problem's ``scope`` is
-"workspace": a removed member) deletes every offline copy kept of that workspace, not only
-that of the environment the request named (``HttpBackend.read_environment``).
+logout`, or expired) logs this machine out as `logout` does (``accounts.forget_login`` and
+the kept edit buffers), so that neither the unwrapped keys nor the offline copies outlive
+the session; the refusal then says so and how to log in again. A service token refused the
+same way deletes nothing: it is not the login's. A refusal for holding no role in the
+workspace (the problem's ``scope`` is "workspace": a removed member) deletes every offline
+copy kept of that workspace, not only that of the environment the request named
+(``HttpBackend.read_environment``).
 """
 
 from __future__ import annotations
