@@ -42,10 +42,11 @@ def listening_sockets(host: str, port: int) -> list[socket.socket]:
     be taken in between, and the start failed with "uvicorn's error is above". One per
     address a name resolves to, as asyncio (uvicorn's own binding) makes them; one dual-stack
     socket for ``::``. `PortInUse` if another program listens on one of them."""
+    dual_stack = is_dual_stack(host)  # a name's (or ""'s) ``::`` stays IPv6 only, as asyncio's
     held: list[socket.socket] = []
     try:
         for each in _addresses(host, port):
-            held.append(bound_socket(each, port, "--port"))
+            held.append(bound_socket(each, port, "--port", dual_stack=dual_stack))
     except BaseException:
         for bound in held:
             bound.close()
@@ -55,24 +56,31 @@ def listening_sockets(host: str, port: int) -> list[socket.socket]:
 
 def _addresses(host: str, port: int) -> list[str]:
     """``host`` if it is an address, else the addresses it resolves to for listening, in the
-    system's order (``localhost``: 127.0.0.1, and ::1 where /etc/hosts says so)."""
+    system's order (``localhost``: 127.0.0.1, and ::1 where /etc/hosts says so; ``""``: every
+    address, 0.0.0.0 and ``::``, as asyncio takes it)."""
     with contextlib.suppress(ValueError):
         ipaddress.ip_address(host)
         return [host]
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
     except OSError as failed:
         raise _cannot_listen(host, port, "--port", failed) from None
     return list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in found))
 
 
-def bound_socket(host: str, port: int, flag: str) -> socket.socket:
-    """A socket listening on ``host:port`` (dual-stack for ``::``; ``SO_REUSEADDR`` on, as
-    uvicorn and asyncio set it); an EnvkeepError saying why not (`PortInUse` if another
-    program listens there). ``flag``: the option that gave the port."""
+def bound_socket(
+    host: str, port: int, flag: str, *, dual_stack: bool | None = None
+) -> socket.socket:
+    """A socket listening on ``host:port`` (dual-stack for ``::`` unless ``dual_stack`` says
+    otherwise; ``SO_REUSEADDR`` on, as uvicorn and asyncio set it); an EnvkeepError saying why
+    not (`PortInUse` if another program listens there). ``flag``: the option that gave the
+    port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
+    both = is_dual_stack(host) if dual_stack is None else dual_stack
     try:
-        return socket.create_server((host, port), family=family, dualstack_ipv6=is_dual_stack(host))
+        return socket.create_server((host, port), family=family, dualstack_ipv6=both)
     except OSError as failed:
         raise _cannot_listen(host, port, flag, failed) from None
 
