@@ -64,11 +64,15 @@ class LoggedServer(uvicorn.Server):
         self.serving = False  # its main loop began: it accepted connections
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
-        sockets = sockets or self.listening
-        if sockets is None:
-            sockets = listening_sockets(self.config.host, self.config.port)
-        with _on_sigterm(self._stopped):
-            super().run(sockets)
+        # Its own sockets are closed however it ends: uvicorn closes those of a server that
+        # started only, and a failed start's error (its frames) kept them, and the port, open.
+        with contextlib.ExitStack() as own:
+            sockets = sockets or self.listening
+            if sockets is None:
+                bound = listening_sockets(self.config.host, self.config.port)
+                sockets = [own.enter_context(each) for each in bound]
+            with _on_sigterm(self._stopped):
+                super().run(sockets)
 
     async def main_loop(self) -> None:
         self.serving = True
