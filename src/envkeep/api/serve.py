@@ -173,6 +173,7 @@ def run_app(
     metrics_host: str = "127.0.0.1",
     metrics_socket: socket.socket | None = None,
     listening: list[socket.socket] | None = None,
+    announce: Callable[[], None] | None = None,
 ) -> None:
     """Serve ``app`` until interrupted (logs on stderr, JSON or ``log_format`` ``text``, a line
     at start and at stop);
@@ -182,7 +183,9 @@ def run_app(
     ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_socket`` (bound
     on ``metrics_host``, `listening.bound_socket`): serve ``/metrics`` there, not on ``port``;
     ``listening``: the sockets bound on ``host:port`` to serve (`listening.listening_sockets`;
-    None: `LoggedServer` binds them)."""
+    None: `LoggedServer` binds them); ``announce``: says the start to the user, once a
+    SIGTERM is taken as a stop while starting (exit 143 after a ``server_start_stopped``
+    line): before, it killed the process without a word, as if it never said it started."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
@@ -192,7 +195,6 @@ def run_app(
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
     configure_logging(log_format)
-    settle_heap()
     settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": shutdown_timeout}
     served: ASGIApp = ForwardedClient(app, trusted_proxies) if trusted_proxies else app
     config = uvicorn.Config(
@@ -220,12 +222,16 @@ def run_app(
         "metrics": address(metrics_host, metrics_port) if metrics_port else "on the API's port",
     }
     server = LoggedServer(config, facts, listening)
-    stop_metrics = _metrics_apart(app, metrics_socket)
-    try:
-        with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
-            server.run()
-    finally:
-        stop_metrics()
+    with server.taking_sigterm():
+        if announce is not None:
+            announce()
+        settle_heap()
+        stop_metrics = _metrics_apart(app, metrics_socket)
+        try:
+            with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
+                server.run()
+        finally:
+            stop_metrics()
     if not server.started:
         raise _could_not_start(host, port)
 

@@ -74,6 +74,11 @@ class LoggedServer(uvicorn.Server):
             with _on_sigterm(self._stopped):
                 super().run(sockets)
 
+    def taking_sigterm(self) -> contextlib.AbstractContextManager[None]:
+        """SIGTERM taken as this server's stop (`run` takes it so too) from now on: before
+        it serves, a stop while starting (the start's announce and heap settling included)."""
+        return _on_sigterm(self._stopped)
+
     async def main_loop(self) -> None:
         self.serving = True
         await super().main_loop()

@@ -210,7 +210,7 @@ def _serve(chosen: ServerSettings) -> None:
             )
             metrics = f"; metrics: http://{address(chosen.metrics_host, chosen.metrics_port)}"
         _warn_of_loose_file(chosen.db)
-        output.done(
+        announced = (
             f"envkeep server on http://{address(chosen.host, chosen.port)}"
             f" (database: {shown_url(chosen.db)}{metrics})"
         )
@@ -230,6 +230,7 @@ def _serve(chosen: ServerSettings) -> None:
             metrics_host=chosen.metrics_host,
             metrics_socket=metrics_socket,
             listening=listening,
+            announce=lambda: output.done(announced),
         )
 
 
