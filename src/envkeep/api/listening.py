@@ -30,6 +30,24 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def shown_address(host: str, port: int) -> str:
+    """Where a server on ``host:port`` listens, as its start line and its log say it
+    (`address`); an empty host, every address, as the addresses it binds
+    (``0.0.0.0:8600 and [::]:8600``, as those given alone are said): ``:8600`` is no address
+    a client can use."""
+    return " and ".join(_shown(host, port))
+
+
+def shown_urls(host: str, port: int) -> str:
+    """`shown_address` as URLs: ``http://0.0.0.0:8600 and http://[::]:8600``."""
+    return " and ".join(f"http://{each}" for each in _shown(host, port))
+
+
+def _shown(host: str, port: int) -> list[str]:
+    hosts = _addresses(host, port) if host == "" else [host]
+    return [address(each, port) for each in hosts]
+
+
 def is_dual_stack(host: str) -> bool:
     """Whether ``host`` is bound as one socket for IPv6 and IPv4 (``::``, where the system
     allows it)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from envkeep import __version__
-from envkeep.api.listening import IPv4Peers, address, is_dual_stack
+from envkeep.api.listening import IPv4Peers, address, is_dual_stack, shown_address
 from envkeep.api.server_database import (
     check_database_url,
     check_writable,
@@ -207,7 +207,7 @@ def run_app(
     metrics_port = metrics_socket.getsockname()[1] if metrics_socket else None
     facts: dict[str, object] = {
         "version": __version__,
-        "address": address(host, port),
+        "address": shown_address(host, port),
         "database": shown_url(database_url),
         "rate": rate or "off",
         "rate_store": rate_store,
@@ -261,6 +261,6 @@ def _start_failure(host: str, port: int) -> Iterator[None]:
 
 def _could_not_start(host: str, port: int) -> EnvkeepError:
     return EnvkeepError(
-        f"the server on {address(host, port)} could not start (uvicorn's error is above)",
+        f"the server on {shown_address(host, port)} could not start (uvicorn's error is above)",
         hint="check --host and --port",
     )

@@ -186,7 +186,7 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
-    from envkeep.api.listening import address, bound_socket, listening_sockets
+    from envkeep.api.listening import address, bound_socket, listening_sockets, shown_urls
     from envkeep.api.serve import build_app, run_app
     from envkeep.api.server_database import shown_url, sole_server
 
@@ -211,7 +211,7 @@ def _serve(chosen: ServerSettings) -> None:
             metrics = f"; metrics: http://{address(chosen.metrics_host, chosen.metrics_port)}"
         _warn_of_loose_file(chosen.db)
         announced = (
-            f"envkeep server on http://{address(chosen.host, chosen.port)}"
+            f"envkeep server on {shown_urls(chosen.host, chosen.port)}"
             f" (database: {shown_url(chosen.db)}{metrics})"
         )
         run_app(
