@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.deps import state
 from envkeep.api.problems import DATABASE_ERROR, database_reason, problem
-from envkeep.api.sqlite_unopened import HELD_LOCKED
 from envkeep.store.lock_wait import is_locked
 from envkeep.store.migrate import stored_revision
 from envkeep.store.schema_version import schema_state
@@ -34,6 +33,12 @@ READY_TIMEOUT_S = 3.0
 # The share of that a SQLite file's write lock is waited for: a file another process holds
 # locked is then answered as such (SQLite's busy timeout, 10 s, outlasts the probe's wait).
 READY_LOCK_SHARE = 0.8
+
+
+# /readyz's hint for a SQLite file another process holds locked: any client may ask it, so
+# what holds the file and what to do (`sqlite_unopened.HELD_LOCKED`) is said in the server's
+# log only, on the outage's first line.
+LOCKED_HINT = "the server's log says what to do: its 'database unavailable' line"
 
 
 class Readiness:
@@ -103,10 +108,11 @@ async def readyz(request: Request) -> dict[str, str] | Response:
 
 def _unanswered(request: Request, said: str, title: str) -> Response:
     """503 ``title``, the database having said ``said`` (for the request's log line and the
-    outage's); a SQLite file another process holds locked is named as such."""
+    outage's); a SQLite file another process holds locked is named as such (the cause, for
+    the probe's reader; what to do, about the server's storage, is the log's)."""
     request.scope.setdefault("state", {})[DATABASE_ERROR] = said
     if is_locked(said):
-        return problem(503, "not_ready", "the database is locked", hint=HELD_LOCKED)
+        return problem(503, "not_ready", "the database is locked", hint=LOCKED_HINT)
     return problem(503, "not_ready", title)
 
 
