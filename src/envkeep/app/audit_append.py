@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from envkeep.core.auditchain import GENESIS, PROJECT_KEY, EventView, event_hash, hashed_fields
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from envkeep.app.context import Call
 
@@ -20,6 +20,7 @@ __all__ = [
     "DENIED",
     "append_account_event",
     "append_event",
+    "append_to_workspaces",
     "project_named",
     "record_denied",
     "record_failed_login",
@@ -127,10 +128,10 @@ def record_denied(
     return True
 
 
-# The chain an account's own events go to: its first workspace's, with the account's name.
-_FIRST_WORKSPACE = (
-    "SELECT b.workspace_id, p.name FROM role_bindings b JOIN principals p ON p.id = b.principal_id"
-    " WHERE b.principal_id = :p ORDER BY b.created_at LIMIT 1"
+# Every workspace the account holds a role in, with its name.
+_EVERY_WORKSPACE = (
+    "SELECT DISTINCT b.workspace_id, p.name FROM role_bindings b"
+    " JOIN principals p ON p.id = b.principal_id WHERE b.principal_id = :p"
 )
 
 
@@ -141,58 +142,64 @@ def append_account_event(
     outcome: str = "ok",
     details: Mapping[str, object] | None = None,
 ) -> bool:
-    """Append an event of the acting account's own (a logout, a passphrase changed or proved
-    wrong) to the chain of its first workspace, naming the account; whether one was appended
-    (an account with no role anywhere has no chain)."""
-    rows = call.fetch(_FIRST_WORKSPACE, {"p": call.actor.principal_id})
-    if not rows:
-        return False
-    workspace_id, name = rows[0]
-    append_event(
-        call,
-        workspace_id=str(workspace_id),
-        action=action,
-        target=str(name),
-        outcome=outcome,
-        details=details,
-    )
-    return True
+    """Append an event of the acting account's own (a logout, a session revoked, a passphrase
+    changed or proved wrong, a login refused) to the chain of every workspace it holds a role
+    in, naming the account: its sessions and passphrase are the account's, so each
+    workspace's admins learn of them, and one workspace's trail would show the others
+    nothing. It names only the account, which each of those workspaces lists already, and
+    goes to no workspace it holds no role in. Whether one was appended (an account with no
+    role anywhere has no chain)."""
+    rows = call.fetch(_EVERY_WORKSPACE, {"p": call.actor.principal_id})
+    if rows:
+        append_to_workspaces(
+            call,
+            [str(w) for w, _name in rows],
+            action=action,
+            target=str(rows[0][1]),
+            outcome=outcome,
+            details=details,
+        )
+    return bool(rows)
+
+
+def append_to_workspaces(
+    call: Call,
+    workspaces: Iterable[str],
+    *,
+    action: str,
+    target: str,
+    outcome: str = "ok",
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """One event, the same, in the chain of each of ``workspaces``: an act on a whole account
+    (`append_account_event`, `member logout`). In workspace id order, the order every such
+    append locks their rows in on PostgreSQL, so two never wait on each other; last in the
+    transaction, as `principal_lock`'s lock order has the workspace rows."""
+    for workspace_id in sorted(set(workspaces)):
+        append_event(
+            call,
+            workspace_id=workspace_id,
+            action=action,
+            target=target,
+            outcome=outcome,
+            details=details,
+        )
 
 
 def record_wrong_passphrase(call: Call, *, details: Mapping[str, object]) -> bool:
     """A wrong passphrase proved with a live session (`account passphrase`, or its check):
     whoever holds a stolen session guesses the passphrase this way, so each refusal goes in
-    the trail, as ``request.denied`` naming the account, in the chain its other account
+    the trail, as ``request.denied`` naming the account, in the chains its other account
     events go to. Whether one was appended (an account with no role anywhere has no chain)."""
     return append_account_event(call, action="request.denied", outcome=DENIED, details=details)
-
-
-# Every workspace the account holds a role in, with its name; in id order, the order every
-# such append locks the workspaces' rows in on PostgreSQL (two never wait on each other).
-_EVERY_WORKSPACE = (
-    "SELECT DISTINCT b.workspace_id, p.name FROM role_bindings b"
-    " JOIN principals p ON p.id = b.principal_id WHERE b.principal_id = :p"
-    " ORDER BY b.workspace_id"
-)
 
 
 def record_failed_login(call: Call, *, details: Mapping[str, object]) -> bool:
     """A login to the acting account refused (a wrong passphrase, or a disabled account):
     whoever guesses a member's passphrase shows as ``session.login``, denied, naming the
-    account, in the chain of every workspace it holds a role in: the admins of each look out
-    for their members, and one workspace's trail would show the others nothing. Whether one
-    was appended (an account with no role anywhere has no chain)."""
-    rows = call.fetch(_EVERY_WORKSPACE, {"p": call.actor.principal_id})
-    for workspace_id, name in rows:
-        append_event(
-            call,
-            workspace_id=str(workspace_id),
-            action="session.login",
-            target=str(name),
-            outcome=DENIED,
-            details=details,
-        )
-    return bool(rows)
+    account, in the chains its other account events go to. Whether one was appended (an
+    account with no role anywhere has no chain)."""
+    return append_account_event(call, action="session.login", outcome=DENIED, details=details)
 
 
 def project_named(call: Call, workspace_id: str, name: str) -> str | None:

@@ -23,7 +23,7 @@ from envkeep.app.account_reach import (
     require_account_within,
     workspaces_administered,
 )
-from envkeep.app.audit import append_event
+from envkeep.app.audit_append import append_to_workspaces
 from envkeep.app.authz import require_role
 from envkeep.app.context import aware
 from envkeep.app.policy import Role, Target
@@ -66,8 +66,8 @@ def end_member_sessions(
 ) -> int:
     """End every live session of a member, or only ``session_id``; one ``member.logout``
     event either way in the chain of each workspace the member holds a role in (all the
-    caller's: `_member`), so each one's admins learn it, as they do of a refused login
-    (`audit_append.record_failed_login`); how many ended."""
+    caller's: `_member`), so each one's admins learn it, as they do of the account's own
+    events (`audit_append.append_account_event`); how many ended."""
     account, held = _member(call, workspace_id, principal_id, _END)
     if session_id is not None and not _is_live(call, principal_id, session_id):
         raise NotFoundError(
@@ -80,12 +80,9 @@ def end_member_sessions(
         "sessions_ended": ended,
         **({"session_id": session_id} if session_id is not None else {}),
     }
-    # In workspace id order, the order every multi-workspace append locks their rows in on
-    # PostgreSQL (two never wait on each other); the caller's workspace is one of them.
-    for each in sorted(held):
-        append_event(
-            call, workspace_id=each, action="member.logout", target=account.name, details=details
-        )
+    # The set checked, not read again: a workspace the member joins meanwhile is not the
+    # caller's, and gets nothing from this tenant.
+    append_to_workspaces(call, held, action="member.logout", target=account.name, details=details)
     return ended
 
 
