@@ -64,7 +64,7 @@ def test_headers_print_verbatim_on_both_paths(capsys: pytest.CaptureFixture[str]
 def test_wide_characters_are_padded_by_terminal_cells(capsys: pytest.CaptureFixture[str]) -> None:
     assert plain_table(["NAME"], [["名前"]]) is None  # left to Rich
     print_table(["NAME", "VALUE"], [["名前", "x"], ["A", "yy"]], empty="none")
-    assert capsys.readouterr().out.splitlines() == ["NAME  VALUE", "名前  x    ", "A     yy   "]
+    assert capsys.readouterr().out.splitlines() == ["NAME  VALUE", "名前  x", "A     yy"]
 
 
 def test_control_characters_in_a_cell_show_escaped(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -164,7 +165,7 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
     if not terminal or len(materialised) >= PLAIN_ROWS:
         plain = plain_table(columns, materialised)
         if plain is not None:
-            sys.stdout.write(plain)
+            sys.stdout.write(unpadded(plain))
             return
     from rich.console import Console
     from rich.table import Table
@@ -175,11 +176,29 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty:
         table.add_column(Text(column))  # verbatim, as the plain path prints it: no markup
     for row in materialised:
         table.add_row(*(Text(cell) for cell in row))  # verbatim: no markup in values
-    if terminal:
-        _console(to_stderr=False).print(table)
-        return
     # Piped or redirected: never crop or wrap a value to a guessed terminal width.
-    Console(file=sys.stdout, width=1_000_000, highlight=False, no_color=True).print(table)
+    console = (
+        _console(to_stderr=False)
+        if terminal
+        else Console(file=sys.stdout, width=1_000_000, highlight=False, no_color=True)
+    )
+    with console.capture() as drawn:
+        console.print(table)
+    sys.stdout.write(unpadded(drawn.get()))
+
+
+# What pads a line's end on a colour terminal: spaces, bare or styled alone (Rich styles a
+# header's padding). One space or one styled run per repeat: nothing is matched two ways.
+_PADDING = re.compile(r"(?:\x1b\[[0-9;]*m +\x1b\[0m| )+$", re.MULTILINE)
+_PADDED_RESET = re.compile(r" +(\x1b\[0m)$", re.MULTILINE)  # spaces inside the last style
+
+
+def unpadded(text: str) -> str:
+    """``text`` without the spaces that pad each line's last cell: a table's lines end with
+    their text, so that a copied line, a diff of two outputs or a test reads no padding."""
+    if "\x1b" not in text:
+        return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+    return _PADDED_RESET.sub(r"\1", _PADDING.sub("", text))
 
 
 def plain_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str | None:

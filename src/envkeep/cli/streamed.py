@@ -90,4 +90,4 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     padded = (
         cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=True)
     )
-    return "  ".join(padded) + "\n"
+    return "  ".join(padded).rstrip(" ") + "\n"  # no padding after the last cell
