@@ -54,7 +54,7 @@ def test_a_logout_is_in_the_trail_of_every_workspace_of_the_member(team: Team) -
 
     answer = team.as_(team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={})
 
-    assert answer.json() == {"ended": 2}  # the first join's and the login
+    assert answer.json() == {"ended": 2, "elsewhere": True}  # the first join's and the login
     assert len(_chain(team, team.workspace)) == before + 1
     [here] = _logouts_read_by(team, team.admin, team.workspace)
     [there] = _logouts_read_by(team, eve, tools)  # eve administers tools only, and sees it
@@ -76,7 +76,7 @@ def test_a_logout_of_one_session_names_it_in_every_workspace_of_the_member(team:
         team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={"session_id": stolen_id}
     )
 
-    assert answer.json() == {"ended": 1}
+    assert answer.json() == {"ended": 1, "elsewhere": True}
     for token, workspace in ((team.admin, team.workspace), (eve, tools)):
         [event] = _logouts_read_by(team, token, workspace)
         assert stolen_id in event["details"]
@@ -92,6 +92,6 @@ def test_a_logout_of_a_member_of_one_workspace_writes_in_no_other(team: Team) ->
     path = f"/v1/workspaces/{team.workspace}/members/{carl['principal_id']}/sessions/end"
     answer = team.as_(team.admin, "POST", path, json={})
 
-    assert answer.json() == {"ended": 1}
+    assert answer.json() == {"ended": 1, "elsewhere": False}
     assert len(_chain(team, tools)) == before
     assert len(_logouts_read_by(team, team.admin, team.workspace)) == 1

@@ -111,7 +111,7 @@ def test_logout_ends_every_session_of_a_member_who_then_gets_the_ended_sessions_
     answer = team.as_(team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={})
 
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"ended": 3}  # the join's and two logins
+    assert answer.json() == {"ended": 3, "elsewhere": False}  # the join's and two logins
     for token in tokens:
         refused = team.as_(token, "GET", "/v1/whoami")
         assert refused.status_code == 401
@@ -138,7 +138,7 @@ def test_logout_of_one_session_leaves_the_members_others(team: Team) -> None:
         team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={"session_id": stolen_id}
     )
 
-    assert answer.json() == {"ended": 1}
+    assert answer.json() == {"ended": 1, "elsewhere": False}
     assert team.as_(stolen, "GET", "/v1/whoami").status_code == 401
     assert team.as_(kept, "GET", "/v1/whoami").status_code == 200
     left = {s["id"] for s in team.as_(team.admin, "GET", team.sessions_of(team.bob)).json()}
@@ -225,7 +225,7 @@ def test_an_account_another_workspace_shares_is_refused_unless_the_caller_admini
     ended = team.as_(
         team.admin, "POST", f"{team.sessions_of(str(dave['principal_id']))}/end", json={}
     )
-    assert ended.json() == {"ended": 1}
+    assert ended.json() == {"ended": 1, "elsewhere": True}
     assert team.as_(str(dave["token"]), "GET", "/v1/whoami").status_code == 401
 
 
@@ -249,4 +249,7 @@ def test_a_reset_still_refuses_an_account_in_a_second_workspace_even_of_the_same
 
     assert reset.status_code == 403, reset.text
     assert "cannot reset" in reset.json()["title"]
-    assert logout.json() == {"ended": 2}  # the logout, which removes nothing, may
+    assert logout.json() == {
+        "ended": 2,
+        "elsewhere": True,
+    }  # the logout, which removes nothing, may

@@ -94,7 +94,7 @@ def test_a_logout_counts_the_live_sessions_it_ended_not_expired_ones(team: Team)
     answer = team.as_(team.admin, "POST", f"{team.sessions_of(team.bob)}/end", json={})
 
     assert len(listed) == 1
-    assert answer.json() == {"ended": 1}
+    assert answer.json() == {"ended": 1, "elsewhere": False}
     [event] = _events(team, "member.logout")
     assert event["sessions_ended"] == 1
     assert team.as_(live, "GET", "/v1/whoami").status_code == 401

@@ -23,4 +23,8 @@ class EndMemberSessions(Body):
 
 
 class MemberSessionsEnded(Body):
+    """How many sessions ended; ``elsewhere``: the member holds a role in another workspace
+    too, so `member reset` here is refused until they are removed there."""
+
     ended: int
+    elsewhere: bool

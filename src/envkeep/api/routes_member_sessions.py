@@ -29,7 +29,7 @@ def end_member_sessions(
 ) -> bodies.MemberSessionsEnded:
     """End every live session of a member, or the one named: their next request with it is
     refused as any ended session's is (401). Their account, keys and roles stay."""
-    ended = member_sessions.end_member_sessions(
+    done = member_sessions.end_member_sessions(
         call, workspace_id=workspace_id, principal_id=principal_id, session_id=body.session_id
     )
-    return bodies.MemberSessionsEnded(ended=ended)
+    return bodies.MemberSessionsEnded(ended=done.ended, elsewhere=done.elsewhere)

@@ -61,13 +61,24 @@ def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list
     ]
 
 
+@dataclass(frozen=True)
+class MemberLogout:
+    """What `end_member_sessions` did: how many sessions ended, and whether the member holds a
+    role in another workspace too (all the caller's, or the logout was refused), so that a
+    `member reset` here, which reaches this workspace only, would be refused until they are
+    removed there."""
+
+    ended: int
+    elsewhere: bool
+
+
 def end_member_sessions(
     call: Call, *, workspace_id: str, principal_id: str, session_id: str | None = None
-) -> int:
+) -> MemberLogout:
     """End every live session of a member, or only ``session_id``; one ``member.logout``
     event either way in the chain of each workspace the member holds a role in (all the
     caller's: `_member`), so each one's admins learn it, as they do of the account's own
-    events (`audit_append.append_account_event`); how many ended."""
+    events (`audit_append.append_account_event`)."""
     account, held = _member(call, workspace_id, principal_id, _END)
     if session_id is not None and not _is_live(call, principal_id, session_id):
         raise NotFoundError(
@@ -83,7 +94,7 @@ def end_member_sessions(
     # The set checked, not read again: a workspace the member joins meanwhile is not the
     # caller's, and gets nothing from this tenant.
     append_to_workspaces(call, held, action="member.logout", target=account.name, details=details)
-    return ended
+    return MemberLogout(ended, elsewhere=held != {workspace_id})
 
 
 def _is_live(call: Call, principal_id: str, session_id: str) -> bool:

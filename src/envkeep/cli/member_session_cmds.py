@@ -55,17 +55,32 @@ def logout(
     Example: envkeep member logout bob@example.com --session 3f2a91bc
     """
     ctx = make_context()
-    ended = member_sessions.logout_member(ctx, email, session)
-    if not ended:  # every one had ended or run out: nobody is logged out, nothing to redo
+    done = member_sessions.logout_member(ctx, email, session)
+    if not done.ended:  # every one had ended or run out: nobody is logged out, nothing to redo
         output.done(
             f"{email} had no live sessions; nothing ended (envkeep member sessions {email})"
         )
         return
     output.done(
-        f"ended {output.counted(ended, 'session')} of {email}; they log in again with: envkeep"
-        f" login {ctx.server_url or 'URL'}"
+        f"ended {output.counted(done.ended, 'session')} of {email}; they log in again with:"
+        f" envkeep login {ctx.server_url or 'URL'}"
     )
-    output.done(
+    output.done(_reset_advice(email, elsewhere=done.elsewhere))
+
+
+def _reset_advice(email: str, *, elsewhere: bool | None) -> str:
+    """What to do if the device may hold more than a session: a reset, which is refused while
+    the member holds a role in another workspace (``elsewhere``; None: the server did not
+    say), so then first their removal there (all the caller's: the logout went through)."""
+    reset = f"envkeep member reset {email} --role ROLE"
+    advice = (
         "their keys and roles stay: if that device may hold their passphrase or unlocked"
-        f" keys, reset the account too (envkeep member reset {email} --role ROLE)"
+        " keys, reset the account too"
+    )
+    if not elsewhere:
+        return f"{advice} ({reset})"
+    return (
+        f"{advice}: they hold roles in another of your workspaces, which a reset here refuses,"
+        f" so first remove them there (envkeep workspace use NAME; envkeep member remove"
+        f" {email}), then back in this one: {reset}"
     )

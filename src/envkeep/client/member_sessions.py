@@ -4,6 +4,7 @@ sessions (`app/member_sessions`), by the member's email and a session's id or it
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep.client.members import lookup
@@ -23,9 +24,19 @@ def member_sessions(ctx: ClientContext, email: str) -> list[dict[str, Any]]:
     return found
 
 
-def logout_member(ctx: ClientContext, email: str, session_id: str | None = None) -> int:
+@dataclass(frozen=True)
+class LoggedOut:
+    """How many of a member's sessions ended; ``elsewhere``: they hold a role in another of
+    the caller's workspaces too, so a reset here is refused until they are removed there
+    (None: a server too old to say)."""
+
+    ended: int
+    elsewhere: bool | None
+
+
+def logout_member(ctx: ClientContext, email: str, session_id: str | None = None) -> LoggedOut:
     """End every live session of the member, or the one ``session_id`` names (its id or the
-    start of it, as `member sessions` shows it); how many ended."""
+    start of it, as `member sessions` shows it)."""
     backend, path = _sessions_path(ctx, email)
     if session_id is not None:  # ids are lowercase: a pasted uppercase one names the same
         session_id = session_id.lower()
@@ -34,7 +45,8 @@ def logout_member(ctx: ClientContext, email: str, session_id: str | None = None)
         listed: list[dict[str, Any]] = backend.api.request("GET", path)
         session_id = session_starting(listed, session_id, whose=f"of {email}", listing=listing)
     answer = backend.api.request("POST", f"{path}/end", json={"session_id": session_id})
-    return int(answer["ended"])
+    elsewhere = answer.get("elsewhere")
+    return LoggedOut(int(answer["ended"]), elsewhere if isinstance(elsewhere, bool) else None)
 
 
 def _sessions_path(ctx: ClientContext, email: str) -> tuple[HttpBackend, str]:
