@@ -132,6 +132,7 @@ POLICY: dict[Route, Need] = {
     ("POST", f"{WS}/members/remove"): Need(Role.ADMIN, "workspace"),
     # The workspace's admins, for an account whose every role is here (`account_reset`).
     ("POST", f"{WS}/members/reset"): Need(Role.ADMIN, "workspace"),
+    ("POST", f"{WS}/members/reset/check"): Need(Role.ADMIN, "workspace"),  # as the reset
     # As reset: an admin of every workspace the account is in (`account_reach`).
     ("GET", f"{WS}/members/{{principal_id}}/sessions"): Need(Role.ADMIN, "workspace"),
     ("POST", f"{WS}/members/{{principal_id}}/sessions/end"): Need(Role.ADMIN, "workspace"),
@@ -347,6 +348,12 @@ def _reset(w: World, _caller: Caller, _target: str) -> Attempt:
     (the bystander has a workspace of its own, and its session serves other cases)."""
     body = {"principal_id": _fresh_member(w, "reset"), "role": "read"}
     return Attempt("POST", f"{w.ws}/members/reset", json=body)
+
+
+def _reset_check(w: World, _caller: Caller, _target: str) -> Attempt:
+    """The check a reset makes first changes nothing: a fresh member, as reset's case has."""
+    body = {"principal_id": _fresh_member(w, "checked"), "role": "read"}
+    return Attempt("POST", f"{w.ws}/members/reset/check", json=body)
 
 
 def _member_sessions(w: World, _caller: Caller, _target: str) -> Attempt:
@@ -595,6 +602,7 @@ CASES: list[Case] = [
     Case(("GET", f"{WS}/invites"), "anywhere", _get(lambda w, _t: f"{w.ws}/invites")),
     Case(("POST", f"{WS}/members/remove"), "workspace", _remove),
     Case(("POST", f"{WS}/members/reset"), "workspace", _reset),
+    Case(("POST", f"{WS}/members/reset/check"), "workspace", _reset_check),
     Case(("GET", f"{WS}/members/{{principal_id}}/sessions"), "workspace", _member_sessions),
     Case(("POST", f"{WS}/members/{{principal_id}}/sessions/end"), "workspace", _member_logout),
     Case(

@@ -180,6 +180,21 @@ def remove(workspace_id: str, body: schemas.Revoke, call: AuthedCall) -> schemas
     return _revoked(found)
 
 
+@router.post("/members/reset/check", status_code=204)
+def check_reset(workspace_id: str, body: schemas.ResetCheck, call: AuthedCall) -> None:
+    """Refuse as the reset would, changing nothing (workspace admins): `member reset` asks
+    before it asks its user to go ahead."""
+    from envkeep.app.account_reset import check_reset as check
+
+    check(
+        call,
+        workspace_id=workspace_id,
+        principal_id=body.principal_id,
+        email=body.email,
+        role=body.role,
+    )
+
+
 @router.post("/members/reset")
 def reset(workspace_id: str, body: schemas.ResetAccount, call: AuthedCall) -> schemas.AccountReset:
     """Void a member's keys and sessions, remove them here, and make the one-time code that

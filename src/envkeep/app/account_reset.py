@@ -72,34 +72,15 @@ def reset_account(
     (`principal_lock`), before it reads either: two resets of a voided account each withdrew
     the open codes without seeing the other's new one, and a reset read an account voided that
     a join with the earlier code was giving its role back."""
-    lock_roles(call, workspace_id)  # before the check: another admin may be removing us
-    require_role(call, Target(workspace_id), Role.ADMIN)
-    found = (
-        principal_id
-        if principal_id is not None
-        else call.session.scalar(
-            select(Principal.id).where(Principal.name == (email or "").lower())
-        )
-    )
-    account = lock_principal(call.session, found) if found is not None else None
-    if account is None:
-        raise NotFoundError(_NOT_HERE, hint="see: envkeep member list")
-    if account.kind != "user":  # another tenant's token is unknown here, as anyone's is
-        if not holds_role_in(call, account, workspace_id):
-            raise NotFoundError(_NOT_HERE, hint="see: envkeep member list")
-        raise UsageError("only a person's account can be reset", hint=_NOT_A_PERSON)
+    account, voided_here = _account_to_reset(call, workspace_id, principal_id, email, role)
     principal_id = account.id
-    if principal_id == call.actor.principal_id:  # remove_member's refusal named member remove
-        again = shlex.join(["envkeep", "member", "reset", account.name, "--role", role])
-        raise refuse_own_change(call, Target(workspace_id), "you cannot reset yourself", again)
     withdrawn = 0
-    if _still_voided_here(call, workspace_id, account):  # reset here before, never joined
+    if voided_here:  # reset here before, never joined
         revocation = Revocation([])
         # The earlier code may be why it is reset again (lost, sent to the wrong place): it
         # must not join once a new one is made.
         withdrawn = withdraw_all_for(call, workspace_id=workspace_id, email=account.name)
     else:
-        _refuse_elsewhere(call, workspace_id, account)
         revocation = remove_member(call, workspace_id=workspace_id, principal_id=principal_id)
     account.wrapped_private_keys = None
     account.kdf_salt = None
@@ -130,6 +111,50 @@ def reset_account(
         },
     )
     return Reset(revocation, invite_id, code, ended)
+
+
+def check_reset(
+    call: Call,
+    *,
+    workspace_id: str,
+    principal_id: str | None,
+    role: str,
+    email: str | None = None,
+) -> None:
+    """Refuse, as `reset_account` would, a reset it would refuse, and change nothing: `member
+    reset` asks first, before it asks whether to go ahead (an account another workspace
+    shares was refused only once the admin said yes). The reset itself checks again."""
+    _account_to_reset(call, workspace_id, principal_id, email, role)
+
+
+def _account_to_reset(
+    call: Call, workspace_id: str, principal_id: str | None, email: str | None, role: str
+) -> tuple[Principal, bool]:
+    """The account to reset, locked, once every refusal of it is passed; and whether it was
+    reset here before and never joined again (`_still_voided_here`: nothing to remove)."""
+    lock_roles(call, workspace_id)  # before the check: another admin may be removing us
+    require_role(call, Target(workspace_id), Role.ADMIN)
+    found = (
+        principal_id
+        if principal_id is not None
+        else call.session.scalar(
+            select(Principal.id).where(Principal.name == (email or "").lower())
+        )
+    )
+    account = lock_principal(call.session, found) if found is not None else None
+    if account is None:
+        raise NotFoundError(_NOT_HERE, hint="see: envkeep member list")
+    if account.kind != "user":  # another tenant's token is unknown here, as anyone's is
+        if not holds_role_in(call, account, workspace_id):
+            raise NotFoundError(_NOT_HERE, hint="see: envkeep member list")
+        raise UsageError("only a person's account can be reset", hint=_NOT_A_PERSON)
+    if account.id == call.actor.principal_id:  # remove_member's refusal named member remove
+        again = shlex.join(["envkeep", "member", "reset", account.name, "--role", role])
+        raise refuse_own_change(call, Target(workspace_id), "you cannot reset yourself", again)
+    if _still_voided_here(call, workspace_id, account):
+        return account, True
+    _refuse_elsewhere(call, workspace_id, account)
+    return account, False
 
 
 _NOT_HERE = "that principal is not a member of this workspace"

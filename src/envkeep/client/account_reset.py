@@ -17,12 +17,19 @@ from envkeep.client.principal_names import shown_principal
 from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
 from envkeep.client.revocation_preview import REVOKE_NOW, foresee_revocation
 from envkeep.client.team_server import team_backend
-from envkeep.core.errors import IntegrityError, NotFoundError, RotationLeft, UsageError
+from envkeep.core.errors import (
+    IntegrityError,
+    NotAnEnvkeepRoute,
+    NotFoundError,
+    RotationLeft,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.http import HttpBackend
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,10 @@ def reset(
             f"'{email}' is a token, not a person's account",
             hint=f"give it a new secret with: envkeep token rotate {shlex.quote(email)}",
         )
+    path = f"/v1/workspaces/{backend.workspace_id}/members/reset"
+    address = email.strip().lower()
+    account = {"principal_id": None if principal is None else principal.id, "email": address}
+    _check_first(backend, path, {**account, "role": role})
     if principal is not None and principal.id != ctx.identity.principal_id:
         who = shown_principal(principal)
         forecast = foresee_revocation(ctx, backend, who, None, f"resetting {who}", check=not now)
@@ -75,19 +86,17 @@ def reset(
             confirm(RevocationPlan.of(forecast, shlex.join(command)))
     secret = new_secret()  # never sent: the server gets the hash of a key derived from it
     body = {
-        "principal_id": None if principal is None else principal.id,
-        "email": email.strip().lower(),
+        **account,
         "role": role,
         "project": project,
         "environment": environment,
         "accept_hash": token_hash(crypto.invite_accept_key(secret)),
     }
-    path = f"/v1/workspaces/{backend.workspace_id}/members/reset"
     answer = backend.api.request("POST", path, json=body)
     invite_id = answer.get("invite_id") if isinstance(answer, dict) else None
     if not isinstance(invite_id, str) or len(invite_id) != 36:
         raise IntegrityError("the server did not say which reset code it made", hint=_AGAIN)
-    keep_invite_secret(ctx, invite_id, secret, email.strip().lower())
+    keep_invite_secret(ctx, invite_id, secret, address)
     gone = frozenset() if principal is None else frozenset({principal.id})
     code, ended = invite_code(invite_id, secret), int(answer.get("sessions_ended") or 0)
     try:
@@ -96,6 +105,16 @@ def reset(
         tokens = [str(t) for t in answer.get("tokens_revoked") or []]
         return AccountReset(Revoked(list(left.rotated), tokens), code, ended, left)
     return AccountReset(removed, code, ended)
+
+
+def _check_first(backend: HttpBackend, path: str, body: dict[str, str | None]) -> None:
+    """The server's refusal of the reset, if it would refuse it, before anything is asked or
+    rotated (`app/account_reset.check_reset`): an account another workspace shares was refused
+    only after its admin said yes. A server older than the check refuses at the reset."""
+    try:
+        backend.api.request("POST", f"{path}/check", json=body)
+    except NotAnEnvkeepRoute:
+        return
 
 
 _AGAIN = "the server may be older than this envkeep: see envkeep member list, and upgrade it"

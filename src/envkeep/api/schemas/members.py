@@ -107,6 +107,16 @@ class ResetAccount(Body):
     accept_hash: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
 
 
+class ResetCheck(Body):
+    """`member reset` asking whether the server would refuse the reset, before it asks its
+    user to go ahead: the account, as `ResetAccount` names it, and the role (named in the
+    refusal of one's own reset)."""
+
+    principal_id: str | None = None
+    email: str | None = Field(default=None, max_length=320)
+    role: str
+
+
 class AccountReset(Revoked):
     """A reset's answer: what its removal asks the client to rotate (`Revoked`), the reset
     invite (its id, or its code when the server made its secret), and the sessions ended."""
