@@ -59,7 +59,7 @@ def test_a_second_logout_at_once_ends_and_counts_nothing(team: Team) -> None:
         counts.append(
             end_member_sessions(
                 Call(session, caller), workspace_id=team.workspace, principal_id=team.bob
-            )
+            ).ended
         )
 
     def second() -> None:

@@ -88,10 +88,10 @@ def test_a_start_that_fails_on_a_taken_api_port_closes_the_metrics_socket(
     tmp_path: Path,
 ) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
-        (tmp_path / "go").touch()  # no wait in the start-up: it fails binding the port
+        (tmp_path / "go").touch()  # no wait in the start-up: it fails binding the port (taken)
         process = _start(tmp_path, taken.getsockname()[1], free_port())
         said = _said(process)
-    assert said == ["ended: EnvkeepError", *_CLOSED]
+    assert said == ["ended: PortInUse", *_CLOSED]
 
 
 def test_sigterm_before_the_server_served_closes_the_metrics_socket(tmp_path: Path) -> None:
