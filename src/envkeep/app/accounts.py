@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
+from envkeep.app.audit_append import append_account_event
 from envkeep.app.invite_codes import (
     ASK_AGAIN,
     USED_ALREADY,
@@ -329,7 +330,14 @@ def login(
         select(RoleBinding.workspace_id).where(RoleBinding.principal_id == principal.id).limit(1)
     )
     return _start_session(
-        session, principal, workspace_id, clock, new_id, action="session.login", origin=origin
+        session,
+        principal,
+        workspace_id,
+        clock,
+        new_id,
+        action="session.login",
+        origin=origin,
+        account_wide=True,
     )
 
 
@@ -343,6 +351,7 @@ def _start_session(
     action: str,
     origin: Origin = NO_ORIGIN,
     project_id: str | None = None,  # the audit event's: an invite's project
+    account_wide: bool = False,
 ) -> LoginResult:
     token = credentials.new_secret()
     now = clock()
@@ -363,13 +372,20 @@ def _start_session(
 
         actor = Actor(principal.id, request_id=origin.request_id, ip=origin.ip)
         call = Call(session, actor, clock=clock, new_id=new_id)
-        append_event(
-            call,
-            workspace_id=workspace_id,
-            action=action,
-            target=principal.name,
-            project_id=project_id,
-        )
+        if account_wide:  # a login: the account's own, in each workspace it is in
+            append_account_event(call, action=action)
+        else:
+            append_event(
+                call,
+                workspace_id=workspace_id,
+                action=action,
+                target=principal.name,
+                project_id=project_id,
+            )
+    return _started(principal, token, workspace_id)
+
+
+def _started(principal: Principal, token: str, workspace_id: str | None) -> LoginResult:
     return LoginResult(
         token=token,
         principal_id=principal.id,
