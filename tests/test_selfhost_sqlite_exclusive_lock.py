@@ -7,14 +7,13 @@ holds it locked."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 from tests import ports
 from tests.server import ENVKEEP, _environ, cli, cli_ok, join, start_server
+from tests.sqlite_holder import locked
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,32 +21,6 @@ if TYPE_CHECKING:
 
 SECRET_NAME = "LOCKSMITH_TOKEN"
 SECRET_VALUE = "s3cr3t-under-lock-4d2a9e"
-
-# Holds the file under an exclusive lock until its stdin closes; says "locked" once it does.
-_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-connection.execute("ROLLBACK")
-"""
-
-
-@contextlib.contextmanager
-def _locked(database: Path) -> Iterator[None]:
-    """``database`` under another process's exclusive lock while the block runs."""
-    with subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(database)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as holder:
-        assert holder.stdout is not None
-        assert holder.stdin is not None
-        assert holder.stdout.readline() == "locked\n"
-        yield
-        holder.stdin.close()  # the lock goes
 
 
 def _lines(logged: str) -> Iterator[dict[str, object]]:
@@ -65,7 +38,7 @@ def test_an_exclusively_locked_file_is_named_as_the_cause_to_the_operator_not_th
         join(server, home, work, server.invite("ops@example.com"), "ops@example.com")
         cli_ok(home, work, "init", "shop")
         cli_ok(home, work, "set", f"{SECRET_NAME}={SECRET_VALUE}")
-        with _locked(database):
+        with locked(database):
             refused = cli(home, work, "get", SECRET_NAME)
         assert refused.returncode == 5, refused.stderr
         assert refused.stdout == ""
@@ -84,7 +57,7 @@ def test_an_exclusively_locked_file_is_named_as_the_cause_to_the_operator_not_th
         server.stop()
 
     command = [*ENVKEEP, "server", "--host", "127.0.0.1", "--port", str(ports.free_port())]
-    with _locked(database):
+    with locked(database):
         started = subprocess.run(
             [*command, "--db", f"sqlite:///{database}"],
             check=False,

@@ -22,7 +22,8 @@ from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import stored_revision
 from tests.server import start_server
-from tests.test_selfhost_sqlite_exclusive_lock import _lines, _locked
+from tests.sqlite_holder import locked as held_locked
+from tests.test_selfhost_sqlite_exclusive_lock import _lines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 def test_readyz_and_the_outage_log_name_a_lock_another_process_holds(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     try:
-        with _locked(tmp_path / "server.db"):
+        with held_locked(tmp_path / "server.db"):
             began = time.monotonic()
             locked = httpx.get(f"{server.url}/readyz", timeout=30)
             took = time.monotonic() - began
@@ -78,7 +79,7 @@ def test_the_readiness_checks_short_wait_for_the_lock_is_its_own(tmp_path: Path)
     migrate(url)
     engine = open_engine(url)
     try:
-        with _locked(tmp_path / "server.db"):
+        with held_locked(tmp_path / "server.db"):
             began = time.monotonic()
             with pytest.raises(OperationalError, match="database is locked"):
                 stored_revision(engine, lock_wait_s=0.2)

@@ -6,8 +6,6 @@ the lock goes, writes land with nothing half-written before them."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -15,19 +13,10 @@ import httpx
 
 from envkeep.store.busy_timeout import BUSY_TIMEOUT_MS
 from tests.server import cli, cli_ok, join, start_server
+from tests.sqlite_holder import locked
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-# Holds the file's write lock until its stdin closes; says "locked" once it holds it.
-_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.read()
-connection.execute("ROLLBACK")
-"""
 
 
 def test_a_write_under_another_process_lock_gets_a_503_in_bounded_time_then_lands(
@@ -41,20 +30,11 @@ def test_a_write_under_another_process_lock_gets_a_503_in_bounded_time_then_land
         cli_ok(home, work, "init", "shop")
         cli_ok(home, work, "set", "PORT=1")
         before = len(server.log.read_text().splitlines())
-        with subprocess.Popen(
-            [sys.executable, "-c", _HOLDER, str(tmp_path / "srv" / "server.db")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        ) as holder:
-            assert holder.stdout is not None
-            assert holder.stdin is not None
-            assert holder.stdout.readline() == "locked\n"
+        with locked(tmp_path / "srv" / "server.db", "IMMEDIATE"):
             started = time.monotonic()
             refused = cli(home, work, "set", "PORT=2")
             took = time.monotonic() - started
             assert httpx.get(f"{server.url}/healthz").status_code == 200
-            holder.stdin.close()  # the lock goes
         assert refused.returncode == 5, refused.stderr
         assert "error: the server's database does not answer" in refused.stderr
         assert "hint: retry in a moment" in refused.stderr
