@@ -4,8 +4,7 @@ it is answered as one that does not exist, whatever its kind, as `member logout`
 from __future__ import annotations
 
 from tests.authz_support import founding_invite
-from tests.test_member_sessions import Team, _accept, team
-from tests.test_member_sessions_reach import _token_in
+from tests.test_member_sessions import Team, _accept, _token_in, team
 
 __all__ = ["team"]  # the fixture, shared with test_member_sessions
 

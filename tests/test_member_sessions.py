@@ -167,12 +167,8 @@ def test_an_ended_or_anothers_session_id_is_not_found_and_nothing_changes(team: 
     assert _events(team, "member.logout") == []
 
 
-def test_an_admins_own_account_and_a_token_are_refused_with_the_command_that_ends_them(
-    team: Team,
-) -> None:
-    me = team.as_(team.admin, "GET", "/v1/whoami").json()["principal"]["id"]
-    principal_id = "11111111-2222-4333-8444-555555555555"
-    token = f"ek_sa_{principal_id}_secret"
+def _token_in(team: Team, owner: str, workspace: str, principal_id: str) -> None:
+    """A read token ``principal_id`` made by ``owner`` in ``workspace``."""
     body = {
         "principal_id": principal_id,
         "name": "ci",
@@ -180,11 +176,19 @@ def test_an_admins_own_account_and_a_token_are_refused_with_the_command_that_end
         "encryption_public": KEY,
         "signing_public": KEY,
         "wrapped_private_keys": KEY,
-        "token_hash": credentials.token_hash(token),
+        "token_hash": credentials.token_hash(f"ek_sa_{principal_id}_secret"),
         "shares": [],
     }
-    made = team.as_(team.admin, "POST", f"/v1/workspaces/{team.workspace}/tokens", json=body)
+    made = team.as_(owner, "POST", f"/v1/workspaces/{workspace}/tokens", json=body)
     assert made.status_code == 201, made.text
+
+
+def test_an_admins_own_account_and_a_token_are_refused_with_the_command_that_ends_them(
+    team: Team,
+) -> None:
+    me = team.as_(team.admin, "GET", "/v1/whoami").json()["principal"]["id"]
+    principal_id = "11111111-2222-4333-8444-555555555555"
+    _token_in(team, team.admin, team.workspace, principal_id)
 
     own = team.as_(team.admin, "POST", f"{team.sessions_of(me)}/end", json={})
     theirs = team.as_(team.admin, "POST", f"{team.sessions_of(principal_id)}/end", json={})

@@ -11,29 +11,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 from envkeep.app import credentials
-from tests.authz_support import KEY, founding_invite
-from tests.test_member_sessions import Team, _accept, _events, _invite, _login, team
+from tests.authz_support import founding_invite
+from tests.test_member_sessions import Team, _accept, _events, _invite, _login, _token_in, team
 
 if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["team"]  # the fixture, shared with test_member_sessions
-
-
-def _token_in(team: Team, owner: str, workspace: str, principal_id: str) -> None:
-    """A read token ``principal_id`` made by ``owner`` in ``workspace``."""
-    body = {
-        "principal_id": principal_id,
-        "name": "ci",
-        "role": "read",
-        "encryption_public": KEY,
-        "signing_public": KEY,
-        "wrapped_private_keys": KEY,
-        "token_hash": credentials.token_hash(f"ek_sa_{principal_id}_secret"),
-        "shares": [],
-    }
-    made = team.as_(owner, "POST", f"/v1/workspaces/{workspace}/tokens", json=body)
-    assert made.status_code == 201, made.text
 
 
 def _answer(team: Team, method: str, principal_id: str) -> tuple[int, str]:
