@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from envkeep.app import credentials
 from envkeep.app.audit import append_event
 from envkeep.app.audit_append import append_account_event
+from envkeep.app.home_workspace import home_workspace
 from envkeep.app.invite_codes import (
     ASK_AGAIN,
     USED_ALREADY,
@@ -326,13 +327,10 @@ def login(
         if principal is not None and principal.kind == "user":
             refused(principal.id)
         raise NotAuthenticated("wrong email or passphrase", hint="check both and try again")
-    workspace_id = session.scalar(
-        select(RoleBinding.workspace_id).where(RoleBinding.principal_id == principal.id).limit(1)
-    )
     return _start_session(
         session,
         principal,
-        workspace_id,
+        home_workspace(session, principal.id),
         clock,
         new_id,
         action="session.login",
