@@ -26,7 +26,7 @@ from envkeep import __version__
 from envkeep.api.app import create_app
 from envkeep.app import accounts, credentials, invite_codes
 from envkeep.app.context import new_uuid, utc_now
-from envkeep.core.errors import AlreadyExistsError
+from envkeep.core.errors import AlreadyExistsError, NotAuthenticated
 from envkeep.core.limits import (
     ENVELOPE_OVERHEAD,
     MAX_NAME_BYTES,
@@ -865,12 +865,13 @@ def test_an_invite_another_transaction_used_first_binds_nothing(
             assert taken is not None
             taken.accepted_at = utc_now()
 
-        claimed = invite_codes.claim_invite(
-            first, invite, principal_id=str(uuid.uuid4()), now=utc_now(), key_proof=None
-        )
+        with pytest.raises(NotAuthenticated) as refused:
+            invite_codes.claim_invite(
+                first, invite, principal_id=str(uuid.uuid4()), now=utc_now(), key_proof=None
+            )
         first.commit()
 
-    assert claimed is False
+    assert refused.value.message == invite_codes.USED_ALREADY
     with Session(engine) as session:
         bound = session.scalars(select(RoleBinding).where(RoleBinding.workspace_id == mine)).all()
         assert [b.principal_id for b in bound] == [admin["principal_id"]]

@@ -20,8 +20,6 @@ from envkeep.app.audit import append_event
 from envkeep.app.audit_append import append_account_event
 from envkeep.app.home_workspace import home_workspace
 from envkeep.app.invite_codes import (
-    ASK_AGAIN,
-    USED_ALREADY,
     bind_invite_role,
     check_email,
     claim_invite,
@@ -190,10 +188,7 @@ def accept_invite(
         _refuse_stale_founding(session, invite)
     principal_id = new_id()
     # The invite first: of two acceptances racing, the second stops here, before its account.
-    if not claim_invite(
-        session, invite, principal_id=principal_id, now=now, key_proof=account.key_proof
-    ):
-        raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
+    claim_invite(session, invite, principal_id=principal_id, now=now, key_proof=account.key_proof)
     principal = Principal(
         id=principal_id,
         kind="user",
@@ -239,10 +234,7 @@ def _rekey(
     and wrapped private keys, is enabled again, and gets the invite's role."""
     now = clock()
     _refuse_held_roles(session, principal)
-    if not claim_invite(
-        session, invite, principal_id=principal.id, now=now, key_proof=account.key_proof
-    ):
-        raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
+    claim_invite(session, invite, principal_id=principal.id, now=now, key_proof=account.key_proof)
     principal.encryption_public = account.encryption_public
     principal.signing_public = account.signing_public
     principal.wrapped_private_keys = account.wrapped_private_keys

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 INVITE_PREFIX = "ek_inv_"
+UNKNOWN = "unknown invite code"
 USED_ALREADY = "this invite was used already"
 ASK_AGAIN = "ask for a new invite"
 
@@ -68,7 +69,7 @@ def open_invite(session: Session, code: str, now: datetime) -> Invite:
     expected = credentials.token_hash(secret)
     valid = invite is not None and hmac.compare_digest(invite.secret_hash, expected)
     if not valid or invite is None:
-        raise NotAuthenticated("unknown invite code", hint=ASK_AGAIN)
+        raise NotAuthenticated(UNKNOWN, hint=ASK_AGAIN)
     if invite.accepted_at is not None:
         raise NotAuthenticated(USED_ALREADY, hint=ASK_AGAIN)
     if aware(invite.expires_at) < now:
@@ -126,18 +127,26 @@ def for_another_email(email: str) -> str:
 
 def claim_invite(
     session: Session, invite: Invite, *, principal_id: str, now: datetime, key_proof: str | None
-) -> bool:
+) -> None:
     """Mark the invite used by ``principal_id`` (with the proof of the keys it was accepted
-    with, for the inviter to check); False, and nothing done, when another transaction used it
-    first: one conditional UPDATE decides, whatever this session loaded."""
+    with, for the inviter to check): one conditional UPDATE decides, whatever this session
+    loaded. NotAuthenticated, and nothing done, when another transaction got there first, in
+    the words `open_invite` would have used had it run after that one: used already, or, for
+    an invite withdrawn meanwhile (deleted: `member remove`, a new `member reset`), an
+    unknown code."""
+    invite_id = invite.id  # read before the expiry below: a withdrawn row is gone
     used = session.execute(
         update(Invite)
-        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .where(Invite.id == invite_id, Invite.accepted_at.is_(None))
         .values(accepted_at=now, accepted_by=principal_id, key_proof=key_proof)
         .execution_options(synchronize_session=False)
     )
     session.expire(invite)  # what it loaded is stale now
-    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+    if used.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    # A new statement, so a new snapshot at READ COMMITTED: the other transaction committed.
+    kept = session.scalar(select(Invite.id).where(Invite.id == invite_id))
+    raise NotAuthenticated(UNKNOWN if kept is None else USED_ALREADY, hint=ASK_AGAIN)
 
 
 def bind_invite_role(

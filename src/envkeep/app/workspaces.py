@@ -13,7 +13,6 @@ from envkeep.app.audit import append_event
 from envkeep.app.credentials import token_hash
 from envkeep.app.invite_codes import (
     ASK_AGAIN,
-    USED_ALREADY,
     bind_invite_role,
     claim_invite,
     for_another_email,
@@ -147,10 +146,10 @@ def join_workspace(call: Call, *, code: str, key_proof: str | None, token: str) 
             hint="an admin changes it with: envkeep member grant",
         )
     now = call.clock()
-    if not claim_invite(
-        call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof
-    ):
-        raise PermissionDenied(USED_ALREADY, hint=ASK_AGAIN)
+    try:
+        claim_invite(call.session, invite, principal_id=principal.id, now=now, key_proof=key_proof)
+    except NotAuthenticated as refused:  # a 403, as `_invite_for`'s: the session is valid
+        raise PermissionDenied(refused.message, hint=refused.hint) from None
     logged_out = end_sessions_of_roleless(call, principal.id, keep=token_hash(token))
     bind_invite_role(
         call.session,
