@@ -53,7 +53,7 @@ def test_a_removal_that_cannot_list_the_environments_after_it_keeps_no_copy_of_t
     client: ClientContext, envkeep: Envkeep, homes: Homes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server removed the service but the environments whose copies held its values
-    could not be listed: the workspace's copies are deleted (none may serve the removed values
+    could not be listed: the project's copies are deleted (none may serve the removed values
     offline), and the removal is not told as failed (it went through)."""
     server_only(homes, "the copies kept for reads offline are a team server's")
     quick_ok(envkeep, "set", "QUEUE=jobs", "--env", "dev", "--service", "worker")

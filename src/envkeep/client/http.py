@@ -306,7 +306,7 @@ class HttpBackend:
         try:
             environments = self.list_environments(project)
         except errors.EnvkeepError:  # the service is gone: none of its values may stay kept
-            self._cache.forget_workspace(self.workspace_id)
+            self._cache.forget_project(self.workspace_id, project)
             return
         for environment in environments:
             self._snapshots.forget(project, environment.name)

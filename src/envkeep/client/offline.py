@@ -3,7 +3,8 @@ sent) so that reads — `envkeep run` first of all — still work when the serve
 for as long as the copy is younger than the command's limit (``offline_limit``). A read the
 server refuses (no role there any more, or no such environment) deletes every copy kept of
 that environment; a refusal for holding no role in the whole workspace deletes every copy kept
-of that workspace (``forget_workspace``).
+of that workspace (``forget_workspace``); a service removed where the project's environments
+could not be listed then deletes every copy of that project (``forget_project``).
 
 A copy holds what one read asked for: every scope, or the shared scope plus some services'.
 An offline read uses the newest copy that holds what it asks (a copy of every scope answers a
@@ -26,7 +27,7 @@ from envkeep.client.offline_limit import OfflineLimit, offline_limit
 from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from envkeep.core.errors import UnreachableError
@@ -54,6 +55,11 @@ class _Copy:
     @property
     def workspace_id(self) -> str | None:
         return self._field("project", "workspace_id")
+
+    @property
+    def project(self) -> tuple[str | None, str | None]:
+        """The (workspace id, project name) of the environment it is of."""
+        return self.workspace_id, self._field("project", "name")
 
     def _field(self, part: str, name: str) -> str | None:
         """A field of the snapshot's ``part``; None for an answer without it."""
@@ -153,10 +159,25 @@ class SnapshotCache:
     def forget_workspace(self, workspace_id: str) -> None:
         """Delete every answer kept of any environment of ``workspace_id``: the server refused
         the reader any role in it (a member removed), so no copy of it should outlive that."""
-        for folder in self.directory.glob("*"):
-            copies = (_read(path) for path in folder.glob("*.json"))
-            if any(c is not None and c.workspace_id == workspace_id for c in copies):
-                shutil.rmtree(folder, ignore_errors=True)
+        self._forget_where(lambda kept: kept.workspace_id == workspace_id)
+
+    def forget_project(self, workspace_id: str, project: str) -> None:
+        """Delete every answer kept of any environment of the project ``project`` of
+        ``workspace_id``: a service of it was removed and its environments could not be
+        listed, so none may serve the service's values offline. Other projects' stay."""
+        self._forget_where(lambda kept: kept.project == (workspace_id, project))
+
+    def _copies(self) -> Iterator[_Copy]:
+        """Every readable copy kept, of any environment."""
+        for path in self.directory.glob("*/*.json"):
+            kept = _read(path)
+            if kept is not None:
+                yield kept
+
+    def _forget_where(self, chosen: Callable[[_Copy], bool]) -> None:
+        """Delete every answer kept of each environment any ``chosen`` copy is of."""
+        for folder in {kept.path.parent for kept in self._copies() if chosen(kept)}:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def load(
         self, environment: str, services: Sequence[str] | None, error: UnreachableError
