@@ -92,15 +92,24 @@ def diff_environments(
 ) -> list[Difference]:
     """What differs from ``source`` to ``target`` in every scope (``writing``: for a write into
     ``target``, whose refusal to read says so, and refuses a reader of it: `write_role`)."""
-    return diff_read(ctx, source, target, writing=writing)[0]
+    return diff_read(ctx, source, target, writing=writing).differences
 
 
-def diff_read(
-    ctx: ClientContext, source: str, target: str, *, writing: bool = False
-) -> tuple[list[Difference], OpenEnvironment]:
-    """`diff_environments`, with the read of ``target`` it compared (a promotion is checked
-    and written against that read, rather than one more read of thousands of values)."""
-    left = _by_key(open_all_scopes(ctx, source).variables())
+@dataclass(frozen=True)
+class DiffRead:
+    """What differs from one environment to another, with the read of each it compared (a
+    promotion is checked and written against the target's, and names its hint from the
+    source's, rather than reading thousands of values once more)."""
+
+    differences: list[Difference]
+    source: OpenEnvironment
+    target: OpenEnvironment
+
+
+def diff_read(ctx: ClientContext, source: str, target: str, *, writing: bool = False) -> DiffRead:
+    """`diff_environments`, with the reads it compared."""
+    read = open_all_scopes(ctx, source)
+    left = _by_key(read.variables())
     with refused_as_write(ctx, target) if writing else nullcontext():
         into = open_all_scopes(ctx, target)
     if writing:
@@ -117,7 +126,7 @@ def diff_read(
             found.append(
                 Difference(scope, before.scope_key, name, "changed", before.value, after.value)
             )
-    return found, into
+    return DiffRead(found, read, into)
 
 
 def _service_differences(ctx: ClientContext, source: str, target: str, service: str) -> Comparison:

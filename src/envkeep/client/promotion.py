@@ -15,9 +15,8 @@ from envkeep.app.not_found import service_not_found
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_service_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
-from envkeep.client.environment_diff import Difference, diff_read
+from envkeep.client.environment_diff import Difference, DiffRead, diff_read
 from envkeep.client.name_typos import did_you_mean
-from envkeep.client.opening import open_all_scopes
 from envkeep.client.pasted_references import refuse_pasted_names
 from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.errors import ReferenceProblem, UsageError
@@ -42,12 +41,18 @@ class Scoped(Protocol):
 
 @dataclass(frozen=True)
 class PromotionPlan:
-    """What a promotion writes (``differences``), and the read of its target (every scope) it
-    was planned against, which `prepare_promotion` checks it against and it is written
-    against: reading the target again decrypted thousands of values once more."""
+    """What a promotion writes (``differences``), and the reads (every scope) it was planned
+    against (``compared``): `prepare_promotion` checks it against the target's read, it is
+    written against that read, and the names its hint adds are planned from both reads
+    (reading them again decrypted thousands of values once more)."""
 
     differences: list[Difference]
-    target: OpenEnvironment
+    compared: DiffRead
+
+    @property
+    def target(self) -> OpenEnvironment:
+        """The read of the target planned against."""
+        return self.compared.target
 
 
 def plan_promotion(
@@ -68,25 +73,32 @@ def plan_promotion(
         )
     refuse_pasted_names(f"promote --from {source} --to {target}", names)
     within = _scope_filter(ctx, scope)
-    wanted = set(names)
-    differences, into = diff_read(ctx, source, target, writing=True)
-    plan = [
-        d
-        for d in differences
-        if d.source_value is not None and (not wanted or d.name in wanted) and within(d)
-    ]
-    asked = wanted - {d.name for d in plan}
-    if not asked:  # every name asked for (or none asked) is in the plan: no second read
-        return PromotionPlan(plan, into)
-    known = _names_in(ctx, source, within)
-    missing = asked - known
+    compared = diff_read(ctx, source, target, writing=True)
+    plan = _planned(compared, names, within)
+    known = {v.name for v in compared.source.variables() if within(v)}
+    missing = set(names) - known
     if missing:
         said = [f"{name}{did_you_mean(name, known)}" for name in sorted(missing)]
         raise UsageError(
             f"not set in '{source}': {', '.join(said)}",
             hint=f"see what is there with: envkeep list --env {source}",
         )
-    return PromotionPlan(plan, into)
+    return PromotionPlan(plan, compared)
+
+
+def _planned(
+    compared: DiffRead,
+    names: Sequence[str],
+    within: Callable[[Scoped], bool] = lambda _found: True,
+) -> list[Difference]:
+    """The differences a promotion of ``names`` (every name with none) ``within`` a scope
+    writes: those the source sets."""
+    wanted = set(names)
+    return [
+        d
+        for d in compared.differences
+        if d.source_value is not None and (not wanted or d.name in wanted) and within(d)
+    ]
 
 
 def _scope_filter(ctx: ClientContext, scope: str | None) -> Callable[[Scoped], bool]:
@@ -101,12 +113,6 @@ def _scope_filter(ctx: ClientContext, scope: str | None) -> Callable[[Scoped], b
     if scope not in services:
         raise service_not_found(scope, project, services)
     return lambda found: found.scope_key != SHARED_SCOPE and found.scope == scope
-
-
-def _names_in(
-    ctx: ClientContext, env: str, within: Callable[[Scoped], bool] = lambda _found: True
-) -> set[str]:
-    return {v.name for v in open_all_scopes(ctx, env).variables() if within(v)}
 
 
 @dataclass(frozen=True)
@@ -147,25 +153,21 @@ def prepare_promotion(
     changes = _changes_by_service(plan)
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
-    also = _also_needed(ctx, (source, target), opened, plan, unresolved) if unresolved else ()
+    also = _also_needed(ctx, planned, unresolved) if unresolved else ()
     return Promotion(opened, tuple(plan), unresolved, also)
 
 
 def _also_needed(
-    ctx: ClientContext,
-    between: tuple[str, str],
-    opened: OpenEnvironment,
-    plan: Sequence[Difference],
-    unresolved: Sequence[Unresolved],
+    ctx: ClientContext, planned: PromotionPlan, unresolved: Sequence[Unresolved]
 ) -> tuple[str, ...]:
     """The names the ``unresolved`` values need that the source sets, and in turn what those
     need (`${worker.API_URL}`, whose value is `http://api:${api.PORT}`): the hint's command
-    then promotes a whole chain at once, rather than one more link on each run."""
+    then promotes a whole chain at once, rather than one more link on each run. Each link is
+    planned from the reads ``planned`` was (a hint: what is written is ``planned``)."""
     from envkeep.client.broken_references import unresolved_by_writes
 
-    source, target = between
-    promoted = {d.name for d in plan}
-    in_source = _names_in(ctx, source)
+    promoted = {d.name for d in planned.differences}
+    in_source = {v.name for v in planned.compared.source.variables()}
     also: set[str] = set()
     while True:
         wanted = {name for found in unresolved for name in found.missing}
@@ -173,9 +175,9 @@ def _also_needed(
         if not new:
             return tuple(sorted(also))
         also |= new
-        wider = plan_promotion(ctx, source, target, sorted(promoted | also)).differences
+        wider = _planned(planned.compared, sorted(promoted | also))
         try:
-            unresolved = unresolved_by_writes(ctx, opened, _changes_by_service(wider))
+            unresolved = unresolved_by_writes(ctx, planned.target, _changes_by_service(wider))
         except ReferenceProblem:  # promoting more would close a cycle in the target: stop here
             return tuple(sorted(also))
 
