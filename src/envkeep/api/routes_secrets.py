@@ -69,8 +69,8 @@ async def write_batch(
     workspace_id, project, environment = where
     expected = _revision(if_match)
 
-    def write(call: Call) -> int:
-        return writes.write_secrets(
+    def write(call: Call) -> writes.Written:
+        return writes.write_batch(
             call,
             workspace_id=workspace_id,
             project=project,
@@ -82,10 +82,10 @@ async def write_batch(
 
     small = len(body.writes) <= SMALL_BATCH
     size = sum(len(w.value_ct or b"") + len(w.name_ct) for w in body.writes) if small else 0
-    revision = await run_as(found, caller, write, small=small, size=size)
-    # The bytes JSONResponse({"revision": revision}) renders, without a JSON encoder per write.
-    answer = b'{"revision":%d}' % revision
-    return Response(answer, media_type="application/json", headers={"ETag": f'"{revision}"'})
+    done = await run_as(found, caller, write, small=small, size=size)
+    # The bytes JSONResponse renders, without a JSON encoder per write (`at` is ISO 8601).
+    answer = b'{"revision":%d,"written_at":"%s"}' % (done.revision, done.at.encode())
+    return Response(answer, media_type="application/json", headers={"ETag": f'"{done.revision}"'})
 
 
 @router.get("/snapshot", response_model=schemas.Snapshot)
@@ -104,7 +104,7 @@ async def snapshot(
     return await read_snapshot(state(request), Caller.of(request, token), where, services)
 
 
-@router.post("/secrets", response_model=schemas.Revision)
+@router.post("/secrets", response_model=schemas.Written)
 async def write_secrets(
     workspace_id: str,
     project: str,

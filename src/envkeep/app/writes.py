@@ -38,6 +38,7 @@ from envkeep.core.limits import (
     NAME_INDEX_BYTES,
     SIGNATURE_BYTES,
 )
+from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -108,9 +109,9 @@ class _Dialect:
 
 def _rows(
     call: Call, env: _Target, writes: Sequence[SecretWrite], scopes: Mapping[str, str | None]
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+) -> tuple[list[dict[str, object]], list[dict[str, object]], datetime]:
     """The batch's rows, checked against the store: those that update a variable, and those
-    that make one (each row also makes a version)."""
+    that make one (each row also makes a version); and the time of its versions."""
     db = _Dialect.of(call.session.get_bind().dialect.name)
     stored = stored_rows(call, env.id, writes, lock=db.lock)
     moment = call.clock()
@@ -143,7 +144,7 @@ def _rows(
                 "made": made,
             }
         )
-    return updates, inserts
+    return updates, inserts, moment
 
 
 def _write_rows(
@@ -196,13 +197,16 @@ def _foreign_key(error: Exception) -> bool:
     )
 
 
-def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> None:
+def _apply_batch(call: Call, env: _Target, writes: Sequence[SecretWrite]) -> datetime:
+    """Store the batch; the time of its versions."""
     scopes = _scope_services(call, env, writes)
     if any(write.scope not in scopes for write in writes):
         rows = call.fetch("SELECT name FROM projects WHERE id = :p", {"p": env.project_id})
         raise _service_not_in_project(rows[0][0] if rows else None)
     _check_batch(writes, env)
-    _write_rows(call, *_rows(call, env, writes, scopes))
+    updates, inserts, moment = _rows(call, env, writes, scopes)
+    _write_rows(call, updates, inserts)
+    return moment
 
 
 def _service_not_in_project(name: str | None) -> UsageError:
@@ -223,6 +227,15 @@ def apply_writes(call: Call, env: Environment, writes: Sequence[SecretWrite]) ->
     env.revision += 1
 
 
+@dataclass(frozen=True)
+class Written:
+    """A batch stored: the environment's new revision, and its versions' time as a snapshot
+    shows it (a client keeping a copy of the environment adds the batch to it)."""
+
+    revision: int
+    at: str
+
+
 def write_secrets(
     call: Call,
     *,
@@ -237,6 +250,28 @@ def write_secrets(
 
     A protected environment takes writes only when the caller confirmed them (``--yes``).
     """
+    return write_batch(
+        call,
+        workspace_id=workspace_id,
+        project=project,
+        environment=environment,
+        writes=writes,
+        confirmed=confirmed,
+        expected_revision=expected_revision,
+    ).revision
+
+
+def write_batch(
+    call: Call,
+    *,
+    workspace_id: str,
+    project: str,
+    environment: str,
+    writes: Sequence[SecretWrite],
+    confirmed: bool = False,
+    expected_revision: int | None = None,
+) -> Written:
+    """`write_secrets`, saying its versions' time too."""
     bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
     found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"
@@ -256,10 +291,10 @@ def write_secrets(
         )
     check_sizes(writes)
     call.session.flush()  # a caller's pending ORM changes go first, as in apply_writes
-    _apply_batch(call, _Target(env.id, found.id, env.key_version), writes)
+    moment = _apply_batch(call, _Target(env.id, found.id, env.key_version), writes)
     call.execute(_NEXT_REVISION, {"id": env.id, "revision": env.revision + 1})
     _audit_batch(call, target, f"{project}/{environment}", writes)
-    return env.revision + 1
+    return Written(env.revision + 1, utc_second(moment))
 
 
 _NEXT_REVISION = "UPDATE environments SET revision = :revision WHERE id = :id"

@@ -23,6 +23,7 @@ from envkeep.client.answer_views import (
     version_view,
 )
 from envkeep.client.answers import read_answer
+from envkeep.client.kept_writes import Batch
 from envkeep.client.problem_errors import raise_problem
 from envkeep.client.proxies import proxy_for
 from envkeep.client.snapshot_reads import SnapshotReads
@@ -369,9 +370,10 @@ class HttpBackend:
             f"{self.project_path(project)}/environments/{environment}/secrets",
             json=dump(body),
         )
-        revision = int(read_answer(schemas.Revision, data).revision)
-        self._snapshots.refresh_kept(project, environment)
-        return revision
+        written = read_answer(schemas.Written, data)
+        batch = Batch(int(written.revision), written.written_at, writes)
+        self._snapshots.refresh_kept(project, environment, batch)
+        return batch.revision
 
     def _snapshot_path(self, project: str, environment: str) -> str:
         return self._snapshots.path(project, environment)

@@ -150,6 +150,13 @@ class SnapshotCache:
         """Whether any answer of ``environment`` is kept."""
         return any(self._folder(environment).glob("*.json"))
 
+    def whole_copy(self, environment: str) -> Any:
+        """The newest copy of every scope of ``environment`` kept (the server's answer, at
+        any age); None when none is."""
+        found = (_read(path) for path in self._folder(environment).glob("*.json"))
+        whole = [c for c in found if c is not None and c.services is None]
+        return max(whole, key=_Copy.newness).snapshot if whole else None
+
     def forget(self, environment: str) -> None:
         """Delete every answer kept of ``environment``, whatever scopes it read: the server
         refused a read there (the reader lost its role, or the environment is gone), so no

@@ -16,6 +16,7 @@ from envkeep.client import answer_size
 from envkeep.client.answer_views import snapshot_view
 from envkeep.client.answers import read_answer
 from envkeep.client.kept_copies import HeldAnswers
+from envkeep.client.kept_writes import Batch, written_into
 from envkeep.core import errors
 
 if TYPE_CHECKING:
@@ -77,6 +78,21 @@ class SnapshotReads:
         ``fall_back``: a server out of reach answered from such a copy."""
         path = self.path(project, environment)
         data, fetched = self._fetch(path, services, fall_back=fall_back)
+        return self._checked(project, environment, services, data, fetched=fetched, save=save)
+
+    def _checked(
+        self,
+        project: str,
+        environment: str,
+        services: Sequence[str] | None,
+        data: Any,
+        *,
+        fetched: bool,
+        save: bool,
+    ) -> views.EnvironmentSnapshot:
+        """The snapshot of the answer ``data`` (``fetched``: the server's, not a copy kept
+        offline), checked against the pins; ``save``: held to be kept once opened."""
+        path = self.path(project, environment)
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         # Checked against the pin only with the reader's share of it (none: nothing to read);
         # pinned once that share opens (`ClientContext.key_opened`), never on the answer's word.
@@ -123,16 +139,23 @@ class SnapshotReads:
         if self._held is not None:
             self._held.keep(snapshot)
 
-    def refresh_kept(self, project: str, environment: str) -> None:
-        """After a write, the copy kept of the environment for reads offline (if any) read
-        again, every scope: one from before the write would serve its old values, and miss its
-        new names, to the writer's own next read with the server down. A copy that cannot be
-        read again, or does not open whole, is deleted instead."""
+    def refresh_kept(self, project: str, environment: str, batch: Batch) -> None:
+        """After a write (``batch``), the copy kept of the environment for reads offline (if
+        any) read again, every scope: one from before the write would serve its old values,
+        and miss its new names, to the writer's own next read with the server down. The copy
+        of every scope just before the write is brought past it instead, with no request
+        (`kept_writes`). A copy that cannot be read again, or does not open whole, is
+        deleted instead."""
         path = self.path(project, environment)
         if self.cache is None or not self.cache.holds_copies(path):
             return
+        kept = self.cache.whole_copy(path)
+        after = None if kept is None else written_into(kept, batch)
         try:
-            snapshot = self.read(project, environment, None, save=True, fall_back=False)
+            if after is None:
+                snapshot = self.read(project, environment, None, save=True, fall_back=False)
+            else:  # the server's answer, as a fetch would be: held to be kept once opened
+                snapshot = self._checked(project, environment, None, after, fetched=True, save=True)
             opened = self.opens is not None and self.opens(snapshot)
         except Exception:  # noqa: BLE001 - the write stands; only its copy is in doubt
             opened = False

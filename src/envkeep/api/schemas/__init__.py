@@ -49,6 +49,7 @@ from envkeep.api.schemas.environments import (
     Version,
     VersionsAt,
     Writes,
+    Written,
 )
 from envkeep.api.schemas.members import (
     AccountReset,
@@ -141,4 +142,5 @@ __all__ = [
     "Whoami",
     "Workspace",
     "Writes",
+    "Written",
 ]

@@ -123,6 +123,13 @@ class Revision(Body):
     revision: int
 
 
+class Written(Revision):
+    """A write's answer: the new revision, and the written versions' time as a snapshot shows
+    it (None: an older server's answer)."""
+
+    written_at: str | None = None
+
+
 class History(Body):
     versions: list[Version]
     authors: list[Principal]
