@@ -54,7 +54,9 @@ class FieldSpec:
     pattern: str | None = None  # a regular expression the whole value must match
     choices: tuple[str, ...] = ()  # for enum
     example: str | None = None  # the value written in the .env.example; not a default
-    line: int | None = None  # where the field is declared, when it comes from a file
+    # Where the field is declared, when it comes from a file; a name declared twice: the
+    # line its annotations come from (the first when neither or both carry any).
+    line: int | None = None
     # Where ``example`` is written: a name declared twice takes the later line's example.
     example_line: int | None = None
 

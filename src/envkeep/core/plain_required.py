@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from envkeep.core.fieldspec import SchemaNote
+from envkeep.core.repeated_names import annotated
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,6 +39,7 @@ def plain_required_notes(
     above one of its ``declarations`` (each line a name is declared on), or comment after its
     value on its line (``trailing``), says "required", naming that line; in line order."""
     optional = {f.name for f in fields if not f.required}
+    annotated_at = {f.name: f.line for f in fields if annotated(f)}
     found: dict[str, int] = {}
     for comment in trailing:
         if comment.name in optional and says_required(comment.text):
@@ -56,11 +58,20 @@ def plain_required_notes(
             name,
             line,
             f"{where}line {line}: {name}'s comment says 'required', which declares nothing"
-            f" ({name} is optional): write '# @required' on a line of its own above {name}=…",
+            f" ({name} is optional): {write_required(name, line, annotated_at.get(name))}",
             source,
         )
         for name, line in sorted(found.items(), key=lambda item: item[1])
     )
+
+
+def write_required(name: str, noted: int, annotated_at: int | None) -> str:
+    """What to write for ``name``, noted on line ``noted``: ``# @required`` above it, or above
+    the declaration on line ``annotated_at`` when ``name`` is declared twice and that other
+    one carries its annotations: ``@required`` above the noted line would make the two lines'
+    annotations differ, which `repeated_names` refuses."""
+    at = "" if annotated_at in {None, noted} else f" on line {annotated_at}"
+    return f"write '# @required' on a line of its own above {name}=…{at}"
 
 
 def says_required(comment: str) -> bool:

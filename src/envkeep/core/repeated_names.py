@@ -51,7 +51,7 @@ def merge_repeated(
 def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec:
     """The field two declarations make: the annotations of the one that has any (both: the
     same ones, else an error), the later example, the first description found."""
-    if _annotated(first) and _annotated(again) and _rules(first) != _rules(again):
+    if annotated(first) and annotated(again) and _rules(first) != _rules(again):
         raise ParseError(
             f"{first.name!r} is declared twice with different annotations (lines {first.line}"
             f" and {again.line}), so what it must be is unclear",
@@ -60,7 +60,7 @@ def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec
             hint=f"keep the annotations above one {first.name}=… only (the other is read with"
             " them), or make both say the same",
         )
-    base = again if _annotated(again) and not _annotated(first) else first
+    base = again if annotated(again) and not annotated(first) else first
     other = first if base is again else again
     return replace(
         base,
@@ -75,5 +75,6 @@ def _rules(spec: FieldSpec) -> FieldSpec:
     return replace(spec, example=None, description=None, line=None, example_line=None)
 
 
-def _annotated(spec: FieldSpec) -> bool:
+def annotated(spec: FieldSpec) -> bool:
+    """Whether any annotation of ``spec`` says something (a rule, not its example or lines)."""
     return _rules(spec) != FieldSpec(spec.name)

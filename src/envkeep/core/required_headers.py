@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from envkeep.core._section_breaks import commented_out_name, is_section_break
 from envkeep.core.fieldspec import SchemaNote
-from envkeep.core.plain_required import says_required
+from envkeep.core.plain_required import says_required, write_required
+from envkeep.core.repeated_names import annotated
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -41,6 +42,7 @@ def required_header_notes(
     groups = _header_groups(comments)
     where = f"{source} " if source else ""
     told = {spec.name for spec in fields if spec.required} | set(noted)
+    annotated_at = {spec.name: spec.line for spec in fields if annotated(spec)}
     notes: list[SchemaNote] = []
     for index, (start, end) in enumerate(groups):
         text = " ".join(_DECORATION.sub(" ", comments[n]) for n in range(start, end + 1))
@@ -56,18 +58,20 @@ def required_header_notes(
             ):
                 continue
             told.add(spec.name)
-            notes.append(_note(spec.name, spec.line, start, where, source))
+            advice = write_required(spec.name, spec.line, annotated_at.get(spec.name))
+            notes.append(_note(spec.name, spec.line, start, advice, where=where, source=source))
     return tuple(sorted(notes, key=lambda note: note.line))
 
 
-def _note(name: str, line: int, header: int, where: str, source: str | None) -> SchemaNote:
+def _note(
+    name: str, line: int, header: int, advice: str, *, where: str, source: str | None
+) -> SchemaNote:
     return SchemaNote(
         "plain-required",
         name,
         line,
         f"{where}line {line}: {name} is under the header on line {header} that says"
-        f" 'required', which declares nothing ({name} is optional): write '# @required' on a"
-        f" line of its own above {name}=…",
+        f" 'required', which declares nothing ({name} is optional): {advice}",
         source,
     )
 
