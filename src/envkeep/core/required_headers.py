@@ -4,8 +4,9 @@ declares nothing: only ``@required`` does, so every variable under it is optiona
 `validate` passes without them. The notes found here say so for each such variable, as
 `plain_required` does for a comment about one variable. A header is about its whole section:
 the variables declared below it up to the next header (a name declared twice, on each of its
-lines). Notes, not a conversion: a silent ``@required`` would turn values a project
-leaves unset today into errors that stop its `run` and its CI."""
+lines); under a ``## Required``, deeper ``### Database`` headers are parts of its section.
+Notes, not a conversion: a silent ``@required`` would turn values a project leaves unset today
+into errors that stop its `run` and its CI."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 _FRAMED = 2  # comment lines between two header lines that are the title they frame
 _DECORATION = re.compile(r"([-=*~_#])\1+")  # `---Required---`: the word, not `-required`
 _RULE = re.compile(r"\s*([-=*~_#])\1\1+\s*")  # a comment line of decoration only: `# ------`
+_OPTIONAL = re.compile(r"\b(?:optional|not required)\b", re.IGNORECASE)
 
 
 def required_header_notes(
@@ -48,7 +50,7 @@ def required_header_notes(
         text = " ".join(_DECORATION.sub(" ", comments[n]) for n in range(start, end + 1))
         if not says_required(text):
             continue
-        stop = groups[index + 1][0] if index + 1 < len(groups) else None
+        stop = _section_end(comments, groups, index)
         for spec in declarations:
             if (
                 spec.line is None
@@ -74,6 +76,32 @@ def _note(
         f" 'required', which declares nothing ({name} is optional): {advice}",
         source,
     )
+
+
+def _section_end(
+    comments: Mapping[int, str], groups: Sequence[tuple[int, int]], index: int
+) -> int | None:
+    """The first line of the header ending the section of ``groups[index]`` (None: the file
+    ends it): the next header, but under a ``## Required`` a deeper ``### Database`` is a
+    part of it, up to a header as high or higher, one of another form, or one saying
+    "optional"."""
+    level = _level(comments, groups[index])
+    for start, end in groups[index + 1 :]:
+        deeper = _level(comments, (start, end))
+        if level is None or deeper is None or deeper <= level:
+            return start
+        if _OPTIONAL.search(" ".join(comments[n] for n in range(start, end + 1))):
+            return start
+    return None
+
+
+def _level(comments: Mapping[int, str], group: tuple[int, int]) -> int | None:
+    """The number of ``#`` opening a Markdown-style header (``### Database``: 3); None for
+    the other forms (``# --- Database ---``, a title framed or underlined by rules)."""
+    titles = [comments[n] for n in range(group[0], group[1] + 1)]
+    title = next((body for body in titles if _RULE.fullmatch(body) is None), "")
+    hashes = len(title) - len(title.lstrip("#"))
+    return 1 + hashes if hashes and title.strip("#").strip() else None
 
 
 def _header_groups(comments: Mapping[int, str]) -> list[tuple[int, int]]:
