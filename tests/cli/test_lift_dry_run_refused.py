@@ -34,9 +34,10 @@ def test_dry_run_shows_the_liftable_names_and_the_services_differing_over_the_ot
         "LOG_LEVEL: not lifted, the services differ (api: value 1; worker: value 2)",
     ]
     assert "would write 3 changes; nothing written" in result.stderr
-    assert "error: not lifted, the services differ: LOG_LEVEL; nothing was written" in (
-        result.err_lines
-    )
+    assert (
+        "error: LOG_LEVEL differs between services in 'dev': api: value 1; worker: value 2;"
+        " nothing was written"
+    ) in result.err_lines
     assert not {REDIS, LOUD, QUIET} & set((result.stdout + result.stderr).split())
     assert "REDIS_URL" not in stored(envkeep, "dev")
     assert stored(envkeep, "dev", "api")["REDIS_URL"] == (REDIS, 1)
@@ -56,7 +57,7 @@ def test_dry_run_of_names_that_all_differ_exits_2_naming_each(
     )
     assert "PORT: not lifted" in result.stdout
     assert "would write" not in result.stderr
-    assert "the services differ: LOG_LEVEL, PORT; nothing was written" in result.stderr
+    assert "worker: value 2 (so do 1 more: PORT); nothing was written" in result.stderr
 
 
 def test_a_lift_with_a_differing_name_still_refuses_all_of_it_naming_the_others(

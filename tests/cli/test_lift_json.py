@@ -75,7 +75,7 @@ def test_json_dry_run_lists_the_refused_names_with_the_services_that_differ(
         {"name": "LOG_LEVEL", "services": [["api"], ["worker"]], "reason": "differ"}
     ]
     assert (plan["dry_run"], plan["changes"], plan["written"]) == (True, 3, 0)
-    assert "the services differ: LOG_LEVEL" in result.stderr
+    assert "LOG_LEVEL differs between services in 'dev'" in result.stderr
     assert "REDIS_URL" not in stored(envkeep, "dev")
 
 

@@ -110,18 +110,10 @@ def _said_lifted(env: str, plan: LiftPlan, count: int) -> None:
 
 
 def _refuse_differing(env: str, plan: LiftPlan) -> None:
-    """Exit as a lift refused (2) when a name's services differ, or with the refusal of the
-    first name that cannot be lifted at all (as a lift of it exits): nothing was written."""
-    if stopped := shared_values.first_stop(plan.refused):
-        raise stopped
+    """Exit with the refusal a lift of the plan's refused names gets (2): nothing was
+    written."""
     if plan.refused:
-        names = ", ".join(r.name for r in plan.refused[:5])
-        more = f" and {len(plan.refused) - 5} more" if len(plan.refused) > 5 else ""
-        raise UsageError(
-            f"not lifted, the services differ: {names}{more}; nothing was written",
-            hint=f"choose whose value with --from SERVICE, or give each: NAME=VALUE"
-            f" (envkeep lift --suggest --env {env} lists what services hold alike)",
-        )
+        raise shared_values.refusal(env, plan.refused)
 
 
 def _plan_json(env: str, plan: LiftPlan, *, dry_run: bool, written: int) -> dict[str, Any]:

@@ -137,7 +137,7 @@ def plan_lift(
     ]
     refused = tuple(p for p in planned if isinstance(p, Refused))
     if refused and not list_refused:
-        raise first_stop(refused) or _differ(env, refused)
+        raise refusal(env, refused)
     moves = tuple(p for p in planned if isinstance(p, Move))
     for move in moves:
         check_references(move.name, move.value, None)
@@ -147,10 +147,12 @@ def plan_lift(
     return LiftPlan(opened, tuple(m for m in moves if m.changes), unresolved, refused)
 
 
-def first_stop(refused: Sequence[Refused]) -> UsageError | None:
-    """The refusal of the first name that cannot be lifted at all (None: every refused name's
-    services only differ); it stops a lift before any other refusal, as it did."""
-    return next((r.stopped for r in refused if r.stopped is not None), None)
+def refusal(env: str, refused: Sequence[Refused]) -> UsageError:
+    """The one refusal of a lift of ``refused`` names (a lift, its dry run and its --json
+    say the same): the first name that cannot be lifted at all stops it; else the services
+    differ, named by the first such name."""
+    stopped = next((r.stopped for r in refused if r.stopped is not None), None)
+    return stopped or _differ(env, refused)
 
 
 def apply_lift(ctx: ClientContext, plan: LiftPlan) -> int:
