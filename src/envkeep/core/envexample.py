@@ -27,6 +27,7 @@ from envkeep.core.near_names import suggestions
 from envkeep.core.plain_required import plain_required_notes
 from envkeep.core.repeated_names import merge_repeated
 from envkeep.core.required_headers import required_header_notes
+from envkeep.core.required_labels import required_label_notes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -58,10 +59,12 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     Besides dotenv syntax errors: an unknown, repeated or malformed annotation, an annotation
     not directly above a variable, and a variable declared twice with different annotations
     are errors. A variable declared twice otherwise (`repeated_names`), and a "required" in
-    plain words (`plain_required`, `required_headers`), are the schema's notes.
+    plain words (`plain_required`, `required_headers`, `required_labels`), are the schema's
+    notes.
     """
     entries = parse_dotenv(text, source=source).entries
-    comments = _comment_lines(text, entries)
+    lines = _lines(text)
+    comments = _comment_lines(lines, entries)
     declared: list[FieldSpec] = []
     attached: set[int] = set()
     for entry in entries:
@@ -76,7 +79,9 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     headers = required_header_notes(
         comments, declared, fields, source=source, noted={note.name for note in plain}
     )
-    notes = sorted((*plain, *headers, *repeated), key=lambda note: note.line)
+    told = {note.name for note in (*plain, *headers)}
+    labels = required_label_notes(lines, comments, declared, fields, source=source, noted=told)
+    notes = sorted((*plain, *headers, *labels, *repeated), key=lambda note: note.line)
     return Schema(fields=fields, source=source, notes=tuple(notes))
 
 
@@ -97,9 +102,12 @@ def _reject_trailing_annotations(trailing: Sequence[TrailingComment], source: st
                 )
 
 
-def _comment_lines(text: str, entries: Sequence[DotenvEntry]) -> dict[int, str]:
+def _lines(text: str) -> list[str]:
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+
+
+def _comment_lines(lines: list[str], entries: Sequence[DotenvEntry]) -> dict[int, str]:
     """Map each comment line's number to its text after ``#`` (values spanning lines skipped)."""
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
     inside: set[int] = set()
     starts = [entry.line for entry in entries] + [len(lines) + 1]
     for start, next_start in itertools.pairwise(starts):
