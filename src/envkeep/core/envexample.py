@@ -25,7 +25,7 @@ from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
 from envkeep.core.near_names import suggestions
 from envkeep.core.plain_required import plain_required_notes
-from envkeep.core.repeated_names import merge_repeated
+from envkeep.core.repeated_names import annotated_lines, merge_repeated
 from envkeep.core.required_headers import required_header_notes
 from envkeep.core.required_labels import required_label_notes
 
@@ -75,12 +75,16 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     fields, repeated = merge_repeated(declared, source=source)
     trailing = trailing_comments(text, source=source)  # one scan for both: every read pays it
     _reject_trailing_annotations(trailing, source)
-    plain = plain_required_notes(trailing, declared, fields, source=source)
+    at = annotated_lines(declared, fields)  # where a note says to write `@required`
+    plain = plain_required_notes(trailing, declared, fields, source=source, annotated_at=at)
+    told = {note.name for note in plain}
     headers = required_header_notes(
-        comments, declared, fields, source=source, noted={note.name for note in plain}
+        comments, declared, fields, source=source, annotated_at=at, noted=told
     )
-    told = {note.name for note in (*plain, *headers)}
-    labels = required_label_notes(lines, comments, declared, fields, source=source, noted=told)
+    told |= {note.name for note in headers}
+    labels = required_label_notes(
+        lines, comments, declared, fields, source=source, annotated_at=at, noted=told
+    )
     notes = sorted((*plain, *headers, *labels, *repeated), key=lambda note: note.line)
     return Schema(fields=fields, source=source, notes=tuple(notes))
 

@@ -10,10 +10,9 @@ import re
 from typing import TYPE_CHECKING
 
 from envkeep.core.fieldspec import SchemaNote
-from envkeep.core.repeated_names import annotated
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from envkeep.core._trailing_comments import TrailingComment
     from envkeep.core.fieldspec import FieldSpec
@@ -34,12 +33,13 @@ def plain_required_notes(
     fields: Sequence[FieldSpec],
     *,
     source: str | None,
+    annotated_at: Mapping[str, int],
 ) -> tuple[SchemaNote, ...]:
     """A note for each field not ``@required`` (``fields`` say which are) whose description
     above one of its ``declarations`` (each line a name is declared on), or comment after its
-    value on its line (``trailing``), says "required", naming that line; in line order."""
+    value on its line (``trailing``), says "required", naming that line; in line order.
+    ``annotated_at``: the line a name declared twice takes its annotations from."""
     optional = {f.name for f in fields if not f.required}
-    annotated_at = {f.name: f.line for f in fields if annotated(f)}
     found: dict[str, int] = {}
     for comment in trailing:
         if comment.name in optional and says_required(comment.text):

@@ -8,6 +8,7 @@ is the later value, as dotenv readers load the file (the last assignment wins)."
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,7 @@ def merge_repeated(
 def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec:
     """The field two declarations make: the annotations of the one that has any (both: the
     same ones, else an error), the later example, the first description found."""
-    if annotated(first) and annotated(again) and _rules(first) != _rules(again):
+    if _annotated(first) and _annotated(again) and _rules(first) != _rules(again):
         raise ParseError(
             f"{first.name!r} is declared twice with different annotations (lines {first.line}"
             f" and {again.line}), so what it must be is unclear",
@@ -60,7 +61,7 @@ def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec
             hint=f"keep the annotations above one {first.name}=… only (the other is read with"
             " them), or make both say the same",
         )
-    base = again if annotated(again) and not annotated(first) else first
+    base = again if _annotated(again) and not _annotated(first) else first
     other = first if base is again else again
     return replace(
         base,
@@ -75,6 +76,19 @@ def _rules(spec: FieldSpec) -> FieldSpec:
     return replace(spec, example=None, description=None, line=None, example_line=None)
 
 
-def annotated(spec: FieldSpec) -> bool:
-    """Whether any annotation of ``spec`` says something (a rule, not its example or lines)."""
+def _annotated(spec: FieldSpec) -> bool:
     return _rules(spec) != FieldSpec(spec.name)
+
+
+def annotated_lines(
+    declarations: Sequence[FieldSpec], fields: Sequence[FieldSpec]
+) -> dict[str, int]:
+    """The line each name declared more than once takes its annotations from, for those whose
+    field has any: a note telling to write ``@required`` names it (`plain_required`)."""
+    counts = Counter(spec.name for spec in declarations)
+    repeated = {name for name, count in counts.items() if count > 1}
+    return {
+        spec.name: spec.line
+        for spec in fields
+        if spec.name in repeated and spec.line is not None and _annotated(spec)
+    }

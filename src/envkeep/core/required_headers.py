@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from envkeep.core._section_breaks import commented_out_name, is_section_break
 from envkeep.core.fieldspec import SchemaNote
 from envkeep.core.plain_required import says_required, write_required
-from envkeep.core.repeated_names import annotated
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -35,6 +34,7 @@ def required_header_notes(
     fields: Sequence[FieldSpec],
     *,
     source: str | None,
+    annotated_at: Mapping[str, int],
     noted: Collection[str] = (),
 ) -> tuple[SchemaNote, ...]:
     """A note for each field not ``@required`` (nor in ``noted``, already told) declared in a
@@ -44,7 +44,6 @@ def required_header_notes(
     groups = _header_groups(comments)
     where = f"{source} " if source else ""
     told = {spec.name for spec in fields if spec.required} | set(noted)
-    annotated_at = {spec.name: spec.line for spec in fields if annotated(spec)}
     notes: list[SchemaNote] = []
     for index, (start, end) in enumerate(groups):
         text = " ".join(_DECORATION.sub(" ", comments[n]) for n in range(start, end + 1))

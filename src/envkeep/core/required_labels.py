@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from envkeep.core.fieldspec import SchemaNote
 from envkeep.core.plain_required import says_required, write_required
-from envkeep.core.repeated_names import annotated
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -33,6 +32,7 @@ def required_label_notes(
     fields: Sequence[FieldSpec],
     *,
     source: str | None,
+    annotated_at: Mapping[str, int],
     noted: Collection[str] = (),
 ) -> tuple[SchemaNote, ...]:
     """A note for each field not ``@required`` (nor in ``noted``) declared in the stack under
@@ -40,7 +40,6 @@ def required_label_notes(
     ``comments`` map comment lines to their text after ``#``, ``declarations`` are each line
     a name is declared on, in order, and ``fields`` say which are ``@required``."""
     told = {spec.name for spec in fields if spec.required} | set(noted)
-    annotated_at = {spec.name: spec.line for spec in fields if annotated(spec)}
     where = f"{source} " if source else ""
     notes: list[SchemaNote] = []
     for index, spec in enumerate(declarations):
