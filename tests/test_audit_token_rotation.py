@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.client.tokens import parse_token
+from envkeep.client.token_keys import parse_token
 from tests.server import TeamServer, join, start_server
 from tests.server import cli as _cli
 from tests.server import quick_ok as _ok

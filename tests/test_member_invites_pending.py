@@ -397,7 +397,7 @@ def test_inviting_again_replaces_the_pending_invite_to_that_scope(
 def test_an_invite_made_by_a_token_joins_nobody_once_the_token_expired(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    from envkeep.client.tokens import parse_token
+    from envkeep.client.token_keys import parse_token
     from envkeep.store.models import SessionToken
 
     alice, work = _founder(server, tmp_path, "alice@tok.io")

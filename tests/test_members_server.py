@@ -269,7 +269,7 @@ def test_revoking_a_token_reads_and_rotates_only_the_environments_it_could_read(
 def test_a_rotated_token_replaces_the_old_one_which_stops_at_once_and_reads_nothing_new(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    from envkeep.client.tokens import parse_token, wrap_key
+    from envkeep.client.token_keys import parse_token, wrap_key
     from envkeep.store.models import Principal
 
     admin, work = _shop_admin(server, tmp_path, "rotor@x.io", "API_KEY=before")

@@ -225,24 +225,24 @@ def test_a_key_is_not_rotated_when_the_name_is_another_environment_now(
 
 
 def test_a_rotated_token_is_shown_before_any_key_rotates(monkeypatch: pytest.MonkeyPatch) -> None:
-    from envkeep.client import tokens
+    from envkeep.client import token_rotation
 
     backend = SimpleNamespace(
         workspace_id="ws", api=SimpleNamespace(request=lambda *_a, **_k: {"environment_ids": []})
     )
-    monkeypatch.setattr(tokens, "team_backend", lambda _ctx: backend)
+    monkeypatch.setattr(token_rotation, "team_backend", lambda _ctx: backend)
     current = {"label": "ci", "revoked": True, "project": "shop", "environment": "dev"}
-    monkeypatch.setattr(tokens, "list_tokens", lambda _ctx: [current])
-    monkeypatch.setattr(tokens, "pin_made_here", lambda *_args: None)  # no home to pin in
-    seen: list[tokens.Minted] = []
+    monkeypatch.setattr(token_rotation, "list_tokens", lambda _ctx: [current])
+    monkeypatch.setattr(token_rotation, "pin_made_here", lambda *_args: None)  # no home to pin in
+    seen: list[token_rotation.Minted] = []
 
     def rotate_environments(_ctx: object, _answer: object, _gone: object = None) -> list[str]:
         assert seen, "the new token must be shown first"
         raise RotationLeft.of([], [("shop", "dev", "network down")], [])
 
-    monkeypatch.setattr(tokens, "rotate_environments", rotate_environments)
+    monkeypatch.setattr(token_rotation, "rotate_environments", rotate_environments)
     with pytest.raises(RotationLeft):
-        tokens.rotate_token(CTX, "ci", expires=None, show=seen.append)
+        token_rotation.rotate_token(CTX, "ci", expires=None, show=seen.append)
     assert len(seen) == 1
     assert seen[0].token.startswith("ek_sa_")
     assert not seen[0].known  # a server that did not say when it expires: nothing is made up

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from envkeep.api.app import create_app
 from envkeep.app import credentials
 from envkeep.cli import output
-from envkeep.client.tokens import parse_token
+from envkeep.client.token_keys import parse_token
 from envkeep.store.engine import open_engine
 from envkeep.store.models import AuditEvent, DataKeyShare, Environment, Principal, SessionToken
 from tests.authz_support import KEY, founding_invite, joining

@@ -9,7 +9,7 @@ from typing import Any
 
 from envkeep.cli import output
 from envkeep.cli.token_cmds import _row, _state
-from envkeep.client.tokens import recent_tokens
+from envkeep.client.token_list import recent_tokens
 
 NOW = datetime(2026, 12, 4, 16, 40, tzinfo=UTC)
 

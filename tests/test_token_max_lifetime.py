@@ -28,7 +28,8 @@ from envkeep.app.token_lifetime import (
     rotated_lifetime,
 )
 from envkeep.cli import output
-from envkeep.client.tokens import _post_token, parse_token
+from envkeep.client.token_create import _post_token
+from envkeep.client.token_keys import parse_token
 from envkeep.core.errors import EnvkeepError, LifetimeOverMaximum
 from envkeep.store.engine import open_engine
 from envkeep.store.models import AuditEvent, SessionToken

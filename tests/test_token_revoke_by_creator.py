@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from envkeep import crypto
-from envkeep.client.tokens import parse_token, wrap_key
+from envkeep.client.token_keys import parse_token, wrap_key
 from envkeep.core.errors import IntegrityError
 from envkeep.store.engine import open_engine
 from envkeep.store.models import (

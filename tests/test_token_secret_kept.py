@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from envkeep import crypto
 from envkeep.api.encoding import b64e
-from envkeep.client import tokens
-from envkeep.client.tokens import parse_token, wrap_key
+from envkeep.client import token_keys
+from envkeep.client.token_keys import parse_token, wrap_key
 from envkeep.core.errors import WrongPassphrase
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Principal, SessionToken
@@ -124,8 +124,8 @@ def test_a_token_from_before_still_works_and_says_to_rotate_it(
     }
     with pytest.MonkeyPatch.context() as patch:
         # The client as it was: no v2 mark, and the secret itself is the credential.
-        patch.setattr(tokens, "_V2", "")
-        patch.setattr(tokens, "auth_key", lambda secret: secret)
+        patch.setattr(token_keys, "_V2", "")
+        patch.setattr(token_keys, "auth_key", lambda secret: secret)
         code, out, err = run_main(
             ("token", "create", "old", "--project", "shop", "--env", "prod"), environ, work
         )

@@ -11,7 +11,13 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt, YesOpt
 from envkeep.cli.state import asking, make_context
-from envkeep.client import signer_list, tokens
+from envkeep.client import (
+    signer_list,
+    token_create,
+    token_list,
+    token_revocation,
+    token_rotation,
+)
 from envkeep.core.timestamps import as_utc
 
 token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is_help=True)
@@ -43,7 +49,9 @@ def create(
     """
     ctx = make_context(writes=True)
     project, env = ctx.role_scope(project, env)
-    made = tokens.create_token(ctx, name, role, project=project, environment=env, expires=expires)
+    made = token_create.create_token(
+        ctx, name, role, project=project, environment=env, expires=expires
+    )
     covering = signer_list.covering_signers(ctx, project, env, made.signed)
     if json_out:
         output.print_json(
@@ -109,7 +117,7 @@ def list_(
         typer.Option(
             "--all",
             help=f"Also the tokens that ended (revoked or rotated out) more than"
-            f" {tokens.ENDED_SHOWN_DAYS} days ago.",
+            f" {token_list.ENDED_SHOWN_DAYS} days ago.",
         ),
     ] = False,
     json_out: JsonOpt = False,
@@ -123,9 +131,9 @@ def list_(
 
     Example: envkeep token list --all
     """
-    found = tokens.list_tokens(make_context())
+    found = token_list.list_tokens(make_context())
     now = datetime.now(UTC)
-    shown, hidden = (found, 0) if show_all else tokens.recent_tokens(found, now)
+    shown, hidden = (found, 0) if show_all else token_list.recent_tokens(found, now)
     if json_out:
         output.print_json([output.utc_times(token) for token in shown])
     else:
@@ -134,7 +142,7 @@ def list_(
         output.print_table(header, [_row(t, now) for t in shown], empty=empty)
     if hidden:
         output.done(
-            f"{output.counted(hidden, 'token')} that ended over {tokens.ENDED_SHOWN_DAYS} days"
+            f"{output.counted(hidden, 'token')} that ended over {token_list.ENDED_SHOWN_DAYS} days"
             " ago not shown: envkeep token list --all"
         )
     _warn_over_maximum(shown)
@@ -200,7 +208,7 @@ def revoke(
     """
     ctx = make_context(writes=True)
     asked = asking(ctx.settings, yes=yes)
-    revoked = tokens.revoke_token(ctx, name, now=revoke_now, confirm=asked)
+    revoked = token_revocation.revoke_token(ctx, name, now=revoke_now, confirm=asked)
     also = revoked.ended("its").removeprefix("revoked ")
     if not revoked.left:
         output.done(f"revoked '{name}'{' and ' + also if also else '; '}{revoked.keys()}")
@@ -246,7 +254,7 @@ def rotate(
     Examples: envkeep token rotate ci --expires 30d; envkeep token rotate ci --expires never
     """
 
-    def show(minted: tokens.Minted) -> None:
+    def show(minted: token_rotation.Minted) -> None:
         sys.stdout.write(minted.token + "\n")
         sys.stdout.flush()
         output.done(f"rotated '{name}': the old token no longer works")
@@ -254,5 +262,7 @@ def rotate(
         if minted.known:
             output.done(_expiry(minted.expires_at, expires, at_maximum=minted.at_maximum))
 
-    rotated = tokens.rotate_token(make_context(writes=True), name, expires=expires, show=show)
+    rotated = token_rotation.rotate_token(
+        make_context(writes=True), name, expires=expires, show=show
+    )
     output.done(f"new keys for: {', '.join(rotated) or 'no environment'}")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from envkeep.client.environment_pins import EnvironmentPins
     from envkeep.client.offline_limit import OfflineLimit
     from envkeep.client.service_pins import ServicePins
-    from envkeep.client.tokens import TokenIdentity
+    from envkeep.client.token_identity import TokenIdentity
     from envkeep.settings import Settings
 
 
@@ -181,12 +181,8 @@ class ClientContext:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
         from envkeep.client.accounts import ServerSession
         from envkeep.client.identity import IdentityRecord
-        from envkeep.client.tokens import (
-            LEGACY_WARNING,
-            expiry_warning,
-            parse_token,
-            token_identity,
-        )
+        from envkeep.client.token_identity import expiry_warning, token_identity
+        from envkeep.client.token_keys import LEGACY_WARNING, parse_token
 
         url = self._named_server  # normalised: no trailing / (`accounts.normalise_url`)
         if url is None:

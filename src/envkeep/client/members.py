@@ -34,6 +34,7 @@ from envkeep.client.revocation_preview import (
 )
 from envkeep.client.scope_shares import scope_environments, seal_scope_shares
 from envkeep.client.team_server import team_backend
+from envkeep.client.token_list import account_ids
 from envkeep.core.errors import (
     EnvkeepError,
     IntegrityError,
@@ -192,8 +193,6 @@ def finish_revocation(
 ) -> Revoked:
     """Rotate what a revocation's ``answer`` names (`rotate_environments`; ``gone``: who was
     removed, sealed no new key); what it did."""
-    from envkeep.client.tokens import account_ids  # tokens imports this module
-
     ended = [str(t) for t in answer.get("tokens_revoked") or []]
     gone = gone | account_ids(ctx, ended)  # the tokens that ended are sealed no new key either
     return Revoked(rotate_environments(ctx, answer, gone), ended)
