@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client.vault import Variable
+from envkeep.client.opened_secrets import Variable
 
 if TYPE_CHECKING:
     import pytest

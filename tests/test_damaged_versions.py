@@ -199,7 +199,7 @@ _MISFILED_WRITE = """
 import dataclasses, os, sys
 from envkeep.cli.state import make_context
 from envkeep.client.reading import read_environment
-from envkeep.client.vault import WriteTarget, plan_write
+from envkeep.client.write_plans import WriteTarget, plan_write
 ctx = make_context(writes=True)
 opened = read_environment(ctx, "dev", damaged_ok=True)
 target = WriteTarget(opened.snapshot.environment.id, opened.dek, opened.key_version)

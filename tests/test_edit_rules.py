@@ -9,7 +9,7 @@ import pytest
 
 from envkeep.client.edit_base import Base, changes_since, kept_scope, read_base, with_base
 from envkeep.client.editing import deletes_much
-from envkeep.client.vault import Variable
+from envkeep.client.opened_secrets import Variable
 from envkeep.core.errors import ConflictError, UsageError
 
 

@@ -6,7 +6,7 @@ however many it is asked about, and answers as before."""
 from __future__ import annotations
 
 from envkeep.client.listing import Listing
-from envkeep.client.vault import Variable
+from envkeep.client.opened_secrets import Variable
 
 
 class Counted(list[Variable]):

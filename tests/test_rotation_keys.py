@@ -146,7 +146,7 @@ def _rotate_values_only(ctx: ClientContext, env: str, keep: int = 0) -> None:
     from envkeep.client.new_keys import sealed_share
     from envkeep.client.reading import read_environment
     from envkeep.client.team_server import team_backend
-    from envkeep.client.vault import WriteTarget, plan_write
+    from envkeep.client.write_plans import WriteTarget, plan_write
 
     backend = team_backend(ctx)
     opened = read_environment(ctx, env, None)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.client.http import HttpBackend
-    from envkeep.client.vault import WriteTarget
+    from envkeep.client.write_plans import WriteTarget
 
 
 def test_a_removed_member_the_server_still_lists_is_sealed_no_new_key(

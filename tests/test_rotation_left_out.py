@@ -253,7 +253,7 @@ def test_the_server_refuses_a_rotation_that_leaves_out_its_caller(
     from envkeep.client.context import ClientContext
     from envkeep.client.reading import read_environment
     from envkeep.client.team_server import team_backend
-    from envkeep.client.vault import WriteTarget, plan_write
+    from envkeep.client.write_plans import WriteTarget, plan_write
     from envkeep.core.errors import InputError
     from tests.test_rotation_keys import _write_json
 

@@ -9,7 +9,7 @@ import pytest
 
 from envkeep import crypto
 from envkeep.client.envelopes import seal_version
-from envkeep.client.vault import check_size
+from envkeep.client.write_plans import check_size
 from envkeep.core.errors import UsageError
 from envkeep.core.limits import (
     ENVELOPE_OVERHEAD,

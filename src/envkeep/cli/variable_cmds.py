@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.listing import Listing
-    from envkeep.client.vault import Variable
+    from envkeep.client.opened_secrets import Variable
     from envkeep.settings import Settings
 
 

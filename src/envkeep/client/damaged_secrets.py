@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import DamagedSecret, OpenEnvironment
+    from envkeep.client.opened_secrets import DamagedSecret
+    from envkeep.client.vault import OpenEnvironment
 
 _LISTED = 3  # secrets named in a refusal; the rest are counted
 

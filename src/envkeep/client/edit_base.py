@@ -18,7 +18,7 @@ from envkeep.core.errors import ConflictError, UsageError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from envkeep.client.vault import Variable
+    from envkeep.client.opened_secrets import Variable
 
 # A kept buffer's first line (the JSON after it: `Base`'s fields).
 BASE_LINE = "# envkeep edit base (edit --from reads it; keep this line): "

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import OpenEnvironment, Variable
+    from envkeep.client.opened_secrets import Variable
+    from envkeep.client.vault import OpenEnvironment
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from envkeep.client.fresh_environments import fresh_environment
 from envkeep.client.new_keys import NewKey, Unsealed, share_new_key
 from envkeep.client.opening import open_all_scopes
-from envkeep.client.vault import WriteTarget, plan_write
+from envkeep.client.write_plans import WriteTarget, plan_write
 from envkeep.core.errors import EnvironmentNotFound, EnvironmentProtected, UsageError
 
 if TYPE_CHECKING:

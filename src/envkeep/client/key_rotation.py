@@ -11,7 +11,7 @@ from envkeep.client.reading import note_unopened, read_environment
 from envkeep.client.rotation_request import send_rotation
 from envkeep.client.scope_shares import scope_environments
 from envkeep.client.team_server import team_backend
-from envkeep.client.vault import WriteTarget
+from envkeep.client.write_plans import WriteTarget
 from envkeep.core.errors import (
     EnvironmentNotFound,
     EnvironmentReplaced,

@@ -15,7 +15,8 @@ from envkeep.core.errors import InputError
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import OpenEnvironment, Variable
+    from envkeep.client.opened_secrets import Variable
+    from envkeep.client.vault import OpenEnvironment
 
 _STORED_LAYERS = ("shared", "local")
 

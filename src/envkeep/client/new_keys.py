@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from envkeep.app.views import PrincipalView
     from envkeep.client.context import ClientContext
-    from envkeep.client.vault import WriteTarget
+    from envkeep.client.write_plans import WriteTarget
     from envkeep.crypto import PublicKeys
 
 
@@ -71,7 +71,7 @@ def share_new_key(ctx: ClientContext, new: NewKey) -> tuple[Unsealed, ...]:
         return (Unsealed("the others whose role opens it", error.message, (fix,)),)
     shares: dict[str, dict[str, object]] = {}
     left: dict[str, Unsealed] = {}
-    from envkeep.client.vault import WriteTarget
+    from envkeep.client.write_plans import WriteTarget
 
     target = WriteTarget(new.env_id, new.data_key, new.key_version)
     sealed = f"{new.environment}'s key"

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
+    from envkeep.client.opened_secrets import Variable
     from envkeep.client.template_gaps import TemplateGap
-    from envkeep.client.vault import Variable
     from envkeep.core.projectfile import ProjectFile
     from envkeep.core.schema import FieldSpec, Schema
     from envkeep.core.templates import Template

@@ -123,7 +123,7 @@ def _checked_warnings(text: str, source: Path) -> tuple[str, ...]:
     """Hold the values to the limit `set` and `import` hold them to (`run --file` passes each
     one to a command in its environment, which takes at most 128 KiB a variable); the parse's
     warnings (a duplicate key: the last value wins)."""
-    from envkeep.client.vault import check_size
+    from envkeep.client.write_plans import check_size
     from envkeep.core.dotenv import parse_dotenv
 
     parsed = parse_dotenv(text, source=str(source))
