@@ -36,6 +36,7 @@ COMPILED = (
     "checkplan",
     "valuetypes",
     "_refsyntax",
+    "_refmessages",
 )
 GROUP = "envkeep.core.shared"  # mypyc's shared library: _compiled/shared__mypyc.*.so
 MANIFEST = "manifest.txt"

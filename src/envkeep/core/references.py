@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, cast
 
 from envkeep.core._fillscope import FillScope, Formats, Unfilled, fill_formats
 from envkeep.core._lazyrefs import LazyReferences
+from envkeep.core._refmessages import ESCAPE_HINT, failure_message, shown_references
 from envkeep.core._refsyntax import (
     NAME_RE,
     NESTED_FALLBACK,
     SERVICE_PATTERN,
-    SERVICE_RE,
     Reference,
     Target,
     find_references,
@@ -65,8 +65,6 @@ __all__ = [
     "syntax_problem",
 ]
 
-_ESCAPE_HINT = "write '$${' for a literal '${'"
-
 _NESTING = 32  # values filled one inside another before the walk takes over (C stack depth)
 
 
@@ -88,7 +86,7 @@ class Expansion:
             if name in self.errors:
                 raise ReferenceProblem(
                     self.errors[name],
-                    hint=f"fix or set the referenced variable; {_ESCAPE_HINT}",
+                    hint=f"fix or set the referenced variable; {ESCAPE_HINT}",
                 )
 
 
@@ -151,7 +149,7 @@ class Expander:
             if isinstance(outcome, _Done):
                 values[name] = outcome.value
             else:
-                errors[name] = self._message(outcome, service)
+                errors[name] = failure_message(outcome, service, cross_service=self._cross_service)
         self._expanded[service] = (values, errors)
         return values, errors
 
@@ -241,7 +239,7 @@ class Expander:
             if "$" in raw:
                 outcome = self._memo.get(key := (service, name)) or self._evaluate(key)
                 if isinstance(outcome, _Done) and outcome.refs:
-                    found[name] = _shown(outcome.refs, service)
+                    found[name] = shown_references(outcome.refs, service)
         return found
 
     def _target_of(self, inner: str) -> Target:
@@ -360,49 +358,6 @@ class Expander:
         for i, node in enumerate(ring):
             self._memo[node] = _Failed((*ring[i:], *ring[:i], node), "cycle")
         return _Failed((*ring, key), "cycle")
-
-    def _message(self, failure: _Failed, service: str | None) -> str:
-        """The error text: the path of names to the problem, never a value."""
-        path = failure.path
-        qualify = any(key[0] != service for key in path)
-        route = " -> ".join(_show(key, service, qualify=qualify) for key in path)
-        last = path[-1]
-        if failure.kind == "cycle":
-            return f"reference cycle: {route}"
-        if failure.kind == "missing":
-            return f"{route}: {last[1]!r} is not set{self._missing_detail(last, qualify=qualify)}"
-        where = "" if len(path) == 1 else f" in {_show(last, service, qualify=qualify)!r}"
-        if failure.kind == "unterminated":
-            return f"{route}: unterminated '${{'{where}; {_ESCAPE_HINT}"
-        if failure.kind == "nested":
-            return (
-                f"{route}: {NESTED_FALLBACK}{where}, which is not expanded; a fallback is"
-                f" literal text (${{NAME:-text}}), or {_ESCAPE_HINT}"
-            )
-        return (
-            f"{route}: malformed reference{where}; "
-            f"use ${{NAME}} or ${{service.NAME}} (${{NAME:-text}} with a literal fallback), or"
-            f" {_ESCAPE_HINT}"
-        )
-
-    def _missing_detail(self, key: _Key, *, qualify: bool) -> str:
-        if qualify and key[0] is not None:
-            return f" in service {key[0]!r}"
-        head, dot, _ = key[1].partition(".")
-        if self._cross_service and dot and SERVICE_RE.fullmatch(head):
-            return f", and there is no service {head!r}"
-        return ""
-
-
-def _shown(refs: tuple[_Key, ...], service: str | None) -> tuple[str, ...]:
-    """``refs`` as ``references`` lists them in ``service``: `_show` of each, in one pass."""
-    return tuple([ref[1] if ref[0] == service else f"{ref[0]}.{ref[1]}" for ref in refs])
-
-
-def _show(key: _Key, service: str | None, *, qualify: bool = False) -> str:
-    if key[0] is None or (key[0] == service and not qualify):
-        return key[1]
-    return f"{key[0]}.{key[1]}"
 
 
 def expand(
