@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envkeep.app import reads
+from envkeep.app import reads, version_reads
 from envkeep.app.audit_append import append_event, project_named
 from envkeep.core.timestamps import utc_second
 
@@ -53,7 +53,7 @@ def secret_history(
     call: Call, *, workspace_id: str, project: str, environment: str, secret_id: str
 ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
     """Every version of one secret, recorded in the audit trail."""
-    found = reads.secret_history(
+    found = version_reads.secret_history(
         call.fetch,
         call.actor,
         workspace_id=workspace_id,
@@ -75,9 +75,9 @@ def secret_history(
 def versions_at(
     call: Call, *, workspace_id: str, project: str, environment: str, scope: str, at: str
 ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
-    """The version each secret of one scope held at a time (``reads.versions_at``), recorded
+    """The version each secret of one scope held at a time (``version_reads.versions_at``), recorded
     in the audit trail as one history read of the scope."""
-    found = reads.versions_at(
+    found = version_reads.versions_at(
         call.fetch,
         call.actor,
         workspace_id=workspace_id,
@@ -93,7 +93,11 @@ def versions_at(
         target=f"{project}/{environment}",
         details=_via(
             call,
-            {"scope": scope, "at": utc_second(reads.held_moment(at)), "secrets": len(found[0])},
+            {
+                "scope": scope,
+                "at": utc_second(version_reads.held_moment(at)),
+                "secrets": len(found[0]),
+            },
         ),
         project_id=project_named(call, workspace_id, project),
     )

@@ -1,42 +1,35 @@
 """Read use cases, written against ``ports.Fetch`` so that they run unchanged on a SQLAlchemy
 session (server, PostgreSQL) and on a bare sqlite3 connection (the embedded store's hot path).
 
-They return ciphertext only; the client decrypts and verifies.
+They return ciphertext only; the client decrypts and verifies. A secret's past versions are
+read by `version_reads`; projects and environments are found by name in `read_lookups`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envkeep.app.authz import (
-    authorize,
-    check_role,
-    may_create_in,
-    may_list,
-    may_reach,
-    require_member,
-)
-from envkeep.app.not_found import environment_not_found, project_not_found, service_not_found
-from envkeep.app.policy import Binding, Role, Target
+from envkeep.app._principal_keys import principal_keys
+from envkeep.app.authz import check_role, may_list, require_member
+from envkeep.app.not_found import service_not_found
+from envkeep.app.policy import Role, Target
+from envkeep.app.read_lookups import environment_by_names, project_reached
 from envkeep.app.secrets_cache import SecretsCache, SecretsKey, key_now
 from envkeep.app.views import (
     EnvironmentSnapshot,
     EnvironmentView,
-    PrincipalView,
-    ProjectView,
     SecretView,
     ServiceView,
     ShareView,
     VersionView,
 )
-from envkeep.core.errors import UsageError, VariableNotFound
-from envkeep.core.timestamps import as_utc, utc_second
+from envkeep.core.timestamps import utc_second
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
 
     from envkeep.app.ports import Actor, Fetch
+    from envkeep.app.views import ProjectView
 
 SHARED_SCOPE = "shared"
 
@@ -46,91 +39,6 @@ def service_scope(service_id: str) -> str:
     return f"service:{service_id}"
 
 
-def _project(fetch: Fetch, workspace_id: str, name: str, bindings: list[Binding]) -> ProjectView:
-    """The project called ``name``, when one of the caller's bindings reaches it; otherwise
-    ProjectNotFound, the same for a project that exists and one that does not (`may_reach`)."""
-    rows = fetch("SELECT id, name FROM projects WHERE workspace_id = :ws", {"ws": workspace_id})
-    for project_id, project_name in rows:
-        if project_name == name and may_reach(bindings, Target(workspace_id, project_id)):
-            return ProjectView(id=project_id, workspace_id=workspace_id, name=name)
-    where = Target(workspace_id)
-    listed = may_list(bindings, where)  # a reader of the workspace reaches every project
-    found = [r[1] for r in rows] if listed else None
-    raise project_not_found(name, found, creates=may_create_in(bindings, where))
-
-
-def _environment(
-    fetch: Fetch, project: ProjectView, name: str, bindings: list[Binding]
-) -> EnvironmentView:
-    return _environment_row(fetch, project, name, bindings)[0]
-
-
-def _environment_row(
-    fetch: Fetch, project: ProjectView, name: str, bindings: list[Binding]
-) -> tuple[EnvironmentView, str]:
-    """The environment called ``name`` and the time it was created (as stored)."""
-    rows = fetch(
-        "SELECT id, name, key_version, revision, protected, description, created_at"
-        " FROM environments WHERE project_id = :project ORDER BY created_at",
-        {"project": project.id},
-    )
-    for env_id, env_name, key_version, revision, protected, description, created in rows:
-        if env_name == name:
-            view = EnvironmentView(
-                env_id, project.id, name, key_version, revision, bool(protected), description
-            )
-            return view, str(created)
-    where = Target(project.workspace_id, project.id)
-    found = [r[1] for r in rows] if may_list(bindings, where) else None
-    creates = may_create_in(bindings, where)
-    raise environment_not_found(name, project.name, found, creates=creates)
-
-
-_BY_NAMES = (
-    "SELECT p.id, e.id, e.key_version, e.revision, e.protected, e.description, e.created_at"
-    " FROM projects p JOIN environments e ON e.project_id = p.id"
-    " WHERE p.workspace_id = :ws AND p.name = :project AND e.name = :environment"
-)
-
-
-# PostgreSQL: the environment's row as committed now, held until the transaction ends.
-_BY_NAMES_HELD = _BY_NAMES + " FOR SHARE OF e"
-
-
-def _by_names(
-    fetch: Fetch,
-    workspace_id: str,
-    project: str,
-    environment: str,
-    bindings: list[Binding],
-    *,
-    hold: bool = False,
-) -> tuple[ProjectView, EnvironmentView, str]:
-    """A project, one of its environments and the time it was created, by name: one statement
-    when both exist (and the caller reaches the project), else the lookups that raise the
-    right not-found error. ``hold`` (PostgreSQL only): the environment's row is locked FOR
-    SHARE until the transaction ends, so that no writer of its secrets commits meanwhile."""
-    sql = _BY_NAMES_HELD if hold else _BY_NAMES
-    rows = fetch(sql, {"ws": workspace_id, "project": project, "environment": environment})
-    if not rows or not may_reach(bindings, Target(workspace_id, rows[0][0])):
-        found = _project(fetch, workspace_id, project, bindings)
-        return (found, *_environment_row(fetch, found, environment, bindings))
-    project_id, env_id, key_version, revision, protected, description, created = rows[0]
-    env = EnvironmentView(
-        env_id, project_id, environment, key_version, revision, bool(protected), description
-    )
-    return ProjectView(project_id, workspace_id, project), env, str(created)
-
-
-def find_environment(
-    fetch: Fetch, workspace_id: str, project: str, environment: str, bindings: list[Binding]
-) -> tuple[ProjectView, EnvironmentView]:
-    """A project and one of its environments by name (``bindings``: the caller's roles in the
-    workspace, from ``require_member``, for what a not-found error may list)."""
-    found, env, _created = _by_names(fetch, workspace_id, project, environment, bindings)
-    return found, env
-
-
 def _services(fetch: Fetch, project: ProjectView) -> tuple[ServiceView, ...]:
     rows = fetch(
         "SELECT id, name, path, schema_path, health_url FROM services"
@@ -138,33 +46,6 @@ def _services(fetch: Fetch, project: ProjectView) -> tuple[ServiceView, ...]:
         {"project": project.id},
     )
     return tuple(ServiceView(r[0], project.id, r[1], r[2], r[3], r[4]) for r in rows)
-
-
-def _principals(fetch: Fetch, ids: set[str]) -> tuple[PrincipalView, ...]:
-    found = []
-    for principal_id in sorted(ids):
-        for row in fetch(
-            "SELECT id, kind, name, encryption_public, signing_public FROM principals"
-            " WHERE id = :id",
-            {"id": principal_id},
-        ):
-            found.append(PrincipalView(row[0], row[1], row[2], bytes(row[3]), bytes(row[4])))
-    return tuple(found)
-
-
-def _version(row: Sequence[Any], secret_id: str, scope: str) -> VersionView:
-    version, key_version, name_ct, value_ct, author_id, signature, created_at = row
-    return VersionView(
-        secret_id=secret_id,
-        scope=scope,
-        version=version,
-        key_version=key_version,
-        name_ct=bytes(name_ct),
-        value_ct=None if value_ct is None else bytes(value_ct),
-        author_id=author_id,
-        signature=bytes(signature),
-        created_at=utc_second(created_at),
-    )
 
 
 def _current_secrets(rows: Sequence[Sequence[Any]], scopes: set[str] | None) -> list[SecretView]:
@@ -228,7 +109,8 @@ def _current_query(key: SecretsKey) -> tuple[str, dict[str, Any]]:
 
 
 # Tries at a header and secrets of one state: the first reads without a lock; the second, after
-# the first saw a commit come between them (PostgreSQL), holds the environment's row (`_by_names`).
+# the first saw a commit come between them (PostgreSQL), holds the environment's row
+# (`read_lookups.environment_by_names`).
 _READS = 2
 
 
@@ -253,7 +135,7 @@ def list_environments(
 ) -> list[EnvironmentView]:
     """A project's environments that the caller reads (all of them with a role on the
     project; a role on one environment lists that one), oldest first."""
-    found, bindings = _project_reached(fetch, actor, workspace_id, project)
+    found, bindings = project_reached(fetch, actor, workspace_id, project)
     rows = fetch(_ENVIRONMENTS, {"project": found.id, "ws": workspace_id})
     return [
         EnvironmentView(
@@ -283,17 +165,8 @@ def list_services(
 ) -> list[ServiceView]:
     """A project's services, by name (a role on the project or on one of its environments:
     each reads the service scopes of the environments it reads)."""
-    found, _bindings = _project_reached(fetch, actor, workspace_id, project)
+    found, _bindings = project_reached(fetch, actor, workspace_id, project)
     return list(_services(fetch, found))
-
-
-def _project_reached(
-    fetch: Fetch, actor: Actor, workspace_id: str, project: str
-) -> tuple[ProjectView, list[Binding]]:
-    """A project by name, for a caller with a role on it or within it (one environment's),
-    and the caller's bindings in the workspace; ProjectNotFound else (`_project`)."""
-    bindings = require_member(fetch, actor.principal_id, workspace_id)
-    return _project(fetch, workspace_id, project, bindings), bindings
 
 
 def read_environment(
@@ -324,7 +197,7 @@ def read_environment(
         # `lock_environment`; a delete or an update of the row waits too), so none commits
         # before this transaction ends, and the secrets are that header's. Holding it on every
         # read would cost each a row lock and let a stream of readers hold writers back.
-        found, env, created = _by_names(
+        found, env, created = environment_by_names(
             fetch, workspace_id, project, environment, bindings, hold=attempt > 0
         )
         target = Target(workspace_id, found.id, env.id)
@@ -342,105 +215,11 @@ def read_environment(
         " WHERE environment_id = :env AND recipient_id = :me ORDER BY key_version",
         {"env": env.id, "me": actor.principal_id},
     )
-    people = _principals(fetch, {s.current.author_id for s in secrets} | {r[1] for r in share_rows})
+    people = principal_keys(
+        fetch, {s.current.author_id for s in secrets} | {r[1] for r in share_rows}
+    )
     by_id = {p.id: p for p in people}
     shares = tuple(
         ShareView(env.id, r[0], actor.principal_id, by_id[r[1]], bytes(r[2])) for r in share_rows
     )
     return EnvironmentSnapshot(found, env, all_services, shares, secrets, people, str(held))
-
-
-def secret_history(
-    fetch: Fetch,
-    actor: Actor,
-    *,
-    workspace_id: str,
-    project: str,
-    environment: str,
-    secret_id: str,
-) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
-    """Every version of one secret, oldest first, with their authors' public keys."""
-    bindings = require_member(fetch, actor.principal_id, workspace_id)
-    found = _project(fetch, workspace_id, project, bindings)
-    env = _environment(fetch, found, environment, bindings)
-    authorize(fetch, actor.principal_id, Target(workspace_id, found.id, env.id), Role.READ)
-    owner = fetch(
-        "SELECT scope FROM secrets WHERE id = :id AND environment_id = :env",
-        {"id": secret_id, "env": env.id},
-    )
-    if not owner:
-        raise VariableNotFound(f"no such variable in {project}/{environment}")
-    rows = fetch(
-        "SELECT version, key_version, name_ct, value_ct, author_id, signature, created_at"
-        " FROM secret_versions WHERE secret_id = :id ORDER BY version",
-        {"id": secret_id},
-    )
-    versions = tuple(_version(r, secret_id, owner[0][0]) for r in rows)
-    return versions, _principals(fetch, {v.author_id for v in versions})
-
-
-# Every version of one scope's secrets, without its ciphertext: the one each secret held at a
-# time is picked from these, in Python (times compared as times, whether the database hands
-# them back as SQLite's text or PostgreSQL's timestamps), and only those are read in full.
-_SCOPE_VERSION_TIMES = (
-    "SELECT v.id, v.secret_id, v.created_at FROM secret_versions v"
-    " JOIN secrets s ON s.id = v.secret_id"
-    " WHERE s.environment_id = :env AND s.scope = :scope ORDER BY v.secret_id, v.version"
-)
-_VERSION_ROWS = (
-    "SELECT id, version, key_version, name_ct, value_ct, author_id, signature, created_at"
-    " FROM secret_versions WHERE id IN ({rows})"
-)
-_ROWS_A_STATEMENT = 500  # bound parameters a statement: far under SQLite's and PostgreSQL's limits
-
-
-def versions_at(
-    fetch: Fetch,
-    actor: Actor,
-    *,
-    workspace_id: str,
-    project: str,
-    environment: str,
-    scope: str,
-    at: str,
-) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
-    """The version each secret of ``scope`` held at ``at`` (an ISO time, UTC unless it names
-    an offset): its last written at or before that second, deleted or not; none for a secret
-    created later. With their authors' public keys, as ``secret_history`` gives them: what
-    `rollback --to-time` needs of a scope's history, in one read. Needs read access to the
-    environment, as the history does; a scope that holds nothing answers no versions."""
-    bindings = require_member(fetch, actor.principal_id, workspace_id)
-    found, env = find_environment(fetch, workspace_id, project, environment, bindings)
-    target, named = Target(workspace_id, found.id, env.id), f"environment {project}/{environment}"
-    check_role(bindings, target, Role.READ, named=named, fetch=fetch)
-    moment = held_moment(at)  # after the checks: a caller refused learns nothing from it
-    held: dict[str, int] = {}  # secret id -> the row of its version then
-    for row, secret_id, created_at in fetch(_SCOPE_VERSION_TIMES, {"env": env.id, "scope": scope}):
-        if as_utc(created_at).replace(microsecond=0) <= moment:
-            held[secret_id] = row  # in version order: the last one at or before wins
-    rows = _version_rows(fetch, list(held.values()))
-    versions = tuple(_version(rows[row], secret_id, scope) for secret_id, row in held.items())
-    return versions, _principals(fetch, {v.author_id for v in versions})
-
-
-def _version_rows(fetch: Fetch, ids: list[int]) -> dict[int, Sequence[Any]]:
-    """The version rows of ``ids`` (without their id), a few hundred to a statement rather
-    than one statement a secret."""
-    found: dict[int, Sequence[Any]] = {}
-    for start in range(0, len(ids), _ROWS_A_STATEMENT):
-        params = {f"r{i}": row for i, row in enumerate(ids[start : start + _ROWS_A_STATEMENT])}
-        sql = _VERSION_ROWS.format(rows=", ".join(f":{name}" for name in params))
-        for row_id, *rest in fetch(sql, params):
-            found[row_id] = rest
-    return found
-
-
-def held_moment(text: str) -> datetime:
-    """``versions_at``'s time, in UTC to the second (a version written in that second counts
-    as held then, as `rollback --to-time` reads it); UsageError when it is not a time."""
-    try:
-        return as_utc(text.strip()).replace(microsecond=0)
-    except (ValueError, OverflowError):  # not a time; one that UTC cannot hold (year 1, +01:00)
-        raise UsageError(
-            f"{text[:40]!r} is not an ISO time", hint="e.g. 2026-11-01T09:30:00Z"
-        ) from None

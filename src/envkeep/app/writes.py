@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from envkeep.app.audit_append import append_event
 from envkeep.app.authz import check_role, require_member
 from envkeep.app.policy import Role, Target
-from envkeep.app.reads import SHARED_SCOPE, find_environment, service_scope
+from envkeep.app.read_lookups import find_environment
+from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.write_rows import (
     INSERT_ROW,
     INSERT_VERSION,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from envkeep.app import reads
+from envkeep.app import reads, version_reads
 from envkeep.app.ports import Actor
 from envkeep.core.errors import ConflictError, StoreError
 from envkeep.core.timestamps import utc_second
@@ -302,7 +302,7 @@ class LocalBackend:
         self, project: str, environment: str, secret_id: str
     ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
         with self._reading() as fetch:
-            versions, authors = reads.secret_history(
+            versions, authors = version_reads.secret_history(
                 fetch,
                 self._actor,
                 workspace_id=self.workspace_id,
@@ -317,7 +317,7 @@ class LocalBackend:
         self, project: str, environment: str, scope: str, at: datetime
     ) -> tuple[tuple[VersionView, ...], tuple[PrincipalView, ...]]:
         with self._reading() as fetch:
-            versions, authors = reads.versions_at(
+            versions, authors = version_reads.versions_at(
                 fetch,
                 self._actor,
                 workspace_id=self.workspace_id,
