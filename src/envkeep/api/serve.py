@@ -252,7 +252,7 @@ def _start_failure(host: str, port: int) -> Iterator[None]:
     try:
         yield
     except SystemExit as stopped:  # uvicorn could not start: it logged why just above
-        from envkeep.api.uvicorn_server import StoppedStarting
+        from envkeep.api.start_sigterm import StoppedStarting
 
         if stopped.code in (None, 0) or isinstance(stopped, StoppedStarting):
             raise  # a stop asked for: served and done (0), or before it served (143)

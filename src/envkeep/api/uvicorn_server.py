@@ -29,22 +29,12 @@ import uvicorn
 
 from envkeep.api.listening import listening_sockets
 from envkeep.api.requestlog import stderr_lines
+from envkeep.api.start_sigterm import stop_while_starting
 
 if TYPE_CHECKING:
     import socket
     from collections.abc import Callable, Iterator
     from types import FrameType
-
-
-# What a shell reports for a process SIGTERM killed, and `docker ps` shows.
-STOPPED_STARTING = 128 + signal.SIGTERM
-
-
-class StoppedStarting(SystemExit):
-    """SIGTERM came before the server served: the process ends with `STOPPED_STARTING`."""
-
-    def __init__(self) -> None:
-        super().__init__(STOPPED_STARTING)
 
 
 class LoggedServer(uvicorn.Server):
@@ -86,11 +76,7 @@ class LoggedServer(uvicorn.Server):
     def _stopped(self, signum: int, frame: FrameType | None) -> None:
         if self.serving:
             raise SystemExit(0)
-        structlog.get_logger("envkeep.server").warning(
-            "server_start_stopped", address=self.facts.get("address"), signal="SIGTERM"
-        )
-        stderr_lines().flush()
-        raise StoppedStarting
+        stop_while_starting(self.facts.get("address"))
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)

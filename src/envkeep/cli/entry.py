@@ -12,12 +12,34 @@ def main(argv: list[str] | None = None) -> None:
     _open_closed_streams()
     if os.getpid() == 1:
         _end_on_termination_as_init()
+    if _serves(args):
+        sys.exit(_flushed(_serve_main(args)))
     from envkeep.cli.fast import fast_run
 
     code = fast_run(args)
     if code is not None:
         sys.exit(code)
     sys.exit(_flushed(_typer_main(args)))
+
+
+def _serves(args: list[str]) -> bool:
+    """Whether ``args`` may start a server: the command `server` (`cli.app.command_of`: the
+    top-level options take no value), its help not asked for."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    return command == "server" and "--help" not in args
+
+
+def _serve_main(args: list[str]) -> int:
+    """`_typer_main` for `server`, a SIGTERM held from here until the start takes it
+    (`api.start_sigterm`): the imports and the app's building came before, and one then
+    killed the process without a word."""
+    from envkeep.api.start_sigterm import hold, released
+
+    hold()
+    try:
+        return _typer_main(args)
+    finally:
+        released()
 
 
 _STREAMS = (("stdin", os.O_RDONLY, "r"), ("stdout", os.O_WRONLY, "w"), ("stderr", os.O_WRONLY, "w"))

@@ -164,6 +164,9 @@ def server(
             "metrics_host": metrics_host,
         }
         _refuse_serving_options(ctx.invoked_subcommand, serving)
+        from envkeep.api.start_sigterm import released
+
+        released()  # a subcommand's SIGTERM kills it, as any command's
         return
     chosen = server_settings(
         load_settings(),
@@ -186,6 +189,17 @@ def server(
 
 
 def _serve(chosen: ServerSettings) -> None:
+    from envkeep.api.listening import shown_address
+    from envkeep.api.requestlog import configure_logging
+    from envkeep.api.start_sigterm import taken
+
+    configure_logging(chosen.log_format)
+    # From here a SIGTERM ends the start with its line and 143, its sockets closed.
+    with taken(shown_address(chosen.host, chosen.port)):
+        _start(chosen)
+
+
+def _start(chosen: ServerSettings) -> None:
     from envkeep.api.listening import address, bound_socket, listening_sockets, shown_urls
     from envkeep.api.serve import build_app, run_app
     from envkeep.api.server_database import shown_url, sole_server

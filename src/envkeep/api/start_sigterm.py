@@ -1,0 +1,101 @@
+"""A SIGTERM while `envkeep server` starts, before it serves: the start ends with status 143
+(what SIGTERM's default action gives, so a supervisor does not read it as a clean stop) after
+a ``server_start_stopped`` line, its sockets and its database file closed on the way out.
+
+SIGTERM's default action killed a process still importing or building its app without a
+word. From the console script's first lines `held` keeps a SIGTERM until the start knows
+its log format and its address (`taken`), which then ends the start at once; a `server`
+subcommand (migrate, bootstrap, …) gives SIGTERM its action back (`released`), and one held
+meanwhile ends it as that action would have. A SIGTERM before the first lines (the
+interpreter's own start, some 20 ms) still kills the process: nothing of envkeep runs yet.
+Through ``_signal``: ``signal`` imports enum (17 ms), which would widen that window.
+"""
+
+from __future__ import annotations
+
+import _signal  # type: ignore[import-not-found]  # no stub; CPython's own
+import contextlib
+import os
+import threading
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from types import FrameType
+
+    Action = Callable[[int, FrameType | None], object] | int | None
+
+SIGTERM: int = _signal.SIGTERM
+# What a shell reports for a process SIGTERM killed, and `docker ps` shows.
+STOPPED_STARTING = 128 + SIGTERM
+
+
+class StoppedStarting(SystemExit):
+    """SIGTERM came before the server served: the process ends with `STOPPED_STARTING`."""
+
+    def __init__(self) -> None:
+        super().__init__(STOPPED_STARTING)
+
+
+class _Held:
+    """SIGTERMs that came while held, and the action to give back (the process's: signals
+    are, so one per process)."""
+
+    came = 0
+    kept: Action = None
+
+
+def _remember(_signum: int, _frame: FrameType | None) -> None:
+    _Held.came += 1
+
+
+def hold() -> None:
+    """Keep a SIGTERM from now on, until `taken` or `released`."""
+    if threading.current_thread() is threading.main_thread():
+        _Held.kept, _Held.came = _signal.signal(SIGTERM, _remember), 0
+
+
+def released() -> None:
+    """SIGTERM's action as before `hold`; a SIGTERM held meanwhile is sent again, to end the
+    process as it would have. Nothing if not held."""
+    if _Held.kept is None or _signal.getsignal(SIGTERM) is not _remember:
+        return
+    _signal.signal(SIGTERM, _Held.kept)
+    came, _Held.kept, _Held.came = _Held.came, None, 0
+    if came:
+        os.kill(os.getpid(), SIGTERM)
+
+
+def stop_while_starting(address: object) -> NoReturn:
+    """Say that a SIGTERM stopped the server on ``address`` before it served, and end it."""
+    import structlog
+
+    from envkeep.api.requestlog import stderr_lines
+
+    structlog.get_logger("envkeep.server").warning(
+        "server_start_stopped", address=address, signal="SIGTERM"
+    )
+    stderr_lines().flush()
+    raise StoppedStarting
+
+
+@contextlib.contextmanager
+def taken(address: str) -> Iterator[None]:
+    """A SIGTERM ends the start (`stop_while_starting`) from now on, one held before at once;
+    afterwards SIGTERM's action is as before `hold` (the logging must be configured)."""
+    if threading.current_thread() is not threading.main_thread():  # signals are the main's
+        yield
+        return
+
+    def stopped(_signum: int, _frame: FrameType | None) -> NoReturn:
+        stop_while_starting(address)
+
+    kept = _signal.signal(SIGTERM, stopped)
+    before, _Held.kept = (_Held.kept, None) if kept is _remember else (kept, None)
+    try:
+        if _Held.came:
+            _Held.came = 0
+            stop_while_starting(address)
+        yield
+    finally:
+        _signal.signal(SIGTERM, _signal.SIG_DFL if before is None else before)
