@@ -17,6 +17,7 @@ from sqlalchemy import Engine, event
 from envkeep.api import observability, serve
 from envkeep.api.app import create_app
 from envkeep.api.uvicorn_server import LoggedServer
+from envkeep.server_settings import ServerSettings
 from envkeep.store.pool_size import PoolPlan, pool_plan
 
 BURST = 60  # requests at once: far more than any pool here
@@ -97,6 +98,7 @@ def test_the_start_line_says_the_pool_size(monkeypatch: pytest.MonkeyPatch) -> N
     uvicorns = logging.getLogger("uvicorn")
     kept = (uvicorns.handlers[:], uvicorns.propagate)
     for url, shown in (("postgresql://envkeep@db/envkeep", 7), ("sqlite:///x.db", "n/a (SQLite)")):
-        serve.run_app(FastAPI(), host="127.0.0.1", port=8600, database_url=url, pool_size=7)
+        start = serve.ServerStart(ServerSettings(db=url, pool_size=7), listening=())
+        serve.run_app(FastAPI(), start)
         assert ran.pop().facts["pool_size"] == shown
     assert (uvicorns.handlers, uvicorns.propagate) == kept

@@ -17,6 +17,7 @@ from envkeep import __version__
 from envkeep.api import listening, observability, serve
 from envkeep.api.uvicorn_server import LoggedServer
 from envkeep.api.uvicorn_settings import GRACEFUL_SHUTDOWN_SECONDS, UVICORN_SETTINGS
+from envkeep.server_settings import ServerSettings
 from envkeep.store.engine import sqlite_url
 from tests.server import TeamServer, start_server
 
@@ -80,10 +81,10 @@ def test_the_start_line_shows_the_database_without_its_password(
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
     serve.run_app(
         FastAPI(),
-        host="127.0.0.1",
-        port=8600,
-        database_url="postgresql://envkeep:pw-x9@db/envkeep",
-        rate_store="database",
+        serve.ServerStart(
+            ServerSettings(db="postgresql://envkeep:pw-x9@db/envkeep", rate_store="database"),
+            listening=(),
+        ),
     )
     (server,) = ran
     assert server.facts["database"] == "postgresql://…@db/envkeep"
@@ -149,7 +150,8 @@ def test_an_ipv6_address_is_written_in_brackets_in_the_start_line(
     monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
-    serve.run_app(FastAPI(), host="::", port=8600, database_url="sqlite:////x.db")
+    start = serve.ServerStart(ServerSettings(host="::", db="sqlite:////x.db"), listening=())
+    serve.run_app(FastAPI(), start)
     (server,) = ran
     assert server.facts["address"] == "[::]:8600"
     assert listening.address("127.0.0.1", 8600) == "127.0.0.1:8600"

@@ -20,7 +20,9 @@ _SERVER = """
 import asyncio, pathlib, sys
 from contextlib import asynccontextmanager
 from fastapi import FastAPI
-from envkeep.api.serve import run_app
+from envkeep.api.listening import listening_sockets
+from envkeep.api.serve import ServerStart, run_app
+from envkeep.server_settings import ServerSettings
 
 starting, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 
@@ -31,7 +33,9 @@ async def lifespan(app):
         await asyncio.sleep(0.02)
     yield
 
-run_app(FastAPI(lifespan=lifespan), host="127.0.0.1", port=int(sys.argv[3]))
+port = int(sys.argv[3])
+start = ServerStart(ServerSettings(port=port), tuple(listening_sockets("127.0.0.1", port)))
+run_app(FastAPI(lifespan=lifespan), start)
 """
 
 

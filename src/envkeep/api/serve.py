@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,6 @@ from envkeep.app import accounts
 from envkeep.app.context import new_uuid, utc_now
 from envkeep.core.durations import duration_text
 from envkeep.core.errors import EnvkeepError, StoreError
-from envkeep.server_values import SHUTDOWN_TIMEOUT
 from envkeep.store.database_url import is_postgresql, sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead, upgrade
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
     from starlette.types import ASGIApp
+
+    from envkeep.server_settings import ServerSettings
 
 
 def migrate(database_url: str) -> tuple[str | None, str]:
@@ -156,36 +158,27 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def run_app(
-    app: FastAPI,
-    *,
-    host: str,
-    port: int,
-    trusted_proxies: str = "",
-    database_url: str = "",
-    rate: float = 50.0,
-    rate_store: str = "memory",
-    shutdown_timeout: int = SHUTDOWN_TIMEOUT,
-    cors_origins: Sequence[str] = (),
-    token_max_lifetime: timedelta | None = None,
-    pool_size: int = POOL_SIZE,
-    log_format: str = "json",
-    metrics_host: str = "127.0.0.1",
-    metrics_socket: socket.socket | None = None,
-    listening: list[socket.socket] | None = None,
-    announce: Callable[[], None] | None = None,
-) -> None:
-    """Serve ``app`` until interrupted (logs on stderr, JSON or ``log_format`` ``text``, a line
-    at start and at stop);
-    ``trusted_proxies`` (addresses and networks, comma-separated) are those whose
-    X-Forwarded-For names the client; requests still running ``shutdown_timeout`` seconds
-    after SIGTERM are cancelled; ``rate``, ``rate_store``, ``cors_origins``,
-    ``token_max_lifetime`` and ``pool_size`` are for the start line; ``metrics_socket`` (bound
-    on ``metrics_host``, `listening.bound_socket`): serve ``/metrics`` there, not on ``port``;
-    ``listening``: the sockets bound on ``host:port`` to serve (`listening.listening_sockets`;
-    None: `LoggedServer` binds them); ``announce``: says the start to the user, once a
-    SIGTERM is taken as a stop while starting (exit 143 after a ``server_start_stopped``
-    line): before, it killed the process without a word, as if it never said it started."""
+@dataclass(frozen=True)
+class ServerStart:
+    """What `run_app` serves: ``settings`` (the database's URL and the rate settings only
+    for the start line: the app was built with them), ``listening``, the sockets the start
+    bound on its host and port (`listening.listening_sockets`), ``metrics_socket`` (bound
+    on ``settings.metrics_host``, `listening.bound_socket`): ``/metrics`` served there, not
+    on the API's port; ``announce`` says the start to the user, once a SIGTERM is taken as a
+    stop while starting."""
+
+    settings: ServerSettings
+    listening: tuple[socket.socket, ...]
+    metrics_socket: socket.socket | None = None
+    announce: Callable[[], None] = field(default=lambda: None)
+
+
+def run_app(app: FastAPI, start: ServerStart) -> None:
+    """Serve ``app`` as ``start`` says until interrupted (logs on stderr, JSON or
+    ``log_format`` ``text``, a line at start and at stop); ``trusted_proxies`` (addresses
+    and networks, comma-separated) are those whose X-Forwarded-For names the client;
+    requests still running ``shutdown_timeout`` seconds after SIGTERM are cancelled. A
+    SIGTERM before it serves ends it with 143 after a ``server_start_stopped`` line."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
@@ -194,46 +187,56 @@ def run_app(
     from envkeep.api.uvicorn_server import LoggedServer
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
-    configure_logging(log_format)
-    settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": shutdown_timeout}
-    served: ASGIApp = ForwardedClient(app, trusted_proxies) if trusted_proxies else app
+    chosen = start.settings
+    configure_logging(chosen.log_format)
+    timeout = chosen.shutdown_timeout
+    settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": timeout}
+    proxies = chosen.trusted_proxies
+    served: ASGIApp = ForwardedClient(app, proxies) if proxies else app
     config = uvicorn.Config(
-        IPv4Peers(served) if is_dual_stack(host) else served,
-        host=host,
-        port=port,
+        IPv4Peers(served) if is_dual_stack(chosen.host) else served,
+        host=chosen.host,
+        port=chosen.port,
         log_config=UVICORN_LOG_CONFIG,
         **settings,
     )
-    metrics_port = metrics_socket.getsockname()[1] if metrics_socket else None
-    facts: dict[str, object] = {
-        "version": __version__,
-        "address": shown_address(host, port),
-        "database": shown_url(database_url),
-        "rate": rate or "off",
-        "rate_store": rate_store,
-        # Whose X-Forwarded-For is believed: none means every client seems to be the proxy.
-        "trusted_proxies": [item for item in trusted_proxies.split(",") if item],
-        "shutdown_timeout": shutdown_timeout,
-        "cors_origins": list(cors_origins),
-        "token_max_lifetime": duration_text(token_max_lifetime) if token_max_lifetime else "off",
-        # PostgreSQL's: SQLite's server uses a connection or two whatever it says.
-        "pool_size": pool_size if is_postgresql(database_url) else "n/a (SQLite)",
-        "log_format": log_format,
-        "metrics": address(metrics_host, metrics_port) if metrics_port else "on the API's port",
-    }
-    server = LoggedServer(config, facts, listening)
+    server = LoggedServer(config, _start_facts(start), list(start.listening))
     with server.taking_sigterm():
-        if announce is not None:
-            announce()
+        start.announce()
         settle_heap()
-        stop_metrics = _metrics_apart(app, metrics_socket)
+        stop_metrics = _metrics_apart(app, start.metrics_socket)
         try:
-            with contextlib.suppress(KeyboardInterrupt), _start_failure(host, port):
+            with contextlib.suppress(KeyboardInterrupt), _start_failure(chosen.host, chosen.port):
                 server.run()
         finally:
             stop_metrics()
     if not server.started:
-        raise _could_not_start(host, port)
+        raise _could_not_start(chosen.host, chosen.port)
+
+
+def _start_facts(start: ServerStart) -> dict[str, object]:
+    """What the ``server_started`` line says."""
+    chosen, metrics_socket = start.settings, start.metrics_socket
+    metrics_port = metrics_socket.getsockname()[1] if metrics_socket else None
+    lifetime = chosen.token_max_lifetime
+    return {
+        "version": __version__,
+        "address": shown_address(chosen.host, chosen.port),
+        "database": shown_url(chosen.db),
+        "rate": chosen.rate or "off",
+        "rate_store": chosen.rate_store,
+        # Whose X-Forwarded-For is believed: none means every client seems to be the proxy.
+        "trusted_proxies": [item for item in chosen.trusted_proxies.split(",") if item],
+        "shutdown_timeout": chosen.shutdown_timeout,
+        "cors_origins": list(chosen.cors_origins),
+        "token_max_lifetime": duration_text(lifetime) if lifetime else "off",
+        # PostgreSQL's: SQLite's server uses a connection or two whatever it says.
+        "pool_size": chosen.pool_size if is_postgresql(chosen.db) else "n/a (SQLite)",
+        "log_format": chosen.log_format,
+        "metrics": (
+            address(chosen.metrics_host, metrics_port) if metrics_port else "on the API's port"
+        ),
+    }
 
 
 def _metrics_apart(app: FastAPI, listening: socket.socket | None) -> Callable[[], None]:

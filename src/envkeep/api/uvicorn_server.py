@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 import structlog
 import uvicorn
 
-from envkeep.api.listening import listening_sockets
 from envkeep.api.requestlog import stderr_lines
 from envkeep.api.start_sigterm import stop_while_starting
 
@@ -39,14 +38,11 @@ if TYPE_CHECKING:
 
 class LoggedServer(uvicorn.Server):
     """``uvicorn.Server`` logging ``facts`` when it serves, and its stop. It serves
-    ``listening``, the sockets the start bound (`listening.listening_sockets`); without them,
-    it binds its own the same way (uvicorn's would make ``::`` IPv6 only)."""
+    ``listening``, the sockets the start bound (`listening.listening_sockets`), which the
+    start closes however it ends."""
 
     def __init__(
-        self,
-        config: uvicorn.Config,
-        facts: dict[str, object],
-        listening: list[socket.socket] | None = None,
+        self, config: uvicorn.Config, facts: dict[str, object], listening: list[socket.socket]
     ) -> None:
         super().__init__(config)
         self.facts = facts
@@ -54,15 +50,8 @@ class LoggedServer(uvicorn.Server):
         self.serving = False  # its main loop began: it accepted connections
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
-        # Its own sockets are closed however it ends: uvicorn closes those of a server that
-        # started only, and a failed start's error (its frames) kept them, and the port, open.
-        with contextlib.ExitStack() as own:
-            sockets = sockets or self.listening
-            if sockets is None:
-                bound = listening_sockets(self.config.host, self.config.port)
-                sockets = [own.enter_context(each) for each in bound]
-            with _on_sigterm(self._stopped):
-                super().run(sockets)
+        with _on_sigterm(self._stopped):
+            super().run(sockets or self.listening)
 
     def taking_sigterm(self) -> contextlib.AbstractContextManager[None]:
         """SIGTERM taken as this server's stop (`run` takes it so too) from now on: before

@@ -201,7 +201,7 @@ def _serve(chosen: ServerSettings) -> None:
 
 def _start(chosen: ServerSettings) -> None:
     from envkeep.api.listening import address, bound_socket, listening_sockets, shown_urls
-    from envkeep.api.serve import build_app, run_app
+    from envkeep.api.serve import ServerStart, build_app, run_app
     from envkeep.api.server_database import shown_url, sole_server
 
     app = build_app(
@@ -230,21 +230,12 @@ def _start(chosen: ServerSettings) -> None:
         )
         run_app(
             app,
-            host=chosen.host,
-            port=chosen.port,
-            trusted_proxies=chosen.trusted_proxies,
-            database_url=chosen.db,
-            rate=chosen.rate,
-            rate_store=chosen.rate_store,
-            shutdown_timeout=chosen.shutdown_timeout,
-            cors_origins=chosen.cors_origins,
-            token_max_lifetime=chosen.token_max_lifetime,
-            pool_size=chosen.pool_size,
-            log_format=chosen.log_format,
-            metrics_host=chosen.metrics_host,
-            metrics_socket=metrics_socket,
-            listening=listening,
-            announce=lambda: output.done(announced),
+            ServerStart(
+                chosen,
+                tuple(listening),
+                metrics_socket,
+                announce=lambda: output.done(announced),
+            ),
         )
 
 
