@@ -14,7 +14,7 @@ import errno
 import functools
 import ipaddress
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from envkeep.core.errors import EnvkeepError, PortInUse
 from envkeep.ipv4_mapped import unmapped
@@ -85,7 +85,14 @@ def _addresses(host: str, port: int) -> list[str]:
         )
     except OSError as failed:
         raise _cannot_listen(host, port, "--port", failed) from None
-    return list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in found))
+    return list(dict.fromkeys(_scoped(sockaddr) for *_, sockaddr in found))
+
+
+def _scoped(sockaddr: tuple[object, ...]) -> str:
+    """A resolved address as text, with its scope (``fe80::1%4``) where it has one."""
+    host = str(sockaddr[0])
+    scope = sockaddr[3] if len(sockaddr) == 4 else 0  # IPv6's (host, port, flow, scope)
+    return f"{host}%{scope}" if scope and "%" not in host else host
 
 
 def bound_socket(
@@ -98,9 +105,24 @@ def bound_socket(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
     both = is_dual_stack(host) if dual_stack is None else dual_stack
     try:
-        return socket.create_server((host, port), family=family, dualstack_ipv6=both)
+        where = socket_address(host, port)
+        return socket.create_server(where, family=family, dualstack_ipv6=both)
     except OSError as failed:
         raise _cannot_listen(host, port, flag, failed) from None
+
+
+def socket_address(host: str, port: int) -> tuple[str, int] | tuple[str, int, int, int]:
+    """What `bind` takes for ``host:port``: ``(host, port)``; for an IPv6 address with a scope
+    (``fe80::1%eth0``, a link-local address and its interface) the 4-tuple `getaddrinfo`
+    gives, its scope id in it: `bind` given the scope as text drops it, and a link-local
+    address without one is refused ("Invalid argument"). `socket.gaierror` for an unknown
+    interface."""
+    if "%" not in host:
+        return (host, port)
+    found = socket.getaddrinfo(
+        host, port, socket.AF_INET6, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST
+    )
+    return cast("tuple[str, int, int, int]", found[0][4])  # AF_INET6's: always four
 
 
 def _cannot_listen(host: str, port: int, flag: str, failed: OSError) -> EnvkeepError:
@@ -108,6 +130,12 @@ def _cannot_listen(host: str, port: int, flag: str, failed: OSError) -> EnvkeepE
         return PortInUse(
             f"cannot listen on {address(host, port)}: another program uses that port",
             hint=f"stop it, or give {flag} another port",
+        )
+    if isinstance(failed, socket.gaierror) and "%" in host:  # fe80::1%eth9
+        return EnvkeepError(
+            f"cannot listen on {address(host, port)}: this machine has no network interface"
+            f" '{host.partition('%')[2]}'",
+            hint="after the %, give an interface `ip -6 addr` lists (e.g. eth0)",
         )
     return EnvkeepError(
         f"cannot listen on {address(host, port)}: {failed.strerror or failed}",
