@@ -3,7 +3,7 @@
 a ``server_start_stopped`` line, its sockets and its database file closed on the way out.
 
 SIGTERM's default action killed a process still importing or building its app without a
-word. From the console script's first lines `held` keeps a SIGTERM until the start knows
+word. From the console script's first lines `hold` keeps a SIGTERM until the start knows
 its log format and its address (`taken`), which then ends the start at once; a `server`
 subcommand (migrate, bootstrap, …) gives SIGTERM its action back (`released`), and one held
 meanwhile ends it as that action would have. A SIGTERM before the first lines (the
@@ -14,14 +14,15 @@ Through ``_signal``: ``signal`` imports enum (17 ms), which would widen that win
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # no stub; CPython's own
-import contextlib
 import os
-import threading
-from typing import TYPE_CHECKING, NoReturn
 
+# A plain flag, not typing's (24 ms to import, widening the window a SIGTERM kills in), as
+# threading and contextlib are not imported either: `hold` runs before anything else.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from types import FrameType
+    from collections.abc import Callable
+    from types import FrameType, TracebackType
+    from typing import NoReturn
 
     Action = Callable[[int, FrameType | None], object] | int | None
 
@@ -50,9 +51,12 @@ def _remember(_signum: int, _frame: FrameType | None) -> None:
 
 
 def hold() -> None:
-    """Keep a SIGTERM from now on, until `taken` or `released`."""
-    if threading.current_thread() is threading.main_thread():
+    """Keep a SIGTERM from now on, until `taken` or `released` (in the main thread only:
+    another cannot set a signal's action)."""
+    try:
         _Held.kept, _Held.came = _signal.signal(SIGTERM, _remember), 0
+    except ValueError:  # not the main thread
+        return
 
 
 def released() -> None:
@@ -79,23 +83,41 @@ def stop_while_starting(address: object) -> NoReturn:
     raise StoppedStarting
 
 
-@contextlib.contextmanager
-def taken(address: str) -> Iterator[None]:
+class taken:  # noqa: N801 - used as a function: `with taken(address):`
     """A SIGTERM ends the start (`stop_while_starting`) from now on, one held before at once;
-    afterwards SIGTERM's action is as before `hold` (the logging must be configured)."""
-    if threading.current_thread() is not threading.main_thread():  # signals are the main's
-        yield
-        return
+    afterwards SIGTERM's action is as before `hold` (the logging must be configured). In
+    the main thread only: another cannot set a signal's action."""
 
-    def stopped(_signum: int, _frame: FrameType | None) -> NoReturn:
-        stop_while_starting(address)
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.before: Action = None
+        self.taking = False
 
-    kept = _signal.signal(SIGTERM, stopped)
-    before, _Held.kept = (_Held.kept, None) if kept is _remember else (kept, None)
-    try:
-        if _Held.came:
+    def __enter__(self) -> None:
+        try:
+            kept = _signal.signal(SIGTERM, self._stopped)
+        except ValueError:  # not the main thread
+            return
+        self.taking = True
+        self.before, _Held.kept = (_Held.kept if kept is _remember else kept), None
+        if _Held.came:  # came while held: the start ends here (no `__exit__` after this)
             _Held.came = 0
-            stop_while_starting(address)
-        yield
-    finally:
-        _signal.signal(SIGTERM, _signal.SIG_DFL if before is None else before)
+            self._give_back()
+            stop_while_starting(self.address)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._give_back()
+
+    def _give_back(self) -> None:
+        if self.taking:
+            self.taking = False
+            before = self.before
+            _signal.signal(SIGTERM, _signal.SIG_DFL if before is None else before)
+
+    def _stopped(self, _signum: int, _frame: FrameType | None) -> NoReturn:
+        stop_while_starting(self.address)
