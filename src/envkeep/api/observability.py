@@ -140,9 +140,10 @@ class Observe:
         own = _PAGE_HEADERS if scope["path"] == docs_page.PATH else _EXTRA_HEADERS
         extra = [(b"x-request-id", request_id.encode("latin-1")), *own]
         status = 0  # no answer started yet
+        answered = 0.0  # when the answer's last byte went out (0: not yet)
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
@@ -150,6 +151,7 @@ class Observe:
                     await record_refusal(self.state, self.refusals, scope, status)
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = time.perf_counter()
                 await record_failed_login(self.state, self.refusals, scope)  # once answered
 
         self.metrics.active.inc()
@@ -172,7 +174,10 @@ class Observe:
                 status = await self._failed(error, request_id, status, extra, scope, send)
         finally:
             self.metrics.active.dec()
-            elapsed = time.perf_counter() - started
+            # Up to the answer, not the failed login's audit after it: the client waits for
+            # the one alone, and the time of the other would tell a known email from an
+            # unknown one in the metrics and the log.
+            elapsed = (answered or time.perf_counter()) - started
             self._record(scope, status or 500, elapsed, request_id, head.client_id)
 
     async def _refusal(self, scope: Scope, length: str | None) -> Response | None:
