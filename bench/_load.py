@@ -258,15 +258,15 @@ class _Connection:
     a system call), three to five system calls a request on top of the send and the reads,
     which would be counted as the server's time. A request goes out only before ``end`` (a
     ``perf_counter`` time); a send or read that waits ``GRACE_SECONDS`` for the server gives
-    up with ``TimeoutError``."""
+    up with ``TimeoutError`` (``grace``: that wait, for a server run under a profiler)."""
 
-    def __init__(self, port: int, end: float) -> None:
+    def __init__(self, port: int, end: float, grace: float = GRACE_SECONDS) -> None:
         self.end = end
         self.socket = socket.create_connection((LOOPBACK, port), timeout=self._left())
         try:
             self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.socket.settimeout(None)
-            wait = struct.pack("ll", int(GRACE_SECONDS), int(GRACE_SECONDS % 1 * 1_000_000))
+            wait = struct.pack("ll", int(grace), int(grace % 1 * 1_000_000))
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, wait)
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, wait)
         except OSError:
@@ -324,15 +324,20 @@ class _Connection:
         return taken
 
 
-def _connect(port: int, end: float) -> _Connection:
+def _connect(port: int, end: float, grace: float = GRACE_SECONDS) -> _Connection:
     try:
-        return _Connection(port, end)
+        return _Connection(port, end, grace)
     except OSError as error:  # a refused or timed-out connect included
         raise LoadError(f"could not reach the server: {error!r}") from None
 
 
 def sequential(
-    port: int, requests: Callable[[int], Request], *, count: int, seconds: float
+    port: int,
+    requests: Callable[[int], Request],
+    *,
+    count: int,
+    seconds: float,
+    grace: float = GRACE_SECONDS,
 ) -> Load:
     """``drive`` with one client, on a blocking socket: each request is sent once the last
     answer is read. A client that waits for each answer gains nothing from an event loop, whose
@@ -340,11 +345,12 @@ def sequential(
     to `envkeep server`) would be counted as the server's, nor does it use Python's socket
     timeouts (``_Connection`` says why). No request starts after ``seconds``; one the server
     leaves unanswered for the grace period is abandoned (recorded as ``NO_ANSWER``); a
-    refused, dropped or timed-out connection raises ``LoadError``."""
+    refused, dropped or timed-out connection raises ``LoadError``. ``grace``: the grace period
+    (longer for a server run under a profiler, `count_writes`)."""
     start = time.perf_counter()
     run = _Run(requests, count, start + seconds)
-    end = run.deadline + GRACE_SECONDS
-    connection = _connect(port, end)
+    end = run.deadline + grace
+    connection = _connect(port, end, grace)
     try:
         while (request := run.next_request()) is not None:
             started = time.perf_counter()
@@ -358,7 +364,7 @@ def sequential(
             run.record(status, started)
             if not keep_alive:
                 connection.close()
-                connection = _connect(port, end)
+                connection = _connect(port, end, grace)
     finally:
         connection.close()
     return Load(dict(run.statuses), time.perf_counter() - start, tuple(run.latencies))
