@@ -27,12 +27,11 @@ from envkeep.core.errors import EnvkeepError, StoreError
 from envkeep.store.database_url import is_postgresql, sqlite_file
 from envkeep.store.engine import open_engine
 from envkeep.store.migrate import current_revision, schema_ahead, upgrade
-from envkeep.store.pool_size import POOL_SIZE
 from envkeep.store.schema_version import HEAD_REVISION, schema_state
 
 if TYPE_CHECKING:
     import socket
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator
 
     from fastapi import FastAPI
     from starlette.types import ASGIApp
@@ -115,26 +114,18 @@ def bootstrap(database_url: str, email: str, *, hours: int = 24) -> tuple[str, l
         engine.dispose()
 
 
-def build_app(
-    database_url: str,
-    *,
-    rate: float = 50.0,
-    rate_store: str = "memory",
-    cors_origins: Sequence[str] = (),
-    token_max_lifetime: timedelta | None = None,
-    pool_size: int = POOL_SIZE,
-) -> FastAPI:
-    """The API, after checking the database's schema and the settings."""
+def build_app(chosen: ServerSettings) -> FastAPI:
+    """The API ``chosen`` describes, after checking its database's schema and the settings."""
     from envkeep.api.app import create_app
 
-    check_schema(database_url)
+    check_schema(chosen.db)
     return create_app(
-        database_url,
-        rate=rate,
-        rate_store=rate_store,
-        cors_origins=cors_origins,
-        token_max_lifetime=token_max_lifetime,
-        pool_size=pool_size,
+        chosen.db,
+        rate=chosen.rate,
+        rate_store=chosen.rate_store,
+        cors_origins=chosen.cors_origins,
+        token_max_lifetime=chosen.token_max_lifetime,
+        pool_size=chosen.pool_size,
     )
 
 

@@ -204,14 +204,7 @@ def _start(chosen: ServerSettings) -> None:
     from envkeep.api.serve import ServerStart, build_app, run_app
     from envkeep.api.server_database import shown_url, sole_server
 
-    app = build_app(
-        chosen.db,
-        rate=chosen.rate,
-        rate_store=chosen.rate_store,
-        cors_origins=chosen.cors_origins,
-        token_max_lifetime=chosen.token_max_lifetime,
-        pool_size=chosen.pool_size,
-    )
+    app = build_app(chosen)
     # A SQLite file takes one server process. Its ports are bound once, here, before the start
     # is announced, and those sockets served: no one takes them meanwhile; closed however it ends.
     with sole_server(chosen.db), contextlib.ExitStack() as held:
