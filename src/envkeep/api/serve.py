@@ -175,6 +175,7 @@ def run_app(app: FastAPI, start: ServerStart) -> None:
     from envkeep.api.forwarded import ForwardedClient
     from envkeep.api.observability import configure_logging
     from envkeep.api.requestlog import UVICORN_LOG_CONFIG
+    from envkeep.api.start_sigterm import taken
     from envkeep.api.uvicorn_server import LoggedServer
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
@@ -192,7 +193,7 @@ def run_app(app: FastAPI, start: ServerStart) -> None:
         **settings,
     )
     server = LoggedServer(config, _start_facts(start), list(start.listening))
-    with server.taking_sigterm():
+    with taken(shown_address(chosen.host, chosen.port)):  # as the start's: 143, or 0 served
         start.announce()
         settle_heap()
         stop_metrics = _metrics_apart(app, start.metrics_socket)

@@ -39,11 +39,18 @@ class StoppedStarting(SystemExit):
 
 
 class _Held:
-    """SIGTERMs that came while held, and the action to give back (the process's: signals
-    are, so one per process)."""
+    """SIGTERMs that came while held, the action to give back, and whether the server has
+    served (the process's: signals are, so one per process)."""
 
     came = 0
     kept: Action = None
+    served = False
+
+
+def serving() -> None:
+    """The server serves from now on (its main loop began): a SIGTERM `taken` is then the stop
+    asked for, status 0, up to the process's end (its sockets closed after it included)."""
+    _Held.served = True
 
 
 def _remember(_signum: int, _frame: FrameType | None) -> None:
@@ -84,9 +91,11 @@ def stop_while_starting(address: object) -> NoReturn:
 
 
 class taken:  # noqa: N801 - used as a function: `with taken(address):`
-    """A SIGTERM ends the start (`stop_while_starting`) from now on, one held before at once;
-    afterwards SIGTERM's action is as before `hold` (the logging must be configured). In
-    the main thread only: another cannot set a signal's action."""
+    """A SIGTERM ends the start (`stop_while_starting`) from now on, one held before at once,
+    or, once the server `serving`, ends the process with 0 (a stop asked for: uvicorn raises
+    it again once it has shut down); afterwards SIGTERM's action is as before `hold` (the
+    logging must be configured). In the main thread only: another cannot set a signal's
+    action. Nested (the start's, then `serve.run_app`'s), the inner gives the outer back."""
 
     def __init__(self, address: str) -> None:
         self.address = address
@@ -98,7 +107,7 @@ class taken:  # noqa: N801 - used as a function: `with taken(address):`
             kept = _signal.signal(SIGTERM, self._stopped)
         except ValueError:  # not the main thread
             return
-        self.taking = True
+        self.taking, _Held.served = True, False
         self.before, _Held.kept = (_Held.kept if kept is _remember else kept), None
         if _Held.came:  # came while held: the start ends here (no `__exit__` after this)
             _Held.came = 0
@@ -120,4 +129,6 @@ class taken:  # noqa: N801 - used as a function: `with taken(address):`
             _signal.signal(SIGTERM, _signal.SIG_DFL if before is None else before)
 
     def _stopped(self, _signum: int, _frame: FrameType | None) -> NoReturn:
+        if _Held.served:
+            raise SystemExit(0)
         stop_while_starting(self.address)

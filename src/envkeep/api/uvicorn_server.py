@@ -13,14 +13,12 @@ as a failure (a `set -e` wrapper script stopped there, `docker ps` said "Exited 
 A SIGTERM before the server serves (before its main loop: while it starts, or uvicorn's
 startup bound and then saw the stop it had captured meanwhile) ends it with status 143, as
 SIGTERM's default action did, after a ``server_start_stopped`` line: a server stopped while
-starting never served, and a clean status would tell the supervisor it had.
+starting never served, and a clean status would tell the supervisor it had. Both are
+`start_sigterm.taken`'s, which `serve.run_app` holds; `main_loop` says when it serves.
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -28,12 +26,10 @@ import structlog
 import uvicorn
 
 from envkeep.api.requestlog import stderr_lines
-from envkeep.api.start_sigterm import stop_while_starting
+from envkeep.api.start_sigterm import serving
 
 if TYPE_CHECKING:
     import socket
-    from collections.abc import Callable, Iterator
-    from types import FrameType
 
 
 class LoggedServer(uvicorn.Server):
@@ -50,22 +46,12 @@ class LoggedServer(uvicorn.Server):
         self.serving = False  # its main loop began: it accepted connections
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
-        with _on_sigterm(self._stopped):
-            super().run(sockets or self.listening)
-
-    def taking_sigterm(self) -> contextlib.AbstractContextManager[None]:
-        """SIGTERM taken as this server's stop (`run` takes it so too) from now on: before
-        it serves, a stop while starting (the start's announce and heap settling included)."""
-        return _on_sigterm(self._stopped)
+        super().run(sockets or self.listening)
 
     async def main_loop(self) -> None:
         self.serving = True
+        serving()  # a SIGTERM `start_sigterm.taken` is now this server's stop: 0
         await super().main_loop()
-
-    def _stopped(self, signum: int, frame: FrameType | None) -> None:
-        if self.serving:
-            raise SystemExit(0)
-        stop_while_starting(self.facts.get("address"))
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -81,17 +67,3 @@ class LoggedServer(uvicorn.Server):
             seconds=round(time.monotonic() - began, 3),
         )
         stderr_lines().flush()
-
-
-@contextlib.contextmanager
-def _on_sigterm(action: Callable[[int, FrameType | None], None]) -> Iterator[None]:
-    """SIGTERM's action while uvicorn is not handling it itself: before it starts (a stop
-    during the start), and once it has shut down and raises the signal again."""
-    if threading.current_thread() is not threading.main_thread():  # signals are the main's
-        yield
-        return
-    kept = signal.signal(signal.SIGTERM, action)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, kept)
