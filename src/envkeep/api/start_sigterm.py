@@ -59,11 +59,15 @@ def _remember(_signum: int, _frame: FrameType | None) -> None:
 
 def hold() -> None:
     """Keep a SIGTERM from now on, until `taken` or `released` (in the main thread only:
-    another cannot set a signal's action)."""
+    another cannot set a signal's action); one ignored (the parent's choice) stays so."""
     try:
-        _Held.kept, _Held.came = _signal.signal(SIGTERM, _remember), 0
+        kept = _signal.signal(SIGTERM, _remember)
     except ValueError:  # not the main thread
         return
+    if kept == _signal.SIG_IGN:
+        _signal.signal(SIGTERM, kept)
+        return
+    _Held.kept, _Held.came = kept, 0
 
 
 def released() -> None:
@@ -106,6 +110,9 @@ class taken:  # noqa: N801 - used as a function: `with taken(address):`
         try:
             kept = _signal.signal(SIGTERM, self._stopped)
         except ValueError:  # not the main thread
+            return
+        if kept == _signal.SIG_IGN:  # ignored as the parent asked, until uvicorn serves
+            _signal.signal(SIGTERM, kept)
             return
         self.taking, _Held.served = True, False
         self.before, _Held.kept = (_Held.kept if kept is _remember else kept), None

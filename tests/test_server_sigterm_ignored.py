@@ -1,0 +1,66 @@
+"""`envkeep server` started with SIGTERM ignored (its parent's choice, inherited) ignores one
+during its imports and its app's building, as it did before the start held SIGTERM: the hold
+took the signal as a stop while starting, ending the start with 143 that the parent had said
+to ignore. Serving, uvicorn takes SIGTERM and SIGINT as its stop, as before."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from envkeep.api.serve import migrate
+from tests.ports import free_port
+from tests.server import _environ
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# A SIGTERM while the server's command is imported, before any of it runs.
+SCRIPT = """\
+import os, signal, sys
+from envkeep.cli import entry
+real = entry._typer_main
+def late(args):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return real(args)
+entry._typer_main = late
+entry.main(sys.argv[1:])
+"""
+
+
+def _ignore_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def test_an_ignored_sigterm_during_the_start_is_still_ignored(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    migrate(url)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, "server", "--port", str(free_port()), "--db", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environ(tmp_path / "home"),
+        preexec_fn=_ignore_sigterm,  # noqa: PLW1509 - the child's inherited disposition
+    )
+    try:
+        assert process.stderr is not None
+        seen: list[str] = []
+        deadline = time.monotonic() + 120
+        while not any("server_started" in line for line in seen):
+            line = process.stderr.readline()
+            assert line, (process.wait(), "".join(seen))  # it ended before it served
+            assert time.monotonic() < deadline, "".join(seen)
+            seen.append(line)
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    said = "".join(seen) + err
+    assert "server_start_stopped" not in said, said
+    assert process.returncode == 0, said
