@@ -7,8 +7,20 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI and exit with the code of DESIGN §6."""
-    args = sys.argv[1:] if argv is None else argv
+    """Run the CLI and exit with the code of DESIGN §6; a Ctrl-C before a command's own
+    handling (while it imports or parses) ends it as one after: "interrupted" and 130, where
+    Python printed a KeyboardInterrupt traceback and died by the signal."""
+    try:
+        _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        try:  # noqa: SIM105 - contextlib costs an import on every command's start
+            sys.stderr.write("interrupted\n")
+        except Exception:  # noqa: BLE001, S110 - no stderr, or a broken one: the code says it
+            pass
+        sys.exit(130)
+
+
+def _main(args: list[str]) -> None:
     _open_closed_streams()
     if os.getpid() == 1:
         _end_on_termination_as_init()
