@@ -351,7 +351,7 @@ def test_unexpected_errors_match_the_document_on_fastapis_routes_and_the_hot_one
     for module, name in [
         (workspaces, "held_workspaces"),
         (audited_reads, "read_environment"),
-        (writes, "write_secrets"),
+        (writes, "write_batch"),  # what both write routes call
     ]:
         monkeypatch.setattr(module, name, failure)
     env = f"/v1/workspaces/{served.workspace}/projects/shop/environments/dev"
