@@ -28,7 +28,7 @@ from envkeep.app.projects import create_project
 from envkeep.app.services import add_service
 from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
-from envkeep.app.writes import write_secrets
+from envkeep.app.writes import write_batch
 from envkeep.core.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -79,8 +79,14 @@ def _write(secret_id: str, expected: int, index: bytes = b"i" * 32) -> SecretWri
 def _set(store: Store, owner: Owner, writes: list[SecretWrite], who: str | None = None) -> int:
     return store.run(
         who or owner.principal_id,
-        lambda call: write_secrets(
-            call, workspace_id=owner.workspace_id, project="shop", environment="dev", writes=writes
+        lambda call: (
+            write_batch(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+                writes=writes,
+            ).revision
         ),
     )
 
@@ -315,7 +321,7 @@ def test_unknown_names_say_what_exists_and_how_to_create_it(store: Store, owner:
     with pytest.raises(EnvironmentNotFound) as env_error:
         store.run(
             owner.principal_id,
-            lambda call: write_secrets(
+            lambda call: write_batch(
                 call,
                 workspace_id=owner.workspace_id,
                 project="shop",

@@ -28,7 +28,7 @@ from envkeep.app.services import add_service, remove_service
 from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
 from envkeep.app.workspaces import create_workspace, workspaces_of
-from envkeep.app.writes import write_secrets
+from envkeep.app.writes import write_batch
 from envkeep.core.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -152,14 +152,14 @@ def _writing(
     """The use case writing ``write`` to shop/dev (``expected``: the revision read)."""
 
     def use_case(call: Call) -> int:
-        return write_secrets(
+        return write_batch(
             call,
             workspace_id=owner.workspace_id,
             project="shop",
             environment="dev",
             writes=[write],
             expected_revision=expected,
-        )
+        ).revision
 
     return use_case
 

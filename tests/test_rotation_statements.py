@@ -15,7 +15,7 @@ from envkeep.app.key_rotation import rotate_key
 from envkeep.app.projects import create_project
 from envkeep.app.share_store import NewShare
 from envkeep.app.views import NewEnvironment, SecretWrite
-from envkeep.app.writes import write_secrets
+from envkeep.app.writes import write_batch
 from envkeep.core.errors import ConflictError, InputError
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _shop_with(store: Store, owner: Owner, count: int) -> list[str]:
     ids = [str(uuid.uuid4()) for _ in range(count)]
     store.run(
         owner.principal_id,
-        lambda call: write_secrets(
+        lambda call: write_batch(
             call,
             workspace_id=owner.workspace_id,
             project="shop",
@@ -123,7 +123,7 @@ def _statements_of(store: Store, owner: Owner, writes: list[SecretWrite]) -> lis
     return _statements_run(
         store,
         owner,
-        lambda call: write_secrets(
+        lambda call: write_batch(
             call,
             workspace_id=owner.workspace_id,
             project="shop",

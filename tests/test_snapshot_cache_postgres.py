@@ -19,7 +19,7 @@ from envkeep.app import reads
 from envkeep.app.projects import create_project
 from envkeep.app.secrets_cache import SecretsCache
 from envkeep.app.views import NewEnvironment, SecretWrite
-from envkeep.app.writes import write_secrets
+from envkeep.app.writes import write_batch
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,8 +43,10 @@ def _write(owner: Owner) -> Callable[[Call], int]:
         value_ct=b"v",
         signature=b"s" * 64,
     )
-    return lambda call: write_secrets(
-        call, workspace_id=owner.workspace_id, project="shop", environment="dev", writes=[new]
+    return lambda call: (
+        write_batch(
+            call, workspace_id=owner.workspace_id, project="shop", environment="dev", writes=[new]
+        ).revision
     )
 
 

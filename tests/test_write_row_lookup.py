@@ -16,7 +16,7 @@ from envkeep.app.projects import create_project
 from envkeep.app.reads import SHARED_SCOPE, service_scope
 from envkeep.app.services import add_service
 from envkeep.app.views import NewEnvironment, SecretWrite
-from envkeep.app.writes import write_secrets
+from envkeep.app.writes import write_batch
 from envkeep.store.engine import sqlite_url
 
 if TYPE_CHECKING:
@@ -44,12 +44,14 @@ def _new(scope: str) -> SecretWrite:
 def _write(store: Store, owner: Owner, writes: list[SecretWrite]) -> int:
     return store.run(
         owner.principal_id,
-        lambda call: write_secrets(
-            call,
-            workspace_id=owner.workspace_id,
-            project="shop",
-            environment="dev",
-            writes=writes,
+        lambda call: (
+            write_batch(
+                call,
+                workspace_id=owner.workspace_id,
+                project="shop",
+                environment="dev",
+                writes=writes,
+            ).revision
         ),
     )
 

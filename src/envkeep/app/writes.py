@@ -237,31 +237,6 @@ class Written:
     at: str
 
 
-def write_secrets(
-    call: Call,
-    *,
-    workspace_id: str,
-    project: str,
-    environment: str,
-    writes: Sequence[SecretWrite],
-    confirmed: bool = False,
-    expected_revision: int | None = None,
-) -> int:
-    """Store a batch of new versions (write access); return the environment's new revision.
-
-    A protected environment takes writes only when the caller confirmed them (``--yes``).
-    """
-    return write_batch(
-        call,
-        workspace_id=workspace_id,
-        project=project,
-        environment=environment,
-        writes=writes,
-        confirmed=confirmed,
-        expected_revision=expected_revision,
-    ).revision
-
-
 def write_batch(
     call: Call,
     *,
@@ -272,7 +247,11 @@ def write_batch(
     confirmed: bool = False,
     expected_revision: int | None = None,
 ) -> Written:
-    """`write_secrets`, saying its versions' time too."""
+    """Store a batch of new versions (write access): the environment's new revision and the
+    versions' time (`Written`).
+
+    A protected environment takes writes only when the caller confirmed them (``--yes``).
+    """
     bindings = require_member(call.fetch, call.actor.principal_id, workspace_id)
     found, env = find_environment(call.fetch, workspace_id, project, environment, bindings)
     named = f"environment {project}/{environment}"

@@ -264,17 +264,19 @@ class LocalBackend:
         *,
         confirmed: bool = False,
     ) -> int:
-        from envkeep.app.writes import write_secrets
+        from envkeep.app.writes import write_batch
 
         workspace_id = self.workspace_id  # migrates a store that is not at the head yet
         return self._driver_transaction(
-            lambda call: write_secrets(
-                call,
-                workspace_id=workspace_id,
-                project=project,
-                environment=environment,
-                writes=writes,
-                confirmed=confirmed,
+            lambda call: (
+                write_batch(
+                    call,
+                    workspace_id=workspace_id,
+                    project=project,
+                    environment=environment,
+                    writes=writes,
+                    confirmed=confirmed,
+                ).revision
             )
         )
 
