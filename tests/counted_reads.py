@@ -1,12 +1,14 @@
 """Reads counted, for the tests that a command reads once however much it is asked about: an
 opened environment whose listings of its variables are counted (`lift`'s plan and suggestions),
-and the environments a client's backend reads (`promote`)."""
+the environments a client's backend reads (`promote`), and the requests any client sends (a
+write that keeps its offline copy from its answer)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from envkeep.client.http import ApiClient
 from envkeep.client.opened_secrets import Variable
 
 if TYPE_CHECKING:
@@ -52,3 +54,17 @@ def backend_reads(client: ClientContext, monkeypatch: pytest.MonkeyPatch) -> lis
 
     monkeypatch.setattr(client.backend, "read_environment", counted)
     return read
+
+
+def requests_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every request any client of this process sends from now on, as ``METHOD last-part``
+    (``GET snapshot``, ``POST secrets``)."""
+    sent: list[str] = []
+    request = ApiClient.request
+
+    def counted(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
+        sent.append(f"{method} {path.rsplit('/', 1)[-1]}")
+        return request(api, method, path, **kwargs)
+
+    monkeypatch.setattr(ApiClient, "request", counted)
+    return sent

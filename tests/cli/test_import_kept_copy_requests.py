@@ -5,9 +5,9 @@ fetch gives, and an offline read shows what was imported."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from envkeep.client.http import ApiClient
+from tests.counted_reads import requests_sent
 
 from .conftest import quick_ok, server_only
 
@@ -26,19 +26,6 @@ OUT_OF_REACH |= {"no_proxy": None, "ALL_PROXY": None, "all_proxy": None}
 IMPORTED = "QUEUE=jobs\nQUEUE_URL=redis://${QUEUE}\nLOG_LEVEL=debug\n"
 
 
-def _requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every request any client of this process sends from now on, as ``METHOD last-part``."""
-    sent: list[str] = []
-    request = ApiClient.request
-
-    def counted(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
-        sent.append(f"{method} {path.rsplit('/', 1)[-1]}")
-        return request(api, method, path, **kwargs)
-
-    monkeypatch.setattr(ApiClient, "request", counted)
-    return sent
-
-
 def test_import_keeps_its_copy_from_the_write_answer_without_fetching_again(
     client: ClientContext, envkeep: Envkeep, homes: Homes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -46,7 +33,7 @@ def test_import_keeps_its_copy_from_the_write_answer_without_fetching_again(
     quick_ok(envkeep, "set", "LOG_LEVEL=info", "PORT=3000", "--env", "dev")
     quick_ok(envkeep, "validate", "--env", "dev", "--all")  # keeps a copy of every scope
     (envkeep.cwd / "imported.env").write_text(IMPORTED)
-    sent = _requests(monkeypatch)
+    sent = requests_sent(monkeypatch)
 
     done = quick_ok(
         envkeep, "import", "imported.env", "--env", "dev", "-s", "api", "--on-conflict", "overwrite"

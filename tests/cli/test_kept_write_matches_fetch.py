@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from envkeep.client.http import ApiClient
+from tests.counted_reads import requests_sent
 
 from .conftest import quick_ok, server_only
 
@@ -17,18 +18,6 @@ if TYPE_CHECKING:
     from envkeep.client.snapshot_reads import SnapshotReads
 
     from .conftest import Envkeep, Homes
-
-
-def _requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    sent: list[str] = []
-    request = ApiClient.request
-
-    def counted(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
-        sent.append(f"{method} {path.rsplit('/', 1)[-1]}")
-        return request(api, method, path, **kwargs)
-
-    monkeypatch.setattr(ApiClient, "request", counted)
-    return sent
 
 
 def _kept_and_fetched(client: ClientContext) -> tuple[Any, Any]:
@@ -64,7 +53,7 @@ def test_a_kept_copy_brought_past_a_write_is_what_a_fetch_keeps(
     quick_ok(envkeep, "set", "PORT=4000", "TIMEOUT=5", "--env", "dev", "-s", "api")
     quick_ok(envkeep, "set", "TIMEOUT=5", "--env", "dev", "-s", "worker")
     quick_ok(envkeep, "validate", "--env", "dev", "--all")
-    sent = _requests(monkeypatch)
+    sent = requests_sent(monkeypatch)
 
     quick_ok(envkeep, *WRITES[write])
 
@@ -117,7 +106,7 @@ def test_a_copy_from_before_another_write_is_fetched_again_not_brought_past_this
     quick_ok(envkeep, "set", "BETWEEN=1", "--env", "dev")  # the write this copy misses
     for path, held in before.items():  # as if another machine had made it
         path.write_bytes(held)
-    sent = _requests(monkeypatch)
+    sent = requests_sent(monkeypatch)
 
     quick_ok(envkeep, "set", "LOG_LEVEL=debug", "--env", "dev")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client.http import ApiClient
+from tests.counted_reads import requests_sent
 from tests.server import join, quick_ok
 
 if TYPE_CHECKING:
@@ -41,14 +41,7 @@ def test_a_member_s_write_keeps_the_copy_a_fetch_keeps_with_another_author_and_s
     quick_ok(alice, work, "member", "seal", "bob@authors.io")
     quick_ok(bob, work, "validate", "--env", "dev", "--all")
     quick_ok(bob, work, "set", "FIRST=bob", "--env", "dev")  # bob no author yet: fetched
-    sent: list[str] = []
-    request = ApiClient.request
-
-    def counted(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
-        sent.append(f"{method} {path.rsplit('/', 1)[-1]}")
-        return request(api, method, path, **kwargs)
-
-    monkeypatch.setattr(ApiClient, "request", counted)
+    sent = requests_sent(monkeypatch)
 
     quick_ok(bob, work, "set", "DB=second", "NEW=2", "--env", "dev")
     assert sent[-1] == "POST secrets", sent  # kept from the answer, not read again
