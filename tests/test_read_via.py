@@ -153,6 +153,7 @@ def test_an_admins_commands_are_named_with_the_reads_they_make(
 def test_the_command_sent_is_its_name_and_a_groups_subcommand_never_an_argument(
     args: list[str], words: str | None
 ) -> None:
-    from envkeep.cli.app import build_app, command_of, command_words_of
+    from envkeep.cli.app import build_app, command_words_of
+    from envkeep.cli.command_line import command_of
 
     assert command_words_of(build_app(command_of(args)), args) == words

@@ -14,7 +14,8 @@ import typer.core
 import typer.main
 
 from envkeep import __version__
-from envkeep.cli.app import NAMES, VERSION_ONLY, build_app, command_of
+from envkeep.cli.app import NAMES, build_app
+from envkeep.cli.command_line import VERSION_ONLY, command_of
 
 from .conftest import Result, run_in_process
 

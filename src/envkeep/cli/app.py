@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from envkeep import __version__
+from envkeep.cli.command_line import VERSION_ONLY, command_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -109,9 +110,6 @@ def build_app(command: str | None = None) -> typer.Typer:
     return app
 
 
-VERSION_ONLY = ""
-
-
 def command_words_of(app: typer.Typer, args: Sequence[str]) -> str | None:
     """The command an argument list runs in ``app``, as the server records it with reads
     (``get``, ``service add``): its name, and for a group the subcommand's when the first
@@ -126,16 +124,3 @@ def command_words_of(app: typer.Typer, args: Sequence[str]) -> str | None:
     sub = next((arg for arg in after if not arg.startswith("-")), None)
     names = {c.name for c in group.registered_commands}
     return f"{name} {sub}" if sub in names else name
-
-
-def command_of(args: Sequence[str]) -> str | None:
-    """The command an argument list names: its first argument that is not a top-level option
-    (``--debug``, ``--version``, ``--help`` take no value); None for the top level's help
-    (``--help`` before any command); ``VERSION_ONLY`` for ``--version`` without a command."""
-    at = next((i for i, arg in enumerate(args) if not arg.startswith("-")), len(args))
-    options = args[:at]
-    if "--help" in options:  # the top level's help, whatever follows: every command
-        return None
-    if at == len(args):
-        return VERSION_ONLY if "--version" in options else None
-    return args[at]

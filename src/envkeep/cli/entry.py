@@ -35,10 +35,10 @@ def _main(args: list[str]) -> None:
 
 
 def _serves(args: list[str]) -> bool:
-    """Whether ``args`` may start a server: the command `server` (`cli.app.command_of`: the
-    top-level options take no value), its help not asked for."""
-    command = next((arg for arg in args if not arg.startswith("-")), None)
-    return command == "server" and "--help" not in args
+    """Whether ``args`` may start a server: the command `server`, its help not asked for."""
+    from envkeep.cli.command_line import command_of
+
+    return command_of(args) == "server" and "--help" not in args
 
 
 def _serve_main(args: list[str]) -> int:
@@ -104,7 +104,8 @@ def _flushed(code: int) -> int:
 
 
 def _typer_main(args: list[str]) -> int:
-    from envkeep.cli.app import build_app, command_of, command_words_of
+    from envkeep.cli.app import build_app, command_words_of
+    from envkeep.cli.command_line import command_of
     from envkeep.cli.errors import report, report_unexpected
     from envkeep.cli.state import say_command
     from envkeep.core.errors import EnvkeepError
