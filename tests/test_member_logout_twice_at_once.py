@@ -7,17 +7,17 @@ starts after the first committed, and needs no test of its own."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from envkeep.app.context import Call
 from envkeep.app.member_sessions import end_member_sessions
 from envkeep.app.ports import Actor
 from envkeep.store.models import AuditEvent, Principal, SessionToken
+from tests.test_last_admin_race import until_waiting
 from tests.test_member_sessions import Team, _login, team
 
 if TYPE_CHECKING:
@@ -32,18 +32,6 @@ def _ends(engine: Engine, principal_id: str) -> list[datetime | None]:
     with Session(engine) as session:
         found = select(SessionToken.revoked_at).where(SessionToken.principal_id == principal_id)
         return list(session.scalars(found.order_by(SessionToken.id)))
-
-
-def _until_one_waits_on_a_lock(engine: Engine) -> None:
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND datname = current_database()"
-    )
-    deadline = time.monotonic() + 20
-    with engine.connect() as connection:
-        while not connection.scalar(waiting):
-            assert time.monotonic() < deadline, "the second logout never waited"
-            time.sleep(0.02)
 
 
 def test_a_second_logout_at_once_ends_and_counts_nothing(team: Team) -> None:
@@ -71,7 +59,7 @@ def test_a_second_logout_at_once_ends_and_counts_nothing(team: Team) -> None:
             logout(first)
             later = threading.Thread(target=second)
             later.start()
-            _until_one_waits_on_a_lock(team.engine)
+            until_waiting(team.engine, 1)  # the second logout waits on the first
         ends = _ends(team.engine, team.bob)
     later.join(30)
 
