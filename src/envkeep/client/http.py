@@ -365,13 +365,14 @@ class HttpBackend:
         confirmed: bool = False,
     ) -> int:
         body = schemas.Writes(writes=[secret_write(w) for w in writes], confirmed=confirmed)
+        sent_at = self._snapshots.now()  # the copy it keeps is of the state after this
         data = self.api.request(
             "POST",
             f"{self.project_path(project)}/environments/{environment}/secrets",
             json=dump(body),
         )
         written = read_answer(schemas.Written, data)
-        batch = Batch(int(written.revision), written.written_at, writes)
+        batch = Batch(int(written.revision), written.written_at, writes, sent_at)
         self._snapshots.refresh_kept(project, environment, batch)
         return batch.revision
 

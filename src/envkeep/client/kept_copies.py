@@ -37,22 +37,28 @@ class HeldAnswers:
     command reading many environments holds one answer of each, not every answer it read."""
 
     cache: SnapshotCache
-    _held: dict[tuple[str, tuple[str, ...] | None], tuple[EnvironmentSnapshot, Any]] = field(
+    _held: dict[tuple[str, tuple[str, ...] | None], tuple[EnvironmentSnapshot, Any, float]] = field(
         default_factory=dict
     )
 
     def hold(
-        self, path: str, services: Sequence[str] | None, snapshot: EnvironmentSnapshot, data: Any
+        self,
+        path: str,
+        services: Sequence[str] | None,
+        snapshot: EnvironmentSnapshot,
+        data: Any,
+        sent_at: float,
     ) -> None:
-        """Hold ``data`` (the server's JSON, read as ``snapshot``) until it is opened."""
-        self._held[path, None if services is None else tuple(services)] = (snapshot, data)
+        """Hold ``data`` (the server's JSON, read as ``snapshot``, asked for at ``sent_at``)
+        until it is opened."""
+        self._held[path, None if services is None else tuple(services)] = (snapshot, data, sent_at)
 
     def keep(self, snapshot: EnvironmentSnapshot) -> None:
         """Keep, for reads offline, the answer held that was read as ``snapshot``."""
-        for (path, services), (held, data) in list(self._held.items()):
+        for (path, services), (held, data, sent_at) in list(self._held.items()):
             if held is snapshot:
                 del self._held[path, services]
-                self.cache.save(path, services, data)
+                self.cache.save(path, services, data, sent_at=sent_at)
 
 
 def opened_whole(opened: OpenEnvironment) -> bool:

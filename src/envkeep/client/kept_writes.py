@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Batch:
     """A batch of writes the server took: its new revision, its versions' time (None: not
-    said), and the writes."""
+    said), the writes, and when they were sent (by the clock of the copies kept)."""
 
     revision: int
     at: str | None
     writes: Sequence[SecretWrite]
+    sent_at: float
 
 
 def written_into(kept: Any, batch: Batch) -> Any | None:

@@ -11,7 +11,14 @@ An offline read uses the newest copy that holds what it asks (a copy of every sc
 read of one service, narrowed to what the server would have sent), so two commands never show
 two ages of one environment because they asked for different scopes. Saving a copy deletes the
 ones it supersedes: older (the environment's revision and key version) and holding no scope it
-lacks, or of an environment that the name no longer stands for."""
+lacks, or of an environment that the name no longer stands for.
+
+Two reads of one environment at once (two commands, or a read and a write's refresh) may
+answer in either order. A copy is not replaced by an answer whose request was sent before the
+copy was kept when the copy's revision is higher: the requests overlapped, so the higher is
+the later state. An answer requested after a copy was kept is the server's state now, even at
+a lower revision (a server restored from a backup): it replaces that copy, and deletes any
+other copy kept before it was requested at a higher revision (``_before_restore``)."""
 
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envkeep.client.offline_limit import OfflineLimit, offline_limit
-from envkeep.core.files import write_atomic
+from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -109,6 +116,27 @@ class _Copy:
             return True
         return mine >= theirs and self.holds(older.services)
 
+    def later_than(self, answer: _Copy, sent_at: float) -> bool:
+        """Whether this copy (kept) is of a later state of the same environment than
+        ``answer``, whose request was sent at ``sent_at``: a higher version, and kept after
+        that request was sent. Revisions only go up while a server runs, so of two reads that
+        overlapped the higher is the later; a copy kept before the request was sent is of an
+        earlier state whatever its revision (a server restored from a backup went back)."""
+        mine, theirs = self.version, answer.version
+        if mine is None or theirs is None or self.environment_id != answer.environment_id:
+            return False
+        return mine > theirs and sent_at < self.fetched_at
+
+
+def _before_restore(older: _Copy, answer: _Copy, sent_at: float) -> bool:
+    """Whether ``older`` is of the server's state before a restore from a backup: of the same
+    environment at a higher version than ``answer``, yet kept before ``answer`` was asked for
+    (at ``sent_at``). Left, it would answer offline reads with values the server no longer has."""
+    mine, theirs = answer.version, older.version
+    if mine is None or theirs is None or answer.environment_id != older.environment_id:
+        return False
+    return theirs > mine and older.fetched_at <= sent_at
+
 
 @dataclass
 class SnapshotCache:
@@ -131,19 +159,42 @@ class SnapshotCache:
         named = "*" if services is None else ",".join(sorted(services))
         return self._folder(environment) / (_digest(named, 16) + ".json")
 
-    def save(self, environment: str, services: Sequence[str] | None, data: Any) -> None:
+    def save(
+        self,
+        environment: str,
+        services: Sequence[str] | None,
+        data: Any,
+        *,
+        sent_at: float | None = None,
+    ) -> None:
         """Keep the server's answer (ciphertext only) with its time, and delete the copies of
-        that environment it supersedes."""
+        that environment it supersedes; ``sent_at``: when its request was sent (None: now).
+        A copy kept there of a later state stays instead (`_Copy.later_than`)."""
         wanted = _services(services)
         kept = _Copy(self._path(environment, wanted), wanted, self.clock(), data)
-        body = {"fetched_at": kept.fetched_at, "services": _listed(wanted), "snapshot": data}
+        asked = kept.fetched_at if sent_at is None else sent_at
         try:
-            write_atomic(kept.path, json.dumps(body).encode(), mode=0o600, private_parents=True)
+            # Another process's save waits: one lock beside the directory of every copy (a
+            # save takes milliseconds), none among them that `forget` would delete or leave.
+            with exclusive(self.directory):
+                self._replace(kept, asked)
         except OSError:
             return  # a cache: failing to keep one must not fail the read
-        for path in kept.path.parent.glob("*.json"):
-            other = _read(path)
-            if path != kept.path and (other is None or kept.supersedes(other)):
+
+    def _replace(self, kept: _Copy, sent_at: float) -> None:
+        """Write ``kept`` unless the copy at its path is later, then delete what it supersedes."""
+        others = {path: _read(path) for path in kept.path.parent.glob("*.json")}
+        there = others.pop(kept.path, None)
+        if there is not None and there.later_than(kept, sent_at):
+            return
+        body = {
+            "fetched_at": kept.fetched_at,
+            "services": _listed(kept.services),
+            "snapshot": kept.snapshot,
+        }
+        write_atomic(kept.path, json.dumps(body).encode(), mode=0o600, private_parents=True)
+        for path, other in others.items():
+            if other is None or kept.supersedes(other) or _before_restore(other, kept, sent_at):
                 path.unlink(missing_ok=True)  # unreadable ones too: damaged, or an older format
 
     def holds_copies(self, environment: str) -> bool:

@@ -8,6 +8,7 @@ opened it whole (`kept_copies`). A server out of reach is answered from that cop
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +78,8 @@ class SnapshotReads:
         """An environment's snapshot; ``save``: the answer kept for reads offline;
         ``fall_back``: a server out of reach answered from such a copy."""
         path = self.path(project, environment)
-        data, fetched = self._fetch(path, services, fall_back=fall_back)
-        return self._checked(project, environment, services, data, fetched=fetched, save=save)
+        data, sent_at = self._fetch(path, services, fall_back=fall_back)
+        return self._checked(project, environment, services, data, sent_at=sent_at, save=save)
 
     def _checked(
         self,
@@ -87,33 +88,37 @@ class SnapshotReads:
         services: Sequence[str] | None,
         data: Any,
         *,
-        fetched: bool,
+        sent_at: float | None,
         save: bool,
     ) -> views.EnvironmentSnapshot:
-        """The snapshot of the answer ``data`` (``fetched``: the server's, not a copy kept
-        offline), checked against the pins; ``save``: held to be kept once opened."""
+        """The snapshot of the answer ``data``, checked against the pins; ``sent_at``: when its
+        request was sent (None: a copy kept offline, not the server's answer); ``save``: held
+        to be kept once opened."""
         path = self.path(project, environment)
         snapshot = snapshot_view(read_answer(schemas.Snapshot, data))
         # Checked against the pin only with the reader's share of it (none: nothing to read);
         # pinned once that share opens (`ClientContext.key_opened`), never on the answer's word.
         current = snapshot.environment.key_version
         held = any(share.key_version == current for share in snapshot.shares)
+        fetched = sent_at is not None
         key_version = current if fetched and held else None
         self.check_environment(project, environment, snapshot.environment.id, key_version)
         self.check_services(project, snapshot.services)
         self.check_signers([*snapshot.authors, *(s.sharer for s in snapshot.shares)])
         # Kept for reads offline only once opened: a forged answer replaces no good copy.
-        if fetched and self._held is not None and save:
-            self._held.hold(path, services, snapshot, data)
+        if sent_at is not None and self._held is not None and save:
+            self._held.hold(path, services, snapshot, data, sent_at)
         return snapshot
 
     def _fetch(
         self, path: str, services: Sequence[str] | None, *, fall_back: bool
-    ) -> tuple[Any, bool]:
-        """The server's answer for ``path`` (and True), or the copy kept of it (and False)."""
+    ) -> tuple[Any, float | None]:
+        """The server's answer for ``path`` and when its request was sent, or the copy kept of
+        it and None."""
         params: dict[str, Any] = (
             {"all_scopes": "true"} if services is None else {"service": list(services)}
         )
+        sent_at = self.now()
         try:
             data = self.api.request(
                 "GET", path, params=params, most=answer_size.MOST_VERSIONS_BYTES
@@ -124,14 +129,18 @@ class SnapshotReads:
             # Its role is the one held then: a write is not judged by it (`write_role`).
             kept = {**self.cache.load(path, services, error), "role": None}
             self.read_kept_copy = True
-            return kept, False
+            return kept, None
         except errors.ServiceNotFound:
             raise  # a name mistyped: the environment's copies still stand for it
         except (errors.PermissionDenied, errors.NotFoundError):
             if self.cache is not None:  # refused now: no copy may serve it offline
                 self.cache.forget(path)
             raise
-        return data, True
+        return data, sent_at
+
+    def now(self) -> float:
+        """The time by the clock of the copies kept (`SnapshotCache.clock`)."""
+        return time.time() if self.cache is None else self.cache.clock()
 
     def keep_opened(self, snapshot: views.EnvironmentSnapshot) -> None:
         """Keep for reads offline the answer read as ``snapshot``, which a read has opened
@@ -155,7 +164,9 @@ class SnapshotReads:
             if after is None:
                 snapshot = self.read(project, environment, None, save=True, fall_back=False)
             else:  # the server's answer, as a fetch would be: held to be kept once opened
-                snapshot = self._checked(project, environment, None, after, fetched=True, save=True)
+                snapshot = self._checked(
+                    project, environment, None, after, sent_at=batch.sent_at, save=True
+                )
             opened = self.opens is not None and self.opens(snapshot)
         except Exception:  # noqa: BLE001 - the write stands; only its copy is in doubt
             opened = False
