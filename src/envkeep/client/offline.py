@@ -27,7 +27,7 @@ import json
 import shutil
 import time
 from copy import copy as shallow_copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from envkeep.client.offline_limit import OfflineLimit, offline_limit
@@ -151,6 +151,11 @@ class SnapshotCache:
     # serves none and keeps none of its own reads, but reads again what it wrote where a
     # copy of it is kept (`HttpBackend._refresh_kept`).
     loads: bool = True
+    # The copy `whole_copy` read last, with its file's identity (`_identity`): a write that
+    # read it to bring it past itself saves next, and need not read it again.
+    _whole_read: dict[Path, tuple[tuple[int, int, int] | None, _Copy]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def _folder(self, environment: str) -> Path:
         return self.directory / _digest(environment, 32)
@@ -182,8 +187,9 @@ class SnapshotCache:
             return  # a cache: failing to keep one must not fail the read
 
     def _replace(self, kept: _Copy, sent_at: float) -> None:
-        """Write ``kept`` unless the copy at its path is later, then delete what it supersedes."""
-        others = {path: _read(path) for path in kept.path.parent.glob("*.json")}
+        """Write ``kept`` unless the copy at its path is later, then delete what it supersedes
+        (every file of the folder read once)."""
+        others = {path: self._read_once(path) for path in kept.path.parent.glob("*.json")}
         there = others.pop(kept.path, None)
         if there is not None and there.later_than(kept, sent_at):
             return
@@ -197,16 +203,27 @@ class SnapshotCache:
             if other is None or kept.supersedes(other) or _before_restore(other, kept, sent_at):
                 path.unlink(missing_ok=True)  # unreadable ones too: damaged, or an older format
 
+    def _read_once(self, path: Path) -> _Copy | None:
+        """The copy in ``path``: the one `whole_copy` read, if the file is still that one."""
+        read = self._whole_read.pop(path, None)
+        if read is not None and read[0] is not None and read[0] == _identity(path):
+            return read[1]
+        return _read(path)
+
     def holds_copies(self, environment: str) -> bool:
         """Whether any answer of ``environment`` is kept."""
         return any(self._folder(environment).glob("*.json"))
 
     def whole_copy(self, environment: str) -> Any:
-        """The newest copy of every scope of ``environment`` kept (the server's answer, at
-        any age); None when none is."""
-        found = (_read(path) for path in self._folder(environment).glob("*.json"))
-        whole = [c for c in found if c is not None and c.services is None]
-        return max(whole, key=_Copy.newness).snapshot if whole else None
+        """The copy of every scope of ``environment`` kept (the server's answer, at any age);
+        None when none is. Only its own file is read: the others hold fewer scopes."""
+        path = self._path(environment, None)  # where every copy of every scope is kept
+        identity = _identity(path)
+        whole = _read(path)
+        if whole is None or whole.services is not None:
+            return None
+        self._whole_read = {path: (identity, whole)}  # a write's save reads it no more
+        return whole.snapshot
 
     def forget(self, environment: str) -> None:
         """Delete every answer kept of ``environment``, whatever scopes it read: the server
@@ -306,6 +323,16 @@ def _read(path: Path) -> _Copy | None:
         return _Copy(path, services, float(body["fetched_at"]), body["snapshot"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells one file at ``path`` from the next written there (a copy is replaced by a
+    rename, never written in place); None when there is none."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def _narrowed(snapshot: Any, services: frozenset[str]) -> Any:
