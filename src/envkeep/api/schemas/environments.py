@@ -3,11 +3,18 @@ Bytes travel as base64url text."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from envkeep.api.encoding import B64
 from envkeep.api.schemas._body import Body
 from envkeep.api.schemas.accounts import Principal
+
+if TYPE_CHECKING:
+    from pydantic import GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
 
 
 class SecretWrite(Body):
@@ -125,9 +132,22 @@ class Revision(Body):
 
 class Written(Revision):
     """A write's answer: the new revision, and the written versions' time as a snapshot shows
-    it (None: an older server's answer)."""
+    it (None: an older server's answer, which the client still reads: `kept_writes` fetches
+    the copy it keeps again)."""
 
     written_at: str | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """As an answer (``/openapi.json``), ``written_at`` is a string and required: this
+        server always sends it (`routes_secrets.write_batch`)."""
+        schema = super().__get_pydantic_json_schema__(core_schema, handler)
+        if handler.mode == "serialization":
+            schema["properties"]["written_at"] = {"title": "Written At", "type": "string"}
+            schema["required"] = [*schema.get("required", []), "written_at"]
+        return schema
 
 
 class History(Body):
