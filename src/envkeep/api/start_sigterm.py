@@ -6,8 +6,10 @@ SIGTERM's default action killed a process still importing or building its app wi
 word. From the console script's first lines `hold` keeps a SIGTERM until the start knows
 its log format and its address (`taken`), which then ends the start at once; a `server`
 subcommand (migrate, bootstrap, …) gives SIGTERM its action back (`released`), and one held
-meanwhile ends it as that action would have. A SIGTERM before the first lines (the
-interpreter's own start, some 20 ms) still kills the process: nothing of envkeep runs yet.
+meanwhile ends it as that action would have. An error before either (a usage error, a bad
+--config) ends the process with its own message and status, the SIGTERM held dropped.
+A SIGTERM before the first lines (the interpreter's own start, some 20 ms) still kills the
+process: nothing of envkeep runs yet.
 Through ``_signal``: ``signal`` imports enum (17 ms), which would widen that window.
 """
 
@@ -70,14 +72,15 @@ def hold() -> None:
     _Held.kept, _Held.came = kept, 0
 
 
-def released() -> None:
+def released(*, resend: bool = True) -> None:
     """SIGTERM's action as before `hold`; a SIGTERM held meanwhile is sent again, to end the
-    process as it would have. Nothing if not held."""
+    process as it would have, or, not ``resend``, dropped: the command already ends with an
+    error of its own, which says more. Nothing if not held."""
     if _Held.kept is None or _signal.getsignal(SIGTERM) is not _remember:
         return
     _signal.signal(SIGTERM, _Held.kept)
     came, _Held.kept, _Held.came = _Held.came, None, 0
-    if came:
+    if came and resend:
         os.kill(os.getpid(), SIGTERM)
 
 

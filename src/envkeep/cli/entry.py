@@ -48,10 +48,14 @@ def _serve_main(args: list[str]) -> int:
     from envkeep.api.start_sigterm import hold, released
 
     hold()
+    code = 1  # an exception out of it: its handler says the status
     try:
-        return _typer_main(args)
+        code = _typer_main(args)
     finally:
-        released()
+        # An error before the start took SIGTERM (a usage error, a bad --config) ends the
+        # process at once, as the SIGTERM asked: its status and its message, not the signal's.
+        released(resend=code == 0)
+    return code
 
 
 _STREAMS = (("stdin", os.O_RDONLY, "r"), ("stdout", os.O_WRONLY, "w"), ("stderr", os.O_WRONLY, "w"))
