@@ -62,14 +62,14 @@ def _remember(_signum: int, _frame: FrameType | None) -> None:
 def hold() -> None:
     """Keep a SIGTERM from now on, until `taken` or `released` (in the main thread only:
     another cannot set a signal's action); one ignored (the parent's choice) stays so."""
-    try:
-        kept = _signal.signal(SIGTERM, _remember)
-    except ValueError:  # not the main thread
-        return
+    kept = _signal.getsignal(SIGTERM)
     if kept == _signal.SIG_IGN:
-        _signal.signal(SIGTERM, kept)
         return
-    _Held.kept, _Held.came = kept, 0
+    _Held.kept, _Held.came = kept, 0  # before `_remember` is set: one may come at once
+    try:
+        _signal.signal(SIGTERM, _remember)
+    except ValueError:  # not the main thread
+        _Held.kept = None
 
 
 def released(*, resend: bool = True) -> None:
@@ -110,19 +110,26 @@ class taken:  # noqa: N801 - used as a function: `with taken(address):`
         self.taking = False
 
     def __enter__(self) -> None:
+        import threading  # imported long before a start gets here: no cost
+
+        kept = _signal.getsignal(SIGTERM)
+        # Ignored as the parent asked, until uvicorn serves: not set even for an instant.
+        if kept == _signal.SIG_IGN or threading.current_thread() is not threading.main_thread():
+            return
+        # `_stopped` may run from the moment it is set, raising out of here, where no
+        # `__exit__` follows: what it needs is ready before, and it is given back on the way.
+        self.before, self.taking = (_Held.kept if kept is _remember else kept), True
+        _Held.served = False
         try:
-            kept = _signal.signal(SIGTERM, self._stopped)
-        except ValueError:  # not the main thread
-            return
-        if kept == _signal.SIG_IGN:  # ignored as the parent asked, until uvicorn serves
-            _signal.signal(SIGTERM, kept)
-            return
-        self.taking, _Held.served = True, False
-        self.before, _Held.kept = (_Held.kept if kept is _remember else kept), None
-        if _Held.came:  # came while held: the start ends here (no `__exit__` after this)
-            _Held.came = 0
+            _signal.signal(SIGTERM, self._stopped)
+            _Held.kept = None
+            if _Held.came:  # came while held: the start ends here
+                _Held.came = 0
+                self._give_back()
+                stop_while_starting(self.address)
+        except BaseException:
             self._give_back()
-            stop_while_starting(self.address)
+            raise
 
     def __exit__(
         self,
