@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, event
 
-from envkeep.api import observability, serve
+from envkeep.api import serve
 from envkeep.api.app import create_app
 from envkeep.api.uvicorn_server import LoggedServer
 from envkeep.server_settings import ServerSettings
@@ -91,7 +91,6 @@ def test_the_start_line_says_the_pool_size(monkeypatch: pytest.MonkeyPatch) -> N
         self.started = True
 
     monkeypatch.setattr(LoggedServer, "run", run)
-    monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     # Nor uvicorn's logging set-up (its loggers' handlers and levels, for every later test).
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)

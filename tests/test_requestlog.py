@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 import structlog
 
-from envkeep.api.observability import configure_logging
-from envkeep.api.requestlog import LoopLogger, StdlibRecords
+from envkeep.api.requestlog import LoopLogger, StdlibRecords, configure_logging
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

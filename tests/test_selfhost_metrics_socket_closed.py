@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from envkeep.api.listening import bound_socket, listening_sockets
+from envkeep.api.requestlog import configure_logging
 from envkeep.api.serve import ServerStart, run_app
 from envkeep.server_settings import ServerSettings
 
@@ -46,6 +47,7 @@ async def lifespan(app):
         await asyncio.sleep(0.02)
     yield
 
+configure_logging()  # as `envkeep server` does first: `run_app` logs through it
 app = FastAPI(lifespan=lifespan)
 app.state.metrics = SimpleNamespace(registry=REGISTRY)  # what serve_metrics reads
 listening = bound_socket("127.0.0.1", metrics_port, "--metrics-port")

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from envkeep import __version__
-from envkeep.api import listening, observability, serve
+from envkeep.api import listening, serve
 from envkeep.api.uvicorn_server import LoggedServer
 from envkeep.api.uvicorn_settings import GRACEFUL_SHUTDOWN_SECONDS, UVICORN_SETTINGS
 from envkeep.server_settings import ServerSettings
@@ -74,9 +74,8 @@ def test_the_start_line_shows_the_database_without_its_password(
         self.started = True
 
     monkeypatch.setattr(LoggedServer, "run", run)
-    # Nothing process-wide for the test run: no structlog or uvicorn logging set-up, no
-    # frozen heap.
-    monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
+    # Nothing process-wide for the test run: no uvicorn logging set-up (`run_app` leaves
+    # structlog's to its caller), no frozen heap.
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
     serve.run_app(
@@ -147,7 +146,6 @@ def test_an_ipv6_address_is_written_in_brackets_in_the_start_line(
         self.started = True
 
     monkeypatch.setattr(LoggedServer, "run", run)
-    monkeypatch.setattr(observability, "configure_logging", lambda _format="json": None)
     monkeypatch.setattr(serve, "settle_heap", lambda: None)
     monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda _self: None)
     start = serve.ServerStart(ServerSettings(host="::", db="sqlite:////x.db"), listening=())

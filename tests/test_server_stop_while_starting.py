@@ -21,6 +21,7 @@ import asyncio, pathlib, sys
 from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from envkeep.api.listening import listening_sockets
+from envkeep.api.requestlog import configure_logging
 from envkeep.api.serve import ServerStart, run_app
 from envkeep.server_settings import ServerSettings
 
@@ -33,6 +34,7 @@ async def lifespan(app):
         await asyncio.sleep(0.02)
     yield
 
+configure_logging()  # as `envkeep server` does first: `run_app` logs through it
 port = int(sys.argv[3])
 start = ServerStart(ServerSettings(port=port), tuple(listening_sockets("127.0.0.1", port)))
 run_app(FastAPI(lifespan=lifespan), start)

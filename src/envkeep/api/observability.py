@@ -23,9 +23,6 @@ from envkeep.api.problems import DATABASE_ERROR, failed, problem
 from envkeep.api.rate_keys import address_key
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
 from envkeep.api.request_body import body_within, replay
-from envkeep.api.requestlog import (
-    configure_logging as configure_logging,  # noqa: PLC0414 -- re-exported: `serve` imports it
-)
 from envkeep.api.route_names import name_route
 
 if TYPE_CHECKING:

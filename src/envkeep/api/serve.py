@@ -165,22 +165,21 @@ class ServerStart:
 
 
 def run_app(app: FastAPI, start: ServerStart) -> None:
-    """Serve ``app`` as ``start`` says until interrupted (logs on stderr, JSON or
-    ``log_format`` ``text``, a line at start and at stop); ``trusted_proxies`` (addresses
+    """Serve ``app`` as ``start`` says until interrupted (a log line at start and at stop,
+    through the logging its caller configured: `requestlog.configure_logging`, before anything
+    logs, as `envkeep server` does first); ``trusted_proxies`` (addresses
     and networks, comma-separated) are those whose X-Forwarded-For names the client;
     requests still running ``shutdown_timeout`` seconds after SIGTERM are cancelled. A
     SIGTERM before it serves ends it with 143 after a ``server_start_stopped`` line."""
     import uvicorn
 
     from envkeep.api.forwarded import ForwardedClient
-    from envkeep.api.observability import configure_logging
     from envkeep.api.requestlog import UVICORN_LOG_CONFIG
     from envkeep.api.start_sigterm import taken
     from envkeep.api.uvicorn_server import LoggedServer
     from envkeep.api.uvicorn_settings import UVICORN_SETTINGS, UvicornSettings
 
     chosen = start.settings
-    configure_logging(chosen.log_format)
     timeout = chosen.shutdown_timeout
     settings: UvicornSettings = {**UVICORN_SETTINGS, "timeout_graceful_shutdown": timeout}
     proxies = chosen.trusted_proxies

@@ -193,6 +193,8 @@ def _serve(chosen: ServerSettings) -> None:
     from envkeep.api.requestlog import configure_logging
     from envkeep.api.start_sigterm import taken
 
+    # The process's logging, set here once (`run_app` logs through it): a stop while the app
+    # is built says so in the format asked for.
     configure_logging(chosen.log_format)
     # From here a SIGTERM ends the start with its line and 143, its sockets closed.
     with taken(shown_address(chosen.host, chosen.port)):
