@@ -8,8 +8,10 @@ its log format and its address (`taken`), which then ends the start at once; a `
 subcommand (migrate, bootstrap, …) gives SIGTERM its action back (`released`), and one held
 meanwhile ends it as that action would have. An error before either (a usage error, a bad
 --config) ends the process with its own message and status, the SIGTERM held dropped.
-A SIGTERM before the first lines (the interpreter's own start, some 20 ms) still kills the
-process: nothing of envkeep runs yet.
+A SIGTERM before the first lines still kills the process: nothing of envkeep runs yet. That
+window is the interpreter's own start with `site` (the editable install's ``.pth`` included)
+and the console script's first imports: some 30 ms at best, 40-50 ms under load, over 100 ms
+on a crowded machine (exec to `hold`'s ``rt_sigaction``, session 44).
 Through ``_signal``: ``signal`` imports enum (17 ms), which would widen that window.
 """
 
