@@ -23,3 +23,10 @@ def command_of(args: Sequence[str]) -> str | None:
     if at == len(args):
         return VERSION_ONLY if "--version" in options else None
     return args[at]
+
+
+def asks_help(args: Sequence[str]) -> bool:
+    """Whether an argument list asks for a help (``--help`` anywhere before ``--``: what
+    follows is `run`'s command's), which does nothing else."""
+    own = args[: args.index("--")] if "--" in args else args
+    return "--help" in own

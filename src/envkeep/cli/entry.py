@@ -36,9 +36,9 @@ def _main(args: list[str]) -> None:
 
 def _serves(args: list[str]) -> bool:
     """Whether ``args`` may start a server: the command `server`, its help not asked for."""
-    from envkeep.cli.command_line import command_of
+    from envkeep.cli.command_line import asks_help, command_of
 
-    return command_of(args) == "server" and "--help" not in args
+    return command_of(args) == "server" and not asks_help(args)
 
 
 def _serve_main(args: list[str]) -> int:
@@ -109,7 +109,7 @@ def _flushed(code: int) -> int:
 
 def _typer_main(args: list[str]) -> int:
     from envkeep.cli.app import build_app, command_words_of
-    from envkeep.cli.command_line import command_of
+    from envkeep.cli.command_line import asks_help, command_of
     from envkeep.cli.errors import report, report_unexpected
     from envkeep.cli.state import say_command
     from envkeep.core.errors import EnvkeepError
@@ -125,8 +125,7 @@ def _typer_main(args: list[str]) -> int:
     words = command_words_of(app, args)
     say_command(words)
     try:
-        own = args[: args.index("--")] if "--" in args else args  # not run's command's
-        if not settings.completing and "--help" not in own:  # help asks nothing to be done
+        if not settings.completing and not asks_help(args):  # help asks nothing to be done
             from envkeep.cli.repeated_options import refuse_repeated
 
             refuse_repeated(app, args, words)
