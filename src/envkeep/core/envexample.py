@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from envkeep.core._annotation_tokens import TOKEN_RE
 from envkeep.core._fieldrules import (
     Malformed,
     check_bounds,
@@ -47,9 +48,6 @@ _DEFAULT_HINT = (
     "@pattern; not empty when @required), or remove it"
 )
 _SPACE = " \t\r\f\v"  # what the dotenv parser strips around a line
-_TOKEN_RE = re.compile(
-    r'@(?P<key>[^\s=]*)(?:=(?P<value>"(?:[^"\\]|\\.)*"(?=\s|$)|\S*))?|(?P<word>\S+)'
-)
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -94,7 +92,7 @@ def _reject_trailing_annotations(trailing: Sequence[TrailingComment], source: st
     @secret``): such a comment is not read, and a dropped ``@secret`` would put the value in
     a ConfigMap and unmasked CI logs. Other words there (``# ask @ops``) are left alone."""
     for comment in trailing:
-        for match in _TOKEN_RE.finditer(comment.text):
+        for match in TOKEN_RE.finditer(comment.text):
             key = match["key"]
             if key is not None and key in ANNOTATIONS:
                 raise ParseError(
@@ -161,7 +159,7 @@ def _field_from_comments(
         describes = not is_section_break(body)
         if not describes and commented_out_name(body) != entry.name:
             words.clear()  # a header's or a commented-out variable's words, not this one's
-        for match in _TOKEN_RE.finditer(body):
+        for match in TOKEN_RE.finditer(body):
             if match["word"] is not None:
                 if describes:
                     words.append(match["word"])
@@ -199,7 +197,7 @@ def _reject_annotations_of_commented_out(
     )
     last = max(others, default=-1)
     for number, body in block[: last + 1]:
-        for match in _TOKEN_RE.finditer(body):
+        for match in TOKEN_RE.finditer(body):
             if match["key"] is not None:
                 other_line, other_body = block[last]
                 other = commented_out_name(other_body)
@@ -247,7 +245,7 @@ def _reject_detached_annotations(
     for number, body in sorted(comments.items()):
         if number in attached:
             continue
-        for match in _TOKEN_RE.finditer(body):
+        for match in TOKEN_RE.finditer(body):
             key = match["key"]
             if key is None:
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from envkeep.core._annotation_tokens import annotations_only
 from envkeep.core.fieldspec import SchemaNote
 from envkeep.core.plain_required import says_required, write_required
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from envkeep.core.fieldspec import FieldSpec
 
 _LABEL = re.compile(r"required(?:\s+[\w-]+){0,2}\s*[:.]?", re.IGNORECASE)
-_ANNOTATIONS_ONLY = re.compile(r"(?:\s*@\S+)+\s*")
 
 
 def required_label_notes(
@@ -71,7 +71,7 @@ def _label_line(spec: FieldSpec, comments: Mapping[int, str]) -> int | None:
     if spec.line is None or _LABEL.fullmatch(text) is None or not says_required(text):
         return None
     number = spec.line - 1
-    while number in comments and _ANNOTATIONS_ONLY.fullmatch(comments[number]):
+    while number in comments and annotations_only(comments[number]):
         number -= 1
     return number if number in comments else None
 
@@ -90,7 +90,7 @@ def _stack(
         if spec.line is None or previous is None:
             break
         above = spec.line - 1
-        while above in comments and _ANNOTATIONS_ONLY.fullmatch(comments[above]):
+        while above in comments and annotations_only(comments[above]):
             above -= 1
         if above < previous or above in comments or not lines[above - 1].strip():
             break
