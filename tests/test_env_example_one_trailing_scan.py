@@ -34,7 +34,9 @@ def test_reading_an_example_scans_its_text_twice_not_once_per_check(scans: list[
     schema = parse_env_example(text, source="x")
 
     assert scans.count(text) == 2
-    assert schema.notes[0].text.startswith("x line 41: PORT's comment says 'required'")
+    assert schema.notes[0].text.startswith(
+        "x line 41: PORT is optional; the comment on line 41 says 'required'"
+    )
 
 
 def test_an_annotation_after_a_value_is_still_refused_naming_its_line() -> None:

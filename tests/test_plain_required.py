@@ -25,10 +25,13 @@ def test_a_plain_required_comment_is_noted_with_its_line_and_the_annotation_to_w
 
     port, database_url = schema.notes
     assert port.text == (
-        "services/api/.env.example line 2: PORT's comment says 'required', which declares"
-        " nothing (PORT is optional): write '# @required' on a line of its own above PORT=…"
+        "services/api/.env.example line 2: PORT is optional; the comment on line 2 says"
+        " 'required', which declares nothing: write '# @required' on a line of its own above"
+        " PORT=…"
     )
-    assert database_url.text.startswith("services/api/.env.example line 5: DATABASE_URL's comment")
+    assert database_url.text.startswith(
+        "services/api/.env.example line 5: DATABASE_URL is optional; the comment on line 4 says"
+    )
     port_field = schema.field("PORT")
     assert port_field is not None
     assert not port_field.required
@@ -37,7 +40,10 @@ def test_a_plain_required_comment_is_noted_with_its_line_and_the_annotation_to_w
 def test_an_annotated_or_denied_required_is_not_noted() -> None:
     noted = parse_env_example(EXAMPLE).notes
 
-    assert [note.text.split("'")[0] for note in noted] == ["line 2: PORT", "line 5: DATABASE_URL"]
+    assert [note.text.split(" is ")[0] for note in noted] == [
+        "line 2: PORT",
+        "line 5: DATABASE_URL",
+    ]
 
 
 def test_notes_survive_a_merge_with_another_schema() -> None:

@@ -33,4 +33,6 @@ def test_a_conditional_required_is_not_noted(comment: str) -> None:
 def test_an_unconditional_required_is_still_noted(comment: str) -> None:
     notes = parse_env_example(f"# {comment}\nA=1\n", source="x").notes
 
-    assert [note.text[:44] for note in notes] == ["x line 2: A's comment says 'required', which"]
+    assert [note.text[:56] for note in notes] == [
+        "x line 2: A is optional; the comment on line 1 says 'req"
+    ]

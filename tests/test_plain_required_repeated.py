@@ -11,7 +11,9 @@ def test_a_required_comment_above_a_second_declaration_is_noted_at_that_line() -
     notes = parse_env_example("DEBUG=true\n\n# Required.\nDEBUG=false\n", source="x").notes
 
     assert [(n.rule, n.line) for n in notes] == [("plain-required", 4), ("duplicate", 4)]
-    assert notes[0].text.startswith("x line 4: DEBUG's comment says 'required'")
+    assert notes[0].text.startswith(
+        "x line 4: DEBUG is optional; the comment on line 3 says 'required'"
+    )
 
 
 def test_a_name_required_on_another_line_is_not_noted_for_its_comment() -> None:

@@ -19,7 +19,7 @@ def test_a_name_declared_again_under_a_required_header_is_noted_at_that_line() -
     assert _noted(text) == [("plain-required", "DEBUG", 5), ("duplicate", "DEBUG", 5)]
     header = next(note for note in schema.notes if note.rule == "plain-required")
     assert header.text.startswith(
-        "app/.env.example line 5: DEBUG is under the header on line 4 that says 'required'"
+        "app/.env.example line 5: DEBUG is optional; the comment on line 4 says 'required'"
     )
 
 

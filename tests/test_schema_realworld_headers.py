@@ -108,20 +108,20 @@ def test_a_required_settings_header_is_noted_as_a_header_not_as_a_description(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / ".env.example"
-    path.write_text("# --- Required settings ---\nSECRET_KEY=changeme\n", encoding="utf-8")
+    path.write_text(
+        "# --- Required settings ---\nSECRET_KEY=changeme\n\nAPI_KEY=\n", encoding="utf-8"
+    )
 
     schema = parse_env_example(path.read_text(encoding="utf-8"), source=str(path))
 
-    assert [note.text.split(": ", 1)[1][:50] for note in schema.notes] == [
-        "SECRET_KEY is under the header on line 1 that says"
+    # a header: its whole section is noted, and it is no one's description
+    assert [note.text.split(": ", 1)[1][:51] for note in schema.notes] == [
+        "SECRET_KEY is optional; the comment on line 1 says ",
+        "API_KEY is optional; the comment on line 1 says 're",
     ]
-    assert (
-        parse_env_example("# Required.\nSECRET_KEY=x\n")
-        .notes[0]
-        .text.startswith(
-            "line 2: SECRET_KEY's comment says 'required'"  # words about it: noted as such
-        )
-    )
+    assert [field.description for field in schema.fields] == [None, None]
+    described = parse_env_example("# Required.\nSECRET_KEY=x\n\nAPI_KEY=\n")
+    assert [note.name for note in described.notes] == ["SECRET_KEY"]  # words about it alone
 
 
 @pytest.mark.parametrize(

@@ -30,9 +30,9 @@ def test_each_variable_stacked_under_a_required_label_is_noted() -> None:
         ("plain-required", "SECRET_KEY", 3),
     ]
     assert schema.notes[1].text == (
-        "services/api/.env.example line 3: SECRET_KEY is stacked under the comment on line 1"
-        " that says 'required', which declares nothing (SECRET_KEY is optional): write"
-        " '# @required' on a line of its own above SECRET_KEY=…"
+        "services/api/.env.example line 3: SECRET_KEY is optional; the comment on line 1 says"
+        " 'required', which declares nothing: write '# @required' on a line of its own above"
+        " SECRET_KEY=…"
     )
     secret_key = schema.field("SECRET_KEY")
     assert secret_key is not None

@@ -35,7 +35,7 @@ def test_variables_under_sub_headers_of_a_required_section_are_noted() -> None:
         ("plain-required", "REDIS_URL", 7),
     ]
     assert schema.notes[2].text.startswith(
-        "services/api/.env.example line 7: REDIS_URL is under the header on line 1 that says"
+        "services/api/.env.example line 7: REDIS_URL is optional; the comment on line 1 says"
         " 'required'"
     )
 

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 EXAMPLE = "# The port.\nPORT=8080 # required\nDEBUG=0 # not required\n"
 NOTE = (
-    "warning: services/api/.env.example line 2: PORT's comment says 'required', which declares"
-    " nothing (PORT is optional): write '# @required' on a line of its own above PORT=…"
+    "warning: services/api/.env.example line 2: PORT is optional; the comment on line 2 says"
+    " 'required', which declares nothing: write '# @required' on a line of its own above PORT=…"
 )
 
 

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 EXAMPLE = "# Required. The port the API listens on.\nPORT=8080\nDEBUG=0\n"
 NOTE = (
-    "warning: services/api/.env.example line 2: PORT's comment says 'required', which declares"
-    " nothing (PORT is optional): write '# @required' on a line of its own above PORT=…"
+    "warning: services/api/.env.example line 2: PORT is optional; the comment on line 1 says"
+    " 'required', which declares nothing: write '# @required' on a line of its own above PORT=…"
 )
 
 

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 
 WEB_NOTE = (
-    "warning: services/web/.env.example line 1: PORT's comment says 'required', which declares"
-    " nothing (PORT is optional): write '# @required' on a line of its own above PORT=…"
+    "warning: services/web/.env.example line 1: PORT is optional; the comment on line 1 says"
+    " 'required', which declares nothing: write '# @required' on a line of its own above PORT=…"
 )
 
 

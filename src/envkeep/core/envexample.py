@@ -74,7 +74,9 @@ def parse_env_example(text: str, *, source: str | None = None) -> Schema:
     trailing = trailing_comments(text, source=source)  # one scan for both: every read pays it
     _reject_trailing_annotations(trailing, source)
     at = annotated_lines(declared, fields)  # where a note says to write `@required`
-    plain = plain_required_notes(trailing, declared, fields, source=source, annotated_at=at)
+    plain = plain_required_notes(
+        trailing, comments, declared, fields, source=source, annotated_at=at
+    )
     told = {note.name for note in plain}
     headers = required_header_notes(
         comments, declared, fields, source=source, annotated_at=at, noted=told

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from envkeep.core.fieldspec import SchemaNote
+from envkeep.core.required_note import required_note
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from envkeep.core._trailing_comments import TrailingComment
-    from envkeep.core.fieldspec import FieldSpec
+    from envkeep.core.fieldspec import FieldSpec, SchemaNote
 
 # The word alone: not ``@required`` (an annotation), nor "not required" / "optional".
 _WORD = re.compile(r"(?<![@\w-])required\b", re.IGNORECASE)
@@ -29,6 +29,7 @@ _CONDITION = re.compile(
 
 def plain_required_notes(
     trailing: Sequence[TrailingComment],
+    comments: Mapping[int, str],
     declarations: Sequence[FieldSpec],
     fields: Sequence[FieldSpec],
     *,
@@ -37,41 +38,42 @@ def plain_required_notes(
 ) -> tuple[SchemaNote, ...]:
     """A note for each field not ``@required`` (``fields`` say which are) whose description
     above one of its ``declarations`` (each line a name is declared on), or comment after its
-    value on its line (``trailing``), says "required", naming that line; in line order.
+    value on its line (``trailing``), says "required", naming that line and the comment's
+    (``comments`` map comment lines to their text after ``#``); in line order.
     ``annotated_at``: the line a name declared twice takes its annotations from."""
     optional = {f.name for f in fields if not f.required}
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, int]] = {}  # name -> its line, the line saying "required"
     for comment in trailing:
         if comment.name in optional and says_required(comment.text):
-            found.setdefault(comment.name, comment.line)
+            found.setdefault(comment.name, (comment.line, comment.line))
     for spec in declarations:
         if (
             spec.name in optional
             and spec.line is not None
             and says_required(spec.description or "")
         ):
-            found.setdefault(spec.name, spec.line)
-    where = f"{source} " if source else ""
+            said = said_line(comments, spec.line)
+            found.setdefault(spec.name, (spec.line, spec.line if said is None else said))
     return tuple(
-        SchemaNote(
-            "plain-required",
-            name,
-            line,
-            f"{where}line {line}: {name}'s comment says 'required', which declares nothing"
-            f" ({name} is optional): {write_required(name, line, annotated_at.get(name))}",
-            source,
-        )
-        for name, line in sorted(found.items(), key=lambda item: item[1])
+        required_note(name, line, said, source=source, annotated_at=annotated_at.get(name))
+        for name, (line, said) in sorted(found.items(), key=lambda item: item[1])
     )
 
 
-def write_required(name: str, noted: int, annotated_at: int | None) -> str:
-    """What to write for ``name``, noted on line ``noted``: ``# @required`` above it, or above
-    the declaration on line ``annotated_at`` when ``name`` is declared twice and that other
-    one carries its annotations: ``@required`` above the noted line would make the two lines'
-    annotations differ, which `repeated_names` refuses."""
-    at = "" if annotated_at in {None, noted} else f" on line {annotated_at}"
-    return f"write '# @required' on a line of its own above {name}=…{at}"
+def said_line(comments: Mapping[int, str], line: int) -> int | None:
+    """The comment line nearest above ``line`` (in the comments right above it) that holds
+    the word "required", else None."""
+    number = line - 1
+    while number in comments:
+        if mentions_required(comments[number]):
+            return number
+        number -= 1
+    return None
+
+
+def mentions_required(text: str) -> bool:
+    """Whether ``text`` holds the word "required" (not ``@required``), said or denied."""
+    return _WORD.search(text) is not None
 
 
 def says_required(comment: str) -> bool:

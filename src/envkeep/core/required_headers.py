@@ -14,13 +14,13 @@ import re
 from typing import TYPE_CHECKING
 
 from envkeep.core._section_breaks import commented_out_name, is_section_break
-from envkeep.core.fieldspec import SchemaNote
-from envkeep.core.plain_required import says_required, write_required
+from envkeep.core.plain_required import mentions_required, says_required
+from envkeep.core.required_note import required_note
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
 
-    from envkeep.core.fieldspec import FieldSpec
+    from envkeep.core.fieldspec import FieldSpec, SchemaNote
 
 _FRAMED = 2  # comment lines between two header lines that are the title they frame
 _DECORATION = re.compile(r"([-=*~_#])\1+")  # `---Required---`: the word, not `-required`
@@ -42,13 +42,13 @@ def required_header_notes(
     name is declared on) in such a section; ``fields`` say which are ``@required``, and
     ``comments`` map comment lines to their text after ``#``."""
     groups = _header_groups(comments)
-    where = f"{source} " if source else ""
     told = {spec.name for spec in fields if spec.required} | set(noted)
     notes: list[SchemaNote] = []
     for index, (start, end) in enumerate(groups):
-        text = " ".join(_DECORATION.sub(" ", comments[n]) for n in range(start, end + 1))
-        if not says_required(text):
+        titles = {n: _DECORATION.sub(" ", comments[n]) for n in range(start, end + 1)}
+        if not says_required(" ".join(titles.values())):
             continue
+        said = next((n for n, title in titles.items() if mentions_required(title)), start)
         stop = _section_end(comments, groups, index)
         for spec in declarations:
             if (
@@ -59,22 +59,16 @@ def required_header_notes(
             ):
                 continue
             told.add(spec.name)
-            advice = write_required(spec.name, spec.line, annotated_at.get(spec.name))
-            notes.append(_note(spec.name, spec.line, start, advice, where=where, source=source))
+            notes.append(
+                required_note(
+                    spec.name,
+                    spec.line,
+                    said,
+                    source=source,
+                    annotated_at=annotated_at.get(spec.name),
+                )
+            )
     return tuple(sorted(notes, key=lambda note: note.line))
-
-
-def _note(
-    name: str, line: int, header: int, advice: str, *, where: str, source: str | None
-) -> SchemaNote:
-    return SchemaNote(
-        "plain-required",
-        name,
-        line,
-        f"{where}line {line}: {name} is under the header on line {header} that says"
-        f" 'required', which declares nothing ({name} is optional): {advice}",
-        source,
-    )
 
 
 def _section_end(

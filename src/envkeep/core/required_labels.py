@@ -14,13 +14,13 @@ import re
 from typing import TYPE_CHECKING
 
 from envkeep.core._annotation_tokens import annotations_only
-from envkeep.core.fieldspec import SchemaNote
-from envkeep.core.plain_required import says_required, write_required
+from envkeep.core.plain_required import said_line, says_required
+from envkeep.core.required_note import required_note
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
 
-    from envkeep.core.fieldspec import FieldSpec
+    from envkeep.core.fieldspec import FieldSpec, SchemaNote
 
 _LABEL = re.compile(r"required(?:\s+[\w-]+){0,2}\s*[:.]?", re.IGNORECASE)
 
@@ -40,7 +40,6 @@ def required_label_notes(
     ``comments`` map comment lines to their text after ``#``, ``declarations`` are each line
     a name is declared on, in order, and ``fields`` say which are ``@required``."""
     told = {spec.name for spec in fields if spec.required} | set(noted)
-    where = f"{source} " if source else ""
     notes: list[SchemaNote] = []
     for index, spec in enumerate(declarations):
         label = _label_line(spec, comments)
@@ -50,16 +49,13 @@ def required_label_notes(
             if below.line is None or below.name in told:
                 continue
             told.add(below.name)
-            advice = write_required(below.name, below.line, annotated_at.get(below.name))
             notes.append(
-                SchemaNote(
-                    "plain-required",
+                required_note(
                     below.name,
                     below.line,
-                    f"{where}line {below.line}: {below.name} is stacked under the comment on"
-                    f" line {label} that says 'required', which declares nothing"
-                    f" ({below.name} is optional): {advice}",
-                    source,
+                    label,
+                    source=source,
+                    annotated_at=annotated_at.get(below.name),
                 )
             )
     return tuple(notes)
@@ -70,10 +66,7 @@ def _label_line(spec: FieldSpec, comments: Mapping[int, str]) -> int | None:
     text = spec.description or ""
     if spec.line is None or _LABEL.fullmatch(text) is None or not says_required(text):
         return None
-    number = spec.line - 1
-    while number in comments and annotations_only(comments[number]):
-        number -= 1
-    return number if number in comments else None
+    return said_line(comments, spec.line)
 
 
 def _stack(
