@@ -24,6 +24,9 @@ def merge_repeated(
 ) -> tuple[tuple[FieldSpec, ...], tuple[SchemaNote, ...]]:
     """``fields`` with each repeated name read as one field where its first is; a note for
     each repetition. Raise ParseError when two declarations' annotations differ."""
+    declared_on: dict[str, list[int | None]] = {}
+    for spec in fields:
+        declared_on.setdefault(spec.name, []).append(spec.line)
     merged: dict[str, FieldSpec] = {}
     first_lines: dict[str, int | None] = {}  # the merged field's line is its annotated one's
     notes: list[SchemaNote] = []
@@ -34,7 +37,7 @@ def merge_repeated(
             merged[spec.name] = spec
             first_lines[spec.name] = spec.line
             continue
-        merged[spec.name] = _one_of(earlier, spec, source)
+        merged[spec.name] = _one_of(earlier, spec, declared_on[spec.name], source)
         notes.append(
             SchemaNote(
                 "duplicate",
@@ -49,18 +52,14 @@ def merge_repeated(
     return tuple(merged.values()), tuple(notes)
 
 
-def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec:
+def _one_of(
+    first: FieldSpec, again: FieldSpec, lines: Sequence[int | None], source: str | None
+) -> FieldSpec:
     """The field two declarations make: the annotations of the one that has any (both: the
-    same ones, else an error), the later example, the first description found."""
+    same ones, else an error naming each line of the name, ``lines``), the later example,
+    the first description found."""
     if _annotated(first) and _annotated(again) and _rules(first) != _rules(again):
-        raise ParseError(
-            f"{first.name!r} is declared twice with different annotations (lines {first.line}"
-            f" and {again.line}), so what it must be is unclear",
-            line=again.line,
-            source=source,
-            hint=f"keep the annotations above one {first.name}=… only (the other is read with"
-            " them), or make both say the same",
-        )
+        raise _differ(first, again, lines, source)
     base = again if _annotated(again) and not _annotated(first) else first
     other = first if base is again else again
     return replace(
@@ -68,6 +67,28 @@ def _one_of(first: FieldSpec, again: FieldSpec, source: str | None) -> FieldSpec
         example=again.example,
         example_line=again.example_line,
         description=base.description or other.description,
+    )
+
+
+def _differ(
+    first: FieldSpec, again: FieldSpec, lines: Sequence[int | None], source: str | None
+) -> ParseError:
+    """The refusal of two declarations' different annotations: how many times the name is
+    declared, and on which lines, when more than these two."""
+    pair = f"lines {first.line} and {again.line}"
+    if len(lines) == 2:
+        said, others, all_of = f"twice with different annotations ({pair})", "other is", "both"
+    else:
+        *most, last = [str(line) for line in lines]
+        every = f"lines {', '.join(most)} and {last}"
+        said = f"{len(lines)} times ({every}) with different annotations on {pair}"
+        others, all_of = "others are", "all"
+    return ParseError(
+        f"{first.name!r} is declared {said}, so what it must be is unclear",
+        line=again.line,
+        source=source,
+        hint=f"keep the annotations above one {first.name}=… only (the {others} read with"
+        f" them), or make {all_of} say the same",
     )
 
 
