@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 def merge_repeated(
     fields: Sequence[FieldSpec], *, source: str | None
 ) -> tuple[tuple[FieldSpec, ...], tuple[SchemaNote, ...]]:
-    """``fields`` with each repeated name read as one field where its first is; a note for
-    each repetition. Raise ParseError when two declarations' annotations differ."""
+    """``fields`` with each repeated name read as one field, in order where the declaration
+    its annotations come from is (the first when none or all carry any), the line it gives;
+    a note for each repetition. Raise ParseError when two declarations' annotations differ."""
     declared_on: dict[str, list[int | None]] = {}
     for spec in fields:
         declared_on.setdefault(spec.name, []).append(spec.line)
@@ -37,7 +38,10 @@ def merge_repeated(
             merged[spec.name] = spec
             first_lines[spec.name] = spec.line
             continue
-        merged[spec.name] = _one_of(earlier, spec, declared_on[spec.name], source)
+        one = _one_of(earlier, spec, declared_on[spec.name], source)
+        if one.line != earlier.line:  # its annotations are this line's: it stands here
+            del merged[spec.name]
+        merged[spec.name] = one
         notes.append(
             SchemaNote(
                 "duplicate",
