@@ -1,5 +1,6 @@
 """A name declared three or more times with different annotations is refused saying how many
-times and naming each line, and which two differ: it said "declared twice" and named two."""
+times and naming each line, and which two differ: it said "declared twice" and named two.
+Declared so with none, each repetition's note says to keep one of them all, not "of the two"."""
 
 from __future__ import annotations
 
@@ -36,3 +37,18 @@ def test_two_declarations_with_different_annotations_still_say_twice() -> None:
     assert "'DEBUG' is declared twice with different annotations (lines 2 and 4)" in str(
         refused.value
     )
+
+
+def test_each_note_on_a_name_declared_three_times_says_to_keep_one_of_three() -> None:
+    notes = parse_env_example("DEBUG=1\nDEBUG=2\nDEBUG=3\n", source="x").notes
+
+    assert [(n.line, n.text.split(": ", 1)[1].split("value: ")[1]) for n in notes] == [
+        (2, "delete all 3 but one, or comment them out (# DEBUG=…)"),
+        (3, "delete all 3 but one, or comment them out (# DEBUG=…)"),
+    ]
+
+
+def test_the_note_on_a_name_declared_twice_still_says_one_of_the_two() -> None:
+    (note,) = parse_env_example("DEBUG=1\nDEBUG=2\n").notes
+
+    assert note.text.endswith("delete one of the two, or comment it out (# DEBUG=…)")

@@ -49,11 +49,17 @@ def merge_repeated(
                 spec.line or 0,
                 f"{where}line {spec.line}: {spec.name} is declared again (first on line"
                 f" {first_lines[spec.name]}); it is read as one variable whose example is the later"
-                f" value: delete one of the two, or comment it out (# {spec.name}=…)",
+                f" value: {_keep_one(spec.name, len(declared_on[spec.name]))}",
                 source,
             )
         )
     return tuple(merged.values()), tuple(notes)
+
+
+def _keep_one(name: str, times: int) -> str:
+    if times == 2:
+        return f"delete one of the two, or comment it out (# {name}=…)"
+    return f"delete all {times} but one, or comment them out (# {name}=…)"
 
 
 def _one_of(
