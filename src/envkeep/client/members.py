@@ -18,6 +18,7 @@ from envkeep.app.policy import Role
 from envkeep.client._seen_roles import scope_of
 from envkeep.client.invite_proofs import keep_invite_secret
 from envkeep.client.key_rotation import rotate_environments
+from envkeep.client.member_typos import with_close_name
 from envkeep.client.overlapping_roles import (
     bindings_of,
     shadow_warning,
@@ -63,9 +64,16 @@ def lookup(ctx: ClientContext, name: str) -> PrincipalView:
     from envkeep.client.http import principal_view
 
     backend = team_backend(ctx)
-    data = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/principals/by-name", params={"name": name}
-    )
+    try:
+        data = backend.api.request(
+            "GET",
+            f"/v1/workspaces/{backend.workspace_id}/principals/by-name",
+            params={"name": name},
+        )
+    except NotFoundError as missing:
+        from envkeep.client.member_invites import roster  # it imports this module
+
+        raise with_close_name(missing, name, lambda: roster(ctx)) from None
     return principal_view(read_answer(schemas.Principal, data))
 
 

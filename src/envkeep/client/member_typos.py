@@ -1,0 +1,43 @@
+"""A member or token name that is not found, where `member list` holds one very like it: a
+typo (``bob@exmaple.com``) was answered "no account or token" with the hint to invite it, which
+would send an invite to an address nobody reads. The close name comes from the caller's own
+`member list`, so it names no one the caller may not see."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from envkeep.client.principal_names import member_name
+from envkeep.core.errors import EnvkeepError, NotFoundError
+from envkeep.core.near_names import suggestions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
+
+
+def known_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """What `member grant` takes for each row of `member list`: emails and token names (an
+    invite's email too)."""
+    return {
+        member_name(row["principal"]) if "principal" in row else str(row["email"]) for row in rows
+    }
+
+
+def with_close_name(
+    missing: NotFoundError, name: str, rows: Callable[[], Iterable[Mapping[str, Any]]]
+) -> NotFoundError:
+    """``missing`` with "did you mean" when a member or token of ``rows()`` is close to
+    ``name``; ``missing`` itself when none is, when ``name`` is listed (an invite not yet
+    accepted), or when the list cannot be read."""
+    try:
+        known = known_names(rows())
+    except EnvkeepError:
+        return missing
+    close = suggestions(name, known, limit=1) if name not in known else []
+    if not close:
+        return missing
+    return NotFoundError(
+        f"{missing.message} (did you mean '{close[0]}'?)",
+        hint=f"run it again with {close[0]}; envkeep member list shows every member and token",
+    )
