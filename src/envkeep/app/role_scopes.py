@@ -14,6 +14,7 @@ from envkeep.app.authz import require_role
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.views import AffectedEnvironment, Revocation
 from envkeep.core.errors import UsageError
+from envkeep.core.near_names import suggestions
 from envkeep.store.models import Environment, Project, RoleBinding
 
 if TYPE_CHECKING:
@@ -84,7 +85,11 @@ def role_named(text: str) -> Role:
     try:
         return Role.parse(text)
     except KeyError:
-        raise UsageError(f"unknown role '{text}'", hint="use admin, write or read") from None
+        close = suggestions(text, ("admin", "write", "read"), limit=1)
+        meant = f"did you mean '{close[0]}'? " if close else ""
+        raise UsageError(
+            f"unknown role '{text}'", hint=f"{meant}use admin, write or read"
+        ) from None
 
 
 def policy_binding(binding: RoleBinding) -> Binding:
