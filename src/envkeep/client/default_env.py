@@ -30,7 +30,8 @@ def refused_default(ctx: ClientContext, env: str, refused: PermissionDenied) -> 
     return PermissionDenied(
         f"{refused.message}; '{env}' is the project's default environment, taken as no --env"
         " was given",
-        hint=f"pass one you can read: --env {others[0]}{more}",
+        hint=f"pass one you can read: --env {others[0]}{more}, or for every command:"
+        f" export ENVKEEP_ENV={others[0]}",
         needed=refused.needed,
         scope=refused.scope,
     )
