@@ -49,8 +49,9 @@ def history(
     """
     ctx = make_context()
     service = ctx.default_service(service)
+    env_name = ctx.default_env(env)
     with from_the_server(ctx):
-        entries = variable_history.history(ctx, ctx.default_env(env), service, name)
+        entries = variable_history.history(ctx, env_name, service, name)
     if changes:
         entries = [e for e in entries if not e.rekeyed]
     if json_out:
@@ -64,6 +65,15 @@ def history(
     ]
     headers = ("VERSION", "VALUE", "AUTHOR", "TIME") + (("NOTE",) if noted else ())
     output.print_table(headers, rows, empty="no history")
+    if (
+        entries
+        and entries[-1].state == "deleted"
+        and variable_history.shared_sees(ctx, env_name, service, name)
+    ):
+        output.done(
+            f"{service} sees the shared {name} now: envkeep history {name} --env {env_name}"
+            " --service -"
+        )
 
 
 def _history_json(entry: HistoryEntry, *, reveal: bool) -> dict[str, object]:

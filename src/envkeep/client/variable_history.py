@@ -31,6 +31,17 @@ def history(
     return history_in(ctx, open_environment(ctx, env, service), service, name, command=command)
 
 
+def shared_sees(ctx: ClientContext, env: str, service: str | None, name: str) -> bool:
+    """Whether ``service`` sees the shared scope's ``name`` (it holds no value of its own): said
+    under a service's history that ends in a deletion (`lift` removes an override so), which
+    otherwise read as if the service had lost the variable."""
+    if service is None:
+        return False
+    opened = open_environment(ctx, env, service)
+    own = opened.find(opened.scope_for(service), name)
+    return own is None and opened.find(opened.scope_for(None), name) is not None
+
+
 def history_in(
     ctx: ClientContext,
     opened: OpenEnvironment,
