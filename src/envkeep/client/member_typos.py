@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client.principal_names import member_name
 from envkeep.core.errors import EnvkeepError, NotFoundError
-from envkeep.core.near_names import suggestions
+from envkeep.core.near_names import typo_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -27,17 +27,26 @@ def known_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
 def with_close_name(
     missing: NotFoundError, name: str, rows: Callable[[], Iterable[Mapping[str, Any]]]
 ) -> NotFoundError:
-    """``missing`` with "did you mean" when a member or token of ``rows()`` is close to
-    ``name``; ``missing`` itself when none is, when ``name`` is listed (an invite not yet
+    """``missing`` with "did you mean" when ``name`` is a slip of a member or token of
+    ``rows()``; ``missing`` itself when none is, when ``name`` is listed (an invite not yet
     accepted), or when the list cannot be read."""
     try:
         known = known_names(rows())
     except EnvkeepError:
         return missing
-    close = suggestions(name, known, limit=1) if name not in known else []
-    if not close:
+    # Slips only (`typo_of`): emails of one domain share most of their letters, so a looser
+    # match took zed@example.com for alice@example.com.
+    close = typo_of(name, known) if name not in known else None
+    if close is None:
         return missing
     return NotFoundError(
-        f"{missing.message} (did you mean '{close[0]}'?)",
-        hint=f"run it again with {close[0]}; envkeep member list shows every member and token",
+        f"{missing.message} (did you mean '{close}'?)",
+        hint=f"if so, run it again with {close}; {_new_one(name)}",
     )
+
+
+def _new_one(name: str) -> str:
+    """How ``name`` is made when it is meant: an invite for an email, else a token."""
+    if "@" in name:
+        return f"someone new: envkeep member invite {name} --role ROLE"
+    return f"a new token: envkeep token create {name}"
