@@ -10,7 +10,8 @@ from typing import Any, cast
 import pytest
 
 from envkeep.client import key_rotation
-from envkeep.core.errors import ConflictError, EnvironmentReplaced, RotationLeft
+from envkeep.core.errors import ConflictError, EnvironmentReplaced
+from envkeep.core.rotation_left import RotationLeft
 
 CTX: Any = object()  # a client context the stubs below never read
 

@@ -21,9 +21,9 @@ from envkeep.core.errors import (
     IntegrityError,
     NotAnEnvkeepRoute,
     NotFoundError,
-    RotationLeft,
     UsageError,
 )
+from envkeep.core.rotation_left import RotationLeft
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envkeep.core.errors import EnvkeepError, recreate_words
+from envkeep.core.errors import EnvkeepError
+from envkeep.core.rotation_left import recreate_words
 from envkeep.core.wording import spoken_list
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from envkeep.core.errors import (
     EnvironmentReplaced,
     EnvkeepError,
     KeyNotHeld,
-    RotationLeft,
     UsageError,
 )
+from envkeep.core.rotation_left import RotationLeft
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -320,7 +320,7 @@ def _holders_hint(
     none does, nobody can rotate it: the access can still be cut at once, and the environment
     re-created. Where they cannot be known here, "an admin who holds the keys"."""
     from envkeep.client.key_holders import key_holders, names, unopenable
-    from envkeep.core.errors import recreate_words
+    from envkeep.core.rotation_left import recreate_words
 
     cut = f"run it again with {REVOKE_NOW}"
     found = [
