@@ -7,20 +7,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from envkeep.client.identity import Identity, PassphrasePrompt, load_or_create
+from envkeep.client.token_login import token_login, token_needs_server
 from envkeep.client.verified import VerifiedSignatures
-from envkeep.core.errors import (
-    NotAnEnvkeepRoute,
-    NotAuthenticated,
-    UnreachableError,
-    UsageError,
-)
+from envkeep.core.errors import NotAuthenticated, UsageError
 from envkeep.core.projectfile import FILENAME, ProjectFile, find_project_file, load_project_file
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
     from pathlib import Path
 
-    from envkeep.app.views import EnvironmentSnapshot, PrincipalView, ServiceView
+    from envkeep.app.views import EnvironmentSnapshot
     from envkeep.client.accounts import ServerSession
     from envkeep.client.backend import Backend
     from envkeep.client.environment_pins import EnvironmentPins
@@ -179,39 +175,11 @@ class ClientContext:
     @cached_property
     def _token_login(self) -> tuple[ServerSession, Identity, TokenIdentity]:
         """ENVKEEP_TOKEN: a service account's session and keys, unwrapped in memory."""
-        from envkeep.client.accounts import ServerSession
-        from envkeep.client.identity import IdentityRecord
-        from envkeep.client.token_identity import expiry_warning, token_identity
-        from envkeep.client.token_keys import LEGACY_WARNING, parse_token
+        return token_login(self._named_server, self.settings.token or "", self.warn_once)
 
-        url = self._named_server  # normalised: no trailing / (`accounts.normalise_url`)
-        if url is None:
-            raise _token_needs_server()
-        parsed = parse_token(self.settings.token or "")
-        try:
-            found = token_identity(url, parsed)
-        except UnreachableError as error:
-            if not isinstance(error, NotAnEnvkeepRoute):  # a wrong URL is not about copies
-                kept = "a token's keys come from the server each time, so with ENVKEEP_TOKEN"
-                kept += " no kept copy stands in for it (a logged-in member's run does)"
-                error.hint = f"{error.hint}; {kept}" if error.hint else kept
-            raise
-
-        if not parsed.v2:
-            self.warn_once(LEGACY_WARNING)
-        # The bearer credential: never the secret itself, for a v2 token.
-        session = ServerSession(
-            url, "service account", found.principal_id, found.workspace_id, parsed.bearer
-        )
-        record = IdentityRecord(
-            found.principal_id, "service account", found.keys.public(), "memory", None
-        )
-        warning = expiry_warning(session, found.expires_at)
-        if warning is not None:
-            self.warn_once(warning)
-        return session, Identity(record, found.keys), found
-
-    def _server_session(self, url: str) -> ServerSession:
+    def server_session(self, url: str) -> ServerSession:
+        """The session this command talks to ``url`` with; NotAuthenticated, saying why the
+        command went there, where no one is logged in."""
         session = self.session
         if session is None or session.url != url:
             hint = self.settings.withheld_hint("ENVKEEP_TOKEN") or self.settings.empty_token_hint(
@@ -251,84 +219,15 @@ class ClientContext:
             return self._token_login[1]
         from envkeep.client.accounts import server_identity
 
-        return server_identity(self.settings, self._server_session(url), self._prompt)
+        return server_identity(self.settings, self.server_session(url), self._prompt)
 
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            self._backend = self._open_backend()
+            from envkeep.client.backend_opening import open_backend
+
+            self._backend = open_backend(self)
         return self._backend
-
-    def _open_backend(self) -> Backend:
-        url = self.server_url
-        # A malformed ENVKEEP_SIGNERS is refused before anything is read, on either store.
-        listed = self.listed_signers
-        if url is None:
-            from envkeep.client.local import LocalBackend
-
-            # The embedded store's values are this identity's own: another signer there
-            # altered its file. With a list, its reads are checked as a server's are.
-            check = None if listed is None else self._check_signers
-            return LocalBackend(self.settings.database_path, self.identity, check, self.notify)
-        from envkeep.client.http import ApiClient, HttpBackend
-
-        # A malformed ENVKEEP_MAX_AGE is refused on every command here, server up or down, not
-        # first on the day the server is down and a copy is read.
-        limit = self.offline_limit()
-        session = self._server_session(url)
-        workspace_id = self.workspace_id
-        if workspace_id is None:
-            raise NotAuthenticated(
-                f"you have no workspace on {url}", hint="ask an admin to invite you"
-            )
-        from envkeep.client.accounts import data_dir
-        from envkeep.client.offline import SnapshotCache
-        from envkeep.client.refusals import session_client, workspace_refused_hook
-
-        kept = data_dir(self.settings, url) / "snapshots"
-        # A token never falls back to a copy (its keys come from the server each time: a
-        # revoked token must not work offline), so it keeps none either. A command that
-        # writes reads none, and keeps those of what it writes up to date.
-        cache = None
-        if not self.settings.token:
-            cache = SnapshotCache(kept, limit, self.warn_once, loads=self.offline_reads)
-        # A refused token deletes nothing of the login's (its own refusal says what to do, and
-        # a token without a role says nothing of the login's access); the login's refusal of
-        # any role in the workspace deletes the copies kept of it.
-        if self.settings.token:
-            api = ApiClient(url, token=session.token)
-        else:
-            api = session_client(self.settings, session)
-            api.add_refusal_hook(workspace_refused_hook(kept))
-        if self.command is not None:
-            api.say_command(self.command)
-        from envkeep.client.environment_pins import EnvironmentPins
-        from envkeep.client.kept_copies import opens_whole
-        from envkeep.client.service_pins import ServicePins
-
-        self.environment_pins = EnvironmentPins(self.settings.home, url, workspace_id)
-        self.service_pins = ServicePins(self.settings.home, url, workspace_id)
-        return HttpBackend(
-            api,
-            workspace_id,
-            cache,
-            check_signers=self._check_signers,
-            check_environment=self._check_environment,
-            check_services=self._check_services,
-            opens=opens_whole(lambda: self.identity, lambda: self.verified),
-        )
-
-    def _check_environment(
-        self, project: str, env: str, env_id: str, key_version: int | None
-    ) -> None:
-        """Refuse an environment that is not the one this machine read under its name before,
-        or under an older key than it read (the pins made with the team server's backend),
-        unless this command trusts it."""
-        if self.environment_pins is not None:
-            trusted = (project, env) in self.trusted_environments
-            self.environment_pins.check(
-                project, env, env_id, key_version=key_version, trusted=trusted
-            )
 
     def key_opened(self, snapshot: EnvironmentSnapshot) -> None:
         """The reader's share of ``snapshot``'s current key opened: its key version pinned
@@ -341,13 +240,6 @@ class ClientContext:
         env_id, key_version = snapshot.environment.id, snapshot.environment.key_version
         pins.opened(project, env, env_id, key_version, trusted=trusted)
 
-    def _check_services(self, project: str, services: Sequence[ServiceView]) -> None:
-        """Refuse services that are not the ones this machine read under their names before,
-        unless this command trusts them (`service trust`)."""
-        if self.service_pins is not None:
-            trusted = [name for p, name in self.trusted_services if p == project]
-            self.service_pins.check(project, services, trusted=trusted)
-
     def offline_limit(self) -> OfflineLimit:
         """How old a kept copy this command may read with the server down: `run --max-age`,
         else ENVKEEP_MAX_AGE, else the default (shorter for a command that builds files)."""
@@ -356,11 +248,6 @@ class ClientContext:
         return offline_limit(
             self.settings.max_age, flag=self.max_age, artifact=self.builds_artifact
         )
-
-    def _check_signers(self, principals: Sequence[PrincipalView]) -> None:
-        from envkeep.client.pins import check_signers
-
-        check_signers(self, principals, self.listed_signers)
 
     @cached_property
     def listed_signers(self) -> frozenset[str] | None:
@@ -380,7 +267,7 @@ class ClientContext:
         url = self.server_url
         if url is None:
             return None
-        active = self._server_session(url).workspace_id
+        active = self.server_session(url).workspace_id
         pinned = self._pinned_workspace(url)
         if pinned is None or pinned == active:
             return active
@@ -437,7 +324,7 @@ class ClientContext:
         # names, with no services, templates or schemas declared.
         project = self.settings.project or self._token_project()
         if project is None and self.settings.token and not self.settings.server:
-            raise _token_needs_server()  # what it lacks first: the project comes after
+            raise token_needs_server()  # what it lacks first: the project comes after
         if project is None:
             server = self._named_server
             empty = self.settings.empty_token_hint(server) if server else None
@@ -527,13 +414,3 @@ class ClientContext:
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
-
-
-def _token_needs_server() -> UsageError:
-    """The refusal of ENVKEEP_TOKEN with no server named (no ENVKEEP_SERVER, no checkout whose
-    envkeep.toml has one)."""
-    return UsageError(
-        "ENVKEEP_TOKEN needs a server",
-        hint="set ENVKEEP_SERVER=https://… (the team server's address), or run in a checkout"
-        " whose envkeep.toml has server =",
-    )
