@@ -30,7 +30,7 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("init-service", "project_cmds", "init_service", False),
     ("env", "env_cmds", "env_app", True),
     ("promote", "env_cmds", "promote", False),
-    ("activate-all", "env_cmds", "activate_all", False),
+    ("activate-all", "activate_cmd", "activate_all", False),
     ("set", "variable_cmds", "set_", False),
     ("get", "variable_cmds", "get", False),
     ("unset", "variable_cmds", "unset", False),
