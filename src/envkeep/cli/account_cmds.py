@@ -11,7 +11,7 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, YesOpt
 from envkeep.cli.state import answered, confirm, interactive, make_context
-from envkeep.client import accounts, editing, passphrase_change, sessions, workspaces
+from envkeep.client import accounts, passphrase_change, recovered_edits, sessions, workspaces
 from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
 from envkeep.settings import Settings
@@ -177,7 +177,7 @@ def _confirm_buffers_go(settings: Settings, *, yes: bool) -> None:
     """Before a logout: the kept buffers of failed edits are deleted with it (values in clear),
     so a user who has not applied one is asked first (or told, without a terminal, and nothing
     changes); --yes goes ahead."""
-    kept = editing.recovered_buffers(settings.home)
+    kept = recovered_edits.recovered_buffers(settings.home)
     if not kept or yes:
         return
     files = ", ".join(str(path) for path in kept)
@@ -196,7 +196,7 @@ def _confirm_buffers_go(settings: Settings, *, yes: bool) -> None:
 
 def _forget_buffers(settings: Settings) -> None:
     """A logout deletes the kept edit buffers too: values in clear, whichever store."""
-    buffers = editing.forget_recovered_buffers(settings.home)
+    buffers = recovered_edits.forget_recovered_buffers(settings.home)
     if buffers:
         output.done(
             f"deleted {output.counted(buffers, 'kept edit buffer')} (values in clear) from the"

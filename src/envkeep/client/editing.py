@@ -4,7 +4,7 @@ The buffer is a dotenv file in a private temp directory (0700/0600), removed aft
 batch is written against the versions read before the editor opened, so if someone changed the
 scope meanwhile the write is refused as a conflict; then (and on a syntax error) the buffer is
 kept in ENVKEEP_HOME/recovered/ (0600) so no edit is lost, until the user deletes it or logs
-out (`recovered_buffers`: its values are in clear), and `edit --from FILE` applies it once
+out (`recovered_edits`: its values are in clear), and `edit --from FILE` applies it once
 corrected, read in the buffer's own format, after showing what it changes (`edit_base`). What
 is set is checked against the schemas of the services that will see it, as `envkeep set`
 checks it (`write_checks`).
@@ -17,28 +17,24 @@ delete the whole scope. Deleting everything is `envkeep unset`'s, named in the h
 from __future__ import annotations
 
 import contextlib
-import shlex
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from envkeep.client.conflicts import write_changes
-from envkeep.client.edit_base import changes_since, read_base, with_base
+from envkeep.client.edit_base import changes_since, read_base
+from envkeep.client.recovered_edits import RECOVERED, apply_command, keep_and_raise
 from envkeep.client.resolution import where_flags
 from envkeep.core.dotenv import ParsedDotenv, parse_dotenv, render_dotenv
 from envkeep.core.errors import (
     ConfirmationRequired,
-    ConflictError,
     EnvkeepError,
     Interrupted,
-    SchemaViolation,
     UsageError,
 )
 from envkeep.core.files import (
-    make_private_directory,
     remove_dead_directories,
     write_atomic,
     writer_tag,
@@ -65,23 +61,6 @@ HEADER = (
     "Values are in clear here while the editor runs; if the edit cannot be applied, this text\n"
     "is kept (0600) in ENVKEEP_HOME/recovered/ until you delete it or log out."
 )
-RECOVERED = "recovered"  # ENVKEEP_HOME's directory of the buffers of edits that failed
-
-
-def recovered_buffers(home: Path) -> list[Path]:
-    """The kept buffers of edits that could not be applied (their values in clear)."""
-    return sorted((home / RECOVERED).glob("edit-*.env"))
-
-
-def forget_recovered_buffers(home: Path) -> int:
-    """Delete every kept buffer (`logout`: a user then expects this machine to keep no value
-    in clear, whichever store the edit was for); how many were deleted."""
-    deleted = 0
-    for buffer in recovered_buffers(home):
-        with contextlib.suppress(FileNotFoundError):
-            buffer.unlink()
-            deleted += 1
-    return deleted
 
 
 @dataclass(frozen=True)
@@ -91,18 +70,6 @@ class EditResult:
     unresolved: tuple[Unresolved, ...] = ()  # values written that do not resolve
     broken: tuple[BrokenReference, ...] = ()  # references elsewhere its removals broke
     deleted: Path | None = None  # the kept buffer `edit --from` applied, deleted since
-
-
-def _recover(ctx: ClientContext, text: str, env: str) -> Path:
-    import secrets
-
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    # A random part too: two edits failing in the same second must not overwrite each other.
-    folder = ctx.settings.home / RECOVERED
-    make_private_directory(folder)  # its files hold values in clear
-    path = folder / f"edit-{env}-{stamp}-{secrets.token_hex(4)}.env"
-    write_atomic(path, text.encode(), mode=0o600, private_parents=True)
-    return path
 
 
 def edit_scope(
@@ -162,7 +129,7 @@ def edit_scope(
                 # Reopened: the text holds the user's earlier rounds (and any saved since).
                 said = failed if isinstance(failed, EnvkeepError) else Interrupted()
                 text = _read_or(buffer, shown)
-                _keep_and_raise(
+                keep_and_raise(
                     ctx, said, text=text, opened=opened, at=(env, service), source=None,
                     again=again,
                 )  # fmt: skip
@@ -176,7 +143,7 @@ def edit_scope(
             except _Cancelled as cancelled:  # nothing of the user's to keep (see the class)
                 raise cancelled.error from None
             except _NotConfirmed as unasked:
-                _keep_and_raise(
+                keep_and_raise(
                     ctx, unasked.error, text=text, opened=opened, at=(env, service),
                     source=source, again=again, confirm=True,
                 )  # fmt: skip
@@ -189,7 +156,7 @@ def edit_scope(
                     continue
             except EnvkeepError as failed:
                 error = failed
-            _keep_and_raise(
+            keep_and_raise(
                 ctx, error, text=text, opened=opened, at=(env, service), source=source,
                 again=again,
             )  # fmt: skip
@@ -251,59 +218,6 @@ def _with_refusal(text: str, error: EnvkeepError) -> str:
     ]
     head = "".join(f"{_REFUSAL}{part}\n" for line in said for part in line.splitlines())
     return head + "".join(lines)
-
-
-def _keep_and_raise(
-    ctx: ClientContext,
-    error: EnvkeepError,
-    *,
-    text: str,
-    opened: OpenEnvironment,
-    at: tuple[str, str | None],
-    source: Path | None,
-    again: tuple[str, ...] = (),
-    confirm: bool = False,
-) -> NoReturn:
-    """Keep a text that could not be applied to ``at`` (env, service; ``source``: the text is
-    a file of the user's already) and raise ``error`` with a hint that says where it is and
-    how to apply it, with the flags ``again`` (--yes where nothing can ask; --overwrite where
-    it was asked for), so that the command works as given (``confirm``: the text was not
-    confirmed, so with --yes whatever ``again`` says)."""
-    env, service = at
-    if source is None:
-        text = with_base(text, env, service, opened.variables(opened.scope_for(service)))
-    kept_in = _recover(ctx, text, env) if source is None else source
-    apply = _apply_command(ctx, (env, service), kept_in, (*again, "--yes") if confirm else again)
-    when = "" if confirm else " once corrected"
-    kept = (
-        f"your text is kept in {kept_in} (values in clear: delete it once you have used"
-        f" it; logout deletes it too); to apply it{when}: {apply}"
-        if source is None
-        else f"your text is still in {kept_in}; to apply it{when}: {apply}"
-    )
-    if (
-        isinstance(error, ConflictError)
-        and read_base(text) is not None
-        and "--overwrite" not in again
-    ):
-        kept += f"; to write your changes over the other write's: {apply} --overwrite"
-    # The schema's refusal keeps its hint: it names the flag that writes anyway.
-    said = (
-        error.hint if isinstance(error, SchemaViolation) and error.hint else "nothing was changed"
-    )
-    error.hint = f"{said}; {kept}"
-    raise error
-
-
-def _apply_command(
-    ctx: ClientContext, at: tuple[str, str | None], kept_in: Path, again: tuple[str, ...]
-) -> str:
-    """``envkeep edit --from`` for a kept text: the scope said in full (the file outlives the
-    directory the edit ran in), the path shell-quoted, each flag of ``again`` once."""
-    flags = where_flags(ctx, *at, anywhere=True)
-    return shlex.join(
-        ["envkeep", "edit", *flags.split(), "--from", str(kept_in), *dict.fromkeys(again)]
-    )
 
 
 def _refuse_duplicates(parsed: ParsedDotenv) -> None:
@@ -404,7 +318,7 @@ def _other_scope(
     the one it was read from; None when it is that one."""
     if (base.env, base.service) == at:
         return None
-    there = _apply_command(ctx, (base.env, base.service), source or Path("FILE"), again)
+    there = apply_command(ctx, (base.env, base.service), source or Path("FILE"), again)
     return _Cancelled(
         UsageError(
             f"this text was kept from an edit of {base.env} / {base.service or 'shared'}",

@@ -58,7 +58,7 @@ def log_out_ended_session(settings: Settings, session: ServerSession) -> NotAuth
     """Log this machine out of ``session``, which its server no longer accepts (unless another
     login replaced it meanwhile: that one stays), and the error that says so."""
     from envkeep.client.accounts import forget_login, load_session
-    from envkeep.client.editing import forget_recovered_buffers
+    from envkeep.client.recovered_edits import forget_recovered_buffers
 
     again = f"log in again: envkeep login {session.url} --email {session.email}"
     try:
