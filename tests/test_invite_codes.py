@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from envkeep import crypto
-from envkeep.client.accounts import invite_code, split_invite_code
+from envkeep.client.invite_codes import invite_code, split_invite_code
 from envkeep.client.invite_proofs import _Kept, _proves
 from envkeep.core.errors import UsageError
 

@@ -482,7 +482,7 @@ def test_a_server_that_swaps_keys_cannot_prove_them_with_what_it_was_sent(
     its own passes the inviter's check, whichever way it makes it. A proof made as an envkeep
     before 0.2 made it proves nothing either way: the grant goes on as for keys first seen."""
     from envkeep.app import credentials
-    from envkeep.client.accounts import split_invite_code
+    from envkeep.client.invite_codes import split_invite_code
     from envkeep.store.models import Invite, Principal
 
     erin, frank, work = tmp_path / "erin", tmp_path / "frank", tmp_path / "work"

@@ -11,7 +11,14 @@ import typer
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt, YesOpt
 from envkeep.cli.state import answered, confirm, interactive, make_context
-from envkeep.client import accounts, passphrase_change, recovered_edits, sessions, workspaces
+from envkeep.client import (
+    accounts,
+    passphrase_change,
+    recovered_edits,
+    server_urls,
+    sessions,
+    workspaces,
+)
 from envkeep.client.identity import MIN_PASSPHRASE
 from envkeep.core.errors import UsageError
 from envkeep.settings import Settings
@@ -67,7 +74,7 @@ def join(
     current = accounts.load_session(ctx.settings)
     if (
         current is not None
-        and current.url == accounts.normalise_url(url)
+        and current.url == server_urls.normalise_url(url)
         and (email is None or email.lower() == current.email.lower())
     ):
         joined = accounts.join_workspace(ctx.settings, current, code)
@@ -78,7 +85,7 @@ def join(
         _note_keys_pending(current)
         return
     address = _email(ctx.settings, email)
-    same_server = current is not None and current.url == accounts.normalise_url(url)
+    same_server = current is not None and current.url == server_urls.normalise_url(url)
     if current is not None and same_server and current.email.lower() != address.lower():
         # One login per server and ENVKEEP_HOME: the new account's would replace this one's.
         raise UsageError(
@@ -143,7 +150,7 @@ def login(
 
 def _warn_if_cleartext(url: str) -> None:
     """A warning, not a refusal: a LAN test server without TLS is a fair choice to make."""
-    warning = accounts.cleartext_warning(url)
+    warning = server_urls.cleartext_warning(url)
     if warning is not None:
         output.done(warning)
 

@@ -57,7 +57,7 @@ def reset(
     """Reset ``email``'s account once ``confirm`` returns; the code gives them ``role`` at
     that scope again when they join with it."""
     from envkeep.app.credentials import new_secret, token_hash
-    from envkeep.client.accounts import invite_code
+    from envkeep.client.invite_codes import invite_code
 
     backend = team_backend(ctx)
     try:

@@ -8,7 +8,6 @@ under ``ENVKEEP_HOME/servers/<host>/``, and the session in ``ENVKEEP_HOME/sessio
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep import crypto
 from envkeep.client.identity import Identity, IdentityRecord, PassphrasePrompt, unlock
+from envkeep.client.invite_codes import split_invite_code
+from envkeep.client.server_urls import normalise_url
 from envkeep.core.errors import CryptoError, NotAuthenticated, UsageError, WrongPassphrase
 from envkeep.core.files import write_atomic
 
@@ -53,100 +54,6 @@ class ServerSession:
             )
             + "\n"
         )
-
-
-_CODE = "ek_inv_"  # every code's (and what the server is sent)
-_V2 = "v2_"  # after it: a code whose secret the inviter's client made, and the server never saw
-
-
-def invite_code(invite_id: str, secret: str) -> str:
-    """The code an invitee is given for an invite made here: ``ek_inv_v2_<id>_<secret>``. The
-    mark tells the joining client to send the server only the accept key; an envkeep before
-    0.2 refuses the code (it would send the secret, and let the server prove keys of its own)."""
-    return f"{_CODE}{_V2}{invite_id}_{secret}"
-
-
-@dataclass(frozen=True)
-class InviteCode:
-    """An invite code's parts. ``v2``: the inviter's client made the secret (the server has
-    only the accept key's hash); else the server made it (the first admin's, or one an envkeep
-    before 0.2 asked for), and knows it."""
-
-    invite_id: str
-    secret: str = field(repr=False)
-    v2: bool
-
-    @property
-    def sent(self) -> str:
-        """The code as the server is sent it: for a v2 code, the secret's accept key in the
-        secret's place, so that the server never learns the key of the invitee's proof; a
-        server-made secret as it is (the server knows it, and an older server takes only it)."""
-        secret = crypto.invite_accept_key(self.secret) if self.v2 else self.secret
-        return f"{_CODE}{self.invite_id}_{secret}"
-
-    def proof(self, email: str, public: crypto.PublicKeys) -> str:
-        """The proof of ``public`` for the inviter: under a key derived from the secret, of the
-        invite, the invitee's email and keys (v2); for a server-made secret, as an envkeep
-        before 0.2 made it (an inviter reads it as no proof, and an older one checks it)."""
-        if self.v2:
-            return crypto.invite_key_proof(self.secret, self.invite_id, email, public)
-        return crypto.legacy_invite_key_proof(self.secret, public)
-
-
-def split_invite_code(code: str) -> InviteCode:
-    """The parts of ``ek_inv_[v2_]<uuid>_<secret>``; the secret may contain '_' itself."""
-    text = code.strip()
-    body = text.removeprefix(_CODE)
-    v2 = body.startswith(_V2)
-    body = body.removeprefix(_V2)
-    invite_id, sep, secret = body[:36], body[36:37], body[37:]
-    if not text.startswith(_CODE) or sep != "_" or not secret:
-        raise UsageError(
-            "that is not a whole envkeep invite code",
-            hint="copy all of it: ek_inv_v2_, a 36-character id, '_' and the secret",
-        )
-    return InviteCode(invite_id, secret, v2)
-
-
-def bare_url(url: str) -> str:
-    """A server's address as written, without spaces, a trailing ``/`` or the API's own prefix
-    (``…/v1``, copied from a request), so that two spellings of one server compare equal."""
-    return url.strip().rstrip("/").removesuffix("/v1")
-
-
-def normalise_url(url: str) -> str:
-    """``https://keep.example.com/`` → ``https://keep.example.com`` (`bare_url`); a URL needs a
-    scheme."""
-    url = bare_url(url)
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise UsageError(f"'{url}' is not a server URL", hint="e.g. https://keep.example.com")
-    return url
-
-
-def cleartext_warning(
-    url: str, *, carried: str = "the login proof and the session token"
-) -> str | None:
-    """What to tell a user about to talk to ``url`` over plain HTTP off this machine: what is
-    ``carried`` would go over the network in clear. Values stay encrypted, but whoever sees a
-    session token acts as the user on the server until it ends, and whoever sees a login proof
-    logs in with it and may guess the passphrase from it offline. None for https:// and for
-    loopback (127.0.0.0/8, ::1, localhost), where a local test server is at home."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    if not url.strip().lower().startswith("http://"):
-        return None
-    host = urlsplit(url.strip()).hostname or ""
-    with contextlib.suppress(ValueError):
-        if ipaddress.ip_address(host).is_loopback:
-            return None
-    if host == "localhost":
-        return None
-    return (
-        f"warning: {host} is reached over plain http://: {carried} will go over the network"
-        " in clear; put a TLS-terminating proxy in front of the server and use https://"
-        " (docs/deploy.md)"
-    )
 
 
 def server_settings(settings: Settings, url: str) -> Settings:

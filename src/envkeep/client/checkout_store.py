@@ -26,7 +26,7 @@ MOVING = "see 'Moving a project to a team server' in docs/quickstart.md (not aut
 
 def same_server(named: str | None, url: str) -> bool:
     """Whether envkeep.toml's ``server`` (None: none) is ``url`` (ENVKEEP_SERVER's)."""
-    from envkeep.client.accounts import bare_url
+    from envkeep.client.server_urls import bare_url
 
     return named is not None and bare_url(named) == bare_url(url)
 

@@ -108,9 +108,9 @@ class ClientContext:
     @cached_property
     def _named_server(self) -> str | None:
         """The server ENVKEEP_SERVER names, else the checkout's envkeep.toml, as a login keeps
-        its URL (`accounts.normalise_url`: no trailing ``/`` or ``/v1``), so that either spelling
+        its URL (`server_urls.normalise_url`: no trailing ``/`` or ``/v1``), so that either spelling
         finds the login; a UsageError naming where an address without a scheme was written."""
-        from envkeep.client.accounts import normalise_url
+        from envkeep.client.server_urls import normalise_url
 
         if self.settings.server:
             written, where = self.settings.server, "ENVKEEP_SERVER"
@@ -127,7 +127,7 @@ class ClientContext:
     def _warn_if_cleartext(self, url: str) -> None:
         """ENVKEEP_SERVER, or a token's envkeep.toml server, over plain http:// off this
         machine: the token travels in clear (a login's URL was warned of at the login)."""
-        from envkeep.client.accounts import cleartext_warning
+        from envkeep.client.server_urls import cleartext_warning
 
         warning = cleartext_warning(url, carried="the token (ENVKEEP_TOKEN, or the login's)")
         if warning is not None:
@@ -283,7 +283,7 @@ class ClientContext:
         """The workspace envkeep.toml names, when its project lives on ``url``."""
         if not self.has_checkout:
             return None
-        from envkeep.client.accounts import bare_url
+        from envkeep.client.server_urls import bare_url
 
         project = self.project_file
         if project.workspace is None or bare_url(project.server or "") != bare_url(url):

@@ -348,7 +348,7 @@ def invite(
     """A one-time invite code for ``email`` (give it to them with the server URL). Its secret
     is also kept here, to check later that the server hands out the keys they registered."""
     from envkeep.app.credentials import new_secret, token_hash
-    from envkeep.client.accounts import invite_code
+    from envkeep.client.invite_codes import invite_code
 
     backend = team_backend(ctx)
     # The secret is made here and never sent: the server gets the hash of a key derived from

@@ -19,7 +19,7 @@ def token_login(
     url: str | None, token: str, warn_once: Callable[[str], None]
 ) -> tuple[ServerSession, Identity, TokenIdentity]:
     """``token``'s session, identity and what the server says of it, from the server at
-    ``url`` (normalised: no trailing /, `accounts.normalise_url`; None: none named, refused);
+    ``url`` (normalised: no trailing /, `server_urls.normalise_url`; None: none named, refused);
     its warnings (a legacy token, an expiry near) said through ``warn_once``."""
     from envkeep.client.accounts import ServerSession
     from envkeep.client.identity import IdentityRecord
