@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from envkeep.client.answer_size import MIB
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.core.errors import NotAnEnvkeepRoute
 from tests.hostile_server import Handler, headers_then_stall, measured_login, reply, serving
 

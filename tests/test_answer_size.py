@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from envkeep.client.answer_size import MIB, MOST_BYTES
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 from tests.hostile_server import Handler, endless, headers_then_stall, measured_login, serving
 

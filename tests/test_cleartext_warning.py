@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.client.server_urls import cleartext_warning
 from envkeep.core.errors import UnreachableError
 from tests.server import cli

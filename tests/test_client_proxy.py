@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.client.proxies import proxy_for
 from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 from tests.hostile_server import Handler, endless, reply, serving

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.client.proxies import proxy_for
 from tests.hostile_server import Handler, reply, serving
 

@@ -10,7 +10,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.client.proxies import proxy_for
 from tests.hostile_server import Handler, reply
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.core.errors import UnreachableError
 from tests.hostile_server import Handler, reply, serving
 from tests.test_client_proxy import _Proxy, _self_signed

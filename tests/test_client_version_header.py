@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from envkeep import __version__
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 
 
 def test_every_request_names_envkeep_and_its_version_beside_the_token() -> None:

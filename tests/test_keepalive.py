@@ -9,7 +9,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from envkeep.api.uvicorn_settings import KEEP_ALIVE_SECONDS, UVICORN_SETTINGS
-from envkeep.client.http import KEEPALIVE_SECONDS, ApiClient
+from envkeep.client.api_client import ApiClient
+from envkeep.client.http import KEEPALIVE_SECONDS
 
 
 class _KeepAlive(BaseHTTPRequestHandler):

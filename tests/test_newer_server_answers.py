@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from envkeep.client.http import ApiClient, HttpBackend, raise_problem
+from envkeep.client.api_client import ApiClient
+from envkeep.client.http import HttpBackend, raise_problem
 from envkeep.core import errors
 from envkeep.core.auditchain import AuditQuery
 from tests.server import TeamServer, join, start_server

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import exc
 
 from envkeep.api.problems import failed, for_error, problem
-from envkeep.client.http import ApiClient, raise_problem
+from envkeep.client.api_client import ApiClient
+from envkeep.client.http import raise_problem
 from envkeep.core.errors import (
     EnvkeepError,
     NotAnEnvkeepRoute,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from envkeep.client.http import ApiClient, HttpBackend
+from envkeep.client.api_client import ApiClient
+from envkeep.client.http import HttpBackend
 from envkeep.client.offline import SnapshotCache
 from envkeep.client.refusals import workspace_refused_hook
 from envkeep.core.errors import PermissionDenied

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 from tests.hostile_server import Handler, dripping_headers, serving
 from tests.test_client_proxy import _proxy

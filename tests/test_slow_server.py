@@ -7,7 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from envkeep.client.http import TIMEOUT, ApiClient
+from envkeep.client.api_client import ApiClient
+from envkeep.client.http import TIMEOUT
 from envkeep.core.errors import UnreachableError
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,7 +13,8 @@ import pytest
 
 from envkeep.api.snapshot_json import snapshot_json
 from envkeep.app.views import EnvironmentSnapshot, EnvironmentView, ProjectView
-from envkeep.client.http import ApiClient, HttpBackend
+from envkeep.client.api_client import ApiClient
+from envkeep.client.http import HttpBackend
 from envkeep.client.offline import SnapshotCache
 from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.errors import EnvkeepError, PermissionDenied, UnreachableError, UsageError

@@ -140,7 +140,7 @@ def join(
 ) -> ServerSession:
     """Accept an invite: make keys here, upload the public ones and the wrapped private ones."""
     from envkeep.api.encoding import b64e
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
 
     url = normalise_url(url)
     keys = crypto.generate_keys()
@@ -217,7 +217,7 @@ def login(
 ) -> ServerSession:
     """Prelogin (salt and KDF costs, checked against the floor), derive, log in, unwrap."""
     from envkeep.api.encoding import b64d, b64e
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
 
     url = normalise_url(url)
     api = ApiClient(url, transport=transport)
@@ -249,7 +249,7 @@ class LoggedOut:
 
 def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> LoggedOut | None:
     """End the active session on the server (best effort) and here; None if there was none."""
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
     from envkeep.core.errors import UnreachableError
 
     session = load_session(settings)
@@ -272,7 +272,7 @@ def end_replaced(previous: ServerSession, *, transport: httpx.BaseTransport | No
     """End on its server the session a new login on this machine replaced (the machine keeps
     one): left alone it stayed valid there, held by no machine, until it expired. Whether the
     server was told (best effort: the new login stands either way)."""
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
 
     api = ApiClient(previous.url, token=previous.token, transport=transport)
     try:
@@ -355,7 +355,7 @@ def authed(
 def token_name(session: ServerSession) -> str:
     """The name of the token a session of ENVKEEP_TOKEN stands for, as `token list` shows it."""
     from envkeep.app.principal_labels import token_label
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
 
     api = ApiClient(session.url, token=session.token)
     try:

@@ -28,7 +28,8 @@ def open_backend(ctx: ClientContext) -> Backend:
         # altered its file. With a list, its reads are checked as a server's are.
         check = None if listed is None else _signers_check(ctx)
         return LocalBackend(ctx.settings.database_path, ctx.identity, check, ctx.notify)
-    from envkeep.client.http import ApiClient, HttpBackend
+    from envkeep.client.api_client import ApiClient
+    from envkeep.client.http import HttpBackend
 
     # A malformed ENVKEEP_MAX_AGE is refused on every command here, server up or down, not
     # first on the day the server is down and a copy is read.

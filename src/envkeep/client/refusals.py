@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
     from envkeep.client.accounts import ServerSession
-    from envkeep.client.http import ApiClient, RefusalHook
+    from envkeep.client.api_client import ApiClient, RefusalHook
     from envkeep.settings import Settings
 
 
@@ -33,7 +33,7 @@ def session_client(
 ) -> ApiClient:
     """A client of ``session``'s server with its token, which logs this machine out when the
     server no longer accepts the session."""
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
 
     return ApiClient(
         session.url,
@@ -89,7 +89,7 @@ def workspace_refused_hook(snapshots: Path) -> RefusalHook:
     the server says the caller holds no role."""
 
     def refused(error: AccessError, path: str) -> AccessError | None:
-        from envkeep.client.http import names_in
+        from envkeep.client.api_client import names_in
         from envkeep.client.offline import SnapshotCache
 
         workspace = names_in(path)[0]

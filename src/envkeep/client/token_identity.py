@@ -35,7 +35,7 @@ class TokenIdentity:
 
 def token_identity(url: str, parsed: ParsedToken) -> TokenIdentity:
     """A token's identity as the server answers for it, checked against the token."""
-    from envkeep.client.http import ApiClient
+    from envkeep.client.api_client import ApiClient
 
     principal_id = parsed.principal_id
     api = ApiClient(url, token=parsed.bearer)
