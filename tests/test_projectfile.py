@@ -7,10 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from envkeep.core.errors import InputError, ParseError
-from envkeep.core.projectfile import (
-    ServiceEntry,
-    find_project_file,
-    parse_project_file,
+from envkeep.core.projectfile import ServiceEntry, find_project_file, parse_project_file
+from envkeep.core.projectfile_edits import (
     render_project_file,
     with_service_section,
     with_service_setting,

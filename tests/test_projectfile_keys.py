@@ -8,11 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from envkeep.core.errors import ParseError
-from envkeep.core.projectfile import (
-    SERVICE_KEYS,
-    TOP_KEYS,
-    ServiceEntry,
-    parse_project_file,
+from envkeep.core.projectfile import SERVICE_KEYS, TOP_KEYS, ServiceEntry, parse_project_file
+from envkeep.core.projectfile_edits import (
     render_project_file,
     with_service_section,
     with_service_setting,

@@ -191,7 +191,7 @@ def _listed_in_project_file(
     """Apply ``edit`` to envkeep.toml's environments list (a file without one keeps none),
     and set its default_env; the file is rewritten only when something changed."""
     from envkeep.core.files import write_atomic
-    from envkeep.core.projectfile import with_top_setting
+    from envkeep.core.projectfile_edits import with_top_setting
 
     project = ctx.project_file
     listed = list(project.environments)

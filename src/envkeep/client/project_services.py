@@ -14,12 +14,8 @@ from typing import TYPE_CHECKING
 from envkeep.client.service_entries import check_schema, checked_service_paths, example_in
 from envkeep.core.errors import ServiceNotFound, UsageError
 from envkeep.core.files import write_atomic
-from envkeep.core.projectfile import (
-    FILENAME,
-    ServiceEntry,
-    with_service_section,
-    without_service_section,
-)
+from envkeep.core.projectfile import FILENAME, ServiceEntry
+from envkeep.core.projectfile_edits import with_service_section, without_service_section
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

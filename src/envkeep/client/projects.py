@@ -29,6 +29,8 @@ from envkeep.core.projectfile import (
     ServiceEntry,
     find_project_file,
     load_project_file,
+)
+from envkeep.core.projectfile_edits import (
     render_project_file,
     with_service_section,
     with_top_setting,

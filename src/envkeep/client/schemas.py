@@ -10,7 +10,7 @@ from envkeep.client.reading import read_environment
 from envkeep.client.resolution import load_project_templates, service_schema, template_directories
 from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
 from envkeep.core.files import refuse_existing, write_atomic
-from envkeep.core.projectfile import with_service_setting
+from envkeep.core.projectfile_edits import with_service_setting
 
 if TYPE_CHECKING:
     from pathlib import Path

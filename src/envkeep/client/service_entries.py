@@ -13,12 +13,8 @@ from typing import TYPE_CHECKING
 
 from envkeep.core.errors import InputError, ServiceNotFound, UsageError
 from envkeep.core.files import write_atomic
-from envkeep.core.projectfile import (
-    ServiceEntry,
-    parse_project_file,
-    with_service_section,
-    with_service_setting,
-)
+from envkeep.core.projectfile import ServiceEntry, parse_project_file
+from envkeep.core.projectfile_edits import with_service_section, with_service_setting
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
