@@ -18,14 +18,9 @@ from envkeep.core.dotenv import NAME_PATTERN, parse_dotenv
 from envkeep.core.errors import UsageError
 from envkeep.core.resolve import Layer, resolve
 from envkeep.core.secret_split import SchemaNames, split_secrets
-from envkeep.integrations.exporters import (
-    EXPORTERS,
-    default_secret_name,
-    export,
-    secret_name_for,
-    to_github,
-)
+from envkeep.integrations.exporters import EXPORTERS, export, to_github
 from envkeep.integrations.github_masks import mask_commands
+from envkeep.integrations.k8s_manifests import default_secret_name, secret_name_for
 
 SECRET = "hunter2-s3cr3t-Zq9"
 

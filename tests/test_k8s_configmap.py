@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from envkeep.core.errors import UsageError
 from envkeep.core.resolve import Layer, resolve
 from envkeep.core.secret_split import SchemaNames, split_secrets
-from envkeep.integrations.exporters import default_secret_name, export
+from envkeep.integrations.exporters import export
+from envkeep.integrations.k8s_manifests import default_secret_name
 
 if TYPE_CHECKING:
     from pathlib import Path

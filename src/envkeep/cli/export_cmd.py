@@ -28,8 +28,9 @@ from envkeep.core.errors import UsageError
 from envkeep.core.files import append_private, refuse_existing, write_new
 from envkeep.core.secret_split import Reason
 from envkeep.core.wording import spoken_list
-from envkeep.integrations.exporters import EXPORTERS, K8S_KINDS, default_secret_name, export
+from envkeep.integrations.exporters import EXPORTERS, export
 from envkeep.integrations.gitlab_limits import over_gitlab_limits
+from envkeep.integrations.k8s_manifests import K8S_KINDS, default_secret_name
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

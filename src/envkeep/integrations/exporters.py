@@ -1,15 +1,14 @@
 """Rendering resolved values for other tools: dotenv, JSON, YAML, shell, docker, Kubernetes
-Secrets and ConfigMaps, CI files.
+Secrets and ConfigMaps (`k8s_manifests`), CI files.
 
 Each format either writes text that its reader turns back into exactly the same values, or
 raises ``UsageError`` naming the variable it cannot express and saying which format can. No
-message ever contains a value. ``yaml`` is imported inside the functions that need it: this
-module is imported when the CLI starts.
+message ever contains a value. ``yaml`` is imported inside the functions that need it
+(`_yaml_nodes`): this module is imported when the CLI starts.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import secrets
@@ -17,25 +16,21 @@ from typing import TYPE_CHECKING
 
 from envkeep.core.dotenv import is_valid_name, render_dotenv
 from envkeep.core.errors import UsageError
+from envkeep.integrations._yaml_nodes import dump_yaml, yaml_mapping, yaml_scalar
+from envkeep.integrations.k8s_manifests import to_k8s_configmap, to_k8s_secret
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Mapping
 
-    from yaml.nodes import MappingNode, Node, ScalarNode
 
 __all__ = [
     "EXPORTERS",
-    "K8S_KINDS",
-    "default_secret_name",
     "export",
-    "secret_name_for",
     "to_docker",
     "to_dotenv",
     "to_github",
     "to_gitlab",
     "to_json",
-    "to_k8s_configmap",
-    "to_k8s_secret",
     "to_shell",
     "to_yaml",
 ]
@@ -52,27 +47,12 @@ EXPORTERS: tuple[str, ...] = (
     "gitlab",
 )
 
-# The formats that write a Kubernetes manifest, by the kind of object each makes.
-K8S_KINDS: dict[str, str] = {"k8s": "Secret", "k8s-configmap": "ConfigMap"}
-
 _ANY_VALUE_HINT = "use --format dotenv or json, which hold any value"
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_K8S_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 # The longest line docker's env-file reader takes (bufio.Scanner's 64 KiB, the newline in it).
 _DOCKER_MAX_LINE = 64 * 1024 - 1
-# The most a Secret's or a ConfigMap's values may add up to (bytes).
-_K8S_MAX_BYTES = 1024 * 1024
-_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_DNS_LABEL_RE = re.compile(_DNS_LABEL)
-_DNS_SUBDOMAIN_RE = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
 # Ruby's String#strip, which GitLab applies to every dotenv value.
 _RUBY_SPACE = " \t\n\v\f\r\x00"
-
-_YAML_STR = "tag:yaml.org,2002:str"
-_YAML_MAP = "tag:yaml.org,2002:map"
-_YAML_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-# Words that YAML 1.1 loaders (PyYAML, Go's yaml.v2 behind kubectl) read as booleans or null.
-_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
 
 def export(
@@ -126,9 +106,7 @@ def to_yaml(values: Mapping[str, str]) -> str:
     Quoting keeps ``on``, ``0012`` or ``null`` strings; ``yaml.safe_load`` gives back exactly
     ``values``. Names are quoted too when a YAML 1.1 loader could read them as something else.
     """
-    return _dump_yaml(
-        _yaml_mapping((k, _yaml_scalar(values[k], quoted=True)) for k in sorted(values))
-    )
+    return dump_yaml(yaml_mapping((k, yaml_scalar(values[k], quoted=True)) for k in sorted(values)))
 
 
 def to_shell(values: Mapping[str, str]) -> str:
@@ -162,97 +140,6 @@ def to_docker(values: Mapping[str, str]) -> str:
                 hint=_ANY_VALUE_HINT,
             )
     return "".join(f"{name}={value}\n" for name, value in values.items())
-
-
-def to_k8s_secret(
-    values: Mapping[str, str], *, name: str | None = None, namespace: str | None = None
-) -> str:
-    """A Kubernetes ``Secret`` manifest (type Opaque) with ``values`` base64-encoded in ``data``.
-
-    ``name`` defaults to ``envkeep``; it must be a DNS-1123 subdomain (at most 253 lowercase
-    letters, digits, '-' and '.'), ``namespace`` a DNS-1123 label (at most 63, no '.').
-    Keys are sorted and must match ``[-._a-zA-Z0-9]+``, and the values add up to at most
-    1 MiB, as Kubernetes requires.
-    """
-    _require_k8s_size(values, "Secret")
-    encoded = {key: _base64(value) for key, value in values.items()}
-    return _k8s_manifest("Secret", encoded, name, namespace, [("type", _yaml_scalar("Opaque"))])
-
-
-def to_k8s_configmap(
-    values: Mapping[str, str], *, name: str | None = None, namespace: str | None = None
-) -> str:
-    """A Kubernetes ``ConfigMap`` manifest with ``values`` in ``data``, as they are.
-
-    Each value is a double-quoted YAML string (escapes for line breaks, control characters,
-    quotes and backslashes), so ``yes``, ``0123``, ``null`` or ``""`` stay the strings they
-    are for Kubernetes' YAML 1.1 reader, as for ``yaml.safe_load``. Name, namespace and keys
-    as for `to_k8s_secret`. A ConfigMap is not encrypted: which values may go in one is the
-    caller's choice (`client/export_secrets`).
-    """
-    _require_k8s_size(values, "ConfigMap")
-    return _k8s_manifest("ConfigMap", values, name, namespace, [])
-
-
-def _k8s_manifest(
-    kind: str,
-    data: Mapping[str, str],
-    name: str | None,
-    namespace: str | None,
-    extra: list[tuple[str, Node]],
-) -> str:
-    """``apiVersion``, ``kind``, ``metadata`` (name, namespace), ``extra``, then ``data``
-    (keys sorted, every value double-quoted): a ``v1`` object of ``kind``."""
-    object_name = "envkeep" if name is None else name
-    _require_dns_name(object_name, f"{kind} name", _DNS_SUBDOMAIN_RE, 253)
-    metadata: list[tuple[str, Node]] = [("name", _yaml_scalar(object_name))]
-    if namespace is not None:
-        _require_dns_name(namespace, "namespace", _DNS_LABEL_RE, 63)
-        metadata.append(("namespace", _yaml_scalar(namespace)))
-    for key in data:
-        _require_k8s_key(key, kind)
-    pairs = _yaml_mapping((k, _yaml_scalar(data[k], quoted=True)) for k in sorted(data))
-    manifest = _yaml_mapping(
-        [
-            ("apiVersion", _yaml_scalar("v1")),
-            ("kind", _yaml_scalar(kind)),
-            ("metadata", _yaml_mapping(metadata)),
-            *extra,
-            ("data", pairs),
-        ]
-    )
-    return _dump_yaml(manifest)
-
-
-def secret_name_for(text: str) -> str:
-    """A Kubernetes Secret name made from a service or project name: lowercase, each run of
-    other characters a '-', at most 63 characters (``Billing_API`` → ``billing-api``);
-    ``envkeep`` when nothing is left."""
-    name = re.sub(r"[^a-z0-9]+", "-", text.lower())[:63].strip("-")
-    return name or "envkeep"
-
-
-def default_secret_name(
-    project: str, services: Sequence[str], service: str | None, *, kind: str = "Secret"
-) -> str:
-    """The name a k8s export (a Secret, or the ConfigMap of ``kind`` ``ConfigMap``) takes
-    without ``--name``: the service's, or ``PROJECT-shared`` for the shared scope; a
-    UsageError when another scope of the project would get the same name (``billing_api`` and
-    ``billing-api``), so that applying both exports never replaces one object by the other."""
-    scopes: dict[str | None, str] = {None: f"{project}-shared"}
-    scopes.update((name, name) for name in services)
-    mine = secret_name_for(scopes.get(service, service or ""))
-    clash = [
-        other or "the shared scope"
-        for other, text in scopes.items()
-        if other != service and secret_name_for(text) == mine
-    ]
-    if clash:
-        raise UsageError(
-            f"the default {kind} name '{mine}' is also the name for {clash[0]}",
-            hint="choose one with --name",
-        )
-    return mine
 
 
 def to_github(values: Mapping[str, str], *, new_delimiter: Callable[[], str] | None = None) -> str:
@@ -342,63 +229,3 @@ def _github_entry(name: str, value: str, draw: Callable[[], str]) -> str:
 
 def _random_delimiter() -> str:
     return f"ghadelim_{secrets.token_hex(16)}"
-
-
-def _require_dns_name(text: str, what: str, pattern: re.Pattern[str], limit: int) -> None:
-    if len(text) > limit or pattern.fullmatch(text) is None:
-        allowed = "'-' and '.'" if pattern is _DNS_SUBDOMAIN_RE else "'-'"
-        raise UsageError(
-            f"invalid Kubernetes {what} '{text}'",
-            hint=f"use at most {limit} lowercase letters, digits and {allowed}, "
-            "starting and ending with a letter or digit",
-        )
-
-
-def _require_k8s_key(key: str, kind: str) -> None:
-    # Kubernetes' IsConfigMapKey, which Secrets use too.
-    if len(key) > 253 or _K8S_KEY.fullmatch(key) is None or key == "." or key.startswith(".."):
-        raise UsageError(
-            f"'{key}' cannot be a key of a Kubernetes {kind}",
-            hint="keys use letters, digits, '-', '_' and '.' (at most 253; not '.', nor '..'"
-            " first); rename the variable",
-        )
-
-
-def _require_k8s_size(values: Mapping[str, str], kind: str) -> None:
-    # Kubernetes refuses a Secret or ConfigMap whose values add up to more than 1 MiB
-    # (corev1.MaxSecretSize; a Secret's counted decoded): `kubectl apply` would fail on it.
-    size = sum(len(value.encode()) for value in values.values())
-    if size > _K8S_MAX_BYTES:
-        raise UsageError(
-            f"the {kind} would hold {size:,} bytes; Kubernetes refuses one over"
-            f" {_K8S_MAX_BYTES:,} (1 MiB)",
-            hint="split the values over several objects (export each service on its own), or"
-            " keep large files (certificates, bundles) in a volume and their path in a variable",
-        )
-
-
-def _base64(value: str) -> str:
-    return base64.b64encode(value.encode("utf-8")).decode("ascii")
-
-
-def _yaml_scalar(text: str, *, quoted: bool = False) -> ScalarNode:
-    import yaml
-
-    plain = (
-        not quoted and _YAML_PLAIN.fullmatch(text) is not None and text.lower() not in _YAML_WORDS
-    )
-    return yaml.ScalarNode(_YAML_STR, text, style=None if plain else '"')
-
-
-def _yaml_mapping(pairs: Iterable[tuple[str, Node]]) -> MappingNode:
-    import yaml
-
-    items = [(_yaml_scalar(key), node) for key, node in pairs]
-    return yaml.MappingNode(_YAML_MAP, items, flow_style=False)
-
-
-def _dump_yaml(node: Node) -> str:
-    import yaml
-
-    # No width limit: a long value stays on one line instead of being folded.
-    return yaml.serialize(node, Dumper=yaml.SafeDumper, allow_unicode=True, width=float("inf"))
