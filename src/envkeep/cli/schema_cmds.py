@@ -26,7 +26,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import make_context
 from envkeep.cli.validate_json import warnings_json
 from envkeep.client import schemas, service_entries, validation
-from envkeep.client.resolution import explain_name
+from envkeep.client.explanation import explain_name
 from envkeep.client.schema_notes import warn_of_checked
 from envkeep.core.errors import ReferenceProblem, UsageError, ValidationFailed
 
