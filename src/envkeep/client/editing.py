@@ -109,7 +109,7 @@ def edit_scope(
     _refuse_unconfirmed(opened, env, confirmed=confirmed)
     scope = opened.scope_for(service)
     before = {v.name: v.value for v in opened.variables(scope)}
-    # The flags the hint's `edit --from` needs to work as given (`_keep_and_raise`).
+    # The flags the hint's `edit --from` needs to work as given (`recovered_edits.keep_and_raise`).
     again = (*(() if can_ask and not confirmed else ("--yes",)), *(("--overwrite",) * overwrite))
     with _buffer_directory() as workdir:
         buffer = workdir / f"{env}.env"
