@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client.http import ApiClient
+from envkeep.client.api_client import ApiClient
 
 from .conftest import quick_ok, server_only
 

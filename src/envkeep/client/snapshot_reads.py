@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from envkeep.app import views
+    from envkeep.client.api_client import ApiClient
     from envkeep.client.backend import CheckSigners
-    from envkeep.client.http import ApiClient
     from envkeep.client.kept_copies import Opens
     from envkeep.client.offline import SnapshotCache
 
