@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from envkeep.core._annotation_tokens import TOKEN_RE
 from envkeep.core.required_note import required_note
 
 if TYPE_CHECKING:
@@ -61,14 +62,20 @@ def plain_required_notes(
 
 
 def said_line(comments: Mapping[int, str], line: int) -> int | None:
-    """The comment line nearest above ``line`` (in the comments right above it) that holds
-    the word "required", else None."""
+    """The comment line nearest above ``line`` (in the comments right above it) whose words
+    hold "required", else None: an annotation's value (``@default="not required"``) is not
+    what the comment says."""
     number = line - 1
     while number in comments:
-        if mentions_required(comments[number]):
+        if mentions_required(_words(comments[number])):
             return number
         number -= 1
     return None
+
+
+def _words(body: str) -> str:
+    """Comment text ``body`` without its annotations, as the description reads it."""
+    return " ".join(token["word"] for token in TOKEN_RE.finditer(body) if token["word"])
 
 
 def mentions_required(text: str) -> bool:
