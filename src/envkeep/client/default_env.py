@@ -8,6 +8,7 @@ from."""
 from __future__ import annotations
 
 import re
+import shlex
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import EnvironmentNotFound, EnvkeepError, PermissionDenied
@@ -27,11 +28,12 @@ def refused_default(ctx: ClientContext, env: str, refused: PermissionDenied) -> 
     if not others:
         return refused
     more = f" (you read: {', '.join(others)})" if len(others) > 1 else ""
+    first = shlex.quote(others[0])  # a line to paste: the name is the server's to choose
     return PermissionDenied(
         f"{refused.message}; '{env}' is the project's default environment, taken as no --env"
         " was given",
-        hint=f"pass one you can read: --env {others[0]}{more}, or for every command:"
-        f" export ENVKEEP_ENV={others[0]}",
+        hint=f"pass one you can read: --env {first}{more}, or for every command:"
+        f" export ENVKEEP_ENV={first}",
         needed=refused.needed,
         scope=refused.scope,
     )
