@@ -51,7 +51,8 @@ def history(
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
     with from_the_server(ctx):
-        entries = variable_history.history(ctx, env_name, service, name)
+        found = variable_history.service_history(ctx, env_name, service, name)
+    entries = found.entries
     if changes:
         entries = [e for e in entries if not e.rekeyed]
     if json_out:
@@ -65,11 +66,7 @@ def history(
     ]
     headers = ("VERSION", "VALUE", "AUTHOR", "TIME") + (("NOTE",) if noted else ())
     output.print_table(headers, rows, empty="no history")
-    if (
-        entries
-        and entries[-1].state == "deleted"
-        and variable_history.shared_sees(ctx, env_name, service, name)
-    ):
+    if found.shared_seen:
         output.done(
             f"{service} sees the shared {name} now: envkeep history {name} --env {env_name}"
             " --service -"

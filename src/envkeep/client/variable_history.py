@@ -31,13 +31,28 @@ def history(
     return history_in(ctx, open_environment(ctx, env, service), service, name, command=command)
 
 
-def shared_sees(ctx: ClientContext, env: str, service: str | None, name: str) -> bool:
-    """Whether ``service`` sees the shared scope's ``name`` (it holds no value of its own): said
-    under a service's history that ends in a deletion (`lift` removes an override so), which
-    otherwise read as if the service had lost the variable."""
+@dataclass(frozen=True)
+class ServiceHistory:
+    """`history`'s versions, and whether they end in a deletion behind which the service
+    sees the shared scope's value (`lift` removes an override so): said under the table,
+    which otherwise read as if the service had lost the variable."""
+
+    entries: list[HistoryEntry]
+    shared_seen: bool
+
+
+def service_history(ctx: ClientContext, env: str, service: str | None, name: str) -> ServiceHistory:
+    """`history`, with what the service sees now read from the same opened environment."""
+    opened = open_environment(ctx, env, service)
+    entries = history_in(ctx, opened, service, name)
+    deleted = bool(entries) and entries[-1].state == "deleted"
+    return ServiceHistory(entries, deleted and _shared_seen(opened, service, name))
+
+
+def _shared_seen(opened: OpenEnvironment, service: str | None, name: str) -> bool:
+    """Whether ``service`` sees the shared scope's ``name`` (it holds no value of its own)."""
     if service is None:
         return False
-    opened = open_environment(ctx, env, service)
     own = opened.find(opened.scope_for(service), name)
     return own is None and opened.find(opened.scope_for(None), name) is not None
 
