@@ -61,7 +61,7 @@ def reset(
 
     backend = team_backend(ctx)
     try:
-        principal = lookup(ctx, email)
+        principal = lookup(ctx, email, suggest=False)
     except NotFoundError:  # reset before, never joined again (disabled): the server decides
         principal = None
     if principal is not None and principal.kind == "service":

@@ -25,11 +25,17 @@ def known_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
 
 
 def with_close_name(
-    missing: NotFoundError, name: str, rows: Callable[[], Iterable[Mapping[str, Any]]]
+    missing: NotFoundError,
+    name: str,
+    rows: Callable[[], Iterable[Mapping[str, Any]]],
+    *,
+    granting: bool,
 ) -> NotFoundError:
     """``missing`` with "did you mean" when ``name`` is a slip of a member or token of
     ``rows()``; ``missing`` itself when none is, when ``name`` is listed (an invite not yet
-    accepted), or when the list cannot be read."""
+    accepted), or when the list cannot be read. ``granting``: the name is one a role is
+    being given to, so the hint also says how to make it if it was meant (an invite or a
+    token); a revocation, removal or session list has nothing to make."""
     try:
         known = known_names(rows())
     except EnvkeepError:
@@ -39,9 +45,10 @@ def with_close_name(
     close = typo_of(name, known) if name not in known else None
     if close is None:
         return missing
+    again = f"if so, run it again with {close}"
     return NotFoundError(
         f"{missing.message} (did you mean '{close}'?)",
-        hint=f"if so, run it again with {close}; {_new_one(name)}",
+        hint=f"{again}; {_new_one(name)}" if granting else again,
     )
 
 

@@ -57,8 +57,13 @@ if TYPE_CHECKING:
 # -- members ----------------------------------------------------------------------------------
 
 
-def lookup(ctx: ClientContext, name: str) -> PrincipalView:
-    """An account by email, or a token by its name, with its public keys."""
+def lookup(
+    ctx: ClientContext, name: str, *, suggest: bool = True, granting: bool = False
+) -> PrincipalView:
+    """An account by email, or a token by its name, with its public keys. Not found, it
+    says which listed name ``name`` is a slip of (``suggest``: a caller that expects the
+    name may be missing, and goes on without it, asks for no list); ``granting``: as
+    `member_typos.with_close_name`."""
     from envkeep.api import schemas
     from envkeep.client.answers import read_answer
     from envkeep.client.http import principal_view
@@ -71,9 +76,11 @@ def lookup(ctx: ClientContext, name: str) -> PrincipalView:
             params={"name": name},
         )
     except NotFoundError as missing:
+        if not suggest:
+            raise
         from envkeep.client.member_invites import roster  # it imports this module
 
-        raise with_close_name(missing, name, lambda: roster(ctx)) from None
+        raise with_close_name(missing, name, lambda: roster(ctx), granting=granting) from None
     return principal_view(read_answer(schemas.Principal, data))
 
 
@@ -103,7 +110,7 @@ def grant(
     anything changes, naming who holds it, to run ``again`` (by default, this grant).
     ``opened``: the data keys opened by earlier grants of this command (`seal_scope_shares`)."""
     backend = team_backend(ctx)
-    grantee = lookup(ctx, name)
+    grantee = lookup(ctx, name, granting=True)
     if grantee.id == ctx.identity.principal_id:  # before asking to lower it: the server refuses
         again = grant_command(grant_name(grantee), role, project, environment)
         raise UsageError(
