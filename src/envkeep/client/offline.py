@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 # A read's limit when none is given (`offline_limit` decides a command's).
 READS_LIMIT = offline_limit(None, flag=None, artifact=False)
 
+# How long a save waits for another process's (milliseconds, or stopped): then this copy is not
+# kept (TimeoutError, an OSError), and the read goes on.
+LOCK_WAIT_SECONDS = 2.0
+
 # The services a read asked for; None: every scope.
 Services = frozenset[str] | None
 
@@ -181,7 +185,8 @@ class SnapshotCache:
         try:
             # Another process's save waits: one lock beside the directory of every copy (a
             # save takes milliseconds), none among them that `forget` would delete or leave.
-            with exclusive(self.directory):
+            # Not for long: a holder stopped mid-save (Ctrl-Z) must not hang this read.
+            with exclusive(self.directory, within=LOCK_WAIT_SECONDS):
                 self._replace(kept, asked)
         except OSError:
             return  # a cache: failing to keep one must not fail the read

@@ -177,10 +177,12 @@ def _make_parent(path: Path, *, private: bool) -> None:
 
 
 @contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
+def exclusive(path: Path, *, within: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on ``path``'s lock file (``NAME.lock`` beside it, 0600) while a
     read-modify-write of ``path`` runs, so that two processes updating it at once (two `run`s
-    pinning first-seen keys) each keep the other's change. Where the OS has no ``flock``
+    pinning first-seen keys) each keep the other's change. ``within``: seconds to wait at most,
+    then TimeoutError (a cache's writer skips its update rather than hang behind a process
+    stopped while holding it); None waits as long as it takes. Where the OS has no ``flock``
     (Windows), nothing is locked."""
     try:
         import fcntl
@@ -190,10 +192,29 @@ def exclusive(path: Path) -> Iterator[None]:
     make_private_directory(path.parent)
     fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if within is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            _lock_within(fd, within)
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _lock_within(fd: int, seconds: float) -> None:
+    """Take ``fd``'s exclusive flock, trying every 10 ms; TimeoutError after ``seconds``."""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"lock held elsewhere for over {seconds} s") from None
+            time.sleep(0.01)
 
 
 def refuse_existing(
