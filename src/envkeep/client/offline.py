@@ -129,7 +129,15 @@ class _Copy:
         mine, theirs = self.version, answer.version
         if mine is None or theirs is None or self.environment_id != answer.environment_id:
             return False
-        return mine > theirs and sent_at < self.fetched_at
+        return mine > theirs and _overlapped(self, answer, sent_at)
+
+
+def _overlapped(copy: _Copy, answer: _Copy, sent_at: float) -> bool:
+    """Whether ``copy`` was kept while ``answer``'s request (sent at ``sent_at``) was out:
+    after it was sent, and not after ``answer`` is kept. A copy kept "later" than now was
+    kept before the clock stepped back: its time orders nothing, and ``answer``, asked for
+    now, is the server's state."""
+    return sent_at < copy.fetched_at <= answer.fetched_at
 
 
 def _before_restore(older: _Copy, answer: _Copy, sent_at: float) -> bool:
@@ -139,7 +147,7 @@ def _before_restore(older: _Copy, answer: _Copy, sent_at: float) -> bool:
     mine, theirs = answer.version, older.version
     if mine is None or theirs is None or answer.environment_id != older.environment_id:
         return False
-    return theirs > mine and older.fetched_at <= sent_at
+    return theirs > mine and not _overlapped(older, answer, sent_at)
 
 
 @dataclass
@@ -180,14 +188,15 @@ class SnapshotCache:
         that environment it supersedes; ``sent_at``: when its request was sent (None: now).
         A copy kept there of a later state stays instead (`_Copy.later_than`)."""
         wanted = _services(services)
-        kept = _Copy(self._path(environment, wanted), wanted, self.clock(), data)
-        asked = kept.fetched_at if sent_at is None else sent_at
+        path = self._path(environment, wanted)
         try:
             # Another process's save waits: one lock beside the directory of every copy (a
             # save takes milliseconds), none among them that `forget` would delete or leave.
             # Not for long: a holder stopped mid-save (Ctrl-Z) must not hang this read.
             with exclusive(self.directory, within=LOCK_WAIT_SECONDS):
-                self._replace(kept, asked)
+                # Its time once the lock is held: a copy kept while it waited was kept before.
+                kept = _Copy(path, wanted, self.clock(), data)
+                self._replace(kept, kept.fetched_at if sent_at is None else sent_at)
         except OSError:
             return  # a cache: failing to keep one must not fail the read
 
