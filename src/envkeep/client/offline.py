@@ -168,6 +168,9 @@ class SnapshotCache:
     _whole_read: dict[Path, tuple[tuple[int, int, int] | None, _Copy]] = field(
         default_factory=dict, init=False, repr=False
     )
+    # Whether a save found the lock held past `LOCK_WAIT_SECONDS`: the holder is stuck, and
+    # the command's other saves (one per environment read) try once rather than wait again.
+    _lock_stuck: bool = field(default=False, init=False, repr=False)
 
     def _folder(self, environment: str) -> Path:
         return self.directory / _digest(environment, 32)
@@ -193,10 +196,13 @@ class SnapshotCache:
             # Another process's save waits: one lock beside the directory of every copy (a
             # save takes milliseconds), none among them that `forget` would delete or leave.
             # Not for long: a holder stopped mid-save (Ctrl-Z) must not hang this read.
-            with exclusive(self.directory, within=LOCK_WAIT_SECONDS):
+            within = 0.0 if self._lock_stuck else LOCK_WAIT_SECONDS
+            with exclusive(self.directory, within=within):
                 # Its time once the lock is held: a copy kept while it waited was kept before.
                 kept = _Copy(path, wanted, self.clock(), data)
                 self._replace(kept, kept.fetched_at if sent_at is None else sent_at)
+        except TimeoutError:
+            self._lock_stuck = True
         except OSError:
             return  # a cache: failing to keep one must not fail the read
 
