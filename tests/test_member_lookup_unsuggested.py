@@ -5,12 +5,17 @@ list the workspace's members and invites to suggest a close name it throws away.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from envkeep.client import member_invites, members
 from envkeep.core.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
+
+_CTX = cast("ClientContext", SimpleNamespace())  # `team_backend` is replaced: never read
 
 
 class _Missing:
@@ -42,7 +47,7 @@ def missing(monkeypatch: pytest.MonkeyPatch) -> tuple[_Missing, list[str]]:
 def test_an_unsuggested_lookup_lists_nobody(missing: tuple[_Missing, list[str]]) -> None:
     api, listed = missing
     with pytest.raises(NotFoundError) as refused:
-        members.lookup(Any, "bob@exmaple.com", suggest=False)
+        members.lookup(_CTX, "bob@exmaple.com", suggest=False)
     assert "did you mean" not in refused.value.message
     assert len(api.requests) == 1
     assert listed == []
@@ -51,7 +56,7 @@ def test_an_unsuggested_lookup_lists_nobody(missing: tuple[_Missing, list[str]])
 def test_a_suggested_lookup_names_the_close_member(missing: tuple[_Missing, list[str]]) -> None:
     _, listed = missing
     with pytest.raises(NotFoundError) as refused:
-        members.lookup(Any, "bob@exmaple.com")
+        members.lookup(_CTX, "bob@exmaple.com")
     assert refused.value.message.endswith("(did you mean 'bob@example.com'?)")
     assert refused.value.hint == "if so, run it again with bob@example.com"
     assert listed == ["roster"]
@@ -59,7 +64,7 @@ def test_a_suggested_lookup_names_the_close_member(missing: tuple[_Missing, list
 
 def test_a_grant_lookup_also_says_how_to_invite(missing: tuple[_Missing, list[str]]) -> None:
     with pytest.raises(NotFoundError) as refused:
-        members.lookup(Any, "bob@exmaple.com", granting=True)
+        members.lookup(_CTX, "bob@exmaple.com", granting=True)
     assert refused.value.hint == (
         "if so, run it again with bob@example.com; "
         "someone new: envkeep member invite bob@exmaple.com --role ROLE"
