@@ -4,6 +4,7 @@ and updating one that several processes share (`exclusive`)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import shutil
@@ -183,22 +184,33 @@ def exclusive(path: Path, *, within: float | None = None) -> Iterator[None]:
     pinning first-seen keys) each keep the other's change. ``within``: seconds to wait at most,
     then TimeoutError (a cache's writer skips its update rather than hang behind a process
     stopped while holding it); None waits as long as it takes. Where the OS has no ``flock``
-    (Windows), nothing is locked."""
+    (Windows), or the file system takes none (NFS without its lock daemon: ENOLCK), nothing is
+    locked: the update runs as it would have without the lock, rather than never. The lock
+    file is never opened through a link (``O_NOFOLLOW``)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on the platforms the tests run on
         yield
         return
     make_private_directory(path.parent)
-    fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path.with_name(f"{path.name}.lock"), flags, 0o600)
     try:
-        if within is None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        else:
-            _lock_within(fd, within)
+        try:
+            if within is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                _lock_within(fd, within)
+        except OSError as refused:
+            if refused.errno not in _NO_LOCKS:
+                raise
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+# What flock answers on a file system that takes no locks: no lock is then held, as on Windows.
+_NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS})
 
 
 def _lock_within(fd: int, seconds: float) -> None:
