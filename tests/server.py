@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -42,6 +43,29 @@ def _environ(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}
     env.update({"ENVKEEP_HOME": str(home), "ENVKEEP_KEYRING": "off", "CI": "1", **extra})
     return env
+
+
+def interrupted_once_served(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Wait (up to `READY_SECONDS`) for ``process``, a server started with its stderr piped
+    as text, to log ``server_started``, then stop it with SIGINT: its stdout and its whole
+    stderr. A process that ends first fails the test with what it said; one still running
+    at the end is killed."""
+    try:
+        assert process.stderr is not None
+        seen: list[str] = []
+        deadline = time.monotonic() + READY_SECONDS
+        while not any("server_started" in line for line in seen):
+            line = process.stderr.readline()
+            assert line, (process.wait(), "".join(seen))  # it ended before it served
+            assert time.monotonic() < deadline, "".join(seen)
+            seen.append(line)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return out or "", "".join(seen) + err
 
 
 def cli(home: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:

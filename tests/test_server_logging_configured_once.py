@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
-import time
 from typing import TYPE_CHECKING
 
 import pytest
 
 from envkeep.api.serve import migrate
 from tests.ports import free_port
-from tests.server import _environ
+from tests.server import _environ, interrupted_once_served
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,22 +47,8 @@ def _served_then_stopped(tmp_path: Path, log_format: str) -> tuple[int, str, str
         text=True,
         env=_environ(tmp_path / "home"),
     )
-    try:
-        assert process.stderr is not None
-        seen: list[str] = []
-        deadline = time.monotonic() + 120
-        while not any("server_started" in line for line in seen):
-            line = process.stderr.readline()
-            assert line, (process.wait(), "".join(seen))  # it ended before it served
-            assert time.monotonic() < deadline, "".join(seen)
-            seen.append(line)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    return process.returncode, out, "".join(seen) + err
+    out, err = interrupted_once_served(process)
+    return process.returncode, out, err
 
 
 @pytest.mark.parametrize("log_format", ["json", "text"])

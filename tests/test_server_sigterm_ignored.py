@@ -8,12 +8,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from typing import TYPE_CHECKING
 
 from envkeep.api.serve import migrate
 from tests.ports import free_port
-from tests.server import _environ
+from tests.server import _environ, interrupted_once_served
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,21 +45,6 @@ def test_an_ignored_sigterm_during_the_start_is_still_ignored(tmp_path: Path) ->
         env=_environ(tmp_path / "home"),
         preexec_fn=_ignore_sigterm,  # noqa: PLW1509 - the child's inherited disposition
     )
-    try:
-        assert process.stderr is not None
-        seen: list[str] = []
-        deadline = time.monotonic() + 120
-        while not any("server_started" in line for line in seen):
-            line = process.stderr.readline()
-            assert line, (process.wait(), "".join(seen))  # it ended before it served
-            assert time.monotonic() < deadline, "".join(seen)
-            seen.append(line)
-        process.send_signal(signal.SIGINT)
-        _out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    said = "".join(seen) + err
+    _out, said = interrupted_once_served(process)
     assert "server_start_stopped" not in said, said
     assert process.returncode == 0, said
