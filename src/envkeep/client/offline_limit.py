@@ -55,7 +55,7 @@ class OfflineLimit:
         ``error``."""
         refuse = "--max-age off" if self.source == "flag" else f"{VARIABLE}=off"
         return (
-            f"warning: {_why(error)}; using the copy fetched {ago(age)} ago"
+            f"warning: {_why(error)}; using the copy {_fetched(age)}"
             f" (limit {self.written}, {self._set_by}; refuse kept copies with {refuse})"
         )
 
@@ -65,9 +65,10 @@ class OfflineLimit:
             why = f"and {self._setting(self.written)} refuses kept copies"
         else:
             why = f"over the limit of {self.written} ({self._set_by})"
-        take = self._command(age_above(age))
+        take = self._command(age_above(max(age, 0.0)))
+        kept = f"is {ago(age)} old" if age >= 0 else f"was {_fetched(age)}"
         return UnreachableError(
-            f"{error.message}; the copy kept here is {ago(age)} old, {why}",
+            f"{error.message}; the copy kept here {kept}, {why}",
             hint=f"reach the server, or take a copy this old: {take} …",
         )
 
@@ -136,6 +137,14 @@ def ago(seconds: float) -> str:
     if seconds < 7200:
         return f"{int(seconds // 60)} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def _fetched(age: float) -> str:
+    """When a copy ``age`` seconds old was fetched, in words; a negative age (this machine's
+    clock was set back after the copy was kept) has no "ago" to say."""
+    if age < 0:
+        return "fetched at a time this machine's clock has not reached (it was set back since)"
+    return f"fetched {ago(age)} ago"
 
 
 def age_above(seconds: float) -> str:
