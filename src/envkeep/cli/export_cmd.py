@@ -28,7 +28,7 @@ from envkeep.core.errors import UsageError
 from envkeep.core.files import append_private, refuse_existing, write_new
 from envkeep.core.secret_split import Reason
 from envkeep.core.wording import spoken_list
-from envkeep.integrations.exporters import EXPORTERS, export
+from envkeep.integrations.exporters import EXPORTERS, FORMAT_ALIASES, export, format_named
 from envkeep.integrations.gitlab_limits import over_gitlab_limits
 from envkeep.integrations.k8s_manifests import K8S_KINDS, default_secret_name
 
@@ -41,6 +41,12 @@ if TYPE_CHECKING:
 APPENDABLE = ("dotenv", "shell", "docker", "github", "gitlab")  # lines, which add up
 
 
+def _named_with_aliases() -> list[str]:
+    """The formats for --help, each with another tool's name for it: ``dotenv (or env)``."""
+    aliases = {fmt: alias for alias, fmt in FORMAT_ALIASES.items()}
+    return [f"{fmt} (or {aliases[fmt]})" if fmt in aliases else fmt for fmt in EXPORTERS]
+
+
 def export_(
     env: EnvOpt = None,
     service: ServiceOpt = None,
@@ -49,7 +55,7 @@ def export_(
         typer.Option(
             "--format",
             "-f",
-            help=f"One of: {', '.join(EXPORTERS)}.",
+            help=f"One of: {', '.join(_named_with_aliases())}.",
             autocompletion=complete_from(EXPORTERS),
         ),
     ] = "dotenv",
@@ -107,6 +113,7 @@ def export_(
     service = ctx.default_service(service)
     if out is not None and str(out) == "-":
         out = None
+    fmt = format_named(fmt)  # refused before any note of a read
     _refuse_before_reading(ctx, fmt, out, append=append, force=force)
     with noting_without_checkout(ctx, service, validate=not no_validate):
         resolution = resolving.resolved(
@@ -149,8 +156,6 @@ def _refuse_before_reading(
     ctx: ClientContext, fmt: str, out: Path | None, *, append: bool, force: bool
 ) -> None:
     """Refuse what cannot be done before the store is read (and perhaps unlocked)."""
-    if fmt not in EXPORTERS:
-        export({}, fmt)  # its refusal of an unknown format, before any note of a read
     if out == Path():  # how -o "" arrives: "$GITHUB_ENV" outside a job
         raise UsageError(
             "-o names no file: it is empty (or '.')",

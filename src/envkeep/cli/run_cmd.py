@@ -104,9 +104,9 @@ def _refuse_format_for_file(file: Path) -> None:
     a missing file named like a format is that slip."""
     if file.exists() or str(file) != file.name:
         return
-    from envkeep.integrations.exporters import EXPORTERS
+    from envkeep.integrations.exporters import EXPORTERS, FORMAT_ALIASES
 
-    if file.name in EXPORTERS:
+    if file.name in EXPORTERS or file.name in FORMAT_ALIASES:
         raise UsageError(
             f"{file} not found: run's -f is --file, a .env file to take the values from (in"
             " export, -f is --format)",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.core.dotenv import is_valid_name, render_dotenv
 from envkeep.core.errors import UsageError
+from envkeep.core.near_names import suggestions
 from envkeep.integrations._yaml_nodes import dump_yaml, yaml_mapping, yaml_scalar
 from envkeep.integrations.k8s_manifests import to_k8s_configmap, to_k8s_secret
 
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORTERS",
+    "FORMAT_ALIASES",
     "export",
+    "format_named",
     "to_docker",
     "to_dotenv",
     "to_github",
@@ -47,6 +50,10 @@ EXPORTERS: tuple[str, ...] = (
     "gitlab",
 )
 
+# Another tool's name for a format (Doppler's `--format env`), read as envkeep's; completion
+# offers envkeep's names only.
+FORMAT_ALIASES: dict[str, str] = {"env": "dotenv"}
+
 _ANY_VALUE_HINT = "use --format dotenv or json, which hold any value"
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The longest line docker's env-file reader takes (bufio.Scanner's 64 KiB, the newline in it).
@@ -66,28 +73,43 @@ def export(
 
     ``name`` and ``namespace`` label the Kubernetes object of ``k8s`` (a Secret) and
     ``k8s-configmap`` (a ConfigMap) and are refused with any other format rather than ignored.
-    An unknown format names the known ones. Every format lists names sorted, so that the same
+    An unknown format is refused (`format_named`). Every format lists names sorted, so that the same
     values give the same text from either store, whatever order they were written in.
     """
     values = dict(sorted(values.items()))
+    fmt = format_named(fmt)
     if fmt == "k8s":
         return to_k8s_secret(values, name=name, namespace=namespace)
     if fmt == "k8s-configmap":
         return to_k8s_configmap(values, name=name, namespace=namespace)
-    renderer = _RENDERERS.get(fmt)
-    if renderer is None:
-        file = "." in fmt or "/" in fmt  # `-f .env`: a file where -f means the format
-        raise UsageError(
-            f"unknown export format '{fmt}'"
-            + (" (-f is --format here; a file to write goes after -o)" if file else ""),
-            hint=f"use one of: {', '.join(EXPORTERS)}",
-        )
+    renderer = _RENDERERS[fmt]
     if name is not None or namespace is not None:
         raise UsageError(
             "a name or namespace only applies to --format k8s or k8s-configmap",
             hint="drop --name and --namespace, or use --format k8s or k8s-configmap",
         )
     return renderer(values)
+
+
+def format_named(fmt: str) -> str:
+    """The format ``fmt`` names (``env`` is ``dotenv``); a UsageError naming the known ones, the
+    one it most likely mistypes first (`core.near_names`, as for an environment), for any
+    other."""
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
+    if fmt in EXPORTERS:
+        return fmt
+    known = f"use one of: {', '.join(EXPORTERS)}"
+    if "." in fmt or "/" in fmt:  # `-f .env`: a file where -f means the format
+        raise UsageError(
+            f"unknown export format '{fmt}' (-f is --format here; a file to write goes after -o)",
+            hint=known,
+        )
+    close = suggestions(fmt, [*EXPORTERS, *FORMAT_ALIASES], limit=1)
+    meant = FORMAT_ALIASES.get(close[0], close[0]) if close else None
+    raise UsageError(
+        f"unknown export format '{fmt}'",
+        hint=f"did you mean '{meant}'? {known}" if meant else known,
+    )
 
 
 def to_dotenv(values: Mapping[str, str]) -> str:
