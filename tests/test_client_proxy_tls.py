@@ -67,8 +67,9 @@ def test_an_untrusted_https_proxy_s_certificate_is_told_as_the_proxy_s_not_the_s
         api.close()
 
     assert seen == []  # nothing went through a proxy the client could not verify
-    assert refused.value.message == (
-        f"cannot reach the proxy {proxy} (HTTP_PROXY) on the way to {url} (ConnectError)"
+    assert refused.value.message.startswith(  # OpenSSL's words for the reason vary by version
+        f"cannot reach the proxy {proxy} (HTTP_PROXY) on the way to {url}"
+        " (TLS certificate not trusted: "
     )
     assert "the proxy's TLS certificate is not trusted here" in str(refused.value.hint)
     assert "SSL_CERT_FILE" in str(refused.value.hint)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ENV = "/v1/workspaces/ws/projects/shop/environments/dev/snapshot"
-DOWN = UnreachableError("cannot reach http://envkeep.test (ConnectError)")
+DOWN = UnreachableError("cannot reach http://envkeep.test (connection refused)")
 
 
 def _person(principal_id: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ENV = "/v1/workspaces/ws/projects/shop/environments/dev/snapshot"
-DOWN = UnreachableError("cannot reach http://envkeep.test (ConnectError)")
+DOWN = UnreachableError("cannot reach http://envkeep.test (connection refused)")
 SNAPSHOT: dict[str, Any] = {"environment": {"id": "e1", "revision": 1, "key_version": 1}}
 HOUR = 3600.0
 
@@ -138,7 +138,7 @@ def test_an_artifact_s_copy_over_an_hour_old_is_refused_naming_the_variable(
         cache.load(ENV, None, DOWN)
 
     assert refused.value.message == (
-        "cannot reach http://envkeep.test (ConnectError); the copy kept here is 2.0 h old,"
+        "cannot reach http://envkeep.test (connection refused); the copy kept here is 2.0 h old,"
         " over the limit of 1h (the default of export and activate-all)"
     )
     assert refused.value.hint == (

@@ -97,7 +97,9 @@ def test_history_while_the_server_is_down_says_it_needs_the_server(offline: Offl
     assert done.returncode == 5, done.stderr
     assert "using the copy" not in done.stderr  # no fallback it would not keep to
     [line, hint] = done.stderr.splitlines()
-    assert line == f"error: history needs the server: cannot reach {offline.url} (ConnectError)"
+    assert line == (
+        f"error: history needs the server: cannot reach {offline.url} (connection refused)"
+    )
     assert "the copy kept for offline reads (get, list, run) holds current values only" in hint
 
 
@@ -199,7 +201,7 @@ def test_a_read_no_copy_holds_says_the_copy_kept_holds_one_service(tmp_path: Pat
         assert done.returncode == 5, done.stderr
         [line, hint] = done.stderr.splitlines()
         assert line == (
-            f"error: cannot reach {server.url} (ConnectError); the copy kept here holds the"
+            f"error: cannot reach {server.url} (connection refused); the copy kept here holds the"
             f" shared scope and api's only (read for those services), and this read needs"
             f" {needed}"
         )

@@ -35,7 +35,7 @@ def test_service_remove_keeps_the_offline_copies_when_listing_failed_before_it(
     def failing_once(project: str) -> Any:
         calls.append(project)
         if len(calls) == 1:  # the read for the warning, before the removal
-            raise UnreachableError("cannot reach the server (ConnectError)")
+            raise UnreachableError("cannot reach the server (connection refused)")
         return listed(project)
 
     monkeypatch.setattr(backend, "list_environments", failing_once)
@@ -64,7 +64,7 @@ def test_a_removal_that_cannot_list_the_environments_after_it_keeps_no_copy_of_t
     assert kept.cache.holds_copies(kept.path("shop", "dev"))
 
     def unreachable(project: str) -> Any:
-        raise UnreachableError(f"cannot reach the server to list {project} (ConnectError)")
+        raise UnreachableError(f"cannot reach the server to list {project} (connection refused)")
 
     monkeypatch.setattr(backend, "list_environments", unreachable)
 

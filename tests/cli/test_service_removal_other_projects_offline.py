@@ -51,7 +51,7 @@ def test_a_removal_that_cannot_list_after_it_keeps_other_projects_offline_copies
     backend: Any = client.backend
 
     def unreachable(project: str) -> Any:
-        raise UnreachableError(f"cannot reach the server to list {project} (ConnectError)")
+        raise UnreachableError(f"cannot reach the server to list {project} (connection refused)")
 
     monkeypatch.setattr(backend, "list_environments", unreachable)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client._httpx import httpx
 from envkeep.client.header_deadline import HeadersTooSlow
+from envkeep.client.network_words import what_failed
 from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
 
@@ -48,7 +49,7 @@ def failed(
             hint=may_have_landed("check whether the server runs, then try again", method, path),
         )
     return errors.UnreachableError(
-        f"cannot reach {base_url} ({type(error).__name__})",
+        f"cannot reach {base_url} ({what_failed(error)})",
         hint=_unreachable_hint(base_url, error),
     )
 
@@ -135,6 +136,6 @@ def _proxy_failed(
         )
     return errors.UnreachableError(
         f"cannot reach the proxy {proxy.shown} ({proxy.named_by}) on the way to {base_url}"
-        f" ({type(error).__name__})",
+        f" ({what_failed(error)})",
         hint=f"{hint}, or add the server's host to NO_PROXY to go direct",
     )
