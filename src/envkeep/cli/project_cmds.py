@@ -80,7 +80,9 @@ def init(
     """Create a project and write ./envkeep.toml (or set up the one that is already here).
     Without a name, the project is named after its directory. Logged in to a team server, a
     new project goes there (envkeep.toml names it: server =), unless --local; a checkout whose
-    envkeep.toml names no server stays on the embedded store.
+    envkeep.toml names no server stays on the embedded store. In a git work tree, a new
+    project's .gitignore gets .env and .env.bak* (activate-all's files), unless git ignores
+    them already.
 
     Example: envkeep init shop --env dev --env prod --yes
     """
@@ -101,6 +103,11 @@ def init(
         _say_linked(ctx, outcome.project)
     elif outcome.created:
         _say_ready(ctx, outcome.project)
+        if outcome.git_ignored:
+            output.done(
+                f"added {' and '.join(outcome.git_ignored)} to .gitignore: the .env files"
+                " activate-all writes hold values in clear"
+            )
         for line in found_schemas.schema_warnings(outcome.project.root, services):
             output.done(line)  # `service add` would have refused or warned of these files
         if found and not yes and not interactive(ctx.settings):  # none asked about: say how

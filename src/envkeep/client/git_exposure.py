@@ -31,8 +31,10 @@ def files_exposed_to_git(root: Path, found: list[Path]) -> Exposed:
         return Exposed()
     base = root.resolve()
     paths = {str(p.resolve()): p for p in found}
-    listed = _git(git, base, ["ls-files", "-z", "--", *paths], ok=(0,))
-    ignored = _git(git, base, ["check-ignore", "-z", "--stdin"], ok=(0, 1), stdin="\0".join(paths))
+    listed = git_output(git, base, ["ls-files", "-z", "--", *paths], ok=(0,))
+    ignored = git_output(
+        git, base, ["check-ignore", "-z", "--stdin"], ok=(0, 1), stdin="\0".join(paths)
+    )
     if listed is None or ignored is None:
         return Exposed()
     tracked = {str(base / name) for name in listed.split("\0") if name}
@@ -43,7 +45,7 @@ def files_exposed_to_git(root: Path, found: list[Path]) -> Exposed:
     )
 
 
-def _git(
+def git_output(
     git: str, cwd: Path, args: list[str], *, ok: tuple[int, ...], stdin: str = ""
 ) -> str | None:
     """git's output, or None when it fails (128: not a work tree) or cannot run."""

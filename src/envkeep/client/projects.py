@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.project_names import check_project_name
 from envkeep.client.checkout_store import chosen_by_login, not_created_on, same_server
+from envkeep.client.env_gitignore import ignore_env_files
 from envkeep.client.fresh_environments import fresh_environment
 from envkeep.client.project_services import register_service
 from envkeep.core.errors import (
@@ -95,9 +96,11 @@ def init_project(
     # be refused as existing.
     write_atomic(target, text.encode(), mode=0o644)
     _ignore_local_files(ctx.cwd)
+    git_ignored = ignore_env_files(ctx.cwd, [s.path or "." for s in services])
     for service in services:
         register_service(ctx, name, service.name, path=service.path, schema=service.schema)
-    return InitOutcome(load_project_file(target), True, unsealed=_share(ctx, name, fresh))
+    unsealed = _share(ctx, name, fresh)
+    return InitOutcome(load_project_file(target), True, unsealed=unsealed, git_ignored=git_ignored)
 
 
 def _refuse_nested(ctx: ClientContext) -> None:
@@ -213,6 +216,7 @@ class InitOutcome:
     unsealed: tuple[NotSealed, ...] = ()  # new environments' keys that went to their creator only
     environments_created: tuple[str, ...] = ()  # envkeep.toml's, the embedded store lacked
     linked: bool = False  # the server's project, written into a new envkeep.toml (`_link`)
+    git_ignored: tuple[str, ...] = ()  # lines added to .gitignore (`env_gitignore`)
 
 
 @dataclass(frozen=True)
