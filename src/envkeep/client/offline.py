@@ -196,8 +196,7 @@ class SnapshotCache:
             # Another process's save waits: one lock beside the directory of every copy (a
             # save takes milliseconds), none among them that `forget` would delete or leave.
             # Not for long: a holder stopped mid-save (Ctrl-Z) must not hang this read.
-            within = 0.0 if self._lock_stuck else LOCK_WAIT_SECONDS
-            with exclusive(self.directory, within=within):
+            with exclusive(self.directory, within=self._lock_wait()):
                 # Its time once the lock is held: a copy kept while it waited was kept before.
                 kept = _Copy(path, wanted, self.clock(), data)
                 self._replace(kept, kept.fetched_at if sent_at is None else sent_at)
@@ -205,6 +204,24 @@ class SnapshotCache:
             self._lock_stuck = True
         except OSError:
             return  # a cache: failing to keep one must not fail the read
+
+    def _lock_wait(self) -> float:
+        return 0.0 if self._lock_stuck else LOCK_WAIT_SECONDS
+
+    def _delete_locked(self, delete: Callable[[], None]) -> None:
+        """Run ``delete`` holding the lock a save holds, so that a save under way (a read
+        answered just before the refusal) writes its copy before the deletion, not into it
+        after. A lock not had in time (a stuck holder: it then counts as stuck, as for a save)
+        or at all still deletes: a copy left unlocked is worse than one deleted unlocked."""
+        try:
+            with exclusive(self.directory, within=self._lock_wait()):
+                delete()
+                return
+        except TimeoutError:
+            self._lock_stuck = True
+        except OSError:
+            pass
+        delete()
 
     def _replace(self, kept: _Copy, sent_at: float) -> None:
         """Write ``kept`` unless the copy at its path is later, then delete what it supersedes
@@ -249,7 +266,8 @@ class SnapshotCache:
         """Delete every answer kept of ``environment``, whatever scopes it read: the server
         refused a read there (the reader lost its role, or the environment is gone), so no
         copy of it should outlive the refusal here."""
-        shutil.rmtree(self._folder(environment), ignore_errors=True)
+        folder = self._folder(environment)
+        self._delete_locked(lambda: shutil.rmtree(folder, ignore_errors=True))
 
     def forget_workspace(self, workspace_id: str) -> None:
         """Delete every answer kept of any environment of ``workspace_id``: the server refused
@@ -270,9 +288,14 @@ class SnapshotCache:
                 yield kept
 
     def _forget_where(self, chosen: Callable[[_Copy], bool]) -> None:
-        """Delete every answer kept of each environment any ``chosen`` copy is of."""
-        for folder in {kept.path.parent for kept in self._copies() if chosen(kept)}:
-            shutil.rmtree(folder, ignore_errors=True)
+        """Delete every answer kept of each environment any ``chosen`` copy is of (chosen
+        under the lock: a copy a save was writing is among them)."""
+
+        def delete() -> None:
+            for folder in {kept.path.parent for kept in self._copies() if chosen(kept)}:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        self._delete_locked(delete)
 
     def load(
         self, environment: str, services: Sequence[str] | None, error: UnreachableError
