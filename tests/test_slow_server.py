@@ -31,9 +31,7 @@ def test_a_read_timeout_says_the_server_did_not_answer_in_time() -> None:
     refused = _refusal(httpx.ReadTimeout, "GET")
 
     assert refused.exit_code == 5  # try again later, as for a server out of reach
-    assert refused.message == (
-        f"http://127.0.0.1:8600 did not answer within {TIMEOUT.read:.0f} s (ReadTimeout)"
-    )
+    assert refused.message == (f"http://127.0.0.1:8600 did not answer within {TIMEOUT.read:.0f} s")
     assert "cannot reach" not in refused.message
     assert refused.hint is not None
     assert "may have been applied" not in refused.hint  # a read changes nothing
@@ -59,9 +57,8 @@ def test_a_connection_closed_before_the_answer_may_have_landed_a_write() -> None
     written = _refusal(httpx.RemoteProtocolError, "POST")
     read = _refusal(httpx.RemoteProtocolError, "GET")
 
-    assert written.message == (
-        "http://127.0.0.1:8600 closed the connection without answering (RemoteProtocolError)"
-    )
+    assert written.message.startswith("http://127.0.0.1:8600 sent no complete answer (")
+    assert "RemoteProtocolError" not in written.message  # words: tests/test_no_answer_words.py
     assert written.hint is not None
     assert "may have been applied" in written.hint
     assert read.hint is not None

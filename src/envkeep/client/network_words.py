@@ -47,7 +47,27 @@ def what_failed(error: BaseException) -> str:
     for failure, words in _HTTPX_WORDS:
         if isinstance(error, failure):
             return words
+    if isinstance(error, httpx.RemoteProtocolError):
+        return _protocol_words(str(error))
     return str(error).strip()[:80] or "the connection failed"
+
+
+# A server that took the request, then broke the exchange off: h11's words, under httpx's class.
+_PROTOCOL_WORDS = (
+    ("without sending a response", "connection closed before any answer"),
+    ("without sending complete message body", "connection closed partway through the answer"),
+    ("illegal status line", "not an HTTP answer"),  # something else listens on that port
+)
+
+
+def _protocol_words(said: str) -> str:
+    """What a RemoteProtocolError saying ``said`` was: a connection closed, an answer that is
+    not HTTP, or else a malformed one and h11's reason (without the bytes it quotes)."""
+    for phrase, words in _PROTOCOL_WORDS:
+        if phrase in said:
+            return words
+    reason = said.split(":", 1)[0].strip()[:60]
+    return f"malformed answer: {reason}" if reason else "malformed answer"
 
 
 def _chain(error: BaseException) -> list[BaseException]:

@@ -43,9 +43,9 @@ def failed(
         )
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
-    if isinstance(error, httpx.RemoteProtocolError):  # it took the request, then closed
+    if isinstance(error, httpx.RemoteProtocolError):  # it took the request, then broke off
         return errors.UnreachableError(
-            f"{base_url} closed the connection without answering (RemoteProtocolError)",
+            f"{base_url} sent no complete answer ({what_failed(error)})",
             hint=may_have_landed("check whether the server runs, then try again", method, path),
         )
     return errors.UnreachableError(
@@ -73,7 +73,7 @@ def _no_answer(base_url: str, method: str, path: str, waited: float) -> errors.U
     "cannot reach"): busy or stuck. Its database may have committed a write all the same."""
     hint = "the server is busy or stuck: try again later, or ask its operator to check its log"
     return errors.UnreachableError(
-        f"{base_url} did not answer within {waited:.0f} s (ReadTimeout)",
+        f"{base_url} did not answer within {waited:.0f} s",
         hint=may_have_landed(hint, method, path),
     )
 

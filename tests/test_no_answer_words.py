@@ -1,0 +1,61 @@
+"""A server that took the request and broke the exchange off is said in words from what broke
+(the connection closed before any answer or partway through it, an answer that is not HTTP),
+not as httpx's class name ("(RemoteProtocolError)"); one that did not answer in time says the
+wait, not "(ReadTimeout)". Each meets a real socket."""
+
+from __future__ import annotations
+
+import pytest
+
+from envkeep.client.api_client import ApiClient
+from envkeep.core.errors import UnreachableError
+from tests.hostile_server import Answer, Handler, serving
+
+
+def _closing_after(sent: bytes) -> Answer:
+    def answer(handler: Handler, _body: bytes) -> None:
+        handler.wfile.write(sent)
+        handler.wfile.flush()
+        handler.close_connection = True  # the server closes the socket once this returns
+
+    return answer
+
+
+def _refusal(url: str, method: str = "GET") -> UnreachableError:
+    api = ApiClient(url, proxies={})
+    try:
+        with pytest.raises(UnreachableError) as refused:
+            api.request(method, "/v1/whoami")
+    finally:
+        api.close()
+    return refused.value
+
+
+@pytest.mark.parametrize(
+    ("sent", "words"),
+    [
+        (b"", "connection closed before any answer"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
+            "connection closed partway through the answer",
+        ),
+        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "not an HTTP answer"),
+        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed answer: illegal header line"),
+    ],
+    ids=["closed-before", "closed-partway", "not-http", "malformed"],
+)
+def test_a_broken_off_answer_says_what_broke_in_words(sent: bytes, words: str) -> None:
+    with serving(_closing_after(sent)) as (url, _seen):
+        refused = _refusal(url)
+
+    assert refused.message == f"{url} sent no complete answer ({words})"
+    assert "Error" not in refused.message
+    assert "check whether the server runs" in str(refused.hint)
+
+
+def test_a_write_broken_off_may_have_landed_and_the_hint_says_so() -> None:
+    with serving(_closing_after(b"")) as (url, _seen):
+        refused = _refusal(url, "POST")
+
+    assert refused.message == f"{url} sent no complete answer (connection closed before any answer)"
+    assert "may have been applied" in str(refused.hint)
