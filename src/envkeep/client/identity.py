@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from envkeep import crypto
 from envkeep.client import keystore
-from envkeep.core.errors import InputError, UsageError, WrongPassphrase
+from envkeep.core.errors import CryptoError, InputError, UsageError, WrongPassphrase
 
 if TYPE_CHECKING:
     from envkeep.settings import Settings
@@ -92,11 +92,25 @@ class IdentityRecord:
                 store=str(body["store"]),
                 protection=protection,
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, CryptoError) as exc:
             raise InputError(
-                f"identity.json is damaged ({type(exc).__name__})",
+                f"identity.json is damaged ({_damage(exc)})",
                 hint="restore it from a backup; without it the stored values cannot be read",
             ) from None
+
+
+def _damage(error: Exception) -> str:
+    """What is wrong in identity.json, in words: its class ("KeyError", binascii's "Error")
+    told a user nothing. It holds no secret: a field's name or a key's length may be said."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON at line {error.lineno}"
+    if isinstance(error, KeyError):
+        return f"its {error.args[0]!r} field is missing"
+    if isinstance(error, binascii.Error):
+        return "a key or salt is not base64"
+    if isinstance(error, TypeError):
+        return "a field holds the wrong kind of value"
+    return str(error)[:80] or "a value is out of range"
 
 
 @dataclass(frozen=True)
