@@ -43,7 +43,9 @@ def failed(
         )
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
-    if isinstance(error, httpx.RemoteProtocolError):  # it took the request, then broke off
+    # It took the request, then broke off (closed, reset, or not HTTP): reached, not "cannot
+    # reach", and a write may have landed.
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         return errors.UnreachableError(
             f"{base_url} sent no complete answer ({what_failed(error)})",
             hint=may_have_landed("check whether the server runs, then try again", method, path),
