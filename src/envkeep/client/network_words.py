@@ -16,6 +16,7 @@ _TIMEOUTS: tuple[tuple[type[httpx.TimeoutException], str], ...] = (
     (httpx.ConnectTimeout, "timed out connecting"),
     (httpx.WriteTimeout, "timed out sending"),
     (httpx.PoolTimeout, "timed out waiting for a free connection"),
+    (httpx.ReadTimeout, "timed out waiting for the answer"),
 )
 _ERRNO_WORDS = {
     errno.ECONNREFUSED: "connection refused",
@@ -27,11 +28,18 @@ _ERRNO_WORDS = {
     errno.ETIMEDOUT: "timed out connecting",
 }
 _NAME_NOT_FOUND = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
-# When no error under it says more: what httpx's class stands for.
+# When no error under it says more: what httpx's class stands for, never the error's own text
+# (h11's "Illegal header value b'Bearer …'" holds the session token; a URL may hold a password).
 _HTTPX_WORDS: tuple[tuple[type[httpx.TransportError], str], ...] = (
+    (httpx.ConnectError, "could not connect"),
     (httpx.ReadError, "the connection failed while reading"),
     (httpx.WriteError, "the connection failed while sending"),
+    (httpx.CloseError, "the connection failed while closing"),
+    (httpx.ProxyError, "the proxy did not carry the request"),
     (httpx.UnsupportedProtocol, "not an http:// or https:// URL"),
+    (httpx.LocalProtocolError, "the request could not be sent as valid HTTP"),
+    (httpx.RemoteProtocolError, "the answer was not valid HTTP"),
+    (httpx.TimeoutException, "timed out"),
 )
 
 
@@ -44,12 +52,12 @@ def what_failed(error: BaseException) -> str:
         said = _os_words(cause)
         if said is not None:
             return said
+    if isinstance(error, httpx.RemoteProtocolError):  # h11's fault names, never the bytes
+        return _protocol_words(str(error))
     for failure, words in _HTTPX_WORDS:
         if isinstance(error, failure):
             return words
-    if isinstance(error, httpx.RemoteProtocolError):
-        return _protocol_words(str(error))
-    return str(error).strip()[:80] or "the connection failed"
+    return "the connection failed"
 
 
 # A server that took the request, then broke the exchange off: h11's words, under httpx's class.
@@ -66,8 +74,16 @@ def _protocol_words(said: str) -> str:
     for phrase, words in _PROTOCOL_WORDS:
         if phrase in said:
             return words
-    reason = said.split(":", 1)[0].strip()[:60]
-    return f"malformed answer: {reason}" if reason else "malformed answer"
+    # h11 names the fault before a colon and quotes the bytes after it: the name alone, and
+    # only one of h11's own (another message may quote bytes, a secret among them).
+    reason = said.partition(":")[0].strip()
+    if reason in _H11_FAULTS:
+        return f"malformed answer: {reason}"
+    return "the answer was not valid HTTP"
+
+
+# The faults h11 names when it reads an answer it cannot parse (h11/_readers.py).
+_H11_FAULTS = frozenset({"illegal header line", "illegal chunk header", "illegal status line"})
 
 
 def _chain(error: BaseException) -> list[BaseException]:
