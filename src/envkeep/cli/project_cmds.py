@@ -26,6 +26,7 @@ from envkeep.core.projectfile import FILENAME, ServiceEntry
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
+    from envkeep.client.env_gitignore import EnvIgnores
     from envkeep.client.new_keys import Unsealed
     from envkeep.core.projectfile import ProjectFile
 
@@ -103,11 +104,7 @@ def init(
         _say_linked(ctx, outcome.project)
     elif outcome.created:
         _say_ready(ctx, outcome.project)
-        if outcome.git_ignored:
-            output.done(
-                f"added {' and '.join(outcome.git_ignored)} to .gitignore: the .env files"
-                " activate-all writes hold values in clear"
-            )
+        _say_git_ignored(outcome.git_ignored)
         for line in found_schemas.schema_warnings(outcome.project.root, services):
             output.done(line)  # `service add` would have refused or warned of these files
         if found and not yes and not interactive(ctx.settings):  # none asked about: say how
@@ -127,6 +124,16 @@ def _say_ready(ctx: ClientContext, project: ProjectFile) -> None:
         f"project '{project.project}' is ready on {where} ({project.path}); "
         f"default environment: {project.default_env}"
     )
+
+
+def _say_git_ignored(ignores: EnvIgnores) -> None:
+    """The lines init added to .gitignore, or those it could not add and how to add them."""
+    why = "the .env files activate-all writes hold values in clear"
+    if ignores.added:
+        output.done(f"added {' and '.join(ignores.added)} to .gitignore: {why}")
+    elif ignores.not_added:
+        lines = " and ".join(ignores.not_added)
+        output.done(f"warning: .gitignore not changed ({ignores.why}): add {lines} to it; {why}")
 
 
 def _say_linked(ctx: ClientContext, project: ProjectFile) -> None:

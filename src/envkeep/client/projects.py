@@ -8,12 +8,12 @@ and `environments`; the directories `init` offers as services are `service_disco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.app.project_names import check_project_name
 from envkeep.client.checkout_store import chosen_by_login, not_created_on, same_server
-from envkeep.client.env_gitignore import ignore_env_files
+from envkeep.client.env_gitignore import EnvIgnores, ignore_env_files
 from envkeep.client.fresh_environments import fresh_environment
 from envkeep.client.project_services import register_service
 from envkeep.core.errors import (
@@ -216,7 +216,7 @@ class InitOutcome:
     unsealed: tuple[NotSealed, ...] = ()  # new environments' keys that went to their creator only
     environments_created: tuple[str, ...] = ()  # envkeep.toml's, the embedded store lacked
     linked: bool = False  # the server's project, written into a new envkeep.toml (`_link`)
-    git_ignored: tuple[str, ...] = ()  # lines added to .gitignore (`env_gitignore`)
+    git_ignored: EnvIgnores = field(default_factory=EnvIgnores)  # .gitignore (`env_gitignore`)
 
 
 @dataclass(frozen=True)
