@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -48,23 +49,33 @@ def _environ(home: Path, **extra: str) -> dict[str, str]:
 def interrupted_once_served(process: subprocess.Popen[str]) -> tuple[str, str]:
     """Wait (up to `READY_SECONDS`) for ``process``, a server started with its stderr piped
     as text, to log ``server_started``, then stop it with SIGINT: its stdout and its whole
-    stderr. A process that ends first fails the test with what it said; one still running
-    at the end is killed."""
+    stderr. A process that ends first fails the test with what it said; one silent past the
+    deadline is killed (a read of its stderr waits for a line: no clock check ends it), and
+    one still running at the end too."""
+    silent = threading.Timer(READY_SECONDS, process.kill)
+    silent.start()
     try:
         assert process.stderr is not None
         seen: list[str] = []
-        deadline = time.monotonic() + READY_SECONDS
         while not any("server_started" in line for line in seen):
             line = process.stderr.readline()
-            assert line, (process.wait(), "".join(seen))  # it ended before it served
-            assert time.monotonic() < deadline, "".join(seen)
+            if not line:  # it ended before it served, or was killed silent
+                raise AssertionError(
+                    f"it ended (exit {process.wait()}; -9: killed after {READY_SECONDS} s"
+                    f" silent): {''.join(seen)}"
+                )
             seen.append(line)
+        silent.cancel()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
+        silent.cancel()
         if process.poll() is None:
             process.kill()
-            process.communicate()
+        process.wait()
+        for stream in (process.stdout, process.stderr):  # left open, each fails the test again
+            if stream is not None:
+                stream.close()
     return out or "", "".join(seen) + err
 
 
