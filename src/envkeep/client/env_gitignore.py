@@ -12,9 +12,11 @@ a failed `init`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envkeep.client.git_exposure import git_output
@@ -22,7 +24,6 @@ from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
 # Each line, and the file it covers in a directory activate-all writes to.
 ENV_IGNORES = ((".env", ".env"), (".env.bak*", ".env.bak"))
@@ -45,7 +46,8 @@ def ignore_env_files(root: Path, directories: Sequence[str]) -> EnvIgnores:
     git = shutil.which("git")
     if git is None:
         return EnvIgnores()
-    probes = {line: [_under(d, name) for d in (".", *directories)] for line, name in ENV_IGNORES}
+    seen = [d for d in (".", *directories) if _git_sees_into(root, d)]
+    probes = {line: [_under(d, name) for d in seen] for line, name in ENV_IGNORES}
     every = sorted({p for paths in probes.values() for p in paths})
     # --no-index: the rules alone, a tracked file included (`activate-all` says to untrack it)
     check = ["check-ignore", "--no-index", "-z", "--stdin"]
@@ -64,6 +66,13 @@ def ignore_env_files(root: Path, directories: Sequence[str]) -> EnvIgnores:
     except OSError as error:
         return EnvIgnores(not_added=missing, why=(error.strerror or type(error).__name__).lower())
     return EnvIgnores(added=missing)
+
+
+def _git_sees_into(root: Path, directory: str) -> bool:
+    """Whether no link stands on the way to ``directory``: git stops at one (it commits the link,
+    not what is beyond it), and a path beyond one fails the whole check-ignore (128)."""
+    real = root.resolve()
+    return (root / directory).resolve() == Path(os.path.normpath(real / directory))
 
 
 def _under(directory: str, name: str) -> str:
