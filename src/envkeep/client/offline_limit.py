@@ -143,7 +143,7 @@ def _fetched(age: float) -> str:
     """When a copy ``age`` seconds old was fetched, in words; a negative age (this machine's
     clock was set back after the copy was kept) has no "ago" to say."""
     if age < 0:
-        return "fetched at a time this machine's clock has not reached (it was set back since)"
+        return "fetched at a time this machine's clock, set back since, has not reached"
     return f"fetched {ago(age)} ago"
 
 
