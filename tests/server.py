@@ -39,6 +39,19 @@ ENVKEEP = [str(Path(sys.executable).with_name("envkeep"))]
 # one took over 30 s, and every [http] test of that worker then failed at set-up.
 READY_SECONDS = 120
 
+# The console script, with a SIGTERM sent to itself while the command's imports run (once the
+# start holds SIGTERM, before any of the command runs): `python -c SIGTERM_WHILE_IMPORTING ARGS`.
+SIGTERM_WHILE_IMPORTING = """\
+import os, signal, sys
+from envkeep.cli import entry
+real = entry._typer_main
+def late(args):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return real(args)
+entry._typer_main = late
+entry.main(sys.argv[1:])
+"""
+
 
 def _environ(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENVKEEP_")}

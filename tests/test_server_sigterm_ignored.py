@@ -12,22 +12,10 @@ from typing import TYPE_CHECKING
 
 from envkeep.api.serve import migrate
 from tests.ports import free_port
-from tests.server import _environ, interrupted_once_served
+from tests.server import SIGTERM_WHILE_IMPORTING, _environ, interrupted_once_served
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-# A SIGTERM while the server's command is imported, before any of it runs.
-SCRIPT = """\
-import os, signal, sys
-from envkeep.cli import entry
-real = entry._typer_main
-def late(args):
-    os.kill(os.getpid(), signal.SIGTERM)
-    return real(args)
-entry._typer_main = late
-entry.main(sys.argv[1:])
-"""
 
 
 def _ignore_sigterm() -> None:
@@ -38,7 +26,16 @@ def test_an_ignored_sigterm_during_the_start_is_still_ignored(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'server.db'}"
     migrate(url)
     process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, "server", "--port", str(free_port()), "--db", url],
+        [
+            sys.executable,
+            "-c",
+            SIGTERM_WHILE_IMPORTING,
+            "server",
+            "--port",
+            str(free_port()),
+            "--db",
+            url,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

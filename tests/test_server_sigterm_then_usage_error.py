@@ -11,22 +11,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.server import _environ
+from tests.server import SIGTERM_WHILE_IMPORTING, _environ
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-# A SIGTERM while the server's command is imported, before its options are read.
-SCRIPT = """\
-import os, signal, sys
-from envkeep.cli import entry
-real = entry._typer_main
-def late(args):
-    os.kill(os.getpid(), signal.SIGTERM)
-    return real(args)
-entry._typer_main = late
-entry.main(sys.argv[1:])
-"""
 
 
 @pytest.mark.parametrize(
@@ -44,7 +32,13 @@ def test_a_sigterm_during_the_imports_leaves_an_options_error_its_status_2(
     bad = tmp_path / "server.toml"
     bad.write_text('port = "x"\n')
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, "server", *(o.format(bad=bad) for o in options)],
+        [
+            sys.executable,
+            "-c",
+            SIGTERM_WHILE_IMPORTING,
+            "server",
+            *(o.format(bad=bad) for o in options),
+        ],
         capture_output=True,
         text=True,
         env=_environ(tmp_path / "home"),

@@ -19,7 +19,7 @@ import pytest
 
 from envkeep.api.serve import migrate
 from tests.ports import free_port
-from tests.server import ENVKEEP, _environ
+from tests.server import ENVKEEP, SIGTERM_WHILE_IMPORTING, _environ
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="reads a process's handlers in /proc"
@@ -77,19 +77,9 @@ def test_sigterm_before_the_announce_ends_the_start_with_143_and_a_line(tmp_path
 def test_sigterm_to_a_server_subcommand_still_kills_it(tmp_path: Path) -> None:
     """Held during the imports, a SIGTERM to `server migrate` (no server to stop) ends it as
     SIGTERM's default action does, once the command is known: not ignored."""
-    script = (
-        "import os, signal, sys\n"
-        "from envkeep.cli import entry\n"
-        "real = entry._typer_main\n"
-        "def late(args):\n"  # the signal comes while the command's imports run
-        "    os.kill(os.getpid(), signal.SIGTERM)\n"
-        "    return real(args)\n"
-        "entry._typer_main = late\n"
-        "entry.main(sys.argv[1:])\n"
-    )
     url = f"sqlite:///{tmp_path / 'server.db'}"
     done = subprocess.run(
-        [sys.executable, "-c", script, "server", "migrate", "--db", url],
+        [sys.executable, "-c", SIGTERM_WHILE_IMPORTING, "server", "migrate", "--db", url],
         capture_output=True,
         text=True,
         env=_environ(tmp_path / "home"),
