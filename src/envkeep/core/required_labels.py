@@ -2,8 +2,9 @@
 settings:`` right above ``DATABASE_URL=``, with ``SECRET_KEY=`` on the next line): the comment
 is the first variable's description (a plain comment cannot be told from one), but a reader
 takes it as the label of the whole stack, and only the first was noted. Each variable of the
-stack (the declarations that follow with no blank line and no comment of words between: a
-comment of annotations only, such as the ``# @required`` a note advises, does not end it) not
+stack (the declarations that follow with no blank line, no empty ``#`` line and no comment of
+words between: a comment of annotations only, such as the ``# @required`` a note advises, does
+not end it; an empty ``#`` is a spacer, read as a blank line) not
 ``@required`` is noted too, with its line and the label's. A label is the whole description
 and a few words ("Required", "Required env vars:"); a sentence ("Required. Where the orders
 live.") stays about its own variable, whose note `plain_required` gives."""
