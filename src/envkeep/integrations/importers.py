@@ -26,6 +26,7 @@ from envkeep.integrations._documents import DocObject, Number, load_json, load_y
 from envkeep.integrations.compose_dollars import compose_dollar_warnings, refuse_compose_forms
 from envkeep.integrations.dotenvx_ciphertext import refuse_dotenvx_ciphertext
 from envkeep.integrations.foreign_documents import refuse_foreign_document
+from envkeep.integrations.sops_ciphertext import refuse_sops_document, refuse_sops_dotenv
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -106,6 +107,7 @@ def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
     if fmt == "dotenv":  # literal: each value as a program reading the file gets it
         parsed = parse_dotenv(text, source=source, as_stored=not literal)
         refuse_dotenvx_ciphertext(parsed.values, source)
+        refuse_sops_dotenv(parsed.values, source)
         if not literal:
             refuse_compose_forms(text, source=source)
         dollars = () if literal else compose_dollar_warnings(text, source=source)
@@ -116,6 +118,7 @@ def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
             f"{source}: expected an object of NAME: value at the top level, "
             f"got {_type_name(document)}",
         )
+    refuse_sops_document(document, source, fmt)
     refuse_foreign_document(document, source)
     flattener = _Flattener(source)
     flattener.add(document, ())
