@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
 from envkeep.client.file_key_refusals import no_project_refused, other_key_refused
 from envkeep.client.file_key_versions import note_older_key, older_key_refused
+from envkeep.client.foreign_ciphertext import refuse_foreign_ciphertext
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import (
     EnvironmentNotFound,
@@ -121,12 +122,13 @@ def _encrypted(
 
 def _checked_warnings(text: str, source: Path) -> tuple[str, ...]:
     """Hold the values to the limit `set` and `import` hold them to (`run --file` passes each
-    one to a command in its environment, which takes at most 128 KiB a variable); the parse's
-    warnings (a duplicate key: the last value wins)."""
+    one to a command in its environment, which takes at most 128 KiB a variable), refuse
+    another tool's ciphertext; the parse's warnings (a duplicate key: the last value wins)."""
     from envkeep.client.write_plans import check_size
     from envkeep.core.dotenv import parse_dotenv
 
     parsed = parse_dotenv(text, source=str(source))
+    refuse_foreign_ciphertext(parsed.values, source, doing="encrypt would encrypt")
     for entry in parsed.entries:
         check_size(entry.name, entry.value)
     return parsed.warnings
@@ -287,6 +289,7 @@ def file_values(
     text = _read_text(source)
     if not filecrypt.is_encrypted(text):
         values = parse_dotenv(text, source=str(source), as_stored=True).values
+        refuse_foreign_ciphertext(values, source, doing="run would pass to the command")
     else:
         notes: list[Callable[[], None]] = []
         key = _key_for(ctx, text, source, passphrase, opened_notes=notes)
