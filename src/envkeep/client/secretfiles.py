@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
+from envkeep.client.env_file_only import parse_env_file
 from envkeep.client.file_key_refusals import no_project_refused, other_key_refused
 from envkeep.client.file_key_versions import note_older_key, older_key_refused
 from envkeep.client.foreign_ciphertext import refuse_foreign_ciphertext
@@ -125,9 +126,8 @@ def _checked_warnings(text: str, source: Path) -> tuple[str, ...]:
     one to a command in its environment, which takes at most 128 KiB a variable), refuse
     another tool's ciphertext; the parse's warnings (a duplicate key: the last value wins)."""
     from envkeep.client.write_plans import check_size
-    from envkeep.core.dotenv import parse_dotenv
 
-    parsed = parse_dotenv(text, source=str(source))
+    parsed = parse_env_file(text, source, command="encrypt", as_stored=False)
     refuse_foreign_ciphertext(parsed.values, source, doing="encrypt would encrypt")
     for entry in parsed.entries:
         check_size(entry.name, entry.value)
@@ -284,11 +284,10 @@ def file_values(
     as docker compose and dotenvx expand them: from the file's own values, else from
     ``inherited`` (the environment `run` was started with); single-quoted and ``$${`` are
     literal. A reference that names nothing is an error naming it (exit 3)."""
-    from envkeep.core.dotenv import parse_dotenv
 
     text = _read_text(source)
     if not filecrypt.is_encrypted(text):
-        values = parse_dotenv(text, source=str(source), as_stored=True).values
+        values = parse_env_file(text, source, command="run", as_stored=True).values
         refuse_foreign_ciphertext(values, source, doing="run would pass to the command")
     else:
         notes: list[Callable[[], None]] = []
