@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+from enum import Enum
 
 from envkeep.client._httpx import httpx
 
@@ -96,13 +97,48 @@ def _chain(error: BaseException) -> list[BaseException]:
     return found
 
 
+class TlsFailure(Enum):
+    """How a TLS handshake failed, as the client can act on it."""
+
+    UNTRUSTED = "untrusted"  # the peer's certificate: not trusted here
+    CLIENT_CERTIFICATE = "client certificate"  # the peer asked for ours (envkeep sends none)
+    NOT_TLS = "not TLS"  # the peer answered in something else: plain HTTP, most often
+    HANDSHAKE = "handshake"  # any other: no common version or cipher, a TLS 1.2 client
+    # certificate asked for (its alert is a plain "handshake failure")
+
+
+def tls_failure(error: BaseException) -> TlsFailure | None:
+    """How TLS failed under ``error``, read from the ``ssl`` errors in its chain (never its
+    text); None: it was no TLS failure."""
+    for cause in _chain(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return TlsFailure.UNTRUSTED
+        if isinstance(cause, ssl.SSLError):
+            return _ssl_failure(cause)
+    return None
+
+
+# OpenSSL's reasons for bytes that are no TLS record (3.0 says the first, 3.2 the second).
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"})
+
+
+def _ssl_failure(error: ssl.SSLError) -> TlsFailure:
+    if _about_ours(error):
+        return TlsFailure.CLIENT_CERTIFICATE
+    return TlsFailure.NOT_TLS if error.reason in _NOT_TLS else TlsFailure.HANDSHAKE
+
+
+def _about_ours(error: ssl.SSLError) -> bool:
+    """Whether the peer's alert is about the client's certificate: a server's alert is always
+    about its peer's, ours ("TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_BAD_CERTIFICATE",
+    "TLSV1_ALERT_UNKNOWN_CA"), not about the trust of its own (SSLCertVerificationError)."""
+    reason = error.reason or ""
+    return "_ALERT_" in reason and ("CERTIFICATE" in reason or "UNKNOWN_CA" in reason)
+
+
 def _os_words(error: BaseException) -> str | None:
-    if isinstance(error, ssl.SSLCertVerificationError):
-        reason = error.verify_message
-        return f"TLS certificate not trusted: {reason}" if reason else "TLS certificate not trusted"
     if isinstance(error, ssl.SSLError):
-        reason = (error.reason or "").lower().replace("_", " ")
-        return f"TLS failed: {reason}" if reason else "TLS failed"
+        return _tls_words(error)
     if isinstance(error, socket.gaierror):
         return "name not found" if error.errno in _NAME_NOT_FOUND else "name lookup failed"
     if isinstance(error, TimeoutError):
@@ -110,3 +146,13 @@ def _os_words(error: BaseException) -> str | None:
     if isinstance(error, OSError) and error.errno is not None:
         return _ERRNO_WORDS.get(error.errno) or (error.strerror or "").lower() or None
     return None
+
+
+def _tls_words(error: ssl.SSLError) -> str:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        reason = error.verify_message
+        return f"TLS certificate not trusted: {reason}" if reason else "TLS certificate not trusted"
+    if _about_ours(error):
+        return "TLS refused: a client certificate was asked for"
+    reason = (error.reason or "").lower().replace("_", " ")
+    return f"TLS failed: {reason}" if reason else "TLS failed"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.client._httpx import httpx
 from envkeep.client.header_deadline import HeadersTooSlow
-from envkeep.client.network_words import what_failed
+from envkeep.client.network_words import TlsFailure, tls_failure, what_failed
 from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
 
@@ -43,6 +43,11 @@ def failed(
         )
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
+    tls = tls_failure(error)
+    if tls is TlsFailure.CLIENT_CERTIFICATE:  # TLS 1.3 refuses it at the first read: nothing ran
+        return errors.UnreachableError(
+            f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate("server")
+        )
     # It took the request, then broke off (closed, reset, or not HTTP): reached, not "cannot
     # reach", and a write may have landed.
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
@@ -52,22 +57,34 @@ def failed(
         )
     return errors.UnreachableError(
         f"cannot reach {base_url} ({what_failed(error)})",
-        hint=_unreachable_hint(base_url, error),
+        hint=_unreachable_hint(tls),
     )
 
 
-def _unreachable_hint(base_url: str, error: Exception) -> str:
-    """What to do when ``base_url`` could not be reached: a TLS failure is told apart (an
+def _unreachable_hint(tls: TlsFailure | None) -> str:
+    """What to do when the server could not be reached: a TLS failure is told apart (an
     untrusted certificate, or a server that answers plain HTTP) from the network's."""
-    said = str(error).upper()
-    if not base_url.startswith("https:") or "SSL" not in said:
+    if tls is None:
         return "check the URL and your network, or whether the server runs"
-    if "CERTIFICATE" in said:
+    if tls is TlsFailure.UNTRUSTED:
         return (
             "its TLS certificate is not trusted here: check the proxy's certificate and name,"
             " or point SSL_CERT_FILE at the CA bundle that signed it"
         )
-    return _NO_TLS
+    if tls is TlsFailure.NOT_TLS:
+        return _NO_TLS
+    return (
+        "the TLS handshake failed: it may ask for a client certificate (envkeep sends none) or"
+        " share no TLS version with this client; ask its operator"
+    )
+
+
+def _client_certificate(who: str) -> str:
+    """What to do when ``who`` (the server, the proxy) asked for a client certificate."""
+    return (
+        f"the {who} asked for a TLS client certificate, and envkeep sends none: ask its"
+        " operator for a URL that does not require one"
+    )
 
 
 def _no_answer(base_url: str, method: str, path: str, waited: float) -> errors.UnreachableError:
@@ -110,11 +127,7 @@ def _at_the_proxy(error: httpx.TransportError, base_url: str, proxy: Proxy) -> b
         return True
     if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return False
-    return not _tls_failed(error) or not base_url.startswith("https:")
-
-
-def _tls_failed(error: Exception) -> bool:
-    return "SSL" in str(error).upper()
+    return tls_failure(error) is None or not base_url.startswith("https:")
 
 
 def _proxy_failed(
@@ -131,7 +144,10 @@ def _proxy_failed(
             ),
         )
     hint = f"check that the proxy runs and {proxy.named_by} names it"
-    if _tls_failed(error):  # it runs: its TLS failed (an http:// server has none of its own)
+    tls = tls_failure(error)  # it runs: its TLS failed (an http:// server has none of its own)
+    if tls is TlsFailure.CLIENT_CERTIFICATE:
+        hint = _client_certificate("proxy")
+    elif tls is not None:
         hint = (
             "the proxy's TLS certificate is not trusted here (or it does not speak TLS): point"
             f" SSL_CERT_FILE at the CA bundle that signed it, or check {proxy.named_by}'s scheme"
