@@ -156,3 +156,33 @@ def _tls_words(error: ssl.SSLError) -> str:
         return "TLS refused: a client certificate was asked for"
     reason = (error.reason or "").lower().replace("_", " ")
     return f"TLS failed: {reason}" if reason else "TLS failed"
+
+
+# A proxy's refusal of a tunnel: httpcore's ProxyError says "<status> <reason phrase>", and the
+# phrase is the proxy's to write (a hostile one's may hold anything): its status alone is said.
+_PROXY_STATUSES = {
+    403: "refused",
+    405: "refused",
+    407: "proxy credentials needed",
+    502: "the server is out of its reach",
+    503: "the server is out of its reach",
+    504: "the server is out of its reach",
+}
+
+
+def proxy_status(error: BaseException) -> int | None:
+    """The status a proxy refused a tunnel with (``error``: httpx's ProxyError); None: none."""
+    said = str(error)
+    status, rest = said[:3], said[3:4]
+    if status.isascii() and status.isdigit() and rest in {"", " "}:
+        return int(status)
+    return None
+
+
+def proxy_refusal(error: BaseException) -> str:
+    """A proxy's refusal of a tunnel in a few words, by its status, never its reason phrase."""
+    status = proxy_status(error)
+    if status is None:
+        return "the proxy did not carry the request"
+    meaning = _PROXY_STATUSES.get(status)
+    return f"it answered {status}: {meaning}" if meaning else f"it answered {status}"

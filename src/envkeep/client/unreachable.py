@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 from envkeep.client._httpx import httpx
 from envkeep.client.header_deadline import HeadersTooSlow
-from envkeep.client.network_words import TlsFailure, tls_failure, what_failed
+from envkeep.client.network_words import (
+    TlsFailure,
+    proxy_refusal,
+    proxy_status,
+    tls_failure,
+    what_failed,
+)
 from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
 
@@ -137,11 +143,8 @@ def _proxy_failed(
     if isinstance(error, httpx.ProxyError):  # it answered a tunnel's CONNECT with an error
         return errors.UnreachableError(
             f"the proxy {proxy.shown} ({proxy.named_by}) did not reach {base_url}"
-            f" ({str(error)[:60]})",
-            hint=(
-                "check the server URL, and that the proxy may reach it; or add its host to"
-                " NO_PROXY to go direct"
-            ),
+            f" ({proxy_refusal(error)})",
+            hint=_tunnel_refused_hint(error, proxy),
         )
     hint = f"check that the proxy runs and {proxy.named_by} names it"
     tls = tls_failure(error)  # it runs: its TLS failed (an http:// server has none of its own)
@@ -156,4 +159,16 @@ def _proxy_failed(
         f"cannot reach the proxy {proxy.shown} ({proxy.named_by}) on the way to {base_url}"
         f" ({what_failed(error)})",
         hint=f"{hint}, or add the server's host to NO_PROXY to go direct",
+    )
+
+
+def _tunnel_refused_hint(error: httpx.ProxyError, proxy: Proxy) -> str:
+    if proxy_status(error) == 407:
+        return (
+            f"put the proxy's user and password in {proxy.named_by}"
+            " (http://user:password@host:port), or add the server's host to NO_PROXY to go direct"
+        )
+    return (
+        "check the server URL, and that the proxy may reach it; or add its host to"
+        " NO_PROXY to go direct"
     )
