@@ -3,6 +3,7 @@ certificate the client does not trust."""
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING
 
 import httpx
@@ -53,9 +54,10 @@ def test_https_and_loopback_are_not_warned_of(url: str) -> None:
 
 def test_an_untrusted_certificate_is_told_apart_from_a_plain_http_server() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
+        # as httpx raises it: from the ssl error, which is what is read (never the text)
         raise httpx.ConnectError(
             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", request=request
-        )
+        ) from ssl.SSLCertVerificationError(1, "certificate verify failed")
 
     api = ApiClient("https://keep.example.com", transport=httpx.MockTransport(refuse))
     with pytest.raises(UnreachableError) as raised:

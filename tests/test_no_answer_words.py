@@ -48,10 +48,9 @@ def _refusal(url: str, method: str = "GET") -> UnreachableError:
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
             "connection closed partway through the answer",
         ),
-        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "not an HTTP answer"),
         (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed answer: illegal header line"),
     ],
-    ids=["closed-before", "closed-partway", "not-http", "malformed"],
+    ids=["closed-before", "closed-partway", "malformed"],  # not HTTP: test_something_else_answers
 )
 def test_a_broken_off_answer_says_what_broke_in_words(sent: bytes, words: str) -> None:
     with serving(_closing_after(sent)) as (url, _seen):

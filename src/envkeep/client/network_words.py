@@ -61,11 +61,13 @@ def what_failed(error: BaseException) -> str:
     return "the connection failed"
 
 
+# h11's words for an answer with no status line: no HTTP at all.
+_NOT_HTTP = "illegal status line"
 # A server that took the request, then broke the exchange off: h11's words, under httpx's class.
 _PROTOCOL_WORDS = (
     ("without sending a response", "connection closed before any answer"),
     ("without sending complete message body", "connection closed partway through the answer"),
-    ("illegal status line", "not an HTTP answer"),  # something else listens on that port
+    (_NOT_HTTP, "not an HTTP answer"),  # something else listens on that port (`not_http`)
 )
 
 
@@ -81,6 +83,12 @@ def _protocol_words(said: str) -> str:
     if reason in _H11_FAULTS:
         return f"malformed answer: {reason}"
     return "the answer was not valid HTTP"
+
+
+def not_http(error: BaseException) -> bool:
+    """Whether ``error`` is an answer that is no HTTP at all (h11 met no status line): another
+    service listens on the port (SSH, a database), not a server that broke an answer off."""
+    return isinstance(error, httpx.RemoteProtocolError) and _NOT_HTTP in str(error)
 
 
 # The faults h11 names when it reads an answer it cannot parse (h11/_readers.py).
@@ -150,7 +158,7 @@ def _os_words(error: BaseException) -> str | None:
 
 def _tls_words(error: ssl.SSLError) -> str:
     if isinstance(error, ssl.SSLCertVerificationError):
-        reason = error.verify_message
+        reason = getattr(error, "verify_message", None)  # set only by OpenSSL's own raising
         return f"TLS certificate not trusted: {reason}" if reason else "TLS certificate not trusted"
     if _about_ours(error):
         return "TLS refused: a client certificate was asked for"

@@ -43,20 +43,40 @@ def not_envkeep(response: httpx.Response, *, by_envkeep: bool) -> errors.NotAnEn
     """The error for an answer no envkeep API route gave (another program at the URL, a path
     in the server URL, a server older than the route); ``by_envkeep``: an envkeep server said
     it has no such route, so it may be one older than this client."""
-    hint = (
-        "check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
-        " envkeep.toml): the address envkeep server answers on, with no path"
-    )
+    hint = CHECK_THE_URL
     if by_envkeep:
         hint += (
             f"; if it is right, the server is older than this envkeep ({__version__}):"
             " upgrade it, then run envkeep server migrate"
         )
+    else:
+        hint = f"something other than envkeep server answers there: {hint}"
     return errors.NotAnEnvkeepRoute(
         f"{_origin(response)} answered {response.status_code} for"
-        f" {response.request.url.path}, not as an envkeep server does",
+        f" {response.request.url.path}{_kind(response)}, not as an envkeep server does",
         hint=hint,
     )
+
+
+CHECK_THE_URL = (
+    "check the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in envkeep.toml):"
+    " the address and port envkeep server answers on, with no path"
+)
+# The content types an answer is named by: the header is the other program's to write (it
+# could echo the request's token into it), so only one of these, never its own text.
+_KINDS = frozenset({"text/html", "text/plain", "application/json", "application/xml", "text/xml"})
+
+
+def _kind(response: httpx.Response) -> str:
+    """`` (its content type)`` for an answer of a common type, else nothing."""
+    given = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return f" ({given})" if given in _KINDS else ""
+
+
+def _fastapis_own(status: int, body: dict[str, Any]) -> bool:
+    """A server older than problem+json's for every error: FastAPI's own 422, ``{"detail":
+    [...]}`` (`rotation_request` tells it apart), is an envkeep server's."""
+    return status == 422 and isinstance(body.get("detail"), list)
 
 
 # The problems an envkeep server's framework gives for a path or a method it has no route for
@@ -86,6 +106,10 @@ def raise_problem(response: httpx.Response) -> None:
     no_route = (body.get("code"), body.get("title")) in _NO_ROUTE
     if (not ours and status in {404, 405, 501}) or no_route:
         raise not_envkeep(response, by_envkeep=no_route)
+    if (
+        not ours and status != 429 and not _fastapis_own(status, body)
+    ):  # a proxy's 401, a JSON API's
+        raise not_envkeep(response, by_envkeep=False)
     code = str(body.get("code", ""))
     title = str(body.get("title") or f"the server answered {response.status_code}")
     cls = _ERRORS.get(code)

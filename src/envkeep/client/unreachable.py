@@ -14,11 +14,13 @@ from envkeep.client._httpx import httpx
 from envkeep.client.header_deadline import HeadersTooSlow
 from envkeep.client.network_words import (
     TlsFailure,
+    not_http,
     proxy_refusal,
     proxy_status,
     tls_failure,
     what_failed,
 )
+from envkeep.client.problem_errors import CHECK_THE_URL
 from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
 
@@ -49,22 +51,38 @@ def failed(
         )
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
-    tls = tls_failure(error)
-    if tls is TlsFailure.CLIENT_CERTIFICATE:  # TLS 1.3 refuses it at the first read: nothing ran
-        return errors.UnreachableError(
-            f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate("server")
-        )
-    # It took the request, then broke off (closed, reset, or not HTTP): reached, not "cannot
+    refused = _not_the_server(error, base_url)
+    if refused is not None:
+        return refused
+    # It took the request, then broke off (closed, reset, or malformed): reached, not "cannot
     # reach", and a write may have landed.
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         return errors.UnreachableError(
             f"{base_url} sent no complete answer ({what_failed(error)})",
-            hint=may_have_landed("check whether the server runs, then try again", method, path),
+            hint=may_have_landed(
+                "check whether the server runs at that URL and port, then try again", method, path
+            ),
         )
     return errors.UnreachableError(
         f"cannot reach {base_url} ({what_failed(error)})",
-        hint=_unreachable_hint(tls),
+        hint=_unreachable_hint(tls_failure(error)),
     )
+
+
+def _not_the_server(error: httpx.TransportError, base_url: str) -> errors.UnreachableError | None:
+    """The error for a refusal before any envkeep server saw the request, whatever the
+    moment it came at: a client certificate asked for (TLS 1.3 asks at the first read), or
+    another service on the port; None: neither."""
+    if tls_failure(error) is TlsFailure.CLIENT_CERTIFICATE:
+        return errors.UnreachableError(
+            f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate("server")
+        )
+    if not_http(error):  # the URL's or its port's to fix
+        return errors.NotAnEnvkeepRoute(
+            f"something other than envkeep server answers at {base_url} ({what_failed(error)})",
+            hint=CHECK_THE_URL,
+        )
+    return None
 
 
 def _unreachable_hint(tls: TlsFailure | None) -> str:
