@@ -21,6 +21,7 @@ from envkeep.client.network_words import (
     what_failed,
 )
 from envkeep.client.problem_errors import CHECK_THE_URL
+from envkeep.client.tls_layers import inside_tls
 from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
 
@@ -51,7 +52,7 @@ def failed(
         )
     if isinstance(error, httpx.ReadTimeout):
         return _no_answer(base_url, method, path, waited)
-    refused = _not_the_server(error, base_url)
+    refused = _not_the_server(error, base_url, proxy)
     if refused is not None:
         return refused
     # It took the request, then broke off (closed, reset, or malformed): reached, not "cannot
@@ -69,13 +70,18 @@ def failed(
     )
 
 
-def _not_the_server(error: httpx.TransportError, base_url: str) -> errors.UnreachableError | None:
+def _not_the_server(
+    error: httpx.TransportError, base_url: str, proxy: Proxy | None
+) -> errors.UnreachableError | None:
     """The error for a refusal before any envkeep server saw the request, whatever the
     moment it came at: a client certificate asked for (TLS 1.3 asks at the first read), or
     another service on the port; None: neither."""
     if tls_failure(error) is TlsFailure.CLIENT_CERTIFICATE:
+        # A read's alert is not told by `tls_layers`: through an https:// proxy, either's.
+        tls_proxy = proxy is not None and proxy.url.scheme == "https"
+        who = "proxy or the server" if tls_proxy and not inside_tls(error) else "server"
         return errors.UnreachableError(
-            f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate("server")
+            f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate(who)
         )
     if not_http(error):  # the URL's or its port's to fix
         return errors.NotAnEnvkeepRoute(
@@ -151,7 +157,13 @@ def _at_the_proxy(error: httpx.TransportError, base_url: str, proxy: Proxy) -> b
         return True
     if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return False
-    return tls_failure(error) is None or not base_url.startswith("https:")
+    if tls_failure(error) is None:  # not connected to it
+        return True
+    # A TLS failure: the proxy's where its TLS is the only one (an http:// server), or the
+    # first of two (an https:// proxy's, then the server's inside its tunnel: `tls_layers`).
+    if not base_url.startswith("https:"):
+        return True
+    return proxy.url.scheme == "https" and not inside_tls(error)
 
 
 def _proxy_failed(
