@@ -12,6 +12,7 @@ from envkeep.client.api_client import ApiClient
 from envkeep.core.errors import UnreachableError
 from tests.test_client_proxy import _self_signed, _tls_stub
 from tests.test_client_proxy_tls import _tls_proxy
+from tests.test_something_else_answers import _not_http
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,3 +74,17 @@ def test_both_trusted_the_request_goes_through_the_tunnel(
         api.close()
 
     assert got == ["tls"]
+
+
+def test_an_https_proxy_url_naming_a_plain_http_proxy_says_to_check_its_scheme() -> None:
+    # a plain HTTP proxy answers a TLS hello with its 400 page, as squid does
+    answer = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+    with _not_http(answer) as plain:
+        refused = _refusal("https://vault.invalid", plain.replace("http://", "https://"))
+
+    assert refused.message.startswith("cannot reach the proxy https://127.0.0.1:")
+    assert "(TLS failed: " in refused.message
+    assert refused.hint == (
+        "the proxy does not speak TLS: check HTTPS_PROXY's scheme (http:// for most proxies),"
+        " or add the server's host to NO_PROXY to go direct"
+    )

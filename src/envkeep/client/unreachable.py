@@ -180,6 +180,11 @@ def _proxy_failed(
     tls = tls_failure(error)  # it runs: its TLS failed (an http:// server has none of its own)
     if tls is TlsFailure.CLIENT_CERTIFICATE:
         hint = _client_certificate("proxy")
+    elif tls is TlsFailure.NOT_TLS:
+        hint = (
+            f"the proxy does not speak TLS: check {proxy.named_by}'s scheme (http:// for most"
+            " proxies)"
+        )
     elif tls is not None:
         hint = (
             "the proxy's TLS certificate is not trusted here (or it does not speak TLS): point"
