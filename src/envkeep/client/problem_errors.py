@@ -106,6 +106,13 @@ def raise_problem(response: httpx.Response) -> None:
     no_route = (body.get("code"), body.get("title")) in _NO_ROUTE
     if (not ours and status in {404, 405, 501}) or no_route:
         raise not_envkeep(response, by_envkeep=no_route)
+    if not ours and status == 413:  # envkeep server's own 413 is problem+json
+        raise errors.EnvkeepError(
+            f"{_origin(response)} refused the request as too large (413) before envkeep"
+            " server read it",
+            hint="a proxy in front of the server limits request bodies: raise its limit"
+            " (nginx: client_max_body_size), or send fewer or smaller values at once",
+        )
     if (
         not ours and status != 429 and not _fastapis_own(status, body)
     ):  # a proxy's 401, a JSON API's
