@@ -93,9 +93,11 @@ def test_an_admin_lists_a_members_live_sessions_and_no_token(team: Team) -> None
     listed = answer.json()
     assert len(listed) == 2
     assert {tuple(sorted(s)) for s in listed} == {
-        ("created_at", "created_from", "expires_at", "id")
+        ("created_at", "created_from", "expires_at", "id", "last_used_at", "user_agent")
     }
     assert all(s["created_from"] == "testclient" for s in listed)
+    assert all(s["user_agent"] == "testclient" for s in listed)  # TestClient's User-Agent
+    assert all(s["last_used_at"] is not None for s in listed)
     assert second not in answer.text
     assert credentials.token_hash(second) not in answer.text
 

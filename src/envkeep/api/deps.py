@@ -8,7 +8,7 @@ waits for its turn at most ``slot_wait`` seconds (``api.transaction_slots``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -20,15 +20,15 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.client_command import HEADER as COMMAND_HEADER
 from envkeep.api.client_command import client_command
-from envkeep.api.driver_call import DriverCall, driver_fetch
+from envkeep.api.driver_call import DriverCall, driver_execute, driver_fetch
 from envkeep.api.group_commit import GroupCommit, GroupTransaction
 from envkeep.api.rate_keys import address_key
 from envkeep.api.ratelimit import Limits
 from envkeep.api.schema_watch import SchemaWatch
 from envkeep.api.snapshot_json import SnapshotJson
 from envkeep.api.transaction_slots import SLOT_WAIT_S, TransactionSlots
-from envkeep.app import accounts, sessions
-from envkeep.app.context import Actor, Call, session_fetch, utc_now
+from envkeep.app import accounts, session_marks, sessions
+from envkeep.app.context import Actor, Call, session_execute, session_fetch, utc_now
 from envkeep.app.secrets_cache import SecretsCache
 from envkeep.app.token_lifetime import NO_MAXIMUM, LifetimePolicy
 from envkeep.core.errors import NotAuthenticated
@@ -170,24 +170,47 @@ class Caller:
         return cls(token, scope_state.get("request_id"), peer(request), scope_state, command)
 
 
-def actor_of(fetch: Fetch, limits: Limits, caller: Caller) -> Actor:
+@dataclass(frozen=True)
+class Statements:
+    """A transaction's statements as authenticating in it needs them: reads, one write (a
+    session's last use, `session_marks`), and whether the database is SQLite (how a time
+    is written there)."""
+
+    fetch: Fetch
+    execute: Callable[[str, Mapping[str, Any]], None]
+    sqlite: bool
+
+    @classmethod
+    def of(cls, session: Session) -> Statements:
+        """Those of an ORM session's transaction, sent to the driver as they are."""
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        return cls(partial(session_fetch, session), partial(session_execute, session), sqlite)
+
+
+def actor_of(statements: Statements, limits: Limits, caller: Caller) -> Actor:
     """Who ``caller``'s token stands for, now, inside the request's transaction (so a revoked
-    session or token fails at once); the per-principal rate limit applies here."""
+    session or token fails at once); the per-principal rate limit applies here. The session's
+    last use is written here when the stored one is older than `session_marks.USED_STEP`
+    (in the same transaction: a request that fails leaves it as it was)."""
+    now = utc_now()
     try:
-        principal_id = sessions.authenticate(fetch, token=caller.token, now=utc_now())
+        bearer = sessions.authenticate(statements.fetch, token=caller.token, now=now)
     except sessions.EndedToken as ended:
         caller.state["ended_token"] = (ended.principal_id, ended.workspace_id)  # `denials`
         raise
+    principal_id = bearer.principal_id
     caller.state["principal_id"] = principal_id  # the log line names whom a 429 throttled
     limits.per_principal.take(principal_id, what="too many requests by this login or token")
+    if session_marks.used_due(bearer.last_used_at, now):
+        session_marks.mark_used(
+            statements.execute, bearer.session_id, now, sqlite=statements.sqlite
+        )
     return Actor(principal_id, request_id=caller.request_id, ip=caller.ip, command=caller.command)
 
 
 def authenticated(request: Request, session: Session, token: str) -> Call:
     """The use-case call of a request bearing ``token``, inside ``session``'s transaction."""
-    actor = actor_of(
-        partial(session_fetch, session), state(request).limits, Caller.of(request, token)
-    )
+    actor = actor_of(Statements.of(session), state(request).limits, Caller.of(request, token))
     return Call(session, actor)
 
 
@@ -199,14 +222,14 @@ def call(request: Request, db: Db, token: Token) -> Call:
 AuthedCall = Annotated[Call, Depends(call)]
 
 
-Who = Callable[["Fetch"], Actor]  # the actor of a transaction, found inside it
+Who = Callable[[Statements], Actor]  # the actor of a transaction, found inside it
 
 
 def _transaction(who: Who, work: Callable[[Call], T], found: ServerState) -> T:
     session = found.sessions()
     ok = False
     try:
-        result = work(Call(session, who(partial(session_fetch, session))))
+        result = work(Call(session, who(Statements.of(session))))
         ok = True
     finally:
         _finish(session, ok)
@@ -214,7 +237,8 @@ def _transaction(who: Who, work: Callable[[Call], T], found: ServerState) -> T:
 
 
 def _in_group(who: Who, work: Callable[[Call], T], group: GroupTransaction) -> T:
-    actor = who(partial(driver_fetch, group.driver, group.record))
+    fetch = partial(driver_fetch, group.driver, group.record)
+    actor = who(Statements(fetch, partial(driver_execute, group.driver, group.record), True))
     return work(DriverCall(group.orm, actor, driver=group.driver, observe=group.record))
 
 
@@ -259,7 +283,7 @@ async def run_for(found: ServerState, actor: Actor, work: Callable[[Call], T]) -
     """Run ``work`` for an ``actor`` known already (a refused request's audit event, whose
     own transaction rolled back); it writes only that event, so on SQLite it may share a
     group's transaction."""
-    return await _run(found, lambda _fetch: actor, work, shared=True, small=False)
+    return await _run(found, lambda _statements: actor, work, shared=True, small=False)
 
 
 async def transact(
@@ -272,9 +296,11 @@ async def transact(
 
 def origin(request: Request) -> accounts.Origin:
     """A request's id and peer address, for the audit event of one made before it had a
-    session (an invite accepted, a login)."""
+    session (an invite accepted, a login), and its User-Agent, which a session it starts
+    keeps."""
     found: dict[str, Any] = request.scope.get("state", {})
-    return accounts.Origin(found.get("request_id"), peer(request))
+    agent = request.headers.get("user-agent")
+    return accounts.Origin(found.get("request_id"), peer(request), agent)
 
 
 def peer(request: Request) -> str | None:

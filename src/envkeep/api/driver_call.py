@@ -39,7 +39,7 @@ class DriverCall(Call):
 
     def execute(self, sql: str, params: Mapping[str, Any]) -> None:
         """Run one statement that returns no rows."""
-        driver_fetch(self.driver, self.observe, sql, params)
+        driver_execute(self.driver, self.observe, sql, params)
 
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run one statement for each of ``rows``, timed as one."""
@@ -81,3 +81,13 @@ def driver_fetch(
         ) from error
     observe(sql, time.perf_counter() - started)
     return rows
+
+
+def driver_execute(
+    driver: sqlite3.Connection,
+    observe: Callable[[str, float], None],
+    sql: str,
+    params: Mapping[str, Any],
+) -> None:
+    """``driver_fetch`` for a statement that returns no rows."""
+    driver_fetch(driver, observe, sql, params)

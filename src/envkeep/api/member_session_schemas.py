@@ -14,6 +14,8 @@ class MemberSession(Body):
     created_at: str
     expires_at: str | None
     created_from: str | None = None  # the address it began from, where recorded
+    last_used_at: str | None = None  # when last used, to within 5 minutes, where recorded
+    user_agent: str | None = None  # the client it began with (its User-Agent), where recorded
 
 
 class EndMemberSessions(Body):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
-from envkeep.app import credentials
+from envkeep.app import credentials, session_marks
 from envkeep.app.audit import append_event
 from envkeep.app.audit_append import append_account_event
 from envkeep.app.home_workspace import home_workspace
@@ -149,6 +149,7 @@ class Origin:
 
     request_id: str | None = None
     ip: str | None = None
+    user_agent: str | None = None  # as the client sent it: a session keeps it cleaned
 
 
 NO_ORIGIN = Origin()
@@ -354,6 +355,8 @@ def _start_session(
             created_at=now,
             expires_at=now + SESSION_TTL,
             created_from=origin.ip,
+            user_agent=session_marks.client_of(origin.user_agent),
+            last_used_at=now,  # starting it is its first use
         )
     )
     session.flush()

@@ -44,6 +44,8 @@ class MemberSession:
     created_at: str
     expires_at: str | None
     created_from: str | None
+    last_used_at: str | None = None  # to within `session_marks.USED_STEP`, where recorded
+    user_agent: str | None = None  # the client it was started with, where recorded
 
 
 def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list[MemberSession]:
@@ -56,6 +58,8 @@ def member_sessions(call: Call, *, workspace_id: str, principal_id: str) -> list
             aware(s.created_at).isoformat(),
             None if s.expires_at is None else aware(s.expires_at).isoformat(),
             s.created_from,
+            None if s.last_used_at is None else aware(s.last_used_at).isoformat(),
+            s.user_agent,
         )
         for s in live
     ]

@@ -49,10 +49,21 @@ def _ended_token(fetch: Fetch, principal_id: str, message: str, hint: str) -> No
     return EndedToken(message, hint=hint, principal_id=principal_id, workspace_id=workspace_id)
 
 
-def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
-    """The principal a bearer token stands for; NotAuthenticated if it is not valid now."""
+@dataclass(frozen=True)
+class Bearer:
+    """Whom a valid bearer token stands for: its principal, and its session (or token) row's
+    id and last use as stored (`session_marks.used_due` says whether to write a newer one)."""
+
+    principal_id: str
+    session_id: str
+    last_used_at: datetime | str | None
+
+
+def authenticate(fetch: Fetch, *, token: str, now: datetime) -> Bearer:
+    """Whom a bearer token stands for; NotAuthenticated if it is not valid now."""
     rows = fetch(
-        "SELECT principal_id, expires_at, revoked_at FROM sessions WHERE token_hash = :hash",
+        "SELECT principal_id, expires_at, revoked_at, id, last_used_at FROM sessions"
+        " WHERE token_hash = :hash",
         {"hash": credentials.token_hash(token)},
     )
     if not rows or rows[0][2] is not None or _expired(rows[0][1], now):
@@ -73,7 +84,7 @@ def authenticate(fetch: Fetch, *, token: str, now: datetime) -> str:
             hint="log in with: envkeep login URL",
             credential="session",
         )
-    return str(rows[0][0])
+    return Bearer(str(rows[0][0]), str(rows[0][3]), rows[0][4])
 
 
 def _expired(expires_at: datetime | str | None, now: datetime) -> bool:
@@ -103,6 +114,8 @@ class SessionView:
     expires_at: str | None
     current: bool
     created_from: str | None = None  # the address it was started from, where known
+    last_used_at: str | None = None  # to within `session_marks.USED_STEP`, where recorded
+    user_agent: str | None = None  # the client it was started with, where recorded
 
 
 Throttle = Callable[[str], None]
@@ -200,9 +213,15 @@ def list_sessions(call: Call, *, token: str) -> list[SessionView]:
             None if s.expires_at is None else aware(s.expires_at).isoformat(),
             s.token_hash == current,
             s.created_from,
+            _when(s.last_used_at),
+            s.user_agent,
         )
         for s in rows
     ]
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else aware(moment).isoformat()
 
 
 def revoke_session(call: Call, *, session_id: str) -> None:

@@ -269,7 +269,12 @@ class SessionToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The peer address a login session was started from (migration 0008); None for tokens.
     created_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # When a request last authenticated with it, to within `app/session_marks.USED_STEP`
+    # (written only once the stored time is older than that: reads write no more for it).
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The client's User-Agent at login, cleaned (migration 0015); None for tokens and for
+    # sessions made before.
+    user_agent: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Invite(Base):

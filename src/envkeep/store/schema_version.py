@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 
 SchemaState = Literal["current", "behind", "ahead"]
 

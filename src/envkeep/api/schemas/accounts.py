@@ -110,6 +110,8 @@ class SessionInfo(Body):
     expires_at: str | None
     current: bool
     created_from: str | None = None
+    last_used_at: str | None = None  # when last used, to within 5 minutes, where recorded
+    user_agent: str | None = None  # the client it began with (its User-Agent), where recorded
 
 
 class NewWorkspace(Body):

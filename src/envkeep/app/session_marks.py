@@ -1,0 +1,60 @@
+"""What a session records of its use, for its owner (and their admins) to tell a stolen one
+from their own: the client it was started with (its User-Agent, cleaned), and when it was
+last used, coarsely: a request that authenticates with it writes the time only once the
+stored one is older than ``USED_STEP``, so that a client reading every second does not make
+every read write one more row (a read writes its audit event anyway, in the same transaction:
+this adds a statement to at most one read of a session's per ``USED_STEP``). No audit event:
+being used is no change anyone made."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from envkeep.app.context import aware
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+USED_STEP = timedelta(minutes=5)
+# The most of a User-Agent kept (the column's width): enough for any real client's.
+AGENT_CHARS = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+_MARK_USED = "UPDATE sessions SET last_used_at = :now WHERE id = :id"
+
+
+def client_of(user_agent: str | None) -> str | None:
+    """A User-Agent as a session keeps and shows it: control characters (a terminal's escape
+    sequences, line breaks) dropped, blanks collapsed, at most ``AGENT_CHARS``; None for
+    none (or nothing left)."""
+    if user_agent is None:
+        return None
+    cleaned = " ".join(_CONTROL.sub(" ", user_agent).split())[:AGENT_CHARS].rstrip()
+    return cleaned or None
+
+
+def stored_moment(value: datetime | str | None) -> datetime | None:
+    """A time as the database hands it back (sqlite3: text; PostgreSQL: a datetime), aware."""
+    if value is None:
+        return None
+    return aware(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
+
+def used_due(last_used_at: datetime | str | None, now: datetime) -> bool:
+    """Whether a request at ``now`` writes the session's last use: none stored, or the stored
+    one ``USED_STEP`` old (or ahead of ``now``: a clock set back)."""
+    stored = stored_moment(last_used_at)
+    return stored is None or not (now - USED_STEP < stored <= now)
+
+
+def mark_used(
+    execute: Callable[[str, Mapping[str, object]], None],
+    session_id: str,
+    now: datetime,
+    *,
+    sqlite: bool,
+) -> None:
+    """Write ``now`` as the session's last use, as the ORM writes a time on that database."""
+    execute(_MARK_USED, {"now": f"{now:%Y-%m-%d %H:%M:%S.%f}" if sqlite else now, "id": session_id})
