@@ -30,6 +30,19 @@ def names_in(path: str) -> tuple[str, str | None, str | None]:
     return named.get("workspaces", ""), named.get("projects"), named.get("environments")
 
 
+def user_agent() -> str:
+    """``envkeep/0.2.0 (python 3.11; linux)``: the version, so that a server can one day
+    answer an envkeep too old for it by name (an older client only meets answers it cannot
+    read), and what it runs on, which `session list` shows beside each session so that its
+    owner tells their own machines from a stranger's."""
+    import sys
+
+    from envkeep import __version__
+
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"envkeep/{__version__} (python {python}; {sys.platform})"
+
+
 class ApiClient:
     """JSON over HTTP with envkeep's error mapping; one connection pool.
 
@@ -47,12 +60,8 @@ class ApiClient:
         proxies: Mapping[str, str] | None = None,
         headers_within: float = HEADERS_SECONDS,
     ) -> None:
-        from envkeep import __version__
-
-        # The version, so that a server can one day answer an envkeep too old for it by name
-        # (an older client only meets answers it cannot read).
         headers = {
-            "User-Agent": f"envkeep/{__version__}",
+            "User-Agent": user_agent(),
             "Accept-Encoding": answer_encoding.ACCEPTED,  # no decoder bounds a chunk's size
         }
         if token:
