@@ -62,7 +62,10 @@ def test_an_admin_logs_out_a_stolen_laptop_then_every_session_and_bob_logs_in_ag
     one = _cli(admin, shop, "member", "logout", BOB, "--session", stolen[:8])
 
     assert sorted(s["id"] for s in listed) == sorted([stolen, _current_session(desk, shop)])
-    assert all(set(s) == {"id", "created_at", "expires_at", "created_from"} for s in listed)
+    assert all(
+        set(s) == {"id", "created_at", "expires_at", "created_from", "last_used_at", "user_agent"}
+        for s in listed
+    )
     assert stolen in table
     assert one.returncode == 0, one.stderr
     assert f"ended 1 session of {BOB}" in one.stderr

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from envkeep.cli import output
+from envkeep.cli import output, session_rows
 from envkeep.cli.options import JsonOpt, YesOpt
 from envkeep.cli.state import answered, confirm, interactive, make_context
 from envkeep.client import (
@@ -249,8 +249,9 @@ def passphrase() -> None:
 
 @session_app.command("list")
 def session_list(json_out: JsonOpt = False) -> None:
-    """List your live login sessions. Each shows when and from which address it began and
-    when it expires; THIS ONE is this machine's. End another with envkeep session revoke ID.
+    """List your live login sessions. Each shows when and from which address it began, when
+    it was last used (to within 5 minutes), the client it began with, and when it expires;
+    THIS ONE is this machine's. End one you do not know with envkeep session revoke ID.
 
     Example: envkeep session list
     """
@@ -263,12 +264,14 @@ def session_list(json_out: JsonOpt = False) -> None:
             s["id"],
             output.moment(s["created_at"]),
             s.get("created_from") or "-",  # none from an older server, or an older session
+            session_rows.used_ago(s.get("last_used_at")),
+            session_rows.client(s.get("user_agent")),
             output.moment(s["expires_at"]),
             "yes" if s["current"] else "",
         )
         for s in found
     ]
-    columns = ("SESSION", "CREATED", "FROM", "EXPIRES", "THIS ONE")
+    columns = ("SESSION", "CREATED", "FROM", "LAST USED", "CLIENT", "EXPIRES", "THIS ONE")
     output.print_table(columns, rows, empty="no sessions")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from envkeep.cli import output
+from envkeep.cli import output, session_rows
 from envkeep.cli.options import JsonOpt
 from envkeep.cli.state import make_context
 from envkeep.client import member_sessions
@@ -16,8 +16,9 @@ EmailArg = Annotated[str, typer.Argument(help="The member's email.")]
 
 
 def sessions(email: EmailArg, json_out: JsonOpt = False) -> None:
-    """List a member's live login sessions. Each shows when and from which address it began
-    and when it expires (never a token). For admins of every workspace the member is in.
+    """List a member's live login sessions. Each shows when and from which address it began,
+    when it was last used (to within 5 minutes), the client it began with, and when it
+    expires (never a token). For admins of every workspace the member is in.
 
     Example: envkeep member sessions bob@example.com
     """
@@ -30,11 +31,13 @@ def sessions(email: EmailArg, json_out: JsonOpt = False) -> None:
             s["id"],
             output.moment(s["created_at"]),
             s.get("created_from") or "-",  # not recorded for a session older than 0.2
+            session_rows.used_ago(s.get("last_used_at")),
+            session_rows.client(s.get("user_agent")),
             output.moment(s["expires_at"]),
         )
         for s in found
     ]
-    columns = ("SESSION", "CREATED", "FROM", "EXPIRES")
+    columns = ("SESSION", "CREATED", "FROM", "LAST USED", "CLIENT", "EXPIRES")
     output.print_table(columns, rows, empty=f"{email} has no live sessions")
 
 

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def member_sessions(ctx: ClientContext, email: str) -> list[dict[str, Any]]:
-    """The member's live sessions: id, created_at, expires_at, created_from."""
+    """The member's live sessions: id, created_at, expires_at, created_from, last_used_at,
+    user_agent (the last two None from an older server)."""
     backend, path = _sessions_path(ctx, email)
     found: list[dict[str, Any]] = backend.api.request("GET", path)
     return found
