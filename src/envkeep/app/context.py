@@ -31,6 +31,13 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def sqlite_time(moment: datetime) -> str:
+    """A time as the ORM stores it in a ``DateTime(timezone=True)`` column on SQLite (its
+    fields as text, the zone dropped: times are UTC here), for a statement sent to the driver
+    as it is; a test holds it to SQLAlchemy's."""
+    return f"{moment:%Y-%m-%d %H:%M:%S.%f}"
+
+
 def new_uuid() -> str:
     """A random UUID4 string."""
     return str(uuid.uuid4())

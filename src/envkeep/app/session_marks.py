@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from envkeep.app.context import aware
+from envkeep.app.context import aware, sqlite_time
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -57,4 +57,4 @@ def mark_used(
     sqlite: bool,
 ) -> None:
     """Write ``now`` as the session's last use, as the ORM writes a time on that database."""
-    execute(_MARK_USED, {"now": f"{now:%Y-%m-%d %H:%M:%S.%f}" if sqlite else now, "id": session_id})
+    execute(_MARK_USED, {"now": sqlite_time(now) if sqlite else now, "id": session_id})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.app.audit_append import append_event
 from envkeep.app.authz import check_role, require_member
+from envkeep.app.context import sqlite_time
 from envkeep.app.policy import Role, Target
 from envkeep.app.read_lookups import find_environment
 from envkeep.app.reads import SHARED_SCOPE, service_scope
@@ -105,7 +106,7 @@ class _Dialect:
         """By the dialect's name (``sqlite``, ``postgresql``)."""
         # Writers of one secret queue on its row (PostgreSQL; SQLite serialises writers).
         sqlite = dialect == "sqlite"
-        return cls(not sqlite, _sqlite_time if sqlite else _as_is)
+        return cls(not sqlite, sqlite_time if sqlite else _as_is)
 
 
 def _rows(
@@ -167,12 +168,6 @@ def _write_rows(
             "a variable was created by someone else at the same time; nothing was written",
             hint="read it again and retry",
         ) from None
-
-
-def _sqlite_time(moment: datetime) -> object:
-    """A time as the ORM stores it in a ``DateTime(timezone=True)`` column on SQLite (its
-    fields as text, the zone dropped: times are UTC here); a test holds it to SQLAlchemy's."""
-    return f"{moment:%Y-%m-%d %H:%M:%S.%f}"
 
 
 def _as_is(moment: datetime) -> object:
