@@ -197,11 +197,11 @@ def _log_format(data: dict[str, object], path: Path) -> str | None:
 def _unknown_setting(key: str, path: Path) -> UsageError:
     """A key the file may not have, with the known key it likely mistypes (``trusted-proxies``
     as the flag is spelt, ``trusted_proxie``) named first."""
+    from envkeep.core.did_you_mean import did_you_mean
     from envkeep.core.near_names import suggestions
 
-    near = suggestions(key, KEYS, limit=1)
+    meant = did_you_mean(suggestions(key, KEYS, limit=1))
     known = f"known: {', '.join(KEYS)}"
     return UsageError(
-        f"unknown setting '{key}' in {path}",
-        hint=f"did you mean '{near[0]}'? {known}" if near else known,
+        f"unknown setting '{key}' in {path}", hint=f"{meant} {known}" if meant else known
     )

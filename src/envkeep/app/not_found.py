@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from envkeep.core.did_you_mean import did_you_mean
 from envkeep.core.errors import (
     EnvironmentNotFound,
     NotFoundError,
@@ -67,7 +68,7 @@ def project_not_found(
         close = close_to(name, readable)
         return ProjectNotFound(
             f"project '{name}' not found{_listing('projects you can read', readable or None)}",
-            hint=f"did you mean '{close}'?" if close else _no_role_or_new(name),
+            hint=did_you_mean(close) or _no_role_or_new(name),
             conceals=True,
         )
     close = close_to(name, existing)
@@ -78,7 +79,7 @@ def project_not_found(
     )
     return ProjectNotFound(
         f"project '{name}' not found{_listing('projects', existing)}",
-        hint=f"did you mean '{close}'?" if close else create,
+        hint=did_you_mean(close) or create,
     )
 
 
@@ -99,9 +100,8 @@ def environment_not_found(
         where = _listing("envs you can read", readable or None)
         return EnvironmentNotFound(
             f"environment '{name}' not found in project '{project}'{where}",
-            hint=f"did you mean '{close}'?"
-            if close
-            else _for_an_admin(
+            hint=did_you_mean(close)
+            or _for_an_admin(
                 f"an admin of project '{project}'",
                 "envkeep env create",
                 f"{name} --project {project}",
@@ -117,7 +117,7 @@ def environment_not_found(
     )
     return EnvironmentNotFound(
         f"environment '{name}' not found in project '{project}'{_listing('envs', existing)}",
-        hint=f"did you mean '{close}'?" if close else create,
+        hint=did_you_mean(close) or create,
     )
 
 
@@ -131,11 +131,8 @@ def service_not_found(name: str, project: str, existing: list[str] | None) -> Se
 
 def service_hint(name: str, existing: list[str] | None) -> str:
     """What to do about an unknown service: the one it likely mistypes, else how to add it."""
-    close = close_to(name, existing)
-    return (
-        f"did you mean '{close}'?"
-        if close
-        else f"add it with: envkeep service add {name} --path PATH"
+    return did_you_mean(close_to(name, existing)) or (
+        f"add it with: envkeep service add {name} --path PATH"
     )
 
 
@@ -144,7 +141,5 @@ def template_not_found(name: str, existing: list[str]) -> NotFoundError:
     close = close_to(name, existing)
     return NotFoundError(
         f"template '{name}' not found{_listing('templates', existing)}",
-        hint=f"did you mean '{close}'?"
-        if close
-        else f"create it with: envkeep template create {name} --from FILE",
+        hint=did_you_mean(close) or f"create it with: envkeep template create {name} --from FILE",
     )

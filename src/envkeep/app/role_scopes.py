@@ -13,6 +13,7 @@ from envkeep.app._lookup import environment_by_name, project_by_name
 from envkeep.app.authz import require_role
 from envkeep.app.policy import Binding, Role, Target, covers
 from envkeep.app.views import AffectedEnvironment, Revocation
+from envkeep.core.did_you_mean import did_you_mean
 from envkeep.core.errors import UsageError
 from envkeep.core.near_names import suggestions
 from envkeep.store.models import Environment, Project, RoleBinding
@@ -86,9 +87,10 @@ def role_named(text: str) -> Role:
         return Role.parse(text)
     except KeyError:
         close = suggestions(text, ("admin", "write", "read"), limit=1)
-        meant = f"did you mean '{close[0]}'? " if close else ""
+        meant = did_you_mean(close)
+        known = "use admin, write or read"
         raise UsageError(
-            f"unknown role '{text}'", hint=f"{meant}use admin, write or read"
+            f"unknown role '{text}'", hint=f"{meant} {known}" if meant else known
         ) from None
 
 

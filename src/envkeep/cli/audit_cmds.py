@@ -154,6 +154,7 @@ def _unknown_env_note(client: ClientContext, project: str | None, env: str) -> s
     """For an --env that matched nothing and is no environment of the project now: which one
     was likely meant (a deleted one's events would have matched: nothing to add then)."""
     from envkeep.app.not_found import close_to
+    from envkeep.core.did_you_mean import did_you_mean
     from envkeep.core.errors import EnvkeepError
 
     try:
@@ -164,8 +165,8 @@ def _unknown_env_note(client: ClientContext, project: str | None, env: str) -> s
         return ""
     if env in names:
         return ""
-    close = close_to(env, names)
-    meant = f": did you mean '{close}'?" if close else f" (envs: {', '.join(names)})"
+    clause = did_you_mean(close_to(env, names))
+    meant = f": {clause}" if clause else f" (envs: {', '.join(names)})"
     return f"; there is no environment '{env}' now{meant}"
 
 

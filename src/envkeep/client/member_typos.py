@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkeep.client.principal_names import member_name
+from envkeep.core.did_you_mean import did_you_mean_aside
 from envkeep.core.errors import EnvkeepError, NotFoundError
 from envkeep.core.near_names import typo_of
 
@@ -47,7 +48,7 @@ def with_close_name(
         return missing
     again = f"if so, run it again with {close}"
     return NotFoundError(
-        f"{missing.message} (did you mean '{close}'?)",
+        missing.message + did_you_mean_aside(close),
         hint=f"{again}; {_new_one(name)}" if granting else again,
     )
 

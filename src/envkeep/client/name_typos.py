@@ -1,33 +1,22 @@
 """A name written that no schema seeing it declares, where one declares a name very like it
 (``port`` beside ``PORT``, ``DATABSE_URL``): most likely a typo, which would add a variable
 no service reads while the declared one stays as it was. Said as a warning; the write goes
-ahead (a service may read names its schema does not declare). And the names a name asked for
-and not found may mistype (`close_names`), for "did you mean", and the close name for a
-reference to a name that is not set (`did_you_mean_name`). One matcher for all of them:
-`core.near_names`."""
+ahead (a service may read names its schema does not declare). And the close name for a
+reference to a name that is not set (`did_you_mean_name`). One matcher for both:
+`core.near_names`; one wording of "did you mean": `core.did_you_mean`."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
-from envkeep.core.near_names import suggestions, typo_of
+from envkeep.core.did_you_mean import did_you_mean_aside
+from envkeep.core.near_names import typo_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
 
     from envkeep.core.schema import Schema
-
-
-def close_names(name: str, known: Collection[str], *, limit: int = 3) -> list[str]:
-    """The names of ``known`` that ``name`` (not found) most likely mistypes, closest first."""
-    return suggestions(name, known, limit=limit)
-
-
-def did_you_mean(name: str, known: Collection[str]) -> str:
-    """`` (did you mean PORT?)`` when a name of ``known`` is close to ``name``; else empty."""
-    close = suggestions(name, known, limit=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 # How the resolver ends the error of a reference to a name not set: the name, and the service
@@ -49,7 +38,7 @@ def did_you_mean_name(
     # value yet, so a loose guess (DB_PORT for DB_PASSWORD) would send the reader to the
     # wrong variable.
     close = typo_of(name, seen if service is None else (merged(service) or ()))
-    return f" (did you mean {close}?)" if close else ""
+    return did_you_mean_aside(close, quoted=False)
 
 
 def near_misses(

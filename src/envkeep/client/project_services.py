@@ -108,13 +108,13 @@ def check_removable(ctx: ClientContext, name: str) -> None:
     held = [service.name for service in ctx.backend.list_services(project)]
     if name not in held:
         from envkeep.app.not_found import close_to
+        from envkeep.core.did_you_mean import did_you_mean
         from envkeep.core.errors import ServiceNotFound
 
-        close = close_to(name, held)
         raise ServiceNotFound(
             f"service '{name}' not found in project '{project}'"
             f" (services: {', '.join(sorted(held)) or 'none yet'}); nothing was removed",
-            hint=f"did you mean '{close}'?" if close else "see the services: envkeep service list",
+            hint=did_you_mean(close_to(name, held)) or "see the services: envkeep service list",
         )
 
 

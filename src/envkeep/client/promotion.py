@@ -16,10 +16,11 @@ from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.conflicts import write_service_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.environment_diff import Difference, DiffRead, diff_read
-from envkeep.client.name_typos import did_you_mean
 from envkeep.client.pasted_references import refuse_pasted_names
 from envkeep.client.write_role import refuse_unless_writable
+from envkeep.core.did_you_mean import did_you_mean_aside
 from envkeep.core.errors import ReferenceProblem, UsageError
+from envkeep.core.near_names import suggestions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -78,7 +79,10 @@ def plan_promotion(
     known = {v.name for v in compared.source.variables() if within(v)}
     missing = set(names) - known
     if missing:
-        said = [f"{name}{did_you_mean(name, known)}" for name in sorted(missing)]
+        said = [
+            name + did_you_mean_aside(suggestions(name, known, limit=1), quoted=False)
+            for name in sorted(missing)
+        ]
         raise UsageError(
             f"not set in '{source}': {', '.join(said)}",
             hint=f"see what is there with: envkeep list --env {source}",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from envkeep.client.name_typos import did_you_mean_name
 from envkeep.client.stray_references import (
     NO_SERVICE,
-    did_you_mean,
     other_environment,
+    services_meant,
     stray_references,
 )
 from envkeep.core.errors import ReferenceProblem
@@ -35,7 +35,7 @@ def worded(layers: ProjectLayers, resolution: Resolution, name: str) -> str:
     if NO_SERVICE in error:
         strays = stray_references(resolution.raw[name], layers.by_service, seen)
         environments = layers.project.declared_environments
-        return error + did_you_mean(strays) + other_environment(strays, environments)
+        return error + services_meant(strays) + other_environment(strays, environments)
     return error + did_you_mean_name(error, seen.keys() - {name}, layers.merged)
 
 

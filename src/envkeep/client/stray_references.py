@@ -1,7 +1,7 @@
 """References to a service that envkeep.toml does not declare: ``${apii.HOST}`` beside a
 service ``api``. Names may hold dots, so such a reference is read as the name ``apii.HOST``
 of the same set; unless that name is set, it is most likely a mistyped or removed service.
-Without a fallback it does not resolve (an error that names the service: `did_you_mean` adds
+Without a fallback it does not resolve (an error that names the service: `services_meant` adds
 the close one); with one, the fallback always stands in and nothing failed, so `set`,
 `import`, `edit` and `promote` warn of it and `validate` gives a warning finding
 (`stray_references`).
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.app.not_found import close_to
+from envkeep.core.did_you_mean import did_you_mean_aside
 from envkeep.core.references import service_like_references
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from envkeep.core.references import Reference
 
-# How the resolver ends the error of `${apii.HOST}` (no fallback): what `did_you_mean` follows.
+# How the resolver ends the error of `${apii.HOST}` (no fallback): what `services_meant` follows.
 NO_SERVICE = ", and there is no service '"
 
 
@@ -34,9 +35,8 @@ class StrayReference:
 
     def describe(self) -> str:
         """What is wrong, without the value: the reference's name, the service, the close one."""
-        return f"${{{self.reference}}}, but there is no service '{self.reference.service}'" + (
-            f" (did you mean '{self.meant}'?)" if self.meant else ""
-        )
+        stray = f"${{{self.reference}}}, but there is no service '{self.reference.service}'"
+        return stray + did_you_mean_aside(self.meant)
 
 
 def stray_references(
@@ -61,11 +61,10 @@ def fallback_only(strays: Collection[StrayReference]) -> str:
     return f"refers to {said}: its fallback always stands in"
 
 
-def did_you_mean(strays: Collection[StrayReference]) -> str:
+def services_meant(strays: Collection[StrayReference]) -> str:
     """`` (did you mean 'api'?)`` for a resolution error about a service that does not
     exist; empty when none is close."""
-    meant = sorted({stray.meant for stray in strays if stray.meant is not None})
-    return f" (did you mean {', '.join(repr(m) for m in meant)}?)" if meant else ""
+    return did_you_mean_aside(sorted({s.meant for s in strays if s.meant is not None}))
 
 
 def other_environment(strays: Collection[StrayReference], environments: Collection[str]) -> str:

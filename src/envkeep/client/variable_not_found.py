@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE as SHARED
-from envkeep.client.name_typos import close_names
 from envkeep.client.pasted_references import pasted_reference, takes_a_name
 from envkeep.client.resolution import where_flags
 from envkeep.client.write_role import reads_only
+from envkeep.core.did_you_mean import did_you_mean_aside
 from envkeep.core.errors import EnvkeepError, UsageError, VariableNotFound
+from envkeep.core.near_names import suggestions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -89,7 +90,7 @@ def _not_found(
         hint = f"the names stored there: envkeep list {flags}{_WRITE_ROLE}"
     else:
         hint = f"set it with: envkeep set {name}=VALUE {flags}"
-    near = f" (did you mean {', '.join(missing.close)}?)" if missing.close else ""
+    near = did_you_mean_aside(missing.close, quoted=False)
     where = _scope_text(service or SHARED)
     if _read_kept_copy(ctx):
         hint = f"the server is out of reach, and the copy kept here may predate it; {hint}"
@@ -172,7 +173,7 @@ def _missing(
     reader = reads_only(everything or opened)
     if deleted is not None:
         return _Missing(elsewhere, given, [], deleted, reader)
-    close = [] if given else close_names(name, _names_seen(seen, opened, service) - {name})
+    close = [] if given else suggestions(name, _names_seen(seen, opened, service) - {name})
     return _Missing(elsewhere, given, close, reads_only=reader)
 
 

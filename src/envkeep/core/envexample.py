@@ -21,6 +21,7 @@ from envkeep.core._fieldrules import (
 )
 from envkeep.core._section_breaks import commented_out_name, is_section_break
 from envkeep.core._trailing_comments import trailing_comments
+from envkeep.core.did_you_mean import did_you_mean
 from envkeep.core.dotenv import parse_dotenv
 from envkeep.core.errors import ParseError
 from envkeep.core.fieldspec import ANNOTATIONS, FieldSpec, Schema
@@ -230,7 +231,7 @@ def _unknown_annotation(key: str, where: str, line: int, source: str | None) -> 
     # A comment mentioning someone (`# ask @devops`) reads as an annotation: say how to keep it.
     near = suggestions(key, ANNOTATIONS, limit=1)
     if near:
-        extra = f"; did you mean @{near[0]}?"
+        extra = f"; {did_you_mean(f'@{near[0]}', quoted=False)}"
     else:
         extra = f"; a mention in a comment is not one: write it (@{shorten(key)})" if key else ""
     return ParseError(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep.core._tomltext import key_line, toml_key, toml_string
+from envkeep.core.did_you_mean import did_you_mean_aside
 from envkeep.core.errors import InputError, ParseError
 
 if TYPE_CHECKING:
@@ -224,7 +225,7 @@ def _refuse_unknown(
         return
     close = difflib.get_close_matches(key, known, n=1)
     said = f"{section} has an unknown key" if section else "unknown top-level key"
-    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    guess = did_you_mean_aside(close)
     fix = f"rename it to {close[0]!r}" if close else "remove it"
     raise ParseError(
         f"{said} {key[:40]!r}{guess}",

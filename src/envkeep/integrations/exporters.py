@@ -14,6 +14,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
+from envkeep.core.did_you_mean import did_you_mean
 from envkeep.core.dotenv import is_valid_name, render_dotenv
 from envkeep.core.errors import UsageError
 from envkeep.core.near_names import suggestions
@@ -105,11 +106,8 @@ def format_named(fmt: str) -> str:
             hint=known,
         )
     close = suggestions(fmt, [*EXPORTERS, *FORMAT_ALIASES], limit=1)
-    meant = FORMAT_ALIASES.get(close[0], close[0]) if close else None
-    raise UsageError(
-        f"unknown export format '{fmt}'",
-        hint=f"did you mean '{meant}'? {known}" if meant else known,
-    )
+    meant = did_you_mean([FORMAT_ALIASES.get(name, name) for name in close])
+    raise UsageError(f"unknown export format '{fmt}'", hint=f"{meant} {known}" if meant else known)
 
 
 def to_dotenv(values: Mapping[str, str]) -> str:
