@@ -69,3 +69,12 @@ def test_runs_f_env_with_no_such_file_says_export_takes_env_as_a_format(
 
     assert result.code == 2
     assert "in export, -f is --format" in result.stderr, result.describe()
+
+
+def test_export_format_k8s_secret_says_did_you_mean_k8s(envkeep: Envkeep, seeded: Path) -> None:
+    result = envkeep("export", "--env", "dev", "--format", "k8s-secret")
+
+    assert result.code == 2
+    assert "did you mean 'k8s'?" in result.stderr, result.describe()
+    assert "dotenv (or env)" in result.stderr
+    assert result.stdout == ""

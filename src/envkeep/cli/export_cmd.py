@@ -28,7 +28,7 @@ from envkeep.core.errors import UsageError
 from envkeep.core.files import append_private, refuse_existing, write_new
 from envkeep.core.secret_split import Reason
 from envkeep.core.wording import spoken_list
-from envkeep.integrations.exporters import EXPORTERS, FORMAT_ALIASES, export, format_named
+from envkeep.integrations.exporters import EXPORTERS, export, format_named, format_names
 from envkeep.integrations.gitlab_limits import over_gitlab_limits
 from envkeep.integrations.k8s_manifests import K8S_KINDS, default_secret_name
 
@@ -41,12 +41,6 @@ if TYPE_CHECKING:
 APPENDABLE = ("dotenv", "shell", "docker", "github", "gitlab")  # lines, which add up
 
 
-def _named_with_aliases() -> list[str]:
-    """The formats for --help, each with another tool's name for it: ``dotenv (or env)``."""
-    aliases = {fmt: alias for alias, fmt in FORMAT_ALIASES.items()}
-    return [f"{fmt} (or {aliases[fmt]})" if fmt in aliases else fmt for fmt in EXPORTERS]
-
-
 def export_(
     env: EnvOpt = None,
     service: ServiceOpt = None,
@@ -55,7 +49,7 @@ def export_(
         typer.Option(
             "--format",
             "-f",
-            help=f"One of: {', '.join(_named_with_aliases())}.",
+            help=f"One of: {', '.join(format_names())}.",
             autocompletion=complete_from(EXPORTERS),
         ),
     ] = "dotenv",

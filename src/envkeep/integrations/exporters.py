@@ -30,6 +30,7 @@ __all__ = [
     "FORMAT_ALIASES",
     "export",
     "format_named",
+    "format_names",
     "to_docker",
     "to_dotenv",
     "to_github",
@@ -54,6 +55,20 @@ EXPORTERS: tuple[str, ...] = (
 # Another tool's name for a format (Doppler's `--format env`), read as envkeep's; completion
 # offers envkeep's names only.
 FORMAT_ALIASES: dict[str, str] = {"env": "dotenv"}
+# Names other tools and their docs give a format, too far from envkeep's for the matcher to
+# guess (`k8s-secret` is no slip of `k8s`): an unknown format's hint names envkeep's, but the
+# format is still refused (one name per format, as Kubernetes' `kind: Secret` is `k8s`).
+_NAMES_ELSEWHERE: dict[str, str] = {
+    "k8s-secret": "k8s",
+    "kubernetes": "k8s",
+    "kubernetes-secret": "k8s",
+    "secret": "k8s",
+    "kubernetes-configmap": "k8s-configmap",
+    "sh": "shell",
+    "bash": "shell",
+    "github-actions": "github",
+    "gitlab-ci": "gitlab",
+}
 
 _ANY_VALUE_HINT = "use --format dotenv or json, which hold any value"
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -99,15 +114,24 @@ def format_named(fmt: str) -> str:
     fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt in EXPORTERS:
         return fmt
-    known = f"use one of: {', '.join(EXPORTERS)}"
+    known = f"use one of: {', '.join(format_names())}"
     if "." in fmt or "/" in fmt:  # `-f .env`: a file where -f means the format
         raise UsageError(
             f"unknown export format '{fmt}' (-f is --format here; a file to write goes after -o)",
             hint=known,
         )
-    close = suggestions(fmt, [*EXPORTERS, *FORMAT_ALIASES], limit=1)
-    meant = did_you_mean([FORMAT_ALIASES.get(name, name) for name in close])
+    named = {**_NAMES_ELSEWHERE, **FORMAT_ALIASES}
+    # `suggestions` leaves out the name itself: another tool's name, typed as it is, is looked up
+    close = [fmt] if fmt in named else suggestions(fmt, [*EXPORTERS, *named], limit=1)
+    meant = did_you_mean([named.get(name, name) for name in close])
     raise UsageError(f"unknown export format '{fmt}'", hint=f"{meant} {known}" if meant else known)
+
+
+def format_names() -> list[str]:
+    """The formats as a user is told of them, each with another tool's name for it that is
+    read as it: ``dotenv (or env)``."""
+    aliases = {fmt: alias for alias, fmt in FORMAT_ALIASES.items()}
+    return [f"{fmt} (or {aliases[fmt]})" if fmt in aliases else fmt for fmt in EXPORTERS]
 
 
 def to_dotenv(values: Mapping[str, str]) -> str:
