@@ -140,6 +140,7 @@ JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "activate-all": ("activate-all", "--env", "dev", "--dry-run", "--json"),
     "env diff": ("env", "diff", "staging", "prod", "--json"),
     "env list": ("env", "list", "--json"),
+    "get": ("get", "DATABASE_URL", "--env", "dev", "--service", "api", "--json"),
     "explain": ("explain", "DATABASE_URL", "--env", "dev", "--service", "api", "--json"),
     "history": ("history", "PORT", "--env", "dev", "--service", "api", "--json"),
     "lift": ("lift", "PORT", "--env", "dev", "--dry-run", "--json"),

@@ -114,22 +114,46 @@ def _value_of(settings: Settings, name: str) -> str:
 
 
 def get(
-    name: Annotated[str, typer.Argument(help="Variable name.")],
+    names: Annotated[
+        list[str], typer.Argument(help="Variable names.", metavar="NAME", show_default=False)
+    ],
     env: EnvOpt = None,
     service: ServiceOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print an object of each name and its value.")
+    ] = False,
 ) -> None:
-    """Print one resolved value alone (for scripts).
+    """Print resolved values alone (for scripts): one NAME's value, or several names' values
+    one a line in the order given (a value holding a line break is refused there: use
+    --json).
 
     Example: envkeep get PORT --env dev --service api
     """
     ctx = make_context()
     service = ctx.default_service(service)
     env_name = ctx.default_env(env)
-    got = resolving.get_value(ctx, env_name, service, name)
-    sys.stdout.write(got.value + "\n")
-    note = personal_note([name], env=env_name) if got.personal else None
-    if note is not None:  # stdout holds the value alone: the note goes to stderr
+    got = resolving.get_values(ctx, env_name, service, names)
+    if as_json:
+        output.print_json({name: value.value for name, value in zip(names, got, strict=True)})
+    else:
+        if len(names) > 1:
+            _refuse_line_breaks(names, [value.value for value in got])
+        sys.stdout.write("".join(value.value + "\n" for value in got))
+    personal = [name for name, value in zip(names, got, strict=True) if value.personal]
+    note = personal_note(dict.fromkeys(personal), env=env_name)
+    if note is not None:  # stdout holds the values alone: the note goes to stderr
         output.done(note)
+
+
+def _refuse_line_breaks(names: Sequence[str], values: Sequence[str]) -> None:
+    """Refuse several values one a line when one holds a line break: its lines would read as
+    the values of the names after it."""
+    broken = [n for n, value in zip(names, values, strict=True) if "\n" in value or "\r" in value]
+    if broken:
+        raise UsageError(
+            f"{broken[0]} holds a line break: one value a line would split it",
+            hint=f"use --json for an object of each name and its value, or get {broken[0]} alone",
+        )
 
 
 def unset(

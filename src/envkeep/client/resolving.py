@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from envkeep.client.variable_not_found import variable_not_found
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from envkeep.client.context import ClientContext
     from envkeep.core.resolve import Resolution
 
@@ -46,13 +48,23 @@ class GotValue:
 
 def get_value(ctx: ClientContext, env: str, service: str | None, name: str) -> GotValue:
     """One resolved value; a broken reference elsewhere in the environment does not matter."""
+    return get_values(ctx, env, service, [name])[0]
+
+
+def get_values(
+    ctx: ClientContext, env: str, service: str | None, names: Sequence[str]
+) -> list[GotValue]:
+    """The resolved values of ``names``, in their order, from one resolution; the first name
+    not found or not resolving raises, as for one (`get_value`)."""
     from envkeep.client.validation import check_service
 
     checked = check_service(ctx, env, service)
     resolution = checked.resolution
-    if name not in resolution.values:
-        raise variable_not_found(
-            ctx, name, env, service, seen=resolution, present=resolution.values.__contains__
-        )
-    checked.raise_unresolved(name)
-    return GotValue(resolution.values[name], name in resolution.set_by({"local"}))
+    for name in names:
+        if name not in resolution.values:
+            raise variable_not_found(
+                ctx, name, env, service, seen=resolution, present=resolution.values.__contains__
+            )
+        checked.raise_unresolved(name)
+    personal = resolution.set_by({"local"})
+    return [GotValue(resolution.values[name], name in personal) for name in names]
