@@ -3,12 +3,15 @@ files `activate-all` writes into each service directory (every value in clear) a
 backups are never committed. activate-all only warned, after writing them, that git would
 commit them; a new project now starts with the lines that warning asked for.
 
-A line is added only where git's rules do not already ignore what it covers there (a `*.env`,
-a `.env*` or the same line), so nothing is said twice; the file's own bytes are kept as
+A line is added only where the repository's own .gitignore files do not already ignore what it
+covers there (a `*.env`, a `.env*` or the same line), so nothing is said twice (a global
+excludes file or .git/info/exclude does not count: a teammate without it would commit the
+file); the file's own bytes are kept as
 they were, the lines added at its end, and it is replaced atomically. Outside a work tree, or
 without git, nothing is written. A .gitignore that is a link is left alone (git does not read
-one: the lines written through it ignored nothing), and one that cannot be written is said, not
-a failed `init`."""
+one: the lines written through it ignored nothing), and so is a read-only one (its mode, which
+an atomic replace would not ask); one that is left or cannot be written is said, with the lines
+to add, not a failed `init`."""
 
 from __future__ import annotations
 
@@ -48,24 +51,55 @@ def ignore_env_files(root: Path, directories: Sequence[str]) -> EnvIgnores:
         return EnvIgnores()
     seen = [d for d in (".", *directories) if _git_sees_into(root, d)]
     probes = {line: [_under(d, name) for d in seen] for line, name in ENV_IGNORES}
-    every = sorted({p for paths in probes.values() for p in paths})
-    # --no-index: the rules alone, a tracked file included (`activate-all` says to untrack it)
-    check = ["check-ignore", "--no-index", "-z", "--stdin"]
-    said = git_output(git, root, check, ok=(0, 1), stdin="\0".join(every))
-    if said is None:  # not a work tree (128), or git failed
+    ignored = _ignored_by_gitignores(git, root, {p for paths in probes.values() for p in paths})
+    if ignored is None:  # not a work tree (128), or git failed
         return EnvIgnores()
-    ignored = set(said.split("\0"))
     missing = tuple(line for line, paths in probes.items() if not ignored.issuperset(paths))
     ignore = root / ".gitignore"
     if not missing:
         return EnvIgnores()
-    if ignore.is_symlink():  # git reads no .gitignore that is a link (git 2.32 on)
-        return EnvIgnores(not_added=missing, why="it is a link, which git does not read")
+    kept = _kept_as_is(ignore)
+    if kept is not None:
+        return EnvIgnores(not_added=missing, why=kept)
     try:
         _append(ignore, missing)
     except OSError as error:
         return EnvIgnores(not_added=missing, why=(error.strerror or type(error).__name__).lower())
     return EnvIgnores(added=missing)
+
+
+def _kept_as_is(ignore: Path) -> str | None:
+    """Why ``ignore`` is not to be changed; None when it may be."""
+    if ignore.is_symlink():  # git reads no .gitignore that is a link (git 2.32 on)
+        return "it is a link, which git does not read"
+    # The mode, not access(): root may write any file, and a 0444 .gitignore is one its owner
+    # keeps as it is (the atomic replace would not ask).
+    if ignore.exists() and not stat.S_IMODE(ignore.stat().st_mode) & 0o222:
+        return "it is read-only"
+    return None
+
+
+def _ignored_by_gitignores(git: str, root: Path, paths: set[str]) -> set[str] | None:
+    """Which of ``paths`` the repository's own .gitignore files ignore (None: not a work tree,
+    or git failed). A user's global excludes and .git/info/exclude do not count: a teammate
+    without them would commit what they ignore. --no-index: the rules alone, a tracked file
+    included (`activate-all` says to untrack it)."""
+    check = ["-c", f"core.excludesFile={os.devnull}", "check-ignore", "--no-index"]
+    check += ["--verbose", "--non-matching", "-z", "--stdin"]
+    said = git_output(git, root, check, ok=(0, 1), stdin="\0".join(sorted(paths)))
+    if said is None:
+        return None
+    fields = said.split("\0")
+    # -z --verbose: source, line number, pattern and path for each path (source empty: none)
+    records = [fields[i : i + 4] for i in range(0, len(fields) - 3, 4)]
+    return {path for source, _line, pattern, path in records if _own(source, pattern)}
+
+
+def _own(source: str, pattern: str) -> bool:
+    """Whether a path's last matching pattern ignores it from one of the repository's
+    .gitignore files (a relative path; a global excludes file is named absolutely)."""
+    own = Path(source).name == ".gitignore" and not Path(source).is_absolute()
+    return own and not pattern.startswith("!")
 
 
 def _git_sees_into(root: Path, directory: str) -> bool:
