@@ -144,7 +144,7 @@ def test_one_environment_failing_does_not_stop_the_others_and_each_left_is_named
     assert done == ["shop/dev"]
     assert raised.value.rotated == ("shop/dev",)
     assert raised.value.left == (
-        ("blog", "prod", "KeyError"),
+        ("blog", "prod", "failed unexpectedly: a bug in envkeep"),
         ("shop", "staging", "the key changed meanwhile"),
     )
     assert raised.value.hint is not None

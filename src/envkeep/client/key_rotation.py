@@ -54,7 +54,7 @@ def rotate_environments(
             env_id = item.get("environment_id")
             rotated.append(_rotate_named(ctx, project, environment, env_id, gone))
         except _RenamedFailed as renamed:  # left under the name it has now
-            left.append((project, renamed.name, str(renamed.__cause__)))
+            left.append((project, renamed.name, _why_left(renamed.__cause__)))
         except KeyNotHeld as missing:
             left.append((project, environment, str(missing)))
             if missing.lost:
@@ -66,7 +66,7 @@ def rotate_environments(
             if error.hint:
                 hints.append(error.hint)
         except Exception as error:  # noqa: BLE001 - the others still rotate; named below
-            left.append((project, environment, type(error).__name__))
+            left.append((project, environment, _why_left(error)))
     if left:
         raise RotationLeft.of(rotated, left, hints, tuple(lost))
     return rotated
@@ -93,6 +93,17 @@ def _rotate_named(
         except Exception as error:
             raise _RenamedFailed(environment) from error
     return f"{project}/{environment}"
+
+
+def _why_left(error: BaseException | None) -> str:
+    """Why an environment's rotation stopped, in words: an envkeep error's own, a system
+    error's reason; for anything else (a bug, not the user's to fix) that it failed
+    unexpectedly, never an exception's class name."""
+    if isinstance(error, EnvkeepError):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return "failed unexpectedly: a bug in envkeep"
 
 
 class _RenamedFailed(Exception):
