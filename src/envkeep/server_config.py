@@ -13,6 +13,7 @@
     log_format = "text"  # readable lines on stderr; "json" (one object a line) by default
     metrics_port = 9600  # /metrics alone on this port (not on the API's); none by default
     metrics_host = "10.0.0.7"  # that port's address; 127.0.0.1 by default
+    migrate = true  # migrate the database before serving; false by default
 
 Flags and ENVKEEP_SERVER_* variables override it (see ``envkeep.server_settings``). Unknown
 keys and values of the wrong type are refused, naming the key and the file; values are never
@@ -56,6 +57,7 @@ KEYS = (
     "log_format",
     "metrics_host",
     "metrics_port",
+    "migrate",
 )
 
 
@@ -88,6 +90,7 @@ def read_server_config(path: Path) -> ServerFile:
         log_format=_log_format(data, path),
         metrics_host=_text(data, "metrics_host", path),
         metrics_port=_port(data, path, "metrics_port"),
+        migrate=_switch(data, path, "migrate"),
     )
 
 
@@ -101,6 +104,13 @@ def _text(data: dict[str, object], key: str, path: Path) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise _wrong(key, path, "a non-empty string")
+    return value
+
+
+def _switch(data: dict[str, object], path: Path, key: str) -> bool | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise _wrong(key, path, "true or false")
     return value
 
 

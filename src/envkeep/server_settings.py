@@ -4,13 +4,13 @@ variable, else the settings file, else the default.
 `envkeep server`, `server migrate` and `server bootstrap` take each setting from, in order: its
 flag (`--host`, `--port`, `--db`, `--rate`, `--rate-store`, `--trusted-proxies`,
 `--shutdown-timeout`, `--cors-origin` once per origin, `--token-max-lifetime`, `--pool-size`,
-`--log-format`, `--metrics-host`, `--metrics-port`), then its `ENVKEEP_SERVER_*` variable,
-then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys host,
-port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins (a list),
-token_max_lifetime, pool_size, log_format, metrics_host, metrics_port), then the default. A
-variable set to the empty string counts as unset (the file's value, else the default,
-applies). A file with an unknown key or a value of the wrong type is refused, naming the key
-and the file. A port is 1-65535
+`--log-format`, `--metrics-host`, `--metrics-port`, `--migrate`), then its `ENVKEEP_SERVER_*`
+variable, then the settings file (`--config FILE` or ENVKEEP_SERVER_CONFIG; TOML with the keys
+host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins (a list),
+token_max_lifetime, pool_size, log_format, metrics_host, metrics_port, migrate), then the
+default. A variable set to the empty string counts as unset (the file's value, else the
+default, applies). A file with an unknown key or a value of the wrong type is refused, naming
+the key and the file. A port is 1-65535
 wherever it comes from (0 would make the kernel pick one, announced as :0). A maximum token
 lifetime is a duration (90d, 12h, 90m) or `off` wherever it comes from: `off` given first
 wins over a maximum given later (none by default).
@@ -40,6 +40,7 @@ from envkeep.server_values import (
     flag_token_lifetime,
     variable_log_format,
     variable_metrics_port,
+    variable_migrate,
     variable_pool_size,
     variable_port,
     variable_rate,
@@ -85,6 +86,8 @@ class ServerSettings:
     # /metrics alone on this address, off the API's port (None: on the API's port, the default).
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
+    # Bring the database to this envkeep's schema before serving (False: refuse one behind).
+    migrate: bool = False
 
 
 def server_settings(
@@ -104,6 +107,7 @@ def server_settings(
     log_format: str | None = None,
     metrics_host: str | None = None,
     metrics_port: int | None = None,
+    migrate: bool | None = None,
 ) -> ServerSettings:
     """The server's settings: each from its flag (these arguments), else its ENVKEEP_SERVER_*
     variable, else the settings file (``config``, else ENVKEEP_SERVER_CONFIG), else the
@@ -188,6 +192,11 @@ def server_settings(
             0,  # none: /metrics on the API's port
         )
         or None,
+        migrate=_first(
+            _unless(migrate, variable_migrate, settings.server_migrate),
+            found.migrate,
+            defaults.migrate,
+        ),
     )
     given = (metrics_host, settings.server_metrics_host, found.metrics_host)
     check_metrics_address(
@@ -255,6 +264,7 @@ class ServerFile:
     log_format: str | None = None
     metrics_host: str | None = None
     metrics_port: int | None = None
+    migrate: bool | None = None
 
 
 def _first(*values: T | None) -> T:

@@ -44,6 +44,24 @@ def variable_metrics_port(text: str | None) -> int | None:
     return variable_port(text, "ENVKEEP_SERVER_METRICS_PORT")
 
 
+# ENVKEEP_SERVER_MIGRATE's words, as the other switches read theirs (`environ`).
+SWITCHED_ON = ("1", "true", "yes", "on")
+SWITCHED_OFF = ("0", "false", "no", "off")
+
+
+def variable_migrate(text: str | None) -> bool | None:
+    """ENVKEEP_SERVER_MIGRATE: 1 (true, yes, on) migrates the database before serving, 0
+    (false, no, off) does not; a word that is neither is refused, not read as off."""
+    if not text:
+        return None
+    word = text.strip().lower()
+    if word not in SWITCHED_ON + SWITCHED_OFF:
+        from envkeep.core.errors import UsageError
+
+        raise UsageError("ENVKEEP_SERVER_MIGRATE must be 1 or 0 (or true, false)")
+    return word in SWITCHED_ON
+
+
 def is_port(number: int) -> bool:
     return 0 < number < 65536
 

@@ -131,6 +131,7 @@ class Settings:
     server_log_format: str | None = None  # json | text
     server_metrics_host: str | None = None  # where /metrics is served alone, if anywhere
     server_metrics_port: str | None = None
+    server_migrate: str | None = None  # 1: migrate the database before serving
     server_config: Path | None = None  # ENVKEEP_SERVER_CONFIG
     completing: bool = False  # a shell is asking for completions
     run_cache: bool = True  # ENVKEEP_RUN_CACHE: `run` may keep its resolved values (encrypted)
@@ -209,6 +210,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_log_format=env.get("ENVKEEP_SERVER_LOG_FORMAT") or None,
         server_metrics_host=env.get("ENVKEEP_SERVER_METRICS_HOST") or None,
         server_metrics_port=env.get("ENVKEEP_SERVER_METRICS_PORT") or None,
+        server_migrate=env.get("ENVKEEP_SERVER_MIGRATE") or None,
         server_config=Path(config).expanduser()
         if (config := env.get("ENVKEEP_SERVER_CONFIG"))
         else None,

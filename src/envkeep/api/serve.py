@@ -53,10 +53,11 @@ def migrate(database_url: str) -> tuple[str | None, str]:
         engine.dispose()
 
 
-def check_schema(database_url: str, *, read_only: bool = False) -> None:
+def check_schema(database_url: str, *, read_only: bool = False, serving: bool = False) -> None:
     """Refuse a database that is not at the schema this version needs, or cannot be opened.
     A SQLite file that does not exist is not made (opening it would leave an empty one).
-    ``read_only``: one only read (`server copy`'s source), opened so, need not be writable."""
+    ``read_only``: one only read (`server copy`'s source), opened so, need not be writable;
+    ``serving``: `envkeep server`'s check, whose hint names its own --migrate too."""
     check_database_url(database_url)
     path = sqlite_file(database_url)
     if path is not None and not path.exists():
@@ -64,7 +65,7 @@ def check_schema(database_url: str, *, read_only: bool = False) -> None:
             pass
         raise StoreError(
             f"there is no database at {path}: it was never migrated",
-            hint=f"make it with: {migrate_command(database_url)}",
+            hint=f"make it with: {migrate_command(database_url)}" + _or_migrating(serving),
         )
     if not read_only:
         check_writable(database_url)
@@ -81,8 +82,18 @@ def check_schema(database_url: str, *, read_only: bool = False) -> None:
         found = f"at schema {revision}" if revision else "empty (never migrated)"
         raise StoreError(
             f"the database is {found}, this envkeep needs {HEAD_REVISION}",
-            hint=f"run: {migrate_command(database_url)}",
+            hint=f"run: {migrate_command(database_url)}" + _or_migrating(serving),
         )
+
+
+def _or_migrating(serving: bool) -> str:
+    """For `envkeep server`'s refusal: the other way, migrating as it starts."""
+    if not serving:
+        return ""
+    return (
+        "; or start with --migrate (ENVKEEP_SERVER_MIGRATE=1, or migrate = true in the"
+        " settings file) to migrate, then serve"
+    )
 
 
 def migrate_command(database_url: str) -> str:
@@ -118,7 +129,7 @@ def build_app(chosen: ServerSettings) -> FastAPI:
     """The API ``chosen`` describes, after checking its database's schema and the settings."""
     from envkeep.api.app import create_app
 
-    check_schema(chosen.db)
+    check_schema(chosen.db, serving=True)
     return create_app(
         chosen.db,
         rate=chosen.rate,

@@ -24,9 +24,10 @@ server_app = typer.Typer(
     help="Run the team server (FastAPI) over SQLite or PostgreSQL.\n\n"
     "Each setting comes from its flag, else ENVKEEP_SERVER_HOST, _PORT, _DB, _RATE, "
     "_RATE_STORE, _TRUSTED_PROXIES, _SHUTDOWN_TIMEOUT, _CORS_ORIGINS, _TOKEN_MAX_LIFETIME,"
-    " _POOL_SIZE, _LOG_FORMAT, _METRICS_PORT or _METRICS_HOST, else the --config file (TOML"
-    " keys: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout, cors_origins,"
-    " token_max_lifetime, pool_size, log_format, metrics_port, metrics_host), else the default;"
+    " _POOL_SIZE, _LOG_FORMAT, _METRICS_PORT, _METRICS_HOST or _MIGRATE, else the --config file"
+    " (TOML keys: host, port, db, rate, rate_store, trusted_proxies, shutdown_timeout,"
+    " cors_origins, token_max_lifetime, pool_size, log_format, metrics_port, metrics_host,"
+    " migrate), else the default;"
     " for migrate and"
     " bootstrap too, which take only --db and --config (before or after their name).\n\n"
     "Example: envkeep server --config /etc/envkeep/server.toml",
@@ -136,16 +137,24 @@ def server(
             " lines with the same fields.",
         ),
     ] = None,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Bring the database to this envkeep's schema, then serve (off by default: a"
+            " database behind is refused, with the command to run).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the API under /v1 (plus /healthz, /readyz, /metrics, /docs).
 
     Each setting comes from its flag, else ENVKEEP_SERVER_HOST/PORT/DB/RATE/RATE_STORE/
     TRUSTED_PROXIES/SHUTDOWN_TIMEOUT/CORS_ORIGINS/TOKEN_MAX_LIFETIME/POOL_SIZE/LOG_FORMAT/
-    METRICS_PORT/METRICS_HOST, else the --config file (TOML: host, port, db, rate,
+    METRICS_PORT/METRICS_HOST/MIGRATE, else the --config file (TOML: host, port, db, rate,
     rate_store, trusted_proxies, shutdown_timeout, cors_origins, token_max_lifetime,
-    pool_size, log_format, metrics_port, metrics_host), else the default.
-    Example: envkeep server --port 8600 --db postgresql://envkeep@db/envkeep
+    pool_size, log_format, metrics_port, metrics_host, migrate), else the default.
+    Example: envkeep server --migrate --port 8600 --db postgresql://envkeep@db/envkeep
     """
     ctx.meta["server_config"], ctx.meta["server_db"] = config, db
     if ctx.invoked_subcommand is not None:
@@ -162,6 +171,7 @@ def server(
             "log_format": log_format,
             "metrics_port": metrics_port,
             "metrics_host": metrics_host,
+            "migrate": migrate,
         }
         _refuse_serving_options(ctx.invoked_subcommand, serving)
         from envkeep.api.start_sigterm import released
@@ -184,6 +194,7 @@ def server(
         log_format=log_format,
         metrics_host=metrics_host,
         metrics_port=metrics_port,
+        migrate=migrate,
     )
     _serve(chosen)
 
@@ -196,6 +207,13 @@ def _serve(chosen: ServerSettings) -> None:
     # The process's logging, set here once (`run_app` logs through it): a stop while the app
     # is built says so in the format asked for.
     configure_logging(chosen.log_format)
+    if chosen.migrate:
+        from envkeep.api.server_database import sole_server
+
+        # Before SIGTERM is taken: one held meanwhile stops the start once the migration is
+        # done, never halfway; and not under a server that already serves the file.
+        with sole_server(chosen.db):
+            _migrated(chosen.db)
     # From here a SIGTERM ends the start with its line and 143, its sockets closed.
     with taken(shown_address(chosen.host, chosen.port)):
         _start(chosen)
@@ -240,17 +258,23 @@ def migrate(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
 
     Example: envkeep server migrate --db postgresql://envkeep@db/envkeep
     """
+    database = subcommand_database(ctx, config, db=db)
+    _migrated(database)
+    _warn_of_loose_file(database)
+
+
+def _migrated(database: str) -> None:
+    """Bring ``database`` to the newest schema and say so (`server migrate`, `server
+    --migrate`)."""
     from envkeep.api.serve import migrate as run_migrations
     from envkeep.api.server_database import shown_url
     from envkeep.core.files import make_private_directory
 
-    database = subcommand_database(ctx, config, db=db)
     settings = load_settings()
     if database == default_database(settings) and not settings.server_db:
         # The default file under ENVKEEP_HOME: its directory is envkeep's to make.
         make_private_directory(settings.home / "server")
     before, after = run_migrations(database)
-    _warn_of_loose_file(database)
     output.done(f"database schema: {before or 'empty'} -> {after} ({shown_url(database)})")
 
 
