@@ -1,5 +1,6 @@
 """A SIGTERM held during `envkeep server`'s imports, then an error in its own options (a usage
-error, a bad --config): the process ends with that error's message and status (2), at once.
+error, a bad --config, a subcommand's own usage error): the process ends with that error's
+message and status (2), at once.
 It printed the error and then died by the held SIGTERM (143 to a shell), a status that says
 "stopped as asked" under a message that says "fix the command line"."""
 
@@ -23,8 +24,20 @@ if TYPE_CHECKING:
         (["--port", "notanumber"], "Invalid value for '--port'"),
         (["--config", "{bad}"], "must be a port number"),
         (["--port", "8600", "migrate"], "--port: only for serving"),
+        # A subcommand's own options are parsed after `server`'s callback ran: that released
+        # the held SIGTERM, which killed the process before the subcommand's usage error.
+        (["migrate", "--port", "3"], "No such option: --port"),
+        (["bootstrap"], "Missing option '--email'"),
+        (["--db", "sqlite:///a.db", "migrate", "--db", "sqlite:///b.db"], "--db is given twice"),
     ],
-    ids=["usage-error", "bad-config", "serving-option-to-migrate"],
+    ids=[
+        "usage-error",
+        "bad-config",
+        "serving-option-to-migrate",
+        "unknown-option-of-migrate",
+        "missing-option-of-bootstrap",
+        "db-twice-for-migrate",
+    ],
 )
 def test_a_sigterm_during_the_imports_leaves_an_options_error_its_status_2(
     tmp_path: Path, options: list[str], said: str

@@ -38,10 +38,16 @@ server_app = typer.Typer(
 def subcommand_database(ctx: typer.Context, config: Path | None, db: str | None) -> str:
     """The database a `server` subcommand acts on: --db, then ENVKEEP_SERVER_DB, then the
     file; --db and --config given to `server` (`server --db URL migrate`) count as the
-    subcommand's own."""
+    subcommand's own. Every subcommand asks it first: its options are then all taken, and a
+    SIGTERM held since the start is let go (`start_sigterm.released`): from here one kills
+    the subcommand, as any command's."""
+    from envkeep.api.start_sigterm import released
+
     config = _once(ctx, "--config", config, ctx.meta.get("server_config"))
     db = _once(ctx, "--db", db, ctx.meta.get("server_db"))
-    return server_database(load_settings(), config=config, db=db)
+    database = server_database(load_settings(), config=config, db=db)
+    released()
+    return database
 
 
 T = TypeVar("T")
@@ -173,10 +179,9 @@ def server(
             "metrics_host": metrics_host,
             "migrate": migrate,
         }
+        # The SIGTERM held since the start stays held: the subcommand's own options are
+        # parsed after this, and an error in them ends it with its status (2), not the signal.
         _refuse_serving_options(ctx.invoked_subcommand, serving)
-        from envkeep.api.start_sigterm import released
-
-        released()  # a subcommand's SIGTERM kills it, as any command's
         return
     chosen = server_settings(
         load_settings(),
