@@ -55,7 +55,7 @@ def test_a_metrics_port_another_program_listens_on_stops_the_start_saying_so(
     with _listening(taken):
         server = _server(tmp_path, taken)
         _, said = server.communicate(timeout=120)
-    assert server.returncode == 1, said
+    assert server.returncode == 6, said
     assert said.splitlines() == [
         f"error: cannot listen on 127.0.0.1:{taken}: another program uses that port",
         "hint: stop it, or give --metrics-port another port",

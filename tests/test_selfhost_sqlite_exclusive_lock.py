@@ -66,7 +66,7 @@ def test_an_exclusively_locked_file_is_named_as_the_cause_to_the_operator_not_th
             text=True,
             timeout=120,
         )
-    assert started.returncode == 1, started.stderr
+    assert started.returncode == 7, started.stderr
     assert started.stderr.splitlines() == [
         f"error: cannot open the database sqlite:///{database}: database is locked",
         "hint: another process holds it locked: stop that process (or wait), then run again",

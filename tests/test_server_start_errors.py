@@ -1,6 +1,7 @@
-"""`envkeep server` (and `server migrate`) refusing to start says why and what to do, with the
-CLI's exit code for a failure (1): a database it cannot open, an address another program
-listens on. Each runs the real command; none of them starts a server."""
+"""`envkeep server` (and `server migrate`) refusing to start says why and what to do, with an
+exit code of its own for a database it cannot open (7) and an address another program listens
+on (6), and the CLI's code for a failure (1) otherwise. Each runs the real command; none of
+them starts a server."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_a_database_in_a_missing_directory_is_named_with_the_directory(tmp_path:
     for command in (["server", "--port", "1"], ["server", "migrate"]):
         done = _envkeep(tmp_path, *command, "--db", database)
 
-        assert done.returncode == 1, done.stderr
+        assert done.returncode == 7, done.stderr
         assert f"the directory {missing} does not exist" in done.stderr
         assert f"mkdir -p {missing}" in done.stderr
         assert "bug" not in done.stderr
@@ -68,7 +69,7 @@ def test_a_database_server_that_does_not_answer_is_named_without_its_password(
 ) -> None:
     done = _envkeep(tmp_path, "server", "migrate", "--db", "postgresql://u:pw-x9@127.0.0.1:1/x")
 
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 7, done.stderr
     assert "cannot open the database postgresql://…@127.0.0.1:1/x" in done.stderr
     assert "pw-x9" not in done.stderr
     assert "Traceback" not in done.stderr
@@ -83,7 +84,7 @@ def test_a_port_in_use_is_refused_before_the_start_is_announced(tmp_path: Path) 
 
         done = _envkeep(tmp_path, "server", "--port", port, "--db", database)
 
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 6, done.stderr
     assert f"cannot listen on 127.0.0.1:{port}: another program uses that port" in done.stderr
     assert "envkeep server on" not in done.stdout + done.stderr
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exc, make_url
 
 from envkeep.api.sqlite_unopened import NOT_A_DATABASE, sqlite_unopened
-from envkeep.core.errors import StoreError, UsageError
+from envkeep.core.errors import DatabaseUnopened, StoreError, UsageError
 from envkeep.store.database_url import sqlite_file
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def database_opened(database_url: str, *, where: str = "--db") -> Iterator[None]
     ``where``: the option that named it."""
     directory = _sqlite_directory(database_url)
     if directory is not None and not directory.is_dir():
-        raise StoreError(
+        raise DatabaseUnopened(
             f"cannot open the database {shown_url(database_url)}: the directory {directory}"
             " does not exist",
             hint=f"create it (mkdir -p {directory}) or give {where} another path (`envkeep"
@@ -159,10 +159,10 @@ def database_opened(database_url: str, *, where: str = "--db") -> Iterator[None]
         raise _unopened(database_url, where, said) from None
 
 
-def _unopened(database_url: str, where: str, reason: str) -> StoreError:
+def _unopened(database_url: str, where: str, reason: str) -> DatabaseUnopened:
     """The error for a database that could not be opened, the driver having said ``reason``."""
     sqlite = sqlite_unopened(database_url, _given(where), reason)
-    return StoreError(
+    return DatabaseUnopened(
         f"cannot open the database {shown_url(database_url)}: {reason}"
         + (sqlite.why if sqlite else ""),
         hint=sqlite.hint

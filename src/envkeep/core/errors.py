@@ -2,7 +2,8 @@
 
 Every error carries a ``code`` (stable, machine-readable), an HTTP ``status`` (for the API's
 problem+json), a CLI ``exit_code`` (DESIGN §6: 1 failure, 2 usage, 3 validation, 4 not
-authorised, 5 unreachable), a one-line message and an optional hint saying what to do next.
+authorised, 5 unreachable; `envkeep server`'s own: 6 port in use, 7 database not opened), a
+one-line message and an optional hint saying what to do next.
 Messages never contain a value, a key, a token or a passphrase.
 
     EnvkeepError
@@ -35,7 +36,8 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── CryptoError                   (exit 1, 400)
     │   └── IntegrityError               tampered or mis-signed data
     ├── StoreError                    database unusable        (exit 1, 500)
-    ├── PortInUse                     the server's port is another program's (exit 1)
+    │   └── DatabaseUnopened             the server's database cannot be opened (exit 7)
+    ├── PortInUse                     the server's port is another program's (exit 6)
     ├── RateLimited                   over a server rate limit: retry later (exit 5, 429)
     ├── CommandError                  `run` could not start its command (exit 127)
     │   └── CommandNotExecutable         found, not executable (exit 126)
@@ -345,11 +347,23 @@ class StoreError(EnvkeepError):
     status = 500
 
 
+class DatabaseUnopened(StoreError):
+    """`envkeep server` (or a subcommand) cannot open its database: a missing directory, a
+    PostgreSQL that does not answer or refuses the user, a file that is no database or that
+    another process holds locked. Its own exit code, so that a supervisor or a deploy script
+    tells it from a port in use (6) and from any other failure (1)."""
+
+    code = "database_unopened"
+    exit_code = 7
+
+
 class PortInUse(EnvkeepError):
     """`envkeep server` cannot listen on a port (--port, --metrics-port) another program
-    listens on; the message names the address, the hint the option to change."""
+    listens on; the message names the address, the hint the option to change. Its own exit
+    code (see `DatabaseUnopened`)."""
 
     code = "port_in_use"
+    exit_code = 6
 
 
 class RateLimited(EnvkeepError):
