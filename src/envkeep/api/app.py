@@ -35,6 +35,7 @@ from envkeep.api.telemetry import telemetry_config
 from envkeep.app import credentials
 from envkeep.app.token_lifetime import LifetimePolicy
 from envkeep.store.engine import serving_engine
+from envkeep.store.own_writes import OwnWrites
 from envkeep.store.pool_size import POOL_SIZE, pool_arguments, pool_plan
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def create_app(
     metrics.registry.register(PoolConnections(pools))
     app.state.metrics = metrics
     app.state.metrics_elsewhere = False  # `serve.run_app`: on a port of their own
-    app.state.readiness = routes_ops.Readiness()
+    app.state.readiness = routes_ops.Readiness(own=OwnWrites(pools.values()))
     lifetime = LifetimePolicy(token_max_lifetime)
     state = ServerState(
         engine,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from envkeep.api.sqlite_unopened import HELD_LOCKED
-from envkeep.store.lock_wait import is_locked
+from envkeep.store.lock_wait import is_locked, is_own_write
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 # Requests that reach the database (a probe's readiness check, the API), unlike `/healthz` or
 # `/metrics`: only their success says that the database answers again.
 _USES_DATABASE = ("/v1/", "/readyz")
+
+
+# The first line's hint for a lock a write of the server's own held (`own_writes`): no other
+# process to stop.
+OWN_WRITE_HELD = (
+    "a write of this server's own held the database's lock past a probe's wait (a large"
+    " import, a key rotation): it ends on its own; if such writes are usual, a readiness probe"
+    " may allow more failures in a row"
+)
+
+
+def _locked_hint(reason: str) -> str:
+    return OWN_WRITE_HELD if is_own_write(reason) else HELD_LOCKED
 
 
 class DatabaseOutage:
@@ -61,7 +74,7 @@ class DatabaseOutage:
                 return
             seconds, failed = now - self._began, self._failed
         first = event == "database unavailable"
-        hint = {"hint": HELD_LOCKED} if first and is_locked(reason) else {}
+        hint = {"hint": _locked_hint(reason)} if first and is_locked(reason) else {}
         self._logger().error(
             event, database_error=reason, failed_requests=failed, seconds=round(seconds, 1), **hint
         )

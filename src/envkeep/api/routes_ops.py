@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -13,9 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from envkeep.api.deps import state
 from envkeep.api.problems import DATABASE_ERROR, database_reason, problem
-from envkeep.store.lock_wait import is_locked
+from envkeep.store.lock_wait import OWN_LOCKED, is_locked, is_own_write
 from envkeep.store.migrate import stored_revision
 from envkeep.store.schema_version import schema_state
+
+if TYPE_CHECKING:
+    from envkeep.store.own_writes import OwnWrites
 
 router = APIRouter(tags=["operations"])
 
@@ -39,6 +43,11 @@ READY_LOCK_SHARE = 0.8
 # what holds the file and what to do (`sqlite_unopened.HELD_LOCKED`) is said in the server's
 # log only, on the outage's first line.
 LOCKED_HINT = "the server's log says what to do: its 'database unavailable' line"
+# /readyz's for a lock that this server's own write holds past the probe's wait (`OwnWrites`):
+# not another process's, whose hint says to stop it.
+OWN_WRITE_HINT = (
+    "a write of this server's own (a large import, a key rotation) holds it; it ends on its own"
+)
 
 
 class Readiness:
@@ -51,8 +60,9 @@ class Readiness:
     requests wait for it rather than start another (a frozen database holds one thread, not
     one per probe)."""
 
-    def __init__(self, timeout: float = READY_TIMEOUT_S) -> None:
+    def __init__(self, timeout: float = READY_TIMEOUT_S, own: OwnWrites | None = None) -> None:
         self.timeout = timeout
+        self.own = own  # whose write holds a SQLite lock the check gave up on
         self.lock_wait = timeout * READY_LOCK_SHARE
         self._started = -math.inf
         self._check: asyncio.Future[str | Exception | None] | None = None
@@ -81,7 +91,10 @@ async def readyz(request: Request) -> dict[str, str] | Response:
         said = f"no answer within {checks.timeout:g} s"
         return _unanswered(request, said, "the database does not answer in time")
     if isinstance(revision, Exception):
-        return _unanswered(request, database_reason(revision), "the database does not answer")
+        said = database_reason(revision)
+        if is_locked(said) and checks.own is not None and checks.own.holding():
+            said = OWN_LOCKED
+        return _unanswered(request, said, "the database does not answer")
     watch = state(request).schema
     watch.note(revision)
     standing = schema_state(revision)
@@ -109,8 +122,16 @@ async def readyz(request: Request) -> dict[str, str] | Response:
 def _unanswered(request: Request, said: str, title: str) -> Response:
     """503 ``title``, the database having said ``said`` (for the request's log line and the
     outage's); a SQLite file another process holds locked is named as such (the cause, for
-    the probe's reader; what to do, about the server's storage, is the log's)."""
+    the probe's reader; what to do, about the server's storage, is the log's), and one this
+    server's own write holds (`OwnWrites`) as that, blaming no other process."""
     request.scope.setdefault("state", {})[DATABASE_ERROR] = said
+    if is_own_write(said):
+        return problem(
+            503,
+            "not_ready",
+            "the database is locked by this server's own write",
+            hint=OWN_WRITE_HINT,
+        )
     if is_locked(said):
         return problem(503, "not_ready", "the database is locked", hint=LOCKED_HINT)
     return problem(503, "not_ready", title)

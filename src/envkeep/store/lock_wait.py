@@ -2,9 +2,10 @@
 it past the busy timeout (`busy_timeout`), and a shorter wait for one statement that must
 answer sooner (`/readyz`, within a probe's budget).
 
-In a server, "database is locked" means another process holds the file: the server's own
-writers queue for the lock (BEGIN IMMEDIATE) and get it well within the busy timeout. A
-sqlite3 shell or a backup script left in a transaction is the usual holder."""
+In a server, "database is locked" mostly means another process holds the file: the server's
+own writers queue for the lock (BEGIN IMMEDIATE) and get it well within the busy timeout. A
+sqlite3 shell or a backup script left in a transaction is the usual holder. But a shorter wait
+(`/readyz`'s) can give up on a long write of the server's own: `own_writes` tells which."""
 
 from __future__ import annotations
 
@@ -20,11 +21,18 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 LOCKED = "database is locked"  # SQLITE_BUSY's message, the driver's error's first line
+# What a server says instead when the lock it gave up on was its own write's (`own_writes`).
+OWN_LOCKED = f"{LOCKED} by this server's own write"
 
 
 def is_locked(said: str) -> bool:
     """Whether the database's answer ``said`` is SQLite's: another holds the write lock."""
     return said.startswith(LOCKED)
+
+
+def is_own_write(said: str) -> bool:
+    """Whether ``said`` is `OWN_LOCKED`: the lock was this server's own write's."""
+    return said.startswith(OWN_LOCKED)
 
 
 @contextlib.contextmanager
