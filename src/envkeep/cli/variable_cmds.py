@@ -122,6 +122,11 @@ def get(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print an object of each name and its value.")
     ] = False,
+    _shown: Annotated[
+        bool,
+        # `list`'s and `history`'s --reveal, Doppler's --plain: get prints values as they are
+        typer.Option("--reveal", "--plain", hidden=True),
+    ] = False,
 ) -> None:
     """Print resolved values alone (for scripts): one NAME's value, or several names' values
     one a line in the order given (a value holding a line break is refused there: use
