@@ -22,6 +22,7 @@ other copy kept before it was requested at a higher revision (``_before_restore`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -30,6 +31,12 @@ from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from envkeep.client.kept_refusals import (
+    RefusalTimes,
+    environment_scope,
+    project_scope,
+    workspace_scope,
+)
 from envkeep.client.offline_limit import OfflineLimit, offline_limit
 from envkeep.core.files import exclusive, write_atomic
 
@@ -199,7 +206,9 @@ class SnapshotCache:
             with exclusive(self.directory, within=self._lock_wait()):
                 # Its time once the lock is held: a copy kept while it waited was kept before.
                 kept = _Copy(path, wanted, self.clock(), data)
-                self._replace(kept, kept.fetched_at if sent_at is None else sent_at)
+                sent = kept.fetched_at if sent_at is None else sent_at
+                if not self._refused_since(environment, kept, sent):
+                    self._replace(kept, sent)
         except TimeoutError:
             self._lock_stuck = True
         except OSError:
@@ -208,20 +217,40 @@ class SnapshotCache:
     def _lock_wait(self) -> float:
         return 0.0 if self._lock_stuck else LOCK_WAIT_SECONDS
 
-    def _delete_locked(self, delete: Callable[[], None]) -> None:
-        """Run ``delete`` holding the lock a save holds, so that a save under way (a read
-        answered just before the refusal) writes its copy before the deletion, not into it
-        after. A lock not had in time (a stuck holder: it then counts as stuck, as for a save)
-        or at all still deletes: a copy left unlocked is worse than one deleted unlocked."""
+    def _refused_since(self, environment: str, kept: _Copy, sent_at: float) -> bool:
+        """Whether the server refused a scope ``kept`` is in (its environment, project or
+        workspace) after its request was sent at ``sent_at``: a deletion this save came too
+        late to be part of (`kept_refusals`)."""
+        scopes = [environment_scope(environment)]
+        workspace, project = kept.project
+        if workspace is not None:
+            scopes.append(workspace_scope(workspace))
+            if project is not None:
+                scopes.append(project_scope(workspace, project))
+        return RefusalTimes(self.directory).refused_since(scopes, sent_at, kept.fetched_at)
+
+    def _delete_locked(self, scope: str, delete: Callable[[], None]) -> None:
+        """Record the refusal of ``scope`` and run ``delete``, holding the lock a save holds,
+        so that a save under way (a read answered just before the refusal) writes its copy
+        before the deletion, not into it after, and a save of such a read that comes after
+        drops it. A lock not had in time (a stuck holder: it then counts as stuck, as for a
+        save) or at all still deletes: a copy left unlocked is worse than one deleted
+        unlocked."""
+
+        def refused() -> None:
+            with contextlib.suppress(OSError):  # unrecorded, the deletion still goes on
+                RefusalTimes(self.directory).record(scope, self.clock())
+            delete()
+
         try:
             with exclusive(self.directory, within=self._lock_wait()):
-                delete()
+                refused()
                 return
         except TimeoutError:
             self._lock_stuck = True
         except OSError:
             pass
-        delete()
+        refused()
 
     def _replace(self, kept: _Copy, sent_at: float) -> None:
         """Write ``kept`` unless the copy at its path is later, then delete what it supersedes
@@ -267,18 +296,21 @@ class SnapshotCache:
         refused a read there (the reader lost its role, or the environment is gone), so no
         copy of it should outlive the refusal here."""
         folder = self._folder(environment)
-        self._delete_locked(lambda: shutil.rmtree(folder, ignore_errors=True))
+        scope = environment_scope(environment)
+        self._delete_locked(scope, lambda: shutil.rmtree(folder, ignore_errors=True))
 
     def forget_workspace(self, workspace_id: str) -> None:
         """Delete every answer kept of any environment of ``workspace_id``: the server refused
         the reader any role in it (a member removed), so no copy of it should outlive that."""
-        self._forget_where(lambda kept: kept.workspace_id == workspace_id)
+        scope = workspace_scope(workspace_id)
+        self._forget_where(scope, lambda kept: kept.workspace_id == workspace_id)
 
     def forget_project(self, workspace_id: str, project: str) -> None:
         """Delete every answer kept of any environment of the project ``project`` of
         ``workspace_id``: a service of it was removed and its environments could not be
         listed, so none may serve the service's values offline. Other projects' stay."""
-        self._forget_where(lambda kept: kept.project == (workspace_id, project))
+        scope = project_scope(workspace_id, project)
+        self._forget_where(scope, lambda kept: kept.project == (workspace_id, project))
 
     def _copies(self) -> Iterator[_Copy]:
         """Every readable copy kept, of any environment."""
@@ -287,7 +319,7 @@ class SnapshotCache:
             if kept is not None:
                 yield kept
 
-    def _forget_where(self, chosen: Callable[[_Copy], bool]) -> None:
+    def _forget_where(self, scope: str, chosen: Callable[[_Copy], bool]) -> None:
         """Delete every answer kept of each environment any ``chosen`` copy is of (chosen
         under the lock: a copy a save was writing is among them)."""
 
@@ -295,7 +327,7 @@ class SnapshotCache:
             for folder in {kept.path.parent for kept in self._copies() if chosen(kept)}:
                 shutil.rmtree(folder, ignore_errors=True)
 
-        self._delete_locked(delete)
+        self._delete_locked(scope, delete)
 
     def load(
         self, environment: str, services: Sequence[str] | None, error: UnreachableError
