@@ -63,8 +63,8 @@ def open_backend(ctx: ClientContext) -> Backend:
     from envkeep.client.kept_copies import opens_whole
     from envkeep.client.service_pins import ServicePins
 
-    ctx.environment_pins = EnvironmentPins(ctx.settings.home, url, workspace_id)
-    ctx.service_pins = ServicePins(ctx.settings.home, url, workspace_id)
+    ctx.environment_pins = EnvironmentPins(ctx.settings.home, url, workspace_id, ctx.warn_once)
+    ctx.service_pins = ServicePins(ctx.settings.home, url, workspace_id, ctx.warn_once)
     return HttpBackend(
         api,
         workspace_id,

@@ -22,15 +22,19 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from envkeep.client.pin_lock_links import Warn
+
 FILENAME = "known_environments.json"
 
 
 class EnvironmentPins:
     """The pins of one workspace of one server: ``PROJECT/ENV`` → id."""
 
-    def __init__(self, home: Path, url: str, workspace_id: str) -> None:
-        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "environment")
-        self._key_versions = KeyVersionPins(home, url, workspace_id)
+    def __init__(self, home: Path, url: str, workspace_id: str, warn: Warn = None) -> None:
+        refusals = _Refusals()
+        path = home / FILENAME
+        self._pins = NamePins(path, url, workspace_id, refusals, "environment", warn=warn)
+        self._key_versions = KeyVersionPins(home, url, workspace_id, warn)
 
     def check(
         self,

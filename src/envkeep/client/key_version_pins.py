@@ -22,15 +22,18 @@ from envkeep.core.files import exclusive, write_atomic
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from envkeep.client.pin_lock_links import Warn
+
 FILENAME = "known_key_versions.json"
 
 
 class KeyVersionPins:
     """``SERVER|WORKSPACE|ENV_ID`` → the newest key version seen, for one workspace."""
 
-    def __init__(self, home: Path, url: str, workspace_id: str) -> None:
+    def __init__(self, home: Path, url: str, workspace_id: str, warn: Warn = None) -> None:
         self._path = home / FILENAME
         self._prefix = f"{url}|{workspace_id}|"
+        self._warn = warn  # says a pin skipped for its lock file being a link
 
     def check(
         self, name: str, env_id: str, key_version: int, *, trusted: bool = False, pin: bool = True
@@ -66,7 +69,9 @@ class KeyVersionPins:
                     text = json.dumps(pins, indent=2, sort_keys=True).encode()
                     write_atomic(self._path, text, mode=0o600, private_parents=True)
         except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
-            return
+            from envkeep.client.pin_lock_links import say_if_linked
+
+            say_if_linked(self._path, "environments' key versions", self._warn)
 
     def _load(self, *, to_update: bool = False) -> dict[str, int]:
         from envkeep.client.pins import read_pin_file

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
+    from envkeep.client.pin_lock_links import Warn
     from envkeep.core.errors import IntegrityError
 
 
@@ -40,12 +41,20 @@ class NamePins:
     """``SERVER|WORKSPACE|NAME`` → id, in ``home/filename`` (0600)."""
 
     def __init__(
-        self, path: Path, url: str, workspace_id: str, refusals: Refusals, kind: str
+        self,
+        path: Path,
+        url: str,
+        workspace_id: str,
+        refusals: Refusals,
+        kind: str,
+        *,
+        warn: Warn = None,
     ) -> None:
         self._path = path
         self._prefix = f"{url}|{workspace_id}|"
         self._refusals = refusals
         self._kind = kind  # what is pinned, as a damaged file's refusal says it: "service"
+        self._warn = warn  # says a pin skipped for its lock file being a link
 
     def check(self, seen: Mapping[str, str], *, trusted: frozenset[str] = frozenset()) -> None:
         """Pin each name of ``seen`` (name → id) on first sight; refuse (IntegrityError) a name
@@ -66,7 +75,9 @@ class NamePins:
                     pins[self._prefix + name] = mine[name] = id_
                 self._save(pins)
         except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
-            return
+            from envkeep.client.pin_lock_links import say_if_linked
+
+            say_if_linked(self._path, f"{self._kind}s", self._warn)
 
     def _refuse_mismatches(
         self, pins: dict[str, str], seen: Mapping[str, str], trusted: frozenset[str]

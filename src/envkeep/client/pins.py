@@ -218,8 +218,12 @@ def check_signers(
             first_seen[principal.id] = principal
     if not first_seen:
         return
-    with contextlib.suppress(OSError):  # unwritable: read all the same, pinning nothing
+    try:
         _pin_first_seen(ctx, list(first_seen.values()))
+    except OSError:  # unwritable: read all the same, pinning nothing
+        from envkeep.client.pin_lock_links import say_if_linked
+
+        say_if_linked(pins_file(ctx), "signers' keys", ctx.warn_once)
     for principal in first_seen.values():
         if ctx.notify is not None and listed is None:
             ctx.notify(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.app.views import ServiceView
+    from envkeep.client.pin_lock_links import Warn
 
 FILENAME = "known_services.json"
 
@@ -28,8 +29,8 @@ FILENAME = "known_services.json"
 class ServicePins:
     """The pins of one workspace of one server: ``PROJECT/SERVICE`` → id."""
 
-    def __init__(self, home: Path, url: str, workspace_id: str) -> None:
-        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "service")
+    def __init__(self, home: Path, url: str, workspace_id: str, warn: Warn = None) -> None:
+        self._pins = NamePins(home / FILENAME, url, workspace_id, _Refusals(), "service", warn=warn)
 
     def check(
         self, project: str, services: Sequence[ServiceView], *, trusted: Iterable[str] = ()

@@ -194,7 +194,7 @@ def exclusive(path: Path, *, within: float | None = None) -> Iterator[None]:
         return
     make_private_directory(path.parent)
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path.with_name(f"{path.name}.lock"), flags, 0o600)
+    fd = os.open(lock_file(path), flags, 0o600)
     try:
         try:
             if within is None:
@@ -207,6 +207,11 @@ def exclusive(path: Path, *, within: float | None = None) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def lock_file(path: Path) -> Path:
+    """The lock file `exclusive` holds for ``path``: ``NAME.lock`` beside it."""
+    return path.with_name(f"{path.name}.lock")
 
 
 # What flock answers on a file system that takes no locks: no lock is then held, as on Windows.
