@@ -5,6 +5,11 @@ Lowest to highest: the command's default, ENVKEEP_MAX_AGE, then `run --max-age` 
 Reads default to a day; commands that build files from the values (`export`, `activate-all`:
 ``artifact``) to an hour, since what they write is deployed, not read by a person who sees the
 warning. An age of 0, or ``off``, uses no copy at all: the command fails as it would without.
+
+A copy fetched "ahead of the clock" (this machine's clock set back since it was kept) has no
+age to know: it passes a limit when no further ahead than the limit, as a small step back
+(NTP) leaves it, and is refused further ahead, where the clock looks wrong (a reset to a
+default date passed every copy, however old).
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ class OfflineLimit:
     source: Source
 
     def allows(self, age: float) -> bool:
-        return self.seconds is not None and age <= self.seconds
+        """Whether a copy ``age`` seconds old (below 0: ahead of the clock) may be read."""
+        return self.seconds is not None and abs(age) <= self.seconds
 
     def warning(self, age: float, error: UnreachableError | None = None) -> str:
         """The stderr line of a command that reads a copy ``age`` seconds old because of
@@ -61,15 +67,28 @@ class OfflineLimit:
 
     def refusal(self, error: UnreachableError, age: float) -> UnreachableError:
         """``error``, saying the copy kept (``age`` seconds old) is refused, and how to take it."""
+        take = self._command(age_above(abs(age)))
+        if self.seconds is not None and age < 0:
+            return self._ahead(error, -age, take)
         if self.seconds is None:
             why = f"and {self._setting(self.written)} refuses kept copies"
         else:
             why = f"over the limit of {self.written} ({self._set_by})"
-        take = self._command(age_above(max(age, 0.0)))
         kept = f"is {ago(age)} old" if age >= 0 else f"was {_fetched(age)}"
         return UnreachableError(
             f"{error.message}; the copy kept here {kept}, {why}",
             hint=f"reach the server, or take a copy this old: {take} …",
+        )
+
+    def _ahead(self, error: UnreachableError, ahead: float, take: str) -> UnreachableError:
+        """``error``, saying the copy kept was fetched ``ahead`` seconds past this machine's
+        clock, further than the limit: the clock looks wrong."""
+        return UnreachableError(
+            f"{error.message}; the copy kept here was fetched {ago(ahead)} ahead of this"
+            f" machine's clock, further than the limit of {self.written} ({self._set_by}):"
+            " the clock looks wrong",
+            hint="set the clock right, then run the command (envkeep run …) with the server in"
+            f" reach to keep a new copy; if the clock is right, take this one: {take} …",
         )
 
     @property
