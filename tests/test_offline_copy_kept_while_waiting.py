@@ -1,6 +1,6 @@
 """A copy another process keeps while this save waits for the lock is kept before this one:
 its time is read once the lock is held. Read before, a newer copy kept meanwhile looked kept
-"after now" (`offline._overlapped`), and the older answer waiting for the lock replaced it."""
+"after now" (`kept_copy.overlapped`), and the older answer waiting for the lock replaced it."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     import pytest
 
-    from envkeep.client.offline import _Copy
+    from envkeep.client.kept_copy import KeptCopy
 
     from .conftest import Envkeep, Homes
 
@@ -27,7 +27,7 @@ def _files_read(monkeypatch: pytest.MonkeyPatch) -> Counter[Path]:
     read: Counter[Path] = Counter()
     real = offline._read
 
-    def counted(path: Path) -> _Copy | None:
+    def counted(path: Path) -> KeptCopy | None:
         read[path] += 1
         return real(path)
 

@@ -18,7 +18,7 @@ answer in either order. A copy is not replaced by an answer whose request was se
 copy was kept when the copy's revision is higher: the requests overlapped, so the higher is
 the later state. An answer requested after a copy was kept is the server's state now, even at
 a lower revision (a server restored from a backup): it replaces that copy, and deletes any
-other copy kept before it was requested at a higher revision (``_before_restore``)."""
+other copy kept before it was requested at a higher revision (``kept_copy.before_restore``)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from envkeep.client.kept_copy import KeptCopy, before_restore
 from envkeep.client.kept_refusals import (
     RefusalTimes,
     environment_scope,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
+    from envkeep.client.kept_copy import Services
     from envkeep.core.errors import UnreachableError
 
 # A read's limit when none is given (`offline_limit` decides a command's).
@@ -52,109 +54,6 @@ READS_LIMIT = offline_limit(None, flag=None, artifact=False)
 # How long a save waits for another process's (milliseconds, or stopped): then this copy is not
 # kept (TimeoutError, an OSError), and the read goes on.
 LOCK_WAIT_SECONDS = 2.0
-
-# The services a read asked for; None: every scope.
-Services = frozenset[str] | None
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """One kept answer: the services it was read for, when, and the server's JSON."""
-
-    path: Path
-    services: Services
-    fetched_at: float
-    snapshot: Any
-
-    @property
-    def environment_id(self) -> str | None:
-        return self._field("environment", "id")
-
-    @property
-    def workspace_id(self) -> str | None:
-        return self._field("project", "workspace_id")
-
-    @property
-    def project(self) -> tuple[str | None, str | None]:
-        """The (workspace id, project name) of the environment it is of."""
-        return self.workspace_id, self._field("project", "name")
-
-    def _field(self, part: str, name: str) -> str | None:
-        """A field of the snapshot's ``part``; None for an answer without it."""
-        try:
-            return str(self.snapshot[part][name])
-        except (KeyError, TypeError):
-            return None
-
-    @property
-    def version(self) -> tuple[int, int] | None:
-        """The environment's (revision, key version) when fetched; None for an answer that
-        does not say (not a snapshot)."""
-        try:
-            environment = self.snapshot["environment"]
-            return int(environment["revision"]), int(environment["key_version"])
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    def newness(self) -> tuple[tuple[int, int], float]:
-        return self.version or (-1, -1), self.fetched_at
-
-    def holds(self, services: Services) -> bool:
-        """Whether this copy was read for every scope ``services`` covers (names checked)."""
-        if self.services is None:
-            return True
-        return services is not None and services <= self.services
-
-    def answer(self, services: Services) -> Any:
-        """What the server sent for ``services`` when this copy was fetched; None when this
-        copy does not hold it (narrower, or a service it does not know)."""
-        if not self.holds(services):
-            return None
-        if services == self.services:
-            return self.snapshot
-        try:
-            return _narrowed(self.snapshot, services or frozenset())
-        except (KeyError, TypeError):
-            return None
-
-    def supersedes(self, older: _Copy) -> bool:
-        """Whether ``older`` can go once this copy is kept: it is of an environment the name
-        no longer stands for, or this copy is as new and holds everything it does."""
-        mine, theirs = self.version, older.version
-        if mine is None or theirs is None:
-            return False  # not snapshots: nothing to compare
-        if self.environment_id != older.environment_id:
-            return True
-        return mine >= theirs and self.holds(older.services)
-
-    def later_than(self, answer: _Copy, sent_at: float) -> bool:
-        """Whether this copy (kept) is of a later state of the same environment than
-        ``answer``, whose request was sent at ``sent_at``: a higher version, and kept after
-        that request was sent. Revisions only go up while a server runs, so of two reads that
-        overlapped the higher is the later; a copy kept before the request was sent is of an
-        earlier state whatever its revision (a server restored from a backup went back)."""
-        mine, theirs = self.version, answer.version
-        if mine is None or theirs is None or self.environment_id != answer.environment_id:
-            return False
-        return mine > theirs and _overlapped(self, answer, sent_at)
-
-
-def _overlapped(copy: _Copy, answer: _Copy, sent_at: float) -> bool:
-    """Whether ``copy`` was kept while ``answer``'s request (sent at ``sent_at``) was out:
-    after it was sent, and not after ``answer`` is kept. A copy kept "later" than now was
-    kept before the clock stepped back: its time orders nothing, and ``answer``, asked for
-    now, is the server's state."""
-    return sent_at < copy.fetched_at <= answer.fetched_at
-
-
-def _before_restore(older: _Copy, answer: _Copy, sent_at: float) -> bool:
-    """Whether ``older`` is of the server's state before a restore from a backup: of the same
-    environment at a higher version than ``answer``, yet kept before ``answer`` was asked for
-    (at ``sent_at``). Left, it would answer offline reads with values the server no longer has."""
-    mine, theirs = answer.version, older.version
-    if mine is None or theirs is None or answer.environment_id != older.environment_id:
-        return False
-    return theirs > mine and not _overlapped(older, answer, sent_at)
 
 
 @dataclass
@@ -172,7 +71,7 @@ class SnapshotCache:
     loads: bool = True
     # The copy `whole_copy` read last, with its file's identity (`_identity`): a write that
     # read it to bring it past itself saves next, and need not read it again.
-    _whole_read: dict[Path, tuple[tuple[int, int, int] | None, _Copy]] = field(
+    _whole_read: dict[Path, tuple[tuple[int, int, int] | None, KeptCopy]] = field(
         default_factory=dict, init=False, repr=False
     )
     # Whether a save found the lock held past `LOCK_WAIT_SECONDS`: the holder is stuck, and
@@ -196,7 +95,7 @@ class SnapshotCache:
     ) -> None:
         """Keep the server's answer (ciphertext only) with its time, and delete the copies of
         that environment it supersedes; ``sent_at``: when its request was sent (None: now).
-        A copy kept there of a later state stays instead (`_Copy.later_than`)."""
+        A copy kept there of a later state stays instead (`KeptCopy.later_than`)."""
         wanted = _services(services)
         path = self._path(environment, wanted)
         try:
@@ -205,7 +104,7 @@ class SnapshotCache:
             # Not for long: a holder stopped mid-save (Ctrl-Z) must not hang this read.
             with exclusive(self.directory, within=self._lock_wait()):
                 # Its time once the lock is held: a copy kept while it waited was kept before.
-                kept = _Copy(path, wanted, self.clock(), data)
+                kept = KeptCopy(path, wanted, self.clock(), data)
                 sent = kept.fetched_at if sent_at is None else sent_at
                 if not self._refused_since(environment, kept, sent):
                     self._replace(kept, sent)
@@ -217,7 +116,7 @@ class SnapshotCache:
     def _lock_wait(self) -> float:
         return 0.0 if self._lock_stuck else LOCK_WAIT_SECONDS
 
-    def _refused_since(self, environment: str, kept: _Copy, sent_at: float) -> bool:
+    def _refused_since(self, environment: str, kept: KeptCopy, sent_at: float) -> bool:
         """Whether the server refused a scope ``kept`` is in (its environment, project or
         workspace) after its request was sent at ``sent_at``: a deletion this save came too
         late to be part of (`kept_refusals`)."""
@@ -252,7 +151,7 @@ class SnapshotCache:
             pass
         refused()
 
-    def _replace(self, kept: _Copy, sent_at: float) -> None:
+    def _replace(self, kept: KeptCopy, sent_at: float) -> None:
         """Write ``kept`` unless the copy at its path is later, then delete what it supersedes
         (every file of the folder read once)."""
         others = {path: self._read_once(path) for path in kept.path.parent.glob("*.json")}
@@ -266,10 +165,10 @@ class SnapshotCache:
         }
         write_atomic(kept.path, json.dumps(body).encode(), mode=0o600, private_parents=True)
         for path, other in others.items():
-            if other is None or kept.supersedes(other) or _before_restore(other, kept, sent_at):
+            if other is None or kept.supersedes(other) or before_restore(other, kept, sent_at):
                 path.unlink(missing_ok=True)  # unreadable ones too: damaged, or an older format
 
-    def _read_once(self, path: Path) -> _Copy | None:
+    def _read_once(self, path: Path) -> KeptCopy | None:
         """The copy in ``path``: the one `whole_copy` read, if the file is still that one."""
         read = self._whole_read.pop(path, None)
         if read is not None and read[0] is not None and read[0] == _identity(path):
@@ -312,14 +211,14 @@ class SnapshotCache:
         scope = project_scope(workspace_id, project)
         self._forget_where(scope, lambda kept: kept.project == (workspace_id, project))
 
-    def _copies(self) -> Iterator[_Copy]:
+    def _copies(self) -> Iterator[KeptCopy]:
         """Every readable copy kept, of any environment."""
         for path in self.directory.glob("*/*.json"):
             kept = _read(path)
             if kept is not None:
                 yield kept
 
-    def _forget_where(self, scope: str, chosen: Callable[[_Copy], bool]) -> None:
+    def _forget_where(self, scope: str, chosen: Callable[[KeptCopy], bool]) -> None:
         """Delete every answer kept of each environment any ``chosen`` copy is of (chosen
         under the lock: a copy a save was writing is among them)."""
 
@@ -372,10 +271,10 @@ class SnapshotCache:
             " its references name; validate --all and activate-all keep every scope)",
         )
 
-    def _newest_answer(self, environment: str, services: Services) -> tuple[_Copy, Any] | None:
+    def _newest_answer(self, environment: str, services: Services) -> tuple[KeptCopy, Any] | None:
         """The newest copy of ``environment`` that holds ``services``, and its answer."""
         found = (_read(path) for path in self._folder(environment).glob("*.json"))
-        for copy in sorted((c for c in found if c is not None), key=_Copy.newness, reverse=True):
+        for copy in sorted((c for c in found if c is not None), key=KeptCopy.newness, reverse=True):
             answer = copy.answer(services)
             if answer is not None:
                 return copy, answer
@@ -389,13 +288,13 @@ _NO_COPY = (
 )
 
 
-def _read(path: Path) -> _Copy | None:
+def _read(path: Path) -> KeptCopy | None:
     """The copy in ``path``; None if it is gone, damaged or of an older format."""
     try:
         body = json.loads(path.read_text())
         listed = body["services"]
         services = None if listed is None else frozenset(str(s) for s in listed)
-        return _Copy(path, services, float(body["fetched_at"]), body["snapshot"])
+        return KeptCopy(path, services, float(body["fetched_at"]), body["snapshot"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -408,21 +307,6 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return found.st_ino, found.st_size, found.st_mtime_ns
-
-
-def _narrowed(snapshot: Any, services: frozenset[str]) -> Any:
-    """``snapshot`` as the server sends it for the shared scope plus ``services``: their
-    secrets only, and only the authors those and the shares name (``app.reads``). KeyError
-    for a service the snapshot does not know."""
-    from envkeep.app.reads import SHARED_SCOPE, service_scope
-
-    ids = {str(s["name"]): str(s["id"]) for s in snapshot["services"]}
-    scopes = {SHARED_SCOPE} | {service_scope(ids[name]) for name in services}
-    secrets = [s for s in snapshot["secrets"] if s["scope"] in scopes]
-    signers = {s["current"]["author_id"] for s in secrets}
-    signers |= {s["sharer"]["id"] for s in snapshot["shares"]}
-    authors = [a for a in snapshot["authors"] if a["id"] in signers]
-    return {**snapshot, "secrets": secrets, "authors": authors}
 
 
 def _services(services: Sequence[str] | None) -> Services:
