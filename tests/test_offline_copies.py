@@ -199,5 +199,5 @@ def test_copies_stay_private_and_damaged_or_older_format_ones_are_ignored_then_d
 
     assert not (folder / "damaged.json").exists()
     assert not (folder / "older.json").exists()
-    assert len(list(folder.iterdir())) == 2  # api's (web's does not hold it) and web's
+    assert len(list(folder.glob("*.json"))) == 2  # api's (web's does not hold it) and web's
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in folder.iterdir())

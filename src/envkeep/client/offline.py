@@ -38,11 +38,12 @@ from envkeep.client.kept_refusals import (
     project_scope,
     workspace_scope,
 )
+from envkeep.client.kept_scopes import folders_in, mark, scopes_of
 from envkeep.client.offline_limit import OfflineLimit, offline_limit
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from envkeep.client.kept_copy import Services
@@ -120,12 +121,7 @@ class SnapshotCache:
         """Whether the server refused a scope ``kept`` is in (its environment, project or
         workspace) after its request was sent at ``sent_at``: a deletion this save came too
         late to be part of (`kept_refusals`)."""
-        scopes = [environment_scope(environment)]
-        workspace, project = kept.project
-        if workspace is not None:
-            scopes.append(workspace_scope(workspace))
-            if project is not None:
-                scopes.append(project_scope(workspace, project))
+        scopes = [environment_scope(environment), *scopes_of(kept)]
         return RefusalTimes(self.directory).refused_since(scopes, sent_at, kept.fetched_at)
 
     def _delete_locked(self, scope: str, delete: Callable[[], None]) -> None:
@@ -164,6 +160,7 @@ class SnapshotCache:
             "snapshot": kept.snapshot,
         }
         write_atomic(kept.path, json.dumps(body).encode(), mode=0o600, private_parents=True)
+        mark(kept)
         for path, other in others.items():
             if other is None or kept.supersedes(other) or before_restore(other, kept, sent_at):
                 path.unlink(missing_ok=True)  # unreadable ones too: damaged, or an older format
@@ -211,19 +208,17 @@ class SnapshotCache:
         scope = project_scope(workspace_id, project)
         self._forget_where(scope, lambda kept: kept.project == (workspace_id, project))
 
-    def _copies(self) -> Iterator[KeptCopy]:
-        """Every readable copy kept, of any environment."""
-        for path in self.directory.glob("*/*.json"):
-            kept = _read(path)
-            if kept is not None:
-                yield kept
-
     def _forget_where(self, scope: str, chosen: Callable[[KeptCopy], bool]) -> None:
-        """Delete every answer kept of each environment any ``chosen`` copy is of (chosen
-        under the lock: a copy a save was writing is among them)."""
+        """Delete every answer kept of each environment in ``scope``: its folder marked so
+        (`kept_scopes`), or, kept before the marks, a copy in it ``chosen`` (found under the
+        lock: a copy a save was writing is among them)."""
+
+        def read(path: Path) -> bool:
+            kept = _read(path)
+            return kept is not None and chosen(kept)
 
         def delete() -> None:
-            for folder in {kept.path.parent for kept in self._copies() if chosen(kept)}:
+            for folder in folders_in(self.directory, scope, read):
                 shutil.rmtree(folder, ignore_errors=True)
 
         self._delete_locked(scope, delete)
