@@ -13,7 +13,7 @@ from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
 from envkeep.client.env_file_only import parse_env_file
 from envkeep.client.file_key_refusals import no_project_refused, other_key_refused
 from envkeep.client.file_key_versions import note_older_key, older_key_refused
-from envkeep.client.foreign_ciphertext import refuse_foreign_ciphertext
+from envkeep.client.foreign_ciphertext import foreign_decrypt_refused, refuse_foreign_ciphertext
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import (
     EnvironmentNotFound,
@@ -166,7 +166,7 @@ def _key_for(
         )
     header = filecrypt.read_header(text)
     if header is None:
-        raise not_encrypted(source, from_stdin=from_stdin)
+        raise not_encrypted(source, text, from_stdin=from_stdin)
     if "kdf" in header:
         if passphrase is None:
             raise UsageError(f"{source} needs its passphrase", hint="set ENVKEEP_FILE_PASSPHRASE")
@@ -343,8 +343,12 @@ def opening_key(
     return _key_for(ctx, text, source, passphrase)
 
 
-def not_encrypted(source: Path | str, *, from_stdin: bool = False) -> UsageError:
-    """The refusal of a file with no envkeep header line: a plain file, most likely."""
+def not_encrypted(source: Path | str, text: str, *, from_stdin: bool = False) -> UsageError:
+    """The refusal of a file with no envkeep header line (``text``): one that dotenvx or SOPS
+    encrypted, else a plain file, most likely."""
+    foreign = foreign_decrypt_refused(text, source, from_stdin=from_stdin)
+    if foreign is not None:
+        return foreign
     named = "FILE" if from_stdin else shlex.quote(str(source))
     return UsageError(
         f"{source} is not an envkeep-encrypted file: its first line is no envkeep header",
@@ -357,7 +361,7 @@ def current_environment_key(ctx: ClientContext, text: str, source: Path) -> file
     environment's (found by id, renamed or not) current key version."""
     header = filecrypt.read_header(text)
     if header is None:
-        raise not_encrypted(source)
+        raise not_encrypted(source, text)
     wanted = filecrypt.file_environment(header)
     try:
         opened = _environment_with_id(ctx, wanted.label, wanted.env_id)

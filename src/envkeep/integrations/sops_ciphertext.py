@@ -19,7 +19,13 @@ from envkeep.core.errors import InputError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["refuse_sops_document", "refuse_sops_dotenv", "sops_encrypted_names", "sops_refusal"]
+__all__ = [
+    "refuse_sops_document",
+    "refuse_sops_dotenv",
+    "sops_ciphertext_in",
+    "sops_encrypted_names",
+    "sops_refusal",
+]
 
 # SOPS's value envelope; the cipher is AES256_GCM in every SOPS release.
 _CIPHERTEXT_RE = re.compile(r"ENC\[AES256_GCM,data:[^\]]*\]")
@@ -38,6 +44,11 @@ def sops_encrypted_names(values: Mapping[str, str]) -> list[str] | None:
     if encrypted or any(name in values for name in _DOTENV_METADATA):
         return encrypted
     return None
+
+
+def sops_ciphertext_in(text: str) -> bool:
+    """Whether the text of a file of any format (YAML, JSON, dotenv, INI) holds a SOPS value."""
+    return _CIPHERTEXT_RE.search(text) is not None
 
 
 def refuse_sops_dotenv(values: Mapping[str, str], source: str) -> None:
