@@ -48,7 +48,7 @@ def _print(text: str) -> None:
 
 
 def encrypt(
-    source: Annotated[Path, typer.Argument(help="A .env file.")],
+    source: Annotated[Path, typer.Argument(help="A .env file (- for stdin).")],
     out: EncryptOutOpt = None,
     env: Annotated[
         str | None,
@@ -68,17 +68,29 @@ def encrypt(
     ciphertext, so a diff of it shows only the lines that changed, and names the values it
     changed: a .env decrypted before a pull or merge puts back the values it held then.
 
+    Read from stdin (-), it prints unless -o names a file, and no plain text touches the disk:
+    dotenvx decrypt -f .env.production --stdout | envkeep encrypt - -o .env.production.enc
+
     Example: envkeep encrypt .env -o .env.enc --env dev
     """
     ctx = make_context()
     source_of = passphrase_source(ctx.settings, confirm=True) if passphrase else None
-    if _to_stdout(out):
-        _print(secretfiles.encrypted_text(ctx, source, env=env, passphrase=source_of))
+    text = _stdin_text(hint="give it UTF-8 text") if str(source) == "-" else None
+    name = Path("stdin") if text is not None else source
+    if _to_stdout(out) or (text is not None and out is None):
+        _print(secretfiles.encrypted_text(ctx, name, env=env, passphrase=source_of, text=text))
         return
-    written = secretfiles.encrypt_file(ctx, source, out, env=env, passphrase=source_of, force=force)
-    path = written.path
+    written = secretfiles.encrypt_file(
+        ctx, name, out, env=env, passphrase=source_of, force=force, text=text
+    )
     key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
-    output.done(f"wrote {path} (encrypted to {key})")
+    _say_written(written, key)
+    if text is None and source.resolve() != written.path.resolve():  # in place: no plain left
+        _warn_plaintext_committable(source)
+
+
+def _say_written(written: secretfiles.EncryptedFile, key: str) -> None:
+    output.done(f"wrote {written.path} (encrypted to {key})")
     if written.changed is not None:
         output.done(f"values changed: {', '.join(written.changed) or 'none'}")
     if written.older is not None:
@@ -86,8 +98,6 @@ def encrypt(
             f"every value was encrypted again with the current key: the file it replaced was"
             f" under key version {written.older}, from before a key rotation"
         )
-    if source.resolve() != path.resolve():  # encrypted in place: no plaintext is left
-        _warn_plaintext_committable(source)
 
 
 def _warn_plaintext_committable(source: Path) -> None:
@@ -115,7 +125,7 @@ def decrypt(
     """
     ctx = make_context()
     passphrase = passphrase_source(ctx.settings, confirm=False)
-    text = _stdin_text() if str(source) == "-" else None
+    text = _stdin_text(hint="give the encrypted file as it is") if str(source) == "-" else None
     name = Path("stdin") if text is not None else source
     if _to_stdout(out) or (text is not None and out is None):
         _print(secretfiles.decrypted_text(ctx, name, passphrase=passphrase, text=text))
@@ -180,8 +190,8 @@ def reencrypt(
             )
 
 
-def _stdin_text() -> str:
+def _stdin_text(*, hint: str) -> str:
     try:
         return sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("stdin: not UTF-8 text", hint="give the encrypted file as it is") from None
+        raise InputError("stdin: not UTF-8 text", hint=hint) from None

@@ -36,23 +36,29 @@ _DECRYPTS = {
 }
 
 
-def refuse_foreign_ciphertext(values: Mapping[str, str], source: Path, *, doing: str) -> None:
+def refuse_foreign_ciphertext(
+    values: Mapping[str, str], source: Path, *, doing: str, from_stdin: bool = False
+) -> None:
     """Raise ``InputError`` if the plain dotenv ``values`` of ``source`` are dotenvx or SOPS
     ciphertext; ``doing``: what the command would do with them ("run would pass to the
-    command")."""
+    command"); ``from_stdin``: `encrypt -` read them, and the file is piped in decrypted."""
     dotenvx = dotenvx_encrypted_names(values)
     if dotenvx:
-        hint = _decrypt_first(source, "dotenvx")
+        hint = _decrypt_first(source, "dotenvx", from_stdin=from_stdin)
         raise dotenvx_refusal(str(source), dotenvx, doing=doing, hint=hint)
     sops = sops_encrypted_names(values)
     if sops is not None:
-        hint = _decrypt_first(source, "SOPS")
+        hint = _decrypt_first(source, "SOPS", from_stdin=from_stdin)
         raise sops_refusal(str(source), sops, doing=doing, hint=hint)
 
 
-def _decrypt_first(source: Path, tool: str) -> str:
-    """The other tool's in-place decrypt, then envkeep's encrypt (the name stays in git)."""
-    in_place = _DECRYPTS[tool][0]
+def _decrypt_first(source: Path, tool: str, *, from_stdin: bool) -> str:
+    """The other tool's decrypt, then envkeep's encrypt: in place for a file (its name stays in
+    git), piped for stdin (no plain text on disk)."""
+    in_place, to_stdout = _DECRYPTS[tool]
+    if from_stdin:
+        piped = to_stdout.format("FILE")
+        return f"pipe it in decrypted: {piped} | envkeep encrypt - -o FILE.enc --env ENV"
     file = shlex.quote(str(source))
     return (
         f"decrypt it in place: {in_place.format(file)}, then encrypt it with envkeep:"

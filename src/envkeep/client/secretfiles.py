@@ -79,23 +79,32 @@ def encrypt_file(
     env: str | None,
     passphrase: Passphrase | None,
     force: bool = False,
+    text: str | None = None,
 ) -> EncryptedFile:
     """Encrypt each value of a dotenv file (names stay readable) to an environment's key (the
-    project's default environment unless ``env`` names one) or to a passphrase."""
+    project's default environment unless ``env`` names one) or to a passphrase; ``text``: the
+    file's, read already (from stdin: ``source`` then only names it)."""
     out = target or source.with_name(source.name + ".enc")
     # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
     replaced = filecrypt_reuse.replaced_file(out) if force else None
-    encrypted, key = _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=replaced)
+    encrypted, key = _encrypted(
+        ctx, source, env=env, passphrase=passphrase, replaced=replaced, text=text
+    )
     _write(out, encrypted, force=force, mode=0o644)
     changed = filecrypt_reuse.changed_names(replaced, encrypted, key)
     return EncryptedFile(out, changed, filecrypt_reuse.older_key_version(replaced, encrypted))
 
 
 def encrypted_text(
-    ctx: ClientContext, source: Path, *, env: str | None, passphrase: Passphrase | None
+    ctx: ClientContext,
+    source: Path,
+    *,
+    env: str | None,
+    passphrase: Passphrase | None,
+    text: str | None = None,
 ) -> str:
     """`encrypt_file`'s text, for stdout."""
-    return _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=None)[0]
+    return _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=None, text=text)[0]
 
 
 def _encrypted(
@@ -105,13 +114,16 @@ def _encrypted(
     env: str | None,
     passphrase: Passphrase | None,
     replaced: str | None,
+    text: str | None,
 ) -> tuple[str, filecrypt.FileKey]:
     """A dotenv file's text encrypted, and the key; ``replaced``: the encrypted file it
-    replaces, whose unchanged values keep their ciphertexts."""
+    replaces, whose unchanged values keep their ciphertexts; ``text``: the file's, if read."""
     if env is not None and passphrase is not None:
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
-    text = _read_text(source)
-    for warning in _checked_warnings(text, source):  # as `import` warns about the same file
+    from_stdin = text is not None
+    text = _read_text(source) if text is None else text
+    # As `import` warns about the same file:
+    for warning in _checked_warnings(text, source, from_stdin=from_stdin):
         if ctx.notify is not None:
             ctx.notify(f"warning: {warning}")
     if passphrase is not None:
@@ -121,14 +133,15 @@ def _encrypted(
     return filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced), key
 
 
-def _checked_warnings(text: str, source: Path) -> tuple[str, ...]:
+def _checked_warnings(text: str, source: Path, *, from_stdin: bool) -> tuple[str, ...]:
     """Hold the values to the limit `set` and `import` hold them to (`run --file` passes each
     one to a command in its environment, which takes at most 128 KiB a variable), refuse
     another tool's ciphertext; the parse's warnings (a duplicate key: the last value wins)."""
     from envkeep.client.write_plans import check_size
 
     parsed = parse_env_file(text, source, command="encrypt", as_stored=False)
-    refuse_foreign_ciphertext(parsed.values, source, doing="encrypt would encrypt")
+    doing = "encrypt would encrypt"
+    refuse_foreign_ciphertext(parsed.values, source, doing=doing, from_stdin=from_stdin)
     for entry in parsed.entries:
         check_size(entry.name, entry.value)
     return parsed.warnings
