@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +19,9 @@ from envkeep.client import (
     token_rotation,
 )
 from envkeep.core.timestamps import as_utc
+
+if TYPE_CHECKING:
+    from envkeep.client.context import ClientContext
 
 token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is_help=True)
 
@@ -71,9 +74,26 @@ def create(
         output.done("shown once: keep the token as ENVKEEP_TOKEN, the signers as ENVKEEP_SIGNERS")
         return
     sys.stdout.write(made.token + "\n")
-    output.done("shown once: keep it as ENVKEEP_TOKEN (with ENVKEEP_SERVER) where it is needed")
+    output.done(_keep_it(ctx, project))
     output.done(_expiry(made.expires_at, expires, at_maximum=made.at_maximum))
     _suggest_signers(covering)
+
+
+def _keep_it(ctx: ClientContext, project: str | None) -> str:
+    """Where the token goes: ENVKEEP_SERVER too, unless a checkout's envkeep.toml names the
+    server (this one does: a job in a checkout of it needs ENVKEEP_TOKEN alone)."""
+    from envkeep.client.token_server import checkout_names_server
+
+    if checkout_names_server(ctx, project):
+        return (
+            "shown once: keep it as ENVKEEP_TOKEN where it is needed; in a checkout of"
+            f" {ctx.project_file.project} no ENVKEEP_SERVER is needed (envkeep.toml names"
+            " the server)"
+        )
+    return (
+        "shown once: keep it as ENVKEEP_TOKEN where it is needed, with"
+        f" ENVKEEP_SERVER={ctx.server_url} where no envkeep.toml names that server"
+    )
 
 
 def _suggest_signers(found: signer_list.CoveringSigners) -> None:
