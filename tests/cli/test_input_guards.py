@@ -126,13 +126,11 @@ def test_run_file_refuses_options_that_pick_from_the_store(envkeep: Envkeep, pro
     command = ("--", "true")
 
     refused = envkeep("run", "--file", str(values), "--service", "api", "--env", "dev", *command)
-    alone = envkeep("run", "--file", str(values), "--no-validate", *command)
 
     _one_error(refused, 2, "--file runs with the file's values alone; --env, --service would")
     assert (
         refused.err_lines[1] == "hint: drop --env and --service, or drop --file to read the store"
     )
-    _one_error(alone, 2, "--no-validate would not apply")
     assert envkeep.ok("run", "--file", str(values), *command).code == 0
 
 

@@ -20,7 +20,11 @@ def run(
     env: EnvOpt = None,
     service: ServiceOpt = None,
     no_validate: Annotated[
-        bool, typer.Option("--no-validate", help="Run even if the schema finds errors.")
+        bool,
+        typer.Option(
+            "--no-validate",
+            help="Run even if the schema finds errors (a --file's values are checked too).",
+        ),
     ] = False,
     files: Annotated[
         list[Path] | None,
@@ -69,16 +73,19 @@ def run(
         )
     if file is not None:
         _refuse_format_for_file(file)
-        _refuse_store_options(env=env, service=service, no_validate=no_validate)
+        _refuse_store_options(env=env, service=service)
     ctx = make_context()
     if max_age is not None:
         ctx.max_age = flag_limit(max_age)
     if file is not None:
         from envkeep.cli.file_passphrase import passphrase_source
+        from envkeep.client.file_validation import refuse_invalid_file
         from envkeep.environ import process_environment
 
         passphrase = passphrase_source(ctx.settings, confirm=False)
         values = secretfiles.file_values(ctx, file, passphrase, process_environment())
+        if not no_validate:
+            refuse_invalid_file(ctx, values, file)
         run_with_values(ctx, command, values, pass_token=pass_token)
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token
@@ -114,14 +121,10 @@ def _refuse_format_for_file(file: Path) -> None:
         )
 
 
-def _refuse_store_options(*, env: str | None, service: str | None, no_validate: bool) -> None:
+def _refuse_store_options(*, env: str | None, service: str | None) -> None:
     """--file takes every value from the file (its header names its key): options that pick
     what to read from the store would be silently ignored, so they are refused."""
-    given = [
-        name
-        for name, on in (("--env", env), ("--service", service), ("--no-validate", no_validate))
-        if on
-    ]
+    given = [name for name, on in (("--env", env), ("--service", service)) if on]
     if given:
         raise UsageError(
             f"--file runs with the file's values alone; {', '.join(given)} would not apply",

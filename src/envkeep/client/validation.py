@@ -225,10 +225,6 @@ def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
     errors = [f for c in checked for f in c.errors]
     if not errors:
         return
-    shown = "; ".join(
-        f"{f.service + '.' if f.service else ''}{f.name}: {f.message}" for f in errors[:3]
-    )
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     failing = sorted({c.service for c in checked if c.errors and c.service is not None})
     which = f"--service {failing[0]}" if len(failing) == 1 else "--all"
     personal = personal_names(checked)
@@ -238,10 +234,20 @@ def refuse_on_errors(checked: Sequence[Checked], env: str) -> None:
         hint = f"{fix}{unresolved_hint(checked, env)}; {see}"
     else:
         hint = f"{fix}{see}, or skip with --no-validate"
-    raise ValidationFailed(
-        f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in '{env}': {shown}{more}",
-        hint=hint,
+    raise ValidationFailed(f"{problems_in(errors)} in '{env}': {problems_shown(errors)}", hint=hint)
+
+
+def problems_in(errors: Sequence[Finding]) -> str:
+    """ "3 problems", the start of a validation refusal."""
+    return f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+
+
+def problems_shown(errors: Sequence[Finding]) -> str:
+    """The first three ``errors`` ("api.PORT: not an integer; …"), and how many more."""
+    shown = "; ".join(
+        f"{f.service + '.' if f.service else ''}{f.name}: {f.message}" for f in errors[:3]
     )
+    return shown + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
 
 
 def personal_names(checked: Sequence[Checked]) -> list[str]:

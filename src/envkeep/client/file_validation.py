@@ -1,0 +1,40 @@
+"""`run --file` checks the file's values against the schema of the service whose directory it
+runs in, as `run` from the store checks the resolved values: `run -f .env` in services/api ran
+with PORT=abc (exit 0) where `run` refused it (exit 3). ``--no-validate`` skips it for both."""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+
+from envkeep.client.resolution import service_schema
+from envkeep.client.validation import problems_in, problems_shown
+from envkeep.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from envkeep.client.context import ClientContext
+
+__all__ = ["refuse_invalid_file"]
+
+
+def refuse_invalid_file(ctx: ClientContext, values: Mapping[str, str], source: Path) -> None:
+    """Raise ValidationFailed (exit 3) when the values of the file ``source`` break the schema
+    of the service whose directory this is: a wrong type or range, a required name missing
+    (one with a @default is not). Names the schema does not declare are the file's business.
+    Outside a service's directory, or for one without a schema, nothing is checked."""
+    from envkeep.core.validate import validate_values
+
+    service = ctx.directory_service
+    schema = None if service is None else service_schema(ctx, service)
+    if schema is None:
+        return
+    findings = validate_values(values, schema, service=service, own=())
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        raise ValidationFailed(
+            f"{problems_in(errors)} in {source}: {problems_shown(errors)}",
+            hint=f"correct them in {shlex.quote(str(source))}, or skip with --no-validate",
+        )
