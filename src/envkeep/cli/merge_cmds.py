@@ -68,6 +68,8 @@ def git_setup(
     Adds PATTERN merge=envkeep -text lines to .gitattributes (commit it; -text: git keeps the
     line endings, which the file's mac covers, even with core.autocrlf) and sets the driver in
     this clone's git config (each clone runs this once: git never takes it from a repository).
+    A tracked envkeep-encrypted file no pattern covers (one encrypted in place, as
+    .env.production) gets a line of its own: /services/api/.env.production merge=envkeep -text.
 
     With --diff, the lines say diff=envkeep too and this clone's config sets
     diff.envkeep.textconv to envkeep textconv: git diff, log -p and show print the names and
@@ -88,9 +90,20 @@ def git_setup(
 def _setup_lines(done: merge_driver.GitSetup, diff: diff_driver.DiffSetup | None) -> list[str]:
     """What `git-setup` says it did: a hint to commit only when it wrote .gitattributes."""
     where, lines = done.attributes, []
+    words = "merge=envkeep -text" + (" diff=envkeep" if diff else "")
     if done.added:
-        words = "merge=envkeep -text" + (" diff=envkeep" if diff else "")
         lines.append(f"added to {where}: {', '.join(done.added)} {words}")
+    if done.found:
+        lines.append(
+            f"added to {where} for the tracked envkeep-encrypted files no pattern covers:"
+            f" {', '.join(done.found)} {words}"
+        )
+    if done.unquotable:
+        lines.append(
+            f"not added: {', '.join(done.unquotable)}, tracked and envkeep-encrypted, has a"
+            f" name a {where.name} line cannot hold as it is: add a pattern that matches it"
+            f" ({words}) by hand"
+        )
     if done.marked:
         lines.append(
             f"marked {', '.join(done.marked)} -text in {where}: git must not change"

@@ -15,7 +15,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,8 @@ from envkeep.core.files import write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from envkeep.client.tracked_encrypted import UnroutedFiles
 
 DEFAULT_PATTERNS = ("*.env.enc", ".env.*.enc")
 DRIVER_ARGUMENTS = "merge-file %O %A %B %P"
@@ -56,10 +58,12 @@ class GitSetup:
     driver_set: bool = True  # False: the clone's config held this driver already
     uncommitted: bool = True  # .gitattributes differs from what git has committed
     diffed: tuple[str, ...] = ()  # routed already, now diff=envkeep too (--diff)
+    found: tuple[str, ...] = ()  # tracked encrypted files no pattern covered, added by path
+    unquotable: tuple[str, ...] = ()  # such files whose names a line cannot hold as they are
 
     @property
     def wrote_attributes(self) -> bool:
-        return bool(self.added or self.marked or self.diffed)
+        return bool(self.added or self.marked or self.diffed or self.found)
 
     @property
     def changed(self) -> bool:
@@ -83,17 +87,33 @@ def set_up_merge_driver(
     text, marked = _marked(text, _sets_conversion, "-text")
     text, diffed = _marked(text, _sets_diff, _DIFF) if diff else (text, ())
     added, present = _routed(text, patterns)
+    attributes_ = f"{_ATTRIBUTES} {_DIFF}" if diff else _ATTRIBUTES
     if added:
-        attributes_ = f"{_ATTRIBUTES} {_DIFF}" if diff else _ATTRIBUTES
         text = _appended(text, [f"{pattern} {attributes_}" for pattern in added])
     if added or marked or diffed:
         write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
+    text, found = _route_tracked_files(attributes, text, attributes_=attributes_)
     text, overridden = _unconvert_overridden(attributes, text)
     marked = tuple(dict.fromkeys((*marked, *overridden)))
     driver = f"{command} {DRIVER_ARGUMENTS}"
     driver_set = set_config(cwd, "merge.envkeep", {"name": _NAME, "driver": driver})
     uncommitted = bool(git(cwd, "status", "--porcelain", "--", str(attributes)))
-    return GitSetup(attributes, added, present, driver, marked, driver_set, uncommitted, diffed)
+    setup = GitSetup(attributes, added, present, driver, marked, driver_set, uncommitted, diffed)
+    return replace(setup, found=found.patterns, unquotable=found.unquotable)
+
+
+def _route_tracked_files(
+    attributes: Path, text: str, *, attributes_: str
+) -> tuple[str, UnroutedFiles]:
+    """``text`` with a line for each tracked envkeep-encrypted file no line routes yet
+    (`tracked_encrypted`), written; and those files."""
+    from envkeep.client.tracked_encrypted import unrouted_encrypted_files
+
+    found = unrouted_encrypted_files(attributes.parent)
+    if found.patterns:
+        text = _appended(text, [f"{pattern} {attributes_}" for pattern in found.patterns])
+        write_atomic(attributes, text.encode("utf-8"), mode=_mode(attributes))
+    return text, found
 
 
 def set_config(cwd: Path, section: str, values: dict[str, str]) -> bool:
