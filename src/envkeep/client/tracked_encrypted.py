@@ -60,7 +60,15 @@ def _starts_with_header(path: Path) -> bool:
     return head.removeprefix(_BOM).startswith(_PREFIX)
 
 
+# Paths asked about in one check-attr: thousands of encrypted files must not reach the
+# system's limit on a command line's length (ARG_MAX counts every argument's bytes).
+_PATHS_PER_CALL = 500
+
+
 def _merge_unspecified(top: Path, paths: list[str]) -> list[str]:
-    answer = git(top, "check-attr", "-z", "merge", "--", *paths) or ""
-    fields = answer.split("\0")
-    return [fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "unspecified"]
+    unset: list[str] = []
+    for start in range(0, len(paths), _PATHS_PER_CALL):
+        batch = paths[start : start + _PATHS_PER_CALL]
+        fields = (git(top, "check-attr", "-z", "merge", "--", *batch) or "").split("\0")
+        unset += [fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "unspecified"]
+    return unset
