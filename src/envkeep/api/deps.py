@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
@@ -170,11 +170,10 @@ class Caller:
         return cls(token, scope_state.get("request_id"), peer(request), scope_state, command)
 
 
-@dataclass(frozen=True)
-class Statements:
+class Statements(NamedTuple):
     """A transaction's statements as authenticating in it needs them: reads, one write (a
     session's last use, `session_marks`), and whether the database is SQLite (how a time
-    is written there)."""
+    is written there). A named tuple: made on every request."""
 
     fetch: Fetch
     execute: Callable[[str, Mapping[str, Any]], None]
