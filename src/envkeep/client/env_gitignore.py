@@ -6,12 +6,12 @@ commit them; a new project now starts with the lines that warning asked for.
 A line is added only where the repository's own .gitignore files do not already ignore what it
 covers there (a `*.env`, a `.env*` or the same line), so nothing is said twice (a global
 excludes file or .git/info/exclude does not count: a teammate without it would commit the
-file); the file's own bytes are kept as
-they were, the lines added at its end, and it is replaced atomically. Outside a work tree, or
-without git, nothing is written. A .gitignore that is a link is left alone (git does not read
-one: the lines written through it ignored nothing), and so is a read-only one (its mode, which
-an atomic replace would not ask); one that is left or cannot be written is said, with the lines
-to add, not a failed `init`."""
+file); the file's own bytes are kept as they were, the lines added at its end, and it is
+replaced atomically. Outside a work tree nothing is written; in a repository without git on
+PATH neither, but the lines to add are said (it went without a word, .env left unignored). A
+.gitignore that is a link is left alone (git does not read one: the lines written through it
+ignored nothing), and so is a read-only one (its mode, which an atomic replace would not ask);
+one that is left or cannot be written is said, with the lines to add, not a failed `init`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # Each line, and the file it covers in a directory activate-all writes to.
 ENV_IGNORES = ((".env", ".env"), (".env.bak*", ".env.bak"))
 _WHY = b"# envkeep activate-all writes these: every value in clear"
+_LINES = tuple(line for line, _name in ENV_IGNORES)
+_NO_GIT = "git is not on PATH to tell what it ignores already"
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def ignore_env_files(root: Path, directories: Sequence[str]) -> EnvIgnores:
     """Add to ``root``'s .gitignore each line of `ENV_IGNORES` that git does not apply yet to
     the files it covers in ``root`` and ``directories`` (relative to it)."""
     git = shutil.which("git")
-    if git is None:
-        return EnvIgnores()
+    if git is None:  # nothing to ask what is ignored: said, where a repository is seen
+        return EnvIgnores(not_added=_LINES, why=_NO_GIT) if _in_repository(root) else EnvIgnores()
     seen = [d for d in (".", *directories) if _git_sees_into(root, d)]
     probes = {line: [_under(d, name) for d in seen] for line, name in ENV_IGNORES}
     ignored = _ignored_by_gitignores(git, root, {p for paths in probes.values() for p in paths})
@@ -66,6 +68,12 @@ def ignore_env_files(root: Path, directories: Sequence[str]) -> EnvIgnores:
     except OSError as error:
         return EnvIgnores(not_added=missing, why=(error.strerror or type(error).__name__).lower())
     return EnvIgnores(added=missing)
+
+
+def _in_repository(root: Path) -> bool:
+    """Whether ``root`` or a directory above it holds a ``.git`` (a directory, or a worktree's
+    or a submodule's file): a repository that git, were it installed, would commit .env in."""
+    return any((where / ".git").exists() for where in (root, *root.resolve().parents))
 
 
 def _kept_as_is(ignore: Path) -> str | None:
