@@ -187,9 +187,21 @@ def database_written(database_url: str) -> Iterator[None]:
         reason = _said(failed)
         raise StoreError(
             f"cannot write to the database {shown_url(database_url)}: {reason}",
-            hint="free space on its disk, or check that the database server runs, then run"
-            " the command again",
+            hint=_not_written_hint(reason),
         ) from None
+
+
+def _not_written_hint(reason: str) -> str:
+    """What to do about a refused write: a table in the way (SQLite's "table X already
+    exists", a migration meeting a database made by something else) is no full disk."""
+    if " already exists" in reason:
+        return (
+            "the database holds tables envkeep did not make (nothing was changed): give an"
+            " empty database, or the one envkeep migrated"
+        )
+    return (
+        "free space on its disk, or check that the database server runs, then run the command again"
+    )
 
 
 def _said(failed: exc.DBAPIError) -> str:
