@@ -189,11 +189,20 @@ def database_written(database_url: str) -> Iterator[None]:
             f"cannot write to the database {shown_url(database_url)}: {reason}",
             hint=_not_written_hint(reason),
         ) from None
+    except exc.ProgrammingError as failed:  # PostgreSQL's DuplicateTable: the same table in the way
+        reason = _said(failed)
+        if " already exists" not in reason:
+            raise
+        raise StoreError(
+            f"cannot write to the database {shown_url(database_url)}: {reason}",
+            hint=_not_written_hint(reason),
+        ) from None
 
 
 def _not_written_hint(reason: str) -> str:
-    """What to do about a refused write: a table in the way (SQLite's "table X already
-    exists", a migration meeting a database made by something else) is no full disk."""
+    """What to do about a refused write: a table in the way ("table X already exists",
+    PostgreSQL's "relation X already exists": a migration meeting a database something else
+    made) is no full disk."""
     if " already exists" in reason:
         return (
             "the database holds tables envkeep did not make (nothing was changed): give an"
