@@ -71,7 +71,8 @@ class KeyVersionPins:
         except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
             from envkeep.client.pin_lock_links import say_if_linked
 
-            say_if_linked(self._path, "environments' key versions", self._warn)
+            said = "the environments' key versions this command saw first were not pinned"
+            say_if_linked(self._path, said, self._warn)
 
     def _load(self, *, to_update: bool = False) -> dict[str, int]:
         from envkeep.client.pins import read_pin_file

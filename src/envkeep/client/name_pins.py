@@ -77,7 +77,8 @@ class NamePins:
         except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
             from envkeep.client.pin_lock_links import say_if_linked
 
-            say_if_linked(self._path, f"{self._kind}s", self._warn)
+            said = f"the {self._kind}s this command saw first were not pinned"
+            say_if_linked(self._path, said, self._warn)
 
     def _refuse_mismatches(
         self, pins: dict[str, str], seen: Mapping[str, str], trusted: frozenset[str]
@@ -107,19 +108,37 @@ class NamePins:
 
     def moved(self, old: str, new: str) -> None:
         """This machine renamed ``old`` to ``new``: its pin moves with it."""
-        with exclusive(self._path):
-            pins = self._load(to_update=True)
-            id_ = pins.pop(self._prefix + old, None)
-            if id_ is not None:
-                pins[self._prefix + new] = id_
-                self._save(pins)
+        try:
+            with exclusive(self._path):
+                pins = self._load(to_update=True)
+                id_ = pins.pop(self._prefix + old, None)
+                if id_ is not None:
+                    pins[self._prefix + new] = id_
+                    self._save(pins)
+        except OSError:
+            said = f"the pin of '{old}' was not moved: reads of '{new}' are refused until trusted"
+            if not self._said_linked(said):
+                raise
 
     def forget(self, name: str) -> None:
         """This machine deleted ``name``: the name may stand for a new one next."""
-        with exclusive(self._path):
-            pins = self._load(to_update=True)
-            if pins.pop(self._prefix + name, None) is not None:
-                self._save(pins)
+        try:
+            with exclusive(self._path):
+                pins = self._load(to_update=True)
+                if pins.pop(self._prefix + name, None) is not None:
+                    self._save(pins)
+        except OSError:
+            said = f"the pin of '{name}' was not dropped: a new {self._kind} of that name is"
+            if not self._said_linked(f"{said} refused until trusted"):
+                raise
+
+    def _said_linked(self, unpinned: str) -> bool:
+        """Whether the lock is a link, said: a pin this machine's change on the server (a
+        rename, a deletion) could not follow. The command goes on; refused, it would fail
+        after its change was made (and leave envkeep.toml naming the old name)."""
+        from envkeep.client.pin_lock_links import say_if_linked
+
+        return say_if_linked(self._path, unpinned, self._warn)
 
     def _mine(self, pins: dict[str, str]) -> dict[str, str]:
         """NAME → id, of this server's and workspace's pins."""

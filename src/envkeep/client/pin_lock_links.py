@@ -7,6 +7,11 @@ pins nothing. For a link that was silent, and every command after it pinned noth
 first-seen signer, environment, service or key version), which leaves this machine trusting
 whatever the server says next about them. The command still goes on; it says so, once per
 lock file, and how to mend it.
+
+A pin a command changes after the server did what was asked (a rename's or a deletion's pin,
+a token's keys made here) goes on likewise, saying so: refused then, the command would fail
+after its change was made (a token made but never shown). `member verify`, whose one change
+is the pin, is refused instead (`refuse_if_linked`), nothing done.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from envkeep.core.errors import ConflictError
 from envkeep.core.files import lock_file
 
 if TYPE_CHECKING:
@@ -24,20 +30,37 @@ if TYPE_CHECKING:
     Warn = Callable[[str], None] | None
 
 
-def say_if_linked(path: Path, what: str, warn: Warn) -> None:
-    """After a failed write of the pins in ``path`` (holding ``what``: "environments"), say
-    so when its lock file is a link: the write never runs while it is."""
-    lock = lock_file(path)
-    if warn is None or not _is_link(lock):
-        return
-    warn(
-        f"warning: {lock} is a link, not a lock file, so the {what} this command saw first"
-        f" were not pinned; remove the link: rm {shlex.quote(str(lock))}"
-    )
-
-
-def _is_link(path: Path) -> bool:
-    try:
-        return path.is_symlink()
-    except OSError:  # a home this user may not look into: no link it can mend
+def say_if_linked(path: Path, unpinned: str, warn: Warn) -> bool:
+    """After a failed write of the pins in ``path``, say so (``unpinned``: "the environments
+    this command saw first were not pinned") when its lock file is a link: the write never runs
+    while it is. Whether it is one."""
+    lock = linked_lock(path)
+    if lock is None:
         return False
+    if warn is not None:
+        warn(f"warning: {lock} is a link, not a lock file, so {unpinned}; {_mend(lock)}")
+    return True
+
+
+def refuse_if_linked(path: Path, unpinned: str) -> None:
+    """After a failed write of the pins in ``path``, refuse (ConflictError) when its lock file
+    is a link, saying ``unpinned`` and how to mend it."""
+    lock = linked_lock(path)
+    if lock is not None:
+        raise ConflictError(
+            f"{lock} is a link, not a lock file, so {unpinned}",
+            hint=f"{_mend(lock)}, then run this command again",
+        )
+
+
+def linked_lock(path: Path) -> Path | None:
+    """The lock file of the pins in ``path`` when it is a link; None when it is not."""
+    lock = lock_file(path)
+    try:
+        return lock if lock.is_symlink() else None
+    except OSError:  # a home this user may not look into: no link it can mend
+        return None
+
+
+def _mend(lock: Path) -> str:
+    return f"remove the link: rm {shlex.quote(str(lock))}"

@@ -110,7 +110,13 @@ def pin(ctx: ClientContext, principal_id: str, fingerprint: str, name: str | Non
     entries = {pin_key(ctx, principal_id): fingerprint}
     if name is not None:
         entries[name_key(ctx, name)] = principal_id
-    _replace(ctx, entries)
+    try:
+        _replace(ctx, entries)
+    except OSError:  # its one change: refused, not a traceback, when the lock is a link
+        from envkeep.client.pin_lock_links import refuse_if_linked
+
+        refuse_if_linked(pins_file(ctx), "the key was not pinned: nothing was changed")
+        raise
 
 
 def fingerprint_of(principal: PrincipalView) -> str:
@@ -121,8 +127,15 @@ def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKe
     """Pin the keys of a principal this client made (a service account's): nothing to check.
     This command may seal to them whatever ENVKEEP_SIGNERS lists (``ctx.made_here``): `token
     rotate` seals the keys it rotates to the token it just made."""
-    pin(ctx, principal_id, public.fingerprint())
     ctx.made_here[principal_id] = public.fingerprint()
+    try:
+        _replace(ctx, {pin_key(ctx, principal_id): public.fingerprint()})
+    except OSError:  # made on the server already: refused now, a new token would be lost
+        from envkeep.client.pin_lock_links import say_if_linked
+
+        said = "the keys of the token this command made were not pinned"
+        if not say_if_linked(pins_file(ctx), said, ctx.warn_once):
+            raise
 
 
 def changed_key(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
@@ -223,7 +236,8 @@ def check_signers(
     except OSError:  # unwritable: read all the same, pinning nothing
         from envkeep.client.pin_lock_links import say_if_linked
 
-        say_if_linked(pins_file(ctx), "signers' keys", ctx.warn_once)
+        said = "the signers' keys this command saw first were not pinned"
+        say_if_linked(pins_file(ctx), said, ctx.warn_once)
     for principal in first_seen.values():
         if ctx.notify is not None and listed is None:
             ctx.notify(
