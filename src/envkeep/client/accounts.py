@@ -297,12 +297,12 @@ def _forget_account_here(settings: Settings, url: str) -> bool:
     """What a login kept of the account on this machine: its unwrapped private keys and the
     offline copies of what it read. The next login brings the keys back (wrapped by the server,
     opened with the passphrase)."""
-    import shutil
-
     from envkeep.client.identity import forget_identity
+    from envkeep.client.offline import SnapshotCache
 
     kept = server_settings(settings, url)
-    shutil.rmtree(kept.home / "snapshots", ignore_errors=True)
+    # Under the copies' lock, recorded: a read in flight does not keep its answer after this.
+    SnapshotCache(kept.home / "snapshots").forget_everything()
     return forget_identity(kept)
 
 

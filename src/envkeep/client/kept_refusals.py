@@ -1,5 +1,5 @@
 """When the server last refused what kept copies (``client/offline``) hold, by the deletion's
-scope: an environment, a project, or a workspace.
+scope: an environment, a project, a workspace, or everything (a logout).
 
 A refusal deletes the copies under the lock a save holds, so a save under way lands first and
 is deleted with them. A save that takes the lock only after the deletion still had an answer
@@ -32,6 +32,10 @@ SUFFIX = ".refused_at"
 # How long a refusal is remembered: longer than any command waits between a request and
 # keeping its answer (its read opened, a passphrase typed).
 KEPT_SECONDS = 86400.0
+
+
+# The scope of every copy kept, of any workspace: the account logged out on this machine.
+EVERYTHING = "everything"
 
 
 def environment_scope(environment: str) -> str:

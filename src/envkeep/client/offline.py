@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from envkeep.client.kept_copy import KeptCopy, before_restore
 from envkeep.client.kept_refusals import (
+    EVERYTHING,
     RefusalTimes,
     environment_scope,
     project_scope,
@@ -121,7 +122,7 @@ class SnapshotCache:
         """Whether the server refused a scope ``kept`` is in (its environment, project or
         workspace) after its request was sent at ``sent_at``: a deletion this save came too
         late to be part of (`kept_refusals`)."""
-        scopes = [environment_scope(environment), *scopes_of(kept)]
+        scopes = [EVERYTHING, environment_scope(environment), *scopes_of(kept)]
         return RefusalTimes(self.directory).refused_since(scopes, sent_at, kept.fetched_at)
 
     def _delete_locked(self, scope: str, delete: Callable[[], None]) -> None:
@@ -194,6 +195,11 @@ class SnapshotCache:
         folder = self._folder(environment)
         scope = environment_scope(environment)
         self._delete_locked(scope, lambda: shutil.rmtree(folder, ignore_errors=True))
+
+    def forget_everything(self) -> None:
+        """Delete every answer kept, of any workspace: the account logged out here, so no
+        copy may outlive that, nor a read asked for before it and saved after."""
+        self._delete_locked(EVERYTHING, lambda: shutil.rmtree(self.directory, ignore_errors=True))
 
     def forget_workspace(self, workspace_id: str) -> None:
         """Delete every answer kept of any environment of ``workspace_id``: the server refused
