@@ -41,3 +41,18 @@ def test_a_read_sent_before_logout_and_saved_after_it_keeps_no_copy(tmp_path: Pa
     assert not late.holds_copies(ENV)
     late.save(ENV, None, _snapshot(6, []), sent_at=time.time())  # asked for after: kept
     assert late.whole_copy(ENV)["environment"]["revision"] == 6
+
+
+def test_the_refusals_recorded_name_no_project_or_environment(tmp_path: Path) -> None:
+    cache = SnapshotCache(tmp_path / "snapshots")
+    cache.forget(ENV)
+    cache.forget_project("ws", "shop")
+    record = tmp_path / "snapshots.refused_at"
+    assert record.stat().st_size > 0
+    assert "shop" not in record.read_text()  # digests: the file outlives the copies
+
+    cache.forget_everything()  # a logout: its one record orders every save the others did
+    sent_at = time.time() - 1
+    cache.save(ENV, None, _snapshot(5, []), sent_at=sent_at)
+    assert not cache.holds_copies(ENV)
+    assert len(record.read_text().split(":")) == 2  # one scope recorded

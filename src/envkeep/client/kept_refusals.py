@@ -16,6 +16,7 @@ save comes within the command that sent the request, long before.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,8 +54,8 @@ def project_scope(workspace_id: str, project: str) -> str:
 
 @dataclass(frozen=True)
 class RefusalTimes:
-    """The time of the last refusal of each scope, in ``<directory>.refused_at`` (JSON, 0600).
-    Read and written by callers holding the copies' lock."""
+    """The time of the last refusal of each scope (by digest), in ``<directory>.refused_at``
+    (JSON, 0600). Read and written by callers holding the copies' lock."""
 
     directory: Path
 
@@ -63,9 +64,11 @@ class RefusalTimes:
         return self.directory.with_name(self.directory.name + SUFFIX)
 
     def record(self, scope: str, at: float) -> None:
-        """Remember that ``scope`` was refused at ``at``; OSError if it cannot be written."""
-        times = {k: t for k, t in self._load().items() if at - KEPT_SECONDS <= t}
-        times[scope] = at  # this one, even below a time recorded ahead of the clock
+        """Remember that ``scope`` was refused at ``at``; OSError if it cannot be written.
+        A refusal of everything (a logout) leaves no other: any save they drop, it drops."""
+        kept = {} if scope == EVERYTHING else self._load()
+        times = {k: t for k, t in kept.items() if at - KEPT_SECONDS <= t}
+        times[_key(scope)] = at  # this one, even below a time recorded ahead of the clock
         body = json.dumps(times, sort_keys=True).encode()
         write_atomic(self._path, body, mode=0o600, private_parents=True)
 
@@ -73,7 +76,8 @@ class RefusalTimes:
         """Whether any of ``scopes`` was refused after a request sent at ``sent_at`` (and not
         after ``now``: a time ahead of the clock orders nothing)."""
         times = self._load()
-        return any(sent_at < times[s] <= now for s in scopes if s in times)
+        keys = [_key(s) for s in scopes]
+        return any(sent_at < times[k] <= now for k in keys if k in times)
 
     def _load(self) -> dict[str, float]:
         """The times recorded; none when the file is missing or damaged (a cache's record)."""
@@ -82,3 +86,9 @@ class RefusalTimes:
             if isinstance(found, dict):
                 return {str(k): float(v) for k, v in found.items() if isinstance(v, int | float)}
         return {}
+
+
+def _key(scope: str) -> str:
+    """How ``scope`` is recorded: its digest, not the project's and environment's names, which
+    the file (unlike the copies, deleted with them) keeps after a logout."""
+    return hashlib.sha256(scope.encode()).hexdigest()[:32]
