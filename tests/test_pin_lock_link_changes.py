@@ -42,7 +42,8 @@ def test_a_linked_pins_lock_leaves_renames_deletions_and_tokens_done_and_says_so
 
         renamed = _cli(alice, work, "env", "edit", "staging", "--rename", "qa", "--yes")
         deleted = _cli(alice, work, "env", "delete", "prod", "--yes")
-        token = _cli(alice, work, "token", "create", "ci", "--project", "shop", "--env", "dev")
+        unread = _cli(alice, work, "env", "edit", "dev", "--rename", "test", "--yes")
+        token = _cli(alice, work, "token", "create", "ci", "--project", "shop", "--env", "test")
         verified = _cli(alice, work, "member", "verify", "bob@links.io", "--fingerprint", told)
         listed = _ok(alice, work, "env", "list")
         locks["known_keys.json"].unlink()
@@ -59,6 +60,8 @@ def test_a_linked_pins_lock_leaves_renames_deletions_and_tokens_done_and_says_so
     assert "qa" in (work / "envkeep.toml").read_text()  # the rename reached envkeep.toml
     assert deleted.returncode == 0, deleted.stderr
     assert "the pin of 'shop/prod' was not dropped" in deleted.stderr
+    assert unread.returncode == 0, unread.stderr
+    assert "is a link" not in unread.stderr  # never read here: no pin left behind to say
     assert "qa" in listed
     assert "prod" not in listed
     assert "staging" not in listed

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Protocol
 
+from envkeep.core.errors import IntegrityError
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from envkeep.client.pin_lock_links import Warn
-    from envkeep.core.errors import IntegrityError
 
 
 class Refusals(Protocol):
@@ -117,7 +117,7 @@ class NamePins:
                     self._save(pins)
         except OSError:
             said = f"the pin of '{old}' was not moved: reads of '{new}' are refused until trusted"
-            if not self._said_linked(said):
+            if not self._said_linked(old, said):
                 raise
 
     def forget(self, name: str) -> None:
@@ -129,16 +129,25 @@ class NamePins:
                     self._save(pins)
         except OSError:
             said = f"the pin of '{name}' was not dropped: a new {self._kind} of that name is"
-            if not self._said_linked(f"{said} refused until trusted"):
+            if not self._said_linked(name, f"{said} refused until trusted"):
                 raise
 
-    def _said_linked(self, unpinned: str) -> bool:
-        """Whether the lock is a link, said: a pin this machine's change on the server (a
-        rename, a deletion) could not follow. The command goes on; refused, it would fail
-        after its change was made (and leave envkeep.toml naming the old name)."""
-        from envkeep.client.pin_lock_links import say_if_linked
+    def _said_linked(self, name: str, unpinned: str) -> bool:
+        """Whether the lock is a link: then ``unpinned`` is said if ``name`` is pinned (a pin
+        this machine's change on the server, a rename or a deletion, could not follow). The
+        command goes on; refused, it would fail after its change was made (and leave
+        envkeep.toml naming the old name)."""
+        from envkeep.client.pin_lock_links import linked_lock, say_if_linked
 
-        return say_if_linked(self._path, unpinned, self._warn)
+        if linked_lock(self._path) is None:
+            return False
+        try:
+            pinned = self._prefix + name in self._load()
+        except IntegrityError:  # damaged: said when it is next read
+            pinned = False
+        if pinned:
+            say_if_linked(self._path, unpinned, self._warn)
+        return True
 
     def _mine(self, pins: dict[str, str]) -> dict[str, str]:
         """NAME → id, of this server's and workspace's pins."""
