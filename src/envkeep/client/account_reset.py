@@ -113,8 +113,9 @@ def _check_first(backend: HttpBackend, path: str, body: dict[str, str | None]) -
     only after its admin said yes. A server older than the check refuses at the reset."""
     try:
         backend.api.request("POST", f"{path}/check", json=body)
-    except NotAnEnvkeepRoute:
-        return
+    except NotAnEnvkeepRoute as error:
+        if not error.route_missing:  # a proxy's refusal is no server older than the check
+            raise
 
 
 _AGAIN = "the server may be older than this envkeep: see envkeep member list, and upgrade it"

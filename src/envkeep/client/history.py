@@ -139,7 +139,9 @@ def held_at(
     project = ctx.project_file.project
     try:
         versions, authors = ctx.backend.versions_at(project, env, scope, moment)
-    except NotAnEnvkeepRoute:  # an older server: the read it has, once per name
+    except NotAnEnvkeepRoute as error:  # an older server: the read it has, once per name
+        if not error.route_missing:
+            raise
         return {
             name: _last_at(read_history(ctx, opened, env, secret_id), moment)
             for name, secret_id in sorted(ids.items())

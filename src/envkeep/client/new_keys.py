@@ -66,7 +66,7 @@ def share_new_key(ctx: ClientContext, new: NewKey) -> tuple[Unsealed, ...]:
         due = _one_role_each(backend.api.request("GET", f"{path}/keys-missing"))
     except EnvkeepError as error:
         fix = "see whose keys are missing, with the command that seals them: envkeep member list"
-        if isinstance(error, NotAnEnvkeepRoute):  # a server older than the route
+        if isinstance(error, NotAnEnvkeepRoute) and error.route_missing:  # an older server
             fix = "seal it to them (each member's role is sealed again): envkeep member seal"
         return (Unsealed("the others whose role opens it", error.message, (fix,)),)
     shares: dict[str, dict[str, object]] = {}

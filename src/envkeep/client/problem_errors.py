@@ -39,10 +39,13 @@ def _origin(response: httpx.Response) -> str:
     return f"{url.scheme}://{url.netloc.decode()}"
 
 
-def not_envkeep(response: httpx.Response, *, by_envkeep: bool) -> errors.NotAnEnvkeepRoute:
+def not_envkeep(
+    response: httpx.Response, *, by_envkeep: bool, missing: bool = False
+) -> errors.NotAnEnvkeepRoute:
     """The error for an answer no envkeep API route gave (another program at the URL, a path
     in the server URL, a server older than the route); ``by_envkeep``: an envkeep server said
-    it has no such route, so it may be one older than this client."""
+    it has no such route, so it may be one older than this client; ``missing``: the answer
+    says the route is missing (`NotAnEnvkeepRoute.route_missing`), not refused."""
     hint = CHECK_THE_URL
     if by_envkeep:
         hint += (
@@ -51,11 +54,13 @@ def not_envkeep(response: httpx.Response, *, by_envkeep: bool) -> errors.NotAnEn
         )
     else:
         hint = f"something other than envkeep server answers there: {hint}"
-    return errors.NotAnEnvkeepRoute(
+    error = errors.NotAnEnvkeepRoute(
         f"{_origin(response)} answered {response.status_code} for"
         f" {response.request.url.path}{_kind(response)}, not as an envkeep server does",
         hint=hint,
     )
+    error.route_missing = missing
+    return error
 
 
 CHECK_THE_URL = (
@@ -105,7 +110,7 @@ def raise_problem(response: httpx.Response) -> None:
         raise server_failure.server_failed(response, body)
     no_route = (body.get("code"), body.get("title")) in _NO_ROUTE
     if (not ours and status in {404, 405, 501}) or no_route:
-        raise not_envkeep(response, by_envkeep=no_route)
+        raise not_envkeep(response, by_envkeep=no_route, missing=True)
     if not ours and status == 413:  # envkeep server's own 413 is problem+json
         raise errors.EnvkeepError(
             f"{_origin(response)} refused the request as too large (413) before envkeep"
@@ -115,7 +120,7 @@ def raise_problem(response: httpx.Response) -> None:
         )
     if (
         not ours and status != 429 and not _fastapis_own(status, body)
-    ):  # a proxy's 401, a JSON API's
+    ):  # a proxy's 401, a JSON API's: a refusal, not a route an older server lacks
         raise not_envkeep(response, by_envkeep=False)
     code = str(body.get("code", ""))
     title = str(body.get("title") or f"the server answered {response.status_code}")

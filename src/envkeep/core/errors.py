@@ -410,6 +410,9 @@ class NotAnEnvkeepRoute(UnreachableError):
     server URL, or a server older than the route."""
 
     code = "not_an_envkeep_route"
+    # The URL said it has no such route (404, 405, 501): only then may the server be one older
+    # than the route, and a caller take its way around that (a proxy's 403 is no such answer).
+    route_missing: bool = False
 
 
 class StoreUnavailable(UnreachableError):
