@@ -23,6 +23,14 @@ AGENT_CHARS = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 _MARK_USED = "UPDATE sessions SET last_used_at = :now WHERE id = :id"
+# PostgreSQL locks rows: a long transaction of the same token's (a large import) holding its
+# row would make every other request of that token wait for it to commit, for a mark only.
+# SKIP LOCKED leaves a held row as it is (the next request due marks it). SQLite has no row
+# locks: a transaction there holds the whole file, before any statement runs.
+_MARK_USED_UNLESS_HELD = (
+    "UPDATE sessions SET last_used_at = :now"
+    " WHERE id = (SELECT id FROM sessions WHERE id = :id FOR UPDATE SKIP LOCKED)"
+)
 
 
 def client_of(user_agent: str | None) -> str | None:
@@ -57,4 +65,7 @@ def mark_used(
     sqlite: bool,
 ) -> None:
     """Write ``now`` as the session's last use, as the ORM writes a time on that database."""
-    execute(_MARK_USED, {"now": sqlite_time(now) if sqlite else now, "id": session_id})
+    if sqlite:
+        execute(_MARK_USED, {"now": sqlite_time(now), "id": session_id})
+    else:
+        execute(_MARK_USED_UNLESS_HELD, {"now": now, "id": session_id})
