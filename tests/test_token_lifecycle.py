@@ -480,7 +480,8 @@ def test_token_list_keeps_a_names_history_and_revoke_and_rotate_act_on_the_live_
     assert shown.returncode == 0, shown.stderr
     header, *lines = shown.stdout.splitlines()
     assert re.split(r"\s{2,}", header.strip()) == [
-        *("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED", "EXPIRES", "ENDED", "STATE")
+        *("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "ENDED"),
+        "STATE",
     ]
     cells = [re.split(r"\s{2,}", line.strip()) for line in lines]
     assert [(row[0], row[-1]) for row in cells] == [

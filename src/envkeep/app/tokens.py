@@ -109,6 +109,9 @@ class ServiceAccountView:
     # Live, and made to live longer than the server's maximum (`token_max_lifetime`), before
     # it was set: rotating it brings it under (`token_lifetime`).
     over_maximum: bool = False
+    # When a request last authenticated with it, to within `session_marks.USED_STEP`; None:
+    # not since the server began to record it. An ended token keeps its last.
+    last_used_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ def _token_view(
         retired_why(account.name) or ("revoked" if ended_at else None),
         aware(ended_at).isoformat() if ended_at else None,
         ended_at is None and over(token.created_at, token.expires_at),
+        aware(token.last_used_at).isoformat() if token.last_used_at else None,
     )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from envkeep.cli import output
+from envkeep.cli import output, session_rows
 from envkeep.cli.options import JsonOpt, ProjectOpt, RevokeNowOpt, RoleEnvOpt, YesOpt
 from envkeep.cli.state import asking, make_context
 from envkeep.client import (
@@ -22,6 +22,12 @@ from envkeep.core.timestamps import as_utc
 
 if TYPE_CHECKING:
     from envkeep.client.context import ClientContext
+
+# `token list`'s table; LAST USED as `session list` words it (`session_rows.used_ago`).
+_COLUMNS = (
+    *("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED"),
+    *("LAST USED", "EXPIRES", "ENDED", "STATE"),
+)
 
 token_app = typer.Typer(help="Service-account tokens (team server).", no_args_is_help=True)
 
@@ -143,6 +149,8 @@ def list_(
     json_out: JsonOpt = False,
 ) -> None:
     """List the workspace's tokens: live ones, and those that ended in the last 30 days.
+    Each shows when it was last used, to within 5 minutes (never: not since the server
+    began to record it).
 
     A name given again (by token rotate, or to a new token after a revoke) shows on a row for
     each token that held it, oldest first, with when it was created and ended; token revoke
@@ -157,9 +165,8 @@ def list_(
     if json_out:
         output.print_json([output.utc_times(token) for token in shown])
     else:
-        header = ("TOKEN", "ROLE", "SCOPE", "CREATED BY", "CREATED", "EXPIRES", "ENDED", "STATE")
         empty = "no live or recently ended tokens" if hidden else "no tokens"
-        output.print_table(header, [_row(t, now) for t in shown], empty=empty)
+        output.print_table(_COLUMNS, [_row(t, now) for t in shown], empty=empty)
     if hidden:
         output.done(
             f"{output.counted(hidden, 'token')} that ended over {token_list.ENDED_SHOWN_DAYS} days"
@@ -182,7 +189,8 @@ def _warn_over_maximum(shown: list[dict[str, Any]]) -> None:
 
 
 def _row(token: dict[str, Any], now: datetime) -> tuple[str, ...]:
-    """A token's row in `token list`: an ended one does not expire any more."""
+    """A token's row in `token list`: an ended one does not expire any more, and keeps its
+    last use."""
     expires = output.moment(token["expires_at"]) if token["expires_at"] else "never"
     return (
         token["label"],
@@ -190,10 +198,20 @@ def _row(token: dict[str, Any], now: datetime) -> tuple[str, ...]:
         _scope(token),
         token.get("created_by") or "-",
         output.moment(token.get("created_at")),
+        _last_use(token, now),
         "-" if token["revoked"] else expires,
         output.moment(token.get("ended_at")),
         _state(token, now),
     )
+
+
+def _last_use(token: dict[str, Any], now: datetime) -> str:
+    """``never`` where the server recorded no use (none since it began to), ``-`` where it
+    does not say (an older server), else as `session list` words it."""
+    if "last_used_at" not in token:
+        return "-"
+    used = token["last_used_at"]
+    return session_rows.used_ago(used, now) if used else "never"
 
 
 def _state(token: dict[str, Any], now: datetime) -> str:

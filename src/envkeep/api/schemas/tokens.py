@@ -51,6 +51,7 @@ class TokenInfo(Body):
     ended: str | None = None  # None while live; "revoked", "rotated out" (an older server: None)
     ended_at: str | None = None
     over_maximum: bool = False  # live, made to outlive the server's maximum lifetime
+    last_used_at: str | None = None  # when last used, to within 5 minutes; None: not recorded
 
 
 class TokenRevoked(Body):
