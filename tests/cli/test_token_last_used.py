@@ -1,6 +1,6 @@
 """`token list` shows when each token was last used, with the real CLI against a real team
 server on SQLite and PostgreSQL: a CI job's read with ENVKEEP_TOKEN marks its token used, one
-never used says so, and a revoked token keeps the last use it had; --json carries
+never used says so, and a revoked or rotated-out token keeps the last use it had; --json carries
 ``last_used_at``, and the OpenAPI document describes it."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _cells(table: str) -> dict[str, list[str]]:
     return {row[0]: row for row in rows}
 
 
-def test_a_token_used_by_a_ci_job_shows_its_use_one_never_used_says_never_a_revoked_keeps_it(
+def test_a_token_used_by_a_ci_job_shows_its_use_one_never_used_says_never_an_ended_keeps_it(
     server: TeamServer, tmp_path: Path
 ) -> None:
     team = Team(server, tmp_path, "lastuse", "read", "--project", "shop", "--env", "dev")
@@ -88,6 +88,14 @@ def test_a_token_used_by_a_ci_job_shows_its_use_one_never_used_says_never_a_revo
     assert listed["ci-idle"][0]["last_used_at"] is None
     assert listed["ci-old"][0]["revoked"] is True
     assert datetime.fromisoformat(str(listed["ci-old"][0]["last_used_at"])) == three_hours_ago
+
+    team.a("token", "rotate", "ci-used")
+    history = team.listed()["ci-used"]
+
+    assert [(r["ended"], r["last_used_at"]) for r in history] == [
+        ("rotated out", stamp),
+        (None, None),
+    ]
 
 
 def _listed(**fields: Any) -> dict[str, Any]:

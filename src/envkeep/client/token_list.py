@@ -26,7 +26,7 @@ def account_ids(ctx: ClientContext, names: Collection[str]) -> frozenset[str]:
 def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
     """The workspace's service accounts, a row for each role, ended ones too (revoked, or
     rotated out: ``revoked`` true); ``role`` None for a token with none (an older server says
-    ``"-"``)."""
+    ``"-"``); ``last_used_at`` None for one never used (an older server leaves it out)."""
     backend = team_backend(ctx)
     found: list[dict[str, Any]] = backend.api.request(
         "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
