@@ -1,6 +1,6 @@
 """`token list` shows when each token was last used, with the real CLI against a real team
 server on SQLite and PostgreSQL: a CI job's read with ENVKEEP_TOKEN marks its token used, one
-never used says so, and a revoked or rotated-out token keeps the last use it had; --json carries
+never used since shows none, and a revoked or rotated-out token keeps the last use it had; --json carries
 ``last_used_at``, and the OpenAPI document describes it."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _cells(table: str) -> dict[str, list[str]]:
     return {row[0]: row for row in rows}
 
 
-def test_a_token_used_by_a_ci_job_shows_its_use_one_never_used_says_never_an_ended_keeps_it(
+def test_a_token_used_by_a_ci_job_shows_its_use_one_unused_none_an_ended_keeps_it(
     server: TeamServer, tmp_path: Path
 ) -> None:
     team = Team(server, tmp_path, "lastuse", "read", "--project", "shop", "--env", "dev")
@@ -79,7 +79,7 @@ def test_a_token_used_by_a_ci_job_shows_its_use_one_never_used_says_never_an_end
     used_at = header.index("LAST USED")
     assert header[used_at - 1 : used_at + 2] == ["CREATED", "LAST USED", "EXPIRES"]
     assert cells["ci-used"][used_at] == "< 5 min ago", shown.stdout
-    assert cells["ci-idle"][used_at] == "never", shown.stdout
+    assert cells["ci-idle"][used_at] == "-", shown.stdout
     assert cells["ci-old"][used_at] == "3 h ago", shown.stdout
     assert cells["ci-old"][-1] == "revoked"
     stamp = str(listed["ci-used"][0]["last_used_at"])
@@ -114,13 +114,13 @@ def _listed(**fields: Any) -> dict[str, Any]:
     return row | fields
 
 
-def test_a_rows_last_use_is_worded_as_in_session_list_and_never_where_unrecorded() -> None:
+def test_a_rows_last_use_is_worded_as_in_session_list_and_a_dash_where_unrecorded() -> None:
     used_at = 5  # TOKEN ROLE SCOPE CREATED-BY CREATED, then LAST USED
 
     assert _row(_listed(last_used_at="2026-12-04T16:28:00+00:00"), NOW)[used_at] == "12 min ago"
     assert _row(_listed(last_used_at="2026-12-04T16:38:00Z"), NOW)[used_at] == "< 5 min ago"
     assert _row(_listed(last_used_at="2026-11-24T16:40:00Z"), NOW)[used_at] == "10 days ago"
-    assert _row(_listed(last_used_at=None), NOW)[used_at] == "never"
+    assert _row(_listed(last_used_at=None), NOW)[used_at] == "-"
     assert _row(_listed(), NOW)[used_at] == "-"  # an older server does not say
     ended = _listed(last_used_at="2026-12-04T13:40:00Z", revoked=True, ended="revoked")
     assert _row(ended, NOW)[used_at] == "3 h ago"

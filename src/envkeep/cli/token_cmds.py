@@ -149,8 +149,8 @@ def list_(
     json_out: JsonOpt = False,
 ) -> None:
     """List the workspace's tokens: live ones, and those that ended in the last 30 days.
-    Each shows when it was last used, to within 5 minutes (never: not since the server
-    began to record it).
+    Each shows when it was last used, to within 5 minutes (-: no use recorded; servers
+    record it since schema 0015).
 
     A name given again (by token rotate, or to a new token after a revoke) shows on a row for
     each token that held it, oldest first, with when it was created and ended; token revoke
@@ -206,12 +206,11 @@ def _row(token: dict[str, Any], now: datetime) -> tuple[str, ...]:
 
 
 def _last_use(token: dict[str, Any], now: datetime) -> str:
-    """``never`` where the server recorded no use (none since it began to), ``-`` where it
-    does not say (an older server), else as `session list` words it."""
-    if "last_used_at" not in token:
-        return "-"
-    used = token["last_used_at"]
-    return session_rows.used_ago(used, now) if used else "never"
+    """As `session list` words it; ``-`` where no use is recorded: servers before 0.2's
+    schema 0015 recorded none, so a token used only before the upgrade has none, and "never"
+    would be untrue of it (an older server does not send the field at all)."""
+    used = token.get("last_used_at")
+    return session_rows.used_ago(used, now) if used else "-"
 
 
 def _state(token: dict[str, Any], now: datetime) -> str:
