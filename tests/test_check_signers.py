@@ -31,6 +31,8 @@ def _ctx(home: Path) -> Any:
         server_url="https://keep.example.com",
         identity=identity,
         notify=notes.append,
+        warn_once=notes.append,  # as ClientContext says a warning
+        made_here={},
         notes=notes,
     )
 

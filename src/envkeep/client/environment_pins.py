@@ -70,9 +70,9 @@ class EnvironmentPins:
         older than one this machine read or made; pin nothing."""
         self._key_versions.refuse_older(f"{project}/{env}", env_id, key_version, outcome)
 
-    def rotated(self, env_id: str, key_version: int) -> None:
+    def rotated(self, project: str, env: str, env_id: str, key_version: int) -> None:
         """This machine rotated the environment's key: an answer with an older one is refused."""
-        self._key_versions.rotated(env_id, key_version)
+        self._key_versions.rotated(f"{project}/{env}", env_id, key_version)
 
     def moved(self, project: str, old: str, new: str) -> None:
         """This machine renamed ``project/old`` to ``new``: its pin moves with it."""

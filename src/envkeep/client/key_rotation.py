@@ -205,7 +205,7 @@ def rotate_key(
         ctx.warn_once("\n".join(left.lines(sealed)))
     ctx.verified.save()  # the new values' signatures, made here (`rotation_writes`)
     if ctx.environment_pins is not None:  # an answer under the old key is refused from now
-        ctx.environment_pins.rotated(env.id, new_version)
+        ctx.environment_pins.rotated(project_name, environment, env.id, new_version)
     damaged_secrets.say_rotated(ctx, opened, project_name)
     from envkeep.client.file_key_versions import note_files_under_older_keys
 

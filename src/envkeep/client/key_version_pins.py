@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from envkeep.client.pin_write_failures import unless_unwritable
 from envkeep.core.errors import IntegrityError
 from envkeep.core.files import exclusive, write_atomic
 
@@ -47,7 +48,8 @@ class KeyVersionPins:
         if not pin:
             return
         if seen != key_version and (seen is None or key_version > seen or trusted):
-            self._pin(env_id, key_version, trusted=trusted)
+            said = "the environments' key versions this command saw first were not pinned"
+            self._pin(env_id, key_version, said, trusted=trusted)
 
     def refuse_older(self, name: str, env_id: str, key_version: int, outcome: str) -> None:
         """Refuse (IntegrityError, ending with ``outcome``) ``key_version`` when this machine
@@ -55,24 +57,35 @@ class KeyVersionPins:
         command changes anything)."""
         _refuse_below(name, self._load().get(self._prefix + env_id), key_version, outcome)
 
-    def rotated(self, env_id: str, key_version: int) -> None:
-        """This machine rotated the environment's key to ``key_version``."""
-        self._pin(env_id, key_version, trusted=False)
+    def rotated(self, name: str, env_id: str, key_version: int) -> None:
+        """This machine rotated the key of environment ``name`` (``PROJECT/ENV``) to
+        ``key_version`` (the server made it already: a pin that cannot be written is said,
+        not raised)."""
+        said = (
+            f"key version {key_version} of '{name}', which this command made, was not pinned:"
+            " an answer with the older key is not refused here"
+        )
+        self._pin(env_id, key_version, said, trusted=False, always=True)
 
-    def _pin(self, env_id: str, key_version: int, *, trusted: bool) -> None:
-        try:
-            with exclusive(self._path):  # another process may have pinned meanwhile
-                pins = self._load(to_update=True)
-                key = self._prefix + env_id
-                if trusted or key_version > pins.get(key, 0):
-                    pins[key] = key_version
-                    text = json.dumps(pins, indent=2, sort_keys=True).encode()
-                    write_atomic(self._path, text, mode=0o600, private_parents=True)
-        except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
-            from envkeep.client.pin_lock_links import say_if_linked
-
-            said = "the environments' key versions this command saw first were not pinned"
-            say_if_linked(self._path, said, self._warn)
+    def _pin(
+        self,
+        env_id: str,
+        key_version: int,
+        unpinned: str,
+        *,
+        trusted: bool,
+        always: bool = False,
+    ) -> None:
+        with (
+            unless_unwritable(self._path, unpinned, self._warn, always=always),
+            exclusive(self._path),  # another process may have pinned meanwhile
+        ):
+            pins = self._load(to_update=True)
+            key = self._prefix + env_id
+            if trusted or key_version > pins.get(key, 0):
+                pins[key] = key_version
+                text = json.dumps(pins, indent=2, sort_keys=True).encode()
+                write_atomic(self._path, text, mode=0o600, private_parents=True)
 
     def _load(self, *, to_update: bool = False) -> dict[str, int]:
         from envkeep.client.pins import read_pin_file

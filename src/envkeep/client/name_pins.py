@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Protocol
 
+from envkeep.client.pin_write_failures import unless_unwritable
 from envkeep.core.errors import IntegrityError
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
+    import contextlib
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
@@ -64,21 +66,16 @@ class NamePins:
         if all(pins.get(self._prefix + name) == id_ for name, id_ in seen.items()):
             return  # the common case: no lock, no write
         self._refuse_mismatches(pins, seen, trusted)
-        try:
-            with exclusive(self._path):
-                pins = self._load(to_update=True)  # another process may have pinned meanwhile
-                self._refuse_mismatches(pins, seen, trusted)
-                mine = self._mine(pins)
-                for name, id_ in seen.items():
-                    for known in [k for k, i in mine.items() if i == id_ and k != name]:
-                        del pins[self._prefix + known], mine[known]  # the id is name's alone now
-                    pins[self._prefix + name] = mine[name] = id_
-                self._save(pins)
-        except OSError:  # a home that cannot be written (a CI job's) still reads, unpinned
-            from envkeep.client.pin_lock_links import say_if_linked
-
-            said = f"the {self._kind}s this command saw first were not pinned"
-            say_if_linked(self._path, said, self._warn)
+        said = f"the {self._kind}s this command saw first were not pinned"
+        with unless_unwritable(self._path, said, self._warn), exclusive(self._path):
+            pins = self._load(to_update=True)  # another process may have pinned meanwhile
+            self._refuse_mismatches(pins, seen, trusted)
+            mine = self._mine(pins)
+            for name, id_ in seen.items():
+                for known in [k for k, i in mine.items() if i == id_ and k != name]:
+                    del pins[self._prefix + known], mine[known]  # the id is name's alone now
+                pins[self._prefix + name] = mine[name] = id_
+            self._save(pins)
 
     def _refuse_mismatches(
         self, pins: dict[str, str], seen: Mapping[str, str], trusted: frozenset[str]
@@ -108,46 +105,41 @@ class NamePins:
 
     def moved(self, old: str, new: str) -> None:
         """This machine renamed ``old`` to ``new``: its pin moves with it."""
-        try:
-            with exclusive(self._path):
-                pins = self._load(to_update=True)
-                id_ = pins.pop(self._prefix + old, None)
-                if id_ is not None:
-                    pins[self._prefix + new] = id_
-                    self._save(pins)
-        except OSError:
-            said = f"the pin of '{old}' was not moved: reads of '{new}' are refused until trusted"
-            if not self._said_linked(old, said):
-                raise
+        said = f"the pin of '{old}' was not moved: reads of '{new}' are refused until trusted"
+        if not self._pinned(old):
+            return
+        with self._after_change(said), exclusive(self._path):
+            pins = self._load(to_update=True)
+            id_ = pins.pop(self._prefix + old, None)
+            if id_ is not None:
+                pins[self._prefix + new] = id_
+                self._save(pins)
 
     def forget(self, name: str) -> None:
         """This machine deleted ``name``: the name may stand for a new one next."""
-        try:
-            with exclusive(self._path):
-                pins = self._load(to_update=True)
-                if pins.pop(self._prefix + name, None) is not None:
-                    self._save(pins)
-        except OSError:
-            said = f"the pin of '{name}' was not dropped: a new {self._kind} of that name is"
-            if not self._said_linked(name, f"{said} refused until trusted"):
-                raise
+        said = f"the pin of '{name}' was not dropped: a new {self._kind} of that name is"
+        if not self._pinned(name):
+            return
+        with self._after_change(f"{said} refused until trusted"), exclusive(self._path):
+            pins = self._load(to_update=True)
+            if pins.pop(self._prefix + name, None) is not None:
+                self._save(pins)
 
-    def _said_linked(self, name: str, unpinned: str) -> bool:
-        """Whether the lock is a link: then ``unpinned`` is said if ``name`` is pinned (a pin
-        this machine's change on the server, a rename or a deletion, could not follow). The
-        command goes on; refused, it would fail after its change was made (and leave
-        envkeep.toml naming the old name)."""
-        from envkeep.client.pin_lock_links import linked_lock, say_if_linked
+    def _after_change(self, unpinned: str) -> contextlib.AbstractContextManager[None]:
+        """A pin change after this machine's change on the server (a rename, a deletion): one
+        that cannot be written is said (``unpinned``), not raised, which failed the command
+        after its change was made (and left envkeep.toml naming the old name)."""
+        return unless_unwritable(self._path, unpinned, self._warn, always=True)
 
-        if linked_lock(self._path) is None:
-            return False
+    def _pinned(self, name: str) -> bool:
+        """Whether ``name`` is pinned here: a name never read has no pin to follow a change,
+        and nothing to say when it cannot. One that cannot be read may be."""
         try:
-            pinned = self._prefix + name in self._load()
+            return self._prefix + name in self._load()
+        except OSError:  # not readable either: the write says what it could not do
+            return True
         except IntegrityError:  # damaged: said when it is next read
-            pinned = False
-        if pinned:
-            say_if_linked(self._path, unpinned, self._warn)
-        return True
+            return False
 
     def _mine(self, pins: dict[str, str]) -> dict[str, str]:
         """NAME → id, of this server's and workspace's pins."""

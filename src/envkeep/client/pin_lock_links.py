@@ -38,7 +38,7 @@ def say_if_linked(path: Path, unpinned: str, warn: Warn) -> bool:
     if lock is None:
         return False
     if warn is not None:
-        warn(f"warning: {lock} is a link, not a lock file, so {unpinned}; {_mend(lock)}")
+        warn(f"warning: {lock} is a link, not a lock file, so {unpinned}; {mend(lock)}")
     return True
 
 
@@ -49,7 +49,7 @@ def refuse_if_linked(path: Path, unpinned: str) -> None:
     if lock is not None:
         raise ConflictError(
             f"{lock} is a link, not a lock file, so {unpinned}",
-            hint=f"{_mend(lock)}, then run this command again",
+            hint=f"{mend(lock)}, then run this command again",
         )
 
 
@@ -62,5 +62,6 @@ def linked_lock(path: Path) -> Path | None:
         return None
 
 
-def _mend(lock: Path) -> str:
+def mend(lock: Path) -> str:
+    """How to mend a linked lock file: the rm that removes the link."""
     return f"remove the link: rm {shlex.quote(str(lock))}"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.client.pin_write_failures import unless_unwritable
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.core.errors import IntegrityError
 from envkeep.core.files import exclusive, write_atomic
@@ -128,14 +129,13 @@ def pin_made_here(ctx: ClientContext, principal_id: str, public: crypto.PublicKe
     This command may seal to them whatever ENVKEEP_SIGNERS lists (``ctx.made_here``): `token
     rotate` seals the keys it rotates to the token it just made."""
     ctx.made_here[principal_id] = public.fingerprint()
-    try:
+    said = (
+        "the keys of the token this command made were not pinned: they are taken on first"
+        " sight, as a stranger's are"
+    )
+    # Made on the server already: raised, the command would lose the token it made.
+    with unless_unwritable(pins_file(ctx), said, ctx.warn_once, always=True):
         _replace(ctx, {pin_key(ctx, principal_id): public.fingerprint()})
-    except OSError:  # made on the server already: refused now, a new token would be lost
-        from envkeep.client.pin_lock_links import say_if_linked
-
-        said = "the keys of the token this command made were not pinned"
-        if not say_if_linked(pins_file(ctx), said, ctx.warn_once):
-            raise
 
 
 def changed_key(principal: PrincipalView, pinned: str, seen: str) -> IntegrityError:
@@ -184,11 +184,21 @@ def verify_hint(principal: PrincipalView) -> str:
 
 
 def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
-    """The principal's keys if they match the pinned ones (pinning them on first use)."""
+    """The principal's keys if they match the pinned ones (pinning them on first use). Keys
+    this command made (`pin_made_here`) are not pinned again: a pin that failed there (a home
+    it cannot write) failed the rotations `token rotate` makes after the server replaced the
+    token."""
     pinned = load_pins(ctx).get(pin_key(ctx, principal.id))
     seen = fingerprint_of(principal)
-    if pinned is None:
-        _pin_first_seen(ctx, [principal])
+    if pinned is None and ctx.made_here.get(principal.id) == seen:
+        pass
+    elif pinned is None:
+        said = (
+            f"the key of {shown_principal(principal)}, seen here first, was not pinned: it is"
+            " taken on first sight again"
+        )
+        with unless_unwritable(pins_file(ctx), said, ctx.warn_once, always=True):
+            _pin_first_seen(ctx, [principal])
     elif pinned != seen:
         raise changed_key(principal, pinned, seen)
     return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
@@ -231,13 +241,9 @@ def check_signers(
             first_seen[principal.id] = principal
     if not first_seen:
         return
-    try:
+    said = "the signers' keys this command saw first were not pinned"
+    with unless_unwritable(pins_file(ctx), said, ctx.warn_once):  # read all the same
         _pin_first_seen(ctx, list(first_seen.values()))
-    except OSError:  # unwritable: read all the same, pinning nothing
-        from envkeep.client.pin_lock_links import say_if_linked
-
-        said = "the signers' keys this command saw first were not pinned"
-        say_if_linked(pins_file(ctx), said, ctx.warn_once)
     for principal in first_seen.values():
         if ctx.notify is not None and listed is None:
             ctx.notify(

@@ -1,0 +1,50 @@
+"""What a command does when a pins file cannot be written: the one decision every pin write
+shares.
+
+Any OSError writing pins (a read-only home, another user's, a pins path that is a directory, a
+lock file that is a link) is taken as a home this command cannot write: it goes on, pinning
+nothing. A pin of what this command saw first is skipped quietly (a CI job's read-only home
+reads all the same), but for a linked lock, which someone can mend (`pin_lock_links`). A pin
+that follows a change the server already made (a token's keys made here, a rename's or a
+deletion's pin, a key rotated here) is always said: raised then, the command failed after its
+change was made, and a token made was never shown. So is the pin of a key first seen as this
+command seals to it: raised, it failed the rotations a revocation makes after the server
+revoked; silent, the note that it was pinned would be untrue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from envkeep.client.pin_lock_links import say_if_linked
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from envkeep.client.pin_lock_links import Warn
+
+
+@contextlib.contextmanager
+def unless_unwritable(
+    path: Path, unpinned: str, warn: Warn, *, always: bool = False
+) -> Iterator[None]:
+    """Run a write of the pins in ``path``; an OSError ends it unraised. ``unpinned`` (what
+    was not pinned, and what that leaves) is said when the lock is a link, and, ``always``,
+    whatever failed: a pin that follows the server's change, or one a seal relies on."""
+    try:
+        yield
+    except OSError as failed:
+        if say_if_linked(path, unpinned, warn) or not always or warn is None:
+            return
+        warn(
+            f"warning: {path} could not be written ({failure_reason(failed)}), so {unpinned};"
+            " make it writable for this user"
+        )
+
+
+def failure_reason(failed: OSError) -> str:
+    """The system's word for the failure and the file it named: "Read-only file system"."""
+    reason = failed.strerror or type(failed).__name__
+    return f"{reason}: {failed.filename}" if failed.filename else reason
