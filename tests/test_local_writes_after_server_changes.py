@@ -1,21 +1,48 @@
 """A local file that cannot be written after the server made a change must never lose what the
-server made. A pins file that could not be written for any reason but a linked lock (a
-read-only home) still raised after `token create`, `token rotate`, `env edit --rename`, `env
-delete`: the new token was lost. Now a write that fails after the change goes on with one
-warning saying what was not pinned and what that leaves."""
+server made. `member invite` with a linked invites.json.lock made the invite on the server,
+then failed on the lock: its one-time code was never shown. A pins file that could not be
+written for any reason but a linked lock (a read-only home) still raised after `token create`,
+`token rotate`, `env edit --rename`, `env delete`: the new token was lost. Now what can be
+checked is checked before the server is asked, and a write that fails after it goes on with
+one warning saying what was not kept and what that leaves."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
+from envkeep.core.errors import ConflictError
+from tests.server import _environ, join, start_server
 from tests.server import cli as _cli
-from tests.server import join, start_server
 from tests.server import quick_ok as _ok
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.server import TeamServer
+
+# The real CLI, with os.replace refusing (ENOSPC) to put a file named FAIL_REPLACE in place:
+# a write that fails after every check before it passed (a disk filling up meanwhile).
+_FULL_DISK = """\
+import errno, os, sys
+real = os.replace
+def full(src, dst, *args, **kwargs):
+    if os.path.basename(os.fspath(dst)) == os.environ["FAIL_REPLACE"]:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dst))
+    return real(src, dst, *args, **kwargs)
+os.replace = full
+from envkeep.cli import entry
+entry.main(sys.argv[1:])
+"""
+
+
+def _with_full_disk(
+    home: Path, work: Path, failing: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**_environ(home), "FAIL_REPLACE": failing}
+    command = [sys.executable, "-c", _FULL_DISK, *args]
+    return subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
 
 
 def _alice_with_shop(server: TeamServer, tmp_path: Path) -> tuple[Path, Path]:
@@ -27,6 +54,56 @@ def _alice_with_shop(server: TeamServer, tmp_path: Path) -> tuple[Path, Path]:
         _ok(alice, work, "set", f"DB={env}-db", "--env", env)
         _ok(alice, work, "get", "DB", "--env", env)  # pinned here
     return alice, work
+
+
+def test_an_invite_whose_secret_cannot_be_kept_is_refused_before_it_is_made(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "srv")
+    try:
+        alice, work = _alice_with_shop(server, tmp_path)
+        lock = alice / "invites.json.lock"
+        lock.unlink(missing_ok=True)
+        lock.symlink_to(tmp_path / "elsewhere")
+        refused = _cli(alice, work, "member", "invite", "bob@x.io", "--role", "read", "-p", "shop")
+        listed = _ok(alice, work, "member", "list")
+        lock.unlink()
+        made = _cli(alice, work, "member", "invite", "bob@x.io", "--role", "read", "-p", "shop")
+    finally:
+        server.stop()
+
+    assert refused.returncode == ConflictError.exit_code, refused.stderr
+    assert f"error: {alice / 'invites.json'} cannot be written" in refused.stderr
+    assert "no invite was made" in refused.stderr
+    assert f"hint: remove the link: rm {lock}, then run this command again" in refused.stderr
+    assert refused.stdout == ""
+    assert "bob@x.io" not in listed  # nothing made on the server
+    assert made.returncode == 0, made.stderr
+    assert len(made.stdout.strip()) > 40  # the code, once the link is gone
+
+
+def test_an_invite_secret_not_kept_after_the_invite_was_made_still_shows_its_code(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "srv")
+    bob = tmp_path / "bob"
+    try:
+        alice, work = _alice_with_shop(server, tmp_path)
+        made = _with_full_disk(
+            alice, work, "invites.json", "member", "invite", "bob@x.io", "--role", "read", "-p",
+            "shop",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        join(server, bob, work, made.stdout.strip(), "bob@x.io")  # the code shown works
+        whoami = _ok(bob, work, "whoami")
+    finally:
+        server.stop()
+
+    invites = alice / "invites.json"
+    assert f"warning: the code's secret was not kept in {invites} (No space left" in made.stderr
+    assert "envkeep member verify bob@x.io --fingerprint" in made.stderr
+    assert "bob@x.io" in whoami
+    assert not invites.exists() or "bob@x.io" not in invites.read_text()
 
 
 def test_unwritable_pins_leave_tokens_renames_deletions_and_rotations_done_and_say_so(
@@ -94,3 +171,28 @@ def test_a_key_rotated_here_and_left_unpinned_is_said_as_made_not_seen(tmp_path:
     assert by_error.returncode == 0, by_error.stderr
     assert f"warning: {versions} could not be written (Is a directory" in by_error.stderr
     assert "key version 2 of 'shop/staging', which this command made" in by_error.stderr
+
+
+def test_a_reset_whose_code_secret_cannot_be_kept_is_refused_before_anything_is_reset(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "srv")
+    bob = tmp_path / "bob"
+    try:
+        alice, work = _alice_with_shop(server, tmp_path)
+        code = _ok(alice, work, "member", "invite", "bob@x.io", "--role", "read", "-p", "shop")
+        join(server, bob, work, code.strip(), "bob@x.io")
+        lock = alice / "invites.json.lock"
+        lock.unlink(missing_ok=True)
+        lock.symlink_to(tmp_path / "elsewhere")
+        refused = _cli(
+            alice, work, "member", "reset", "bob@x.io", "--role", "read", "-p", "shop", "--yes"
+        )
+        still = _cli(bob, work, "whoami")
+    finally:
+        server.stop()
+
+    assert refused.returncode == ConflictError.exit_code, refused.stderr
+    assert "an invite's secret is kept there; nothing was reset" in refused.stderr
+    assert refused.stdout == ""
+    assert still.returncode == 0, still.stderr  # bob's session was not ended

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.client.invite_proofs import keep_invite_secret
+from envkeep.client.invite_proofs import check_invite_secrets_kept, keep_invite_secret
 from envkeep.client.members import Revoked, finish_revocation, lookup
 from envkeep.client.principal_names import shown_principal
 from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
@@ -73,6 +73,7 @@ def reset(
     address = email.strip().lower()
     account = {"principal_id": None if principal is None else principal.id, "email": address}
     _check_first(backend, path, {**account, "role": role})
+    check_invite_secrets_kept(ctx, "nothing was reset")
     if principal is not None and principal.id != ctx.identity.principal_id:
         who = shown_principal(principal)
         forecast = foresee_revocation(ctx, backend, who, None, f"resetting {who}", check=not now)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
+from envkeep.client.pin_lock_links import linked_lock, mend
+from envkeep.client.pin_write_failures import failure_reason
 from envkeep.client.pins import (
     fingerprint_of,
     fingerprints_shown,
@@ -28,7 +30,7 @@ from envkeep.client.pins import (
 )
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.client.team_server import team_backend
-from envkeep.core.errors import IntegrityError, PermissionDenied
+from envkeep.core.errors import ConflictError, IntegrityError, PermissionDenied
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
@@ -93,21 +95,58 @@ def _entries(path: Path) -> dict[str, object]:
     return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
+def check_invite_secrets_kept(ctx: ClientContext, made: str) -> None:
+    """Refuse (ConflictError), before the server makes an invite (``made``: "no invite was
+    made"), when its secret could not be kept here: the invites file's lock cannot be taken
+    (a link, a read-only home) or the file cannot be read."""
+    path = _invites_file(ctx)
+    try:
+        with exclusive(path):
+            _entries(path)
+    except (OSError, ValueError, TypeError) as failed:
+        lock = linked_lock(path)
+        raise ConflictError(
+            f"{path} cannot be written ({_reason(failed)}), and an invite's secret is kept"
+            f" there; {made}",
+            hint=f"{mend(lock)}, then run this command again"
+            if lock is not None
+            else f"make {path} (and its lock file) writable for this user, then run this"
+            " command again",
+        ) from None
+
+
 def keep_invite_secret(ctx: ClientContext, invite_id: str, secret: str, email: str) -> None:
     """Keep the secret of an invite made here (for ``email``, in this server's workspace), to
-    check the keys its invitee registers with it."""
+    check the keys its invitee registers with it. The server made the invite already: a
+    secret that cannot be kept is said (``ctx.warn_once``), not raised, so that its code is
+    still shown (`check_invite_secrets_kept` refused what it could beforehand)."""
     path = _invites_file(ctx)
     server, workspace = _here(ctx)
-    with exclusive(path):  # two invites made at once each keep their secret
-        kept = _entries(path)  # an older envkeep's entries kept as they are
-        kept[invite_id] = {
-            "secret": secret,
-            "email": email,
-            "made_here": True,
-            "server": server,
-            "workspace": workspace,
-        }
-        write_atomic(path, json.dumps(kept, indent=2).encode(), mode=0o600, private_parents=True)
+    try:
+        with exclusive(path):  # two invites made at once each keep their secret
+            kept = _entries(path)  # an older envkeep's entries kept as they are
+            kept[invite_id] = {
+                "secret": secret,
+                "email": email,
+                "made_here": True,
+                "server": server,
+                "workspace": workspace,
+            }
+            text = json.dumps(kept, indent=2).encode()
+            write_atomic(path, text, mode=0o600, private_parents=True)
+    except (OSError, ValueError, TypeError) as failed:
+        ctx.warn_once(
+            f"warning: the code's secret was not kept in {path} ({_reason(failed)}), so the"
+            f" keys {email} joins with cannot be checked against it here: before sealing them"
+            " anything, compare fingerprints out of band (they run: envkeep whoami"
+            " --fingerprint), then: "
+            + shlex.join(["envkeep", "member", "verify", email, "--fingerprint"])
+            + " 'WHAT THEY READ OUT'"
+        )
+
+
+def _reason(failed: Exception) -> str:
+    return failure_reason(failed) if isinstance(failed, OSError) else "it is damaged"
 
 
 def check_invite_proof(ctx: ClientContext, principal: PrincipalView, refused: str) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from envkeep import crypto
 from envkeep.app.policy import Role
 from envkeep.client._seen_roles import scope_of
-from envkeep.client.invite_proofs import keep_invite_secret
+from envkeep.client.invite_proofs import check_invite_secrets_kept, keep_invite_secret
 from envkeep.client.key_rotation import rotate_environments
 from envkeep.client.member_typos import with_close_name
 from envkeep.client.overlapping_roles import (
@@ -358,6 +358,7 @@ def invite(
     from envkeep.client.invite_codes import invite_code
 
     backend = team_backend(ctx)
+    check_invite_secrets_kept(ctx, "no invite was made")
     # The secret is made here and never sent: the server gets the hash of a key derived from
     # it, so it cannot make the proof of keys that the secret's holder makes (`join`).
     secret = new_secret()
