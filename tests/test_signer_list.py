@@ -81,6 +81,7 @@ def _ctx(home: Path, listed: frozenset[str] | None = None) -> Any:
         server_url="https://keep.example.com",
         identity=SimpleNamespace(principal_id="me", record=SimpleNamespace(public=me.public())),
         notify=notes.append,
+        warn_once=notes.append,  # as ClientContext says a warning
         notes=notes,
     )
 
