@@ -1,7 +1,7 @@
 """`token list` shows when each token was last used, with the real CLI against a real team
 server on SQLite and PostgreSQL: a CI job's read with ENVKEEP_TOKEN marks its token used, one
-never used since shows none, and a revoked or rotated-out token keeps the last use it had; --json carries
-``last_used_at``, and the OpenAPI document describes it."""
+never used since shows none, and a revoked or rotated-out token keeps the last use it had;
+--json carries ``last_used_at``, and the OpenAPI document describes it."""
 
 from __future__ import annotations
 
