@@ -79,3 +79,30 @@ def test_run_file_meeting_the_schema_runs(envkeep: Envkeep, project: Path, tmp_p
 
     assert result.code == 0, result.describe()
     assert marker.exists()
+
+
+def test_run_file_takes_a_required_name_from_the_environment_it_runs_in(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    api = _api_with_schema(envkeep, project)
+    (api / ".env").write_text("PORT=8080\n", encoding="utf-8")  # API_KEY comes from CI
+    marker = tmp_path / "ran"
+
+    result = envkeep("run", "-f", ".env", *_touch(marker), cwd=api, env={"API_KEY": "k"})
+
+    assert result.code == 0, result.describe()
+    assert marker.exists()
+
+
+def test_run_file_checks_a_declared_name_the_environment_gives_and_says_where(
+    envkeep: Envkeep, project: Path, tmp_path: Path
+) -> None:
+    api = _api_with_schema(envkeep, project)
+    (api / ".env").write_text("API_KEY=k\n", encoding="utf-8")
+    marker = tmp_path / "ran"
+
+    result = envkeep("run", "-f", ".env", *_touch(marker), cwd=api, env={"PORT": "abc"})
+
+    assert result.code == 3, result.describe()
+    assert not marker.exists()
+    assert f"error: 1 problem in .env and the environment: {PORT_PROBLEM}" in result.err_lines

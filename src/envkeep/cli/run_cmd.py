@@ -83,9 +83,10 @@ def run(
         from envkeep.environ import process_environment
 
         passphrase = passphrase_source(ctx.settings, confirm=False)
-        values = secretfiles.file_values(ctx, file, passphrase, process_environment())
+        inherited = process_environment()
+        values = secretfiles.file_values(ctx, file, passphrase, inherited)
         if not no_validate:
-            refuse_invalid_file(ctx, values, file)
+            refuse_invalid_file(ctx, values, file, inherited)
         run_with_values(ctx, command, values, pass_token=pass_token)
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token

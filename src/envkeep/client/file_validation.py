@@ -20,21 +20,34 @@ if TYPE_CHECKING:
 __all__ = ["refuse_invalid_file"]
 
 
-def refuse_invalid_file(ctx: ClientContext, values: Mapping[str, str], source: Path) -> None:
-    """Raise ValidationFailed (exit 3) when the values of the file ``source`` break the schema
-    of the service whose directory this is: a wrong type or range, a required name missing
-    (one with a @default is not). Names the schema does not declare are the file's business.
-    Outside a service's directory, or for one without a schema, nothing is checked."""
+def refuse_invalid_file(
+    ctx: ClientContext,
+    values: Mapping[str, str],
+    source: Path,
+    inherited: Mapping[str, str],
+) -> None:
+    """Raise ValidationFailed (exit 3) when the values the command would get from the file
+    ``source`` break the schema of the service whose directory this is: a wrong type or range,
+    a required name missing (one with a @default is not). The file's values are added to the
+    ``inherited`` environment, so a declared name the file leaves out is checked as the
+    command gets it (a file of secrets alone, the rest exported by CI, runs as before). Names
+    the schema does not declare are the file's business. Outside a service's directory, or
+    for one without a schema, nothing is checked."""
     from envkeep.core.validate import validate_values
 
     service = ctx.directory_service
     schema = None if service is None else service_schema(ctx, service)
     if schema is None:
         return
-    findings = validate_values(values, schema, service=service, own=())
+    declared = {field.name for field in schema.fields}
+    seen = {name: value for name, value in inherited.items() if name in declared}
+    findings = validate_values({**seen, **values}, schema, service=service, own=())
     errors = [finding for finding in findings if finding.severity == "error"]
     if errors:
+        where = str(source)
+        if any(finding.name in seen and finding.name not in values for finding in errors):
+            where += " and the environment"  # a declared name the file left to it
         raise ValidationFailed(
-            f"{problems_in(errors)} in {source}: {problems_shown(errors)}",
+            f"{problems_in(errors)} in {where}: {problems_shown(errors)}",
             hint=f"correct them in {shlex.quote(str(source))}, or skip with --no-validate",
         )
