@@ -1,5 +1,6 @@
 """An unknown export format's hint: the close format for another tool's name of it
-(`k8s-secret` is `k8s` here), and every name that is read as a format, `env` among them."""
+(`kubernetes` is `k8s` here), and every name that is read as a format, `env` and
+`k8s-secret` among them (DESIGN.md gives `export --format k8s-secret`)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def _hint_for(fmt: str) -> str:
 @pytest.mark.parametrize(
     ("typed", "meant"),
     [
-        ("k8s-secret", "k8s"),
         ("kubernetes", "k8s"),
+        ("kubernetes-secret", "k8s"),
         ("K8S_Secret", "k8s"),
         ("kubernetes-configmap", "k8s-configmap"),
         ("bash", "shell"),
@@ -32,7 +33,12 @@ def test_another_tools_name_of_a_format_is_answered_with_envkeeps(typed: str, me
 
 def test_another_tools_name_of_a_format_is_still_refused() -> None:
     with pytest.raises(UsageError):
-        format_named("k8s-secret")
+        format_named("kubernetes")
+
+
+def test_k8s_secret_is_read_as_k8s_as_design_md_gives_it() -> None:
+    assert format_named("k8s-secret") == "k8s"
+    assert "k8s (or k8s-secret)" in _hint_for("nothing-like-it")
 
 
 def test_the_unknown_format_hint_names_env_beside_dotenv() -> None:

@@ -71,10 +71,19 @@ def test_runs_f_env_with_no_such_file_says_export_takes_env_as_a_format(
     assert "in export, -f is --format" in result.stderr, result.describe()
 
 
-def test_export_format_k8s_secret_says_did_you_mean_k8s(envkeep: Envkeep, seeded: Path) -> None:
-    result = envkeep("export", "--env", "dev", "--format", "k8s-secret")
+def test_export_format_kubernetes_says_did_you_mean_k8s(envkeep: Envkeep, seeded: Path) -> None:
+    result = envkeep("export", "--env", "dev", "--format", "kubernetes")
 
     assert result.code == 2
     assert "did you mean 'k8s'?" in result.stderr, result.describe()
     assert "dotenv (or env)" in result.stderr
     assert result.stdout == ""
+
+
+def test_export_format_k8s_secret_writes_the_k8s_secret(envkeep: Envkeep, seeded: Path) -> None:
+    as_design_gives = envkeep("export", "--env", "dev", "--format", "k8s-secret")
+    as_named = envkeep("export", "--env", "dev", "--format", "k8s")
+
+    assert as_design_gives.code == 0, as_design_gives.describe()
+    assert "kind: Secret" in as_design_gives.stdout
+    assert as_design_gives.stdout == as_named.stdout

@@ -52,14 +52,13 @@ EXPORTERS: tuple[str, ...] = (
     "gitlab",
 )
 
-# Another tool's name for a format (Doppler's `--format env`), read as envkeep's; completion
-# offers envkeep's names only.
-FORMAT_ALIASES: dict[str, str] = {"env": "dotenv"}
+# Another name a format is read by (Doppler's `--format env`; `k8s-secret`, which DESIGN.md
+# gives for CI and Kubernetes); completion offers envkeep's names only.
+FORMAT_ALIASES: dict[str, str] = {"env": "dotenv", "k8s-secret": "k8s"}
 # Names other tools and their docs give a format, too far from envkeep's for the matcher to
-# guess (`k8s-secret` is no slip of `k8s`): an unknown format's hint names envkeep's, but the
-# format is still refused (one name per format, as Kubernetes' `kind: Secret` is `k8s`).
+# guess: an unknown format's hint names envkeep's, but the format is still refused (one name
+# per format beside the aliases above).
 _NAMES_ELSEWHERE: dict[str, str] = {
-    "k8s-secret": "k8s",
     "kubernetes": "k8s",
     "kubernetes-secret": "k8s",
     "secret": "k8s",
@@ -108,9 +107,9 @@ def export(
 
 
 def format_named(fmt: str) -> str:
-    """The format ``fmt`` names (``env`` is ``dotenv``); a UsageError naming the known ones, the
-    one it most likely mistypes first (`core.near_names`, as for an environment), for any
-    other."""
+    """The format ``fmt`` names (``env`` is ``dotenv``, ``k8s-secret`` is ``k8s``); a
+    UsageError naming the known ones, the one it most likely mistypes first
+    (`core.near_names`, as for an environment), for any other."""
     fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt in EXPORTERS:
         return fmt
