@@ -105,13 +105,18 @@ def check_invite_secrets_kept(ctx: ClientContext, made: str) -> None:
             _entries(path)
     except (OSError, ValueError, TypeError) as failed:
         lock = linked_lock(path)
+        if lock is not None:
+            hint = f"{mend(lock)}, then run this command again"
+        elif isinstance(failed, OSError):
+            hint = f"make {path} (and its lock file) writable for this user, then run this"
+            hint += " command again"
+        else:  # its text is no JSON object: the pending invites' secrets in it are lost
+            hint = f"move {path} aside (invites made here before cannot be checked against"
+            hint += " it: verify their members' fingerprints), then run this command again"
         raise ConflictError(
             f"{path} cannot be written ({_reason(failed)}), and an invite's secret is kept"
             f" there; {made}",
-            hint=f"{mend(lock)}, then run this command again"
-            if lock is not None
-            else f"make {path} (and its lock file) writable for this user, then run this"
-            " command again",
+            hint=hint,
         ) from None
 
 
