@@ -1,7 +1,10 @@
-"""Every request says which envkeep sent it (`User-Agent: envkeep/VERSION`), so that a server
-can answer a client too old for it by name instead of with answers it cannot read."""
+"""Every request says which envkeep sent it (`User-Agent: envkeep/VERSION (python X.Y;
+platform)`), so that a server can answer a client too old for it by name instead of with
+answers it cannot read, and `session list` tells its owner's machines apart."""
 
 from __future__ import annotations
+
+import sys
 
 import httpx
 
@@ -21,6 +24,9 @@ def test_every_request_names_envkeep_and_its_version_beside_the_token() -> None:
         api.request("GET", "/v1/whoami")
         api.close()
 
-    assert [h["user-agent"] for h in seen] == [f"envkeep/{__version__}"] * 2
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert [h["user-agent"] for h in seen] == [
+        f"envkeep/{__version__} (python {python}; {sys.platform})"
+    ] * 2
     assert "authorization" not in seen[0]
     assert seen[1]["authorization"] == "Bearer ek_sa_example"
