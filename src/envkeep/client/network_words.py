@@ -49,7 +49,7 @@ def what_failed(error: BaseException) -> str:
     for kind, words in _TIMEOUTS:
         if isinstance(error, kind):
             return words
-    for cause in _chain(error):
+    for cause in error_chain(error):
         said = _os_words(cause)
         if said is not None:
             return said
@@ -95,7 +95,7 @@ def not_http(error: BaseException) -> bool:
 _H11_FAULTS = frozenset({"illegal header line", "illegal chunk header", "illegal status line"})
 
 
-def _chain(error: BaseException) -> list[BaseException]:
+def error_chain(error: BaseException) -> list[BaseException]:
     """``error`` and the errors it was raised from, outermost first."""
     found: list[BaseException] = []
     current: BaseException | None = error
@@ -118,7 +118,7 @@ class TlsFailure(Enum):
 def tls_failure(error: BaseException) -> TlsFailure | None:
     """How TLS failed under ``error``, read from the ``ssl`` errors in its chain (never its
     text); None: it was no TLS failure."""
-    for cause in _chain(error):
+    for cause in error_chain(error):
         if isinstance(cause, ssl.SSLCertVerificationError):
             return TlsFailure.UNTRUSTED
         if isinstance(cause, ssl.SSLError):

@@ -27,14 +27,9 @@ class InsideTlsFailed(httpcore.ConnectError):
 
 def inside_tls(error: BaseException) -> bool:
     """Whether ``error`` (or an error it was raised from) is ``InsideTlsFailed``."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in seen:
-        if isinstance(current, InsideTlsFailed):
-            return True
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return False
+    from envkeep.client.network_words import error_chain  # on a failure only
+
+    return any(isinstance(cause, InsideTlsFailed) for cause in error_chain(error))
 
 
 class _Stream(httpcore.NetworkStream):
