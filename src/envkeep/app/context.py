@@ -31,6 +31,14 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def stored_moment(value: datetime | str | None) -> datetime | None:
+    """A time as a statement sent to the driver hands it back (sqlite3: text; PostgreSQL: a
+    datetime), aware."""
+    if value is None:
+        return None
+    return aware(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
+
 def sqlite_time(moment: datetime) -> str:
     """A time as the ORM stores it in a ``DateTime(timezone=True)`` column on SQLite (its
     fields as text, the zone dropped: times are UTC here), for a statement sent to the driver

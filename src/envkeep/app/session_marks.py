@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from envkeep.app.context import aware, sqlite_time
+from envkeep.app.context import sqlite_time, stored_moment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -41,13 +41,6 @@ def client_of(user_agent: str | None) -> str | None:
         return None
     cleaned = " ".join(_CONTROL.sub(" ", user_agent).split())[:AGENT_CHARS].rstrip()
     return cleaned or None
-
-
-def stored_moment(value: datetime | str | None) -> datetime | None:
-    """A time as the database hands it back (sqlite3: text; PostgreSQL: a datetime), aware."""
-    if value is None:
-        return None
-    return aware(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
 
 def used_due(last_used_at: datetime | str | None, now: datetime) -> bool:

@@ -8,20 +8,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import or_, select, update
 
 from envkeep.app import credentials
 from envkeep.app.audit_append import append_account_event
-from envkeep.app.context import aware
+from envkeep.app.context import aware, stored_moment
 from envkeep.app.principal_labels import token_workspace
 from envkeep.app.tokens import TOKEN_PREFIX
 from envkeep.core.errors import NotAuthenticated, NotFoundError, PermissionDenied
 from envkeep.store.models import Principal, SessionToken
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy import ColumnElement, Select
 
     from envkeep.app.context import Call
@@ -88,10 +89,8 @@ def authenticate(fetch: Fetch, *, token: str, now: datetime) -> Bearer:
 
 
 def _expired(expires_at: datetime | str | None, now: datetime) -> bool:
-    if expires_at is None:
-        return False
-    moment = expires_at if isinstance(expires_at, datetime) else datetime.fromisoformat(expires_at)
-    return aware(moment) < now
+    moment = stored_moment(expires_at)
+    return moment is not None and moment < now
 
 
 def logout(call: Call, *, token: str) -> None:
