@@ -65,6 +65,10 @@ _NAMES_ELSEWHERE: dict[str, str] = {
     "kubernetes-configmap": "k8s-configmap",
     "sh": "shell",
     "bash": "shell",
+    # Infisical's `export KEY=value` lines; the matcher would guess dotenv, which has no `export`.
+    "dotenv-export": "shell",
+    # Doppler's unquoted KEY=value lines, as docker --env-file reads them.
+    "env-no-quotes": "docker",
     "github-actions": "github",
     "gitlab-ci": "gitlab",
 }
