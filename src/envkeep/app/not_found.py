@@ -27,6 +27,14 @@ def close_to(name: str, existing: list[str] | None) -> str | None:
     return found[0] if found else None
 
 
+def _environment_close_to(name: str, existing: list[str] | None) -> str | None:
+    """`close_to`, else the environment ``name`` is another usual name for (`production` for
+    `prod`: core.environment_names)."""
+    from envkeep.core.environment_names import same_environment
+
+    return close_to(name, existing) or same_environment(name, existing or ())
+
+
 def _renamed_or_new(command: str, name: str) -> str:
     return f"if it is new, create it with: {command} {name}; if it was renamed, use its new name"
 
@@ -65,13 +73,13 @@ def project_not_found(
     one, so the error ``conceals`` (and is audited as a refusal, `api/denials.py`) in both
     cases alike; a caller who lists them can only have mistyped."""
     if existing is None:
-        close = close_to(name, readable)
+        close = _environment_close_to(name, readable)
         return ProjectNotFound(
             f"project '{name}' not found{_listing('projects you can read', readable or None)}",
             hint=did_you_mean(close) or _no_role_or_new(name),
             conceals=True,
         )
-    close = close_to(name, existing)
+    close = _environment_close_to(name, existing)
     create = (
         f"create it with: envkeep init {name}"
         if creates
@@ -96,7 +104,7 @@ def environment_not_found(
     ``readable``: the environments such a caller reads, for a likely typo. ``creates``:
     whether a caller who sees them may create one (a reader of the whole project may not)."""
     if existing is None:
-        close = close_to(name, readable)
+        close = _environment_close_to(name, readable)
         where = _listing("envs you can read", readable or None)
         return EnvironmentNotFound(
             f"environment '{name}' not found in project '{project}'{where}",
@@ -107,7 +115,7 @@ def environment_not_found(
                 f"{name} --project {project}",
             ),
         )
-    close = close_to(name, existing)
+    close = _environment_close_to(name, existing)
     create = (
         _renamed_or_new("envkeep env create", f"{name} --project {project}")
         if creates
