@@ -139,6 +139,7 @@ def join(
     transport: httpx.BaseTransport | None = None,
 ) -> ServerSession:
     """Accept an invite: make keys here, upload the public ones and the wrapped private ones."""
+    from envkeep.api import schemas
     from envkeep.api.encoding import b64e
     from envkeep.client.api_client import ApiClient
 
@@ -168,7 +169,7 @@ def join(
     }
     api = ApiClient(url, transport=transport)
     try:
-        data = api.request("POST", "/v1/invites/accept", json=body)
+        data = api.request("POST", "/v1/invites/accept", json=body, answer=schemas.Session)
     finally:
         api.close()
     return _finish(settings, url, data, keys)
@@ -191,6 +192,7 @@ def join_workspace(
 ) -> JoinedWorkspace:
     """Accept an invite with the account ``session`` is logged in as (its keys proved to the
     inviter, as for a new account); later commands act in the workspace it joins."""
+    from envkeep.api import schemas
     from envkeep.client.refusals import session_client
 
     invite = split_invite_code(code)
@@ -199,7 +201,7 @@ def join_workspace(
     body = {"code": invite.sent, "key_proof": proof}
     api = session_client(settings, session, transport)
     try:
-        data = api.request("POST", "/v1/invites/join", json=body)
+        data = api.request("POST", "/v1/invites/join", json=body, answer=schemas.Workspace)
     finally:
         api.close()
     joined = JoinedWorkspace(str(data["id"]), str(data["name"]))
@@ -216,18 +218,24 @@ def login(
     transport: httpx.BaseTransport | None = None,
 ) -> ServerSession:
     """Prelogin (salt and KDF costs, checked against the floor), derive, log in, unwrap."""
+    from envkeep.api import schemas
     from envkeep.api.encoding import b64d, b64e
     from envkeep.client.api_client import ApiClient
 
     url = normalise_url(url)
     api = ApiClient(url, transport=transport)
     try:
-        pre = api.request("POST", "/v1/auth/prelogin", json={"email": email})
+        pre = api.request(
+            "POST", "/v1/auth/prelogin", json={"email": email}, answer=schemas.Prelogin
+        )
         params = kdf_params(pre["kdf"])
         master = crypto.derive_passphrase_key(passphrase, b64d(pre["kdf_salt"]), params)
         auth_key, wrap_key = crypto.split_passphrase_key(master)
         data = api.request(
-            "POST", "/v1/auth/login", json={"email": email, "auth_key": b64e(auth_key)}
+            "POST",
+            "/v1/auth/login",
+            json={"email": email, "auth_key": b64e(auth_key)},
+            answer=schemas.Session,
         )
     finally:
         api.close()
@@ -354,12 +362,13 @@ def authed(
 
 def token_name(session: ServerSession) -> str:
     """The name of the token a session of ENVKEEP_TOKEN stands for, as `token list` shows it."""
+    from envkeep.api import schemas
     from envkeep.app.principal_labels import token_label
     from envkeep.client.api_client import ApiClient
 
     api = ApiClient(session.url, token=session.token)
     try:
-        name = str(api.request("GET", "/v1/whoami")["principal"]["name"])
+        name = str(api.request("GET", "/v1/whoami", answer=schemas.Whoami)["principal"]["name"])
     finally:
         api.close()
     return token_label(name) or name

@@ -10,18 +10,38 @@ test holds it to that); the models stay strict everywhere else.
 
 An answer a known field of is missing or of the wrong type is no envkeep server's answer of
 this version (another program, a proxy or a server that altered it): it is refused as one
-(`NotAnEnvkeepRoute`, exit 5), naming the field, never with "a bug in envkeep".
+(`NotAnEnvkeepRoute`, exit 5), naming the field, never with "a bug in envkeep". An answer
+that shares no field with what the route answers (`foreign`: `{"hello": 1}`, a list for an
+object) is no envkeep server's of any version: another program answers at the URL, and
+`ApiClient.request` says so (`problem_errors.not_envkeep`) before any command reads it.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from envkeep.core.errors import NotAnEnvkeepRoute
 
 Model = TypeVar("Model", bound=BaseModel)
+# What a route answers: one model, or a list of them (``[schemas.Project]``).
+Shape: TypeAlias = type[BaseModel] | list[type[BaseModel]]
+
+
+def foreign(shape: Shape, answer: Any) -> bool:
+    """Whether ``answer`` (a 2xx's decoded JSON) is no envkeep answer of ``shape`` at all: not
+    the JSON type it is, or an object with none of its model's fields. Every field an envkeep
+    server answers with is named in the model, and every model's answer has kept some of its
+    fields since the first version, so an older or newer server's answer is never foreign;
+    one that lacks only some is `read_answer`'s to name."""
+    if isinstance(shape, list):
+        return not isinstance(answer, list) or any(_foreign_one(shape[0], a) for a in answer)
+    return _foreign_one(shape, answer)
+
+
+def _foreign_one(model: type[BaseModel], answer: Any) -> bool:
+    return not isinstance(answer, dict) or not answer.keys() & model.model_fields.keys()
 
 
 def read_answer(model: type[Model], answer: Any) -> Model:

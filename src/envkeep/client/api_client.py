@@ -17,6 +17,8 @@ from envkeep.core import errors
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from envkeep.client.answers import Shape
+
     # A refusal and the path of the request refused → the error to raise instead, or None.
     RefusalHook = Callable[[errors.AccessError, str], errors.AccessError | None]
 
@@ -124,9 +126,11 @@ class ApiClient:
         json: Any = None,
         params: Any = None,
         most: int = answer_size.MOST_BYTES,
+        answer: Shape | None = None,
     ) -> Any:
         """The decoded JSON body of a 2xx answer (None for 204); raises envkeep errors. An
-        answer past ``most`` bytes is refused as no envkeep server's (`answer_size`)."""
+        answer past ``most`` bytes is refused as no envkeep server's (`answer_size`), and one
+        that is not ``answer`` at all (`answers.foreign`) as another program's."""
         try:
             response = self._send(method, path, json, params, most)
         except httpx.TransportError as error:
@@ -157,9 +161,12 @@ class ApiClient:
         if response.status_code == 204:
             return None
         try:
-            return response.json()
+            data = response.json()
         except ValueError:  # a 2xx that is not JSON: another program answers at the URL
             raise problem_errors.not_envkeep(response, by_envkeep=False) from None
+        if answer is not None and _foreign(answer, data):  # {"hello": 1}: another program's
+            raise problem_errors.not_envkeep(response, by_envkeep=False)
+        return data
 
     def _send(self, method: str, path: str, json: Any, params: Any, most: int) -> httpx.Response:
         """The answer to one request, its body read in chunks up to ``most`` bytes."""
@@ -186,3 +193,9 @@ class ApiClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _foreign(answer: Shape, data: Any) -> bool:
+    from envkeep.client.answers import foreign  # pydantic: loaded by whoever names a model
+
+    return foreign(answer, data)

@@ -104,7 +104,10 @@ class HttpBackend:
             name=name, environments=[new_environment(e) for e in environments]
         )
         data = self.api.request(
-            "POST", f"/v1/workspaces/{self.workspace_id}/projects", json=dump(body)
+            "POST",
+            f"/v1/workspaces/{self.workspace_id}/projects",
+            json=dump(body),
+            answer=schemas.ProjectCreated,
         )
         created = read_answer(schemas.ProjectCreated, data)
         return views.ProjectCreated(
@@ -112,18 +115,27 @@ class HttpBackend:
         )
 
     def list_projects(self) -> list[str]:
-        data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/projects")
+        data = self.api.request(
+            "GET", f"/v1/workspaces/{self.workspace_id}/projects", answer=[schemas.Project]
+        )
         return [read_answer(schemas.Project, item).name for item in data]
 
     def add_service(
         self, project: str, name: str, *, path: str | None, schema_path: str | None
     ) -> views.ServiceView:
         body = schemas.NewService(name=name, path=path, schema_path=schema_path)
-        data = self.api.request("POST", f"{self.project_path(project)}/services", json=dump(body))
+        data = self.api.request(
+            "POST",
+            f"{self.project_path(project)}/services",
+            json=dump(body),
+            answer=schemas.Service,
+        )
         return service_view(read_answer(schemas.Service, data))
 
     def list_services(self, project: str) -> list[views.ServiceView]:
-        data = self.api.request("GET", f"{self.project_path(project)}/services")
+        data = self.api.request(
+            "GET", f"{self.project_path(project)}/services", answer=[schemas.Service]
+        )
         services = [service_view(read_answer(schemas.Service, item)) for item in data]
         self._check_services(project, services)
         return services
@@ -146,12 +158,17 @@ class HttpBackend:
 
     def create_environment(self, project: str, new: views.NewEnvironment) -> views.EnvironmentView:
         data = self.api.request(
-            "POST", f"{self.project_path(project)}/environments", json=dump(new_environment(new))
+            "POST",
+            f"{self.project_path(project)}/environments",
+            json=dump(new_environment(new)),
+            answer=schemas.Environment,
         )
         return environment_view(read_answer(schemas.Environment, data))
 
     def list_environments(self, project: str) -> list[views.EnvironmentView]:
-        data = self.api.request("GET", f"{self.project_path(project)}/environments")
+        data = self.api.request(
+            "GET", f"{self.project_path(project)}/environments", answer=[schemas.Environment]
+        )
         return [environment_view(read_answer(schemas.Environment, item)) for item in data]
 
     def delete_environment(self, project: str, name: str) -> None:
@@ -171,7 +188,10 @@ class HttpBackend:
             rename=rename, description=description, protected=protected
         )
         data = self.api.request(
-            "PATCH", f"{self.project_path(project)}/environments/{name}", json=dump(body)
+            "PATCH",
+            f"{self.project_path(project)}/environments/{name}",
+            json=dump(body),
+            answer=schemas.Environment,
         )
         if rename is not None:  # the old name stands for no copy
             self._snapshots.forget(project, name)
@@ -202,6 +222,7 @@ class HttpBackend:
             "POST",
             f"{self.project_path(project)}/environments/{environment}/secrets",
             json=dump(body),
+            answer=schemas.Written,
         )
         written = read_answer(schemas.Written, data)
         batch = Batch(int(written.revision), written.written_at, writes, sent_at)
@@ -218,6 +239,7 @@ class HttpBackend:
             "GET",
             f"{self.project_path(project)}/environments/{environment}/secrets/{secret_id}/versions",
             most=answer_size.MOST_VERSIONS_BYTES,
+            answer=schemas.History,
         )
         found = read_answer(schemas.History, data)
         authors = tuple(principal_view(a) for a in found.authors)
@@ -232,6 +254,7 @@ class HttpBackend:
             f"{self.project_path(project)}/environments/{environment}/versions",
             params={"scope": scope, "at": utc_second(at)},
             most=answer_size.MOST_VERSIONS_BYTES,
+            answer=schemas.VersionsAt,
         )
         found = read_answer(schemas.VersionsAt, data)
         authors = tuple(principal_view(a) for a in found.authors)
@@ -242,7 +265,12 @@ class HttpBackend:
         from dataclasses import asdict
 
         params = {k: v for k, v in asdict(query).items() if v is not None}
-        data = self.api.request("GET", f"/v1/workspaces/{self.workspace_id}/audit", params=params)
+        data = self.api.request(
+            "GET",
+            f"/v1/workspaces/{self.workspace_id}/audit",
+            params=params,
+            answer=schemas.AuditPage,
+        )
         page = read_answer(schemas.AuditPage, data)
         events = [EventView(**e.model_dump()) for e in page.events]
         more = page.next_after is not None

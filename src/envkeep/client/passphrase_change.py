@@ -24,11 +24,14 @@ def prove_passphrase(settings: Settings, current: str) -> PassphraseProof:
     refused here (NotAuthenticated), not after the new one was typed twice. Attempts count
     against the account's login budget. A server older than the check proves it at the change."""
     from envkeep.api.encoding import b64d, b64e
+    from envkeep.api.schemas import Prelogin
     from envkeep.core.errors import NotAnEnvkeepRoute
 
     session, api = authed(settings)
     try:
-        pre = api.request("POST", "/v1/auth/prelogin", json={"email": session.email})
+        pre = api.request(
+            "POST", "/v1/auth/prelogin", json={"email": session.email}, answer=Prelogin
+        )
         master = crypto.derive_passphrase_key(
             current, b64d(pre["kdf_salt"]), kdf_params(pre["kdf"])
         )
@@ -47,6 +50,7 @@ def prove_passphrase(settings: Settings, current: str) -> PassphraseProof:
 def change_passphrase(settings: Settings, proof: PassphraseProof, *, new: str) -> int:
     """Re-wrap your keys under a new passphrase; every other session ends. Returns how many."""
     from envkeep.api.encoding import b64e
+    from envkeep.api.schemas import SessionsEnded
 
     session, api = authed(settings)
     try:
@@ -66,7 +70,7 @@ def change_passphrase(settings: Settings, proof: PassphraseProof, *, new: str) -
             },
             "wrapped_private_keys": b64e(crypto.wrap_private_keys(identity.keys, new_wrap)),
         }
-        answer = api.request("POST", "/v1/account/passphrase", json=body)
+        answer = api.request("POST", "/v1/account/passphrase", json=body, answer=SessionsEnded)
     finally:
         api.close()
     return int(answer["ended"])

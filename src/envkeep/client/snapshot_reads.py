@@ -121,7 +121,11 @@ class SnapshotReads:
         sent_at = self.now()
         try:
             data = self.api.request(
-                "GET", path, params=params, most=answer_size.MOST_VERSIONS_BYTES
+                "GET",
+                path,
+                params=params,
+                most=answer_size.MOST_VERSIONS_BYTES,
+                answer=schemas.Snapshot,
             )
         except errors.UnreachableError as error:
             if self.cache is None or not fall_back or isinstance(error, errors.NotAnEnvkeepRoute):

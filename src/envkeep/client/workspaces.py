@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from envkeep.api import schemas
 from envkeep.client.accounts import save_session
 from envkeep.client.sessions import user_authed
 from envkeep.core.errors import NotFoundError, UsageError
@@ -17,7 +18,7 @@ def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
     """(the workspace in use, every workspace you belong to)."""
     session, api = user_authed(settings, "workspaces")
     try:
-        data = api.request("GET", "/v1/whoami")
+        data = api.request("GET", "/v1/whoami", answer=schemas.Whoami)
     finally:
         api.close()
     return session.workspace_id, list(data["workspaces"])
@@ -36,7 +37,9 @@ def create_workspace(settings: Settings, name: str) -> dict[str, str]:
     """A new workspace with you as admin (not switched to: see use_workspace)."""
     _session, api = user_authed(settings, "workspaces")
     try:
-        created: dict[str, str] = api.request("POST", "/v1/workspaces", json={"name": name})
+        created: dict[str, str] = api.request(
+            "POST", "/v1/workspaces", json={"name": name}, answer=schemas.Workspace
+        )
     finally:
         api.close()
     return created
