@@ -11,6 +11,7 @@ import ssl
 from enum import Enum
 
 from envkeep.client._httpx import httpx
+from envkeep.client.ssh_banner import ssh_banner
 
 # Timeouts first, by httpx's class: the socket's own error under them is the same for all.
 _TIMEOUTS: tuple[tuple[type[httpx.TimeoutException], str], ...] = (
@@ -54,7 +55,7 @@ def what_failed(error: BaseException) -> str:
         if said is not None:
             return said
     if isinstance(error, httpx.RemoteProtocolError):  # h11's fault names, never the bytes
-        return _protocol_words(str(error))
+        return "an SSH server's banner" if ssh_banner(error) else _protocol_words(str(error))
     for failure, words in _HTTPX_WORDS:
         if isinstance(error, failure):
             return words
@@ -86,8 +87,9 @@ def _protocol_words(said: str) -> str:
 
 
 def not_http(error: BaseException) -> bool:
-    """Whether ``error`` is an answer that is no HTTP at all (h11 met no status line): another
-    service listens on the port (SSH, a database), not a server that broke an answer off."""
+    """Whether ``error`` is an answer that is no HTTP at all (h11 met no status line, or an
+    SSH server's banner came first: `ssh_banner`): another service listens on the port (SSH,
+    a database), not a server that broke an answer off."""
     return isinstance(error, httpx.RemoteProtocolError) and _NOT_HTTP in str(error)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 import httpcore
 
-from envkeep.client import header_deadline, tls_layers
+from envkeep.client import header_deadline, ssh_banner, tls_layers
 from envkeep.client._httpx import httpx
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class Transport(httpx.BaseTransport):
             max_connections=LIMITS.max_connections,
             max_keepalive_connections=LIMITS.max_keepalive_connections,
             keepalive_expiry=LIMITS.keepalive_expiry,
-            network_backend=tls_layers.Backend(header_deadline.Backend()),
+            network_backend=tls_layers.Backend(ssh_banner.Backend(header_deadline.Backend())),
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

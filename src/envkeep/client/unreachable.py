@@ -21,6 +21,7 @@ from envkeep.client.network_words import (
     what_failed,
 )
 from envkeep.client.problem_errors import CHECK_THE_URL
+from envkeep.client.ssh_banner import ssh_banner
 from envkeep.client.tls_layers import inside_tls
 from envkeep.client.transport import HEADERS_SECONDS
 from envkeep.core import errors
@@ -83,12 +84,23 @@ def _not_the_server(
         return errors.UnreachableError(
             f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate(who)
         )
+    if not_http(error) and ssh_banner(error):  # http://host:22
+        return errors.NotAnEnvkeepRoute(
+            f"an SSH server answers at {base_url}, not envkeep server",
+            hint=_SSH_PORT,
+        )
     if not_http(error):  # the URL's or its port's to fix
         return errors.NotAnEnvkeepRoute(
             f"something other than envkeep server answers at {base_url} ({what_failed(error)})",
             hint=CHECK_THE_URL,
         )
     return None
+
+
+_SSH_PORT = (
+    "check the port in the server URL (envkeep login URL, ENVKEEP_SERVER, or server = in"
+    " envkeep.toml): the one envkeep server answers on, not SSH's"
+)
 
 
 def _unreachable_hint(tls: TlsFailure | None) -> str:
