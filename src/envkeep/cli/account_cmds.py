@@ -173,10 +173,14 @@ def logout(yes: YesOpt = False) -> None:
     else:
         output.done(f"logged out of {done.url}; {_KEYRING_KEPT}")
     if not done.server_told:
+        why = (  # a proxy's 401 is no "could not be reached": it answered, envkeep did not
+            f"the server was not told ({done.refusal})"
+            if done.refusal
+            else f"{done.url} could not be reached"
+        )
         output.done(
-            f"warning: {done.url} could not be reached, so the session stays valid there until"
-            " it expires; after your next login, end it with: envkeep session list, then"
-            " envkeep session revoke ID"
+            f"warning: {why}, so the session stays valid there until it expires; after your"
+            " next login, end it with: envkeep session list, then envkeep session revoke ID"
         )
 
 

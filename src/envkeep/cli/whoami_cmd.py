@@ -148,12 +148,15 @@ def _warn_no_role(names: dict[str, str], in_use: set[str | None]) -> None:
 
 def _workspace_names(settings: Settings) -> dict[str, str] | None:
     """Your workspaces' names by id, asked of the server: an ended session fails here (as the
-    next command would); an unreachable server gives None, with a warning (what is saved here
-    is shown, not checked)."""
-    from envkeep.core.errors import UnreachableError
+    next command would), and so does something other than envkeep answering at its URL (a
+    proxy's 401/403: the login is neither shown to hold nor to have ended); an unreachable
+    server gives None, with a warning (what is saved here is shown, not checked)."""
+    from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 
     try:
         _active, listed = workspaces.workspaces(settings)
+    except NotAnEnvkeepRoute:
+        raise
     except UnreachableError as error:
         output.done(f"warning: {error.message}; shown as saved here, not checked")
         return None

@@ -253,27 +253,30 @@ class LoggedOut:
     url: str
     server_told: bool
     keys_removed: bool = True  # False: the OS keyring kept the account's keys
+    refusal: str | None = None  # what answered instead of envkeep (a proxy's 401), if it did
 
 
 def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> LoggedOut | None:
     """End the active session on the server (best effort) and here; None if there was none."""
     from envkeep.client.api_client import ApiClient
-    from envkeep.core.errors import UnreachableError
+    from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 
     session = load_session(settings)
     if session is None:
         return None
     api = ApiClient(session.url, token=session.token, transport=transport)
-    told = True
+    told, refusal = True, None
     try:
         api.request("POST", "/v1/auth/logout")
+    except NotAnEnvkeepRoute as error:  # a proxy's 401/403, another program at the URL
+        told, refusal = False, error.message
     except UnreachableError:
         told = False
     except Exception:  # noqa: BLE001, S110 - the local logout must happen whatever the server says
         pass
     finally:
         api.close()
-    return forget_login(settings, session.url, server_told=told)
+    return replace(forget_login(settings, session.url, server_told=told), refusal=refusal)
 
 
 def end_replaced(previous: ServerSession, *, transport: httpx.BaseTransport | None = None) -> bool:

@@ -1,0 +1,86 @@
+"""`logout` and `whoami` against a proxy that answers 401 or 403 (its own JSON, not envkeep's
+problem+json) to every request, in front of a real team server. `logout` forgets the login
+here all the same and says the server was not told, and by what (it said "could not be
+reached"); `whoami` says something other than envkeep answers, exit 5 (README's table: the
+server cannot be reached), where it printed the saved lines as if checked, a warning aside,
+and exited 0, so a script took the login for good."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.hostile_server import Handler, forward, reply, serving
+from tests.server import TeamServer, cli, quick_ok, start_server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("refusing"))
+    yield running
+    running.stop()
+
+
+def _refused_after_login(
+    server: TeamServer, root: Path, status: int, *command: str
+) -> tuple[str, Path, list[tuple[str, str]], tuple[int, str, str]]:
+    """(the proxy's URL, home, what the proxy saw, (exit code, stdout, stderr)) of ``command``
+    run once the proxy a login went through refuses everything with ``status``."""
+    refusing: list[int] = []
+
+    def proxy(handler: Handler, body: bytes) -> None:
+        if refusing:
+            denied = b'{"error": "denied by policy"}'
+            reply(handler, status, [("Content-Type", "application/json")], denied)
+            return
+        answered, headers, content = forward(server.url, handler, body)
+        reply(handler, answered, headers, content)
+
+    home, work = root / "home", root / "work"
+    work.mkdir()
+    email = f"{command[0]}{status}@{root.name}.io"
+    with serving(proxy) as (url, seen):
+        quick_ok(home, work, "join", url, server.invite(email), "--email", email,
+                 ENVKEEP_PASSPHRASE="a passphrase")  # fmt: skip
+        refusing.append(status)
+        done = cli(home, work, *command, NO_PROXY="*")
+    return url, home, seen, (done.returncode, done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_logout_through_a_refusing_proxy_forgets_the_login_and_says_the_server_was_not_told(
+    server: TeamServer, tmp_path: Path, status: int
+) -> None:
+    url, home, seen, (code, _out, err) = _refused_after_login(server, tmp_path, status, "logout")
+
+    assert code == 0, err
+    assert ("POST", "/v1/auth/logout") in seen
+    assert not (home / "session.json").exists()
+    assert f"logged out of {url}" in err
+    assert (
+        f"warning: the server was not told ({url} answered {status} for /v1/auth/logout"
+        " (application/json), not as an envkeep server does), so the session stays valid"
+    ) in err
+    assert "could not be reached" not in err
+    assert "session revoke" in err
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("json_out", [False, True])
+def test_whoami_through_a_refusing_proxy_says_something_else_answers_exit_5(
+    server: TeamServer, tmp_path: Path, status: int, *, json_out: bool
+) -> None:
+    command = ["whoami", "--json"] if json_out else ["whoami"]
+    url, home, _seen, (code, out, err) = _refused_after_login(server, tmp_path, status, *command)
+
+    assert code == 5, (out, err)
+    assert out == ""  # an error is never JSON, nor lines shown as if checked
+    assert f"error: {url} answered {status} for /v1/whoami (application/json)" in err
+    assert "something other than envkeep server answers there: check the server URL" in err
+    assert json.loads((home / "session.json").read_text())["url"] == url  # kept: not ended
