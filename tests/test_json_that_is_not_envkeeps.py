@@ -130,3 +130,29 @@ def test_a_logged_in_command_whose_server_turns_into_a_json_api_says_so(
     assert done.returncode == 5, (done.stdout, done.stderr)
     assert f"{url} answered 200 for /v1/" in done.stderr
     assert SOMETHING_ELSE in done.stderr
+
+
+def test_workspace_list_of_an_answer_with_a_field_of_the_wrong_type_names_it(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    wrong: list[bytes] = []
+
+    def proxy(handler: Handler, body: bytes) -> None:
+        if wrong and handler.path == "/v1/whoami":
+            reply(handler, 200, [("Content-Type", "application/json")], wrong[0])
+            return
+        status, headers, content = forward(server.url, handler, body)
+        reply(handler, status, headers, content)
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    email = f"partial@{tmp_path.name}.io"
+    with serving(proxy) as (url, _seen):
+        quick_ok(home, work, "join", url, server.invite(email), "--email", email,
+                 ENVKEEP_PASSPHRASE="a passphrase")  # fmt: skip
+        wrong.append(b'{"principal": {}, "workspaces": 5}')
+        done = cli(home, work, "workspace", "list", NO_PROXY="*")
+
+    assert done.returncode == 5, (done.stdout, done.stderr)
+    assert "the server's answer is not an envkeep Whoami (principal.id: missing)" in done.stderr
+    assert "bug in envkeep" not in done.stderr

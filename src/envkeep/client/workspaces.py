@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from envkeep.api import schemas
 from envkeep.client.accounts import save_session
+from envkeep.client.answers import read_answer
 from envkeep.client.sessions import user_authed
 from envkeep.core.errors import NotFoundError, UsageError
 
@@ -21,7 +22,8 @@ def workspaces(settings: Settings) -> tuple[str | None, list[dict[str, str]]]:
         data = api.request("GET", "/v1/whoami", answer=schemas.Whoami)
     finally:
         api.close()
-    return session.workspace_id, list(data["workspaces"])
+    listed = read_answer(schemas.Whoami, data).workspaces  # one of a field wrong: said so
+    return session.workspace_id, [w.model_dump(exclude_none=True) for w in listed]
 
 
 def role_words(workspace: dict[str, str]) -> str:
