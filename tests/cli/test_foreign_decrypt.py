@@ -31,7 +31,7 @@ def test_decrypt_of_another_tools_env_names_its_decrypt(
 
     result = envkeep("decrypt", str(source), "-o", "-")
 
-    assert result.code == 2, result.describe()
+    assert result.code == 1, result.describe()
     assert f"{source} is encrypted by {tool}, not by envkeep" in result.stderr
     assert f"decrypt it with {tool}: {DECRYPT[tool].format(source)}" in result.stderr
     assert "envkeep encrypt" not in result.stderr
@@ -44,7 +44,7 @@ def test_decrypt_of_a_sops_yaml_file_names_sops_decrypt(envkeep: Envkeep, tmp_pa
 
     result = envkeep("decrypt", str(source))
 
-    assert result.code == 2, result.describe()
+    assert result.code == 1, result.describe()
     assert f"hint: decrypt it with SOPS: sops -d {source}" in result.stderr
     assert not (tmp_path / "secrets.yaml.dec").exists()
 
@@ -52,7 +52,7 @@ def test_decrypt_of_a_sops_yaml_file_names_sops_decrypt(envkeep: Envkeep, tmp_pa
 def test_decrypt_of_another_tools_env_from_stdin_names_a_file(envkeep: Envkeep) -> None:
     result = envkeep("decrypt", "-", stdin=FILES["dotenvx"][0])
 
-    assert result.code == 2, result.describe()
+    assert result.code == 1, result.describe()
     assert "stdin is encrypted by dotenvx, not by envkeep" in result.stderr
     assert "dotenvx decrypt -f FILE --stdout" in result.stderr
 

@@ -15,7 +15,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from envkeep.core.dotenv import parse_dotenv
-from envkeep.core.errors import ParseError, UsageError
+from envkeep.core.errors import InputError, ParseError
 from envkeep.integrations.dotenvx_ciphertext import dotenvx_encrypted_names, dotenvx_refusal
 from envkeep.integrations.sops_ciphertext import (
     sops_ciphertext_in,
@@ -68,15 +68,17 @@ def _decrypt_first(source: Path, tool: str, *, from_stdin: bool) -> str:
 
 def foreign_decrypt_refused(
     text: str, source: Path | str, *, from_stdin: bool
-) -> UsageError | None:
+) -> InputError | None:
     """The refusal of a file with no envkeep header that dotenvx or SOPS encrypted (``text``:
-    its text), naming the tool's own decrypt; None when neither did."""
+    its text), naming the tool's own decrypt; None when neither did. An ``InputError`` (exit 1),
+    as `encrypt` and `run -f` refuse such a file: the file's contents, not the command line,
+    are what envkeep cannot use."""
     tool = _encrypted_by(text)
     if tool is None:
         return None
     file = "FILE" if from_stdin else shlex.quote(str(source))
     command = _DECRYPTS[tool][1].format(file)
-    return UsageError(
+    return InputError(
         f"{source} is encrypted by {tool}, not by envkeep",
         hint=f"decrypt it with {tool}: {command}",
     )

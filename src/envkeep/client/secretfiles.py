@@ -356,7 +356,9 @@ def opening_key(
     return _key_for(ctx, text, source, passphrase)
 
 
-def not_encrypted(source: Path | str, text: str, *, from_stdin: bool = False) -> UsageError:
+def not_encrypted(
+    source: Path | str, text: str, *, from_stdin: bool = False
+) -> UsageError | InputError:
     """The refusal of a file with no envkeep header line (``text``): one that dotenvx or SOPS
     encrypted, else a plain file, most likely."""
     foreign = foreign_decrypt_refused(text, source, from_stdin=from_stdin)
