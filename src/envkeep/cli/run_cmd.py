@@ -33,7 +33,8 @@ def run(
             "-f",
             metavar="<path>",
             help="Take the values from this (encrypted) .env file; its ${NAME} are expanded"
-            " from the file, else from your environment.",
+            " from the file, else from your environment. In a service's directory, its"
+            " schema checks them and adds each @default neither sets.",
         ),
     ] = None,
     max_age: Annotated[
@@ -79,6 +80,7 @@ def run(
         ctx.max_age = flag_limit(max_age)
     if file is not None:
         from envkeep.cli.file_passphrase import passphrase_source
+        from envkeep.client.file_defaults import with_schema_defaults
         from envkeep.client.file_validation import refuse_invalid_file
         from envkeep.environ import process_environment
 
@@ -87,6 +89,7 @@ def run(
         values = secretfiles.file_values(ctx, file, passphrase, inherited)
         if not no_validate:
             refuse_invalid_file(ctx, values, file, inherited)
+        values = with_schema_defaults(ctx, ctx.directory_service, values, inherited, file)
         run_with_values(ctx, command, values, pass_token=pass_token)
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token
