@@ -63,8 +63,10 @@ def test_run_file_with_no_validate_or_outside_the_service_runs_as_it_is(
     (api / ".env").write_text("PORT=abc\n", encoding="utf-8")
     skipped, outside = tmp_path / "skipped", tmp_path / "outside"
 
+    (project / ".env").write_text("PORT=abc\n", encoding="utf-8")  # in no service's directory
+
     envkeep("run", "-f", ".env", "--no-validate", *_touch(skipped), cwd=api)
-    envkeep("run", "-f", "services/api/.env", *_touch(outside), cwd=project)
+    envkeep("run", "-f", ".env", *_touch(outside), cwd=project)
 
     assert skipped.exists()
     assert outside.exists()

@@ -33,8 +33,9 @@ def run(
             "-f",
             metavar="<path>",
             help="Take the values from this (encrypted) .env file; its ${NAME} are expanded"
-            " from the file, else from your environment. In a service's directory, its"
-            " schema checks them and adds each @default neither sets.",
+            " from the file, else from your environment. The schema of the service whose"
+            " directory holds the file (else the one you are in) checks them and adds each"
+            " @default neither sets.",
         ),
     ] = None,
     max_age: Annotated[
@@ -81,15 +82,16 @@ def run(
     if file is not None:
         from envkeep.cli.file_passphrase import passphrase_source
         from envkeep.client.file_defaults import with_schema_defaults
-        from envkeep.client.file_validation import refuse_invalid_file
+        from envkeep.client.file_validation import file_service, refuse_invalid_file
         from envkeep.environ import process_environment
 
         passphrase = passphrase_source(ctx.settings, confirm=False)
         inherited = process_environment()
         values = secretfiles.file_values(ctx, file, passphrase, inherited)
+        service = file_service(ctx, file)
         if not no_validate:
-            refuse_invalid_file(ctx, values, file, inherited)
-        values = with_schema_defaults(ctx, ctx.directory_service, values, inherited, file)
+            refuse_invalid_file(ctx, service, values, file, inherited)
+        values = with_schema_defaults(ctx, service, values, inherited, file)
         run_with_values(ctx, command, values, pass_token=pass_token)
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token
