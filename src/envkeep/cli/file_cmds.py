@@ -14,6 +14,7 @@ from envkeep.cli.file_passphrase import passphrase_change, passphrase_source
 from envkeep.cli.options import complete_env
 from envkeep.cli.state import make_context
 from envkeep.client import secretfiles
+from envkeep.client.file_source import FileSource, StandardInput
 from envkeep.core.errors import InputError, UsageError
 
 DecryptOutOpt = Annotated[
@@ -75,17 +76,14 @@ def encrypt(
     """
     ctx = make_context()
     source_of = passphrase_source(ctx.settings, confirm=True) if passphrase else None
-    text = _stdin_text(hint="give it UTF-8 text") if str(source) == "-" else None
-    name = Path("stdin") if text is not None else source
-    if _to_stdout(out) or (text is not None and out is None):
-        _print(secretfiles.encrypted_text(ctx, name, env=env, passphrase=source_of, text=text))
+    read = _source(source, hint="give it UTF-8 text")
+    if _to_stdout(out) or (isinstance(read, StandardInput) and out is None):
+        _print(secretfiles.encrypted_text(ctx, read, env=env, passphrase=source_of))
         return
-    written = secretfiles.encrypt_file(
-        ctx, name, out, env=env, passphrase=source_of, force=force, text=text
-    )
+    written = secretfiles.encrypt_file(ctx, read, out, env=env, passphrase=source_of, force=force)
     key = "a passphrase" if passphrase else f"the key of environment '{ctx.default_env(env)}'"
     _say_written(written, key)
-    if text is None and source.resolve() != written.path.resolve():  # in place: no plain left
+    if isinstance(read, Path) and read.resolve() != written.path.resolve():  # in place: none
         _warn_plaintext_committable(source)
 
 
@@ -125,12 +123,11 @@ def decrypt(
     """
     ctx = make_context()
     passphrase = passphrase_source(ctx.settings, confirm=False)
-    text = _stdin_text(hint="give the encrypted file as it is") if str(source) == "-" else None
-    name = Path("stdin") if text is not None else source
-    if _to_stdout(out) or (text is not None and out is None):
-        _print(secretfiles.decrypted_text(ctx, name, passphrase=passphrase, text=text))
+    read = _source(source, hint="give the encrypted file as it is")
+    if _to_stdout(out) or (isinstance(read, StandardInput) and out is None):
+        _print(secretfiles.decrypted_text(ctx, read, passphrase=passphrase))
         return
-    path = secretfiles.decrypt_file(ctx, name, out, passphrase=passphrase, force=force, text=text)
+    path = secretfiles.decrypt_file(ctx, read, out, passphrase=passphrase, force=force)
     output.done(f"wrote {path}")
 
 
@@ -190,8 +187,12 @@ def reencrypt(
             )
 
 
-def _stdin_text(*, hint: str) -> str:
+def _source(source: Path, *, hint: str) -> FileSource:
+    """The file argument: ``-`` is standard input, read now (a file named ``-``: ./-); any
+    other, a path (``stdin`` too: a file of that name)."""
+    if str(source) != "-":
+        return source
     try:
-        return sys.stdin.buffer.read().decode("utf-8")
+        return StandardInput(sys.stdin.buffer.read().decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError("stdin: not UTF-8 text", hint=hint) from None

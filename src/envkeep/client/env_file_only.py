@@ -10,8 +10,7 @@ from envkeep.core.dotenv import parse_dotenv
 from envkeep.core.errors import InputError, ParseError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from envkeep.client.file_source import FileSource
     from envkeep.core.dotenv import ParsedDotenv
 
 __all__ = ["parse_env_file"]
@@ -24,16 +23,17 @@ _HINTS = {
 }
 
 
-def parse_env_file(text: str, source: Path, *, command: str, as_stored: bool) -> ParsedDotenv:
+def parse_env_file(text: str, source: FileSource, *, command: str, as_stored: bool) -> ParsedDotenv:
     """``parse_dotenv`` of the file ``source`` read by ``command`` (run, encrypt); a file named
     ``.json``, ``.yaml`` or ``.yml`` that is no dotenv is refused as that format, not by the
     dotenv parser's "expected '='" on its first line."""
     try:
         return parse_dotenv(text, source=str(source), as_stored=as_stored)
     except ParseError:
+        from envkeep.client.file_source import StandardInput
         from envkeep.integrations.importers import detect_format
 
-        fmt = detect_format(source.name)
+        fmt = "dotenv" if isinstance(source, StandardInput) else detect_format(source.name)
         if fmt == "dotenv":
             raise
         shown = "JSON" if fmt == "json" else "YAML"

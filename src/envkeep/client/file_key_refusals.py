@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 from envkeep.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from envkeep.client.context import ClientContext
+    from envkeep.client.file_source import FileSource
 
 
 _SHARE = (
@@ -22,7 +21,7 @@ _SHARE = (
 )
 
 
-def no_project_refused(ctx: ClientContext, source: Path, label: str) -> PermissionDenied:
+def no_project_refused(ctx: ClientContext, source: FileSource, label: str) -> PermissionDenied:
     """The error (exit 4: no key for it) for a file of a project this store does not hold at
     all (a teammate's file, read on a machine whose own embedded store never had the project).
     Its key is in the store that encrypted it: creating the project here ("envkeep init", the
@@ -47,7 +46,7 @@ def no_project_refused(ctx: ClientContext, source: Path, label: str) -> Permissi
     )
 
 
-def other_key_refused(ctx: ClientContext, source: Path, label: str) -> PermissionDenied:
+def other_key_refused(ctx: ClientContext, source: FileSource, label: str) -> PermissionDenied:
     """The error for a file encrypted to an environment this store does not hold: another
     store's (a teammate's machine, a team server) or one deleted since. A same-named one here
     has its own key, so the file cannot be read with it."""

@@ -25,7 +25,8 @@ from envkeep.integrations.sops_ciphertext import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
+
+    from envkeep.client.file_source import FileSource
 
 __all__ = ["foreign_decrypt_refused", "refuse_foreign_ciphertext"]
 
@@ -36,12 +37,13 @@ _DECRYPTS = {
 }
 
 
-def refuse_foreign_ciphertext(
-    values: Mapping[str, str], source: Path, *, doing: str, from_stdin: bool = False
-) -> None:
+def refuse_foreign_ciphertext(values: Mapping[str, str], source: FileSource, *, doing: str) -> None:
     """Raise ``InputError`` if the plain dotenv ``values`` of ``source`` are dotenvx or SOPS
     ciphertext; ``doing``: what the command would do with them ("run would pass to the
-    command"); ``from_stdin``: `encrypt -` read them, and the file is piped in decrypted."""
+    command"); from standard input (`encrypt -`), the file is to be piped in decrypted."""
+    from envkeep.client.file_source import StandardInput
+
+    from_stdin = isinstance(source, StandardInput)
     dotenvx = dotenvx_encrypted_names(values)
     if dotenvx:
         hint = _decrypt_first(source, "dotenvx", from_stdin=from_stdin)
@@ -52,7 +54,7 @@ def refuse_foreign_ciphertext(
         raise sops_refusal(str(source), sops, doing=doing, hint=hint)
 
 
-def _decrypt_first(source: Path, tool: str, *, from_stdin: bool) -> str:
+def _decrypt_first(source: FileSource, tool: str, *, from_stdin: bool) -> str:
     """The other tool's decrypt, then envkeep's encrypt: in place for a file (its name stays in
     git), piped for stdin (no plain text on disk)."""
     in_place, to_stdout = _DECRYPTS[tool]
@@ -67,7 +69,7 @@ def _decrypt_first(source: Path, tool: str, *, from_stdin: bool) -> str:
 
 
 def foreign_decrypt_refused(
-    text: str, source: Path | str, *, from_stdin: bool
+    text: str, source: FileSource | str, *, from_stdin: bool
 ) -> InputError | None:
     """The refusal of a file with no envkeep header that dotenvx or SOPS encrypted (``text``:
     its text), naming the tool's own decrypt; None when neither did. An ``InputError`` (exit 1),

@@ -4,15 +4,16 @@ environment's data key or by a passphrase (the format lives in ``client/filecryp
 from __future__ import annotations
 
 import contextlib
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envkeep.client import filecrypt, filecrypt_reuse, merge_driver
 from envkeep.client.env_file_only import parse_env_file
 from envkeep.client.file_key_refusals import no_project_refused, other_key_refused
 from envkeep.client.file_key_versions import note_older_key, older_key_refused
+from envkeep.client.file_source import FileSource, StandardInput, named
 from envkeep.client.foreign_ciphertext import foreign_decrypt_refused, refuse_foreign_ciphertext
 from envkeep.client.reading import read_environment
 from envkeep.core.errors import (
@@ -26,7 +27,6 @@ from envkeep.core.files import write_new
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
-    from pathlib import Path
 
     from envkeep.client.context import ClientContext
     from envkeep.client.vault import OpenEnvironment
@@ -44,6 +44,19 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+
+
+def _output(target: Path | None, source: FileSource, by_name: Callable[[Path], Path]) -> Path:
+    """``target``, else the file named after ``source``: standard input has no name."""
+    if target is not None:
+        return target
+    if isinstance(source, StandardInput):
+        raise UsageError("stdin has no name to name the file written after", hint="pass -o FILE")
+    return by_name(source)
+
+
+def _source_text(source: FileSource) -> str:
+    return source.text if isinstance(source, StandardInput) else _read_text(source)
 
 
 def _write(path: Path, text: str, *, force: bool, mode: int) -> None:
@@ -73,57 +86,47 @@ class EncryptedFile:
 
 def encrypt_file(
     ctx: ClientContext,
-    source: Path,
+    source: FileSource,
     target: Path | None,
     *,
     env: str | None,
     passphrase: Passphrase | None,
     force: bool = False,
-    text: str | None = None,
 ) -> EncryptedFile:
     """Encrypt each value of a dotenv file (names stay readable) to an environment's key (the
-    project's default environment unless ``env`` names one) or to a passphrase; ``text``: the
-    file's, read already (from stdin: ``source`` then only names it)."""
-    out = target or source.with_name(source.name + ".enc")
+    project's default environment unless ``env`` names one) or to a passphrase; ``target``
+    (None: SOURCE.enc) is needed for standard input."""
+    out = _output(target, source, lambda path: path.with_name(path.name + ".enc"))
     # Replacing an encrypted file: unchanged values keep their ciphertexts (reviewable diffs).
     replaced = filecrypt_reuse.replaced_file(out) if force else None
-    encrypted, key = _encrypted(
-        ctx, source, env=env, passphrase=passphrase, replaced=replaced, text=text
-    )
+    encrypted, key = _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=replaced)
     _write(out, encrypted, force=force, mode=0o644)
     changed = filecrypt_reuse.changed_names(replaced, encrypted, key)
     return EncryptedFile(out, changed, filecrypt_reuse.older_key_version(replaced, encrypted))
 
 
 def encrypted_text(
-    ctx: ClientContext,
-    source: Path,
-    *,
-    env: str | None,
-    passphrase: Passphrase | None,
-    text: str | None = None,
+    ctx: ClientContext, source: FileSource, *, env: str | None, passphrase: Passphrase | None
 ) -> str:
     """`encrypt_file`'s text, for stdout."""
-    return _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=None, text=text)[0]
+    return _encrypted(ctx, source, env=env, passphrase=passphrase, replaced=None)[0]
 
 
 def _encrypted(
     ctx: ClientContext,
-    source: Path,
+    source: FileSource,
     *,
     env: str | None,
     passphrase: Passphrase | None,
     replaced: str | None,
-    text: str | None,
 ) -> tuple[str, filecrypt.FileKey]:
     """A dotenv file's text encrypted, and the key; ``replaced``: the encrypted file it
-    replaces, whose unchanged values keep their ciphertexts; ``text``: the file's, if read."""
+    replaces, whose unchanged values keep their ciphertexts."""
     if env is not None and passphrase is not None:
         raise UsageError("choose one key", hint="pass --env ENV or --passphrase, not both")
-    from_stdin = text is not None
-    text = _read_text(source) if text is None else text
+    text = _source_text(source)
     # As `import` warns about the same file:
-    for warning in _checked_warnings(text, source, from_stdin=from_stdin):
+    for warning in _checked_warnings(text, source):
         if ctx.notify is not None:
             ctx.notify(f"warning: {warning}")
     if passphrase is not None:
@@ -133,15 +136,14 @@ def _encrypted(
     return filecrypt.encrypt_dotenv(text, key, source=str(source), previous=replaced), key
 
 
-def _checked_warnings(text: str, source: Path, *, from_stdin: bool) -> tuple[str, ...]:
+def _checked_warnings(text: str, source: FileSource) -> tuple[str, ...]:
     """Hold the values to the limit `set` and `import` hold them to (`run --file` passes each
     one to a command in its environment, which takes at most 128 KiB a variable), refuse
     another tool's ciphertext; the parse's warnings (a duplicate key: the last value wins)."""
     from envkeep.client.write_plans import check_size
 
     parsed = parse_env_file(text, source, command="encrypt", as_stored=False)
-    doing = "encrypt would encrypt"
-    refuse_foreign_ciphertext(parsed.values, source, doing=doing, from_stdin=from_stdin)
+    refuse_foreign_ciphertext(parsed.values, source, doing="encrypt would encrypt")
     for entry in parsed.entries:
         check_size(entry.name, entry.value)
     return parsed.warnings
@@ -161,7 +163,7 @@ def _environment(ctx: ClientContext, env: str | None) -> str:
 def _key_for(
     ctx: ClientContext,
     text: str,
-    source: Path,
+    source: FileSource,
     passphrase: Passphrase | None,
     *,
     from_stdin: bool = False,
@@ -170,12 +172,13 @@ def _key_for(
     """The key that opens encrypted ``text``; ``opened_notes`` gets what to say once it
     opened and verified (an older key version than the current one: a tampered file is not
     worth re-encrypting)."""
+    from_stdin = from_stdin or isinstance(source, StandardInput)
     marker = merge_driver.conflict_marker_line(text)
     if marker is not None:
         raise IntegrityError(
             f"{source}: line {marker}: git merged this file line by line and left conflict"
             " markers in it",
-            hint=merge_driver.merge_again_hint(source),
+            hint=merge_driver.merge_again_hint(Path(named(source))),
         )
     header = filecrypt.read_header(text)
     if header is None:
@@ -194,9 +197,12 @@ def _key_for(
         raise other_key_refused(ctx, source, wanted.label)
     dek = opened.data_key(wanted.key_version)  # a share that did not open: its own refusal
     if dek is None:  # from before a rotation, and the caller was granted after it
-        raise older_key_refused(None if from_stdin else source, wanted.key_version, opened)
-    if opened_notes is not None and not from_stdin:  # stdin: a version from git's history
-        opened_notes.append(lambda: note_older_key(ctx, source, wanted.key_version, opened))
+        path = None if from_stdin or isinstance(source, StandardInput) else source
+        raise older_key_refused(path, wanted.key_version, opened)
+    if opened_notes is not None and isinstance(source, Path) and not from_stdin:
+        # stdin: a version from git's history
+        read = source
+        opened_notes.append(lambda: note_older_key(ctx, read, wanted.key_version, opened))
     key = filecrypt.environment_key(
         dek,
         env_id=wanted.env_id,
@@ -219,20 +225,15 @@ def _environment_with_id(ctx: ClientContext, label: str, env_id: str) -> OpenEnv
     return None if now_called is None else read_environment(ctx, now_called, [])
 
 
-def decrypted_text(
-    ctx: ClientContext, source: Path, *, passphrase: Passphrase | None, text: str | None = None
-) -> str:
-    """The exact original text of an encrypted file (for a file, or stdout); ``text``: the
-    file's, read already (from stdin: ``source`` then only names it)."""
-    from_stdin = text is not None
-    text = _read_text(source) if text is None else text
-    return opened_text(ctx, text, source, passphrase, from_stdin=from_stdin, note_older=True)
+def decrypted_text(ctx: ClientContext, source: FileSource, *, passphrase: Passphrase | None) -> str:
+    """The exact original text of an encrypted file (for a file, or stdout)."""
+    return opened_text(ctx, _source_text(source), source, passphrase, note_older=True)
 
 
 def opened_text(
     ctx: ClientContext,
     text: str,
-    source: Path,
+    source: FileSource,
     passphrase: Passphrase | None,
     *,
     from_stdin: bool = False,
@@ -252,12 +253,14 @@ def opened_text(
 
 
 @contextlib.contextmanager
-def _hinting_merges(text: str, key: bytes, source: Path) -> Iterator[None]:
+def _hinting_merges(text: str, key: bytes, source: FileSource) -> Iterator[None]:
     """A file that the right key opens but that fails verification while git merges: it was
     most likely merged line by line (by git, or by hand), so the hint says how to merge it."""
     try:
         yield
     except IntegrityError as error:
+        if isinstance(source, StandardInput):  # no file, no git state of its own
+            raise
         if filecrypt.key_matches(text, key) and merge_driver.being_merged(source):
             error.hint = merge_driver.merge_again_hint(source)
         raise
@@ -273,16 +276,16 @@ def plain_name(source: Path) -> Path:
 
 def decrypt_file(
     ctx: ClientContext,
-    source: Path,
+    source: FileSource,
     target: Path | None,
     *,
     passphrase: Passphrase | None,
     force: bool = False,
-    text: str | None = None,
 ) -> Path:
-    """Restore the exact original file (0600: it holds secrets); return the file written."""
-    plain = decrypted_text(ctx, source, passphrase=passphrase, text=text)
-    out = target or plain_name(source)
+    """Restore the exact original file (0600: it holds secrets); return the file written
+    (``target``, else SOURCE without .enc: needed for standard input)."""
+    out = _output(target, source, plain_name)
+    plain = decrypted_text(ctx, source, passphrase=passphrase)
     _write(out, plain, force=force, mode=0o600)
     return out
 
@@ -357,17 +360,18 @@ def opening_key(
 
 
 def not_encrypted(
-    source: Path | str, text: str, *, from_stdin: bool = False
+    source: FileSource | str, text: str, *, from_stdin: bool = False
 ) -> UsageError | InputError:
     """The refusal of a file with no envkeep header line (``text``): one that dotenvx or SOPS
     encrypted, else a plain file, most likely."""
+    from_stdin = from_stdin or isinstance(source, StandardInput)
     foreign = foreign_decrypt_refused(text, source, from_stdin=from_stdin)
     if foreign is not None:
         return foreign
-    named = "FILE" if from_stdin else shlex.quote(str(source))
+    file = "FILE" if from_stdin else named(Path(str(source)))
     return UsageError(
         f"{source} is not an envkeep-encrypted file: its first line is no envkeep header",
-        hint=f"a plain .env file is encrypted with: envkeep encrypt {named}",
+        hint=f"a plain .env file is encrypted with: envkeep encrypt {file}",
     )
 
 
