@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from envkeep.client._fileheader import ANY_VERSION_PREFIX, BOM
 from envkeep.client.merge_driver import git
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
-__all__ = ["UnroutedFiles", "unrouted_encrypted_files"]
+__all__ = ["UnroutedFiles", "missed_by_merge_driver", "unrouted_encrypted_files"]
 
 _PREFIX = ANY_VERSION_PREFIX.encode("utf-8")
 _BOM = BOM.encode("utf-8")
@@ -72,3 +69,19 @@ def _merge_unspecified(top: Path, paths: list[str]) -> list[str]:
         fields = (git(top, "check-attr", "-z", "merge", "--", *batch) or "").split("\0")
         unset += [fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "unspecified"]
     return unset
+
+
+def missed_by_merge_driver(path: Path) -> bool:
+    """Whether ``path``, an encrypted file just written, lies in a git work tree whose clone
+    has envkeep's merge driver configured (`git-setup` ran) while no .gitattributes line
+    routes it there, and git does not ignore it: a file encrypted under a new name after
+    `git-setup` would be merged line by line until `git-setup` runs again. False without git."""
+    where = path.resolve().parent
+    top = git(where, "rev-parse", "--show-toplevel")
+    if top is None or git(where, "config", "--local", "--get", "merge.envkeep.driver") is None:
+        return False
+    root = Path(top.strip()).resolve()
+    inside = path.resolve().relative_to(root).as_posix()
+    if git(root, "check-ignore", "-q", "--", inside) is not None:  # ignored: never merged
+        return False
+    return _merge_unspecified(root, [inside]) == [inside]
