@@ -9,7 +9,8 @@ that follows a change the server already made (a token's keys made here, a renam
 deletion's pin, a key rotated here) is always said: raised then, the command failed after its
 change was made, and a token made was never shown. So is the pin of a key first seen as this
 command seals to it: raised, it failed the rotations a revocation makes after the server
-revoked; silent, the note that it was pinned would be untrue.
+revoked; silent, the note that it was pinned would be untrue. A command whose one change is
+the pin (`member verify`) is refused instead (`refused_write`), nothing done.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from envkeep.client.pin_lock_links import say_if_linked
+from envkeep.core.errors import LocalFileUnwritable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -42,6 +44,19 @@ def unless_unwritable(
             f"warning: {path} could not be written ({failure_reason(failed)}), so {unpinned};"
             " make it writable for this user"
         )
+
+
+def refused_write(path: Path, failed: OSError, unpinned: str) -> LocalFileUnwritable:
+    """The refusal of a command whose one change is a write of the pins in ``path`` that
+    ``failed`` (a read-only home, another user's): ``unpinned`` says what was not done."""
+    reason = failure_reason(failed)
+    if failed.filename is not None and str(failed.filename) == str(path):  # said once
+        reason = failed.strerror or type(failed).__name__
+    return LocalFileUnwritable(
+        f"{path} could not be written ({reason}), so {unpinned}",
+        hint=f"make {path.parent} and the file writable for this user (or set ENVKEEP_HOME to a"
+        " home it can write), then run this command again",
+    )
 
 
 def failure_reason(failed: OSError) -> str:

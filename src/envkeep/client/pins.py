@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.client.pin_write_failures import unless_unwritable
+from envkeep.client.pin_write_failures import refused_write, unless_unwritable
 from envkeep.client.principal_names import grant_name, shown_principal
 from envkeep.core.errors import IntegrityError
 from envkeep.core.files import exclusive, write_atomic
@@ -113,11 +113,12 @@ def pin(ctx: ClientContext, principal_id: str, fingerprint: str, name: str | Non
         entries[name_key(ctx, name)] = principal_id
     try:
         _replace(ctx, entries)
-    except OSError:  # its one change: refused, not a traceback, when the lock is a link
+    except OSError as failed:  # its one change: refused, not a traceback
         from envkeep.client.pin_lock_links import refuse_if_linked
 
-        refuse_if_linked(pins_file(ctx), "the key was not pinned: nothing was changed")
-        raise
+        unpinned = "the key was not pinned: nothing was changed"
+        refuse_if_linked(pins_file(ctx), unpinned)
+        raise refused_write(pins_file(ctx), failed, unpinned) from None
 
 
 def fingerprint_of(principal: PrincipalView) -> str:

@@ -25,6 +25,7 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── ConflictError                 stale write              (exit 1, 409)
     │   ├── EnvironmentReplaced          its name is another environment now
     │   └── EnvironmentProtected         delete of a protected environment
+    ├── LocalFileUnwritable           a file of ENVKEEP_HOME this user cannot write (exit 1)
     ├── RotationLeft                  revoked, keys left unrotated (exit 1, 500; rotation_left.py)
     ├── Declined                      "no" at a confirmation prompt (exit 1)
     ├── ValidationFailed              (exit 3, 422)
@@ -220,6 +221,15 @@ class EnvironmentProtected(ConflictError):
             f"environment '{name}' is protected; nothing was deleted",
             hint=f"unprotect it first if you mean it: envkeep env edit {name} --unprotect",
         )
+
+
+class LocalFileUnwritable(EnvkeepError):
+    """A file of ENVKEEP_HOME that this user cannot write (a read-only home, another user's),
+    for a command whose one change is that file (`member verify`'s pin): nothing was changed.
+    Never crosses the API."""
+
+    code = "local_file_unwritable"
+    status = 500
 
 
 class Declined(EnvkeepError):

@@ -1,0 +1,101 @@
+"""Pins in a home this user cannot write, the lock file no link (a read-only directory, a
+pins path that is a directory). `member verify`, whose one change is the pin, failed with a
+raw path error; it is refused as an envkeep error saying which file could not be written and
+what to do, nothing written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import pytest
+
+from envkeep.core.errors import LocalFileUnwritable
+from tests.server import cli as _cli
+from tests.server import join, start_server
+from tests.server import quick_ok as _ok
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.server import TeamServer
+
+
+@contextmanager
+def _unwritable(directory: Path) -> Iterator[None]:
+    """``directory`` unwritable for this process: mode 0555, or immutable for root (who
+    writes in a directory of any mode)."""
+    if os.geteuid() != 0:
+        directory.chmod(0o555)
+        try:
+            yield
+        finally:
+            directory.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(directory)], check=False).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(directory)], check=True)
+
+
+def _told(home: Path, work: Path) -> str:
+    """The fingerprint ``home``'s owner reads out (`whoami --fingerprint`), as typed."""
+    return "".join(_ok(home, work, "whoami", "--fingerprint").split()[-8:])
+
+
+def _team(server: TeamServer, tmp_path: Path, *members: str) -> tuple[Path, Path, list[Path]]:
+    """alice, admin of project shop, and ``members`` who joined it with a read role."""
+    alice, work = tmp_path / "alice", tmp_path / "work"
+    work.mkdir()
+    join(server, alice, work, server.invite("alice@pins.io"), "alice@pins.io")
+    _ok(alice, work, "init", "shop")
+    homes = []
+    for email in members:
+        home = tmp_path / email.split("@")[0]
+        code = _ok(alice, work, "member", "invite", email, "--role", "read", "-p", "shop")
+        join(server, home, work, code.strip(), email)
+        homes.append(home)
+    return alice, work, homes
+
+
+def _files(home: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(home.iterdir()) if p.is_file()}
+
+
+def test_member_verify_in_a_read_only_home_is_refused_saying_which_file_nothing_written(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "srv")
+    try:
+        alice, work, (bob, carol) = _team(server, tmp_path, "bob@pins.io", "carol@pins.io")
+        _ok(alice, work, "member", "verify", "carol@pins.io", "--fingerprint", _told(carol, work))
+        keys = alice / "known_keys.json"
+        assert (alice / "known_keys.json.lock").is_file()  # no link: a plain lock file
+        before = _files(alice)
+        told = _told(bob, work)
+        with _unwritable(alice):
+            refused = _cli(alice, work, "member", "verify", "bob@pins.io", "--fingerprint", told)
+        after = _files(alice)
+        again = _cli(alice, work, "member", "verify", "bob@pins.io", "--fingerprint", told)
+    finally:
+        server.stop()
+
+    assert refused.returncode == LocalFileUnwritable.exit_code == 1, refused.stderr
+    lines = refused.stderr.splitlines()
+    assert lines[0].startswith(f"error: {keys} could not be written (")
+    assert lines[0].endswith("so the key was not pinned: nothing was changed")
+    assert lines[1] == (
+        f"hint: make {alice} and the file writable for this user (or set ENVKEEP_HOME to a home"
+        " it can write), then run this command again"
+    )
+    assert len(lines) == 2
+    assert after == before  # nothing half-written, no temporary file left
+    assert again.returncode == 0, again.stderr  # writable again, it pins
+    assert "pinned here already" not in again.stderr + again.stdout
