@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING, Protocol
 
 from envkeep.client.pin_write_failures import unless_unwritable
-from envkeep.core.errors import IntegrityError
+from envkeep.core.errors import IntegrityError, NotAFile
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class NamePins:
         and nothing to say when it cannot. One that cannot be read may be."""
         try:
             return self._prefix + name in self._load()
-        except OSError:  # not readable either: the write says what it could not do
+        except (OSError, NotAFile):  # not readable either: the write says what it could not do
             return True
         except IntegrityError:  # damaged: said when it is next read
             return False

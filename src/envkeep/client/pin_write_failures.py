@@ -16,6 +16,7 @@ the pin (`member verify`) is refused instead (`refused_write`), nothing done.
 from __future__ import annotations
 
 import contextlib
+import shlex
 from typing import TYPE_CHECKING
 
 from envkeep.client.pin_lock_links import say_if_linked
@@ -42,8 +43,23 @@ def unless_unwritable(
             return
         warn(
             f"warning: {path} could not be written ({failure_reason(failed)}), so {unpinned};"
-            " make it writable for this user"
+            f" {_mend(path, failed)}"
         )
+
+
+def _mend(path: Path, failed: OSError) -> str:
+    """How to mend a write of the pins in ``path`` that ``failed``: a directory in its place
+    is moved aside (what it holds is not envkeep's to delete); else it is made writable."""
+    if isinstance(failed, IsADirectoryError) and path.is_dir():
+        return move_aside(path)
+    return "make it writable for this user"
+
+
+def move_aside(path: Path) -> str:
+    """How to mend a directory where the file of pins ``path`` belongs: the mv that moves it
+    aside, not an rm (what it holds is not envkeep's to delete)."""
+    aside = shlex.quote(f"{path}.aside")
+    return f"move it aside and look at what it holds: mv {shlex.quote(str(path))} {aside}"
 
 
 def refused_write(path: Path, failed: OSError, unpinned: str) -> LocalFileUnwritable:

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from envkeep import crypto
-from envkeep.client.pin_write_failures import refused_write, unless_unwritable
+from envkeep.client.pin_write_failures import move_aside, refused_write, unless_unwritable
 from envkeep.client.principal_names import grant_name, shown_principal
-from envkeep.core.errors import IntegrityError
+from envkeep.core.errors import IntegrityError, NotAFile
 from envkeep.core.files import exclusive, write_atomic
 
 if TYPE_CHECKING:
@@ -47,11 +47,17 @@ def read_pin_file(path: Path, holds: str, again: str, *, to_update: bool = False
 
     One this user may not read (a CI job's HOME of another user) holds none for a check, as
     in a new home; read ``to_update`` it raises PermissionError, so that pins nobody could
-    read are never written over with only the new ones."""
+    read are never written over with only the new ones. A directory in its place is refused
+    (`directory_in_place`); read ``to_update``, its IsADirectoryError is raised for the
+    writer to say, as any write it cannot make (raised, a token made would be lost)."""
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
         return {}
+    except IsADirectoryError:
+        if to_update:  # a write's: said by the writer, as any it cannot make
+            raise
+        raise directory_in_place(path, holds, again) from None
     except PermissionError:
         if to_update:
             raise
@@ -64,6 +70,15 @@ def read_pin_file(path: Path, holds: str, again: str, *, to_update: bool = False
             hint=f"restore it from a backup; or move it away, and {again}",
         )
     return {str(k): str(v) for k, v in found.items()}
+
+
+def directory_in_place(path: Path, holds: str, again: str) -> NotAFile:
+    """The refusal of a directory where the file of pins ``path`` belongs: moved aside, not
+    removed (what it holds is not envkeep's to delete)."""
+    return NotAFile(
+        f"{path} is a directory, not a file: it should hold {holds} this machine pinned",
+        hint=f"{move_aside(path)}; then run this command again ({again})",
+    )
 
 
 def _replace(ctx: ClientContext, entries: Mapping[str, str]) -> None:

@@ -24,7 +24,8 @@ Messages never contain a value, a key, a token or a passphrase.
     ├── AlreadyExistsError            (exit 1, 409)
     ├── ConflictError                 stale write              (exit 1, 409)
     │   ├── EnvironmentReplaced          its name is another environment now
-    │   └── EnvironmentProtected         delete of a protected environment
+    │   ├── EnvironmentProtected         delete of a protected environment
+    │   └── NotAFile                     a directory where a pins file belongs
     ├── LocalFileUnwritable           a file of ENVKEEP_HOME this user cannot write (exit 1)
     ├── RotationLeft                  revoked, keys left unrotated (exit 1, 500; rotation_left.py)
     ├── Declined                      "no" at a confirmation prompt (exit 1)
@@ -221,6 +222,14 @@ class EnvironmentProtected(ConflictError):
             f"environment '{name}' is protected; nothing was deleted",
             hint=f"unprotect it first if you mean it: envkeep env edit {name} --unprotect",
         )
+
+
+class NotAFile(ConflictError):
+    """A directory where envkeep keeps a file of its own (a pins file of ENVKEEP_HOME): to be
+    moved aside, never deleted unseen (it may hold what the user needs). Never crosses the
+    API."""
+
+    code = "not_a_file"
 
 
 class LocalFileUnwritable(EnvkeepError):
