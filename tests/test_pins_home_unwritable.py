@@ -99,3 +99,35 @@ def test_member_verify_in_a_read_only_home_is_refused_saying_which_file_nothing_
     assert after == before  # nothing half-written, no temporary file left
     assert again.returncode == 0, again.stderr  # writable again, it pins
     assert "pinned here already" not in again.stderr + again.stdout
+
+
+def test_env_create_in_a_read_only_home_says_once_that_its_pin_was_not_written(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "srv")
+    try:
+        alice, work, _ = _team(server, tmp_path)
+        _ok(alice, work, "set", "DB=dev-db", "--env", "dev")
+        _ok(alice, work, "get", "DB", "--env", "dev")  # the environments' pins file made
+        environments = alice / "known_environments.json"
+        before = environments.read_bytes()
+        with _unwritable(alice):
+            created = _cli(alice, work, "env", "create", "qa")
+        after = environments.read_bytes()
+        _ok(alice, work, "set", "DB=qa-db", "--env", "qa")  # read, then pinned
+    finally:
+        server.stop()
+
+    assert created.returncode == 0, created.stderr
+    assert "created environment 'qa'" in created.stdout + created.stderr
+    warned = [line for line in created.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1, created.stderr
+    assert warned[0].startswith(f"warning: {environments} could not be written (")
+    assert warned[0].endswith(
+        "so the environment 'shop/qa', which this command made, was not pinned: the one the"
+        " server answers under that name is pinned as it is next read; make it writable for"
+        " this user"
+    )
+    assert "qa" in (work / "envkeep.toml").read_text()
+    assert after == before
+    assert "|shop/qa" in environments.read_text()

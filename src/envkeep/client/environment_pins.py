@@ -54,6 +54,11 @@ class EnvironmentPins:
         if key_version is not None:  # pinned once its share opens (`opened`), or as trusted
             self._key_versions.check(name, env_id, key_version, trusted=trusted, pin=trusted)
 
+    def made(self, project: str, env: str, env_id: str) -> None:
+        """This machine created ``project/env`` (``env_id``): pinned whatever the name stood
+        for before; a pin that cannot be written is said, not raised (the server made it)."""
+        self._pins.made(f"{project}/{env}", env_id)
+
     def opened(
         self, project: str, env: str, env_id: str, key_version: int, *, trusted: bool = False
     ) -> None:

@@ -51,7 +51,7 @@ def _pin_made_here(ctx: ClientContext, project: str, created: EnvironmentView) -
     """An environment this machine made is the one its name stands for here from now on,
     whatever this machine read under that name before (one a teammate deleted since)."""
     if ctx.environment_pins is not None:
-        ctx.environment_pins.check(project, created.name, created.id, trusted=True)
+        ctx.environment_pins.made(project, created.name, created.id)
 
 
 def _shared(

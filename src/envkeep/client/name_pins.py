@@ -67,7 +67,27 @@ class NamePins:
             return  # the common case: no lock, no write
         self._refuse_mismatches(pins, seen, trusted)
         said = f"the {self._kind}s this command saw first were not pinned"
-        with unless_unwritable(self._path, said, self._warn), exclusive(self._path):
+        self._write(seen, trusted, unless_unwritable(self._path, said, self._warn))
+
+    def made(self, name: str, id_: str) -> None:
+        """This machine made ``name`` (``id_``) on the server: the name stands for it from now
+        on, whatever was pinned before (one deleted since). Not pinned, it is pinned as it is
+        next read; said (once: `warn_once`), as any pin that follows a change on the server."""
+        said = (
+            f"the {self._kind} '{name}', which this command made, was not pinned: the one the"
+            " server answers under that name is pinned as it is next read"
+        )
+        self._write({name: id_}, frozenset({name}), self._after_change(said))
+
+    def _write(
+        self,
+        seen: Mapping[str, str],
+        trusted: frozenset[str],
+        failures: contextlib.AbstractContextManager[None],
+    ) -> None:
+        """Pin each name of ``seen`` to its id (the id is that name's alone then), refusing
+        a mismatch not ``trusted``; a write that fails goes to ``failures``."""
+        with failures, exclusive(self._path):
             pins = self._load(to_update=True)  # another process may have pinned meanwhile
             self._refuse_mismatches(pins, seen, trusted)
             mine = self._mine(pins)
