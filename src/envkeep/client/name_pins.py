@@ -83,7 +83,7 @@ class NamePins:
         self,
         seen: Mapping[str, str],
         trusted: frozenset[str],
-        failures: contextlib.AbstractContextManager[None],
+        failures: contextlib.AbstractContextManager[object],
     ) -> None:
         """Pin each name of ``seen`` to its id (the id is that name's alone then), refusing
         a mismatch not ``trusted``; a write that fails goes to ``failures``."""
@@ -145,7 +145,7 @@ class NamePins:
             if pins.pop(self._prefix + name, None) is not None:
                 self._save(pins)
 
-    def _after_change(self, unpinned: str) -> contextlib.AbstractContextManager[None]:
+    def _after_change(self, unpinned: str) -> contextlib.AbstractContextManager[object]:
         """A pin change after this machine's change on the server (a rename, a deletion): one
         that cannot be written is said (``unpinned``), not raised, which failed the command
         after its change was made (and left envkeep.toml naming the old name)."""

@@ -133,16 +133,17 @@ def checked_recipient(ctx: ClientContext, view: PrincipalView, sealed: str) -> P
     ``view``, checked by `refuse_untrusted_recipient`, the one check every path that seals a
     key goes through (a rotation, a grant, a new key's shares). The server chose the recipient
     and its keys, so one this machine had not seen is named, with its fingerprint to compare,
-    as it is pinned (DESIGN §4, Trust); with ENVKEEP_SIGNERS set it was compared when the list
-    was written, and is pinned without a note."""
+    as it is pinned (DESIGN §4, Trust), only once the pin is written (one that could not be
+    was said as such); with ENVKEEP_SIGNERS set it was compared when the list was written, and
+    is pinned without a note."""
     from envkeep.client.pins import check_pin
     from envkeep.client.principal_names import shown_principal
 
     first_seen = refuse_untrusted_recipient(ctx, view, sealed)
     if view.id == ctx.identity.principal_id:
         return ctx.identity.record.public
-    keys = check_pin(ctx, view)
-    if first_seen and ctx.listed_signers is None and ctx.notify is not None:
+    keys, pinned = check_pin(ctx, view)
+    if first_seen and pinned and ctx.listed_signers is None and ctx.notify is not None:
         ctx.notify(
             f"note: pinned the key of {shown_principal(view)}, which this machine had not"
             f" seen before, to seal {sealed} to it (fingerprint {keys.fingerprint()}); compare"

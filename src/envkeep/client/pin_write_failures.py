@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.pin_lock_links import say_if_linked
@@ -29,16 +30,27 @@ if TYPE_CHECKING:
     from envkeep.client.pin_lock_links import Warn
 
 
+@dataclass
+class PinWrite:
+    """Whether a write of pins under `unless_unwritable` was made: a note that something was
+    pinned is said only if it was."""
+
+    written: bool = True
+
+
 @contextlib.contextmanager
 def unless_unwritable(
     path: Path, unpinned: str, warn: Warn, *, always: bool = False
-) -> Iterator[None]:
-    """Run a write of the pins in ``path``; an OSError ends it unraised. ``unpinned`` (what
-    was not pinned, and what that leaves) is said when the lock is a link, and, ``always``,
-    whatever failed: a pin that follows the server's change, or one a seal relies on."""
+) -> Iterator[PinWrite]:
+    """Run a write of the pins in ``path``; an OSError ends it unraised (``written`` False
+    then). ``unpinned`` (what was not pinned, and what that leaves) is said when the lock is a
+    link, and, ``always``, whatever failed: a pin that follows the server's change, or one a
+    seal relies on."""
+    outcome = PinWrite()
     try:
-        yield
+        yield outcome
     except OSError as failed:
+        outcome.written = False
         if say_if_linked(path, unpinned, warn) or not always or warn is None:
             return
         warn(

@@ -199,25 +199,28 @@ def verify_hint(principal: PrincipalView) -> str:
     )
 
 
-def check_pin(ctx: ClientContext, principal: PrincipalView) -> crypto.PublicKeys:
-    """The principal's keys if they match the pinned ones (pinning them on first use). Keys
-    this command made (`pin_made_here`) are not pinned again: a pin that failed there (a home
-    it cannot write) failed the rotations `token rotate` makes after the server replaced the
-    token."""
+def check_pin(ctx: ClientContext, principal: PrincipalView) -> tuple[crypto.PublicKeys, bool]:
+    """The principal's keys if they match the pinned ones (pinning them on first use), and
+    whether they are pinned here now (False: the pin could not be written, said already).
+    Keys this command made (`pin_made_here`) are not pinned again: a pin that failed there (a
+    home it cannot write) failed the rotations `token rotate` makes after the server replaced
+    the token."""
     pinned = load_pins(ctx).get(pin_key(ctx, principal.id))
     seen = fingerprint_of(principal)
+    keys = crypto.PublicKeys(principal.encryption_public, principal.signing_public)
     if pinned is None and ctx.made_here.get(principal.id) == seen:
-        pass
-    elif pinned is None:
-        said = (
-            f"the key of {shown_principal(principal)}, seen here first, was not pinned: it is"
-            " taken on first sight again"
-        )
-        with unless_unwritable(pins_file(ctx), said, ctx.warn_once, always=True):
-            _pin_first_seen(ctx, [principal])
-    elif pinned != seen:
+        return keys, False
+    if pinned is not None and pinned != seen:
         raise changed_key(principal, pinned, seen)
-    return crypto.PublicKeys(principal.encryption_public, principal.signing_public)
+    if pinned is not None:
+        return keys, True
+    said = (
+        f"the key of {shown_principal(principal)}, seen here first, was not pinned: it is"
+        " taken on first sight again"
+    )
+    with unless_unwritable(pins_file(ctx), said, ctx.warn_once, always=True) as write:
+        _pin_first_seen(ctx, [principal])
+    return keys, write.written
 
 
 def check_signers(
