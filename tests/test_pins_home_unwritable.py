@@ -131,3 +131,29 @@ def test_env_create_in_a_read_only_home_says_once_that_its_pin_was_not_written(
     assert "qa" in (work / "envkeep.toml").read_text()
     assert after == before
     assert "|shop/qa" in environments.read_text()
+
+
+def test_service_add_in_a_read_only_home_says_once_that_its_pin_was_not_written(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "srv")
+    try:
+        alice, work, _ = _team(server, tmp_path)
+        (work / "api").mkdir()
+        _ok(alice, work, "service", "add", "web", "--path", "api")  # the pins file made
+        services = alice / "known_services.json"
+        before = services.read_bytes()
+        (work / "worker").mkdir()
+        with _unwritable(alice):
+            added = _cli(alice, work, "service", "add", "worker", "--path", "worker")
+        after = services.read_bytes()
+    finally:
+        server.stop()
+
+    assert added.returncode == 0, added.stderr
+    warned = [line for line in added.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1, added.stderr
+    assert warned[0].startswith(f"warning: {services} could not be written (")
+    assert "so the service 'shop/worker', which this command made, was not pinned" in warned[0]
+    assert "worker" in (work / "envkeep.toml").read_text()
+    assert after == before

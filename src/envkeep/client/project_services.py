@@ -69,7 +69,7 @@ def register_service(
     this machine added is what the name stands for."""
     service = ctx.backend.add_service(project, name, path=path, schema_path=schema)
     if ctx.service_pins is not None:
-        ctx.service_pins.check(project, [service], trusted=[name])
+        ctx.service_pins.made(project, service)
     return service
 
 

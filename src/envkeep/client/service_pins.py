@@ -41,6 +41,11 @@ class ServicePins:
         seen = {f"{project}/{s.name}": s.id for s in services}
         self._pins.check(seen, trusted=frozenset(f"{project}/{name}" for name in trusted))
 
+    def made(self, project: str, service: ServiceView) -> None:
+        """This machine added ``service`` to ``project``: pinned whatever its name stood for
+        before; a pin that cannot be written is said, not raised (the server added it)."""
+        self._pins.made(f"{project}/{service.name}", service.id)
+
     def forget(self, project: str, name: str) -> None:
         """This machine removed service ``name``: the name may stand for a new one next."""
         self._pins.forget(f"{project}/{name}")
