@@ -51,6 +51,7 @@ from urllib.parse import parse_qs
 import structlog
 
 from envkeep.api.deps import run_for
+from envkeep.api.refused_marks import with_kept_mark
 from envkeep.app.audit import record_denied
 from envkeep.app.audit_append import record_failed_login as append_failed_login
 from envkeep.app.audit_append import record_wrong_passphrase
@@ -196,7 +197,7 @@ async def record_refusal(
         project=_project_of(params, workspace_id, route, scope),  # its admin reads the event
     )
     try:
-        await run_for(state, actor, work)
+        await run_for(state, actor, with_kept_mark(state, scope, work))  # one transaction
     except Exception:  # noqa: BLE001 - the answer is a refusal either way
         structlog.get_logger("envkeep.api").exception(
             "refusal not audited", request_id=actor.request_id, principal=actor.principal_id
@@ -235,7 +236,7 @@ async def _record_proof(
     request_id = scope.get("state", {}).get("request_id")
     actor = Actor(principal_id, request_id=request_id, ip=client[0] if client else None)
     try:
-        await run_for(state, actor, partial(append, details=details))
+        await run_for(state, actor, with_kept_mark(state, scope, partial(append, details=details)))
     except Exception:  # noqa: BLE001 - the answer is a refusal either way
         structlog.get_logger("envkeep.api").exception(
             "refusal not audited", request_id=request_id, principal=principal_id

@@ -44,6 +44,8 @@ T = TypeVar("T")
 # At most this many requests hold a database session at once on PostgreSQL, by default (a
 # server's come from its `pool_size`: `store.pool_size`).
 MAX_TRANSACTIONS = 12
+# On a request's state: (session id, time) of the last-use mark its transaction wrote.
+MARK_DUE = "session_mark_due"
 
 
 def _ignore(_timed: Sequence[tuple[str, float]]) -> None:
@@ -190,7 +192,8 @@ def actor_of(statements: Statements, limits: Limits, caller: Caller) -> Actor:
     """Who ``caller``'s token stands for, now, inside the request's transaction (so a revoked
     session or token fails at once); the per-principal rate limit applies here. The session's
     last use is written here when the stored one is older than `session_marks.USED_STEP`
-    (in the same transaction: a request that fails leaves it as it was)."""
+    (in the same transaction; a request answered 4xx, whose transaction rolled back, writes
+    it again in one of its own: `refused_marks`)."""
     now = utc_now()
     try:
         bearer = sessions.authenticate(statements.fetch, token=caller.token, now=now)
@@ -204,6 +207,7 @@ def actor_of(statements: Statements, limits: Limits, caller: Caller) -> Actor:
         session_marks.mark_used(
             statements.execute, bearer.session_id, now, sqlite=statements.sqlite
         )
+        caller.state[MARK_DUE] = (bearer.session_id, now)  # a refusal keeps it: `refused_marks`
     return Actor(principal_id, request_id=caller.request_id, ip=caller.ip, command=caller.command)
 
 

@@ -22,6 +22,7 @@ from envkeep.api.outage_log import DatabaseOutage
 from envkeep.api.problems import DATABASE_ERROR, failed, problem
 from envkeep.api.rate_keys import address_key
 from envkeep.api.ratelimit import SharedLimiter, TooManyRequests
+from envkeep.api.refused_marks import keep_refused_mark
 from envkeep.api.request_body import body_within, replay
 from envkeep.api.route_names import name_route
 
@@ -146,6 +147,8 @@ class Observe:
                 message["headers"] = [*message.get("headers", ()), *extra]
                 if status in REFUSALS:  # recorded before it is answered
                     await record_refusal(self.state, self.refusals, scope, status)
+                if status >= 400:  # its session's last use, which its transaction rolled back
+                    await keep_refused_mark(self.state, scope, status)
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 answered = time.perf_counter()

@@ -17,11 +17,14 @@ from envkeep.app.context import sqlite_time, stored_moment
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from envkeep.app.ports import Fetch
+
 USED_STEP = timedelta(minutes=5)
 # The most of a User-Agent kept (the column's width): enough for any real client's.
 AGENT_CHARS = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
+_LAST_USE = "SELECT last_used_at FROM sessions WHERE id = :id"
 _MARK_USED = "UPDATE sessions SET last_used_at = :now WHERE id = :id"
 # PostgreSQL locks rows: a long transaction of the same token's (a large import) holding its
 # row would make every other request of that token wait for it to commit, for a mark only.
@@ -62,3 +65,18 @@ def mark_used(
         execute(_MARK_USED, {"now": sqlite_time(now), "id": session_id})
     else:
         execute(_MARK_USED_UNLESS_HELD, {"now": now, "id": session_id})
+
+
+def mark_again(
+    fetch: Fetch,
+    execute: Callable[[str, Mapping[str, object]], None],
+    session_id: str,
+    now: datetime,
+    *,
+    sqlite: bool,
+) -> None:
+    """Write the mark of a request whose own transaction rolled back (a refusal: a stolen
+    session used only to probe is still used), unless another request wrote one since."""
+    rows = fetch(_LAST_USE, {"id": session_id})
+    if rows and used_due(rows[0][0], now):
+        mark_used(execute, session_id, now, sqlite=sqlite)
