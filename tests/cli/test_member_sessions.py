@@ -66,7 +66,7 @@ def test_an_admin_logs_out_a_stolen_laptop_then_every_session_and_bob_logs_in_ag
         set(s) == {"id", "created_at", "expires_at", "created_from", "last_used_at", "user_agent"}
         for s in listed
     )
-    assert stolen in table
+    assert stolen[:8] in table  # by the start member logout --session takes
     assert one.returncode == 0, one.stderr
     assert f"ended 1 session of {BOB}" in one.stderr
     assert "envkeep member reset" in one.stderr  # what to do if the keys went with it

@@ -78,9 +78,9 @@ def test_a_token_used_by_a_ci_job_shows_its_use_one_unused_none_an_ended_keeps_i
     header = cells["TOKEN"]
     used_at = header.index("LAST USED")
     assert header[used_at - 1 : used_at + 2] == ["CREATED", "LAST USED", "EXPIRES"]
-    assert cells["ci-used"][used_at] == "< 5 min ago", shown.stdout
+    assert cells["ci-used"][used_at] == "< 5m ago", shown.stdout
     assert cells["ci-idle"][used_at] == "-", shown.stdout
-    assert cells["ci-old"][used_at] == "3 h ago", shown.stdout
+    assert cells["ci-old"][used_at] == "3h ago", shown.stdout
     assert cells["ci-old"][-1] == "revoked"
     stamp = str(listed["ci-used"][0]["last_used_at"])
     assert stamp.endswith("Z"), stamp  # as every --json time
@@ -117,13 +117,13 @@ def _listed(**fields: Any) -> dict[str, Any]:
 def test_a_rows_last_use_is_worded_as_in_session_list_and_a_dash_where_unrecorded() -> None:
     used_at = 5  # TOKEN ROLE SCOPE CREATED-BY CREATED, then LAST USED
 
-    assert _row(_listed(last_used_at="2026-12-04T16:28:00+00:00"), NOW)[used_at] == "12 min ago"
-    assert _row(_listed(last_used_at="2026-12-04T16:38:00Z"), NOW)[used_at] == "< 5 min ago"
-    assert _row(_listed(last_used_at="2026-11-24T16:40:00Z"), NOW)[used_at] == "10 days ago"
+    assert _row(_listed(last_used_at="2026-12-04T16:28:00+00:00"), NOW)[used_at] == "12m ago"
+    assert _row(_listed(last_used_at="2026-12-04T16:38:00Z"), NOW)[used_at] == "< 5m ago"
+    assert _row(_listed(last_used_at="2026-11-24T16:40:00Z"), NOW)[used_at] == "10d ago"
     assert _row(_listed(last_used_at=None), NOW)[used_at] == "-"
     assert _row(_listed(), NOW)[used_at] == "-"  # an older server does not say
     ended = _listed(last_used_at="2026-12-04T13:40:00Z", revoked=True, ended="revoked")
-    assert _row(ended, NOW)[used_at] == "3 h ago"
+    assert _row(ended, NOW)[used_at] == "3h ago"
 
 
 def test_the_openapi_document_gives_a_listed_token_its_last_use_as_a_time_or_null(

@@ -256,6 +256,7 @@ def session_list(json_out: JsonOpt = False) -> None:
     """List your live login sessions. Each shows when and from which address it began, when
     it was last used (to within 5 minutes), the client it began with, and when it expires;
     THIS ONE is this machine's. End one you do not know with envkeep session revoke ID.
+    Times read relative to now (3h ago, in 29d); --json gives them exactly, and whole ids.
 
     Example: envkeep session list
     """
@@ -263,14 +264,15 @@ def session_list(json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json([output.utc_times(session) for session in found])
         return
+    ids = session_rows.short_ids([str(s["id"]) for s in found])  # revoke takes the start
     rows = [
         (
-            s["id"],
-            output.moment(s["created_at"]),
+            ids[str(s["id"])],
+            session_rows.relative(s["created_at"]),
             s.get("created_from") or "-",  # none from an older server, or an older session
             session_rows.used_ago(s.get("last_used_at")),
             session_rows.client(s.get("user_agent")),
-            output.moment(s["expires_at"]),
+            session_rows.relative(s["expires_at"]),
             "yes" if s["current"] else "",
         )
         for s in found

@@ -18,7 +18,8 @@ EmailArg = Annotated[str, typer.Argument(help="The member's email.")]
 def sessions(email: EmailArg, json_out: JsonOpt = False) -> None:
     """List a member's live login sessions. Each shows when and from which address it began,
     when it was last used (to within 5 minutes), the client it began with, and when it
-    expires (never a token). For admins of every workspace the member is in.
+    expires (never a token). For admins of every workspace the member is in. Times read
+    relative to now (3h ago, in 29d); --json gives them exactly, and whole ids.
 
     Example: envkeep member sessions bob@example.com
     """
@@ -26,14 +27,15 @@ def sessions(email: EmailArg, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json([output.utc_times(session) for session in found])
         return
+    ids = session_rows.short_ids([str(s["id"]) for s in found])  # revoke takes the start
     rows = [
         (
-            s["id"],
-            output.moment(s["created_at"]),
+            ids[str(s["id"])],
+            session_rows.relative(s["created_at"]),
             s.get("created_from") or "-",  # not recorded for a session older than 0.2
             session_rows.used_ago(s.get("last_used_at")),
             session_rows.client(s.get("user_agent")),
-            output.moment(s["expires_at"]),
+            session_rows.relative(s["expires_at"]),
         )
         for s in found
     ]

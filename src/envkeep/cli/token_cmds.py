@@ -150,7 +150,8 @@ def list_(
 ) -> None:
     """List the workspace's tokens: live ones, and those that ended in the last 30 days.
     Each shows when it was last used, to within 5 minutes (-: no use recorded; servers
-    record it since schema 0015).
+    record it since schema 0015). Times read relative to now (3h ago, in 29d); --json gives
+    them exactly.
 
     A name given again (by token rotate, or to a new token after a revoke) shows on a row for
     each token that held it, oldest first, with when it was created and ended; token revoke
@@ -191,16 +192,16 @@ def _warn_over_maximum(shown: list[dict[str, Any]]) -> None:
 def _row(token: dict[str, Any], now: datetime) -> tuple[str, ...]:
     """A token's row in `token list`: an ended one does not expire any more, and keeps its
     last use."""
-    expires = output.moment(token["expires_at"]) if token["expires_at"] else "never"
+    expires = session_rows.relative(token["expires_at"], now) if token["expires_at"] else "never"
     return (
         token["label"],
         token["role"] or "-",
         _scope(token),
         token.get("created_by") or "-",
-        output.moment(token.get("created_at")),
+        session_rows.relative(token.get("created_at"), now),
         _last_use(token, now),
         "-" if token["revoked"] else expires,
-        output.moment(token.get("ended_at")),
+        session_rows.relative(token.get("ended_at"), now),
         _state(token, now),
     )
 
