@@ -18,7 +18,14 @@ from envkeep.cli.options import (
     complete_from,
 )
 from envkeep.cli.state import asking, make_context
-from envkeep.client import member_invites, member_seal, member_verify, members, roster_reach
+from envkeep.client import (
+    member_invites,
+    member_revocation,
+    member_seal,
+    member_verify,
+    members,
+    roster_reach,
+)
 from envkeep.client.principal_names import member_name, shown_member
 from envkeep.core.errors import UsageError
 
@@ -126,10 +133,10 @@ def revoke(
     ctx = make_context(writes=True)
     project, env = ctx.role_scope(project, env)
     asked = asking(ctx.settings, yes=yes)
-    revoked = members.revoke(
+    revoked = member_revocation.revoke(
         ctx, who, project=project, environment=env, now=revoke_now, confirm=asked
     )
-    what = f"{who}'s {revoked.role or 'role'} on {members.scope_where(project, env)}"
+    what = f"{who}'s {revoked.role or 'role'} on {member_revocation.scope_where(project, env)}"
     output.done(f"revoked {what}; {revoked.ended(_whose(who))}{revoked.keys()}")
     for kept in revoked.kept:
         output.done(kept)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from envkeep.client import members
+from envkeep.client import member_revocation, members
 from envkeep.client.revocation_plan import refuse_plan
 from envkeep.client.team_server import team_backend
 from envkeep.core.errors import EnvkeepError, NotAnEnvkeepRoute, NotFoundError
@@ -166,7 +166,7 @@ def remove(
 ) -> Removal:
     """`member remove`: someone only invited (not a member the caller sees) has their
     pending invites withdrawn, unasked (no access is taken, no key rotated); a member is
-    removed as `members.remove` does, once ``confirm`` returns, their pending invites with
+    removed as `member_revocation.remove` does, once ``confirm`` returns, their pending invites with
     them (by the server, in the same request). ``invites_only``: withdraw the invites
     whoever they are for, and remove no one (a member's invite to another scope, or an
     expired one that `member list` would show until then)."""
@@ -185,7 +185,7 @@ def remove(
         _withdraw(team_backend(ctx), invited)
         return Removal(None, invited)
     made = [i for i in pending if i.get("invited_by") == email and i not in invited]
-    return Removal(members.remove(ctx, who, now=now, confirm=confirm), invited, made)
+    return Removal(member_revocation.remove(ctx, who, now=now, confirm=confirm), invited, made)
 
 
 def invite(
