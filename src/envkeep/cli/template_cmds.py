@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +18,12 @@ from envkeep.cli.options import (
     service_name,
 )
 from envkeep.cli.state import make_context
-from envkeep.client import schemas
+from envkeep.client import schemas, template_services
+from envkeep.client.template_services import every_service
+from envkeep.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 template_app = typer.Typer(help="Named presets of variables.", no_args_is_help=True)
 
@@ -87,38 +93,74 @@ def template_create(
     output.done(f"created template '{name}' at {path}")
 
 
-TemplateServiceOpt = Annotated[
-    str,
-    typer.Option("--service", "-s", help="The service.", autocompletion=complete_service_name),
+TemplateServicesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--service",
+        "-s",
+        help="A service; give it again for more (or --all).",
+        autocompletion=complete_service_name,
+    ),
 ]
+AllServicesOpt = Annotated[bool, typer.Option("--all", help="Every service.")]
 
 
 @template_app.command("apply")
 def template_apply(
     name: TemplateArg,
-    service: TemplateServiceOpt,
+    service: TemplateServicesOpt = None,
+    all_services: AllServicesOpt = False,
 ) -> None:
-    """Make a service inherit a template: its defaults become the service's lowest layer.
-    The names it requires that the service lacks are named, per environment, with the command
-    that sets them.
+    """Make services inherit a template: its defaults become each service's lowest layer.
+    All or nothing: if one service cannot take it, none is changed. The names it requires
+    that a service lacks are named, per environment, with the command that sets them.
 
-    Example: envkeep template apply postgres --service api
+    Example: envkeep template apply postgres --service api --service worker
     """
-    applied = schemas.apply_template(make_context(), name, service_name(service))
-    output.done(f"service '{service}' now uses templates: {', '.join(applied.templates)}")
-    for gap in applied.gaps:
-        output.done(f"warning: {gap.describe()}")
+    ctx = make_context()
+    chosen = _chosen(service, all_services, f"apply {name}", lambda: every_service(ctx))
+    for applied in template_services.apply_template(ctx, name, chosen):
+        templates = ", ".join(applied.templates)
+        output.done(f"service '{applied.service}' now uses templates: {templates}")
+        for gap in applied.gaps:
+            output.done(f"warning: {gap.describe()}")
 
 
 @template_app.command("detach")
 def template_detach(
     name: TemplateArg,
-    service: TemplateServiceOpt,
+    service: TemplateServicesOpt = None,
+    all_services: Annotated[
+        bool, typer.Option("--all", help="Every service that uses the template.")
+    ] = False,
 ) -> None:
-    """Stop a service inheriting a template (the template and stored values stay).
+    """Stop services inheriting a template (the template and stored values stay). All or
+    nothing: if one named service does not use it, none is changed.
 
     Example: envkeep template detach postgres --service api
     """
-    left = schemas.detach_template(make_context(), name, service_name(service))
-    uses = ", ".join(left) if left else "none"
-    output.done(f"service '{service}' no longer uses template '{name}' (templates: {uses})")
+    ctx = make_context()
+    using = partial(template_services.services_using, ctx, name)
+    chosen = _chosen(service, all_services, f"detach {name}", using)
+    for left in template_services.detach_template(ctx, name, chosen):
+        uses = ", ".join(left.templates) or "none"
+        output.done(
+            f"service '{left.service}' no longer uses template '{name}' (templates: {uses})"
+        )
+
+
+def _chosen(
+    services: list[str] | None, all_services: bool, words: str, every: Callable[[], list[str]]
+) -> list[str]:
+    """The services given with --service (``-`` refused), or ``every()`` with --all."""
+    if all_services and services:
+        raise UsageError("--all and --service both say which services", hint="give one of them")
+    if all_services:
+        return every()
+    if not services:
+        raise UsageError(
+            "say which services",
+            hint=f"pass --service NAME (again for more) or --all:"
+            f" envkeep template {words} --service NAME",
+        )
+    return [service_name(s) for s in services]

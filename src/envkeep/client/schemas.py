@@ -1,14 +1,14 @@
-"""Client use cases for schemas and templates: show, init, list, create, apply."""
+"""Client use cases for schemas and templates: show, init, list, create (apply and detach:
+`template_services`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
 from envkeep.client.reading import read_environment
 from envkeep.client.resolution import load_project_templates, service_schema, template_directories
-from envkeep.core.errors import AlreadyExistsError, NotFoundError, UsageError
+from envkeep.core.errors import AlreadyExistsError, UsageError
 from envkeep.core.files import refuse_existing, write_atomic
 from envkeep.core.projectfile_edits import with_service_setting
 
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
     from envkeep.client.context import ClientContext
     from envkeep.client.opened_secrets import Variable
-    from envkeep.client.template_gaps import TemplateGap
     from envkeep.core.projectfile import ProjectFile
     from envkeep.core.schema import FieldSpec, Schema
     from envkeep.core.templates import Template
@@ -180,60 +179,6 @@ PORT=8080
 # Where to connect, made of the two above.
 URL=tcp://${HOST}:${PORT}
 """
-
-
-@dataclass(frozen=True)
-class Applied:
-    """The templates a service uses after `apply_template`, and where it now lacks a name the
-    template requires (`template_gaps`: a warning, one per environment)."""
-
-    templates: tuple[str, ...]
-    gaps: tuple[TemplateGap, ...] = ()
-
-
-def apply_template(ctx: ClientContext, name: str, service: str) -> Applied:
-    """Make a service inherit a template (its lowest layer); say which it uses now, and
-    which names the template requires that the service lacks, in each environment. Refused
-    when it would make a reference cycle in one (`config_cycles`)."""
-    from envkeep.client.config_cycles import refuse_template_cycles
-    from envkeep.client.reading import team_layers_everywhere
-    from envkeep.client.template_gaps import required_names, template_gaps
-
-    template = get_template(ctx, name)
-    used = _templates_of(ctx, service)
-    if name in used:
-        return Applied(used)
-    refers = any("${" in value for value in template.values.values())
-    # Read before envkeep.toml changes, and only when there is something to check.
-    everywhere = team_layers_everywhere(ctx) if refers or required_names(template) else []
-    refuse_template_cycles(everywhere, template, service)
-    gaps = template_gaps(template, service, everywhere)
-    templates = (*used, name)
-    _set_service_setting(ctx.project_file, service, "templates", list(templates))
-    return Applied(templates, tuple(gaps))
-
-
-def detach_template(ctx: ClientContext, name: str, service: str) -> tuple[str, ...]:
-    """Stop a service inheriting a template (the template file stays, and so do values stored
-    in the service's scopes); return the service's templates left."""
-    used = _templates_of(ctx, service)
-    if name not in used:
-        uses = ", ".join(used)
-        raise NotFoundError(
-            f"service '{service}' does not use template '{name}'",
-            hint=f"it uses: {uses}" if uses else "it inherits no template: nothing to detach",
-        )
-    templates = tuple(t for t in used if t != name)
-    _set_service_setting(ctx.project_file, service, "templates", list(templates))
-    return templates
-
-
-def _templates_of(ctx: ClientContext, service: str) -> tuple[str, ...]:
-    """The templates a service of envkeep.toml uses; ServiceNotFound for one it lacks."""
-    _known_service(ctx, service)
-    entry = ctx.project_file.service(service)
-    assert entry is not None
-    return entry.templates
 
 
 def _set_service_setting(
