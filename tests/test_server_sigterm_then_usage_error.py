@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 @pytest.mark.parametrize(
     ("options", "said"),
     [
-        (["--port", "notanumber"], "Invalid value for '--port'"),
+        (["--port", "notanumber"], "invalid value for '--port'"),
         (["--config", "{bad}"], "must be a port number"),
         (["--port", "8600", "migrate"], "--port: only for serving"),
         # A subcommand's own options are parsed after `server`'s callback ran: that released
         # the held SIGTERM, which killed the process before the subcommand's usage error.
-        (["migrate", "--port", "3"], "No such option: --port"),
-        (["bootstrap"], "Missing option '--email'"),
+        (["migrate", "--port", "3"], "no such option: --port"),
+        (["bootstrap"], "missing option '--email'"),
         (["--db", "sqlite:///a.db", "migrate", "--db", "sqlite:///b.db"], "--db is given twice"),
     ],
     ids=[

@@ -31,8 +31,8 @@ def test_a_doppler_command_is_answered_with_envkeeps_name_for_it(
     done = cli(tmp_path / "home", tmp_path, *typed)
 
     assert done.returncode == 2, done.stderr
-    error = done.stderr.splitlines()[-1]
-    assert error.startswith(f"Error: No such command '{typed[0]}'. "), done.stderr
+    error = done.stderr.splitlines()[0]
+    assert error.startswith(f"error: no such command '{typed[0]}'. "), done.stderr
     assert said in error, done.stderr
     assert "Did you mean" not in done.stderr
 
@@ -42,5 +42,5 @@ def test_a_plain_typo_of_a_command_keeps_typers_guess(tmp_path: Path) -> None:
 
     assert done.returncode == 2, done.stderr
     assert (
-        done.stderr.splitlines()[-1] == "Error: No such command 'lst'. Did you mean 'list', 'set'?"
+        done.stderr.splitlines()[0] == "error: no such command 'lst'. Did you mean 'list', 'set'?"
     )

@@ -15,7 +15,7 @@ import typer
 
 from envkeep import __version__
 from envkeep.cli.command_line import VERSION_ONLY, command_of
-from envkeep.cli.foreign_commands import ForeignWordsGroup
+from envkeep.cli.usage_errors import EnvkeepGroup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -95,7 +95,7 @@ def build_app(command: str | None = None) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
-        cls=ForeignWordsGroup,
+        cls=EnvkeepGroup,
     )
     app.callback()(_main)
     if command == VERSION_ONLY:  # --version answers before Typer looks for a command
