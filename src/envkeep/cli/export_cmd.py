@@ -49,7 +49,8 @@ def export_(
         typer.Option(
             "--format",
             "-f",
-            help=f"One of: {', '.join(format_names())}.",
+            help=f"One of: {', '.join(format_names())}. docker: for `docker run --env-file`"
+            " (values raw, one line each); for compose `env_file:` use dotenv.",
             autocompletion=complete_from(EXPORTERS),
         ),
     ] = "dotenv",

@@ -27,16 +27,16 @@ So a value is unquoted if it can be, else single-quoted if they hold it, else un
 trailing backslash kept it from single quotes and it is otherwise made of safe characters and
 backslashes (``C:\\temp\\``), a blank line after it so that a shell joins nothing to it; else
 double-quoted with the fewest escapes: ``"``, a backslash only before a character some reader
-decodes after one (or at the end), a ``$`` only where a shell, compose or dotenvx would expand
-it, backquotes (a shell must run nothing a value holds), newline and CR. A multi-line value is
-single-quoted over several lines when single quotes hold it: every reader above, a shell
-included, reads its line breaks so, whereas the ``\\n`` escape, which every dotenv reader
-decodes in double quotes, a shell keeps as a backslash and an ``n`` (a PEM key sourced by a
-shell came out on one line so). Only node before 20.12 and line-by-line tools (``docker run
---env-file``, which takes no quotes either) read no multi-line value. A multi-line value that
-must be double-quoted keeps ``\\n`` on one line: node ends a double-quoted value at the first
-``\\"`` and, were the line breaks written, would read the rest as entries and swallow those
-below it.
+decodes after one (``\\0`` too: compose reads ``\\0NN`` as octal) or at the end, a ``$`` only
+where a shell, compose or dotenvx would expand it, backquotes (a shell must run nothing a value
+holds), newline and CR. A multi-line value is single-quoted over several lines when single
+quotes hold it: every reader above, a shell included, reads its line breaks so, whereas the
+``\\n`` escape, which every dotenv reader decodes in double quotes, a shell keeps as a
+backslash and an ``n`` (a PEM key sourced by a shell came out on one line so). Only node
+before 20.12 and line-by-line tools (``docker run --env-file``, which takes no quotes either)
+read no multi-line value. A multi-line value that must be double-quoted keeps ``\\n`` on one
+line: node ends a double-quoted value at the first ``\\"`` and, were the line breaks written,
+would read the rest as entries and swallow those below it.
 
 Where readers still differ, so that some read a value otherwise than it is:
 - the escapes of a value that must be double-quoted (it has a ``'``, a CR or a trailing
@@ -54,7 +54,9 @@ Where readers still differ, so that some read a value otherwise than it is:
   way, and unquoted a shell would split the value into a command);
 - ``\\\\`` in single quotes: python-dotenv reads one backslash;
 - ``${NAME}``, however quoted or escaped: python-dotenv expands it unless ``interpolate=False``;
-- ``\\0`` in double quotes: compose reads an octal escape;
+- a value ending in a backslash that must be double-quoted (``it's C:\\``): its closing
+  ``\\\\"`` is, for compose, an escaped quote (it looks at the one character before a quote),
+  and the value runs on;
 - a single-quoted value over several lines: node before 20.12, which added them, misreads it.
 """
 
@@ -73,7 +75,7 @@ _NOT_SINGLE_QUOTABLE_RE = re.compile(r"['\r]|\\\Z")
 # What double quotes escape, in one pass: each character that some reader would not read as
 # written (the module docstring). A `$` before `-`, digits or `@*#?!$` is a shell parameter.
 _DOUBLE_QUOTE_ESCAPE_RE = re.compile(
-    r"""\\(?=[\\'"abfnrtv$`\n\r]|\Z)|\$(?=[A-Za-z0-9_{(\[@*#?!$-])|["`\n\r]"""
+    r"""\\(?=[\\'"abfnrtv$`\n\r0]|\Z)|\$(?=[A-Za-z0-9_{(\[@*#?!$-])|["`\n\r]"""
 )
 _DOUBLE_QUOTE_ESCAPES = {
     "\\": "\\\\", "$": "\\$", '"': '\\"', "`": "\\`", "\n": "\\n", "\r": "\\r",

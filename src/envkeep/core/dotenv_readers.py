@@ -48,6 +48,8 @@ def misread_by(value: str) -> tuple[str, ...]:
     misreading = {reader for escape in escapes for reader in _MISREAD_BY.get(escape, ())}
     if "${" in value:  # python-dotenv expands it, whatever the quotes (`interpolate=True`)
         misreading.add("python-dotenv")
+    if quoted.endswith('\\"'):  # compose takes a quote after a backslash for an escaped one
+        misreading.add("docker compose")
     return tuple(reader for reader in READERS if reader in misreading)
 
 
