@@ -51,9 +51,11 @@ def git_output(
     """git's output, or None when it fails (128: not a work tree) or cannot run."""
     import subprocess
 
+    from envkeep.client.git_questions import NO_REPOSITORY_PROGRAMS
+
     try:
         done = subprocess.run(
-            [git, "-C", str(cwd), *args],
+            [git, *NO_REPOSITORY_PROGRAMS, "-C", str(cwd), *args],
             input=stdin,
             capture_output=True,
             text=True,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envkeep.client.git_questions import NO_REPOSITORY_PROGRAMS
 from envkeep.core.errors import UsageError
 from envkeep.core.files import write_atomic
 
@@ -243,7 +244,7 @@ def git(cwd: Path, *args: str) -> str | None:
         return None
     try:
         done = subprocess.run(
-            [program, "-C", str(cwd), *args],
+            [program, *NO_REPOSITORY_PROGRAMS, "-C", str(cwd), *args],
             capture_output=True,
             text=True,
             timeout=10,
