@@ -89,10 +89,12 @@ def run(
         inherited = process_environment()
         values = secretfiles.file_values(ctx, file, passphrase, inherited)
         service = file_service(ctx, file)
-        if not no_validate:
-            refuse_invalid_file(ctx, service, values, file, inherited)
-        values = with_schema_defaults(ctx, service, values, inherited, file)
-        run_with_values(ctx, command, values, pass_token=pass_token)
+        given = with_schema_defaults(ctx, service, values, inherited, file)
+        if not no_validate:  # the defaults too: one expanded from ${NAME} may break the type
+            refuse_invalid_file(
+                ctx, service, given, file, inherited, defaulted=given.keys() - values.keys()
+            )
+        run_with_values(ctx, command, given, pass_token=pass_token)
     run_with_environment(
         ctx, env, service, command, validate=not no_validate, pass_token=pass_token
     )

@@ -14,7 +14,7 @@ from envkeep.client.validation import problems_in, problems_shown
 from envkeep.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
     from pathlib import Path
 
     from envkeep.client.context import ClientContext
@@ -37,6 +37,8 @@ def refuse_invalid_file(
     values: Mapping[str, str],
     source: Path,
     inherited: Mapping[str, str],
+    *,
+    defaulted: Collection[str] = (),
 ) -> None:
     """Raise ValidationFailed (exit 3) when the values the command would get from the file
     ``source`` break the schema of ``service`` (`file_service`'s): a wrong type or range,
@@ -44,7 +46,9 @@ def refuse_invalid_file(
     ``inherited`` environment, so a declared name the file leaves out is checked as the
     command gets it (a file of secrets alone, the rest exported by CI, runs as before). Names
     the schema does not declare are the file's business. With no service, or one without a
-    schema, nothing is checked."""
+    schema, nothing is checked. ``defaulted``: the names of ``values`` that are the schema's
+    @default (`file_defaults`), checked as `run` checks them: one expanded from ``${NAME}``
+    may break its type."""
     from envkeep.core.validate import validate_values
 
     schema = None if service is None else service_schema(ctx, service)
@@ -58,6 +62,8 @@ def refuse_invalid_file(
         where = str(source)
         if any(finding.name in seen and finding.name not in values for finding in errors):
             where += " and the environment"  # a declared name the file left to it
+        if any(finding.name in defaulted for finding in errors):
+            where += f" and {service}'s schema @default"
         raise ValidationFailed(
             f"{problems_in(errors)} in {where}: {problems_shown(errors)}",
             hint=f"correct them in {shlex.quote(str(source))}, or skip with --no-validate",
