@@ -128,7 +128,18 @@ def with_top_setting(text: str, key: str, value: str | list[str]) -> str:
     table when missing."""
     lines = text.splitlines()
     first_table = next((i for i, line in enumerate(lines) if HEADER.match(line)), len(lines))
-    return _with_setting(lines, key, value, within=range(first_table), missing_at=first_table)
+    return _with_setting(
+        lines, key, value, within=range(first_table), missing_at=_after_settings(lines, first_table)
+    )
+
+
+def _after_settings(lines: list[str], first_table: int) -> int:
+    """Where a new top-level setting goes: after the last line before the first table that is
+    no blank and no comment (those belong to the table, or keep it apart), else at the table."""
+    end = first_table
+    while end and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return end or first_table
 
 
 def _setting_line(key: str, value: str | list[str]) -> str:
