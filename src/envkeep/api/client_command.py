@@ -69,6 +69,7 @@ COMMANDS = frozenset(
         "merge-file",
         "project",
         "project list",
+        "project move-to",
         "promote",
         "reencrypt",
         "rollback",

@@ -6,9 +6,12 @@ import typer
 
 from envkeep.cli import output
 from envkeep.cli.options import JsonOpt
+from envkeep.cli.project_move_cmd import move_to
 from envkeep.cli.state import make_context
 
-project_app = typer.Typer(help="The projects you can use.", no_args_is_help=True)
+project_app = typer.Typer(
+    help="The projects you can use; moving one to a team server.", no_args_is_help=True
+)
 
 
 @project_app.command("list")
@@ -35,3 +38,6 @@ def list_(json_out: JsonOpt = False) -> None:
             "the projects your roles name (the workspace's whole list is for members with a"
             " workspace-wide role)"
         )
+
+
+project_app.command("move-to")(move_to)  # defined in its own module, listed after list

@@ -1,0 +1,131 @@
+"""`envkeep project move-to URL`: a project of this machine's embedded store copied to a team
+server, then envkeep.toml pointed at it.
+
+The project is created there as `init` creates it (its environments, each key sealed to the
+creator and to every member whose role opens it; its services), each environment's values are
+written as stored, one batch per environment (all or nothing: `import_batch`, schemas not
+checked again: a value stored with --no-validate goes as it is), and the environments'
+settings (description, protection) follow. Only then does envkeep.toml gain ``server =`` and
+``workspace =``, in one atomic write: a move that stops midway leaves the file as it was, and
+running it again carries on (`project_move_plan` counts what the server holds already). No
+value is written to disk; the embedded store keeps its copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from envkeep.client.fresh_environments import fresh_environment
+from envkeep.client.import_batch import import_into_scopes
+from envkeep.client.new_keys import NewKey, share_new_key
+from envkeep.client.project_services import register_service
+from envkeep.core.errors import EnvkeepError
+from envkeep.core.files import write_atomic
+from envkeep.core.projectfile_edits import with_top_setting
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from envkeep.client.context import ClientContext
+    from envkeep.client.new_keys import Unsealed
+    from envkeep.client.project_move_plan import EnvironmentMove, MovePlan
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    """What the move wrote: values per environment (those an earlier move wrote are not
+    counted), the workspace written into envkeep.toml, and the keys left unsealed."""
+
+    written: dict[str, int]
+    workspace: str
+    unsealed: tuple[tuple[str, Unsealed], ...] = ()
+
+
+def move_project(
+    local: ClientContext,
+    server: ClientContext,
+    plan: MovePlan,
+    progress: Callable[[], None] | None = None,
+) -> MoveOutcome:
+    """Carry ``plan`` out; an error midway says that envkeep.toml is unchanged and that
+    running the command again carries on."""
+    try:
+        unsealed = _create_missing(server, plan)
+        written = {env.name: _write_environment(server, env, progress) for env in plan.environments}
+    except EnvkeepError as error:
+        error.hint = _carry_on_hint(plan, error.hint)
+        raise
+    workspace = server.workspace_id or ""
+    _point_project_file(local, plan.url, workspace)
+    return MoveOutcome(written, workspace, unsealed)
+
+
+def _carry_on_hint(plan: MovePlan, hint: str | None) -> str:
+    again = f"envkeep project move-to {plan.url}"
+    said = f"envkeep.toml is unchanged; run {again} again to carry on where this stopped"
+    return f"{hint}; {said}" if hint else said
+
+
+def _create_missing(server: ClientContext, plan: MovePlan) -> tuple[tuple[str, Unsealed], ...]:
+    """The project (or, where an earlier move made it, the environments it lacks) and the
+    services it lacks, as `init` makes them; the keys left unsealed, by environment."""
+    unsealed: list[tuple[str, Unsealed]] = []
+    if not plan.exists:
+        unsealed += _create_project(server, plan)
+    else:
+        from envkeep.client.environments import create_environment
+
+        for name in plan.missing_environments:
+            unsealed += [(name, u) for u in create_environment(server, name).unsealed]
+    for service in plan.services:
+        if service.name in plan.missing_services:
+            register_service(
+                server, plan.project, service.name, path=service.path, schema=service.schema_path
+            )
+    return tuple(unsealed)
+
+
+def _create_project(server: ClientContext, plan: MovePlan) -> list[tuple[str, Unsealed]]:
+    """The project with every environment, each key sealed to the creator, then to everyone
+    else whose role on the workspace opens it (as `init` does)."""
+    fresh = [fresh_environment(server.identity, env.name) for env in plan.environments]
+    server.backend.create_project(plan.project, [f.environment for f in fresh])
+    left: list[tuple[str, Unsealed]] = []
+    for made in fresh:
+        env = made.environment
+        new = NewKey(plan.project, env.name, env.id, 1, made.data_key)
+        left += [(env.name, u) for u in share_new_key(server, new)]
+    return left
+
+
+def _write_environment(
+    server: ClientContext, env: EnvironmentMove, progress: Callable[[], None] | None
+) -> int:
+    """``env``'s values in one batch (none already held is written twice), then its settings;
+    the number of values written."""
+    scoped = [(service, values) for service, values in env.scopes if values]
+    if env.held < env.count:
+        import_into_scopes(
+            server, env.name, scoped, on_conflict="fail", confirmed=True, progress=progress,
+            check=False,
+        )  # fmt: skip
+    if env.description is not None or env.protected:
+        server.backend.update_environment(
+            server.project_file.project,
+            env.name,
+            rename=None,
+            description=env.description,
+            protected=env.protected or None,
+        )
+    return env.count - env.held
+
+
+def _point_project_file(local: ClientContext, url: str, workspace: str) -> None:
+    """envkeep.toml with ``server =`` and ``workspace =`` set, every other line kept, written
+    atomically (a crash leaves the old file or the new one, never half of one)."""
+    path = local.project_file.path
+    text = with_top_setting(path.read_text(encoding="utf-8"), "server", url)
+    if workspace:
+        text = with_top_setting(text, "workspace", workspace)
+    write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o777)
