@@ -79,7 +79,7 @@ def test_init_in_an_embedded_checkout_while_logged_in_says_the_server_is_not_use
     assert "is set up already; nothing to do" in done.stderr
     assert "project 'shop' is on this machine's embedded store" in done.stderr
     assert f"{server.url}, where you are logged in, is not used for it" in done.stderr
-    assert "Moving a project to a team server" in done.stderr
+    assert f"To move it there, run: envkeep project move-to {server.url}" in done.stderr
     assert "server =" not in (shop / "envkeep.toml").read_text()
 
 
@@ -96,6 +96,9 @@ def test_init_with_envkeep_server_in_an_embedded_checkout_creates_nothing_there(
         refused.stderr
     )
     assert f"init does not create it on {server.url} (ENVKEEP_SERVER); nothing changed" in (
+        refused.stderr
+    )
+    assert f"to move it to {server.url}, run: envkeep project move-to {server.url}" in (
         refused.stderr
     )
     assert (shop / "envkeep.toml").read_text() == before

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from envkeep.core.projectfile import ProjectFile
     from envkeep.settings import Settings
 
-MOVING = "see 'Moving a project to a team server' in docs/quickstart.md (not automated yet)"
+
+def moving(url: str) -> str:
+    """The command that moves the checkout's project to ``url`` (a hint's end)."""
+    return f"run: envkeep project move-to {url} (with --dry-run first to see the plan)"
 
 
 def same_server(named: str | None, url: str) -> bool:
@@ -42,7 +45,7 @@ def embedded_while_logged_in(ctx: ClientContext) -> str | None:
     return (
         f"note: envkeep.toml names no server, so project '{ctx.project_file.project}' is on this"
         f" machine's embedded store; {session.url}, where you are logged in, is not used for it."
-        f" To move it there, {MOVING}"
+        f" To move it there, {moving(session.url)}"
     )
 
 
@@ -55,7 +58,8 @@ def not_created_on(project: ProjectFile, url: str) -> UsageError:
             f"envkeep.toml names no server, so project '{project.project}' is kept on an"
             " embedded store (this machine's, or that of whoever made it); init does not"
             f" create it on {url} (ENVKEEP_SERVER); nothing changed",
-            hint=f"to use it here as it is, unset ENVKEEP_SERVER; to move it to {url}, {MOVING}",
+            hint=f"to use it here as it is, unset ENVKEEP_SERVER; to move it to {url},"
+            f" {moving(url)}",
         )
     return UsageError(
         f"envkeep.toml puts project '{project.project}' on {project.server}; init does not"
