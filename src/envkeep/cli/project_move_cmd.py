@@ -53,9 +53,7 @@ def move_to(
         return
     if plan.exists:  # a re-run: what it finds, and what it does about it
         output.done(f"project '{plan.project}' exists on {plan.url}: {_what(plan)}")
-    with output.progress_bar(
-        sum(e.count - e.held for e in plan.environments), "encrypting"
-    ) as step:
+    with output.progress_bar(sum(e.to_write for e in plan.environments), "encrypting") as step:
         moved = move_project(local, server, plan, step)
     _say_moved(plan, moved, json_out)
 
@@ -66,7 +64,7 @@ def _rows(plan: MovePlan) -> list[dict[str, Any]]:
             "name": env.name,
             "scopes": env.counts(),
             "on_server": env.held,
-            "to_write": env.count - env.held,
+            "to_write": env.to_write,
         }
         for env in plan.environments
     ]
@@ -87,7 +85,7 @@ def _show_plan(plan: MovePlan, json_out: bool) -> None:
 
 def _what(plan: MovePlan) -> str:
     """What the move does, in a line."""
-    count = sum(env.count - env.held for env in plan.environments)
+    count = sum(env.to_write for env in plan.environments)
     envs = ", ".join(env.name for env in plan.environments)
     if not plan.exists:
         services = ", ".join(s.name for s in plan.services) or "none"

@@ -105,7 +105,7 @@ def _write_environment(
     """``env``'s values in one batch (none already held is written twice), then its settings;
     the number of values written."""
     scoped = [(service, values) for service, values in env.scopes if values]
-    if env.held < env.count:
+    if env.to_write:
         import_into_scopes(
             server, env.name, scoped, on_conflict="fail", confirmed=True, progress=progress,
             check=False,
@@ -118,7 +118,7 @@ def _write_environment(
             description=env.description,
             protected=env.protected or None,
         )
-    return env.count - env.held
+    return env.to_write
 
 
 def _point_project_file(local: ClientContext, url: str, workspace: str) -> None:

@@ -47,6 +47,11 @@ class EnvironmentMove:
     def count(self) -> int:
         return sum(len(values) for _, values in self.scopes)
 
+    @property
+    def to_write(self) -> int:
+        """The values the server lacks."""
+        return self.count - self.held
+
     def counts(self) -> dict[str, int]:
         """Names per scope ("shared" or the service's name), no values."""
         return {service or SHARED_SCOPE: len(values) for service, values in self.scopes}
