@@ -141,6 +141,7 @@ def join(
     """Accept an invite: make keys here, upload the public ones and the wrapped private ones."""
     from envkeep.api import schemas
     from envkeep.api.encoding import b64e
+    from envkeep.client.answers import read_answer
     from envkeep.client.api_client import ApiClient
 
     url = normalise_url(url)
@@ -172,6 +173,7 @@ def join(
         data = api.request("POST", "/v1/invites/accept", json=body, answer=schemas.Session)
     finally:
         api.close()
+    read_answer(schemas.Session, data)
     return _finish(settings, url, data, keys)
 
 
@@ -193,6 +195,7 @@ def join_workspace(
     """Accept an invite with the account ``session`` is logged in as (its keys proved to the
     inviter, as for a new account); later commands act in the workspace it joins."""
     from envkeep.api import schemas
+    from envkeep.client.answers import read_answer
     from envkeep.client.refusals import session_client
 
     invite = split_invite_code(code)
@@ -204,6 +207,7 @@ def join_workspace(
         data = api.request("POST", "/v1/invites/join", json=body, answer=schemas.Workspace)
     finally:
         api.close()
+    read_answer(schemas.Workspace, data)
     joined = JoinedWorkspace(str(data["id"]), str(data["name"]))
     save_session(settings, replace(session, workspace_id=joined.id))
     return joined
@@ -220,6 +224,7 @@ def login(
     """Prelogin (salt and KDF costs, checked against the floor), derive, log in, unwrap."""
     from envkeep.api import schemas
     from envkeep.api.encoding import b64d, b64e
+    from envkeep.client.answers import read_answer
     from envkeep.client.api_client import ApiClient
 
     url = normalise_url(url)
@@ -228,6 +233,7 @@ def login(
         pre = api.request(
             "POST", "/v1/auth/prelogin", json={"email": email}, answer=schemas.Prelogin
         )
+        read_answer(schemas.Prelogin, pre)  # one lacking a field: named, never a KeyError
         params = kdf_params(pre["kdf"])
         master = crypto.derive_passphrase_key(passphrase, b64d(pre["kdf_salt"]), params)
         auth_key, wrap_key = crypto.split_passphrase_key(master)
@@ -239,6 +245,7 @@ def login(
         )
     finally:
         api.close()
+    read_answer(schemas.Session, data)
     keys = crypto.unwrap_private_keys(b64d(data["wrapped_private_keys"]), wrap_key)
     if keys.public().signing != b64d(data["signing_public"]):
         raise NotAuthenticated("the server returned keys that are not this account's")
@@ -367,11 +374,13 @@ def token_name(session: ServerSession) -> str:
     """The name of the token a session of ENVKEEP_TOKEN stands for, as `token list` shows it."""
     from envkeep.api import schemas
     from envkeep.app.principal_labels import token_label
+    from envkeep.client.answers import read_answer
     from envkeep.client.api_client import ApiClient
 
     api = ApiClient(session.url, token=session.token)
     try:
-        name = str(api.request("GET", "/v1/whoami", answer=schemas.Whoami)["principal"]["name"])
+        data = api.request("GET", "/v1/whoami", answer=schemas.Whoami)
+        name = read_answer(schemas.Whoami, data).principal.name
     finally:
         api.close()
     return token_label(name) or name
