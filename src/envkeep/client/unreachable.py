@@ -84,6 +84,11 @@ def _not_the_server(
         return errors.UnreachableError(
             f"cannot reach {base_url} ({what_failed(error)})", hint=_client_certificate(who)
         )
+    if not_http(error) and ssh_banner(error) and proxy is not None:  # HTTPS_PROXY=…:22
+        return errors.UnreachableError(  # only the proxy was connected to: its port is SSH's
+            f"an SSH server answers at the proxy {proxy.shown} ({proxy.named_by}), not a proxy",
+            hint=f"check the port in {proxy.named_by}, or add the server's host to NO_PROXY",
+        )
     if not_http(error) and ssh_banner(error):  # http://host:22
         return errors.NotAnEnvkeepRoute(
             f"an SSH server answers at {base_url}, not envkeep server",
