@@ -84,3 +84,20 @@ def test_whoami_through_a_refusing_proxy_says_something_else_answers_exit_5(
     assert f"error: {url} answered {status} for /v1/whoami (application/json)" in err
     assert "something other than envkeep server answers there: check the server URL" in err
     assert json.loads((home / "session.json").read_text())["url"] == url  # kept: not ended
+
+
+def test_whoami_fingerprint_through_a_refusing_proxy_still_shows_this_machines_key(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    """The fingerprint is read out for a check by voice (docs/security.md): it is this
+    machine's, so a proxy refusing the server's part leaves a warning, not the command's end."""
+    url, _home, _seen, (code, out, err) = _refused_after_login(
+        server, tmp_path, 403, "whoami", "--fingerprint"
+    )
+
+    assert code == 0, (out, err)
+    shown = dict(line.split(": ", 1) for line in out.splitlines())
+    assert shown["server"] == url
+    assert len(shown["fingerprint"].replace(":", "").replace(" ", "")) >= 16
+    assert f"warning: {url} answered 403 for /v1/whoami" in err
+    assert "shown as saved here, not checked" in err

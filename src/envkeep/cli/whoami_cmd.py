@@ -35,7 +35,7 @@ def whoami(
     """
     ctx = make_context()
     who = who_am_i(ctx)
-    info = _account(ctx, who)
+    info = _account(ctx, who, fingerprint=fingerprint)
     if fingerprint:
         info["fingerprint"] = who.me.public.fingerprint()
     info["store_here"] = "embedded" if who.embedded_here else "server"
@@ -71,7 +71,7 @@ def _expiry_text(expires_at: object) -> str:
     return f"{expires_at} (in {about(left)})"
 
 
-def _account(ctx: ClientContext, who: WhoAmI) -> dict[str, object]:
+def _account(ctx: ClientContext, who: WhoAmI, *, fingerprint: bool) -> dict[str, object]:
     """The account's lines: the server's (its workspace names asked of it) or the local
     identity's, under the keys `whoami --json` has always had."""
     session = who.session
@@ -90,7 +90,8 @@ def _account(ctx: ClientContext, who: WhoAmI) -> dict[str, object]:
         if token is None or not token.says_expiry:  # a server from before it said: not shown
             return named
         return named | {"expires_at": _moment(token.expires_at)}
-    names = _workspace_names(ctx.settings)  # the server says whether the login holds
+    # The server says whether the login holds; --fingerprint asks for what is kept here
+    names = _workspace_names(ctx.settings, saved_enough=fingerprint)
     if names is None:
         return info
     if session.workspace_id in names:
@@ -146,18 +147,20 @@ def _warn_no_role(names: dict[str, str], in_use: set[str | None]) -> None:
         )
 
 
-def _workspace_names(settings: Settings) -> dict[str, str] | None:
+def _workspace_names(settings: Settings, *, saved_enough: bool) -> dict[str, str] | None:
     """Your workspaces' names by id, asked of the server: an ended session fails here (as the
     next command would), and so does something other than envkeep answering at its URL (a
     proxy's 401/403: the login is neither shown to hold nor to have ended); an unreachable
-    server gives None, with a warning (what is saved here is shown, not checked)."""
+    server gives None, with a warning (what is saved here is shown, not checked).
+    ``saved_enough`` (`--fingerprint`): what is asked is this machine's key, read out for a
+    check by voice, so something else answering is a warning too, not the command's end."""
     from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 
     try:
         _active, listed = workspaces.workspaces(settings)
-    except NotAnEnvkeepRoute:
-        raise
     except UnreachableError as error:
+        if isinstance(error, NotAnEnvkeepRoute) and not saved_enough:
+            raise
         output.done(f"warning: {error.message}; shown as saved here, not checked")
         return None
     return {w["id"]: w["name"] for w in listed}
