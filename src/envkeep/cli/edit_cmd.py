@@ -19,6 +19,7 @@ from envkeep.client import editing
 from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.edit_base import kept_scope
 from envkeep.client.resolution import where_flags
+from envkeep.client.shadowed_shared import shadow_notes
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -178,6 +179,8 @@ def _report(at: WriteScope, result: editing.EditResult) -> None:
         output.done(f"set {len(result.set_names)}, unset {len(result.unset_names)} in {at.words}")
     if result.deleted is not None:
         output.done(f"deleted {result.deleted} (applied; it held values in clear)")
+    for note in shadow_notes(at.env, result.shadowed):
+        output.done(note)
     warn_unresolved(result.unresolved)
     for broken in result.broken:
         output.done(f"warning: {broken.describe()}")

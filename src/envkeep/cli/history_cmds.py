@@ -19,6 +19,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import WriteScope, confirm, confirming, make_context
 from envkeep.client import scope_rollback, variable_history
 from envkeep.client.history import from_the_server
+from envkeep.client.shadowed_shared import shadow_notes
 from envkeep.core.errors import UsageError
 from envkeep.core.timestamps import utc_second
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from envkeep.client.history import HistoryEntry
+    from envkeep.client.shadowed_shared import Shadowed
 
 
 def history(
@@ -175,6 +177,7 @@ def _rollback_name(at: WriteScope, name: str, to: int, *, yes: bool, check: bool
     )
     for unresolved in done.unresolved:
         output.done(f"warning: {unresolved.describe()}")
+    _say_shadowed(at.env, done.shadowed)
 
 
 def _rollback_to_time(
@@ -194,11 +197,18 @@ def _rollback_to_time(
     count = len(plan.changes)
     if dry_run:
         output.done(f"would roll back {output.counted(count, 'variable')}; nothing written")
+        _say_shadowed(at.env, plan.shadowed)
         return
     what = "this change" if count == 1 else f"these {count:,} changes"
     confirm(at.ctx.settings, f"Write {what} to {at.words}?", yes=yes)
     count = scope_rollback.apply_scope_rollback(at.ctx, plan)
     output.done(f"rolled back {output.counted(count, 'variable')} in {at.words} to {when}")
+    _say_shadowed(at.env, plan.shadowed)
+
+
+def _say_shadowed(env: str, shadowed: Sequence[Shadowed]) -> None:
+    for note in shadow_notes(env, shadowed):
+        output.done(note)
 
 
 def _print_changes(changes: Sequence[scope_rollback.TimedChange], *, whole: bool) -> None:

@@ -26,6 +26,7 @@ from envkeep.client import schemas, variables
 from envkeep.client.import_batch import import_into_scopes
 from envkeep.client.import_scopes import import_scopes
 from envkeep.client.resolution import where_flags
+from envkeep.client.shadowed_shared import shadow_notes
 from envkeep.core.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -197,6 +198,8 @@ def _said_done(at: WriteScope, files: Sequence[Path], plan: ImportPlan, choices:
         f" {len(plan.changed)} overwritten, {len(plan.unchanged)} unchanged,"
         f" {len(plan.skipped)} skipped{_from_files(files, choices)}"
     )
+    for note in shadow_notes(at.env, plan.shadowed):
+        output.done(note)
     warn_unresolved(plan.unresolved)
     if plan.unresolved and not choices.literal:
         output.done(_literal_hint(at, files, plan, choices))

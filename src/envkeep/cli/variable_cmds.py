@@ -20,6 +20,7 @@ from envkeep.cli.state import WriteScope, confirming, interactive, make_context
 from envkeep.client import assignments, resolving, variables
 from envkeep.client.listing import list_variables
 from envkeep.client.resolution import personal_note, where_flags
+from envkeep.client.shadowed_shared import shadow_notes
 from envkeep.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def set_(
     left = len(values) - done.count
     same = f"; {left} unchanged (the value it has)" if left else ""
     output.done(f"set {output.counted(done.count, 'variable')} in {at.words}{same}")
+    for note in shadow_notes(at.env, done.shadowed):
+        output.done(note)
     warn_unresolved(done.unresolved)
     for typo in done.typos:
         output.done(typo)
@@ -185,6 +188,8 @@ def unset(
         where=at.words,
     )
     output.done(f"unset {output.counted(done.count, 'variable')} in {at.words}")
+    for note in shadow_notes(at.env, done.shadowed, removed=True):
+        output.done(note)
     for broken in done.broken:
         output.done(f"warning: {broken.describe()}")
 

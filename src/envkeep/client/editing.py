@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from envkeep.client.broken_references import BrokenReference, Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.edit_base import Base
+    from envkeep.client.shadowed_shared import Shadowed
     from envkeep.client.vault import OpenEnvironment
     from envkeep.core.schema import Schema
 
@@ -70,6 +71,7 @@ class EditResult:
     unresolved: tuple[Unresolved, ...] = ()  # values written that do not resolve
     broken: tuple[BrokenReference, ...] = ()  # references elsewhere its removals broke
     deleted: Path | None = None  # the kept buffer `edit --from` applied, deleted since
+    shadowed: tuple[Shadowed, ...] = ()  # a shared edit: the names written services override
 
 
 def edit_scope(
@@ -342,6 +344,7 @@ def _apply(
 ) -> EditResult:
     from envkeep.client.assignments import check_references
     from envkeep.client.broken_references import broken_by_changes, unresolved_by_set
+    from envkeep.client.shadowed_shared import shadowed_names
     from envkeep.client.write_checks import refuse_violations
 
     try:
@@ -386,4 +389,5 @@ def _apply(
         tuple(sorted(k for k, v in changes.items() if v is None)),
         tuple(unresolved),
         broken=tuple(broken),
+        shadowed=() if service is not None else shadowed_names(ctx, opened, sorted(changes)),
     )

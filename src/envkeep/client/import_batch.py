@@ -15,6 +15,7 @@ from envkeep.client.assignments import check_references, check_storable
 from envkeep.client.broken_references import unresolved_by_writes
 from envkeep.client.conflicts import write_service_changes
 from envkeep.client.opening import open_for_write
+from envkeep.client.shadowed_shared import shadowed_names
 from envkeep.client.variables import ImportPlan
 from envkeep.client.write_checks import refuse_violations_across, schemas_to_check
 from envkeep.core.errors import ConflictError, UsageError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
+    from envkeep.client.shadowed_shared import Shadowed
     from envkeep.client.vault import OpenEnvironment
 
 # What one scope of the batch imports: its service (None: shared) and the values.
@@ -49,7 +51,9 @@ def import_into_scopes(
         for name, value in values.items():
             check_storable(name, value)
     schemas = schemas_to_check(ctx) if check else {}
-    opened = _opened(ctx, env, scoped, every_scope=bool(schemas) or _refers(scoped))
+    # into the shared scope: every scope read, to say which services override what it writes
+    shared = any(service is None for service, _ in scoped)
+    opened = _opened(ctx, env, scoped, every_scope=bool(schemas) or _refers(scoped) or shared)
     for service, values in scoped:  # after the role: a reader is told that first
         for name, value in values.items():
             check_references(name, value, service)
@@ -63,8 +67,14 @@ def import_into_scopes(
     unresolved = unresolved_by_writes(ctx, opened, changes)
     # a key rotated since the read is no conflict (`conflicts`)
     write_service_changes(ctx, opened, changes, confirmed=confirmed, progress=progress)
+    shadowed = shadowed_names(ctx, opened, changes[None], batch=changes) if shared else ()
     return [
-        _finished(plan, _unresolved_in(unresolved, service), on_conflict)
+        _finished(
+            plan,
+            _unresolved_in(unresolved, service),
+            on_conflict,
+            shadowed if service is None else (),
+        )
         for (service, _), plan in zip(scoped, found, strict=True)
     ]
 
@@ -162,8 +172,14 @@ def _unresolved_in(unresolved: Sequence[Unresolved], service: str | None) -> tup
     return tuple(u for u in unresolved if u.scope == (service or SHARED_SCOPE))
 
 
-def _finished(plan: ImportPlan, unresolved: tuple[Unresolved, ...], on_conflict: str) -> ImportPlan:
-    """The plan as written: a conflict is overwritten or skipped, as --on-conflict chose."""
+def _finished(
+    plan: ImportPlan,
+    unresolved: tuple[Unresolved, ...],
+    on_conflict: str,
+    shadowed: tuple[Shadowed, ...],
+) -> ImportPlan:
+    """The plan as written: a conflict is overwritten or skipped, as --on-conflict chose;
+    ``shadowed``: for the shared scope, the names it wrote that services override."""
     overwrite = on_conflict == "overwrite"
     return ImportPlan(
         new=plan.new,
@@ -171,4 +187,5 @@ def _finished(plan: ImportPlan, unresolved: tuple[Unresolved, ...], on_conflict:
         unchanged=plan.unchanged,
         skipped=() if overwrite else plan.skipped,
         unresolved=unresolved,
+        shadowed=shadowed,
     )

@@ -151,6 +151,14 @@ class ProjectLayers:
                 for name in self._template_names(service)
             ]
         layers.append(Layer("shared", self.shared))
+        return layers + self.above_shared(service)
+
+    def above_shared(self, service: str | None) -> list[Layer]:
+        """The layers of one service (None: the shared scope alone) that win over the shared
+        scope, lowest first: its own scope, then personal overrides (none in `team_layers`)."""
+        from envkeep.core.resolve import Layer
+
+        layers: list[Layer] = []
         if service is not None:
             layers.append(Layer(service_layer(service), self.by_service.get(service, {})))
         if self.local:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from envkeep.client.conflicts import write_scoped_changes
 from envkeep.client.history import held_at
 from envkeep.client.opening import open_for_write
+from envkeep.client.shadowed_shared import shadowed_names
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import PermissionDenied, UsageError
 from envkeep.core.timestamps import as_utc, utc_second
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
     from envkeep.client.history import HistoryEntry
+    from envkeep.client.shadowed_shared import Shadowed
     from envkeep.client.vault import OpenEnvironment
 
 SET_BACK, DELETED, RESTORED = "set back", "deleted", "restored"
@@ -50,6 +52,7 @@ class ScopeRollback:
     moment: datetime
     changes: tuple[TimedChange, ...]
     unresolved: tuple[Unresolved, ...] = ()
+    shadowed: tuple[Shadowed, ...] = ()  # the shared scope's: the names services override
 
 
 def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
@@ -92,7 +95,8 @@ def plan_scope_rollback(
     wanted = {c.name: c.value for c in changes}
     refuse_violations(ctx, opened, service, wanted, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, wanted) if wanted else []
-    return ScopeRollback(opened, scope, moment, changes, tuple(unresolved))
+    shadowed = () if service is not None else shadowed_names(ctx, opened, wanted)
+    return ScopeRollback(opened, scope, moment, changes, tuple(unresolved), shadowed)
 
 
 def _changes(

@@ -13,6 +13,7 @@ from envkeep.client.conflicts import write_changes
 from envkeep.client.history import HistoryEntry, read_history
 from envkeep.client.opening import open_environment, open_for_write
 from envkeep.client.resolution import where_flags
+from envkeep.client.shadowed_shared import shadowed_names
 from envkeep.client.variable_not_found import variable_not_found
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 from envkeep.core.errors import PermissionDenied, UsageError, VersionNotFound
@@ -20,6 +21,7 @@ from envkeep.core.errors import PermissionDenied, UsageError, VersionNotFound
 if TYPE_CHECKING:
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
+    from envkeep.client.shadowed_shared import Shadowed
     from envkeep.client.vault import OpenEnvironment
 
 
@@ -121,11 +123,14 @@ def rollback(
         return RolledBack(latest.version, written=False)
     schemas = schemas_to_check(ctx) if check else {}
     refers = "${" in target.value
-    opened = open_for_write(ctx, env, service, every_scope=bool(schemas) or refers)
+    # a shared rollback reads every scope, to say which services override the name
+    every_scope = bool(schemas) or refers or service is None
+    opened = open_for_write(ctx, env, service, every_scope=every_scope)
     refuse_violations(ctx, opened, service, {name: target.value}, schemas)
     unresolved = unresolved_by_set(ctx, opened, service, {name: target.value})
     writes = write_changes(ctx, opened, service, {name: target.value}, confirmed=confirmed)
-    return RolledBack(writes[0].version, written=True, unresolved=tuple(unresolved))
+    shadowed = () if service is not None else shadowed_names(ctx, opened, [name])
+    return RolledBack(writes[0].version, True, tuple(unresolved), shadowed)
 
 
 @dataclass(frozen=True)
@@ -136,3 +141,4 @@ class RolledBack:
     version: int
     written: bool
     unresolved: tuple[Unresolved, ...] = ()
+    shadowed: tuple[Shadowed, ...] = ()  # a shared rollback: the services overriding the name

@@ -21,10 +21,11 @@ from envkeep.client.variable_not_found import variable_not_found
 from envkeep.client.write_checks import refuse_violations, schemas_to_check
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from envkeep.client.broken_references import BrokenReference, Unresolved
     from envkeep.client.context import ClientContext
+    from envkeep.client.shadowed_shared import Shadowed
     from envkeep.client.vault import OpenEnvironment
     from envkeep.core.schema import Schema
 
@@ -38,6 +39,8 @@ class Written:
     typos: tuple[str, ...] = ()  # warnings: a new name very like one a schema declares
     # --no-validate: what a schema would have refused in it (run and export will), if anything
     unchecked: str | None = None
+    # a shared write: the names written that services override (`shadowed_shared`)
+    shadowed: tuple[Shadowed, ...] = ()
 
 
 def set_variables(
@@ -98,7 +101,8 @@ def _set_once(
     from envkeep.client.name_typos import near_misses
 
     refers = any("${" in value for value in values.values())
-    every_scope = bool(schemas) or refers or bool(unchecked)
+    # a shared write reads every scope, to say which services override what it writes
+    every_scope = bool(schemas) or refers or bool(unchecked) or service is None
     opened = open_for_write(ctx, env, service, every_scope=every_scope)
     for name, value in values.items():  # after the role: a reader is told that first
         check_references(name, value, service)
@@ -114,7 +118,17 @@ def _set_once(
     write_planned(ctx, opened, writes, confirmed=confirmed, retry=retry)
     new = [name for name in changed if name not in current]
     typos = tuple(near_misses(schemas, service, new))
-    return Written(len(writes), tuple(unresolved), typos, refused)
+    shadowed = _shadowed(ctx, opened, service, changed)
+    return Written(len(writes), tuple(unresolved), typos, refused, shadowed)
+
+
+def _shadowed(
+    ctx: ClientContext, opened: OpenEnvironment, service: str | None, names: Iterable[str]
+) -> tuple[Shadowed, ...]:
+    """For a shared write (``service`` None), the ``names`` services override; else none."""
+    from envkeep.client.shadowed_shared import shadowed_names
+
+    return () if service is not None else shadowed_names(ctx, opened, names)
 
 
 def _readable_schemas(ctx: ClientContext) -> dict[str, Schema]:
@@ -158,6 +172,7 @@ class Unset:
 
     count: int
     broken: tuple[BrokenReference, ...]
+    shadowed: tuple[Shadowed, ...] = ()  # a shared unset: the names services still set
 
 
 def unset_variables(
@@ -191,7 +206,7 @@ def unset_variables(
     refuse_violations(ctx, opened, service, dict.fromkeys(names), schemas)
     broken = broken_by_unset(ctx, opened, service, names)
     writes = write_changes(ctx, opened, service, dict.fromkeys(names), confirmed=confirmed)
-    return Unset(len(writes), tuple(broken))
+    return Unset(len(writes), tuple(broken), _shadowed(ctx, opened, service, names))
 
 
 @dataclass(frozen=True)
@@ -203,6 +218,7 @@ class ImportPlan:
     unchanged: tuple[str, ...]
     skipped: tuple[str, ...]  # changed in the file, kept in the store (--on-conflict skip)
     unresolved: tuple[Unresolved, ...] = ()  # written values that do not resolve
+    shadowed: tuple[Shadowed, ...] = ()  # the shared scope's: the names services override
 
 
 def import_values(
