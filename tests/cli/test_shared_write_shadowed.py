@@ -141,10 +141,11 @@ def test_an_import_of_several_scopes_counts_the_overrides_it_writes_itself(
 
     done = envkeep.ok("import", ".env", "services/worker/.env", *DEV, "--yes")
 
-    assert _notes(done.stderr) == [
+    worker = (
         "note: QUEUE is overridden in worker (their own values win);"
         " see: envkeep explain QUEUE --env dev --service worker"
-    ], done.stderr
+    )
+    assert _notes(done.stderr) == [worker], done.stderr
 
 
 EDITOR = (
@@ -166,3 +167,21 @@ def test_shared_edit_names_the_services_overriding_what_it_changes(
 
     assert done.err_lines[-1] == PORT_NOTE, done.stderr
     assert envkeep.ok("get", "PORT", *DEV).stdout == "4000\n"
+
+
+def test_promote_of_a_shared_value_names_the_services_overriding_it_in_the_target(
+    envkeep: Envkeep, seeded: Path
+) -> None:
+    envkeep.ok("set", "PORT=7000", "--env", "staging", "--service", "api")
+    envkeep.ok("set", "REGION=eu", "--env", "dev")
+
+    shared = ("--service", "-")  # api's own PORT in staging stays
+    done = envkeep.ok(
+        "promote", "--from", "dev", "--to", "staging", "PORT", "REGION", *shared, "--yes"
+    )
+
+    assert done.err_lines[-2].startswith("promoted 2 values from 'dev' to 'staging'"), done.stderr
+    assert done.err_lines[-1] == (
+        "note: PORT is overridden in api (their own values win);"
+        " see: envkeep explain PORT --env staging --service api"
+    ), done.stderr

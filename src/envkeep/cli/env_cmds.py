@@ -24,6 +24,7 @@ from envkeep.cli.options import (
 from envkeep.cli.state import confirm, make_context
 from envkeep.cli.unsealed import warn_unsealed
 from envkeep.client import environment_diff, environments, promotion
+from envkeep.client.shadowed_shared import shadow_notes
 from envkeep.core.errors import EnvkeepError, UsageError
 
 if TYPE_CHECKING:
@@ -295,6 +296,8 @@ def promote(
     confirm(ctx.settings, f"Write {what} into '{target}'?", yes=yes)
     count = promotion.apply_promotion(ctx, prepared)
     output.done(f"promoted {output.counted(count, 'value')} from '{source}' to '{target}'")
+    for note in shadow_notes(target, prepared.shadowed):
+        output.done(note)
 
 
 def _print_plan(plan: list[Difference], *, reveal: bool, whole: bool) -> None:

@@ -17,6 +17,7 @@ from envkeep.client.conflicts import write_service_changes
 from envkeep.client.context import SHARED_SCOPE_OPTION
 from envkeep.client.environment_diff import Difference, DiffRead, diff_read
 from envkeep.client.pasted_references import refuse_pasted_names
+from envkeep.client.shadowed_shared import shadowed_names
 from envkeep.client.write_role import refuse_unless_writable
 from envkeep.core.did_you_mean import did_you_mean_aside
 from envkeep.core.errors import ReferenceProblem, UsageError
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from envkeep.client.broken_references import Unresolved
     from envkeep.client.context import ClientContext
+    from envkeep.client.shadowed_shared import Shadowed
     from envkeep.client.vault import OpenEnvironment
 
 
@@ -132,6 +134,7 @@ class Promotion:
     plan: tuple[Difference, ...]
     unresolved: tuple[Unresolved, ...] = ()
     also: tuple[str, ...] = ()
+    shadowed: tuple[Shadowed, ...] = ()  # the shared values promoted that services override
 
 
 def prepare_promotion(
@@ -158,7 +161,8 @@ def prepare_promotion(
     refuse_violations_across(ctx, opened, changes, schemas)
     unresolved = tuple(unresolved_by_writes(ctx, opened, changes))
     also = _also_needed(ctx, planned, unresolved) if unresolved else ()
-    return Promotion(opened, tuple(plan), unresolved, also)
+    shadowed = shadowed_names(ctx, opened, changes.get(None, {}), batch=changes)
+    return Promotion(opened, tuple(plan), unresolved, also, shadowed)
 
 
 def _also_needed(

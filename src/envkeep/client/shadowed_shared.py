@@ -1,7 +1,7 @@
 """Which services a change to the shared scope does not reach: those whose own scope sets the
 name, a layer above the shared one in what they see (`ProjectLayers.above_shared`, the order
-`explain` shows). Said after a shared write (set, unset, rollback, import, edit) so a team changing a value
-"for every service" learns which services keep their own.
+`explain` shows). Said after a shared write (set, unset, rollback, import, edit, promote) so a
+team changing a value "for every service" learns which services keep their own.
 
 Only what the store holds counts: the layers are the team's (`team_layers`), so a personal
 override in this machine's .envkeep/local.env is never named (it reaches no other machine, and
