@@ -21,13 +21,14 @@ from __future__ import annotations
 import contextlib
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpcore
 
 from envkeep.client import send_queue
 from envkeep.client._httpx import httpx
 from envkeep.client.answer_size import SLOWEST_BYTES_A_SECOND
+from envkeep.client.stream_layers import Layer
 
 if TYPE_CHECKING:
     import ssl
@@ -106,11 +107,8 @@ def _bounded(timeout: float | None, sending: int = 0) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _Stream(httpcore.NetworkStream):
+class _Stream(Layer):
     """A connection whose every read and write is bounded by the current deadline."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         while True:
@@ -130,20 +128,13 @@ class _Stream(httpcore.NetworkStream):
         if clock is not None:
             clock.wrote(self._stream, len(buffer), time.monotonic() - started)
 
-    def close(self) -> None:
-        self._stream.close()
-
     def start_tls(
         self,
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        started = self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout))
-        return _Stream(started)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        return super().start_tls(ssl_context, server_hostname, _bounded(timeout))
 
 
 class Backend(httpcore.NetworkBackend):

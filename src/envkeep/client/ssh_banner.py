@@ -12,13 +12,9 @@ HTTP status line, so `network_words.not_http` reads it as another service on the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import httpcore
 
-if TYPE_CHECKING:
-    import ssl
-    from collections.abc import Iterable
+from envkeep.client.stream_layers import Layer, LayeredBackend
 
 # RFC 4253 4.2: the server's identification string begins so.
 _BANNER = b"SSH-"
@@ -35,11 +31,11 @@ def ssh_banner(error: BaseException) -> bool:
     return any(isinstance(cause, SshBanner) for cause in error_chain(error))
 
 
-class _Stream(httpcore.NetworkStream):
+class _Stream(Layer):
     """A connection whose first read is refused when it is an SSH banner."""
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
+        super().__init__(stream)
         self._first = True
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -50,49 +46,8 @@ class _Stream(httpcore.NetworkStream):
                 raise SshBanner("illegal status line: an SSH server's banner")
         return data
 
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, timeout)
 
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(self._stream.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class Backend(httpcore.NetworkBackend):
+class Backend(LayeredBackend):
     """``backend``'s connections, an SSH banner first on one refused as such."""
 
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(
-            self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(self._backend.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+    layer = _Stream

@@ -11,13 +11,14 @@ handshake inside TLS is raised as ``InsideTlsFailed``, an httpcore ConnectError 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpcore
 
+from envkeep.client.stream_layers import Layer, LayeredBackend
+
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterable
 
 
 class InsideTlsFailed(httpcore.ConnectError):
@@ -32,21 +33,12 @@ def inside_tls(error: BaseException) -> bool:
     return any(isinstance(cause, InsideTlsFailed) for cause in error_chain(error))
 
 
-class _Stream(httpcore.NetworkStream):
+class _Stream(Layer):
     """A connection that knows whether TLS was started on it already."""
 
     def __init__(self, stream: httpcore.NetworkStream, *, tls: bool = False) -> None:
-        self._stream = stream
+        super().__init__(stream)
         self._tls = tls
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, timeout)
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, timeout)
-
-    def close(self) -> None:
-        self._stream.close()
 
     def start_tls(
         self,
@@ -62,35 +54,8 @@ class _Stream(httpcore.NetworkStream):
             raise InsideTlsFailed(str(error)) from error
         return _Stream(started, tls=True)
 
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
 
-
-class Backend(httpcore.NetworkBackend):
+class Backend(LayeredBackend):
     """``backend``'s connections, each knowing whether TLS was started on it."""
 
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(
-            self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(self._backend.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+    layer = _Stream
