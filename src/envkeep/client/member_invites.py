@@ -32,10 +32,16 @@ ACTIVE, PENDING, EXPIRED = "active", "pending", "expired"
 def pending_invites(ctx: ClientContext) -> list[dict[str, Any]]:
     """The invites nobody accepted yet that the server shows the caller (none from a server
     older than the listing of invites)."""
+    from envkeep.api.schemas import PendingInvite
+    from envkeep.client.answer_rows import read_rows
+
     backend = team_backend(ctx)
     try:
-        found: list[dict[str, Any]] = backend.api.request(
-            "GET", f"/v1/workspaces/{backend.workspace_id}/invites"
+        found = read_rows(
+            PendingInvite,
+            backend.api.request(
+                "GET", f"/v1/workspaces/{backend.workspace_id}/invites", answer=[PendingInvite]
+            ),
         )
     except NotAnEnvkeepRoute as error:
         if not error.route_missing:  # a proxy's refusal hides no invites silently

@@ -7,6 +7,10 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from envkeep.api.member_session_schemas import MemberSession, MemberSessionsEnded
+from envkeep.api.schemas import SessionsEnded
+from envkeep.client.answer_rows import read_rows
+from envkeep.client.answers import read_answer
 from envkeep.client.members import lookup
 from envkeep.client.sessions import FULL_ID, session_starting
 from envkeep.client.team_server import team_backend
@@ -21,8 +25,7 @@ def member_sessions(ctx: ClientContext, email: str) -> list[dict[str, Any]]:
     """The member's live sessions: id, created_at, expires_at, created_from, last_used_at,
     user_agent (the last two None from an older server)."""
     backend, path = _sessions_path(ctx, email)
-    found: list[dict[str, Any]] = backend.api.request("GET", path)
-    return found
+    return read_rows(MemberSession, backend.api.request("GET", path, answer=[MemberSession]))
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,15 @@ def logout_member(ctx: ClientContext, email: str, session_id: str | None = None)
         session_id = session_id.lower()
     if session_id is not None and len(session_id) < FULL_ID:
         listing = f"envkeep member sessions {shlex.quote(email)}"
-        listed: list[dict[str, Any]] = backend.api.request("GET", path)
+        listed = backend.api.request("GET", path, answer=[MemberSession])
+        listed = read_rows(MemberSession, listed)
         session_id = session_starting(listed, session_id, whose=f"of {email}", listing=listing)
-    answer = backend.api.request("POST", f"{path}/end", json={"session_id": session_id})
+    answer = backend.api.request(
+        "POST", f"{path}/end", json={"session_id": session_id}, answer=MemberSessionsEnded
+    )
+    ended = read_answer(SessionsEnded, answer).ended  # an older server's: no elsewhere
     elsewhere = answer.get("elsewhere")
-    return LoggedOut(int(answer["ended"]), elsewhere if isinstance(elsewhere, bool) else None)
+    return LoggedOut(ended, elsewhere if isinstance(elsewhere, bool) else None)
 
 
 def _sessions_path(ctx: ClientContext, email: str) -> tuple[HttpBackend, str]:

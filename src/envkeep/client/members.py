@@ -69,6 +69,7 @@ def lookup(
             "GET",
             f"/v1/workspaces/{backend.workspace_id}/principals/by-name",
             params={"name": name},
+            answer=schemas.Principal,
         )
     except NotFoundError as missing:
         if not suggest:
@@ -210,11 +211,12 @@ def finish_revocation(
 
 def list_members(ctx: ClientContext) -> list[dict[str, Any]]:
     """Every role binding of the workspace, with fingerprints."""
+    from envkeep.api.schemas import Member
+    from envkeep.client.answer_rows import read_rows
+
     backend = team_backend(ctx)
-    found: list[dict[str, Any]] = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/members"
-    )
-    return found
+    path = f"/v1/workspaces/{backend.workspace_id}/members"
+    return read_rows(Member, backend.api.request("GET", path, answer=[Member]))
 
 
 def grant_command(who: str, role: str, project: str | None, environment: str | None) -> str:

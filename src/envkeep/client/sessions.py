@@ -30,12 +30,15 @@ def user_authed(settings: Settings, what: str) -> tuple[ServerSession, Any]:
 
 def list_sessions(settings: Settings) -> list[dict[str, Any]]:
     """Your sessions on the server you are logged in to."""
+    from envkeep.api.schemas import SessionInfo
+    from envkeep.client.answer_rows import read_rows
+
     _session, api = user_authed(settings, "sessions")
     try:
-        found: list[dict[str, Any]] = api.request("GET", "/v1/sessions")
+        found = api.request("GET", "/v1/sessions", answer=[SessionInfo])
     finally:
         api.close()
-    return found
+    return read_rows(SessionInfo, found)
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,12 @@ def revoke_session(
     machine's own session logs it out here too: its token is dead, and the keys and copies
     its login kept would otherwise outlive it; ``before_own`` runs first then (a question,
     which may raise to end nothing)."""
+    from envkeep.api.schemas import SessionInfo
+    from envkeep.client.answer_rows import read_rows
+
     session, api = user_authed(settings, "sessions")
     try:
-        listed = api.request("GET", "/v1/sessions")
+        listed = read_rows(SessionInfo, api.request("GET", "/v1/sessions", answer=[SessionInfo]))
         session_id = session_id.lower()  # ids are lowercase; a pasted one may not be
         if len(session_id) < FULL_ID:
             session_id = session_starting(listed, session_id)

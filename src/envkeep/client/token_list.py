@@ -27,10 +27,12 @@ def list_tokens(ctx: ClientContext) -> list[dict[str, Any]]:
     """The workspace's service accounts, a row for each role, ended ones too (revoked, or
     rotated out: ``revoked`` true); ``role`` None for a token with none (an older server says
     ``"-"``); ``last_used_at`` None for one never used (an older server leaves it out)."""
+    from envkeep.api.schemas import TokenInfo
+    from envkeep.client.answer_rows import read_rows
+
     backend = team_backend(ctx)
-    found: list[dict[str, Any]] = backend.api.request(
-        "GET", f"/v1/workspaces/{backend.workspace_id}/tokens"
-    )
+    path = f"/v1/workspaces/{backend.workspace_id}/tokens"
+    found = read_rows(TokenInfo, backend.api.request("GET", path, answer=[TokenInfo]))
     return [t | {"role": None} if t.get("role") == "-" else t for t in found]
 
 
