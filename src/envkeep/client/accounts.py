@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from envkeep.api import schemas
     from envkeep.settings import Settings
 
 SESSION_FILE = "session.json"
@@ -115,14 +116,14 @@ def _store_identity(
 
 
 def _finish(
-    settings: Settings, url: str, data: dict[str, object], keys: crypto.PrivateKeys
+    settings: Settings, url: str, data: schemas.Session, keys: crypto.PrivateKeys
 ) -> ServerSession:
     session = ServerSession(
         url=url,
-        email=str(data["email"]),
-        principal_id=str(data["principal_id"]),
-        workspace_id=None if data.get("workspace_id") is None else str(data["workspace_id"]),
-        token=str(data["token"]),
+        email=data.email,
+        principal_id=data.principal_id,
+        workspace_id=data.workspace_id,
+        token=data.token,
     )
     _store_identity(settings, session, keys)
     save_session(settings, session)
@@ -173,8 +174,7 @@ def join(
         data = api.request("POST", "/v1/invites/accept", json=body, answer=schemas.Session)
     finally:
         api.close()
-    read_answer(schemas.Session, data)
-    return _finish(settings, url, data, keys)
+    return _finish(settings, url, read_answer(schemas.Session, data), keys)
 
 
 @dataclass(frozen=True)
@@ -223,31 +223,35 @@ def login(
 ) -> ServerSession:
     """Prelogin (salt and KDF costs, checked against the floor), derive, log in, unwrap."""
     from envkeep.api import schemas
-    from envkeep.api.encoding import b64d, b64e
+    from envkeep.api.encoding import b64e
     from envkeep.client.answers import read_answer
     from envkeep.client.api_client import ApiClient
 
     url = normalise_url(url)
     api = ApiClient(url, transport=transport)
     try:
-        pre = api.request(
-            "POST", "/v1/auth/prelogin", json={"email": email}, answer=schemas.Prelogin
+        pre = read_answer(
+            schemas.Prelogin,
+            api.request(
+                "POST", "/v1/auth/prelogin", json={"email": email}, answer=schemas.Prelogin
+            ),
         )
-        read_answer(schemas.Prelogin, pre)  # one lacking a field: named, never a KeyError
-        params = kdf_params(pre["kdf"])
-        master = crypto.derive_passphrase_key(passphrase, b64d(pre["kdf_salt"]), params)
+        params = kdf_params(pre.kdf.model_dump())
+        master = crypto.derive_passphrase_key(passphrase, pre.kdf_salt, params)
         auth_key, wrap_key = crypto.split_passphrase_key(master)
-        data = api.request(
-            "POST",
-            "/v1/auth/login",
-            json={"email": email, "auth_key": b64e(auth_key)},
-            answer=schemas.Session,
+        data = read_answer(
+            schemas.Session,
+            api.request(
+                "POST",
+                "/v1/auth/login",
+                json={"email": email, "auth_key": b64e(auth_key)},
+                answer=schemas.Session,
+            ),
         )
     finally:
         api.close()
-    read_answer(schemas.Session, data)
-    keys = crypto.unwrap_private_keys(b64d(data["wrapped_private_keys"]), wrap_key)
-    if keys.public().signing != b64d(data["signing_public"]):
+    keys = crypto.unwrap_private_keys(data.wrapped_private_keys, wrap_key)
+    if keys.public().signing != data.signing_public:
         raise NotAuthenticated("the server returned keys that are not this account's")
     return _finish(settings, url, data, keys)
 

@@ -23,17 +23,21 @@ def prove_passphrase(settings: Settings, current: str) -> PassphraseProof:
     """Check ``current`` with the server before a new passphrase is asked for: a wrong one is
     refused here (NotAuthenticated), not after the new one was typed twice. Attempts count
     against the account's login budget. A server older than the check proves it at the change."""
-    from envkeep.api.encoding import b64d, b64e
+    from envkeep.api.encoding import b64e
     from envkeep.api.schemas import Prelogin
+    from envkeep.client.answers import read_answer
     from envkeep.core.errors import NotAnEnvkeepRoute
 
     session, api = authed(settings)
     try:
-        pre = api.request(
-            "POST", "/v1/auth/prelogin", json={"email": session.email}, answer=Prelogin
+        pre = read_answer(
+            Prelogin,
+            api.request(
+                "POST", "/v1/auth/prelogin", json={"email": session.email}, answer=Prelogin
+            ),
         )
         master = crypto.derive_passphrase_key(
-            current, b64d(pre["kdf_salt"]), kdf_params(pre["kdf"])
+            current, pre.kdf_salt, kdf_params(pre.kdf.model_dump())
         )
         auth_key, _ = crypto.split_passphrase_key(master)
         # A server without the check has no such route: the change itself proves it.
@@ -51,6 +55,7 @@ def change_passphrase(settings: Settings, proof: PassphraseProof, *, new: str) -
     """Re-wrap your keys under a new passphrase; every other session ends. Returns how many."""
     from envkeep.api.encoding import b64e
     from envkeep.api.schemas import SessionsEnded
+    from envkeep.client.answers import read_answer
 
     session, api = authed(settings)
     try:
@@ -73,4 +78,4 @@ def change_passphrase(settings: Settings, proof: PassphraseProof, *, new: str) -
         answer = api.request("POST", "/v1/account/passphrase", json=body, answer=SessionsEnded)
     finally:
         api.close()
-    return int(answer["ended"])
+    return read_answer(SessionsEnded, answer).ended

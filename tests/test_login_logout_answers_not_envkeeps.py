@@ -1,0 +1,72 @@
+"""`login` and `logout` against answers that are not envkeep's, in front of a real team
+server. A prelogin or login answer missing a field names it (exit 5), where `login` said
+"unexpected KeyError; this is a bug in envkeep" (exit 1). A logout answered 200 with JSON
+(envkeep's is a 204) says the server was not told, where it said nothing and the session
+stayed valid there; the login is forgotten here either way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.hostile_server import Handler, forward, reply, serving
+from tests.server import TeamServer, cli, quick_ok, start_server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+PASSPHRASE = {"ENVKEEP_PASSPHRASE": "a passphrase"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    running = start_server(tmp_path_factory.mktemp("login"))
+    yield running
+    running.stop()
+
+
+def _swapped(
+    server: TeamServer, tmp_path: Path, path: str, body: bytes, *command: str
+) -> tuple[str, Path, tuple[int, str, str]]:
+    """(proxy URL, home, the outcome of ``command``) by a member who joined through a proxy
+    that then answers ``path`` with ``body`` (200, JSON) and forwards the rest."""
+    swapping: list[bool] = []
+
+    def proxy(handler: Handler, sent: bytes) -> None:
+        if swapping and handler.path == path:
+            reply(handler, 200, [("Content-Type", "application/json")], body)
+            return
+        status, headers, content = forward(server.url, handler, sent)
+        reply(handler, status, headers, content)
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    email = f"login@{tmp_path.name}.io".lower()
+    with serving(proxy) as (url, _seen):
+        quick_ok(home, work, "join", url, server.invite(email), "--email", email, **PASSPHRASE)
+        swapping.append(True)
+        args = [url if a == "URL" else email if a == "EMAIL" else a for a in command]
+        done = cli(home, work, *args, NO_PROXY="*", **PASSPHRASE)
+    return url, home, (done.returncode, done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"),
+    [
+        ("/v1/auth/prelogin", b'{"kdf_salt": "AAAA"}', "Prelogin (kdf: missing)"),
+        ("/v1/auth/login", b'{"email": "a@b.io", "principal_id": "p"}', "Session (token: missing)"),
+    ],
+)
+def test_login_whose_answer_lacks_a_field_names_it(
+    server: TeamServer, tmp_path: Path, path: str, body: bytes, named: str
+) -> None:
+    _url, _home, (code, out, err) = _swapped(
+        server, tmp_path, path, body, "login", "URL", "--email", "EMAIL"
+    )
+
+    assert code == 5, (out, err)
+    assert f"the server's answer is not an envkeep {named}" in err
+    assert "bug in envkeep" not in err
+
