@@ -70,3 +70,29 @@ def test_login_whose_answer_lacks_a_field_names_it(
     assert f"the server's answer is not an envkeep {named}" in err
     assert "bug in envkeep" not in err
 
+
+def test_logout_answered_200_with_json_says_the_server_was_not_told(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    url, home, (code, _out, err) = _swapped(
+        server, tmp_path, "/v1/auth/logout", b'{"hello": 1}', "logout"
+    )
+
+    assert code == 0, err
+    assert not (home / "session.json").exists()
+    assert f"logged out of {url}" in err
+    assert (
+        f"warning: the server was not told ({url} answered 200 for /v1/auth/logout"
+        " (application/json), not as an envkeep server does), so the session stays valid"
+    ) in err
+
+
+def test_logout_answered_204_by_the_server_says_nothing_of_it(
+    server: TeamServer, tmp_path: Path
+) -> None:
+    url, home, (code, _out, err) = _swapped(server, tmp_path, "/none", b"", "logout")
+
+    assert code == 0, err
+    assert not (home / "session.json").exists()
+    assert f"logged out of {url}" in err
+    assert "warning" not in err

@@ -270,6 +270,7 @@ class LoggedOut:
 def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> LoggedOut | None:
     """End the active session on the server (best effort) and here; None if there was none."""
     from envkeep.client.api_client import ApiClient
+    from envkeep.client.no_answer import NoAnswer
     from envkeep.core.errors import NotAnEnvkeepRoute, UnreachableError
 
     session = load_session(settings)
@@ -277,8 +278,8 @@ def logout(settings: Settings, *, transport: httpx.BaseTransport | None = None) 
         return None
     api = ApiClient(session.url, token=session.token, transport=transport)
     told, refusal = True, None
-    try:
-        api.request("POST", "/v1/auth/logout")
+    try:  # envkeep answers 204: a 2xx with JSON ({"hello": 1}) is another program's
+        api.request("POST", "/v1/auth/logout", answer=NoAnswer)
     except NotAnEnvkeepRoute as error:  # a proxy's 401/403, another program at the URL
         told, refusal = False, error.message
     except UnreachableError:
@@ -295,10 +296,11 @@ def end_replaced(previous: ServerSession, *, transport: httpx.BaseTransport | No
     one): left alone it stayed valid there, held by no machine, until it expired. Whether the
     server was told (best effort: the new login stands either way)."""
     from envkeep.client.api_client import ApiClient
+    from envkeep.client.no_answer import NoAnswer
 
     api = ApiClient(previous.url, token=previous.token, transport=transport)
     try:
-        api.request("POST", "/v1/auth/logout")
+        api.request("POST", "/v1/auth/logout", answer=NoAnswer)
     except NotAuthenticated:  # expired or ended elsewhere already
         return True
     except Exception:  # noqa: BLE001 - the server is away: the new login stands
