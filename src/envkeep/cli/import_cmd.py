@@ -234,11 +234,13 @@ def load_import(
     """A file's values (``-``: stdin's, dotenv unless ``fmt`` says), its size checked before
     it is read whole; ``literal``: see `importers.parse_import`; ``named``: each warning
     starts with the file's name (one of several read)."""
+    from envkeep.core.file_source import StandardInput
     from envkeep.integrations.importers import MAX_IMPORT_BYTES, detect_format, parse_import
 
     if str(file) == "-":
         data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)  # parse_import refuses one over
-        parsed = parse_import(data, fmt=fmt or "dotenv", source="stdin", literal=literal)
+        source = StandardInput()  # its bytes read here, bounded: parse_import decodes them
+        parsed = parse_import(data, fmt=fmt or "dotenv", source=source, literal=literal)
         return _parsed(parsed, "stdin" if named else None)
     try:
         size = file.stat().st_size
@@ -250,7 +252,7 @@ def load_import(
             hint="split it into smaller files",
         )
     detected = fmt or detect_format(file.name)
-    parsed = parse_import(file.read_bytes(), fmt=detected, source=str(file), literal=literal)
+    parsed = parse_import(file.read_bytes(), fmt=detected, source=file, literal=literal)
     return _parsed(parsed, str(file) if named else None)
 
 

@@ -1,32 +1,8 @@
-"""Standard input as the file commands' source (``-``), a type of its own: it travelled as
-``Path("stdin")``, which a hint then gave as a file to act on (`decrypt -` of a conflicted
-file said "git checkout -m stdin", a file of that name that may well exist) and git's state
-was looked up for. A real file named ``stdin`` is a ``Path`` like any other."""
+"""Standard input as the file commands' source: `core.file_source`, where `integrations`
+reads it too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from envkeep.core.file_source import FileSource, StandardInput, named
 
 __all__ = ["FileSource", "StandardInput", "named"]
-
-
-@dataclass(frozen=True)
-class StandardInput:
-    """A file's text read from standard input; "stdin" in messages, never a path."""
-
-    text: str
-
-    def __str__(self) -> str:
-        return "stdin"
-
-
-FileSource = Path | StandardInput
-
-
-def named(source: FileSource) -> str:
-    """How a hint's command names ``source``: its path, quoted, or FILE for standard input
-    (the file the user pipes in)."""
-    import shlex
-
-    return "FILE" if isinstance(source, StandardInput) else shlex.quote(str(source))

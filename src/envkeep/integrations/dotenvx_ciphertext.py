@@ -9,13 +9,15 @@ with the command that decrypts the file into it.
 from __future__ import annotations
 
 import re
-import shlex
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import InputError
+from envkeep.core.file_source import named
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from envkeep.core.file_source import FileSource
 
 __all__ = ["dotenvx_encrypted_names", "dotenvx_refusal", "refuse_dotenvx_ciphertext"]
 
@@ -28,14 +30,14 @@ def dotenvx_encrypted_names(values: Mapping[str, str]) -> list[str]:
     return [name for name, value in values.items() if _CIPHERTEXT_RE.fullmatch(value)]
 
 
-def refuse_dotenvx_ciphertext(values: Mapping[str, str], source: str) -> None:
+def refuse_dotenvx_ciphertext(values: Mapping[str, str], source: FileSource | str) -> None:
     """Raise ``InputError`` if a value of ``values`` (from ``source``) is dotenvx ciphertext."""
     encrypted = dotenvx_encrypted_names(values)
     if not encrypted:
         return
-    file = "FILE" if source == "stdin" else shlex.quote(source)
+    file = named(source)
     raise dotenvx_refusal(
-        source,
+        str(source),
         encrypted,
         doing="envkeep would store",
         hint=f"decrypt it into the import: dotenvx decrypt -f {file} --stdout | envkeep import -"

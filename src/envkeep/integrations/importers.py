@@ -31,6 +31,8 @@ from envkeep.integrations.sops_ciphertext import refuse_sops_document, refuse_so
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from envkeep.core.file_source import FileSource
+
 
 __all__ = ["FORMATS", "MAX_IMPORT_BYTES", "ImportResult", "detect_format", "parse_import"]
 
@@ -78,10 +80,13 @@ def detect_format(path_name: str) -> str:
     return _SUFFIXES.get(PurePath(path_name).suffix.lower(), "dotenv")
 
 
-def parse_import(data: bytes, *, fmt: str, source: str, literal: bool = False) -> ImportResult:
-    """Parse ``data`` (the bytes of ``source``) as ``fmt``, one of ``FORMATS``. ``literal``:
-    every value is text as the file gives it, a ``${`` in it no reference (a file `export`
-    wrote holds resolved values: a literal ``${`` there would otherwise come back as one).
+def parse_import(
+    data: bytes, *, fmt: str, source: FileSource | str, literal: bool = False
+) -> ImportResult:
+    """Parse ``data`` (the bytes of ``source``: a file, its name, or standard input) as
+    ``fmt``, one of ``FORMATS``. ``literal``: every value is text as the file gives it, a
+    ``${`` in it no reference (a file `export` wrote holds resolved values: a literal ``${``
+    there would otherwise come back as one).
 
     Raise ``InputError`` for input over ``MAX_IMPORT_BYTES`` (checked before decoding), text
     that is not UTF-8, a top level that is not an object, a key that cannot be a variable name
@@ -95,7 +100,7 @@ def parse_import(data: bytes, *, fmt: str, source: str, literal: bool = False) -
             f"{MAX_IMPORT_BYTES // _MB} MB",
             hint="split it into smaller files and import each one",
         )
-    text = _decode(data, source).removeprefix("\ufeff")
+    text = _decode(data, str(source)).removeprefix("\ufeff")
     result = _parsed(text, fmt, source, literal=literal)
     if not literal:
         return result
@@ -103,24 +108,25 @@ def parse_import(data: bytes, *, fmt: str, source: str, literal: bool = False) -
     return ImportResult(values=values, warnings=result.warnings)
 
 
-def _parsed(text: str, fmt: str, source: str, *, literal: bool) -> ImportResult:
+def _parsed(text: str, fmt: str, source: FileSource | str, *, literal: bool) -> ImportResult:
+    name = str(source)  # the hints of an encrypted file's refusal take source itself
     if fmt == "dotenv":  # literal: each value as a program reading the file gets it
-        parsed = parse_dotenv(text, source=source, as_stored=not literal)
+        parsed = parse_dotenv(text, source=name, as_stored=not literal)
         refuse_dotenvx_ciphertext(parsed.values, source)
         refuse_sops_dotenv(parsed.values, source)
         if not literal:
-            refuse_compose_forms(text, source=source)
-        dollars = () if literal else compose_dollar_warnings(text, source=source)
+            refuse_compose_forms(text, source=name)
+        dollars = () if literal else compose_dollar_warnings(text, source=name)
         return ImportResult(values=parsed.values, warnings=parsed.warnings + dollars)
-    document = load_json(text, source) if fmt == "json" else load_yaml(text, source)
+    document = load_json(text, name) if fmt == "json" else load_yaml(text, name)
     if not isinstance(document, dict):
         raise InputError(
-            f"{source}: expected an object of NAME: value at the top level, "
+            f"{name}: expected an object of NAME: value at the top level, "
             f"got {_type_name(document)}",
         )
     refuse_sops_document(document, source, fmt)
-    refuse_foreign_document(document, source)
-    flattener = _Flattener(source)
+    refuse_foreign_document(document, name)
+    flattener = _Flattener(name)
     flattener.add(document, ())
     return ImportResult(values=flattener.values, warnings=tuple(flattener.warnings))
 

@@ -11,13 +11,15 @@ file into it.
 from __future__ import annotations
 
 import re
-import shlex
 from typing import TYPE_CHECKING
 
 from envkeep.core.errors import InputError
+from envkeep.core.file_source import named
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from envkeep.core.file_source import FileSource
 
 __all__ = [
     "refuse_sops_document",
@@ -51,14 +53,16 @@ def sops_ciphertext_in(text: str) -> bool:
     return _CIPHERTEXT_RE.search(text) is not None
 
 
-def refuse_sops_dotenv(values: Mapping[str, str], source: str) -> None:
+def refuse_sops_dotenv(values: Mapping[str, str], source: FileSource | str) -> None:
     """Raise ``InputError`` if the dotenv file ``values`` (from ``source``) is SOPS-encrypted."""
     encrypted = sops_encrypted_names(values)
     if encrypted is not None:
-        raise sops_refusal(source, encrypted, hint=_import_hint(source, ""))
+        raise sops_refusal(str(source), encrypted, hint=_import_hint(source, ""))
 
 
-def refuse_sops_document(document: Mapping[object, object], source: str, fmt: str) -> None:
+def refuse_sops_document(
+    document: Mapping[object, object], source: FileSource | str, fmt: str
+) -> None:
     """Raise ``InputError`` if the JSON or YAML ``document`` is SOPS-encrypted: it holds SOPS's
     ``sops`` metadata object (with its ``mac``)."""
     metadata = document.get("sops")
@@ -67,7 +71,7 @@ def refuse_sops_document(document: Mapping[object, object], source: str, fmt: st
     encrypted = [
         str(key) for key, value in document.items() if key != "sops" and _holds_ciphertext(value)
     ]
-    raise sops_refusal(source, encrypted, hint=_import_hint(source, f" --format {fmt}"))
+    raise sops_refusal(str(source), encrypted, hint=_import_hint(source, f" --format {fmt}"))
 
 
 def sops_refusal(
@@ -84,8 +88,8 @@ def sops_refusal(
     return InputError(f"{source} is encrypted by SOPS: {what}, which {doing} as it is", hint=hint)
 
 
-def _import_hint(source: str, format_option: str) -> str:
-    file = "FILE" if source == "stdin" else shlex.quote(source)
+def _import_hint(source: FileSource | str, format_option: str) -> str:
+    file = named(source)
     return (
         f"decrypt it into the import: sops -d {file} | envkeep import -{format_option}"
         " (with your --env and --service)"
