@@ -10,6 +10,7 @@ import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from envkeep.api import schemas
 from envkeep.client._seen_roles import scope_of
 from envkeep.client.members import Revoked, finish_revocation, list_members, lookup
 from envkeep.client.overlapping_roles import bindings_of, still_reached
@@ -55,7 +56,10 @@ def revoke(
     body = {"principal_id": principal.id, "project": project, "environment": environment}
     try:
         answer = backend.api.request(
-            "POST", f"/v1/workspaces/{backend.workspace_id}/members/revoke", json=body
+            "POST",
+            f"/v1/workspaces/{backend.workspace_id}/members/revoke",
+            json=body,
+            answer=schemas.Revoked,
         )
     except RoleNotHeld:  # the server names only a member it still knows
         raise RoleNotHeld.at(name, scope_where(project, environment)) from None
@@ -113,6 +117,7 @@ def remove(
             "POST",
             f"/v1/workspaces/{backend.workspace_id}/members/remove",
             json={"principal_id": principal.id},
+            answer=schemas.Revoked,
         )
     except NotFoundError:  # the account is known (looked up above), but holds no role here
         owed = _rotations_owed(ctx)

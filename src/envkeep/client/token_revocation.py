@@ -6,6 +6,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from envkeep.api import schemas
 from envkeep.client.members import Revoked, finish_revocation
 from envkeep.client.revocation_plan import RevocationPlan, refuse_plan
 from envkeep.client.revocation_preview import REVOKE_NOW, TokenRevoker
@@ -53,7 +54,9 @@ def revoke_token(
         confirm(RevocationPlan.of(forecast, command, rotates))
     ended = account_ids(ctx, {name})  # before: a token revoked is listed by whoever saw it live
     answer = backend.api.request(
-        "POST", f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke"
+        "POST",
+        f"/v1/workspaces/{backend.workspace_id}/tokens/{name}/revoke",
+        answer=schemas.TokenRevoked,
     )
     if revoker.admin_over_all:
         done = finish_revocation(ctx, answer, ended)

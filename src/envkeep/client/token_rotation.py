@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from envkeep.api import schemas
 from envkeep.client.key_rotation import rotate_environments
 from envkeep.client.pins import pin_made_here
 from envkeep.client.revocation_preview import check_token_rotation
@@ -70,6 +71,7 @@ def rotate_token(
             "shares": list(shares.values()),
             **never_field(expires),
         },
+        answer=schemas.TokenRotated,
     )
     told = "expires_at" in answer  # an older server says nothing when asked to keep it
     ends = answer.get("expires_at") if told else new.body["expires_at"]
