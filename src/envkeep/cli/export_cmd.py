@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envkeep.cli import output
+from envkeep.cli.export_all_cmd import export_every_service, refuse_for_all
 from envkeep.cli.misread_warning import warn_misread
 from envkeep.cli.options import EnvOpt, ServiceOpt, complete_from
 from envkeep.cli.state import make_context
@@ -81,6 +82,14 @@ def export_(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Export even if the schema finds errors.")
     ] = False,
+    all_services: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every service, from one read: k8s, one Secret each in one YAML; json, one"
+            " object by service.",
+        ),
+    ] = False,
 ) -> None:
     """Print (or write) the resolved values for another tool. A service's values are checked
     against its schema first, as `run` checks them (exit 3 on errors, nothing written).
@@ -102,13 +111,25 @@ def export_(
     With the server down, a copy kept from an earlier read is exported only if at most 1h old
     (ENVKEEP_MAX_AGE: another age, or off for none); else exit 5, nothing written.
 
+    --all exports every service at once, all or nothing (one service's errors: nothing
+    written): --format k8s writes one Secret per service, each named as its own export
+    names it, in one YAML for `kubectl apply -f`; --format json one object keyed by service.
+
     Example: envkeep export --env prod --service api --format k8s --namespace shop -o secret.yaml
     """
     ctx = make_context(artifact=True)
-    service = ctx.default_service(service)
     if out is not None and str(out) == "-":
         out = None
     fmt = format_named(fmt)  # refused before any note of a read
+    if all_services:
+        refuse_for_all(fmt, service=service, name=name)
+        _refuse_before_reading(ctx, fmt, out, append=append, force=force)
+        validate = not no_validate
+        export_every_service(
+            ctx, ctx.default_env(env), fmt, out, namespace=namespace, force=force, validate=validate
+        )
+        return
+    service = ctx.default_service(service)
     _refuse_before_reading(ctx, fmt, out, append=append, force=force)
     with noting_without_checkout(ctx, service, validate=not no_validate):
         resolution = resolving.resolved(
