@@ -43,7 +43,13 @@ if TYPE_CHECKING:
         ),
         (
             ("export", "--env"),
-            ["error: option '--env' requires an argument", "hint: see: envkeep export --help"],
+            [
+                "error: option '--env' requires an argument",
+                (
+                    "hint: e.g. envkeep export --env prod --service api --format k8s"
+                    " --namespace shop -o secret.yaml; see: envkeep export --help"
+                ),
+            ],
         ),
     ],
     ids=["run-without-command", "template-show-without-name", "unknown-option", "no-value"],

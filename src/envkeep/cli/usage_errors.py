@@ -31,34 +31,48 @@ class EnvkeepGroup(ForeignWordsGroup):
             raise as_envkeep_error(error) from error
 
     def invoke(self, ctx: Any) -> Any:
+        words = [*ctx._protected_args, *ctx.args]  # the subcommand's, before click takes them
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:  # a group with no subcommand: its help, as click shows it
             raise
         except ClickUsageError as error:
-            # click's parser leaves an option's missing value without a context: the command's
-            # name is still known here, and its help is the one to read
-            sub = ctx.invoked_subcommand
-            where = f"{ctx.command_path} {sub}" if error.ctx is None and sub else None
+            # click's parser leaves an option's missing value without a context: the words
+            # still name the command (`template apply`, not `template`), whose help to read
+            where = None if error.ctx is not None else _named(self, ctx, words)
             raise as_envkeep_error(error, where) from error
 
 
-def as_envkeep_error(error: ClickUsageError, where: str | None = None) -> UsageError:
+def _named(group: Any, ctx: Any, words: list[str]) -> tuple[str, Any]:
+    """The command ``words`` name under ``group``, as deep as they name one (a group's
+    subcommand's subcommand), with its path: ``envkeep template apply``."""
+    path, command = [ctx.command_path], group
+    for word in words:
+        found = command.get_command(ctx, word) if hasattr(command, "get_command") else None
+        if found is None:
+            break
+        path.append(word)
+        command = found
+    return " ".join(path), command
+
+
+def as_envkeep_error(error: ClickUsageError, where: tuple[str, Any] | None = None) -> UsageError:
     """click's ``error`` in envkeep's words: its message from a lowercase letter, without
-    the closing full stop, and a hint: the command's example, and its --help (``where``'s,
-    the command's words, for an error click gave no context)."""
+    the closing full stop, and a hint: the command's example, and its --help (``where``: the
+    command's path and the command, for an error click gave no context)."""
     message = error.format_message().strip()
     if message[:2].istitle():  # "Missing argument", not "NAME=VALUE…" or "--env"
         message = message[0].lower() + message[1:]
-    hint = f"see: {where} --help" if where else _hint(error.ctx)
-    return UsageError(message.removesuffix("."), hint=hint)
+    if where is None and error.ctx is not None:
+        where = (error.ctx.command_path, error.ctx.command)
+    return UsageError(message.removesuffix("."), hint=_hint(where))
 
 
-def _hint(ctx: Any) -> str:
+def _hint(where: tuple[str, Any] | None) -> str:
     """The example the command's help gives (if any), and how to see that help."""
-    if ctx is None:
+    if where is None:
         return "see: envkeep --help"
-    path = ctx.command_path
-    example = _EXAMPLE.search(ctx.command.help or "")
+    path, command = where
+    example = _EXAMPLE.search(command.help or "")
     more = f"see: {path} --help"
     return f"e.g. {example[1]}; {more}" if example else more
