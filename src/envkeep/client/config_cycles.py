@@ -17,7 +17,8 @@ it cannot read is not.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, NoReturn
 
 from envkeep.client.broken_references import new_cycles
 from envkeep.client.reference_errors import CYCLE
@@ -66,17 +67,26 @@ def cycles_of_new_service(
 
 
 def refuse_template_cycles(
-    everywhere: Sequence[tuple[str, ProjectLayers]], template: Template, service: str
+    everywhere: Sequence[tuple[str, ProjectLayers]], template: Template, services: Sequence[str]
 ) -> None:
-    """Raise ReferenceProblem (exit 3) when applying ``template`` to ``service`` would make a
-    reference cycle in an environment of ``everywhere``. A template without a ``${…}`` adds
-    names, never a reference, so it makes none."""
+    """Raise ReferenceProblem (exit 3) when applying ``template`` to ``services`` would make a
+    reference cycle in an environment of ``everywhere``. Each service is checked with the
+    template applied to those before it, as applies one after another would be: two services
+    can close a cycle between them (``${svc2.B}`` in svc1's, ``${svc1.A}`` in svc2's) that
+    neither makes alone. A template without a ``${…}`` adds names, never a reference, so it
+    makes none."""
     if not any("${" in value for value in template.values.values()):
         return
-    found = _cycles(everywhere, lambda layers: _with_template(layers, template, service))
-    if not found:
-        return
-    first = found[0]
+    for service in services:
+        applied = partial(_with_template, template=template, service=service)
+        found = _cycles(everywhere, applied)
+        if found:
+            _refuse(found[0], template, service)
+        everywhere = [(env, applied(layers)) for env, layers in everywhere]
+
+
+def _refuse(first: NewCycle, template: Template, service: str) -> NoReturn:
+    """The ReferenceProblem of applying ``template`` to ``service``, which closes ``first``."""
     given = next((name for name in first.names if name in template.values), first.names[0])
     raise ReferenceProblem(
         f"applying template '{template.name}' to service '{service}' would close a reference"

@@ -66,8 +66,7 @@ def apply_template(ctx: ClientContext, name: str, services: Sequence[str]) -> li
     # Read before envkeep.toml changes, and only when there is something to check.
     wanted = adding and (refers or required_names(template))
     everywhere = team_layers_everywhere(ctx) if wanted else []
-    for service in adding:
-        refuse_template_cycles(everywhere, template, service)
+    refuse_template_cycles(everywhere, template, adding)  # together: a cycle between two
     found = [
         Applied(s, (*used[s], name), True, tuple(template_gaps(template, s, everywhere)))
         if s in adding
