@@ -65,8 +65,9 @@ def shadow_notes(env: str, shadowed: Sequence[Shadowed], *, removed: bool = Fals
     notes = [_note(env, s, removed=removed) for s in shadowed[:SHOWN]]
     left = len(shadowed) - SHOWN
     if left > 0:
+        names = "name is" if left == 1 else "names are"
         notes.append(
-            f"note: {left} more names are overridden in services too; see each with:"
+            f"note: {left} more {names} overridden in services too; see each with:"
             f" envkeep explain NAME --env {env} --service SERVICE"
         )
     return notes
