@@ -47,3 +47,24 @@ def test_applying_one_after_the_other_refuses_the_same_cycle(
     applied = envkeep("template", "apply", "crossed", "--service", "worker")
 
     assert applied.code == 3, applied.describe()
+
+
+def test_the_refusals_hint_sets_a_name_of_the_cycle_in_its_own_service(
+    envkeep: Envkeep, project: Path
+) -> None:
+    """The cycle's names are qualified by their service (``api.A``): the hint's example sets
+    the bare name in that service, a command that runs; it said ``set api.A=VALUE --service
+    worker``, a name `set` refuses."""
+    _crossed(project)
+    quick_ok(envkeep, "template", "apply", "crossed", "--service", "api")
+
+    applied = envkeep("template", "apply", "crossed", "--service", "worker")
+
+    assert applied.code == 3, applied.describe()
+    hint = next(line for line in applied.err_lines if line.startswith("hint: "))
+    assert ".A=VALUE" not in hint, hint
+    assert ".B=VALUE" not in hint, hint
+    assert (
+        "envkeep set A=VALUE --env dev --service api" in hint
+        or "envkeep set B=VALUE --env dev --service worker" in hint
+    ), hint

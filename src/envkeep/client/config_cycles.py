@@ -50,11 +50,12 @@ class NewCycle:
     def describe(self, service: str) -> str:
         """The warning of a new ``service`` seeing it: where, what fails, how to end it."""
         sees = "sees" if len(self.places) == 1 else "see"
+        owner, name = _owned(self.names[0], service)
         return (
             f"in {self.env}, {spoken_list(self.places)} {sees} a"
             f" reference cycle ({self.path}): run and export will fail there until one of"
             f" {spoken_list(self.names)} has a value without a reference there (envkeep set"
-            f" {self.names[0]}=VALUE --env {self.env} --service {service})"
+            f" {name}=VALUE --env {self.env} --service {owner})"
         )
 
 
@@ -88,14 +89,22 @@ def refuse_template_cycles(
 def _refuse(first: NewCycle, template: Template, service: str) -> NoReturn:
     """The ReferenceProblem of applying ``template`` to ``service``, which closes ``first``."""
     given = next((name for name in first.names if name in template.values), first.names[0])
+    owner, name = _owned(given, service)
     raise ReferenceProblem(
         f"applying template '{template.name}' to service '{service}' would close a reference"
         f" cycle in {first.env} ({first.path} in {', '.join(first.places)}), so"
         f" {spoken_list(first.names)} could never resolve there; nothing was changed",
         hint="end the cycle first: give one of its names a value without a reference, e.g."
-        f" {service}'s own: envkeep set {given}=VALUE --env {first.env} --service {service};"
+        f" {owner}'s own: envkeep set {name}=VALUE --env {first.env} --service {owner};"
         " or change the template's value; then apply it again",
     )
+
+
+def _owned(name: str, service: str) -> tuple[str, str]:
+    """(the service, the bare name) a cycle's ``name`` is set as: ``api.A`` is api's ``A``
+    (a ``${api.A}`` reference), a bare name ``service``'s own."""
+    owner, dot, bare = name.partition(".")
+    return (owner, bare) if dot else (service, name)
 
 
 def _cycles(
