@@ -118,8 +118,8 @@ def _json(plan: MovePlan, moved: MoveOutcome | None) -> dict[str, Any]:
 
 def _say_moved(plan: MovePlan, moved: MoveOutcome, json_out: bool) -> None:
     by_env: dict[str, list[Unsealed]] = {}
-    for env, one in moved.unsealed:
-        by_env.setdefault(env, []).append(one)
+    for one in moved.unsealed:
+        by_env.setdefault(one.environment, []).append(one.left)
     for env, left in by_env.items():
         warn_unsealed([env], left)
     if json_out:

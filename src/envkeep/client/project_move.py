@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from envkeep.client.fresh_environments import fresh_environment
 from envkeep.client.import_batch import import_into_scopes
-from envkeep.client.new_keys import NewKey, share_new_key
 from envkeep.client.project_services import register_service
+from envkeep.client.projects import NotSealed, create_with_keys, share_fresh_keys
 from envkeep.core.errors import EnvkeepError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile_edits import with_top_setting
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from envkeep.client.context import ClientContext
-    from envkeep.client.new_keys import Unsealed
     from envkeep.client.project_move_plan import EnvironmentMove, MovePlan
 
 
@@ -39,7 +37,7 @@ class MoveOutcome:
 
     written: dict[str, int]
     workspace: str
-    unsealed: tuple[tuple[str, Unsealed], ...] = ()
+    unsealed: tuple[NotSealed, ...] = ()
 
 
 def move_project(
@@ -67,36 +65,24 @@ def _carry_on_hint(plan: MovePlan, hint: str | None) -> str:
     return f"{hint}; {said}" if hint else said
 
 
-def _create_missing(server: ClientContext, plan: MovePlan) -> tuple[tuple[str, Unsealed], ...]:
+def _create_missing(server: ClientContext, plan: MovePlan) -> tuple[NotSealed, ...]:
     """The project (or, where an earlier move made it, the environments it lacks) and the
     services it lacks, as `init` makes them; the keys left unsealed, by environment."""
-    unsealed: list[tuple[str, Unsealed]] = []
+    unsealed: list[NotSealed] = []
     if not plan.exists:
-        unsealed += _create_project(server, plan)
+        fresh = create_with_keys(server, plan.project, [e.name for e in plan.environments])
+        unsealed += share_fresh_keys(server, plan.project, fresh)
     else:
         from envkeep.client.environments import create_environment
 
         for name in plan.missing_environments:
-            unsealed += [(name, u) for u in create_environment(server, name).unsealed]
+            unsealed += [NotSealed(name, u) for u in create_environment(server, name).unsealed]
     for service in plan.services:
         if service.name in plan.missing_services:
             register_service(
                 server, plan.project, service.name, path=service.path, schema=service.schema_path
             )
     return tuple(unsealed)
-
-
-def _create_project(server: ClientContext, plan: MovePlan) -> list[tuple[str, Unsealed]]:
-    """The project with every environment, each key sealed to the creator, then to everyone
-    else whose role on the workspace opens it (as `init` does)."""
-    fresh = [fresh_environment(server.identity, env.name) for env in plan.environments]
-    server.backend.create_project(plan.project, [f.environment for f in fresh])
-    left: list[tuple[str, Unsealed]] = []
-    for made in fresh:
-        env = made.environment
-        new = NewKey(plan.project, env.name, env.id, 1, made.data_key)
-        left += [(env.name, u) for u in share_new_key(server, new)]
-    return left
 
 
 def _write_environment(

@@ -74,7 +74,7 @@ def init_project(
     _refuse_nested(ctx)
     envs = list(dict.fromkeys(environments or DEFAULT_ENVIRONMENTS))
     try:
-        fresh = _create(ctx, name, envs)
+        fresh = create_with_keys(ctx, name, envs)
     except (PermissionDenied, AlreadyExistsError):
         # A project of the team's on the server, that this caller may use: linked here.
         if ctx.server_url is not None and _lists_environments(ctx, name):
@@ -99,7 +99,7 @@ def init_project(
     git_ignored = ignore_env_files(ctx.cwd, [s.path or "." for s in services])
     for service in services:
         register_service(ctx, name, service.name, path=service.path, schema=service.schema)
-    unsealed = _share(ctx, name, fresh)
+    unsealed = share_fresh_keys(ctx, name, fresh)
     return InitOutcome(load_project_file(target), True, unsealed=unsealed, git_ignored=git_ignored)
 
 
@@ -118,14 +118,15 @@ def _refuse_nested(ctx: ClientContext) -> None:
     )
 
 
-def _create(ctx: ClientContext, name: str, envs: Sequence[str]) -> list[FreshEnvironment]:
-    """Create the project with its environments, each key sealed to the creator."""
+def create_with_keys(ctx: ClientContext, name: str, envs: Sequence[str]) -> list[FreshEnvironment]:
+    """Create the project with its environments, each key sealed to the creator (`init`,
+    `project move-to`); `share_fresh_keys` seals them to the others."""
     fresh = [fresh_environment(ctx.identity, env) for env in envs]
     ctx.backend.create_project(name, [f.environment for f in fresh])
     return fresh
 
 
-def _share(
+def share_fresh_keys(
     ctx: ClientContext, name: str, fresh: Sequence[FreshEnvironment]
 ) -> tuple[NotSealed, ...]:
     """Each new key sealed to everyone else whose role on the workspace opens it; those it
@@ -160,7 +161,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
     if url is not None and ctx.settings.server and not same_server(project.server, url):
         raise not_created_on(project, url)
     try:
-        fresh = _create(ctx, project.project, list(project.declared_environments))
+        fresh = create_with_keys(ctx, project.project, list(project.declared_environments))
     except AlreadyExistsError:
         return _set_up_already(ctx, project)
     except PermissionDenied:
@@ -188,7 +189,7 @@ def _adopt(ctx: ClientContext, project: ProjectFile, name: str | None) -> InitOu
         register_service(
             ctx, project.project, service.name, path=service.path, schema=service.schema
         )
-    return InitOutcome(project, True, unsealed=_share(ctx, project.project, fresh))
+    return InitOutcome(project, True, unsealed=share_fresh_keys(ctx, project.project, fresh))
 
 
 def _pin_workspace(ctx: ClientContext, project: ProjectFile) -> ProjectFile:
