@@ -7,7 +7,8 @@ written as stored, one batch per environment (all or nothing: `import_batch`, sc
 checked again: a value stored with --no-validate goes as it is), and the environments'
 settings (description, protection) follow. Only then does envkeep.toml gain ``server =`` and
 ``workspace =``, in one atomic write: a move that stops midway leaves the file as it was, and
-running it again carries on (`project_move_plan` counts what the server holds already). No
+running it again carries on (`project_move_plan` counts what the server holds already, and
+the keys of the environments an earlier move made are sealed again to whoever lacks them). No
 value is written to disk; the embedded store keeps its copy.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envkeep.client.import_batch import import_into_scopes
+from envkeep.client.new_keys import share_new_key
 from envkeep.client.project_services import register_service
 from envkeep.client.projects import NotSealed, create_with_keys, share_fresh_keys
 from envkeep.core.errors import EnvkeepError
@@ -77,12 +79,23 @@ def _create_missing(server: ClientContext, plan: MovePlan) -> tuple[NotSealed, .
 
         for name in plan.missing_environments:
             unsealed += [NotSealed(name, u) for u in create_environment(server, name).unsealed]
+        unsealed += _seal_again(server, plan)
     for service in plan.services:
         if service.name in plan.missing_services:
             register_service(
                 server, plan.project, service.name, path=service.path, schema=service.schema_path
             )
     return tuple(unsealed)
+
+
+def _seal_again(server: ClientContext, plan: MovePlan) -> list[NotSealed]:
+    """The keys of environments an earlier move made, sealed to whoever their role opens them
+    to and lacks them: that move may have stopped between creating them and sealing them."""
+    left: list[NotSealed] = []
+    for env in plan.environments:
+        if env.key is not None:
+            left += [NotSealed(env.name, u) for u in share_new_key(server, env.key)]
+    return left
 
 
 def _write_environment(

@@ -9,10 +9,11 @@ refused before anything is written. `project_move` carries the plan out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from envkeep.app.reads import SHARED_SCOPE
+from envkeep.client.new_keys import NewKey
 from envkeep.client.opening import open_all_scopes
 from envkeep.core.errors import (
     ConflictError,
@@ -34,14 +35,16 @@ ScopeValues = tuple[str | None, "Mapping[str, str]"]
 
 @dataclass(frozen=True)
 class EnvironmentMove:
-    """One environment: its settings, its values by scope (shared first), and how many of
-    them the server holds already (an earlier move)."""
+    """One environment: its settings, its values by scope (shared first), and, where an
+    earlier move made it on the server, how many of them it holds already and its key there
+    (sealed again to whoever lacks it: that move may have stopped before it was)."""
 
     name: str
     description: str | None
     protected: bool
     scopes: tuple[ScopeValues, ...] = field(repr=False)
     held: int = 0
+    key: NewKey | None = field(default=None, repr=False)
 
     @property
     def count(self) -> int:
@@ -149,25 +152,29 @@ def _environment_move(
     for variable in opened.variables():
         service = None if variable.scope_key == SHARED_SCOPE else variable.scope
         scopes.setdefault(service, {})[variable.name] = variable.value
-    held = 0
+    move = EnvironmentMove(env.name, env.description, env.protected, tuple(scopes.items()))
     if there is not None and env.name in there:
-        held = _held(server, env.name, scopes)
-    return EnvironmentMove(
-        env.name, env.description, env.protected, tuple(scopes.items()), held=held
-    )
+        return _held(server, move, scopes)
+    return move
 
 
-def _held(server: ClientContext, env: str, scopes: Mapping[str | None, Mapping[str, str]]) -> int:
-    """How many of ``scopes``' values the server's ``env`` holds already; a conflict when it
-    holds any other value (a name set otherwise, or one this store lacks)."""
-    opened = open_all_scopes(server, env)
+def _held(
+    server: ClientContext, move: EnvironmentMove, scopes: Mapping[str | None, Mapping[str, str]]
+) -> EnvironmentMove:
+    """``move`` with how many of ``scopes``' values the server holds already, and its key
+    there; a conflict when it holds any other value (a name set otherwise, or one this store
+    lacks)."""
+    opened = open_all_scopes(server, move.name)
     held = 0
     for variable in opened.variables():
         service = None if variable.scope_key == SHARED_SCOPE else variable.scope
         if scopes.get(service, {}).get(variable.name) != variable.value:
-            raise _foreign_values(server, env)
+            raise _foreign_values(server, move.name)
         held += 1
-    return held
+    there = opened.snapshot.environment
+    project = server.project_file.project
+    key = NewKey(project, move.name, there.id, opened.key_version, opened.dek)
+    return replace(move, held=held, key=key)
 
 
 def _refuse_foreign_environments(
