@@ -21,7 +21,7 @@ from envkeep.client.import_batch import import_into_scopes
 from envkeep.client.new_keys import share_new_key
 from envkeep.client.project_services import register_service
 from envkeep.client.projects import NotSealed, create_with_keys, share_fresh_keys
-from envkeep.core.errors import EnvkeepError
+from envkeep.core.errors import ConflictError, EnvkeepError
 from envkeep.core.files import write_atomic
 from envkeep.core.projectfile_edits import with_top_setting
 
@@ -50,6 +50,7 @@ def move_project(
 ) -> MoveOutcome:
     """Carry ``plan`` out; an error midway says that envkeep.toml is unchanged and that
     running the command again carries on."""
+    read = local.project_file.path.read_text(encoding="utf-8")
     try:
         unsealed = _create_missing(server, plan)
         written = {env.name: _write_environment(server, env, progress) for env in plan.environments}
@@ -57,7 +58,7 @@ def move_project(
         error.hint = _carry_on_hint(plan, error.hint)
         raise
     workspace = server.workspace_id or ""
-    _point_project_file(local, plan.url, workspace)
+    _point_project_file(local, plan.url, workspace, read)
     return MoveOutcome(written, workspace, unsealed)
 
 
@@ -120,11 +121,21 @@ def _write_environment(
     return env.to_write
 
 
-def _point_project_file(local: ClientContext, url: str, workspace: str) -> None:
+def _point_project_file(local: ClientContext, url: str, workspace: str, read: str) -> None:
     """envkeep.toml with ``server =`` and ``workspace =`` set, every other line kept, written
-    atomically (a crash leaves the old file or the new one, never half of one)."""
+    atomically (a crash leaves the old file or the new one, never half of one); refused where
+    it is no longer the text ``read`` before the move (an edit, a checkout of another branch:
+    it may name another project now)."""
     path = local.project_file.path
-    text = with_top_setting(path.read_text(encoding="utf-8"), "server", url)
+    now = path.read_text(encoding="utf-8")
+    if now != read:
+        raise ConflictError(
+            f"{path} changed while the project moved; it was left as it is (the values are on"
+            f" {url})",
+            hint=f"check the file, then run envkeep project move-to {url} again: it finds the"
+            " values there and only points envkeep.toml at the server",
+        )
+    text = with_top_setting(now, "server", url)
     if workspace:
         text = with_top_setting(text, "workspace", workspace)
     write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o777)
