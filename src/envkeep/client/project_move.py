@@ -50,7 +50,7 @@ def move_project(
 ) -> MoveOutcome:
     """Carry ``plan`` out; an error midway says that envkeep.toml is unchanged and that
     running the command again carries on."""
-    read = local.project_file.path.read_text(encoding="utf-8")
+    read = local.project_file.path.read_bytes()
     try:
         unsealed = _create_missing(server, plan)
         written = {env.name: _write_environment(server, env, progress) for env in plan.environments}
@@ -121,21 +121,24 @@ def _write_environment(
     return env.to_write
 
 
-def _point_project_file(local: ClientContext, url: str, workspace: str, read: str) -> None:
-    """envkeep.toml with ``server =`` and ``workspace =`` set, every other line kept, written
+def _point_project_file(local: ClientContext, url: str, workspace: str, read: bytes) -> None:
+    """envkeep.toml with ``server =`` and ``workspace =`` set, every other line kept with its
+    line ending (a CRLF file stays CRLF: git would show every line changed), written
     atomically (a crash leaves the old file or the new one, never half of one); refused where
-    it is no longer the text ``read`` before the move (an edit, a checkout of another branch:
+    it is no longer the bytes ``read`` before the move (an edit, a checkout of another branch:
     it may name another project now)."""
     path = local.project_file.path
-    now = path.read_text(encoding="utf-8")
-    if now != read:
+    if path.read_bytes() != read:
         raise ConflictError(
             f"{path} changed while the project moved; it was left as it is (the values are on"
             f" {url})",
             hint=f"check the file, then run envkeep project move-to {url} again: it finds the"
             " values there and only points envkeep.toml at the server",
         )
-    text = with_top_setting(now, "server", url)
+    crlf = b"\r\n" in read
+    text = with_top_setting(read.decode("utf-8").replace("\r\n", "\n"), "server", url)
     if workspace:
         text = with_top_setting(text, "workspace", workspace)
+    if crlf:
+        text = text.replace("\n", "\r\n")
     write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o777)
