@@ -43,7 +43,9 @@ def move_to(
     """
     from envkeep.client.project_move import move_project
     from envkeep.client.project_move_plan import plan_move
+    from envkeep.client.server_urls import normalise_url
 
+    url = normalise_url(url)  # refused here, as the argument: not as ENVKEEP_SERVER
     settings = load_settings()  # ENVKEEP_SERVER names neither store: the URL and this machine do
     local = make_context(replace(settings, server=None))
     server = make_context(replace(settings, server=url), writes=True)
