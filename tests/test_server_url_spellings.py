@@ -25,10 +25,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     running.stop()
 
 
-@pytest.mark.parametrize("suffix", ["/", "/v1", "/v1/"])
+@pytest.mark.parametrize("suffix", ["/", "/v1", "/v1/", "upper-case scheme"])
 def test_a_checkouts_server_written_with_a_suffix_finds_the_login(
     server: TeamServer, tmp_path: Path, suffix: str
 ) -> None:
+    """(An upper-case scheme, ``HTTP://``, was refused as "not a server URL".)"""
     home, work = tmp_path / "alice", tmp_path / "work"
     work.mkdir()
     email = f"alice{len(suffix)}@spell.io"
@@ -38,7 +39,12 @@ def test_a_checkouts_server_written_with_a_suffix_finds_the_login(
     toml = work / "envkeep.toml"
     written = f'server = "{server.url}"'
     assert written in toml.read_text()
-    toml.write_text(toml.read_text().replace(written, f'server = "{server.url}{suffix}"'))
+    spelt = (
+        server.url.replace("http://", "HTTP://")
+        if suffix == "upper-case scheme"
+        else f"{server.url}{suffix}"
+    )
+    toml.write_text(toml.read_text().replace(written, f'server = "{spelt}"'))
 
     done = _cli(home, work, "get", "A", "--env", "dev")
 

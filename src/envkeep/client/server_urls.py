@@ -11,8 +11,10 @@ from envkeep.core.errors import UsageError
 
 def bare_url(url: str) -> str:
     """A server's address as written, without spaces, a trailing ``/`` or the API's own prefix
-    (``…/v1``, copied from a request), so that two spellings of one server compare equal."""
-    return url.strip().rstrip("/").removesuffix("/v1")
+    (``…/v1``, copied from a request), its scheme in lower case (``HTTPS://`` is ``https://``,
+    RFC 3986 3.1), so that two spellings of one server compare equal."""
+    scheme, sep, rest = url.strip().rstrip("/").removesuffix("/v1").partition("://")
+    return f"{scheme.lower()}{sep}{rest}" if sep else scheme
 
 
 def normalise_url(url: str) -> str:
