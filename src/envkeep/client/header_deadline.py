@@ -28,11 +28,11 @@ import httpcore
 from envkeep.client import send_queue
 from envkeep.client._httpx import httpx
 from envkeep.client.answer_size import SLOWEST_BYTES_A_SECOND
-from envkeep.client.stream_layers import Layer
+from envkeep.client.stream_layers import Layer, LayeredBackend
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterator
 
 # The deadline of the request being sent; None: no bound.
 _CLOCK: ContextVar[_Clock | None] = ContextVar("envkeep_header_deadline", default=None)
@@ -137,32 +137,13 @@ class _Stream(Layer):
         return super().start_tls(ssl_context, server_hostname, _bounded(timeout))
 
 
-class Backend(httpcore.NetworkBackend):
+class Backend(LayeredBackend):
     """httpcore's own sockets, each connection's reads and writes under the deadline."""
 
+    layer = _Stream
+
     def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
+        super().__init__(httpcore.SyncBackend())
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        connected = self._backend.connect_tcp(
-            host, port, _bounded(timeout), local_address, socket_options
-        )
-        return _Stream(connected)
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(self._backend.connect_unix_socket(path, _bounded(timeout), socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+    def bounded(self, timeout: float | None) -> float | None:
+        return _bounded(timeout)

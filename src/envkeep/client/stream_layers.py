@@ -53,6 +53,10 @@ class LayeredBackend(httpcore.NetworkBackend):
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
         self._backend = backend
 
+    def bounded(self, timeout: float | None) -> float | None:
+        """The timeout a connection is made within: ``timeout`` unless a layer bounds it."""
+        return timeout
+
     def connect_tcp(
         self,
         host: str,
@@ -62,7 +66,9 @@ class LayeredBackend(httpcore.NetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         return self.layer(
-            self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+            self._backend.connect_tcp(
+                host, port, self.bounded(timeout), local_address, socket_options
+            )
         )
 
     def connect_unix_socket(
@@ -71,7 +77,8 @@ class LayeredBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        return self.layer(self._backend.connect_unix_socket(path, timeout, socket_options))
+        made = self._backend.connect_unix_socket(path, self.bounded(timeout), socket_options)
+        return self.layer(made)
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
