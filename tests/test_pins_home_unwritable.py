@@ -5,44 +5,18 @@ what to do, nothing written."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
-
-import pytest
 
 from envkeep.core.errors import LocalFileUnwritable
 from tests.server import cli as _cli
 from tests.server import join, start_server
 from tests.server import quick_ok as _ok
+from tests.unwritable import unwritable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.server import TeamServer
-
-
-@contextmanager
-def _unwritable(directory: Path) -> Iterator[None]:
-    """``directory`` unwritable for this process: mode 0555, or immutable for root (who
-    writes in a directory of any mode)."""
-    if os.geteuid() != 0:
-        directory.chmod(0o555)
-        try:
-            yield
-        finally:
-            directory.chmod(0o755)
-        return
-    chattr = shutil.which("chattr")
-    if chattr is None or subprocess.run([chattr, "+i", str(directory)], check=False).returncode:
-        pytest.skip("chattr +i is not available here")
-    try:
-        yield
-    finally:
-        subprocess.run([chattr, "-i", str(directory)], check=True)
 
 
 def _told(home: Path, work: Path) -> str:
@@ -80,7 +54,7 @@ def test_member_verify_in_a_read_only_home_is_refused_saying_which_file_nothing_
         assert (alice / "known_keys.json.lock").is_file()  # no link: a plain lock file
         before = _files(alice)
         told = _told(bob, work)
-        with _unwritable(alice):
+        with unwritable(alice):
             refused = _cli(alice, work, "member", "verify", "bob@pins.io", "--fingerprint", told)
         after = _files(alice)
         again = _cli(alice, work, "member", "verify", "bob@pins.io", "--fingerprint", told)
@@ -111,7 +85,7 @@ def test_env_create_in_a_read_only_home_says_once_that_its_pin_was_not_written(
         _ok(alice, work, "get", "DB", "--env", "dev")  # the environments' pins file made
         environments = alice / "known_environments.json"
         before = environments.read_bytes()
-        with _unwritable(alice):
+        with unwritable(alice):
             created = _cli(alice, work, "env", "create", "qa")
         after = environments.read_bytes()
         _ok(alice, work, "set", "DB=qa-db", "--env", "qa")  # read, then pinned
@@ -144,7 +118,7 @@ def test_service_add_in_a_read_only_home_says_once_that_its_pin_was_not_written(
         services = alice / "known_services.json"
         before = services.read_bytes()
         (work / "worker").mkdir()
-        with _unwritable(alice):
+        with unwritable(alice):
             added = _cli(alice, work, "service", "add", "worker", "--path", "worker")
         after = services.read_bytes()
     finally:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,27 +15,10 @@ from envkeep.api import serve
 from envkeep.store.engine import open_engine
 from envkeep.store.models import Invite
 from tests.server import cli
+from tests.unwritable import unwritable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-
-@contextmanager
-def _unwritable(path: Path) -> Iterator[None]:
-    """``path`` unwritable for this process: mode 0444, or immutable for root (who writes a
-    file of any mode)."""
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        yield
-        return
-    chattr = shutil.which("chattr")
-    if chattr is None or subprocess.run([chattr, "+i", str(path)], check=False).returncode:
-        pytest.skip("chattr +i is not available here")
-    try:
-        yield
-    finally:
-        subprocess.run([chattr, "-i", str(path)], check=True)
 
 
 def _source(tmp_path: Path) -> Path:
@@ -54,7 +34,7 @@ def test_a_source_file_this_user_cannot_write_is_copied_and_left_as_it_was(
     source = _source(tmp_path)
     before = hashlib.sha256(source.read_bytes()).hexdigest()
     target = f"sqlite:///{tmp_path / 'target.db'}"
-    with _unwritable(source):
+    with unwritable(source):
         assert not os.access(source, os.W_OK)
         done = cli(tmp_path / "ops", tmp_path, "server", "copy", "--db", f"sqlite:///{source}",
                    "--to", target)  # fmt: skip

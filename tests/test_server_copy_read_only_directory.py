@@ -7,38 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
-
-import pytest
 
 from envkeep.api import serve
 from tests.server import cli
+from tests.unwritable import unwritable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-
-@contextmanager
-def _unwritable(directory: Path) -> Iterator[None]:
-    """``directory`` unwritable for this process: mode 0555, or immutable for root (who
-    writes in a directory of any mode)."""
-    if os.geteuid() != 0:
-        directory.chmod(0o555)
-        try:
-            yield
-        finally:
-            directory.chmod(0o755)
-        return
-    chattr = shutil.which("chattr")
-    if chattr is None or subprocess.run([chattr, "+i", str(directory)], check=False).returncode:
-        pytest.skip("chattr +i is not available here")
-    try:
-        yield
-    finally:
-        subprocess.run([chattr, "-i", str(directory)], check=True)
 
 
 def test_a_source_whose_directory_cannot_be_written_is_refused_saying_so(tmp_path: Path) -> None:
@@ -50,7 +26,7 @@ def test_a_source_whose_directory_cannot_be_written_is_refused_saying_so(tmp_pat
     assert sorted(p.name for p in kept.iterdir()) == ["source.db"]  # no -wal, no -shm
     target = f"sqlite:///{tmp_path / 'target.db'}"
 
-    with _unwritable(kept):
+    with unwritable(kept):
         assert not os.access(kept, os.W_OK)
         refused = cli(tmp_path / "ops", tmp_path, "server", "copy", "--db",
                       f"sqlite:///{source}", "--to", target)  # fmt: skip
