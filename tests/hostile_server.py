@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,42 @@ def reply(handler: Handler, status: int, headers: list[tuple[str, str]], body: b
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+# What a turned proxy answers a request with in the server's place: (status, a JSON body), or
+# None to forward it.
+Swap = Callable[["Handler"], "tuple[int, bytes] | None"]
+
+
+@dataclass(frozen=True)
+class Turning:
+    """A proxy in front of a real server (its ``url``, the (method, path) of each request it
+    ``seen``) that forwards every request until `turn`, then answers itself each one its swap
+    gives an answer for: a login made through it, then the server turned into something else."""
+
+    url: str
+    seen: list[tuple[str, str]]
+    turned: list[bool]
+
+    def turn(self) -> None:
+        self.turned.append(True)
+
+
+@contextlib.contextmanager
+def turning_proxy(target: str, swap: Swap) -> Iterator[Turning]:
+    """A `Turning` proxy in front of ``target`` (a real server's URL), stopped afterwards."""
+    turned: list[bool] = []
+
+    def proxy(handler: Handler, body: bytes) -> None:
+        swapped = swap(handler) if turned else None
+        if swapped is not None:
+            reply(handler, swapped[0], [("Content-Type", "application/json")], swapped[1])
+            return
+        status, headers, content = forward(target, handler, body)
+        reply(handler, status, headers, content)
+
+    with serving(proxy) as (url, seen):
+        yield Turning(url, seen, turned)
 
 
 def headers_then_stall(headers: list[tuple[str, str]], start: bytes = b"") -> Answer:

@@ -14,7 +14,7 @@ import pytest
 from envkeep.api import schemas
 from envkeep.client.api_client import ApiClient
 from envkeep.core.errors import NotAnEnvkeepRoute
-from tests.hostile_server import Handler, forward, reply, serving
+from tests.hostile_server import Handler, reply, serving, turning_proxy
 from tests.server import TeamServer, cli, quick_ok, start_server
 
 if TYPE_CHECKING:
@@ -108,23 +108,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
 def test_a_logged_in_command_whose_server_turns_into_a_json_api_says_so(
     server: TeamServer, tmp_path: Path, command: list[str]
 ) -> None:
-    hello: list[bool] = []
-
-    def proxy(handler: Handler, body: bytes) -> None:
-        if hello:
-            reply(handler, 200, [("Content-Type", "application/json")], HELLO)
-            return
-        status, headers, content = forward(server.url, handler, body)
-        reply(handler, status, headers, content)
-
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     email = f"{command[0]}@{tmp_path.name}.io"
-    with serving(proxy) as (url, _seen):
+    with turning_proxy(server.url, lambda _handler: (200, HELLO)) as proxy:
+        url = proxy.url
         quick_ok(home, work, "join", url, server.invite(email), "--email", email,
                  ENVKEEP_PASSPHRASE="a passphrase")  # fmt: skip
         quick_ok(home, work, "init", "shop")
-        hello.append(True)
+        proxy.turn()
         done = cli(home, work, *command, NO_PROXY="*")
 
     assert done.returncode == 5, (done.stdout, done.stderr)
@@ -135,22 +127,16 @@ def test_a_logged_in_command_whose_server_turns_into_a_json_api_says_so(
 def test_workspace_list_of_an_answer_with_a_field_of_the_wrong_type_names_it(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    wrong: list[bytes] = []
-
-    def proxy(handler: Handler, body: bytes) -> None:
-        if wrong and handler.path == "/v1/whoami":
-            reply(handler, 200, [("Content-Type", "application/json")], wrong[0])
-            return
-        status, headers, content = forward(server.url, handler, body)
-        reply(handler, status, headers, content)
-
+    wrong = b'{"principal": {}, "workspaces": 5}'
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     email = f"partial@{tmp_path.name}.io"
-    with serving(proxy) as (url, _seen):
-        quick_ok(home, work, "join", url, server.invite(email), "--email", email,
+    with turning_proxy(
+        server.url, lambda handler: (200, wrong) if handler.path == "/v1/whoami" else None
+    ) as proxy:
+        quick_ok(home, work, "join", proxy.url, server.invite(email), "--email", email,
                  ENVKEEP_PASSPHRASE="a passphrase")  # fmt: skip
-        wrong.append(b'{"principal": {}, "workspaces": 5}')
+        proxy.turn()
         done = cli(home, work, "workspace", "list", NO_PROXY="*")
 
     assert done.returncode == 5, (done.stdout, done.stderr)

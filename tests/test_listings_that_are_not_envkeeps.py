@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.hostile_server import Handler, forward, reply, serving
+from tests.hostile_server import turning_proxy
 from tests.server import TeamServer, cli, quick_ok, start_server
 
 if TYPE_CHECKING:
@@ -39,22 +39,16 @@ def _run(
 ) -> tuple[int, str, str]:
     """``command`` by a new workspace's admin, through a proxy that answers the paths ``swap``
     names with its body (200, JSON) once the admin is set up; (exit code, stdout, stderr)."""
-    swapping: list[bool] = []
-
-    def proxy(handler: Handler, body: bytes) -> None:
-        if swapping and swap[0](handler.path):
-            reply(handler, 200, [("Content-Type", "application/json")], swap[1])
-            return
-        status, headers, content = forward(server.url, handler, body)
-        reply(handler, status, headers, content)
-
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     email = f"admin@{tmp_path.name}.io".lower()
-    with serving(proxy) as (url, _seen):
-        quick_ok(home, work, "join", url, server.invite(email), "--email", email, **PASSPHRASE)
+    with turning_proxy(
+        server.url, lambda handler: (200, swap[1]) if swap[0](handler.path) else None
+    ) as proxy:
+        quick_ok(home, work, "join", proxy.url, server.invite(email), "--email", email,
+                 **PASSPHRASE)  # fmt: skip
         quick_ok(home, work, "init", "shop")
-        swapping.append(True)
+        proxy.turn()
         done = cli(home, work, *[email if a == "EMAIL" else a for a in command], NO_PROXY="*")
     return done.returncode, done.stdout, done.stderr
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.hostile_server import Handler, forward, reply, serving
+from tests.hostile_server import turning_proxy
 from tests.server import TeamServer, cli, quick_ok, start_server
 
 if TYPE_CHECKING:
@@ -32,21 +32,15 @@ def _swapped(
 ) -> tuple[str, Path, tuple[int, str, str]]:
     """(proxy URL, home, the outcome of ``command``) by a member who joined through a proxy
     that then answers ``path`` with ``body`` (200, JSON) and forwards the rest."""
-    swapping: list[bool] = []
-
-    def proxy(handler: Handler, sent: bytes) -> None:
-        if swapping and handler.path == path:
-            reply(handler, 200, [("Content-Type", "application/json")], body)
-            return
-        status, headers, content = forward(server.url, handler, sent)
-        reply(handler, status, headers, content)
-
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     email = f"login@{tmp_path.name}.io".lower()
-    with serving(proxy) as (url, _seen):
+    with turning_proxy(
+        server.url, lambda handler: (200, body) if handler.path == path else None
+    ) as proxy:
+        url = proxy.url
         quick_ok(home, work, "join", url, server.invite(email), "--email", email, **PASSPHRASE)
-        swapping.append(True)
+        proxy.turn()
         args = [url if a == "URL" else email if a == "EMAIL" else a for a in command]
         done = cli(home, work, *args, NO_PROXY="*", **PASSPHRASE)
     return url, home, (done.returncode, done.stdout, done.stderr)

@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.hostile_server import Handler, forward, reply, serving
+from tests.hostile_server import turning_proxy
 from tests.server import TeamServer, cli, quick_ok, start_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+
+DENIED = b'{"error": "denied by policy"}'
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +35,15 @@ def _refused_after_login(
 ) -> tuple[str, Path, list[tuple[str, str]], tuple[int, str, str]]:
     """(the proxy's URL, home, what the proxy saw, (exit code, stdout, stderr)) of ``command``
     run once the proxy a login went through refuses everything with ``status``."""
-    refusing: list[int] = []
-
-    def proxy(handler: Handler, body: bytes) -> None:
-        if refusing:
-            denied = b'{"error": "denied by policy"}'
-            reply(handler, status, [("Content-Type", "application/json")], denied)
-            return
-        answered, headers, content = forward(server.url, handler, body)
-        reply(handler, answered, headers, content)
-
     home, work = root / "home", root / "work"
     work.mkdir()
     email = f"{command[0]}{status}@{root.name}.io"
-    with serving(proxy) as (url, seen):
-        quick_ok(home, work, "join", url, server.invite(email), "--email", email,
+    with turning_proxy(server.url, lambda _handler: (status, DENIED)) as proxy:
+        quick_ok(home, work, "join", proxy.url, server.invite(email), "--email", email,
                  ENVKEEP_PASSPHRASE="a passphrase")  # fmt: skip
-        refusing.append(status)
+        proxy.turn()
         done = cli(home, work, *command, NO_PROXY="*")
-    return url, home, seen, (done.returncode, done.stdout, done.stderr)
+    return proxy.url, home, proxy.seen, (done.returncode, done.stdout, done.stderr)
 
 
 @pytest.mark.parametrize("status", [401, 403])

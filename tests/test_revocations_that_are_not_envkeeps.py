@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.hostile_server import Handler, forward, reply, serving
+from tests.hostile_server import turning_proxy
 from tests.server import TeamServer, cli, quick_ok, start_server
 
 if TYPE_CHECKING:
@@ -28,24 +28,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
 def test_token_revoke_answered_by_a_json_api_says_something_else_answers(
     server: TeamServer, tmp_path: Path
 ) -> None:
-    hello: list[bool] = []
-
-    def proxy(handler: Handler, body: bytes) -> None:
-        if hello and handler.path.endswith("/revoke"):
-            reply(handler, 200, [("Content-Type", "application/json")], b'{"hello": 1}')
-            return
-        status, headers, content = forward(server.url, handler, body)
-        reply(handler, status, headers, content)
-
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     email = f"admin@{tmp_path.name}.io".lower()
-    with serving(proxy) as (url, _seen):
-        quick_ok(home, work, "join", url, server.invite(email), "--email", email,
+    with turning_proxy(
+        server.url,
+        lambda handler: (200, b'{"hello": 1}') if handler.path.endswith("/revoke") else None,
+    ) as proxy:
+        quick_ok(home, work, "join", proxy.url, server.invite(email), "--email", email,
                  ENVKEEP_PASSPHRASE="a passphrase")  # fmt: skip
         quick_ok(home, work, "init", "shop")
         quick_ok(home, work, "token", "create", "ci", "--env", "dev")
-        hello.append(True)
+        proxy.turn()
         done = cli(home, work, "token", "revoke", "ci", "--yes", NO_PROXY="*")
         listed = cli(home, work, "token", "list", NO_PROXY="*")
 
