@@ -30,8 +30,7 @@ def with_schema_defaults(
     declares that neither they nor ``inherited`` set; a default's ``${NAME}`` is expanded as
     `run` expands it, from the file's values, else the environment's."""
     defaults = {} if service is None else schema_defaults(ctx.project_file, service)
-    missing = {name: value for name, value in defaults.items() if name not in inherited}
-    missing = {name: value for name, value in missing.items() if name not in values}
+    missing = {n: v for n, v in defaults.items() if n not in inherited and n not in values}
     if not missing:
         return dict(values)
     from envkeep.core.errors import ReferenceProblem
